@@ -1,0 +1,81 @@
+"""The ``recoup`` command: a thin front end over the library.
+
+Each sub-command lives in its own module ``recoup_lib/cli/_<name>.py`` with
+two functions, ``add_parser(subparsers)`` and ``run(args) -> int``; this
+module finds them, so adding a command never touches a shared list. Business
+logic stays in the library; these modules parse options, call it, write files
+and print a short report.
+
+Exit status (``CONTRACT.md``, "Errors"): 0 ok, 1 the results could not be
+produced (a required file or column is missing, an input is unusable), 2 the
+command was called wrongly. Bad input never ends in a traceback; set
+``RECOUP_DEBUG=1`` to see one for an unexpected internal error.
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+import os
+import pkgutil
+import sys
+
+from ..errors import RecoupError
+
+__all__ = ["main", "build_parser"]
+
+
+def _command_modules():
+    modules = []
+    for info in pkgutil.iter_modules(__path__):
+        if info.name.startswith("_") and not info.name.startswith("__"):
+            modules.append(importlib.import_module(f"{__name__}.{info.name}"))
+    return sorted(modules, key=lambda m: (getattr(m, "ORDER", 100), m.__name__))
+
+
+class _Parser(argparse.ArgumentParser):
+    """argparse with exit status 2 and a one-line message on usage errors."""
+
+    def error(self, message):  # noqa: D401 - argparse API
+        self.print_usage(sys.stderr)
+        self.exit(2, f"{self.prog}: usage error: {message}\n")
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = _Parser(
+        prog="recoup",
+        description="RecoupKit: audit claims for recoupment risk, read 835 remittances, "
+        "decide appeals, and train billing staff.",
+    )
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
+    sub.required = True
+    for module in _command_modules():
+        module.add_parser(sub)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Entry point of the ``recoup`` console script; returns the exit status."""
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    try:
+        return int(args.run(args) or 0)
+    except RecoupError as exc:
+        print(f"recoup {args.command}: {exc}", file=sys.stderr)
+        return exc.exit_status
+    except KeyboardInterrupt:
+        print(f"recoup {args.command}: interrupted", file=sys.stderr)
+        return 130
+    except Exception as exc:  # noqa: BLE001 - the last line of defence against tracebacks
+        if os.environ.get("RECOUP_DEBUG"):
+            raise
+        print(
+            f"recoup {args.command}: unexpected error: {type(exc).__name__}: {exc} "
+            "(set RECOUP_DEBUG=1 for details and please report it)",
+            file=sys.stderr,
+        )
+        return 1
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())

@@ -1,0 +1,68 @@
+"""Exception types and the shape of an input problem.
+
+The command line turns every :class:`RecoupError` into a one-line message and
+an exit status (contract, "Errors": 0 ok, 1 findings could not be produced,
+2 usage error); a Python traceback is never the answer to bad input.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+__all__ = [
+    "RecoupError",
+    "InputError",
+    "UsageError",
+    "Problem",
+]
+
+
+class RecoupError(Exception):
+    """Base class: something the user can fix, with a message saying what."""
+
+    exit_status = 1
+
+
+class InputError(RecoupError):
+    """Input that makes the whole run impossible: a required file or column is missing.
+
+    Exit status 1 ("findings could not be produced").
+    """
+
+    exit_status = 1
+
+
+class UsageError(RecoupError):
+    """The command was called wrongly (unknown option, bad value). Exit status 2."""
+
+    exit_status = 2
+
+
+@dataclass(frozen=True)
+class Problem:
+    """One bad value in one cell of an input file.
+
+    ``row`` follows spreadsheet numbering: the header is row 1, so the first
+    data row is row 2 -- the number a person sees when opening the CSV in a
+    spreadsheet. ``row`` is 0 for problems of the file itself (a missing
+    column), where ``column`` names what is missing.
+    """
+
+    file: str
+    row: int
+    column: str
+    value: str
+    expected: str
+
+    @property
+    def message(self) -> str:
+        """``claim_lines.csv, row 3, column 'units': expected a whole number >= 1; got 'two'.``"""
+        if self.row == 0:
+            return f"{self.file}, column '{self.column}': {self.expected}."
+        return (
+            f"{self.file}, row {self.row}, column '{self.column}': "
+            f"expected {self.expected}; got {self.value!r}."
+        )
+
+    def __str__(self) -> str:
+        return self.message

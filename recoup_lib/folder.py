@@ -1,0 +1,417 @@
+"""Reading and writing the audit folder of ``CONTRACT.md`` (I/O at the edge).
+
+:func:`read_audit_folder` is the single door through which users' files enter
+the kit. It checks that required files and columns exist (stopping the run
+with one clear line if not), parses every file with its contract
+(:mod:`recoup_lib.schema`), falls back to the shipped reference tables where
+the folder has none, and sets aside unusable rows with their reasons so that
+``rows read = rows used + rows set aside`` holds for every file.
+
+:func:`write_csv` writes any in-memory table back to contract text: ``_cents``
+columns become dollars with two decimals under their contract name, dates
+become ``YYYY-MM-DD`` and booleans ``true``/``false``.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pyarrow as pa
+import pyarrow.csv as pacsv
+
+from . import reference
+from .errors import InputError, Problem
+from .money import format_cents
+from .schema import SPECS, FileSpec, ParsedTable, parse_table
+
+__all__ = [
+    "AuditInputs",
+    "read_csv_text",
+    "read_table",
+    "read_audit_folder",
+    "write_csv",
+    "to_text_frame",
+    "INPUT_FILES",
+    "REFERENCE_FILES",
+]
+
+#: Files of the audit folder, in reading order.
+INPUT_FILES = ("claim_lines.csv", "payments.csv", "coverage.csv", "documentation.csv")
+#: Reference files: the folder's copy wins, else the shipped default is used.
+REFERENCE_FILES = ("fee_schedule.csv", "ncci_ptp.csv", "mue.csv", "payer_policies.csv")
+
+
+def _string_frame(table: pa.Table) -> pd.DataFrame:
+    return table.to_pandas(types_mapper=lambda t: pd.StringDtype("pyarrow"))
+
+
+def _python_csv(path: Path, label: str, header: list[str]):
+    """Slow, exact reader used only when the fast one found malformed rows.
+
+    Returns the well-formed records, their spreadsheet row numbers, and the
+    malformed ones (wrong number of fields, or bytes that are not UTF-8).
+    """
+    good, good_rows, broken = [], [], []
+    with open(path, encoding="utf-8-sig", errors="surrogateescape", newline="") as handle:
+        reader = csv.reader(handle)
+        next(reader, None)
+        for record_no, record in enumerate(reader, start=2):
+            text = ",".join(record)
+            if len(record) == 1 and record[0] == "" and len(header) > 1:
+                continue  # a blank line
+            try:
+                text.encode("utf-8")
+            except UnicodeEncodeError:
+                broken.append((record_no, text.encode("utf-8", "replace").decode(),
+                               "UTF-8 text (save the file as UTF-8)", "bytes that are not UTF-8"))
+                continue
+            if len(record) != len(header):
+                broken.append((record_no, text, f"{len(header)} fields, as in the header",
+                               f"{len(record)} fields"))
+                continue
+            good.append(record)
+            good_rows.append(record_no)
+    frame = pd.DataFrame(good, columns=header, dtype="str") if good else pd.DataFrame(
+        {h: pd.Series([], dtype="str") for h in header})
+    frame = frame.astype(pd.StringDtype("pyarrow"))
+    return frame, np.asarray(good_rows, dtype=np.int64), broken
+
+
+def read_csv_text(path: str | Path, spec: FileSpec | None = None, label: str | None = None):
+    """Read a CSV as text, checking its header against a contract.
+
+    Parameters
+    ----------
+    path : path-like
+    spec : FileSpec, optional
+        When given, required columns must be present (matched ignoring case
+        and surrounding spaces, then renamed to the contract's spelling).
+    label : str, optional
+        Name used in messages (default: the file name).
+
+    Returns
+    -------
+    raw : pandas.DataFrame
+        Every well-formed row, all columns as text.
+    row_numbers : numpy.ndarray
+        Spreadsheet row number of each row of ``raw`` (header = row 1).
+    broken : pandas.DataFrame
+        Malformed rows (``_file``, ``_row``, ``_text``, ``_expected``, ``_got``,
+        ``_reason``).
+
+    Raises
+    ------
+    InputError
+        The file is missing, empty, or lacks a required column.
+    """
+    path = Path(path)
+    label = label or path.name
+    if not path.is_file():
+        raise InputError(f"{label}: file not found in {path.parent}")
+    with open(path, "rb") as handle:
+        head = handle.read(65536)
+    if not head.strip():
+        raise InputError(f"{label}: the file is empty (expected a header row)")
+    first_line = head.decode("utf-8-sig", errors="replace").splitlines()[0]
+    header = [h.strip() for h in next(csv.reader([first_line]))]
+    header = _canonical_header(header, spec, label)
+
+    invalid: list = []
+
+    def handler(row):
+        invalid.append(row)
+        return "skip"
+
+    try:
+        table = pacsv.read_csv(
+            path,
+            read_options=pacsv.ReadOptions(column_names=header, skip_rows=1, use_threads=True),
+            parse_options=pacsv.ParseOptions(invalid_row_handler=handler, newlines_in_values=True),
+            convert_options=pacsv.ConvertOptions(
+                column_types={h: pa.string() for h in header}, strings_can_be_null=False,
+                quoted_strings_can_be_null=False),
+        )
+        fast_ok = not invalid
+    except pa.ArrowInvalid:
+        fast_ok = False
+    if fast_ok:
+        raw = _string_frame(table)
+        # A fully blank line is read as a row of blanks by the fast reader; drop it.
+        blank_rows = np.zeros(len(raw), dtype=bool) if len(header) < 2 else (
+            raw.eq("").all(axis=1).to_numpy())
+        rows = np.arange(len(raw), dtype=np.int64) + 2
+        if blank_rows.any():
+            # Exact row numbers need the slow reader when blank lines are present.
+            fast_ok = False
+        else:
+            empty_broken = pd.DataFrame(columns=["_file", "_row", "_text", "_expected", "_got", "_reason"])
+            return raw, rows, empty_broken
+    raw, rows, broken = _python_csv(path, label, header)
+    broken_frame = pd.DataFrame(broken, columns=["_row", "_text", "_expected", "_got"])
+    broken_frame.insert(0, "_file", label)
+    broken_frame["_reason"] = "whole row: expected " + broken_frame["_expected"] + "; got " + broken_frame["_got"]
+    return raw, rows, broken_frame
+
+
+def _canonical_header(header: list[str], spec: FileSpec | None, label: str) -> list[str]:
+    if spec is None:
+        return header
+    wanted = {c.name.lower(): c.name for c in spec.columns}
+    renamed = [wanted.get(h.lower(), h) for h in header]
+    seen: set[str] = set()
+    for i, h in enumerate(renamed):
+        if h in seen:
+            raise InputError(f"{label}: column '{h}' appears twice in the header")
+        seen.add(h)
+    missing = [c.name for c in spec.columns if c.required and c.name not in seen]
+    if missing:
+        quoted = ", ".join(f"'{m}'" for m in missing)
+        raise InputError(
+            f"{label}: missing required column{'s' if len(missing) > 1 else ''} {quoted} "
+            f"(the header has: {', '.join(header)})"
+        )
+    return renamed
+
+
+def read_table(path: str | Path, name: str | None = None) -> ParsedTable:
+    """Read and parse one contract file.
+
+    ``name`` selects the contract (default: the file's own name, e.g.
+    ``claim_lines.csv``). Malformed rows are added to the set-aside rows.
+    """
+    path = Path(path)
+    spec = SPECS[name or path.name]
+    label = path.name
+    raw, rows, broken = read_csv_text(path, spec, label)
+    parsed = parse_table(raw, spec, label=label, row_numbers=rows)
+    if len(broken):
+        extra = broken[["_file", "_row", "_reason", "_text"]].rename(columns={"_text": "_raw_text"})
+        parsed.rejected = pd.concat([parsed.rejected, extra], ignore_index=True)
+        parsed.problems = sorted(parsed.problems + [
+            Problem(label, int(r), "(whole row)", got, expected)
+            for r, got, expected in zip(broken["_row"], broken["_got"], broken["_expected"])
+        ], key=lambda p: p.row)
+        parsed.rows_read += len(broken)
+    return parsed
+
+
+@dataclass
+class AuditInputs:
+    """Everything an audit reads, typed and checked.
+
+    Attributes
+    ----------
+    claim_lines, payments : pandas.DataFrame
+        Usable rows of the two required files. Payments whose line is not a
+        usable claim line are set aside (reason given).
+    coverage, documentation : pandas.DataFrame or None
+        ``None`` when the folder has no such file (their rules switch off).
+    fee_schedule, ncci_ptp, mue, payer_policies : pandas.DataFrame or None
+        From the folder if present, else the shipped default.
+    sources : dict
+        For each file: ``"folder"``, ``"shipped default"`` or ``"absent"``.
+    counts : pandas.DataFrame
+        Per file: rows_read, rows_used, rows_set_aside.
+    problems : list of Problem
+    rejected : pandas.DataFrame
+        One row per problem: file, row, column, value, reason.
+    rejected_rows : dict of str to pandas.DataFrame
+        The set-aside rows of each file as read, with ``_row`` and ``_reason``.
+    """
+
+    claim_lines: pd.DataFrame
+    payments: pd.DataFrame
+    coverage: pd.DataFrame | None = None
+    documentation: pd.DataFrame | None = None
+    fee_schedule: pd.DataFrame | None = None
+    ncci_ptp: pd.DataFrame | None = None
+    mue: pd.DataFrame | None = None
+    payer_policies: pd.DataFrame | None = None
+    sources: dict[str, str] = field(default_factory=dict)
+    counts: pd.DataFrame = field(default_factory=pd.DataFrame)
+    problems: list[Problem] = field(default_factory=list)
+    rejected_rows: dict[str, pd.DataFrame] = field(default_factory=dict)
+    folder: Path | None = None
+
+    @property
+    def rejected(self) -> pd.DataFrame:
+        """One row per problem (file, row, column, value, reason, message)."""
+        return problems_frame(self.problems)
+
+    def table(self, name: str) -> pd.DataFrame | None:
+        return getattr(self, name.removesuffix(".csv"))
+
+
+def problems_frame(problems: list[Problem]) -> pd.DataFrame:
+    """Problems as a table: file, row, column, value, reason, message."""
+    return pd.DataFrame(
+        {
+            "file": [p.file for p in problems],
+            "row": [p.row for p in problems],
+            "column": [p.column for p in problems],
+            "value": [p.value for p in problems],
+            "reason": [p.expected if p.row == 0 else f"expected {p.expected}" for p in problems],
+            "message": [p.message for p in problems],
+        },
+        columns=["file", "row", "column", "value", "reason", "message"],
+    )
+
+
+def read_audit_folder(folder: str | Path, use_defaults: bool = True) -> AuditInputs:
+    """Read an audit folder as ``CONTRACT.md`` describes it.
+
+    Parameters
+    ----------
+    folder : path-like
+        Holds ``claim_lines.csv`` and ``payments.csv`` (required) and any of
+        the optional files.
+    use_defaults : bool, default True
+        Use the shipped reference table where the folder has none.
+
+    Returns
+    -------
+    AuditInputs
+
+    Raises
+    ------
+    InputError
+        The folder, a required file, or a required column is missing.
+    """
+    folder = Path(folder)
+    if not folder.is_dir():
+        raise InputError(f"{folder}: no such folder (expected an audit folder with claim_lines.csv)")
+    tables: dict[str, pd.DataFrame | None] = {}
+    sources: dict[str, str] = {}
+    counts = []
+    problems: list[Problem] = []
+    rejected_rows: dict[str, pd.DataFrame] = {}
+    for name in INPUT_FILES + REFERENCE_FILES:
+        path = folder / name
+        spec = SPECS[name]
+        if path.is_file():
+            parsed = read_table(path, name)
+            sources[name] = "folder"
+        elif spec.required:
+            raise InputError(f"{name}: required file not found in {folder}")
+        elif use_defaults and name in REFERENCE_FILES and reference.has_default(name):
+            parsed = reference.load_default_parsed(name)
+            sources[name] = "shipped default"
+        else:
+            tables[name] = None
+            sources[name] = "absent"
+            continue
+        tables[name] = parsed.data
+        problems.extend(parsed.problems)
+        if len(parsed.rejected):
+            rejected_rows[name] = parsed.rejected
+        counts.append((name, parsed.rows_read, parsed.rows_used, parsed.rows_set_aside))
+
+    # Payments must belong to a usable claim line; others are set aside, not dropped.
+    lines = tables["claim_lines.csv"]
+    payments = tables["payments.csv"]
+    key = lines[["claim_id", "line_no"]].assign(_known=True)
+    joined = payments.merge(key, on=["claim_id", "line_no"], how="left")
+    orphan = joined["_known"].isna().to_numpy()
+    if orphan.any():
+        orphans = payments.loc[orphan]
+        new_problems = [
+            Problem("payments.csv", int(r), "claim_id,line_no", f"{c}|{ln}",
+                    "a claim line present (and usable) in claim_lines.csv")
+            for r, c, ln in zip(orphans["_row"], orphans["claim_id"], orphans["line_no"])
+        ]
+        problems.extend(new_problems)
+        extra = to_text_frame(orphans.drop(columns=["_row"]))
+        extra.insert(0, "_reason", "no usable claim line with this claim_id and line_no")
+        extra.insert(0, "_row", orphans["_row"].to_numpy())
+        extra.insert(0, "_file", "payments.csv")
+        rejected_rows["payments.csv"] = pd.concat(
+            [rejected_rows.get("payments.csv", pd.DataFrame()), extra], ignore_index=True)
+        tables["payments.csv"] = payments.loc[~orphan].reset_index(drop=True)
+        counts = [
+            (n, r, u - int(orphan.sum()), s + int(orphan.sum())) if n == "payments.csv" else (n, r, u, s)
+            for n, r, u, s in counts
+        ]
+    counts_frame = pd.DataFrame(counts, columns=["file", "rows_read", "rows_used", "rows_set_aside"])
+    counts_frame["source"] = counts_frame["file"].map(sources)
+    return AuditInputs(
+        claim_lines=tables["claim_lines.csv"],
+        payments=tables["payments.csv"],
+        coverage=tables["coverage.csv"],
+        documentation=tables["documentation.csv"],
+        fee_schedule=tables["fee_schedule.csv"],
+        ncci_ptp=tables["ncci_ptp.csv"],
+        mue=tables["mue.csv"],
+        payer_policies=tables["payer_policies.csv"],
+        sources=sources,
+        counts=counts_frame,
+        problems=problems,
+        rejected_rows=rejected_rows,
+        folder=folder,
+    )
+
+
+def to_text_frame(df: pd.DataFrame, drop_private: bool = True) -> pd.DataFrame:
+    """Convert an in-memory table to contract text columns.
+
+    ``x_cents`` -> ``x`` in dollars; dates -> ``YYYY-MM-DD``; booleans ->
+    ``true``/``false``; missing -> blank. Columns starting with ``_`` are
+    dropped unless ``drop_private`` is False.
+    """
+    out = {}
+    for name in df.columns:
+        if drop_private and str(name).startswith("_"):
+            continue
+        s = df[name]
+        if str(name).endswith("_cents"):
+            out[str(name)[: -len("_cents")]] = format_cents(s)
+        elif pd.api.types.is_datetime64_any_dtype(s.dtype):
+            out[name] = s.dt.strftime("%Y-%m-%d").fillna("").astype("str")
+        elif pd.api.types.is_bool_dtype(s.dtype):
+            out[name] = s.map({True: "true", False: "false"}).fillna("").astype("str")
+        elif pd.api.types.is_integer_dtype(s.dtype) or pd.api.types.is_float_dtype(s.dtype):
+            out[name] = s.astype("string").fillna("").astype("str")
+        else:
+            out[name] = s.astype("str").fillna("")
+    return pd.DataFrame(out, index=df.index)
+
+
+def write_csv(df: pd.DataFrame, path: str | Path, text: bool = False) -> Path:
+    """Write a table as contract CSV (UTF-8, header, comma separated, ``\\n`` line ends).
+
+    Parameters
+    ----------
+    df : pandas.DataFrame
+        In-memory table (converted with :func:`to_text_frame`) or, with
+        ``text=True``, a table that is already all text.
+    path : path-like
+    """
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    frame = df if text else to_text_frame(df)
+    header = io.StringIO()
+    csv.writer(header, lineterminator="\n").writerow([str(c) for c in frame.columns])
+    if not len(frame.columns):
+        path.write_bytes(b"\n")
+        return path
+    frame = frame.astype(pd.StringDtype("pyarrow"))
+    table = pa.Table.from_pandas(frame, preserve_index=False)
+    table = table.cast(pa.schema([pa.field(n, pa.string()) for n in table.column_names]))
+    buffer = io.BytesIO()
+    try:
+        # Fast path: nothing needs quoting, so write plain values.
+        pacsv.write_csv(table, buffer, write_options=pacsv.WriteOptions(
+            include_header=False, quoting_style="none"))
+        body = buffer.getvalue()
+    except pa.ArrowInvalid:
+        sink = io.StringIO()
+        frame.to_csv(sink, index=False, header=False, lineterminator="\n",
+                     quoting=csv.QUOTE_MINIMAL)
+        body = sink.getvalue().encode("utf-8")
+    data = header.getvalue().encode("utf-8") + body
+    path.write_bytes(data)
+    return path

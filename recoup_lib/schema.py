@@ -1,0 +1,500 @@
+"""Column contracts of every file the kit reads, and the parser that enforces them.
+
+Each input file of ``CONTRACT.md`` is described once here as a
+:class:`FileSpec`: its columns, what kind of value each holds, whether the
+column must exist and whether a value may be blank. :func:`parse_table` turns a
+table of raw text into typed columns, collecting *every* problem of the file
+(never stopping at the first), and sets aside the rows that cannot be used.
+
+In-memory conventions (the "column contract" every other module relies on):
+
+- money columns are renamed with a ``_cents`` suffix and hold ``int64`` cents
+  (``charge`` -> ``charge_cents``; ``Int64`` where a value may be blank);
+- date columns hold ``datetime64`` values (``NaT`` where blank is allowed);
+- codes and identifiers stay strings, leading zeros kept, surrounding spaces
+  removed; lists (``modifiers``, ``diagnosis_codes``) stay ``;``-joined
+  strings with blanks and spaces dropped;
+- booleans are ``boolean`` (nullable) and whole numbers ``int64`` (``Int64``
+  where blank is allowed);
+- unknown extra columns are kept as text, untouched.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+import pandas as pd
+
+from .errors import Problem
+from .money import parse_cents
+
+__all__ = [
+    "Column",
+    "FileSpec",
+    "ParsedTable",
+    "SPECS",
+    "BOOL_TRUE",
+    "BOOL_FALSE",
+    "parse_table",
+    "money_column",
+]
+
+BOOL_TRUE = frozenset({"true", "yes", "y", "1", "t"})
+BOOL_FALSE = frozenset({"false", "no", "n", "0", "f"})
+
+_KINDS = {"id", "code", "codes", "text", "int", "money", "date", "bool", "choice"}
+
+
+@dataclass(frozen=True)
+class Column:
+    """One column of a contract file.
+
+    Parameters
+    ----------
+    name : str
+        Header name as written in the CSV.
+    kind : str
+        ``id`` (non-blank identifier), ``code``, ``codes`` (``;``-separated
+        list), ``text``, ``int``, ``money``, ``date``, ``bool`` or ``choice``.
+    required : bool, default True
+        The column must be present in the header.
+    nullable : bool, default False
+        A blank value is allowed (and means "none", "open-ended" or "same as
+        billed", as the contract says for that column).
+    minimum : int, optional
+        Smallest allowed whole number (``int`` columns).
+    choices : tuple of str, optional
+        Allowed values (``choice`` columns), compared case-insensitively.
+    """
+
+    name: str
+    kind: str
+    required: bool = True
+    nullable: bool = False
+    minimum: int | None = None
+    choices: tuple[str, ...] = ()
+
+    def __post_init__(self) -> None:
+        if self.kind not in _KINDS:
+            raise ValueError(f"unknown column kind {self.kind!r} for {self.name!r}")
+
+    @property
+    def memory_name(self) -> str:
+        """Name in memory: money columns gain ``_cents``."""
+        return money_column(self.name) if self.kind == "money" else self.name
+
+    @property
+    def expected(self) -> str:
+        """Plain-English description used in problem messages."""
+        if self.kind == "money":
+            return "an amount in dollars with at most two decimals (e.g. 125.00)"
+        if self.kind == "date":
+            return "a real date written YYYY-MM-DD"
+        if self.kind == "int":
+            low = self.minimum if self.minimum is not None else 0
+            return f"a whole number >= {low}"
+        if self.kind == "bool":
+            return "true/false, yes/no, y/n or 1/0"
+        if self.kind == "choice":
+            return "one of " + ", ".join(self.choices)
+        return "a value"
+
+
+def money_column(name: str) -> str:
+    """``"paid"`` -> ``"paid_cents"``."""
+    return name if name.endswith("_cents") else f"{name}_cents"
+
+
+@dataclass(frozen=True)
+class FileSpec:
+    """The contract of one CSV file."""
+
+    name: str
+    columns: tuple[Column, ...]
+    key: tuple[str, ...] = ()
+    required: bool = False
+    description: str = ""
+
+    @property
+    def column_names(self) -> list[str]:
+        return [c.name for c in self.columns]
+
+    def column(self, name: str) -> Column:
+        for c in self.columns:
+            if c.name == name:
+                return c
+        raise KeyError(name)
+
+
+def _c(name, kind, **kw) -> Column:
+    return Column(name, kind, **kw)
+
+
+SPECS: dict[str, FileSpec] = {
+    spec.name: spec
+    for spec in [
+        FileSpec(
+            "claim_lines.csv",
+            (
+                _c("claim_id", "id"),
+                _c("line_no", "int", minimum=1),
+                _c("patient_id", "id"),
+                _c("payer_id", "id"),
+                _c("rendering_npi", "id"),
+                _c("service_date", "date"),
+                _c("submitted_date", "date"),
+                _c("procedure_code", "id"),
+                _c("modifiers", "codes", nullable=True),
+                _c("units", "int", minimum=1),
+                _c("charge", "money"),
+                _c("diagnosis_codes", "codes", nullable=True),
+                _c("place_of_service", "code", nullable=True),
+            ),
+            key=("claim_id", "line_no"),
+            required=True,
+            description="one row per billed service line",
+        ),
+        FileSpec(
+            "payments.csv",
+            (
+                _c("claim_id", "id"),
+                _c("line_no", "int", minimum=1),
+                _c("payment_id", "id"),
+                _c("payment_date", "date"),
+                _c("allowed", "money", nullable=True),
+                _c("paid", "money"),
+            ),
+            required=True,
+            description="one row per payment posted to a line (reversals are negative)",
+        ),
+        FileSpec(
+            "coverage.csv",
+            (
+                _c("patient_id", "id"),
+                _c("payer_id", "id"),
+                _c("member_id", "code", nullable=True),
+                _c("effective_date", "date"),
+                _c("termination_date", "date", nullable=True),
+            ),
+            description="coverage spans; both dates inclusive, blank termination = open-ended",
+        ),
+        FileSpec(
+            "documentation.csv",
+            (
+                _c("claim_id", "id"),
+                _c("line_no", "int", minimum=1),
+                _c("note_present", "bool"),
+                _c("signed", "bool", nullable=True),
+                _c("documented_code", "code", nullable=True),
+            ),
+            key=("claim_id", "line_no"),
+            description="what the medical record holds for each line",
+        ),
+        FileSpec(
+            "fee_schedule.csv",
+            (
+                _c("payer_id", "id"),
+                _c("procedure_code", "id"),
+                _c("allowed", "money"),
+                _c("effective_date", "date"),
+                _c("end_date", "date", nullable=True),
+            ),
+            description="allowed amount per unit by payer, code and date",
+        ),
+        FileSpec(
+            "ncci_ptp.csv",
+            (
+                _c("column_1", "id"),
+                _c("column_2", "id"),
+                _c("effective_date", "date"),
+                _c("deletion_date", "date", nullable=True),
+                _c("modifier_indicator", "choice", choices=("0", "1", "9")),
+            ),
+            description="NCCI procedure-to-procedure edits",
+        ),
+        FileSpec(
+            "mue.csv",
+            (
+                _c("procedure_code", "id"),
+                _c("mue_value", "int", minimum=0),
+                _c("mai", "choice", choices=("1", "2", "3")),
+            ),
+            key=("procedure_code",),
+            description="medically unlikely edits",
+        ),
+        FileSpec(
+            "payer_policies.csv",
+            (
+                _c("payer_id", "id"),
+                _c("procedure_code", "id"),
+                _c("effective_date", "date"),
+                _c("announced_date", "date"),
+            ),
+            description="codes a payer stopped covering from effective_date",
+        ),
+        FileSpec(
+            "payers.csv",
+            (
+                _c("payer_id", "id"),
+                _c("name", "text"),
+                _c("payer_type", "choice", choices=("medicare", "medicaid", "commercial")),
+                _c("state", "code", nullable=True),
+            ),
+            key=("payer_id",),
+            description="who pays: type and state decide the recoupment rules",
+        ),
+        FileSpec(
+            "notices.csv",
+            (
+                _c("notice_id", "id"),
+                _c("payer_id", "id"),
+                _c("claim_id", "id"),
+                _c("line_no", "int", minimum=1),
+                _c("notice_date", "date"),
+                _c("amount", "money"),
+                _c("reason_code", "code", nullable=True),
+                _c("error_type", "code"),
+                _c("original_payment_date", "date", required=False, nullable=True),
+            ),
+            key=("notice_id",),
+            description="recoupment notices (demand letters) received from payers",
+        ),
+        FileSpec(
+            "labels.csv",
+            (
+                _c("claim_id", "id"),
+                _c("line_no", "int", minimum=1),
+                _c("error_type", "code"),
+                _c("at_risk", "money"),
+            ),
+            key=("claim_id", "line_no", "error_type"),
+            description="the answer key of a generated practice",
+        ),
+        FileSpec(
+            "findings.csv",
+            (
+                _c("claim_id", "id"),
+                _c("line_no", "int", minimum=1),
+                _c("error_type", "code"),
+                _c("category", "code", required=False, nullable=True),
+                _c("rule_id", "code", required=False, nullable=True),
+                _c("at_risk", "money"),
+                _c("action", "text", required=False, nullable=True),
+                _c("evidence", "text", required=False, nullable=True),
+            ),
+            key=("claim_id", "line_no", "error_type"),
+            description="what an audit flagged",
+        ),
+    ]
+}
+
+
+@dataclass
+class ParsedTable:
+    """The result of parsing one file.
+
+    Attributes
+    ----------
+    data : pandas.DataFrame
+        Usable rows, typed; column ``_row`` keeps each row's spreadsheet row
+        number so later messages can point back into the file.
+    problems : list of Problem
+        Every problem found, in file order.
+    rejected : pandas.DataFrame
+        The unusable rows exactly as read (all text), with ``_row`` and
+        ``_reason`` in front.
+    rows_read : int
+    """
+
+    data: pd.DataFrame
+    problems: list[Problem] = field(default_factory=list)
+    rejected: pd.DataFrame = field(default_factory=pd.DataFrame)
+    rows_read: int = 0
+
+    @property
+    def rows_used(self) -> int:
+        return len(self.data)
+
+    @property
+    def rows_set_aside(self) -> int:
+        return len(self.rejected)
+
+
+def _strip(series: pd.Series) -> pd.Series:
+    return series.astype("str").str.strip()
+
+
+def _normalise_list(series: pd.Series) -> pd.Series:
+    """``" 25; 59 ;"`` -> ``"25;59"``."""
+    s = _strip(series)
+    has_sep = s.str.contains(";", regex=False) | s.str.contains(" ", regex=False)
+    if not has_sep.any():
+        return s
+    fixed = s[has_sep].str.replace(r"\s+", "", regex=True).str.replace(r";{2,}", ";", regex=True)
+    fixed = fixed.str.strip(";")
+    out = s.copy()
+    out[has_sep] = fixed
+    return out
+
+
+def parse_table(raw: pd.DataFrame, spec: FileSpec, label: str | None = None,
+                row_numbers: np.ndarray | None = None) -> ParsedTable:
+    """Validate and type a table of raw text against its contract.
+
+    Parameters
+    ----------
+    raw : pandas.DataFrame
+        All columns as text, exactly as read (blank cells as ``""``).
+        Required columns must already be present (see
+        :func:`recoup_lib.folder.read_csv_text`, which checks the header).
+    spec : FileSpec
+        The file's contract.
+    label : str, optional
+        File name used in messages (defaults to ``spec.name``).
+    row_numbers : numpy.ndarray, optional
+        Spreadsheet row number of each raw row; defaults to ``index + 2``.
+
+    Returns
+    -------
+    ParsedTable
+        Typed usable rows, all problems, and the rows set aside with reasons.
+
+    Notes
+    -----
+    A row is set aside when any of its contract columns is invalid, or when it
+    repeats the key of an earlier row (``spec.key``); the first occurrence is
+    kept. Problems are reported for every bad cell, not only the first.
+    """
+    label = label or spec.name
+    n = len(raw)
+    rows = np.arange(n) + 2 if row_numbers is None else np.asarray(row_numbers)
+    raw = raw.reset_index(drop=True)
+    bad = np.zeros(n, dtype=bool)
+    problem_frames: list[pd.DataFrame] = []
+    out = pd.DataFrame(index=raw.index)
+
+    def record(mask: np.ndarray, col: Column, expected: str) -> None:
+        nonlocal bad
+        if not mask.any():
+            return
+        idx = np.flatnonzero(mask)
+        problem_frames.append(pd.DataFrame({
+            "pos": idx, "column": col.name,
+            "value": raw[col.name].to_numpy()[idx] if col.name in raw else "",
+            "expected": expected,
+        }))
+        bad |= mask
+
+    for col in spec.columns:
+        if col.name not in raw.columns:
+            # Optional column absent: fill with blanks of the right kind.
+            out[col.memory_name] = _blank_of(col, n)
+            continue
+        text = _strip(raw[col.name])
+        blank = (text == "").to_numpy()
+        if not col.nullable:
+            record(blank, col, "a value (this column may not be blank)")
+        kind = col.kind
+        if kind in ("id", "code", "text"):
+            out[col.memory_name] = text
+        elif kind == "codes":
+            out[col.memory_name] = _normalise_list(raw[col.name])
+        elif kind == "choice":
+            lowered = text.str.lower()
+            ok = lowered.isin([c.lower() for c in col.choices]).to_numpy() | blank
+            record(~ok, col, col.expected)
+            out[col.memory_name] = lowered
+        elif kind == "bool":
+            lowered = text.str.lower()
+            is_true = lowered.isin(BOOL_TRUE).to_numpy()
+            is_false = lowered.isin(BOOL_FALSE).to_numpy()
+            record(~(is_true | is_false | blank), col, col.expected)
+            values = pd.array(np.where(is_true, True, False), dtype="boolean")
+            values[~(is_true | is_false)] = pd.NA
+            out[col.memory_name] = values
+        elif kind == "int":
+            pattern = r"^[+]?\d+(\.0+)?$"
+            matched = text.str.fullmatch(pattern).fillna(False).to_numpy(dtype=bool)
+            numbers = pd.to_numeric(text.where(matched, None), errors="coerce")
+            too_big = matched & (numbers.to_numpy(dtype=float, na_value=0) > 2**53)
+            ok = matched & ~too_big
+            if col.minimum is not None:
+                ok &= numbers.to_numpy(dtype=float, na_value=-1) >= col.minimum
+            record(~ok & ~blank, col, col.expected)
+            values = pd.array(numbers.where(ok), dtype="Float64").round().astype("Int64")
+            out[col.memory_name] = values
+        elif kind == "money":
+            cents, invalid = parse_cents(text)
+            record(invalid.to_numpy(), col, col.expected)
+            out[col.memory_name] = cents.array
+        elif kind == "date":
+            shaped = text.str.fullmatch(r"\d{4}-\d{2}-\d{2}").fillna(False).to_numpy(dtype=bool)
+            dates = pd.to_datetime(text.where(shaped, None), format="%Y-%m-%d", errors="coerce")
+            ok = shaped & dates.notna().to_numpy()
+            record(~ok & ~blank, col, col.expected)
+            out[col.memory_name] = dates.where(ok)
+    # Extra columns pass through untouched.
+    known = set(spec.column_names)
+    for name in raw.columns:
+        if name not in known and name not in out.columns:
+            out[name] = raw[name]
+
+    # Repeated keys: first occurrence wins, later ones are set aside.
+    if spec.key and all(k in raw.columns for k in spec.key):
+        key_frame = out[[Column(k, "id").memory_name for k in spec.key]]
+        dup = key_frame.duplicated(keep="first").to_numpy() & ~bad
+        if dup.any():
+            idx = np.flatnonzero(dup)
+            problem_frames.append(pd.DataFrame({
+                "pos": idx, "column": ",".join(spec.key),
+                "value": key_frame.astype("str").agg("|".join, axis=1).to_numpy()[idx],
+                "expected": "a key not used by an earlier row (" + ", ".join(spec.key) + ")",
+            }))
+            bad |= dup
+
+    problems: list[Problem] = []
+    rejected = raw.iloc[0:0].copy()
+    if problem_frames:
+        pf = pd.concat(problem_frames, ignore_index=True).sort_values(["pos"], kind="stable")
+        problems = [
+            Problem(label, int(rows[p]), c, str(v), e)
+            for p, c, v, e in zip(pf["pos"], pf["column"], pf["value"], pf["expected"])
+        ]
+        reason_by_pos = (
+            pf.assign(msg=[f"column '{c}': expected {e}; got {str(v)!r}" for c, v, e in
+                           zip(pf["column"], pf["value"], pf["expected"])])
+            .groupby("pos", sort=True)["msg"].agg("; ".join)
+        )
+        bad_idx = np.flatnonzero(bad)
+        rejected = raw.iloc[bad_idx].copy()
+        rejected.insert(0, "_reason", reason_by_pos.reindex(bad_idx).to_numpy())
+        rejected.insert(0, "_row", rows[bad_idx])
+        rejected.insert(0, "_file", label)
+        rejected = rejected.reset_index(drop=True)
+    data = out.loc[~bad].copy()
+    data.insert(0, "_row", rows[~bad])
+    for col in spec.columns:
+        if col.name in raw.columns or not col.required:
+            data[col.memory_name] = _tighten(data[col.memory_name], col)
+    return ParsedTable(data=data.reset_index(drop=True), problems=problems,
+                       rejected=rejected, rows_read=n)
+
+
+def _blank_of(col: Column, n: int):
+    if col.kind == "money" or col.kind == "int":
+        return pd.array([pd.NA] * n, dtype="Int64")
+    if col.kind == "date":
+        return pd.Series([pd.NaT] * n, dtype="datetime64[us]")
+    if col.kind == "bool":
+        return pd.array([pd.NA] * n, dtype="boolean")
+    return pd.Series([""] * n, dtype="str")
+
+
+def _tighten(series: pd.Series, col: Column) -> pd.Series:
+    """After bad rows are gone, non-blank integer columns become plain ``int64``."""
+    if col.kind in ("money", "int") and not col.nullable and not series.isna().any():
+        return series.astype("int64")
+    if col.kind == "date":
+        return series.astype("datetime64[us]")
+    return series
