@@ -1,0 +1,60 @@
+"""``recoup audit FOLDER --out OUT``: the contract's findings for an audit folder."""
+
+from __future__ import annotations
+
+ORDER = 20
+
+
+def add_parser(sub):
+    p = sub.add_parser(
+        "audit", help="find paid lines at risk of recoupment in an audit folder",
+        description="Audit a folder (claim_lines.csv, payments.csv and optional coverage, "
+        "documentation and reference files) with the contract's rules. Writes findings.csv, "
+        "summary.csv, summary.md, rejected.csv and run.json to OUT.")
+    p.add_argument("folder", help="the audit folder")
+    p.add_argument("--out", required=True, help="folder to write the results to")
+    p.add_argument("--only", help="comma-separated error types to run (default: all ten)")
+    p.add_argument("--no-defaults", action="store_true",
+                   help="do not fall back to the shipped reference tables")
+    p.add_argument("--xlsx", action="store_true", help="also write audit.xlsx")
+    p.set_defaults(run=run)
+    return p
+
+
+def run(args) -> int:
+    from ..errors import UsageError
+    from ..money import dollars
+    from ..rules import ERROR_TYPES, audit_folder, summarise, write_audit
+
+    only = None
+    if args.only:
+        only = [x.strip() for x in args.only.split(",") if x.strip()]
+        unknown = [x for x in only if x not in ERROR_TYPES]
+        if unknown:
+            raise UsageError(f"--only: unknown error type(s) {', '.join(unknown)}; "
+                             f"known: {', '.join(ERROR_TYPES)}")
+    result = audit_folder(args.folder, only=only, use_defaults=not args.no_defaults)
+    paths = write_audit(result, args.out)
+    if args.xlsx:
+        from ..report import write_audit_workbook
+
+        write_audit_workbook(result, f"{args.out}/audit.xlsx")
+    counts = result.inputs.counts
+    for row in counts.itertuples():
+        print(f"{row.file}: {row.rows_read} rows read = {row.rows_used} used + "
+              f"{row.rows_set_aside} set aside ({row.source})")
+    for problem in result.inputs.problems[:10]:
+        print(f"  {problem.message}")
+    if len(result.inputs.problems) > 10:
+        print(f"  ... and {len(result.inputs.problems) - 10} more problems in rejected.csv")
+    for message in result.switched_off["message"]:
+        print(message)
+    by_category = summarise(result.findings, "category")
+    lines = result.findings[["claim_id", "line_no"]].drop_duplicates().shape[0]
+    print(f"{len(result.findings)} findings on {lines} lines; "
+          f"{dollars(result.total_at_risk_cents)} at risk (each line capped at what was paid)")
+    for row in by_category.itertuples():
+        if row.findings:
+            print(f"  {row.category}: {row.findings} findings, {dollars(row.at_risk_capped_cents)}")
+    print(f"wrote {paths['findings']}")
+    return 0

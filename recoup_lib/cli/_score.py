@@ -1,0 +1,43 @@
+"""``recoup score FINDINGS LABELS``: precision, recall and dollars against an answer key."""
+
+from __future__ import annotations
+
+ORDER = 30
+
+
+def add_parser(sub):
+    p = sub.add_parser(
+        "score", help="score findings against an answer key (labels.csv)",
+        description="Compare findings.csv (from `recoup audit`, a trainee or a new check) with a "
+        "generated practice's labels.csv: precision, recall and dollars found per error type.")
+    p.add_argument("findings", help="findings.csv")
+    p.add_argument("labels", help="labels.csv")
+    p.add_argument("--out", help="also write the score table to this CSV file")
+    p.set_defaults(run=run)
+    return p
+
+
+def run(args) -> int:
+    from ..errors import InputError
+    from ..folder import read_table, write_csv
+    from ..money import dollars
+    from ..rules import score
+
+    tables = {}
+    for name, path in (("findings.csv", args.findings), ("labels.csv", args.labels)):
+        parsed = read_table(path, name)
+        if parsed.problems:
+            shown = "; ".join(p.message for p in parsed.problems[:3])
+            raise InputError(f"{len(parsed.problems)} problem(s) in {path}: {shown}")
+        tables[name] = parsed.data
+    table = score(tables["findings.csv"], tables["labels.csv"])
+    print(f"{'error_type':<24}{'labelled':>9}{'flagged':>9}{'precision':>10}{'recall':>8}"
+          f"{'at risk':>16}{'found':>16}")
+    for r in table.itertuples():
+        p = "-" if r.precision != r.precision else f"{r.precision:.3f}"
+        rc = "-" if r.recall != r.recall else f"{r.recall:.3f}"
+        print(f"{r.error_type:<24}{r.labelled:>9}{r.flagged:>9}{p:>10}{rc:>8}"
+              f"{dollars(r.at_risk_cents):>16}{dollars(r.found_cents):>16}")
+    if args.out:
+        write_csv(table, args.out)
+    return 0

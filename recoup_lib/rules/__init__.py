@@ -1,0 +1,48 @@
+"""The audit: the contract's ten rules, the engine that runs them, and scoring.
+
+Public API
+----------
+audit_folder(folder)            read a folder and audit it (``recoup audit``)
+run_audit(inputs)               audit what ``read_audit_folder`` returned
+audit_tables(lines, payments, ...)  audit in-memory tables
+custom_rule(error_type, category)   decorator: a notebook check as a Rule
+default_registry()              the built-in rules
+summarise(findings, by)         totals by category/error_type/payer/provider/month
+score(findings, labels)         precision, recall and dollars per error type
+
+See ``recoup_lib/rules/builtin.py`` for where each rule lives, and the README's
+"Where do I add ..." table for adding one.
+"""
+
+from ._context import AuditContext, build_context
+from ._engine import (
+    FINDING_COLUMNS,
+    AuditResult,
+    audit_folder,
+    audit_tables,
+    capped_findings,
+    explain_claim,
+    run_audit,
+    summarise,
+    summary_markdown,
+    write_audit,
+)
+from ._registry import Rule, RuleRegistry, custom_rule, default_registry
+from ._scoring import score
+from ._vocabulary import (
+    ACTIONS,
+    BYPASS_MODIFIERS,
+    CATEGORIES,
+    CATEGORY_LABELS,
+    EM_FAMILIES,
+    ERROR_TYPES,
+    REPEAT_MODIFIERS,
+)
+
+__all__ = [
+    "ACTIONS", "BYPASS_MODIFIERS", "CATEGORIES", "CATEGORY_LABELS", "EM_FAMILIES", "ERROR_TYPES",
+    "REPEAT_MODIFIERS", "FINDING_COLUMNS", "AuditContext", "AuditResult", "Rule", "RuleRegistry",
+    "audit_folder", "audit_tables", "build_context", "capped_findings", "custom_rule",
+    "default_registry", "explain_claim", "run_audit", "score", "summarise", "summary_markdown",
+    "write_audit",
+]

@@ -1,0 +1,410 @@
+"""The engine: run rules over an audit context and turn their hits into findings.
+
+Rules only say which lines they flag, for how much, and why. The engine adds
+everything else (claim and line identity, error_type, category, rule_id, the
+office's next action), drops anything on a line with nothing paid, checks
+that each rule's answer is well formed, and builds the summary with every
+line's total capped at what was paid on it.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from ..folder import AuditInputs, problems_frame, read_audit_folder, write_csv
+from ..money import dollars
+from ._context import AuditContext, build_context
+from ._registry import Rule, RuleRegistry, default_registry
+from ._vocabulary import ACTIONS, CATEGORIES, ERROR_TYPES
+
+__all__ = [
+    "AuditResult",
+    "FINDING_COLUMNS",
+    "run_audit",
+    "audit_folder",
+    "audit_tables",
+    "summarise",
+    "capped_findings",
+    "write_audit",
+]
+
+#: Contract columns of findings.csv, in order (money in cents in memory).
+FINDING_COLUMNS = ["claim_id", "line_no", "error_type", "category", "rule_id", "at_risk_cents",
+                   "action", "evidence"]
+#: Extra columns carried for summaries and drill-down.
+FINDING_EXTRAS = ["payer_id", "rendering_npi", "patient_id", "service_date", "procedure_code",
+                  "paid_cents"]
+
+
+@dataclass
+class AuditResult:
+    """What an audit produced.
+
+    Attributes
+    ----------
+    findings : pandas.DataFrame
+        One row per (line, error_type): the contract columns
+        (:data:`FINDING_COLUMNS`), then payer_id, rendering_npi, patient_id,
+        service_date, procedure_code, paid_cents.
+    context : AuditContext
+        The lines (with ``paid_cents``) and tables the rules saw.
+    rules_run : list of Rule
+    switched_off : pandas.DataFrame
+        error_type, rule_id, missing (the inputs it needed), message.
+    inputs : AuditInputs or None
+        When the audit read a folder: counts, problems and set-aside rows.
+    """
+
+    findings: pd.DataFrame
+    context: AuditContext
+    rules_run: list[Rule] = field(default_factory=list)
+    switched_off: pd.DataFrame = field(default_factory=pd.DataFrame)
+    inputs: AuditInputs | None = None
+
+    @property
+    def lines(self) -> pd.DataFrame:
+        return self.context.lines
+
+    def summary(self, by: str = "category") -> pd.DataFrame:
+        """At-risk dollars by ``category``, ``error_type``, ``payer``, ``provider`` or ``month``."""
+        return summarise(self.findings, by=by)
+
+    @property
+    def total_at_risk_cents(self) -> int:
+        """Money at risk over all lines, each line capped at what was paid on it."""
+        return int(capped_findings(self.findings)["at_risk_capped_cents"].sum())
+
+    def explain(self, claim_id: str) -> str:
+        """A plain-English account of one claim: its lines, payments and findings."""
+        return explain_claim(self, claim_id)
+
+    @property
+    def messages(self) -> list[str]:
+        """What a person should know about the run (rules switched off, rows set aside)."""
+        out = list(self.switched_off["message"]) if len(self.switched_off) else []
+        if self.inputs is not None:
+            for row in self.inputs.counts.itertuples():
+                if row.rows_set_aside:
+                    out.append(f"{row.file}: {row.rows_set_aside} of {row.rows_read} rows set aside "
+                               "(see rejected.csv)")
+        return out
+
+
+def _normalise_hits(rule: Rule, raw, ctx: AuditContext) -> pd.DataFrame:
+    """Accept the shapes a rule may return and check them."""
+    n = len(ctx.lines)
+    if isinstance(raw, pd.Series) and pd.api.types.is_bool_dtype(raw.dtype):
+        mask = raw.reindex(ctx.lines.index).fillna(False).to_numpy(dtype=bool)
+        idx = np.flatnonzero(mask)
+        frame = pd.DataFrame({"line": idx, "at_risk_cents": ctx.paid.to_numpy()[idx],
+                              "evidence": rule.summary or rule.error_type})
+    elif isinstance(raw, pd.DataFrame):
+        frame = raw.copy()
+        if "line" not in frame.columns:
+            if len(frame) == n and frame.index.equals(ctx.lines.index):
+                if "flag" in frame.columns:
+                    frame = frame.loc[frame["flag"].astype(bool)]
+                frame = frame.assign(line=frame.index)
+            else:
+                raise ValueError(f"rule {rule.rule_id}: a DataFrame result needs a 'line' column "
+                                 "(positions in ctx.lines) or must be aligned with ctx.lines")
+        if "at_risk_cents" not in frame.columns:
+            frame["at_risk_cents"] = ctx.paid.to_numpy()[frame["line"].to_numpy(dtype=np.int64)]
+        if "evidence" not in frame.columns:
+            frame["evidence"] = rule.summary or rule.error_type
+    else:
+        raise TypeError(f"rule {rule.rule_id} returned {type(raw).__name__}; expected a boolean "
+                        "Series or a DataFrame")
+    frame = frame[["line", "at_risk_cents", "evidence"]]
+    line = frame["line"].to_numpy(dtype=np.int64)
+    if len(line) and (line.min() < 0 or line.max() >= n):
+        raise ValueError(f"rule {rule.rule_id}: line positions outside ctx.lines")
+    if pd.Series(line).duplicated().any():
+        raise ValueError(f"rule {rule.rule_id} flagged the same line twice")
+    risk = pd.to_numeric(frame["at_risk_cents"])
+    if not pd.api.types.is_integer_dtype(risk.dtype):
+        raise TypeError(f"rule {rule.rule_id}: at_risk_cents must be whole cents (int), "
+                        f"got {risk.dtype}")
+    return pd.DataFrame({"line": line, "at_risk_cents": risk.to_numpy(dtype=np.int64),
+                         "evidence": frame["evidence"].astype("str").to_numpy()})
+
+
+def audit_tables(claim_lines: pd.DataFrame, payments: pd.DataFrame, *, coverage=None,
+                 documentation=None, fee_schedule=None, ncci_ptp=None, mue=None,
+                 payer_policies=None, rules: RuleRegistry | None = None,
+                 extra_rules=(), only=None) -> AuditResult:
+    """Audit in-memory tables (typed as :mod:`recoup_lib.schema` describes).
+
+    Parameters
+    ----------
+    claim_lines, payments : pandas.DataFrame
+    coverage, documentation, fee_schedule, ncci_ptp, mue, payer_policies : pandas.DataFrame, optional
+        ``None`` switches off the rules that need the table.
+    rules : RuleRegistry, optional
+        Defaults to the ten built-in rules.
+    extra_rules : iterable of Rule
+        Custom rules (see :func:`recoup_lib.rules.custom_rule`) run beside them.
+    only : iterable of str, optional
+        Run only these error types.
+
+    Returns
+    -------
+    AuditResult
+    """
+    ctx = build_context(claim_lines, payments, coverage=coverage, documentation=documentation,
+                        fee_schedule=fee_schedule, ncci_ptp=ncci_ptp, mue=mue,
+                        payer_policies=payer_policies)
+    registry = (rules or default_registry()).copy()
+    for rule in extra_rules:
+        registry.add(rule)
+    if only is not None:
+        registry = registry.select(only)
+    return _run(ctx, registry)
+
+
+def _run(ctx: AuditContext, registry: RuleRegistry, inputs: AuditInputs | None = None) -> AuditResult:
+    frames, ran, off = [], [], []
+    lines = ctx.lines
+    for rule in registry:
+        missing = [name for name in rule.needs if not ctx.has(name)]
+        if missing:
+            off.append((rule.error_type, rule.rule_id, ";".join(missing),
+                        f"rule {rule.error_type} switched off: no {', '.join(m + '.csv' for m in missing)} "
+                        "in the folder and no shipped default"))
+            continue
+        found = _normalise_hits(rule, rule(ctx), ctx)
+        paid = lines["paid_cents"].to_numpy()[found["line"].to_numpy()]
+        found = found.loc[paid > 0]
+        found.insert(1, "error_type", rule.error_type)
+        found.insert(2, "category", rule.category)
+        found.insert(3, "rule_id", rule.rule_id)
+        frames.append(found)
+        ran.append(rule)
+    order = {e: i for i, e in enumerate(list(ERROR_TYPES) + [r.error_type for r in registry])}
+    if frames:
+        hits = pd.concat(frames, ignore_index=True)
+    else:
+        hits = pd.DataFrame({"line": pd.Series([], dtype="int64"), "error_type": [], "category": [],
+                             "rule_id": [], "at_risk_cents": pd.Series([], dtype="int64"), "evidence": []})
+    pos = hits["line"].to_numpy(dtype=np.int64)
+    sel = lines.iloc[pos]
+    findings = pd.DataFrame({
+        "claim_id": sel["claim_id"].to_numpy(),
+        "line_no": sel["line_no"].to_numpy(dtype=np.int64),
+        "error_type": hits["error_type"].astype("str").to_numpy(),
+        "category": hits["category"].astype("str").to_numpy(),
+        "rule_id": hits["rule_id"].astype("str").to_numpy(),
+        "at_risk_cents": hits["at_risk_cents"].to_numpy(dtype=np.int64),
+        "action": hits["category"].map(ACTIONS).fillna("review").astype("str").to_numpy(),
+        "evidence": hits["evidence"].astype("str").to_numpy(),
+        **{c: sel[c].to_numpy() for c in FINDING_EXTRAS},
+        "_line": pos,
+        "_order": hits["error_type"].map(order).to_numpy(),
+    })
+    findings = findings.astype({"claim_id": "str", "error_type": "str", "category": "str",
+                                "rule_id": "str", "action": "str", "evidence": "str",
+                                "payer_id": "str", "rendering_npi": "str", "patient_id": "str",
+                                "procedure_code": "str"})
+    findings = findings.sort_values(["claim_id", "line_no", "_order"], kind="stable")
+    findings = findings.drop(columns=["_order"]).reset_index(drop=True)
+    switched_off = pd.DataFrame(off, columns=["error_type", "rule_id", "missing", "message"])
+    return AuditResult(findings=findings, context=ctx, rules_run=ran, switched_off=switched_off,
+                       inputs=inputs)
+
+
+def run_audit(inputs: AuditInputs, rules: RuleRegistry | None = None, extra_rules=(),
+              only=None) -> AuditResult:
+    """Audit what :func:`recoup_lib.folder.read_audit_folder` read."""
+    result = audit_tables(
+        inputs.claim_lines, inputs.payments, coverage=inputs.coverage,
+        documentation=inputs.documentation, fee_schedule=inputs.fee_schedule,
+        ncci_ptp=inputs.ncci_ptp, mue=inputs.mue, payer_policies=inputs.payer_policies,
+        rules=rules, extra_rules=extra_rules, only=only)
+    result.inputs = inputs
+    return result
+
+
+def audit_folder(folder, rules: RuleRegistry | None = None, extra_rules=(), only=None,
+                 use_defaults: bool = True) -> AuditResult:
+    """Read an audit folder and audit it (the Python twin of ``recoup audit``).
+
+    Examples
+    --------
+    >>> result = audit_folder("synthetic/demo/family_practice")  # doctest: +SKIP
+    >>> result.summary("category")  # doctest: +SKIP
+    """
+    inputs = read_audit_folder(folder, use_defaults=use_defaults)
+    return run_audit(inputs, rules=rules, extra_rules=extra_rules, only=only)
+
+
+def capped_findings(findings: pd.DataFrame) -> pd.DataFrame:
+    """Add ``at_risk_capped_cents``: each line's findings capped together at what was paid.
+
+    A line's findings are counted in the order of the contract's table
+    (overpayment first, policy change last); each takes what is left of the
+    line's paid amount, so one line never counts for more than it was paid.
+    """
+    f = findings.copy()
+    if not len(f):
+        f["at_risk_capped_cents"] = pd.Series([], dtype="int64")
+        return f
+    order = {e: i for i, e in enumerate(ERROR_TYPES)}
+    f["_o"] = f["error_type"].map(order).fillna(len(order)).astype(int)
+    f = f.sort_values(["claim_id", "line_no", "_o"], kind="stable")
+    f["_risk"] = f["at_risk_cents"].clip(lower=0).astype("int64")
+    risk = f["_risk"].to_numpy(dtype=np.int64)
+    before = f.groupby(["claim_id", "line_no"], sort=False)["_risk"].cumsum().to_numpy(dtype=np.int64) - risk
+    paid = f["paid_cents"].to_numpy(dtype=np.int64)
+    room = np.maximum(paid - before, 0)
+    f["at_risk_capped_cents"] = np.minimum(risk, room)
+    return f.sort_index().drop(columns=["_o", "_risk"])
+
+
+_DIMENSIONS = {
+    "category": "category",
+    "error_type": "error_type",
+    "payer": "payer_id",
+    "provider": "rendering_npi",
+    "month": "_month",
+    "code": "procedure_code",
+}
+
+
+def summarise(findings: pd.DataFrame, by: str = "category") -> pd.DataFrame:
+    """Total findings by one dimension, each line capped at what was paid.
+
+    Parameters
+    ----------
+    findings : pandas.DataFrame
+        As in :attr:`AuditResult.findings`.
+    by : {"category", "error_type", "payer", "provider", "month", "code"}
+
+    Returns
+    -------
+    pandas.DataFrame
+        Columns: the dimension, lines (distinct lines flagged), findings,
+        at_risk_cents (sum of raw amounts), at_risk_capped_cents; sorted by
+        capped dollars, largest first (categories keep the contract order).
+    """
+    if by not in _DIMENSIONS:
+        raise ValueError(f"by must be one of {', '.join(_DIMENSIONS)}; got {by!r}")
+    f = capped_findings(findings)
+    f["_month"] = pd.to_datetime(f["service_date"]).dt.strftime("%Y-%m").astype("str")
+    column = _DIMENSIONS[by]
+    f["_linekey"] = f["claim_id"].astype("str") + "|" + f["line_no"].astype("str")
+    grouped = f.groupby(column, sort=False)
+    out = pd.DataFrame({
+        "lines": grouped["_linekey"].nunique(),
+        "findings": grouped.size(),
+        "at_risk_cents": grouped["at_risk_cents"].sum(),
+        "at_risk_capped_cents": grouped["at_risk_capped_cents"].sum(),
+    })
+    out.index.name = by
+    if by == "category":
+        out = out.reindex(list(CATEGORIES)).fillna(0).astype("int64")
+    elif by == "error_type":
+        known = [e for e in ERROR_TYPES] + [e for e in out.index if e not in ERROR_TYPES]
+        out = out.reindex(known).fillna(0).astype("int64")
+    elif by == "month":
+        out = out.sort_index()
+    else:
+        out = out.sort_values(["at_risk_capped_cents", "lines"], ascending=False, kind="stable")
+    return out.reset_index()
+
+
+def explain_claim(result: AuditResult, claim_id: str) -> str:
+    """Plain-English account of one claim (lines, payments, findings)."""
+    lines = result.lines.loc[result.lines["claim_id"] == str(claim_id)]
+    if not len(lines):
+        return f"Claim {claim_id} is not in this audit."
+    first = lines.iloc[0]
+    out = [f"Claim {claim_id}: patient {first['patient_id']}, payer {first['payer_id']}, "
+           f"provider {first['rendering_npi']}, service {first['service_date']:%Y-%m-%d}, "
+           f"submitted {first['submitted_date']:%Y-%m-%d}."]
+    pay = result.context.payments
+    found = result.findings.loc[result.findings["claim_id"] == str(claim_id)]
+    for line in lines.itertuples():
+        mods = f" modifiers {line.modifiers}" if line.modifiers else ""
+        out.append(f"  Line {line.line_no}: {line.procedure_code}{mods} x {line.units}, "
+                   f"charged {dollars(line.charge_cents)}, paid {dollars(line.paid_cents)} "
+                   f"in {line.n_payments} payment(s).")
+        for p in pay.loc[pay["_line"] == line.Index].itertuples():
+            out.append(f"    payment {p.payment_id} on {p.payment_date:%Y-%m-%d}: {dollars(p.paid_cents)}")
+        mine = found.loc[found["line_no"] == line.line_no]
+        if not len(mine):
+            out.append("    No finding." if line.paid_cents > 0 else
+                       "    Nothing paid, so nothing can be recouped.")
+        for f in mine.itertuples():
+            out.append(f"    {f.error_type} ({f.category}): {dollars(f.at_risk_cents)} at risk. "
+                       f"{f.evidence}. Next: {f.action}.")
+    return "\n".join(out)
+
+
+def write_audit(result: AuditResult, out: str | Path) -> dict[str, Path]:
+    """Write findings.csv, summary.csv, summary.md, rejected.csv and run.json to ``out``.
+
+    Returns the paths written, by name.
+    """
+    import json
+
+    out = Path(out)
+    out.mkdir(parents=True, exist_ok=True)
+    paths = {}
+    findings = result.findings
+    paths["findings"] = write_csv(findings[FINDING_COLUMNS], out / "findings.csv")
+    paths["findings_detail"] = write_csv(
+        capped_findings(findings).drop(columns=["_line"]), out / "findings_detail.csv")
+    long = []
+    for by in ("category", "error_type", "payer", "provider", "month"):
+        s = summarise(findings, by)
+        long.append(pd.DataFrame({"dimension": by, "key": s[by].astype("str"), "lines": s["lines"],
+                                  "findings": s["findings"], "at_risk_cents": s["at_risk_cents"],
+                                  "at_risk_capped_cents": s["at_risk_capped_cents"]}))
+    summary = pd.concat(long, ignore_index=True)
+    paths["summary"] = write_csv(summary, out / "summary.csv")
+    (out / "summary.md").write_text(summary_markdown(result), encoding="utf-8")
+    paths["summary_md"] = out / "summary.md"
+    problems = result.inputs.problems if result.inputs is not None else []
+    paths["rejected"] = write_csv(problems_frame(problems), out / "rejected.csv", text=True)
+    if result.inputs is not None:
+        for name, rows in result.inputs.rejected_rows.items():
+            target = out / "rejected_rows" / name
+            write_csv(rows.astype("str").fillna(""), target, text=True)
+            paths[f"rejected_rows/{name}"] = target
+    run = {
+        "rules_run": [r.error_type for r in result.rules_run],
+        "rules_switched_off": result.switched_off.to_dict(orient="records"),
+        "files": (result.inputs.counts.to_dict(orient="records") if result.inputs is not None else []),
+        "lines_audited": int(len(result.lines)),
+        "lines_paid": int((result.lines["paid_cents"] > 0).sum()),
+        "findings": int(len(findings)),
+        "lines_flagged": int(findings[["claim_id", "line_no"]].drop_duplicates().shape[0]),
+        "at_risk_capped": dollars(result.total_at_risk_cents),
+    }
+    (out / "run.json").write_text(json.dumps(run, indent=2, default=str) + "\n", encoding="utf-8")
+    paths["run"] = out / "run.json"
+    return paths
+
+
+def summary_markdown(result: AuditResult) -> str:
+    """The summary as a short Markdown report."""
+    f = result.findings
+    lines = result.lines
+    parts = ["# Audit summary", ""]
+    parts.append(f"- Lines audited: {len(lines):,}; paid lines: {int((lines['paid_cents'] > 0).sum()):,}")
+    flagged = f[["claim_id", "line_no"]].drop_duplicates().shape[0]
+    parts.append(f"- Lines flagged: {flagged:,}; findings: {len(f):,}")
+    parts.append(f"- Money at risk (each line capped at what was paid): {dollars(result.total_at_risk_cents)}")
+    for message in result.messages:
+        parts.append(f"- {message}")
+    for by in ("category", "error_type", "payer", "provider", "month"):
+        s = summarise(f, by)
+        parts += ["", f"## By {by}", "", f"| {by} | lines | findings | at risk (capped) |",
+                  "|---|---:|---:|---:|"]
+        for row in s.itertuples(index=False):
+            parts.append(f"| {row[0]} | {row.lines:,} | {row.findings:,} | {dollars(row.at_risk_capped_cents)} |")
+    return "\n".join(parts) + "\n"

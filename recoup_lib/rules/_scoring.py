@@ -1,0 +1,77 @@
+"""Scoring findings against an answer key: how good is a check?
+
+Every generated practice comes with ``labels.csv``, the findings the
+contract's rules must produce. Comparing any set of findings (the built-in
+rules, a trainee's picks, a new check an auditor wrote) with it gives
+precision, recall, and dollars found against dollars at risk.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from ._vocabulary import ERROR_TYPES
+
+__all__ = ["score"]
+
+_KEY = ["claim_id", "line_no", "error_type"]
+
+
+def score(findings: pd.DataFrame, labels: pd.DataFrame) -> pd.DataFrame:
+    """Precision, recall and dollars per error type, plus an ``all`` row.
+
+    Parameters
+    ----------
+    findings, labels : pandas.DataFrame
+        Columns claim_id, line_no, error_type, at_risk_cents.
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row per error type seen in either table (contract order first),
+        then ``all``: labelled, flagged, true_positives, false_positives,
+        false_negatives, precision, recall (``NaN`` where undefined),
+        at_risk_cents (labelled dollars), found_cents (labelled dollars on
+        lines correctly flagged), flagged_cents (dollars the findings
+        claimed), exact_amounts (true positives whose amount matches to the
+        cent).
+
+    Examples
+    --------
+    >>> key = pd.DataFrame({"claim_id": ["C1"], "line_no": [1], "error_type": ["upcoding"],
+    ...                     "at_risk_cents": [3900]})
+    >>> score(key, key).loc[0, ["precision", "recall", "found_cents"]].tolist()
+    [1.0, 1.0, 3900]
+    """
+    f = findings[_KEY + ["at_risk_cents"]].astype({"claim_id": "str", "line_no": "int64",
+                                                   "error_type": "str"})
+    l = labels[_KEY + ["at_risk_cents"]].astype({"claim_id": "str", "line_no": "int64",
+                                                 "error_type": "str"})
+    f = f.drop_duplicates(_KEY)
+    l = l.drop_duplicates(_KEY)
+    both = f.merge(l, on=_KEY, how="outer", suffixes=("_found", "_label"), indicator=True)
+    types = [e for e in ERROR_TYPES if e in set(both["error_type"])]
+    types += sorted(set(both["error_type"]) - set(types))
+    rows = []
+    for name, part in [(t, both.loc[both["error_type"] == t]) for t in types] + [("all", both)]:
+        tp_mask = part["_merge"] == "both"
+        tp = int(tp_mask.sum())
+        fp = int((part["_merge"] == "left_only").sum())
+        fn = int((part["_merge"] == "right_only").sum())
+        rows.append({
+            "error_type": name,
+            "labelled": tp + fn,
+            "flagged": tp + fp,
+            "true_positives": tp,
+            "false_positives": fp,
+            "false_negatives": fn,
+            "precision": tp / (tp + fp) if tp + fp else np.nan,
+            "recall": tp / (tp + fn) if tp + fn else np.nan,
+            "at_risk_cents": int(part["at_risk_cents_label"].fillna(0).sum()),
+            "found_cents": int(part.loc[tp_mask, "at_risk_cents_label"].sum()),
+            "flagged_cents": int(part["at_risk_cents_found"].fillna(0).sum()),
+            "exact_amounts": int((part.loc[tp_mask, "at_risk_cents_found"]
+                                  == part.loc[tp_mask, "at_risk_cents_label"]).sum()),
+        })
+    return pd.DataFrame(rows)

@@ -1,0 +1,53 @@
+"""Eligibility rule: the patient was not covered by that payer on the date of service.
+
+Category "eligibility" (CONTRACT.md). What the office does next: verify
+coverage and bill the right payer. Retroactive terminations are the classic
+cause: the payer learns months later that coverage ended, and takes back
+what it paid for visits after the end date (CARC 27, or 26 before coverage
+began).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from ._hits import NO_HITS, date_text, hits, usd
+from ._registry import register
+
+
+@register("coverage_lapsed", "ELG-NO-COVERAGE", needs=("coverage",),
+          summary="no coverage span of that payer on the date of service")
+def coverage_lapsed(ctx) -> pd.DataFrame:
+    """Flag a paid line when no coverage row of its patient and payer spans the date.
+
+    Both coverage dates are inclusive; a blank termination date means the
+    coverage is open-ended. Everything paid is at risk.
+    """
+    lines = ctx.lines
+    paid = lines.loc[ctx.is_paid, ["patient_id", "payer_id", "service_date"]]
+    cov = ctx.coverage[["patient_id", "payer_id", "effective_date", "termination_date"]]
+    joined = paid.reset_index(names="_line").merge(cov, on=["patient_id", "payer_id"], how="left")
+    date = joined["service_date"]
+    spans = ((joined["effective_date"] <= date)
+             & (joined["termination_date"].isna() | (joined["termination_date"] >= date)))
+    spans = spans & joined["effective_date"].notna()
+    covered = spans.groupby(joined["_line"]).any()
+    lapsed = covered.index[~covered.to_numpy()]
+    if not len(lapsed):
+        return NO_HITS
+    sel = lines.loc[lapsed]
+    near = joined.loc[joined["_line"].isin(lapsed) & joined["effective_date"].notna()]
+    span_text = (
+        date_text(near["effective_date"]).to_numpy() + " to "
+        + np.where(near["termination_date"].isna(), "open",
+                   date_text(near["termination_date"].fillna(pd.Timestamp("1900-01-01"))).to_numpy())
+    )
+    listing = pd.Series(span_text, index=near["_line"].to_numpy()).groupby(level=0).agg(", ".join)
+    known = listing.reindex(lapsed).fillna("").to_numpy()
+    evidence = (
+        "no coverage with " + sel["payer_id"].to_numpy() + " on " + date_text(sel["service_date"]).to_numpy()
+        + np.where(known != "", "; spans on file: " + known, "; no span on file for this patient and payer")
+        + "; paid " + usd(sel["paid_cents"]).to_numpy()
+    )
+    return hits(sel.index, sel["paid_cents"], evidence)

@@ -1,0 +1,122 @@
+"""Overpayment rules: the payer paid twice, or paid more than its fee schedule.
+
+Category "overpayment" (CONTRACT.md). What the office does next: refund, or
+accept the payer's offset against future payments.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from ._hits import NO_HITS, date_text, hits, usd
+from ._registry import register
+
+DUPLICATE_KEY = ["patient_id", "payer_id", "rendering_npi", "service_date", "procedure_code",
+                 "modifier_key"]
+
+
+@register("duplicate_claim", "OVP-DUP-CLAIM",
+          summary="the same service billed and paid twice on separate lines")
+def duplicate_claim(ctx) -> pd.DataFrame:
+    """Flag the later of two paid lines for the same service.
+
+    Two lines are the same service when patient, payer, rendering provider,
+    date of service, procedure code and the *set* of modifiers all match.
+    Lines are ordered by submitted_date, then claim_id, then line_no; every
+    paid line after the first paid one of its group is a duplicate, and what
+    was paid on it is at risk. A line carrying modifier 76, 77 or 91 is a
+    deliberate repeat (repeat procedure, repeat lab test), not a duplicate.
+
+    Notes
+    -----
+    Payers deny exact duplicates up front with CARC 18 and recover the ones
+    they paid with B13 or M86 (DOMAIN.md 6.2, 6.3); a denied duplicate was
+    never paid, so it is not at risk.
+    """
+    lines = ctx.lines
+    pool = lines.loc[ctx.is_paid & ~lines["has_repeat_modifier"]]
+    pool = pool.sort_values(["submitted_date", "claim_id", "line_no"], kind="stable")
+    grouped = pool.groupby(DUPLICATE_KEY, sort=False, dropna=False)
+    rank = grouped.cumcount().to_numpy()
+    later = pool.loc[rank > 0]
+    if not len(later):
+        return NO_HITS
+    first = grouped.head(1).set_index(DUPLICATE_KEY)
+    original = first.reindex(pd.MultiIndex.from_frame(later[DUPLICATE_KEY]))
+    evidence = (
+        "same patient, payer, provider, date, code " + later["procedure_code"].to_numpy()
+        + " and modifiers as claim " + original["claim_id"].to_numpy()
+        + " line " + original["line_no"].astype("str").to_numpy()
+        + " (submitted " + date_text(original["submitted_date"]).to_numpy()
+        + ", paid " + usd(original["paid_cents"]).to_numpy()
+        + "); this copy was submitted " + date_text(later["submitted_date"]).to_numpy()
+        + " and paid " + usd(later["paid_cents"]).to_numpy()
+    )
+    return hits(later.index, later["paid_cents"], evidence)
+
+
+@register("duplicate_payment", "OVP-DUP-PAYMENT",
+          summary="one line paid the same amount more than once")
+def duplicate_payment(ctx) -> pd.DataFrame:
+    """Flag a line whose payments of the same amount outnumber its reversals by two or more.
+
+    For each amount X > 0 posted to the line, count the payments of +X and
+    of -X. A reversal cancels one payment, so a surplus of two or more means
+    the payer sent X too many times: X x (surplus - 1) is at risk, summed
+    over the amounts where this happens.
+    """
+    excess = ctx.duplicate_payment_excess
+    flagged = excess[(excess > 0) & ctx.is_paid]
+    if not len(flagged):
+        return NO_HITS
+    pay = ctx.payments
+    pay = pay.loc[pay["_line"].isin(flagged.index) & (pay["paid_cents"] != 0)]
+    listing = (
+        pay.assign(text=usd(pay["paid_cents"]).to_numpy())
+        .sort_values(["_line", "payment_date", "payment_id"], kind="stable")
+        .groupby("_line")["text"].agg(", ".join)
+    )
+    lines = ctx.lines.loc[flagged.index]
+    evidence = (
+        "payments posted: " + listing.reindex(flagged.index).to_numpy()
+        + "; " + usd(flagged).to_numpy() + " paid more than once (reversals netted); line paid "
+        + usd(lines["paid_cents"]).to_numpy() + " in all"
+    )
+    return hits(flagged.index, flagged, evidence)
+
+
+@register("overpaid_rate", "OVP-RATE", needs=("fee_schedule",),
+          summary="paid more than the fee schedule allows for the code, units and date")
+def overpaid_rate(ctx) -> pd.DataFrame:
+    """Flag a line paid more than the payer's fee schedule allows.
+
+    The allowed amount is the schedule's fee per unit for the line's payer,
+    code and date of service, times the units. Money already counted as a
+    duplicate payment is left out first, so one mistake is not counted twice.
+    A code the schedule does not price on that date is not checked.
+    """
+    paid_rows = np.flatnonzero(ctx.is_paid.to_numpy())
+    if not len(paid_rows):
+        return NO_HITS
+    lines = ctx.lines.iloc[paid_rows]
+    fee = ctx.fee(rows=paid_rows)
+    allowed = fee * lines["units"].astype("Int64")
+    net_paid = lines["paid_cents"] - ctx.duplicate_payment_excess.iloc[paid_rows]
+    over = (net_paid - allowed)
+    flag = (over > 0).fillna(False).to_numpy(dtype=bool)
+    if not flag.any():
+        return NO_HITS
+    sel = lines.loc[flag]
+    diff = over[flag].astype("int64")
+    evidence = (
+        "paid " + usd(net_paid[flag]).to_numpy()
+        + np.where(ctx.duplicate_payment_excess.iloc[paid_rows][flag].to_numpy() > 0,
+                   " (after removing the duplicate payment)", "")
+        + " for " + sel["units"].astype("str").to_numpy() + " x " + sel["procedure_code"].to_numpy()
+        + "; the " + sel["payer_id"].to_numpy() + " fee schedule allows "
+        + usd(fee[flag].astype("int64")).to_numpy() + " per unit on "
+        + date_text(sel["service_date"]).to_numpy() + " = " + usd(allowed[flag].astype("int64")).to_numpy()
+        + "; overpaid by " + usd(diff).to_numpy()
+    )
+    return hits(sel.index, diff, evidence)

@@ -1,0 +1,51 @@
+"""Policy-change rule: the payer no longer covers the code on that date.
+
+Category "policy_change" (CONTRACT.md). What the office does next: appeal or
+adjust. When a payer announces a coverage change after the services it
+applies to, the change is retroactive; in many states that is itself limited
+by statute (DOMAIN.md 8), which is why the evidence says so.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from ._hits import NO_HITS, date_text, hits, usd
+from ._registry import register
+
+
+@register("policy_change", "POL-NOT-COVERED", needs=("payer_policies",),
+          summary="the payer's policy excludes the code from a date on or before the service")
+def policy_change(ctx) -> pd.DataFrame:
+    """Flag a paid line whose payer stopped covering its code on or before the date of service.
+
+    A payer_policies row for the line's payer and code with effective_date on
+    or before the service date applies; everything paid is at risk. The
+    evidence says "retroactive" when the policy was announced after the
+    service (when several rows apply, the earliest announcement counts).
+    """
+    pol = ctx.payer_policies
+    if pol is None or not len(pol):
+        return NO_HITS
+    lines = ctx.lines
+    paid = lines.loc[ctx.is_paid, ["payer_id", "procedure_code", "service_date"]]
+    joined = paid.reset_index(names="_line").merge(
+        pol[["payer_id", "procedure_code", "effective_date", "announced_date"]],
+        on=["payer_id", "procedure_code"])
+    joined = joined.loc[joined["effective_date"] <= joined["service_date"]]
+    if not len(joined):
+        return NO_HITS
+    first = joined.sort_values(["_line", "announced_date", "effective_date"], kind="stable").drop_duplicates("_line")
+    sel = lines.loc[first["_line"].to_numpy()]
+    retro = (first["announced_date"] > first["service_date"]).to_numpy()
+    evidence = (
+        first["payer_id"].to_numpy() + " does not cover " + first["procedure_code"].to_numpy()
+        + " for services from " + date_text(first["effective_date"]).to_numpy()
+        + np.where(retro, "; retroactive: announced " + date_text(first["announced_date"]).to_numpy()
+                   + ", after this service on " + date_text(first["service_date"]).to_numpy(),
+                   "; announced " + date_text(first["announced_date"]).to_numpy()
+                   + ", before this service on " + date_text(first["service_date"]).to_numpy())
+        + "; paid " + usd(sel["paid_cents"]).to_numpy()
+    )
+    return hits(sel.index, sel["paid_cents"], evidence)
