@@ -370,7 +370,10 @@ def to_text_frame(df: pd.DataFrame, drop_private: bool = True) -> pd.DataFrame:
         if str(name).endswith("_cents"):
             out[str(name)[: -len("_cents")]] = format_cents(s)
         elif pd.api.types.is_datetime64_any_dtype(s.dtype):
-            out[name] = s.dt.strftime("%Y-%m-%d").fillna("").astype("str")
+            days = s.to_numpy(dtype="datetime64[us]").astype("datetime64[D]")
+            text = np.datetime_as_string(days, unit="D").astype(object)
+            text[np.isnat(days)] = ""
+            out[name] = pd.Series(text, index=df.index, dtype="str")
         elif pd.api.types.is_bool_dtype(s.dtype):
             out[name] = s.map({True: "true", False: "false"}).fillna("").astype("str")
         elif pd.api.types.is_integer_dtype(s.dtype) or pd.api.types.is_float_dtype(s.dtype):

@@ -1,0 +1,184 @@
+"""Labelled synthetic practices: claims, payments, coverage, notes, and the answer key.
+
+``generate_practice(lines=20000, seed=11)`` simulates a practice described by
+a profile (``synthetic/profiles/*.json``), injects the contract's ten error
+types at a chosen overall rate, and returns it in memory;
+``write_practice(practice, out)`` writes the self-contained audit folder that
+``recoup generate`` produces. The same seed always gives the same bytes.
+
+The answer key (``labels.csv``) is, by construction, exactly the findings the
+contract's rules produce for the folder: one row per (line, error type) with
+the contract's at-risk amount. The test suite checks this against the audit
+engine for many seeds and all profiles.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from .. import __version__
+from .. import reference
+from ..folder import write_csv
+from ._inject import inject_errors, plan_counts
+from ._practice import Practice, References, build_clean
+from ._profile import Profile, load_profile, profile_names, profiles_dir
+
+__all__ = ["generate_practice", "write_practice", "generate", "Practice", "load_profile",
+           "profile_names", "profiles_dir", "default_references", "DEFAULT_ERROR_RATE",
+           "FOLDER_FILES"]
+
+DEFAULT_ERROR_RATE = 0.08
+
+#: Files of a generated folder, in the order they are written.
+FOLDER_FILES = ("claim_lines.csv", "payments.csv", "coverage.csv", "documentation.csv",
+                "fee_schedule.csv", "ncci_ptp.csv", "mue.csv", "payer_policies.csv", "payers.csv",
+                "labels.csv", "patients.csv", "providers.csv", "practice.json")
+
+
+def default_references() -> References:
+    """The shipped tables, typed."""
+    return References(
+        codes=reference.load("procedure_codes"),
+        payers=reference.load("payers"),
+        fee_schedule=reference.load_default("fee_schedule"),
+        ncci_ptp=reference.load_default("ncci_ptp"),
+        mue=reference.load_default("mue"),
+        payer_policies=reference.load_default("payer_policies"),
+    )
+
+
+def generate_practice(lines: int = 20000, seed: int = 0, error_rate: float = DEFAULT_ERROR_RATE,
+                      profile: str | Profile = "family_practice", start: str | None = None,
+                      end: str | None = None, refs: References | None = None) -> Practice:
+    """Simulate a practice with exactly ``lines`` claim lines and its answer key.
+
+    Parameters
+    ----------
+    lines : int, default 20000
+        Claim lines in the result, errors included.
+    seed : int, default 0
+        Same seed, same practice, byte for byte.
+    error_rate : float, default 0.08
+        Share of lines carrying at least one contract error (about 8%).
+    profile : str or Profile, default "family_practice"
+        A profile name (see :func:`profile_names`) or a loaded profile.
+    start, end : str, optional
+        First and last date of service (``YYYY-MM-DD``); default: the
+        profile's period.
+    refs : References, optional
+        Reference tables to price and edit with (default: the shipped ones).
+
+    Returns
+    -------
+    Practice
+        ``lines``, ``payments``, ``documentation``, ``spans`` (coverage),
+        ``labels``, ``policies``, ``patients``, ``providers`` and more.
+
+    Examples
+    --------
+    >>> practice = generate_practice(lines=2000, seed=3)
+    >>> len(practice.lines)
+    2000
+    """
+    if lines < 50:
+        raise ValueError(f"a practice needs at least 50 lines; got {lines}")
+    prof = profile if isinstance(profile, Profile) else load_profile(profile)
+    refs = refs or default_references()
+    period = prof["period"]
+    start = np.datetime64(start or period["start"], "D")
+    end = np.datetime64(end or period["end"], "D")
+    if end < start:
+        raise ValueError(f"the period ends ({end}) before it starts ({start})")
+    plan = plan_counts(lines, error_rate, prof["error_mix"])
+    practice = build_clean(prof, seed, lines - plan["added"], start, end, refs)
+    practice = inject_errors(practice, plan)
+    practice.error_rate = error_rate
+    practice.plan = plan
+    return practice
+
+
+@dataclass
+class _Tables:
+    claim_lines: pd.DataFrame
+    payments: pd.DataFrame
+    coverage: pd.DataFrame
+    documentation: pd.DataFrame
+    fee_schedule: pd.DataFrame
+    ncci_ptp: pd.DataFrame
+    mue: pd.DataFrame
+    payer_policies: pd.DataFrame
+    payers: pd.DataFrame
+    labels: pd.DataFrame
+    patients: pd.DataFrame
+    providers: pd.DataFrame
+
+
+def contract_tables(practice: Practice) -> _Tables:
+    """The practice as the contract's tables (typed, in memory, in file order)."""
+    lines = practice.lines.sort_values(["claim_id", "line_no"], kind="stable")
+    claim_lines = lines[["claim_id", "line_no", "patient_id", "payer_id", "rendering_npi", "service_date",
+                         "submitted_date", "procedure_code", "modifiers", "units", "charge_cents",
+                         "diagnosis_codes", "place_of_service"]].reset_index(drop=True)
+    pay = practice.payments.sort_values("payment_id", kind="stable")
+    payments = pay[["claim_id", "line_no", "payment_id", "payment_date", "allowed_cents", "paid_cents",
+                    "deductible_cents", "coinsurance_cents", "copay_cents", "denial_code"]].reset_index(drop=True)
+    coverage = practice.spans[["patient_id", "payer_id", "member_id", "effective_date",
+                               "termination_date"]].reset_index(drop=True)
+    documentation = practice.documentation.sort_values(["claim_id", "line_no"], kind="stable")[
+        ["claim_id", "line_no", "note_present", "signed", "documented_code"]].reset_index(drop=True)
+    payer_ids = list(practice.profile["payer_mix"])
+    fee = practice.refs.fee_schedule
+    fee_schedule = fee.loc[fee["payer_id"].isin(payer_ids)].reset_index(drop=True)
+    ncci = practice.refs.ncci_ptp.drop(columns=["_row"], errors="ignore")
+    mue = practice.refs.mue.drop(columns=["_row"], errors="ignore")
+    policies = practice.policies[["payer_id", "procedure_code", "effective_date", "announced_date",
+                                  "description"]]
+    policies = policies.sort_values(["payer_id", "procedure_code", "effective_date"], kind="stable")
+    payers = practice.refs.payers
+    payers = payers.loc[payers["payer_id"].isin(payer_ids), ["payer_id", "name", "payer_type", "state"]]
+    labels = practice.labels[["claim_id", "line_no", "error_type", "at_risk_cents", "category", "injected_as"]]
+    patients = practice.patients[["patient_id", "first_name", "last_name", "birth_date", "sex"]]
+    providers = practice.providers
+    return _Tables(claim_lines, payments, coverage, documentation, fee_schedule.drop(columns=["_row"], errors="ignore"),
+                   ncci, mue, policies.reset_index(drop=True), payers.reset_index(drop=True),
+                   labels.reset_index(drop=True), patients, providers)
+
+
+def write_practice(practice: Practice, out: str | Path) -> Path:
+    """Write the practice as a self-contained audit folder (see :data:`FOLDER_FILES`)."""
+    out = Path(out)
+    out.mkdir(parents=True, exist_ok=True)
+    t = contract_tables(practice)
+    for name in FOLDER_FILES[:-1]:
+        write_csv(getattr(t, name.removesuffix(".csv")), out / name)
+    labels = t.labels
+    summary = {
+        "generator": "recoup generate",
+        "kit_version": __version__,
+        "profile": practice.profile.name,
+        "profile_title": practice.profile.title,
+        "seed": practice.seed,
+        "lines": int(len(t.claim_lines)),
+        "error_rate": practice.error_rate,
+        "period": {"start": str(practice.start), "end": str(practice.end)},
+        "export_date": str(practice.export_date),
+        "files": {name: int(len(getattr(t, name.removesuffix(".csv")))) for name in FOLDER_FILES[:-1]},
+        "labels_by_error_type": {k: int(v) for k, v in labels["error_type"].value_counts().sort_index().items()},
+        "lines_with_errors": int(labels[["claim_id", "line_no"]].drop_duplicates().shape[0]),
+        "coverage_changes": [{k: str(v) for k, v in c.items()} for c in getattr(practice, "coverage_changes", [])],
+    }
+    (out / "practice.json").write_text(json.dumps(summary, indent=2) + "\n", encoding="utf-8")
+    return out
+
+
+def generate(out: str | Path, lines: int = 20000, seed: int = 0, error_rate: float = DEFAULT_ERROR_RATE,
+             profile: str = "family_practice", start: str | None = None, end: str | None = None) -> Path:
+    """Generate a practice and write its folder (the Python twin of ``recoup generate``)."""
+    practice = generate_practice(lines=lines, seed=seed, error_rate=error_rate, profile=profile,
+                                 start=start, end=end)
+    return write_practice(practice, out)

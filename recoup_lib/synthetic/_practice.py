@@ -1,0 +1,592 @@
+"""A clean simulated practice: providers, patients, coverage, visits, claim lines, payments, notes.
+
+"Clean" means no line trips any rule of the contract: every paid line was
+paid within the fee schedule, inside a coverage span, with a signed note
+supporting the billed code, no NCCI pair without a bypass, units within the
+MUE, and no duplicate. Realistic noise that is *not* an error is kept on
+purpose, because a good check must not flag it: denied and pending lines,
+deductibles that leave a line paid $0, reversals followed by a corrected
+payment, repeat lab tests with modifier 91, left and right injections on
+separate lines, NCCI pairs billed with XS/XU where the sites differ, and
+prospective payer policies whose later claims were denied.
+
+Errors are added afterwards by :mod:`recoup_lib.synthetic._inject`.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+
+from ..money import div_half_up
+from ..reference.pricing import fee_per_unit
+from ._identities import member_ids, name_pools, npi_numbers
+from ._profile import Profile, expand_visits, expected_lines
+from ._random import stream
+
+__all__ = ["Practice", "build_clean", "References", "month_end", "weekday", "next_weekday",
+           "DENIAL_REASONS", "MEDICARE_DEDUCTIBLE_CENTS"]
+
+DAY = np.timedelta64(1, "D")
+
+#: Why clean lines get denied (CARC with its group), and how often.
+DENIAL_REASONS = {"CO-16": 0.30, "CO-50": 0.20, "CO-197": 0.15, "CO-109": 0.10, "CO-4": 0.10,
+                  "CO-11": 0.10, "CO-29": 0.05}
+
+#: Medicare Part B annual deductible by year, in cents (2024 $240, 2025 $257, 2026 $283).
+MEDICARE_DEDUCTIBLE_CENTS = {2024: 24000, 2025: 25700, 2026: 28300}
+
+
+@dataclass
+class References:
+    """The reference tables a practice is priced and edited with (typed)."""
+
+    codes: pd.DataFrame
+    payers: pd.DataFrame
+    fee_schedule: pd.DataFrame
+    ncci_ptp: pd.DataFrame
+    mue: pd.DataFrame
+    payer_policies: pd.DataFrame
+
+
+@dataclass
+class Practice:
+    """A simulated practice in memory (contract tables plus the generator's own)."""
+
+    profile: Profile
+    seed: int
+    start: np.datetime64
+    end: np.datetime64
+    export_date: np.datetime64
+    refs: References
+    providers: pd.DataFrame
+    patients: pd.DataFrame
+    spans: pd.DataFrame
+    encounters: pd.DataFrame
+    lines: pd.DataFrame
+    payments: pd.DataFrame
+    documentation: pd.DataFrame
+    labels: pd.DataFrame | None = None
+    policies: pd.DataFrame | None = None
+
+
+def month_end(days: np.ndarray) -> np.ndarray:
+    """Last day of each date's month."""
+    d = np.asarray(days, dtype="datetime64[D]")
+    return (d.astype("datetime64[M]") + 1).astype("datetime64[D]") - DAY
+
+
+def weekday(days: np.ndarray) -> np.ndarray:
+    """Monday = 0 ... Sunday = 6."""
+    return (np.asarray(days, dtype="datetime64[D]").astype(np.int64) + 3) % 7
+
+
+def next_weekday(days: np.ndarray, target: np.ndarray | int) -> np.ndarray:
+    """The first date on or after ``days`` falling on weekday ``target``."""
+    d = np.asarray(days, dtype="datetime64[D]")
+    return d + ((np.asarray(target) - weekday(d)) % 7) * DAY
+
+
+def pay_weekday(payer_list, payer_ids) -> np.ndarray:
+    """Each payer pays once a week on its own weekday (its position in payers.csv, modulo 5)."""
+    days = pd.Series(np.arange(len(payer_list)) % 5, index=list(payer_list))
+    return days.reindex(np.asarray(payer_ids, dtype=object)).to_numpy(dtype=np.int64)
+
+
+def _to_pandas_dates(days) -> np.ndarray:
+    return np.asarray(days, dtype="datetime64[D]").astype("datetime64[us]")
+
+
+def _providers(profile: Profile, seed: int, pools) -> pd.DataFrame:
+    rng = stream(seed, "providers")
+    rows = [(p["specialty"], p.get("credential", "MD")) for p in profile["providers"]
+            for _ in range(int(p["count"]))]
+    n = len(rows)
+    npis = npi_numbers(rng, n)
+    female = rng.random(n) < 0.5
+    first = np.where(female, pools["female"][rng.integers(0, len(pools["female"]), n)],
+                     pools["male"][rng.integers(0, len(pools["male"]), n)])
+    last = pools["last"][rng.integers(0, len(pools["last"]), n)]
+    return pd.DataFrame({
+        "rendering_npi": npis,
+        "name": [f"{f} {l}" for f, l in zip(first, last)],
+        "credential": [r[1] for r in rows],
+        "specialty": [r[0] for r in rows],
+    }).astype({"rendering_npi": object, "name": object, "credential": object, "specialty": object})
+
+
+def _patients_and_spans(profile: Profile, seed: int, n_patients: int, start, end, refs: References,
+                        pools):
+    rng = stream(seed, "patients")
+    mix = profile["payer_mix"]
+    payer_ids = np.array(list(mix))
+    shares = np.array([mix[p] for p in payer_ids], dtype=float)
+    payer_type = refs.payers.set_index("payer_id")["payer_type"]
+    primary = payer_ids[rng.choice(len(payer_ids), size=n_patients, p=shares / shares.sum())]
+    is_medicare = payer_type.reindex(primary).to_numpy() == "medicare"
+    age = np.where(is_medicare, 65 + np.minimum(rng.gamma(2.0, 5.0, n_patients), 34).astype(int),
+                   rng.integers(1, 65, n_patients))
+    birth = start - (age * 365.25).astype(int) * DAY - rng.integers(0, 365, n_patients) * DAY
+    sex = np.where(rng.random(n_patients) < 0.54, "F", "M")
+    first = np.where(sex == "F", pools["female"][rng.integers(0, len(pools["female"]), n_patients)],
+                     pools["male"][rng.integers(0, len(pools["male"]), n_patients)])
+    last = pools["last"][rng.integers(0, len(pools["last"]), n_patients)]
+    width = max(6, len(str(n_patients)))
+    ids = np.char.add("P", np.char.zfill(np.arange(1, n_patients + 1).astype(str), width))
+    patients = pd.DataFrame({
+        "patient_id": ids, "first_name": first, "last_name": last,
+        "birth_date": _to_pandas_dates(birth), "sex": sex,
+        "visit_weight": rng.gamma(2.0, 0.5, n_patients) + 0.05,
+        "is_new": rng.random(n_patients) < float(profile.get("new_patient_share", 0.2)),
+        "primary_payer": primary,
+    }).astype({"patient_id": object, "first_name": object, "last_name": object, "sex": object,
+               "primary_payer": object})
+
+    # Coverage histories: most patients keep one payer; some switch (sometimes with a gap),
+    # some join during the year, a few lose coverage.
+    days = int((end - start) / DAY) + 1
+    kind = rng.choice(4, size=n_patients, p=[0.80, 0.09, 0.07, 0.04])
+    eff_before = start - rng.integers(30, 3650, n_patients) * DAY
+    switch_at = month_end(start + rng.integers(45, max(46, days - 45), n_patients) * DAY)
+    gap = np.where(rng.random(n_patients) < 0.6, 0, rng.integers(15, 76, n_patients)) * DAY
+    other = payer_ids[rng.choice(len(payer_ids), size=n_patients, p=shares / shares.sum())]
+    same = other == primary
+    position = {p: i for i, p in enumerate(payer_ids)}
+    other[same] = payer_ids[(np.array([position[o] for o in other[same]], dtype=int) + 1) % len(payer_ids)]
+    joined_at = start + rng.integers(0, max(1, min(270, days - 30)), n_patients) * DAY
+    left_at = month_end(start + rng.integers(60, max(61, days - 30), n_patients) * DAY)
+    nat = np.datetime64("NaT")
+    span_rows = {
+        "patient_id": [], "payer_id": [], "effective_date": [], "termination_date": [], "span_kind": []
+    }
+
+    def add(mask, payer, eff, term, label):
+        idx = np.flatnonzero(mask)
+        span_rows["patient_id"].append(ids[idx])
+        span_rows["payer_id"].append(np.asarray(payer)[idx])
+        span_rows["effective_date"].append(np.asarray(eff, dtype="datetime64[D]")[idx])
+        span_rows["termination_date"].append(np.broadcast_to(np.asarray(term, dtype="datetime64[D]"),
+                                                             (n_patients,))[idx])
+        span_rows["span_kind"].append(np.full(len(idx), label))
+
+    add(kind == 0, primary, eff_before, nat, "stable")
+    add(kind == 1, primary, eff_before, switch_at, "switched away")
+    add(kind == 1, other, switch_at + DAY + gap, nat, "switched to")
+    add(kind == 2, primary, joined_at, nat, "joined")
+    add(kind == 3, primary, eff_before, left_at, "left")
+    spans = pd.DataFrame({k: np.concatenate(v) for k, v in span_rows.items()})
+    spans["effective_date"] = _to_pandas_dates(spans["effective_date"])
+    spans["termination_date"] = _to_pandas_dates(spans["termination_date"])
+    spans = spans.astype({"patient_id": object, "payer_id": object, "span_kind": object})
+    spans = spans.sort_values(["patient_id", "effective_date"], kind="stable").reset_index(drop=True)
+    spans.insert(2, "member_id", member_ids(stream(seed, "member_ids"),
+                                            spans["payer_id"].map(payer_type).astype("str"),
+                                            spans["payer_id"]).to_numpy())
+    return patients, spans
+
+
+def _covering_span(enc: pd.DataFrame, spans: pd.DataFrame) -> pd.DataFrame:
+    """Attach the payer whose span covers each encounter's date; drop uncovered encounters."""
+    merged = enc[["encounter", "patient_id", "service_date"]].merge(
+        spans[["patient_id", "payer_id", "effective_date", "termination_date"]], on="patient_id")
+    ok = (merged["effective_date"] <= merged["service_date"]) & (
+        merged["termination_date"].isna() | (merged["termination_date"] >= merged["service_date"]))
+    covered = merged.loc[ok].drop_duplicates("encounter")[["encounter", "payer_id"]]
+    return enc.drop(columns=[c for c in ["payer_id"] if c in enc.columns]).merge(covered, on="encounter")
+
+
+def _choose_by_group(rng, groups: np.ndarray, options: dict) -> np.ndarray:
+    """For each element, pick a value from ``options[group]`` = (values, weights)."""
+    out = np.empty(len(groups), dtype=object)
+    for g in np.unique(groups):
+        values, weights = options[g]
+        mask = groups == g
+        w = np.asarray(weights, dtype=float)
+        out[mask] = np.asarray(values, dtype=object)[rng.choice(len(values), size=int(mask.sum()),
+                                                                p=w / w.sum())]
+    return out
+
+
+def _encounters(profile: Profile, seed: int, n_enc: int, batch: int, patients: pd.DataFrame,
+                spans: pd.DataFrame, providers: pd.DataFrame, start, end, refs: References):
+    rng = stream(seed, f"encounters-{batch}")
+    days = int((end - start) / DAY) + 1
+    weights = patients["visit_weight"].to_numpy()
+    who = rng.choice(len(patients), size=n_enc, p=weights / weights.sum())
+    date = start + rng.integers(0, days, n_enc) * DAY
+    enc = pd.DataFrame({"encounter": np.arange(n_enc, dtype=np.int64) + batch * 10_000_000,
+                        "patient_id": patients["patient_id"].to_numpy()[who],
+                        "service_date": _to_pandas_dates(date)})
+    enc = _covering_span(enc, spans)
+    payer_type = refs.payers.set_index("payer_id")["payer_type"]
+    enc["payer_type"] = enc["payer_id"].map(payer_type).astype(object)
+    vts = profile["visit_types"]
+    options = {}
+    for pt in ("medicare", "medicaid", "commercial"):
+        allowed = [i for i, vt in enumerate(vts) if pt in vt.get("payer_types", [pt])]
+        options[pt] = (allowed, [vts[i]["weight"] for i in allowed])
+    enc["visit_type"] = _choose_by_group(rng, enc["payer_type"].to_numpy(), options).astype(np.int64)
+    # Weekday-only visits that fell on a weekend move back to the Friday before.
+    default_weekdays = bool(profile.get("weekdays_only", True))
+    weekdays_only = np.array([vt.get("weekdays_only", default_weekdays) for vt in vts])
+    d = enc["service_date"].to_numpy().astype("datetime64[D]")
+    wd = weekday(d)
+    shift = np.where(weekdays_only[enc["visit_type"].to_numpy()] & (wd >= 5), wd - 4, 0)
+    enc["service_date"] = _to_pandas_dates(d - shift * DAY)
+    enc = enc.loc[enc["service_date"] >= np.datetime64(start, "us")]
+    payer_before = enc.set_index("encounter")["payer_id"]
+    enc = _covering_span(enc, spans)
+    enc = enc.loc[enc["payer_id"].to_numpy() == payer_before.reindex(enc["encounter"]).to_numpy()]
+    enc = enc.drop_duplicates(["patient_id", "service_date"]).reset_index(drop=True)
+    enc["payer_type"] = enc["payer_id"].map(payer_type).astype(object)
+    # Providers: anyone of the visit type's specialties.
+    by_specialty = providers.groupby("specialty")["rendering_npi"].apply(list).to_dict()
+    all_npis = providers["rendering_npi"].tolist()
+    line_only = {line.get("specialty") for vt in vts for line in _lines_of(vt) if line.get("specialty")}
+    visit_npis = providers.loc[~providers["specialty"].isin(line_only), "rendering_npi"].tolist() or all_npis
+    npi_options = {}
+    for i, vt in enumerate(vts):
+        pool = sum((by_specialty[s] for s in vt.get("specialties", [])), []) or visit_npis
+        npi_options[i] = (pool, [1.0] * len(pool))
+    enc["rendering_npi"] = _choose_by_group(rng, enc["visit_type"].to_numpy(), npi_options)
+    enc["rendering_npi"] = enc["rendering_npi"].astype(object)
+    return enc
+
+
+def _lines_of(vt):
+    from ._profile import template_lines
+
+    return template_lines(vt.get("lines", []))
+
+
+def _visit_lines(profile: Profile, seed: int, enc: pd.DataFrame, patients: pd.DataFrame,
+                 providers: pd.DataFrame, batch: int) -> pd.DataFrame:
+    rng = stream(seed, f"lines-{batch}")
+    vts = profile["visit_types"]
+    # New or established: a new patient's first visit of the year is "new".
+    order = enc.sort_values(["patient_id", "service_date"], kind="stable")
+    first = ~order.duplicated("patient_id")
+    is_new_patient = order["patient_id"].map(patients.set_index("patient_id")["is_new"]).to_numpy(dtype=bool)
+    new_visit = pd.Series(first.to_numpy() & is_new_patient, index=order.index).reindex(enc.index)
+    vt_idx = enc["visit_type"].to_numpy()
+    new_only = np.array([vt.get("new_only", False) for vt in vts])[vt_idx]
+    est_only = np.array([vt.get("established_only", False) for vt in vts])[vt_idx]
+    new_visit = (new_visit.to_numpy() | new_only) & ~est_only
+    levels = profile["em_levels"]
+    frames = []
+    for i, vt in enumerate(vts):
+        mask = vt_idx == i
+        if not mask.any():
+            continue
+        encounters = enc["encounter"].to_numpy()[mask]
+        if vt.get("em"):
+            p = float(vt.get("em_p", 1.0))
+            keep = rng.random(len(encounters)) < p
+            enc_em = encounters[keep]
+            if vt["em"] == "emergency":
+                table = levels["emergency"]
+                codes = np.array(list(table))[rng.choice(len(table), len(enc_em),
+                                                         p=_norm(list(table.values())))]
+            else:
+                codes = np.empty(len(enc_em), dtype=object)
+                nv = new_visit[mask][keep]
+                for family, sel in (("new", nv), ("established", ~nv)):
+                    table = levels[family]
+                    codes[sel] = np.array(list(table))[rng.choice(len(table), int(sel.sum()),
+                                                                  p=_norm(list(table.values())))]
+            frames.append(pd.DataFrame({"encounter": enc_em, "slot": -1, "procedure_code": codes.astype(str),
+                                        "units": 1, "modifiers": vt.get("em_modifiers", ""),
+                                        "specialty": ""}))
+        frames.append(expand_visits(vt.get("lines", []), encounters, rng))
+    lines = pd.concat(frames, ignore_index=True)
+    lines = lines.astype({"procedure_code": object, "modifiers": object, "specialty": object,
+                          "units": "int64", "slot": "int64", "encounter": "int64"})
+    # A line rendered by another specialty (e.g. pathology) gets one of its providers.
+    special = lines["specialty"] != ""
+    if special.any():
+        by_specialty = providers.groupby("specialty")["rendering_npi"].apply(list).to_dict()
+        npi = np.empty(int(special.sum()), dtype=object)
+        specs = lines.loc[special, "specialty"].to_numpy()
+        for s in np.unique(specs):
+            pool = by_specialty[s]
+            npi[specs == s] = np.asarray(pool, dtype=object)[rng.integers(0, len(pool), int((specs == s).sum()))]
+        lines["line_npi"] = ""
+        lines.loc[special, "line_npi"] = npi.astype(str)
+    else:
+        lines["line_npi"] = ""
+    return lines.sort_values(["encounter", "slot"], kind="stable").reset_index(drop=True)
+
+
+def _norm(values) -> np.ndarray:
+    v = np.asarray(values, dtype=float)
+    return v / v.sum()
+
+
+def build_clean(profile: Profile, seed: int, n_lines: int, start, end, refs: References) -> Practice:
+    """Simulate a clean practice with exactly ``n_lines`` claim lines.
+
+    Parameters
+    ----------
+    profile : Profile
+    seed : int
+    n_lines : int
+        Number of claim lines to produce (before errors add their own).
+    start, end : numpy.datetime64
+        First and last date of service.
+    refs : References
+
+    Returns
+    -------
+    Practice
+        With providers, patients, spans, encounters, lines, payments and
+        documentation; no labels yet.
+    """
+    start = np.datetime64(start, "D")
+    end = np.datetime64(end, "D")
+    export_date = end + 45 * DAY
+    pools = name_pools(seed)
+    providers = _providers(profile, seed, pools)
+    n_patients = max(10, int(round(n_lines / float(profile["lines_per_patient"]))))
+    patients, spans = _patients_and_spans(profile, seed, n_patients, start, end, refs, pools)
+
+    vts = profile["visit_types"]
+    weights = _norm([vt["weight"] for vt in vts])
+    per_visit = sum(w * (expected_lines(vt.get("lines", [])) + (vt.get("em_p", 1.0) if vt.get("em") else 0))
+                    for w, vt in zip(weights, vts))
+    enc_frames, line_frames, have, batch = [], [], 0, 0
+    while have < n_lines:
+        need = n_lines - have
+        n_enc = int(math.ceil(need / max(per_visit, 0.5) * 1.35)) + 30
+        enc = _encounters(profile, seed, n_enc, batch, patients, spans, providers, start, end, refs)
+        if enc_frames:
+            seen = pd.concat([e[["patient_id", "service_date"]] for e in enc_frames])
+            dup = enc.merge(seen.assign(_seen=True), on=["patient_id", "service_date"], how="left")["_seen"]
+            enc = enc.loc[dup.isna().to_numpy()].reset_index(drop=True)
+        lines = _visit_lines(profile, seed, enc, patients, providers, batch)
+        have += len(lines)
+        enc_frames.append(enc)
+        line_frames.append(lines)
+        batch += 1
+        if batch > 20:
+            raise RuntimeError("could not simulate enough visits; check the profile's coverage and weights")
+    enc = pd.concat(enc_frames, ignore_index=True)
+    lines = pd.concat(line_frames, ignore_index=True)
+
+    # Keep a random set of whole visits holding exactly n_lines lines.
+    rng = stream(seed, "trim")
+    sizes = lines.groupby("encounter").size()
+    order = sizes.index.to_numpy()[rng.permutation(len(sizes))]
+    cum = np.cumsum(sizes.reindex(order).to_numpy())
+    full = order[cum <= n_lines]
+    taken = int(cum[cum <= n_lines][-1]) if (cum <= n_lines).any() else 0
+    keep = lines["encounter"].isin(full)
+    if taken < n_lines:
+        partial = order[len(full)]
+        part = lines.index[lines["encounter"] == partial][: n_lines - taken]
+        keep.loc[part] = True
+    lines = lines.loc[keep].reset_index(drop=True)
+    enc = enc.loc[enc["encounter"].isin(lines["encounter"])].reset_index(drop=True)
+
+    # Submission, claim numbers, place of service, diagnoses.
+    rng = stream(seed, "claims")
+    kinds = refs.codes.set_index("procedure_code")["kind"]
+    ed = np.array(["emergency" in vt["name"] for vt in vts])[enc["visit_type"].to_numpy()]
+    lag = np.where(ed, rng.integers(2, 11, len(enc)), rng.integers(1, 6, len(enc)))
+    enc["submitted_date"] = enc["service_date"] + pd.to_timedelta(lag, unit="D")
+    enc = enc.sort_values(["submitted_date", "service_date", "patient_id", "encounter"], kind="stable")
+    width = max(7, len(str(len(enc) * 2)))
+    enc["claim_id"] = np.char.add("C", np.char.zfill(np.arange(1, len(enc) + 1).astype(str), width))
+    enc["claim_id"] = enc["claim_id"].astype(object)
+    pos_default = profile.get("place_of_service", {"11": 1.0})
+    pos_options = {i: (list(vt.get("place_of_service", pos_default)),
+                       list(vt.get("place_of_service", pos_default).values())) for i, vt in enumerate(vts)}
+    enc["place_of_service"] = _choose_by_group(rng, enc["visit_type"].to_numpy(), pos_options).astype(str)
+    dx_options = {i: ([";".join(d) for d in vt.get("diagnoses", [["Z00.00"]])],
+                      [1.0] * len(vt.get("diagnoses", [["Z00.00"]]))) for i, vt in enumerate(vts)}
+    enc["diagnosis_codes"] = _choose_by_group(rng, enc["visit_type"].to_numpy(), dx_options).astype(str)
+    enc["visit_name"] = np.array([vt["name"] for vt in vts])[enc["visit_type"].to_numpy()]
+    enc = enc.reset_index(drop=True).astype({"place_of_service": object, "diagnosis_codes": object,
+                                             "visit_name": object})
+
+    lines = lines.merge(enc[["encounter", "claim_id", "patient_id", "payer_id", "payer_type",
+                             "rendering_npi", "service_date", "submitted_date", "diagnosis_codes",
+                             "place_of_service"]], on="encounter")
+    lines["rendering_npi"] = np.where(lines["line_npi"] != "", lines["line_npi"], lines["rendering_npi"])
+    lines = lines.sort_values(["claim_id", "slot"], kind="stable").reset_index(drop=True)
+    lines["line_no"] = lines.groupby("claim_id").cumcount().astype("int64") + 1
+    charge = refs.codes.set_index("procedure_code")["charge_per_unit"].astype(int) * 100
+    lines["charge_cents"] = charge.reindex(lines["procedure_code"]).to_numpy(dtype=np.int64) * lines["units"]
+    lines["kind"] = lines["procedure_code"].map(kinds).astype(object)
+    lines = lines[["claim_id", "line_no", "patient_id", "payer_id", "rendering_npi", "service_date",
+                   "submitted_date", "procedure_code", "modifiers", "units", "charge_cents",
+                   "diagnosis_codes", "place_of_service", "encounter", "payer_type", "kind"]]
+    lines = lines.astype({"rendering_npi": object, "modifiers": object, "claim_id": object,
+                          "patient_id": object, "payer_id": object, "procedure_code": object,
+                          "diagnosis_codes": object, "place_of_service": object, "payer_type": object,
+                          "kind": object})
+
+    practice = Practice(profile=profile, seed=seed, start=start, end=end, export_date=export_date,
+                        refs=refs, providers=providers, patients=patients, spans=spans,
+                        encounters=enc, lines=lines, payments=pd.DataFrame(),
+                        documentation=pd.DataFrame())
+    _price_and_pay(practice)
+    _document(practice)
+    return practice
+
+
+def _price_and_pay(practice: Practice) -> None:
+    """Allowed amounts, patient shares, denials, pending lines and payments."""
+    seed = practice.seed
+    rng = stream(seed, "payments")
+    lines = practice.lines
+    refs = practice.refs
+    payers = refs.payers.set_index("payer_id")
+    n = len(lines)
+    fee = fee_per_unit(refs.fee_schedule, lines["payer_id"].to_numpy(), lines["procedure_code"].to_numpy(),
+                       lines["service_date"].to_numpy())
+    if fee.isna().any():
+        missing = lines.loc[fee.isna().to_numpy(), ["payer_id", "procedure_code"]].drop_duplicates()
+        raise ValueError("the fee schedule does not price: " + ", ".join(
+            f"{p} {c}" for p, c in missing.itertuples(index=False)))
+    allowed = fee.to_numpy(dtype=np.int64) * lines["units"].to_numpy(dtype=np.int64)
+
+    kind = lines["kind"].to_numpy()
+    ptype = lines["payer_type"].to_numpy()
+    preventive = kind == "preventive"
+    # Deductibles, applied to the year's services in date order.
+    year = lines["service_date"].dt.year.to_numpy()
+    keys = pd.DataFrame({"patient_id": lines["patient_id"].to_numpy(), "payer_id": lines["payer_id"].to_numpy(),
+                         "year": year})
+    inverse = keys.groupby(["patient_id", "payer_id", "year"], sort=True).ngroup().to_numpy()
+    firsts = keys.groupby(["patient_id", "payer_id", "year"], sort=True).head(1)
+    firsts = firsts.iloc[np.argsort(inverse[firsts.index.to_numpy()], kind="stable")]
+    n_keys = len(firsts)
+    owes = stream(seed, "deductibles").random(n_keys)
+    level = stream(seed, "deductible-level").choice([25000, 50000, 100000, 200000], size=n_keys)
+    med_ded = pd.Series(MEDICARE_DEDUCTIBLE_CENTS).reindex(firsts["year"].to_numpy()).fillna(25700).to_numpy(
+        dtype=np.int64)
+    key_type = payers["payer_type"].reindex(firsts["payer_id"].to_numpy()).to_numpy()
+    annual = np.where(key_type == "medicare", np.where(owes < 0.15, med_ded, 0),
+                      np.where(key_type == "commercial", np.where(owes < 0.20, level, 0), 0))
+    deductible_cap = annual[inverse]
+    order = np.lexsort((lines["line_no"].to_numpy(), lines["claim_id"].to_numpy(),
+                        lines["service_date"].to_numpy(), inverse))
+    subject = np.where(preventive, 0, allowed)
+    cum = np.zeros(n, dtype=np.int64)
+    sorted_subject = subject[order]
+    grp = inverse[order]
+    running = np.cumsum(sorted_subject)
+    group_start = np.r_[0, np.flatnonzero(np.diff(grp)) + 1]
+    base = np.repeat(running[group_start] - sorted_subject[group_start], np.diff(np.r_[group_start, n]))
+    cum_before_sorted = running - sorted_subject - base
+    cum[order] = cum_before_sorted
+    deductible = np.clip(deductible_cap - cum, 0, subject)
+
+    coins_rate = payers["coinsurance"].astype(float).reindex(lines["payer_id"]).to_numpy()
+    copay_cents = (payers["em_copay"].astype(float) * 100).round().astype(np.int64).reindex(
+        lines["payer_id"]).to_numpy()
+    is_em = np.char.startswith(kind.astype(str), "em_")
+    em_rank = pd.Series(is_em.astype(np.int64)).groupby(lines["claim_id"].to_numpy()).cumsum().to_numpy()
+    first_em = is_em & (em_rank == 1)
+    rest = allowed - deductible
+    copay = np.where(first_em & (ptype != "medicare"), np.minimum(copay_cents, rest), 0)
+    bp = np.round(coins_rate * 10000).astype(np.int64)
+    coins_base = np.where(preventive | (first_em & (ptype == "commercial")), 0, rest - copay)
+    coinsurance = div_half_up(coins_base * bp, np.full(n, 10000, dtype=np.int64))
+    paid = allowed - deductible - copay - coinsurance
+
+    # Denials: clean ones (reasons a claim is refused up front) and prospective payer policies.
+    denied = rng.random(n) < 0.04
+    reasons = np.array(list(DENIAL_REASONS))
+    denial_code = np.where(denied, reasons[rng.choice(len(reasons), n, p=_norm(list(DENIAL_REASONS.values())))], "")
+    pol = refs.payer_policies
+    if len(pol):
+        joined = lines[["payer_id", "procedure_code", "service_date"]].reset_index(names="_i").merge(
+            pol[["payer_id", "procedure_code", "effective_date"]], on=["payer_id", "procedure_code"])
+        hit = joined.loc[joined["effective_date"] <= joined["service_date"], "_i"].to_numpy()
+        denied[hit] = True
+        denial_code[hit] = "CO-96"
+    for arr in (allowed, deductible, copay, coinsurance, paid):
+        arr[denied] = 0
+
+    # Payment dates: each payer pays on its own weekday, some weeks after submission.
+    pay_day = pay_weekday(payers.index, lines["payer_id"])
+    lag = np.select([ptype == "medicare", ptype == "medicaid"],
+                    [rng.integers(14, 22, n), rng.integers(20, 41, n)], rng.integers(15, 36, n))
+    # One adjudication date per claim: the claim's lines are paid together.
+    claim_codes, claim_inv = np.unique(lines["claim_id"].to_numpy(dtype=str), return_inverse=True)
+    claim_lag = lag[np.unique(claim_inv, return_index=True)[1]][claim_inv]
+    submitted = lines["submitted_date"].to_numpy().astype("datetime64[D]")
+    pay_date = next_weekday(submitted + claim_lag * DAY, pay_day)
+    posted = pay_date <= practice.export_date
+
+    pay = pd.DataFrame({
+        "claim_id": lines["claim_id"].to_numpy(), "line_no": lines["line_no"].to_numpy(),
+        "payment_date": _to_pandas_dates(pay_date), "allowed_cents": allowed, "paid_cents": paid,
+        "deductible_cents": deductible, "coinsurance_cents": coinsurance, "copay_cents": copay,
+        "denial_code": denial_code, "_line": np.arange(n), "_kind": "original",
+    }).astype({"claim_id": object, "denial_code": object, "_kind": object}).loc[posted]
+
+    # Reversal and correction: the payer re-adjudicates a paid line and pays a little less.
+    noise = posted & (paid > 0) & (rng.random(n) < 0.015)
+    idx = np.flatnonzero(noise)
+    redo = next_weekday(pay_date[idx] + rng.integers(14, 61, len(idx)) * DAY, pay_day[idx])
+    ok = redo <= practice.export_date
+    idx, redo = idx[ok], redo[ok]
+    cut = div_half_up(paid[idx] * rng.integers(5, 41, len(idx)), np.full(len(idx), 100, dtype=np.int64))
+    cut = np.clip(cut, 1, paid[idx])
+    reversal = pd.DataFrame({
+        "claim_id": lines["claim_id"].to_numpy()[idx], "line_no": lines["line_no"].to_numpy()[idx],
+        "payment_date": _to_pandas_dates(redo), "allowed_cents": -allowed[idx], "paid_cents": -paid[idx],
+        "deductible_cents": -deductible[idx], "coinsurance_cents": -coinsurance[idx],
+        "copay_cents": -copay[idx], "denial_code": "", "_line": idx, "_kind": "reversal",
+    }).astype({"claim_id": object, "denial_code": object, "_kind": object})
+    correction = reversal.assign(
+        allowed_cents=allowed[idx], paid_cents=paid[idx] - cut, deductible_cents=deductible[idx] + cut,
+        coinsurance_cents=coinsurance[idx], copay_cents=copay[idx], _kind="correction")
+    practice.payments = pd.concat([pay, reversal, correction], ignore_index=True)
+    lines["pending"] = ~posted
+    lines["denial_code"] = np.where(posted, denial_code, "")
+    practice.lines = lines
+
+
+def _number_payments(payments: pd.DataFrame, start_at: int = 1) -> pd.DataFrame:
+    kind_order = payments["_kind"].map({"original": 0, "reversal": 1, "correction": 2}).fillna(3)
+    payments = payments.assign(_ko=kind_order.to_numpy()).sort_values(
+        ["payment_date", "claim_id", "line_no", "_ko"], kind="stable").drop(columns="_ko")
+    width = max(8, len(str(len(payments) * 2)))
+    payments["payment_id"] = np.char.add(
+        "PMT", np.char.zfill(np.arange(start_at, start_at + len(payments)).astype(str), width))
+    payments = payments.astype({"payment_id": object, "claim_id": object, "denial_code": object,
+                                "_kind": object})
+    return payments.reset_index(drop=True)
+
+
+def _document(practice: Practice) -> None:
+    """One note per line: present and signed; some notes name the code explicitly."""
+    rng = stream(practice.seed, "documentation")
+    lines = practice.lines
+    n = len(lines)
+    code = lines["procedure_code"].to_numpy(dtype=str)
+    documented = np.where(rng.random(n) < 0.10, code, "")
+    # Under-coding (the note supports more than was billed) is not an error to recoup.
+    em_steps = {"99202": "99203", "99203": "99204", "99204": "99205", "99211": "99212",
+                "99212": "99213", "99213": "99214", "99214": "99215"}
+    under = (rng.random(n) < 0.03) & np.isin(code, list(em_steps))
+    documented[under] = [em_steps[c] for c in code[under]]
+    doc = pd.DataFrame({"claim_id": lines["claim_id"].to_numpy(), "line_no": lines["line_no"].to_numpy(),
+                        "note_present": True, "signed": True, "documented_code": documented})
+    doc["signed"] = doc["signed"].astype("boolean")
+    doc["note_present"] = doc["note_present"].astype("boolean")
+    doc = doc.astype({"documented_code": object, "claim_id": object})
+    # Unpaid lines are untidy in real offices: some have no note on file yet.
+    paid = practice.payments.groupby("_line")["paid_cents"].sum().reindex(range(n), fill_value=0).to_numpy()
+    untidy = (paid <= 0) & (rng.random(n) < 0.25)
+    missing_row = untidy & (rng.random(n) < 0.5)
+    doc.loc[untidy & ~missing_row, "note_present"] = False
+    doc.loc[untidy & ~missing_row, "signed"] = pd.NA
+    doc["_line"] = np.arange(n)
+    practice.documentation = doc.loc[~missing_row].reset_index(drop=True)

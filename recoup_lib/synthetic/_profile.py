@@ -1,0 +1,187 @@
+"""Practice profiles: what kind of practice to simulate, as data.
+
+A profile (``synthetic/profiles/<name>.json``) says who works there, which
+payers its patients have, how often each kind of visit happens and which
+lines each visit bills, the E/M level mix, and the relative frequency of each
+error type. :func:`load_profile` reads and checks one; :func:`expand_visits`
+turns visit templates into claim lines, vectorised.
+
+Line templates nest three ways:
+
+- ``{"code": "36415", "units": [1, 1], "modifiers": "", "p": 1.0}`` a line;
+- ``{"group": [...], "p": 0.5}`` several lines that come together;
+- ``{"choose": [{"weight": 0.6, "lines": [...]}, ...], "p": 1.0}`` one of
+  several alternatives.
+
+A line may name a ``specialty`` when someone else renders it (the
+pathologist reading a biopsy taken during a colonoscopy).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+__all__ = ["Profile", "load_profile", "profile_names", "profiles_dir", "expand_visits",
+           "expected_lines", "template_lines"]
+
+
+def profiles_dir() -> Path:
+    """Where profiles live: ``$RECOUP_PROFILES`` or the repository's ``synthetic/profiles``."""
+    env = os.environ.get("RECOUP_PROFILES")
+    if env:
+        return Path(env)
+    return Path(__file__).resolve().parents[2] / "synthetic" / "profiles"
+
+
+def profile_names() -> list[str]:
+    return sorted(p.stem for p in profiles_dir().glob("*.json"))
+
+
+@dataclass(frozen=True)
+class Profile:
+    """A loaded practice profile (see the module docstring and the JSON files)."""
+
+    name: str
+    data: dict
+
+    def __getitem__(self, key):
+        return self.data[key]
+
+    def get(self, key, default=None):
+        return self.data.get(key, default)
+
+    @property
+    def title(self) -> str:
+        return self.data.get("title", self.name)
+
+
+def load_profile(name_or_path: str | Path) -> Profile:
+    """Load a profile by name (``family_practice``) or by path to a JSON file.
+
+    Raises
+    ------
+    ValueError
+        Unknown profile name (the message lists the known ones) or a profile
+        that does not follow the format.
+    """
+    path = Path(name_or_path)
+    if path.suffix != ".json":
+        path = profiles_dir() / f"{name_or_path}.json"
+    if not path.is_file():
+        known = ", ".join(profile_names()) or "(none found)"
+        raise ValueError(f"unknown profile {str(name_or_path)!r}; known profiles: {known}")
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+    except json.JSONDecodeError as exc:
+        raise ValueError(f"{path.name}: not valid JSON (line {exc.lineno}): {exc.msg}") from exc
+    _check(data, path.name)
+    return Profile(name=data.get("name", path.stem), data=data)
+
+
+def _check(data: dict, label: str) -> None:
+    for key in ("period", "providers", "payer_mix", "em_levels", "visit_types", "error_mix",
+                "lines_per_patient"):
+        if key not in data:
+            raise ValueError(f"{label}: missing key {key!r}")
+    total = sum(data["payer_mix"].values())
+    if abs(total - 1) > 1e-6:
+        raise ValueError(f"{label}: payer_mix shares add up to {total}, not 1")
+    specialties = {p["specialty"] for p in data["providers"]}
+    for vt in data["visit_types"]:
+        for sp in vt.get("specialties", []):
+            if sp not in specialties:
+                raise ValueError(f"{label}: visit type {vt['name']!r} names unknown specialty {sp!r}")
+        for line in template_lines(vt.get("lines", [])):
+            if line.get("specialty") and line["specialty"] not in specialties:
+                raise ValueError(f"{label}: line {line['code']} names unknown specialty "
+                                 f"{line['specialty']!r}")
+
+
+def template_lines(specs) -> list[dict]:
+    """Every line spec in a template tree, flattened (for checks and tests)."""
+    out = []
+    for spec in specs:
+        if "code" in spec:
+            out.append(spec)
+        elif "group" in spec:
+            out += template_lines(spec["group"])
+        elif "choose" in spec:
+            for option in spec["choose"]:
+                out += template_lines(option["lines"])
+    return out
+
+
+def expected_lines(specs) -> float:
+    """Expected number of lines a template tree emits."""
+    total = 0.0
+    for spec in specs:
+        p = spec.get("p", 1.0)
+        if "code" in spec:
+            total += p
+        elif "group" in spec:
+            total += p * expected_lines(spec["group"])
+        elif "choose" in spec:
+            weights = np.array([o["weight"] for o in spec["choose"]], dtype=float)
+            weights /= weights.sum()
+            total += p * sum(w * expected_lines(o["lines"]) for w, o in zip(weights, spec["choose"]))
+    return total
+
+
+def expand_visits(specs, encounters: np.ndarray, rng: np.random.Generator) -> pd.DataFrame:
+    """Emit the lines of a template tree for many encounters at once.
+
+    Parameters
+    ----------
+    specs : list of dict
+        A visit type's ``lines``.
+    encounters : numpy.ndarray of int
+        Encounter numbers of that visit type.
+    rng : numpy.random.Generator
+
+    Returns
+    -------
+    pandas.DataFrame
+        encounter, slot (order of the line within the visit), procedure_code,
+        units, modifiers, specialty ("" = the visit's provider).
+    """
+    frames: list[pd.DataFrame] = []
+    counter = [0]
+
+    def walk(nodes, enc: np.ndarray) -> None:
+        for spec in nodes:
+            p = spec.get("p", 1.0)
+            keep = enc[rng.random(len(enc)) < p] if p < 1.0 else enc
+            if not len(keep):
+                if "code" in spec:
+                    counter[0] += 1
+                continue
+            if "code" in spec:
+                lo, hi = spec.get("units", [1, 1])
+                units = rng.integers(lo, hi + 1, len(keep)) if hi > lo else np.full(len(keep), lo)
+                frames.append(pd.DataFrame({
+                    "encounter": keep, "slot": counter[0], "procedure_code": spec["code"],
+                    "units": units.astype(np.int64), "modifiers": spec.get("modifiers", ""),
+                    "specialty": spec.get("specialty", ""),
+                }))
+                counter[0] += 1
+            elif "group" in spec:
+                walk(spec["group"], keep)
+            elif "choose" in spec:
+                weights = np.array([o["weight"] for o in spec["choose"]], dtype=float)
+                pick = rng.choice(len(weights), size=len(keep), p=weights / weights.sum())
+                for i, option in enumerate(spec["choose"]):
+                    walk(option["lines"], keep[pick == i])
+
+    walk(specs, np.asarray(encounters, dtype=np.int64))
+    if not frames:
+        return pd.DataFrame({"encounter": pd.Series([], dtype="int64"), "slot": pd.Series([], dtype="int64"),
+                             "procedure_code": pd.Series([], dtype="str"),
+                             "units": pd.Series([], dtype="int64"), "modifiers": pd.Series([], dtype="str"),
+                             "specialty": pd.Series([], dtype="str")})
+    return pd.concat(frames, ignore_index=True)
