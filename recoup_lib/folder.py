@@ -22,11 +22,12 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import pyarrow as pa
+import pyarrow.compute as pc
 import pyarrow.csv as pacsv
 
 from . import reference
 from .errors import InputError, Problem
-from .money import format_cents
+from .money import format_cents_arrow
 from .schema import SPECS, FileSpec, ParsedTable, parse_table
 
 __all__ = [
@@ -36,6 +37,7 @@ __all__ = [
     "read_audit_folder",
     "write_csv",
     "to_text_frame",
+    "to_text_table",
     "INPUT_FILES",
     "REFERENCE_FILES",
 ]
@@ -355,31 +357,58 @@ def read_audit_folder(folder: str | Path, use_defaults: bool = True) -> AuditInp
     )
 
 
-def to_text_frame(df: pd.DataFrame, drop_private: bool = True) -> pd.DataFrame:
-    """Convert an in-memory table to contract text columns.
+def _arrow_text(s: pd.Series) -> pa.Array:
+    """One in-memory column as Arrow text in contract form (null = blank)."""
+    dtype = s.dtype
+    if isinstance(dtype, pd.CategoricalDtype):
+        categories = pa.array(np.asarray(dtype.categories, dtype=object).astype(str), type=pa.string())
+        codes = s.cat.codes.to_numpy()
+        taken = categories.take(pa.array(np.where(codes < 0, 0, codes)))
+        return pc.if_else(pa.array(codes < 0), pa.scalar(None, pa.string()), taken)
+    if pd.api.types.is_datetime64_any_dtype(dtype):
+        days = pa.array(s.to_numpy(dtype="datetime64[us]").astype("datetime64[D]"), type=pa.date32(),
+                        from_pandas=True)
+        return pc.cast(days, pa.string())
+    if pd.api.types.is_bool_dtype(dtype):
+        values = pa.array(s.astype("boolean").array, type=pa.bool_(), from_pandas=True) if str(dtype) == "boolean" \
+            else pa.array(s.to_numpy(dtype=bool))
+        return pc.if_else(values, "true", "false")
+    if pd.api.types.is_integer_dtype(dtype):
+        return pc.cast(pa.array(s.array if str(dtype) == "Int64" else s.to_numpy(), from_pandas=True), pa.string())
+    if isinstance(dtype, pd.StringDtype) and dtype.storage == "pyarrow":
+        return pc.cast(pa.array(s.array), pa.string())
+    try:
+        return pa.array(s.to_numpy(dtype=object), type=pa.string(), from_pandas=True)
+    except (pa.ArrowInvalid, pa.ArrowTypeError):
+        return pa.array(s.astype("str").to_numpy(dtype=object), type=pa.string(), from_pandas=True)
+
+
+def to_text_table(df: pd.DataFrame, drop_private: bool = True) -> pa.Table:
+    """An in-memory table as an Arrow table of contract text.
 
     ``x_cents`` -> ``x`` in dollars; dates -> ``YYYY-MM-DD``; booleans ->
-    ``true``/``false``; missing -> blank. Columns starting with ``_`` are
-    dropped unless ``drop_private`` is False.
+    ``true``/``false``; missing -> null (written blank). Columns starting with
+    ``_`` are dropped unless ``drop_private`` is False.
     """
-    out = {}
+    names, arrays = [], []
     for name in df.columns:
         if drop_private and str(name).startswith("_"):
             continue
         s = df[name]
         if str(name).endswith("_cents"):
-            out[str(name)[: -len("_cents")]] = format_cents(s)
-        elif pd.api.types.is_datetime64_any_dtype(s.dtype):
-            days = s.to_numpy(dtype="datetime64[us]").astype("datetime64[D]")
-            text = np.datetime_as_string(days, unit="D").astype(object)
-            text[np.isnat(days)] = ""
-            out[name] = pd.Series(text, index=df.index, dtype="str")
-        elif pd.api.types.is_bool_dtype(s.dtype):
-            out[name] = s.map({True: "true", False: "false"}).fillna("").astype("str")
-        elif pd.api.types.is_integer_dtype(s.dtype) or pd.api.types.is_float_dtype(s.dtype):
-            out[name] = s.astype("string").fillna("").astype("str")
+            names.append(str(name)[: -len("_cents")])
+            arrays.append(format_cents_arrow(s))
         else:
-            out[name] = s.astype("str").fillna("")
+            names.append(str(name))
+            arrays.append(_arrow_text(s))
+    return pa.table(arrays, names=names) if names else pa.table({})
+
+
+def to_text_frame(df: pd.DataFrame, drop_private: bool = True) -> pd.DataFrame:
+    """Like :func:`to_text_table`, as a pandas DataFrame of text (blank for missing)."""
+    table = to_text_table(df, drop_private)
+    out = {name: pd.Series(pd.array(pc.fill_null(table[name], ""), dtype=pd.StringDtype("pyarrow")),
+                           index=df.index) for name in table.column_names}
     return pd.DataFrame(out, index=df.index)
 
 
@@ -389,32 +418,30 @@ def write_csv(df: pd.DataFrame, path: str | Path, text: bool = False) -> Path:
     Parameters
     ----------
     df : pandas.DataFrame
-        In-memory table (converted with :func:`to_text_frame`) or, with
+        In-memory table (converted with :func:`to_text_table`) or, with
         ``text=True``, a table that is already all text.
     path : path-like
     """
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
-    frame = df if text else to_text_frame(df)
-    header = io.StringIO()
-    csv.writer(header, lineterminator="\n").writerow([str(c) for c in frame.columns])
-    if not len(frame.columns):
+    if not len(df.columns):
         path.write_bytes(b"\n")
         return path
-    frame = frame.astype(pd.StringDtype("pyarrow"))
-    table = pa.Table.from_pandas(frame, preserve_index=False)
-    table = table.cast(pa.schema([pa.field(n, pa.string()) for n in table.column_names]))
+    if text:
+        table = pa.table([_arrow_text(df[c]) for c in df.columns], names=[str(c) for c in df.columns])
+    else:
+        table = to_text_table(df)
+    table = pa.table([pc.fill_null(table[c], "") for c in table.column_names], names=table.column_names)
+    header = io.StringIO()
+    csv.writer(header, lineterminator="\n").writerow(table.column_names)
     buffer = io.BytesIO()
     try:
         # Fast path: nothing needs quoting, so write plain values.
-        pacsv.write_csv(table, buffer, write_options=pacsv.WriteOptions(
-            include_header=False, quoting_style="none"))
+        pacsv.write_csv(table, buffer, write_options=pacsv.WriteOptions(include_header=False, quoting_style="none"))
         body = buffer.getvalue()
     except pa.ArrowInvalid:
         sink = io.StringIO()
-        frame.to_csv(sink, index=False, header=False, lineterminator="\n",
-                     quoting=csv.QUOTE_MINIMAL)
+        table.to_pandas().to_csv(sink, index=False, header=False, lineterminator="\n", quoting=csv.QUOTE_MINIMAL)
         body = sink.getvalue().encode("utf-8")
-    data = header.getvalue().encode("utf-8") + body
-    path.write_bytes(data)
+    path.write_bytes(header.getvalue().encode("utf-8") + body)
     return path

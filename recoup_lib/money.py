@@ -23,6 +23,7 @@ __all__ = [
     "parse_cents",
     "parse_cents_scalar",
     "format_cents",
+    "format_cents_arrow",
     "format_cents_scalar",
     "dollars",
     "div_half_up",
@@ -108,21 +109,28 @@ def parse_cents_scalar(text: str) -> int:
     return int(cents.iloc[0])
 
 
+def format_cents_arrow(cents) -> pa.Array:
+    """Integer cents as an Arrow array of dollar text (``-4050`` -> ``"-40.50"``; null where missing)."""
+    s = pd.Series(cents, copy=False)
+    values = pa.array(s.astype("Int64").array if not pd.api.types.is_integer_dtype(s.dtype)
+                      or s.isna().any() else s.to_numpy(dtype=np.int64), type=pa.int64(), from_pandas=True)
+    magnitude = pc.abs(values)
+    whole = pc.cast(pc.divide(magnitude, 100), pa.string())
+    frac = pc.utf8_lpad(pc.cast(pc.subtract(magnitude, pc.multiply(pc.divide(magnitude, 100), 100)), pa.string()),
+                        2, "0")
+    sign = pc.if_else(pc.less(values, 0), "-", "")
+    return pc.binary_join_element_wise(sign, whole, ".", frac, "")
+
+
 def format_cents(cents) -> pd.Series:
     """Format integer cents as dollar text with two decimals (``-4050`` -> ``"-40.50"``).
 
-    Missing values become empty strings. Vectorised; no float is involved.
+    Missing values become empty strings. Vectorised (Arrow kernels); no float
+    is involved.
     """
     index = cents.index if isinstance(cents, pd.Series) else None
-    s = pd.Series(cents, index=index, copy=False).astype("Int64")
-    missing = s.isna()
-    values = s.fillna(0).to_numpy(dtype=np.int64)
-    magnitude = np.abs(values)
-    whole = pd.Series(magnitude // 100, index=index).astype("str")
-    frac = pd.Series(magnitude % 100, index=index).astype("str").str.zfill(2)
-    sign = pd.Series(np.where(values < 0, "-", ""), index=index, dtype="str")
-    text = sign + whole + "." + frac
-    return text.mask(missing, "")
+    text = pc.fill_null(format_cents_arrow(cents), "")
+    return pd.Series(pd.array(text, dtype=pd.StringDtype("pyarrow")), index=index)
 
 
 def format_cents_scalar(cents: int) -> str:

@@ -95,7 +95,8 @@ def generate_practice(lines: int = 20000, seed: int = 0, error_rate: float = DEF
     if end < start:
         raise ValueError(f"the period ends ({end}) before it starts ({start})")
     plan = plan_counts(lines, error_rate, prof["error_mix"])
-    practice = build_clean(prof, seed, lines - plan["added"], start, end, refs)
+    practice = build_clean(prof, seed, lines - plan["added"], start, end, refs,
+                           claim_width=max(7, len(str(lines))))
     practice = inject_errors(practice, plan)
     practice.error_rate = error_rate
     practice.plan = plan
@@ -120,33 +121,70 @@ class _Tables:
 
 def contract_tables(practice: Practice) -> _Tables:
     """The practice as the contract's tables (typed, in memory, in file order)."""
-    lines = practice.lines.sort_values(["claim_id", "line_no"], kind="stable")
-    claim_lines = lines[["claim_id", "line_no", "patient_id", "payer_id", "rendering_npi", "service_date",
-                         "submitted_date", "procedure_code", "modifiers", "units", "charge_cents",
-                         "diagnosis_codes", "place_of_service"]].reset_index(drop=True)
-    pay = practice.payments.sort_values("payment_id", kind="stable")
-    payments = pay[["claim_id", "line_no", "payment_id", "payment_date", "allowed_cents", "paid_cents",
-                    "deductible_cents", "coinsurance_cents", "copay_cents", "denial_code"]].reset_index(drop=True)
-    coverage = practice.spans[["patient_id", "payer_id", "member_id", "effective_date",
-                               "termination_date"]].reset_index(drop=True)
-    documentation = practice.documentation.sort_values(["claim_id", "line_no"], kind="stable")[
-        ["claim_id", "line_no", "note_present", "signed", "documented_code"]].reset_index(drop=True)
+    lines = practice.lines
+    order = np.lexsort((lines["line_no"].to_numpy(), lines["claim"].to_numpy()))
+    lines = lines.iloc[order].reset_index(drop=True)
+    claim_lines = pd.DataFrame({
+        "claim_id": practice.claim_id_column(lines["claim"].to_numpy()),
+        "line_no": lines["line_no"].to_numpy(dtype=np.int64),
+        "patient_id": practice.patient_id_column(lines["patient"].to_numpy()),
+        "payer_id": lines["payer_id"].astype(object),
+        "rendering_npi": lines["rendering_npi"].astype(object),
+        "service_date": lines["service_date"].to_numpy(),
+        "submitted_date": lines["submitted_date"].to_numpy(),
+        "procedure_code": np.asarray(lines["procedure_code"], dtype=object),
+        "modifiers": lines["modifiers"].astype(object),
+        "units": lines["units"].to_numpy(dtype=np.int64),
+        "charge_cents": lines["charge_cents"].to_numpy(dtype=np.int64),
+        "diagnosis_codes": lines["diagnosis_codes"].astype(object),
+        "place_of_service": lines["place_of_service"].astype(object),
+    })
+    pay = practice.payments.reset_index(drop=True)
+    payments = pd.DataFrame({
+        "claim_id": practice.claim_id_column(pay["claim"].to_numpy()),
+        "line_no": pay["line_no"].to_numpy(dtype=np.int64),
+        "payment_id": pay["payment_id"].astype(object), "payment_date": pay["payment_date"].to_numpy(),
+        **{c: pay[c].to_numpy(dtype=np.int64) for c in ("allowed_cents", "paid_cents", "deductible_cents",
+                                                        "coinsurance_cents", "copay_cents")},
+        "denial_code": pay["denial_code"].fillna("").to_numpy(dtype=object),
+    })
+    spans = practice.spans.reset_index(drop=True)
+    coverage = pd.DataFrame({
+        "patient_id": practice.patient_id_column(spans["patient"].to_numpy()),
+        "payer_id": spans["payer_id"].astype(object), "member_id": spans["member_id"].astype(object),
+        "effective_date": spans["effective_date"].to_numpy(), "termination_date": spans["termination_date"].to_numpy(),
+    })
+    doc = practice.documentation
+    doc = doc.iloc[np.lexsort((doc["line_no"].to_numpy(), doc["claim"].to_numpy()))].reset_index(drop=True)
+    documentation = pd.DataFrame({
+        "claim_id": practice.claim_id_column(doc["claim"].to_numpy()),
+        "line_no": doc["line_no"].to_numpy(dtype=np.int64),
+        "note_present": doc["note_present"].array, "signed": doc["signed"].array,
+        "documented_code": doc["documented_code"].fillna("").to_numpy(dtype=object),
+    })
     payer_ids = list(practice.profile["payer_mix"])
     fee = practice.refs.fee_schedule
-    fee_schedule = fee.loc[fee["payer_id"].isin(payer_ids)].reset_index(drop=True)
+    fee_schedule = fee.loc[fee["payer_id"].isin(payer_ids)].drop(columns=["_row"], errors="ignore")
     ncci = practice.refs.ncci_ptp.drop(columns=["_row"], errors="ignore")
     mue = practice.refs.mue.drop(columns=["_row"], errors="ignore")
-    policies = practice.policies[["payer_id", "procedure_code", "effective_date", "announced_date",
-                                  "description"]]
+    policies = practice.policies[["payer_id", "procedure_code", "effective_date", "announced_date", "description"]]
     policies = policies.sort_values(["payer_id", "procedure_code", "effective_date"], kind="stable")
     payers = practice.refs.payers
     payers = payers.loc[payers["payer_id"].isin(payer_ids), ["payer_id", "name", "payer_type", "state"]]
-    labels = practice.labels[["claim_id", "line_no", "error_type", "at_risk_cents", "category", "injected_as"]]
-    patients = practice.patients[["patient_id", "first_name", "last_name", "birth_date", "sex"]]
-    providers = practice.providers
-    return _Tables(claim_lines, payments, coverage, documentation, fee_schedule.drop(columns=["_row"], errors="ignore"),
+    lab = practice.labels.reset_index(drop=True)
+    labels = pd.DataFrame({
+        "claim_id": practice.claim_id_column(lab["claim"].to_numpy()),
+        "line_no": lab["line_no"].to_numpy(dtype=np.int64),
+        "error_type": lab["error_type"].astype(object), "at_risk_cents": lab["at_risk_cents"].to_numpy(),
+        "category": lab["category"].astype(object), "injected_as": lab["injected_as"].astype(object),
+    })
+    pat = practice.patients
+    patients = pd.DataFrame({"patient_id": practice.patient_id_column(pat["patient"].to_numpy()),
+                             "first_name": pat["first_name"].to_numpy(), "last_name": pat["last_name"].to_numpy(),
+                             "birth_date": pat["birth_date"].to_numpy(), "sex": pat["sex"].to_numpy()})
+    return _Tables(claim_lines, payments, coverage, documentation, fee_schedule.reset_index(drop=True),
                    ncci, mue, policies.reset_index(drop=True), payers.reset_index(drop=True),
-                   labels.reset_index(drop=True), patients, providers)
+                   labels, patients, practice.providers)
 
 
 def write_practice(practice: Practice, out: str | Path) -> Path:
@@ -170,7 +208,7 @@ def write_practice(practice: Practice, out: str | Path) -> Path:
         "files": {name: int(len(getattr(t, name.removesuffix(".csv")))) for name in FOLDER_FILES[:-1]},
         "labels_by_error_type": {k: int(v) for k, v in labels["error_type"].value_counts().sort_index().items()},
         "lines_with_errors": int(labels[["claim_id", "line_no"]].drop_duplicates().shape[0]),
-        "coverage_changes": [{k: str(v) for k, v in c.items()} for c in getattr(practice, "coverage_changes", [])],
+        "coverage_changes": [{k: str(v) for k, v in c.items()} for c in practice.coverage_changes],
     }
     (out / "practice.json").write_text(json.dumps(summary, indent=2) + "\n", encoding="utf-8")
     return out

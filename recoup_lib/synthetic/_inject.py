@@ -35,19 +35,18 @@ import numpy as np
 import pandas as pd
 
 from ..money import div_half_up
-from ..reference.pricing import fee_per_unit
 from ..rules._vocabulary import EM_FAMILIES, ERROR_TYPES
-from ._practice import DAY, Practice, _number_payments, _to_pandas_dates, month_end, next_weekday
+from ._practice import DAY, Practice, _dates, line_fees, month_end, next_weekday, number_payments, pay_weekday
 from ._random import stream
 
-__all__ = ["plan_counts", "inject_errors", "ADDED_LINE_SHARE"]
+__all__ = ["plan_counts", "inject_errors"]
 
 #: Extra lines a duplicated claim adds, per duplicate line flagged (copies the payer
 #: denied, and unpaid lines of duplicated claims, are not flagged).
 DUPLICATE_BUDGET_FACTOR = 1.2
 #: Share of units_over_mue cases done by adding a second line (two lines flagged).
 SPLIT_SHARE = 0.2
-ADDED_LINE_SHARE = {"duplicate_claim": DUPLICATE_BUDGET_FACTOR, "unbundling": 1.0}
+_BYPASS = r"(?:^|;)(?:59|XE|XS|XP|XU)(?:;|$)"
 
 
 def plan_counts(n_lines: int, error_rate: float, mix: dict) -> dict:
@@ -100,13 +99,14 @@ class _State:
         self.coverage_changes: list[dict] = []
         refs = practice.refs
         self.payers = refs.payers.set_index("payer_id")
-        self.payer_list = list(self.payers.index)
         self.coins_bp = (self.payers["coinsurance"].astype(float) * 10000).round().astype(np.int64)
-        self.mue = refs.mue.drop_duplicates("procedure_code").set_index("procedure_code")
-        self.charge = refs.codes.set_index("procedure_code")["charge_per_unit"].astype(int) * 100
-        self.kinds = refs.codes.set_index("procedure_code")["kind"]
-        self.next_claim = len(practice.encounters) + 1
-        self.claim_width = len(self.lines["claim_id"].iloc[0]) - 1 if len(self.lines) else 7
+        codes = refs.codes.set_index("procedure_code")
+        self.codes = codes
+        self.charge = codes["charge_per_unit"].astype(np.int64) * 100
+        mue = refs.mue.drop_duplicates("procedure_code").set_index("procedure_code")
+        self.mue_mai = mue["mai"].reindex(codes.index).to_numpy(dtype=object)
+        self.mue_limit = mue["mue_value"].reindex(codes.index).to_numpy(dtype=float)
+        self.next_claim = int(self.lines["claim"].max()) + 1 if len(self.lines) else 1
 
     # -- views -------------------------------------------------------------------------
     def paid(self) -> np.ndarray:
@@ -119,33 +119,26 @@ class _State:
         return np.bincount(self.payments["_line"].to_numpy(dtype=np.int64), minlength=len(self.lines))
 
     def simple_paid(self) -> np.ndarray:
-        """Unused lines paid once, by one positive payment, not pending."""
+        """Unused lines paid once, by one positive payment."""
         return (~self.used) & (self.paid() > 0) & (self.payment_count() == 1)
 
+    def code_index(self, rows=None) -> np.ndarray:
+        column = self.lines["procedure_code"] if rows is None else self.lines["procedure_code"].iloc[rows]
+        return column.cat.codes.to_numpy()
+
     def fee(self, rows: np.ndarray, codes=None) -> np.ndarray:
-        sel = self.lines.iloc[rows]
-        code = sel["procedure_code"].to_numpy() if codes is None else np.asarray(codes)
-        f = fee_per_unit(self.p.refs.fee_schedule, sel["payer_id"].to_numpy(), code,
-                         sel["service_date"].to_numpy())
-        return f.to_numpy(dtype=np.int64, na_value=-1)
+        return line_fees(self.p.refs, self.lines.iloc[rows], codes)
 
     def pay_day(self, payer_ids) -> np.ndarray:
-        """Each payer's weekly payment weekday (see ``_practice._price_and_pay``)."""
-        days = pd.Series(np.arange(len(self.payer_list)) % 5, index=self.payer_list)
-        return days.reindex(np.asarray(payer_ids)).to_numpy(dtype=np.int64)
+        return pay_weekday(self.payers.index, np.asarray(payer_ids, dtype=object))
 
-    def add_notes(self, new: pd.DataFrame, rows: np.ndarray) -> None:
-        """A present, signed note for each added line."""
-        self.doc = pd.concat([self.doc, pd.DataFrame({
-            "claim_id": new["claim_id"].to_numpy(), "line_no": new["line_no"].to_numpy(),
-            "note_present": pd.array([True] * len(rows), dtype="boolean"),
-            "signed": pd.array([True] * len(rows), dtype="boolean"), "documented_code": "",
-            "_line": rows})], ignore_index=True)
-
-    def new_claim_ids(self, n: int) -> np.ndarray:
-        ids = np.arange(self.next_claim, self.next_claim + n)
+    def new_claims(self, n: int) -> np.ndarray:
+        numbers = np.arange(self.next_claim, self.next_claim + n, dtype=np.int64)
         self.next_claim += n
-        return np.char.add("C", np.char.zfill(ids.astype(str), self.claim_width))
+        return numbers
+
+    def claim_text(self, numbers) -> np.ndarray:
+        return self.p.claim_ids(numbers)
 
     def record(self, rows, error_type: str, at_risk, how) -> None:
         rows = np.asarray(rows, dtype=np.int64)
@@ -156,7 +149,8 @@ class _State:
 
     def append_lines(self, new: pd.DataFrame) -> np.ndarray:
         start = len(self.lines)
-        new = new.reset_index(drop=True)
+        new = new.reset_index(drop=True).astype({"procedure_code": self.lines["procedure_code"].dtype,
+                                                 "payer_id": self.lines["payer_id"].dtype})
         self.lines = pd.concat([self.lines, new], ignore_index=True)
         self.used = np.concatenate([self.used, np.ones(len(new), dtype=bool)])
         return np.arange(start, start + len(new))
@@ -164,8 +158,18 @@ class _State:
     def append_payments(self, rows: pd.DataFrame) -> None:
         self.payments = pd.concat([self.payments, rows], ignore_index=True)
 
-    def payment_rows(self, rows: np.ndarray) -> pd.DataFrame:
-        return self.payments.loc[self.payments["_line"].isin(rows)]
+    def add_notes(self, new: pd.DataFrame, rows: np.ndarray) -> None:
+        """A present, signed note for each added line."""
+        self.doc = pd.concat([self.doc, pd.DataFrame({
+            "claim": new["claim"].to_numpy(), "line_no": new["line_no"].to_numpy(),
+            "note_present": pd.array(np.ones(len(rows), dtype=bool), dtype="boolean"),
+            "signed": pd.array(np.ones(len(rows), dtype=bool), dtype="boolean"),
+            "documented_code": np.full(len(rows), "", dtype=object), "_line": rows})], ignore_index=True)
+
+    def payment_of(self, rows: np.ndarray) -> pd.DataFrame:
+        """The single payment row of each line, aligned with ``rows``."""
+        pay = self.payments
+        return pay.loc[pay["_line"].isin(rows)].set_index("_line").reindex(rows)
 
     def set_payment(self, rows: np.ndarray, **values) -> None:
         """Change the single payment row of each line (lines paid once)."""
@@ -179,28 +183,46 @@ class _State:
     def deny(self, rows: np.ndarray, code: str) -> None:
         """Replace the payments of lines by one denial (lines never posted stay pending)."""
         pay = self.payments
-        first = pay.loc[pay["_line"].isin(rows)].sort_values("payment_date").drop_duplicates("_line")
-        self.payments = pay.loc[~pay["_line"].isin(rows)]
+        hit = pay["_line"].isin(rows).to_numpy()
+        first = pay.loc[hit].sort_values("payment_date", kind="stable").drop_duplicates("_line")
+        self.payments = pay.loc[~hit]
         denial = first.assign(allowed_cents=0, paid_cents=0, deductible_cents=0, coinsurance_cents=0,
                               copay_cents=0, denial_code=code, _kind="original")
         self.append_payments(denial)
+
+    def new_payments(self, new: pd.DataFrame, rows, pay_date, allowed, paid, coinsurance, **extra) -> pd.DataFrame:
+        n = len(rows)
+        frame = pd.DataFrame({
+            "claim": new["claim"].to_numpy(), "line_no": new["line_no"].to_numpy(),
+            "payment_date": _dates(pay_date), "allowed_cents": allowed, "paid_cents": paid,
+            "deductible_cents": np.zeros(n, dtype=np.int64), "coinsurance_cents": coinsurance,
+            "copay_cents": np.zeros(n, dtype=np.int64), "denial_code": np.full(n, "", dtype=object),
+            "_line": rows, "_kind": "original"})
+        for key, value in extra.items():
+            frame[key] = value
+        return frame
 
 
 # -- population-wide injectors ---------------------------------------------------------------
 
 def _policy_change(s: _State, k: int) -> None:
     rng = stream(s.p.seed, "inject-policy_change")
+    if k <= 0:
+        return
     lines = s.lines
     paid = s.paid()
-    kind = lines["kind"].to_numpy(dtype=str)
+    kind = lines["kind"].to_numpy().astype(str)
     base = s.p.refs.payer_policies
     taken = set(zip(base["payer_id"], base["procedure_code"]))
     ok = (paid > 0) & ~s.used & ~np.char.startswith(kind, "em_") & (kind != "preventive")
-    groups = lines.groupby(["payer_id", "procedure_code"], sort=True).indices
-    combos = [c for c in sorted(set(zip(lines["payer_id"].to_numpy()[ok], lines["procedure_code"].to_numpy()[ok])))
-              if c not in taken]
+    key = pd.DataFrame({"payer": lines["payer_id"].cat.codes.to_numpy(), "code": s.code_index()})
+    groups = key.groupby(["payer", "code"], sort=True).indices
+    payer_names = lines["payer_id"].cat.categories
+    code_names = lines["procedure_code"].cat.categories
+    combos = sorted({(int(a), int(b)) for a, b in zip(key["payer"].to_numpy()[ok], key["code"].to_numpy()[ok])})
+    combos = [c for c in combos if (payer_names[c[0]], code_names[c[1]]) not in taken]
     months = np.arange(s.p.start.astype("datetime64[M]") + 1, s.p.end.astype("datetime64[M]"))
-    if not len(months):
+    if not len(months) or not combos:
         return
     service = lines["service_date"].to_numpy().astype("datetime64[D]")
     submitted = lines["submitted_date"].to_numpy().astype("datetime64[D]")
@@ -209,8 +231,8 @@ def _policy_change(s: _State, k: int) -> None:
     for i in rng.permutation(len(combos)):
         if remaining <= 0:
             break
-        payer, code = combos[i]
-        mine = groups[(payer, code)]
+        combo = combos[i]
+        mine = groups[combo]
         retro = rng.random() < 0.75
         for month in rng.permutation(months):
             effective = month.astype("datetime64[D]")
@@ -227,7 +249,7 @@ def _policy_change(s: _State, k: int) -> None:
                 continue
             to_deny.append(later)
             s.used[scope] = True
-            s.policies.append({"payer_id": payer, "procedure_code": code,
+            s.policies.append({"payer_id": payer_names[combo[0]], "procedure_code": code_names[combo[1]],
                                "effective_date": effective, "announced_date": announced,
                                "description": ("retroactive coverage change (simulated)" if retro else
                                                "announced change the payer's system did not apply (simulated)")})
@@ -245,41 +267,38 @@ def _coverage_lapsed(s: _State, k: int) -> None:
     lines = s.lines
     paid = s.paid()
     spans = s.spans.reset_index(drop=True)
-    single = spans.groupby("patient_id")["payer_id"].transform("size").to_numpy()
+    single = spans.groupby("patient")["payer_id"].transform("size").to_numpy()
     stable = spans.loc[(spans["span_kind"].to_numpy() == "stable") & (single == 1)]
-    used_patient = pd.Series(s.used).groupby(lines["patient_id"].to_numpy()).any()
-    stable = stable.loc[~used_patient.reindex(stable["patient_id"]).fillna(True).to_numpy(dtype=bool)]
-    mine = lines[["patient_id", "payer_id", "service_date"]].assign(_line=np.arange(len(lines)),
-                                                                   _paid=paid > 0)
-    mine = mine.merge(stable[["patient_id", "payer_id", "effective_date"]].reset_index(names="_span"),
-                      on=["patient_id", "payer_id"])
+    used_patient = pd.Series(s.used).groupby(lines["patient"].to_numpy()).any()
+    stable = stable.loc[~used_patient.reindex(stable["patient"]).fillna(True).to_numpy(dtype=bool)]
+    mine = pd.DataFrame({"patient": lines["patient"].to_numpy(), "payer_id": lines["payer_id"].to_numpy(),
+                         "service_date": lines["service_date"].to_numpy(), "_paid": paid > 0})
+    mine = mine.merge(stable[["patient", "payer_id", "effective_date"]].astype({"payer_id": object})
+                      .reset_index(names="_span"), on=["patient", "payer_id"])
     if not len(mine):
         return
     picks = mine.loc[mine["_paid"]].assign(_r=rng.random(int(mine["_paid"].sum())))
-    picks = picks.sort_values("_r", kind="stable").drop_duplicates("patient_id")
+    picks = picks.sort_values("_r", kind="stable").drop_duplicates("patient")
     pick = picks["service_date"].to_numpy().astype("datetime64[D]")
     first = pick.astype("datetime64[M]").astype("datetime64[D]")
     effective = picks["effective_date"].to_numpy().astype("datetime64[D]")
-    plan = pd.DataFrame({"patient_id": picks["patient_id"].to_numpy(), "_span": picks["_span"].to_numpy(),
-                         "gap": rng.random(len(picks)) >= 0.7,
-                         "end": _to_pandas_dates(first - DAY), "gap_start": _to_pandas_dates(first),
-                         "gap_end": _to_pandas_dates(month_end(pick))})
+    plan = pd.DataFrame({"patient": picks["patient"].to_numpy(), "_span": picks["_span"].to_numpy(),
+                         "gap": rng.random(len(picks)) >= 0.7, "end": _dates(first - DAY),
+                         "gap_start": _dates(first), "gap_end": _dates(month_end(pick))})
     plan = plan.loc[np.where(plan["gap"], first > effective, first - DAY >= effective)]
-    scoped = mine.merge(plan, on=["patient_id", "_span"])
+    scoped = mine.merge(plan, on=["patient", "_span"])
     date = scoped["service_date"]
     in_scope = np.where(scoped["gap"], (date >= scoped["gap_start"]) & (date <= scoped["gap_end"]),
                         date > scoped["end"])
-    counts = pd.Series(in_scope & scoped["_paid"].to_numpy()).groupby(scoped["patient_id"].to_numpy()).sum()
-    plan = plan.assign(count=counts.reindex(plan["patient_id"]).to_numpy())
-    cap = max(3, int(k * 0.05))
-    plan = plan.loc[(plan["count"] >= 1) & (plan["count"] <= cap)]
+    counts = pd.Series(in_scope & scoped["_paid"].to_numpy()).groupby(scoped["patient"].to_numpy()).sum()
+    plan = plan.assign(count=counts.reindex(plan["patient"]).to_numpy())
+    plan = plan.loc[(plan["count"] >= 1) & (plan["count"] <= max(3, int(k * 0.05)))]
     plan = plan.iloc[rng.permutation(len(plan))]
     cum = np.cumsum(plan["count"].to_numpy())
     plan = plan.iloc[: int(np.searchsorted(cum, k)) + 1]
     if not len(plan):
         return
-    chosen = set(plan["patient_id"])
-    s.used[lines["patient_id"].isin(chosen).to_numpy()] = True
+    s.used[lines["patient"].isin(plan["patient"]).to_numpy()] = True
     retro = plan.loc[~plan["gap"]]
     gap = plan.loc[plan["gap"]]
     spans.loc[retro["_span"].to_numpy(), "termination_date"] = retro["end"].to_numpy()
@@ -289,9 +308,10 @@ def _coverage_lapsed(s: _State, k: int) -> None:
     spans.loc[gap["_span"].to_numpy(), "termination_date"] = (gap["gap_start"] - pd.Timedelta(days=1)).to_numpy()
     spans.loc[gap["_span"].to_numpy(), "span_kind"] = "ended before a gap"
     s.spans = pd.concat([spans, resumed], ignore_index=True)
-    payer_of = stable.set_index("patient_id")["payer_id"]
-    for row in plan.itertuples():
-        change = {"patient_id": row.patient_id, "payer_id": payer_of[row.patient_id]}
+    payer_of = spans.loc[plan["_span"].to_numpy(), "payer_id"].astype(object).to_numpy()
+    patient_text = s.p.patient_ids(plan["patient"].to_numpy())
+    for row, payer, patient_id in zip(plan.itertuples(), payer_of, patient_text):
+        change = {"patient_id": patient_id, "payer_id": payer}
         if row.gap:
             change.update(kind="coverage gap", gap_start=row.gap_start.date(), gap_end=row.gap_end.date())
         else:
@@ -303,27 +323,29 @@ def _coverage_lapsed(s: _State, k: int) -> None:
 
 def _mue_safe_to_double(s: _State) -> np.ndarray:
     """Lines whose code's per-day MUE still holds when the line is billed twice."""
-    code = s.lines["procedure_code"]
-    mai = s.mue["mai"].reindex(code).to_numpy()
-    limit = s.mue["mue_value"].reindex(code).to_numpy(dtype=float)
+    code = s.code_index()
+    mai = s.mue_mai[code]
+    limit = np.nan_to_num(s.mue_limit[code], nan=0)
     units = s.lines["units"].to_numpy()
-    return pd.isna(mai) | (mai == "1") | (2 * units <= np.nan_to_num(limit, nan=0))
+    return pd.isna(mai) | (mai == "1") | (2 * units <= limit)
 
 
 def _duplicate_claim(s: _State, k: int, budget: int) -> None:
     rng = stream(s.p.seed, "inject-duplicate_claim")
+    if budget <= 0:
+        return
     lines = s.lines
     paid = s.paid()
-    single = s.payment_count() <= 1
-    claim_ok = pd.Series(~s.used & single & _mue_safe_to_double(s)).groupby(lines["claim_id"].to_numpy()).all()
-    claim_paid = pd.Series(paid > 0).groupby(lines["claim_id"].to_numpy()).sum()
-    claim_size = lines.groupby("claim_id").size()
-    eligible = claim_ok.index[claim_ok.to_numpy() & (claim_paid.reindex(claim_ok.index).to_numpy() > 0)]
-    eligible = eligible[rng.permutation(len(eligible))]
-    sizes = claim_size.reindex(eligible).to_numpy(dtype=np.int64)
+    claim = lines["claim"].to_numpy()
+    ok_line = ~s.used & (s.payment_count() <= 1) & _mue_safe_to_double(s)
+    frame = pd.DataFrame({"claim": claim, "ok": ok_line, "paid": paid > 0, "pos": np.arange(len(lines))})
+    per_claim = frame.groupby("claim").agg(ok=("ok", "all"), paid=("paid", "sum"), size=("pos", "size"),
+                                           first=("pos", "min"))
+    eligible = per_claim.loc[per_claim["ok"] & (per_claim["paid"] > 0)]
+    eligible = eligible.iloc[rng.permutation(len(eligible))]
+    sizes = eligible["size"].to_numpy(dtype=np.int64)
     # Whole claims while they fit the budget, then part of one more claim to use it exactly.
-    fits = np.cumsum(sizes) <= budget
-    take = np.flatnonzero(fits)
+    take = np.flatnonzero(np.cumsum(sizes) <= budget)
     counts = sizes[take].copy()
     left = budget - int(counts.sum())
     if left > 0 and len(take) < len(eligible):
@@ -331,90 +353,71 @@ def _duplicate_claim(s: _State, k: int, budget: int) -> None:
         counts = np.append(counts, min(left, int(sizes[len(take) - 1])))
     if not len(take):
         return
-    chosen_claims = eligible[take]
-    new_ids = s.new_claim_ids(len(take))
-    first_line = pd.Series(np.arange(len(lines)), index=lines["claim_id"].to_numpy()).groupby(level=0).min()
-    starts = first_line.reindex(chosen_claims).to_numpy(dtype=np.int64)
-    src = np.repeat(starts, counts) + (np.arange(int(counts.sum())) - np.repeat(np.cumsum(counts) - counts, counts))
-    chosen = list(zip(chosen_claims, counts.tolist()))
-    copy_of = np.repeat(new_ids, [n for _, n in chosen])
-    delay = np.repeat(rng.integers(3, 46, len(chosen)), [n for _, n in chosen])
-    caught = np.repeat(rng.random(len(chosen)) < 0.15, [n for _, n in chosen])
+    starts = eligible["first"].to_numpy()[take]
+    total = int(counts.sum())
+    src = np.repeat(starts, counts) + (np.arange(total) - np.repeat(np.cumsum(counts) - counts, counts))
+    new_numbers = np.repeat(s.new_claims(len(take)), counts)
+    delay = np.repeat(rng.integers(3, 46, len(take)), counts)
+    caught = np.repeat(rng.random(len(take)) < 0.15, counts)
+    pay_lag = np.repeat(rng.integers(14, 30, len(take)), counts)
     dup = lines.iloc[src].copy()
-    dup["claim_id"] = copy_of.astype(str)
+    dup["claim"] = new_numbers
     dup["submitted_date"] = dup["submitted_date"] + pd.to_timedelta(delay, unit="D")
     rows = s.append_lines(dup)
     s.used[src] = True
     # Payments: the copy is paid the same as the original line, unless the payer caught it.
-    original = s.payment_rows(src).set_index("_line").reindex(src)
-    pay_date = next_weekday(dup["submitted_date"].to_numpy().astype("datetime64[D]")
-                            + np.repeat(rng.integers(14, 30, len(chosen)), [n for _, n in chosen]) * DAY,
+    original = s.payment_of(src)
+    pay_date = next_weekday(dup["submitted_date"].to_numpy().astype("datetime64[D]") + pay_lag * DAY,
                             s.pay_day(dup["payer_id"]))
     posted = pay_date <= s.p.export_date
+    amounts = {c: np.where(caught, 0, original[c].to_numpy(dtype=np.int64)) for c in
+               ("allowed_cents", "paid_cents", "deductible_cents", "coinsurance_cents", "copay_cents")}
     pay = pd.DataFrame({
-        "claim_id": dup["claim_id"].to_numpy(), "line_no": dup["line_no"].to_numpy(),
-        "payment_date": _to_pandas_dates(pay_date),
-        "allowed_cents": np.where(caught, 0, original["allowed_cents"].to_numpy(dtype=np.int64)),
-        "paid_cents": np.where(caught, 0, original["paid_cents"].to_numpy(dtype=np.int64)),
-        "deductible_cents": np.where(caught, 0, original["deductible_cents"].to_numpy(dtype=np.int64)),
-        "coinsurance_cents": np.where(caught, 0, original["coinsurance_cents"].to_numpy(dtype=np.int64)),
-        "copay_cents": np.where(caught, 0, original["copay_cents"].to_numpy(dtype=np.int64)),
-        "denial_code": np.where(caught, "CO-18", original["denial_code"].fillna("").to_numpy(dtype=str)),
-        "_line": rows, "_kind": "original",
-    })
+        "claim": dup["claim"].to_numpy(), "line_no": dup["line_no"].to_numpy(),
+        "payment_date": _dates(pay_date), **amounts,
+        "denial_code": np.where(caught, "CO-18", original["denial_code"].fillna("").to_numpy(dtype=object)),
+        "_line": rows, "_kind": "original"})
     s.append_payments(pay.loc[posted])
     docs = s.doc.set_index("_line").reindex(src)
     has_doc = docs["note_present"].notna().to_numpy()
-    copy_doc = docs.loc[has_doc].reset_index(drop=True).assign(
-        claim_id=dup["claim_id"].to_numpy()[has_doc], _line=rows[has_doc])
+    copy_doc = docs.loc[has_doc].reset_index(drop=True).assign(claim=new_numbers[has_doc], _line=rows[has_doc])
     s.doc = pd.concat([s.doc, copy_doc], ignore_index=True)
-    flagged = posted & ~caught & (pay["paid_cents"].to_numpy() > 0) & (paid[src] > 0)
-    s.record(rows[flagged], "duplicate_claim", pay["paid_cents"].to_numpy()[flagged],
-             "claim " + lines["claim_id"].to_numpy()[src][flagged] + " resubmitted "
-             + delay[flagged].astype(str) + " days later as " + copy_of[flagged] + " and paid again")
-
-
-def _visit_pool(s: _State) -> tuple[pd.Series, pd.Series]:
-    """Visits whose lines are all unused, with their count of paid lines."""
-    lines = s.lines
-    enc = lines["encounter"].to_numpy()
-    paid = s.paid()
-    free = pd.Series(~s.used).groupby(enc).all()
-    paid_lines = pd.Series(paid > 0).groupby(enc).sum()
-    ok = free & (paid_lines > 0)
-    return ok.index[ok.to_numpy()], paid_lines
+    flagged = posted & ~caught & (amounts["paid_cents"] > 0) & (paid[src] > 0)
+    s.record(rows[flagged], "duplicate_claim", amounts["paid_cents"][flagged],
+             "claim " + s.claim_text(claim[src][flagged]) + " resubmitted " + delay[flagged].astype(str).astype(object)
+             + " days later as " + s.claim_text(new_numbers[flagged]) + " and paid again")
 
 
 def _documentation_errors(s: _State, k: int, error_type: str) -> None:
     rng = stream(s.p.seed, f"inject-{error_type}")
-    visits, paid_lines = _visit_pool(s)
-    visits = visits[rng.permutation(len(visits))]
-    cum = np.cumsum(paid_lines.reindex(visits).to_numpy())
-    chosen = visits[: int(np.searchsorted(cum, k)) + 1] if k > 0 else visits[:0]
-    if not len(chosen):
+    if k <= 0:
         return
     lines = s.lines
-    rows = np.flatnonzero(lines["encounter"].isin(chosen).to_numpy() & ~s.used)
     paid = s.paid()
+    frame = pd.DataFrame({"visit": lines["encounter"].to_numpy(), "free": ~s.used, "paid": paid > 0})
+    per_visit = frame.groupby("visit").agg(free=("free", "all"), paid=("paid", "sum"))
+    pool = per_visit.loc[per_visit["free"] & (per_visit["paid"] > 0)]
+    pool = pool.iloc[rng.permutation(len(pool))]
+    cum = np.cumsum(pool["paid"].to_numpy())
+    chosen = pool.index.to_numpy()[: int(np.searchsorted(cum, k)) + 1]
+    rows = np.flatnonzero(lines["encounter"].isin(chosen).to_numpy())
     s.used[rows] = True
     if error_type == "missing_signature":
-        mask = s.doc["_line"].isin(rows)
+        mask = s.doc["_line"].isin(rows).to_numpy()
         s.doc.loc[mask, "note_present"] = True
         s.doc.loc[mask, "signed"] = False
-        how = "the visit note was never signed"
+        how = np.full(len(rows), "the visit note was never signed", dtype=object)
     else:
-        drop_row = pd.Series(rng.random(len(chosen)) < 0.6, index=chosen)
-        gone = rows[drop_row.reindex(lines["encounter"].to_numpy()[rows]).to_numpy()]
-        absent = np.setdiff1d(rows, gone)
-        s.doc = s.doc.loc[~s.doc["_line"].isin(gone)]
-        mask = s.doc["_line"].isin(absent)
+        drop_visit = pd.Series(rng.random(len(chosen)) < 0.6, index=chosen)
+        gone = drop_visit.reindex(lines["encounter"].to_numpy()[rows]).to_numpy(dtype=bool)
+        s.doc = s.doc.loc[~s.doc["_line"].isin(rows[gone]).to_numpy()]
+        mask = s.doc["_line"].isin(rows[~gone]).to_numpy()
         s.doc.loc[mask, "note_present"] = False
         s.doc.loc[mask, "signed"] = pd.NA
         s.doc.loc[mask, "documented_code"] = ""
-        how = np.where(np.isin(rows, gone), "no note on file for the visit", "the note is marked absent")
-        how = how[paid[rows] > 0]
-    flagged = rows[paid[rows] > 0]
-    s.record(flagged, error_type, paid[flagged], how)
+        how = np.where(gone, "no note on file for the visit", "the note is marked absent").astype(object)
+    keep = paid[rows] > 0
+    s.record(rows[keep], error_type, paid[rows][keep], how[keep])
 
 
 def _unbundling(s: _State, k: int) -> None:
@@ -425,36 +428,41 @@ def _unbundling(s: _State, k: int) -> None:
     paid = s.paid()
     ptp = s.p.refs.ncci_ptp
     ptp = ptp.loc[ptp["modifier_indicator"].isin(["0", "1"])]
-    bypass = lines["modifiers"].str.contains(r"(?:^|;)(?:59|XE|XS|XP|XU)(?:;|$)").to_numpy(dtype=bool)
-    col1_rows = np.flatnonzero(~s.used & (paid > 0) & lines["procedure_code"].isin(ptp["column_1"]).to_numpy()
+    code = pd.Series(np.asarray(lines["procedure_code"], dtype=object))
+    col1_rows = np.flatnonzero(~s.used & (paid > 0) & code.isin(ptp["column_1"]).to_numpy()
                                & (s.payment_count() == 1))
-    cand = lines.iloc[col1_rows][["encounter", "procedure_code", "service_date", "payer_id"]].reset_index(
-        names="col1_line").merge(ptp, left_on="procedure_code", right_on="column_1")
+    sel = lines.iloc[col1_rows]
+    cand = pd.DataFrame({"col1_line": col1_rows, "encounter": sel["encounter"].to_numpy(),
+                         "procedure_code": code.to_numpy()[col1_rows], "service_date": sel["service_date"].to_numpy(),
+                         "payer_id": sel["payer_id"].astype(object).to_numpy(),
+                         "bypass": sel["modifiers"].astype(object).str.contains(_BYPASS).to_numpy(dtype=bool)})
+    cand = cand.merge(ptp, left_on="procedure_code", right_on="column_1")
     date = cand["service_date"]
     active = (cand["effective_date"] <= date) & (cand["deletion_date"].isna() | (cand["deletion_date"] > date))
     # The new line is flagged through its own column-1 line: indicator 0, or 1 without a bypass there.
-    flagged = (cand["modifier_indicator"] == "0") | ~bypass[cand["col1_line"].to_numpy()]
+    flagged = (cand["modifier_indicator"] == "0") | ~cand["bypass"]
     cand = cand.loc[active & flagged]
-    if s.mue is not None:
-        limit = s.mue["mue_value"].reindex(cand["column_2"]).to_numpy(dtype=float)
-        cand = cand.loc[np.isnan(limit) | (limit >= 1)]
-    present = lines[["encounter", "procedure_code"]].drop_duplicates().assign(_present=True)
+    limit = pd.Series(s.mue_limit, index=s.codes.index).reindex(cand["column_2"]).to_numpy(dtype=float)
+    cand = cand.loc[np.isnan(limit) | (limit >= 1)]
+    visits = cand["encounter"].unique()
+    in_visits = lines["encounter"].isin(visits).to_numpy()
+    present = pd.DataFrame({"encounter": lines["encounter"].to_numpy()[in_visits],
+                            "procedure_code": code.to_numpy()[in_visits]}).drop_duplicates().assign(_present=True)
     # Not a code the visit already has.
     cand = cand.merge(present, left_on=["encounter", "column_2"], right_on=["encounter", "procedure_code"],
                       how="left", suffixes=("", "_p"))
-    cand = cand.loc[cand["_present"].isna()].drop(columns=["procedure_code_p", "_present"])
+    cand = cand.loc[cand["_present"].isna()].drop(columns=["procedure_code_p", "_present"]).reset_index(drop=True)
     # Harmless: the new code is not column 1 of a pair whose column 2 the visit already has.
     as_col1 = ptp[["column_1", "column_2"]].rename(columns={"column_1": "column_2", "column_2": "_other"})
     risky = cand[["encounter", "column_2"]].reset_index(names="_c").merge(as_col1, on="column_2").merge(
         present, left_on=["encounter", "_other"], right_on=["encounter", "procedure_code"])
-    cand = cand.drop(index=cand.index[risky["_c"].unique()] if len(risky) else [])
+    cand = cand.drop(index=risky["_c"].unique())
     # Not a code/payer/date a payer policy excludes.
     policies = _all_policies(s)
     if len(policies) and len(cand):
         hit = cand.reset_index(names="_c").merge(policies, left_on=["payer_id", "column_2"],
                                                  right_on=["payer_id", "procedure_code"], suffixes=("", "_pol"))
-        hit = hit.loc[hit["effective_date_pol"] <= hit["service_date"], "_c"]
-        cand = cand.drop(index=hit.unique())
+        cand = cand.drop(index=hit.loc[hit["effective_date_pol"] <= hit["service_date"], "_c"].unique())
     cand = cand.iloc[rng.permutation(len(cand))].drop_duplicates("encounter").head(k)
     if not len(cand):
         return
@@ -463,99 +471,93 @@ def _unbundling(s: _State, k: int) -> None:
     new["procedure_code"] = cand["column_2"].to_numpy()
     new["modifiers"] = ""
     new["units"] = 1
-    new["kind"] = new["procedure_code"].map(s.kinds).astype("str")
-    new["charge_cents"] = s.charge.reindex(new["procedure_code"]).to_numpy(dtype=np.int64)
+    new["kind"] = s.codes["kind"].reindex(cand["column_2"]).to_numpy()
+    new["charge_cents"] = s.charge.reindex(cand["column_2"]).to_numpy(dtype=np.int64)
     separate = rng.random(len(cand)) < 0.2
-    claim_sizes = lines.groupby("claim_id")["line_no"].max()
-    new["line_no"] = claim_sizes.reindex(new["claim_id"]).to_numpy() + 1
+    last_line = pd.Series(lines["line_no"].to_numpy()).groupby(lines["claim"].to_numpy()).max()
+    new["line_no"] = last_line.reindex(new["claim"].to_numpy()).to_numpy() + 1
     if separate.any():
-        new.loc[separate, "claim_id"] = s.new_claim_ids(int(separate.sum()))
+        new.loc[separate, "claim"] = s.new_claims(int(separate.sum()))
         new.loc[separate, "line_no"] = 1
         new.loc[separate, "submitted_date"] = new.loc[separate, "submitted_date"] + pd.to_timedelta(
             rng.integers(1, 8, int(separate.sum())), unit="D")
     rows = s.append_lines(new)
     s.used[src] = True
     fee = s.fee(rows)
-    bp = s.coins_bp.reindex(new["payer_id"]).to_numpy()
+    bp = s.coins_bp.reindex(new["payer_id"].astype(object)).to_numpy()
     coins = div_half_up(fee * bp, np.full(len(rows), 10000, dtype=np.int64))
     paid_new = fee - coins
-    base_pay = s.payment_rows(src).set_index("_line").reindex(src)
-    pay_date = base_pay["payment_date"].to_numpy().astype("datetime64[D]")
+    pay_date = s.payment_of(src)["payment_date"].to_numpy().astype("datetime64[D]")
     pay_date = np.where(separate, next_weekday(pay_date + 7 * DAY, s.pay_day(new["payer_id"])), pay_date)
     posted = pay_date <= s.p.export_date
-    pay = pd.DataFrame({
-        "claim_id": new["claim_id"].to_numpy(), "line_no": new["line_no"].to_numpy(),
-        "payment_date": _to_pandas_dates(pay_date), "allowed_cents": fee, "paid_cents": paid_new,
-        "deductible_cents": 0, "coinsurance_cents": coins, "copay_cents": 0, "denial_code": "",
-        "_line": rows, "_kind": "original"})
-    s.append_payments(pay.loc[posted])
+    s.append_payments(s.new_payments(new, rows, pay_date, fee, paid_new, coins).loc[posted])
     s.add_notes(new, rows)
     flagged = posted & (paid_new > 0)
-    how = np.where(separate, "component code billed on a separate claim beside ", "component code billed beside ")
-    how = how + cand["column_1"].to_numpy(dtype=str) + " (NCCI indicator " + cand[
-        "modifier_indicator"].to_numpy(dtype=str) + ")"
+    how = np.where(separate, "component code billed on a separate claim beside ",
+                   "component code billed beside ").astype(object)
+    how = how + cand["column_1"].to_numpy(dtype=object) + " (NCCI indicator " + cand[
+        "modifier_indicator"].to_numpy(dtype=object) + ")"
     s.record(rows[flagged], "unbundling", paid_new[flagged], how[flagged])
 
 
 def _all_policies(s: _State) -> pd.DataFrame:
     base = s.p.refs.payer_policies[["payer_id", "procedure_code", "effective_date", "announced_date"]]
+    base = base.astype({"payer_id": object, "procedure_code": object})
     extra = pd.DataFrame(s.policies, columns=["payer_id", "procedure_code", "effective_date", "announced_date"])
     if len(extra):
-        extra = extra.assign(effective_date=_to_pandas_dates(extra["effective_date"].to_numpy()),
-                             announced_date=_to_pandas_dates(extra["announced_date"].to_numpy()))
+        extra = extra.assign(effective_date=_dates(extra["effective_date"].to_numpy()),
+                             announced_date=_dates(extra["announced_date"].to_numpy())).astype(
+            {"payer_id": object, "procedure_code": object})
         return pd.concat([base, extra], ignore_index=True)
     return base
 
 
-def _reprice(s: _State, rows: np.ndarray, new_allowed: np.ndarray, full_share: np.ndarray | None = None):
+def _reprice(s: _State, rows: np.ndarray, new_allowed: np.ndarray):
     """Paid after the allowed amount changes, keeping the line's patient share rule."""
-    old = s.payment_rows(rows).set_index("_line").reindex(rows)
+    old = s.payment_of(rows)
     old_allowed = old["allowed_cents"].to_numpy(dtype=np.int64)
+    old_coins = old["coinsurance_cents"].to_numpy(dtype=np.int64)
     delta = new_allowed - old_allowed
-    lines = s.lines.iloc[rows]
-    bp = s.coins_bp.reindex(lines["payer_id"]).to_numpy()
-    no_coins = (old["coinsurance_cents"].to_numpy(dtype=np.int64) == 0) & (old_allowed > 0) \
-        if full_share is None else full_share
-    bp = np.where(no_coins, 0, bp)
+    bp = s.coins_bp.reindex(s.lines["payer_id"].iloc[rows].astype(object)).to_numpy()
+    bp = np.where((old_coins == 0) & (old_allowed > 0), 0, bp)
     extra_coins = div_half_up(delta * bp, np.full(len(rows), 10000, dtype=np.int64))
     new_paid = old["paid_cents"].to_numpy(dtype=np.int64) + delta - extra_coins
-    s.set_payment(rows, allowed_cents=new_allowed, paid_cents=new_paid,
-                  coinsurance_cents=old["coinsurance_cents"].to_numpy(dtype=np.int64) + extra_coins)
+    s.set_payment(rows, allowed_cents=new_allowed, paid_cents=new_paid, coinsurance_cents=old_coins + extra_coins)
     return new_paid, old_allowed
 
 
 def _units_over_mue(s: _State, k: int, split_budget: int) -> None:
     rng = stream(s.p.seed, "inject-units_over_mue")
+    if k <= 0:
+        return
     lines = s.lines
-    code = lines["procedure_code"]
-    has_mue = code.isin(s.mue.index).to_numpy()
-    mai = s.mue["mai"].reindex(code).to_numpy()
-    limit = s.mue["mue_value"].reindex(code).to_numpy(dtype=float)
+    code = s.code_index()
+    mai = s.mue_mai[code]
+    limit = s.mue_limit[code]
     units = lines["units"].to_numpy(dtype=np.int64)
-    ok = s.simple_paid() & has_mue & (np.nan_to_num(limit, nan=0) >= 1)
+    ok = s.simple_paid() & ~pd.isna(mai) & (np.nan_to_num(limit, nan=0) >= 1)
     # One line of that code per visit, so the day's total is this line's units.
-    per_visit = lines.groupby(["encounter", "procedure_code"])["line_no"].transform("size").to_numpy()
-    ok &= per_visit == 1
+    visit_code = pd.DataFrame({"v": lines["encounter"].to_numpy(), "c": code})
+    ok &= visit_code.groupby(["v", "c"])["c"].transform("size").to_numpy() == 1
     pool = np.flatnonzero(ok)
     pool = pool[rng.permutation(len(pool))]
     split_pool = pool[mai[pool] != "1"][:split_budget]
     single_pool = np.setdiff1d(pool, split_pool, assume_unique=True)
     single_pool = single_pool[rng.permutation(len(single_pool))][: max(k - 2 * len(split_pool), 0)]
-    kind = lines["kind"].to_numpy(dtype=str)
+    kind = lines["kind"].to_numpy().astype(str)
     # Too many units on one line.
     if len(single_pool):
         r = single_pool
         lim = limit[r].astype(np.int64)
         tenfold = (kind[r] == "drug") & (units[r] * 10 > lim) & (rng.random(len(r)) < 0.6)
-        new_units = np.where(tenfold, units[r] * 10, lim + rng.integers(1, 3, len(r)))
-        new_units = np.maximum(new_units, lim + 1)
+        new_units = np.maximum(np.where(tenfold, units[r] * 10, lim + rng.integers(1, 3, len(r))), lim + 1)
         fee = s.fee(r)
         new_paid, _ = _reprice(s, r, fee * new_units)
         s.lines.loc[r, "units"] = new_units
-        s.lines.loc[r, "charge_cents"] = s.charge.reindex(code.iloc[r]).to_numpy(dtype=np.int64) * new_units
+        s.lines.loc[r, "charge_cents"] = s.charge.to_numpy()[code[r]] * new_units
         excess = new_units - lim
-        how = np.where(tenfold, "milligrams billed as units", "more units than the MUE allows")
-        how = how + np.where(mai[r] == "1", " on one line", " for the day")
+        how = np.where(tenfold, "milligrams billed as units", "more units than the MUE allows").astype(object)
+        how = how + np.where(mai[r] == "1", " on one line", " for the day").astype(object)
         keep = new_paid > 0
         s.record(r[keep], "units_over_mue", div_half_up(new_paid[keep] * excess[keep], new_units[keep]), how[keep])
         s.used[r] = True
@@ -565,27 +567,22 @@ def _units_over_mue(s: _State, k: int, split_budget: int) -> None:
         lim = limit[r].astype(np.int64)
         extra_units = np.maximum(lim + 1 - units[r], 1)
         new = lines.iloc[r].copy()
+        repeat = np.where(kind[r] == "lab", "91", "76").astype(object)
+        old_mods = new["modifiers"].astype(object).to_numpy()
+        new["modifiers"] = np.where(old_mods == "", repeat, old_mods + ";" + repeat)
         new["units"] = extra_units
-        repeat = np.where(kind[r] == "lab", "91", "76")
-        old_mods = new["modifiers"].to_numpy(dtype=str)
-        new["modifiers"] = np.where(old_mods == "", repeat, np.char.add(np.char.add(old_mods, ";"), repeat))
-        new["charge_cents"] = s.charge.reindex(new["procedure_code"]).to_numpy(dtype=np.int64) * extra_units
-        claim_sizes = s.lines.groupby("claim_id")["line_no"].max()
-        new["line_no"] = claim_sizes.reindex(new["claim_id"]).to_numpy() + 1
+        new["charge_cents"] = s.charge.to_numpy()[code[r]] * extra_units
+        last_line = pd.Series(lines["line_no"].to_numpy()).groupby(lines["claim"].to_numpy()).max()
+        new["line_no"] = last_line.reindex(new["claim"].to_numpy()).to_numpy() + 1
         rows = s.append_lines(new)
         fee = s.fee(rows)
-        base_pay = s.payment_rows(r).set_index("_line").reindex(r)
-        bp = s.coins_bp.reindex(new["payer_id"]).to_numpy()
-        bp = np.where(base_pay["coinsurance_cents"].to_numpy(dtype=np.int64) == 0, 0, bp)
+        base = s.payment_of(r)
+        bp = s.coins_bp.reindex(new["payer_id"].astype(object)).to_numpy()
+        bp = np.where(base["coinsurance_cents"].to_numpy(dtype=np.int64) == 0, 0, bp)
         allowed = fee * extra_units
         coins = div_half_up(allowed * bp, np.full(len(rows), 10000, dtype=np.int64))
         paid_new = allowed - coins
-        pay = pd.DataFrame({
-            "claim_id": new["claim_id"].to_numpy(), "line_no": new["line_no"].to_numpy(),
-            "payment_date": base_pay["payment_date"].to_numpy(), "allowed_cents": allowed,
-            "paid_cents": paid_new, "deductible_cents": 0, "coinsurance_cents": coins, "copay_cents": 0,
-            "denial_code": "", "_line": rows, "_kind": "original"})
-        s.append_payments(pay)
+        s.append_payments(s.new_payments(new, rows, base["payment_date"].to_numpy(), allowed, paid_new, coins))
         s.add_notes(new, rows)
         s.used[r] = True
         total = units[r] + extra_units
@@ -599,16 +596,18 @@ def _units_over_mue(s: _State, k: int, split_budget: int) -> None:
 
 def _upcoding(s: _State, k: int) -> None:
     rng = stream(s.p.seed, "inject-upcoding")
+    if k <= 0:
+        return
     lines = s.lines
-    code = lines["procedure_code"].to_numpy(dtype=str)
+    code = np.asarray(lines["procedure_code"], dtype=object)
     ladder = {c: (fam, i) for fam, codes in EM_FAMILIES.items() for i, c in enumerate(codes)}
     tops = {fam: len(codes) - 1 for fam, codes in EM_FAMILIES.items()}
     can_rise = [c for c, (fam, i) in ladder.items() if i < tops[fam]]
-    ok = s.simple_paid() & np.isin(code, can_rise)
-    docs = s.doc.set_index("_line")
-    has_plain_note = docs["note_present"].eq(True) & docs["signed"].eq(True)
-    ok &= has_plain_note.reindex(np.arange(len(lines))).fillna(False).to_numpy(dtype=bool)
-    pool = np.flatnonzero(ok)
+    doc = s.doc
+    plain = np.zeros(len(lines), dtype=bool)
+    good = (doc["note_present"].eq(True) & doc["signed"].eq(True)).to_numpy(dtype=bool)
+    plain[doc["_line"].to_numpy()[good]] = True
+    pool = np.flatnonzero(s.simple_paid() & np.isin(code, can_rise) & plain)
     r = pool[rng.permutation(len(pool))][:k]
     if not len(r):
         return
@@ -616,7 +615,7 @@ def _upcoding(s: _State, k: int) -> None:
     fam = [ladder[c][0] for c in code[r]]
     level = np.array([ladder[c][1] for c in code[r]])
     new_level = np.minimum(level + step, [tops[f] for f in fam])
-    new_code = np.array([EM_FAMILIES[f][lv] for f, lv in zip(fam, new_level)])
+    new_code = np.array([EM_FAMILIES[f][lv] for f, lv in zip(fam, new_level)], dtype=object)
     fee_new = s.fee(r, new_code)
     units = lines["units"].to_numpy(dtype=np.int64)[r]
     new_paid, old_allowed = _reprice(s, r, fee_new * units)
@@ -626,9 +625,8 @@ def _upcoding(s: _State, k: int) -> None:
     original = pd.Series(code[r], index=r)
     s.doc.loc[doc_rows, "documented_code"] = original.reindex(s.doc.loc[doc_rows, "_line"]).to_numpy()
     s.used[r] = True
-    at_risk = np.maximum(new_paid - old_allowed, 0)
     keep = new_paid > 0
-    s.record(r[keep], "upcoding", at_risk[keep],
+    s.record(r[keep], "upcoding", np.maximum(new_paid - old_allowed, 0)[keep],
              (code[r] + " documented, billed as " + new_code)[keep])
 
 
@@ -638,8 +636,7 @@ def _overpaid_rate(s: _State, k: int) -> None:
     r = pool[rng.permutation(len(pool))][:k]
     if not len(r):
         return
-    old = s.payment_rows(r).set_index("_line").reindex(r)
-    allowed = old["allowed_cents"].to_numpy(dtype=np.int64)
+    allowed = s.payment_of(r)["allowed_cents"].to_numpy(dtype=np.int64)
     charge = s.lines["charge_cents"].to_numpy(dtype=np.int64)[r]
     billed = (rng.random(len(r)) < 0.35) & (charge > allowed)
     extra = np.maximum(div_half_up(allowed * rng.integers(8, 61, len(r)), np.full(len(r), 100, dtype=np.int64)), 1)
@@ -649,7 +646,7 @@ def _overpaid_rate(s: _State, k: int) -> None:
     s.used[r] = True
     s.record(r, "overpaid_rate", new_paid - allowed,
              np.where(billed, "paid the billed charge instead of the fee schedule",
-                      "paid above the contracted rate, patient share not taken"))
+                      "paid above the contracted rate, patient share not taken").astype(object))
 
 
 def _duplicate_payment(s: _State, k: int) -> None:
@@ -658,29 +655,28 @@ def _duplicate_payment(s: _State, k: int) -> None:
     r = pool[rng.permutation(len(pool))][:k]
     if not len(r):
         return
-    base = s.payment_rows(r).set_index("_line").reindex(r).reset_index(names="_line")
+    base = s.payment_of(r).reset_index(names="_line")
     variant = rng.choice(3, size=len(r), p=[0.7, 0.15, 0.15])
     first_date = base["payment_date"].to_numpy().astype("datetime64[D]")
     pay_day = s.pay_day(s.lines["payer_id"].to_numpy()[r])
-    gap = rng.integers(7, 36, len(r)) * DAY
-    d1 = next_weekday(first_date + gap, pay_day)
+    d1 = next_weekday(first_date + rng.integers(7, 36, len(r)) * DAY, pay_day)
     d2 = next_weekday(d1 + 7 * DAY, pay_day)
     late = d2 > s.p.export_date
     d1 = np.where(late, first_date, d1)
     d2 = np.where(late, first_date, d2)
-    extra = [base.assign(payment_date=_to_pandas_dates(d1), _kind="duplicate")]
-    extra.append(base.loc[variant == 1].assign(payment_date=_to_pandas_dates(d2[variant == 1]), _kind="duplicate"))
+    extra = [base.assign(payment_date=_dates(d1), _kind="duplicate")]
+    extra.append(base.loc[variant == 1].assign(payment_date=_dates(d2[variant == 1]), _kind="duplicate"))
     rev = base.loc[variant == 2]
     negated = {c: -rev[c] for c in ["allowed_cents", "paid_cents", "deductible_cents", "coinsurance_cents",
                                    "copay_cents"]}
-    extra.append(rev.assign(payment_date=_to_pandas_dates(d1[variant == 2]), _kind="reversal", **negated))
-    extra.append(rev.assign(payment_date=_to_pandas_dates(d2[variant == 2]), _kind="duplicate"))
+    extra.append(rev.assign(payment_date=_dates(d1[variant == 2]), _kind="reversal", **negated))
+    extra.append(rev.assign(payment_date=_dates(d2[variant == 2]), _kind="duplicate"))
     s.append_payments(pd.concat(extra, ignore_index=True))
     s.used[r] = True
     x = base["paid_cents"].to_numpy(dtype=np.int64)
     s.record(r, "duplicate_payment", np.where(variant == 1, 2 * x, x),
              np.select([variant == 0, variant == 1], ["the same payment sent twice", "the same payment sent three times"],
-                       "payment reversed, then sent twice"))
+                       "payment reversed, then sent twice").astype(object))
 
 
 # -- the answer key ------------------------------------------------------------------------
@@ -689,28 +685,31 @@ def _population_labels(s: _State) -> pd.DataFrame:
     """coverage_lapsed and policy_change over every paid line, from the final tables."""
     lines = s.lines
     paid = s.paid()
-    out = []
     rows = np.flatnonzero(paid > 0)
-    sel = lines.iloc[rows][["patient_id", "payer_id", "service_date", "procedure_code"]].assign(_line=rows)
-    cov = s.spans[["patient_id", "payer_id", "effective_date", "termination_date"]]
-    j = sel.merge(cov, on=["patient_id", "payer_id"], how="left")
+    sel = pd.DataFrame({"patient": lines["patient"].to_numpy()[rows],
+                        "payer_id": lines["payer_id"].astype(object).to_numpy()[rows],
+                        "service_date": lines["service_date"].to_numpy()[rows],
+                        "procedure_code": np.asarray(lines["procedure_code"], dtype=object)[rows], "_line": rows})
+    cov = s.spans[["patient", "payer_id", "effective_date", "termination_date"]].astype({"payer_id": object})
+    j = sel.merge(cov, on=["patient", "payer_id"], how="left")
     inside = (j["effective_date"] <= j["service_date"]) & (
         j["termination_date"].isna() | (j["termination_date"] >= j["service_date"]))
-    covered = inside.groupby(j["_line"]).any()
+    covered = inside.groupby(j["_line"].to_numpy()).any()
     lapsed = covered.index[~covered.to_numpy()].to_numpy()
-    changes = {(c["patient_id"], c["payer_id"]): c["kind"] for c in s.coverage_changes}
-    how = [f"{changes.get((p, y), 'coverage')} by the payer" for p, y in
-           zip(lines["patient_id"].to_numpy()[lapsed], lines["payer_id"].to_numpy()[lapsed])]
-    out.append(pd.DataFrame({"_line": lapsed, "error_type": "coverage_lapsed", "at_risk_cents": paid[lapsed],
-                             "injected_as": how}))
+    changes = {c["patient_id"]: c["kind"] for c in s.coverage_changes}
+    patient_text = s.p.patient_ids(lines["patient"].to_numpy()[lapsed])
+    how = np.array([f"{changes.get(p, 'coverage')} by the payer" for p in patient_text], dtype=object)
+    out = [pd.DataFrame({"_line": lapsed, "error_type": "coverage_lapsed", "at_risk_cents": paid[lapsed],
+                         "injected_as": how})]
     pol = _all_policies(s)
     j = sel.merge(pol, on=["payer_id", "procedure_code"])
-    j = j.loc[j["effective_date"] <= j["service_date"]].sort_values(["_line", "announced_date"]).drop_duplicates("_line")
+    j = j.loc[j["effective_date"] <= j["service_date"]].sort_values(
+        ["_line", "announced_date"], kind="stable").drop_duplicates("_line")
     retro = (j["announced_date"] > j["service_date"]).to_numpy()
     out.append(pd.DataFrame({"_line": j["_line"].to_numpy(), "error_type": "policy_change",
                              "at_risk_cents": paid[j["_line"].to_numpy()],
                              "injected_as": np.where(retro, "payer policy applied retroactively",
-                                                     "paid after the payer's announced policy")}))
+                                                     "paid after the payer's announced policy").astype(object)}))
     return pd.concat(out, ignore_index=True)
 
 
@@ -727,9 +726,10 @@ def inject_errors(practice: Practice, plan: dict) -> Practice:
     Returns
     -------
     Practice
-        The same object, with errors injected and ``labels`` (claim_id,
-        line_no, error_type, at_risk_cents, category, injected_as) and
-        ``policies`` (the payer policies the practice was edited with) set.
+        The same object, with errors injected; ``labels`` (claim, line_no,
+        error_type, at_risk_cents, category, injected_as), ``policies`` (the
+        payer policies the practice was edited with) and ``coverage_changes``
+        set; payments numbered.
     """
     s = _State(practice)
     flag = plan["flag"]
@@ -745,32 +745,28 @@ def inject_errors(practice: Practice, plan: dict) -> Practice:
     _duplicate_payment(s, flag["duplicate_payment"])
 
     ledger = pd.concat(s.ledger + [_population_labels(s)], ignore_index=True)
-    ledger = ledger.loc[ledger["error_type"].notna()]
     lines = s.lines
+    at = ledger["_line"].to_numpy()
     labels = pd.DataFrame({
-        "claim_id": lines["claim_id"].to_numpy()[ledger["_line"].to_numpy()],
-        "line_no": lines["line_no"].to_numpy(dtype=np.int64)[ledger["_line"].to_numpy()],
-        "error_type": ledger["error_type"].to_numpy(),
+        "claim": lines["claim"].to_numpy()[at],
+        "line_no": lines["line_no"].to_numpy(dtype=np.int64)[at],
+        "error_type": ledger["error_type"].to_numpy(dtype=object),
         "at_risk_cents": ledger["at_risk_cents"].to_numpy(dtype=np.int64),
-        "category": ledger["error_type"].map(ERROR_TYPES).to_numpy(),
-        "injected_as": ledger["injected_as"].astype("str").to_numpy(),
-        "_line": ledger["_line"].to_numpy(),
+        "category": ledger["error_type"].map(ERROR_TYPES).to_numpy(dtype=object),
+        "injected_as": ledger["injected_as"].to_numpy(dtype=object),
+        "_line": at,
     })
     order = {e: i for i, e in enumerate(ERROR_TYPES)}
-    labels = labels.assign(_o=labels["error_type"].map(order)).sort_values(
-        ["claim_id", "line_no", "_o"], kind="stable").drop(columns="_o").reset_index(drop=True)
-    labels = labels.astype({"claim_id": "str", "error_type": "str", "category": "str", "injected_as": "str"})
-
-    payments = s.payments.drop(columns=["payment_id"], errors="ignore")
-    practice.payments = _number_payments(payments)
+    rank = labels["error_type"].map(order).to_numpy()
+    labels = labels.iloc[np.lexsort((rank, labels["line_no"].to_numpy(), labels["claim"].to_numpy()))]
+    practice.labels = labels.reset_index(drop=True)
+    practice.payments = number_payments(s.payments.drop(columns=["payment_id"], errors="ignore"))
     practice.lines = lines
     practice.documentation = s.doc.sort_values("_line", kind="stable").reset_index(drop=True)
-    practice.spans = s.spans.sort_values(["patient_id", "effective_date"], kind="stable").reset_index(drop=True)
-    practice.labels = labels
-    policies = _all_policies(s).merge(
-        pd.concat([practice.refs.payer_policies[["payer_id", "procedure_code", "description"]],
-                   pd.DataFrame(s.policies, columns=["payer_id", "procedure_code", "description"])]),
-        on=["payer_id", "procedure_code"], how="left")
-    practice.policies = policies
+    practice.spans = s.spans.sort_values(["patient", "effective_date"], kind="stable").reset_index(drop=True)
+    descriptions = pd.concat([practice.refs.payer_policies[["payer_id", "procedure_code", "description"]],
+                              pd.DataFrame(s.policies, columns=["payer_id", "procedure_code", "description"])])
+    practice.policies = _all_policies(s).merge(descriptions.astype({"payer_id": object, "procedure_code": object}),
+                                               on=["payer_id", "procedure_code"], how="left")
     practice.coverage_changes = s.coverage_changes
     return practice

@@ -10,25 +10,30 @@ payment, repeat lab tests with modifier 91, left and right injections on
 separate lines, NCCI pairs billed with XS/XU where the sites differ, and
 prospective payer policies whose later claims were denied.
 
-Errors are added afterwards by :mod:`recoup_lib.synthetic._inject`.
+Internally claims and patients are numbered (``claim``, ``patient``) and
+codes are categoricals, so a million lines group and join quickly; the
+contract's text identifiers are made when the folder is written. Errors are
+added afterwards by :mod:`recoup_lib.synthetic._inject`.
 """
 
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
 
 from ..money import div_half_up
 from ..reference.pricing import fee_per_unit
 from ._identities import member_ids, name_pools, npi_numbers
-from ._profile import Profile, expand_visits, expected_lines
+from ._profile import Profile, expand_visits, expected_lines, template_lines
 from ._random import stream
 
 __all__ = ["Practice", "build_clean", "References", "month_end", "weekday", "next_weekday",
-           "DENIAL_REASONS", "MEDICARE_DEDUCTIBLE_CENTS"]
+           "pay_weekday", "text_ids", "DENIAL_REASONS", "MEDICARE_DEDUCTIBLE_CENTS", "DAY"]
 
 DAY = np.timedelta64(1, "D")
 
@@ -54,7 +59,12 @@ class References:
 
 @dataclass
 class Practice:
-    """A simulated practice in memory (contract tables plus the generator's own)."""
+    """A simulated practice in memory.
+
+    ``lines``, ``payments`` and ``documentation`` use integer ``claim`` and
+    ``patient`` numbers and categorical codes; :func:`text_ids` turns the
+    numbers into the contract's ``claim_id`` / ``patient_id`` text.
+    """
 
     profile: Profile
     seed: int
@@ -69,8 +79,37 @@ class Practice:
     lines: pd.DataFrame
     payments: pd.DataFrame
     documentation: pd.DataFrame
+    claim_width: int = 7
+    patient_width: int = 6
     labels: pd.DataFrame | None = None
     policies: pd.DataFrame | None = None
+    coverage_changes: list = field(default_factory=list)
+    error_rate: float = 0.0
+    plan: dict = field(default_factory=dict)
+
+    def claim_ids(self, numbers) -> np.ndarray:
+        return text_ids("C", numbers, self.claim_width)
+
+    def patient_ids(self, numbers) -> np.ndarray:
+        return text_ids("P", numbers, self.patient_width)
+
+    def claim_id_column(self, numbers) -> pd.Series:
+        """Claim ids as an Arrow-backed text column (for writing)."""
+        return _arrow_series(text_id_array("C", numbers, self.claim_width))
+
+    def patient_id_column(self, numbers) -> pd.Series:
+        return _arrow_series(text_id_array("P", numbers, self.patient_width))
+
+
+def text_ids(prefix: str, numbers, width: int) -> np.ndarray:
+    """``text_ids("C", [1, 42], 7)`` -> ``["C0000001", "C0000042"]`` (object array)."""
+    return text_id_array(prefix, numbers, width).to_numpy(zero_copy_only=False).astype(object)
+
+
+def text_id_array(prefix: str, numbers, width: int) -> pa.Array:
+    """Like :func:`text_ids`, as an Arrow string array (what the writer wants)."""
+    digits = pc.utf8_lpad(pc.cast(pa.array(np.asarray(numbers, dtype=np.int64)), pa.string()), width, "0")
+    return pc.binary_join_element_wise(prefix, digits, "")
 
 
 def month_end(days: np.ndarray) -> np.ndarray:
@@ -96,8 +135,27 @@ def pay_weekday(payer_list, payer_ids) -> np.ndarray:
     return days.reindex(np.asarray(payer_ids, dtype=object)).to_numpy(dtype=np.int64)
 
 
-def _to_pandas_dates(days) -> np.ndarray:
+def _dates(days) -> np.ndarray:
     return np.asarray(days, dtype="datetime64[D]").astype("datetime64[us]")
+
+
+def _category(values, categories) -> pd.Categorical:
+    """A categorical built from codes (fast); values outside ``categories`` raise."""
+    index = pd.Index(list(categories), dtype=object)
+    codes = index.get_indexer(np.asarray(values, dtype=object))
+    if (codes < 0).any():
+        unknown = sorted(set(np.asarray(values, dtype=object)[codes < 0]))[:5]
+        raise ValueError(f"values outside the known categories: {unknown}")
+    return pd.Categorical.from_codes(codes, categories=index)
+
+
+def _arrow_series(array) -> pd.Series:
+    return pd.Series(pd.array(array, dtype=pd.StringDtype("pyarrow")))
+
+
+def _obj(values, index=None) -> pd.Series:
+    """Text kept as plain Python objects (no Arrow conversion): fast to build and to read back."""
+    return pd.Series(np.asarray(values, dtype=object), index=index, dtype=object)
 
 
 def _providers(profile: Profile, seed: int, pools) -> pd.DataFrame:
@@ -115,17 +173,18 @@ def _providers(profile: Profile, seed: int, pools) -> pd.DataFrame:
         "name": [f"{f} {l}" for f, l in zip(first, last)],
         "credential": [r[1] for r in rows],
         "specialty": [r[0] for r in rows],
-    }).astype({"rendering_npi": object, "name": object, "credential": object, "specialty": object})
+    }, dtype=object)
 
 
 def _patients_and_spans(profile: Profile, seed: int, n_patients: int, start, end, refs: References,
-                        pools):
+                        pools, payer_ids_all):
     rng = stream(seed, "patients")
     mix = profile["payer_mix"]
-    payer_ids = np.array(list(mix))
+    payer_ids = np.array(list(mix), dtype=object)
     shares = np.array([mix[p] for p in payer_ids], dtype=float)
+    shares = shares / shares.sum()
     payer_type = refs.payers.set_index("payer_id")["payer_type"]
-    primary = payer_ids[rng.choice(len(payer_ids), size=n_patients, p=shares / shares.sum())]
+    primary = payer_ids[rng.choice(len(payer_ids), size=n_patients, p=shares)]
     is_medicare = payer_type.reindex(primary).to_numpy() == "medicare"
     age = np.where(is_medicare, 65 + np.minimum(rng.gamma(2.0, 5.0, n_patients), 34).astype(int),
                    rng.integers(1, 65, n_patients))
@@ -134,16 +193,14 @@ def _patients_and_spans(profile: Profile, seed: int, n_patients: int, start, end
     first = np.where(sex == "F", pools["female"][rng.integers(0, len(pools["female"]), n_patients)],
                      pools["male"][rng.integers(0, len(pools["male"]), n_patients)])
     last = pools["last"][rng.integers(0, len(pools["last"]), n_patients)]
-    width = max(6, len(str(n_patients)))
-    ids = np.char.add("P", np.char.zfill(np.arange(1, n_patients + 1).astype(str), width))
     patients = pd.DataFrame({
-        "patient_id": ids, "first_name": first, "last_name": last,
-        "birth_date": _to_pandas_dates(birth), "sex": sex,
+        "patient": np.arange(1, n_patients + 1, dtype=np.int64),
+        "first_name": first.astype(object), "last_name": last.astype(object),
+        "birth_date": _dates(birth), "sex": sex.astype(object),
         "visit_weight": rng.gamma(2.0, 0.5, n_patients) + 0.05,
         "is_new": rng.random(n_patients) < float(profile.get("new_patient_share", 0.2)),
         "primary_payer": primary,
-    }).astype({"patient_id": object, "first_name": object, "last_name": object, "sex": object,
-               "primary_payer": object})
+    })
 
     # Coverage histories: most patients keep one payer; some switch (sometimes with a gap),
     # some join during the year, a few lose coverage.
@@ -152,46 +209,38 @@ def _patients_and_spans(profile: Profile, seed: int, n_patients: int, start, end
     eff_before = start - rng.integers(30, 3650, n_patients) * DAY
     switch_at = month_end(start + rng.integers(45, max(46, days - 45), n_patients) * DAY)
     gap = np.where(rng.random(n_patients) < 0.6, 0, rng.integers(15, 76, n_patients)) * DAY
-    other = payer_ids[rng.choice(len(payer_ids), size=n_patients, p=shares / shares.sum())]
+    other = payer_ids[rng.choice(len(payer_ids), size=n_patients, p=shares)]
     same = other == primary
     position = {p: i for i, p in enumerate(payer_ids)}
     other[same] = payer_ids[(np.array([position[o] for o in other[same]], dtype=int) + 1) % len(payer_ids)]
     joined_at = start + rng.integers(0, max(1, min(270, days - 30)), n_patients) * DAY
     left_at = month_end(start + rng.integers(60, max(61, days - 30), n_patients) * DAY)
-    nat = np.datetime64("NaT")
-    span_rows = {
-        "patient_id": [], "payer_id": [], "effective_date": [], "termination_date": [], "span_kind": []
-    }
-
-    def add(mask, payer, eff, term, label):
-        idx = np.flatnonzero(mask)
-        span_rows["patient_id"].append(ids[idx])
-        span_rows["payer_id"].append(np.asarray(payer)[idx])
-        span_rows["effective_date"].append(np.asarray(eff, dtype="datetime64[D]")[idx])
-        span_rows["termination_date"].append(np.broadcast_to(np.asarray(term, dtype="datetime64[D]"),
-                                                             (n_patients,))[idx])
-        span_rows["span_kind"].append(np.full(len(idx), label))
-
-    add(kind == 0, primary, eff_before, nat, "stable")
-    add(kind == 1, primary, eff_before, switch_at, "switched away")
-    add(kind == 1, other, switch_at + DAY + gap, nat, "switched to")
-    add(kind == 2, primary, joined_at, nat, "joined")
-    add(kind == 3, primary, eff_before, left_at, "left")
-    spans = pd.DataFrame({k: np.concatenate(v) for k, v in span_rows.items()})
-    spans["effective_date"] = _to_pandas_dates(spans["effective_date"])
-    spans["termination_date"] = _to_pandas_dates(spans["termination_date"])
-    spans = spans.astype({"patient_id": object, "payer_id": object, "span_kind": object})
-    spans = spans.sort_values(["patient_id", "effective_date"], kind="stable").reset_index(drop=True)
-    spans.insert(2, "member_id", member_ids(stream(seed, "member_ids"),
-                                            spans["payer_id"].map(payer_type).astype("str"),
-                                            spans["payer_id"]).to_numpy())
+    nat = np.full(n_patients, np.datetime64("NaT"), dtype="datetime64[D]")
+    number = patients["patient"].to_numpy()
+    parts = []
+    for mask, payer, eff, term, label in [
+        (kind == 0, primary, eff_before, nat, "stable"),
+        (kind == 1, primary, eff_before, switch_at, "switched away"),
+        (kind == 1, other, switch_at + DAY + gap, nat, "switched to"),
+        (kind == 2, primary, joined_at, nat, "joined"),
+        (kind == 3, primary, eff_before, left_at, "left"),
+    ]:
+        parts.append(pd.DataFrame({"patient": number[mask], "payer_id": payer[mask],
+                                   "effective_date": _dates(eff[mask]), "termination_date": _dates(term[mask]),
+                                   "span_kind": np.full(int(mask.sum()), label, dtype=object)}))
+    spans = pd.concat(parts, ignore_index=True)
+    spans = spans.sort_values(["patient", "effective_date"], kind="stable").reset_index(drop=True)
+    spans["payer_id"] = _category(spans["payer_id"], payer_ids_all)
+    types = payer_type.reindex(spans["payer_id"].astype(object)).astype(object)
+    spans.insert(2, "member_id", member_ids(stream(seed, "member_ids"), types,
+                                            spans["payer_id"].astype(object)).to_numpy())
     return patients, spans
 
 
 def _covering_span(enc: pd.DataFrame, spans: pd.DataFrame) -> pd.DataFrame:
     """Attach the payer whose span covers each encounter's date; drop uncovered encounters."""
-    merged = enc[["encounter", "patient_id", "service_date"]].merge(
-        spans[["patient_id", "payer_id", "effective_date", "termination_date"]], on="patient_id")
+    merged = enc[["encounter", "patient", "service_date"]].merge(
+        spans[["patient", "payer_id", "effective_date", "termination_date"]], on="patient")
     ok = (merged["effective_date"] <= merged["service_date"]) & (
         merged["termination_date"].isna() | (merged["termination_date"] >= merged["service_date"]))
     covered = merged.loc[ok].drop_duplicates("encounter")[["encounter", "payer_id"]]
@@ -218,11 +267,11 @@ def _encounters(profile: Profile, seed: int, n_enc: int, batch: int, patients: p
     who = rng.choice(len(patients), size=n_enc, p=weights / weights.sum())
     date = start + rng.integers(0, days, n_enc) * DAY
     enc = pd.DataFrame({"encounter": np.arange(n_enc, dtype=np.int64) + batch * 10_000_000,
-                        "patient_id": patients["patient_id"].to_numpy()[who],
-                        "service_date": _to_pandas_dates(date)})
+                        "patient": patients["patient"].to_numpy()[who],
+                        "service_date": _dates(date)})
     enc = _covering_span(enc, spans)
     payer_type = refs.payers.set_index("payer_id")["payer_type"]
-    enc["payer_type"] = enc["payer_id"].map(payer_type).astype(object)
+    enc["payer_type"] = _obj(payer_type.reindex(enc["payer_id"].astype(object)).to_numpy(), enc.index)
     vts = profile["visit_types"]
     options = {}
     for pt in ("medicare", "medicaid", "commercial"):
@@ -235,31 +284,24 @@ def _encounters(profile: Profile, seed: int, n_enc: int, batch: int, patients: p
     d = enc["service_date"].to_numpy().astype("datetime64[D]")
     wd = weekday(d)
     shift = np.where(weekdays_only[enc["visit_type"].to_numpy()] & (wd >= 5), wd - 4, 0)
-    enc["service_date"] = _to_pandas_dates(d - shift * DAY)
+    enc["service_date"] = _dates(d - shift * DAY)
     enc = enc.loc[enc["service_date"] >= np.datetime64(start, "us")]
-    payer_before = enc.set_index("encounter")["payer_id"]
+    payer_before = enc.set_index("encounter")["payer_id"].astype(object)
     enc = _covering_span(enc, spans)
-    enc = enc.loc[enc["payer_id"].to_numpy() == payer_before.reindex(enc["encounter"]).to_numpy()]
-    enc = enc.drop_duplicates(["patient_id", "service_date"]).reset_index(drop=True)
-    enc["payer_type"] = enc["payer_id"].map(payer_type).astype(object)
+    enc = enc.loc[enc["payer_id"].astype(object).to_numpy() == payer_before.reindex(enc["encounter"]).to_numpy()]
+    enc = enc.drop_duplicates(["patient", "service_date"]).reset_index(drop=True)
     # Providers: anyone of the visit type's specialties.
     by_specialty = providers.groupby("specialty")["rendering_npi"].apply(list).to_dict()
     all_npis = providers["rendering_npi"].tolist()
-    line_only = {line.get("specialty") for vt in vts for line in _lines_of(vt) if line.get("specialty")}
+    line_only = {line.get("specialty") for vt in vts for line in template_lines(vt.get("lines", []))
+                 if line.get("specialty")}
     visit_npis = providers.loc[~providers["specialty"].isin(line_only), "rendering_npi"].tolist() or all_npis
     npi_options = {}
     for i, vt in enumerate(vts):
         pool = sum((by_specialty[s] for s in vt.get("specialties", [])), []) or visit_npis
         npi_options[i] = (pool, [1.0] * len(pool))
-    enc["rendering_npi"] = _choose_by_group(rng, enc["visit_type"].to_numpy(), npi_options)
-    enc["rendering_npi"] = enc["rendering_npi"].astype(object)
+    enc["rendering_npi"] = _obj(_choose_by_group(rng, enc["visit_type"].to_numpy(), npi_options), enc.index)
     return enc
-
-
-def _lines_of(vt):
-    from ._profile import template_lines
-
-    return template_lines(vt.get("lines", []))
 
 
 def _visit_lines(profile: Profile, seed: int, enc: pd.DataFrame, patients: pd.DataFrame,
@@ -267,9 +309,9 @@ def _visit_lines(profile: Profile, seed: int, enc: pd.DataFrame, patients: pd.Da
     rng = stream(seed, f"lines-{batch}")
     vts = profile["visit_types"]
     # New or established: a new patient's first visit of the year is "new".
-    order = enc.sort_values(["patient_id", "service_date"], kind="stable")
-    first = ~order.duplicated("patient_id")
-    is_new_patient = order["patient_id"].map(patients.set_index("patient_id")["is_new"]).to_numpy(dtype=bool)
+    order = enc.sort_values(["patient", "service_date"], kind="stable")
+    first = ~order.duplicated("patient")
+    is_new_patient = patients["is_new"].to_numpy()[order["patient"].to_numpy() - 1]
     new_visit = pd.Series(first.to_numpy() & is_new_patient, index=order.index).reindex(enc.index)
     vt_idx = enc["visit_type"].to_numpy()
     new_only = np.array([vt.get("new_only", False) for vt in vts])[vt_idx]
@@ -288,8 +330,7 @@ def _visit_lines(profile: Profile, seed: int, enc: pd.DataFrame, patients: pd.Da
             enc_em = encounters[keep]
             if vt["em"] == "emergency":
                 table = levels["emergency"]
-                codes = np.array(list(table))[rng.choice(len(table), len(enc_em),
-                                                         p=_norm(list(table.values())))]
+                codes = np.array(list(table))[rng.choice(len(table), len(enc_em), p=_norm(list(table.values())))]
             else:
                 codes = np.empty(len(enc_em), dtype=object)
                 nv = new_visit[mask][keep]
@@ -297,7 +338,7 @@ def _visit_lines(profile: Profile, seed: int, enc: pd.DataFrame, patients: pd.Da
                     table = levels[family]
                     codes[sel] = np.array(list(table))[rng.choice(len(table), int(sel.sum()),
                                                                   p=_norm(list(table.values())))]
-            frames.append(pd.DataFrame({"encounter": enc_em, "slot": -1, "procedure_code": codes.astype(str),
+            frames.append(pd.DataFrame({"encounter": enc_em, "slot": -1, "procedure_code": codes.astype(object),
                                         "units": 1, "modifiers": vt.get("em_modifiers", ""),
                                         "specialty": ""}))
         frames.append(expand_visits(vt.get("lines", []), encounters, rng))
@@ -305,18 +346,17 @@ def _visit_lines(profile: Profile, seed: int, enc: pd.DataFrame, patients: pd.Da
     lines = lines.astype({"procedure_code": object, "modifiers": object, "specialty": object,
                           "units": "int64", "slot": "int64", "encounter": "int64"})
     # A line rendered by another specialty (e.g. pathology) gets one of its providers.
-    special = lines["specialty"] != ""
+    special = (lines["specialty"] != "").to_numpy()
+    npi = np.full(len(lines), "", dtype=object)
     if special.any():
         by_specialty = providers.groupby("specialty")["rendering_npi"].apply(list).to_dict()
-        npi = np.empty(int(special.sum()), dtype=object)
-        specs = lines.loc[special, "specialty"].to_numpy()
+        specs = lines["specialty"].to_numpy()[special]
+        picked = np.empty(int(special.sum()), dtype=object)
         for s in np.unique(specs):
             pool = by_specialty[s]
-            npi[specs == s] = np.asarray(pool, dtype=object)[rng.integers(0, len(pool), int((specs == s).sum()))]
-        lines["line_npi"] = ""
-        lines.loc[special, "line_npi"] = npi.astype(str)
-    else:
-        lines["line_npi"] = ""
+            picked[specs == s] = np.asarray(pool, dtype=object)[rng.integers(0, len(pool), int((specs == s).sum()))]
+        npi[special] = picked
+    lines["line_npi"] = _obj(npi, lines.index)
     return lines.sort_values(["encounter", "slot"], kind="stable").reset_index(drop=True)
 
 
@@ -325,7 +365,8 @@ def _norm(values) -> np.ndarray:
     return v / v.sum()
 
 
-def build_clean(profile: Profile, seed: int, n_lines: int, start, end, refs: References) -> Practice:
+def build_clean(profile: Profile, seed: int, n_lines: int, start, end, refs: References,
+                claim_width: int = 7) -> Practice:
     """Simulate a clean practice with exactly ``n_lines`` claim lines.
 
     Parameters
@@ -337,6 +378,8 @@ def build_clean(profile: Profile, seed: int, n_lines: int, start, end, refs: Ref
     start, end : numpy.datetime64
         First and last date of service.
     refs : References
+    claim_width : int
+        Digits of the claim numbers in claim ids.
 
     Returns
     -------
@@ -350,7 +393,8 @@ def build_clean(profile: Profile, seed: int, n_lines: int, start, end, refs: Ref
     pools = name_pools(seed)
     providers = _providers(profile, seed, pools)
     n_patients = max(10, int(round(n_lines / float(profile["lines_per_patient"]))))
-    patients, spans = _patients_and_spans(profile, seed, n_patients, start, end, refs, pools)
+    payer_ids_all = list(refs.payers["payer_id"])
+    patients, spans = _patients_and_spans(profile, seed, n_patients, start, end, refs, pools, payer_ids_all)
 
     vts = profile["visit_types"]
     weights = _norm([vt["weight"] for vt in vts])
@@ -362,8 +406,8 @@ def build_clean(profile: Profile, seed: int, n_lines: int, start, end, refs: Ref
         n_enc = int(math.ceil(need / max(per_visit, 0.5) * 1.35)) + 30
         enc = _encounters(profile, seed, n_enc, batch, patients, spans, providers, start, end, refs)
         if enc_frames:
-            seen = pd.concat([e[["patient_id", "service_date"]] for e in enc_frames])
-            dup = enc.merge(seen.assign(_seen=True), on=["patient_id", "service_date"], how="left")["_seen"]
+            seen = pd.concat([e[["patient", "service_date"]] for e in enc_frames])
+            dup = enc.merge(seen.assign(_seen=True), on=["patient", "service_date"], how="left")["_seen"]
             enc = enc.loc[dup.isna().to_numpy()].reset_index(drop=True)
         lines = _visit_lines(profile, seed, enc, patients, providers, batch)
         have += len(lines)
@@ -382,59 +426,73 @@ def build_clean(profile: Profile, seed: int, n_lines: int, start, end, refs: Ref
     cum = np.cumsum(sizes.reindex(order).to_numpy())
     full = order[cum <= n_lines]
     taken = int(cum[cum <= n_lines][-1]) if (cum <= n_lines).any() else 0
-    keep = lines["encounter"].isin(full)
+    keep = lines["encounter"].isin(full).to_numpy().copy()
     if taken < n_lines:
         partial = order[len(full)]
-        part = lines.index[lines["encounter"] == partial][: n_lines - taken]
-        keep.loc[part] = True
+        part = np.flatnonzero(lines["encounter"].to_numpy() == partial)[: n_lines - taken]
+        keep[part] = True
     lines = lines.loc[keep].reset_index(drop=True)
     enc = enc.loc[enc["encounter"].isin(lines["encounter"])].reset_index(drop=True)
 
     # Submission, claim numbers, place of service, diagnoses.
     rng = stream(seed, "claims")
-    kinds = refs.codes.set_index("procedure_code")["kind"]
     ed = np.array(["emergency" in vt["name"] for vt in vts])[enc["visit_type"].to_numpy()]
     lag = np.where(ed, rng.integers(2, 11, len(enc)), rng.integers(1, 6, len(enc)))
     enc["submitted_date"] = enc["service_date"] + pd.to_timedelta(lag, unit="D")
-    enc = enc.sort_values(["submitted_date", "service_date", "patient_id", "encounter"], kind="stable")
-    width = max(7, len(str(len(enc) * 2)))
-    enc["claim_id"] = np.char.add("C", np.char.zfill(np.arange(1, len(enc) + 1).astype(str), width))
-    enc["claim_id"] = enc["claim_id"].astype(object)
+    enc = enc.sort_values(["submitted_date", "service_date", "patient", "encounter"], kind="stable")
+    enc["claim"] = np.arange(1, len(enc) + 1, dtype=np.int64)
     pos_default = profile.get("place_of_service", {"11": 1.0})
     pos_options = {i: (list(vt.get("place_of_service", pos_default)),
                        list(vt.get("place_of_service", pos_default).values())) for i, vt in enumerate(vts)}
-    enc["place_of_service"] = _choose_by_group(rng, enc["visit_type"].to_numpy(), pos_options).astype(str)
+    enc["place_of_service"] = _obj(_choose_by_group(rng, enc["visit_type"].to_numpy(), pos_options), enc.index)
     dx_options = {i: ([";".join(d) for d in vt.get("diagnoses", [["Z00.00"]])],
                       [1.0] * len(vt.get("diagnoses", [["Z00.00"]]))) for i, vt in enumerate(vts)}
-    enc["diagnosis_codes"] = _choose_by_group(rng, enc["visit_type"].to_numpy(), dx_options).astype(str)
-    enc["visit_name"] = np.array([vt["name"] for vt in vts])[enc["visit_type"].to_numpy()]
-    enc = enc.reset_index(drop=True).astype({"place_of_service": object, "diagnosis_codes": object,
-                                             "visit_name": object})
+    enc["diagnosis_codes"] = _obj(_choose_by_group(rng, enc["visit_type"].to_numpy(), dx_options), enc.index)
+    enc["visit_name"] = _obj(np.array([vt["name"] for vt in vts], dtype=object)[enc["visit_type"].to_numpy()],
+                             enc.index)
+    enc = enc.reset_index(drop=True)
 
-    lines = lines.merge(enc[["encounter", "claim_id", "patient_id", "payer_id", "payer_type",
-                             "rendering_npi", "service_date", "submitted_date", "diagnosis_codes",
-                             "place_of_service"]], on="encounter")
-    lines["rendering_npi"] = np.where(lines["line_npi"] != "", lines["line_npi"], lines["rendering_npi"])
-    lines = lines.sort_values(["claim_id", "slot"], kind="stable").reset_index(drop=True)
-    lines["line_no"] = lines.groupby("claim_id").cumcount().astype("int64") + 1
-    charge = refs.codes.set_index("procedure_code")["charge_per_unit"].astype(int) * 100
-    lines["charge_cents"] = charge.reindex(lines["procedure_code"]).to_numpy(dtype=np.int64) * lines["units"]
-    lines["kind"] = lines["procedure_code"].map(kinds).astype(object)
-    lines = lines[["claim_id", "line_no", "patient_id", "payer_id", "rendering_npi", "service_date",
+    enc_pos = pd.Series(np.arange(len(enc)), index=enc["encounter"].to_numpy())
+    at = enc_pos.reindex(lines["encounter"].to_numpy()).to_numpy()
+    for column in ("claim", "patient", "service_date", "submitted_date"):
+        lines[column] = enc[column].to_numpy()[at]
+    for column in ("payer_type", "diagnosis_codes", "place_of_service"):
+        lines[column] = _obj(enc[column].to_numpy(dtype=object)[at], lines.index)
+    lines["payer_id"] = enc["payer_id"].array.take(at)
+    line_npi = lines["line_npi"].to_numpy(dtype=object)
+    lines["rendering_npi"] = _obj(np.where(line_npi != "", line_npi, enc["rendering_npi"].to_numpy(dtype=object)[at]),
+                                  lines.index)
+    lines = lines.sort_values(["claim", "slot"], kind="stable").reset_index(drop=True)
+    claim = lines["claim"].to_numpy()
+    starts = np.r_[0, np.flatnonzero(np.diff(claim)) + 1]
+    lines["line_no"] = np.arange(len(lines)) - np.repeat(starts, np.diff(np.r_[starts, len(lines)])) + 1
+    codes = refs.codes.set_index("procedure_code")
+    code_cat = _category(lines["procedure_code"], codes.index)
+    lines["procedure_code"] = code_cat
+    charge = codes["charge_per_unit"].astype(np.int64).to_numpy() * 100
+    lines["charge_cents"] = charge[code_cat.codes] * lines["units"].to_numpy()
+    lines["kind"] = _obj(codes["kind"].to_numpy(dtype=object)[code_cat.codes], lines.index)
+    lines["modifiers"] = _obj(lines["modifiers"].to_numpy(dtype=object), lines.index)
+    lines = lines[["claim", "line_no", "patient", "payer_id", "rendering_npi", "service_date",
                    "submitted_date", "procedure_code", "modifiers", "units", "charge_cents",
                    "diagnosis_codes", "place_of_service", "encounter", "payer_type", "kind"]]
-    lines = lines.astype({"rendering_npi": object, "modifiers": object, "claim_id": object,
-                          "patient_id": object, "payer_id": object, "procedure_code": object,
-                          "diagnosis_codes": object, "place_of_service": object, "payer_type": object,
-                          "kind": object})
 
     practice = Practice(profile=profile, seed=seed, start=start, end=end, export_date=export_date,
                         refs=refs, providers=providers, patients=patients, spans=spans,
                         encounters=enc, lines=lines, payments=pd.DataFrame(),
-                        documentation=pd.DataFrame())
+                        documentation=pd.DataFrame(), claim_width=claim_width,
+                        patient_width=max(6, len(str(n_patients))))
     _price_and_pay(practice)
     _document(practice)
     return practice
+
+
+def line_fees(refs: References, lines: pd.DataFrame, codes=None) -> np.ndarray:
+    """Fee per unit (cents) of each line's payer, code (or ``codes``) and date; -1 where none."""
+    code = lines["procedure_code"] if codes is None else codes
+    fee = fee_per_unit(refs.fee_schedule, np.asarray(lines["payer_id"], dtype=object),
+                       np.asarray(code, dtype=object), lines["service_date"].to_numpy())
+    return fee.to_numpy(dtype=np.int64, na_value=-1)
 
 
 def _price_and_pay(practice: Practice) -> None:
@@ -445,90 +503,92 @@ def _price_and_pay(practice: Practice) -> None:
     refs = practice.refs
     payers = refs.payers.set_index("payer_id")
     n = len(lines)
-    fee = fee_per_unit(refs.fee_schedule, lines["payer_id"].to_numpy(), lines["procedure_code"].to_numpy(),
-                       lines["service_date"].to_numpy())
-    if fee.isna().any():
-        missing = lines.loc[fee.isna().to_numpy(), ["payer_id", "procedure_code"]].drop_duplicates()
+    fee = line_fees(refs, lines)
+    if (fee < 0).any():
+        missing = lines.loc[fee < 0, ["payer_id", "procedure_code"]].astype(object).drop_duplicates()
         raise ValueError("the fee schedule does not price: " + ", ".join(
             f"{p} {c}" for p, c in missing.itertuples(index=False)))
-    allowed = fee.to_numpy(dtype=np.int64) * lines["units"].to_numpy(dtype=np.int64)
+    allowed = fee * lines["units"].to_numpy(dtype=np.int64)
 
-    kind = lines["kind"].to_numpy()
-    ptype = lines["payer_type"].to_numpy()
+    kind = lines["kind"].to_numpy().astype(str)
+    ptype = lines["payer_type"].to_numpy().astype(str)
     preventive = kind == "preventive"
-    # Deductibles, applied to the year's services in date order.
+    # Deductibles, applied to each patient's services of the year in date order.
     year = lines["service_date"].dt.year.to_numpy()
-    keys = pd.DataFrame({"patient_id": lines["patient_id"].to_numpy(), "payer_id": lines["payer_id"].to_numpy(),
+    keys = pd.DataFrame({"patient": lines["patient"].to_numpy(), "payer": lines["payer_id"].cat.codes.to_numpy(),
                          "year": year})
-    inverse = keys.groupby(["patient_id", "payer_id", "year"], sort=True).ngroup().to_numpy()
-    firsts = keys.groupby(["patient_id", "payer_id", "year"], sort=True).head(1)
+    grouped = keys.groupby(["patient", "payer", "year"], sort=True)
+    inverse = grouped.ngroup().to_numpy()
+    firsts = keys.iloc[grouped.head(1).index.to_numpy()]
     firsts = firsts.iloc[np.argsort(inverse[firsts.index.to_numpy()], kind="stable")]
     n_keys = len(firsts)
     owes = stream(seed, "deductibles").random(n_keys)
     level = stream(seed, "deductible-level").choice([25000, 50000, 100000, 200000], size=n_keys)
     med_ded = pd.Series(MEDICARE_DEDUCTIBLE_CENTS).reindex(firsts["year"].to_numpy()).fillna(25700).to_numpy(
         dtype=np.int64)
-    key_type = payers["payer_type"].reindex(firsts["payer_id"].to_numpy()).to_numpy()
+    key_type = payers["payer_type"].to_numpy()[firsts["payer"].to_numpy()]
     annual = np.where(key_type == "medicare", np.where(owes < 0.15, med_ded, 0),
                       np.where(key_type == "commercial", np.where(owes < 0.20, level, 0), 0))
     deductible_cap = annual[inverse]
-    order = np.lexsort((lines["line_no"].to_numpy(), lines["claim_id"].to_numpy(),
+    order = np.lexsort((lines["line_no"].to_numpy(), lines["claim"].to_numpy(),
                         lines["service_date"].to_numpy(), inverse))
     subject = np.where(preventive, 0, allowed)
-    cum = np.zeros(n, dtype=np.int64)
     sorted_subject = subject[order]
     grp = inverse[order]
     running = np.cumsum(sorted_subject)
     group_start = np.r_[0, np.flatnonzero(np.diff(grp)) + 1]
     base = np.repeat(running[group_start] - sorted_subject[group_start], np.diff(np.r_[group_start, n]))
-    cum_before_sorted = running - sorted_subject - base
-    cum[order] = cum_before_sorted
+    cum = np.zeros(n, dtype=np.int64)
+    cum[order] = running - sorted_subject - base
     deductible = np.clip(deductible_cap - cum, 0, subject)
 
-    coins_rate = payers["coinsurance"].astype(float).reindex(lines["payer_id"]).to_numpy()
-    copay_cents = (payers["em_copay"].astype(float) * 100).round().astype(np.int64).reindex(
-        lines["payer_id"]).to_numpy()
-    is_em = np.char.startswith(kind.astype(str), "em_")
-    em_rank = pd.Series(is_em.astype(np.int64)).groupby(lines["claim_id"].to_numpy()).cumsum().to_numpy()
+    payer_codes = lines["payer_id"].cat.codes.to_numpy()
+    coins_bp = np.round(payers["coinsurance"].astype(float).to_numpy() * 10000).astype(np.int64)[payer_codes]
+    copay_cents = np.round(payers["em_copay"].astype(float).to_numpy() * 100).astype(np.int64)[payer_codes]
+    is_em = np.char.startswith(kind, "em_")
+    em_rank = pd.Series(is_em.astype(np.int64)).groupby(lines["claim"].to_numpy()).cumsum().to_numpy()
     first_em = is_em & (em_rank == 1)
     rest = allowed - deductible
     copay = np.where(first_em & (ptype != "medicare"), np.minimum(copay_cents, rest), 0)
-    bp = np.round(coins_rate * 10000).astype(np.int64)
     coins_base = np.where(preventive | (first_em & (ptype == "commercial")), 0, rest - copay)
-    coinsurance = div_half_up(coins_base * bp, np.full(n, 10000, dtype=np.int64))
+    coinsurance = div_half_up(coins_base * coins_bp, np.full(n, 10000, dtype=np.int64))
     paid = allowed - deductible - copay - coinsurance
 
     # Denials: clean ones (reasons a claim is refused up front) and prospective payer policies.
     denied = rng.random(n) < 0.04
-    reasons = np.array(list(DENIAL_REASONS))
+    reasons = np.array(list(DENIAL_REASONS), dtype=object)
     denial_code = np.where(denied, reasons[rng.choice(len(reasons), n, p=_norm(list(DENIAL_REASONS.values())))], "")
     pol = refs.payer_policies
     if len(pol):
-        joined = lines[["payer_id", "procedure_code", "service_date"]].reset_index(names="_i").merge(
-            pol[["payer_id", "procedure_code", "effective_date"]], on=["payer_id", "procedure_code"])
+        joined = pd.DataFrame({"_i": np.arange(n), "payer_id": np.asarray(lines["payer_id"], dtype=object),
+                               "procedure_code": np.asarray(lines["procedure_code"], dtype=object),
+                               "service_date": lines["service_date"].to_numpy()}).merge(
+            pol[["payer_id", "procedure_code", "effective_date"]].astype(
+                {"payer_id": object, "procedure_code": object}), on=["payer_id", "procedure_code"])
         hit = joined.loc[joined["effective_date"] <= joined["service_date"], "_i"].to_numpy()
         denied[hit] = True
         denial_code[hit] = "CO-96"
     for arr in (allowed, deductible, copay, coinsurance, paid):
         arr[denied] = 0
 
-    # Payment dates: each payer pays on its own weekday, some weeks after submission.
-    pay_day = pay_weekday(payers.index, lines["payer_id"])
+    # Payment dates: each payer pays on its own weekday, some weeks after submission; a claim's
+    # lines are paid together.
+    pay_day = pay_weekday(payers.index, np.asarray(lines["payer_id"], dtype=object))
     lag = np.select([ptype == "medicare", ptype == "medicaid"],
                     [rng.integers(14, 22, n), rng.integers(20, 41, n)], rng.integers(15, 36, n))
-    # One adjudication date per claim: the claim's lines are paid together.
-    claim_codes, claim_inv = np.unique(lines["claim_id"].to_numpy(dtype=str), return_inverse=True)
-    claim_lag = lag[np.unique(claim_inv, return_index=True)[1]][claim_inv]
+    claim = lines["claim"].to_numpy()
+    first_of_claim = np.r_[True, claim[1:] != claim[:-1]]
+    claim_lag = lag[np.flatnonzero(first_of_claim)][np.cumsum(first_of_claim) - 1]
     submitted = lines["submitted_date"].to_numpy().astype("datetime64[D]")
     pay_date = next_weekday(submitted + claim_lag * DAY, pay_day)
     posted = pay_date <= practice.export_date
 
     pay = pd.DataFrame({
-        "claim_id": lines["claim_id"].to_numpy(), "line_no": lines["line_no"].to_numpy(),
-        "payment_date": _to_pandas_dates(pay_date), "allowed_cents": allowed, "paid_cents": paid,
+        "claim": claim, "line_no": lines["line_no"].to_numpy(),
+        "payment_date": _dates(pay_date), "allowed_cents": allowed, "paid_cents": paid,
         "deductible_cents": deductible, "coinsurance_cents": coinsurance, "copay_cents": copay,
-        "denial_code": denial_code, "_line": np.arange(n), "_kind": "original",
-    }).astype({"claim_id": object, "denial_code": object, "_kind": object}).loc[posted]
+        "denial_code": _obj(denial_code), "_line": np.arange(n), "_kind": _obj(np.full(n, "original")),
+    }).loc[posted]
 
     # Reversal and correction: the payer re-adjudicates a paid line and pays a little less.
     noise = posted & (paid > 0) & (rng.random(n) < 0.015)
@@ -539,30 +599,27 @@ def _price_and_pay(practice: Practice) -> None:
     cut = div_half_up(paid[idx] * rng.integers(5, 41, len(idx)), np.full(len(idx), 100, dtype=np.int64))
     cut = np.clip(cut, 1, paid[idx])
     reversal = pd.DataFrame({
-        "claim_id": lines["claim_id"].to_numpy()[idx], "line_no": lines["line_no"].to_numpy()[idx],
-        "payment_date": _to_pandas_dates(redo), "allowed_cents": -allowed[idx], "paid_cents": -paid[idx],
+        "claim": claim[idx], "line_no": lines["line_no"].to_numpy()[idx],
+        "payment_date": _dates(redo), "allowed_cents": -allowed[idx], "paid_cents": -paid[idx],
         "deductible_cents": -deductible[idx], "coinsurance_cents": -coinsurance[idx],
-        "copay_cents": -copay[idx], "denial_code": "", "_line": idx, "_kind": "reversal",
-    }).astype({"claim_id": object, "denial_code": object, "_kind": object})
+        "copay_cents": -copay[idx], "denial_code": _obj(np.full(len(idx), "")), "_line": idx,
+        "_kind": _obj(np.full(len(idx), "reversal")),
+    })
     correction = reversal.assign(
         allowed_cents=allowed[idx], paid_cents=paid[idx] - cut, deductible_cents=deductible[idx] + cut,
-        coinsurance_cents=coinsurance[idx], copay_cents=copay[idx], _kind="correction")
+        coinsurance_cents=coinsurance[idx], copay_cents=copay[idx], _kind=_obj(np.full(len(idx), "correction")))
     practice.payments = pd.concat([pay, reversal, correction], ignore_index=True)
-    lines["pending"] = ~posted
-    lines["denial_code"] = np.where(posted, denial_code, "")
-    practice.lines = lines
 
 
-def _number_payments(payments: pd.DataFrame, start_at: int = 1) -> pd.DataFrame:
-    kind_order = payments["_kind"].map({"original": 0, "reversal": 1, "correction": 2}).fillna(3)
-    payments = payments.assign(_ko=kind_order.to_numpy()).sort_values(
-        ["payment_date", "claim_id", "line_no", "_ko"], kind="stable").drop(columns="_ko")
-    width = max(8, len(str(len(payments) * 2)))
-    payments["payment_id"] = np.char.add(
-        "PMT", np.char.zfill(np.arange(start_at, start_at + len(payments)).astype(str), width))
-    payments = payments.astype({"payment_id": object, "claim_id": object, "denial_code": object,
-                                "_kind": object})
-    return payments.reset_index(drop=True)
+def number_payments(payments: pd.DataFrame, width: int = 8) -> pd.DataFrame:
+    """Order payments by date (then claim, line, original before reversal) and number them."""
+    kind_order = payments["_kind"].map({"original": 0, "duplicate": 0, "reversal": 1, "correction": 2}).fillna(3)
+    order = np.lexsort((kind_order.to_numpy(), payments["line_no"].to_numpy(), payments["claim"].to_numpy(),
+                        payments["payment_date"].to_numpy()))
+    payments = payments.iloc[order].reset_index(drop=True)
+    width = max(width, len(str(len(payments) * 2)))
+    payments["payment_id"] = _arrow_series(text_id_array("PMT", np.arange(1, len(payments) + 1), width)).to_numpy()
+    return payments
 
 
 def _document(practice: Practice) -> None:
@@ -570,23 +627,23 @@ def _document(practice: Practice) -> None:
     rng = stream(practice.seed, "documentation")
     lines = practice.lines
     n = len(lines)
-    code = lines["procedure_code"].to_numpy(dtype=str)
-    documented = np.where(rng.random(n) < 0.10, code, "")
+    code = np.asarray(lines["procedure_code"], dtype=object)
+    documented = np.where(rng.random(n) < 0.10, code, "").astype(object)
     # Under-coding (the note supports more than was billed) is not an error to recoup.
     em_steps = {"99202": "99203", "99203": "99204", "99204": "99205", "99211": "99212",
                 "99212": "99213", "99213": "99214", "99214": "99215"}
     under = (rng.random(n) < 0.03) & np.isin(code, list(em_steps))
     documented[under] = [em_steps[c] for c in code[under]]
-    doc = pd.DataFrame({"claim_id": lines["claim_id"].to_numpy(), "line_no": lines["line_no"].to_numpy(),
-                        "note_present": True, "signed": True, "documented_code": documented})
-    doc["signed"] = doc["signed"].astype("boolean")
-    doc["note_present"] = doc["note_present"].astype("boolean")
-    doc = doc.astype({"documented_code": object, "claim_id": object})
+    doc = pd.DataFrame({"claim": lines["claim"].to_numpy(), "line_no": lines["line_no"].to_numpy(),
+                        "note_present": pd.array(np.ones(n, dtype=bool), dtype="boolean"),
+                        "signed": pd.array(np.ones(n, dtype=bool), dtype="boolean"),
+                        "documented_code": _obj(documented), "_line": np.arange(n)})
     # Unpaid lines are untidy in real offices: some have no note on file yet.
-    paid = practice.payments.groupby("_line")["paid_cents"].sum().reindex(range(n), fill_value=0).to_numpy()
+    paid = np.zeros(n, dtype=np.int64)
+    np.add.at(paid, practice.payments["_line"].to_numpy(), practice.payments["paid_cents"].to_numpy())
     untidy = (paid <= 0) & (rng.random(n) < 0.25)
     missing_row = untidy & (rng.random(n) < 0.5)
-    doc.loc[untidy & ~missing_row, "note_present"] = False
-    doc.loc[untidy & ~missing_row, "signed"] = pd.NA
-    doc["_line"] = np.arange(n)
+    absent = untidy & ~missing_row
+    doc.loc[absent, "note_present"] = False
+    doc.loc[absent, "signed"] = pd.NA
     practice.documentation = doc.loc[~missing_row].reset_index(drop=True)
