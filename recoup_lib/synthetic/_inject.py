@@ -219,7 +219,8 @@ def _policy_change(s: _State, k: int) -> None:
     groups = key.groupby(["payer", "code"], sort=True).indices
     payer_names = lines["payer_id"].cat.categories
     code_names = lines["procedure_code"].cat.categories
-    combos = sorted({(int(a), int(b)) for a, b in zip(key["payer"].to_numpy()[ok], key["code"].to_numpy()[ok])})
+    pairs = np.unique(np.stack([key["payer"].to_numpy()[ok], key["code"].to_numpy()[ok]], axis=1), axis=0)
+    combos = [(int(a), int(b)) for a, b in pairs]
     combos = [c for c in combos if (payer_names[c[0]], code_names[c[1]]) not in taken]
     months = np.arange(s.p.start.astype("datetime64[M]") + 1, s.p.end.astype("datetime64[M]"))
     if not len(months) or not combos:
@@ -378,14 +379,20 @@ def _duplicate_claim(s: _State, k: int, budget: int) -> None:
         "denial_code": np.where(caught, "CO-18", original["denial_code"].fillna("").to_numpy(dtype=object)),
         "_line": rows, "_kind": "original"})
     s.append_payments(pay.loc[posted])
+    # There was no second visit, so some copies have no note of their own: those lines also lack
+    # documentation (a line with two findings).
+    no_note = np.repeat(rng.random(len(take)) < 0.3, counts)
     docs = s.doc.set_index("_line").reindex(src)
-    has_doc = docs["note_present"].notna().to_numpy()
+    has_doc = docs["note_present"].notna().to_numpy() & ~no_note
     copy_doc = docs.loc[has_doc].reset_index(drop=True).assign(claim=new_numbers[has_doc], _line=rows[has_doc])
     s.doc = pd.concat([s.doc, copy_doc], ignore_index=True)
     flagged = posted & ~caught & (amounts["paid_cents"] > 0) & (paid[src] > 0)
     s.record(rows[flagged], "duplicate_claim", amounts["paid_cents"][flagged],
              "claim " + s.claim_text(claim[src][flagged]) + " resubmitted " + delay[flagged].astype(str).astype(object)
              + " days later as " + s.claim_text(new_numbers[flagged]) + " and paid again")
+    undocumented = posted & (amounts["paid_cents"] > 0) & no_note
+    s.record(rows[undocumented], "missing_documentation", amounts["paid_cents"][undocumented],
+             "resubmitted claim with no note of its own")
 
 
 def _documentation_errors(s: _State, k: int, error_type: str) -> None:
@@ -627,7 +634,7 @@ def _upcoding(s: _State, k: int) -> None:
     s.used[r] = True
     keep = new_paid > 0
     s.record(r[keep], "upcoding", np.maximum(new_paid - old_allowed, 0)[keep],
-             (code[r] + " documented, billed as " + new_code)[keep])
+             (code[r] + " documented but billed as " + new_code)[keep])
 
 
 def _overpaid_rate(s: _State, k: int) -> None:

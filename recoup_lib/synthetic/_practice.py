@@ -338,9 +338,11 @@ def _visit_lines(profile: Profile, seed: int, enc: pd.DataFrame, patients: pd.Da
                     table = levels[family]
                     codes[sel] = np.array(list(table))[rng.choice(len(table), int(sel.sum()),
                                                                   p=_norm(list(table.values())))]
-            frames.append(pd.DataFrame({"encounter": enc_em, "slot": -1, "procedure_code": codes.astype(object),
-                                        "units": 1, "modifiers": vt.get("em_modifiers", ""),
-                                        "specialty": ""}))
+            m = len(enc_em)
+            frames.append(pd.DataFrame({"encounter": enc_em, "slot": np.full(m, -1, dtype=np.int64),
+                                        "procedure_code": _obj(codes), "units": np.ones(m, dtype=np.int64),
+                                        "modifiers": _obj(np.full(m, vt.get("em_modifiers", ""), dtype=object)),
+                                        "specialty": _obj(np.full(m, "", dtype=object))}))
         frames.append(expand_visits(vt.get("lines", []), encounters, rng))
     lines = pd.concat(frames, ignore_index=True)
     lines = lines.astype({"procedure_code": object, "modifiers": object, "specialty": object,

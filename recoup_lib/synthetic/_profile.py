@@ -133,6 +133,11 @@ def expected_lines(specs) -> float:
     return total
 
 
+def _repeat(text: str, n: int) -> pd.Series:
+    """A constant text column kept as Python objects (no Arrow conversion)."""
+    return pd.Series(np.full(n, text, dtype=object), dtype=object)
+
+
 def expand_visits(specs, encounters: np.ndarray, rng: np.random.Generator) -> pd.DataFrame:
     """Emit the lines of a template tree for many encounters at once.
 
@@ -164,10 +169,12 @@ def expand_visits(specs, encounters: np.ndarray, rng: np.random.Generator) -> pd
             if "code" in spec:
                 lo, hi = spec.get("units", [1, 1])
                 units = rng.integers(lo, hi + 1, len(keep)) if hi > lo else np.full(len(keep), lo)
+                n = len(keep)
                 frames.append(pd.DataFrame({
-                    "encounter": keep, "slot": counter[0], "procedure_code": spec["code"],
-                    "units": units.astype(np.int64), "modifiers": spec.get("modifiers", ""),
-                    "specialty": spec.get("specialty", ""),
+                    "encounter": keep, "slot": np.full(n, counter[0], dtype=np.int64),
+                    "procedure_code": _repeat(spec["code"], n), "units": units.astype(np.int64),
+                    "modifiers": _repeat(spec.get("modifiers", ""), n),
+                    "specialty": _repeat(spec.get("specialty", ""), n),
                 }))
                 counter[0] += 1
             elif "group" in spec:
