@@ -1,0 +1,239 @@
+"""Reading the files of ``recoup sample`` and ``recoup extrapolate`` (I/O at the edge).
+
+Problems are collected for the whole file and reported together, each naming
+the file, the row (spreadsheet numbering: header = row 1) and the column.
+A sample, strata or frame file with any unusable row stops the run (exit 1):
+an extrapolation from part of a sample, or a sample drawn from part of a
+frame, is not the probability sample the design describes.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from ..errors import InputError, Problem
+from ..folder import read_csv_text
+from ..schema import Column, FileSpec, money_column, parse_table
+
+__all__ = ["SAMPLE_SPEC", "STRATA_SPEC", "SampleFile", "read_sample_file", "read_strata_file",
+           "read_frame_file", "MAX_LISTED"]
+
+#: How many problems a message lists before summarising the rest.
+MAX_LISTED = 25
+
+SAMPLE_SPEC = FileSpec(
+    "sample.csv",
+    (
+        Column("sample_id", "id"),
+        Column("overpayment", "money", nullable=True),
+        Column("stratum", "code", required=False, nullable=True),
+        Column("is_spare", "bool", required=False, nullable=True),
+    ),
+    key=("sample_id",),
+    description="one row per reviewed sampling unit: its overpayment (0 when clean)",
+)
+
+STRATA_SPEC = FileSpec(
+    "strata.csv",
+    (Column("stratum", "id"), Column("universe_size", "int", minimum=1)),
+    key=("stratum",),
+    description="universe size of each stratum",
+)
+
+
+def _raise_problems(label: str, problems: list[Problem], rows_read: int, what: str) -> None:
+    bad_rows = len({p.row for p in problems if p.row})
+    listed = "\n".join(f"  {p.message}" for p in problems[:MAX_LISTED])
+    more = len(problems) - MAX_LISTED
+    if more > 0:
+        listed += f"\n  ... and {more} more problem(s)"
+    raise InputError(
+        f"{label}: {len(problems)} problem(s) in {bad_rows} of {rows_read} row(s); {what}\n"
+        f"{listed}")
+
+
+def _parse(path: Path, spec: FileSpec, label: str):
+    """Read and type a file; return the parsed table, every problem, and rows read."""
+    raw, rows, broken = read_csv_text(path, spec, label)
+    parsed = parse_table(raw, spec, label=label, row_numbers=rows)
+    problems = list(parsed.problems) + [
+        Problem(label, int(r), "(whole row)", got, expected)
+        for r, got, expected in zip(broken["_row"], broken["_got"], broken["_expected"])]
+    return raw, parsed, problems, parsed.rows_read + len(broken)
+
+
+@dataclass
+class SampleFile:
+    """A parsed sample file.
+
+    Attributes
+    ----------
+    data : pandas.DataFrame
+        Reviewed units: ``sample_id``, ``overpayment_cents`` (int64),
+        ``stratum`` (str, ``""`` when the file has none), ``_row``, extra
+        columns as text.
+    has_stratum : bool
+        Whether the file has a ``stratum`` column.
+    rows_read : int
+    unused_spares : int
+        Rows marked ``is_spare`` with a blank overpayment: spares that were
+        never needed, which are not sample units.
+    """
+
+    data: pd.DataFrame
+    has_stratum: bool
+    rows_read: int
+    unused_spares: int
+
+
+def read_sample_file(path: str | Path, stratified: bool = False) -> SampleFile:
+    """Read SAMPLE.csv of ``recoup extrapolate``.
+
+    Parameters
+    ----------
+    path : path-like
+        CSV with ``sample_id``, ``overpayment`` (dollars, 0 for a clean unit)
+        and optionally ``stratum`` and ``is_spare`` (as ``recoup sample``
+        writes them); other columns are ignored.
+    stratified : bool, default False
+        The sample will be appraised by stratum: the ``stratum`` column must
+        exist and hold a value on every reviewed row.
+
+    Returns
+    -------
+    SampleFile
+
+    Raises
+    ------
+    InputError
+        The file or a required column is missing, or any row is unusable
+        (bad or blank overpayment, blank or repeated sample_id, blank
+        stratum when ``stratified``). All problems are listed.
+
+    Notes
+    -----
+    Every unit drawn must be reviewed: a unit whose records cannot be found
+    is normally scored as an overpayment, not dropped (DOMAIN.md 4.2), so a
+    partial sample is refused rather than extrapolated. Spares that were not
+    used (``is_spare`` true, overpayment blank) are the one exception.
+    """
+    path = Path(path)
+    label = path.name
+    raw, parsed, problems, rows_read = _parse(path, SAMPLE_SPEC, label)
+    data = parsed.data
+    has_stratum = "stratum" in raw.columns
+    if stratified and not has_stratum:
+        raise InputError(f"{label}: no 'stratum' column, which a stratified appraisal "
+                         "(--strata) needs")
+    spare = data["is_spare"].fillna(False).to_numpy(dtype=bool)
+    blank = data["overpayment_cents"].isna().to_numpy()
+    unused = spare & blank
+    for r in data.loc[blank & ~spare, "_row"]:
+        problems.append(Problem(label, int(r), "overpayment", "",
+                                "the reviewed overpayment of this unit (0 for a clean unit; "
+                                "a unit without records is usually an overpayment)"))
+    if stratified:
+        for r in data.loc[(data["stratum"] == "") & ~unused, "_row"]:
+            problems.append(Problem(label, int(r), "stratum", "", "the unit's stratum"))
+    if problems:
+        problems.sort(key=lambda p: p.row)
+        _raise_problems(label, problems, rows_read,
+                        "an extrapolation from part of a sample is not valid, so nothing was "
+                        "estimated. Fix these rows (every sampled unit needs its reviewed "
+                        "overpayment):")
+    if not len(data) or unused.all():
+        raise InputError(f"{label}: no reviewed units (the file has {rows_read} row(s))")
+    used = data.loc[~unused].reset_index(drop=True)
+    used["overpayment_cents"] = used["overpayment_cents"].astype("int64")
+    return SampleFile(data=used, has_stratum=has_stratum, rows_read=rows_read,
+                      unused_spares=int(unused.sum()))
+
+
+def read_strata_file(path: str | Path) -> dict[str, int]:
+    """Read STRATA.csv (``stratum``, ``universe_size``) into a dict.
+
+    Parameters
+    ----------
+    path : path-like
+
+    Returns
+    -------
+    dict of str to int
+        Universe size of each stratum, in file order.
+
+    Raises
+    ------
+    InputError
+        Missing file or column, blank or repeated stratum, universe size not
+        a whole number >= 1. All problems are listed.
+    """
+    path = Path(path)
+    label = path.name
+    _, parsed, problems, rows_read = _parse(path, STRATA_SPEC, label)
+    if problems:
+        _raise_problems(label, sorted(problems, key=lambda p: p.row), rows_read,
+                        "every stratum needs its universe size:")
+    if not len(parsed.data):
+        raise InputError(f"{label}: no strata (expected one row per stratum with its "
+                         "universe_size)")
+    return {str(s): int(u) for s, u in zip(parsed.data["stratum"], parsed.data["universe_size"])}
+
+
+def read_frame_file(path: str | Path, id_column: str, *, stratify_by: str | None = None,
+                    amount_column: str | None = None) -> pd.DataFrame:
+    """Read a sample frame: one row per unit of the universe.
+
+    Parameters
+    ----------
+    path : path-like
+    id_column : str
+        Required, non-blank and unique.
+    stratify_by : str, optional
+        Required and non-blank on every row.
+    amount_column : str, optional
+        Required; dollars with at most two decimals on every row (for dollar
+        bands). Parsed into ``<amount_column>_cents`` (the name gains no
+        second suffix if it already ends in ``_cents``).
+
+    Returns
+    -------
+    pandas.DataFrame
+        The frame in file order, every column as text, plus
+        ``<amount_column>_cents`` when asked. No private columns.
+
+    Raises
+    ------
+    InputError
+        Missing file or column; any blank/repeated id, blank stratum or bad
+        amount (all listed): a frame with unusable rows is not the universe.
+    """
+    path = Path(path)
+    label = path.name
+    columns = [Column(id_column, "id")]
+    if stratify_by and stratify_by != id_column:
+        columns.append(Column(stratify_by, "code"))
+    if amount_column and amount_column not in (id_column, stratify_by):
+        columns.append(Column(amount_column, "money"))
+    spec = FileSpec(label, tuple(columns), key=(id_column,))
+    raw, parsed, problems, rows_read = _parse(path, spec, label)
+    if problems:
+        _raise_problems(label, sorted(problems, key=lambda p: p.row), rows_read,
+                        "a frame with unusable rows is not the whole universe, so no sample "
+                        "was drawn:")
+    if not len(raw):
+        raise InputError(f"{label}: the frame has no units (only a header)")
+    frame = raw.reset_index(drop=True).copy()
+    for name in frame.columns:
+        frame[name] = frame[name].astype("str")
+    frame[id_column] = frame[id_column].str.strip()
+    if stratify_by:
+        frame[stratify_by] = frame[stratify_by].str.strip()
+    if amount_column:
+        cents = money_column(amount_column)
+        frame[cents] = parsed.data[cents].to_numpy(dtype=np.int64)
+    return frame
+
