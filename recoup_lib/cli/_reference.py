@@ -1,0 +1,131 @@
+"""``recoup reference``: convert CMS's NCCI files, and explain codes.
+
+Sub-commands::
+
+    recoup reference import-ptp FILE... [--out ncci_ptp.csv]
+    recoup reference import-mue FILE... [--out mue.csv]
+    recoup reference explain CODE...
+    recoup reference list
+
+The imports read CMS's quarterly files exactly as downloaded (``.txt``,
+``.csv``, ``.xlsx`` or ``.zip``; see :mod:`recoup_lib.reference.cms`) and
+write the contract CSV an audit folder takes. Rows that cannot be used go to
+``<out>_rejected.csv`` with their reasons; the summary lists every source
+file with its row counts.
+"""
+
+from __future__ import annotations
+
+import argparse
+from pathlib import Path
+
+ORDER = 80
+
+_SHOWN_PROBLEMS = 10
+
+
+def add_parser(subparsers) -> argparse.ArgumentParser:
+    parser = subparsers.add_parser(
+        "reference",
+        help="convert CMS NCCI PTP/MUE files; explain CARC, RARC, PLB and other codes",
+        description="Work with the kit's reference tables: convert CMS's quarterly NCCI "
+        "files to ncci_ptp.csv / mue.csv, and explain the codes on remittances.",
+    )
+    actions = parser.add_subparsers(dest="action", metavar="ACTION", parser_class=type(parser))
+    actions.required = True
+
+    for action, contract, what in (
+        ("import-ptp", "ncci_ptp.csv", "NCCI procedure-to-procedure (PTP) edit files, e.g. the "
+         "four practitioner parts ccipra-v322r0-f1..f4 (.txt, .xlsx or .zip)"),
+        ("import-mue", "mue.csv", "one setting's MUE table, e.g. "
+         "MCR_MUE_PractitionerServices_Eff_04-01-2024 (.csv, .xlsx or .zip)"),
+    ):
+        sub = actions.add_parser(
+            action, help=f"convert CMS files to {contract}",
+            description=f"Read {what} as downloaded from CMS and write {contract} in the kit's "
+            "contract format. Several files are concatenated.")
+        sub.add_argument("files", nargs="+", metavar="FILE", help="CMS file(s) as downloaded")
+        sub.add_argument("--out", default=contract, metavar="PATH",
+                         help=f"output CSV, or a folder to write {contract} in (default: ./{contract})")
+        sub.add_argument("--keep-cms-columns", action="store_true",
+                         help="also write CMS's own columns (rationale, ...) after the contract ones")
+        sub.set_defaults(contract=contract)
+
+    sub = actions.add_parser("explain", help="say what codes mean (CARC, RARC, PLB, group, POS, ...)",
+                             description="Explain codes from remittances and claims: CARCs "
+                             "(45, CO-45, B13), RARCs (N362), PLB reasons (WO), CAS groups (CO), "
+                             "place of service (11), claim status (22) and office E/M codes.")
+    sub.add_argument("codes", nargs="+", metavar="CODE")
+
+    actions.add_parser("list", help="list the shipped reference tables",
+                       description="List the reference tables shipped with the kit.")
+    parser.set_defaults(run=run)
+    return parser
+
+
+def run(args) -> int:
+    if args.action in ("import-ptp", "import-mue"):
+        return _import(args)
+    if args.action == "explain":
+        return _explain(args.codes)
+    return _list()
+
+
+def _import(args) -> int:
+    from ..errors import InputError
+    from ..folder import write_csv
+    from ..reference import cms
+
+    reader = cms.read_ptp if args.action == "import-ptp" else cms.read_mue
+    result = reader(args.files)
+    out = Path(args.out)
+    if out.is_dir():
+        out = out / args.contract
+    noun = "edits" if result.kind == "ptp" else "codes"
+    print(f"recoup reference {args.action}: read {len(result.sources)} table(s)")
+    for row in result.sources.itertuples(index=False):
+        about = f" ({row.description})" if row.description else ""
+        notes = f", {row.text_lines_skipped} note line(s) skipped" if row.text_lines_skipped else ""
+        print(f"  {row.file}{about}: {row.rows_read:,} rows read, {row.rows_used:,} used, "
+              f"{row.rows_set_aside:,} set aside{notes}")
+    for line in result.skipped:
+        print(f"  skipped {line}")
+    if result.rows_used == 0:
+        raise InputError(f"no usable rows in {', '.join(Path(f).name for f in args.files)}; "
+                         f"nothing written ({len(result.problems)} problem(s), first: "
+                         f"{result.problems[0].message if result.problems else 'none'})")
+    write_csv(result.contract_frame(extra=args.keep_cms_columns), out)
+    print(f"wrote {out}: {result.rows_used:,} {noun} (rows read {result.rows_read:,} = "
+          f"used {result.rows_used:,} + set aside {result.rows_set_aside:,})")
+    if result.rows_set_aside:
+        rejected_path = out.with_name(f"{out.stem}_rejected.csv")
+        rejected = result.rejected.rename(columns={"_file": "file", "_row": "row", "_reason": "reason"})
+        write_csv(rejected, rejected_path)
+        print(f"rows set aside, with reasons: {rejected_path}")
+        for problem in result.problems[:_SHOWN_PROBLEMS]:
+            print(f"  {problem.message}")
+        if len(result.problems) > _SHOWN_PROBLEMS:
+            print(f"  ... and {len(result.problems) - _SHOWN_PROBLEMS:,} more in {rejected_path.name}")
+    return 0
+
+
+def _explain(codes: list[str]) -> int:
+    from ..reference import codes as lookup
+
+    for code in codes:
+        found = lookup.explain(code)
+        if found.empty:
+            print(f"{code}: not in the kit's code tables (CARC, RARC, PLB, CAS group, "
+                  "place of service, claim status, office E/M)")
+            continue
+        for row in found.itertuples(index=False):
+            print(f"{row.code} [{row.table}]: {row.meaning}")
+    return 0
+
+
+def _list() -> int:
+    from .. import reference
+
+    for name in reference.available():
+        print(name)
+    return 0
