@@ -1,0 +1,52 @@
+"""Appeal decisions: for each recoupment notice, accept, pay part or appeal -- and by when.
+
+The rules are data (``recoup_lib/appeals/data/*.csv``, each row with its
+source and a confirmed / secondary / unconfirmed status); the functions are
+pure over DataFrames and take those tables as :class:`Profiles`.
+
+==========================  =====================================================
+:func:`decide`              one decision per notice (CONTRACT "Appeal decisions")
+:func:`worklist`            open notices by the next deadline, with interest
+:func:`appeal_path`         every level a notice could climb, projected, with AIC
+:func:`letters`             Markdown and HTML letters for appealed notices
+:func:`next_level`          after an unfavourable decision: the next level, by when
+:func:`medicare_dates`      the demand-letter timeline (days 30 / 31 / 41 / 125)
+:func:`interest_due`        interest per started 30-day period (42 CFR 405.378)
+:func:`load_profiles`       the rule tables (a folder's copy replaces a shipped one)
+:func:`read_appeal_folder`  an audit folder plus notices.csv and payers.csv
+:func:`run_appeals`         all of the above for a folder and the audit's findings
+==========================  =====================================================
+
+Example
+-------
+>>> from recoup_lib.appeals import medicare_dates
+>>> row = medicare_dates(["2024-10-31"]).iloc[0]
+>>> f"{row['stop_offset_by']:%Y-%m-%d} {row['offset_starts']:%Y-%m-%d} {row['file_by']:%Y-%m-%d}"
+'2024-11-29 2024-12-10 2025-03-05'
+"""
+
+from ._dates import NextStep, add_months, aic_threshold, level_deadlines, medicare_dates, next_level, \
+    profile_dates, shift, to_days
+from ._decide import DECISION_COLUMNS, ERROR_TYPES, decide, usable_notices
+from ._interest import InterestDue, RateRow, interest_due, interest_periods, interest_table, \
+    period_interest, rate_on
+from ._ladder import PATH_COLUMNS, appeal_path
+from ._letters import Letter, letter_stem, letters, markdown_escape, write_letters
+from ._merits import WinChance, evidence_checklist, expected_value, win_probability
+from ._profiles import DATA_DIR, PROFILE_FILES, STATUSES, PayerProfile, Profiles, Rule, load_profiles, \
+    profile_for
+from ._run import APPEAL_FILES, AppealInputs, AppealResult, read_appeal_folder, run_appeals, \
+    write_appeal_outputs
+from ._worklist import CLOSED_STATUSES, WORKLIST_COLUMNS, worklist
+
+__all__ = [
+    "APPEAL_FILES", "CLOSED_STATUSES", "DATA_DIR", "DECISION_COLUMNS", "ERROR_TYPES", "PATH_COLUMNS",
+    "PROFILE_FILES", "STATUSES", "WORKLIST_COLUMNS",
+    "AppealInputs", "AppealResult", "InterestDue", "Letter", "NextStep", "PayerProfile", "Profiles",
+    "RateRow", "Rule", "WinChance",
+    "add_months", "aic_threshold", "appeal_path", "decide", "evidence_checklist", "expected_value",
+    "interest_due", "interest_periods", "interest_table", "letter_stem", "letters", "level_deadlines",
+    "load_profiles", "markdown_escape", "medicare_dates", "next_level", "period_interest",
+    "profile_dates", "profile_for", "rate_on", "read_appeal_folder", "run_appeals", "shift", "to_days",
+    "usable_notices", "win_probability", "worklist", "write_appeal_outputs", "write_letters",
+]

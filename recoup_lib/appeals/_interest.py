@@ -1,0 +1,291 @@
+"""Interest on an unpaid Medicare overpayment (42 CFR 405.378; DOMAIN 1.2).
+
+Interest runs from the demand (final determination) date but is charged only
+if the debt is not paid within 30 days. It is charged per **started** 30-day
+period -- a payment on day 31 pays one full period, never a prorated part --
+as simple interest on a 360-day year, at the rate in force on the notice
+date (the rate stays locked until the debt is paid). Money received pays
+accrued interest first, then principal.
+
+Rates come from ``medicare_interest_rates.csv``. Its 2025 and 2026 rows are
+placeholders (DOMAIN 1.2 found no published rate): every result that uses a
+row whose status is not ``confirmed`` carries that row's status and note.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from decimal import Decimal
+from fractions import Fraction
+
+import numpy as np
+import pandas as pd
+
+from ..money import div_half_up
+from ._dates import to_days
+from ._profiles import PayerProfile, Profiles, load_profiles, profile_for
+
+__all__ = ["RateRow", "rate_on", "interest_periods", "period_interest", "InterestDue",
+           "interest_due", "interest_table"]
+
+
+@dataclass(frozen=True)
+class RateRow:
+    """The interest rate in force on a date, with its provenance."""
+
+    rate_percent: str
+    effective_date: object
+    end_date: object
+    source: str
+    status: str
+    note: str
+
+    @property
+    def placeholder(self) -> bool:
+        return "PLACEHOLDER" in self.note.upper()
+
+    def describe(self) -> str:
+        """``"10.50% (placeholder, unconfirmed: ...)"`` or ``"10.50% (secondary)"``."""
+        text = f"{self.rate_percent}% ({self.status}"
+        if self.placeholder or self.status != "confirmed":
+            text += f": {self.note}" if self.note else ""
+        return text + ")"
+
+
+def rate_on(date, profiles: Profiles | None = None) -> RateRow | None:
+    """The Medicare overpayment interest rate in force on ``date``.
+
+    Returns None when no row of ``medicare_interest_rates.csv`` covers the
+    date (the table holds only the periods seen in public sources).
+
+    >>> rate_on("2012-02-01").rate_percent
+    '10.50'
+    """
+    profiles = profiles or load_profiles()
+    day = to_days(date)[0]
+    return profiles.memo(("rate", day), lambda: _rate_lookup(pd.Timestamp(day), profiles))
+
+
+def _rate_lookup(day: pd.Timestamp, profiles: Profiles) -> RateRow | None:
+    rates = profiles.interest_rates
+    hit = rates.loc[(rates["effective_date"] <= day) & (rates["end_date"] >= day)]
+    if not len(hit):
+        return None
+    r = hit.iloc[0]
+    return RateRow(r["rate_percent"], r["effective_date"].date(), r["end_date"].date(),
+                   r["source"], r["status"], r["note"])
+
+
+def interest_periods(notice_dates, paid_on, interest_from_day: int = 31, period_days: int = 30):
+    """Number of interest periods charged when the debt is paid on ``paid_on``.
+
+    Day 1 is the notice date. Nothing is charged through day
+    ``interest_from_day - 1``; from that day on, every started period of
+    ``period_days`` days is charged in full.
+
+    Parameters
+    ----------
+    notice_dates, paid_on : date-like or sequences of them
+    interest_from_day : int, default 31
+    period_days : int, default 30
+
+    Returns
+    -------
+    int or numpy.ndarray of int64
+
+    Examples
+    --------
+    >>> interest_periods("2024-01-01", ["2024-01-30", "2024-01-31", "2024-02-29", "2024-03-01"]).tolist()
+    [0, 1, 1, 2]
+    """
+    notice = to_days(notice_dates)
+    paid = to_days(paid_on)
+    day = (paid - notice).astype("int64") + 1
+    periods = np.where(day >= interest_from_day, 1 + (day - interest_from_day) // period_days, 0)
+    periods = periods.astype("int64")
+    if np.ndim(notice_dates) == 0 and np.ndim(paid_on) == 0:
+        return int(periods[0])
+    return periods
+
+
+def period_interest(principal_cents, rate_percent: str | Decimal, period_days: int = 30,
+                    year_days: int = 360):
+    """Interest of one period: principal x rate x period_days / year_days, half-up to the cent.
+
+    The product is formed exactly (a fraction of integers) and rounded once
+    with :func:`recoup_lib.money.div_half_up`. A decimal rate divided by 12
+    often does not terminate (10.375% / 12 = 0.0086458333...), so rounding a
+    truncated decimal rate could turn an exact half-cent tie the wrong way.
+
+    Parameters
+    ----------
+    principal_cents : int or array of int
+    rate_percent : str or Decimal
+        Annual rate in percent (``"10.50"``).
+    period_days, year_days : int
+
+    Returns
+    -------
+    int or numpy.ndarray of int64
+
+    Examples
+    --------
+    >>> period_interest(1_000_000, "10.50")  # DOMAIN 1.2 test vector: $87.50
+    8750
+    """
+    rate = Fraction(Decimal(str(rate_percent))) * period_days / (100 * year_days)
+    if np.ndim(principal_cents):
+        return div_half_up(np.asarray(principal_cents, dtype=np.int64) * rate.numerator, rate.denominator)
+    return div_half_up(int(principal_cents) * rate.numerator, rate.denominator)
+
+
+@dataclass(frozen=True)
+class InterestDue:
+    """Interest owed on a debt left unpaid until a date.
+
+    Attributes
+    ----------
+    periods : int
+        Periods charged so far.
+    per_period_cents : int
+        Interest of one period on the principal.
+    total_cents : int
+        ``periods x per_period_cents``.
+    next_period_on : datetime.date
+        The day the next period is charged.
+    rate : RateRow or None
+        None when no rate covers the notice date (then every amount is 0 and
+        ``note`` says so).
+    note : str
+    """
+
+    periods: int
+    per_period_cents: int
+    total_cents: int
+    next_period_on: object
+    rate: RateRow | None
+    note: str
+
+
+def _interest_rules(profile: PayerProfile) -> tuple[int, int, int] | None:
+    start = profile.rule("interest_from")
+    if start is None:
+        return None
+    period = profile.rule("interest_period")
+    year = profile.rule("interest_year")
+    return start.number, period.number if period else 30, year.number if year else 360
+
+
+def interest_due(principal_cents: int, notice_date, as_of, profiles: Profiles | None = None,
+                 payer_type: str = "medicare") -> InterestDue:
+    """Interest owed on ``as_of`` if nothing has been paid or recovered since the notice.
+
+    Parameters
+    ----------
+    principal_cents : int
+    notice_date, as_of : date-like
+    profiles : Profiles, optional
+    payer_type : str, default "medicare"
+
+    Returns
+    -------
+    InterestDue
+
+    Raises
+    ------
+    ValueError
+        The payer type's profile has no interest rule.
+
+    Notes
+    -----
+    42 CFR 405.378(b)(2); DOMAIN 1.2. The rate is the one in force on the
+    notice date. Offsets from day 41 would lower the principal; this function
+    answers "what if nothing is done and nothing is taken".
+
+    Examples
+    --------
+    >>> due = interest_due(1_000_000, "2012-02-01", "2012-03-02")  # paid on day 31
+    >>> due.periods, due.total_cents
+    (1, 8750)
+    """
+    profiles = profiles or load_profiles()
+    rules = _interest_rules(profile_for(profiles, payer_type))
+    if rules is None:
+        raise ValueError(f"the {payer_type} profile has no interest_from rule")
+    start, period, year = rules
+    notice = to_days(notice_date)[0]
+    periods = int(interest_periods(notice, to_days(as_of)[0], start, period))
+    next_on = (notice + np.timedelta64(start - 1 + periods * period, "D")).astype(object)
+    rate = rate_on(notice, profiles)
+    if rate is None:
+        return InterestDue(periods, 0, 0, next_on, None,
+                           f"no rate in medicare_interest_rates.csv covers {notice}: add it")
+    per = int(period_interest(principal_cents, rate.rate_percent, period, year))
+    note = "" if rate.status == "confirmed" and not rate.placeholder else f"rate {rate.describe()}"
+    return InterestDue(periods, per, periods * per, next_on, rate, note)
+
+
+def interest_table(frame: pd.DataFrame, as_of, profiles: Profiles | None = None) -> pd.DataFrame:
+    """Interest if nothing is done, for many debts at once.
+
+    Parameters
+    ----------
+    frame : pandas.DataFrame
+        Columns ``payer_type``, ``notice_date`` and ``amount_cents`` (the
+        principal).
+    as_of : date-like
+    profiles : Profiles, optional
+
+    Returns
+    -------
+    pandas.DataFrame
+        Same index; interest_periods (Int64), interest_accrued_cents,
+        next_interest_on, next_interest_cents, interest_rate_percent,
+        interest_rate_status, interest_note. Rows whose payer type has no
+        interest rule get blanks and a note saying so.
+    """
+    profiles = profiles or load_profiles()
+    n = len(frame)
+    out = pd.DataFrame(index=frame.index)
+    periods = pd.array([pd.NA] * n, dtype="Int64")
+    accrued = pd.array([pd.NA] * n, dtype="Int64")
+    step = pd.array([pd.NA] * n, dtype="Int64")
+    next_on = np.full(n, np.datetime64("NaT"), dtype="datetime64[D]")
+    rate_text = [""] * n
+    status = [""] * n
+    notes = [""] * n
+    as_of_day = to_days(as_of)[0]
+    notice = to_days(frame["notice_date"]) if n else np.array([], dtype="datetime64[D]")
+    principal = frame["amount_cents"].to_numpy(dtype=np.int64) if n else np.array([], dtype=np.int64)
+    for payer_type, idx in pd.Series(range(n)).groupby(frame["payer_type"].to_numpy()).groups.items():
+        idx = np.asarray(list(idx), dtype=np.int64)
+        rules = _interest_rules(profile_for(profiles, payer_type))
+        if rules is None:
+            for i in idx:
+                notes[i] = f"no interest rule in the {payer_type} profile"
+            continue
+        start, period, year = rules
+        k = interest_periods(notice[idx], np.full(len(idx), as_of_day), start, period)
+        nxt = notice[idx] + (start - 1 + k * period).astype("timedelta64[D]")
+        for j, i in enumerate(idx):
+            rate = rate_on(notice[i], profiles)
+            next_on[i] = nxt[j]
+            periods[i] = int(k[j])
+            if rate is None:
+                notes[i] = f"no rate in medicare_interest_rates.csv covers {notice[i]}: add it"
+                continue
+            per = int(period_interest(int(principal[i]), rate.rate_percent, period, year))
+            accrued[i] = int(k[j]) * per
+            step[i] = per
+            rate_text[i] = rate.rate_percent
+            status[i] = "placeholder" if rate.placeholder else rate.status
+            if rate.placeholder or rate.status != "confirmed":
+                notes[i] = f"rate {rate.describe()}"
+    out["interest_periods"] = periods
+    out["interest_accrued_cents"] = accrued
+    out["next_interest_on"] = next_on.astype("datetime64[us]")
+    out["next_interest_cents"] = step
+    out["interest_rate_percent"] = pd.array(rate_text, dtype="str")
+    out["interest_rate_status"] = pd.array(status, dtype="str")
+    out["interest_note"] = pd.array(notes, dtype="str")
+    return out

@@ -1,0 +1,462 @@
+"""Payer rule profiles: the appeal rules as data, loaded and checked.
+
+Every number the appeal decisions rely on -- filing windows, the Section 935
+stay, the offset day, interest rates, amounts in controversy, state look-back
+limits, overturn rates, the cost of an appeal -- lives in a CSV file in
+``recoup_lib/appeals/data/`` (described in that folder's ``README.md``), with
+the public source it came from and a ``status``:
+
+- ``confirmed``: seen in the cited source (DOMAIN.md's meaning);
+- ``secondary``: seen only in a trade, law-firm or vendor summary;
+- ``unconfirmed``: recalled, partly seen, an estimate, a placeholder or a
+  RecoupKit assumption. The decisions name every unconfirmed rule they used.
+
+A folder holding a file of the same name replaces the shipped one (the
+contract's rule for reference files), so a user edits a copy, never the code.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from decimal import Decimal, InvalidOperation
+from functools import cached_property, lru_cache
+from pathlib import Path
+
+import pandas as pd
+
+from ..errors import InputError, Problem
+from ..folder import read_csv_text
+from ..money import parse_cents_scalar
+from ..schema import Column, FileSpec, parse_table
+
+__all__ = [
+    "DATA_DIR",
+    "PROFILE_FILES",
+    "STATUSES",
+    "Profiles",
+    "PayerProfile",
+    "Rule",
+    "load_profiles",
+    "profile_for",
+]
+
+DATA_DIR = Path(__file__).parent / "data"
+STATUSES = ("confirmed", "secondary", "unconfirmed")
+#: Units a window or a day can be written in. ``day_number`` counts with
+#: day 1 = the starting date (the contract's Medicare convention); the others
+#: add that many days, months or Monday-to-Friday days to the starting date.
+PERIOD_UNITS = ("days", "months", "business_days", "day_number")
+PROFILE_FILES = (
+    "appeal_levels.csv",
+    "payer_rules.csv",
+    "medicare_aic.csv",
+    "medicare_interest_rates.csv",
+    "medicare_ers.csv",
+    "overturn_rates.csv",
+    "evidence_checklist.csv",
+)
+PAYER_TYPES = ("medicare", "medicaid", "commercial")
+
+
+@lru_cache(maxsize=256)
+def _cents(text: str) -> int:
+    return parse_cents_scalar(text)
+
+
+@dataclass(frozen=True)
+class Rule:
+    """One parameter of a payer profile (a row of ``payer_rules.csv``)."""
+
+    parameter: str
+    value: str
+    unit: str
+    counted_from: str
+    source: str
+    status: str
+    note: str = ""
+    state: str = ""
+
+    @property
+    def number(self) -> int:
+        """The value as a whole number (days, months, day number)."""
+        return int(self.value)
+
+    @property
+    def cents(self) -> int:
+        """The value as money (``unit`` = ``dollars``)."""
+        return _cents(self.value)
+
+    def describe(self) -> str:
+        """``"18 months from the payment date"``, ``"day 41"``, ``"30 business days"``."""
+        if self.unit == "day_number":
+            return f"day {self.value}"
+        unit = self.unit.replace("_", " ")
+        if self.value == "1":
+            unit = unit.rstrip("s")
+        origin = {"payment_date": " from the payment date", "service_date": " from the date of service",
+                  "notice": " after the notice date"}.get(self.counted_from, "")
+        return f"{self.value} {unit}{origin}"
+
+
+@dataclass(frozen=True)
+class Profiles:
+    """All profile tables, typed.
+
+    Attributes
+    ----------
+    levels : pandas.DataFrame
+        ``appeal_levels.csv``: payer_type, state, level (int), name, decided_by,
+        filing_window (Int64), filing_unit, filing_from (``notice`` or
+        ``receipt``), decision_days (Int64), aic, stay_window (Int64),
+        stay_unit, source, status, note.
+    rules : pandas.DataFrame
+        ``payer_rules.csv`` (long form: one parameter a row).
+    aic : pandas.DataFrame
+        ``medicare_aic.csv``: year (int), alj_hearing_cents,
+        judicial_review_cents, source, status.
+    interest_rates : pandas.DataFrame
+        ``medicare_interest_rates.csv``: effective_date, end_date
+        (datetime64), rate_percent (text, exact decimal), source, status, note.
+    ers, overturn, evidence : pandas.DataFrame
+        Extended repayment options; overturn rates (p_win as exact decimal
+        text, use as bool); evidence checklist items.
+    sources : dict
+        For each file, where it was read from.
+    """
+
+    levels: pd.DataFrame
+    rules: pd.DataFrame
+    aic: pd.DataFrame
+    interest_rates: pd.DataFrame
+    ers: pd.DataFrame
+    overturn: pd.DataFrame
+    evidence: pd.DataFrame
+    sources: dict[str, str] = field(default_factory=dict)
+    _memo: dict = field(default_factory=dict, repr=False, compare=False)
+
+    def memo(self, key, compute):
+        """Compute a derived value once per Profiles (the tables are never modified)."""
+        if key not in self._memo:
+            self._memo[key] = compute()
+        return self._memo[key]
+
+
+def _choice(name: str, choices, nullable: bool = False) -> Column:
+    return Column(name, "choice", nullable=nullable, choices=tuple(choices))
+
+
+def _text(name: str, nullable: bool = False, required: bool = True) -> Column:
+    return Column(name, "text", nullable=nullable, required=required)
+
+
+_SOURCED = (_text("source"), _choice("status", STATUSES), _text("note", nullable=True, required=False))
+_SPECS = {
+    "appeal_levels.csv": FileSpec("appeal_levels.csv", (
+        _choice("payer_type", PAYER_TYPES), Column("state", "code", nullable=True),
+        Column("level", "int", minimum=1), _text("name"), _text("decided_by", nullable=True),
+        Column("filing_window", "int", nullable=True), _choice("filing_unit", PERIOD_UNITS, nullable=True),
+        _choice("filing_from", ("notice", "receipt"), nullable=True), Column("decision_days", "int", nullable=True),
+        _choice("aic", ("alj_hearing", "judicial_review"), nullable=True), Column("stay_window", "int", nullable=True),
+        _choice("stay_unit", PERIOD_UNITS, nullable=True), *_SOURCED), key=("payer_type", "state", "level")),
+    "payer_rules.csv": FileSpec("payer_rules.csv", (
+        _choice("payer_type", PAYER_TYPES), Column("state", "code", nullable=True), Column("parameter", "id"),
+        _text("value"), _choice("unit", PERIOD_UNITS + ("dollars", "text", "none")),
+        _choice("counted_from", ("notice", "payment_date", "service_date"), nullable=True), *_SOURCED),
+        key=("payer_type", "state", "parameter")),
+    "medicare_aic.csv": FileSpec("medicare_aic.csv", (
+        Column("year", "int", minimum=2000), Column("alj_hearing", "money"), Column("judicial_review", "money"),
+        *_SOURCED), key=("year",)),
+    "medicare_interest_rates.csv": FileSpec("medicare_interest_rates.csv", (
+        Column("effective_date", "date"), Column("end_date", "date"), _text("rate_percent"), *_SOURCED)),
+    "medicare_ers.csv": FileSpec("medicare_ers.csv", (
+        _text("option"), Column("months_min", "int"), Column("months_max", "int"), _text("who_qualifies"),
+        _text("how_to_request"), *_SOURCED)),
+    "overturn_rates.csv": FileSpec("overturn_rates.csv", (
+        _choice("payer_type", PAYER_TYPES), Column("level", "int", minimum=1), Column("basis", "id"),
+        _text("p_win"), _text("era", nullable=True), Column("use", "bool"), *_SOURCED)),
+    "evidence_checklist.csv": FileSpec("evidence_checklist.csv", (
+        Column("error_type", "id"), Column("basis", "id"), _text("item"), _text("source"),
+        _choice("status", STATUSES, nullable=True))),
+}
+
+
+def _decimal_between(value: str, low: int, high: int) -> bool:
+    try:
+        d = Decimal(value)
+    except InvalidOperation:
+        return False
+    return d.is_finite() and low <= d <= high
+
+
+def _read(path: Path, label: str, check) -> pd.DataFrame:
+    """Read and type one profile file with the house parser, then its own checks; raise on any problem."""
+    spec = _SPECS[path.name]
+    raw, rows, broken = read_csv_text(path, spec, label)
+    parsed = parse_table(raw, spec, label=label, row_numbers=rows)
+    problems = [Problem(label, int(r), "(whole row)", t, e)
+                for r, t, e in zip(broken["_row"], broken["_text"], broken["_expected"])]
+    problems += parsed.problems
+    data = parsed.data
+    if not problems:
+        problems += [Problem(label, int(row), column, str(value), expected)
+                     for row, column, value, expected in check(data)]
+    if problems:
+        problems.sort(key=lambda p: p.row)
+        more = len(problems) - 1
+        tail = f" (and {more} more problem{'s' if more > 1 else ''} in this file)" if more else ""
+        raise InputError(problems[0].message + tail)
+    data = data.drop(columns=["_row"])
+    for col in data.columns:
+        if pd.api.types.is_string_dtype(data[col].dtype):
+            data[col] = data[col].fillna("").astype("str")
+    if "state" in data.columns:
+        data["state"] = data["state"].str.upper()
+    return data
+
+
+def _check_levels(data: pd.DataFrame):
+    for pair in (("filing_window", "filing_unit"), ("stay_window", "stay_unit")):
+        for row, window, unit in zip(data["_row"], data[pair[0]], data[pair[1]]):
+            if pd.isna(window) != (unit == ""):
+                yield row, pair[1], unit, f"a unit exactly when {pair[0]} is given"
+
+
+def _check_rules(data: pd.DataFrame):
+    for row, value, unit in zip(data["_row"], data["value"], data["unit"]):
+        if unit in PERIOD_UNITS and not value.isdigit():
+            yield row, "value", value, f"a whole number of {unit.replace('_', ' ')}"
+        elif unit == "dollars":
+            try:
+                _cents(value)
+            except ValueError:
+                yield row, "value", value, "an amount in dollars with at most two decimals"
+
+
+def _check_rates(data: pd.DataFrame):
+    for row, rate, start, end in zip(data["_row"], data["rate_percent"], data["effective_date"], data["end_date"]):
+        if not _decimal_between(rate, 0, 100):
+            yield row, "rate_percent", rate, "a percentage between 0 and 100, e.g. 10.375"
+        if end < start:
+            yield row, "end_date", f"{end:%Y-%m-%d}", "a date on or after effective_date"
+    ordered = data.sort_values("effective_date", kind="stable")
+    for (_, before), (_, after) in zip(ordered.iloc[:-1].iterrows(), ordered.iloc[1:].iterrows()):
+        if after["effective_date"] <= before["end_date"]:
+            yield (after["_row"], "effective_date", f"{after['effective_date']:%Y-%m-%d}",
+                   f"a date after {before['end_date']:%Y-%m-%d}, where the rate of row {before['_row']} ends "
+                   "(date ranges may not overlap)")
+
+
+def _check_overturn(data: pd.DataFrame):
+    for row, p in zip(data["_row"], data["p_win"]):
+        if not _decimal_between(p, 0, 1):
+            yield row, "p_win", p, "a probability between 0 and 1, e.g. 0.25"
+    used = data.loc[data["use"].fillna(False).astype(bool)]
+    for row in used.loc[used.duplicated(["payer_type", "level", "basis"]), "_row"]:
+        yield row, "use", "true", "one row with use=true per payer_type, level and basis"
+
+
+def _no_checks(data: pd.DataFrame):
+    return iter(())
+
+
+_PARSERS = {
+    "appeal_levels.csv": ("levels", _check_levels),
+    "payer_rules.csv": ("rules", _check_rules),
+    "medicare_aic.csv": ("aic", _no_checks),
+    "medicare_interest_rates.csv": ("interest_rates", _check_rates),
+    "medicare_ers.csv": ("ers", _no_checks),
+    "overturn_rates.csv": ("overturn", _check_overturn),
+    "evidence_checklist.csv": ("evidence", _no_checks),
+}
+
+
+def _finish(name: str, data: pd.DataFrame) -> pd.DataFrame:
+    """Shapes the code relies on: sorted levels, int64 numbers and cents, boolean ``use``."""
+    if name == "appeal_levels.csv":
+        data["level"] = data["level"].astype("int64")
+        return data.sort_values(["payer_type", "state", "level"], kind="stable").reset_index(drop=True)
+    if name == "medicare_aic.csv":
+        for col in ("year", "alj_hearing_cents", "judicial_review_cents"):
+            data[col] = data[col].astype("int64")
+        return data.sort_values("year").reset_index(drop=True)
+    if name == "medicare_interest_rates.csv":
+        return data.sort_values("effective_date", kind="stable").reset_index(drop=True)
+    if name == "overturn_rates.csv":
+        data["level"] = data["level"].astype("int64")
+        data["use"] = data["use"].astype(bool)
+    if name == "medicare_ers.csv":
+        for col in ("months_min", "months_max"):
+            data[col] = data[col].astype("int64")
+    return data
+
+
+def load_profiles(override: str | Path | None = None) -> Profiles:
+    """Load the appeal rule profiles, each from ``override`` if it has the file.
+
+    Parameters
+    ----------
+    override : path-like, optional
+        A folder (an appeal folder, or one given with ``--profiles``). Each
+        profile file present there replaces the shipped file of the same name.
+
+    Returns
+    -------
+    Profiles
+
+    Raises
+    ------
+    InputError
+        A profile file lacks a column or holds a value of the wrong kind; the
+        message names the file, the row and the column.
+
+    Examples
+    --------
+    >>> p = load_profiles()
+    >>> int(p.levels.loc[p.levels["payer_type"].eq("medicare"), "level"].max())
+    5
+    """
+    tables: dict[str, pd.DataFrame] = {}
+    sources: dict[str, str] = {}
+    folder = Path(override) if override is not None else None
+    for name in PROFILE_FILES:
+        path = DATA_DIR / name
+        label = f"shipped {name}"
+        if folder is not None and (folder / name).is_file():
+            path = folder / name
+            label = name
+        attr, check = _PARSERS[name]
+        tables[attr] = _finish(name, _read(path, label, check))
+        sources[name] = str(path) if label == name else "shipped"
+    return Profiles(sources=sources, **tables)
+
+
+@dataclass(frozen=True)
+class PayerProfile:
+    """The rules that apply to one (payer_type, state) pair.
+
+    Attributes
+    ----------
+    payer_type, state : str
+        As asked for (state upper-case, ``""`` when none).
+    has_state_rows : bool
+        The state has rows of its own for this payer type.
+    rules : dict of str to Rule
+        Every parameter that applies: the state's own, else the default's.
+    fallbacks : tuple of str
+        Parameters of a listed state that came from the default profile.
+    levels : pandas.DataFrame
+        The appeal levels (the state's own if it has any, else the default's).
+    levels_from_default : bool
+        The levels are the default profile's although the state has rows.
+    """
+
+    payer_type: str
+    state: str
+    has_state_rows: bool
+    rules: dict[str, Rule]
+    fallbacks: tuple[str, ...]
+    levels: pd.DataFrame
+    levels_from_default: bool
+
+    @property
+    def key(self) -> str:
+        """``medicare``, ``commercial:TX``, ``commercial:default``."""
+        if self.payer_type == "medicare":
+            return "medicare"
+        return f"{self.payer_type}:{self.state if self.has_state_rows else 'default'}"
+
+    def rule(self, name: str) -> Rule | None:
+        return self.rules.get(name)
+
+    def text(self, name: str, default: str = "") -> str:
+        r = self.rules.get(name)
+        return r.value if r is not None else default
+
+    @cached_property
+    def first_level(self) -> pd.Series:
+        return self.levels.iloc[0]
+
+    def unconfirmed(self, parameters=("lookback", "offset_starts"), levels=(1,)) -> list[str]:
+        """Which of these rules and appeal levels are not ``confirmed``, with their status.
+
+        >>> profile_for(load_profiles(), "commercial", "TX").unconfirmed()
+        ['offset_starts (secondary)']
+        """
+        names = [f"{p} ({self.rules[p].status})" for p in parameters
+                 if p in self.rules and self.rules[p].status != "confirmed"]
+        names += [f"appeal level {lv} ({st})" for lv, st in self._level_status
+                  if lv in levels and st != "confirmed"]
+        return names
+
+    @cached_property
+    def _level_status(self) -> tuple[tuple[int, str], ...]:
+        return tuple(zip(self.levels["level"].tolist(), self.levels["status"].tolist()))
+
+
+def profile_for(profiles: Profiles, payer_type: str, state: str | None = None) -> PayerProfile:
+    """Resolve the rules of one payer type and state.
+
+    A listed state's own rows win; every parameter or level it lacks comes
+    from the payer type's default rows (state blank), and ``fallbacks`` says
+    which. Medicare ignores the state.
+
+    Parameters
+    ----------
+    profiles : Profiles
+    payer_type : str
+        ``medicare``, ``medicaid`` or ``commercial``.
+    state : str, optional
+        Two-letter state code.
+
+    Returns
+    -------
+    PayerProfile
+
+    Raises
+    ------
+    ValueError
+        The payer type is unknown, or its default profile has no appeal level.
+
+    Examples
+    --------
+    >>> tx = profile_for(load_profiles(), "commercial", "tx")
+    >>> tx.key, tx.rule("lookback").describe()
+    ('commercial:TX', '180 days from the payment date')
+    """
+    payer_type = str(payer_type).strip().lower()
+    if payer_type not in PAYER_TYPES:
+        raise ValueError(f"unknown payer_type {payer_type!r}; expected one of {', '.join(PAYER_TYPES)}")
+    state = "" if payer_type == "medicare" or state is None or pd.isna(state) else str(state).strip().upper()
+    return profiles.memo(("profile", payer_type, state), lambda: _resolve(profiles, payer_type, state))
+
+
+def _resolve(profiles: Profiles, payer_type: str, state: str) -> PayerProfile:
+    rules = profiles.rules.loc[profiles.rules["payer_type"] == payer_type]
+    levels = profiles.levels.loc[profiles.levels["payer_type"] == payer_type]
+
+    def as_rules(frame: pd.DataFrame) -> dict[str, Rule]:
+        return {r.parameter: Rule(r.parameter, r.value, r.unit, r.counted_from, r.source, r.status,
+                                  r.note, r.state) for r in frame.itertuples(index=False)}
+
+    default = as_rules(rules.loc[rules["state"] == ""])
+    own = as_rules(rules.loc[rules["state"] == state]) if state else {}
+    own_levels = levels.loc[levels["state"] == state] if state else levels.iloc[0:0]
+    has_state_rows = bool(own) or len(own_levels) > 0
+    merged = {**default, **own}
+    fallbacks = tuple(sorted(k for k in default if k not in own)) if has_state_rows else ()
+    use_levels = own_levels if len(own_levels) else levels.loc[levels["state"] == ""]
+    if not len(use_levels):
+        raise ValueError(f"appeal_levels.csv has no level for {payer_type} (default profile)")
+    # A state may list only its first level; later levels come from the default.
+    if len(own_levels):
+        later = levels.loc[(levels["state"] == "") & (levels["level"] > own_levels["level"].max())]
+        use_levels = pd.concat([own_levels, later], ignore_index=True)
+    return PayerProfile(
+        payer_type=payer_type,
+        state=state,
+        has_state_rows=has_state_rows,
+        rules=merged,
+        fallbacks=fallbacks,
+        levels=use_levels.reset_index(drop=True),
+        levels_from_default=has_state_rows and not len(own_levels),
+    )

@@ -1,0 +1,83 @@
+"""``recoup appeal FOLDER --as-of DATE --out OUT``: decide every recoupment notice."""
+
+from __future__ import annotations
+
+import datetime as dt
+import sys
+from pathlib import Path
+
+from ..errors import RecoupError, UsageError
+
+ORDER = 40
+
+
+def add_parser(subparsers) -> None:
+    parser = subparsers.add_parser(
+        "appeal",
+        help="decide each recoupment notice (accept, partial, appeal), list deadlines, draft letters",
+        description="Read an audit folder plus notices.csv and payers.csv, run the audit, and write "
+        "OUT/decisions.csv (one decision per notice), OUT/worklist.csv (open notices by the next "
+        "deadline, with the interest of waiting), OUT/appeal_path.csv, OUT/rejected.csv and one "
+        "letter per appealed notice in OUT/letters/ (Markdown and HTML).",
+    )
+    parser.add_argument("folder", metavar="FOLDER", help="audit folder with notices.csv and payers.csv")
+    parser.add_argument("--as-of", dest="as_of", metavar="DATE", default=None,
+                        help="the day to count deadlines from, YYYY-MM-DD (default: today)")
+    parser.add_argument("--out", metavar="OUT", required=True, help="folder to write the results to")
+    parser.add_argument("--profiles", metavar="DIR", default=None,
+                        help="folder with edited copies of the rule tables (appeal_levels.csv, "
+                        "payer_rules.csv, medicare_interest_rates.csv, ...); a file there replaces the "
+                        "shipped one. Default: the appeal folder itself, then the shipped tables.")
+    parser.set_defaults(run=run)
+
+
+def _as_of(text: str | None) -> dt.date:
+    if text is None:
+        return dt.date.today()
+    try:
+        if len(text) != 10:
+            raise ValueError
+        return dt.date.fromisoformat(text)
+    except ValueError:
+        raise UsageError(f"--as-of: expected a real date written YYYY-MM-DD; got {text!r}") from None
+
+
+def run(args) -> int:
+    as_of = _as_of(args.as_of)
+    from ..appeals import load_profiles, read_appeal_folder, run_appeals, write_appeal_outputs
+
+    folder = Path(args.folder)
+    inputs = read_appeal_folder(folder)
+    profiles_dir = Path(args.profiles) if args.profiles else folder
+    if args.profiles and not profiles_dir.is_dir():
+        raise UsageError(f"--profiles: no such folder {args.profiles!r}")
+    profiles = load_profiles(profiles_dir)
+    try:
+        from ..rules import run_audit
+    except ImportError as exc:
+        raise RecoupError(f"the audit engine (recoup_lib.rules.run_audit) is not available: {exc}") from None
+    findings = run_audit(inputs.audit).findings
+    result = run_appeals(inputs, findings, as_of, profiles)
+    write_appeal_outputs(result, args.out)
+
+    d = result.decisions
+    counts = d["recommendation"].value_counts()
+    out = Path(args.out)
+    print(f"recoup appeal: as of {as_of:%Y-%m-%d}; {len(d)} notice(s) decided: "
+          f"{int(counts.get('appeal', 0))} appeal, {int(counts.get('partial', 0))} partial, "
+          f"{int(counts.get('accept', 0))} accept")
+    for row in result.counts.itertuples(index=False):
+        print(f"  {row.file}: {row.rows_read} read = {row.rows_used} used + {row.rows_set_aside} set aside")
+    if len(result.rejected):
+        print(f"  {len(result.rejected)} problem(s) listed in {out / 'rejected.csv'}")
+    print(f"  wrote {out / 'decisions.csv'}, {out / 'worklist.csv'}, {out / 'appeal_path.csv'} and "
+          f"{len(result.letters)} letter(s) in {out / 'letters'}")
+    shipped = [n for n, s in profiles.sources.items() if s != "shipped"]
+    if shipped:
+        print(f"  rule tables from {profiles_dir}: {', '.join(shipped)}")
+    notes = sorted(set(n for n in result.worklist["interest_note"] if n.startswith("rate ")
+                       and "PLACEHOLDER" in n.upper()))
+    if notes:
+        print("  warning: interest uses a placeholder rate; edit medicare_interest_rates.csv "
+              "(see --profiles)", file=sys.stderr)
+    return 0
