@@ -64,7 +64,7 @@ def _python_csv(path: Path, label: str, header: list[str]):
         next(reader, None)
         for record_no, record in enumerate(reader, start=2):
             text = ",".join(record)
-            if len(record) == 1 and record[0] == "" and len(header) > 1:
+            if not record or (len(record) == 1 and record[0] == "" and len(header) > 1):
                 continue  # a blank line
             try:
                 text.encode("utf-8")

@@ -1,0 +1,160 @@
+"""Reading the audit folder: every problem named by file, row and column; nothing lost."""
+
+import shutil
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+from recoup_lib.cli import main
+from recoup_lib.errors import InputError
+from recoup_lib.folder import read_audit_folder, read_table, write_csv
+
+HEADER = ("claim_id,line_no,patient_id,payer_id,rendering_npi,service_date,submitted_date,procedure_code,"
+          "modifiers,units,charge,diagnosis_codes,place_of_service")
+GOOD = "C1,1,P1,MCR01,1234567893,2025-01-05,2025-01-06,99213,,1,150.00,I10,11"
+PAYMENTS = "claim_id,line_no,payment_id,payment_date,allowed,paid\nC1,1,PM1,2025-02-01,92.00,73.60\n"
+
+
+def _folder(tmp_path: Path, lines: list[str], payments: str = PAYMENTS, header: str = HEADER) -> Path:
+    folder = tmp_path / "in"
+    folder.mkdir()
+    (folder / "claim_lines.csv").write_text("\n".join([header, *lines]) + "\n", encoding="utf-8")
+    (folder / "payments.csv").write_text(payments, encoding="utf-8")
+    return folder
+
+
+def test_bad_values_are_named_by_file_row_and_column(tmp_path):
+    folder = _folder(tmp_path, [
+        GOOD,
+        "C2,1,P1,MCR01,1234567893,2025-01-05,2025-01-06,99213,,two,150.00,I10,11",
+        "C3,1,P1,MCR01,1234567893,2024-13-45,2025-01-06,99213,,1,150.00,I10,11",
+        "C4,1,P1,MCR01,1234567893,2025-01-05,2025-01-06,99213,,1,12.505,I10,11",
+    ])
+    inputs = read_audit_folder(folder, use_defaults=False)
+    messages = [p.message for p in inputs.problems]
+    assert "claim_lines.csv, row 3, column 'units': expected a whole number >= 1; got 'two'." in messages
+    assert ("claim_lines.csv, row 4, column 'service_date': expected a real date written YYYY-MM-DD; "
+            "got '2024-13-45'.") in messages
+    assert any(m.startswith("claim_lines.csv, row 5, column 'charge': expected an amount in dollars")
+               and m.endswith("got '12.505'.") for m in messages)
+    counts = inputs.counts.set_index("file")
+    assert counts.loc["claim_lines.csv", "rows_read"] == 4
+    assert counts.loc["claim_lines.csv", "rows_used"] == 1
+    assert counts.loc["claim_lines.csv", "rows_set_aside"] == 3
+    kept = inputs.rejected_rows["claim_lines.csv"]
+    assert kept["_row"].tolist() == [3, 4, 5]
+    assert kept.loc[0, "units"] == "two"  # the row is kept exactly as read
+
+
+def test_every_problem_of_a_row_is_reported(tmp_path):
+    folder = _folder(tmp_path, ["C2,x,P1,MCR01,1234567893,2025-02-30,soon,99213,,0,abc,I10,11"])
+    inputs = read_audit_folder(folder, use_defaults=False)
+    columns = {p.column for p in inputs.problems if p.file == "claim_lines.csv"}
+    assert columns == {"line_no", "service_date", "submitted_date", "units", "charge"}
+
+
+def test_missing_required_column_stops_the_run(tmp_path):
+    folder = _folder(tmp_path, [GOOD.rsplit(",", 1)[0]], header=HEADER.replace(",place_of_service", ""))
+    with pytest.raises(InputError, match=r"claim_lines.csv: missing required column 'place_of_service'"):
+        read_audit_folder(folder)
+
+
+def test_cli_missing_column_exits_1_with_one_line(tmp_path, capsys):
+    folder = _folder(tmp_path, [GOOD.replace(",1,150.00", ",1")], header=HEADER.replace(",charge", ""))
+    assert main(["audit", str(folder), "--out", str(tmp_path / "out")]) == 1
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1
+    assert err[0] == ("recoup audit: claim_lines.csv: missing required column 'charge' "
+                      f"(the header has: {HEADER.replace(',charge', '').replace(',', ', ')})")
+
+
+def test_cli_missing_required_file_exits_1(tmp_path, capsys):
+    folder = _folder(tmp_path, [GOOD])
+    (folder / "payments.csv").unlink()
+    assert main(["audit", str(folder), "--out", str(tmp_path / "out")]) == 1
+    assert "payments.csv: required file not found" in capsys.readouterr().err
+
+
+def test_cli_writes_rejected_rows_and_counts(tmp_path, capsys):
+    folder = _folder(tmp_path, [GOOD, "C2,1,P1,MCR01,1234567893,2025-01-05,2025-01-06,99213,,two,150.00,I10,11"],
+                     payments=PAYMENTS + "C9,1,PM2,2025-02-01,92.00,73.60\n")
+    out = tmp_path / "out"
+    assert main(["audit", str(folder), "--out", str(out)]) == 0
+    printed = capsys.readouterr().out
+    assert "claim_lines.csv: 2 rows read = 1 used + 1 set aside (folder)" in printed
+    assert "payments.csv: 2 rows read = 1 used + 1 set aside (folder)" in printed
+    rejected = pd.read_csv(out / "rejected.csv", dtype="str")
+    assert set(rejected["file"]) == {"claim_lines.csv", "payments.csv"}
+    rows = pd.read_csv(out / "rejected_rows" / "payments.csv", dtype="str")
+    assert rows.loc[0, "claim_id"] == "C9" and "no usable claim line" in rows.loc[0, "_reason"]
+
+
+def test_malformed_rows_utf8_bom_blank_lines_and_quoted_newlines(tmp_path):
+    text = ("\ufeff" + HEADER + "\n" + GOOD + "\n\n"
+            + 'C2,1,P1,MCR01,1234567893,2025-01-05,2025-01-06,99213,"25;\n59",1,150.00,I10,11\n'
+            + "C3,1,P1,MCR01\n")
+    folder = _folder(tmp_path, [])
+    (folder / "claim_lines.csv").write_text(text, encoding="utf-8")
+    parsed = read_table(folder / "claim_lines.csv")
+    assert parsed.data["claim_id"].tolist() == ["C1", "C2"]
+    assert parsed.data.loc[1, "modifiers"] == "25;59"
+    assert [p.row for p in parsed.problems] == [5]
+    assert parsed.problems[0].expected == "13 fields, as in the header"
+
+
+def test_non_utf8_bytes_are_set_aside_not_fatal(tmp_path):
+    folder = _folder(tmp_path, [GOOD])
+    path = folder / "claim_lines.csv"
+    path.write_bytes(path.read_bytes() + "C2,1,P1,MCR01,1234567893,2025-01-05,2025-01-06,99213,,1,1.00,Caf\xe9,11\n"
+                     .encode("latin-1"))
+    parsed = read_table(path)
+    assert parsed.data["claim_id"].tolist() == ["C1"]
+    assert parsed.problems[0].row == 3 and "UTF-8" in parsed.problems[0].expected
+
+
+def test_codes_keep_leading_zeros_and_extra_columns_pass_through(tmp_path):
+    folder = _folder(tmp_path, [GOOD.replace("99213", "0001U") + ",keep me"], header=HEADER + ",note")
+    inputs = read_audit_folder(folder, use_defaults=False)
+    assert inputs.claim_lines.loc[0, "procedure_code"] == "0001U"
+    assert inputs.claim_lines.loc[0, "note"] == "keep me"
+
+
+def test_header_matching_ignores_case_and_spaces(tmp_path):
+    folder = _folder(tmp_path, [GOOD], header=HEADER.upper().replace(",", " , "))
+    assert read_audit_folder(folder, use_defaults=False).claim_lines.loc[0, "units"] == 1
+
+
+def test_booleans_accept_the_listed_spellings(tmp_path):
+    folder = _folder(tmp_path, [GOOD])
+    (folder / "documentation.csv").write_text(
+        "claim_id,line_no,note_present,signed,documented_code\nC1,1,Yes,n,\n", encoding="utf-8")
+    doc = read_audit_folder(folder, use_defaults=False).documentation
+    assert doc.loc[0, "note_present"] == True  # noqa: E712
+    assert doc.loc[0, "signed"] == False  # noqa: E712
+
+
+def test_reference_defaults_fill_in_and_folder_copies_win(tmp_path):
+    folder = _folder(tmp_path, [GOOD])
+    inputs = read_audit_folder(folder)
+    assert inputs.sources["fee_schedule.csv"] == "shipped default"
+    assert inputs.sources["coverage.csv"] == "absent"
+    (folder / "mue.csv").write_text("procedure_code,mue_value,mai\n99213,1,2\n", encoding="utf-8")
+    inputs = read_audit_folder(folder)
+    assert inputs.sources["mue.csv"] == "folder" and len(inputs.mue) == 1
+
+
+def test_write_csv_money_dates_and_quoting(tmp_path):
+    frame = pd.DataFrame({"claim_id": ["C1", "C,2"], "paid_cents": [-4050, 5],
+                          "service_date": pd.to_datetime(["2025-01-05", None])})
+    path = write_csv(frame, tmp_path / "x.csv")
+    assert path.read_text() == 'claim_id,paid,service_date\nC1,-40.50,2025-01-05\n"C,2",0.05,\n'
+
+
+def test_generated_folder_reads_without_problems(tmp_path):
+    from recoup_lib.synthetic import demo
+    folder = tmp_path / "demo"
+    shutil.copytree(demo.demo_path("orthopedic_group"), folder)
+    inputs = read_audit_folder(folder)
+    assert inputs.problems == []
+    assert (inputs.counts["rows_read"] == inputs.counts["rows_used"]).all()

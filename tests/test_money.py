@@ -1,0 +1,73 @@
+"""Money: parsing to cents, formatting, the half-up rule, exact allocation."""
+
+from decimal import ROUND_HALF_UP, Decimal
+
+import numpy as np
+import pandas as pd
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from recoup_lib.money import (allocate, apply_rate, div_half_up, dollars, format_cents, format_cents_scalar,
+                              parse_cents, parse_cents_scalar)
+
+
+@pytest.mark.parametrize(("text", "cents"), [
+    ("125.00", 12500), ("125", 12500), ("-40.5", -4050), ("$1,204.10", 120410), ("-$3", -300),
+    ("$-3.10", -310), (" 7.05 ", 705), ("1,234,567.89", 123456789), ("+2.5", 250), ("0.01", 1),
+])
+def test_parse_cents_accepts_contract_forms(text, cents):
+    assert parse_cents_scalar(text) == cents
+
+
+@pytest.mark.parametrize("text", ["12.505", "two", "1,23", "1,2345.00", "+-3", "$", "12.3.4", "1e3", "--1"])
+def test_parse_cents_rejects_bad_amounts(text):
+    cents, invalid = parse_cents([text])
+    assert invalid.tolist() == [True]
+    assert pd.isna(cents.iloc[0])
+    with pytest.raises(ValueError, match="at most two decimals"):
+        parse_cents_scalar(text)
+
+
+def test_parse_cents_blank_is_missing_not_invalid():
+    cents, invalid = parse_cents(["", "  ", None])
+    assert invalid.tolist() == [False, False, False]
+    assert cents.isna().all()
+
+
+@given(st.lists(st.integers(min_value=-10**13, max_value=10**13), min_size=1, max_size=50))
+def test_format_then_parse_round_trips_exactly(values):
+    text = format_cents(pd.Series(values, dtype="int64"))
+    back, invalid = parse_cents(text)
+    assert not invalid.any()
+    assert back.tolist() == values
+
+
+def test_format_cents_examples():
+    assert format_cents(pd.Series([-4050, 5, 0, 123456])).tolist() == ["-40.50", "0.05", "0.00", "1234.56"]
+    assert format_cents_scalar(-5) == "-0.05"
+    assert dollars(-123456) == "-$1,234.56"
+
+
+@given(st.integers(min_value=-10**12, max_value=10**12), st.integers(min_value=1, max_value=10**6))
+def test_div_half_up_matches_decimal(numerator, denominator):
+    expected = int((Decimal(numerator) / Decimal(denominator)).quantize(Decimal(1), rounding=ROUND_HALF_UP))
+    assert div_half_up(numerator, denominator) == expected
+
+
+def test_div_half_up_vectorised_on_series():
+    out = div_half_up(pd.Series([101, 300, -5]), np.array([2, 2, 2]))
+    assert out.tolist() == [51, 150, -3]
+
+
+@given(st.integers(min_value=-10**9, max_value=10**9),
+       st.lists(st.integers(min_value=0, max_value=1000), min_size=1, max_size=20).filter(lambda w: sum(w) > 0))
+def test_allocate_parts_sum_exactly(total, weights):
+    parts = allocate(total, weights)
+    assert int(parts.sum()) == total
+    assert all((p == 0) for p, w in zip(parts, weights) if w == 0)
+
+
+def test_apply_rate_half_up():
+    assert apply_rate(1_000_000, "0.105") == 105_000
+    assert apply_rate(5, "0.5") == 3
