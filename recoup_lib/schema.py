@@ -25,6 +25,8 @@ from dataclasses import dataclass, field
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
 
 from .errors import Problem
 from .money import parse_cents
@@ -326,15 +328,15 @@ def _strip(series: pd.Series) -> pd.Series:
 
 
 def _normalise_list(series: pd.Series) -> pd.Series:
-    """``" 25; 59 ;"`` -> ``"25;59"``."""
+    """``" 25; 59 ;"`` -> ``"25;59"`` (only rows that need it are rewritten)."""
     s = _strip(series)
-    has_sep = s.str.contains(";", regex=False) | s.str.contains(" ", regex=False)
-    if not has_sep.any():
+    arr = _arrow_text(s)
+    untidy = pc.fill_null(pc.match_substring_regex(arr, r"\s|;;|^;|;$"), False).to_numpy(zero_copy_only=False)
+    if not untidy.any():
         return s
-    fixed = s[has_sep].str.replace(r"\s+", "", regex=True).str.replace(r";{2,}", ";", regex=True)
-    fixed = fixed.str.strip(";")
+    fixed = s[untidy].str.replace(r"\s+", "", regex=True).str.replace(r";{2,}", ";", regex=True).str.strip(";")
     out = s.copy()
-    out[has_sep] = fixed
+    out[untidy] = fixed
     return out
 
 
@@ -414,26 +416,21 @@ def parse_table(raw: pd.DataFrame, spec: FileSpec, label: str | None = None,
             values[~(is_true | is_false)] = pd.NA
             out[col.memory_name] = values
         elif kind == "int":
-            pattern = r"^[+]?\d+(\.0+)?$"
-            matched = text.str.fullmatch(pattern).fillna(False).to_numpy(dtype=bool)
-            numbers = pd.to_numeric(text.where(matched, None), errors="coerce")
-            too_big = matched & (numbers.to_numpy(dtype=float, na_value=0) > 2**53)
-            ok = matched & ~too_big
+            numbers, ok = _parse_ints(text)
             if col.minimum is not None:
-                ok &= numbers.to_numpy(dtype=float, na_value=-1) >= col.minimum
+                ok &= np.where(ok, numbers >= col.minimum, False)
             record(~ok & ~blank, col, col.expected)
-            values = pd.array(numbers.where(ok), dtype="Float64").round().astype("Int64")
+            values = pd.array(numbers, dtype="Int64")
+            values[~ok] = pd.NA
             out[col.memory_name] = values
         elif kind == "money":
             cents, invalid = parse_cents(text)
             record(invalid.to_numpy(), col, col.expected)
             out[col.memory_name] = cents.array
         elif kind == "date":
-            shaped = text.str.fullmatch(r"\d{4}-\d{2}-\d{2}").fillna(False).to_numpy(dtype=bool)
-            dates = pd.to_datetime(text.where(shaped, None), format="%Y-%m-%d", errors="coerce")
-            ok = shaped & dates.notna().to_numpy()
+            dates, ok = _parse_dates(text)
             record(~ok & ~blank, col, col.expected)
-            out[col.memory_name] = dates.where(ok)
+            out[col.memory_name] = dates
     # Extra columns pass through untouched.
     known = set(spec.column_names)
     for name in raw.columns:
@@ -448,7 +445,7 @@ def parse_table(raw: pd.DataFrame, spec: FileSpec, label: str | None = None,
             idx = np.flatnonzero(dup)
             problem_frames.append(pd.DataFrame({
                 "pos": idx, "column": ",".join(spec.key),
-                "value": key_frame.astype("str").agg("|".join, axis=1).to_numpy()[idx],
+                "value": ["|".join(map(str, row)) for row in key_frame.iloc[idx].itertuples(index=False)],
                 "expected": "a key not used by an earlier row (" + ", ".join(spec.key) + ")",
             }))
             bad |= dup
@@ -479,6 +476,39 @@ def parse_table(raw: pd.DataFrame, spec: FileSpec, label: str | None = None,
             data[col.memory_name] = _tighten(data[col.memory_name], col)
     return ParsedTable(data=data.reset_index(drop=True), problems=problems,
                        rejected=rejected, rows_read=n)
+
+
+def _arrow_text(text: pd.Series) -> pa.Array:
+    return pc.cast(pa.array(text.astype(pd.StringDtype("pyarrow")).array), pa.string())
+
+
+def _parse_ints(text: pd.Series) -> tuple[np.ndarray, np.ndarray]:
+    """Whole numbers (``"3"``, ``"+3"``, ``"3.0"``) -> (int64 values, valid mask); vectorised."""
+    arr = _arrow_text(text)
+    try:
+        values = pc.cast(arr, pa.int64())
+        ok = pc.is_valid(values).to_numpy(zero_copy_only=False)
+        return pc.fill_null(values, 0).to_numpy(), ok
+    except (pa.ArrowInvalid, pa.ArrowNotImplementedError):
+        pass
+    matched = pc.fill_null(pc.match_substring_regex(arr, r"^[+]?[0-9]{1,15}(\.0+)?$"), False)
+    digits = pc.replace_substring_regex(pc.if_else(matched, arr, pa.scalar("0")), r"^[+]?([0-9]+)(\.0+)?$", r"\1")
+    values = pc.cast(digits, pa.int64())
+    return values.to_numpy(), matched.to_numpy(zero_copy_only=False)
+
+
+def _parse_dates(text: pd.Series) -> tuple[np.ndarray, np.ndarray]:
+    """``YYYY-MM-DD`` -> (datetime64[us] with NaT, valid mask); real calendar dates only."""
+    arr = _arrow_text(text)
+    shaped = pc.fill_null(pc.equal(pc.utf8_length(arr), 10), False)
+    parsed = pc.strptime(pc.if_else(shaped, arr, pa.scalar(None, pa.string())), format="%Y-%m-%d",
+                         unit="s", error_is_null=True)
+    # strptime rolls impossible dates over (2025-02-30 -> March 2): a real date reads back the same.
+    same = pc.equal(pc.cast(pc.cast(parsed, pa.date32()), pa.string()), arr)
+    ok = pc.fill_null(same, False).to_numpy(zero_copy_only=False)
+    values = parsed.to_numpy(zero_copy_only=False).astype("datetime64[us]")
+    values[~ok] = np.datetime64("NaT")
+    return values, ok
 
 
 def _blank_of(col: Column, n: int):

@@ -10,7 +10,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from recoup_lib.cli import main
-from recoup_lib.folder import read_table
+from recoup_lib.folder import read_audit_folder, read_table
 from recoup_lib.rules import ERROR_TYPES, audit_folder, score
 from recoup_lib.synthetic import FOLDER_FILES, generate_practice, load_profile, profile_names, write_practice
 from recoup_lib.synthetic import demo
@@ -58,6 +58,7 @@ def test_any_seed_gives_labels_equal_to_the_contract_findings(tmp_path, seed, li
     out = tmp_path / f"{profile}-{seed}-{lines}-{rate}"
     write_practice(generate_practice(lines=lines, seed=seed, error_rate=rate, profile=profile), out)
     assert len(read_table(out / "claim_lines.csv").data) == lines
+    assert read_audit_folder(out).problems == []
     _labels_equal_findings(out)
 
 

@@ -12,7 +12,15 @@ contract's claim-line columns:
 ``modifier_key``          the set of modifiers, sorted and ``;``-joined
 ``has_repeat_modifier``   the line carries 76, 77 or 91
 ``has_bypass_modifier``   the line carries 59, XE, XS, XP or XU
+``_claim`` ``_patient``   integer keys (claim_id in sorted order, patient,
+``_payer`` ``_npi``       payer, rendering provider, procedure code, set of
+``_code`` ``_mods``       modifiers) so rules group and join a million lines
+                          on numbers instead of text
 ========================  ======================================================
+
+:meth:`AuditContext.key` maps the same identifiers found in any other table
+(coverage, fee schedule, NCCI pairs, MUEs, policies, notes) to these numbers,
+so a value unknown to the claim lines maps to -1 and never matches.
 
 Rules must not modify ``ctx.lines`` or any table (copy-on-write makes
 accidental writes harmless, and a registry test checks it).
@@ -26,28 +34,31 @@ from functools import cached_property
 import numpy as np
 import pandas as pd
 
-from ..reference.pricing import fee_per_unit
 from ._vocabulary import BYPASS_MODIFIERS, REPEAT_MODIFIERS
 
 __all__ = ["AuditContext", "build_context", "modifier_key", "has_any_modifier"]
 
 
+def _canonical(value: str) -> str:
+    return ";".join(sorted({m for m in value.split(";") if m}))
+
+
 def modifier_key(modifiers: pd.Series) -> pd.Series:
     """Canonical set of modifiers: ``"59;25;25"`` -> ``"25;59"``; blank stays blank."""
-    s = modifiers.fillna("").astype("str")
-    multi = s.str.contains(";", regex=False)
-    if not multi.any():
-        return s
-    out = s.copy()
-    out[multi] = [";".join(sorted({m for m in v.split(";") if m})) for v in s[multi]]
-    return out
+    codes, uniques = pd.factorize(modifiers.fillna("").astype("str"))
+    canonical = np.array([_canonical(str(u)) for u in uniques], dtype=object)
+    return pd.Series(canonical[codes] if len(codes) else [], index=modifiers.index, dtype="str")
 
 
 def has_any_modifier(modifiers: pd.Series, wanted: frozenset[str]) -> pd.Series:
     """True where the ``;``-list of modifiers contains any of ``wanted``."""
-    s = modifiers.fillna("").astype("str")
-    pattern = r"(?:^|;)(?:" + "|".join(sorted(wanted)) + r")(?:;|$)"
-    return s.str.contains(pattern, regex=True).fillna(False).astype(bool)
+    codes, uniques = pd.factorize(modifiers.fillna("").astype("str"))
+    hit = np.array([bool(set(str(u).split(";")) & wanted) for u in uniques], dtype=bool)
+    return pd.Series(hit[codes] if len(codes) else np.zeros(0, dtype=bool), index=modifiers.index)
+
+
+def _line_key(claim_codes: np.ndarray, line_no: np.ndarray, width: int) -> np.ndarray:
+    return claim_codes.astype(np.int64) * width + line_no.astype(np.int64)
 
 
 @dataclass
@@ -62,6 +73,7 @@ class AuditContext:
     ncci_ptp: pd.DataFrame | None = None
     mue: pd.DataFrame | None = None
     payer_policies: pd.DataFrame | None = None
+    keys: dict = field(default_factory=dict)
     extra: dict = field(default_factory=dict)
 
     def has(self, name: str) -> bool:
@@ -77,19 +89,66 @@ class AuditContext:
         """Lines with something paid (> 0): the only ones that can be recouped."""
         return self.lines["paid_cents"] > 0
 
-    def fee(self, procedure_code: pd.Series | None = None, rows: np.ndarray | None = None) -> pd.Series:
+    def key(self, kind: str, values) -> np.ndarray:
+        """Integer key of identifiers of ``kind`` (claim, patient, payer, npi, code); -1 if unknown."""
+        return self.keys[kind].get_indexer(pd.Index(np.asarray(values, dtype=object)))
+
+    def line_positions(self, claim_id, line_no) -> np.ndarray:
+        """Position in ``lines`` of each (claim_id, line_no); -1 where there is no such line."""
+        claim = self.key("claim", claim_id)
+        width = self.keys["line_width"]
+        line_no = np.asarray(line_no, dtype=np.int64)
+        wanted = np.where((claim >= 0) & (line_no >= 0) & (line_no < width),
+                          _line_key(claim, line_no, width), -1)
+        order = self.keys["line_order"]
+        sorted_keys = self.keys["line_keys"][order]
+        if not len(sorted_keys):
+            return np.full(len(wanted), -1, dtype=np.int64)
+        at = np.clip(np.searchsorted(sorted_keys, wanted), 0, len(sorted_keys) - 1)
+        found = (wanted >= 0) & (sorted_keys[at] == wanted)
+        return np.where(found, order[at], -1)
+
+    @cached_property
+    def _fee_table(self) -> pd.DataFrame | None:
+        fs = self.fee_schedule
+        if fs is None or not len(fs):
+            return None
+        table = pd.DataFrame({
+            "_payer": self.key("payer", fs["payer_id"]), "_code": self.key("code", fs["procedure_code"]),
+            "effective_date": fs["effective_date"].to_numpy().astype("datetime64[us]"),
+            "end_date": fs["end_date"].to_numpy().astype("datetime64[us]"),
+            "allowed_cents": fs["allowed_cents"].to_numpy(dtype=np.int64),
+        })
+        table = table.loc[(table["_payer"] >= 0) & (table["_code"] >= 0)]
+        return table.sort_values("effective_date", kind="stable")
+
+    def fee(self, procedure_code=None, rows: np.ndarray | None = None) -> pd.Series:
         """Fee per unit (cents, Int64) for lines, by their payer and service date.
 
         ``procedure_code`` prices another code than the billed one (the
         documented code, for upcoding); ``rows`` limits the lookup to some
-        positions of ``lines``. The result is aligned with those rows.
+        positions of ``lines``. The result is aligned with those rows. Dates
+        are inclusive; where rows of the schedule overlap, the latest
+        effective date on or before the service date wins.
         """
         lines = self.lines if rows is None else self.lines.iloc[rows]
-        codes = lines["procedure_code"] if procedure_code is None else procedure_code
-        fee = fee_per_unit(self.fee_schedule, lines["payer_id"].to_numpy(),
-                           np.asarray(codes, dtype=object), lines["service_date"].to_numpy())
-        fee.index = lines.index
-        return fee
+        code = lines["_code"].to_numpy() if procedure_code is None else self.key("code", procedure_code)
+        out = pd.Series(pd.array(np.zeros(len(lines), dtype=np.int64), dtype="Int64"), index=lines.index)
+        out[:] = pd.NA
+        table = self._fee_table
+        if table is None or not len(lines):
+            return out
+        query = pd.DataFrame({"_payer": lines["_payer"].to_numpy(), "_code": code,
+                              "service_date": lines["service_date"].to_numpy().astype("datetime64[us]"),
+                              "_pos": np.arange(len(lines))})
+        query = query.sort_values("service_date", kind="stable")
+        matched = pd.merge_asof(query, table, left_on="service_date", right_on="effective_date",
+                                by=["_payer", "_code"], direction="backward")
+        ok = matched["allowed_cents"].notna() & (
+            matched["end_date"].isna() | (matched["end_date"] >= matched["service_date"]))
+        values = matched["allowed_cents"].where(ok).astype("Int64")
+        out.iloc[matched["_pos"].to_numpy()] = values.to_numpy()
+        return out
 
     @cached_property
     def duplicate_payment_excess(self) -> pd.Series:
@@ -124,16 +183,40 @@ class AuditContext:
         """documentation.csv aligned with lines (NA where the line has no row)."""
         if self.documentation is None:
             return None
-        doc = self.documentation[["claim_id", "line_no", "note_present", "signed", "documented_code"]]
-        doc = doc.assign(_has_row=True)
-        joined = self.lines[["claim_id", "line_no"]].merge(doc, on=["claim_id", "line_no"], how="left")
-        joined.index = self.lines.index
-        joined["_has_row"] = joined["_has_row"].fillna(False).astype(bool)
-        return joined
+        doc = self.documentation
+        pos = self.line_positions(doc["claim_id"], doc["line_no"])
+        keep = pos >= 0
+        n = len(self.lines)
+        has_row = np.zeros(n, dtype=bool)
+        has_row[pos[keep]] = True
+        note = pd.array(np.zeros(n, dtype=bool), dtype="boolean")
+        note[:] = pd.NA
+        signed = note.copy()
+        code = np.full(n, "", dtype=object)
+        # The first row of a (claim, line) wins, as the reader keeps the first of a repeated key.
+        first = ~pd.Series(pos).duplicated().to_numpy() & keep
+        note[pos[first]] = doc["note_present"].array[first]
+        signed[pos[first]] = doc["signed"].array[first]
+        code[pos[first]] = doc["documented_code"].fillna("").to_numpy(dtype=object)[first]
+        return pd.DataFrame({"note_present": note, "signed": signed,
+                             "documented_code": pd.Series(code, dtype="str").to_numpy(),
+                             "_has_row": has_row}, index=self.lines.index)
+
+
+def _codes(values: pd.Series, sort: bool = False) -> tuple[np.ndarray, pd.Index]:
+    codes, uniques = pd.factorize(values, sort=sort)
+    return codes.astype(np.int64), pd.Index(uniques, dtype=object)
+
+
+def _index_of(*columns) -> pd.Index:
+    """Union of identifiers appearing in several columns (first seen first)."""
+    parts = [pd.Series(np.asarray(c, dtype=object)) for c in columns if c is not None]
+    values = pd.unique(pd.concat(parts, ignore_index=True)) if parts else []
+    return pd.Index(values, dtype=object)
 
 
 def build_context(claim_lines: pd.DataFrame, payments: pd.DataFrame, **tables) -> AuditContext:
-    """Join payments to lines and derive the columns rules share.
+    """Join payments to lines and derive the columns and keys rules share.
 
     Parameters
     ----------
@@ -144,14 +227,44 @@ def build_context(claim_lines: pd.DataFrame, payments: pd.DataFrame, **tables) -
         (``None`` where absent).
     """
     lines = claim_lines.reset_index(drop=True).copy()
-    key = pd.MultiIndex.from_frame(lines[["claim_id", "line_no"]])
+    n = len(lines)
+    claim_codes, claims = _codes(lines["claim_id"], sort=True)
+    line_no = lines["line_no"].to_numpy(dtype=np.int64)
+    width = int(line_no.max()) + 2 if n else 2
+    line_keys = _line_key(claim_codes, line_no, width)
+
+    def col(table, name):
+        t = tables.get(table)
+        return None if t is None else t[name]
+
+    codes_index = _index_of(lines["procedure_code"], col("fee_schedule", "procedure_code"),
+                            col("documentation", "documented_code"), col("ncci_ptp", "column_1"),
+                            col("ncci_ptp", "column_2"), col("mue", "procedure_code"),
+                            col("payer_policies", "procedure_code"))
+    payer_index = _index_of(lines["payer_id"], col("fee_schedule", "payer_id"), col("coverage", "payer_id"),
+                            col("payer_policies", "payer_id"))
+    patient_index = _index_of(lines["patient_id"], col("coverage", "patient_id"))
+    npi_codes, npis = _codes(lines["rendering_npi"])
+    keys = {"claim": claims, "code": codes_index, "payer": payer_index, "patient": patient_index,
+            "npi": npis, "line_width": width, "line_keys": line_keys,
+            "line_order": np.argsort(line_keys, kind="stable")}
+    lines["_claim"] = claim_codes
+    lines["_code"] = codes_index.get_indexer(pd.Index(lines["procedure_code"].to_numpy(dtype=object)))
+    lines["_payer"] = payer_index.get_indexer(pd.Index(lines["payer_id"].to_numpy(dtype=object)))
+    lines["_patient"] = patient_index.get_indexer(pd.Index(lines["patient_id"].to_numpy(dtype=object)))
+    lines["_npi"] = npi_codes
+    lines["modifier_key"] = modifier_key(lines["modifiers"])
+    lines["_mods"] = pd.factorize(lines["modifier_key"])[0].astype(np.int64)
+    lines["has_repeat_modifier"] = has_any_modifier(lines["modifiers"], REPEAT_MODIFIERS).to_numpy()
+    lines["has_bypass_modifier"] = has_any_modifier(lines["modifiers"], BYPASS_MODIFIERS).to_numpy()
+
+    ctx = AuditContext(lines=lines, payments=payments, keys=keys, **tables)
     pay = payments.reset_index(drop=True).copy()
-    pos = key.get_indexer(pd.MultiIndex.from_frame(pay[["claim_id", "line_no"]]))
+    pos = ctx.line_positions(pay["claim_id"], pay["line_no"]) if len(pay) else np.zeros(0, dtype=np.int64)
     if (pos < 0).any():
         pay = pay.loc[pos >= 0].reset_index(drop=True)
         pos = pos[pos >= 0]
     pay["_line"] = pos
-    n = len(lines)
     paid = np.zeros(n, dtype=np.int64)
     np.add.at(paid, pos, pay["paid_cents"].to_numpy(dtype=np.int64))
     allowed = np.zeros(n, dtype=np.int64)
@@ -159,7 +272,5 @@ def build_context(claim_lines: pd.DataFrame, payments: pd.DataFrame, **tables) -
     lines["paid_cents"] = paid
     lines["allowed_cents"] = allowed
     lines["n_payments"] = np.bincount(pos, minlength=n).astype(np.int64)
-    lines["modifier_key"] = modifier_key(lines["modifiers"])
-    lines["has_repeat_modifier"] = has_any_modifier(lines["modifiers"], REPEAT_MODIFIERS).to_numpy()
-    lines["has_bypass_modifier"] = has_any_modifier(lines["modifiers"], BYPASS_MODIFIERS).to_numpy()
-    return AuditContext(lines=lines, payments=pay, **tables)
+    ctx.payments = pay
+    return ctx

@@ -50,14 +50,16 @@ def upcoding(ctx) -> pd.DataFrame:
     """
     doc = ctx.documentation_by_line
     lines = ctx.lines
-    documented = doc["documented_code"].fillna("").astype("str")
-    billed = lines["procedure_code"]
-    fam_billed = em_family(billed)
-    fam_doc = em_family(documented)
-    mask = (
-        ctx.is_paid & (documented != "") & (documented != billed)
-        & (fam_billed != "") & (fam_billed == fam_doc) & (documented < billed)
-    ).to_numpy(dtype=bool)
+    documented = pd.Series(doc["documented_code"].to_numpy(dtype=object), index=lines.index).fillna("")
+    family = em_family(pd.Series(np.asarray(ctx.keys["code"], dtype=object))).to_numpy(dtype=object)
+    doc_code = ctx.key("code", documented)
+    fam_billed = family[lines["_code"].to_numpy()]
+    fam_doc = np.where(doc_code >= 0, family[np.maximum(doc_code, 0)], "")
+    billed = lines["procedure_code"].to_numpy(dtype=object)
+    doc_text = documented.to_numpy(dtype=object)
+    mask = (ctx.is_paid.to_numpy() & (doc_text != "") & (doc_code != lines["_code"].to_numpy())
+            & (fam_billed != "") & (fam_billed == fam_doc))
+    mask[mask] = doc_text[mask] < billed[mask]
     rows = np.flatnonzero(mask)
     if not len(rows):
         return NO_HITS
@@ -102,19 +104,18 @@ def unbundling(ctx) -> pd.DataFrame:
     if ptp is None or not len(ptp):
         return NO_HITS
     ptp = ptp.loc[ptp["modifier_indicator"].isin(["0", "1"])]
+    ptp = ptp.assign(_c1=ctx.key("code", ptp["column_1"]), _c2=ctx.key("code", ptp["column_2"]))
     paid = lines.loc[ctx.is_paid]
-    key = ["patient_id", "rendering_npi", "service_date"]
-    col2 = paid.loc[paid["procedure_code"].isin(ptp["column_2"])]
-    col1 = paid.loc[paid["procedure_code"].isin(ptp["column_1"])]
+    key = ["_patient", "_npi", "service_date"]
+    col2 = paid.loc[paid["_code"].isin(ptp["_c2"])]
+    col1 = paid.loc[paid["_code"].isin(ptp["_c1"])]
     if not len(col2) or not len(col1):
         return NO_HITS
-    left = col2[key + ["procedure_code", "has_bypass_modifier"]].assign(_line=col2.index)
-    right = col1[key + ["procedure_code", "has_bypass_modifier", "claim_id", "line_no"]].assign(
-        _other=col1.index)
+    left = col2[key + ["_code", "has_bypass_modifier"]].assign(_line=col2.index)
+    right = col1[key + ["_code", "has_bypass_modifier", "claim_id", "line_no"]].assign(_other=col1.index)
     pairs = left.merge(right, on=key, suffixes=("", "_1"))
     pairs = pairs.loc[pairs["_line"] != pairs["_other"]]
-    pairs = pairs.merge(ptp, left_on=["procedure_code_1", "procedure_code"],
-                        right_on=["column_1", "column_2"])
+    pairs = pairs.merge(ptp, left_on=["_code_1", "_code"], right_on=["_c1", "_c2"])
     date = pairs["service_date"]
     active = (pairs["effective_date"] <= date) & (pairs["deletion_date"].isna() | (pairs["deletion_date"] > date))
     bypassed = pairs["has_bypass_modifier"] | pairs["has_bypass_modifier_1"]
@@ -158,14 +159,15 @@ def units_over_mue(ctx) -> pd.DataFrame:
     if mue is None or not len(mue):
         return NO_HITS
     lines = ctx.lines
-    paid = lines.loc[ctx.is_paid & lines["procedure_code"].isin(mue["procedure_code"])]
+    table = mue.assign(_code=ctx.key("code", mue["procedure_code"])).drop_duplicates("procedure_code")
+    table = table.loc[table["_code"] >= 0].set_index("_code")
+    paid = lines.loc[ctx.is_paid & lines["_code"].isin(table.index)]
     if not len(paid):
         return NO_HITS
-    table = mue.drop_duplicates("procedure_code").set_index("procedure_code")
-    limit = table["mue_value"].reindex(paid["procedure_code"]).to_numpy(dtype=np.int64)
-    mai = table["mai"].reindex(paid["procedure_code"]).to_numpy()
+    limit = table["mue_value"].reindex(paid["_code"]).to_numpy(dtype=np.int64)
+    mai = table["mai"].reindex(paid["_code"]).to_numpy()
     units = paid["units"].to_numpy(dtype=np.int64)
-    day_key = [paid["patient_id"], paid["rendering_npi"], paid["service_date"], paid["procedure_code"]]
+    day_key = [paid["_patient"], paid["_npi"], paid["service_date"], paid["_code"]]
     day_units = paid.groupby(day_key, sort=False)["units"].transform("sum").to_numpy(dtype=np.int64)
     day_lines = paid.groupby(day_key, sort=False)["units"].transform("size").to_numpy(dtype=np.int64)
     per_line = mai == "1"

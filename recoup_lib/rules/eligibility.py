@@ -25,9 +25,12 @@ def coverage_lapsed(ctx) -> pd.DataFrame:
     coverage is open-ended. Everything paid is at risk.
     """
     lines = ctx.lines
-    paid = lines.loc[ctx.is_paid, ["patient_id", "payer_id", "service_date"]]
-    cov = ctx.coverage[["patient_id", "payer_id", "effective_date", "termination_date"]]
-    joined = paid.reset_index(names="_line").merge(cov, on=["patient_id", "payer_id"], how="left")
+    paid = lines.loc[ctx.is_paid, ["_patient", "_payer", "service_date"]]
+    cov = ctx.coverage
+    cov = pd.DataFrame({"_patient": ctx.key("patient", cov["patient_id"]), "_payer": ctx.key("payer", cov["payer_id"]),
+                        "effective_date": cov["effective_date"].to_numpy(),
+                        "termination_date": cov["termination_date"].to_numpy()})
+    joined = paid.reset_index(names="_line").merge(cov, on=["_patient", "_payer"], how="left")
     date = joined["service_date"]
     spans = ((joined["effective_date"] <= date)
              & (joined["termination_date"].isna() | (joined["termination_date"] >= date)))

@@ -12,8 +12,8 @@ import pandas as pd
 from ._hits import NO_HITS, date_text, hits, usd
 from ._registry import register
 
-DUPLICATE_KEY = ["patient_id", "payer_id", "rendering_npi", "service_date", "procedure_code",
-                 "modifier_key"]
+#: What makes two lines "the same service" (integer keys of the audit context).
+DUPLICATE_KEY = ["_patient", "_payer", "_npi", "service_date", "_code", "_mods"]
 
 
 @register("duplicate_claim", "OVP-DUP-CLAIM",
@@ -36,7 +36,7 @@ def duplicate_claim(ctx) -> pd.DataFrame:
     """
     lines = ctx.lines
     pool = lines.loc[ctx.is_paid & ~lines["has_repeat_modifier"]]
-    pool = pool.sort_values(["submitted_date", "claim_id", "line_no"], kind="stable")
+    pool = pool.sort_values(["submitted_date", "_claim", "line_no"], kind="stable")
     grouped = pool.groupby(DUPLICATE_KEY, sort=False, dropna=False)
     rank = grouped.cumcount().to_numpy()
     later = pool.loc[rank > 0]

@@ -29,10 +29,12 @@ def policy_change(ctx) -> pd.DataFrame:
     if pol is None or not len(pol):
         return NO_HITS
     lines = ctx.lines
-    paid = lines.loc[ctx.is_paid, ["payer_id", "procedure_code", "service_date"]]
-    joined = paid.reset_index(names="_line").merge(
-        pol[["payer_id", "procedure_code", "effective_date", "announced_date"]],
-        on=["payer_id", "procedure_code"])
+    paid = lines.loc[ctx.is_paid, ["_payer", "_code", "payer_id", "procedure_code", "service_date"]]
+    pol = pd.DataFrame({"_payer": ctx.key("payer", pol["payer_id"]), "_code": ctx.key("code", pol["procedure_code"]),
+                        "effective_date": pol["effective_date"].to_numpy(),
+                        "announced_date": pol["announced_date"].to_numpy()})
+    joined = paid.reset_index(names="_line").merge(pol.loc[(pol["_payer"] >= 0) & (pol["_code"] >= 0)],
+                                                   on=["_payer", "_code"])
     joined = joined.loc[joined["effective_date"] <= joined["service_date"]]
     if not len(joined):
         return NO_HITS

@@ -481,8 +481,7 @@ def _unbundling(s: _State, k: int) -> None:
     new["kind"] = s.codes["kind"].reindex(cand["column_2"]).to_numpy()
     new["charge_cents"] = s.charge.reindex(cand["column_2"]).to_numpy(dtype=np.int64)
     separate = rng.random(len(cand)) < 0.2
-    last_line = pd.Series(lines["line_no"].to_numpy()).groupby(lines["claim"].to_numpy()).max()
-    new["line_no"] = last_line.reindex(new["claim"].to_numpy()).to_numpy() + 1
+    new["line_no"] = _next_line_numbers(lines, new["claim"].to_numpy())
     if separate.any():
         new.loc[separate, "claim"] = s.new_claims(int(separate.sum()))
         new.loc[separate, "line_no"] = 1
@@ -505,6 +504,13 @@ def _unbundling(s: _State, k: int) -> None:
     how = how + cand["column_1"].to_numpy(dtype=object) + " (NCCI indicator " + cand[
         "modifier_indicator"].to_numpy(dtype=object) + ")"
     s.record(rows[flagged], "unbundling", paid_new[flagged], how[flagged])
+
+
+def _next_line_numbers(lines: pd.DataFrame, claims: np.ndarray) -> np.ndarray:
+    """Line numbers for lines added to existing claims: after the claim's last line, in order."""
+    last = pd.Series(lines["line_no"].to_numpy()).groupby(lines["claim"].to_numpy()).max()
+    rank = pd.Series(claims).groupby(claims).cumcount().to_numpy()
+    return last.reindex(claims).to_numpy() + 1 + rank
 
 
 def _all_policies(s: _State) -> pd.DataFrame:
@@ -579,8 +585,7 @@ def _units_over_mue(s: _State, k: int, split_budget: int) -> None:
         new["modifiers"] = np.where(old_mods == "", repeat, old_mods + ";" + repeat)
         new["units"] = extra_units
         new["charge_cents"] = s.charge.to_numpy()[code[r]] * extra_units
-        last_line = pd.Series(lines["line_no"].to_numpy()).groupby(lines["claim"].to_numpy()).max()
-        new["line_no"] = last_line.reindex(new["claim"].to_numpy()).to_numpy() + 1
+        new["line_no"] = _next_line_numbers(lines, new["claim"].to_numpy())
         rows = s.append_lines(new)
         fee = s.fee(rows)
         base = s.payment_of(r)

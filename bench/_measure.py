@@ -1,0 +1,32 @@
+"""Run one benchmark step in a fresh process and report wall seconds and peak memory.
+
+Each step runs in its own interpreter so its peak resident memory (ru_maxrss)
+is its own, not the parent's, and imports are not counted as work.
+"""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+
+
+def run_step(module: str, function: str, *args) -> dict:
+    """Call ``module.function(*args)`` in a child process; return its JSON report."""
+    code = (
+        "import json, resource, sys, time\n"
+        f"import {module} as m\n"
+        "started = time.perf_counter()\n"
+        f"extra = m.{function}(*{args!r}) or {{}}\n"
+        "wall = time.perf_counter() - started\n"
+        "peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024\n"
+        "print(json.dumps({'seconds': wall, 'peak_bytes': peak, **extra}))\n"
+    )
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
+    if done.returncode:
+        raise SystemExit(f"benchmark step {module}.{function}{args} failed:\n{done.stderr}")
+    return json.loads(done.stdout.strip().splitlines()[-1])
+
+
+def gib(n: float) -> str:
+    return f"{n / 2**30:.2f} GiB"
