@@ -7,14 +7,17 @@ is its own, not the parent's, and imports are not counted as work.
 from __future__ import annotations
 
 import json
+import os
 import subprocess
 import sys
 
 
 def run_step(module: str, function: str, *args) -> dict:
     """Call ``module.function(*args)`` in a child process; return its JSON report."""
+    here = os.path.dirname(os.path.abspath(__file__))
     code = (
         "import json, resource, sys, time\n"
+        f"sys.path.insert(0, {here!r})\n"
         f"import {module} as m\n"
         "started = time.perf_counter()\n"
         f"extra = m.{function}(*{args!r}) or {{}}\n"

@@ -6,7 +6,7 @@ untouched, into the kit's contract tables ``ncci_ptp.csv`` and ``mue.csv``
 (``CONTRACT.md``): :func:`read_ptp` and :func:`read_mue` return typed
 DataFrames plus every problem found, and the rows set aside.
 
-The layouts read (evidence in ``data/README_codes.md``, section "CMS NCCI
+The layouts read (evidence in ``data/README.md``, section "CMS NCCI
 files"):
 
 PTP (``ccipra-v322r0-f1.txt`` practitioner, ``ccioph-...`` outpatient

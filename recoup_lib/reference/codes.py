@@ -84,7 +84,7 @@ def code_table(name: str) -> pd.DataFrame:
     Returns
     -------
     pandas.DataFrame
-        The table as shipped; see ``data/README_codes.md`` for its columns.
+        The table as shipped; see ``data/README.md`` for its columns.
 
     Raises
     ------
