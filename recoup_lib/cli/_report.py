@@ -1,0 +1,56 @@
+"""``recoup report FOLDER --out OUT [--xlsx] [--as-of DATE]``: the prevention dashboard."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+ORDER = 50
+
+
+def add_parser(subparsers) -> None:
+    parser = subparsers.add_parser(
+        "report",
+        help="prevention dashboard: clean claim, denial, recoupment and overturn rates, money at risk",
+        description="Audit a folder and write the dashboard a revenue-cycle manager reads: OUT/metrics.csv "
+        "(every metric with its formula, or the reason it is switched off), OUT/trend.csv (by month), PNG "
+        "figures, OUT/report.md (one page linking them) and, with --xlsx, OUT/report.xlsx. The folder may "
+        "also hold notices.csv and payers.csv (appeal decisions), recoupments.csv or a remits/ folder of "
+        "835 files (money taken back), and appeal_outcomes.csv (notice_id, level, outcome).",
+    )
+    parser.add_argument("folder", metavar="FOLDER", help="the audit folder")
+    parser.add_argument("--out", metavar="OUT", required=True, help="folder to write the dashboard to")
+    parser.add_argument("--xlsx", action="store_true", help="also write OUT/report.xlsx")
+    parser.add_argument("--as-of", dest="as_of", metavar="DATE", default=None,
+                        help="the day notices are aged and deadlines counted from, YYYY-MM-DD (default: today)")
+    parser.set_defaults(run=run)
+
+
+def run(args) -> int:
+    from ..errors import UsageError
+    from ._appeal import _as_of
+
+    as_of = _as_of(args.as_of)
+    if Path(args.out).exists() and not Path(args.out).is_dir():
+        raise UsageError(f"--out: {args.out} is a file; expected a folder (it is created if missing)")
+    from ..money import dollars
+    from ..report import build_report, format_metric, write_report
+
+    report = build_report(args.folder, as_of)
+    paths = write_report(report, args.out, xlsx=args.xlsx)
+    lines = report.audit.lines
+    print(f"recoup report: as of {as_of:%Y-%m-%d}; {len(lines):,} lines on {lines['claim_id'].nunique():,} "
+          f"claims; {dollars(report.audit.total_at_risk_cents)} at risk (capped per line)")
+    by = report.metrics.set_index("metric")
+    for name in ("clean_claim_rate", "denial_rate_claims", "recoupment_rate", "exposure_rate",
+                 "appeal_overturn_rate", "days_notice_to_response"):
+        row = by.loc[name]
+        value, basis = format_metric(row)
+        print(f"  {row['label']}: {value}" + (f" ({basis})" if basis else "")
+              + ("" if row["available"] else f" -- {row['note']}"))
+    for message in report.messages:
+        print(f"  {message}")
+    out = Path(args.out)
+    figures = [p.name for name, p in paths.items() if p.suffix == ".png"]
+    print(f"  wrote {out / 'metrics.csv'}, {out / 'trend.csv'}, {out / 'report.md'} and {len(figures)} figures"
+          + (f", {out / 'report.xlsx'}" if "xlsx" in paths else ""))
+    return 0

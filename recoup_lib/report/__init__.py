@@ -1,0 +1,116 @@
+"""The prevention dashboard: metrics, figures, report.md and Excel workbooks.
+
+Pure functions over DataFrames compute each metric a revenue-cycle manager
+tracks (DOMAIN.md 9.1) and return rows of one table; a metric whose input
+is missing is switched off with its reason instead of failing. Figures are
+matplotlib Figures of a fixed size; workbooks are typed, filtered and
+guarded against formula injection.
+
+==============================  =====================================================
+:func:`build_report`            folder -> :class:`Report` (the twin of ``recoup report``)
+:func:`report_from_audit`       the same from an audit (and appeals, recoupments) in memory
+:func:`write_report`            metrics.csv, trend.csv, PNGs, report.md, report.xlsx
+:func:`clean_claim_rate`        clean claims / claims submitted (kit proxy for HFMA)
+:func:`denial_rate`             denied claims, lines, charged dollars / submitted
+:func:`recoupment_rate`         money taken back / money paid (835 or recoupments.csv)
+:func:`money_at_risk`           the audit's exposure, capped per line, by cause
+:func:`appeal_overturn_rate`    appeals won fully or partly / decided, per level
+:func:`notice_response_days`    notice date to response (or days left on the worklist)
+:func:`notice_aging`            open notices by age: 0-30, 31-60, 61-90, 90+ days
+:func:`trend_by_month`          volume, denials, risk, take-backs, notices by month
+``plot_*``, :func:`save_figures`  Pareto of causes, money by month, aging, top providers/codes
+:func:`write_audit_workbook`    ``recoup audit --xlsx``
+:func:`write_appeal_workbook`   decisions and worklist as a workbook
+:func:`write_report_workbook`   ``recoup report --xlsx``
+==============================  =====================================================
+
+Example
+-------
+>>> from recoup_lib.report import build_report, metric_value
+>>> from recoup_lib.synthetic.demo import demo_path
+>>> report = build_report(demo_path("family_practice"), as_of="2026-03-01")
+>>> 0 < metric_value(report.metrics, "clean_claim_rate") < 100
+True
+"""
+
+from ._build import FIGURE_TITLES, REMIT_SUFFIXES, Report, build_report, report_from_audit, write_report
+from ._excel import (
+    DATE_FORMAT,
+    FORMULA_TRIGGERS,
+    MAX_ROWS,
+    MONEY_FORMAT,
+    MONTH_FORMAT,
+    PERCENT_FORMAT,
+    Money,
+    Percent,
+    safe_text,
+    write_appeal_workbook,
+    write_audit_workbook,
+    write_report_workbook,
+    write_tables_workbook,
+)
+from ._markdown import BENCHMARKS, HEADLINE, format_metric, report_markdown
+from ._metrics import (
+    AGING_BUCKETS,
+    CLOSED_STATUSES,
+    DECIDED_OUTCOMES,
+    METRIC_COLUMNS,
+    OUTCOMES,
+    RESPONSE_DATE_COLUMNS,
+    WON_OUTCOMES,
+    appeal_overturn_rate,
+    clean_claim_rate,
+    denial_rate,
+    line_status,
+    metric_value,
+    metrics_text,
+    money_at_risk,
+    notice_aging,
+    notice_amounts,
+    notice_response_days,
+    off_reasons,
+    payment_reversals,
+    recoupment_rate,
+    switched_off,
+    trend_by_month,
+    volume,
+)
+from ._plots import (
+    DPI,
+    FIGSIZE,
+    plot_at_risk_pareto,
+    plot_exposure_by_month,
+    plot_money_by_month,
+    plot_notice_aging,
+    plot_recoupments_by_month,
+    plot_top_at_risk,
+    save_figures,
+)
+from ._tables import (
+    OUTCOMES_SPEC,
+    RECOUPMENT_COLUMNS,
+    RECOUPMENTS_SPEC,
+    outcomes_frame,
+    outcomes_from_decisions,
+    read_outcomes,
+    read_recoupments,
+    recoupments_frame,
+    recoupments_from_remits,
+)
+
+__all__ = [
+    "AGING_BUCKETS", "BENCHMARKS", "CLOSED_STATUSES", "DATE_FORMAT", "DECIDED_OUTCOMES", "DPI", "FIGSIZE",
+    "FIGURE_TITLES", "FORMULA_TRIGGERS", "HEADLINE", "MAX_ROWS", "METRIC_COLUMNS", "MONEY_FORMAT",
+    "MONTH_FORMAT", "OUTCOMES", "OUTCOMES_SPEC", "PERCENT_FORMAT", "RECOUPMENTS_SPEC", "RECOUPMENT_COLUMNS",
+    "REMIT_SUFFIXES", "RESPONSE_DATE_COLUMNS", "WON_OUTCOMES",
+    "Money", "Percent", "Report",
+    "appeal_overturn_rate", "build_report", "clean_claim_rate", "denial_rate", "format_metric", "line_status",
+    "metric_value", "metrics_text", "money_at_risk", "notice_aging", "notice_amounts", "notice_response_days",
+    "off_reasons",
+    "outcomes_frame", "outcomes_from_decisions", "payment_reversals", "plot_at_risk_pareto",
+    "plot_exposure_by_month", "plot_money_by_month", "plot_notice_aging", "plot_recoupments_by_month",
+    "plot_top_at_risk", "read_outcomes", "read_recoupments", "recoupment_rate", "recoupments_frame",
+    "recoupments_from_remits", "report_from_audit", "report_markdown", "safe_text", "save_figures",
+    "switched_off", "trend_by_month", "volume", "write_appeal_workbook", "write_audit_workbook",
+    "write_report", "write_report_workbook", "write_tables_workbook",
+]

@@ -1,0 +1,384 @@
+"""The dashboard end to end: read a folder, audit it, decide its notices, measure, write.
+
+:func:`build_report` is the Python twin of ``recoup report``: it reads an
+audit folder (and, when present, notices.csv + payers.csv, recoupments.csv
+or a remits/ folder of 835 files, appeal_outcomes.csv), runs the audit and
+the appeal decisions, and returns a :class:`Report`. :func:`report_from_audit`
+does the same from tables already in memory, and :func:`write_report`
+writes metrics.csv, trend.csv, the PNG figures, report.md and, on request,
+report.xlsx.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import pandas as pd
+
+from ..errors import InputError
+from ..folder import read_audit_folder, read_csv_text, write_csv
+from ..rules import run_audit
+from ._metrics import (
+    appeal_overturn_rate,
+    clean_claim_rate,
+    denial_rate,
+    metrics_text,
+    money_at_risk,
+    notice_aging,
+    notice_amounts,
+    notice_response_days,
+    payment_reversals,
+    recoupment_rate,
+    trend_by_month,
+    volume,
+)
+from ._plots import (
+    plot_at_risk_pareto,
+    plot_exposure_by_month,
+    plot_notice_aging,
+    plot_recoupments_by_month,
+    plot_top_at_risk,
+    save_figures,
+)
+from ._tables import (
+    outcomes_frame,
+    outcomes_from_decisions,
+    read_outcomes,
+    read_recoupments,
+    recoupments_frame,
+    recoupments_from_remits,
+)
+
+__all__ = ["Report", "build_report", "report_from_audit", "write_report", "FIGURE_TITLES", "REMIT_SUFFIXES"]
+
+#: File endings read as 835 remittances in a folder's remits/.
+REMIT_SUFFIXES = (".835", ".edi", ".x12")
+
+#: Figure file stems and their captions, in the order report.md shows them.
+FIGURE_TITLES = {
+    "at_risk_pareto": "Money at risk by cause (Pareto)",
+    "recoupments_by_month": "Money recouped by month",
+    "exposure_by_month": "Exposure: money at risk by month of service",
+    "notice_aging": "Open recoupment notices by age",
+    "top_providers": "Top providers by money at risk",
+    "top_codes": "Top procedure codes by money at risk",
+}
+
+
+@dataclass
+class Report:
+    """Everything the dashboard shows.
+
+    Attributes
+    ----------
+    as_of : datetime.date
+    audit : recoup_lib.rules.AuditResult
+    metrics : pandas.DataFrame
+        :data:`recoup_lib.report.METRIC_COLUMNS`, one row per metric,
+        switched-off ones included with their reason.
+    trend : pandas.DataFrame
+        :func:`recoup_lib.report.trend_by_month`.
+    aging : pandas.DataFrame or None
+        Open notices by age (None without notices).
+    recoupments : pandas.DataFrame or None
+        The contract's recoupments columns, when remittance data was given.
+    recoupment_source : str
+    appeals : recoup_lib.appeals.AppealResult or None
+    outcomes : pandas.DataFrame or None
+    messages : list of str
+        What was switched off or set aside, and why.
+    names : dict
+        Display names: ``names["provider"][npi]``, ``names["payer"][payer_id]``.
+    title : str
+        The folder's name (never a full path, so outputs do not depend on
+        the machine).
+    """
+
+    as_of: dt.date
+    audit: object
+    metrics: pd.DataFrame
+    trend: pd.DataFrame
+    aging: pd.DataFrame | None = None
+    recoupments: pd.DataFrame | None = None
+    recoupment_source: str = ""
+    appeals: object | None = None
+    outcomes: pd.DataFrame | None = None
+    messages: list[str] = field(default_factory=list)
+    names: dict = field(default_factory=dict)
+    title: str = ""
+
+    @property
+    def decisions(self) -> pd.DataFrame | None:
+        return None if self.appeals is None else self.appeals.decisions
+
+    @property
+    def worklist(self) -> pd.DataFrame | None:
+        return None if self.appeals is None else self.appeals.worklist
+
+    @property
+    def switched_off(self) -> pd.DataFrame:
+        """The metrics that could not be computed, with the reason."""
+        return self.metrics.loc[~self.metrics["available"], ["metric", "label", "note"]].reset_index(drop=True)
+
+    def figures(self) -> dict:
+        """The dashboard's figures by file stem (see :data:`FIGURE_TITLES`)."""
+        findings = self.audit.findings
+        figs = {"at_risk_pareto": plot_at_risk_pareto(findings, "error_type")}
+        if self.recoupments is not None:
+            figs["recoupments_by_month"] = plot_recoupments_by_month(self.recoupments)
+        figs["exposure_by_month"] = plot_exposure_by_month(findings)
+        if self.aging is not None:
+            figs["notice_aging"] = plot_notice_aging(self.aging)
+        figs["top_providers"] = plot_top_at_risk(findings, "provider", names=self.names.get("provider"))
+        figs["top_codes"] = plot_top_at_risk(findings, "code")
+        return figs
+
+
+def _as_date(as_of) -> dt.date:
+    return dt.date.today() if as_of is None else pd.Timestamp(as_of).date()
+
+
+def report_from_audit(audit, as_of=None, *, recoupments: pd.DataFrame | None = None,
+                      recoupment_source: str = "recoupments", recoupment_reason: str | None = None,
+                      appeals=None, appeal_reason: str | None = None, outcomes: pd.DataFrame | None = None,
+                      outcome_reason: str | None = None, messages=(), names: dict | None = None,
+                      title: str = "") -> Report:
+    """Compute the dashboard from an audit (and optional appeals, recoupments, outcomes) in memory.
+
+    Parameters
+    ----------
+    audit : recoup_lib.rules.AuditResult
+    as_of : date-like, optional
+        Default: today.
+    recoupments : pandas.DataFrame, optional
+        The contract's recoupments columns (see
+        :func:`recoup_lib.report.recoupments_frame`).
+    recoupment_source : str
+        Where they came from, said in the metrics.
+    recoupment_reason, appeal_reason, outcome_reason : str, optional
+        Why an input is missing, said where the metrics are switched off.
+    appeals : recoup_lib.appeals.AppealResult, optional
+    outcomes : pandas.DataFrame, optional
+        notice_id, level, outcome (see :func:`recoup_lib.report.outcomes_frame`).
+    messages : iterable of str
+    names : dict, optional
+    title : str
+
+    Returns
+    -------
+    Report
+    """
+    as_of = _as_date(as_of)
+    lines, payments, findings = audit.lines, audit.context.payments, audit.findings
+    if recoupments is not None:
+        recoupments = recoupments_frame(recoupments)
+    if outcomes is not None:
+        outcomes = outcomes_frame(outcomes)
+    decisions = None if appeals is None else appeals.decisions
+    worklist = None if appeals is None else appeals.worklist
+    no_notices = appeal_reason or "No notices: add notices.csv and payers.csv to the folder."
+    metrics = pd.concat([
+        volume(lines, payments),
+        clean_claim_rate(lines, payments, findings),
+        denial_rate(lines, payments),
+        recoupment_rate(recoupments, payments, source=recoupment_source, reason=recoupment_reason),
+        payment_reversals(payments),
+        money_at_risk(findings, lines),
+        notice_amounts(decisions, reason=no_notices),
+        notice_response_days(decisions, outcomes, worklist, reason=no_notices),
+        appeal_overturn_rate(outcomes, reason=outcome_reason),
+    ], ignore_index=True)
+    trend = trend_by_month(lines, payments, findings, recoupments, decisions)
+    aging = None if decisions is None else notice_aging(decisions, as_of)
+    messages = list(messages)
+    if aging is not None and aging.attrs.get("future"):
+        messages.append(f"{aging.attrs['future']} notice(s) dated after {as_of:%Y-%m-%d} left out of the aging")
+    return Report(as_of=as_of, audit=audit, metrics=metrics, trend=trend, aging=aging, recoupments=recoupments,
+                  recoupment_source=recoupment_source if recoupments is not None else "", appeals=appeals,
+                  outcomes=outcomes, messages=messages, names=names or {}, title=title)
+
+
+def _names(folder: Path, file: str, key: str) -> dict[str, str]:
+    path = folder / file
+    if not path.is_file():
+        return {}
+    try:
+        raw, _rows, _broken = read_csv_text(path)
+    except InputError:
+        return {}
+    if key not in raw.columns or "name" not in raw.columns:
+        return {}
+    return dict(zip(raw[key].astype("str").str.strip(), raw["name"].astype("str").str.strip()))
+
+
+def _set_aside_message(name: str, parsed) -> list[str]:
+    if not parsed.rows_set_aside:
+        return []
+    first = parsed.problems[0].message if parsed.problems else ""
+    return [f"{name}: {parsed.rows_set_aside} of {parsed.rows_read} rows set aside ({first})"]
+
+
+def _remittance(folder: Path, recoupments):
+    """(recoupments, source, reason, messages) from what was passed in or what the folder holds."""
+    if recoupments is not None:
+        return recoupments_frame(recoupments), "recoupments passed in", None, []
+    csv_path, remits = folder / "recoupments.csv", folder / "remits"
+    if csv_path.is_file():
+        messages = ["remits/ not read: recoupments.csv is used"] if remits.is_dir() else []
+        try:
+            parsed = read_recoupments(csv_path)
+        except InputError as exc:
+            return None, "", f"recoupments.csv could not be used: {exc}", messages + [
+                f"recoupment metrics switched off: {exc}"]
+        return (parsed.data.drop(columns=["_row"]), "recoupments.csv", None,
+                messages + _set_aside_message("recoupments.csv", parsed))
+    if remits.is_dir():
+        files = sorted(p for p in remits.iterdir()
+                       if p.is_file() and not p.name.startswith(".") and p.suffix.lower() in REMIT_SUFFIXES)
+        if not files:
+            return None, "", ("No remittance data: remits/ holds no 835 file ("
+                              + ", ".join(REMIT_SUFFIXES) + ")."), []
+        found, messages = recoupments_from_remits(files)
+        if found is None:
+            return None, "", f"No remittance data: {messages[0]}.", messages
+        return found, f"remits/ ({len(files)} file{'s' if len(files) != 1 else ''})", None, messages
+    return None, "", None, []
+
+
+def _outcomes(folder: Path, outcomes, appeals):
+    """(outcomes, reason, messages)."""
+    if outcomes is not None:
+        return outcomes_frame(outcomes), None, []
+    path = folder / "appeal_outcomes.csv"
+    if path.is_file():
+        try:
+            parsed = read_outcomes(path)
+        except InputError as exc:
+            return None, f"appeal_outcomes.csv could not be used: {exc}", [
+                f"appeal overturn rate switched off: {exc}"]
+        return parsed.data.drop(columns=["_row"]), None, _set_aside_message("appeal_outcomes.csv", parsed)
+    if appeals is not None:
+        try:
+            return outcomes_from_decisions(appeals.decisions), None, []
+        except InputError as exc:
+            return None, str(exc), [f"appeal overturn rate switched off: {exc}"]
+    return None, None, []
+
+
+def build_report(folder, as_of=None, *, recoupments: pd.DataFrame | None = None,
+                 outcomes: pd.DataFrame | None = None, profiles=None) -> Report:
+    """Read a folder, audit it, decide its notices, and compute the dashboard.
+
+    Parameters
+    ----------
+    folder : path-like
+        An audit folder (CONTRACT.md). Optional extras it may hold:
+        notices.csv + payers.csv (appeal decisions), recoupments.csv or a
+        remits/ folder of 835 files (money taken back), appeal_outcomes.csv
+        (overturn rates), providers.csv (names on the charts).
+    as_of : date-like, optional
+        The day notices are aged and deadlines counted from (default: today).
+    recoupments : pandas.DataFrame, optional
+        Recoupments with the contract's columns; replaces what the folder
+        holds.
+    outcomes : pandas.DataFrame, optional
+        Appeal outcomes (notice_id, level, outcome); replaces
+        appeal_outcomes.csv.
+    profiles : recoup_lib.appeals.Profiles, optional
+        Appeal rule tables (default: the folder's copies, then the shipped
+        ones, as ``recoup appeal`` does).
+
+    Returns
+    -------
+    Report
+
+    Raises
+    ------
+    InputError
+        The folder, claim_lines.csv, payments.csv or one of their required
+        columns is missing. A problem with an optional extra never raises:
+        the metrics that need it are switched off and the reason is said.
+
+    Examples
+    --------
+    >>> from recoup_lib.synthetic.demo import demo_path
+    >>> report = build_report(demo_path("family_practice"), as_of="2026-03-01")
+    >>> bool(report.metrics.set_index("metric").loc["clean_claim_rate", "available"])
+    True
+    """
+    folder = Path(folder)
+    if not folder.is_dir():
+        raise InputError(f"{folder}: no such folder (expected an audit folder with claim_lines.csv)")
+    as_of = _as_date(as_of)
+    messages: list[str] = []
+    appeal_inputs, appeal_reason = None, None
+    has = [(folder / name).is_file() for name in ("notices.csv", "payers.csv")]
+    if all(has):
+        from ..appeals import read_appeal_folder
+
+        try:
+            appeal_inputs = read_appeal_folder(folder)
+        except InputError as exc:
+            appeal_reason = f"notices could not be used: {exc}"
+            messages.append(f"appeal metrics switched off: {exc}")
+    elif has[0]:
+        appeal_reason = "notices.csv is present but payers.csv is not: the appeal rules depend on the payer."
+        messages.append("appeal metrics switched off: " + appeal_reason)
+    audit_inputs = appeal_inputs.audit if appeal_inputs is not None else read_audit_folder(folder)
+    audit = run_audit(audit_inputs)
+    messages.extend(audit.messages)
+    appeals = None
+    if appeal_inputs is not None:
+        from ..appeals import load_profiles, run_appeals
+
+        appeals = run_appeals(appeal_inputs, audit.findings, as_of, profiles or load_profiles(folder))
+        for row in appeal_inputs.counts.itertuples(index=False):
+            if row.rows_set_aside:
+                messages.append(f"{row.file}: {row.rows_set_aside} of {row.rows_read} rows set aside")
+    found, source, reason, more = _remittance(folder, recoupments)
+    messages.extend(more)
+    found_outcomes, outcome_reason, more = _outcomes(folder, outcomes, appeals)
+    messages.extend(more)
+    names = {"provider": _names(folder, "providers.csv", "rendering_npi"),
+             "payer": _names(folder, "payers.csv", "payer_id")}
+    return report_from_audit(audit, as_of, recoupments=found, recoupment_source=source or "recoupments",
+                             recoupment_reason=reason, appeals=appeals, appeal_reason=appeal_reason,
+                             outcomes=found_outcomes, outcome_reason=outcome_reason, messages=messages,
+                             names=names, title=folder.resolve().name)
+
+
+def write_report(report: Report, out, xlsx: bool = False) -> dict[str, Path]:
+    """Write the dashboard: metrics.csv, trend.csv, the figures as PNG, report.md, and report.xlsx.
+
+    Parameters
+    ----------
+    report : Report
+    out : path-like
+        Created if needed. The PNGs sit next to report.md, which links them
+        by relative path.
+    xlsx : bool, default False
+        Also write report.xlsx (:func:`recoup_lib.report.write_report_workbook`).
+
+    Returns
+    -------
+    dict of str to Path
+        Paths written, by name (``metrics``, ``trend``, ``report``, ``xlsx``
+        and one per figure).
+    """
+    from ._excel import write_report_workbook
+    from ._markdown import report_markdown
+
+    out = Path(out)
+    out.mkdir(parents=True, exist_ok=True)
+    paths = {"metrics": write_csv(metrics_text(report.metrics), out / "metrics.csv", text=True),
+             "trend": write_csv(report.trend, out / "trend.csv")}
+    figures = save_figures(report.figures(), out)
+    paths.update(figures)
+    markdown = report_markdown(report, {name: path.name for name, path in figures.items()})
+    (out / "report.md").write_text(markdown, encoding="utf-8")
+    paths["report"] = out / "report.md"
+    if xlsx:
+        paths["xlsx"] = write_report_workbook(report, out / "report.xlsx")
+    return paths

@@ -1,0 +1,294 @@
+"""The report's optional inputs: recoupments (835 or CSV) and appeal outcomes.
+
+Neither file is in the audit folder's contract; the report reads them when
+present and switches the metrics that need them off, with a reason, when
+absent or unusable.
+
+- ``recoupments.csv``: the contract's recoupments columns (what
+  ``recoup remit --out`` writes): file, trace_number, payment_date,
+  claim_id, amount (positive dollars taken back), mechanism (``reversal``
+  or ``offset``), reason_code, reference. Only payment_date and amount are
+  required here, so a practice system's own log of take-backs can be used.
+- ``remits/``: a folder of X12 835 files, read with
+  :func:`recoup_lib.remit.read_835` when that module is installed.
+- ``appeal_outcomes.csv`` (the kit's own format): notice_id, level, outcome
+  (:data:`OUTCOMES`; blank = pending), filed_date, decision_date.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from ..errors import InputError, Problem
+from ..folder import read_csv_text
+from ..schema import Column, FileSpec, ParsedTable, parse_table
+from ._metrics import OUTCOMES
+
+__all__ = [
+    "RECOUPMENT_COLUMNS",
+    "RECOUPMENTS_SPEC",
+    "OUTCOMES_SPEC",
+    "recoupments_frame",
+    "read_recoupments",
+    "recoupments_from_remits",
+    "outcomes_frame",
+    "read_outcomes",
+    "outcomes_from_decisions",
+]
+
+#: The contract's recoupments columns, in memory (money in cents).
+RECOUPMENT_COLUMNS = ["file", "trace_number", "payment_date", "claim_id", "amount_cents", "mechanism",
+                      "reason_code", "reference"]
+
+RECOUPMENTS_SPEC = FileSpec(
+    "recoupments.csv",
+    (
+        Column("file", "text", required=False, nullable=True),
+        Column("trace_number", "code", required=False, nullable=True),
+        Column("payment_date", "date"),
+        Column("claim_id", "code", required=False, nullable=True),
+        Column("amount", "money"),
+        Column("mechanism", "code", required=False, nullable=True),
+        Column("reason_code", "code", required=False, nullable=True),
+        Column("reference", "text", required=False, nullable=True),
+    ),
+    description="money taken back (reversals and offsets)",
+)
+
+OUTCOMES_SPEC = FileSpec(
+    "appeal_outcomes.csv",
+    (
+        Column("notice_id", "id"),
+        Column("level", "text"),
+        Column("outcome", "text", nullable=True),
+        Column("filed_date", "date", required=False, nullable=True),
+        Column("decision_date", "date", required=False, nullable=True),
+    ),
+    key=("notice_id", "level"),
+    description="what each appeal level decided",
+)
+
+_OUTCOME_WORDS = {"fully_favorable": "favorable", "favourable": "favorable", "fully_favourable": "favorable",
+                  "partially_favourable": "partially_favorable", "partial": "partially_favorable",
+                  "": "pending"}
+
+
+def _blank_text(n: int) -> pd.Series:
+    return pd.Series([""] * n, dtype="str")
+
+
+def recoupments_frame(recoupments: pd.DataFrame) -> pd.DataFrame:
+    """Check and type a recoupments table passed in from Python.
+
+    Parameters
+    ----------
+    recoupments : pandas.DataFrame
+        At least payment_date and amount_cents (positive cents taken back);
+        the other contract columns (:data:`RECOUPMENT_COLUMNS`) are filled
+        blank when absent. Extra columns are kept.
+
+    Returns
+    -------
+    pandas.DataFrame
+        The contract columns first, payment_date as datetime64, amount_cents
+        as int64, text columns as str.
+
+    Raises
+    ------
+    ValueError
+        A required column is missing, or an amount is missing.
+    """
+    missing = [c for c in ("payment_date", "amount_cents") if c not in recoupments.columns]
+    if missing:
+        hint = " (money in memory is integer cents: amount_cents)" if "amount" in recoupments.columns else ""
+        raise ValueError("recoupments lacks column" + ("s " if len(missing) > 1 else " ")
+                         + ", ".join(repr(c) for c in missing) + hint)
+    out = recoupments.reset_index(drop=True).copy()
+    if out["amount_cents"].isna().any():
+        raise ValueError("recoupments: amount_cents has missing values")
+    out["amount_cents"] = out["amount_cents"].astype("int64")
+    out["payment_date"] = pd.to_datetime(out["payment_date"]).astype("datetime64[us]")
+    for column in RECOUPMENT_COLUMNS:
+        if column not in out.columns:
+            out[column] = _blank_text(len(out))
+        elif column not in ("payment_date", "amount_cents"):
+            out[column] = out[column].astype("str").fillna("")
+    rest = [c for c in out.columns if c not in RECOUPMENT_COLUMNS]
+    return out[RECOUPMENT_COLUMNS + rest]
+
+
+def _set_aside(parsed: ParsedTable, mask: np.ndarray, label: str, column: str, expected: str) -> ParsedTable:
+    """Move the rows of ``parsed.data`` under ``mask`` to the rejected rows, with a problem each."""
+    if not mask.any():
+        return parsed
+    bad = parsed.data.loc[mask]
+    values = bad[column].astype("str").to_numpy() if column in bad.columns else [""] * len(bad)
+    problems = [Problem(label, int(r), column.removesuffix("_cents"), str(v), expected)
+                for r, v in zip(bad["_row"], values)]
+    extra = bad.drop(columns=["_row"]).astype("str")
+    extra.insert(0, "_reason", [p.message for p in problems])
+    extra.insert(0, "_row", bad["_row"].to_numpy())
+    extra.insert(0, "_file", label)
+    return ParsedTable(data=parsed.data.loc[~mask].reset_index(drop=True),
+                       problems=sorted(parsed.problems + problems, key=lambda p: p.row),
+                       rejected=pd.concat([parsed.rejected, extra], ignore_index=True),
+                       rows_read=parsed.rows_read)
+
+
+def _read(path: Path, spec: FileSpec) -> ParsedTable:
+    """:func:`recoup_lib.folder.read_table` for a spec that is not in the contract's SPECS."""
+    raw, rows, broken = read_csv_text(path, spec, path.name)
+    parsed = parse_table(raw, spec, label=path.name, row_numbers=rows)
+    if len(broken):
+        extra = broken[["_file", "_row", "_reason", "_text"]].rename(columns={"_text": "_raw_text"})
+        parsed.rejected = pd.concat([parsed.rejected, extra], ignore_index=True)
+        parsed.problems = sorted(parsed.problems + [
+            Problem(path.name, int(r), "(whole row)", got, expected)
+            for r, got, expected in zip(broken["_row"], broken["_got"], broken["_expected"])],
+            key=lambda p: p.row)
+        parsed.rows_read += len(broken)
+    return parsed
+
+
+def read_recoupments(path: str | Path) -> ParsedTable:
+    """Read a recoupments.csv (rows with an amount not above 0 are set aside).
+
+    Returns
+    -------
+    ParsedTable
+        ``data`` as :func:`recoupments_frame` returns it (plus ``_row``).
+
+    Raises
+    ------
+    InputError
+        The file is missing or empty, or payment_date or amount is missing.
+    """
+    path = Path(path)
+    parsed = _read(path, RECOUPMENTS_SPEC)
+    amount = parsed.data["amount_cents"].astype("int64").to_numpy()
+    parsed = _set_aside(parsed, amount <= 0, path.name, "amount_cents",
+                        "a positive amount taken back (a deferral or a payment is not a recoupment)")
+    row = parsed.data["_row"]
+    parsed.data = recoupments_frame(parsed.data.drop(columns=["_row"]))
+    parsed.data.insert(0, "_row", row.to_numpy())
+    return parsed
+
+
+def recoupments_from_remits(paths) -> tuple[pd.DataFrame | None, list[str]]:
+    """The recoupments found in X12 835 files, through :mod:`recoup_lib.remit` when it is installed.
+
+    Parameters
+    ----------
+    paths : path-like or sequence of path-like
+        835 files or folders of them.
+
+    Returns
+    -------
+    recoupments : pandas.DataFrame or None
+        ``None`` when this RecoupKit has no 835 reader.
+    messages : list of str
+        What a person should know (no reader; problems and unbalanced
+        transactions met in the files).
+    """
+    try:
+        from ..remit import read_835
+    except ModuleNotFoundError as exc:
+        if exc.name and exc.name.startswith("recoup_lib.remit"):
+            return None, ["no remittance data: the 835 reader (recoup_lib.remit) is not part of this "
+                          "RecoupKit, so the 835 files were not read"]
+        raise
+    remit = read_835(paths)
+    messages = []
+    problems = getattr(remit, "problems", None)
+    if problems is not None and len(problems):
+        messages.append(f"remits: {len(problems)} problem(s) met while reading the 835 files "
+                        "(run `recoup remit` on them for details)")
+    transactions = getattr(remit, "transactions", None)
+    if transactions is not None and "balanced" in transactions.columns:
+        unbalanced = int((~transactions["balanced"].astype("boolean").fillna(False)).sum())
+        if unbalanced:
+            messages.append(f"remits: {unbalanced} unbalanced transaction(s); their recoupments are still counted")
+    return recoupments_frame(remit.recoupments), messages
+
+
+def _normal_outcome(values: pd.Series) -> pd.Series:
+    text = values.astype("str").fillna("").str.strip().str.lower().str.replace(r"[\s\-]+", "_", regex=True)
+    return text.replace(_OUTCOME_WORDS)
+
+
+def outcomes_frame(outcomes: pd.DataFrame) -> pd.DataFrame:
+    """Check and normalise an appeal outcomes table passed in from Python.
+
+    Parameters
+    ----------
+    outcomes : pandas.DataFrame
+        notice_id, level, outcome; optionally filed_date and decision_date.
+        Outcomes are read case-insensitively, spaces or hyphens for
+        underscores ("Partially favorable"); blank means pending.
+
+    Returns
+    -------
+    pandas.DataFrame
+
+    Raises
+    ------
+    ValueError
+        A column is missing or an outcome is not one of :data:`OUTCOMES`.
+    """
+    missing = [c for c in ("notice_id", "level", "outcome") if c not in outcomes.columns]
+    if missing:
+        raise ValueError("outcomes lacks column" + ("s " if len(missing) > 1 else " ")
+                         + ", ".join(repr(c) for c in missing))
+    out = outcomes.reset_index(drop=True).copy()
+    out["outcome"] = _normal_outcome(out["outcome"])
+    unknown = sorted(set(out["outcome"]) - set(OUTCOMES))
+    if unknown:
+        raise ValueError(f"outcomes: unknown outcome(s) {', '.join(map(repr, unknown))}; expected one of "
+                         + ", ".join(OUTCOMES))
+    for column in ("filed_date", "decision_date"):
+        if column in out.columns:
+            out[column] = pd.to_datetime(out[column]).astype("datetime64[us]")
+    return out
+
+
+def read_outcomes(path: str | Path) -> ParsedTable:
+    """Read appeal_outcomes.csv; rows with an unknown outcome are set aside.
+
+    Raises
+    ------
+    InputError
+        The file is missing or empty, or a required column is missing.
+    """
+    path = Path(path)
+    parsed = _read(path, OUTCOMES_SPEC)
+    normal = _normal_outcome(parsed.data["outcome"])
+    parsed = _set_aside(parsed, ~normal.isin(OUTCOMES).to_numpy(), path.name, "outcome",
+                        "one of " + ", ".join(OUTCOMES) + " (blank = pending)")
+    parsed.data = outcomes_frame(parsed.data)
+    return parsed
+
+
+def outcomes_from_decisions(decisions: pd.DataFrame) -> pd.DataFrame | None:
+    """Outcomes carried on notices.csv (an ``outcome`` column) as an outcomes table, else None.
+
+    The level is the decision's first appeal level (``appeal_level``); only
+    notices with an outcome written are kept.
+
+    Raises
+    ------
+    InputError
+        An outcome is not one of :data:`OUTCOMES`.
+    """
+    if "outcome" not in decisions.columns:
+        return None
+    frame = decisions.loc[decisions["outcome"].astype("str").fillna("").str.strip() != ""]
+    out = pd.DataFrame({"notice_id": frame["notice_id"].astype("str").to_numpy(),
+                        "level": frame["appeal_level"].astype("str").to_numpy(),
+                        "outcome": frame["outcome"].to_numpy()})
+    try:
+        return outcomes_frame(out)
+    except ValueError as exc:
+        raise InputError(f"notices.csv, column 'outcome': {exc}") from None

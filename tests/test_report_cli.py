@@ -1,0 +1,235 @@
+"""``recoup report``: exit statuses, the files written, links that resolve, optional inputs switched on and off."""
+
+from __future__ import annotations
+
+import csv
+import re
+import shutil
+import sys
+import types
+from pathlib import Path
+
+import openpyxl
+import pandas as pd
+import pytest
+
+from recoup_lib.cli import main
+from recoup_lib.report import build_report, metric_value
+from recoup_lib.synthetic.demo import demo_path
+
+AS_OF = "2025-12-01"
+
+
+def _one_line(err: str) -> str:
+    lines = err.strip().splitlines()
+    assert len(lines) == 1, err
+    return lines[0]
+
+
+def _metrics(out: Path) -> dict[str, dict]:
+    with open(out / "metrics.csv", encoding="utf-8", newline="") as handle:
+        return {row["metric"]: row for row in csv.DictReader(handle)}
+
+
+@pytest.fixture
+def folder(tmp_path) -> Path:
+    """The family-practice demo with notices (from its answer key), outcomes and recoupments added."""
+    target = tmp_path / "practice"
+    shutil.copytree(demo_path("family_practice"), target)
+    labels = pd.read_csv(target / "labels.csv", dtype=str, keep_default_na=False)
+    lines = pd.read_csv(target / "claim_lines.csv", dtype=str, keep_default_na=False)
+    picked = labels.merge(lines[["claim_id", "line_no", "payer_id"]], on=["claim_id", "line_no"]).head(8)
+    pd.DataFrame({
+        "notice_id": [f"N{i}" for i in range(8)], "payer_id": picked["payer_id"], "claim_id": picked["claim_id"],
+        "line_no": picked["line_no"], "notice_date": [f"2025-{3 + i:02d}-15" for i in range(8)],
+        "amount": picked["at_risk"], "reason_code": "16", "error_type": picked["error_type"],
+        "response_date": [f"2025-{3 + i:02d}-25" if i < 4 else "" for i in range(8)],
+    }).to_csv(target / "notices.csv", index=False)
+    pd.DataFrame({"notice_id": ["N0", "N1", "N2"], "level": ["Redetermination"] * 3,
+                  "outcome": ["favorable", "unfavorable", "pending"]}).to_csv(target / "appeal_outcomes.csv",
+                                                                              index=False)
+    pd.DataFrame({"file": ["a.835", "b.835"], "trace_number": ["T1", "T2"],
+                  "payment_date": ["2025-04-01", "2025-06-03"], "claim_id": [picked["claim_id"][0], ""],
+                  "amount": ["40.40", "75.00"], "mechanism": ["reversal", "offset"], "reason_code": ["", "WO"],
+                  "reference": ["", "ICN1"]}).to_csv(target / "recoupments.csv", index=False)
+    return target
+
+
+def test_cli_missing_folder_exits_1_with_one_line(tmp_path, capsys):
+    assert main(["report", str(tmp_path / "nowhere"), "--out", str(tmp_path / "out")]) == 1
+    line = _one_line(capsys.readouterr().err)
+    assert line.startswith("recoup report: ") and "no such folder" in line
+    assert not (tmp_path / "out").exists()
+
+
+def test_cli_missing_claim_lines_exits_1_naming_the_file(tmp_path, capsys):
+    target = tmp_path / "f"
+    shutil.copytree(demo_path("family_practice"), target)
+    (target / "claim_lines.csv").unlink()
+    assert main(["report", str(target), "--out", str(tmp_path / "out")]) == 1
+    assert "claim_lines.csv: required file not found" in _one_line(capsys.readouterr().err)
+
+
+@pytest.mark.parametrize("as_of", ["2025-13-01", "01/12/2025", "2025-2-1", "soon", "2025-02-29"])
+def test_cli_bad_as_of_exits_2_with_one_line(tmp_path, capsys, as_of):
+    assert main(["report", str(demo_path()), "--out", str(tmp_path / "out"), "--as-of", as_of]) == 2
+    line = _one_line(capsys.readouterr().err)
+    assert line == f"recoup report: --as-of: expected a real date written YYYY-MM-DD; got {as_of!r}"
+    assert not (tmp_path / "out").exists()
+
+
+def test_cli_without_out_is_a_usage_error(capsys):
+    with pytest.raises(SystemExit) as stop:
+        main(["report", str(demo_path())])
+    assert stop.value.code == 2
+
+
+def test_cli_demo_writes_metrics_report_and_figures_whose_links_resolve(tmp_path, capsys):
+    out = tmp_path / "out"
+    assert main(["report", str(demo_path()), "--out", str(out), "--as-of", AS_OF]) == 0
+    printed = capsys.readouterr().out
+    assert "Clean claim rate:" in printed and "Recoupment rate: off" in printed
+    with open(out / "metrics.csv", encoding="utf-8", newline="") as handle:
+        assert next(csv.reader(handle))[:6] == ["metric", "value", "numerator", "denominator", "unit", "note"]
+    page = (out / "report.md").read_text(encoding="utf-8")
+    links = re.findall(r"!\[[^\]]*\]\(([^)]+)\)", page)
+    assert len(links) >= 4
+    for link in links:
+        assert not Path(link).is_absolute() and (out / link).is_file() and (out / link).stat().st_size > 0
+    assert str(tmp_path) not in page
+    assert "| Clean claim rate |" in page
+    assert not (out / "report.xlsx").exists()
+
+
+def test_cli_xlsx_writes_the_report_workbook(tmp_path):
+    out = tmp_path / "out"
+    assert main(["report", str(demo_path()), "--out", str(out), "--as-of", AS_OF, "--xlsx"]) == 0
+    wb = openpyxl.load_workbook(out / "report.xlsx")
+    assert wb.sheetnames[:3] == ["Summary", "Metrics", "Trend"]
+    metrics = {r[0]: r for r in wb["Metrics"].iter_rows(min_row=2, values_only=True)}
+    rows = _metrics(out)
+    assert metrics["clean_claim_rate"][2] == pytest.approx(float(rows["clean_claim_rate"]["value"]) / 100, abs=5e-5)
+    assert round(metrics["money_at_risk"][2] * 100) == round(float(rows["money_at_risk"]["value"]) * 100)
+
+
+def test_cli_with_notices_outcomes_and_recoupments_turns_their_metrics_on(folder, tmp_path, capsys):
+    out = tmp_path / "out"
+    assert main(["report", str(folder), "--out", str(out), "--as-of", AS_OF, "--xlsx"]) == 0
+    rows = _metrics(out)
+    assert rows["recoupment_dollars"]["value"] == "115.40"
+    assert rows["recoupment_dollars"]["available"] == "true"
+    assert rows["recoupment_dollars[offset]"]["value"] == "75.00"
+    assert (rows["appeal_overturn_rate"]["numerator"], rows["appeal_overturn_rate"]["denominator"]) == ("1", "2")
+    assert rows["days_notice_to_response"]["value"] == "10.00"
+    assert rows["notices_received"]["value"] == "8"
+    assert (out / "notice_aging.png").is_file() and (out / "recoupments_by_month.png").is_file()
+    page = (out / "report.md").read_text(encoding="utf-8")
+    assert "](notice_aging.png)" in page and "## Open recoupment notices" in page
+    sheets = openpyxl.load_workbook(out / "report.xlsx").sheetnames
+    assert {"Notice aging", "Worklist", "Decisions", "Recoupments"} <= set(sheets)
+
+
+def test_broken_recoupments_csv_switches_the_metric_off_and_says_why(folder, tmp_path, capsys):
+    frame = pd.read_csv(folder / "recoupments.csv", dtype=str).drop(columns=["amount"])
+    frame.to_csv(folder / "recoupments.csv", index=False)
+    out = tmp_path / "out"
+    assert main(["report", str(folder), "--out", str(out), "--as-of", AS_OF]) == 0
+    row = _metrics(out)["recoupment_rate"]
+    assert row["available"] == "false" and "missing required column 'amount'" in row["note"]
+    assert "recoupment metrics switched off" in capsys.readouterr().out
+
+
+def test_recoupments_csv_rows_with_a_bad_amount_are_set_aside_and_counted(folder, tmp_path):
+    frame = pd.read_csv(folder / "recoupments.csv", dtype=str, keep_default_na=False)
+    frame.loc[1, "amount"] = "-5.00"
+    frame.to_csv(folder / "recoupments.csv", index=False)
+    report = build_report(folder, AS_OF)
+    assert metric_value(report.metrics, "recoupment_count") == 1
+    assert any(m.startswith("recoupments.csv: 1 of 2 rows set aside (recoupments.csv, row 3, column 'amount'")
+               for m in report.messages)
+
+
+def test_unknown_outcome_is_set_aside_not_fatal(folder):
+    (folder / "appeal_outcomes.csv").write_text("notice_id,level,outcome\nN0,Redetermination,won\n"
+                                               "N1,Redetermination,Fully favorable\n", encoding="utf-8")
+    report = build_report(folder, AS_OF)
+    row = report.metrics.set_index("metric").loc["appeal_overturn_rate"]
+    assert (row["numerator"], row["denominator"]) == (1, 1)
+    assert any("appeal_outcomes.csv: 1 of 2 rows set aside" in m for m in report.messages)
+
+
+def test_notices_without_payers_switch_appeal_metrics_off(folder):
+    (folder / "payers.csv").unlink()
+    report = build_report(folder, AS_OF)
+    row = report.metrics.set_index("metric").loc["notices_received"]
+    assert not row["available"] and "payers.csv is not" in row["note"]
+    assert report.appeals is None
+
+
+def test_notices_missing_a_column_switch_appeal_metrics_off_not_the_report(folder):
+    frame = pd.read_csv(folder / "notices.csv", dtype=str).drop(columns=["error_type"])
+    frame.to_csv(folder / "notices.csv", index=False)
+    report = build_report(folder, AS_OF)
+    row = report.metrics.set_index("metric").loc["notices_received"]
+    assert not row["available"] and "missing required column 'error_type'" in row["note"]
+    assert report.metrics.set_index("metric").loc["clean_claim_rate", "available"]
+
+
+@pytest.fixture
+def remits_folder(folder):
+    (folder / "recoupments.csv").unlink()
+    (folder / "remits").mkdir()
+    (folder / "remits" / "one.835").write_text("ST*835*0001~SE*2*0001~", encoding="utf-8")
+    (folder / "remits" / "notes.txt").write_text("not a remittance", encoding="utf-8")
+    return folder
+
+
+def test_remits_without_an_835_reader_mean_no_remittance_data(remits_folder, monkeypatch):
+    monkeypatch.setitem(sys.modules, "recoup_lib.remit", None)
+    report = build_report(remits_folder, AS_OF)
+    row = report.metrics.set_index("metric").loc["recoupment_rate"]
+    assert not row["available"] and "835 reader (recoup_lib.remit) is not part of this RecoupKit" in row["note"]
+
+
+def test_remits_are_read_through_recoup_lib_remit_when_present(remits_folder, monkeypatch):
+    seen = []
+
+    def read_835(paths):
+        seen.extend(Path(p).name for p in paths)
+        recoupments = pd.DataFrame({
+            "file": ["one.835"], "trace_number": ["T9"], "payment_date": pd.to_datetime(["2025-05-05"]),
+            "claim_id": ["C1"], "amount_cents": [12345], "mechanism": ["offset"], "reason_code": ["WO"],
+            "reference": ["ICN"], "match": ["claim"]})
+        transactions = pd.DataFrame({"balanced": [True, False]})
+        return types.SimpleNamespace(recoupments=recoupments, transactions=transactions,
+                                     problems=pd.DataFrame({"message": ["x"]}))
+
+    module = types.ModuleType("recoup_lib.remit")
+    module.read_835 = read_835
+    monkeypatch.setitem(sys.modules, "recoup_lib.remit", module)
+    report = build_report(remits_folder, AS_OF)
+    assert seen == ["one.835"]
+    assert metric_value(report.metrics, "recoupment_dollars") == 12345
+    assert report.recoupment_source == "remits/ (1 file)"
+    assert any("1 unbalanced transaction" in m for m in report.messages)
+    assert "match" in report.recoupments.columns
+
+
+def test_report_md_escapes_names_from_the_inputs(tmp_path):
+    target = tmp_path / "f"
+    shutil.copytree(demo_path("family_practice"), target)
+    providers = pd.read_csv(target / "providers.csv", dtype=str)
+    providers["name"] = "<script>alert(1)</script> [x](http://e.vil) | pipe"
+    providers.to_csv(target / "providers.csv", index=False)
+    out = tmp_path / "out"
+    assert main(["report", str(target), "--out", str(out), "--as-of", AS_OF]) == 0
+    page = (out / "report.md").read_text(encoding="utf-8")
+    assert "<script>" not in page and "](http://e.vil)" not in page
+    assert "&lt;script&gt;" in page
+
+
+def test_cli_out_that_is_a_file_is_a_usage_error(tmp_path, capsys):
+    target = tmp_path / "taken"
+    target.write_text("x", encoding="utf-8")
+    assert main(["report", str(demo_path()), "--out", str(target), "--as-of", AS_OF]) == 2
+    assert "--out:" in _one_line(capsys.readouterr().err)

@@ -1,0 +1,384 @@
+"""Dashboard metrics: exact numbers on hand-made tables, switching off with reasons, the demo folder.
+
+The demo-folder tests derive every expected figure from the CSV files and
+the answer key (labels.csv) with plain Python and Decimal, independently of
+the code under test.
+"""
+
+from __future__ import annotations
+
+import csv
+from collections import defaultdict
+from decimal import Decimal
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+from recoup_lib.report import (
+    AGING_BUCKETS, METRIC_COLUMNS, appeal_overturn_rate, build_report, clean_claim_rate, denial_rate,
+    line_status, metric_value, metrics_text, money_at_risk, notice_aging, notice_amounts,
+    notice_response_days, outcomes_frame, payment_reversals, recoupment_rate, recoupments_frame,
+    trend_by_month, volume,
+)
+from recoup_lib.rules import ERROR_TYPES
+from recoup_lib.synthetic.demo import demo_path
+
+
+def _lines(rows):
+    """rows: (claim_id, line_no, service_date, charge_cents)."""
+    return pd.DataFrame(rows, columns=["claim_id", "line_no", "service_date", "charge_cents"]).astype(
+        {"service_date": "datetime64[us]"})
+
+
+def _payments(rows, coded=True):
+    """rows: (claim_id, line_no, payment_date, allowed_cents, paid_cents, denial_code)."""
+    frame = pd.DataFrame(rows, columns=["claim_id", "line_no", "payment_date", "allowed_cents", "paid_cents",
+                                        "denial_code"]).astype({"payment_date": "datetime64[us]",
+                                                                "allowed_cents": "Int64"})
+    return frame if coded else frame.drop(columns=["denial_code"])
+
+
+def _row(metrics, name):
+    return metrics.set_index("metric").loc[name]
+
+
+# Four claims, six lines:
+#   A: two lines paid cleanly                          -> clean
+#   B: line 1 paid, line 2 denied with CO-16           -> denied
+#   C: one line paid 0, allowed 0, no code (a denial)  -> denied
+#   D: line 1 paid 0 to the deductible; line 2 unpaid  -> not adjudicated
+LINES = _lines([
+    ("A", 1, "2025-01-05", 10000), ("A", 2, "2025-01-05", 5000),
+    ("B", 1, "2025-01-20", 20000), ("B", 2, "2025-01-20", 4000),
+    ("C", 1, "2025-02-03", 6000),
+    ("D", 1, "2025-02-10", 15000), ("D", 2, "2025-02-10", 9000),
+])
+PAYMENTS = _payments([
+    ("A", 1, "2025-01-25", 8000, 8000, ""), ("A", 2, "2025-01-25", 4000, 4000, ""),
+    ("B", 1, "2025-02-05", 15000, 15000, ""), ("B", 2, "2025-02-05", 0, 0, "CO-16"),
+    ("C", 1, "2025-02-20", 0, 0, ""),
+    ("D", 1, "2025-03-01", 12000, 0, ""),
+    ("A", 1, "2025-03-15", -8000, -8000, ""),  # a reversal posted to A line 1
+    ("A", 1, "2025-03-15", 8000, 7000, ""),    # and the corrected payment
+])
+
+
+def test_line_status_marks_coded_and_zero_allowed_denials_not_the_deductible():
+    status = line_status(LINES, PAYMENTS).set_index(["claim_id", "line_no"])
+    assert status["denied"].to_dict() == {("A", 1): False, ("A", 2): False, ("B", 1): False, ("B", 2): True,
+                                          ("C", 1): True, ("D", 1): False, ("D", 2): False}
+    assert status.loc[("D", 2), "n_payments"] == 0
+    assert status.loc[("A", 1), "paid_cents"] == 7000
+    assert status.loc[("A", 1), "n_payments"] == 3
+    assert status.loc[("B", 2), "denial_codes"] == "CO-16"
+
+
+def test_clean_claim_rate_counts_only_claims_adjudicated_undenied_and_unflagged():
+    findings = pd.DataFrame({"claim_id": ["A"], "line_no": [2]})
+    row = _row(clean_claim_rate(LINES, PAYMENTS, findings), "clean_claim_rate")
+    assert (row["numerator"], row["denominator"]) == (0, 4)
+    row = _row(clean_claim_rate(LINES, PAYMENTS, findings.iloc[0:0]), "clean_claim_rate")
+    assert (row["numerator"], row["denominator"], row["value"]) == (1, 4, 25.0)
+    assert "1 with a line not yet adjudicated, 2 with a denied line, 0 with a finding" in row["note"]
+
+
+def test_clean_claim_rate_ignores_findings_on_claims_not_submitted():
+    findings = pd.DataFrame({"claim_id": ["Z"], "line_no": [1]})
+    assert _row(clean_claim_rate(LINES, PAYMENTS, findings), "clean_claim_rate")["numerator"] == 1
+
+
+def test_denial_rate_by_claims_lines_and_charged_dollars_is_exact():
+    m = denial_rate(LINES, PAYMENTS)
+    assert list(m["metric"]) == ["denial_rate_claims", "denial_rate_lines", "denial_rate_dollars"]
+    assert tuple(_row(m, "denial_rate_claims")[["numerator", "denominator"]]) == (2, 4)
+    assert tuple(_row(m, "denial_rate_lines")[["numerator", "denominator"]]) == (2, 7)
+    dollars = _row(m, "denial_rate_dollars")
+    assert (dollars["numerator"], dollars["denominator"]) == (4000 + 6000, 69000)
+    assert dollars["value"] == pytest.approx(100 * 10000 / 69000)
+
+
+def test_denial_rate_without_denial_codes_counts_zero_allowed_only_and_says_so():
+    m = denial_rate(LINES, _payments(PAYMENTS.values.tolist(), coded=False))
+    row = _row(m, "denial_rate_lines")
+    # B line 2 also paid 0 with 0 allowed, so both denials are still seen.
+    assert row["numerator"] == 2
+    assert "no denial_code column" in row["note"]
+
+
+def test_denial_rate_dollars_switches_off_without_charges():
+    m = denial_rate(LINES.drop(columns=["charge_cents"]), PAYMENTS)
+    row = _row(m, "denial_rate_dollars")
+    assert not row["available"] and "no charge column" in row["note"]
+    assert _row(m, "denial_rate_lines")["available"]
+
+
+def test_volume_gross_and_net_paid():
+    m = volume(LINES, PAYMENTS)
+    assert metric_value(m, "paid_dollars") == 8000 + 4000 + 15000 + 8000 - 1000
+    assert metric_value(m, "paid_net_dollars") == 8000 + 4000 + 15000 + 7000 - 8000
+    assert metric_value(m, "charges_dollars") == 69000
+    assert metric_value(m, "claims_submitted") == 4
+
+
+RECOUPMENTS = pd.DataFrame({
+    "file": ["r1.835", "r1.835", "r2.835"], "trace_number": ["T1", "T1", "T2"],
+    "payment_date": pd.to_datetime(["2025-03-15", "2025-03-15", "2025-04-02"]),
+    "claim_id": ["A", "", "B"], "amount_cents": [8000, 2500, 1234],
+    "mechanism": ["reversal", "offset", "offset"], "reason_code": ["", "WO", "FB"], "reference": ["", "X", "Y"],
+})
+
+
+def test_recoupment_rate_is_taken_back_over_gross_paid_with_mechanisms():
+    m = recoupment_rate(RECOUPMENTS, PAYMENTS, source="test")
+    gross = 8000 + 4000 + 15000 + 7000
+    rate = _row(m, "recoupment_rate")
+    assert (rate["numerator"], rate["denominator"]) == (11734, gross)
+    assert rate["value"] == pytest.approx(100 * 11734 / gross)
+    assert metric_value(m, "recoupment_count") == 3
+    assert metric_value(m, "recoupment_dollars[reversal]") == 8000
+    assert metric_value(m, "recoupment_dollars[offset]") == 3734
+
+
+def test_recoupment_rate_period_limits_both_sides():
+    m = recoupment_rate(RECOUPMENTS, PAYMENTS, start="2025-03-01", end="2025-03-31")
+    rate = _row(m, "recoupment_rate")
+    assert (rate["numerator"], rate["denominator"]) == (10500, 7000)
+
+
+def test_recoupment_rate_without_remittance_data_is_switched_off_with_reason():
+    m = recoupment_rate(None, PAYMENTS)
+    assert set(m["metric"]) == {"recoupment_dollars", "recoupment_count", "recoupment_rate"}
+    assert not m["available"].any()
+    assert m["note"].str.contains("remits/").all()
+    assert m["value"].isna().all() and m["numerator"].isna().all()
+    assert metric_value(m, "recoupment_rate") is None
+
+
+def test_recoupments_frame_requires_cents_and_names_the_column():
+    with pytest.raises(ValueError, match=r"lacks column 'amount_cents' \(money in memory is integer cents"):
+        recoupments_frame(pd.DataFrame({"payment_date": ["2025-01-01"], "amount": ["1.00"]}))
+    filled = recoupments_frame(pd.DataFrame({"payment_date": ["2025-01-01"], "amount_cents": [100]}))
+    assert list(filled.columns[:8]) == ["file", "trace_number", "payment_date", "claim_id", "amount_cents",
+                                        "mechanism", "reason_code", "reference"]
+
+
+def test_payment_reversals_are_the_negative_payments():
+    m = payment_reversals(PAYMENTS)
+    assert metric_value(m, "reversals_posted_dollars") == 8000
+    assert tuple(_row(m, "reversals_posted_rate")[["numerator", "denominator"]]) == (8000, 34000)
+
+
+def test_money_at_risk_caps_each_line_at_paid_and_splits_by_category():
+    audited = line_status(LINES, PAYMENTS)
+    findings = pd.DataFrame({
+        "claim_id": ["A", "A", "B"], "line_no": [1, 1, 1],
+        "error_type": ["duplicate_payment", "missing_documentation", "coverage_lapsed"],
+        "category": ["overpayment", "documentation", "eligibility"],
+        "at_risk_cents": [5000, 7000, 15000], "paid_cents": [7000, 7000, 15000],
+        "service_date": pd.to_datetime(["2025-01-05"] * 2 + ["2025-01-20"]),
+    })
+    m = money_at_risk(findings, audited)
+    assert metric_value(m, "money_at_risk") == 5000 + 2000 + 15000
+    assert metric_value(m, "money_at_risk[overpayment]") == 5000
+    assert metric_value(m, "money_at_risk[documentation]") == 2000
+    assert metric_value(m, "money_at_risk[policy_change]") == 0
+    rate = _row(m, "exposure_rate")
+    assert rate["denominator"] == 7000 + 4000 + 15000
+
+
+OUTCOMES = outcomes_frame(pd.DataFrame({
+    "notice_id": ["N1", "N2", "N3", "N4", "N5", "N6", "N7"],
+    "level": ["Redetermination"] * 5 + ["Reconsideration"] * 2,
+    "outcome": ["favorable", "Partially favorable", "unfavorable", "withdrawn", "", "dismissed", "fully-favorable"],
+    "filed_date": pd.to_datetime(["2025-02-01", "2025-02-10", None, None, None, "2025-05-01", "2025-05-02"]),
+}))
+
+
+def test_appeal_overturn_rate_by_level_counts_won_over_decided():
+    m = appeal_overturn_rate(OUTCOMES)
+    assert tuple(_row(m, "appeal_overturn_rate")[["numerator", "denominator"]]) == (3, 5)
+    assert tuple(_row(m, "appeal_overturn_rate[Redetermination]")[["numerator", "denominator"]]) == (2, 3)
+    assert tuple(_row(m, "appeal_overturn_rate[Reconsideration]")[["numerator", "denominator"]]) == (1, 2)
+    assert "2 pending or withdrawn" in _row(m, "appeal_overturn_rate")["note"]
+
+
+def test_appeal_overturn_rate_without_outcomes_is_switched_off():
+    m = appeal_overturn_rate(None)
+    assert not m["available"].any() and "appeal_outcomes.csv" in m["note"].iloc[0]
+
+
+def test_outcomes_frame_rejects_an_unknown_outcome_naming_it():
+    with pytest.raises(ValueError, match=r"unknown outcome\(s\) 'won'"):
+        outcomes_frame(pd.DataFrame({"notice_id": ["N1"], "level": ["x"], "outcome": ["won"]}))
+
+
+DECISIONS = pd.DataFrame({
+    "notice_id": ["N1", "N2", "N3", "N4"],
+    "notice_date": pd.to_datetime(["2025-01-01", "2025-01-10", "2025-03-01", "2025-06-01"]),
+    "amount_cents": [10000, 5000, 2000, 999],
+    "agreed_amount_cents": [10000, 2000, 0, 0], "disputed_amount_cents": [0, 3000, 2000, 999],
+    "recommendation": ["accept", "partial", "appeal", "appeal"],
+    "status": ["", "closed", "", ""],
+    "response_date": ["2025-01-21", "", "2025-03-04", "not a date"],
+})
+
+
+def test_notice_response_days_uses_response_dates_and_says_how_many_are_missing():
+    m = notice_response_days(DECISIONS)
+    mean = _row(m, "days_notice_to_response")
+    assert (mean["numerator"], mean["denominator"], mean["value"]) == (20 + 3, 2, 11.5)
+    assert _row(m, "days_notice_to_response_median")["value"] == 11.5
+    assert "2 of 4 notices without a usable response date left out (including 1 not a date written YYYY-MM-DD)" \
+        in mean["note"]
+
+
+def test_notice_response_days_falls_back_to_outcome_filing_dates():
+    m = notice_response_days(DECISIONS.drop(columns=["response_date"]), OUTCOMES)
+    mean = _row(m, "days_notice_to_response")
+    # N1 filed 2025-02-01 (31 days), N2 filed 2025-02-10 (31 days).
+    assert (mean["numerator"], mean["denominator"]) == (62, 2)
+    assert mean["source"] == "appeal outcomes filed_date"
+
+
+def test_notice_response_days_without_dates_switches_off_and_shows_the_worklist():
+    worklist = pd.DataFrame({"days_left": pd.array([5, 12, -3, None], dtype="Int64")})
+    m = notice_response_days(DECISIONS.drop(columns=["response_date"]), None, worklist)
+    assert not _row(m, "days_notice_to_response")["available"]
+    assert "response_date" in _row(m, "days_notice_to_response")["note"]
+    assert _row(m, "worklist_days_left_median")["value"] == 8.5
+    assert tuple(_row(m, "notices_past_deadline")[["numerator", "denominator"]]) == (1, 4)
+
+
+def test_notice_amounts_sum_the_decisions():
+    m = notice_amounts(DECISIONS)
+    assert metric_value(m, "notice_dollars") == 17999
+    assert metric_value(m, "agreed_dollars") == 12000
+    assert metric_value(m, "disputed_dollars") == 5999
+    assert tuple(_row(m, "appeal_recommended_rate")[["numerator", "denominator"]]) == (3, 4)
+    off = notice_amounts(None, reason="because")
+    assert not off["available"].any() and (off["note"] == "because").all()
+
+
+def test_notice_aging_buckets_open_notices_by_days_since_the_notice():
+    aging = notice_aging(DECISIONS, "2025-04-01")
+    assert list(aging["bucket"]) == [b for b, _, _ in AGING_BUCKETS]
+    # N1: 90 days (61-90); N2 closed; N3: 31 days (31-60); N4 dated after as_of.
+    assert aging["notices"].tolist() == [0, 1, 1, 0]
+    assert aging["amount_cents"].tolist() == [0, 2000, 10000, 0]
+    assert aging["disputed_cents"].tolist() == [0, 2000, 0, 0]
+    assert aging.attrs["future"] == 1
+    assert notice_aging(DECISIONS, "2025-04-02")["notices"].tolist() == [0, 1, 0, 1]
+
+
+def test_trend_by_month_puts_each_amount_in_its_own_month():
+    findings = pd.DataFrame({"claim_id": ["B"], "line_no": [1], "error_type": ["coverage_lapsed"],
+                             "category": ["eligibility"], "at_risk_cents": [15000], "paid_cents": [15000],
+                             "service_date": pd.to_datetime(["2025-01-20"])})
+    trend = trend_by_month(LINES, PAYMENTS, findings, RECOUPMENTS, DECISIONS).set_index("month")
+    assert list(trend.index.strftime("%Y-%m")) == ["2025-01", "2025-02", "2025-03", "2025-04", "2025-05",
+                                                   "2025-06"]
+    jan, feb, mar = (trend.loc[pd.Timestamp(m)] for m in ("2025-01-01", "2025-02-01", "2025-03-01"))
+    assert (jan["claims"], jan["lines"], jan["denied_lines"], jan["charges_cents"]) == (2, 4, 1, 39000)
+    assert jan["denial_rate_lines"] == 25.0
+    assert (jan["paid_cents"], feb["paid_cents"], mar["paid_cents"]) == (12000, 15000, 7000)
+    assert jan["at_risk_capped_cents"] == 15000
+    assert (mar["recouped_cents"], trend.loc[pd.Timestamp("2025-04-01"), "recouped_cents"]) == (10500, 1234)
+    assert (jan["notices"], jan["notice_cents"]) == (2, 15000)
+    assert pd.isna(trend.loc[pd.Timestamp("2025-04-01"), "denial_rate_lines"])
+
+
+def test_metrics_text_writes_dollars_and_blank_values_for_switched_off():
+    m = pd.concat([volume(LINES, PAYMENTS), denial_rate(LINES, PAYMENTS), recoupment_rate(None, PAYMENTS)])
+    text = metrics_text(m).set_index("metric")
+    assert list(text.reset_index().columns[:6]) == ["metric", "value", "numerator", "denominator", "unit", "note"]
+    assert text.loc["charges_dollars", "value"] == "690.00"
+    assert text.loc["denial_rate_dollars", ["numerator", "denominator"]].tolist() == ["100.00", "690.00"]
+    assert text.loc["denial_rate_lines", ["value", "numerator", "denominator"]].tolist() == ["28.57", "2", "7"]
+    assert text.loc["recoupment_rate", ["value", "numerator", "available"]].tolist() == ["", "", "false"]
+
+
+def test_every_metric_function_returns_the_metric_columns():
+    for frame in (volume(LINES, PAYMENTS), clean_claim_rate(LINES, PAYMENTS, None), denial_rate(LINES, PAYMENTS),
+                  recoupment_rate(None, PAYMENTS), money_at_risk(None, LINES), appeal_overturn_rate(None),
+                  notice_amounts(None), notice_response_days(None)):
+        assert list(frame.columns) == METRIC_COLUMNS
+        assert str(frame["numerator"].dtype) == "Int64" and str(frame["value"].dtype) == "Float64"
+        assert (frame["note"] != "").all()
+
+
+# --- the demo folder, against values derived from its files and answer key --------------------------
+
+def _read(path: Path) -> list[dict]:
+    with open(path, encoding="utf-8", newline="") as handle:
+        return list(csv.DictReader(handle))
+
+
+def _c(text: str) -> int:
+    return int(Decimal(text or "0") * 100)
+
+
+@pytest.fixture(scope="module")
+def demo():
+    folder = demo_path("family_practice")
+    return folder, build_report(folder, as_of="2026-03-01")
+
+
+def test_demo_volume_and_denials_match_the_files(demo):
+    folder, report = demo
+    lines = _read(folder / "claim_lines.csv")
+    payments = _read(folder / "payments.csv")
+    denied = {(p["claim_id"], p["line_no"]) for p in payments
+              if p["denial_code"].strip() or (_c(p["paid"]) == 0 and _c(p["allowed"]) == 0)}
+    charges = {(ln["claim_id"], ln["line_no"]): _c(ln["charge"]) for ln in lines}
+    m = report.metrics
+    assert metric_value(m, "claims_submitted") == len({ln["claim_id"] for ln in lines})
+    assert tuple(_row(m, "denial_rate_lines")[["numerator", "denominator"]]) == (len(denied), len(lines))
+    assert _row(m, "denial_rate_claims")["numerator"] == len({c for c, _ in denied})
+    assert _row(m, "denial_rate_dollars")["numerator"] == sum(charges[k] for k in denied)
+    assert metric_value(m, "paid_dollars") == sum(_c(p["paid"]) for p in payments if _c(p["paid"]) > 0)
+
+
+def test_demo_clean_claim_rate_matches_the_answer_key(demo):
+    folder, report = demo
+    lines = _read(folder / "claim_lines.csv")
+    payments = _read(folder / "payments.csv")
+    labels = _read(folder / "labels.csv")
+    paid_lines = {(p["claim_id"], p["line_no"]) for p in payments}
+    bad = {p["claim_id"] for p in payments
+           if p["denial_code"].strip() or (_c(p["paid"]) == 0 and _c(p["allowed"]) == 0)}
+    bad |= {ln["claim_id"] for ln in lines if (ln["claim_id"], ln["line_no"]) not in paid_lines}
+    bad |= {lab["claim_id"] for lab in labels}
+    claims = {ln["claim_id"] for ln in lines}
+    row = _row(report.metrics, "clean_claim_rate")
+    assert (row["numerator"], row["denominator"]) == (len(claims - bad), len(claims))
+
+
+def test_demo_money_at_risk_by_category_matches_the_capped_answer_key(demo):
+    folder, report = demo
+    paid = defaultdict(int)
+    for p in _read(folder / "payments.csv"):
+        paid[(p["claim_id"], p["line_no"])] += _c(p["paid"])
+    order = {e: i for i, e in enumerate(ERROR_TYPES)}
+    labels = sorted(_read(folder / "labels.csv"), key=lambda r: (r["claim_id"], int(r["line_no"]),
+                                                                 order[r["error_type"]]))
+    used, by_category = defaultdict(int), defaultdict(int)
+    for lab in labels:
+        key = (lab["claim_id"], lab["line_no"])
+        take = min(_c(lab["at_risk"]), max(paid[key] - used[key], 0))
+        used[key] += _c(lab["at_risk"])
+        by_category[lab["category"]] += take
+    m = report.metrics
+    for category, cents in by_category.items():
+        assert metric_value(m, f"money_at_risk[{category}]") == cents
+    assert metric_value(m, "money_at_risk") == sum(by_category.values())
+    assert _row(m, "exposure_rate")["denominator"] == sum(v for v in paid.values() if v > 0)
+
+
+def test_demo_without_extras_switches_off_what_it_cannot_know(demo):
+    _, report = demo
+    off = report.switched_off.set_index("metric")
+    for name in ("recoupment_rate", "appeal_overturn_rate", "days_notice_to_response", "notices_received"):
+        assert name in off.index
+        assert off.loc[name, "note"]
+    assert report.aging is None and report.recoupments is None
