@@ -123,17 +123,40 @@ def amount_text(cents) -> pa.Array:
 
 
 def _date_text(values) -> pa.Array:
-    stamps = pa.array(np.asarray(values, dtype="datetime64[us]"))
-    return pc.fill_null(pc.cast(pc.strftime(stamps, format="%Y%m%d"), _LS), "")
+    """Dates as CCYYMMDD text (``""`` for NaT), built as fixed-width bytes."""
+    days = np.asarray(values, dtype="datetime64[D]")
+    missing = np.isnat(days)
+    d = np.where(missing, 0, days.astype(np.int64))
+    # Civil date from days since 1970-01-01 (H. Hinnant's algorithm).
+    z = d + 719468
+    era = np.floor_divide(z, 146097)
+    doe = z - era * 146097
+    yoe = (doe - doe // 1460 + doe // 36524 - doe // 146096) // 365
+    doy = doe - (365 * yoe + yoe // 4 - yoe // 100)
+    mp = (5 * doy + 2) // 153
+    day = doy - (153 * mp + 2) // 5 + 1
+    month = np.where(mp < 10, mp + 3, mp - 9)
+    year = yoe + era * 400 + (month <= 2)
+    digits = np.stack([year // 1000 % 10, year // 100 % 10, year // 10 % 10, year % 10,
+                       month // 10, month % 10, day // 10, day % 10], axis=1)
+    width = np.where(missing, 0, 8)
+    data = (digits[~missing] + 48).astype(np.uint8).ravel()
+    offsets = np.zeros(len(d) + 1, dtype=np.int64)
+    np.cumsum(width, out=offsets[1:])
+    return pa.LargeStringArray.from_buffers(len(d), pa.py_buffer(offsets), pa.py_buffer(data))
 
 
 def _text(values) -> pa.Array:
-    if isinstance(values, pa.Array):
-        return pc.fill_null(values.cast(_LS), "")
-    series = pd.Series(values)
-    if not pd.api.types.is_string_dtype(series.dtype) or series.dtype == object:
-        series = series.astype("str")
-    arr = pa.array(series.fillna("").astype("str").array)
+    """Any column or array as one contiguous large_string Arrow array, nulls as ``""``."""
+    if isinstance(values, (pa.Array, pa.ChunkedArray)):
+        arr = values
+    else:
+        series = pd.Series(values)
+        if not pd.api.types.is_string_dtype(series.dtype) or series.dtype == object:
+            series = series.astype("str")
+        arr = pa.array(series.fillna("").astype("str").array)
+    if isinstance(arr, pa.ChunkedArray):
+        arr = arr.combine_chunks()
     return pc.fill_null(pc.cast(arr, _LS), "")
 
 
@@ -766,8 +789,7 @@ def _split_files(text: pa.Array, files_sorted: np.ndarray, file_names: list[str]
 # ----------------------------------------------------------------------------
 
 def _check_separators(seps: Separators, tr, pay, lines, adj, plb) -> None:
-    chars = seps.characters() + "\r\n"
-    pattern = "[" + "".join("\\" + c if c in "\\^]-[" else c for c in chars) + "]"
+    chars = np.frombuffer((seps.characters() + "\r\n").encode(), dtype=np.uint8)
     checks = [
         ("transactions", tr, ["trace_number", "payer", "payer_id", "payee_name", "payee_id",
                               "payer_address", "payer_city", "payer_state", "payer_zip",
@@ -785,15 +807,23 @@ def _check_separators(seps: Separators, tr, pay, lines, adj, plb) -> None:
         for col in columns:
             if col not in frame.columns or not len(frame):
                 continue
-            text = frame[col].astype("str").fillna("")
+            values = _text(frame[col])
             if col == "modifiers":
-                text = text.str.replace(";", "", regex=False)
-            bad = text.str.contains(pattern, regex=True).fillna(False).to_numpy(dtype=bool)
-            if bad.any():
-                i = int(np.flatnonzero(bad)[0])
+                values = pc.replace_substring(values, ";", "")
+            values = values.cast(_LS)
+            data = values.buffers()[2]
+            if data is None:
+                continue
+            offsets = np.frombuffer(values.buffers()[1], dtype=np.int64)[
+                values.offset: values.offset + len(values) + 1]
+            raw = np.frombuffer(data, dtype=np.uint8)[offsets[0]: offsets[-1]]
+            hits = np.flatnonzero(np.isin(raw, chars))
+            if len(hits):
+                i = int(np.searchsorted(offsets, hits[0] + offsets[0], side="right") - 1)
                 raise RemitWriteError(
                     f"{name}, row {i + 1}, column '{col}': expected text without the X12 "
-                    f"separators {seps.characters()!r} or line breaks; got {text.iloc[i]!r}")
+                    f"separators {seps.characters()!r} or line breaks; got "
+                    f"{values[i].as_py()!r}")
 
 
 def _check_balance(tr, pay, pay_tx, lines, line_claim, adj, adj_claim, adj_line_row, plb,
