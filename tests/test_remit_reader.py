@@ -255,6 +255,7 @@ def _retokenise(text: str, element: str, component: str, terminator: str, newlin
     ("|", "^", "~", "\r\n"),
     ("*", ":", "~", ""),           # no line breaks at all
     ("^", "\\", "'", "\n"),
+    ("*", ":", "\r", ""),           # carriage return as the terminator
 ])
 def test_other_separators_read_the_same_figures(tmp_path, element, component, terminator, newline):
     text = (DATA / "medicare-part-a.835").read_text()
@@ -276,6 +277,27 @@ def test_bare_transaction_takes_its_element_separator_from_st(tmp_path):
     assert remit.transactions["bpr_amount_cents"].tolist() == [28_735]
     assert remit.transactions["balanced"].all()
     assert remit.provider_adjustments["reference"].tolist() == ["ICN-C0-0003 1EG4TE5MK73", ""]
+
+
+def test_file_wrapped_at_80_columns_reads_the_same(tmp_path):
+    text = (DATA / "secondary-payment.835").read_text().replace("\n", "")
+    wrapped = "\r\n".join(text[i: i + 80] for i in range(0, len(text), 80))
+    path = tmp_path / "wrapped.835"
+    path.write_text(wrapped)
+    base, other = read("secondary-payment.835"), read_835([path])
+    cols = ["claim_id", "charge_cents", "paid_cents", "payer_claim_control", "patient_last_name"]
+    pd.testing.assert_frame_equal(base.payments[cols], other.payments[cols])
+    assert other.transactions["balanced"].all()
+
+
+def test_missing_final_terminator_is_a_warning(tmp_path):
+    path = tmp_path / "open.835"
+    path.write_text((DATA / "medicare-part-a.835").read_text().rstrip().rstrip("~"))
+    remit = read_835([path])
+    assert remit.transactions["balanced"].tolist() == [True] and len(remit.rejected) == 0
+    assert remit.warnings["message"].tolist() == [
+        "open.835, segment 32: expected the segment terminator '~' after the last segment; got "
+        "'the end of the file' (kept)."]
 
 
 def test_bare_transaction_without_tildes_uses_line_breaks(tmp_path):

@@ -41,7 +41,6 @@ __all__ = [
 ]
 
 _WHITESPACE = b" \t\r\n\x00\x1a"
-_NEWLINES = (10, 13)
 
 
 @dataclass(frozen=True)
@@ -75,20 +74,21 @@ class RawProblem:
 
 @dataclass
 class Piece:
-    """The segments of one interchange of one file, as bytes.
+    """The segments of one interchange of one file, located in its bytes.
 
-    ``body`` holds the segment texts back to back (no terminators, no line
-    breaks); ``lengths`` the length of each; ``first_number`` the 1-based
-    position in the file of the first segment.
+    ``data`` is the interchange's bytes as read (terminators and line breaks
+    included); segment *i* is ``data[starts[i]:ends[i]]``; ``first_number`` is
+    the 1-based position in the file of the first segment.
     """
 
-    body: np.ndarray
-    lengths: np.ndarray
+    data: np.ndarray
+    starts: np.ndarray
+    ends: np.ndarray
     separators: Separators
     first_number: int
 
     def __len__(self) -> int:
-        return len(self.lengths)
+        return len(self.starts)
 
 
 @dataclass
@@ -97,8 +97,10 @@ class Chunk:
 
     Attributes
     ----------
-    segments : pyarrow.LargeStringArray
-        Segment texts without terminators or line breaks.
+    buf : numpy.ndarray of uint8
+        The files' bytes, back to back.
+    starts, ends : numpy.ndarray
+        Segment *i* is ``buf[starts[i]:ends[i]]`` (no terminator, no line break).
     codes : numpy.ndarray of uint32
         :func:`segment_code` of each segment id.
     numbers : numpy.ndarray of int64
@@ -110,7 +112,9 @@ class Chunk:
         Element separator positions, for :class:`Elements`.
     """
 
-    segments: pa.Array
+    buf: np.ndarray
+    starts: np.ndarray
+    ends: np.ndarray
     codes: np.ndarray
     numbers: np.ndarray
     files: np.ndarray
@@ -118,7 +122,11 @@ class Chunk:
     splitter: "Splitter"
 
     def __len__(self) -> int:
-        return len(self.segments)
+        return len(self.starts)
+
+    def text(self, i: int) -> str:
+        """The text of segment ``i``."""
+        return bytes(self.buf[self.starts[i]: self.ends[i]]).decode("utf-8", "replace")
 
 
 def combine(pieces: list[tuple[int, Piece]]) -> list[Chunk]:
@@ -138,18 +146,18 @@ def combine(pieces: list[tuple[int, Piece]]) -> list[Chunk]:
         groups.setdefault(item[1].separators, []).append(item)
     chunks = []
     for seps, items in groups.items():
-        body = np.concatenate([p.body for _, p in items]) if items else np.zeros(0, np.uint8)
-        lengths = np.concatenate([p.lengths for _, p in items]).astype(np.int64)
-        offsets = np.zeros(len(lengths) + 1, dtype=np.int64)
-        np.cumsum(lengths, out=offsets[1:])
+        sizes = np.array([len(p.data) for _, p in items], dtype=np.int64)
+        base = np.concatenate([[0], np.cumsum(sizes)[:-1]])
+        buf = np.concatenate([p.data for _, p in items])
+        kind = np.int32 if len(buf) < 2**31 else np.int64
+        starts = np.concatenate([p.starts + b for (_, p), b in zip(items, base)]).astype(kind)
+        ends = np.concatenate([p.ends + b for (_, p), b in zip(items, base)]).astype(kind)
         numbers = np.concatenate([p.first_number + np.arange(len(p), dtype=np.int64)
                                   for _, p in items])
         files = np.concatenate([np.full(len(p), f, dtype=np.int64) for f, p in items])
-        segs = pa.LargeStringArray.from_buffers(len(lengths), pa.py_buffer(offsets),
-                                                pa.py_buffer(body))
-        codes = _codes(body, offsets[:-1], lengths, ord(seps.element))
-        splitter = Splitter(body, offsets[:-1], offsets[1:], seps.element)
-        chunks.append(Chunk(segs, codes, numbers, files, seps, splitter))
+        codes = _codes(buf, starts, ends, ord(seps.element))
+        splitter = Splitter(buf, starts, ends, seps.element)
+        chunks.append(Chunk(buf, starts, ends, codes, numbers, files, seps, splitter))
     return chunks
 
 
@@ -172,7 +180,8 @@ def _decode(data: bytes) -> tuple[bytes, str | None]:
         return data, None
     except UnicodeDecodeError as exc:
         return data.decode("latin-1").encode("utf-8"), (
-            f"bytes that are not UTF-8 (first at byte {exc.start}); read as Latin-1")
+            0, "UTF-8 text (the file was read as Latin-1)",
+            f"bytes that are not UTF-8, the first at byte {exc.start}")
 
 
 def _skip_space(data: bytes, pos: int) -> int:
@@ -220,7 +229,7 @@ def _read_isa(data: bytes, pos: int, number: int):
     return (seps, elements, version, term_idx + 1), None
 
 
-def split_interchanges(data: bytes) -> tuple[list[Piece], list[RawProblem], list[str]]:
+def split_interchanges(data: bytes) -> tuple[list[Piece], list[RawProblem], list[tuple]]:
     """Cut a file into pieces of segments, one per interchange.
 
     Parameters
@@ -234,7 +243,7 @@ def split_interchanges(data: bytes) -> tuple[list[Piece], list[RawProblem], list
     problems : list of RawProblem
         File-level problems (no ISA/ST at the start, a broken ISA header,
         text after the last IEA that is not another interchange).
-    notes : list of str
+    notes : list of (segment, expected, found)
         Harmless facts worth a warning (Latin-1 text, no final terminator).
     """
     data, note = _decode(data)
@@ -251,6 +260,12 @@ def split_interchanges(data: bytes) -> tuple[list[Piece], list[RawProblem], list
     while pos < len(data):
         if data.startswith(b"ISA", pos):
             got, problem = _read_isa(data, pos, number)
+            if problem and number == 1 and (b"\n" in data or b"\r" in data):
+                # A file wrapped at a fixed width breaks lines inside segments, even the ISA.
+                clean = data.replace(b"\r", b"").replace(b"\n", b"")
+                retry, _ = _read_isa(clean, _skip_space(clean, 0), number)
+                if retry is not None:
+                    data, pos, got, problem = clean, _skip_space(clean, 0), retry, None
             if problem:
                 problems.append(problem)
                 break
@@ -270,10 +285,10 @@ def split_interchanges(data: bytes) -> tuple[list[Piece], list[RawProblem], list
             ident = got[:3] if re.match(r"[A-Z0-9]{2,3}[^A-Za-z0-9]", got) else ""
             problems.append(RawProblem(number, ident, "", got, expected))
             break
-        piece, unterminated = _tokenise(data[pos:end], seps, number)
+        piece, unterminated = _tokenise(data, pos, end, seps, number)
         if unterminated:
-            notes.append(f"segment {number + len(piece) - 1}: the file ends without a segment "
-                         f"terminator ({seps.segment!r}) after the last segment")
+            notes.append((number + len(piece) - 1, f"the segment terminator {seps.segment!r} "
+                          "after the last segment", "the end of the file"))
         pieces.append(piece)
         number += len(piece)
         pos = _skip_space(data, end)
@@ -290,50 +305,59 @@ def _interchange_end(data: bytes, pos: int, seps: Separators) -> int:
     return len(data) if stop < 0 else stop + 1
 
 
-def _tokenise(data: bytes, seps: Separators, first_number: int) -> tuple[Piece, bool]:
-    raw = np.frombuffer(data, dtype=np.uint8)
+def _tokenise(data: bytes, begin: int, end: int, seps: Separators,
+              first_number: int) -> tuple[Piece, bool]:
+    """Locate the segments of ``data[begin:end]`` without copying the bytes."""
+    raw = np.frombuffer(data, dtype=np.uint8, count=end - begin, offset=begin)
+    n = len(raw)
     term = ord(seps.segment)
-    if term in _NEWLINES:
-        keep = raw != 13
-    else:
-        keep = (raw != 10) & (raw != 13)
-    if not keep.all():
-        raw = raw[keep]
-    ends = np.flatnonzero(raw == term)
-    tail_start = int(ends[-1]) + 1 if len(ends) else 0
-    tail = bytes(raw[tail_start:]).strip(_WHITESPACE)
+    breaks = (10, 13) if term not in (10, 13) else ((13,) if term == 10 else (10,))
+    stops = np.flatnonzero(raw == term)
+    tail = bytes(raw[stops[-1] + 1:] if len(stops) else raw).strip(_WHITESPACE)
     unterminated = bool(tail)
-    if unterminated:
-        raw = np.concatenate([raw[:tail_start], np.frombuffer(tail, np.uint8),
-                              np.array([term], np.uint8)])
-        ends = np.append(ends, len(raw) - 1)
-    body = raw[raw != term]
-    lengths = np.diff(np.concatenate([[0], ends - np.arange(len(ends))])).astype(np.int64)
-    lengths = lengths[lengths > 0]
-    return Piece(body, lengths, seps, first_number), unterminated
+    starts = np.concatenate([[0], stops + 1]).astype(np.int64)
+    ends = np.concatenate([stops, [n]]).astype(np.int64)
+    # Line breaks after a terminator (or before it, as \r before \n) are not data.
+    skipped = 0
+    while True:
+        lead = (starts < ends) & np.isin(raw[np.minimum(starts, n - 1)], breaks)
+        if not lead.any():
+            break
+        starts[lead] += 1
+        skipped += int(lead.sum())
+    while True:
+        trail = (ends > starts) & np.isin(raw[np.maximum(ends - 1, 0)], breaks)
+        if not trail.any():
+            break
+        ends[trail] -= 1
+        skipped += int(trail.sum())
+    keep = ends > starts
+    if not unterminated:
+        keep[-1] = False
+    total_breaks = sum(int(np.count_nonzero(raw == b)) for b in breaks)
+    if total_breaks > skipped:
+        # Line breaks inside segments (a wrapped file): read it without any.
+        clean = raw[~np.isin(raw, breaks)].tobytes()
+        return _tokenise(clean, 0, len(clean), seps, first_number)
+    return Piece(raw, starts[keep], ends[keep], seps, first_number), unterminated
 
 
-def _codes(body: np.ndarray, starts: np.ndarray, lengths: np.ndarray, sep: int) -> np.ndarray:
+def _codes(buf: np.ndarray, starts: np.ndarray, ends: np.ndarray, sep: int) -> np.ndarray:
+    """Pack each segment id (the bytes before the first element separator)."""
     n = len(starts)
-    out = np.zeros(n, dtype=np.uint32)
     if n == 0:
-        return out
-    alive = np.ones(n, dtype=bool)
-    for k in range(3):
-        has = alive & (lengths > k)
-        byte = np.zeros(n, dtype=np.uint32)
-        byte[has] = body[starts[has] + k]
-        stop = has & (byte == sep)
-        alive = has & ~stop
-        byte[~alive] = 0
-        out |= byte << np.uint32(8 * (2 - k))
-    # Ids longer than three characters are not X12 segment ids; mark them.
-    longer = alive & (lengths > 3)
-    if longer.any():
-        fourth = np.zeros(n, dtype=np.uint32)
-        fourth[longer] = body[starts[longer] + 3]
-        out[longer & (fourth != sep)] = 0xFFFFFF
-    return out
+        return np.zeros(0, dtype=np.uint32)
+    last = len(buf) - 1
+    size = (ends - starts).astype(np.int64)
+    b = [buf[np.minimum(starts + k, last)].astype(np.uint32) for k in range(4)]
+    one = (size == 1) | ((size > 1) & (b[1] == sep))
+    two = ~one & ((size == 2) | ((size > 2) & (b[2] == sep)))
+    three = ~one & ~two & ((size == 3) | ((size > 3) & (b[3] == sep)))
+    code = np.full(n, 0xFFFFFF, dtype=np.uint32)
+    code[one] = b[0][one] << 16
+    code[two] = (b[0][two] << 16) | (b[1][two] << 8)
+    code[three] = (b[0][three] << 16) | (b[1][three] << 8) | b[2][three]
+    return code
 
 
 def _gather(buf: np.ndarray, starts: np.ndarray, lengths: np.ndarray) -> pa.Array:
@@ -554,6 +578,8 @@ def parse_amounts(values: pa.Array) -> tuple[np.ndarray, np.ndarray, np.ndarray]
         empty = np.zeros(0, dtype=bool)
         return np.zeros(0, dtype=np.int64), empty, empty
     blank = np.asarray(pc.equal(values, ""))
+    if blank.all():
+        return np.zeros(n, dtype=np.int64), blank, np.zeros(n, dtype=bool)
     text = pc.if_else(pa.array(blank), pa.scalar("0", values.type), values) if blank.any() \
         else values
     cents = None

@@ -432,7 +432,7 @@ class _ChunkReader:
         bad = inside & ~well_formed
         if bad.any():
             for p in np.flatnonzero(bad):
-                text = self.chunk.segments[int(p)].as_py()[:20]
+                text = self.chunk.text(int(p))[:20]
                 self.flag(p, "", text, "a segment id of two or three capital letters or digits",
                           "transaction")
         unknown = inside & well_formed & ~np.isin(codes, np.array(sorted(_KNOWN), np.uint32))
@@ -918,13 +918,9 @@ def read_835(paths) -> "Remit":
             file_bad[f] = True
             problems.append(SegmentProblem(label, rp.segment, rp.segment_id, rp.element,
                                            rp.value, rp.expected, "error", _SET_ASIDE["file"]))
-        for note in notes:
-            segment, _, text = note.partition(": ") if note.startswith("segment ") else (
-                "", "", note)
-            number = int(segment.split()[1]) if segment else 0
-            problems.append(SegmentProblem(label, number, "", "", "", "UTF-8 text and a final "
-                                           "segment terminator; found " + text, "warning",
-                                           "kept"))
+        for number, expected, found_text in notes:
+            problems.append(SegmentProblem(label, number, "", "", found_text, expected,
+                                           "warning", "kept"))
         pieces.extend((f, piece) for piece in found)
         segments[f] = sum(len(piece) for piece in found)
     parts: dict[str, dict[str, list]] = {t: {} for t in _TABLES}
@@ -1265,8 +1261,8 @@ def _recoupments(transactions: pd.DataFrame, payments: pd.DataFrame,
     plb = plb.copy()
     for i, name in enumerate(("claim_id", "payer_claim_control", "match")):
         plb[name] = pd.Series([resolved[r][i] for r in refs], dtype="str", index=plb.index)
-    rev = payments.loc[((payments["status_code"] == "22") | (payments["paid_cents"] < 0))
-                       & (payments["paid_cents"] < 0)]
+    # Status 22 or not, only a negative paid amount takes money back.
+    rev = payments.loc[payments["paid_cents"] < 0]
     reversals = pd.DataFrame({
         "_tx": rev["_tx"], "_file": rev["_file"], "file": rev["file"],
         "trace_number": rev["trace_number"],
