@@ -43,9 +43,10 @@ def synthetic_tables(n_lines: int, seed: int = 835, lines_per_file: int = 10_000
     """Seeded tables of a batch of remittances (one transaction per file).
 
     Returns the five writer tables. About 3% of each later file's claims
-    reverse a claim of an earlier file (and are followed by a correction
-    paid 60%); each later file carries PLB WO offsets of earlier claims
-    (reference = CLP07 + patient id) and one L6 interest amount.
+    reverse a claim of the previous file (and are followed by a correction
+    paid 60%); each later file carries PLB WO offsets of other claims of the
+    previous file (reference = CLP07 + patient id) and one L6 interest amount;
+    a file whose payment would be negative carries the shortfall forward (FB).
     """
     rng = np.random.default_rng(seed)
     n_files = max(1, -(-n_lines // lines_per_file))
@@ -166,6 +167,14 @@ def synthetic_tables(n_lines: int, seed: int = 835, lines_per_file: int = 10_000
         "payee_name": "EXAMPLE CLINIC", "payee_id": "1999999984", "payment_method": "ACH",
         "interchange_control": np.arange(n_files) + 1,
     })
+    # A payment cannot be negative: carry any shortfall forward with a negative FB.
+    paid = np.zeros(n_files, dtype=np.int64)
+    np.add.at(paid, claims["f"].to_numpy(), claims["paid_cents"].to_numpy(np.int64))
+    np.subtract.at(paid, plb["f"].to_numpy(np.int64), plb["amount_cents"].to_numpy(np.int64))
+    short = np.flatnonzero(paid < 0)
+    plb = pd.concat([plb, pd.DataFrame({"f": short, "reason_code": "FB",
+                                        "amount_cents": paid[short], "reference": ""})],
+                    ignore_index=True)
     for frame in (claims, lines, adj, plb):
         frame["trace_number"] = trace[frame["f"].to_numpy()]
     return {

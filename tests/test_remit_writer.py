@@ -132,6 +132,7 @@ def test_written_file_reads_back_with_the_same_recoupments_as_the_domain_fixture
     cols = ["claim_id", "amount_cents", "mechanism", "reason_code", "reference"]
     pd.testing.assert_frame_equal(ours.recoupments[cols], fixture.recoupments[cols])
     assert ours.transactions["bpr_amount_cents"].tolist() == [28735]
+    assert ours.service_lines["line_no"].tolist() == [1, 1]      # REF*6R, the audit's line_no
     assert len(ours.problems) == 0
 
 

@@ -33,21 +33,14 @@ def add_parser(subparsers) -> None:
 
 
 def run(args) -> int:
-    from ..errors import InputError
     from ..remit import read_835
 
     remit = read_835(args.files)
-    if args.out is not None:
-        written = remit.write(args.out)
+    written = remit.write(args.out) if args.out is not None else []
     for line in remit.report():
         print(line)
-    if args.out is not None:
+    if written:
         print(f"Wrote {len(written)} files to {args.out}: "
               + ", ".join(p.name for p in written) + ".")
-    if not remit.loaded:
-        first = "; ".join(m.rstrip(".") for m in remit.rejected["message"].head(3)) \
-            or "no ST...SE transaction found"
-        where = f" (see {args.out / 'rejected.csv'})" if args.out is not None else ""
-        raise InputError(f"no usable 835 transaction in {len(remit.files)} file(s){where}: "
-                         f"{first}")
+    remit.require_loaded(f" (see {args.out / 'rejected.csv'})" if written else "")
     return 0

@@ -24,7 +24,7 @@ from .model import (
     reverse,
     with_forward_balance,
 )
-from .reader import COLUMNS, RECOUPMENT_REASONS, Remit, SegmentProblem, read_835, read_835_or_fail
+from .reader import COLUMNS, RECOUPMENT_REASONS, Remit, SegmentProblem, read_835
 from .writer import (
     RemitWriteError,
     UnbalancedRemittance,
@@ -40,7 +40,7 @@ __all__ = [
     "Adjustment", "ServiceLine", "ClaimPayment", "ProviderAdjustment", "Remittance",
     "Interchange", "GROUP_CODES", "reverse", "plb_offset", "plb_deferral", "plb_interest",
     "plb_forward_balance", "with_forward_balance",
-    "read_835", "read_835_or_fail", "Remit", "SegmentProblem", "COLUMNS", "RECOUPMENT_REASONS",
+    "read_835", "Remit", "SegmentProblem", "COLUMNS", "RECOUPMENT_REASONS",
     "write_835", "format_835", "write_835_from_tables", "tables_from_models", "WriteOptions",
     "Separators", "RemitWriteError", "UnbalancedRemittance", "amount_text",
 ]

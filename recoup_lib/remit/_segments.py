@@ -307,38 +307,26 @@ def _interchange_end(data: bytes, pos: int, seps: Separators) -> int:
 
 def _tokenise(data: bytes, begin: int, end: int, seps: Separators,
               first_number: int) -> tuple[Piece, bool]:
-    """Locate the segments of ``data[begin:end]`` without copying the bytes."""
-    raw = np.frombuffer(data, dtype=np.uint8, count=end - begin, offset=begin)
-    n = len(raw)
+    """Locate the segments of ``data[begin:end]``; line breaks are not data and are dropped.
+
+    Dropping every line break (unless one is the terminator) also reads files
+    wrapped at a fixed width, where breaks fall inside segments.
+    """
+    text = data[begin:end]
     term = ord(seps.segment)
-    breaks = (10, 13) if term not in (10, 13) else ((13,) if term == 10 else (10,))
+    if term != 10:
+        text = text.replace(b"\n", b"")
+    if term != 13:
+        text = text.replace(b"\r", b"")
+    raw = np.frombuffer(text, dtype=np.uint8)
     stops = np.flatnonzero(raw == term)
-    tail = bytes(raw[stops[-1] + 1:] if len(stops) else raw).strip(_WHITESPACE)
-    unterminated = bool(tail)
+    tail = text[stops[-1] + 1:] if len(stops) else text
+    unterminated = bool(tail.strip(_WHITESPACE))
     starts = np.concatenate([[0], stops + 1]).astype(np.int64)
-    ends = np.concatenate([stops, [n]]).astype(np.int64)
-    # Line breaks after a terminator (or before it, as \r before \n) are not data.
-    skipped = 0
-    while True:
-        lead = (starts < ends) & np.isin(raw[np.minimum(starts, n - 1)], breaks)
-        if not lead.any():
-            break
-        starts[lead] += 1
-        skipped += int(lead.sum())
-    while True:
-        trail = (ends > starts) & np.isin(raw[np.maximum(ends - 1, 0)], breaks)
-        if not trail.any():
-            break
-        ends[trail] -= 1
-        skipped += int(trail.sum())
+    ends = np.concatenate([stops, [len(raw)]]).astype(np.int64)
     keep = ends > starts
     if not unterminated:
         keep[-1] = False
-    total_breaks = sum(int(np.count_nonzero(raw == b)) for b in breaks)
-    if total_breaks > skipped:
-        # Line breaks inside segments (a wrapped file): read it without any.
-        clean = raw[~np.isin(raw, breaks)].tobytes()
-        return _tokenise(clean, 0, len(clean), seps, first_number)
     return Piece(raw, starts[keep], ends[keep], seps, first_number), unterminated
 
 

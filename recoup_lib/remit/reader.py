@@ -9,7 +9,8 @@ How a file is read
 ------------------
 Separators come from each ISA header (:mod:`._segments`); a bare ST...SE run
 without one is read with ``*``, ``~`` (or line breaks when the file has no
-``~``) and ``:``. The work is columnar: segments are an Arrow array, loops are
+``~``) and ``:``. The work is columnar: segments are located in the bytes as
+read, elements are gathered a column at a time into Arrow arrays, and loops are
 resolved with numpy (each CAS belongs to the last CLP or SVC before it), so a
 few million segments take seconds.
 
@@ -56,7 +57,7 @@ from ._segments import (
     split_values,
 )
 
-__all__ = ["read_835", "Remit", "SegmentProblem", "RECOUPMENT_REASONS"]
+__all__ = ["read_835", "Remit", "SegmentProblem", "RECOUPMENT_REASONS", "COLUMNS"]
 
 _IDS = ("ISA GS ST BPR TRN DTM N1 CLP CAS NM1 SVC REF AMT PLB SE GE IEA LX").split()
 C = {name: segment_code(name) for name in _IDS}
@@ -132,11 +133,7 @@ class SegmentProblem:
 # One chunk (interchange) -> columns
 # ----------------------------------------------------------------------------
 
-def _s(values) -> pa.Array:
-    return values if isinstance(values, pa.Array) else pa.array(values, pa.large_string())
-
-
-def _first_per_group(groups: np.ndarray, n_groups: int) -> tuple[np.ndarray, np.ndarray]:
+def _first_per_group(groups: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """For sorted positions grouped by ``groups``: (group ids present, index of their first row)."""
     if len(groups) == 0:
         return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.int64)
@@ -465,21 +462,20 @@ class _ChunkReader:
         bpr, tb = bpr[first], tb[first]
         el = Elements.of(chunk, bpr)
         cents, _ = self.amounts(bpr, el[2], "BPR02")
-        flag = el[3]
         signed = np.where(el.code(3) == _CODE["D"], -cents, cents)
         pay_dates = self.dates(bpr, el, 16, "BPR16")
         ids = tb
         cols = {
             "bpr_amount_cents": _fill(T, ids, signed, 0),
             "handling_code": _fill(T, ids, el[1]),
-            "credit_debit": _fill(T, ids, flag),
+            "credit_debit": _fill(T, ids, el[3]),
             "payment_method": _fill(T, ids, el[4]),
         }
         bpr_date = _fill(T, ids, pay_dates, np.datetime64("NaT", "us"))
         # TRN, DTM*405, N1*PR / N1*PE: first in the header.
         trn = self.where("TRN")
         trn = trn[self.header_at(trn)]
-        g, first = _first_per_group(self.txn_of(trn), T)
+        g, first = _first_per_group(self.txn_of(trn))
         el = Elements.of(chunk, trn[first])
         cols["trace_number"] = _fill(T, g, el[2])
         cols["trace_payer_id"] = _fill(T, g, el[3])
@@ -493,7 +489,7 @@ class _ChunkReader:
         dtm_dates = self.dates(dtm, dtm_el, 2, "DTM02")
         self.dtm = (dtm, qualifier, dtm_dates)
         head = self.header_at(dtm) & (qualifier == _CODE["405"])
-        g, first = _first_per_group(self.txn_of(dtm[head]), T)
+        g, first = _first_per_group(self.txn_of(dtm[head]))
         production = _fill(T, g, dtm_dates[head][first], np.datetime64("NaT", "us"))
         cols["payment_date"] = np.where(np.isnat(bpr_date), production, bpr_date)
         cols["production_date"] = production
@@ -505,7 +501,7 @@ class _ChunkReader:
         el = Elements.of(chunk, n1)
         for who, prefix in (("PR", "payer"), ("PE", "payee")):
             mask = el.code(1) == _CODE[who]
-            g, first = _first_per_group(self.txn_of(n1[mask]), T)
+            g, first = _first_per_group(self.txn_of(n1[mask]))
             sub = np.flatnonzero(mask)[first]
             cols[f"{prefix}_name"] = _fill(T, g, el[2].take(pa.array(sub)))
             cols[f"{prefix}_id"] = _fill(T, g, el[4].take(pa.array(sub)))
@@ -549,7 +545,7 @@ class _ChunkReader:
         nel = Elements.of(chunk, nm1)
         qc = nel.code(1) == _CODE["QC"]
         owner = owner_all[qc]
-        g, first = _first_per_group(owner, C_)
+        g, first = _first_per_group(owner)
         sub = pa.array(np.flatnonzero(qc)[first])
         cols["patient_last_name"] = _fill(C_, g, nel[3].take(sub))
         cols["patient_first_name"] = _fill(C_, g, nel[4].take(sub))
@@ -560,7 +556,7 @@ class _ChunkReader:
         claim_dtm = (self.dtm_claim >= 0) & (self.dtm_line < 0)
         for code, name in (("232", "statement_from"), ("233", "statement_to")):
             mask = claim_dtm & (qual == _CODE[code])
-            g, first = _first_per_group(self.dtm_claim[mask], C_)
+            g, first = _first_per_group(self.dtm_claim[mask])
             cols[name] = _fill(C_, g, dtm_dates[mask][first], np.datetime64("NaT", "us"))
         ref = self.where("REF")
         rel = Elements.of(chunk, ref)
@@ -570,7 +566,7 @@ class _ChunkReader:
         self.ref = (ref, rel, ref_line, ref_qual)
         mask = (ref_claim >= 0) & (ref_line < 0) & (ref_qual == _CODE["F8"])
         owner = ref_claim[mask]
-        g, first = _first_per_group(owner, C_)
+        g, first = _first_per_group(owner)
         cols["original_reference"] = _fill(
             C_, g, rel[2].filter(pa.array(mask)).take(pa.array(first)))
         self.out["payments"] = cols
@@ -620,7 +616,7 @@ class _ChunkReader:
         for code, name in (("472", "service_date"), ("150", "service_start"),
                            ("151", "service_end")):
             mask = line_dtm & (qual == _CODE[code])
-            g, first = _first_per_group(self.dtm_line[mask], L)
+            g, first = _first_per_group(self.dtm_line[mask])
             cols[name] = _fill(L, g, dtm_dates[mask][first], np.datetime64("NaT", "us"))
         start = cols.pop("service_start")
         cols["service_date"] = np.where(np.isnat(cols["service_date"]), start,
@@ -629,15 +625,21 @@ class _ChunkReader:
         ref, rel, ref_line, ref_qual = self.ref
         mask = (ref_line >= 0) & (ref_qual == _CODE["6R"])
         owner = ref_line[mask]
-        g, first = _first_per_group(owner, L)
-        cols["line_control"] = _fill(L, g, rel[2].filter(pa.array(mask)).take(pa.array(first)))
+        g, first = _first_per_group(owner)
+        control = _fill(L, g, rel[2].filter(pa.array(mask)).take(pa.array(first)))
+        cols["line_control"] = control
+        numeric = np.asarray(pc.and_(pc.utf8_is_digit(control),
+                                     pc.less_equal(pc.binary_length(control), 18)))
+        cols["line_no"] = pc.cast(pc.if_else(pa.array(numeric), control, pa.scalar(
+            "0", pa.large_string())), pa.int64()).to_numpy()
+        cols["_line_no_present"] = numeric
         amt = self.where("AMT")
         amt_line = self.line_at(amt)
         amt, amt_line = amt[amt_line >= 0], amt_line[amt_line >= 0]
         ael = Elements.of(chunk, amt)
         mask = ael.code(1) == _CODE["B6"]
         owner = amt_line[mask]
-        g, first = _first_per_group(owner, L)
+        g, first = _first_per_group(owner)
         allowed_text = ael[2].filter(pa.array(mask)).take(pa.array(first))
         allowed, blank, invalid = parse_amounts(allowed_text)
         self.flag_mask(amt[mask][first], invalid, "AMT02", allowed_text,
@@ -840,15 +842,6 @@ def _concat(values: list):
     return np.concatenate([np.asarray(v) for v in values])
 
 
-def _column(values, keep: np.ndarray | None = None):
-    if isinstance(values, pa.Array):
-        if keep is not None:
-            values = values.filter(pa.array(keep))
-        return pd.Series(values, dtype="str")
-    values = np.asarray(values)
-    return values if keep is None else values[keep]
-
-
 def _expand(paths) -> list[Path]:
     if isinstance(paths, (str, Path)):
         paths = [paths]
@@ -899,6 +892,31 @@ def read_835(paths) -> "Remit":
     """
     files = _expand(paths)
     labels = _labels(files)
+    pieces, problems, file_bad, segments = _load(files, labels)
+    parts, txn_file, bad_txn = _parse(pieces, labels, problems, file_bad)
+    has_txn = np.bincount(txn_file, minlength=len(files)) > 0
+    for f in np.flatnonzero(~has_txn & ~file_bad):
+        file_bad[f] = True
+        problems.append(SegmentProblem(labels[f], 0, "", "", "",
+                                       "at least one ST...SE transaction", "error",
+                                       _SET_ASIDE["file"]))
+    if file_bad.any():
+        bad_txn.update(np.flatnonzero(file_bad[txn_file]).tolist())
+        bad_labels = {labels[f] for f in np.flatnonzero(file_bad)}
+        problems = [p if p.severity == "warning" or p.file not in bad_labels else SegmentProblem(
+            p.file, p.segment, p.segment_id, p.element, p.value, p.expected, p.severity,
+            _SET_ASIDE["file"], p.trace_number) for p in problems]
+    order = {label: i for i, label in enumerate(labels)}
+    problems.sort(key=lambda p: (order.get(p.file, -1), p.segment))
+    by_file = np.argsort(txn_file, kind="stable")
+    bounds = np.searchsorted(txn_file[by_file], np.arange(len(files) + 1))
+    file_rows = [(label, str(path), int(segments[f]), by_file[bounds[f]: bounds[f + 1]])
+                 for f, (path, label) in enumerate(zip(files, labels))]
+    return _assemble(parts, labels, txn_file, bad_txn, problems, file_rows)
+
+
+def _load(files: list[Path], labels: list[str]):
+    """Read and cut every file; file-level problems are recorded, never raised."""
     problems: list[SegmentProblem] = []
     pieces: list[tuple[int, object]] = []
     file_bad = np.zeros(len(files), dtype=bool)
@@ -923,8 +941,13 @@ def read_835(paths) -> "Remit":
                                            "warning", "kept"))
         pieces.extend((f, piece) for piece in found)
         segments[f] = sum(len(piece) for piece in found)
+    return pieces, problems, file_bad, segments
+
+
+def _parse(pieces, labels: list[str], problems: list[SegmentProblem], file_bad: np.ndarray):
+    """Run the chunk reader over every chunk; gather columns with batch-wide indices."""
     parts: dict[str, dict[str, list]] = {t: {} for t in _TABLES}
-    txn_file: list[int] = []
+    txn_file: list[np.ndarray] = []
     bad_txn: set[int] = set()
     base = {"tx": 0, "claim": 0, "line": 0}
     for chunk in combine(pieces):
@@ -960,32 +983,12 @@ def read_835(paths) -> "Remit":
                     values = chunk.numbers[values]
                 parts[table].setdefault(name, []).append(values)
             parts[table].setdefault("_file", []).append(chunk.files[cols["segment"]])
-        txn_file.extend(chunk.files[reader.txn_start].tolist())
+        txn_file.append(chunk.files[reader.txn_start])
         base["tx"] += reader.T
         base["claim"] += len(reader.out["payments"]["segment"])
         base["line"] += len(reader.out["service_lines"]["segment"])
-    txn_file_arr = np.asarray(txn_file, dtype=np.int64)
-    has_txn = np.bincount(txn_file_arr, minlength=len(files)) > 0 if len(files) else file_bad
-    for f in np.flatnonzero(~has_txn & ~file_bad):
-        file_bad[f] = True
-        problems.append(SegmentProblem(labels[f], 0, "", "", "",
-                                       "at least one ST...SE transaction", "error",
-                                       _SET_ASIDE["file"]))
-    if file_bad.any():
-        bad_txn.update(np.flatnonzero(file_bad[txn_file_arr]).tolist() if len(txn_file_arr)
-                       else [])
-        bad_labels = {labels[f] for f in np.flatnonzero(file_bad)}
-        problems = [p if p.severity == "warning" or p.file not in bad_labels else SegmentProblem(
-            p.file, p.segment, p.segment_id, p.element, p.value, p.expected, p.severity,
-            _SET_ASIDE["file"], p.trace_number) for p in problems]
-    order = {label: i for i, label in enumerate(labels)}
-    problems.sort(key=lambda p: (order.get(p.file, -1), p.segment))
-    file_rows = []
-    for f, (path, label) in enumerate(zip(files, labels)):
-        idx = np.flatnonzero(txn_file_arr == f)
-        file_rows.append((label, str(path), int(segments[f]), idx))
-    return _assemble(parts, labels, txn_file, bad_txn, problems, file_rows)
-
+    txn_file_arr = np.concatenate(txn_file) if txn_file else np.zeros(0, dtype=np.int64)
+    return parts, txn_file_arr.astype(np.int64), bad_txn
 
 
 _STR, _DATE, _INT, _BOOL = "str", "datetime64[us]", "int64", "bool"
@@ -1014,7 +1017,8 @@ COLUMNS: dict[str, list[tuple[str, str]]] = {
         ("segment", _INT)],
     "service_lines": [
         ("file", _STR), ("trace_number", _STR), ("claim_id", _STR), ("claim_seq", _INT),
-        ("line_seq", _INT), ("line_control", _STR), ("procedure_qualifier", _STR),
+        ("line_seq", _INT), ("line_control", _STR), ("line_no", "Int64"),
+        ("procedure_qualifier", _STR),
         ("procedure_code", _STR), ("modifiers", _STR), ("revenue_code", _STR),
         ("units", "float64"), ("charge_cents", _INT), ("paid_cents", _INT),
         ("allowed_cents", "Int64"), ("adjustment_total_cents", _INT), ("balanced", _BOOL),
@@ -1119,9 +1123,10 @@ def _assemble(parts, labels, txn_file, bad_txn, problems, file_rows) -> "Remit":
         adj["line_seq"] = seq
         adj["level"] = pc.if_else(pa.array(at_line), pa.scalar("line", pa.large_string()),
                                   pa.scalar("claim", pa.large_string()))
-        allowed = pd.array(lines["allowed_cents"], dtype="Int64")
-        allowed[~lines["_allowed_present"]] = pd.NA
-        lines["allowed_cents"] = allowed
+        for name in ("allowed_cents", "line_no"):
+            values = pd.array(lines[name], dtype="Int64")
+            values[~lines[f"_{name.removesuffix('_cents')}_present"]] = pd.NA
+            lines[name] = values
     frames = {name: _typed(d, name, len(d.get("_tx", []))) for name, d in (
         ("transactions", tr), ("payments", pay), ("service_lines", lines),
         ("adjustments", adj), ("provider_adjustments", plb))}
@@ -1198,11 +1203,20 @@ class _ClaimIndex:
             wanted.add(ref)
             wanted.update(ref[:n] for n in self.control_lengths + self.id_lengths if n < len(ref))
         wanted.discard("")
-        pairs = payments.loc[controls.isin(wanted), ["payer_claim_control", "claim_id"]]
-        self.by_control = pairs.groupby("payer_claim_control")["claim_id"].agg(set).to_dict()
-        pairs = payments.loc[ids.isin(wanted), ["claim_id", "payer_claim_control"]]
-        self.controls_of = pairs.groupby("claim_id")["payer_claim_control"].agg(
-            lambda v: {c for c in v if c}).to_dict()
+        value_set = pa.array(sorted(wanted), pa.large_string())
+
+        def among(column: pd.Series) -> np.ndarray:
+            values = pa.array(column.array).cast(pa.large_string())
+            return np.asarray(pc.is_in(values, value_set=value_set))
+
+        self.by_control: dict[str, set[str]] = {}
+        self.controls_of: dict[str, set[str]] = {}
+        hit = among(controls)
+        for ctl, cid in zip(controls[hit].tolist(), ids[hit].tolist()):
+            self.by_control.setdefault(ctl, set()).add(cid)
+        hit = among(ids)
+        for cid, ctl in zip(ids[hit].tolist(), controls[hit].tolist()):
+            self.controls_of.setdefault(cid, set()).update([ctl] if ctl else [])
 
     def _by_control(self, key: str, how: str) -> tuple[str, str, str]:
         ids = self.by_control[key]
@@ -1343,7 +1357,8 @@ class Remit:
         One row per SVC: claim_id, claim_seq, line_seq, line_control (REF*6R,
         our line_no), procedure_qualifier, procedure_code, modifiers (``;``),
         units, charge/paid/allowed (``_cents``), balanced (SVC02 - CAS = SVC03),
-        service_date (DTM*472, else DTM*150).
+        service_date (DTM*472, else DTM*150), line_no (line_control as a number
+        where it is one: the audit's line_no).
     adjustments : pandas.DataFrame
         One row per CAS reason/amount: level (``claim`` or ``line``),
         claim_seq, line_seq (blank for claim level), group_code, reason_code,
@@ -1386,6 +1401,19 @@ class Remit:
     def loaded(self) -> bool:
         """True when at least one transaction could be used."""
         return len(self.transactions) > 0
+
+    def require_loaded(self, hint: str = "") -> "Remit":
+        """Return self, or raise :class:`InputError` when no transaction could be used.
+
+        The message counts the files and quotes the first problems; ``hint``
+        (e.g. where ``rejected.csv`` was written) is added after the count.
+        """
+        if not self.loaded:
+            first = "; ".join(m.rstrip(".") for m in self.rejected["message"].head(3)) \
+                or "no ST...SE transaction found"
+            raise InputError(f"no usable 835 transaction in {len(self.files)} file(s){hint}: "
+                             f"{first}")
+        return self
 
     def summary(self) -> dict:
         """Counts and totals of the batch (cents as integers)."""
@@ -1484,20 +1512,3 @@ def _units_text(units: pd.Series) -> pd.Series:
     whole = units == units.round()
     text = units.astype("str")
     return text.where(~whole, units.round().astype("int64").astype("str"))
-
-
-def read_835_or_fail(paths) -> Remit:
-    """:func:`read_835`, raising :class:`InputError` when nothing could be used.
-
-    Raises
-    ------
-    InputError
-        No transaction of any file could be used; the message lists the
-        first problems.
-    """
-    remit = read_835(paths)
-    if not remit.loaded:
-        first = "; ".join(m.rstrip(".") for m in remit.rejected["message"].head(3)) \
-            or "no ST...SE transaction found"
-        raise InputError(f"no usable 835 transaction in {len(remit.files)} file(s): {first}")
-    return remit

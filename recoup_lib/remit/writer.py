@@ -740,30 +740,42 @@ def _plb_pieces(pieces, plb, plb_tx, fp, f_tx, E, comp, end) -> None:
 
 
 def _envelope_pieces(pieces, tr, file_names, f_tx, options: WriteOptions) -> None:
+    """ISA, GS before each file's transactions; GE, IEA after (one interchange per file)."""
     seps, end, E = options.separators, options.end, options.separators.element
-    for f, name in enumerate(file_names):
-        rows = tr.loc[f_tx == f]
-        first = rows.iloc[0]
-        sender = str(first.get("sender_id") or first["payer_id"])
-        receiver = str(first.get("receiver_id") or first["payee_id"])
-        control = first.get("interchange_control")
-        control = f + 1 if control is None or pd.isna(control) or str(control).strip() == "" \
-            else int(control)
-        date = first.get("interchange_date")
-        date = pd.Timestamp(date if date is not None and not pd.isna(date)
-                            else first["payment_date"])
-        time = str(first.get("interchange_time") or "1200")
-        usage = str(first.get("usage") or "P")
-        isa = E.join([
+    _, first = np.unique(f_tx, return_index=True)
+    counts = np.bincount(f_tx, minlength=len(file_names))
+    head = tr.iloc[first]
+
+    def column(name, default):
+        if name not in head.columns:
+            return [default] * len(head)
+        return [default if v is None or pd.isna(v) or str(v).strip() == "" else v
+                for v in head[name].tolist()]
+
+    senders = [str(s or p) for s, p in zip(column("sender_id", ""), head["payer_id"].tolist())]
+    receivers = [str(r or p) for r, p in zip(column("receiver_id", ""),
+                                             head["payee_id"].tolist())]
+    controls = [int(c) if c != "" else f + 1
+                for f, c in enumerate(column("interchange_control", ""))]
+    dates = [pd.Timestamp(d if d != "" else p) for d, p in
+             zip(column("interchange_date", ""), head["payment_date"].tolist())]
+    times = [str(t) for t in column("interchange_time", "1200")]
+    usages = [str(u) for u in column("usage", "P")]
+    isa, gs, ge, iea = [], [], [], []
+    for f in range(len(file_names)):
+        sender, receiver, control = senders[f], receivers[f], controls[f]
+        date, time = dates[f], times[f]
+        isa.append(E.join([
             "ISA", "00", " " * 10, "00", " " * 10, "ZZ", f"{sender[:15]:<15}", "ZZ",
             f"{receiver[:15]:<15}", date.strftime("%y%m%d"), time, seps.repetition, "00501",
-            f"{control:09d}", "0", usage, seps.component]) + end
-        gs = E.join(["GS", "HP", sender, receiver, date.strftime("%Y%m%d"), time, str(control),
-                     "X", _VERSION]) + end
-        ge = E.join(["GE", str(len(rows)), str(control)]) + end
-        iea = E.join(["IEA", "1", f"{control:09d}"]) + end
-        pieces.add(pa.array([isa, gs], _LS), f, -1, 0, 0, 0, np.array([0, 1]))
-        pieces.add(pa.array([ge, iea], _LS), f, _BIG, 0, 0, 0, np.array([0, 1]))
+            f"{control:09d}", "0", usages[f], seps.component]) + end)
+        gs.append(E.join(["GS", "HP", sender, receiver, date.strftime("%Y%m%d"), time,
+                          str(control), "X", _VERSION]) + end)
+        ge.append(E.join(["GE", str(int(counts[f])), str(control)]) + end)
+        iea.append(E.join(["IEA", "1", f"{control:09d}"]) + end)
+    files = np.arange(len(file_names))
+    for kind, texts, tx in ((0, isa, -1), (1, gs, -1), (0, ge, _BIG), (1, iea, _BIG)):
+        pieces.add(pa.array(texts, _LS), files, tx, 0, 0, 0, kind)
 
 
 def _split_files(text: pa.Array, files_sorted: np.ndarray, file_names: list[str],
