@@ -191,6 +191,7 @@ def test_domain_snippet_wo_is_an_offset_and_l6_interest_is_not():
     assert (offset.reason_code, offset.amount_cents, offset.reference) == (
         "WO", 7_500, "ICN-C0-0003 1EG4TE5MK73")
     assert offset.claim_id == "" and offset.match == "none"     # claim C is not in this batch
+    assert offset.payer_claim_control == "ICN-C0-0003"          # the reference's first word
     assert "L6" not in remit.recoupments["reason_code"].tolist()
     plb = remit.provider_adjustments
     assert plb["reason_code"].tolist() == ["WO", "L6"]

@@ -1,11 +1,13 @@
 """X12 tokenising without a Python object per segment.
 
 A file's bytes are cut into interchanges (ISA...IEA, or a bare ST...SE run),
-each with the separators its own ISA header declares. Inside an interchange
-the segments become one Arrow string array built straight from the bytes
-(numpy finds the terminators), segment ids become small integer codes, and
-elements are pulled out column by column (:class:`Elements`) for the few
-segment types a reader needs. Amounts and dates are converted vectorised.
+each with the separators its own ISA header declares (:func:`split_interchanges`).
+The interchanges of all files that share separators are joined into one byte
+buffer (:func:`combine`): numpy finds the terminators and element separators
+once, a segment is a (start, end) pair of offsets, its id a small integer
+code, and elements are gathered column by column into Arrow string arrays
+(:class:`Elements`) for the few segment types a reader needs. Amounts, dates
+and qualifiers are converted from the bytes, vectorised.
 
 Separators (X12 5010 ISA): element separator = the byte after ``ISA``;
 repetition separator = ISA11 (5010 only; 4010 has the standards id ``U``
@@ -76,9 +78,9 @@ class RawProblem:
 class Piece:
     """The segments of one interchange of one file, located in its bytes.
 
-    ``data`` is the interchange's bytes as read (terminators and line breaks
-    included); segment *i* is ``data[starts[i]:ends[i]]``; ``first_number`` is
-    the 1-based position in the file of the first segment.
+    ``data`` is the interchange's bytes without line breaks (terminators
+    kept); segment *i* is ``data[starts[i]:ends[i]]``; ``first_number`` is the
+    1-based position in the file of the first segment.
     """
 
     data: np.ndarray

@@ -1262,7 +1262,9 @@ def _recoupments(transactions: pd.DataFrame, payments: pd.DataFrame,
       (X12 RFI #2150: a reversal carries the original patient control
       number); ``reason_code`` is the CLP02 status; ``reference`` is CLP07.
     - ``offset``: a PLB ``WO`` or ``FB`` with a positive amount; the claim is
-      resolved from the reference (:class:`_ClaimIndex`).
+      resolved from the reference (:class:`_ClaimIndex`). When it cannot be,
+      a WO's ``payer_claim_control`` is still the reference's first word (the
+      payer's control number by convention) and ``match`` is ``none``.
     - ``deferred_cents``: the part of a reversal that the same transaction
       hands back through a negative WO for the same claim: the payer reversed
       but chose not to take the money yet (X12 RFI #227, #578; DOMAIN 5.5).
@@ -1286,12 +1288,16 @@ def _recoupments(transactions: pd.DataFrame, payments: pd.DataFrame,
         "match": "clp01", "segment": rev["segment"],
     })
     off = plb.loc[plb["reason_code"].isin(RECOUPMENT_REASONS) & (plb["amount_cents"] > 0)]
+    # An unresolved WO still names the payer's control number first, by convention.
+    first_word = off["reference"].str.strip().str.split().str[0].fillna("").astype("str")
+    control = off["payer_claim_control"].where(
+        (off["payer_claim_control"] != "") | (off["reason_code"] != "WO"), first_word)
     offsets = pd.DataFrame({
         "_tx": off["_tx"], "_file": off["_file"], "file": off["file"],
         "trace_number": off["trace_number"],
         "claim_id": off["claim_id"], "amount_cents": off["amount_cents"],
         "mechanism": "offset", "reason_code": off["reason_code"], "reference": off["reference"],
-        "payer_claim_control": off["payer_claim_control"], "match": off["match"],
+        "payer_claim_control": control, "match": off["match"],
         "segment": off["segment"],
     })
     frames = [f for f in (reversals, offsets) if len(f)]
