@@ -1453,13 +1453,13 @@ class Remit:
         """A short plain-English account of the batch, one line per item."""
         s = self.summary()
         lines = [
-            f"Read {s['files']} file(s) ({s['files_set_aside']} set aside): "
-            f"{s['transactions_read']} transaction(s), {s['transactions_used']} used, "
-            f"{s['transactions_set_aside']} set aside; "
-            f"{s['claim_payments']} claim payment(s), {s['service_lines']} service line(s).",
-            f"Balance: {s['unbalanced_transactions']} unbalanced transaction(s), "
-            f"{s['unbalanced_claims']} unbalanced claim(s), {s['unbalanced_lines']} unbalanced "
-            f"service line(s).",
+            f"Read {s['files']:,} file(s) ({s['files_set_aside']:,} set aside): "
+            f"{s['transactions_read']:,} transaction(s), {s['transactions_used']:,} used, "
+            f"{s['transactions_set_aside']:,} set aside; "
+            f"{s['claim_payments']:,} claim payment(s), {s['service_lines']:,} service line(s).",
+            f"Balance: {s['unbalanced_transactions']:,} unbalanced transaction(s), "
+            f"{s['unbalanced_claims']:,} unbalanced claim(s), {s['unbalanced_lines']:,} "
+            f"unbalanced service line(s).",
             f"Paid {dollars(s['payment_total_cents'])} (claims {dollars(s['claim_paid_total_cents'])}"
             f", provider adjustments {dollars(s['provider_adjustment_total_cents'])}); taken back "
             f"{dollars(s['recouped_total_cents'])} (reversals {dollars(s['reversal_total_cents'])}, "

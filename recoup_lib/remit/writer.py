@@ -465,9 +465,52 @@ def write_835_from_tables(transactions: pd.DataFrame, payments: pd.DataFrame,
     True
     """
     options = options or WriteOptions()
-    seps = options.separators
-    end = options.end
-    E = seps.element
+    t = _prepare(transactions, payments, service_lines, adjustments, provider_adjustments)
+    _check_separators(options.separators, t.tr, t.pay, t.lines, t.adj, t.plb)
+    _check_balance(t.tr, t.pay, t.pay_tx, t.lines, t.line_claim, t.adj, t.adj_claim,
+                   t.adj_line_row, t.plb, t.plb_tx)
+    pieces = _Pieces()
+    _header_pieces(pieces, t, options)
+    _claim_pieces(pieces, t, options)
+    if len(t.lines):
+        _line_pieces(pieces, t, options)
+    if len(t.adj):
+        _cas_pieces(pieces, t.adj, t.adj_claim, t.adj_l, t.pay_tx, t.f_tx, t.c_seq,
+                    options.separators.element, options.end)
+    if len(t.plb):
+        _plb_pieces(pieces, t.plb, t.plb_tx, t.fiscal_dates, t.f_tx,
+                    options.separators.element, options.separators.component, options.end)
+    _trailer_pieces(pieces, t, options)
+    _envelope_pieces(pieces, t.tr, t.file_names, t.f_tx, options)
+    text, files_sorted = pieces.assemble()
+    return _split_files(text, files_sorted, t.file_names, out_dir)
+
+
+@dataclass
+class _Tables:
+    """The writer's input, checked, defaulted, ordered and linked by row numbers."""
+
+    tr: pd.DataFrame
+    file_names: list[str]
+    f_tx: np.ndarray          # file of each transaction
+    pay: pd.DataFrame
+    pay_tx: np.ndarray        # transaction of each claim payment
+    c_seq: np.ndarray
+    lines: pd.DataFrame
+    line_claim: np.ndarray    # claim payment row of each service line
+    l_seq: np.ndarray
+    adj: pd.DataFrame
+    adj_claim: np.ndarray
+    adj_l: np.ndarray         # line_seq of a line-level CAS, 0 for claim level
+    adj_line_row: np.ndarray  # service line row of a line-level CAS, -1 for claim level
+    plb: pd.DataFrame
+    plb_tx: np.ndarray
+    fiscal_dates: np.ndarray
+    controls: pa.Array | None = None  # ST02 of each transaction, set by the header
+
+
+def _prepare(transactions, payments, service_lines, adjustments,
+             provider_adjustments) -> _Tables:
     empty = pd.DataFrame
     service_lines = service_lines if service_lines is not None else empty(
         columns=["trace_number", "claim_seq", "procedure_code", "charge_cents", "paid_cents"])
@@ -489,10 +532,9 @@ def write_835_from_tables(transactions: pd.DataFrame, payments: pd.DataFrame,
     if dup.any():
         raise RemitWriteError(f"transactions: trace number {tr.loc[dup, 'trace_number'].iloc[0]!r}"
                               " appears twice; each remittance needs its own TRN02")
-    T = len(tr)
-    tx_of = pd.Series(np.arange(T), index=tr["trace_number"].to_numpy())
+    tx_of = pd.Series(np.arange(len(tr)), index=tr["trace_number"].to_numpy())
     file_names = list(dict.fromkeys(tr["file"].astype("str")))
-    file_of_tx = tr["file"].astype("str").map({f: i for i, f in enumerate(file_names)}).to_numpy()
+    f_tx = tr["file"].astype("str").map({f: i for i, f in enumerate(file_names)}).to_numpy()
 
     def tx_index(frame: pd.DataFrame, name: str) -> np.ndarray:
         idx = tx_of.reindex(frame["trace_number"].astype("str").to_numpy()).to_numpy()
@@ -502,7 +544,6 @@ def write_835_from_tables(transactions: pd.DataFrame, payments: pd.DataFrame,
                                   f"{frame['trace_number'].iloc[i]!r} is not in transactions")
         return idx.astype(np.int64)
 
-    # Claims ---------------------------------------------------------------
     pay = _with_defaults(payments.reset_index(drop=True), _PAYMENT_DEFAULTS)
     _blank_required(pay, "payments", ("claim_id", "status_code", "payer_claim_control"))
     pay["trace_number"] = pay["trace_number"].astype("str")
@@ -514,7 +555,6 @@ def write_835_from_tables(transactions: pd.DataFrame, payments: pd.DataFrame,
     pay_tx = pay_tx[pay_order]
     if pay.duplicated(["trace_number", "claim_seq"]).any():
         raise RemitWriteError("payments: claim_seq repeats within a transaction")
-    c_seq = pay["claim_seq"].to_numpy(dtype=np.int64)
 
     lines = _with_defaults(service_lines.reset_index(drop=True), _LINE_DEFAULTS)
     line_claim = _claim_keys(lines, pay, "service_lines") if len(lines) else np.zeros(0, np.int64)
@@ -549,10 +589,9 @@ def write_835_from_tables(transactions: pd.DataFrame, payments: pd.DataFrame,
 
     plb = provider_adjustments.reset_index(drop=True).copy()
     plb_tx = tx_index(plb, "provider_adjustments")
-    if "reference" not in plb.columns:
-        plb["reference"] = ""
-    if "provider_id" not in plb.columns:
-        plb["provider_id"] = ""
+    for col in ("reference", "provider_id"):
+        if col not in plb.columns:
+            plb[col] = ""
     plb["provider_id"] = plb["provider_id"].astype("str").fillna("")
     blank_provider = (plb["provider_id"] == "").to_numpy()
     plb.loc[blank_provider, "provider_id"] = tr["payee_id"].astype("str").to_numpy()[
@@ -563,39 +602,39 @@ def write_835_from_tables(transactions: pd.DataFrame, payments: pd.DataFrame,
         plb["fiscal_period_date"] = pd.NaT
     fp = pd.to_datetime(plb["fiscal_period_date"]).to_numpy(dtype="datetime64[us]")
     fp = np.where(np.isnat(fp), default_fp[plb_tx] if len(plb_tx) else fp, fp)
+    return _Tables(tr, file_names, f_tx, pay, pay_tx, pay["claim_seq"].to_numpy(np.int64),
+                   lines, line_claim, l_seq, adj, adj_claim, adj_l, adj_line_row, plb, plb_tx,
+                   fp)
 
-    _check_separators(seps, tr, pay, lines, adj, plb)
-    _check_balance(tr, pay, pay_tx, lines, line_claim, adj, adj_claim, adj_line_row, plb,
-                   plb_tx)
 
-    pieces = _Pieces()
-    f_tx = file_of_tx
-    # Header -----------------------------------------------------------------
+def _header_pieces(pieces: _Pieces, t: _Tables, options: WriteOptions) -> None:
+    """ST, BPR (amount computed), TRN, DTM*405, payer and payee loops, LX."""
+    E, end = options.separators.element, options.end
+    tr, f_tx = t.tr, t.f_tx
+    T = len(tr)
     paid_per_tx = np.zeros(T, np.int64)
-    np.add.at(paid_per_tx, pay_tx, pay["paid_cents"].to_numpy(dtype=np.int64))
+    np.add.at(paid_per_tx, t.pay_tx, t.pay["paid_cents"].to_numpy(dtype=np.int64))
     plb_per_tx = np.zeros(T, np.int64)
-    np.add.at(plb_per_tx, plb_tx, plb["amount_cents"].to_numpy(dtype=np.int64))
+    np.add.at(plb_per_tx, t.plb_tx, t.plb["amount_cents"].to_numpy(dtype=np.int64))
     bpr_amount = paid_per_tx - plb_per_tx
     controls = tr["transaction_control"].astype("str").to_numpy(dtype=object)
     rank_in_file = pd.Series(f_tx).groupby(f_tx).cumcount().to_numpy() + 1
     controls = np.where(controls == "", np.char.zfill(rank_in_file.astype(str), 4), controls)
-    tr["transaction_control"] = controls
-    ctl = _text(controls)
+    t.controls = _text(controls)
     pay_date = _date_text(pd.to_datetime(tr["payment_date"]).to_numpy())
     tx_ids = np.arange(T)
-    pieces.add(_join("ST", E, "835", E, ctl, end), f_tx, tx_ids, 0, 0, 0, 0)
+    pieces.add(_join("ST", E, "835", E, t.controls, end), f_tx, tx_ids, 0, 0, 0, 0)
     method = _text(tr["payment_method"].str.upper())
     zero = pa.array(bpr_amount == 0)
     method = pc.if_else(zero, pa.scalar("NON", _LS), method)
     handling = pc.if_else(zero, pa.scalar("H", _LS), pc.if_else(
         pc.equal(method, "ACH"), pa.scalar("C", _LS), pa.scalar("I", _LS)))
-    amount = amount_text(bpr_amount)
     payer_id = _text(tr["payer_id"])
     bank = pc.if_else(pc.equal(method, "ACH"), _join(
         "CCP", E, "01", E, "999999992", E, "DA", E, "123456", E, payer_id, E, E, "01", E,
         "999988880", E, "DA", E, "98765"), pa.scalar(E * 10, _LS))
-    pieces.add(_join("BPR", E, handling, E, amount, E, "C", E, method, E, bank, E, pay_date, end),
-               f_tx, tx_ids, 0, 0, 0, 1)
+    pieces.add(_join("BPR", E, handling, E, amount_text(bpr_amount), E, "C", E, method, E, bank,
+                     E, pay_date, end), f_tx, tx_ids, 0, 0, 0, 1)
     pieces.add(_join("TRN", E, "1", E, _text(tr["trace_number"]), E, payer_id, end),
                f_tx, tx_ids, 0, 0, 0, 2)
     pieces.add(_join("DTM", E, "405", E, pay_date, end), f_tx, tx_ids, 0, 0, 0, 3)
@@ -607,76 +646,70 @@ def write_835_from_tables(transactions: pd.DataFrame, payments: pd.DataFrame,
                      _text(tr["payer_phone"]), end), f_tx, tx_ids, 0, 0, 0, 7)
     pieces.add(_join("N1", E, "PE", E, _text(tr["payee_name"]), E, "XX", E,
                      _text(tr["payee_id"]), end), f_tx, tx_ids, 0, 0, 0, 8)
-    has_claims = np.bincount(pay_tx, minlength=T) > 0
-    lx = np.flatnonzero(has_claims)
+    lx = np.flatnonzero(np.bincount(t.pay_tx, minlength=T) > 0)
     pieces.add(pa.array([f"LX{E}1{end}"] * len(lx), _LS), f_tx[lx], lx, 0, 0, 0, 9)
 
-    # Claims -----------------------------------------------------------------
-    pf = f_tx[pay_tx]
+
+def _claim_pieces(pieces: _Pieces, t: _Tables, options: WriteOptions) -> None:
+    """CLP and NM1*QC of each claim payment (claim-level CAS come from _cas_pieces)."""
+    E, end = options.separators.element, options.end
+    pay = t.pay
+    pf = t.f_tx[t.pay_tx]
     resp = pay["patient_responsibility_cents"].to_numpy(dtype=np.int64)
     resp_text = pc.if_else(pa.array(resp == 0), pa.scalar("", _LS), amount_text(resp))
     clp = _elements(E, "CLP", _text(pay["claim_id"]), _text(pay["status_code"]),
                     amount_text(pay["charge_cents"]), amount_text(pay["paid_cents"]), resp_text,
                     _text(pay["filing_indicator"]), _text(pay["payer_claim_control"]),
                     _text(pay["facility_code"]), _text(pay["frequency_code"]))
-    pieces.add(_join(clp, end), pf, pay_tx, 1, c_seq, 0, 0)
+    pieces.add(_join(clp, end), pf, t.pay_tx, 1, t.c_seq, 0, 0)
     member = _text(pay["member_id"])
     nm1 = _elements(E, "NM1", "QC", "1", _text(pay["patient_last_name"]),
                     _text(pay["patient_first_name"]), "", "", "",
                     pc.if_else(pc.equal(member, ""), pa.scalar("", _LS), pa.scalar("MI", _LS)),
                     member)
-    pieces.add(_join(nm1, end), pf, pay_tx, 1, c_seq, 0, 2)
+    pieces.add(_join(nm1, end), pf, t.pay_tx, 1, t.c_seq, 0, 2)
 
-    # Lines -------------------------------------------------------------------
-    if len(lines):
-        lt = pay_tx[line_claim]
-        lf, lc = f_tx[lt], c_seq[line_claim]
-        C_ = seps.component
-        mods = pc.utf8_trim(pc.replace_substring_regex(_text(lines["modifiers"]), r"\s+", ""),
-                            ";")
-        mods = pc.replace_substring(mods, ";", C_)
-        composite = _join(_text(lines["procedure_qualifier"]), C_, _text(lines["procedure_code"]),
-                          pc.if_else(pc.equal(mods, ""), pa.scalar("", _LS),
-                                     _join(C_, mods)))
-        units = lines["units"].astype("float64").fillna(1.0).to_numpy()
-        units_text = pc.if_else(pa.array(units == 1.0), pa.scalar("", _LS), _units_text(units))
-        svc = _elements(E, "SVC", composite, amount_text(lines["charge_cents"]),
-                        amount_text(lines["paid_cents"]), _text(lines["revenue_code"]),
-                        units_text)
-        pieces.add(_join(svc, end), lf, lt, 1, lc, l_seq, 0)
-        if "service_date" in lines.columns:
-            dates = pd.to_datetime(lines["service_date"]).to_numpy(dtype="datetime64[us]")
-            has = ~np.isnat(dates)
-            pieces.add(_join("DTM", E, "472", E, _date_text(dates[has]), end), lf[has], lt[has],
-                       1, lc[has], l_seq[has], 1)
-        ctl_text = lines["line_control"].astype("str").fillna("").to_numpy(dtype=object)
-        has = ctl_text != ""
-        pieces.add(_join("REF", E, "6R", E, _text(ctl_text[has]), end), lf[has], lt[has], 1,
-                   lc[has], l_seq[has], 3)
-        if "allowed_cents" in lines.columns:
-            allowed = pd.array(lines["allowed_cents"], dtype="Int64")
-            has = ~np.asarray(allowed.isna())
-            pieces.add(_join("AMT", E, "B6", E, amount_text(allowed[has].to_numpy(np.int64)),
-                             end), lf[has], lt[has], 1, lc[has], l_seq[has], 4)
 
-    # CAS ----------------------------------------------------------------------
-    if len(adj):
-        _cas_pieces(pieces, adj, adj_claim, adj_l, pay_tx, f_tx, c_seq, E, end)
+def _line_pieces(pieces: _Pieces, t: _Tables, options: WriteOptions) -> None:
+    """SVC, DTM*472, REF*6R and AMT*B6 of each service line (line CAS from _cas_pieces)."""
+    E, C_, end = options.separators.element, options.separators.component, options.end
+    lines, l_seq = t.lines, t.l_seq
+    lt = t.pay_tx[t.line_claim]
+    lf, lc = t.f_tx[lt], t.c_seq[t.line_claim]
+    mods = pc.utf8_trim(pc.replace_substring_regex(_text(lines["modifiers"]), r"\s+", ""), ";")
+    mods = pc.replace_substring(mods, ";", C_)
+    composite = _join(_text(lines["procedure_qualifier"]), C_, _text(lines["procedure_code"]),
+                      pc.if_else(pc.equal(mods, ""), pa.scalar("", _LS), _join(C_, mods)))
+    units = lines["units"].astype("float64").fillna(1.0).to_numpy()
+    units_text = pc.if_else(pa.array(units == 1.0), pa.scalar("", _LS), _units_text(units))
+    svc = _elements(E, "SVC", composite, amount_text(lines["charge_cents"]),
+                    amount_text(lines["paid_cents"]), _text(lines["revenue_code"]), units_text)
+    pieces.add(_join(svc, end), lf, lt, 1, lc, l_seq, 0)
+    if "service_date" in lines.columns:
+        dates = pd.to_datetime(lines["service_date"]).to_numpy(dtype="datetime64[us]")
+        has = ~np.isnat(dates)
+        pieces.add(_join("DTM", E, "472", E, _date_text(dates[has]), end), lf[has], lt[has],
+                   1, lc[has], l_seq[has], 1)
+    ctl_text = lines["line_control"].astype("str").fillna("").to_numpy(dtype=object)
+    has = ctl_text != ""
+    pieces.add(_join("REF", E, "6R", E, _text(ctl_text[has]), end), lf[has], lt[has], 1,
+               lc[has], l_seq[has], 3)
+    if "allowed_cents" in lines.columns:
+        allowed = pd.array(lines["allowed_cents"], dtype="Int64")
+        has = ~np.asarray(allowed.isna())
+        pieces.add(_join("AMT", E, "B6", E, amount_text(allowed[has].to_numpy(np.int64)), end),
+                   lf[has], lt[has], 1, lc[has], l_seq[has], 4)
 
-    # PLB ----------------------------------------------------------------------
-    if len(plb):
-        _plb_pieces(pieces, plb, plb_tx, fp, f_tx, E, seps.component, end)
 
-    # SE, envelopes --------------------------------------------------------------
-    counted = [(k[1], e) for k, e in zip(pieces.keys, pieces.ends)]
+def _trailer_pieces(pieces: _Pieces, t: _Tables, options: WriteOptions) -> None:
+    """SE with the number of segments from ST to SE."""
+    E, end = options.separators.element, options.end
+    T = len(t.tr)
     seg_count = np.zeros(T, dtype=np.int64)
-    for tx_arr, ends_arr in counted:
-        np.add.at(seg_count, tx_arr[ends_arr], 1)
-    pieces.add(_join("SE", E, pc.cast(pa.array(seg_count + 1), _LS), E, ctl, end),
-               f_tx, tx_ids, 3, 0, 0, 0)
-    _envelope_pieces(pieces, tr, file_names, f_tx, options)
-    text, files_sorted = pieces.assemble()
-    return _split_files(text, files_sorted, file_names, out_dir)
+    for keys, ends in zip(pieces.keys, pieces.ends):
+        np.add.at(seg_count, keys[1][ends], 1)
+    pieces.add(_join("SE", E, pc.cast(pa.array(seg_count + 1), _LS), E, t.controls, end),
+               t.f_tx, np.arange(T), 3, 0, 0, 0)
 
 
 def _units_text(units: np.ndarray) -> pa.Array:
