@@ -98,15 +98,27 @@ def test_nothing_readable_exits_1_with_one_line(tmp_path, capsys):
     assert len(csv(tmp_path / "o" / "rejected.csv")) == 2
 
 
-def test_folder_argument_reads_every_file(tmp_path):
+def test_folder_argument_reads_every_file_and_skips_what_is_not_x12(tmp_path):
     folder = tmp_path / "era"
     folder.mkdir()
-    for name in ("managed-care.835", "medicare-part-a.835"):
+    for name in ("managed-care.835", "medicare-part-a.835", "SOURCES.md"):
         shutil.copy(DATA / name, folder / name)
     status = main(["remit", str(folder), "--out", str(tmp_path / "out")])
     assert status == 0
     assert csv(tmp_path / "out" / "transactions.csv")["file"].tolist() == [
         "managed-care.835", "medicare-part-a.835"]
+    assert len(csv(tmp_path / "out" / "rejected.csv")) == 0
+    files = csv(tmp_path / "out" / "files.csv")
+    assert files.set_index("file")["status"].to_dict() == {
+        "SOURCES.md": "skipped", "managed-care.835": "read", "medicare-part-a.835": "read"}
+
+
+def test_a_named_file_that_is_not_x12_is_an_error(tmp_path):
+    status = main(["remit", str(DATA / "SOURCES.md"), str(DATA / "managed-care.835"),
+                   "--out", str(tmp_path / "out")])
+    assert status == 0
+    rejected = csv(tmp_path / "out" / "rejected.csv")
+    assert rejected[["file", "action"]].values.tolist() == [["SOURCES.md", "file set aside"]]
 
 
 def test_without_out_only_prints(tmp_path, capsys):

@@ -444,7 +444,7 @@ def remittances(draw, k):
     return with_forward_balance(r)
 
 
-@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=30, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(st.lists(st.integers(0, 3), min_size=1, max_size=3).flatmap(
     lambda ks: st.tuples(*[remittances(k) for k in range(len(ks))])))
 def test_round_trip_keeps_every_total_to_the_cent(rs):

@@ -842,18 +842,26 @@ def _concat(values: list):
     return np.concatenate([np.asarray(v) for v in values])
 
 
-def _expand(paths) -> list[Path]:
+def _expand(paths) -> tuple[list[Path], set[int]]:
+    """The files to read, and the positions of those found inside a folder."""
     if isinstance(paths, (str, Path)):
         paths = [paths]
     files: list[Path] = []
+    found: set[int] = set()
     for p in paths:
         p = Path(p)
         if p.is_dir():
-            files.extend(sorted(q for q in p.iterdir()
-                                if q.is_file() and not q.name.startswith(".")))
+            inside = sorted(q for q in p.iterdir() if q.is_file() and not q.name.startswith("."))
+            found.update(range(len(files), len(files) + len(inside)))
+            files.extend(inside)
         else:
             files.append(p)
-    return files
+    return files, found
+
+
+def _looks_like_x12(data: bytes) -> bool:
+    head = data[:64].lstrip(b"\xef\xbb\xbf \t\r\n")
+    return head.startswith(b"ISA") or (head.startswith(b"ST") and head[2:3] in b"*|^~:!")
 
 
 def _labels(files: list[Path]) -> list[str]:
@@ -890,12 +898,12 @@ def read_835(paths) -> "Remit":
     >>> remit = read_835(["medicare-part-a.835"])  # doctest: +SKIP
     >>> remit.transactions[["trace_number", "bpr_amount_cents", "balanced"]]  # doctest: +SKIP
     """
-    files = _expand(paths)
+    files, in_folder = _expand(paths)
     labels = _labels(files)
-    pieces, problems, file_bad, segments = _load(files, labels)
+    pieces, problems, file_bad, segments, skipped = _load(files, labels, in_folder)
     parts, txn_file, bad_txn = _parse(pieces, labels, problems, file_bad)
     has_txn = np.bincount(txn_file, minlength=len(files)) > 0
-    for f in np.flatnonzero(~has_txn & ~file_bad):
+    for f in np.flatnonzero(~has_txn & ~file_bad & ~skipped):
         file_bad[f] = True
         problems.append(SegmentProblem(labels[f], 0, "", "", "",
                                        "at least one ST...SE transaction", "error",
@@ -910,16 +918,21 @@ def read_835(paths) -> "Remit":
     problems.sort(key=lambda p: (order.get(p.file, -1), p.segment))
     by_file = np.argsort(txn_file, kind="stable")
     bounds = np.searchsorted(txn_file[by_file], np.arange(len(files) + 1))
-    file_rows = [(label, str(path), int(segments[f]), by_file[bounds[f]: bounds[f + 1]])
-                 for f, (path, label) in enumerate(zip(files, labels))]
+    file_rows = [(label, str(path), int(segments[f]), by_file[bounds[f]: bounds[f + 1]],
+                  bool(skipped[f])) for f, (path, label) in enumerate(zip(files, labels))]
     return _assemble(parts, labels, txn_file, bad_txn, problems, file_rows)
 
 
-def _load(files: list[Path], labels: list[str]):
-    """Read and cut every file; file-level problems are recorded, never raised."""
+def _load(files: list[Path], labels: list[str], in_folder: set[int]):
+    """Read and cut every file; file-level problems are recorded, never raised.
+
+    A file found in a folder that does not start like X12 (a README, a PDF) is
+    skipped with a warning; a file named explicitly is always read.
+    """
     problems: list[SegmentProblem] = []
     pieces: list[tuple[int, object]] = []
     file_bad = np.zeros(len(files), dtype=bool)
+    skipped = np.zeros(len(files), dtype=bool)
     segments = np.zeros(len(files), dtype=np.int64)
     for f, (path, label) in enumerate(zip(files, labels)):
         try:
@@ -931,6 +944,12 @@ def _load(files: list[Path], labels: list[str]):
                                            _SET_ASIDE["file"]))
             file_bad[f] = True
             continue
+        if f in in_folder and not _looks_like_x12(data):
+            skipped[f] = True
+            problems.append(SegmentProblem(label, 0, "", "", "", "an X12 file (ISA or ST at "
+                                           "the start); this file in the folder is not one",
+                                           "warning", "skipped"))
+            continue
         found, raw_problems, notes = split_interchanges(data)
         for rp in raw_problems:
             file_bad[f] = True
@@ -941,7 +960,7 @@ def _load(files: list[Path], labels: list[str]):
                                            "warning", "kept"))
         pieces.extend((f, piece) for piece in found)
         segments[f] = sum(len(piece) for piece in found)
-    return pieces, problems, file_bad, segments
+    return pieces, problems, file_bad, segments, skipped
 
 
 def _parse(pieces, labels: list[str], problems: list[SegmentProblem], file_bad: np.ndarray):
@@ -1162,10 +1181,11 @@ def _file_frame(file_rows, keep_tx, problems) -> pd.DataFrame:
         bucket = warnings if p.severity == "warning" else errors
         bucket[p.file] = bucket.get(p.file, 0) + 1
     rows = []
-    for label, path, segments, idx in file_rows:
+    for label, path, segments, idx, skipped in file_rows:
         read = len(idx)
         used = int(keep_tx[idx].sum())
-        status = "set aside" if used == 0 else ("partly set aside" if used < read else "read")
+        status = "skipped" if skipped else (
+            "set aside" if used == 0 else ("partly set aside" if used < read else "read"))
         rows.append((label, path, status, segments, read, used, read - used,
                      errors.get(label, 0), warnings.get(label, 0)))
     data = {name: [r[i] for r in rows] for i, (name, _) in enumerate(COLUMNS["files"])}
@@ -1380,7 +1400,8 @@ class Remit:
         file, segment, segment_id, element, value, expected, severity,
         action, trace_number, message.
     files : pandas.DataFrame
-        Per file: status (``read``, ``partly set aside``, ``set aside``),
+        Per file: status (``read``, ``partly set aside``, ``set aside``, or
+        ``skipped``: found in a folder but not an X12 file),
         segments, transactions read / used / set aside, errors, warnings.
     """
 
@@ -1428,6 +1449,7 @@ class Remit:
         return {
             "files": len(f),
             "files_set_aside": int((f["status"] == "set aside").sum()),
+            "files_skipped": int((f["status"] == "skipped").sum()),
             "transactions_read": read,
             "transactions_used": len(t),
             "transactions_set_aside": read - len(t),
@@ -1453,7 +1475,8 @@ class Remit:
         """A short plain-English account of the batch, one line per item."""
         s = self.summary()
         lines = [
-            f"Read {s['files']:,} file(s) ({s['files_set_aside']:,} set aside): "
+            f"Read {s['files']:,} file(s) ({s['files_set_aside']:,} set aside, "
+            f"{s['files_skipped']:,} skipped as not X12): "
             f"{s['transactions_read']:,} transaction(s), {s['transactions_used']:,} used, "
             f"{s['transactions_set_aside']:,} set aside; "
             f"{s['claim_payments']:,} claim payment(s), {s['service_lines']:,} service line(s).",
