@@ -537,7 +537,7 @@ class _ChunkReader:
             "segment": clp,
         }
         # NM1*QC patient; REF*F8 original reference; DTM*232/233 statement dates.
-        C_ = len(clp)
+        n_claims = len(clp)
         nm1 = self.where("NM1")
         owner_all = self.claim_at(nm1)
         at_claim = (owner_all >= 0) & (self.line_at(nm1, owner_all) < 0)
@@ -547,9 +547,9 @@ class _ChunkReader:
         owner = owner_all[qc]
         g, first = _first_per_group(owner)
         sub = pa.array(np.flatnonzero(qc)[first])
-        cols["patient_last_name"] = _fill(C_, g, nel[3].take(sub))
-        cols["patient_first_name"] = _fill(C_, g, nel[4].take(sub))
-        cols["member_id"] = _fill(C_, g, nel[9].take(sub))
+        cols["patient_last_name"] = _fill(n_claims, g, nel[3].take(sub))
+        cols["patient_first_name"] = _fill(n_claims, g, nel[4].take(sub))
+        cols["member_id"] = _fill(n_claims, g, nel[9].take(sub))
         dtm, qual, dtm_dates = self.dtm
         self.dtm_claim = self.claim_at(dtm)
         self.dtm_line = self.line_at(dtm, self.dtm_claim)
@@ -557,7 +557,7 @@ class _ChunkReader:
         for code, name in (("232", "statement_from"), ("233", "statement_to")):
             mask = claim_dtm & (qual == _CODE[code])
             g, first = _first_per_group(self.dtm_claim[mask])
-            cols[name] = _fill(C_, g, dtm_dates[mask][first], np.datetime64("NaT", "us"))
+            cols[name] = _fill(n_claims, g, dtm_dates[mask][first], np.datetime64("NaT", "us"))
         ref = self.where("REF")
         rel = Elements.of(chunk, ref)
         ref_claim = self.claim_at(ref)
@@ -568,7 +568,7 @@ class _ChunkReader:
         owner = ref_claim[mask]
         g, first = _first_per_group(owner)
         cols["original_reference"] = _fill(
-            C_, g, rel[2].filter(pa.array(mask)).take(pa.array(first)))
+            n_claims, g, rel[2].filter(pa.array(mask)).take(pa.array(first)))
         self.out["payments"] = cols
 
     def _lines(self) -> None:

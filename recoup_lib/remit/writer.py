@@ -672,14 +672,14 @@ def _claim_pieces(pieces: _Pieces, t: _Tables, options: WriteOptions) -> None:
 
 def _line_pieces(pieces: _Pieces, t: _Tables, options: WriteOptions) -> None:
     """SVC, DTM*472, REF*6R and AMT*B6 of each service line (line CAS from _cas_pieces)."""
-    E, C_, end = options.separators.element, options.separators.component, options.end
+    E, comp, end = options.separators.element, options.separators.component, options.end
     lines, l_seq = t.lines, t.l_seq
     lt = t.pay_tx[t.line_claim]
     lf, lc = t.f_tx[lt], t.c_seq[t.line_claim]
     mods = pc.utf8_trim(pc.replace_substring_regex(_text(lines["modifiers"]), r"\s+", ""), ";")
-    mods = pc.replace_substring(mods, ";", C_)
-    composite = _join(_text(lines["procedure_qualifier"]), C_, _text(lines["procedure_code"]),
-                      pc.if_else(pc.equal(mods, ""), pa.scalar("", _LS), _join(C_, mods)))
+    mods = pc.replace_substring(mods, ";", comp)
+    composite = _join(_text(lines["procedure_qualifier"]), comp, _text(lines["procedure_code"]),
+                      pc.if_else(pc.equal(mods, ""), pa.scalar("", _LS), _join(comp, mods)))
     units = lines["units"].astype("float64").fillna(1.0).to_numpy()
     units_text = pc.if_else(pa.array(units == 1.0), pa.scalar("", _LS), _units_text(units))
     svc = _elements(E, "SVC", composite, amount_text(lines["charge_cents"]),
