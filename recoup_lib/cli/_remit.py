@@ -1,0 +1,46 @@
+"""``recoup remit FILE.835 ... --out OUT``: read 835 remittances, check balance, list recoupments.
+
+Writes (CONTRACT.md, "Remittances") ``transactions.csv``, ``payments.csv``,
+``provider_adjustments.csv`` and ``recoupments.csv``, plus
+``service_lines.csv``, ``adjustments.csv``, ``rejected.csv`` (what was set
+aside and why), ``warnings.csv``, ``files.csv`` and ``summary.json``.
+
+Exit status: 0 when at least one transaction could be used (unbalanced
+transactions and set-aside files are reported, not fatal); 1 when nothing
+could be read; 2 on a usage error.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+ORDER = 30
+
+
+def add_parser(subparsers) -> None:
+    parser = subparsers.add_parser(
+        "remit",
+        help="read X12 835 remittances: payments, balance checks, recoupments",
+        description="Read X12 835 remittance files (5010, and 4010), check that every "
+        "payment balances, and list the money taken back (reversals and PLB offsets).",
+    )
+    parser.add_argument("files", nargs="+", metavar="FILE",
+                        help="835 files, or folders of them")
+    parser.add_argument("--out", type=Path, default=None, metavar="OUT",
+                        help="folder for the CSV results (created if needed); without it, "
+                        "only the summary is printed")
+    parser.set_defaults(run=run)
+
+
+def run(args) -> int:
+    from ..remit import read_835
+
+    remit = read_835(args.files)
+    written = remit.write(args.out) if args.out is not None else []
+    for line in remit.report():
+        print(line)
+    if written:
+        print(f"Wrote {len(written)} files to {args.out}: "
+              + ", ".join(p.name for p in written) + ".")
+    remit.require_loaded(f" (see {args.out / 'rejected.csv'})" if written else "")
+    return 0

@@ -1,0 +1,597 @@
+"""X12 tokenising without a Python object per segment.
+
+A file's bytes are cut into interchanges (ISA...IEA, or a bare ST...SE run),
+each with the separators its own ISA header declares (:func:`split_interchanges`).
+The interchanges of all files that share separators are joined into one byte
+buffer (:func:`combine`): numpy finds the terminators and element separators
+once, a segment is a (start, end) pair of offsets, its id a small integer
+code, and elements are gathered column by column into Arrow string arrays
+(:class:`Elements`) for the few segment types a reader needs. Amounts, dates
+and qualifiers are converted from the bytes, vectorised.
+
+Separators (X12 5010 ISA): element separator = the byte after ``ISA``;
+repetition separator = ISA11 (5010 only; 4010 has the standards id ``U``
+there); component separator = ISA16; segment terminator = the byte after
+ISA16. Line breaks after the terminator are allowed and ignored; a line break
+may itself be the terminator.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+import numpy as np
+import pyarrow as pa
+import pyarrow.compute as pc
+
+__all__ = [
+    "Separators",
+    "DEFAULT_SEPARATORS",
+    "Chunk",
+    "Piece",
+    "combine",
+    "RawProblem",
+    "split_interchanges",
+    "segment_code",
+    "code_name",
+    "Elements",
+    "Splitter",
+    "split_values",
+    "parse_amounts",
+    "AMOUNT_EXPECTED",
+]
+
+_WHITESPACE = b" \t\r\n\x00\x1a"
+
+
+@dataclass(frozen=True)
+class Separators:
+    """The four X12 delimiters of an interchange."""
+
+    element: str = "*"
+    component: str = ":"
+    segment: str = "~"
+    repetition: str | None = "^"
+
+    def characters(self) -> str:
+        return self.element + self.component + self.segment + (self.repetition or "")
+
+
+#: What a bare ST...SE transaction (no ISA header) is read with.
+DEFAULT_SEPARATORS = Separators("*", ":", "~", None)
+
+
+@dataclass(frozen=True)
+class RawProblem:
+    """A problem found while cutting a file into segments (file-level scope)."""
+
+    segment: int
+    segment_id: str
+    element: str
+    value: str
+    expected: str
+    scope: str = "file"
+
+
+@dataclass
+class Piece:
+    """The segments of one interchange of one file, located in its bytes.
+
+    ``data`` is the interchange's bytes without line breaks (terminators
+    kept); segment *i* is ``data[starts[i]:ends[i]]``; ``first_number`` is the
+    1-based position in the file of the first segment.
+    """
+
+    data: np.ndarray
+    starts: np.ndarray
+    ends: np.ndarray
+    separators: Separators
+    first_number: int
+
+    def __len__(self) -> int:
+        return len(self.starts)
+
+
+@dataclass
+class Chunk:
+    """Segments of any number of files that share one set of separators.
+
+    Attributes
+    ----------
+    buf : numpy.ndarray of uint8
+        The files' bytes, back to back.
+    starts, ends : numpy.ndarray
+        Segment *i* is ``buf[starts[i]:ends[i]]`` (no terminator, no line break).
+    codes : numpy.ndarray of uint32
+        :func:`segment_code` of each segment id.
+    numbers : numpy.ndarray of int64
+        1-based position of each segment in its file.
+    files : numpy.ndarray of int64
+        Index of each segment's file (as the caller numbered them).
+    separators : Separators
+    splitter : Splitter
+        Element separator positions, for :class:`Elements`.
+    """
+
+    buf: np.ndarray
+    starts: np.ndarray
+    ends: np.ndarray
+    codes: np.ndarray
+    numbers: np.ndarray
+    files: np.ndarray
+    separators: Separators
+    splitter: "Splitter"
+
+    def __len__(self) -> int:
+        return len(self.starts)
+
+    def text(self, i: int) -> str:
+        """The text of segment ``i``."""
+        return bytes(self.buf[self.starts[i]: self.ends[i]]).decode("utf-8", "replace")
+
+
+def combine(pieces: list[tuple[int, Piece]]) -> list[Chunk]:
+    """Join the pieces of many files into one chunk per set of separators.
+
+    Parameters
+    ----------
+    pieces : list of (file index, Piece)
+
+    Returns
+    -------
+    list of Chunk
+        In order of first appearance of each set of separators.
+    """
+    groups: dict[Separators, list[tuple[int, Piece]]] = {}
+    for item in pieces:
+        groups.setdefault(item[1].separators, []).append(item)
+    chunks = []
+    for seps, items in groups.items():
+        sizes = np.array([len(p.data) for _, p in items], dtype=np.int64)
+        base = np.concatenate([[0], np.cumsum(sizes)[:-1]])
+        buf = np.concatenate([p.data for _, p in items])
+        kind = np.int32 if len(buf) < 2**31 else np.int64
+        starts = np.concatenate([p.starts + b for (_, p), b in zip(items, base)]).astype(kind)
+        ends = np.concatenate([p.ends + b for (_, p), b in zip(items, base)]).astype(kind)
+        numbers = np.concatenate([p.first_number + np.arange(len(p), dtype=np.int64)
+                                  for _, p in items])
+        files = np.concatenate([np.full(len(p), f, dtype=np.int64) for f, p in items])
+        codes = _codes(buf, starts, ends, ord(seps.element))
+        splitter = Splitter(buf, starts, ends, seps.element)
+        chunks.append(Chunk(buf, starts, ends, codes, numbers, files, seps, splitter))
+    return chunks
+
+
+def segment_code(name: str) -> int:
+    """Integer code of a segment id (``"CLP"`` -> ``0x434C50``; 2-letter ids end in 0)."""
+    b = name.encode("ascii")[:3].ljust(3, b"\0")
+    return (b[0] << 16) | (b[1] << 8) | b[2]
+
+
+def code_name(code: int) -> str:
+    """Inverse of :func:`segment_code`."""
+    b = bytes([(code >> 16) & 255, (code >> 8) & 255, code & 255]).rstrip(b"\0")
+    return b.decode("latin-1")
+
+
+def _decode(data: bytes) -> tuple[bytes, str | None]:
+    """Return UTF-8 bytes; Latin-1 input is converted, with a note."""
+    try:
+        data.decode("utf-8")
+        return data, None
+    except UnicodeDecodeError as exc:
+        return data.decode("latin-1").encode("utf-8"), (
+            0, "UTF-8 text (the file was read as Latin-1)",
+            f"bytes that are not UTF-8, the first at byte {exc.start}")
+
+
+def _skip_space(data: bytes, pos: int) -> int:
+    n = len(data)
+    while pos < n and data[pos] in _WHITESPACE:
+        pos += 1
+    return pos
+
+
+def _read_isa(data: bytes, pos: int, number: int):
+    """Separators and ISA elements of the interchange starting at ``pos``."""
+    sep = data[pos + 3: pos + 4]
+    if not sep or sep.isalnum() or sep in b" \r\n":
+        got = data[pos: pos + 20].decode("utf-8", "replace")
+        return None, RawProblem(number, "ISA", "ISA01", got,
+                                "an element separator right after 'ISA' (e.g. ISA*00*...)")
+    window = data[pos: pos + 400]
+    marks = [m.start() for m in re.finditer(re.escape(sep), window)]
+    term_idx = None
+    if len(marks) >= 16:
+        p16 = marks[15]
+        comp = window[p16 + 1: p16 + 2]
+        term = window[p16 + 2: p16 + 3]
+        head = window[:p16]
+        ok = (comp and term and not comp.isalnum() and comp not in (sep, b" ")
+              and not term.isalnum() and term not in (sep, comp, b" ")
+              and b"\n" not in head and b"\r" not in head)
+        if ok:
+            term_idx = p16 + 2
+    if term_idx is None:
+        first = window.split(b"\n")[0][:120].decode("utf-8", "replace")
+        count = len(first.split(sep.decode("latin-1"))) - 1 if first else 0
+        return None, RawProblem(
+            number, "ISA", "ISA16", first,
+            f"16 ISA elements (ISA01..ISA16), then the component separator and the segment "
+            f"terminator; the header has {count} element(s) or ends too early")
+    elements = window[:term_idx - 1].decode("utf-8", "replace").split(sep.decode())
+    term = window[term_idx: term_idx + 1]
+    if term == b"\r" and window[term_idx + 1: term_idx + 2] == b"\n":
+        term = b"\n"
+    version = elements[12].strip() if len(elements) > 12 else ""
+    rep = elements[11] if len(elements) > 11 else ""
+    repetition = rep if (len(rep) == 1 and not rep.isalnum() and version >= "00402") else None
+    seps = Separators(sep.decode(), comp.decode(), term.decode(), repetition)
+    return (seps, elements, version, term_idx + 1), None
+
+
+def split_interchanges(data: bytes) -> tuple[list[Piece], list[RawProblem], list[tuple]]:
+    """Cut a file into pieces of segments, one per interchange.
+
+    Parameters
+    ----------
+    data : bytes
+        The whole file.
+
+    Returns
+    -------
+    pieces : list of Piece
+    problems : list of RawProblem
+        File-level problems (no ISA/ST at the start, a broken ISA header,
+        text after the last IEA that is not another interchange).
+    notes : list of (segment, expected, found)
+        Harmless facts worth a warning (Latin-1 text, no final terminator).
+    """
+    data, note = _decode(data)
+    notes = [note] if note else []
+    if data.startswith(b"\xef\xbb\xbf"):
+        data = data[3:]
+    pieces: list[Piece] = []
+    problems: list[RawProblem] = []
+    pos = _skip_space(data, 0)
+    number = 1
+    if pos >= len(data):
+        problems.append(RawProblem(1, "", "", "", "an X12 835 file (it is empty)"))
+        return pieces, problems, notes
+    while pos < len(data):
+        if data.startswith(b"ISA", pos):
+            got, problem = _read_isa(data, pos, number)
+            if problem and number == 1 and (b"\n" in data or b"\r" in data):
+                # A file wrapped at a fixed width breaks lines inside segments, even the ISA.
+                clean = data.replace(b"\r", b"").replace(b"\n", b"")
+                retry, _ = _read_isa(clean, _skip_space(clean, 0), number)
+                if retry is not None:
+                    data, pos, got, problem = clean, _skip_space(clean, 0), retry, None
+            if problem:
+                problems.append(problem)
+                break
+            seps = got[0]
+            end = _interchange_end(data, pos, seps)
+        elif data.startswith(b"ST", pos) and not number > 1:
+            sep = data[pos + 2: pos + 3].decode("latin-1")
+            term = "~" if b"~" in data[pos: pos + 100000] else "\n"
+            if not sep or sep.isalnum():
+                sep = "*"
+            seps = Separators(sep, DEFAULT_SEPARATORS.component, term, None)
+            end = len(data)
+        else:
+            got = data[pos: pos + 40].split(b"\n")[0].decode("utf-8", "replace")
+            expected = ("an ISA interchange header (or ST for a bare transaction)" if number == 1
+                        else "another ISA interchange after IEA, or the end of the file")
+            ident = got[:3] if re.match(r"[A-Z0-9]{2,3}[^A-Za-z0-9]", got) else ""
+            problems.append(RawProblem(number, ident, "", got, expected))
+            break
+        piece, unterminated = _tokenise(data, pos, end, seps, number)
+        if unterminated:
+            notes.append((number + len(piece) - 1, f"the segment terminator {seps.segment!r} "
+                          "after the last segment", "the end of the file"))
+        pieces.append(piece)
+        number += len(piece)
+        pos = _skip_space(data, end)
+    return pieces, problems, notes
+
+
+def _interchange_end(data: bytes, pos: int, seps: Separators) -> int:
+    term = seps.segment.encode()
+    pattern = re.compile(re.escape(term) + rb"[\r\n\t ]*IEA" + re.escape(seps.element.encode()))
+    match = pattern.search(data, pos)
+    if not match:
+        return len(data)
+    stop = data.find(term, match.end())
+    return len(data) if stop < 0 else stop + 1
+
+
+def _tokenise(data: bytes, begin: int, end: int, seps: Separators,
+              first_number: int) -> tuple[Piece, bool]:
+    """Locate the segments of ``data[begin:end]``; line breaks are not data and are dropped.
+
+    Dropping every line break (unless one is the terminator) also reads files
+    wrapped at a fixed width, where breaks fall inside segments.
+    """
+    text = data[begin:end]
+    term = ord(seps.segment)
+    if term != 10:
+        text = text.replace(b"\n", b"")
+    if term != 13:
+        text = text.replace(b"\r", b"")
+    raw = np.frombuffer(text, dtype=np.uint8)
+    stops = np.flatnonzero(raw == term)
+    tail = text[stops[-1] + 1:] if len(stops) else text
+    unterminated = bool(tail.strip(_WHITESPACE))
+    starts = np.concatenate([[0], stops + 1]).astype(np.int64)
+    ends = np.concatenate([stops, [len(raw)]]).astype(np.int64)
+    keep = ends > starts
+    if not unterminated:
+        keep[-1] = False
+    return Piece(raw, starts[keep], ends[keep], seps, first_number), unterminated
+
+
+def _codes(buf: np.ndarray, starts: np.ndarray, ends: np.ndarray, sep: int) -> np.ndarray:
+    """Pack each segment id (the bytes before the first element separator)."""
+    n = len(starts)
+    if n == 0:
+        return np.zeros(0, dtype=np.uint32)
+    last = len(buf) - 1
+    size = (ends - starts).astype(np.int64)
+    b = [buf[np.minimum(starts + k, last)].astype(np.uint32) for k in range(4)]
+    one = (size == 1) | ((size > 1) & (b[1] == sep))
+    two = ~one & ((size == 2) | ((size > 2) & (b[2] == sep)))
+    three = ~one & ~two & ((size == 3) | ((size > 3) & (b[3] == sep)))
+    code = np.full(n, 0xFFFFFF, dtype=np.uint32)
+    code[one] = b[0][one] << 16
+    code[two] = (b[0][two] << 16) | (b[1][two] << 8)
+    code[three] = (b[0][three] << 16) | (b[1][three] << 8) | b[2][three]
+    return code
+
+
+def _gather(buf: np.ndarray, starts: np.ndarray, lengths: np.ndarray) -> pa.Array:
+    """A string array whose values are ``buf[starts[i]:starts[i] + lengths[i]]``."""
+    n = len(starts)
+    offsets = np.zeros(n + 1, dtype=np.int64)
+    np.cumsum(lengths, out=offsets[1:])
+    total = int(offsets[-1])
+    if total:
+        small = len(buf) < 2**31 and total < 2**31
+        kind = np.int32 if small else np.int64
+        shift = (starts - offsets[:-1]).astype(kind)
+        index = np.repeat(shift, lengths.astype(kind))
+        index += np.arange(total, dtype=kind)
+        data = buf[index]
+    else:
+        data = np.zeros(0, dtype=np.uint8)
+    return pa.LargeStringArray.from_buffers(n, pa.py_buffer(offsets), pa.py_buffer(data))
+
+
+class Splitter:
+    """Where the separators are in a run of values, found once with numpy.
+
+    ``values [starts[i], ends[i])`` of ``buf`` are split on ``separator``;
+    :meth:`element` then gathers element *j* of any rows straight from the
+    bytes, without a Python object per value.
+    """
+
+    def __init__(self, buf: np.ndarray, starts: np.ndarray, ends: np.ndarray, separator: str):
+        kind = np.int32 if len(buf) < 2**31 else np.int64
+        self.buf = buf
+        self.starts = starts.astype(kind, copy=False)
+        self.ends = ends.astype(kind, copy=False)
+        self.sep = np.flatnonzero(buf == ord(separator)).astype(kind, copy=False)
+        self.first = np.searchsorted(self.sep, self.starts).astype(kind, copy=False)
+        self.count = (np.searchsorted(self.sep, self.ends) - self.first).astype(kind, copy=False)
+
+    @classmethod
+    def of_array(cls, values: pa.Array, separator: str) -> "Splitter":
+        """A splitter over the values of a string array."""
+        values = values.cast(pa.large_string())
+        offsets = np.frombuffer(values.buffers()[1], dtype=np.int64)[
+            values.offset: values.offset + len(values) + 1]
+        data = values.buffers()[2]
+        buf = np.frombuffer(data, dtype=np.uint8) if data is not None else np.zeros(0, np.uint8)
+        return cls(buf, offsets[:-1], offsets[1:], separator)
+
+    def rows(self, rows: np.ndarray | None = None) -> tuple:
+        """(starts, ends, first separator, separator count) of some rows."""
+        if rows is None:
+            return self.starts, self.ends, self.first, self.count
+        return self.starts[rows], self.ends[rows], self.first[rows], self.count[rows]
+
+    def element(self, j: int, rows: np.ndarray | None = None, rest: bool = False,
+                located: tuple | None = None) -> pa.Array:
+        """Element ``j`` (0 = first) of ``rows`` (default all); ``""`` where absent.
+
+        With ``rest=True`` the element runs to the end of the value (separators
+        included), like a split with at most ``j`` splits.
+        """
+        begin, lengths = self.span(j, rows, rest, located)
+        if not lengths.any():
+            return _empty_strings(len(lengths))
+        return _gather(self.buf, begin, lengths)
+
+    def span(self, j: int, rows: np.ndarray | None = None, rest: bool = False,
+             located: tuple | None = None) -> tuple[np.ndarray, np.ndarray]:
+        """Start offset in ``buf`` and length (0 where absent) of element ``j``."""
+        starts, ends, first, count = located or self.rows(rows)
+        sep = self.sep
+        n = len(starts)
+        present = count >= j
+        if not present.any():
+            return np.zeros(n, dtype=np.int64), np.zeros(n, dtype=np.int64)
+        if not len(sep):
+            return starts.astype(np.int64), np.where(present, ends - starts, 0).astype(np.int64)
+        if j == 0:
+            begin = starts.astype(np.int64)
+        else:
+            begin = sep[np.where(present, first + (j - 1), 0)].astype(np.int64) + 1
+        if rest:
+            stop = ends
+        else:
+            more = count > j
+            stop = np.where(more, sep[np.where(more, first + j, 0)], ends)
+        lengths = (stop - begin).astype(np.int64)
+        if not present.all():
+            lengths[~present] = 0
+            begin[~present] = 0
+        return begin, lengths
+
+
+def _empty_strings(n: int) -> pa.Array:
+    return pa.LargeStringArray.from_buffers(n, pa.py_buffer(np.zeros(n + 1, dtype=np.int64)),
+                                            pa.py_buffer(b""))
+
+
+def _days_from_civil(y: np.ndarray, m: np.ndarray, d: np.ndarray) -> np.ndarray:
+    """Days since 1970-01-01 of a proleptic Gregorian date (H. Hinnant's algorithm)."""
+    y = y - (m <= 2)
+    era = np.floor_divide(y, 400)
+    yoe = y - era * 400
+    doy = (153 * (m + np.where(m > 2, -3, 9)) + 2) // 5 + d - 1
+    doe = yoe * 365 + yoe // 4 - yoe // 100 + doy
+    return era * 146097 + doe - 719468
+
+
+class Elements:
+    """Elements of some segments of a chunk: ``elements[j]`` is element *j* (0 = the id)."""
+
+    def __init__(self, splitter: Splitter, rows: np.ndarray):
+        self.splitter = splitter
+        self.rows = np.asarray(rows, dtype=np.int64)
+        self.size = len(self.rows)
+        self.located = splitter.rows(self.rows)
+        self.count = self.located[3]
+        self._cache: dict[int, pa.Array] = {}
+
+    def __getitem__(self, j: int) -> pa.Array:
+        if j not in self._cache:
+            self._cache[j] = self.splitter.element(j, located=self.located)
+        return self._cache[j]
+
+    def code(self, j: int) -> np.ndarray:
+        """Element ``j`` packed like :func:`segment_code` (values of 1-3 characters).
+
+        Longer values get ``0xFFFFFF``; an absent or empty one 0. Comparing
+        codes avoids building strings for qualifiers such as DTM01 or REF01.
+        """
+        begin, lengths = self.splitter.span(j, located=self.located)
+        buf = self.splitter.buf
+        out = np.zeros(len(begin), dtype=np.uint32)
+        for k in range(3):
+            has = lengths > k
+            if not has.any():
+                break
+            byte = np.zeros(len(begin), dtype=np.uint32)
+            byte[has] = buf[begin[has] + k]
+            out |= byte << np.uint32(8 * (2 - k))
+        out[lengths > 3] = 0xFFFFFF
+        return out
+
+    def date(self, j: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """Element ``j`` as a CCYYMMDD date, read straight from the bytes.
+
+        Returns
+        -------
+        dates : numpy.ndarray of datetime64[us]
+            ``NaT`` where blank or invalid.
+        blank, invalid : numpy.ndarray of bool
+        """
+        begin, lengths = self.splitter.span(j, located=self.located)
+        n = len(begin)
+        blank = lengths == 0
+        shaped = lengths == 8
+        digits = np.zeros((8, n), dtype=np.int64)
+        if shaped.any():
+            buf = self.splitter.buf
+            for k in range(8):
+                digits[k, shaped] = buf[begin[shaped] + k].astype(np.int64) - 48
+            shaped &= ((digits >= 0) & (digits <= 9)).all(axis=0)
+        year = digits[0] * 1000 + digits[1] * 100 + digits[2] * 10 + digits[3]
+        month = digits[4] * 10 + digits[5]
+        day = digits[6] * 10 + digits[7]
+        leap = ((year % 4 == 0) & (year % 100 != 0)) | (year % 400 == 0)
+        month_days = np.array([0, 31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31])
+        limit = month_days[np.clip(month, 0, 12)] + ((month == 2) & leap)
+        ok = shaped & (month >= 1) & (month <= 12) & (day >= 1) & (day <= limit) & (year > 0)
+        days = _days_from_civil(np.where(ok, year, 1970), np.where(ok, month, 1),
+                                np.where(ok, day, 1))
+        dates = (days * 86_400_000_000).astype("datetime64[us]")
+        dates[~ok] = np.datetime64("NaT", "us")
+        return dates, blank, ~blank & ~ok
+
+    @classmethod
+    def of(cls, chunk: "Chunk", index: np.ndarray) -> "Elements":
+        return cls(chunk.splitter, index)
+
+
+def split_values(values: pa.Array, separator: str, parts: int) -> list[pa.Array]:
+    """Split each value on ``separator`` into ``parts`` columns; the last keeps the rest."""
+    splitter = Splitter.of_array(values, separator)
+    return [splitter.element(j, rest=(j == parts - 1)) for j in range(parts)]
+
+
+AMOUNT_EXPECTED = ("an amount in dollars with at most two decimals, written like 150000, "
+                   "-1.27 or .5")
+_AMOUNT_RE = r"^-?(\d{1,16}(\.\d*)?|\.\d+)$"
+_TOO_PRECISE_RE = r"\.\d{2}\d*[1-9]"
+
+
+def parse_amounts(values: pa.Array) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """X12 decimal text to integer cents, exactly.
+
+    Parameters
+    ----------
+    values : pyarrow string array
+        X12 ``R`` values: optional minus, digits, optional decimal point
+        (``150000``, ``-1.27``, ``.5``).
+
+    Returns
+    -------
+    cents : numpy.ndarray of int64
+        0 where blank or invalid.
+    blank : numpy.ndarray of bool
+    invalid : numpy.ndarray of bool
+        Present but not an amount, or with a non-zero digit after the cents
+        (``12.505``). Zeros past the cents (``12.500``) are exact and accepted.
+
+    Examples
+    --------
+    >>> cents, blank, bad = parse_amounts(pa.array(["-1.27", ".5", "150000", "12.505", ""]))
+    >>> cents.tolist(), bad.tolist()
+    ([-127, 50, 15000000, 0, 0], [False, False, False, True, False])
+    """
+    n = len(values)
+    if n == 0:
+        empty = np.zeros(0, dtype=bool)
+        return np.zeros(0, dtype=np.int64), empty, empty
+    blank = np.asarray(pc.equal(values, ""))
+    if blank.all():
+        return np.zeros(n, dtype=np.int64), blank, np.zeros(n, dtype=bool)
+    text = pc.if_else(pa.array(blank), pa.scalar("0", values.type), values) if blank.any() \
+        else values
+    cents = None
+    odd = any(pc.any(pc.match_substring(text, ch)).as_py() for ch in ("e", "E", "+"))
+    if not odd:
+        try:
+            cents = _decimal_cents(pc.cast(text, pa.decimal128(18, 2)))
+        except (pa.ArrowInvalid, pa.ArrowNotImplementedError):
+            cents = None
+    if cents is not None:
+        return cents, blank, np.zeros(n, dtype=bool)
+    shaped = np.asarray(pc.match_substring_regex(values, _AMOUNT_RE))
+    precise = ~np.asarray(pc.match_substring_regex(values, _TOO_PRECISE_RE))
+    good = shaped & precise
+    invalid = ~blank & ~good
+    text = pc.if_else(pa.array(good), values, pa.scalar("0", values.type))
+    text = pc.replace_substring_regex(text, r"(\.\d{2})0+$", r"\1")
+    cents = _decimal_cents(pc.cast(text, pa.decimal128(18, 2)))
+    return cents, blank, invalid
+
+
+def _decimal_cents(decimals: pa.Array) -> np.ndarray:
+    """The unscaled value of a decimal128(18, 2) array: cents."""
+    raw = np.frombuffer(decimals.buffers()[1], dtype=np.int64)
+    return raw[2 * decimals.offset: 2 * (decimals.offset + len(decimals)): 2].copy()

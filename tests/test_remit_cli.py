@@ -1,0 +1,133 @@
+"""``recoup remit FILE... --out OUT``: contract files, exit status, messages."""
+
+from __future__ import annotations
+
+import json
+import shutil
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+from recoup_lib.cli import main
+
+DATA = Path(__file__).parent / "data" / "835"
+
+CONTRACT = {
+    "transactions.csv": ["file", "trace_number", "payer", "payment_date", "bpr_amount",
+                         "claim_paid_total", "provider_adjustment_total", "balanced"],
+    "payments.csv": ["file", "trace_number", "claim_id", "status_code", "charge", "paid",
+                     "patient_responsibility", "payer_claim_control"],
+    "provider_adjustments.csv": ["file", "trace_number", "reason_code", "reference", "amount"],
+    "recoupments.csv": ["file", "trace_number", "payment_date", "claim_id", "amount",
+                        "mechanism", "reason_code", "reference"],
+}
+
+
+def csv(path: Path) -> pd.DataFrame:
+    return pd.read_csv(path, dtype=str, keep_default_na=False)
+
+
+def test_contract_files_and_columns(tmp_path, capsys):
+    out = tmp_path / "out"
+    status = main(["remit", str(DATA / "medicare-part-a.835"), str(DATA / "domain-5.5.835"),
+                   "--out", str(out)])
+    assert status == 0
+    for name, columns in CONTRACT.items():
+        frame = csv(out / name)
+        assert list(frame.columns[: len(columns)]) == columns, name
+    t = csv(out / "transactions.csv")
+    assert t[["file", "trace_number", "payment_date", "bpr_amount", "claim_paid_total",
+              "provider_adjustment_total", "balanced"]].values.tolist() == [
+        ["medicare-part-a.835", "12345", "2002-09-13", "150000.00", "149998.73", "-1.27", "true"],
+        ["domain-5.5.835", "EFT0000123", "2025-03-14", "287.35", "360.00", "72.65", "true"]]
+    p = csv(out / "payments.csv")
+    assert p.loc[p["claim_id"] == "PCN-B200", ["status_code", "charge", "paid"]].values.tolist() \
+        == [["22", "-250.00", "-150.00"], ["1", "250.00", "90.00"]]
+    plb = csv(out / "provider_adjustments.csv")
+    assert plb[["reason_code", "reference", "amount"]].values.tolist() == [
+        ["CV", "CP", "-1.27"], ["WO", "ICN-C0-0003 1EG4TE5MK73", "75.00"], ["L6", "", "-2.35"]]
+    rec = csv(out / "recoupments.csv")
+    assert rec[["payment_date", "claim_id", "amount", "mechanism", "reason_code",
+                "reference"]].values.tolist() == [
+        ["2025-03-14", "PCN-B200", "150.00", "reversal", "22", "ICN-B0-0001"],
+        ["2025-03-14", "", "75.00", "offset", "WO", "ICN-C0-0003 1EG4TE5MK73"]]
+    summary = json.loads((out / "summary.json").read_text())
+    assert summary["unbalanced_transactions"] == 0 and summary["recouped_total_cents"] == 22500
+    printed = capsys.readouterr().out
+    assert "taken back $225.00 (reversals $150.00, offsets $75.00" in printed
+
+
+def test_unbalanced_transaction_is_counted_and_printed(tmp_path, capsys):
+    bad = tmp_path / "off.835"
+    bad.write_text((DATA / "domain-5.5.835").read_text().replace("BPR*I*287.35", "BPR*I*290"))
+    status = main(["remit", str(bad), "--out", str(tmp_path / "out")])
+    assert status == 0
+    printed = capsys.readouterr().out
+    assert "Balance: 1 unbalanced transaction(s)" in printed
+    assert "UNBALANCED off.835, trace EFT0000123: BPR02 $290.00 but claims $360.00 - provider " \
+           "adjustments $72.65 = $287.35." in printed
+    assert csv(tmp_path / "out" / "transactions.csv")["balanced"].tolist() == ["false"]
+
+
+def test_bad_file_is_set_aside_and_the_batch_still_loads(tmp_path, capsys):
+    bad = tmp_path / "bad.835"
+    bad.write_text((DATA / "domain-5.5.835").read_text().replace("*420*", "*4.2.0*"))
+    out = tmp_path / "out"
+    status = main(["remit", str(bad), str(DATA / "managed-care.835"), "--out", str(out)])
+    assert status == 0
+    rejected = csv(out / "rejected.csv")
+    assert rejected[["file", "segment", "segment_id", "element", "value", "action"]].values.tolist(
+    ) == [["bad.835", "8", "CLP", "CLP04", "4.2.0", "transaction set aside"]]
+    assert csv(out / "transactions.csv")["file"].tolist() == ["managed-care.835"]
+    files = csv(out / "files.csv")
+    assert files[["file", "status", "transactions", "transactions_used",
+                  "transactions_set_aside"]].values.tolist() == [
+        ["bad.835", "set aside", "1", "0", "1"], ["managed-care.835", "read", "1", "1", "0"]]
+    assert "SET ASIDE bad.835, segment 8 (CLP), element CLP04" in capsys.readouterr().out
+
+
+def test_nothing_readable_exits_1_with_one_line(tmp_path, capsys):
+    note = tmp_path / "readme.txt"
+    note.write_text("not an 835")
+    status = main(["remit", str(note), str(tmp_path / "missing.835"), "--out", str(tmp_path / "o")])
+    assert status == 1
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1 and err[0].startswith("recoup remit: no usable 835 transaction in 2 file(s)")
+    assert "Traceback" not in err[0]
+    assert len(csv(tmp_path / "o" / "rejected.csv")) == 2
+
+
+def test_folder_argument_reads_every_file_and_skips_what_is_not_x12(tmp_path):
+    folder = tmp_path / "era"
+    folder.mkdir()
+    for name in ("managed-care.835", "medicare-part-a.835", "SOURCES.md"):
+        shutil.copy(DATA / name, folder / name)
+    status = main(["remit", str(folder), "--out", str(tmp_path / "out")])
+    assert status == 0
+    assert csv(tmp_path / "out" / "transactions.csv")["file"].tolist() == [
+        "managed-care.835", "medicare-part-a.835"]
+    assert len(csv(tmp_path / "out" / "rejected.csv")) == 0
+    files = csv(tmp_path / "out" / "files.csv")
+    assert files.set_index("file")["status"].to_dict() == {
+        "SOURCES.md": "skipped", "managed-care.835": "read", "medicare-part-a.835": "read"}
+
+
+def test_a_named_file_that_is_not_x12_is_an_error(tmp_path):
+    status = main(["remit", str(DATA / "SOURCES.md"), str(DATA / "managed-care.835"),
+                   "--out", str(tmp_path / "out")])
+    assert status == 0
+    rejected = csv(tmp_path / "out" / "rejected.csv")
+    assert rejected[["file", "action"]].values.tolist() == [["SOURCES.md", "file set aside"]]
+
+
+def test_without_out_only_prints(tmp_path, capsys):
+    assert main(["remit", str(DATA / "tertiary-payment.835")]) == 0
+    printed = capsys.readouterr().out
+    assert "1 unbalanced service line(s)" in printed and "Wrote" not in printed
+
+
+def test_missing_file_argument_is_a_usage_error(capsys):
+    with pytest.raises(SystemExit) as exc:
+        main(["remit"])
+    assert exc.value.code == 2

@@ -1,0 +1,524 @@
+"""Reading 835 files: public samples, DOMAIN 5.5, separators, 4010, malformed input."""
+
+from __future__ import annotations
+
+import datetime as dt
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pyarrow as pa
+import pytest
+
+from recoup_lib.remit import read_835
+from recoup_lib.remit._segments import parse_amounts
+
+DATA = Path(__file__).parent / "data" / "835"
+SAMPLES = ["cob-contractural-adjustment.835", "managed-care.835", "medicare-part-a.835",
+           "secondary-payment.835", "tertiary-payment.835"]
+
+
+def read(*names):
+    return read_835([DATA / n for n in names])
+
+
+def one(frame: pd.DataFrame, **where) -> pd.Series:
+    mask = np.ones(len(frame), dtype=bool)
+    for k, v in where.items():
+        mask &= (frame[k] == v).to_numpy()
+    assert mask.sum() == 1, f"expected one row with {where}, found {mask.sum()}"
+    return frame.loc[mask].iloc[0]
+
+
+# ---------------------------------------------------------------------------
+# Amounts
+# ---------------------------------------------------------------------------
+
+@pytest.mark.parametrize("text, cents", [
+    ("-1.27", -127), ("150000", 15_000_000), (".5", 50), ("150000.00", 15_000_000),
+    ("0", 0), ("-.05", -5), ("12.500", 1250), ("00012", 1200), ("5.", 500),
+])
+def test_parse_amounts_valid_text_gives_exact_cents(text, cents):
+    got, blank, invalid = parse_amounts(pa.array([text], pa.large_string()))
+    assert got.tolist() == [cents] and not blank[0] and not invalid[0]
+
+
+@pytest.mark.parametrize("text", ["12.505", "1.001", "abc", "1e3", "+5", " 5", "1,000", "--1",
+                                  "12345678901234567"])
+def test_parse_amounts_bad_text_is_invalid(text):
+    _, blank, invalid = parse_amounts(pa.array([text, "1"], pa.large_string()))
+    assert invalid.tolist() == [True, False] and not blank.any()
+
+
+def test_parse_amounts_blank_is_blank_not_invalid():
+    cents, blank, invalid = parse_amounts(pa.array(["", "2"], pa.large_string()))
+    assert blank.tolist() == [True, False] and not invalid.any() and cents.tolist() == [0, 200]
+
+
+# ---------------------------------------------------------------------------
+# Public samples: figures computed by hand from the file text
+# ---------------------------------------------------------------------------
+
+def test_medicare_part_a_sample_balances_with_negative_plb():
+    remit = read("medicare-part-a.835")
+    t = remit.transactions.iloc[0]
+    # 150000.00 = 138018.40 + 11980.33 - (-1.27)
+    assert (t.bpr_amount_cents, t.claim_paid_total_cents, t.provider_adjustment_total_cents) == (
+        15_000_000, 13_801_840 + 1_198_033, -127)
+    assert bool(t.balanced) and t.difference_cents == 0
+    assert t.trace_number == "12345" and t.payer == "INSURANCE COMPANY OF TIMBUCKTU"
+    assert t.payment_date == pd.Timestamp("2002-09-13")       # BPR16, not DTM*405 (09-16)
+    assert t.production_date == pd.Timestamp("2002-09-16")
+    pay = remit.payments
+    assert pay["claim_id"].tolist() == ["666123", "777777"]
+    assert pay["charge_cents"].tolist() == [21_136_697, 1_500_000]
+    assert pay["paid_cents"].tolist() == [13_801_840, 1_198_033]
+    assert pay["payer_claim_control"].tolist() == ["1999999444444", "1999999444445"]
+    assert pay["status_code"].tolist() == ["1", "1"] and pay["balanced"].all()
+    plb = remit.provider_adjustments.iloc[0]
+    assert (plb.reason_code, plb.reference, plb.amount_cents) == ("CV", "CP", -127)
+    assert len(remit.recoupments) == 0 and len(remit.problems) == 0
+
+
+def test_managed_care_sample_claims_lines_and_cas():
+    remit = read("managed-care.835")
+    t = remit.transactions.iloc[0]
+    assert (t.bpr_amount_cents, t.claim_paid_total_cents) == (94_500, 45_000 + 49_500)
+    assert bool(t.balanced) and t.trace_number == "7170066655"
+    # BPR16 is 20002316 (no 23rd month): DTM*405 is used, with a warning.
+    assert t.payment_date == pd.Timestamp("2002-03-14")
+    assert "20002316" in " ".join(remit.warnings["message"])
+    a = one(remit.payments, claim_id="5554555444")
+    assert (a.charge_cents, a.paid_cents, a.patient_responsibility_cents) == (80_000, 45_000, 30_000)
+    # 800 - claim CO A2 50 - line PR 1 300 = 450
+    assert (a.claim_adjustment_total_cents, a.line_adjustment_total_cents) == (5_000, 30_000)
+    lines = remit.service_lines
+    assert lines["procedure_code"].tolist() == ["99211", "93555"]
+    assert lines["paid_cents"].tolist() == [50_000, 55_000] and lines["balanced"].all()
+    assert lines["service_date"].tolist() == [pd.Timestamp("2002-03-01"),
+                                              pd.Timestamp("2002-03-10")]
+    adj = remit.adjustments
+    assert adj["level"].tolist() == ["claim", "line", "claim", "line", "line"]
+    assert adj["reason_code"].tolist() == ["A2", "1", "A2", "1", "45"]
+    assert adj["amount_cents"].tolist() == [5_000, 30_000, 5_500, 60_000, 5_000]
+
+
+def test_secondary_sample_second_cas_triple_and_modifiers():
+    remit = read("secondary-payment.835")
+    t = remit.transactions.iloc[0]
+    assert (t.bpr_amount_cents, t.claim_paid_total_cents) == (122_200, 91_200 + 31_000)
+    assert bool(t.balanced)
+    b = one(remit.payments, claim_id="0001000053")
+    assert (b.status_code, b.charge_cents, b.paid_cents, b.patient_responsibility_cents) == (
+        "2", 75_150, 31_000, 22_000)
+    assert b.payer_claim_control == "05630626430" and bool(b.balanced)
+    line2 = one(remit.service_lines, claim_id="0001000053", line_seq=2)
+    assert (line2.procedure_code, line2.modifiers, line2.charge_cents, line2.paid_cents) == (
+        "66543", "26", 58_500, 28_000)
+    # CAS*PR*1*150.00**2*70.00: the second triple follows an empty quantity.
+    pr = remit.adjustments.loc[(remit.adjustments["claim_id"] == "0001000053")
+                               & (remit.adjustments["group_code"] == "PR")]
+    assert pr["reason_code"].tolist() == ["1", "2"]
+    assert pr["amount_cents"].tolist() == [15_000, 7_000]
+
+
+def test_tertiary_sample_flags_the_unbalanced_line_but_the_claim_balances():
+    remit = read("tertiary-payment.835")
+    t = remit.transactions.iloc[0]
+    assert (t.bpr_amount_cents, t.claim_paid_total_cents, bool(t.balanced)) == (18_750, 18_750,
+                                                                                 True)
+    line = remit.service_lines.iloc[0]
+    # SVC*HC*24599.00*1766.50*...: 24599.00 - 1579.00 != 1766.50
+    assert (line.charge_cents, line.paid_cents, line.adjustment_total_cents) == (
+        2_459_900, 176_650, 157_900)
+    assert not line.balanced
+    claim = remit.payments.iloc[0]
+    assert bool(claim.balanced) and claim.unbalanced_lines == 1     # 1766.50 - 1579 = 187.50
+    assert t.unbalanced_lines == 1
+
+
+def test_cob_sample_reads_negative_cas_and_greater_than_composite():
+    remit = read("cob-contractural-adjustment.835")
+    t = remit.transactions.iloc[0]
+    assert (t.bpr_amount_cents, bool(t.balanced), t.trace_number) == (3_400, True, "0063158ABC")
+    line = remit.service_lines.iloc[0]
+    assert (line.procedure_qualifier, line.procedure_code) == ("HC", "55669")
+    assert line.allowed_cents == 55_000 and bool(line.balanced)   # 541 - (516 - 9) = 34
+    assert remit.adjustments["amount_cents"].tolist() == [51_600, -900]
+    assert any("'>'" in m for m in remit.warnings["message"])
+
+
+def test_all_public_samples_read_balanced_in_one_batch():
+    remit = read(*SAMPLES)
+    assert remit.files["status"].tolist() == ["read"] * 5
+    assert len(remit.transactions) == 5 and remit.transactions["balanced"].all()
+    assert remit.payments.groupby("file", sort=False).size().to_dict() == {
+        "cob-contractural-adjustment.835": 1, "managed-care.835": 2, "medicare-part-a.835": 2,
+        "secondary-payment.835": 2, "tertiary-payment.835": 1}
+    assert remit.summary()["errors"] == 0
+    assert remit.summary()["payment_total_cents"] == 3_400 + 94_500 + 15_000_000 + 122_200 + 18_750
+
+
+# ---------------------------------------------------------------------------
+# DOMAIN 5.5
+# ---------------------------------------------------------------------------
+
+def test_domain_snippet_bare_transaction_balances():
+    remit = read("domain-5.5.835")
+    t = remit.transactions.iloc[0]
+    assert (t.bpr_amount_cents, t.claim_paid_total_cents, t.provider_adjustment_total_cents) == (
+        28_735, 36_000, 7_265)
+    assert bool(t.balanced) and t.version == "005010X221A1"
+    assert remit.payments["balanced"].all() and len(remit.problems) == 0
+
+
+def test_domain_snippet_claim_b_is_a_reversal_of_150_and_a_repayment_of_90():
+    remit = read("domain-5.5.835")
+    b = remit.payments.loc[remit.payments["claim_id"] == "PCN-B200"]
+    assert b["status_code"].tolist() == ["22", "1"]
+    assert b["paid_cents"].tolist() == [-15_000, 9_000]          # net -60
+    rec = remit.recoupments
+    assert rec["mechanism"].tolist() == ["reversal", "offset"]
+    reversal = rec.iloc[0]
+    assert (reversal.claim_id, reversal.amount_cents, reversal.reason_code, reversal.reference) == (
+        "PCN-B200", 15_000, "22", "ICN-B0-0001")
+    assert reversal.payment_date == pd.Timestamp("2025-03-14")
+
+
+def test_domain_snippet_wo_is_an_offset_and_l6_interest_is_not():
+    remit = read("domain-5.5.835")
+    offset = remit.recoupments.iloc[1]
+    assert (offset.reason_code, offset.amount_cents, offset.reference) == (
+        "WO", 7_500, "ICN-C0-0003 1EG4TE5MK73")
+    assert offset.claim_id == "" and offset.match == "none"     # claim C is not in this batch
+    assert offset.payer_claim_control == "ICN-C0-0003"          # the reference's first word
+    assert "L6" not in remit.recoupments["reason_code"].tolist()
+    plb = remit.provider_adjustments
+    assert plb["reason_code"].tolist() == ["WO", "L6"]
+    assert plb["amount_cents"].tolist() == [7_500, -235]
+    assert remit.summary()["recouped_total_cents"] == 22_500
+
+
+def test_offset_reference_with_hic_resolves_to_the_original_claim(tmp_path):
+    original = (
+        "ST*835*0009~BPR*I*500*C*CHK************20250110~TRN*1*EFT0000009*1999999999~"
+        "N1*PR*EXAMPLE MEDICARE CONTRACTOR~N1*PE*EXAMPLE CLINIC*XX*1999999984~LX*1~"
+        "CLP*PCN-C300*1*700*500**MB*ICN-C0-0003*11*1~CAS*CO*45*200~SE*9*0009~")
+    (tmp_path / "earlier.835").write_text(original)
+    remit = read_835([tmp_path / "earlier.835", DATA / "domain-5.5.835"])
+    offset = remit.recoupments.loc[remit.recoupments["mechanism"] == "offset"].iloc[0]
+    assert (offset.claim_id, offset.payer_claim_control, offset.match) == (
+        "PCN-C300", "ICN-C0-0003", "payer_claim_control")
+
+
+def test_deferred_variant_marks_the_reversal_deferred_and_the_later_wo_recovers_it():
+    remit = read("domain-5.5-deferred.835", "domain-5.5-later.835")
+    t = remit.transactions
+    assert t["bpr_amount_cents"].tolist() == [43_735, 3_000] and t["balanced"].all()
+    rec = remit.recoupments
+    reversal = one(rec, mechanism="reversal")
+    assert (reversal.claim_id, reversal.amount_cents, reversal.deferred_cents) == (
+        "PCN-B200", 15_000, 15_000)
+    later = one(rec, file="domain-5.5-later.835")
+    assert (later.mechanism, later.reason_code, later.amount_cents, later.claim_id) == (
+        "offset", "WO", 15_000, "PCN-B200")
+    assert later.payment_date == pd.Timestamp("2025-04-11")
+    # The negative WO is provider money given back, never a recoupment.
+    assert (rec["amount_cents"] > 0).all()
+    deferral = one(remit.provider_adjustments, amount_cents=-15_000)
+    assert (deferral.reason_code, deferral.claim_id) == ("WO", "PCN-B200")
+    s = remit.summary()
+    assert (s["recouped_total_cents"], s["deferred_total_cents"]) == (15_000 + 7_500 + 15_000,
+                                                                       15_000)
+
+
+# ---------------------------------------------------------------------------
+# Separators and layout
+# ---------------------------------------------------------------------------
+
+def _retokenise(text: str, element: str, component: str, terminator: str, newline: str = "",
+                repetition: str = "^") -> str:
+    """Rewrite a ``*``/``:``/``~`` file with other separators (ISA kept fixed-width)."""
+    segments = [s.strip() for s in text.split("~") if s.strip()]
+    out = []
+    for seg in segments:
+        if seg.startswith("ISA"):
+            parts = seg.split("*")
+            parts[11], parts[16] = repetition, component
+            out.append(element.join(parts))
+        else:
+            out.append(seg.replace(":", component).replace("*", element))
+    return "".join(s + terminator + newline for s in out)
+
+
+@pytest.mark.parametrize("element, component, terminator, newline", [
+    ("|", "^", "\n", ""),          # newline-terminated
+    ("|", "^", "~", "\r\n"),
+    ("*", ":", "~", ""),           # no line breaks at all
+    ("^", "\\", "'", "\n"),
+    ("*", ":", "\r", ""),           # carriage return as the terminator
+])
+def test_other_separators_read_the_same_figures(tmp_path, element, component, terminator, newline):
+    text = (DATA / "medicare-part-a.835").read_text()
+    rep = "{" if "^" in (element, component) else "^"
+    path = tmp_path / "other.835"
+    path.write_bytes(_retokenise(text, element, component, terminator, newline, rep).encode())
+    base, other = read("medicare-part-a.835"), read_835([path])
+    assert len(other.problems) == 0, other.problems["message"].tolist()
+    for table in ("transactions", "payments", "provider_adjustments"):
+        cols = [c for c in getattr(base, table).columns if c != "file"]
+        pd.testing.assert_frame_equal(getattr(base, table)[cols], getattr(other, table)[cols])
+
+
+def test_bare_transaction_takes_its_element_separator_from_st(tmp_path):
+    text = (DATA / "domain-5.5.835").read_text()
+    path = tmp_path / "pipes.835"
+    path.write_text(text.replace("*", "|"))
+    remit = read_835([path])
+    assert remit.transactions["bpr_amount_cents"].tolist() == [28_735]
+    assert remit.transactions["balanced"].all()
+    assert remit.provider_adjustments["reference"].tolist() == ["ICN-C0-0003 1EG4TE5MK73", ""]
+
+
+def test_file_wrapped_at_80_columns_reads_the_same(tmp_path):
+    text = (DATA / "secondary-payment.835").read_text().replace("\n", "")
+    wrapped = "\r\n".join(text[i: i + 80] for i in range(0, len(text), 80))
+    path = tmp_path / "wrapped.835"
+    path.write_text(wrapped)
+    base, other = read("secondary-payment.835"), read_835([path])
+    cols = ["claim_id", "charge_cents", "paid_cents", "payer_claim_control", "patient_last_name"]
+    pd.testing.assert_frame_equal(base.payments[cols], other.payments[cols])
+    assert other.transactions["balanced"].all()
+
+
+def test_missing_final_terminator_is_a_warning(tmp_path):
+    path = tmp_path / "open.835"
+    path.write_text((DATA / "medicare-part-a.835").read_text().rstrip().rstrip("~"))
+    remit = read_835([path])
+    assert remit.transactions["balanced"].tolist() == [True] and len(remit.rejected) == 0
+    assert remit.warnings["message"].tolist() == [
+        "open.835, segment 32: expected the segment terminator '~' after the last segment; got "
+        "'the end of the file' (kept)."]
+
+
+def test_bare_transaction_without_tildes_uses_line_breaks(tmp_path):
+    text = (DATA / "domain-5.5.835").read_text().replace("~", "")
+    path = tmp_path / "lines.835"
+    path.write_text(text)
+    remit = read_835([path])
+    assert remit.transactions["bpr_amount_cents"].tolist() == [28_735]
+    assert len(remit.problems) == 0
+
+
+def test_several_interchanges_and_transactions_in_one_file(tmp_path):
+    a = (DATA / "managed-care.835").read_text()
+    b = (DATA / "medicare-part-a.835").read_text()
+    path = tmp_path / "joined.835"
+    path.write_text(a.strip() + b.strip())          # two ISA...IEA back to back, no break
+    remit = read_835([path])
+    assert remit.transactions["trace_number"].tolist() == ["7170066655", "12345"]
+    assert remit.transactions["balanced"].all() and remit.summary()["errors"] == 0
+    # Segment numbers run on through the file: the second ST is segment 33.
+    assert remit.transactions["segment"].tolist() == [3, 33]
+
+
+def test_two_transactions_in_one_group(tmp_path):
+    text = (DATA / "domain-5.5.835").read_text()
+    later = (DATA / "domain-5.5-later.835").read_text()
+    isa = ("ISA*00*          *00*          *ZZ*SENDER         *ZZ*RECEIVER       *250314*1200*^"
+           "*00501*000000001*0*P*:~\nGS*HP*SENDER*RECEIVER*20250314*1200*1*X*005010X221A1~\n")
+    path = tmp_path / "group.835"
+    path.write_text(isa + text + later + "GE*2*1~\nIEA*1*000000001~\n")
+    remit = read_835([path])
+    assert len(remit.transactions) == 2 and len(remit.problems) == 0
+    assert remit.transactions["interchange_control"].tolist() == ["000000001"] * 2
+
+
+def test_4010_file_reads_cr_group_code_and_reversal():
+    remit = read("medicare-4010.835")
+    t = remit.transactions.iloc[0]
+    assert (t.version, t.bpr_amount_cents, bool(t.balanced)) == ("004010X091A1", 5_000, True)
+    assert remit.adjustments["group_code"].tolist() == ["CR", "CO"]
+    rec = one(remit.recoupments, mechanism="reversal")
+    assert (rec.claim_id, rec.amount_cents) == ("PCN-E500", 12_000)
+    assert len(remit.problems) == 0                   # CR is legal in 4010
+
+
+def test_cr_group_code_in_a_5010_file_is_warned_and_kept(tmp_path):
+    path = tmp_path / "cr.835"
+    path.write_text((DATA / "domain-5.5.835").read_text().replace("CAS*CO*45*-100", "CAS*CR*45*-100"))
+    remit = read_835([path])
+    assert remit.transactions["balanced"].all()
+    assert "CR" in remit.adjustments["group_code"].tolist()
+    assert remit.warnings["message"].str.contains("5010 removed CR").any()
+
+
+def test_latin1_bytes_are_read_with_a_warning(tmp_path):
+    path = tmp_path / "latin1.835"
+    text = (DATA / "domain-5.5.835").read_text().replace("EXAMPLE CLINIC", "CLÍNICA EJEMPLO")
+    path.write_bytes(text.encode("latin-1"))
+    remit = read_835([path])
+    assert remit.transactions["payee_name"].tolist() == ["CLÍNICA EJEMPLO"]
+    assert remit.warnings["message"].str.contains("Latin-1").any()
+
+
+# ---------------------------------------------------------------------------
+# Malformed input: named file, segment and element; the rest of the batch loads
+# ---------------------------------------------------------------------------
+
+def _write(tmp_path: Path, name: str, text: str) -> Path:
+    path = tmp_path / name
+    path.write_text(text)
+    return path
+
+
+def _messages(remit) -> str:
+    return "\n".join(remit.rejected["message"])
+
+
+def test_isa_with_missing_fields_sets_the_file_aside(tmp_path):
+    text = (DATA / "managed-care.835").read_text()
+    broken = text.replace("*^*00501*000000907*1*T*:~", "*^*00501*000000907*1*T~", 1)
+    bad = _write(tmp_path, "short-isa.835", broken)
+    remit = read_835([bad, DATA / "medicare-part-a.835"])
+    assert remit.files["status"].tolist() == ["set aside", "read"]
+    assert len(remit.transactions) == 1
+    msg = _messages(remit)
+    assert "short-isa.835, segment 1 (ISA), element ISA16" in msg and "16 ISA elements" in msg
+
+
+def test_clp_outside_a_transaction_sets_the_file_aside(tmp_path):
+    text = (DATA / "medicare-part-a.835").read_text().replace(
+        "GE*1*1~", "CLP*STRAY*1*10*10**MB*ICN9~\nGE*1*1~")
+    remit = read_835([_write(tmp_path, "stray.835", text), DATA / "managed-care.835"])
+    assert remit.files["status"].tolist() == ["set aside", "read"]
+    assert "stray.835, segment 31 (CLP): expected ST before CLP (the segment is outside any " \
+           "ST...SE transaction) (file set aside)" in _messages(remit)
+
+
+def test_non_numeric_amount_sets_the_transaction_aside_and_names_the_element(tmp_path):
+    text = (DATA / "domain-5.5.835").read_text().replace("CLP*PCN-A100*1*600*420*",
+                                                         "CLP*PCN-A100*1*600*42O*")
+    remit = read_835([_write(tmp_path, "letter.835", text), DATA / "domain-5.5-later.835"])
+    assert remit.transactions["trace_number"].tolist() == ["EFT0000456"]
+    problem = remit.rejected.iloc[0]
+    assert (problem.file, problem.segment, problem.segment_id, problem.element, problem.value) == (
+        "letter.835", 8, "CLP", "CLP04", "42O")
+    assert problem.action == "transaction set aside" and problem.trace_number == "EFT0000123"
+    assert "at most two decimals" in problem.message
+
+
+def test_more_than_two_decimals_is_rejected(tmp_path):
+    text = (DATA / "domain-5.5.835").read_text().replace("CAS*CO*45*150~", "CAS*CO*45*150.005~")
+    remit = read_835([_write(tmp_path, "precise.835", text)])
+    assert not remit.loaded
+    assert "segment 9 (CAS), element CAS03: expected an amount in dollars with at most two " \
+           "decimals" in _messages(remit) and "got '150.005'" in _messages(remit)
+
+
+def test_truncated_file_keeps_the_complete_transaction(tmp_path):
+    first = (DATA / "domain-5.5-later.835").read_text()
+    second = (DATA / "domain-5.5.835").read_text()
+    cut = second[: second.index("CLP*PCN-B200*1")]
+    remit = read_835([_write(tmp_path, "cut.835", first + cut)])
+    assert remit.transactions["trace_number"].tolist() == ["EFT0000456"]
+    assert remit.files["status"].tolist() == ["partly set aside"]
+    assert "is it truncated?" in _messages(remit)
+
+
+def test_file_cut_mid_segment_is_reported(tmp_path):
+    text = (DATA / "domain-5.5.835").read_text()
+    remit = read_835([_write(tmp_path, "mid.835", text[: text.index("*420*") + 3])])
+    assert not remit.loaded
+    assert remit.problems["message"].tolist() == [
+        "mid.835, segment 1 (ST), element SE01: expected SE closing transaction '0001'; the file "
+        "ends at segment 8 without it (is it truncated?) (transaction set aside).",
+        "mid.835, segment 8: expected the segment terminator '~' after the last segment; got "
+        "'the end of the file' (kept)."]
+
+
+@pytest.mark.parametrize("edit, expected", [
+    (("LX*1~", "LX*1~\nSVC*HC:99213*10*10~"), "segment 8 (SVC): expected a CLP claim payment "
+                                              "before SVC"),
+    (("LX*1~", "LX*1~\nCAS*CO*45*10~"), "segment 8 (CAS): expected a CLP or SVC before CAS"),
+    (("SE*16*0001~", "CLP*LATE*1*10*10**MB*ICN9~\nSE*17*0001~"),
+     "segment 16 (CLP): expected PLB or SE after the PLB provider adjustments"),
+    (("BPR*I*287.35*C*CHK************20250314~\nTRN*1*EFT0000123*1999999999~",
+      "TRN*1*EFT0000123*1999999999~\nBPR*I*287.35*C*CHK************20250314~"),
+     "expected BPR right after ST"),
+    (("SE*16*0001~", "SE*15*0001~"), "element SE01: expected the number of segments from ST to "
+                                     "SE, 16; got '15'"),
+    (("SE*16*0001~", "SE*16*0002~"), "element SE02: expected the ST02 control number '0001'"),
+    (("CLP*PCN-A100*1*600", "CLP**1*600"), "element CLP01: expected a patient control number"),
+    (("PLB*1999999984*20251231*WO", "PLB*1999999984*20251231**75*WO"),
+     "element PLB03: expected an adjustment reason code"),
+])
+def test_segment_order_and_structure_errors_set_the_transaction_aside(tmp_path, edit, expected):
+    text = (DATA / "domain-5.5.835").read_text()
+    assert edit[0] in text
+    remit = read_835([_write(tmp_path, "bad.835", text.replace(edit[0], edit[1], 1)),
+                      DATA / "domain-5.5-later.835"])
+    assert remit.transactions["trace_number"].tolist() == ["EFT0000456"]
+    assert expected in _messages(remit), _messages(remit)
+    assert remit.summary()["transactions_set_aside"] == 1
+
+
+def test_unbalanced_transaction_is_kept_and_reported(tmp_path):
+    text = (DATA / "domain-5.5.835").read_text().replace("BPR*I*287.35", "BPR*I*287.53")
+    remit = read_835([_write(tmp_path, "off.835", text)])
+    t = remit.transactions.iloc[0]
+    assert not t.balanced and t.difference_cents == 18
+    assert remit.summary()["unbalanced_transactions"] == 1
+    assert any(line.startswith("UNBALANCED off.835, trace EFT0000123") for line in remit.report())
+
+
+def test_debit_flag_makes_the_payment_negative(tmp_path):
+    text = (DATA / "domain-5.5-later.835").read_text().replace(
+        "CLP*PCN-D400*1*300*180**", "CLP*PCN-D400*22*-300*-180**").replace(
+        "CAS*CO*45*120", "CAS*CO*45*-120").replace("BPR*I*30*C*", "BPR*I*330*D*")
+    remit = read_835([_write(tmp_path, "debit.835", text)])
+    t = remit.transactions.iloc[0]
+    assert (t.bpr_amount_cents, t.credit_debit, bool(t.balanced)) == (-33_000, "D", True)
+
+
+def test_missing_and_empty_files_are_set_aside_and_the_rest_loads(tmp_path):
+    empty = _write(tmp_path, "empty.835", "  \n")
+    note = _write(tmp_path, "notes.txt", "hello")
+    remit = read_835([tmp_path / "absent.835", empty, note, DATA / "domain-5.5.835"])
+    assert remit.files["status"].tolist() == ["set aside"] * 3 + ["read"]
+    msg = _messages(remit)
+    assert "absent.835: expected a readable file (file not found)" in msg
+    assert "empty.835, segment 1: expected an X12 835 file (it is empty)" in msg
+    assert "notes.txt, segment 1: expected an ISA interchange header" in msg
+    assert remit.loaded and len(remit.transactions) == 1
+
+
+def test_wrong_transaction_type_is_set_aside(tmp_path):
+    text = (DATA / "domain-5.5.835").read_text().replace("ST*835*0001", "ST*837*0001")
+    remit = read_835([_write(tmp_path, "claim.837", text)])
+    assert "element ST01: expected ST01 = 835" in _messages(remit) and not remit.loaded
+
+
+def test_envelope_count_mismatch_is_a_warning_only(tmp_path):
+    text = (DATA / "medicare-part-a.835").read_text().replace("GE*1*1~", "GE*2*1~")
+    remit = read_835([_write(tmp_path, "ge.835", text)])
+    assert remit.loaded and len(remit.rejected) == 0
+    assert remit.warnings["element"].tolist() == ["GE01"]
+
+
+def test_problem_rows_add_up_per_file():
+    remit = read(*SAMPLES, "domain-5.5.835")
+    f = remit.files
+    assert (f["transactions"] == f["transactions_used"] + f["transactions_set_aside"]).all()
+    assert f["warnings"].sum() == len(remit.warnings)
+
+
+def test_dates_are_real_dates_and_money_is_int64():
+    remit = read("medicare-part-a.835", "domain-5.5.835")
+    assert str(remit.transactions["payment_date"].dtype) == "datetime64[us]"
+    for frame in (remit.transactions, remit.payments, remit.service_lines,
+                  remit.provider_adjustments, remit.recoupments):
+        for col in frame.columns:
+            if col.endswith("_cents") and col != "allowed_cents":
+                assert frame[col].dtype == np.int64, col
+    assert remit.recoupments["payment_date"].iloc[0].date() == dt.date(2025, 3, 14)
