@@ -386,7 +386,10 @@ def _duplicate_claim(s: _State, k: int, budget: int) -> None:
     has_doc = docs["note_present"].notna().to_numpy() & ~no_note
     copy_doc = docs.loc[has_doc].reset_index(drop=True).assign(claim=new_numbers[has_doc], _line=rows[has_doc])
     s.doc = pd.concat([s.doc, copy_doc], ignore_index=True)
-    flagged = posted & ~caught & (amounts["paid_cents"] > 0) & (paid[src] > 0)
+    # A copied line carrying 76, 77 or 91 reads as a deliberate repeat: the contract does not
+    # call it a duplicate (it is still paid twice, which is why such modifiers are audited).
+    repeat = dup["modifiers"].astype(object).str.contains(r"(?:^|;)(?:76|77|91)(?:;|$)").to_numpy(dtype=bool)
+    flagged = posted & ~caught & (amounts["paid_cents"] > 0) & (paid[src] > 0) & ~repeat
     s.record(rows[flagged], "duplicate_claim", amounts["paid_cents"][flagged],
              "claim " + s.claim_text(claim[src][flagged]) + " resubmitted " + delay[flagged].astype(str).astype(object)
              + " days later as " + s.claim_text(new_numbers[flagged]) + " and paid again")
