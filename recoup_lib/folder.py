@@ -181,14 +181,17 @@ def _canonical_header(header: list[str], spec: FileSpec | None, label: str) -> l
     return renamed
 
 
-def read_table(path: str | Path, name: str | None = None) -> ParsedTable:
-    """Read and parse one contract file.
+def read_table(path: str | Path, name: str | None = None, spec: FileSpec | None = None) -> ParsedTable:
+    """Read and parse one file against its contract.
 
-    ``name`` selects the contract (default: the file's own name, e.g.
-    ``claim_lines.csv``). Malformed rows are added to the set-aside rows.
+    ``spec`` gives the contract directly; else ``name`` (default: the file's
+    own name, e.g. ``claim_lines.csv``) selects one of :data:`SPECS`. A file
+    with no contract (``patients.csv``, ``providers.csv`` of a generated
+    practice) is read as text, every column kept. Malformed rows are added to
+    the set-aside rows.
     """
     path = Path(path)
-    spec = SPECS[name or path.name]
+    spec = spec or SPECS.get(name or path.name) or FileSpec(name or path.name, ())
     label = path.name
     raw, rows, broken = read_csv_text(path, spec, label)
     parsed = parse_table(raw, spec, label=label, row_numbers=rows)

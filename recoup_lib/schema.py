@@ -68,6 +68,9 @@ class Column:
         Smallest allowed whole number (``int`` columns).
     choices : tuple of str, optional
         Allowed values (``choice`` columns), compared case-insensitively.
+    fill_missing : bool, default True
+        When an optional column is absent, add it as blanks (contract
+        columns); ``False`` for the kit's own extras, typed only when present.
     """
 
     name: str
@@ -76,6 +79,7 @@ class Column:
     nullable: bool = False
     minimum: int | None = None
     choices: tuple[str, ...] = ()
+    fill_missing: bool = True
 
     def __post_init__(self) -> None:
         if self.kind not in _KINDS:
@@ -166,6 +170,11 @@ SPECS: dict[str, FileSpec] = {
                 _c("payment_date", "date"),
                 _c("allowed", "money", nullable=True),
                 _c("paid", "money"),
+                # Optional extras (the generator writes them; the audit does not need them).
+                _c("deductible", "money", required=False, nullable=True, fill_missing=False),
+                _c("coinsurance", "money", required=False, nullable=True, fill_missing=False),
+                _c("copay", "money", required=False, nullable=True, fill_missing=False),
+                _c("denial_code", "code", required=False, nullable=True, fill_missing=False),
             ),
             required=True,
             description="one row per payment posted to a line (reversals are negative)",
@@ -269,6 +278,8 @@ SPECS: dict[str, FileSpec] = {
                 _c("line_no", "int", minimum=1),
                 _c("error_type", "code"),
                 _c("at_risk", "money"),
+                _c("category", "code", required=False, nullable=True, fill_missing=False),
+                _c("injected_as", "text", required=False, nullable=True, fill_missing=False),
             ),
             key=("claim_id", "line_no", "error_type"),
             description="the answer key of a generated practice",
@@ -390,8 +401,9 @@ def parse_table(raw: pd.DataFrame, spec: FileSpec, label: str | None = None,
 
     for col in spec.columns:
         if col.name not in raw.columns:
-            # Optional column absent: fill with blanks of the right kind.
-            out[col.memory_name] = _blank_of(col, n)
+            # Optional contract column absent: fill with blanks of the right kind.
+            if col.fill_missing:
+                out[col.memory_name] = _blank_of(col, n)
             continue
         text = _strip(raw[col.name])
         blank = (text == "").to_numpy()
@@ -472,7 +484,7 @@ def parse_table(raw: pd.DataFrame, spec: FileSpec, label: str | None = None,
     data = out.loc[~bad].copy()
     data.insert(0, "_row", rows[~bad])
     for col in spec.columns:
-        if col.name in raw.columns or not col.required:
+        if col.memory_name in data.columns:
             data[col.memory_name] = _tighten(data[col.memory_name], col)
     return ParsedTable(data=data.reset_index(drop=True), problems=problems,
                        rejected=rejected, rows_read=n)

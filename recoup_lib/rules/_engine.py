@@ -158,7 +158,7 @@ def audit_tables(claim_lines: pd.DataFrame, payments: pd.DataFrame, *, coverage=
     ctx = build_context(claim_lines, payments, coverage=coverage, documentation=documentation,
                         fee_schedule=fee_schedule, ncci_ptp=ncci_ptp, mue=mue,
                         payer_policies=payer_policies)
-    registry = (rules or default_registry()).copy()
+    registry = (rules if rules is not None else default_registry()).copy()
     for rule in extra_rules:
         registry.add(rule)
     if only is not None:

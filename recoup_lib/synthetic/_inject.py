@@ -750,11 +750,15 @@ def inject_errors(practice: Practice, plan: dict) -> Practice:
     flag = plan["flag"]
     _policy_change(s, flag["policy_change"])
     _coverage_lapsed(s, flag["coverage_lapsed"])
-    _duplicate_claim(s, flag["duplicate_claim"], plan["duplicate_budget"])
     _documentation_errors(s, flag["missing_documentation"], "missing_documentation")
     _documentation_errors(s, flag["missing_signature"], "missing_signature")
+    before = len(s.lines)
     _unbundling(s, plan["unbundling"])
     _units_over_mue(s, flag["units_over_mue"], plan["split"])
+    # Lines the other mechanisms could not place (too few candidates) are made up by duplicates,
+    # so the practice has exactly the number of lines asked for.
+    shortfall = plan["unbundling"] + plan["split"] - (len(s.lines) - before)
+    _duplicate_claim(s, flag["duplicate_claim"], plan["duplicate_budget"] + max(shortfall, 0))
     _upcoding(s, flag["upcoding"])
     _overpaid_rate(s, flag["overpaid_rate"])
     _duplicate_payment(s, flag["duplicate_payment"])
