@@ -156,3 +156,13 @@ def test_cli_end_to_end_with_the_real_audit(tmp_path, capsys):
     assert by_id.loc["N02", ["file_by", "stop_offset_by", "offset_starts"]].tolist() == \
         ["2024-07-03", "2024-03-29", "2024-04-09"]
     assert by_id.loc["N02", "recommendation"] == "appeal"  # the note is present and signed
+
+
+def test_cli_xlsx_writes_a_workbook_without_formulas(tmp_path, capsys):
+    from openpyxl import load_workbook
+
+    out = tmp_path / "out"
+    assert main(["appeal", str(FOLDER), "--as-of", "2025-01-15", "--out", str(out), "--xlsx"]) == 0
+    book = load_workbook(out / "appeal.xlsx")
+    assert "decisions" in [ws.title.lower() for ws in book.worksheets]
+    assert all(cell.data_type != "f" for ws in book.worksheets for row in ws.iter_rows() for cell in row)

@@ -28,6 +28,9 @@ def add_parser(subparsers) -> None:
                         help="folder with edited copies of the rule tables (appeal_levels.csv, "
                         "payer_rules.csv, medicare_interest_rates.csv, ...); a file there replaces the "
                         "shipped one. Default: the appeal folder itself, then the shipped tables.")
+    parser.add_argument("--xlsx", action="store_true",
+                        help="also write OUT/appeal.xlsx (decisions, worklist, appeal path; money and "
+                        "dates typed, text from input never read as a formula)")
     parser.set_defaults(run=run)
 
 
@@ -59,6 +62,10 @@ def run(args) -> int:
     findings = run_audit(inputs.audit).findings
     result = run_appeals(inputs, findings, as_of, profiles)
     write_appeal_outputs(result, args.out)
+    if args.xlsx:
+        from ..report import write_appeal_workbook
+
+        write_appeal_workbook(result, Path(args.out) / "appeal.xlsx")
 
     d = result.decisions
     counts = d["recommendation"].value_counts()
