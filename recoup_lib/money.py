@@ -11,6 +11,7 @@ splitting an amount uses :func:`allocate`, whose parts always add up exactly.
 
 from __future__ import annotations
 
+import functools
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 
 import numpy as np
@@ -115,15 +116,33 @@ def parse_cents_scalar(text: str) -> int:
     return int(cents.iloc[0])
 
 
+_SMALL = 100_000  # amounts under $1,000 either way come from a ready-made table
+
+
+@functools.lru_cache(maxsize=1)
+def _small_amounts() -> pa.Array:
+    return _format_arrow(pa.array(np.arange(-_SMALL + 1, _SMALL, dtype=np.int64)))
+
+
 def format_cents_arrow(cents) -> pa.Array:
     """Integer cents as an Arrow array of dollar text (``-4050`` -> ``"-40.50"``; null where missing)."""
     s = pd.Series(cents, copy=False)
     values = pa.array(s.astype("Int64").array if not pd.api.types.is_integer_dtype(s.dtype)
                       or s.isna().any() else s.to_numpy(dtype=np.int64), type=pa.int64(), from_pandas=True)
+    if len(values) > 50_000:
+        small = pc.fill_null(pc.less(pc.abs(values), _SMALL), False)
+        if pc.all(small).as_py() and values.null_count == 0:
+            return _small_amounts().take(pc.add(values, _SMALL - 1))
+    return _format_arrow(values)
+
+
+def _format_arrow(values: pa.Array) -> pa.Array:
     magnitude = pc.abs(values)
     whole = pc.cast(pc.divide(magnitude, 100), pa.string())
     frac = pc.utf8_lpad(pc.cast(pc.subtract(magnitude, pc.multiply(pc.divide(magnitude, 100), 100)), pa.string()),
                         2, "0")
+    if not pc.any(pc.less(values, 0)).as_py():
+        return pc.binary_join_element_wise(whole, frac, ".")
     sign = pc.if_else(pc.less(values, 0), "-", "")
     return pc.binary_join_element_wise(sign, whole, ".", frac, "")
 

@@ -215,12 +215,14 @@ def _policy_change(s: _State, k: int) -> None:
     base = s.p.refs.payer_policies
     taken = set(zip(base["payer_id"], base["procedure_code"]))
     ok = (paid > 0) & ~s.used & ~np.char.startswith(kind, "em_") & (kind != "preventive")
-    key = pd.DataFrame({"payer": lines["payer_id"].cat.codes.to_numpy(), "code": s.code_index()})
-    groups = key.groupby(["payer", "code"], sort=True).indices
     payer_names = lines["payer_id"].cat.categories
     code_names = lines["procedure_code"].cat.categories
-    pairs = np.unique(np.stack([key["payer"].to_numpy()[ok], key["code"].to_numpy()[ok]], axis=1), axis=0)
-    combos = [(int(a), int(b)) for a, b in pairs]
+    combined = lines["payer_id"].cat.codes.to_numpy().astype(np.int64) * len(code_names) + s.code_index()
+    order = np.argsort(combined, kind="stable")
+    bounds = np.searchsorted(combined[order], np.unique(combined))
+    groups = dict(zip(np.unique(combined).tolist(), np.split(order, bounds[1:])))
+    pairs = np.unique(combined[ok])
+    combos = [(int(c) // len(code_names), int(c) % len(code_names)) for c in pairs]
     combos = [c for c in combos if (payer_names[c[0]], code_names[c[1]]) not in taken]
     months = np.arange(s.p.start.astype("datetime64[M]") + 1, s.p.end.astype("datetime64[M]"))
     if not len(months) or not combos:
@@ -233,7 +235,7 @@ def _policy_change(s: _State, k: int) -> None:
         if remaining <= 0:
             break
         combo = combos[i]
-        mine = groups[combo]
+        mine = groups[combo[0] * len(code_names) + combo[1]]
         retro = rng.random() < 0.75
         for month in rng.permutation(months):
             effective = month.astype("datetime64[D]")
@@ -272,10 +274,14 @@ def _coverage_lapsed(s: _State, k: int) -> None:
     stable = spans.loc[(spans["span_kind"].to_numpy() == "stable") & (single == 1)]
     used_patient = pd.Series(s.used).groupby(lines["patient"].to_numpy()).any()
     stable = stable.loc[~used_patient.reindex(stable["patient"]).fillna(True).to_numpy(dtype=bool)]
-    mine = pd.DataFrame({"patient": lines["patient"].to_numpy(), "payer_id": lines["payer_id"].to_numpy(),
+    payer_index = lines["payer_id"].cat.categories
+    mine = pd.DataFrame({"patient": lines["patient"].to_numpy(),
+                         "payer": lines["payer_id"].cat.codes.to_numpy().astype(np.int64),
                          "service_date": lines["service_date"].to_numpy(), "_paid": paid > 0})
-    mine = mine.merge(stable[["patient", "payer_id", "effective_date"]].astype({"payer_id": object})
-                      .reset_index(names="_span"), on=["patient", "payer_id"])
+    spans_of = pd.DataFrame({"patient": stable["patient"].to_numpy(),
+                             "payer": payer_index.get_indexer(stable["payer_id"].astype(object)).astype(np.int64),
+                             "effective_date": stable["effective_date"].to_numpy(), "_span": stable.index.to_numpy()})
+    mine = mine.merge(spans_of, on=["patient", "payer"])
     if not len(mine):
         return
     picks = mine.loc[mine["_paid"]].assign(_r=rng.random(int(mine["_paid"].sum())))
@@ -553,8 +559,8 @@ def _units_over_mue(s: _State, k: int, split_budget: int) -> None:
     units = lines["units"].to_numpy(dtype=np.int64)
     ok = s.simple_paid() & ~pd.isna(mai) & (np.nan_to_num(limit, nan=0) >= 1)
     # One line of that code per visit, so the day's total is this line's units.
-    visit_code = pd.DataFrame({"v": lines["encounter"].to_numpy(), "c": code})
-    ok &= visit_code.groupby(["v", "c"])["c"].transform("size").to_numpy() == 1
+    visit_code = pd.factorize(lines["encounter"].to_numpy().astype(np.int64) * (int(code.max()) + 1) + code)[0]
+    ok &= np.bincount(visit_code)[visit_code] == 1
     pool = np.flatnonzero(ok)
     pool = pool[rng.permutation(len(pool))]
     split_pool = pool[mai[pool] != "1"][:split_budget]
@@ -661,7 +667,7 @@ def _overpaid_rate(s: _State, k: int) -> None:
     s.used[r] = True
     s.record(r, "overpaid_rate", new_paid - allowed,
              np.where(billed, "paid the billed charge instead of the fee schedule",
-                      "paid above the contracted rate, patient share not taken").astype(object))
+                      "paid above the contracted rate with no patient share taken").astype(object))
 
 
 def _duplicate_payment(s: _State, k: int) -> None:
@@ -691,7 +697,7 @@ def _duplicate_payment(s: _State, k: int) -> None:
     x = base["paid_cents"].to_numpy(dtype=np.int64)
     s.record(r, "duplicate_payment", np.where(variant == 1, 2 * x, x),
              np.select([variant == 0, variant == 1], ["the same payment sent twice", "the same payment sent three times"],
-                       "payment reversed, then sent twice").astype(object))
+                       "payment reversed then sent twice").astype(object))
 
 
 # -- the answer key ------------------------------------------------------------------------
@@ -701,12 +707,17 @@ def _population_labels(s: _State) -> pd.DataFrame:
     lines = s.lines
     paid = s.paid()
     rows = np.flatnonzero(paid > 0)
+    payer_index = lines["payer_id"].cat.categories
+    code_index = lines["procedure_code"].cat.categories
     sel = pd.DataFrame({"patient": lines["patient"].to_numpy()[rows],
-                        "payer_id": lines["payer_id"].astype(object).to_numpy()[rows],
-                        "service_date": lines["service_date"].to_numpy()[rows],
-                        "procedure_code": np.asarray(lines["procedure_code"], dtype=object)[rows], "_line": rows})
-    cov = s.spans[["patient", "payer_id", "effective_date", "termination_date"]].astype({"payer_id": object})
-    j = sel.merge(cov, on=["patient", "payer_id"], how="left")
+                        "payer": lines["payer_id"].cat.codes.to_numpy()[rows].astype(np.int64),
+                        "code": lines["procedure_code"].cat.codes.to_numpy()[rows].astype(np.int64),
+                        "service_date": lines["service_date"].to_numpy()[rows], "_line": rows})
+    cov = pd.DataFrame({"patient": s.spans["patient"].to_numpy(),
+                        "payer": payer_index.get_indexer(s.spans["payer_id"].astype(object)).astype(np.int64),
+                        "effective_date": s.spans["effective_date"].to_numpy(),
+                        "termination_date": s.spans["termination_date"].to_numpy()})
+    j = sel.merge(cov, on=["patient", "payer"], how="left")
     inside = (j["effective_date"] <= j["service_date"]) & (
         j["termination_date"].isna() | (j["termination_date"] >= j["service_date"]))
     covered = inside.groupby(j["_line"].to_numpy()).any()
@@ -717,7 +728,11 @@ def _population_labels(s: _State) -> pd.DataFrame:
     out = [pd.DataFrame({"_line": lapsed, "error_type": "coverage_lapsed", "at_risk_cents": paid[lapsed],
                          "injected_as": how})]
     pol = _all_policies(s)
-    j = sel.merge(pol, on=["payer_id", "procedure_code"])
+    pol = pd.DataFrame({"payer": payer_index.get_indexer(pol["payer_id"]).astype(np.int64),
+                        "code": code_index.get_indexer(pol["procedure_code"]).astype(np.int64),
+                        "effective_date": pol["effective_date"].to_numpy(),
+                        "announced_date": pol["announced_date"].to_numpy()})
+    j = sel.merge(pol, on=["payer", "code"])
     j = j.loc[j["effective_date"] <= j["service_date"]].sort_values(
         ["_line", "announced_date"], kind="stable").drop_duplicates("_line")
     retro = (j["announced_date"] > j["service_date"]).to_numpy()

@@ -27,7 +27,6 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from ..money import div_half_up
-from ..reference.pricing import fee_per_unit
 from ._identities import member_ids, name_pools, npi_numbers
 from ._profile import Profile, expand_visits, expected_lines, template_lines
 from ._random import stream
@@ -55,6 +54,7 @@ class References:
     ncci_ptp: pd.DataFrame
     mue: pd.DataFrame
     payer_policies: pd.DataFrame
+    fee_table: pd.DataFrame | None = field(default=None, repr=False)
 
 
 @dataclass
@@ -95,10 +95,22 @@ class Practice:
 
     def claim_id_column(self, numbers) -> pd.Series:
         """Claim ids as an Arrow-backed text column (for writing)."""
-        return _arrow_series(text_id_array("C", numbers, self.claim_width))
+        return _arrow_series(_id_table(self, "C", self.claim_width, numbers))
 
     def patient_id_column(self, numbers) -> pd.Series:
-        return _arrow_series(text_id_array("P", numbers, self.patient_width))
+        return _arrow_series(_id_table(self, "P", self.patient_width, numbers))
+
+
+def _id_table(practice, prefix: str, width: int, numbers) -> pa.Array:
+    """Ids for many numbers at once: each distinct number is formatted once, then looked up."""
+    numbers = np.asarray(numbers, dtype=np.int64)
+    cache = practice.__dict__.setdefault("_id_tables", {})
+    top = int(numbers.max()) + 1 if len(numbers) else 1
+    table = cache.get(prefix)
+    if table is None or len(table) < top:
+        table = text_id_array(prefix, np.arange(top), width)
+        cache[prefix] = table
+    return table.take(pa.array(numbers))
 
 
 def text_ids(prefix: str, numbers, width: int) -> np.ndarray:
@@ -405,7 +417,7 @@ def build_clean(profile: Profile, seed: int, n_lines: int, start, end, refs: Ref
     enc_frames, line_frames, have, batch = [], [], 0, 0
     while have < n_lines:
         need = n_lines - have
-        n_enc = int(math.ceil(need / max(per_visit, 0.5) * 1.35)) + 30
+        n_enc = int(math.ceil(need / max(per_visit, 0.5) * 1.2)) + 30
         enc = _encounters(profile, seed, n_enc, batch, patients, spans, providers, start, end, refs)
         if enc_frames:
             seen = pd.concat([e[["patient", "service_date"]] for e in enc_frames])
@@ -454,30 +466,43 @@ def build_clean(profile: Profile, seed: int, n_lines: int, start, end, refs: Ref
                              enc.index)
     enc = enc.reset_index(drop=True)
 
+    # Order lines by claim number, then by their place in the visit; copy each visit's columns once.
     enc_pos = pd.Series(np.arange(len(enc)), index=enc["encounter"].to_numpy())
     at = enc_pos.reindex(lines["encounter"].to_numpy()).to_numpy()
-    for column in ("claim", "patient", "service_date", "submitted_date"):
-        lines[column] = enc[column].to_numpy()[at]
-    for column in ("payer_type", "diagnosis_codes", "place_of_service"):
-        lines[column] = _obj(enc[column].to_numpy(dtype=object)[at], lines.index)
-    lines["payer_id"] = enc["payer_id"].array.take(at)
-    line_npi = lines["line_npi"].to_numpy(dtype=object)
-    lines["rendering_npi"] = _obj(np.where(line_npi != "", line_npi, enc["rendering_npi"].to_numpy(dtype=object)[at]),
-                                  lines.index)
-    lines = lines.sort_values(["claim", "slot"], kind="stable").reset_index(drop=True)
-    claim = lines["claim"].to_numpy()
+    claim = enc["claim"].to_numpy()[at]
+    order = np.lexsort((lines["slot"].to_numpy(), claim))
+    at = at[order]
+    claim = claim[order]
     starts = np.r_[0, np.flatnonzero(np.diff(claim)) + 1]
-    lines["line_no"] = np.arange(len(lines)) - np.repeat(starts, np.diff(np.r_[starts, len(lines)])) + 1
     codes = refs.codes.set_index("procedure_code")
-    code_cat = _category(lines["procedure_code"], codes.index)
-    lines["procedure_code"] = code_cat
+    raw_codes, uniques = pd.factorize(lines["procedure_code"].to_numpy(dtype=object)[order])
+    code_numbers = codes.index.get_indexer(pd.Index(uniques, dtype=object))[raw_codes]
+    if (code_numbers < 0).any():
+        raise ValueError("a profile bills codes missing from procedure_codes.csv: "
+                         + ", ".join(sorted(set(uniques[codes.index.get_indexer(pd.Index(uniques)) < 0]))))
+    code_cat = pd.Categorical.from_codes(code_numbers, categories=pd.Index(codes.index, dtype=object))
+    units = lines["units"].to_numpy()[order]
+    line_npi = lines["line_npi"].to_numpy(dtype=object)[order]
     charge = codes["charge_per_unit"].astype(np.int64).to_numpy() * 100
-    lines["charge_cents"] = charge[code_cat.codes] * lines["units"].to_numpy()
-    lines["kind"] = _obj(codes["kind"].to_numpy(dtype=object)[code_cat.codes], lines.index)
-    lines["modifiers"] = _obj(lines["modifiers"].to_numpy(dtype=object), lines.index)
-    lines = lines[["claim", "line_no", "patient", "payer_id", "rendering_npi", "service_date",
-                   "submitted_date", "procedure_code", "modifiers", "units", "charge_cents",
-                   "diagnosis_codes", "place_of_service", "encounter", "payer_type", "kind"]]
+    n_lines = len(order)
+    lines = pd.DataFrame({
+        "claim": claim,
+        "line_no": np.arange(n_lines) - np.repeat(starts, np.diff(np.r_[starts, n_lines])) + 1,
+        "patient": enc["patient"].to_numpy()[at],
+        "payer_id": enc["payer_id"].array.take(at),
+        "rendering_npi": _obj(np.where(line_npi != "", line_npi, enc["rendering_npi"].to_numpy(dtype=object)[at])),
+        "service_date": enc["service_date"].to_numpy()[at],
+        "submitted_date": enc["submitted_date"].to_numpy()[at],
+        "procedure_code": code_cat,
+        "modifiers": _obj(lines["modifiers"].to_numpy(dtype=object)[order]),
+        "units": units,
+        "charge_cents": charge[code_numbers] * units,
+        "diagnosis_codes": _obj(enc["diagnosis_codes"].to_numpy(dtype=object)[at]),
+        "place_of_service": _obj(enc["place_of_service"].to_numpy(dtype=object)[at]),
+        "encounter": enc["encounter"].to_numpy()[at],
+        "payer_type": _obj(enc["payer_type"].to_numpy(dtype=object)[at]),
+        "kind": _obj(codes["kind"].to_numpy(dtype=object)[code_numbers]),
+    })
 
     practice = Practice(profile=profile, seed=seed, start=start, end=end, export_date=export_date,
                         refs=refs, providers=providers, patients=patients, spans=spans,
@@ -489,12 +514,50 @@ def build_clean(profile: Profile, seed: int, n_lines: int, start, end, refs: Ref
     return practice
 
 
+def _fee_table(refs: References) -> pd.DataFrame:
+    """The fee schedule keyed by the payer and code numbers the practice's categoricals use."""
+    if refs.fee_table is not None:
+        return refs.fee_table
+    fs = refs.fee_schedule
+    payers = pd.Index(list(refs.payers["payer_id"]), dtype=object)
+    codes = pd.Index(list(refs.codes["procedure_code"]), dtype=object)
+    table = pd.DataFrame({
+        "_payer": payers.get_indexer(fs["payer_id"].to_numpy(dtype=object)),
+        "_code": codes.get_indexer(fs["procedure_code"].to_numpy(dtype=object)),
+        "effective_date": fs["effective_date"].to_numpy().astype("datetime64[us]"),
+        "end_date": fs["end_date"].to_numpy().astype("datetime64[us]"),
+        "allowed_cents": fs["allowed_cents"].to_numpy(dtype=np.int64),
+    })
+    table = table.loc[(table["_payer"] >= 0) & (table["_code"] >= 0)].sort_values("effective_date", kind="stable")
+    refs.fee_table = table
+    return table
+
+
 def line_fees(refs: References, lines: pd.DataFrame, codes=None) -> np.ndarray:
-    """Fee per unit (cents) of each line's payer, code (or ``codes``) and date; -1 where none."""
-    code = lines["procedure_code"] if codes is None else codes
-    fee = fee_per_unit(refs.fee_schedule, np.asarray(lines["payer_id"], dtype=object),
-                       np.asarray(code, dtype=object), lines["service_date"].to_numpy())
-    return fee.to_numpy(dtype=np.int64, na_value=-1)
+    """Fee per unit (cents) of each line's payer, code (or ``codes``) and date; -1 where none.
+
+    The same rule as :func:`recoup_lib.reference.pricing.fee_per_unit` (dates
+    inclusive; the latest effective row on or before the date), computed on
+    the practice's integer payer and code numbers.
+    """
+    payer = lines["payer_id"].cat.codes.to_numpy()
+    if codes is None:
+        code = lines["procedure_code"].cat.codes.to_numpy()
+    else:
+        code = pd.Index(list(refs.codes["procedure_code"]), dtype=object).get_indexer(
+            np.asarray(codes, dtype=object))
+    query = pd.DataFrame({"_payer": payer.astype(np.int64), "_code": code.astype(np.int64),
+                          "service_date": lines["service_date"].to_numpy().astype("datetime64[us]"),
+                          "_pos": np.arange(len(lines))}).sort_values("service_date", kind="stable")
+    table = _fee_table(refs)
+    matched = pd.merge_asof(query, table.astype({"_payer": np.int64, "_code": np.int64}),
+                            left_on="service_date", right_on="effective_date", by=["_payer", "_code"],
+                            direction="backward")
+    ok = matched["allowed_cents"].notna() & (matched["end_date"].isna()
+                                             | (matched["end_date"] >= matched["service_date"]))
+    out = np.full(len(lines), -1, dtype=np.int64)
+    out[matched["_pos"].to_numpy()] = matched["allowed_cents"].where(ok).fillna(-1).to_numpy(dtype=np.int64)
+    return out
 
 
 def _price_and_pay(practice: Practice) -> None:
@@ -562,11 +625,15 @@ def _price_and_pay(practice: Practice) -> None:
     denial_code = np.where(denied, reasons[rng.choice(len(reasons), n, p=_norm(list(DENIAL_REASONS.values())))], "")
     pol = refs.payer_policies
     if len(pol):
-        joined = pd.DataFrame({"_i": np.arange(n), "payer_id": np.asarray(lines["payer_id"], dtype=object),
-                               "procedure_code": np.asarray(lines["procedure_code"], dtype=object),
+        payer_index = pd.Index(list(refs.payers["payer_id"]), dtype=object)
+        code_index = pd.Index(list(refs.codes["procedure_code"]), dtype=object)
+        rules = pd.DataFrame({"payer": payer_index.get_indexer(pol["payer_id"].to_numpy(dtype=object)),
+                              "code": code_index.get_indexer(pol["procedure_code"].to_numpy(dtype=object)),
+                              "effective_date": pol["effective_date"].to_numpy().astype("datetime64[us]")})
+        joined = pd.DataFrame({"_i": np.arange(n), "payer": lines["payer_id"].cat.codes.to_numpy().astype(np.int64),
+                               "code": lines["procedure_code"].cat.codes.to_numpy().astype(np.int64),
                                "service_date": lines["service_date"].to_numpy()}).merge(
-            pol[["payer_id", "procedure_code", "effective_date"]].astype(
-                {"payer_id": object, "procedure_code": object}), on=["payer_id", "procedure_code"])
+            rules.astype({"payer": np.int64, "code": np.int64}), on=["payer", "code"])
         hit = joined.loc[joined["effective_date"] <= joined["service_date"], "_i"].to_numpy()
         denied[hit] = True
         denial_code[hit] = "CO-96"
