@@ -33,6 +33,8 @@ from functools import cached_property
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
 
 from ._vocabulary import BYPASS_MODIFIERS, REPEAT_MODIFIERS
 
@@ -91,7 +93,7 @@ class AuditContext:
 
     def key(self, kind: str, values) -> np.ndarray:
         """Integer key of identifiers of ``kind`` (claim, patient, payer, npi, code); -1 if unknown."""
-        return self.keys[kind].get_indexer(pd.Index(np.asarray(values, dtype=object)))
+        return _positions(values, self.keys[kind])
 
     def line_positions(self, claim_id, line_no) -> np.ndarray:
         """Position in ``lines`` of each (claim_id, line_no); -1 where there is no such line."""
@@ -203,16 +205,33 @@ class AuditContext:
                              "_has_row": has_row}, index=self.lines.index)
 
 
-def _codes(values: pd.Series, sort: bool = False) -> tuple[np.ndarray, pd.Index]:
-    codes, uniques = pd.factorize(values, sort=sort)
-    return codes.astype(np.int64), pd.Index(uniques, dtype=object)
+def _text(values) -> pa.Array:
+    """Identifiers as an Arrow string array (zero-copy for the kit's own text columns)."""
+    if isinstance(values, (pa.Array, pa.ChunkedArray)):
+        arr = values
+    else:
+        series = values if isinstance(values, pd.Series) else pd.Series(np.asarray(values, dtype=object))
+        if isinstance(series.dtype, pd.StringDtype) and series.dtype.storage == "pyarrow":
+            arr = pa.array(series.array)
+        else:
+            arr = pa.array(series.astype("str").to_numpy(dtype=object), type=pa.string(), from_pandas=True)
+    if isinstance(arr, pa.ChunkedArray):
+        arr = arr.combine_chunks()
+    return pc.cast(arr, pa.string())
 
 
-def _index_of(*columns) -> pd.Index:
+def _positions(values, value_set: pa.Array) -> np.ndarray:
+    """Position of each value in ``value_set``; -1 where it is not there."""
+    found = pc.index_in(_text(values), value_set=value_set)
+    return pc.fill_null(found, -1).to_numpy(zero_copy_only=False).astype(np.int64)
+
+
+def _index_of(*columns) -> pa.Array:
     """Union of identifiers appearing in several columns (first seen first)."""
-    parts = [pd.Series(np.asarray(c, dtype=object)) for c in columns if c is not None]
-    values = pd.unique(pd.concat(parts, ignore_index=True)) if parts else []
-    return pd.Index(values, dtype=object)
+    parts = [_text(c) for c in columns if c is not None]
+    if not parts:
+        return pa.array([], type=pa.string())
+    return pa.chunked_array(parts).unique() if len(parts) > 1 else parts[0].unique()
 
 
 def build_context(claim_lines: pd.DataFrame, payments: pd.DataFrame, **tables) -> AuditContext:
@@ -228,7 +247,9 @@ def build_context(claim_lines: pd.DataFrame, payments: pd.DataFrame, **tables) -
     """
     lines = claim_lines.reset_index(drop=True).copy()
     n = len(lines)
-    claim_codes, claims = _codes(lines["claim_id"], sort=True)
+    claims = pc.sort_indices(_text(lines["claim_id"]).unique())
+    claims = _text(lines["claim_id"]).unique().take(claims)
+    claim_codes = _positions(lines["claim_id"], claims)
     line_no = lines["line_no"].to_numpy(dtype=np.int64)
     width = int(line_no.max()) + 2 if n else 2
     line_keys = _line_key(claim_codes, line_no, width)
@@ -244,15 +265,15 @@ def build_context(claim_lines: pd.DataFrame, payments: pd.DataFrame, **tables) -
     payer_index = _index_of(lines["payer_id"], col("fee_schedule", "payer_id"), col("coverage", "payer_id"),
                             col("payer_policies", "payer_id"))
     patient_index = _index_of(lines["patient_id"], col("coverage", "patient_id"))
-    npi_codes, npis = _codes(lines["rendering_npi"])
+    npis = _index_of(lines["rendering_npi"])
     keys = {"claim": claims, "code": codes_index, "payer": payer_index, "patient": patient_index,
             "npi": npis, "line_width": width, "line_keys": line_keys,
             "line_order": np.argsort(line_keys, kind="stable")}
     lines["_claim"] = claim_codes
-    lines["_code"] = codes_index.get_indexer(pd.Index(lines["procedure_code"].to_numpy(dtype=object)))
-    lines["_payer"] = payer_index.get_indexer(pd.Index(lines["payer_id"].to_numpy(dtype=object)))
-    lines["_patient"] = patient_index.get_indexer(pd.Index(lines["patient_id"].to_numpy(dtype=object)))
-    lines["_npi"] = npi_codes
+    lines["_code"] = _positions(lines["procedure_code"], codes_index)
+    lines["_payer"] = _positions(lines["payer_id"], payer_index)
+    lines["_patient"] = _positions(lines["patient_id"], patient_index)
+    lines["_npi"] = _positions(lines["rendering_npi"], npis)
     lines["modifier_key"] = modifier_key(lines["modifiers"])
     lines["_mods"] = pd.factorize(lines["modifier_key"])[0].astype(np.int64)
     lines["has_repeat_modifier"] = has_any_modifier(lines["modifiers"], REPEAT_MODIFIERS).to_numpy()

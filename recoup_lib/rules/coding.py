@@ -51,7 +51,7 @@ def upcoding(ctx) -> pd.DataFrame:
     doc = ctx.documentation_by_line
     lines = ctx.lines
     documented = pd.Series(doc["documented_code"].to_numpy(dtype=object), index=lines.index).fillna("")
-    family = em_family(pd.Series(np.asarray(ctx.keys["code"], dtype=object))).to_numpy(dtype=object)
+    family = em_family(pd.Series(ctx.keys["code"].to_pylist(), dtype=object)).to_numpy(dtype=object)
     doc_code = ctx.key("code", documented)
     fam_billed = family[lines["_code"].to_numpy()]
     fam_doc = np.where(doc_code >= 0, family[np.maximum(doc_code, 0)], "")
