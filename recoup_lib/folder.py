@@ -444,8 +444,10 @@ def write_csv(df: pd.DataFrame, path: str | Path, text: bool = False) -> Path:
         pacsv.write_csv(table, buffer, write_options=pacsv.WriteOptions(include_header=False, quoting_style="none"))
         body = buffer.getvalue()
     except pa.ArrowInvalid:
+        # Some values hold commas, quotes or line breaks: quote just those (RFC 4180).
         sink = io.StringIO()
-        table.to_pandas().to_csv(sink, index=False, header=False, lineterminator="\n", quoting=csv.QUOTE_MINIMAL)
+        columns = [table[c].to_pylist() for c in table.column_names]
+        csv.writer(sink, lineterminator="\n", quoting=csv.QUOTE_MINIMAL).writerows(zip(*columns))
         body = sink.getvalue().encode("utf-8")
     path.write_bytes(header.getvalue().encode("utf-8") + body)
     return path

@@ -71,12 +71,21 @@ class AuditResult:
 
     def summary(self, by: str = "category") -> pd.DataFrame:
         """At-risk dollars by ``category``, ``error_type``, ``payer``, ``provider`` or ``month``."""
-        return summarise(self.findings, by=by)
+        return summarise(self.findings, by=by, capped=self.capped)
+
+    @property
+    def capped(self) -> pd.DataFrame:
+        """The findings with ``at_risk_capped_cents`` (computed once)."""
+        cached = self.__dict__.get("_capped")
+        if cached is None or cached[0] is not self.findings:
+            cached = (self.findings, capped_findings(self.findings))
+            self.__dict__["_capped"] = cached
+        return cached[1]
 
     @property
     def total_at_risk_cents(self) -> int:
         """Money at risk over all lines, each line capped at what was paid on it."""
-        return int(capped_findings(self.findings)["at_risk_capped_cents"].sum())
+        return int(self.capped["at_risk_capped_cents"].sum())
 
     def explain(self, claim_id: str) -> str:
         """A plain-English account of one claim: its lines, payments and findings."""
@@ -274,7 +283,7 @@ _DIMENSIONS = {
 }
 
 
-def summarise(findings: pd.DataFrame, by: str = "category") -> pd.DataFrame:
+def summarise(findings: pd.DataFrame, by: str = "category", capped: pd.DataFrame | None = None) -> pd.DataFrame:
     """Total findings by one dimension, each line capped at what was paid.
 
     Parameters
@@ -292,8 +301,9 @@ def summarise(findings: pd.DataFrame, by: str = "category") -> pd.DataFrame:
     """
     if by not in _DIMENSIONS:
         raise ValueError(f"by must be one of {', '.join(_DIMENSIONS)}; got {by!r}")
-    f = capped_findings(findings)
-    f["_month"] = pd.to_datetime(f["service_date"]).dt.strftime("%Y-%m").astype("str")
+    f = (capped if capped is not None else capped_findings(findings)).copy()
+    months = f["service_date"].to_numpy().astype("datetime64[M]")
+    f["_month"] = pd.Series(np.datetime_as_string(months, unit="M"), index=f.index, dtype="str")
     column = _DIMENSIONS[by]
     f["_linekey"] = f["claim_id"].astype("str") + "|" + f["line_no"].astype("str")
     grouped = f.groupby(column, sort=False)
@@ -356,17 +366,17 @@ def write_audit(result: AuditResult, out: str | Path) -> dict[str, Path]:
     paths = {}
     findings = result.findings
     paths["findings"] = write_csv(findings[FINDING_COLUMNS], out / "findings.csv")
-    paths["findings_detail"] = write_csv(
-        capped_findings(findings).drop(columns=["_line"]), out / "findings_detail.csv")
+    paths["findings_detail"] = write_csv(result.capped.drop(columns=["_line"]), out / "findings_detail.csv")
     long = []
-    for by in ("category", "error_type", "payer", "provider", "month"):
-        s = summarise(findings, by)
+    summaries = {by: summarise(findings, by, capped=result.capped)
+                 for by in ("category", "error_type", "payer", "provider", "month")}
+    for by, s in summaries.items():
         long.append(pd.DataFrame({"dimension": by, "key": s[by].astype("str"), "lines": s["lines"],
                                   "findings": s["findings"], "at_risk_cents": s["at_risk_cents"],
                                   "at_risk_capped_cents": s["at_risk_capped_cents"]}))
     summary = pd.concat(long, ignore_index=True)
     paths["summary"] = write_csv(summary, out / "summary.csv")
-    (out / "summary.md").write_text(summary_markdown(result), encoding="utf-8")
+    (out / "summary.md").write_text(summary_markdown(result, summaries), encoding="utf-8")
     paths["summary_md"] = out / "summary.md"
     problems = result.inputs.problems if result.inputs is not None else []
     paths["rejected"] = write_csv(problems_frame(problems), out / "rejected.csv", text=True)
@@ -390,8 +400,8 @@ def write_audit(result: AuditResult, out: str | Path) -> dict[str, Path]:
     return paths
 
 
-def summary_markdown(result: AuditResult) -> str:
-    """The summary as a short Markdown report."""
+def summary_markdown(result: AuditResult, summaries: dict | None = None) -> str:
+    """The summary as a short Markdown report (``summaries``: already computed tables by dimension)."""
     f = result.findings
     lines = result.lines
     parts = ["# Audit summary", ""]
@@ -402,7 +412,7 @@ def summary_markdown(result: AuditResult) -> str:
     for message in result.messages:
         parts.append(f"- {message}")
     for by in ("category", "error_type", "payer", "provider", "month"):
-        s = summarise(f, by)
+        s = summaries[by] if summaries and by in summaries else summarise(f, by)
         parts += ["", f"## By {by}", "", f"| {by} | lines | findings | at risk (capped) |",
                   "|---|---:|---:|---:|"]
         for row in s.itertuples(index=False):
