@@ -75,12 +75,16 @@ def parse_cents(values) -> tuple[pd.Series, pd.Series]:
     """
     index = values.index if isinstance(values, pd.Series) else None
     arr = _to_arrow_strings(values)
-    # Fast path: every value written like "125.00" or "-40.50" (what the kit itself writes).
-    plain = pc.match_substring_regex(arr, r"^-?[0-9]{1,15}\.[0-9][0-9]$")
-    if len(arr) and pc.all(pc.fill_null(plain, False)).as_py():
-        cents = pc.cast(pc.replace_substring(arr, ".", ""), pa.int64()).to_numpy()
-        return (pd.Series(pd.array(cents, dtype="Int64"), index=index),
-                pd.Series(np.zeros(len(cents), dtype=bool), index=index))
+    # Fast path: every value written like "125.00" or "-40.50" (what the kit itself writes): the
+    # point three characters from the end and nothing but digits (and a leading minus) around it.
+    if len(arr) and arr.null_count == 0:
+        point_ok = pc.all(pc.equal(pc.find_substring(arr, "."), pc.subtract(pc.utf8_length(arr), 3))).as_py()
+        if point_ok:
+            digits = pc.replace_substring(arr, ".", "")
+            if not pc.any(pc.match_substring_regex(digits, r"[^0-9-]|.-|^-$")).as_py():
+                cents = pc.cast(digits, pa.int64()).to_numpy()
+                return (pd.Series(pd.array(cents, dtype="Int64"), index=index),
+                        pd.Series(np.zeros(len(cents), dtype=bool), index=index))
     stripped = pc.utf8_trim_whitespace(arr)
     blank = pc.fill_null(pc.equal(stripped, ""), True)
     parts = pc.extract_regex(stripped, _MONEY_NAMED)

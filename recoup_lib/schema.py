@@ -342,7 +342,11 @@ def _normalise_list(series: pd.Series) -> pd.Series:
     """``" 25; 59 ;"`` -> ``"25;59"`` (only rows that need it are rewritten)."""
     s = _strip(series)
     arr = _arrow_text(s)
-    untidy = pc.fill_null(pc.match_substring_regex(arr, r"\s|;;|^;|;$"), False).to_numpy(zero_copy_only=False)
+    untidy = pc.or_(pc.or_(pc.match_substring(arr, " "), pc.match_substring(arr, ";;")),
+                    pc.or_(pc.starts_with(arr, ";"), pc.ends_with(arr, ";")))
+    for space in ("\t", "\n", "\r"):
+        untidy = pc.or_(untidy, pc.match_substring(arr, space))
+    untidy = pc.fill_null(untidy, False).to_numpy(zero_copy_only=False)
     if not untidy.any():
         return s
     fixed = s[untidy].str.replace(r"\s+", "", regex=True).str.replace(r";{2,}", ";", regex=True).str.strip(";")

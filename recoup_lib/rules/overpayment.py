@@ -35,15 +35,24 @@ def duplicate_claim(ctx) -> pd.DataFrame:
     never paid, so it is not at risk.
     """
     lines = ctx.lines
-    pool = lines.loc[ctx.is_paid & ~lines["has_repeat_modifier"]]
-    pool = pool.sort_values(["submitted_date", "_claim", "line_no"], kind="stable")
-    grouped = pool.groupby(DUPLICATE_KEY, sort=False, dropna=False)
-    rank = grouped.cumcount().to_numpy()
-    later = pool.loc[rank > 0]
-    if not len(later):
+    rows = np.flatnonzero((ctx.is_paid & ~lines["has_repeat_modifier"]).to_numpy())
+    if not len(rows):
         return NO_HITS
-    first = grouped.head(1).set_index(DUPLICATE_KEY)
-    original = first.reindex(pd.MultiIndex.from_frame(later[DUPLICATE_KEY]))
+    col = {name: lines[name].to_numpy()[rows] for name in DUPLICATE_KEY + ["submitted_date", "_claim", "line_no"]}
+    # Sort by the service, then by submission order; a row repeating the service of the row
+    # before it is a later copy, and the first row of its run is the original.
+    order = np.lexsort([col["line_no"], col["_claim"], col["submitted_date"]]
+                       + [col[name] for name in reversed(DUPLICATE_KEY)])
+    same = np.ones(len(order) - 1, dtype=bool) if len(order) > 1 else np.zeros(0, dtype=bool)
+    for name in DUPLICATE_KEY:
+        values = col[name][order]
+        same &= values[1:] == values[:-1]
+    is_later = np.r_[False, same]
+    if not is_later.any():
+        return NO_HITS
+    run_start = np.maximum.accumulate(np.where(~is_later, np.arange(len(order)), 0))
+    later = lines.iloc[rows[order[is_later]]]
+    original = lines.iloc[rows[order[run_start[is_later]]]]
     evidence = (
         "same patient, payer, provider, date, code " + later["procedure_code"].to_numpy()
         + " and modifiers as claim " + original["claim_id"].to_numpy()
