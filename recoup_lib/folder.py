@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import csv
 import io
+import mmap
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -156,9 +157,13 @@ def read_csv_text(path: str | Path, spec: FileSpec | None = None, label: str | N
 def _has_blank_lines(path: Path) -> bool:
     """Whether the file has an empty line before its end (the fast reader skips those, which
     would shift the row numbers in messages; the exact reader counts them)."""
-    data = path.read_bytes()
-    body = data.rstrip(b"\r\n")
-    return b"\n\n" in body or b"\n\r\n" in body
+    if path.stat().st_size == 0:
+        return False
+    with open(path, "rb") as handle, mmap.mmap(handle.fileno(), 0, access=mmap.ACCESS_READ) as data:
+        end = len(data)
+        while end and data[end - 1] in b"\r\n":
+            end -= 1
+        return any(0 <= data.find(gap, 0, end) for gap in (b"\n\n", b"\n\r\n"))
 
 
 def _canonical_header(header: list[str], spec: FileSpec | None, label: str) -> list[str]:

@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
 
 from ..money import format_cents
 
-__all__ = ["hits", "usd", "date_text", "NO_HITS"]
+__all__ = ["hits", "usd", "date_text", "join_by_group", "NO_HITS"]
 
 NO_HITS = pd.DataFrame({"line": pd.Series([], dtype="int64"),
                         "at_risk_cents": pd.Series([], dtype="int64"),
@@ -43,3 +45,41 @@ def usd(cents) -> pd.Series:
 
 def date_text(dates) -> pd.Series:
     return pd.Series(pd.to_datetime(pd.Series(np.asarray(dates)))).dt.strftime("%Y-%m-%d").astype("str")
+
+
+def join_by_group(groups, texts, sep: str = ", ") -> pd.Series:
+    """Join texts that share a group into one string per group, in their order.
+
+    The vectorised form of ``Series(texts, index=groups).groupby(level=0).agg(sep.join)``
+    (which calls Python once per group and dominates a rule's time at a
+    million lines).
+
+    Parameters
+    ----------
+    groups : array-like of int
+        Group of each text.
+    texts : array-like of str
+        Texts, kept in their given order within a group.
+    sep : str, default ", "
+
+    Returns
+    -------
+    pandas.Series
+        One joined string per group (``str`` dtype), indexed by the sorted
+        distinct groups.
+
+    Examples
+    --------
+    >>> join_by_group([2, 1, 2], ["a", "b", "c"]).to_dict()
+    {1: 'b', 2: 'a, c'}
+    """
+    keys = np.asarray(groups)
+    order = np.argsort(keys, kind="stable")
+    keys = keys[order]
+    values = pa.array(np.asarray(texts, dtype=object)[order], type=pa.string())
+    if not len(keys):
+        return pd.Series([], dtype="str", index=pd.Index(keys))
+    starts = np.flatnonzero(np.r_[True, keys[1:] != keys[:-1]])
+    offsets = pa.array(np.r_[starts, len(keys)].astype(np.int32))
+    joined = pc.binary_join(pa.ListArray.from_arrays(offsets, values), sep)
+    return pd.Series(joined.to_numpy(zero_copy_only=False), index=pd.Index(keys[starts]), dtype="str")

@@ -12,7 +12,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from ._hits import NO_HITS, date_text, hits, usd
+from ._hits import NO_HITS, date_text, hits, join_by_group, usd
 from ._registry import register
 
 
@@ -46,7 +46,7 @@ def coverage_lapsed(ctx) -> pd.DataFrame:
         + np.where(near["termination_date"].isna(), "open",
                    date_text(near["termination_date"].fillna(pd.Timestamp("1900-01-01"))).to_numpy())
     )
-    listing = pd.Series(span_text, index=near["_line"].to_numpy()).groupby(level=0).agg(", ".join)
+    listing = join_by_group(near["_line"].to_numpy(), span_text)
     known = listing.reindex(lapsed).fillna("").to_numpy()
     evidence = (
         "no coverage with " + sel["payer_id"].to_numpy() + " on " + date_text(sel["service_date"]).to_numpy()

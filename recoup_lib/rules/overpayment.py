@@ -9,7 +9,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from ._hits import NO_HITS, date_text, hits, usd
+from ._hits import NO_HITS, date_text, hits, join_by_group, usd
 from ._registry import register
 
 #: What makes two lines "the same service" (integer keys of the audit context).
@@ -81,11 +81,8 @@ def duplicate_payment(ctx) -> pd.DataFrame:
         return NO_HITS
     pay = ctx.payments
     pay = pay.loc[pay["_line"].isin(flagged.index) & (pay["paid_cents"] != 0)]
-    listing = (
-        pay.assign(text=usd(pay["paid_cents"]).to_numpy())
-        .sort_values(["_line", "payment_date", "payment_id"], kind="stable")
-        .groupby("_line")["text"].agg(", ".join)
-    )
+    pay = pay.sort_values(["_line", "payment_date", "payment_id"], kind="stable")
+    listing = join_by_group(pay["_line"].to_numpy(), usd(pay["paid_cents"]).to_numpy())
     lines = ctx.lines.loc[flagged.index]
     evidence = (
         "payments posted: " + listing.reindex(flagged.index).to_numpy()
