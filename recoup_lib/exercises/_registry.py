@@ -179,6 +179,26 @@ def _whole_public(answer, m, expected):
     return None if _whole(answer) == int(expected) else "the number is not right"
 
 
+def _number(answer) -> float | None:
+    if isinstance(answer, bool):
+        return None
+    text = str(answer).strip().replace(",", "")
+    share = text.endswith("%")
+    try:
+        value = float(Decimal(text.rstrip("%")))
+    except InvalidOperation:
+        return None
+    return value / 100 if share else value
+
+
+def _number_public(answer, m, expected):
+    return None if abs(_number(answer) - float(expected)) <= 0.005 else "the number is not right"
+
+
+def _number_hidden(answer, m, expected):
+    return None if abs(_number(answer) - float(expected)) <= 0.0005 else "not precise to 3 decimals"
+
+
 def _keys_public(answer, m, expected):
     got, want = _keys(answer), set(expected)
     if len(got) != len(want):
@@ -196,6 +216,7 @@ KINDS: dict[str, Kind] = {
                   _money_public, _money_hidden),
     "date": Kind("date", "a date written YYYY-MM-DD", _date, _date_public),
     "whole": Kind("whole", "a whole number", _whole, _whole_public),
+    "number": Kind("number", "a number, like 0.42 or \"42%\"", _number, _number_public, _number_hidden),
     "keys": Kind("keys", "a list of claim ids (or \"claim/line\" keys)", _keys, _keys_public,
                  _keys_hidden),
 }
