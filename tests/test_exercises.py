@@ -296,6 +296,23 @@ def test_grade_cli_writes_scores_per_trainee_to_csv(tmp_path, capsys):
     assert "ana" in capsys.readouterr().out
 
 
+def test_grade_a_trainee_notebook_finds_its_answers_by_the_trainee_parameter(tmp_path):
+    book = nbformat.v4.new_notebook()
+    book.cells = [nbformat.v4.new_code_cell('TRAINEE = "Ana Lima"\nSEED = 0')]
+    notebook = tmp_path / "ex00_recoupment_or_denial.ipynb"
+    nbformat.write(book, notebook)
+    with pytest.raises(InputError, match="no answers at .*Ana_Lima"):
+        grade_paths([notebook])
+    s = start("ex00_recoupment_or_denial", trainee="Ana Lima", answers=tmp_path / "answers")
+    s.check("q5", "eligibility")
+    table = grade_paths([notebook])
+    assert set(table["trainee"]) == {"Ana Lima"} and table["score"].sum() == 1
+    book.cells = [nbformat.v4.new_code_cell("SEED = 0")]
+    nbformat.write(book, notebook)
+    with pytest.raises(InputError, match="no TRAINEE"):
+        grade_paths([notebook])
+
+
 def test_grade_paths_bad_files_raise_input_error(tmp_path):
     with pytest.raises(InputError, match="no such file"):
         grade_paths([tmp_path / "missing.json"])

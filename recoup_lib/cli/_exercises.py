@@ -21,10 +21,11 @@ def add_parser(sub):
                    help="write nothing; exit 1 when a trainee copy differs from a fresh build")
     b.set_defaults(run=run)
     g = actions.add_parser("grade", help="score recorded answers (public + hidden checks)",
-                           description="Grade answer files (*.json written by check(), or folders "
-                           "of them, e.g. each trainee's answers/ folder) and write scores per "
-                           "trainee and question.")
-    g.add_argument("answers", nargs="+", help="answer files or folders")
+                           description="Grade answer files (*.json written by check()), folders "
+                           "of them (e.g. answers/), or trainees' notebooks (their answers are found "
+                           "in answers/<TRAINEE>/ beside them) and write scores per trainee and "
+                           "question: public and hidden checks.")
+    g.add_argument("answers", nargs="+", help="answer files, folders of them, or trainee notebooks")
     g.add_argument("--out", help="write the scores to this CSV file")
     g.set_defaults(run=run)
     p.set_defaults(run=run)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
 
 import pandas as pd
@@ -18,17 +19,52 @@ SCORE_COLUMNS = ["trainee", "exercise", "question", "answered", "public_passed",
                  "score", "attempts", "hint"]
 
 
-def read_answer_files(paths) -> list[dict]:
-    """Answer records from JSON files, or from every ``*.json`` under the folders given.
+_TRAINEE = re.compile(r"""^TRAINEE\s*=\s*(["'])(?P<name>.*?)\1""", re.MULTILINE)
+
+
+def notebook_answer_file(notebook: Path) -> Path:
+    """The answer file a trainee's notebook wrote: ``answers/<TRAINEE>/<exercise>.json`` beside it.
+
+    The trainee's name is read from the notebook's ``TRAINEE = "..."``
+    parameter; the notebook is not run.
 
     Raises
     ------
     InputError
-        A path that does not exist, a file that is not an answer record.
+        No ``TRAINEE`` parameter, or no answer file (the notebook was not run,
+        or $RECOUP_ANSWERS sent the answers elsewhere).
+    """
+    from ._session import _safe_name
+
+    try:
+        book = json.loads(notebook.read_text(encoding="utf-8"))
+    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
+        raise InputError(f"{notebook}: expected a Jupyter notebook ({exc})") from exc
+    sources = ["".join(c.get("source", "")) for c in book.get("cells", []) if c.get("cell_type") == "code"]
+    found = next((m for m in map(_TRAINEE.search, sources) if m), None)
+    if found is None:
+        raise InputError(f"{notebook}: no TRAINEE = \"...\" parameter to find the trainee's answers by")
+    path = notebook.parent / "answers" / _safe_name(found.group("name")) / f"{notebook.stem}.json"
+    if not path.is_file():
+        raise InputError(f"{notebook}: no answers at {path} (run the notebook's check() cells first, "
+                         "or grade the answers folder itself)")
+    return path
+
+
+def read_answer_files(paths) -> list[dict]:
+    """Answer records from JSON files, folders of them (searched recursively), or trainee notebooks.
+
+    Raises
+    ------
+    InputError
+        A path that does not exist, a file that is not an answer record, a
+        notebook whose answers cannot be found.
     """
     files: list[Path] = []
     for p in map(Path, paths):
-        if p.is_dir():
+        if p.suffix == ".ipynb" and p.is_file():
+            files.append(notebook_answer_file(p))
+        elif p.is_dir():
             files += sorted(f for f in p.rglob("*.json") if not f.name.startswith("."))
         elif p.is_file():
             files.append(p)
