@@ -33,10 +33,10 @@ def build(PROFILE: str, SEED: int, NOTICE_DATE: str) -> dict:
     t = demo_tables(PROFILE)
     pay, labels = t["payments"], t["labels"]
     rng = np.random.default_rng(SEED)
-    per_line = pay.groupby(["claim_id", "line_no"], as_index=False).agg(
+    flags = pay.assign(negative=pay["paid_cents"] < 0, denied=pay["denial_code"].fillna("").ne(""))
+    per_line = flags.groupby(["claim_id", "line_no"], as_index=False).agg(
         paid=("paid_cents", "sum"), first=("paid_cents", "first"), payments=("paid_cents", "size"),
-        negative=("paid_cents", lambda s: bool((s < 0).any())),
-        denied=("denial_code", lambda s: bool(s.fillna("").ne("").any())))
+        negative=("negative", "any"), denied=("denied", "any"))
     labelled = per_line.merge(labels[["claim_id", "line_no"]].drop_duplicates(), how="left",
                               indicator=True)["_merge"].eq("both")
     pools = {
