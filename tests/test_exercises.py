@@ -267,6 +267,30 @@ def test_grade_money_close_passes_public_but_not_hidden(session):
     assert row["hint"] == "not exact to the cent"
 
 
+def test_keys_with_the_right_count_but_wrong_lines_pass_public_and_fail_hidden():
+    exercise = get_exercise("ex07_write_a_check")
+    m = exercise.materials()
+    right = sorted(exercise.questions["q1"].expected(m))
+    wrong = right[:-1] + ["C9999999/1"]
+    q1 = exercise.questions["q1"]
+    assert run_checks(q1, wrong, m, hidden=False) == ("passed", [])
+    assert run_checks(q1, wrong, m, hidden=True) == ("failed", ["the set is not exactly the right one"])
+    status, hints = run_checks(q1, right[:-1], m, hidden=False)
+    assert status == "failed" and hints[0].startswith(f"you named {len(right) - 1}")
+
+
+def test_number_answers_accept_shares_and_percentages_within_the_public_tolerance():
+    exercise = get_exercise("ex07_write_a_check")
+    m = exercise.materials()
+    q4 = exercise.questions["q4"]
+    share = float(q4.expected(m))
+    assert run_checks(q4, f"{share * 100:.1f}%", m, hidden=False)[0] == "passed"
+    assert run_checks(q4, round(share, 3), m, hidden=True)[0] == "passed"
+    assert run_checks(q4, share + 0.003, m, hidden=False)[0] == "passed"
+    assert run_checks(q4, share + 0.003, m, hidden=True) == ("failed", ["not precise to 3 decimals"])
+    assert run_checks(q4, share + 0.05, m, hidden=False)[0] == "failed"
+
+
 def test_grade_scores_every_question_answered_or_not(session):
     answers = _expected_answers(session.exercise)
     session.check("q1", answers["q1"])
