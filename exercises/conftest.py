@@ -1,0 +1,12 @@
+"""nbval runs a notebook's cells in one kernel, in order: keep each notebook on one xdist worker.
+
+With ``pytest -n N`` xdist's default ``load`` mode spreads the cells of one
+notebook over several workers, each with its own kernel, so later cells miss
+the names earlier ones defined. ``loadfile`` sends every item of a file to
+the same worker.
+"""
+
+
+def pytest_configure(config):
+    if getattr(config.option, "dist", None) == "load":
+        config.option.dist = "loadfile"
