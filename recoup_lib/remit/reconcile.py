@@ -398,10 +398,13 @@ def _notice_links(links: pd.DataFrame, notices: pd.DataFrame) -> pd.DataFrame:
     pairs = pairs.assign(
         _exact=((pairs["amount_cents"] == pairs["amount"])
                 | (pairs["amount_cents"] == pairs["gross"])).astype(int),
-        _before=(pairs["notice_date"] <= pairs["date"]).astype(int),
-        _gap=(pairs["date"] - pairs["notice_date"]).abs())
-    pairs = pairs.sort_values(["link", "_exact", "_before", "_gap", "_n"],
-                              ascending=[True, False, False, True, True], kind="stable")
+        _ripe=(pairs["notice_date"] + pd.Timedelta(days=OFFSET_DAY - 1) <= pairs["date"]).astype(int),
+        _before=(pairs["notice_date"] <= pairs["date"]).astype(int))
+    pairs = pairs.sort_values(["link", "_exact", "_ripe", "_before", "notice_date", "_n"],
+                              ascending=[True, False, False, False, True, True], kind="stable")
+    several = pairs.groupby("link")["_n"].transform("size") > 1
+    if several.any():
+        pairs = pd.concat([pairs.loc[~several], _allocate(pairs.loc[several], nt)])
     best = pairs.drop_duplicates("link").set_index("link")
     idx = best.index.to_numpy()
     out.loc[idx, "notice_id"] = best["notice_id"].astype(_STR).to_numpy()
@@ -420,6 +423,32 @@ def _notice_links(links: pd.DataFrame, notices: pd.DataFrame) -> pd.DataFrame:
         "no notice for claim " + links["claim_id"].astype(_STR)).astype(object)
     out["notice_reason"] = out["notice_reason"].astype(_STR)
     return out
+
+
+#: Day of a Medicare demand on which offset may start (DOMAIN.md 1.1); a tie-break only.
+OFFSET_DAY = 41
+
+
+def _allocate(pairs: pd.DataFrame, notices: pd.DataFrame) -> pd.DataFrame:
+    """Choose among several candidate notices, taking each notice's open amount into account.
+
+    Takes are visited in date order; each goes to the best-ranked notice
+    (the order of ``pairs``) that its amount matches exactly as still
+    open, else to the first one with money still open, else to the first.
+    """
+    open_left = dict(zip(notices["_n"], notices["amount_cents"].astype("int64")))
+    chosen = []
+    pairs = pairs.sort_values(["date", "link"], kind="stable")
+    for link, group in pairs.groupby("link", sort=False):
+        group = group.sort_values(["_exact", "_ripe", "_before", "notice_date", "_n"],
+                                  ascending=[False, False, False, True, True], kind="stable")
+        left = group["_n"].map(open_left)
+        exact = group.loc[(left == group["amount"]) | (left == group["gross"])]
+        still = group.loc[left > 0]
+        pick = exact.iloc[0] if len(exact) else still.iloc[0] if len(still) else group.iloc[0]
+        open_left[pick["_n"]] -= int(pick["amount"])
+        chosen.append(pick)
+    return pd.DataFrame(chosen)
 
 
 def link_recoupments(remit, notices: pd.DataFrame | None = None) -> pd.DataFrame:
@@ -471,10 +500,12 @@ def link_recoupments(remit, notices: pd.DataFrame | None = None) -> pd.DataFrame
       date.
     - The notice must be for the same claim and, where the remittance's
       payer id or name appears among the notices' payer ids, the same
-      payer; then an amount equal to the net or gross amount taken, a
-      notice dated on or before the payment, and the nearest date break
-      ties. Several takes may link to one notice (an offset spread over
-      several remittances).
+      payer. Ties are broken by an amount equal to the net or gross amount
+      taken (or, when a claim has several notices, to what the notice
+      still leaves open), a notice at least :data:`OFFSET_DAY` - 1 days
+      old (Medicare's day 41, DOMAIN.md 1.1), a notice dated on or before
+      the payment, then the oldest notice first. Several takes may link
+      to one notice (an offset spread over several remittances).
     - Medicare offsets by TIN, so an offset may take back a debt of another
       claim than any paid in the same remittance (DOMAIN 5.3).
 
