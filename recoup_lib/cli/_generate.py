@@ -10,7 +10,8 @@ def add_parser(sub):
         "generate", help="simulate a practice with known errors (an audit folder plus answer key)",
         description="Simulate a practice from a profile, inject the contract's ten error types at the "
         "given rate, and write a self-contained audit folder with its answer key (labels.csv). "
-        "The same seed always writes the same bytes.")
+        "Also writes the payers' overpayment notices (notices.csv) and their answer key "
+        "(recoupment_labels.csv). The same seed always writes the same bytes.")
     p.add_argument("--lines", type=int, default=20000, help="claim lines to generate (default 20000)")
     p.add_argument("--seed", type=int, default=0, help="random seed (default 0)")
     p.add_argument("--error-rate", type=float, default=0.08,
@@ -47,5 +48,10 @@ def run(args) -> int:
           f"({len(labels):,} labels) in {time.perf_counter() - started:.1f} s")
     for error_type, count in labels["error_type"].value_counts().sort_index().items():
         print(f"  {error_type}: {count}")
+    notices = practice.notices
+    if notices is not None:
+        print(f"payer review: {len(notices):,} notices ({int(notices['valid'].sum()):,} valid, "
+              f"{int((notices['accusation'] == 'false').sum()):,} false accusations, "
+              f"{int((~notices['within_lookback']).sum()):,} after the look-back limit)")
     print(f"wrote {out}")
     return 0
