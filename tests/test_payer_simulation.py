@@ -11,6 +11,7 @@ from recoup_lib.folder import read_table
 from recoup_lib.rules import audit_folder
 from recoup_lib.synthetic import PAYER_FILES, generate_practice, load_profile, profile_names, write_practice
 from recoup_lib.synthetic._profile import _check_payer_review
+from test_remit_writer import pyx12_errors  # the same pyx12 check as the writer's tests
 
 PROFILES = profile_names()
 
@@ -110,3 +111,103 @@ def test_notices_are_reproducible_and_leave_labels_unchanged(tmp_path):
     write_practice(a, tmp_path / "a")
     assert {p for p in PAYER_FILES} <= {p.name for p in (tmp_path / "a").iterdir()}
     assert np.array_equal(a.labels["at_risk_cents"].to_numpy(), b.labels["at_risk_cents"].to_numpy())
+
+
+# ---------------------------------------------------------------------------
+# Remittances and take-backs
+# ---------------------------------------------------------------------------
+
+def _digest(folder):
+    import hashlib
+
+    return {p.relative_to(folder).as_posix(): hashlib.sha256(p.read_bytes()).hexdigest()
+            for p in sorted(folder.rglob("*")) if p.is_file()}
+
+
+def test_same_seed_same_bytes_including_the_835s(tmp_path):
+    for name in ("a", "b"):
+        write_practice(generate_practice(lines=1500, seed=12, profile="hospital_outpatient"), tmp_path / name)
+    a = _digest(tmp_path / "a")
+    assert any(k.startswith("remits/") and k.endswith(".835") for k in a)
+    assert a == _digest(tmp_path / "b")
+
+
+def test_no_remits_keeps_the_notices_and_writes_no_835(tmp_path):
+    from recoup_lib.cli import main
+
+    args = ["generate", "--lines", "1200", "--seed", "3", "--profile", "family_practice"]
+    assert main(args + ["--out", str(tmp_path / "with")]) == 0
+    assert main(args + ["--no-remits", "--out", str(tmp_path / "without")]) == 0
+    assert not (tmp_path / "without" / "remits").exists()
+    assert (tmp_path / "with" / "notices.csv").read_bytes() == (tmp_path / "without" / "notices.csv").read_bytes()
+    with_remits = pd.read_csv(tmp_path / "with" / "recoupment_labels.csv")
+    without = pd.read_csv(tmp_path / "without" / "recoupment_labels.csv")
+    pd.testing.assert_frame_equal(with_remits[without.columns], without)
+
+
+def test_generated_835s_are_valid_5010_for_pyx12(folders):
+    files = sorted((folders["family_practice"] / "remits").glob("*.835"))
+    assert len(files) > 10
+    for path in files:
+        valid, errors = pyx12_errors(path)
+        assert valid and errors == [], (path.name, errors[:3])
+
+
+@pytest.mark.parametrize("profile", PROFILES)
+def test_835s_balance_and_show_exactly_what_each_notice_says_was_taken(folders, profile):
+    from recoup_lib.remit import read_835
+
+    folder = folders[profile]
+    remit = read_835(folder / "remits")
+    assert len(remit.problems) == 0
+    assert remit.transactions["balanced"].all()
+    assert remit.payments["balanced"].all() and remit.service_lines["balanced"].all()
+    rl = pd.read_csv(folder / "recoupment_labels.csv", dtype=str, keep_default_na=False)
+    rec, pay = remit.recoupments, remit.payments
+    offsets = rec.loc[rec["mechanism"] == "offset"]
+    offset_notice = offsets["reference"].fillna("").str.split().str[-1].fillna("")
+    mechanisms = set()
+    for row in rl.itertuples():
+        took = int(offsets.loc[(offset_notice == row.notice_id).to_numpy(), "amount_cents"].sum())
+        if row.reversal_trace:
+            rev = rec.loc[(rec["mechanism"] == "reversal") & (rec["trace_number"] == row.reversal_trace)
+                          & (rec["claim_id"] == row.claim_id)]
+            cor = pay.loc[(pay["trace_number"] == row.reversal_trace) & (pay["claim_id"] == row.claim_id)
+                          & (pay["status_code"] == "1"), "paid_cents"]
+            assert len(rev) == 1 and len(cor) == 1, row.notice_id
+            assert int(rev["amount_cents"].iloc[0]) == round(float(row.reversed) * 100)
+            assert int(cor.iloc[0]) == round(float(row.repaid) * 100)
+            took += int(rev["amount_cents"].iloc[0] - rev["deferred_cents"].iloc[0] - cor.iloc[0])
+        assert took == round(float(row.taken) * 100), row.notice_id
+        if took:
+            mechanisms.add(row.mechanism)
+            dates = pd.to_datetime(pd.Series(row.taken_dates.split(";")))
+            assert (dates >= pd.Timestamp(row.offset_starts)).all()
+    taken = rl["taken"].astype(float)
+    assert (taken <= rl["amount"].astype(float) + 1e-9).all()
+    assert (taken[rl["appealed"] == "true"] == 0).all()
+    assert mechanisms >= {"offset", "reversal"}
+    assert int(offsets.loc[offset_notice.str.startswith("N").to_numpy(), "amount_cents"].sum()) > 0
+
+
+def test_offsets_spread_over_several_remittances_and_deferrals_appear(folders):
+    spread = deferred = 0
+    for folder in folders.values():
+        rl = pd.read_csv(folder / "recoupment_labels.csv", dtype=str, keep_default_na=False)
+        spread += int(rl["taken_dates"].str.contains(";").sum())
+        deferred += int(((rl["mechanism"] == "deferred") & (rl["reversal_trace"] != "")).sum())
+    assert spread > 0 and deferred > 0
+
+
+def test_appeal_report_and_audit_run_on_a_generated_folder(folders, tmp_path):
+    from recoup_lib.cli import main
+    from recoup_lib.rules import score
+
+    folder = folders["orthopedic_group"]
+    assert main(["appeal", str(folder), "--as-of", "2026-03-01", "--out", str(tmp_path / "appeal")]) == 0
+    assert (tmp_path / "appeal" / "decisions.csv").is_file()
+    assert main(["report", str(folder), "--as-of", "2026-03-01", "--out", str(tmp_path / "report")]) == 0
+    metrics = pd.read_csv(tmp_path / "report" / "metrics.csv")
+    assert "recoupment_rate" in set(metrics["metric"])
+    table = score(audit_folder(folder).findings, read_table(folder / "labels.csv").data).set_index("error_type")
+    assert table.loc["all", "precision"] == 1.0 and table.loc["all", "recall"] == 1.0

@@ -31,12 +31,14 @@ from .. import reference
 from ..folder import write_csv
 from ._inject import inject_errors, plan_counts
 from ._payer import NOTICE_COLUMNS, simulate_notices
+from ._remits import TAKE_COLUMNS, plan_remits, remit_tables
 from ._practice import Practice, References, build_clean
 from ._profile import Profile, load_profile, profile_names, profiles_dir
 
 __all__ = ["generate_practice", "write_practice", "generate", "Practice", "load_profile",
            "profile_names", "profiles_dir", "default_references", "DEFAULT_ERROR_RATE",
-           "FOLDER_FILES", "PAYER_FILES", "RECOUPMENT_LABEL_COLUMNS"]
+           "FOLDER_FILES", "PAYER_FILES", "RECOUPMENT_LABEL_COLUMNS", "plan_remits", "remit_tables",
+           "REMITS_FOLDER"]
 
 DEFAULT_ERROR_RATE = 0.08
 
@@ -47,6 +49,8 @@ FOLDER_FILES = ("claim_lines.csv", "payments.csv", "coverage.csv", "documentatio
 
 #: The payers' files of a generated folder (see :mod:`._payer`); ``remits/`` holds the 835s.
 PAYER_FILES = ("notices.csv", "recoupment_labels.csv")
+#: Where a generated folder keeps the payers' 835 remittances (one file per payer and month).
+REMITS_FOLDER = "remits"
 
 #: recoupment_labels.csv columns (money in cents in memory, dollars in the file).
 RECOUPMENT_LABEL_COLUMNS = ["notice_id", "payer_id", "claim_id", "line_no", "error_type", "amount_cents",
@@ -136,8 +140,12 @@ class _Tables:
     recoupment_labels: pd.DataFrame | None = None
 
 
-def contract_tables(practice: Practice) -> _Tables:
-    """The practice as the contract's tables (typed, in memory, in file order)."""
+def contract_tables(practice: Practice, notices: pd.DataFrame | None = None) -> _Tables:
+    """The practice as the contract's tables (typed, in memory, in file order).
+
+    ``notices`` (default ``practice.notices``) may carry the take-back columns
+    of :func:`plan_remits`; they go to recoupment_labels.csv.
+    """
     lines = practice.lines
     order = np.lexsort((lines["line_no"].to_numpy(), lines["claim"].to_numpy()))
     lines = lines.iloc[order].reset_index(drop=True)
@@ -199,9 +207,9 @@ def contract_tables(practice: Practice) -> _Tables:
     patients = pd.DataFrame({"patient_id": practice.patient_id_column(pat["patient"].to_numpy()),
                              "first_name": pat["first_name"].to_numpy(), "last_name": pat["last_name"].to_numpy(),
                              "birth_date": pat["birth_date"].to_numpy(), "sex": pat["sex"].to_numpy()})
+    nt = notices if notices is not None else practice.notices
     notices = recoupment_labels = None
-    if practice.notices is not None:
-        nt = practice.notices
+    if nt is not None:
         with_ids = nt.assign(claim_id=practice.claim_id_column(nt["claim"].to_numpy()).to_numpy())
         notices = with_ids[NOTICE_COLUMNS].reset_index(drop=True)
         recoupment_labels = with_ids[[c for c in RECOUPMENT_LABEL_COLUMNS if c in with_ids.columns]
@@ -212,10 +220,10 @@ def contract_tables(practice: Practice) -> _Tables:
 
 
 #: Take-back columns of recoupment_labels.csv, filled by the remittance simulation.
-_TAKE_COLUMNS = ()
+_TAKE_COLUMNS = tuple(TAKE_COLUMNS)
 
 
-def write_practice(practice: Practice, out: str | Path, payer: bool = True) -> Path:
+def write_practice(practice: Practice, out: str | Path, payer: bool = True, remits: bool = True) -> Path:
     """Write the practice as a self-contained audit folder (see :data:`FOLDER_FILES`).
 
     Parameters
@@ -226,6 +234,11 @@ def write_practice(practice: Practice, out: str | Path, payer: bool = True) -> P
     payer : bool, default True
         Also write the payers' files (:data:`PAYER_FILES`) when the practice
         has notices; False writes a plain audit folder.
+    remits : bool, default True
+        Also simulate the take-backs and write the payers' 835 remittances
+        under ``remits/`` (and the take-back columns of
+        recoupment_labels.csv). False keeps the notices and skips the
+        remittances (``recoup generate --no-remits``).
 
     Returns
     -------
@@ -234,7 +247,8 @@ def write_practice(practice: Practice, out: str | Path, payer: bool = True) -> P
     """
     out = Path(out)
     out.mkdir(parents=True, exist_ok=True)
-    t = contract_tables(practice)
+    plan = plan_remits(practice) if (payer and remits and practice.notices is not None) else None
+    t = contract_tables(practice, plan.notices if plan is not None else None)
     if not payer:
         t.notices = t.recoupment_labels = None
     for name in FOLDER_FILES[:-1]:
@@ -242,6 +256,14 @@ def write_practice(practice: Practice, out: str | Path, payer: bool = True) -> P
     if t.notices is not None:
         for name in PAYER_FILES:
             write_csv(getattr(t, name.removesuffix(".csv")), out / name)
+    if plan is not None:
+        from ..remit import write_835_from_tables
+
+        folder = out / REMITS_FOLDER
+        if folder.is_dir():
+            for old in folder.glob("*.835"):
+                old.unlink()
+        written = write_835_from_tables(**remit_tables(practice, plan), out_dir=folder)
     labels = t.labels
     summary = {
         "generator": "recoup generate",
@@ -267,6 +289,14 @@ def write_practice(practice: Practice, out: str | Path, payer: bool = True) -> P
             "after_lookback": int((~rl["within_lookback"]).sum()),
             "appealed": int(rl["appealed"].sum()),
         }
+        if plan is not None:
+            summary["payer_review"].update({
+                "remit_files": len(written),
+                "remit_transactions": int(len(plan.tx)),
+                "taken": {k: int(v) for k, v in rl["mechanism"].where(rl["taken_cents"] > 0, "none")
+                          .value_counts().sort_index().items()},
+                "taken_total": f"{int(rl['taken_cents'].sum()) / 100:.2f}",
+            })
     (out / "practice.json").write_text(json.dumps(summary, indent=2) + "\n", encoding="utf-8")
     return out
 

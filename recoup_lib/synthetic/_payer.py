@@ -20,7 +20,7 @@ What a review finds
   after the payer's look-back limit, for commercial payers of states with a
   look-back rule of their own (``recoup_lib/appeals/data/payer_rules.csv``;
   DOMAIN.md 8). Every other notice comes after the line's first payment plus
-  45-300 days and before the look-back limit.
+  30-180 days and before the look-back limit.
 - Every notice is dated no later than the last date of service plus
   ``notice_margin_days``. Its ``reason_code`` is the CARC of its error_type
   (``carc`` in the profile; DOMAIN.md 6.2).

@@ -39,7 +39,7 @@ PAYER_REVIEW_DEFAULTS: dict = {
     "false_accusation_share": 0.15,
     "false_error_mix": {"missing_documentation": 0.45, "upcoding": 0.35, "missing_signature": 0.20},
     "late_share": 0.03,
-    "review_lag_days": [45, 300],
+    "review_lag_days": [30, 180],
     "late_days": [1, 60],
     "notice_margin_days": 240,
     "appeal_share": {"valid": 0.15, "invalid": 0.60},
