@@ -14,7 +14,6 @@ cells stay a few lines long. Anything longer lives here and is tested in
 :func:`money_bar_chart`         any table of cents as a bar chart in dollars
 :func:`repeated_appraisals`     many seeded samples of one universe, appraised
 :func:`sampling_chart`          where their estimates fall against the truth
-:func:`practice_remittances`    835s and notices a practice's payers could send
 :func:`recoupment_chart`        money taken back per month, stacked by cause
 ==============================  ===============================================
 
@@ -46,8 +45,6 @@ __all__ = [
     "money_bar_chart",
     "repeated_appraisals",
     "sampling_chart",
-    "NOTICE_CARC",
-    "practice_remittances",
     "recoupment_chart",
 ]
 
@@ -521,181 +518,6 @@ def sampling_chart(simulation: pd.DataFrame, truth_cents: int, ax=None, title: s
 # ---------------------------------------------------------------------------
 # Lesson 04: remittances of a practice, and recoupments over time
 # ---------------------------------------------------------------------------
-
-#: CARC a simulated notice carries for each error type (DOMAIN.md 6.2).
-NOTICE_CARC = {
-    "duplicate_claim": "18", "duplicate_payment": "B13", "overpaid_rate": "45",
-    "upcoding": "150", "unbundling": "236", "units_over_mue": "151",
-    "missing_documentation": "226", "missing_signature": "226", "coverage_lapsed": "27",
-    "policy_change": "96",
-}
-
-
-def _line_adjustments(charge: int, paid: int, shares: tuple[int, int, int], denial: str):
-    from .remit import Adjustment
-
-    adjustments = [Adjustment("PR", reason, cents)
-                   for reason, cents in zip(("1", "2", "3"), shares) if cents]
-    group, _, carc = denial.partition("-") if denial else ("CO", "", "45")
-    rest = charge - paid - sum(shares)
-    if rest:
-        adjustments.insert(0, Adjustment(group or "CO", carc or "45", rest))
-    return tuple(adjustments)
-
-
-def practice_remittances(folder, out, seed: int, notice_share: float = 0.5,
-                         appeal_share: float = 0.2, split_over_cents: int = 10000):
-    """Write the 835 remittances and notices a practice's payers could have sent.
-
-    A stand-in for a generated practice's own ``remits/`` folder: it turns
-    ``payments.csv`` into one 835 per payer and payment date, and part of
-    the answer key (``labels.csv``) into payer notices recovered by PLB
-    ``WO`` offsets, so a lesson has deposits that drop.
-
-    Parameters
-    ----------
-    folder : path-like
-        A generated practice (claim_lines.csv, payments.csv, labels.csv).
-    out : path-like
-        Where to write ``remits/*.835`` and ``notices.csv`` (created).
-    seed : int
-        Chooses which labelled lines get a notice, the notice dates and which
-        notices are appealed; same seed, same files.
-    notice_share : float, default 0.5
-        Share of the labelled lines (at risk > 0) that get a notice.
-    appeal_share : float, default 0.2
-        Share of the notices appealed in time, so never offset (they stay open).
-    split_over_cents : int, default 10000
-        Notices above this amount are taken in two halves, over two deposits.
-
-    Returns
-    -------
-    pathlib.Path
-        ``out``, holding ``remits/<payer>_<date>.835`` and ``notices.csv``.
-
-    Notes
-    -----
-    - Each payments.csv row is one service line: CLP07 (the payer's claim
-      number) is ``ICN`` + the payment id; patient shares are PR 1/2/3, the
-      rest CO 45 (or the row's denial code), so every line balances
-      (DOMAIN.md 5.4). A negative payment is sent as a status 22 reversal.
-    - A notice is dated 60 to 240 days after the line was first paid, for
-      its labelled at-risk amount (CONTRACT, "Appeal decisions"). Unless
-      appealed, the payer takes it from day 41 (notice date + 40 days,
-      DOMAIN.md 1.1) by a PLB ``WO`` whose reference is the original CLP07
-      (DOMAIN.md 5.3), in its first deposit on or after that day; a notice
-      with nothing left to pay after the last deposit stays open.
-    - A deposit that would be negative carries the shortfall forward with a
-      negative ``FB``, taken back by a positive ``FB`` in the payer's next
-      deposit (DOMAIN.md 5.3).
-
-    Examples
-    --------
-    >>> import tempfile
-    >>> from recoup_lib.synthetic.demo import demo_path
-    >>> out = practice_remittances(demo_path("family_practice"), tempfile.mkdtemp(), seed=1)
-    >>> (out / "notices.csv").is_file() and any((out / "remits").glob("*.835"))
-    True
-    """
-    import datetime as dt
-    from pathlib import Path
-
-    from .folder import read_table, write_csv
-    from .remit import (ClaimPayment, Interchange, Remittance, ServiceLine, plb_forward_balance,
-                        plb_offset, tables_from_models, write_835_from_tables)
-
-    folder, out = Path(folder), Path(out)
-    rng = np.random.default_rng(seed)
-    lines = read_table(folder / "claim_lines.csv").data
-    pays = read_table(folder / "payments.csv").data
-    labels = read_table(folder / "labels.csv").data
-    keep = ["claim_id", "line_no", "payer_id", "procedure_code", "modifiers", "units",
-            "charge_cents", "service_date", "patient_id"]
-    rows = pays.merge(lines[keep], on=["claim_id", "line_no"], how="inner")
-    rows = rows.sort_values(["payer_id", "payment_date", "claim_id", "line_no"], kind="stable")
-    for col in ("deductible_cents", "coinsurance_cents", "copay_cents"):
-        rows[col] = rows[col].fillna(0).astype("int64") if col in rows else 0
-    if "denial_code" not in rows:
-        rows["denial_code"] = ""
-    npi = "1999999984"
-
-    # Notices from the answer key; each offset on day 41 unless appealed.
-    first_paid = pays.loc[pays["paid_cents"] > 0].groupby(["claim_id", "line_no"])[
-        "payment_date"].min().rename("first_paid").reset_index()
-    cand = labels.loc[labels["at_risk_cents"] > 0].merge(first_paid, on=["claim_id", "line_no"])
-    cand = cand.merge(lines[["claim_id", "line_no", "payer_id"]], on=["claim_id", "line_no"])
-    cand = cand.drop_duplicates(["claim_id", "line_no"]).reset_index(drop=True)
-    chosen = cand.loc[rng.random(len(cand)) < notice_share].reset_index(drop=True)
-    days = rng.integers(60, 241, len(chosen))
-    notices = pd.DataFrame({
-        "notice_id": [f"N-{i + 1:04d}" for i in range(len(chosen))],
-        "payer_id": chosen["payer_id"], "claim_id": chosen["claim_id"],
-        "line_no": chosen["line_no"],
-        "notice_date": (chosen["first_paid"] + pd.to_timedelta(days, unit="D")).astype(
-            "datetime64[us]"),
-        "amount_cents": chosen["at_risk_cents"].astype("int64"),
-        "reason_code": chosen["error_type"].map(NOTICE_CARC).fillna("").astype("str"),
-        "error_type": chosen["error_type"].astype("str")})
-    appealed = rng.random(len(notices)) < appeal_share
-    icn = rows.loc[rows["paid_cents"] > 0].groupby(["claim_id"])["payment_id"].first()
-
-    deposits = {(p, d): [] for p, d in rows[["payer_id", "payment_date"]].drop_duplicates()
-                .itertuples(index=False)}
-    for n in notices.loc[~appealed].itertuples(index=False):
-        day41 = n.notice_date + pd.Timedelta(days=40)
-        later = sorted(d for p, d in deposits if p == n.payer_id and d >= day41)
-        halves = ([n.amount_cents // 2, n.amount_cents - n.amount_cents // 2]
-                  if n.amount_cents > split_over_cents else [n.amount_cents])
-        for when, cents in zip(later, halves):
-            deposits[(n.payer_id, when)].append(
-                plb_offset(f"ICN{icn.get(n.claim_id, n.claim_id)}", int(cents), npi,
-                           dt.date(when.year, 12, 31)))
-
-    remits = out / "remits"
-    remits.mkdir(parents=True, exist_ok=True)
-    carry: dict[str, int] = {}
-    interchanges, names = [], []
-    for number, ((payer, when), group) in enumerate(
-            rows.groupby(["payer_id", "payment_date"], sort=True), start=1):
-        claims = []
-        for (cid, negative), part in group.groupby(["claim_id", group["paid_cents"] < 0],
-                                                   sort=False):
-            svc = tuple(ServiceLine(
-                r.procedure_code, -r.charge_cents if negative else r.charge_cents, r.paid_cents,
-                modifiers=tuple(m for m in r.modifiers.split(";") if m), units=int(r.units),
-                service_date=r.service_date.date(), line_control=str(r.line_no),
-                adjustments=_line_adjustments(
-                    -r.charge_cents if negative else r.charge_cents, r.paid_cents,
-                    (int(r.deductible_cents), int(r.coinsurance_cents), int(r.copay_cents)),
-                    "" if negative else r.denial_code))
-                for r in part.itertuples(index=False))
-            charge = sum(s.charge_cents for s in svc)
-            paid = sum(s.paid_cents for s in svc)
-            status = "22" if negative else ("4" if paid == 0 and (part["denial_code"] != "").all()
-                                            else "1")
-            claims.append(ClaimPayment(
-                cid, status, charge, paid, f"ICN{icn.get(cid, part['payment_id'].iloc[0])}",
-                filing_indicator="MB" if payer.startswith("MCR") else "CI", lines=svc,
-                patient_responsibility_cents=sum(
-                    a.amount_cents for s in svc for a in s.adjustments if a.group == "PR"),
-                patient_last_name="PATIENT", member_id=part["patient_id"].iloc[0]))
-        plb = list(deposits[(payer, when)])
-        if carry.get(payer):
-            plb.append(plb_forward_balance(carry.pop(payer), npi, dt.date(when.year, 12, 31)))
-        r = Remittance(f"{payer}-{when:%Y%m%d}", when.date(), payer, payer, "DEMO PRACTICE",
-                       npi, claims=tuple(claims), provider_adjustments=tuple(plb))
-        if r.payment_cents < 0:
-            carry[payer] = -r.payment_cents
-            r = Remittance(r.trace_number, r.payment_date, payer, payer, "DEMO PRACTICE", npi,
-                           claims=r.claims, provider_adjustments=r.provider_adjustments + (
-                               plb_forward_balance(r.payment_cents, npi,
-                                                   dt.date(when.year, 12, 31)),))
-        interchanges.append(Interchange("PAYER", "PRACTICE", number, when.date(), (r,)))
-        names.append(f"{payer}_{when:%Y-%m-%d}.835")
-    write_835_from_tables(**tables_from_models(interchanges, names), out_dir=remits)
-    write_csv(notices, out / "notices.csv")
-    return out
-
 
 def recoupment_chart(by_cause: pd.DataFrame, ax=None, title: str | None = None):
     """Money taken back per period, stacked by cause.

@@ -509,49 +509,8 @@ def test_cli_reconcile_bad_notice_rows_are_set_aside_and_counted(sc, tmp_path, c
 
 
 # ---------------------------------------------------------------------------
-# Lesson helpers: a practice's remittances, and the chart of causes
+# Lesson helper: the chart of causes
 # ---------------------------------------------------------------------------
-
-@pytest.fixture(scope="module")
-def practice(tmp_path_factory):
-    from recoup_lib.synthetic import generate
-
-    base = tmp_path_factory.mktemp("practice")
-    folder = generate(base / "p", lines=400, seed=7, error_rate=0.2)
-    return folder, base
-
-
-def test_practice_remittances_balance_and_offset_the_unappealed_notices(practice):
-    from recoup_lib.lessons import practice_remittances
-
-    folder, base = practice
-    out = practice_remittances(folder, base / "r1", seed=3)
-    remit = read_835([out / "remits"])
-    notices = read_table(out / "notices.csv").data
-    assert len(remit.rejected) == 0 and remit.transactions["balanced"].all()
-    payments = read_table(folder / "payments.csv").data
-    assert remit.service_lines["paid_cents"].sum() == payments["paid_cents"].sum()
-    links = link_recoupments(remit, notices)
-    offsets = links.loc[links["reason_code"] == "WO"]
-    assert len(offsets) and (offsets["notice_status"] == "linked").all()
-    assert (offsets["original_status"] == "linked").all()
-    assert (offsets["payment_date"] >= offsets["notice_date"]).all()
-    taken = offsets.groupby("notice_id")["net_taken_cents"].sum()
-    asked = notices.set_index("notice_id")["amount_cents"]
-    assert (taken <= asked.reindex(taken.index)).all()
-    assert explain_deposits(remit, links)["balanced"].all()
-
-
-def test_practice_remittances_same_seed_same_bytes(practice):
-    from recoup_lib.lessons import practice_remittances
-
-    folder, base = practice
-    a = practice_remittances(folder, base / "a", seed=5)
-    b = practice_remittances(folder, base / "b", seed=5)
-    files = sorted(p.relative_to(a) for p in a.rglob("*") if p.is_file())
-    assert files == sorted(p.relative_to(b) for p in b.rglob("*") if p.is_file())
-    assert all((a / f).read_bytes() == (b / f).read_bytes() for f in files)
-
 
 def test_recoupment_chart_draws_one_bar_series_per_cause(sc):
     from recoup_lib.lessons import recoupment_chart
@@ -562,3 +521,26 @@ def test_recoupment_chart_draws_one_bar_series_per_cause(sc):
     assert len(ax.containers) == by["cause"].nunique()
     heights = sum(bar.get_height() for c in ax.containers for bar in c)
     assert round(heights * 100) == by["taken_cents"].sum()
+
+
+# ---------------------------------------------------------------------------
+# Against the payer simulator's answer key
+# ---------------------------------------------------------------------------
+
+@pytest.mark.parametrize("profile", ["family_practice", "hospital_outpatient"])
+def test_generated_practice_taken_per_notice_matches_the_answer_key(tmp_path, profile):
+    from recoup_lib.money import parse_cents
+    from recoup_lib.synthetic import generate
+
+    folder = generate(tmp_path / "p", lines=1500, seed=11, profile=profile)
+    remit = read_835([folder / "remits"])
+    notices = read_table(folder / "notices.csv").data
+    links = link_recoupments(remit, notices)
+    assert explain_deposits(remit, links)["balanced"].all()
+    key = read_table(folder / "recoupment_labels.csv").data
+    key_taken = pd.Series(parse_cents(key["taken"])[0].to_numpy(), index=key["notice_id"])
+    ledger = open_ledger(links, notices, remit.transactions["payment_date"].max())
+    ours = ledger.set_index("notice_id")["taken_cents"]
+    assert (key_taken > 0).sum() > 5
+    assert ours.reindex(key_taken.index).fillna(0).astype("int64").tolist() == \
+        key_taken.astype("int64").tolist()

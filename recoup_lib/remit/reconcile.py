@@ -388,6 +388,8 @@ def _notice_links(links: pd.DataFrame, notices: pd.DataFrame) -> pd.DataFrame:
                          "payer_id": links["payer_id"].to_numpy(), "payer": links["payer"].to_numpy(),
                          "amount": links["net_taken_cents"].to_numpy(),
                          "gross": links["amount_cents"].to_numpy(),
+                         "undeferred": (links["amount_cents"] - links["correction_cents"]).to_numpy(),
+                         "reversal": (links["kind"] == "reversal").to_numpy(),
                          "date": links["payment_date"].to_numpy("datetime64[us]")})
     left["_payer_known"] = left["payer_id"].isin(payer_ids) | left["payer"].isin(payer_ids)
     pairs = left.loc[left["claim_id"] != ""].merge(
@@ -395,11 +397,16 @@ def _notice_links(links: pd.DataFrame, notices: pd.DataFrame) -> pd.DataFrame:
             "error_type"]].rename(columns={"payer_id": "n_payer"}), on="claim_id")
     same_payer = (pairs["n_payer"] == pairs["payer_id"]) | (pairs["n_payer"] == pairs["payer"])
     pairs = pairs.loc[same_payer | ~pairs["_payer_known"]]
+    any_payer = set(pairs["link"])
+    pairs = pairs.loc[pairs["notice_date"] <= pairs["date"]]
+    before = pairs
     pairs = pairs.assign(
-        _exact=((pairs["amount_cents"] == pairs["amount"])
-                | (pairs["amount_cents"] == pairs["gross"])).astype(int),
+        _exact=((pairs["amount_cents"] == pairs["amount"]) | (pairs["amount_cents"] == pairs["gross"])
+                | (pairs["amount_cents"] == pairs["undeferred"])).astype(int),
         _ripe=(pairs["notice_date"] + pd.Timedelta(days=OFFSET_DAY - 1) <= pairs["date"]).astype(int),
         _before=(pairs["notice_date"] <= pairs["date"]).astype(int))
+    # A reversal recovers a notice in one go: it must match the amount asked.
+    pairs = pairs.loc[~pairs["reversal"] | (pairs["_exact"] == 1)]
     pairs = pairs.sort_values(["link", "_exact", "_ripe", "_before", "notice_date", "_n"],
                               ascending=[True, False, False, False, True, True], kind="stable")
     several = pairs.groupby("link")["_n"].transform("size") > 1
@@ -415,10 +422,19 @@ def _notice_links(links: pd.DataFrame, notices: pd.DataFrame) -> pd.DataFrame:
     found = np.zeros(n, dtype=bool)
     found[idx] = True
     claim_noticed = links["claim_id"].isin(set(nt["claim_id"].astype(_STR))).to_numpy()
+    payer_noticed = np.isin(np.arange(n), list(any_payer))
+    reversal = (links["kind"] == "reversal").to_numpy()
+    dated_before = np.isin(np.arange(n), list(set(before["link"])))
     out["notice_status"] = np.where(found, "linked", "unlinked")
     out["notice_reason"] = np.select(
-        [found, links["claim_id"].to_numpy() == "", claim_noticed],
+        [found, links["claim_id"].to_numpy() == "", reversal & dated_before, payer_noticed,
+         claim_noticed],
         ["", "the claim is not known, so no notice can be matched",
+         "claim " + links["claim_id"].astype(_STR) + " has notices, but none asks for what this "
+         "reversal takes (" + pd.Series([dollars(int(v)) for v in links["net_taken_cents"]],
+                                       dtype=_STR) + " net)",
+         "claim " + links["claim_id"].astype(_STR) + " has notices, but all dated after this "
+         "take (a take before its letter is not the letter's)",
          "claim " + links["claim_id"].astype(_STR) + " has notices, but from another payer"],
         "no notice for claim " + links["claim_id"].astype(_STR)).astype(object)
     out["notice_reason"] = out["notice_reason"].astype(_STR)
@@ -500,11 +516,15 @@ def link_recoupments(remit, notices: pd.DataFrame | None = None) -> pd.DataFrame
       date.
     - The notice must be for the same claim and, where the remittance's
       payer id or name appears among the notices' payer ids, the same
-      payer. Ties are broken by an amount equal to the net or gross amount
+      payer, dated on or before the take (the letter comes before the
+      money is taken: DOMAIN.md 1.1). A reversal recovers a notice in one
+      go, so it links only to a notice asking for its net amount (after
+      the correction), its gross amount, or its amount before a deferral;
+      offsets may take a notice in parts. Ties are broken by an amount equal to the net or gross amount
       taken (or, when a claim has several notices, to what the notice
       still leaves open), a notice at least :data:`OFFSET_DAY` - 1 days
-      old (Medicare's day 41, DOMAIN.md 1.1), a notice dated on or before
-      the payment, then the oldest notice first. Several takes may link
+      old (Medicare's day 41, DOMAIN.md 1.1), then the oldest notice
+      first. Several takes may link
       to one notice (an offset spread over several remittances).
     - Medicare offsets by TIN, so an offset may take back a debt of another
       claim than any paid in the same remittance (DOMAIN 5.3).
