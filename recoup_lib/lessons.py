@@ -14,6 +14,7 @@ cells stay a few lines long. Anything longer lives here and is tested in
 :func:`money_bar_chart`         any table of cents as a bar chart in dollars
 :func:`repeated_appraisals`     many seeded samples of one universe, appraised
 :func:`sampling_chart`          where their estimates fall against the truth
+:func:`recoupment_chart`        money taken back per month, stacked by cause
 ==============================  ===============================================
 
 Money stays in integer cents in every table these functions return. The
@@ -44,6 +45,7 @@ __all__ = [
     "money_bar_chart",
     "repeated_appraisals",
     "sampling_chart",
+    "recoupment_chart",
 ]
 
 #: Columns of :func:`medicare_timeline`.
@@ -508,6 +510,46 @@ def sampling_chart(simulation: pd.DataFrame, truth_cents: int, ax=None, title: s
     ax.set_xlabel("estimated total overpayment in the universe")
     ax.set_ylabel("number of samples")
     ax.legend(loc="upper right", fontsize=9)
+    if title:
+        ax.set_title(title)
+    return fig
+
+
+# ---------------------------------------------------------------------------
+# Lesson 04: remittances of a practice, and recoupments over time
+# ---------------------------------------------------------------------------
+
+def recoupment_chart(by_cause: pd.DataFrame, ax=None, title: str | None = None):
+    """Money taken back per period, stacked by cause.
+
+    Parameters
+    ----------
+    by_cause : pandas.DataFrame
+        As returned by :func:`recoup_lib.remit.reconcile.recoupments_by_cause`
+        (period, cause, taken_cents).
+    ax : matplotlib Axes, optional
+    title : str, optional
+
+    Returns
+    -------
+    matplotlib.figure.Figure
+        One bar per period; each cause a colour, largest total at the bottom.
+    """
+    fig, ax = _new_axes(ax, (11, 4.4))
+    table = by_cause.pivot_table(index="period", columns="cause", values="taken_cents",
+                                 aggfunc="sum", fill_value=0)
+    table = table[table.sum().sort_values(ascending=False).index]
+    bottom = np.zeros(len(table))
+    colours = ["#c0392b", "#2980b9", "#27ae60", "#8e44ad", "#d35400", "#16a085", "#7f8c8d",
+               "#2c3e50", "#f39c12", "#e84393", "#95a5a6", "#34495e"]
+    for i, cause in enumerate(table.columns):
+        values = table[cause].to_numpy() / 100
+        ax.bar(table.index, values, width=20, bottom=bottom, label=cause,
+               color=colours[i % len(colours)])
+        bottom += values
+    _dollar_axis(ax.yaxis)
+    ax.set_ylabel("taken back per period")
+    ax.legend(loc="upper left", fontsize=8, ncol=2, frameon=False)
     if title:
         ax.set_title(title)
     return fig

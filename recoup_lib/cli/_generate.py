@@ -10,6 +10,8 @@ def add_parser(sub):
         "generate", help="simulate a practice with known errors (an audit folder plus answer key)",
         description="Simulate a practice from a profile, inject the contract's ten error types at the "
         "given rate, and write a self-contained audit folder with its answer key (labels.csv). "
+        "Also writes the payers' overpayment notices (notices.csv) and their answer key "
+        "(recoupment_labels.csv), and the payers' 835 remittances with the take-backs (remits/). "
         "The same seed always writes the same bytes.")
     p.add_argument("--lines", type=int, default=20000, help="claim lines to generate (default 20000)")
     p.add_argument("--seed", type=int, default=0, help="random seed (default 0)")
@@ -19,6 +21,9 @@ def add_parser(sub):
                    help="practice profile name or path to a profile JSON (default family_practice)")
     p.add_argument("--start", help="first date of service, YYYY-MM-DD (default: the profile's)")
     p.add_argument("--end", help="last date of service, YYYY-MM-DD (default: the profile's)")
+    p.add_argument("--no-remits", action="store_true",
+                   help="skip the payers' 835 remittances (remits/); notices.csv and recoupment_labels.csv "
+                   "are still written, without the take-back columns")
     p.add_argument("--out", required=True, help="folder to write")
     p.set_defaults(run=run)
     return p
@@ -40,12 +45,17 @@ def run(args) -> int:
                                      profile=args.profile, start=args.start, end=args.end)
     except ValueError as exc:
         raise UsageError(str(exc)) from None
-    out = write_practice(practice, args.out)
+    out = write_practice(practice, args.out, remits=not args.no_remits)
     labels = practice.labels
     print(f"{practice.profile.title}: {len(practice.lines):,} claim lines, seed {args.seed}, "
           f"{labels[['claim', 'line_no']].drop_duplicates().shape[0]:,} lines with errors "
           f"({len(labels):,} labels) in {time.perf_counter() - started:.1f} s")
     for error_type, count in labels["error_type"].value_counts().sort_index().items():
         print(f"  {error_type}: {count}")
+    notices = practice.notices
+    if notices is not None:
+        print(f"payer review: {len(notices):,} notices ({int(notices['valid'].sum()):,} valid, "
+              f"{int((notices['accusation'] == 'false').sum()):,} false accusations, "
+              f"{int((~notices['within_lookback']).sum()):,} after the look-back limit)")
     print(f"wrote {out}")
     return 0

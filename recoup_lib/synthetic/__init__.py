@@ -10,6 +10,11 @@ The answer key (``labels.csv``) is, by construction, exactly the findings the
 contract's rules produce for the folder: one row per (line, error type) with
 the contract's at-risk amount. The test suite checks this against the audit
 engine for many seeds and all profiles.
+
+The payers' side (:mod:`._payer`) adds what happens after payment:
+``notices.csv`` (overpayment notices, some of them wrong or late) and their
+answer key ``recoupment_labels.csv``. ``payments.csv`` stays the snapshot of
+what was paid at adjudication, so ``labels.csv`` does not change.
 """
 
 from __future__ import annotations
@@ -25,12 +30,15 @@ from .. import __version__
 from .. import reference
 from ..folder import write_csv
 from ._inject import inject_errors, plan_counts
+from ._payer import NOTICE_COLUMNS, simulate_notices
+from ._remits import TAKE_COLUMNS, plan_remits, remit_tables
 from ._practice import Practice, References, build_clean
 from ._profile import Profile, load_profile, profile_names, profiles_dir
 
 __all__ = ["generate_practice", "write_practice", "generate", "Practice", "load_profile",
            "profile_names", "profiles_dir", "default_references", "DEFAULT_ERROR_RATE",
-           "FOLDER_FILES"]
+           "FOLDER_FILES", "PAYER_FILES", "RECOUPMENT_LABEL_COLUMNS", "plan_remits", "remit_tables",
+           "REMITS_FOLDER"]
 
 DEFAULT_ERROR_RATE = 0.08
 
@@ -38,6 +46,16 @@ DEFAULT_ERROR_RATE = 0.08
 FOLDER_FILES = ("claim_lines.csv", "payments.csv", "coverage.csv", "documentation.csv",
                 "fee_schedule.csv", "ncci_ptp.csv", "mue.csv", "payer_policies.csv", "payers.csv",
                 "labels.csv", "patients.csv", "providers.csv", "practice.json")
+
+#: The payers' files of a generated folder (see :mod:`._payer`); ``remits/`` holds the 835s.
+PAYER_FILES = ("notices.csv", "recoupment_labels.csv")
+#: Where a generated folder keeps the payers' 835 remittances (one file per payer and month).
+REMITS_FOLDER = "remits"
+
+#: recoupment_labels.csv columns (money in cents in memory, dollars in the file).
+RECOUPMENT_LABEL_COLUMNS = ["notice_id", "payer_id", "claim_id", "line_no", "error_type", "amount_cents",
+                            "valid", "merits", "within_lookback", "accusation", "notice_date",
+                            "lookback_limit", "appealed", "offset_starts"]
 
 
 def default_references() -> References:
@@ -100,6 +118,7 @@ def generate_practice(lines: int = 20000, seed: int = 0, error_rate: float = DEF
     practice = inject_errors(practice, plan)
     practice.error_rate = error_rate
     practice.plan = plan
+    practice.notices = simulate_notices(practice)
     return practice
 
 
@@ -117,10 +136,16 @@ class _Tables:
     labels: pd.DataFrame
     patients: pd.DataFrame
     providers: pd.DataFrame
+    notices: pd.DataFrame | None = None
+    recoupment_labels: pd.DataFrame | None = None
 
 
-def contract_tables(practice: Practice) -> _Tables:
-    """The practice as the contract's tables (typed, in memory, in file order)."""
+def contract_tables(practice: Practice, notices: pd.DataFrame | None = None) -> _Tables:
+    """The practice as the contract's tables (typed, in memory, in file order).
+
+    ``notices`` (default ``practice.notices``) may carry the take-back columns
+    of :func:`plan_remits`; they go to recoupment_labels.csv.
+    """
     lines = practice.lines
     order = np.lexsort((lines["line_no"].to_numpy(), lines["claim"].to_numpy()))
     lines = lines.iloc[order].reset_index(drop=True)
@@ -182,18 +207,63 @@ def contract_tables(practice: Practice) -> _Tables:
     patients = pd.DataFrame({"patient_id": practice.patient_id_column(pat["patient"].to_numpy()),
                              "first_name": pat["first_name"].to_numpy(), "last_name": pat["last_name"].to_numpy(),
                              "birth_date": pat["birth_date"].to_numpy(), "sex": pat["sex"].to_numpy()})
+    nt = notices if notices is not None else practice.notices
+    notices = recoupment_labels = None
+    if nt is not None:
+        with_ids = nt.assign(claim_id=practice.claim_id_column(nt["claim"].to_numpy()).to_numpy())
+        notices = with_ids[NOTICE_COLUMNS].reset_index(drop=True)
+        recoupment_labels = with_ids[[c for c in RECOUPMENT_LABEL_COLUMNS if c in with_ids.columns]
+                                     + [c for c in nt.columns if c in _TAKE_COLUMNS]].reset_index(drop=True)
     return _Tables(claim_lines, payments, coverage, documentation, fee_schedule.reset_index(drop=True),
                    ncci, mue, policies.reset_index(drop=True), payers.reset_index(drop=True),
-                   labels, patients, practice.providers)
+                   labels, patients, practice.providers, notices, recoupment_labels)
 
 
-def write_practice(practice: Practice, out: str | Path) -> Path:
-    """Write the practice as a self-contained audit folder (see :data:`FOLDER_FILES`)."""
+#: Take-back columns of recoupment_labels.csv, filled by the remittance simulation.
+_TAKE_COLUMNS = tuple(TAKE_COLUMNS)
+
+
+def write_practice(practice: Practice, out: str | Path, payer: bool = True, remits: bool = True) -> Path:
+    """Write the practice as a self-contained audit folder (see :data:`FOLDER_FILES`).
+
+    Parameters
+    ----------
+    practice : Practice
+    out : path-like
+        The folder to write (created if needed).
+    payer : bool, default True
+        Also write the payers' files (:data:`PAYER_FILES`) when the practice
+        has notices; False writes a plain audit folder.
+    remits : bool, default True
+        Also simulate the take-backs and write the payers' 835 remittances
+        under ``remits/`` (and the take-back columns of
+        recoupment_labels.csv). False keeps the notices and skips the
+        remittances (``recoup generate --no-remits``).
+
+    Returns
+    -------
+    pathlib.Path
+        ``out``.
+    """
     out = Path(out)
     out.mkdir(parents=True, exist_ok=True)
-    t = contract_tables(practice)
+    plan = plan_remits(practice) if (payer and remits and practice.notices is not None) else None
+    t = contract_tables(practice, plan.notices if plan is not None else None)
+    if not payer:
+        t.notices = t.recoupment_labels = None
     for name in FOLDER_FILES[:-1]:
         write_csv(getattr(t, name.removesuffix(".csv")), out / name)
+    if t.notices is not None:
+        for name in PAYER_FILES:
+            write_csv(getattr(t, name.removesuffix(".csv")), out / name)
+    if plan is not None:
+        from ..remit import write_835_from_tables
+
+        folder = out / REMITS_FOLDER
+        if folder.is_dir():
+            for old in folder.glob("*.835"):
+                old.unlink()
+        written = write_835_from_tables(**remit_tables(practice, plan), out_dir=folder)
     labels = t.labels
     summary = {
         "generator": "recoup generate",
@@ -210,6 +280,23 @@ def write_practice(practice: Practice, out: str | Path) -> Path:
         "lines_with_errors": int(labels[["claim_id", "line_no"]].drop_duplicates().shape[0]),
         "coverage_changes": [{k: str(v) for k, v in c.items()} for c in practice.coverage_changes],
     }
+    if t.notices is not None:
+        rl = t.recoupment_labels
+        summary["payer_review"] = {
+            "notices": int(len(t.notices)),
+            "valid": int(rl["valid"].sum()),
+            "false_accusations": int((rl["accusation"] == "false").sum()),
+            "after_lookback": int((~rl["within_lookback"]).sum()),
+            "appealed": int(rl["appealed"].sum()),
+        }
+        if plan is not None:
+            summary["payer_review"].update({
+                "remit_files": len(written),
+                "remit_transactions": int(len(plan.tx)),
+                "taken": {k: int(v) for k, v in rl["mechanism"].where(rl["taken_cents"] > 0, "none")
+                          .value_counts().sort_index().items()},
+                "taken_total": f"{int(rl['taken_cents'].sum()) / 100:.2f}",
+            })
     (out / "practice.json").write_text(json.dumps(summary, indent=2) + "\n", encoding="utf-8")
     return out
 

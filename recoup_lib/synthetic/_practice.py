@@ -86,6 +86,7 @@ class Practice:
     coverage_changes: list = field(default_factory=list)
     error_rate: float = 0.0
     plan: dict = field(default_factory=dict)
+    notices: pd.DataFrame | None = None
 
     def claim_ids(self, numbers) -> np.ndarray:
         return text_ids("C", numbers, self.claim_width)

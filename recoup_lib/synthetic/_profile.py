@@ -28,7 +28,28 @@ import numpy as np
 import pandas as pd
 
 __all__ = ["Profile", "load_profile", "profile_names", "profiles_dir", "expand_visits",
-           "expected_lines", "template_lines"]
+           "expected_lines", "template_lines", "PAYER_REVIEW_DEFAULTS", "payer_review"]
+
+#: How the payers review paid lines and take money back (a profile's ``payer_review``
+#: section overrides any of these; nested dicts are merged key by key). Shares are
+#: probabilities; day pairs are inclusive ranges. The CARC per error_type follows
+#: DOMAIN.md 6.2 and ``reference/data/carc.csv``.
+PAYER_REVIEW_DEFAULTS: dict = {
+    "found_share": 0.35,
+    "false_accusation_share": 0.15,
+    "false_error_mix": {"missing_documentation": 0.45, "upcoding": 0.35, "missing_signature": 0.20},
+    "late_share": 0.03,
+    "review_lag_days": [30, 180],
+    "late_days": [1, 60],
+    "notice_margin_days": 240,
+    "appeal_share": {"valid": 0.15, "invalid": 0.60},
+    "mechanism_mix": {"reversal": 0.30, "offset": 0.50, "deferred": 0.20},
+    "offset_cap_share": {"medicare": 1.0, "medicaid": 1.0, "commercial": 0.5},
+    "carc": {"duplicate_claim": "18", "duplicate_payment": "B13", "overpaid_rate": "45",
+             "upcoding": "150", "unbundling": "236", "units_over_mue": "151",
+             "missing_documentation": "226", "missing_signature": "B12", "coverage_lapsed": "27",
+             "policy_change": "204"},
+}
 
 
 def profiles_dir() -> Path:
@@ -92,6 +113,7 @@ def _check(data: dict, label: str) -> None:
     total = sum(data["payer_mix"].values())
     if abs(total - 1) > 1e-6:
         raise ValueError(f"{label}: payer_mix shares add up to {total}, not 1")
+    _check_payer_review(data, label)
     specialties = {p["specialty"] for p in data["providers"]}
     for vt in data["visit_types"]:
         for sp in vt.get("specialties", []):
@@ -101,6 +123,70 @@ def _check(data: dict, label: str) -> None:
             if line.get("specialty") and line["specialty"] not in specialties:
                 raise ValueError(f"{label}: line {line['code']} names unknown specialty "
                                  f"{line['specialty']!r}")
+
+
+def payer_review(profile: "Profile | dict") -> dict:
+    """The profile's ``payer_review`` settings merged over :data:`PAYER_REVIEW_DEFAULTS`."""
+    data = profile.data if isinstance(profile, Profile) else profile
+    own = data.get("payer_review", {}) or {}
+    merged = {}
+    for key, default in PAYER_REVIEW_DEFAULTS.items():
+        value = own.get(key, default)
+        if isinstance(default, dict) and isinstance(value, dict) and key != "false_error_mix" \
+                and key != "mechanism_mix":
+            value = {**default, **value}
+        merged[key] = value
+    return merged
+
+
+def _check_payer_review(data: dict, label: str) -> None:
+    from ..reference import load
+    from ..rules._vocabulary import ERROR_TYPES
+
+    own = data.get("payer_review", {})
+    if not isinstance(own, dict):
+        raise ValueError(f"{label}: payer_review must be an object")
+    unknown = sorted(set(own) - set(PAYER_REVIEW_DEFAULTS))
+    if unknown:
+        raise ValueError(f"{label}: payer_review has unknown key(s) {', '.join(unknown)}; "
+                         f"known: {', '.join(PAYER_REVIEW_DEFAULTS)}")
+    r = payer_review(data)
+    where = f"{label}: payer_review"
+    for key in ("found_share", "false_accusation_share", "late_share"):
+        if not isinstance(r[key], (int, float)) or not 0 <= r[key] <= 1:
+            raise ValueError(f"{where}.{key} must be a number from 0 to 1; got {r[key]!r}")
+    for key in ("review_lag_days", "late_days"):
+        pair = r[key]
+        if (not isinstance(pair, list) or len(pair) != 2 or not all(isinstance(v, int) for v in pair)
+                or not 1 <= pair[0] <= pair[1]):
+            raise ValueError(f"{where}.{key} must be [low, high] whole days with 1 <= low <= high; got {pair!r}")
+    if not isinstance(r["notice_margin_days"], int) or r["notice_margin_days"] < 0:
+        raise ValueError(f"{where}.notice_margin_days must be a whole number of days >= 0; "
+                         f"got {r['notice_margin_days']!r}")
+    for key, allowed in (("false_error_mix", set(ERROR_TYPES)), ("mechanism_mix", {"reversal", "offset", "deferred"})):
+        mix = r[key]
+        bad = sorted(set(mix) - allowed)
+        if bad:
+            raise ValueError(f"{where}.{key} names unknown {'error types' if key[0] == 'f' else 'mechanisms'} "
+                             f"{', '.join(bad)}; expected some of {', '.join(sorted(allowed))}")
+        if any(not isinstance(v, (int, float)) or v < 0 for v in mix.values()) or abs(sum(mix.values()) - 1) > 1e-6:
+            raise ValueError(f"{where}.{key} shares must be >= 0 and add up to 1; got {mix}")
+    for key, allowed in (("appeal_share", {"valid", "invalid"}),
+                         ("offset_cap_share", {"medicare", "medicaid", "commercial"})):
+        values = r[key]
+        if set(values) != allowed or any(not isinstance(v, (int, float)) or not 0 <= v <= 1
+                                         for v in values.values()):
+            raise ValueError(f"{where}.{key} must give {', '.join(sorted(allowed))} each a share from 0 to 1; "
+                             f"got {values}")
+    if min(r["offset_cap_share"].values()) <= 0:
+        raise ValueError(f"{where}.offset_cap_share must be above 0 for every payer type")
+    carc = r["carc"]
+    missing = [e for e in ERROR_TYPES if e not in carc]
+    known = set(load("carc")["code"].astype(str))
+    bad = {e: c for e, c in carc.items() if e not in ERROR_TYPES or str(c) not in known}
+    if missing or bad:
+        raise ValueError(f"{where}.carc needs a CARC from reference carc.csv for each error type; "
+                         f"missing: {', '.join(missing) or 'none'}; unknown: {bad or 'none'}")
 
 
 def template_lines(specs) -> list[dict]:

@@ -14,10 +14,13 @@ from pathlib import Path
 
 from . import generate_practice, profile_names, profiles_dir, write_practice
 
-__all__ = ["DEMO_LINES", "DEMO_SEED", "demo_dir", "demo_path", "build_demos"]
+__all__ = ["DEMO_LINES", "DEMO_SEED", "DEMO_PAYER_FILES", "demo_dir", "demo_path", "build_demos"]
 
 DEMO_LINES = 3000
 DEMO_SEED = 2025
+#: The demos are plain audit folders: lessons and the dashboard tests read them as
+#: "a folder without notices or remittances". ``recoup generate`` writes those files.
+DEMO_PAYER_FILES = False
 
 
 def demo_dir() -> Path:
@@ -39,7 +42,7 @@ def build_demos(out: Path | None = None, profiles=None) -> list[Path]:
     written = []
     for name in profiles or profile_names():
         practice = generate_practice(lines=DEMO_LINES, seed=DEMO_SEED, profile=name)
-        written.append(write_practice(practice, out / name))
+        written.append(write_practice(practice, out / name, payer=DEMO_PAYER_FILES))
     return written
 
 

@@ -1,0 +1,276 @@
+"""The payers' side of a practice: post-payment review notices, take-backs and their answer key.
+
+``payments.csv`` stays the snapshot of what the payers paid at adjudication
+(so ``labels.csv`` is still exactly the audit's findings). After that, each
+payer reviews paid lines and sends overpayment notices; later it takes the
+money back. This module simulates both, seeded with its own stream
+(``stream(seed, "payer")``) so the claims the other components produce never
+change.
+
+What a review finds
+-------------------
+- **True notices**: a share (``found_share``) of the labelled erroneous paid
+  lines, one notice per line, for one of the line's labelled error types and
+  exactly its at-risk amount.
+- **False accusations**: about ``false_accusation_share`` x the true notices,
+  on clean paid lines: documentation (``amount`` = paid) or upcoding of an
+  office visit that is not the lowest level (``amount`` = 25-60 % of paid,
+  half-up), per ``false_error_mix``. These are what an appeal can win.
+- **Late notices**: about ``late_share`` of the notices are sent 1-60 days
+  after the payer's look-back limit, for commercial payers of states with a
+  look-back rule of their own (``recoup_lib/appeals/data/payer_rules.csv``;
+  DOMAIN.md 8). Every other notice comes after the line's first payment plus
+  30-180 days and before the look-back limit.
+- Every notice is dated no later than the last date of service plus
+  ``notice_margin_days``. Its ``reason_code`` is the CARC of its error_type
+  (``carc`` in the profile; DOMAIN.md 6.2).
+
+The answer key (``recoupment_labels.csv``)
+------------------------------------------
+One row per notice. ``merits`` is true when labels.csv has the notice's
+error_type on that claim line with ``at_risk >= amount`` (the contract's
+``accept`` test, against the answer key instead of an audit);
+``within_lookback`` is false for notices dated after the payer's look-back
+limit; ``valid = merits and within_lookback``: the payer is entitled to the
+whole amount. An invalid notice is one an appeal should win (in full when
+``merits`` is false or the notice is late). ``appealed`` says whether the
+simulated office filed in time to stop the offset; the take-back columns are
+described in :mod:`recoup_lib.synthetic._remits`.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from ..money import div_half_up
+from ..rules._vocabulary import EM_FAMILIES
+from ._practice import DAY, Practice, _dates, _obj
+from ._profile import payer_review
+from ._random import stream
+
+__all__ = ["simulate_notices", "NOTICE_COLUMNS", "lookback_limits"]
+
+#: notices.csv columns (CONTRACT "Appeal decisions"), money in cents in memory.
+NOTICE_COLUMNS = ["notice_id", "payer_id", "claim_id", "line_no", "notice_date", "amount_cents", "reason_code",
+                  "error_type", "original_payment_date"]
+
+
+def _first_paid(practice: Practice) -> tuple[np.ndarray, np.ndarray]:
+    """Per line: total paid (cents) and the earliest positive payment date (NaT where none)."""
+    pay = practice.payments
+    n = len(practice.lines)
+    at = pay["_line"].to_numpy(dtype=np.int64)
+    paid = np.zeros(n, dtype=np.int64)
+    np.add.at(paid, at, pay["paid_cents"].to_numpy(dtype=np.int64))
+    positive = pay["paid_cents"].to_numpy() > 0
+    days = pay["payment_date"].to_numpy().astype("datetime64[D]").astype(np.int64)
+    first = np.full(n, np.iinfo(np.int64).max, dtype=np.int64)
+    np.minimum.at(first, at[positive], days[positive])
+    out = np.full(n, np.datetime64("NaT"), dtype="datetime64[D]")
+    ok = first != np.iinfo(np.int64).max
+    out[ok] = first[ok].astype("datetime64[D]")
+    return paid, out
+
+
+def lookback_limits(practice: Practice, first_paid: np.ndarray):
+    """Each line's look-back limit under its payer's rules, and whether it is a state's own rule.
+
+    Uses the appeal module's rule tables (:func:`recoup_lib.appeals.profile_for`), so
+    the generator and ``recoup appeal`` agree on when a notice is late.
+
+    Returns
+    -------
+    tuple of numpy.ndarray
+        limit (datetime64[D], NaT where the payer has no limit), state_rule (bool:
+        a commercial payer whose state has its own look-back row), offset_rule
+        (a list, per line, of the payer profile, for the offset start).
+    """
+    from ..appeals import load_profiles, profile_for, shift
+
+    profiles = load_profiles()
+    lines = practice.lines
+    payers = practice.refs.payers.set_index("payer_id")
+    payer_of = np.asarray(lines["payer_id"], dtype=object)
+    service = lines["service_date"].to_numpy().astype("datetime64[D]")
+    n = len(lines)
+    limit = np.full(n, np.datetime64("NaT"), dtype="datetime64[D]")
+    state_rule = np.zeros(n, dtype=bool)
+    by_payer = {}
+    for payer in pd.unique(payer_of):
+        row = payers.loc[payer]
+        profile = profile_for(profiles, row["payer_type"], row["state"])
+        by_payer[payer] = profile
+        idx = np.flatnonzero(payer_of == payer)
+        rule = profile.rule("lookback")
+        if rule is None or rule.unit == "none":
+            continue
+        base = service[idx] if rule.counted_from == "service_date" else first_paid[idx]
+        ok = ~np.isnat(base)
+        limit[idx[ok]] = shift(base[ok], rule.number, rule.unit)
+        state_rule[idx] = (profile.payer_type == "commercial" and profile.has_state_rows
+                           and "lookback" not in profile.fallbacks)
+    return limit, state_rule, by_payer
+
+
+def _pick(rng, candidates: np.ndarray, k: int) -> np.ndarray:
+    k = min(int(k), len(candidates))
+    return np.sort(candidates[rng.permutation(len(candidates))[:k]])
+
+
+def _uniform_days(rng, lo: np.ndarray, hi: np.ndarray) -> np.ndarray:
+    """A date uniformly between lo and hi (inclusive), element by element."""
+    span = (hi - lo).astype(np.int64)
+    return lo + (np.floor(rng.random(len(lo)) * (span + 1))).astype(np.int64) * DAY
+
+
+def simulate_notices(practice: Practice) -> pd.DataFrame:
+    """The payers' overpayment notices for a generated practice, with their answer key.
+
+    Parameters
+    ----------
+    practice : Practice
+        A practice with errors injected (``labels`` set).
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row per notice, ordered by notice_date then claim and line:
+        notice_id, payer_id, claim (number), line_no, notice_date,
+        amount_cents, reason_code, error_type, original_payment_date, and the
+        answer key: merits, within_lookback, valid, accusation (``label`` or
+        ``false``), appealed, lookback_limit, offset_starts, payer_type,
+        ``_line``.
+
+    Notes
+    -----
+    See the module docstring for the rules. Offset start dates come from the
+    appeal rule tables (Medicare day 41, DOMAIN.md 1.1; state and default
+    commercial rules, DOMAIN.md 8).
+
+    Examples
+    --------
+    >>> from recoup_lib.synthetic import generate_practice
+    >>> notices = simulate_notices(generate_practice(lines=2000, seed=3))
+    >>> bool((notices["amount_cents"] > 0).all())
+    True
+    """
+    from ..appeals import profile_dates
+
+    cfg = payer_review(practice.profile)
+    rng = stream(practice.seed, "payer")
+    lines = practice.lines
+    n = len(lines)
+    paid, first_paid = _first_paid(practice)
+    limit, state_rule, by_payer = lookback_limits(practice, first_paid)
+    last_notice = practice.end + int(cfg["notice_margin_days"]) * DAY
+    lag_lo, lag_hi = cfg["review_lag_days"]
+    earliest = first_paid + lag_lo * DAY
+    latest = np.minimum(first_paid + lag_hi * DAY, last_notice)
+    latest = np.where(np.isnat(limit), latest, np.minimum(latest, limit))
+    in_time = (paid > 0) & ~np.isnat(first_paid) & (earliest <= latest)
+    late_lo, late_hi = cfg["late_days"]
+    can_be_late = (paid > 0) & state_rule & ~np.isnat(limit) & (limit + late_lo * DAY <= last_notice)
+
+    # True notices: one labelled error per line, on a share of the labelled lines.
+    lab = practice.labels
+    lab = lab.loc[lab["at_risk_cents"].to_numpy() > 0]
+    lab = lab.iloc[rng.permutation(len(lab))].drop_duplicates("_line")
+    lab = lab.iloc[np.argsort(lab["_line"].to_numpy(), kind="stable")]
+    lab_line = lab["_line"].to_numpy(dtype=np.int64)
+    possible = in_time[lab_line]
+    lab = lab.loc[possible]
+    lab_line = lab_line[possible]
+    n_true = int(round(cfg["found_share"] * len(lab)))
+    chosen = _pick(rng, np.arange(len(lab)), n_true)
+    true_rows = lab.iloc[chosen]
+    true_line = lab_line[chosen]
+    n_late = int(round(cfg["late_share"] * len(true_rows)))
+    late_pool = np.flatnonzero(can_be_late[true_line])
+    if cfg["late_share"] > 0 and n_late == 0 and len(late_pool):
+        n_late = 1
+    late = np.zeros(len(true_line), dtype=bool)
+    late[_pick(rng, late_pool, n_late)] = True
+
+    # False accusations: clean paid lines, a plausible reason and an amount <= paid.
+    labelled = np.zeros(n, dtype=bool)
+    labelled[practice.labels["_line"].to_numpy(dtype=np.int64)] = True
+    clean = np.flatnonzero(~labelled & in_time)
+    n_false = int(round(cfg["false_accusation_share"] * len(true_rows)))
+    false_line = _pick(rng, clean, n_false)
+    mix = cfg["false_error_mix"]
+    kinds = np.array(list(mix), dtype=object)
+    weights = np.array([mix[k] for k in kinds], dtype=float)
+    false_type = kinds[rng.choice(len(kinds), size=len(false_line), p=weights / weights.sum())] \
+        if len(false_line) else np.zeros(0, dtype=object)
+    codes = np.asarray(lines["procedure_code"], dtype=object)[false_line]
+    not_lowest = np.isin(codes, [c for fam in EM_FAMILIES.values() for c in fam[1:]])
+    false_type = np.where((false_type == "upcoding") & ~not_lowest, "missing_documentation", false_type)
+    share = rng.integers(25, 61, len(false_line))
+    false_paid = paid[false_line]
+    false_amount = np.where(false_type == "upcoding",
+                            np.clip(div_half_up(false_paid * share, np.full(len(false_line), 100, dtype=np.int64)),
+                                    1, false_paid), false_paid)
+
+    notice_line = np.r_[true_line, false_line].astype(np.int64)
+    error_type = np.r_[true_rows["error_type"].to_numpy(dtype=object), false_type].astype(object)
+    amount = np.r_[true_rows["at_risk_cents"].to_numpy(dtype=np.int64), false_amount].astype(np.int64)
+    accusation = np.r_[np.full(len(true_line), "label", dtype=object), np.full(len(false_line), "false", dtype=object)]
+    is_late = np.r_[late, np.zeros(len(false_line), dtype=bool)]
+
+    m = len(notice_line)
+    on_time_date = _uniform_days(rng, earliest[notice_line], latest[notice_line])
+    late_lo_d = limit[notice_line] + late_lo * DAY
+    late_hi_d = np.minimum(limit[notice_line] + late_hi * DAY, last_notice)
+    safe = is_late & ~np.isnat(late_lo_d)
+    late_date = on_time_date.copy()
+    late_date[safe] = _uniform_days(rng, late_lo_d[safe], late_hi_d[safe])
+    notice_date = np.where(is_late, late_date, on_time_date)
+
+    # Answer key: merits against labels.csv, the look-back, and whether the office appealed.
+    key = practice.labels[["_line", "error_type", "at_risk_cents"]]
+    probe = pd.DataFrame({"_line": notice_line, "error_type": error_type, "_i": np.arange(m)})
+    hit = probe.merge(key, on=["_line", "error_type"], how="left")
+    support = hit.groupby("_i")["at_risk_cents"].max().reindex(np.arange(m)).to_numpy()
+    merits = ~np.isnan(support.astype(float)) & (np.nan_to_num(support.astype(float), nan=-1) >= amount)
+    within = np.isnat(limit[notice_line]) | (notice_date <= limit[notice_line])
+    valid = merits & within
+    appeal = cfg["appeal_share"]
+    appealed = rng.random(m) < np.where(valid, appeal["valid"], appeal["invalid"])
+
+    payer_of = np.asarray(lines["payer_id"], dtype=object)[notice_line]
+    offset_starts = np.full(m, np.datetime64("NaT"), dtype="datetime64[D]")
+    payer_type = np.empty(m, dtype=object)
+    for payer, profile in by_payer.items():
+        idx = np.flatnonzero(payer_of == payer)
+        if not len(idx):
+            continue
+        payer_type[idx] = profile.payer_type
+        starts = profile_dates(notice_date[idx], profile)["offset_starts"].to_numpy().astype("datetime64[D]")
+        offset_starts[idx] = np.where(np.isnat(starts), notice_date[idx], starts)
+
+    claim = lines["claim"].to_numpy()[notice_line]
+    line_no = lines["line_no"].to_numpy(dtype=np.int64)[notice_line]
+    order = np.lexsort((line_no, claim, notice_date))
+    carc = cfg["carc"]
+    out = pd.DataFrame({
+        "notice_id": _obj([f"N{i:06d}" for i in range(1, m + 1)]),
+        "payer_id": _obj(payer_of[order]),
+        "claim": claim[order],
+        "line_no": line_no[order],
+        "notice_date": _dates(notice_date[order]),
+        "amount_cents": amount[order],
+        "reason_code": _obj([str(carc[e]) for e in error_type[order]]),
+        "error_type": _obj(error_type[order]),
+        "original_payment_date": _dates(first_paid[notice_line][order]),
+        "merits": merits[order],
+        "within_lookback": within[order],
+        "valid": valid[order],
+        "accusation": _obj(accusation[order]),
+        "appealed": appealed[order],
+        "lookback_limit": _dates(limit[notice_line][order]),
+        "offset_starts": _dates(offset_starts[order]),
+        "payer_type": _obj(payer_type[order]),
+        "_line": notice_line[order],
+    })
+    return out

@@ -1,0 +1,492 @@
+"""Remittances over time: the payers' 835s for a generated practice, take-backs included.
+
+Every payment row of ``payments.csv`` appears in the 835 of its payer and
+payment date: one transaction (ST/SE) per payer and payment date, one file
+per payer and month (``remits/<payer>_<YYYY-MM>.835``), one claim payment
+(CLP) per claim, kind (original, duplicate, reversal, correction) and copy,
+one service line (SVC) per payment row, with the allowed amount (AMT*B6),
+patient responsibility (CAS PR 1/2/3), the contractual write-off (CAS CO 45)
+and denials (CAS with the payment's CARC). Reversals (CLP02 = 22) negate every
+amount of the claim payment they reverse and carry its control number (CLP07)
+(DOMAIN.md 5.2).
+
+Then the notices of :mod:`._payer` are collected, unless the office appealed
+in time (which stays the offset for as long as the simulated remittances
+run), from the notice's ``offset_starts`` (Medicare day 41, DOMAIN.md 1.1;
+state and default commercial rules, DOMAIN.md 8) by one of three mechanisms
+(``mechanism_mix`` in the profile):
+
+``reversal``
+    The claim payment is reversed and re-paid lower (the notice's line less
+    the notice amount, with a CAS of the notice's CARC) in the first later
+    remittance of the payer with room for it (DOMAIN.md 5.2).
+``offset``
+    PLB ``WO`` amounts against later payments (DOMAIN.md 5.3), spread over
+    as many remittances as it takes when one payment is too small; the
+    reference is the original CLP07 followed by the notice id.
+``deferred``
+    Reversal and correction in the first remittance on or after the notice
+    date, with a negative ``WO`` for the same amount (the recovery is
+    deferred), then positive ``WO`` amounts from ``offset_starts`` (X12 RFI
+    #227 and #578; DOMAIN.md 5.5).
+
+Reversal and deferral need a claim paid once, by one claim payment, with a
+single notice; any other notice is collected by offset. Each payer takes at
+most ``offset_cap_share`` of a remittance's claim payments. A payment that
+would go below zero (a reversal with nothing else paid that day) is carried
+forward with a negative ``FB`` and taken back with a positive one in the
+payer's next remittance (DOMAIN.md 5.3). Every transaction balances
+(DOMAIN.md 5.4; the writer checks it). No clock is read: the interchange date
+is the payment date.
+
+Columns added to each notice (the take-back answer key): mechanism, status,
+taken_cents (net money taken), taken_dates, taken_amounts and trace_numbers
+(``;``-separated, one per remittance that took money: the reversal's net or
+a WO), reversal_trace, reversed_cents (the reversal's paid amount, negated)
+and repaid_cents (the correction's paid amount). Reading the 835s, per notice:
+taken = reversal amount - its deferred part - the correction's paid + the WO
+offsets whose reference ends with the notice id.
+"""
+
+from __future__ import annotations
+
+import zlib
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+
+from ._identities import npi_numbers
+from ._practice import DAY, Practice, _obj
+from ._profile import payer_review
+from ._random import stream
+
+__all__ = ["RemitPlan", "plan_remits", "remit_tables", "TAKE_COLUMNS"]
+
+TAKE_COLUMNS = ["mechanism", "status", "taken_cents", "taken_dates", "taken_amounts", "trace_numbers",
+                "reversal_trace", "reversed_cents", "repaid_cents"]
+
+_KIND = {"original": 0, "duplicate": 1, "reversal": 2, "correction": 3}
+_FILING = {"medicare": "MB", "medicaid": "MC", "commercial": "12"}  # CLP06; 12 = PPO
+
+
+@dataclass
+class RemitPlan:
+    """The base remittances and every take-back, before any text is made."""
+
+    tx: pd.DataFrame        # one row per transaction (payer, date, trace, file, capacity)
+    clp: pd.DataFrame       # one row per claim payment of the base remittances
+    svc: pd.DataFrame       # one row per service line (payment row)
+    plb: pd.DataFrame       # FB carries and WO offsets/deferrals
+    reversals: pd.DataFrame  # notice, original clp, target tx, deferred flag
+    notices: pd.DataFrame   # the notices with TAKE_COLUMNS
+
+
+def _base(practice: Practice):
+    lines = practice.lines
+    pay = practice.payments
+    payers = practice.refs.payers.set_index("payer_id")
+    at = pay["_line"].to_numpy(dtype=np.int64)
+    payer_code = lines["payer_id"].cat.codes.to_numpy().astype(np.int64)[at]
+    day = pay["payment_date"].to_numpy().astype("datetime64[D]")
+    day_int = day.astype(np.int64)
+    kind = pay["_kind"].map(_KIND).to_numpy(dtype=np.int64)
+    claim = pay["claim"].to_numpy(dtype=np.int64)
+
+    keys = pd.DataFrame({"p": payer_code, "d": day_int})
+    tx_of = keys.groupby(["p", "d"], sort=True).ngroup().to_numpy()
+    first = np.unique(tx_of, return_index=True)[1]
+    categories = lines["payer_id"].cat.categories
+    tx_payer = np.asarray(categories, dtype=object)[payer_code[first]]
+    tx_day = day[first]
+    ymd = pd.DatetimeIndex(tx_day.astype("datetime64[us]"))
+    tx = pd.DataFrame({
+        "payer_id": _obj(tx_payer),
+        "payment_date": tx_day.astype("datetime64[us]"),
+        "trace_number": _obj(tx_payer + "-" + ymd.strftime("%Y%m%d").to_numpy(dtype=object)),
+        "file": _obj(tx_payer + "_" + ymd.strftime("%Y-%m").to_numpy(dtype=object) + ".835"),
+        "payer_type": _obj(payers["payer_type"].reindex(tx_payer).to_numpy(dtype=object)),
+        "payer": _obj(payers["name"].reindex(tx_payer).to_numpy(dtype=object)),
+        "payer_state": _obj(payers["state"].reindex(tx_payer).to_numpy(dtype=object)),
+    })
+
+    copy = pd.DataFrame({"t": tx_of, "l": at, "k": kind}).groupby(["t", "l", "k"], sort=False).cumcount().to_numpy()
+    ck = pd.DataFrame({"t": tx_of, "c": claim, "k": kind, "n": copy})
+    clp_of = ck.groupby(["t", "c", "k", "n"], sort=True).ngroup().to_numpy()
+    n_clp = int(clp_of.max()) + 1 if len(clp_of) else 0
+    charge = lines["charge_cents"].to_numpy(dtype=np.int64)[at]
+    sign = np.where(kind == _KIND["reversal"], -1, 1)
+    paid = pay["paid_cents"].to_numpy(dtype=np.int64)
+    ded = pay["deductible_cents"].to_numpy(dtype=np.int64)
+    coins = pay["coinsurance_cents"].to_numpy(dtype=np.int64)
+    copay = pay["copay_cents"].to_numpy(dtype=np.int64)
+    svc = pd.DataFrame({
+        "clp": clp_of, "_line": at, "line_no": pay["line_no"].to_numpy(dtype=np.int64),
+        "charge_cents": sign * charge, "paid_cents": paid,
+        "allowed_cents": pay["allowed_cents"].to_numpy(dtype=np.int64),
+        "deductible_cents": ded, "coinsurance_cents": coins, "copay_cents": copay,
+        "denial_code": _obj(pay["denial_code"].fillna("").to_numpy(dtype=object)),
+    })
+    svc = svc.iloc[np.lexsort((svc["line_no"].to_numpy(), svc["clp"].to_numpy()))].reset_index(drop=True)
+    svc["line_seq"] = svc.groupby("clp", sort=False).cumcount().to_numpy() + 1
+
+    first_row = np.unique(clp_of, return_index=True)[1]
+    sums = svc.groupby("clp", sort=True)[["charge_cents", "paid_cents", "deductible_cents", "coinsurance_cents",
+                                          "copay_cents"]].sum()
+    denied = (svc["denial_code"] != "").groupby(svc["clp"]).all().to_numpy()
+    clp = pd.DataFrame({
+        "tx": tx_of[first_row], "claim": claim[first_row], "kind": kind[first_row],
+        "charge_cents": sums["charge_cents"].to_numpy(), "paid_cents": sums["paid_cents"].to_numpy(),
+        "patient_responsibility_cents": (sums["deductible_cents"] + sums["coinsurance_cents"]
+                                         + sums["copay_cents"]).to_numpy(),
+        "patient": lines["patient"].to_numpy()[at[first_row]],
+        "payer_id": _obj(tx_payer[tx_of[first_row]]),
+    })
+    clp["status_code"] = _obj(np.where(clp["kind"] == _KIND["reversal"], "22",
+                                       np.where(denied & (clp["paid_cents"] == 0), "4", "1")))
+    # Control numbers (CLP07): one per claim payment; a reversal repeats the original's.
+    number = np.arange(1, n_clp + 1)
+    year = pd.DatetimeIndex(tx_day[clp["tx"].to_numpy()].astype("datetime64[us]")).strftime("%y%m%d")
+    ctl = ("ICN" + year.to_numpy(dtype=object) + pd.Series(number).astype(str).str.zfill(8).to_numpy(dtype=object))
+    is_rev = clp["kind"].to_numpy() == _KIND["reversal"]
+    orig = clp.loc[clp["kind"] == _KIND["original"]].drop_duplicates("claim")
+    orig_ctl = pd.Series(ctl[orig.index.to_numpy()], index=orig["claim"].to_numpy())
+    rev_ctl = orig_ctl.reindex(clp.loc[is_rev, "claim"].to_numpy()).to_numpy(dtype=object)
+    ctl[is_rev] = np.where(pd.isna(rev_ctl), ctl[is_rev], rev_ctl)
+    clp["payer_claim_control"] = _obj(ctl)
+    return tx, clp, svc
+
+
+def _forward_balances(tx: pd.DataFrame, clp: pd.DataFrame) -> tuple[pd.DataFrame, np.ndarray]:
+    """FB carries for payments that would be negative; returns the PLB rows and what is left per tx."""
+    paid = np.zeros(len(tx), dtype=np.int64)
+    np.add.at(paid, clp["tx"].to_numpy(), clp["paid_cents"].to_numpy())
+    left = paid.copy()
+    rows = []
+    payer = tx["payer_id"].to_numpy()
+    carried = 0
+    for t in range(len(tx)):
+        if t and payer[t] != payer[t - 1]:
+            carried = 0
+        if carried and left[t] > 0:
+            take = min(carried, int(left[t]))
+            rows.append((t, "FB", "", take))
+            left[t] -= take
+            carried -= take
+        if left[t] < 0:
+            rows.append((t, "FB", "", int(left[t])))
+            carried += int(-left[t])
+            left[t] = 0
+    plb = pd.DataFrame(rows, columns=["tx", "reason_code", "reference", "amount_cents"]).astype(
+        {"tx": np.int64, "amount_cents": np.int64})
+    return plb, left
+
+
+def plan_remits(practice: Practice) -> RemitPlan:
+    """Lay out the base remittances and schedule every notice's take-back (cheap; no 835 text).
+
+    Parameters
+    ----------
+    practice : Practice
+        With ``notices`` (from :func:`recoup_lib.synthetic._payer.simulate_notices`).
+
+    Returns
+    -------
+    RemitPlan
+        ``notices`` carries :data:`TAKE_COLUMNS`; see the module docstring.
+
+    Examples
+    --------
+    >>> from recoup_lib.synthetic import generate_practice
+    >>> plan = plan_remits(generate_practice(lines=2000, seed=3))
+    >>> bool((plan.notices["taken_cents"] <= plan.notices["amount_cents"]).all())
+    True
+    """
+    cfg = payer_review(practice.profile)
+    rng = stream(practice.seed, "payer-remits")
+    tx, clp, svc = _base(practice)
+    fb, left = _forward_balances(tx, clp)
+    share_bp = tx["payer_type"].map({k: int(round(v * 10000)) for k, v in cfg["offset_cap_share"].items()})
+    capacity = left * share_bp.to_numpy(dtype=np.int64) // 10000
+
+    notices = practice.notices.reset_index(drop=True).copy()
+    m = len(notices)
+    mix = cfg["mechanism_mix"]
+    names = np.array(list(mix), dtype=object)
+    weights = np.array([mix[k] for k in names], dtype=float)
+    mechanism = names[rng.choice(len(names), size=m, p=weights / weights.sum())] if m else np.zeros(0, dtype=object)
+
+    # Which notices can be collected by reversal: their claim was paid once, by one claim payment.
+    pay = practice.payments
+    other_kind = (pay["_kind"].to_numpy(dtype=object) != "original")
+    claims = pay["claim"].to_numpy()
+    mixed = pd.Series(other_kind).groupby(claims).any()
+    dates = pd.Series(pay["payment_date"].to_numpy()).groupby(claims).nunique()
+    simple = mixed.index[~mixed.to_numpy() & (dates.reindex(mixed.index).to_numpy() == 1)]
+    single_notice = notices.groupby("claim")["notice_id"].transform("size").to_numpy() == 1
+    original_clp = clp.loc[clp["kind"] == _KIND["original"]].reset_index().drop_duplicates("claim").set_index("claim")
+    can_reverse = (notices["claim"].isin(simple).to_numpy() & single_notice
+                   & notices["claim"].isin(original_clp.index).to_numpy())
+    mechanism = np.where(can_reverse, mechanism, "offset")
+
+    payer_tx = {p: np.flatnonzero(tx["payer_id"].to_numpy() == p) for p in pd.unique(tx["payer_id"])}
+    tx_day = tx["payment_date"].to_numpy().astype("datetime64[D]")
+    trace = tx["trace_number"].to_numpy(dtype=object)
+    ctl_of_claim = clp.drop_duplicates("claim").set_index("claim")["payer_claim_control"]
+    # Order: by the first day each notice needs a remittance, then notice id.
+    starts = notices["offset_starts"].to_numpy().astype("datetime64[D]")
+    ndate = notices["notice_date"].to_numpy().astype("datetime64[D]")
+    first_need = np.where(mechanism == "deferred", ndate, starts)
+    order = np.lexsort((notices["notice_id"].to_numpy(dtype=object).astype(str), first_need))
+
+    status = np.empty(m, dtype=object)
+    taken = np.zeros(m, dtype=np.int64)
+    taken_dates = np.full(m, "", dtype=object)
+    taken_amounts = np.full(m, "", dtype=object)
+    traces = np.full(m, "", dtype=object)
+    rev_trace = np.full(m, "", dtype=object)
+    plb_rows, rev_rows = [], []
+    amount = notices["amount_cents"].to_numpy(dtype=np.int64)
+    appealed = notices["appealed"].to_numpy(dtype=bool)
+    payer_of = notices["payer_id"].to_numpy(dtype=object)
+    claim_of = notices["claim"].to_numpy(dtype=np.int64)
+    notice_ids = notices["notice_id"].to_numpy(dtype=object)
+
+    def offsets(i: int, start) -> list[tuple[int, int]]:
+        rows = payer_tx.get(payer_of[i], np.zeros(0, dtype=np.int64))
+        k = int(np.searchsorted(tx_day[rows], start))
+        remaining, out = int(amount[i]), []
+        while remaining and k < len(rows):
+            t = rows[k]
+            take = min(remaining, int(capacity[t]))
+            if take > 0:
+                capacity[t] -= take
+                remaining -= take
+                out.append((int(t), take))
+            k += 1
+        return out
+
+    for i in order:
+        mech = mechanism[i]
+        rows = payer_tx.get(payer_of[i], np.zeros(0, dtype=np.int64))
+        reference = f"{ctl_of_claim.get(claim_of[i], 'NOTICE')} {notice_ids[i]}"
+        got: list[tuple[int, int]] = []
+        if mech == "deferred":
+            k = int(np.searchsorted(tx_day[rows], ndate[i]))
+            if k < len(rows):
+                t = int(rows[k])
+                rev_rows.append((i, t, True))
+                rev_trace[i] = trace[t]
+                plb_rows.append((t, "WO", reference, -int(amount[i])))
+            else:
+                mech = "offset"
+        if mech == "reversal" and not appealed[i]:
+            k = int(np.searchsorted(tx_day[rows], starts[i]))
+            while k < len(rows) and capacity[rows[k]] < amount[i]:
+                k += 1
+            if k < len(rows):
+                t = int(rows[k])
+                capacity[t] -= amount[i]
+                rev_rows.append((i, t, False))
+                rev_trace[i] = trace[t]
+                got = [(t, int(amount[i]))]
+            else:
+                mech = "offset"
+        if mech in ("offset", "deferred") and not appealed[i]:
+            got = offsets(i, starts[i])
+            plb_rows += [(t, "WO", reference, a) for t, a in got]
+        mechanism[i] = mech
+        taken[i] = sum(a for _, a in got)
+        taken_dates[i] = ";".join(str(tx_day[t]) for t, _ in got)
+        taken_amounts[i] = ";".join(f"{a // 100}.{a % 100:02d}" for _, a in got)
+        traces[i] = ";".join(trace[t] for t, _ in got)
+        if appealed[i]:
+            status[i] = "stayed: appealed in time"
+        elif taken[i] == amount[i]:
+            status[i] = "taken"
+        elif taken[i]:
+            status[i] = "partly taken: the remittances end"
+        else:
+            status[i] = "not taken: the remittances end"
+
+    plb = pd.concat([fb, pd.DataFrame(plb_rows, columns=["tx", "reason_code", "reference", "amount_cents"])],
+                    ignore_index=True).astype({"tx": np.int64, "amount_cents": np.int64})
+    reversals = pd.DataFrame(rev_rows, columns=["notice", "tx", "deferred"]).astype(
+        {"notice": np.int64, "tx": np.int64, "deferred": bool})
+    reversals["clp"] = original_clp["index"].reindex(claim_of[reversals["notice"].to_numpy()]).to_numpy(
+        dtype=np.int64) if len(reversals) else np.zeros(0, dtype=np.int64)
+    orig_paid = clp["paid_cents"].to_numpy()[reversals["clp"].to_numpy()]
+    reversed_cents = np.zeros(m, dtype=np.int64)
+    repaid_cents = np.zeros(m, dtype=np.int64)
+    reversed_cents[reversals["notice"].to_numpy()] = orig_paid
+    repaid_cents[reversals["notice"].to_numpy()] = orig_paid - amount[reversals["notice"].to_numpy()]
+    notices["mechanism"] = _obj(mechanism)
+    notices["status"] = _obj(status)
+    notices["taken_cents"] = taken
+    notices["taken_dates"] = _obj(taken_dates)
+    notices["taken_amounts"] = _obj(taken_amounts)
+    notices["trace_numbers"] = _obj(traces)
+    notices["reversal_trace"] = _obj(rev_trace)
+    notices["reversed_cents"] = reversed_cents
+    notices["repaid_cents"] = repaid_cents
+    return RemitPlan(tx=tx, clp=clp, svc=svc, plb=plb, reversals=reversals, notices=notices)
+
+
+def _cas(svc: pd.DataFrame) -> pd.DataFrame:
+    """Line-level CAS rows: PR 1/2/3, the denial's CARC, and CO 45 for the rest (balances each line)."""
+    pr = svc["deductible_cents"] + svc["coinsurance_cents"] + svc["copay_cents"]
+    rest = (svc["charge_cents"] - svc["paid_cents"] - pr).to_numpy()
+    code = svc["denial_code"].to_numpy(dtype=object)
+    denied = code != ""
+    parts = code.astype(str)
+    group = np.where(denied, np.char.partition(parts, "-")[:, 0], "CO")
+    reason = np.where(denied, np.char.partition(parts, "-")[:, 2], "45")
+    frames = []
+    for g, r, col in (("PR", "1", "deductible_cents"), ("PR", "2", "coinsurance_cents"),
+                      ("PR", "3", "copay_cents")):
+        frames.append(pd.DataFrame({"row": np.arange(len(svc)), "group_code": g, "reason_code": r,
+                                    "amount_cents": svc[col].to_numpy(dtype=np.int64)}))
+    frames.append(pd.DataFrame({"row": np.arange(len(svc)), "group_code": _obj(group), "reason_code": _obj(reason),
+                                "amount_cents": rest.astype(np.int64)}))
+    cas = pd.concat(frames, ignore_index=True)
+    cas = cas.loc[cas["amount_cents"].to_numpy() != 0]
+    return cas
+
+
+def payer_identifier(payer_id: str) -> str:
+    """TRN03: "1" and nine digits derived from the payer id (the guide wants 10 characters)."""
+    return "1" + f"{zlib.crc32(str(payer_id).encode('utf-8')) % 10**9:09d}"
+
+
+def remit_tables(practice: Practice, plan: RemitPlan) -> dict:
+    """The writer's tables (:func:`recoup_lib.remit.write_835_from_tables`) for a plan."""
+    cfg = payer_review(practice.profile)
+    tx, clp, svc = plan.tx, plan.clp.copy(), plan.svc.copy()
+    lines = practice.lines
+    # Reversal rows keep their sign in svc (paid already negative; charge negated in _base; PR negated in _cas).
+    notices = plan.notices
+    carc = cfg["carc"]
+    new_clp, new_svc, extra_cas = [], [], []
+    next_id = len(clp)
+    if len(plan.reversals):
+        by_clp = svc.groupby("clp", sort=False)
+        for notice, t, _deferred, c in plan.reversals[["notice", "tx", "deferred", "clp"]].itertuples(index=False):
+            base = clp.iloc[c]
+            rows = by_clp.get_group(c)
+            n = notices.iloc[notice]
+            rev_id, cor_id = next_id, next_id + 1
+            next_id += 2
+            rev = base.copy()
+            rev[["tx", "kind", "status_code"]] = [t, _KIND["reversal"], "22"]
+            for col in ("charge_cents", "paid_cents", "patient_responsibility_cents"):
+                rev[col] = -base[col]
+            cor = base.copy()
+            cor[["tx", "kind", "status_code"]] = [t, _KIND["correction"], "1"]
+            cor["paid_cents"] = base["paid_cents"] - n["amount_cents"]
+            cor["payer_claim_control"] = base["payer_claim_control"] + "A"
+            new_clp += [rev.rename(rev_id), cor.rename(cor_id)]
+            r = rows.copy()
+            for col in ("charge_cents", "paid_cents", "allowed_cents", "deductible_cents", "coinsurance_cents",
+                        "copay_cents"):
+                r[col] = -rows[col]
+            new_svc.append(r.assign(clp=rev_id))
+            k = rows.copy()
+            hit = (k["line_no"] == n["line_no"]).to_numpy()
+            k.loc[hit, "paid_cents"] = k.loc[hit, "paid_cents"] - n["amount_cents"]
+            new_svc.append(k.assign(clp=cor_id))
+            extra_cas.append((cor_id, int(k.loc[hit, "line_seq"].iloc[0]), "CO", str(carc[n["error_type"]]),
+                              int(n["amount_cents"])))
+    if new_clp:
+        clp = pd.concat([clp, pd.DataFrame(new_clp)]).astype(
+            {c: np.int64 for c in ("tx", "claim", "kind", "charge_cents", "paid_cents",
+                                   "patient_responsibility_cents", "patient")})
+        svc = pd.concat([svc, *new_svc], ignore_index=True)
+    clp["clp"] = clp.index.to_numpy()
+    clp = clp.reset_index(drop=True)
+    clp = clp.iloc[np.lexsort((clp["kind"].to_numpy(), clp["claim"].to_numpy(), clp["tx"].to_numpy()))]
+    clp = clp.reset_index(drop=True)
+    clp["claim_seq"] = clp.groupby("tx", sort=False).cumcount().to_numpy() + 1
+    seq_of = pd.Series(clp["claim_seq"].to_numpy(), index=clp["clp"].to_numpy())
+    trace = tx["trace_number"].to_numpy(dtype=object)
+
+    # Service lines; the correction's extra CAS keeps its line balanced.
+    svc["_extra"] = 0
+    svc_key = pd.Series(np.arange(len(svc)), index=pd.MultiIndex.from_arrays(
+        [svc["clp"].to_numpy(), svc["line_seq"].to_numpy()]))
+    cas_extra = pd.DataFrame(extra_cas, columns=["clp", "line_seq", "group_code", "reason_code", "amount_cents"])
+    if len(cas_extra):
+        hit = svc_key.reindex(pd.MultiIndex.from_frame(cas_extra[["clp", "line_seq"]])).to_numpy()
+        svc.loc[hit, "_extra"] = cas_extra["amount_cents"].to_numpy()
+    lines_tx = clp.set_index("clp")["tx"].reindex(svc["clp"].to_numpy()).to_numpy()
+    at = svc["_line"].to_numpy()
+    balanced_paid = svc["paid_cents"] + svc["_extra"]
+    cas = _cas(svc.assign(paid_cents=balanced_paid))
+    cas_rows = cas["row"].to_numpy()
+    adjustments = pd.concat([
+        pd.DataFrame({"trace_number": trace[lines_tx[cas_rows]],
+                      "claim_seq": seq_of.reindex(svc["clp"].to_numpy()[cas_rows]).to_numpy(),
+                      "line_seq": svc["line_seq"].to_numpy()[cas_rows], "group_code": cas["group_code"].to_numpy(),
+                      "reason_code": cas["reason_code"].to_numpy(), "amount_cents": cas["amount_cents"].to_numpy()}),
+        pd.DataFrame({"trace_number": trace[clp.set_index("clp")["tx"].reindex(cas_extra["clp"]).to_numpy()],
+                      "claim_seq": seq_of.reindex(cas_extra["clp"]).to_numpy(),
+                      "line_seq": cas_extra["line_seq"].to_numpy(), "group_code": cas_extra["group_code"].to_numpy(),
+                      "reason_code": cas_extra["reason_code"].to_numpy(),
+                      "amount_cents": cas_extra["amount_cents"].to_numpy()}),
+    ], ignore_index=True).astype({"claim_seq": np.int64, "line_seq": np.int64, "amount_cents": np.int64})
+
+    service_lines = pd.DataFrame({
+        "trace_number": trace[lines_tx],
+        "claim_seq": seq_of.reindex(svc["clp"].to_numpy()).to_numpy(dtype=np.int64),
+        "line_seq": svc["line_seq"].to_numpy(dtype=np.int64),
+        "procedure_code": np.asarray(lines["procedure_code"], dtype=object)[at],
+        "modifiers": lines["modifiers"].to_numpy(dtype=object)[at],
+        "units": lines["units"].to_numpy(dtype=np.float64)[at],
+        "charge_cents": svc["charge_cents"].to_numpy(dtype=np.int64),
+        "paid_cents": svc["paid_cents"].to_numpy(dtype=np.int64),
+        "allowed_cents": svc["allowed_cents"].to_numpy(dtype=np.int64),
+        "service_date": lines["service_date"].to_numpy()[at],
+        "line_control": (np.asarray(practice.claim_id_column(lines["claim"].to_numpy()[at]), dtype=object) + "-"
+                         + lines["line_no"].to_numpy()[at].astype(str).astype(object)),
+    })
+
+    patients = practice.patients.set_index("patient")
+    member = practice.spans.drop_duplicates(["patient", "payer_id"]).assign(
+        payer_id=lambda s: s["payer_id"].astype(object)).set_index(["patient", "payer_id"])["member_id"]
+    ptype = tx["payer_type"].to_numpy(dtype=object)[clp["tx"].to_numpy()]
+    payments = pd.DataFrame({
+        "trace_number": trace[clp["tx"].to_numpy()],
+        "claim_seq": clp["claim_seq"].to_numpy(dtype=np.int64),
+        "claim_id": np.asarray(practice.claim_id_column(clp["claim"].to_numpy()), dtype=object),
+        "status_code": clp["status_code"].to_numpy(dtype=object),
+        "charge_cents": clp["charge_cents"].to_numpy(dtype=np.int64),
+        "paid_cents": clp["paid_cents"].to_numpy(dtype=np.int64),
+        "patient_responsibility_cents": clp["patient_responsibility_cents"].to_numpy(dtype=np.int64),
+        "payer_claim_control": clp["payer_claim_control"].to_numpy(dtype=object),
+        "filing_indicator": pd.Series(ptype).map(_FILING).to_numpy(dtype=object),
+        "facility_code": "11", "frequency_code": "1",
+        "patient_last_name": patients["last_name"].reindex(clp["patient"].to_numpy()).str.upper().to_numpy(dtype=object),
+        "patient_first_name": patients["first_name"].reindex(clp["patient"].to_numpy()).str.upper().to_numpy(
+            dtype=object),
+        "member_id": member.reindex(pd.MultiIndex.from_arrays([clp["patient"].to_numpy(),
+                                                               clp["payer_id"].to_numpy(dtype=object)]))
+        .fillna("").to_numpy(dtype=object),
+    })
+    plb = plan.plb
+    provider_adjustments = pd.DataFrame({
+        "trace_number": trace[plb["tx"].to_numpy()],
+        "reason_code": plb["reason_code"].to_numpy(dtype=object),
+        "reference": plb["reference"].to_numpy(dtype=object),
+        "amount_cents": plb["amount_cents"].to_numpy(dtype=np.int64),
+    })
+    payee_npi = npi_numbers(stream(practice.seed, "payee"), 1)[0]
+    payee_name = practice.profile.name.replace("_", " ").upper()
+    transactions = pd.DataFrame({
+        "trace_number": trace, "payment_date": tx["payment_date"].to_numpy(),
+        "payer": tx["payer"].str.upper().to_numpy(dtype=object),
+        "payer_id": _obj([payer_identifier(p) for p in tx["payer_id"].to_numpy(dtype=object)]),
+        "payee_name": payee_name, "payee_id": payee_npi, "file": tx["file"].to_numpy(dtype=object),
+        "payer_state": tx["payer_state"].to_numpy(dtype=object),
+        "sender_id": tx["payer_id"].to_numpy(dtype=object), "receiver_id": payee_npi,
+    })
+    return {"transactions": transactions, "payments": payments, "service_lines": service_lines,
+            "adjustments": adjustments, "provider_adjustments": provider_adjustments}
