@@ -1,4 +1,4 @@
-"""nbval runs a notebook's cells in one kernel, in order: keep each notebook on one xdist worker.
+"""nbval runs a notebook's cells in one kernel, in order: keep each notebook (lessons and exercises) on one xdist worker.
 
 With ``pytest -n N`` xdist's default ``load`` mode spreads the cells of one
 notebook over several workers, each with its own kernel, so later cells miss
