@@ -1309,7 +1309,8 @@ def _recoupments(transactions: pd.DataFrame, payments: pd.DataFrame,
     })
     off = plb.loc[plb["reason_code"].isin(RECOUPMENT_REASONS) & (plb["amount_cents"] > 0)]
     # An unresolved WO still names the payer's control number first, by convention.
-    first_word = off["reference"].str.strip().str.split().str[0].fillna("").astype("str")
+    first_word = (off["reference"].str.strip().str.split().str[0].fillna("").astype("str") if len(off)
+                  else pd.Series([], index=off.index, dtype="str"))
     control = off["payer_claim_control"].where(
         (off["payer_claim_control"] != "") | (off["reason_code"] != "WO"), first_word)
     offsets = pd.DataFrame({
