@@ -408,6 +408,11 @@ def _html_table(df: pd.DataFrame, empty: str) -> str:
     return shown.to_html(index=False, escape=True, border=0, classes="recoup-table")
 
 
+_TABLE_STYLE = ("<style>.recoup-table {border-collapse: collapse; margin-bottom: 0.6em}"
+                ".recoup-table th, .recoup-table td {padding: 2px 10px; text-align: left;"
+                " border-bottom: 1px solid #ddd}</style>")
+
+
 def card_html(card: ReviewCard) -> str:
     """The claim as HTML: header facts, then lines, notes, payments, coverage and context tables."""
     import html
@@ -415,7 +420,7 @@ def card_html(card: ReviewCard) -> str:
     head = (f"<h4>Claim {html.escape(card.claim_id)}</h4><p>Patient {html.escape(card.patient_id)}, "
             f"payer {html.escape(card.payer_id)}, provider {html.escape(card.rendering_npi)}; "
             f"service {card.service_date:%Y-%m-%d}, submitted {card.submitted_date:%Y-%m-%d}.</p>")
-    parts = [head,
+    parts = [_TABLE_STYLE, head,
              "<b>Lines</b> (fee per unit: the payer's schedule on the day; MUE: most units allowed)",
              _html_table(card.lines, "no lines"),
              "<b>Documentation</b>", _html_table(card.notes, "no note on file for any line"),
