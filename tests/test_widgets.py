@@ -270,6 +270,11 @@ def test_grade_choice_against_truth(valid, choice, right):
     assert ("your choice was right" in outcome.text) is right
 
 
+@pytest.mark.parametrize("valid", [True, False])
+def test_grade_choice_partial_is_right_by_truth_where_the_kit_says_partial(valid):
+    assert grade_choice(_desk().decision("N2"), "partial", valid).right_by_truth is True
+
+
 def test_grade_choice_unknown_choice_raises():
     with pytest.raises(ValueError, match="choice: expected one of appeal, accept, partial"):
         grade_choice(_desk().decision("N1"), "ignore")
@@ -290,6 +295,23 @@ def test_training_notices_give_accept_partial_appeal_per_payer():
     assert len(recs) % 3 == 0 and len(recs) >= 3
     assert recs == ["accept", "partial", "appeal"] * (len(recs) // 3)
     assert desk.truth["valid"].tolist()[:3] == [True, pd.NA, False]
+
+
+def test_desk_from_folder_reads_notices_and_their_answer_key(tmp_path):
+    from recoup_lib.folder import write_csv
+
+    for name in ("claim_lines", "payments", "coverage", "documentation", "fee_schedule", "ncci_ptp", "mue",
+                 "payer_policies", "payers", "labels"):
+        (tmp_path / f"{name}.csv").write_text((DEMO / f"{name}.csv").read_text())
+    made = training_desk(DEMO, profiles=PROFILES)
+    write_csv(made.notices, tmp_path / "notices.csv")
+    truth = made.truth.assign(valid=made.truth["valid"].map({True: "true", False: "false"}).fillna(""))
+    (tmp_path / "recoupment_labels.csv").write_text(truth.to_csv(index=False))
+    desk = training_desk(tmp_path, profiles=PROFILES)
+    assert desk.notice_ids == made.notice_ids
+    assert desk.decisions["recommendation"].tolist() == made.decisions["recommendation"].tolist()
+    assert desk.truth["valid"].tolist() == made.truth["valid"].tolist()
+    assert desk.valid("N001") is True and desk.valid("N002") is None and desk.valid("N003") is False
 
 
 def test_training_notices_without_enough_labels_are_empty():

@@ -12,9 +12,10 @@ A trainee's choice (``appeal``, ``accept`` or ``partial``) is graded twice:
   where our audit supports the whole amount, partial where it supports
   less, appeal where it supports nothing or the notice is late);
 - against the truth, when a table of notices with a boolean ``valid``
-  column is given (the generator's answer key for its notices): a valid
-  demand should be paid (``accept``, or ``partial`` when the kit agrees
-  only in part), an invalid one appealed.
+  column is given (the generator's answer key for its notices,
+  ``recoupment_labels.csv``): a valid demand should be repaid, an invalid
+  one appealed, and splitting it is right where the kit's audit supports
+  part of the amount.
 """
 
 from __future__ import annotations
@@ -194,9 +195,10 @@ def grade_choice(decision, choice: str, valid: bool | None = None) -> DeskOutcom
     Returns
     -------
     DeskOutcome
-        ``right_by_truth``: for a valid demand, ``accept`` is right (and
-        ``partial`` where the kit also says partial); for an invalid one,
-        ``appeal`` is right. None when ``valid`` is None.
+        ``right_by_truth``: ``accept`` is right for a valid demand,
+        ``appeal`` for an invalid one, and ``partial`` wherever the kit also
+        says partial (its audit supports part of the amount: the demand as
+        sent is wrong, part of it is owed). None when ``valid`` is None.
 
     Raises
     ------
@@ -217,8 +219,7 @@ def grade_choice(decision, choice: str, valid: bool | None = None) -> DeskOutcom
     agrees = choice == recommendation
     right = None
     if valid is not None and not pd.isna(valid):
-        right = (choice == "appeal") if not bool(valid) else (
-            choice == "accept" or (choice == "partial" and recommendation == "partial"))
+        right = choice == ("accept" if bool(valid) else "appeal") or choice == recommendation == "partial"
     verdict = ("You chose what the kit recommends." if agrees else
                f"The kit recommends {recommendation}, not {choice}.")
     parts = [_consequence(choice, decision), verdict, f"Why: {decision.get('reasons', '')}".strip()]
@@ -262,7 +263,7 @@ class AppealDesk:
         self.profiles = self.profiles or load_profiles()
         self.decisions = decide(self.notices, self.payers, self.findings, self.payments,
                                 documentation=self.documentation, claim_lines=self.claim_lines,
-                                profiles=self.profiles).set_index("notice_id", drop=False)
+                                profiles=self.profiles).set_index("notice_id", drop=False).rename_axis(None)
 
     @property
     def notice_ids(self) -> list[str]:
@@ -306,7 +307,10 @@ class AppealDesk:
 
 
 #: File names a generated folder may use for the notices' answer key (notice_id, valid).
-TRUTH_FILES = ("notice_labels.csv", "recoupment_labels.csv")
+TRUTH_FILES = ("recoupment_labels.csv",)
+#: The contract's boolean spellings (CONTRACT "Conventions"); anything else is unknown.
+_BOOLEAN_TEXT = {"true": True, "yes": True, "y": True, "1": True, "false": False, "no": False, "n": False,
+                 "0": False}
 
 
 def desk_from_folder(folder, truth: pd.DataFrame | None = None, profiles=None) -> AppealDesk:
@@ -326,10 +330,10 @@ def desk_from_folder(folder, truth: pd.DataFrame | None = None, profiles=None) -
         for name in TRUTH_FILES:
             path = folder / name
             if path.is_file():
-                table = pd.read_csv(path, dtype={"notice_id": "str"})
+                table = pd.read_csv(path, dtype="str", keep_default_na=False)
                 if "valid" in table.columns:
-                    table["valid"] = table["valid"].astype("str").str.strip().str.lower().isin(
-                        ["true", "yes", "y", "1"])
+                    text = table["valid"].str.strip().str.lower()
+                    table["valid"] = pd.array(text.map(_BOOLEAN_TEXT), dtype="boolean")
                     truth = table
                     break
     a = inputs.audit
