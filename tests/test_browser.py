@@ -168,6 +168,7 @@ def workspace(tmp_path):
     (tmp_path / "notebooks").mkdir()
     shutil.copy(LESSON, tmp_path / "notebooks" / LESSON.name)
     (tmp_path / "synthetic").symlink_to(ROOT / "synthetic", target_is_directory=True)
+    (tmp_path / "tests").symlink_to(ROOT / "tests", target_is_directory=True)
     settings = tmp_path / "lab-user-settings" / "@jupyterlab" / "apputils-extension"
     settings.mkdir(parents=True)
     (settings / "notification.jupyterlab-settings").write_text(

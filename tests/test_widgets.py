@@ -364,6 +364,12 @@ def test_appeal_desk_from_notices_table_requires_payers():
         appeal_desk(pd.DataFrame({"notice_id": ["N1"]}))
 
 
+def test_package_imports_remittance_explainer_on_first_use():
+    from recoup_lib.widgets.remittance import remittance_explainer
+
+    assert widgets.remittance_explainer is remittance_explainer
+
+
 def test_package_unknown_attribute_raises():
     with pytest.raises(AttributeError, match="has no attribute 'nothing_here'"):
         widgets.nothing_here  # noqa: B018

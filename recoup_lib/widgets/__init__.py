@@ -5,8 +5,9 @@
                                feedback from the billing rule and a running score
 :func:`appeal_desk`            pick a notice, see its deadlines on a calendar,
                                choose appeal / accept / repay part, see the outcome
-:func:`remittance_explainer`   pick a deposit, see what was paid, reversed and
-                               offset (``remittance.py``)
+:func:`remittance_explainer`   pick a deposit of an 835, see what was paid,
+                               reversed and offset (``remittance.py``, over
+                               :mod:`recoup_lib.remit.reconcile`)
 =============================  ==================================================
 
 The widgets are thin: their logic lives in ``_review.py`` and
