@@ -132,7 +132,7 @@ def _tables(source):
             t.payer_policies, t.labels)
 
 
-def _pick_claims(claims: pd.Series, labels: pd.DataFrame, paid_claims: pd.Index, size: int,
+def _pick_claims(labels: pd.DataFrame, paid_claims: pd.Index, size: int,
                  clean_share: float, rng: np.random.Generator) -> list[str]:
     """Erroneous claims round-robin over error types (each type shows up), then clean paid claims."""
     n_clean = int(round(size * clean_share))
@@ -180,8 +180,8 @@ def build_deck(source, size: int = 12, seed: int = 0, clean_share: float = 0.4) 
     Raises
     ------
     ValueError
-        The folder has no labels.csv, or ``size`` < 1, or ``clean_share``
-        is outside [0, 1].
+        The folder has no labels.csv, ``size`` < 1, ``clean_share`` is
+        outside [0, 1], or no claim can be drawn.
 
     Notes
     -----
@@ -215,7 +215,9 @@ def build_deck(source, size: int = 12, seed: int = 0, clean_share: float = 0.4) 
         cl["mai"] = pd.NA
     paid_claims = pd.Index(cl.loc[cl["paid_cents"] > 0, "claim_id"].unique())
     rng = np.random.default_rng(seed)
-    chosen = _pick_claims(cl["claim_id"], labels, paid_claims, size, clean_share, rng)
+    chosen = _pick_claims(labels, paid_claims, size, clean_share, rng)
+    if not chosen:
+        raise ValueError("no claims to review: the practice has no labelled and no paid claims")
     return [_card(cid, cl, payments, coverage, documentation, ncci, policies, labels) for cid in chosen]
 
 
