@@ -14,8 +14,8 @@ import recoup_lib.widgets as widgets
 from recoup_lib.appeals import load_profiles, medicare_dates, profile_dates, profile_for
 from recoup_lib.rules import ERROR_TYPES, default_registry
 from recoup_lib.widgets import AppealDesk, ReviewSession, appeal_desk, build_deck, claim_reviewer, grade
-from recoup_lib.widgets._appeal_desk import (DESK_CHOICES, calendar_chart, deadline_calendar, grade_choice,
-                                             training_desk, training_notices)
+from recoup_lib.widgets._appeal_desk import (DESK_CHOICES, calendar_chart, deadline_calendar, desk_from_practice,
+                                             grade_choice, training_desk, training_notices)
 from recoup_lib.widgets._review import CHOICES, card_html, rule_explanation
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -70,10 +70,14 @@ def test_build_deck_card_answer_matches_labels(every_type_deck):
         assert set(card.lines["line_no"]) >= set(card.key["line_no"])
 
 
-def test_build_deck_from_practice_in_memory_is_seeded():
+@pytest.fixture(scope="module")
+def practice():
     from recoup_lib.synthetic import generate_practice
 
-    practice = generate_practice(lines=1500, seed=3)
+    return generate_practice(lines=1500, seed=3)
+
+
+def test_build_deck_from_practice_in_memory_is_seeded(practice):
     a = build_deck(practice, size=6, seed=9)
     b = build_deck(practice, size=6, seed=9)
     assert [c.claim_id for c in a] == [c.claim_id for c in b]
@@ -312,6 +316,13 @@ def test_desk_from_folder_reads_notices_and_their_answer_key(tmp_path):
     assert desk.decisions["recommendation"].tolist() == made.decisions["recommendation"].tolist()
     assert desk.truth["valid"].tolist() == made.truth["valid"].tolist()
     assert desk.valid("N001") is True and desk.valid("N002") is None and desk.valid("N003") is False
+
+
+def test_desk_from_practice_kit_recommendation_is_right_by_its_answer_key(practice):
+    desk = desk_from_practice(practice, profiles=PROFILES)
+    assert len(desk.notice_ids) >= 3 and set(desk.truth["notice_id"]) == set(desk.notice_ids)
+    verdicts = [desk.choose(n, desk.decision(n)["recommendation"]).right_by_truth for n in desk.notice_ids]
+    assert all(v in (True, None) for v in verdicts) and any(v is True for v in verdicts)
 
 
 def test_training_notices_without_enough_labels_are_empty():

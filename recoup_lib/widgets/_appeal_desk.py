@@ -28,7 +28,7 @@ import pandas as pd
 from ..appeals import decide, load_profiles, profile_dates, profile_for
 from ..money import dollars
 
-__all__ = ["DESK_CHOICES", "CALENDAR_COLUMNS", "DeskOutcome", "AppealDesk", "deadline_calendar", "training_desk", "training_notices",
+__all__ = ["DESK_CHOICES", "CALENDAR_COLUMNS", "DeskOutcome", "AppealDesk", "deadline_calendar", "training_desk", "training_notices", "desk_from_practice",
            "grade_choice", "calendar_chart", "desk_from_folder"]
 
 #: What the trainee may decide for a notice.
@@ -418,3 +418,25 @@ def training_desk(folder, notice_date="2026-03-02", profiles=None) -> AppealDesk
     return AppealDesk(notices, payers, run_audit(inputs).findings, inputs.payments,
                       documentation=inputs.documentation, claim_lines=inputs.claim_lines, truth=truth,
                       profiles=profiles)
+
+
+def desk_from_practice(practice, notice_date="2026-03-02", profiles=None) -> AppealDesk:
+    """An appeal desk over a practice in memory (:func:`recoup_lib.synthetic.generate_practice`).
+
+    Uses the practice's own notices and their answer key (``valid``) when
+    the generator simulated the payers' side; otherwise
+    :func:`training_notices`.
+    """
+    from ..rules import audit_tables
+    from ..synthetic import contract_tables
+
+    t = contract_tables(practice)
+    notices = getattr(t, "notices", None)
+    truth = getattr(t, "recoupment_labels", None)
+    if notices is None:
+        notices, truth = training_notices(t.claim_lines, t.payments, t.labels, t.payers, notice_date)
+    findings = audit_tables(t.claim_lines, t.payments, coverage=t.coverage, documentation=t.documentation,
+                            fee_schedule=t.fee_schedule, ncci_ptp=t.ncci_ptp, mue=t.mue,
+                            payer_policies=t.payer_policies).findings
+    return AppealDesk(notices, t.payers, findings, t.payments, documentation=t.documentation,
+                      claim_lines=t.claim_lines, truth=truth, profiles=profiles)
