@@ -1,0 +1,38 @@
+"""Widgets for trainees who do not write code: review claims, explain remittances, decide notices.
+
+=============================  ==================================================
+:func:`claim_reviewer`         one claim at a time: pick clean or a cause, get
+                               feedback from the billing rule and a running score
+:func:`appeal_desk`            pick a notice, see its deadlines on a calendar,
+                               choose appeal / accept / repay part, see the outcome
+:func:`remittance_explainer`   pick a deposit of an 835, see what was paid,
+                               reversed and offset (``remittance.py``, over
+                               :mod:`recoup_lib.remit.reconcile`)
+=============================  ==================================================
+
+The widgets are thin: their logic lives in ``_review.py`` and
+``_appeal_desk.py`` (pure functions, tested in ``tests/test_widgets.py``).
+Every widget carries stable CSS classes (``recoup-claim-reviewer``,
+``recoup-appeal-desk``, ...) so a browser test can find it.
+``remittance_explainer`` is imported on first use, so this package works
+without it.
+"""
+
+from __future__ import annotations
+
+from ._appeal_desk import AppealDesk, deadline_calendar, desk_from_folder, grade_choice
+from ._review import CHOICES, ReviewSession, build_deck, grade, rule_explanation
+from .appeal_desk import appeal_desk
+from .claim_reviewer import claim_reviewer
+
+__all__ = ["claim_reviewer", "appeal_desk", "remittance_explainer", "AppealDesk", "ReviewSession",
+           "CHOICES", "build_deck", "grade", "rule_explanation", "deadline_calendar", "desk_from_folder",
+           "grade_choice"]
+
+
+def __getattr__(name: str):
+    if name == "remittance_explainer":
+        from .remittance import remittance_explainer
+
+        return remittance_explainer
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

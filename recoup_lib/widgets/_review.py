@@ -1,0 +1,435 @@
+"""The claim reviewer's logic: a seeded deck of claims, grading against the answer key, a score.
+
+No widget code lives here (see :mod:`recoup_lib.widgets.claim_reviewer`), so
+everything a trainee can click is testable without a browser.
+
+Grading is **per claim**: the trainee looks at one claim (all its lines, the
+note behind each line, its payments and the patient's coverage) and picks
+``clean`` or one of the contract's ten error types. A claim is clean when
+the answer key (``labels.csv``) has no row for any of its lines; otherwise a
+choice is right when it is the error type of any labelled line of the claim
+(a claim with two causes accepts either, and the feedback names the other).
+Per claim is how a biller reads a remittance or a demand letter: one claim
+at a time, looking for the reason the money is at risk.
+
+The feedback explains the billing rule with the audit rule's own words (its
+``summary`` and the first paragraph of its docstring, from
+:func:`recoup_lib.rules.default_registry`) and the next action of its
+category (:data:`recoup_lib.rules.ACTIONS`, CONTRACT "Findings").
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from ..folder import read_audit_folder, read_table
+from ..money import dollars
+from ..rules import ACTIONS, ERROR_TYPES, build_context, default_registry
+
+__all__ = ["CHOICES", "ReviewCard", "Grade", "ReviewSession", "build_deck", "grade", "rule_explanation",
+           "choice_label", "card_html"]
+
+#: What a trainee may answer for a claim: clean, or one of the ten error types.
+CHOICES: tuple[str, ...] = ("clean", *ERROR_TYPES)
+
+_LINE_FACTS = ["line_no", "procedure_code", "modifiers", "units", "charge_cents", "paid_cents",
+               "fee_per_unit_cents", "mue_value", "mai"]
+
+
+def choice_label(choice: str) -> str:
+    """Button text for a choice: ``"units_over_mue"`` -> ``"Units over MUE"``."""
+    if choice == "clean":
+        return "Clean"
+    text = choice.replace("_", " ").capitalize()
+    return text.replace("mue", "MUE")
+
+
+@dataclass(frozen=True)
+class ReviewCard:
+    """One claim as the trainee sees it, with its answer.
+
+    Attributes
+    ----------
+    claim_id, patient_id, payer_id, rendering_npi : str
+    service_date, submitted_date : pandas.Timestamp
+    lines : pandas.DataFrame
+        line_no, procedure_code, modifiers, units, charge_cents, paid_cents,
+        fee_per_unit_cents (the payer's fee on that date, NA if none),
+        mue_value, mai (NA where the code has no MUE).
+    notes : pandas.DataFrame
+        line_no, note_present, signed, documented_code (no row: no note on file).
+    payments : pandas.DataFrame
+        line_no, payment_id, payment_date, allowed_cents, paid_cents, denial_code.
+    coverage : pandas.DataFrame
+        The patient's spans with this payer: member_id, effective_date, termination_date.
+    same_day : pandas.DataFrame
+        Other claims' lines of the same patient and provider on the same
+        day: claim_id, line_no, procedure_code, modifiers, units,
+        submitted_date, paid_cents.
+    ncci_pairs : pandas.DataFrame
+        NCCI PTP pairs active on the day among the codes billed that day for
+        the patient and provider: column_1, column_2, modifier_indicator.
+    policies : pandas.DataFrame
+        The payer's policy rows for the claim's codes: procedure_code,
+        effective_date, announced_date, description.
+    answer : tuple of str
+        Error types of the claim in the answer key (empty: clean).
+    key : pandas.DataFrame
+        The answer key's rows: line_no, error_type, at_risk_cents, injected_as.
+    """
+
+    claim_id: str
+    patient_id: str
+    payer_id: str
+    rendering_npi: str
+    service_date: pd.Timestamp
+    submitted_date: pd.Timestamp
+    lines: pd.DataFrame
+    notes: pd.DataFrame
+    payments: pd.DataFrame
+    coverage: pd.DataFrame
+    same_day: pd.DataFrame
+    ncci_pairs: pd.DataFrame
+    policies: pd.DataFrame
+    answer: tuple[str, ...]
+    key: pd.DataFrame
+
+    @property
+    def is_clean(self) -> bool:
+        return not self.answer
+
+
+@dataclass(frozen=True)
+class Grade:
+    """The verdict on one answer: ``correct``, what was chosen, the key, and the feedback text."""
+
+    claim_id: str
+    choice: str
+    answer: tuple[str, ...]
+    correct: bool
+    feedback: str
+
+
+def _tables(source):
+    """(claim_lines, payments, coverage, documentation, fee, ncci, mue, policies, labels) of a source."""
+    if isinstance(source, (str, Path)):
+        folder = Path(source)
+        inputs = read_audit_folder(folder)
+        labels_path = folder / "labels.csv"
+        if not labels_path.is_file():
+            raise ValueError(f"{folder}: no labels.csv, so claims cannot be graded (use a generated practice)")
+        labels = read_table(labels_path).data
+        return (inputs.claim_lines, inputs.payments, inputs.coverage, inputs.documentation,
+                inputs.fee_schedule, inputs.ncci_ptp, inputs.mue, inputs.payer_policies, labels)
+    from ..synthetic import contract_tables
+
+    t = contract_tables(source)
+    return (t.claim_lines, t.payments, t.coverage, t.documentation, t.fee_schedule, t.ncci_ptp, t.mue,
+            t.payer_policies, t.labels)
+
+
+def _pick_claims(labels: pd.DataFrame, paid_claims: pd.Index, size: int,
+                 clean_share: float, rng: np.random.Generator) -> list[str]:
+    """Erroneous claims round-robin over error types (each type shows up), then clean paid claims."""
+    n_clean = int(round(size * clean_share))
+    n_bad = size - n_clean
+    by_type = {et: rng.permutation(np.sort(labels.loc[labels["error_type"] == et, "claim_id"].unique()))
+               for et in ERROR_TYPES}
+    bad: list[str] = []
+    depth = 0
+    while len(bad) < n_bad and any(depth < len(v) for v in by_type.values()):
+        for et in rng.permutation(list(ERROR_TYPES)):
+            if depth < len(by_type[et]) and len(bad) < n_bad and by_type[et][depth] not in bad:
+                bad.append(str(by_type[et][depth]))
+        depth += 1
+    clean_pool = np.sort(np.setdiff1d(paid_claims.to_numpy(dtype=object).astype(str),
+                                      labels["claim_id"].to_numpy(dtype=object).astype(str)))
+    clean = [str(c) for c in rng.choice(clean_pool, size=min(n_clean, len(clean_pool)), replace=False)]
+    return [str(c) for c in rng.permutation(np.array(bad + clean, dtype=object))]
+
+
+def _frame(df: pd.DataFrame | None, columns: list[str]) -> pd.DataFrame:
+    if df is None:
+        return pd.DataFrame(columns=columns)
+    return df[[c for c in columns if c in df.columns]].reset_index(drop=True)
+
+
+def build_deck(source, size: int = 12, seed: int = 0, clean_share: float = 0.4) -> list[ReviewCard]:
+    """A shuffled, seeded deck of claims to review, mixing clean and erroneous ones.
+
+    Parameters
+    ----------
+    source : str, pathlib.Path or recoup_lib.synthetic.Practice
+        An audit folder with ``labels.csv`` (a generated practice), or a
+        practice in memory.
+    size : int, default 12
+        Number of claims (fewer if the practice has not enough).
+    seed : int, default 0
+        Same seed, same claims in the same order.
+    clean_share : float, default 0.4
+        Share of clean claims (claims with something paid and no label).
+
+    Returns
+    -------
+    list of ReviewCard
+
+    Raises
+    ------
+    ValueError
+        The folder has no labels.csv, ``size`` < 1, ``clean_share`` is
+        outside [0, 1], or no claim can be drawn.
+
+    Notes
+    -----
+    Erroneous claims are drawn round-robin over the ten error types in a
+    seeded order, so a deck of ten or more claims with no clean share shows
+    every type the practice has. Clean claims are drawn from claims whose
+    lines were paid (> 0) and carry no label: what was never paid cannot be
+    recouped (CONTRACT "Findings").
+
+    Examples
+    --------
+    >>> deck = build_deck("synthetic/demo/family_practice", size=5, seed=1)  # doctest: +SKIP
+    >>> [c.claim_id for c in deck] == [c.claim_id for c in build_deck(
+    ...     "synthetic/demo/family_practice", size=5, seed=1)]  # doctest: +SKIP
+    True
+    """
+    if size < 1:
+        raise ValueError(f"size: expected a whole number >= 1; got {size!r}")
+    if not 0 <= clean_share <= 1:
+        raise ValueError(f"clean_share: expected a share between 0 and 1; got {clean_share!r}")
+    lines, payments, coverage, documentation, fee, ncci, mue, policies, labels = _tables(source)
+    ctx = build_context(lines, payments, coverage=coverage, documentation=documentation, fee_schedule=fee,
+                        ncci_ptp=ncci, mue=mue, payer_policies=policies)
+    cl = ctx.lines.copy()
+    cl["fee_per_unit_cents"] = ctx.fee().to_numpy()
+    if mue is not None and len(mue):
+        cl = cl.merge(mue[["procedure_code", "mue_value", "mai"]].drop_duplicates("procedure_code"),
+                      on="procedure_code", how="left")
+    else:
+        cl["mue_value"] = pd.NA
+        cl["mai"] = pd.NA
+    paid_claims = pd.Index(cl.loc[cl["paid_cents"] > 0, "claim_id"].unique())
+    rng = np.random.default_rng(seed)
+    chosen = _pick_claims(labels, paid_claims, size, clean_share, rng)
+    if not chosen:
+        raise ValueError("no claims to review: the practice has no labelled and no paid claims")
+    return [_card(cid, cl, payments, coverage, documentation, ncci, policies, labels) for cid in chosen]
+
+
+def _card(claim_id, cl, payments, coverage, documentation, ncci, policies, labels) -> ReviewCard:
+    mine = cl.loc[cl["claim_id"] == claim_id].sort_values("line_no")
+    first = mine.iloc[0]
+    day = cl.loc[(cl["patient_id"] == first["patient_id"]) & (cl["rendering_npi"] == first["rendering_npi"])
+                 & (cl["service_date"] == first["service_date"])]
+    others = day.loc[day["claim_id"] != claim_id]
+    codes = set(day["procedure_code"])
+    if ncci is not None and len(ncci):
+        d = first["service_date"]
+        active = ncci.loc[ncci["column_1"].isin(codes) & ncci["column_2"].isin(codes)
+                          & (ncci["effective_date"] <= d)
+                          & (ncci["deletion_date"].isna() | (ncci["deletion_date"] > d))]
+    else:
+        active = None
+    pol = None
+    if policies is not None and len(policies):
+        pol = policies.loc[(policies["payer_id"] == first["payer_id"])
+                           & policies["procedure_code"].isin(set(mine["procedure_code"]))]
+    cov = None
+    if coverage is not None:
+        cov = coverage.loc[(coverage["patient_id"] == first["patient_id"])
+                           & (coverage["payer_id"] == first["payer_id"])]
+    notes = None
+    if documentation is not None:
+        notes = documentation.loc[documentation["claim_id"] == claim_id]
+    key = labels.loc[labels["claim_id"] == claim_id].sort_values(["line_no", "error_type"])
+    answer = tuple(dict.fromkeys(key["error_type"].astype(str)))
+    return ReviewCard(
+        claim_id=str(claim_id), patient_id=str(first["patient_id"]), payer_id=str(first["payer_id"]),
+        rendering_npi=str(first["rendering_npi"]), service_date=pd.Timestamp(first["service_date"]),
+        submitted_date=pd.Timestamp(first["submitted_date"]),
+        lines=_frame(mine, _LINE_FACTS),
+        notes=_frame(notes, ["line_no", "note_present", "signed", "documented_code"]),
+        payments=_frame(payments.loc[payments["claim_id"] == claim_id].sort_values(["line_no", "payment_date"]),
+                        ["line_no", "payment_id", "payment_date", "allowed_cents", "paid_cents", "denial_code"]),
+        coverage=_frame(cov, ["member_id", "effective_date", "termination_date"]),
+        same_day=_frame(others, ["claim_id", "line_no", "procedure_code", "modifiers", "units",
+                                 "submitted_date", "paid_cents"]),
+        ncci_pairs=_frame(active, ["column_1", "column_2", "modifier_indicator"]),
+        policies=_frame(pol, ["procedure_code", "effective_date", "announced_date", "description"]),
+        answer=answer,
+        key=_frame(key, ["line_no", "error_type", "at_risk_cents", "injected_as"]),
+    )
+
+
+def rule_explanation(error_type: str) -> str:
+    """The billing rule behind an error type, in the audit rule's words, with the next action.
+
+    Examples
+    --------
+    >>> rule_explanation("missing_signature").startswith("Missing signature: the note exists but is not signed")
+    True
+    """
+    rule = default_registry().get(error_type)
+    first_paragraph = " ".join(rule.doc.split("\n\n")[1].split()) if "\n\n" in rule.doc else ""
+    text = f"{choice_label(error_type)}: {rule.summary}."
+    if first_paragraph:
+        text += f" {first_paragraph.replace('``', '')}"
+    return text + f" Next step for the office: {ACTIONS[rule.category]}."
+
+
+def grade(card: ReviewCard, choice: str) -> Grade:
+    """Grade one answer for a claim against the answer key, with feedback.
+
+    Parameters
+    ----------
+    card : ReviewCard
+    choice : str
+        ``"clean"`` or one of the ten error types.
+
+    Returns
+    -------
+    Grade
+
+    Raises
+    ------
+    ValueError
+        ``choice`` is not one of :data:`CHOICES`.
+
+    Notes
+    -----
+    Per claim: right when the choice is ``clean`` and the key has no row for
+    the claim, or when it is any error type the key gives for the claim.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> empty = pd.DataFrame()
+    >>> card = ReviewCard("C1", "P1", "MCR", "1", pd.Timestamp("2025-01-02"), pd.Timestamp("2025-01-03"),
+    ...     *[empty] * 7, answer=(), key=empty)
+    >>> grade(card, "clean").correct
+    True
+    """
+    if choice not in CHOICES:
+        raise ValueError(f"choice: expected 'clean' or one of {', '.join(ERROR_TYPES)}; got {choice!r}")
+    if card.is_clean:
+        correct = choice == "clean"
+        if correct:
+            text = (f"Right: claim {card.claim_id} is clean. Every line was paid by the rules, the notes "
+                    "support the codes and the patient was covered, so nothing here can be recouped.")
+        else:
+            text = (f"Not this time: claim {card.claim_id} is clean (the answer key has no error on it). "
+                    f"What {choice_label(choice).lower()} would need: {rule_explanation(choice)}")
+        return Grade(card.claim_id, choice, (), correct, text)
+    correct = choice in card.answer
+    facts = []
+    for row in card.key.itertuples():
+        facts.append(f"line {row.line_no}: {choice_label(row.error_type).lower()}, {row.injected_as} "
+                     f"({dollars(row.at_risk_cents)} at risk)")
+    found = "; ".join(facts)
+    if correct:
+        others = [e for e in card.answer if e != choice]
+        text = f"Right: {found}. {rule_explanation(choice)}"
+        if others:
+            text += " This claim also has: " + ", ".join(choice_label(e).lower() for e in others) + "."
+    else:
+        what = "clean" if choice == "clean" else choice_label(choice).lower()
+        text = (f"Not {what}: the answer key says {found}. "
+                + " ".join(rule_explanation(e) for e in card.answer))
+    return Grade(card.claim_id, choice, card.answer, correct, text)
+
+
+@dataclass
+class ReviewSession:
+    """A trainee's pass through a deck: the current claim, the answers given, the running score.
+
+    Only the first answer to a claim counts towards the score (trying again
+    after reading the feedback shows the feedback again but scores nothing).
+
+    Examples
+    --------
+    >>> session = ReviewSession(build_deck("synthetic/demo/family_practice", size=3))  # doctest: +SKIP
+    >>> session.answer("clean").correct in (True, False)  # doctest: +SKIP
+    True
+    """
+
+    deck: list[ReviewCard]
+    position: int = 0
+    grades: dict[int, Grade] = field(default_factory=dict)
+
+    @property
+    def current(self) -> ReviewCard:
+        return self.deck[self.position]
+
+    def answer(self, choice: str) -> Grade:
+        result = grade(self.current, choice)
+        self.grades.setdefault(self.position, result)
+        return result
+
+    def next(self) -> ReviewCard:
+        """Move to the next claim (wraps around to the first after the last)."""
+        self.position = (self.position + 1) % len(self.deck)
+        return self.current
+
+    @property
+    def answered(self) -> int:
+        return len(self.grades)
+
+    @property
+    def right(self) -> int:
+        return sum(g.correct for g in self.grades.values())
+
+    def score_text(self) -> str:
+        return f"Score: {self.right} right out of {self.answered} answered ({len(self.deck)} claims in the deck)"
+
+    def results(self) -> pd.DataFrame:
+        """One row per answered claim: claim_id, choice, answer (``;``-joined; blank = clean), correct."""
+        rows = [{"claim_id": g.claim_id, "choice": g.choice, "answer": ";".join(g.answer), "correct": g.correct}
+                for _, g in sorted(self.grades.items())]
+        return pd.DataFrame(rows, columns=["claim_id", "choice", "answer", "correct"])
+
+
+def _html_table(df: pd.DataFrame, empty: str) -> str:
+    import html
+
+    if not len(df):
+        return f"<p><i>{html.escape(empty)}</i></p>"
+    shown = df.copy()
+    for c in shown.columns:
+        if c.endswith("_cents"):
+            shown[c] = [("" if pd.isna(v) else dollars(int(v))) for v in shown[c]]
+        elif pd.api.types.is_datetime64_any_dtype(shown[c]):
+            shown[c] = [("" if pd.isna(v) else f"{v:%Y-%m-%d}") for v in shown[c]]
+        else:
+            shown[c] = ["" if v is None or (not isinstance(v, str) and pd.isna(v)) else v for v in shown[c]]
+    shown.columns = [c.removesuffix("_cents").replace("_", " ") for c in shown.columns]
+    return shown.to_html(index=False, escape=True, border=0, classes="recoup-table")
+
+
+_TABLE_STYLE = ("<style>.recoup-table {border-collapse: collapse; margin-bottom: 0.6em}"
+                ".recoup-table th, .recoup-table td {padding: 2px 10px; text-align: left;"
+                " border-bottom: 1px solid #ddd}</style>")
+
+
+def card_html(card: ReviewCard) -> str:
+    """The claim as HTML: header facts, then lines, notes, payments, coverage and context tables."""
+    import html
+
+    head = (f"<h4>Claim {html.escape(card.claim_id)}</h4><p>Patient {html.escape(card.patient_id)}, "
+            f"payer {html.escape(card.payer_id)}, provider {html.escape(card.rendering_npi)}; "
+            f"service {card.service_date:%Y-%m-%d}, submitted {card.submitted_date:%Y-%m-%d}.</p>")
+    parts = [_TABLE_STYLE, head,
+             "<b>Lines</b> (fee per unit: the payer's schedule on the day; MUE: most units allowed)",
+             _html_table(card.lines, "no lines"),
+             "<b>Documentation</b>", _html_table(card.notes, "no note on file for any line"),
+             "<b>Payments</b> (a negative amount is a reversal)", _html_table(card.payments, "no payment"),
+             "<b>Coverage with this payer</b>", _html_table(card.coverage, "no coverage on file with this payer"),
+             "<b>Same patient, provider and day on other claims</b>",
+             _html_table(card.same_day, "none"),
+             "<b>NCCI pairs active that day</b>", _html_table(card.ncci_pairs, "none"),
+             "<b>Payer policies for these codes</b>", _html_table(card.policies, "none")]
+    return "\n".join(parts)

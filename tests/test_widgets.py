@@ -1,0 +1,387 @@
+"""The widgets' logic (deck, grading, score, deadline calendar, outcomes) and the widgets without a browser."""
+
+from __future__ import annotations
+
+import datetime as dt
+from pathlib import Path
+
+import pandas as pd
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+import recoup_lib.widgets as widgets
+from recoup_lib.appeals import load_profiles, medicare_dates, profile_dates, profile_for
+from recoup_lib.rules import ERROR_TYPES, default_registry
+from recoup_lib.widgets import AppealDesk, ReviewSession, appeal_desk, build_deck, claim_reviewer, grade
+from recoup_lib.widgets._appeal_desk import (DESK_CHOICES, calendar_chart, deadline_calendar, desk_from_practice,
+                                             grade_choice, training_desk, training_notices)
+from recoup_lib.widgets._review import CHOICES, card_html, rule_explanation
+
+ROOT = Path(__file__).resolve().parents[1]
+DEMO = ROOT / "synthetic" / "demo" / "family_practice"
+PROFILES = load_profiles()
+
+
+@pytest.fixture(scope="module")
+def every_type_deck():
+    """No clean claims: the round-robin draw gives one claim of each of the ten types first."""
+    return build_deck(DEMO, size=10, seed=4, clean_share=0.0)
+
+
+@pytest.fixture(scope="module")
+def mixed_deck():
+    return build_deck(DEMO, size=10, seed=4, clean_share=0.5)
+
+
+# --- the deck ---------------------------------------------------------------
+
+def test_build_deck_same_seed_gives_same_claims_in_same_order():
+    first = build_deck(DEMO, size=8, seed=21)
+    again = build_deck(DEMO, size=8, seed=21)
+    assert [c.claim_id for c in first] == [c.claim_id for c in again]
+    assert all(a.lines.equals(b.lines) and a.payments.equals(b.payments) for a, b in zip(first, again))
+
+
+def test_build_deck_other_seed_gives_other_deck():
+    assert [c.claim_id for c in build_deck(DEMO, size=8, seed=1)] != \
+        [c.claim_id for c in build_deck(DEMO, size=8, seed=2)]
+
+
+def test_build_deck_mixes_clean_and_erroneous_claims_by_share(mixed_deck):
+    labels = pd.read_csv(DEMO / "labels.csv", dtype={"claim_id": "str"})
+    labelled = set(labels["claim_id"])
+    clean = [c for c in mixed_deck if c.is_clean]
+    assert len(clean) == 5 and len(mixed_deck) == 10
+    assert all(c.claim_id not in labelled for c in clean)
+    assert all(c.claim_id in labelled for c in mixed_deck if not c.is_clean)
+    assert all((c.lines["paid_cents"] > 0).any() for c in clean)
+
+
+def test_build_deck_round_robin_shows_every_error_type(every_type_deck):
+    assert {e for c in every_type_deck for e in c.answer} == set(ERROR_TYPES)
+
+
+def test_build_deck_card_answer_matches_labels(every_type_deck):
+    labels = pd.read_csv(DEMO / "labels.csv", dtype={"claim_id": "str"})
+    for card in every_type_deck:
+        expected = set(labels.loc[labels["claim_id"] == card.claim_id, "error_type"])
+        assert set(card.answer) == expected
+        assert set(card.lines["line_no"]) >= set(card.key["line_no"])
+
+
+@pytest.fixture(scope="module")
+def practice():
+    from recoup_lib.synthetic import generate_practice
+
+    return generate_practice(lines=1500, seed=3)
+
+
+def test_build_deck_from_practice_in_memory_is_seeded(practice):
+    a = build_deck(practice, size=6, seed=9)
+    b = build_deck(practice, size=6, seed=9)
+    assert [c.claim_id for c in a] == [c.claim_id for c in b]
+    assert any(not c.is_clean for c in a)
+
+
+def test_build_deck_without_labels_raises(tmp_path):
+    for name in ("claim_lines.csv", "payments.csv"):
+        (tmp_path / name).write_text((DEMO / name).read_text())
+    with pytest.raises(ValueError, match="no labels.csv"):
+        build_deck(tmp_path)
+
+
+@pytest.mark.parametrize("kwargs, message", [({"size": 0}, "size: expected a whole number >= 1"),
+                                             ({"clean_share": 1.5}, "clean_share: expected a share")])
+def test_build_deck_bad_arguments_raise(kwargs, message):
+    with pytest.raises(ValueError, match=message):
+        build_deck(DEMO, **kwargs)
+
+
+def test_card_html_shows_every_line_and_escapes_text(every_type_deck):
+    card = every_type_deck[0]
+    page = card_html(card)
+    assert f"Claim {card.claim_id}" in page
+    assert all(f"<td>{code}</td>" in page for code in card.lines["procedure_code"])
+
+
+# --- grading ----------------------------------------------------------------
+
+@pytest.mark.parametrize("error_type", ERROR_TYPES)
+def test_grade_error_type_claim_right_only_for_its_types(every_type_deck, error_type):
+    card = next(c for c in every_type_deck if error_type in c.answer)
+    right = grade(card, error_type)
+    assert right.correct and right.feedback.startswith("Right")
+    assert default_registry().get(error_type).summary in right.feedback
+    assert not grade(card, "clean").correct
+    wrong = next(e for e in ERROR_TYPES if e not in card.answer)
+    verdict = grade(card, wrong)
+    assert not verdict.correct and "the answer key says" in verdict.feedback
+    assert default_registry().get(error_type).summary in verdict.feedback
+
+
+def test_grade_clean_claim_right_only_for_clean(mixed_deck):
+    card = next(c for c in mixed_deck if c.is_clean)
+    assert grade(card, "clean").correct
+    assert "is clean" in grade(card, "clean").feedback
+    for error_type in ERROR_TYPES:
+        verdict = grade(card, error_type)
+        assert not verdict.correct and "is clean" in verdict.feedback
+
+
+def test_grade_claim_with_two_types_accepts_either_and_names_the_other():
+    deck = build_deck(DEMO, size=60, seed=0, clean_share=0.0)
+    card = next(c for c in deck if len(c.answer) > 1)
+    first, second = card.answer[:2]
+    assert grade(card, first).correct and grade(card, second).correct
+    assert "also has" in grade(card, first).feedback
+
+
+def test_grade_unknown_choice_raises(every_type_deck):
+    with pytest.raises(ValueError, match="choice: expected 'clean' or one of"):
+        grade(every_type_deck[0], "fraud")
+
+
+def test_rule_explanation_gives_the_category_action():
+    assert rule_explanation("coverage_lapsed").endswith("verify coverage, bill the right payer.")
+
+
+def test_session_score_counts_first_answers_only(mixed_deck):
+    session = ReviewSession(list(mixed_deck))
+    card = session.current
+    right = card.answer[0] if card.answer else "clean"
+    wrong = "clean" if card.answer else "upcoding"
+    assert not session.answer(wrong).correct
+    assert session.answer(right).correct
+    assert (session.right, session.answered) == (0, 1)
+    session.next()
+    nxt = session.current
+    session.answer(nxt.answer[0] if nxt.answer else "clean")
+    assert (session.right, session.answered) == (1, 2)
+    assert session.score_text().startswith("Score: 1 right out of 2 answered")
+    assert session.results()["correct"].tolist() == [False, True]
+
+
+def test_session_next_wraps_after_last_claim(mixed_deck):
+    session = ReviewSession(list(mixed_deck))
+    for _ in range(len(mixed_deck)):
+        session.next()
+    assert session.position == 0
+
+
+# --- the appeal desk: calendar ----------------------------------------------
+
+MEDICARE = pd.DataFrame({"payer_id": ["MCR"], "name": ["Medicare"], "payer_type": ["medicare"], "state": ["GA"]})
+DATES = ("stop_offset_by", "offset_starts", "file_by", "interest_from", "receipt_date", "rebuttal_by")
+
+
+@pytest.mark.parametrize("notice_date", ["2024-02-29", "2024-01-31", "2023-12-31", "2025-01-30", "2024-10-31",
+                                         "2023-02-28", "2024-11-30"])
+def test_deadline_calendar_medicare_equals_appeals_dates(notice_date):
+    calendar = deadline_calendar({"payer_id": "MCR", "notice_date": notice_date}, MEDICARE, PROFILES)
+    got = calendar.set_index("step")["date"]
+    expected = medicare_dates([notice_date], PROFILES).iloc[0]
+    for step in DATES:
+        assert got[step] == expected[step], step
+    assert got["file_by"] - got["notice_date"] == pd.Timedelta(days=125)
+    assert got["stop_offset_by"] - got["notice_date"] == pd.Timedelta(days=29)
+
+
+def test_deadline_calendar_leap_day_notice_lands_on_known_dates():
+    got = deadline_calendar({"payer_id": "MCR", "notice_date": "2024-02-29"}, MEDICARE,
+                            PROFILES).set_index("step")["date"]
+    assert [f"{got[s]:%Y-%m-%d}" for s in ("stop_offset_by", "offset_starts", "file_by")] == \
+        [f"{d:%Y-%m-%d}" for d in (dt.date(2024, 2, 29) + dt.timedelta(days=n) for n in (29, 40, 125))]
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.dates(min_value=dt.date(2020, 1, 1), max_value=dt.date(2030, 12, 31)))
+def test_deadline_calendar_medicare_days_are_ordered_and_counted_from_day_one(day):
+    calendar = deadline_calendar({"payer_id": "MCR", "notice_date": day}, MEDICARE, PROFILES)
+    assert calendar["date"].is_monotonic_increasing
+    assert (calendar["day"] == (calendar["date"] - pd.Timestamp(day)).dt.days + 1).all()
+    by_step = calendar.set_index("step")["day"]
+    assert (by_step["stop_offset_by"], by_step["interest_from"], by_step["offset_starts"]) == (30, 31, 41)
+
+
+def test_deadline_calendar_commercial_state_uses_its_profile():
+    payers = pd.DataFrame({"payer_id": ["C1"], "name": ["Plan"], "payer_type": ["commercial"], "state": ["FL"]})
+    got = deadline_calendar({"payer_id": "C1", "notice_date": "2025-03-31"}, payers, PROFILES).set_index("step")
+    expected = profile_dates(["2025-03-31"], profile_for(PROFILES, "commercial", "FL")).iloc[0]
+    assert got.loc["file_by", "date"] == expected["file_by"]
+    assert got.loc["offset_starts", "date"] == expected["offset_starts"]
+    assert "stop_offset_by" not in got.index or not pd.isna(expected["stop_offset_by"])
+
+
+def test_deadline_calendar_unknown_payer_raises():
+    with pytest.raises(ValueError, match="payer_id 'X' is not in payers"):
+        deadline_calendar({"payer_id": "X", "notice_date": "2025-01-02"}, MEDICARE, PROFILES)
+
+
+def test_calendar_chart_is_a_figure_with_the_drawn_days():
+    calendar = deadline_calendar({"payer_id": "MCR", "notice_date": "2025-01-02"}, MEDICARE, PROFILES)
+    fig = calendar_chart(calendar)
+    texts = " ".join(t.get_text() for t in fig.axes[0].texts)
+    assert "day 41" in texts and "day 126" in texts
+
+
+# --- the appeal desk: decisions and grading ---------------------------------
+
+def _desk(truth=None) -> AppealDesk:
+    notices = pd.DataFrame({
+        "notice_id": ["N1", "N2", "N3"], "payer_id": ["MCR"] * 3, "claim_id": ["C1", "C2", "C3"],
+        "line_no": [1, 1, 1], "notice_date": pd.to_datetime(["2024-02-29"] * 3).astype("datetime64[us]"),
+        "amount_cents": [4000, 9000, 5000], "error_type": ["upcoding", "upcoding", "missing_signature"]})
+    findings = pd.DataFrame({"claim_id": ["C1", "C2"], "line_no": [1, 1], "error_type": ["upcoding"] * 2,
+                             "at_risk_cents": [4000, 3000]})
+    payments = pd.DataFrame({"claim_id": ["C1", "C2", "C3"], "line_no": [1, 1, 1],
+                             "payment_date": pd.to_datetime(["2024-01-10"] * 3).astype("datetime64[us]"),
+                             "paid_cents": [12000, 12000, 12000]})
+    return AppealDesk(notices, MEDICARE, findings, payments, truth=truth, profiles=PROFILES)
+
+
+def test_appeal_desk_recommendations_follow_the_contract():
+    desk = _desk()
+    assert desk.decisions["recommendation"].tolist() == ["accept", "partial", "appeal"]
+    assert int(desk.decision("N2")["agreed_amount_cents"]) == 3000
+
+
+@pytest.mark.parametrize("notice_id, right", [("N1", "accept"), ("N2", "partial"), ("N3", "appeal")])
+def test_grade_choice_agrees_only_with_the_kits_recommendation(notice_id, right):
+    desk = _desk()
+    for choice in DESK_CHOICES:
+        outcome = grade_choice(desk.decision(notice_id), choice)
+        assert outcome.agrees_with_kit == (choice == right)
+        assert outcome.right_by_truth is None
+
+
+def test_grade_choice_texts_name_the_deadlines():
+    d = _desk().decision("N3")
+    appeal = grade_choice(d, "appeal").text
+    assert f"{d['file_by']:%Y-%m-%d}" in appeal and f"{d['stop_offset_by']:%Y-%m-%d}" in appeal
+    accept = grade_choice(d, "accept").text
+    assert "$50.00 goes back" in accept and f"{d['pay_without_interest_by']:%Y-%m-%d}" in accept
+    partial = grade_choice(_desk().decision("N2"), "partial").text
+    assert "You repay $30.00" in partial and "appeal the other $60.00" in partial
+
+
+@pytest.mark.parametrize("valid, choice, right", [(True, "accept", True), (True, "appeal", False),
+                                                  (False, "appeal", True), (False, "accept", False),
+                                                  (False, "partial", False)])
+def test_grade_choice_against_truth(valid, choice, right):
+    outcome = grade_choice(_desk().decision("N1"), choice, valid)
+    assert outcome.right_by_truth is right
+    assert ("your choice was right" in outcome.text) is right
+
+
+@pytest.mark.parametrize("valid", [True, False])
+def test_grade_choice_partial_is_right_by_truth_where_the_kit_says_partial(valid):
+    assert grade_choice(_desk().decision("N2"), "partial", valid).right_by_truth is True
+
+
+def test_grade_choice_unknown_choice_raises():
+    with pytest.raises(ValueError, match="choice: expected one of appeal, accept, partial"):
+        grade_choice(_desk().decision("N1"), "ignore")
+
+
+def test_appeal_desk_score_counts_first_choice_and_truth():
+    desk = _desk(truth=pd.DataFrame({"notice_id": ["N1", "N3"], "valid": [True, False]}))
+    desk.choose("N1", "appeal")
+    desk.choose("N1", "accept")
+    desk.choose("N3", "appeal")
+    desk.choose("N2", "partial")
+    assert desk.score_text() == "Score: 2 of 3 decided as the kit recommends; 1 of 2 right by the answer key"
+
+
+def test_training_notices_give_accept_partial_appeal_per_payer():
+    desk = training_desk(DEMO, profiles=PROFILES)
+    recs = desk.decisions["recommendation"].tolist()
+    assert len(recs) % 3 == 0 and len(recs) >= 3
+    assert recs == ["accept", "partial", "appeal"] * (len(recs) // 3)
+    assert desk.truth["valid"].tolist()[:3] == [True, pd.NA, False]
+
+
+def test_desk_from_folder_reads_notices_and_their_answer_key(tmp_path):
+    from recoup_lib.folder import write_csv
+
+    for name in ("claim_lines", "payments", "coverage", "documentation", "fee_schedule", "ncci_ptp", "mue",
+                 "payer_policies", "payers", "labels"):
+        (tmp_path / f"{name}.csv").write_text((DEMO / f"{name}.csv").read_text())
+    made = training_desk(DEMO, profiles=PROFILES)
+    write_csv(made.notices, tmp_path / "notices.csv")
+    truth = made.truth.assign(valid=made.truth["valid"].map({True: "true", False: "false"}).fillna(""))
+    (tmp_path / "recoupment_labels.csv").write_text(truth.to_csv(index=False))
+    desk = training_desk(tmp_path, profiles=PROFILES)
+    assert desk.notice_ids == made.notice_ids
+    assert desk.decisions["recommendation"].tolist() == made.decisions["recommendation"].tolist()
+    assert desk.truth["valid"].tolist() == made.truth["valid"].tolist()
+    assert desk.valid("N001") is True and desk.valid("N002") is None and desk.valid("N003") is False
+
+
+def test_desk_from_practice_kit_recommendation_is_right_by_its_answer_key(practice):
+    desk = desk_from_practice(practice, profiles=PROFILES)
+    assert len(desk.notice_ids) >= 3 and set(desk.truth["notice_id"]) == set(desk.notice_ids)
+    verdicts = [desk.choose(n, desk.decision(n)["recommendation"]).right_by_truth for n in desk.notice_ids]
+    assert all(v in (True, None) for v in verdicts) and any(v is True for v in verdicts)
+
+
+def test_training_notices_without_enough_labels_are_empty():
+    lines = pd.DataFrame({"claim_id": ["C1"], "line_no": [1], "payer_id": ["MCR"]})
+    payments = pd.DataFrame({"claim_id": ["C1"], "line_no": [1], "paid_cents": [100]})
+    labels = pd.DataFrame({"claim_id": ["C1"], "line_no": [1], "error_type": ["upcoding"], "at_risk_cents": [10]})
+    notices, truth = training_notices(lines, payments, labels, MEDICARE.assign(payer_id="MCR"))
+    assert notices.empty and truth.empty
+
+
+# --- the widgets, clicked without a browser ----------------------------------
+
+def test_claim_reviewer_buttons_grade_and_advance():
+    reviewer = claim_reviewer(DEMO, size=4, seed=5)
+    card = reviewer.session.current
+    right = card.answer[0] if card.answer else "clean"
+    reviewer.buttons[right].click()
+    assert "Right" in reviewer.feedback.value
+    assert reviewer.score.value.startswith("Score: 1 right out of 1")
+    assert "recoup-claim-reviewer" in reviewer.widget._dom_classes
+    reviewer.next_button.click()
+    assert f"Claim {reviewer.session.deck[1].claim_id}" in reviewer.claim.value
+    assert "Pick Clean" in reviewer.feedback.value
+
+
+def test_claim_reviewer_wrong_click_shows_the_answer():
+    reviewer = claim_reviewer(DEMO, size=4, seed=5)
+    card = reviewer.session.current
+    wrong = "clean" if card.answer else "duplicate_claim"
+    reviewer.buttons[wrong].click()
+    assert "&#10008;" in reviewer.feedback.value
+    assert reviewer.score.value.startswith("Score: 0 right out of 1")
+    assert set(reviewer.buttons) == set(CHOICES)
+
+
+def test_appeal_desk_widget_picker_and_buttons():
+    view = appeal_desk(_desk())
+    assert "Notice N1" in view.facts.value
+    view.picker.value = "N3"
+    assert "Notice N3" in view.facts.value
+    assert bytes(view.chart.value).startswith(b"\x89PNG") and "Offset starts" in view.dates.value
+    view.buttons["appeal"].click()
+    assert "You chose what the kit recommends" in view.outcome.value
+    assert view.score.value.startswith("Score: 1 of 1")
+    assert "recoup-appeal-desk" in view.widget._dom_classes
+
+
+def test_appeal_desk_from_notices_table_requires_payers():
+    with pytest.raises(ValueError, match="payers and payments are required"):
+        appeal_desk(pd.DataFrame({"notice_id": ["N1"]}))
+
+
+def test_package_imports_remittance_explainer_on_first_use():
+    from recoup_lib.widgets.remittance import remittance_explainer
+
+    assert widgets.remittance_explainer is remittance_explainer
+
+
+def test_package_unknown_attribute_raises():
+    with pytest.raises(AttributeError, match="has no attribute 'nothing_here'"):
+        widgets.nothing_here  # noqa: B018
+    assert "remittance_explainer" in widgets.__all__
