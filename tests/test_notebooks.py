@@ -123,4 +123,7 @@ def test_lesson_is_numbered_and_listed_in_the_lesson_map(path):
 def test_lesson_ends_with_recap_and_exercise(path):
     last = nbformat.read(path, as_version=4).cells[-1]
     assert last.cell_type == "markdown" and "Recap" in last.source, f"{path.name}: end with a Recap"
-    assert re.search(r"exercises/ex\d\d_\w+", last.source), f"{path.name}: point to its exercise"
+    named = re.findall(r"exercises/(ex\d\d_\w+)", last.source)
+    assert named, f"{path.name}: point to its exercise"
+    missing = [n for n in named if not (ROOT / "exercises" / f"{n}.ipynb").is_file()]
+    assert not missing, f"{path.name}: points to exercises that do not exist: {missing}"
