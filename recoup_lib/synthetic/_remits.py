@@ -61,7 +61,7 @@ from ._practice import DAY, Practice, _obj
 from ._profile import payer_review
 from ._random import stream
 
-__all__ = ["RemitPlan", "plan_remits", "remit_tables", "TAKE_COLUMNS"]
+__all__ = ["RemitPlan", "plan_remits", "remit_tables", "write_remits", "TAKE_COLUMNS"]
 
 TAKE_COLUMNS = ["mechanism", "status", "taken_cents", "taken_dates", "taken_amounts", "trace_numbers",
                 "reversal_trace", "reversed_cents", "repaid_cents"]
@@ -481,6 +481,28 @@ def remit_tables(practice: Practice, plan: RemitPlan) -> dict:
         "payee_name": payee_name, "payee_id": payee_npi, "file": tx["file"].to_numpy(dtype=object),
         "payer_state": tx["payer_state"].to_numpy(dtype=object),
         "sender_id": tx["payer_id"].to_numpy(dtype=object), "receiver_id": payee_npi,
+        "interchange_control": pd.Series(tx["file"]).factorize()[0] + 1,
     })
     return {"transactions": transactions, "payments": payments, "service_lines": service_lines,
             "adjustments": adjustments, "provider_adjustments": provider_adjustments}
+
+
+def write_remits(practice: Practice, plan: RemitPlan, folder) -> list[str]:
+    """Write the plan's 835 files into ``folder``, one payer at a time (to bound memory).
+
+    Interchange control numbers are numbered over all files, so the bytes are
+    those of a single call of :func:`recoup_lib.remit.write_835_from_tables`.
+    Returns the file names written.
+    """
+    from ..remit import write_835_from_tables
+
+    tables = remit_tables(practice, plan)
+    payer_of_trace = pd.Series(plan.tx["payer_id"].to_numpy(dtype=object),
+                               index=plan.tx["trace_number"].to_numpy(dtype=object))
+    groups = {name: payer_of_trace.reindex(frame["trace_number"].to_numpy(dtype=object)).to_numpy(dtype=object)
+              for name, frame in tables.items()}
+    written: list[str] = []
+    for payer in pd.unique(plan.tx["payer_id"]):
+        part = {name: frame.loc[groups[name] == payer] for name, frame in tables.items()}
+        written += list(write_835_from_tables(**part, out_dir=folder))
+    return written
