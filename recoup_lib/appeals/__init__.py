@@ -15,6 +15,7 @@ pure over DataFrames and take those tables as :class:`Profiles`.
 :func:`load_profiles`       the rule tables (a folder's copy replaces a shipped one)
 :func:`read_appeal_folder`  an audit folder plus notices.csv and payers.csv
 :func:`run_appeals`         all of the above for a folder and the audit's findings
+:func:`score_recommendations`  decisions against a generated practice's recoupment_labels.csv
 ==========================  =====================================================
 
 Example
@@ -35,6 +36,7 @@ from ._letters import Letter, letter_stem, letters, markdown_escape, write_lette
 from ._merits import WinChance, evidence_checklist, expected_value, win_probability
 from ._profiles import DATA_DIR, PROFILE_FILES, STATUSES, PayerProfile, Profiles, Rule, load_profiles, \
     profile_for
+from ._score import SCORE_COLUMNS, read_score_inputs, score_recommendations
 from ._run import APPEAL_FILES, AppealInputs, AppealResult, read_appeal_folder, run_appeals, \
     write_appeal_outputs
 from ._worklist import CLOSED_STATUSES, WORKLIST_COLUMNS, worklist
@@ -49,4 +51,5 @@ __all__ = [
     "load_profiles", "markdown_escape", "medicare_dates", "next_level", "period_interest",
     "profile_dates", "profile_for", "rate_on", "read_appeal_folder", "run_appeals", "shift", "to_days",
     "usable_notices", "win_probability", "worklist", "write_appeal_outputs", "write_letters",
+    "SCORE_COLUMNS", "read_score_inputs", "score_recommendations",
 ]

@@ -31,7 +31,7 @@ from .. import reference
 from ..folder import write_csv
 from ._inject import inject_errors, plan_counts
 from ._payer import NOTICE_COLUMNS, simulate_notices
-from ._remits import TAKE_COLUMNS, plan_remits, remit_tables
+from ._remits import TAKE_COLUMNS, plan_remits, remit_tables, write_remits
 from ._practice import Practice, References, build_clean
 from ._profile import Profile, load_profile, profile_names, profiles_dir
 
@@ -257,13 +257,11 @@ def write_practice(practice: Practice, out: str | Path, payer: bool = True, remi
         for name in PAYER_FILES:
             write_csv(getattr(t, name.removesuffix(".csv")), out / name)
     if plan is not None:
-        from ..remit import write_835_from_tables
-
         folder = out / REMITS_FOLDER
         if folder.is_dir():
             for old in folder.glob("*.835"):
                 old.unlink()
-        written = write_835_from_tables(**remit_tables(practice, plan), out_dir=folder)
+        written = write_remits(practice, plan, folder)
     labels = t.labels
     summary = {
         "generator": "recoup generate",

@@ -91,17 +91,21 @@ def lookback_limits(practice: Practice, first_paid: np.ndarray):
     profiles = load_profiles()
     lines = practice.lines
     payers = practice.refs.payers.set_index("payer_id")
-    payer_of = np.asarray(lines["payer_id"], dtype=object)
+    codes = lines["payer_id"].cat.codes.to_numpy()
+    categories = lines["payer_id"].cat.categories
     service = lines["service_date"].to_numpy().astype("datetime64[D]")
     n = len(lines)
     limit = np.full(n, np.datetime64("NaT"), dtype="datetime64[D]")
     state_rule = np.zeros(n, dtype=bool)
     by_payer = {}
-    for payer in pd.unique(payer_of):
+    order = np.argsort(codes, kind="stable")
+    bounds = np.searchsorted(codes[order], np.arange(len(categories) + 1))
+    for code in np.unique(codes):
+        payer = categories[code]
         row = payers.loc[payer]
         profile = profile_for(profiles, row["payer_type"], row["state"])
         by_payer[payer] = profile
-        idx = np.flatnonzero(payer_of == payer)
+        idx = order[bounds[code]:bounds[code + 1]]
         rule = profile.rule("lookback")
         if rule is None or rule.unit == "none":
             continue

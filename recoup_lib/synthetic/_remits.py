@@ -61,7 +61,7 @@ from ._practice import DAY, Practice, _obj
 from ._profile import payer_review
 from ._random import stream
 
-__all__ = ["RemitPlan", "plan_remits", "remit_tables", "TAKE_COLUMNS"]
+__all__ = ["RemitPlan", "plan_remits", "remit_tables", "write_remits", "TAKE_COLUMNS"]
 
 TAKE_COLUMNS = ["mechanism", "status", "taken_cents", "taken_dates", "taken_amounts", "trace_numbers",
                 "reversal_trace", "reversed_cents", "repaid_cents"]
@@ -146,8 +146,8 @@ def _base(practice: Practice):
                                        np.where(denied & (clp["paid_cents"] == 0), "4", "1")))
     # Control numbers (CLP07): one per claim payment; a reversal repeats the original's.
     number = np.arange(1, n_clp + 1)
-    year = pd.DatetimeIndex(tx_day[clp["tx"].to_numpy()].astype("datetime64[us]")).strftime("%y%m%d")
-    ctl = ("ICN" + year.to_numpy(dtype=object) + pd.Series(number).astype(str).str.zfill(8).to_numpy(dtype=object))
+    tx_ymd = pd.DatetimeIndex(tx_day.astype("datetime64[us]")).strftime("%y%m%d").to_numpy(dtype=object)
+    ctl = "ICN" + tx_ymd[clp["tx"].to_numpy()] + np.char.zfill(number.astype(str), 8).astype(object)
     is_rev = clp["kind"].to_numpy() == _KIND["reversal"]
     orig = clp.loc[clp["kind"] == _KIND["original"]].drop_duplicates("claim")
     orig_ctl = pd.Series(ctl[orig.index.to_numpy()], index=orig["claim"].to_numpy())
@@ -363,44 +363,38 @@ def remit_tables(practice: Practice, plan: RemitPlan) -> dict:
     cfg = payer_review(practice.profile)
     tx, clp, svc = plan.tx, plan.clp.copy(), plan.svc.copy()
     lines = practice.lines
-    # Reversal rows keep their sign in svc (paid already negative; charge negated in _base; PR negated in _cas).
     notices = plan.notices
     carc = cfg["carc"]
-    new_clp, new_svc, extra_cas = [], [], []
-    next_id = len(clp)
-    if len(plan.reversals):
-        by_clp = svc.groupby("clp", sort=False)
-        for notice, t, _deferred, c in plan.reversals[["notice", "tx", "deferred", "clp"]].itertuples(index=False):
-            base = clp.iloc[c]
-            rows = by_clp.get_group(c)
-            n = notices.iloc[notice]
-            rev_id, cor_id = next_id, next_id + 1
-            next_id += 2
-            rev = base.copy()
-            rev[["tx", "kind", "status_code"]] = [t, _KIND["reversal"], "22"]
-            for col in ("charge_cents", "paid_cents", "patient_responsibility_cents"):
-                rev[col] = -base[col]
-            cor = base.copy()
-            cor[["tx", "kind", "status_code"]] = [t, _KIND["correction"], "1"]
-            cor["paid_cents"] = base["paid_cents"] - n["amount_cents"]
-            cor["payer_claim_control"] = base["payer_claim_control"] + "A"
-            new_clp += [rev.rename(rev_id), cor.rename(cor_id)]
-            r = rows.copy()
-            for col in ("charge_cents", "paid_cents", "allowed_cents", "deductible_cents", "coinsurance_cents",
-                        "copay_cents"):
-                r[col] = -rows[col]
-            new_svc.append(r.assign(clp=rev_id))
-            k = rows.copy()
-            hit = (k["line_no"] == n["line_no"]).to_numpy()
-            k.loc[hit, "paid_cents"] = k.loc[hit, "paid_cents"] - n["amount_cents"]
-            new_svc.append(k.assign(clp=cor_id))
-            extra_cas.append((cor_id, int(k.loc[hit, "line_seq"].iloc[0]), "CO", str(carc[n["error_type"]]),
-                              int(n["amount_cents"])))
-    if new_clp:
-        clp = pd.concat([clp, pd.DataFrame(new_clp)]).astype(
-            {c: np.int64 for c in ("tx", "claim", "kind", "charge_cents", "paid_cents",
-                                   "patient_responsibility_cents", "patient")})
-        svc = pd.concat([svc, *new_svc], ignore_index=True)
+    extra_cas = pd.DataFrame({"clp": [], "line_seq": [], "group_code": [], "reason_code": [], "amount_cents": []})
+    r = plan.reversals
+    if len(r):
+        n_clp, j = len(clp), np.arange(len(r))
+        rev_id, cor_id = n_clp + 2 * j, n_clp + 2 * j + 1
+        amount = notices["amount_cents"].to_numpy(dtype=np.int64)[r["notice"].to_numpy()]
+        base = clp.iloc[r["clp"].to_numpy()].reset_index(drop=True)
+        rev = base.assign(tx=r["tx"].to_numpy(), kind=_KIND["reversal"], status_code="22",
+                          charge_cents=-base["charge_cents"], paid_cents=-base["paid_cents"],
+                          patient_responsibility_cents=-base["patient_responsibility_cents"])
+        cor = base.assign(tx=r["tx"].to_numpy(), kind=_KIND["correction"], status_code="1",
+                          paid_cents=base["paid_cents"] - amount,
+                          payer_claim_control=base["payer_claim_control"] + "A")
+        clp = pd.concat([clp, rev.set_axis(rev_id), cor.set_axis(cor_id)])
+        # Each reversed claim payment has one notice, so the claim payment maps to one new pair.
+        pair = pd.DataFrame({"clp": r["clp"].to_numpy(), "_j": j})
+        rows = svc.merge(pair, on="clp")
+        jj = rows["_j"].to_numpy()
+        money = ["charge_cents", "paid_cents", "allowed_cents", "deductible_cents", "coinsurance_cents",
+                 "copay_cents"]
+        rev_svc = rows.assign(clp=rev_id[jj], **{c: -rows[c] for c in money})
+        hit = rows["line_no"].to_numpy() == notices["line_no"].to_numpy(dtype=np.int64)[r["notice"].to_numpy()][jj]
+        cor_svc = rows.assign(clp=cor_id[jj], paid_cents=rows["paid_cents"] - np.where(hit, amount[jj], 0))
+        svc = pd.concat([svc, rev_svc.drop(columns="_j"), cor_svc.drop(columns="_j")], ignore_index=True)
+        hit_rows = rows.loc[hit]
+        etype = notices["error_type"].to_numpy(dtype=object)[r["notice"].to_numpy()][hit_rows["_j"].to_numpy()]
+        extra_cas = pd.DataFrame({"clp": cor_id[hit_rows["_j"].to_numpy()],
+                                  "line_seq": hit_rows["line_seq"].to_numpy(), "group_code": "CO",
+                                  "reason_code": _obj([str(carc[e]) for e in etype]),
+                                  "amount_cents": amount[hit_rows["_j"].to_numpy()]})
     clp["clp"] = clp.index.to_numpy()
     clp = clp.reset_index(drop=True)
     clp = clp.iloc[np.lexsort((clp["kind"].to_numpy(), clp["claim"].to_numpy(), clp["tx"].to_numpy()))]
@@ -413,7 +407,7 @@ def remit_tables(practice: Practice, plan: RemitPlan) -> dict:
     svc["_extra"] = 0
     svc_key = pd.Series(np.arange(len(svc)), index=pd.MultiIndex.from_arrays(
         [svc["clp"].to_numpy(), svc["line_seq"].to_numpy()]))
-    cas_extra = pd.DataFrame(extra_cas, columns=["clp", "line_seq", "group_code", "reason_code", "amount_cents"])
+    cas_extra = extra_cas.astype({"clp": np.int64, "line_seq": np.int64, "amount_cents": np.int64})
     if len(cas_extra):
         hit = svc_key.reindex(pd.MultiIndex.from_frame(cas_extra[["clp", "line_seq"]])).to_numpy()
         svc.loc[hit, "_extra"] = cas_extra["amount_cents"].to_numpy()
@@ -487,6 +481,28 @@ def remit_tables(practice: Practice, plan: RemitPlan) -> dict:
         "payee_name": payee_name, "payee_id": payee_npi, "file": tx["file"].to_numpy(dtype=object),
         "payer_state": tx["payer_state"].to_numpy(dtype=object),
         "sender_id": tx["payer_id"].to_numpy(dtype=object), "receiver_id": payee_npi,
+        "interchange_control": pd.Series(tx["file"]).factorize()[0] + 1,
     })
     return {"transactions": transactions, "payments": payments, "service_lines": service_lines,
             "adjustments": adjustments, "provider_adjustments": provider_adjustments}
+
+
+def write_remits(practice: Practice, plan: RemitPlan, folder) -> list[str]:
+    """Write the plan's 835 files into ``folder``, one payer at a time (to bound memory).
+
+    Interchange control numbers are numbered over all files, so the bytes are
+    those of a single call of :func:`recoup_lib.remit.write_835_from_tables`.
+    Returns the file names written.
+    """
+    from ..remit import write_835_from_tables
+
+    tables = remit_tables(practice, plan)
+    payer_of_trace = pd.Series(plan.tx["payer_id"].to_numpy(dtype=object),
+                               index=plan.tx["trace_number"].to_numpy(dtype=object))
+    groups = {name: payer_of_trace.reindex(frame["trace_number"].to_numpy(dtype=object)).to_numpy(dtype=object)
+              for name, frame in tables.items()}
+    written: list[str] = []
+    for payer in pd.unique(plan.tx["payer_id"]):
+        part = {name: frame.loc[groups[name] == payer] for name, frame in tables.items()}
+        written += list(write_835_from_tables(**part, out_dir=folder))
+    return written

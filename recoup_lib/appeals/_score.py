@@ -1,0 +1,171 @@
+"""Score appeal recommendations against a generated practice's recoupment answer key.
+
+``recoup generate`` writes ``recoupment_labels.csv``: for each notice, whether
+the payer is entitled to it (``valid``: the answer key has the notice's error
+on that line with at-risk >= amount, and the notice came inside the payer's
+look-back limit). :func:`score_recommendations` compares ``recoup appeal``'s
+decisions (or a trainee's) with it, notice by notice and in dollars.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from ..errors import InputError
+from ..schema import Column, FileSpec
+
+__all__ = ["score_recommendations", "read_score_inputs", "SCORE_COLUMNS", "DECISIONS_SPEC", "LABELS_SPEC"]
+
+#: Columns of the per-notice outcome table.
+SCORE_COLUMNS = ["notice_id", "recommendation", "valid", "amount_cents", "agreed_amount_cents",
+                 "disputed_amount_cents", "outcome", "wrongly_conceded_cents", "wrongly_disputed_cents"]
+
+#: What score-appeals reads of decisions.csv (CONTRACT "Appeal decisions"); other columns pass.
+DECISIONS_SPEC = FileSpec("decisions.csv", (
+    Column("notice_id", "id"),
+    Column("recommendation", "choice", choices=("appeal", "accept", "partial")),
+    Column("agreed_amount", "money"),
+    Column("disputed_amount", "money"),
+), key=("notice_id",), description="appeal decisions (recoup appeal)")
+
+#: What score-appeals reads of recoupment_labels.csv (written by recoup generate).
+LABELS_SPEC = FileSpec("recoupment_labels.csv", (
+    Column("notice_id", "id"),
+    Column("amount", "money"),
+    Column("valid", "bool"),
+), key=("notice_id",), description="the answer key of a generated practice's notices")
+
+_OUTCOMES = {
+    "won": "appealed a notice the payer was not entitled to",
+    "lost": "appealed a notice the payer was entitled to",
+    "accepted_valid": "accepted a notice the payer was entitled to",
+    "missed_win": "accepted a notice an appeal would have won",
+    "no_decision": "no decision for this notice",
+}
+
+
+def score_recommendations(decisions: pd.DataFrame,
+                          recoupment_labels: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Per-notice outcomes and a summary of appeal recommendations against the answer key.
+
+    Parameters
+    ----------
+    decisions : pandas.DataFrame
+        notice_id, recommendation (``appeal``, ``accept`` or ``partial``),
+        agreed_amount_cents, disputed_amount_cents (``recoup appeal``'s
+        decisions.csv, typed).
+    recoupment_labels : pandas.DataFrame
+        notice_id, amount_cents, valid (bool), from a generated practice's
+        recoupment_labels.csv.
+
+    Returns
+    -------
+    outcomes : pandas.DataFrame
+        One row per labelled notice (:data:`SCORE_COLUMNS`): outcome is
+        ``won`` (disputed money on an invalid notice), ``lost`` (disputed
+        money on a valid one), ``accepted_valid``, ``missed_win`` (an invalid
+        notice accepted in full) or ``no_decision``;
+        wrongly_conceded_cents = agreed amount on an invalid notice;
+        wrongly_disputed_cents = disputed amount on a valid notice.
+    summary : pandas.DataFrame
+        measure, notices, cents: every outcome, plus ``appeals``,
+        ``wrongly_conceded`` and ``wrongly_disputed`` (notices with such
+        money, and its total).
+
+    Raises
+    ------
+    InputError
+        A required column is missing, or a decision names a notice the answer
+        key does not have.
+
+    Notes
+    -----
+    An appeal is "won" when the payer was not entitled to the notice
+    (``valid`` false: no such error on the line, a smaller at-risk amount, or
+    a notice after the look-back limit -- CONTRACT "Appeal decisions"). This
+    scores the recommendation, not the payer's actual ruling.
+
+    Examples
+    --------
+    >>> d = pd.DataFrame({"notice_id": ["N1", "N2"], "recommendation": ["appeal", "accept"],
+    ...                   "agreed_amount_cents": [0, 5000], "disputed_amount_cents": [4000, 0]})
+    >>> k = pd.DataFrame({"notice_id": ["N1", "N2"], "amount_cents": [4000, 5000], "valid": [False, False]})
+    >>> outcomes, summary = score_recommendations(d, k)
+    >>> outcomes["outcome"].tolist(), int(summary.set_index("measure").loc["wrongly_conceded", "cents"])
+    (['won', 'missed_win'], 5000)
+    """
+    for frame, name, cols in ((decisions, "decisions", ["notice_id", "recommendation", "agreed_amount_cents",
+                                                        "disputed_amount_cents"]),
+                              (recoupment_labels, "recoupment_labels", ["notice_id", "amount_cents", "valid"])):
+        missing = [c for c in cols if c not in frame.columns]
+        if missing:
+            raise InputError(f"{name}: missing column(s) {', '.join(missing)}")
+    key = recoupment_labels[["notice_id", "amount_cents", "valid"]].astype({"notice_id": "str"})
+    dec = decisions[["notice_id", "recommendation", "agreed_amount_cents", "disputed_amount_cents"]].astype(
+        {"notice_id": "str"})
+    unknown = ~dec["notice_id"].isin(key["notice_id"])
+    if unknown.any():
+        raise InputError(f"decisions: notice {dec.loc[unknown, 'notice_id'].iloc[0]!r} is not in the answer key "
+                         f"({int(unknown.sum())} such notice(s)); score decisions of the same generated folder")
+    out = key.merge(dec, on="notice_id", how="left")
+    decided = out["recommendation"].notna().to_numpy()
+    valid = out["valid"].astype(bool).to_numpy()
+    agreed = out["agreed_amount_cents"].fillna(0).to_numpy(dtype=np.int64)
+    disputed = out["disputed_amount_cents"].fillna(0).to_numpy(dtype=np.int64)
+    appealed = decided & (disputed > 0)
+    outcome = np.select([~decided, appealed & ~valid, appealed & valid, valid], ["no_decision", "won", "lost",
+                                                                                 "accepted_valid"], "missed_win")
+    result = pd.DataFrame({
+        "notice_id": out["notice_id"].to_numpy(),
+        "recommendation": out["recommendation"].fillna("").astype("str").to_numpy(),
+        "valid": valid,
+        "amount_cents": out["amount_cents"].to_numpy(dtype=np.int64),
+        "agreed_amount_cents": agreed,
+        "disputed_amount_cents": disputed,
+        "outcome": pd.array(outcome, dtype="str"),
+        "wrongly_conceded_cents": np.where(decided & ~valid, agreed, 0).astype(np.int64),
+        "wrongly_disputed_cents": np.where(decided & valid, disputed, 0).astype(np.int64),
+    })
+    rows = [("notices", len(result), int(result["amount_cents"].sum())),
+            ("appeals", int(appealed.sum()), int(disputed[appealed].sum()))]
+    for name in _OUTCOMES:
+        hit = outcome == name
+        rows.append((name, int(hit.sum()), int(result["amount_cents"].to_numpy()[hit].sum())))
+    for name, col in (("wrongly_conceded", "wrongly_conceded_cents"), ("wrongly_disputed", "wrongly_disputed_cents")):
+        values = result[col].to_numpy()
+        rows.append((name, int((values > 0).sum()), int(values.sum())))
+    summary = pd.DataFrame(rows, columns=["measure", "notices", "cents"])
+    summary["meaning"] = summary["measure"].map({**_OUTCOMES, "notices": "notices in the answer key",
+                                                 "appeals": "notices with money disputed (appeal or partial)",
+                                                 "wrongly_conceded": "money agreed on notices the payer was "
+                                                                     "not entitled to",
+                                                 "wrongly_disputed": "money disputed on notices the payer was "
+                                                                     "entitled to"}).astype("str")
+    return result, summary
+
+
+def read_score_inputs(decisions_path: str | Path, labels_path: str | Path) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Read decisions.csv and recoupment_labels.csv, typed (money in ``_cents``).
+
+    Raises
+    ------
+    InputError
+        A file is missing, lacks a column, or has a row that cannot be read
+        (the message names the file, row and column).
+    """
+    from ..folder import read_table
+
+    tables = []
+    for path, spec in ((decisions_path, DECISIONS_SPEC), (labels_path, LABELS_SPEC)):
+        path = Path(path)
+        if not path.is_file():
+            raise InputError(f"{path}: no such file (expected {spec.name})")
+        parsed = read_table(path, spec=spec)
+        if parsed.problems:
+            shown = "; ".join(p.message for p in parsed.problems[:3])
+            raise InputError(f"{len(parsed.problems)} problem(s) in {path}: {shown}")
+        tables.append(parsed.data)
+    return tables[0], tables[1]
