@@ -251,6 +251,37 @@ def test_other_seeds_show_other_lines():
     assert len(claims) > 1
 
 
+def test_ex06_answers_agree_with_the_dashboard_metrics():
+    exercise = get_exercise("ex06_prevention_dashboard")
+    m = exercise.materials()
+    metrics = m["report"].metrics.set_index("metric")["value"]
+    q = exercise.questions
+    assert abs(100 * q["q1"].expected(m) - metrics["clean_claim_rate"]) < 1e-9
+    assert abs(100 * q["q2"].expected(m) - metrics["denial_rate_lines"]) < 1e-9
+    assert q["q3"].expected(m) == m["report"].metrics.set_index("metric").loc["recoupment_dollars", "numerator"]
+    trend = m["report"].trend
+    assert q["q6"].expected(m) == int(trend.loc[trend["month"] == m["month"], "at_risk_capped_cents"].iloc[0])
+
+
+def test_ex06_month_answers_add_up_to_the_money_at_risk_and_seeds_pick_other_months():
+    exercise = get_exercise("ex06_prevention_dashboard")
+    q6 = exercise.questions["q6"]
+    m = exercise.materials()
+    months = m["report"].trend.loc[m["report"].trend["lines"] > 0, "month"]
+    assert sum(q6.expected({**m, "month": month}) for month in months) == m["report"].audit.total_at_risk_cents
+    assert len({exercise.materials({"SEED": seed})["month"] for seed in range(6)}) > 1
+
+
+def test_ex06_every_cause_has_one_prevention_step_among_the_choices():
+    from recoup_lib.exercises.content.ex06_prevention_dashboard import PREVENTION_STEPS, STEP_CHOICES
+    from recoup_lib.rules import CATEGORY_LABELS
+
+    assert set(PREVENTION_STEPS) == set(CATEGORY_LABELS)
+    assert len(set(PREVENTION_STEPS.values())) == len(PREVENTION_STEPS)
+    assert set(PREVENTION_STEPS.values()) < set(STEP_CHOICES)
+    assert get_exercise("ex06_prevention_dashboard").questions["q8"].choices == STEP_CHOICES
+
+
 # --- grading -----------------------------------------------------------------------------------
 
 def test_grade_money_close_passes_public_but_not_hidden(session):
