@@ -1,12 +1,12 @@
 # Two commands do all set-up on a fresh machine:
 #   make lab    JupyterLab on the lessons (http://127.0.0.1:8888)
-#   make test   every test: pytest over tests/, nbval over notebooks/ and exercises/
+#   make test   every test: pytest over tests/, nbval over notebooks/ and exercises/ (PYTEST_ARGS="-n 0" runs them in one process)
 PYTHON ?= python3
 VENV   ?= .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.recoupkit-installed
 PORT   ?= 8888
-PYTEST_ARGS ?=
+PYTEST_ARGS ?= -n auto
 
 .PHONY: lab test install kernel bench lock exercises clean demo
 
