@@ -15,6 +15,8 @@ cells stay a few lines long. Anything longer lives here and is tested in
 :func:`repeated_appraisals`     many seeded samples of one universe, appraised
 :func:`sampling_chart`          where their estimates fall against the truth
 :func:`recoupment_chart`        money taken back per month, stacked by cause
+:func:`read_recoupment_labels`  a generated practice's notice answer key, typed
+:func:`appeal_outcomes`         appeal outcomes implied by that answer key
 ==============================  ===============================================
 
 Money stays in integer cents in every table these functions return. The
@@ -32,7 +34,10 @@ import numpy as np
 import pandas as pd
 
 from .appeals import medicare_dates
+from .errors import InputError
+from .folder import read_table
 from .money import dollars
+from .schema import Column, FileSpec
 
 __all__ = [
     "TIMELINE_COLUMNS",
@@ -555,188 +560,116 @@ def recoupment_chart(by_cause: pd.DataFrame, ax=None, title: str | None = None):
     return fig
 
 
-#: A CARC a payer would print for each error type on a notice (DOMAIN.md 6.2; paraphrased codes only).
-NOTICE_REASON_CODES = {
-    "duplicate_claim": "18", "duplicate_payment": "B13", "overpaid_rate": "45", "upcoding": "150",
-    "unbundling": "236", "units_over_mue": "151", "missing_documentation": "226",
-    "missing_signature": "252", "coverage_lapsed": "27", "policy_change": "96",
-}
+#: recoupment_labels.csv, as :func:`read_recoupment_labels` types it (other columns are kept as text).
+RECOUPMENT_LABELS_SPEC = FileSpec("recoupment_labels.csv", (
+    Column("notice_id", "id"),
+    Column("payer_id", "id"),
+    Column("claim_id", "id"),
+    Column("line_no", "int", minimum=1),
+    Column("error_type", "text"),
+    Column("amount", "money"),
+    Column("valid", "bool"),
+    Column("merits", "bool"),
+    Column("within_lookback", "bool"),
+    Column("accusation", "text"),
+    Column("notice_date", "date"),
+    Column("lookback_limit", "date", nullable=True),
+    Column("appealed", "bool"),
+    Column("offset_starts", "date", nullable=True),
+    Column("taken", "money", required=False, nullable=True, fill_missing=False),
+), key=("notice_id",), description="the answer key of a generated practice's notices")
 
-#: Columns of :func:`practice_notices` (notices.csv's, with money in cents, plus two teaching columns).
-NOTICE_COLUMNS = ("notice_id", "payer_id", "claim_id", "line_no", "notice_date", "amount_cents",
-                  "reason_code", "error_type", "original_payment_date", "response_date", "built_as")
+#: Columns of :func:`appeal_outcomes`.
+OUTCOME_COLUMNS = ("notice_id", "level", "outcome")
 
 
-def practice_notices(findings: pd.DataFrame, lines: pd.DataFrame, payments: pd.DataFrame, as_of, seed: int,
-                     n: int = 16,
-                     partial_share: float = 0.25, appeal_share: float = 0.25, answered_share: float = 0.5,
-                     max_age_days: int = 150) -> pd.DataFrame:
-    """A small, seeded table of recoupment notices made from an audit, for a lesson.
+def read_recoupment_labels(path) -> pd.DataFrame:
+    """Read a generated practice's recoupment_labels.csv (the notices' answer key), typed.
 
     Parameters
     ----------
-    findings : pandas.DataFrame
-        The audit's findings (claim_id, line_no, error_type, payer_id, at_risk_cents).
-    lines : pandas.DataFrame
-        The audited lines (claim_id, line_no, payer_id, paid_cents), e.g. ``AuditResult.lines``.
-    payments : pandas.DataFrame
-        claim_id, line_no, payment_date, paid_cents (payments.csv as read).
-        Only lines first paid at least 14 days before ``as_of`` get a notice,
-        and no notice is dated earlier than 14 days after that first payment.
-    as_of : date-like
-        Notices are dated within ``max_age_days`` before this day.
-    seed : int
-    n : int, default 16
-        Number of notices.
-    partial_share, appeal_share : float
-        Shares of notices built to disagree with the audit: ``partial`` asks
-        more than the finding's at_risk; ``appeal`` names a paid line where
-        the audit found nothing. The rest ask exactly a finding's at_risk.
-    answered_share : float, default 0.5
-        Share of notices given a ``response_date`` (3 to 45 days after the
-        notice, never after ``as_of``).
-    max_age_days : int, default 150
+    path : path-like
+        ``recoupment_labels.csv`` written by ``recoup generate`` /
+        :func:`recoup_lib.synthetic.write_practice`.
 
     Returns
     -------
     pandas.DataFrame
-        :data:`NOTICE_COLUMNS`, sorted by notice_date. ``amount_cents`` is
-        int64; dates are datetime64; ``original_payment_date`` is empty (the
-        line's first payment is used); ``built_as`` says which of
-        ``accept``, ``partial`` or ``appeal`` the notice was made to be.
+        One row per notice: notice_id, payer_id, claim_id, line_no,
+        error_type, amount_cents, valid, merits, within_lookback, appealed
+        (bool), accusation (``true``, ``false``, ...), notice_date,
+        lookback_limit, offset_starts (datetime64, NaT where none), taken_cents
+        when the file has it, and the other take-back columns as text.
+
+    Raises
+    ------
+    InputError
+        The file is missing, lacks a column, or has a row that cannot be read
+        (the message names the file, row and column).
+
+    Notes
+    -----
+    ``valid`` is true when the payer is entitled to the whole amount: the
+    answer key has the notice's error on that line with at least that much at
+    risk, and the notice came before the payer's look-back limit (see
+    :mod:`recoup_lib.synthetic._payer`; DOMAIN.md 8 for the state limits).
+    """
+    parsed = read_table(path, spec=RECOUPMENT_LABELS_SPEC)
+    if parsed.problems:
+        raise InputError(f"{len(parsed.problems)} row(s) of an answer key cannot be read; the first: "
+                         f"{parsed.problems[0].message}")
+    flags = ["valid", "merits", "within_lookback", "appealed"]
+    return parsed.data.drop(columns=["_row"]).astype({c: bool for c in flags})
+
+
+def appeal_outcomes(recoupment_labels: pd.DataFrame, level: str = "first level") -> pd.DataFrame:
+    """The outcome of each appeal the simulated office filed, from the notices' answer key.
+
+    Parameters
+    ----------
+    recoupment_labels : pandas.DataFrame
+        notice_id, valid (bool), appealed (bool), as
+        :func:`read_recoupment_labels` returns them.
+    level : str, default "first level"
+        The appeal level written on every row (the simulation files only the
+        first level).
+
+    Returns
+    -------
+    pandas.DataFrame
+        :data:`OUTCOME_COLUMNS`, one row per appealed notice, in the answer
+        key's order: outcome ``favorable`` when the notice was invalid (the
+        payer was not entitled to it), ``unfavorable`` when it was valid. The
+        shape :func:`recoup_lib.report.build_report` takes as ``outcomes``.
 
     Raises
     ------
     ValueError
-        When the shares do not fit in [0, 1], or the audit has too few
-        findings or clean paid lines for ``n`` notices.
+        A required column is missing.
 
     Notes
     -----
-    Not a model of how payers choose claims: a classroom stand-in used
-    until a practice ships its own notices.csv. Reason codes come from
-    :data:`NOTICE_REASON_CODES` (DOMAIN.md 6.2).
+    A stand-in for real rulings: it assumes the payer rules as the answer
+    key says it should. Real first-level appeals are won far less often
+    (about 11% of RAC-related Medicare redeterminations in 2012, DOMAIN.md
+    9.2), partly because real notices are more often right.
 
     Examples
     --------
-    >>> import pandas as pd
-    >>> lines = pd.DataFrame({"claim_id": ["A", "B"], "line_no": [1, 1], "payer_id": ["P", "P"],
-    ...                       "paid_cents": [5000, 7000]})
-    >>> payments = lines.assign(payment_date=pd.Timestamp("2025-02-01"))
-    >>> findings = pd.DataFrame({"claim_id": ["A"], "line_no": [1], "error_type": ["upcoding"],
-    ...                          "payer_id": ["P"], "at_risk_cents": [2000]})
-    >>> notices = practice_notices(findings, lines, payments, "2025-06-30", seed=1, n=2, partial_share=0,
-    ...                            appeal_share=0.5)
-    >>> sorted(notices["built_as"])
-    ['accept', 'appeal']
+    >>> key = pd.DataFrame({"notice_id": ["N1", "N2", "N3"], "valid": [True, False, False],
+    ...                     "appealed": [True, True, False]})
+    >>> appeal_outcomes(key)["outcome"].tolist()
+    ['unfavorable', 'favorable']
     """
-    for name, share in (("partial_share", partial_share), ("appeal_share", appeal_share),
-                        ("answered_share", answered_share)):
-        if not 0 <= share <= 1:
-            raise ValueError(f"{name}: expected a share between 0 and 1; got {share}")
-    if partial_share + appeal_share > 1:
-        raise ValueError("partial_share + appeal_share: expected at most 1")
-    rng = np.random.default_rng(seed)
-    day = pd.Timestamp(as_of).normalize()
-    paid = payments.loc[payments["paid_cents"] > 0]
-    first_paid = paid.groupby(["claim_id", "line_no"])["payment_date"].min().rename("first_paid").reset_index()
-    lines = lines.merge(first_paid, on=["claim_id", "line_no"], how="inner")
-    lines = lines.loc[lines["first_paid"] <= day - pd.Timedelta(days=14)]
-    findings = findings.merge(lines[["claim_id", "line_no", "first_paid"]], on=["claim_id", "line_no"], how="inner")
-    n_appeal = int(round(n * appeal_share))
-    n_partial = int(round(n * partial_share))
-    n_found = n - n_appeal
-    found = findings.loc[findings["at_risk_cents"] > 0].drop_duplicates(["claim_id", "line_no"])
-    flagged = pd.MultiIndex.from_frame(findings[["claim_id", "line_no"]])
-    key = pd.MultiIndex.from_frame(lines[["claim_id", "line_no"]])
-    clean = lines.loc[(lines["paid_cents"] > 0).to_numpy() & ~key.isin(flagged)]
-    if len(found) < n_found or len(clean) < n_appeal:
-        raise ValueError(f"n={n}: the audit has {len(found)} lines with money at risk and {len(clean)} clean "
-                         f"paid lines; expected at least {n_found} and {n_appeal}")
-    picked = found.iloc[np.sort(rng.choice(len(found), n_found, replace=False))]
-    amounts = picked["at_risk_cents"].to_numpy(dtype=np.int64).copy()
-    built = np.array(["accept"] * n_found, dtype=object)
-    partial_at = rng.choice(n_found, min(n_partial, n_found), replace=False)
-    amounts[partial_at] += np.maximum(amounts[partial_at] // 2, 100)
-    built[partial_at] = "partial"
-    rows = pd.DataFrame({"payer_id": picked["payer_id"].to_numpy(), "claim_id": picked["claim_id"].to_numpy(),
-                         "first_paid": picked["first_paid"].to_numpy(),
-                         "line_no": picked["line_no"].to_numpy(), "amount_cents": amounts,
-                         "error_type": picked["error_type"].to_numpy(), "built_as": built})
-    if n_appeal:
-        other = clean.iloc[np.sort(rng.choice(len(clean), n_appeal, replace=False))]
-        stated = rng.choice(["missing_documentation", "upcoding", "coverage_lapsed"], n_appeal)
-        rows = pd.concat([rows, pd.DataFrame({
-            "payer_id": other["payer_id"].to_numpy(), "claim_id": other["claim_id"].to_numpy(),
-            "line_no": other["line_no"].to_numpy(), "amount_cents": other["paid_cents"].to_numpy(dtype=np.int64),
-            "first_paid": other["first_paid"].to_numpy(),
-            "error_type": stated, "built_as": np.array(["appeal"] * n_appeal, dtype=object)})],
-            ignore_index=True)
-    age = rng.integers(0, max_age_days + 1, len(rows))
-    earliest = pd.to_datetime(rows["first_paid"]) + pd.Timedelta(days=14)
-    dated = pd.Series(day - pd.to_timedelta(age, unit="D"), index=rows.index)
-    rows["notice_date"] = dated.where(dated >= earliest, earliest)
-    rows["notice_date"] = rows["notice_date"].astype("datetime64[us]")
-    answered = rng.random(len(rows)) < answered_share
-    reply = rows["notice_date"] + pd.to_timedelta(rng.integers(3, 46, len(rows)), unit="D")
-    rows["response_date"] = reply.where(answered & (reply <= day)).astype("datetime64[us]")
-    rows["reason_code"] = rows["error_type"].map(NOTICE_REASON_CODES).fillna("").astype("str")
-    rows["original_payment_date"] = pd.Series(pd.NaT, index=rows.index, dtype="datetime64[us]")
-    rows = rows.sort_values(["notice_date", "claim_id", "line_no"], kind="stable").reset_index(drop=True)
-    rows["notice_id"] = [f"N{i + 1:03d}" for i in range(len(rows))]
-    out = rows[list(NOTICE_COLUMNS)]
-    return out.astype({"notice_id": "str", "payer_id": "str", "claim_id": "str", "line_no": "int64",
-                       "amount_cents": "int64", "reason_code": "str", "error_type": "str", "built_as": "str"})
+    missing = [c for c in ("notice_id", "valid", "appealed") if c not in recoupment_labels.columns]
+    if missing:
+        raise ValueError("recoupment_labels lacks column" + ("s " if len(missing) > 1 else " ")
+                         + ", ".join(repr(c) for c in missing))
+    filed = recoupment_labels.loc[recoupment_labels["appealed"].astype(bool).to_numpy()]
+    won = ~filed["valid"].astype(bool).to_numpy()
+    return pd.DataFrame({"notice_id": filed["notice_id"].astype("str").to_numpy(),
+                         "level": pd.array([level] * len(filed), dtype="str"),
+                         "outcome": pd.array(np.where(won, "favorable", "unfavorable"), dtype="str")})
 
 
-def reversals_as_recoupments(payments: pd.DataFrame, source: str = "payments.csv") -> pd.DataFrame:
-    """The reversals posted in payments.csv, as a recoupments table (contract columns).
-
-    Parameters
-    ----------
-    payments : pandas.DataFrame
-        claim_id, line_no, payment_date, paid_cents, optionally payment_id
-        and denial_code (payments.csv as read).
-    source : str
-        Written in the ``file`` column.
-
-    Returns
-    -------
-    pandas.DataFrame
-        file, trace_number (the payment_id), payment_date, claim_id,
-        amount_cents (the reversal as a positive amount), mechanism
-        (``reversal``), reason_code (the payment's denial code, if any),
-        reference (``line N``); one row per negative payment.
-
-    Notes
-    -----
-    An 835 reverses a payment with claim status 22 and the amounts negated
-    (DOMAIN.md 5.2); the practice system posts it as a negative payment.
-    Offsets taken from other claims' payments (PLB WO/FB, DOMAIN.md 5.3)
-    are not in payments.csv, so this table is a lower bound of what was
-    taken back.
-
-    Examples
-    --------
-    >>> import pandas as pd
-    >>> pay = pd.DataFrame({"claim_id": ["A", "A"], "line_no": [1, 1], "paid_cents": [9000, -9000],
-    ...                     "payment_date": pd.to_datetime(["2025-01-10", "2025-03-01"])})
-    >>> reversals_as_recoupments(pay)["amount_cents"].tolist()
-    [9000]
-    """
-    neg = payments.loc[payments["paid_cents"].astype("int64") < 0]
-    blank = pd.Series("", index=neg.index, dtype="str")
-    out = pd.DataFrame({
-        "file": pd.Series(source, index=neg.index, dtype="str"),
-        "trace_number": neg["payment_id"].astype("str") if "payment_id" in neg.columns else blank,
-        "payment_date": pd.to_datetime(neg["payment_date"]).astype("datetime64[us]"),
-        "claim_id": neg["claim_id"].astype("str"),
-        "amount_cents": -neg["paid_cents"].astype("int64"),
-        "mechanism": pd.Series("reversal", index=neg.index, dtype="str"),
-        "reason_code": neg["denial_code"].astype("str").fillna("") if "denial_code" in neg.columns else blank,
-        "reference": "line " + neg["line_no"].astype("str"),
-    })
-    return out.reset_index(drop=True)
-
-
-__all__ += ["NOTICE_REASON_CODES", "NOTICE_COLUMNS", "practice_notices", "reversals_as_recoupments"]
+__all__ += ["RECOUPMENT_LABELS_SPEC", "OUTCOME_COLUMNS", "read_recoupment_labels", "appeal_outcomes"]

@@ -201,80 +201,61 @@ def test_sampling_chart_reports_the_share_under_the_truth():
     assert any(f"{share:.1%} at or below the truth" in text for text in labels)
 
 
-# --- practice_notices / reversals_as_recoupments ------------------------------------------------
+# --- read_recoupment_labels / appeal_outcomes --------------------------------------------------
 
-from recoup_lib.appeals import decide  # noqa: E402
-from recoup_lib.lessons import NOTICE_COLUMNS, practice_notices, reversals_as_recoupments  # noqa: E402
-
-
-def _audit_like(n_lines: int = 40, n_found: int = 20):
-    lines = pd.DataFrame({"claim_id": [f"C{i:03d}" for i in range(n_lines)], "line_no": 1,
-                          "payer_id": "MCR", "paid_cents": np.arange(1, n_lines + 1, dtype=np.int64) * 1000})
-    findings = lines.iloc[:n_found].assign(error_type="upcoding",
-                                           at_risk_cents=lambda f: f["paid_cents"] // 4)
-    payments = lines[["claim_id", "line_no", "paid_cents"]].assign(
-        payment_date=pd.Timestamp("2025-01-01") + pd.to_timedelta(np.arange(n_lines) * 4, unit="D"))
-    return findings, lines, payments
+from recoup_lib.errors import InputError  # noqa: E402
+from recoup_lib.lessons import OUTCOME_COLUMNS, appeal_outcomes, read_recoupment_labels  # noqa: E402
+from recoup_lib.synthetic import generate_practice, write_practice  # noqa: E402
 
 
-def test_practice_notices_same_seed_same_table_other_seed_other_table():
-    findings, lines, payments = _audit_like()
-    a = practice_notices(findings, lines, payments, "2025-06-30", seed=3, n=8)
-    pd.testing.assert_frame_equal(a, practice_notices(findings, lines, payments, "2025-06-30", seed=3, n=8))
-    assert not a.equals(practice_notices(findings, lines, payments, "2025-06-30", seed=4, n=8))
-    assert list(a.columns) == list(NOTICE_COLUMNS)
+@pytest.fixture(scope="module")
+def generated(tmp_path_factory):
+    return write_practice(generate_practice(lines=600, seed=4), tmp_path_factory.mktemp("practice"))
 
 
-def test_practice_notices_amounts_match_how_each_notice_was_built():
-    findings, lines, payments = _audit_like()
-    notices = practice_notices(findings, lines, payments, "2025-06-30", seed=5, n=12, partial_share=0.25, appeal_share=0.25)
-    risk = notices.merge(findings[["claim_id", "line_no", "at_risk_cents"]], how="left")
-    counts = notices["built_as"].value_counts()
-    assert counts["accept"] == 6 and counts["partial"] == 3 and counts["appeal"] == 3
-    assert (risk.loc[risk["built_as"] == "accept", "amount_cents"]
-            == risk.loc[risk["built_as"] == "accept", "at_risk_cents"]).all()
-    assert (risk.loc[risk["built_as"] == "partial", "amount_cents"]
-            > risk.loc[risk["built_as"] == "partial", "at_risk_cents"]).all()
-    assert risk.loc[risk["built_as"] == "appeal", "at_risk_cents"].isna().all()
+def test_read_recoupment_labels_types_the_generated_answer_key(generated):
+    key = read_recoupment_labels(generated / "recoupment_labels.csv")
+    notices = pd.read_csv(generated / "notices.csv", dtype="str")
+    assert key["notice_id"].tolist() == notices["notice_id"].tolist()
+    for column in ("valid", "merits", "within_lookback", "appealed"):
+        assert key[column].dtype == bool, column
+    assert pd.api.types.is_datetime64_any_dtype(key["notice_date"])
+    assert (key["valid"] == (key["merits"] & key["within_lookback"])).all()
+    raw = pd.read_csv(generated / "recoupment_labels.csv", dtype="str")
+    assert key["amount_cents"].tolist() == [round(float(a) * 100) for a in raw["amount"]]
 
 
-def test_practice_notices_dates_within_window_and_responses_never_after_as_of():
-    findings, lines, payments = _audit_like()
-    notices = practice_notices(findings, lines, payments, "2025-06-30", seed=9, n=16, max_age_days=90)
-    as_of = pd.Timestamp("2025-06-30")
-    assert notices["notice_date"].between(as_of - pd.Timedelta(days=90), as_of).all()
-    answered = notices.dropna(subset=["response_date"])
-    assert len(answered) and (answered["response_date"] <= as_of).all()
-    assert (answered["response_date"] > answered["notice_date"]).all()
-    assert notices["notice_id"].is_unique and notices["notice_date"].is_monotonic_increasing
-    first = notices.merge(payments, on=["claim_id", "line_no"])["payment_date"]
-    assert (notices["notice_date"] >= first + pd.Timedelta(days=14)).all()
+def test_read_recoupment_labels_names_the_bad_row_and_column(tmp_path, generated):
+    text = (generated / "recoupment_labels.csv").read_text().splitlines()
+    header = text[0].split(",")
+    cells = text[1].split(",")
+    cells[header.index("valid")] = "maybe"
+    (tmp_path / "recoupment_labels.csv").write_text("\n".join([text[0], ",".join(cells)] + text[2:]) + "\n")
+    with pytest.raises(InputError, match=r"recoupment_labels\.csv.*row 2.*valid"):
+        read_recoupment_labels(tmp_path / "recoupment_labels.csv")
+    with pytest.raises(InputError, match="absent.csv: file not found"):
+        read_recoupment_labels(tmp_path / "absent.csv")
 
 
-def test_practice_notices_decide_agrees_with_how_they_were_built():
-    findings, lines, payments = _audit_like()
-    notices = practice_notices(findings, lines, payments, "2025-06-30", seed=2, n=12)
-    payers = pd.DataFrame({"payer_id": ["MCR"], "name": ["Medicare"], "payer_type": ["medicare"], "state": [""]})
-    decisions = decide(notices, payers, findings, payments)
-    assert (decisions["recommendation"].to_numpy() == notices["built_as"].to_numpy()).all()
+def test_appeal_outcomes_only_appealed_notices_won_exactly_when_invalid(generated):
+    key = read_recoupment_labels(generated / "recoupment_labels.csv")
+    outcomes = appeal_outcomes(key, level="Redetermination")
+    filed = key.loc[key["appealed"]]
+    assert list(outcomes.columns) == list(OUTCOME_COLUMNS)
+    assert outcomes["notice_id"].tolist() == filed["notice_id"].tolist()
+    assert (outcomes["outcome"] == "favorable").tolist() == (~filed["valid"]).tolist()
+    assert set(outcomes["level"]) <= {"Redetermination"}
 
 
-@pytest.mark.parametrize("kwargs, message", [
-    ({"appeal_share": 1.5}, "appeal_share: expected a share between 0 and 1"),
-    ({"appeal_share": 0.6, "partial_share": 0.6}, "expected at most 1"),
-    ({"n": 100}, "expected at least"),
-])
-def test_practice_notices_rejects_impossible_requests(kwargs, message):
-    findings, lines, payments = _audit_like()
-    with pytest.raises(ValueError, match=message):
-        practice_notices(findings, lines, payments, "2025-06-30", seed=1, **kwargs)
+def test_appeal_outcomes_are_accepted_by_the_report(generated):
+    from recoup_lib.report import appeal_overturn_rate, metric_value, outcomes_frame
+
+    key = pd.DataFrame({"notice_id": ["N1", "N2", "N3", "N4"], "valid": [True, False, False, True],
+                        "appealed": [True, True, False, False]})
+    rate = appeal_overturn_rate(outcomes_frame(appeal_outcomes(key)))
+    assert metric_value(rate, "appeal_overturn_rate") == 50.0
 
 
-def test_reversals_as_recoupments_keeps_only_negative_payments_as_positive_amounts():
-    pay = pd.DataFrame({"claim_id": ["A", "A", "B"], "line_no": [1, 1, 2], "payment_id": ["P1", "P2", "P3"],
-                        "paid_cents": [9000, -9000, 500], "denial_code": ["", "CO-45", ""],
-                        "payment_date": pd.to_datetime(["2025-01-10", "2025-03-01", "2025-03-02"])})
-    rec = reversals_as_recoupments(pay)
-    assert rec[["trace_number", "amount_cents", "mechanism", "reason_code", "reference"]].values.tolist() == [
-        ["P2", 9000, "reversal", "CO-45", "line 1"]]
-    assert int(rec["amount_cents"].sum()) == -int(pay.loc[pay["paid_cents"] < 0, "paid_cents"].sum())
+def test_appeal_outcomes_missing_column_is_named():
+    with pytest.raises(ValueError, match="'appealed'"):
+        appeal_outcomes(pd.DataFrame({"notice_id": ["N1"], "valid": [True]}))
