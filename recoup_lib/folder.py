@@ -142,7 +142,7 @@ def read_csv_text(path: str | Path, spec: FileSpec | None = None, label: str | N
         fast_ok = not invalid
     except pa.ArrowInvalid:
         fast_ok = False
-    if fast_ok and not _has_blank_lines(path):
+    if fast_ok and not _has_blank_lines(path, table.num_rows):
         raw = _string_frame(table)
         rows = np.arange(len(raw), dtype=np.int64) + 2
         empty_broken = pd.DataFrame(columns=["_file", "_row", "_text", "_expected", "_got", "_reason"])
@@ -154,16 +154,23 @@ def read_csv_text(path: str | Path, spec: FileSpec | None = None, label: str | N
     return raw, rows, broken_frame
 
 
-def _has_blank_lines(path: Path) -> bool:
-    """Whether the file has an empty line before its end (the fast reader skips those, which
-    would shift the row numbers in messages; the exact reader counts them)."""
+def _has_blank_lines(path: Path, rows: int) -> bool:
+    """Whether the file may hold an empty line before its end (the fast reader skips those, which
+    would shift the row numbers in messages; the exact reader counts them).
+
+    A file whose line breaks (trailing ones aside) number exactly its data rows has neither
+    blank lines nor line breaks inside quoted values; anything else goes to the exact reader.
+    """
     if path.stat().st_size == 0:
         return False
     with open(path, "rb") as handle, mmap.mmap(handle.fileno(), 0, access=mmap.ACCESS_READ) as data:
         end = len(data)
         while end and data[end - 1] in b"\r\n":
             end -= 1
-        return any(0 <= data.find(gap, 0, end) for gap in (b"\n\n", b"\n\r\n"))
+        body = np.frombuffer(data, dtype=np.uint8, count=end)
+        breaks = int(np.count_nonzero(body == 10))
+        del body
+        return breaks != rows
 
 
 def _canonical_header(header: list[str], spec: FileSpec | None, label: str) -> list[str]:
@@ -445,14 +452,39 @@ def write_csv(df: pd.DataFrame, path: str | Path, text: bool = False) -> Path:
     csv.writer(header, lineterminator="\n").writerow(table.column_names)
     buffer = io.BytesIO()
     try:
+        if table.num_columns == 1 and table.num_rows and pc.any(pc.equal(table.column(0), "")).as_py():
+            raise pa.ArrowInvalid("a lone empty value must be quoted, or the row reads as a blank line")
         # Fast path: nothing needs quoting, so write plain values.
         pacsv.write_csv(table, buffer, write_options=pacsv.WriteOptions(include_header=False, quoting_style="none"))
         body = buffer.getvalue()
     except pa.ArrowInvalid:
-        # Some values hold commas, quotes or line breaks: quote just those (RFC 4180).
-        sink = io.StringIO()
-        columns = [table[c].to_pylist() for c in table.column_names]
-        csv.writer(sink, lineterminator="\n", quoting=csv.QUOTE_MINIMAL).writerows(zip(*columns))
-        body = sink.getvalue().encode("utf-8")
+        body = _quoted_minimal(table)
     path.write_bytes(header.getvalue().encode("utf-8") + body)
     return path
+
+
+def _quoted_minimal(table: pa.Table) -> bytes:
+    """CSV body quoting just the values that hold commas, quotes or line breaks (RFC 4180).
+
+    The same bytes as Python's ``csv.writer`` with ``QUOTE_MINIMAL`` and ``\\n`` line ends
+    (a lone empty value in a one-column row is written ``""``), built column-wise with Arrow.
+    """
+    if not table.num_rows:
+        return b""
+    fields = []
+    for name in table.column_names:
+        column = pc.cast(table[name], pa.large_string())
+        needs = pc.match_substring_regex(column, '[",\r\n]')
+        if table.num_columns == 1:
+            needs = pc.or_(needs, pc.equal(column, ""))
+        mark = pa.scalar('"', pa.large_string())
+        quoted = pc.binary_join_element_wise(mark, pc.replace_substring(column, '"', '""'), mark,
+                                             pa.scalar("", pa.large_string()))
+        fields.append(pc.if_else(needs, quoted, column))
+    lines = (pc.binary_join_element_wise(*fields, pa.scalar(",", pa.large_string())) if len(fields) > 1
+             else fields[0])
+    lines = pc.binary_join_element_wise(lines, pa.scalar("\n", pa.large_string()), pa.scalar("", pa.large_string()))
+    if isinstance(lines, pa.ChunkedArray):
+        lines = lines.combine_chunks()
+    offsets = np.frombuffer(lines.buffers()[1], dtype=np.int64)[lines.offset:lines.offset + len(lines) + 1]
+    return lines.buffers()[2].to_pybytes()[int(offsets[0]):int(offsets[-1])]

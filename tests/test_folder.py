@@ -1,10 +1,13 @@
 """Reading the audit folder: every problem named by file, row and column; nothing lost."""
 
 import shutil
+import tempfile
 from pathlib import Path
 
 import pandas as pd
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from recoup_lib.cli import main
 from recoup_lib.errors import InputError
@@ -158,3 +161,29 @@ def test_generated_folder_reads_without_problems(tmp_path):
     inputs = read_audit_folder(folder)
     assert inputs.problems == []
     assert (inputs.counts["rows_read"] == inputs.counts["rows_used"]).all()
+
+
+_CELL = st.text(alphabet='ab,"\n é', max_size=6)
+
+
+@given(st.integers(min_value=1, max_value=3).flatmap(
+    lambda width: st.lists(st.lists(_CELL, min_size=width, max_size=width), min_size=1, max_size=20)))
+def test_write_csv_quoting_matches_the_csv_module_and_reads_back(rows):
+    import csv
+    import io
+
+    columns = [f"c{i}" for i in range(len(rows[0]))]
+    frame = pd.DataFrame(rows, columns=columns, dtype="str")
+    with tempfile.TemporaryDirectory() as tmp:
+        path = Path(tmp) / "t.csv"
+        write_csv(frame, path, text=True)
+        sink = io.StringIO()
+        csv.writer(sink, lineterminator="\n", quoting=csv.QUOTE_MINIMAL).writerows([columns] + rows)
+        assert path.read_bytes() == sink.getvalue().encode("utf-8")
+        with open(path, newline="", encoding="utf-8") as handle:
+            assert list(csv.reader(handle))[1:] == rows
+
+
+def test_write_csv_quotes_a_carriage_return_so_no_reader_splits_the_row(tmp_path):
+    path = write_csv(pd.DataFrame({"a": ["x\ry", "z"], "b": ["1", "2"]}, dtype="str"), tmp_path / "t.csv", text=True)
+    assert path.read_bytes() == b'a,b\n"x\ry",1\nz,2\n'

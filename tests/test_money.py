@@ -71,3 +71,19 @@ def test_allocate_parts_sum_exactly(total, weights):
 def test_apply_rate_half_up():
     assert apply_rate(1_000_000, "0.105") == 105_000
     assert apply_rate(5, "0.5") == 3
+
+
+@given(st.lists(st.integers(min_value=-10**15, max_value=10**15), min_size=1, max_size=50))
+def test_parse_cents_plain_amounts_fast_path_gives_exact_cents(values):
+    texts = [f"{'-' if v < 0 else ''}{abs(v) // 100}.{abs(v) % 100:02d}" for v in values]
+    cents, invalid = parse_cents(texts)
+    assert cents.tolist() == values and not invalid.any()
+
+
+@given(st.lists(st.text(alphabet="0123456789.-+$, ", min_size=1, max_size=9), min_size=1, max_size=30))
+def test_parse_cents_fast_path_agrees_with_the_general_parser(texts):
+    # A blank value makes parse_cents take its general (regex) path for the whole column.
+    fast_cents, fast_invalid = parse_cents(texts)
+    slow_cents, slow_invalid = parse_cents(texts + [""])
+    assert fast_cents.tolist() == slow_cents.tolist()[:-1]
+    assert fast_invalid.tolist() == slow_invalid.tolist()[:-1]
