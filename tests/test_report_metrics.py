@@ -382,3 +382,14 @@ def test_demo_without_extras_switches_off_what_it_cannot_know(demo):
         assert name in off.index
         assert off.loc[name, "note"]
     assert report.aging is None and report.recoupments is None
+
+
+def test_recoupments_from_payments_turns_each_negative_payment_into_a_positive_reversal():
+    from recoup_lib.report import recoupments_from_payments
+
+    pay = pd.DataFrame({"claim_id": ["A", "A", "B"], "line_no": [1, 1, 2], "payment_id": ["P1", "P2", "P3"],
+                        "paid_cents": [9000, -9000, 500],
+                        "payment_date": pd.to_datetime(["2025-01-10", "2025-03-01", "2025-01-11"])})
+    out = recoupments_from_payments(pay)
+    assert out[["claim_id", "trace_number", "amount_cents", "mechanism", "reference"]].values.tolist() == [
+        ["A", "P2", 9000, "reversal", "line 1"]]

@@ -95,6 +95,7 @@ from ._tables import (
     read_outcomes,
     read_recoupments,
     recoupments_frame,
+    recoupments_from_payments,
     recoupments_from_remits,
 )
 
@@ -110,7 +111,7 @@ __all__ = [
     "outcomes_frame", "outcomes_from_decisions", "payment_reversals", "plot_at_risk_pareto",
     "plot_exposure_by_month", "plot_money_by_month", "plot_notice_aging", "plot_recoupments_by_month",
     "plot_top_at_risk", "read_outcomes", "read_recoupments", "recoupment_rate", "recoupments_frame",
-    "recoupments_from_remits", "report_from_audit", "report_markdown", "safe_text", "save_figures",
+    "recoupments_from_payments", "recoupments_from_remits", "report_from_audit", "report_markdown", "safe_text", "save_figures",
     "switched_off", "trend_by_month", "volume", "write_appeal_workbook", "write_audit_workbook",
     "write_report", "write_report_workbook", "write_tables_workbook",
 ]

@@ -34,6 +34,7 @@ __all__ = [
     "recoupments_frame",
     "read_recoupments",
     "recoupments_from_remits",
+    "recoupments_from_payments",
     "outcomes_frame",
     "read_outcomes",
     "outcomes_from_decisions",
@@ -292,3 +293,52 @@ def outcomes_from_decisions(decisions: pd.DataFrame) -> pd.DataFrame | None:
         return outcomes_frame(out)
     except ValueError as exc:
         raise InputError(f"notices.csv, column 'outcome': {exc}") from None
+
+
+def recoupments_from_payments(payments: pd.DataFrame, source: str = "payments.csv") -> pd.DataFrame:
+    """The reversals posted in payments.csv, as a recoupments table (contract columns).
+
+    Parameters
+    ----------
+    payments : pandas.DataFrame
+        claim_id, line_no, payment_date, paid_cents, optionally payment_id
+        and denial_code (payments.csv as read).
+    source : str
+        Written in the ``file`` column.
+
+    Returns
+    -------
+    pandas.DataFrame
+        file, trace_number (the payment_id), payment_date, claim_id,
+        amount_cents (the reversal as a positive amount), mechanism
+        (``reversal``), reason_code (the payment's denial code, if any),
+        reference (``line N``); one row per negative payment.
+
+    Notes
+    -----
+    An 835 reverses a payment with claim status 22 and the amounts negated
+    (DOMAIN.md 5.2); the practice system posts it as a negative payment.
+    Offsets taken from other claims' payments (PLB WO/FB, DOMAIN.md 5.3)
+    are not in payments.csv, so this table is a lower bound of what was
+    taken back.
+
+    Examples
+    --------
+    >>> pay = pd.DataFrame({"claim_id": ["A", "A"], "line_no": [1, 1], "paid_cents": [9000, -9000],
+    ...                     "payment_date": pd.to_datetime(["2025-01-10", "2025-03-01"])})
+    >>> recoupments_from_payments(pay)["amount_cents"].tolist()
+    [9000]
+    """
+    neg = payments.loc[payments["paid_cents"].astype("int64") < 0]
+    blank = pd.Series("", index=neg.index, dtype="str")
+    out = pd.DataFrame({
+        "file": pd.Series(source, index=neg.index, dtype="str"),
+        "trace_number": neg["payment_id"].astype("str") if "payment_id" in neg.columns else blank,
+        "payment_date": pd.to_datetime(neg["payment_date"]).astype("datetime64[us]"),
+        "claim_id": neg["claim_id"].astype("str"),
+        "amount_cents": -neg["paid_cents"].astype("int64"),
+        "mechanism": pd.Series("reversal", index=neg.index, dtype="str"),
+        "reason_code": neg["denial_code"].astype("str").fillna("") if "denial_code" in neg.columns else blank,
+        "reference": "line " + neg["line_no"].astype("str"),
+    })
+    return out.reset_index(drop=True)

@@ -15,8 +15,7 @@ import json
 import numpy as np
 import pandas as pd
 
-from ...lessons import reversals_as_recoupments
-from ...report import report_from_audit
+from ...report import recoupments_from_payments, report_from_audit
 from ...rules import audit_folder, capped_findings
 from ...synthetic.demo import demo_path
 from .._registry import Exercise, register
@@ -38,7 +37,7 @@ def _dashboard(profile: str):
     folder = demo_path(profile)
     practice = json.loads((folder / "practice.json").read_text(encoding="utf-8"))
     audit = audit_folder(folder)
-    recoupments = reversals_as_recoupments(audit.context.payments)
+    recoupments = recoupments_from_payments(audit.context.payments)
     report = report_from_audit(audit, practice["export_date"], recoupments=recoupments,
                                recoupment_source="payments.csv (reversals)")
     return practice, report
