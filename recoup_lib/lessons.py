@@ -15,8 +15,6 @@ cells stay a few lines long. Anything longer lives here and is tested in
 :func:`repeated_appraisals`     many seeded samples of one universe, appraised
 :func:`sampling_chart`          where their estimates fall against the truth
 :func:`recoupment_chart`        money taken back per month, stacked by cause
-:func:`read_recoupment_labels`  a generated practice's notice answer key, typed
-:func:`appeal_outcomes`         appeal outcomes implied by that answer key
 ==============================  ===============================================
 
 Money stays in integer cents in every table these functions return. The
@@ -34,10 +32,7 @@ import numpy as np
 import pandas as pd
 
 from .appeals import medicare_dates
-from .errors import InputError
-from .folder import read_table
 from .money import dollars
-from .schema import Column, FileSpec
 
 __all__ = [
     "TIMELINE_COLUMNS",
@@ -559,117 +554,3 @@ def recoupment_chart(by_cause: pd.DataFrame, ax=None, title: str | None = None):
         ax.set_title(title)
     return fig
 
-
-#: recoupment_labels.csv, as :func:`read_recoupment_labels` types it (other columns are kept as text).
-RECOUPMENT_LABELS_SPEC = FileSpec("recoupment_labels.csv", (
-    Column("notice_id", "id"),
-    Column("payer_id", "id"),
-    Column("claim_id", "id"),
-    Column("line_no", "int", minimum=1),
-    Column("error_type", "text"),
-    Column("amount", "money"),
-    Column("valid", "bool"),
-    Column("merits", "bool"),
-    Column("within_lookback", "bool"),
-    Column("accusation", "text"),
-    Column("notice_date", "date"),
-    Column("lookback_limit", "date", nullable=True),
-    Column("appealed", "bool"),
-    Column("offset_starts", "date", nullable=True),
-    Column("taken", "money", required=False, nullable=True, fill_missing=False),
-), key=("notice_id",), description="the answer key of a generated practice's notices")
-
-#: Columns of :func:`appeal_outcomes`.
-OUTCOME_COLUMNS = ("notice_id", "level", "outcome")
-
-
-def read_recoupment_labels(path) -> pd.DataFrame:
-    """Read a generated practice's recoupment_labels.csv (the notices' answer key), typed.
-
-    Parameters
-    ----------
-    path : path-like
-        ``recoupment_labels.csv`` written by ``recoup generate`` /
-        :func:`recoup_lib.synthetic.write_practice`.
-
-    Returns
-    -------
-    pandas.DataFrame
-        One row per notice: notice_id, payer_id, claim_id, line_no,
-        error_type, amount_cents, valid, merits, within_lookback, appealed
-        (bool), accusation (``true``, ``false``, ...), notice_date,
-        lookback_limit, offset_starts (datetime64, NaT where none), taken_cents
-        when the file has it, and the other take-back columns as text.
-
-    Raises
-    ------
-    InputError
-        The file is missing, lacks a column, or has a row that cannot be read
-        (the message names the file, row and column).
-
-    Notes
-    -----
-    ``valid`` is true when the payer is entitled to the whole amount: the
-    answer key has the notice's error on that line with at least that much at
-    risk, and the notice came before the payer's look-back limit (see
-    :mod:`recoup_lib.synthetic._payer`; DOMAIN.md 8 for the state limits).
-    """
-    parsed = read_table(path, spec=RECOUPMENT_LABELS_SPEC)
-    if parsed.problems:
-        raise InputError(f"{len(parsed.problems)} row(s) of an answer key cannot be read; the first: "
-                         f"{parsed.problems[0].message}")
-    flags = ["valid", "merits", "within_lookback", "appealed"]
-    return parsed.data.drop(columns=["_row"]).astype({c: bool for c in flags})
-
-
-def appeal_outcomes(recoupment_labels: pd.DataFrame, level: str = "first level") -> pd.DataFrame:
-    """The outcome of each appeal the simulated office filed, from the notices' answer key.
-
-    Parameters
-    ----------
-    recoupment_labels : pandas.DataFrame
-        notice_id, valid (bool), appealed (bool), as
-        :func:`read_recoupment_labels` returns them.
-    level : str, default "first level"
-        The appeal level written on every row (the simulation files only the
-        first level).
-
-    Returns
-    -------
-    pandas.DataFrame
-        :data:`OUTCOME_COLUMNS`, one row per appealed notice, in the answer
-        key's order: outcome ``favorable`` when the notice was invalid (the
-        payer was not entitled to it), ``unfavorable`` when it was valid. The
-        shape :func:`recoup_lib.report.build_report` takes as ``outcomes``.
-
-    Raises
-    ------
-    ValueError
-        A required column is missing.
-
-    Notes
-    -----
-    A stand-in for real rulings: it assumes the payer rules as the answer
-    key says it should. Real first-level appeals are won far less often
-    (about 11% of RAC-related Medicare redeterminations in 2012, DOMAIN.md
-    9.2), partly because real notices are more often right.
-
-    Examples
-    --------
-    >>> key = pd.DataFrame({"notice_id": ["N1", "N2", "N3"], "valid": [True, False, False],
-    ...                     "appealed": [True, True, False]})
-    >>> appeal_outcomes(key)["outcome"].tolist()
-    ['unfavorable', 'favorable']
-    """
-    missing = [c for c in ("notice_id", "valid", "appealed") if c not in recoupment_labels.columns]
-    if missing:
-        raise ValueError("recoupment_labels lacks column" + ("s " if len(missing) > 1 else " ")
-                         + ", ".join(repr(c) for c in missing))
-    filed = recoupment_labels.loc[recoupment_labels["appealed"].astype(bool).to_numpy()]
-    won = ~filed["valid"].astype(bool).to_numpy()
-    return pd.DataFrame({"notice_id": filed["notice_id"].astype("str").to_numpy(),
-                         "level": pd.array([level] * len(filed), dtype="str"),
-                         "outcome": pd.array(np.where(won, "favorable", "unfavorable"), dtype="str")})
-
-
-__all__ += ["RECOUPMENT_LABELS_SPEC", "OUTCOME_COLUMNS", "read_recoupment_labels", "appeal_outcomes"]

@@ -204,7 +204,7 @@ def test_sampling_chart_reports_the_share_under_the_truth():
 # --- read_recoupment_labels / appeal_outcomes --------------------------------------------------
 
 from recoup_lib.errors import InputError  # noqa: E402
-from recoup_lib.lessons import OUTCOME_COLUMNS, appeal_outcomes, read_recoupment_labels  # noqa: E402
+from recoup_lib.appeals import OUTCOME_COLUMNS, appeal_outcomes, read_recoupment_labels  # noqa: E402
 from recoup_lib.synthetic import generate_practice, write_practice  # noqa: E402
 
 

@@ -36,7 +36,8 @@ from ._letters import Letter, letter_stem, letters, markdown_escape, write_lette
 from ._merits import WinChance, evidence_checklist, expected_value, win_probability
 from ._profiles import DATA_DIR, PROFILE_FILES, STATUSES, PayerProfile, Profiles, Rule, load_profiles, \
     profile_for
-from ._score import SCORE_COLUMNS, read_score_inputs, score_recommendations
+from ._score import (LABELS_SPEC, OUTCOME_COLUMNS, SCORE_COLUMNS, appeal_outcomes, read_recoupment_labels,
+                     read_score_inputs, score_recommendations)
 from ._run import APPEAL_FILES, AppealInputs, AppealResult, read_appeal_folder, run_appeals, \
     write_appeal_outputs
 from ._worklist import CLOSED_STATUSES, WORKLIST_COLUMNS, worklist
@@ -52,4 +53,5 @@ __all__ = [
     "profile_dates", "profile_for", "rate_on", "read_appeal_folder", "run_appeals", "shift", "to_days",
     "usable_notices", "win_probability", "worklist", "write_appeal_outputs", "write_letters",
     "SCORE_COLUMNS", "read_score_inputs", "score_recommendations",
+    "LABELS_SPEC", "OUTCOME_COLUMNS", "appeal_outcomes", "read_recoupment_labels",
 ]

@@ -17,7 +17,8 @@ import pandas as pd
 from ..errors import InputError
 from ..schema import Column, FileSpec
 
-__all__ = ["score_recommendations", "read_score_inputs", "SCORE_COLUMNS", "DECISIONS_SPEC", "LABELS_SPEC"]
+__all__ = ["score_recommendations", "read_score_inputs", "read_recoupment_labels", "appeal_outcomes",
+           "SCORE_COLUMNS", "OUTCOME_COLUMNS", "DECISIONS_SPEC", "LABELS_SPEC"]
 
 #: Columns of the per-notice outcome table.
 SCORE_COLUMNS = ["notice_id", "recommendation", "valid", "amount_cents", "agreed_amount_cents",
@@ -31,11 +32,24 @@ DECISIONS_SPEC = FileSpec("decisions.csv", (
     Column("disputed_amount", "money"),
 ), key=("notice_id",), description="appeal decisions (recoup appeal)")
 
-#: What score-appeals reads of recoupment_labels.csv (written by recoup generate).
+#: recoupment_labels.csv (written by recoup generate). score-appeals needs notice_id, amount and
+#: valid; the other columns are typed when present.
 LABELS_SPEC = FileSpec("recoupment_labels.csv", (
     Column("notice_id", "id"),
+    Column("payer_id", "id", required=False, fill_missing=False),
+    Column("claim_id", "id", required=False, fill_missing=False),
+    Column("line_no", "int", minimum=1, required=False, fill_missing=False),
+    Column("error_type", "text", required=False, fill_missing=False),
     Column("amount", "money"),
     Column("valid", "bool"),
+    Column("merits", "bool", required=False, fill_missing=False),
+    Column("within_lookback", "bool", required=False, fill_missing=False),
+    Column("accusation", "text", required=False, fill_missing=False),
+    Column("notice_date", "date", required=False, fill_missing=False),
+    Column("lookback_limit", "date", nullable=True, required=False, fill_missing=False),
+    Column("appealed", "bool", required=False, fill_missing=False),
+    Column("offset_starts", "date", nullable=True, required=False, fill_missing=False),
+    Column("taken", "money", required=False, nullable=True, fill_missing=False),
 ), key=("notice_id",), description="the answer key of a generated practice's notices")
 
 _OUTCOMES = {
@@ -169,3 +183,99 @@ def read_score_inputs(decisions_path: str | Path, labels_path: str | Path) -> tu
             raise InputError(f"{len(parsed.problems)} problem(s) in {path}: {shown}")
         tables.append(parsed.data)
     return tables[0], tables[1]
+
+
+#: Columns of :func:`appeal_outcomes`.
+OUTCOME_COLUMNS = ("notice_id", "level", "outcome")
+
+
+def read_recoupment_labels(path) -> pd.DataFrame:
+    """Read a generated practice's recoupment_labels.csv (the notices' answer key), typed.
+
+    Parameters
+    ----------
+    path : path-like
+        ``recoupment_labels.csv`` written by ``recoup generate`` /
+        :func:`recoup_lib.synthetic.write_practice`.
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row per notice: notice_id, payer_id, claim_id, line_no,
+        error_type, amount_cents, valid, merits, within_lookback, appealed
+        (bool), accusation (``true``, ``false``, ...), notice_date,
+        lookback_limit, offset_starts (datetime64, NaT where none), taken_cents
+        when the file has it, and the other take-back columns as text.
+
+    Raises
+    ------
+    InputError
+        The file is missing, lacks a column, or has a row that cannot be read
+        (the message names the file, row and column).
+
+    Notes
+    -----
+    ``valid`` is true when the payer is entitled to the whole amount: the
+    answer key has the notice's error on that line with at least that much at
+    risk, and the notice came before the payer's look-back limit (see
+    :mod:`recoup_lib.synthetic._payer`; DOMAIN.md 8 for the state limits).
+    """
+    from ..folder import read_table
+
+    parsed = read_table(path, spec=LABELS_SPEC)
+    if parsed.problems:
+        raise InputError(f"{len(parsed.problems)} row(s) of an answer key cannot be read; the first: "
+                         f"{parsed.problems[0].message}")
+    data = parsed.data.drop(columns=["_row"])
+    flags = [c for c in ("valid", "merits", "within_lookback", "appealed") if c in data.columns]
+    return data.astype({c: bool for c in flags})
+
+
+def appeal_outcomes(recoupment_labels: pd.DataFrame, level: str = "first level") -> pd.DataFrame:
+    """The outcome of each appeal the simulated office filed, from the notices' answer key.
+
+    Parameters
+    ----------
+    recoupment_labels : pandas.DataFrame
+        notice_id, valid (bool), appealed (bool), as
+        :func:`read_recoupment_labels` returns them.
+    level : str, default "first level"
+        The appeal level written on every row (the simulation files only the
+        first level).
+
+    Returns
+    -------
+    pandas.DataFrame
+        :data:`OUTCOME_COLUMNS`, one row per appealed notice, in the answer
+        key's order: outcome ``favorable`` when the notice was invalid (the
+        payer was not entitled to it), ``unfavorable`` when it was valid. The
+        shape :func:`recoup_lib.report.build_report` takes as ``outcomes``.
+
+    Raises
+    ------
+    ValueError
+        A required column is missing.
+
+    Notes
+    -----
+    A stand-in for real rulings: it assumes the payer rules as the answer
+    key says it should. Real first-level appeals are won far less often
+    (about 11% of RAC-related Medicare redeterminations in 2012, DOMAIN.md
+    9.2), partly because real notices are more often right.
+
+    Examples
+    --------
+    >>> key = pd.DataFrame({"notice_id": ["N1", "N2", "N3"], "valid": [True, False, False],
+    ...                     "appealed": [True, True, False]})
+    >>> appeal_outcomes(key)["outcome"].tolist()
+    ['unfavorable', 'favorable']
+    """
+    missing = [c for c in ("notice_id", "valid", "appealed") if c not in recoupment_labels.columns]
+    if missing:
+        raise ValueError("recoupment_labels lacks column" + ("s " if len(missing) > 1 else " ")
+                         + ", ".join(repr(c) for c in missing))
+    filed = recoupment_labels.loc[recoupment_labels["appealed"].astype(bool).to_numpy()]
+    won = ~filed["valid"].astype(bool).to_numpy()
+    return pd.DataFrame({"notice_id": filed["notice_id"].astype("str").to_numpy(),
+                         "level": pd.array([level] * len(filed), dtype="str"),
+                         "outcome": pd.array(np.where(won, "favorable", "unfavorable"), dtype="str")})

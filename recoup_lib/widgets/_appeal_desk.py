@@ -27,6 +27,7 @@ import pandas as pd
 
 from ..appeals import decide, load_profiles, profile_dates, profile_for
 from ..money import dollars
+from ..schema import BOOL_FALSE, BOOL_TRUE
 
 __all__ = ["DESK_CHOICES", "CALENDAR_COLUMNS", "DeskOutcome", "AppealDesk", "deadline_calendar", "training_desk", "training_notices", "desk_from_practice",
            "grade_choice", "calendar_chart", "desk_from_folder"]
@@ -308,9 +309,9 @@ class AppealDesk:
 
 #: File names a generated folder may use for the notices' answer key (notice_id, valid).
 TRUTH_FILES = ("recoupment_labels.csv",)
-#: The contract's boolean spellings (CONTRACT "Conventions"); anything else is unknown.
-_BOOLEAN_TEXT = {"true": True, "yes": True, "y": True, "1": True, "false": False, "no": False, "n": False,
-                 "0": False}
+#: The contract's boolean spellings (CONTRACT "Conventions", as schema reads them); anything else,
+#: a blank included, is unknown (a notice the key does not grade).
+_BOOLEAN_TEXT = {**dict.fromkeys(BOOL_TRUE, True), **dict.fromkeys(BOOL_FALSE, False)}
 
 
 def desk_from_folder(folder, truth: pd.DataFrame | None = None, profiles=None) -> AppealDesk:
