@@ -1,4 +1,4 @@
-"""Reading and writing the audit folder of ``CONTRACT.md`` (I/O at the edge).
+"""Reading and writing the audit folder of ``docs/contract.md`` (I/O at the edge).
 
 :func:`read_audit_folder` is the single door through which users' files enter
 the kit. It checks that required files and columns exist (stopping the run
@@ -281,7 +281,7 @@ def problems_frame(problems: list[Problem]) -> pd.DataFrame:
 
 
 def read_audit_folder(folder: str | Path, use_defaults: bool = True) -> AuditInputs:
-    """Read an audit folder as ``CONTRACT.md`` describes it.
+    """Read an audit folder as ``docs/contract.md`` describes it.
 
     Parameters
     ----------

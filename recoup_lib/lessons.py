@@ -93,7 +93,7 @@ def medicare_timeline(notice_date, profiles=None) -> pd.DataFrame:
     by day 30 with no interest (a redetermination filed by then stops the
     offset under Section 935 of the MMA), interest from day 31, offset from
     day 41, and the redetermination due 120 days after the presumed receipt
-    (DOMAIN.md 1.1, 1.3 and 2; CMS Medicare Financial Management Manual,
+    (docs/sources.md §1.1, 1.3 and 2; CMS Medicare Financial Management Manual,
     Pub. 100-06, ch. 3).
 
     Examples
@@ -223,8 +223,8 @@ def weekly_cash(payments: pd.DataFrame, offset_cents: int, offset_starts,
     -----
     Recoupment by offset takes the money from payments for *other* claims,
     which is why a deposit can drop with nothing wrong on that week's claims
-    (DOMAIN.md 1.1 day 41; the 835 shows it as a PLB ``WO`` adjustment,
-    DOMAIN.md 5.3).
+    (docs/sources.md §1.1 day 41; the 835 shows it as a PLB ``WO`` adjustment,
+    docs/sources.md §5.3).
 
     Examples
     --------

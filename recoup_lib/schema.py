@@ -1,6 +1,6 @@
 """Column contracts of every file the kit reads, and the parser that enforces them.
 
-Each input file of ``CONTRACT.md`` is described once here as a
+Each input file of ``docs/contract.md`` is described once here as a
 :class:`FileSpec`: its columns, what kind of value each holds, whether the
 column must exist and whether a value may be blank. :func:`parse_table` turns a
 table of raw text into typed columns, collecting *every* problem of the file

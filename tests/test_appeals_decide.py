@@ -1,4 +1,4 @@
-"""Appeal decisions (CONTRACT "Appeal decisions"): the contract's cases, state profiles, invariants, worklist.
+"""Appeal decisions (docs/contract.md "Appeal decisions"): the contract's cases, state profiles, invariants, worklist.
 
 The decision cases live in tests/data/appeals/decision_cases.csv, one hand-worked
 case a row; the deadline cases in deadline_cases.csv.

@@ -67,7 +67,7 @@ def remittance(trace, day, claims=(), plb=()):
 
 
 class Scenario:
-    """Three deposits of one payer, covering every recoupment pattern of DOMAIN 5.2-5.5.
+    """Three deposits of one payer, covering every recoupment pattern of docs/sources.md §5.2-5.5.
 
     Deposit 1 pays claims A, X, S and B. Deposit 2 pays claim Y; reverses A
     and corrects it (a take-back inside the claim data); offsets X's whole

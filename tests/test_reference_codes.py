@@ -23,13 +23,13 @@ CODE_TABLES = {
 }
 ALL_TABLES = list(CODE_TABLES) + ["em_distribution.csv"]
 
-#: CONTRACT.md, "Findings": the error_type vocabulary.
+#: docs/contract.md, "Findings": the error_type vocabulary.
 ERROR_TYPES = {"duplicate_claim", "duplicate_payment", "overpaid_rate", "upcoding", "unbundling",
                "units_over_mue", "missing_documentation", "missing_signature", "coverage_lapsed",
                "policy_change"}
 CATEGORIES = {"overpayment", "incorrect_billing", "documentation", "eligibility", "policy_change"}
 
-#: DOMAIN.md 6.2 (every CARC of its table) and the common ones the kit adds.
+#: docs/sources.md §6.2 (every CARC of its table) and the common ones the kit adds.
 DOMAIN_CARCS = ["4", "5", "11", "15", "16", "18", "22", "26", "27", "29", "31", "35", "45", "50",
                 "96", "97", "119", "150", "151", "167", "181", "182", "197", "198", "204", "226",
                 "234", "236", "252", "B13"]
@@ -116,7 +116,7 @@ def test_carc_every_row_says_where_its_meaning_was_checked():
     carc = table("carc")
     assert (carc["source"] != "").all()
     domain = carc.set_index("code").loc[DOMAIN_CARCS, "source"]
-    assert domain.str.contains("DOMAIN 6.2").all()
+    assert domain.str.contains("docs/sources.md §6.2").all()
 
 
 # --------------------------------------------------------------------------- RARC, PLB, status, groups

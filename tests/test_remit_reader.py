@@ -1,4 +1,4 @@
-"""Reading 835 files: public samples, DOMAIN 5.5, separators, 4010, malformed input."""
+"""Reading 835 files: public samples, docs/sources.md §5.5, separators, 4010, malformed input."""
 
 from __future__ import annotations
 
@@ -160,7 +160,7 @@ def test_all_public_samples_read_balanced_in_one_batch():
 
 
 # ---------------------------------------------------------------------------
-# DOMAIN 5.5
+# docs/sources.md §5.5
 # ---------------------------------------------------------------------------
 
 def test_domain_snippet_bare_transaction_balances():

@@ -79,7 +79,7 @@ def test_pyx12_helper_catches_a_known_error():
 
 
 # ---------------------------------------------------------------------------
-# DOMAIN 5.5 built from models
+# docs/sources.md §5.5 built from models
 # ---------------------------------------------------------------------------
 
 def domain_claims():
@@ -243,7 +243,7 @@ def test_money_must_be_integer_cents():
 
 
 # ---------------------------------------------------------------------------
-# Recoupment helpers (DOMAIN 5.2, 5.3, 5.5)
+# Recoupment helpers (docs/sources.md §5.2, 5.3, 5.5)
 # ---------------------------------------------------------------------------
 
 def test_reverse_negates_every_amount_and_keeps_group_codes():

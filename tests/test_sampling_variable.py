@@ -26,7 +26,7 @@ from recoup_lib.sampling import (
 
 DATA = Path(__file__).parent / "data" / "sampling"
 
-# DOMAIN.md 4.4: fictional sample of 30 claims from a universe of 1,000.
+# docs/sources.md §4.4: fictional sample of 30 claims from a universe of 1,000.
 DOMAIN_CENTS = [0, 0, 4520, 0, 0, 11200, 0, 0, 0, 3875, 0, 0, 0, 0, 7640, 0, 0, 0, 0, 0,
                 5210, 0, 0, 0, 0, 0, 0, 13160, 0, 0]
 
@@ -43,7 +43,7 @@ def half_up_cents(dollars: float) -> float:
     return float(Decimal(repr(float(dollars))).quantize(Decimal("0.01"), rounding=ROUND_HALF_UP))
 
 
-# --- the DOMAIN.md 4.4 worked vector ----------------------------------------------------------
+# --- the docs/sources.md §4.4 worked vector ----------------------------------------------------------
 
 @pytest.fixture(scope="module")
 def domain():

@@ -5,7 +5,7 @@ source and a confirmed / secondary / unconfirmed status); the functions are
 pure over DataFrames and take those tables as :class:`Profiles`.
 
 ==========================  =====================================================
-:func:`decide`              one decision per notice (CONTRACT "Appeal decisions")
+:func:`decide`              one decision per notice (docs/contract.md "Appeal decisions")
 :func:`worklist`            open notices by the next deadline, with interest
 :func:`appeal_path`         every level a notice could climb, projected, with AIC
 :func:`letters`             Markdown and HTML letters for appealed notices

@@ -3,7 +3,7 @@
 Two counting conventions meet here, and the profile data says which applies:
 
 - **day numbers** (``day_number``): day 1 is the starting date itself. The
-  contract counts Medicare's demand-letter timeline this way (DOMAIN 1.1):
+  contract counts Medicare's demand-letter timeline this way (docs/sources.md §1.1):
   "by day 30" is ``notice_date + 29`` and "day 41" is ``notice_date + 40``.
 - **windows** (``days``, ``months``, ``business_days``): the window starts
   the day after the starting date, so "120 days after receipt" ends on
@@ -157,7 +157,7 @@ def profile_dates(notice_dates, profile: PayerProfile) -> pd.DataFrame:
 
     Notes
     -----
-    Medicare (DOMAIN 1.1, 1.3, 2; CONTRACT "Appeal decisions"): receipt is
+    Medicare (docs/sources.md §1.1, 1.3, 2; docs/contract.md "Appeal decisions"): receipt is
     presumed 5 days after the notice date; the redetermination is due 120
     days after receipt (notice + 125); filing by day 30 (notice + 29) stops
     the offset (Section 935); interest accrues from day 31 (notice + 30), so
@@ -216,7 +216,7 @@ def aic_threshold(year: int, which: str, profiles: Profiles) -> tuple[int | None
     Notes
     -----
     The thresholds are adjusted every January by the medical-care CPI and
-    rounded to the nearest $10 (Federal Register 2025-21879; DOMAIN 2).
+    rounded to the nearest $10 (Federal Register 2025-21879; docs/sources.md §2).
     """
     return profiles.memo(("aic", int(year), which), lambda: _aic_lookup(int(year), which, profiles))
 
@@ -289,10 +289,10 @@ def next_level(decision_date, level: int, disputed_cents: int, payer_type: str =
 
     Notes
     -----
-    Medicare (DOMAIN 2): each deadline runs from the presumed receipt of the
+    Medicare (docs/sources.md §2): each deadline runs from the presumed receipt of the
     decision (date + 5 days): 180 days for reconsideration, 60 for the ALJ,
     the Council and the court. Filing the reconsideration within 60 days of
-    the redetermination decision keeps the offset stopped (DOMAIN 1.3,
+    the redetermination decision keeps the offset stopped (docs/sources.md §1.3,
     secondary). The ALJ and the court need the year's amount in controversy,
     taken here for the year of the filing deadline.
 

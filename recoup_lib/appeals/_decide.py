@@ -1,6 +1,6 @@
 """One decision per recoupment notice: accept, partial or appeal, with deadlines and reasons.
 
-The contract's rule (CONTRACT.md, "Appeal decisions"):
+The contract's rule (docs/contract.md, "Appeal decisions"):
 
 - ``accept`` where our audit finds the notice's error_type on that line with
   at_risk >= the amount asked;
@@ -356,7 +356,7 @@ def decide(notices: pd.DataFrame, payers: pd.DataFrame, findings: pd.DataFrame |
 
     Notes
     -----
-    CONTRACT.md "Appeal decisions"; deadlines per DOMAIN 1-2 (Medicare) and 8
+    docs/contract.md "Appeal decisions"; deadlines per docs/sources.md §1-2 (Medicare) and 8
     (state laws), from the profile data. For a late notice (look-back), the
     recommendation is ``appeal`` with agreed 0 and the whole amount
     disputed; ``audit_supported_cents`` keeps what our audit would support.

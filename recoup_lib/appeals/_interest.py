@@ -1,4 +1,4 @@
-"""Interest on an unpaid Medicare overpayment (42 CFR 405.378; DOMAIN 1.2).
+"""Interest on an unpaid Medicare overpayment (42 CFR 405.378; docs/sources.md §1.2).
 
 Interest runs from the demand (final determination) date but is charged only
 if the debt is not paid within 30 days. It is charged per **started** 30-day
@@ -8,7 +8,7 @@ date (the rate stays locked until the debt is paid). Money received pays
 accrued interest first, then principal.
 
 Rates come from ``medicare_interest_rates.csv``. Its 2025 and 2026 rows are
-placeholders (DOMAIN 1.2 found no published rate): every result that uses a
+placeholders (docs/sources.md §1.2 found no published rate): every result that uses a
 row whose status is not ``confirmed`` carries that row's status and note.
 """
 
@@ -130,7 +130,7 @@ def period_interest(principal_cents, rate_percent: str | Decimal, period_days: i
 
     Examples
     --------
-    >>> period_interest(1_000_000, "10.50")  # DOMAIN 1.2 test vector: $87.50
+    >>> period_interest(1_000_000, "10.50")  # docs/sources.md §1.2 test vector: $87.50
     8750
     """
     rate = Fraction(Decimal(str(rate_percent))) * period_days / (100 * year_days)
@@ -198,7 +198,7 @@ def interest_due(principal_cents: int, notice_date, as_of, profiles: Profiles | 
 
     Notes
     -----
-    42 CFR 405.378(b)(2); DOMAIN 1.2. The rate is the one in force on the
+    42 CFR 405.378(b)(2); docs/sources.md §1.2. The rate is the one in force on the
     notice date. Offsets from day 41 would lower the principal; this function
     answers "what if nothing is done and nothing is taken".
 

@@ -41,7 +41,7 @@ def appeal_path(decisions: pd.DataFrame, profiles: Profiles | None = None) -> pd
     -----
     A projection, not a prediction: each level is assumed filed on the last
     day that keeps the offset stopped (else on its last filing day) and
-    decided at the end of its normal decision time (DOMAIN 2). Each later
+    decided at the end of its normal decision time (docs/sources.md §2). Each later
     deadline runs from that projected decision date plus the presumed
     receipt days. The AIC is taken for the year the level is projected to be
     filed (thresholds are set per calendar year of filing). A level without

@@ -262,9 +262,9 @@ def letters(decisions: pd.DataFrame, as_of, profiles: Profiles | None = None,
     -----
     Medicare requests name the beneficiary, the claim and the service with
     its date, and say why we disagree, as a redetermination request must
-    (DOMAIN 2); the Section 935 stay is claimed when the request is filed by
-    day 30 (DOMAIN 1.3). Commercial letters cite the state statute and its
-    notice rules (DOMAIN 8).
+    (docs/sources.md §2); the Section 935 stay is claimed when the request is filed by
+    day 30 (docs/sources.md §1.3). Commercial letters cite the state statute and its
+    notice rules (docs/sources.md §8).
     """
     profiles = profiles or load_profiles()
     markdown_env, html_env = _environments()

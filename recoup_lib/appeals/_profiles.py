@@ -6,7 +6,7 @@ limits, overturn rates, the cost of an appeal -- lives in a CSV file in
 ``recoup_lib/appeals/data/`` (described in that folder's ``README.md``), with
 the public source it came from and a ``status``:
 
-- ``confirmed``: seen in the cited source (DOMAIN.md's meaning);
+- ``confirmed``: seen in the cited source (docs/sources.md's meaning);
 - ``secondary``: seen only in a trade, law-firm or vendor summary;
 - ``unconfirmed``: recalled, partly seen, an estimate, a placeholder or a
   RecoupKit assumption. The decisions name every unconfirmed rule they used.

@@ -18,7 +18,7 @@ from ._worklist import worklist
 __all__ = ["APPEAL_FILES", "AppealInputs", "AppealResult", "read_appeal_folder", "run_appeals",
            "write_appeal_outputs"]
 
-#: What an appeal folder holds beyond an audit folder (CONTRACT.md "Appeal decisions").
+#: What an appeal folder holds beyond an audit folder (docs/contract.md "Appeal decisions").
 APPEAL_FILES = ("notices.csv", "payers.csv")
 
 

@@ -24,7 +24,7 @@ __all__ = ["score_recommendations", "read_score_inputs", "read_recoupment_labels
 SCORE_COLUMNS = ["notice_id", "recommendation", "valid", "amount_cents", "agreed_amount_cents",
                  "disputed_amount_cents", "outcome", "wrongly_conceded_cents", "wrongly_disputed_cents"]
 
-#: What score-appeals reads of decisions.csv (CONTRACT "Appeal decisions"); other columns pass.
+#: What score-appeals reads of decisions.csv (docs/contract.md "Appeal decisions"); other columns pass.
 DECISIONS_SPEC = FileSpec("decisions.csv", (
     Column("notice_id", "id"),
     Column("recommendation", "choice", choices=("appeal", "accept", "partial")),
@@ -99,7 +99,7 @@ def score_recommendations(decisions: pd.DataFrame,
     -----
     An appeal is "won" when the payer was not entitled to the notice
     (``valid`` false: no such error on the line, a smaller at-risk amount, or
-    a notice after the look-back limit -- CONTRACT "Appeal decisions"). This
+    a notice after the look-back limit -- docs/contract.md "Appeal decisions"). This
     scores the recommendation, not the payer's actual ruling.
 
     Examples
@@ -218,7 +218,7 @@ def read_recoupment_labels(path) -> pd.DataFrame:
     ``valid`` is true when the payer is entitled to the whole amount: the
     answer key has the notice's error on that line with at least that much at
     risk, and the notice came before the payer's look-back limit (see
-    :mod:`recoup_lib.synthetic._payer`; DOMAIN.md 8 for the state limits).
+    :mod:`recoup_lib.synthetic._payer`; docs/sources.md §8 for the state limits).
     """
     from ..folder import read_table
 
@@ -260,7 +260,7 @@ def appeal_outcomes(recoupment_labels: pd.DataFrame, level: str = "first level")
     -----
     A stand-in for real rulings: it assumes the payer rules as the answer
     key says it should. Real first-level appeals are won far less often
-    (about 11% of RAC-related Medicare redeterminations in 2012, DOMAIN.md
+    (about 11% of RAC-related Medicare redeterminations in 2012, docs/sources.md
     9.2), partly because real notices are more often right.
 
     Examples

@@ -63,7 +63,7 @@ def worklist(decisions: pd.DataFrame, as_of, profiles: Profiles | None = None) -
     Notes
     -----
     Medicare interest: 42 CFR 405.378, per started 30-day period from day 31,
-    at the rate in force on the notice date (DOMAIN 1.2). A rate that is a
+    at the rate in force on the notice date (docs/sources.md §1.2). A rate that is a
     placeholder or not confirmed is named in ``interest_note``.
     """
     profiles = profiles or load_profiles()

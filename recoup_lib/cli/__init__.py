@@ -6,7 +6,7 @@ module finds them, so adding a command never touches a shared list. Business
 logic stays in the library; these modules parse options, call it, write files
 and print a short report.
 
-Exit status (``CONTRACT.md``, "Errors"): 0 ok, 1 the results could not be
+Exit status (``docs/contract.md``, "Errors"): 0 ok, 1 the results could not be
 produced (a required file or column is missing, an input is unusable), 2 the
 command was called wrongly. Bad input never ends in a traceback; set
 ``RECOUP_DEBUG=1`` to see one for an unexpected internal error.

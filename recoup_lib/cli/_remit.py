@@ -1,6 +1,6 @@
 """``recoup remit FILE.835 ... --out OUT``: read 835 remittances, check balance, list recoupments.
 
-Writes (CONTRACT.md, "Remittances") ``transactions.csv``, ``payments.csv``,
+Writes (docs/contract.md, "Remittances") ``transactions.csv``, ``payments.csv``,
 ``provider_adjustments.csv`` and ``recoupments.csv``, plus
 ``service_lines.csv``, ``adjustments.csv``, ``rejected.csv`` (what was set
 aside and why), ``warnings.csv``, ``files.csv`` and ``summary.json``.

@@ -235,7 +235,7 @@ class Question:
     rule : str
         The billing rule the question drills, explained (shown with every feedback).
     source : str
-        Where the rule comes from (a DOMAIN.md section, a lesson section).
+        Where the rule comes from (a docs/sources.md section, a lesson section).
     kind : str
         A key of :data:`KINDS`.
     expected : callable

@@ -3,7 +3,7 @@
 CMS publishes the Medicare NCCI procedure-to-procedure (PTP) edits and the
 medically unlikely edits (MUE) every quarter. This module turns those files,
 untouched, into the kit's contract tables ``ncci_ptp.csv`` and ``mue.csv``
-(``CONTRACT.md``): :func:`read_ptp` and :func:`read_mue` return typed
+(``docs/contract.md``): :func:`read_ptp` and :func:`read_mue` return typed
 DataFrames plus every problem found, and the rows set aside.
 
 The layouts read (evidence in ``data/README.md``, section "CMS NCCI
@@ -545,7 +545,7 @@ def parse_mai(text: str) -> str | None:
 
     Notes
     -----
-    DOMAIN.md 7.2: MAI 1 is a per-line edit; 2 a per-day edit based on
+    docs/sources.md §7.2: MAI 1 is a per-line edit; 2 a per-day edit based on
     policy (not overridable); 3 a per-day edit based on clinical data.
 
     Examples
@@ -762,7 +762,7 @@ def read_ptp(paths) -> CmsImport:
 
     Notes
     -----
-    DOMAIN.md 7.1: column 1 is the payable code, column 2 the code not
+    docs/sources.md §7.1: column 1 is the payable code, column 2 the code not
     paid with it; modifier indicator 0 = no modifier bypasses the edit,
     1 = an NCCI-associated modifier may bypass it, 9 = not applicable. An
     exact repeat of an edit already read (e.g. the same part given twice)
@@ -802,7 +802,7 @@ def read_mue(paths) -> CmsImport:
 
     Notes
     -----
-    DOMAIN.md 7.2. ``mue.csv`` has one row per code (its key), so a code met
+    docs/sources.md §7.2. ``mue.csv`` has one row per code (its key), so a code met
     again (for instance in a second setting's table) is set aside with a
     reason naming the first file and row: import one setting at a time.
 

@@ -15,7 +15,7 @@ Notes
 -----
 Code sets: CARC and RARC lists are published by X12 (RARCs maintained by
 CMS); place-of-service codes by CMS; CLP02 claim status is X12 element 1029.
-See ``DOMAIN.md`` sections 5.1, 5.3, 6 and 10 for the facts and sources.
+See ``docs/sources.md`` sections 5.1, 5.3, 6 and 10 for the facts and sources.
 """
 
 from __future__ import annotations
@@ -184,7 +184,7 @@ def explain_carc(code) -> str:
 
     Notes
     -----
-    DOMAIN.md 6.1 (group codes) and 6.2 (CARCs). Meanings are our own
+    docs/sources.md §6.1 (group codes) and 6.2 (CARCs). Meanings are our own
     paraphrases; the canonical list is X12's.
 
     Examples
@@ -233,7 +233,7 @@ def explain_plb(code, amount=None) -> str:
 
     Notes
     -----
-    DOMAIN.md 5.3: a positive PLB amount lowers the payment, a negative one
+    docs/sources.md §5.3: a positive PLB amount lowers the payment, a negative one
     raises it; WO and positive FB are recoupments (offsets).
 
     Examples
@@ -414,7 +414,7 @@ def em_family(code) -> str | None:
 
     Notes
     -----
-    DOMAIN.md 10.1. 99201 was deleted in 2021 and is not an office E/M code
+    docs/sources.md §10.1. 99201 was deleted in 2021 and is not an office E/M code
     here.
 
     Examples

@@ -4,7 +4,7 @@ Reading: :func:`read_835` -> :class:`Remit` (transactions, payments, service
 lines, CAS adjustments, PLB provider adjustments, recoupments, problems).
 Writing: build :class:`Interchange` / :class:`Remittance` /
 :class:`ClaimPayment` models (with :func:`reverse` and the PLB helpers for the
-recoupment patterns of DOMAIN 5.2-5.5) and call :func:`write_835`, or hand
+recoupment patterns of docs/sources.md §5.2-5.5) and call :func:`write_835`, or hand
 tidy DataFrames to :func:`write_835_from_tables`.
 """
 

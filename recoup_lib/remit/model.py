@@ -8,7 +8,7 @@ objects (SVC, loop 2110), and :class:`ProviderAdjustment` pairs (PLB). Money is
 integer cents throughout; the payment amount (BPR02) is never stored, it is
 computed (:attr:`Remittance.payment_cents`) so that it always balances.
 
-Helpers build the recoupment patterns of ``DOMAIN.md`` section 5:
+Helpers build the recoupment patterns of ``docs/sources.md`` section 5:
 :func:`reverse` (the exact reversal of an earlier claim payment),
 :func:`plb_offset`, :func:`plb_deferral` (PLB WO whose reference carries the
 original claim's payer claim control number), :func:`plb_interest` (L6) and
@@ -36,7 +36,7 @@ __all__ = [
     "with_forward_balance",
 ]
 
-#: CAS01 group codes of the 5010 835 (DOMAIN 6.1). ``CR`` existed only in 4010.
+#: CAS01 group codes of the 5010 835 (docs/sources.md §6.1). ``CR`` existed only in 4010.
 GROUP_CODES = ("CO", "PR", "OA", "PI")
 
 
@@ -58,8 +58,8 @@ class Adjustment:
     """One CAS adjustment: group code, reason code (CARC) and amount.
 
     A positive amount lowers what is paid; a negative one raises it
-    (DOMAIN 5.4). Reversals repeat the original group and reason with the
-    amount negated (DOMAIN 5.2).
+    (docs/sources.md §5.4). Reversals repeat the original group and reason with the
+    amount negated (docs/sources.md §5.2).
 
     Parameters
     ----------
@@ -134,7 +134,7 @@ class ServiceLine:
 
     @property
     def balanced(self) -> bool:
-        """SVC02 - line CAS = SVC03 (DOMAIN 5.4)."""
+        """SVC02 - line CAS = SVC03 (docs/sources.md §5.4)."""
         return self.charge_cents - self.adjustment_total_cents == self.paid_cents
 
 
@@ -147,7 +147,7 @@ class ClaimPayment:
     claim_id : str
         CLP01 patient control number: the provider's claim id.
     status_code : str
-        CLP02 (``"1"`` primary, ``"4"`` denied, ``"22"`` reversal; DOMAIN 5.1).
+        CLP02 (``"1"`` primary, ``"4"`` denied, ``"22"`` reversal; docs/sources.md §5.1).
     charge_cents, paid_cents : int
         CLP03 and CLP04.
     payer_claim_control : str
@@ -195,7 +195,7 @@ class ClaimPayment:
 
     @property
     def balanced(self) -> bool:
-        """CLP03 - claim CAS - line CAS = CLP04, and every line balances (DOMAIN 5.4)."""
+        """CLP03 - claim CAS - line CAS = CLP04, and every line balances (docs/sources.md §5.4)."""
         return (self.charge_cents - self.adjustment_total_cents == self.paid_cents
                 and all(line.balanced for line in self.lines))
 
@@ -212,7 +212,7 @@ class ProviderAdjustment:
         PLB02.
     reason_code : str
         PLB03-1 (``WO`` overpayment recovery, ``FB`` forwarding balance,
-        ``L6`` interest, ``72`` authorized return, ...; DOMAIN 5.3).
+        ``L6`` interest, ``72`` authorized return, ...; docs/sources.md §5.3).
     amount_cents : int
         As sent: positive takes money from the provider, negative adds money.
     reference : str, default ""
@@ -278,7 +278,7 @@ class Remittance:
 
     @property
     def payment_cents(self) -> int:
-        """BPR02 = sum of CLP04 - sum of PLB amounts (DOMAIN 5.4)."""
+        """BPR02 = sum of CLP04 - sum of PLB amounts (docs/sources.md §5.4)."""
         return self.claim_paid_cents - self.provider_adjustment_cents
 
 
@@ -335,7 +335,7 @@ def reverse(claim: ClaimPayment) -> ClaimPayment:
 
     Notes
     -----
-    X12 RFIs #1147, #2442 and #1429 (DOMAIN 5.2): a reversal negates every
+    X12 RFIs #1147, #2442 and #1429 (docs/sources.md §5.2): a reversal negates every
     original amount and, since 5010 removed group code ``CR``, repeats the
     original group codes. RFI #2150: CLP01 stays the original patient control
     number. The correction, if any, is a separate claim payment with a normal
@@ -391,7 +391,7 @@ def plb_offset(claim: ClaimPayment | str, amount_cents: int, provider_id: str,
     fiscal_period_date : datetime.date
     extra : str, default ""
         Text after the control number, e.g. the patient's Medicare id
-        (Medicare writes "ICN HIC"; DOMAIN 5.3).
+        (Medicare writes "ICN HIC"; docs/sources.md §5.3).
 
     Returns
     -------
@@ -399,7 +399,7 @@ def plb_offset(claim: ClaimPayment | str, amount_cents: int, provider_id: str,
 
     Notes
     -----
-    A positive WO is money taken from the provider (DOMAIN 5.3); the payer
+    A positive WO is money taken from the provider (docs/sources.md §5.3); the payer
     puts the original claim's control number in the reference (X12 RFI #227,
     #578; Noridian's offset article).
 
@@ -420,7 +420,7 @@ def plb_deferral(claim: ClaimPayment | str, amount_cents: int, provider_id: str,
     """A negative PLB ``WO``: the payer reverses a claim but defers taking the money.
 
     Later the payer recovers it with :func:`plb_offset` for the same claim
-    and amount (X12 RFI #227 and #578; DOMAIN 5.2 and 5.5).
+    and amount (X12 RFI #227 and #578; docs/sources.md §5.2 and 5.5).
 
     Parameters
     ----------
@@ -464,7 +464,7 @@ def plb_forward_balance(amount_cents: int, provider_id: str, fiscal_period_date:
 
     A remittance whose claims would make the payment negative carries the
     shortfall forward with a negative FB, bringing BPR02 to zero; a later
-    remittance takes it back with the same amount positive (DOMAIN 5.3;
+    remittance takes it back with the same amount positive (docs/sources.md §5.3;
     X12 RFI #1604).
 
     Examples

@@ -25,7 +25,7 @@ element and what was expected. Envelope bookkeeping (GE01/IEA01 counts,
 control numbers) and unreadable dates are warnings; the data is kept. The rest
 of the batch always loads.
 
-Balancing (DOMAIN 5.4) is checked, never assumed: a transaction is balanced
+Balancing (docs/sources.md §5.4) is checked, never assumed: a transaction is balanced
 when BPR02 = sum of CLP04 - sum of PLB amounts; claims and service lines carry
 their own ``balanced`` flags. Unbalanced data is kept and reported.
 """
@@ -69,9 +69,9 @@ _ENVELOPE = np.array([C["ISA"], C["GS"], C["GE"], C["IEA"]], dtype=np.uint32)
 _CODE = {q: segment_code(q) for q in ("D", "405", "PR", "PE", "QC", "232", "233", "F8", "472",
                                       "150", "151", "6R", "B6")}
 
-#: PLB reason codes whose positive amount is an offset (CONTRACT, "Remittances").
+#: PLB reason codes whose positive amount is an offset (docs/contract.md "Remittances").
 RECOUPMENT_REASONS = ("WO", "FB")
-#: Group codes the 5010 CAS accepts; CR is read from 4010 files (DOMAIN 6.1).
+#: Group codes the 5010 CAS accepts; CR is read from 4010 files (docs/sources.md §6.1).
 _GROUPS_5010 = ("CO", "PR", "OA", "PI")
 
 _SET_ASIDE = {"file": "file set aside", "transaction": "transaction set aside", "warning": "kept"}
@@ -1269,7 +1269,7 @@ class _ClaimIndex:
 
 def _recoupments(transactions: pd.DataFrame, payments: pd.DataFrame,
                  plb: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """Money taken back: reversals in claim data, offsets in PLB (CONTRACT, "Remittances").
+    """Money taken back: reversals in claim data, offsets in PLB (docs/contract.md "Remittances").
 
     Returns the PLB table with ``claim_id``, ``payer_claim_control`` and
     ``match`` resolved, and the recoupments table.
@@ -1287,7 +1287,7 @@ def _recoupments(transactions: pd.DataFrame, payments: pd.DataFrame,
       payer's control number by convention) and ``match`` is ``none``.
     - ``deferred_cents``: the part of a reversal that the same transaction
       hands back through a negative WO for the same claim: the payer reversed
-      but chose not to take the money yet (X12 RFI #227, #578; DOMAIN 5.5).
+      but chose not to take the money yet (X12 RFI #227, #578; docs/sources.md §5.5).
       The later positive WO is its own offset row.
     """
     refs = plb["reference"].tolist()

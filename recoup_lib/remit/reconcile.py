@@ -20,7 +20,7 @@ A *deposit* is one 835 transaction (ST...SE): one check or EFT. Deposits are
 numbered by their row in ``remit.transactions``; the other tables are placed
 in them by file and segment position.
 
-The arithmetic (DOMAIN.md 5.4): BPR02 = sum of CLP04 - sum of PLB amounts,
+The arithmetic (docs/sources.md §5.4): BPR02 = sum of CLP04 - sum of PLB amounts,
 with a positive PLB amount taking money from the provider. Every CLP and PLB
 pair is one *item* here, classified as exactly one kind, so a balanced
 deposit is explained to the cent (``unexplained_cents`` is 0).
@@ -122,7 +122,7 @@ def _corrections(pay: pd.DataFrame, dep: np.ndarray) -> np.ndarray:
 
     The correction is the first later claim payment of the same claim in the
     same deposit, with a status other than 22 (X12 RFI #288 and #791,
-    DOMAIN 5.2: sent after the reversal, as a new original payment).
+    docs/sources.md §5.2: sent after the reversal, as a new original payment).
     """
     out = np.full(len(pay), -1, dtype=np.int64)
     rev = np.flatnonzero(pay["paid_cents"].to_numpy() < 0)
@@ -142,7 +142,7 @@ def _corrections(pay: pd.DataFrame, dep: np.ndarray) -> np.ndarray:
 
 
 def _deferral_taken(plb: pd.DataFrame, dep: np.ndarray, rank: np.ndarray) -> np.ndarray:
-    """True for a positive WO that recovers what an earlier negative WO deferred (DOMAIN 5.5)."""
+    """True for a positive WO that recovers what an earlier negative WO deferred (docs/sources.md §5.5)."""
     wo = (plb["reason_code"] == "WO").to_numpy()
     amount = plb["amount_cents"].to_numpy()
     taken = np.zeros(len(plb), dtype=bool)
@@ -178,7 +178,7 @@ def deposit_items(remit) -> pd.DataFrame:
 
     Notes
     -----
-    Kinds (DOMAIN.md 5.2-5.4):
+    Kinds (docs/sources.md §5.2-5.4):
 
     - a CLP with a negative paid amount is a ``reversal`` (status 22, or any
       status); the first later CLP of the same claim in the same deposit is
@@ -186,7 +186,7 @@ def deposit_items(remit) -> pd.DataFrame:
     - PLB ``WO`` positive is an ``offset`` (overpayment recovery), or a
       ``deferral taken`` when an earlier deposit deferred the same control
       number with a negative WO (X12 RFI #227, #578); ``WO`` negative is
-      ``deferred``; ``FB`` positive is an ``offset`` (CONTRACT,
+      ``deferred``; ``FB`` positive is an ``offset`` (docs/contract.md,
       "Remittances"), ``FB`` negative a ``balance forward``; ``L6`` is
       ``interest``; anything else is an ``other provider adjustment``.
 
@@ -441,7 +441,7 @@ def _notice_links(links: pd.DataFrame, notices: pd.DataFrame) -> pd.DataFrame:
     return out
 
 
-#: Day of a Medicare demand on which offset may start (DOMAIN.md 1.1); a tie-break only.
+#: Day of a Medicare demand on which offset may start (docs/sources.md §1.1); a tie-break only.
 OFFSET_DAY = 41
 
 
@@ -511,23 +511,23 @@ def link_recoupments(remit, notices: pd.DataFrame | None = None) -> pd.DataFrame
     - The original payment is the earlier claim payment (CLP04 > 0, status
       not 22, in an earlier deposit) with, in order of preference, the
       same payer claim control number (CLP07; a reversal repeats it, and a
-      WO reference carries it: X12 RFI #227, #578; DOMAIN 5.2, 5.3), the
+      WO reference carries it: X12 RFI #227, #578; docs/sources.md §5.2, 5.3), the
       same paid amount, the same claim (CLP01; RFI #2150), and the latest
       date.
     - The notice must be for the same claim and, where the remittance's
       payer id or name appears among the notices' payer ids, the same
       payer, dated on or before the take (the letter comes before the
-      money is taken: DOMAIN.md 1.1). A reversal recovers a notice in one
+      money is taken: docs/sources.md §1.1). A reversal recovers a notice in one
       go, so it links only to a notice asking for its net amount (after
       the correction), its gross amount, or its amount before a deferral;
       offsets may take a notice in parts. Ties are broken by an amount equal to the net or gross amount
       taken (or, when a claim has several notices, to what the notice
       still leaves open), a notice at least :data:`OFFSET_DAY` - 1 days
-      old (Medicare's day 41, DOMAIN.md 1.1), then the oldest notice
+      old (Medicare's day 41, docs/sources.md §1.1), then the oldest notice
       first. Several takes may link
       to one notice (an offset spread over several remittances).
     - Medicare offsets by TIN, so an offset may take back a debt of another
-      claim than any paid in the same remittance (DOMAIN 5.3).
+      claim than any paid in the same remittance (docs/sources.md §5.3).
 
     Examples
     --------
@@ -675,7 +675,7 @@ def explain_deposits(remit, links: pd.DataFrame | None = None, max_items: int = 
 
     Notes
     -----
-    The identity is the 835's transaction balance (DOMAIN.md 5.4: BPR02 =
+    The identity is the 835's transaction balance (docs/sources.md §5.4: BPR02 =
     sum CLP04 - sum PLB): every CLP and PLB pair falls in exactly one part
     (:func:`deposit_items`), so ``unexplained_cents`` is 0 for a balanced
     transaction and equals the reader's ``difference_cents`` otherwise.
@@ -819,7 +819,7 @@ def open_ledger(links: pd.DataFrame, notices: pd.DataFrame, as_of) -> pd.DataFra
 
     Notes
     -----
-    Aging buckets of 30 days follow the Medicare timeline (DOMAIN.md 1.1:
+    Aging buckets of 30 days follow the Medicare timeline (docs/sources.md §1.1:
     interest from day 31, offset from day 41) and the usual A/R aging
     report.
 

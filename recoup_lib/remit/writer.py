@@ -12,7 +12,7 @@ What the writer guarantees
 - Envelopes ISA/GS/ST...SE/GE/IEA with correct counts (SE01, GE01, IEA01)
   and matching control numbers; the segments the 5010 guide requires (N3/N4
   and PER*BL for the payer, NM1*QC for each claim) with neutral defaults.
-- Balance (DOMAIN 5.4), checked before anything is written: every service
+- Balance (docs/sources.md §5.4), checked before anything is written: every service
   line (SVC02 - line CAS = SVC03), every claim (CLP03 - claim CAS - line CAS
   = CLP04), and BPR02 = sum CLP04 - sum PLB computed, never taken from input.
   A payment below zero is refused: carry the shortfall forward with a
@@ -61,7 +61,7 @@ class RemitWriteError(RecoupError):
 
 
 class UnbalancedRemittance(RemitWriteError):
-    """A line, a claim or a payment does not balance (DOMAIN 5.4); nothing was written."""
+    """A line, a claim or a payment does not balance (docs/sources.md §5.4); nothing was written."""
 
 
 @dataclass(frozen=True)
@@ -447,7 +447,7 @@ def write_835_from_tables(transactions: pd.DataFrame, payments: pd.DataFrame,
 
     Notes
     -----
-    Balancing rules: DOMAIN 5.4 (X12 RFI #2601). BPR02 is computed as
+    Balancing rules: docs/sources.md §5.4 (X12 RFI #2601). BPR02 is computed as
     sum CLP04 - sum PLB. The 5010 guide requires N3/N4 and PER*BL in the payer
     loop and NM1*QC in each claim; neutral defaults fill what the tables do
     not give.
@@ -873,7 +873,7 @@ def _check_separators(seps: Separators, tr, pay, lines, adj, plb) -> None:
 
 def _check_balance(tr, pay, pay_tx, lines, line_claim, adj, adj_claim, adj_line_row, plb,
                    plb_tx) -> None:
-    """Refuse to write what does not balance (DOMAIN 5.4)."""
+    """Refuse to write what does not balance (docs/sources.md §5.4)."""
     amounts = adj["amount_cents"].to_numpy(dtype=np.int64) if len(adj) else np.zeros(0, np.int64)
     line_adj = np.zeros(len(lines), np.int64)
     at_line = adj_line_row >= 0

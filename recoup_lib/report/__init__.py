@@ -1,7 +1,7 @@
 """The prevention dashboard: metrics, figures, report.md and Excel workbooks.
 
 Pure functions over DataFrames compute each metric a revenue-cycle manager
-tracks (DOMAIN.md 9.1) and return rows of one table; a metric whose input
+tracks (docs/sources.md §9.1) and return rows of one table; a metric whose input
 is missing is switched off with its reason instead of failing. Figures are
 matplotlib Figures of a fixed size; workbooks are typed, filtered and
 guarded against formula injection.

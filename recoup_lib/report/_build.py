@@ -274,7 +274,7 @@ def build_report(folder, as_of=None, *, recoupments: pd.DataFrame | None = None,
     Parameters
     ----------
     folder : path-like
-        An audit folder (CONTRACT.md). Optional extras it may hold:
+        An audit folder (docs/contract.md). Optional extras it may hold:
         notices.csv + payers.csv (appeal decisions), recoupments.csv or a
         remits/ folder of 835 files (money taken back), appeal_outcomes.csv
         (overturn rates), providers.csv (names on the charts).

@@ -16,7 +16,7 @@ from ._metrics import off_reasons
 
 __all__ = ["BENCHMARKS", "HEADLINE", "format_metric", "report_markdown"]
 
-#: Published benchmarks shown beside the headline metrics (DOMAIN.md 9.1-9.2; sources there).
+#: Published benchmarks shown beside the headline metrics (docs/sources.md §9.1-9.2; sources there).
 BENCHMARKS = {
     "clean_claim_rate": "95% or more (HFMA MAP Keys, via secondary sources)",
     "denial_rate_claims": "5-10% typical, under 5% good (MGMA, secondary)",

@@ -5,7 +5,7 @@ dashboard is the concatenation of their answers. A metric whose input is
 missing is still returned, switched off: ``available`` is False and ``note``
 says what to add -- the same way the audit switches off a rule.
 
-Published definitions (DOMAIN.md 9.1) and the kit's own:
+Published definitions (docs/sources.md §9.1) and the kit's own:
 
 =============================  ===========================================  ===========
 metric                         formula                                      definition
@@ -18,7 +18,7 @@ denial_rate_dollars            charges of denied lines / charges submitted  MGMA
 recoupment_dollars, _rate      money taken back / gross money paid          kit-defined
 exposure_rate, money_at_risk   audit at-risk (each line capped at paid)     kit-defined
                                / net money paid on the audited lines
-appeal_overturn_rate[level]    won fully or partly / decided, per level     DOMAIN 9.1
+appeal_overturn_rate[level]    won fully or partly / decided, per level     docs/sources.md §9.1
 days_notice_to_response        response date - notice date (calendar days)  kit-defined
 =============================  ===========================================  ===========
 
@@ -260,7 +260,7 @@ def clean_claim_rate(lines: pd.DataFrame, payments: pd.DataFrame, findings: pd.D
     Notes
     -----
     HFMA's MAP Keys define the clean claim rate as claims that pass all
-    edits with no manual intervention / claims submitted (DOMAIN 9.1;
+    edits with no manual intervention / claims submitted (docs/sources.md §9.1;
     benchmark >= 95%). A claims export does not record manual touches, so
     the kit uses an operational proxy: a claim is clean when every line was
     adjudicated (has a payment row), no line was denied (see
@@ -318,7 +318,7 @@ def denial_rate(lines: pd.DataFrame, payments: pd.DataFrame,
 
     Notes
     -----
-    DOMAIN 9.1: denied claims (count or dollars) / submitted claims on the
+    docs/sources.md §9.1: denied claims (count or dollars) / submitted claims on the
     same basis; 5-10% is typical and under 5% good (MGMA, secondary). A line
     is denied as :func:`line_status` says (a denial code, or 0 paid with 0
     allowed). A claim counts as denied when any of its lines is (partial
@@ -404,8 +404,8 @@ def recoupment_rate(recoupments: pd.DataFrame | None, payments: pd.DataFrame, st
 
     Notes
     -----
-    Kit-defined (DOMAIN 9.1; no public benchmark): recouped dollars --
-    reversal net amounts plus PLB WO/FB recoveries (DOMAIN 5.2-5.3) -- over
+    Kit-defined (docs/sources.md §9.1; no public benchmark): recouped dollars --
+    reversal net amounts plus PLB WO/FB recoveries (docs/sources.md §5.2-5.3) -- over
     the dollars paid in the period. The denominator is the gross of the
     positive payments, because reversals appear as negative payments and
     are the numerator's own money.
@@ -553,7 +553,7 @@ def appeal_overturn_rate(outcomes: pd.DataFrame | None, source: str = "appeal ou
 
     Notes
     -----
-    DOMAIN 9.1-9.2: decided fully or partly in the appellant's favour /
+    docs/sources.md §9.1-9.2: decided fully or partly in the appellant's favour /
     decided, per level (public Medicare figures: about 11% at
     redetermination for RAC appeals in 2012, 18-56% at ALJ depending on the
     year). Decided means favorable, partially favorable, unfavorable or
@@ -683,7 +683,7 @@ def notice_response_days(notices: pd.DataFrame | None, outcomes: pd.DataFrame | 
     -----
     Kit-defined. Calendar days from notice_date to the response date.
     Medicare stops the offset only for an appeal filed by day 30 and offsets
-    from day 41 (DOMAIN 1.1), so a mean above 30 days is a warning sign.
+    from day 41 (docs/sources.md §1.1), so a mean above 30 days is a warning sign.
     """
     names = [("days_notice_to_response", "Days from notice to response (mean)", "days"),
              ("days_notice_to_response_median", "Days from notice to response (median)", "days")]

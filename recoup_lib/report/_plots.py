@@ -89,7 +89,7 @@ def plot_at_risk_pareto(findings: pd.DataFrame, by: str = "error_type", title: s
     Notes
     -----
     The Pareto view shows which few causes carry most of the money, the
-    place to start prevention (DOMAIN 9: money at risk by cause).
+    place to start prevention (docs/sources.md §9: money at risk by cause).
     """
     title = title or f"Money at risk by cause ({by.replace('_', ' ')})"
     fig, ax = _figure()

@@ -317,8 +317,8 @@ def recoupments_from_payments(payments: pd.DataFrame, source: str = "payments.cs
     Notes
     -----
     An 835 reverses a payment with claim status 22 and the amounts negated
-    (DOMAIN.md 5.2); the practice system posts it as a negative payment.
-    Offsets taken from other claims' payments (PLB WO/FB, DOMAIN.md 5.3)
+    (docs/sources.md §5.2); the practice system posts it as a negative payment.
+    Offsets taken from other claims' payments (PLB WO/FB, docs/sources.md §5.3)
     are not in payments.csv, so this table is a lower bound of what was
     taken back.
 

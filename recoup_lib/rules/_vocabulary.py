@@ -1,6 +1,6 @@
 """The contract's vocabulary: error types, their categories, and what to do next.
 
-Source: ``CONTRACT.md``, "Findings". The five categories are the recoupment
+Source: ``docs/contract.md``, "Findings". The five categories are the recoupment
 causes a billing office meets (overpayment, incorrect billing, documentation,
 eligibility, policy change); each has one next action.
 """
@@ -62,10 +62,10 @@ CATEGORY_LABELS: dict[str, str] = {
 REPEAT_MODIFIERS = frozenset({"76", "77", "91"})
 
 #: Modifiers the contract accepts to bypass an NCCI PTP edit whose modifier
-#: indicator is 1 (DOMAIN.md 7.1: 59 and the X{EPSU} subset).
+#: indicator is 1 (docs/sources.md §7.1: 59 and the X{EPSU} subset).
 BYPASS_MODIFIERS = frozenset({"59", "XE", "XS", "XP", "XU"})
 
-#: Office E/M families of the contract's upcoding rule (DOMAIN.md 10.1).
+#: Office E/M families of the contract's upcoding rule (docs/sources.md §10.1).
 EM_FAMILIES: dict[str, tuple[str, ...]] = {
     "new": ("99202", "99203", "99204", "99205"),
     "established": ("99211", "99212", "99213", "99214", "99215"),

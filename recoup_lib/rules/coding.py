@@ -1,6 +1,6 @@
 """Incorrect-billing rules: the code, the combination of codes, or the units were wrong.
 
-Category "incorrect_billing" (CONTRACT.md). What the office does next:
+Category "incorrect_billing" (docs/contract.md). What the office does next:
 correct the code and resubmit, or refund.
 """
 
@@ -45,7 +45,7 @@ def upcoding(ctx) -> pd.DataFrame:
     Notes
     -----
     Since 2021 the office-visit level follows medical decision making or total
-    time (DOMAIN.md 10.1); payers downcode with CARC 150 ("information does
+    time (docs/sources.md §10.1); payers downcode with CARC 150 ("information does
     not support this level of service").
     """
     doc = ctx.documentation_by_line
@@ -96,7 +96,7 @@ def unbundling(ctx) -> pd.DataFrame:
 
     Notes
     -----
-    DOMAIN.md 7.1 (NCCI PTP file fields and bypass modifiers). Payers use CARC
+    docs/sources.md §7.1 (NCCI PTP file fields and bypass modifiers). Payers use CARC
     236 or 97 with RARC M80/M15 for these.
     """
     ptp = ctx.ncci_ptp
@@ -152,7 +152,7 @@ def units_over_mue(ctx) -> pd.DataFrame:
 
     Notes
     -----
-    DOMAIN.md 7.2 (MUE values and adjudication indicators). Payers deny with
+    docs/sources.md §7.2 (MUE values and adjudication indicators). Payers deny with
     CARC 151 or 96 and RARC N362.
     """
     mue = ctx.mue

@@ -1,9 +1,9 @@
 """Documentation rules: the record does not back the claim.
 
-Category "documentation" (CONTRACT.md). What the office does next: gather and
+Category "documentation" (docs/contract.md). What the office does next: gather and
 submit the documentation. Insufficient documentation is the largest single
 cause of improper Medicare payments in CERT reviews year after year
-(DOMAIN.md 9.3).
+(docs/sources.md §9.3).
 """
 
 from __future__ import annotations

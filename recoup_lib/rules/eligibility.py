@@ -1,6 +1,6 @@
 """Eligibility rule: the patient was not covered by that payer on the date of service.
 
-Category "eligibility" (CONTRACT.md). What the office does next: verify
+Category "eligibility" (docs/contract.md). What the office does next: verify
 coverage and bill the right payer. Retroactive terminations are the classic
 cause: the payer learns months later that coverage ended, and takes back
 what it paid for visits after the end date (CARC 27, or 26 before coverage

@@ -1,6 +1,6 @@
 """Overpayment rules: the payer paid twice, or paid more than its fee schedule.
 
-Category "overpayment" (CONTRACT.md). What the office does next: refund, or
+Category "overpayment" (docs/contract.md). What the office does next: refund, or
 accept the payer's offset against future payments.
 """
 
@@ -31,7 +31,7 @@ def duplicate_claim(ctx) -> pd.DataFrame:
     Notes
     -----
     Payers deny exact duplicates up front with CARC 18 and recover the ones
-    they paid with B13 or M86 (DOMAIN.md 6.2, 6.3); a denied duplicate was
+    they paid with B13 or M86 (docs/sources.md §6.2, 6.3); a denied duplicate was
     never paid, so it is not at risk.
     """
     lines = ctx.lines

@@ -1,9 +1,9 @@
 """Policy-change rule: the payer no longer covers the code on that date.
 
-Category "policy_change" (CONTRACT.md). What the office does next: appeal or
+Category "policy_change" (docs/contract.md). What the office does next: appeal or
 adjust. When a payer announces a coverage change after the services it
 applies to, the change is retroactive; in many states that is itself limited
-by statute (DOMAIN.md 8), which is why the evidence says so.
+by statute (docs/sources.md §8), which is why the evidence says so.
 """
 
 from __future__ import annotations

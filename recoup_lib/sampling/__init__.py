@@ -14,7 +14,7 @@ What a self-audit or a contractor audit does with a sample, in four steps:
 4. **Decide** what is owed: the one-sided 90% lower bound a contractor
    demands (:func:`one_sided_lower_bound`), the point estimate a
    self-disclosure is described as using (:func:`demand_amount`; both
-   practices are unconfirmed in DOMAIN.md 4.1-4.2 and stay a parameter), or
+   practices are unconfirmed in docs/sources.md §4.1-4.2 and stay a parameter), or
    the distribution-free minimum-sum bound (:func:`minimum_sum_lower_bound`).
 
 Money is integer cents throughout; the point estimate and its variance are
@@ -23,7 +23,7 @@ Randomness comes from ``numpy.random.default_rng`` with the caller's seed
 (details in :mod:`recoup_lib.sampling._select`); seeds are **not**
 interchangeable with RAT-STATS, which has its own generator.
 
-Sources (DOMAIN.md section 4): CMS Program Integrity Manual, Pub. 100-08,
+Sources (docs/sources.md §4): CMS Program Integrity Manual, Pub. 100-08,
 ch. 8 section 8.4 (sampling for overpayment estimation); HHS-OIG RAT-STATS
 and its companion manual (unrestricted and stratified variable appraisal,
 attribute appraisal, sample-size determination); the OIG Self-Disclosure

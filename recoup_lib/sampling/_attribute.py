@@ -173,7 +173,7 @@ def appraise_attribute(sample_size: int, errors: int, universe_size: int | None 
     -----
     RAT-STATS's *unrestricted attribute appraisal* projects an error rate and
     a count from a simple random sample, with limits at 80/90/95%
-    (DOMAIN.md 4.3). We could not retrieve the manual's description of its
+    (docs/sources.md §4.3). We could not retrieve the manual's description of its
     interval, so the method is named explicitly. The default is exact for a
     finite universe sampled without replacement: the lower limit is the
     smallest count M with P(X >= errors | M) >= (1 - c)/2 and the upper limit

@@ -117,7 +117,7 @@ def read_sample_file(path: str | Path, stratified: bool = False) -> SampleFile:
     Notes
     -----
     Every unit drawn must be reviewed: a unit whose records cannot be found
-    is normally scored as an overpayment, not dropped (DOMAIN.md 4.2), so a
+    is normally scored as an overpayment, not dropped (docs/sources.md §4.2), so a
     partial sample is refused rather than extrapolated. Spares that were not
     used (``is_spare`` true, overpayment blank) are the one exception.
     """

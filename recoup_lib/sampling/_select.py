@@ -308,11 +308,11 @@ def select_sample(frame: pd.DataFrame, id_column: str, size: int | Mapping[str, 
     -----
     CMS requires a probability sample whose random numbers can be
     reproduced, so the seed and the generator are part of the audit record
-    (PIM ch. 8 section 8.4; DOMAIN.md 4.1). RAT-STATS draws the same kind of
+    (PIM ch. 8 section 8.4; docs/sources.md §4.1). RAT-STATS draws the same kind of
     sample (single-stage random numbers with spares) but with its own
-    generator, so seeds are not interchangeable (DOMAIN.md 4.3). The OIG
+    generator, so seeds are not interchangeable (docs/sources.md §4.3). The OIG
     notes that spares are seldom needed: a unit whose records cannot be
-    produced is usually counted as an overpayment (DOMAIN.md 4.2).
+    produced is usually counted as an overpayment (docs/sources.md §4.2).
 
     Examples
     --------

@@ -62,7 +62,7 @@ DF_METHODS = {
 }
 
 #: What a payer or a self-disclosure may use as the amount owed. Both rows are
-#: practice described in DOMAIN.md section 4 and are flagged there as
+#: practice described in docs/sources.md §4 and are flagged there as
 #: unconfirmed against the primary text, so the choice stays a parameter.
 DEMAND_BASES = {
     "lower_bound": "lower limit of a one-sided 90% confidence interval: the usual contractor "
@@ -71,7 +71,7 @@ DEMAND_BASES = {
                       "using for damages [unconfirmed]",
 }
 
-#: Keys ``recoup extrapolate`` must print (CONTRACT.md, "Extrapolation").
+#: Keys ``recoup extrapolate`` must print (docs/contract.md, "Extrapolation").
 CONTRACT_KEYS = ("sample_size", "universe_size", "point_estimate", "standard_error",
                  "lower_bound", "upper_bound", "precision", "confidence")
 
@@ -567,7 +567,7 @@ def one_sided_lower_bound(appraisal: VariableAppraisal, confidence: float = 0.90
     -----
     CMS's Program Integrity Manual (ch. 8, section 8.4) has contractors
     demand, as a rule, the lower limit of a one-sided 90% interval, which
-    leaves the provider the benefit of the sampling error (DOMAIN.md 4.1;
+    leaves the provider the benefit of the sampling error (docs/sources.md §4.1;
     the manual's wording is marked unconfirmed there).
 
     Examples
@@ -593,7 +593,7 @@ def demand_amount(appraisal: VariableAppraisal, basis: str = "lower_bound",
         demand (one-sided lower bound at ``confidence``); ``"point_estimate"``
         is what a self-disclosure under the OIG protocol is described as
         repaying. Both descriptions are unconfirmed against the primary text
-        (DOMAIN.md 4.1, 4.2), which is why the basis is a parameter.
+        (docs/sources.md §4.1, 4.2), which is why the basis is a parameter.
     confidence : float, default 0.90
         One-sided level for ``"lower_bound"``.
 

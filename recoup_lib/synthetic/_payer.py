@@ -19,11 +19,11 @@ What a review finds
 - **Late notices**: about ``late_share`` of the notices are sent 1-60 days
   after the payer's look-back limit, for commercial payers of states with a
   look-back rule of their own (``recoup_lib/appeals/data/payer_rules.csv``;
-  DOMAIN.md 8). Every other notice comes after the line's first payment plus
+  docs/sources.md §8). Every other notice comes after the line's first payment plus
   30-180 days and before the look-back limit.
 - Every notice is dated no later than the last date of service plus
   ``notice_margin_days``. Its ``reason_code`` is the CARC of its error_type
-  (``carc`` in the profile; DOMAIN.md 6.2).
+  (``carc`` in the profile; docs/sources.md §6.2).
 
 The answer key (``recoupment_labels.csv``)
 ------------------------------------------
@@ -51,7 +51,7 @@ from ._random import stream
 
 __all__ = ["simulate_notices", "NOTICE_COLUMNS", "lookback_limits"]
 
-#: notices.csv columns (CONTRACT "Appeal decisions"), money in cents in memory.
+#: notices.csv columns (docs/contract.md "Appeal decisions"), money in cents in memory.
 NOTICE_COLUMNS = ["notice_id", "payer_id", "claim_id", "line_no", "notice_date", "amount_cents", "reason_code",
                   "error_type", "original_payment_date"]
 
@@ -149,8 +149,8 @@ def simulate_notices(practice: Practice) -> pd.DataFrame:
     Notes
     -----
     See the module docstring for the rules. Offset start dates come from the
-    appeal rule tables (Medicare day 41, DOMAIN.md 1.1; state and default
-    commercial rules, DOMAIN.md 8).
+    appeal rule tables (Medicare day 41, docs/sources.md §1.1; state and default
+    commercial rules, docs/sources.md §8).
 
     Examples
     --------

@@ -33,7 +33,7 @@ __all__ = ["Profile", "load_profile", "profile_names", "profiles_dir", "expand_v
 #: How the payers review paid lines and take money back (a profile's ``payer_review``
 #: section overrides any of these; nested dicts are merged key by key). Shares are
 #: probabilities; day pairs are inclusive ranges. The CARC per error_type follows
-#: DOMAIN.md 6.2 and ``reference/data/carc.csv``.
+#: docs/sources.md §6.2 and ``reference/data/carc.csv``.
 PAYER_REVIEW_DEFAULTS: dict = {
     "found_share": 0.35,
     "false_accusation_share": 0.15,

@@ -8,35 +8,35 @@ one service line (SVC) per payment row, with the allowed amount (AMT*B6),
 patient responsibility (CAS PR 1/2/3), the contractual write-off (CAS CO 45)
 and denials (CAS with the payment's CARC). Reversals (CLP02 = 22) negate every
 amount of the claim payment they reverse and carry its control number (CLP07)
-(DOMAIN.md 5.2).
+(docs/sources.md §5.2).
 
 Then the notices of :mod:`._payer` are collected, unless the office appealed
 in time (which stays the offset for as long as the simulated remittances
-run), from the notice's ``offset_starts`` (Medicare day 41, DOMAIN.md 1.1;
-state and default commercial rules, DOMAIN.md 8) by one of three mechanisms
+run), from the notice's ``offset_starts`` (Medicare day 41, docs/sources.md §1.1;
+state and default commercial rules, docs/sources.md §8) by one of three mechanisms
 (``mechanism_mix`` in the profile):
 
 ``reversal``
     The claim payment is reversed and re-paid lower (the notice's line less
     the notice amount, with a CAS of the notice's CARC) in the first later
-    remittance of the payer with room for it (DOMAIN.md 5.2).
+    remittance of the payer with room for it (docs/sources.md §5.2).
 ``offset``
-    PLB ``WO`` amounts against later payments (DOMAIN.md 5.3), spread over
+    PLB ``WO`` amounts against later payments (docs/sources.md §5.3), spread over
     as many remittances as it takes when one payment is too small; the
     reference is the original CLP07 followed by the notice id.
 ``deferred``
     Reversal and correction in the first remittance on or after the notice
     date, with a negative ``WO`` for the same amount (the recovery is
     deferred), then positive ``WO`` amounts from ``offset_starts`` (X12 RFI
-    #227 and #578; DOMAIN.md 5.5).
+    #227 and #578; docs/sources.md §5.5).
 
 Reversal and deferral need a claim paid once, by one claim payment, with a
 single notice; any other notice is collected by offset. Each payer takes at
 most ``offset_cap_share`` of a remittance's claim payments. A payment that
 would go below zero (a reversal with nothing else paid that day) is carried
 forward with a negative ``FB`` and taken back with a positive one in the
-payer's next remittance (DOMAIN.md 5.3). Every transaction balances
-(DOMAIN.md 5.4; the writer checks it). No clock is read: the interchange date
+payer's next remittance (docs/sources.md §5.3). Every transaction balances
+(docs/sources.md §5.4; the writer checks it). No clock is read: the interchange date
 is the payment date.
 
 Columns added to each notice (the take-back answer key): mechanism, status,

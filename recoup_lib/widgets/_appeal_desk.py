@@ -8,7 +8,7 @@ disagree with ``recoup appeal``.
 
 A trainee's choice (``appeal``, ``accept`` or ``partial``) is graded twice:
 
-- against the kit's recommendation (CONTRACT "Appeal decisions": accept
+- against the kit's recommendation (docs/contract.md "Appeal decisions": accept
   where our audit supports the whole amount, partial where it supports
   less, appeal where it supports nothing or the notice is late);
 - against the truth, when a table of notices with a boolean ``valid``
@@ -91,10 +91,10 @@ def deadline_calendar(notice, payers: pd.DataFrame, profiles=None) -> pd.DataFra
 
     Notes
     -----
-    Medicare (CONTRACT "Appeal decisions"; DOMAIN 1-2): receipt notice + 5,
+    Medicare (docs/contract.md "Appeal decisions"; docs/sources.md §1-2): receipt notice + 5,
     stop_offset_by notice + 29 (day 30, Section 935), interest from day 31,
     offset from day 41, redetermination due notice + 125. Other payers use
-    their state's or the default profile's rows (DOMAIN 8; configurable).
+    their state's or the default profile's rows (docs/sources.md §8; configurable).
 
     Examples
     --------
@@ -309,7 +309,7 @@ class AppealDesk:
 
 #: File names a generated folder may use for the notices' answer key (notice_id, valid).
 TRUTH_FILES = ("recoupment_labels.csv",)
-#: The contract's boolean spellings (CONTRACT "Conventions", as schema reads them); anything else,
+#: The contract's boolean spellings (docs/contract.md "Conventions", as schema reads them); anything else,
 #: a blank included, is unknown (a notice the key does not grade).
 _BOOLEAN_TEXT = {**dict.fromkeys(BOOL_TRUE, True), **dict.fromkeys(BOOL_FALSE, False)}
 

@@ -15,7 +15,7 @@ at a time, looking for the reason the money is at risk.
 The feedback explains the billing rule with the audit rule's own words (its
 ``summary`` and the first paragraph of its docstring, from
 :func:`recoup_lib.rules.default_registry`) and the next action of its
-category (:data:`recoup_lib.rules.ACTIONS`, CONTRACT "Findings").
+category (:data:`recoup_lib.rules.ACTIONS`, docs/contract.md "Findings").
 """
 
 from __future__ import annotations
@@ -189,7 +189,7 @@ def build_deck(source, size: int = 12, seed: int = 0, clean_share: float = 0.4) 
     seeded order, so a deck of ten or more claims with no clean share shows
     every type the practice has. Clean claims are drawn from claims whose
     lines were paid (> 0) and carry no label: what was never paid cannot be
-    recouped (CONTRACT "Findings").
+    recouped (docs/contract.md "Findings").
 
     Examples
     --------

@@ -60,7 +60,7 @@ _LINE_RULE = ("A denial is a 'no' before any money moves: the line was never pai
               "taken back. A recoupment is a 'yes' that became a 'no' after payment: a reversal "
               "(a negative payment, claim status 22 on an 835) or an offset takes money already paid. "
               "A line paid once and left alone is neither.")
-_LINE_SOURCE = "lesson 00 section 1; DOMAIN.md 5.1-5.3"
+_LINE_SOURCE = "lesson 00 section 1; docs/sources.md §5.1-5.3"
 
 
 def _line_question(qid: str, letter: str):
@@ -78,7 +78,7 @@ for _qid, _letter in (("q1", "A"), ("q2", "B"), ("q3", "C")):
 @EX.question("q4", prompt="On the recouped line, how much money did the payer take back, in dollars?",
              rule="What was taken back is the first payment minus what the practice kept in the end "
                   "(the net of every payment, reversal and correction posted to the line).",
-             source="lesson 00 section 1; DOMAIN.md 5.2", kind="money")
+             source="lesson 00 section 1; docs/sources.md §5.2", kind="money")
 def _taken_back(m):
     for history in m["lines"].values():
         if kind_of_line(history) == "recoupment":
@@ -91,7 +91,7 @@ def _taken_back(m):
              rule="The five causes: overpayment, incorrect_billing, documentation, eligibility, "
                   "policy_change. A patient not covered by that payer on the day of service is an "
                   "eligibility issue (CARC 27: expenses incurred after coverage ended).",
-             source="lesson 00 section 2; DOMAIN.md 6.2", kind="choice", choices=CAUSES)
+             source="lesson 00 section 2; docs/sources.md §6.2", kind="choice", choices=CAUSES)
 def _cause_coverage(m):
     return ERROR_TYPES["coverage_lapsed"]
 
@@ -101,7 +101,7 @@ def _cause_coverage(m):
              rule="A code, units or modifiers that the record does not support is incorrect billing "
                   "(upcoding): the level of an office visit rests on medical decision making or total "
                   "time.",
-             source="lesson 00 section 2; DOMAIN.md 10.1", kind="choice", choices=CAUSES)
+             source="lesson 00 section 2; docs/sources.md §10.1", kind="choice", choices=CAUSES)
 def _cause_upcoding(m):
     return ERROR_TYPES["upcoding"]
 
@@ -110,7 +110,7 @@ def _cause_upcoding(m):
                           "redetermination be filed to stop the offset (YYYY-MM-DD)?",
              rule="The letter's own date is day 1. A valid redetermination filed by day 30 stops "
                   "the offset until it is decided (Section 935 of the Medicare Modernization Act).",
-             source="lesson 00 section 3; DOMAIN.md 1.1, 1.3", kind="date")
+             source="lesson 00 section 3; docs/sources.md §1.1, 1.3", kind="date")
 def _stop_offset_by(m):
     return medicare_dates([m["notice_date"]]).iloc[0]["stop_offset_by"]
 
@@ -119,6 +119,6 @@ def _stop_offset_by(m):
                           "out of new payments (YYYY-MM-DD)?",
              rule="Unless the debt is paid, a timely appeal is on file or an extended repayment "
                   "schedule was asked for, the offset starts on day 41 of the letter's count.",
-             source="lesson 00 section 3; DOMAIN.md 1.1, 1.4", kind="date")
+             source="lesson 00 section 3; docs/sources.md §1.1, 1.4", kind="date")
 def _offset_starts(m):
     return medicare_dates([m["notice_date"]]).iloc[0]["offset_starts"]

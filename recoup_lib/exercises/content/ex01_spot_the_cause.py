@@ -55,7 +55,7 @@ def _key_of(m, k: int) -> str:
 
 def _case_question(k: int):
     @EX.question(f"q{k + 1}", prompt=f"Case {k + 1}: which of the ten error types is it?",
-                 rule=_RULES, source="lesson 01 section 7; DOMAIN.md 7.1, 7.2, 10.1",
+                 rule=_RULES, source="lesson 01 section 7; docs/sources.md §7.1, 7.2, 10.1",
                  kind="choice", choices=tuple(ERROR_TYPES))
     def expected(m):
         return _key_of(m, k)

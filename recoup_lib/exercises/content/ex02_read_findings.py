@@ -54,7 +54,7 @@ def _lines(m):
 @EX.question("q3", prompt="How much money is at risk in all, capped per line (dollars)?",
              rule="A line can never lose more than it was paid: when its findings add up to more, the "
                   "kit caps them at the line's net paid amount, in a fixed order of error types.",
-             source="lesson 02 section 4; CONTRACT.md findings", kind="money")
+             source="lesson 02 section 4; docs/contract.md findings", kind="money")
 def _total(m):
     return int(m["result"].total_at_risk_cents)
 
@@ -96,7 +96,7 @@ def _pareto(m):
                           "Medicare or Medicaid overpayment confirmed that day be returned (YYYY-MM-DD)?",
              rule="The 60-day rule: an overpayment from a government payer must be reported and returned "
                   "within 60 days of the day it is identified (quantified).",
-             source="lesson 02 section 7; DOMAIN.md 3", kind="date")
+             source="lesson 02 section 7; docs/sources.md §3", kind="date")
 def _refund_by(m):
     return pd.Timestamp(m["practice"]["export_date"]) + pd.Timedelta(days=60)
 

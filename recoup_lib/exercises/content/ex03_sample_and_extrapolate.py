@@ -57,7 +57,7 @@ def _appraisal(m):
              rule="The frame lists every sampling unit that could be drawn: here every claim paid more "
                   "than nothing. Claims paid nothing cannot be overpaid, and leaving paid ones out is a "
                   "classic challenge to an extrapolation.",
-             source="lesson 03 section 1; DOMAIN.md 4.1", kind="whole")
+             source="lesson 03 section 1; docs/sources.md §4.1", kind="whole")
 def _frame_size(m):
     return len(m["frame"])
 
@@ -66,7 +66,7 @@ def _frame_size(m):
                           "reviewed)? Give its claim id.",
              rule="Spares are drawn with the sample, from the same seed, and used in their selection "
                   "order only when a sampled unit cannot be reviewed; the seed reproduces them.",
-             source="lesson 03 section 2; DOMAIN.md 4.2", kind="choice")
+             source="lesson 03 section 2; docs/sources.md §4.2", kind="choice")
 def _first_spare(m):
     spares = m["selection"].spares.sort_values("selection_order")
     return str(spares["sample_id"].iloc[0])
@@ -83,7 +83,7 @@ def _overpaid(m):
 @EX.question("q4", prompt="Point estimate of the total overpayment in the frame (dollars)?",
              rule="Mean overpayment per sampled claim x number of claims in the frame (unrestricted "
                   "variable appraisal), rounded half-up to the cent.",
-             source="lesson 03 section 4; DOMAIN.md 4.3, 4.4", kind="money")
+             source="lesson 03 section 4; docs/sources.md §4.3, 4.4", kind="money")
 def _point(m):
     return int(_appraisal(m).point_estimate_cents)
 
@@ -93,7 +93,7 @@ def _point(m):
              rule="Point estimate minus t(CONFIDENCE, n-1) x the standard error of the total, with the "
                   "finite population correction; a one-sided 90% lower bound equals the lower limit of "
                   "RAT-STATS's two-sided 80% interval.",
-             source="lesson 03 section 5; DOMAIN.md 4.1, 4.4 [unconfirmed: demand practice]",
+             source="lesson 03 section 5; docs/sources.md §4.1, 4.4 [unconfirmed: demand practice]",
              kind="money")
 def _lower(m):
     return int(one_sided_lower_bound(_appraisal(m), m["confidence"]))
@@ -103,7 +103,7 @@ def _lower(m):
                           "\"lower_bound\" or \"point_estimate\"?",
              rule="Contractors demand the lower bound, which favours the provider; a self-disclosure "
                   "under the OIG protocol repays the point estimate.",
-             source="lesson 03 section 5; DOMAIN.md 4.2 [unconfirmed]", kind="choice",
+             source="lesson 03 section 5; docs/sources.md §4.2 [unconfirmed]", kind="choice",
              choices=("lower_bound", "point_estimate"))
 def _self_disclosure(m):
     return "point_estimate"
@@ -113,7 +113,7 @@ def _self_disclosure(m):
                           "(the look-back)? Answer in years.",
              rule="The 60-day rule reaches back over overpayments received within 6 years of when they "
                   "are identified (the kit keeps the figure in its Medicare profile, with its source).",
-             source="lesson 03 section 8; DOMAIN.md 3 [partly unconfirmed]", kind="whole")
+             source="lesson 03 section 8; docs/sources.md §3 [partly unconfirmed]", kind="whole")
 def _lookback(m):
     months = profile_for(load_profiles(), "medicare").rule("overpayment_rule_lookback").number
     return int(months) // 12

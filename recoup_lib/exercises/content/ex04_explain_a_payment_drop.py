@@ -1,6 +1,6 @@
 """Exercise 04: read a remittance and explain why the payment dropped (reversal, offset).
 
-Drills lesson 00 section 5 and the 835 patterns of DOMAIN.md 5.1-5.5: a
+Drills lesson 00 section 5 and the 835 patterns of docs/sources.md §5.1-5.5: a
 seeded remittance is built from :mod:`recoup_lib.remit` models (a plain
 payment, a reversal with its correction, a ``WO`` offset for a claim paid
 earlier), written as an 835 and read back with :func:`read_835`; expected
@@ -83,7 +83,7 @@ def _recouped(m, mechanism: str):
 @EX.question("q1", prompt="How much money did the payer actually send (the deposit), in dollars?",
              rule="BPR02 is the money that moves: the claims' payments (CLP04) minus the provider-level "
                   "adjustments (PLB), which is why a deposit can be far below the claims on the page.",
-             source="DOMAIN.md 5.4, 5.5", kind="money")
+             source="docs/sources.md §5.4, 5.5", kind="money")
 def _deposit(m):
     return int(m["remit"].transactions["bpr_amount_cents"].iloc[0])
 
@@ -92,7 +92,7 @@ def _deposit(m):
                           "reversal included), in dollars?",
              rule="A reversal carries the original amounts with a minus sign, so it lowers the claims' "
                   "total; the correction that follows is a new payment.",
-             source="DOMAIN.md 5.2, 5.4", kind="money")
+             source="docs/sources.md §5.2, 5.4", kind="money")
 def _claims_total(m):
     return int(m["remit"].transactions["claim_paid_total_cents"].iloc[0])
 
@@ -100,7 +100,7 @@ def _claims_total(m):
 @EX.question("q3", prompt="Which claim (patient control number, CLP01) was reversed?",
              rule="A reversal is a claim payment with status code 22 that repeats the original's CLP01 "
                   "and payer control number with every amount negated.",
-             source="DOMAIN.md 5.1, 5.2", kind="choice")
+             source="docs/sources.md §5.1, 5.2", kind="choice")
 def _reversed_claim(m):
     return str(_recouped(m, "reversal")["claim_id"].iloc[0])
 
@@ -109,7 +109,7 @@ def _reversed_claim(m):
                           "before (dollars)?",
              rule="What a reversal and correction cost is the original payment minus the corrected "
                   "one; the reversal alone takes everything back, the correction returns part of it.",
-             source="DOMAIN.md 5.2; lesson 00 section 1", kind="money")
+             source="docs/sources.md §5.2; lesson 00 section 1", kind="money")
 def _net_loss(m):
     p = m["remit"].payments
     b = p.loc[p["claim_id"] == _reversed_claim(m)]
@@ -119,7 +119,7 @@ def _net_loss(m):
 @EX.question("q5", prompt="How much was kept back by an offset (PLB WO), in dollars?",
              rule="An offset recovers an overpayment on an earlier claim out of this payment: a PLB with "
                   "reason WO (overpayment recovery), positive when money is taken.",
-             source="DOMAIN.md 5.3", kind="money")
+             source="docs/sources.md §5.3", kind="money")
 def _offset(m):
     return int(_recouped(m, "offset")["amount_cents"].sum())
 
@@ -128,7 +128,7 @@ def _offset(m):
                           "control number it refers to.",
              rule="The PLB reference (PLB03-2) carries the original claim's payer control number "
                   "(CLP07), so the offset can be matched to its notice and claim.",
-             source="DOMAIN.md 5.3", kind="choice")
+             source="docs/sources.md §5.3", kind="choice")
 def _offset_reference(m):
     r = _recouped(m, "offset")
     return str(r["payer_claim_control"].iloc[0] or r["reference"].iloc[0])
@@ -138,6 +138,6 @@ def _offset_reference(m):
              rule="A reversal takes money back inside the claim data (status 22); an offset takes it "
                   "out of payments for other claims, at the provider level, which is what makes a "
                   "deposit 'suddenly drop'.",
-             source="lesson 00 section 5; DOMAIN.md 5.3", kind="choice", choices=("reversal", "offset"))
+             source="lesson 00 section 5; docs/sources.md §5.3", kind="choice", choices=("reversal", "offset"))
 def _mechanism(m):
     return str(_recouped(m, "offset")["mechanism"].iloc[0])

@@ -1,6 +1,6 @@
 """Exercise 05: decide appeals -- deadlines, offsets and the accept / partial / appeal recommendation.
 
-Drills the appeal rules of lesson 00 section 3 and DOMAIN.md 1-2 and 8: a
+Drills the appeal rules of lesson 00 section 3 and docs/sources.md §1-2 and 8: a
 small notices table for a Medicare and a commercial (New York) payer, built
 from ``SEED``; expected answers come from :func:`recoup_lib.appeals.decide`
 when a check runs.
@@ -63,7 +63,7 @@ def _decision(m, notice_id: str) -> pd.Series:
 @EX.question("q1", prompt="N1 (Medicare): the last day to file the redetermination (YYYY-MM-DD)?",
              rule="The redetermination is due 120 days after receipt of the demand letter, and receipt "
                   "is presumed 5 days after the letter's date: the letter's date + 125 days.",
-             source="DOMAIN.md 2; lesson 00 section 3", kind="date")
+             source="docs/sources.md §2; lesson 00 section 3", kind="date")
 def _n1_file_by(m):
     return _decision(m, "N1")["file_by"]
 
@@ -71,7 +71,7 @@ def _n1_file_by(m):
 @EX.question("q2", prompt="N1: file by which date to stop the offset (YYYY-MM-DD)?",
              rule="A valid redetermination filed by day 30 (the letter's date is day 1) stops the "
                   "offset until it is decided (Section 935).",
-             source="DOMAIN.md 1.3", kind="date")
+             source="docs/sources.md §1.3", kind="date")
 def _n1_stop(m):
     return _decision(m, "N1")["stop_offset_by"]
 
@@ -80,7 +80,7 @@ def _n1_stop(m):
              rule="Medicare starts keeping the money out of new payments on day 41 of the letter's "
                   "count, unless the debt is paid, a timely appeal is on file or an extended "
                   "repayment schedule was asked for.",
-             source="DOMAIN.md 1.1, 1.4", kind="date")
+             source="docs/sources.md §1.1, 1.4", kind="date")
 def _n1_offset(m):
     return _decision(m, "N1")["offset_starts"]
 
@@ -89,7 +89,7 @@ def _n1_offset(m):
                           "(YYYY-MM-DD)?",
              rule="New York requires 30 days' written notice before a plan recovers an overpayment "
                   "(duplicates excepted): recovery may start 30 days after the notice's date.",
-             source="DOMAIN.md 8", kind="date")
+             source="docs/sources.md §8", kind="date")
 def _n3_offset(m):
     return _decision(m, "N3")["offset_starts"]
 
@@ -100,20 +100,20 @@ _RECOMMEND = ("Accept when our own audit supports the whole amount; partial when
 
 
 @EX.question("q5", prompt="N1: \"accept\", \"partial\" or \"appeal\"?", rule=_RECOMMEND,
-             source="CONTRACT.md appeal decisions; lesson 00 section 6", kind="choice",
+             source="docs/contract.md appeal decisions; lesson 00 section 6", kind="choice",
              choices=("accept", "partial", "appeal"))
 def _n1_recommendation(m):
     return str(_decision(m, "N1")["recommendation"])
 
 
 @EX.question("q6", prompt="N1: how much do you agree to repay (dollars)?", rule=_RECOMMEND,
-             source="CONTRACT.md appeal decisions; lesson 00 section 6", kind="money")
+             source="docs/contract.md appeal decisions; lesson 00 section 6", kind="money")
 def _n1_agreed(m):
     return int(_decision(m, "N1")["agreed_amount_cents"])
 
 
 @EX.question("q7", prompt="N2: \"accept\", \"partial\" or \"appeal\"?", rule=_RECOMMEND,
-             source="CONTRACT.md appeal decisions; lesson 00 section 6", kind="choice", choices=("accept", "partial", "appeal"))
+             source="docs/contract.md appeal decisions; lesson 00 section 6", kind="choice", choices=("accept", "partial", "appeal"))
 def _n2_recommendation(m):
     return str(_decision(m, "N2")["recommendation"])
 
@@ -122,6 +122,6 @@ def _n2_recommendation(m):
                           "\"appeal\"?",
              rule="New York bars recovery efforts that start more than 24 months after the original "
                   "payment: a notice outside the look-back is appealed in full, whatever the error.",
-             source="DOMAIN.md 8", kind="choice", choices=("accept", "partial", "appeal"))
+             source="docs/sources.md §8", kind="choice", choices=("accept", "partial", "appeal"))
 def _n4_recommendation(m):
     return str(_decision(m, "N4")["recommendation"])

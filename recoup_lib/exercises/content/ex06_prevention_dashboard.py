@@ -66,7 +66,7 @@ def _fraction(m, metric: str) -> float:
                   "all claims submitted (HFMA MAP Keys); target 95% or more, under 90% points to the front "
                   "desk or coding [secondary]. The kit counts a claim as clean when every line was answered, "
                   "none was denied and the audit found nothing on it.",
-             source="DOMAIN.md 9.1 [secondary]; lesson 06 section 3.1", kind="number")
+             source="docs/sources.md §9.1 [secondary]; lesson 06 section 3.1", kind="number")
 def _clean_claim_rate(m):
     return _fraction(m, "clean_claim_rate")
 
@@ -75,7 +75,7 @@ def _clean_claim_rate(m):
              rule="Denial rate = denied items divided by submitted items, on one basis (claims, lines or "
                   "dollars); 5-10% is typical, under 5% good (MGMA) [secondary]. A line is denied when the "
                   "payer sent a denial code, or paid nothing and allowed nothing.",
-             source="DOMAIN.md 9.1 [secondary]; lesson 06 section 3.2", kind="number")
+             source="docs/sources.md §9.1 [secondary]; lesson 06 section 3.2", kind="number")
 def _denial_rate_lines(m):
     return _fraction(m, "denial_rate_lines")
 
@@ -85,7 +85,7 @@ def _denial_rate_lines(m):
              rule="Recoupment dollars (the kit's own metric): money payers took back through reversals and "
                   "835 offsets; the recoupment rate divides it by the money paid in the same period. No public "
                   "benchmark exists [unconfirmed]: compare the practice with its own past months.",
-             source="DOMAIN.md 9.1 [unconfirmed]; lesson 06 section 3.3", kind="money")
+             source="docs/sources.md §9.1 [unconfirmed]; lesson 06 section 3.3", kind="money")
 def _recouped(m):
     payments = m["report"].audit.context.payments
     return int(-payments.loc[payments["paid_cents"] < 0, "paid_cents"].sum())
@@ -96,7 +96,7 @@ def _recouped(m):
              rule="The Pareto of causes ranks error types by their capped money at risk; the top bar's share "
                   "of the total says how much one fix could prevent. Money at risk is exposure, the kit's "
                   "forward-looking companion to the recoupment rate.",
-             source="lesson 06 section 4; DOMAIN.md 9.1 [unconfirmed]", kind="number")
+             source="lesson 06 section 4; docs/sources.md §9.1 [unconfirmed]", kind="number")
 def _top_error_share(m):
     by_error = m["capped"].groupby("error_type")["at_risk_capped_cents"].sum()
     return int(by_error.max()) / int(by_error.sum())
@@ -107,7 +107,7 @@ def _top_error_share(m):
              rule="The trend counts claims, denials and money at risk by month of service (money paid and "
                   "taken back by month of payment), so a month that stands out can be traced to what changed "
                   "then: a new clinician, contract or code set.",
-             source="lesson 06 section 5; DOMAIN.md 9.1", kind="date")
+             source="lesson 06 section 5; docs/sources.md §9.1", kind="date")
 def _worst_month(m):
     trend = m["report"].trend
     return pd.Timestamp(trend.loc[trend["at_risk_capped_cents"].idxmax(), "month"])
@@ -117,7 +117,7 @@ def _worst_month(m):
                           "(`ex['month']`), in dollars?",
              rule="A month's money at risk is the capped at_risk of the findings on lines whose date of "
                   "service falls in that month; the months add up to the practice's total money at risk.",
-             source="lesson 06 section 5; DOMAIN.md 9.1", kind="money")
+             source="lesson 06 section 5; docs/sources.md §9.1", kind="money")
 def _month_at_risk(m):
     capped = m["capped"]
     month = capped["service_date"].dt.to_period("M").dt.to_timestamp()
@@ -129,7 +129,7 @@ def _month_at_risk(m):
              rule="Money at risk by rendering clinician is a lead, not a verdict: a clinician who sees more "
                   "patients has more lines. Compare their share of the money with their share of the lines, "
                   "and use it to choose who gets training first.",
-             source="lesson 06 section 7; DOMAIN.md 9.1", kind="choice")
+             source="lesson 06 section 7; docs/sources.md §9.1", kind="choice")
 def _top_provider(m):
     by_npi = m["capped"].groupby("rendering_npi")["at_risk_capped_cents"].sum()
     return str(by_npi.idxmax())
@@ -141,7 +141,7 @@ def _top_provider(m):
                   "schedule before sending; incorrect billing -> current codes, NCCI and MUE edits; "
                   "documentation -> every note written and signed before billing; eligibility -> verify "
                   "insurance at every visit; policy change -> follow payer bulletins.",
-             source="lesson 06 sections 4 and 8; DOMAIN.md 9.1", kind="choice", choices=STEP_CHOICES)
+             source="lesson 06 sections 4 and 8; docs/sources.md §9.1", kind="choice", choices=STEP_CHOICES)
 def _step_for_top_cause(m):
     by_cause = m["capped"].groupby("category")["at_risk_capped_cents"].sum()
     return PREVENTION_STEPS[str(by_cause.idxmax())]

@@ -42,7 +42,7 @@ def _keys(frame) -> set[str]:
              rule="A note that exists but was never signed counts as no documentation: the whole payment "
                   "of a paid line is at risk. Only paid lines can be recouped, and a line with no note at "
                   "all is a different error (missing documentation).",
-             source="lesson 07 section 2; lesson 01 section 7; DOMAIN.md 6.2", kind="keys")
+             source="lesson 07 section 2; lesson 01 section 7; docs/sources.md §6.2", kind="keys")
 def _unsigned(m):
     return _keys(_key(m, "missing_signature"))
 
@@ -50,7 +50,7 @@ def _unsigned(m):
 @EX.question("q2", prompt="The money your unsigned-note check puts at risk, in all (dollars).",
              rule="At risk on a documentation finding is the line's net paid amount: every payment, "
                   "reversal and correction added up.",
-             source="lesson 07 section 3; CONTRACT.md findings", kind="money")
+             source="lesson 07 section 3; docs/contract.md findings", kind="money")
 def _unsigned_money(m):
     return int(_key(m, "missing_signature")["at_risk_cents"].sum())
 
@@ -59,7 +59,7 @@ def _unsigned_money(m):
                           "note on file.",
              rule="A paid line with no row in documentation.csv, or whose note is marked absent, has "
                   "nothing to show a reviewer: CARC 226 when the payer asked and nothing arrived.",
-             source="lesson 07 section 2; lesson 01 section 5; DOMAIN.md 6.2", kind="keys")
+             source="lesson 07 section 2; lesson 01 section 5; docs/sources.md §6.2", kind="keys")
 def _no_note(m):
     return _keys(_key(m, "missing_documentation"))
 
