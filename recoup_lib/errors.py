@@ -13,6 +13,7 @@ __all__ = [
     "RecoupError",
     "InputError",
     "UsageError",
+    "InvalidParameterError",
     "Problem",
 ]
 
@@ -36,6 +37,17 @@ class UsageError(RecoupError):
     """The command was called wrongly (unknown option, bad value). Exit status 2."""
 
     exit_status = 2
+
+
+class InvalidParameterError(ValueError):
+    """A library function was given an argument it cannot use.
+
+    Raised by every subpackage for a bad argument (an unknown profile, a
+    negative sample size, a date that is not a date), as scikit-learn's
+    ``InvalidParameterError`` is. It is a :class:`ValueError`, so callers that
+    catch ``ValueError`` keep working; the command line reports it as a usage
+    error (exit status 2) where the value came from an option.
+    """
 
 
 @dataclass(frozen=True)

@@ -1,0 +1,28 @@
+"""The shape every pipeline step's result shares.
+
+Each step has one public call (``generate_practice``, ``audit_folder``,
+``select_sample`` / ``appraise_variable``, ``read_835``, ``reconcile``,
+``appeal_folder``, ``build_report``) returning a :class:`StepResult`: the
+tables in memory, :meth:`StepResult.write` to put them in a folder, and
+:meth:`StepResult.summary` to say in plain words what was found. The command
+line, the widgets, the report and the lessons call only these.
+"""
+
+from __future__ import annotations
+
+import abc
+from pathlib import Path
+
+__all__ = ["StepResult"]
+
+
+class StepResult(abc.ABC):
+    """A pipeline step's result: tables in memory, written on request."""
+
+    @abc.abstractmethod
+    def write(self, out: str | Path) -> list[Path]:
+        """Write the result's files into the folder ``out``; return the paths written."""
+
+    @abc.abstractmethod
+    def summary(self) -> str:
+        """A few plain-language lines: what was read, what was found, in dollars."""
