@@ -4,6 +4,7 @@ Writes (docs/contract.md, "Remittances") ``transactions.csv``, ``payments.csv``,
 ``provider_adjustments.csv`` and ``recoupments.csv``, plus
 ``service_lines.csv``, ``adjustments.csv``, ``rejected.csv`` (what was set
 aside and why), ``warnings.csv``, ``files.csv`` and ``summary.json``.
+The work is :func:`recoup_lib.remit.read_835`.
 
 Exit status: 0 when at least one transaction could be used (unbalanced
 transactions and set-aside files are reported, not fatal); 1 when nothing
@@ -37,8 +38,7 @@ def run(args) -> int:
 
     remit = read_835(args.files)
     written = remit.write(args.out) if args.out is not None else []
-    for line in remit.report():
-        print(line)
+    print(remit.summary())
     if written:
         print(f"Wrote {len(written)} files to {args.out}: "
               + ", ".join(p.name for p in written) + ".")

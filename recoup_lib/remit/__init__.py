@@ -1,14 +1,36 @@
-"""X12 835 remittances: read them into tables, write them from models or tables.
+"""X12 835 remittances: read them into tables, reconcile them, write them from models or tables.
 
 Reading: :func:`read_835` -> :class:`Remit` (transactions, payments, service
 lines, CAS adjustments, PLB provider adjustments, recoupments, problems).
+Reconciling: :func:`reconcile` -> :class:`Reconciliation` (every deposit
+explained, every take-back linked to its payment and notice, the open
+ledger); its parts are in :mod:`recoup_lib.remit.reconcile`.
 Writing: build :class:`Interchange` / :class:`Remittance` /
 :class:`ClaimPayment` models (with :func:`reverse` and the PLB helpers for the
 recoupment patterns of docs/sources.md §5.2-5.5) and call :func:`write_835`, or hand
 tidy DataFrames to :func:`write_835_from_tables`.
 """
 
+# The parts module is loaded first: binding the function ``reconcile`` below then
+# wins, and a later ``from recoup_lib.remit.reconcile import ...`` does not rebind it.
+from . import reconcile as _reconcile_parts  # noqa: F401
+from ._batch import read_835
+from ._columns import COLUMNS
+from ._problems import SegmentProblem
+from ._reconciliation import Reconciliation, reconcile
+from ._recoupments import RECOUPMENT_REASONS
+from ._result import Remit
 from ._segments import Separators
+from ._writer import (
+    RemitWriteError,
+    UnbalancedRemittance,
+    WriteOptions,
+    amount_text,
+    format_835,
+    tables_from_models,
+    write_835,
+    write_835_from_tables,
+)
 from .model import (
     GROUP_CODES,
     Adjustment,
@@ -24,23 +46,13 @@ from .model import (
     reverse,
     with_forward_balance,
 )
-from .reader import COLUMNS, RECOUPMENT_REASONS, Remit, SegmentProblem, read_835
-from .writer import (
-    RemitWriteError,
-    UnbalancedRemittance,
-    WriteOptions,
-    amount_text,
-    format_835,
-    tables_from_models,
-    write_835,
-    write_835_from_tables,
-)
 
 __all__ = [
     "Adjustment", "ServiceLine", "ClaimPayment", "ProviderAdjustment", "Remittance",
     "Interchange", "GROUP_CODES", "reverse", "plb_offset", "plb_deferral", "plb_interest",
     "plb_forward_balance", "with_forward_balance",
     "read_835", "Remit", "SegmentProblem", "COLUMNS", "RECOUPMENT_REASONS",
+    "reconcile", "Reconciliation",
     "write_835", "format_835", "write_835_from_tables", "tables_from_models", "WriteOptions",
     "Separators", "RemitWriteError", "UnbalancedRemittance", "amount_text",
 ]

@@ -1,0 +1,330 @@
+"""Read a batch of 835 files into one :class:`~._result.Remit`.
+
+:func:`read_835` reads any number of files (5010 ``005010X221A1``; 4010
+``004010X091A1`` too) and returns a :class:`~._result.Remit`: one DataFrame
+per level of the 835 (transactions, claim payments, service lines, CAS
+adjustments, PLB provider adjustments), the recoupments found in them, and
+every problem met.
+
+How a file is read
+------------------
+Separators come from each ISA header (:mod:`._segments`); a bare ST...SE run
+without one is read with ``*``, ``~`` (or line breaks when the file has no
+``~``) and ``:``. The work is columnar: segments are located in the bytes as
+read, elements are gathered a column at a time into Arrow arrays, and loops are
+resolved with numpy (each CAS belongs to the last CLP or SVC before it), so a
+few million segments take seconds.
+
+What is set aside
+-----------------
+A problem inside a transaction (a non-numeric or over-precise amount, a CLP
+without its charge, an SVC before any CLP, a missing SE or a wrong SE01 count)
+sets that transaction aside; a problem outside any transaction (a broken ISA
+header, a segment between SE and the next ST) sets the whole file aside. Each
+problem names the file, the segment's 1-based position in the file, the
+element and what was expected. Envelope bookkeeping (GE01/IEA01 counts,
+control numbers) and unreadable dates are warnings; the data is kept. The rest
+of the batch always loads.
+
+Balancing (docs/sources.md §5.4) is checked, never assumed: a transaction is balanced
+when BPR02 = sum of CLP04 - sum of PLB amounts; claims and service lines carry
+their own ``balanced`` flags. Unbalanced data is kept and reported.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
+
+from ._columns import COLUMNS, typed
+from ._levels import read_chunk
+from ._problems import ACTION, SegmentProblem
+from ._recoupments import recoupments
+from ._result import Remit
+from ._segments import code_name, combine, split_interchanges
+
+__all__ = ["read_835"]
+
+_TABLES = ("transactions", "payments", "service_lines", "adjustments", "provider_adjustments")
+
+
+def _concat(values: list):
+    if isinstance(values[0], pa.Array):
+        return pa.concat_arrays([v.cast(pa.large_string()) for v in values])
+    if isinstance(values[0], list):
+        return pa.array([x for v in values for x in v], pa.large_string())
+    return np.concatenate([np.asarray(v) for v in values])
+
+
+def _expand(paths) -> tuple[list[Path], set[int]]:
+    """The files to read, and the positions of those found inside a folder."""
+    if isinstance(paths, (str, Path)):
+        paths = [paths]
+    files: list[Path] = []
+    found: set[int] = set()
+    for p in paths:
+        p = Path(p)
+        if p.is_dir():
+            inside = sorted(q for q in p.iterdir() if q.is_file() and not q.name.startswith("."))
+            found.update(range(len(files), len(files) + len(inside)))
+            files.extend(inside)
+        else:
+            files.append(p)
+    return files, found
+
+
+def _looks_like_x12(data: bytes) -> bool:
+    head = data[:64].lstrip(b"\xef\xbb\xbf \t\r\n")
+    return head.startswith(b"ISA") or (head.startswith(b"ST") and head[2:3] in b"*|^~:!")
+
+
+def _labels(files: list[Path]) -> list[str]:
+    names = [f.name for f in files]
+    if len(set(names)) == len(names):
+        return names
+    return [str(f) for f in files]
+
+
+def read_835(paths) -> Remit:
+    """Read X12 835 remittance files into tables.
+
+    Parameters
+    ----------
+    paths : path-like or sequence of path-like
+        Files, or folders (every non-hidden file directly inside is read).
+
+    Returns
+    -------
+    Remit
+        Tables ``transactions``, ``payments``, ``service_lines``,
+        ``adjustments``, ``provider_adjustments``, ``recoupments``,
+        ``problems`` and ``files`` (see :class:`Remit`). The ``file`` column
+        holds the file name, or the path as given when two files share a name.
+
+    Notes
+    -----
+    Set-aside rules and balancing are described in the module docstring.
+    Never raises for bad content; a file that cannot be opened is a problem
+    of that file like any other.
+
+    Examples
+    --------
+    >>> remit = read_835(["medicare-part-a.835"])  # doctest: +SKIP
+    >>> remit.transactions[["trace_number", "bpr_amount_cents", "balanced"]]  # doctest: +SKIP
+    """
+    files, in_folder = _expand(paths)
+    labels = _labels(files)
+    pieces, problems, file_bad, segments, skipped = _load(files, labels, in_folder)
+    parts, txn_file, bad_txn = _parse(pieces, labels, problems, file_bad)
+    has_txn = np.bincount(txn_file, minlength=len(files)) > 0
+    for f in np.flatnonzero(~has_txn & ~file_bad & ~skipped):
+        file_bad[f] = True
+        problems.append(SegmentProblem(labels[f], 0, "", "", "",
+                                       "at least one ST...SE transaction", "error",
+                                       ACTION["file"]))
+    if file_bad.any():
+        bad_txn.update(np.flatnonzero(file_bad[txn_file]).tolist())
+        bad_labels = {labels[f] for f in np.flatnonzero(file_bad)}
+        problems = [p if p.severity == "warning" or p.file not in bad_labels else SegmentProblem(
+            p.file, p.segment, p.segment_id, p.element, p.value, p.expected, p.severity,
+            ACTION["file"], p.trace_number) for p in problems]
+    order = {label: i for i, label in enumerate(labels)}
+    problems.sort(key=lambda p: (order.get(p.file, -1), p.segment))
+    by_file = np.argsort(txn_file, kind="stable")
+    bounds = np.searchsorted(txn_file[by_file], np.arange(len(files) + 1))
+    file_rows = [(label, str(path), int(segments[f]), by_file[bounds[f]: bounds[f + 1]],
+                  bool(skipped[f])) for f, (path, label) in enumerate(zip(files, labels))]
+    return _assemble(parts, labels, txn_file, bad_txn, problems, file_rows)
+
+
+def _load(files: list[Path], labels: list[str], in_folder: set[int]):
+    """Read and cut every file; file-level problems are recorded, never raised.
+
+    A file found in a folder that does not start like X12 (a README, a PDF) is
+    skipped with a warning; a file named explicitly is always read.
+    """
+    problems: list[SegmentProblem] = []
+    pieces: list[tuple[int, object]] = []
+    file_bad = np.zeros(len(files), dtype=bool)
+    skipped = np.zeros(len(files), dtype=bool)
+    segments = np.zeros(len(files), dtype=np.int64)
+    for f, (path, label) in enumerate(zip(files, labels)):
+        try:
+            data = path.read_bytes()
+        except OSError as exc:
+            reason = "file not found" if isinstance(exc, FileNotFoundError) else exc.strerror
+            problems.append(SegmentProblem(label, 0, "", "", str(path),
+                                           f"a readable file ({reason})", "error",
+                                           ACTION["file"]))
+            file_bad[f] = True
+            continue
+        if f in in_folder and not _looks_like_x12(data):
+            skipped[f] = True
+            problems.append(SegmentProblem(label, 0, "", "", "", "an X12 file (ISA or ST at "
+                                           "the start); this file in the folder is not one",
+                                           "warning", "skipped"))
+            continue
+        found, raw_problems, notes = split_interchanges(data)
+        for rp in raw_problems:
+            file_bad[f] = True
+            problems.append(SegmentProblem(label, rp.segment, rp.segment_id, rp.element,
+                                           rp.value, rp.expected, "error", ACTION["file"]))
+        for number, expected, found_text in notes:
+            problems.append(SegmentProblem(label, number, "", "", found_text, expected,
+                                           "warning", "kept"))
+        pieces.extend((f, piece) for piece in found)
+        segments[f] = sum(len(piece) for piece in found)
+    return pieces, problems, file_bad, segments, skipped
+
+
+def _parse(pieces, labels: list[str], problems: list[SegmentProblem], file_bad: np.ndarray):
+    """Run the chunk reader over every chunk; gather columns with batch-wide indices."""
+    parts: dict[str, dict[str, list]] = {t: {} for t in _TABLES}
+    txn_file: list[np.ndarray] = []
+    bad_txn: set[int] = set()
+    base = {"tx": 0, "claim": 0, "line": 0}
+    for chunk in combine(pieces):
+        reader = read_chunk(chunk)
+        tx0 = base["tx"]
+        traces = reader.out["transactions"]["trace_number"].to_pylist()
+        where = reader.txn_of(np.array([p[0] for p in reader.problems], dtype=np.int64))
+        for (pos, element, value, expected, scope), local in zip(reader.problems,
+                                                                  where.tolist()):
+            f = int(chunk.files[pos])
+            if scope == "transaction":
+                if local < 0:
+                    scope = "file"
+                else:
+                    bad_txn.add(tx0 + local)
+            if scope == "file":
+                file_bad[f] = True
+            problems.append(SegmentProblem(
+                labels[f], int(chunk.numbers[pos]), code_name(int(chunk.codes[pos])), element,
+                value, expected, "warning" if scope == "warning" else "error", ACTION[scope],
+                traces[local] if local >= 0 else ""))
+        bad_txn.update((tx0 + np.flatnonzero(~reader.txn_ok)).tolist())
+        for table in _TABLES:
+            cols = reader.out[table]
+            for name, values in cols.items():
+                if name == "_tx":
+                    values = values + tx0
+                elif name == "_claim":
+                    values = values + base["claim"]
+                elif name == "_line":
+                    values = np.where(values >= 0, values + base["line"], -1)
+                elif name == "segment":
+                    values = chunk.numbers[values]
+                parts[table].setdefault(name, []).append(values)
+            parts[table].setdefault("_file", []).append(chunk.files[cols["segment"]])
+        txn_file.append(chunk.files[reader.txn_start])
+        base["tx"] += reader.T
+        base["claim"] += len(reader.out["payments"]["segment"])
+        base["line"] += len(reader.out["service_lines"]["segment"])
+    txn_file_arr = np.concatenate(txn_file) if txn_file else np.zeros(0, dtype=np.int64)
+    return parts, txn_file_arr.astype(np.int64), bad_txn
+
+
+
+
+def _assemble(parts, labels, txn_file, bad_txn, problems, file_rows) -> Remit:
+    T = len(txn_file)
+    keep_tx = np.ones(T, dtype=bool)
+    if bad_txn:
+        keep_tx[sorted(bad_txn)] = False
+    names = pa.array(list(labels) + [""], pa.large_string())
+    cols = {t: ({k: _concat(v) for k, v in parts[t].items()} if parts[t] else {})
+            for t in _TABLES}
+    if cols["transactions"]:
+        cols["transactions"]["_tx"] = np.arange(T)
+        cols["transactions"]["_file"] = np.asarray(txn_file, dtype=np.int64)
+        traces = cols["transactions"]["trace_number"]
+        pay_dates = cols["transactions"]["payment_date"]
+    else:
+        traces, pay_dates = pa.array([], pa.large_string()), np.zeros(0, "datetime64[us]")
+
+    def kept(table: str) -> dict:
+        c = cols[table]
+        if not c:
+            return {"_tx": np.zeros(0, np.int64), "_file": np.zeros(0, np.int64)}
+        keep = keep_tx[c["_tx"]]
+        if keep.all():
+            out = dict(c)
+        else:
+            out = {name: values.filter(pa.array(keep)) if isinstance(values, pa.Array)
+                   else np.asarray(values)[keep] for name, values in c.items()}
+        out["file"] = names.take(pa.array(out["_file"]))
+        out["trace_number"] = traces.take(pa.array(out["_tx"]))
+        return out
+
+    tr, pay, lines = kept("transactions"), kept("payments"), kept("service_lines")
+    adj, plb = kept("adjustments"), kept("provider_adjustments")
+    if cols["payments"]:
+        claim_tx = cols["payments"]["_tx"]
+        seq_all = np.arange(len(claim_tx)) - np.searchsorted(claim_tx, claim_tx, side="left") + 1
+        ids_all = cols["payments"]["claim_id"]
+        pay["claim_seq"] = seq_all[keep_tx[claim_tx]]
+        pay["payment_date"] = pay_dates[pay["_tx"]]
+        for d in (lines, adj):
+            d["claim_seq"] = seq_all[d["_claim"]]
+            d["claim_id"] = ids_all.take(pa.array(d["_claim"]))
+        at_line = adj["_line"] >= 0
+        line_seq_all = cols["service_lines"]["line_seq"]
+        seq = pd.array(line_seq_all[np.maximum(adj["_line"], 0)] if len(line_seq_all)
+                       else np.zeros(len(at_line), np.int64), dtype="Int64")
+        seq[~at_line] = pd.NA
+        adj["line_seq"] = seq
+        adj["level"] = pc.if_else(pa.array(at_line), pa.scalar("line", pa.large_string()),
+                                  pa.scalar("claim", pa.large_string()))
+        for name in ("allowed_cents", "line_no"):
+            values = pd.array(lines[name], dtype="Int64")
+            values[~lines[f"_{name.removesuffix('_cents')}_present"]] = pd.NA
+            lines[name] = values
+    frames = {name: typed(d, name, len(d.get("_tx", []))) for name, d in (
+        ("transactions", tr), ("payments", pay), ("service_lines", lines),
+        ("adjustments", adj), ("provider_adjustments", plb))}
+    frames["provider_adjustments"], frames["recoupments"] = recoupments(
+        frames["transactions"], frames["payments"], frames["provider_adjustments"])
+    t = frames["transactions"]
+    rec = frames["recoupments"]
+    totals = rec.groupby("_tx")["amount_cents"].sum()
+    t["recouped_cents"] = t["_tx"].map(totals).fillna(0).astype("int64")
+    for name in list(frames):
+        frame = frames[name]
+        if len(frame) > 1 and "_file" in frame:
+            # Files with different separators are read in separate batches; restore file order.
+            key = frame["_file"].to_numpy(np.int64) * 2**40 + frame["segment"].to_numpy(np.int64)
+            if (np.diff(key) < 0).any():
+                frame = frame.iloc[np.argsort(key, kind="stable")].reset_index(drop=True)
+        frames[name] = frame.drop(columns=["_tx", "_file"], errors="ignore")
+    frames["problems"] = _problem_frame(problems)
+    frames["files"] = _file_frame(file_rows, keep_tx, problems)
+    return Remit(**frames)
+
+
+def _problem_frame(problems: list[SegmentProblem]) -> pd.DataFrame:
+    data = {name: [getattr(p, name) for p in problems] for name, _ in COLUMNS["problems"]}
+    data["segment"] = np.array(data["segment"], dtype=np.int64)
+    return typed(data, "problems", len(problems))
+
+
+def _file_frame(file_rows, keep_tx, problems) -> pd.DataFrame:
+    errors: dict[str, int] = {}
+    warnings: dict[str, int] = {}
+    for p in problems:
+        bucket = warnings if p.severity == "warning" else errors
+        bucket[p.file] = bucket.get(p.file, 0) + 1
+    rows = []
+    for label, path, segments, idx, skipped in file_rows:
+        read = len(idx)
+        used = int(keep_tx[idx].sum())
+        status = "skipped" if skipped else (
+            "set aside" if used == 0 else ("partly set aside" if used < read else "read"))
+        rows.append((label, path, status, segments, read, used, read - used,
+                     errors.get(label, 0), warnings.get(label, 0)))
+    data = {name: [r[i] for r in rows] for i, (name, _) in enumerate(COLUMNS["files"])}
+    return typed(data, "files", len(rows))
+

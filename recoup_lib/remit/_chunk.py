@@ -1,0 +1,210 @@
+"""One chunk of segments, located: which transaction, claim and line each segment belongs to.
+
+:class:`ChunkReader` holds a :class:`~._segments.Chunk` (the segments of any
+number of files that share separators) and answers, vectorised, where a
+segment sits: its transaction (ST...SE span), its claim (the last CLP before
+it) and its service line (the last SVC). It also collects the problems met,
+each with the scope it sets aside (``file``, ``transaction``) or ``warning``.
+The envelope walk (:mod:`._envelope`) and the loop readers (:mod:`._levels`)
+fill it in; :func:`._levels.read_chunk` runs them in order.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pyarrow as pa
+import pyarrow.compute as pc
+
+from ._segments import AMOUNT_EXPECTED, Chunk, Elements, code_name, parse_amounts, segment_code
+
+__all__ = ["ChunkReader", "C", "QUALIFIER", "GROUPS_5010", "first_per_group", "fill"]
+
+_IDS = ("ISA GS ST BPR TRN DTM N1 CLP CAS NM1 SVC REF AMT PLB SE GE IEA LX").split()
+#: Packed codes of the segment ids the reader looks for.
+C = {name: segment_code(name) for name in _IDS}
+_KNOWN = frozenset(segment_code(s) for s in (
+    "ISA GS ST BPR NTE TRN CUR REF DTM N1 N2 N3 N4 PER RDM LX TS3 TS2 CLP CAS NM1 MIA MOA "
+    "AMT QTY SVC LQ PLB SE GE IEA TA1").split())
+_ENVELOPE = np.array([C["ISA"], C["GS"], C["GE"], C["IEA"]], dtype=np.uint32)
+#: Packed codes of the qualifiers compared without building strings.
+QUALIFIER = {q: segment_code(q) for q in ("D", "405", "PR", "PE", "QC", "232", "233", "F8",
+                                          "472", "150", "151", "6R", "B6")}
+#: Group codes the 5010 CAS accepts; CR is read from 4010 files (docs/sources.md §6.1).
+GROUPS_5010 = ("CO", "PR", "OA", "PI")
+
+
+def first_per_group(groups: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """For sorted positions grouped by ``groups``: (group ids present, index of their first row)."""
+    if len(groups) == 0:
+        return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.int64)
+    ids, first = np.unique(groups, return_index=True)
+    return ids, first
+
+
+def fill(n: int, ids: np.ndarray, values, default=""):
+    """An array of length ``n`` holding ``values`` at ``ids`` and ``default`` elsewhere."""
+    if isinstance(values, pa.Array):
+        out = np.full(n, -1, dtype=np.int64)
+        out[ids] = np.arange(len(ids))
+        present = out >= 0
+        taken = values.take(pa.array(np.where(present, out, 0))) if len(values) else pa.array(
+            [default] * n, pa.large_string())
+        return pc.if_else(pa.array(present), taken, pa.scalar(default, pa.large_string()))
+    values = np.asarray(values)
+    out = np.full(n, default, dtype=values.dtype)
+    out[ids] = values
+    return out
+
+
+class ChunkReader:
+    """Parse one chunk of segments into per-level columns (local indices).
+
+    Attributes set by the envelope walk: ``txn_start``, ``txn_end`` (segment
+    index of each ST and SE), ``txn_ok``, ``txn_meta`` and ``T`` (count).
+    The loop readers put their columns in ``out[table]``.
+    """
+
+    def __init__(self, chunk: Chunk):
+        self.chunk = chunk
+        self.codes = chunk.codes
+        self.n = len(chunk)
+        self.problems: list[tuple] = []  # (pos, element, value, expected, scope)
+        self.out: dict[str, dict] = {}
+
+    # -- problems ------------------------------------------------------------
+    def flag(self, pos: int, element: str, value: str, expected: str, scope: str) -> None:
+        self.problems.append((int(pos), element, str(value), expected, scope))
+
+    def flag_mask(self, positions: np.ndarray, mask: np.ndarray, element: str, values,
+                  expected: str, scope: str) -> None:
+        if not mask.any():
+            return
+        hits = np.flatnonzero(mask)
+        if callable(values):
+            values = values()
+        got = values.take(pa.array(hits)).to_pylist() if isinstance(values, pa.Array) else [
+            values[i] for i in hits]
+        for i, v in zip(hits, got):
+            self.problems.append((int(positions[i]), element, str(v), expected, scope))
+
+    def amounts(self, positions, values, element, required=True, scope="transaction"):
+        cents, blank, invalid = parse_amounts(values)
+        self.flag_mask(positions, invalid, element, values, AMOUNT_EXPECTED, scope)
+        if required:
+            self.flag_mask(positions, blank, element, values,
+                           f"an amount in {element} (it may not be blank)", scope)
+        return cents, blank
+
+    def dates(self, positions, elements: Elements, j: int, element: str) -> np.ndarray:
+        """Element ``j`` of ``elements`` as dates; invalid ones are warned about and left NaT."""
+        dates, _, invalid = elements.date(j)
+        self.flag_mask(positions, invalid, element, lambda: elements[j],
+                       "a date written CCYYMMDD (the date is left blank)", "warning")
+        return dates
+
+    def where(self, name: str) -> np.ndarray:
+        return np.flatnonzero(self.codes == C[name])
+
+    # -- structure -----------------------------------------------------------
+    def locate(self) -> None:
+        """After the envelope walk: flag stray segments and bad ids, find the loops."""
+        codes, n = self.codes, self.n
+        self.T = len(self.txn_start)
+        # Mark the segments inside a transaction span (spans never overlap).
+        edges = np.zeros(n + 1, dtype=np.int32)
+        np.add.at(edges, self.txn_start, 1)
+        np.add.at(edges, self.txn_end + 1, -1)
+        inside = np.cumsum(edges[:-1], dtype=np.int32) > 0
+        stray = ~inside & ~np.isin(codes, _ENVELOPE)
+        if stray.any():
+            where = np.flatnonzero(stray)
+            for p in where[:5]:
+                self.flag(p, "", "", f"ST before {code_name(int(codes[p])) or 'this segment'} "
+                          "(the segment is outside any ST...SE transaction)", "file")
+            if len(where) > 5:
+                self.flag(where[5], "", "", f"ST before each segment: {len(where) - 5} more "
+                          "segments lie outside any transaction", "file")
+        self._ids(inside)
+        del inside, stray, edges
+        self._context()
+
+    # -- where a segment belongs ---------------------------------------------
+    def txn_of(self, pos: np.ndarray) -> np.ndarray:
+        """Index of the transaction holding each position, -1 outside any."""
+        pos = np.asarray(pos, dtype=np.int64)
+        if not self.T:
+            return np.full(len(pos), -1, dtype=np.int64)
+        t = np.searchsorted(self.txn_start, pos, side="right") - 1
+        ok = (t >= 0) & (pos <= self.txn_end[np.maximum(t, 0)])
+        return np.where(ok, t, -1)
+
+    @staticmethod
+    def _last(marks: np.ndarray, pos: np.ndarray, floor: np.ndarray) -> np.ndarray:
+        """Index of the last mark at or before each position and not before ``floor``."""
+        if not len(marks):
+            return np.full(len(pos), -1, dtype=np.int64)
+        i = np.searchsorted(marks, pos, side="right") - 1
+        ok = (i >= 0) & (marks[np.maximum(i, 0)] >= floor)
+        return np.where(ok, i, -1)
+
+    def _floor(self, tx: np.ndarray) -> np.ndarray:
+        if not self.T:
+            return np.full(len(tx), np.iinfo(np.int64).max)
+        return np.where(tx >= 0, self.txn_start[np.maximum(tx, 0)], np.iinfo(np.int64).max)
+
+    def claim_at(self, pos: np.ndarray, tx: np.ndarray | None = None) -> np.ndarray:
+        """Index (into the claims) of the CLP whose loop holds each position, or -1."""
+        tx = self.txn_of(pos) if tx is None else tx
+        return self._last(self.clp_pos, pos, self._floor(tx))
+
+    def line_at(self, pos: np.ndarray, claim: np.ndarray | None = None) -> np.ndarray:
+        """Index (into the service lines) of the SVC whose loop holds each position, or -1."""
+        claim = self.claim_at(pos) if claim is None else claim
+        floor = np.where(claim >= 0, self.clp_pos[np.maximum(claim, 0)] + 1 if len(
+            self.clp_pos) else 0, np.iinfo(np.int64).max)
+        j = self._last(self.svc_all, pos, floor)
+        return np.where(j >= 0, self.svc_line[np.maximum(j, 0)] if len(self.svc_line) else -1,
+                        -1)
+
+    def after_plb(self, pos: np.ndarray, tx: np.ndarray | None = None) -> np.ndarray:
+        tx = self.txn_of(pos) if tx is None else tx
+        return self._last(self.plb_pos, pos, self._floor(tx)) >= 0
+
+    def header_at(self, pos: np.ndarray) -> np.ndarray:
+        """True for positions in a transaction's header (before any CLP and PLB)."""
+        tx = self.txn_of(pos)
+        return (tx >= 0) & (self.claim_at(pos, tx) < 0) & ~self.after_plb(pos, tx)
+
+    def _context(self) -> None:
+        def inside(name):
+            pos = self.where(name)
+            return pos[self.txn_of(pos) >= 0]
+
+        self.clp_pos = inside("CLP")
+        self.svc_all = inside("SVC")
+        self.plb_pos = inside("PLB")
+        # A service line is kept when it sits in a claim; map every SVC to its line index.
+        in_claim = self.claim_at(self.svc_all) >= 0
+        self.svc_line = np.where(in_claim, np.cumsum(in_claim) - 1, -1)
+
+    def _ids(self, inside: np.ndarray) -> None:
+        codes = self.codes
+        bytes3 = np.stack([(codes >> 16) & 255, (codes >> 8) & 255, codes & 255], axis=1)
+        alnum = ((bytes3 >= 48) & (bytes3 <= 57)) | ((bytes3 >= 65) & (bytes3 <= 90))
+        well_formed = alnum[:, 0] & alnum[:, 1] & (alnum[:, 2] | (bytes3[:, 2] == 0))
+        well_formed &= codes != 0xFFFFFF
+        bad = inside & ~well_formed
+        if bad.any():
+            for p in np.flatnonzero(bad):
+                text = self.chunk.text(int(p))[:20]
+                self.flag(p, "", text, "a segment id of two or three capital letters or digits",
+                          "transaction")
+        unknown = inside & well_formed & ~np.isin(codes, np.array(sorted(_KNOWN), np.uint32))
+        if unknown.any():
+            where = np.flatnonzero(unknown)
+            key = self.chunk.files[where] * 2**24 + codes[where]
+            kinds, first, counts = np.unique(key, return_index=True, return_counts=True)
+            for i, count in zip(first, counts):
+                name = code_name(int(codes[where[i]]))
+                self.flag(where[i], "", name, f"a segment of the 835 guide ({count} segment(s) "
+                          f"'{name}' in this file ignored)", "warning")

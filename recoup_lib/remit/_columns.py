@@ -1,0 +1,93 @@
+"""Column order and dtype of every table of a :class:`~recoup_lib.remit.Remit`."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pyarrow as pa
+
+__all__ = ["COLUMNS", "typed", "STR", "DATE", "INT", "BOOL", "NAT"]
+
+STR, DATE, INT, BOOL = "str", "datetime64[us]", "int64", "bool"
+NAT = np.datetime64("NaT", "us")
+
+#: Column order and dtype of every table of a :class:`~recoup_lib.remit.Remit`.
+COLUMNS: dict[str, list[tuple[str, str]]] = {
+    "transactions": [
+        ("file", STR), ("trace_number", STR), ("payer", STR), ("payment_date", DATE),
+        ("bpr_amount_cents", INT), ("claim_paid_total_cents", INT),
+        ("provider_adjustment_total_cents", INT), ("balanced", BOOL),
+        ("difference_cents", INT), ("recouped_cents", INT), ("payer_id", STR),
+        ("payee_name", STR), ("payee_id", STR), ("payment_method", STR),
+        ("handling_code", STR), ("credit_debit", STR), ("production_date", DATE),
+        ("claims", INT), ("service_lines", INT), ("unbalanced_claims", INT),
+        ("unbalanced_lines", INT), ("version", STR), ("sender_id", STR),
+        ("receiver_id", STR), ("interchange_control", STR), ("group_control", STR),
+        ("transaction_control", STR), ("segment", INT)],
+    "payments": [
+        ("file", STR), ("trace_number", STR), ("claim_id", STR), ("status_code", STR),
+        ("charge_cents", INT), ("paid_cents", INT), ("patient_responsibility_cents", INT),
+        ("payer_claim_control", STR), ("claim_seq", INT), ("payment_date", DATE),
+        ("filing_indicator", STR), ("facility_code", STR), ("frequency_code", STR),
+        ("patient_last_name", STR), ("patient_first_name", STR), ("member_id", STR),
+        ("statement_from", DATE), ("statement_to", DATE), ("original_reference", STR),
+        ("claim_adjustment_total_cents", INT), ("line_adjustment_total_cents", INT),
+        ("service_lines", INT), ("unbalanced_lines", INT), ("balanced", BOOL),
+        ("segment", INT)],
+    "service_lines": [
+        ("file", STR), ("trace_number", STR), ("claim_id", STR), ("claim_seq", INT),
+        ("line_seq", INT), ("line_control", STR), ("line_no", "Int64"),
+        ("procedure_qualifier", STR),
+        ("procedure_code", STR), ("modifiers", STR), ("revenue_code", STR),
+        ("units", "float64"), ("charge_cents", INT), ("paid_cents", INT),
+        ("allowed_cents", "Int64"), ("adjustment_total_cents", INT), ("balanced", BOOL),
+        ("service_date", DATE), ("service_end_date", DATE), ("segment", INT)],
+    "adjustments": [
+        ("file", STR), ("trace_number", STR), ("claim_id", STR), ("claim_seq", INT),
+        ("line_seq", "Int64"), ("level", STR), ("group_code", STR), ("reason_code", STR),
+        ("amount_cents", INT), ("quantity", STR), ("segment", INT)],
+    "provider_adjustments": [
+        ("file", STR), ("trace_number", STR), ("reason_code", STR), ("reference", STR),
+        ("amount_cents", INT), ("provider_id", STR), ("fiscal_period_date", DATE),
+        ("claim_id", STR), ("payer_claim_control", STR), ("match", STR), ("segment", INT)],
+    "recoupments": [
+        ("file", STR), ("trace_number", STR), ("payment_date", DATE), ("claim_id", STR),
+        ("amount_cents", INT), ("mechanism", STR), ("reason_code", STR), ("reference", STR),
+        ("payer_claim_control", STR), ("match", STR), ("deferred_cents", INT),
+        ("payer", STR), ("segment", INT)],
+    "problems": [
+        ("file", STR), ("segment", INT), ("segment_id", STR), ("element", STR),
+        ("value", STR), ("expected", STR), ("severity", STR), ("action", STR),
+        ("trace_number", STR), ("message", STR)],
+    "files": [
+        ("file", STR), ("path", STR), ("status", STR), ("segments", INT),
+        ("transactions", INT), ("transactions_used", INT), ("transactions_set_aside", INT),
+        ("errors", INT), ("warnings", INT)],
+}
+
+
+def typed(frame: dict, table: str, n: int) -> pd.DataFrame:
+    """A DataFrame with the columns of ``COLUMNS[table]`` in order, plus ``_tx`` if given."""
+    out = {}
+    for name, dtype in COLUMNS[table]:
+        values = frame.get(name)
+        if values is None:
+            if dtype == STR:
+                values = np.full(n, "", dtype=object)
+            elif dtype == DATE:
+                values = np.full(n, NAT)
+            elif dtype == BOOL:
+                values = np.zeros(n, dtype=bool)
+            else:
+                values = np.zeros(n, dtype=np.int64)
+        if isinstance(values, pa.Array) or dtype == STR:
+            out[name] = pd.Series(values, dtype="str")
+        elif isinstance(values, pd.api.extensions.ExtensionArray):
+            out[name] = pd.Series(values, dtype=dtype)
+        else:
+            out[name] = pd.Series(np.asarray(values)).astype(dtype)
+    df = pd.DataFrame(out, columns=[c for c, _ in COLUMNS[table]])
+    for private in ("_tx", "_file"):
+        if private in frame:
+            df[private] = np.asarray(frame[private], dtype=np.int64)
+    return df

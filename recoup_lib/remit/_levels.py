@@ -1,0 +1,427 @@
+"""The loops of an 835 read into columns: transactions, claims, service lines, CAS and PLB.
+
+Each reader takes a located :class:`~._chunk.ChunkReader` and adds one
+table's columns to ``r.out``: the header (BPR, TRN, DTM*405, N1 payer and
+payee), claim payments (CLP with NM1*QC, DTM*232/233, REF*F8), service lines
+(SVC with DTM*472/150/151, REF*6R, AMT*B6), CAS adjustments at claim or line
+level, and PLB reason/amount pairs. :func:`add_totals` then checks the
+balance of every line, claim and transaction (docs/sources.md §5.4).
+:func:`read_chunk` runs the whole sequence.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pyarrow as pa
+import pyarrow.compute as pc
+
+from ._chunk import GROUPS_5010, QUALIFIER, C, ChunkReader, fill, first_per_group
+from ._envelope import walk_envelope
+from ._segments import AMOUNT_EXPECTED, Chunk, Elements, Splitter, code_name, parse_amounts, \
+    split_values
+
+__all__ = ["read_chunk"]
+
+
+def read_chunk(chunk: Chunk) -> ChunkReader:
+    """Read every transaction of ``chunk`` into per-level columns (see :class:`ChunkReader`)."""
+    r = ChunkReader(chunk)
+    walk_envelope(r)
+    r.locate()
+    read_transactions(r)
+    read_claims(r)
+    read_service_lines(r)
+    read_adjustments(r)
+    read_provider_adjustments(r)
+    add_totals(r)
+    return r
+
+
+def read_transactions(r: ChunkReader) -> None:
+    chunk, T = r.chunk, r.T
+    # BPR: exactly one, right after ST.
+    bpr = r.where("BPR")
+    tb = r.txn_of(bpr)
+    bpr, tb = bpr[tb >= 0], tb[tb >= 0]
+    next_seg = r.txn_start + 1
+    for k in range(T):
+        p = int(next_seg[k])
+        if p > r.txn_end[k] or r.codes[p] != C["BPR"]:
+            got = code_name(int(r.codes[p])) if p <= r.txn_end[k] else "SE"
+            r.flag(r.txn_start[k], "", got, "BPR right after ST (the financial "
+                      "information segment)", "transaction")
+    first = bpr == next_seg[tb]
+    for p in bpr[~first]:
+        r.flag(p, "", "", "one BPR per transaction, right after ST", "transaction")
+    bpr, tb = bpr[first], tb[first]
+    el = Elements.of(chunk, bpr)
+    cents, _ = r.amounts(bpr, el[2], "BPR02")
+    signed = np.where(el.code(3) == QUALIFIER["D"], -cents, cents)
+    pay_dates = r.dates(bpr, el, 16, "BPR16")
+    ids = tb
+    cols = {
+        "bpr_amount_cents": fill(T, ids, signed, 0),
+        "handling_code": fill(T, ids, el[1]),
+        "credit_debit": fill(T, ids, el[3]),
+        "payment_method": fill(T, ids, el[4]),
+    }
+    bpr_date = fill(T, ids, pay_dates, np.datetime64("NaT", "us"))
+    # TRN, DTM*405, N1*PR / N1*PE: first in the header.
+    trn = r.where("TRN")
+    trn = trn[r.header_at(trn)]
+    g, first = first_per_group(r.txn_of(trn))
+    el = Elements.of(chunk, trn[first])
+    cols["trace_number"] = fill(T, g, el[2])
+    cols["trace_payer_id"] = fill(T, g, el[3])
+    missing = np.setdiff1d(np.arange(T), g)
+    for k in missing:
+        r.flag(r.txn_start[k], "TRN02", "", "a TRN reassociation trace number in "
+                  "the header (the trace number is left blank)", "warning")
+    dtm = r.where("DTM")
+    dtm_el = Elements.of(chunk, dtm)
+    qualifier = dtm_el.code(1)
+    dtm_dates = r.dates(dtm, dtm_el, 2, "DTM02")
+    r.dtm = (dtm, qualifier, dtm_dates)
+    head = r.header_at(dtm) & (qualifier == QUALIFIER["405"])
+    g, first = first_per_group(r.txn_of(dtm[head]))
+    production = fill(T, g, dtm_dates[head][first], np.datetime64("NaT", "us"))
+    cols["payment_date"] = np.where(np.isnat(bpr_date), production, bpr_date)
+    cols["production_date"] = production
+    for k in np.flatnonzero(np.isnat(bpr_date) & ~np.isnat(production)):
+        r.flag(r.txn_start[k] + 1, "BPR16", "", "a payment date in BPR16 "
+                  "(the DTM*405 production date is used instead)", "warning")
+    n1 = r.where("N1")
+    n1 = n1[r.header_at(n1)]
+    el = Elements.of(chunk, n1)
+    for who, prefix in (("PR", "payer"), ("PE", "payee")):
+        mask = el.code(1) == QUALIFIER[who]
+        g, first = first_per_group(r.txn_of(n1[mask]))
+        sub = np.flatnonzero(mask)[first]
+        cols[f"{prefix}_name"] = fill(T, g, el[2].take(pa.array(sub)))
+        cols[f"{prefix}_id"] = fill(T, g, el[4].take(pa.array(sub)))
+    cols["payer"] = cols.pop("payer_name")
+    cols["payer_id"] = pc.if_else(pc.equal(cols["payer_id"], ""), cols.pop("trace_payer_id"),
+                                  cols["payer_id"])
+    cols["segment"] = r.txn_start
+    r.out["transactions"] = cols
+
+
+def read_claims(r: ChunkReader) -> None:
+    chunk = r.chunk
+    clp = r.clp_pos
+    tx = r.txn_of(clp)
+    late = r.after_plb(clp, tx)
+    r.flag_mask(clp, late, "", pa.array([""] * len(clp)),
+                   "PLB or SE after the PLB provider adjustments, not another CLP",
+                   "transaction")
+    el = Elements.of(chunk, clp)
+    for j in (1, 2):
+        blank = np.asarray(pc.equal(el[j], ""))
+        r.flag_mask(clp, blank, f"CLP0{j}", el[j],
+                       "a patient control number" if j == 1 else "a claim status code",
+                       "transaction")
+    charge, _ = r.amounts(clp, el[3], "CLP03")
+    paid, _ = r.amounts(clp, el[4], "CLP04")
+    resp, _ = r.amounts(clp, el[5], "CLP05", required=False)
+    cols = {
+        "_tx": tx,
+        "claim_id": el[1], "status_code": el[2],
+        "charge_cents": charge, "paid_cents": paid, "patient_responsibility_cents": resp,
+        "filing_indicator": el[6], "payer_claim_control": el[7],
+        "facility_code": el[8], "frequency_code": el[9],
+        "segment": clp,
+    }
+    # NM1*QC patient; REF*F8 original reference; DTM*232/233 statement dates.
+    n_claims = len(clp)
+    nm1 = r.where("NM1")
+    owner_all = r.claim_at(nm1)
+    at_claim = (owner_all >= 0) & (r.line_at(nm1, owner_all) < 0)
+    nm1, owner_all = nm1[at_claim], owner_all[at_claim]
+    nel = Elements.of(chunk, nm1)
+    qc = nel.code(1) == QUALIFIER["QC"]
+    owner = owner_all[qc]
+    g, first = first_per_group(owner)
+    sub = pa.array(np.flatnonzero(qc)[first])
+    cols["patient_last_name"] = fill(n_claims, g, nel[3].take(sub))
+    cols["patient_first_name"] = fill(n_claims, g, nel[4].take(sub))
+    cols["member_id"] = fill(n_claims, g, nel[9].take(sub))
+    dtm, qual, dtm_dates = r.dtm
+    r.dtm_claim = r.claim_at(dtm)
+    r.dtm_line = r.line_at(dtm, r.dtm_claim)
+    claim_dtm = (r.dtm_claim >= 0) & (r.dtm_line < 0)
+    for code, name in (("232", "statement_from"), ("233", "statement_to")):
+        mask = claim_dtm & (qual == QUALIFIER[code])
+        g, first = first_per_group(r.dtm_claim[mask])
+        cols[name] = fill(n_claims, g, dtm_dates[mask][first], np.datetime64("NaT", "us"))
+    ref = r.where("REF")
+    rel = Elements.of(chunk, ref)
+    ref_claim = r.claim_at(ref)
+    ref_line = r.line_at(ref, ref_claim)
+    ref_qual = rel.code(1)
+    r.ref = (ref, rel, ref_line, ref_qual)
+    mask = (ref_claim >= 0) & (ref_line < 0) & (ref_qual == QUALIFIER["F8"])
+    owner = ref_claim[mask]
+    g, first = first_per_group(owner)
+    cols["original_reference"] = fill(
+        n_claims, g, rel[2].filter(pa.array(mask)).take(pa.array(first)))
+    r.out["payments"] = cols
+
+
+def read_service_lines(r: ChunkReader) -> None:
+    chunk, sep = r.chunk, r.chunk.separators
+    svc = r.svc_all
+    orphan = r.svc_line < 0
+    r.flag_mask(svc, orphan, "", pa.array([""] * len(svc)),
+                   "a CLP claim payment before SVC (a service line belongs to a claim)",
+                   "transaction")
+    late = r.after_plb(svc) & ~orphan
+    r.flag_mask(svc, late, "", pa.array([""] * len(svc)),
+                   "PLB or SE after the PLB provider adjustments, not SVC", "transaction")
+    svc = svc[~orphan]
+    el = Elements.of(chunk, svc)
+    composite = _composite(r, svc, el[1])
+    comp = Splitter.of_array(composite, sep.component)
+    comp = [comp.element(j) for j in range(6)]
+    charge, _ = r.amounts(svc, el[2], "SVC02")
+    paid, _ = r.amounts(svc, el[3], "SVC03")
+    units_c, units_blank = r.amounts(svc, el[5], "SVC05", required=False)
+    no_code = np.asarray(pc.equal(comp[1], ""))
+    r.flag_mask(svc, no_code, "SVC01", el[1],
+                   f"a qualifier and a procedure code (e.g. HC{sep.component}99213)",
+                   "warning")
+    mods = comp[2]
+    semicolon = pa.scalar(";", pa.large_string())
+    for extra in comp[3:]:
+        more = pc.not_equal(extra, "")
+        if pc.any(more).as_py():
+            joined = pc.binary_join_element_wise(mods, extra, semicolon)
+            mods = pc.if_else(more, pc.utf8_ltrim(joined, ";"), mods)
+    tx = r.txn_of(svc)
+    claim_of = r.claim_at(svc, tx)
+    rank = np.arange(len(svc)) - np.searchsorted(claim_of, claim_of, side="left")
+    cols = {
+        "_tx": tx, "_claim": claim_of, "line_seq": rank + 1,
+        "procedure_qualifier": comp[0], "procedure_code": comp[1], "modifiers": mods,
+        "revenue_code": el[4], "charge_cents": charge, "paid_cents": paid,
+        "units": np.where(units_blank, 1.0, units_c / 100.0),
+        "segment": svc,
+    }
+    L = len(svc)
+    dtm, qual, dtm_dates = r.dtm
+    line_dtm = r.dtm_line >= 0
+    for code, name in (("472", "service_date"), ("150", "service_start"),
+                       ("151", "service_end")):
+        mask = line_dtm & (qual == QUALIFIER[code])
+        g, first = first_per_group(r.dtm_line[mask])
+        cols[name] = fill(L, g, dtm_dates[mask][first], np.datetime64("NaT", "us"))
+    start = cols.pop("service_start")
+    cols["service_date"] = np.where(np.isnat(cols["service_date"]), start,
+                                    cols["service_date"])
+    cols["service_end_date"] = cols.pop("service_end")
+    ref, rel, ref_line, ref_qual = r.ref
+    mask = (ref_line >= 0) & (ref_qual == QUALIFIER["6R"])
+    owner = ref_line[mask]
+    g, first = first_per_group(owner)
+    control = fill(L, g, rel[2].filter(pa.array(mask)).take(pa.array(first)))
+    cols["line_control"] = control
+    numeric = np.asarray(pc.and_(pc.utf8_is_digit(control),
+                                 pc.less_equal(pc.binary_length(control), 18)))
+    cols["line_no"] = pc.cast(pc.if_else(pa.array(numeric), control, pa.scalar(
+        "0", pa.large_string())), pa.int64()).to_numpy()
+    cols["_line_no_present"] = numeric
+    amt = r.where("AMT")
+    amt_line = r.line_at(amt)
+    amt, amt_line = amt[amt_line >= 0], amt_line[amt_line >= 0]
+    ael = Elements.of(chunk, amt)
+    mask = ael.code(1) == QUALIFIER["B6"]
+    owner = amt_line[mask]
+    g, first = first_per_group(owner)
+    allowed_text = ael[2].filter(pa.array(mask)).take(pa.array(first))
+    allowed, blank, invalid = parse_amounts(allowed_text)
+    r.flag_mask(amt[mask][first], invalid, "AMT02", allowed_text,
+                   AMOUNT_EXPECTED + " (the allowed amount is left blank)", "warning")
+    present = np.zeros(L, dtype=bool)
+    present[g] = ~(blank | invalid)
+    cols["allowed_cents"] = fill(L, g, allowed, 0)
+    cols["_allowed_present"] = present
+    r.out["service_lines"] = cols
+
+
+def _composite(r: ChunkReader, positions: np.ndarray, values: pa.Array) -> pa.Array:
+    """SVC01 text; a composite written with another separator than ISA16 is mended."""
+    sep = r.chunk.separators
+    if len(values) == 0:
+        return values
+    has_comp = np.asarray(pc.match_substring(values, sep.component))
+    if has_comp.all():
+        return values
+    odd = np.asarray(pc.match_substring_regex(values, r"^[A-Z0-9]{2}[^A-Za-z0-9 ]")) \
+        & ~has_comp
+    if not odd.any():
+        return values
+    texts = values.to_pylist()
+    seen = set()
+    for i in np.flatnonzero(odd):
+        ch = texts[i][2]
+        if ch in sep.characters():
+            continue
+        texts[i] = texts[i].replace(ch, sep.component)
+        key = (int(r.chunk.files[positions[i]]), ch)
+        if key not in seen:
+            seen.add(key)
+            r.flag(positions[i], "SVC01", values[int(i)].as_py(),
+                      f"components separated by ISA16 {sep.component!r}; read with "
+                      f"{ch!r}, which this file uses instead", "warning")
+    return pa.array(texts, pa.large_string())
+
+
+def read_adjustments(r: ChunkReader) -> None:
+    chunk = r.chunk
+    cas = r.where("CAS")
+    tx = r.txn_of(cas)
+    cas, tx = cas[tx >= 0], tx[tx >= 0]
+    claim = r.claim_at(cas, tx)
+    orphan = claim < 0
+    r.flag_mask(cas, orphan, "", pa.array([""] * len(cas)),
+                   "a CLP or SVC before CAS (an adjustment belongs to a claim or a line)",
+                   "transaction")
+    late = r.after_plb(cas, tx) & ~orphan
+    r.flag_mask(cas, late, "", pa.array([""] * len(cas)),
+                   "PLB or SE after the PLB provider adjustments, not CAS", "transaction")
+    cas, tx, claim = cas[~orphan], tx[~orphan], claim[~orphan]
+    el = Elements.of(chunk, cas)
+    group = el[1]
+    r.flag_mask(cas, np.asarray(pc.equal(group, "")), "CAS01", group,
+                   "a group code (CO, PR, OA or PI)", "transaction")
+    known = np.asarray(pc.is_in(group, pa.array(list(GROUPS_5010) + ["CR"])))
+    r.flag_mask(cas, ~known & ~np.asarray(pc.equal(group, "")), "CAS01", group,
+                   "a group code CO, PR, OA or PI", "warning")
+    is_cr = np.asarray(pc.equal(group, "CR"))
+    if is_cr.any():
+        v5010 = np.array([str(v).startswith("005010") for v in r.txn_meta["version"]],
+                         dtype=bool)
+        r.flag_mask(cas, is_cr & v5010[tx], "CAS01", group,
+                       "CO, PR, OA or PI: 5010 removed CR; a reversal repeats the original "
+                       "group codes (kept as CR)", "warning")
+    line = r.line_at(cas, claim)
+    rows, (reason, _, quantity), cents = _element_groups(r, cas, 2, 3, "CAS")
+    r.out["adjustments"] = {
+        "_tx": tx[rows],
+        "_claim": claim[rows],
+        "_line": line[rows],
+        "group_code": group.take(pa.array(rows)),
+        "reason_code": reason,
+        "amount_cents": cents,
+        "quantity": quantity,
+        "segment": cas[rows],
+    }
+
+
+def _element_groups(r: ChunkReader, positions: np.ndarray, first: int, width: int, label: str):
+    """Read repeated element groups: CAS reason/amount/quantity, PLB reason/amount.
+
+    Group *k* (0-5) starts at element ``first + width * k``; its first
+    element is the reason, its second the amount. Later groups are read only
+    from segments long enough to hold them.
+
+    Returns
+    -------
+    rows : numpy.ndarray
+        Index into ``positions`` of each group found, in segment then group order.
+    values : list of pyarrow arrays
+        The group's elements, one array each.
+    cents : numpy.ndarray of int64
+        The amounts.
+    """
+    count = r.chunk.splitter.count[positions]
+    found_rows, found_k, found_cents = [], [], []
+    found_values: list[list[pa.Array]] = [[] for _ in range(width)]
+    for k in range(6):
+        j = first + width * k
+        rows = np.arange(len(positions)) if k == 0 else np.flatnonzero(count >= j)
+        if k and not len(rows):
+            break
+        sub = Elements.of(r.chunk, positions[rows])
+        values = [sub[j + i] for i in range(width)]
+        has_reason = ~np.asarray(pc.equal(values[0], ""))
+        has_amount = ~np.asarray(pc.equal(values[1], ""))
+        if k == 0:
+            r.flag_mask(positions, ~has_reason, f"{label}{j:02d}", values[0],
+                           "an adjustment reason code", "transaction")
+            keep = np.ones(len(rows), dtype=bool)
+        else:
+            r.flag_mask(positions[rows], has_amount & ~has_reason, f"{label}{j:02d}",
+                           values[1], "a reason code before the amount", "transaction")
+            keep = has_reason | has_amount
+        if not keep.all():
+            rows = rows[keep]
+            values = [v.filter(pa.array(keep)) for v in values]
+        cents, _ = r.amounts(positions[rows], values[1], f"{label}{j + 1:02d}")
+        found_rows.append(rows)
+        found_k.append(np.full(len(rows), k))
+        found_cents.append(cents)
+        for i, v in enumerate(values):
+            found_values[i].append(v)
+    rows = np.concatenate(found_rows)
+    order = np.lexsort((np.concatenate(found_k), rows))
+    take = pa.array(order)
+    values = [pa.concat_arrays(v).take(take) for v in found_values]
+    return rows[order], values, np.concatenate(found_cents)[order]
+
+
+def read_provider_adjustments(r: ChunkReader) -> None:
+    comp = r.chunk.separators.component
+    plb = r.plb_pos
+    tx = r.txn_of(plb)
+    el = Elements.of(r.chunk, plb)
+    dates = r.dates(plb, el, 2, "PLB02")
+    rows, (composite, _), cents = _element_groups(r, plb, 3, 2, "PLB")
+    reason, reference = split_values(composite, comp, 2)
+    r.out["provider_adjustments"] = {
+        "_tx": tx[rows],
+        "reason_code": reason,
+        "reference": reference,
+        "amount_cents": cents,
+        "provider_id": el[1].take(pa.array(rows)),
+        "fiscal_period_date": dates[rows],
+        "segment": plb[rows],
+    }
+
+
+def add_totals(r: ChunkReader) -> None:
+    T = r.T
+    pay, lines = r.out["payments"], r.out["service_lines"]
+    adj, plb = r.out["adjustments"], r.out["provider_adjustments"]
+    n_claims, n_lines = len(pay["segment"]), len(lines["segment"])
+    line_adj = np.zeros(n_lines, dtype=np.int64)
+    at_line = adj["_line"] >= 0
+    np.add.at(line_adj, adj["_line"][at_line], adj["amount_cents"][at_line])
+    claim_adj = np.zeros(n_claims, dtype=np.int64)
+    np.add.at(claim_adj, adj["_claim"][~at_line], adj["amount_cents"][~at_line])
+    claim_line_adj = np.zeros(n_claims, dtype=np.int64)
+    np.add.at(claim_line_adj, lines["_claim"], line_adj)
+    line_count = np.bincount(lines["_claim"], minlength=n_claims)
+    line_ok = lines["charge_cents"] - line_adj == lines["paid_cents"]
+    bad_lines = np.bincount(lines["_claim"][~line_ok], minlength=n_claims)
+    lines["adjustment_total_cents"] = line_adj
+    lines["balanced"] = line_ok
+    pay["claim_adjustment_total_cents"] = claim_adj
+    pay["line_adjustment_total_cents"] = claim_line_adj
+    pay["service_lines"] = line_count
+    pay["balanced"] = (pay["charge_cents"] - claim_adj - claim_line_adj == pay["paid_cents"])
+    pay["unbalanced_lines"] = bad_lines
+    tr = r.out["transactions"]
+    paid = np.zeros(T, dtype=np.int64)
+    np.add.at(paid, pay["_tx"], pay["paid_cents"])
+    plb_total = np.zeros(T, dtype=np.int64)
+    np.add.at(plb_total, plb["_tx"], plb["amount_cents"])
+    tr["claim_paid_total_cents"] = paid
+    tr["provider_adjustment_total_cents"] = plb_total
+    tr["difference_cents"] = tr["bpr_amount_cents"] - (paid - plb_total)
+    tr["balanced"] = tr["difference_cents"] == 0
+    tr["claims"] = np.bincount(pay["_tx"], minlength=T)
+    tr["service_lines"] = np.bincount(lines["_tx"], minlength=T)
+    tr["unbalanced_claims"] = np.bincount(pay["_tx"][~pay["balanced"]], minlength=T)
+    tr["unbalanced_lines"] = np.bincount(lines["_tx"][~line_ok], minlength=T)
+    for k, v in r.txn_meta.items():
+        tr[k] = v

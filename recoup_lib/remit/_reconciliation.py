@@ -1,0 +1,203 @@
+"""Reconcile remittances in one call: :func:`reconcile` returns a :class:`Reconciliation`.
+
+Reads the 835s (or takes a :class:`~._result.Remit` already read), explains
+every deposit to the cent, links every recoupment to the payment it takes
+back and, given the payer's notices, to its notice, and ages what the notices
+still leave open. The parts are the functions of :mod:`recoup_lib.remit.reconcile`;
+this module only runs them in order and keeps what they return.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import pandas as pd
+
+from ..errors import InputError
+from ..folder import read_table, write_csv
+from ..money import dollars
+from ..results import StepResult
+from ..schema import ParsedTable
+from ._batch import read_835
+from ._deposits import DEPOSIT_COLUMNS, explain_deposits
+from ._ledger import CASH_FLOW_COLUMNS, LEDGER_COLUMNS, cash_flow, open_ledger
+from ._links import LINK_COLUMNS, link_recoupments
+from ._result import Remit
+
+__all__ = ["reconcile", "Reconciliation"]
+
+
+@dataclass
+class Reconciliation(StepResult):
+    """What :func:`reconcile` found: deposits, links, the open ledger and the cash flow.
+
+    Attributes
+    ----------
+    remit : Remit
+        The 835s as read (its ``rejected`` table lists what was set aside).
+    deposits : pandas.DataFrame
+        :func:`~recoup_lib.remit.reconcile.explain_deposits`: one row per deposit.
+    links : pandas.DataFrame
+        :func:`~recoup_lib.remit.reconcile.link_recoupments`: one row per recoupment.
+    ledger : pandas.DataFrame
+        :func:`~recoup_lib.remit.reconcile.open_ledger` as of ``as_of``
+        (no rows without notices or without a date).
+    cash_flow : pandas.DataFrame
+        :func:`~recoup_lib.remit.reconcile.cash_flow` by month.
+    notices : ParsedTable or None
+        The notices as parsed (rows read, used and set aside), when given.
+    as_of : datetime.date or None
+        The day the ledger was read.
+    """
+
+    remit: Remit
+    deposits: pd.DataFrame
+    links: pd.DataFrame
+    ledger: pd.DataFrame
+    cash_flow: pd.DataFrame
+    notices: ParsedTable | None = None
+    as_of: dt.date | None = None
+    outputs: list[Path] = field(default_factory=list)
+
+    @property
+    def loaded(self) -> bool:
+        """True when at least one transaction could be used."""
+        return self.remit.loaded
+
+    def require_loaded(self, hint: str = "") -> "Reconciliation":
+        """Return self, or raise :class:`~recoup_lib.errors.InputError` when no transaction could be used."""
+        self.remit.require_loaded(hint)
+        return self
+
+    def summary(self) -> str:
+        """One paragraph: deposits, money paid and taken back, balance, and the notices still open."""
+        if not self.loaded:
+            return (f"No usable 835 transaction in {len(self.remit.files):,} file(s); "
+                    "see rejected.csv for why.")
+        s = self.remit.totals()
+        deposits, links, ledger = self.deposits, self.links, self.ledger
+        unbalanced = int((~deposits["balanced"]).sum())
+        taken = int(links["net_taken_cents"].sum())
+        orig = int((links["original_status"] == "linked").sum())
+        paid = int(deposits["paid_for_claims_cents"].sum() + deposits["corrections_cents"].sum())
+        text = (f"Reconciled {len(deposits):,} deposit(s) from {s['files']:,} file(s) "
+                f"({s['transactions_set_aside']:,} transaction(s) set aside): "
+                f"{dollars(int(deposits['bpr_amount_cents'].sum()))} deposited, "
+                f"{dollars(paid)} paid for claims; {len(links):,} recoupment(s) took back "
+                f"{dollars(taken)} net ({orig:,} linked to their original payment")
+        if self.notices is not None:
+            linked = int((links["notice_status"] == "linked").sum())
+            text += f", {linked:,} to a notice"
+        text += "). "
+        text += ("Every deposit balances to the cent." if unbalanced == 0 else
+                 f"{unbalanced:,} deposit(s) do NOT balance: see 'unexplained' in deposits.csv.")
+        if self.notices is not None:
+            parsed = self.notices
+            open_cents = int(ledger["open_cents"].sum()) if len(ledger) else 0
+            still = int((ledger["open_cents"] > 0).sum()) if len(ledger) else 0
+            text += (f" Notices: {parsed.rows_read:,} read = {parsed.rows_used:,} used + "
+                     f"{parsed.rows_set_aside:,} set aside; as of {self.as_of or 'no date'}, "
+                     f"{still:,} still open for {dollars(open_cents)}.")
+        return text
+
+    def write(self, out: str | Path) -> list[Path]:
+        """Write the results into folder ``out``; return the paths written.
+
+        Always ``rejected.csv`` (the 835 problems that set data aside); when a
+        transaction could be used, also ``deposits.csv``,
+        ``recoupment_links.csv``, ``open_ledger.csv`` (header only without
+        notices), ``cash_flow.csv`` and, when notice rows were set aside,
+        ``notices_rejected.csv``.
+        """
+        out = Path(out)
+        out.mkdir(parents=True, exist_ok=True)
+        written = [write_csv(self.remit.rejected, out / "rejected.csv")]
+        if self.loaded:
+            for frame, name in ((self.deposits, "deposits.csv"),
+                                (self.links, "recoupment_links.csv"),
+                                (self.ledger, "open_ledger.csv"),
+                                (self.cash_flow, "cash_flow.csv")):
+                written.append(write_csv(frame, out / name))
+            if self.notices is not None and self.notices.rows_set_aside:
+                written.append(write_csv(self.notices.rejected, out / "notices_rejected.csv",
+                                         text=True))
+        self.outputs = written
+        return written
+
+
+def _read_notices(notices) -> ParsedTable | None:
+    """The notices as a parsed table: read from a path, or wrapped when already a DataFrame."""
+    if notices is None or isinstance(notices, ParsedTable):
+        return notices
+    if isinstance(notices, pd.DataFrame):
+        return ParsedTable(data=notices, rows_read=len(notices))
+    path = Path(notices)
+    if not path.is_file():
+        raise InputError(f"{path}: no such file (expected the notices.csv of the contract: "
+                         "notice_id, payer_id, claim_id, line_no, notice_date, amount, ...)")
+    return read_table(path, name="notices.csv")
+
+
+def _empty(columns: list[str]) -> pd.DataFrame:
+    return pd.DataFrame({c: pd.Series(dtype="str") for c in columns})
+
+
+def reconcile(remits, notices=None, as_of=None) -> Reconciliation:
+    """Explain every deposit of some 835s to the cent and link every take-back.
+
+    Parameters
+    ----------
+    remits : Remit, or path-like, or sequence of path-like
+        What :func:`~recoup_lib.remit.read_835` returned, or the 835 files
+        and folders to read.
+    notices : path-like, pandas.DataFrame or ParsedTable, optional
+        The payer's recoupment notices: a ``notices.csv`` of the contract
+        (notice_id, payer_id, claim_id, line_no, notice_date, amount, ...),
+        or that file already parsed (money in ``amount_cents``).
+    as_of : date-like, optional
+        The day the open ledger is read; default the last payment date read.
+
+    Returns
+    -------
+    Reconciliation
+        ``deposits``, ``links``, ``ledger``, ``cash_flow`` and the ``remit``
+        read; :meth:`~Reconciliation.write` puts them in a folder and
+        :meth:`~Reconciliation.summary` says what they show.
+
+    Raises
+    ------
+    InputError
+        The notices file does not exist or cannot be used.
+
+    Notes
+    -----
+    When no 835 transaction could be used, the tables are empty and
+    :attr:`Reconciliation.loaded` is false (nothing is raised: the caller
+    decides). The parts are documented in :mod:`recoup_lib.remit.reconcile`.
+
+    Examples
+    --------
+    >>> result = reconcile(["tests/data/835/domain-5.5.835"])  # doctest: +SKIP
+    >>> print(result.summary())  # doctest: +SKIP
+    """
+    parsed = _read_notices(notices)
+    remit = remits if isinstance(remits, Remit) else read_835(remits)
+    if not remit.loaded:
+        return Reconciliation(remit, _empty(DEPOSIT_COLUMNS), _empty(LINK_COLUMNS),
+                              _empty(LEDGER_COLUMNS), _empty(CASH_FLOW_COLUMNS), parsed, None)
+    data = parsed.data if parsed is not None else None
+    links = link_recoupments(remit, data)
+    deposits = explain_deposits(remit, links)
+    flow = cash_flow(remit, deposits=deposits)
+    if as_of is None:
+        last = remit.transactions["payment_date"].max()
+        as_of = None if pd.isna(last) else last.date()
+    else:
+        as_of = pd.Timestamp(as_of).date()
+    if data is not None and as_of is not None:
+        ledger = open_ledger(links, data, as_of)
+    else:
+        ledger = _empty(LEDGER_COLUMNS)
+    return Reconciliation(remit, deposits, links, ledger, flow, parsed, as_of)
