@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import importlib
 import json
+import os
 import pkgutil
 import re
 import subprocess
@@ -36,13 +37,21 @@ FORBIDDEN = ("DOMAIN" + ".md", "CONTRACT" + ".md", ".." + "/shared", "/" + "work
 SECTION_MARK = "\u00a7"  # the section sign
 
 
+#: Folders a checkout may hold that git ignores (.gitignore): outside a git clone they are skipped.
+_IGNORED_DIRS = {"__pycache__", "build", "out", "tmp", "node_modules", "test-artifacts", "answers", "artifacts"}
+
+
 def tracked_files() -> list[Path]:
-    """Files git tracks in this checkout (skips the test outside a git clone)."""
+    """Files git tracks in this checkout; outside a git clone, the tree minus what .gitignore leaves out."""
     try:
         out = subprocess.run(["git", "ls-files", "-z"], cwd=ROOT, capture_output=True, check=True).stdout
+        files = [ROOT / name for name in out.decode("utf-8").split("\0") if name]
     except (OSError, subprocess.CalledProcessError):
-        pytest.skip("not a git checkout")
-    files = [ROOT / name for name in out.decode("utf-8").split("\0") if name]
+        files = []
+        for folder, dirs, names in os.walk(ROOT):
+            dirs[:] = [d for d in dirs if not d.startswith(".") and d not in _IGNORED_DIRS
+                       and not d.endswith(".egg-info")]
+            files.extend(Path(folder) / n for n in names if n != ".git")
     return [f for f in files if f.is_file()]
 
 
