@@ -107,7 +107,8 @@ def test_cli_with_stub_audit_writes_decisions_worklist_letters(tmp_path, capsys,
         ["partial", "100.00", "150.00"]
     assert by_id.loc["N02", ["file_by", "stop_offset_by", "offset_starts"]].tolist() == \
         ["2024-07-03", "2024-03-29", "2024-04-09"]
-    assert by_id.loc["N04", "stop_offset_by"] == ""
+    # California: 30 working days to contest, counted from the (Saturday) notice date; day 1 is Monday.
+    assert by_id.loc["N04", ["stop_offset_by", "offset_starts"]].tolist() == ["2025-04-11", "2025-04-14"]
     assert by_id.loc["N05", "recommendation"] == "appeal"
     assert "State WY is not in RecoupKit's commercial table" in by_id.loc["N05", "reasons"]
 

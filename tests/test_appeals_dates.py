@@ -63,6 +63,12 @@ def test_shift_business_days_skips_weekends():
     assert str(shift(_d(["2025-01-03"]), 5, "business_days")[0]) == "2025-01-10"
 
 
+def test_shift_business_days_from_a_weekend_counts_the_next_monday_as_day_one():
+    # Saturday 2025-03-01: working day 1 is Monday 2025-03-03, so 30 working days end on Friday 2025-04-11.
+    assert str(shift(_d(["2025-03-01"]), 1, "business_days")[0]) == "2025-03-03"
+    assert str(shift(_d(["2025-03-01"]), 30, "business_days")[0]) == "2025-04-11"
+
+
 def test_shift_unknown_unit_raises_naming_it():
     with pytest.raises(ValueError, match="unknown unit 'weeks'"):
         shift(_d(["2025-01-03"]), 1, "weeks")
@@ -189,7 +195,7 @@ def test_interest_table_names_placeholder_and_missing_rates_never_silently():
     got = interest_table(frame, "2025-05-01", PROFILES)
     assert got["interest_rate_status"].tolist() == ["placeholder", "", ""]
     assert "PLACEHOLDER" in got["interest_note"].iloc[0]
-    assert got["interest_accrued_cents"].iloc[0] == 2 * 8750
+    assert pd.isna(got["interest_accrued_cents"].iloc[0]) and got["interest_periods"].iloc[0] == 2
     assert "no rate in medicare_interest_rates.csv covers 2019-06-01" in got["interest_note"].iloc[1]
     assert pd.isna(got["interest_accrued_cents"].iloc[1])
     assert "no interest rule in the commercial profile" == got["interest_note"].iloc[2]

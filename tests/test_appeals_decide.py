@@ -15,7 +15,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from recoup_lib.appeals import (
-    DECISION_COLUMNS, WORKLIST_COLUMNS, decide, load_profiles, profile_for, usable_notices, worklist,
+    DECISION_COLUMNS, WORKLIST_COLUMNS, decide, load_profiles, profile_for, usable_notices, with_rate_notices,
+    worklist,
 )
 from recoup_lib.errors import InputError
 from recoup_lib.money import parse_cents, parse_cents_scalar
@@ -157,7 +158,7 @@ def test_decide_medicare_contract_offsets_from_notice_date():
 @pytest.mark.parametrize("state, lookback", [
     ("CA", "365 days from the payment date"), ("NY", "24 months from the payment date"),
     ("TX", "180 days from the payment date"), ("FL", "30 months from the payment date"),
-    ("GA", "18 months from the date of service"), ("IL", "18 months from the payment date"),
+    ("GA", "18 months from the date of service"), ("IL", "12 months from the payment date"),
     ("SC", "18 months from the payment date"),
 ])
 def test_profile_for_listed_state_uses_its_own_lookback(state, lookback):
@@ -176,14 +177,17 @@ def test_profile_for_unlisted_state_falls_back_to_default_and_reasons_say_so():
     cases["state"] = "WY"
     reasons = _decide_cases(cases)["reasons"].iloc[0]
     assert "State WY is not in RecoupKit's commercial table, so the default profile applies" in reasons
-    assert "look-back 18 months from the payment date, appeal window 30 days" in reasons
+    assert "look-back 12 months from the payment date, appeal window 30 days" in reasons
+    assert "needs review" in reasons
+    assert bool(_decide_cases(cases)["needs_review"].iloc[0])
 
 
 def test_profile_for_listed_state_missing_window_says_default_assumed():
     cases = DECISION_CASES.iloc[[5]].copy()
-    cases["state"] = "CA"
-    reasons = _decide_cases(cases)["reasons"].iloc[0]
-    assert "CA's entry in RecoupKit's table sets no appeal window (the default 30 days is assumed)" in reasons
+    cases["state"] = "NY"
+    got = _decide_cases(cases).iloc[0]
+    assert "NY's entry in RecoupKit's table sets no appeal window (the default 30 days is assumed)" in got["reasons"]
+    assert not got["needs_review"]
 
 
 def test_profile_for_payer_without_state_says_so():
@@ -334,17 +338,29 @@ def test_worklist_partial_past_stay_shows_paying_agreed_part_next():
     assert f"{w.loc['N001', 'next_deadline']:%Y-%m-%d}" == "2025-06-06"
 
 
-def test_worklist_medicare_interest_counts_started_periods_with_placeholder_flagged():
+def test_worklist_medicare_interest_at_a_placeholder_rate_is_not_shown_and_says_why():
     d = _worklist_decisions()
     w = worklist(d, "2025-05-01", PROFILES).set_index("notice_id")
     row = w.loc["N000"]  # notice 2025-03-01, $100.00; day 62 on 2025-05-01 -> 2 periods
     assert row["interest_periods"] == 2
-    assert row["next_interest_cents"] == 88  # $100.00 x 10.50% x 30/360 = $0.875, half-up to $0.88
-    assert row["interest_accrued_cents"] == 2 * row["next_interest_cents"]
     assert f"{row['next_interest_on']:%Y-%m-%d}" == "2025-05-30"
+    assert pd.isna(row["next_interest_cents"]) and pd.isna(row["interest_accrued_cents"])
     assert row["interest_rate_status"] == "placeholder"
-    assert "PLACEHOLDER" in row["interest_note"]
+    assert "PLACEHOLDER" in row["interest_note"] and "interest is not shown" in row["interest_note"]
     assert pd.isna(w.loc["N002", "interest_periods"]) and "no interest rule" in w.loc["N002", "interest_note"]
+
+
+def test_worklist_medicare_interest_counts_started_periods_once_cms_rates_are_loaded():
+    loaded = pd.DataFrame({"effective_date": pd.to_datetime(["2025-01-01"]), "end_date": [pd.NaT],
+                           "rate_percent": ["10.50"], "source": ["CMS notice (test)"], "source_url": [""],
+                           "status": ["confirmed"], "note": [""]})
+    profiles = with_rate_notices(PROFILES, loaded)
+    w = worklist(_worklist_decisions(), "2025-05-01", profiles).set_index("notice_id")
+    row = w.loc["N000"]
+    assert row["next_interest_cents"] == 88  # $100.00 x 10.50% x 30/360 = $0.875, half-up to $0.88
+    assert row["interest_accrued_cents"] == 2 * 88
+    assert (row["interest_rate_percent"], row["interest_rate_status"], row["interest_note"]) == \
+        ("10.50", "confirmed", "")
 
 
 def test_worklist_leaves_out_notices_marked_closed():

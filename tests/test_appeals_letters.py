@@ -102,15 +102,15 @@ def test_medicare_letter_has_redetermination_elements_and_935_stay_while_in_time
                     "## Why we disagree", "present and signed"):
         assert element in text
     assert "SSA §1893(f)(2); 42 CFR 405.379" in text
-    assert "This request is filed within 30 days of the demand letter" in text
+    assert "This request is sent to reach you within 30 days of the demand letter" in text
     assert "1. The note showing the signature and its date" in text
-    assert "File by 2025-04-01 to keep the money from being taken" in text  # 2025-03-03 + 29
+    assert "received by 2025-04-01, to keep the money from being taken" in text  # 2025-03-03 + 29
 
 
 def test_medicare_letter_after_day_30_drops_the_stay_claim_and_after_file_by_warns():
     d = _decisions(notice_id="N1", claim_id="C1", payer_name="MAC")
     late = letters(d, "2025-04-02", PROFILES)[0].markdown
-    assert "This request is filed within 30 days" not in late and "42 CFR 405.379" not in late
+    assert "within 30 days of the demand letter" not in late and "42 CFR 405.379" not in late
     assert "File by 2025-07-06." in late
     very_late = letters(d, "2025-07-07", PROFILES)[0].markdown
     assert "The filing deadline (2025-07-06) has passed" in very_late

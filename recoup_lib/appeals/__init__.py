@@ -12,6 +12,8 @@ pure over DataFrames and take those tables as :class:`Profiles`.
 :func:`next_level`          after an unfavourable decision: the next level, by when
 :func:`medicare_dates`      the demand-letter timeline (days 30 / 31 / 41 / 125)
 :func:`interest_due`        interest per started 30-day period (42 CFR 405.378)
+:func:`read_rate_notices`   CMS's quarterly interest-rate notices, from a user's CSV
+:func:`with_rate_notices`   the rule tables with those rates in place of the placeholders
 :func:`load_profiles`       the rule tables (a folder's copy replaces a shipped one)
 :func:`read_appeal_folder`  an audit folder plus notices.csv and payers.csv
 :func:`run_appeals`         all of the above for a folder and the audit's findings
@@ -35,7 +37,8 @@ from ._ladder import PATH_COLUMNS, appeal_path
 from ._letters import Letter, letter_stem, letters, markdown_escape, write_letters
 from ._merits import WinChance, evidence_checklist, expected_value, win_probability
 from ._profiles import DATA_DIR, PROFILE_FILES, STATUSES, PayerProfile, Profiles, Rule, load_profiles, \
-    profile_for
+    profile_for, rule_keys
+from ._rate_notices import RATE_COLUMNS, RateNotices, merge_rate_notices, read_rate_notices, with_rate_notices
 from ._score import (LABELS_SPEC, OUTCOME_COLUMNS, SCORE_COLUMNS, appeal_outcomes, read_recoupment_labels,
                      read_score_inputs, score_recommendations)
 from ._run import APPEAL_FILES, AppealInputs, AppealResult, read_appeal_folder, run_appeals, \
@@ -54,4 +57,5 @@ __all__ = [
     "usable_notices", "win_probability", "worklist", "write_appeal_outputs", "write_letters",
     "SCORE_COLUMNS", "read_score_inputs", "score_recommendations",
     "LABELS_SPEC", "OUTCOME_COLUMNS", "appeal_outcomes", "read_recoupment_labels",
+    "RATE_COLUMNS", "RateNotices", "merge_rate_notices", "read_rate_notices", "rule_keys", "with_rate_notices",
 ]

@@ -93,7 +93,7 @@ def shift(days: np.ndarray, value: int, unit: str) -> np.ndarray:
     if unit == "business_days":
         out = np.full(days.shape, np.datetime64("NaT"), dtype="datetime64[D]")
         ok = ~np.isnat(days)
-        out[ok] = np.busday_offset(days[ok], value, roll="forward")
+        out[ok] = np.busday_offset(days[ok], value, roll="backward")
         return out
     raise ValueError(f"unknown unit {unit!r}; expected days, months, business_days or day_number")
 

@@ -8,8 +8,11 @@ date (the rate stays locked until the debt is paid). Money received pays
 accrued interest first, then principal.
 
 Rates come from ``medicare_interest_rates.csv``. Its 2025 and 2026 rows are
-placeholders (docs/sources.md §1.2 found no published rate): every result that uses a
-row whose status is not ``confirmed`` carries that row's status and note.
+placeholders (docs/sources.md §1.2 found no published rate), so interest on a
+notice dated then is **not computed** -- the worklist leaves the amounts blank
+and says why -- until CMS's published rates are loaded
+(:func:`recoup_lib.appeals.read_rate_notices`). Every result that uses a row
+whose status is not ``confirmed`` carries that row's status and note.
 """
 
 from __future__ import annotations
@@ -23,7 +26,7 @@ import pandas as pd
 
 from ..money import div_half_up
 from ._dates import to_days
-from ._profiles import PayerProfile, Profiles, load_profiles, profile_for
+from ._profiles import PayerProfile, Profiles, load_profiles, profile_for, rule_keys
 
 __all__ = ["RateRow", "rate_on", "interest_periods", "period_interest", "InterestDue",
            "interest_due", "interest_table"]
@@ -31,7 +34,7 @@ __all__ = ["RateRow", "rate_on", "interest_periods", "period_interest", "Interes
 
 @dataclass(frozen=True)
 class RateRow:
-    """The interest rate in force on a date, with its provenance."""
+    """The interest rate in force on a date, with its provenance (``end_date`` None: still in force)."""
 
     rate_percent: str
     effective_date: object
@@ -68,12 +71,17 @@ def rate_on(date, profiles: Profiles | None = None) -> RateRow | None:
 
 def _rate_lookup(day: pd.Timestamp, profiles: Profiles) -> RateRow | None:
     rates = profiles.interest_rates
-    hit = rates.loc[(rates["effective_date"] <= day) & (rates["end_date"] >= day)]
+    hit = rates.loc[(rates["effective_date"] <= day) & (rates["end_date"].isna() | (rates["end_date"] >= day))]
     if not len(hit):
         return None
     r = hit.iloc[0]
-    return RateRow(r["rate_percent"], r["effective_date"].date(), r["end_date"].date(),
-                   r["source"], r["status"], r["note"])
+    return RateRow(r["rate_percent"], r["effective_date"].date(),
+                   None if pd.isna(r["end_date"]) else r["end_date"].date(), r["source"], r["status"], r["note"])
+
+
+def _placeholder_note(rate: RateRow) -> str:
+    return (f"rate {rate.describe()}: no published CMS rate is loaded for this date, so interest is not shown; "
+            "load CMS's rate notices (recoup_lib.appeals.read_rate_notices, or edit medicare_interest_rates.csv)")
 
 
 def interest_periods(notice_dates, paid_on, interest_from_day: int = 31, period_days: int = 30):
@@ -147,21 +155,23 @@ class InterestDue:
     ----------
     periods : int
         Periods charged so far.
-    per_period_cents : int
-        Interest of one period on the principal.
-    total_cents : int
-        ``periods x per_period_cents``.
+    per_period_cents : int or None
+        Interest of one period on the principal; None when no usable rate
+        covers the notice date (none listed, or only a placeholder).
+    total_cents : int or None
+        ``periods x per_period_cents``; None with it.
     next_period_on : datetime.date
         The day the next period is charged.
     rate : RateRow or None
-        None when no rate covers the notice date (then every amount is 0 and
-        ``note`` says so).
+        The rate row used (a placeholder one too, so it can be named); None
+        when no row covers the notice date.
     note : str
+        Why an amount is missing, or which rate is not confirmed.
     """
 
     periods: int
-    per_period_cents: int
-    total_cents: int
+    per_period_cents: int | None
+    total_cents: int | None
     next_period_on: object
     rate: RateRow | None
     note: str
@@ -177,7 +187,7 @@ def _interest_rules(profile: PayerProfile) -> tuple[int, int, int] | None:
 
 
 def interest_due(principal_cents: int, notice_date, as_of, profiles: Profiles | None = None,
-                 payer_type: str = "medicare") -> InterestDue:
+                 payer_type: str = "medicare", allow_placeholder: bool = False) -> InterestDue:
     """Interest owed on ``as_of`` if nothing has been paid or recovered since the notice.
 
     Parameters
@@ -186,6 +196,9 @@ def interest_due(principal_cents: int, notice_date, as_of, profiles: Profiles | 
     notice_date, as_of : date-like
     profiles : Profiles, optional
     payer_type : str, default "medicare"
+    allow_placeholder : bool, default False
+        Compute the amounts even at a placeholder rate (for teaching the
+        arithmetic); the note still says the rate is not a published one.
 
     Returns
     -------
@@ -207,6 +220,8 @@ def interest_due(principal_cents: int, notice_date, as_of, profiles: Profiles | 
     >>> due = interest_due(1_000_000, "2012-02-01", "2012-03-02")  # paid on day 31
     >>> due.periods, due.total_cents
     (1, 8750)
+    >>> interest_due(1_000_000, "2026-02-01", "2026-03-04").total_cents is None  # placeholder rate only
+    True
     """
     profiles = profiles or load_profiles()
     rules = _interest_rules(profile_for(profiles, payer_type))
@@ -218,8 +233,10 @@ def interest_due(principal_cents: int, notice_date, as_of, profiles: Profiles | 
     next_on = (notice + np.timedelta64(start - 1 + periods * period, "D")).astype(object)
     rate = rate_on(notice, profiles)
     if rate is None:
-        return InterestDue(periods, 0, 0, next_on, None,
+        return InterestDue(periods, None, None, next_on, None,
                            f"no rate in medicare_interest_rates.csv covers {notice}: add it")
+    if rate.placeholder and not allow_placeholder:
+        return InterestDue(periods, None, None, next_on, rate, _placeholder_note(rate))
     per = int(period_interest(principal_cents, rate.rate_percent, period, year))
     note = "" if rate.status == "confirmed" and not rate.placeholder else f"rate {rate.describe()}"
     return InterestDue(periods, per, periods * per, next_on, rate, note)
@@ -231,8 +248,9 @@ def interest_table(frame: pd.DataFrame, as_of, profiles: Profiles | None = None)
     Parameters
     ----------
     frame : pandas.DataFrame
-        Columns ``payer_type``, ``notice_date`` and ``amount_cents`` (the
-        principal).
+        Columns ``payer_type`` (or the ``rules_payer_type`` that
+        :func:`decide` adds: a Medicare Advantage plan charges no Medicare
+        interest), ``notice_date`` and ``amount_cents`` (the principal).
     as_of : date-like
     profiles : Profiles, optional
 
@@ -241,8 +259,10 @@ def interest_table(frame: pd.DataFrame, as_of, profiles: Profiles | None = None)
     pandas.DataFrame
         Same index; interest_periods (Int64), interest_accrued_cents,
         next_interest_on, next_interest_cents, interest_rate_percent,
-        interest_rate_status, interest_note. Rows whose payer type has no
-        interest rule get blanks and a note saying so.
+        interest_rate_status (``placeholder`` for a placeholder row),
+        interest_note. Rows whose payer type has no interest rule get blanks
+        and a note saying so; rows whose rate is a placeholder or missing get
+        blank amounts and a note asking for CMS's published rate.
     """
     profiles = profiles or load_profiles()
     n = len(frame)
@@ -257,7 +277,8 @@ def interest_table(frame: pd.DataFrame, as_of, profiles: Profiles | None = None)
     as_of_day = to_days(as_of)[0]
     notice = to_days(frame["notice_date"]) if n else np.array([], dtype="datetime64[D]")
     principal = frame["amount_cents"].to_numpy(dtype=np.int64) if n else np.array([], dtype=np.int64)
-    for payer_type, idx in pd.Series(range(n)).groupby(frame["payer_type"].to_numpy()).groups.items():
+    types = rule_keys(frame)[0] if n else np.array([], dtype=object)
+    for payer_type, idx in pd.Series(range(n)).groupby(types).groups.items():
         idx = np.asarray(list(idx), dtype=np.int64)
         rules = _interest_rules(profile_for(profiles, payer_type))
         if rules is None:
@@ -274,12 +295,15 @@ def interest_table(frame: pd.DataFrame, as_of, profiles: Profiles | None = None)
             if rate is None:
                 notes[i] = f"no rate in medicare_interest_rates.csv covers {notice[i]}: add it"
                 continue
+            if rate.placeholder:
+                rate_text[i], status[i], notes[i] = rate.rate_percent, "placeholder", _placeholder_note(rate)
+                continue
             per = int(period_interest(int(principal[i]), rate.rate_percent, period, year))
             accrued[i] = int(k[j]) * per
             step[i] = per
             rate_text[i] = rate.rate_percent
-            status[i] = "placeholder" if rate.placeholder else rate.status
-            if rate.placeholder or rate.status != "confirmed":
+            status[i] = rate.status
+            if rate.status != "confirmed":
                 notes[i] = f"rate {rate.describe()}"
     out["interest_periods"] = periods
     out["interest_accrued_cents"] = accrued

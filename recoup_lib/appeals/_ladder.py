@@ -7,7 +7,7 @@ import pandas as pd
 
 from ._dates import aic_threshold, level_deadlines, to_days
 from ._merits import win_probability
-from ._profiles import Profiles, load_profiles, profile_for
+from ._profiles import Profiles, load_profiles, profile_for, rule_keys
 
 __all__ = ["PATH_COLUMNS", "appeal_path"]
 
@@ -24,7 +24,8 @@ def appeal_path(decisions: pd.DataFrame, profiles: Profiles | None = None) -> pd
     Parameters
     ----------
     decisions : pandas.DataFrame
-        Columns notice_id, payer_type, state, notice_date and
+        Columns notice_id, payer_type, state (or the rules_payer_type and
+        rules_state :func:`decide` adds), notice_date and
         disputed_amount_cents (as :func:`decide` returns them).
     profiles : Profiles, optional
 
@@ -51,7 +52,8 @@ def appeal_path(decisions: pd.DataFrame, profiles: Profiles | None = None) -> pd
     parts = []
     if not len(decisions):
         return pd.DataFrame(columns=PATH_COLUMNS)
-    keys = decisions["payer_type"].astype("str") + "|" + decisions["state"].fillna("").astype("str")
+    types, states = rule_keys(decisions)
+    keys = pd.Series(types + "|" + states, index=decisions.index)
     for key, idx in decisions.groupby(keys.to_numpy()).groups.items():
         payer_type, state = key.split("|", 1)
         profile = profile_for(profiles, payer_type, state)

@@ -22,7 +22,7 @@ import pandas as pd
 
 from ..money import dollars
 from ._dates import to_days
-from ._profiles import PayerProfile, Profiles, load_profiles, profile_for
+from ._profiles import PayerProfile, Profiles, load_profiles, profile_for, rule_keys
 
 __all__ = ["Letter", "markdown_escape", "letter_stem", "letters", "write_letters"]
 
@@ -117,12 +117,21 @@ def _arguments(r: dict, profile: PayerProfile) -> list[str]:
         if not found:
             out.append(f"Independently, our review does not support the stated reason "
                        f"({_readable(r['error_type'])}).")
+    elif basis == "retroactive_policy":
+        pass
     elif basis == "partial":
         out.append(f"Our review supports an overpayment of {dollars(int(at_risk))} on this line "
                    f"({_readable(r['error_type'])}), not the {dollars(amount)} demanded.")
     else:
         out.append(f"Our review of the claim, the remittance and the medical record does not support the "
                    f"stated reason ({_readable(r['error_type'])}).")
+    if r.get("policy_retroactive"):
+        announced = _d(r.get("policy_announced_date"))
+        service = _d(r.get("service_date"))
+        out.append(f"The coverage policy this recovery rests on was announced {'on ' + announced if announced else ''}"
+                   f"{', after' if announced else 'after'} the date of service{' (' + service + ')' if service else ''}. "
+                   "A policy cannot be applied to services furnished before it was announced: the provider had no "
+                   "notice of it when the service was given and billed.")
     if basis == "documentation_on_file":
         out.append("The medical record holds a note for this service that is present and signed; a copy "
                    "is enclosed.")
@@ -152,7 +161,7 @@ def _rules(profile: PayerProfile, stay_applies: bool) -> list[str]:
                    f"{receipt.number if receipt else 0} days after its date (Medicare Claims Processing "
                    "Manual, Pub. 100-04, ch. 29).")
         if stay_applies:
-            out.append("A valid redetermination request filed within 30 days of the demand letter stops "
+            out.append("A valid redetermination request received within 30 days of the demand letter stops "
                        "recoupment until it is decided (SSA §1893(f)(2); 42 CFR 405.379).")
     elif profile.payer_type == "medicaid":
         out.append("The state Medicaid program's provider appeal rules apply.")
@@ -207,9 +216,11 @@ def _before_sending(r: dict, profile: PayerProfile, medicare: bool, stay_applies
     out = [f"Fill in {fill}, and sign."]
     stop, file_by = _d(r.get("stop_offset_by")), _d(r.get("file_by"))
     if stay_applies and stop == file_by:
-        out.append(f"File by {stop}: a timely appeal keeps the money from being taken while it runs.")
+        out.append(f"Send it so that it is received by {stop}: a timely appeal keeps the money from being taken "
+                   "while it runs.")
     elif stay_applies:
-        out.append(f"File by {stop} to keep the money from being taken while the appeal runs; the last day "
+        out.append(f"Send it so that it is received by {stop}, to keep the money from being taken while the "
+                   f"appeal runs (a request mailed by then but received later does not); the last day "
                    f"to file at all is {file_by}.")
     elif file_by and pd.Timestamp(file_by) < pd.Timestamp(today):
         out.append(f"The filing deadline ({file_by}) has passed: a late request must explain why it is late "
@@ -222,9 +233,16 @@ def _before_sending(r: dict, profile: PayerProfile, medicare: bool, stay_applies
     if profile.payer_type == "medicaid":
         out.append("RecoupKit's Medicaid deadlines are assumptions: cite your state program's appeal rule and "
                    "check its deadline.")
+    elif r.get("managed_care"):
+        out.append("Needs review: this payer is treated as a managed-care plan, so the dispute clause of the "
+                   "provider contract and the state's rules apply, not Section 935; replace the rule lines "
+                   "with them.")
     elif profile.payer_type == "commercial" and not profile.has_state_rows:
-        out.append("RecoupKit has no state statute for this payer: replace the rule lines with the "
-                   "dispute clause of your provider agreement.")
+        out.append("Needs review: RecoupKit has no state statute for this payer; replace the rule lines with the "
+                   "dispute clause of your provider agreement and check the state's law.")
+    if r.get("audit_notice_late") and r["merit_basis"] != "lookback":
+        out.append(f"Ask the payer for its written notice of intent to audit; if it was not delivered by "
+                   f"{_d(r.get('audit_notice_by'))}, add that the recovery is barred ({profile.text('statute')}).")
     if r["merit_basis"] == "lookback" and r.get("audit_at_risk_cents") is not None \
             and not pd.isna(r.get("audit_at_risk_cents")):
         out.append(f"Our own audit supports {dollars(int(r['audit_supported_cents']))} on this line: read the "
@@ -262,7 +280,7 @@ def letters(decisions: pd.DataFrame, as_of, profiles: Profiles | None = None,
     -----
     Medicare requests name the beneficiary, the claim and the service with
     its date, and say why we disagree, as a redetermination request must
-    (docs/sources.md §2); the Section 935 stay is claimed when the request is filed by
+    (docs/sources.md §2); the Section 935 stay is claimed when the request is received by
     day 30 (docs/sources.md §1.3). Commercial letters cite the state statute and its
     notice rules (docs/sources.md §8).
     """
@@ -275,8 +293,8 @@ def letters(decisions: pd.DataFrame, as_of, profiles: Profiles | None = None,
     cache: dict[tuple[str, str], PayerProfile] = {}
     out = []
     rows = decisions.loc[decisions["recommendation"].isin(["appeal", "partial"])]
-    for r in rows.to_dict("records"):
-        key = (r["payer_type"], r["state"])
+    types, states = rule_keys(rows)
+    for r, key in zip(rows.to_dict("records"), zip(types, states)):
         if key not in cache:
             cache[key] = profile_for(profiles, *key)
         profile = cache[key]
@@ -292,7 +310,7 @@ def letters(decisions: pd.DataFrame, as_of, profiles: Profiles | None = None,
             ask = f"We ask you to reverse the overpayment determination of {amount} in full."
         stay = ""
         if stay_applies:
-            stay = ("This request is filed within 30 days of the demand letter: under Section 935 (SSA "
+            stay = ("This request is sent to reach you within 30 days of the demand letter: under Section 935 (SSA "
                     "§1893(f)(2); 42 CFR 405.379) please do not recoup the disputed amount while it is "
                     "decided." if medicare else
                     "This appeal is filed within the time the statute allows: please make no recovery "

@@ -2,9 +2,11 @@
 
 Every number the appeal decisions rely on -- filing windows, the Section 935
 stay, the offset day, interest rates, amounts in controversy, state look-back
-limits, overturn rates, the cost of an appeal -- lives in a CSV file in
+limits and their starting points, notice and offset conditions, overturn
+rates, the cost of an appeal -- lives in a CSV file in
 ``recoup_lib/appeals/data/`` (described in that folder's ``README.md``), with
-the public source it came from and a ``status``:
+the public source it came from, the address of its primary text (``source_url``)
+and a ``status``:
 
 - ``confirmed``: seen in the cited source (docs/sources.md's meaning);
 - ``secondary``: seen only in a trade, law-firm or vendor summary;
@@ -22,6 +24,7 @@ from decimal import Decimal, InvalidOperation
 from functools import cached_property, lru_cache
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 
 from ..errors import InputError, Problem
@@ -38,6 +41,7 @@ __all__ = [
     "Rule",
     "load_profiles",
     "profile_for",
+    "rule_keys",
 ]
 
 DATA_DIR = Path(__file__).parent / "data"
@@ -87,7 +91,9 @@ class Rule:
         return _cents(self.value)
 
     def describe(self) -> str:
-        """``"18 months from the payment date"``, ``"day 41"``, ``"30 business days"``."""
+        """``"18 months from the payment date"``, ``"day 41"``, ``"30 business days"``, ``"no limit"``."""
+        if self.unit == "none":
+            return "no limit"
         if self.unit == "day_number":
             return f"day {self.value}"
         unit = self.unit.replace("_", " ")
@@ -149,7 +155,8 @@ def _text(name: str, nullable: bool = False, required: bool = True) -> Column:
     return Column(name, "text", nullable=nullable, required=required)
 
 
-_SOURCED = (_text("source"), _choice("status", STATUSES), _text("note", nullable=True, required=False))
+_SOURCED = (_text("source"), _text("source_url", nullable=True, required=False), _choice("status", STATUSES),
+            _text("note", nullable=True, required=False))
 _SPECS = {
     "appeal_levels.csv": FileSpec("appeal_levels.csv", (
         _choice("payer_type", PAYER_TYPES), Column("state", "code", nullable=True),
@@ -167,7 +174,8 @@ _SPECS = {
         Column("year", "int", minimum=2000), Column("alj_hearing", "money"), Column("judicial_review", "money"),
         *_SOURCED), key=("year",)),
     "medicare_interest_rates.csv": FileSpec("medicare_interest_rates.csv", (
-        Column("effective_date", "date"), Column("end_date", "date"), _text("rate_percent"), *_SOURCED)),
+        Column("effective_date", "date"), Column("end_date", "date", nullable=True), _text("rate_percent"),
+        *_SOURCED)),
     "medicare_ers.csv": FileSpec("medicare_ers.csv", (
         _text("option"), Column("months_min", "int"), Column("months_max", "int"), _text("who_qualifies"),
         _text("how_to_request"), *_SOURCED)),
@@ -199,7 +207,7 @@ def _read(path: Path, label: str, check) -> pd.DataFrame:
     data = parsed.data
     if not problems:
         problems += [Problem(label, int(row), column, str(value), expected)
-                     for row, column, value, expected in check(data)]
+                     for row, column, value, expected in (*_check_urls(data), *check(data))]
     if problems:
         problems.sort(key=lambda p: p.row)
         more = len(problems) - 1
@@ -212,6 +220,14 @@ def _read(path: Path, label: str, check) -> pd.DataFrame:
     if "state" in data.columns:
         data["state"] = data["state"].str.upper()
     return data
+
+
+def _check_urls(data: pd.DataFrame):
+    if "source_url" not in data.columns:
+        return
+    for row, url in zip(data["_row"], data["source_url"]):
+        if isinstance(url, str) and url and not url.startswith(("https://", "http://")):
+            yield row, "source_url", url, "the address of the primary source, starting https:// or http://"
 
 
 def _check_levels(data: pd.DataFrame):
@@ -232,17 +248,25 @@ def _check_rules(data: pd.DataFrame):
                 yield row, "value", value, "an amount in dollars with at most two decimals"
 
 
+def _filled_end_dates(data: pd.DataFrame) -> pd.Series:
+    """end_date, a blank one read as the day before the next row starts (the last row: open-ended)."""
+    ordered = data.sort_values("effective_date", kind="stable")
+    following = ordered["effective_date"].shift(-1) - pd.Timedelta(days=1)
+    return ordered["end_date"].fillna(following).reindex(data.index)
+
+
 def _check_rates(data: pd.DataFrame):
-    for row, rate, start, end in zip(data["_row"], data["rate_percent"], data["effective_date"], data["end_date"]):
+    ends = _filled_end_dates(data)
+    for row, rate, start, end in zip(data["_row"], data["rate_percent"], data["effective_date"], ends):
         if not _decimal_between(rate, 0, 100):
             yield row, "rate_percent", rate, "a percentage between 0 and 100, e.g. 10.375"
-        if end < start:
+        if not pd.isna(end) and end < start:
             yield row, "end_date", f"{end:%Y-%m-%d}", "a date on or after effective_date"
-    ordered = data.sort_values("effective_date", kind="stable")
+    ordered = data.assign(_end=ends).sort_values("effective_date", kind="stable")
     for (_, before), (_, after) in zip(ordered.iloc[:-1].iterrows(), ordered.iloc[1:].iterrows()):
-        if after["effective_date"] <= before["end_date"]:
+        if pd.isna(before["_end"]) or after["effective_date"] <= before["_end"]:
             yield (after["_row"], "effective_date", f"{after['effective_date']:%Y-%m-%d}",
-                   f"a date after {before['end_date']:%Y-%m-%d}, where the rate of row {before['_row']} ends "
+                   f"a date after {before['_end']:%Y-%m-%d}, where the rate of row {before['_row']} ends "
                    "(date ranges may not overlap)")
 
 
@@ -280,6 +304,7 @@ def _finish(name: str, data: pd.DataFrame) -> pd.DataFrame:
             data[col] = data[col].astype("int64")
         return data.sort_values("year").reset_index(drop=True)
     if name == "medicare_interest_rates.csv":
+        data["end_date"] = _filled_end_dates(data)
         return data.sort_values("effective_date", kind="stable").reset_index(drop=True)
     if name == "overturn_rates.csv":
         data["level"] = data["level"].astype("int64")
@@ -460,3 +485,19 @@ def _resolve(profiles: Profiles, payer_type: str, state: str) -> PayerProfile:
         levels=use_levels.reset_index(drop=True),
         levels_from_default=has_state_rows and not len(own_levels),
     )
+
+
+def rule_keys(decisions: pd.DataFrame) -> tuple[np.ndarray, np.ndarray]:
+    """Per decision, the payer type and state whose rules apply.
+
+    :func:`recoup_lib.appeals.decide` writes them as ``rules_payer_type`` and
+    ``rules_state``; they differ from the payer's own ``payer_type`` and
+    ``state`` for a Medicare Advantage or Medicaid managed-care plan, whose
+    recoupments follow the provider contract (the commercial default
+    profile), not Section 935. Frames without them use the payer's own.
+    """
+    types = decisions["rules_payer_type"] if "rules_payer_type" in decisions.columns else decisions["payer_type"]
+    states = next((decisions[c] for c in ("rules_state", "state") if c in decisions.columns),
+                  pd.Series("", index=decisions.index))
+    return (types.astype("str").str.lower().to_numpy(dtype=object),
+            states.fillna("").astype("str").str.strip().str.upper().to_numpy(dtype=object))

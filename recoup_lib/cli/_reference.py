@@ -4,6 +4,7 @@ Sub-commands::
 
     recoup reference import-ptp FILE... [--out ncci_ptp.csv]
     recoup reference import-mue FILE... [--out mue.csv]
+    recoup reference import-interest-rates FILE [--out medicare_interest_rates.csv]
     recoup reference explain CODE...
     recoup reference list
 
@@ -51,6 +52,18 @@ def add_parser(subparsers) -> argparse.ArgumentParser:
                          help="also write CMS's own columns (rationale, ...) after the contract ones")
         sub.set_defaults(contract=contract)
 
+    sub = actions.add_parser(
+        "import-interest-rates", help="load CMS's quarterly Medicare interest-rate notices",
+        description="Read a CSV of CMS's quarterly interest-rate notices (effective_date, rate_percent "
+        "[, end_date, source]; or the Period and Interest Rate columns of a transmittal's rate table) and "
+        "write medicare_interest_rates.csv: the shipped rate table with the loaded rates in place of every "
+        "period they cover (the placeholder rows among them). Put it in an appeal folder, or in the folder "
+        "given to recoup appeal --profiles, and interest is computed at the published rates.")
+    sub.add_argument("files", nargs=1, metavar="FILE", help="CSV of rate notices")
+    sub.add_argument("--out", default="medicare_interest_rates.csv", metavar="PATH",
+                     help="output CSV, or a folder to write medicare_interest_rates.csv in "
+                     "(default: ./medicare_interest_rates.csv); an existing file is never overwritten")
+
     sub = actions.add_parser("explain", help="say what codes mean (CARC, RARC, PLB, group, POS, ...)",
                              description="Explain codes from remittances and claims: CARCs "
                              "(45, CO-45, B13), RARCs (N362), PLB reasons (WO), CAS groups (CO), "
@@ -66,6 +79,8 @@ def add_parser(subparsers) -> argparse.ArgumentParser:
 def run(args) -> int:
     if args.action in ("import-ptp", "import-mue"):
         return _import(args)
+    if args.action == "import-interest-rates":
+        return _import_rates(args)
     if args.action == "explain":
         return _explain(args.codes)
     return _list()
@@ -106,6 +121,34 @@ def _import(args) -> int:
             print(f"  {problem.message}")
         if len(result.problems) > _SHOWN_PROBLEMS:
             print(f"  ... and {len(result.problems) - _SHOWN_PROBLEMS:,} more in {rejected_path.name}")
+    return 0
+
+
+def _import_rates(args) -> int:
+    from ..appeals import load_profiles, merge_rate_notices, read_rate_notices
+    from ..errors import UsageError
+    from ..folder import to_text_frame, write_csv
+
+    out = Path(args.out)
+    if out.is_dir():
+        out = out / "medicare_interest_rates.csv"
+    if out.exists():
+        raise UsageError(f"--out: {out} already exists; RecoupKit never writes over a file: move it away or "
+                         "choose another path")
+    notices = read_rate_notices(args.files[0])
+    merged = merge_rate_notices(load_profiles().interest_rates, notices)
+    table = to_text_frame(merged)
+    write_csv(table, out, text=True)
+    placeholders = int(merged["note"].str.upper().str.contains("PLACEHOLDER").sum())
+    print(f"recoup reference import-interest-rates: {Path(args.files[0]).name}: {notices.rows_read} row(s) read "
+          f"= {len(notices.rates)} used + {notices.rows_set_aside} set aside")
+    for problem in notices.problems[:_SHOWN_PROBLEMS]:
+        print(f"  {problem.message}")
+    first, last = notices.rates["effective_date"].min(), notices.rates["end_date"].max()
+    span = (f"from {first:%Y-%m-%d} on (the last one is still in force)" if notices.rates["end_date"].isna().any()
+            else f"{first:%Y-%m-%d} to {last:%Y-%m-%d}")
+    print(f"wrote {out}: {len(merged)} rate period(s); the loaded rates cover {span}; "
+          f"{placeholders} placeholder row(s) left")
     return 0
 
 

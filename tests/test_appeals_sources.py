@@ -1,0 +1,105 @@
+"""The appeal rules read as a compliance reviewer would: every rule cited, every state tested.
+
+Every row of the shipped rule tables names its source, the address of the
+primary text and a status; every state in the table has a look-back case in
+tests/data/appeals/lookback_cases.csv (counted from its own starting point,
+one day inside and one day outside the limit) and a row in docs/sources.md §8.
+"""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+from recoup_lib.appeals import DATA_DIR, PROFILE_FILES, STATUSES, decide, load_profiles, profile_for
+
+ROOT = Path(__file__).parents[1]
+CASES = pd.read_csv(Path(__file__).parent / "data" / "appeals" / "lookback_cases.csv", dtype="str",
+                    keep_default_na=False)
+PROFILES = load_profiles()
+SOURCED = [name for name in PROFILE_FILES if name != "evidence_checklist.csv"]
+STATE_NAMES = {"CA": "California", "NY": "New York", "TX": "Texas", "FL": "Florida", "GA": "Georgia",
+               "IL": "Illinois", "SC": "South Carolina", "AL": "Alabama", "AZ": "Arizona", "AK": "Alaska",
+               "AR": "Arkansas", "CO": "Colorado", "CT": "Connecticut", "DE": "Delaware"}
+
+
+def _table_states() -> set[str]:
+    states = set(PROFILES.rules.loc[PROFILES.rules["state"] != "", "state"])
+    return states | set(PROFILES.levels.loc[PROFILES.levels["state"] != "", "state"])
+
+
+@pytest.mark.parametrize("name", SOURCED)
+def test_every_shipped_rule_row_cites_a_source_url_and_a_status(name):
+    raw = pd.read_csv(DATA_DIR / name, dtype="str", keep_default_na=False)
+    assert {"source", "source_url", "status"} <= set(raw.columns)
+    for i, row in raw.iterrows():
+        where = f"{name}, row {i + 2}"
+        assert row["source"].strip(), f"{where}: no source"
+        assert re.match(r"https?://[^\s]+\.[a-z]{2,}", row["source_url"]), f"{where}: {row['source_url']!r}"
+        assert row["status"] in STATUSES, f"{where}: status {row['status']!r}"
+        if row["status"] != "confirmed":
+            assert row["status"] in ("secondary", "unconfirmed")
+
+
+def test_every_state_rule_is_a_commercial_rule_with_a_statute_and_a_lookback():
+    for state in sorted(_table_states()):
+        profile = profile_for(PROFILES, "commercial", state)
+        assert profile.has_state_rows, state
+        assert profile.rule("statute").state == state, state
+        assert profile.rule("lookback").state == state, state
+        assert profile.rule("lookback").counted_from in ("payment_date", "service_date", ""), state
+
+
+def test_every_state_in_the_table_has_a_lookback_case_and_a_sources_row():
+    assert _table_states() <= set(CASES["state"]), "add a row to tests/data/appeals/lookback_cases.csv"
+    section = (ROOT / "docs" / "sources.md").read_text(encoding="utf-8").split("## 8.")[1].split("\n## ")[0]
+    for state in _table_states():
+        assert STATE_NAMES[state] in section, f"{state} is not in docs/sources.md §8"
+
+
+def test_lookback_cases_match_the_table_start_points():
+    for case in CASES.itertuples():
+        rule = profile_for(PROFILES, case.payer_type, case.state).rule("lookback")
+        if case.last_day:
+            assert rule.counted_from == case.counted_from, case.state
+
+
+def _decide_on(case, notice_date: str) -> pd.Series:
+    """One notice for a line paid (or served) on the case's start date; our audit supports it in full."""
+    by_service = case.counted_from == "service_date"
+    service = case.start_date if by_service else "2014-01-01"
+    paid = (pd.Timestamp(case.start_date) + pd.Timedelta(days=30 if by_service else 0)).strftime("%Y-%m-%d")
+    notices = pd.DataFrame({"notice_id": ["N1"], "payer_id": ["P"], "claim_id": ["C1"], "line_no": [1],
+                            "notice_date": pd.to_datetime([notice_date]), "amount_cents": [5000],
+                            "error_type": ["overpaid_rate"], "original_payment_date": [pd.NaT]})
+    payers = pd.DataFrame({"payer_id": ["P"], "name": ["Payer"], "payer_type": [case.payer_type],
+                           "state": [case.state]})
+    findings = pd.DataFrame({"claim_id": ["C1"], "line_no": [1], "error_type": ["overpaid_rate"],
+                             "at_risk_cents": [5000]})
+    payments = pd.DataFrame({"claim_id": ["C1"], "line_no": [1], "payment_date": pd.to_datetime([paid]),
+                             "paid_cents": [9000]})
+    lines = pd.DataFrame({"claim_id": ["C1"], "line_no": [1], "payer_id": ["P"],
+                          "service_date": pd.to_datetime([service]), "procedure_code": ["99213"]})
+    return decide(notices, payers, findings, payments, claim_lines=lines, profiles=PROFILES).iloc[0]
+
+
+@pytest.mark.parametrize("case", list(CASES.itertuples()), ids=lambda c: c.state or c.payer_type)
+def test_lookback_one_day_inside_is_in_time_and_one_day_outside_is_appealed(case):
+    if not case.last_day:
+        got = _decide_on(case, (pd.Timestamp(case.start_date) + pd.DateOffset(years=10)).strftime("%Y-%m-%d"))
+        assert not got["lookback_expired"] and got["recommendation"] == "accept"
+        return
+    last = pd.Timestamp(case.last_day)
+    inside = _decide_on(case, case.last_day)
+    assert f"{inside['lookback_limit']:%Y-%m-%d}" == case.last_day, case.why
+    assert f"{inside['lookback_basis_date']:%Y-%m-%d}" == case.start_date
+    assert not inside["lookback_expired"] and inside["recommendation"] == "accept", case.why
+    outside = _decide_on(case, (last + pd.Timedelta(days=1)).strftime("%Y-%m-%d"))
+    assert outside["lookback_expired"], case.why
+    assert (outside["recommendation"], outside["merit_basis"]) == ("appeal", "lookback")
+    assert (outside["agreed_amount_cents"], outside["disputed_amount_cents"]) == (0, 5000)
+    assert f"last day {case.last_day}" in outside["reasons"]
+    assert outside["needs_review"] == (case.state not in _table_states() and case.payer_type != "medicare")
