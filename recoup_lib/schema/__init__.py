@@ -28,8 +28,8 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from .errors import Problem
-from .money import parse_cents
+from ..errors import Problem
+from ..money import parse_cents
 
 __all__ = [
     "Column",
