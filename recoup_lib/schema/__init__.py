@@ -1,10 +1,16 @@
 """Column contracts of every file the kit reads, and the parser that enforces them.
 
-Each input file of ``docs/contract.md`` is described once here as a
-:class:`FileSpec`: its columns, what kind of value each holds, whether the
-column must exist and whether a value may be blank. :func:`parse_table` turns a
-table of raw text into typed columns, collecting *every* problem of the file
-(never stopping at the first), and sets aside the rows that cannot be used.
+Each file the kit reads is described once here as a :class:`FileSpec`: its
+columns, what kind of value each holds, whether the column must exist and
+whether a value may be blank. The audit and appeal folder's files of
+``docs/contract.md`` are :data:`SPECS`, by file name; the files kept outside
+that folder have a named spec each (:data:`RECOUPMENTS_SPEC`,
+:data:`APPEAL_OUTCOMES_SPEC`, :data:`DECISIONS_SPEC`,
+:data:`RECOUPMENT_LABELS_SPEC`, :data:`SAMPLE_SPEC`, :data:`STRATA_SPEC`,
+:func:`frame_spec`). :func:`recoup_lib.folder.read_table` reads a file with
+its spec; :func:`parse_table` turns a table of raw text into typed columns,
+collecting *every* problem of the file (never stopping at the first), and
+sets aside the rows that cannot be used.
 
 In-memory conventions (the "column contract" every other module relies on):
 
@@ -21,116 +27,27 @@ In-memory conventions (the "column contract" every other module relies on):
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
-
-import numpy as np
-import pandas as pd
-import pyarrow as pa
-import pyarrow.compute as pc
-
-from ..errors import Problem
-from ..money import parse_cents
+from ._columns import BOOL_FALSE, BOOL_TRUE, Column, FileSpec, money_column
+from ._parse import ParsedTable, parse_table
 
 __all__ = [
     "Column",
     "FileSpec",
     "ParsedTable",
     "SPECS",
+    "RECOUPMENTS_SPEC",
+    "APPEAL_OUTCOMES_SPEC",
+    "DECISIONS_SPEC",
+    "RECOUPMENT_LABELS_SPEC",
+    "SAMPLE_SPEC",
+    "STRATA_SPEC",
+    "frame_spec",
+    "CLOSED_STATUSES",
     "BOOL_TRUE",
     "BOOL_FALSE",
     "parse_table",
     "money_column",
 ]
-
-BOOL_TRUE = frozenset({"true", "yes", "y", "1", "t"})
-BOOL_FALSE = frozenset({"false", "no", "n", "0", "f"})
-
-_KINDS = {"id", "code", "codes", "text", "int", "money", "date", "bool", "choice"}
-
-
-@dataclass(frozen=True)
-class Column:
-    """One column of a contract file.
-
-    Parameters
-    ----------
-    name : str
-        Header name as written in the CSV.
-    kind : str
-        ``id`` (non-blank identifier), ``code``, ``codes`` (``;``-separated
-        list), ``text``, ``int``, ``money``, ``date``, ``bool`` or ``choice``.
-    required : bool, default True
-        The column must be present in the header.
-    nullable : bool, default False
-        A blank value is allowed (and means "none", "open-ended" or "same as
-        billed", as the contract says for that column).
-    minimum : int, optional
-        Smallest allowed whole number (``int`` columns).
-    choices : tuple of str, optional
-        Allowed values (``choice`` columns), compared case-insensitively.
-    fill_missing : bool, default True
-        When an optional column is absent, add it as blanks (contract
-        columns); ``False`` for the kit's own extras, typed only when present.
-    """
-
-    name: str
-    kind: str
-    required: bool = True
-    nullable: bool = False
-    minimum: int | None = None
-    choices: tuple[str, ...] = ()
-    fill_missing: bool = True
-
-    def __post_init__(self) -> None:
-        if self.kind not in _KINDS:
-            raise ValueError(f"unknown column kind {self.kind!r} for {self.name!r}")
-
-    @property
-    def memory_name(self) -> str:
-        """Name in memory: money columns gain ``_cents``."""
-        return money_column(self.name) if self.kind == "money" else self.name
-
-    @property
-    def expected(self) -> str:
-        """Plain-English description used in problem messages."""
-        if self.kind == "money":
-            return "an amount in dollars with at most two decimals (e.g. 125.00)"
-        if self.kind == "date":
-            return "a real date written YYYY-MM-DD"
-        if self.kind == "int":
-            low = self.minimum if self.minimum is not None else 0
-            return f"a whole number >= {low}"
-        if self.kind == "bool":
-            return "true/false, yes/no, y/n or 1/0"
-        if self.kind == "choice":
-            return "one of " + ", ".join(self.choices)
-        return "a value"
-
-
-def money_column(name: str) -> str:
-    """``"paid"`` -> ``"paid_cents"``."""
-    return name if name.endswith("_cents") else f"{name}_cents"
-
-
-@dataclass(frozen=True)
-class FileSpec:
-    """The contract of one CSV file."""
-
-    name: str
-    columns: tuple[Column, ...]
-    key: tuple[str, ...] = ()
-    required: bool = False
-    description: str = ""
-
-    @property
-    def column_names(self) -> list[str]:
-        return [c.name for c in self.columns]
-
-    def column(self, name: str) -> Column:
-        for c in self.columns:
-            if c.name == name:
-                return c
-        raise KeyError(name)
 
 
 def _c(name, kind, **kw) -> Column:
@@ -303,244 +220,134 @@ SPECS: dict[str, FileSpec] = {
 }
 
 
-@dataclass
-class ParsedTable:
-    """The result of parsing one file.
+#: Values of the optional ``status`` column of notices.csv (passed through to the decisions) that
+#: close a notice: the appeal worklist and the report's notice aging leave such notices out.
+CLOSED_STATUSES = ("closed", "resolved", "paid", "withdrawn", "done")
 
-    Attributes
-    ----------
-    data : pandas.DataFrame
-        Usable rows, typed; column ``_row`` keeps each row's spreadsheet row
-        number so later messages can point back into the file.
-    problems : list of Problem
-        Every problem found, in file order.
-    rejected : pandas.DataFrame
-        The unusable rows exactly as read (all text), with ``_row`` and
-        ``_reason`` in front.
-    rows_read : int
-    """
+# Files kept outside the audit folder: what the kit's commands write and read back, and the
+# files a person gives to ``recoup sample`` and ``recoup extrapolate``. Their names are not fixed
+# (a sample may be saved under any name), so each has a named spec rather than an entry in SPECS.
 
-    data: pd.DataFrame
-    problems: list[Problem] = field(default_factory=list)
-    rejected: pd.DataFrame = field(default_factory=pd.DataFrame)
-    rows_read: int = 0
+#: recoupments.csv: money taken back, as ``recoup remit`` writes it. Only payment_date and amount
+#: are required, so a practice system's own log of take-backs can be used.
+RECOUPMENTS_SPEC = FileSpec(
+    "recoupments.csv",
+    (
+        _c("file", "text", required=False, nullable=True),
+        _c("trace_number", "code", required=False, nullable=True),
+        _c("payment_date", "date"),
+        _c("claim_id", "code", required=False, nullable=True),
+        _c("amount", "money"),
+        _c("mechanism", "code", required=False, nullable=True),
+        _c("reason_code", "code", required=False, nullable=True),
+        _c("reference", "text", required=False, nullable=True),
+    ),
+    description="money taken back (reversals and offsets)",
+)
 
-    @property
-    def rows_used(self) -> int:
-        return len(self.data)
+#: appeal_outcomes.csv (the kit's own format): what each appeal level decided.
+APPEAL_OUTCOMES_SPEC = FileSpec(
+    "appeal_outcomes.csv",
+    (
+        _c("notice_id", "id"),
+        _c("level", "text"),
+        _c("outcome", "text", nullable=True),
+        _c("filed_date", "date", required=False, nullable=True),
+        _c("decision_date", "date", required=False, nullable=True),
+    ),
+    key=("notice_id", "level"),
+    description="what each appeal level decided",
+)
 
-    @property
-    def rows_set_aside(self) -> int:
-        return len(self.rejected)
-
-
-def _strip(series: pd.Series) -> pd.Series:
-    return series.astype("str").str.strip()
-
-
-def _normalise_list(series: pd.Series) -> pd.Series:
-    """``" 25; 59 ;"`` -> ``"25;59"`` (only rows that need it are rewritten)."""
-    s = _strip(series)
-    arr = _arrow_text(s)
-    untidy = pc.or_(pc.or_(pc.match_substring(arr, " "), pc.match_substring(arr, ";;")),
-                    pc.or_(pc.starts_with(arr, ";"), pc.ends_with(arr, ";")))
-    for space in ("\t", "\n", "\r"):
-        untidy = pc.or_(untidy, pc.match_substring(arr, space))
-    untidy = pc.fill_null(untidy, False).to_numpy(zero_copy_only=False)
-    if not untidy.any():
-        return s
-    fixed = s[untidy].str.replace(r"\s+", "", regex=True).str.replace(r";{2,}", ";", regex=True).str.strip(";")
-    out = s.copy()
-    out[untidy] = fixed
-    return out
+#: decisions.csv (written by ``recoup appeal``): what score-appeals reads; other columns pass.
+DECISIONS_SPEC = FileSpec(
+    "decisions.csv",
+    (
+        _c("notice_id", "id"),
+        _c("recommendation", "choice", choices=("appeal", "accept", "partial")),
+        _c("agreed_amount", "money"),
+        _c("disputed_amount", "money"),
+    ),
+    key=("notice_id",),
+    description="appeal decisions (recoup appeal)",
+)
 
 
-def parse_table(raw: pd.DataFrame, spec: FileSpec, label: str | None = None,
-                row_numbers: np.ndarray | None = None) -> ParsedTable:
-    """Validate and type a table of raw text against its contract.
+def _extra(name, kind, **kw) -> Column:
+    """A column of the kit's own, typed only when the file has it."""
+    return Column(name, kind, required=False, fill_missing=False, **kw)
+
+
+#: recoupment_labels.csv (written by ``recoup generate``): the notices' answer key. score-appeals
+#: needs notice_id, amount and valid; the other columns are typed when present.
+RECOUPMENT_LABELS_SPEC = FileSpec(
+    "recoupment_labels.csv",
+    (
+        _c("notice_id", "id"),
+        _extra("payer_id", "id"),
+        _extra("claim_id", "id"),
+        _extra("line_no", "int", minimum=1),
+        _extra("error_type", "text"),
+        _c("amount", "money"),
+        _c("valid", "bool"),
+        _extra("merits", "bool"),
+        _extra("within_lookback", "bool"),
+        _extra("accusation", "text"),
+        _extra("notice_date", "date"),
+        _extra("lookback_limit", "date", nullable=True),
+        _extra("appealed", "bool"),
+        _extra("offset_starts", "date", nullable=True),
+        _extra("taken", "money", nullable=True),
+    ),
+    key=("notice_id",),
+    description="the answer key of a generated practice's notices",
+)
+
+#: SAMPLE.csv of ``recoup extrapolate``: one row per reviewed sampling unit.
+SAMPLE_SPEC = FileSpec(
+    "sample.csv",
+    (
+        _c("sample_id", "id"),
+        _c("overpayment", "money", nullable=True),
+        _c("stratum", "code", required=False, nullable=True),
+        _c("is_spare", "bool", required=False, nullable=True),
+    ),
+    key=("sample_id",),
+    description="one row per reviewed sampling unit: its overpayment (0 when clean)",
+)
+
+#: STRATA.csv of ``recoup extrapolate --strata``.
+STRATA_SPEC = FileSpec(
+    "strata.csv",
+    (_c("stratum", "id"), _c("universe_size", "int", minimum=1)),
+    key=("stratum",),
+    description="universe size of each stratum",
+)
+
+
+def frame_spec(label: str, id_column: str, stratify_by: str | None = None,
+               amount_column: str | None = None) -> FileSpec:
+    """The spec of a sample frame (``recoup sample``), whose columns the user names.
 
     Parameters
     ----------
-    raw : pandas.DataFrame
-        All columns as text, exactly as read (blank cells as ``""``).
-        Required columns must already be present (see
-        :func:`recoup_lib.folder.read_csv_text`, which checks the header).
-    spec : FileSpec
-        The file's contract.
-    label : str, optional
-        File name used in messages (defaults to ``spec.name``).
-    row_numbers : numpy.ndarray, optional
-        Spreadsheet row number of each raw row; defaults to ``index + 2``.
+    label : str
+        The file's name, used in messages.
+    id_column : str
+        The unit's identifier: required, non-blank and unique (the key).
+    stratify_by : str, optional
+        A required, non-blank stratum column.
+    amount_column : str, optional
+        A required money column (dollars), e.g. for dollar bands.
 
     Returns
     -------
-    ParsedTable
-        Typed usable rows, all problems, and the rows set aside with reasons.
-
-    Notes
-    -----
-    A row is set aside when any of its contract columns is invalid, or when it
-    repeats the key of an earlier row (``spec.key``); the first occurrence is
-    kept. Problems are reported for every bad cell, not only the first.
+    FileSpec
+        Every other column of the frame passes through as text.
     """
-    label = label or spec.name
-    n = len(raw)
-    rows = np.arange(n) + 2 if row_numbers is None else np.asarray(row_numbers)
-    raw = raw.reset_index(drop=True)
-    bad = np.zeros(n, dtype=bool)
-    problem_frames: list[pd.DataFrame] = []
-    out = pd.DataFrame(index=raw.index)
-
-    def record(mask: np.ndarray, col: Column, expected: str) -> None:
-        nonlocal bad
-        if not mask.any():
-            return
-        idx = np.flatnonzero(mask)
-        problem_frames.append(pd.DataFrame({
-            "pos": idx, "column": col.name,
-            "value": raw[col.name].to_numpy()[idx] if col.name in raw else "",
-            "expected": expected,
-        }))
-        bad |= mask
-
-    for col in spec.columns:
-        if col.name not in raw.columns:
-            # Optional contract column absent: fill with blanks of the right kind.
-            if col.fill_missing:
-                out[col.memory_name] = _blank_of(col, n)
-            continue
-        text = _strip(raw[col.name])
-        blank = (text == "").to_numpy()
-        if not col.nullable:
-            record(blank, col, "a value (this column may not be blank)")
-        kind = col.kind
-        if kind in ("id", "code", "text"):
-            out[col.memory_name] = text
-        elif kind == "codes":
-            out[col.memory_name] = _normalise_list(raw[col.name])
-        elif kind == "choice":
-            lowered = text.str.lower()
-            ok = lowered.isin([c.lower() for c in col.choices]).to_numpy() | blank
-            record(~ok, col, col.expected)
-            out[col.memory_name] = lowered
-        elif kind == "bool":
-            lowered = text.str.lower()
-            is_true = lowered.isin(BOOL_TRUE).to_numpy()
-            is_false = lowered.isin(BOOL_FALSE).to_numpy()
-            record(~(is_true | is_false | blank), col, col.expected)
-            values = pd.array(np.where(is_true, True, False), dtype="boolean")
-            values[~(is_true | is_false)] = pd.NA
-            out[col.memory_name] = values
-        elif kind == "int":
-            numbers, ok = _parse_ints(text)
-            if col.minimum is not None:
-                ok &= np.where(ok, numbers >= col.minimum, False)
-            record(~ok & ~blank, col, col.expected)
-            values = pd.array(numbers, dtype="Int64")
-            values[~ok] = pd.NA
-            out[col.memory_name] = values
-        elif kind == "money":
-            cents, invalid = parse_cents(text)
-            record(invalid.to_numpy(), col, col.expected)
-            out[col.memory_name] = cents.array
-        elif kind == "date":
-            dates, ok = _parse_dates(text)
-            record(~ok & ~blank, col, col.expected)
-            out[col.memory_name] = dates
-    # Extra columns pass through untouched.
-    known = set(spec.column_names)
-    for name in raw.columns:
-        if name not in known and name not in out.columns:
-            out[name] = raw[name]
-
-    # Repeated keys: first occurrence wins, later ones are set aside.
-    if spec.key and all(k in raw.columns for k in spec.key):
-        key_frame = out[[Column(k, "id").memory_name for k in spec.key]]
-        dup = key_frame.duplicated(keep="first").to_numpy() & ~bad
-        if dup.any():
-            idx = np.flatnonzero(dup)
-            problem_frames.append(pd.DataFrame({
-                "pos": idx, "column": ",".join(spec.key),
-                "value": ["|".join(map(str, row)) for row in key_frame.iloc[idx].itertuples(index=False)],
-                "expected": "a key not used by an earlier row (" + ", ".join(spec.key) + ")",
-            }))
-            bad |= dup
-
-    problems: list[Problem] = []
-    rejected = raw.iloc[0:0].copy()
-    if problem_frames:
-        pf = pd.concat(problem_frames, ignore_index=True).sort_values(["pos"], kind="stable")
-        problems = [
-            Problem(label, int(rows[p]), c, str(v), e)
-            for p, c, v, e in zip(pf["pos"], pf["column"], pf["value"], pf["expected"])
-        ]
-        reason_by_pos = (
-            pf.assign(msg=[f"column '{c}': expected {e}; got {str(v)!r}" for c, v, e in
-                           zip(pf["column"], pf["value"], pf["expected"])])
-            .groupby("pos", sort=True)["msg"].agg("; ".join)
-        )
-        bad_idx = np.flatnonzero(bad)
-        rejected = raw.iloc[bad_idx].copy()
-        rejected.insert(0, "_reason", reason_by_pos.reindex(bad_idx).to_numpy())
-        rejected.insert(0, "_row", rows[bad_idx])
-        rejected.insert(0, "_file", label)
-        rejected = rejected.reset_index(drop=True)
-    data = out.loc[~bad].copy()
-    data.insert(0, "_row", rows[~bad])
-    for col in spec.columns:
-        if col.memory_name in data.columns:
-            data[col.memory_name] = _tighten(data[col.memory_name], col)
-    return ParsedTable(data=data.reset_index(drop=True), problems=problems,
-                       rejected=rejected, rows_read=n)
-
-
-def _arrow_text(text: pd.Series) -> pa.Array:
-    return pc.cast(pa.array(text.astype(pd.StringDtype("pyarrow")).array), pa.string())
-
-
-def _parse_ints(text: pd.Series) -> tuple[np.ndarray, np.ndarray]:
-    """Whole numbers (``"3"``, ``"+3"``, ``"3.0"``) -> (int64 values, valid mask); vectorised."""
-    arr = _arrow_text(text)
-    try:
-        values = pc.cast(arr, pa.int64())
-        ok = pc.is_valid(values).to_numpy(zero_copy_only=False)
-        return pc.fill_null(values, 0).to_numpy(), ok
-    except (pa.ArrowInvalid, pa.ArrowNotImplementedError):
-        pass
-    matched = pc.fill_null(pc.match_substring_regex(arr, r"^[+]?[0-9]{1,15}(\.0+)?$"), False)
-    digits = pc.replace_substring_regex(pc.if_else(matched, arr, pa.scalar("0")), r"^[+]?([0-9]+)(\.0+)?$", r"\1")
-    values = pc.cast(digits, pa.int64())
-    return values.to_numpy(), matched.to_numpy(zero_copy_only=False)
-
-
-def _parse_dates(text: pd.Series) -> tuple[np.ndarray, np.ndarray]:
-    """``YYYY-MM-DD`` -> (datetime64[us] with NaT, valid mask); real calendar dates only."""
-    arr = _arrow_text(text)
-    shaped = pc.fill_null(pc.equal(pc.utf8_length(arr), 10), False)
-    parsed = pc.strptime(pc.if_else(shaped, arr, pa.scalar(None, pa.string())), format="%Y-%m-%d",
-                         unit="s", error_is_null=True)
-    # strptime rolls impossible dates over (2025-02-30 -> March 2): a real date reads back the same.
-    same = pc.equal(pc.cast(pc.cast(parsed, pa.date32()), pa.string()), arr)
-    ok = pc.fill_null(same, False).to_numpy(zero_copy_only=False)
-    values = parsed.to_numpy(zero_copy_only=False).astype("datetime64[us]")
-    values[~ok] = np.datetime64("NaT")
-    return values, ok
-
-
-def _blank_of(col: Column, n: int):
-    if col.kind == "money" or col.kind == "int":
-        return pd.array([pd.NA] * n, dtype="Int64")
-    if col.kind == "date":
-        return pd.Series([pd.NaT] * n, dtype="datetime64[us]")
-    if col.kind == "bool":
-        return pd.array([pd.NA] * n, dtype="boolean")
-    return pd.Series([""] * n, dtype="str")
-
-
-def _tighten(series: pd.Series, col: Column) -> pd.Series:
-    """After bad rows are gone, non-blank integer columns become plain ``int64``."""
-    if col.kind in ("money", "int") and not col.nullable and not series.isna().any():
-        return series.astype("int64")
-    if col.kind == "date":
-        return series.astype("datetime64[us]")
-    return series
+    columns = [Column(id_column, "id")]
+    if stratify_by and stratify_by != id_column:
+        columns.append(Column(stratify_by, "code"))
+    if amount_column and amount_column not in (id_column, stratify_by):
+        columns.append(Column(amount_column, "money"))
+    return FileSpec(label, tuple(columns), key=(id_column,), description="one row per unit of the universe")
