@@ -27,6 +27,7 @@ Example
 '2024-11-29 2024-12-10 2025-03-05'
 """
 
+from ..schema import RULE_STATUSES as STATUSES
 from ._dates import TIMELINE_COLUMNS, NextStep, add_months, aic_threshold, level_deadlines, medicare_dates, \
     medicare_timeline, next_level, profile_dates, shift, to_days
 from ._decide import DECISION_COLUMNS, ERROR_TYPES, decide, usable_notices
@@ -35,7 +36,7 @@ from ._interest import InterestDue, RateRow, interest_due, interest_periods, int
 from ._ladder import PATH_COLUMNS, appeal_path
 from ._letters import Letter, letter_stem, letters, markdown_escape, write_letters
 from ._merits import WinChance, evidence_checklist, expected_value, win_probability
-from ._profiles import DATA_DIR, PROFILE_FILES, STATUSES, PayerProfile, Profiles, Rule, load_profiles, \
+from ._profiles import DATA_DIR, PROFILE_FILES, PayerProfile, Profiles, Rule, load_profiles, \
     profile_for
 from ._score import (OUTCOME_COLUMNS, SCORE_COLUMNS, appeal_outcomes, read_recoupment_labels,
                      read_score_inputs, score_recommendations)

@@ -54,6 +54,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from ..errors import InputError, Problem
+from ..schema import SPECS
 from ._cms_layout import REQUIRED_LABEL, Header, Table, cell_text, code_cell_text, find_tables, mue_header, ptp_header
 
 __all__ = [
@@ -66,9 +67,10 @@ __all__ = [
     "describe_source",
 ]
 
-#: Contract columns of ``ncci_ptp.csv`` and ``mue.csv``, in order.
-PTP_COLUMNS = ("column_1", "column_2", "effective_date", "deletion_date", "modifier_indicator")
-MUE_COLUMNS = ("procedure_code", "mue_value", "mai")
+#: Contract columns of ``ncci_ptp.csv`` (column_1, column_2, effective_date, deletion_date,
+#: modifier_indicator) and ``mue.csv`` (procedure_code, mue_value, mai), in order.
+PTP_COLUMNS = tuple(SPECS["ncci_ptp.csv"].column_names)
+MUE_COLUMNS = tuple(SPECS["mue.csv"].column_names)
 
 _CODE = re.compile(r"^[A-Z0-9]{5}$")
 

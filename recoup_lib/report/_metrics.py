@@ -121,6 +121,7 @@ def metric_value(metrics: pd.DataFrame, metric: str):
     Examples
     --------
     >>> import pandas as pd
+    >>> from recoup_lib.report import money_at_risk
     >>> m = money_at_risk(None, pd.DataFrame({"paid_cents": []}))
     >>> metric_value(m, "money_at_risk") is None
     True

@@ -72,6 +72,7 @@ def recoupment_rate(recoupments: pd.DataFrame | None, payments: pd.DataFrame, st
     ...                     "mechanism": ["reversal"]})
     >>> pay = pd.DataFrame({"payment_date": pd.to_datetime(["2025-03-01", "2025-03-14"]),
     ...                     "paid_cents": [15000, -6000]})
+    >>> from recoup_lib.report import metric_value
     >>> metric_value(recoupment_rate(rec, pay), "recoupment_rate")
     40.0
     """

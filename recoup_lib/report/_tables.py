@@ -40,9 +40,9 @@ __all__ = [
     "outcomes_from_decisions",
 ]
 
-#: The contract's recoupments columns, in memory (money in cents).
-RECOUPMENT_COLUMNS = ["file", "trace_number", "payment_date", "claim_id", "amount_cents", "mechanism",
-                      "reason_code", "reference"]
+#: The contract's recoupments columns, in memory (money in cents): file, trace_number,
+#: payment_date, claim_id, amount_cents, mechanism, reason_code, reference.
+RECOUPMENT_COLUMNS = [c.memory_name for c in RECOUPMENTS_SPEC.columns]
 
 _OUTCOME_WORDS = {"fully_favorable": "favorable", "favourable": "favorable", "fully_favourable": "favorable",
                   "partially_favourable": "partially_favorable", "partial": "partially_favorable",

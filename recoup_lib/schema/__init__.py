@@ -7,7 +7,7 @@ whether a value may be blank. The audit and appeal folder's files of
 that folder have a named spec each (:data:`RECOUPMENTS_SPEC`,
 :data:`APPEAL_OUTCOMES_SPEC`, :data:`DECISIONS_SPEC`,
 :data:`RECOUPMENT_LABELS_SPEC`, :data:`SAMPLE_SPEC`, :data:`STRATA_SPEC`,
-:func:`frame_spec`). :func:`recoup_lib.folder.read_table` reads a file with
+:func:`frame_spec`), and the appeal rule tables are :data:`APPEAL_RULE_SPECS`. :func:`recoup_lib.folder.read_table` reads a file with
 its spec; :func:`parse_table` turns a table of raw text into typed columns,
 collecting *every* problem of the file (never stopping at the first), and
 sets aside the rows that cannot be used.
@@ -42,7 +42,11 @@ __all__ = [
     "SAMPLE_SPEC",
     "STRATA_SPEC",
     "frame_spec",
+    "APPEAL_RULE_SPECS",
     "CLOSED_STATUSES",
+    "PAYER_TYPES",
+    "PERIOD_UNITS",
+    "RULE_STATUSES",
     "BOOL_TRUE",
     "BOOL_FALSE",
     "parse_table",
@@ -52,6 +56,10 @@ __all__ = [
 
 def _c(name, kind, **kw) -> Column:
     return Column(name, kind, **kw)
+
+
+#: Kinds of payer (payers.csv ``payer_type``): the recoupment and appeal rules differ by kind.
+PAYER_TYPES = ("medicare", "medicaid", "commercial")
 
 
 SPECS: dict[str, FileSpec] = {
@@ -166,7 +174,7 @@ SPECS: dict[str, FileSpec] = {
             (
                 _c("payer_id", "id"),
                 _c("name", "text"),
-                _c("payer_type", "choice", choices=("medicare", "medicaid", "commercial")),
+                _c("payer_type", "choice", choices=PAYER_TYPES),
                 _c("state", "code", nullable=True),
             ),
             key=("payer_id",),
@@ -351,3 +359,58 @@ def frame_spec(label: str, id_column: str, stratify_by: str | None = None,
     if amount_column and amount_column not in (id_column, stratify_by):
         columns.append(Column(amount_column, "money"))
     return FileSpec(label, tuple(columns), key=(id_column,), description="one row per unit of the universe")
+
+
+# The appeal rules as data: tables shipped in recoup_lib/appeals/data/ (each row with its source
+# and a status) that a folder's copy of the same name replaces.
+
+#: How well a rule table's row is sourced (its ``status``): seen in the cited source, seen only in
+#: a secondary summary (trade, law-firm or vendor), or not confirmed.
+RULE_STATUSES = ("confirmed", "secondary", "unconfirmed")
+#: Units a window or a day can be written in. ``day_number`` counts with day 1 = the starting
+#: date (the contract's Medicare convention); the others add that many days, months or
+#: Monday-to-Friday days to the starting date.
+PERIOD_UNITS = ("days", "months", "business_days", "day_number")
+
+
+def _choice(name: str, choices, nullable: bool = False) -> Column:
+    """A column holding one of ``choices`` (a tuple, for the frozen spec)."""
+    return Column(name, "choice", nullable=nullable, choices=tuple(choices))
+
+
+def _text(name: str, nullable: bool = False, required: bool = True) -> Column:
+    """A text column."""
+    return Column(name, "text", nullable=nullable, required=required)
+
+
+#: Every rule table's last columns: where a row comes from and how well that is confirmed.
+_SOURCED = (_text("source"), _choice("status", RULE_STATUSES), _text("note", nullable=True, required=False))
+#: The appeal rule tables (``recoup_lib/appeals/data/``; a folder's copy replaces a shipped one).
+APPEAL_RULE_SPECS: dict[str, FileSpec] = {
+    "appeal_levels.csv": FileSpec("appeal_levels.csv", (
+        _choice("payer_type", PAYER_TYPES), Column("state", "code", nullable=True),
+        Column("level", "int", minimum=1), _text("name"), _text("decided_by", nullable=True),
+        Column("filing_window", "int", nullable=True), _choice("filing_unit", PERIOD_UNITS, nullable=True),
+        _choice("filing_from", ("notice", "receipt"), nullable=True), Column("decision_days", "int", nullable=True),
+        _choice("aic", ("alj_hearing", "judicial_review"), nullable=True), Column("stay_window", "int", nullable=True),
+        _choice("stay_unit", PERIOD_UNITS, nullable=True), *_SOURCED), key=("payer_type", "state", "level")),
+    "payer_rules.csv": FileSpec("payer_rules.csv", (
+        _choice("payer_type", PAYER_TYPES), Column("state", "code", nullable=True), Column("parameter", "id"),
+        _text("value"), _choice("unit", PERIOD_UNITS + ("dollars", "text", "none")),
+        _choice("counted_from", ("notice", "payment_date", "service_date"), nullable=True), *_SOURCED),
+        key=("payer_type", "state", "parameter")),
+    "medicare_aic.csv": FileSpec("medicare_aic.csv", (
+        Column("year", "int", minimum=2000), Column("alj_hearing", "money"), Column("judicial_review", "money"),
+        *_SOURCED), key=("year",)),
+    "medicare_interest_rates.csv": FileSpec("medicare_interest_rates.csv", (
+        Column("effective_date", "date"), Column("end_date", "date"), _text("rate_percent"), *_SOURCED)),
+    "medicare_ers.csv": FileSpec("medicare_ers.csv", (
+        _text("option"), Column("months_min", "int"), Column("months_max", "int"), _text("who_qualifies"),
+        _text("how_to_request"), *_SOURCED)),
+    "overturn_rates.csv": FileSpec("overturn_rates.csv", (
+        _choice("payer_type", PAYER_TYPES), Column("level", "int", minimum=1), Column("basis", "id"),
+        _text("p_win"), _text("era", nullable=True), Column("use", "bool"), *_SOURCED)),
+    "evidence_checklist.csv": FileSpec("evidence_checklist.csv", (
+        Column("error_type", "id"), Column("basis", "id"), _text("item"), _text("source"),
+        _choice("status", RULE_STATUSES, nullable=True))),
+}
