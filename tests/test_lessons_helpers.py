@@ -12,7 +12,8 @@ from hypothesis import strategies as st
 from matplotlib.figure import Figure
 
 from recoup_lib.appeals import TIMELINE_COLUMNS, load_profiles, medicare_dates, medicare_timeline
-from recoup_lib.report import cash_flow_chart, money_bar_chart, pareto_table, sampling_chart, timeline_chart, weekly_cash
+from recoup_lib.report import (cash_flow_chart, money_bar_chart, pareto_table, sampling_chart, timeline_chart,
+                               weekly_cash)
 from recoup_lib.report import plot_pareto as pareto_chart
 from recoup_lib.sampling import appraise_variable, one_sided_lower_bound, repeated_appraisals, select_sample
 
