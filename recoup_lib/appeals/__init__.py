@@ -11,6 +11,7 @@ pure over DataFrames and take those tables as :class:`Profiles`.
 :func:`letters`             Markdown and HTML letters for appealed notices
 :func:`next_level`          after an unfavourable decision: the next level, by when
 :func:`medicare_dates`      the demand-letter timeline (days 30 / 31 / 41 / 125)
+:func:`medicare_timeline`   the same as a table of days, events and what to do
 :func:`interest_due`        interest per started 30-day period (42 CFR 405.378)
 :func:`read_rate_notices`   CMS's quarterly interest-rate notices, from a user's CSV
 :func:`with_rate_notices`   the rule tables with those rates in place of the placeholders
@@ -28,18 +29,19 @@ Example
 '2024-11-29 2024-12-10 2025-03-05'
 """
 
-from ._dates import NextStep, add_months, aic_threshold, level_deadlines, medicare_dates, next_level, \
-    profile_dates, shift, to_days
+from ..schema import RULE_STATUSES as STATUSES
+from ._dates import TIMELINE_COLUMNS, NextStep, add_months, aic_threshold, level_deadlines, medicare_dates, \
+    medicare_timeline, next_level, profile_dates, shift, to_days
 from ._decide import DECISION_COLUMNS, ERROR_TYPES, decide, usable_notices
 from ._interest import InterestDue, RateRow, interest_due, interest_periods, interest_table, \
     period_interest, rate_on
 from ._ladder import PATH_COLUMNS, appeal_path
 from ._letters import Letter, letter_stem, letters, markdown_escape, write_letters
 from ._merits import WinChance, evidence_checklist, expected_value, win_probability
-from ._profiles import DATA_DIR, PROFILE_FILES, STATUSES, PayerProfile, Profiles, Rule, load_profiles, \
+from ._profiles import DATA_DIR, PROFILE_FILES, PayerProfile, Profiles, Rule, load_profiles, \
     profile_for, rule_keys
 from ._rate_notices import RATE_COLUMNS, RateNotices, merge_rate_notices, read_rate_notices, with_rate_notices
-from ._score import (LABELS_SPEC, OUTCOME_COLUMNS, SCORE_COLUMNS, appeal_outcomes, read_recoupment_labels,
+from ._score import (OUTCOME_COLUMNS, SCORE_COLUMNS, appeal_outcomes, read_recoupment_labels,
                      read_score_inputs, score_recommendations)
 from ._run import APPEAL_FILES, AppealInputs, AppealResult, read_appeal_folder, run_appeals, \
     write_appeal_outputs
@@ -47,15 +49,15 @@ from ._worklist import CLOSED_STATUSES, WORKLIST_COLUMNS, worklist
 
 __all__ = [
     "APPEAL_FILES", "CLOSED_STATUSES", "DATA_DIR", "DECISION_COLUMNS", "ERROR_TYPES", "PATH_COLUMNS",
-    "PROFILE_FILES", "STATUSES", "WORKLIST_COLUMNS",
+    "PROFILE_FILES", "STATUSES", "TIMELINE_COLUMNS", "WORKLIST_COLUMNS",
     "AppealInputs", "AppealResult", "InterestDue", "Letter", "NextStep", "PayerProfile", "Profiles",
     "RateRow", "Rule", "WinChance",
     "add_months", "aic_threshold", "appeal_path", "decide", "evidence_checklist", "expected_value",
     "interest_due", "interest_periods", "interest_table", "letter_stem", "letters", "level_deadlines",
-    "load_profiles", "markdown_escape", "medicare_dates", "next_level", "period_interest",
+    "load_profiles", "markdown_escape", "medicare_dates", "medicare_timeline", "next_level", "period_interest",
     "profile_dates", "profile_for", "rate_on", "read_appeal_folder", "run_appeals", "shift", "to_days",
     "usable_notices", "win_probability", "worklist", "write_appeal_outputs", "write_letters",
     "SCORE_COLUMNS", "read_score_inputs", "score_recommendations",
-    "LABELS_SPEC", "OUTCOME_COLUMNS", "appeal_outcomes", "read_recoupment_labels",
+    "OUTCOME_COLUMNS", "appeal_outcomes", "read_recoupment_labels",
     "RATE_COLUMNS", "RateNotices", "merge_rate_notices", "read_rate_notices", "rule_keys", "with_rate_notices",
 ]

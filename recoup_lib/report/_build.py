@@ -20,20 +20,10 @@ import pandas as pd
 from ..errors import InputError
 from ..folder import read_audit_folder, read_csv_text, write_csv
 from ..rules import run_audit
-from ._metrics import (
-    appeal_overturn_rate,
-    clean_claim_rate,
-    denial_rate,
-    metrics_text,
-    money_at_risk,
-    notice_aging,
-    notice_amounts,
-    notice_response_days,
-    payment_reversals,
-    recoupment_rate,
-    trend_by_month,
-    volume,
-)
+from ._appeal_metrics import appeal_overturn_rate, notice_aging, notice_amounts, notice_response_days
+from ._claim_metrics import clean_claim_rate, denial_rate, volume
+from ._metrics import metrics_text
+from ._money_metrics import money_at_risk, payment_reversals, recoupment_rate
 from ._plots import (
     plot_at_risk_pareto,
     plot_exposure_by_month,
@@ -50,6 +40,7 @@ from ._tables import (
     recoupments_frame,
     recoupments_from_remits,
 )
+from ._trend import trend_by_month
 
 __all__ = ["Report", "build_report", "report_from_audit", "write_report", "FIGURE_TITLES", "REMIT_SUFFIXES"]
 

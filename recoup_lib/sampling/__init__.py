@@ -53,6 +53,7 @@ from ._select import (
     strata_from_bounds,
     stratum_rng,
 )
+from ._simulate import repeated_appraisals
 from ._size import SampleSizePlan, probe_sample_size, variable_sample_size
 from ._variable import (
     CONTRACT_KEYS,
@@ -75,4 +76,5 @@ __all__ = [
     "SampleSizePlan", "probe_sample_size", "variable_sample_size",
     "CONTRACT_KEYS", "DEMAND_BASES", "DF_METHODS", "Interval", "VariableAppraisal",
     "appraise_variable", "demand_amount", "one_sided_lower_bound",
+    "repeated_appraisals",
 ]

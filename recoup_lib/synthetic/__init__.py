@@ -29,6 +29,7 @@ import pandas as pd
 from .. import __version__
 from .. import reference
 from ..folder import write_csv
+from ..schema import RECOUPMENT_LABELS_SPEC
 from ._inject import inject_errors, plan_counts
 from ._payer import NOTICE_COLUMNS, simulate_notices
 from ._remits import TAKE_COLUMNS, plan_remits, remit_tables, write_remits
@@ -52,10 +53,9 @@ PAYER_FILES = ("notices.csv", "recoupment_labels.csv")
 #: Where a generated folder keeps the payers' 835 remittances (one file per payer and month).
 REMITS_FOLDER = "remits"
 
-#: recoupment_labels.csv columns (money in cents in memory, dollars in the file).
-RECOUPMENT_LABEL_COLUMNS = ["notice_id", "payer_id", "claim_id", "line_no", "error_type", "amount_cents",
-                            "valid", "merits", "within_lookback", "accusation", "notice_date",
-                            "lookback_limit", "appealed", "offset_starts"]
+#: recoupment_labels.csv columns before the take-back ones (money in cents in memory, dollars in the
+#: file), as its spec lists them (:data:`recoup_lib.schema.RECOUPMENT_LABELS_SPEC`).
+RECOUPMENT_LABEL_COLUMNS = [c.memory_name for c in RECOUPMENT_LABELS_SPEC.columns if c.memory_name not in TAKE_COLUMNS]
 
 
 def default_references() -> References:

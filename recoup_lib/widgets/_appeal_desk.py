@@ -128,7 +128,7 @@ def calendar_chart(calendar: pd.DataFrame, title: str | None = None):
     Uses :func:`recoup_lib.lessons.timeline_chart`: green until interest
     starts, yellow while interest runs, red once the payer may offset.
     """
-    from ..lessons import timeline_chart
+    from ..report import timeline_chart
 
     shown = calendar.loc[~calendar["step"].isin(_NOT_DRAWN)]
     return timeline_chart(shown, title=title)
