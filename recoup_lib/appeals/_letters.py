@@ -128,8 +128,9 @@ def _arguments(r: dict, profile: PayerProfile) -> list[str]:
     if r.get("policy_retroactive"):
         announced = _d(r.get("policy_announced_date"))
         service = _d(r.get("service_date"))
-        out.append(f"The coverage policy this recovery rests on was announced {'on ' + announced if announced else ''}"
-                   f"{', after' if announced else 'after'} the date of service{' (' + service + ')' if service else ''}. "
+        when = f"on {announced}, after" if announced else "after"
+        out.append(f"The coverage policy this recovery rests on was announced {when} the date of service"
+                   f"{' (' + service + ')' if service else ''}. "
                    "A policy cannot be applied to services furnished before it was announced: the provider had no "
                    "notice of it when the service was given and billed.")
     if basis == "documentation_on_file":
