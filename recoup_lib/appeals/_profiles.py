@@ -188,9 +188,13 @@ def _decimal_between(value: str, low: int, high: int) -> bool:
     return d.is_finite() and low <= d <= high
 
 
-def _read(path: Path, label: str, check) -> pd.DataFrame:
-    """Read and type one profile file with the house parser, then its own checks; raise on any problem."""
-    spec = _SPECS[path.name]
+def _read(path: Path, label: str, check, spec: FileSpec | None = None) -> pd.DataFrame:
+    """Read and type one rule file with the house parser, then its own checks; raise on any problem.
+
+    ``spec`` defaults to the profile file's own (by file name); the other rule
+    tables of this package (audit programs, plan types, the 60-day rule) pass theirs.
+    """
+    spec = spec or _SPECS[path.name]
     raw, rows, broken = read_csv_text(path, spec, label)
     parsed = parse_table(raw, spec, label=label, row_numbers=rows)
     problems = [Problem(label, int(r), "(whole row)", t, e)

@@ -8,6 +8,7 @@ recoupment patterns of docs/sources.md §5.2-5.5) and call :func:`write_835`, or
 tidy DataFrames to :func:`write_835_from_tables`.
 """
 
+from ._refunds import plb_refund_pair
 from ._segments import Separators
 from .model import (
     GROUP_CODES,
@@ -39,7 +40,7 @@ from .writer import (
 __all__ = [
     "Adjustment", "ServiceLine", "ClaimPayment", "ProviderAdjustment", "Remittance",
     "Interchange", "GROUP_CODES", "reverse", "plb_offset", "plb_deferral", "plb_interest",
-    "plb_forward_balance", "with_forward_balance",
+    "plb_forward_balance", "with_forward_balance", "plb_refund_pair",
     "read_835", "Remit", "SegmentProblem", "COLUMNS", "RECOUPMENT_REASONS",
     "write_835", "format_835", "write_835_from_tables", "tables_from_models", "WriteOptions",
     "Separators", "RemitWriteError", "UnbalancedRemittance", "amount_text",

@@ -22,6 +22,11 @@ guarded against formula injection.
 :func:`write_audit_workbook`    ``recoup audit --xlsx``
 :func:`write_appeal_workbook`   decisions and worklist as a workbook
 :func:`write_report_workbook`   ``recoup report --xlsx``
+:func:`patient_share_changes`   re-adjudicated lines: what the patient owes now (refund or bill)
+:func:`takeback_patient_effects`  a payer take-back's effect on the patient (refund, bill, other payer)
+:func:`patient_credit_balances`  credits owed to patients, their age, when they become unclaimed property
+:func:`credit_balance_report_rule`  Medicare credit balance reporting (CMS-838 quarterly until 2024-11-30)
+:func:`plain_table`             a table for people: dollars, dates, plain column names
 ==============================  =====================================================
 
 Example
@@ -75,6 +80,17 @@ from ._metrics import (
     trend_by_month,
     volume,
 )
+from ._patient_side import (
+    PATIENT_EFFECTS,
+    SHARE_COLUMNS,
+    PatientRules,
+    credit_balance_report_rule,
+    load_patient_rules,
+    patient_credit_balances,
+    patient_share_changes,
+    takeback_patient_effects,
+)
+from ._plain import plain_table
 from ._plots import (
     DPI,
     FIGSIZE,
@@ -114,4 +130,6 @@ __all__ = [
     "recoupments_from_payments", "recoupments_from_remits", "report_from_audit", "report_markdown", "safe_text", "save_figures",
     "switched_off", "trend_by_month", "volume", "write_appeal_workbook", "write_audit_workbook",
     "write_report", "write_report_workbook", "write_tables_workbook",
+    "PATIENT_EFFECTS", "SHARE_COLUMNS", "PatientRules", "credit_balance_report_rule", "load_patient_rules",
+    "patient_credit_balances", "patient_share_changes", "takeback_patient_effects", "plain_table",
 ]
