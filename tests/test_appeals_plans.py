@@ -62,3 +62,9 @@ def test_cross_plan_offsets_flag_other_and_unknown_plans():
     assert got["cross_plan"].tolist() == [False, True, True]
     assert got["overpaid_plan"].tolist() == ["G1", "G2", ""]
     assert got["amount_cents"].tolist() == [100, 200, 300]
+
+
+def test_an_offset_from_a_deposit_that_also_paid_the_overpaid_plan_is_not_cross_plan():
+    offsets = pd.DataFrame({"claim_id": ["A", "A"], "paying_plan": ["G2;G1", "G2; G3"], "amount_cents": [1, 2]})
+    got = cross_plan_offsets(offsets, pd.DataFrame({"claim_id": ["A"], "plan_id": ["G1"]}))
+    assert got["cross_plan"].tolist() == [False, True]

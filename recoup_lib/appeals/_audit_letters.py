@@ -135,7 +135,8 @@ def load_audit_rules(override: str | Path | None = None) -> AuditRules:
 
 
 def audit_calendar(program: str, letter_date, *, records_received=None, results_letter=None,
-                   education=None, rules: AuditRules | None = None) -> pd.DataFrame:
+                   education=None, suspension_start=None, draft_report=None,
+                   rules: AuditRules | None = None) -> pd.DataFrame:
     """The dated steps of one review, from the dates known so far.
 
     Parameters
@@ -144,7 +145,7 @@ def audit_calendar(program: str, letter_date, *, records_received=None, results_
         One of :data:`PROGRAMS`.
     letter_date : date-like
         Date printed on the request (ADR) or notice.
-    records_received, results_letter, education : date-like, optional
+    records_received, results_letter, education, suspension_start, draft_report : date-like, optional
         Later dates, once known; the steps counted from them are added.
     rules : AuditRules, optional
 
@@ -165,7 +166,8 @@ def audit_calendar(program: str, letter_date, *, records_received=None, results_
     rules = rules or load_audit_rules()
     rules.program(program)
     starts = {"letter": letter_date, "notice": letter_date, "records_received": records_received,
-              "results_letter": results_letter, "education": education}
+              "results_letter": results_letter, "education": education,
+              "suspension_start": suspension_start, "draft_report": draft_report}
     rows = rules.deadlines.loc[(rules.deadlines["program"] == program)
                                & rules.deadlines["unit"].isin(_DATE_UNITS)]
     out = []

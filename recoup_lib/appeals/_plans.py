@@ -37,7 +37,9 @@ _SPEC = FileSpec("plan_types.csv", (
     text_column("before_taking_money"), text_column("first_appeal"), Column("appeal_days", "int", nullable=True),
     choice_column("appeal_counted_from", ("notice", "receipt")), choice_column("section_935", ("yes", "no")),
     choice_column("state_recoupment_law", ("yes", "no", "depends")),
-    choice_column("federal_60_day_rule", ("yes", "no")), *SOURCED_COLUMNS), key=("plan_type",))
+    choice_column("federal_60_day_rule", ("yes", "no")),
+    choice_column("overpayments_go_back_to", ("the MAC", "the plan", "the state")), *SOURCED_COLUMNS),
+    key=("plan_type",))
 
 
 def load_plan_types(override: str | Path | None = None) -> pd.DataFrame:
@@ -159,25 +161,36 @@ def cross_plan_offsets(offsets: pd.DataFrame, claims: pd.DataFrame) -> pd.DataFr
     ----------
     offsets : pandas.DataFrame
         One row per amount taken back: claim_id (the overpaid claim),
-        paying_plan (the plan whose payment was reduced), amount_cents.
+        paying_plan (the plan whose payment was reduced; when a deposit paid
+        claims of several plans and the 835 does not say which one's money
+        was used, all of them joined by ``;``), amount_cents.
     claims : pandas.DataFrame
         claim_id, plan_id: the plan each claim was paid under.
 
     Returns
     -------
     pandas.DataFrame
-        ``offsets`` with ``overpaid_plan`` and ``cross_plan`` (True when the
-        plans differ; unknown claims are flagged too, with ``overpaid_plan``
-        blank, since nobody can show the offset is within one plan).
+        ``offsets`` with ``overpaid_plan`` and ``cross_plan``: True when the
+        overpaid claim's plan is not the paying plan (not among them); an
+        unknown claim is flagged too, with ``overpaid_plan`` blank, since
+        nobody can show the offset stayed within one plan.
 
     Notes
     -----
     In Peterson v. UnitedHealth Group (8th Cir. 2019) the court held that
     plan documents that do not say so do not authorize cross-plan offsetting
-    (docs/sources.md §8 for the state-law side; plan_types.csv for the case).
+    (plan_types.csv, commercial_self_funded, for the source).
+
+    Examples
+    --------
+    >>> off = pd.DataFrame({"claim_id": ["A", "B"], "paying_plan": ["G1;G2", "G1"], "amount_cents": [5, 7]})
+    >>> cross_plan_offsets(off, pd.DataFrame({"claim_id": ["A", "B"], "plan_id": ["G2", "G3"]}))["cross_plan"].tolist()
+    [False, True]
     """
     plan_of = claims.drop_duplicates("claim_id").set_index("claim_id")["plan_id"]
     out = offsets.copy()
     out["overpaid_plan"] = out["claim_id"].map(plan_of).fillna("").astype("str")
-    out["cross_plan"] = (out["overpaid_plan"] == "") | (out["overpaid_plan"] != out["paying_plan"].astype("str"))
+    paying = out["paying_plan"].fillna("").astype("str").str.split(";")
+    out["cross_plan"] = [plan == "" or plan not in {p.strip() for p in payers}
+                         for plan, payers in zip(out["overpaid_plan"], paying)]
     return out

@@ -17,7 +17,9 @@ def _label(name: str) -> str:
     return text[:1].upper() + text[1:]
 
 
-def plain_table(frame: pd.DataFrame, columns=None) -> pd.DataFrame:
+def plain_table(frame: pd.DataFrame, columns=None, words=("error_type", "errors", "effect",
+                                                          "patient_may_be_billed", "payer_type",
+                                                          "plan_type", "funding")) -> pd.DataFrame:
     """A copy of ``frame`` for reading: dollars, ``YYYY-MM-DD`` dates, yes/no, plain column names.
 
     Parameters
@@ -27,6 +29,9 @@ def plain_table(frame: pd.DataFrame, columns=None) -> pd.DataFrame:
         A dict ``{column: "Plain name"}`` picks, orders and renames the
         columns; a list picks and orders them (names made plain); default:
         every column not starting with ``_``.
+    words : iterable of str
+        Columns whose values are the kit's codes (``missing_documentation``,
+        ``a;b``): shown as words (``missing documentation``, ``a, b``).
 
     Returns
     -------
@@ -37,9 +42,10 @@ def plain_table(frame: pd.DataFrame, columns=None) -> pd.DataFrame:
 
     Examples
     --------
-    >>> df = pd.DataFrame({"claim_id": ["C1"], "paid_cents": [123450], "late": [True]})
+    >>> df = pd.DataFrame({"claim_id": ["C1"], "paid_cents": [123450], "late": [True],
+    ...                    "errors": ["upcoding;missing_signature"]})
     >>> plain_table(df).to_dict("records")
-    [{'Claim id': 'C1', 'Paid': '$1,234.50', 'Late': 'yes'}]
+    [{'Claim id': 'C1', 'Paid': '$1,234.50', 'Late': 'yes', 'Errors': 'upcoding, missing signature'}]
     """
     if columns is None:
         columns = [c for c in frame.columns if not str(c).startswith("_")]
@@ -55,6 +61,8 @@ def plain_table(frame: pd.DataFrame, columns=None) -> pd.DataFrame:
             values = ["yes" if bool(v) else "no" for v in s]
         else:
             values = ["" if v is None or (not isinstance(v, str) and pd.isna(v)) else str(v) for v in s]
+            if column in words:
+                values = [v.replace("_", " ").replace(";", ", ") for v in values]
         out[label] = values
     table = pd.DataFrame(out)
     table.index = range(1, len(table) + 1)
