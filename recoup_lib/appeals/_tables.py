@@ -14,9 +14,12 @@ from pathlib import Path
 import pandas as pd
 
 from ..schema import Column, FileSpec
-from ._profiles import DATA_DIR, STATUSES, _no_checks, _read
+from ._profiles import DATA_DIR, _no_checks, _read
 
-__all__ = ["SOURCED_COLUMNS", "text_column", "choice_column", "load_rule_table"]
+__all__ = ["SOURCED_COLUMNS", "RULE_STATUSES", "text_column", "choice_column", "load_rule_table"]
+
+#: How sure a row is: seen in the cited source, seen only in a summary, or recalled / assumed.
+RULE_STATUSES = ("confirmed", "secondary", "unconfirmed")
 
 
 def text_column(name: str, nullable: bool = False) -> Column:
@@ -30,7 +33,7 @@ def choice_column(name: str, choices, nullable: bool = False) -> Column:
 
 
 #: Where each row comes from: the source named, the page read, how sure we are.
-SOURCED_COLUMNS = (text_column("source"), text_column("source_url"), choice_column("status", STATUSES),
+SOURCED_COLUMNS = (text_column("source"), text_column("source_url"), choice_column("status", RULE_STATUSES),
                    Column("note", "text", nullable=True, required=False))
 
 
