@@ -19,6 +19,14 @@ pure over DataFrames and take those tables as :class:`Profiles`.
 :func:`read_appeal_folder`  an audit folder plus notices.csv and payers.csv
 :func:`run_appeals`         all of the above for a folder and the audit's findings
 :func:`score_recommendations`  decisions against a generated practice's recoupment_labels.csv
+:func:`audit_calendar`      a contractor review's dates (ADR, TPE, RAC, UPIC, CERT, OIG)
+:func:`review_claims`       the claims a review asks records for (a seeded sample)
+:func:`request_letter`      a sample ADR; :func:`results_letter` the review results
+:func:`sixty_day_clock`     the 60-day report-and-return deadline (180-day investigation since 2025)
+:func:`overpayment_workup`  the practice's own findings as overpayments owed, by payer and law
+:func:`return_route`        refund, OIG self-disclosure, CMS SRDP, state Medicaid or contract
+:func:`plan_deadlines`      a notice's deadlines under its plan type (Medicare, MA, Medicaid, ERISA)
+:func:`cross_plan_offsets`  offsets that recover one plan's overpayment from another plan's payment
 ==========================  =====================================================
 
 Example
@@ -30,6 +38,9 @@ Example
 """
 
 from ..schema import RULE_STATUSES as STATUSES
+from ._audit_letters import (AUDIT_FILES, PROGRAMS, AuditLetter, AuditRules, ProbeRates, ReviewSample,
+                             audit_calendar, load_audit_rules, probe_rates, probe_results, rac_adr_limit,
+                             request_letter, results_letter, review_claims)
 from ._dates import TIMELINE_COLUMNS, NextStep, add_months, aic_threshold, level_deadlines, medicare_dates, \
     medicare_timeline, next_level, profile_dates, shift, to_days
 from ._decide import DECISION_COLUMNS, ERROR_TYPES, decide, usable_notices
@@ -38,6 +49,8 @@ from ._interest import InterestDue, RateRow, interest_due, interest_periods, int
 from ._ladder import PATH_COLUMNS, appeal_path
 from ._letters import Letter, letter_stem, letters, markdown_escape, write_letters
 from ._merits import WinChance, evidence_checklist, expected_value, win_probability
+from ._plans import FUNDING, PLAN_TYPES, cross_plan_offsets, load_plan_types, plan_deadlines, plan_rules, \
+    plan_type_of
 from ._profiles import DATA_DIR, PROFILE_FILES, PayerProfile, Profiles, Rule, load_profiles, \
     profile_for, rule_keys
 from ._rate_notices import RATE_COLUMNS, RateNotices, merge_rate_notices, read_rate_notices, with_rate_notices
@@ -45,6 +58,9 @@ from ._score import (OUTCOME_COLUMNS, SCORE_COLUMNS, appeal_outcomes, read_recou
                      read_score_inputs, score_recommendations)
 from ._run import APPEAL_FILES, AppealInputs, AppealResult, read_appeal_folder, run_appeals, \
     write_appeal_outputs
+from ._tables import SOURCED_COLUMNS, choice_column, load_rule_table, text_column
+from ._sixty_day import (ROUTES, SIXTY_DAY_FILES, SixtyDayClock, SixtyDayRules, load_sixty_day_rules,
+                         lookback_start, overpayment_workup, return_route, sixty_day_clock, workup_summary)
 from ._worklist import CLOSED_STATUSES, WORKLIST_COLUMNS, worklist
 
 __all__ = [
@@ -60,4 +76,11 @@ __all__ = [
     "SCORE_COLUMNS", "read_score_inputs", "score_recommendations",
     "OUTCOME_COLUMNS", "appeal_outcomes", "read_recoupment_labels",
     "RATE_COLUMNS", "RateNotices", "merge_rate_notices", "read_rate_notices", "rule_keys", "with_rate_notices",
+    "AUDIT_FILES", "PROGRAMS", "AuditLetter", "AuditRules", "ProbeRates", "ReviewSample", "audit_calendar",
+    "load_audit_rules", "probe_rates", "probe_results", "rac_adr_limit", "request_letter", "results_letter",
+    "review_claims",
+    "ROUTES", "SIXTY_DAY_FILES", "SixtyDayClock", "SixtyDayRules", "load_sixty_day_rules", "lookback_start",
+    "overpayment_workup", "return_route", "sixty_day_clock", "workup_summary",
+    "FUNDING", "PLAN_TYPES", "cross_plan_offsets", "load_plan_types", "plan_deadlines", "plan_rules",
+    "plan_type_of", "SOURCED_COLUMNS", "choice_column", "load_rule_table", "text_column",
 ]

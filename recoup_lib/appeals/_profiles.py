@@ -30,7 +30,7 @@ import pandas as pd
 from ..errors import InputError, Problem
 from ..folder import read_csv_text
 from ..money import parse_cents_scalar
-from ..schema import APPEAL_RULE_SPECS, PAYER_TYPES, PERIOD_UNITS, parse_table
+from ..schema import APPEAL_RULE_SPECS, PAYER_TYPES, PERIOD_UNITS, FileSpec, parse_table
 
 __all__ = [
     "DATA_DIR",
@@ -149,9 +149,13 @@ def _decimal_between(value: str, low: int, high: int) -> bool:
     return d.is_finite() and low <= d <= high
 
 
-def _read(path: Path, label: str, check) -> pd.DataFrame:
-    """Read and type one profile file with the house parser, then its own checks; raise on any problem."""
-    spec = APPEAL_RULE_SPECS[path.name]
+def _read(path: Path, label: str, check, spec: FileSpec | None = None) -> pd.DataFrame:
+    """Read and type one rule file with the house parser, then its own checks; raise on any problem.
+
+    ``spec`` defaults to the profile file's own (by file name); the other rule
+    tables of this package (audit programs, plan types, the 60-day rule) pass theirs.
+    """
+    spec = spec or APPEAL_RULE_SPECS[path.name]
     raw, rows, broken = read_csv_text(path, spec, label)
     parsed = parse_table(raw, spec, label=label, row_numbers=rows)
     problems = [Problem(label, int(r), "(whole row)", t, e)

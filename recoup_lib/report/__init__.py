@@ -25,6 +25,11 @@ guarded against formula injection.
 :func:`write_audit_workbook`    ``recoup audit --xlsx``
 :func:`write_appeal_workbook`   decisions and worklist as a workbook
 :func:`write_report_workbook`   ``recoup report --xlsx``
+:func:`patient_share_changes`   re-adjudicated lines: what the patient owes now (refund or bill)
+:func:`takeback_patient_effects`  a payer take-back's effect on the patient (refund, bill, other payer)
+:func:`patient_credit_balances`  credits owed to patients, their age, when they become unclaimed property
+:func:`credit_balance_report_rule`  Medicare credit balance reporting (CMS-838 quarterly until 2024-11-30)
+:func:`plain_table`             a table for people: dollars, dates, plain column names
 ==============================  =====================================================
 
 Example
@@ -69,6 +74,17 @@ from ._excel import (
 from ._markdown import BENCHMARKS, HEADLINE, format_metric, report_markdown
 from ._metrics import METRIC_COLUMNS, metric_value, metrics_text, off_reasons, switched_off
 from ._money_metrics import money_at_risk, payment_reversals, recoupment_rate
+from ._patient_side import (
+    PATIENT_EFFECTS,
+    SHARE_COLUMNS,
+    PatientRules,
+    credit_balance_report_rule,
+    load_patient_rules,
+    patient_credit_balances,
+    patient_share_changes,
+    takeback_patient_effects,
+)
+from ._plain import plain_table
 from ._plots import (
     DPI,
     FIGSIZE,
@@ -110,4 +126,6 @@ __all__ = [
     "report_from_audit", "report_markdown", "safe_text", "sampling_chart", "save_figures", "switched_off",
     "timeline_chart", "trend_by_month", "volume", "weekly_cash", "write_appeal_workbook",
     "write_audit_workbook", "write_report", "write_report_workbook", "write_tables_workbook",
+    "PATIENT_EFFECTS", "SHARE_COLUMNS", "PatientRules", "credit_balance_report_rule", "load_patient_rules",
+    "patient_credit_balances", "patient_share_changes", "takeback_patient_effects", "plain_table",
 ]
