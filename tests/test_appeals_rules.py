@@ -122,18 +122,19 @@ def test_needs_review_where_the_table_does_not_hold_the_rules(payer_type, state,
         assert "check" in got["reasons"]
 
 
-@pytest.mark.parametrize("extra, name, managed", [
-    ({"managed_care": ["true"]}, "Humana Gold", True),
-    ({"managed_care": [""]}, "Sunrise Medicare Advantage Plan", True),
-    ({"managed_care": ["no"]}, "Sunrise Medicare Advantage Plan", False),
-    (None, "Medicare Part B (example contractor)", False),
+@pytest.mark.parametrize("extra, name, plan", [
+    ({"funding": ["managed_care"]}, "Humana Gold", "medicare_advantage"),
+    ({"funding": [""]}, "Sunrise Medicare Advantage Plan", "medicare_advantage"),
+    ({"funding": ["program"]}, "Sunrise Medicare Advantage Plan", "medicare_ffs"),
+    (None, "Medicare Part B (example contractor)", "medicare_ffs"),
 ])
-def test_medicare_advantage_follows_the_contract_not_section_935(extra, name, managed):
+def test_medicare_advantage_follows_the_contract_not_section_935(extra, name, plan):
     notices, payers, findings, payments, lines = _frames(error_type="upcoding", payer_type="medicare", state="FL",
                                                          name=name, extra_payer=extra)
     d = decide(notices, payers, findings, payments, claim_lines=lines, profiles=PROFILES)
     got = d.iloc[0]
-    assert bool(got["managed_care"]) is managed and bool(got["needs_review"]) is managed
+    managed = plan == "medicare_advantage"
+    assert got["plan_type"] == plan and bool(got["needs_review"]) is managed
     if managed:
         assert (got["rules_payer_type"], got["profile"]) == ("commercial", "commercial:default")
         assert "not Section 935" in got["reasons"]
@@ -145,15 +146,28 @@ def test_medicare_advantage_follows_the_contract_not_section_935(extra, name, ma
         assert "traditional Medicare (Parts A and B" in got["reasons"]
 
 
-def test_medicaid_managed_care_plan_by_name_and_bad_flag_named():
+def test_self_funded_plan_is_outside_the_state_lookback():
+    notices, payers, findings, payments, lines = _frames(error_type="upcoding", state="NY", notice="2027-06-02",
+                                                         extra_payer={"funding": ["self_funded"]})
+    got = decide(notices, payers, findings, payments, claim_lines=lines, profiles=PROFILES).iloc[0]
+    assert got["plan_type"] == "commercial_self_funded" and got["needs_review"]
+    assert got["profile"] == "commercial:default" and "ERISA" in got["reasons"]
+    insured = decide(notices, payers.drop(columns="funding"), findings, payments, claim_lines=lines,
+                     profiles=PROFILES).iloc[0]
+    assert insured["plan_type"] == "commercial_fully_insured" and insured["profile"] == "commercial:NY"
+
+
+def test_medicaid_managed_care_plan_by_name_and_bad_funding_named():
     notices, payers, findings, payments, lines = _frames(error_type="upcoding", payer_type="medicaid", state="TX",
                                                          name="Lone Star Medicaid Managed Care")
     got = decide(notices, payers, findings, payments, claim_lines=lines, profiles=PROFILES).iloc[0]
-    assert got["managed_care"] and "Medicaid managed-care plan" in got["reasons"]
-    payers["managed_care"] = ["maybe"]
+    assert got["plan_type"] == "medicaid_managed_care" and "Medicaid managed-care plan" in got["reasons"]
     payers["_row"] = [3]
-    with pytest.raises(InputError, match=r"payers.csv, row 3, column 'managed_care': expected true/false"):
-        decide(notices, payers, findings, payments, profiles=PROFILES)
+    for bad, allowed in (("maybe", "program or managed_care"), ("self_funded", "program or managed_care")):
+        payers["funding"] = [bad]
+        with pytest.raises(InputError, match=rf"payers.csv, row 3, column 'funding': expected {allowed} for a "
+                                             rf"medicaid payer .*got '{bad}'"):
+            decide(notices, payers, findings, payments, profiles=PROFILES)
 
 
 @pytest.mark.parametrize("state, error_type, offset", [

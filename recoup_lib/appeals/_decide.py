@@ -33,14 +33,14 @@ import re
 import numpy as np
 import pandas as pd
 
-from ..errors import InputError
+from ..errors import InputError, InvalidParameterError
 from ..money import dollars, format_cents
-from ..schema import BOOL_FALSE, BOOL_TRUE
 from ._dates import to_days
 from ._ladder import appeal_path
 from ._merits import evidence_checklist, expected_value, win_probability
+from ._plans import FUNDING, plan_type_of
 from ._profiles import PayerProfile, Profiles, load_profiles, profile_for
-from ._reasons import ERROR_TYPES, decision_reasons, within_text
+from ._reasons import CONTRACT_PLANS, ERROR_TYPES, decision_reasons, within_text
 from ._timeline import policy_timing, timeline
 
 __all__ = ["DECISION_COLUMNS", "ERROR_TYPES", "usable_notices", "decide"]
@@ -51,12 +51,14 @@ DECISION_COLUMNS = [
     "appeal_level", "file_by", "stop_offset_by", "offset_starts", "needs_review",
 ]
 _DOCUMENT_REASONS = ("missing_documentation", "missing_signature")
-#: Payer names that suggest a Medicare Advantage or Medicaid managed-care plan (when payers.csv has no
-#: managed_care column or leaves it blank).
-_PLAN_NAMES = {
-    "medicare": re.compile(r"\b(?:advantage|part\s*c|mapd|ma\s+plan)\b", re.IGNORECASE),
-    "medicaid": re.compile(r"\b(?:managed[\s-]+care|mco|hmo)\b", re.IGNORECASE),
-}
+#: How a payer of each type is funded when payers.csv does not say (its optional ``funding`` column).
+_DEFAULT_FUNDING = {"medicare": "program", "medicaid": "program", "commercial": "fully_insured"}
+#: Payer names that suggest another funding (when payers.csv's funding is absent or blank).
+_FUNDING_NAMES = (
+    ("medicare", "managed_care", re.compile(r"\b(?:advantage|part\s*c|mapd|ma\s+plan)\b", re.IGNORECASE)),
+    ("medicaid", "managed_care", re.compile(r"\b(?:managed[\s-]+care|mco|hmo)\b", re.IGNORECASE)),
+    ("commercial", "self_funded", re.compile(r"\b(?:self[\s-]*(?:funded|insured)|aso|erisa)\b", re.IGNORECASE)),
+)
 
 
 def _require(frame: pd.DataFrame, columns: list[str], name: str) -> None:
@@ -204,8 +206,12 @@ def decide(notices: pd.DataFrame, payers: pd.DataFrame, findings: pd.DataFrame |
         (:func:`usable_notices` with ``as_of``).
     payers : pandas.DataFrame
         payer_id, name, payer_type (medicare, medicaid, commercial), state,
-        and optionally managed_care (true for a Medicare Advantage or
-        Medicaid managed-care plan; blank = judge by the name).
+        and optionally funding (``program``, ``managed_care``,
+        ``fully_insured`` or ``self_funded``; blank = by the name, else
+        ``program`` for Medicare and Medicaid, ``fully_insured`` for
+        commercial payers). A Medicare Advantage or Medicaid managed-care
+        plan, or a self-funded employer plan, gets the default contract
+        profile (not Section 935, not the state statute) and needs_review.
     findings : pandas.DataFrame or None
         Our audit's findings: claim_id, line_no, error_type, at_risk_cents
         (and evidence).
@@ -232,7 +238,7 @@ def decide(notices: pd.DataFrame, payers: pd.DataFrame, findings: pd.DataFrame |
         notice_id, recommendation, agreed_amount_cents, disputed_amount_cents,
         reasons, appeal_level, file_by, stop_offset_by (NaT where no rule),
         offset_starts, needs_review. Then: payer_id, payer_name, payer_type,
-        state, managed_care, rules_payer_type, rules_state, profile,
+        state, funding, plan_type, rules_payer_type, rules_state, profile,
         claim_id, line_no, notice_date, amount_cents, error_type,
         reason_code, audit_at_risk_cents (NA: not found),
         audit_supported_cents, other_findings, merit_basis (found, partial,
@@ -252,7 +258,8 @@ def decide(notices: pd.DataFrame, payers: pd.DataFrame, findings: pd.DataFrame |
     InputError
         A notice names a payer missing from ``payers`` (use
         :func:`usable_notices` first to set such notices aside), or a payer's
-        managed_care value is not a boolean.
+        funding value is not one of the four, or not one a payer of its type
+        can have (a self-funded Medicare plan).
 
     Notes
     -----
@@ -307,14 +314,15 @@ def decide(notices: pd.DataFrame, payers: pd.DataFrame, findings: pd.DataFrame |
 
     facts_cols = [c for c in _FACTS if c in out.columns]
     known = set(DECISION_COLUMNS) | set(_EXTRAS) | set(facts_cols) | {"original_payment_date",
-                                                                       "lookback_unchecked", "managed_care_from"}
+                                                                       "lookback_unchecked", "funding_from"}
     passthrough = [c for c in notices.columns if c not in known and not str(c).startswith("_")]
     return out[DECISION_COLUMNS + _EXTRAS + ["original_payment_date"] + facts_cols + passthrough
                + ["_reason_list"]]
 
 
 _EXTRAS = [
-    "payer_id", "payer_name", "payer_type", "state", "managed_care", "rules_payer_type", "rules_state", "profile",
+    "payer_id", "payer_name", "payer_type", "state", "funding", "plan_type", "rules_payer_type", "rules_state",
+    "profile",
     "claim_id", "line_no", "notice_date", "amount_cents", "error_type", "reason_code", "audit_at_risk_cents",
     "audit_supported_cents", "other_findings", "merit_basis", "paid_cents", "lookback_from", "lookback_basis_date",
     "lookback_limit", "lookback_expired", "audit_notice_by", "audit_notice_late", "policy_announced_date",
@@ -327,30 +335,33 @@ _FACTS = ("patient_id", "rendering_npi", "service_date", "claim_last_service_dat
           "units", "line_payer_id", "first_payment_date", "note_present", "signed", "documented_code")
 
 
-def _managed_care(p: pd.DataFrame) -> tuple[np.ndarray, np.ndarray]:
-    """Per payer: a Medicare Advantage or Medicaid managed-care plan? And where that was read from."""
-    size = len(p)
-    flag = np.zeros(size, dtype=bool)
-    source = np.full(size, "", dtype=object)
-    given = np.zeros(size, dtype=bool)
-    if "managed_care" in p.columns:
-        text = p["managed_care"].astype("object").where(p["managed_care"].notna(), "").astype("str")
-        text = text.str.strip().str.lower()
-        bad = ~(text.isin(BOOL_TRUE) | text.isin(BOOL_FALSE) | (text == ""))
-        if bad.any():
-            i = int(np.flatnonzero(bad.to_numpy())[0])
-            where = f"row {int(p['_row'].iloc[i])}" if "_row" in p.columns else f"payer {p['payer_id'].iloc[i]}"
-            raise InputError(f"payers.csv, {where}, column 'managed_care': expected true/false, yes/no, y/n or "
-                             f"1/0 (blank = judge by the name); got {p['managed_care'].iloc[i]!r}.")
+def _funding(p: pd.DataFrame) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Per payer: how it is funded, where that was read from, and its plan type (see recoup_lib.appeals._plans)."""
+    types = p["payer_type"].astype("str").str.strip().str.lower()
+    funding = types.map(_DEFAULT_FUNDING).fillna("program").to_numpy(dtype=object)
+    source = np.full(len(p), "default", dtype=object)
+    given = np.zeros(len(p), dtype=bool)
+    if "funding" in p.columns:
+        text = p["funding"].astype("object").where(p["funding"].notna(), "").astype("str").str.strip().str.lower()
         given = (text != "").to_numpy()
-        flag = text.isin(BOOL_TRUE).to_numpy().copy()
+        funding = np.where(given, text.to_numpy(dtype=object), funding)
         source[given] = "payers.csv"
-    for payer_type, pattern in _PLAN_NAMES.items():
-        hint = (~given & (p["payer_type"].astype("str").str.lower() == payer_type).to_numpy()
-                & p["name"].astype("str").str.contains(pattern).to_numpy())
-        flag = flag | hint
+    for payer_type, kind, pattern in _FUNDING_NAMES:
+        hint = ~given & (types == payer_type).to_numpy() & p["name"].astype("str").str.contains(pattern).to_numpy()
+        funding[hint] = kind
         source[hint] = "name"
-    return flag & (p["payer_type"].astype("str").str.lower() != "commercial").to_numpy(), source
+    plans = np.empty(len(p), dtype=object)
+    for i, (payer_type, fund) in enumerate(zip(types, funding)):
+        try:
+            if fund not in FUNDING:
+                raise InvalidParameterError(f"one of {', '.join(FUNDING)}")
+            plans[i] = plan_type_of(payer_type, fund)[0]
+        except InvalidParameterError:
+            where = f"row {int(p['_row'].iloc[i])}" if "_row" in p.columns else f"payer {p['payer_id'].iloc[i]}"
+            allowed = ("fully_insured or self_funded" if payer_type == "commercial" else "program or managed_care")
+            raise InputError(f"payers.csv, {where}, column 'funding': expected {allowed} for a {payer_type} payer "
+                             f"(blank = by the name); got {p['funding'].iloc[i]!r}.") from None
+    return funding, source, plans
 
 
 def _joined(notices, payers, findings, payments, documentation, claim_lines) -> pd.DataFrame:
@@ -372,15 +383,17 @@ def _joined(notices, payers, findings, payments, documentation, claim_lines) -> 
     if "reason_code" not in n.columns:
         n["reason_code"] = ""
     p = payers.drop_duplicates("payer_id").reset_index(drop=True)
-    plan, plan_from = _managed_care(p)
-    p = p.assign(_plan=plan, _plan_from=plan_from).set_index("payer_id")
+    funding, funding_from, plans = _funding(p)
+    p = p.assign(_funding=funding, _funding_from=funding_from, _plan=plans).set_index("payer_id")
     n["payer_name"] = n["payer_id"].map(p["name"]).astype("str")
     n["payer_type"] = n["payer_id"].map(p["payer_type"]).astype("str").str.lower()
     n["state"] = n["payer_id"].map(p["state"]).fillna("").astype("str").str.strip().str.upper()
-    n["managed_care"] = n["payer_id"].map(p["_plan"]).astype(bool).to_numpy()
-    n["managed_care_from"] = n["payer_id"].map(p["_plan_from"]).astype("str")
-    n["rules_payer_type"] = np.where(n["managed_care"], "commercial", n["payer_type"])
-    n["rules_state"] = np.where(n["managed_care"], "", n["state"])
+    n["funding"] = n["payer_id"].map(p["_funding"]).astype("str")
+    n["funding_from"] = n["payer_id"].map(p["_funding_from"]).astype("str")
+    n["plan_type"] = n["payer_id"].map(p["_plan"]).astype("str")
+    by_contract = n["plan_type"].isin(CONTRACT_PLANS).to_numpy()
+    n["rules_payer_type"] = np.where(by_contract, "commercial", n["payer_type"])
+    n["rules_state"] = np.where(by_contract, "", n["state"])
     found = _findings_on(n, findings)
     n["audit_at_risk_cents"] = found["audit_at_risk_cents"].array
     n["other_findings"] = found["other_findings"].array
@@ -422,12 +435,13 @@ def _needs_review(out: pd.DataFrame, keys: np.ndarray, profile_of: dict[str, Pay
 
     A commercial payer of a state not in the table (or without a state), a
     Medicaid program (its rules are assumptions), a Medicare Advantage or
-    Medicaid managed-care plan (contract and state rules, not Section 935).
+    Medicaid managed-care plan (contract and state rules, not Section 935),
+    a self-funded employer plan (plan document and ERISA, not state law).
     """
     unlisted = np.array([profile_of[k].payer_type == "medicaid"
                          or (profile_of[k].payer_type == "commercial" and not profile_of[k].has_state_rows)
                          for k in keys], dtype=bool)
-    return unlisted | out["managed_care"].to_numpy(dtype=bool)
+    return unlisted | out["plan_type"].isin(CONTRACT_PLANS).to_numpy()
 
 
 def _merits(out: pd.DataFrame, keys: np.ndarray, profile_of: dict[str, PayerProfile], profiles: Profiles) -> None:

@@ -23,6 +23,7 @@ import pandas as pd
 from ..money import dollars
 from ._dates import to_days
 from ._profiles import PayerProfile, Profiles, load_profiles, profile_for, rule_keys
+from ._reasons import CONTRACT_PLANS
 
 __all__ = ["Letter", "markdown_escape", "letter_stem", "letters", "write_letters"]
 
@@ -234,10 +235,10 @@ def _before_sending(r: dict, profile: PayerProfile, medicare: bool, stay_applies
     if profile.payer_type == "medicaid":
         out.append("RecoupKit's Medicaid deadlines are assumptions: cite your state program's appeal rule and "
                    "check its deadline.")
-    elif r.get("managed_care"):
-        out.append("Needs review: this payer is treated as a managed-care plan, so the dispute clause of the "
-                   "provider contract and the state's rules apply, not Section 935; replace the rule lines "
-                   "with them.")
+    elif r.get("plan_type") in CONTRACT_PLANS:
+        out.append("Needs review: this payer is treated as a managed-care or self-funded plan, so the dispute "
+                   "clause of the provider contract (or the plan document) applies, not Section 935 or a state "
+                   "statute; replace the rule lines with it.")
     elif profile.payer_type == "commercial" and not profile.has_state_rows:
         out.append("Needs review: RecoupKit has no state statute for this payer; replace the rule lines with the "
                    "dispute clause of your provider agreement and check the state's law.")

@@ -13,7 +13,7 @@ import pandas as pd
 from ..money import dollars
 from ._profiles import PayerProfile
 
-__all__ = ["decision_reasons", "within_text", "ERROR_TYPES"]
+__all__ = ["decision_reasons", "within_text", "ERROR_TYPES", "CONTRACT_PLANS"]
 
 #: The contract's error_type vocabulary.
 ERROR_TYPES = (
@@ -39,23 +39,38 @@ def _where(profile: PayerProfile) -> str:
     return f"default {profile.payer_type}"
 
 
+_PLANS = {
+    "medicare_advantage": ("a Medicare Advantage plan", "the provider contract (for a non-network provider, the "
+                           "Medicare Advantage rules of 42 CFR 422 subpart M), not Section 935 and not Medicare's "
+                           "demand-letter timeline"),
+    "medicaid_managed_care": ("a Medicaid managed-care plan", "the provider contract and the state's rules for "
+                              "its Medicaid plans, not the Medicaid program's own process"),
+    "commercial_self_funded": ("a self-funded employer plan", "the plan document and ERISA's claims procedure; "
+                               "state overpayment laws do not reach it (New York's and South Carolina's limits "
+                               "exclude self-insured plans in their text)"),
+}
+
+#: Plan types whose recoupments follow the contract or plan document, not the payer type's own table
+#: (Section 935 for Medicare, the state statute for commercial insurers): the default contract profile.
+CONTRACT_PLANS = tuple(_PLANS)
+
+
 def _plan_sentence(r) -> str:
-    kind = "Medicare Advantage" if r["payer_type"] == "medicare" else "Medicaid managed-care"
-    how = ("payers.csv marks it managed_care" if r["managed_care_from"] == "payers.csv"
-           else "its name in payers.csv suggests so; set managed_care to false there if it is not")
-    return (f"{r['payer_name']} is treated as a {kind} plan ({how}): its recoupments follow the provider "
-            "contract and the state's rules, not Section 935 and not Medicare's demand-letter timeline, so "
-            "RecoupKit applies its default contract profile; check the contract and the state's rules.")
+    what, rules = _PLANS[r["plan_type"]]
+    how = (f"payers.csv gives funding {r['funding']}" if r["funding_from"] == "payers.csv"
+           else "its name in payers.csv suggests so; fill in payers.csv's funding column if it is not")
+    return (f"{r['payer_name']} is treated as {what} ({how}): its recoupments follow {rules}. RecoupKit applies "
+            "its default contract profile: needs review; check the contract and the rules named.")
 
 
 def _profile_sentences(r, profile: PayerProfile, state_given: str) -> list[str]:
     out = []
-    if r.get("managed_care"):
+    if r.get("plan_type") in _PLANS:
         out.append(_plan_sentence(r))
     if profile.payer_type == "medicare":
         out.append("These dates follow traditional Medicare (Parts A and B: Section 935 and the demand-letter "
-                   "timeline); a Medicare Advantage plan's notice follows its contract and state rules instead "
-                   "(mark it managed_care in payers.csv).")
+                   "timeline); a Medicare Advantage plan's notice follows its contract instead (give it funding "
+                   "managed_care in payers.csv).")
     if profile.payer_type == "medicaid":
         out.append(f"RecoupKit's table has no Medicaid rules for {state_given or 'this payer'}'s program: the "
                    "limits and deadlines used are configurable assumptions (appeals/data/payer_rules.csv and "
@@ -71,7 +86,7 @@ def _profile_sentences(r, profile: PayerProfile, state_given: str) -> list[str]:
     defaults = (f"look-back {lookback.describe() if lookback else 'none'}, appeal window {window_text}, "
                 f"recovery from {offset.describe() if offset else 'an unknown day'}")
     if not profile.has_state_rows:
-        if r.get("managed_care"):
+        if r.get("plan_type") in _PLANS:
             out.append(f"Default contract profile used: {defaults}.")
             return out
         why = (f"State {state_given} is not in RecoupKit's commercial table" if state_given
