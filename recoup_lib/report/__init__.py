@@ -7,9 +7,9 @@ matplotlib Figures of a fixed size; workbooks are typed, filtered and
 guarded against formula injection.
 
 ==============================  =====================================================
-:func:`build_report`            folder -> :class:`Report` (the twin of ``recoup report``)
+:func:`build_report`            the report step: folder -> :class:`Report` (``recoup report``)
 :func:`report_from_audit`       the same from an audit (and appeals, recoupments) in memory
-:func:`write_report`            metrics.csv, trend.csv, PNGs, report.md, report.xlsx
+:func:`write_report`            ``Report.write``: metrics.csv, trend.csv, PNGs, report.md, report.xlsx
 :func:`clean_claim_rate`        clean claims / claims submitted (kit proxy for HFMA)
 :func:`denial_rate`             denied claims, lines, charged dollars / submitted
 :func:`recoupment_rate`         money taken back / money paid (835 or recoupments.csv)
@@ -33,7 +33,8 @@ Example
 True
 """
 
-from ._build import FIGURE_TITLES, REMIT_SUFFIXES, Report, build_report, report_from_audit, write_report
+from ._build import FIGURE_TITLES, HEADLINE_METRICS, REMIT_SUFFIXES, Report, build_report, report_from_audit, \
+    write_report
 from ._excel import (
     DATE_FORMAT,
     FORMULA_TRIGGERS,
@@ -101,7 +102,7 @@ from ._tables import (
 
 __all__ = [
     "AGING_BUCKETS", "BENCHMARKS", "CLOSED_STATUSES", "DATE_FORMAT", "DECIDED_OUTCOMES", "DPI", "FIGSIZE",
-    "FIGURE_TITLES", "FORMULA_TRIGGERS", "HEADLINE", "MAX_ROWS", "METRIC_COLUMNS", "MONEY_FORMAT",
+    "FIGURE_TITLES", "FORMULA_TRIGGERS", "HEADLINE", "HEADLINE_METRICS", "MAX_ROWS", "METRIC_COLUMNS", "MONEY_FORMAT",
     "MONTH_FORMAT", "OUTCOMES", "OUTCOMES_SPEC", "PERCENT_FORMAT", "RECOUPMENTS_SPEC", "RECOUPMENT_COLUMNS",
     "REMIT_SUFFIXES", "RESPONSE_DATE_COLUMNS", "WON_OUTCOMES",
     "Money", "Percent", "Report",
