@@ -35,7 +35,7 @@ import numpy as np
 import pandas as pd
 
 from ..money import div_half_up
-from ..rules._vocabulary import EM_FAMILIES, ERROR_TYPES
+from ..rules import EM_FAMILIES, ERROR_TYPES
 from ._practice import DAY, Practice, _dates, line_fees, month_end, next_weekday, number_payments, pay_weekday
 from ._random import stream
 
