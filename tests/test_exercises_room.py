@@ -88,6 +88,12 @@ def test_every_usual_way_of_writing_a_date_reads_as_that_date(day):
     assert _date_parts(f"{day:%B} {day.day}") == (None, day.month, day.day)
 
 
+@pytest.mark.parametrize(("text", "day"), [("2025-03", "2025-03-01"), ("March 2025", "2025-03-01"),
+                                         ("2025-09-13T00:00:00", "2025-09-13")])
+def test_other_spellings_with_a_year_read_as_before(text, day):
+    assert _date(text) == pd.Timestamp(day)
+
+
 def test_year_from_is_for_date_questions_only():
     exercise = get_exercise("ex00_recoupment_or_denial")
     with pytest.raises(ValueError, match="date questions only"):

@@ -121,6 +121,7 @@ _DATE_FORMS = [re.compile(f"^{form}$", re.IGNORECASE) for form in (
     rf"{_MONTH}\s+{_DAY}(?:,?\s+{_YEAR})?",
     rf"{_DAY}\s+(?:of\s+)?{_MONTH}(?:,?\s+{_YEAR})?",
 )]
+_FOUR_DIGIT_YEAR = re.compile(r"(?<!\d)(19|20)\d\d(?!\d)")
 _WEEKDAY = re.compile(r"^(?:mon|tue|wed|thu|fri|sat|sun)[a-z]*\.?,?\s+", re.IGNORECASE)
 
 
@@ -148,6 +149,12 @@ def _date_parts(answer) -> tuple[int | None, int, int] | None:
         except ValueError:
             return None
         return year, month, int(parts["day"])
+    if _FOUR_DIGIT_YEAR.search(text):  # other spellings with a year: "2025-03" (a month), "March 2025", ISO times
+        try:
+            value = pd.Timestamp(text)
+        except (ValueError, TypeError, OverflowError):
+            return None
+        return None if value is pd.NaT else (value.year, value.month, value.day)
     return None
 
 
