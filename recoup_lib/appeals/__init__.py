@@ -16,8 +16,9 @@ pure over DataFrames and take those tables as :class:`Profiles`.
 :func:`read_rate_notices`   CMS's quarterly interest-rate notices, from a user's CSV
 :func:`with_rate_notices`   the rule tables with those rates in place of the placeholders
 :func:`load_profiles`       the rule tables (a folder's copy replaces a shipped one)
+:func:`appeal_folder`       the appeal step: read a folder, audit it, decide every notice (``recoup appeal``)
 :func:`read_appeal_folder`  an audit folder plus notices.csv and payers.csv
-:func:`run_appeals`         all of the above for a folder and the audit's findings
+:func:`run_appeals`         all of the above for a folder already read and the audit's findings
 :func:`score_recommendations`  decisions against a generated practice's recoupment_labels.csv
 :func:`audit_calendar`      a contractor review's dates (ADR, TPE, RAC, UPIC, CERT, OIG)
 :func:`review_claims`       the claims a review asks records for (a seeded sample)
@@ -56,7 +57,7 @@ from ._profiles import DATA_DIR, PROFILE_FILES, PayerProfile, Profiles, Rule, lo
 from ._rate_notices import RATE_COLUMNS, RateNotices, merge_rate_notices, read_rate_notices, with_rate_notices
 from ._score import (OUTCOME_COLUMNS, SCORE_COLUMNS, appeal_outcomes, read_recoupment_labels,
                      read_score_inputs, score_recommendations)
-from ._run import APPEAL_FILES, AppealInputs, AppealResult, read_appeal_folder, run_appeals, \
+from ._run import APPEAL_FILES, AppealInputs, AppealResult, appeal_folder, read_appeal_folder, run_appeals, \
     write_appeal_outputs
 from ._tables import SOURCED_COLUMNS, choice_column, load_rule_table, text_column
 from ._sixty_day import (ROUTES, SIXTY_DAY_FILES, SixtyDayClock, SixtyDayRules, load_sixty_day_rules,
@@ -68,7 +69,7 @@ __all__ = [
     "PROFILE_FILES", "STATUSES", "TIMELINE_COLUMNS", "WORKLIST_COLUMNS",
     "AppealInputs", "AppealResult", "InterestDue", "Letter", "NextStep", "PayerProfile", "Profiles",
     "RateRow", "Rule", "WinChance",
-    "add_months", "aic_threshold", "appeal_path", "decide", "evidence_checklist", "expected_value",
+    "add_months", "aic_threshold", "appeal_folder", "appeal_path", "decide", "evidence_checklist", "expected_value",
     "interest_due", "interest_periods", "interest_table", "letter_stem", "letters", "level_deadlines",
     "load_profiles", "markdown_escape", "medicare_dates", "medicare_timeline", "next_level", "period_interest",
     "profile_dates", "profile_for", "rate_on", "read_appeal_folder", "run_appeals", "shift", "to_days",

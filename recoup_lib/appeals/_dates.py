@@ -22,6 +22,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
+from ..errors import InvalidParameterError
 from ._profiles import PayerProfile, Profiles, load_profiles, profile_for
 
 __all__ = [
@@ -97,7 +98,7 @@ def shift(days: np.ndarray, value: int, unit: str) -> np.ndarray:
         ok = ~np.isnat(days)
         out[ok] = np.busday_offset(days[ok], value, roll="backward")
         return out
-    raise ValueError(f"unknown unit {unit!r}; expected days, months, business_days or day_number")
+    raise InvalidParameterError(f"unknown unit {unit!r}; expected days, months, business_days or day_number")
 
 
 def _nat(n: int) -> np.ndarray:

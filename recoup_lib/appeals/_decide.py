@@ -64,7 +64,7 @@ _FUNDING_NAMES = (
 def _require(frame: pd.DataFrame, columns: list[str], name: str) -> None:
     missing = [c for c in columns if c not in frame.columns]
     if missing:
-        raise ValueError(f"{name} lacks column{'s' if len(missing) > 1 else ''} "
+        raise InvalidParameterError(f"{name} lacks column{'s' if len(missing) > 1 else ''} "
                          + ", ".join(repr(c) for c in missing))
 
 

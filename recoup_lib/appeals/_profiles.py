@@ -27,7 +27,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from ..errors import InputError, Problem
+from ..errors import InputError, InvalidParameterError, Problem
 from ..folder import read_csv_text
 from ..money import parse_cents_scalar
 from ..schema import APPEAL_RULE_SPECS, PAYER_TYPES, PERIOD_UNITS, FileSpec, parse_table
@@ -396,7 +396,7 @@ def profile_for(profiles: Profiles, payer_type: str, state: str | None = None) -
 
     Raises
     ------
-    ValueError
+    InvalidParameterError
         The payer type is unknown, or its default profile has no appeal level.
 
     Examples
@@ -407,7 +407,7 @@ def profile_for(profiles: Profiles, payer_type: str, state: str | None = None) -
     """
     payer_type = str(payer_type).strip().lower()
     if payer_type not in PAYER_TYPES:
-        raise ValueError(f"unknown payer_type {payer_type!r}; expected one of {', '.join(PAYER_TYPES)}")
+        raise InvalidParameterError(f"unknown payer_type {payer_type!r}; expected one of {', '.join(PAYER_TYPES)}")
     state = "" if payer_type == "medicare" or state is None or pd.isna(state) else str(state).strip().upper()
     return profiles.memo(("profile", payer_type, state), lambda: _resolve(profiles, payer_type, state))
 
@@ -428,7 +428,7 @@ def _resolve(profiles: Profiles, payer_type: str, state: str) -> PayerProfile:
     fallbacks = tuple(sorted(k for k in default if k not in own)) if has_state_rows else ()
     use_levels = own_levels if len(own_levels) else levels.loc[levels["state"] == ""]
     if not len(use_levels):
-        raise ValueError(f"appeal_levels.csv has no level for {payer_type} (default profile)")
+        raise InvalidParameterError(f"appeal_levels.csv has no level for {payer_type} (default profile)")
     # A state may list only its first level; later levels come from the default.
     if len(own_levels):
         later = levels.loc[(levels["state"] == "") & (levels["level"] > own_levels["level"].max())]

@@ -14,7 +14,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from ..errors import InputError
+from ..errors import InputError, InvalidParameterError
 from ..schema import DECISIONS_SPEC, RECOUPMENT_LABELS_SPEC
 
 __all__ = ["score_recommendations", "read_score_inputs", "read_recoupment_labels", "appeal_outcomes",
@@ -225,7 +225,7 @@ def appeal_outcomes(recoupment_labels: pd.DataFrame, level: str = "first level")
 
     Raises
     ------
-    ValueError
+    InvalidParameterError
         A required column is missing.
 
     Notes
@@ -244,7 +244,7 @@ def appeal_outcomes(recoupment_labels: pd.DataFrame, level: str = "first level")
     """
     missing = [c for c in ("notice_id", "valid", "appealed") if c not in recoupment_labels.columns]
     if missing:
-        raise ValueError("recoupment_labels lacks column" + ("s " if len(missing) > 1 else " ")
+        raise InvalidParameterError("recoupment_labels lacks column" + ("s " if len(missing) > 1 else " ")
                          + ", ".join(repr(c) for c in missing))
     filed = recoupment_labels.loc[recoupment_labels["appealed"].astype(bool).to_numpy()]
     won = ~filed["valid"].astype(bool).to_numpy()

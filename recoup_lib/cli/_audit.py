@@ -22,9 +22,10 @@ def add_parser(sub):
 
 
 def run(args) -> int:
+    from pathlib import Path
+
     from ..errors import UsageError
-    from ..money import dollars
-    from ..rules import ERROR_TYPES, audit_folder, summarise, write_audit
+    from ..rules import ERROR_TYPES, audit_folder
 
     only = None
     if args.only:
@@ -34,27 +35,11 @@ def run(args) -> int:
             raise UsageError(f"--only: unknown error type(s) {', '.join(unknown)}; "
                              f"known: {', '.join(ERROR_TYPES)}")
     result = audit_folder(args.folder, only=only, use_defaults=not args.no_defaults)
-    paths = write_audit(result, args.out)
+    result.write(args.out)
     if args.xlsx:
         from ..report import write_audit_workbook
 
         write_audit_workbook(result, f"{args.out}/audit.xlsx")
-    counts = result.inputs.counts
-    for row in counts.itertuples():
-        print(f"{row.file}: {row.rows_read} rows read = {row.rows_used} used + "
-              f"{row.rows_set_aside} set aside ({row.source})")
-    for problem in result.inputs.problems[:10]:
-        print(f"  {problem.message}")
-    if len(result.inputs.problems) > 10:
-        print(f"  ... and {len(result.inputs.problems) - 10} more problems in rejected.csv")
-    for message in result.switched_off["message"]:
-        print(message)
-    by_category = summarise(result.findings, "category")
-    lines = result.findings[["claim_id", "line_no"]].drop_duplicates().shape[0]
-    print(f"{len(result.findings)} findings on {lines} lines; "
-          f"{dollars(result.total_at_risk_cents)} at risk (each line capped at what was paid)")
-    for row in by_category.itertuples():
-        if row.findings:
-            print(f"  {row.category}: {row.findings} findings, {dollars(row.at_risk_capped_cents)}")
-    print(f"wrote {paths['findings']}")
+    print(result.summary())
+    print(f"wrote {Path(args.out) / 'findings.csv'}")
     return 0

@@ -7,9 +7,9 @@ matplotlib Figures of a fixed size; workbooks are typed, filtered and
 guarded against formula injection.
 
 ==============================  =====================================================
-:func:`build_report`            folder -> :class:`Report` (the twin of ``recoup report``)
+:func:`build_report`            the report step: folder -> :class:`Report` (``recoup report``)
 :func:`report_from_audit`       the same from an audit (and appeals, recoupments) in memory
-:func:`write_report`            metrics.csv, trend.csv, PNGs, report.md, report.xlsx
+:func:`write_report`            ``Report.write``: metrics.csv, trend.csv, PNGs, report.md, report.xlsx
 :func:`clean_claim_rate`        clean claims / claims submitted (kit proxy for HFMA)
 :func:`denial_rate`             denied claims, lines, charged dollars / submitted
 :func:`recoupment_rate`         money taken back / money paid (835 or recoupments.csv)
@@ -53,7 +53,7 @@ from ._appeal_metrics import (
     notice_amounts,
     notice_response_days,
 )
-from ._build import FIGURE_TITLES, REMIT_SUFFIXES, Report, build_report, report_from_audit, write_report
+from ._build import FIGURE_TITLES, HEADLINE_METRICS, REMIT_SUFFIXES, Report, build_report, report_from_audit, write_report
 from ._charts import cash_flow_chart, money_bar_chart, recoupment_chart, sampling_chart, timeline_chart
 from ._claim_metrics import clean_claim_rate, denial_rate, line_status, volume
 from ._excel import (
@@ -112,7 +112,7 @@ from ._trend import trend_by_month, weekly_cash
 
 __all__ = [
     "BENCHMARKS", "DATE_FORMAT", "DECIDED_OUTCOMES", "DPI", "FIGSIZE",
-    "FIGURE_TITLES", "FORMULA_TRIGGERS", "HEADLINE", "MAX_ROWS", "METRIC_COLUMNS", "MONEY_FORMAT",
+    "FIGURE_TITLES", "FORMULA_TRIGGERS", "HEADLINE", "HEADLINE_METRICS", "MAX_ROWS", "METRIC_COLUMNS", "MONEY_FORMAT",
     "MONTH_FORMAT", "NOTICE_AGE_BUCKETS", "OUTCOMES", "PERCENT_FORMAT", "RECOUPMENT_COLUMNS",
     "REMIT_SUFFIXES", "RESPONSE_DATE_COLUMNS", "WON_OUTCOMES",
     "Money", "Percent", "Report",

@@ -24,7 +24,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from ..errors import InputError, Problem
+from ..errors import InputError, InvalidParameterError, Problem
 from ..folder import read_table
 from ..schema import APPEAL_OUTCOMES_SPEC, RECOUPMENTS_SPEC, ParsedTable
 from ._appeal_metrics import OUTCOMES
@@ -71,17 +71,17 @@ def recoupments_frame(recoupments: pd.DataFrame) -> pd.DataFrame:
 
     Raises
     ------
-    ValueError
+    InvalidParameterError
         A required column is missing, or an amount is missing.
     """
     missing = [c for c in ("payment_date", "amount_cents") if c not in recoupments.columns]
     if missing:
         hint = " (money in memory is integer cents: amount_cents)" if "amount" in recoupments.columns else ""
-        raise ValueError("recoupments lacks column" + ("s " if len(missing) > 1 else " ")
+        raise InvalidParameterError("recoupments lacks column" + ("s " if len(missing) > 1 else " ")
                          + ", ".join(repr(c) for c in missing) + hint)
     out = recoupments.reset_index(drop=True).copy()
     if out["amount_cents"].isna().any():
-        raise ValueError("recoupments: amount_cents has missing values")
+        raise InvalidParameterError("recoupments: amount_cents has missing values")
     out["amount_cents"] = out["amount_cents"].astype("int64")
     out["payment_date"] = pd.to_datetime(out["payment_date"]).astype("datetime64[us]")
     for column in RECOUPMENT_COLUMNS:
@@ -135,8 +135,8 @@ def read_recoupments(path: str | Path) -> ParsedTable:
     return parsed
 
 
-def recoupments_from_remits(paths) -> tuple[pd.DataFrame | None, list[str]]:
-    """The recoupments found in X12 835 files, through :mod:`recoup_lib.remit` when it is installed.
+def recoupments_from_remits(paths) -> tuple[pd.DataFrame, list[str]]:
+    """The recoupments found in X12 835 files, read with :func:`recoup_lib.remit.read_835`.
 
     Parameters
     ----------
@@ -145,19 +145,14 @@ def recoupments_from_remits(paths) -> tuple[pd.DataFrame | None, list[str]]:
 
     Returns
     -------
-    recoupments : pandas.DataFrame or None
-        ``None`` when this RecoupKit has no 835 reader.
+    recoupments : pandas.DataFrame
+        The contract's recoupments columns (:func:`recoupments_frame`).
     messages : list of str
-        What a person should know (no reader; problems and unbalanced
-        transactions met in the files).
+        What a person should know (problems and unbalanced transactions met
+        in the files).
     """
-    try:
-        from ..remit import read_835
-    except ModuleNotFoundError as exc:
-        if exc.name and exc.name.startswith("recoup_lib.remit"):
-            return None, ["no remittance data: the 835 reader (recoup_lib.remit) is not part of this "
-                          "RecoupKit, so the 835 files were not read"]
-        raise
+    from ..remit import read_835
+
     remit = read_835(paths)
     messages = []
     problems = getattr(remit, "problems", None)
@@ -193,18 +188,18 @@ def outcomes_frame(outcomes: pd.DataFrame) -> pd.DataFrame:
 
     Raises
     ------
-    ValueError
+    InvalidParameterError
         A column is missing or an outcome is not one of :data:`OUTCOMES`.
     """
     missing = [c for c in ("notice_id", "level", "outcome") if c not in outcomes.columns]
     if missing:
-        raise ValueError("outcomes lacks column" + ("s " if len(missing) > 1 else " ")
+        raise InvalidParameterError("outcomes lacks column" + ("s " if len(missing) > 1 else " ")
                          + ", ".join(repr(c) for c in missing))
     out = outcomes.reset_index(drop=True).copy()
     out["outcome"] = _normal_outcome(out["outcome"])
     unknown = sorted(set(out["outcome"]) - set(OUTCOMES))
     if unknown:
-        raise ValueError(f"outcomes: unknown outcome(s) {', '.join(map(repr, unknown))}; expected one of "
+        raise InvalidParameterError(f"outcomes: unknown outcome(s) {', '.join(map(repr, unknown))}; expected one of "
                          + ", ".join(OUTCOMES))
     for column in ("filed_date", "decision_date"):
         if column in out.columns:

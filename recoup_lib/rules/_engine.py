@@ -15,8 +15,10 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from ..errors import InvalidParameterError
 from ..folder import AuditInputs, problems_frame, read_audit_folder, write_csv
 from ..money import dollars
+from ..results import StepResult
 from ._context import AuditContext, build_context
 from ._registry import Rule, RuleRegistry, default_registry
 from ._vocabulary import ACTIONS, CATEGORIES, ERROR_TYPES
@@ -40,9 +42,13 @@ FINDING_EXTRAS = ["payer_id", "rendering_npi", "patient_id", "service_date", "pr
                   "paid_cents"]
 
 
+#: How many of the input problems :meth:`AuditResult.summary` lists before counting the rest.
+SHOWN_PROBLEMS = 10
+
+
 @dataclass
-class AuditResult:
-    """What an audit produced.
+class AuditResult(StepResult):
+    """What an audit produced: the result of :func:`audit_folder`.
 
     Attributes
     ----------
@@ -57,6 +63,16 @@ class AuditResult:
         error_type, rule_id, missing (the inputs it needed), message.
     inputs : AuditInputs or None
         When the audit read a folder: counts, problems and set-aside rows.
+
+    Methods
+    -------
+    write(out)
+        findings.csv, summary.csv, summary.md, rejected.csv and run.json
+        (:func:`write_audit`).
+    summary()
+        What was read and found, in plain words and dollars.
+    totals(by)
+        At-risk dollars by one dimension (:func:`summarise`).
     """
 
     findings: pd.DataFrame
@@ -69,9 +85,44 @@ class AuditResult:
     def lines(self) -> pd.DataFrame:
         return self.context.lines
 
-    def summary(self, by: str = "category") -> pd.DataFrame:
-        """At-risk dollars by ``category``, ``error_type``, ``payer``, ``provider`` or ``month``."""
+    def totals(self, by: str = "category") -> pd.DataFrame:
+        """At-risk dollars by ``category``, ``error_type``, ``payer``, ``provider``, ``month`` or ``code``."""
         return summarise(self.findings, by=by, capped=self.capped)
+
+    def summary(self, by: str | None = None):
+        """What the audit read and found, in plain words; with ``by``, the totals table.
+
+        ``summary()`` returns the text ``recoup audit`` prints: rows read per
+        file, the first problems, rules switched off, and the money at risk by
+        category (each line capped at what was paid). ``summary(by)`` is the
+        older spelling of :meth:`totals` and returns its table.
+        """
+        if by is not None:
+            return self.totals(by)
+        out = []
+        if self.inputs is not None:
+            for row in self.inputs.counts.itertuples():
+                out.append(f"{row.file}: {row.rows_read} rows read = {row.rows_used} used + "
+                           f"{row.rows_set_aside} set aside ({row.source})")
+            problems = self.inputs.problems
+            out += [f"  {problem.message}" for problem in problems[:SHOWN_PROBLEMS]]
+            if len(problems) > SHOWN_PROBLEMS:
+                out.append(f"  ... and {len(problems) - SHOWN_PROBLEMS} more problems in rejected.csv")
+        out += list(self.switched_off["message"]) if len(self.switched_off) else []
+        lines = self.findings[["claim_id", "line_no"]].drop_duplicates().shape[0]
+        out.append(f"{len(self.findings)} findings on {lines} lines; "
+                   f"{dollars(self.total_at_risk_cents)} at risk (each line capped at what was paid)")
+        for row in self.totals("category").itertuples():
+            if row.findings:
+                out.append(f"  {row.category}: {row.findings} findings, {dollars(row.at_risk_capped_cents)}")
+        return "\n".join(out)
+
+    def write(self, out: str | Path) -> list[Path]:
+        """Write findings.csv, summary.csv, summary.md, rejected.csv and run.json to ``out``.
+
+        Returns the paths written (see :func:`write_audit`).
+        """
+        return list(write_audit(self, out).values())
 
     @property
     def capped(self) -> pd.DataFrame:
@@ -119,7 +170,7 @@ def _normalise_hits(rule: Rule, raw, ctx: AuditContext) -> pd.DataFrame:
                     frame = frame.loc[frame["flag"].astype(bool)]
                 frame = frame.assign(line=frame.index)
             else:
-                raise ValueError(f"rule {rule.rule_id}: a DataFrame result needs a 'line' column "
+                raise InvalidParameterError(f"rule {rule.rule_id}: a DataFrame result needs a 'line' column "
                                  "(positions in ctx.lines) or must be aligned with ctx.lines")
         if "at_risk_cents" not in frame.columns:
             frame["at_risk_cents"] = ctx.paid.to_numpy()[frame["line"].to_numpy(dtype=np.int64)]
@@ -131,9 +182,9 @@ def _normalise_hits(rule: Rule, raw, ctx: AuditContext) -> pd.DataFrame:
     frame = frame[["line", "at_risk_cents", "evidence"]]
     line = frame["line"].to_numpy(dtype=np.int64)
     if len(line) and (line.min() < 0 or line.max() >= n):
-        raise ValueError(f"rule {rule.rule_id}: line positions outside ctx.lines")
+        raise InvalidParameterError(f"rule {rule.rule_id}: line positions outside ctx.lines")
     if pd.Series(line).duplicated().any():
-        raise ValueError(f"rule {rule.rule_id} flagged the same line twice")
+        raise InvalidParameterError(f"rule {rule.rule_id} flagged the same line twice")
     risk = pd.to_numeric(frame["at_risk_cents"])
     if not pd.api.types.is_integer_dtype(risk.dtype):
         raise TypeError(f"rule {rule.rule_id}: at_risk_cents must be whole cents (int), "
@@ -237,14 +288,39 @@ def run_audit(inputs: AuditInputs, rules: RuleRegistry | None = None, extra_rule
     return result
 
 
-def audit_folder(folder, rules: RuleRegistry | None = None, extra_rules=(), only=None,
+def audit_folder(folder, *, rules: RuleRegistry | None = None, extra_rules=(), only=None,
                  use_defaults: bool = True) -> AuditResult:
-    """Read an audit folder and audit it (the Python twin of ``recoup audit``).
+    """Read an audit folder and audit it: the pipeline's audit step (``recoup audit``).
+
+    Parameters
+    ----------
+    folder : path-like
+        An audit folder (docs/contract.md, "The audit folder"): claim_lines.csv,
+        payments.csv and the optional files.
+    rules : RuleRegistry, optional
+        Defaults to the ten built-in rules.
+    extra_rules : iterable of Rule
+        Custom rules (:func:`recoup_lib.rules.custom_rule`) run beside them.
+    only : iterable of str, optional
+        Run only these error types.
+    use_defaults : bool, default True
+        Fall back to the shipped reference tables where the folder has none.
+
+    Returns
+    -------
+    AuditResult
+        ``findings`` (one row per line and error type), ``write(out)``,
+        ``summary()`` and ``totals(by)``.
+
+    Raises
+    ------
+    InputError
+        The folder, a required file or a required column is missing.
 
     Examples
     --------
     >>> result = audit_folder("synthetic/demo/family_practice")  # doctest: +SKIP
-    >>> result.summary("category")  # doctest: +SKIP
+    >>> result.totals("category")  # doctest: +SKIP
     """
     inputs = read_audit_folder(folder, use_defaults=use_defaults)
     return run_audit(inputs, rules=rules, extra_rules=extra_rules, only=only)
@@ -300,7 +376,7 @@ def summarise(findings: pd.DataFrame, by: str = "category", capped: pd.DataFrame
         capped dollars, largest first (categories keep the contract order).
     """
     if by not in _DIMENSIONS:
-        raise ValueError(f"by must be one of {', '.join(_DIMENSIONS)}; got {by!r}")
+        raise InvalidParameterError(f"by must be one of {', '.join(_DIMENSIONS)}; got {by!r}")
     f = (capped if capped is not None else capped_findings(findings)).copy()
     months = f["service_date"].to_numpy().astype("datetime64[M]")
     f["_month"] = pd.Series(np.datetime_as_string(months, unit="M"), index=f.index, dtype="str")

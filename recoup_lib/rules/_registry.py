@@ -20,6 +20,7 @@ import difflib
 from dataclasses import dataclass, field
 from typing import Callable
 
+from ..errors import InvalidParameterError
 from ._vocabulary import CATEGORIES, ERROR_TYPES
 
 __all__ = ["Rule", "RuleRegistry", "default_registry", "register", "custom_rule"]
@@ -75,19 +76,19 @@ class RuleRegistry:
 
     def add(self, rule: Rule) -> Rule:
         if rule.category not in CATEGORIES:
-            raise ValueError(
+            raise InvalidParameterError(
                 f"rule {rule.rule_id!r}: category {rule.category!r} is not one of {', '.join(CATEGORIES)}"
             )
         if rule.error_type in self.rules:
             old = self.rules[rule.error_type]
-            raise ValueError(
+            raise InvalidParameterError(
                 f"error_type {rule.error_type!r} is already registered by rule {old.rule_id!r} "
                 f"({old.func.__module__}.{old.func.__name__}); cannot register rule {rule.rule_id!r} "
                 f"({rule.func.__module__}.{rule.func.__name__}) for it too"
             )
         for other in self.rules.values():
             if other.rule_id == rule.rule_id:
-                raise ValueError(f"rule_id {rule.rule_id!r} is already used by {other.error_type!r}")
+                raise InvalidParameterError(f"rule_id {rule.rule_id!r} is already used by {other.error_type!r}")
         self.rules[rule.error_type] = rule
         return rule
 
@@ -160,7 +161,7 @@ def custom_rule(error_type: str, category: str, rule_id: str | None = None,
 
     def wrap(func: Callable) -> Rule:
         if category not in CATEGORIES:
-            raise ValueError(f"category must be one of {', '.join(CATEGORIES)}; got {category!r}")
+            raise InvalidParameterError(f"category must be one of {', '.join(CATEGORIES)}; got {category!r}")
         rid = rule_id or f"CUSTOM-{error_type.upper()}"
         doc = (func.__doc__ or "").strip()
         text = summary or (doc.splitlines()[0] if doc else "")

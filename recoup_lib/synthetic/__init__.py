@@ -2,9 +2,10 @@
 
 ``generate_practice(lines=20000, seed=11)`` simulates a practice described by
 a profile (``synthetic/profiles/*.json``), injects the contract's ten error
-types at a chosen overall rate, and returns it in memory;
-``write_practice(practice, out)`` writes the self-contained audit folder that
-``recoup generate`` produces. The same seed always gives the same bytes.
+types at a chosen overall rate, and returns it in memory as a
+:class:`GeneratedPractice`; its ``write(out)`` writes the self-contained audit
+folder that ``recoup generate`` produces, and ``summary()`` says what it holds.
+The same seed always gives the same bytes.
 
 The answer key (``labels.csv``) is, by construction, exactly the findings the
 contract's rules produce for the folder: one row per (line, error type) with
@@ -19,8 +20,9 @@ what was paid at adjudication, so ``labels.csv`` does not change.
 
 from __future__ import annotations
 
+import contextlib
 import json
-from dataclasses import dataclass
+from dataclasses import dataclass, fields
 from pathlib import Path
 
 import numpy as np
@@ -28,7 +30,9 @@ import pandas as pd
 
 from .. import __version__
 from .. import reference
+from ..errors import InvalidParameterError
 from ..folder import write_csv
+from ..results import StepResult
 from ..schema import RECOUPMENT_LABELS_SPEC
 from ._inject import inject_errors, plan_counts
 from ._payer import NOTICE_COLUMNS, simulate_notices
@@ -36,7 +40,7 @@ from ._remits import TAKE_COLUMNS, plan_remits, remit_tables, write_remits
 from ._practice import Practice, References, build_clean
 from ._profile import Profile, load_profile, profile_names, profiles_dir
 
-__all__ = ["generate_practice", "write_practice", "generate", "Practice", "load_profile",
+__all__ = ["generate_practice", "write_practice", "generate", "Practice", "GeneratedPractice", "load_profile",
            "profile_names", "profiles_dir", "default_references", "DEFAULT_ERROR_RATE",
            "FOLDER_FILES", "PAYER_FILES", "RECOUPMENT_LABEL_COLUMNS", "plan_remits", "remit_tables",
            "REMITS_FOLDER"]
@@ -70,10 +74,53 @@ def default_references() -> References:
     )
 
 
+class GeneratedPractice(Practice, StepResult):
+    """A simulated practice and its answer key: what :func:`generate_practice` returns.
+
+    The attributes are those of :class:`Practice` (``lines``, ``payments``,
+    ``documentation``, ``spans``, ``labels``, ``notices``, ...).
+    :meth:`write` writes the audit folder ``recoup generate`` writes and
+    :meth:`summary` says in plain words what the practice holds.
+    """
+
+    def write(self, out: str | Path, *, payer: bool = True, remits: bool = True) -> list[Path]:
+        """Write the practice as a self-contained audit folder; return the files written.
+
+        ``payer`` and ``remits`` as in :func:`write_practice`.
+        """
+        return _write_practice(self, out, payer=payer, remits=remits)
+
+    def summary(self) -> str:
+        """The profile, the size, the injected errors by type and the payers' notices."""
+        labels = self.labels
+        out = [f"{self.profile.title}: {len(self.lines):,} claim lines, seed {self.seed}, "
+               f"{labels[['claim', 'line_no']].drop_duplicates().shape[0]:,} lines with errors "
+               f"({len(labels):,} labels)"]
+        out += [f"  {error_type}: {count}"
+                for error_type, count in labels["error_type"].value_counts().sort_index().items()]
+        notices = self.notices
+        if notices is not None:
+            out.append(f"payer review: {len(notices):,} notices ({int(notices['valid'].sum()):,} valid, "
+                       f"{int((notices['accusation'] == 'false').sum()):,} false accusations, "
+                       f"{int((~notices['within_lookback']).sum()):,} after the look-back limit)")
+        return "\n".join(out)
+
+
+@contextlib.contextmanager
+def _profile_problems():
+    """A profile, period or rate the generator cannot use is a bad argument (same message)."""
+    try:
+        yield
+    except InvalidParameterError:
+        raise
+    except ValueError as exc:
+        raise InvalidParameterError(str(exc)) from exc
+
+
 def generate_practice(lines: int = 20000, seed: int = 0, error_rate: float = DEFAULT_ERROR_RATE,
                       profile: str | Profile = "family_practice", start: str | None = None,
-                      end: str | None = None, refs: References | None = None) -> Practice:
-    """Simulate a practice with exactly ``lines`` claim lines and its answer key.
+                      end: str | None = None, refs: References | None = None) -> GeneratedPractice:
+    """Simulate a practice with exactly ``lines`` claim lines and its answer key: the generate step.
 
     Parameters
     ----------
@@ -93,9 +140,17 @@ def generate_practice(lines: int = 20000, seed: int = 0, error_rate: float = DEF
 
     Returns
     -------
-    Practice
+    GeneratedPractice
         ``lines``, ``payments``, ``documentation``, ``spans`` (coverage),
-        ``labels``, ``policies``, ``patients``, ``providers`` and more.
+        ``labels``, ``policies``, ``patients``, ``providers``, ``notices`` and
+        more; ``write(out)`` and ``summary()``.
+
+    Raises
+    ------
+    InvalidParameterError
+        Fewer than 50 lines, an error rate outside 0-0.5 or too high for so
+        few lines, an unknown or malformed profile, a date that is not a
+        date, or a period that ends before it starts.
 
     Examples
     --------
@@ -104,22 +159,24 @@ def generate_practice(lines: int = 20000, seed: int = 0, error_rate: float = DEF
     2000
     """
     if lines < 50:
-        raise ValueError(f"a practice needs at least 50 lines; got {lines}")
+        raise InvalidParameterError(f"a practice needs at least 50 lines; got {lines}")
     prof = profile if isinstance(profile, Profile) else load_profile(profile)
     refs = refs or default_references()
     period = prof["period"]
-    start = np.datetime64(start or period["start"], "D")
-    end = np.datetime64(end or period["end"], "D")
+    with _profile_problems():
+        start = np.datetime64(start or period["start"], "D")
+        end = np.datetime64(end or period["end"], "D")
     if end < start:
-        raise ValueError(f"the period ends ({end}) before it starts ({start})")
-    plan = plan_counts(lines, error_rate, prof["error_mix"])
-    practice = build_clean(prof, seed, lines - plan["added"], start, end, refs,
-                           claim_width=max(7, len(str(lines))))
+        raise InvalidParameterError(f"the period ends ({end}) before it starts ({start})")
+    with _profile_problems():
+        plan = plan_counts(lines, error_rate, prof["error_mix"])
+        practice = build_clean(prof, seed, lines - plan["added"], start, end, refs,
+                               claim_width=max(7, len(str(lines))))
     practice = inject_errors(practice, plan)
     practice.error_rate = error_rate
     practice.plan = plan
     practice.notices = simulate_notices(practice)
-    return practice
+    return GeneratedPractice(**{f.name: getattr(practice, f.name) for f in fields(Practice)})
 
 
 @dataclass
@@ -245,23 +302,28 @@ def write_practice(practice: Practice, out: str | Path, payer: bool = True, remi
     pathlib.Path
         ``out``.
     """
+    _write_practice(practice, out, payer=payer, remits=remits)
+    return Path(out)
+
+
+def _write_practice(practice: Practice, out: str | Path, payer: bool, remits: bool) -> list[Path]:
+    """:func:`write_practice`, returning every file written."""
     out = Path(out)
     out.mkdir(parents=True, exist_ok=True)
     plan = plan_remits(practice) if (payer and remits and practice.notices is not None) else None
     t = contract_tables(practice, plan.notices if plan is not None else None)
     if not payer:
         t.notices = t.recoupment_labels = None
-    for name in FOLDER_FILES[:-1]:
-        write_csv(getattr(t, name.removesuffix(".csv")), out / name)
+    paths = [write_csv(getattr(t, name.removesuffix(".csv")), out / name) for name in FOLDER_FILES[:-1]]
     if t.notices is not None:
-        for name in PAYER_FILES:
-            write_csv(getattr(t, name.removesuffix(".csv")), out / name)
+        paths += [write_csv(getattr(t, name.removesuffix(".csv")), out / name) for name in PAYER_FILES]
     if plan is not None:
         folder = out / REMITS_FOLDER
         if folder.is_dir():
             for old in folder.glob("*.835"):
                 old.unlink()
         written = write_remits(practice, plan, folder)
+        paths += [folder / name for name in written]
     labels = t.labels
     summary = {
         "generator": "recoup generate",
@@ -296,12 +358,13 @@ def write_practice(practice: Practice, out: str | Path, payer: bool = True, remi
                 "taken_total": f"{int(rl['taken_cents'].sum()) / 100:.2f}",
             })
     (out / "practice.json").write_text(json.dumps(summary, indent=2) + "\n", encoding="utf-8")
-    return out
+    return paths + [out / "practice.json"]
 
 
 def generate(out: str | Path, lines: int = 20000, seed: int = 0, error_rate: float = DEFAULT_ERROR_RATE,
              profile: str = "family_practice", start: str | None = None, end: str | None = None) -> Path:
-    """Generate a practice and write its folder (the Python twin of ``recoup generate``)."""
+    """Generate a practice and write its folder; returns ``out``."""
     practice = generate_practice(lines=lines, seed=seed, error_rate=error_rate, profile=profile,
                                  start=start, end=end)
-    return write_practice(practice, out)
+    practice.write(out)
+    return Path(out)

@@ -40,7 +40,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from ..rules._vocabulary import ERROR_TYPES
+from ..rules import ERROR_TYPES
 from ._inject_lines import (
     inject_documentation_errors,
     inject_duplicate_claim,

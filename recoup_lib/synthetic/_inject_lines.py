@@ -11,7 +11,7 @@ import numpy as np
 import pandas as pd
 
 from ..money import div_half_up
-from ..rules._vocabulary import EM_FAMILIES
+from ..rules import EM_FAMILIES
 from ._inject_state import InjectionState, all_policies
 from ._random import stream
 from ._values import DAY, _dates, next_weekday
