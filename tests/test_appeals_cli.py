@@ -93,7 +93,7 @@ def test_cli_bad_profiles_copy_exits_1_naming_file_row_column(tmp_path, capsys, 
 
 def test_cli_with_stub_audit_writes_decisions_worklist_letters(tmp_path, capsys, stub_audit):
     out = tmp_path / "out"
-    assert main(["appeal", str(FOLDER), "--as-of", "2025-01-15", "--out", str(out)]) == 0
+    assert main(["appeal", str(FOLDER), "--as-of", "2025-06-20", "--out", str(out)]) == 0
     report = capsys.readouterr().out
     assert "6 notice(s) decided: 4 appeal, 1 partial, 1 accept" in report
     assert "notices.csv: 8 read = 6 used + 2 set aside" in report
@@ -118,7 +118,7 @@ def test_cli_with_stub_audit_writes_decisions_worklist_letters(tmp_path, capsys,
 
     worklist = pd.read_csv(out / "worklist.csv", dtype="str", keep_default_na=False)
     assert sorted(worklist["notice_id"]) == sorted(decisions["notice_id"])
-    assert worklist["notice_id"].iloc[0] == "N06"
+    assert worklist["notice_id"].iloc[0] == "N05"  # the only deadline still ahead on 2025-06-20
 
     letters = sorted(p.name for p in (out / "letters").iterdir())
     appealed = decisions.loc[decisions["recommendation"] != "accept", "notice_id"]
@@ -137,7 +137,7 @@ def test_cli_profiles_in_the_appeal_folder_replace_shipped(tmp_path, capsys, stu
                                              "the payer's provider dispute unit,60,"),
         encoding="utf-8")
     out = tmp_path / "out"
-    assert main(["appeal", str(folder), "--as-of", "2025-01-15", "--out", str(out)]) == 0
+    assert main(["appeal", str(folder), "--as-of", "2025-06-20", "--out", str(out)]) == 0
     assert "rule tables from" in capsys.readouterr().out
     decisions = pd.read_csv(out / "decisions.csv", dtype="str", keep_default_na=False).set_index("notice_id")
     assert decisions.loc["N05", "file_by"] == "2025-08-14"  # 2025-06-15 + 60 days
@@ -145,7 +145,7 @@ def test_cli_profiles_in_the_appeal_folder_replace_shipped(tmp_path, capsys, stu
 
 def test_cli_end_to_end_with_the_real_audit(tmp_path, capsys):
     out = tmp_path / "out"
-    assert main(["appeal", str(FOLDER), "--as-of", "2025-01-15", "--out", str(out)]) == 0
+    assert main(["appeal", str(FOLDER), "--as-of", "2025-06-20", "--out", str(out)]) == 0
     decisions = pd.read_csv(out / "decisions.csv", dtype="str", keep_default_na=False)
     assert list(decisions.columns[:len(CONTRACT_COLUMNS)]) == CONTRACT_COLUMNS
     assert len(decisions) == 6
@@ -167,3 +167,25 @@ def test_cli_xlsx_writes_a_workbook_without_formulas(tmp_path, capsys):
     book = load_workbook(out / "appeal.xlsx")
     assert "decisions" in [ws.title.lower() for ws in book.worksheets]
     assert all(cell.data_type != "f" for ws in book.worksheets for row in ws.iter_rows() for cell in row)
+
+
+def test_cli_notices_after_as_of_are_set_aside_with_that_reason(tmp_path, capsys, stub_audit):
+    out = tmp_path / "out"
+    assert main(["appeal", str(FOLDER), "--as-of", "2025-01-15", "--out", str(out)]) == 0
+    report = capsys.readouterr().out
+    assert "as of 2025-01-15; 4 notice(s) decided" in report
+    assert "notices.csv: 8 read = 4 used + 4 set aside" in report
+    decisions = pd.read_csv(out / "decisions.csv", dtype="str", keep_default_na=False)
+    assert sorted(decisions["notice_id"]) == ["N01", "N02", "N03", "N06"]
+    rejected = pd.read_csv(out / "rejected.csv", dtype="str", keep_default_na=False)
+    later = rejected.loc[rejected["value"].isin(["2025-03-01", "2025-06-15"])]
+    assert later["row"].tolist() == ["5", "6"] and (later["column"] == "notice_date").all()
+    assert later["reason"].str.startswith("expected a date on or before the as-of date 2025-01-15").all()
+
+
+def test_cli_without_as_of_uses_the_folders_own_date_and_says_so(tmp_path, capsys, stub_audit):
+    for run in ("a", "b"):
+        assert main(["appeal", str(FOLDER), "--out", str(tmp_path / run)]) == 0
+        assert ("as of 2025-06-15 (the folder's own date: its latest notice or payment date)"
+                in capsys.readouterr().out)
+    assert (tmp_path / "a" / "worklist.csv").read_bytes() == (tmp_path / "b" / "worklist.csv").read_bytes()

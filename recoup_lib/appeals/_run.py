@@ -8,7 +8,7 @@ report and the appeal desk all call it).
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 import pandas as pd
@@ -116,7 +116,11 @@ class AppealResult(StepResult):
     profiles : Profiles
         The rule tables used.
     as_of : datetime.date or None
-        The day deadlines were counted from.
+        The day deadlines were counted from; notices dated after it are set
+        aside (in ``rejected``), not decided.
+    as_of_note : str
+        Where ``as_of`` came from when it was not given (the folder's own
+        latest notice or payment date); blank when given.
     inputs : AppealInputs or None
         What was read (set by :func:`appeal_folder`).
     audit : recoup_lib.rules.AuditResult or None
@@ -132,6 +136,7 @@ class AppealResult(StepResult):
     counts: pd.DataFrame
     profiles: Profiles
     as_of: dt.date | None = None
+    as_of_note: str = ""
     inputs: AppealInputs | None = None
     audit: object | None = None
 
@@ -156,7 +161,8 @@ class AppealResult(StepResult):
     def summary(self) -> str:
         """The decisions by recommendation, and rows read = used + set aside for every file."""
         counts = self.decisions["recommendation"].value_counts()
-        when = "" if self.as_of is None else f"as of {self.as_of:%Y-%m-%d}; "
+        when = "" if self.as_of is None else f"as of {self.as_of:%Y-%m-%d}" + (
+            f" ({self.as_of_note})" if self.as_of_note else "") + "; "
         out = [f"{when}{len(self.decisions)} notice(s) decided: "
                f"{int(counts.get('appeal', 0))} appeal, {int(counts.get('partial', 0))} partial, "
                f"{int(counts.get('accept', 0))} accept"]
@@ -175,6 +181,10 @@ def run_appeals(inputs: AppealInputs, findings: pd.DataFrame | None, as_of,
     findings : pandas.DataFrame or None
         The audit's findings (``run_audit(inputs.audit).findings``).
     as_of : date-like
+        The day the decisions are made for. A notice dated after it had not
+        arrived yet: it is set aside with that reason (docs/contract.md,
+        "Appeal decisions"), counted in ``counts`` and listed in
+        ``rejected``.
     profiles : Profiles, optional
 
     Returns
@@ -182,9 +192,11 @@ def run_appeals(inputs: AppealInputs, findings: pd.DataFrame | None, as_of,
     AppealResult
     """
     profiles = profiles or load_profiles()
+    inputs = _set_aside_after(inputs, as_of)
     audit = inputs.audit
     decisions = decide(inputs.notices, inputs.payers, findings, audit.payments,
-                       documentation=audit.documentation, claim_lines=audit.claim_lines, profiles=profiles)
+                       documentation=audit.documentation, claim_lines=audit.claim_lines,
+                       payer_policies=audit.payer_policies, profiles=profiles)
     rejected = problems_frame(audit.problems + inputs.problems)
     counts = pd.concat([audit.counts.drop(columns=["source"], errors="ignore"), inputs.counts],
                        ignore_index=True)
@@ -199,6 +211,21 @@ def run_appeals(inputs: AppealInputs, findings: pd.DataFrame | None, as_of,
         as_of=pd.Timestamp(as_of).date(),
         inputs=inputs,
     )
+
+
+def _set_aside_after(inputs: AppealInputs, as_of) -> AppealInputs:
+    """The same inputs with the notices dated after ``as_of`` moved to the set-aside ones."""
+    usable, later = usable_notices(inputs.notices, inputs.payers, as_of=as_of)
+    if not len(later):
+        return inputs
+    problems = inputs.problems + [Problem("notices.csv", int(r), *_split_reason(reason))
+                                  for r, reason in zip(later["_row"], later["_reason"])]
+    counts = inputs.counts.copy()
+    at = counts["file"] == "notices.csv"
+    counts.loc[at, "rows_used"] -= len(later)
+    counts.loc[at, "rows_set_aside"] += len(later)
+    return replace(inputs, notices=usable, notices_set_aside=pd.concat([inputs.notices_set_aside, later]),
+                   problems=sorted(problems, key=lambda p: (p.file != "notices.csv", p.row)), counts=counts)
 
 
 def _folder_as_of(inputs: AppealInputs) -> dt.date:
@@ -261,6 +288,8 @@ def appeal_folder(folder: str | Path, as_of=None, *, profiles: Profiles | str | 
     audit = run_audit(inputs.audit)
     result = run_appeals(inputs, audit.findings, _folder_as_of(inputs) if as_of is None else as_of, profiles)
     result.audit = audit
+    if as_of is None:
+        result.as_of_note = "the folder's own date: its latest notice or payment date"
     return result
 
 

@@ -22,7 +22,9 @@ def add_parser(subparsers) -> None:
     )
     parser.add_argument("folder", metavar="FOLDER", help="audit folder with notices.csv and payers.csv")
     parser.add_argument("--as-of", dest="as_of", metavar="DATE", default=None,
-                        help="the day to count deadlines from, YYYY-MM-DD (default: today)")
+                        help="the day the decisions are made for, YYYY-MM-DD: deadlines and interest are counted "
+                        "from it, and notices dated after it are set aside (default: the folder's own date, its "
+                        "latest notice or payment date; never the wall clock)")
     parser.add_argument("--out", metavar="OUT", required=True, help="folder to write the results to")
     parser.add_argument("--profiles", metavar="DIR", default=None,
                         help="folder with edited copies of the rule tables (appeal_levels.csv, "
@@ -46,7 +48,7 @@ def _as_of(text: str | None) -> dt.date:
 
 
 def run(args) -> int:
-    as_of = _as_of(args.as_of)
+    as_of = None if args.as_of is None else _as_of(args.as_of)
     from ..appeals import appeal_folder
 
     folder = Path(args.folder)
@@ -69,9 +71,9 @@ def run(args) -> int:
     shipped = [n for n, s in result.profiles.sources.items() if s != "shipped"]
     if shipped:
         print(f"  rule tables from {profiles_dir}: {', '.join(shipped)}")
-    notes = sorted(set(n for n in result.worklist["interest_note"] if n.startswith("rate ")
-                       and "PLACEHOLDER" in n.upper()))
-    if notes:
-        print("  warning: interest uses a placeholder rate; edit medicare_interest_rates.csv "
-              "(see --profiles)", file=sys.stderr)
+    placeholder = int((result.worklist["interest_rate_status"] == "placeholder").sum())
+    if placeholder:
+        print(f"  warning: {placeholder} Medicare notice(s) fall in a period whose interest rate is only a "
+              "placeholder, so their interest is not shown; load CMS's rate notices with "
+              "recoup reference import-interest-rates (see --profiles)", file=sys.stderr)
     return 0
