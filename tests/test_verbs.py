@@ -131,14 +131,16 @@ def test_appraise_variable_result_writes_the_json_extrapolate_prints(tmp_path):
 
 
 def test_appeal_folder_decides_every_notice_with_the_folders_audit():
-    result = appeal_folder(APPEALS, "2025-01-15")
+    result = appeal_folder(APPEALS, "2025-06-20")
     assert isinstance(result, StepResult)
-    assert len(result.decisions) == 6 and result.as_of.isoformat() == "2025-01-15"
+    assert len(result.decisions) == 6 and result.as_of.isoformat() == "2025-06-20"
     assert result.audit.findings is not None and result.inputs.notices["notice_id"].tolist() == \
         result.decisions["notice_id"].tolist()
     text = result.summary()
-    assert text.startswith("as of 2025-01-15; 6 notice(s) decided: ")
+    assert text.startswith("as of 2025-06-20; 6 notice(s) decided: ")
     assert "  notices.csv: 8 read = 6 used + 2 set aside" in text
+    earlier = appeal_folder(APPEALS, "2025-01-15")  # two notices had not arrived yet: set aside, not decided
+    assert len(earlier.decisions) == 4 and "  notices.csv: 8 read = 4 used + 4 set aside" in earlier.summary()
 
 
 def test_appeal_folder_without_as_of_counts_from_the_folders_latest_date():
