@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import sys
+
 ORDER = 20
 
 
@@ -49,6 +51,8 @@ def run(args) -> int:
         print(f"  ... and {len(result.inputs.problems) - 10} more problems in rejected.csv")
     for message in result.switched_off["message"]:
         print(message)
+    for warning in result.inputs.warnings:
+        print(warning, file=sys.stderr)
     by_category = summarise(result.findings, "category")
     lines = result.findings[["claim_id", "line_no"]].drop_duplicates().shape[0]
     print(f"{len(result.findings)} findings on {lines} lines; "

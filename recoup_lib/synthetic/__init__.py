@@ -29,16 +29,19 @@ import pandas as pd
 from .. import __version__
 from .. import reference
 from ..folder import write_csv
+from ._claims837 import CLAIMS837_FOLDER, write_claims_837
+from ._identities import npi_numbers
 from ._inject import inject_errors, plan_counts
 from ._payer import NOTICE_COLUMNS, simulate_notices
 from ._remits import TAKE_COLUMNS, plan_remits, remit_tables, write_remits
 from ._practice import Practice, References, build_clean
 from ._profile import Profile, load_profile, profile_names, profiles_dir
+from ._random import stream
 
 __all__ = ["generate_practice", "write_practice", "generate", "Practice", "load_profile",
            "profile_names", "profiles_dir", "default_references", "DEFAULT_ERROR_RATE",
            "FOLDER_FILES", "PAYER_FILES", "RECOUPMENT_LABEL_COLUMNS", "plan_remits", "remit_tables",
-           "REMITS_FOLDER"]
+           "REMITS_FOLDER", "CLAIMS837_FOLDER"]
 
 DEFAULT_ERROR_RATE = 0.08
 
@@ -223,7 +226,8 @@ def contract_tables(practice: Practice, notices: pd.DataFrame | None = None) -> 
 _TAKE_COLUMNS = tuple(TAKE_COLUMNS)
 
 
-def write_practice(practice: Practice, out: str | Path, payer: bool = True, remits: bool = True) -> Path:
+def write_practice(practice: Practice, out: str | Path, payer: bool = True, remits: bool = True,
+                   claims837: bool | None = None) -> Path:
     """Write the practice as a self-contained audit folder (see :data:`FOLDER_FILES`).
 
     Parameters
@@ -239,6 +243,9 @@ def write_practice(practice: Practice, out: str | Path, payer: bool = True, remi
         under ``remits/`` (and the take-back columns of
         recoupment_labels.csv). False keeps the notices and skips the
         remittances (``recoup generate --no-remits``).
+    claims837 : bool, optional
+        Also write the claims as the clearinghouse sent them, X12 837P files
+        under ``claims837/`` (:mod:`._claims837`). Default: with the 835s.
 
     Returns
     -------
@@ -262,6 +269,13 @@ def write_practice(practice: Practice, out: str | Path, payer: bool = True, remi
             for old in folder.glob("*.835"):
                 old.unlink()
         written = write_remits(practice, plan, folder)
+    claims_written = None
+    if plan is not None if claims837 is None else claims837:
+        claims_written = write_claims_837(
+            t.claim_lines, t.patients, practice.providers, practice.refs.payers, out / CLAIMS837_FOLDER,
+            billing_name=practice.profile.name.replace("_", " "),
+            billing_npi=npi_numbers(stream(practice.seed, "payee"), 1)[0],
+            state=str(practice.profile.get("state", "GA")))
     labels = t.labels
     summary = {
         "generator": "recoup generate",
@@ -295,6 +309,8 @@ def write_practice(practice: Practice, out: str | Path, payer: bool = True, remi
                           .value_counts().sort_index().items()},
                 "taken_total": f"{int(rl['taken_cents'].sum()) / 100:.2f}",
             })
+    if claims_written is not None:
+        summary["claims837_files"] = len(claims_written)
     (out / "practice.json").write_text(json.dumps(summary, indent=2) + "\n", encoding="utf-8")
     return out
 
