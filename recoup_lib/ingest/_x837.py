@@ -432,11 +432,18 @@ def _diagnoses(c: _Chunk, chunk, owner, n_claims: int, comp: str, alt):
     hi, hi_clm = hi[hi_clm >= 0], hi_clm[hi_clm >= 0]
     el = c.elements(hi)
     claims, order, codes, icd9 = [], [], [], []
+    values = [_mend(el[j], chunk, hi, alt, comp) for j in range(1, 14)]
+    quals = pa.array(_DX_POINTED)
     for j in range(1, 13):
-        values = _mend(el[j], chunk, hi, alt, comp)
-        parts = Splitter.of_array(values, comp)
+        parts = Splitter.of_array(values[j - 1], comp)
         qual, code = pc.cast(parts.element(0), pa.string()), pc.cast(parts.element(1), pa.string())
-        dx = np.asarray(pc.is_in(qual, pa.array(_DX_POINTED))) & np.asarray(pc.not_equal(code, ""))
+        # A qualifier alone, its code in the next element (``HI*BK*8901``: ``*`` written for ``:``).
+        alone = np.asarray(pc.is_in(values[j - 1], quals)) & ~np.asarray(pc.match_substring(values[j], comp)) \
+            & np.asarray(pc.match_substring_regex(values[j], r"^[A-Z0-9]{3,7}$")) \
+            & ~np.asarray(pc.is_in(values[j], quals))
+        if alone.any():
+            code = pc.if_else(pa.array(alone), values[j], code)
+        dx = np.asarray(pc.is_in(qual, quals)) & np.asarray(pc.not_equal(code, ""))
         if not dx.any():
             continue
         claims.append(hi_clm[dx])
@@ -464,7 +471,7 @@ def _line_diagnoses(pointers, prof, line_claim, codes, start, count, icd9, comp)
     if len(codes):
         split = Splitter.of_array(pointers, comp)
         for k in range(4):
-            ptr = pc.cast(split.element(k), pa.string())
+            ptr = pc.replace_substring_regex(pc.cast(split.element(k), pa.string()), r"^(\d+)\.0*$", r"\1")
             num = np.asarray(pc.cast(pc.if_else(pc.utf8_is_digit(ptr), ptr, pa.scalar("0")), pa.int64())
                              .fill_null(0))
             cnt = count[line_claim]
