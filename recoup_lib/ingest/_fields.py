@@ -96,7 +96,7 @@ _FIELDS: dict[str, dict[str, list[list[str]]]] = {
     "payments": {
         "claim_id": _CLAIM_ID,
         "line_no": _LINE_NO,
-        "payment_id": [["Payment ID", "Payment #", "Payment No", "Payment Number", "Pmt ID",
+        "payment_id": [["Payment ID", "Payment No", "Payment Number", "Pmt ID",
                         "Pmt #", "Transaction ID", "Remit ID"],
                        ["Check #", "Check/EFT #", "Check/EFT", "Check No", "Check Number", "Check",
                         "EFT #", "EFT Number", "EFT", "Trace #", "Trace Number", "Check/Trace",

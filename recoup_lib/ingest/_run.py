@@ -406,17 +406,25 @@ def _swap(tmp: Path, out: Path) -> None:
         tmp.rename(out)
 
 
-def _import_exports(kind: str, specs: list, mapping: dict, columns: dict, reports: list, seen: dict):
-    """Read and map each export of one kind; returns [(built, report)]."""
-    spec = SPECS[TARGET_FILES[kind]]
-    out = []
+def _read_exports(kind: str, specs: list, mapping: dict, columns: dict, seen: dict) -> list:
+    """Read each export of one kind (header row found with the names of --map and --column too)."""
+    fixed_names = set()
+    for v in list(mapping.get("columns", {}).get(kind, {}).values()) + list(columns.values()):
+        for h in ([v] if isinstance(v, str) else list(v or [])):
+            fixed_names.add(normalise_header(h))
+    raws = []
     for item in specs:
-        fixed_names = set()
-        for v in list(mapping.get("columns", {}).get(kind, {}).values()) + list(columns.values()):
-            for h in ([v] if isinstance(v, str) else list(v or [])):
-                fixed_names.add(normalise_header(h))
         raw = read_export(item, _score(kind, fixed_names))
         seen[raw.label] = raw.headers
+        raws.append(raw)
+    return raws
+
+
+def _build_exports(kind: str, raws: list, mapping: dict, columns: dict, reports: list):
+    """Map and read each export of one kind; returns [(built, report)]."""
+    spec = SPECS[TARGET_FILES[kind]]
+    out = []
+    for raw in raws:
         fixed, sources = _fixed_for(kind, raw.label, raw.headers, mapping, columns)
         proposal = propose(kind, raw.headers, fixed, sources)
         for name, value in fixed.items():
@@ -537,14 +545,17 @@ def import_files(claims, payments=None, coverage=None, documentation=None, colum
     seen: dict[str, list[str]] = {}
     tables: dict[str, pd.DataFrame] = {}
     built_by_kind: dict[str, list] = {}
+    raws, x12 = {}, {}
     for kind in ("claims", "coverage", "documentation", "payments"):
         exports = [p for p in given[kind] if not (kind in ("claims", "payments") and _is_x12_source(p))]
-        x12 = [p for p in given[kind] if p not in exports]
-        built = _import_exports(kind, exports, mapping, columns, reports, seen) if exports else []
-        if x12 and kind == "claims":
-            built += _import_837(x12, reports, messages)
-        built_by_kind[kind] = (built, x12)
+        x12[kind] = [p for p in given[kind] if p not in exports]
+        raws[kind] = _read_exports(kind, exports, mapping, columns, seen)
     _check_columns_option(columns, seen)
+    for kind in ("claims", "coverage", "documentation", "payments"):
+        built = _build_exports(kind, raws[kind], mapping, columns, reports)
+        if x12[kind] and kind == "claims":
+            built += _import_837(x12[kind], reports, messages)
+        built_by_kind[kind] = (built, x12[kind])
 
     for kind in ("claims", "coverage", "documentation", "payments"):
         built, x12 = built_by_kind[kind]
