@@ -31,6 +31,7 @@ from __future__ import annotations
 
 import datetime as dt
 import io
+import re
 import zipfile
 from pathlib import Path
 
@@ -42,7 +43,7 @@ from ._claims837 import CLAIMS837_FOLDER, write_claims_837
 from ._identities import npi_numbers
 from ._random import stream
 
-__all__ = ["write_messy_export", "EXPORT_FILES", "HEADER_STYLES"]
+__all__ = ["write_messy_export", "build_messy_demo", "MESSY_DEMO", "EXPORT_FILES", "HEADER_STYLES"]
 
 EXPORT_FILES = ("charges.csv", "payments.xlsx", "coverage.csv", "documentation.csv")
 
@@ -194,7 +195,10 @@ def _fixed_zip(data: bytes) -> bytes:
             entry = zipfile.ZipInfo(info.filename, date_time=_FIXED_TIME)
             entry.compress_type = zipfile.ZIP_DEFLATED
             entry.external_attr = 0o600 << 16
-            dst.writestr(entry, src.read(info.filename))
+            data = src.read(info.filename)
+            if info.filename == "docProps/core.xml":  # openpyxl stamps the save time here
+                data = re.sub(rb"(<dcterms:modified[^>]*>)[^<]*", rb"\g<1>2025-01-01T00:00:00Z", data)
+            dst.writestr(entry, data)
     return out.getvalue()
 
 
@@ -261,3 +265,47 @@ def write_messy_export(practice, out, seed: int | None = None, style: str | None
                                  state=str(practice.profile.get("state", "GA"))):
         written.append(out / CLAIMS837_FOLDER / name)
     return written
+
+
+#: The messy export committed under ``synthetic/messy_export/`` (lesson 09, exercise ex09).
+MESSY_DEMO = {"lines": 1500, "seed": 909, "profile": "family_practice"}
+
+_README = """# A messy practice-management export (generated)
+
+What a self-audit team really has, made on purpose from a generated practice
+(profile `{profile}`, {lines} claim lines, seed {seed}) by
+`recoup_lib.synthetic._export.write_messy_export`. Lesson
+`notebooks/09_your_own_data.ipynb` and exercise `ex09_your_own_data` take it
+through `recoup import`, then the audit.
+
+| file | what is messy about it |
+|---|---|
+| `charges.csv` | Windows-1252 (accented names), Windows line ends, a title, a date range and a blank line above the header, a billing system's headers, US dates (`01/31/2025`, `1/31/25`), `$1,234.50`, place of service without its leading zero, a TOTAL row and "End of report" below |
+| `payments.xlsx` | a workbook: a title row, Excel dates, amounts as numbers, reversals as text `($64.00)`, a TOTAL row; a second sheet of totals by payer |
+| `coverage.csv` | UTF-8 with a byte-order mark, `Eff Date` / `Term Date` as `MM/DD/YYYY` |
+| `documentation.csv` | `Y`/`N` flags |
+| `claims837/` | the same claims as the clearinghouse's 837P files, one per payer and month |
+| `reference/` | the payers' rules this practice was paid under (fee schedule, NCCI, MUE, payer policies), in contract form, to copy beside the imported files |
+
+Rebuild (the same bytes every time; `tests/test_ingest_messy.py` checks it):
+
+    python -m recoup_lib.synthetic._export
+"""
+
+
+def build_messy_demo(out=None) -> Path:
+    """Write the committed messy export (default: ``synthetic/messy_export`` in the repository)."""
+    from . import generate_practice
+    from ._profile import profiles_dir
+
+    out = Path(out) if out is not None else profiles_dir().parent / "messy_export"
+    practice = generate_practice(lines=MESSY_DEMO["lines"], seed=MESSY_DEMO["seed"], profile=MESSY_DEMO["profile"])
+    write_messy_export(practice, out, style="charge_detail")
+    (out / "README.md").write_text(_README.format(**MESSY_DEMO), encoding="utf-8")
+    return out
+
+
+if __name__ == "__main__":  # pragma: no cover
+    import sys
+
+    print(f"wrote {build_messy_demo(sys.argv[1] if len(sys.argv) > 1 else None)}")
