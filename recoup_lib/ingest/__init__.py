@@ -19,10 +19,10 @@ call, :func:`import_files`, returns an :class:`ImportResult` (``.write(out)``,
 """
 
 from ._fields import FIELD_NAMES, KINDS, LIST_FIELDS, TARGET_FILES, normalise_header, propose, recognised_fields
-from ._run import ImportResult, SourceReport, import_files, load_mapping
+from ._run import ImportResult, SourceReport, import_files, load_mapping, mapping_document, preview_file
 from ._tables import read_export
 from ._x837 import LINE_COLUMNS, Claims837, read_837
 
-__all__ = ["import_files", "ImportResult", "SourceReport", "load_mapping", "read_837", "Claims837",
+__all__ = ["import_files", "preview_file", "mapping_document", "ImportResult", "SourceReport", "load_mapping", "read_837", "Claims837",
            "LINE_COLUMNS", "read_export", "propose", "recognised_fields", "normalise_header",
            "FIELD_NAMES", "KINDS", "TARGET_FILES", "LIST_FIELDS"]

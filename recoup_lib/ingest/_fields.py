@@ -182,7 +182,8 @@ class Proposal:
 
     ``ambiguous`` holds, per field, the headers that matched equally well;
     ``sources`` says for each field whether it came from ``recognised``
-    names, ``--map`` or ``--column``.
+    names, ``--map`` or ``--column``; ``raw`` keeps the file as read, when
+    a preview wants to map it again without reading it again.
     """
 
     kind: str
@@ -190,6 +191,7 @@ class Proposal:
     columns: dict[str, str | list[str]]
     ambiguous: dict[str, list[str]]
     sources: dict[str, str]
+    raw: object = None
 
     def used_headers(self) -> set[str]:
         used: set[str] = set()

@@ -40,7 +40,8 @@ from ._remit_payments import payments_from_835
 from ._tables import read_export, split_sheet
 from ._x837 import LINE_COLUMNS, expand_paths, looks_like_x12, read_837
 
-__all__ = ["import_files", "ImportResult", "SourceReport", "load_mapping", "MANIFEST_KEY"]
+__all__ = ["import_files", "ImportResult", "SourceReport", "load_mapping", "MANIFEST_KEY", "preview_file",
+           "mapping_document"]
 
 MANIFEST_KEY = "written_by"
 #: Reasons for rows that are not data at all (title, total, footer, repeated header, heading).
@@ -255,7 +256,9 @@ class ImportResult(StepResult):
                           "columns": s.columns})
             if s.columns and s.kind not in columns:
                 columns[s.kind] = s.columns
-        return {MANIFEST_KEY: _WRITER, "kit_version": __version__, "columns": columns, "files": files}
+        document = mapping_document(columns)
+        document["files"] = files
+        return document
 
     def alarms(self) -> tuple[list[str], list[str]]:
         """(errors, warnings): required files with every row, or more than half, set aside."""
@@ -633,3 +636,50 @@ def _orphans(payments: pd.DataFrame, lines: pd.DataFrame, reports: list, problem
         problems += [Problem(label, int(r), "claim_id,line_no", f"{c}|{n}", reason)
                      for r, c, n in zip(group["_row"], group["claim_id"], group["line_no"])]
     return payments.loc[~orphan].reset_index(drop=True)
+
+
+def preview_file(path, kind: str = "claims", columns: dict | None = None, raw=None):
+    """One export mapped and read on its own: what the mapping widget shows.
+
+    Parameters
+    ----------
+    path : path-like
+        A CSV or workbook export (``book.xlsx#Sheet`` for another sheet).
+    kind : {"claims", "payments", "coverage", "documentation"}
+    columns : dict, optional
+        Fields settled by hand (as ``import_files(columns=...)``).
+    raw : RawExport, optional
+        The file as already read (``preview.raw`` of an earlier call), to skip reading it again.
+
+    Returns
+    -------
+    proposal : Proposal
+        The mapping in force (``columns``, ``ambiguous``, ``headers``).
+    report : SourceReport or None
+        Rows read, used and set aside with reasons; None while a required
+        field has no header (``missing`` says which).
+    missing : list of str
+        Required fields without a header, or with two.
+    """
+    columns = dict(columns or {})
+    raw = raw if raw is not None else _read_exports(kind, [path], {}, columns, {})[0]
+    fixed, sources = _fixed_for(kind, raw.label, raw.headers, {}, columns)
+    proposal = propose(kind, raw.headers, fixed, sources)
+    for name, value in fixed.items():
+        if value is None:
+            proposal.columns.pop(name, None)
+    spec = SPECS[TARGET_FILES[kind]]
+    missing = [f for f in required_fields(spec) if f not in proposal.columns]
+    proposal.raw = raw
+    if missing:
+        return proposal, None, missing
+    built = build_export(raw, spec, proposal)
+    report = SourceReport(raw.label, kind, "workbook" if raw.info.get("sheet") else "CSV",
+                          blank_rows=built.blank_rows, info=dict(raw.info), columns=dict(proposal.columns))
+    _parse(built, spec, raw.label, report)
+    return proposal, report, []
+
+
+def mapping_document(columns_by_kind: dict[str, dict]) -> dict:
+    """A mapping.json document (what ``--map`` reads) from field -> header mappings per kind."""
+    return {MANIFEST_KEY: _WRITER, "kit_version": __version__, "columns": columns_by_kind, "files": []}
