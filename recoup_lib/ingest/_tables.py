@@ -204,7 +204,8 @@ def _read_csv(path: Path, score) -> RawExport:
     header_line = line_of[index]
     first_line = (line_of[index - 1] + 1) if index else 1
     headers = _unique([h.strip() for h in preview[index]])
-    set_aside = [(line_of[i - 1] + 1 if i else 1, "title row above the header", delimiter.join(r))
+    set_aside = [(line_of[i - 1] + 1 if i else 1, "title row above the header",
+                  " | ".join(c.strip() for c in r if c.strip()))
                  for i, r in enumerate(preview[:index]) if any(c.strip() for c in r)]
     info = {"encoding": encoding, "delimiter": delimiter, "sheet": None, "header_row": header_line,
             "header_starts_at": first_line}

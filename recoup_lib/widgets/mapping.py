@@ -184,7 +184,7 @@ def mapping_widget(path, kind: str = "claims", save_as: str = "mapping.json"):
 
     button.on_click(save)
     draw()
-    box = widgets.VBox([widgets.HTML(f"<h4>{html.escape(str(path))} ({html.escape(kind)})</h4>"),
+    box = widgets.VBox([widgets.HTML(f"<h4>{html.escape(Path(str(path)).name)} ({html.escape(kind)})</h4>"),
                         *pickers.values(), status, widgets.HBox([name, button]), saved, table])
     box.add_class("recoup-mapping")
     box.session = session
