@@ -110,16 +110,27 @@ def build_export(raw: RawExport, spec: FileSpec, proposal: Proposal) -> Built:
     for h in req_headers:
         count += filled[h]
     datalike = count * 2 > max(len(req_headers), 1)
-    repeated = np.ones(n, dtype=bool) if used else np.zeros(n, dtype=bool)
-    for h in used:
-        repeated &= np.asarray(pc.equal(pc.utf8_lower(cells[h]), h.strip().lower()))
-    first = pa.array([""] * n, pa.string())
-    for h in reversed(raw.headers):
-        first = pc.if_else(pa.array(filled[h]), cells[h], first)
+    repeated = np.zeros(n, dtype=bool)
+    if used:
+        ordered = sorted(used)
+        repeated = np.asarray(pc.equal(pc.utf8_lower(cells[ordered[0]]), ordered[0].strip().lower()))
+        for h in ordered[1:]:
+            if not repeated.any():
+                break
+            repeated &= np.asarray(pc.equal(pc.utf8_lower(cells[h]), h.strip().lower()))
     key_field = "claim_id" if "claim_id" in proposal.columns else "patient_id"
-    key = cells[_headers_of(proposal.columns[key_field])[0]] if key_field in proposal.columns else first
-    total = np.asarray(pc.match_substring_regex(first, TOTAL_PATTERN)) \
-        & (np.asarray(pc.equal(key, "")) | np.asarray(pc.equal(key, first)))
+    key_header = _headers_of(proposal.columns[key_field])[0] if key_field in proposal.columns else raw.headers[0]
+    key = cells[key_header]
+    first = np.full(n, "", dtype=object)          # each row's first filled cell, where it matters
+    keyless = np.flatnonzero(~filled[key_header] & any_filled)
+    if len(keyless):
+        take = pa.array(keyless)
+        values = [cells[h].take(take).to_pylist() for h in raw.headers]
+        first[keyless] = [next((v for v in row if v), "") for row in zip(*values)]
+    first[filled[key_header]] = np.asarray(key.filter(pa.array(filled[key_header])).to_pylist(), dtype=object)
+    first = pa.array(first, pa.string())
+    total = np.asarray(pc.match_substring_regex(first, TOTAL_PATTERN)) & \
+        (~filled[key_header] | np.asarray(pc.equal(key, first)))
     good_rows = np.flatnonzero(datalike & ~total & ~repeated & any_filled)
     last_data = int(good_rows[-1]) if len(good_rows) else -1
     below = np.arange(n) > last_data

@@ -25,7 +25,8 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from ..money import format_cents_arrow, parse_cents
+from ..money import format_cents_arrow
+from ..remit._segments import parse_amounts
 
 __all__ = ["text", "to_dates", "to_money", "to_flags", "to_whole", "to_place_of_service",
            "join_lists", "split_code_modifiers", "EXPECTED", "insert_icd_dot"]
@@ -55,7 +56,7 @@ def text(values) -> pa.Array:
     if arr.type != pa.string():
         arr = pc.cast(arr, pa.string())
     arr = pc.fill_null(arr, "")
-    if pc.any(pc.match_substring(arr, "\u00a0")).as_py():
+    if _bytes_present(arr)[0xA0] and pc.any(pc.match_substring(arr, "\u00a0")).as_py():
         arr = pc.replace_substring(arr, "\u00a0", " ")
     return pc.utf8_trim_whitespace(arr)
 
@@ -84,6 +85,9 @@ def to_dates(values) -> tuple[pa.Array, np.ndarray]:
         (rf"^(?P<d>\d{{1,2}})[- ](?P<mon>[A-Za-z]{{3}})[a-z]*\.?[- ](?P<y>\d{{4}}|\d{{2}}){_TIME}$", "mon"),
         (rf"^(?P<mon>[A-Za-z]{{3}})[a-z]*\.? (?P<d>\d{{1,2}}),? (?P<y>\d{{4}}){_TIME}$", "mon"),
     ]
+    sample = arr.filter(pa.array(~blank))[:2000]
+    hits = [int(pc.sum(pc.match_substring_regex(sample, p)).as_py() or 0) for p, _ in patterns]
+    patterns = [patterns[i] for i in np.argsort(hits, kind="stable")[::-1]]
     for pattern, month_name in patterns:
         if not todo.any():
             break
@@ -125,32 +129,81 @@ def to_dates(values) -> tuple[pa.Array, np.ndarray]:
     return out, ~ok & ~blank
 
 
+def _bytes_present(arr: pa.Array) -> np.ndarray:
+    """Which byte values occur anywhere in a string array (one pass over its data buffer)."""
+    arr = arr.combine_chunks() if isinstance(arr, pa.ChunkedArray) else arr
+    data = arr.buffers()[2]
+    if data is None or not len(arr):
+        return np.zeros(256, dtype=bool)
+    offsets = np.frombuffer(arr.buffers()[1], dtype=np.int32 if arr.type == pa.string() else np.int64)
+    start, stop = int(offsets[arr.offset]), int(offsets[arr.offset + len(arr)])
+    return np.bincount(np.frombuffer(data, dtype=np.uint8)[start:stop], minlength=256) > 0
+
+
+def _has(arr: pa.Array, needle: str, ignore_case: bool = False, present: np.ndarray | None = None) -> bool:
+    """Whether any value holds ``needle``; the byte census rules most needles out without a scan."""
+    present = _bytes_present(arr) if present is None else present
+    for ch in needle.encode():
+        options = {ch, ord(chr(ch).upper()), ord(chr(ch).lower())} if ignore_case else {ch}
+        if not any(present[o] for o in options):
+            return False
+    if len(needle) == 1 and not ignore_case:
+        return True
+    return bool(pc.any(pc.match_substring(arr, needle, ignore_case=ignore_case)).as_py())
+
+
+def _strip_mark(s: pa.Array, hit: pa.Array, left: int, right: int) -> pa.Array:
+    """Remove ``left`` characters at the start and ``right`` at the end where ``hit``."""
+    cut = pc.utf8_slice_codeunits(s, left, -right if right else None)
+    return pc.if_else(hit, cut, s)
+
+
 def to_money(values) -> tuple[pa.Array, np.ndarray]:
-    """Money as offices write it -> dollars with two decimals; (text, bad mask)."""
+    """Money as offices write it -> dollars with two decimals; (text, bad mask).
+
+    Only the marks a column really holds are looked for (a column of plain
+    ``125.00`` costs one pass), then X12-style decimal text is read exactly
+    (:func:`recoup_lib.remit._segments.parse_amounts`).
+    """
     arr = text(values)
-    blank = np.asarray(pc.equal(arr, ""))
-    s = pc.utf8_upper(arr)
-    s = pc.replace_substring_regex(s, r"\s+|USD", "")
-    s = pc.replace_substring_regex(s, r"^([-+$(]*)\.", r"\10.")  # RE2: group 1, then "0."
-    negative = np.zeros(len(s), dtype=bool)
-    for pattern in (r"^\((.*)\)$", r"^(.*[0-9.])-$", r"^(.*[0-9.])CR$"):
-        hit = np.asarray(pc.match_substring_regex(s, pattern))
-        if hit.any():
-            negative |= hit
-            s = pc.replace_substring_regex(s, pattern, r"\1")
-    if negative.any():
-        already = np.asarray(pc.starts_with(s, "-")) | np.asarray(pc.starts_with(s, "$-"))
-        bad_sign = negative & already
-        s = pc.if_else(pa.array(negative), pc.binary_join_element_wise("-", s, ""), s)
-        s = pc.if_else(pa.array(bad_sign), pa.scalar("?", pa.string()), s)
-    cents, invalid = parse_cents(s)
-    invalid = invalid.to_numpy(dtype=bool)
-    values_cents = cents.to_numpy(dtype="float64", na_value=0.0)
-    too_big = np.abs(values_cents) >= 1e14
-    bad = (invalid | too_big) & ~blank
+    s = arr
+    n = len(s)
+    negative = np.zeros(n, dtype=bool)
+    bad = np.zeros(n, dtype=bool)
+    present = _bytes_present(s)
+    if _has(s, "usd", ignore_case=True, present=present):
+        s = pc.utf8_trim_whitespace(pc.replace_substring_regex(s, r"(?i)usd", ""))
+    if _has(s, "(", present=present):
+        hit = pc.and_(pc.starts_with(s, "("), pc.ends_with(s, ")"))
+        negative |= np.asarray(hit)
+        s = pc.utf8_trim_whitespace(_strip_mark(s, hit, 1, 1))
+    if _has(s, "cr", ignore_case=True, present=present):
+        hit = pc.ends_with(pc.utf8_upper(s), "CR")
+        negative |= np.asarray(hit)
+        s = pc.utf8_trim_whitespace(_strip_mark(s, hit, 0, 2))
+    if _has(s, "-", present=present):
+        hit = pc.and_(pc.ends_with(s, "-"), pc.greater(pc.utf8_length(s), 1))
+        negative |= np.asarray(hit)
+        s = _strip_mark(s, hit, 0, 1)
+    if _has(s, "$", present=present):
+        s = pc.replace_substring_regex(s, r"^([-+]?)\s*\$\s*", r"\1")
+    if _has(s, ",", present=present):
+        commas = np.asarray(pc.match_substring(s, ","))
+        bad |= commas & ~np.asarray(pc.match_substring_regex(s, r"^[-+]?\d{1,3}(,\d{3})+(\.\d*)?$"))
+        s = pc.replace_substring(s, ",", "")
+    if _has(s, "+", present=present):
+        s = pc.replace_substring_regex(s, r"^\+", "")
+    if _has(s, " ", present=present):
+        bad |= np.asarray(pc.match_substring(s, " "))
+    cents, blank, invalid = parse_amounts(pc.cast(s, pa.string()))
+    bad |= invalid
+    bad |= negative & np.asarray(pc.starts_with(s, "-"))        # two minus signs: (-5), -5-
+    bad |= np.abs(cents) >= 10**14                               # a trillion dollars or more
+    bad &= ~blank
+    cents = np.where(negative, -cents, cents)
     good = ~bad & ~blank
-    out = pc.fill_null(format_cents_arrow(cents.where(good, other=None)), "")
-    out = pc.if_else(pa.array(bad), arr, pc.cast(out, pa.string()))
+    formatted = pc.cast(format_cents_arrow(np.where(good, cents, 0)), pa.string())
+    out = pc.if_else(pa.array(bad), arr, pc.if_else(pa.array(good), formatted, _EMPTY))
     return out, bad
 
 
@@ -168,7 +221,9 @@ def to_flags(values) -> tuple[pa.Array, np.ndarray]:
 def to_whole(values) -> tuple[pa.Array, np.ndarray]:
     """``1.00`` -> ``1``; other text is kept for the contract check to judge; (text, bad mask)."""
     arr = text(values)
-    arr = pc.replace_substring_regex(arr, r"^\+?0*(\d+)(?:\.0*)?$", r"\1")
+    present = _bytes_present(arr)
+    if present[ord(".")] or present[ord("+")] or present[ord("0")]:
+        arr = pc.replace_substring_regex(arr, r"^\+?0*(\d+)(?:\.0*)?$", r"\1")
     blank = np.asarray(pc.equal(arr, ""))
     ok = np.asarray(pc.match_substring_regex(arr, r"^\d{1,15}$"))
     return arr, ~ok & ~blank
@@ -185,17 +240,25 @@ def join_lists(columns: list) -> pa.Array:
     parts = []
     for col in columns:
         arr = text(col)
-        arr = pc.replace_substring_regex(arr, r"[\s,;/|]+", ";")
+        present = _bytes_present(arr)
+        if any(present[ord(ch)] for ch in (" ", ",", ";", "/", "|", "\t")):
+            arr = pc.replace_substring_regex(arr, r"[\s,;/|]+", ";")
+            arr = pc.replace_substring_regex(arr, r"^;|;$", "")
         parts.append(arr)
-    joined = parts[0] if len(parts) == 1 else pc.binary_join_element_wise(*parts, ";")
-    joined = pc.replace_substring_regex(joined, r";{2,}", ";")
-    joined = pc.replace_substring_regex(joined, r"^;|;$", "")
-    return joined
+    if len(parts) == 1:
+        return parts[0]
+    joined = pc.binary_join_element_wise(*parts, ";")
+    while _has(joined, ";;"):
+        joined = pc.replace_substring(joined, ";;", ";")
+    return pc.utf8_trim(joined, ";")
 
 
 def split_code_modifiers(codes) -> tuple[pa.Array, pa.Array]:
     """``99213-25`` or ``20610/RT/59`` (modifiers written after the code) -> (code, ``25``)."""
     arr = text(codes)
+    present = _bytes_present(arr)
+    if not any(present[ord(ch)] for ch in ("-", "/", ":")):
+        return arr, pa.array([""] * len(arr), pa.string())
     pattern = r"^(?P<code>[A-Za-z0-9]{5})(?P<mods>(?:\s*[-/:]\s*[A-Za-z0-9]{2})+)$"
     parts = pc.extract_regex(arr, pattern)
     hit = pc.is_valid(parts)

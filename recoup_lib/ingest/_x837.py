@@ -175,14 +175,24 @@ def _last_before(marks: np.ndarray, pos: np.ndarray) -> np.ndarray:
 
 
 class _Chunk:
-    """Segment positions of one chunk and who owns whom."""
+    """Segment positions of one chunk, found with one sort of the segment ids."""
 
     def __init__(self, chunk):
         self.chunk = chunk
         self.codes = chunk.codes
+        self.order = np.argsort(self.codes, kind="stable")
+        self.sorted = self.codes[self.order]
 
     def where(self, name: str) -> np.ndarray:
-        return np.flatnonzero(self.codes == segment_code(name))
+        code = segment_code(name)
+        lo, hi = np.searchsorted(self.sorted, [code, code + 1])
+        return self.order[lo:hi]
+
+    def running(self, positions: np.ndarray) -> np.ndarray:
+        """For every segment, the index into ``positions`` of the last one at or before it (-1: none)."""
+        mark = np.full(len(self.codes), -1, dtype=np.int64)
+        mark[positions] = np.arange(len(positions))
+        return np.maximum.accumulate(mark)
 
     def elements(self, rows: np.ndarray) -> Elements:
         return Elements(self.chunk.splitter, rows)
@@ -229,7 +239,8 @@ def _read_chunk(chunk, labels: list[str]):
     c = _Chunk(chunk)
     comp = chunk.separators.component
     st, hl, clm, lx = c.where("ST"), c.where("HL"), c.where("CLM"), c.where("LX")
-    txn_of = lambda pos: _last_before(st, pos)  # noqa: E731
+    txn_seg = c.running(st)
+    txn_of = lambda pos: txn_seg[pos] if len(pos) else np.zeros(0, dtype=np.int64)  # noqa: E731
     warnings: list[tuple[str, int, str]] = []
     set_aside: list[tuple[str, int, str, str]] = []
 
@@ -246,9 +257,10 @@ def _read_chunk(chunk, labels: list[str]):
     which = np.concatenate([np.arange(len(hl)), np.arange(len(clm)), np.arange(len(lx))])
     order = np.argsort(marks, kind="stable")
     marks, kinds, which = marks[order], kinds[order], which[order]
+    last_mark = c.running(marks)
 
     def owner(pos: np.ndarray, kind: int) -> np.ndarray:
-        k = _last_before(marks, pos)
+        k = last_mark[pos]
         ok = (k >= 0)
         kk = np.where(ok, k, 0)
         ok &= (kinds[kk] == kind) & (txn_of(marks[kk]) == txn_of(pos))
@@ -432,9 +444,10 @@ def _diagnoses(c: _Chunk, chunk, owner, n_claims: int, comp: str, alt):
     hi, hi_clm = hi[hi_clm >= 0], hi_clm[hi_clm >= 0]
     el = c.elements(hi)
     claims, order, codes, icd9 = [], [], [], []
-    values = [_mend(el[j], chunk, hi, alt, comp) for j in range(1, 14)]
+    width = int(el.count.max()) if len(hi) else 0
+    values = [_mend(el[j], chunk, hi, alt, comp) for j in range(1, min(width, 12) + 2)]
     quals = pa.array(_DX_POINTED)
-    for j in range(1, 13):
+    for j in range(1, min(width, 12) + 1):
         parts = Splitter.of_array(values[j - 1], comp)
         qual, code = pc.cast(parts.element(0), pa.string()), pc.cast(parts.element(1), pa.string())
         # A qualifier alone, its code in the next element (``HI*BK*8901``: ``*`` written for ``:``).

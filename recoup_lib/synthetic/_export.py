@@ -222,7 +222,21 @@ def _documentation(t) -> bytes:
     return _csv_bytes(rows, "utf-8", "\n")
 
 
-def write_messy_export(practice, out, seed: int | None = None, style: str | None = None) -> list[Path]:
+def _payments_csv(t) -> bytes:
+    """The payments as a CSV export (for sizes a workbook cannot hold): US dates, $ and ($) amounts."""
+    pay = t.payments
+    rows = [["Claim #", "Line #", "Check/EFT #", "Payment Date", "Allowed Amt", "Paid Amt", "Deductible",
+             "Coins", "Copay", "Reason Code"]]
+    rows += [list(r) for r in zip(pay["claim_id"].astype(str), pay["line_no"].astype(str),
+                                  pay["payment_id"].astype(str), _us(pay["payment_date"]),
+                                  _dollars(pay["allowed_cents"]), _dollars(pay["paid_cents"]),
+                                  _dollars(pay["deductible_cents"]), _dollars(pay["coinsurance_cents"]),
+                                  _dollars(pay["copay_cents"]), pay["denial_code"].fillna("").astype(str))]
+    return _csv_bytes(rows, "cp1252", "\r\n")
+
+
+def write_messy_export(practice, out, seed: int | None = None, style: str | None = None,
+                       payments_as: str = "xlsx", claims837: bool = True) -> list[Path]:
     """Write a practice as a practice-management system would export it (see module doc).
 
     Parameters
@@ -236,6 +250,11 @@ def write_messy_export(practice, out, seed: int | None = None, style: str | None
         service codes lose their leading zero (default: the practice's seed).
     style : str, optional
         A key of :data:`HEADER_STYLES` (default: chosen by the seed).
+    payments_as : {"xlsx", "csv"}, default "xlsx"
+        ``payments.xlsx`` (a workbook), or ``payments.csv`` (Windows-1252,
+        US dates, ``$``/``($)`` amounts) for exports larger than a workbook holds.
+    claims837 : bool, default True
+        Also write the 837 files.
 
     Returns
     -------
@@ -251,19 +270,23 @@ def write_messy_export(practice, out, seed: int | None = None, style: str | None
     chosen = style or names[int(rng.integers(len(names)))]
     t = contract_tables(practice)
     files = {"charges.csv": _charges(practice, t, HEADER_STYLES[chosen], rng),
-             "payments.xlsx": _payments_workbook(t), "coverage.csv": _coverage(t),
-             "documentation.csv": _documentation(t)}
+             "coverage.csv": _coverage(t), "documentation.csv": _documentation(t)}
+    if payments_as == "csv":
+        files["payments.csv"] = _payments_csv(t)
+    else:
+        files["payments.xlsx"] = _payments_workbook(t)
     written = []
     for name, data in files.items():
         (out / name).write_bytes(data)
         written.append(out / name)
     for name in ("fee_schedule", "ncci_ptp", "mue", "payer_policies"):
         written.append(write_csv(getattr(t, name), out / "reference" / f"{name}.csv"))
-    for name in write_claims_837(t.claim_lines, t.patients, practice.providers, practice.refs.payers,
-                                 out / CLAIMS837_FOLDER, billing_name=practice.profile.name.replace("_", " "),
-                                 billing_npi=npi_numbers(stream(practice.seed, "payee"), 1)[0],
-                                 state=str(practice.profile.get("state", "GA"))):
-        written.append(out / CLAIMS837_FOLDER / name)
+    if claims837:
+        for name in write_claims_837(t.claim_lines, t.patients, practice.providers, practice.refs.payers,
+                                     out / CLAIMS837_FOLDER, billing_name=practice.profile.name.replace("_", " "),
+                                     billing_npi=npi_numbers(stream(practice.seed, "payee"), 1)[0],
+                                     state=str(practice.profile.get("state", "GA"))):
+            written.append(out / CLAIMS837_FOLDER / name)
     return written
 
 
