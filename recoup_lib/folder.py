@@ -241,6 +241,9 @@ class AuditInputs:
         One row per problem: file, row, column, value, reason.
     rejected_rows : dict of str to pandas.DataFrame
         The set-aside rows of each file as read, with ``_row`` and ``_reason``.
+    errors, warnings : list of str
+        A required file with every row set aside (the audit stops: see
+        :meth:`require_usable`), or more than half (the audit warns).
     """
 
     claim_lines: pd.DataFrame
@@ -256,6 +259,7 @@ class AuditInputs:
     problems: list[Problem] = field(default_factory=list)
     rejected_rows: dict[str, pd.DataFrame] = field(default_factory=dict)
     folder: Path | None = None
+    errors: list[str] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)
 
     @property
@@ -265,6 +269,16 @@ class AuditInputs:
 
     def table(self, name: str) -> pd.DataFrame | None:
         return getattr(self, name.removesuffix(".csv"))
+
+    def require_usable(self) -> "AuditInputs":
+        """Return self, or raise :class:`InputError` when every row of a required file was set aside.
+
+        ``errors`` and ``warnings`` (more than half set aside) come from
+        :func:`set_aside_alarm`; the audit calls this before it runs.
+        """
+        if self.errors:
+            raise InputError(self.errors[0])
+        return self
 
 
 def problems_frame(problems: list[Problem]) -> pd.DataFrame:
@@ -358,14 +372,12 @@ def read_audit_folder(folder: str | Path, use_defaults: bool = True) -> AuditInp
         ]
     counts_frame = pd.DataFrame(counts, columns=["file", "rows_read", "rows_used", "rows_set_aside"])
     counts_frame["source"] = counts_frame["file"].map(sources)
-    warnings = []
+    errors, warnings = [], []
     for row in counts_frame.loc[counts_frame["file"].isin(["claim_lines.csv", "payments.csv"])].itertuples():
         error, warning = set_aside_alarm(row.file, row.rows_read, row.rows_used,
                                          [p for p in problems if p.file == row.file])
-        if error:
-            raise InputError(error)
-        if warning:
-            warnings.append(warning)
+        errors += [error] if error else []
+        warnings += [warning] if warning else []
     return AuditInputs(
         claim_lines=tables["claim_lines.csv"],
         payments=tables["payments.csv"],
@@ -380,6 +392,7 @@ def read_audit_folder(folder: str | Path, use_defaults: bool = True) -> AuditInp
         problems=problems,
         rejected_rows=rejected_rows,
         folder=folder,
+        errors=errors,
         warnings=warnings,
     )
 
