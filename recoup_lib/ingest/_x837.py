@@ -144,15 +144,31 @@ def read_837(paths) -> Claims837:
             problems.append((label, number, f"warning: expected {expected}; found {found_text} (read)"))
         pieces.extend((f, piece) for piece in found)
     parts, set_aside = [], []
-    for chunk in combine(pieces):
-        got, aside, warns = _read_chunk(chunk, labels)
-        parts.append(got)
-        set_aside.extend(aside)
-        problems.extend(warns)
+    for batch in _batches(pieces):
+        for chunk in combine(batch):
+            got, aside, warns = _read_chunk(chunk, labels)
+            parts.append(got)
+            set_aside.extend(aside)
+            problems.extend(warns)
     lines = {name: _concat([p[name] for p in parts]) for name in LINE_COLUMNS + ["_file", "_row"]}
     order = np.lexsort((np.asarray(lines["_row"]), _file_order(lines["_file"], labels)))
     lines = {k: (v.take(pa.array(order)) if isinstance(v, pa.Array) else v[order]) for k, v in lines.items()}
     return Claims837(lines, set_aside, problems, labels)
+
+
+def _batches(pieces: list, size: int = 1 << 23) -> list[list]:
+    """Whole files, grouped up to about ``size`` bytes: working sets that stay in memory caches."""
+    batches, current, total, last = [], [], 0, None
+    for f, piece in pieces:
+        if current and total + len(piece.data) > size and f != last:
+            batches.append(current)
+            current, total = [], 0
+        current.append((f, piece))
+        total += len(piece.data)
+        last = f
+    if current:
+        batches.append(current)
+    return batches
 
 
 def _file_order(file_labels: pa.Array, labels: list[str]) -> np.ndarray:
