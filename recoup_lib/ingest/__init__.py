@@ -14,12 +14,14 @@ call, :func:`import_files`, returns an :class:`ImportResult` (``.write(out)``,
 :mod:`._build`              rows to contract rows; title, total, footer rows
 :mod:`._x837`               X12 837P/837I claim lines (vectorised)
 :mod:`._remit_payments`     835 service-line payments as payments.csv rows
-:mod:`._run`                :func:`import_files`, the result, the folder
+:mod:`._run`                :func:`import_files`: files in, tables out
+:mod:`._result`             :class:`ImportResult`: summary, alarms, the folder
 ==========================  ================================================
 """
 
 from ._fields import FIELD_NAMES, KINDS, LIST_FIELDS, TARGET_FILES, normalise_header, propose, recognised_fields
-from ._run import ImportResult, SourceReport, import_files, load_mapping, mapping_document, preview_file
+from ._result import ImportResult, SourceReport, mapping_document
+from ._run import import_files, load_mapping, preview_file
 from ._tables import read_export
 from ._x837 import LINE_COLUMNS, Claims837, read_837
 

@@ -113,7 +113,7 @@ class MappingSession:
 
     def save(self, path) -> Path:
         """Write mapping.json (never over a file that is not one the kit wrote)."""
-        from ..ingest._run import MANIFEST_KEY
+        from ..ingest._result import MANIFEST_KEY
 
         path = Path(path)
         if path.exists():
