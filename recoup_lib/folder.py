@@ -41,6 +41,7 @@ __all__ = [
     "to_text_table",
     "INPUT_FILES",
     "REFERENCE_FILES",
+    "set_aside_alarm",
 ]
 
 #: Files of the audit folder, in reading order.
@@ -240,6 +241,9 @@ class AuditInputs:
         One row per problem: file, row, column, value, reason.
     rejected_rows : dict of str to pandas.DataFrame
         The set-aside rows of each file as read, with ``_row`` and ``_reason``.
+    errors, warnings : list of str
+        A required file with every row set aside (the audit stops: see
+        :meth:`require_usable`), or more than half (the audit warns).
     """
 
     claim_lines: pd.DataFrame
@@ -255,6 +259,8 @@ class AuditInputs:
     problems: list[Problem] = field(default_factory=list)
     rejected_rows: dict[str, pd.DataFrame] = field(default_factory=dict)
     folder: Path | None = None
+    errors: list[str] = field(default_factory=list)
+    warnings: list[str] = field(default_factory=list)
 
     @property
     def rejected(self) -> pd.DataFrame:
@@ -263,6 +269,16 @@ class AuditInputs:
 
     def table(self, name: str) -> pd.DataFrame | None:
         return getattr(self, name.removesuffix(".csv"))
+
+    def require_usable(self) -> "AuditInputs":
+        """Return self, or raise :class:`InputError` when every row of a required file was set aside.
+
+        ``errors`` and ``warnings`` (more than half set aside) come from
+        :func:`set_aside_alarm`; the audit calls this before it runs.
+        """
+        if self.errors:
+            raise InputError(self.errors[0])
+        return self
 
 
 def problems_frame(problems: list[Problem]) -> pd.DataFrame:
@@ -356,6 +372,12 @@ def read_audit_folder(folder: str | Path, use_defaults: bool = True) -> AuditInp
         ]
     counts_frame = pd.DataFrame(counts, columns=["file", "rows_read", "rows_used", "rows_set_aside"])
     counts_frame["source"] = counts_frame["file"].map(sources)
+    errors, warnings = [], []
+    for row in counts_frame.loc[counts_frame["file"].isin(["claim_lines.csv", "payments.csv"])].itertuples():
+        error, warning = set_aside_alarm(row.file, row.rows_read, row.rows_used,
+                                         [p for p in problems if p.file == row.file])
+        errors += [error] if error else []
+        warnings += [warning] if warning else []
     return AuditInputs(
         claim_lines=tables["claim_lines.csv"],
         payments=tables["payments.csv"],
@@ -370,7 +392,43 @@ def read_audit_folder(folder: str | Path, use_defaults: bool = True) -> AuditInp
         problems=problems,
         rejected_rows=rejected_rows,
         folder=folder,
+        errors=errors,
+        warnings=warnings,
     )
+
+
+def set_aside_alarm(name: str, rows_read: int, rows_used: int, problems: list[Problem],
+                    fix: str = "recoup import --claims FILE --payments FILE --out FOLDER"):
+    """(error, warning) for a required file that lost all, or more than half, of its rows.
+
+    A run that silently sets aside every claim line ("0 findings; $0.00 at
+    risk") reads as a clean practice; the contract makes it exit 1 instead.
+    The message names the column that failed most often and quotes the values
+    it held (e.g. dates like '01/31/2025'), and suggests ``recoup import``,
+    which reads US dates, $ amounts, Excel files and other headers.
+    """
+    set_aside = rows_read - rows_used
+    if rows_read <= 0 or set_aside * 2 <= rows_read:
+        return None, None
+    located = [p for p in problems if p.row > 0 and p.column != "(whole row)"] or \
+        [p for p in problems if p.row > 0]
+    what = ""
+    if located:
+        column_counts: dict[str, int] = {}
+        for p in located:
+            column_counts[p.column] = column_counts.get(p.column, 0) + 1
+        column = max(column_counts, key=column_counts.get)
+        values = list(dict.fromkeys(p.value for p in located if p.column == column and p.value))[:3]
+        expected = next(p.expected for p in located if p.column == column)
+        shown = ", ".join(repr(v) for v in values)
+        what = (f"; most often column '{column}' ({column_counts[column]:,} rows), which expected "
+                f"{expected}" + (f" but held values like {shown}" if shown else ""))
+    if rows_used == 0:
+        return (f"{name}: all {rows_read:,} rows were set aside, so no findings can be produced{what}. "
+                f"If this file is an export from a billing system, convert it first with `{fix}`."), None
+    return None, (f"WARNING: {name}: {set_aside:,} of {rows_read:,} rows ({set_aside / rows_read:.0%}) were set "
+                  f"aside{what}. Findings cover only the rest; see rejected.csv, or convert the export "
+                  f"with `{fix}`.")
 
 
 def _arrow_text(s: pd.Series) -> pa.Array:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import sys
+
 ORDER = 20
 
 
@@ -42,4 +44,6 @@ def run(args) -> int:
         write_audit_workbook(result, f"{args.out}/audit.xlsx")
     print(result.summary())
     print(f"wrote {Path(args.out) / 'findings.csv'}")
+    for warning in result.inputs.warnings:
+        print(warning, file=sys.stderr)
     return 0

@@ -279,6 +279,7 @@ def _run(ctx: AuditContext, registry: RuleRegistry, inputs: AuditInputs | None =
 def run_audit(inputs: AuditInputs, rules: RuleRegistry | None = None, extra_rules=(),
               only=None) -> AuditResult:
     """Audit what :func:`recoup_lib.folder.read_audit_folder` read."""
+    inputs.require_usable()
     result = audit_tables(
         inputs.claim_lines, inputs.payments, coverage=inputs.coverage,
         documentation=inputs.documentation, fee_schedule=inputs.fee_schedule,
