@@ -17,6 +17,8 @@ from __future__ import annotations
 import csv
 import io
 import mmap
+import os
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -27,9 +29,9 @@ import pyarrow.compute as pc
 import pyarrow.csv as pacsv
 
 from . import reference
-from .errors import InputError, Problem
+from .errors import InputError, InvalidParameterError, Problem
 from .money import format_cents_arrow
-from .schema import SPECS, FileSpec, ParsedTable, parse_table
+from .schema import SPECS, FileSpec, ParsedTable, parse_table, value_codes
 
 __all__ = [
     "AuditInputs",
@@ -50,7 +52,12 @@ REFERENCE_FILES = ("fee_schedule.csv", "ncci_ptp.csv", "mue.csv", "payer_policie
 
 
 def _string_frame(table: pa.Table) -> pd.DataFrame:
-    return table.to_pandas(types_mapper=lambda t: pd.StringDtype("pyarrow"))
+    """Text columns as pyarrow-backed strings; typed ones as ``datetime64[us]`` and ``Int64``."""
+    for i, f in enumerate(table.schema):
+        if f.type == pa.date32():
+            table = table.set_column(i, f.name, pc.cast(table[f.name], pa.timestamp("us")))
+    mapped = {pa.string(): pd.StringDtype("pyarrow"), pa.int64(): pd.Int64Dtype()}
+    return table.to_pandas(types_mapper=mapped.get)
 
 
 def _python_csv(path: Path, label: str, header: list[str]):
@@ -112,6 +119,22 @@ def read_csv_text(path: str | Path, spec: FileSpec | None = None, label: str | N
     InputError
         The file is missing, empty, or lacks a required column.
     """
+    return _read_csv(path, spec, label, typed=False)
+
+
+#: Arrow types the fast reader converts to while reading (in its threads), by column kind.
+_ARROW_KINDS = {"date": pa.date32(), "int": pa.int64()}
+_NO_BROKEN = ("_file", "_row", "_text", "_expected", "_got", "_reason")
+
+
+def _read_csv(path, spec: FileSpec | None, label: str | None, typed: bool):
+    """:func:`read_csv_text`; with ``typed``, date and whole-number columns come back typed.
+
+    A typed column is only returned when every value of it converted and none breaks its
+    contract (blank where not allowed, below the minimum): then :func:`parse_table` has
+    nothing to report about it. Otherwise the file is read again as text, so each problem
+    can quote the value as written.
+    """
     path = Path(path)
     label = label or path.name
     if not path.is_file():
@@ -124,34 +147,85 @@ def read_csv_text(path: str | Path, spec: FileSpec | None = None, label: str | N
     header = [h.strip() for h in next(csv.reader([first_line]))]
     header = _canonical_header(header, spec, label)
 
+    types = {h: pa.string() for h in header}
+    if typed and spec is not None:
+        for col in spec.columns:
+            if col.name in types and col.kind in _ARROW_KINDS:
+                types[col.name] = _ARROW_KINDS[col.kind]
+    try:
+        table = _fast_read(path, header, types)
+        if table is not None and typed and not _typed_columns_clean(table, spec):
+            raise pa.ArrowInvalid("a typed column needs its values as written")
+    except (pa.ArrowInvalid, pa.ArrowNotImplementedError):
+        table = _converted_as_text(path, header) if any(t != pa.string() for t in types.values()) else None
+    if table is not None:
+        raw = _string_frame(table)
+        rows = np.arange(len(raw), dtype=np.int64) + 2
+        return raw, rows, pd.DataFrame(columns=list(_NO_BROKEN))
+    raw, rows, broken = _python_csv(path, label, header)
+    broken_frame = pd.DataFrame(broken, columns=["_row", "_text", "_expected", "_got"])
+    broken_frame.insert(0, "_file", label)
+    broken_frame["_reason"] = "whole row: expected " + broken_frame["_expected"] + "; got " + broken_frame["_got"]
+    return raw, rows, broken_frame
+
+
+def _fast_read(path: Path, header: list[str], types: dict) -> pa.Table | None:
+    """The file through Arrow's multi-threaded reader; None when only the exact reader can say
+    what each row is (a malformed row, a blank line, a line break inside a quoted value, or a
+    value that does not convert to its column's type: that one raises ``ArrowInvalid``).
+
+    With two or more columns, a blank line reads as a one-field row, which Arrow reports as
+    malformed; a file without a single quote character cannot hold a line break inside a
+    value. Only one-column files and files with quotes need their line breaks counted.
+    """
     invalid: list = []
 
     def handler(row):
         invalid.append(row)
         return "skip"
 
+    counted = len(header) < 2
+    table = pacsv.read_csv(
+        path,
+        read_options=pacsv.ReadOptions(column_names=header, skip_rows=1, use_threads=True),
+        parse_options=pacsv.ParseOptions(invalid_row_handler=handler, newlines_in_values=True,
+                                         ignore_empty_lines=counted),
+        convert_options=pacsv.ConvertOptions(
+            column_types=types, strings_can_be_null=False, quoted_strings_can_be_null=False),
+    )
+    if invalid:
+        return None
+    if (counted or _has_quote(path)) and _has_blank_lines(path, table.num_rows):
+        return None
+    return table
+
+
+def _converted_as_text(path: Path, header: list[str]) -> pa.Table | None:
     try:
-        table = pacsv.read_csv(
-            path,
-            read_options=pacsv.ReadOptions(column_names=header, skip_rows=1, use_threads=True),
-            parse_options=pacsv.ParseOptions(invalid_row_handler=handler, newlines_in_values=True),
-            convert_options=pacsv.ConvertOptions(
-                column_types={h: pa.string() for h in header}, strings_can_be_null=False,
-                quoted_strings_can_be_null=False),
-        )
-        fast_ok = not invalid
-    except pa.ArrowInvalid:
-        fast_ok = False
-    if fast_ok and not _has_blank_lines(path, table.num_rows):
-        raw = _string_frame(table)
-        rows = np.arange(len(raw), dtype=np.int64) + 2
-        empty_broken = pd.DataFrame(columns=["_file", "_row", "_text", "_expected", "_got", "_reason"])
-        return raw, rows, empty_broken
-    raw, rows, broken = _python_csv(path, label, header)
-    broken_frame = pd.DataFrame(broken, columns=["_row", "_text", "_expected", "_got"])
-    broken_frame.insert(0, "_file", label)
-    broken_frame["_reason"] = "whole row: expected " + broken_frame["_expected"] + "; got " + broken_frame["_got"]
-    return raw, rows, broken_frame
+        return _fast_read(path, header, {h: pa.string() for h in header})
+    except (pa.ArrowInvalid, pa.ArrowNotImplementedError):
+        return None
+
+
+def _typed_columns_clean(table: pa.Table, spec: FileSpec) -> bool:
+    """Whether every typed column holds only values its contract accepts."""
+    for col in spec.columns:
+        if col.name not in table.column_names or table.schema.field(col.name).type == pa.string():
+            continue
+        values = table[col.name]
+        if not col.nullable and values.null_count:
+            return False
+        if col.kind == "int" and col.minimum is not None and len(values) - values.null_count:
+            if pc.min(values).as_py() < col.minimum:
+                return False
+    return True
+
+
+def _has_quote(path: Path) -> bool:
+    if path.stat().st_size == 0:
+        return False
+    with open(path, "rb") as handle, mmap.mmap(handle.fileno(), 0, access=mmap.ACCESS_READ) as data:
+        return data.find(b'"') >= 0
 
 
 def _has_blank_lines(path: Path, rows: int) -> bool:
@@ -205,8 +279,12 @@ def read_table(path: str | Path, name: str | None = None, spec: FileSpec | None 
     path = Path(path)
     spec = spec or SPECS.get(name or path.name) or FileSpec(name or path.name, ())
     label = path.name
-    raw, rows, broken = read_csv_text(path, spec, label)
+    raw, rows, broken = _read_csv(path, spec, label, typed=True)
     parsed = parse_table(raw, spec, label=label, row_numbers=rows)
+    if len(parsed.rejected) and any(not isinstance(t, pd.StringDtype) for t in raw.dtypes):
+        # Rows set aside are kept exactly as written, so a file with any takes the text path.
+        raw, rows, broken = read_csv_text(path, spec, label)
+        parsed = parse_table(raw, spec, label=label, row_numbers=rows)
     if len(broken):
         extra = broken[["_file", "_row", "_reason", "_text"]].rename(columns={"_text": "_raw_text"})
         parsed.rejected = pd.concat([parsed.rejected, extra], ignore_index=True)
@@ -280,7 +358,16 @@ def problems_frame(problems: list[Problem]) -> pd.DataFrame:
     )
 
 
-def read_audit_folder(folder: str | Path, use_defaults: bool = True) -> AuditInputs:
+def worker_count(workers: int | None = None) -> int:
+    """How many workers to use: ``None`` or 0 means every core of this machine."""
+    if workers is None or workers == 0:
+        return os.cpu_count() or 1
+    if workers < 0:
+        raise InvalidParameterError(f"workers must be a whole number >= 0; got {workers}")
+    return int(workers)
+
+
+def read_audit_folder(folder: str | Path, use_defaults: bool = True, workers: int | None = None) -> AuditInputs:
     """Read an audit folder as ``docs/contract.md`` describes it.
 
     Parameters
@@ -290,6 +377,8 @@ def read_audit_folder(folder: str | Path, use_defaults: bool = True) -> AuditInp
         the optional files.
     use_defaults : bool, default True
         Use the shipped reference table where the folder has none.
+    workers : int, optional
+        Files read side by side (default: every core).
 
     Returns
     -------
@@ -308,11 +397,23 @@ def read_audit_folder(folder: str | Path, use_defaults: bool = True) -> AuditInp
     counts = []
     problems: list[Problem] = []
     rejected_rows: dict[str, pd.DataFrame] = {}
+    present = [name for name in INPUT_FILES + REFERENCE_FILES if (folder / name).is_file()]
+    # Arrow reads and converts outside the interpreter lock, so files read side by side use
+    # every core; a file's error is still raised in reading order.
+    with ThreadPoolExecutor(max_workers=max(1, min(len(present), worker_count(workers)))) as pool:
+        reading = {name: pool.submit(read_table, folder / name, name) for name in present}
+        parsed_files = {}
+        try:
+            for name in present:
+                parsed_files[name] = reading[name].result()
+        except BaseException:
+            for future in reading.values():
+                future.cancel()
+            raise
     for name in INPUT_FILES + REFERENCE_FILES:
-        path = folder / name
         spec = SPECS[name]
-        if path.is_file():
-            parsed = read_table(path, name)
+        if name in parsed_files:
+            parsed = parsed_files[name]
             sources[name] = "folder"
         elif spec.required:
             raise InputError(f"{name}: required file not found in {folder}")
@@ -332,9 +433,7 @@ def read_audit_folder(folder: str | Path, use_defaults: bool = True) -> AuditInp
     # Payments must belong to a usable claim line; others are set aside, not dropped.
     lines = tables["claim_lines.csv"]
     payments = tables["payments.csv"]
-    key = lines[["claim_id", "line_no"]].assign(_known=True)
-    joined = payments.merge(key, on=["claim_id", "line_no"], how="left")
-    orphan = joined["_known"].isna().to_numpy()
+    orphan = ~_line_exists(lines, payments)
     if orphan.any():
         orphans = payments.loc[orphan]
         new_problems = [
@@ -371,6 +470,27 @@ def read_audit_folder(folder: str | Path, use_defaults: bool = True) -> AuditInp
         rejected_rows=rejected_rows,
         folder=folder,
     )
+
+
+def _line_exists(lines: pd.DataFrame, rows: pd.DataFrame) -> np.ndarray:
+    """For each row of ``rows``, whether ``lines`` has its (claim_id, line_no).
+
+    Claim ids are numbered once over both tables and joined with the line number into one
+    integer, so the lookup is a hash of integers, not a merge of text.
+    """
+    if not len(rows):
+        return np.zeros(0, dtype=bool)
+    claims = pd.concat([lines["claim_id"], rows["claim_id"]], ignore_index=True)
+    codes, distinct = value_codes(claims)
+    line_no = np.concatenate([lines["line_no"].to_numpy(dtype=np.int64),
+                              rows["line_no"].to_numpy(dtype=np.int64)])
+    low, high = (int(line_no.min()), int(line_no.max())) if len(line_no) else (0, 0)
+    width = high - low + 1
+    if width * distinct >= 2**62:
+        key = lines[["claim_id", "line_no"]].assign(_known=True)
+        return rows.merge(key, on=["claim_id", "line_no"], how="left")["_known"].notna().to_numpy()
+    combined = codes * width + (line_no - low)
+    return pd.Series(combined[len(lines):]).isin(combined[:len(lines)]).to_numpy()
 
 
 def _arrow_text(s: pd.Series) -> pa.Array:
