@@ -66,7 +66,22 @@ def _python_csv(path: Path, label: str, header: list[str]):
     Returns the well-formed records, their spreadsheet row numbers, and the
     malformed ones (wrong number of fields, or bytes that are not UTF-8).
     """
+    return next(python_csv_chunks(path, header))
+
+
+def python_csv_chunks(path: Path, header: list[str], chunk_rows: int | None = None):
+    """:func:`_python_csv` in pieces of at most ``chunk_rows`` well-formed records (None: one piece).
+
+    Yields ``(frame, row_numbers, broken)`` like :func:`_python_csv`, the broken rows met
+    since the previous piece included; at least one piece, even for a file with no rows.
+    """
     good, good_rows, broken = [], [], []
+
+    def piece():
+        frame = pd.DataFrame(good, columns=header, dtype="str") if good else pd.DataFrame(
+            {h: pd.Series([], dtype="str") for h in header})
+        return frame.astype(pd.StringDtype("pyarrow")), np.asarray(good_rows, dtype=np.int64), list(broken)
+
     with open(path, encoding="utf-8-sig", errors="surrogateescape", newline="") as handle:
         reader = csv.reader(handle)
         next(reader, None)
@@ -86,10 +101,10 @@ def _python_csv(path: Path, label: str, header: list[str]):
                 continue
             good.append(record)
             good_rows.append(record_no)
-    frame = pd.DataFrame(good, columns=header, dtype="str") if good else pd.DataFrame(
-        {h: pd.Series([], dtype="str") for h in header})
-    frame = frame.astype(pd.StringDtype("pyarrow"))
-    return frame, np.asarray(good_rows, dtype=np.int64), broken
+            if chunk_rows is not None and len(good) >= chunk_rows:
+                yield piece()
+                good, good_rows, broken = [], [], []
+    yield piece()
 
 
 def read_csv_text(path: str | Path, spec: FileSpec | None = None, label: str | None = None):
@@ -127,6 +142,19 @@ _ARROW_KINDS = {"date": pa.date32(), "int": pa.int64()}
 _NO_BROKEN = ("_file", "_row", "_text", "_expected", "_got", "_reason")
 
 
+def read_header(path: Path, spec: FileSpec | None, label: str) -> list[str]:
+    """The file's header in the contract's spelling (see :func:`read_csv_text` for the errors)."""
+    if not path.is_file():
+        raise InputError(f"{label}: file not found in {path.parent}")
+    with open(path, "rb") as handle:
+        head = handle.read(65536)
+    if not head.strip():
+        raise InputError(f"{label}: the file is empty (expected a header row)")
+    first_line = head.decode("utf-8-sig", errors="replace").splitlines()[0]
+    header = [h.strip() for h in next(csv.reader([first_line]))]
+    return _canonical_header(header, spec, label)
+
+
 def _read_csv(path, spec: FileSpec | None, label: str | None, typed: bool):
     """:func:`read_csv_text`; with ``typed``, date and whole-number columns come back typed.
 
@@ -137,16 +165,7 @@ def _read_csv(path, spec: FileSpec | None, label: str | None, typed: bool):
     """
     path = Path(path)
     label = label or path.name
-    if not path.is_file():
-        raise InputError(f"{label}: file not found in {path.parent}")
-    with open(path, "rb") as handle:
-        head = handle.read(65536)
-    if not head.strip():
-        raise InputError(f"{label}: the file is empty (expected a header row)")
-    first_line = head.decode("utf-8-sig", errors="replace").splitlines()[0]
-    header = [h.strip() for h in next(csv.reader([first_line]))]
-    header = _canonical_header(header, spec, label)
-
+    header = read_header(path, spec, label)
     types = {h: pa.string() for h in header}
     if typed and spec is not None:
         for col in spec.columns:
@@ -163,10 +182,15 @@ def _read_csv(path, spec: FileSpec | None, label: str | None, typed: bool):
         rows = np.arange(len(raw), dtype=np.int64) + 2
         return raw, rows, pd.DataFrame(columns=list(_NO_BROKEN))
     raw, rows, broken = _python_csv(path, label, header)
-    broken_frame = pd.DataFrame(broken, columns=["_row", "_text", "_expected", "_got"])
-    broken_frame.insert(0, "_file", label)
-    broken_frame["_reason"] = "whole row: expected " + broken_frame["_expected"] + "; got " + broken_frame["_got"]
-    return raw, rows, broken_frame
+    return raw, rows, broken_frame(broken, label)
+
+
+def broken_frame(broken: list, label: str) -> pd.DataFrame:
+    """Malformed rows (``_row, _text, _expected, _got`` tuples) as the table :func:`read_csv_text` returns."""
+    frame = pd.DataFrame(broken, columns=["_row", "_text", "_expected", "_got"])
+    frame.insert(0, "_file", label)
+    frame["_reason"] = "whole row: expected " + frame["_expected"] + "; got " + frame["_got"]
+    return frame
 
 
 def _fast_read(path: Path, header: list[str], types: dict) -> pa.Table | None:
@@ -285,6 +309,11 @@ def read_table(path: str | Path, name: str | None = None, spec: FileSpec | None 
         # Rows set aside are kept exactly as written, so a file with any takes the text path.
         raw, rows, broken = read_csv_text(path, spec, label)
         parsed = parse_table(raw, spec, label=label, row_numbers=rows)
+    return with_broken_rows(parsed, broken, label)
+
+
+def with_broken_rows(parsed: ParsedTable, broken: pd.DataFrame, label: str) -> ParsedTable:
+    """Add malformed rows (see :func:`broken_frame`) to a parsed file's problems and rows set aside."""
     if len(broken):
         extra = broken[["_file", "_row", "_reason", "_text"]].rename(columns={"_text": "_raw_text"})
         parsed.rejected = pd.concat([parsed.rejected, extra], ignore_index=True)
@@ -367,6 +396,24 @@ def worker_count(workers: int | None = None) -> int:
     return int(workers)
 
 
+def parsed_or_default(folder: Path, name: str, parsed_files: dict, use_defaults: bool):
+    """``(parsed, source)`` of one file of the folder: the folder's own (already parsed, in
+    ``parsed_files``), else the shipped default, else ``(None, "absent")``.
+
+    Raises
+    ------
+    InputError
+        A required file is missing.
+    """
+    if name in parsed_files:
+        return parsed_files[name], "folder"
+    if SPECS[name].required:
+        raise InputError(f"{name}: required file not found in {folder}")
+    if use_defaults and name in REFERENCE_FILES and reference.has_default(name):
+        return reference.load_default_parsed(name), "shipped default"
+    return None, "absent"
+
+
 def read_audit_folder(folder: str | Path, use_defaults: bool = True, workers: int | None = None) -> AuditInputs:
     """Read an audit folder as ``docs/contract.md`` describes it.
 
@@ -411,18 +458,9 @@ def read_audit_folder(folder: str | Path, use_defaults: bool = True, workers: in
                 future.cancel()
             raise
     for name in INPUT_FILES + REFERENCE_FILES:
-        spec = SPECS[name]
-        if name in parsed_files:
-            parsed = parsed_files[name]
-            sources[name] = "folder"
-        elif spec.required:
-            raise InputError(f"{name}: required file not found in {folder}")
-        elif use_defaults and name in REFERENCE_FILES and reference.has_default(name):
-            parsed = reference.load_default_parsed(name)
-            sources[name] = "shipped default"
-        else:
+        parsed, sources[name] = parsed_or_default(folder, name, parsed_files, use_defaults)
+        if parsed is None:
             tables[name] = None
-            sources[name] = "absent"
             continue
         tables[name] = parsed.data
         problems.extend(parsed.problems)
@@ -433,22 +471,13 @@ def read_audit_folder(folder: str | Path, use_defaults: bool = True, workers: in
     # Payments must belong to a usable claim line; others are set aside, not dropped.
     lines = tables["claim_lines.csv"]
     payments = tables["payments.csv"]
-    orphan = ~_line_exists(lines, payments)
+    orphan = ~line_exists(lines, payments)
     if orphan.any():
-        orphans = payments.loc[orphan]
-        new_problems = [
-            Problem("payments.csv", int(r), "claim_id,line_no", f"{c}|{ln}",
-                    "a claim line present (and usable) in claim_lines.csv")
-            for r, c, ln in zip(orphans["_row"], orphans["claim_id"], orphans["line_no"])
-        ]
+        kept, new_problems, extra = set_aside_orphans(payments, orphan)
         problems.extend(new_problems)
-        extra = to_text_frame(orphans.drop(columns=["_row"]))
-        extra.insert(0, "_reason", "no usable claim line with this claim_id and line_no")
-        extra.insert(0, "_row", orphans["_row"].to_numpy())
-        extra.insert(0, "_file", "payments.csv")
         rejected_rows["payments.csv"] = pd.concat(
             [rejected_rows.get("payments.csv", pd.DataFrame()), extra], ignore_index=True)
-        tables["payments.csv"] = payments.loc[~orphan].reset_index(drop=True)
+        tables["payments.csv"] = kept
         counts = [
             (n, r, u - int(orphan.sum()), s + int(orphan.sum())) if n == "payments.csv" else (n, r, u, s)
             for n, r, u, s in counts
@@ -472,7 +501,26 @@ def read_audit_folder(folder: str | Path, use_defaults: bool = True, workers: in
     )
 
 
-def _line_exists(lines: pd.DataFrame, rows: pd.DataFrame) -> np.ndarray:
+def set_aside_orphans(payments: pd.DataFrame, orphan: np.ndarray):
+    """Split off payments whose line is not a usable claim line.
+
+    Returns the payments kept, one :class:`Problem` per payment set aside, and those rows as
+    text with ``_file``, ``_row`` and ``_reason`` in front (for ``rejected_rows``).
+    """
+    orphans = payments.loc[orphan]
+    problems = [
+        Problem("payments.csv", int(r), "claim_id,line_no", f"{c}|{ln}",
+                "a claim line present (and usable) in claim_lines.csv")
+        for r, c, ln in zip(orphans["_row"], orphans["claim_id"], orphans["line_no"])
+    ]
+    extra = to_text_frame(orphans.drop(columns=["_row"]))
+    extra.insert(0, "_reason", "no usable claim line with this claim_id and line_no")
+    extra.insert(0, "_row", orphans["_row"].to_numpy())
+    extra.insert(0, "_file", "payments.csv")
+    return payments.loc[~orphan].reset_index(drop=True), problems, extra
+
+
+def line_exists(lines: pd.DataFrame, rows: pd.DataFrame) -> np.ndarray:
     """For each row of ``rows``, whether ``lines`` has its (claim_id, line_no).
 
     Claim ids are numbered once over both tables and joined with the line number into one

@@ -15,6 +15,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from ..errors import InvalidParameterError
 from ..folder import AuditInputs, problems_frame, read_audit_folder, write_csv
 from ..money import dollars
 from ._context import AuditContext, build_context
@@ -68,6 +69,16 @@ class AuditResult:
     @property
     def lines(self) -> pd.DataFrame:
         return self.context.lines
+
+    @property
+    def lines_audited(self) -> int:
+        """How many usable claim lines the audit read."""
+        return int(len(self.lines))
+
+    @property
+    def lines_paid(self) -> int:
+        """How many of them have something paid (> 0)."""
+        return int((self.lines["paid_cents"] > 0).sum())
 
     def summary(self, by: str = "category") -> pd.DataFrame:
         """At-risk dollars by ``category``, ``error_type``, ``payer``, ``provider`` or ``month``."""
@@ -238,15 +249,41 @@ def run_audit(inputs: AuditInputs, rules: RuleRegistry | None = None, extra_rule
 
 
 def audit_folder(folder, rules: RuleRegistry | None = None, extra_rules=(), only=None,
-                 use_defaults: bool = True) -> AuditResult:
+                 use_defaults: bool = True, *, engine: str = "pandas", max_memory=None,
+                 workers: int | None = None) -> AuditResult:
     """Read an audit folder and audit it (the Python twin of ``recoup audit``).
+
+    Parameters
+    ----------
+    engine : {"pandas", "spark"}, default "pandas"
+        ``"spark"`` runs the same rules on Apache Spark, patient partition by
+        partition (``pip install recoup-kit[spark]``; see docs/scale.md).
+    max_memory : int or str, optional
+        A budget such as ``"1GB"``: the folder is split into patient
+        partitions on disk and audited one by one (or a few side by side)
+        within it; the findings are the same, byte for byte.
+    workers : int, optional
+        Cores to use (default: all): files read side by side, partitions
+        audited side by side.
 
     Examples
     --------
     >>> result = audit_folder("synthetic/demo/family_practice")  # doctest: +SKIP
     >>> result.summary("category")  # doctest: +SKIP
     """
-    inputs = read_audit_folder(folder, use_defaults=use_defaults)
+    if engine == "spark":
+        from ._spark import audit_folder_spark
+
+        return audit_folder_spark(folder, rules=rules, extra_rules=extra_rules, only=only,
+                                  use_defaults=use_defaults)
+    if engine != "pandas":
+        raise InvalidParameterError(f"engine must be 'pandas' or 'spark'; got {engine!r}")
+    if max_memory is not None:
+        from ._partition import audit_folder_partitioned
+
+        return audit_folder_partitioned(folder, max_memory, workers=workers, rules=rules,
+                                        extra_rules=extra_rules, only=only, use_defaults=use_defaults)
+    inputs = read_audit_folder(folder, use_defaults=use_defaults, workers=workers)
     return run_audit(inputs, rules=rules, extra_rules=extra_rules, only=only)
 
 
@@ -389,8 +426,8 @@ def write_audit(result: AuditResult, out: str | Path) -> dict[str, Path]:
         "rules_run": [r.error_type for r in result.rules_run],
         "rules_switched_off": result.switched_off.to_dict(orient="records"),
         "files": (result.inputs.counts.to_dict(orient="records") if result.inputs is not None else []),
-        "lines_audited": int(len(result.lines)),
-        "lines_paid": int((result.lines["paid_cents"] > 0).sum()),
+        "lines_audited": result.lines_audited,
+        "lines_paid": result.lines_paid,
         "findings": int(len(findings)),
         "lines_flagged": int(findings[["claim_id", "line_no"]].drop_duplicates().shape[0]),
         "at_risk_capped": dollars(result.total_at_risk_cents),
@@ -403,9 +440,8 @@ def write_audit(result: AuditResult, out: str | Path) -> dict[str, Path]:
 def summary_markdown(result: AuditResult, summaries: dict | None = None) -> str:
     """The summary as a short Markdown report (``summaries``: already computed tables by dimension)."""
     f = result.findings
-    lines = result.lines
     parts = ["# Audit summary", ""]
-    parts.append(f"- Lines audited: {len(lines):,}; paid lines: {int((lines['paid_cents'] > 0).sum()):,}")
+    parts.append(f"- Lines audited: {result.lines_audited:,}; paid lines: {result.lines_paid:,}")
     flagged = f[["claim_id", "line_no"]].drop_duplicates().shape[0]
     parts.append(f"- Lines flagged: {flagged:,}; findings: {len(f):,}")
     parts.append(f"- Money at risk (each line capped at what was paid): {dollars(result.total_at_risk_cents)}")
