@@ -325,7 +325,39 @@ class _FileTally:
 # --------------------------------------------------------------------------- stage 3 (in a worker)
 
 
-def _audit_partition(root: str, number: int, templates: dict, references: dict, rules, extra_rules, only):
+#: The job forked workers share (set just before they start; nothing of it is pickled, so
+#: rules written in a notebook or inside a function run there too).
+_FORKED_JOB: tuple | None = None
+
+
+def _audit_forked(number: int) -> dict:
+    return _audit_partition(number, *_FORKED_JOB)
+
+
+def _audit_partitions(job: tuple, count: int, side_by_side: int) -> list[dict]:
+    """Audit partitions ``0 .. count - 1``: in this process, or ``side_by_side`` at a time.
+
+    Workers are forked where the system can: one starts at once, sees rules
+    defined anywhere (a notebook, a function), and never re-runs the caller's
+    script, which a spawned worker does without a ``__main__`` guard; Arrow
+    resets its thread pools in a forked child.
+    """
+    global _FORKED_JOB
+    if side_by_side < 2 or count < 2:
+        return [_audit_partition(number, *job) for number in range(count)]
+    workers = min(side_by_side, count)
+    if "fork" in get_all_start_methods():
+        _FORKED_JOB = job
+        try:
+            with ProcessPoolExecutor(max_workers=workers, mp_context=get_context("fork")) as pool:
+                return list(pool.map(_audit_forked, range(count)))
+        finally:
+            _FORKED_JOB = None
+    with ProcessPoolExecutor(max_workers=workers, mp_context=get_context("spawn")) as pool:
+        return list(pool.map(_audit_partition, range(count), *[[value] * count for value in job]))
+
+
+def _audit_partition(number: int, root: str, templates: dict, references: dict, rules, extra_rules, only):
     """Audit one patient partition; return its findings and the counts the summary needs."""
     shelf = _Shelf(Path(root))
     tables = {}
@@ -338,7 +370,7 @@ def _audit_partition(root: str, number: int, templates: dict, references: dict, 
         documentation=tables.get("documentation"), rules=rules, extra_rules=extra_rules, only=only,
         **references)
     lines = result.lines
-    return {"findings": result.findings.assign(_line=-1), "rules_run": result.rules_run,
+    return {"findings": result.findings.assign(_line=-1), "rules_run": [r.error_type for r in result.rules_run],
             "switched_off": result.switched_off, "lines": len(lines),
             "paid": int((lines["paid_cents"] > 0).sum())}
 
@@ -480,17 +512,13 @@ def audit_folder_partitioned(folder, max_memory, *, workers: int | None = None,
         references = {name.removesuffix(".csv"): inputs.table(name) for name in REFERENCE_FILES}
 
         # 3. audit partition by partition.
-        numbers = list(range(count))
-        same = [[value] * count for value in (templates, references, rules, tuple(extra_rules), only)]
-        if side_by_side > 1 and count > 1:
-            with ProcessPoolExecutor(max_workers=min(side_by_side, count), mp_context=_process_context()) as pool:
-                parts = list(pool.map(_audit_partition, [tmp] * count, numbers, *same))
-        else:
-            parts = list(map(_audit_partition, [tmp] * count, numbers, *same))
+        job = (tmp, templates, references, rules, tuple(extra_rules), only)
+        parts = _audit_partitions(job, count, side_by_side)
 
     findings = merge_findings([p["findings"] for p in parts], registry, extra_rules, only)
+    by_type = {r.error_type: r for r in list(registry) + list(extra_rules)}
     return PartitionedAuditResult(
-        findings=findings, rules_run=parts[0]["rules_run"], switched_off=parts[0]["switched_off"],
+        findings=findings, rules_run=[by_type[e] for e in parts[0]["rules_run"]], switched_off=parts[0]["switched_off"],
         inputs=inputs, lines_audited=sum(p["lines"] for p in parts), lines_paid=sum(p["paid"] for p in parts),
         how=f"in {count} patient partitions within {budget / 10**9:.2f} GB")
 
@@ -502,13 +530,6 @@ def _empty_text(path: Path, name: str) -> pd.DataFrame:
 
 def _empty_parsed(path: Path, name: str) -> ParsedTable:
     return parse_table(_empty_text(path, name), SPECS[name], label=name)
-
-
-def _process_context():
-    """Fork where the system has it: a worker starts at once, sees rules defined in a notebook,
-    and never re-runs the caller's script (which spawning does, without a ``__main__`` guard).
-    Arrow resets its thread pools in a forked child."""
-    return get_context("fork" if "fork" in get_all_start_methods() else "spawn")
 
 
 def _partition_of(rows: pd.DataFrame, where: pd.DataFrame) -> np.ndarray:
@@ -537,9 +558,19 @@ def merge_findings(frames: list[pd.DataFrame], registry: RuleRegistry, extra_rul
 
 def _inputs(folder: Path, present, tallies, broken, orphan_problems, orphan_rows, use_defaults) -> AuditInputs:
     """What the in-memory reader would report: counts, problems and rows set aside, in its order."""
+
+    def read_reference(name: str):
+        return read_table(folder / name, name) if (folder / name).is_file() else None
+
+    return _inputs_from(folder, present, tallies, broken, orphan_problems, orphan_rows, use_defaults,
+                        read_reference)
+
+
+def _inputs_from(folder, present, tallies, broken, orphan_problems, orphan_rows, use_defaults,
+                 read_reference) -> AuditInputs:
+    """:func:`_inputs`, reading the folder's reference files with ``read_reference(name)``."""
     sources, counts, problems, rejected_rows, tables = {}, [], [], {}, {}
-    parsed_files = {name: read_table(folder / name, name) for name in REFERENCE_FILES
-                    if (folder / name).is_file()}
+    parsed_files = {name: parsed for name in REFERENCE_FILES if (parsed := read_reference(name)) is not None}
     parsed_files.update({name: tallies[name].parsed(broken[name]) for name in present})
     for name in INPUT_FILES + REFERENCE_FILES:
         parsed, sources[name] = parsed_or_default(folder, name, parsed_files, use_defaults)
@@ -563,4 +594,5 @@ def _inputs(folder: Path, present, tallies, broken, orphan_problems, orphan_rows
         claim_lines=None, payments=None, coverage=None, documentation=None,
         fee_schedule=tables["fee_schedule.csv"], ncci_ptp=tables["ncci_ptp.csv"], mue=tables["mue.csv"],
         payer_policies=tables["payer_policies.csv"], sources=sources, counts=counts_frame,
-        problems=problems, rejected_rows=rejected_rows, folder=folder)
+        problems=problems, rejected_rows=rejected_rows, folder=Path(folder) if isinstance(folder, str)
+        and "://" not in folder and not folder.startswith("dbfs:") else folder)
