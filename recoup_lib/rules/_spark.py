@@ -104,7 +104,12 @@ def _session(spark):
     except ImportError:
         raise InvalidParameterError("engine='spark' needs pyspark: pip install recoup-kit[spark]") from None
     active = SparkSession.getActiveSession()
-    return active if active is not None else local_session(cores=os.cpu_count() or 2, memory="2g")
+    if active is not None:
+        return active
+    if os.environ.get("PYSPARK_GATEWAY_PORT") or os.environ.get("MASTER"):
+        # Started by spark-submit (or told its master): the cluster's own settings apply.
+        return SparkSession.builder.appName("recoupkit").getOrCreate()
+    return local_session(cores=os.cpu_count() or 2, memory="2g")
 
 
 def _join(folder: str, name: str) -> str:
@@ -259,7 +264,8 @@ def audit_folder_spark(folder, rules: RuleRegistry | None = None, extra_rules=()
     rules, extra_rules, only, use_defaults
         As for :func:`recoup_lib.rules.audit_folder`.
     spark : pyspark.sql.SparkSession, optional
-        Default: the active session, else a local one on every core.
+        Default: the active session; else, under ``spark-submit`` (or with
+        ``MASTER`` set), the cluster's; else a local one on every core.
     partitions : int, optional
         Patient partitions (default: ``spark.sql.shuffle.partitions``).
 
