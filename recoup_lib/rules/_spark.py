@@ -88,7 +88,7 @@ def local_session(cores: int = 2, memory: str = "1g", app: str = "recoupkit"):
              .config("spark.python.worker.reuse", "true")
              .config("spark.ui.enabled", "false")
              .config("spark.ui.showConsoleProgress", "false")
-             .config("spark.sql.shuffle.partitions", str(max(2, cores * 2)))
+             .config("spark.sql.shuffle.partitions", str(max(2, cores)))
              .config("spark.sql.execution.arrow.pyspark.enabled", "true")
              .config("spark.sql.session.timeZone", "UTC")
              .getOrCreate())
@@ -130,7 +130,8 @@ def _local(folder: str) -> Path | None:
 
 
 def _read_text(spark, folder: str, name: str):
-    """The file as a DataFrame of text in the contract's column names, with ``_row``; or None."""
+    """The file as a DataFrame of text in the contract's column names, with ``_row`` and
+    ``_corrupt`` (a malformed record, else null), and its number of records; or ``(None, 0)``."""
     from pyspark.sql import functions as F
 
     stem = name.removesuffix(".csv")
@@ -157,7 +158,7 @@ def _read_text(spark, folder: str, name: str):
                  .schema(schema).csv(csv_path))
         corrupt = "_corrupt"
     else:
-        return None, None
+        return None, 0
     # Dense row numbers in file order: rows counted per Spark partition, then offset.
     frame = frame.withColumn("_pid", F.spark_partition_id()).withColumn("_mid", F.monotonically_increasing_id())
     frame = frame.cache()
@@ -173,7 +174,7 @@ def _read_text(spark, folder: str, name: str):
              .drop("_pid", "_mid", "_offset"))
     if corrupt is None:
         frame = frame.withColumn("_corrupt", F.lit(None).cast("string"))
-    return frame, "_corrupt"
+    return frame, seen
 
 
 def _parse_rows(spec: FileSpec, name: str, header: list[str]):
@@ -282,9 +283,9 @@ def audit_folder_spark(folder, rules: RuleRegistry | None = None, extra_rules=()
     _refuse_whole_table_rules(registry, extra_rules, only, "on Spark")
     count = int(partitions or spark.conf.get("spark.sql.shuffle.partitions"))
 
-    texts, headers = {}, {}
+    texts, headers, records = {}, {}, {}
     for name in INPUT_FILES:
-        frame, _ = _read_text(spark, folder, name)
+        frame, records[name] = _read_text(spark, folder, name)
         if frame is None:
             if SPECS[name].required:
                 raise InputError(f"{name}: required file not found in {folder}")
@@ -322,7 +323,7 @@ def audit_folder_spark(folder, rules: RuleRegistry | None = None, extra_rules=()
         spec = SPECS[name]
         dup = F.col("_dup") if "_dup" in frame.columns else F.lit(False)
         bad = frame.where(F.col("_bad") | dup).toPandas()
-        total = frame.count()
+        total = records[name]
         torn = bad["_corrupt"].notna().to_numpy()
         for row, text in zip(bad.loc[torn, "_row"], bad.loc[torn, "_corrupt"]):
             fields = next(csv.reader([text]), [])
@@ -439,12 +440,12 @@ def _spark_reference_reader(spark, folder: str):
     """Read one reference file (CSV or Parquet) through Spark into a parsed table, or None."""
 
     def read(name: str) -> ParsedTable | None:
-        frame, corrupt = _read_text(spark, folder, name)
+        frame, _ = _read_text(spark, folder, name)
         if frame is None:
             return None
         pdf = frame.toPandas().sort_values("_row")
         header = [c for c in frame.columns if c not in ("_row", "_corrupt")]
-        bad = pdf["_corrupt"].notna() if corrupt else pd.Series(False, index=pdf.index)
+        bad = pdf["_corrupt"].notna()
         raw = pdf.loc[~bad, header].fillna("").astype(pd.StringDtype("pyarrow")).reset_index(drop=True)
         parsed = parse_table(raw, SPECS[name], label=name, row_numbers=pdf.loc[~bad, "_row"].to_numpy(dtype=np.int64))
         broken = [(int(r), t, f"{len(header)} fields, as in the header", f"{len(next(csv.reader([t]), []))} fields")
