@@ -165,3 +165,17 @@ def test_spark_engine_writes_the_in_memory_audits_files(request, spark, tmp_path
         counts = on_spark.inputs.counts.set_index("file")
         assert counts.loc["claim_lines.csv", "rows_set_aside"] == 3
         assert counts.loc["payments.csv", "rows_set_aside"] >= 2
+
+
+def test_workers_read_files_side_by_side_with_the_same_result(practice, tmp_path):
+    import os
+
+    from recoup_lib.folder import worker_count
+
+    assert worker_count(None) == worker_count(0) == (os.cpu_count() or 1) and worker_count(3) == 3
+    with pytest.raises(InvalidParameterError, match="workers"):
+        worker_count(-2)
+    assert _written(audit_folder(practice, workers=1), tmp_path / "one") == \
+        _written(audit_folder(practice, workers=4), tmp_path / "four")
+    with pytest.raises(InvalidParameterError, match="engine"):
+        audit_folder(practice, engine="dask")

@@ -116,7 +116,9 @@ class AuditContext:
         wanted = np.where((claim >= 0) & (line_no >= 0) & (line_no < width),
                           _line_key(claim, line_no, width), -1)
         order = self.keys["line_order"]
-        sorted_keys = self.keys["line_keys"][order]
+        sorted_keys = self.keys.get("line_sorted")
+        if sorted_keys is None:
+            sorted_keys = self.keys["line_sorted"] = self.keys["line_keys"][order]
         if not len(sorted_keys):
             return np.full(len(wanted), -1, dtype=np.int64)
         at = np.clip(np.searchsorted(sorted_keys, wanted), 0, len(sorted_keys) - 1)

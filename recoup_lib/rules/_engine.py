@@ -263,8 +263,10 @@ def audit_folder(folder, rules: RuleRegistry | None = None, extra_rules=(), only
         partitions on disk and audited one by one (or a few side by side)
         within it; the findings are the same, byte for byte.
     workers : int, optional
-        Cores to use (default: all): files read side by side, partitions
-        audited side by side.
+        Cores to use (default: all): input files read side by side, and
+        partitions audited side by side under ``max_memory``. (Splitting the
+        in-memory rules over processes was measured and did not pay for
+        itself on a shared two-core machine: each worker rebuilds its part's context.)
 
     Examples
     --------
