@@ -179,3 +179,5 @@ def test_workers_read_files_side_by_side_with_the_same_result(practice, tmp_path
         _written(audit_folder(practice, workers=4), tmp_path / "four")
     with pytest.raises(InvalidParameterError, match="engine"):
         audit_folder(practice, engine="dask")
+    with pytest.raises(InvalidParameterError, match="max_memory is for the pandas engine"):
+        audit_folder(practice, engine="spark", max_memory="1GB")

@@ -274,6 +274,9 @@ def audit_folder(folder, rules: RuleRegistry | None = None, extra_rules=(), only
     >>> result.summary("category")  # doctest: +SKIP
     """
     if engine == "spark":
+        if max_memory is not None:
+            raise InvalidParameterError("max_memory is for the pandas engine; Spark's memory is set in "
+                                        "its session (see docs/scale.md)")
         from ._spark import audit_folder_spark
 
         return audit_folder_spark(folder, rules=rules, extra_rules=extra_rules, only=only,
