@@ -264,9 +264,7 @@ def audit_folder(folder, rules: RuleRegistry | None = None, extra_rules=(), only
         within it; the findings are the same, byte for byte.
     workers : int, optional
         Cores to use (default: all): input files read side by side, and
-        partitions audited side by side under ``max_memory``. (Splitting the
-        in-memory rules over processes was measured and did not pay for
-        itself on a shared two-core machine: each worker rebuilds its part's context.)
+        partitions audited side by side under ``max_memory``.
 
     Examples
     --------
