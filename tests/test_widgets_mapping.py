@@ -64,3 +64,15 @@ def test_widget_draws_and_reacts_to_a_dropdown():
     assert "1,500 used" in status.value
     box.pickers["units"].value = "Patient Name"
     assert "0 used" in status.value
+
+
+@pytest.mark.parametrize("seed", [2025, 909, 3, 4])
+def test_the_widget_opens_on_every_header_style_a_single_modifier_column_included(tmp_path, seed):
+    from recoup_lib.synthetic import generate_practice, write_messy_export
+
+    practice = generate_practice(lines=300, seed=seed, profile="family_practice")
+    write_messy_export(practice, tmp_path, claims837=False)
+    widget = mapping_widget(tmp_path / "charges.csv", save_as=str(tmp_path / "mapping.json"))
+    chosen = widget.session.mapping()["modifiers"]
+    assert chosen and not widget.session.missing
+    assert all(header in widget.session.headers for header in ([chosen] if isinstance(chosen, str) else chosen))

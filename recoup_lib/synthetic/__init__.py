@@ -35,6 +35,7 @@ from ..folder import write_csv
 from ..results import StepResult
 from ..schema import RECOUPMENT_LABELS_SPEC
 from ._claims837 import CLAIMS837_FOLDER, write_claims_837
+from ._export import write_messy_export
 from ._identities import npi_numbers
 from ._inject import inject_errors, plan_counts
 from ._payer import NOTICE_COLUMNS, simulate_notices
@@ -46,7 +47,7 @@ from ._random import stream
 __all__ = ["generate_practice", "write_practice", "generate", "Practice", "GeneratedPractice", "load_profile",
            "profile_names", "profiles_dir", "default_references", "DEFAULT_ERROR_RATE",
            "FOLDER_FILES", "PAYER_FILES", "RECOUPMENT_LABEL_COLUMNS", "plan_remits", "remit_tables",
-           "REMITS_FOLDER", "CLAIMS837_FOLDER"]
+           "REMITS_FOLDER", "CLAIMS837_FOLDER", "write_messy_export"]
 
 DEFAULT_ERROR_RATE = 0.08
 

@@ -30,7 +30,7 @@ from .mapping import MappingSession, mapping_widget  # noqa: F401 - the mapping 
 
 __all__ = ["claim_reviewer", "appeal_desk", "remittance_explainer", "AppealDesk", "ReviewSession",
            "CHOICES", "build_deck", "grade", "rule_explanation", "deadline_calendar", "desk_from_folder",
-           "desk_from_practice", "training_desk", "grade_choice"]
+           "desk_from_practice", "training_desk", "grade_choice", "MappingSession", "mapping_widget"]
 
 
 def __getattr__(name: str):

@@ -165,7 +165,8 @@ def mapping_widget(path, kind: str = "claims", save_as: str = "mapping.json"):
     for field in session.fields:
         value = current.get(field)
         if field in LIST_FIELDS:
-            picker = widgets.SelectMultiple(options=session.headers, value=tuple(value or []),
+            chosen = (value,) if isinstance(value, str) else tuple(value or ())
+            picker = widgets.SelectMultiple(options=session.headers, value=chosen,
                                             description=field, rows=4, style={"description_width": "140px"})
         else:
             picker = widgets.Dropdown(options=session.options(field), value=value or NOT_IN_FILE,
