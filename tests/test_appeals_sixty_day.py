@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pandas as pd
 import pytest
-from hypothesis import given
+from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from recoup_lib.appeals import (load_sixty_day_rules, lookback_start, overpayment_workup, return_route,
@@ -48,6 +48,7 @@ def test_an_investigation_cannot_end_before_identification():
         sixty_day_clock("2025-03-03", investigation_completed="2025-03-01")
 
 
+@settings(deadline=None)  # timing varies on a shared machine; the property is what counts
 @given(st.dates(min_value=pd.Timestamp("2025-01-01").date(), max_value=pd.Timestamp("2030-12-31").date()),
        st.integers(min_value=0, max_value=1000))
 def test_the_deadline_is_never_more_than_240_days_after_identification(identified, days):
