@@ -55,7 +55,12 @@ def test_contract_files_and_columns(tmp_path, capsys):
     summary = json.loads((out / "summary.json").read_text())
     assert summary["unbalanced_transactions"] == 0 and summary["recouped_total_cents"] == 22500
     printed = capsys.readouterr().out
-    assert "taken back $225.00 (reversals $150.00, offsets $75.00" in printed
+    # Contract v2: "taken back" is net (the $90.00 correction paid with the reversal is not
+    # taken back); the gross figure is labelled as such.
+    assert "taken back $135.00, each dollar once (gross $225.00: reversals $150.00, " \
+           "offsets $75.00" in printed
+    assert summary["taken_back_cents"] == 13500 and summary["taken_back"] == 135.0
+    assert rec["net_amount"].tolist() == ["60.00", "75.00"]
 
 
 def test_unbalanced_transaction_is_counted_and_printed(tmp_path, capsys):

@@ -87,12 +87,25 @@ class ChunkReader:
         for i, v in zip(hits, got):
             self.problems.append((int(positions[i]), element, str(v), expected, scope))
 
-    def amounts(self, positions, values, element, required=True, scope="transaction"):
+    def amounts(self, positions, values, element, required=True, scope="transaction",
+                full=False):
+        """Amounts of ``values`` in cents; bad ones are flagged with ``scope``.
+
+        The transaction's own money (BPR, CLP, PLB) is flagged ``transaction``:
+        unreadable, it sets the transaction aside. Line and adjustment amounts
+        are flagged ``warning``: read as 0, and the line or claim cannot balance.
+        Returns (cents, blank), or (cents, blank, unusable) with ``full``.
+        """
         cents, blank, invalid = parse_amounts(values)
-        self.flag_mask(positions, invalid, element, values, AMOUNT_EXPECTED, scope)
+        kept = " (read as 0.00, so its line or claim cannot balance)" if scope == "warning" \
+            else ""
+        self.flag_mask(positions, invalid, element, values, AMOUNT_EXPECTED + kept, scope)
+        missing = blank & required
         if required:
             self.flag_mask(positions, blank, element, values,
-                           f"an amount in {element} (it may not be blank)", scope)
+                           f"an amount in {element} (it may not be blank){kept}", scope)
+        if full:
+            return cents, blank, invalid | missing
         return cents, blank
 
     def dates(self, positions, elements: Elements, j: int, element: str) -> np.ndarray:
@@ -120,10 +133,10 @@ class ChunkReader:
             where = np.flatnonzero(stray)
             for p in where[:5]:
                 self.flag(p, "", "", f"ST before {code_name(int(codes[p])) or 'this segment'} "
-                          "(the segment is outside any ST...SE transaction)", "file")
+                          "(the segment is outside any ST...SE transaction)", "segment")
             if len(where) > 5:
                 self.flag(where[5], "", "", f"ST before each segment: {len(where) - 5} more "
-                          "segments lie outside any transaction", "file")
+                          "segments lie outside any transaction", "segment")
         self._ids(inside)
         del inside, stray, edges
         self._context()
@@ -197,8 +210,8 @@ class ChunkReader:
         if bad.any():
             for p in np.flatnonzero(bad):
                 text = self.chunk.text(int(p))[:20]
-                self.flag(p, "", text, "a segment id of two or three capital letters or digits",
-                          "transaction")
+                self.flag(p, "", text, "a segment id of two or three capital letters or digits "
+                          "(the segment is ignored)", "warning")
         unknown = inside & well_formed & ~np.isin(codes, np.array(sorted(_KNOWN), np.uint32))
         if unknown.any():
             where = np.flatnonzero(unknown)

@@ -53,8 +53,9 @@ COLUMNS: dict[str, list[tuple[str, str]]] = {
     "recoupments": [
         ("file", STR), ("trace_number", STR), ("payment_date", DATE), ("claim_id", STR),
         ("amount_cents", INT), ("mechanism", STR), ("reason_code", STR), ("reference", STR),
-        ("payer_claim_control", STR), ("match", STR), ("deferred_cents", INT),
-        ("payer", STR), ("segment", INT)],
+        ("net_amount_cents", INT), ("payer_claim_control", STR),
+        ("match", STR), ("deferred_cents", INT), ("correction_cents", INT),
+        ("forwarded_cents", INT), ("payer", STR), ("segment", INT)],
     "problems": [
         ("file", STR), ("segment", INT), ("segment_id", STR), ("element", STR),
         ("value", STR), ("expected", STR), ("severity", STR), ("action", STR),
@@ -62,6 +63,7 @@ COLUMNS: dict[str, list[tuple[str, str]]] = {
     "files": [
         ("file", STR), ("path", STR), ("status", STR), ("segments", INT),
         ("transactions", INT), ("transactions_used", INT), ("transactions_set_aside", INT),
+        ("transactions_repeated", INT),
         ("errors", INT), ("warnings", INT)],
 }
 
