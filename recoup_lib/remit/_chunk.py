@@ -19,7 +19,7 @@ from ._segments import AMOUNT_EXPECTED, Chunk, Elements, code_name, parse_amount
 
 __all__ = ["ChunkReader", "C", "QUALIFIER", "GROUPS_5010", "first_per_group", "fill"]
 
-_IDS = ("ISA GS ST BPR TRN DTM N1 CLP CAS NM1 SVC REF AMT PLB SE GE IEA LX").split()
+_IDS = ("ISA GS ST BPR TRN DTM N1 CLP CAS NM1 SVC REF AMT PLB SE GE IEA LX MOA MIA LQ").split()
 #: Packed codes of the segment ids the reader looks for.
 C = {name: segment_code(name) for name in _IDS}
 _KNOWN = frozenset(segment_code(s) for s in (
@@ -89,21 +89,26 @@ class ChunkReader:
 
     def amounts(self, positions, values, element, required=True, scope="transaction",
                 full=False):
-        """Amounts of ``values`` in cents; bad ones are flagged with ``scope``.
+        """Amounts of ``values`` in cents; bad ones are flagged.
 
-        The transaction's own money (BPR, CLP, PLB) is flagged ``transaction``:
-        unreadable, it sets the transaction aside. Line and adjustment amounts
-        are flagged ``warning``: read as 0, and the line or claim cannot balance.
+        Text that is not an amount in the transaction's own money (BPR, CLP,
+        PLB: ``scope`` ``transaction``) sets the transaction aside: its money
+        cannot be read. Line and adjustment amounts (``scope`` ``warning``),
+        and a required amount left blank anywhere but BPR02, are warnings:
+        read as 0, so the line, claim or transaction they belong to cannot
+        balance unless the amount really was nothing.
         Returns (cents, blank), or (cents, blank, unusable) with ``full``.
         """
         cents, blank, invalid = parse_amounts(values)
-        kept = " (read as 0.00, so its line or claim cannot balance)" if scope == "warning" \
-            else ""
-        self.flag_mask(positions, invalid, element, values, AMOUNT_EXPECTED + kept, scope)
+        kept = " (read as 0.00, so its line or claim cannot balance)"
+        self.flag_mask(positions, invalid, element, values,
+                       AMOUNT_EXPECTED + (kept if scope == "warning" else ""), scope)
         missing = blank & required
         if required:
+            blank_scope = "transaction" if element == "BPR02" else "warning"
             self.flag_mask(positions, blank, element, values,
-                           f"an amount in {element} (it may not be blank){kept}", scope)
+                           f"an amount in {element} (it may not be blank)"
+                           + (kept if blank_scope == "warning" else ""), blank_scope)
         if full:
             return cents, blank, invalid | missing
         return cents, blank

@@ -427,6 +427,11 @@ def _tokenise(data: bytes, begin: int, end: int, raw_seps: tuple, first_number: 
         text = text.replace(b"\n", b"")
     if code != 13:
         text = text.replace(b"\r", b"")
+    if code in (10, 13):
+        text, joined = _join_broken_lines(text, term, sep)
+        if joined:
+            notes.append(f"one segment per line ({joined} line(s) that do not start with a "
+                         "segment id were read as the rest of the line before)")
     raw = np.frombuffer(text, dtype=np.uint8)
     stops = np.flatnonzero(raw == code)
     tail = text[stops[-1] + 1:] if len(stops) else text
@@ -443,6 +448,15 @@ def _tokenise(data: bytes, begin: int, end: int, raw_seps: tuple, first_number: 
         found.append((first_number, "segments that start at the margin (spaces or tabs before "
                       f"{indented} segment(s) were ignored)", ""))
     return piece, unterminated, found
+
+
+def _join_broken_lines(text: bytes, term: bytes, sep: bytes) -> tuple[bytes, int]:
+    """With line breaks as terminators, a line that does not start with a segment id
+    (two or three capitals or digits, then the element separator) continues the one before."""
+    pattern = re.compile(re.escape(term) + rb"(?![ \t]*[A-Z0-9]{2,3}(?:" + re.escape(sep)
+                         + rb"|" + re.escape(term) + rb"|$))(?=[^\r\n])")
+    joined = len(pattern.findall(text))
+    return (pattern.sub(b"", text), joined) if joined else (text, 0)
 
 
 def _strip_blanks(raw: np.ndarray, starts: np.ndarray, ends: np.ndarray) -> int:

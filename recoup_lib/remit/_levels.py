@@ -120,14 +120,15 @@ def read_claims(r: ChunkReader) -> None:
         r.flag_mask(clp, blank, f"CLP0{j}", el[j],
                     "a patient control number" if j == 1 else "a claim status code",
                     "warning")
-    charge, _ = r.amounts(clp, el[3], "CLP03")
-    paid, _ = r.amounts(clp, el[4], "CLP04")
+    charge, _, bad_charge = r.amounts(clp, el[3], "CLP03", full=True)
+    paid, _, bad_paid = r.amounts(clp, el[4], "CLP04", full=True)
     resp, _ = r.amounts(clp, el[5], "CLP05", required=False)
     cols = {
         "_tx": tx,
         "claim_id": el[1], "status_code": el[2],
         "charge_cents": charge, "paid_cents": paid, "patient_responsibility_cents": resp,
         "filing_indicator": el[6], "payer_claim_control": el[7],
+        "_money_bad": bad_charge | bad_paid,
         "facility_code": el[8], "frequency_code": el[9],
         "segment": clp,
     }
@@ -164,7 +165,36 @@ def read_claims(r: ChunkReader) -> None:
     g, first = first_per_group(owner)
     cols["original_reference"] = fill(
         n_claims, g, rel[2].filter(pa.array(mask)).take(pa.array(first)))
+    # Claim-level remark codes: MOA03-07 (outpatient), MIA05 and MIA20-24 (inpatient).
+    moa, mia = r.where("MOA"), r.where("MIA")
+    moa_claim, mia_claim = r.claim_at(moa), r.claim_at(mia)
+    moa_ok = (moa_claim >= 0) & (r.line_at(moa, moa_claim) < 0)
+    mia_ok = (mia_claim >= 0) & (r.line_at(mia, mia_claim) < 0)
+    moa, moa_claim, mia, mia_claim = moa[moa_ok], moa_claim[moa_ok], mia[mia_ok], mia_claim[mia_ok]
+    mel, iel = Elements.of(chunk, moa), Elements.of(chunk, mia)
+    cols["claim_remark_codes"] = _joined(
+        n_claims, [(moa_claim, mel[j]) for j in range(3, 8)]
+        + [(mia_claim, iel[j]) for j in (5, 20, 21, 22, 23, 24)])
+    g, first = first_per_group(mia_claim)
+    cols["covered_days"] = fill(n_claims, g, iel[1].take(pa.array(first)))
     r.out["payments"] = cols
+
+
+def _joined(n: int, parts: list[tuple[np.ndarray, pa.Array]]) -> pa.Array:
+    """Per owner (0..n-1), the non-blank values of ``parts`` joined with ``;``, in order."""
+    owners, values = [], []
+    for owner, column in parts:
+        owners.append(owner)
+        values.extend(column.to_pylist())
+    if not values:
+        return pa.array([""] * n, pa.large_string())
+    owner = np.concatenate(owners)
+    out = [""] * n
+    for o, v in zip(owner.tolist(), values):
+        v = v.strip()
+        if v:
+            out[o] = f"{out[o]};{v}" if out[o] else v
+    return pa.array(out, pa.large_string())
 
 
 def read_service_lines(r: ChunkReader) -> None:
@@ -247,6 +277,12 @@ def read_service_lines(r: ChunkReader) -> None:
     present = np.zeros(L, dtype=bool)
     present[g] = ~(blank | invalid)
     cols["allowed_cents"] = fill(L, g, allowed, 0)
+    lq = r.where("LQ")
+    lq_line = r.line_at(lq)
+    lq, lq_line = lq[lq_line >= 0], lq_line[lq_line >= 0]
+    lel = Elements.of(chunk, lq)
+    rarc = np.asarray(pc.equal(lel[1], "HE"))
+    cols["remark_codes"] = _joined(L, [(lq_line[rarc], lel[2].filter(pa.array(rarc)))])
     cols["_allowed_present"] = present
     r.out["service_lines"] = cols
 
@@ -418,7 +454,7 @@ def add_totals(r: ChunkReader) -> None:
     adj_bad = adj.pop("_money_bad")
     line_bad = lines.pop("_money_bad").copy()
     line_bad[adj["_line"][at_line & adj_bad]] = True
-    claim_bad = np.zeros(n_claims, dtype=bool)
+    claim_bad = pay.pop("_money_bad").copy()
     claim_bad[adj["_claim"][adj_bad]] = True
     line_ok = (lines["charge_cents"] - line_adj == lines["paid_cents"]) & ~line_bad
     bad_lines = np.bincount(lines["_claim"][~line_ok], minlength=n_claims)

@@ -237,8 +237,10 @@ class Remit(StepResult):
                              if row.transactions_repeated else ""))
             lines.append(f"FILE {row.file}: {row.status} ({detail}).")
         rest = len(f) - min(len(shown), 2 * limit)
-        if rest:
-            lines.append(f"... and {rest} more file(s)"
+        if rest and not len(shown):
+            lines.append(f"FILES: all {rest:,} read whole.")
+        elif rest:
+            lines.append(f"... and {rest:,} more file(s)"
                          + (" read whole." if many and len(shown) <= 2 * limit else "."))
         return lines
 
