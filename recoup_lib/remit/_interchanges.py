@@ -453,7 +453,7 @@ def _tokenise(data: bytes, begin: int, end: int, raw_seps: tuple, first_number: 
 def _join_broken_lines(text: bytes, term: bytes, sep: bytes) -> tuple[bytes, int]:
     """With line breaks as terminators, a line that does not start with a segment id
     (two or three capitals or digits, then the element separator) continues the one before."""
-    pattern = re.compile(re.escape(term) + rb"(?![ \t]*[A-Z0-9]{2,3}(?:" + re.escape(sep)
+    pattern = re.compile(re.escape(term) + rb"(?![ \t]*[A-Z][A-Z0-9]{1,2}(?:" + re.escape(sep)
                          + rb"|" + re.escape(term) + rb"|$))(?=[^\r\n])")
     joined = len(pattern.findall(text))
     return (pattern.sub(b"", text), joined) if joined else (text, 0)

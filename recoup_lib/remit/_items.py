@@ -10,7 +10,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from ._recoupments import paired_corrections
+from ._recoupments import first_words, paired_corrections
 
 __all__ = ["ITEM_KINDS", "deposit_items", "deposit_of", "deposit_order", "take_rows",
            "control_key", "paired_corrections", "STR"]
@@ -72,7 +72,7 @@ def control_key(frame: pd.DataFrame) -> pd.Series:
     """The payer control number a PLB row names (resolved, else the reference's first word)."""
     if not len(frame):
         return frame["payer_claim_control"].astype(STR)
-    first = frame["reference"].str.strip().str.split().str[0].fillna("").astype(STR)
+    first = first_words(frame["reference"])
     return frame["payer_claim_control"].where(frame["payer_claim_control"] != "", first)
 
 

@@ -15,7 +15,7 @@ import pyarrow.compute as pc
 from ..money import parse_cents
 from ._columns import COLUMNS, typed
 
-__all__ = ["RECOUPMENT_REASONS", "recoupments", "paired_corrections", "taken_back"]
+__all__ = ["RECOUPMENT_REASONS", "recoupments", "paired_corrections", "first_words", "taken_back"]
 
 #: PLB reason codes whose positive amount is an offset (docs/contract.md "Remittances").
 RECOUPMENT_REASONS = ("WO", "FB")
@@ -146,8 +146,7 @@ def recoupments(transactions: pd.DataFrame, payments: pd.DataFrame,
     })
     off = plb.loc[plb["reason_code"].isin(RECOUPMENT_REASONS) & (plb["amount_cents"] > 0)]
     # An unresolved WO still names the payer's control number first, by convention.
-    first_word = (off["reference"].str.strip().str.split().str[0].fillna("").astype("str") if len(off)
-                  else pd.Series([], index=off.index, dtype="str"))
+    first_word = first_words(off["reference"])
     control = off["payer_claim_control"].where(
         (off["payer_claim_control"] != "") | (off["reason_code"] != "WO"), first_word)
     offsets = pd.DataFrame({
@@ -173,6 +172,12 @@ def recoupments(transactions: pd.DataFrame, payments: pd.DataFrame,
     data["_tx"] = rec["_tx"].to_numpy()
     data["_file"] = rec["_file"].to_numpy()
     return plb, typed(data, "recoupments", len(rec))
+
+
+def first_words(references: pd.Series) -> pd.Series:
+    """The first word of each PLB reference (the payer's control number, by convention)."""
+    return pd.Series([r.split()[0] if r.split() else "" for r in references.astype("str")],
+                     index=references.index, dtype="str")
 
 
 def paired_corrections(pay: pd.DataFrame, group: np.ndarray) -> np.ndarray:

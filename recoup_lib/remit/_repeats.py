@@ -42,6 +42,9 @@ def find_repeats(parts: dict, txn_file: np.ndarray, bad_txn: set, labels: list[s
     trace = _column(cols["trace_number"])
     amount = _column(cols["bpr_amount_cents"])
     payer = _column(cols["payer_id"])
+    content = list(zip(_column(cols["claim_paid_total_cents"]),
+                       _column(cols["provider_adjustment_total_cents"]),
+                       _column(cols["claims"])))
     segment = _column(cols["segment"])
     order = np.lexsort((np.asarray(segment, dtype=np.int64), np.asarray(txn_file)))
     first: dict[tuple, int] = {}
@@ -56,10 +59,12 @@ def find_repeats(parts: dict, txn_file: np.ndarray, bad_txn: set, labels: list[s
             continue
         repeated.add(t)
         kept = first[key]
+        differs = ("; its claims or provider adjustments differ from that one's: check which "
+                   "is right" if content[t] != content[kept] else "")
         problems.append(SegmentProblem(
             labels[int(txn_file[t])], int(segment[t]), "ST", "TRN02", str(trace[t]),
             f"each remittance once: this transaction repeats the one in "
             f"{labels[int(txn_file[kept])]}, segment {int(segment[kept])} (same sender "
-            f"{who!r}, trace {str(trace[t]).strip()}, {dollars(int(amount[t]))})",
+            f"{who!r}, trace {str(trace[t]).strip()}, {dollars(int(amount[t]))}){differs}",
             "warning", ACTION["repeat"], str(trace[t])))
     return repeated
