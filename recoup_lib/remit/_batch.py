@@ -220,7 +220,7 @@ def _parse_pieces(pieces, labels: list[str]):
     problems: list[SegmentProblem] = []
     bad_files: set[int] = set()
     base = {"tx": 0, "claim": 0, "line": 0}
-    for chunk in combine(pieces):
+    for chunk in _chunks(pieces):
         reader = read_chunk(chunk)
         tx0 = base["tx"]
         traces = reader.out["transactions"]["trace_number"].to_pylist()
@@ -259,6 +259,24 @@ def _parse_pieces(pieces, labels: list[str]):
         base["line"] += len(reader.out["service_lines"]["segment"])
     txn_file_arr = np.concatenate(txn_file) if txn_file else np.zeros(0, dtype=np.int64)
     return parts, txn_file_arr.astype(np.int64), bad_txn, problems, bad_files
+
+
+#: Bytes of X12 read at once: large enough to amortise the per-chunk work, small enough
+#: for the lookups (separator positions, segment starts) to stay in the processor's caches.
+CHUNK_BYTES = 4_000_000
+
+
+def _chunks(pieces):
+    """The pieces joined into chunks (:func:`combine`) of at most about :data:`CHUNK_BYTES`."""
+    batch, size = [], 0
+    for item in pieces:
+        batch.append(item)
+        size += len(item[1].data)
+        if size >= CHUNK_BYTES:
+            yield from combine(batch)
+            batch, size = [], 0
+    if batch:
+        yield from combine(batch)
 
 
 def _merge(a, b):

@@ -30,8 +30,7 @@ def walk_envelope(r: ChunkReader) -> None:
     """
     chunk, codes = r.chunk, r.codes
     numbers, files = chunk.numbers, chunk.files
-    kinds = np.array([C[k] for k in ("ISA", "GS", "ST", "SE", "GE", "IEA")], np.uint32)
-    marks = np.flatnonzero(np.isin(codes, kinds))
+    marks = np.sort(np.concatenate([r.where(k) for k in ("ISA", "GS", "ST", "SE", "GE", "IEA")]))
     info = {}
     for name, cols in (("ISA", (6, 8, 12, 13)), ("GS", (2, 3, 6, 8)), ("ST", (1, 2, 3)),
                        ("SE", (1, 2)), ("GE", (1, 2)), ("IEA", (1, 2))):

@@ -125,6 +125,8 @@ def _decode(data: bytes) -> tuple[bytes, tuple | None]:
                                           "UTF-16 text")
         except UnicodeDecodeError:
             pass
+    if data.isascii():
+        return data, None
     try:
         data.decode("utf-8")
         return data, None
@@ -386,12 +388,16 @@ def _term_text(term: bytes) -> str:
 
 
 def _interchange_end(data: bytes, pos: int, sep: bytes, term: bytes) -> int:
-    pattern = re.compile(re.escape(term) + rb"[\r\n\t ]*IEA" + re.escape(sep))
-    match = pattern.search(data, pos)
-    if not match:
-        return len(data)
-    stop = data.find(term, match.end())
-    return len(data) if stop < 0 else stop + len(term)
+    """Offset just after the IEA segment that closes the interchange at ``pos`` (or the end)."""
+    needle = b"IEA" + sep
+    at = data.find(needle, pos)
+    while at >= 0:
+        before = data[max(pos, at - 16): at].rstrip(b"\r\n\t ")
+        if before.endswith(term):
+            stop = data.find(term, at + len(needle))
+            return len(data) if stop < 0 else stop + len(term)
+        at = data.find(needle, at + 1)
+    return len(data)
 
 
 def _single_bytes(text: bytes, seps: tuple) -> tuple[bytes, tuple[bytes, ...], list[str]]:
@@ -451,8 +457,9 @@ def _tokenise(data: bytes, begin: int, end: int, raw_seps: tuple, first_number: 
 
 
 def _join_broken_lines(text: bytes, term: bytes, sep: bytes) -> tuple[bytes, int]:
-    """With line breaks as terminators, a line that does not start with a segment id
-    (two or three capitals or digits, then the element separator) continues the one before."""
+    """With line breaks as terminators, a line that does not start with a segment id (a
+    capital letter, one or two capitals or digits, the element separator) continues the one
+    before."""
     pattern = re.compile(re.escape(term) + rb"(?![ \t]*[A-Z][A-Z0-9]{1,2}(?:" + re.escape(sep)
                          + rb"|" + re.escape(term) + rb"|$))(?=[^\r\n])")
     joined = len(pattern.findall(text))
@@ -460,24 +467,32 @@ def _join_broken_lines(text: bytes, term: bytes, sep: bytes) -> tuple[bytes, int
 
 
 def _strip_blanks(raw: np.ndarray, starts: np.ndarray, ends: np.ndarray) -> int:
-    """Move ``starts``/``ends`` past leading and trailing spaces and tabs; count the indented."""
+    """Move ``starts``/``ends`` past leading and trailing spaces and tabs; count the indented.
+
+    Only segments that start (or end) with a blank are visited, sixteen bytes at a time, so
+    a file written without indentation costs one look at each segment's first and last byte.
+    """
     if not len(starts):
         return 0
     last = len(raw) - 1
-    indented = np.zeros(len(starts), dtype=bool)
-    while True:
-        live = starts < ends
-        blank = live & np.isin(raw[np.minimum(starts, last)], (32, 9))
-        if not blank.any():
-            break
-        indented |= blank
-        starts[blank] += 1
-    while True:
-        live = starts < ends
-        blank = live & np.isin(raw[np.maximum(ends - 1, 0)], (32, 9))
-        if not blank.any():
-            break
-        ends[blank] -= 1
+    step = np.arange(16)
+
+    def blank(at: np.ndarray) -> np.ndarray:
+        byte = raw[np.clip(at, 0, last)]
+        return (byte == 32) | (byte == 9)
+
+    idx = np.flatnonzero((starts < ends) & blank(starts))
+    indented = idx
+    while len(idx):
+        window = blank(starts[idx, None] + step) & (starts[idx, None] + step < ends[idx, None])
+        run = np.where(window.all(axis=1), 16, np.argmin(window, axis=1))
+        starts[idx] += run
+        idx = idx[run == 16]
+    idx = np.flatnonzero((starts < ends) & blank(ends - 1))
+    while len(idx):
+        window = blank(ends[idx, None] - 1 - step) & (ends[idx, None] - 1 - step >= starts[idx, None])
+        run = np.where(window.all(axis=1), 16, np.argmin(window, axis=1))
+        ends[idx] -= run
+        idx = idx[run == 16]
     # A segment that is only blanks (a blank line between segments) is not one.
-    indented &= starts < ends
-    return int(indented.sum())
+    return int((starts[indented] < ends[indented]).sum())

@@ -187,7 +187,8 @@ def _joined(n: int, parts: list[tuple[np.ndarray, pa.Array]]) -> pa.Array:
         owners.append(owner)
         values.extend(column.to_pylist())
     if not values:
-        return pa.array([""] * n, pa.large_string())
+        return pa.LargeStringArray.from_buffers(n, pa.py_buffer(np.zeros(n + 1, np.int64)),
+                                                pa.py_buffer(b""))
     owner = np.concatenate(owners)
     out = [""] * n
     for o, v in zip(owner.tolist(), values):
@@ -411,6 +412,8 @@ def _element_groups(r: ChunkReader, positions: np.ndarray, first: int, width: in
         for i, v in enumerate(values):
             found_values[i].append(v)
     rows = np.concatenate(found_rows)
+    if len(found_rows) == 1:   # one group per segment: already in order
+        return rows, [v[0] for v in found_values], found_cents[0], found_bad[0]
     order = np.lexsort((np.concatenate(found_k), rows))
     take = pa.array(order)
     values = [pa.concat_arrays(v).take(take) for v in found_values]

@@ -192,10 +192,13 @@ def paired_corrections(pay: pd.DataFrame, group: np.ndarray) -> np.ndarray:
     rev = np.flatnonzero(pay["paid_cents"].to_numpy() < 0)
     if not len(rev):
         return out
-    frame = pd.DataFrame({"dep": np.asarray(group), "claim_id": pay["claim_id"].to_numpy(),
+    group = np.asarray(group)
+    frame = pd.DataFrame({"dep": group, "claim_id": pay["claim_id"].to_numpy(),
                           "segment": pay["segment"].to_numpy(np.int64),
                           "row": np.arange(len(pay))})
-    cand = frame.loc[(pay["status_code"] != "22").to_numpy() & (pay["paid_cents"] >= 0).to_numpy()]
+    near = np.isin(group, np.unique(group[rev]))   # only the deposits that hold a reversal
+    cand = frame.loc[near & (pay["status_code"] != "22").to_numpy()
+                     & (pay["paid_cents"] >= 0).to_numpy()]
     pairs = frame.iloc[rev].merge(cand, on=["dep", "claim_id"], suffixes=("", "_c"))
     pairs = pairs.loc[pairs["segment_c"] > pairs["segment"]]
     pairs = pairs.sort_values(["row", "segment_c"], kind="stable")
@@ -211,8 +214,9 @@ def _correction(rec: pd.DataFrame, payments: pd.DataFrame) -> np.ndarray:
     if not len(rec) or not (rows >= 0).any():
         return out
     paid = payments["paid_cents"].to_numpy(np.int64)
-    key = pd.Series(np.where(rows >= 0, paid[np.maximum(rows, 0)], 0), index=pd.MultiIndex.from_arrays(
-        [payments["_tx"].to_numpy(), payments["segment"].to_numpy(np.int64)]))
+    has = np.flatnonzero(rows >= 0)
+    key = pd.Series(paid[rows[has]], index=pd.MultiIndex.from_arrays(
+        [payments["_tx"].to_numpy()[has], payments["segment"].to_numpy(np.int64)[has]]))
     is_rev = (rec["mechanism"] == "reversal").to_numpy()
     found = key.reindex(pd.MultiIndex.from_arrays([rec["_tx"].to_numpy(),
                                                    rec["segment"].to_numpy(np.int64)]))

@@ -28,9 +28,9 @@ class Summary(str):
 
     counts: dict
 
-    def __new__(cls, text: str, counts: dict) -> "Summary":
+    def __new__(cls, text: str, counts: dict | None = None) -> "Summary":
         obj = super().__new__(cls, text)
-        obj.counts = dict(counts)
+        obj.counts = dict(counts or {})
         return obj
 
     def __getitem__(self, key):

@@ -372,7 +372,7 @@ def parse_amounts(values: pa.Array) -> tuple[np.ndarray, np.ndarray, np.ndarray]
     text = pc.if_else(pa.array(blank), pa.scalar("0", values.type), values) if blank.any() \
         else values
     cents = None
-    odd = any(pc.any(pc.match_substring(text, ch)).as_py() for ch in ("e", "E", "+"))
+    odd = pc.any(pc.match_substring_regex(text, r"[eE+]")).as_py()
     if not odd:
         try:
             cents = _decimal_cents(pc.cast(text, pa.decimal128(18, 2)))
@@ -416,6 +416,16 @@ def parse_quantities(values: pa.Array) -> tuple[np.ndarray, np.ndarray, np.ndarr
     if n == 0:
         empty = np.zeros(0, dtype=bool)
         return np.zeros(0, dtype=np.float64), empty, empty
+    blank = np.asarray(pc.equal(values, ""))
+    if not pc.any(pc.match_substring_regex(values, r"[^0-9.\-]")).as_py():
+        # Digits, points and minus signs only: cast at once, checking the shape only on failure.
+        text = pc.if_else(pa.array(blank), pa.scalar("0", values.type), values) if blank.any() \
+            else values
+        try:
+            return (np.asarray(pc.cast(text, pa.float64()), dtype=np.float64), blank,
+                    np.zeros(n, dtype=bool))
+        except (pa.ArrowInvalid, pa.ArrowNotImplementedError):
+            pass
     values = pc.utf8_trim_whitespace(values)
     blank = np.asarray(pc.equal(values, ""))
     good = np.asarray(pc.match_substring_regex(values, _QUANTITY_RE))
