@@ -136,3 +136,29 @@ def test_missing_file_argument_is_a_usage_error(capsys):
     with pytest.raises(SystemExit) as exc:
         main(["remit"])
     assert exc.value.code == 2
+
+
+def test_remit_and_reconcile_write_the_same_taken_back_and_count_a_folder_given_twice_once(
+        tmp_path, capsys):
+    folder = tmp_path / "era"
+    (folder / "2025" / "Q1").mkdir(parents=True)
+    for name in ("domain-5.5-deferred.835", "domain-5.5-later.835", "medicare-part-a.835"):
+        shutil.copy(DATA / name, folder / "2025" / "Q1" / name)
+    shutil.copy(DATA / "medicare-part-a.835", folder / "medicare-part-a (1).835")
+    assert main(["remit", str(folder), str(folder), "--out", str(tmp_path / "remit")]) == 0
+    assert main(["reconcile", str(folder), str(folder), "--out", str(tmp_path / "rec")]) == 0
+    remit = json.loads((tmp_path / "remit" / "summary.json").read_text())
+    rec = json.loads((tmp_path / "rec" / "summary.json").read_text())
+    # Claim B: reversed (150.00), re-paid 90.00, its recovery deferred with WO -150.00 and
+    # taken later (WO 150.00): 60.00 in the end; claim C: a 75.00 WO offset. 135.00 once,
+    # whatever was given twice.
+    assert remit["taken_back"] == rec["taken_back"] == 135.0
+    assert remit["transactions_used"] == 3 and remit["transactions_repeated"] == 1
+    recoupments = csv(tmp_path / "remit" / "recoupments.csv")
+    assert sum(float(v) for v in recoupments["net_amount"]) == 135.0
+    assert csv(tmp_path / "rec" / "deposits.csv").shape[0] == 3
+    files = csv(tmp_path / "rec" / "files.csv").set_index("file")["status"].to_dict()
+    assert files == {"domain-5.5-deferred.835": "read", "domain-5.5-later.835": "read",
+                     "medicare-part-a.835": "read", "medicare-part-a (1).835": "repeat"}
+    printed = capsys.readouterr().out
+    assert "FILE medicare-part-a (1).835: repeat" in printed

@@ -104,7 +104,11 @@ class Reconciliation(StepResult):
                      f"{still:,} still open for {dollars(open_cents)}.")
         if s["transactions_repeated"]:
             text += (f" {s['transactions_repeated']:,} transaction(s) repeated one already read "
-                     "and were counted once (see files.csv).")
+                     "and were counted once.")
+        status = self.remit.files["status"].value_counts()
+        if set(status.index) - {"read"}:
+            text += " Files: " + ", ".join(f"{n:,} {what}" for what, n in status.items()) + \
+                " (see files.csv)."
         return text
 
     def totals(self) -> dict:

@@ -6,9 +6,12 @@ per payer and month (``remits/<payer>_<YYYY-MM>.835``), one claim payment
 (CLP) per claim, kind (original, duplicate, reversal, correction) and copy,
 one service line (SVC) per payment row, with the allowed amount (AMT*B6),
 patient responsibility (CAS PR 1/2/3), the contractual write-off (CAS CO 45)
-and denials (CAS with the payment's CARC). Reversals (CLP02 = 22) negate every
-amount of the claim payment they reverse and carry its control number (CLP07)
-(docs/sources.md §5.2).
+and denials (CAS with the payment's CARC, its group as X12 expects: CARC 18
+under OA; with the remark code payers send, which X12 requires for CARC 16 and
+96; Medicare adds MOA MA01 to the claims it denies, reverses or corrects).
+A reversal (CLP02 = 22) repeats the whole claim payment it reverses, every line
+and every CAS negated, with its control number (CLP07), and the corrected claim
+follows in the same remittance (docs/sources.md §5.2; :mod:`._remit_claims`).
 
 Then the notices of :mod:`._payer` are collected, unless the office appealed
 in time (which stays the offset for as long as the simulated remittances
@@ -59,6 +62,7 @@ import pandas as pd
 from ._identities import npi_numbers
 from ._practice import Practice, _obj
 from ._profile import payer_review
+from ._remit_claims import KIND, line_cas, line_remarks, whole_claim_reversals, x12_group
 from ._random import stream
 
 __all__ = ["RemitPlan", "plan_remits", "remit_tables", "write_remits", "TAKE_COLUMNS"]
@@ -66,7 +70,7 @@ __all__ = ["RemitPlan", "plan_remits", "remit_tables", "write_remits", "TAKE_COL
 TAKE_COLUMNS = ["mechanism", "status", "taken_cents", "taken_dates", "taken_amounts", "trace_numbers",
                 "reversal_trace", "reversed_cents", "repaid_cents"]
 
-_KIND = {"original": 0, "duplicate": 1, "reversal": 2, "correction": 3}
+_KIND = KIND
 _FILING = {"medicare": "MB", "medicaid": "MC", "commercial": "12"}  # CLP06; 12 = PPO
 
 
@@ -140,7 +144,7 @@ def _base(practice: Practice):
         "patient": lines["patient"].to_numpy()[at[first_row]],
         "payer_id": _obj(tx_payer[tx_of[first_row]]),
     })
-    clp, svc, reverses = _whole_claim_reversals(clp, svc)
+    clp, svc, reverses = whole_claim_reversals(clp, svc)
     denied = (svc["denial_code"] != "").groupby(svc["clp"]).all().reindex(clp.index).fillna(False).to_numpy()
     clp["status_code"] = _obj(np.where(clp["kind"] == _KIND["reversal"], "22",
                                        np.where(denied & (clp["paid_cents"] == 0), "4", "1")))
@@ -153,90 +157,6 @@ def _base(practice: Practice):
     clp["payer_claim_control"] = _obj(ctl)
     return tx, clp, svc
 
-
-_MONEY = ["charge_cents", "paid_cents", "allowed_cents", "deductible_cents", "coinsurance_cents", "copay_cents"]
-
-
-def _whole_claim_reversals(clp: pd.DataFrame, svc: pd.DataFrame):
-    """Make each reversal repeat the whole claim payment it reverses, then pay the claim again.
-
-    ``payments.csv`` records a take-back per line (the negative payment of a line paid twice).
-    An 835 reverses the whole claim payment (CLP02 = 22, every line and every CAS negated, the
-    same group codes: X12 RFI #1147, #2442; docs/sources.md §5.2) and then sends the claim
-    again as corrected, as a new original payment right after the reversal (RFI #288, #791):
-    here every line as before, except the lines taken back: a line re-adjudicated in
-    ``payments.csv`` is paid as its own correction there says; a line only taken back is paid 0
-    with CO-B13 (paid before). Each claim's and each line's net is the same as in
-    ``payments.csv``. A second reversal of the same claim reverses the correction that
-    replaced the original.
-
-    Returns
-    -------
-    clp, svc : pandas.DataFrame
-        With the corrections added (kind ``correction``, new rows at the end of ``clp``).
-    reverses : numpy.ndarray
-        Per claim payment: the one it reverses, or -1.
-    """
-    kind = clp["kind"].to_numpy()
-    rev_ids = np.flatnonzero(kind == _KIND["reversal"])
-    reverses = np.full(len(clp), -1, dtype=np.int64)
-    if not len(rev_ids):
-        return clp, svc, reverses
-    rows: dict[int, pd.DataFrame] = {c: g for c, g in svc.groupby("clp", sort=False)}
-    current: dict[int, int] = {}
-    for c in np.flatnonzero(kind == _KIND["original"]):
-        for line in rows[c]["_line"].tolist():
-            current.setdefault(line, int(c))
-    # A line re-adjudicated in payments.csv has its own correction: it becomes the claim's.
-    tx_claim = list(zip(clp["tx"].tolist(), clp["claim"].tolist()))
-    waiting: dict[tuple, list[int]] = {}
-    for c in np.flatnonzero(kind == _KIND["correction"]):
-        waiting.setdefault(tx_claim[c], []).append(int(c))
-    new_clp, reverses_of = [], {}
-    next_id = len(clp)
-    for r in rev_ids[np.argsort(clp["tx"].to_numpy()[rev_ids], kind="stable")]:
-        taken = rows[r]
-        o = current.get(int(taken["_line"].iloc[0]))
-        if o is None:
-            continue
-        base = rows[o]
-        rows[r] = base.assign(clp=r, **{m: -base[m] for m in _MONEY})
-        back = base["_line"].isin(taken["_line"]).to_numpy()
-        own = waiting.get(tx_claim[r], [])
-        target = own.pop(0) if own else next_id
-        corr = base.assign(clp=target)
-        for m in _MONEY[1:]:
-            corr[m] = np.where(back, 0, corr[m])
-        corr["denial_code"] = np.where(back, "CO-B13", corr["denial_code"]).astype(object)
-        if target != next_id:
-            again = rows[target].set_index("_line")
-            hit = corr["_line"].isin(again.index).to_numpy()
-            for m in _MONEY[1:] + ["denial_code"]:
-                corr.loc[hit, m] = again[m].reindex(corr.loc[hit, "_line"]).to_numpy()
-        else:
-            new_clp.append({"tx": clp.at[r, "tx"], "claim": clp.at[r, "claim"], "kind": _KIND["correction"],
-                            "patient": clp.at[r, "patient"], "payer_id": clp.at[r, "payer_id"],
-                            "_id": next_id})
-            next_id += 1
-        rows[target] = corr
-        reverses_of[int(r)] = o
-        for line in base["_line"].tolist():
-            current[line] = target
-    if not reverses_of:
-        return clp, svc, reverses
-    if new_clp:
-        clp = pd.concat([clp, pd.DataFrame(new_clp).set_index("_id").rename_axis(None)])
-    svc = pd.concat([rows[c] for c in sorted(rows)], ignore_index=True)
-    sums = svc.groupby("clp", sort=True)[["charge_cents", "paid_cents", "deductible_cents", "coinsurance_cents",
-                                          "copay_cents"]].sum().reindex(clp.index)
-    clp["charge_cents"] = sums["charge_cents"].to_numpy(dtype=np.int64)
-    clp["paid_cents"] = sums["paid_cents"].to_numpy(dtype=np.int64)
-    clp["patient_responsibility_cents"] = (sums["deductible_cents"] + sums["coinsurance_cents"]
-                                           + sums["copay_cents"]).to_numpy(dtype=np.int64)
-    clp["kind"] = clp["kind"].astype(np.int64)
-    reverses = np.full(len(clp), -1, dtype=np.int64)
-    reverses[list(reverses_of)] = list(reverses_of.values())
-    return clp, svc, reverses
 
 
 def _forward_balances(tx: pd.DataFrame, clp: pd.DataFrame) -> tuple[pd.DataFrame, np.ndarray]:
@@ -414,48 +334,6 @@ def plan_remits(practice: Practice) -> RemitPlan:
     return RemitPlan(tx=tx, clp=clp, svc=svc, plb=plb, reversals=reversals, notices=notices)
 
 
-#: Remark codes (RARC, LQ*HE) the payers send with a CARC: X12 asks for one with 16 and 96
-#: (and 129, 234, 252); the others are the usual pairings (docs/sources.md §6.3;
-#: ``reference/data/rarc.csv``).
-REMARKS = {"16": "MA130", "96": "N130", "18": "M86", "B13": "M86", "151": "N362", "236": "M80",
-           "234": "M15", "50": "N115", "204": "N130"}
-
-
-def _group(reason, group):
-    """The group code X12 expects: an exact duplicate (CARC 18) goes under OA."""
-    return np.where(np.asarray(reason, dtype=object) == "18", "OA", np.asarray(group, dtype=object))
-
-
-def _cas(svc: pd.DataFrame) -> pd.DataFrame:
-    """Line-level CAS rows: PR 1/2/3, the denial's CARC, and CO 45 for the rest (balances each line)."""
-    pr = svc["deductible_cents"] + svc["coinsurance_cents"] + svc["copay_cents"]
-    rest = (svc["charge_cents"] - svc["paid_cents"] - pr).to_numpy()
-    code = svc["denial_code"].to_numpy(dtype=object)
-    denied = code != ""
-    parts = code.astype(str)
-    group = np.where(denied, np.char.partition(parts, "-")[:, 0], "CO")
-    reason = np.where(denied, np.char.partition(parts, "-")[:, 2], "45")
-    frames = []
-    for g, r, col in (("PR", "1", "deductible_cents"), ("PR", "2", "coinsurance_cents"),
-                      ("PR", "3", "copay_cents")):
-        frames.append(pd.DataFrame({"row": np.arange(len(svc)), "group_code": g, "reason_code": r,
-                                    "amount_cents": svc[col].to_numpy(dtype=np.int64)}))
-    frames.append(pd.DataFrame({"row": np.arange(len(svc)), "group_code": _obj(_group(reason, group)),
-                                "reason_code": _obj(reason), "amount_cents": rest.astype(np.int64)}))
-    cas = pd.concat(frames, ignore_index=True)
-    cas = cas.loc[cas["amount_cents"].to_numpy() != 0]
-    return cas
-
-
-def _line_remarks(adjustments: pd.DataFrame, trace, claim_seq, line_seq) -> np.ndarray:
-    """Each line's remark codes: the :data:`REMARKS` of its CAS reasons, ``;``-joined."""
-    code = adjustments["reason_code"].map(REMARKS)
-    has = adjustments.loc[code.notna()].assign(_code=code[code.notna()])
-    key = has["trace_number"].astype(str) + "|" + has["claim_seq"].astype(str) + "|" + has["line_seq"].astype(str)
-    joined = has.assign(_key=key).drop_duplicates(["_key", "_code"]).groupby("_key", sort=False)["_code"].agg(";".join)
-    want = pd.Series(trace).astype(str) + "|" + pd.Series(claim_seq).astype(str) + "|" + pd.Series(line_seq).astype(str)
-    return _obj(want.map(joined).fillna("").to_numpy(dtype=object))
-
 
 def payer_identifier(payer_id: str) -> str:
     """TRN03: "1" and nine digits derived from the payer id (the guide wants 10 characters)."""
@@ -498,7 +376,7 @@ def remit_tables(practice: Practice, plan: RemitPlan) -> dict:
         reasons = [str(carc[e]) for e in etype]
         extra_cas = pd.DataFrame({"clp": cor_id[hit_rows["_j"].to_numpy()],
                                   "line_seq": hit_rows["line_seq"].to_numpy(),
-                                  "group_code": _obj(_group(reasons, ["CO"] * len(reasons))),
+                                  "group_code": _obj(x12_group(reasons, ["CO"] * len(reasons))),
                                   "reason_code": _obj(reasons),
                                   "amount_cents": amount[hit_rows["_j"].to_numpy()]})
     clp["clp"] = clp.index.to_numpy()
@@ -520,7 +398,7 @@ def remit_tables(practice: Practice, plan: RemitPlan) -> dict:
     lines_tx = clp.set_index("clp")["tx"].reindex(svc["clp"].to_numpy()).to_numpy()
     at = svc["_line"].to_numpy()
     balanced_paid = svc["paid_cents"] + svc["_extra"]
-    cas = _cas(svc.assign(paid_cents=balanced_paid))
+    cas = line_cas(svc.assign(paid_cents=balanced_paid))
     cas_rows = cas["row"].to_numpy()
     adjustments = pd.concat([
         pd.DataFrame({"trace_number": trace[lines_tx[cas_rows]],
@@ -547,7 +425,7 @@ def remit_tables(practice: Practice, plan: RemitPlan) -> dict:
         "service_date": lines["service_date"].to_numpy()[at],
         "line_control": (np.asarray(practice.claim_id_column(lines["claim"].to_numpy()[at]), dtype=object) + "-"
                          + lines["line_no"].to_numpy()[at].astype(str).astype(object)),
-        "remark_codes": _line_remarks(adjustments, trace[lines_tx],
+        "remark_codes": line_remarks(adjustments, trace[lines_tx],
                                       seq_of.reindex(svc["clp"].to_numpy()).to_numpy(dtype=np.int64),
                                       svc["line_seq"].to_numpy(dtype=np.int64)),
     })
