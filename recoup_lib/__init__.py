@@ -1,16 +1,19 @@
 """RecoupKit: audit and training kit for recoupment in US medical billing.
 
-The pipeline, one module per step::
+The pipeline, one call per step, each returning a result with ``write(out)``
+and ``summary()`` (:class:`recoup_lib.results.StepResult`)::
 
-    synthetic   generate a labelled practice        recoup generate
-    rules       audit it                            recoup audit / recoup score
-    sampling    sample and extrapolate              recoup sample / recoup extrapolate
-    remit       read 835 remittances, recoupments   recoup remit / recoup reconcile
-    appeals     decide appeals, deadlines, letters  recoup appeal
-    report      metrics, plots, Excel               recoup report
+    synthetic.generate_practice     generate a labelled practice        recoup generate
+    rules.audit_folder              audit it                            recoup audit
+    sampling.select_sample          sample                              recoup sample
+    sampling.appraise_variable      extrapolate                         recoup extrapolate
+    remit.read_835                  read 835 remittances, recoupments   recoup remit
+    appeals.appeal_folder           decide appeals, deadlines, letters  recoup appeal
+    report.build_report             metrics, plots, Excel               recoup report
 
-Lower layers: money (integer cents), errors, schema (column contracts),
-reference (shipped tables), folder (reading and writing the audit folder).
+Lower layers: money (integer cents), errors, results, schema (column
+contracts), reference (shipped tables), folder (reading and writing the audit
+folder). The README's "Layout" lists every layer.
 """
 
 __version__ = "0.1.0"

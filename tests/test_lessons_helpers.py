@@ -1,4 +1,4 @@
-"""Helpers behind the lesson notebooks (recoup_lib.lessons)."""
+"""Helpers behind the lesson notebooks: report's charts, appeals' timeline, sampling's repeated appraisals."""
 
 from __future__ import annotations
 
@@ -11,20 +11,11 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from matplotlib.figure import Figure
 
-from recoup_lib.appeals import load_profiles, medicare_dates
-from recoup_lib.lessons import (
-    TIMELINE_COLUMNS,
-    cash_flow_chart,
-    medicare_timeline,
-    money_bar_chart,
-    pareto_chart,
-    pareto_table,
-    repeated_appraisals,
-    sampling_chart,
-    timeline_chart,
-    weekly_cash,
-)
-from recoup_lib.sampling import appraise_variable, one_sided_lower_bound, select_sample
+from recoup_lib.appeals import TIMELINE_COLUMNS, load_profiles, medicare_dates, medicare_timeline
+from recoup_lib.report import (cash_flow_chart, money_bar_chart, pareto_table, sampling_chart, timeline_chart,
+                               weekly_cash)
+from recoup_lib.report import plot_pareto as pareto_chart
+from recoup_lib.sampling import appraise_variable, one_sided_lower_bound, repeated_appraisals, select_sample
 
 PROFILES = load_profiles()
 DAYS = st.dates(min_value=dt.date(2000, 1, 1), max_value=dt.date(2040, 12, 31))

@@ -513,7 +513,7 @@ def test_cli_reconcile_bad_notice_rows_are_set_aside_and_counted(sc, tmp_path, c
 # ---------------------------------------------------------------------------
 
 def test_recoupment_chart_draws_one_bar_series_per_cause(sc):
-    from recoup_lib.lessons import recoupment_chart
+    from recoup_lib.report import recoupment_chart
 
     by = recoupments_by_cause(link_recoupments(sc.remit, sc.notices))
     fig = recoupment_chart(by, title="t")

@@ -184,13 +184,6 @@ def remits_folder(folder):
     return folder
 
 
-def test_remits_without_an_835_reader_mean_no_remittance_data(remits_folder, monkeypatch):
-    monkeypatch.setitem(sys.modules, "recoup_lib.remit", None)
-    report = build_report(remits_folder, AS_OF)
-    row = report.metrics.set_index("metric").loc["recoupment_rate"]
-    assert not row["available"] and "835 reader (recoup_lib.remit) is not part of this RecoupKit" in row["note"]
-
-
 def test_remits_are_read_through_recoup_lib_remit_when_present(remits_folder, monkeypatch):
     seen = []
 

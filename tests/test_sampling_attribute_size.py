@@ -10,7 +10,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from scipy import stats
 
-from recoup_lib.errors import UsageError
+from recoup_lib.errors import InvalidParameterError
 from recoup_lib.sampling import (
     appraise_attribute,
     errors_lower_bound,
@@ -78,7 +78,7 @@ def test_finite_universe_interval_is_no_wider_than_binomial():
     ((0, 0, 100), {}, "sample size must be a whole number >= 1"),
 ])
 def test_attribute_bad_counts_are_usage_errors(args, kwargs, message):
-    with pytest.raises(UsageError, match=message):
+    with pytest.raises(InvalidParameterError, match=message):
         appraise_attribute(*args, **kwargs)
 
 
@@ -172,5 +172,5 @@ def test_probe_sample_size_uses_probe_mean_and_sd():
     ({"universe_size": 1, "sd_cents": 10, "precision_amount_cents": 5}, "universe size"),
 ])
 def test_sample_size_bad_inputs_are_usage_errors(kwargs, message):
-    with pytest.raises(UsageError, match=message):
+    with pytest.raises(InvalidParameterError, match=message):
         variable_sample_size(**kwargs)

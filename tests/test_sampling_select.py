@@ -8,7 +8,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from recoup_lib.errors import InputError, UsageError
+from recoup_lib.errors import InputError, InvalidParameterError
 from recoup_lib.sampling import (
     SAMPLE_COLUMNS,
     allocate_sample,
@@ -107,7 +107,7 @@ def test_amount_below_lowest_bound_is_refused():
 
 
 def test_bounds_not_increasing_are_usage_error():
-    with pytest.raises(UsageError, match="strictly increasing"):
+    with pytest.raises(InvalidParameterError, match="strictly increasing"):
         strata_from_bounds([100], [0, 500, 500])
 
 
@@ -122,9 +122,9 @@ def test_equal_allocation_respects_stratum_sizes():
 
 
 def test_allocation_below_two_per_stratum_or_above_frame_is_refused():
-    with pytest.raises(UsageError, match="each stratum needs at least 2"):
+    with pytest.raises(InvalidParameterError, match="each stratum needs at least 2"):
         allocate_sample({"A": 10, "B": 10, "C": 10}, 5)
-    with pytest.raises(UsageError, match="larger than the frame"):
+    with pytest.raises(InvalidParameterError, match="larger than the frame"):
         allocate_sample({"A": 10, "B": 10}, 21)
 
 
@@ -151,12 +151,12 @@ def test_missing_id_column_is_refused():
     ({"size": 3, "seed": 1, "spares": -2}, "spares must be a whole number >= 0"),
 ])
 def test_bad_size_seed_or_spares_is_usage_error(kwargs, message):
-    with pytest.raises(UsageError, match=message):
+    with pytest.raises(InvalidParameterError, match=message):
         select_sample(make_frame(10), "claim_id", **kwargs)
 
 
 def test_per_stratum_sizes_must_name_every_stratum():
-    with pytest.raises(UsageError, match="not in the frame: Z; no size given for: B"):
+    with pytest.raises(InvalidParameterError, match="not in the frame: Z; no size given for: B"):
         select_sample(make_frame(10, ["A", "B"]), "claim_id", {"A": 2, "Z": 2}, seed=1,
                       strata="specialty")
 

@@ -14,7 +14,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from scipy import stats
 
-from recoup_lib.errors import InputError, UsageError
+from recoup_lib.errors import InputError, InvalidParameterError
 from recoup_lib.sampling import (
     CONTRACT_KEYS,
     appraise_variable,
@@ -92,7 +92,7 @@ def test_domain_vector_one_sided_90_lower_bound_equals_two_sided_80_lower(domain
 def test_domain_vector_demand_bases_pick_lower_bound_or_point_estimate(domain):
     assert demand_amount(domain) == 700633
     assert demand_amount(domain, "point_estimate") == 1520167
-    with pytest.raises(UsageError, match="basis must be one of"):
+    with pytest.raises(InvalidParameterError, match="basis must be one of"):
         demand_amount(domain, "average")
 
 
@@ -226,9 +226,9 @@ def test_sampled_stratum_missing_from_strata_and_empty_stratum_are_both_listed()
 
 
 def test_both_or_neither_universe_and_strata_is_usage_error():
-    with pytest.raises(UsageError, match="exactly one of universe_size"):
+    with pytest.raises(InvalidParameterError, match="exactly one of universe_size"):
         appraise_variable(frame_of([1, 2]))
-    with pytest.raises(UsageError, match="exactly one of universe_size"):
+    with pytest.raises(InvalidParameterError, match="exactly one of universe_size"):
         appraise_variable(frame_of([1, 2], ["A", "A"]), universe_size=5, strata={"A": 5})
 
 
@@ -239,12 +239,12 @@ def test_stratified_sample_given_only_a_universe_size_is_refused():
 
 @pytest.mark.parametrize("confidence", [0, 1, 1.2, -0.5, "ninety"])
 def test_confidence_outside_zero_one_is_usage_error(confidence):
-    with pytest.raises(UsageError, match="confidence must be"):
+    with pytest.raises(InvalidParameterError, match="confidence must be"):
         appraise_variable(frame_of([1, 2]), universe_size=5, confidence=confidence)
 
 
 def test_unknown_df_method_is_usage_error():
-    with pytest.raises(UsageError, match="df_method must be one of satterthwaite"):
+    with pytest.raises(InvalidParameterError, match="df_method must be one of satterthwaite"):
         appraise_variable(frame_of([1, 2]), universe_size=5, df_method="welch")
 
 

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import datetime as dt
+import json
+import shutil
 from pathlib import Path
 
 import pandas as pd
@@ -12,10 +14,11 @@ from hypothesis import strategies as st
 
 import recoup_lib.widgets as widgets
 from recoup_lib.appeals import load_profiles, medicare_dates, profile_dates, profile_for
+from recoup_lib.errors import InputError
 from recoup_lib.rules import ERROR_TYPES, default_registry
 from recoup_lib.widgets import AppealDesk, ReviewSession, appeal_desk, build_deck, claim_reviewer, grade
 from recoup_lib.widgets._appeal_desk import (DESK_CHOICES, calendar_chart, deadline_calendar, desk_from_practice,
-                                             grade_choice, training_desk, training_notices)
+                                             grade_choice, training_desk)
 from recoup_lib.widgets._review import CHOICES, card_html, rule_explanation
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -293,29 +296,45 @@ def test_appeal_desk_score_counts_first_choice_and_truth():
     assert desk.score_text() == "Score: 2 of 3 decided as the kit recommends; 1 of 2 right by the answer key"
 
 
-def test_training_notices_give_accept_partial_appeal_per_payer():
-    desk = training_desk(DEMO, profiles=PROFILES)
-    recs = desk.decisions["recommendation"].tolist()
-    assert len(recs) % 3 == 0 and len(recs) >= 3
-    assert recs == ["accept", "partial", "appeal"] * (len(recs) // 3)
-    assert desk.truth["valid"].tolist()[:3] == [True, pd.NA, False]
+@pytest.fixture(scope="module")
+def demo_desk():
+    """The desk over the family-practice demo, which has no notices.csv of its own."""
+    return training_desk(DEMO, profiles=PROFILES)
 
 
-def test_desk_from_folder_reads_notices_and_their_answer_key(tmp_path):
+def test_training_desk_over_a_demo_decides_the_payer_simulations_notices(demo_desk):
+    from recoup_lib.synthetic import generate_practice
+
+    settings = json.loads((DEMO / "practice.json").read_text())
+    simulated = generate_practice(lines=settings["lines"], seed=settings["seed"], profile=settings["profile"],
+                                  error_rate=settings["error_rate"]).notices
+    assert demo_desk.notice_ids == simulated["notice_id"].tolist()
+    assert demo_desk.decisions["amount_cents"].tolist() == simulated["amount_cents"].tolist()
+    assert demo_desk.truth["valid"].tolist() == simulated["valid"].tolist()
+    assert {"accept", "appeal"} <= set(demo_desk.decisions["recommendation"])
+    verdicts = [demo_desk.choose(n, demo_desk.decision(n)["recommendation"]).right_by_truth
+                for n in demo_desk.notice_ids]
+    assert all(v is True for v in verdicts)
+
+
+def test_desk_from_folder_reads_notices_and_their_answer_key(tmp_path, demo_desk):
     from recoup_lib.folder import write_csv
 
     for name in ("claim_lines", "payments", "coverage", "documentation", "fee_schedule", "ncci_ptp", "mue",
                  "payer_policies", "payers", "labels"):
         (tmp_path / f"{name}.csv").write_text((DEMO / f"{name}.csv").read_text())
-    made = training_desk(DEMO, profiles=PROFILES)
+    made = demo_desk
     write_csv(made.notices, tmp_path / "notices.csv")
-    truth = made.truth.assign(valid=made.truth["valid"].map({True: "true", False: "false"}).fillna(""))
+    truth = made.truth[["notice_id", "valid"]].assign(
+        valid=made.truth["valid"].map({True: "true", False: "false"}))
+    first, second, third = made.notice_ids[:3]
+    truth.loc[truth["notice_id"] == second, "valid"] = ""
     (tmp_path / "recoupment_labels.csv").write_text(truth.to_csv(index=False))
     desk = training_desk(tmp_path, profiles=PROFILES)
     assert desk.notice_ids == made.notice_ids
     assert desk.decisions["recommendation"].tolist() == made.decisions["recommendation"].tolist()
-    assert desk.truth["valid"].tolist() == made.truth["valid"].tolist()
-    assert desk.valid("N001") is True and desk.valid("N002") is None and desk.valid("N003") is False
+    assert desk.valid(first) is made.valid(first) and desk.valid(third) is made.valid(third)
+    assert made.valid(second) is not None and desk.valid(second) is None
 
 
 def test_desk_from_practice_kit_recommendation_is_right_by_its_answer_key(practice):
@@ -325,12 +344,21 @@ def test_desk_from_practice_kit_recommendation_is_right_by_its_answer_key(practi
     assert all(v in (True, None) for v in verdicts) and any(v is True for v in verdicts)
 
 
-def test_training_notices_without_enough_labels_are_empty():
-    lines = pd.DataFrame({"claim_id": ["C1"], "line_no": [1], "payer_id": ["MCR"]})
-    payments = pd.DataFrame({"claim_id": ["C1"], "line_no": [1], "paid_cents": [100]})
-    labels = pd.DataFrame({"claim_id": ["C1"], "line_no": [1], "error_type": ["upcoding"], "at_risk_cents": [10]})
-    notices, truth = training_notices(lines, payments, labels, MEDICARE.assign(payer_id="MCR"))
-    assert notices.empty and truth.empty
+def test_training_desk_refuses_a_changed_folder_without_notices(tmp_path):
+    folder = tmp_path / "practice"
+    shutil.copytree(DEMO, folder)
+    payments = folder / "payments.csv"
+    rows = payments.read_text().splitlines(keepends=True)
+    payments.write_text("".join(rows[:-1]))
+    with pytest.raises(InputError, match="payments.csv differ from the practice practice.json describes"):
+        training_desk(folder, profiles=PROFILES)
+
+
+def test_training_desk_without_notices_or_practice_json_says_what_is_missing(tmp_path):
+    for name in ("claim_lines.csv", "payments.csv", "payers.csv"):
+        (tmp_path / name).write_text((DEMO / name).read_text())
+    with pytest.raises(InputError, match="no notices.csv and no practice.json"):
+        training_desk(tmp_path, profiles=PROFILES)
 
 
 # --- the widgets, clicked without a browser ----------------------------------

@@ -22,6 +22,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
+from ..errors import InvalidParameterError
 from ._profiles import PayerProfile, Profiles, load_profiles, profile_for
 
 __all__ = [
@@ -30,6 +31,8 @@ __all__ = [
     "shift",
     "profile_dates",
     "medicare_dates",
+    "TIMELINE_COLUMNS",
+    "medicare_timeline",
     "level_deadlines",
     "aic_threshold",
     "NextStep",
@@ -95,7 +98,7 @@ def shift(days: np.ndarray, value: int, unit: str) -> np.ndarray:
         ok = ~np.isnat(days)
         out[ok] = np.busday_offset(days[ok], value, roll="forward")
         return out
-    raise ValueError(f"unknown unit {unit!r}; expected days, months, business_days or day_number")
+    raise InvalidParameterError(f"unknown unit {unit!r}; expected days, months, business_days or day_number")
 
 
 def _nat(n: int) -> np.ndarray:
@@ -192,6 +195,73 @@ def medicare_dates(notice_dates, profiles: Profiles | None = None) -> pd.DataFra
     ['2024-03-29', '2024-04-09', '2024-07-03']
     """
     return profile_dates(notice_dates, profile_for(profiles or load_profiles(), "medicare"))
+
+
+#: Columns of :func:`medicare_timeline`.
+TIMELINE_COLUMNS = ("day", "date", "event", "what_to_do")
+
+_TIMELINE_STEPS = (
+    ("notice_date", "Demand letter dated",
+     "Open it the day it arrives; put every date below on the calendar."),
+    ("rebuttal_by", "Rebuttal due",
+     "Explain why the money should not be taken (for example hardship). A rebuttal alone "
+     "does not stop collection."),
+    ("stop_offset_by", "Pay with no interest, or appeal to stop the offset",
+     "Pay in full, or file a redetermination: filed by today, it stops the offset while it "
+     "is decided (Section 935)."),
+    ("interest_from", "Interest starts",
+     "Interest is charged on what is still unpaid, per started 30-day period."),
+    ("offset_starts", "Offset starts",
+     "The payer keeps the money out of new payments for unrelated claims."),
+    ("file_by", "Redetermination due",
+     "120 days after receipt (receipt is presumed 5 days after the letter's date). Filed "
+     "after day 30 it is still an appeal, but it no longer stops the offset."),
+)
+
+
+def medicare_timeline(notice_date, profiles=None) -> pd.DataFrame:
+    """The key days of a Medicare overpayment demand, as a table.
+
+    Parameters
+    ----------
+    notice_date : date-like
+        The date printed on the demand letter (day 1).
+    profiles : recoup_lib.appeals.Profiles, optional
+        Rule tables (default: the shipped ones).
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row per step, in date order: ``day`` (day number, the letter's
+        date is day 1), ``date`` (datetime64), ``event``, ``what_to_do``.
+
+    Notes
+    -----
+    The dates come from :func:`medicare_dates`, which
+    reads them from the payer rules table: rebuttal by day 15, pay or file
+    by day 30 with no interest (a redetermination filed by then stops the
+    offset under Section 935 of the MMA), interest from day 31, offset from
+    day 41, and the redetermination due 120 days after the presumed receipt
+    (docs/sources.md §1.1, 1.3 and 2; CMS Medicare Financial Management Manual,
+    Pub. 100-06, ch. 3).
+
+    Examples
+    --------
+    >>> medicare_timeline("2025-03-03")["day"].tolist()
+    [1, 15, 30, 31, 41, 126]
+    """
+    dates = medicare_dates([notice_date], profiles).iloc[0]
+    day_one = dates["notice_date"]
+    rows = []
+    for column, event, todo in _TIMELINE_STEPS:
+        when = dates[column]
+        if pd.isna(when):
+            continue
+        rows.append({"day": int((when - day_one).days) + 1, "date": when, "event": event,
+                     "what_to_do": todo})
+    table = pd.DataFrame(rows, columns=list(TIMELINE_COLUMNS))
+    table["date"] = pd.to_datetime(table["date"])
+    return table.sort_values("day", kind="stable").reset_index(drop=True)
 
 
 def aic_threshold(year: int, which: str, profiles: Profiles) -> tuple[int | None, int | None, str]:

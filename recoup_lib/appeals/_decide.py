@@ -21,7 +21,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from ..errors import InputError
+from ..errors import InputError, InvalidParameterError
 from ..money import dollars, format_cents
 from ._dates import profile_dates, shift, to_days
 from ._ladder import appeal_path
@@ -47,7 +47,7 @@ _DOCUMENT_REASONS = ("missing_documentation", "missing_signature")
 def _require(frame: pd.DataFrame, columns: list[str], name: str) -> None:
     missing = [c for c in columns if c not in frame.columns]
     if missing:
-        raise ValueError(f"{name} lacks column{'s' if len(missing) > 1 else ''} "
+        raise InvalidParameterError(f"{name} lacks column{'s' if len(missing) > 1 else ''} "
                          + ", ".join(repr(c) for c in missing))
 
 

@@ -21,6 +21,7 @@ from fractions import Fraction
 import numpy as np
 import pandas as pd
 
+from ..errors import InvalidParameterError
 from ..money import div_half_up
 from ._dates import to_days
 from ._profiles import PayerProfile, Profiles, load_profiles, profile_for
@@ -193,7 +194,7 @@ def interest_due(principal_cents: int, notice_date, as_of, profiles: Profiles | 
 
     Raises
     ------
-    ValueError
+    InvalidParameterError
         The payer type's profile has no interest rule.
 
     Notes
@@ -211,7 +212,7 @@ def interest_due(principal_cents: int, notice_date, as_of, profiles: Profiles | 
     profiles = profiles or load_profiles()
     rules = _interest_rules(profile_for(profiles, payer_type))
     if rules is None:
-        raise ValueError(f"the {payer_type} profile has no interest_from rule")
+        raise InvalidParameterError(f"the {payer_type} profile has no interest_from rule")
     start, period, year = rules
     notice = to_days(notice_date)[0]
     periods = int(interest_periods(notice, to_days(as_of)[0], start, period))

@@ -24,15 +24,14 @@ from pathlib import Path
 
 import pandas as pd
 
-from ..errors import InputError, Problem
+from ..errors import InputError, InvalidParameterError, Problem
 from ..folder import read_csv_text
 from ..money import parse_cents_scalar
-from ..schema import Column, FileSpec, parse_table
+from ..schema import APPEAL_RULE_SPECS, PAYER_TYPES, PERIOD_UNITS, FileSpec, parse_table
 
 __all__ = [
     "DATA_DIR",
     "PROFILE_FILES",
-    "STATUSES",
     "Profiles",
     "PayerProfile",
     "Rule",
@@ -41,11 +40,7 @@ __all__ = [
 ]
 
 DATA_DIR = Path(__file__).parent / "data"
-STATUSES = ("confirmed", "secondary", "unconfirmed")
-#: Units a window or a day can be written in. ``day_number`` counts with
-#: day 1 = the starting date (the contract's Medicare convention); the others
-#: add that many days, months or Monday-to-Friday days to the starting date.
-PERIOD_UNITS = ("days", "months", "business_days", "day_number")
+#: The rule tables, in loading order (their specs: :data:`recoup_lib.schema.APPEAL_RULE_SPECS`).
 PROFILE_FILES = (
     "appeal_levels.csv",
     "payer_rules.csv",
@@ -55,7 +50,6 @@ PROFILE_FILES = (
     "overturn_rates.csv",
     "evidence_checklist.csv",
 )
-PAYER_TYPES = ("medicare", "medicaid", "commercial")
 
 
 @lru_cache(maxsize=256)
@@ -141,45 +135,6 @@ class Profiles:
         return self._memo[key]
 
 
-def _choice(name: str, choices, nullable: bool = False) -> Column:
-    return Column(name, "choice", nullable=nullable, choices=tuple(choices))
-
-
-def _text(name: str, nullable: bool = False, required: bool = True) -> Column:
-    return Column(name, "text", nullable=nullable, required=required)
-
-
-_SOURCED = (_text("source"), _choice("status", STATUSES), _text("note", nullable=True, required=False))
-_SPECS = {
-    "appeal_levels.csv": FileSpec("appeal_levels.csv", (
-        _choice("payer_type", PAYER_TYPES), Column("state", "code", nullable=True),
-        Column("level", "int", minimum=1), _text("name"), _text("decided_by", nullable=True),
-        Column("filing_window", "int", nullable=True), _choice("filing_unit", PERIOD_UNITS, nullable=True),
-        _choice("filing_from", ("notice", "receipt"), nullable=True), Column("decision_days", "int", nullable=True),
-        _choice("aic", ("alj_hearing", "judicial_review"), nullable=True), Column("stay_window", "int", nullable=True),
-        _choice("stay_unit", PERIOD_UNITS, nullable=True), *_SOURCED), key=("payer_type", "state", "level")),
-    "payer_rules.csv": FileSpec("payer_rules.csv", (
-        _choice("payer_type", PAYER_TYPES), Column("state", "code", nullable=True), Column("parameter", "id"),
-        _text("value"), _choice("unit", PERIOD_UNITS + ("dollars", "text", "none")),
-        _choice("counted_from", ("notice", "payment_date", "service_date"), nullable=True), *_SOURCED),
-        key=("payer_type", "state", "parameter")),
-    "medicare_aic.csv": FileSpec("medicare_aic.csv", (
-        Column("year", "int", minimum=2000), Column("alj_hearing", "money"), Column("judicial_review", "money"),
-        *_SOURCED), key=("year",)),
-    "medicare_interest_rates.csv": FileSpec("medicare_interest_rates.csv", (
-        Column("effective_date", "date"), Column("end_date", "date"), _text("rate_percent"), *_SOURCED)),
-    "medicare_ers.csv": FileSpec("medicare_ers.csv", (
-        _text("option"), Column("months_min", "int"), Column("months_max", "int"), _text("who_qualifies"),
-        _text("how_to_request"), *_SOURCED)),
-    "overturn_rates.csv": FileSpec("overturn_rates.csv", (
-        _choice("payer_type", PAYER_TYPES), Column("level", "int", minimum=1), Column("basis", "id"),
-        _text("p_win"), _text("era", nullable=True), Column("use", "bool"), *_SOURCED)),
-    "evidence_checklist.csv": FileSpec("evidence_checklist.csv", (
-        Column("error_type", "id"), Column("basis", "id"), _text("item"), _text("source"),
-        _choice("status", STATUSES, nullable=True))),
-}
-
-
 def _decimal_between(value: str, low: int, high: int) -> bool:
     try:
         d = Decimal(value)
@@ -188,9 +143,13 @@ def _decimal_between(value: str, low: int, high: int) -> bool:
     return d.is_finite() and low <= d <= high
 
 
-def _read(path: Path, label: str, check) -> pd.DataFrame:
-    """Read and type one profile file with the house parser, then its own checks; raise on any problem."""
-    spec = _SPECS[path.name]
+def _read(path: Path, label: str, check, spec: FileSpec | None = None) -> pd.DataFrame:
+    """Read and type one rule file with the house parser, then its own checks; raise on any problem.
+
+    ``spec`` defaults to the profile file's own (by file name); the other rule
+    tables of this package (audit programs, plan types, the 60-day rule) pass theirs.
+    """
+    spec = spec or APPEAL_RULE_SPECS[path.name]
     raw, rows, broken = read_csv_text(path, spec, label)
     parsed = parse_table(raw, spec, label=label, row_numbers=rows)
     problems = [Problem(label, int(r), "(whole row)", t, e)
@@ -414,7 +373,7 @@ def profile_for(profiles: Profiles, payer_type: str, state: str | None = None) -
 
     Raises
     ------
-    ValueError
+    InvalidParameterError
         The payer type is unknown, or its default profile has no appeal level.
 
     Examples
@@ -425,7 +384,7 @@ def profile_for(profiles: Profiles, payer_type: str, state: str | None = None) -
     """
     payer_type = str(payer_type).strip().lower()
     if payer_type not in PAYER_TYPES:
-        raise ValueError(f"unknown payer_type {payer_type!r}; expected one of {', '.join(PAYER_TYPES)}")
+        raise InvalidParameterError(f"unknown payer_type {payer_type!r}; expected one of {', '.join(PAYER_TYPES)}")
     state = "" if payer_type == "medicare" or state is None or pd.isna(state) else str(state).strip().upper()
     return profiles.memo(("profile", payer_type, state), lambda: _resolve(profiles, payer_type, state))
 
@@ -446,7 +405,7 @@ def _resolve(profiles: Profiles, payer_type: str, state: str) -> PayerProfile:
     fallbacks = tuple(sorted(k for k in default if k not in own)) if has_state_rows else ()
     use_levels = own_levels if len(own_levels) else levels.loc[levels["state"] == ""]
     if not len(use_levels):
-        raise ValueError(f"appeal_levels.csv has no level for {payer_type} (default profile)")
+        raise InvalidParameterError(f"appeal_levels.csv has no level for {payer_type} (default profile)")
     # A state may list only its first level; later levels come from the default.
     if len(own_levels):
         later = levels.loc[(levels["state"] == "") & (levels["level"] > own_levels["level"].max())]

@@ -1,21 +1,28 @@
-"""The appeal folder end to end: read, decide, list, draft, write (I/O at the edges)."""
+"""The appeal folder end to end: read, audit, decide, list, draft, write (I/O at the edges).
+
+:func:`appeal_folder` is the pipeline's appeal step: the one place where a
+folder is read, audited and its notices decided (``recoup appeal``, the
+report and the appeal desk all call it).
+"""
 
 from __future__ import annotations
 
+import datetime as dt
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import pandas as pd
 
-from ..errors import InputError, Problem
+from ..errors import InputError, InvalidParameterError, Problem
 from ..folder import AuditInputs, problems_frame, read_audit_folder, read_table, to_text_frame, write_csv
+from ..results import StepResult
 from ._decide import decide, usable_notices
 from ._ladder import appeal_path
 from ._letters import Letter, letters, write_letters
 from ._profiles import Profiles, load_profiles
 from ._worklist import worklist
 
-__all__ = ["APPEAL_FILES", "AppealInputs", "AppealResult", "read_appeal_folder", "run_appeals",
+__all__ = ["APPEAL_FILES", "AppealInputs", "AppealResult", "appeal_folder", "read_appeal_folder", "run_appeals",
            "write_appeal_outputs"]
 
 #: What an appeal folder holds beyond an audit folder (docs/contract.md "Appeal decisions").
@@ -89,8 +96,33 @@ def _split_reason(reason: str) -> tuple[str, str, str]:
 
 
 @dataclass
-class AppealResult:
-    """Everything an appeal run produces."""
+class AppealResult(StepResult):
+    """Everything an appeal run produces: the result of :func:`appeal_folder`.
+
+    Attributes
+    ----------
+    decisions : pandas.DataFrame
+        One row per usable notice (:func:`recoup_lib.appeals.decide`).
+    worklist : pandas.DataFrame
+        Open notices by the next deadline, with the interest of waiting.
+    path : pandas.DataFrame
+        Every level a disputed notice could climb (:func:`recoup_lib.appeals.appeal_path`).
+    letters : list of Letter
+        One per appealed notice.
+    rejected : pandas.DataFrame
+        Every problem of the folder's files (file, row, column, value, reason).
+    counts : pandas.DataFrame
+        file, rows_read, rows_used, rows_set_aside for every file read.
+    profiles : Profiles
+        The rule tables used.
+    as_of : datetime.date or None
+        The day deadlines were counted from.
+    inputs : AppealInputs or None
+        What was read (set by :func:`appeal_folder`).
+    audit : recoup_lib.rules.AuditResult or None
+        The folder's audit, whose findings the decisions rest on (set by
+        :func:`appeal_folder`).
+    """
 
     decisions: pd.DataFrame
     worklist: pd.DataFrame
@@ -99,6 +131,38 @@ class AppealResult:
     rejected: pd.DataFrame
     counts: pd.DataFrame
     profiles: Profiles
+    as_of: dt.date | None = None
+    inputs: AppealInputs | None = None
+    audit: object | None = None
+
+    def write(self, out: str | Path) -> list[Path]:
+        """Write decisions.csv, worklist.csv, appeal_path.csv, rejected.csv and letters/ into ``out``.
+
+        decisions.csv starts with the contract's columns; money is written in
+        dollars under the name without ``_cents``; the private ``_reason_list``
+        is left out. Returns the paths written: the four tables, then each
+        letter (Markdown, then HTML).
+        """
+        out = Path(out)
+        out.mkdir(parents=True, exist_ok=True)
+        return [
+            write_csv(self.decisions, out / "decisions.csv"),
+            write_csv(self.worklist, out / "worklist.csv"),
+            write_csv(self.path, out / "appeal_path.csv"),
+            write_csv(to_text_frame(self.rejected), out / "rejected.csv", text=True),
+            *write_letters(self.letters, out / "letters"),
+        ]
+
+    def summary(self) -> str:
+        """The decisions by recommendation, and rows read = used + set aside for every file."""
+        counts = self.decisions["recommendation"].value_counts()
+        when = "" if self.as_of is None else f"as of {self.as_of:%Y-%m-%d}; "
+        out = [f"{when}{len(self.decisions)} notice(s) decided: "
+               f"{int(counts.get('appeal', 0))} appeal, {int(counts.get('partial', 0))} partial, "
+               f"{int(counts.get('accept', 0))} accept"]
+        out += [f"  {row.file}: {row.rows_read} read = {row.rows_used} used + {row.rows_set_aside} set aside"
+                for row in self.counts.itertuples(index=False)]
+        return "\n".join(out)
 
 
 def run_appeals(inputs: AppealInputs, findings: pd.DataFrame | None, as_of,
@@ -132,25 +196,80 @@ def run_appeals(inputs: AppealInputs, findings: pd.DataFrame | None, as_of,
         rejected=rejected,
         counts=counts,
         profiles=profiles,
+        as_of=pd.Timestamp(as_of).date(),
+        inputs=inputs,
     )
 
 
-def write_appeal_outputs(result: AppealResult, out: str | Path) -> dict[str, Path]:
-    """Write decisions.csv, worklist.csv, appeal_path.csv, rejected.csv and letters/.
+def _folder_as_of(inputs: AppealInputs) -> dt.date:
+    """The folder's own as-of: its latest notice or payment date (never the wall clock)."""
+    dates = [inputs.notices["notice_date"].max() if len(inputs.notices) else pd.NaT,
+             inputs.audit.payments["payment_date"].max() if len(inputs.audit.payments) else pd.NaT]
+    known = [d for d in dates if not pd.isna(d)]
+    if not known:
+        raise InputError(f"{inputs.audit.folder}: no notice or payment date to count deadlines from; "
+                         "give as_of")
+    return pd.Timestamp(max(known)).date()
 
-    decisions.csv starts with the contract's columns; money is written in
-    dollars under the name without ``_cents``; the private ``_reason_list``
-    is left out. Returns the paths written, by name.
+
+def appeal_folder(folder: str | Path, as_of=None, *, profiles: Profiles | str | Path | None = None) -> AppealResult:
+    """Read an appeal folder, audit it and decide every notice: the pipeline's appeal step.
+
+    The Python call behind ``recoup appeal``; the report and the appeal desk
+    use it too, so a folder's decisions are the same wherever they are shown.
+
+    Parameters
+    ----------
+    folder : path-like
+        An audit folder plus notices.csv and payers.csv (docs/contract.md,
+        "Appeal decisions").
+    as_of : date-like, optional
+        The day deadlines and interest are counted from. Default: the
+        folder's own date, its latest notice or payment date.
+    profiles : Profiles or path-like, optional
+        The appeal rule tables, or a folder of edited copies (a file there
+        replaces the shipped one). Default: the copies in ``folder``, then
+        the shipped tables.
+
+    Returns
+    -------
+    AppealResult
+        ``decisions``, ``worklist``, ``path``, ``letters``, ``rejected``,
+        ``counts``, the ``audit`` the decisions rest on, ``write(out)`` and
+        ``summary()``.
+
+    Raises
+    ------
+    InputError
+        The folder, notices.csv, payers.csv, a required audit file or column
+        is missing, or a rule table in the folder cannot be read.
+    InvalidParameterError
+        ``profiles`` names a folder that does not exist.
+
+    Examples
+    --------
+    >>> result = appeal_folder("practice", "2026-03-01")  # doctest: +SKIP
+    >>> print(result.summary())  # doctest: +SKIP
     """
-    out = Path(out)
-    out.mkdir(parents=True, exist_ok=True)
-    paths = {
-        "decisions": write_csv(result.decisions, out / "decisions.csv"),
-        "worklist": write_csv(result.worklist, out / "worklist.csv"),
-        "appeal_path": write_csv(result.path, out / "appeal_path.csv"),
-        "rejected": write_csv(to_text_frame(result.rejected), out / "rejected.csv", text=True),
-    }
-    letters_dir = out / "letters"
-    write_letters(result.letters, letters_dir)
-    paths["letters"] = letters_dir
-    return paths
+    if isinstance(profiles, (str, Path)) and not Path(profiles).is_dir():
+        raise InvalidParameterError(f"profiles: no such folder {str(profiles)!r}")
+    inputs = read_appeal_folder(folder)
+    if not isinstance(profiles, Profiles):
+        profiles = load_profiles(Path(folder) if profiles is None else Path(profiles))
+    from ..rules import run_audit
+
+    audit = run_audit(inputs.audit)
+    result = run_appeals(inputs, audit.findings, _folder_as_of(inputs) if as_of is None else as_of, profiles)
+    result.audit = audit
+    return result
+
+
+def write_appeal_outputs(result: AppealResult, out: str | Path) -> dict[str, Path]:
+    """Write a result's files (:meth:`AppealResult.write`); return the paths by name.
+
+    Names: ``decisions``, ``worklist``, ``appeal_path``, ``rejected`` and
+    ``letters`` (the folder).
+    """
+    written = result.write(out)
+    return dict(zip(("decisions", "worklist", "appeal_path", "rejected"), written[:4]),
+                letters=Path(out) / "letters")

@@ -14,43 +14,15 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from ..errors import InputError
-from ..schema import Column, FileSpec
+from ..errors import InputError, InvalidParameterError
+from ..schema import DECISIONS_SPEC, RECOUPMENT_LABELS_SPEC
 
 __all__ = ["score_recommendations", "read_score_inputs", "read_recoupment_labels", "appeal_outcomes",
-           "SCORE_COLUMNS", "OUTCOME_COLUMNS", "DECISIONS_SPEC", "LABELS_SPEC"]
+           "SCORE_COLUMNS", "OUTCOME_COLUMNS"]
 
 #: Columns of the per-notice outcome table.
 SCORE_COLUMNS = ["notice_id", "recommendation", "valid", "amount_cents", "agreed_amount_cents",
                  "disputed_amount_cents", "outcome", "wrongly_conceded_cents", "wrongly_disputed_cents"]
-
-#: What score-appeals reads of decisions.csv (docs/contract.md "Appeal decisions"); other columns pass.
-DECISIONS_SPEC = FileSpec("decisions.csv", (
-    Column("notice_id", "id"),
-    Column("recommendation", "choice", choices=("appeal", "accept", "partial")),
-    Column("agreed_amount", "money"),
-    Column("disputed_amount", "money"),
-), key=("notice_id",), description="appeal decisions (recoup appeal)")
-
-#: recoupment_labels.csv (written by recoup generate). score-appeals needs notice_id, amount and
-#: valid; the other columns are typed when present.
-LABELS_SPEC = FileSpec("recoupment_labels.csv", (
-    Column("notice_id", "id"),
-    Column("payer_id", "id", required=False, fill_missing=False),
-    Column("claim_id", "id", required=False, fill_missing=False),
-    Column("line_no", "int", minimum=1, required=False, fill_missing=False),
-    Column("error_type", "text", required=False, fill_missing=False),
-    Column("amount", "money"),
-    Column("valid", "bool"),
-    Column("merits", "bool", required=False, fill_missing=False),
-    Column("within_lookback", "bool", required=False, fill_missing=False),
-    Column("accusation", "text", required=False, fill_missing=False),
-    Column("notice_date", "date", required=False, fill_missing=False),
-    Column("lookback_limit", "date", nullable=True, required=False, fill_missing=False),
-    Column("appealed", "bool", required=False, fill_missing=False),
-    Column("offset_starts", "date", nullable=True, required=False, fill_missing=False),
-    Column("taken", "money", required=False, nullable=True, fill_missing=False),
-), key=("notice_id",), description="the answer key of a generated practice's notices")
 
 _OUTCOMES = {
     "won": "appealed a notice the payer was not entitled to",
@@ -173,7 +145,7 @@ def read_score_inputs(decisions_path: str | Path, labels_path: str | Path) -> tu
     from ..folder import read_table
 
     tables = []
-    for path, spec in ((decisions_path, DECISIONS_SPEC), (labels_path, LABELS_SPEC)):
+    for path, spec in ((decisions_path, DECISIONS_SPEC), (labels_path, RECOUPMENT_LABELS_SPEC)):
         path = Path(path)
         if not path.is_file():
             raise InputError(f"{path}: no such file (expected {spec.name})")
@@ -222,7 +194,7 @@ def read_recoupment_labels(path) -> pd.DataFrame:
     """
     from ..folder import read_table
 
-    parsed = read_table(path, spec=LABELS_SPEC)
+    parsed = read_table(path, spec=RECOUPMENT_LABELS_SPEC)
     if parsed.problems:
         raise InputError(f"{len(parsed.problems)} row(s) of an answer key cannot be read; the first: "
                          f"{parsed.problems[0].message}")
@@ -253,7 +225,7 @@ def appeal_outcomes(recoupment_labels: pd.DataFrame, level: str = "first level")
 
     Raises
     ------
-    ValueError
+    InvalidParameterError
         A required column is missing.
 
     Notes
@@ -272,7 +244,7 @@ def appeal_outcomes(recoupment_labels: pd.DataFrame, level: str = "first level")
     """
     missing = [c for c in ("notice_id", "valid", "appealed") if c not in recoupment_labels.columns]
     if missing:
-        raise ValueError("recoupment_labels lacks column" + ("s " if len(missing) > 1 else " ")
+        raise InvalidParameterError("recoupment_labels lacks column" + ("s " if len(missing) > 1 else " ")
                          + ", ".join(repr(c) for c in missing))
     filed = recoupment_labels.loc[recoupment_labels["appealed"].astype(bool).to_numpy()]
     won = ~filed["valid"].astype(bool).to_numpy()

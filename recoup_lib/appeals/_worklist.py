@@ -5,6 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from ..schema import CLOSED_STATUSES
 from ._dates import to_days
 from ._interest import interest_table
 from ._profiles import Profiles, load_profiles
@@ -18,8 +19,6 @@ WORKLIST_COLUMNS = [
     "next_interest_on", "next_interest_cents", "interest_rate_percent", "interest_rate_status",
     "interest_note", "expected_value_cents", "appeal_level",
 ]
-#: Values of an optional ``status`` column of notices.csv that take a notice off the worklist.
-CLOSED_STATUSES = ("closed", "resolved", "paid", "withdrawn", "done")
 
 # (decision column, what to do by then), in the order they fall due.
 _STEPS = {

@@ -15,14 +15,29 @@ command was called wrongly. Bad input never ends in a traceback; set
 from __future__ import annotations
 
 import argparse
+import contextlib
 import importlib
 import os
 import pkgutil
 import sys
 
-from ..errors import RecoupError
+from ..errors import InvalidParameterError, RecoupError, UsageError
 
-__all__ = ["main", "build_parser"]
+__all__ = ["main", "build_parser", "options_checked"]
+
+
+@contextlib.contextmanager
+def options_checked():
+    """Report a bad argument the library rejects as a usage error (exit status 2).
+
+    Wrap the call that receives the command's options: an
+    :class:`~recoup_lib.errors.InvalidParameterError` it raises becomes a
+    :class:`~recoup_lib.errors.UsageError` with the same message.
+    """
+    try:
+        yield
+    except InvalidParameterError as exc:
+        raise UsageError(str(exc)) from None
 
 
 def _command_modules():

@@ -6,7 +6,7 @@ import datetime as dt
 import sys
 from pathlib import Path
 
-from ..errors import RecoupError, UsageError
+from ..errors import UsageError
 
 ORDER = 40
 
@@ -47,39 +47,26 @@ def _as_of(text: str | None) -> dt.date:
 
 def run(args) -> int:
     as_of = _as_of(args.as_of)
-    from ..appeals import load_profiles, read_appeal_folder, run_appeals, write_appeal_outputs
+    from ..appeals import appeal_folder
 
     folder = Path(args.folder)
-    inputs = read_appeal_folder(folder)
     profiles_dir = Path(args.profiles) if args.profiles else folder
     if args.profiles and not profiles_dir.is_dir():
         raise UsageError(f"--profiles: no such folder {args.profiles!r}")
-    profiles = load_profiles(profiles_dir)
-    try:
-        from ..rules import run_audit
-    except ImportError as exc:
-        raise RecoupError(f"the audit engine (recoup_lib.rules.run_audit) is not available: {exc}") from None
-    findings = run_audit(inputs.audit).findings
-    result = run_appeals(inputs, findings, as_of, profiles)
-    write_appeal_outputs(result, args.out)
+    result = appeal_folder(folder, as_of, profiles=Path(args.profiles) if args.profiles else None)
+    result.write(args.out)
     if args.xlsx:
         from ..report import write_appeal_workbook
 
         write_appeal_workbook(result, Path(args.out) / "appeal.xlsx")
 
-    d = result.decisions
-    counts = d["recommendation"].value_counts()
     out = Path(args.out)
-    print(f"recoup appeal: as of {as_of:%Y-%m-%d}; {len(d)} notice(s) decided: "
-          f"{int(counts.get('appeal', 0))} appeal, {int(counts.get('partial', 0))} partial, "
-          f"{int(counts.get('accept', 0))} accept")
-    for row in result.counts.itertuples(index=False):
-        print(f"  {row.file}: {row.rows_read} read = {row.rows_used} used + {row.rows_set_aside} set aside")
+    print(f"recoup appeal: {result.summary()}")
     if len(result.rejected):
         print(f"  {len(result.rejected)} problem(s) listed in {out / 'rejected.csv'}")
     print(f"  wrote {out / 'decisions.csv'}, {out / 'worklist.csv'}, {out / 'appeal_path.csv'} and "
           f"{len(result.letters)} letter(s) in {out / 'letters'}")
-    shipped = [n for n, s in profiles.sources.items() if s != "shipped"]
+    shipped = [n for n, s in result.profiles.sources.items() if s != "shipped"]
     if shipped:
         print(f"  rule tables from {profiles_dir}: {', '.join(shipped)}")
     notes = sorted(set(n for n in result.worklist["interest_note"] if n.startswith("rate ")

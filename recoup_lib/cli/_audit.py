@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import sys
+
 ORDER = 20
 
 
@@ -17,14 +19,23 @@ def add_parser(sub):
     p.add_argument("--no-defaults", action="store_true",
                    help="do not fall back to the shipped reference tables")
     p.add_argument("--xlsx", action="store_true", help="also write audit.xlsx")
+    p.add_argument("--max-memory", metavar="SIZE",
+                   help="stay within this much memory (e.g. 1GB, 512MB, 2GiB): the folder is split into "
+                   "patient partitions on disk and audited one by one; same findings")
+    p.add_argument("--workers", type=int, metavar="N",
+                   help="cores to use: files read and partitions audited side by side (default: all)")
+    p.add_argument("--engine", choices=("pandas", "spark"), default="pandas",
+                   help="spark: run the same rules on Apache Spark (pip install recoup-kit[spark]; "
+                   "see docs/scale.md); default pandas")
     p.set_defaults(run=run)
     return p
 
 
 def run(args) -> int:
-    from ..errors import UsageError
-    from ..money import dollars
-    from ..rules import ERROR_TYPES, audit_folder, summarise, write_audit
+    from pathlib import Path
+
+    from ..errors import InvalidParameterError, UsageError
+    from ..rules import ERROR_TYPES, audit_folder
 
     only = None
     if args.only:
@@ -33,28 +44,22 @@ def run(args) -> int:
         if unknown:
             raise UsageError(f"--only: unknown error type(s) {', '.join(unknown)}; "
                              f"known: {', '.join(ERROR_TYPES)}")
-    result = audit_folder(args.folder, only=only, use_defaults=not args.no_defaults)
-    paths = write_audit(result, args.out)
+    if args.xlsx and (args.max_memory or args.engine != "pandas"):
+        raise UsageError("--xlsx needs the lines in memory; leave out --max-memory and --engine spark")
+    if args.workers is not None and args.workers < 0:
+        raise UsageError(f"--workers: expected a whole number >= 0 (0 = every core); got {args.workers}")
+    try:
+        result = audit_folder(args.folder, only=only, use_defaults=not args.no_defaults, engine=args.engine,
+                              max_memory=args.max_memory, workers=args.workers)
+    except InvalidParameterError as exc:
+        raise UsageError(str(exc)) from None
+    result.write(args.out)
     if args.xlsx:
         from ..report import write_audit_workbook
 
         write_audit_workbook(result, f"{args.out}/audit.xlsx")
-    counts = result.inputs.counts
-    for row in counts.itertuples():
-        print(f"{row.file}: {row.rows_read} rows read = {row.rows_used} used + "
-              f"{row.rows_set_aside} set aside ({row.source})")
-    for problem in result.inputs.problems[:10]:
-        print(f"  {problem.message}")
-    if len(result.inputs.problems) > 10:
-        print(f"  ... and {len(result.inputs.problems) - 10} more problems in rejected.csv")
-    for message in result.switched_off["message"]:
-        print(message)
-    by_category = summarise(result.findings, "category")
-    lines = result.findings[["claim_id", "line_no"]].drop_duplicates().shape[0]
-    print(f"{len(result.findings)} findings on {lines} lines; "
-          f"{dollars(result.total_at_risk_cents)} at risk (each line capped at what was paid)")
-    for row in by_category.itertuples():
-        if row.findings:
-            print(f"  {row.category}: {row.findings} findings, {dollars(row.at_risk_capped_cents)}")
-    print(f"wrote {paths['findings']}")
+    print(result.summary())
+    print(f"wrote {Path(args.out) / 'findings.csv'}")
+    for warning in result.inputs.warnings:
+        print(warning, file=sys.stderr)
     return 0

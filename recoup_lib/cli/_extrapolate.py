@@ -55,21 +55,23 @@ def _universe_size(text: str) -> int:
 def run(args: argparse.Namespace) -> int:
     import json
 
-    from ..sampling import appraise_variable, read_sample_file, read_strata_file
-    from ..sampling._common import check_confidence
+    from ..sampling import appraise_variable, check_confidence, read_sample_file, read_strata_file
+    from . import options_checked
 
     if (args.universe_size is None) == (args.strata is None):
         raise UsageError("give exactly one of --universe-size N (unstratified sample) or "
                          "--strata STRATA.csv (stratified sample)")
-    confidence = check_confidence(args.confidence, "--confidence")
+    with options_checked():
+        confidence = check_confidence(args.confidence, "--confidence")
     universe = None if args.universe_size is None else _universe_size(args.universe_size)
     sample = read_sample_file(args.sample, stratified=args.strata is not None)
     strata = None if args.strata is None else read_strata_file(args.strata)
-    appraisal = appraise_variable(sample.data, universe_size=universe, strata=strata,
-                                  confidence=confidence, df_method=args.stratified_df,
-                                  label=Path(args.sample).name)
+    with options_checked():
+        appraisal = appraise_variable(sample.data, universe_size=universe, strata=strata,
+                                      confidence=confidence, df_method=args.stratified_df,
+                                      label=Path(args.sample).name)
     if args.table:
-        print(appraisal.report())
+        print(appraisal.summary())
         if sample.unused_spares:
             print(f"\n  {sample.unused_spares} unused spare(s) skipped.")
         return 0

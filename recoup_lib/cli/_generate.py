@@ -31,31 +31,24 @@ def add_parser(sub):
 
 def run(args) -> int:
     import time
+    from pathlib import Path
 
     from ..errors import UsageError
-    from ..synthetic import generate_practice, write_practice
+    from ..synthetic import generate_practice
+    from . import options_checked
 
     if args.lines < 50:
         raise UsageError(f"--lines must be at least 50; got {args.lines}")
     if not 0 <= args.error_rate <= 0.5:
         raise UsageError(f"--error-rate must be between 0 and 0.5; got {args.error_rate}")
     started = time.perf_counter()
-    try:
+    with options_checked():
         practice = generate_practice(lines=args.lines, seed=args.seed, error_rate=args.error_rate,
                                      profile=args.profile, start=args.start, end=args.end)
-    except ValueError as exc:
-        raise UsageError(str(exc)) from None
-    out = write_practice(practice, args.out, remits=not args.no_remits)
-    labels = practice.labels
-    print(f"{practice.profile.title}: {len(practice.lines):,} claim lines, seed {args.seed}, "
-          f"{labels[['claim', 'line_no']].drop_duplicates().shape[0]:,} lines with errors "
-          f"({len(labels):,} labels) in {time.perf_counter() - started:.1f} s")
-    for error_type, count in labels["error_type"].value_counts().sort_index().items():
-        print(f"  {error_type}: {count}")
-    notices = practice.notices
-    if notices is not None:
-        print(f"payer review: {len(notices):,} notices ({int(notices['valid'].sum()):,} valid, "
-              f"{int((notices['accusation'] == 'false').sum()):,} false accusations, "
-              f"{int((~notices['within_lookback']).sum()):,} after the look-back limit)")
-    print(f"wrote {out}")
+    practice.write(args.out, remits=not args.no_remits)
+    head, *rest = practice.summary().splitlines()
+    print(f"{head} in {time.perf_counter() - started:.1f} s")
+    for line in rest:
+        print(line)
+    print(f"wrote {Path(args.out)}")
     return 0

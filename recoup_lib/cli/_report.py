@@ -32,25 +32,13 @@ def run(args) -> int:
     as_of = _as_of(args.as_of)
     if Path(args.out).exists() and not Path(args.out).is_dir():
         raise UsageError(f"--out: {args.out} is a file; expected a folder (it is created if missing)")
-    from ..money import dollars
-    from ..report import build_report, format_metric, write_report
+    from ..report import build_report
 
     report = build_report(args.folder, as_of)
-    paths = write_report(report, args.out, xlsx=args.xlsx)
-    lines = report.audit.lines
-    print(f"recoup report: as of {as_of:%Y-%m-%d}; {len(lines):,} lines on {lines['claim_id'].nunique():,} "
-          f"claims; {dollars(report.audit.total_at_risk_cents)} at risk (capped per line)")
-    by = report.metrics.set_index("metric")
-    for name in ("clean_claim_rate", "denial_rate_claims", "recoupment_rate", "exposure_rate",
-                 "appeal_overturn_rate", "days_notice_to_response"):
-        row = by.loc[name]
-        value, basis = format_metric(row)
-        print(f"  {row['label']}: {value}" + (f" ({basis})" if basis else "")
-              + ("" if row["available"] else f" -- {row['note']}"))
-    for message in report.messages:
-        print(f"  {message}")
+    paths = report.write(args.out, xlsx=args.xlsx)
+    print(f"recoup report: {report.summary()}")
     out = Path(args.out)
-    figures = [p.name for name, p in paths.items() if p.suffix == ".png"]
+    figures = [p.name for p in paths if p.suffix == ".png"]
     print(f"  wrote {out / 'metrics.csv'}, {out / 'trend.csv'}, {out / 'report.md'} and {len(figures)} figures"
-          + (f", {out / 'report.xlsx'}" if "xlsx" in paths else ""))
+          + (f", {out / 'report.xlsx'}" if args.xlsx else ""))
     return 0

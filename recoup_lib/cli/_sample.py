@@ -80,14 +80,11 @@ def _stratum_sizes(text: str) -> dict[str, int]:
 
 
 def run(args: argparse.Namespace) -> int:
-    import json
     from pathlib import Path
 
-    import pandas as pd
-
-    from ..folder import to_text_frame, write_csv
-    from ..sampling import SAMPLE_COLUMNS, read_frame_file, select_sample, strata_from_bounds
+    from ..sampling import read_frame_file, select_sample, strata_from_bounds
     from ..schema import money_column
+    from . import options_checked
 
     seed = _whole(args.seed, "--seed", 0)
     spares = _whole(args.spares, "--spares", 0)
@@ -106,31 +103,18 @@ def run(args: argparse.Namespace) -> int:
         args.frame, args.id_column, stratify_by=args.stratify_by,
         amount_column=args.amount_column if bounds is not None else None)
     strata, described = None, None
-    if args.stratify_by:
-        strata, described = args.stratify_by, args.stratify_by
-    elif bounds is not None:
-        cents = money_column(args.amount_column)
-        strata = strata_from_bounds(frame[cents], bounds)
-        described = f"dollar bands of '{args.amount_column}': {args.strata_bounds}"
-        frame = frame.drop(columns=[cents])
-    selection = select_sample(frame, args.id_column, size, seed, spares=spares, strata=strata,
-                              allocation=args.allocation, stratified_by=described)
+    with options_checked():
+        if args.stratify_by:
+            strata, described = args.stratify_by, args.stratify_by
+        elif bounds is not None:
+            cents = money_column(args.amount_column)
+            strata = strata_from_bounds(frame[cents], bounds)
+            described = f"dollar bands of '{args.amount_column}': {args.strata_bounds}"
+            frame = frame.drop(columns=[cents])
+        selection = select_sample(frame, args.id_column, size, seed, spares=spares, strata=strata,
+                                  allocation=args.allocation, stratified_by=described)
     out = Path(args.out)
-    out.mkdir(parents=True, exist_ok=True)
-    ours = list(SAMPLE_COLUMNS)
-    text = pd.concat([to_text_frame(selection.sample[ours]),
-                      selection.sample.drop(columns=ours)], axis=1)
-    write_csv(text, out / "sample.csv", text=True)
-    write_csv(selection.strata_table(), out / "strata.csv")
-    design = dict(selection.design, frame_file=Path(args.frame).name)
-    (out / "sample_design.json").write_text(json.dumps(design, indent=2) + "\n",
-                                            encoding="utf-8")
-    d = selection.design
-    print(f"recoup sample: {d['sample_size']:,} unit(s) and {d['spares']:,} spare(s) drawn from "
-          f"{d['frame_size']:,} with seed {seed} ({d['method']}"
-          + (f", {len(d['strata'])} strata" if d["stratified_by"] else "") + ").")
-    for row in d["strata"] if d["stratified_by"] else []:
-        print(f"  {row['stratum']}: {row['sample_size']:,} of {row['universe_size']:,}"
-              f" + {row['spares']:,} spare(s)")
+    selection.write(out, frame_file=Path(args.frame).name)
+    print(f"recoup sample: {selection.summary()}")
     print(f"Wrote {out / 'sample.csv'}, {out / 'sample_design.json'} and {out / 'strata.csv'}.")
     return 0

@@ -12,7 +12,8 @@ def add_parser(sub):
         "generated practice's labels.csv: precision, recall and dollars found per error type.")
     p.add_argument("findings", help="findings.csv")
     p.add_argument("labels", help="labels.csv")
-    p.add_argument("--out", help="also write the score table to this CSV file")
+    p.add_argument("--out", help="also write the score table to this CSV file (money in dollars: at_risk, "
+                   "found, flagged_at_risk)")
     p.set_defaults(run=run)
     return p
 
@@ -39,5 +40,5 @@ def run(args) -> int:
         print(f"{r.error_type:<24}{r.labelled:>9}{r.flagged:>9}{p:>10}{rc:>8}"
               f"{dollars(r.at_risk_cents):>16}{dollars(r.found_cents):>16}")
     if args.out:
-        write_csv(table, args.out)
+        write_csv(table.rename(columns={"flagged_cents": "flagged_at_risk_cents"}), args.out)
     return 0

@@ -35,19 +35,17 @@ version is read and the other is listed as skipped; so are members that are
 not tables (PDF, Word) and change reports (a name containing "change").
 
 The header is found by its column names, never by counting lines, so a
-longer or shorter preamble does not matter. A row whose values cannot be
+longer or shorter preamble does not matter (finding the tables and their
+header is :mod:`recoup_lib.reference._cms_layout`'s part; reading the rows
+under it is this module's). A row whose values cannot be
 used is set aside with a reason naming the file, row and column; the totals
 always satisfy rows read = rows used + rows set aside.
 """
 
 from __future__ import annotations
 
-import csv
-import io
 import re
-import zipfile
 from dataclasses import dataclass, field
-from datetime import date, datetime
 from pathlib import Path
 
 import numpy as np
@@ -56,6 +54,8 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from ..errors import InputError, Problem
+from ..schema import SPECS
+from ._cms_layout import REQUIRED_LABEL, Header, Table, cell_text, code_cell_text, find_tables, mue_header, ptp_header
 
 __all__ = [
     "CmsImport",
@@ -67,19 +67,11 @@ __all__ = [
     "describe_source",
 ]
 
-#: Contract columns of ``ncci_ptp.csv`` and ``mue.csv``, in order.
-PTP_COLUMNS = ("column_1", "column_2", "effective_date", "deletion_date", "modifier_indicator")
-MUE_COLUMNS = ("procedure_code", "mue_value", "mai")
+#: Contract columns of ``ncci_ptp.csv`` (column_1, column_2, effective_date, deletion_date,
+#: modifier_indicator) and ``mue.csv`` (procedure_code, mue_value, mai), in order.
+PTP_COLUMNS = tuple(SPECS["ncci_ptp.csv"].column_names)
+MUE_COLUMNS = tuple(SPECS["mue.csv"].column_names)
 
-#: How far down a file the header row is looked for.
-HEADER_SEARCH_ROWS = 200
-#: How many lines under the first header line may continue it (split header cells).
-HEADER_CONTINUATION_ROWS = 5
-
-_TEXT_EXTENSIONS = (".txt", ".tsv", ".csv")
-_TABLE_EXTENSIONS = _TEXT_EXTENSIONS + (".xlsx", ".xlsm")
-# Within a zip, when one table comes in several formats, read the first of these.
-_PREFERENCE = {".txt": 0, ".tsv": 1, ".csv": 2, ".xlsx": 3, ".xlsm": 4}
 _CODE = re.compile(r"^[A-Z0-9]{5}$")
 
 
@@ -139,313 +131,8 @@ class CmsImport:
         return self.data[columns]
 
 
-# --------------------------------------------------------------------------- reading files
-
-@dataclass
-class _Table:
-    """The rows of one table (a text file, or one sheet of a workbook).
-
-    ``rows`` holds lists of cells (for a large plain text file, only the
-    first lines, enough to find the header); ``lines`` then holds every
-    physical line, split column-wise in one vectorised pass by
-    :func:`_extract`.
-    """
-
-    label: str
-    name: str
-    rows: list
-    row_numbers: list
-    typed: bool = False           # cells may be numbers/dates (from a workbook)
-    lines: list | None = None     # all physical lines, when no CSV quoting is in play
-    delimiter: str = "\t"
-
-
-def _decode(data: bytes) -> str:
-    try:
-        return data.decode("utf-8-sig")
-    except UnicodeDecodeError:
-        # CMS files carry a cp1252 registered-trademark sign in the CPT notice.
-        return data.decode("cp1252", errors="replace")
-
-
-def _text_tables(label: str, name: str, data: bytes, header_test) -> list[_Table]:
-    """Split a text file into cells, trying tab then comma (or the reverse).
-
-    Without any double quote in the file, lines are split on the delimiter
-    directly (fast, and a row number is a line number); otherwise the CSV
-    rules apply, so quoted cells may hold delimiters and line breaks.
-    """
-    text = _decode(data)
-    candidates = ["\t", ","] if "\t" in text[:200_000] else [",", "\t"]
-    head_size = HEADER_SEARCH_ROWS + HEADER_CONTINUATION_ROWS + 1
-    fallback = None
-    for delimiter in candidates:
-        if '"' not in text:
-            lines = text.split("\n")
-            head = [ln.rstrip("\r").split(delimiter) for ln in lines[:head_size]]
-            table = _Table(label, name, head, list(range(1, len(head) + 1)),
-                           lines=lines, delimiter=delimiter)
-        else:
-            reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
-            rows, numbers = [], []
-            for record in reader:
-                rows.append(record)
-                numbers.append(reader.line_num)
-            table = _Table(label, name, rows, numbers, delimiter=delimiter)
-        if header_test(table.rows) is not None:
-            return [table]
-        fallback = fallback or table
-    return [fallback]
-
-
-def _xlsx_tables(label: str, name: str, data: bytes) -> list[_Table]:
-    import openpyxl
-
-    try:
-        book = openpyxl.load_workbook(io.BytesIO(data), read_only=True, data_only=True)
-    except Exception as exc:  # noqa: BLE001 - openpyxl raises many types for a broken file
-        raise InputError(f"{label}: cannot be opened as an Excel workbook ({exc})") from exc
-    tables = []
-    try:
-        for sheet in book.worksheets:
-            rows = [list(r) for r in sheet.iter_rows(values_only=True)]
-            tables.append(_Table(f"{label}[{sheet.title}]", name, rows,
-                                 list(range(1, len(rows) + 1)), typed=True))
-    finally:
-        book.close()
-    return tables
-
-
-def _members(label: str, data: bytes, depth: int = 0):
-    """Yield ``(label, name, bytes)`` of the table files in a zip (nested zips too)."""
-    try:
-        archive = zipfile.ZipFile(io.BytesIO(data))
-    except zipfile.BadZipFile as exc:
-        raise InputError(f"{label}: not a readable zip archive ({exc})") from exc
-    with archive:
-        for info in archive.infolist():
-            name = info.filename
-            if info.is_dir() or "__MACOSX" in name or Path(name).name.startswith("."):
-                continue
-            inner = f"{label}:{name}"
-            suffix = Path(name).suffix.lower()
-            if suffix == ".zip" and depth < 2:
-                yield from _members(inner, archive.read(info), depth + 1)
-            else:
-                yield inner, Path(name).name, archive.read(info) if suffix in _TABLE_EXTENSIONS else b""
-
-
-def _collect(paths, header_test) -> tuple[list[_Table], list[str]]:
-    """Read every path into tables; return them and the list of skipped parts."""
-    tables: list[_Table] = []
-    skipped: list[str] = []
-    if isinstance(paths, (str, Path)):
-        paths = [paths]
-    if not paths:
-        raise InputError("no file given (expected one or more CMS NCCI files)")
-    for path in paths:
-        path = Path(path)
-        if not path.is_file():
-            raise InputError(f"{path}: file not found")
-        suffix = path.suffix.lower()
-        data = path.read_bytes()
-        if suffix == ".zip":
-            found = _zip_tables(path.name, data, header_test, skipped)
-            if not found:
-                raise InputError(
-                    f"{path.name}: no table with the expected header inside the zip "
-                    f"(looked at .txt, .csv and .xlsx members)")
-            tables.extend(found)
-        elif suffix in _TABLE_EXTENSIONS:
-            found = _file_tables(path.name, path.name, data, header_test, skipped)
-            if not found:
-                raise InputError(_no_header_message(path.name, header_test))
-            tables.extend(found)
-        else:
-            raise InputError(
-                f"{path.name}: unsupported file type '{suffix or '(none)'}' "
-                "(expected .txt, .csv, .xlsx or .zip as downloaded from CMS)")
-    return tables, skipped
-
-
-def _file_tables(label, name, data, header_test, skipped) -> list[_Table]:
-    if Path(name).suffix.lower() in (".xlsx", ".xlsm"):
-        sheets = _xlsx_tables(label, name, data)
-    else:
-        sheets = _text_tables(label, name, data, header_test)
-    usable = [t for t in sheets if header_test(t.rows) is not None]
-    if usable and len(sheets) > 1:
-        skipped.extend(f"{t.label}: no header row, not read" for t in sheets if t not in usable)
-    return usable
-
-
-def _zip_tables(label, data, header_test, skipped) -> list[_Table]:
-    members = list(_members(label, data))
-    by_stem: dict[str, list] = {}
-    for inner, name, content in members:
-        suffix = Path(name).suffix.lower()
-        if suffix not in _TABLE_EXTENSIONS:
-            skipped.append(f"{inner}: not a table file, not read")
-            continue
-        if "change" in name.lower():
-            skipped.append(f"{inner}: a change report, not the full table; not read")
-            continue
-        by_stem.setdefault(Path(name).stem.lower(), []).append((inner, name, content))
-    tables = []
-    for group in by_stem.values():
-        group.sort(key=lambda m: _PREFERENCE[Path(m[1]).suffix.lower()])
-        chosen = None
-        for inner, name, content in group:
-            if chosen is not None:
-                skipped.append(f"{inner}: same table as {chosen}, not read twice")
-                continue
-            found = _file_tables(inner, name, content, header_test, skipped)
-            if found:
-                tables.extend(found)
-                chosen = inner
-            else:
-                skipped.append(f"{inner}: no header row {header_test.describes}; not read")
-    return tables
-
-
-def _no_header_message(label: str, header_test) -> str:
-    return (f"{label}: no header row {header_test.describes} in the first "
-            f"{HEADER_SEARCH_ROWS} rows; is this the right kind of CMS file?")
-
-
-# --------------------------------------------------------------------------- cells and headers
-
-def _cell(value) -> str:
-    """Any cell (text, or a workbook number/date) as stripped text."""
-    if value is None:
-        return ""
-    if isinstance(value, bool):
-        return "1" if value else "0"
-    if isinstance(value, int):
-        return str(value)
-    if isinstance(value, float):
-        return str(int(value)) if value.is_integer() else repr(value)
-    if isinstance(value, (datetime, date)):
-        return value.strftime("%Y%m%d")
-    return str(value).strip()
-
-
-def _code_cell(value) -> str:
-    """A code cell; a workbook number lost its leading zeros, so pad it to 5."""
-    if isinstance(value, (int, float)) and not isinstance(value, bool):
-        return _cell(value).zfill(5)
-    return _cell(value).upper()
-
-
-def _display(value) -> str:
-    """Header text as a person reads it: single spaces, line breaks removed."""
-    return re.sub(r"\s+", " ", _cell(value)).strip()
-
-
-def _norm(value) -> str:
-    """Header text for matching: lower case, single spaces, ``column1`` -> ``column 1``."""
-    text = _display(value).replace("_", " ").lower()
-    return re.sub(r"\bcolumn ?([12])\b", r"column \1", text)
-
-
-def _find(names: list[str], test) -> int | None:
-    for i, n in enumerate(names):
-        if n and test(n):
-            return i
-    return None
-
-
-@dataclass
-class _Header:
-    """Where the header is, its cells, and which column holds what."""
-
-    row: int                       # index of the first header row in the table's rows
-    labels: list[str]              # header cells as written (split cells joined)
-    columns: dict[str, int | None]
-    extra_rows: int = 0            # header continuation lines under the first one
-
-    @property
-    def names(self) -> list[str]:
-        return [_norm(x) for x in self.labels]
-
-    def label(self, key: str) -> str:
-        i = self.columns.get(key)
-        text = self.labels[i] if i is not None and i < len(self.labels) else ""
-        return text or _REQUIRED_LABEL.get(key, key)
-
-
-def _ptp_columns(names: list[str]) -> dict[str, int | None]:
-    return {
-        "column_1": _find(names, lambda n: n == "column 1"),
-        "column_2": _find(names, lambda n: n == "column 2"),
-        "prior_1996": _find(names, lambda n: "1996" in n or "existence" in n),
-        "effective_date": _find(names, lambda n: n.startswith("effective")),
-        "deletion_date": _find(names, lambda n: n.startswith("deletion")),
-        "modifier_indicator": _find(names, lambda n: n.startswith("modifier")),
-        "rationale": _find(names, lambda n: "rationale" in n),
-    }
-
-
-def _ptp_header(rows: list) -> _Header | None:
-    for i, row in enumerate(rows[:HEADER_SEARCH_ROWS]):
-        names = [_norm(c) for c in row]
-        if "column 1" not in names or "column 2" not in names:
-            continue
-        c1, c2 = names.index("column 1"), names.index("column 2")
-        labels = [_display(c) for c in row]
-        extra = 0
-        # Header cells may continue on the next lines ("Effective" / "Date").
-        for nxt in rows[i + 1: i + 1 + HEADER_CONTINUATION_ROWS]:
-            cells = [_display(c) for c in nxt]
-            if not any(cells):
-                extra += 1
-                continue
-            if (len(cells) > c1 and cells[c1]) or (len(cells) > c2 and cells[c2]):
-                break
-            width = max(len(labels), len(cells))
-            labels += [""] * (width - len(labels))
-            cells += [""] * (width - len(cells))
-            labels = [f"{a} {b}".strip() for a, b in zip(labels, cells)]
-            extra += 1
-        return _Header(i, labels, _ptp_columns([_norm(x) for x in labels]), extra)
-    return None
-
-
-_ptp_header.describes = "with 'Column 1' and 'Column 2'"
-
-
-def _mue_columns(names: list[str]) -> dict[str, int | None]:
-    return {
-        "procedure_code": _find(names, lambda n: n.startswith(("hcpcs", "cpt", "procedure code"))),
-        "mue_value": _find(names, lambda n: "mue value" in n or n == "mue"),
-        "mai": _find(names, lambda n: "adjudication indicator" in n or n == "mai"),
-        "rationale": _find(names, lambda n: "rationale" in n),
-    }
-
-
-def _mue_header(rows: list) -> _Header | None:
-    for i, row in enumerate(rows[:HEADER_SEARCH_ROWS]):
-        columns = _mue_columns([_norm(c) for c in row])
-        if all(columns[k] is not None for k in ("procedure_code", "mue_value", "mai")):
-            return _Header(i, [_display(c) for c in row], columns)
-    return None
-
-
-_mue_header.describes = "with 'HCPCS/CPT Code', '... MUE Values' and 'MUE Adjudication Indicator'"
-
-
 # --------------------------------------------------------------------------- parsing rows
 
-_REQUIRED_LABEL = {
-    "column_1": "Column 1",
-    "column_2": "Column 2",
-    "effective_date": "Effective Date",
-    "deletion_date": "Deletion Date",
-    "modifier_indicator": "Modifier",
-    "procedure_code": "HCPCS/CPT Code",
-    "mue_value": "MUE Values",
-    "mai": "MUE Adjudication Indicator",
-}
 
 
 def _split_columns(lines: list[str], delimiter: str, index: dict[str, int | None]) -> pd.DataFrame:
@@ -469,7 +156,7 @@ def _split_columns(lines: list[str], delimiter: str, index: dict[str, int | None
     return pd.DataFrame(out)
 
 
-def _extract(table: _Table, header: _Header, wanted: tuple[str, ...], codes: tuple[str, ...]):
+def _extract(table: Table, header: Header, wanted: tuple[str, ...], codes: tuple[str, ...]):
     """The wanted columns of the data rows as text, without blank and note lines.
 
     Returns
@@ -494,7 +181,7 @@ def _extract(table: _Table, header: _Header, wanted: tuple[str, ...], codes: tup
             if i is None:
                 columns[key] = [""] * len(rows)
             elif table.typed:
-                convert = _code_cell if key in codes else _cell
+                convert = code_cell_text if key in codes else cell_text
                 columns[key] = [convert(r[i]) if i < len(r) else "" for r in rows]
             else:
                 columns[key] = [r[i] if i < len(r) else "" for r in rows]
@@ -504,7 +191,7 @@ def _extract(table: _Table, header: _Header, wanted: tuple[str, ...], codes: tup
         raw[key] = raw[key].str.strip()
         if key in codes:
             raw[key] = raw[key].str.upper()
-    required = [k for k in wanted if k in _REQUIRED_LABEL]
+    required = [k for k in wanted if k in REQUIRED_LABEL]
     empty = raw[required].eq("")
     blank = empty.all(axis=1).to_numpy()
     others_blank = empty[required[1:]].all(axis=1).to_numpy()
@@ -569,7 +256,7 @@ def parse_mai(text: str) -> str | None:
 class _Checker:
     """Collects the problems of one table, column by column (vectorised)."""
 
-    def __init__(self, label: str, numbers: np.ndarray, header: _Header, n: int):
+    def __init__(self, label: str, numbers: np.ndarray, header: Header, n: int):
         self.label = label
         self.numbers = numbers
         self.header = header
@@ -614,8 +301,8 @@ class _Part:
     counts: tuple
 
 
-def _ptp_table(table: _Table, header: _Header) -> _Part:
-    missing = [_REQUIRED_LABEL[k] for k in PTP_COLUMNS if header.columns[k] is None]
+def _ptp_table(table: Table, header: Header) -> _Part:
+    missing = [REQUIRED_LABEL[k] for k in PTP_COLUMNS if header.columns[k] is None]
     if missing:
         raise InputError(
             f"{table.label}, row {table.row_numbers[header.row]}: the header has no "
@@ -647,7 +334,7 @@ def _ptp_table(table: _Table, header: _Header) -> _Part:
     return _finish(table, raw, data, numbers, check, text_lines, PTP_COLUMNS)
 
 
-def _mue_table(table: _Table, header: _Header) -> _Part:
+def _mue_table(table: Table, header: Header) -> _Part:
     wanted = MUE_COLUMNS + ("rationale",)
     raw, numbers, text_lines = _extract(table, header, wanted, ("procedure_code",))
     check = _Checker(table.label, numbers, header, len(raw))
@@ -773,8 +460,8 @@ def read_ptp(paths) -> CmsImport:
     >>> result = read_ptp(["ccipra-v322r0-f1.txt", "ccipra-v322r0-f2.txt"])  # doctest: +SKIP
     >>> result.data[["column_1", "column_2", "modifier_indicator"]].head(2)  # doctest: +SKIP
     """
-    tables, skipped = _collect(paths, _ptp_header)
-    parts = [_ptp_table(t, _ptp_header(t.rows)) for t in tables]
+    tables, skipped = find_tables(paths, ptp_header)
+    parts = [_ptp_table(t, ptp_header(t.rows)) for t in tables]
     return _combine("ptp", parts, skipped, PTP_COLUMNS,
                     lambda f, r: f"an edit not already read (the same edit is in {f}, row {r})")
 
@@ -810,8 +497,8 @@ def read_mue(paths) -> CmsImport:
     --------
     >>> read_mue("MCR_MUE_PractitionerServices_Eff_04-01-2024.csv").data.head(2)  # doctest: +SKIP
     """
-    tables, skipped = _collect(paths, _mue_header)
-    parts = [_mue_table(t, _mue_header(t.rows)) for t in tables]
+    tables, skipped = find_tables(paths, mue_header)
+    parts = [_mue_table(t, mue_header(t.rows)) for t in tables]
 
     def reason(f, r):
         return (f"a code with one MUE only (the code already has an MUE from {f}, row {r}; "

@@ -22,6 +22,7 @@ from ._problems import SegmentProblem
 from ._reconciliation import Reconciliation, reconcile
 from ._recoupments import RECOUPMENT_REASONS, taken_back
 from ._result import Remit
+from ._refunds import plb_refund_pair
 from ._segments import Separators
 from ._writer import (
     RemitWriteError,
@@ -52,7 +53,7 @@ from .model import (
 __all__ = [
     "Adjustment", "ServiceLine", "ClaimPayment", "ProviderAdjustment", "Remittance",
     "Interchange", "GROUP_CODES", "reverse", "plb_offset", "plb_deferral", "plb_interest",
-    "plb_forward_balance", "with_forward_balance",
+    "plb_forward_balance", "with_forward_balance", "plb_refund_pair",
     "read_835", "Remit", "SegmentProblem", "COLUMNS", "RECOUPMENT_REASONS",
     "reconcile", "Reconciliation", "taken_back",
     "write_835", "format_835", "write_835_from_tables", "tables_from_models", "WriteOptions",

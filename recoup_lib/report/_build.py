@@ -1,12 +1,14 @@
 """The dashboard end to end: read a folder, audit it, decide its notices, measure, write.
 
-:func:`build_report` is the Python twin of ``recoup report``: it reads an
-audit folder (and, when present, notices.csv + payers.csv, recoupments.csv
-or a remits/ folder of 835 files, appeal_outcomes.csv), runs the audit and
-the appeal decisions, and returns a :class:`Report`. :func:`report_from_audit`
-does the same from tables already in memory, and :func:`write_report`
+:func:`build_report` is the pipeline's report step (``recoup report``): it
+audits a folder (:func:`recoup_lib.rules.audit_folder`) or, when it holds
+notices.csv + payers.csv, audits it and decides its notices
+(:func:`recoup_lib.appeals.appeal_folder`); reads recoupments.csv or a
+remits/ folder of 835 files (:func:`recoup_lib.remit.read_835`) and
+appeal_outcomes.csv; and returns a :class:`Report`, whose ``write(out)``
 writes metrics.csv, trend.csv, the PNG figures, report.md and, on request,
-report.xlsx.
+report.xlsx. :func:`report_from_audit` does the same from results already
+in memory.
 """
 
 from __future__ import annotations
@@ -17,23 +19,17 @@ from pathlib import Path
 
 import pandas as pd
 
+from ..appeals import appeal_folder, load_profiles
 from ..errors import InputError
-from ..folder import read_audit_folder, read_csv_text, write_csv
-from ..rules import run_audit
-from ._metrics import (
-    appeal_overturn_rate,
-    clean_claim_rate,
-    denial_rate,
-    metrics_text,
-    money_at_risk,
-    notice_aging,
-    notice_amounts,
-    notice_response_days,
-    payment_reversals,
-    recoupment_rate,
-    trend_by_month,
-    volume,
-)
+from ..folder import read_csv_text, write_csv
+from ..money import dollars
+from ..results import StepResult
+from ..rules import audit_folder
+from ._appeal_metrics import appeal_overturn_rate, notice_aging, notice_amounts, notice_response_days
+from ._claim_metrics import clean_claim_rate, denial_rate, volume
+from ._markdown import format_metric
+from ._metrics import metrics_text
+from ._money_metrics import money_at_risk, payment_reversals, recoupment_rate
 from ._plots import (
     plot_at_risk_pareto,
     plot_exposure_by_month,
@@ -50,11 +46,17 @@ from ._tables import (
     recoupments_frame,
     recoupments_from_remits,
 )
+from ._trend import trend_by_month
 
-__all__ = ["Report", "build_report", "report_from_audit", "write_report", "FIGURE_TITLES", "REMIT_SUFFIXES"]
+__all__ = ["Report", "build_report", "report_from_audit", "write_report", "FIGURE_TITLES", "HEADLINE_METRICS",
+           "REMIT_SUFFIXES"]
 
 #: File endings read as 835 remittances in a folder's remits/.
 REMIT_SUFFIXES = (".835", ".edi", ".x12")
+
+#: The metrics :meth:`Report.summary` lists, in order.
+HEADLINE_METRICS = ("clean_claim_rate", "denial_rate_claims", "recoupment_rate", "exposure_rate",
+                    "appeal_overturn_rate", "days_notice_to_response")
 
 #: Figure file stems and their captions, in the order report.md shows them.
 FIGURE_TITLES = {
@@ -68,8 +70,8 @@ FIGURE_TITLES = {
 
 
 @dataclass
-class Report:
-    """Everything the dashboard shows.
+class Report(StepResult):
+    """Everything the dashboard shows: the result of :func:`build_report`.
 
     Attributes
     ----------
@@ -121,6 +123,24 @@ class Report:
     def switched_off(self) -> pd.DataFrame:
         """The metrics that could not be computed, with the reason."""
         return self.metrics.loc[~self.metrics["available"], ["metric", "label", "note"]].reset_index(drop=True)
+
+    def write(self, out, *, xlsx: bool = False) -> list[Path]:
+        """Write metrics.csv, trend.csv, the figures, report.md and (``xlsx``) report.xlsx; see :func:`write_report`."""
+        return list(write_report(self, out, xlsx=xlsx).values())
+
+    def summary(self) -> str:
+        """The size of the practice, the money at risk, the headline metrics and what was switched off."""
+        lines = self.audit.lines
+        out = [f"as of {self.as_of:%Y-%m-%d}; {len(lines):,} lines on {lines['claim_id'].nunique():,} claims; "
+               f"{dollars(self.audit.total_at_risk_cents)} at risk (capped per line)"]
+        by = self.metrics.set_index("metric")
+        for name in HEADLINE_METRICS:
+            row = by.loc[name]
+            value, basis = format_metric(row)
+            out.append(f"  {row['label']}: {value}" + (f" ({basis})" if basis else "")
+                       + ("" if row["available"] else f" -- {row['note']}"))
+        out += [f"  {message}" for message in self.messages]
+        return "\n".join(out)
 
     def figures(self) -> dict:
         """The dashboard's figures by file stem (see :data:`FIGURE_TITLES`)."""
@@ -241,8 +261,6 @@ def _remittance(folder: Path, recoupments):
             return None, "", ("No remittance data: remits/ holds no 835 file ("
                               + ", ".join(REMIT_SUFFIXES) + ")."), []
         found, messages = recoupments_from_remits(files)
-        if found is None:
-            return None, "", f"No remittance data: {messages[0]}.", messages
         return found, f"remits/ ({len(files)} file{'s' if len(files) != 1 else ''})", None, messages
     return None, "", None, []
 
@@ -313,28 +331,22 @@ def build_report(folder, as_of=None, *, recoupments: pd.DataFrame | None = None,
         raise InputError(f"{folder}: no such folder (expected an audit folder with claim_lines.csv)")
     as_of = _as_date(as_of)
     messages: list[str] = []
-    appeal_inputs, appeal_reason = None, None
+    appeals, appeal_reason = None, None
     has = [(folder / name).is_file() for name in ("notices.csv", "payers.csv")]
     if all(has):
-        from ..appeals import read_appeal_folder
-
+        rules = profiles or load_profiles(folder)
         try:
-            appeal_inputs = read_appeal_folder(folder)
+            appeals = appeal_folder(folder, as_of, profiles=rules)
         except InputError as exc:
             appeal_reason = f"notices could not be used: {exc}"
             messages.append(f"appeal metrics switched off: {exc}")
     elif has[0]:
         appeal_reason = "notices.csv is present but payers.csv is not: the appeal rules depend on the payer."
         messages.append("appeal metrics switched off: " + appeal_reason)
-    audit_inputs = appeal_inputs.audit if appeal_inputs is not None else read_audit_folder(folder)
-    audit = run_audit(audit_inputs)
+    audit = appeals.audit if appeals is not None else audit_folder(folder)
     messages.extend(audit.messages)
-    appeals = None
-    if appeal_inputs is not None:
-        from ..appeals import load_profiles, run_appeals
-
-        appeals = run_appeals(appeal_inputs, audit.findings, as_of, profiles or load_profiles(folder))
-        for row in appeal_inputs.counts.itertuples(index=False):
+    if appeals is not None:
+        for row in appeals.inputs.counts.itertuples(index=False):
             if row.rows_set_aside:
                 messages.append(f"{row.file}: {row.rows_set_aside} of {row.rows_read} rows set aside")
     found, source, reason, more = _remittance(folder, recoupments)

@@ -25,6 +25,8 @@ from ..rules import CATEGORIES, CATEGORY_LABELS, capped_findings, summarise
 __all__ = [
     "FIGSIZE",
     "DPI",
+    "pareto_table",
+    "plot_pareto",
     "plot_at_risk_pareto",
     "plot_money_by_month",
     "plot_recoupments_by_month",
@@ -70,6 +72,90 @@ def _empty(ax, title: str, message: str) -> None:
     ax.set_yticks([])
 
 
+def pareto_table(frame: pd.DataFrame, label: str, value: str) -> pd.DataFrame:
+    """Rows ranked by ``value`` (largest first) with their share and running share.
+
+    Parameters
+    ----------
+    frame : pandas.DataFrame
+    label, value : str
+        The column naming each row, and the integer column to rank by
+        (e.g. ``at_risk_capped_cents``).
+
+    Returns
+    -------
+    pandas.DataFrame
+        ``label``, ``value``, ``share`` and ``cumulative_share`` (fractions
+        of the total; the last is exactly 1.0 when the total is not 0).
+        Rows with a value of 0 are kept, at the end.
+
+    Examples
+    --------
+    >>> t = pareto_table(pd.DataFrame({"k": ["a", "b"], "v": [100, 300]}), "k", "v")
+    >>> t["k"].tolist(), t["cumulative_share"].tolist()
+    (['b', 'a'], [0.75, 1.0])
+    """
+    out = frame[[label, value]].sort_values(value, ascending=False, kind="stable")
+    out = out.reset_index(drop=True)
+    values = out[value].to_numpy(dtype=np.int64)
+    total = int(values.sum())
+    if total == 0:
+        out["share"] = 0.0
+        out["cumulative_share"] = 0.0
+        return out
+    running = np.cumsum(values)
+    out["share"] = values / total
+    out["cumulative_share"] = running / total
+    return out
+
+
+def plot_pareto(frame: pd.DataFrame, label: str, value: str, title: str = "Pareto chart",
+                ylabel: str = "dollars", mark: float = 80.0, empty: str = "Nothing to show") -> Figure:
+    """A Pareto chart: bars of a cents column largest first, and the running share as a line.
+
+    Parameters
+    ----------
+    frame : pandas.DataFrame
+    label, value : str
+        Column of names and integer column of cents (ranked as
+        :func:`pareto_table` ranks them).
+    title, ylabel : str
+    mark : float, default 80.0
+        Running share (percent) marked with a dashed line: the "80%" of the
+        80/20 habit.
+    empty : str
+        Said on the figure when the total is 0.
+
+    Returns
+    -------
+    matplotlib.figure.Figure
+        Bars in dollars on the left axis; the cumulative percent on the right.
+    """
+    fig, ax = _figure()
+    table = pareto_table(frame, label, value)
+    cents = table[value].to_numpy(dtype=np.int64)
+    if not cents.sum():
+        _empty(ax, title, empty)
+        return fig
+    names = table[label].astype("str").tolist()
+    x = np.arange(len(names))
+    ax.bar(x, _axis_dollars(cents), color=_BAR)
+    ax.set_xticks(x, names, rotation=30, ha="right")
+    ax.set_ylabel(ylabel)
+    _money_axis(ax.yaxis)
+    ax.set_title(title)
+    share = ax.twinx()
+    cumulative = 100.0 * np.cumsum(cents) / cents.sum()
+    share.plot(x, cumulative, color=_LINE, marker="o")
+    share.axhline(mark, color=_LINE, linestyle="--", linewidth=0.8)
+    share.set_ylim(0, 105)
+    from matplotlib.ticker import PercentFormatter
+
+    share.yaxis.set_major_formatter(PercentFormatter())
+    share.set_ylabel("cumulative share")
+    return fig
+
+
 def plot_at_risk_pareto(findings: pd.DataFrame, by: str = "error_type", title: str | None = None) -> Figure:
     """Money at risk by cause as a Pareto chart: bars largest first, and the cumulative share.
 
@@ -83,8 +169,8 @@ def plot_at_risk_pareto(findings: pd.DataFrame, by: str = "error_type", title: s
     Returns
     -------
     matplotlib.figure.Figure
-        Bars: at-risk dollars (each line capped at what was paid); line:
-        cumulative percent on the right axis, with the 80% mark dashed.
+        :func:`plot_pareto` of the at-risk dollars (each line capped at what
+        was paid) of the causes with something at risk.
 
     Notes
     -----
@@ -92,33 +178,12 @@ def plot_at_risk_pareto(findings: pd.DataFrame, by: str = "error_type", title: s
     place to start prevention (docs/sources.md §9: money at risk by cause).
     """
     title = title or f"Money at risk by cause ({by.replace('_', ' ')})"
-    fig, ax = _figure()
     summary = summarise(findings, by)
-    summary = summary.loc[summary["at_risk_capped_cents"] > 0]
-    summary = summary.sort_values("at_risk_capped_cents", ascending=False, kind="stable")
-    if not len(summary):
-        _empty(ax, title, "No findings: nothing at risk")
-        return fig
-    names = summary[by].astype("str").tolist()
+    summary = summary.loc[summary["at_risk_capped_cents"] > 0, [by, "at_risk_capped_cents"]]
     if by == "category":
-        names = [CATEGORY_LABELS.get(n, n) for n in names]
-    cents = summary["at_risk_capped_cents"].to_numpy(dtype=np.int64)
-    x = np.arange(len(names))
-    ax.bar(x, _axis_dollars(cents), color=_BAR)
-    ax.set_xticks(x, names, rotation=30, ha="right")
-    ax.set_ylabel("at risk (capped)")
-    _money_axis(ax.yaxis)
-    ax.set_title(title)
-    share = ax.twinx()
-    cumulative = 100.0 * np.cumsum(cents) / cents.sum()
-    share.plot(x, cumulative, color=_LINE, marker="o")
-    share.axhline(80, color=_LINE, linestyle="--", linewidth=0.8)
-    share.set_ylim(0, 105)
-    from matplotlib.ticker import PercentFormatter
-
-    share.yaxis.set_major_formatter(PercentFormatter())
-    share.set_ylabel("cumulative share")
-    return fig
+        summary = summary.assign(category=[CATEGORY_LABELS.get(n, n) for n in summary[by].astype("str")])
+    return plot_pareto(summary, by, "at_risk_capped_cents", title, ylabel="at risk (capped)",
+                       empty="No findings: nothing at risk")
 
 
 def plot_money_by_month(frame: pd.DataFrame, date_column: str, amount_column: str, title: str,

@@ -1,6 +1,8 @@
 """The report's optional inputs: recoupments (835 or CSV) and appeal outcomes.
 
-Neither file is in the audit folder's contract; the report reads them when
+Neither file is in the audit folder's contract (their specs are
+:data:`recoup_lib.schema.RECOUPMENTS_SPEC` and
+:data:`recoup_lib.schema.APPEAL_OUTCOMES_SPEC`); the report reads them when
 present and switches the metrics that need them off, with a reason, when
 absent or unusable.
 
@@ -22,15 +24,13 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from ..errors import InputError, Problem
-from ..folder import read_csv_text
-from ..schema import Column, FileSpec, ParsedTable, parse_table
-from ._metrics import OUTCOMES
+from ..errors import InputError, InvalidParameterError, Problem
+from ..folder import read_table
+from ..schema import APPEAL_OUTCOMES_SPEC, RECOUPMENTS_SPEC, ParsedTable
+from ._appeal_metrics import OUTCOMES
 
 __all__ = [
     "RECOUPMENT_COLUMNS",
-    "RECOUPMENTS_SPEC",
-    "OUTCOMES_SPEC",
     "recoupments_frame",
     "read_recoupments",
     "recoupments_from_remits",
@@ -40,37 +40,9 @@ __all__ = [
     "outcomes_from_decisions",
 ]
 
-#: The contract's recoupments columns, in memory (money in cents).
-RECOUPMENT_COLUMNS = ["file", "trace_number", "payment_date", "claim_id", "amount_cents", "mechanism",
-                      "reason_code", "reference"]
-
-RECOUPMENTS_SPEC = FileSpec(
-    "recoupments.csv",
-    (
-        Column("file", "text", required=False, nullable=True),
-        Column("trace_number", "code", required=False, nullable=True),
-        Column("payment_date", "date"),
-        Column("claim_id", "code", required=False, nullable=True),
-        Column("amount", "money"),
-        Column("mechanism", "code", required=False, nullable=True),
-        Column("reason_code", "code", required=False, nullable=True),
-        Column("reference", "text", required=False, nullable=True),
-    ),
-    description="money taken back (reversals and offsets)",
-)
-
-OUTCOMES_SPEC = FileSpec(
-    "appeal_outcomes.csv",
-    (
-        Column("notice_id", "id"),
-        Column("level", "text"),
-        Column("outcome", "text", nullable=True),
-        Column("filed_date", "date", required=False, nullable=True),
-        Column("decision_date", "date", required=False, nullable=True),
-    ),
-    key=("notice_id", "level"),
-    description="what each appeal level decided",
-)
+#: The contract's recoupments columns, in memory (money in cents): file, trace_number,
+#: payment_date, claim_id, amount_cents, mechanism, reason_code, reference.
+RECOUPMENT_COLUMNS = [c.memory_name for c in RECOUPMENTS_SPEC.columns]
 
 _OUTCOME_WORDS = {"fully_favorable": "favorable", "favourable": "favorable", "fully_favourable": "favorable",
                   "partially_favourable": "partially_favorable", "partial": "partially_favorable",
@@ -99,17 +71,17 @@ def recoupments_frame(recoupments: pd.DataFrame) -> pd.DataFrame:
 
     Raises
     ------
-    ValueError
+    InvalidParameterError
         A required column is missing, or an amount is missing.
     """
     missing = [c for c in ("payment_date", "amount_cents") if c not in recoupments.columns]
     if missing:
         hint = " (money in memory is integer cents: amount_cents)" if "amount" in recoupments.columns else ""
-        raise ValueError("recoupments lacks column" + ("s " if len(missing) > 1 else " ")
+        raise InvalidParameterError("recoupments lacks column" + ("s " if len(missing) > 1 else " ")
                          + ", ".join(repr(c) for c in missing) + hint)
     out = recoupments.reset_index(drop=True).copy()
     if out["amount_cents"].isna().any():
-        raise ValueError("recoupments: amount_cents has missing values")
+        raise InvalidParameterError("recoupments: amount_cents has missing values")
     out["amount_cents"] = out["amount_cents"].astype("int64")
     out["payment_date"] = pd.to_datetime(out["payment_date"]).astype("datetime64[us]")
     for column in RECOUPMENT_COLUMNS:
@@ -139,21 +111,6 @@ def _set_aside(parsed: ParsedTable, mask: np.ndarray, label: str, column: str, e
                        rows_read=parsed.rows_read)
 
 
-def _read(path: Path, spec: FileSpec) -> ParsedTable:
-    """:func:`recoup_lib.folder.read_table` for a spec that is not in the contract's SPECS."""
-    raw, rows, broken = read_csv_text(path, spec, path.name)
-    parsed = parse_table(raw, spec, label=path.name, row_numbers=rows)
-    if len(broken):
-        extra = broken[["_file", "_row", "_reason", "_text"]].rename(columns={"_text": "_raw_text"})
-        parsed.rejected = pd.concat([parsed.rejected, extra], ignore_index=True)
-        parsed.problems = sorted(parsed.problems + [
-            Problem(path.name, int(r), "(whole row)", got, expected)
-            for r, got, expected in zip(broken["_row"], broken["_got"], broken["_expected"])],
-            key=lambda p: p.row)
-        parsed.rows_read += len(broken)
-    return parsed
-
-
 def read_recoupments(path: str | Path) -> ParsedTable:
     """Read a recoupments.csv (rows with an amount not above 0 are set aside).
 
@@ -168,7 +125,7 @@ def read_recoupments(path: str | Path) -> ParsedTable:
         The file is missing or empty, or payment_date or amount is missing.
     """
     path = Path(path)
-    parsed = _read(path, RECOUPMENTS_SPEC)
+    parsed = read_table(path, spec=RECOUPMENTS_SPEC)
     amount = parsed.data["amount_cents"].astype("int64").to_numpy()
     parsed = _set_aside(parsed, amount <= 0, path.name, "amount_cents",
                         "a positive amount taken back (a deferral or a payment is not a recoupment)")
@@ -178,8 +135,8 @@ def read_recoupments(path: str | Path) -> ParsedTable:
     return parsed
 
 
-def recoupments_from_remits(paths) -> tuple[pd.DataFrame | None, list[str]]:
-    """The recoupments found in X12 835 files, through :mod:`recoup_lib.remit` when it is installed.
+def recoupments_from_remits(paths) -> tuple[pd.DataFrame, list[str]]:
+    """The recoupments found in X12 835 files, read with :func:`recoup_lib.remit.read_835`.
 
     Parameters
     ----------
@@ -188,19 +145,14 @@ def recoupments_from_remits(paths) -> tuple[pd.DataFrame | None, list[str]]:
 
     Returns
     -------
-    recoupments : pandas.DataFrame or None
-        ``None`` when this RecoupKit has no 835 reader.
+    recoupments : pandas.DataFrame
+        The contract's recoupments columns (:func:`recoupments_frame`).
     messages : list of str
-        What a person should know (no reader; problems and unbalanced
-        transactions met in the files).
+        What a person should know (problems and unbalanced transactions met
+        in the files).
     """
-    try:
-        from ..remit import read_835
-    except ModuleNotFoundError as exc:
-        if exc.name and exc.name.startswith("recoup_lib.remit"):
-            return None, ["no remittance data: the 835 reader (recoup_lib.remit) is not part of this "
-                          "RecoupKit, so the 835 files were not read"]
-        raise
+    from ..remit import read_835
+
     remit = read_835(paths)
     messages = []
     problems = getattr(remit, "problems", None)
@@ -236,18 +188,18 @@ def outcomes_frame(outcomes: pd.DataFrame) -> pd.DataFrame:
 
     Raises
     ------
-    ValueError
+    InvalidParameterError
         A column is missing or an outcome is not one of :data:`OUTCOMES`.
     """
     missing = [c for c in ("notice_id", "level", "outcome") if c not in outcomes.columns]
     if missing:
-        raise ValueError("outcomes lacks column" + ("s " if len(missing) > 1 else " ")
+        raise InvalidParameterError("outcomes lacks column" + ("s " if len(missing) > 1 else " ")
                          + ", ".join(repr(c) for c in missing))
     out = outcomes.reset_index(drop=True).copy()
     out["outcome"] = _normal_outcome(out["outcome"])
     unknown = sorted(set(out["outcome"]) - set(OUTCOMES))
     if unknown:
-        raise ValueError(f"outcomes: unknown outcome(s) {', '.join(map(repr, unknown))}; expected one of "
+        raise InvalidParameterError(f"outcomes: unknown outcome(s) {', '.join(map(repr, unknown))}; expected one of "
                          + ", ".join(OUTCOMES))
     for column in ("filed_date", "decision_date"):
         if column in out.columns:
@@ -264,7 +216,7 @@ def read_outcomes(path: str | Path) -> ParsedTable:
         The file is missing or empty, or a required column is missing.
     """
     path = Path(path)
-    parsed = _read(path, OUTCOMES_SPEC)
+    parsed = read_table(path, spec=APPEAL_OUTCOMES_SPEC)
     normal = _normal_outcome(parsed.data["outcome"])
     parsed = _set_aside(parsed, ~normal.isin(OUTCOMES).to_numpy(), path.name, "outcome",
                         "one of " + ", ".join(OUTCOMES) + " (blank = pending)")

@@ -15,8 +15,10 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from ..errors import InvalidParameterError
 from ..folder import AuditInputs, problems_frame, read_audit_folder, write_csv
 from ..money import dollars
+from ..results import StepResult
 from ._context import AuditContext, build_context
 from ._registry import Rule, RuleRegistry, default_registry
 from ._vocabulary import ACTIONS, CATEGORIES, ERROR_TYPES
@@ -40,9 +42,13 @@ FINDING_EXTRAS = ["payer_id", "rendering_npi", "patient_id", "service_date", "pr
                   "paid_cents"]
 
 
+#: How many of the input problems :meth:`AuditResult.summary` lists before counting the rest.
+SHOWN_PROBLEMS = 10
+
+
 @dataclass
-class AuditResult:
-    """What an audit produced.
+class AuditResult(StepResult):
+    """What an audit produced: the result of :func:`audit_folder`.
 
     Attributes
     ----------
@@ -57,6 +63,16 @@ class AuditResult:
         error_type, rule_id, missing (the inputs it needed), message.
     inputs : AuditInputs or None
         When the audit read a folder: counts, problems and set-aside rows.
+
+    Methods
+    -------
+    write(out)
+        findings.csv, summary.csv, summary.md, rejected.csv and run.json
+        (:func:`write_audit`).
+    summary()
+        What was read and found, in plain words and dollars.
+    totals(by)
+        At-risk dollars by one dimension (:func:`summarise`).
     """
 
     findings: pd.DataFrame
@@ -69,9 +85,54 @@ class AuditResult:
     def lines(self) -> pd.DataFrame:
         return self.context.lines
 
-    def summary(self, by: str = "category") -> pd.DataFrame:
-        """At-risk dollars by ``category``, ``error_type``, ``payer``, ``provider`` or ``month``."""
+    @property
+    def lines_audited(self) -> int:
+        """How many usable claim lines the audit read."""
+        return int(len(self.lines))
+
+    @property
+    def lines_paid(self) -> int:
+        """How many of them have something paid (> 0)."""
+        return int((self.lines["paid_cents"] > 0).sum())
+
+    def totals(self, by: str = "category") -> pd.DataFrame:
+        """At-risk dollars by ``category``, ``error_type``, ``payer``, ``provider``, ``month`` or ``code``."""
         return summarise(self.findings, by=by, capped=self.capped)
+
+    def summary(self, by: str | None = None):
+        """What the audit read and found, in plain words; with ``by``, the totals table.
+
+        ``summary()`` returns the text ``recoup audit`` prints: rows read per
+        file, the first problems, rules switched off, and the money at risk by
+        category (each line capped at what was paid). ``summary(by)`` is the
+        older spelling of :meth:`totals` and returns its table.
+        """
+        if by is not None:
+            return self.totals(by)
+        out = []
+        if self.inputs is not None:
+            for row in self.inputs.counts.itertuples():
+                out.append(f"{row.file}: {row.rows_read} rows read = {row.rows_used} used + "
+                           f"{row.rows_set_aside} set aside ({row.source})")
+            problems = self.inputs.problems
+            out += [f"  {problem.message}" for problem in problems[:SHOWN_PROBLEMS]]
+            if len(problems) > SHOWN_PROBLEMS:
+                out.append(f"  ... and {len(problems) - SHOWN_PROBLEMS} more problems in rejected.csv")
+        out += list(self.switched_off["message"]) if len(self.switched_off) else []
+        lines = self.findings[["claim_id", "line_no"]].drop_duplicates().shape[0]
+        out.append(f"{len(self.findings)} findings on {lines} lines; "
+                   f"{dollars(self.total_at_risk_cents)} at risk (each line capped at what was paid)")
+        for row in self.totals("category").itertuples():
+            if row.findings:
+                out.append(f"  {row.category}: {row.findings} findings, {dollars(row.at_risk_capped_cents)}")
+        return "\n".join(out)
+
+    def write(self, out: str | Path) -> list[Path]:
+        """Write findings.csv, summary.csv, summary.md, rejected.csv and run.json to ``out``.
+
+        Returns the paths written (see :func:`write_audit`).
+        """
+        return list(write_audit(self, out).values())
 
     @property
     def capped(self) -> pd.DataFrame:
@@ -119,7 +180,7 @@ def _normalise_hits(rule: Rule, raw, ctx: AuditContext) -> pd.DataFrame:
                     frame = frame.loc[frame["flag"].astype(bool)]
                 frame = frame.assign(line=frame.index)
             else:
-                raise ValueError(f"rule {rule.rule_id}: a DataFrame result needs a 'line' column "
+                raise InvalidParameterError(f"rule {rule.rule_id}: a DataFrame result needs a 'line' column "
                                  "(positions in ctx.lines) or must be aligned with ctx.lines")
         if "at_risk_cents" not in frame.columns:
             frame["at_risk_cents"] = ctx.paid.to_numpy()[frame["line"].to_numpy(dtype=np.int64)]
@@ -131,9 +192,9 @@ def _normalise_hits(rule: Rule, raw, ctx: AuditContext) -> pd.DataFrame:
     frame = frame[["line", "at_risk_cents", "evidence"]]
     line = frame["line"].to_numpy(dtype=np.int64)
     if len(line) and (line.min() < 0 or line.max() >= n):
-        raise ValueError(f"rule {rule.rule_id}: line positions outside ctx.lines")
+        raise InvalidParameterError(f"rule {rule.rule_id}: line positions outside ctx.lines")
     if pd.Series(line).duplicated().any():
-        raise ValueError(f"rule {rule.rule_id} flagged the same line twice")
+        raise InvalidParameterError(f"rule {rule.rule_id} flagged the same line twice")
     risk = pd.to_numeric(frame["at_risk_cents"])
     if not pd.api.types.is_integer_dtype(risk.dtype):
         raise TypeError(f"rule {rule.rule_id}: at_risk_cents must be whole cents (int), "
@@ -228,6 +289,7 @@ def _run(ctx: AuditContext, registry: RuleRegistry, inputs: AuditInputs | None =
 def run_audit(inputs: AuditInputs, rules: RuleRegistry | None = None, extra_rules=(),
               only=None) -> AuditResult:
     """Audit what :func:`recoup_lib.folder.read_audit_folder` read."""
+    inputs.require_usable()
     result = audit_tables(
         inputs.claim_lines, inputs.payments, coverage=inputs.coverage,
         documentation=inputs.documentation, fee_schedule=inputs.fee_schedule,
@@ -237,16 +299,67 @@ def run_audit(inputs: AuditInputs, rules: RuleRegistry | None = None, extra_rule
     return result
 
 
-def audit_folder(folder, rules: RuleRegistry | None = None, extra_rules=(), only=None,
-                 use_defaults: bool = True) -> AuditResult:
-    """Read an audit folder and audit it (the Python twin of ``recoup audit``).
+def audit_folder(folder, *, rules: RuleRegistry | None = None, extra_rules=(), only=None,
+                 use_defaults: bool = True, engine: str = "pandas", max_memory=None,
+                 workers: int | None = None) -> AuditResult:
+    """Read an audit folder and audit it: the pipeline's audit step (``recoup audit``).
+
+    Parameters
+    ----------
+    folder : path-like
+        An audit folder (docs/contract.md, "The audit folder"): claim_lines.csv,
+        payments.csv and the optional files.
+    rules : RuleRegistry, optional
+        Defaults to the ten built-in rules.
+    extra_rules : iterable of Rule
+        Custom rules (:func:`recoup_lib.rules.custom_rule`) run beside them.
+    only : iterable of str, optional
+        Run only these error types.
+    use_defaults : bool, default True
+        Fall back to the shipped reference tables where the folder has none.
+    engine : {"pandas", "spark"}, default "pandas"
+        ``"spark"`` runs the same rules on Apache Spark, patient partition by
+        partition (``pip install recoup-kit[spark]``; see docs/scale.md).
+    max_memory : int or str, optional
+        A budget such as ``"1GB"``: the folder is split into patient
+        partitions on disk and audited one by one (or a few side by side)
+        within it; the findings are the same, byte for byte.
+    workers : int, optional
+        Cores to use (default: all): input files read side by side, and
+        partitions audited side by side under ``max_memory``.
+
+    Returns
+    -------
+    AuditResult
+        ``findings`` (one row per line and error type), ``write(out)``,
+        ``summary()`` and ``totals(by)``.
+
+    Raises
+    ------
+    InputError
+        The folder, a required file or a required column is missing.
 
     Examples
     --------
     >>> result = audit_folder("synthetic/demo/family_practice")  # doctest: +SKIP
-    >>> result.summary("category")  # doctest: +SKIP
+    >>> result.totals("category")  # doctest: +SKIP
     """
-    inputs = read_audit_folder(folder, use_defaults=use_defaults)
+    if engine == "spark":
+        if max_memory is not None:
+            raise InvalidParameterError("max_memory is for the pandas engine; Spark's memory is set in "
+                                        "its session (see docs/scale.md)")
+        from ._spark import audit_folder_spark
+
+        return audit_folder_spark(folder, rules=rules, extra_rules=extra_rules, only=only,
+                                  use_defaults=use_defaults)
+    if engine != "pandas":
+        raise InvalidParameterError(f"engine must be 'pandas' or 'spark'; got {engine!r}")
+    if max_memory is not None:
+        from ._partition import audit_folder_partitioned
+
+        return audit_folder_partitioned(folder, max_memory, workers=workers, rules=rules,
+                                        extra_rules=extra_rules, only=only, use_defaults=use_defaults)
+    inputs = read_audit_folder(folder, use_defaults=use_defaults, workers=workers)
     return run_audit(inputs, rules=rules, extra_rules=extra_rules, only=only)
 
 
@@ -300,7 +413,7 @@ def summarise(findings: pd.DataFrame, by: str = "category", capped: pd.DataFrame
         capped dollars, largest first (categories keep the contract order).
     """
     if by not in _DIMENSIONS:
-        raise ValueError(f"by must be one of {', '.join(_DIMENSIONS)}; got {by!r}")
+        raise InvalidParameterError(f"by must be one of {', '.join(_DIMENSIONS)}; got {by!r}")
     f = (capped if capped is not None else capped_findings(findings)).copy()
     months = f["service_date"].to_numpy().astype("datetime64[M]")
     f["_month"] = pd.Series(np.datetime_as_string(months, unit="M"), index=f.index, dtype="str")
@@ -389,8 +502,8 @@ def write_audit(result: AuditResult, out: str | Path) -> dict[str, Path]:
         "rules_run": [r.error_type for r in result.rules_run],
         "rules_switched_off": result.switched_off.to_dict(orient="records"),
         "files": (result.inputs.counts.to_dict(orient="records") if result.inputs is not None else []),
-        "lines_audited": int(len(result.lines)),
-        "lines_paid": int((result.lines["paid_cents"] > 0).sum()),
+        "lines_audited": result.lines_audited,
+        "lines_paid": result.lines_paid,
         "findings": int(len(findings)),
         "lines_flagged": int(findings[["claim_id", "line_no"]].drop_duplicates().shape[0]),
         "at_risk_capped": dollars(result.total_at_risk_cents),
@@ -403,9 +516,8 @@ def write_audit(result: AuditResult, out: str | Path) -> dict[str, Path]:
 def summary_markdown(result: AuditResult, summaries: dict | None = None) -> str:
     """The summary as a short Markdown report (``summaries``: already computed tables by dimension)."""
     f = result.findings
-    lines = result.lines
     parts = ["# Audit summary", ""]
-    parts.append(f"- Lines audited: {len(lines):,}; paid lines: {int((lines['paid_cents'] > 0).sum()):,}")
+    parts.append(f"- Lines audited: {result.lines_audited:,}; paid lines: {result.lines_paid:,}")
     flagged = f[["claim_id", "line_no"]].drop_duplicates().shape[0]
     parts.append(f"- Lines flagged: {flagged:,}; findings: {len(f):,}")
     parts.append(f"- Money at risk (each line capped at what was paid): {dollars(result.total_at_risk_cents)}")

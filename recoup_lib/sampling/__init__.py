@@ -3,12 +3,12 @@
 What a self-audit or a contractor audit does with a sample, in four steps:
 
 1. **Select** a seeded probability sample of the claim universe, with spares
-   (:func:`select_sample`; strata from a column or from dollar bands,
+   (:func:`select_sample`, whose result writes the sample's files; strata from a column or from dollar bands,
    :func:`strata_from_bounds`; sizes split by :func:`allocate_sample`).
 2. **Plan** the sample size from a probe sample (:func:`probe_sample_size`,
    :func:`variable_sample_size`).
 3. **Appraise** the reviewed sample: project the overpayment to the universe
-   with its confidence limits (:func:`appraise_variable`, the engine of
+   with its confidence limits (:func:`appraise_variable`, the call behind
    ``recoup extrapolate``) or an error rate with exact limits
    (:func:`appraise_attribute`).
 4. **Decide** what is owed: the one-sided 90% lower bound a contractor
@@ -41,7 +41,7 @@ from ._attribute import (
     errors_upper_bound,
     minimum_sum_lower_bound,
 )
-from ._common import STANDARD_CONFIDENCES
+from ._common import STANDARD_CONFIDENCES, check_confidence
 from ._files import SampleFile, read_frame_file, read_sample_file, read_strata_file
 from ._select import (
     GENERATOR,
@@ -53,6 +53,7 @@ from ._select import (
     strata_from_bounds,
     stratum_rng,
 )
+from ._simulate import repeated_appraisals
 from ._size import SampleSizePlan, probe_sample_size, variable_sample_size
 from ._variable import (
     CONTRACT_KEYS,
@@ -68,11 +69,12 @@ from ._variable import (
 __all__ = [
     "ATTRIBUTE_METHODS", "AttributeAppraisal", "MinimumSumBound", "appraise_attribute",
     "errors_lower_bound", "errors_upper_bound", "minimum_sum_lower_bound",
-    "STANDARD_CONFIDENCES",
+    "STANDARD_CONFIDENCES", "check_confidence",
     "SampleFile", "read_frame_file", "read_sample_file", "read_strata_file",
     "GENERATOR", "RAT_STATS_NOTE", "SAMPLE_COLUMNS", "SampleSelection", "allocate_sample",
     "select_sample", "strata_from_bounds", "stratum_rng",
     "SampleSizePlan", "probe_sample_size", "variable_sample_size",
     "CONTRACT_KEYS", "DEMAND_BASES", "DF_METHODS", "Interval", "VariableAppraisal",
     "appraise_variable", "demand_amount", "one_sided_lower_bound",
+    "repeated_appraisals",
 ]

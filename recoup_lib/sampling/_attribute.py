@@ -6,7 +6,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from ..errors import UsageError
+from ..errors import InvalidParameterError
 from ._common import check_confidence, smallest_satisfying, two_sided_level
 
 __all__ = [
@@ -31,7 +31,7 @@ ATTRIBUTE_METHODS = {
 
 def _whole(value, name: str, minimum: int) -> int:
     if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < minimum:
-        raise UsageError(f"{name} must be a whole number >= {minimum}; got {value!r}")
+        raise InvalidParameterError(f"{name} must be a whole number >= {minimum}; got {value!r}")
     return int(value)
 
 
@@ -165,7 +165,7 @@ def appraise_attribute(sample_size: int, errors: int, universe_size: int | None 
 
     Raises
     ------
-    UsageError
+    InvalidParameterError
         Counts that do not fit (errors > n, n > N), unknown method, missing
         universe size for the hypergeometric method.
 
@@ -192,17 +192,17 @@ def appraise_attribute(sample_size: int, errors: int, universe_size: int | None 
     n = _whole(sample_size, "sample size", 1)
     k = _whole(errors, "errors", 0)
     if k > n:
-        raise UsageError(f"errors ({k}) cannot exceed the sample size ({n})")
+        raise InvalidParameterError(f"errors ({k}) cannot exceed the sample size ({n})")
     if method not in ATTRIBUTE_METHODS:
-        raise UsageError(f"method must be one of {', '.join(ATTRIBUTE_METHODS)}; got {method!r}")
+        raise InvalidParameterError(f"method must be one of {', '.join(ATTRIBUTE_METHODS)}; got {method!r}")
     big_n = None if universe_size is None else _whole(universe_size, "universe size", 1)
     if big_n is not None and n > big_n:
-        raise UsageError(f"sample size {n:,} is larger than the universe size {big_n:,}")
+        raise InvalidParameterError(f"sample size {n:,} is larger than the universe size {big_n:,}")
     alpha = 1.0 - two_sided_level(confidence)
     rate = k / n
     if method == "hypergeometric":
         if big_n is None:
-            raise UsageError("the hypergeometric method needs the universe size")
+            raise InvalidParameterError("the hypergeometric method needs the universe size")
         low = errors_lower_bound(big_n, n, k, alpha)
         high = errors_upper_bound(big_n, n, k, alpha)
         return AttributeAppraisal(n, k, big_n, confidence, method, rate, low / big_n,
@@ -291,7 +291,7 @@ def minimum_sum_lower_bound(unsampled_paid_cents, sample_overpayment_cents, *,
     unsampled = np.sort(np.asarray(unsampled_paid_cents, dtype=np.int64))
     sample = np.asarray(sample_overpayment_cents, dtype=np.int64)
     if len(sample) == 0:
-        raise UsageError("the sample is empty")
+        raise InvalidParameterError("the sample is empty")
     universe = len(unsampled) + len(sample)
     k = int((sample > 0).sum())
     low = errors_lower_bound(universe, len(sample), k, 1.0 - confidence)

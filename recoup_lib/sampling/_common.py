@@ -6,7 +6,7 @@ import math
 from decimal import ROUND_HALF_UP, Decimal, localcontext
 from fractions import Fraction
 
-from ..errors import UsageError
+from ..errors import InvalidParameterError
 
 #: The three confidence levels RAT-STATS prints for every appraisal (two-sided).
 STANDARD_CONFIDENCES = (0.80, 0.90, 0.95)
@@ -16,14 +16,14 @@ DECIMAL_DIGITS = 50
 
 
 def check_confidence(confidence: float, name: str = "confidence") -> float:
-    """Return ``confidence`` as a float strictly between 0 and 1, else raise UsageError."""
+    """Return ``confidence`` as a float strictly between 0 and 1, else raise InvalidParameterError."""
     try:
         value = float(confidence)
     except (TypeError, ValueError):
-        raise UsageError(f"{name} must be a number between 0 and 1 (e.g. 0.90 for 90%); "
+        raise InvalidParameterError(f"{name} must be a number between 0 and 1 (e.g. 0.90 for 90%); "
                          f"got {confidence!r}") from None
     if not 0.0 < value < 1.0 or math.isnan(value):
-        raise UsageError(f"{name} must be strictly between 0 and 1 (e.g. 0.90 for 90%); "
+        raise InvalidParameterError(f"{name} must be strictly between 0 and 1 (e.g. 0.90 for 90%); "
                          f"got {confidence!r}")
     return value
 

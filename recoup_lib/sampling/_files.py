@@ -17,33 +17,13 @@ import pandas as pd
 
 from ..errors import InputError, Problem
 from ..folder import read_csv_text
-from ..schema import Column, FileSpec, money_column, parse_table
+from ..schema import SAMPLE_SPEC, STRATA_SPEC, FileSpec, frame_spec, money_column, parse_table
 
 __all__ = ["SAMPLE_SPEC", "STRATA_SPEC", "SampleFile", "read_sample_file", "read_strata_file",
            "read_frame_file", "MAX_LISTED"]
 
 #: How many problems a message lists before summarising the rest.
 MAX_LISTED = 25
-
-SAMPLE_SPEC = FileSpec(
-    "sample.csv",
-    (
-        Column("sample_id", "id"),
-        Column("overpayment", "money", nullable=True),
-        Column("stratum", "code", required=False, nullable=True),
-        Column("is_spare", "bool", required=False, nullable=True),
-    ),
-    key=("sample_id",),
-    description="one row per reviewed sampling unit: its overpayment (0 when clean)",
-)
-
-STRATA_SPEC = FileSpec(
-    "strata.csv",
-    (Column("stratum", "id"), Column("universe_size", "int", minimum=1)),
-    key=("stratum",),
-    description="universe size of each stratum",
-)
-
 
 def _raise_problems(label: str, problems: list[Problem], rows_read: int, what: str) -> None:
     bad_rows = len({p.row for p in problems if p.row})
@@ -213,12 +193,7 @@ def read_frame_file(path: str | Path, id_column: str, *, stratify_by: str | None
     """
     path = Path(path)
     label = path.name
-    columns = [Column(id_column, "id")]
-    if stratify_by and stratify_by != id_column:
-        columns.append(Column(stratify_by, "code"))
-    if amount_column and amount_column not in (id_column, stratify_by):
-        columns.append(Column(amount_column, "money"))
-    spec = FileSpec(label, tuple(columns), key=(id_column,))
+    spec = frame_spec(label, id_column, stratify_by, amount_column)
     raw, parsed, problems, rows_read = _parse(path, spec, label)
     if problems:
         _raise_problems(label, sorted(problems, key=lambda p: p.row), rows_read,

@@ -25,14 +25,18 @@ different sample, and a RAT-STATS sample cannot be reproduced here.
 
 from __future__ import annotations
 
+import json
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
 
-from ..errors import InputError, UsageError
+from ..errors import InputError, InvalidParameterError
+from ..folder import to_text_frame, write_csv
 from ..money import allocate, format_cents_scalar
+from ..results import StepResult
 from ._common import kit_version
 
 __all__ = [
@@ -60,8 +64,8 @@ _UNSTRATIFIED = "all"
 
 
 @dataclass(frozen=True)
-class SampleSelection:
-    """A selected sample and the design that reproduces it.
+class SampleSelection(StepResult):
+    """A selected sample and the design that reproduces it: what :func:`select_sample` returns.
 
     Attributes
     ----------
@@ -77,7 +81,7 @@ class SampleSelection:
     design : dict
         Seed, generator, numpy and kit versions, frame size, method,
         allocation, and per stratum the universe size, sample size and spares
-        (JSON-ready; ``recoup sample`` writes it as ``sample_design.json``).
+        (JSON-ready; :meth:`write` writes it as ``sample_design.json``).
     """
 
     sample: pd.DataFrame = field(repr=False)
@@ -98,6 +102,45 @@ class SampleSelection:
         rows = self.design["strata"]
         return pd.DataFrame({"stratum": [r["stratum"] for r in rows],
                              "universe_size": [r["universe_size"] for r in rows]})
+
+    def write(self, out: str | Path, *, frame_file: str | None = None) -> list[Path]:
+        """Write sample.csv, sample_design.json and strata.csv into the folder ``out``.
+
+        Parameters
+        ----------
+        out : path-like
+            Created if needed.
+        frame_file : str, optional
+            Name of the frame's file, recorded in the design as ``frame_file``.
+
+        Returns
+        -------
+        list of pathlib.Path
+            sample.csv (one row per unit and spare: :data:`SAMPLE_COLUMNS`,
+            then the frame's columns as read), sample_design.json and
+            strata.csv (the ``--strata`` file of ``recoup extrapolate``).
+        """
+        out = Path(out)
+        out.mkdir(parents=True, exist_ok=True)
+        ours = list(SAMPLE_COLUMNS)
+        text = pd.concat([to_text_frame(self.sample[ours]), self.sample.drop(columns=ours)], axis=1)
+        paths = [write_csv(text, out / "sample.csv", text=True)]
+        design = self.design if frame_file is None else dict(self.design, frame_file=frame_file)
+        (out / "sample_design.json").write_text(json.dumps(design, indent=2) + "\n", encoding="utf-8")
+        paths.append(out / "sample_design.json")
+        paths.append(write_csv(self.strata_table(), out / "strata.csv"))
+        return paths
+
+    def summary(self) -> str:
+        """How many units and spares were drawn from how many, with which seed; per stratum."""
+        d = self.design
+        out = [f"{d['sample_size']:,} unit(s) and {d['spares']:,} spare(s) drawn from {d['frame_size']:,} "
+               f"with seed {d['seed']} ({d['method']}"
+               + (f", {len(d['strata'])} strata" if d["stratified_by"] else "") + ")."]
+        for row in d["strata"] if d["stratified_by"] else []:
+            out.append(f"  {row['stratum']}: {row['sample_size']:,} of {row['universe_size']:,}"
+                       f" + {row['spares']:,} spare(s)")
+        return "\n".join(out)
 
 
 def stratum_rng(seed: int, stratum: str | None = None) -> np.random.Generator:
@@ -145,7 +188,7 @@ def strata_from_bounds(amounts_cents, bounds_cents: Sequence[int]) -> pd.Series:
 
     Raises
     ------
-    UsageError
+    InvalidParameterError
         Bounds not strictly increasing, or fewer than one.
     InputError
         An amount is missing or below the lowest bound.
@@ -157,7 +200,7 @@ def strata_from_bounds(amounts_cents, bounds_cents: Sequence[int]) -> pd.Series:
     """
     bounds = [int(b) for b in bounds_cents]
     if not bounds or any(b >= c for b, c in zip(bounds, bounds[1:])):
-        raise UsageError("strata bounds must be one or more strictly increasing amounts "
+        raise InvalidParameterError("strata bounds must be one or more strictly increasing amounts "
                          f"(e.g. 0,100,500); got {[format_cents_scalar(b) for b in bounds]}")
     index = amounts_cents.index if isinstance(amounts_cents, pd.Series) else None
     amounts = pd.Series(amounts_cents, index=index, copy=False)
@@ -201,7 +244,7 @@ def allocate_sample(universe_sizes: Mapping[str, int], total: int,
 
     Raises
     ------
-    UsageError
+    InvalidParameterError
         Unknown allocation; total below the floors or above the frame.
 
     Examples
@@ -210,15 +253,15 @@ def allocate_sample(universe_sizes: Mapping[str, int], total: int,
     {'A': 11, 'B': 29}
     """
     if allocation not in ("proportional", "equal"):
-        raise UsageError(f"allocation must be 'proportional' or 'equal'; got {allocation!r}")
+        raise InvalidParameterError(f"allocation must be 'proportional' or 'equal'; got {allocation!r}")
     names = list(universe_sizes)
     caps = np.array([int(universe_sizes[k]) for k in names], dtype=np.int64)
     floors = np.minimum(caps, minimum)
     if total > caps.sum():
-        raise UsageError(f"sample size {total:,} is larger than the frame ({int(caps.sum()):,} "
+        raise InvalidParameterError(f"sample size {total:,} is larger than the frame ({int(caps.sum()):,} "
                          "units)")
     if total < floors.sum():
-        raise UsageError(f"sample size {total:,} is too small for {len(names)} strata: each "
+        raise InvalidParameterError(f"sample size {total:,} is too small for {len(names)} strata: each "
                          f"stratum needs at least {minimum} units (at least "
                          f"{int(floors.sum()):,} in all); give a larger --size or per-stratum "
                          "sizes")
@@ -254,7 +297,7 @@ def _check_frame(frame: pd.DataFrame, id_column: str) -> pd.Series:
 
 def _check_whole(value, name: str, minimum: int) -> int:
     if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < minimum:
-        raise UsageError(f"{name} must be a whole number >= {minimum}; got {value!r}")
+        raise InvalidParameterError(f"{name} must be a whole number >= {minimum}; got {value!r}")
     return int(value)
 
 
@@ -293,12 +336,12 @@ def select_sample(frame: pd.DataFrame, id_column: str, size: int | Mapping[str, 
     Returns
     -------
     SampleSelection
-        ``.sample`` (columns :data:`SAMPLE_COLUMNS` then the frame's) and
-        ``.design``.
+        ``.sample`` (columns :data:`SAMPLE_COLUMNS` then the frame's),
+        ``.design``, ``write(out)`` and ``summary()``.
 
     Raises
     ------
-    UsageError
+    InvalidParameterError
         Size, seed or spares not whole numbers; size larger than the frame or
         a stratum; per-stratum sizes not matching the strata.
     InputError
@@ -328,12 +371,12 @@ def select_sample(frame: pd.DataFrame, id_column: str, size: int | Mapping[str, 
     frame_size = len(frame)
     if strata is None:
         if isinstance(size, Mapping):
-            raise UsageError("per-stratum sizes need strata")
+            raise InvalidParameterError("per-stratum sizes need strata")
         labels = None
         sizes = {_UNSTRATIFIED: _check_whole(size, "sample size", 1)}
         universe = {_UNSTRATIFIED: frame_size}
         if sizes[_UNSTRATIFIED] > frame_size:
-            raise UsageError(f"sample size {sizes[_UNSTRATIFIED]:,} is larger than the frame "
+            raise InvalidParameterError(f"sample size {sizes[_UNSTRATIFIED]:,} is larger than the frame "
                              f"({frame_size:,} units)")
         method = "simple random sampling without replacement"
     else:
@@ -344,7 +387,7 @@ def select_sample(frame: pd.DataFrame, id_column: str, size: int | Mapping[str, 
             strata = frame[strata]
         given = pd.Series(strata, copy=False)
         if len(given) != frame_size:
-            raise UsageError("strata labels must have one value per frame row")
+            raise InvalidParameterError("strata labels must have one value per frame row")
         labels = given.astype("str").str.strip()
         blank = np.flatnonzero((labels == "").to_numpy() | given.isna().to_numpy())
         if len(blank):
@@ -365,14 +408,14 @@ def select_sample(frame: pd.DataFrame, id_column: str, size: int | Mapping[str, 
             unknown = sorted(set(sizes) - set(universe))
             missing = sorted(set(universe) - set(sizes))
             if unknown or missing:
-                raise UsageError(
+                raise InvalidParameterError(
                     "per-stratum sizes must name every stratum of the frame exactly"
                     + (f"; not in the frame: {', '.join(unknown)}" if unknown else "")
                     + (f"; no size given for: {', '.join(missing)}" if missing else ""))
             over = [f"{k} ({sizes[k]:,} > {universe[k]:,})" for k in universe
                     if sizes[k] > universe[k]]
             if over:
-                raise UsageError("sample size larger than the stratum: " + ", ".join(over))
+                raise InvalidParameterError("sample size larger than the stratum: " + ", ".join(over))
             sizes = {k: sizes[k] for k in universe}
         else:
             sizes = allocate_sample(universe, _check_whole(size, "sample size", 1), allocation)

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from ..errors import UsageError
+from ..errors import InvalidParameterError
 from ._common import check_confidence, critical_value, smallest_satisfying, two_sided_level
 
 __all__ = ["SampleSizePlan", "variable_sample_size", "probe_sample_size"]
@@ -82,7 +82,7 @@ def variable_sample_size(universe_size: int, sd_cents: float, *, mean_cents: flo
 
     Raises
     ------
-    UsageError
+    InvalidParameterError
         Neither or both targets; a relative target with a zero mean;
         non-positive inputs.
 
@@ -105,22 +105,22 @@ def variable_sample_size(universe_size: int, sd_cents: float, *, mean_cents: flo
     """
     confidence = check_confidence(confidence)
     if isinstance(universe_size, bool) or int(universe_size) != universe_size or universe_size < 2:
-        raise UsageError(f"universe size must be a whole number >= 2; got {universe_size!r}")
+        raise InvalidParameterError(f"universe size must be a whole number >= 2; got {universe_size!r}")
     universe = int(universe_size)
     if sd_cents is None or not np.isfinite(sd_cents) or sd_cents < 0:
-        raise UsageError(f"standard deviation must be a number >= 0; got {sd_cents!r}")
+        raise InvalidParameterError(f"standard deviation must be a number >= 0; got {sd_cents!r}")
     if (precision is None) == (precision_amount_cents is None):
-        raise UsageError("give exactly one target: precision (fraction of the total) or "
+        raise InvalidParameterError("give exactly one target: precision (fraction of the total) or "
                          "precision_amount_cents")
     if precision is not None:
         if not precision > 0:
-            raise UsageError(f"precision must be above 0; got {precision!r}")
+            raise InvalidParameterError(f"precision must be above 0; got {precision!r}")
         if not mean_cents:
-            raise UsageError("a relative precision needs a non-zero expected mean")
+            raise InvalidParameterError("a relative precision needs a non-zero expected mean")
         target = precision * universe * abs(float(mean_cents))
     else:
         if not precision_amount_cents > 0:
-            raise UsageError(f"precision amount must be above 0; got {precision_amount_cents!r}")
+            raise InvalidParameterError(f"precision amount must be above 0; got {precision_amount_cents!r}")
         target = float(precision_amount_cents)
     level = two_sided_level(confidence)
     sd = float(sd_cents)
@@ -159,7 +159,7 @@ def probe_sample_size(probe_cents, universe_size: int, *, confidence: float = 0.
     """
     values = np.asarray(probe_cents, dtype=np.float64)
     if len(values) < 2:
-        raise UsageError("a probe sample needs at least 2 units")
+        raise InvalidParameterError("a probe sample needs at least 2 units")
     return variable_sample_size(universe_size, float(values.std(ddof=1)),
                                 mean_cents=float(values.mean()), confidence=confidence,
                                 precision=precision)

@@ -16,17 +16,21 @@ cent, at the end.
 
 from __future__ import annotations
 
+import json
 import math
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from decimal import Decimal, localcontext
 from fractions import Fraction
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
 
-from ..errors import InputError, UsageError
+from ..errors import InputError, InvalidParameterError
+from ..folder import write_csv
 from ..money import dollars
+from ..results import StepResult
 from ._common import (
     DECIMAL_DIGITS,
     STANDARD_CONFIDENCES,
@@ -114,7 +118,7 @@ class Interval:
 
 
 @dataclass(frozen=True)
-class VariableAppraisal:
+class VariableAppraisal(StepResult):
     """Result of :func:`appraise_variable`: an exact point estimate and its error.
 
     Attributes
@@ -278,6 +282,23 @@ class VariableAppraisal:
             ]
         return out
 
+    def write(self, out: str | Path) -> list[Path]:
+        """Write extrapolation.json (:meth:`to_dict`) and confidence_limits.csv (:meth:`limits`) into ``out``.
+
+        confidence_limits.csv has the dollars as the JSON has them: lower_bound,
+        upper_bound and precision_amount (the half-width). Returns the two paths.
+        """
+        out = Path(out)
+        out.mkdir(parents=True, exist_ok=True)
+        path = out / "extrapolation.json"
+        path.write_text(json.dumps(self.to_dict(), indent=2) + "\n", encoding="utf-8")
+        limits = self.limits().rename(columns={"precision_cents": "precision_amount_cents"})
+        return [path, write_csv(limits, out / "confidence_limits.csv")]
+
+    def summary(self) -> str:
+        """The estimate, its standard error and the 80/90/95% limits in dollars (:meth:`report`)."""
+        return self.report()
+
     def report(self) -> str:
         """A human-readable summary with the 80/90/95% table (``--table``)."""
         lines = [
@@ -333,20 +354,20 @@ def _stratum_moments(values: np.ndarray) -> tuple[int, int, int]:
 
 def _universe_table(universe_size, strata) -> dict[str, int]:
     if (universe_size is None) == (strata is None):
-        raise UsageError("give exactly one of universe_size (unstratified) or strata "
+        raise InvalidParameterError("give exactly one of universe_size (unstratified) or strata "
                          "(stratified: stratum -> universe size)")
     if strata is None:
         if isinstance(universe_size, bool) or int(universe_size) != universe_size:
-            raise UsageError(f"universe_size must be a whole number; got {universe_size!r}")
+            raise InvalidParameterError(f"universe_size must be a whole number; got {universe_size!r}")
         return {"": int(universe_size)}
     if isinstance(strata, pd.DataFrame):
         missing = {"stratum", "universe_size"} - set(strata.columns)
         if missing:
-            raise UsageError("strata table needs columns 'stratum' and 'universe_size'")
+            raise InvalidParameterError("strata table needs columns 'stratum' and 'universe_size'")
         return {str(s): int(u) for s, u in zip(strata["stratum"], strata["universe_size"])}
     if isinstance(strata, Mapping):
         return {str(k): int(v) for k, v in strata.items()}
-    raise UsageError("strata must be a mapping stratum -> universe size or a DataFrame "
+    raise InvalidParameterError("strata must be a mapping stratum -> universe size or a DataFrame "
                      "with columns stratum, universe_size")
 
 
@@ -385,11 +406,12 @@ def appraise_variable(sample: pd.DataFrame, universe_size: int | None = None,
     -------
     VariableAppraisal
         ``.to_dict()`` gives the contract's output; ``.interval(c)``,
-        ``.one_sided_lower(c)`` and ``.limits()`` give other levels.
+        ``.one_sided_lower(c)`` and ``.limits()`` give other levels;
+        ``.write(out)`` and ``.summary()`` as every step's result.
 
     Raises
     ------
-    UsageError
+    InvalidParameterError
         Both or neither of ``universe_size`` and ``strata``; unknown
         ``df_method``; confidence outside (0, 1).
     InputError
@@ -443,7 +465,7 @@ def appraise_variable(sample: pd.DataFrame, universe_size: int | None = None,
     """
     confidence = check_confidence(confidence)
     if df_method not in DF_METHODS:
-        raise UsageError(f"df_method must be one of {', '.join(DF_METHODS)}; got {df_method!r}")
+        raise InvalidParameterError(f"df_method must be one of {', '.join(DF_METHODS)}; got {df_method!r}")
     universes = _universe_table(universe_size, strata)
     stratified = strata is not None
     head = f"{label}: " if label else ""
@@ -611,7 +633,7 @@ def demand_amount(appraisal: VariableAppraisal, basis: str = "lower_bound",
     1959500
     """
     if basis not in DEMAND_BASES:
-        raise UsageError(f"basis must be one of {', '.join(DEMAND_BASES)}; got {basis!r}")
+        raise InvalidParameterError(f"basis must be one of {', '.join(DEMAND_BASES)}; got {basis!r}")
     if basis == "point_estimate":
         return max(appraisal.point_estimate_cents, 0)
     return max(one_sided_lower_bound(appraisal, confidence), 0)

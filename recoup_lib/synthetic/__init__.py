@@ -2,9 +2,10 @@
 
 ``generate_practice(lines=20000, seed=11)`` simulates a practice described by
 a profile (``synthetic/profiles/*.json``), injects the contract's ten error
-types at a chosen overall rate, and returns it in memory;
-``write_practice(practice, out)`` writes the self-contained audit folder that
-``recoup generate`` produces. The same seed always gives the same bytes.
+types at a chosen overall rate, and returns it in memory as a
+:class:`GeneratedPractice`; its ``write(out)`` writes the self-contained audit
+folder that ``recoup generate`` produces, and ``summary()`` says what it holds.
+The same seed always gives the same bytes.
 
 The answer key (``labels.csv``) is, by construction, exactly the findings the
 contract's rules produce for the folder: one row per (line, error type) with
@@ -19,8 +20,9 @@ what was paid at adjudication, so ``labels.csv`` does not change.
 
 from __future__ import annotations
 
+import contextlib
 import json
-from dataclasses import dataclass
+from dataclasses import dataclass, fields
 from pathlib import Path
 
 import numpy as np
@@ -28,17 +30,24 @@ import pandas as pd
 
 from .. import __version__
 from .. import reference
+from ..errors import InvalidParameterError
 from ..folder import write_csv
+from ..results import StepResult
+from ..schema import RECOUPMENT_LABELS_SPEC
+from ._claims837 import CLAIMS837_FOLDER, write_claims_837
+from ._export import write_messy_export
+from ._identities import npi_numbers
 from ._inject import inject_errors, plan_counts
 from ._payer import NOTICE_COLUMNS, simulate_notices
 from ._remits import TAKE_COLUMNS, plan_remits, remit_tables, write_remits
 from ._practice import Practice, References, build_clean
 from ._profile import Profile, load_profile, profile_names, profiles_dir
+from ._random import stream
 
-__all__ = ["generate_practice", "write_practice", "generate", "Practice", "load_profile",
+__all__ = ["generate_practice", "write_practice", "generate", "Practice", "GeneratedPractice", "load_profile",
            "profile_names", "profiles_dir", "default_references", "DEFAULT_ERROR_RATE",
            "FOLDER_FILES", "PAYER_FILES", "RECOUPMENT_LABEL_COLUMNS", "plan_remits", "remit_tables",
-           "REMITS_FOLDER"]
+           "REMITS_FOLDER", "CLAIMS837_FOLDER", "write_messy_export"]
 
 DEFAULT_ERROR_RATE = 0.08
 
@@ -52,10 +61,9 @@ PAYER_FILES = ("notices.csv", "recoupment_labels.csv")
 #: Where a generated folder keeps the payers' 835 remittances (one file per payer and month).
 REMITS_FOLDER = "remits"
 
-#: recoupment_labels.csv columns (money in cents in memory, dollars in the file).
-RECOUPMENT_LABEL_COLUMNS = ["notice_id", "payer_id", "claim_id", "line_no", "error_type", "amount_cents",
-                            "valid", "merits", "within_lookback", "accusation", "notice_date",
-                            "lookback_limit", "appealed", "offset_starts"]
+#: recoupment_labels.csv columns before the take-back ones (money in cents in memory, dollars in the
+#: file), as its spec lists them (:data:`recoup_lib.schema.RECOUPMENT_LABELS_SPEC`).
+RECOUPMENT_LABEL_COLUMNS = [c.memory_name for c in RECOUPMENT_LABELS_SPEC.columns if c.memory_name not in TAKE_COLUMNS]
 
 
 def default_references() -> References:
@@ -70,10 +78,54 @@ def default_references() -> References:
     )
 
 
+class GeneratedPractice(Practice, StepResult):
+    """A simulated practice and its answer key: what :func:`generate_practice` returns.
+
+    The attributes are those of :class:`Practice` (``lines``, ``payments``,
+    ``documentation``, ``spans``, ``labels``, ``notices``, ...).
+    :meth:`write` writes the audit folder ``recoup generate`` writes and
+    :meth:`summary` says in plain words what the practice holds.
+    """
+
+    def write(self, out: str | Path, *, payer: bool = True, remits: bool = True,
+              claims837: bool | None = None) -> list[Path]:
+        """Write the practice as a self-contained audit folder; return the files written.
+
+        ``payer``, ``remits`` and ``claims837`` as in :func:`write_practice`.
+        """
+        return _write_practice(self, out, payer=payer, remits=remits, claims837=claims837)
+
+    def summary(self) -> str:
+        """The profile, the size, the injected errors by type and the payers' notices."""
+        labels = self.labels
+        out = [f"{self.profile.title}: {len(self.lines):,} claim lines, seed {self.seed}, "
+               f"{labels[['claim', 'line_no']].drop_duplicates().shape[0]:,} lines with errors "
+               f"({len(labels):,} labels)"]
+        out += [f"  {error_type}: {count}"
+                for error_type, count in labels["error_type"].value_counts().sort_index().items()]
+        notices = self.notices
+        if notices is not None:
+            out.append(f"payer review: {len(notices):,} notices ({int(notices['valid'].sum()):,} valid, "
+                       f"{int((notices['accusation'] == 'false').sum()):,} false accusations, "
+                       f"{int((~notices['within_lookback']).sum()):,} after the look-back limit)")
+        return "\n".join(out)
+
+
+@contextlib.contextmanager
+def _profile_problems():
+    """A profile, period or rate the generator cannot use is a bad argument (same message)."""
+    try:
+        yield
+    except InvalidParameterError:
+        raise
+    except ValueError as exc:
+        raise InvalidParameterError(str(exc)) from exc
+
+
 def generate_practice(lines: int = 20000, seed: int = 0, error_rate: float = DEFAULT_ERROR_RATE,
                       profile: str | Profile = "family_practice", start: str | None = None,
-                      end: str | None = None, refs: References | None = None) -> Practice:
-    """Simulate a practice with exactly ``lines`` claim lines and its answer key.
+                      end: str | None = None, refs: References | None = None) -> GeneratedPractice:
+    """Simulate a practice with exactly ``lines`` claim lines and its answer key: the generate step.
 
     Parameters
     ----------
@@ -93,9 +145,17 @@ def generate_practice(lines: int = 20000, seed: int = 0, error_rate: float = DEF
 
     Returns
     -------
-    Practice
+    GeneratedPractice
         ``lines``, ``payments``, ``documentation``, ``spans`` (coverage),
-        ``labels``, ``policies``, ``patients``, ``providers`` and more.
+        ``labels``, ``policies``, ``patients``, ``providers``, ``notices`` and
+        more; ``write(out)`` and ``summary()``.
+
+    Raises
+    ------
+    InvalidParameterError
+        Fewer than 50 lines, an error rate outside 0-0.5 or too high for so
+        few lines, an unknown or malformed profile, a date that is not a
+        date, or a period that ends before it starts.
 
     Examples
     --------
@@ -104,22 +164,24 @@ def generate_practice(lines: int = 20000, seed: int = 0, error_rate: float = DEF
     2000
     """
     if lines < 50:
-        raise ValueError(f"a practice needs at least 50 lines; got {lines}")
+        raise InvalidParameterError(f"a practice needs at least 50 lines; got {lines}")
     prof = profile if isinstance(profile, Profile) else load_profile(profile)
     refs = refs or default_references()
     period = prof["period"]
-    start = np.datetime64(start or period["start"], "D")
-    end = np.datetime64(end or period["end"], "D")
+    with _profile_problems():
+        start = np.datetime64(start or period["start"], "D")
+        end = np.datetime64(end or period["end"], "D")
     if end < start:
-        raise ValueError(f"the period ends ({end}) before it starts ({start})")
-    plan = plan_counts(lines, error_rate, prof["error_mix"])
-    practice = build_clean(prof, seed, lines - plan["added"], start, end, refs,
-                           claim_width=max(7, len(str(lines))))
+        raise InvalidParameterError(f"the period ends ({end}) before it starts ({start})")
+    with _profile_problems():
+        plan = plan_counts(lines, error_rate, prof["error_mix"])
+        practice = build_clean(prof, seed, lines - plan["added"], start, end, refs,
+                               claim_width=max(7, len(str(lines))))
     practice = inject_errors(practice, plan)
     practice.error_rate = error_rate
     practice.plan = plan
     practice.notices = simulate_notices(practice)
-    return practice
+    return GeneratedPractice(**{f.name: getattr(practice, f.name) for f in fields(Practice)})
 
 
 @dataclass
@@ -223,7 +285,8 @@ def contract_tables(practice: Practice, notices: pd.DataFrame | None = None) -> 
 _TAKE_COLUMNS = tuple(TAKE_COLUMNS)
 
 
-def write_practice(practice: Practice, out: str | Path, payer: bool = True, remits: bool = True) -> Path:
+def write_practice(practice: Practice, out: str | Path, payer: bool = True, remits: bool = True,
+                   claims837: bool | None = None) -> Path:
     """Write the practice as a self-contained audit folder (see :data:`FOLDER_FILES`).
 
     Parameters
@@ -239,29 +302,46 @@ def write_practice(practice: Practice, out: str | Path, payer: bool = True, remi
         under ``remits/`` (and the take-back columns of
         recoupment_labels.csv). False keeps the notices and skips the
         remittances (``recoup generate --no-remits``).
+    claims837 : bool, optional
+        Also write the claims as the clearinghouse sent them, X12 837P files
+        under ``claims837/`` (:mod:`._claims837`). Default: with the 835s.
 
     Returns
     -------
     pathlib.Path
         ``out``.
     """
+    _write_practice(practice, out, payer=payer, remits=remits, claims837=claims837)
+    return Path(out)
+
+
+def _write_practice(practice: Practice, out: str | Path, payer: bool, remits: bool,
+                    claims837: bool | None = None) -> list[Path]:
+    """:func:`write_practice`, returning every file written."""
     out = Path(out)
     out.mkdir(parents=True, exist_ok=True)
     plan = plan_remits(practice) if (payer and remits and practice.notices is not None) else None
     t = contract_tables(practice, plan.notices if plan is not None else None)
     if not payer:
         t.notices = t.recoupment_labels = None
-    for name in FOLDER_FILES[:-1]:
-        write_csv(getattr(t, name.removesuffix(".csv")), out / name)
+    paths = [write_csv(getattr(t, name.removesuffix(".csv")), out / name) for name in FOLDER_FILES[:-1]]
     if t.notices is not None:
-        for name in PAYER_FILES:
-            write_csv(getattr(t, name.removesuffix(".csv")), out / name)
+        paths += [write_csv(getattr(t, name.removesuffix(".csv")), out / name) for name in PAYER_FILES]
     if plan is not None:
         folder = out / REMITS_FOLDER
         if folder.is_dir():
             for old in folder.glob("*.835"):
                 old.unlink()
         written = write_remits(practice, plan, folder)
+        paths += [folder / name for name in written]
+    claims_written = None
+    if plan is not None if claims837 is None else claims837:
+        claims_written = write_claims_837(
+            t.claim_lines, t.patients, practice.providers, practice.refs.payers, out / CLAIMS837_FOLDER,
+            billing_name=practice.profile.name.replace("_", " "),
+            billing_npi=npi_numbers(stream(practice.seed, "payee"), 1)[0],
+            state=str(practice.profile.get("state", "GA")))
+        paths += [out / CLAIMS837_FOLDER / name for name in claims_written]
     labels = t.labels
     summary = {
         "generator": "recoup generate",
@@ -295,13 +375,16 @@ def write_practice(practice: Practice, out: str | Path, payer: bool = True, remi
                           .value_counts().sort_index().items()},
                 "taken_total": f"{int(rl['taken_cents'].sum()) / 100:.2f}",
             })
+    if claims_written is not None:
+        summary["claims837_files"] = len(claims_written)
     (out / "practice.json").write_text(json.dumps(summary, indent=2) + "\n", encoding="utf-8")
-    return out
+    return paths + [out / "practice.json"]
 
 
 def generate(out: str | Path, lines: int = 20000, seed: int = 0, error_rate: float = DEFAULT_ERROR_RATE,
              profile: str = "family_practice", start: str | None = None, end: str | None = None) -> Path:
-    """Generate a practice and write its folder (the Python twin of ``recoup generate``)."""
+    """Generate a practice and write its folder; returns ``out``."""
     practice = generate_practice(lines=lines, seed=seed, error_rate=error_rate, profile=profile,
                                  start=start, end=end)
-    return write_practice(practice, out)
+    practice.write(out)
+    return Path(out)

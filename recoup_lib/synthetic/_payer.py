@@ -44,7 +44,7 @@ import numpy as np
 import pandas as pd
 
 from ..money import div_half_up
-from ..rules._vocabulary import EM_FAMILIES
+from ..rules import EM_FAMILIES
 from ._practice import DAY, Practice, _dates, _obj
 from ._profile import payer_review
 from ._random import stream

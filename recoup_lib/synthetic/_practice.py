@@ -12,7 +12,8 @@ prospective payer policies whose later claims were denied.
 
 Internally claims and patients are numbered (``claim``, ``patient``) and
 codes are categoricals, so a million lines group and join quickly; the
-contract's text identifiers are made when the folder is written. Errors are
+contract's text identifiers are made when the folder is written. The lines
+are priced and paid by :mod:`recoup_lib.synthetic._payments`; errors are
 added afterwards by :mod:`recoup_lib.synthetic._inject`.
 """
 
@@ -24,24 +25,14 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 import pyarrow as pa
-import pyarrow.compute as pc
 
-from ..money import div_half_up
 from ._identities import member_ids, name_pools, npi_numbers
+from ._payments import price_and_pay
 from ._profile import Profile, expand_visits, expected_lines, template_lines
 from ._random import stream
+from ._values import DAY, _arrow_series, _category, _dates, _norm, _obj, month_end, text_id_array, text_ids, weekday
 
-__all__ = ["Practice", "build_clean", "References", "month_end", "weekday", "next_weekday",
-           "pay_weekday", "text_ids", "DENIAL_REASONS", "MEDICARE_DEDUCTIBLE_CENTS", "DAY"]
-
-DAY = np.timedelta64(1, "D")
-
-#: Why clean lines get denied (CARC with its group), and how often.
-DENIAL_REASONS = {"CO-16": 0.30, "CO-50": 0.20, "CO-197": 0.15, "CO-109": 0.10, "CO-4": 0.10,
-                  "CO-11": 0.10, "CO-29": 0.05}
-
-#: Medicare Part B annual deductible by year, in cents (2024 $240, 2025 $257, 2026 $283).
-MEDICARE_DEDUCTIBLE_CENTS = {2024: 24000, 2025: 25700, 2026: 28300}
+__all__ = ["Practice", "build_clean", "References"]
 
 
 @dataclass
@@ -112,63 +103,6 @@ def _id_table(practice, prefix: str, width: int, numbers) -> pa.Array:
         table = text_id_array(prefix, np.arange(top), width)
         cache[prefix] = table
     return table.take(pa.array(numbers))
-
-
-def text_ids(prefix: str, numbers, width: int) -> np.ndarray:
-    """``text_ids("C", [1, 42], 7)`` -> ``["C0000001", "C0000042"]`` (object array)."""
-    return text_id_array(prefix, numbers, width).to_numpy(zero_copy_only=False).astype(object)
-
-
-def text_id_array(prefix: str, numbers, width: int) -> pa.Array:
-    """Like :func:`text_ids`, as an Arrow string array (what the writer wants)."""
-    digits = pc.utf8_lpad(pc.cast(pa.array(np.asarray(numbers, dtype=np.int64)), pa.string()), width, "0")
-    return pc.binary_join_element_wise(prefix, digits, "")
-
-
-def month_end(days: np.ndarray) -> np.ndarray:
-    """Last day of each date's month."""
-    d = np.asarray(days, dtype="datetime64[D]")
-    return (d.astype("datetime64[M]") + 1).astype("datetime64[D]") - DAY
-
-
-def weekday(days: np.ndarray) -> np.ndarray:
-    """Monday = 0 ... Sunday = 6."""
-    return (np.asarray(days, dtype="datetime64[D]").astype(np.int64) + 3) % 7
-
-
-def next_weekday(days: np.ndarray, target: np.ndarray | int) -> np.ndarray:
-    """The first date on or after ``days`` falling on weekday ``target``."""
-    d = np.asarray(days, dtype="datetime64[D]")
-    return d + ((np.asarray(target) - weekday(d)) % 7) * DAY
-
-
-def pay_weekday(payer_list, payer_ids) -> np.ndarray:
-    """Each payer pays once a week on its own weekday (its position in payers.csv, modulo 5)."""
-    days = pd.Series(np.arange(len(payer_list)) % 5, index=list(payer_list))
-    return days.reindex(np.asarray(payer_ids, dtype=object)).to_numpy(dtype=np.int64)
-
-
-def _dates(days) -> np.ndarray:
-    return np.asarray(days, dtype="datetime64[D]").astype("datetime64[us]")
-
-
-def _category(values, categories) -> pd.Categorical:
-    """A categorical built from codes (fast); values outside ``categories`` raise."""
-    index = pd.Index(list(categories), dtype=object)
-    codes = index.get_indexer(np.asarray(values, dtype=object))
-    if (codes < 0).any():
-        unknown = sorted(set(np.asarray(values, dtype=object)[codes < 0]))[:5]
-        raise ValueError(f"values outside the known categories: {unknown}")
-    return pd.Categorical.from_codes(codes, categories=index)
-
-
-def _arrow_series(array) -> pd.Series:
-    return pd.Series(pd.array(array, dtype=pd.StringDtype("pyarrow")))
-
-
-def _obj(values, index=None) -> pd.Series:
-    """Text kept as plain Python objects (no Arrow conversion): fast to build and to read back."""
-    return pd.Series(np.asarray(values, dtype=object), index=index, dtype=object)
 
 
 def _providers(profile: Profile, seed: int, pools) -> pd.DataFrame:
@@ -375,11 +309,6 @@ def _visit_lines(profile: Profile, seed: int, enc: pd.DataFrame, patients: pd.Da
     return lines.sort_values(["encounter", "slot"], kind="stable").reset_index(drop=True)
 
 
-def _norm(values) -> np.ndarray:
-    v = np.asarray(values, dtype=float)
-    return v / v.sum()
-
-
 def build_clean(profile: Profile, seed: int, n_lines: int, start, end, refs: References,
                 claim_width: int = 7) -> Practice:
     """Simulate a clean practice with exactly ``n_lines`` claim lines.
@@ -510,186 +439,9 @@ def build_clean(profile: Profile, seed: int, n_lines: int, start, end, refs: Ref
                         encounters=enc, lines=lines, payments=pd.DataFrame(),
                         documentation=pd.DataFrame(), claim_width=claim_width,
                         patient_width=max(6, len(str(n_patients))))
-    _price_and_pay(practice)
+    price_and_pay(practice)
     _document(practice)
     return practice
-
-
-def _fee_table(refs: References) -> pd.DataFrame:
-    """The fee schedule keyed by the payer and code numbers the practice's categoricals use."""
-    if refs.fee_table is not None:
-        return refs.fee_table
-    fs = refs.fee_schedule
-    payers = pd.Index(list(refs.payers["payer_id"]), dtype=object)
-    codes = pd.Index(list(refs.codes["procedure_code"]), dtype=object)
-    table = pd.DataFrame({
-        "_payer": payers.get_indexer(fs["payer_id"].to_numpy(dtype=object)),
-        "_code": codes.get_indexer(fs["procedure_code"].to_numpy(dtype=object)),
-        "effective_date": fs["effective_date"].to_numpy().astype("datetime64[us]"),
-        "end_date": fs["end_date"].to_numpy().astype("datetime64[us]"),
-        "allowed_cents": fs["allowed_cents"].to_numpy(dtype=np.int64),
-    })
-    table = table.loc[(table["_payer"] >= 0) & (table["_code"] >= 0)].sort_values("effective_date", kind="stable")
-    refs.fee_table = table
-    return table
-
-
-def line_fees(refs: References, lines: pd.DataFrame, codes=None) -> np.ndarray:
-    """Fee per unit (cents) of each line's payer, code (or ``codes``) and date; -1 where none.
-
-    The same rule as :func:`recoup_lib.reference.pricing.fee_per_unit` (dates
-    inclusive; the latest effective row on or before the date), computed on
-    the practice's integer payer and code numbers.
-    """
-    payer = lines["payer_id"].cat.codes.to_numpy()
-    if codes is None:
-        code = lines["procedure_code"].cat.codes.to_numpy()
-    else:
-        code = pd.Index(list(refs.codes["procedure_code"]), dtype=object).get_indexer(
-            np.asarray(codes, dtype=object))
-    query = pd.DataFrame({"_payer": payer.astype(np.int64), "_code": code.astype(np.int64),
-                          "service_date": lines["service_date"].to_numpy().astype("datetime64[us]"),
-                          "_pos": np.arange(len(lines))}).sort_values("service_date", kind="stable")
-    table = _fee_table(refs)
-    matched = pd.merge_asof(query, table.astype({"_payer": np.int64, "_code": np.int64}),
-                            left_on="service_date", right_on="effective_date", by=["_payer", "_code"],
-                            direction="backward")
-    ok = matched["allowed_cents"].notna() & (matched["end_date"].isna()
-                                             | (matched["end_date"] >= matched["service_date"]))
-    out = np.full(len(lines), -1, dtype=np.int64)
-    out[matched["_pos"].to_numpy()] = matched["allowed_cents"].where(ok).fillna(-1).to_numpy(dtype=np.int64)
-    return out
-
-
-def _price_and_pay(practice: Practice) -> None:
-    """Allowed amounts, patient shares, denials, pending lines and payments."""
-    seed = practice.seed
-    rng = stream(seed, "payments")
-    lines = practice.lines
-    refs = practice.refs
-    payers = refs.payers.set_index("payer_id")
-    n = len(lines)
-    fee = line_fees(refs, lines)
-    if (fee < 0).any():
-        missing = lines.loc[fee < 0, ["payer_id", "procedure_code"]].astype(object).drop_duplicates()
-        raise ValueError("the fee schedule does not price: " + ", ".join(
-            f"{p} {c}" for p, c in missing.itertuples(index=False)))
-    allowed = fee * lines["units"].to_numpy(dtype=np.int64)
-
-    kind = lines["kind"].to_numpy().astype(str)
-    ptype = lines["payer_type"].to_numpy().astype(str)
-    preventive = kind == "preventive"
-    # Deductibles, applied to each patient's services of the year in date order.
-    year = lines["service_date"].dt.year.to_numpy()
-    keys = pd.DataFrame({"patient": lines["patient"].to_numpy(), "payer": lines["payer_id"].cat.codes.to_numpy(),
-                         "year": year})
-    grouped = keys.groupby(["patient", "payer", "year"], sort=True)
-    inverse = grouped.ngroup().to_numpy()
-    firsts = keys.iloc[grouped.head(1).index.to_numpy()]
-    firsts = firsts.iloc[np.argsort(inverse[firsts.index.to_numpy()], kind="stable")]
-    n_keys = len(firsts)
-    owes = stream(seed, "deductibles").random(n_keys)
-    level = stream(seed, "deductible-level").choice([25000, 50000, 100000, 200000], size=n_keys)
-    med_ded = pd.Series(MEDICARE_DEDUCTIBLE_CENTS).reindex(firsts["year"].to_numpy()).fillna(25700).to_numpy(
-        dtype=np.int64)
-    key_type = payers["payer_type"].to_numpy()[firsts["payer"].to_numpy()]
-    annual = np.where(key_type == "medicare", np.where(owes < 0.15, med_ded, 0),
-                      np.where(key_type == "commercial", np.where(owes < 0.20, level, 0), 0))
-    deductible_cap = annual[inverse]
-    order = np.lexsort((lines["line_no"].to_numpy(), lines["claim"].to_numpy(),
-                        lines["service_date"].to_numpy(), inverse))
-    subject = np.where(preventive, 0, allowed)
-    sorted_subject = subject[order]
-    grp = inverse[order]
-    running = np.cumsum(sorted_subject)
-    group_start = np.r_[0, np.flatnonzero(np.diff(grp)) + 1]
-    base = np.repeat(running[group_start] - sorted_subject[group_start], np.diff(np.r_[group_start, n]))
-    cum = np.zeros(n, dtype=np.int64)
-    cum[order] = running - sorted_subject - base
-    deductible = np.clip(deductible_cap - cum, 0, subject)
-
-    payer_codes = lines["payer_id"].cat.codes.to_numpy()
-    coins_bp = np.round(payers["coinsurance"].astype(float).to_numpy() * 10000).astype(np.int64)[payer_codes]
-    copay_cents = np.round(payers["em_copay"].astype(float).to_numpy() * 100).astype(np.int64)[payer_codes]
-    is_em = np.char.startswith(kind, "em_")
-    em_rank = pd.Series(is_em.astype(np.int64)).groupby(lines["claim"].to_numpy()).cumsum().to_numpy()
-    first_em = is_em & (em_rank == 1)
-    rest = allowed - deductible
-    copay = np.where(first_em & (ptype != "medicare"), np.minimum(copay_cents, rest), 0)
-    coins_base = np.where(preventive | (first_em & (ptype == "commercial")), 0, rest - copay)
-    coinsurance = div_half_up(coins_base * coins_bp, np.full(n, 10000, dtype=np.int64))
-    paid = allowed - deductible - copay - coinsurance
-
-    # Denials: clean ones (reasons a claim is refused up front) and prospective payer policies.
-    denied = rng.random(n) < 0.04
-    reasons = np.array(list(DENIAL_REASONS), dtype=object)
-    denial_code = np.where(denied, reasons[rng.choice(len(reasons), n, p=_norm(list(DENIAL_REASONS.values())))], "")
-    pol = refs.payer_policies
-    if len(pol):
-        payer_index = pd.Index(list(refs.payers["payer_id"]), dtype=object)
-        code_index = pd.Index(list(refs.codes["procedure_code"]), dtype=object)
-        rules = pd.DataFrame({"payer": payer_index.get_indexer(pol["payer_id"].to_numpy(dtype=object)),
-                              "code": code_index.get_indexer(pol["procedure_code"].to_numpy(dtype=object)),
-                              "effective_date": pol["effective_date"].to_numpy().astype("datetime64[us]")})
-        joined = pd.DataFrame({"_i": np.arange(n), "payer": lines["payer_id"].cat.codes.to_numpy().astype(np.int64),
-                               "code": lines["procedure_code"].cat.codes.to_numpy().astype(np.int64),
-                               "service_date": lines["service_date"].to_numpy()}).merge(
-            rules.astype({"payer": np.int64, "code": np.int64}), on=["payer", "code"])
-        hit = joined.loc[joined["effective_date"] <= joined["service_date"], "_i"].to_numpy()
-        denied[hit] = True
-        denial_code[hit] = "CO-96"
-    for arr in (allowed, deductible, copay, coinsurance, paid):
-        arr[denied] = 0
-
-    # Payment dates: each payer pays on its own weekday, some weeks after submission; a claim's
-    # lines are paid together.
-    pay_day = pay_weekday(payers.index, np.asarray(lines["payer_id"], dtype=object))
-    lag = np.select([ptype == "medicare", ptype == "medicaid"],
-                    [rng.integers(14, 22, n), rng.integers(20, 41, n)], rng.integers(15, 36, n))
-    claim = lines["claim"].to_numpy()
-    first_of_claim = np.r_[True, claim[1:] != claim[:-1]]
-    claim_lag = lag[np.flatnonzero(first_of_claim)][np.cumsum(first_of_claim) - 1]
-    submitted = lines["submitted_date"].to_numpy().astype("datetime64[D]")
-    pay_date = next_weekday(submitted + claim_lag * DAY, pay_day)
-    posted = pay_date <= practice.export_date
-
-    pay = pd.DataFrame({
-        "claim": claim, "line_no": lines["line_no"].to_numpy(),
-        "payment_date": _dates(pay_date), "allowed_cents": allowed, "paid_cents": paid,
-        "deductible_cents": deductible, "coinsurance_cents": coinsurance, "copay_cents": copay,
-        "denial_code": _obj(denial_code), "_line": np.arange(n), "_kind": _obj(np.full(n, "original")),
-    }).loc[posted]
-
-    # Reversal and correction: the payer re-adjudicates a paid line and pays a little less.
-    noise = posted & (paid > 0) & (rng.random(n) < 0.015)
-    idx = np.flatnonzero(noise)
-    redo = next_weekday(pay_date[idx] + rng.integers(14, 61, len(idx)) * DAY, pay_day[idx])
-    ok = redo <= practice.export_date
-    idx, redo = idx[ok], redo[ok]
-    cut = div_half_up(paid[idx] * rng.integers(5, 41, len(idx)), np.full(len(idx), 100, dtype=np.int64))
-    cut = np.clip(cut, 1, paid[idx])
-    reversal = pd.DataFrame({
-        "claim": claim[idx], "line_no": lines["line_no"].to_numpy()[idx],
-        "payment_date": _dates(redo), "allowed_cents": -allowed[idx], "paid_cents": -paid[idx],
-        "deductible_cents": -deductible[idx], "coinsurance_cents": -coinsurance[idx],
-        "copay_cents": -copay[idx], "denial_code": _obj(np.full(len(idx), "")), "_line": idx,
-        "_kind": _obj(np.full(len(idx), "reversal")),
-    })
-    correction = reversal.assign(
-        allowed_cents=allowed[idx], paid_cents=paid[idx] - cut, deductible_cents=deductible[idx] + cut,
-        coinsurance_cents=coinsurance[idx], copay_cents=copay[idx], _kind=_obj(np.full(len(idx), "correction")))
-    practice.payments = pd.concat([pay, reversal, correction], ignore_index=True)
-
-
-def number_payments(payments: pd.DataFrame, width: int = 8) -> pd.DataFrame:
-    """Order payments by date (then claim, line, original before reversal) and number them."""
-    kind_order = payments["_kind"].map({"original": 0, "duplicate": 0, "reversal": 1, "correction": 2}).fillna(3)
-    order = np.lexsort((kind_order.to_numpy(), payments["line_no"].to_numpy(), payments["claim"].to_numpy(),
-                        payments["payment_date"].to_numpy()))
-    payments = payments.iloc[order].reset_index(drop=True)
-    width = max(width, len(str(len(payments) * 2)))
-    payments["payment_id"] = _arrow_series(text_id_array("PMT", np.arange(1, len(payments) + 1), width)).to_numpy()
-    return payments
 
 
 def _document(practice: Practice) -> None:

@@ -27,6 +27,8 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from ..errors import InvalidParameterError
+
 __all__ = ["Profile", "load_profile", "profile_names", "profiles_dir", "expand_visits",
            "expected_lines", "template_lines", "PAYER_REVIEW_DEFAULTS", "payer_review"]
 
@@ -87,7 +89,7 @@ def load_profile(name_or_path: str | Path) -> Profile:
 
     Raises
     ------
-    ValueError
+    InvalidParameterError
         Unknown profile name (the message lists the known ones) or a profile
         that does not follow the format.
     """
@@ -96,11 +98,11 @@ def load_profile(name_or_path: str | Path) -> Profile:
         path = profiles_dir() / f"{name_or_path}.json"
     if not path.is_file():
         known = ", ".join(profile_names()) or "(none found)"
-        raise ValueError(f"unknown profile {str(name_or_path)!r}; known profiles: {known}")
+        raise InvalidParameterError(f"unknown profile {str(name_or_path)!r}; known profiles: {known}")
     try:
         data = json.loads(path.read_text(encoding="utf-8"))
     except json.JSONDecodeError as exc:
-        raise ValueError(f"{path.name}: not valid JSON (line {exc.lineno}): {exc.msg}") from exc
+        raise InvalidParameterError(f"{path.name}: not valid JSON (line {exc.lineno}): {exc.msg}") from exc
     _check(data, path.name)
     return Profile(name=data.get("name", path.stem), data=data)
 
@@ -109,19 +111,19 @@ def _check(data: dict, label: str) -> None:
     for key in ("period", "providers", "payer_mix", "em_levels", "visit_types", "error_mix",
                 "lines_per_patient"):
         if key not in data:
-            raise ValueError(f"{label}: missing key {key!r}")
+            raise InvalidParameterError(f"{label}: missing key {key!r}")
     total = sum(data["payer_mix"].values())
     if abs(total - 1) > 1e-6:
-        raise ValueError(f"{label}: payer_mix shares add up to {total}, not 1")
+        raise InvalidParameterError(f"{label}: payer_mix shares add up to {total}, not 1")
     _check_payer_review(data, label)
     specialties = {p["specialty"] for p in data["providers"]}
     for vt in data["visit_types"]:
         for sp in vt.get("specialties", []):
             if sp not in specialties:
-                raise ValueError(f"{label}: visit type {vt['name']!r} names unknown specialty {sp!r}")
+                raise InvalidParameterError(f"{label}: visit type {vt['name']!r} names unknown specialty {sp!r}")
         for line in template_lines(vt.get("lines", [])):
             if line.get("specialty") and line["specialty"] not in specialties:
-                raise ValueError(f"{label}: line {line['code']} names unknown specialty "
+                raise InvalidParameterError(f"{label}: line {line['code']} names unknown specialty "
                                  f"{line['specialty']!r}")
 
 
@@ -141,51 +143,51 @@ def payer_review(profile: "Profile | dict") -> dict:
 
 def _check_payer_review(data: dict, label: str) -> None:
     from ..reference import load
-    from ..rules._vocabulary import ERROR_TYPES
+    from ..rules import ERROR_TYPES
 
     own = data.get("payer_review", {})
     if not isinstance(own, dict):
-        raise ValueError(f"{label}: payer_review must be an object")
+        raise InvalidParameterError(f"{label}: payer_review must be an object")
     unknown = sorted(set(own) - set(PAYER_REVIEW_DEFAULTS))
     if unknown:
-        raise ValueError(f"{label}: payer_review has unknown key(s) {', '.join(unknown)}; "
+        raise InvalidParameterError(f"{label}: payer_review has unknown key(s) {', '.join(unknown)}; "
                          f"known: {', '.join(PAYER_REVIEW_DEFAULTS)}")
     r = payer_review(data)
     where = f"{label}: payer_review"
     for key in ("found_share", "false_accusation_share", "late_share"):
         if not isinstance(r[key], (int, float)) or not 0 <= r[key] <= 1:
-            raise ValueError(f"{where}.{key} must be a number from 0 to 1; got {r[key]!r}")
+            raise InvalidParameterError(f"{where}.{key} must be a number from 0 to 1; got {r[key]!r}")
     for key in ("review_lag_days", "late_days"):
         pair = r[key]
         if (not isinstance(pair, list) or len(pair) != 2 or not all(isinstance(v, int) for v in pair)
                 or not 1 <= pair[0] <= pair[1]):
-            raise ValueError(f"{where}.{key} must be [low, high] whole days with 1 <= low <= high; got {pair!r}")
+            raise InvalidParameterError(f"{where}.{key} must be [low, high] whole days with 1 <= low <= high; got {pair!r}")
     if not isinstance(r["notice_margin_days"], int) or r["notice_margin_days"] < 0:
-        raise ValueError(f"{where}.notice_margin_days must be a whole number of days >= 0; "
+        raise InvalidParameterError(f"{where}.notice_margin_days must be a whole number of days >= 0; "
                          f"got {r['notice_margin_days']!r}")
     for key, allowed in (("false_error_mix", set(ERROR_TYPES)), ("mechanism_mix", {"reversal", "offset", "deferred"})):
         mix = r[key]
         bad = sorted(set(mix) - allowed)
         if bad:
-            raise ValueError(f"{where}.{key} names unknown {'error types' if key[0] == 'f' else 'mechanisms'} "
+            raise InvalidParameterError(f"{where}.{key} names unknown {'error types' if key[0] == 'f' else 'mechanisms'} "
                              f"{', '.join(bad)}; expected some of {', '.join(sorted(allowed))}")
         if any(not isinstance(v, (int, float)) or v < 0 for v in mix.values()) or abs(sum(mix.values()) - 1) > 1e-6:
-            raise ValueError(f"{where}.{key} shares must be >= 0 and add up to 1; got {mix}")
+            raise InvalidParameterError(f"{where}.{key} shares must be >= 0 and add up to 1; got {mix}")
     for key, allowed in (("appeal_share", {"valid", "invalid"}),
                          ("offset_cap_share", {"medicare", "medicaid", "commercial"})):
         values = r[key]
         if set(values) != allowed or any(not isinstance(v, (int, float)) or not 0 <= v <= 1
                                          for v in values.values()):
-            raise ValueError(f"{where}.{key} must give {', '.join(sorted(allowed))} each a share from 0 to 1; "
+            raise InvalidParameterError(f"{where}.{key} must give {', '.join(sorted(allowed))} each a share from 0 to 1; "
                              f"got {values}")
     if min(r["offset_cap_share"].values()) <= 0:
-        raise ValueError(f"{where}.offset_cap_share must be above 0 for every payer type")
+        raise InvalidParameterError(f"{where}.offset_cap_share must be above 0 for every payer type")
     carc = r["carc"]
     missing = [e for e in ERROR_TYPES if e not in carc]
     known = set(load("carc")["code"].astype(str))
     bad = {e: c for e, c in carc.items() if e not in ERROR_TYPES or str(c) not in known}
     if missing or bad:
-        raise ValueError(f"{where}.carc needs a CARC from reference carc.csv for each error type; "
+        raise InvalidParameterError(f"{where}.carc needs a CARC from reference carc.csv for each error type; "
                          f"missing: {', '.join(missing) or 'none'}; unknown: {bad or 'none'}")
 
 

@@ -5,6 +5,8 @@
                                feedback from the billing rule and a running score
 :func:`appeal_desk`            pick a notice, see its deadlines on a calendar,
                                choose appeal / accept / repay part, see the outcome
+                               (decisions from :func:`recoup_lib.appeals.appeal_folder`;
+                               :func:`training_desk` for a generated practice)
 :func:`remittance_explainer`   pick a deposit of an 835, see what was paid,
                                reversed and offset (``remittance.py``, over
                                :mod:`recoup_lib.remit.reconcile`)
@@ -14,20 +16,21 @@ The widgets are thin: their logic lives in ``_review.py`` and
 ``_appeal_desk.py`` (pure functions, tested in ``tests/test_widgets.py``).
 Every widget carries stable CSS classes (``recoup-claim-reviewer``,
 ``recoup-appeal-desk``, ...) so a browser test can find it.
-``remittance_explainer`` is imported on first use, so this package works
-without it.
+``remittance_explainer`` is imported on first use (it loads the 835 reader).
 """
 
 from __future__ import annotations
 
-from ._appeal_desk import AppealDesk, deadline_calendar, desk_from_folder, grade_choice
+from ._appeal_desk import AppealDesk, deadline_calendar, desk_from_folder, desk_from_practice, grade_choice, \
+    training_desk
 from ._review import CHOICES, ReviewSession, build_deck, grade, rule_explanation
 from .appeal_desk import appeal_desk
 from .claim_reviewer import claim_reviewer
+from .mapping import MappingSession, mapping_widget  # noqa: F401 - the mapping widget (ingest)
 
 __all__ = ["claim_reviewer", "appeal_desk", "remittance_explainer", "AppealDesk", "ReviewSession",
            "CHOICES", "build_deck", "grade", "rule_explanation", "deadline_calendar", "desk_from_folder",
-           "grade_choice"]
+           "desk_from_practice", "training_desk", "grade_choice", "MappingSession", "mapping_widget"]
 
 
 def __getattr__(name: str):

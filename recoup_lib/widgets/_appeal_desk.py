@@ -2,9 +2,11 @@
 
 No widget code lives here (see :mod:`recoup_lib.widgets.appeal_desk`).
 Deadlines come from :func:`recoup_lib.appeals.profile_dates` under the
-payer's profile (:func:`recoup_lib.appeals.profile_for`), and the kit's
-recommendation from :func:`recoup_lib.appeals.decide`, so the desk can never
-disagree with ``recoup appeal``.
+payer's profile (:func:`recoup_lib.appeals.profile_for`). Over a folder the
+kit's recommendations are those of :func:`recoup_lib.appeals.appeal_folder`,
+the call behind ``recoup appeal``, so the desk can never disagree with it;
+the notices of a generated practice are those of the payer simulation
+(:func:`recoup_lib.synthetic.generate_practice`).
 
 A trainee's choice (``appeal``, ``accept`` or ``partial``) is graded twice:
 
@@ -20,17 +22,21 @@ A trainee's choice (``appeal``, ``accept`` or ``partial``) is graded twice:
 
 from __future__ import annotations
 
+import json
+import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import pandas as pd
 
-from ..appeals import decide, load_profiles, profile_dates, profile_for
+from ..appeals import AppealResult, appeal_folder, decide, load_profiles, profile_dates, profile_for
+from ..errors import InputError, InvalidParameterError
 from ..money import dollars
 from ..schema import BOOL_FALSE, BOOL_TRUE
+from ..synthetic import FOLDER_FILES, generate_practice
 
-__all__ = ["DESK_CHOICES", "CALENDAR_COLUMNS", "DeskOutcome", "AppealDesk", "deadline_calendar", "training_desk", "training_notices", "desk_from_practice",
-           "grade_choice", "calendar_chart", "desk_from_folder"]
+__all__ = ["DESK_CHOICES", "CALENDAR_COLUMNS", "DeskOutcome", "AppealDesk", "deadline_calendar", "training_desk",
+           "desk_from_practice", "grade_choice", "calendar_chart", "desk_from_folder"]
 
 #: What the trainee may decide for a notice.
 DESK_CHOICES: tuple[str, ...] = ("appeal", "accept", "partial")
@@ -59,7 +65,7 @@ _STEPS = (
 def _payer(payer_id: str, payers: pd.DataFrame) -> pd.Series:
     found = payers.loc[payers["payer_id"] == payer_id]
     if not len(found):
-        raise ValueError(f"payer_id {payer_id!r} is not in payers (expected one of "
+        raise InvalidParameterError(f"payer_id {payer_id!r} is not in payers (expected one of "
                          f"{', '.join(map(str, payers['payer_id']))})")
     return found.iloc[0]
 
@@ -86,7 +92,7 @@ def deadline_calendar(notice, payers: pd.DataFrame, profiles=None) -> pd.DataFra
 
     Raises
     ------
-    ValueError
+    InvalidParameterError
         The notice's payer is not in ``payers``.
 
     Notes
@@ -128,7 +134,7 @@ def calendar_chart(calendar: pd.DataFrame, title: str | None = None):
     Uses :func:`recoup_lib.lessons.timeline_chart`: green until interest
     starts, yellow while interest runs, red once the payer may offset.
     """
-    from ..lessons import timeline_chart
+    from ..report import timeline_chart
 
     shown = calendar.loc[~calendar["step"].isin(_NOT_DRAWN)]
     return timeline_chart(shown, title=title)
@@ -203,7 +209,7 @@ def grade_choice(decision, choice: str, valid: bool | None = None) -> DeskOutcom
 
     Raises
     ------
-    ValueError
+    InvalidParameterError
         ``choice`` is not one of :data:`DESK_CHOICES`.
 
     Examples
@@ -215,7 +221,7 @@ def grade_choice(decision, choice: str, valid: bool | None = None) -> DeskOutcom
     True
     """
     if choice not in DESK_CHOICES:
-        raise ValueError(f"choice: expected one of {', '.join(DESK_CHOICES)}; got {choice!r}")
+        raise InvalidParameterError(f"choice: expected one of {', '.join(DESK_CHOICES)}; got {choice!r}")
     recommendation = str(decision["recommendation"])
     agrees = choice == recommendation
     right = None
@@ -243,10 +249,14 @@ class AppealDesk:
     truth : pandas.DataFrame, optional
         notice_id and a boolean ``valid`` (the demand is right).
     profiles : recoup_lib.appeals.Profiles, optional
+    decisions : pandas.DataFrame, optional
+        The decisions already made on these notices (an
+        :class:`~recoup_lib.appeals.AppealResult`'s); otherwise they are
+        made with :func:`recoup_lib.appeals.decide`.
 
     Examples
     --------
-    >>> desk = desk_from_folder("synthetic/demo/family_practice")  # doctest: +SKIP
+    >>> desk = desk_from_folder("practice")  # doctest: +SKIP
     >>> desk.choose(desk.notice_ids[0], "appeal").text  # doctest: +SKIP
     """
 
@@ -259,12 +269,23 @@ class AppealDesk:
     truth: pd.DataFrame | None = None
     profiles: object = None
     outcomes: dict[str, DeskOutcome] = field(default_factory=dict)
+    decisions: pd.DataFrame | None = None
 
     def __post_init__(self):
         self.profiles = self.profiles or load_profiles()
-        self.decisions = decide(self.notices, self.payers, self.findings, self.payments,
-                                documentation=self.documentation, claim_lines=self.claim_lines,
-                                profiles=self.profiles).set_index("notice_id", drop=False).rename_axis(None)
+        if self.decisions is None:
+            self.decisions = decide(self.notices, self.payers, self.findings, self.payments,
+                                    documentation=self.documentation, claim_lines=self.claim_lines,
+                                    profiles=self.profiles)
+        self.decisions = self.decisions.set_index("notice_id", drop=False).rename_axis(None)
+
+    @classmethod
+    def from_result(cls, result: AppealResult, truth: pd.DataFrame | None = None) -> "AppealDesk":
+        """A desk over the decisions of :func:`recoup_lib.appeals.appeal_folder`."""
+        a = result.inputs.audit
+        return cls(result.inputs.notices, result.inputs.payers, result.audit.findings, a.payments,
+                   documentation=a.documentation, claim_lines=a.claim_lines, truth=truth,
+                   profiles=result.profiles, decisions=result.decisions)
 
     @property
     def notice_ids(self) -> list[str]:
@@ -317,16 +338,14 @@ _BOOLEAN_TEXT = {**dict.fromkeys(BOOL_TRUE, True), **dict.fromkeys(BOOL_FALSE, F
 def desk_from_folder(folder, truth: pd.DataFrame | None = None, profiles=None) -> AppealDesk:
     """An appeal desk over an appeal folder (an audit folder plus notices.csv and payers.csv).
 
-    The kit's own audit of the folder supplies the findings. The truth is
-    read from the first of :data:`TRUTH_FILES` present with a ``valid``
-    column, unless given.
+    The decisions are :func:`recoup_lib.appeals.appeal_folder`'s (the folder's
+    own audit supplies the findings; ``profiles`` as it takes them: default
+    the folder's rule tables, then the shipped ones). The truth is read from
+    the first of :data:`TRUTH_FILES` present with a ``valid`` column, unless
+    given.
     """
-    from ..appeals import read_appeal_folder
-    from ..rules import run_audit
-
     folder = Path(folder)
-    inputs = read_appeal_folder(folder)
-    findings = run_audit(inputs.audit).findings
+    result = appeal_folder(folder, profiles=profiles)
     if truth is None:
         for name in TRUTH_FILES:
             path = folder / name
@@ -337,107 +356,61 @@ def desk_from_folder(folder, truth: pd.DataFrame | None = None, profiles=None) -
                     table["valid"] = pd.array(text.map(_BOOLEAN_TEXT), dtype="boolean")
                     truth = table
                     break
-    a = inputs.audit
-    return AppealDesk(inputs.notices, inputs.payers, findings, a.payments, documentation=a.documentation,
-                      claim_lines=a.claim_lines, truth=truth, profiles=profiles)
+    return AppealDesk.from_result(result, truth)
 
 
-def training_notices(claim_lines: pd.DataFrame, payments: pd.DataFrame, labels: pd.DataFrame,
-                     payers: pd.DataFrame, notice_date="2026-03-02") -> tuple[pd.DataFrame, pd.DataFrame]:
-    """Three practice notices per payer type, made from a generated practice's answer key.
+def desk_from_practice(practice, profiles=None) -> AppealDesk:
+    """An appeal desk over a generated practice (:func:`recoup_lib.synthetic.generate_practice`).
 
-    For the first payer of each type in ``payers`` that has labelled lines:
-    a notice asking exactly a labelled line's at_risk for its error type
-    (the kit will say accept; valid), one asking twice a labelled line's
-    at_risk (partial; not graded by truth), and one citing
-    missing_documentation on a paid line the key says is clean (appeal;
-    not valid). For a practice that has no ``notices.csv`` of its own.
-
-    Parameters
-    ----------
-    claim_lines, payments : pandas.DataFrame
-        As :func:`recoup_lib.folder.read_audit_folder` returns them.
-    labels : pandas.DataFrame
-        The answer key (claim_id, line_no, error_type, at_risk_cents).
-    payers : pandas.DataFrame
-        payer_id, name, payer_type, state.
-    notice_date : date-like, default "2026-03-02"
-
-    Returns
-    -------
-    notices : pandas.DataFrame
-        notice_id, payer_id, claim_id, line_no, notice_date, amount_cents,
-        error_type, reason_code (blank): ``notices.csv`` as parsed.
-    truth : pandas.DataFrame
-        notice_id, valid (True, False, or NA where the demand is partly right).
+    The notices are the payer simulation's, graded by their answer key
+    (recoupment_labels.csv, ``valid``): the practice is written to a scratch
+    folder (without its 835s) and decided there as :func:`desk_from_folder`
+    decides a folder.
     """
-    paid = payments.groupby(["claim_id", "line_no"], as_index=False)["paid_cents"].sum()
-    lines = claim_lines[["claim_id", "line_no", "payer_id"]].merge(paid, on=["claim_id", "line_no"], how="left")
-    keyed = labels.merge(lines, on=["claim_id", "line_no"]).loc[lambda f: f["at_risk_cents"] > 0]
-    keyed = keyed.sort_values(["claim_id", "line_no", "error_type"], kind="stable")
-    clean = lines.loc[(lines["paid_cents"] > 0)
-                      & ~lines.set_index(["claim_id", "line_no"]).index.isin(
-                          labels.set_index(["claim_id", "line_no"]).index)]
-    rows, valid = [], []
-    for payer_type in ("medicare", "medicaid", "commercial"):
-        for payer_id in payers.loc[payers["payer_type"] == payer_type, "payer_id"]:
-            mine = keyed.loc[keyed["payer_id"] == payer_id].drop_duplicates(["claim_id", "line_no"])
-            ok = clean.loc[clean["payer_id"] == payer_id]
-            if len(mine) < 2 or not len(ok):
-                continue
-            a, b, c = mine.iloc[0], mine.iloc[1], ok.iloc[0]
-            rows += [(payer_id, a["claim_id"], a["line_no"], int(a["at_risk_cents"]), a["error_type"]),
-                     (payer_id, b["claim_id"], b["line_no"], 2 * int(b["at_risk_cents"]), b["error_type"]),
-                     (payer_id, c["claim_id"], c["line_no"], int(c["paid_cents"]), "missing_documentation")]
-            valid += [True, pd.NA, False]
-            break
-    notices = pd.DataFrame(rows, columns=["payer_id", "claim_id", "line_no", "amount_cents", "error_type"])
-    notices.insert(0, "notice_id", [f"N{i + 1:03d}" for i in range(len(notices))])
-    notices.insert(4, "notice_date", pd.Series(pd.to_datetime([notice_date] * len(notices))).astype("datetime64[us]"))
-    notices["line_no"] = notices["line_no"].astype("int64")
-    notices["amount_cents"] = notices["amount_cents"].astype("int64")
-    notices["reason_code"] = ""
-    truth = pd.DataFrame({"notice_id": notices["notice_id"], "valid": pd.array(valid, dtype="boolean")})
-    return notices, truth
+    with tempfile.TemporaryDirectory(prefix="recoup-desk-") as scratch:
+        practice.write(scratch, remits=False)
+        return desk_from_folder(scratch, profiles=profiles)
 
 
-def training_desk(folder, notice_date="2026-03-02", profiles=None) -> AppealDesk:
-    """An appeal desk over a generated practice folder, with :func:`training_notices` as its notices.
+def training_desk(folder, profiles=None) -> AppealDesk:
+    """An appeal desk over a generated practice's folder, with or without its notices.
 
-    Uses the folder's own notices.csv instead when it has one.
+    A folder with notices.csv is decided as it is (:func:`desk_from_folder`).
+    A folder without (the committed demo practices are plain audit folders)
+    is simulated again from its ``practice.json`` (profile, seed, size, error
+    rate, period) to get the payer simulation's notices and their answer key;
+    the files the generator writes must then be exactly the folder's, so the
+    notices are about the claims the trainee sees.
+
+    Raises
+    ------
+    InputError
+        No notices.csv and no practice.json, a practice.json the generator
+        cannot follow, or a folder whose files differ from what its
+        practice.json generates (a changed folder: give it a notices.csv).
     """
     folder = Path(folder)
     if (folder / "notices.csv").is_file():
         return desk_from_folder(folder, profiles=profiles)
-    from ..folder import read_audit_folder, read_table
-    from ..rules import run_audit
-
-    inputs = read_audit_folder(folder)
-    payers = read_table(folder / "payers.csv").data
-    labels = read_table(folder / "labels.csv").data
-    notices, truth = training_notices(inputs.claim_lines, inputs.payments, labels, payers, notice_date)
-    return AppealDesk(notices, payers, run_audit(inputs).findings, inputs.payments,
-                      documentation=inputs.documentation, claim_lines=inputs.claim_lines, truth=truth,
-                      profiles=profiles)
-
-
-def desk_from_practice(practice, notice_date="2026-03-02", profiles=None) -> AppealDesk:
-    """An appeal desk over a practice in memory (:func:`recoup_lib.synthetic.generate_practice`).
-
-    Uses the practice's own notices and their answer key (``valid``) when
-    the generator simulated the payers' side; otherwise
-    :func:`training_notices`.
-    """
-    from ..rules import audit_tables
-    from ..synthetic import contract_tables
-
-    t = contract_tables(practice)
-    notices = getattr(t, "notices", None)
-    truth = getattr(t, "recoupment_labels", None)
-    if notices is None:
-        notices, truth = training_notices(t.claim_lines, t.payments, t.labels, t.payers, notice_date)
-    findings = audit_tables(t.claim_lines, t.payments, coverage=t.coverage, documentation=t.documentation,
-                            fee_schedule=t.fee_schedule, ncci_ptp=t.ncci_ptp, mue=t.mue,
-                            payer_policies=t.payer_policies).findings
-    return AppealDesk(notices, t.payers, findings, t.payments, documentation=t.documentation,
-                      claim_lines=t.claim_lines, truth=truth, profiles=profiles)
+    settings_path = folder / "practice.json"
+    if not settings_path.is_file():
+        raise InputError(f"{folder}: no notices.csv and no practice.json to simulate the payers' notices "
+                         "from (`recoup generate` writes both)")
+    try:
+        settings = json.loads(settings_path.read_text(encoding="utf-8"))
+        practice = generate_practice(lines=settings["lines"], seed=settings["seed"],
+                                     error_rate=settings["error_rate"], profile=settings["profile"],
+                                     start=settings["period"]["start"], end=settings["period"]["end"])
+    except (ValueError, KeyError, TypeError) as exc:
+        raise InputError(f"{settings_path}: cannot simulate the practice again ({exc}); give the folder "
+                         "a notices.csv (`recoup generate` writes one)") from None
+    with tempfile.TemporaryDirectory(prefix="recoup-desk-") as scratch:
+        scratch = Path(scratch)
+        practice.write(scratch, remits=False)
+        changed = [name for name in FOLDER_FILES[:-1] if (folder / name).is_file()
+                   and (folder / name).read_bytes() != (scratch / name).read_bytes()]
+        if changed:
+            raise InputError(f"{folder}: no notices.csv, and {', '.join(changed)} differ from the practice "
+                             f"{settings_path.name} describes, so its simulated notices would not fit; give "
+                             "the folder a notices.csv")
+        return desk_from_folder(scratch, profiles=folder if profiles is None else profiles)

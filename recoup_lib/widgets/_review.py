@@ -20,15 +20,17 @@ category (:data:`recoup_lib.rules.ACTIONS`, docs/contract.md "Findings").
 
 from __future__ import annotations
 
+import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 
-from ..folder import read_audit_folder, read_table
+from ..errors import InvalidParameterError
+from ..folder import read_table
 from ..money import dollars
-from ..rules import ACTIONS, ERROR_TYPES, build_context, default_registry
+from ..rules import ACTIONS, ERROR_TYPES, audit_folder, default_registry
 
 __all__ = ["CHOICES", "ReviewCard", "Grade", "ReviewSession", "build_deck", "grade", "rule_explanation",
            "choice_label", "card_html"]
@@ -114,22 +116,23 @@ class Grade:
     feedback: str
 
 
-def _tables(source):
-    """(claim_lines, payments, coverage, documentation, fee, ncci, mue, policies, labels) of a source."""
-    if isinstance(source, (str, Path)):
-        folder = Path(source)
-        inputs = read_audit_folder(folder)
-        labels_path = folder / "labels.csv"
-        if not labels_path.is_file():
-            raise ValueError(f"{folder}: no labels.csv, so claims cannot be graded (use a generated practice)")
-        labels = read_table(labels_path).data
-        return (inputs.claim_lines, inputs.payments, inputs.coverage, inputs.documentation,
-                inputs.fee_schedule, inputs.ncci_ptp, inputs.mue, inputs.payer_policies, labels)
-    from ..synthetic import contract_tables
+def _read(folder: Path):
+    """The folder read and typed by the audit step (no rule run), and its answer key."""
+    audit = audit_folder(folder, only=[])
+    labels_path = folder / "labels.csv"
+    if not labels_path.is_file():
+        raise InvalidParameterError(f"{folder}: no labels.csv, so claims cannot be graded "
+                                    "(use a generated practice)")
+    return audit, read_table(labels_path).data
 
-    t = contract_tables(source)
-    return (t.claim_lines, t.payments, t.coverage, t.documentation, t.fee_schedule, t.ncci_ptp, t.mue,
-            t.payer_policies, t.labels)
+
+def _audit_and_labels(source):
+    """The audit (no rule run) and the answer key of a folder, or of a practice in memory."""
+    if isinstance(source, (str, Path)):
+        return _read(Path(source))
+    with tempfile.TemporaryDirectory(prefix="recoup-deck-") as scratch:
+        source.write(scratch, payer=False)
+        return _read(Path(scratch))
 
 
 def _pick_claims(labels: pd.DataFrame, paid_claims: pd.Index, size: int,
@@ -179,7 +182,7 @@ def build_deck(source, size: int = 12, seed: int = 0, clean_share: float = 0.4) 
 
     Raises
     ------
-    ValueError
+    InvalidParameterError
         The folder has no labels.csv, ``size`` < 1, ``clean_share`` is
         outside [0, 1], or no claim can be drawn.
 
@@ -199,12 +202,13 @@ def build_deck(source, size: int = 12, seed: int = 0, clean_share: float = 0.4) 
     True
     """
     if size < 1:
-        raise ValueError(f"size: expected a whole number >= 1; got {size!r}")
+        raise InvalidParameterError(f"size: expected a whole number >= 1; got {size!r}")
     if not 0 <= clean_share <= 1:
-        raise ValueError(f"clean_share: expected a share between 0 and 1; got {clean_share!r}")
-    lines, payments, coverage, documentation, fee, ncci, mue, policies, labels = _tables(source)
-    ctx = build_context(lines, payments, coverage=coverage, documentation=documentation, fee_schedule=fee,
-                        ncci_ptp=ncci, mue=mue, payer_policies=policies)
+        raise InvalidParameterError(f"clean_share: expected a share between 0 and 1; got {clean_share!r}")
+    audit, labels = _audit_and_labels(source)
+    ctx, inputs = audit.context, audit.inputs
+    payments, coverage, documentation = inputs.payments, inputs.coverage, inputs.documentation
+    ncci, mue, policies = inputs.ncci_ptp, inputs.mue, inputs.payer_policies
     cl = ctx.lines.copy()
     cl["fee_per_unit_cents"] = ctx.fee().to_numpy()
     if mue is not None and len(mue):
@@ -217,7 +221,7 @@ def build_deck(source, size: int = 12, seed: int = 0, clean_share: float = 0.4) 
     rng = np.random.default_rng(seed)
     chosen = _pick_claims(labels, paid_claims, size, clean_share, rng)
     if not chosen:
-        raise ValueError("no claims to review: the practice has no labelled and no paid claims")
+        raise InvalidParameterError("no claims to review: the practice has no labelled and no paid claims")
     return [_card(cid, cl, payments, coverage, documentation, ncci, policies, labels) for cid in chosen]
 
 
@@ -297,7 +301,7 @@ def grade(card: ReviewCard, choice: str) -> Grade:
 
     Raises
     ------
-    ValueError
+    InvalidParameterError
         ``choice`` is not one of :data:`CHOICES`.
 
     Notes
@@ -315,7 +319,7 @@ def grade(card: ReviewCard, choice: str) -> Grade:
     True
     """
     if choice not in CHOICES:
-        raise ValueError(f"choice: expected 'clean' or one of {', '.join(ERROR_TYPES)}; got {choice!r}")
+        raise InvalidParameterError(f"choice: expected 'clean' or one of {', '.join(ERROR_TYPES)}; got {choice!r}")
     if card.is_clean:
         correct = choice == "clean"
         if correct:

@@ -17,6 +17,7 @@ import io
 import ipywidgets as w
 import pandas as pd
 
+from ..errors import InvalidParameterError
 from ._appeal_desk import DESK_CHOICES, AppealDesk, calendar_chart, desk_from_folder
 
 __all__ = ["appeal_desk", "AppealDeskWidget"]
@@ -108,14 +109,14 @@ def appeal_desk(source, payers: pd.DataFrame | None = None, findings: pd.DataFra
 
     Raises
     ------
-    ValueError
+    InvalidParameterError
         Notices given as a table without payers or payments.
     """
     if isinstance(source, AppealDesk):
         desk = source
     elif isinstance(source, pd.DataFrame):
         if payers is None or payments is None:
-            raise ValueError("appeal_desk(notices, ...): payers and payments are required with a notices table")
+            raise InvalidParameterError("appeal_desk(notices, ...): payers and payments are required with a notices table")
         desk = AppealDesk(source, payers, findings, payments, **tables)
     else:
         desk = desk_from_folder(source, truth=tables.get("truth"), profiles=tables.get("profiles"))

@@ -12,7 +12,7 @@ import json
 import numpy as np
 import pandas as pd
 
-from ...lessons import pareto_table
+from ...report import pareto_table
 from ...rules import CATEGORY_LABELS, audit_folder, capped_findings
 from ...synthetic.demo import demo_path
 from .._registry import Exercise, register

@@ -40,7 +40,7 @@ def build(PROFILE: str, SEED: int, SAMPLE_SIZE: int, SPARES: int, CONFIDENCE: fl
                                      right_on="claim_id")
     return {"frame": frame[["claim_id", "paid_cents"]], "selection": selection,
             "reviewed": reviewed[["selection_order", "sample_id", "paid_cents", "overpayment_cents"]],
-            "confidence": CONFIDENCE}
+            "confidence": CONFIDENCE, "claims_billed": int(demo_tables(PROFILE)["claim_lines"]["claim_id"].nunique())}
 
 
 EX = register(Exercise(
@@ -117,3 +117,16 @@ def _self_disclosure(m):
 def _lookback(m):
     months = profile_for(load_profiles(), "medicare").rule("overpayment_rule_lookback").number
     return int(months) // 12
+
+
+@EX.question("q8", prompt="A payer's demand multiplies the same sample's average by claims_billed, the number of "
+                          "every claim billed (paid or not). By how much does that overstate the point estimate "
+                          "(dollars)?",
+             rule="The projection must multiply by the size of the frame the sample was drawn from. Claims paid "
+                  "nothing were never in the frame and cannot be overpaid: counting them in the universe "
+                  "inflates the estimate by claims billed / claims in the frame, a classic ground to challenge "
+                  "an extrapolation.",
+             source="lesson 03 section 11; docs/sources.md §4.1 [secondary]", kind="money")
+def _inflated(m):
+    inflated = appraise_variable(m["reviewed"][["overpayment_cents"]], universe_size=m["claims_billed"])
+    return int(inflated.point_estimate_cents) - int(_appraisal(m).point_estimate_cents)

@@ -1,0 +1,190 @@
+"""Money metrics: what the payers took back, what the office posted as reversals, what is at risk.
+
+Money stays integer cents: each money metric carries its amount in
+``numerator`` (cents).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from ..rules import CATEGORIES, CATEGORY_LABELS, capped_findings
+from ._metrics import clean_text, metric_frame, metric_row, require_columns, switched_off
+
+__all__ = ["recoupment_rate", "payment_reversals", "money_at_risk"]
+
+
+def _in_period(dates: pd.Series, start, end) -> np.ndarray:
+    keep = np.ones(len(dates), dtype=bool)
+    values = pd.to_datetime(dates)
+    if start is not None:
+        keep &= (values >= pd.Timestamp(start)).fillna(False).to_numpy(dtype=bool)
+    if end is not None:
+        keep &= (values <= pd.Timestamp(end)).fillna(False).to_numpy(dtype=bool)
+    return keep
+
+
+_RECOUPMENT_METRICS = [("recoupment_dollars", "Money recouped", "dollars"),
+                       ("recoupment_count", "Recoupments", "count"),
+                       ("recoupment_rate", "Recoupment rate", "percent")]
+
+
+def recoupment_rate(recoupments: pd.DataFrame | None, payments: pd.DataFrame, start=None, end=None,
+                    source: str = "recoupments", reason: str | None = None) -> pd.DataFrame:
+    """Money taken back, and its share of the money paid in the period.
+
+    Parameters
+    ----------
+    recoupments : pandas.DataFrame or None
+        The contract's recoupments columns (file, trace_number,
+        payment_date, claim_id, amount_cents, mechanism, reason_code,
+        reference): from ``recoup remit`` / :func:`recoup_lib.remit.read_835`
+        or a recoupments.csv. ``None`` switches the metrics off.
+    payments : pandas.DataFrame
+        payment_date, paid_cents (payments.csv).
+    start, end : date-like, optional
+        Count only recoupments and payments dated in [start, end].
+    source : str
+        Where the recoupments came from (said in the rows).
+    reason : str, optional
+        Why there are none, when ``recoupments`` is None.
+
+    Returns
+    -------
+    pandas.DataFrame
+        recoupment_dollars, recoupment_count, recoupment_rate (recouped /
+        gross paid, percent), then ``recoupment_dollars[<mechanism>]`` for
+        each mechanism present (reversal, offset).
+
+    Notes
+    -----
+    Kit-defined (docs/sources.md §9.1; no public benchmark): recouped dollars --
+    reversal net amounts plus PLB WO/FB recoveries (docs/sources.md §5.2-5.3) -- over
+    the dollars paid in the period. The denominator is the gross of the
+    positive payments, because reversals appear as negative payments and
+    are the numerator's own money.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> rec = pd.DataFrame({"payment_date": pd.to_datetime(["2025-03-14"]), "amount_cents": [6000],
+    ...                     "mechanism": ["reversal"]})
+    >>> pay = pd.DataFrame({"payment_date": pd.to_datetime(["2025-03-01", "2025-03-14"]),
+    ...                     "paid_cents": [15000, -6000]})
+    >>> from recoup_lib.report import metric_value
+    >>> metric_value(recoupment_rate(rec, pay), "recoupment_rate")
+    40.0
+    """
+    if recoupments is None:
+        return switched_off(_RECOUPMENT_METRICS, reason or "No remittance data: add a remits/ folder of "
+                            ".835 files or a recoupments.csv. The audit's exposure is shown instead.",
+                            source)
+    require_columns(recoupments, ["payment_date", "amount_cents"], "recoupments")
+    require_columns(payments, ["payment_date", "paid_cents"], "payments")
+    rec = recoupments.loc[_in_period(recoupments["payment_date"], start, end)]
+    pay = payments.loc[_in_period(payments["payment_date"], start, end), "paid_cents"].astype("int64")
+    gross = int(pay[pay > 0].sum())
+    amount = rec["amount_cents"].astype("int64")
+    total = int(amount.sum())
+    dates = pd.to_datetime(rec["payment_date"])
+    span = (f" Dated {dates.min():%Y-%m-%d} to {dates.max():%Y-%m-%d}." if len(rec) and dates.notna().any()
+            else "")
+    rows = [
+        metric_row("recoupment_dollars", "Money recouped", "dollars", numerator=total, basis="cents", source=source,
+                   note="Money taken back: reversals and PLB WO/FB offsets." + span),
+        metric_row("recoupment_count", "Recoupments", "count", numerator=len(rec), basis="recoupments",
+                   source=source, note="Rows of the recoupments table."),
+        metric_row("recoupment_rate", "Recoupment rate", "percent", numerator=total, denominator=gross,
+                   basis="cents", source=f"{source}; payments.csv",
+                   note="Money taken back / gross money paid (positive payments in payments.csv) in the period; "
+                  "kit-defined, no public benchmark."),
+    ]
+    if "mechanism" in rec.columns:
+        mech = clean_text(rec["mechanism"]).replace("", "unspecified")
+        for name, cents in amount.groupby(mech.to_numpy(), sort=True).sum().items():
+            rows.append(metric_row(f"recoupment_dollars[{name}]", f"Money recouped by {name}", "dollars",
+                                   numerator=int(cents), basis="cents", source=source,
+                                   note=f"Recoupments with mechanism {name}."))
+    return metric_frame(rows)
+
+
+def payment_reversals(payments: pd.DataFrame, source: str = "payments.csv") -> pd.DataFrame:
+    """Reversals posted in payments.csv: the take-backs the practice system already shows.
+
+    Parameters
+    ----------
+    payments : pandas.DataFrame
+        paid_cents.
+
+    Returns
+    -------
+    pandas.DataFrame
+        reversals_posted_dollars (the negative payments, as a positive
+        amount) and reversals_posted_rate (that / gross paid, percent).
+
+    Notes
+    -----
+    Kit-defined. A negative payment is a reversal posted to the line; PLB
+    offsets taken from other claims' payments do not appear in payments.csv,
+    so this understates recoupments when no remittance data is given.
+    """
+    paid = payments["paid_cents"].astype("int64")
+    taken = int(-paid[paid < 0].sum())
+    gross = int(paid[paid > 0].sum())
+    note = f"{int((paid < 0).sum())} negative payments in payments.csv; offsets on other claims are not seen here."
+    return metric_frame([
+        metric_row("reversals_posted_dollars", "Reversals posted", "dollars", numerator=taken, basis="cents",
+                   source=source, note=note),
+        metric_row("reversals_posted_rate", "Reversals posted / money paid", "percent", numerator=taken,
+                   denominator=gross, basis="cents", source=source, note="Reversals posted / gross money paid."),
+    ])
+
+
+def money_at_risk(findings: pd.DataFrame | None, lines: pd.DataFrame, source: str = "audit findings",
+                  reason: str | None = None) -> pd.DataFrame:
+    """Money at risk of recoupment, in total, as a share of paid, and by cause.
+
+    Parameters
+    ----------
+    findings : pandas.DataFrame or None
+        The audit's findings (claim_id, line_no, error_type, category,
+        at_risk_cents, paid_cents).
+    lines : pandas.DataFrame
+        The audited lines with paid_cents (``AuditResult.lines``).
+
+    Returns
+    -------
+    pandas.DataFrame
+        money_at_risk (dollars), exposure_rate (percent of the net money
+        paid on lines with something paid), then
+        ``money_at_risk[<category>]`` for the five categories.
+
+    Notes
+    -----
+    Kit-defined. Each line counts at most what was paid on it (the
+    contract's cap, :func:`recoup_lib.rules.capped_findings`). Without
+    remittance data this "exposure" stands in for the recoupment rate: it is
+    what a payer could take back, not what it took.
+    """
+    names = [("money_at_risk", "Money at risk", "dollars"), ("exposure_rate", "Exposure rate", "percent")]
+    names += [(f"money_at_risk[{c}]", f"At risk: {CATEGORY_LABELS[c]}", "dollars") for c in CATEGORIES]
+    if findings is None:
+        return switched_off(names, reason or "No audit findings.", source)
+    capped = capped_findings(findings)
+    total = int(capped["at_risk_capped_cents"].sum())
+    paid = lines["paid_cents"].astype("int64")
+    rows = [
+        metric_row("money_at_risk", "Money at risk", "dollars", numerator=total, basis="cents", source=source,
+                   note="Audit at-risk, each line capped at what was paid on it."),
+        metric_row("exposure_rate", "Exposure rate", "percent", numerator=total,
+                   denominator=int(paid[paid > 0].sum()), basis="cents", source=f"{source}; payments.csv",
+                   note="Money at risk / net money paid on the lines with something paid; what a payer could "
+                  "take back, not what it took."),
+    ]
+    by = capped.groupby("category")["at_risk_capped_cents"].sum()
+    for category in CATEGORIES:
+        rows.append(metric_row(f"money_at_risk[{category}]", f"At risk: {CATEGORY_LABELS[category]}", "dollars",
+                               numerator=int(by.get(category, 0)), basis="cents", source=source,
+                               note=f"Category {category}, capped per line."))
+    return metric_frame(rows)

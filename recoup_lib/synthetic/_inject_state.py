@@ -1,0 +1,150 @@
+"""The bookkeeping the error injectors share: the practice's tables while they change, and the ledger.
+
+:class:`InjectionState` holds the lines, payments, notes and coverage spans
+as the injectors edit them, marks the lines already used (injectors work on
+disjoint lines), and records in its ledger, line by line, what each injector
+did and how much is at risk by the contract's formula.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from ._payments import line_fees
+from ._practice import Practice
+from ._values import _dates, pay_weekday
+
+__all__ = ["InjectionState", "all_policies"]
+
+
+class InjectionState:
+    """Mutable bookkeeping shared by the injectors."""
+
+    def __init__(self, practice: Practice):
+        self.p = practice
+        self.lines = practice.lines.reset_index(drop=True)
+        self.payments = practice.payments.copy()
+        self.doc = practice.documentation.copy()
+        self.spans = practice.spans.copy()
+        self.used = np.zeros(len(self.lines), dtype=bool)
+        self.ledger: list[pd.DataFrame] = []
+        self.policies: list[dict] = []
+        self.coverage_changes: list[dict] = []
+        refs = practice.refs
+        self.payers = refs.payers.set_index("payer_id")
+        self.coins_bp = (self.payers["coinsurance"].astype(float) * 10000).round().astype(np.int64)
+        codes = refs.codes.set_index("procedure_code")
+        self.codes = codes
+        self.charge = codes["charge_per_unit"].astype(np.int64) * 100
+        mue = refs.mue.drop_duplicates("procedure_code").set_index("procedure_code")
+        self.mue_mai = mue["mai"].reindex(codes.index).to_numpy(dtype=object)
+        self.mue_limit = mue["mue_value"].reindex(codes.index).to_numpy(dtype=float)
+        self.next_claim = int(self.lines["claim"].max()) + 1 if len(self.lines) else 1
+
+    # -- views -------------------------------------------------------------------------
+    def paid(self) -> np.ndarray:
+        out = np.zeros(len(self.lines), dtype=np.int64)
+        np.add.at(out, self.payments["_line"].to_numpy(dtype=np.int64),
+                  self.payments["paid_cents"].to_numpy(dtype=np.int64))
+        return out
+
+    def payment_count(self) -> np.ndarray:
+        return np.bincount(self.payments["_line"].to_numpy(dtype=np.int64), minlength=len(self.lines))
+
+    def simple_paid(self) -> np.ndarray:
+        """Unused lines paid once, by one positive payment."""
+        return (~self.used) & (self.paid() > 0) & (self.payment_count() == 1)
+
+    def code_index(self, rows=None) -> np.ndarray:
+        column = self.lines["procedure_code"] if rows is None else self.lines["procedure_code"].iloc[rows]
+        return column.cat.codes.to_numpy()
+
+    def fee(self, rows: np.ndarray, codes=None) -> np.ndarray:
+        return line_fees(self.p.refs, self.lines.iloc[rows], codes)
+
+    def pay_day(self, payer_ids) -> np.ndarray:
+        return pay_weekday(self.payers.index, np.asarray(payer_ids, dtype=object))
+
+    def new_claims(self, n: int) -> np.ndarray:
+        numbers = np.arange(self.next_claim, self.next_claim + n, dtype=np.int64)
+        self.next_claim += n
+        return numbers
+
+    def claim_text(self, numbers) -> np.ndarray:
+        return self.p.claim_ids(numbers)
+
+    def record(self, rows, error_type: str, at_risk, how) -> None:
+        rows = np.asarray(rows, dtype=np.int64)
+        how = np.broadcast_to(np.asarray(how, dtype=object), rows.shape)
+        self.ledger.append(pd.DataFrame({"_line": rows, "error_type": error_type,
+                                         "at_risk_cents": np.asarray(at_risk, dtype=np.int64),
+                                         "injected_as": how}))
+
+    def append_lines(self, new: pd.DataFrame) -> np.ndarray:
+        start = len(self.lines)
+        new = new.reset_index(drop=True).astype({"procedure_code": self.lines["procedure_code"].dtype,
+                                                 "payer_id": self.lines["payer_id"].dtype})
+        self.lines = pd.concat([self.lines, new], ignore_index=True)
+        self.used = np.concatenate([self.used, np.ones(len(new), dtype=bool)])
+        return np.arange(start, start + len(new))
+
+    def append_payments(self, rows: pd.DataFrame) -> None:
+        self.payments = pd.concat([self.payments, rows], ignore_index=True)
+
+    def add_notes(self, new: pd.DataFrame, rows: np.ndarray) -> None:
+        """A present, signed note for each added line."""
+        self.doc = pd.concat([self.doc, pd.DataFrame({
+            "claim": new["claim"].to_numpy(), "line_no": new["line_no"].to_numpy(),
+            "note_present": pd.array(np.ones(len(rows), dtype=bool), dtype="boolean"),
+            "signed": pd.array(np.ones(len(rows), dtype=bool), dtype="boolean"),
+            "documented_code": np.full(len(rows), "", dtype=object), "_line": rows})], ignore_index=True)
+
+    def payment_of(self, rows: np.ndarray) -> pd.DataFrame:
+        """The single payment row of each line, aligned with ``rows``."""
+        pay = self.payments
+        return pay.loc[pay["_line"].isin(rows)].set_index("_line").reindex(rows)
+
+    def set_payment(self, rows: np.ndarray, **values) -> None:
+        """Change the single payment row of each line (lines paid once)."""
+        mask = self.payments["_line"].isin(rows).to_numpy()
+        order = pd.Series(np.arange(len(rows)), index=rows)
+        pos = order.reindex(self.payments.loc[mask, "_line"]).to_numpy()
+        for column, value in values.items():
+            value = np.asarray(value)
+            self.payments.loc[mask, column] = value[pos] if value.ndim else value
+
+    def deny(self, rows: np.ndarray, code: str) -> None:
+        """Replace the payments of lines by one denial (lines never posted stay pending)."""
+        pay = self.payments
+        hit = pay["_line"].isin(rows).to_numpy()
+        first = pay.loc[hit].sort_values("payment_date", kind="stable").drop_duplicates("_line")
+        self.payments = pay.loc[~hit]
+        denial = first.assign(allowed_cents=0, paid_cents=0, deductible_cents=0, coinsurance_cents=0,
+                              copay_cents=0, denial_code=code, _kind="original")
+        self.append_payments(denial)
+
+    def new_payments(self, new: pd.DataFrame, rows, pay_date, allowed, paid, coinsurance, **extra) -> pd.DataFrame:
+        n = len(rows)
+        frame = pd.DataFrame({
+            "claim": new["claim"].to_numpy(), "line_no": new["line_no"].to_numpy(),
+            "payment_date": _dates(pay_date), "allowed_cents": allowed, "paid_cents": paid,
+            "deductible_cents": np.zeros(n, dtype=np.int64), "coinsurance_cents": coinsurance,
+            "copay_cents": np.zeros(n, dtype=np.int64), "denial_code": np.full(n, "", dtype=object),
+            "_line": rows, "_kind": "original"})
+        for key, value in extra.items():
+            frame[key] = value
+        return frame
+
+
+def all_policies(s: InjectionState) -> pd.DataFrame:
+    """The payer policies: the shipped ones and those the injectors added (payer, code, dates)."""
+    base = s.p.refs.payer_policies[["payer_id", "procedure_code", "effective_date", "announced_date"]]
+    base = base.astype({"payer_id": object, "procedure_code": object})
+    extra = pd.DataFrame(s.policies, columns=["payer_id", "procedure_code", "effective_date", "announced_date"])
+    if len(extra):
+        extra = extra.assign(effective_date=_dates(extra["effective_date"].to_numpy()),
+                             announced_date=_dates(extra["announced_date"].to_numpy())).astype(
+            {"payer_id": object, "procedure_code": object})
+        return pd.concat([base, extra], ignore_index=True)
+    return base

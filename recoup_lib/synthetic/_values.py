@@ -1,0 +1,83 @@
+"""Small vectorised builders the simulation shares: dates and weekdays, text ids, typed columns.
+
+Every function works on whole numpy arrays at once (a million lines are
+built in seconds); dates are ``datetime64[D]`` in and ``datetime64[us]``
+in the tables.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
+
+__all__ = ["DAY", "month_end", "weekday", "next_weekday", "pay_weekday", "text_ids", "text_id_array"]
+
+#: One calendar day, to add to ``datetime64[D]`` values.
+DAY = np.timedelta64(1, "D")
+
+
+def text_ids(prefix: str, numbers, width: int) -> np.ndarray:
+    """``text_ids("C", [1, 42], 7)`` -> ``["C0000001", "C0000042"]`` (object array)."""
+    return text_id_array(prefix, numbers, width).to_numpy(zero_copy_only=False).astype(object)
+
+
+def text_id_array(prefix: str, numbers, width: int) -> pa.Array:
+    """Like :func:`text_ids`, as an Arrow string array (what the writer wants)."""
+    digits = pc.utf8_lpad(pc.cast(pa.array(np.asarray(numbers, dtype=np.int64)), pa.string()), width, "0")
+    return pc.binary_join_element_wise(prefix, digits, "")
+
+
+def month_end(days: np.ndarray) -> np.ndarray:
+    """Last day of each date's month."""
+    d = np.asarray(days, dtype="datetime64[D]")
+    return (d.astype("datetime64[M]") + 1).astype("datetime64[D]") - DAY
+
+
+def weekday(days: np.ndarray) -> np.ndarray:
+    """Monday = 0 ... Sunday = 6."""
+    return (np.asarray(days, dtype="datetime64[D]").astype(np.int64) + 3) % 7
+
+
+def next_weekday(days: np.ndarray, target: np.ndarray | int) -> np.ndarray:
+    """The first date on or after ``days`` falling on weekday ``target``."""
+    d = np.asarray(days, dtype="datetime64[D]")
+    return d + ((np.asarray(target) - weekday(d)) % 7) * DAY
+
+
+def pay_weekday(payer_list, payer_ids) -> np.ndarray:
+    """Each payer pays once a week on its own weekday (its position in payers.csv, modulo 5)."""
+    days = pd.Series(np.arange(len(payer_list)) % 5, index=list(payer_list))
+    return days.reindex(np.asarray(payer_ids, dtype=object)).to_numpy(dtype=np.int64)
+
+
+def _dates(days) -> np.ndarray:
+    """Days as the tables' ``datetime64[us]``."""
+    return np.asarray(days, dtype="datetime64[D]").astype("datetime64[us]")
+
+
+def _category(values, categories) -> pd.Categorical:
+    """A categorical built from codes (fast); values outside ``categories`` raise."""
+    index = pd.Index(list(categories), dtype=object)
+    codes = index.get_indexer(np.asarray(values, dtype=object))
+    if (codes < 0).any():
+        unknown = sorted(set(np.asarray(values, dtype=object)[codes < 0]))[:5]
+        raise ValueError(f"values outside the known categories: {unknown}")
+    return pd.Categorical.from_codes(codes, categories=index)
+
+
+def _arrow_series(array) -> pd.Series:
+    """An Arrow string array as an Arrow-backed text column."""
+    return pd.Series(pd.array(array, dtype=pd.StringDtype("pyarrow")))
+
+
+def _obj(values, index=None) -> pd.Series:
+    """Text kept as plain Python objects (no Arrow conversion): fast to build and to read back."""
+    return pd.Series(np.asarray(values, dtype=object), index=index, dtype=object)
+
+
+def _norm(values) -> np.ndarray:
+    """Weights scaled to sum to 1."""
+    v = np.asarray(values, dtype=float)
+    return v / v.sum()
