@@ -33,6 +33,7 @@ their own ``balanced`` flags. Unbalanced data is kept and reported.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
@@ -95,8 +96,11 @@ def read_835(paths) -> Remit:
     """
     found = expand(paths)
     files, labels = found.files, found.labels
-    pieces, problems, file_bad, segments, skipped = _load(files, labels, found.in_folder)
-    parts, txn_file, bad_txn = _parse(pieces, labels, problems, file_bad)
+    state = _Files(files)
+    parts, txn_file, bad_txn = _parse(_load(files, labels, found.in_folder, state), labels,
+                                      state)
+    problems, file_bad, segments, skipped = (state.problems, state.file_bad, state.segments,
+                                             state.skipped)
     has_txn = np.bincount(txn_file, minlength=len(files)) > 0
     for f in np.flatnonzero(~has_txn & ~file_bad & ~skipped):
         file_bad[f] = True
@@ -124,18 +128,30 @@ def read_835(paths) -> Remit:
     return _assemble(parts, labels, txn_file, bad_txn, repeated, problems, file_rows)
 
 
-def _load(files: list[Path], labels: list[str], in_folder: set[int]):
-    """Read and cut every file; file-level problems are recorded, never raised.
+@dataclass
+class _Files:
+    """What reading the files found, file by file (filled while the batch is read)."""
+
+    problems: list
+    file_bad: np.ndarray
+    segments: np.ndarray
+    skipped: np.ndarray
+
+    def __init__(self, files: list[Path]):
+        self.problems = []
+        self.file_bad = np.zeros(len(files), dtype=bool)
+        self.segments = np.zeros(len(files), dtype=np.int64)
+        self.skipped = np.zeros(len(files), dtype=bool)
+
+
+def _load(files: list[Path], labels: list[str], in_folder: set[int], state: _Files):
+    """Read and cut every file, one at a time, yielding its pieces; problems go to ``state``.
 
     A file found in a folder that does not hold X12 (a README, a spreadsheet)
     is skipped with a warning; a file named explicitly is always read. Each
     file is cut on its own: whatever it holds, the other files are read.
     """
-    problems: list[SegmentProblem] = []
-    pieces: list[tuple[int, object]] = []
-    file_bad = np.zeros(len(files), dtype=bool)
-    skipped = np.zeros(len(files), dtype=bool)
-    segments = np.zeros(len(files), dtype=np.int64)
+    problems = state.problems
     for f, (path, label) in enumerate(zip(files, labels)):
         try:
             data = path.read_bytes()
@@ -144,10 +160,10 @@ def _load(files: list[Path], labels: list[str], in_folder: set[int]):
             problems.append(SegmentProblem(label, 0, "", "", str(path),
                                            f"a readable file ({reason})", "error",
                                            ACTION["file"]))
-            file_bad[f] = True
+            state.file_bad[f] = True
             continue
         if f in in_folder and not looks_like_x12(data):
-            skipped[f] = True
+            state.skipped[f] = True
             problems.append(SegmentProblem(label, 0, "", "", "", "an X12 file (an ISA header "
                                            "or ST near the start); this file in the folder is "
                                            "not one", "warning", "skipped"))
@@ -155,19 +171,20 @@ def _load(files: list[Path], labels: list[str], in_folder: set[int]):
         try:
             found, raw_problems, notes = split_interchanges(data)
         except Exception as exc:  # one file never stops the batch
-            file_bad[f] = True
+            state.file_bad[f] = True
             problems.append(_failure(label, exc))
             continue
+        del data
         for rp in raw_problems:
-            file_bad[f] |= rp.scope == "file"
+            state.file_bad[f] |= rp.scope == "file"
             problems.append(SegmentProblem(label, rp.segment, rp.segment_id, rp.element,
                                            rp.value, rp.expected, "error", ACTION[rp.scope]))
         for number, expected, found_text in notes:
             problems.append(SegmentProblem(label, number, "", "", found_text, expected,
                                            "warning", "kept"))
-        pieces.extend((f, piece) for piece in found)
-        segments[f] = sum(len(piece) for piece in found)
-    return pieces, problems, file_bad, segments, skipped
+        state.segments[f] = sum(len(piece) for piece in found)
+        for piece in found:
+            yield f, piece
 
 
 def _failure(label: str, exc: Exception) -> SegmentProblem:
@@ -186,30 +203,30 @@ def _segment_id(chunk, pos: int) -> str:
     return text if text.isprintable() else text.encode("unicode_escape").decode("ascii")
 
 
-def _parse(pieces, labels: list[str], problems: list[SegmentProblem], file_bad: np.ndarray):
-    """Run the chunk reader over every chunk; gather columns with batch-wide indices.
+def _parse(pieces, labels: list[str], state: _Files):
+    """Read the pieces about :data:`CHUNK_BYTES` at a time; gather the columns.
 
-    Should the reader fail on the batch, it reads file by file, and a file it
-    still cannot get through is set aside with the error: the rest loads.
+    The files' bytes are dropped once their chunk is read, so memory follows
+    the tables, not the files. Should the reader fail on a chunk, it reads its
+    files one by one, and a file it still cannot get through is set aside with
+    the error: the rest loads.
     """
-    try:
-        found = _parse_pieces(pieces, labels)
-    except Exception:
-        found = None
-    if found is None:
-        found = _parse_pieces([], labels)
-        for f in sorted({f for f, _ in pieces}):
-            mine = [(g, p) for g, p in pieces if g == f]
-            try:
-                one = _parse_pieces(mine, labels)
-            except Exception as exc:
-                file_bad[f] = True
-                problems.append(_failure(labels[f], exc))
-                continue
-            found = _merge(found, one)
+    found = _parse_pieces([], labels)
+    for batch in _batches(pieces):
+        try:
+            one = _parse_pieces(batch, labels)
+        except Exception:
+            one = _parse_pieces([], labels)
+            for f in sorted({f for f, _ in batch}):
+                try:
+                    one = _merge(one, _parse_pieces([(g, p) for g, p in batch if g == f], labels))
+                except Exception as exc:
+                    state.file_bad[f] = True
+                    state.problems.append(_failure(labels[f], exc))
+        found = _merge(found, one)
     parts, txn_file, bad_txn, new_problems, bad_files = found
-    problems.extend(new_problems)
-    file_bad[list(bad_files)] = True
+    state.problems.extend(new_problems)
+    state.file_bad[list(bad_files)] = True
     return parts, txn_file, bad_txn
 
 
@@ -220,7 +237,7 @@ def _parse_pieces(pieces, labels: list[str]):
     problems: list[SegmentProblem] = []
     bad_files: set[int] = set()
     base = {"tx": 0, "claim": 0, "line": 0}
-    for chunk in _chunks(pieces):
+    for chunk in combine(pieces):
         reader = read_chunk(chunk)
         tx0 = base["tx"]
         traces = reader.out["transactions"]["trace_number"].to_pylist()
@@ -266,17 +283,17 @@ def _parse_pieces(pieces, labels: list[str]):
 CHUNK_BYTES = 4_000_000
 
 
-def _chunks(pieces):
-    """The pieces joined into chunks (:func:`combine`) of at most about :data:`CHUNK_BYTES`."""
+def _batches(pieces):
+    """The pieces in lists of about :data:`CHUNK_BYTES` (whole files or interchanges)."""
     batch, size = [], 0
     for item in pieces:
         batch.append(item)
         size += len(item[1].data)
         if size >= CHUNK_BYTES:
-            yield from combine(batch)
+            yield batch
             batch, size = [], 0
     if batch:
-        yield from combine(batch)
+        yield batch
 
 
 def _merge(a, b):
