@@ -74,7 +74,10 @@ def test_valid_flags_agree_with_labels_and_the_lookback(folders, profile):
     assert (rl["merits"].to_numpy() == merits).all()
     late = pd.to_datetime(rl["notice_date"]) > pd.to_datetime(rl["lookback_limit"])
     assert (rl["within_lookback"].to_numpy() == ~late.to_numpy()).all()
-    assert (rl["valid"] == (rl["merits"] & rl["within_lookback"])).all()
+    retro_lines = labels.loc[labels["injected_as"] == "payer policy applied retroactively", ["claim_id", "line_no"]]
+    on_retro = pd.MultiIndex.from_frame(rl[["claim_id", "line_no"]]).isin(pd.MultiIndex.from_frame(retro_lines))
+    assert (rl["retroactive_policy"].to_numpy() == ((rl["error_type"] == "policy_change").to_numpy() & on_retro)).all()
+    assert (rl["valid"] == (rl["merits"] & rl["within_lookback"] & ~rl["retroactive_policy"])).all()
     assert (~rl["merits"]).any(), "some false accusations, so appeals have something to win"
     assert (~rl["within_lookback"]).any(), "some notices after the look-back limit"
     assert (rl["accusation"] == "false").sum() == (~rl["merits"]).sum()

@@ -301,6 +301,7 @@ RECOUPMENT_LABELS_SPEC = FileSpec(
         _c("valid", "bool"),
         _extra("merits", "bool"),
         _extra("within_lookback", "bool"),
+        _extra("retroactive_policy", "bool"),
         _extra("accusation", "text"),
         _extra("notice_date", "date"),
         _extra("lookback_limit", "date", nullable=True),

@@ -14,7 +14,11 @@ from ._inject_state import InjectionState, all_policies
 from ._random import stream
 from ._values import DAY, _dates, month_end
 
-__all__ = ["inject_policy_change", "inject_coverage_lapsed", "population_labels"]
+__all__ = ["inject_policy_change", "inject_coverage_lapsed", "population_labels", "RETROACTIVE_POLICY"]
+
+#: labels.csv's injected_as for a policy announced after the service it is applied to (the audit's
+#: evidence says "retroactive"): the notice citing it is appealed whatever the audit finds (docs/contract.md).
+RETROACTIVE_POLICY = "payer policy applied retroactively"
 
 
 def inject_policy_change(s: InjectionState, k: int) -> None:
@@ -174,6 +178,6 @@ def population_labels(s: InjectionState) -> pd.DataFrame:
     retro = (j["announced_date"] > j["service_date"]).to_numpy()
     out.append(pd.DataFrame({"_line": j["_line"].to_numpy(), "error_type": "policy_change",
                              "at_risk_cents": paid[j["_line"].to_numpy()],
-                             "injected_as": np.where(retro, "payer policy applied retroactively",
+                             "injected_as": np.where(retro, RETROACTIVE_POLICY,
                                                      "paid after the payer's announced policy").astype(object)}))
     return pd.concat(out, ignore_index=True)

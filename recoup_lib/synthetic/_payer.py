@@ -31,9 +31,12 @@ One row per notice. ``merits`` is true when labels.csv has the notice's
 error_type on that claim line with ``at_risk >= amount`` (the contract's
 ``accept`` test, against the answer key instead of an audit);
 ``within_lookback`` is false for notices dated after the payer's look-back
-limit; ``valid = merits and within_lookback``: the payer is entitled to the
-whole amount. An invalid notice is one an appeal should win (in full when
-``merits`` is false or the notice is late). ``appealed`` says whether the
+limit; ``retroactive_policy`` is true for a policy_change notice whose policy
+was announced after the date of service (labels.csv's injected_as);
+``valid = merits and within_lookback and not retroactive_policy``: the payer
+is entitled to the whole amount. An invalid notice is one an appeal should
+win (in full when ``merits`` is false, the notice is late or the policy was
+applied retroactively: docs/contract.md, "Appeal decisions"). ``appealed`` says whether the
 simulated office filed in time to stop the offset; the take-back columns are
 described in :mod:`recoup_lib.synthetic._remits`.
 """
@@ -45,6 +48,7 @@ import pandas as pd
 
 from ..money import div_half_up
 from ..rules import EM_FAMILIES
+from ._inject_population import RETROACTIVE_POLICY
 from ._practice import DAY, Practice, _dates, _obj
 from ._profile import payer_review
 from ._random import stream
@@ -142,7 +146,7 @@ def simulate_notices(practice: Practice) -> pd.DataFrame:
         One row per notice, ordered by notice_date then claim and line:
         notice_id, payer_id, claim (number), line_no, notice_date,
         amount_cents, reason_code, error_type, original_payment_date, and the
-        answer key: merits, within_lookback, valid, accusation (``label`` or
+        answer key: merits, within_lookback, retroactive_policy, valid, accusation (``label`` or
         ``false``), appealed, lookback_limit, offset_starts, payer_type,
         ``_line``.
 
@@ -238,7 +242,10 @@ def simulate_notices(practice: Practice) -> pd.DataFrame:
     support = hit.groupby("_i")["at_risk_cents"].max().reindex(np.arange(m)).to_numpy()
     merits = ~np.isnan(support.astype(float)) & (np.nan_to_num(support.astype(float), nan=-1) >= amount)
     within = np.isnat(limit[notice_line]) | (notice_date <= limit[notice_line])
-    valid = merits & within
+    retro_key = practice.labels.loc[(practice.labels["error_type"] == "policy_change").to_numpy()
+                                    & (practice.labels["injected_as"] == RETROACTIVE_POLICY).to_numpy(), "_line"]
+    retroactive = (error_type == "policy_change") & np.isin(notice_line, retro_key.to_numpy(dtype=np.int64))
+    valid = merits & within & ~retroactive
     appeal = cfg["appeal_share"]
     appealed = rng.random(m) < np.where(valid, appeal["valid"], appeal["invalid"])
 
@@ -269,6 +276,7 @@ def simulate_notices(practice: Practice) -> pd.DataFrame:
         "original_payment_date": _dates(first_paid[notice_line][order]),
         "merits": merits[order],
         "within_lookback": within[order],
+        "retroactive_policy": retroactive[order],
         "valid": valid[order],
         "accusation": _obj(accusation[order]),
         "appealed": appealed[order],
