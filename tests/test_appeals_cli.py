@@ -186,6 +186,6 @@ def test_cli_notices_after_as_of_are_set_aside_with_that_reason(tmp_path, capsys
 def test_cli_without_as_of_uses_the_folders_own_date_and_says_so(tmp_path, capsys, stub_audit):
     for run in ("a", "b"):
         assert main(["appeal", str(FOLDER), "--out", str(tmp_path / run)]) == 0
-        assert ("as of 2025-06-15 (the folder's own date: its latest notice or payment date)"
+        assert ("as of 2025-06-15 (the folder's own date: its latest payment, remittance or notice date)"
                 in capsys.readouterr().out)
     assert (tmp_path / "a" / "worklist.csv").read_bytes() == (tmp_path / "b" / "worklist.csv").read_bytes()

@@ -26,6 +26,7 @@ from recoup_lib.remit import (
     plb_interest,
     plb_offset,
     read_835,
+    reconcile,
     reverse,
     tables_from_models,
     with_forward_balance,
@@ -507,6 +508,33 @@ def test_cli_reconcile_bad_notice_rows_are_set_aside_and_counted(sc, tmp_path, c
     assert "Notices: 2 read = 1 used + 1 set aside" in said
     assert (out / "notices_rejected.csv").is_file()
 
+
+
+def test_cli_reconcile_sets_aside_notices_dated_after_as_of_with_that_reason(sc, tmp_path, capsys):
+    notices_csv = tmp_path / "notices.csv"
+    notices_csv.write_text(
+        "notice_id,payer_id,claim_id,line_no,notice_date,amount,reason_code,error_type\n"
+        "N-X,MCR01,PCN-X,1,2025-01-02,310.00,18,duplicate_claim\n"
+        "N-LATE,MCR01,PCN-S,1,2025-03-02,200.00,45,overpaid_rate\n")
+    out = tmp_path / "out"
+    assert main(["reconcile", *map(str, sc.paths), "--notices", str(notices_csv), "--as-of", "2025-03-01",
+                 "--out", str(out)]) == 0
+    assert "Notices: 2 read = 1 used + 1 set aside; as of 2025-03-01," in capsys.readouterr().out
+    rejected = pd.read_csv(out / "notices_rejected.csv", dtype=str)
+    assert rejected["notice_id"].tolist() == ["N-LATE"]
+    assert "on or before the as-of date 2025-03-01" in rejected.loc[0, "_reason"]
+    assert pd.read_csv(out / "open_ledger.csv", dtype=str)["notice_id"].tolist() == ["N-X"]
+
+
+def test_reconcile_without_as_of_uses_the_latest_remittance_or_notice_date_and_says_so(sc, tmp_path):
+    notices = pd.DataFrame({"notice_id": ["N-X"], "payer_id": ["MCR01"], "claim_id": ["PCN-X"], "line_no": [1],
+                            "notice_date": pd.to_datetime(["2030-06-30"]), "amount_cents": [31000],
+                            "reason_code": ["18"], "error_type": ["duplicate_claim"]})
+    result = reconcile(sc.paths, notices=notices)
+    assert result.as_of == dt.date(2030, 6, 30)
+    assert "(the latest remittance or notice date)" in result.summary()
+    last = sc.remit.transactions["payment_date"].max().date()
+    assert reconcile(sc.paths).as_of == last
 
 # ---------------------------------------------------------------------------
 # Lesson helper: the chart of causes

@@ -57,8 +57,8 @@ from ._profiles import DATA_DIR, PROFILE_FILES, PayerProfile, Profiles, Rule, lo
 from ._rate_notices import RATE_COLUMNS, RateNotices, merge_rate_notices, read_rate_notices, with_rate_notices
 from ._score import (OUTCOME_COLUMNS, SCORE_COLUMNS, appeal_outcomes, read_recoupment_labels,
                      read_score_inputs, score_recommendations)
-from ._run import APPEAL_FILES, AppealInputs, AppealResult, appeal_folder, read_appeal_folder, run_appeals, \
-    write_appeal_outputs
+from ._run import APPEAL_FILES, FOLDER_AS_OF, AppealInputs, AppealResult, appeal_folder, folder_as_of, \
+    read_appeal_folder, remittance_dates, run_appeals, write_appeal_outputs
 from ._tables import SOURCED_COLUMNS, choice_column, load_rule_table, text_column
 from ._sixty_day import (ROUTES, SIXTY_DAY_FILES, SixtyDayClock, SixtyDayRules, load_sixty_day_rules,
                          lookback_start, overpayment_workup, return_route, sixty_day_clock, workup_summary)
@@ -77,6 +77,7 @@ __all__ = [
     "SCORE_COLUMNS", "read_score_inputs", "score_recommendations",
     "OUTCOME_COLUMNS", "appeal_outcomes", "read_recoupment_labels",
     "RATE_COLUMNS", "RateNotices", "merge_rate_notices", "read_rate_notices", "rule_keys", "with_rate_notices",
+    "FOLDER_AS_OF", "folder_as_of", "remittance_dates",
     "AUDIT_FILES", "PROGRAMS", "AuditLetter", "AuditRules", "ProbeRates", "ReviewSample", "audit_calendar",
     "load_audit_rules", "probe_rates", "probe_results", "rac_adr_limit", "request_letter", "results_letter",
     "review_claims",

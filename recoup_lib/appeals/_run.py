@@ -22,8 +22,8 @@ from ._letters import Letter, letters, write_letters
 from ._profiles import Profiles, load_profiles
 from ._worklist import worklist
 
-__all__ = ["APPEAL_FILES", "AppealInputs", "AppealResult", "appeal_folder", "read_appeal_folder", "run_appeals",
-           "write_appeal_outputs"]
+__all__ = ["APPEAL_FILES", "AppealInputs", "AppealResult", "FOLDER_AS_OF", "appeal_folder", "folder_as_of",
+           "read_appeal_folder", "remittance_dates", "run_appeals", "write_appeal_outputs"]
 
 #: What an appeal folder holds beyond an audit folder (docs/contract.md "Appeal decisions").
 APPEAL_FILES = ("notices.csv", "payers.csv")
@@ -119,8 +119,8 @@ class AppealResult(StepResult):
         The day deadlines were counted from; notices dated after it are set
         aside (in ``rejected``), not decided.
     as_of_note : str
-        Where ``as_of`` came from when it was not given (the folder's own
-        latest notice or payment date); blank when given.
+        Where ``as_of`` came from when it was not given (:data:`FOLDER_AS_OF`);
+        blank when given.
     inputs : AppealInputs or None
         What was read (set by :func:`appeal_folder`).
     audit : recoup_lib.rules.AuditResult or None
@@ -228,18 +228,84 @@ def _set_aside_after(inputs: AppealInputs, as_of) -> AppealInputs:
                    problems=sorted(problems, key=lambda p: (p.file != "notices.csv", p.row)), counts=counts)
 
 
-def _folder_as_of(inputs: AppealInputs) -> dt.date:
-    """The folder's own as-of: its latest notice or payment date (never the wall clock)."""
-    dates = [inputs.notices["notice_date"].max() if len(inputs.notices) else pd.NaT,
-             inputs.audit.payments["payment_date"].max() if len(inputs.audit.payments) else pd.NaT]
-    known = [d for d in dates if not pd.isna(d)]
+#: How the folder's own as-of is described wherever it is used (report, appeal, reconcile).
+FOLDER_AS_OF = "the folder's own date: its latest payment, remittance or notice date"
+
+
+def _latest(values) -> pd.Timestamp | None:
+    if values is None:
+        return None
+    dates = pd.to_datetime(pd.Series(values), errors="coerce").dropna()
+    return dates.max() if len(dates) else None
+
+
+def remittance_dates(folder: str | Path) -> pd.Series:
+    """Payment dates of a folder's remittance data: ``recoupments.csv`` if present, else the 835s of ``remits/``.
+
+    Returns an empty Series when the folder has neither.
+    """
+    folder = Path(folder)
+    if (folder / "recoupments.csv").is_file():
+        parsed = read_table(folder / "recoupments.csv")
+        return parsed.data["payment_date"] if "payment_date" in parsed.data.columns else pd.Series(dtype="object")
+    from ..remit import read_835, remits_in
+
+    files = remits_in(folder)
+    if not files:
+        return pd.Series(dtype="datetime64[us]")
+    return read_835(files).transactions["payment_date"]
+
+
+def folder_as_of(folder: str | Path | None = None, *, notices=None, payments=None,
+                 remittances=None) -> tuple[dt.date, str]:
+    """The folder's own as-of: its latest payment, remittance or notice date (never the wall clock).
+
+    What ``recoup appeal``, ``recoup report`` and ``recoup reconcile`` count
+    deadlines and ages from when no ``--as-of`` is given (docs/contract.md,
+    "Output safety"), so the same folder gives the same results on any day.
+
+    Parameters
+    ----------
+    folder : path-like, optional
+        Where to read what is not passed in: notices.csv, payments.csv and
+        the remittance data (recoupments.csv or remits/).
+    notices, payments, remittances : date-like sequences, optional
+        The notice dates, payment dates (payments.csv) and remittance
+        payment dates already read; each one given is not read again.
+
+    Returns
+    -------
+    as_of : datetime.date
+    note : str
+        :data:`FOLDER_AS_OF`, for the summaries to say where the date came from.
+
+    Raises
+    ------
+    InputError
+        No date at all to count from.
+
+    Examples
+    --------
+    >>> folder_as_of(notices=["2026-02-27"], payments=["2026-01-05"], remittances=["2026-03-02"])[0]
+    datetime.date(2026, 3, 2)
+    """
+    if folder is not None:
+        folder = Path(folder)
+        if notices is None and (folder / "notices.csv").is_file():
+            notices = read_table(folder / "notices.csv").data.get("notice_date")
+        if payments is None and (folder / "payments.csv").is_file():
+            payments = read_table(folder / "payments.csv").data.get("payment_date")
+        if remittances is None:
+            remittances = remittance_dates(folder)
+    known = [d for d in (_latest(notices), _latest(payments), _latest(remittances)) if d is not None]
     if not known:
-        raise InputError(f"{inputs.audit.folder}: no notice or payment date to count deadlines from; "
-                         "give as_of")
-    return pd.Timestamp(max(known)).date()
+        raise InputError(f"{folder or 'the data given'}: no payment, remittance or notice date to count "
+                         "from; give the as-of date")
+    return max(known).date(), FOLDER_AS_OF
 
 
-def appeal_folder(folder: str | Path, as_of=None, *, profiles: Profiles | str | Path | None = None) -> AppealResult:
+def appeal_folder(folder: str | Path, as_of=None, *, profiles: Profiles | str | Path | None = None,
+                  inputs: AppealInputs | None = None) -> AppealResult:
     """Read an appeal folder, audit it and decide every notice: the pipeline's appeal step.
 
     The Python call behind ``recoup appeal``; the report and the appeal desk
@@ -251,12 +317,16 @@ def appeal_folder(folder: str | Path, as_of=None, *, profiles: Profiles | str | 
         An audit folder plus notices.csv and payers.csv (docs/contract.md,
         "Appeal decisions").
     as_of : date-like, optional
-        The day deadlines and interest are counted from. Default: the
-        folder's own date, its latest notice or payment date.
+        The day deadlines and interest are counted from; notices dated
+        after it are set aside. Default: the folder's own date, its latest
+        payment, remittance or notice date (:func:`folder_as_of`).
     profiles : Profiles or path-like, optional
         The appeal rule tables, or a folder of edited copies (a file there
         replaces the shipped one). Default: the copies in ``folder``, then
         the shipped tables.
+    inputs : AppealInputs, optional
+        The folder as :func:`read_appeal_folder` already read it (so the
+        report, which needs the dates first, does not read it twice).
 
     Returns
     -------
@@ -280,16 +350,19 @@ def appeal_folder(folder: str | Path, as_of=None, *, profiles: Profiles | str | 
     """
     if isinstance(profiles, (str, Path)) and not Path(profiles).is_dir():
         raise InvalidParameterError(f"profiles: no such folder {str(profiles)!r}")
-    inputs = read_appeal_folder(folder)
+    inputs = inputs if inputs is not None else read_appeal_folder(folder)
     if not isinstance(profiles, Profiles):
         profiles = load_profiles(Path(folder) if profiles is None else Path(profiles))
     from ..rules import run_audit
 
     audit = run_audit(inputs.audit)
-    result = run_appeals(inputs, audit.findings, _folder_as_of(inputs) if as_of is None else as_of, profiles)
-    result.audit = audit
+    note = ""
     if as_of is None:
-        result.as_of_note = "the folder's own date: its latest notice or payment date"
+        as_of, note = folder_as_of(folder, notices=inputs.notices["notice_date"],
+                                   payments=inputs.audit.payments["payment_date"])
+    result = run_appeals(inputs, audit.findings, as_of, profiles)
+    result.audit = audit
+    result.as_of_note = note
     return result
 
 

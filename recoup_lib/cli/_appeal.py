@@ -36,9 +36,10 @@ def add_parser(subparsers) -> None:
     parser.set_defaults(run=run)
 
 
-def _as_of(text: str | None) -> dt.date:
+def _as_of(text: str | None) -> dt.date | None:
+    """The --as-of date, checked; None when not given (each step then uses the folder's own as-of)."""
     if text is None:
-        return dt.date.today()
+        return None
     try:
         if len(text) != 10:
             raise ValueError
@@ -48,7 +49,7 @@ def _as_of(text: str | None) -> dt.date:
 
 
 def run(args) -> int:
-    as_of = None if args.as_of is None else _as_of(args.as_of)
+    as_of = _as_of(args.as_of)
     from ..appeals import appeal_folder
 
     folder = Path(args.folder)

@@ -36,8 +36,9 @@ def add_parser(subparsers) -> None:
     parser.add_argument("--notices", type=Path, default=None, metavar="NOTICES.csv",
                         help="the payer's recoupment notices (contract notices.csv)")
     parser.add_argument("--as-of", dest="as_of", default=None, metavar="DATE",
-                        help="the day the open ledger is read, YYYY-MM-DD (default: the last "
-                        "payment date read)")
+                        help="the day the open ledger is read, YYYY-MM-DD; notices dated after it are set "
+                        "aside with that reason (default: the latest remittance or notice date read; never the "
+                        "wall clock)")
     parser.add_argument("--out", type=Path, required=True, metavar="OUT",
                         help="folder for the CSV results (created if needed)")
     parser.set_defaults(run=run)

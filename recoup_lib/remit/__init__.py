@@ -18,6 +18,7 @@ tidy DataFrames to :func:`write_835_from_tables`.
 from . import reconcile as _reconcile_parts  # noqa: F401
 from ._batch import read_835
 from ._columns import COLUMNS
+from ._files import REMIT_SUFFIXES, remits_in
 from ._problems import SegmentProblem
 from ._reconciliation import Reconciliation, reconcile
 from ._recoupments import RECOUPMENT_REASONS, taken_back
@@ -55,7 +56,7 @@ __all__ = [
     "Interchange", "GROUP_CODES", "reverse", "plb_offset", "plb_deferral", "plb_interest",
     "plb_forward_balance", "with_forward_balance", "plb_refund_pair",
     "read_835", "Remit", "SegmentProblem", "COLUMNS", "RECOUPMENT_REASONS",
-    "reconcile", "Reconciliation", "taken_back",
+    "reconcile", "Reconciliation", "taken_back", "REMIT_SUFFIXES", "remits_in",
     "write_835", "format_835", "write_835_from_tables", "tables_from_models", "WriteOptions",
     "Separators", "RemitWriteError", "UnbalancedRemittance", "amount_text",
 ]

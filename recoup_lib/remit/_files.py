@@ -14,7 +14,10 @@ import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
-__all__ = ["FileList", "expand", "looks_like_x12", "DOCUMENT_SUFFIXES"]
+__all__ = ["FileList", "expand", "looks_like_x12", "DOCUMENT_SUFFIXES", "REMIT_SUFFIXES", "remits_in"]
+
+#: File endings read as 835 remittances in an audit folder's ``remits/``.
+REMIT_SUFFIXES = (".835", ".edi", ".x12")
 
 #: Extensions of files that are never 835s; found in a folder, they are skipped.
 DOCUMENT_SUFFIXES = frozenset(
@@ -123,3 +126,17 @@ def looks_like_x12(data: bytes) -> bool:
             not stripped[2:3].isalnum():
         return True
     return bool(_ISA.search(head))
+
+
+def remits_in(folder) -> list[Path]:
+    """The 835 files of an audit folder's ``remits/`` (by :data:`REMIT_SUFFIXES`), sorted; [] without one.
+
+    Hidden files are skipped. This is what ``recoup report`` reads as the
+    folder's remittances, and where the folder's own as-of looks for its
+    latest remittance date.
+    """
+    remits = Path(folder) / "remits"
+    if not remits.is_dir():
+        return []
+    return sorted(p for p in remits.iterdir()
+                  if p.is_file() and not p.name.startswith(".") and p.suffix.lower() in REMIT_SUFFIXES)

@@ -14,10 +14,11 @@ import json
 from dataclasses import dataclass, field
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 
-from ..errors import InputError
-from ..folder import read_table, write_csv
+from ..errors import InputError, Problem
+from ..folder import read_table, to_text_frame, write_csv
 from ..money import dollars
 from ..results import StepResult
 from ..schema import ParsedTable
@@ -49,9 +50,14 @@ class Reconciliation(StepResult):
     cash_flow : pandas.DataFrame
         :func:`~recoup_lib.remit.reconcile.cash_flow` by month.
     notices : ParsedTable or None
-        The notices as parsed (rows read, used and set aside), when given.
+        The notices as parsed (rows read, used and set aside), when given;
+        notices dated after ``as_of`` are among the set-aside rows, with
+        that reason.
     as_of : datetime.date or None
         The day the ledger was read.
+    as_of_note : str
+        Where ``as_of`` came from when it was not given (the latest
+        remittance or notice date); blank when given.
     """
 
     remit: Remit
@@ -62,6 +68,7 @@ class Reconciliation(StepResult):
     notices: ParsedTable | None = None
     as_of: dt.date | None = None
     outputs: list[Path] = field(default_factory=list)
+    as_of_note: str = ""
 
     @property
     def loaded(self) -> bool:
@@ -99,8 +106,9 @@ class Reconciliation(StepResult):
             parsed = self.notices
             open_cents = int(ledger["open_cents"].sum()) if len(ledger) else 0
             still = int((ledger["open_cents"] > 0).sum()) if len(ledger) else 0
+            when = f"{self.as_of or 'no date'}" + (f" ({self.as_of_note})" if self.as_of_note else "")
             text += (f" Notices: {parsed.rows_read:,} read = {parsed.rows_used:,} used + "
-                     f"{parsed.rows_set_aside:,} set aside; as of {self.as_of or 'no date'}, "
+                     f"{parsed.rows_set_aside:,} set aside; as of {when}, "
                      f"{still:,} still open for {dollars(open_cents)}.")
         if s["transactions_repeated"]:
             text += (f" {s['transactions_repeated']:,} transaction(s) repeated one already read "
@@ -130,6 +138,7 @@ class Reconciliation(StepResult):
             "taken_back": s["taken_back"], "taken_back_cents": s["taken_back_cents"],
             "recouped_total_cents": s["recouped_total_cents"],
             "as_of": self.as_of.isoformat() if self.as_of else None,
+            "as_of_from": self.as_of_note or "given",
         }
         if self.notices is not None:
             out.update({
@@ -202,7 +211,10 @@ def reconcile(remits, notices=None, as_of=None) -> Reconciliation:
         (notice_id, payer_id, claim_id, line_no, notice_date, amount, ...),
         or that file already parsed (money in ``amount_cents``).
     as_of : date-like, optional
-        The day the open ledger is read; default the last payment date read.
+        The day the open ledger is read; notices dated after it are set
+        aside with that reason. Default: the latest remittance payment or
+        notice date (the data's own as-of, never the wall clock), said in
+        ``as_of_note``.
 
     Returns
     -------
@@ -233,16 +245,41 @@ def reconcile(remits, notices=None, as_of=None) -> Reconciliation:
         return Reconciliation(remit, _empty(DEPOSIT_COLUMNS), _empty(LINK_COLUMNS),
                               _empty(LEDGER_COLUMNS), _empty(CASH_FLOW_COLUMNS), parsed, None)
     data = parsed.data if parsed is not None else None
-    links = link_recoupments(remit, data)
-    deposits = explain_deposits(remit, links)
-    flow = cash_flow(remit, deposits=deposits)
+    note = ""
     if as_of is None:
-        last = remit.transactions["payment_date"].max()
-        as_of = None if pd.isna(last) else last.date()
+        dates = [remit.transactions["payment_date"].max()]
+        if data is not None and len(data):
+            dates.append(data["notice_date"].max())
+        known = [d for d in dates if not pd.isna(d)]
+        as_of = max(known).date() if known else None
+        note = "the latest remittance or notice date" if known else ""
     else:
         as_of = pd.Timestamp(as_of).date()
     if data is not None and as_of is not None:
-        ledger = open_ledger(links, data, as_of)
-    else:
-        ledger = _empty(LEDGER_COLUMNS)
-    return Reconciliation(remit, deposits, links, ledger, flow, parsed, as_of)
+        parsed = _set_aside_after(parsed, as_of)
+        data = parsed.data
+    links = link_recoupments(remit, data)
+    deposits = explain_deposits(remit, links)
+    flow = cash_flow(remit, deposits=deposits)
+    ledger = open_ledger(links, data, as_of) if data is not None and as_of is not None else _empty(LEDGER_COLUMNS)
+    return Reconciliation(remit, deposits, links, ledger, flow, parsed, as_of, as_of_note=note)
+
+
+def _set_aside_after(parsed: ParsedTable, as_of: dt.date) -> ParsedTable:
+    """The notices with those dated after ``as_of`` moved to the set-aside rows, with that reason."""
+    data = parsed.data
+    later = (data["notice_date"] > pd.Timestamp(as_of)).fillna(False).to_numpy(dtype=bool)
+    if not later.any():
+        return parsed
+    expected = (f"a date on or before the as-of date {as_of:%Y-%m-%d} (a notice that had not arrived by then "
+                "is set aside, not decided)")
+    moved = data.loc[later]
+    rows = moved["_row"].astype("int64").to_numpy() if "_row" in moved else np.arange(len(moved)) + 2
+    days = moved["notice_date"].dt.strftime("%Y-%m-%d").to_numpy()
+    problems = [Problem("notices.csv", int(r), "notice_date", str(d), expected) for r, d in zip(rows, days)]
+    text = to_text_frame(moved.drop(columns=["_row"], errors="ignore"))
+    text.insert(0, "_reason", [p.message for p in problems])
+    text.insert(0, "_row", rows)
+    rejected = pd.concat([parsed.rejected, text], ignore_index=True) if len(parsed.rejected) else text
+    return ParsedTable(data=data.loc[~later], problems=sorted(parsed.problems + problems, key=lambda p: p.row),
+                       rejected=rejected.reset_index(drop=True), rows_read=parsed.rows_read)
