@@ -148,7 +148,8 @@ def test_recoupment_rate_period_limits_both_sides():
 
 def test_recoupment_rate_without_remittance_data_is_switched_off_with_reason():
     m = recoupment_rate(None, PAYMENTS)
-    assert set(m["metric"]) == {"recoupment_dollars", "recoupment_count", "recoupment_rate"}
+    assert set(m["metric"]) == {"recoupment_dollars", "recoupment_gross_dollars", "recoupment_count",
+                                "recoupment_rate"}
     assert not m["available"].any()
     assert m["note"].str.contains("remits/").all()
     assert m["value"].isna().all() and m["numerator"].isna().all()
@@ -263,12 +264,22 @@ def test_notice_amounts_sum_the_decisions():
 def test_notice_aging_buckets_open_notices_by_days_since_the_notice():
     aging = notice_aging(DECISIONS, "2025-04-01")
     assert list(aging["bucket"]) == [b for b, _, _ in AGING_BUCKETS]
-    # N1: 90 days (61-90); N2 closed; N3: 31 days (31-60); N4 dated after as_of.
-    assert aging["notices"].tolist() == [0, 1, 1, 0]
-    assert aging["amount_cents"].tolist() == [0, 2000, 10000, 0]
-    assert aging["disputed_cents"].tolist() == [0, 2000, 0, 0]
+    # N1: 90 days (61-90); N2 closed; N3: 31 days (31-60); N4 dated after as_of. The buckets are
+    # recoup reconcile's open-ledger buckets, so the two views age notices alike.
+    assert list(aging["bucket"]) == ["0-30", "31-60", "61-90", "91-120", ">120"]
+    assert aging["notices"].tolist() == [0, 1, 1, 0, 0]
+    assert aging["amount_cents"].tolist() == [0, 2000, 10000, 0, 0]
+    assert aging["disputed_cents"].tolist() == [0, 2000, 0, 0, 0]
     assert aging.attrs["future"] == 1
-    assert notice_aging(DECISIONS, "2025-04-02")["notices"].tolist() == [0, 1, 0, 1]
+    assert notice_aging(DECISIONS, "2025-04-02")["notices"].tolist() == [0, 1, 0, 1, 0]
+
+
+def test_notice_aging_of_a_ledger_counts_only_what_is_still_open():
+    ledger = DECISIONS.assign(open_cents=[10000, 0, 1500, 500])
+    aging = notice_aging(ledger, "2025-04-01")
+    # N1 still open for $100.00 (61-90); N2 taken in full: not counted; N3 open for $15.00 (31-60).
+    assert aging["notices"].tolist() == [0, 1, 1, 0, 0]
+    assert aging["amount_cents"].tolist() == [0, 1500, 10000, 0, 0]
 
 
 def test_trend_by_month_puts_each_amount_in_its_own_month():

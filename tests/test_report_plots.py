@@ -94,7 +94,7 @@ def test_top_providers_shows_names_largest_on_top_and_at_most_n_bars(findings):
 def test_aging_bars_carry_the_notice_counts():
     fig = plot_notice_aging(notice_aging(NOTICES, "2025-04-01"))
     texts = [t.get_text() for t in fig.axes[0].texts]
-    assert texts == ["1 notice", "1 notice", "1 notice", "0 notices"]
+    assert texts == ["1 notice", "1 notice", "1 notice", "0 notices", "0 notices"]
 
 
 @pytest.mark.parametrize("maker", [

@@ -21,7 +21,9 @@ def add_parser(subparsers) -> None:
     parser.add_argument("--out", metavar="OUT", required=True, help="folder to write the dashboard to")
     parser.add_argument("--xlsx", action="store_true", help="also write OUT/report.xlsx")
     parser.add_argument("--as-of", dest="as_of", metavar="DATE", default=None,
-                        help="the day notices are aged and deadlines counted from, YYYY-MM-DD (default: today)")
+                        help="the day notices are aged and deadlines counted from, YYYY-MM-DD; notices dated "
+                        "after it are set aside (default: the folder's own date, its latest payment, remittance or "
+                        "notice date; never the wall clock, so the same folder gives the same report on any day)")
     parser.set_defaults(run=run)
 
 
@@ -39,6 +41,7 @@ def run(args) -> int:
     print(f"recoup report: {report.summary()}")
     out = Path(args.out)
     figures = [p.name for p in paths if p.suffix == ".png"]
-    print(f"  wrote {out / 'metrics.csv'}, {out / 'trend.csv'}, {out / 'report.md'} and {len(figures)} figures"
+    print(f"  wrote {out / 'metrics.csv'}, {out / 'trend.csv'}, {out / 'summary.json'}, {out / 'report.md'} and "
+          f"{len(figures)} figures"
           + (f", {out / 'report.xlsx'}" if args.xlsx else ""))
     return 0

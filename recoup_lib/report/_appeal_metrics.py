@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import pandas as pd
 
+from ..remit.reconcile import AGING_BUCKETS as LEDGER_BUCKETS
 from ..schema import CLOSED_STATUSES
 from ._metrics import clean_text, metric_frame, metric_row, require_columns, switched_off
 
@@ -23,6 +24,7 @@ __all__ = [
     "notice_amounts",
     "notice_response_days",
     "notice_aging",
+    "open_notices",
 ]
 
 #: Appeal outcomes the kit reads (appeal_outcomes.csv ``outcome``, or a notices.csv ``outcome`` column).
@@ -34,8 +36,10 @@ DECIDED_OUTCOMES = ("favorable", "partially_favorable", "unfavorable", "dismisse
 #: Columns of notices.csv (passed through to the decisions) read as the date the office responded.
 RESPONSE_DATE_COLUMNS = ("response_date", "filed_date", "appeal_filed_date")
 #: Age buckets of open recoupment notices: (label, first day, last day) of the days since the
-#: notice date (last day None: no upper end).
-NOTICE_AGE_BUCKETS = (("0-30", 0, 30), ("31-60", 31, 60), ("61-90", 61, 90), ("90+", 91, None))
+#: notice date (last day None: no upper end) -- the buckets of ``recoup reconcile``'s open ledger
+#: (:data:`recoup_lib.remit.reconcile.AGING_BUCKETS`), so the two views age notices alike.
+NOTICE_AGE_BUCKETS = tuple((label, 0 if i == 0 else LEDGER_BUCKETS[i - 1][1] + 1, high)
+                           for i, (label, high) in enumerate(LEDGER_BUCKETS))
 #: The former name of :data:`NOTICE_AGE_BUCKETS`, kept so that existing imports work.
 AGING_BUCKETS = NOTICE_AGE_BUCKETS
 
@@ -240,21 +244,26 @@ def _open(notices: pd.DataFrame) -> pd.DataFrame:
 
 
 def notice_aging(notices: pd.DataFrame, as_of) -> pd.DataFrame:
-    """Open notices by age: 0-30, 31-60, 61-90 and 90+ days since the notice date.
+    """Open notices by age, in the buckets of ``recoup reconcile``'s open ledger.
 
     Parameters
     ----------
     notices : pandas.DataFrame
-        notice_id, notice_date, amount_cents, optionally
-        disputed_amount_cents and status (a value in
-        :data:`recoup_lib.schema.CLOSED_STATUSES` closes a notice). Decisions work as they are.
+        Either an open ledger (:func:`recoup_lib.remit.reconcile.open_ledger`:
+        notice_id, notice_date, open_cents), whose notices count while
+        something is still open, for what is still open -- money already
+        taken back is netted; or notices / decisions (notice_id,
+        notice_date, amount_cents, optionally disputed_amount_cents and
+        status: a value in :data:`recoup_lib.schema.CLOSED_STATUSES` closes
+        a notice), each open for its whole amount.
     as_of : date-like
 
     Returns
     -------
     pandas.DataFrame
-        bucket, notices, amount_cents (and disputed_cents when known); one
-        row per bucket of :data:`NOTICE_AGE_BUCKETS`, empty buckets included.
+        bucket, notices, amount_cents (what is still open; and
+        disputed_cents when known); one row per bucket of
+        :data:`NOTICE_AGE_BUCKETS`, empty buckets included.
         ``attrs["future"]`` counts notices dated after ``as_of`` (left out).
 
     Notes
@@ -269,20 +278,64 @@ def notice_aging(notices: pd.DataFrame, as_of) -> pd.DataFrame:
     >>> n = pd.DataFrame({"notice_id": ["a", "b"], "amount_cents": [100, 200],
     ...                   "notice_date": pd.to_datetime(["2025-01-01", "2025-03-01"])})
     >>> notice_aging(n, "2025-03-15")[["bucket", "notices"]].to_dict("list")
-    {'bucket': ['0-30', '31-60', '61-90', '90+'], 'notices': [1, 0, 1, 0]}
+    {'bucket': ['0-30', '31-60', '61-90', '91-120', '>120'], 'notices': [1, 0, 1, 0, 0]}
+    >>> ledger = n.assign(open_cents=[0, 50])  # the payer already took notice a in full
+    >>> notice_aging(ledger, "2025-03-15")["amount_cents"].tolist()
+    [50, 0, 0, 0, 0]
     """
-    frame = _open(notices)
+    if "open_cents" in notices.columns:
+        frame = notices.loc[notices["open_cents"].astype("int64").to_numpy() > 0]
+        money = frame["open_cents"].astype("int64").to_numpy()
+    else:
+        frame = _open(notices)
+        money = frame["amount_cents"].astype("int64").to_numpy()
     age = (pd.Timestamp(as_of) - pd.to_datetime(frame["notice_date"])).dt.days
     future = int((age < 0).sum())
     rows = []
     for label, low, high in NOTICE_AGE_BUCKETS:
         inside = (age >= low) & ((age <= high) if high is not None else True)
         inside = inside.fillna(False).to_numpy(dtype=bool)
-        row = {"bucket": label, "notices": int(inside.sum()),
-               "amount_cents": int(frame["amount_cents"].astype("int64").to_numpy()[inside].sum())}
+        row = {"bucket": label, "notices": int(inside.sum()), "amount_cents": int(money[inside].sum())}
         if "disputed_amount_cents" in frame.columns:
             row["disputed_cents"] = int(frame["disputed_amount_cents"].astype("int64").to_numpy()[inside].sum())
         rows.append(row)
     out = pd.DataFrame(rows).astype({"bucket": "str"})
     out.attrs["future"] = future
     return out
+
+
+def open_notices(ledger: pd.DataFrame | None, source: str = "notices and remittances",
+                 reason: str | None = None) -> pd.DataFrame:
+    """How many notices are still open after the money already taken back, and for how much.
+
+    Parameters
+    ----------
+    ledger : pandas.DataFrame or None
+        :func:`recoup_lib.remit.reconcile.open_ledger` (notice_id,
+        amount_cents, taken_cents, open_cents, status): the same table
+        ``recoup reconcile`` writes as open_ledger.csv.
+
+    Returns
+    -------
+    pandas.DataFrame
+        notices_open (count; denominator the notices), open_notice_dollars,
+        notices_taken_in_full (count).
+    """
+    names = [("notices_open", "Notices still open", "count"),
+             ("open_notice_dollars", "Money the open notices still ask", "dollars"),
+             ("notices_taken_in_full", "Notices the payer has taken in full", "count")]
+    if ledger is None:
+        return switched_off(names, reason or "No notices: add notices.csv and payers.csv to the folder.", source)
+    open_cents = ledger["open_cents"].astype("int64")
+    return metric_frame([
+        metric_row("notices_open", "Notices still open", "count", numerator=int((open_cents > 0).sum()),
+                   denominator=len(ledger), basis="notices", source=source,
+                   note="Notices with money still open after what the payer already took back (the open "
+                   "ledger of recoup reconcile, as of the same day)."),
+        metric_row("open_notice_dollars", "Money the open notices still ask", "dollars",
+                   numerator=int(open_cents.sum()), basis="cents", source=source,
+                   note="Amount asked less the money already taken back against each notice, at least 0."),
+        metric_row("notices_taken_in_full", "Notices the payer has taken in full", "count",
+                   numerator=int((open_cents == 0).sum()), denominator=len(ledger), basis="notices",
+                   source=source, note="Nothing left open: the payer took the whole amount back."),
+    ])

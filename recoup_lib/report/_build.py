@@ -14,18 +14,22 @@ in memory.
 from __future__ import annotations
 
 import datetime as dt
+import json
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import pandas as pd
 
-from ..appeals import appeal_folder, load_profiles
+from ..appeals import FOLDER_AS_OF, appeal_folder, folder_as_of, load_profiles, read_appeal_folder
 from ..errors import InputError
 from ..folder import read_csv_text, write_csv
 from ..money import dollars
+from ..remit import REMIT_SUFFIXES, Remit, remits_in, taken_back
+from ..remit.reconcile import LINK_COLUMNS, link_recoupments, open_ledger
 from ..results import StepResult
 from ..rules import audit_folder
-from ._appeal_metrics import appeal_overturn_rate, notice_aging, notice_amounts, notice_response_days
+from ._appeal_metrics import (appeal_overturn_rate, notice_aging, notice_amounts, notice_response_days,
+                              open_notices)
 from ._claim_metrics import clean_claim_rate, denial_rate, volume
 from ._markdown import format_metric
 from ._metrics import metrics_text
@@ -43,25 +47,22 @@ from ._tables import (
     outcomes_from_decisions,
     read_outcomes,
     read_recoupments,
+    read_remits,
     recoupments_frame,
-    recoupments_from_remits,
 )
 from ._trend import trend_by_month
 
 __all__ = ["Report", "build_report", "report_from_audit", "write_report", "FIGURE_TITLES", "HEADLINE_METRICS",
-           "REMIT_SUFFIXES"]
-
-#: File endings read as 835 remittances in a folder's remits/.
-REMIT_SUFFIXES = (".835", ".edi", ".x12")
+           "REMIT_SUFFIXES", "FOLDER_AS_OF"]
 
 #: The metrics :meth:`Report.summary` lists, in order.
-HEADLINE_METRICS = ("clean_claim_rate", "denial_rate_claims", "recoupment_rate", "exposure_rate",
-                    "appeal_overturn_rate", "days_notice_to_response")
+HEADLINE_METRICS = ("clean_claim_rate", "denial_rate_claims", "recoupment_dollars", "recoupment_rate",
+                    "exposure_rate", "notices_open", "appeal_overturn_rate", "days_notice_to_response")
 
 #: Figure file stems and their captions, in the order report.md shows them.
 FIGURE_TITLES = {
     "at_risk_pareto": "Money at risk by cause (Pareto)",
-    "recoupments_by_month": "Money recouped by month",
+    "recoupments_by_month": "Money taken back by month",
     "exposure_by_month": "Exposure: money at risk by month of service",
     "notice_aging": "Open recoupment notices by age",
     "top_providers": "Top providers by money at risk",
@@ -76,6 +77,11 @@ class Report(StepResult):
     Attributes
     ----------
     as_of : datetime.date
+        The day notices are aged and deadlines counted from: given, or the
+        folder's own (its latest payment, remittance or notice date), never
+        the wall clock.
+    as_of_note : str
+        Where ``as_of`` came from when it was not given; blank when given.
     audit : recoup_lib.rules.AuditResult
     metrics : pandas.DataFrame
         :data:`recoup_lib.report.METRIC_COLUMNS`, one row per metric,
@@ -83,7 +89,11 @@ class Report(StepResult):
     trend : pandas.DataFrame
         :func:`recoup_lib.report.trend_by_month`.
     aging : pandas.DataFrame or None
-        Open notices by age (None without notices).
+        Open notices by age, what is still open after the money already
+        taken back (None without notices).
+    ledger : pandas.DataFrame or None
+        Per notice: taken, still open, days open (the open ledger
+        ``recoup reconcile`` writes, for the same as-of).
     recoupments : pandas.DataFrame or None
         The contract's recoupments columns, when remittance data was given.
     recoupment_source : str
@@ -103,6 +113,7 @@ class Report(StepResult):
     metrics: pd.DataFrame
     trend: pd.DataFrame
     aging: pd.DataFrame | None = None
+    ledger: pd.DataFrame | None = None
     recoupments: pd.DataFrame | None = None
     recoupment_source: str = ""
     appeals: object | None = None
@@ -110,6 +121,7 @@ class Report(StepResult):
     messages: list[str] = field(default_factory=list)
     names: dict = field(default_factory=dict)
     title: str = ""
+    as_of_note: str = ""
 
     @property
     def decisions(self) -> pd.DataFrame | None:
@@ -117,7 +129,35 @@ class Report(StepResult):
 
     @property
     def worklist(self) -> pd.DataFrame | None:
-        return None if self.appeals is None else self.appeals.worklist
+        """The appeal worklist, of the notices still open after the money already taken back."""
+        if self.appeals is None:
+            return None
+        work = self.appeals.worklist
+        if self.ledger is None:
+            return work
+        still = set(self.ledger.loc[self.ledger["open_cents"] > 0, "notice_id"])
+        return work.loc[work["notice_id"].isin(still).to_numpy()].reset_index(drop=True)
+
+    def totals(self) -> dict:
+        """The figures written to ``summary.json``: the as-of, money taken back (net and gross), notices open."""
+        by = self.metrics.set_index("metric")
+
+        def count(name):
+            return int(by.loc[name, "numerator"]) if name in by.index and by.loc[name, "available"] else None
+
+        lines = self.audit.lines
+        out = {"as_of": self.as_of.isoformat(), "as_of_from": self.as_of_note or "given",
+               "lines": len(lines), "claims": int(lines["claim_id"].nunique()),
+               "at_risk_cents": int(self.audit.total_at_risk_cents)}
+        if self.recoupments is not None:
+            net = taken_back(self.recoupments)
+            out.update({"taken_back": net / 100, "taken_back_cents": net,
+                        "taken_back_gross_cents": int(self.recoupments["amount_cents"].astype("int64").sum()),
+                        "recoupments": len(self.recoupments), "recoupment_source": self.recoupment_source})
+        if self.ledger is not None:
+            out.update({"notices": len(self.ledger), "notices_open": count("notices_open"),
+                        "open_cents": count("open_notice_dollars")})
+        return out
 
     @property
     def switched_off(self) -> pd.DataFrame:
@@ -131,7 +171,8 @@ class Report(StepResult):
     def summary(self) -> str:
         """The size of the practice, the money at risk, the headline metrics and what was switched off."""
         lines = self.audit.lines
-        out = [f"as of {self.as_of:%Y-%m-%d}; {len(lines):,} lines on {lines['claim_id'].nunique():,} claims; "
+        when = f"as of {self.as_of:%Y-%m-%d}" + (f" ({self.as_of_note})" if self.as_of_note else "")
+        out = [f"{when}; {len(lines):,} lines on {lines['claim_id'].nunique():,} claims; "
                f"{dollars(self.audit.total_at_risk_cents)} at risk (capped per line)"]
         by = self.metrics.set_index("metric")
         for name in HEADLINE_METRICS:
@@ -156,22 +197,32 @@ class Report(StepResult):
         return figs
 
 
-def _as_date(as_of) -> dt.date:
-    return dt.date.today() if as_of is None else pd.Timestamp(as_of).date()
+def _ledger(decisions: pd.DataFrame, remit, as_of) -> pd.DataFrame:
+    """The open ledger of the decided notices: what each still leaves open after the money taken back."""
+    notices = decisions[["notice_id", "payer_id", "claim_id", "line_no", "notice_date", "amount_cents",
+                         "reason_code", "error_type"]]
+    if isinstance(remit, Remit) and remit.loaded:
+        links = link_recoupments(remit, notices)
+    else:
+        links = pd.DataFrame({c: pd.Series(dtype="str") for c in LINK_COLUMNS}).astype(
+            {"net_taken_cents": "int64", "payment_date": "datetime64[us]"})
+    return open_ledger(links, notices, as_of)
 
 
 def report_from_audit(audit, as_of=None, *, recoupments: pd.DataFrame | None = None,
                       recoupment_source: str = "recoupments", recoupment_reason: str | None = None,
                       appeals=None, appeal_reason: str | None = None, outcomes: pd.DataFrame | None = None,
                       outcome_reason: str | None = None, messages=(), names: dict | None = None,
-                      title: str = "") -> Report:
+                      title: str = "", remit=None, as_of_note: str = "") -> Report:
     """Compute the dashboard from an audit (and optional appeals, recoupments, outcomes) in memory.
 
     Parameters
     ----------
     audit : recoup_lib.rules.AuditResult
     as_of : date-like, optional
-        Default: today.
+        Default: the data's own as-of, the latest payment, remittance or
+        notice date given (:func:`recoup_lib.appeals.folder_as_of`); never
+        the wall clock.
     recoupments : pandas.DataFrame, optional
         The contract's recoupments columns (see
         :func:`recoup_lib.report.recoupments_frame`).
@@ -185,19 +236,35 @@ def report_from_audit(audit, as_of=None, *, recoupments: pd.DataFrame | None = N
     messages : iterable of str
     names : dict, optional
     title : str
+    remit : recoup_lib.remit.Remit, optional
+        The 835s the recoupments were read from: links each take-back to its
+        notice, so the aging counts only what is still open (without it,
+        every notice counts as open for its whole amount, and a message
+        says so).
+    as_of_note : str
+        Where ``as_of`` came from, when the caller worked it out.
 
     Returns
     -------
     Report
     """
-    as_of = _as_date(as_of)
     lines, payments, findings = audit.lines, audit.context.payments, audit.findings
     if recoupments is not None:
         recoupments = recoupments_frame(recoupments)
+    if as_of is None:
+        as_of, as_of_note = folder_as_of(
+            notices=None if appeals is None else appeals.decisions["notice_date"],
+            payments=payments["payment_date"],
+            remittances=None if recoupments is None else recoupments["payment_date"])
+    as_of = pd.Timestamp(as_of).date()
     if outcomes is not None:
         outcomes = outcomes_frame(outcomes)
     decisions = None if appeals is None else appeals.decisions
-    worklist = None if appeals is None else appeals.worklist
+    ledger = None if decisions is None else _ledger(decisions, remit, as_of)
+    worklist = None
+    if appeals is not None:
+        still = set(ledger.loc[ledger["open_cents"] > 0, "notice_id"])
+        worklist = appeals.worklist.loc[appeals.worklist["notice_id"].isin(still).to_numpy()]
     no_notices = appeal_reason or "No notices: add notices.csv and payers.csv to the folder."
     metrics = pd.concat([
         volume(lines, payments),
@@ -207,17 +274,22 @@ def report_from_audit(audit, as_of=None, *, recoupments: pd.DataFrame | None = N
         payment_reversals(payments),
         money_at_risk(findings, lines),
         notice_amounts(decisions, reason=no_notices),
+        open_notices(ledger, source="notices and " + (recoupment_source if isinstance(remit, Remit)
+                                                       else "no linked remittances"), reason=no_notices),
         notice_response_days(decisions, outcomes, worklist, reason=no_notices),
         appeal_overturn_rate(outcomes, reason=outcome_reason),
     ], ignore_index=True)
     trend = trend_by_month(lines, payments, findings, recoupments, decisions)
-    aging = None if decisions is None else notice_aging(decisions, as_of)
+    aging = None if ledger is None else notice_aging(ledger, as_of)
     messages = list(messages)
-    if aging is not None and aging.attrs.get("future"):
-        messages.append(f"{aging.attrs['future']} notice(s) dated after {as_of:%Y-%m-%d} left out of the aging")
-    return Report(as_of=as_of, audit=audit, metrics=metrics, trend=trend, aging=aging, recoupments=recoupments,
-                  recoupment_source=recoupment_source if recoupments is not None else "", appeals=appeals,
-                  outcomes=outcomes, messages=messages, names=names or {}, title=title)
+    if ledger is not None and not isinstance(remit, Remit):
+        messages.append("notice aging: no 835 remittances to link take-backs to notices"
+                        + (" (recoupments.csv holds no link to the notices)" if recoupments is not None else "")
+                        + ", so every notice counts as open for its whole amount")
+    return Report(as_of=as_of, audit=audit, metrics=metrics, trend=trend, aging=aging, ledger=ledger,
+                  recoupments=recoupments, recoupment_source=recoupment_source if recoupments is not None else "",
+                  appeals=appeals, outcomes=outcomes, messages=messages, names=names or {}, title=title,
+                  as_of_note=as_of_note)
 
 
 def _names(folder: Path, file: str, key: str) -> dict[str, str]:
@@ -241,9 +313,9 @@ def _set_aside_message(name: str, parsed) -> list[str]:
 
 
 def _remittance(folder: Path, recoupments):
-    """(recoupments, source, reason, messages) from what was passed in or what the folder holds."""
+    """(recoupments, source, reason, messages, remit) from what was passed in or what the folder holds."""
     if recoupments is not None:
-        return recoupments_frame(recoupments), "recoupments passed in", None, []
+        return recoupments_frame(recoupments), "recoupments passed in", None, [], None
     csv_path, remits = folder / "recoupments.csv", folder / "remits"
     if csv_path.is_file():
         messages = ["remits/ not read: recoupments.csv is used"] if remits.is_dir() else []
@@ -251,18 +323,18 @@ def _remittance(folder: Path, recoupments):
             parsed = read_recoupments(csv_path)
         except InputError as exc:
             return None, "", f"recoupments.csv could not be used: {exc}", messages + [
-                f"recoupment metrics switched off: {exc}"]
+                f"recoupment metrics switched off: {exc}"], None
         return (parsed.data.drop(columns=["_row"]), "recoupments.csv", None,
-                messages + _set_aside_message("recoupments.csv", parsed))
+                messages + _set_aside_message("recoupments.csv", parsed), None)
     if remits.is_dir():
-        files = sorted(p for p in remits.iterdir()
-                       if p.is_file() and not p.name.startswith(".") and p.suffix.lower() in REMIT_SUFFIXES)
+        files = remits_in(folder)
         if not files:
             return None, "", ("No remittance data: remits/ holds no 835 file ("
-                              + ", ".join(REMIT_SUFFIXES) + ")."), []
-        found, messages = recoupments_from_remits(files)
-        return found, f"remits/ ({len(files)} file{'s' if len(files) != 1 else ''})", None, messages
-    return None, "", None, []
+                              + ", ".join(REMIT_SUFFIXES) + ")."), [], None
+        remit, messages = read_remits(files)
+        return (recoupments_frame(remit.recoupments), f"remits/ ({len(files)} file{'s' if len(files) != 1 else ''})",
+                None, messages, remit)
+    return None, "", None, [], None
 
 
 def _outcomes(folder: Path, outcomes, appeals):
@@ -297,7 +369,10 @@ def build_report(folder, as_of=None, *, recoupments: pd.DataFrame | None = None,
         remits/ folder of 835 files (money taken back), appeal_outcomes.csv
         (overturn rates), providers.csv (names on the charts).
     as_of : date-like, optional
-        The day notices are aged and deadlines counted from (default: today).
+        The day notices are aged and deadlines counted from; notices dated
+        after it are set aside. Default: the folder's own as-of, its latest
+        payment, remittance or notice date (never the wall clock), said in
+        the report.
     recoupments : pandas.DataFrame, optional
         Recoupments with the contract's columns; replaces what the folder
         holds.
@@ -329,14 +404,21 @@ def build_report(folder, as_of=None, *, recoupments: pd.DataFrame | None = None,
     folder = Path(folder)
     if not folder.is_dir():
         raise InputError(f"{folder}: no such folder (expected an audit folder with claim_lines.csv)")
-    as_of = _as_date(as_of)
     messages: list[str] = []
-    appeals, appeal_reason = None, None
+    found, source, reason, more, remit = _remittance(folder, recoupments)
+    remittance_dates = None if found is None else found["payment_date"]
+    as_of_note = ""
+    appeals, appeal_reason, inputs = None, None, None
     has = [(folder / name).is_file() for name in ("notices.csv", "payers.csv")]
     if all(has):
         rules = profiles or load_profiles(folder)
         try:
-            appeals = appeal_folder(folder, as_of, profiles=rules)
+            inputs = read_appeal_folder(folder)
+            if as_of is None:
+                as_of, as_of_note = folder_as_of(notices=inputs.notices["notice_date"],
+                                                 payments=inputs.audit.payments["payment_date"],
+                                                 remittances=remittance_dates)
+            appeals = appeal_folder(folder, as_of, profiles=rules, inputs=inputs)
         except InputError as exc:
             appeal_reason = f"notices could not be used: {exc}"
             messages.append(f"appeal metrics switched off: {exc}")
@@ -345,11 +427,18 @@ def build_report(folder, as_of=None, *, recoupments: pd.DataFrame | None = None,
         messages.append("appeal metrics switched off: " + appeal_reason)
     audit = appeals.audit if appeals is not None else audit_folder(folder)
     messages.extend(audit.messages)
+    if as_of is None:
+        as_of, as_of_note = folder_as_of(payments=audit.context.payments["payment_date"], notices=[],
+                                         remittances=remittance_dates)
     if appeals is not None:
         for row in appeals.inputs.counts.itertuples(index=False):
             if row.rows_set_aside:
                 messages.append(f"{row.file}: {row.rows_set_aside} of {row.rows_read} rows set aside")
-    found, source, reason, more = _remittance(folder, recoupments)
+        later = int((appeals.rejected["reason"].str.startswith("expected a date on or before the as-of date")
+                     ).sum()) if len(appeals.rejected) else 0
+        if later:
+            messages.append(f"{later} notice(s) dated after {pd.Timestamp(as_of):%Y-%m-%d} set aside: they had "
+                            "not arrived by the as-of date")
     messages.extend(more)
     found_outcomes, outcome_reason, more = _outcomes(folder, outcomes, appeals)
     messages.extend(more)
@@ -358,7 +447,7 @@ def build_report(folder, as_of=None, *, recoupments: pd.DataFrame | None = None,
     return report_from_audit(audit, as_of, recoupments=found, recoupment_source=source or "recoupments",
                              recoupment_reason=reason, appeals=appeals, appeal_reason=appeal_reason,
                              outcomes=found_outcomes, outcome_reason=outcome_reason, messages=messages,
-                             names=names, title=folder.resolve().name)
+                             names=names, title=folder.resolve().name, remit=remit, as_of_note=as_of_note)
 
 
 def write_report(report: Report, out, xlsx: bool = False) -> dict[str, Path]:
@@ -386,6 +475,9 @@ def write_report(report: Report, out, xlsx: bool = False) -> dict[str, Path]:
     out.mkdir(parents=True, exist_ok=True)
     paths = {"metrics": write_csv(metrics_text(report.metrics), out / "metrics.csv", text=True),
              "trend": write_csv(report.trend, out / "trend.csv")}
+    summary = out / "summary.json"
+    summary.write_text(json.dumps(report.totals(), indent=2) + "\n", encoding="utf-8")
+    paths["summary"] = summary
     figures = save_figures(report.figures(), out)
     paths.update(figures)
     markdown = report_markdown(report, {name: path.name for name, path in figures.items()})

@@ -506,7 +506,7 @@ def write_report_workbook(report, path: str | Path) -> Path:
     if report.aging is not None:
         book.table("Notice aging", report.aging)
     if report.appeals is not None:
-        book.table("Worklist", report.appeals.worklist)
+        book.table("Worklist", report.worklist)
         book.table("Decisions", report.appeals.decisions)
     if report.recoupments is not None:
         book.table("Recoupments", report.recoupments)

@@ -29,8 +29,9 @@ BENCHMARKS = {
 }
 #: Metrics in the headline table, in order.
 HEADLINE = ("clean_claim_rate", "denial_rate_claims", "denial_rate_lines", "denial_rate_dollars",
-            "recoupment_dollars", "recoupment_rate", "reversals_posted_dollars", "money_at_risk", "exposure_rate",
-            "notices_received", "disputed_dollars", "appeal_overturn_rate", "days_notice_to_response",
+            "recoupment_dollars", "recoupment_gross_dollars", "recoupment_rate", "reversals_posted_dollars",
+            "money_at_risk", "exposure_rate", "notices_received", "notices_open", "open_notice_dollars",
+            "disputed_dollars", "appeal_overturn_rate", "days_notice_to_response",
             "worklist_days_left_median", "notices_past_deadline")
 _BASIS_WORDS = {"claims": "claims", "lines": "lines", "notices": "notices", "appeals": "appeals",
                 "recoupments": "recoupments"}
@@ -128,6 +129,28 @@ def _worklist(worklist: pd.DataFrame, n: int = 5) -> list[str]:
                   rows, "lllrrlr")
 
 
+#: What "taken back" means, in plain words, wherever the report shows it.
+TAKEN_BACK_WORDS = ("\"Taken back\" is the money the payer actually kept: a reversal takes back a whole payment, "
+                    "but the corrected payment that usually follows it pays most of it again, so only the "
+                    "difference counts; an offset counts for what was withheld from a deposit, less any part the "
+                    "payer deferred and collected later. Each dollar counts once, so the figure is the same in "
+                    "every view of the kit.")
+
+
+def _gross_words(recoupments: pd.DataFrame) -> str:
+    net = int(recoupments["net_amount_cents"].astype("int64").sum())
+    gross = int(recoupments["amount_cents"].astype("int64").sum())
+    if gross == net:
+        return ""
+    return (f" Here: {dollars(net)} taken back; the take-backs' gross total, {dollars(gross)}, counts every "
+            "reversal in full and is not money lost.")
+
+
+def _as_of_words(report) -> str:
+    note = getattr(report, "as_of_note", "")
+    return f" ({markdown_escape(note)})" if note else ""
+
+
 def _figure(figures: dict, name: str, caption: str) -> list[str]:
     return [f"![{caption}]({figures[name]})", ""] if name in figures else []
 
@@ -155,7 +178,8 @@ def report_markdown(report, figures: dict[str, str]) -> str:
     lines = audit.lines
     title = f" -- {markdown_escape(report.title)}" if report.title else ""
     parts = [f"# Recoupment prevention dashboard{title}", "",
-             f"As of {report.as_of:%Y-%m-%d}: {len(lines):,} claim lines on {lines['claim_id'].nunique():,} "
+             f"As of {report.as_of:%Y-%m-%d}{_as_of_words(report)}: {len(lines):,} claim lines on "
+             f"{lines['claim_id'].nunique():,} "
              f"claims; {dollars(audit.total_at_risk_cents)} at risk of recoupment (each line capped at what "
              "was paid on it). Every metric, its formula and its source are in `metrics.csv`; month by month "
              "in `trend.csv`.", "", "## Headline", ""]
@@ -167,6 +191,7 @@ def report_markdown(report, figures: dict[str, str]) -> str:
     if report.recoupments is not None:
         parts += [f"Money taken back, from {markdown_escape(report.recoupment_source)}:", ""]
         parts += _figure(figures, "recoupments_by_month", FIGURE_TITLES["recoupments_by_month"])
+        parts += [TAKEN_BACK_WORDS + _gross_words(report.recoupments), ""]
     else:
         parts += ["No remittance data was given, so the audit's exposure (what payers could take back) "
                   "stands in for recoupments:", ""]
@@ -174,7 +199,10 @@ def report_markdown(report, figures: dict[str, str]) -> str:
     if report.appeals is not None:
         parts += ["## Open recoupment notices", ""]
         parts += _figure(figures, "notice_aging", FIGURE_TITLES["notice_aging"])
-        parts += ["Most urgent first:", ""] + _worklist(report.appeals.worklist) + [""]
+        parts += [f"Aged as of {report.as_of:%Y-%m-%d}, for what each notice still asks after the money the "
+                  "payer already took back against it (the open ledger `recoup reconcile` writes for the same "
+                  "date); notices taken in full are not open.", ""]
+        parts += ["Most urgent first:", ""] + _worklist(report.worklist) + [""]
     parts += ["## Top providers and codes", ""]
     parts += _figure(figures, "top_providers", FIGURE_TITLES["top_providers"])
     parts += _top(audit.findings, "provider", report.names.get("provider") or {}) + [""]

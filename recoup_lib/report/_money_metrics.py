@@ -9,6 +9,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from ..remit import taken_back
 from ..rules import CATEGORIES, CATEGORY_LABELS, capped_findings
 from ._metrics import clean_text, metric_frame, metric_row, require_columns, switched_off
 
@@ -25,7 +26,8 @@ def _in_period(dates: pd.Series, start, end) -> np.ndarray:
     return keep
 
 
-_RECOUPMENT_METRICS = [("recoupment_dollars", "Money recouped", "dollars"),
+_RECOUPMENT_METRICS = [("recoupment_dollars", "Money taken back", "dollars"),
+                       ("recoupment_gross_dollars", "Money taken back, gross", "dollars"),
                        ("recoupment_count", "Recoupments", "count"),
                        ("recoupment_rate", "Recoupment rate", "percent")]
 
@@ -39,8 +41,10 @@ def recoupment_rate(recoupments: pd.DataFrame | None, payments: pd.DataFrame, st
     recoupments : pandas.DataFrame or None
         The contract's recoupments columns (file, trace_number,
         payment_date, claim_id, amount_cents, mechanism, reason_code,
-        reference): from ``recoup remit`` / :func:`recoup_lib.remit.read_835`
-        or a recoupments.csv. ``None`` switches the metrics off.
+        reference, net_amount_cents): from ``recoup remit`` /
+        :func:`recoup_lib.remit.read_835` or a recoupments.csv (without
+        net_amount_cents, the amount counts as net). ``None`` switches the
+        metrics off.
     payments : pandas.DataFrame
         payment_date, paid_cents (payments.csv).
     start, end : date-like, optional
@@ -53,15 +57,20 @@ def recoupment_rate(recoupments: pd.DataFrame | None, payments: pd.DataFrame, st
     Returns
     -------
     pandas.DataFrame
-        recoupment_dollars, recoupment_count, recoupment_rate (recouped /
-        gross paid, percent), then ``recoupment_dollars[<mechanism>]`` for
-        each mechanism present (reversal, offset).
+        recoupment_dollars (money taken back: :func:`recoup_lib.remit.taken_back`,
+        the net amounts, each dollar once), recoupment_gross_dollars (the
+        take-backs' gross amounts, labelled as such), recoupment_count,
+        recoupment_rate (taken back / gross paid, percent), then
+        ``recoupment_dollars[<mechanism>]`` (net) for each mechanism
+        present (reversal, offset).
 
     Notes
     -----
-    Kit-defined (docs/sources.md §9.1; no public benchmark): recouped dollars --
-    reversal net amounts plus PLB WO/FB recoveries (docs/sources.md §5.2-5.3) -- over
-    the dollars paid in the period. The denominator is the gross of the
+    Kit-defined (docs/sources.md §9.1; no public benchmark): money taken
+    back -- reversals net of the corrected payment paired with them, plus
+    PLB WO/FB recoveries, less what was deferred (docs/sources.md §5.2-5.3;
+    docs/contract.md, "Remittances": one figure everywhere) -- over the
+    dollars paid in the period. The denominator is the gross of the
     positive payments, because reversals appear as negative payments and
     are the numerator's own money.
 
@@ -75,6 +84,9 @@ def recoupment_rate(recoupments: pd.DataFrame | None, payments: pd.DataFrame, st
     >>> from recoup_lib.report import metric_value
     >>> metric_value(recoupment_rate(rec, pay), "recoupment_rate")
     40.0
+    >>> corrected = rec.assign(net_amount_cents=[1000])  # the correction paid 5,000 back
+    >>> metric_value(recoupment_rate(corrected, pay), "recoupment_dollars")
+    10.0
     """
     if recoupments is None:
         return switched_off(_RECOUPMENT_METRICS, reason or "No remittance data: add a remits/ folder of "
@@ -84,28 +96,37 @@ def recoupment_rate(recoupments: pd.DataFrame | None, payments: pd.DataFrame, st
     require_columns(payments, ["payment_date", "paid_cents"], "payments")
     rec = recoupments.loc[_in_period(recoupments["payment_date"], start, end)]
     pay = payments.loc[_in_period(payments["payment_date"], start, end), "paid_cents"].astype("int64")
-    gross = int(pay[pay > 0].sum())
-    amount = rec["amount_cents"].astype("int64")
-    total = int(amount.sum())
+    gross_paid = int(pay[pay > 0].sum())
+    net_given = "net_amount_cents" in rec.columns
+    net = rec["net_amount_cents"].astype("int64") if net_given else rec["amount_cents"].astype("int64")
+    total = taken_back(rec) if net_given else int(net.sum())
+    gross = int(rec["amount_cents"].astype("int64").sum())
     dates = pd.to_datetime(rec["payment_date"])
     span = (f" Dated {dates.min():%Y-%m-%d} to {dates.max():%Y-%m-%d}." if len(rec) and dates.notna().any()
             else "")
+    how = ("each dollar once: reversals net of the corrected payment paired with them, offsets less what was "
+           "deferred" if net_given and recoupments.attrs.get("net_given", True)
+           else "no net amounts were given, so each take-back counts in full")
     rows = [
-        metric_row("recoupment_dollars", "Money recouped", "dollars", numerator=total, basis="cents", source=source,
-                   note="Money taken back: reversals and PLB WO/FB offsets." + span),
+        metric_row("recoupment_dollars", "Money taken back", "dollars", numerator=total, basis="cents",
+                   source=source, note=f"Money taken back ({how}): reversals and PLB WO/FB offsets." + span),
+        metric_row("recoupment_gross_dollars", "Money taken back, gross", "dollars", numerator=gross,
+                   basis="cents", source=source,
+                   note="Gross: every take-back in full, before the corrected payments paired with reversals and "
+                   "before deferrals; not the money lost."),
         metric_row("recoupment_count", "Recoupments", "count", numerator=len(rec), basis="recoupments",
                    source=source, note="Rows of the recoupments table."),
-        metric_row("recoupment_rate", "Recoupment rate", "percent", numerator=total, denominator=gross,
+        metric_row("recoupment_rate", "Recoupment rate", "percent", numerator=total, denominator=gross_paid,
                    basis="cents", source=f"{source}; payments.csv",
                    note="Money taken back / gross money paid (positive payments in payments.csv) in the period; "
                   "kit-defined, no public benchmark."),
     ]
     if "mechanism" in rec.columns:
         mech = clean_text(rec["mechanism"]).replace("", "unspecified")
-        for name, cents in amount.groupby(mech.to_numpy(), sort=True).sum().items():
-            rows.append(metric_row(f"recoupment_dollars[{name}]", f"Money recouped by {name}", "dollars",
+        for name, cents in net.groupby(mech.to_numpy(), sort=True).sum().items():
+            rows.append(metric_row(f"recoupment_dollars[{name}]", f"Money taken back by {name}", "dollars",
                                    numerator=int(cents), basis="cents", source=source,
-                                   note=f"Recoupments with mechanism {name}."))
+                                   note=f"Recoupments with mechanism {name}, net."))
     return metric_frame(rows)
 
 
@@ -134,10 +155,12 @@ def payment_reversals(payments: pd.DataFrame, source: str = "payments.csv") -> p
     gross = int(paid[paid > 0].sum())
     note = f"{int((paid < 0).sum())} negative payments in payments.csv; offsets on other claims are not seen here."
     return metric_frame([
-        metric_row("reversals_posted_dollars", "Reversals posted", "dollars", numerator=taken, basis="cents",
-                   source=source, note=note),
-        metric_row("reversals_posted_rate", "Reversals posted / money paid", "percent", numerator=taken,
-                   denominator=gross, basis="cents", source=source, note="Reversals posted / gross money paid."),
+        metric_row("reversals_posted_dollars", "Reversals posted, gross", "dollars", numerator=taken, basis="cents",
+                   source=source, note=note + " Gross: a reversal counts in full, before the corrected payment "
+                   "that usually follows it; money taken back is the recoupment metric."),
+        metric_row("reversals_posted_rate", "Reversals posted (gross) / money paid", "percent", numerator=taken,
+                   denominator=gross, basis="cents", source=source,
+                   note="Gross reversals posted / gross money paid."),
     ])
 
 

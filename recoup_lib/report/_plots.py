@@ -244,11 +244,14 @@ def plot_recoupments_by_month(recoupments: pd.DataFrame) -> Figure:
     Parameters
     ----------
     recoupments : pandas.DataFrame
-        payment_date, amount_cents, mechanism.
+        payment_date, net_amount_cents (else amount_cents), mechanism. The
+        bars are money taken back, net (each dollar once), as every other
+        view of the kit counts it.
     """
     stack = "mechanism" if "mechanism" in recoupments.columns else None
-    return plot_money_by_month(recoupments, "payment_date", "amount_cents", "Money recouped by month",
-                               stack=stack, ylabel="recouped")
+    money = "net_amount_cents" if "net_amount_cents" in recoupments.columns else "amount_cents"
+    return plot_money_by_month(recoupments, "payment_date", money, "Money taken back by month",
+                               stack=stack, ylabel="taken back (net)")
 
 
 def plot_exposure_by_month(findings: pd.DataFrame) -> Figure:

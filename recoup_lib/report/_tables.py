@@ -8,9 +8,12 @@ absent or unusable.
 
 - ``recoupments.csv``: the contract's recoupments columns (what
   ``recoup remit --out`` writes): file, trace_number, payment_date,
-  claim_id, amount (positive dollars taken back), mechanism (``reversal``
-  or ``offset``), reason_code, reference. Only payment_date and amount are
-  required here, so a practice system's own log of take-backs can be used.
+  claim_id, amount (positive dollars taken back, gross), mechanism
+  (``reversal`` or ``offset``), reason_code, reference, net_amount (each
+  dollar once: after the corrected payment paired with a reversal and after
+  deferrals). Only payment_date and amount are required here, so a practice
+  system's own log of take-backs can be used; without net_amount the amount
+  counts as net.
 - ``remits/``: a folder of X12 835 files, read with
   :func:`recoup_lib.remit.read_835` when that module is installed.
 - ``appeal_outcomes.csv`` (the kit's own format): notice_id, level, outcome
@@ -35,13 +38,15 @@ __all__ = [
     "read_recoupments",
     "recoupments_from_remits",
     "recoupments_from_payments",
+    "read_remits",
     "outcomes_frame",
     "read_outcomes",
     "outcomes_from_decisions",
 ]
 
 #: The contract's recoupments columns, in memory (money in cents): file, trace_number,
-#: payment_date, claim_id, amount_cents, mechanism, reason_code, reference.
+#: payment_date, claim_id, amount_cents (gross), mechanism, reason_code, reference,
+#: net_amount_cents (what "taken back" sums: :func:`recoup_lib.remit.taken_back`).
 RECOUPMENT_COLUMNS = [c.memory_name for c in RECOUPMENTS_SPEC.columns]
 
 _OUTCOME_WORDS = {"fully_favorable": "favorable", "favourable": "favorable", "fully_favourable": "favorable",
@@ -59,15 +64,17 @@ def recoupments_frame(recoupments: pd.DataFrame) -> pd.DataFrame:
     Parameters
     ----------
     recoupments : pandas.DataFrame
-        At least payment_date and amount_cents (positive cents taken back);
-        the other contract columns (:data:`RECOUPMENT_COLUMNS`) are filled
-        blank when absent. Extra columns are kept.
+        At least payment_date and amount_cents (positive cents taken back,
+        gross); the other contract columns (:data:`RECOUPMENT_COLUMNS`) are
+        filled blank when absent, and net_amount_cents with amount_cents
+        where it is absent or blank (``attrs["net_given"]`` says whether
+        any net amount was given). Extra columns are kept.
 
     Returns
     -------
     pandas.DataFrame
         The contract columns first, payment_date as datetime64, amount_cents
-        as int64, text columns as str.
+        and net_amount_cents as int64, text columns as str.
 
     Raises
     ------
@@ -84,13 +91,18 @@ def recoupments_frame(recoupments: pd.DataFrame) -> pd.DataFrame:
         raise InvalidParameterError("recoupments: amount_cents has missing values")
     out["amount_cents"] = out["amount_cents"].astype("int64")
     out["payment_date"] = pd.to_datetime(out["payment_date"]).astype("datetime64[us]")
+    net = out["net_amount_cents"] if "net_amount_cents" in out.columns else pd.Series(pd.NA, index=out.index)
+    net_given = bool(net.notna().any())
+    out["net_amount_cents"] = net.astype("Int64").fillna(out["amount_cents"]).astype("int64")
     for column in RECOUPMENT_COLUMNS:
         if column not in out.columns:
             out[column] = _blank_text(len(out))
-        elif column not in ("payment_date", "amount_cents"):
+        elif column not in ("payment_date", "amount_cents", "net_amount_cents"):
             out[column] = out[column].astype("str").fillna("")
     rest = [c for c in out.columns if c not in RECOUPMENT_COLUMNS]
-    return out[RECOUPMENT_COLUMNS + rest]
+    out = out[RECOUPMENT_COLUMNS + rest]
+    out.attrs["net_given"] = net_given
+    return out
 
 
 def _set_aside(parsed: ParsedTable, mask: np.ndarray, label: str, column: str, expected: str) -> ParsedTable:
@@ -135,21 +147,14 @@ def read_recoupments(path: str | Path) -> ParsedTable:
     return parsed
 
 
-def recoupments_from_remits(paths) -> tuple[pd.DataFrame, list[str]]:
-    """The recoupments found in X12 835 files, read with :func:`recoup_lib.remit.read_835`.
-
-    Parameters
-    ----------
-    paths : path-like or sequence of path-like
-        835 files or folders of them.
+def read_remits(paths):
+    """Read X12 835 files with :func:`recoup_lib.remit.read_835`, with what a person should know.
 
     Returns
     -------
-    recoupments : pandas.DataFrame
-        The contract's recoupments columns (:func:`recoupments_frame`).
+    remit : recoup_lib.remit.Remit
     messages : list of str
-        What a person should know (problems and unbalanced transactions met
-        in the files).
+        Problems and unbalanced transactions met in the files.
     """
     from ..remit import read_835
 
@@ -164,6 +169,27 @@ def recoupments_from_remits(paths) -> tuple[pd.DataFrame, list[str]]:
         unbalanced = int((~transactions["balanced"].astype("boolean").fillna(False)).sum())
         if unbalanced:
             messages.append(f"remits: {unbalanced} unbalanced transaction(s); their recoupments are still counted")
+    return remit, messages
+
+
+def recoupments_from_remits(paths) -> tuple[pd.DataFrame, list[str]]:
+    """The recoupments found in X12 835 files, read with :func:`recoup_lib.remit.read_835`.
+
+    Parameters
+    ----------
+    paths : path-like or sequence of path-like
+        835 files or folders of them.
+
+    Returns
+    -------
+    recoupments : pandas.DataFrame
+        The contract's recoupments columns (:func:`recoupments_frame`), with
+        net_amount_cents as the reader computed it.
+    messages : list of str
+        What a person should know (problems and unbalanced transactions met
+        in the files).
+    """
+    remit, messages = read_remits(paths)
     return recoupments_frame(remit.recoupments), messages
 
 
@@ -262,9 +288,11 @@ def recoupments_from_payments(payments: pd.DataFrame, source: str = "payments.cs
     -------
     pandas.DataFrame
         file, trace_number (the payment_id), payment_date, claim_id,
-        amount_cents (the reversal as a positive amount), mechanism
+        amount_cents (the reversal as a positive amount: gross), mechanism
         (``reversal``), reason_code (the payment's denial code, if any),
-        reference (``line N``); one row per negative payment.
+        reference (``line N``), net_amount_cents (the reversal less the
+        corrected payment posted to the same line on the same day, at least
+        0: what was really taken back); one row per negative payment.
 
     Notes
     -----
@@ -280,6 +308,10 @@ def recoupments_from_payments(payments: pd.DataFrame, source: str = "payments.cs
     ...                     "payment_date": pd.to_datetime(["2025-01-10", "2025-03-01"])})
     >>> recoupments_from_payments(pay)["amount_cents"].tolist()
     [9000]
+    >>> corrected = pd.concat([pay, pd.DataFrame({"claim_id": ["A"], "line_no": [1], "paid_cents": [7000],
+    ...                        "payment_date": pd.to_datetime(["2025-03-01"])})], ignore_index=True)
+    >>> recoupments_from_payments(corrected)[["amount_cents", "net_amount_cents"]].values.tolist()
+    [[9000, 2000]]
     """
     neg = payments.loc[payments["paid_cents"].astype("int64") < 0]
     blank = pd.Series("", index=neg.index, dtype="str")
@@ -293,4 +325,13 @@ def recoupments_from_payments(payments: pd.DataFrame, source: str = "payments.cs
         "reason_code": neg["denial_code"].astype("str").fillna("") if "denial_code" in neg.columns else blank,
         "reference": "line " + neg["line_no"].astype("str"),
     })
+    paid = payments["paid_cents"].astype("int64")
+    day = pd.to_datetime(payments["payment_date"])
+    keys = ["claim_id", "line_no", "_day"]
+    corrections = (payments.loc[paid > 0, ["claim_id", "line_no"]].assign(_day=day[paid > 0], _paid=paid[paid > 0])
+                   .groupby(keys)["_paid"].sum())
+    probe = neg[["claim_id", "line_no"]].assign(_day=pd.to_datetime(neg["payment_date"]))
+    correction = probe.merge(corrections.rename("_c").reset_index(), on=keys, how="left")["_c"]
+    correction = correction.fillna(0).astype("int64").to_numpy()
+    out["net_amount_cents"] = (out["amount_cents"] - correction).clip(lower=0).astype("int64")
     return out.reset_index(drop=True)

@@ -40,7 +40,8 @@ def trend_by_month(lines: pd.DataFrame, payments: pd.DataFrame, findings: pd.Dat
         month (first day of the month), claims, lines, charges_cents,
         denied_lines, denial_rate_lines (percent, two decimals) -- by service month;
         paid_cents (gross positive payments, by payment month);
-        at_risk_capped_cents (by service month); recouped_cents (by the
+        at_risk_capped_cents (by service month); recouped_cents (money taken
+        back, net as :func:`recoup_lib.remit.taken_back` counts it, by the
         recoupment's payment month); notices and notice_cents (by notice
         month). Every month from the first to the last is there; months
         with nothing are 0 (and their denial rate empty).
@@ -61,8 +62,9 @@ def trend_by_month(lines: pd.DataFrame, payments: pd.DataFrame, findings: pd.Dat
         out = out.join(capped.assign(month=_month(capped["service_date"]))
                        .groupby("month")["at_risk_capped_cents"].sum(), how="outer")
     if recoupments is not None:
+        money = "net_amount_cents" if "net_amount_cents" in recoupments.columns else "amount_cents"
         out = out.join(recoupments.assign(month=_month(recoupments["payment_date"]))
-                       .groupby("month")["amount_cents"].sum().rename("recouped_cents"), how="outer")
+                       .groupby("month")[money].sum().rename("recouped_cents"), how="outer")
     if notices is not None:
         n = notices.assign(month=_month(notices["notice_date"])).groupby("month")
         out = out.join(pd.DataFrame({"notices": n.size(), "notice_cents": n["amount_cents"].sum()}), how="outer")

@@ -250,8 +250,10 @@ RECOUPMENTS_SPEC = FileSpec(
         _c("mechanism", "code", required=False, nullable=True),
         _c("reason_code", "code", required=False, nullable=True),
         _c("reference", "text", required=False, nullable=True),
+        _c("net_amount", "money", required=False, nullable=True),
     ),
-    description="money taken back (reversals and offsets)",
+    description="money taken back (reversals and offsets); net_amount, when given, is each take-back net of "
+                "the corrected payment paired with it and of deferrals (blank or absent: the amount)",
 )
 
 #: appeal_outcomes.csv (the kit's own format): what each appeal level decided.
