@@ -163,7 +163,10 @@ def cross_plan_offsets(offsets: pd.DataFrame, claims: pd.DataFrame) -> pd.DataFr
         One row per amount taken back: claim_id (the overpaid claim),
         paying_plan (the plan whose payment was reduced; when a deposit paid
         claims of several plans and the 835 does not say which one's money
-        was used, all of them joined by ``;``), amount_cents.
+        was used, all of them joined by ``;``), and the money: net_amount_cents
+        (what was taken back, net of any part the payer deferred: the figure
+        every view calls "taken back") and/or amount_cents (gross); money
+        columns pass through unchanged.
     claims : pandas.DataFrame
         claim_id, plan_id: the plan each claim was paid under.
 
@@ -183,7 +186,7 @@ def cross_plan_offsets(offsets: pd.DataFrame, claims: pd.DataFrame) -> pd.DataFr
 
     Examples
     --------
-    >>> off = pd.DataFrame({"claim_id": ["A", "B"], "paying_plan": ["G1;G2", "G1"], "amount_cents": [5, 7]})
+    >>> off = pd.DataFrame({"claim_id": ["A", "B"], "paying_plan": ["G1;G2", "G1"], "net_amount_cents": [5, 7]})
     >>> cross_plan_offsets(off, pd.DataFrame({"claim_id": ["A", "B"], "plan_id": ["G2", "G3"]}))["cross_plan"].tolist()
     [False, True]
     """

@@ -94,6 +94,9 @@ class Report(StepResult):
     ledger : pandas.DataFrame or None
         Per notice: taken, still open, days open (the open ledger
         ``recoup reconcile`` writes, for the same as-of).
+    remit : recoup_lib.remit.Remit or None
+        The 835s read from ``remits/`` (what links take-backs to notices),
+        so :func:`report_from_audit` can compute the same report again.
     recoupments : pandas.DataFrame or None
         The contract's recoupments columns, when remittance data was given.
     recoupment_source : str
@@ -114,6 +117,7 @@ class Report(StepResult):
     trend: pd.DataFrame
     aging: pd.DataFrame | None = None
     ledger: pd.DataFrame | None = None
+    remit: object | None = None
     recoupments: pd.DataFrame | None = None
     recoupment_source: str = ""
     appeals: object | None = None
@@ -289,7 +293,7 @@ def report_from_audit(audit, as_of=None, *, recoupments: pd.DataFrame | None = N
     return Report(as_of=as_of, audit=audit, metrics=metrics, trend=trend, aging=aging, ledger=ledger,
                   recoupments=recoupments, recoupment_source=recoupment_source if recoupments is not None else "",
                   appeals=appeals, outcomes=outcomes, messages=messages, names=names or {}, title=title,
-                  as_of_note=as_of_note)
+                  as_of_note=as_of_note, remit=remit if isinstance(remit, Remit) else None)
 
 
 def _names(folder: Path, file: str, key: str) -> dict[str, str]:

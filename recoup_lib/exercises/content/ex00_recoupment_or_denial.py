@@ -10,6 +10,8 @@ import numpy as np
 import pandas as pd
 
 from ...appeals import medicare_dates
+from ...remit import taken_back
+from ...report import recoupments_from_payments
 from ...rules import CATEGORY_LABELS, ERROR_TYPES
 from .._registry import Exercise, register
 from ._common import OFFSET_STARTS_RULE, STOP_OFFSET_RULE, demo_tables, line_history, pick
@@ -76,13 +78,14 @@ for _qid, _letter in (("q1", "A"), ("q2", "B"), ("q3", "C")):
 
 
 @EX.question("q4", prompt="On the recouped line, how much money did the payer take back, in dollars?",
-             rule="What was taken back is the first payment minus what the practice kept in the end "
-                  "(the net of every payment, reversal and correction posted to the line).",
+             rule="Taken back is what the payer really kept: the reversal takes the whole first payment, "
+                  "the corrected payment that follows pays part of it again, so it is the first payment minus "
+                  "what the practice kept in the end (the net of every payment, reversal and correction).",
              source="lesson 00 section 1; docs/sources.md §5.2", kind="money")
 def _taken_back(m):
     for history in m["lines"].values():
         if kind_of_line(history) == "recoupment":
-            return int(history["paid_cents"].iloc[0] - history["paid_cents"].sum())
+            return taken_back(recoupments_from_payments(history))
     raise AssertionError("no recouped line in the materials")
 
 

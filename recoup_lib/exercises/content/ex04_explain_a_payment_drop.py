@@ -17,7 +17,7 @@ from pathlib import Path
 import numpy as np
 
 from ...remit import (Adjustment, ClaimPayment, Interchange, Remittance, ServiceLine, plb_offset,
-                      read_835, reverse, write_835)
+                      read_835, reverse, taken_back, write_835)
 from .._registry import Exercise, register
 
 NPI = "1999999984"
@@ -108,12 +108,11 @@ def _reversed_claim(m):
 @EX.question("q4", prompt="After the reversal and its correction, how much less is that claim paid than "
                           "before (dollars)?",
              rule="What a reversal and correction cost is the original payment minus the corrected "
-                  "one; the reversal alone takes everything back, the correction returns part of it.",
+                  "one; the reversal alone takes everything back, the correction returns part of it. That "
+                  "difference is the money taken back (net_amount in recoup remit's recoupments.csv).",
              source="docs/sources.md §5.2; lesson 00 section 1", kind="money")
 def _net_loss(m):
-    p = m["remit"].payments
-    b = p.loc[p["claim_id"] == _reversed_claim(m)]
-    return int(-b["paid_cents"].sum())
+    return taken_back(_recouped(m, "reversal"))
 
 
 @EX.question("q5", prompt="How much was kept back by an offset (PLB WO), in dollars?",
@@ -121,7 +120,7 @@ def _net_loss(m):
                   "reason WO (overpayment recovery), positive when money is taken.",
              source="docs/sources.md §5.3", kind="money")
 def _offset(m):
-    return int(_recouped(m, "offset")["amount_cents"].sum())
+    return taken_back(_recouped(m, "offset"))
 
 
 @EX.question("q6", prompt="The offset recovers money on which original claim? Give the payer's claim "

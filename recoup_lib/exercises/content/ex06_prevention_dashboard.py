@@ -15,6 +15,7 @@ import json
 import numpy as np
 import pandas as pd
 
+from ...remit import taken_back
 from ...report import recoupments_from_payments, report_from_audit
 from ...rules import audit_folder, capped_findings
 from ...synthetic.demo import demo_path
@@ -81,14 +82,15 @@ def _denial_rate_lines(m):
 
 
 @EX.question("q3", prompt="How much money did payers take back, counting the reversals posted in "
-                          "payments.csv (dollars)?",
+                          "payments.csv, each net of the corrected payment posted with it (dollars)?",
              rule="Recoupment dollars (the kit's own metric): money payers took back through reversals and "
-                  "835 offsets; the recoupment rate divides it by the money paid in the same period. No public "
-                  "benchmark exists [unconfirmed]: compare the practice with its own past months.",
+                  "835 offsets, each dollar once -- a reversal counts only for what the corrected payment that "
+                  "follows it did not pay again. The recoupment rate divides it by the money paid in the same "
+                  "period. No public benchmark exists [unconfirmed]: compare the practice with its own past "
+                  "months.",
              source="docs/sources.md §9.1 [unconfirmed]; lesson 06 section 3.3", kind="money")
 def _recouped(m):
-    payments = m["report"].audit.context.payments
-    return int(-payments.loc[payments["paid_cents"] < 0, "paid_cents"].sum())
+    return taken_back(m["report"].recoupments)
 
 
 @EX.question("q4", prompt="What share of the money at risk (capped per line) does the single largest "
