@@ -320,3 +320,21 @@ def test_contract_and_sources_list_the_same_ncci_associated_modifiers():
     as_set = lambda text: {m.strip() for m in re.split(r",\s*", re.sub(r"\s+", " ", text))}  # noqa: E731
     assert as_set(in_contract) == as_set(in_sources)
     assert {"59", "XE", "XS", "XP", "XU", "25", "LM", "RI", "E1-E4", "F1-F9", "T1-T9"} <= as_set(in_contract)
+
+
+def test_the_rule_and_the_generator_use_the_documented_ncci_associated_modifiers():
+    from recoup_lib.rules import BYPASS_MODIFIERS, NCCI_ASSOCIATED_MODIFIERS_TEXT
+    from recoup_lib.synthetic._inject_lines import _BYPASS
+
+    sources = SOURCES.read_text(encoding="utf-8")
+    in_sources = re.search(r"The kit's unbundling rule uses exactly this list: ([^.]+)\.", sources).group(1)
+    as_set = lambda text: {m.strip() for m in re.split(r",\s*", re.sub(r"\s+", " ", text))}  # noqa: E731
+    assert as_set(in_sources) == as_set(NCCI_ASSOCIATED_MODIFIERS_TEXT)
+    # 59 and X{EPSU}; 8 global-surgery and other; RT LT; E1-E4, FA, F1-F9, TA, T1-T9; 5 coronary.
+    assert len(BYPASS_MODIFIERS) == 5 + 8 + 2 + 4 + 1 + 9 + 1 + 9 + 5
+    assert {"E2", "F9", "FA", "T1", "TA", "LM", "RI", "25", "91"} <= BYPASS_MODIFIERS
+    assert not {"26", "76", "E5", "F0", "GA"} & BYPASS_MODIFIERS
+    for modifiers in ("25", "RT;59", "LT", "F3", "XU"):
+        assert re.search(_BYPASS, modifiers), modifiers
+    for modifiers in ("26", "76", "E5", "GA;26", "XUX"):
+        assert not re.search(_BYPASS, modifiers), modifiers

@@ -36,12 +36,14 @@ from ._vocabulary import (
     CATEGORY_LABELS,
     EM_FAMILIES,
     ERROR_TYPES,
+    NCCI_ASSOCIATED_MODIFIERS_TEXT,
     REPEAT_MODIFIERS,
 )
 
 __all__ = [
     "ACTIONS", "BYPASS_MODIFIERS", "CATEGORIES", "CATEGORY_LABELS", "EM_FAMILIES", "ERROR_TYPES",
-    "REPEAT_MODIFIERS", "FINDING_COLUMNS", "AuditContext", "AuditResult", "Rule", "RuleRegistry",
+    "NCCI_ASSOCIATED_MODIFIERS_TEXT", "REPEAT_MODIFIERS", "FINDING_COLUMNS", "AuditContext", "AuditResult", "Rule",
+    "RuleRegistry",
     "audit_folder", "audit_tables", "build_context", "capped_findings", "custom_rule",
     "default_registry", "explain_claim", "run_audit", "score", "summarise", "summary_markdown",
     "write_audit",

@@ -11,7 +11,7 @@ contract's claim-line columns:
 ``n_payments``            number of payment rows posted to the line
 ``modifier_key``          the set of modifiers, sorted and ``;``-joined
 ``has_repeat_modifier``   the line carries 76, 77 or 91
-``has_bypass_modifier``   the line carries 59, XE, XS, XP or XU
+``has_bypass_modifier``   the line carries an NCCI-associated modifier (``BYPASS_MODIFIERS``)
 ``_claim`` ``_patient``   integer keys (claim_id in sorted order, patient,
 ``_payer`` ``_npi``       payer, rendering provider, procedure code, set of
 ``_code`` ``_mods``       modifiers) so rules group and join a million lines

@@ -91,7 +91,9 @@ def unbundling(ctx) -> pd.DataFrame:
     its effective date is on or before it and it has no deletion date or one
     after it. The other line must be paid too; it may sit on another claim.
     Modifier indicator 0: no modifier allows the pair. Indicator 1: the pair
-    is allowed when either line carries 59, XE, XS, XP or XU. Indicator 9:
+    is allowed when either line carries an NCCI-associated modifier
+    (:data:`BYPASS_MODIFIERS`: 59, X{EPSU}, the anatomic ones such as RT/LT,
+    24, 25, 27, 57, 58, 78, 79, 91). Indicator 9:
     the edit does not apply. What was paid on the column-2 line is at risk.
 
     Notes
@@ -135,7 +137,7 @@ def unbundling(ctx) -> pd.DataFrame:
         + "; NCCI pair " + pairs["column_1"].to_numpy() + "/" + pairs["column_2"].to_numpy()
         + " modifier indicator " + pairs["modifier_indicator"].to_numpy()
         + np.where(pairs["modifier_indicator"].to_numpy() == "0",
-                   " (no modifier can bypass it)", " and neither line carries 59, XE, XS, XP or XU")
+                   " (no modifier can bypass it)", " and neither line carries an NCCI-associated modifier (59, X{EPSU}, anatomic, global surgery, 27, 91)")
         + "; paid " + usd(sel["paid_cents"]).to_numpy() + " on the component code"
     )
     return hits(sel.index, sel["paid_cents"], evidence)

@@ -11,7 +11,7 @@ import numpy as np
 import pandas as pd
 
 from ..money import div_half_up
-from ..rules import EM_FAMILIES
+from ..rules import BYPASS_MODIFIERS, EM_FAMILIES
 from ._inject_state import InjectionState, all_policies
 from ._random import stream
 from ._values import DAY, _dates, next_weekday
@@ -19,7 +19,7 @@ from ._values import DAY, _dates, next_weekday
 __all__ = ["inject_duplicate_claim", "inject_documentation_errors", "inject_unbundling", "inject_units_over_mue",
            "inject_upcoding", "inject_overpaid_rate", "inject_duplicate_payment"]
 
-_BYPASS = r"(?:^|;)(?:59|XE|XS|XP|XU)(?:;|$)"
+_BYPASS = r"(?:^|;)(?:" + "|".join(sorted(BYPASS_MODIFIERS)) + r")(?:;|$)"
 
 
 def _mue_safe_to_double(s: InjectionState) -> np.ndarray:
