@@ -119,3 +119,17 @@ def test_cli_generate_rejects_bad_options(tmp_path, capsys):
     assert main(["generate", "--profile", "nope", "--out", str(tmp_path / "x")]) == 2
     assert "known profiles: family_practice" in capsys.readouterr().err
     assert main(["generate", "--error-rate", "0.9", "--out", str(tmp_path / "x")]) == 2
+
+
+def test_caught_duplicates_carry_carc_18_under_group_oa_in_payments_csv_and_the_835(tmp_path):
+    """CARC 18 (exact duplicate) goes under group OA: payments.csv says what the generated 835 carries."""
+    from recoup_lib.remit import read_835
+    from recoup_lib.synthetic import generate
+
+    folder = generate(tmp_path / "p", lines=4000, seed=3, profile="family_practice")
+    codes = read_table(folder / "payments.csv").data["denial_code"].fillna("").astype(str)
+    eighteen = codes.loc[codes.str.endswith("-18")]
+    assert len(eighteen) and set(eighteen) == {"OA-18"}
+    adjustments = read_835([folder / "remits"]).adjustments
+    groups = set(adjustments.loc[adjustments["reason_code"] == "18", "group_code"])
+    assert groups == {"OA"}

@@ -6,7 +6,8 @@ contract's formula:
 
 ==========================  ===============================================================
 duplicate_claim             a whole claim (or part of it) resubmitted days later and paid
-                            again; some copies the payer caught and denied (CO-18)
+                            again; some copies the payer caught and denied (OA-18: CARC 18
+                            goes under group OA, as the generated 835s carry it)
 duplicate_payment           the payer sent the same amount twice (sometimes reversing once
                             and then paying twice)
 overpaid_rate               paid the billed charge, or paid above the contracted rate

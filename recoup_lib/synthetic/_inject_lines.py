@@ -76,7 +76,7 @@ def inject_duplicate_claim(s: InjectionState, k: int, budget: int) -> None:
     pay = pd.DataFrame({
         "claim": dup["claim"].to_numpy(), "line_no": dup["line_no"].to_numpy(),
         "payment_date": _dates(pay_date), **amounts,
-        "denial_code": np.where(caught, "CO-18", original["denial_code"].fillna("").to_numpy(dtype=object)),
+        "denial_code": np.where(caught, "OA-18", original["denial_code"].fillna("").to_numpy(dtype=object)),
         "_line": rows, "_kind": "original"})
     s.append_payments(pay.loc[posted])
     # There was no second visit, so some copies have no note of their own: those lines also lack
