@@ -208,6 +208,7 @@ def test_explain_carc_with_and_without_group():
     with_group = codes.explain_carc("co-45")
     assert with_group.startswith("CO-45: ") and "borne by the provider" in with_group
     assert codes.explain_carc("PR 2").startswith("PR-2: Coinsurance")
+    assert codes.explain_carc("OA-18").endswith("(OA = other adjustment; who bears it depends on the case.)")
     assert "not in the kit's table" in codes.explain_carc("9999")
 
 

@@ -201,7 +201,10 @@ def explain_carc(code) -> str:
         text = f"{head}: {row['meaning']}"
     if group:
         g = lookup("group", group)
-        text += f" ({group} = {g['label'].lower()}; borne by the {g['who_bears']}.)"
+        who = str(g["who_bears"])
+        bears = ("who bears it depends on the case" if who == "varies" else "who bears it: not applicable"
+                 if who == "n/a" else f"borne by the {who}")
+        text += f" ({group} = {g['label'].lower()}; {bears}.)"
     return text
 
 
