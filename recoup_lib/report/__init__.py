@@ -16,7 +16,8 @@ guarded against formula injection.
 :func:`money_at_risk`           the audit's exposure, capped per line, by cause
 :func:`appeal_overturn_rate`    appeals won fully or partly / decided, per level
 :func:`notice_response_days`    notice date to response (or days left on the worklist)
-:func:`notice_aging`            open notices by age: 0-30, 31-60, 61-90, 90+ days
+:func:`notice_aging`            open notices by age (reconcile's buckets), after money already taken back
+:func:`open_notices`            notices still open after money taken back (the open ledger), and for how much
 :func:`trend_by_month`          volume, denials, risk, take-backs, notices by month
 :func:`weekly_cash`             a payer's payments by week, with an offset taken out
 ``plot_*``, :func:`save_figures`  Pareto of causes, money by month, aging, top providers/codes
@@ -52,6 +53,7 @@ from ._appeal_metrics import (
     notice_aging,
     notice_amounts,
     notice_response_days,
+    open_notices,
 )
 from ._build import FIGURE_TITLES, HEADLINE_METRICS, REMIT_SUFFIXES, Report, build_report, report_from_audit, write_report
 from ._charts import cash_flow_chart, money_bar_chart, recoupment_chart, sampling_chart, timeline_chart
@@ -118,7 +120,7 @@ __all__ = [
     "Money", "Percent", "Report",
     "appeal_overturn_rate", "build_report", "cash_flow_chart", "clean_claim_rate", "denial_rate",
     "format_metric", "line_status", "metric_value", "metrics_text", "money_at_risk", "money_bar_chart",
-    "notice_aging", "notice_amounts", "notice_response_days", "off_reasons",
+    "notice_aging", "notice_amounts", "notice_response_days", "off_reasons", "open_notices",
     "outcomes_frame", "outcomes_from_decisions", "pareto_table", "payment_reversals", "plot_at_risk_pareto",
     "plot_exposure_by_month", "plot_money_by_month", "plot_notice_aging", "plot_pareto",
     "plot_recoupments_by_month", "plot_top_at_risk", "read_outcomes", "read_recoupments", "recoupment_chart",
