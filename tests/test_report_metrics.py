@@ -404,3 +404,21 @@ def test_recoupments_from_payments_turns_each_negative_payment_into_a_positive_r
     out = recoupments_from_payments(pay)
     assert out[["claim_id", "trace_number", "amount_cents", "mechanism", "reference"]].values.tolist() == [
         ["A", "P2", 9000, "reversal", "line 1"]]
+
+
+def test_recoupments_csv_net_amount_is_money_taken_back_and_gross_is_labelled(tmp_path):
+    from recoup_lib.report import read_recoupments, recoupments_frame
+
+    path = tmp_path / "recoupments.csv"
+    path.write_text("payment_date,amount,net_amount,mechanism\n"
+                    "2025-03-01,90.00,20.00,reversal\n"
+                    "2025-03-02,50.00,,offset\n", encoding="utf-8")
+    frame = recoupments_frame(read_recoupments(path).data.drop(columns=["_row"]))
+    # a blank net_amount counts the take-back in full
+    assert frame["net_amount_cents"].tolist() == [2000, 5000]
+    pay = pd.DataFrame({"payment_date": pd.to_datetime(["2025-01-01"]), "paid_cents": [100000]})
+    m = recoupment_rate(frame, pay)
+    assert metric_value(m, "recoupment_dollars") == 7000
+    assert metric_value(m, "recoupment_gross_dollars") == 14000
+    assert metric_value(m, "recoupment_dollars[reversal]") == 2000
+    assert metric_value(m, "recoupment_rate") == 7.0

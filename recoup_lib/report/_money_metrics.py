@@ -84,9 +84,9 @@ def recoupment_rate(recoupments: pd.DataFrame | None, payments: pd.DataFrame, st
     >>> from recoup_lib.report import metric_value
     >>> metric_value(recoupment_rate(rec, pay), "recoupment_rate")
     40.0
-    >>> corrected = rec.assign(net_amount_cents=[1000])  # the correction paid 5,000 back
-    >>> metric_value(recoupment_rate(corrected, pay), "recoupment_dollars")
-    10.0
+    >>> corrected = rec.assign(net_amount_cents=[1000])  # the correction paid 5,000 cents back
+    >>> metric_value(recoupment_rate(corrected, pay), "recoupment_dollars")  # cents
+    1000
     """
     if recoupments is None:
         return switched_off(_RECOUPMENT_METRICS, reason or "No remittance data: add a remits/ folder of "
