@@ -94,3 +94,22 @@ def test_no_module_of_the_report_reconcile_or_appeal_path_reads_the_wall_clock()
         for path in sorted((ROOT / "recoup_lib" / folder).rglob("*.py")):
             for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1):
                 assert not clock.search(line), f"{path.relative_to(ROOT)}:{number} reads the wall clock: {line.strip()}"
+
+
+def test_notices_the_office_closed_in_their_status_column_are_not_open_in_either_view(practice, tmp_path, capsys):
+    import shutil
+
+    folder = tmp_path / "practice"
+    shutil.copytree(practice, folder)
+    before = _reconcile(folder, tmp_path / "before")
+    notices = pd.read_csv(folder / "notices.csv", dtype=str, keep_default_na=False)
+    ledger = pd.read_csv(tmp_path / "before" / "open_ledger.csv", dtype=str)
+    settled = ledger.loc[ledger["status"] == "open", "notice_id"].head(3).tolist()
+    notices["status"] = notices["notice_id"].isin(settled).map({True: "Closed", False: ""})
+    notices.to_csv(folder / "notices.csv", index=False)
+    report = _report(folder, tmp_path / "report")
+    recon = _reconcile(folder, tmp_path / "recon")
+    capsys.readouterr()
+    assert len(settled) == 3
+    assert recon["notices_open"] == before["notices_open"] - 3 == report["notices_open"]
+    assert report["open_cents"] == recon["open_cents"] < before["open_cents"]

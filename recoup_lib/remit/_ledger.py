@@ -5,6 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from ..schema import CLOSED_STATUSES
 from ._deposits import explain_deposits
 from ._items import STR
 
@@ -40,7 +41,10 @@ def open_ledger(links: pd.DataFrame, notices: pd.DataFrame, as_of) -> pd.DataFra
         From :func:`link_recoupments` made with ``notices``.
     notices : pandas.DataFrame
         The parsed ``notices.csv`` (notice_id, payer_id, claim_id, line_no,
-        notice_date, amount_cents, error_type).
+        notice_date, amount_cents, error_type; optionally status: a value in
+        :data:`recoup_lib.schema.CLOSED_STATUSES` means the office has
+        settled the notice, so nothing of it is open, as the appeal worklist
+        reads it).
     as_of : date-like
         The day the ledger is read; takes paid after it and notices dated
         after it are left out.
@@ -88,6 +92,9 @@ def open_ledger(links: pd.DataFrame, notices: pd.DataFrame, as_of) -> pd.DataFra
     key = out["notice_id"]
     out["taken_cents"] = key.map(taken).fillna(0).astype("int64")
     out["open_cents"] = (out["amount_cents"] - out["taken_cents"]).clip(lower=0).astype("int64")
+    if "status" in nt.columns:
+        settled = nt["status"].astype("str").str.strip().str.lower().isin(CLOSED_STATUSES).to_numpy()
+        out.loc[settled, "open_cents"] = 0
     out["takes"] = key.map(g.size()).fillna(0).astype("int64")
     for col, how in (("first_take_date", "min"), ("last_take_date", "max")):
         dates = g["payment_date"].agg(how).astype("datetime64[us]").reindex(key.to_numpy())

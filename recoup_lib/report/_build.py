@@ -204,7 +204,7 @@ class Report(StepResult):
 def _ledger(decisions: pd.DataFrame, remit, as_of) -> pd.DataFrame:
     """The open ledger of the decided notices: what each still leaves open after the money taken back."""
     notices = decisions[["notice_id", "payer_id", "claim_id", "line_no", "notice_date", "amount_cents",
-                         "reason_code", "error_type"]]
+                         "reason_code", "error_type"] + (["status"] if "status" in decisions.columns else [])]
     if isinstance(remit, Remit) and remit.loaded:
         links = link_recoupments(remit, notices)
     else:
