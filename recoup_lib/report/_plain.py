@@ -55,7 +55,7 @@ def plain_table(frame, columns=None, words=("error_type", "errors", "effect", "c
     -------
     pandas.DataFrame
         Text only: ``x_cents`` as ``$1,234.50`` (blank when missing), dates as
-        ``2025-03-04``, booleans as ``yes``/``no``; the index is reset and
+        ``2025-03-04``, booleans as ``yes``/``no`` (blank when missing); the index is reset and
         starts at 1, like a printed list.
 
     Examples
@@ -78,7 +78,7 @@ def plain_table(frame, columns=None, words=("error_type", "errors", "effect", "c
         elif pd.api.types.is_datetime64_any_dtype(s.dtype):
             values = [("" if pd.isna(v) else f"{v:%Y-%m-%d}") for v in s]
         elif pd.api.types.is_bool_dtype(s.dtype):
-            values = ["yes" if bool(v) else "no" for v in s]
+            values = ["" if pd.isna(v) else "yes" if bool(v) else "no" for v in s]
         else:
             values = ["" if v is None or (not isinstance(v, str) and pd.isna(v)) else str(v) for v in s]
             if column in words:
