@@ -34,7 +34,8 @@ def _label(name: str) -> str:
 
 def plain_table(frame, columns=None, words=("error_type", "errors", "effect", "category",
                                            "patient_may_be_billed", "payer_type", "plan_type",
-                                           "funding", "recommendation", "kind")) -> pd.DataFrame:
+                                           "funding", "recommendation", "kind", "cause",
+                                           "measure")) -> pd.DataFrame:
     """A copy of ``frame`` for reading: dollars, ``YYYY-MM-DD`` dates, yes/no, plain column names.
 
     Parameters
