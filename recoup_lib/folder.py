@@ -17,6 +17,7 @@ from __future__ import annotations
 import csv
 import io
 import mmap
+import sys
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -28,6 +29,7 @@ import pyarrow.csv as pacsv
 
 from . import reference
 from .errors import InputError, Problem
+from .outputs import guard_formulas, guard_text, output_file, staged, unguard_formulas, unguard_text
 from .money import format_cents_arrow
 from .schema import SPECS, FileSpec, ParsedTable, parse_table
 
@@ -49,7 +51,19 @@ INPUT_FILES = ("claim_lines.csv", "payments.csv", "coverage.csv", "documentation
 REFERENCE_FILES = ("fee_schedule.csv", "ncci_ptp.csv", "mue.csv", "payer_policies.csv")
 
 
+#: Python's csv module refuses fields over 131,072 characters by default; a long note beside a
+#: malformed row must not stop the exact reader.
+csv.field_size_limit(min(sys.maxsize, 2**31 - 1))
+
+#: In memory, a column name starting with ``_`` is the kit's own (``_row``, ``_reason``, ...). A
+#: file's header starting with ``_`` (e.g. the ``_file``, ``_row`` and ``_reason`` of a
+#: ``rejected_rows/`` file fed back after fixing it) gets one more ``_`` in front, so it never
+#: meets the kit's names.
+RESERVED_PREFIX = "_"
+
+
 def _string_frame(table: pa.Table) -> pd.DataFrame:
+    table = pa.table([unguard_formulas(table[c]) for c in table.column_names], names=table.column_names)
     return table.to_pandas(types_mapper=lambda t: pd.StringDtype("pyarrow"))
 
 
@@ -81,7 +95,7 @@ def _python_csv(path: Path, label: str, header: list[str]):
             good_rows.append(record_no)
     frame = pd.DataFrame(good, columns=header, dtype="str") if good else pd.DataFrame(
         {h: pd.Series([], dtype="str") for h in header})
-    frame = frame.astype(pd.StringDtype("pyarrow"))
+    frame = _string_frame(pa.Table.from_pandas(frame.astype(pd.StringDtype("pyarrow")), preserve_index=False))
     return frame, np.asarray(good_rows, dtype=np.int64), broken
 
 
@@ -116,13 +130,7 @@ def read_csv_text(path: str | Path, spec: FileSpec | None = None, label: str | N
     label = label or path.name
     if not path.is_file():
         raise InputError(f"{label}: file not found in {path.parent}")
-    with open(path, "rb") as handle:
-        head = handle.read(65536)
-    if not head.strip():
-        raise InputError(f"{label}: the file is empty (expected a header row)")
-    first_line = head.decode("utf-8-sig", errors="replace").splitlines()[0]
-    header = [h.strip() for h in next(csv.reader([first_line]))]
-    header = _canonical_header(header, spec, label)
+    header = _canonical_header(_file_header(path, label), spec, label)
 
     invalid: list = []
 
@@ -173,22 +181,43 @@ def _has_blank_lines(path: Path, rows: int) -> bool:
         return breaks != rows
 
 
+def _file_header(path: Path, label: str) -> list[str]:
+    """The first record of the file: names stripped and unguarded, blank ones named ``unnamed_N``,
+    and names starting with ``_`` given one more (see :data:`RESERVED_PREFIX`)."""
+    with open(path, "rb") as handle:
+        head = handle.read(65536)
+    if not head.strip():
+        raise InputError(f"{label}: the file is empty (expected a header row)")
+    with open(path, encoding="utf-8-sig", errors="replace", newline="") as handle:
+        try:
+            record = next(csv.reader(handle), [])
+        except csv.Error as exc:
+            raise InputError(f"{label}, row 1 (the header): not readable as CSV ({exc})") from None
+    header = []
+    for i, name in enumerate(record):
+        name = unguard_text(name.strip()) or f"unnamed_{i + 1}"
+        header.append(RESERVED_PREFIX + name if name.startswith(RESERVED_PREFIX) else name)
+    return header
+
+
 def _canonical_header(header: list[str], spec: FileSpec | None, label: str) -> list[str]:
-    if spec is None:
-        return header
-    wanted = {c.name.lower(): c.name for c in spec.columns}
+    wanted = {c.name.lower(): c.name for c in spec.columns} if spec is not None else {}
     renamed = [wanted.get(h.lower(), h) for h in header]
     seen: set[str] = set()
     for i, h in enumerate(renamed):
         if h in seen:
             raise InputError(f"{label}: column '{h}' appears twice in the header")
         seen.add(h)
+    if spec is None:
+        return renamed
     missing = [c.name for c in spec.columns if c.required and c.name not in seen]
     if missing:
         quoted = ", ".join(f"'{m}'" for m in missing)
+        has = ", ".join(header)
+        has = has if len(has) <= 300 else has[:300] + " ..."
         raise InputError(
             f"{label}: missing required column{'s' if len(missing) > 1 else ''} {quoted} "
-            f"(the header has: {', '.join(header)})"
+            f"(the header has: {has})"
         )
     return renamed
 
@@ -431,23 +460,46 @@ def to_text_frame(df: pd.DataFrame, drop_private: bool = True) -> pd.DataFrame:
 def write_csv(df: pd.DataFrame, path: str | Path, text: bool = False) -> Path:
     """Write a table as contract CSV (UTF-8, header, comma separated, ``\\n`` line ends).
 
+    Text a spreadsheet would run as a formula is guarded with a leading
+    ``'`` (:func:`recoup_lib.outputs.guard_formulas`; the readers of this
+    module take it off again, so the file reads back as the same values).
+    Written inside a result folder being written (see
+    :func:`recoup_lib.outputs.output_folder`) the file goes straight in;
+    anywhere else it is written whole beside ``path`` and renamed over it,
+    and an existing file the kit did not write is refused.
+
     Parameters
     ----------
     df : pandas.DataFrame
         In-memory table (converted with :func:`to_text_table`) or, with
         ``text=True``, a table that is already all text.
     path : path-like
+
+    Raises
+    ------
+    UsageError
+        ``path`` holds a file the kit did not write, or cannot be written.
     """
     path = Path(path)
+    if not staged(path):
+        with output_file(path) as temporary:
+            _write_csv(df, temporary, text)
+        return path
+    _write_csv(df, path, text)
+    return path
+
+
+def _write_csv(df: pd.DataFrame, path: Path, text: bool) -> None:
     path.parent.mkdir(parents=True, exist_ok=True)
     if not len(df.columns):
         path.write_bytes(b"\n")
-        return path
+        return
     if text:
         table = pa.table([_arrow_text(df[c]) for c in df.columns], names=[str(c) for c in df.columns])
     else:
         table = to_text_table(df)
-    table = pa.table([pc.fill_null(table[c], "") for c in table.column_names], names=table.column_names)
+    names = [guard_text(name) for name in table.column_names]
+    table = pa.table([guard_formulas(pc.fill_null(table[c], "")) for c in table.column_names], names=names)
     header = io.StringIO()
     csv.writer(header, lineterminator="\n").writerow(table.column_names)
     buffer = io.BytesIO()
@@ -460,7 +512,6 @@ def write_csv(df: pd.DataFrame, path: str | Path, text: bool = False) -> Path:
     except pa.ArrowInvalid:
         body = _quoted_minimal(table)
     path.write_bytes(header.getvalue().encode("utf-8") + body)
-    return path
 
 
 def _quoted_minimal(table: pa.Table) -> bytes:

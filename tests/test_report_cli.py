@@ -225,4 +225,5 @@ def test_cli_out_that_is_a_file_is_a_usage_error(tmp_path, capsys):
     target = tmp_path / "taken"
     target.write_text("x", encoding="utf-8")
     assert main(["report", str(demo_path()), "--out", str(target), "--as-of", AS_OF]) == 2
-    assert "--out:" in _one_line(capsys.readouterr().err)
+    err = _one_line(capsys.readouterr().err)
+    assert f"--out {target}: a file is in the way" in err

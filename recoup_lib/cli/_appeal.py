@@ -49,16 +49,21 @@ def run(args) -> int:
     as_of = _as_of(args.as_of)
     from ..appeals import appeal_folder
 
+    from ..outputs import check_folder, output_folder
+
     folder = Path(args.folder)
     profiles_dir = Path(args.profiles) if args.profiles else folder
     if args.profiles and not profiles_dir.is_dir():
         raise UsageError(f"--profiles: no such folder {args.profiles!r}")
+    inputs = [folder] + ([profiles_dir] if args.profiles else [])
+    check_folder(args.out, inputs=inputs)
     result = appeal_folder(folder, as_of, profiles=Path(args.profiles) if args.profiles else None)
-    result.write(args.out)
-    if args.xlsx:
-        from ..report import write_appeal_workbook
+    with output_folder(args.out, inputs=inputs, written_by="recoup appeal") as written:
+        result.write(written)
+        if args.xlsx:
+            from ..report import write_appeal_workbook
 
-        write_appeal_workbook(result, Path(args.out) / "appeal.xlsx")
+            write_appeal_workbook(result, written / "appeal.xlsx")
 
     out = Path(args.out)
     print(f"recoup appeal: {result.summary()}")

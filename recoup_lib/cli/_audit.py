@@ -25,6 +25,7 @@ def run(args) -> int:
     from pathlib import Path
 
     from ..errors import UsageError
+    from ..outputs import check_folder, output_folder
     from ..rules import ERROR_TYPES, audit_folder
 
     only = None
@@ -34,12 +35,14 @@ def run(args) -> int:
         if unknown:
             raise UsageError(f"--only: unknown error type(s) {', '.join(unknown)}; "
                              f"known: {', '.join(ERROR_TYPES)}")
+    check_folder(args.out, inputs=[args.folder])
     result = audit_folder(args.folder, only=only, use_defaults=not args.no_defaults)
-    result.write(args.out)
-    if args.xlsx:
-        from ..report import write_audit_workbook
+    with output_folder(args.out, inputs=[args.folder], written_by="recoup audit") as folder:
+        result.write(folder)
+        if args.xlsx:
+            from ..report import write_audit_workbook
 
-        write_audit_workbook(result, f"{args.out}/audit.xlsx")
+            write_audit_workbook(result, folder / "audit.xlsx")
     print(result.summary())
     print(f"wrote {Path(args.out) / 'findings.csv'}")
     return 0

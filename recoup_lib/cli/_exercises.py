@@ -78,8 +78,11 @@ def run(args) -> int:
 
     from ..exercises import grade_paths
     from ..folder import write_csv
+    from ..outputs import check_file, output_file
 
     paths = args.answers or [_default_answers(args.folder)]
+    if args.out:
+        check_file(args.out, inputs=paths)
     if not args.answers:
         print(f"grading the answers in {paths[0]}")
     table = grade_paths(paths)
@@ -89,6 +92,7 @@ def run(args) -> int:
         print(f"{trainee:<20} {exercise:<28} {r['score']:>3} / {r['questions']:<3}"
               f" ({r['answered']} answered)")
     if args.out:
-        write_csv(table, args.out)
+        with output_file(args.out, inputs=paths) as path:
+            write_csv(table, path)
         print(f"scores written to {args.out}")
     return 0

@@ -29,13 +29,14 @@ def run(args) -> int:
     from ..errors import UsageError
     from ._appeal import _as_of
 
+    from ..outputs import check_folder
+
     as_of = _as_of(args.as_of)
-    if Path(args.out).exists() and not Path(args.out).is_dir():
-        raise UsageError(f"--out: {args.out} is a file; expected a folder (it is created if missing)")
+    check_folder(args.out, inputs=[args.folder])
     from ..report import build_report
 
     report = build_report(args.folder, as_of)
-    paths = report.write(args.out, xlsx=args.xlsx)
+    paths = report.write(args.out, xlsx=args.xlsx, inputs=[args.folder])
     print(f"recoup report: {report.summary()}")
     out = Path(args.out)
     figures = [p.name for p in paths if p.suffix == ".png"]

@@ -82,6 +82,7 @@ def _stratum_sizes(text: str) -> dict[str, int]:
 def run(args: argparse.Namespace) -> int:
     from pathlib import Path
 
+    from ..outputs import check_folder
     from ..sampling import read_frame_file, select_sample, strata_from_bounds
     from ..schema import money_column
     from . import options_checked
@@ -99,6 +100,7 @@ def run(args: argparse.Namespace) -> int:
     size = _stratum_sizes(args.stratum_sizes) if args.stratum_sizes else _whole(
         args.size, "--size", 1)
     bounds = _bounds(args.strata_bounds) if args.strata_bounds else None
+    check_folder(args.out, inputs=[args.frame])
     frame = read_frame_file(
         args.frame, args.id_column, stratify_by=args.stratify_by,
         amount_column=args.amount_column if bounds is not None else None)
@@ -114,7 +116,7 @@ def run(args: argparse.Namespace) -> int:
         selection = select_sample(frame, args.id_column, size, seed, spares=spares, strata=strata,
                                   allocation=args.allocation, stratified_by=described)
     out = Path(args.out)
-    selection.write(out, frame_file=Path(args.frame).name)
+    selection.write(out, frame_file=Path(args.frame).name, inputs=[args.frame])
     print(f"recoup sample: {selection.summary()}")
     print(f"Wrote {out / 'sample.csv'}, {out / 'sample_design.json'} and {out / 'strata.csv'}.")
     return 0

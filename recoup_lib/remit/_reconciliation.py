@@ -18,6 +18,7 @@ import pandas as pd
 from ..errors import InputError
 from ..folder import read_table, write_csv
 from ..money import dollars
+from ..outputs import writes_folder
 from ..results import StepResult
 from ..schema import ParsedTable
 from ._batch import read_835
@@ -102,6 +103,7 @@ class Reconciliation(StepResult):
                      f"{still:,} still open for {dollars(open_cents)}.")
         return text
 
+    @writes_folder
     def write(self, out: str | Path) -> list[Path]:
         """Write the results into folder ``out``; return the paths written.
 

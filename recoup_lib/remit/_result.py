@@ -11,6 +11,7 @@ import pandas as pd
 from ..errors import InputError
 from ..folder import write_csv
 from ..money import dollars
+from ..outputs import writes_folder
 from ..results import StepResult
 
 __all__ = ["Remit", "Summary"]
@@ -190,6 +191,7 @@ class Remit(StepResult):
             lines.append(f"{s['warnings']} warning(s) (data kept).")
         return lines
 
+    @writes_folder
     def write(self, out: str | Path) -> list[Path]:
         """Write every table as contract CSV into folder ``out``, plus ``summary.json``.
 

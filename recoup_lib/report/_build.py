@@ -23,6 +23,7 @@ from ..appeals import appeal_folder, load_profiles
 from ..errors import InputError
 from ..folder import read_csv_text, write_csv
 from ..money import dollars
+from ..outputs import writes_folder
 from ..results import StepResult
 from ..rules import audit_folder
 from ._appeal_metrics import appeal_overturn_rate, notice_aging, notice_amounts, notice_response_days
@@ -112,6 +113,11 @@ class Report(StepResult):
     title: str = ""
 
     @property
+    def sources(self) -> list[Path]:
+        """The folder the report read: :meth:`write` never writes into it."""
+        return list(getattr(self.audit, "sources", []))
+
+    @property
     def decisions(self) -> pd.DataFrame | None:
         return None if self.appeals is None else self.appeals.decisions
 
@@ -124,6 +130,7 @@ class Report(StepResult):
         """The metrics that could not be computed, with the reason."""
         return self.metrics.loc[~self.metrics["available"], ["metric", "label", "note"]].reset_index(drop=True)
 
+    @writes_folder
     def write(self, out, *, xlsx: bool = False) -> list[Path]:
         """Write metrics.csv, trend.csv, the figures, report.md and (``xlsx``) report.xlsx; see :func:`write_report`."""
         return list(write_report(self, out, xlsx=xlsx).values())

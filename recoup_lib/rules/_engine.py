@@ -18,6 +18,7 @@ import pandas as pd
 from ..errors import InvalidParameterError
 from ..folder import AuditInputs, problems_frame, read_audit_folder, write_csv
 from ..money import dollars
+from ..outputs import writes_folder
 from ..results import StepResult
 from ._context import AuditContext, build_context
 from ._registry import Rule, RuleRegistry, default_registry
@@ -85,6 +86,12 @@ class AuditResult(StepResult):
     def lines(self) -> pd.DataFrame:
         return self.context.lines
 
+    @property
+    def sources(self) -> list[Path]:
+        """The folder the audit read: :meth:`write` never writes into it (see :mod:`recoup_lib.outputs`)."""
+        folder = None if self.inputs is None else self.inputs.folder
+        return [] if folder is None else [Path(folder)]
+
     def totals(self, by: str = "category") -> pd.DataFrame:
         """At-risk dollars by ``category``, ``error_type``, ``payer``, ``provider``, ``month`` or ``code``."""
         return summarise(self.findings, by=by, capped=self.capped)
@@ -117,6 +124,7 @@ class AuditResult(StepResult):
                 out.append(f"  {row.category}: {row.findings} findings, {dollars(row.at_risk_capped_cents)}")
         return "\n".join(out)
 
+    @writes_folder
     def write(self, out: str | Path) -> list[Path]:
         """Write findings.csv, summary.csv, summary.md, rejected.csv and run.json to ``out``.
 

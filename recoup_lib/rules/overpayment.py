@@ -9,6 +9,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from ..money import times_units
 from ._hits import NO_HITS, date_text, hits, join_by_group, usd
 from ._registry import register
 
@@ -107,7 +108,7 @@ def overpaid_rate(ctx) -> pd.DataFrame:
         return NO_HITS
     lines = ctx.lines.iloc[paid_rows]
     fee = ctx.fee(rows=paid_rows)
-    allowed = fee * lines["units"].astype("Int64")
+    allowed = pd.Series(times_units(fee, lines["units"]), index=lines.index, dtype="Int64")
     net_paid = lines["paid_cents"] - ctx.duplicate_payment_excess.iloc[paid_rows]
     over = (net_paid - allowed)
     flag = (over > 0).fillna(False).to_numpy(dtype=bool)

@@ -32,6 +32,7 @@ from .. import __version__
 from .. import reference
 from ..errors import InvalidParameterError
 from ..folder import write_csv
+from ..outputs import output_folder, writes_folder
 from ..results import StepResult
 from ..schema import RECOUPMENT_LABELS_SPEC
 from ._inject import inject_errors, plan_counts
@@ -83,6 +84,7 @@ class GeneratedPractice(Practice, StepResult):
     :meth:`summary` says in plain words what the practice holds.
     """
 
+    @writes_folder
     def write(self, out: str | Path, *, payer: bool = True, remits: bool = True) -> list[Path]:
         """Write the practice as a self-contained audit folder; return the files written.
 
@@ -302,7 +304,8 @@ def write_practice(practice: Practice, out: str | Path, payer: bool = True, remi
     pathlib.Path
         ``out``.
     """
-    _write_practice(practice, out, payer=payer, remits=remits)
+    with output_folder(out, written_by="recoup generate") as folder:
+        _write_practice(practice, folder, payer=payer, remits=remits)
     return Path(out)
 
 
@@ -319,9 +322,6 @@ def _write_practice(practice: Practice, out: str | Path, payer: bool, remits: bo
         paths += [write_csv(getattr(t, name.removesuffix(".csv")), out / name) for name in PAYER_FILES]
     if plan is not None:
         folder = out / REMITS_FOLDER
-        if folder.is_dir():
-            for old in folder.glob("*.835"):
-                old.unlink()
         written = write_remits(practice, plan, folder)
         paths += [folder / name for name in written]
     labels = t.labels
