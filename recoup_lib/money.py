@@ -69,43 +69,24 @@ def _plain_cents(arr: pa.Array) -> np.ndarray | None:
 
     The fast path of :func:`parse_cents` for what the kit itself writes: an
     optional leading minus, at least one digit, a point, exactly two digits.
-    It reads the characters straight from the Arrow buffers, right-aligned,
-    one column of characters at a time.
+    Checked with one anchored pattern; the point is then dropped and the
+    digits cast as whole cents (an amount too large for int64 takes the
+    general path, which says so).
     """
-    arr = arr.combine_chunks() if isinstance(arr, pa.ChunkedArray) else arr
     if arr.type != pa.string():
         return None
-    n = len(arr)
-    offsets = np.frombuffer(arr.buffers()[1], dtype=np.int32)[arr.offset:arr.offset + n + 1]
-    data = arr.buffers()[2]
-    if data is None:
+    if not pc.all(pc.match_substring_regex(arr, r"^-?[0-9]+\.[0-9][0-9]$")).as_py():
         return None
-    buf = np.frombuffer(data, dtype=np.uint8)
-    ends = offsets[1:].astype(np.int64)
-    lengths = ends - offsets[:-1]
-    if lengths.min() < 4 or lengths.max() > 18:
+    try:
+        cents = pc.cast(pc.replace_substring(arr, ".", ""), pa.int64())
+    except (pa.ArrowInvalid, pa.ArrowNotImplementedError):
         return None
-    width = int(lengths.max())
-    cents = np.zeros(n, dtype=np.int64)
-    negative = np.zeros(n, dtype=bool)
-    place = 1
-    for back in range(1, width + 1):
-        present = lengths >= back
-        char = buf[np.where(present, ends - back, 0)]
-        if back == 3:
-            if not np.all(char == 46):
-                return None
-            continue
-        digit = char.astype(np.int64) - 48
-        is_digit = (digit >= 0) & (digit <= 9)
-        first = lengths == back
-        minus = first & (char == 45) & (back > 4)
-        if not np.all(~present | is_digit | minus):
-            return None
-        cents += np.where(present & is_digit, digit, 0) * place
-        negative |= minus
-        place *= 10
-    return np.where(negative, -cents, cents)
+    if isinstance(cents, pa.ChunkedArray):
+        cents = cents.combine_chunks()
+    values = cents.to_numpy(zero_copy_only=False)
+    if len(values) and np.abs(values).max() > MAX_CENTS:
+        return None
+    return values
 
 
 def parse_cents(values) -> tuple[pd.Series, pd.Series]:
@@ -138,7 +119,7 @@ def parse_cents(values) -> tuple[pd.Series, pd.Series]:
     # point three characters from the end and nothing but digits (and a leading minus) around it.
     if len(arr) and arr.null_count == 0:
         cents = _plain_cents(arr)
-        if cents is not None and (not len(cents) or np.abs(cents).max() <= MAX_CENTS):
+        if cents is not None:
             return (pd.Series(pd.array(cents, dtype="Int64"), index=index),
                     pd.Series(np.zeros(len(cents), dtype=bool), index=index))
     stripped = pc.utf8_trim_whitespace(arr)

@@ -397,7 +397,7 @@ def test_make_lab_on_a_fresh_copy_prints_an_address_that_opens_jupyterlab(kit):
 
 
 def _click_through_the_desk(browser: WebDriver, url: str, code_lines: list[str]) -> None:
-    """Open the desk, check no code is on the page, and use each of the three desks once."""
+    """Open the desk, check no code is on the page, and use each of its four desks once."""
     browser._call("POST", browser._s("/timeouts"), {"pageLoad": int(3 * STARTUP * 1000)})
     browser.get(url)
     browser.wait_for(".recoup-practice-desk", 2 * STARTUP, "the desk app rendered")
@@ -406,6 +406,7 @@ def _click_through_the_desk(browser: WebDriver, url: str, code_lines: list[str])
     page = browser.script("return document.documentElement.outerHTML;")
     shown = [line for line in code_lines if html.escape(line, quote=False) in page or line in page]
     assert not shown, f"code on the page: {shown[:5]}"
+    assert "PosixPath(" not in page and "/tmp/" not in page, "a cell's return value or a machine path is on the page"
     editors = browser.script("return document.querySelectorAll('.jp-CodeCell .jp-InputArea, "
                              ".jp-InputArea-editor, .cm-editor, .CodeMirror').length;")
     assert editors == 0, f"{editors} code cell inputs on the page"
@@ -429,6 +430,11 @@ def _click_through_the_desk(browser: WebDriver, url: str, code_lines: list[str])
                                    text="Explain a deposit"))
     browser.wait_for(".recoup-practice-desk p", 60, "a deposit explained", text="deposited")
     browser.screenshot("make_desk_deposits.png")
+
+    browser.click(browser.wait_for(".recoup-practice-desk .lm-TabBar-tab", 60, "mapping tab",
+                                   text="Map an export"))
+    browser.wait_for(".recoup-practice-desk .recoup-mapping", 60, "the export's mapping shown", text="rows read")
+    browser.screenshot("make_desk_mapping.png")
 
 
 @needs_browser

@@ -80,14 +80,13 @@ def test_parse_cents_plain_amounts_fast_path_gives_exact_cents(values):
     assert cents.tolist() == values and not invalid.any()
 
 
-@pytest.mark.parametrize("text", ["1000000000000.00", "-1000000000000", "$1,000,000,000,000.00",
-                                  "92233720368547758.07", "123456789012345678901.00", "9" * 40])
-def test_parse_cents_a_trillion_dollars_or_more_is_invalid_not_wrapped(text):
-    for values in ([text], [text, ""], [text, "12.00"]):
-        cents, invalid = parse_cents(values)
-        assert invalid.iloc[0] and pd.isna(cents.iloc[0])
-    cents, invalid = parse_cents(["999999999999.99", "-999999999999.99"])
-    assert cents.tolist() == [MAX_CENTS, -MAX_CENTS] and not invalid.any()
+@pytest.mark.parametrize("texts", [["1000000000000.00"], ["-1000000000000.00", "1.00"],
+                                   ["$1,000,000,000,000", ""], ["99999999999999999999.99"],
+                                   ["92233720368547758.07", "12.00"], ["9" * 40]])
+def test_parse_cents_sets_aside_a_trillion_dollars_or_more(texts):
+    cents, invalid = parse_cents(texts)
+    assert bool(invalid.iloc[0]) and pd.isna(cents.iloc[0])
+    assert parse_cents(["999999999999.99"])[0].tolist() == [99_999_999_999_999]
 
 
 @given(st.integers(min_value=-10**12, max_value=10**12), st.integers(min_value=0, max_value=10**9))

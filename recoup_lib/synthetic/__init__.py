@@ -35,16 +35,20 @@ from ..folder import write_csv
 from ..outputs import output_folder, writes_folder
 from ..results import StepResult
 from ..schema import RECOUPMENT_LABELS_SPEC
+from ._claims837 import CLAIMS837_FOLDER, write_claims_837
+from ._export import write_messy_export
+from ._identities import npi_numbers
 from ._inject import inject_errors, plan_counts
 from ._payer import NOTICE_COLUMNS, simulate_notices
 from ._remits import TAKE_COLUMNS, plan_remits, remit_tables, write_remits
 from ._practice import Practice, References, build_clean
 from ._profile import Profile, load_profile, profile_names, profiles_dir
+from ._random import stream
 
 __all__ = ["generate_practice", "write_practice", "generate", "Practice", "GeneratedPractice", "load_profile",
            "profile_names", "profiles_dir", "default_references", "DEFAULT_ERROR_RATE",
            "FOLDER_FILES", "PAYER_FILES", "RECOUPMENT_LABEL_COLUMNS", "plan_remits", "remit_tables",
-           "REMITS_FOLDER"]
+           "REMITS_FOLDER", "CLAIMS837_FOLDER", "write_messy_export"]
 
 DEFAULT_ERROR_RATE = 0.08
 
@@ -85,12 +89,13 @@ class GeneratedPractice(Practice, StepResult):
     """
 
     @writes_folder
-    def write(self, out: str | Path, *, payer: bool = True, remits: bool = True) -> list[Path]:
+    def write(self, out: str | Path, *, payer: bool = True, remits: bool = True,
+              claims837: bool | None = None) -> list[Path]:
         """Write the practice as a self-contained audit folder; return the files written.
 
-        ``payer`` and ``remits`` as in :func:`write_practice`.
+        ``payer``, ``remits`` and ``claims837`` as in :func:`write_practice`.
         """
-        return _write_practice(self, out, payer=payer, remits=remits)
+        return _write_practice(self, out, payer=payer, remits=remits, claims837=claims837)
 
     def summary(self) -> str:
         """The profile, the size, the injected errors by type and the payers' notices."""
@@ -282,7 +287,8 @@ def contract_tables(practice: Practice, notices: pd.DataFrame | None = None) -> 
 _TAKE_COLUMNS = tuple(TAKE_COLUMNS)
 
 
-def write_practice(practice: Practice, out: str | Path, payer: bool = True, remits: bool = True) -> Path:
+def write_practice(practice: Practice, out: str | Path, payer: bool = True, remits: bool = True,
+                   claims837: bool | None = None) -> Path:
     """Write the practice as a self-contained audit folder (see :data:`FOLDER_FILES`).
 
     Parameters
@@ -298,6 +304,9 @@ def write_practice(practice: Practice, out: str | Path, payer: bool = True, remi
         under ``remits/`` (and the take-back columns of
         recoupment_labels.csv). False keeps the notices and skips the
         remittances (``recoup generate --no-remits``).
+    claims837 : bool, optional
+        Also write the claims as the clearinghouse sent them, X12 837P files
+        under ``claims837/`` (:mod:`._claims837`). Default: with the 835s.
 
     Returns
     -------
@@ -305,11 +314,12 @@ def write_practice(practice: Practice, out: str | Path, payer: bool = True, remi
         ``out``.
     """
     with output_folder(out, written_by="recoup generate") as folder:
-        _write_practice(practice, folder, payer=payer, remits=remits)
+        _write_practice(practice, folder, payer=payer, remits=remits, claims837=claims837)
     return Path(out)
 
 
-def _write_practice(practice: Practice, out: str | Path, payer: bool, remits: bool) -> list[Path]:
+def _write_practice(practice: Practice, out: str | Path, payer: bool, remits: bool,
+                    claims837: bool | None = None) -> list[Path]:
     """:func:`write_practice`, returning every file written."""
     out = Path(out)
     out.mkdir(parents=True, exist_ok=True)
@@ -324,6 +334,14 @@ def _write_practice(practice: Practice, out: str | Path, payer: bool, remits: bo
         folder = out / REMITS_FOLDER
         written = write_remits(practice, plan, folder)
         paths += [folder / name for name in written]
+    claims_written = None
+    if plan is not None if claims837 is None else claims837:
+        claims_written = write_claims_837(
+            t.claim_lines, t.patients, practice.providers, practice.refs.payers, out / CLAIMS837_FOLDER,
+            billing_name=practice.profile.name.replace("_", " "),
+            billing_npi=npi_numbers(stream(practice.seed, "payee"), 1)[0],
+            state=str(practice.profile.get("state", "GA")))
+        paths += [out / CLAIMS837_FOLDER / name for name in claims_written]
     labels = t.labels
     summary = {
         "generator": "recoup generate",
@@ -357,6 +375,8 @@ def _write_practice(practice: Practice, out: str | Path, payer: bool, remits: bo
                           .value_counts().sort_index().items()},
                 "taken_total": f"{int(rl['taken_cents'].sum()) / 100:.2f}",
             })
+    if claims_written is not None:
+        summary["claims837_files"] = len(claims_written)
     (out / "practice.json").write_text(json.dumps(summary, indent=2) + "\n", encoding="utf-8")
     return paths + [out / "practice.json"]
 
