@@ -46,6 +46,7 @@ __all__ = [
     "INPUT_FILES",
     "REFERENCE_FILES",
     "set_aside_alarm",
+    "required_file_alarms",
 ]
 
 #: Files of the audit folder, in reading order.
@@ -536,12 +537,7 @@ def read_audit_folder(folder: str | Path, use_defaults: bool = True, workers: in
         ]
     counts_frame = pd.DataFrame(counts, columns=["file", "rows_read", "rows_used", "rows_set_aside"])
     counts_frame["source"] = counts_frame["file"].map(sources)
-    errors, warnings = [], []
-    for row in counts_frame.loc[counts_frame["file"].isin(["claim_lines.csv", "payments.csv"])].itertuples():
-        error, warning = set_aside_alarm(row.file, row.rows_read, row.rows_used,
-                                         [p for p in problems if p.file == row.file])
-        errors += [error] if error else []
-        warnings += [warning] if warning else []
+    errors, warnings = required_file_alarms(counts_frame, problems)
     return AuditInputs(
         claim_lines=tables["claim_lines.csv"],
         payments=tables["payments.csv"],
@@ -559,6 +555,26 @@ def read_audit_folder(folder: str | Path, use_defaults: bool = True, workers: in
         errors=errors,
         warnings=warnings,
     )
+
+
+def required_file_alarms(counts: pd.DataFrame, problems: list[Problem]) -> tuple[list[str], list[str]]:
+    """(errors, warnings) of an audit folder's two required files (see :func:`set_aside_alarm`).
+
+    ``counts`` is :attr:`AuditInputs.counts`. A claim_lines.csv with no rows at
+    all is an error too: there is nothing to audit, and "0 findings" would
+    read as a clean practice.
+    """
+    errors, warnings = [], []
+    for row in counts.loc[counts["file"].isin(["claim_lines.csv", "payments.csv"])].itertuples():
+        if row.file == "claim_lines.csv" and row.rows_read == 0:
+            errors.append("claim_lines.csv: no claim lines (the file has a header and no rows), so no findings "
+                          "can be produced")
+            continue
+        error, warning = set_aside_alarm(row.file, row.rows_read, row.rows_used,
+                                         [p for p in problems if p.file == row.file])
+        errors += [error] if error else []
+        warnings += [warning] if warning else []
+    return errors, warnings
 
 
 def set_aside_alarm(name: str, rows_read: int, rows_used: int, problems: list[Problem],

@@ -526,8 +526,8 @@ def writes_folder(method):
     """Decorator for a result's ``write(out, ...)``: the body writes into a staging folder.
 
     The wrapped method accepts two more keywords, ``inputs`` (paths the
-    output must not be, lie in, or hold; default: the result's ``sources``
-    attribute when it has one) and ``force`` (see :func:`output_folder`). It
+    output must not be, lie in, or hold; default: the result's
+    ``input_paths`` attribute when it has one) and ``force`` (see :func:`output_folder`). It
     returns the paths written, in their final place. Given a staging folder
     that is being written (a command adding a workbook beside the result's
     files), it writes straight into it.
@@ -537,7 +537,7 @@ def writes_folder(method):
         if staged(out):
             return method(self, Path(out), *args, **kwargs)
         if inputs is None:
-            inputs = getattr(self, "sources", ()) or ()
+            inputs = getattr(self, "input_paths", ()) or ()
         part = type(self).__module__.split(".")
         with output_folder(out, inputs=inputs, force=force,
                            written_by=f"recoup_lib.{part[1] if len(part) > 1 else part[0]}") as stage:

@@ -137,7 +137,7 @@ class AppealResult(StepResult):
     audit: object | None = None
 
     @property
-    def sources(self) -> list[Path]:
+    def input_paths(self) -> list[Path]:
         """The folder the notices were read from: :meth:`write` never writes into it."""
         folder = None if self.inputs is None else self.inputs.audit.folder
         return [] if folder is None else [Path(folder)]

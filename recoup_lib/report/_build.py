@@ -113,9 +113,9 @@ class Report(StepResult):
     title: str = ""
 
     @property
-    def sources(self) -> list[Path]:
+    def input_paths(self) -> list[Path]:
         """The folder the report read: :meth:`write` never writes into it."""
-        return list(getattr(self.audit, "sources", []))
+        return list(getattr(self.audit, "input_paths", []))
 
     @property
     def decisions(self) -> pd.DataFrame | None:

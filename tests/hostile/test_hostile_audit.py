@@ -195,7 +195,7 @@ def test_malformed_claim_lines_never_crash(hostile, case):
         path.write_bytes(bytes(range(256)) * 40)
         rows, expect = None, 1
     elif case == "header_only":
-        rows = []
+        rows, expect = [], 1
     elif case == "empty":
         path.write_bytes(b"")
         rows, expect = None, 1
@@ -290,7 +290,7 @@ def test_a_rerun_leaves_no_stale_file(hostile):
 @pytest.mark.parametrize("argv", [["--only", "no_such_rule"], ["--only", ""], ["--bogus"]])
 def test_bad_options_are_usage_errors(hostile, argv):
     folder = hostile.practice()
-    hostile.run("audit", folder, "--out", "out", *argv, expect={0, 2} if argv == ["--only", ""] else 2)
+    hostile.run("audit", folder, "--out", "out", *argv, expect=2)
 
 
 @pytest.mark.parametrize("target", ["no_such_folder", "a_file.csv"])
