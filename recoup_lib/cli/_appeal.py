@@ -40,9 +40,12 @@ def _as_of(text: str | None) -> dt.date:
     try:
         if len(text) != 10:
             raise ValueError
-        return dt.date.fromisoformat(text)
+        day = dt.date.fromisoformat(text)
     except ValueError:
         raise UsageError(f"--as-of: expected a real date written YYYY-MM-DD; got {text!r}") from None
+    if not dt.date(1900, 1, 1) <= day <= dt.date(2100, 12, 31):
+        raise UsageError(f"--as-of: expected a date between 1900-01-01 and 2100-12-31; got {text!r}")
+    return day
 
 
 def run(args) -> int:

@@ -180,7 +180,11 @@ def build_all(folder: str | Path | None = None, out: str | Path | None = None,
     books = []
     for path in masters:
         master = _read_master(path)
-        books.append((out / path.name, _text(trainee_notebook(master, path.name))))
+        try:
+            book = trainee_notebook(master, path.name)
+        except (TypeError, AttributeError, KeyError, ValueError) as exc:
+            raise InputError(f"{path}: not a notebook of the expected shape ({type(exc).__name__}: {exc})") from None
+        books.append((out / path.name, _text(book)))
     touched = [target for target, text in books if _current(target) != text]
     if check:
         return touched
@@ -196,7 +200,7 @@ def build_all(folder: str | Path | None = None, out: str | Path | None = None,
 def _read_master(path: Path) -> nbformat.NotebookNode:
     try:
         return nbformat.read(path, as_version=4)
-    except (OSError, UnicodeDecodeError, ValueError, KeyError, AttributeError,
+    except (OSError, UnicodeDecodeError, ValueError, KeyError, AttributeError, TypeError,
             nbformat.reader.NotJSONError) as exc:
         raise InputError(f"{path}: not a readable Jupyter notebook ({type(exc).__name__}: {exc})") from None
 

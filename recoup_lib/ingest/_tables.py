@@ -32,6 +32,8 @@ import pyarrow as pa
 import pyarrow.csv as pacsv
 
 from ..errors import InputError
+from ..folder import RESERVED_PREFIX
+from ..outputs import unguard_formulas, unguard_text
 
 __all__ = ["RawExport", "read_export", "split_sheet", "WORKBOOK_SUFFIXES", "decode_bytes"]
 
@@ -127,7 +129,8 @@ def _unique(headers: list[str]) -> list[str]:
     seen: dict[str, int] = {}
     out = []
     for i, h in enumerate(headers):
-        h = str(h).strip() or f"column {i + 1}"
+        h = unguard_text(str(h).strip()) or f"column {i + 1}"
+        h = RESERVED_PREFIX + h if h.startswith(RESERVED_PREFIX) else h
         if h in seen:
             seen[h] += 1
             h = f"{h} ({seen[h]})"
@@ -242,9 +245,10 @@ def _csv_body(data: bytes, header_line: int, headers: list[str], delimiter: str,
         breaks = int(np.count_nonzero(body[:end] == 10))
         if breaks == header_line - 1 + table.num_rows:
             rows = np.arange(table.num_rows, dtype=np.int64) + header_line + 1
-            columns = {h: table.column(h).combine_chunks() for h in headers}
+            columns = {h: unguard_formulas(table.column(h).combine_chunks()) for h in headers}
             return columns, rows, []
-    return _csv_body_exact(data, header_line, headers, delimiter)
+    columns, rows, extra = _csv_body_exact(data, header_line, headers, delimiter)
+    return {h: unguard_formulas(values) for h, values in columns.items()}, rows, extra
 
 
 def _csv_body_exact(data: bytes, header_line: int, headers: list[str], delimiter: str):

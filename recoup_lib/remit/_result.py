@@ -116,8 +116,10 @@ class Remit(StepResult):
         (e.g. where ``rejected.csv`` was written) is added after the count.
         """
         if not self.loaded:
-            first = "; ".join(m.rstrip(".") for m in self.rejected["message"].head(3)) \
-                or "no ST...SE transaction found"
+            said = self.rejected["message"] if len(self.rejected) else self.warnings["message"]
+            named = ", ".join(self.files["file"].astype(str).head(3)) + (" ..." if len(self.files) > 3 else "")
+            first = "; ".join(m.rstrip(".") for m in said.head(3)) \
+                or (f"{named}: no ST...SE transaction found" if len(self.files) else "no file found")
             raise InputError(f"no usable 835 transaction in {len(self.files)} file(s){hint}: "
                              f"{first}")
         return self

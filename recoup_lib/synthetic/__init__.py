@@ -113,15 +113,32 @@ class GeneratedPractice(Practice, StepResult):
         return "\n".join(out)
 
 
+#: The most lines and the longest period (in days) a generated practice may have: more would run
+#: for hours and fill the disk (a practice of a million lines takes a minute).
+MAX_LINES = 10_000_000
+MAX_PERIOD_DAYS = 3_660
+_FIRST, _LAST = np.datetime64("1900-01-01"), np.datetime64("2100-12-31")
+
+
 @contextlib.contextmanager
-def _profile_problems():
-    """A profile, period or rate the generator cannot use is a bad argument (same message)."""
+def _profile_problems(profile=None):
+    """A profile, period or rate the generator cannot use is a bad argument (same message).
+
+    A profile file of the user's whose values have the wrong shape (a number
+    where a table is expected, a missing key) is one too: the message names it.
+    """
     try:
         yield
     except InvalidParameterError:
         raise
     except ValueError as exc:
         raise InvalidParameterError(str(exc)) from exc
+    except (KeyError, TypeError, AttributeError, IndexError, ZeroDivisionError) as exc:
+        if profile is None:
+            raise
+        raise InvalidParameterError(f"profile {profile}: a value is not in the expected form "
+                                    f"({type(exc).__name__}: {exc}); compare it with a shipped profile "
+                                    "(synthetic/profiles/)") from None
 
 
 def generate_practice(lines: int = 20000, seed: int = 0, error_rate: float = DEFAULT_ERROR_RATE,
@@ -155,9 +172,10 @@ def generate_practice(lines: int = 20000, seed: int = 0, error_rate: float = DEF
     Raises
     ------
     InvalidParameterError
-        Fewer than 50 lines, an error rate outside 0-0.5 or too high for so
-        few lines, an unknown or malformed profile, a date that is not a
-        date, or a period that ends before it starts.
+        Fewer than 50 or more than :data:`MAX_LINES` lines, an error rate
+        outside 0-0.5 or too high for so few lines, an unknown or malformed
+        profile, a date that is not a date or lies outside 1900-2100, or a
+        period that ends before it starts or is longer than ten years.
 
     Examples
     --------
@@ -167,22 +185,31 @@ def generate_practice(lines: int = 20000, seed: int = 0, error_rate: float = DEF
     """
     if lines < 50:
         raise InvalidParameterError(f"a practice needs at least 50 lines; got {lines}")
-    prof = profile if isinstance(profile, Profile) else load_profile(profile)
+    if lines > MAX_LINES:
+        raise InvalidParameterError(f"a practice has at most {MAX_LINES:,} lines; got {lines:,}")
+    named = None if isinstance(profile, Profile) else str(profile)
+    with _profile_problems(named):
+        prof = profile if isinstance(profile, Profile) else load_profile(profile)
     refs = refs or default_references()
-    period = prof["period"]
-    with _profile_problems():
+    with _profile_problems(named):
+        period = prof["period"]
         start = np.datetime64(start or period["start"], "D")
         end = np.datetime64(end or period["end"], "D")
+    if np.isnat(start) or np.isnat(end) or start < _FIRST or end > _LAST:
+        raise InvalidParameterError(f"the period ({start} to {end}) must lie between {_FIRST} and {_LAST}")
     if end < start:
         raise InvalidParameterError(f"the period ends ({end}) before it starts ({start})")
-    with _profile_problems():
+    if (end - start).astype(int) > MAX_PERIOD_DAYS:
+        raise InvalidParameterError(f"the period ({start} to {end}) is longer than {MAX_PERIOD_DAYS:,} days "
+                                    "(about ten years)")
+    with _profile_problems(named):
         plan = plan_counts(lines, error_rate, prof["error_mix"])
         practice = build_clean(prof, seed, lines - plan["added"], start, end, refs,
                                claim_width=max(7, len(str(lines))))
-    practice = inject_errors(practice, plan)
-    practice.error_rate = error_rate
-    practice.plan = plan
-    practice.notices = simulate_notices(practice)
+        practice = inject_errors(practice, plan)
+        practice.error_rate = error_rate
+        practice.plan = plan
+        practice.notices = simulate_notices(practice)
     return GeneratedPractice(**{f.name: getattr(practice, f.name) for f in fields(Practice)})
 
 
