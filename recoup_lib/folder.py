@@ -72,9 +72,10 @@ def _string_frame(table: pa.Table) -> pd.DataFrame:
     for i, f in enumerate(table.schema):
         if f.type == pa.date32():
             table = table.set_column(i, f.name, pc.cast(table[f.name], pa.timestamp("us")))
-        elif f.type == pa.string():
+        elif pa.types.is_string(f.type) or pa.types.is_large_string(f.type):
             table = table.set_column(i, f.name, unguard_formulas(table[f.name]))
-    mapped = {pa.string(): pd.StringDtype("pyarrow"), pa.int64(): pd.Int64Dtype()}
+    mapped = {pa.string(): pd.StringDtype("pyarrow"), pa.large_string(): pd.StringDtype("pyarrow"),
+              pa.int64(): pd.Int64Dtype()}
     return table.to_pandas(types_mapper=mapped.get)
 
 
@@ -215,6 +216,8 @@ def _fast_read(path: Path, header: list[str], types: dict) -> pa.Table | None:
     malformed; a file without a single quote character cannot hold a line break inside a
     value. Only one-column files and files with quotes need their line breaks counted.
     """
+    if not _header_on_one_line(path):
+        return None  # a header spanning lines: only the exact reader knows where the data starts
     invalid: list = []
 
     def handler(row):
@@ -235,6 +238,16 @@ def _fast_read(path: Path, header: list[str], types: dict) -> pa.Table | None:
     if (counted or _has_quote(path)) and _has_blank_lines(path, table.num_rows):
         return None
     return table
+
+
+def _header_on_one_line(path: Path) -> bool:
+    """Whether the header ends at the first line break (no quoted line break or carriage return in a name)."""
+    with open(path, "rb") as handle:
+        head = handle.read(1 << 20)
+    end = head.find(b"\n")
+    line = head if end < 0 else head[:end]
+    line = line[:-1] if line.endswith(b"\r") else line
+    return b"\r" not in line and line.count(b'"') % 2 == 0
 
 
 def _converted_as_text(path: Path, header: list[str]) -> pa.Table | None:
@@ -302,7 +315,7 @@ def _file_header(path: Path, label: str) -> list[str]:
             raise InputError(f"{label}, row 1 (the header): not readable as CSV ({exc})") from None
     header = []
     for i, name in enumerate(record):
-        name = unguard_text(name.strip()) or f"unnamed_{i + 1}"
+        name = unguard_text(name).strip() or f"unnamed_{i + 1}"
         header.append(RESERVED_PREFIX + name if name.startswith(RESERVED_PREFIX) else name)
     return header
 
@@ -749,8 +762,8 @@ def _write_csv(df: pd.DataFrame, path: Path, text: bool) -> None:
         table = to_text_table(df)
     names = [guard_text(name) for name in table.column_names]
     table = pa.table([guard_formulas(pc.fill_null(table[c], "")) for c in table.column_names], names=names)
-    header = io.StringIO()
-    csv.writer(header, lineterminator="\n").writerow(table.column_names)
+    header = _quoted_minimal(pa.table([pa.array([n], pa.string()) for n in table.column_names],
+                                      names=[f"c{i}" for i in range(table.num_columns)]))
     buffer = io.BytesIO()
     try:
         if table.num_columns == 1 and table.num_rows and pc.any(pc.equal(table.column(0), "")).as_py():
@@ -760,7 +773,7 @@ def _write_csv(df: pd.DataFrame, path: Path, text: bool) -> None:
         body = buffer.getvalue()
     except pa.ArrowInvalid:
         body = _quoted_minimal(table)
-    path.write_bytes(header.getvalue().encode("utf-8") + body)
+    path.write_bytes(header + body)
 
 
 def _quoted_minimal(table: pa.Table) -> bytes:
