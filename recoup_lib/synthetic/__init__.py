@@ -315,7 +315,7 @@ _TAKE_COLUMNS = tuple(TAKE_COLUMNS)
 
 
 def write_practice(practice: Practice, out: str | Path, payer: bool = True, remits: bool = True,
-                   claims837: bool | None = None) -> Path:
+                   claims837: bool | None = None, force: bool = False) -> Path:
     """Write the practice as a self-contained audit folder (see :data:`FOLDER_FILES`).
 
     Parameters
@@ -334,13 +334,16 @@ def write_practice(practice: Practice, out: str | Path, payer: bool = True, remi
     claims837 : bool, optional
         Also write the claims as the clearinghouse sent them, X12 837P files
         under ``claims837/`` (:mod:`._claims837`). Default: with the 835s.
+    force : bool, default False
+        Replace a folder holding files the kit did not write, or edited
+        since (they are kept); see :func:`recoup_lib.outputs.output_folder`.
 
     Returns
     -------
     pathlib.Path
         ``out``.
     """
-    with output_folder(out, written_by="recoup generate") as folder:
+    with output_folder(out, force=force, written_by="recoup generate") as folder:
         _write_practice(practice, folder, payer=payer, remits=remits, claims837=claims837)
     return Path(out)
 
