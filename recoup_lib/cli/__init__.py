@@ -81,6 +81,15 @@ def main(argv: list[str] | None = None) -> int:
     except KeyboardInterrupt:
         print(f"recoup {args.command}: interrupted", file=sys.stderr)
         return 130
+    except OSError as exc:
+        # An input the system cannot read (a folder where a file was expected, a broken link, ...).
+        where = exc.filename if exc.filename is not None else "an input"
+        print(f"recoup {args.command}: {where}: cannot be read ({exc.strerror or exc})", file=sys.stderr)
+        return 1
+    except (MemoryError, RecursionError) as exc:
+        what = "not enough memory" if isinstance(exc, MemoryError) else "an input nested too deeply"
+        print(f"recoup {args.command}: {what} to produce the results; nothing was written", file=sys.stderr)
+        return 1
     except Exception as exc:  # noqa: BLE001 - the last line of defence against tracebacks
         if os.environ.get("RECOUP_DEBUG"):
             raise
