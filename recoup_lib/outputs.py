@@ -543,8 +543,14 @@ def writes_folder(method):
                            written_by=f"recoup_lib.{part[1] if len(part) > 1 else part[0]}") as stage:
             paths = method(self, stage, *args, **kwargs) or []
         final = Path(os.fspath(out))
-        return [final / Path(p).relative_to(stage) if Path(p).is_relative_to(stage) else Path(p)
-                for p in paths]
+
+        def placed(found):
+            return [final / Path(p).relative_to(stage) if Path(p).is_relative_to(stage) else Path(p)
+                    for p in found]
+        remembered = getattr(self, "outputs", None)
+        if isinstance(remembered, list) and remembered:  # a result that keeps the paths it wrote
+            object.__setattr__(self, "outputs", placed(remembered))
+        return placed(paths)
     return write
 
 

@@ -185,7 +185,7 @@ def _parse_rows(spec: FileSpec, name: str, header: list[str]):
     trimmed claim_id, whole line number or null; a row set aside still
     counts for "the first row of a key wins"), and ``_hash`` of its patient.
     """
-    from ..schema import _parse_ints, _strip
+    from ..schema._parse import _parse_ints, _strip
 
     def parse(batches):
         unkeyed = FileSpec(spec.name, spec.columns, (), spec.required, spec.description)
