@@ -169,9 +169,7 @@ def _remit_text(claim_id="C0000001", payer="ACME PAYER", trace="TRACE1", plb_ref
 
 @pytest.mark.parametrize(("text", "expect"), [
     (_remit_text(), 0),
-    # A wrong SE01 count is a warning in contract v2 (exit 0); the reader on main still sets the
-    # transaction aside (exit 1) until the remit branch's tolerant envelope is merged.
-    (_remit_text().replace("SE*14*", "SE*15*"), {0, 1}),
+    (_remit_text().replace("SE*14*", "SE*15*"), 0),  # a wrong SE01 count is a warning (contract v2)
     (_remit_text(claim_id=EVIL, payer="=HYPERLINK(\"http://x\")", trace="+1+1", plb_ref="@SUM(1)"), 0),
     (_remit_text(amount="99999999999999999999.00"), {0, 1}),
     (_remit_text(amount="1e308"), {0, 1}),
