@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import argparse
+import contextlib
 
-from ..errors import UsageError
+from ..errors import InputError, UsageError
 
 ORDER = 60
 
@@ -79,6 +80,16 @@ def _stratum_sizes(text: str) -> dict[str, int]:
     return sizes
 
 
+@contextlib.contextmanager
+def _named(label: str, column: str):
+    """A problem the selection finds in the frame's values names the file and the column."""
+    try:
+        yield
+    except InputError as exc:
+        text = str(exc)
+        raise InputError(text if text.startswith(label) else f"{label}, column '{column}': {text}") from None
+
+
 def run(args: argparse.Namespace) -> int:
     from pathlib import Path
 
@@ -105,7 +116,8 @@ def run(args: argparse.Namespace) -> int:
         args.frame, args.id_column, stratify_by=args.stratify_by,
         amount_column=args.amount_column if bounds is not None else None)
     strata, described = None, None
-    with options_checked():
+    column = args.amount_column if bounds is not None else (args.stratify_by or args.id_column)
+    with _named(Path(args.frame).name, column), options_checked():
         if args.stratify_by:
             strata, described = args.stratify_by, args.stratify_by
         elif bounds is not None:
