@@ -40,6 +40,7 @@ def run(args) -> int:
     print(f"recoup report: {report.summary()}")
     out = Path(args.out)
     figures = [p.name for p in paths if p.suffix == ".png"]
-    print(f"  wrote {out / 'metrics.csv'}, {out / 'trend.csv'}, {out / 'report.md'} and {len(figures)} figures"
+    print(f"  wrote {out / 'metrics.csv'}, {out / 'trend.csv'}, {out / 'report.md'}, {out / 'rejected.csv'} "
+          f"and {len(figures)} figures"
           + (f", {out / 'report.xlsx'}" if args.xlsx else ""))
     return 0

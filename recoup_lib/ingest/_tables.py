@@ -196,13 +196,16 @@ def _read_csv(path: Path, score) -> RawExport:
         raise InputError(f"{path.name}: the file is empty (expected a header row and data)")
     head = data[:262144].decode("utf-8", errors="replace")
     delimiter = _sniff_delimiter(head)
-    reader = csv.reader(io.StringIO(head), delimiter=delimiter)
+    reader = csv.reader(io.StringIO(head, newline=""), delimiter=delimiter)
     preview, line_of = [], []
-    for record in reader:
-        preview.append(record)
-        line_of.append(reader.line_num)
-        if len(preview) >= _PREVIEW_ROWS:
-            break
+    try:
+        for record in reader:
+            preview.append(record)
+            line_of.append(reader.line_num)
+            if len(preview) >= _PREVIEW_ROWS:
+                break
+    except csv.Error as exc:
+        raise InputError(f"{path.name}, row {reader.line_num}: not readable as CSV ({exc})") from None
     index = find_header(preview, score)
     header_line = line_of[index]
     first_line = (line_of[index - 1] + 1) if index else 1
@@ -247,7 +250,10 @@ def _csv_body(data: bytes, header_line: int, headers: list[str], delimiter: str,
             rows = np.arange(table.num_rows, dtype=np.int64) + header_line + 1
             columns = {h: unguard_formulas(table.column(h).combine_chunks()) for h in headers}
             return columns, rows, []
-    columns, rows, extra = _csv_body_exact(data, header_line, headers, delimiter)
+    try:
+        columns, rows, extra = _csv_body_exact(data, header_line, headers, delimiter)
+    except csv.Error as exc:
+        raise InputError(f"{label}: not readable as CSV ({exc})") from None
     return {h: unguard_formulas(values) for h, values in columns.items()}, rows, extra
 
 

@@ -21,7 +21,7 @@ import pandas as pd
 
 from ..appeals import appeal_folder, load_profiles
 from ..errors import InputError
-from ..folder import read_csv_text, write_csv
+from ..folder import problems_frame, read_csv_text, write_csv
 from ..money import dollars
 from ..outputs import writes_folder
 from ..results import StepResult
@@ -92,6 +92,9 @@ class Report(StepResult):
     outcomes : pandas.DataFrame or None
     messages : list of str
         What was switched off or set aside, and why.
+    problems : list of recoup_lib.errors.Problem
+        Every input value set aside (the audit's, the notices' and payers',
+        recoupments.csv's and appeal_outcomes.csv's), written to rejected.csv.
     names : dict
         Display names: ``names["provider"][npi]``, ``names["payer"][payer_id]``.
     title : str
@@ -109,6 +112,7 @@ class Report(StepResult):
     appeals: object | None = None
     outcomes: pd.DataFrame | None = None
     messages: list[str] = field(default_factory=list)
+    problems: list = field(default_factory=list)
     names: dict = field(default_factory=dict)
     title: str = ""
 
@@ -132,7 +136,8 @@ class Report(StepResult):
 
     @writes_folder
     def write(self, out, *, xlsx: bool = False) -> list[Path]:
-        """Write metrics.csv, trend.csv, the figures, report.md and (``xlsx``) report.xlsx; see :func:`write_report`."""
+        """Write metrics.csv, trend.csv, the figures, report.md, rejected.csv and (``xlsx``) report.xlsx;
+        see :func:`write_report`."""
         return list(write_report(self, out, xlsx=xlsx).values())
 
     def summary(self) -> str:
@@ -171,7 +176,7 @@ def report_from_audit(audit, as_of=None, *, recoupments: pd.DataFrame | None = N
                       recoupment_source: str = "recoupments", recoupment_reason: str | None = None,
                       appeals=None, appeal_reason: str | None = None, outcomes: pd.DataFrame | None = None,
                       outcome_reason: str | None = None, messages=(), names: dict | None = None,
-                      title: str = "") -> Report:
+                      title: str = "", problems=()) -> Report:
     """Compute the dashboard from an audit (and optional appeals, recoupments, outcomes) in memory.
 
     Parameters
@@ -192,6 +197,9 @@ def report_from_audit(audit, as_of=None, *, recoupments: pd.DataFrame | None = N
     messages : iterable of str
     names : dict, optional
     title : str
+    problems : iterable of recoup_lib.errors.Problem
+        Values set aside in inputs other than the audit's (which are taken
+        from ``audit``).
 
     Returns
     -------
@@ -222,9 +230,11 @@ def report_from_audit(audit, as_of=None, *, recoupments: pd.DataFrame | None = N
     messages = list(messages)
     if aging is not None and aging.attrs.get("future"):
         messages.append(f"{aging.attrs['future']} notice(s) dated after {as_of:%Y-%m-%d} left out of the aging")
+    inputs = getattr(audit, "inputs", None)
+    problems = list(inputs.problems if inputs is not None else []) + list(problems)
     return Report(as_of=as_of, audit=audit, metrics=metrics, trend=trend, aging=aging, recoupments=recoupments,
                   recoupment_source=recoupment_source if recoupments is not None else "", appeals=appeals,
-                  outcomes=outcomes, messages=messages, names=names or {}, title=title)
+                  outcomes=outcomes, messages=messages, problems=problems, names=names or {}, title=title)
 
 
 def _names(folder: Path, file: str, key: str) -> dict[str, str]:
@@ -240,15 +250,19 @@ def _names(folder: Path, file: str, key: str) -> dict[str, str]:
     return dict(zip(raw[key].astype("str").str.strip(), raw["name"].astype("str").str.strip()))
 
 
-def _set_aside_message(name: str, parsed) -> list[str]:
+def _set_aside_message(name: str, parsed, problems: list) -> list[str]:
+    """The line saying how many rows of an optional file were set aside; its problems go to ``problems``."""
+    problems.extend(parsed.problems)
     if not parsed.rows_set_aside:
         return []
     first = parsed.problems[0].message if parsed.problems else ""
-    return [f"{name}: {parsed.rows_set_aside} of {parsed.rows_read} rows set aside ({first})"]
+    return [f"{name}: {parsed.rows_read} rows read = {parsed.rows_read - parsed.rows_set_aside} used + "
+            f"{parsed.rows_set_aside} set aside ({first})"]
 
 
-def _remittance(folder: Path, recoupments):
-    """(recoupments, source, reason, messages) from what was passed in or what the folder holds."""
+def _remittance(folder: Path, recoupments, problems: list):
+    """(recoupments, source, reason, messages) from what was passed in or what the folder holds;
+    values set aside are added to ``problems``."""
     if recoupments is not None:
         return recoupments_frame(recoupments), "recoupments passed in", None, []
     csv_path, remits = folder / "recoupments.csv", folder / "remits"
@@ -260,7 +274,7 @@ def _remittance(folder: Path, recoupments):
             return None, "", f"recoupments.csv could not be used: {exc}", messages + [
                 f"recoupment metrics switched off: {exc}"]
         return (parsed.data.drop(columns=["_row"]), "recoupments.csv", None,
-                messages + _set_aside_message("recoupments.csv", parsed))
+                messages + _set_aside_message("recoupments.csv", parsed, problems))
     if remits.is_dir():
         files = sorted(p for p in remits.iterdir()
                        if p.is_file() and not p.name.startswith(".") and p.suffix.lower() in REMIT_SUFFIXES)
@@ -272,8 +286,8 @@ def _remittance(folder: Path, recoupments):
     return None, "", None, []
 
 
-def _outcomes(folder: Path, outcomes, appeals):
-    """(outcomes, reason, messages)."""
+def _outcomes(folder: Path, outcomes, appeals, problems: list):
+    """(outcomes, reason, messages); values set aside are added to ``problems``."""
     if outcomes is not None:
         return outcomes_frame(outcomes), None, []
     path = folder / "appeal_outcomes.csv"
@@ -283,7 +297,8 @@ def _outcomes(folder: Path, outcomes, appeals):
         except InputError as exc:
             return None, f"appeal_outcomes.csv could not be used: {exc}", [
                 f"appeal overturn rate switched off: {exc}"]
-        return parsed.data.drop(columns=["_row"]), None, _set_aside_message("appeal_outcomes.csv", parsed)
+        return parsed.data.drop(columns=["_row"]), None, _set_aside_message("appeal_outcomes.csv", parsed,
+                                                                           problems)
     if appeals is not None:
         try:
             return outcomes_from_decisions(appeals.decisions), None, []
@@ -352,24 +367,26 @@ def build_report(folder, as_of=None, *, recoupments: pd.DataFrame | None = None,
         messages.append("appeal metrics switched off: " + appeal_reason)
     audit = appeals.audit if appeals is not None else audit_folder(folder)
     messages.extend(audit.messages)
+    problems = list(appeals.inputs.problems) if appeals is not None else []
     if appeals is not None:
         for row in appeals.inputs.counts.itertuples(index=False):
             if row.rows_set_aside:
-                messages.append(f"{row.file}: {row.rows_set_aside} of {row.rows_read} rows set aside")
-    found, source, reason, more = _remittance(folder, recoupments)
+                messages.append(f"{row.file}: {row.rows_read} rows read = {row.rows_used} used + "
+                                f"{row.rows_set_aside} set aside (see rejected.csv)")
+    found, source, reason, more = _remittance(folder, recoupments, problems)
     messages.extend(more)
-    found_outcomes, outcome_reason, more = _outcomes(folder, outcomes, appeals)
+    found_outcomes, outcome_reason, more = _outcomes(folder, outcomes, appeals, problems)
     messages.extend(more)
     names = {"provider": _names(folder, "providers.csv", "rendering_npi"),
              "payer": _names(folder, "payers.csv", "payer_id")}
     return report_from_audit(audit, as_of, recoupments=found, recoupment_source=source or "recoupments",
                              recoupment_reason=reason, appeals=appeals, appeal_reason=appeal_reason,
                              outcomes=found_outcomes, outcome_reason=outcome_reason, messages=messages,
-                             names=names, title=folder.resolve().name)
+                             names=names, title=folder.resolve().name, problems=problems)
 
 
 def write_report(report: Report, out, xlsx: bool = False) -> dict[str, Path]:
-    """Write the dashboard: metrics.csv, trend.csv, the figures as PNG, report.md, and report.xlsx.
+    """Write the dashboard: metrics.csv, trend.csv, the figures as PNG, report.md, rejected.csv and report.xlsx.
 
     Parameters
     ----------
@@ -383,8 +400,10 @@ def write_report(report: Report, out, xlsx: bool = False) -> dict[str, Path]:
     Returns
     -------
     dict of str to Path
-        Paths written, by name (``metrics``, ``trend``, ``report``, ``xlsx``
-        and one per figure).
+        Paths written, by name (``metrics``, ``trend``, ``report``,
+        ``rejected`` (every input value set aside, with its file, row,
+        column and reason; only a header when none was), ``xlsx`` and one
+        per figure).
     """
     from ._excel import write_report_workbook
     from ._markdown import report_markdown
@@ -398,6 +417,7 @@ def write_report(report: Report, out, xlsx: bool = False) -> dict[str, Path]:
     markdown = report_markdown(report, {name: path.name for name, path in figures.items()})
     (out / "report.md").write_text(markdown, encoding="utf-8")
     paths["report"] = out / "report.md"
+    paths["rejected"] = write_csv(problems_frame(report.problems), out / "rejected.csv", text=True)
     if xlsx:
         paths["xlsx"] = write_report_workbook(report, out / "report.xlsx")
     return paths

@@ -167,8 +167,8 @@ class AuditResult(StepResult):
         if self.inputs is not None:
             for row in self.inputs.counts.itertuples():
                 if row.rows_set_aside:
-                    out.append(f"{row.file}: {row.rows_set_aside} of {row.rows_read} rows set aside "
-                               "(see rejected.csv)")
+                    out.append(f"{row.file}: {row.rows_read} rows read = {row.rows_used} used + "
+                               f"{row.rows_set_aside} set aside (see rejected.csv)")
         return out
 
 

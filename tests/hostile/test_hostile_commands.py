@@ -319,12 +319,39 @@ def test_report_hostile_optional_files(hostile, extra):
     hostile.run("report", folder, "--out", "rep", "--as-of", AS_OF, "--xlsx", expect=0, out="rep")
 
 
+def test_report_writes_every_value_it_set_aside_with_file_row_and_column(hostile):
+    folder = hostile.practice()
+    set_cell(folder / "claim_lines.csv", 2, "service_date", "9999-12-31")
+    set_cell(folder / "notices.csv", 1, "amount", "lots")
+    run = hostile.run("report", folder, "--out", "rep", "--as-of", AS_OF, expect=0, out="rep")
+    assert "rows read = " in run.out and "set aside (see rejected.csv)" in run.out
+    rejected = list(csv.DictReader(open(hostile.path("rep/rejected.csv"), encoding="utf-8")))
+    assert {(r["file"], r["row"], r["column"]) for r in rejected} >= {
+        ("claim_lines.csv", "3", "service_date"), ("notices.csv", "2", "amount")}
+
+
 def test_report_out_is_refused_when_unsafe(hostile):
     folder = hostile.practice()
     hostile.run("report", folder, "--out", folder, expect=2, names=["--out"])
     hostile.run("report", folder, "--out", folder / "rep", expect=2, names=["--out"])
     hostile.write("f", "x")
     hostile.run("report", folder, "--out", "f", expect=2, names=["--out"])
+
+
+@pytest.mark.parametrize("command", [
+    ["generate", "--lines", "50"], ["audit", "practice"], ["report", "practice", "--as-of", AS_OF],
+    ["appeal", "practice", "--as-of", AS_OF], ["remit", "practice/remits"], ["reconcile", "practice/remits"],
+    ["score", "practice/labels.csv", "practice/labels.csv"], ["import", "--claims", "practice/claim_lines.csv"],
+    ["sample", "practice/payers.csv", "--id-column", "payer_id", "--size", "1", "--seed", "1"],
+    ["score-appeals", "practice/recoupment_labels.csv", "practice/recoupment_labels.csv"],
+    ["reference", "import-ptp", "practice/ncci_ptp.csv"], ["reference", "import-mue", "practice/mue.csv"],
+    ["exercises", "grade", "practice"], ["exercises", "build"],
+])
+@pytest.mark.parametrize("form", ["--out", "--out="])
+def test_an_empty_out_is_a_usage_error_for_every_command(hostile, command, form):
+    hostile.practice()
+    out = ["--out", " "] if form == "--out" else ["--out="]
+    hostile.run(*command, *out, expect=2, names=["--out"])
 
 
 # --- reference ----------------------------------------------------------------------------------
@@ -416,7 +443,7 @@ CLAIMS = ("Claim #,Line,Patient Acct,Payer,Rendering NPI,DOS,Bill Date,CPT,Mod,U
 
 
 @pytest.mark.parametrize("case", ["good", "formula", "huge", "far_dates", "underscore", "binary", "empty",
-                                  "out_is_input_folder"])
+                                  "out_is_input_folder", "bare_carriage_returns", "long_field_beside_a_bad_row"])
 def test_import_on_hostile_exports(hostile, case):
     text, expect, out = CLAIMS, 0, "imp"
     if case == "formula":
@@ -433,6 +460,10 @@ def test_import_on_hostile_exports(hostile, case):
         text, expect = "", 1
     elif case == "out_is_input_folder":
         out, expect = "in", 2
+    elif case == "bare_carriage_returns":  # a CR inside an unquoted cell, as an old Mac export has it
+        text = CLAIMS.replace("C1,", "\r=C1,").replace("P2", "\rP2")
+    elif case == "long_field_beside_a_bad_row":
+        text = CLAIMS.replace(",I10,11\n", ",I10," + "x" * 200_000 + "\n", 1).replace(",11\n", ",11,extra\n")
     hostile.write("in/charges.csv", text)
     hostile.run("import", "--claims", "in/charges.csv", "--out", out, expect=expect, out="imp",
                 names=["charges.csv"] if expect == 1 else ["--out"] if expect == 2 else [])
