@@ -254,7 +254,9 @@ class Remit(StepResult):
         Files: transactions.csv, payments.csv, provider_adjustments.csv,
         recoupments.csv (the contract's four), service_lines.csv,
         adjustments.csv, rejected.csv (problems that set data aside),
-        warnings.csv, files.csv and summary.json.
+        warnings.csv, files.csv and summary.json. When no transaction could
+        be used, only what says why (rejected.csv, warnings.csv, files.csv):
+        a folder of empty result tables would look like a complete result.
         """
         out = Path(out)
         out.mkdir(parents=True, exist_ok=True)
@@ -266,13 +268,16 @@ class Remit(StepResult):
             "adjustments.csv": self.adjustments, "rejected.csv": self.rejected,
             "warnings.csv": self.warnings, "files.csv": self.files,
         }
+        if not self.loaded:
+            tables = {name: tables[name] for name in ("rejected.csv", "warnings.csv", "files.csv")}
         for name, frame in tables.items():
             if "units" in frame:
                 frame = frame.assign(units=_units_text(frame["units"]))
             written.append(write_csv(frame, out / name))
-        summary = out / "summary.json"
-        summary.write_text(json.dumps(self.totals(), indent=2) + "\n", encoding="utf-8")
-        written.append(summary)
+        if self.loaded:
+            summary = out / "summary.json"
+            summary.write_text(json.dumps(self.totals(), indent=2) + "\n", encoding="utf-8")
+            written.append(summary)
         self.outputs = written
         return written
 

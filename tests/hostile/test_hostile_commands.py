@@ -11,6 +11,7 @@ import pytest
 from hostile_helpers import AS_OF, rewrite_csv, set_cell
 
 from recoup_lib.folder import read_csv_text
+from recoup_lib.outputs import MANIFEST
 
 EVIL = "=cmd|' /C calc'!A0"
 
@@ -196,6 +197,8 @@ def test_remit_out_never_replaces_inputs(hostile, where):
 def test_remit_of_nothing_readable_is_exit_1(hostile):
     hostile.write("in/readme.txt", "no remittances here")
     hostile.run("remit", "in", "--out", "r", expect=1, out="r")
+    assert sorted(p.name for p in hostile.path("r").iterdir() if p.name != MANIFEST) == [
+        "files.csv", "rejected.csv", "warnings.csv"]  # what says why; no empty tables that look like a result
     hostile.run("remit", "missing_folder", "--out", "r2", expect=1, out="r2", names=["missing_folder"])
 
 
