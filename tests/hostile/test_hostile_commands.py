@@ -255,12 +255,13 @@ def test_appeal_malformed_profile_table_names_it(hostile):
                 names=["payer_rules.csv"])
 
 
-@pytest.mark.parametrize("case", ["good", "bad_recommendation", "huge_amount", "formula_ids", "missing_file"])
+@pytest.mark.parametrize("case", ["good", "bad_recommendation", "huge_amount", "formula_ids", "missing_file",
+                                  "unknown_notice"])
 def test_score_appeals(hostile, case):
     folder = hostile.practice()
     hostile.run("appeal", folder, "--as-of", AS_OF, "--out", "ap", expect=0, out="ap")
     decisions = hostile.path("ap/decisions.csv")
-    expect = 0
+    expect, names = 0, []
     if case == "bad_recommendation":
         set_cell(decisions, 1, "recommendation", "maybe")
         expect = {0, 1}
@@ -276,9 +277,12 @@ def test_score_appeals(hostile, case):
         rewrite_csv(folder / "recoupment_labels.csv", change)
     elif case == "missing_file":
         decisions = hostile.path("ap/nope.csv")
-        expect = 1
+        expect, names = 1, ["nope.csv"]
+    elif case == "unknown_notice":  # decisions of another practice
+        set_cell(decisions, 1, "notice_id", "N-OTHER")
+        expect, names = 1, ["decisions.csv, row 2, column 'notice_id'", "recoupment_labels.csv"]
     hostile.run("score-appeals", decisions, folder / "recoupment_labels.csv", "--out", "sa", expect=expect,
-                out="sa", changes=("ap/",))
+                out="sa", changes=("ap/",), names=names)
 
 
 # --- report -------------------------------------------------------------------------------------
