@@ -248,7 +248,9 @@ def plot_money_by_month(frame: pd.DataFrame, date_column: str, amount_column: st
     for i, part in enumerate(table.columns):
         heights = _axis_dollars(table[part].to_numpy(dtype=np.int64))
         label = CATEGORY_LABELS.get(part, part) if stack == "category" else part
-        ax.bar(x, heights, bottom=bottom, color=_STACK[i % len(_STACK)], label=plain_label(label))
+        drawn = heights != 0  # a span of decades is mostly empty months: no bar drawn for them
+        ax.bar(x[drawn], heights[drawn], bottom=bottom[drawn], color=_STACK[i % len(_STACK)],
+               label=plain_label(label))
         bottom = bottom + heights
     step = max(1, len(table) // 12)
     ax.set_xticks(x[::step], list(table.index[::step]), rotation=45, ha="right")
