@@ -51,14 +51,22 @@ def notebook_answer_file(notebook: Path) -> Path:
     return path
 
 
-def read_answer_files(paths) -> list[dict]:
+def read_answer_files(paths, set_aside: list | None = None) -> list[dict]:
     """Answer records from JSON files, folders of them (searched recursively), or trainee notebooks.
+
+    Parameters
+    ----------
+    paths : iterable of path-like
+    set_aside : list, optional
+        Given, a file that is not a valid answer record is not an error: its
+        message (naming the file and field) is appended here and the file is
+        skipped, so one broken file does not stop a class's grading.
 
     Raises
     ------
     InputError
-        A path that does not exist, a file that is not an answer record, a
-        notebook whose answers cannot be found.
+        A path that does not exist, a notebook whose answers cannot be found,
+        or (without ``set_aside``) a file that is not an answer record.
     """
     files: list[Path] = []
     for p in map(Path, paths):
@@ -73,13 +81,22 @@ def read_answer_files(paths) -> list[dict]:
     records = []
     for f in files:
         try:
-            record = json.loads(f.read_text(encoding="utf-8"))
-        except (UnicodeDecodeError, json.JSONDecodeError, RecursionError) as exc:
-            raise InputError(f"{f}: expected an answer file written by check(); not JSON ({exc})") from None
-        except OSError as exc:
-            raise InputError(f"{f}: cannot be read ({exc.strerror or exc})") from None
-        records.append(checked_record(record, f))
+            records.append(_answer_record(f))
+        except InputError as exc:
+            if set_aside is None:
+                raise
+            set_aside.append(str(exc))
     return records
+
+
+def _answer_record(f: Path) -> dict:
+    try:
+        record = json.loads(f.read_text(encoding="utf-8"))
+    except (UnicodeDecodeError, json.JSONDecodeError, RecursionError) as exc:
+        raise InputError(f"{f}: expected an answer file written by check(); not JSON ({exc})") from None
+    except OSError as exc:
+        raise InputError(f"{f}: cannot be read ({exc.strerror or exc})") from None
+    return checked_record(record, f)
 
 
 #: Longest trainee name, parameter text and answer text kept in a grade sheet.
@@ -217,6 +234,7 @@ def grade_records(records: list[dict]) -> pd.DataFrame:
     return table.drop(columns="_order").astype({"score": "int64", "attempts": "int64"})
 
 
-def grade_paths(paths) -> pd.DataFrame:
-    """:func:`grade_records` over the answer files found at ``paths``."""
-    return grade_records(read_answer_files(paths))
+def grade_paths(paths, set_aside: list | None = None) -> pd.DataFrame:
+    """:func:`grade_records` over the answer files found at ``paths`` (``set_aside``: see
+    :func:`read_answer_files`)."""
+    return grade_records(read_answer_files(paths, set_aside=set_aside))

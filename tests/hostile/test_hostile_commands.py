@@ -410,6 +410,17 @@ def test_grade_names_the_file_and_field_of_a_malformed_answer(hostile, record, f
         assert f"field '{field}'" in run.err
 
 
+def test_grade_sets_a_malformed_file_aside_and_grades_the_rest_of_the_class(hostile):
+    _answers(hostile, GOOD)
+    _answers(hostile, "{not json", name="bo/ex01_spot_the_cause.json")
+    _answers(hostile, dict(GOOD, trainee="cy", answers={"q1": 5}), name="cy/ex01_spot_the_cause.json")
+    run = hostile.run("exercises", "grade", "answers", "--out", "scores.csv", expect=0, out="scores.csv")
+    assert "3 read = 1 used + 2 set aside" in run.out
+    assert "bo/ex01_spot_the_cause.json" in run.out and "field 'answers.q1'" in run.out
+    raw, _, _ = read_csv_text(hostile.path("scores.csv"))
+    assert set(raw["trainee"]) == {"ana"}
+
+
 def test_grade_guards_formula_trainee_names_and_answers(hostile):
     _answers(hostile, dict(GOOD, trainee=EVIL, answers={"q1": {"answer": "=1+1"}, "q2": {"answer": [EVIL]}}))
     hostile.run("exercises", "grade", "answers", "--out", "scores.csv", expect=0, out="scores.csv")
