@@ -18,6 +18,7 @@ import csv
 import io
 import mmap
 import os
+import sys
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -31,7 +32,8 @@ import pyarrow.csv as pacsv
 from . import reference
 from .errors import InputError, InvalidParameterError, Problem
 from .money import format_cents_arrow
-from .schema import SPECS, FileSpec, ParsedTable, parse_table, value_codes
+from .outputs import guard_formulas, guard_text, output_file, staged, unguard_formulas, unguard_text
+from .schema import FIRST_DATE, LAST_DATE, MAX_WHOLE_NUMBER, SPECS, FileSpec, ParsedTable, parse_table, value_codes
 
 __all__ = [
     "AuditInputs",
@@ -44,6 +46,7 @@ __all__ = [
     "INPUT_FILES",
     "REFERENCE_FILES",
     "set_aside_alarm",
+    "required_file_alarms",
 ]
 
 #: Files of the audit folder, in reading order.
@@ -52,12 +55,27 @@ INPUT_FILES = ("claim_lines.csv", "payments.csv", "coverage.csv", "documentation
 REFERENCE_FILES = ("fee_schedule.csv", "ncci_ptp.csv", "mue.csv", "payer_policies.csv")
 
 
+#: Python's csv module refuses fields over 131,072 characters by default; a long note beside a
+#: malformed row must not stop the exact reader.
+csv.field_size_limit(min(sys.maxsize, 2**31 - 1))
+
+#: In memory, a column name starting with ``_`` is the kit's own (``_row``, ``_reason``, ...). A
+#: file's header starting with ``_`` (e.g. the ``_file``, ``_row`` and ``_reason`` of a
+#: ``rejected_rows/`` file fed back after fixing it) gets one more ``_`` in front, so it never
+#: meets the kit's names.
+RESERVED_PREFIX = "_"
+
+
 def _string_frame(table: pa.Table) -> pd.DataFrame:
-    """Text columns as pyarrow-backed strings; typed ones as ``datetime64[us]`` and ``Int64``."""
+    """Text columns as pyarrow-backed strings (formula guards taken off, see
+    :func:`recoup_lib.outputs.unguard_formulas`); typed ones as ``datetime64[us]`` and ``Int64``."""
     for i, f in enumerate(table.schema):
         if f.type == pa.date32():
             table = table.set_column(i, f.name, pc.cast(table[f.name], pa.timestamp("us")))
-    mapped = {pa.string(): pd.StringDtype("pyarrow"), pa.int64(): pd.Int64Dtype()}
+        elif pa.types.is_string(f.type) or pa.types.is_large_string(f.type):
+            table = table.set_column(i, f.name, unguard_formulas(table[f.name]))
+    mapped = {pa.string(): pd.StringDtype("pyarrow"), pa.large_string(): pd.StringDtype("pyarrow"),
+              pa.int64(): pd.Int64Dtype()}
     return table.to_pandas(types_mapper=mapped.get)
 
 
@@ -81,7 +99,8 @@ def python_csv_chunks(path: Path, header: list[str], chunk_rows: int | None = No
     def piece():
         frame = pd.DataFrame(good, columns=header, dtype="str") if good else pd.DataFrame(
             {h: pd.Series([], dtype="str") for h in header})
-        return frame.astype(pd.StringDtype("pyarrow")), np.asarray(good_rows, dtype=np.int64), list(broken)
+        frame = _string_frame(pa.Table.from_pandas(frame.astype(pd.StringDtype("pyarrow")), preserve_index=False))
+        return frame, np.asarray(good_rows, dtype=np.int64), list(broken)
 
     with open(path, encoding="utf-8-sig", errors="surrogateescape", newline="") as handle:
         reader = csv.reader(handle)
@@ -147,13 +166,7 @@ def read_header(path: Path, spec: FileSpec | None, label: str) -> list[str]:
     """The file's header in the contract's spelling (see :func:`read_csv_text` for the errors)."""
     if not path.is_file():
         raise InputError(f"{label}: file not found in {path.parent}")
-    with open(path, "rb") as handle:
-        head = handle.read(65536)
-    if not head.strip():
-        raise InputError(f"{label}: the file is empty (expected a header row)")
-    first_line = head.decode("utf-8-sig", errors="replace").splitlines()[0]
-    header = [h.strip() for h in next(csv.reader([first_line]))]
-    return _canonical_header(header, spec, label)
+    return _canonical_header(_file_header(path, label), spec, label)
 
 
 def _read_csv(path, spec: FileSpec | None, label: str | None, typed: bool):
@@ -203,6 +216,8 @@ def _fast_read(path: Path, header: list[str], types: dict) -> pa.Table | None:
     malformed; a file without a single quote character cannot hold a line break inside a
     value. Only one-column files and files with quotes need their line breaks counted.
     """
+    if not _header_on_one_line(path):
+        return None  # a header spanning lines: only the exact reader knows where the data starts
     invalid: list = []
 
     def handler(row):
@@ -225,6 +240,16 @@ def _fast_read(path: Path, header: list[str], types: dict) -> pa.Table | None:
     return table
 
 
+def _header_on_one_line(path: Path) -> bool:
+    """Whether the header ends at the first line break (no quoted line break or carriage return in a name)."""
+    with open(path, "rb") as handle:
+        head = handle.read(1 << 20)
+    end = head.find(b"\n")
+    line = head if end < 0 else head[:end]
+    line = line[:-1] if line.endswith(b"\r") else line
+    return b"\r" not in line and line.count(b'"') % 2 == 0
+
+
 def _converted_as_text(path: Path, header: list[str]) -> pa.Table | None:
     try:
         return _fast_read(path, header, {h: pa.string() for h in header})
@@ -240,9 +265,13 @@ def _typed_columns_clean(table: pa.Table, spec: FileSpec) -> bool:
         values = table[col.name]
         if not col.nullable and values.null_count:
             return False
-        if col.kind == "int" and col.minimum is not None and len(values) - values.null_count:
-            if pc.min(values).as_py() < col.minimum:
-                return False
+        if len(values) == values.null_count:
+            continue
+        low, high = pc.min(values).as_py(), pc.max(values).as_py()
+        if col.kind == "int" and ((col.minimum is not None and low < col.minimum) or high > MAX_WHOLE_NUMBER):
+            return False
+        if col.kind == "date" and (low < FIRST_DATE.astype(object) or high > LAST_DATE.astype(object)):
+            return False
     return True
 
 
@@ -272,22 +301,43 @@ def _has_blank_lines(path: Path, rows: int) -> bool:
         return breaks != rows
 
 
+def _file_header(path: Path, label: str) -> list[str]:
+    """The first record of the file: names stripped and unguarded, blank ones named ``unnamed_N``,
+    and names starting with ``_`` given one more (see :data:`RESERVED_PREFIX`)."""
+    with open(path, "rb") as handle:
+        head = handle.read(65536)
+    if not head.strip():
+        raise InputError(f"{label}: the file is empty (expected a header row)")
+    with open(path, encoding="utf-8-sig", errors="replace", newline="") as handle:
+        try:
+            record = next(csv.reader(handle), [])
+        except csv.Error as exc:
+            raise InputError(f"{label}, row 1 (the header): not readable as CSV ({exc})") from None
+    header = []
+    for i, name in enumerate(record):
+        name = unguard_text(name).strip() or f"unnamed_{i + 1}"
+        header.append(RESERVED_PREFIX + name if name.startswith(RESERVED_PREFIX) else name)
+    return header
+
+
 def _canonical_header(header: list[str], spec: FileSpec | None, label: str) -> list[str]:
-    if spec is None:
-        return header
-    wanted = {c.name.lower(): c.name for c in spec.columns}
+    wanted = {c.name.lower(): c.name for c in spec.columns} if spec is not None else {}
     renamed = [wanted.get(h.lower(), h) for h in header]
     seen: set[str] = set()
     for i, h in enumerate(renamed):
         if h in seen:
             raise InputError(f"{label}: column '{h}' appears twice in the header")
         seen.add(h)
+    if spec is None:
+        return renamed
     missing = [c.name for c in spec.columns if c.required and c.name not in seen]
     if missing:
         quoted = ", ".join(f"'{m}'" for m in missing)
+        has = ", ".join(header)
+        has = has if len(has) <= 300 else has[:300] + " ..."
         raise InputError(
             f"{label}: missing required column{'s' if len(missing) > 1 else ''} {quoted} "
-            f"(the header has: {', '.join(header)})"
+            f"(the header has: {has})"
         )
     return renamed
 
@@ -500,12 +550,7 @@ def read_audit_folder(folder: str | Path, use_defaults: bool = True, workers: in
         ]
     counts_frame = pd.DataFrame(counts, columns=["file", "rows_read", "rows_used", "rows_set_aside"])
     counts_frame["source"] = counts_frame["file"].map(sources)
-    errors, warnings = [], []
-    for row in counts_frame.loc[counts_frame["file"].isin(["claim_lines.csv", "payments.csv"])].itertuples():
-        error, warning = set_aside_alarm(row.file, row.rows_read, row.rows_used,
-                                         [p for p in problems if p.file == row.file])
-        errors += [error] if error else []
-        warnings += [warning] if warning else []
+    errors, warnings = required_file_alarms(counts_frame, problems)
     return AuditInputs(
         claim_lines=tables["claim_lines.csv"],
         payments=tables["payments.csv"],
@@ -523,6 +568,26 @@ def read_audit_folder(folder: str | Path, use_defaults: bool = True, workers: in
         errors=errors,
         warnings=warnings,
     )
+
+
+def required_file_alarms(counts: pd.DataFrame, problems: list[Problem]) -> tuple[list[str], list[str]]:
+    """(errors, warnings) of an audit folder's two required files (see :func:`set_aside_alarm`).
+
+    ``counts`` is :attr:`AuditInputs.counts`. A claim_lines.csv with no rows at
+    all is an error too: there is nothing to audit, and "0 findings" would
+    read as a clean practice.
+    """
+    errors, warnings = [], []
+    for row in counts.loc[counts["file"].isin(["claim_lines.csv", "payments.csv"])].itertuples():
+        if row.file == "claim_lines.csv" and row.rows_read == 0:
+            errors.append("claim_lines.csv: no claim lines (the file has a header and no rows), so no findings "
+                          "can be produced")
+            continue
+        error, warning = set_aside_alarm(row.file, row.rows_read, row.rows_used,
+                                         [p for p in problems if p.file == row.file])
+        errors += [error] if error else []
+        warnings += [warning] if warning else []
+    return errors, warnings
 
 
 def set_aside_alarm(name: str, rows_read: int, rows_used: int, problems: list[Problem],
@@ -657,25 +722,48 @@ def to_text_frame(df: pd.DataFrame, drop_private: bool = True) -> pd.DataFrame:
 def write_csv(df: pd.DataFrame, path: str | Path, text: bool = False) -> Path:
     """Write a table as contract CSV (UTF-8, header, comma separated, ``\\n`` line ends).
 
+    Text a spreadsheet would run as a formula is guarded with a leading
+    ``'`` (:func:`recoup_lib.outputs.guard_formulas`; the readers of this
+    module take it off again, so the file reads back as the same values).
+    Written inside a result folder being written (see
+    :func:`recoup_lib.outputs.output_folder`) the file goes straight in;
+    anywhere else it is written whole beside ``path`` and renamed over it,
+    and an existing file the kit did not write is refused.
+
     Parameters
     ----------
     df : pandas.DataFrame
         In-memory table (converted with :func:`to_text_table`) or, with
         ``text=True``, a table that is already all text.
     path : path-like
+
+    Raises
+    ------
+    UsageError
+        ``path`` holds a file the kit did not write, or cannot be written.
     """
     path = Path(path)
+    if not staged(path):
+        with output_file(path) as temporary:
+            _write_csv(df, temporary, text)
+        return path
+    _write_csv(df, path, text)
+    return path
+
+
+def _write_csv(df: pd.DataFrame, path: Path, text: bool) -> None:
     path.parent.mkdir(parents=True, exist_ok=True)
     if not len(df.columns):
         path.write_bytes(b"\n")
-        return path
+        return
     if text:
         table = pa.table([_arrow_text(df[c]) for c in df.columns], names=[str(c) for c in df.columns])
     else:
         table = to_text_table(df)
-    table = pa.table([pc.fill_null(table[c], "") for c in table.column_names], names=table.column_names)
-    header = io.StringIO()
-    csv.writer(header, lineterminator="\n").writerow(table.column_names)
+    names = [guard_text(name) for name in table.column_names]
+    table = pa.table([guard_formulas(pc.fill_null(table[c], "")) for c in table.column_names], names=names)
+    header = _quoted_minimal(pa.table([pa.array([n], pa.string()) for n in table.column_names],
+                                      names=[f"c{i}" for i in range(table.num_columns)]))
     buffer = io.BytesIO()
     try:
         if table.num_columns == 1 and table.num_rows and pc.any(pc.equal(table.column(0), "")).as_py():
@@ -685,8 +773,7 @@ def write_csv(df: pd.DataFrame, path: str | Path, text: bool = False) -> Path:
         body = buffer.getvalue()
     except pa.ArrowInvalid:
         body = _quoted_minimal(table)
-    path.write_bytes(header.getvalue().encode("utf-8") + body)
-    return path
+    path.write_bytes(header + body)
 
 
 def _quoted_minimal(table: pa.Table) -> bytes:

@@ -30,6 +30,10 @@ __all__ = [
     "div_half_up",
     "apply_rate",
     "allocate",
+    "MAX_CENTS",
+    "MAX_TOTAL_CENTS",
+    "prorate",
+    "times_units",
 ]
 
 #: What the contract accepts as a money value: an optional sign, an optional
@@ -37,6 +41,16 @@ __all__ = [
 #: separators, and at most two decimals. ``-$1,234.5`` and ``125`` pass;
 #: ``12.505`` and ``1,23`` do not.
 MONEY_PATTERN = r"^\s*([-+]?)\$?([-+]?)(\d{1,3}(?:,\d{3})+|\d+)(?:\.(\d{0,2}))?\s*$"
+#: Amounts must stay under a trillion dollars (docs/contract.md, "Errors"): the largest amount in
+#: cents the kit accepts has this many digits ($999,999,999,999.99).
+MAX_DIGITS = 14
+#: The largest amount in cents the kit accepts.
+MAX_CENTS = 10**MAX_DIGITS - 1
+#: The largest total in cents a file's amounts may add up to: half of what int64 holds, so any
+#: sum, and any difference of two such sums, stays exact.
+MAX_TOTAL_CENTS = 2**62 - 1
+#: Where a product of a rate and a count of units saturates (see :func:`times_units`).
+_SATURATED = 2**61
 _MONEY_NAMED = (
     r"^(?P<s1>[-+]?)\$?(?P<s2>[-+]?)(?P<whole>\d{1,3}(?:,\d{3})+|\d+)(?:\.(?P<frac>\d{0,2}))?$"
 )
@@ -48,10 +62,6 @@ def _to_arrow_strings(values) -> pa.ChunkedArray | pa.Array:
         series = series.astype(pd.StringDtype("pyarrow"))
     arr = pa.array(series.array)
     return pc.cast(arr, pa.string())
-
-
-#: Digits of the largest amount in cents the kit accepts ($999,999,999,999.99).
-_MAX_DIGITS = 14
 
 
 def _plain_cents(arr: pa.Array) -> np.ndarray | None:
@@ -74,7 +84,7 @@ def _plain_cents(arr: pa.Array) -> np.ndarray | None:
     if isinstance(cents, pa.ChunkedArray):
         cents = cents.combine_chunks()
     values = cents.to_numpy(zero_copy_only=False)
-    if len(values) and np.abs(values).max() >= 10**_MAX_DIGITS:
+    if len(values) and np.abs(values).max() > MAX_CENTS:
         return None
     return values
 
@@ -125,7 +135,7 @@ def parse_cents(values) -> tuple[pd.Series, pd.Series]:
     frac = pc.utf8_rpad(pc.struct_field(parts, "frac"), 2, "0")
     digits = pc.utf8_ltrim(pc.binary_join_element_wise(whole, frac, ""), "0")
     # A trillion dollars or more is not an amount a claim carries (docs/contract.md, "Errors").
-    representable = pc.fill_null(pc.less_equal(pc.utf8_length(digits), _MAX_DIGITS), False)
+    representable = pc.fill_null(pc.less_equal(pc.utf8_length(digits), MAX_DIGITS), False)
     ok = pc.and_(ok, representable)
     digits = pc.if_else(ok, pc.if_else(pc.equal(digits, ""), "0", digits), pa.scalar(None, pa.string()))
     magnitude = pc.cast(digits, pa.int64())
@@ -272,3 +282,63 @@ def allocate(total_cents: int, weights) -> np.ndarray:
     order = np.argsort(-remainder, kind="stable")
     base[order[:left]] += 1
     return sign * base
+
+
+def times_units(cents, units) -> np.ndarray:
+    """``cents x units`` as int64, saturating at the largest total the kit holds instead of wrapping.
+
+    A rate per unit times a count of units is compared with what was paid;
+    a product too large for int64 (a hostile file's trillion-dollar fee times
+    a million units) would otherwise wrap around to a negative amount. Here it
+    stays the largest representable amount with its sign, which compares
+    correctly with any amount paid, and the difference of two such products
+    still fits. Missing values stay missing (returns a pandas ``Int64`` array
+    when either input has them).
+
+    >>> times_units([12_50, 99_999_999_999_999], [3, 10**6]).tolist()
+    [3750, 2305843009213693952]
+    """
+    a = pd.array(cents, dtype="Int64")
+    b = pd.array(units, dtype="Int64")
+    missing = np.asarray(a.isna() | b.isna())
+    x = np.asarray(a.fillna(0), dtype=np.int64)
+    y = np.asarray(b.fillna(0), dtype=np.int64)
+    with np.errstate(over="ignore"):
+        product = x * y
+    big = (np.abs(x).astype(np.float64) * np.abs(y).astype(np.float64)) >= 2.0**60
+    if big.any():
+        exact = [int(p) * int(q) for p, q in zip(x[big], y[big])]
+        product[big] = [max(-_SATURATED, min(_SATURATED, v)) for v in exact]
+    if missing.any():
+        out = pd.array(product, dtype="Int64")
+        out[missing] = pd.NA
+        return out
+    return product
+
+
+def prorate(cents, part, whole) -> np.ndarray:
+    """``cents x part / whole`` rounded half-up to the cent, exactly, without int64 overflow.
+
+    The share of an amount for ``part`` of ``whole`` units (``part <= whole``
+    keeps the result within ``cents``). The product is formed in Python
+    integers for the rows where int64 could overflow, so a hostile file's
+    large amounts and unit counts give the exact share, never a wrapped one.
+
+    >>> prorate([10_000, 99_999_999_999_999], [1, 999_999], [3, 1_000_000]).tolist()
+    [3333, 99999899999999]
+    """
+    a = np.asarray(cents, dtype=np.int64)
+    p = np.asarray(part, dtype=np.int64)
+    w = np.asarray(whole, dtype=np.int64)
+    big = (np.abs(a).astype(np.float64) * np.abs(p).astype(np.float64)) >= 2.0**62
+    if not big.any():
+        return np.asarray(div_half_up(a * p, w), dtype=np.int64)
+    out = np.zeros(len(a), dtype=np.int64)
+    small = ~big
+    if small.any():
+        out[small] = div_half_up(a[small] * p[small], w[small])
+    for i in np.flatnonzero(big):
+        num, den = int(a[i]) * int(p[i]), int(w[i])
+        sign = -1 if (num < 0) != (den < 0) else 1
+        out[i] = sign * ((2 * abs(num) + abs(den)) // (2 * abs(den)))
+    return out

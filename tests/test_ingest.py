@@ -173,10 +173,10 @@ def test_output_safety_rerun_foreign_files_and_input_folder(tmp_path):
     import_files(claims).write(tmp_path / "out")                     # a rerun replaces its own files
     assert not (tmp_path / "out" / "payments.csv").exists()          # ... and leaves nothing stale
     (tmp_path / "out" / "notes.txt").write_text("mine")
-    with pytest.raises(UsageError, match="did not write \\(notes.txt\\)"):
+    with pytest.raises(UsageError, match="did not write.*notes.txt"):
         result.write(tmp_path / "out")
     assert (tmp_path / "out" / "notes.txt").read_text() == "mine"
-    with pytest.raises(UsageError, match="inside an input"):
+    with pytest.raises(UsageError, match="holds the input"):
         result.write(tmp_path)
 
 

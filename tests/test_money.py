@@ -8,8 +8,8 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from recoup_lib.money import (allocate, apply_rate, div_half_up, dollars, format_cents, format_cents_scalar,
-                              parse_cents, parse_cents_scalar)
+from recoup_lib.money import (MAX_CENTS, allocate, apply_rate, div_half_up, dollars, format_cents,
+                              format_cents_scalar, parse_cents, parse_cents_scalar, prorate, times_units)
 
 
 @pytest.mark.parametrize(("text", "cents"), [
@@ -73,7 +73,7 @@ def test_apply_rate_half_up():
     assert apply_rate(5, "0.5") == 3
 
 
-@given(st.lists(st.integers(min_value=-(10**14 - 1), max_value=10**14 - 1), min_size=1, max_size=50))
+@given(st.lists(st.integers(min_value=-MAX_CENTS, max_value=MAX_CENTS), min_size=1, max_size=50))
 def test_parse_cents_plain_amounts_fast_path_gives_exact_cents(values):
     texts = [f"{'-' if v < 0 else ''}{abs(v) // 100}.{abs(v) % 100:02d}" for v in values]
     cents, invalid = parse_cents(texts)
@@ -81,11 +81,28 @@ def test_parse_cents_plain_amounts_fast_path_gives_exact_cents(values):
 
 
 @pytest.mark.parametrize("texts", [["1000000000000.00"], ["-1000000000000.00", "1.00"],
-                                   ["$1,000,000,000,000", ""], ["99999999999999999999.99"]])
+                                   ["$1,000,000,000,000", ""], ["99999999999999999999.99"],
+                                   ["92233720368547758.07", "12.00"], ["9" * 40]])
 def test_parse_cents_sets_aside_a_trillion_dollars_or_more(texts):
     cents, invalid = parse_cents(texts)
     assert bool(invalid.iloc[0]) and pd.isna(cents.iloc[0])
     assert parse_cents(["999999999999.99"])[0].tolist() == [99_999_999_999_999]
+
+
+@given(st.integers(min_value=-10**12, max_value=10**12), st.integers(min_value=0, max_value=10**9))
+def test_times_units_is_exact_or_saturates_with_its_sign(cents, units):
+    exact = cents * units
+    got = int(times_units([cents], [units])[0])
+    assert got == exact if abs(exact) <= 2**61 else got == (2**61 if exact > 0 else -2**61)
+
+
+@given(st.integers(min_value=-MAX_CENTS, max_value=MAX_CENTS), st.integers(min_value=1, max_value=10**12),
+       st.integers(min_value=0, max_value=10**12))
+def test_prorate_is_exact_half_up_for_large_amounts(cents, whole, part):
+    part = min(part, whole)
+    got = int(prorate([cents], [part], [whole])[0])
+    expected = (Decimal(cents) * part / whole).quantize(Decimal(1), rounding=ROUND_HALF_UP)
+    assert got == int(expected)
 
 
 @given(st.lists(st.text(alphabet="0123456789.-+$, ", min_size=1, max_size=9), min_size=1, max_size=30))

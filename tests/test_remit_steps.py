@@ -8,6 +8,7 @@ from pathlib import Path
 
 import pandas as pd
 
+from recoup_lib.outputs import MANIFEST
 from recoup_lib.results import StepResult
 from recoup_lib.remit import Reconciliation, Remit, read_835, reconcile
 
@@ -29,7 +30,8 @@ def test_read_835_returns_a_step_result_whose_summary_is_text_with_counts():
 def test_read_835_write_returns_every_path_it_wrote(tmp_path):
     remit = read_835([DATA / "domain-5.5.835"])
     written = remit.write(tmp_path / "out")
-    assert sorted(p.name for p in written) == sorted(p.name for p in (tmp_path / "out").iterdir())
+    # Beside the files listed, the folder holds the kit's manifest of what it wrote (output safety).
+    assert sorted([p.name for p in written] + [MANIFEST]) == sorted(p.name for p in (tmp_path / "out").iterdir())
     assert "summary.json" in {p.name for p in written}
 
 

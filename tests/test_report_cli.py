@@ -145,8 +145,9 @@ def test_recoupments_csv_rows_with_a_bad_amount_are_set_aside_and_counted(folder
     frame.to_csv(folder / "recoupments.csv", index=False)
     report = build_report(folder, AS_OF)
     assert metric_value(report.metrics, "recoupment_count") == 1
-    assert any(m.startswith("recoupments.csv: 1 of 2 rows set aside (recoupments.csv, row 3, column 'amount'")
-               for m in report.messages)
+    assert any(m.startswith("recoupments.csv: 2 rows read = 1 used + 1 set aside (recoupments.csv, row 3, "
+                            "column 'amount'") for m in report.messages)
+    assert any(p.file == "recoupments.csv" and p.row == 3 and p.column == "amount" for p in report.problems)
 
 
 def test_unknown_outcome_is_set_aside_not_fatal(folder):
@@ -155,7 +156,7 @@ def test_unknown_outcome_is_set_aside_not_fatal(folder):
     report = build_report(folder, AS_OF)
     row = report.metrics.set_index("metric").loc["appeal_overturn_rate"]
     assert (row["numerator"], row["denominator"]) == (1, 1)
-    assert any("appeal_outcomes.csv: 1 of 2 rows set aside" in m for m in report.messages)
+    assert any("appeal_outcomes.csv: 2 rows read = 1 used + 1 set aside" in m for m in report.messages)
 
 
 def test_notices_without_payers_switch_appeal_metrics_off(folder):
@@ -225,4 +226,5 @@ def test_cli_out_that_is_a_file_is_a_usage_error(tmp_path, capsys):
     target = tmp_path / "taken"
     target.write_text("x", encoding="utf-8")
     assert main(["report", str(demo_path()), "--out", str(target), "--as-of", AS_OF]) == 2
-    assert "--out:" in _one_line(capsys.readouterr().err)
+    err = _one_line(capsys.readouterr().err)
+    assert f"--out {target}: a file is in the way" in err

@@ -17,6 +17,7 @@ import pytest
 from recoup_lib.appeals import appeal_folder, load_profiles
 from recoup_lib.cli import main
 from recoup_lib.errors import InvalidParameterError, UsageError
+from recoup_lib.outputs import MANIFEST
 from recoup_lib.report import build_report
 from recoup_lib.results import StepResult
 from recoup_lib.rules import audit_folder
@@ -49,7 +50,8 @@ def test_generate_practice_result_writes_the_folder_and_lists_every_file(practic
     paths = practice.write(tmp_path / "p", remits=False)
     _written_inside(paths, tmp_path / "p")
     assert {p.name for p in paths} >= {"claim_lines.csv", "labels.csv", "notices.csv", "practice.json"}
-    assert sorted(p.name for p in (tmp_path / "p").iterdir()) == sorted(p.name for p in paths)
+    # Beside the files listed, the folder holds the kit's manifest of what it wrote (output safety).
+    assert sorted(p.name for p in (tmp_path / "p").iterdir()) == sorted([p.name for p in paths] + [MANIFEST])
 
 
 def test_generate_practice_summary_counts_lines_labels_and_notices(practice):

@@ -15,6 +15,7 @@ import pandas as pd
 
 from ..errors import InputError, InvalidParameterError, Problem
 from ..folder import AuditInputs, problems_frame, read_audit_folder, read_table, to_text_frame, write_csv
+from ..outputs import writes_folder
 from ..results import StepResult
 from ._decide import decide, usable_notices
 from ._ladder import appeal_path
@@ -140,6 +141,13 @@ class AppealResult(StepResult):
     inputs: AppealInputs | None = None
     audit: object | None = None
 
+    @property
+    def input_paths(self) -> list[Path]:
+        """The folder the notices were read from: :meth:`write` never writes into it."""
+        folder = None if self.inputs is None else self.inputs.audit.folder
+        return [] if folder is None else [Path(folder)]
+
+    @writes_folder
     def write(self, out: str | Path) -> list[Path]:
         """Write decisions.csv, worklist.csv, appeal_path.csv, rejected.csv and letters/ into ``out``.
 

@@ -88,14 +88,20 @@ def score_recommendations(decisions: pd.DataFrame,
                               (recoupment_labels, "recoupment_labels", ["notice_id", "amount_cents", "valid"])):
         missing = [c for c in cols if c not in frame.columns]
         if missing:
-            raise InputError(f"{name}: missing column(s) {', '.join(missing)}")
+            raise InputError(f"{frame.attrs.get('file', name)}: missing column(s) {', '.join(missing)}")
     key = recoupment_labels[["notice_id", "amount_cents", "valid"]].astype({"notice_id": "str"})
     dec = decisions[["notice_id", "recommendation", "agreed_amount_cents", "disputed_amount_cents"]].astype(
         {"notice_id": "str"})
     unknown = ~dec["notice_id"].isin(key["notice_id"])
     if unknown.any():
-        raise InputError(f"decisions: notice {dec.loc[unknown, 'notice_id'].iloc[0]!r} is not in the answer key "
-                         f"({int(unknown.sum())} such notice(s)); score decisions of the same generated folder")
+        first = int(np.flatnonzero(unknown.to_numpy())[0])
+        where = decisions.attrs.get("file", "decisions")
+        if "_row" in decisions.columns:
+            where += f", row {int(decisions['_row'].iloc[first])}"
+        key_name = recoupment_labels.attrs.get("file", "the answer key")
+        raise InputError(f"{where}, column 'notice_id': notice {dec['notice_id'].iloc[first]!r} is not in "
+                         f"{key_name} ({int(unknown.sum())} such notice(s)); score decisions of the same "
+                         "generated folder")
     out = key.merge(dec, on="notice_id", how="left")
     decided = out["recommendation"].notna().to_numpy()
     valid = out["valid"].astype(bool).to_numpy()
@@ -153,6 +159,7 @@ def read_score_inputs(decisions_path: str | Path, labels_path: str | Path) -> tu
         if parsed.problems:
             shown = "; ".join(p.message for p in parsed.problems[:3])
             raise InputError(f"{len(parsed.problems)} problem(s) in {path}: {shown}")
+        parsed.data.attrs["file"] = path.name
         tables.append(parsed.data)
     return tables[0], tables[1]
 

@@ -69,11 +69,23 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+def _check_out_given(argv: list[str]) -> None:
+    """An ``--out`` given as empty text is a usage error (argparse would read it as "no --out", or
+    as the working folder)."""
+    for i, arg in enumerate(argv):
+        value = argv[i + 1] if arg == "--out" and i + 1 < len(argv) else (
+            arg[len("--out="):] if arg.startswith("--out=") else None)
+        if value is not None and not value.strip():
+            raise UsageError("--out: expected a path; got an empty one")
+
+
 def main(argv: list[str] | None = None) -> int:
     """Entry point of the ``recoup`` console script; returns the exit status."""
     parser = build_parser()
-    args = parser.parse_args(argv)
+    given = [str(a) for a in (sys.argv[1:] if argv is None else argv)]
+    args = parser.parse_args(given)
     try:
+        _check_out_given(given)
         return int(args.run(args) or 0)
     except RecoupError as exc:
         print(f"recoup {args.command}: {exc}", file=sys.stderr)
@@ -81,6 +93,15 @@ def main(argv: list[str] | None = None) -> int:
     except KeyboardInterrupt:
         print(f"recoup {args.command}: interrupted", file=sys.stderr)
         return 130
+    except OSError as exc:
+        # An input the system cannot read (a folder where a file was expected, a broken link, ...).
+        where = exc.filename if exc.filename is not None else "an input"
+        print(f"recoup {args.command}: {where}: cannot be read ({exc.strerror or exc})", file=sys.stderr)
+        return 1
+    except (MemoryError, RecursionError) as exc:
+        what = "not enough memory" if isinstance(exc, MemoryError) else "an input nested too deeply"
+        print(f"recoup {args.command}: {what} to produce the results; nothing was written", file=sys.stderr)
+        return 1
     except Exception as exc:  # noqa: BLE001 - the last line of defence against tracebacks
         if os.environ.get("RECOUP_DEBUG"):
             raise

@@ -43,25 +43,33 @@ def _as_of(text: str | None) -> dt.date | None:
     try:
         if len(text) != 10:
             raise ValueError
-        return dt.date.fromisoformat(text)
+        day = dt.date.fromisoformat(text)
     except ValueError:
         raise UsageError(f"--as-of: expected a real date written YYYY-MM-DD; got {text!r}") from None
+    if not dt.date(1900, 1, 1) <= day <= dt.date(2100, 12, 31):
+        raise UsageError(f"--as-of: expected a date between 1900-01-01 and 2100-12-31; got {text!r}")
+    return day
 
 
 def run(args) -> int:
     as_of = _as_of(args.as_of)
     from ..appeals import appeal_folder
 
+    from ..outputs import check_folder, output_folder
+
     folder = Path(args.folder)
     profiles_dir = Path(args.profiles) if args.profiles else folder
     if args.profiles and not profiles_dir.is_dir():
         raise UsageError(f"--profiles: no such folder {args.profiles!r}")
+    inputs = [folder] + ([profiles_dir] if args.profiles else [])
+    check_folder(args.out, inputs=inputs)
     result = appeal_folder(folder, as_of, profiles=Path(args.profiles) if args.profiles else None)
-    result.write(args.out)
-    if args.xlsx:
-        from ..report import write_appeal_workbook
+    with output_folder(args.out, inputs=inputs, written_by="recoup appeal") as written:
+        result.write(written)
+        if args.xlsx:
+            from ..report import write_appeal_workbook
 
-        write_appeal_workbook(result, Path(args.out) / "appeal.xlsx")
+            write_appeal_workbook(result, written / "appeal.xlsx")
 
     out = Path(args.out)
     print(f"recoup appeal: {result.summary()}")

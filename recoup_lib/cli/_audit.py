@@ -35,11 +35,15 @@ def run(args) -> int:
     from pathlib import Path
 
     from ..errors import InvalidParameterError, UsageError
+    from ..outputs import check_folder, output_folder
     from ..rules import ERROR_TYPES, audit_folder
 
     only = None
-    if args.only:
+    if args.only is not None:
         only = [x.strip() for x in args.only.split(",") if x.strip()]
+        if not only:
+            raise UsageError(f"--only: expected error types separated by commas; got {args.only!r} "
+                             f"(known: {', '.join(ERROR_TYPES)})")
         unknown = [x for x in only if x not in ERROR_TYPES]
         if unknown:
             raise UsageError(f"--only: unknown error type(s) {', '.join(unknown)}; "
@@ -48,16 +52,18 @@ def run(args) -> int:
         raise UsageError("--xlsx needs the lines in memory; leave out --max-memory and --engine spark")
     if args.workers is not None and args.workers < 0:
         raise UsageError(f"--workers: expected a whole number >= 0 (0 = every core); got {args.workers}")
+    check_folder(args.out, inputs=[args.folder])
     try:
         result = audit_folder(args.folder, only=only, use_defaults=not args.no_defaults, engine=args.engine,
                               max_memory=args.max_memory, workers=args.workers)
     except InvalidParameterError as exc:
         raise UsageError(str(exc)) from None
-    result.write(args.out)
-    if args.xlsx:
-        from ..report import write_audit_workbook
+    with output_folder(args.out, inputs=[args.folder], written_by="recoup audit") as folder:
+        result.write(folder)
+        if args.xlsx:
+            from ..report import write_audit_workbook
 
-        write_audit_workbook(result, f"{args.out}/audit.xlsx")
+            write_audit_workbook(result, folder / "audit.xlsx")
     print(result.summary())
     print(f"wrote {Path(args.out) / 'findings.csv'}")
     for warning in result.inputs.warnings:

@@ -76,19 +76,33 @@ def run(args) -> int:
               + "".join(f"\n  {p}" for p in touched))
         return 0
 
-    from ..exercises import grade_paths
+    from ..errors import InputError
+    from ..exercises import grade_records, read_answer_files
     from ..folder import write_csv
+    from ..outputs import check_file, output_file
 
     paths = args.answers or [_default_answers(args.folder)]
+    if args.out:
+        check_file(args.out, inputs=paths)
     if not args.answers:
         print(f"grading the answers in {paths[0]}")
-    table = grade_paths(paths)
+    set_aside: list[str] = []
+    records = read_answer_files(paths, set_aside=set_aside)
+    if set_aside and not records:
+        more = f" (and {len(set_aside) - 1} more file(s) like it)" if len(set_aside) > 1 else ""
+        raise InputError(set_aside[0] + more)
+    table = grade_records(records)
+    if set_aside:
+        print(f"answer files: {len(records) + len(set_aside)} read = {len(records)} used + "
+              f"{len(set_aside)} set aside (not graded):")
+        print("\n".join(f"  {message}" for message in set_aside))
     per_trainee = table.groupby(["trainee", "exercise"], sort=True).agg(
         score=("score", "sum"), questions=("score", "size"), answered=("answered", "sum"))
     for (trainee, exercise), r in per_trainee.iterrows():
         print(f"{trainee:<20} {exercise:<28} {r['score']:>3} / {r['questions']:<3}"
               f" ({r['answered']} answered)")
     if args.out:
-        write_csv(table, args.out)
+        with output_file(args.out, inputs=paths) as path:
+            write_csv(table, path)
         print(f"scores written to {args.out}")
     return 0

@@ -46,9 +46,13 @@ def add_parser(subparsers) -> None:
 
 
 def _universe_size(text: str) -> int:
+    from ..schema import MAX_WHOLE_NUMBER
+
     value = text.strip().replace(",", "")
     if not value.isdigit() or int(value) < 1:
         raise UsageError(f"--universe-size must be a whole number >= 1; got {text!r}")
+    if int(value) > MAX_WHOLE_NUMBER:
+        raise UsageError(f"--universe-size must be at most {MAX_WHOLE_NUMBER:,}; got {text!r}")
     return int(value)
 
 

@@ -24,7 +24,10 @@ def add_parser(sub):
     p.add_argument("--no-remits", action="store_true",
                    help="skip the payers' 835 remittances (remits/); notices.csv and recoupment_labels.csv "
                    "are still written, without the take-back columns")
-    p.add_argument("--out", required=True, help="folder to write")
+    p.add_argument("--force", action="store_true",
+                   help="replace the practice in --out even where files there were edited or not written by "
+                   "the kit (those not written by the kit are kept)")
+    p.add_argument("--out", required=True, help="folder to write (new, empty, or an earlier practice)")
     p.set_defaults(run=run)
     return p
 
@@ -34,6 +37,7 @@ def run(args) -> int:
     from pathlib import Path
 
     from ..errors import UsageError
+    from ..outputs import check_folder
     from ..synthetic import generate_practice
     from . import options_checked
 
@@ -41,11 +45,15 @@ def run(args) -> int:
         raise UsageError(f"--lines must be at least 50; got {args.lines}")
     if not 0 <= args.error_rate <= 0.5:
         raise UsageError(f"--error-rate must be between 0 and 0.5; got {args.error_rate}")
+    profile = Path(args.profile)
+    inputs = [profile] if profile.suffix == ".json" and profile.exists() else []
+    check_folder(args.out, inputs=inputs, force=args.force,
+                 hint=", or add --force to replace the practice there (files the kit did not write are kept)")
     started = time.perf_counter()
     with options_checked():
         practice = generate_practice(lines=args.lines, seed=args.seed, error_rate=args.error_rate,
                                      profile=args.profile, start=args.start, end=args.end)
-    practice.write(args.out, remits=not args.no_remits)
+    practice.write(args.out, remits=not args.no_remits, inputs=inputs, force=args.force)
     head, *rest = practice.summary().splitlines()
     print(f"{head} in {time.perf_counter() - started:.1f} s")
     for line in rest:

@@ -56,7 +56,11 @@ def parse_columns(items: list[str]) -> dict:
 
 def run(args) -> int:
     from ..ingest import import_files
+    from ..outputs import check_folder
 
+    inputs = [p.split("#", 1)[0] for p in (*args.claims, *(args.payments or ()), *(args.coverage or ()),
+                                           *(args.documentation or ()), *([args.map] if args.map else ()))]
+    check_folder(args.out, inputs=inputs)
     result = import_files(args.claims, payments=args.payments, coverage=args.coverage,
                           documentation=args.documentation, columns=parse_columns(args.column),
                           mapping=args.map)

@@ -52,11 +52,15 @@ def _as_of(text: str | None) -> dt.date | None:
 
 
 def run(args) -> int:
+    from ..outputs import check_folder
+
     as_of = _as_of(args.as_of)
+    inputs = [*args.files, *([args.notices] if args.notices is not None else [])]
+    check_folder(args.out, inputs=inputs)
     from ..remit import reconcile
 
     result = reconcile(args.files, notices=args.notices, as_of=as_of)
-    result.write(args.out)
+    result.write(args.out, inputs=inputs)
     result.require_loaded(f" (see {args.out / 'rejected.csv'})")
     print(result.summary())
     print(f"Wrote deposits.csv, recoupment_links.csv, open_ledger.csv, cash_flow.csv, "

@@ -89,13 +89,16 @@ def run(args) -> int:
 def _import(args) -> int:
     from ..errors import InputError
     from ..folder import write_csv
+    from ..outputs import check_file, output_file
     from ..reference import cms
 
-    reader = cms.read_ptp if args.action == "import-ptp" else cms.read_mue
-    result = reader(args.files)
     out = Path(args.out)
     if out.is_dir():
         out = out / args.contract
+    rejected_path = out.with_name(f"{out.stem}_rejected.csv")
+    check_file(out, inputs=args.files)
+    reader = cms.read_ptp if args.action == "import-ptp" else cms.read_mue
+    result = reader(args.files)
     noun = "edits" if result.kind == "ptp" else "codes"
     print(f"recoup reference {args.action}: read {len(result.sources)} table(s)")
     for row in result.sources.itertuples(index=False):
@@ -109,13 +112,16 @@ def _import(args) -> int:
         raise InputError(f"no usable rows in {', '.join(Path(f).name for f in args.files)}; "
                          f"nothing written ({len(result.problems)} problem(s), first: "
                          f"{result.problems[0].message if result.problems else 'none'})")
-    write_csv(result.contract_frame(extra=args.keep_cms_columns), out)
+    if result.rows_set_aside:
+        check_file(rejected_path, inputs=args.files)
+    with output_file(out, inputs=args.files) as path:
+        write_csv(result.contract_frame(extra=args.keep_cms_columns), path)
     print(f"wrote {out}: {result.rows_used:,} {noun} (rows read {result.rows_read:,} = "
           f"used {result.rows_used:,} + set aside {result.rows_set_aside:,})")
     if result.rows_set_aside:
-        rejected_path = out.with_name(f"{out.stem}_rejected.csv")
         rejected = result.rejected.rename(columns={"_file": "file", "_row": "row", "_reason": "reason"})
-        write_csv(rejected, rejected_path)
+        with output_file(rejected_path, inputs=args.files) as path:
+            write_csv(rejected, path)
         print(f"rows set aside, with reasons: {rejected_path}")
         for problem in result.problems[:_SHOWN_PROBLEMS]:
             print(f"  {problem.message}")

@@ -34,10 +34,13 @@ def add_parser(subparsers) -> None:
 
 
 def run(args) -> int:
+    from ..outputs import check_folder
     from ..remit import read_835
 
+    if args.out is not None:
+        check_folder(args.out, inputs=args.files)
     remit = read_835(args.files)
-    written = remit.write(args.out) if args.out is not None else []
+    written = remit.write(args.out, inputs=args.files) if args.out is not None else []
     print(remit.summary())
     if written:
         print(f"Wrote {len(written)} files to {args.out}: "

@@ -29,19 +29,19 @@ def add_parser(subparsers) -> None:
 
 def run(args) -> int:
     from ..errors import UsageError
+    from ..outputs import check_folder
     from ._appeal import _as_of
 
     as_of = _as_of(args.as_of)
-    if Path(args.out).exists() and not Path(args.out).is_dir():
-        raise UsageError(f"--out: {args.out} is a file; expected a folder (it is created if missing)")
+    check_folder(args.out, inputs=[args.folder])
     from ..report import build_report
 
     report = build_report(args.folder, as_of)
-    paths = report.write(args.out, xlsx=args.xlsx)
+    paths = report.write(args.out, xlsx=args.xlsx, inputs=[args.folder])
     print(f"recoup report: {report.summary()}")
     out = Path(args.out)
     figures = [p.name for p in paths if p.suffix == ".png"]
-    print(f"  wrote {out / 'metrics.csv'}, {out / 'trend.csv'}, {out / 'summary.json'}, {out / 'report.md'} and "
-          f"{len(figures)} figures"
+    print(f"  wrote {out / 'metrics.csv'}, {out / 'trend.csv'}, {out / 'summary.json'}, {out / 'report.md'}, "
+          f"{out / 'rejected.csv'} and {len(figures)} figures"
           + (f", {out / 'report.xlsx'}" if args.xlsx else ""))
     return 0

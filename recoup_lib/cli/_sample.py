@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import argparse
+import contextlib
 
-from ..errors import UsageError
+from ..errors import InputError, UsageError
 
 ORDER = 60
 
@@ -79,9 +80,20 @@ def _stratum_sizes(text: str) -> dict[str, int]:
     return sizes
 
 
+@contextlib.contextmanager
+def _named(label: str, column: str):
+    """A problem the selection finds in the frame's values names the file and the column."""
+    try:
+        yield
+    except InputError as exc:
+        text = str(exc)
+        raise InputError(text if text.startswith(label) else f"{label}, column '{column}': {text}") from None
+
+
 def run(args: argparse.Namespace) -> int:
     from pathlib import Path
 
+    from ..outputs import check_folder
     from ..sampling import read_frame_file, select_sample, strata_from_bounds
     from ..schema import money_column
     from . import options_checked
@@ -99,11 +111,13 @@ def run(args: argparse.Namespace) -> int:
     size = _stratum_sizes(args.stratum_sizes) if args.stratum_sizes else _whole(
         args.size, "--size", 1)
     bounds = _bounds(args.strata_bounds) if args.strata_bounds else None
+    check_folder(args.out, inputs=[args.frame])
     frame = read_frame_file(
         args.frame, args.id_column, stratify_by=args.stratify_by,
         amount_column=args.amount_column if bounds is not None else None)
     strata, described = None, None
-    with options_checked():
+    column = args.amount_column if bounds is not None else (args.stratify_by or args.id_column)
+    with _named(Path(args.frame).name, column), options_checked():
         if args.stratify_by:
             strata, described = args.stratify_by, args.stratify_by
         elif bounds is not None:
@@ -114,7 +128,7 @@ def run(args: argparse.Namespace) -> int:
         selection = select_sample(frame, args.id_column, size, seed, spares=spares, strata=strata,
                                   allocation=args.allocation, stratified_by=described)
     out = Path(args.out)
-    selection.write(out, frame_file=Path(args.frame).name)
+    selection.write(out, frame_file=Path(args.frame).name, inputs=[args.frame])
     print(f"recoup sample: {selection.summary()}")
     print(f"Wrote {out / 'sample.csv'}, {out / 'sample_design.json'} and {out / 'strata.csv'}.")
     return 0

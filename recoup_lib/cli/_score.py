@@ -22,8 +22,12 @@ def run(args) -> int:
     from ..errors import InputError
     from ..folder import read_table, write_csv
     from ..money import dollars
+    from ..outputs import check_file, output_file
     from ..rules import score
 
+    inputs = [args.findings, args.labels]
+    if args.out:
+        check_file(args.out, inputs=inputs)
     tables = {}
     for name, path in (("findings.csv", args.findings), ("labels.csv", args.labels)):
         parsed = read_table(path, name)
@@ -40,5 +44,7 @@ def run(args) -> int:
         print(f"{r.error_type:<24}{r.labelled:>9}{r.flagged:>9}{p:>10}{rc:>8}"
               f"{dollars(r.at_risk_cents):>16}{dollars(r.found_cents):>16}")
     if args.out:
-        write_csv(table.rename(columns={"flagged_cents": "flagged_at_risk_cents"}), args.out)
+        with output_file(args.out, inputs=inputs) as path:
+            write_csv(table.rename(columns={"flagged_cents": "flagged_at_risk_cents"}), path)
+        print(f"wrote {args.out}")
     return 0

@@ -24,7 +24,11 @@ def run(args) -> int:
     from ..appeals import read_score_inputs, score_recommendations
     from ..folder import write_csv
     from ..money import dollars
+    from ..outputs import check_folder, output_folder
 
+    inputs = [args.decisions, args.labels]
+    if args.out:
+        check_folder(args.out, inputs=inputs)
     decisions, labels = read_score_inputs(args.decisions, args.labels)
     outcomes, summary = score_recommendations(decisions, labels)
     print(f"{'measure':<20}{'notices':>9}{'amount':>16}  meaning")
@@ -32,8 +36,8 @@ def run(args) -> int:
         print(f"{r.measure:<20}{r.notices:>9}{dollars(r.cents):>16}  {r.meaning}")
     if args.out:
         out = Path(args.out)
-        out.mkdir(parents=True, exist_ok=True)
-        write_csv(outcomes, out / "appeal_scores.csv")
-        write_csv(summary, out / "appeal_score_summary.csv")
+        with output_folder(out, inputs=inputs, written_by="recoup score-appeals") as folder:
+            write_csv(outcomes, folder / "appeal_scores.csv")
+            write_csv(summary, folder / "appeal_score_summary.csv")
         print(f"wrote {out / 'appeal_scores.csv'} and {out / 'appeal_score_summary.csv'}")
     return 0

@@ -11,6 +11,7 @@ left out of the trainee copy.
 
 from __future__ import annotations
 
+import json
 import os
 import re
 from pathlib import Path
@@ -18,6 +19,7 @@ from pathlib import Path
 import nbformat
 
 from ..errors import InputError, UsageError
+from ..outputs import check_file, output_file
 
 __all__ = ["BEGIN", "END", "DEFAULT_PLACEHOLDER", "SOLUTION_TAG", "EXERCISES_ENV", "strip_solutions",
            "trainee_notebook", "build_all", "solution_text", "exercises_folder"]
@@ -175,16 +177,46 @@ def build_all(folder: str | Path | None = None, out: str | Path | None = None,
     if not masters:
         raise InputError(f"{folder / 'masters'}: no master notebooks (expected exNN_name.ipynb)")
     out = Path(out) if out is not None else folder
-    touched = []
+    books = []
     for path in masters:
-        master = nbformat.read(path, as_version=4)
-        text = _text(trainee_notebook(master, path.name))
-        target = out / path.name
-        current = target.read_text(encoding="utf-8") if target.exists() else None
-        if current == text:
-            continue
-        touched.append(target)
-        if not check:
-            out.mkdir(parents=True, exist_ok=True)
-            target.write_text(text, encoding="utf-8", newline="\n")
+        master = _read_master(path)
+        try:
+            book = trainee_notebook(master, path.name)
+        except (TypeError, AttributeError, KeyError, ValueError) as exc:
+            raise InputError(f"{path}: not a notebook of the expected shape ({type(exc).__name__}: {exc})") from None
+        books.append((out / path.name, _text(book)))
+    touched = [target for target, text in books if _current(target) != text]
+    if check:
+        return touched
+    for target in touched:
+        check_file(target, inputs=[folder / "masters"], option="--out", owned=_built_copy)
+    for target, text in books:
+        if target in touched:
+            with output_file(target, inputs=[folder / "masters"], owned=_built_copy) as temporary:
+                temporary.write_text(text, encoding="utf-8", newline="\n")
     return touched
+
+
+def _read_master(path: Path) -> nbformat.NotebookNode:
+    try:
+        return nbformat.read(path, as_version=4)
+    except (OSError, UnicodeDecodeError, ValueError, KeyError, AttributeError, TypeError,
+            nbformat.reader.NotJSONError) as exc:
+        raise InputError(f"{path}: not a readable Jupyter notebook ({type(exc).__name__}: {exc})") from None
+
+
+def _current(target: Path) -> str | None:
+    try:
+        return target.read_text(encoding="utf-8") if target.is_file() else None
+    except (OSError, UnicodeDecodeError):
+        return None
+
+
+def _built_copy(target: Path) -> bool:
+    """Whether ``target`` is a trainee copy this command wrote (its metadata names its master)."""
+    try:
+        book = json.loads(target.read_text(encoding="utf-8"))
+        made = book["metadata"]["recoupkit"]["generated_from"]
+    except (OSError, UnicodeDecodeError, ValueError, KeyError, TypeError):
+        return False
+    return made == f"masters/{target.name}"

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from ..errors import InputError
+from ..errors import InputError, RecoupError
 from ._registry import get_exercise, normalise
 from ._session import run_checks
 
@@ -51,14 +51,22 @@ def notebook_answer_file(notebook: Path) -> Path:
     return path
 
 
-def read_answer_files(paths) -> list[dict]:
+def read_answer_files(paths, set_aside: list | None = None) -> list[dict]:
     """Answer records from JSON files, folders of them (searched recursively), or trainee notebooks.
+
+    Parameters
+    ----------
+    paths : iterable of path-like
+    set_aside : list, optional
+        Given, a file that is not a valid answer record is not an error: its
+        message (naming the file and field) is appended here and the file is
+        skipped, so one broken file does not stop a class's grading.
 
     Raises
     ------
     InputError
-        A path that does not exist, a file that is not an answer record, a
-        notebook whose answers cannot be found.
+        A path that does not exist, a notebook whose answers cannot be found,
+        or (without ``set_aside``) a file that is not an answer record.
     """
     files: list[Path] = []
     for p in map(Path, paths):
@@ -73,13 +81,106 @@ def read_answer_files(paths) -> list[dict]:
     records = []
     for f in files:
         try:
-            record = json.loads(f.read_text(encoding="utf-8"))
-        except (UnicodeDecodeError, json.JSONDecodeError) as exc:
-            raise InputError(f"{f}: expected an answer file written by check(); not JSON ({exc})") from exc
-        if not isinstance(record, dict) or not {"exercise", "trainee", "answers"} <= set(record):
-            raise InputError(f"{f}: expected an answer file with 'exercise', 'trainee' and 'answers'")
-        records.append(record)
+            records.append(_answer_record(f))
+        except InputError as exc:
+            if set_aside is None:
+                raise
+            set_aside.append(str(exc))
     return records
+
+
+def _answer_record(f: Path) -> dict:
+    try:
+        record = json.loads(f.read_text(encoding="utf-8"))
+    except (UnicodeDecodeError, json.JSONDecodeError, RecursionError) as exc:
+        raise InputError(f"{f}: expected an answer file written by check(); not JSON ({exc})") from None
+    except OSError as exc:
+        raise InputError(f"{f}: cannot be read ({exc.strerror or exc})") from None
+    return checked_record(record, f)
+
+
+#: Longest trainee name, parameter text and answer text kept in a grade sheet.
+_TEXT_LIMIT = 200
+_ANSWER_LIMIT = 10_000
+
+
+def checked_record(record, source) -> dict:
+    """An answer record checked field by field, as :meth:`Session.check` writes them.
+
+    Every problem names the file and the field (``answers/ana/ex01.json, field
+    'params.SEED': expected a whole number between 0 and ...``), so a trainer
+    can fix or drop the file. Parameters must be the exercise's own, of the
+    type of their default and of a sensible size, so a tampered file cannot
+    make grading build a practice of a billion lines.
+
+    Raises
+    ------
+    InputError
+        A missing or malformed field, an unknown exercise, question or parameter.
+    """
+    def bad(field_name: str, expected: str, got) -> InputError:
+        shown = repr(got)
+        shown = shown if len(shown) <= 80 else shown[:77] + "..."
+        return InputError(f"{source}, field '{field_name}': expected {expected}; got {shown}")
+
+    if not isinstance(record, dict):
+        raise bad("(whole file)", "an answer record (a JSON object with exercise, trainee and answers)",
+                  type(record).__name__)
+    for key in ("exercise", "trainee", "answers"):
+        if key not in record:
+            raise InputError(f"{source}, field '{key}': missing (an answer file written by check() has "
+                             "'exercise', 'trainee' and 'answers')")
+    name = record["exercise"]
+    if not isinstance(name, str):
+        raise bad("exercise", "an exercise name such as 'ex01_spot_the_cause'", name)
+    try:
+        exercise = get_exercise(name)
+    except RecoupError as exc:
+        raise InputError(f"{source}, field 'exercise': {exc}") from None
+    trainee = record["trainee"]
+    if isinstance(trainee, bool) or not isinstance(trainee, (str, int)) or not str(trainee).strip() \
+            or len(str(trainee)) > _TEXT_LIMIT:
+        raise bad("trainee", f"the trainee's name (text of at most {_TEXT_LIMIT} characters)", trainee)
+    params = record.get("params") or {}
+    if not isinstance(params, dict):
+        raise bad("params", "the notebook's parameters as a JSON object", params)
+    for key, value in params.items():
+        if key not in exercise.defaults:
+            raise bad(f"params.{key}", f"one of the parameters of {exercise.name} "
+                      f"({', '.join(exercise.defaults)})", key)
+        _check_param(exercise.defaults[key], value, f"params.{key}", bad)
+    answers = record["answers"]
+    if not isinstance(answers, dict):
+        raise bad("answers", "a JSON object of question -> {answer, attempts}", answers)
+    for qid, entry in answers.items():
+        if qid not in exercise.questions:
+            raise bad(f"answers.{qid}", f"a question of {exercise.name} ({', '.join(exercise.questions)})", qid)
+        if not isinstance(entry, dict):
+            raise bad(f"answers.{qid}", "a JSON object with 'answer' and 'attempts'", entry)
+        attempts = entry.get("attempts", 0)
+        if isinstance(attempts, bool) or not isinstance(attempts, int) or not 0 <= attempts <= 10**6:
+            raise bad(f"answers.{qid}.attempts", "a whole number of attempts, 0 or more", attempts)
+        if len(json.dumps(entry.get("answer"), default=str)) > _ANSWER_LIMIT:
+            raise bad(f"answers.{qid}.answer", f"an answer of at most {_ANSWER_LIMIT:,} characters as JSON",
+                      "a longer one")
+    return dict(record, _source=str(source))
+
+
+def _check_param(default, value, field_name: str, bad) -> None:
+    """A parameter must have its default's type and a sensible size."""
+    if isinstance(default, bool):
+        if not isinstance(value, bool):
+            raise bad(field_name, "true or false", value)
+    elif isinstance(default, int):
+        limit = 2**32 - 1 if "SEED" in field_name else max(10 * default, 1000)
+        if isinstance(value, bool) or not isinstance(value, int) or not 0 <= value <= limit:
+            raise bad(field_name, f"a whole number between 0 and {limit:,}", value)
+    elif isinstance(default, float):
+        if isinstance(value, bool) or not isinstance(value, (int, float)) or not 0 < value < 1:
+            raise bad(field_name, "a number between 0 and 1", value)
+    elif isinstance(default, str):
+        if not isinstance(value, str) or not value.strip() or len(value) > _TEXT_LIMIT:
+            raise bad(field_name, f"text of at most {_TEXT_LIMIT} characters", value)
 
 
 def grade_records(records: list[dict]) -> pd.DataFrame:
@@ -107,7 +208,12 @@ def grade_records(records: list[dict]) -> pd.DataFrame:
     rows = []
     for record in records:
         exercise = get_exercise(record["exercise"])
-        materials = exercise.materials(record.get("params") or {})
+        source = record.get("_source", "an answer record")
+        try:
+            materials = exercise.materials(record.get("params") or {})
+        except (RecoupError, ValueError, TypeError, LookupError, OSError) as exc:
+            raise InputError(f"{source}, field 'params': the exercise's materials cannot be built "
+                             f"from them ({exc})") from None
         saved = record.get("answers", {})
         for n, (qid, question) in enumerate(exercise.questions.items()):
             entry = saved.get(qid, {})
@@ -128,6 +234,7 @@ def grade_records(records: list[dict]) -> pd.DataFrame:
     return table.drop(columns="_order").astype({"score": "int64", "attempts": "int64"})
 
 
-def grade_paths(paths) -> pd.DataFrame:
-    """:func:`grade_records` over the answer files found at ``paths``."""
-    return grade_records(read_answer_files(paths))
+def grade_paths(paths, set_aside: list | None = None) -> pd.DataFrame:
+    """:func:`grade_records` over the answer files found at ``paths`` (``set_aside``: see
+    :func:`read_answer_files`)."""
+    return grade_records(read_answer_files(paths, set_aside=set_aside))

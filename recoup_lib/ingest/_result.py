@@ -4,24 +4,23 @@
 ``summary()`` says per file how it was read and rows read = used + set aside
 (with an example of each reason), ``alarms()`` finds a required file with
 all or most rows set aside, and ``write(out)`` writes the audit folder whole
-or not at all: into a temporary folder beside ``out``, then moved into place;
-never over a folder holding files ``recoup import`` did not write.
+or not at all, never over files the kit did not write (the kit's one
+mechanism for this, :mod:`recoup_lib.outputs`).
 """
 
 from __future__ import annotations
 
 import json
-import os
 import re
-import shutil
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import pandas as pd
 
 from .. import __version__
-from ..errors import InputError, UsageError
+from ..errors import InputError
 from ..folder import set_aside_alarm, write_csv
+from ..outputs import writes_folder
 from ..results import StepResult
 from ._fields import TARGET_FILES
 
@@ -172,49 +171,46 @@ class ImportResult(StepResult):
             lines.append(f"... and {len(self.messages) - 10} more messages")
         return "\n".join(lines)
 
+    @property
+    def input_paths(self) -> list[Path]:
+        """The files read: :meth:`write` never writes into, over or around them."""
+        return [Path(p) for p in self.inputs]
+
+    @writes_folder
     def write(self, out) -> list[Path]:
-        """Write the audit folder (whole or not at all; never over files the kit did not write).
+        """Write the audit folder whole or not at all, never over files the kit did not write
+        (see :mod:`recoup_lib.outputs`).
 
         Raises
         ------
         InputError
             Every row of the claims (or payments) was set aside: nothing is written.
-        UsageError
-            ``out`` is an input's folder, or holds files ``recoup import`` did not write.
+        recoup_lib.errors.UsageError
+            ``out`` is, holds or lies in an input, or holds files the kit did not write.
         """
         errors, _ = self.alarms()
         if errors:
             raise InputError(errors[0])
         out = Path(out)
-        _check_out(out, self.inputs)
-        tmp = out.parent / f".{out.name}.import-{os.getpid()}"
-        if tmp.exists():
-            shutil.rmtree(tmp)
-        tmp.mkdir(parents=True)
         written = []
-        try:
-            for name, table in self.tables.items():
-                write_csv(table.drop(columns=["_file"], errors="ignore"), tmp / name)
+        for name, table in self.tables.items():
+            write_csv(table.drop(columns=["_file"], errors="ignore"), out / name)
+            written.append(name)
+        write_csv(self.rejected, out / "import_rejected.csv", text=True)
+        write_csv(self.counts, out / "import_counts.csv")
+        written += ["import_rejected.csv", "import_counts.csv"]
+        for s in self.sources:
+            if len(s.aside):
+                base = _safe_name(s.label)
+                name = f"import_rejected_rows/{base if base.endswith('.csv') else base + '.csv'}"
+                write_csv(s.aside.astype(str).replace({"<NA>": "", "nan": ""}), out / name, text=True)
                 written.append(name)
-            write_csv(self.rejected, tmp / "import_rejected.csv", text=True)
-            write_csv(self.counts, tmp / "import_counts.csv")
-            written += ["import_rejected.csv", "import_counts.csv"]
-            for s in self.sources:
-                if len(s.aside):
-                    base = _safe_name(s.label)
-                    name = f"import_rejected_rows/{base if base.endswith('.csv') else base + '.csv'}"
-                    write_csv(s.aside.astype(str).replace({"<NA>": "", "nan": ""}), tmp / name, text=True)
-                    written.append(name)
-            (tmp / "summary.txt").write_text(self.summary() + "\n", encoding="utf-8")
-            written.append("summary.txt")
-            mapping = self.mapping()
-            mapping["files_written"] = sorted(written + ["mapping.json"])
-            (tmp / "mapping.json").write_text(json.dumps(mapping, indent=2) + "\n", encoding="utf-8")
-            written.append("mapping.json")
-            _swap(tmp, out)
-        except BaseException:
-            shutil.rmtree(tmp, ignore_errors=True)
-            raise
+        (out / "summary.txt").write_text(self.summary() + "\n", encoding="utf-8")
+        written.append("summary.txt")
+        mapping = self.mapping()
+        mapping["files_written"] = sorted(written + ["mapping.json"])
+        (out / "mapping.json").write_text(json.dumps(mapping, indent=2) + "\n", encoding="utf-8")
+        written.append("mapping.json")
         return [out / name for name in sorted(written)]
 
 
@@ -225,43 +221,6 @@ def _reason_kind(reasons: pd.Series) -> pd.Series:
 
 def _safe_name(label: str) -> str:
     return "".join(ch if ch.isalnum() or ch in "._-" else "_" for ch in label)
-
-
-def _check_out(out: Path, inputs: list[Path]) -> None:
-    if out.exists() and not out.is_dir():
-        raise UsageError(f"--out {out}: a file is in the way (expected a folder)")
-    resolved = out.resolve()
-    for src in inputs:
-        src = src.resolve()
-        if src == resolved or resolved in src.parents or (src.is_dir() and src in resolved.parents):
-            raise UsageError(f"--out {out}: holds or is inside an input ({src.name}); choose another folder")
-    if out.is_dir():
-        present = {str(p.relative_to(out)) for p in out.rglob("*") if p.is_file()}
-        if not present:
-            return
-        mapping = out / "mapping.json"
-        ours: set[str] = set()
-        try:
-            data = json.loads(mapping.read_text(encoding="utf-8"))
-            if data.get(MANIFEST_KEY) == _WRITER:
-                ours = set(data.get("files_written", []))
-        except (OSError, ValueError):
-            pass
-        foreign = sorted(present - ours)
-        if foreign:
-            raise UsageError(f"--out {out}: holds files `recoup import` did not write ({', '.join(foreign[:3])}"
-                             f"{' ...' if len(foreign) > 3 else ''}); choose an empty or new folder")
-
-
-def _swap(tmp: Path, out: Path) -> None:
-    if out.is_dir():
-        old = out.parent / f".{out.name}.old-{os.getpid()}"
-        out.rename(old)
-        tmp.rename(out)
-        shutil.rmtree(old, ignore_errors=True)
-    else:
-        out.parent.mkdir(parents=True, exist_ok=True)
-        tmp.rename(out)
 
 
 def mapping_document(columns_by_kind: dict[str, dict]) -> dict:

@@ -32,6 +32,8 @@ import pyarrow as pa
 import pyarrow.csv as pacsv
 
 from ..errors import InputError
+from ..folder import RESERVED_PREFIX
+from ..outputs import unguard_formulas, unguard_text
 
 __all__ = ["RawExport", "read_export", "split_sheet", "WORKBOOK_SUFFIXES", "decode_bytes"]
 
@@ -127,7 +129,8 @@ def _unique(headers: list[str]) -> list[str]:
     seen: dict[str, int] = {}
     out = []
     for i, h in enumerate(headers):
-        h = str(h).strip() or f"column {i + 1}"
+        h = unguard_text(str(h).strip()) or f"column {i + 1}"
+        h = RESERVED_PREFIX + h if h.startswith(RESERVED_PREFIX) else h
         if h in seen:
             seen[h] += 1
             h = f"{h} ({seen[h]})"
@@ -193,13 +196,16 @@ def _read_csv(path: Path, score) -> RawExport:
         raise InputError(f"{path.name}: the file is empty (expected a header row and data)")
     head = data[:262144].decode("utf-8", errors="replace")
     delimiter = _sniff_delimiter(head)
-    reader = csv.reader(io.StringIO(head), delimiter=delimiter)
+    reader = csv.reader(io.StringIO(head, newline=""), delimiter=delimiter)
     preview, line_of = [], []
-    for record in reader:
-        preview.append(record)
-        line_of.append(reader.line_num)
-        if len(preview) >= _PREVIEW_ROWS:
-            break
+    try:
+        for record in reader:
+            preview.append(record)
+            line_of.append(reader.line_num)
+            if len(preview) >= _PREVIEW_ROWS:
+                break
+    except csv.Error as exc:
+        raise InputError(f"{path.name}, row {reader.line_num}: not readable as CSV ({exc})") from None
     index = find_header(preview, score)
     header_line = line_of[index]
     first_line = (line_of[index - 1] + 1) if index else 1
@@ -242,9 +248,13 @@ def _csv_body(data: bytes, header_line: int, headers: list[str], delimiter: str,
         breaks = int(np.count_nonzero(body[:end] == 10))
         if breaks == header_line - 1 + table.num_rows:
             rows = np.arange(table.num_rows, dtype=np.int64) + header_line + 1
-            columns = {h: table.column(h).combine_chunks() for h in headers}
+            columns = {h: unguard_formulas(table.column(h).combine_chunks()) for h in headers}
             return columns, rows, []
-    return _csv_body_exact(data, header_line, headers, delimiter)
+    try:
+        columns, rows, extra = _csv_body_exact(data, header_line, headers, delimiter)
+    except csv.Error as exc:
+        raise InputError(f"{label}: not readable as CSV ({exc})") from None
+    return {h: unguard_formulas(values) for h, values in columns.items()}, rows, extra
 
 
 def _csv_body_exact(data: bytes, header_line: int, headers: list[str], delimiter: str):

@@ -20,6 +20,7 @@ import pandas as pd
 from ..errors import InputError, Problem
 from ..folder import read_table, to_text_frame, write_csv
 from ..money import dollars
+from ..outputs import writes_folder
 from ..results import StepResult
 from ..schema import ParsedTable
 from ._batch import read_835
@@ -151,6 +152,7 @@ class Reconciliation(StepResult):
             })
         return out
 
+    @writes_folder
     def write(self, out: str | Path) -> list[Path]:
         """Write the results into folder ``out``; return the paths written.
 

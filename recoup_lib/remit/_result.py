@@ -11,6 +11,7 @@ import pandas as pd
 from ..errors import InputError
 from ..folder import write_csv
 from ..money import dollars
+from ..outputs import writes_folder
 from ..results import StepResult
 from ._recoupments import taken_back
 
@@ -121,8 +122,10 @@ class Remit(StepResult):
         (e.g. where ``rejected.csv`` was written) is added after the count.
         """
         if not self.loaded:
-            first = "; ".join(m.rstrip(".") for m in self.rejected["message"].head(3)) \
-                or "no ST...SE transaction found"
+            said = self.rejected["message"] if len(self.rejected) else self.warnings["message"]
+            named = ", ".join(self.files["file"].astype(str).head(3)) + (" ..." if len(self.files) > 3 else "")
+            first = "; ".join(m.rstrip(".") for m in said.head(3)) \
+                or (f"{named}: no ST...SE transaction found" if len(self.files) else "no file found")
             raise InputError(f"no usable 835 transaction in {len(self.files)} file(s){hint}: "
                              f"{first}")
         return self
@@ -244,13 +247,16 @@ class Remit(StepResult):
                          + (" read whole." if many and len(shown) <= 2 * limit else "."))
         return lines
 
+    @writes_folder
     def write(self, out: str | Path) -> list[Path]:
         """Write every table as contract CSV into folder ``out``, plus ``summary.json``.
 
         Files: transactions.csv, payments.csv, provider_adjustments.csv,
         recoupments.csv (the contract's four), service_lines.csv,
         adjustments.csv, rejected.csv (problems that set data aside),
-        warnings.csv, files.csv and summary.json.
+        warnings.csv, files.csv and summary.json. When no transaction could
+        be used, only what says why (rejected.csv, warnings.csv, files.csv):
+        a folder of empty result tables would look like a complete result.
         """
         out = Path(out)
         out.mkdir(parents=True, exist_ok=True)
@@ -262,13 +268,16 @@ class Remit(StepResult):
             "adjustments.csv": self.adjustments, "rejected.csv": self.rejected,
             "warnings.csv": self.warnings, "files.csv": self.files,
         }
+        if not self.loaded:
+            tables = {name: tables[name] for name in ("rejected.csv", "warnings.csv", "files.csv")}
         for name, frame in tables.items():
             if "units" in frame:
                 frame = frame.assign(units=_units_text(frame["units"]))
             written.append(write_csv(frame, out / name))
-        summary = out / "summary.json"
-        summary.write_text(json.dumps(self.totals(), indent=2) + "\n", encoding="utf-8")
-        written.append(summary)
+        if self.loaded:
+            summary = out / "summary.json"
+            summary.write_text(json.dumps(self.totals(), indent=2) + "\n", encoding="utf-8")
+            written.append(summary)
         self.outputs = written
         return written
 

@@ -22,8 +22,9 @@ import pandas as pd
 
 from ..appeals import FOLDER_AS_OF, appeal_folder, folder_as_of, load_profiles, read_appeal_folder
 from ..errors import InputError
-from ..folder import read_csv_text, write_csv
+from ..folder import problems_frame, read_csv_text, write_csv
 from ..money import dollars
+from ..outputs import writes_folder
 from ..remit import REMIT_SUFFIXES, Remit, remits_in, taken_back
 from ..remit.reconcile import LINK_COLUMNS, link_recoupments, open_ledger
 from ..results import StepResult
@@ -104,6 +105,9 @@ class Report(StepResult):
     outcomes : pandas.DataFrame or None
     messages : list of str
         What was switched off or set aside, and why.
+    problems : list of recoup_lib.errors.Problem
+        Every input value set aside (the audit's, the notices' and payers',
+        recoupments.csv's and appeal_outcomes.csv's), written to rejected.csv.
     names : dict
         Display names: ``names["provider"][npi]``, ``names["payer"][payer_id]``.
     title : str
@@ -123,9 +127,15 @@ class Report(StepResult):
     appeals: object | None = None
     outcomes: pd.DataFrame | None = None
     messages: list[str] = field(default_factory=list)
+    problems: list = field(default_factory=list)
     names: dict = field(default_factory=dict)
     title: str = ""
     as_of_note: str = ""
+
+    @property
+    def input_paths(self) -> list[Path]:
+        """The folder the report read: :meth:`write` never writes into it."""
+        return list(getattr(self.audit, "input_paths", []))
 
     @property
     def decisions(self) -> pd.DataFrame | None:
@@ -168,8 +178,10 @@ class Report(StepResult):
         """The metrics that could not be computed, with the reason."""
         return self.metrics.loc[~self.metrics["available"], ["metric", "label", "note"]].reset_index(drop=True)
 
+    @writes_folder
     def write(self, out, *, xlsx: bool = False) -> list[Path]:
-        """Write metrics.csv, trend.csv, the figures, report.md and (``xlsx``) report.xlsx; see :func:`write_report`."""
+        """Write metrics.csv, trend.csv, the figures, report.md, rejected.csv and (``xlsx``) report.xlsx;
+        see :func:`write_report`."""
         return list(write_report(self, out, xlsx=xlsx).values())
 
     def summary(self) -> str:
@@ -217,7 +229,7 @@ def report_from_audit(audit, as_of=None, *, recoupments: pd.DataFrame | None = N
                       recoupment_source: str = "recoupments", recoupment_reason: str | None = None,
                       appeals=None, appeal_reason: str | None = None, outcomes: pd.DataFrame | None = None,
                       outcome_reason: str | None = None, messages=(), names: dict | None = None,
-                      title: str = "", remit=None, as_of_note: str = "") -> Report:
+                      title: str = "", remit=None, as_of_note: str = "", problems=()) -> Report:
     """Compute the dashboard from an audit (and optional appeals, recoupments, outcomes) in memory.
 
     Parameters
@@ -247,6 +259,9 @@ def report_from_audit(audit, as_of=None, *, recoupments: pd.DataFrame | None = N
         says so).
     as_of_note : str
         Where ``as_of`` came from, when the caller worked it out.
+    problems : iterable of recoup_lib.errors.Problem
+        Values set aside in inputs other than the audit's (which are taken
+        from ``audit``).
 
     Returns
     -------
@@ -290,10 +305,14 @@ def report_from_audit(audit, as_of=None, *, recoupments: pd.DataFrame | None = N
         messages.append("notice aging: no 835 remittances to link take-backs to notices"
                         + (" (recoupments.csv holds no link to the notices)" if recoupments is not None else "")
                         + ", so every notice counts as open for its whole amount")
+    if aging is not None and aging.attrs.get("future"):
+        messages.append(f"{aging.attrs['future']} notice(s) dated after {as_of:%Y-%m-%d} left out of the aging")
+    inputs = getattr(audit, "inputs", None)
+    problems = list(inputs.problems if inputs is not None else []) + list(problems)
     return Report(as_of=as_of, audit=audit, metrics=metrics, trend=trend, aging=aging, ledger=ledger,
                   recoupments=recoupments, recoupment_source=recoupment_source if recoupments is not None else "",
                   appeals=appeals, outcomes=outcomes, messages=messages, names=names or {}, title=title,
-                  as_of_note=as_of_note, remit=remit if isinstance(remit, Remit) else None)
+                  as_of_note=as_of_note, problems=problems, remit=remit if isinstance(remit, Remit) else None)
 
 
 def _names(folder: Path, file: str, key: str) -> dict[str, str]:
@@ -309,15 +328,19 @@ def _names(folder: Path, file: str, key: str) -> dict[str, str]:
     return dict(zip(raw[key].astype("str").str.strip(), raw["name"].astype("str").str.strip()))
 
 
-def _set_aside_message(name: str, parsed) -> list[str]:
+def _set_aside_message(name: str, parsed, problems: list) -> list[str]:
+    """The line saying how many rows of an optional file were set aside; its problems go to ``problems``."""
+    problems.extend(parsed.problems)
     if not parsed.rows_set_aside:
         return []
     first = parsed.problems[0].message if parsed.problems else ""
-    return [f"{name}: {parsed.rows_set_aside} of {parsed.rows_read} rows set aside ({first})"]
+    return [f"{name}: {parsed.rows_read} rows read = {parsed.rows_read - parsed.rows_set_aside} used + "
+            f"{parsed.rows_set_aside} set aside ({first})"]
 
 
-def _remittance(folder: Path, recoupments):
-    """(recoupments, source, reason, messages, remit) from what was passed in or what the folder holds."""
+def _remittance(folder: Path, recoupments, problems: list):
+    """(recoupments, source, reason, messages, remit) from what was passed in or what the folder holds;
+    values set aside are added to ``problems``."""
     if recoupments is not None:
         return recoupments_frame(recoupments), "recoupments passed in", None, [], None
     csv_path, remits = folder / "recoupments.csv", folder / "remits"
@@ -329,7 +352,7 @@ def _remittance(folder: Path, recoupments):
             return None, "", f"recoupments.csv could not be used: {exc}", messages + [
                 f"recoupment metrics switched off: {exc}"], None
         return (parsed.data.drop(columns=["_row"]), "recoupments.csv", None,
-                messages + _set_aside_message("recoupments.csv", parsed), None)
+                messages + _set_aside_message("recoupments.csv", parsed, problems), None)
     if remits.is_dir():
         files = remits_in(folder)
         if not files:
@@ -341,8 +364,8 @@ def _remittance(folder: Path, recoupments):
     return None, "", None, [], None
 
 
-def _outcomes(folder: Path, outcomes, appeals):
-    """(outcomes, reason, messages)."""
+def _outcomes(folder: Path, outcomes, appeals, problems: list):
+    """(outcomes, reason, messages); values set aside are added to ``problems``."""
     if outcomes is not None:
         return outcomes_frame(outcomes), None, []
     path = folder / "appeal_outcomes.csv"
@@ -352,7 +375,8 @@ def _outcomes(folder: Path, outcomes, appeals):
         except InputError as exc:
             return None, f"appeal_outcomes.csv could not be used: {exc}", [
                 f"appeal overturn rate switched off: {exc}"]
-        return parsed.data.drop(columns=["_row"]), None, _set_aside_message("appeal_outcomes.csv", parsed)
+        return parsed.data.drop(columns=["_row"]), None, _set_aside_message("appeal_outcomes.csv", parsed,
+                                                                           problems)
     if appeals is not None:
         try:
             return outcomes_from_decisions(appeals.decisions), None, []
@@ -409,7 +433,8 @@ def build_report(folder, as_of=None, *, recoupments: pd.DataFrame | None = None,
     if not folder.is_dir():
         raise InputError(f"{folder}: no such folder (expected an audit folder with claim_lines.csv)")
     messages: list[str] = []
-    found, source, reason, more, remit = _remittance(folder, recoupments)
+    problems: list = []
+    found, source, reason, more, remit = _remittance(folder, recoupments, problems)
     remittance_dates = None if found is None else found["payment_date"]
     as_of_note = ""
     appeals, appeal_reason, inputs = None, None, None
@@ -435,27 +460,30 @@ def build_report(folder, as_of=None, *, recoupments: pd.DataFrame | None = None,
         as_of, as_of_note = folder_as_of(payments=audit.context.payments["payment_date"], notices=[],
                                          remittances=remittance_dates)
     if appeals is not None:
+        problems[:0] = appeals.inputs.problems
         for row in appeals.inputs.counts.itertuples(index=False):
             if row.rows_set_aside:
-                messages.append(f"{row.file}: {row.rows_set_aside} of {row.rows_read} rows set aside")
+                messages.append(f"{row.file}: {row.rows_read} rows read = {row.rows_used} used + "
+                                f"{row.rows_set_aside} set aside (see rejected.csv)")
         later = int((appeals.rejected["reason"].str.startswith("expected a date on or before the as-of date")
                      ).sum()) if len(appeals.rejected) else 0
         if later:
             messages.append(f"{later} notice(s) dated after {pd.Timestamp(as_of):%Y-%m-%d} set aside: they had "
                             "not arrived by the as-of date")
     messages.extend(more)
-    found_outcomes, outcome_reason, more = _outcomes(folder, outcomes, appeals)
+    found_outcomes, outcome_reason, more = _outcomes(folder, outcomes, appeals, problems)
     messages.extend(more)
     names = {"provider": _names(folder, "providers.csv", "rendering_npi"),
              "payer": _names(folder, "payers.csv", "payer_id")}
     return report_from_audit(audit, as_of, recoupments=found, recoupment_source=source or "recoupments",
                              recoupment_reason=reason, appeals=appeals, appeal_reason=appeal_reason,
                              outcomes=found_outcomes, outcome_reason=outcome_reason, messages=messages,
-                             names=names, title=folder.resolve().name, remit=remit, as_of_note=as_of_note)
+                             names=names, title=folder.resolve().name, remit=remit, as_of_note=as_of_note,
+                             problems=problems)
 
 
 def write_report(report: Report, out, xlsx: bool = False) -> dict[str, Path]:
-    """Write the dashboard: metrics.csv, trend.csv, the figures as PNG, report.md, and report.xlsx.
+    """Write the dashboard: metrics.csv, trend.csv, the figures as PNG, report.md, rejected.csv and report.xlsx.
 
     Parameters
     ----------
@@ -469,8 +497,10 @@ def write_report(report: Report, out, xlsx: bool = False) -> dict[str, Path]:
     Returns
     -------
     dict of str to Path
-        Paths written, by name (``metrics``, ``trend``, ``report``, ``xlsx``
-        and one per figure).
+        Paths written, by name (``metrics``, ``trend``, ``report``,
+        ``rejected`` (every input value set aside, with its file, row,
+        column and reason; only a header when none was), ``xlsx`` and one
+        per figure).
     """
     from ._excel import write_report_workbook
     from ._markdown import report_markdown
@@ -487,6 +517,7 @@ def write_report(report: Report, out, xlsx: bool = False) -> dict[str, Path]:
     markdown = report_markdown(report, {name: path.name for name, path in figures.items()})
     (out / "report.md").write_text(markdown, encoding="utf-8")
     paths["report"] = out / "report.md"
+    paths["rejected"] = write_csv(problems_frame(report.problems), out / "rejected.csv", text=True)
     if xlsx:
         paths["xlsx"] = write_report_workbook(report, out / "report.xlsx")
     return paths

@@ -29,7 +29,7 @@ import numpy as np
 import pandas as pd
 
 from ..money import dollars
-from ._plots import _money_axis
+from ._plots import _money_axis, plain_label
 
 __all__ = ["timeline_chart", "cash_flow_chart", "money_bar_chart", "sampling_chart", "recoupment_chart"]
 
@@ -88,7 +88,7 @@ def timeline_chart(events: pd.DataFrame, ax=None, title: str | None = None):
         where = (row.day + 8) / (last + 16)
         align = "left" if where < 0.12 else "right" if where > 0.88 else "center"
         ax.plot([row.day, row.day], [0, h], color="grey", linewidth=0.8)
-        label = textwrap.fill(str(row.event), 26)
+        label = textwrap.fill(plain_label(row.event), 26)
         ax.text(row.day, h, f"day {row.day} ({row.date:%b %d})\n{label}", ha=align,
                 va="bottom" if h > 0 else "top", fontsize=8,
                 bbox={"facecolor": "white", "edgecolor": "none", "alpha": 0.8, "pad": 1})
@@ -175,7 +175,7 @@ def money_bar_chart(frame: pd.DataFrame, label: str, value: str, ax=None,
     matplotlib.figure.Figure
     """
     fig, ax = _new_axes(ax, (9, 3.6))
-    names = frame[label].astype("str")
+    names = [plain_label(name) for name in frame[label].astype("str")]
     amounts = frame[value].to_numpy(dtype=np.int64) / 100
     if horizontal:
         ax.barh(names, amounts, color="#2c7fb8")
@@ -251,7 +251,7 @@ def recoupment_chart(by_cause: pd.DataFrame, ax=None, title: str | None = None):
                "#2c3e50", "#f39c12", "#e84393", "#95a5a6", "#34495e"]
     for i, cause in enumerate(table.columns):
         values = table[cause].to_numpy() / 100
-        ax.bar(table.index, values, width=20, bottom=bottom, label=cause,
+        ax.bar(table.index, values, width=20, bottom=bottom, label=plain_label(cause),
                color=colours[i % len(colours)])
         bottom += values
     _money_axis(ax.yaxis)

@@ -38,6 +38,7 @@ from openpyxl.styles import Font
 from openpyxl.utils import get_column_letter
 
 from ..folder import problems_frame
+from ..outputs import output_file
 from ..rules import CATEGORY_LABELS, FINDING_COLUMNS, capped_findings, summarise
 from ._metrics import off_reasons
 
@@ -258,9 +259,11 @@ class _Book:
         return _text_cell(ws, value)
 
     def save(self, path: str | Path) -> Path:
+        """Save whole (see :func:`recoup_lib.outputs.output_file`); never over a file the kit did not write."""
         path = Path(path)
-        path.parent.mkdir(parents=True, exist_ok=True)
-        self.wb.save(path)
+        with output_file(path) as temporary:
+            temporary.parent.mkdir(parents=True, exist_ok=True)
+            self.wb.save(temporary)
         return path
 
 

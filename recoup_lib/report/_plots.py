@@ -54,6 +54,28 @@ def _figure() -> tuple[Figure, object]:
     return fig, fig.add_subplot()
 
 
+#: Longest label drawn as it is; longer text from a file is cut with an ellipsis.
+LABEL_CHARS = 60
+
+
+def plain_label(text) -> str:
+    """Text from a file made safe to draw: shown as written, never read as math markup.
+
+    matplotlib reads text between two ``$`` as mathtext, and markup it does
+    not know (``$\\undefinedmacro{x}$`` in a procedure code) stops the drawing
+    with an error. Every ``$`` is escaped, so it is drawn as a dollar sign;
+    text longer than :data:`LABEL_CHARS` is cut, so a hostile value cannot
+    blow a figure up.
+
+    >>> plain_label("$\\undefinedmacro{x}$")
+    '\\$\\undefinedmacro{x}\\$'
+    """
+    text = str(text)
+    if len(text) > LABEL_CHARS:
+        text = text[:LABEL_CHARS - 1] + "\u2026"
+    return text.replace("$", r"\$")
+
+
 def _axis_dollars(cents) -> np.ndarray:
     """Cents as dollars for drawing only (plot coordinates are floats)."""
     return np.asarray(cents, dtype=np.int64) / 100.0
@@ -137,7 +159,7 @@ def plot_pareto(frame: pd.DataFrame, label: str, value: str, title: str = "Paret
     if not cents.sum():
         _empty(ax, title, empty)
         return fig
-    names = table[label].astype("str").tolist()
+    names = [plain_label(name) for name in table[label].astype("str")]
     x = np.arange(len(names))
     ax.bar(x, _axis_dollars(cents), color=_BAR)
     ax.set_xticks(x, names, rotation=30, ha="right")
@@ -226,7 +248,9 @@ def plot_money_by_month(frame: pd.DataFrame, date_column: str, amount_column: st
     for i, part in enumerate(table.columns):
         heights = _axis_dollars(table[part].to_numpy(dtype=np.int64))
         label = CATEGORY_LABELS.get(part, part) if stack == "category" else part
-        ax.bar(x, heights, bottom=bottom, color=_STACK[i % len(_STACK)], label=label)
+        drawn = heights != 0  # a span of decades is mostly empty months: no bar drawn for them
+        ax.bar(x[drawn], heights[drawn], bottom=bottom[drawn], color=_STACK[i % len(_STACK)],
+               label=plain_label(label))
         bottom = bottom + heights
     step = max(1, len(table) // 12)
     ax.set_xticks(x[::step], list(table.index[::step]), rotation=45, ha="right")
@@ -318,7 +342,7 @@ def plot_top_at_risk(findings: pd.DataFrame, by: str = "provider", n: int = 10,
         _empty(ax, title, "No findings: nothing at risk")
         return fig
     keys = summary[by].astype("str").tolist()
-    labels = [f"{names[k]} ({k})" if names and k in names else k for k in keys]
+    labels = [plain_label(f"{names[k]} ({k})" if names and k in names else k) for k in keys]
     y = np.arange(len(summary))[::-1]
     ax.barh(y, _axis_dollars(summary["at_risk_capped_cents"].to_numpy(dtype=np.int64)), color=_BAR)
     ax.set_yticks(y, labels)

@@ -16,8 +16,9 @@ import numpy as np
 import pandas as pd
 
 from ..errors import InvalidParameterError
-from ..folder import AuditInputs, problems_frame, read_audit_folder, write_csv
+from ..folder import AuditInputs, problems_frame, read_audit_folder, required_file_alarms, write_csv
 from ..money import dollars
+from ..outputs import writes_folder
 from ..results import StepResult
 from ._context import AuditContext, build_context
 from ._registry import Rule, RuleRegistry, default_registry
@@ -86,6 +87,12 @@ class AuditResult(StepResult):
         return self.context.lines
 
     @property
+    def input_paths(self) -> list[Path]:
+        """The folder the audit read: :meth:`write` never writes into it (see :mod:`recoup_lib.outputs`)."""
+        folder = None if self.inputs is None else self.inputs.folder
+        return [] if folder is None else [Path(folder)]
+
+    @property
     def lines_audited(self) -> int:
         """How many usable claim lines the audit read."""
         return int(len(self.lines))
@@ -127,6 +134,7 @@ class AuditResult(StepResult):
                 out.append(f"  {row.category}: {row.findings} findings, {dollars(row.at_risk_capped_cents)}")
         return "\n".join(out)
 
+    @writes_folder
     def write(self, out: str | Path) -> list[Path]:
         """Write findings.csv, summary.csv, summary.md, rejected.csv and run.json to ``out``.
 
@@ -159,8 +167,8 @@ class AuditResult(StepResult):
         if self.inputs is not None:
             for row in self.inputs.counts.itertuples():
                 if row.rows_set_aside:
-                    out.append(f"{row.file}: {row.rows_set_aside} of {row.rows_read} rows set aside "
-                               "(see rejected.csv)")
+                    out.append(f"{row.file}: {row.rows_read} rows read = {row.rows_used} used + "
+                               f"{row.rows_set_aside} set aside (see rejected.csv)")
         return out
 
 
@@ -350,17 +358,27 @@ def audit_folder(folder, *, rules: RuleRegistry | None = None, extra_rules=(), o
                                         "its session (see docs/scale.md)")
         from ._spark import audit_folder_spark
 
-        return audit_folder_spark(folder, rules=rules, extra_rules=extra_rules, only=only,
-                                  use_defaults=use_defaults)
+        return _usable(audit_folder_spark(folder, rules=rules, extra_rules=extra_rules, only=only,
+                                          use_defaults=use_defaults))
     if engine != "pandas":
         raise InvalidParameterError(f"engine must be 'pandas' or 'spark'; got {engine!r}")
     if max_memory is not None:
         from ._partition import audit_folder_partitioned
 
-        return audit_folder_partitioned(folder, max_memory, workers=workers, rules=rules,
-                                        extra_rules=extra_rules, only=only, use_defaults=use_defaults)
+        return _usable(audit_folder_partitioned(folder, max_memory, workers=workers, rules=rules,
+                                                extra_rules=extra_rules, only=only, use_defaults=use_defaults))
     inputs = read_audit_folder(folder, use_defaults=use_defaults, workers=workers)
     return run_audit(inputs, rules=rules, extra_rules=extra_rules, only=only)
+
+
+def _usable(result: AuditResult) -> AuditResult:
+    """A result audited part by part, refused (exit 1) as an in-memory audit would be when a required
+    file had every row set aside (see :func:`recoup_lib.folder.required_file_alarms`)."""
+    if result.inputs is not None:
+        result.inputs.errors, result.inputs.warnings = required_file_alarms(result.inputs.counts,
+                                                                            result.inputs.problems)
+        result.inputs.require_usable()
+    return result
 
 
 def capped_findings(findings: pd.DataFrame) -> pd.DataFrame:

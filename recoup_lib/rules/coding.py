@@ -9,7 +9,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from ..money import div_half_up
+from ..money import prorate, times_units
 from ._hits import NO_HITS, date_text, hits, usd
 from ._registry import register
 from ._vocabulary import EM_FAMILIES
@@ -65,10 +65,10 @@ def upcoding(ctx) -> pd.DataFrame:
         return NO_HITS
     sel = lines.iloc[rows]
     fee_doc = ctx.fee(procedure_code=documented.iloc[rows], rows=rows)
-    supported = fee_doc * sel["units"].astype("Int64")
+    supported = pd.Series(times_units(fee_doc, sel["units"]), index=sel.index, dtype="Int64")
     paid = sel["paid_cents"]
     at_risk = (paid - supported).clip(lower=0).fillna(paid).astype("int64")
-    fee_billed = ctx.fee(rows=rows) * sel["units"].astype("Int64")
+    fee_billed = pd.Series(times_units(ctx.fee(rows=rows), sel["units"]), index=sel.index, dtype="Int64")
     has_fee = fee_doc.notna().to_numpy()
     evidence = (
         sel["procedure_code"].to_numpy() + " billed, note supports " + documented.iloc[rows].to_numpy()
@@ -183,7 +183,7 @@ def units_over_mue(ctx) -> pd.DataFrame:
     if not over.any():
         return NO_HITS
     excess = compared - limit
-    at_risk = div_half_up(paid["paid_cents"].to_numpy(dtype=np.int64)[over] * excess[over], compared[over])
+    at_risk = prorate(paid["paid_cents"].to_numpy(dtype=np.int64)[over], excess[over], compared[over])
     sel = paid.loc[over]
     mai_text = np.select([mai[over] == "1", mai[over] == "2"],
                          ["MAI 1, per line", "MAI 2, per day, policy"], "MAI 3, per day, clinical")

@@ -9,6 +9,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from ..money import times_units
 from ._hits import NO_HITS, date_text, hits, join_by_group, usd
 from ._registry import register
 
@@ -125,7 +126,7 @@ def overpaid_rate(ctx) -> pd.DataFrame:
         return NO_HITS
     lines = ctx.lines
     fee, has_fee = ctx.fee_cents(rows=paid_rows)
-    allowed = fee * lines["units"].to_numpy(dtype=np.int64)[paid_rows]
+    allowed = times_units(fee, lines["units"].to_numpy(dtype=np.int64)[paid_rows])
     duplicated = ctx.duplicate_payment_excess.to_numpy()[paid_rows]
     net_paid = lines["paid_cents"].to_numpy()[paid_rows] - duplicated
     over = net_paid - allowed

@@ -36,6 +36,7 @@ import pandas as pd
 from ..errors import InputError, InvalidParameterError
 from ..folder import to_text_frame, write_csv
 from ..money import allocate, format_cents_scalar
+from ..outputs import writes_folder
 from ..results import StepResult
 from ._common import kit_version
 
@@ -103,6 +104,7 @@ class SampleSelection(StepResult):
         return pd.DataFrame({"stratum": [r["stratum"] for r in rows],
                              "universe_size": [r["universe_size"] for r in rows]})
 
+    @writes_folder
     def write(self, out: str | Path, *, frame_file: str | None = None) -> list[Path]:
         """Write sample.csv, sample_design.json and strata.csv into the folder ``out``.
 

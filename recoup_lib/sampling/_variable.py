@@ -30,6 +30,7 @@ import pandas as pd
 from ..errors import InputError, InvalidParameterError
 from ..folder import write_csv
 from ..money import dollars
+from ..outputs import writes_folder
 from ..results import StepResult
 from ._common import (
     DECIMAL_DIGITS,
@@ -282,6 +283,7 @@ class VariableAppraisal(StepResult):
             ]
         return out
 
+    @writes_folder
     def write(self, out: str | Path) -> list[Path]:
         """Write extrapolation.json (:meth:`to_dict`) and confidence_limits.csv (:meth:`limits`) into ``out``.
 

@@ -8,6 +8,7 @@ describes.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -16,10 +17,18 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from ..errors import Problem
-from ..money import parse_cents
+from ..money import MAX_CENTS, MAX_TOTAL_CENTS, MONEY_PATTERN, parse_cents
 from ._columns import BOOL_FALSE, BOOL_TRUE, Column, FileSpec
 
-__all__ = ["ParsedTable", "parse_table", "value_codes"]
+__all__ = ["ParsedTable", "parse_table", "value_codes", "FIRST_DATE", "LAST_DATE", "MAX_WHOLE_NUMBER"]
+
+#: Dates the kit can represent (docs/contract.md, "Errors"): a date outside is set aside.
+FIRST_DATE, LAST_DATE = np.datetime64("1900-01-01"), np.datetime64("2100-12-31")
+#: The largest whole number (units, line numbers, sizes) the kit accepts: ten digits would make
+#: money times units leave what int64 holds.
+MAX_WHOLE_NUMBER = 999_999_999
+_TOO_LARGE = "an amount under a trillion dollars (at most 999999999999.99)"
+_DATE_RANGE = "a date between 1900-01-01 and 2100-12-31"
 
 
 @dataclass
@@ -157,17 +166,32 @@ def parse_table(raw: pd.DataFrame, spec: FileSpec, label: str | None = None,
             numbers, ok = _parse_ints(text)
             if col.minimum is not None:
                 ok &= np.where(ok, numbers >= col.minimum, False)
+            too_large = ok & (numbers > MAX_WHOLE_NUMBER)
             record(~ok & ~blank, col, col.expected)
+            record(too_large, col, f"a whole number of at most {MAX_WHOLE_NUMBER:,}")
+            ok &= ~too_large
             values = pd.array(numbers, dtype="Int64")
             values[~ok] = pd.NA
             out[col.memory_name] = values
         elif kind == "money":
             cents, invalid = parse_cents(text)
-            record(invalid.to_numpy(), col, col.expected)
+            invalid = invalid.to_numpy()
+            if invalid.any():
+                large = np.zeros(n, dtype=bool)
+                idx = np.flatnonzero(invalid)
+                large[idx] = [_too_large(t) for t in text.to_numpy()[idx]]
+                record(invalid & ~large, col, col.expected)
+                record(large, col, _TOO_LARGE)
+            beyond = _beyond_total(cents, bad | invalid)
+            record(beyond, col, "amounts that add up, over the file, to less than "
+                   f"${MAX_TOTAL_CENTS // 100:,} (the most the kit can total)")
             out[col.memory_name] = cents.array
         elif kind == "date":
             dates, ok = _parse_dates(text)
             record(~ok & ~blank, col, col.expected)
+            outside = ok & ((dates < FIRST_DATE) | (dates > LAST_DATE))
+            record(outside, col, _DATE_RANGE)
+            dates[outside] = np.datetime64("NaT")
             out[col.memory_name] = dates
     # Extra columns pass through untouched.
     known = set(spec.column_names)
@@ -300,6 +324,26 @@ def _parse_dates(text: pd.Series) -> tuple[np.ndarray, np.ndarray]:
     values = parsed.to_numpy(zero_copy_only=False).astype("datetime64[us]")
     values[~ok] = np.datetime64("NaT")
     return values, ok
+
+
+def _too_large(text: str) -> bool:
+    """Whether money text is well written but a trillion dollars or more."""
+    match = re.match(MONEY_PATTERN, str(text))
+    if match is None or (match.group(1) and match.group(2)):
+        return False
+    whole, frac = match.group(3).replace(",", ""), (match.group(4) or "").ljust(2, "0")
+    return int(whole) * 100 + int(frac) > MAX_CENTS
+
+
+def _beyond_total(cents: pd.Series, bad: np.ndarray) -> np.ndarray:
+    """Rows whose amount would take the file's running total of amounts (in absolute value) past
+    :data:`~recoup_lib.money.MAX_TOTAL_CENTS`: set aside, so every sum of the column stays exact."""
+    magnitude = np.abs(np.asarray(cents.fillna(0), dtype=np.float64))
+    magnitude[bad] = 0.0
+    if magnitude.sum() < MAX_TOTAL_CENTS * 0.999:
+        return np.zeros(len(magnitude), dtype=bool)
+    beyond = np.cumsum(magnitude) >= MAX_TOTAL_CENTS * 0.999
+    return beyond & (magnitude > 0)
 
 
 def _blank_of(col: Column, n: int):

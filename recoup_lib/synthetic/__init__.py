@@ -32,6 +32,7 @@ from .. import __version__
 from .. import reference
 from ..errors import InvalidParameterError
 from ..folder import write_csv
+from ..outputs import output_folder, writes_folder
 from ..results import StepResult
 from ..schema import RECOUPMENT_LABELS_SPEC
 from ._claims837 import CLAIMS837_FOLDER, write_claims_837
@@ -87,6 +88,7 @@ class GeneratedPractice(Practice, StepResult):
     :meth:`summary` says in plain words what the practice holds.
     """
 
+    @writes_folder
     def write(self, out: str | Path, *, payer: bool = True, remits: bool = True,
               claims837: bool | None = None) -> list[Path]:
         """Write the practice as a self-contained audit folder; return the files written.
@@ -111,15 +113,32 @@ class GeneratedPractice(Practice, StepResult):
         return "\n".join(out)
 
 
+#: The most lines and the longest period (in days) a generated practice may have: more would run
+#: for hours and fill the disk (a practice of a million lines takes a minute).
+MAX_LINES = 10_000_000
+MAX_PERIOD_DAYS = 3_660
+_FIRST, _LAST = np.datetime64("1900-01-01"), np.datetime64("2100-12-31")
+
+
 @contextlib.contextmanager
-def _profile_problems():
-    """A profile, period or rate the generator cannot use is a bad argument (same message)."""
+def _profile_problems(profile=None):
+    """A profile, period or rate the generator cannot use is a bad argument (same message).
+
+    A profile file of the user's whose values have the wrong shape (a number
+    where a table is expected, a missing key) is one too: the message names it.
+    """
     try:
         yield
     except InvalidParameterError:
         raise
     except ValueError as exc:
         raise InvalidParameterError(str(exc)) from exc
+    except (KeyError, TypeError, AttributeError, IndexError, ZeroDivisionError) as exc:
+        if profile is None:
+            raise
+        raise InvalidParameterError(f"profile {profile}: a value is not in the expected form "
+                                    f"({type(exc).__name__}: {exc}); compare it with a shipped profile "
+                                    "(synthetic/profiles/)") from None
 
 
 def generate_practice(lines: int = 20000, seed: int = 0, error_rate: float = DEFAULT_ERROR_RATE,
@@ -153,9 +172,10 @@ def generate_practice(lines: int = 20000, seed: int = 0, error_rate: float = DEF
     Raises
     ------
     InvalidParameterError
-        Fewer than 50 lines, an error rate outside 0-0.5 or too high for so
-        few lines, an unknown or malformed profile, a date that is not a
-        date, or a period that ends before it starts.
+        Fewer than 50 or more than :data:`MAX_LINES` lines, an error rate
+        outside 0-0.5 or too high for so few lines, an unknown or malformed
+        profile, a date that is not a date or lies outside 1900-2100, or a
+        period that ends before it starts or is longer than ten years.
 
     Examples
     --------
@@ -165,22 +185,31 @@ def generate_practice(lines: int = 20000, seed: int = 0, error_rate: float = DEF
     """
     if lines < 50:
         raise InvalidParameterError(f"a practice needs at least 50 lines; got {lines}")
-    prof = profile if isinstance(profile, Profile) else load_profile(profile)
+    if lines > MAX_LINES:
+        raise InvalidParameterError(f"a practice has at most {MAX_LINES:,} lines; got {lines:,}")
+    named = None if isinstance(profile, Profile) else str(profile)
+    with _profile_problems(named):
+        prof = profile if isinstance(profile, Profile) else load_profile(profile)
     refs = refs or default_references()
-    period = prof["period"]
-    with _profile_problems():
+    with _profile_problems(named):
+        period = prof["period"]
         start = np.datetime64(start or period["start"], "D")
         end = np.datetime64(end or period["end"], "D")
+    if np.isnat(start) or np.isnat(end) or start < _FIRST or end > _LAST:
+        raise InvalidParameterError(f"the period ({start} to {end}) must lie between {_FIRST} and {_LAST}")
     if end < start:
         raise InvalidParameterError(f"the period ends ({end}) before it starts ({start})")
-    with _profile_problems():
+    if (end - start).astype(int) > MAX_PERIOD_DAYS:
+        raise InvalidParameterError(f"the period ({start} to {end}) is longer than {MAX_PERIOD_DAYS:,} days "
+                                    "(about ten years)")
+    with _profile_problems(named):
         plan = plan_counts(lines, error_rate, prof["error_mix"])
         practice = build_clean(prof, seed, lines - plan["added"], start, end, refs,
                                claim_width=max(7, len(str(lines))))
-    practice = inject_errors(practice, plan)
-    practice.error_rate = error_rate
-    practice.plan = plan
-    practice.notices = simulate_notices(practice)
+        practice = inject_errors(practice, plan)
+        practice.error_rate = error_rate
+        practice.plan = plan
+        practice.notices = simulate_notices(practice)
     return GeneratedPractice(**{f.name: getattr(practice, f.name) for f in fields(Practice)})
 
 
@@ -286,7 +315,7 @@ _TAKE_COLUMNS = tuple(TAKE_COLUMNS)
 
 
 def write_practice(practice: Practice, out: str | Path, payer: bool = True, remits: bool = True,
-                   claims837: bool | None = None) -> Path:
+                   claims837: bool | None = None, force: bool = False) -> Path:
     """Write the practice as a self-contained audit folder (see :data:`FOLDER_FILES`).
 
     Parameters
@@ -305,13 +334,17 @@ def write_practice(practice: Practice, out: str | Path, payer: bool = True, remi
     claims837 : bool, optional
         Also write the claims as the clearinghouse sent them, X12 837P files
         under ``claims837/`` (:mod:`._claims837`). Default: with the 835s.
+    force : bool, default False
+        Replace a folder holding files the kit did not write, or edited
+        since (they are kept); see :func:`recoup_lib.outputs.output_folder`.
 
     Returns
     -------
     pathlib.Path
         ``out``.
     """
-    _write_practice(practice, out, payer=payer, remits=remits, claims837=claims837)
+    with output_folder(out, force=force, written_by="recoup generate") as folder:
+        _write_practice(practice, folder, payer=payer, remits=remits, claims837=claims837)
     return Path(out)
 
 
@@ -329,9 +362,6 @@ def _write_practice(practice: Practice, out: str | Path, payer: bool, remits: bo
         paths += [write_csv(getattr(t, name.removesuffix(".csv")), out / name) for name in PAYER_FILES]
     if plan is not None:
         folder = out / REMITS_FOLDER
-        if folder.is_dir():
-            for old in folder.glob("*.835"):
-                old.unlink()
         written = write_remits(practice, plan, folder)
         paths += [folder / name for name in written]
     claims_written = None

@@ -42,7 +42,7 @@ def build_demos(out: Path | None = None, profiles=None) -> list[Path]:
     written = []
     for name in profiles or profile_names():
         practice = generate_practice(lines=DEMO_LINES, seed=DEMO_SEED, profile=name)
-        written.append(write_practice(practice, out / name, payer=DEMO_PAYER_FILES))
+        written.append(write_practice(practice, out / name, payer=DEMO_PAYER_FILES, force=True))
     return written
 
 

@@ -1,0 +1,632 @@
+"""Output safety: what the kit writes is its own, appears whole, and leaves nothing stale.
+
+``docs/contract.md`` ("Output safety") promises three things, kept here in one
+place for every command and every :meth:`StepResult.write
+<recoup_lib.results.StepResult.write>`:
+
+- **Never over a file the kit did not write.** An output folder carries a
+  small manifest, ``.recoup-manifest.json``, listing each file the kit wrote
+  there with its size and checksum. An ``--out`` folder is refused (a
+  :class:`~recoup_lib.errors.UsageError`, exit status 2) when it is an input,
+  lies inside an input folder, holds an input, or holds anything the
+  manifest does not list as written and unchanged: a file of the user's, or
+  one of the kit's that someone edited since. ``recoup generate --force``
+  replaces a practice anyway, but keeps the files it did not write.
+- **Whole or not at all.** Results are written into a hidden folder beside
+  the target (``.NAME.recoup-new-...``) and moved into place only when
+  complete, so an interrupted or failed run leaves the previous result or
+  nothing, and a rerun leaves no stale file (old letters, old rejected rows,
+  an old workbook) of an earlier run.
+- **One file** (``recoup score --out FILE``, ``recoup exercises grade --out
+  FILE``, the reference imports) is written beside its target and renamed
+  over it. An existing target is replaced only when the kit can tell it
+  wrote it: the folder's manifest lists it, or the file carries the kit's
+  mark (an extended attribute holding its size and checksum, where the file
+  system keeps them), or the caller recognises it (a trainee notebook built
+  from its master).
+
+:func:`output_folder` and :func:`output_file` are the two context managers;
+:func:`writes_folder` wraps a result's ``write`` method with the first.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import errno
+import functools
+import json
+import os
+import re
+import secrets
+import shutil
+import zlib
+from pathlib import Path
+from typing import Callable, Iterable
+
+from .errors import UsageError
+
+__all__ = [
+    "MANIFEST",
+    "check_folder",
+    "check_file",
+    "output_folder",
+    "output_file",
+    "writes_folder",
+    "record_file",
+    "staged",
+    "guard_formulas",
+    "unguard_formulas",
+    "guard_text",
+    "unguard_text",
+    "FORMULA_STARTS",
+]
+
+#: The manifest of an output folder: the files the kit wrote there, with size and checksum.
+MANIFEST = ".recoup-manifest.json"
+#: The extended attribute marking a single file the kit wrote (its size and checksum).
+_XATTR = "user.recoupkit.written"
+_NEW, _OLD = "recoup-new", "recoup-old"
+_SHOWN = 3
+
+#: Staging folders being written by this process (a nested write goes straight into them).
+_ACTIVE: set[Path] = set()
+
+
+def staged(path) -> bool:
+    """Whether ``path`` is, or lies inside, a staging folder (or file) this process is writing:
+    writers put such a path straight in place (it is made whole when the staging ends)."""
+    if not _ACTIVE:
+        return False
+    target = _absolute(path)
+    return any(target == stage or stage in target.parents for stage in _ACTIVE)
+
+
+def _absolute(path: str | os.PathLike) -> Path:
+    """``path`` made absolute with symbolic links resolved, without requiring it to exist."""
+    try:
+        text = os.fspath(path)
+    except TypeError:
+        raise UsageError(f"--out: expected a path; got {path!r}") from None
+    if not str(text).strip():
+        raise UsageError("--out: expected a path; got an empty one")
+    if "\0" in str(text):
+        raise UsageError(f"--out {text!r}: a path cannot hold a NUL character")
+    return Path(text).expanduser().resolve()
+
+
+def _checksum(path: Path) -> str:
+    crc = 0
+    with open(path, "rb") as handle:
+        while chunk := handle.read(1 << 20):
+            crc = zlib.crc32(chunk, crc)
+    return f"{crc:08x}"
+
+
+def _fingerprint(path: Path) -> dict:
+    return {"bytes": path.stat().st_size, "crc32": _checksum(path)}
+
+
+def _same(path: Path, recorded) -> bool:
+    """Whether ``path`` is still exactly what the kit recorded writing."""
+    if not isinstance(recorded, dict):
+        return False
+    try:
+        return (path.stat().st_size == recorded.get("bytes")
+                and _checksum(path) == recorded.get("crc32"))
+    except OSError:
+        return False
+
+
+def _read_manifest(folder: Path) -> dict:
+    try:
+        data = json.loads((folder / MANIFEST).read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return {}
+    files = data.get("files") if isinstance(data, dict) else None
+    return files if isinstance(files, dict) else {}
+
+
+def _write_manifest(folder: Path, files: dict, written_by: str) -> None:
+    from . import __version__
+
+    document = {"written_by": written_by, "kit_version": __version__,
+                "note": "files RecoupKit wrote in this folder; it replaces only these",
+                "files": dict(sorted(files.items()))}
+    (folder / MANIFEST).write_text(json.dumps(document, indent=1) + "\n", encoding="utf-8")
+
+
+def _quote(names: list[str]) -> str:
+    shown = ", ".join(names[:_SHOWN])
+    return shown + (f" and {len(names) - _SHOWN} more" if len(names) > _SHOWN else "")
+
+
+def _check_inputs(out: Path, inputs: Iterable, option: str, shown: str) -> None:
+    """Refuse an output that is an input, lies inside an input folder, or holds an input."""
+    for given in inputs or ():
+        if given is None:
+            continue
+        source = _absolute(given)
+        if source == out:
+            raise UsageError(f"{option} {shown}: this is an input of the command ({given}); "
+                             "choose another place for the results")
+        if source.is_dir() and source in out.parents:
+            raise UsageError(f"{option} {shown}: inside the input folder {given}; the results would "
+                             "mix with the files they were made from; choose a folder outside it")
+        if out in source.parents:
+            raise UsageError(f"{option} {shown}: holds the input {given}; writing there would replace it; "
+                             "choose another folder")
+
+
+def _parent_usable(path: Path, option: str, shown: str) -> None:
+    """The nearest existing ancestor must be a folder (not a file) the kit may write in."""
+    for ancestor in path.parents:
+        if ancestor.exists():
+            if not ancestor.is_dir():
+                raise UsageError(f"{option} {shown}: cannot be written: {ancestor} is a file, not a folder")
+            if not os.access(ancestor, os.W_OK | os.X_OK):
+                raise UsageError(f"{option} {shown}: cannot be written: no permission to write in {ancestor}")
+            return
+
+
+def _foreign(out: Path, limit: int = 50) -> list[str]:
+    """Entries of ``out`` the kit did not write, or changed since (up to ``limit``), as relative paths."""
+    recorded = _read_manifest(out)
+    found: list[str] = []
+    for root, dirs, files in os.walk(out):
+        here = Path(root)
+        for name in sorted(dirs):
+            if (here / name).is_symlink():
+                found.append((here / name).relative_to(out).as_posix())
+        dirs[:] = sorted(d for d in dirs if not (here / d).is_symlink())
+        for name in sorted(files):
+            rel = (here / name).relative_to(out).as_posix()
+            if rel == MANIFEST:
+                continue
+            path = here / name
+            if path.is_symlink() or not _same(path, recorded.get(rel)):
+                found.append(rel)
+            if len(found) >= limit:
+                return found
+    return found
+
+
+def check_folder(out, *, inputs: Iterable = (), force: bool = False, option: str = "--out",
+                 hint: str = "") -> Path:
+    """Check that the kit may write the folder ``out``; return it made absolute.
+
+    Parameters
+    ----------
+    out : path-like
+        The output folder (created if missing).
+    inputs : iterable of path-like
+        The command's input files and folders.
+    force : bool, default False
+        Accept a folder holding files the kit did not write (they are kept).
+    option : str
+        The option named in messages.
+    hint : str
+        Added to the refusal of a folder holding files the kit did not write
+        (``recoup generate`` names its ``--force``).
+
+    Raises
+    ------
+    UsageError
+        ``out`` is a file, cannot be written, is or holds an input or lies in
+        an input folder, or (without ``force``) holds files the kit did not
+        write or that changed since it wrote them.
+    """
+    shown = os.fspath(out) if isinstance(out, (str, os.PathLike)) else repr(out)
+    target = _absolute(out)
+    if target.exists() and not target.is_dir():
+        raise UsageError(f"{option} {shown}: a file is in the way; expected a folder (it is created if missing)")
+    if target == Path(target.anchor):
+        raise UsageError(f"{option} {shown}: the root of the file system cannot be an output folder")
+    _check_inputs(target, inputs, option, shown)
+    _parent_usable(target, option, shown)
+    if target.is_dir() and not force:
+        foreign = _foreign(target)
+        if foreign:
+            raise UsageError(
+                f"{option} {shown}: holds files the kit did not write, or changed since it wrote them "
+                f"({_quote(foreign)}); the kit never writes over them. Choose a new or empty folder"
+                + (f"{hint}" if hint else ""))
+    return target
+
+
+def _pid_alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except (PermissionError, OSError):
+        return True
+    return True
+
+
+_LEFTOVER = re.compile(r"^(recoup-new|recoup-old)-(\d+)-[0-9a-f]{8}$")
+
+
+def _leftovers(target: Path):
+    """Staging folders an earlier run on ``target`` left behind (killed before it could tidy up)."""
+    prefix = f".{target.name[:100]}."
+    try:
+        entries = list(target.parent.iterdir())
+    except OSError:
+        return
+    for entry in entries:
+        if not entry.name.startswith(prefix) or entry.is_symlink() or not entry.is_dir():
+            continue
+        match = _LEFTOVER.match(entry.name[len(prefix):])
+        if match and not _pid_alive(int(match.group(2))):
+            yield match.group(1), entry
+
+
+def _tidy(target: Path) -> None:
+    """Remove an earlier run's staging folders; put back a previous result a killed swap left aside."""
+    for kind, entry in list(_leftovers(target)):
+        if kind == _OLD and not target.exists():
+            with contextlib.suppress(OSError):
+                entry.rename(target)
+                continue
+        if kind == _NEW or target.exists():
+            shutil.rmtree(entry, ignore_errors=True)
+
+
+def _sibling(target: Path, kind: str) -> Path:
+    return target.parent / f".{target.name[:100]}.{kind}-{os.getpid()}-{secrets.token_hex(4)}"
+
+
+def _link_or_copy(source: Path, destination: Path) -> None:
+    destination.parent.mkdir(parents=True, exist_ok=True)
+    try:
+        os.link(source, destination, follow_symlinks=False)
+    except OSError:
+        shutil.copy2(source, destination, follow_symlinks=False)
+
+
+def _inside_cwd(target: Path) -> bool:
+    try:
+        cwd = Path.cwd().resolve()
+    except OSError:
+        return False
+    return cwd == target or target in cwd.parents
+
+
+def _swap(stage: Path, target: Path) -> None:
+    """Put the complete ``stage`` where ``target`` is; the previous ``target`` (if any) goes."""
+    if not target.exists():
+        stage.rename(target)
+        return
+    if not _inside_cwd(target):
+        old = _sibling(target, _OLD)
+        try:
+            target.rename(old)
+        except OSError as exc:
+            if exc.errno not in (errno.EBUSY, errno.EXDEV, errno.EPERM, errno.EACCES):
+                raise
+        else:
+            try:
+                stage.rename(target)
+            except BaseException:
+                old.rename(target)
+                raise
+            shutil.rmtree(old, ignore_errors=True)
+            return
+    # The folder itself cannot move (the working folder, a mount point): swap what it holds.
+    # The manifest goes first and comes back last, so a half-swapped folder never looks complete.
+    old = _sibling(target, _OLD)
+    old.mkdir()
+    (old / MANIFEST).write_text("{}\n", encoding="utf-8")
+    with contextlib.suppress(FileNotFoundError):
+        (target / MANIFEST).unlink()
+    for entry in sorted(target.iterdir()):
+        entry.rename(old / entry.name)
+    for entry in sorted(stage.iterdir(), key=lambda p: p.name == MANIFEST):
+        entry.rename(target / entry.name)
+    shutil.rmtree(old, ignore_errors=True)
+    shutil.rmtree(stage, ignore_errors=True)
+
+
+def _unwritable(option: str, shown: str, exc: OSError) -> UsageError:
+    return UsageError(f"{option} {shown}: cannot be written ({exc.strerror or exc})")
+
+
+def _inside(path, folder: Path) -> bool:
+    try:
+        return Path(os.fspath(path)).resolve().is_relative_to(folder)
+    except (TypeError, ValueError, OSError):
+        return False
+
+
+@contextlib.contextmanager
+def _writing(folder: Path, option: str, shown: str):
+    """An OS error about a file inside ``folder`` (the disk is full, ...) means the output cannot be
+    written: a usage error naming ``option``. Other errors pass unchanged."""
+    try:
+        yield
+    except OSError as exc:
+        if exc.filename is None or _inside(exc.filename, folder):
+            raise _unwritable(option, shown, exc) from None
+        raise
+
+
+@contextlib.contextmanager
+def output_folder(out, *, inputs: Iterable = (), force: bool = False, written_by: str = "recoup",
+                  option: str = "--out", hint: str = ""):
+    """Write a result folder whole: yield an empty staging folder, then move it into place.
+
+    Parameters
+    ----------
+    out : path-like
+        The folder the results belong in (see :func:`check_folder`).
+    inputs : iterable of path-like
+        The command's inputs (an output is never one, inside one, or holding one).
+    force : bool, default False
+        Replace a folder holding files the kit did not write; those files are
+        kept (carried into the new folder), the kit's own are replaced.
+    written_by : str
+        Recorded in the manifest (e.g. ``"recoup audit"``).
+    option, hint : str
+        As in :func:`check_folder`.
+
+    Yields
+    ------
+    pathlib.Path
+        The staging folder: write every result file into it. When the block
+        ends without an error, the manifest is written and the folder takes
+        ``out``'s place; on any error (an interruption too) it is removed and
+        ``out`` is left as it was.
+
+    Raises
+    ------
+    UsageError
+        See :func:`check_folder`; also when the folder cannot be created or
+        written (the disk is full, ...).
+    """
+    shown = os.fspath(out) if isinstance(out, (str, os.PathLike)) else repr(out)
+    if staged(out):
+        yield _absolute(out)
+        return
+    target = check_folder(out, inputs=inputs, force=force, option=option, hint=hint)
+    try:
+        target.parent.mkdir(parents=True, exist_ok=True)
+        _tidy(target)
+        stage = _sibling(target, _NEW)
+        stage.mkdir()
+    except OSError as exc:
+        raise _unwritable(option, shown, exc) from None
+    _ACTIVE.add(stage)
+    try:
+        with _writing(stage, option, shown):
+            yield stage
+            kept = _foreign(target, limit=10**9) if (force and target.is_dir()) else []
+            files = {}
+            for path in sorted(p for p in stage.rglob("*") if p.is_file() and not p.is_symlink()):
+                rel = path.relative_to(stage).as_posix()
+                if rel != MANIFEST:
+                    files[rel] = _fingerprint(path)
+            for rel in kept:
+                source = target / rel
+                if rel not in files and rel != MANIFEST and source.is_file() and not (stage / rel).exists():
+                    _link_or_copy(source, stage / rel)
+            _write_manifest(stage, files, written_by)
+            _swap(stage, target)
+    finally:
+        _ACTIVE.discard(stage)
+        if stage.exists():
+            shutil.rmtree(stage, ignore_errors=True)
+
+
+def _xattr_mark(path: Path) -> dict | None:
+    try:
+        return json.loads(os.getxattr(path, _XATTR))
+    except (AttributeError, OSError, ValueError):
+        return None
+
+
+def _owned_file(path: Path) -> bool:
+    """Whether the kit wrote ``path`` and nobody changed it since."""
+    recorded = _read_manifest(path.parent).get(path.name)
+    if recorded is not None:
+        return _same(path, recorded)
+    mark = _xattr_mark(path)
+    return mark is not None and _same(path, mark)
+
+
+def check_file(path, *, inputs: Iterable = (), option: str = "--out",
+               owned: Callable[[Path], bool] | None = None) -> Path:
+    """Check that the kit may write the file ``path``; return it made absolute.
+
+    An existing file is replaced only when the kit wrote it (see the module
+    docstring) or ``owned(path)`` says so.
+
+    Raises
+    ------
+    UsageError
+        ``path`` is a folder, an input, inside an input folder, cannot be
+        written, or is a file the kit cannot tell it wrote.
+    """
+    shown = os.fspath(path) if isinstance(path, (str, os.PathLike)) else repr(path)
+    target = _absolute(path)
+    if target.is_dir():
+        raise UsageError(f"{option} {shown}: a folder is in the way; expected a file name")
+    _check_inputs(target, inputs, option, shown)
+    _parent_usable(target, option, shown)
+    if target.exists() or target.is_symlink():
+        mine = not target.is_symlink() and (_owned_file(target) or (owned is not None and owned(target)))
+        if not mine:
+            raise UsageError(f"{option} {shown}: the file exists and the kit cannot tell it wrote it "
+                             "(or it changed since); the kit never writes over such a file. "
+                             "Choose a new name, or move the file away first")
+    return target
+
+
+def record_file(path: Path) -> None:
+    """Mark ``path`` as written by the kit: in its folder's manifest if it has one, and on the file."""
+    path = Path(path)
+    fingerprint = _fingerprint(path)
+    with contextlib.suppress(AttributeError, OSError):
+        os.setxattr(path, _XATTR, json.dumps(fingerprint).encode())
+    if (path.parent / MANIFEST).is_file():
+        try:
+            document = json.loads((path.parent / MANIFEST).read_text(encoding="utf-8"))
+        except (OSError, ValueError):
+            return
+        if isinstance(document, dict) and isinstance(document.get("files"), dict):
+            document["files"][path.name] = fingerprint
+            _write_manifest(path.parent, document["files"], document.get("written_by", "recoup"))
+
+
+@contextlib.contextmanager
+def output_file(path, *, inputs: Iterable = (), option: str = "--out",
+                owned: Callable[[Path], bool] | None = None):
+    """Write one file whole: yield a temporary path beside it, then rename it over ``path``.
+
+    Parameters
+    ----------
+    path : path-like
+        The file to write (its folder is created if missing).
+    inputs : iterable of path-like
+        The command's inputs.
+    option : str
+        The option named in messages.
+    owned : callable, optional
+        Says whether an existing file is one the kit wrote (for files that
+        carry their own mark, such as a trainee notebook's metadata).
+
+    Yields
+    ------
+    pathlib.Path
+        Write the file's content here. On success it replaces ``path`` and
+        is marked as the kit's; on any error it is removed.
+    """
+    shown = os.fspath(path) if isinstance(path, (str, os.PathLike)) else repr(path)
+    if staged(path):
+        yield _absolute(path)
+        return
+    target = check_file(path, inputs=inputs, option=option, owned=owned)
+    try:
+        target.parent.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise _unwritable(option, shown, exc) from None
+    temporary = target.parent / f".{target.name[:100]}.{_NEW}-{os.getpid()}-{secrets.token_hex(4)}"
+    _ACTIVE.add(temporary)
+    try:
+        with _writing(temporary, option, shown):
+            yield temporary
+            os.replace(temporary, target)
+            record_file(target)
+    finally:
+        _ACTIVE.discard(temporary)
+        with contextlib.suppress(OSError):
+            temporary.unlink()
+
+
+def writes_folder(method):
+    """Decorator for a result's ``write(out, ...)``: the body writes into a staging folder.
+
+    The wrapped method accepts two more keywords, ``inputs`` (paths the
+    output must not be, lie in, or hold; default: the result's
+    ``input_paths`` attribute when it has one) and ``force`` (see :func:`output_folder`). It
+    returns the paths written, in their final place. Given a staging folder
+    that is being written (a command adding a workbook beside the result's
+    files), it writes straight into it.
+    """
+    @functools.wraps(method)
+    def write(self, out, *args, inputs: Iterable | None = None, force: bool = False, **kwargs):
+        if staged(out):
+            return method(self, Path(out), *args, **kwargs)
+        if inputs is None:
+            inputs = getattr(self, "input_paths", ()) or ()
+        part = type(self).__module__.split(".")
+        with output_folder(out, inputs=inputs, force=force,
+                           written_by=f"recoup_lib.{part[1] if len(part) > 1 else part[0]}") as stage:
+            paths = method(self, stage, *args, **kwargs) or []
+        final = Path(os.fspath(out))
+
+        def placed(found):
+            return [final / Path(p).relative_to(stage) if Path(p).is_relative_to(stage) else Path(p)
+                    for p in found]
+        remembered = getattr(self, "outputs", None)
+        if isinstance(remembered, list) and remembered:  # a result that keeps the paths it wrote
+            object.__setattr__(self, "outputs", placed(remembered))
+        return placed(paths)
+    return write
+
+
+# --- CSV text that never runs as a formula ------------------------------------------------------
+
+#: Characters that make a spreadsheet read a cell as a formula (or, tab and carriage return, that
+#: hide one), when they start it.
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+#: A cell starting with a quote mark and then one of those has been guarded (see :func:`guard_formulas`).
+GUARD = "'"
+_RISKY = r"^'*[=+\-@\t\r]"
+_NUMBER = r"^[+-]?(?:[0-9]+(?:\.[0-9]*)?|\.[0-9]+)(?:[eE][+-]?[0-9]+)?$"
+_GUARDED = r"^'('*[=+\-@\t\r])"
+
+
+def _arrow():
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    return pa, pc
+
+
+def guard_formulas(values):
+    """Text that a spreadsheet would run as a formula, made inert with a leading ``'``.
+
+    A value starting with ``=``, ``+``, ``-``, ``@``, a tab or a carriage
+    return that is not a number (``-40.50`` and ``+3`` stay as they are) gets
+    a ``'`` in front, which spreadsheets show as text; so does a value that
+    already starts with quote marks followed by one of those characters, so
+    that :func:`unguard_formulas` gives back exactly the original text.
+
+    Parameters
+    ----------
+    values : pyarrow.Array or ChunkedArray of strings
+
+    Returns
+    -------
+    pyarrow.Array or ChunkedArray
+        Same length; nulls stay null.
+
+    Examples
+    --------
+    >>> import pyarrow as pa
+    >>> guard_formulas(pa.array(["=1+2", "-40.50", "@SUM(A1)", "'=x", "plain"])).to_pylist()
+    ["'=1+2", '-40.50', "'@SUM(A1)", "''=x", 'plain']
+    """
+    pa, pc = _arrow()
+    first = pc.utf8_slice_codeunits(values, 0, 1)
+    if not pc.any(pc.fill_null(pc.is_in(first, value_set=pa.array(FORMULA_STARTS + (GUARD,))), False)).as_py():
+        return values
+    risky = pc.and_(pc.match_substring_regex(values, _RISKY),
+                    pc.invert(pc.match_substring_regex(values, _NUMBER)))
+    guarded = pc.binary_join_element_wise(pa.scalar(GUARD, values.type), values, pa.scalar("", values.type))
+    return pc.if_else(pc.fill_null(risky, False), guarded, values)
+
+
+def unguard_formulas(values):
+    """Undo :func:`guard_formulas`: one leading ``'`` dropped before quote marks and a formula start.
+
+    >>> import pyarrow as pa
+    >>> unguard_formulas(pa.array(["'=1+2", "''=x", "'plain", "-40.50"])).to_pylist()
+    ['=1+2', "'=x", "'plain", '-40.50']
+    """
+    pa, pc = _arrow()
+    if not pc.any(pc.fill_null(pc.starts_with(values, GUARD), False)).as_py():
+        return values
+    return pc.replace_substring_regex(values, _GUARDED, r"\1")
+
+
+def guard_text(text: str) -> str:
+    """:func:`guard_formulas` for one string (a header name)."""
+    pa, _ = _arrow()
+    return guard_formulas(pa.array([text], pa.string()))[0].as_py()
+
+
+def unguard_text(text: str) -> str:
+    """:func:`unguard_formulas` for one string."""
+    pa, _ = _arrow()
+    return unguard_formulas(pa.array([text], pa.string()))[0].as_py()

@@ -1,0 +1,300 @@
+"""Hostile input for ``recoup audit``: broken files, extreme values, formula text, unsafe --out."""
+
+from __future__ import annotations
+
+import csv
+import json
+
+import pytest
+from hostile_helpers import read_json, rewrite_csv, set_cell
+
+from recoup_lib.folder import read_csv_text
+from recoup_lib.outputs import MANIFEST
+
+FORMULAS = ["=cmd|' /C calc'!A0", "+cmd|' /C calc'!A0", "-2+3", "@SUM(A1)", "\tTAB=1", "\r=1+1", "'=already"]
+
+
+def _audit_counts_add_up(folder):
+    run = read_json(folder / "run.json")
+    for row in run["files"]:
+        assert row["rows_read"] == row["rows_used"] + row["rows_set_aside"], row
+        aside = folder / "rejected_rows" / row["file"]
+        if row["rows_set_aside"] and row["source"] == "folder":
+            raw, _, _ = read_csv_text(aside)
+            assert len(raw) == row["rows_set_aside"], row
+    return run
+
+
+@pytest.mark.parametrize("text", FORMULAS)
+def test_formula_claim_id_reaches_findings_guarded_and_reads_back(hostile, text):
+    folder = hostile.practice()
+    claim = None
+
+    def change(rows):
+        nonlocal claim
+        i = rows[0].index("claim_id")
+        claim = rows[1][i]
+        for r in rows[1:]:
+            if r[i] == claim:
+                r[i] = text + claim
+    rewrite_csv(folder / "claim_lines.csv", change)
+    rewrite_csv(folder / "payments.csv", change)
+    rewrite_csv(folder / "documentation.csv", change)
+    hostile.run("audit", folder, "--out", "out", expect=0, out="out")
+    raw, _, _ = read_csv_text(hostile.path("out/findings_detail.csv"))
+    ids = set(read_csv_text(folder / "claim_lines.csv")[0]["claim_id"])
+    assert set(raw["claim_id"]) <= ids
+
+
+@pytest.mark.parametrize(("file", "column", "value", "expected"), [
+    ("payments.csv", "paid", "123456789012345678901.00", "under a trillion"),
+    ("payments.csv", "paid", "92233720368547758.07", "under a trillion"),
+    ("payments.csv", "allowed", "1000000000000", "under a trillion"),
+    ("claim_lines.csv", "charge", "-99999999999999999999", "under a trillion"),
+    ("claim_lines.csv", "service_date", "9999-12-31", "1900-01-01 and 2100-12-31"),
+    ("claim_lines.csv", "service_date", "2205-03-01", "1900-01-01 and 2100-12-31"),
+    ("claim_lines.csv", "submitted_date", "1899-12-31", "1900-01-01 and 2100-12-31"),
+    ("claim_lines.csv", "service_date", "0001-01-01", "1900-01-01 and 2100-12-31"),
+    ("payments.csv", "payment_date", "9999-12-31", "1900-01-01 and 2100-12-31"),
+    ("claim_lines.csv", "units", "1000000000000000000", "at most 999,999,999"),
+    ("claim_lines.csv", "units", "99999999999999999999999", "a whole number"),
+    ("claim_lines.csv", "line_no", "-1", "a whole number"),
+    ("claim_lines.csv", "units", "NaN", "a whole number"),
+    ("payments.csv", "paid", "inf", "an amount in dollars"),
+    ("payments.csv", "paid", "1e308", "an amount in dollars"),
+    ("claim_lines.csv", "service_date", "2025-02-30", "a real date"),
+    ("coverage.csv", "effective_date", "9999-12-31", "1900-01-01 and 2100-12-31"),
+    ("documentation.csv", "note_present", "maybe", "true/false"),
+])
+def test_an_unrepresentable_value_is_set_aside_with_file_row_and_column(hostile, file, column, value, expected):
+    folder = hostile.practice()
+    set_cell(folder / file, 2, column, value)
+    run = hostile.run("audit", folder, "--out", "out", expect=0, out="out")
+    assert f"{file}, row 3, column '{column}'" in run.out and expected in run.out
+    _audit_counts_add_up(hostile.path("out"))
+    rejected = list(csv.DictReader(open(hostile.path("out/rejected.csv"), encoding="utf-8")))
+    assert any(r["file"] == file and r["row"] == "3" and r["column"] == column for r in rejected)
+
+
+def test_two_payments_near_int64_max_on_a_line_never_wrap_to_a_negative_paid(hostile):
+    folder = hostile.practice()
+
+    def change(rows):
+        paid = rows[0].index("paid")
+        pid = rows[0].index("payment_id")
+        rows[1][paid] = "92233720368547758.07"
+        twin = list(rows[1])
+        twin[pid] = "PMT-TWIN"
+        rows.append(twin)
+    rewrite_csv(folder / "payments.csv", change)
+    run = hostile.run("audit", folder, "--out", "out", expect=0, out="out")
+    assert "-$" not in run.out
+    _audit_counts_add_up(hostile.path("out"))
+
+
+def test_huge_fee_times_huge_units_does_not_wrap(hostile):
+    folder = hostile.practice()
+    rewrite_csv(folder / "fee_schedule.csv", lambda rows: [r.__setitem__(rows[0].index("allowed"), "999999999999.99")
+                                                          for r in rows[1:]])
+    set_cell(folder / "claim_lines.csv", 1, "units", "999999999")
+    set_cell(folder / "mue.csv", 1, "mue_value", "1")
+    hostile.run("audit", folder, "--out", "out", expect=0, out="out")
+    findings = list(csv.DictReader(open(hostile.path("out/findings.csv"), encoding="utf-8")))
+    assert all(not f["at_risk"].startswith("-") for f in findings)
+
+
+def test_every_payment_at_the_largest_amount_is_set_aside_past_what_the_file_can_total(hostile):
+    folder = hostile.practice()
+
+    def change(rows):
+        paid = rows[0].index("paid")
+        pid = rows[0].index("payment_id")
+        base = list(rows[1])
+        for k in range(50_000):
+            extra = list(base)
+            extra[pid] = f"X{k}"
+            extra[paid] = "999999999999.99"
+            rows.append(extra)
+    rewrite_csv(folder / "payments.csv", change)
+    run = hostile.run("audit", folder, "--out", "out", expect=0, out="out")
+    assert "the most the kit can total" in run.out
+    _audit_counts_add_up(hostile.path("out"))
+
+
+@pytest.mark.parametrize("name", ["_row", "_reason", "_file", "_line", "_known", "_code", "__row", "paid_cents",
+                                  "category", "error_type", "at_risk_cents", "line", "evidence", "_raw_text",
+                                  "=HYPERLINK(\"x\")", "", "claim_id "])
+def test_an_extra_column_with_any_name_is_harmless(hostile, name):
+    folder = hostile.practice()
+    for file in ("claim_lines.csv", "payments.csv"):
+        rewrite_csv(folder / file, lambda rows: [r.append(name if i == 0 else "x") for i, r in enumerate(rows)])
+    expect = 1 if name == "claim_id " else 0  # the same name twice (spaces do not count) is refused
+    run = hostile.run("audit", folder, "--out", "out", expect=expect, out="out", names=["claim_lines.csv"])
+    if expect == 0:
+        _audit_counts_add_up(hostile.path("out"))
+    else:
+        assert "appears twice" in run.err
+
+
+def test_a_fixed_rejected_rows_file_can_be_fed_back(hostile):
+    folder = hostile.practice()
+    set_cell(folder / "claim_lines.csv", 1, "units", "two")
+    hostile.run("audit", folder, "--out", "out", expect=0, out="out")
+    aside = hostile.path("out/rejected_rows/claim_lines.csv")
+    header = next(csv.reader(open(aside, encoding="utf-8")))
+    assert header[:3] == ["_file", "_row", "_reason"]
+    second = hostile.practice("second")
+    rewrite_csv(aside, lambda rows: None)
+    shutil_rows = list(csv.reader(open(aside, encoding="utf-8")))
+    shutil_rows[1][shutil_rows[0].index("units")] = "2"
+    with open(second / "claim_lines.csv", "w", encoding="utf-8", newline="") as handle:
+        csv.writer(handle, lineterminator="\n").writerows(shutil_rows)
+    run = hostile.run("audit", second, "--out", "out2", expect=0, out="out2", changes=("out/",))
+    assert "claim_lines.csv: 1 rows read = 1 used + 0 set aside" in run.out
+
+
+@pytest.mark.parametrize("case", ["long_field_beside_a_bad_row", "nul_bytes", "latin1_bytes", "bom_crlf",
+                                  "blank_lines", "quoted_newlines", "unterminated_quote", "many_fields",
+                                  "utf16", "binary", "header_only", "empty", "only_newlines",
+                                  "one_mb_field", "duplicate_rows"])
+def test_malformed_claim_lines_never_crash(hostile, case):
+    folder = hostile.practice()
+    path = folder / "claim_lines.csv"
+    text = path.read_text(encoding="utf-8")
+    header, *rows = text.splitlines()
+    expect, names = 0, ["claim_lines.csv"]
+    if case == "long_field_beside_a_bad_row":
+        cells = rows[0].split(",")
+        cells[-1] = "x" * 200_000
+        rows[0] = ",".join(cells)
+        rows[1] = rows[1] + ",extra"
+    elif case == "nul_bytes":
+        rows[0] = rows[0].replace(",", ",\x00", 1)
+    elif case == "latin1_bytes":
+        path.write_bytes((header + "\n" + "\n".join(rows)).encode() .replace(b"C0", b"\xe9C0", 1))
+        rows = None
+    elif case == "bom_crlf":
+        path.write_bytes(("\ufeff" + header + "\r\n" + "\r\n".join(rows) + "\r\n").encode("utf-8"))
+        rows = None
+    elif case == "blank_lines":
+        rows = rows[:3] + ["", "   ", ""] + rows[3:]
+    elif case == "quoted_newlines":
+        cells = next(csv.reader([rows[0]]))
+        cells[-1] = "line\nbreak"
+        buffer = __import__("io").StringIO()
+        csv.writer(buffer, lineterminator="").writerow(cells)
+        rows[0] = buffer.getvalue()
+    elif case == "unterminated_quote":
+        rows[-1] = rows[-1] + ',"never closed'
+    elif case == "many_fields":
+        rows[0] = rows[0] + "," * 5000
+    elif case == "utf16":
+        path.write_bytes(text.encode("utf-16"))
+        rows, expect = None, 1
+    elif case == "binary":
+        path.write_bytes(bytes(range(256)) * 40)
+        rows, expect = None, 1
+    elif case == "header_only":
+        rows, expect = [], 1
+    elif case == "empty":
+        path.write_bytes(b"")
+        rows, expect = None, 1
+    elif case == "only_newlines":
+        path.write_bytes(b"\n\n\n\n")
+        rows, expect = None, 1
+    elif case == "one_mb_field":
+        cells = rows[0].split(",")
+        cells[-1] = "y" * 1_000_000
+        rows[0] = ",".join(cells)
+    elif case == "duplicate_rows":
+        rows = rows + rows[:10]
+    if rows is not None:
+        path.write_text(header + "\n" + "\n".join(rows) + ("\n" if rows else ""), encoding="utf-8", newline="")
+    hostile.run("audit", folder, "--out", "out", expect=expect, out="out", names=names)
+    if expect == 0:
+        _audit_counts_add_up(hostile.path("out"))
+
+
+@pytest.mark.parametrize("file", ["fee_schedule.csv", "ncci_ptp.csv", "mue.csv", "payer_policies.csv",
+                                  "coverage.csv", "documentation.csv"])
+def test_a_garbage_optional_file_is_set_aside_or_refused_never_a_crash(hostile, file):
+    folder = hostile.practice()
+    (folder / file).write_bytes(b"\x89PNG\r\n\x1a\n" + bytes(range(256)))
+    run = hostile.run("audit", folder, "--out", "out", expect={0, 1}, out="out", names=[file])
+    assert file in run.out + run.err
+
+
+@pytest.mark.parametrize(("file", "column", "value"), [
+    ("mue.csv", "mai", "4"), ("mue.csv", "mue_value", "1000000000000"), ("ncci_ptp.csv", "modifier_indicator", "x"),
+    ("payer_policies.csv", "announced_date", "9999-12-31"), ("fee_schedule.csv", "end_date", "0000-00-00"),
+    ("coverage.csv", "termination_date", "2205-01-01"),
+])
+def test_bad_reference_values_are_set_aside(hostile, file, column, value):
+    folder = hostile.practice()
+    set_cell(folder / file, 1, column, value)
+    run = hostile.run("audit", folder, "--out", "out", expect=0, out="out")
+    assert f"{file}, row 2, column '{column}'" in run.out
+
+
+def test_all_claim_lines_unusable_is_exit_1(hostile):
+    folder = hostile.practice()
+    rewrite_csv(folder / "claim_lines.csv", lambda rows: [r.__setitem__(rows[0].index("units"), "lots")
+                                                         for r in rows[1:]])
+    hostile.run("audit", folder, "--out", "out", expect=1, out="out", names=["claim_lines.csv"])
+
+
+@pytest.mark.parametrize("where", ["input", "inside_input", "holds_input", "user_file", "a_file", "under_a_file",
+                                   "symlink_to_input", "edited_kit_file", "root"])
+def test_an_unsafe_out_is_refused_with_exit_2_and_nothing_changes(hostile, where):
+    folder = hostile.practice()
+    out = hostile.path("out")
+    if where == "input":
+        out = folder
+    elif where == "inside_input":
+        out = folder / "audit"
+    elif where == "holds_input":
+        out = hostile.root
+    elif where == "user_file":
+        hostile.write("out/notes.txt", "my notes")
+    elif where == "a_file":
+        hostile.write("out", "a file")
+    elif where == "under_a_file":
+        hostile.write("afile", "x")
+        out = hostile.path("afile/out")
+    elif where == "symlink_to_input":
+        out.symlink_to(folder, target_is_directory=True)
+    elif where == "edited_kit_file":
+        hostile.run("audit", folder, "--out", out, expect=0, out=out)
+        with open(out / "findings.csv", "a", encoding="utf-8") as handle:
+            handle.write("my,own,row\n")
+    elif where == "root":
+        out = hostile.root.anchor
+    hostile.run("audit", folder, "--out", out, expect=2, names=["--out"])
+
+
+def test_a_rerun_leaves_no_stale_file(hostile):
+    folder = hostile.practice()
+    set_cell(folder / "payments.csv", 1, "paid", "lots")
+    hostile.run("audit", folder, "--out", "out", "--xlsx", expect=0, out="out")
+    assert hostile.path("out/rejected_rows/payments.csv").exists() and hostile.path("out/audit.xlsx").exists()
+    set_cell(folder / "payments.csv", 1, "paid", "12.00")
+    hostile.run("audit", folder, "--out", "out", expect=0, out="out")
+    assert not hostile.path("out/rejected_rows").exists() and not hostile.path("out/audit.xlsx").exists()
+    manifest = json.loads(hostile.path(f"out/{MANIFEST}").read_text(encoding="utf-8"))
+    assert sorted(manifest["files"]) == sorted(p.relative_to(hostile.path("out")).as_posix()
+                                               for p in hostile.path("out").rglob("*")
+                                               if p.is_file() and p.name != MANIFEST)
+    assert [p.name for p in hostile.root.iterdir() if p.name.startswith(".")] == []
+
+
+@pytest.mark.parametrize("argv", [["--only", "no_such_rule"], ["--only", ""], ["--bogus"]])
+def test_bad_options_are_usage_errors(hostile, argv):
+    folder = hostile.practice()
+    hostile.run("audit", folder, "--out", "out", *argv, expect=2)
+
+
+@pytest.mark.parametrize("target", ["no_such_folder", "a_file.csv"])
+def test_a_missing_folder_is_exit_1_naming_it(hostile, target):
+    if target.endswith(".csv"):
+        hostile.write(target, "claim_id\n1\n")
+    hostile.run("audit", target, "--out", "out", expect=1, out="out", names=[target])

@@ -1,0 +1,487 @@
+"""Hostile input for every command after the audit: score, sample, extrapolate, remit, reconcile, appeal,
+score-appeals, report, reference, exercises and import."""
+
+from __future__ import annotations
+
+import csv
+import json
+import time
+
+import pytest
+from hostile_helpers import AS_OF, rewrite_csv, set_cell
+
+from recoup_lib.folder import read_csv_text
+from recoup_lib.outputs import MANIFEST
+
+EVIL = "=cmd|' /C calc'!A0"
+
+
+# --- score -------------------------------------------------------------------------------------
+
+def _audited(hostile):
+    folder = hostile.practice()
+    hostile.run("audit", folder, "--out", "audit", expect=0, out="audit")
+    return folder
+
+
+def test_score_out_writes_the_table_and_a_rerun_replaces_it(hostile):
+    folder = _audited(hostile)
+    for _ in range(2):
+        hostile.run("score", "audit/findings.csv", folder / "labels.csv", "--out", "score.csv", expect=0,
+                    out="score.csv")
+    rows = list(csv.DictReader(open(hostile.path("score.csv"), encoding="utf-8")))
+    assert rows[-1]["error_type"] == "all" and {"flagged", "flagged_at_risk"} <= set(rows[0])
+
+
+@pytest.mark.parametrize("where", ["users_file", "an_input", "a_folder", "under_a_file"])
+def test_score_out_never_over_a_users_file(hostile, where):
+    folder = _audited(hostile)
+    out = {"users_file": "mine.csv", "an_input": "audit/findings.csv", "a_folder": "audit",
+           "under_a_file": "audit/findings.csv/x.csv"}[where]
+    if where == "users_file":
+        hostile.write("mine.csv", "my,data\n")
+    hostile.run("score", "audit/findings.csv", folder / "labels.csv", "--out", out, expect=2, names=["--out"])
+
+
+@pytest.mark.parametrize(("file", "column", "value"), [
+    ("labels.csv", "at_risk", "1e400"), ("labels.csv", "line_no", "zero"), ("findings", "at_risk", "$$"),
+])
+def test_score_inputs_with_bad_values_name_file_row_and_column(hostile, file, column, value):
+    folder = _audited(hostile)
+    path = folder / "labels.csv" if file == "labels.csv" else hostile.path("audit/findings.csv")
+    set_cell(path, 1, column, value)
+    hostile.run("score", "audit/findings.csv", folder / "labels.csv", expect=1,
+                names=[path.name, "row 2", column], changes=("audit/",))
+
+
+def test_score_with_formula_error_types_guards_them(hostile):
+    folder = _audited(hostile)
+    set_cell(folder / "labels.csv", 1, "error_type", EVIL)
+    hostile.run("score", "audit/findings.csv", folder / "labels.csv", "--out", "s.csv", expect={0, 1},
+                out="s.csv")
+
+
+# --- sample and extrapolate ---------------------------------------------------------------------
+
+def _frame(hostile, rows=40, ids=None):
+    lines = ["claim_id,paid,note"]
+    for i in range(rows):
+        ident = ids[i] if ids and i < len(ids) else f"C{i:04d}"
+        lines.append(f"{ident},{10 + i}.00,n")
+    return hostile.write("frame/sample.csv", "\n".join(lines) + "\n")
+
+
+def test_sample_never_writes_over_its_frame(hostile):
+    _frame(hostile)
+    hostile.run("sample", "frame/sample.csv", "--id-column", "claim_id", "--size", "5", "--seed", "1",
+                "--out", "frame", expect=2, names=["--out"])
+
+
+def test_sample_ids_that_look_like_formulas_are_guarded_and_read_back(hostile):
+    _frame(hostile, ids=[EVIL, "+1+1", "-A1", "@x", "\tz", "-5"])
+    hostile.run("sample", "frame/sample.csv", "--id-column", "claim_id", "--size", "40", "--seed", "1",
+                "--out", "s", expect=0, out="s")
+    raw, _, _ = read_csv_text(hostile.path("s/sample.csv"))
+    assert {EVIL, "+1+1", "-A1", "@x", "z", "-5"} <= set(raw["sample_id"])  # ids are read stripped
+
+
+@pytest.mark.parametrize(("argv", "expect"), [
+    (["--size", "0"], 2), (["--size", "100000000000000000000"], 2), (["--size", "41"], 2), (["--seed", "-1"], 2),
+    (["--seed", "x"], 2), (["--spares", "1e3"], 2), (["--stratify-by", "nope"], 1), (["--id-column", "nope"], 1),
+    (["--strata-bounds", "0,=1"], 2), (["--strata-bounds", "0,1000000000000000"], 2),
+])
+def test_sample_bad_options(hostile, argv, expect):
+    _frame(hostile)
+    base = {"--size": "5", "--seed": "1", "--id-column": "claim_id"}
+    for k in range(0, len(argv), 2):
+        base[argv[k]] = argv[k + 1]
+    if "--strata-bounds" in base:
+        base["--amount-column"] = "paid"
+    flat = [x for kv in base.items() for x in kv]
+    hostile.run("sample", "frame/sample.csv", *flat, "--out", "s", expect=expect, out="s")
+
+
+@pytest.mark.parametrize("frame", ["empty", "header_only", "duplicate_ids", "blank_id", "underscore_columns",
+                                   "huge_amount"])
+def test_sample_malformed_frames(hostile, frame):
+    text = {"empty": "",
+            "header_only": "claim_id,paid\n",
+            "duplicate_ids": "claim_id,paid\nA,1\nA,2\nB,3\n",
+            "blank_id": "claim_id,paid\n,1\nB,2\n",
+            "underscore_columns": "claim_id,_row,_reason,paid\nA,1,x,1\nB,2,y,2\nC,3,z,3\n",
+            "huge_amount": "claim_id,paid\nA,1\nB,99999999999999999999\nC,3\n"}[frame]
+    hostile.write("frame.csv", text)
+    expect = 0 if frame == "underscore_columns" else 1
+    extra = ["--strata-bounds", "0,2", "--amount-column", "paid"] if frame == "huge_amount" else []
+    hostile.run("sample", "frame.csv", "--id-column", "claim_id", "--size", "2", "--seed", "1", *extra,
+                "--out", "s", expect=expect, out="s", names=["frame.csv"])
+
+
+@pytest.mark.parametrize(("sample", "argv", "expect"), [
+    ("sample_id,overpayment\nA,1\nB,2\nC,3\n", ["--universe-size", "10"], 0),
+    ("sample_id,overpayment\nA,1\nB,99999999999999999999\nC,3\n", ["--universe-size", "10"], 1),
+    ("sample_id,overpayment\nA,1\nB,2\nC,3\n", ["--universe-size", "1000000000000000000000000"], 2),
+    ("sample_id,overpayment\nA,1\nB,2\nC,3\n", ["--universe-size", "2"], 1),
+    ("sample_id,overpayment\nA,1\nB,2\nC,3\n", ["--universe-size", "10", "--confidence", "nan"], 2),
+    ("sample_id,overpayment\nA,1\nB,2\nC,3\n", ["--universe-size", "10", "--confidence", "1"], 2),
+    ("sample_id,overpayment\nA,999999999999.99\nB,999999999999.99\nC,-999999999999.99\n",
+     ["--universe-size", "999999999"], 0),
+    ("sample_id,overpayment\n", ["--universe-size", "10"], 1),
+    ("", ["--universe-size", "10"], 1),
+    ("sample_id,overpayment\nA,1\n", ["--universe-size", "10"], {0, 1}),
+    ("sample_id,overpayment,stratum\nA,1,x\nB,2,x\nC,3,y\nD,4,y\n", ["--strata", "strata.csv"], {0, 1}),
+    ("sample_id,overpayment\n=A,1\n+B,2\n@C,3\n", ["--universe-size", "10"], 0),
+])
+def test_extrapolate_on_extreme_samples(hostile, sample, argv, expect):
+    hostile.write("s.csv", sample)
+    hostile.write("strata.csv", "stratum,universe_size\nx,5\ny,99999999999999\n")
+    run = hostile.run("extrapolate", "s.csv", *argv, expect=expect, names=[])
+    if run.code == 0:
+        result = json.loads(run.out)
+        assert all(v == v for v in result.values() if isinstance(v, float))  # no NaN
+        assert "Infinity" not in run.out and "NaN" not in run.out
+
+
+# --- remit and reconcile ------------------------------------------------------------------------
+
+def _remit_text(claim_id="C0000001", payer="ACME PAYER", trace="TRACE1", plb_ref="C0000001", amount="100.00"):
+    segs = [
+        "ISA*00*          *00*          *ZZ*PAYER          *ZZ*PROVIDER       *250101*1200*^*00501*000000001*0*P*:",
+        "GS*HP*PAYER*PROVIDER*20250101*1200*1*X*005010X221A1",
+        "ST*835*0001",
+        f"BPR*I*{amount}*C*ACH*CCP*01*999999999*DA*123456*1234567890**01*999999999*DA*654321*20250105",
+        f"TRN*1*{trace}*1234567890",
+        "DTM*405*20250105",
+        f"N1*PR*{payer}",
+        "N1*PE*CLINIC*XX*1234567893",
+        "LX*1",
+        f"CLP*{claim_id}*1*150.00*110.00*40.00*MC*PCN1",
+        "NM1*QC*1*DOE*JANE****MI*M1",
+        "SVC*HC:99213*150.00*110.00**1",
+        "DTM*472*20250102",
+        "CAS*CO*45*40.00",
+        f"PLB*1234567890*20251231*WO:{plb_ref}*10.00",
+        "SE*14*0001",
+        "GE*1*1",
+        "IEA*1*000000001",
+    ]
+    return "~\n".join(segs) + "~\n"
+
+
+@pytest.mark.parametrize(("text", "expect"), [
+    (_remit_text(), 0),
+    (_remit_text().replace("SE*14*", "SE*15*"), 0),  # a wrong SE01 count is a warning (contract v2)
+    (_remit_text(claim_id=EVIL, payer="=HYPERLINK(\"http://x\")", trace="+1+1", plb_ref="@SUM(1)"), 0),
+    (_remit_text(amount="99999999999999999999.00"), {0, 1}),
+    (_remit_text(amount="1e308"), {0, 1}),
+    ("", 1), ("\x00\x01\x02" * 100, 1), ("ISA*" + "x" * 200_000 + "~", 1), ("hello, world\n", 1),
+    (_remit_text().replace("~\n", "\n"), {0, 1}),
+    (_remit_text().replace("DTM*405*20250105", "DTM*405*99991231"), {0, 1}),
+])
+def test_remit_on_hostile_835s(hostile, text, expect):
+    hostile.write("in/a.835", text)
+    hostile.run("remit", "in", "--out", "r", expect=expect, out="r", names=["a.835"])
+
+
+@pytest.mark.parametrize("where", ["the_input_folder", "holds_the_input", "an_input_file", "a_file",
+                                   "practice_holding_remits"])
+def test_remit_out_never_replaces_inputs(hostile, where):
+    folder = hostile.practice()
+    files = [folder / "remits"]
+    out = {"the_input_folder": folder / "remits", "holds_the_input": folder,
+           "an_input_file": next((folder / "remits").glob("*.835")), "a_file": folder / "payments.csv",
+           "practice_holding_remits": folder}[where]
+    hostile.run("remit", *files, "--out", out, expect=2, names=["--out"])
+
+
+def test_remit_of_nothing_readable_is_exit_1(hostile):
+    hostile.write("in/readme.txt", "no remittances here")
+    hostile.run("remit", "in", "--out", "r", expect=1, out="r")
+    assert sorted(p.name for p in hostile.path("r").iterdir() if p.name != MANIFEST) == [
+        "files.csv", "rejected.csv", "warnings.csv"]  # what says why; no empty tables that look like a result
+    hostile.run("remit", "missing_folder", "--out", "r2", expect=1, out="r2", names=["missing_folder"])
+
+
+@pytest.mark.parametrize(("column", "value"), [("notice_date", "9999-12-31"), ("amount", "1e999"),
+                                               ("notice_id", EVIL), ("claim_id", "+SUM(1)")])
+def test_reconcile_with_hostile_notices(hostile, column, value):
+    folder = hostile.practice()
+    set_cell(folder / "notices.csv", 1, column, value)
+    hostile.run("reconcile", folder / "remits", "--notices", folder / "notices.csv", "--out", "rc",
+                expect=0, out="rc")
+
+
+@pytest.mark.parametrize("argv", [["--as-of", "2025-02-30"], ["--as-of", "9999-12-31"], ["--notices", "nope.csv"]])
+def test_reconcile_bad_options(hostile, argv):
+    folder = hostile.practice()
+    hostile.run("reconcile", folder / "remits", *argv, "--out", "rc", expect={1, 2}, out="rc")
+
+
+# --- appeal and score-appeals -------------------------------------------------------------------
+
+@pytest.mark.parametrize(("file", "column", "value"), [
+    ("notices.csv", "notice_date", "9999-12-31"), ("notices.csv", "notice_id", EVIL),
+    ("notices.csv", "amount", "123456789012345678901"), ("notices.csv", "error_type", "$\\undefinedmacro{x}$"),
+    ("payers.csv", "state", "=XX"), ("payers.csv", "name", "@evil"), ("notices.csv", "line_no", "99999999999"),
+    ("notices.csv", "reason_code", "-1+1"),
+])
+def test_appeal_with_hostile_notices_and_payers(hostile, file, column, value):
+    folder = hostile.practice()
+    set_cell(folder / file, 1, column, value)
+    hostile.run("appeal", folder, "--as-of", AS_OF, "--out", "ap", "--xlsx", expect=0, out="ap")
+
+
+def test_appeal_rerun_leaves_no_stale_letters(hostile):
+    folder = hostile.practice()
+    set_cell(folder / "notices.csv", 1, "error_type", "units_over_mue")  # the audit does not find it: appeal
+    hostile.run("appeal", folder, "--as-of", AS_OF, "--out", "ap", expect=0, out="ap")
+    letters = list(hostile.path("ap/letters").glob("*"))
+    assert letters
+    rewrite_csv(folder / "notices.csv", lambda rows: rows.__delitem__(slice(1, None)))
+    hostile.run("appeal", folder, "--as-of", AS_OF, "--out", "ap", expect={0, 1}, out="ap")
+    assert not hostile.path("ap/letters").exists() or not any(hostile.path("ap/letters").iterdir())
+
+
+@pytest.mark.parametrize("argv", [["--as-of", "someday"], ["--as-of", "0001-01-01"], ["--profiles", "nope"]])
+def test_appeal_bad_options(hostile, argv):
+    folder = hostile.practice()
+    hostile.run("appeal", folder, *argv, "--out", "ap", expect=2, out="ap")
+
+
+def test_appeal_malformed_profile_table_names_it(hostile):
+    folder = hostile.practice()
+    hostile.write("profiles/payer_rules.csv", "\x00\x01garbage")
+    hostile.run("appeal", folder, "--as-of", AS_OF, "--profiles", "profiles", "--out", "ap", expect=1, out="ap",
+                names=["payer_rules.csv"])
+
+
+@pytest.mark.parametrize("case", ["good", "bad_recommendation", "huge_amount", "formula_ids", "missing_file",
+                                  "unknown_notice"])
+def test_score_appeals(hostile, case):
+    folder = hostile.practice()
+    hostile.run("appeal", folder, "--as-of", AS_OF, "--out", "ap", expect=0, out="ap")
+    decisions = hostile.path("ap/decisions.csv")
+    expect, names = 0, []
+    if case == "bad_recommendation":
+        set_cell(decisions, 1, "recommendation", "maybe")
+        expect = {0, 1}
+    elif case == "huge_amount":
+        set_cell(decisions, 1, "agreed_amount", "99999999999999999999")
+        expect = {0, 1}
+    elif case == "formula_ids":
+        def change(rows):
+            i = rows[0].index("notice_id")
+            for r in rows[1:]:
+                r[i] = "=" + r[i]
+        rewrite_csv(decisions, change)
+        rewrite_csv(folder / "recoupment_labels.csv", change)
+    elif case == "missing_file":
+        decisions = hostile.path("ap/nope.csv")
+        expect, names = 1, ["nope.csv"]
+    elif case == "unknown_notice":  # decisions of another practice
+        set_cell(decisions, 1, "notice_id", "N-OTHER")
+        expect, names = 1, ["decisions.csv, row 2, column 'notice_id'", "recoupment_labels.csv"]
+    hostile.run("score-appeals", decisions, folder / "recoupment_labels.csv", "--out", "sa", expect=expect,
+                out="sa", changes=("ap/",), names=names)
+
+
+# --- report -------------------------------------------------------------------------------------
+
+@pytest.mark.parametrize(("file", "column", "value"), [
+    ("claim_lines.csv", "procedure_code", "$\\undefinedmacro{x}$"),
+    ("claim_lines.csv", "rendering_npi", "$\\undefinedmacro{x}$"),
+    ("claim_lines.csv", "service_date", "9999-12-31"),
+    ("notices.csv", "notice_date", "9999-12-31"),
+])
+def test_report_on_hostile_values_is_quick_and_never_crashes(hostile, file, column, value):
+    folder = hostile.practice()
+    def change(rows):
+        i = rows[0].index(column)
+        for r in rows[1:6]:
+            r[i] = value
+    rewrite_csv(folder / file, change)
+    started = time.perf_counter()
+    hostile.run("report", folder, "--out", "rep", "--as-of", AS_OF, expect=0, out="rep")
+    assert time.perf_counter() - started < 60
+
+
+def test_report_spanning_1900_to_2100_stays_bounded(hostile):
+    folder = hostile.practice()
+    set_cell(folder / "claim_lines.csv", 1, "service_date", "1900-01-01")
+    set_cell(folder / "claim_lines.csv", 2, "service_date", "2100-12-31")
+    set_cell(folder / "claim_lines.csv", 2, "submitted_date", "2100-12-31")
+    started = time.perf_counter()
+    hostile.run("report", folder, "--out", "rep", "--as-of", AS_OF, expect=0, out="rep")
+    assert time.perf_counter() - started < 60
+
+
+@pytest.mark.parametrize("extra", ["recoupments", "outcomes"])
+def test_report_hostile_optional_files(hostile, extra):
+    folder = hostile.practice()
+    if extra == "recoupments":
+        hostile.write("practice/recoupments.csv", f"payment_date,amount,claim_id\n9999-12-31,1,A\n2025-01-01,"
+                      f"99999999999999999999,B\n2025-02-01,5.00,{EVIL}\n")
+    else:
+        hostile.write("practice/appeal_outcomes.csv", f"notice_id,level,outcome\n{EVIL},1,won\n,,\n")
+    hostile.run("report", folder, "--out", "rep", "--as-of", AS_OF, "--xlsx", expect=0, out="rep")
+
+
+def test_report_writes_every_value_it_set_aside_with_file_row_and_column(hostile):
+    folder = hostile.practice()
+    set_cell(folder / "claim_lines.csv", 2, "service_date", "9999-12-31")
+    set_cell(folder / "notices.csv", 1, "amount", "lots")
+    run = hostile.run("report", folder, "--out", "rep", "--as-of", AS_OF, expect=0, out="rep")
+    assert "rows read = " in run.out and "set aside (see rejected.csv)" in run.out
+    rejected = list(csv.DictReader(open(hostile.path("rep/rejected.csv"), encoding="utf-8")))
+    assert {(r["file"], r["row"], r["column"]) for r in rejected} >= {
+        ("claim_lines.csv", "3", "service_date"), ("notices.csv", "2", "amount")}
+
+
+def test_report_out_is_refused_when_unsafe(hostile):
+    folder = hostile.practice()
+    hostile.run("report", folder, "--out", folder, expect=2, names=["--out"])
+    hostile.run("report", folder, "--out", folder / "rep", expect=2, names=["--out"])
+    hostile.write("f", "x")
+    hostile.run("report", folder, "--out", "f", expect=2, names=["--out"])
+
+
+@pytest.mark.parametrize("command", [
+    ["generate", "--lines", "50"], ["audit", "practice"], ["report", "practice", "--as-of", AS_OF],
+    ["appeal", "practice", "--as-of", AS_OF], ["remit", "practice/remits"], ["reconcile", "practice/remits"],
+    ["score", "practice/labels.csv", "practice/labels.csv"], ["import", "--claims", "practice/claim_lines.csv"],
+    ["sample", "practice/payers.csv", "--id-column", "payer_id", "--size", "1", "--seed", "1"],
+    ["score-appeals", "practice/recoupment_labels.csv", "practice/recoupment_labels.csv"],
+    ["reference", "import-ptp", "practice/ncci_ptp.csv"], ["reference", "import-mue", "practice/mue.csv"],
+    ["exercises", "grade", "practice"], ["exercises", "build"],
+])
+@pytest.mark.parametrize("form", ["--out", "--out="])
+def test_an_empty_out_is_a_usage_error_for_every_command(hostile, command, form):
+    hostile.practice()
+    out = ["--out", " "] if form == "--out" else ["--out="]
+    hostile.run(*command, *out, expect=2, names=["--out"])
+
+
+# --- reference ----------------------------------------------------------------------------------
+
+@pytest.mark.parametrize("action", ["import-ptp", "import-mue"])
+@pytest.mark.parametrize("content", ["garbage", "empty", "zip_garbage"])
+def test_reference_import_of_garbage_is_exit_1(hostile, action, content):
+    data = {"garbage": b"\x00\x01\x02 not a CMS file" * 50, "empty": b"",
+            "zip_garbage": b"PK\x03\x04" + b"\x00" * 100}[content]
+    name = "f.zip" if content == "zip_garbage" else "f.txt"
+    hostile.write(name, data)
+    hostile.run("reference", action, name, "--out", "o.csv", expect=1, out="o.csv", names=[name])
+
+
+def test_reference_import_never_over_a_users_file(hostile, tmp_path):
+    hostile.write("ncci_ptp.csv", "mine\n")
+    hostile.write("f.txt", "x\n")
+    hostile.run("reference", "import-ptp", "f.txt", expect=2, names=["ncci_ptp.csv"])
+
+
+@pytest.mark.parametrize("code", [EVIL, "$\\x$", "\x00", "9" * 10000, ""])
+def test_reference_explain_anything(hostile, code):
+    hostile.run("reference", "explain", code, expect=0)
+
+
+# --- exercises ----------------------------------------------------------------------------------
+
+def _answers(hostile, record, name="ana/ex01_spot_the_cause.json"):
+    return hostile.write(f"answers/{name}", record if isinstance(record, str) else json.dumps(record))
+
+
+GOOD = {"exercise": "ex01_spot_the_cause", "trainee": "ana", "params": {}, "answers": {"q1": {"answer": 3}}}
+
+
+@pytest.mark.parametrize(("record", "field"), [
+    ("{not json", None), ("[]", "(whole file)"), ({"exercise": "ex01_spot_the_cause"}, "trainee"),
+    (dict(GOOD, exercise="ex99_nope"), "exercise"), (dict(GOOD, exercise=5), "exercise"),
+    (dict(GOOD, answers=[1, 2]), "answers"), (dict(GOOD, answers={"q1": 5}), "answers.q1"),
+    (dict(GOOD, answers={"q99": {"answer": 1}}), "answers.q99"),
+    (dict(GOOD, answers={"q1": {"answer": 1, "attempts": "many"}}), "answers.q1.attempts"),
+    (dict(GOOD, params={"SEED": "zero"}), "params.SEED"), (dict(GOOD, params={"SEED": 10**30}), "params.SEED"),
+    (dict(GOOD, params={"LINES": 10**9}), "params.LINES"), (dict(GOOD, params={"PROFILE": "no_such"}), "params"),
+    (dict(GOOD, params=[1]), "params"), (dict(GOOD, trainee=None), "trainee"), ("\ufeff\x00", None),
+])
+def test_grade_names_the_file_and_field_of_a_malformed_answer(hostile, record, field):
+    path = _answers(hostile, record)
+    run = hostile.run("exercises", "grade", "answers", expect=1, names=[path.name])
+    if field:
+        assert f"field '{field}'" in run.err
+
+
+def test_grade_sets_a_malformed_file_aside_and_grades_the_rest_of_the_class(hostile):
+    _answers(hostile, GOOD)
+    _answers(hostile, "{not json", name="bo/ex01_spot_the_cause.json")
+    _answers(hostile, dict(GOOD, trainee="cy", answers={"q1": 5}), name="cy/ex01_spot_the_cause.json")
+    run = hostile.run("exercises", "grade", "answers", "--out", "scores.csv", expect=0, out="scores.csv")
+    assert "3 read = 1 used + 2 set aside" in run.out
+    assert "bo/ex01_spot_the_cause.json" in run.out and "field 'answers.q1'" in run.out
+    raw, _, _ = read_csv_text(hostile.path("scores.csv"))
+    assert set(raw["trainee"]) == {"ana"}
+
+
+def test_grade_guards_formula_trainee_names_and_answers(hostile):
+    _answers(hostile, dict(GOOD, trainee=EVIL, answers={"q1": {"answer": "=1+1"}, "q2": {"answer": [EVIL]}}))
+    hostile.run("exercises", "grade", "answers", "--out", "scores.csv", expect=0, out="scores.csv")
+    raw, _, _ = read_csv_text(hostile.path("scores.csv"))
+    assert set(raw["trainee"]) == {EVIL}
+
+
+def test_grade_out_never_over_a_users_file(hostile):
+    _answers(hostile, GOOD)
+    hostile.write("scores.csv", "my own sheet\n")
+    hostile.run("exercises", "grade", "answers", "--out", "scores.csv", expect=2, names=["scores.csv"])
+    hostile.run("exercises", "grade", "answers", "--out", "answers", expect=2, names=["--out"])
+
+
+def test_build_never_over_a_notebook_it_did_not_build(hostile):
+    hostile.write("ex/masters/ex01_spot_the_cause.ipynb", json.dumps(
+        {"cells": [], "metadata": {}, "nbformat": 4, "nbformat_minor": 5}))
+    hostile.write("ex/ex01_spot_the_cause.ipynb", "my own notebook")
+    hostile.run("exercises", "build", "--folder", "ex", expect=2, names=["ex01_spot_the_cause.ipynb"])
+    hostile.path("ex/ex01_spot_the_cause.ipynb").unlink()
+    hostile.run("exercises", "build", "--folder", "ex", expect=0, out="ex/ex01_spot_the_cause.ipynb")
+    hostile.run("exercises", "build", "--folder", "ex", expect=0, out="ex/ex01_spot_the_cause.ipynb")
+
+
+@pytest.mark.parametrize("master", ["not json", '{"cells": 5}', json.dumps(
+    {"cells": [{"cell_type": "code", "source": "### BEGIN SOLUTION\nx = 1\n", "metadata": {}, "outputs": [],
+                "execution_count": None}], "metadata": {}, "nbformat": 4, "nbformat_minor": 5})])
+def test_build_from_a_malformed_master_is_exit_1_naming_it(hostile, master):
+    hostile.write("ex/masters/ex01_bad.ipynb", master)
+    hostile.run("exercises", "build", "--folder", "ex", expect=1, out="ex/ex01_bad.ipynb", names=["ex01_bad"])
+
+
+# --- import -------------------------------------------------------------------------------------
+
+CLAIMS = ("Claim #,Line,Patient Acct,Payer,Rendering NPI,DOS,Bill Date,CPT,Mod,Units,Charges,Dx 1,POS\n"
+          "C1,1,P1,MCR01,1234567893,01/05/2025,01/07/2025,99213,,1,$120.00,I10,11\n"
+          "C2,1,P2,MCR01,1234567893,01/06/2025,01/08/2025,99214,,1,$180.00,I10,11\n")
+
+
+@pytest.mark.parametrize("case", ["good", "formula", "huge", "far_dates", "underscore", "binary", "empty",
+                                  "out_is_input_folder", "bare_carriage_returns", "long_field_beside_a_bad_row"])
+def test_import_on_hostile_exports(hostile, case):
+    text, expect, out = CLAIMS, 0, "imp"
+    if case == "formula":
+        text = CLAIMS.replace("C1,", f"\"{EVIL}\",").replace("P2", "+P2")
+    elif case == "huge":
+        text = CLAIMS.replace("$120.00", "$99999999999999999999.00")
+    elif case == "far_dates":
+        text = CLAIMS.replace("01/05/2025", "12/31/9999")
+    elif case == "underscore":
+        text = CLAIMS.replace("POS\n", "POS,_row,_reason\n").replace(",11\n", ",11,1,x\n")
+    elif case == "binary":
+        text, expect = "\x00\x01\x02" * 100, 1
+    elif case == "empty":
+        text, expect = "", 1
+    elif case == "out_is_input_folder":
+        out, expect = "in", 2
+    elif case == "bare_carriage_returns":  # a CR inside an unquoted cell, as an old Mac export has it
+        text = CLAIMS.replace("C1,", "\r=C1,").replace("P2", "\rP2")
+    elif case == "long_field_beside_a_bad_row":
+        text = CLAIMS.replace(",I10,11\n", ",I10," + "x" * 200_000 + "\n", 1).replace(",11\n", ",11,extra\n")
+    hostile.write("in/charges.csv", text)
+    hostile.run("import", "--claims", "in/charges.csv", "--out", out, expect=expect, out="imp",
+                names=["charges.csv"] if expect == 1 else ["--out"] if expect == 2 else [])

@@ -1,0 +1,164 @@
+"""Hostile input for ``recoup generate``, and interrupting generate, audit and report at any moment."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+
+import pytest
+from hostile_helpers import AS_OF
+
+import recoup_lib.folder
+import recoup_lib.outputs
+from recoup_lib.outputs import MANIFEST
+
+SMALL = ["--lines", "50", "--seed", "1", "--no-remits"]
+
+
+def _tree(folder):
+    return {p.relative_to(folder).as_posix(): hashlib.sha256(p.read_bytes()).hexdigest()
+            for p in sorted(folder.rglob("*")) if p.is_file()}
+
+
+def test_generate_never_deletes_or_overwrites_a_users_files(hostile):
+    hostile.write("existing/remits/BCBS_real_2024-05.835", "ISA*00*...~")
+    hostile.write("existing/claim_lines.csv", "my,own\n1,2\n")
+    run = hostile.run("generate", *SMALL, "--out", "existing", expect=2, names=["--out", "existing", "--force"])
+    assert "BCBS_real_2024-05.835" in run.err or "claim_lines.csv" in run.err
+
+
+def test_generate_force_replaces_a_practice_but_keeps_files_it_did_not_write(hostile):
+    hostile.write("existing/remits/BCBS_real_2024-05.835", "ISA*00*...~")
+    hostile.write("existing/notes.txt", "mine")
+    hostile.run("generate", "--lines", "50", "--seed", "1", "--force", "--out", "existing", expect=0,
+                out="existing")
+    assert hostile.path("existing/remits/BCBS_real_2024-05.835").read_text() == "ISA*00*...~"
+    assert hostile.path("existing/notes.txt").read_text() == "mine"
+    assert json.loads(hostile.path("existing/practice.json").read_text())["seed"] == 1
+    manifest = json.loads(hostile.path(f"existing/{MANIFEST}").read_text())
+    assert "notes.txt" not in manifest["files"] and "claim_lines.csv" in manifest["files"]
+
+
+def test_generate_over_its_own_practice_replaces_it_whole(hostile):
+    hostile.run("generate", "--lines", "50", "--seed", "1", "--out", "p", expect=0, out="p")
+    assert any(hostile.path("p/remits").iterdir())
+    hostile.run("generate", *SMALL[:2], "--seed", "2", "--no-remits", "--out", "p", expect=0, out="p")
+    assert not hostile.path("p/remits").exists()
+    assert json.loads(hostile.path("p/practice.json").read_text())["seed"] == 2
+
+
+def test_generate_refuses_a_practice_someone_edited_unless_forced(hostile):
+    hostile.run("generate", *SMALL, "--out", "p", expect=0, out="p")
+    with open(hostile.path("p/claim_lines.csv"), "a", encoding="utf-8") as handle:
+        handle.write("edited\n")
+    hostile.run("generate", *SMALL, "--out", "p", expect=2, names=["claim_lines.csv"])
+    hostile.run("generate", *SMALL, "--force", "--out", "p", expect=0, out="p")
+
+
+@pytest.mark.parametrize("argv", [
+    ["--lines", "10"], ["--lines", "1000000000000"], ["--lines", "abc"], ["--error-rate", "5"],
+    ["--error-rate", "nan"], ["--error-rate", "-inf"], ["--profile", "no_such_profile"],
+    ["--start", "2025-13-01"], ["--start", "9999-12-31"], ["--start", "1000-01-01", "--end", "9999-12-31"],
+    ["--start", "2025-06-01", "--end", "2025-01-01"], ["--seed", "-1"], ["--seed", "1e9"],
+    ["--start", "1901-01-01", "--end", "2099-12-31"],
+])
+def test_bad_generate_options_are_usage_errors(hostile, argv):
+    hostile.run("generate", "--lines", "50", *argv, "--out", "p", expect=2, out="p")
+    assert not hostile.path("p").exists()
+
+
+@pytest.mark.parametrize("profile", [
+    "{not json", "[]", '{"period": 5}', json.dumps({"period": {"start": "2025-01-01", "end": "2025-12-31"},
+                                                    "providers": 3, "payer_mix": {"X": 1.0}, "em_levels": [],
+                                                    "visit_types": "x", "error_mix": {}, "lines_per_patient": 2}),
+])
+def test_a_malformed_profile_file_is_a_usage_error_naming_it(hostile, profile):
+    hostile.write("my_profile.json", profile)
+    hostile.run("generate", "--lines", "50", "--profile", "my_profile.json", "--out", "p", expect=2,
+                out="p", names=["my_profile"])
+
+
+@pytest.mark.parametrize("where", ["a_file", "under_a_file", "holds_the_profile", "nul"])
+def test_generate_out_that_cannot_be_written_is_exit_2(hostile, where):
+    args = []
+    out = "p"
+    if where == "a_file":
+        hostile.write("p", "x")
+    elif where == "under_a_file":
+        hostile.write("f", "x")
+        out = "f/p"
+    elif where == "holds_the_profile":
+        hostile.write("p/my.json", "{}")
+        args = ["--profile", "p/my.json"]
+    elif where == "nul":
+        out = "p\0x"
+    hostile.run("generate", *SMALL, *args, "--out", out, expect=2, names=["--out"])
+
+
+def _interrupt_write_after(monkeypatch, calls: int):
+    """Make the n-th CSV written (or the swap into place, for a large n) raise KeyboardInterrupt."""
+    count = {"n": 0}
+    real = recoup_lib.folder._write_csv
+
+    def flaky(*args, **kwargs):
+        count["n"] += 1
+        if count["n"] == calls:
+            raise KeyboardInterrupt
+        return real(*args, **kwargs)
+    monkeypatch.setattr(recoup_lib.folder, "_write_csv", flaky)
+    return count
+
+
+def _interrupt_commit(monkeypatch):
+    """Interrupt after every file is written, while the manifest is being made."""
+    def flaky(path):
+        raise KeyboardInterrupt
+    monkeypatch.setattr(recoup_lib.outputs, "_fingerprint", flaky)
+
+
+def _interrupt_swap(monkeypatch):
+    """Interrupt between moving the old result aside and moving the new one in."""
+    real = recoup_lib.outputs.Path.rename
+    state = {"n": 0}
+
+    def flaky(self, target):
+        state["n"] += 1
+        if ".recoup-new-" in self.name:
+            raise KeyboardInterrupt
+        return real(self, target)
+    monkeypatch.setattr(recoup_lib.outputs.Path, "rename", flaky)
+
+
+@pytest.mark.parametrize("command", ["generate", "audit", "report"])
+@pytest.mark.parametrize("when", [1, 2, "commit", "swap"])
+def test_an_interrupted_run_leaves_the_previous_result_or_none(hostile, monkeypatch, command, when):
+    folder = hostile.practice()
+    argv = {"generate": ["generate", *SMALL, "--out", "out"],
+            "audit": ["audit", folder, "--out", "out"],
+            "report": ["report", folder, "--out", "out", "--as-of", AS_OF]}[command]
+    second = {"generate": ["generate", "--lines", "60", "--seed", "9", "--no-remits", "--out", "out"],
+              "audit": ["audit", folder, "--out", "out", "--only", "duplicate_claim"],
+              "report": ["report", folder, "--out", "out", "--as-of", "2026-07-01"]}[command]
+    hostile.run(*argv, expect=0, out="out")
+    before = _tree(hostile.path("out"))
+    with monkeypatch.context() as patch:
+        if when == "swap":
+            _interrupt_swap(patch)
+        elif when == "commit":
+            _interrupt_commit(patch)
+        else:
+            _interrupt_write_after(patch, when)
+        run = hostile.run(*second, expect={130}, out="out")
+    assert "interrupted" in run.err
+    assert _tree(hostile.path("out")) == before
+    assert not [p.name for p in hostile.root.iterdir() if ".recoup-" in p.name]
+    hostile.run(*second, expect=0, out="out")
+    assert _tree(hostile.path("out")) != before
+
+
+def test_an_interrupted_first_run_leaves_nothing(hostile, monkeypatch):
+    with monkeypatch.context() as patch:
+        _interrupt_write_after(patch, 2)
+        hostile.run("generate", *SMALL, "--out", "out", expect={130}, out="out")
+    assert not hostile.path("out").exists()
+    assert list(hostile.root.iterdir()) == []

@@ -1,0 +1,61 @@
+"""Properties over arbitrary text: any value survives write -> read, no written cell starts a formula,
+and an audit over a practice with arbitrary text in any cell never crashes."""
+
+from __future__ import annotations
+
+import shutil
+
+import pandas as pd
+from hostile_helpers import Harness, formula_cells, rewrite_csv
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from recoup_lib.folder import read_csv_text, write_csv
+from recoup_lib.outputs import guard_formulas, unguard_formulas
+
+# Text as users' files hold it: formula starts, quotes, separators, line breaks, tabs, unicode.
+_ALPHABET = st.sampled_from(list("=+-@'\t\r\n,;\"$\\ aZ09.é€") + ["\x00", "\u2028", "\ufeff"])
+TEXT = st.text(alphabet=_ALPHABET, max_size=12) | st.text(max_size=12)
+
+
+@settings(max_examples=150, deadline=None)
+@given(st.lists(TEXT, min_size=1, max_size=30))
+def test_guard_then_unguard_gives_back_any_text(values):
+    import pyarrow as pa
+
+    arr = pa.array(values, pa.string())
+    assert unguard_formulas(guard_formulas(arr)).to_pylist() == values
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(st.lists(st.tuples(TEXT, TEXT), min_size=1, max_size=15), TEXT)
+def test_any_text_survives_write_then_read_and_no_cell_starts_a_formula(tmp_path, rows, header):
+    folder = tmp_path / "round"
+    shutil.rmtree(folder, ignore_errors=True)
+    folder.mkdir()
+    name = header if header.strip() and not header.strip().startswith("_") else "note"
+    frame = pd.DataFrame({"id": [a for a, _ in rows], name: [b for _, b in rows]}, dtype="str")
+    path = write_csv(frame, folder / "t.csv", text=True)
+    assert not formula_cells(path)
+    raw, _rows, broken = read_csv_text(path)
+    assert len(broken) == 0
+    assert list(raw.columns) == ["id", name.strip() or "unnamed_2"]
+    assert raw["id"].tolist() == frame["id"].tolist()
+    assert raw.iloc[:, 1].tolist() == frame[name].tolist()
+
+
+@settings(max_examples=12, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(st.sampled_from(["claim_lines.csv", "payments.csv", "coverage.csv", "documentation.csv", "notices.csv"]),
+       st.integers(min_value=1, max_value=40), st.integers(min_value=0, max_value=12), TEXT)
+def test_an_audit_with_any_text_in_any_cell_never_crashes(tmp_path, practice_template, file, row, column, value):
+    case = tmp_path / "case"
+    shutil.rmtree(case, ignore_errors=True)
+    case.mkdir()
+    hostile = Harness(case, practice_template)
+    folder = hostile.practice()
+
+    def change(rows):
+        target = rows[min(row, len(rows) - 1)]
+        target[column % len(target)] = value
+    rewrite_csv(folder / file, change)
+    hostile.run("audit", folder, "--out", "out", expect={0, 1}, out="out", names=["csv"])

@@ -1,0 +1,153 @@
+"""recoup_lib.outputs: result folders and files written whole, only over what the kit wrote."""
+
+from __future__ import annotations
+
+import json
+import os
+
+import pytest
+
+from recoup_lib.errors import UsageError
+from recoup_lib.outputs import (MANIFEST, check_file, check_folder, guard_text, output_file, output_folder,
+                                staged, unguard_text)
+
+
+def _write(folder, files):
+    with output_folder(folder, written_by="test") as stage:
+        for name, text in files.items():
+            (stage / name).parent.mkdir(parents=True, exist_ok=True)
+            (stage / name).write_text(text, encoding="utf-8")
+    return folder
+
+
+def test_a_folder_appears_whole_with_a_manifest_of_every_file(tmp_path):
+    out = _write(tmp_path / "out", {"a.csv": "x\n", "sub/b.csv": "y\n"})
+    manifest = json.loads((out / MANIFEST).read_text(encoding="utf-8"))
+    assert sorted(manifest["files"]) == ["a.csv", "sub/b.csv"]
+    assert manifest["files"]["a.csv"]["bytes"] == 2 and manifest["written_by"] == "test"
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["out"]
+
+
+def test_a_rerun_replaces_the_kits_files_and_leaves_nothing_stale(tmp_path):
+    out = _write(tmp_path / "out", {"a.csv": "x\n", "letters/1.md": "old"})
+    _write(out, {"a.csv": "new\n"})
+    assert not (out / "letters").exists() and (out / "a.csv").read_text() == "new\n"
+
+
+def test_an_error_inside_leaves_the_previous_result_untouched(tmp_path):
+    out = _write(tmp_path / "out", {"a.csv": "x\n"})
+    with pytest.raises(RuntimeError):
+        with output_folder(out) as stage:
+            (stage / "a.csv").write_text("half", encoding="utf-8")
+            raise RuntimeError("failed half way")
+    assert (out / "a.csv").read_text() == "x\n"
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["out"]
+
+
+@pytest.mark.parametrize("change", ["user_file", "edited", "empty_manifest", "symlink"])
+def test_a_folder_holding_what_the_kit_did_not_write_is_refused(tmp_path, change):
+    out = _write(tmp_path / "out", {"a.csv": "x\n"})
+    if change == "user_file":
+        (out / "notes.txt").write_text("mine", encoding="utf-8")
+    elif change == "edited":
+        (out / "a.csv").write_text("x, edited\n", encoding="utf-8")
+    elif change == "empty_manifest":
+        (out / MANIFEST).write_text("{}", encoding="utf-8")
+    else:
+        (out / "link").symlink_to(tmp_path)
+    with pytest.raises(UsageError, match="did not write"):
+        check_folder(out)
+    with pytest.raises(UsageError):
+        _write(out, {"a.csv": "new\n"})
+    assert (out / "a.csv").exists()
+
+
+def test_force_replaces_the_kits_files_but_keeps_the_users(tmp_path):
+    out = tmp_path / "out"
+    out.mkdir()
+    (out / "mine.835").write_text("user", encoding="utf-8")
+    (out / "a.csv").write_text("not the kit's", encoding="utf-8")
+    with output_folder(out, force=True) as stage:
+        (stage / "a.csv").write_text("kit\n", encoding="utf-8")
+    assert (out / "mine.835").read_text() == "user" and (out / "a.csv").read_text() == "kit\n"
+    assert list(json.loads((out / MANIFEST).read_text())["files"]) == ["a.csv"]
+
+
+@pytest.mark.parametrize("where", ["is_input", "inside_input", "holds_input"])
+def test_an_output_touching_an_input_is_refused(tmp_path, where):
+    data = tmp_path / "data"
+    data.mkdir()
+    (data / "claims.csv").write_text("x", encoding="utf-8")
+    out = {"is_input": data, "inside_input": data / "out", "holds_input": tmp_path}[where]
+    with pytest.raises(UsageError, match="input"):
+        check_folder(out, inputs=[data])
+
+
+def test_an_out_that_is_a_file_or_under_one_is_refused(tmp_path):
+    (tmp_path / "f").write_text("x", encoding="utf-8")
+    with pytest.raises(UsageError, match="a file is in the way"):
+        check_folder(tmp_path / "f")
+    with pytest.raises(UsageError, match="is a file, not a folder"):
+        check_folder(tmp_path / "f" / "out")
+
+
+def test_the_working_folder_itself_is_swapped_by_its_contents(tmp_path, monkeypatch):
+    here = tmp_path / "here"
+    here.mkdir()
+    monkeypatch.chdir(here)
+    _write(".", {"a.csv": "1\n"})
+    _write(".", {"b.csv": "2\n"})
+    assert sorted(p.name for p in here.iterdir()) == [MANIFEST, "b.csv"]
+    assert os.getcwd() == str(here) and sorted(p.name for p in tmp_path.iterdir()) == ["here"]
+
+
+def test_a_killed_runs_leftovers_are_tidied_and_a_result_put_aside_comes_back(tmp_path):
+    out = _write(tmp_path / "out", {"a.csv": "x\n"})
+    dead = 2**22 + 12345  # above the usual pid range: no such process
+    (tmp_path / f".out.recoup-new-{dead}-0badcafe").mkdir()
+    out.rename(tmp_path / f".out.recoup-old-{dead}-0badcafe")
+    _write(out, {"b.csv": "y\n"})
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["out"]
+    assert (out / "b.csv").exists()
+
+
+def test_one_file_is_written_whole_and_replaced_only_when_the_kit_wrote_it(tmp_path):
+    target = tmp_path / "scores.csv"
+    for text in ("first\n", "second\n"):
+        with output_file(target) as temporary:
+            temporary.write_text(text, encoding="utf-8")
+    assert target.read_text() == "second\n"
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["scores.csv"]
+    target.write_text("edited by hand\n", encoding="utf-8")
+    with pytest.raises(UsageError, match="cannot tell it wrote"):
+        check_file(target)
+    with pytest.raises(UsageError, match="a folder is in the way"):
+        check_file(tmp_path)
+
+
+def test_one_file_in_a_result_folder_joins_its_manifest(tmp_path):
+    out = _write(tmp_path / "out", {"a.csv": "x\n"})
+    with output_file(out / "score.csv") as temporary:
+        temporary.write_text("s\n", encoding="utf-8")
+    assert "score.csv" in json.loads((out / MANIFEST).read_text())["files"]
+    check_folder(out)
+
+
+def test_writes_inside_a_staging_folder_go_straight_in(tmp_path):
+    with output_folder(tmp_path / "out") as stage:
+        assert staged(stage / "x.csv") and not staged(tmp_path)
+        with output_file(stage / "x.csv") as path:
+            assert path == stage / "x.csv"
+            path.write_text("x", encoding="utf-8")
+    assert (tmp_path / "out" / "x.csv").read_text() == "x"
+
+
+@pytest.mark.parametrize("text", ["=1+1", "+A1", "-A1", "@SUM(A1)", "\tx", "\rx", "'=x", "''-y"])
+def test_guarded_text_is_inert_and_comes_back(text):
+    guarded = guard_text(text)
+    assert guarded.startswith("'") and unguard_text(guarded) == text
+
+
+@pytest.mark.parametrize("text", ["-40.50", "+3", "1e5", "-.5", "plain", "'quoted", "", "a=b"])
+def test_numbers_and_plain_text_are_left_alone(text):
+    assert guard_text(text) == text and unguard_text(text) == text
