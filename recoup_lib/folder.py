@@ -428,7 +428,7 @@ def to_text_frame(df: pd.DataFrame, drop_private: bool = True) -> pd.DataFrame:
     return pd.DataFrame(out, index=df.index)
 
 
-def write_csv(df: pd.DataFrame, path: str | Path, text: bool = False) -> Path:
+def write_csv(df: pd.DataFrame, path: str | Path, text: bool = False, append: bool = False) -> Path:
     """Write a table as contract CSV (UTF-8, header, comma separated, ``\\n`` line ends).
 
     Parameters
@@ -437,11 +437,15 @@ def write_csv(df: pd.DataFrame, path: str | Path, text: bool = False) -> Path:
         In-memory table (converted with :func:`to_text_table`) or, with
         ``text=True``, a table that is already all text.
     path : path-like
+    append : bool, default False
+        Add the rows to the end of ``path``, without a header: a table written
+        in pieces this way is byte for byte the table written at once.
     """
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
     if not len(df.columns):
-        path.write_bytes(b"\n")
+        if not append:
+            path.write_bytes(b"\n")
         return path
     if text:
         table = pa.table([_arrow_text(df[c]) for c in df.columns], names=[str(c) for c in df.columns])
@@ -459,7 +463,10 @@ def write_csv(df: pd.DataFrame, path: str | Path, text: bool = False) -> Path:
         body = buffer.getvalue()
     except pa.ArrowInvalid:
         body = _quoted_minimal(table)
-    path.write_bytes(header.getvalue().encode("utf-8") + body)
+    with open(path, "ab" if append else "wb") as handle:
+        if not append:
+            handle.write(header.getvalue().encode("utf-8"))
+        handle.write(body)
     return path
 
 

@@ -203,12 +203,28 @@ def price_and_pay(practice: Practice) -> None:
     practice.payments = pd.concat([pay, reversal, correction], ignore_index=True)
 
 
-def number_payments(payments: pd.DataFrame, width: int = 8) -> pd.DataFrame:
-    """Order payments by date (then claim, line, original before reversal) and number them."""
-    kind_order = payments["_kind"].map({"original": 0, "duplicate": 0, "reversal": 1, "correction": 2}).fillna(3)
-    order = np.lexsort((kind_order.to_numpy(), payments["line_no"].to_numpy(), payments["claim"].to_numpy(),
-                        payments["payment_date"].to_numpy()))
+def number_payments(payments: pd.DataFrame, width: int = 8, first: int = 1) -> pd.DataFrame:
+    """Order payments by date (then claim, line, original before reversal) and number them.
+
+    ``payment_id`` is ``PMT`` and the number from ``first`` on, zero-padded to
+    ``width`` digits (more when twice the count needs more), as Arrow text.
+    """
+    kinds, names = pd.factorize(payments["_kind"].to_numpy(dtype=object))
+    rank = {"original": 0, "duplicate": 0, "reversal": 1, "correction": 2}
+    kind_order = np.array([rank.get(k, 3) for k in names] + [3], dtype=np.int64)[kinds]
+    day = payments["payment_date"].to_numpy().astype("datetime64[D]").astype(np.int64)
+    claim = payments["claim"].to_numpy(dtype=np.int64)
+    line_no = payments["line_no"].to_numpy(dtype=np.int64)
+    keys = (kind_order, line_no - line_no.min(initial=0), claim - claim.min(initial=0), day - day.min(initial=0))
+    spans = [int(k.max(initial=0)) + 1 for k in keys]
+    if np.prod([float(x) for x in spans]) < 2.0 ** 62:
+        combined = np.zeros(len(payments), dtype=np.int64)
+        for k, span in zip(reversed(keys), reversed(spans)):
+            combined = combined * span + k
+        order = np.argsort(combined, kind="stable")
+    else:
+        order = np.lexsort(keys)
     payments = payments.iloc[order].reset_index(drop=True)
     width = max(width, len(str(len(payments) * 2)))
-    payments["payment_id"] = _arrow_series(text_id_array("PMT", np.arange(1, len(payments) + 1), width)).to_numpy()
+    payments["payment_id"] = _arrow_series(text_id_array("PMT", np.arange(first, first + len(payments)), width))
     return payments

@@ -32,7 +32,7 @@ from ._profile import Profile, expand_visits, expected_lines, template_lines
 from ._random import stream
 from ._values import DAY, _arrow_series, _category, _dates, _norm, _obj, month_end, text_id_array, text_ids, weekday
 
-__all__ = ["Practice", "build_clean", "References"]
+__all__ = ["Practice", "build_clean", "patient_count", "References"]
 
 
 @dataclass
@@ -54,7 +54,9 @@ class Practice:
 
     ``lines``, ``payments`` and ``documentation`` use integer ``claim`` and
     ``patient`` numbers and categorical codes; :func:`text_ids` turns the
-    numbers into the contract's ``claim_id`` / ``patient_id`` text.
+    numbers into the contract's ``claim_id`` / ``patient_id`` text. A block of
+    a large practice (:mod:`._blocks`) numbers its claims and patients from 1
+    and its text ids add ``claim_offset`` / ``patient_offset``.
     """
 
     profile: Profile
@@ -78,31 +80,37 @@ class Practice:
     error_rate: float = 0.0
     plan: dict = field(default_factory=dict)
     notices: pd.DataFrame | None = None
+    claim_offset: int = 0
+    patient_offset: int = 0
 
     def claim_ids(self, numbers) -> np.ndarray:
-        return text_ids("C", numbers, self.claim_width)
+        return text_ids("C", np.asarray(numbers, dtype=np.int64) + self.claim_offset, self.claim_width)
 
     def patient_ids(self, numbers) -> np.ndarray:
-        return text_ids("P", numbers, self.patient_width)
+        return text_ids("P", np.asarray(numbers, dtype=np.int64) + self.patient_offset, self.patient_width)
 
     def claim_id_column(self, numbers) -> pd.Series:
         """Claim ids as an Arrow-backed text column (for writing)."""
-        return _arrow_series(_id_table(self, "C", self.claim_width, numbers))
+        return _arrow_series(_id_table(self, "C", self.claim_width, np.asarray(numbers) + self.claim_offset))
 
     def patient_id_column(self, numbers) -> pd.Series:
-        return _arrow_series(_id_table(self, "P", self.patient_width, numbers))
+        return _arrow_series(_id_table(self, "P", self.patient_width, np.asarray(numbers) + self.patient_offset))
 
 
 def _id_table(practice, prefix: str, width: int, numbers) -> pa.Array:
-    """Ids for many numbers at once: each distinct number is formatted once, then looked up."""
+    """Ids for many numbers at once: each number of their range is formatted once, then looked up."""
     numbers = np.asarray(numbers, dtype=np.int64)
+    if not len(numbers):
+        return pa.array([], type=pa.string())
     cache = practice.__dict__.setdefault("_id_tables", {})
-    top = int(numbers.max()) + 1 if len(numbers) else 1
-    table = cache.get(prefix)
-    if table is None or len(table) < top:
-        table = text_id_array(prefix, np.arange(top), width)
-        cache[prefix] = table
-    return table.take(pa.array(numbers))
+    low, high = int(numbers.min()), int(numbers.max())
+    first, table = cache.get(prefix, (0, None))
+    if table is None or low < first or high >= first + len(table):
+        if table is not None:
+            low, high = min(low, first), max(high, first + len(table) - 1)
+        first, table = low, text_id_array(prefix, np.arange(low, high + 1), width)
+        cache[prefix] = (first, table)
+    return table.take(pa.array(numbers - first))
 
 
 def _providers(profile: Profile, seed: int, pools) -> pd.DataFrame:
@@ -366,8 +374,13 @@ def _visit_lines(profile: Profile, seed: int, enc: pd.DataFrame, patients: pd.Da
     return {c: v[order] for c, v in lines.items()}
 
 
+def patient_count(profile: Profile, n_lines: int) -> int:
+    """Patients of a clean practice of ``n_lines`` lines (the profile's lines per patient, at least 10)."""
+    return max(10, int(round(n_lines / float(profile["lines_per_patient"]))))
+
+
 def build_clean(profile: Profile, seed: int, n_lines: int, start, end, refs: References,
-                claim_width: int = 7) -> Practice:
+                claim_width: int = 7, practice_seed: int | None = None, patient_width: int | None = None) -> Practice:
     """Simulate a clean practice with exactly ``n_lines`` claim lines.
 
     Parameters
@@ -381,6 +394,13 @@ def build_clean(profile: Profile, seed: int, n_lines: int, start, end, refs: Ref
     refs : References
     claim_width : int
         Digits of the claim numbers in claim ids.
+    practice_seed : int, optional
+        The seed of the whole practice when this is one of its blocks
+        (:mod:`._blocks`): names and providers come from it, the rest from
+        ``seed``. Default: ``seed``.
+    patient_width : int, optional
+        Digits of the patient numbers in patient ids (default: enough for
+        this practice's patients, at least 6).
 
     Returns
     -------
@@ -391,9 +411,10 @@ def build_clean(profile: Profile, seed: int, n_lines: int, start, end, refs: Ref
     start = np.datetime64(start, "D")
     end = np.datetime64(end, "D")
     export_date = end + 45 * DAY
-    pools = name_pools(seed)
-    providers = _providers(profile, seed, pools)
-    n_patients = max(10, int(round(n_lines / float(profile["lines_per_patient"]))))
+    practice_seed = seed if practice_seed is None else practice_seed
+    pools = name_pools(practice_seed)
+    providers = _providers(profile, practice_seed, pools)
+    n_patients = patient_count(profile, n_lines)
     payer_ids_all = list(refs.payers["payer_id"])
     patients, spans = _patients_and_spans(profile, seed, n_patients, start, end, refs, pools, payer_ids_all)
     coverage = _Coverage(spans, n_patients)
@@ -517,7 +538,7 @@ def build_clean(profile: Profile, seed: int, n_lines: int, start, end, refs: Ref
                         refs=refs, providers=providers, patients=patients, spans=spans,
                         encounters=enc, lines=lines, payments=pd.DataFrame(),
                         documentation=pd.DataFrame(), claim_width=claim_width,
-                        patient_width=max(6, len(str(n_patients))))
+                        patient_width=patient_width or max(6, len(str(n_patients))))
     price_and_pay(practice)
     _document(practice)
     return practice
