@@ -37,6 +37,7 @@ __all__ = [
     "read_table",
     "read_audit_folder",
     "write_csv",
+    "csv_bytes",
     "to_text_frame",
     "to_text_table",
     "INPUT_FILES",
@@ -443,10 +444,18 @@ def write_csv(df: pd.DataFrame, path: str | Path, text: bool = False, append: bo
     """
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
-    if not len(df.columns):
+    header, body = csv_bytes(df, text)
+    with open(path, "ab" if append else "wb") as handle:
         if not append:
-            path.write_bytes(b"\n")
-        return path
+            handle.write(header)
+        handle.write(body)
+    return path
+
+
+def csv_bytes(df: pd.DataFrame, text: bool = False) -> tuple[bytes, bytes]:
+    """The header line and the rows of :func:`write_csv`'s file, as bytes."""
+    if not len(df.columns):
+        return b"\n", b""
     if text:
         table = pa.table([_arrow_text(df[c]) for c in df.columns], names=[str(c) for c in df.columns])
     else:
@@ -463,11 +472,7 @@ def write_csv(df: pd.DataFrame, path: str | Path, text: bool = False, append: bo
         body = buffer.getvalue()
     except pa.ArrowInvalid:
         body = _quoted_minimal(table)
-    with open(path, "ab" if append else "wb") as handle:
-        if not append:
-            handle.write(header.getvalue().encode("utf-8"))
-        handle.write(body)
-    return path
+    return header.getvalue().encode("utf-8"), body
 
 
 def _quoted_minimal(table: pa.Table) -> bytes:

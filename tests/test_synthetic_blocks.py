@@ -61,6 +61,22 @@ def test_blocks_are_written_one_at_a_time_with_the_same_bytes(tmp_path, small_bl
     assert _digest(again) == _digest(whole)
 
 
+def test_blocks_side_by_side_in_worker_processes_give_the_same_bytes(tmp_path, small_blocks):
+    """Workers build and finish blocks (block b in worker b mod n); the folder never depends on them."""
+    one = tmp_path / "one"
+    write_practice(generate_practice(lines=7000, seed=4, workers=1), one)
+    write_practice(generate_practice(lines=7000, seed=4, workers=2), tmp_path / "two")
+    assert _digest(tmp_path / "two") == _digest(one)
+    plain = tmp_path / "plain"
+    write_practice(generate_practice(lines=7000, seed=4, workers=1), plain, remits=False)
+    for keep in (True, False):
+        write_in_blocks(_layout(7000, 4, 0.08, "family_practice", None, None, None), tmp_path / f"w{keep}",
+                        keep=keep, workers=3)
+        assert _digest(tmp_path / f"w{keep}") == _digest(plain)
+    with pytest.raises(InvalidParameterError, match="workers"):
+        generate_practice(lines=100, workers=0)
+
+
 def test_generate_within_a_memory_budget(tmp_path, monkeypatch):
     """A budget too small for the whole practice writes it block by block: same bytes, no 835s."""
     monkeypatch.setattr(_blocks, "BLOCK_LINES", 1500)

@@ -24,6 +24,8 @@ def add_parser(sub):
     p.add_argument("--no-remits", action="store_true",
                    help="skip the payers' 835 remittances (remits/); notices.csv and recoupment_labels.csv "
                    "are still written, without the take-back columns")
+    p.add_argument("--workers", type=int,
+                   help="processes for the blocks of a practice over 250,000 lines (default: every core)")
     p.add_argument("--max-memory", metavar="SIZE",
                    help="memory budget such as 1GB: a practice too large for it is generated and written "
                    "block by block (the same bytes; the 835s need the whole practice, so add --no-remits)")
@@ -33,11 +35,12 @@ def add_parser(sub):
 
 
 def run(args) -> int:
+    import json
     import time
     from pathlib import Path
 
     from ..errors import UsageError
-    from ..synthetic import generate_practice
+    from ..synthetic import describe, generate
     from . import options_checked
 
     if args.lines < 50:
@@ -45,32 +48,10 @@ def run(args) -> int:
     if not 0 <= args.error_rate <= 0.5:
         raise UsageError(f"--error-rate must be between 0 and 0.5; got {args.error_rate}")
     started = time.perf_counter()
-    if args.max_memory:
-        return _run_within(args, started)
-    with options_checked():
-        practice = generate_practice(lines=args.lines, seed=args.seed, error_rate=args.error_rate,
-                                     profile=args.profile, start=args.start, end=args.end)
-    practice.write(args.out, remits=not args.no_remits)
-    head, *rest = practice.summary().splitlines()
-    print(f"{head} in {time.perf_counter() - started:.1f} s")
-    for line in rest:
-        print(line)
-    print(f"wrote {Path(args.out)}")
-    return 0
-
-
-def _run_within(args, started: float) -> int:
-    """``--max-memory``: generate and write through :func:`recoup_lib.synthetic.generate`."""
-    import json
-    import time
-    from pathlib import Path
-
-    from ..synthetic import describe, generate
-    from . import options_checked
-
     with options_checked():
         out = generate(args.out, lines=args.lines, seed=args.seed, error_rate=args.error_rate, profile=args.profile,
-                       start=args.start, end=args.end, remits=not args.no_remits, max_memory=args.max_memory)
+                       start=args.start, end=args.end, remits=not args.no_remits, max_memory=args.max_memory,
+                       workers=args.workers)
     head, *rest = describe(json.loads((out / "practice.json").read_text(encoding="utf-8"))).splitlines()
     print(f"{head} in {time.perf_counter() - started:.1f} s")
     for line in rest:

@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import contextlib
 import math
+import os
 from dataclasses import fields
 from pathlib import Path
 
@@ -30,7 +31,16 @@ import numpy as np
 from .. import reference
 from ..errors import InvalidParameterError
 from ..results import StepResult
-from ._blocks import Layout, clean_pass, combine, finish_blocks, memory_needed, parse_size, plan_layout
+from ._blocks import (
+    Layout,
+    combine,
+    memory_needed,
+    parse_size,
+    plan_layout,
+    run_blocks,
+    whole_block,
+    workers_within,
+)
 from ._remits import plan_remits, remit_tables
 from ._practice import Practice, References
 from ._profile import Profile, load_profile, profile_names, profiles_dir
@@ -106,7 +116,8 @@ def _profile_problems():
 
 def generate_practice(lines: int = 20000, seed: int = 0, error_rate: float = DEFAULT_ERROR_RATE,
                       profile: str | Profile = "family_practice", start: str | None = None,
-                      end: str | None = None, refs: References | None = None) -> GeneratedPractice:
+                      end: str | None = None, refs: References | None = None,
+                      workers: int | None = None) -> GeneratedPractice:
     """Simulate a practice with exactly ``lines`` claim lines and its answer key: the generate step.
 
     Parameters
@@ -124,6 +135,10 @@ def generate_practice(lines: int = 20000, seed: int = 0, error_rate: float = DEF
         profile's period.
     refs : References, optional
         Reference tables to price and edit with (default: the shipped ones).
+    workers : int, optional
+        Processes building the blocks of a practice over 250,000 lines side
+        by side (default: every core); the practice is the same whatever
+        the number.
 
     Returns
     -------
@@ -146,10 +161,22 @@ def generate_practice(lines: int = 20000, seed: int = 0, error_rate: float = DEF
     2000
     """
     layout = _layout(lines, seed, error_rate, profile, start, end, refs)
-    with _profile_problems():
-        first = clean_pass(layout)
-    practice = combine(list(finish_blocks(layout, first)), layout)
+    practice = _whole(layout, _workers(workers))
     return GeneratedPractice(**{f.name: getattr(practice, f.name) for f in fields(Practice)})
+
+
+def _whole(layout: Layout, workers: int) -> Practice:
+    with _profile_problems():
+        return combine(list(run_blocks(layout, whole_block, keep=True, workers=workers)), layout)
+
+
+def _workers(workers: int | None) -> int:
+    """Worker processes for the blocks of a large practice: all cores unless told."""
+    if workers is None:
+        return os.cpu_count() or 1
+    if isinstance(workers, bool) or not isinstance(workers, (int, np.integer)) or workers < 1:
+        raise InvalidParameterError(f"workers must be a whole number of at least 1; got {workers!r}")
+    return int(workers)
 
 
 def _layout(lines: int, seed: int, error_rate: float, profile: str | Profile, start: str | None,
@@ -197,21 +224,24 @@ def write_practice(practice: Practice, out: str | Path, payer: bool = True, remi
 
 def generate(out: str | Path, lines: int = 20000, seed: int = 0, error_rate: float = DEFAULT_ERROR_RATE,
              profile: str = "family_practice", start: str | None = None, end: str | None = None, *,
-             remits: bool = True, max_memory: int | str | None = None) -> Path:
-    """Generate a practice and write its folder; returns ``out``.
+             remits: bool = True, max_memory: int | str | None = None, workers: int | None = None) -> Path:
+    """Generate a practice and write its folder (what ``recoup generate`` does); returns ``out``.
 
     Parameters
     ----------
     out : path-like
-    lines, seed, error_rate, profile, start, end
+    lines, seed, error_rate, profile, start, end, workers
         As in :func:`generate_practice`.
     remits : bool, default True
         Also write the payers' 835 remittances (see :func:`write_practice`).
+        Without them, the folder is written block by block as its blocks are
+        finished (the same bytes).
     max_memory : int or str, optional
         A memory budget such as ``"1GB"``. A practice that would not fit is
-        generated and written block by block (:mod:`._blocks`), never held
-        whole: the same bytes, in more time. The 835s need a practice held
-        whole, so they are refused in that case (``remits=False`` to go on).
+        generated and written one block at a time, never held whole: the same
+        bytes, in more time; fewer workers are used if that is what fits. The
+        835s need the practice held whole, so they are refused in that case
+        (``remits=False`` to go on).
 
     Raises
     ------
@@ -220,13 +250,14 @@ def generate(out: str | Path, lines: int = 20000, seed: int = 0, error_rate: flo
     """
     layout = _layout(lines, seed, error_rate, profile, start, end, None)
     budget = None if max_memory is None else parse_size(max_memory)
-    if budget is None or memory_needed(layout.lines, whole=True, remits=remits) <= budget:
-        with _profile_problems():
-            first = clean_pass(layout)
-        write_folder(combine(list(finish_blocks(layout, first)), layout), out, payer=True, remits=remits)
+    workers = _workers(workers)
+    whole_fits = budget is None or memory_needed(layout.lines, whole=True, remits=remits) <= budget
+    if remits and whole_fits:
+        workers = workers_within(layout.lines, True, True, workers, budget)
+        write_folder(_whole(layout, workers), out, payer=True, remits=True)
         return Path(out)
     need = memory_needed(layout.lines, whole=False)
-    if need > budget:
+    if not whole_fits and need > budget:
         raise InvalidParameterError(
             f"max_memory {budget / 10**6:,.0f} MB is too small to generate {layout.lines:,} lines; "
             f"block by block it takes about {math.ceil(need / 10**6):,} MB")
@@ -236,6 +267,7 @@ def generate(out: str | Path, lines: int = 20000, seed: int = 0, error_rate: flo
             f"{math.ceil(memory_needed(layout.lines, whole=True, remits=True) / 10**6):,} MB with the 835s), and "
             "the 835 remittances need the whole practice at once: leave them out (--no-remits, remits=False) "
             "to write the rest block by block")
+    workers = workers_within(layout.lines, whole_fits, False, workers, budget)
     with _profile_problems():
-        write_in_blocks(layout, out)
+        write_in_blocks(layout, out, keep=whole_fits, workers=workers)
     return Path(out)

@@ -163,6 +163,8 @@ def inject_block_errors(s: InjectionState, plan: dict, payment_width: int = 8, f
         "category": ledger["error_type"].map(ERROR_TYPES).to_numpy(dtype=object),
         "injected_as": ledger["injected_as"].to_numpy(dtype=object),
         "_line": at,
+        "_copied_from": ledger.get("_copied_from", pd.Series(-1, index=ledger.index)).fillna(-1).to_numpy(np.int64),
+        "_delay": ledger.get("_delay", pd.Series(0, index=ledger.index)).fillna(0).to_numpy(np.int64),
     })
     order = {e: i for i, e in enumerate(ERROR_TYPES)}
     rank = labels["error_type"].map(order).to_numpy()

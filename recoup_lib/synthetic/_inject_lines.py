@@ -16,7 +16,7 @@ from ._inject_state import InjectionState, all_policies
 from ._random import stream
 from ._values import DAY, _dates, _is, next_weekday
 
-__all__ = ["inject_duplicate_claim", "inject_documentation_errors", "inject_unbundling", "inject_units_over_mue",
+__all__ = ["resubmission_text", "inject_duplicate_claim", "inject_documentation_errors", "inject_unbundling", "inject_units_over_mue",
            "inject_upcoding", "inject_overpaid_rate", "inject_duplicate_payment"]
 
 _BYPASS = r"(?:^|;)(?:59|XE|XS|XP|XU)(?:;|$)"
@@ -94,11 +94,17 @@ def inject_duplicate_claim(s: InjectionState, k: int, budget: int) -> None:
     repeat = dup["modifiers"].astype(object).str.contains(r"(?:^|;)(?:76|77|91)(?:;|$)").to_numpy(dtype=bool)
     flagged = posted & ~caught & (amounts["paid_cents"] > 0) & (paid[src] > 0) & ~repeat
     s.record(rows[flagged], "duplicate_claim", amounts["paid_cents"][flagged],
-             "claim " + s.claim_text(claim[src][flagged]) + " resubmitted " + delay[flagged].astype(str).astype(object)
-             + " days later as " + s.claim_text(new_numbers[flagged]) + " and paid again")
+             resubmission_text(s.p, claim[src][flagged], delay[flagged], new_numbers[flagged]),
+             copied_from=claim[src][flagged], delay=delay[flagged])
     undocumented = posted & (amounts["paid_cents"] > 0) & no_note
     s.record(rows[undocumented], "missing_documentation", amounts["paid_cents"][undocumented],
              "resubmitted claim with no note of its own")
+
+
+def resubmission_text(practice, copied_from: np.ndarray, delay: np.ndarray, claims: np.ndarray) -> np.ndarray:
+    """How a resubmitted claim was planted, with the practice's claim ids (labels.csv's injected_as)."""
+    return ("claim " + practice.claim_ids(copied_from) + " resubmitted " + np.asarray(delay).astype(str).astype(object)
+            + " days later as " + practice.claim_ids(claims) + " and paid again")
 
 
 def inject_documentation_errors(s: InjectionState, k: int, error_type: str) -> None:

@@ -88,15 +88,16 @@ class InjectionState:
         self.next_claim += n
         return numbers
 
-    def claim_text(self, numbers) -> np.ndarray:
-        return self.p.claim_ids(numbers)
-
-    def record(self, rows, error_type: str, at_risk, how) -> None:
+    def record(self, rows, error_type: str, at_risk, how, copied_from=None, delay=None) -> None:
+        """Flag lines; a resubmitted claim also records the claim it copies and after how many days."""
         rows = np.asarray(rows, dtype=np.int64)
         how = np.broadcast_to(np.asarray(how, dtype=object), rows.shape)
-        self.ledger.append(pd.DataFrame({"_line": rows, "error_type": error_type,
-                                         "at_risk_cents": np.asarray(at_risk, dtype=np.int64),
-                                         "injected_as": how}))
+        entry = pd.DataFrame({"_line": rows, "error_type": error_type,
+                              "at_risk_cents": np.asarray(at_risk, dtype=np.int64), "injected_as": how})
+        if copied_from is not None:
+            entry = entry.assign(_copied_from=np.asarray(copied_from, dtype=np.int64),
+                                 _delay=np.asarray(delay, dtype=np.int64))
+        self.ledger.append(entry)
 
     def append_lines(self, new: pd.DataFrame) -> np.ndarray:
         """Add lines (marked used); text columns keep the lines' categorical types."""

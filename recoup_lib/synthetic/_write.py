@@ -10,6 +10,7 @@ whole practice written at once gives.
 
 from __future__ import annotations
 
+import functools
 import json
 from collections import Counter
 from dataclasses import dataclass
@@ -19,9 +20,9 @@ import numpy as np
 import pandas as pd
 
 from .. import __version__
-from ..folder import write_csv
+from ..folder import csv_bytes, write_csv
 from ..schema import RECOUPMENT_LABELS_SPEC
-from ._blocks import Layout, clean_pass, finish_blocks
+from ._blocks import Layout, place, run_blocks
 from ._payer import NOTICE_COLUMNS
 from ._practice import Practice
 from ._remits import TAKE_COLUMNS, plan_remits, write_remits
@@ -161,19 +162,14 @@ class _Summary:
         self.coverage_changes = []
         self.review = None
 
-    def add(self, t, practice: Practice, once: bool = True) -> None:
-        for name in FOLDER_FILES[:-1]:
-            if once or name not in _ONCE:
-                self.files[name] += int(len(getattr(t, name.removesuffix(".csv"))))
-        self.labels_by_error_type.update(t.labels["error_type"].value_counts().to_dict())
-        self.lines_with_errors += int(t.labels[["claim_id", "line_no"]].drop_duplicates().shape[0])
-        self.coverage_changes += [{k: str(v) for k, v in c.items()} for c in practice.coverage_changes]
-        if t.notices is not None:
-            rl = t.recoupment_labels
-            self.review = (self.review or Counter()) + Counter({
-                "notices": int(len(t.notices)), "valid": int(rl["valid"].sum()),
-                "false_accusations": int((rl["accusation"] == "false").sum()),
-                "after_lookback": int((~rl["within_lookback"]).sum()), "appealed": int(rl["appealed"].sum())})
+    def add(self, tally: dict) -> None:
+        self.files.update(tally["files"])
+        self.labels_by_error_type.update(tally["labels"])
+        self.lines_with_errors += tally["lines_with_errors"]
+        self.coverage_changes += tally["coverage_changes"]
+        if tally["review"] is not None:
+            self.review = (self.review or Counter()) + tally["review"]
+
 
     def as_dict(self) -> dict:
         p = self.facts
@@ -196,6 +192,22 @@ class _Summary:
             summary["payer_review"] = {k: int(self.review[k]) for k in
                                        ("notices", "valid", "false_accusations", "after_lookback", "appealed")}
         return summary
+
+
+def _tally(t, practice: Practice, once: bool = True) -> dict:
+    """One table set's share of practice.json (``once``: with the files written once)."""
+    review = None
+    if t.notices is not None:
+        rl = t.recoupment_labels
+        review = Counter({"notices": int(len(t.notices)), "valid": int(rl["valid"].sum()),
+                          "false_accusations": int((rl["accusation"] == "false").sum()),
+                          "after_lookback": int((~rl["within_lookback"]).sum()), "appealed": int(rl["appealed"].sum())})
+    return {"files": Counter({name: int(len(getattr(t, name.removesuffix(".csv")))) for name in FOLDER_FILES[:-1]
+                              if once or name not in _ONCE}),
+            "labels": Counter(t.labels["error_type"].value_counts().to_dict()),
+            "lines_with_errors": int(t.labels[["claim_id", "line_no"]].drop_duplicates().shape[0]),
+            "coverage_changes": [{k: str(v) for k, v in c.items()} for c in practice.coverage_changes],
+            "review": review}
 
 
 def _write_summary(out: Path, summary: dict) -> Path:
@@ -223,7 +235,7 @@ def write_folder(practice: Practice, out: str | Path, payer: bool, remits: bool)
         written = write_remits(practice, plan, folder)
         paths += [folder / name for name in written]
     tally = _Summary(practice, practice.seed)
-    tally.add(t, practice)
+    tally.add(_tally(t, practice))
     summary = tally.as_dict()
     if plan is not None:
         rl = t.recoupment_labels
@@ -237,29 +249,47 @@ def write_folder(practice: Practice, out: str | Path, payer: bool, remits: bool)
     return paths + [_write_summary(out, summary)]
 
 
-def write_in_blocks(layout: Layout, out: str | Path, payer: bool = True) -> dict:
-    """Generate and write a practice block by block, never holding more than one block; practice.json's content.
+def write_in_blocks(layout: Layout, out: str | Path, payer: bool = True, keep: bool = False,
+                    workers: int = 1) -> dict:
+    """Generate and write a practice block by block (:func:`._blocks.run_blocks`); practice.json's content.
 
     The folder is byte for byte the one :func:`write_folder` writes for the
     same practice made in memory without remittances (the 835s need every
-    patient of a payer's month at once).
+    patient of a payer's month at once). ``keep=False`` holds one block at a
+    time (bounded memory); ``workers`` > 1 makes each block's CSV text in the
+    worker process that finished it, and this process only appends it.
     """
     out = Path(out)
     out.mkdir(parents=True, exist_ok=True)
-    tally = None
-    for number, block in enumerate(finish_blocks(layout, clean_pass(layout, keep=False))):
-        t = contract_tables(block)
-        if not payer:
-            t.notices = t.recoupment_labels = None
-        names = list(FOLDER_FILES[:-1]) + (list(PAYER_FILES) if t.notices is not None else [])
-        for name in names:
-            if number == 0 or name not in _ONCE:
-                write_csv(getattr(t, name.removesuffix(".csv")), out / name, append=number > 0)
-        tally = tally or _Summary(block, layout.seed)
-        tally.add(t, block, once=number == 0)
-    summary = tally.as_dict()
-    _write_summary(out, summary)
-    return summary
+    last = functools.partial(_block_files, payer=payer)
+    summary = None
+    for number, (files, tally, practice) in enumerate(run_blocks(layout, last, keep=keep, workers=workers)):
+        summary = summary or _Summary(practice, layout.seed)
+        for name, (header, body) in files.items():
+            with open(out / name, "ab" if number else "wb") as handle:
+                if not number:
+                    handle.write(header)
+                handle.write(body)
+        summary.add(tally)
+    content = summary.as_dict()
+    _write_summary(out, content)
+    return content
+
+
+def _block_files(practice: Practice, layout: Layout, block: int, at: dict, payer: bool = True):
+    """:func:`run_blocks` step: a placed block's CSV header and rows per file, its practice.json share, its facts."""
+    place(practice, layout, at)
+    t = contract_tables(practice)
+    if not payer:
+        t.notices = t.recoupment_labels = None
+    names = list(FOLDER_FILES[:-1]) + (list(PAYER_FILES) if t.notices is not None else [])
+    files = {name: csv_bytes(getattr(t, name.removesuffix(".csv"))) for name in names
+             if block == 0 or name not in _ONCE}
+    facts = Practice(profile=practice.profile, seed=practice.seed, start=practice.start, end=practice.end,
+                     export_date=practice.export_date, refs=None, providers=None, patients=None, spans=None,
+                     encounters=None, lines=None, payments=None, documentation=None,
+                     error_rate=practice.error_rate)
+    return files, _tally(t, practice, once=block == 0), facts
 
 
 def describe(summary: dict) -> str:
