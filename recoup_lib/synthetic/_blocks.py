@@ -224,6 +224,7 @@ def run_blocks(layout: Layout, last: Callable, keep: bool = True, workers: int =
             state = InjectionState(layout.clean(block))
             views.append(policy_view(state))
             states.append(state if keep else None)
+            del state
         first_lines = np.cumsum([0] + [len(v.paid) for v in views])[:-1].tolist()
         choice = choose_policies(layout.seed, layout.start, layout.end, layout.refs, views, budget)
         del views
@@ -304,11 +305,12 @@ def combine(blocks: list[Practice], layout: Layout) -> Practice:
 
 #: Memory model (peak resident bytes, measured on generated practices): the process before any
 #: data, a practice held whole (per line, without and with the 835s), one block at a time (the
-#: largest block, plus the policy view of every line).
+#: largest block; three with a worker finishing and another writing), and the policy view of
+#: every line with the policy choice made over it.
 _BASE_BYTES = 250 * 10**6
 _WHOLE_BYTES_PER_LINE = {False: 1_100, True: 2_600}
 _BLOCK_BYTES = 450 * 10**6
-_VIEW_BYTES_PER_LINE = 16
+_VIEW_BYTES_PER_LINE = 32
 
 _SIZE = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*([kmgt]?i?b?)\s*$", re.IGNORECASE)
 _UNIT = {"": 1, "b": 1, "k": 10**3, "kb": 10**3, "kib": 2**10, "m": 10**6, "mb": 10**6, "mib": 2**20,
@@ -334,14 +336,16 @@ def parse_size(size) -> int:
 def memory_needed(lines: int, whole: bool, remits: bool = False, workers: int = 1) -> int:
     """About how many bytes generating and writing ``lines`` lines takes, held whole or block by block.
 
-    Block by block with ``workers`` > 1, about two blocks are alive at once
-    (one being finished, one being written) besides the policy view.
+    Block by block with ``workers`` > 1, up to three blocks are alive at once
+    (being finished, written, and finished next); the policy view of every
+    line is dropped before the first block is finished.
     """
     lines = int(lines)
     block = _BLOCK_BYTES * min(lines, BLOCK_LINES) // BLOCK_LINES
     if whole:
         return _BASE_BYTES + _WHOLE_BYTES_PER_LINE[bool(remits)] * lines + (block if workers > 1 else 0)
-    return _BASE_BYTES + block * (2 if workers > 1 and lines > BLOCK_LINES else 1) + _VIEW_BYTES_PER_LINE * lines
+    # The policy view of every line (first pass) and the blocks being finished (second) are not alive together.
+    return _BASE_BYTES + max(block * (3 if workers > 1 and lines > BLOCK_LINES else 1), _VIEW_BYTES_PER_LINE * lines)
 
 
 def workers_within(lines: int, whole: bool, remits: bool, workers: int, budget: int | None) -> int:

@@ -66,22 +66,25 @@ def choose_policies(seed: int, start, end, refs: References, views: list[PolicyV
         return none
     paid = np.concatenate([v.paid for v in views])
     used = np.zeros(len(paid), dtype=bool)
-    ok = paid & np.concatenate([v.eligible for v in views])
     payer_names = pd.Index(list(refs.payers["payer_id"]), dtype=object)
     code_names = pd.Index(list(refs.codes["procedure_code"]), dtype=object)
     base = refs.payer_policies
     taken = set(zip(base["payer_id"], base["procedure_code"]))
     combined = np.concatenate([v.pair for v in views])
-    order = np.argsort(combined, kind="stable")
-    in_order = combined[order]
-    pairs = np.unique(combined[ok])
+    # Lines grouped by (payer, code), in line order within a group (indexes kept small: big practices).
+    size = np.bincount(combined, minlength=len(payer_names) * len(code_names))
+    first = np.cumsum(size) - size
+    order = np.argsort(combined, kind="stable").astype(np.int32 if len(combined) < 2**31 else np.int64)
+    pairs = np.flatnonzero(np.bincount(combined, weights=paid & np.concatenate([v.eligible for v in views]),
+                                       minlength=len(size)) > 0)
+    del combined
     combos = [(int(c) // len(code_names), int(c) % len(code_names)) for c in pairs]
     combos = [c for c in combos if (payer_names[c[0]], code_names[c[1]]) not in taken]
     months = np.arange(start.astype("datetime64[M]") + 1, end.astype("datetime64[M]"))
     if not len(months) or not combos:
         return none
-    service = np.concatenate([v.service for v in views]).astype("datetime64[D]")
-    submitted = np.concatenate([v.submitted for v in views]).astype("datetime64[D]")
+    service = np.concatenate([v.service for v in views])
+    submitted = np.concatenate([v.submitted for v in views])
     remaining = k
     to_deny, policies = [], []
     for i in rng.permutation(len(combos)):
@@ -89,22 +92,22 @@ def choose_policies(seed: int, start, end, refs: References, views: list[PolicyV
             break
         combo = combos[i]
         key = combo[0] * len(code_names) + combo[1]
-        mine = order[np.searchsorted(in_order, key, "left"):np.searchsorted(in_order, key, "right")]
+        mine = order[first[key]:first[key] + size[key]]
         retro = rng.random() < 0.75
         for month in rng.permutation(months):
             effective = month.astype("datetime64[D]")
-            scope = mine[service[mine] >= effective]
+            scope = mine[service[mine] >= effective.astype(np.int64)]
             if retro:
                 announced = effective + int(rng.integers(30, 121)) * DAY
-                flagged = scope[(submitted[scope] < announced) & paid[scope]]
-                later = scope[submitted[scope] >= announced]
+                flagged = scope[(submitted[scope] < announced.astype(np.int64)) & paid[scope]]
+                later = scope[submitted[scope] >= announced.astype(np.int64)]
             else:
                 announced = effective - int(rng.integers(20, 91)) * DAY
                 flagged = scope[paid[scope]]
                 later = scope[:0]
             if not len(flagged) or len(flagged) > max(remaining * 1.3 + 2, 3) or used[scope].any():
                 continue
-            to_deny.append(later)
+            to_deny.append(later.astype(np.int64))
             used[scope] = True
             policies.append({"payer_id": payer_names[combo[0]], "procedure_code": code_names[combo[1]],
                              "effective_date": effective, "announced_date": announced,
