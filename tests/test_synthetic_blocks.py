@@ -1,6 +1,6 @@
 """Large practices in blocks: labels still equal findings, and block-by-block writing gives the same bytes.
 
-Blocks are lowered to 2,000 lines here, so small practices have several.
+Blocks are lowered to 1,200 lines here, so small practices have several.
 """
 
 import hashlib
@@ -26,10 +26,10 @@ def _digest(folder: Path) -> dict:
 
 @pytest.fixture
 def small_blocks(monkeypatch):
-    monkeypatch.setattr(_blocks, "BLOCK_LINES", 2000)
+    monkeypatch.setattr(_blocks, "BLOCK_LINES", 1200)
 
 
-@pytest.mark.parametrize("profile, lines, seed", [("family_practice", 6001, 3), ("orthopedic_group", 4500, 8)])
+@pytest.mark.parametrize("profile, lines, seed", [("family_practice", 3601, 3), ("orthopedic_group", 3000, 8)])
 def test_a_practice_of_several_blocks_has_labels_equal_to_the_findings(tmp_path, small_blocks, profile, lines, seed):
     practice = generate_practice(lines=lines, seed=seed, profile=profile)
     write_practice(practice, tmp_path)
@@ -51,26 +51,26 @@ def test_a_practice_of_several_blocks_has_labels_equal_to_the_findings(tmp_path,
 
 def test_blocks_are_written_one_at_a_time_with_the_same_bytes(tmp_path, small_blocks):
     whole, blocks = tmp_path / "whole", tmp_path / "blocks"
-    write_practice(generate_practice(lines=5000, seed=21, profile="hospital_outpatient"), whole, remits=False)
-    layout = _layout(5000, 21, 0.08, "hospital_outpatient", None, None, None)
+    write_practice(generate_practice(lines=3000, seed=21, profile="hospital_outpatient"), whole, remits=False)
+    layout = _layout(3000, 21, 0.08, "hospital_outpatient", None, None, None)
     assert len(layout.sizes) == 3
     write_in_blocks(layout, blocks)
     assert _digest(whole) == _digest(blocks)
     again = tmp_path / "again"
-    write_practice(generate_practice(lines=5000, seed=21, profile="hospital_outpatient"), again, remits=False)
+    write_practice(generate_practice(lines=3000, seed=21, profile="hospital_outpatient"), again, remits=False)
     assert _digest(again) == _digest(whole)
 
 
 def test_blocks_side_by_side_in_worker_processes_give_the_same_bytes(tmp_path, small_blocks):
     """Workers build and finish blocks (block b in worker b mod n); the folder never depends on them."""
     one = tmp_path / "one"
-    write_practice(generate_practice(lines=7000, seed=4, workers=1), one)
-    write_practice(generate_practice(lines=7000, seed=4, workers=2), tmp_path / "two")
+    write_practice(generate_practice(lines=3000, seed=4, workers=1), one)
+    write_practice(generate_practice(lines=3000, seed=4, workers=2), tmp_path / "two")
     assert _digest(tmp_path / "two") == _digest(one)
     plain = tmp_path / "plain"
-    write_practice(generate_practice(lines=7000, seed=4, workers=1), plain, remits=False)
+    write_practice(generate_practice(lines=3000, seed=4, workers=1), plain, remits=False)
     for keep in (True, False):
-        write_in_blocks(_layout(7000, 4, 0.08, "family_practice", None, None, None), tmp_path / f"w{keep}",
+        write_in_blocks(_layout(3000, 4, 0.08, "family_practice", None, None, None), tmp_path / f"w{keep}",
                         keep=keep, workers=3)
         assert _digest(tmp_path / f"w{keep}") == _digest(plain)
     with pytest.raises(InvalidParameterError, match="workers"):
