@@ -1,14 +1,29 @@
 # Two commands do all set-up on a fresh machine:
-#   make lab    JupyterLab on the lessons (http://127.0.0.1:8888)
-#   make test   every test: pytest over tests/, nbval over notebooks/ and exercises/ (PYTEST_ARGS="-n 0" runs them in one process)
+#   make lab    JupyterLab on the lessons; prints the address to open, with its access token
+#   make test   every test: pytest over tests/, nbval over notebooks/, exercises/ and apps/ (PYTEST_ARGS="-n 0" runs them in one process)
+# For trainers:
+#   make desk       the practice desk (claim reviewer, appeal desk, remittance explainer) as a no-code web app
+#   make handouts   every lesson as a printable HTML page without code, in handouts/
 PYTHON ?= python3
 VENV   ?= .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.recoupkit-installed
+HOST   ?= 127.0.0.1
 PORT   ?= 8888
+DESK_PORT ?= 8866
+# Empty: a new random token each start. Set it (make lab TOKEN=...) to keep one address for a whole course.
+TOKEN  ?=
+# The desk's practice: empty uses the app's own defaults (family_practice, seed 2025).
+SEED   ?=
+PROFILE ?=
 PYTEST_ARGS ?= -n auto
+LESSONS  := $(sort $(wildcard notebooks/[0-9][0-9]_*.ipynb))
+HANDOUTS_DIR ?= handouts
+HANDOUTS := $(patsubst notebooks/%.ipynb,$(HANDOUTS_DIR)/%.html,$(LESSONS))
+# The address to open is printed first, with its token (JupyterLab's own log follows).
+NEW_TOKEN = token="$(TOKEN)"; [ -n "$$token" ] || token=$$($(BIN)/python -c 'import secrets; print(secrets.token_hex(24))')
 
-.PHONY: lab test install kernel bench lock exercises clean demo
+.PHONY: lab desk handouts test install kernel bench lock exercises clean demo
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -32,9 +47,32 @@ kernel: $(STAMP)
 	@printf '%s\n' '{"@jupyterlab/apputils-extension:notification": {"fetchNews": "false", "checkForUpdates": false}}' \
 	  > $(VENV)/share/jupyter/lab/settings/overrides.json
 
+# --allow-root: training VMs, containers and CI run as root; the server still listens on $(HOST) only.
 lab: kernel
-	$(BIN)/jupyter lab --ip=127.0.0.1 --port=$(PORT) --no-browser \
-	  --ServerApp.root_dir=$(CURDIR) --LabApp.default_url=/lab/tree/notebooks
+	@$(NEW_TOKEN); \
+	printf '\n  RecoupKit lessons in JupyterLab. Open this address in your browser:\n\n      %s\n\n  %s\n\n' \
+	  "http://$(HOST):$(PORT)/lab?token=$$token" \
+	  "(the token in it is the password; Ctrl-C twice stops JupyterLab; another port: make lab PORT=8890)"; \
+	exec $(BIN)/jupyter lab --ip=$(HOST) --port=$(PORT) --ServerApp.port_retries=0 --no-browser --allow-root \
+	  --IdentityProvider.token="$$token" --ServerApp.root_dir=$(CURDIR) --LabApp.default_url=/lab/tree/notebooks
+
+# Voila runs apps/practice_desk.ipynb and shows only its text and widgets: no code cell, no traceback.
+desk: $(STAMP)
+	@$(NEW_TOKEN); \
+	printf '\n  RecoupKit practice desk (no code). Open this address in your browser:\n\n      %s\n\n  %s\n\n' \
+	  "http://$(HOST):$(DESK_PORT)/?token=$$token" \
+	  "(each page load makes a fresh desk in about 10 seconds; Ctrl-C stops it; another port: make desk DESK_PORT=8867)"; \
+	RECOUP_DESK_SEED="$(SEED)" RECOUP_DESK_PROFILE="$(PROFILE)" \
+	exec $(BIN)/voila apps/practice_desk.ipynb --no-browser --Voila.ip=$(HOST) --port=$(DESK_PORT) \
+	  --Voila.port_retries=0 --token="$$token" --strip_sources=True --show_tracebacks=False
+
+# One printable page per lesson: executed (plots included), code cells and prompts left out.
+handouts: $(HANDOUTS)
+
+$(HANDOUTS_DIR)/%.html: notebooks/%.ipynb $(STAMP)
+	@mkdir -p $(HANDOUTS_DIR)
+	$(BIN)/jupyter nbconvert --to html --execute --no-input --ExecutePreprocessor.timeout=900 \
+	  --log-level=WARN --output-dir $(HANDOUTS_DIR) $<
 
 test: $(STAMP)
 	$(BIN)/python -m pytest $(PYTEST_ARGS)

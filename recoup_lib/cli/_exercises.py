@@ -1,8 +1,16 @@
-"""``recoup exercises build|grade``: trainee copies from masters; scores from recorded answers."""
+"""``recoup exercises build|grade``: trainee copies from masters; scores from recorded answers.
+
+Both work from any working folder: the exercises folder is ``--folder``, else
+``$RECOUP_EXERCISES``, else the repository's ``exercises/`` (found from where
+the kit is installed), else ``exercises/`` here.
+"""
 
 from __future__ import annotations
 
 ORDER = 90
+
+_FOLDER_HELP = ("the exercises folder, holding masters/ (default: $RECOUP_EXERCISES, else the kit's own "
+                "exercises/ folder, else ./exercises)")
 
 
 def add_parser(sub):
@@ -10,12 +18,13 @@ def add_parser(sub):
         "exercises", help="build trainee exercise notebooks; grade trainees' answers",
         description="Trainer tools for the exercises in exercises/: `build` writes the trainee "
         "copies from exercises/masters (solutions removed, outputs stripped); `grade` runs the "
-        "public and hidden checks on the answer files trainees' check() calls wrote.")
+        "public and hidden checks on the answer files trainees' check() calls wrote. Both find the "
+        "kit's exercises/ folder from any working folder.")
     actions = p.add_subparsers(dest="action", metavar="ACTION")
     actions.required = True
     b = actions.add_parser("build", help="write trainee copies from the masters",
                            description="Write exercises/exNN_name.ipynb from exercises/masters/.")
-    b.add_argument("--folder", default="exercises", help="the exercises folder (default: exercises)")
+    b.add_argument("--folder", help=_FOLDER_HELP)
     b.add_argument("--out", help="write the copies here instead of the exercises folder")
     b.add_argument("--check", action="store_true",
                    help="write nothing; exit 1 when a trainee copy differs from a fresh build")
@@ -24,35 +33,56 @@ def add_parser(sub):
                            description="Grade answer files (*.json written by check()), folders "
                            "of them (e.g. answers/), or trainees' notebooks (their answers are found "
                            "in answers/<TRAINEE>/ beside them) and write scores per trainee and "
-                           "question: public and hidden checks.")
-    g.add_argument("answers", nargs="+", help="answer files, folders of them, or trainee notebooks")
+                           "question: public and hidden checks. With no path, grades $RECOUP_ANSWERS, "
+                           "else the answers/ folder inside the exercises folder (where trainees' "
+                           "notebooks write them).")
+    g.add_argument("answers", nargs="*", help="answer files, folders of them, or trainee notebooks")
+    g.add_argument("--folder", help=_FOLDER_HELP + "; its answers/ is graded when no path is given")
     g.add_argument("--out", help="write the scores to this CSV file")
     g.set_defaults(run=run)
     p.set_defaults(run=run)
     return p
 
 
+def _default_answers(folder) -> str:
+    import os
+
+    from ..errors import UsageError
+    from ..exercises import ANSWERS_ENV, exercises_folder
+
+    path = os.environ.get(ANSWERS_ENV) or exercises_folder(folder) / "answers"
+    if not os.path.isdir(path):
+        raise UsageError(f"no answers to grade in {path} (trainees' check() calls write them there); "
+                         "name the answer files, folders or trainee notebooks to grade")
+    return str(path)
+
+
 def run(args) -> int:
     from ..errors import RecoupError
 
     if args.action == "build":
-        from ..exercises import build_all
+        from ..exercises import build_all, exercises_folder
 
-        touched = build_all(args.folder, args.out, check=args.check)
+        folder = exercises_folder(args.folder)
+        touched = build_all(folder, args.out, check=args.check)
         if args.check:
             if touched:
                 raise RecoupError("trainee copies out of date: " + ", ".join(p.name for p in touched)
                                   + " (run `recoup exercises build`)")
-            print("trainee copies up to date")
+            print(f"trainee copies up to date in {folder}")
             return 0
         print(f"{len(touched)} trainee cop{'y' if len(touched) == 1 else 'ies'} written"
+              + (f" (masters in {folder / 'masters'})" if args.folder is None else "")
               + "".join(f"\n  {p}" for p in touched))
         return 0
 
     from ..exercises import grade_paths
     from ..folder import write_csv
 
-    table = grade_paths(args.answers)
+    paths = args.answers or [_default_answers(args.folder)]
+    if not args.answers:
+        print(f"grading the answers in {paths[0]}")
+    table = grade_paths(paths)
     per_trainee = table.groupby(["trainee", "exercise"], sort=True).agg(
         score=("score", "sum"), questions=("score", "size"), answered=("answered", "sum"))
     for (trainee, exercise), r in per_trainee.iterrows():

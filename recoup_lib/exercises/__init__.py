@@ -6,6 +6,7 @@
 :class:`Session`             ``ex.check``, ``ex.materials`` (the seeded tables asked about)
 :data:`EXERCISES`            the registry: name -> :class:`Exercise` (questions, defaults)
 :func:`build_all`            trainee copies from ``exercises/masters/*.ipynb``
+:func:`exercises_folder`     the repository's ``exercises/``, found from any working folder
 :func:`grade_paths`          public + hidden checks on recorded answers -> score table
 ===========================  ================================================================
 
@@ -16,15 +17,17 @@ module there (registered on import), a master notebook in
 ``exercises/masters/``, then ``recoup exercises build``.
 """
 
-from ._build import BEGIN, END, SOLUTION_TAG, build_all, solution_text, strip_solutions, trainee_notebook
+from ._build import (BEGIN, END, EXERCISES_ENV, SOLUTION_TAG, build_all, exercises_folder, solution_text,
+                     strip_solutions, trainee_notebook)
 from ._grade import SCORE_COLUMNS, grade_paths, grade_records, read_answer_files
 from ._registry import EXERCISES, KINDS, Check, Exercise, Question, get_exercise, normalise, register
 from ._session import ANSWERS_ENV, Feedback, Session, answers_folder, check, run_checks, start
 
 __all__ = [
-    "ANSWERS_ENV", "BEGIN", "END", "EXERCISES", "KINDS", "SCORE_COLUMNS", "SOLUTION_TAG",
+    "ANSWERS_ENV", "BEGIN", "END", "EXERCISES", "EXERCISES_ENV", "KINDS", "SCORE_COLUMNS", "SOLUTION_TAG",
     "Check", "Exercise", "Feedback", "Question", "Session",
-    "answers_folder", "build_all", "check", "get_exercise", "grade_paths", "grade_records",
+    "answers_folder", "build_all", "check", "exercises_folder", "get_exercise", "grade_paths",
+    "grade_records",
     "normalise", "read_answer_files", "register", "run_checks", "solution_text", "start",
     "strip_solutions", "trainee_notebook", "all_exercises",
 ]

@@ -11,15 +11,19 @@ left out of the trainee copy.
 
 from __future__ import annotations
 
+import os
 import re
 from pathlib import Path
 
 import nbformat
 
-from ..errors import InputError
+from ..errors import InputError, UsageError
 
-__all__ = ["BEGIN", "END", "DEFAULT_PLACEHOLDER", "SOLUTION_TAG", "strip_solutions", "trainee_notebook",
-           "build_all", "solution_text"]
+__all__ = ["BEGIN", "END", "DEFAULT_PLACEHOLDER", "SOLUTION_TAG", "EXERCISES_ENV", "strip_solutions",
+           "trainee_notebook", "build_all", "solution_text", "exercises_folder"]
+
+#: Environment variable naming the exercises folder (the one holding ``masters/``).
+EXERCISES_ENV = "RECOUP_EXERCISES"
 
 BEGIN = "### BEGIN SOLUTION"
 END = "### END SOLUTION"
@@ -27,6 +31,42 @@ DEFAULT_PLACEHOLDER = "answer = None  # your answer"
 SOLUTION_TAG = "solution"
 _BEGIN = re.compile(r"^(?P<indent>[ \t]*)### BEGIN SOLUTION(?:\s*\|\s*(?P<placeholder>.*\S))?\s*$")
 _END = re.compile(r"^[ \t]*### END SOLUTION\s*$")
+
+
+def _kit_exercises() -> Path:
+    """``exercises/`` beside this package in its repository (present in a clone, not in a wheel)."""
+    return Path(__file__).resolve().parents[2] / "exercises"
+
+
+def exercises_folder(folder: str | os.PathLike | None = None) -> Path:
+    """The exercises folder (the one holding ``masters/``), wherever the command is run from.
+
+    Parameters
+    ----------
+    folder : path-like, optional
+        Used as given when given, else ``$RECOUP_EXERCISES`` when set.
+        Otherwise the first that holds ``masters/``: the ``exercises/``
+        folder of the repository this package was installed from (``make
+        install`` installs it in place), then ``exercises/`` in the working
+        folder.
+
+    Raises
+    ------
+    UsageError
+        No folder given and neither place holds ``masters/``; the message
+        lists where it looked and how to say where the folder is.
+    """
+    if folder is not None:
+        return Path(folder)
+    if os.environ.get(EXERCISES_ENV):
+        return Path(os.environ[EXERCISES_ENV])
+    candidates = [_kit_exercises(), Path.cwd() / "exercises"]
+    for candidate in candidates:
+        if (candidate / "masters").is_dir():
+            return candidate
+    looked = ", ".join(str(c) for c in dict.fromkeys(candidates))
+    raise UsageError(f"no exercises folder found (looked for masters/ in {looked}); "
+                     f"pass --folder PATH (the folder holding masters/) or set ${EXERCISES_ENV}")
 
 
 def strip_solutions(source: str, where: str = "cell") -> str:
@@ -105,13 +145,15 @@ def _text(book: nbformat.NotebookNode) -> str:
     return text if text.endswith("\n") else text + "\n"
 
 
-def build_all(folder: str | Path, out: str | Path | None = None, check: bool = False) -> list[Path]:
+def build_all(folder: str | Path | None = None, out: str | Path | None = None,
+              check: bool = False) -> list[Path]:
     """Write the trainee copy of every master in ``folder/masters`` to ``out`` (default ``folder``).
 
     Parameters
     ----------
-    folder : path-like
-        The exercises folder (holding ``masters/``).
+    folder : path-like, optional
+        The exercises folder (holding ``masters/``); default: the one
+        :func:`exercises_folder` finds.
     out : path-like, optional
         Where trainee copies go; default ``folder``.
     check : bool, default False
@@ -128,7 +170,7 @@ def build_all(folder: str | Path, out: str | Path | None = None, check: bool = F
     InputError
         No masters found, or a malformed solution region.
     """
-    folder = Path(folder)
+    folder = exercises_folder(folder)
     masters = sorted((folder / "masters").glob("ex*.ipynb"))
     if not masters:
         raise InputError(f"{folder / 'masters'}: no master notebooks (expected exNN_name.ipynb)")

@@ -10,10 +10,12 @@ optional extra checks. Public checks run in the trainee's notebook on every
 
 from __future__ import annotations
 
+import calendar
 import datetime as dt
 import difflib
 import functools
 import json
+import re
 from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
 from typing import Any, Callable
@@ -104,12 +106,77 @@ def _cents(answer) -> int | None:
     return int((value * 100).quantize(Decimal("1"), rounding="ROUND_HALF_UP"))
 
 
+_MONTHS = {name.lower(): n for n in range(1, 13)
+           for name in (calendar.month_name[n], calendar.month_abbr[n])}
+_MONTHS["sept"] = 9
+_MONTH = r"(?P<month_name>[A-Za-z]{3,9})\.?"
+_DAY = r"(?P<day>\d{1,2})(?:st|nd|rd|th)?"
+_YEAR = r"(?P<year>\d{4}|\d{2})"
+#: Dates as trainees write them: ISO, US numeric, YYYYMMDD, and with the month's name; a year is optional
+#: in the US and month-name forms ("9/13", "September 13"), and then :meth:`Question.in_context` supplies it.
+_DATE_FORMS = [re.compile(f"^{form}$", re.IGNORECASE) for form in (
+    r"(?P<year>\d{4})[-/.](?P<month>\d{1,2})[-/.](?P<day>\d{1,2})(?:[ T]0{1,2}:00(?::00(?:\.0+)?)?)?",
+    r"(?P<year>\d{4})(?P<month>\d{2})(?P<day>\d{2})",
+    rf"(?P<month>\d{{1,2}})[/-]{_DAY}(?:[/-]{_YEAR})?",
+    rf"{_MONTH}\s+{_DAY}(?:,?\s+{_YEAR})?",
+    rf"{_DAY}\s+(?:of\s+)?{_MONTH}(?:,?\s+{_YEAR})?",
+)]
+_FOUR_DIGIT_YEAR = re.compile(r"(?<!\d)(19|20)\d\d(?!\d)")
+_WEEKDAY = re.compile(r"^(?:mon|tue|wed|thu|fri|sat|sun)[a-z]*\.?,?\s+", re.IGNORECASE)
+
+
+def _date_parts(answer) -> tuple[int | None, int, int] | None:
+    """(year or None, month, day) of a date as a trainee writes it; None when it is not a date.
+
+    Two-digit years are 20YY. A day that does not exist in its month (in any
+    year, for a date without one) is not a date.
+    """
+    text = _WEEKDAY.sub("", " ".join(str(answer).strip().split()))
+    for form in _DATE_FORMS:
+        found = form.match(text)
+        if not found:
+            continue
+        parts = found.groupdict()
+        month = (_MONTHS.get(parts["month_name"].lower()) if parts.get("month_name")
+                 else int(parts["month"]))
+        year = None if parts.get("year") is None else int(parts["year"])
+        if year is not None and year < 100:
+            year += 2000
+        if month is None or not 1 <= month <= 12:
+            return None
+        try:
+            dt.date(2000 if year is None else year, month, int(parts["day"]))  # 2000: February 29 exists
+        except ValueError:
+            return None
+        return year, month, int(parts["day"])
+    if _FOUR_DIGIT_YEAR.search(text):  # other spellings with a year: "2025-03" (a month), "March 2025", ISO times
+        try:
+            value = pd.Timestamp(text)
+        except (ValueError, TypeError, OverflowError):
+            return None
+        return None if value is pd.NaT else (value.year, value.month, value.day)
+    return None
+
+
 def _date(answer) -> pd.Timestamp | None:
-    try:
-        value = pd.Timestamp(str(answer).strip())
-    except (ValueError, TypeError):
+    """A date with its year -> Timestamp; None for anything else (a date without a year included)."""
+    parts = _date_parts(answer)
+    if parts is None or parts[0] is None:
         return None
-    return None if value is pd.NaT else value.normalize()
+    return pd.Timestamp(*parts)
+
+
+def _first_on_or_after(month: int, day: int, start) -> pd.Timestamp:
+    """The first ``month``/``day`` on or after ``start`` (February 29 waits for a leap year)."""
+    start = pd.Timestamp(start).normalize()
+    for year in range(start.year, start.year + 9):
+        try:
+            candidate = pd.Timestamp(year, month, day)
+        except ValueError:
+            continue
+        if candidate >= start:
+            return candidate
+    raise AssertionError("unreachable: every month and day comes round within 8 years")
 
 
 def _whole(answer) -> int | None:
@@ -244,6 +311,12 @@ class Question:
         For ``choice`` questions: the words accepted.
     public_checks, hidden_checks : tuple of Check
         Extra checks beyond those of the kind.
+    year_from : (str, callable), optional
+        For ``date`` questions: ``(what, start(materials))``. A date written
+        without its year ("September 13", "9/13") is read as the first such
+        day on or after ``start``, which ``what`` names in the feedback (a
+        deadline is counted from a letter's date, so it falls after it).
+        Without it, such an answer is asked again with its year.
     """
 
     qid: str
@@ -255,15 +328,38 @@ class Question:
     choices: tuple[str, ...] = ()
     public_checks: tuple[Check, ...] = ()
     hidden_checks: tuple[Check, ...] = ()
+    year_from: tuple[str, Callable[[dict], Any]] | None = None
 
-    def form_problem(self, answer) -> str | None:
+    def form_problem(self, answer, materials: dict | None = None) -> str | None:
         """Why the answer cannot be read (None when it can)."""
         kind = KINDS[self.kind]
+        if self.kind == "date":
+            parts = _date_parts(answer)
+            if parts is not None and parts[0] is None and (self.year_from is None or materials is None):
+                return f"expected a date with its year, like 2025-09-13: {answer!r} has no year"
+            if parts is not None:
+                return None
         if kind.read(answer) is None:
             return f"expected {kind.form}; got {answer!r}"
         if self.choices and _text(answer) not in {_text(c) for c in self.choices}:
             return f"expected one of {', '.join(self.choices)}; got {answer!r}"
         return None
+
+    def in_context(self, answer, materials: dict) -> tuple[Any, str]:
+        """The answer as the checks compare it, and a note on how it was read ("" when as written).
+
+        Only a date without its year changes: it becomes the ISO date
+        :attr:`year_from` gives it.
+        """
+        parts = _date_parts(answer) if self.kind == "date" and self.year_from else None
+        if parts is None or parts[0] is not None:
+            return answer, ""
+        what, start = self.year_from
+        start = pd.Timestamp(start(materials))
+        day = _first_on_or_after(parts[1], parts[2], start)
+        return (f"{day:%Y-%m-%d}",
+                f"You wrote no year, so {answer!r} is read as {day:%Y-%m-%d}: the first "
+                f"{day:%B} {day.day} on or after {what} ({start:%Y-%m-%d}).")
 
     def checks(self, hidden: bool) -> list[Check]:
         kind = KINDS[self.kind]
@@ -292,17 +388,19 @@ class Exercise:
 
     def question(self, qid: str, *, prompt: str, rule: str, source: str, kind: str,
                  choices: tuple[str, ...] = (), public: tuple[Check, ...] = (),
-                 hidden: tuple[Check, ...] = ()):
+                 hidden: tuple[Check, ...] = (), year_from: tuple[str, Callable[[dict], Any]] | None = None):
         """Decorator: register ``expected(materials)`` as question ``qid``."""
         if kind not in KINDS:
             raise ValueError(f"unknown kind {kind!r}; expected one of {', '.join(KINDS)}")
+        if year_from is not None and kind != "date":
+            raise ValueError(f"{self.name} {qid}: year_from applies to date questions only")
 
         def wrap(expected):
             if qid in self.questions:
                 raise ValueError(f"{self.name}: question {qid!r} registered twice "
                                  f"({self.questions[qid].expected.__name__} and {expected.__name__})")
             self.questions[qid] = Question(qid, prompt, rule, source, kind, expected, tuple(choices),
-                                           tuple(public), tuple(hidden))
+                                           tuple(public), tuple(hidden), year_from)
             return expected
         return wrap
 

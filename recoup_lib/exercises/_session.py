@@ -94,9 +94,10 @@ def run_checks(question: Question, answer, materials: dict, hidden: bool) -> tup
     """
     if is_unanswered(answer):
         return "not answered", []
-    problem = question.form_problem(answer)
+    problem = question.form_problem(answer, materials)
     if problem:
         return "unreadable", [problem]
+    answer, _ = question.in_context(answer, materials)
     expected = question.expected(materials)
     hints = []
     for c in question.checks(hidden):
@@ -154,6 +155,8 @@ class Session:
             "passed": "Hidden checks run when your trainer grades the exercise.",
             "failed": "",
         }[status]
+        if status in ("passed", "failed"):
+            message = " ".join(filter(None, [question.in_context(value, self.materials)[1], message]))
         if status != "not answered":
             self._record(qid, value, status == "passed")
         return Feedback(qid, status, message, question.rule, question.source, tuple(hints))

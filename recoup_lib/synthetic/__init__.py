@@ -41,6 +41,8 @@ from ._blocks import (
     whole_block,
     workers_within,
 )
+from ._claims837 import CLAIMS837_FOLDER
+from ._export import write_messy_export
 from ._remits import plan_remits, remit_tables
 from ._practice import Practice, References
 from ._profile import Profile, load_profile, profile_names, profiles_dir
@@ -57,7 +59,7 @@ from ._write import (
 __all__ = ["generate_practice", "write_practice", "generate", "Practice", "GeneratedPractice", "load_profile",
            "profile_names", "profiles_dir", "default_references", "DEFAULT_ERROR_RATE",
            "FOLDER_FILES", "PAYER_FILES", "RECOUPMENT_LABEL_COLUMNS", "plan_remits", "remit_tables",
-           "REMITS_FOLDER", "describe"]
+           "REMITS_FOLDER", "CLAIMS837_FOLDER", "describe", "write_messy_export"]
 
 DEFAULT_ERROR_RATE = 0.08
 
@@ -82,12 +84,13 @@ class GeneratedPractice(Practice, StepResult):
     :meth:`summary` says in plain words what the practice holds.
     """
 
-    def write(self, out: str | Path, *, payer: bool = True, remits: bool = True) -> list[Path]:
+    def write(self, out: str | Path, *, payer: bool = True, remits: bool = True,
+              claims837: bool | None = None) -> list[Path]:
         """Write the practice as a self-contained audit folder; return the files written.
 
-        ``payer`` and ``remits`` as in :func:`write_practice`.
+        ``payer``, ``remits`` and ``claims837`` as in :func:`write_practice`.
         """
-        return write_folder(self, out, payer=payer, remits=remits)
+        return write_folder(self, out, payer=payer, remits=remits, claims837=claims837)
 
     def summary(self) -> str:
         """The profile, the size, the injected errors by type and the payers' notices."""
@@ -196,7 +199,8 @@ def _layout(lines: int, seed: int, error_rate: float, profile: str | Profile, st
         return plan_layout(lines, seed, error_rate, prof, start, end, refs)
 
 
-def write_practice(practice: Practice, out: str | Path, payer: bool = True, remits: bool = True) -> Path:
+def write_practice(practice: Practice, out: str | Path, payer: bool = True, remits: bool = True,
+                   claims837: bool | None = None) -> Path:
     """Write the practice as a self-contained audit folder (see :data:`FOLDER_FILES`).
 
     Parameters
@@ -212,13 +216,16 @@ def write_practice(practice: Practice, out: str | Path, payer: bool = True, remi
         under ``remits/`` (and the take-back columns of
         recoupment_labels.csv). False keeps the notices and skips the
         remittances (``recoup generate --no-remits``).
+    claims837 : bool, optional
+        Also write the claims as the clearinghouse sent them, X12 837P files
+        under ``claims837/`` (:mod:`._claims837`). Default: with the 835s.
 
     Returns
     -------
     pathlib.Path
         ``out``.
     """
-    write_folder(practice, out, payer=payer, remits=remits)
+    write_folder(practice, out, payer=payer, remits=remits, claims837=claims837)
     return Path(out)
 
 

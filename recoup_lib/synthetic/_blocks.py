@@ -35,14 +35,13 @@ notices.csv run in date order block by block.
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass
 from typing import Callable, Iterator
 
 import numpy as np
 import pandas as pd
 
-from ..errors import InvalidParameterError
+from ..rules._partition import parse_size
 from ._inject import inject_block_errors, plan_counts
 from ._inject_lines import resubmission_text
 from ._inject_population import PolicyChoice, apply_policies, choose_policies, policy_view
@@ -311,27 +310,6 @@ _BASE_BYTES = 250 * 10**6
 _WHOLE_BYTES_PER_LINE = {False: 1_100, True: 2_600}
 _BLOCK_BYTES = 450 * 10**6
 _VIEW_BYTES_PER_LINE = 32
-
-_SIZE = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*([kmgt]?i?b?)\s*$", re.IGNORECASE)
-_UNIT = {"": 1, "b": 1, "k": 10**3, "kb": 10**3, "kib": 2**10, "m": 10**6, "mb": 10**6, "mib": 2**20,
-         "g": 10**9, "gb": 10**9, "gib": 2**30, "t": 10**12, "tb": 10**12, "tib": 2**40}
-
-
-def parse_size(size) -> int:
-    """Bytes in ``"1GB"``, ``"512MB"``, ``"2GiB"`` or a number (GB = 10**9 bytes, GiB = 2**30).
-
-    Raises
-    ------
-    InvalidParameterError
-        Not a size.
-    """
-    if isinstance(size, (int, np.integer)) and not isinstance(size, bool) and size > 0:
-        return int(size)
-    match = _SIZE.match(str(size))
-    if not match or match.group(2).lower() not in _UNIT or float(match.group(1)) <= 0:
-        raise InvalidParameterError(f"max_memory must be a size such as 1GB, 512MB or 2GiB; got {size!r}")
-    return int(float(match.group(1)) * _UNIT[match.group(2).lower()])
-
 
 def memory_needed(lines: int, whole: bool, remits: bool = False, workers: int = 1) -> int:
     """About how many bytes generating and writing ``lines`` lines takes, held whole or block by block.

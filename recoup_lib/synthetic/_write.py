@@ -23,12 +23,15 @@ from .. import __version__
 from ..folder import csv_bytes, write_csv
 from ..schema import RECOUPMENT_LABELS_SPEC
 from ._blocks import Layout, place, run_blocks
+from ._claims837 import CLAIMS837_FOLDER, write_claims_837
+from ._identities import npi_numbers
 from ._payer import NOTICE_COLUMNS
 from ._practice import Practice
+from ._random import stream
 from ._remits import TAKE_COLUMNS, plan_remits, write_remits
 
 __all__ = ["FOLDER_FILES", "PAYER_FILES", "REMITS_FOLDER", "RECOUPMENT_LABEL_COLUMNS", "contract_tables",
-           "write_folder", "write_in_blocks", "describe"]
+           "practice_claims_837", "write_folder", "write_in_blocks", "describe"]
 
 #: Files of a generated folder, in the order they are written.
 FOLDER_FILES = ("claim_lines.csv", "payments.csv", "coverage.csv", "documentation.csv",
@@ -216,7 +219,8 @@ def _write_summary(out: Path, summary: dict) -> Path:
     return path
 
 
-def write_folder(practice: Practice, out: str | Path, payer: bool, remits: bool) -> list[Path]:
+def write_folder(practice: Practice, out: str | Path, payer: bool, remits: bool,
+                 claims837: bool | None = None) -> list[Path]:
     """Write the practice as an audit folder (see :func:`recoup_lib.synthetic.write_practice`); every file written."""
     out = Path(out)
     out.mkdir(parents=True, exist_ok=True)
@@ -234,6 +238,10 @@ def write_folder(practice: Practice, out: str | Path, payer: bool, remits: bool)
                 old.unlink()
         written = write_remits(practice, plan, folder)
         paths += [folder / name for name in written]
+    claims_written = None
+    if plan is not None if claims837 is None else claims837:
+        claims_written = practice_claims_837(practice, t, out / CLAIMS837_FOLDER)
+        paths += [out / CLAIMS837_FOLDER / name for name in claims_written]
     tally = _Summary(practice, practice.seed)
     tally.add(_tally(t, practice))
     summary = tally.as_dict()
@@ -246,7 +254,20 @@ def write_folder(practice: Practice, out: str | Path, payer: bool, remits: bool)
                       .value_counts().sort_index().items()},
             "taken_total": f"{int(rl['taken_cents'].sum()) / 100:.2f}",
         })
+    if claims_written is not None:
+        summary["claims837_files"] = len(claims_written)
     return paths + [_write_summary(out, summary)]
+
+
+def practice_claims_837(practice: Practice, t: _Tables, folder: Path) -> list[str]:
+    """Write the practice's claim lines (``t``, its :func:`contract_tables`) as 837P files in ``folder``.
+
+    The billing provider is the practice: its profile's name and state, an NPI drawn from its seed.
+    """
+    return write_claims_837(t.claim_lines, t.patients, practice.providers, practice.refs.payers, folder,
+                            billing_name=practice.profile.name.replace("_", " "),
+                            billing_npi=npi_numbers(stream(practice.seed, "payee"), 1)[0],
+                            state=str(practice.profile.get("state", "GA")))
 
 
 def write_in_blocks(layout: Layout, out: str | Path, payer: bool = True, keep: bool = False,

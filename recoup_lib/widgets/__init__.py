@@ -26,10 +26,11 @@ from ._appeal_desk import AppealDesk, deadline_calendar, desk_from_folder, desk_
 from ._review import CHOICES, ReviewSession, build_deck, grade, rule_explanation
 from .appeal_desk import appeal_desk
 from .claim_reviewer import claim_reviewer
+from .mapping import MappingSession, mapping_widget  # noqa: F401 - the mapping widget (ingest)
 
 __all__ = ["claim_reviewer", "appeal_desk", "remittance_explainer", "AppealDesk", "ReviewSession",
            "CHOICES", "build_deck", "grade", "rule_explanation", "deadline_calendar", "desk_from_folder",
-           "desk_from_practice", "training_desk", "grade_choice"]
+           "desk_from_practice", "training_desk", "grade_choice", "MappingSession", "mapping_widget"]
 
 
 def __getattr__(name: str):

@@ -10,7 +10,16 @@ import pandas as pd
 from ...folder import read_table
 from ...synthetic.demo import demo_path
 
-__all__ = ["demo_tables", "pick", "line_history", "case_evidence", "PAYMENT_COLUMNS"]
+__all__ = ["demo_tables", "pick", "line_history", "case_evidence", "PAYMENT_COLUMNS", "STOP_OFFSET_RULE",
+           "OFFSET_STARTS_RULE", "letter_date"]
+
+#: Medicare's offset calendar as every exercise on demand letters explains it (docs/sources.md §1.1-1.4).
+STOP_OFFSET_RULE = ("Medicare counts the demand letter's date as day 1; a valid redetermination filed by "
+                    "day 30 stops the offset while it is decided (Section 935 of the Medicare "
+                    "Modernization Act).")
+OFFSET_STARTS_RULE = ("Unless the debt is paid, a timely appeal is on file or an extended repayment "
+                      "schedule was asked for, Medicare keeps the money out of new payments from day 41 "
+                      "of the letter's count.")
 
 PAYMENT_COLUMNS = ["claim_id", "line_no", "payment_date", "allowed_cents", "paid_cents", "denial_code"]
 _TABLES = ("claim_lines", "payments", "labels", "documentation", "coverage", "payers",
@@ -79,3 +88,13 @@ def case_evidence(tables: dict[str, pd.DataFrame], claim_id: str, line_no: int) 
         "mue": tables["mue"].loc[tables["mue"]["procedure_code"] == code].reset_index(drop=True),
         "ncci": ncci.loc[(ncci["column_1"] == code) | (ncci["column_2"] == code)].reset_index(drop=True),
     }
+
+
+def letter_date(notice_id: str) -> tuple:
+    """``year_from`` for a date question about notice ``notice_id`` of the materials' ``notices`` table.
+
+    Deadlines count from a notice's date, so a date written without its year
+    is read as the first such day after it.
+    """
+    return (f"{notice_id}'s date",
+            lambda m: m["notices"].set_index("notice_id").loc[notice_id, "notice_date"])

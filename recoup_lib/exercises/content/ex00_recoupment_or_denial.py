@@ -12,7 +12,7 @@ import pandas as pd
 from ...appeals import medicare_dates
 from ...rules import CATEGORY_LABELS, ERROR_TYPES
 from .._registry import Exercise, register
-from ._common import demo_tables, line_history, pick
+from ._common import OFFSET_STARTS_RULE, STOP_OFFSET_RULE, demo_tables, line_history, pick
 
 KINDS_OF_LINE = ("recoupment", "denial", "neither")
 CAUSES = tuple(CATEGORY_LABELS)
@@ -106,19 +106,21 @@ def _cause_upcoding(m):
     return ERROR_TYPES["upcoding"]
 
 
+#: Deadlines count from the demand letter's date, so a date written without its year falls after it.
+_LETTER = ("the letter's date", lambda m: m["notice_date"])
+
+
 @EX.question("q7", prompt="A Medicare demand letter is dated NOTICE_DATE. By which date must a "
                           "redetermination be filed to stop the offset (YYYY-MM-DD)?",
-             rule="The letter's own date is day 1. A valid redetermination filed by day 30 stops "
-                  "the offset until it is decided (Section 935 of the Medicare Modernization Act).",
-             source="lesson 00 section 3; docs/sources.md §1.1, 1.3", kind="date")
+             rule=STOP_OFFSET_RULE,
+             source="lesson 00 section 3; docs/sources.md §1.1, 1.3", kind="date", year_from=_LETTER)
 def _stop_offset_by(m):
     return medicare_dates([m["notice_date"]]).iloc[0]["stop_offset_by"]
 
 
 @EX.question("q8", prompt="Nobody pays or appeals. On which date does Medicare start keeping the money "
                           "out of new payments (YYYY-MM-DD)?",
-             rule="Unless the debt is paid, a timely appeal is on file or an extended repayment "
-                  "schedule was asked for, the offset starts on day 41 of the letter's count.",
-             source="lesson 00 section 3; docs/sources.md §1.1, 1.4", kind="date")
+             rule=OFFSET_STARTS_RULE,
+             source="lesson 00 section 3; docs/sources.md §1.1, 1.4", kind="date", year_from=_LETTER)
 def _offset_starts(m):
     return medicare_dates([m["notice_date"]]).iloc[0]["offset_starts"]

@@ -15,6 +15,7 @@ import pandas as pd
 
 from ...appeals import decide
 from .._registry import Exercise, register
+from ._common import OFFSET_STARTS_RULE, STOP_OFFSET_RULE, letter_date
 
 
 def build(SEED: int) -> dict:
@@ -63,24 +64,21 @@ def _decision(m, notice_id: str) -> pd.Series:
 @EX.question("q1", prompt="N1 (Medicare): the last day to file the redetermination (YYYY-MM-DD)?",
              rule="The redetermination is due 120 days after receipt of the demand letter, and receipt "
                   "is presumed 5 days after the letter's date: the letter's date + 125 days.",
-             source="docs/sources.md §2; lesson 00 section 3", kind="date")
+             source="docs/sources.md §2; lesson 00 section 3", kind="date", year_from=letter_date("N1"))
 def _n1_file_by(m):
     return _decision(m, "N1")["file_by"]
 
 
 @EX.question("q2", prompt="N1: file by which date to stop the offset (YYYY-MM-DD)?",
-             rule="A valid redetermination filed by day 30 (the letter's date is day 1) stops the "
-                  "offset until it is decided (Section 935).",
-             source="docs/sources.md §1.3", kind="date")
+             rule=STOP_OFFSET_RULE,
+             source="docs/sources.md §1.3", kind="date", year_from=letter_date("N1"))
 def _n1_stop(m):
     return _decision(m, "N1")["stop_offset_by"]
 
 
 @EX.question("q3", prompt="N1: if nobody pays or appeals, when does the offset start (YYYY-MM-DD)?",
-             rule="Medicare starts keeping the money out of new payments on day 41 of the letter's "
-                  "count, unless the debt is paid, a timely appeal is on file or an extended "
-                  "repayment schedule was asked for.",
-             source="docs/sources.md §1.1, 1.4", kind="date")
+             rule=OFFSET_STARTS_RULE,
+             source="docs/sources.md §1.1, 1.4", kind="date", year_from=letter_date("N1"))
 def _n1_offset(m):
     return _decision(m, "N1")["offset_starts"]
 
@@ -89,7 +87,7 @@ def _n1_offset(m):
                           "(YYYY-MM-DD)?",
              rule="New York requires 30 days' written notice before a plan recovers an overpayment "
                   "(duplicates excepted): recovery may start 30 days after the notice's date.",
-             source="docs/sources.md §8", kind="date")
+             source="docs/sources.md §8", kind="date", year_from=letter_date("N3"))
 def _n3_offset(m):
     return _decision(m, "N3")["offset_starts"]
 

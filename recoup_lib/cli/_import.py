@@ -1,0 +1,70 @@
+"""``recoup import --claims F [--payments F] ... --out FOLDER``: a billing office's files -> an audit folder."""
+
+from __future__ import annotations
+
+import sys
+
+ORDER = 15
+
+
+def add_parser(sub):
+    p = sub.add_parser(
+        "import", help="turn practice-management exports, Excel workbooks, 837s and 835s into an audit folder",
+        description="Read what a billing office has (CSV exports in UTF-8 or Windows-1252, .xlsx "
+        "workbooks (FILE.xlsx#Sheet for another sheet than the first), X12 837P/837I claim files "
+        "and 835 remittances), recognise the columns by the names billing systems use, read US "
+        "dates, $ amounts and (12.00) negatives, set aside title, total and unreadable rows with "
+        "their reasons, and write the audit folder `recoup audit` reads, with mapping.json (give it "
+        "back with --map), import_rejected.csv and import_counts.csv.")
+    p.add_argument("--claims", action="append", required=True, metavar="FILE",
+                   help="claims export (CSV or workbook) or 837 files / a folder of them (repeatable)")
+    p.add_argument("--payments", action="append", metavar="FILE",
+                   help="payments export (CSV or workbook) or 835 files / a folder of them (repeatable)")
+    p.add_argument("--coverage", action="append", metavar="FILE", help="coverage export (optional)")
+    p.add_argument("--documentation", action="append", metavar="FILE",
+                   help="documentation export: note present, signed, documented code (optional)")
+    p.add_argument("--column", action="append", default=[], metavar="FIELD=HEADER",
+                   help="settle or override a field in every file that has that header, e.g. "
+                   "--column service_date='Svc Dt'; repeat for modifiers or diagnosis_codes to list "
+                   "several headers; FIELD= leaves a field out")
+    p.add_argument("--map", metavar="MAPFILE", help="a mapping.json written by an earlier import")
+    p.add_argument("--out", required=True, help="the audit folder to write (new, or an earlier import's)")
+    p.set_defaults(run=run)
+    return p
+
+
+def parse_columns(items: list[str]) -> dict:
+    """``["service_date=DOS", "modifiers=Mod A", "modifiers=Mod B"]`` -> {field: header or [headers]}."""
+    from ..errors import UsageError
+    from ..ingest import LIST_FIELDS
+
+    columns: dict = {}
+    for item in items:
+        name, sep, header = item.partition("=")
+        name = name.strip()
+        if not sep or not name:
+            raise UsageError(f"--column {item!r}: expected FIELD=HEADER, e.g. --column service_date=DOS")
+        header = header.strip()
+        if name in LIST_FIELDS and header:
+            columns.setdefault(name, [])
+            if isinstance(columns[name], list):
+                columns[name].append(header)
+        else:
+            columns[name] = header or None
+    return columns
+
+
+def run(args) -> int:
+    from ..ingest import import_files
+
+    result = import_files(args.claims, payments=args.payments, coverage=args.coverage,
+                          documentation=args.documentation, columns=parse_columns(args.column),
+                          mapping=args.map)
+    print(result.summary())
+    errors, warnings = result.alarms()
+    for warning in warnings:
+        print(warning, file=sys.stderr)
+    paths = result.write(args.out)
+    print(f"wrote {len(paths)} files to {args.out} (mapping.json, import_rejected.csv, "
+          f"{', '.join(n for n in result.tables)}); next: recoup audit {args.out} --out AUDIT")
+    return 0

@@ -1,0 +1,30 @@
+"""Bring your own data: practice-management exports, workbooks, 837s and 835s -> an audit folder.
+
+Layer: above :mod:`recoup_lib.remit` (it reads 835s with it and cuts 837s
+with its tokenizer), below appeals, report, widgets and the CLI. One public
+call, :func:`import_files`, returns an :class:`ImportResult` (``.write(out)``,
+``.summary()``); ``recoup import`` is its command.
+
+==========================  ================================================
+:mod:`._tables`             CSV (UTF-8 / Windows-1252, detected) and workbook
+                            (python-calamine, openpyxl) reading; header row
+:mod:`._fields`             which header holds which field (names billing
+                            systems use), ambiguity and missing-field errors
+:mod:`._values`             US dates, Excel serials, $ and (12.00), Y/N flags
+:mod:`._build`              rows to contract rows; title, total, footer rows
+:mod:`._x837`               X12 837P/837I claim lines (vectorised)
+:mod:`._remit_payments`     835 service-line payments as payments.csv rows
+:mod:`._run`                :func:`import_files`: files in, tables out
+:mod:`._result`             :class:`ImportResult`: summary, alarms, the folder
+==========================  ================================================
+"""
+
+from ._fields import FIELD_NAMES, KINDS, LIST_FIELDS, TARGET_FILES, normalise_header, propose, recognised_fields
+from ._result import ImportResult, SourceReport, mapping_document
+from ._run import import_files, load_mapping, preview_file
+from ._tables import read_export
+from ._x837 import LINE_COLUMNS, Claims837, read_837
+
+__all__ = ["import_files", "preview_file", "mapping_document", "ImportResult", "SourceReport", "load_mapping", "read_837", "Claims837",
+           "LINE_COLUMNS", "read_export", "propose", "recognised_fields", "normalise_header",
+           "FIELD_NAMES", "KINDS", "TARGET_FILES", "LIST_FIELDS"]

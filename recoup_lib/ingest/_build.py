@@ -1,0 +1,218 @@
+"""From an export's columns to the contract's columns, row by row, with reasons.
+
+:func:`build_export` takes an export as read (:class:`._tables.RawExport`)
+and the mapping chosen for it (:class:`._fields.Proposal`) and returns the
+rows in contract form, ready for the contract check of
+:func:`recoup_lib.schema.parse_table`, together with every row set aside and
+why. Rows are judged before their values:
+
+- a row with nothing in it is not a row (ignored, counted as blank);
+- a row repeating the header (page breaks in a printed report) is set aside;
+- a row whose first filled cell says TOTAL, SUBTOTAL or GRAND TOTAL and has
+  no claim of its own is a total row;
+- a row with most required columns blank is a heading or a note, and below
+  the last data row, a footer.
+
+Then each value is read (:mod:`._values`); a value that cannot be read sets
+its row aside with the column's header, what was expected and what was found.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+
+import numpy as np
+import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
+
+from ..errors import Problem
+from ..schema import FileSpec
+from . import _values as V
+from ._fields import Proposal, normalise_header
+from ._tables import RawExport
+
+__all__ = ["Built", "build_export", "required_fields", "TOTAL_PATTERN"]
+
+#: A total row's label: TOTAL, Totals:, Grand Total, Sub-total, Report total, Page total ...
+TOTAL_PATTERN = r"(?i)^\s*(?:grand|sub|report|page|batch|claim|provider|payer|final|file)?[\s-]*totals?\b"
+
+
+#: How each kind of contract column is read from an export, and what a reader is told it expects.
+_CONVERT = {"date": (V.to_dates, V.EXPECTED["date"]), "money": (V.to_money, V.EXPECTED["money"]),
+            "bool": (V.to_flags, V.EXPECTED["bool"]), "int": (V.to_whole, V.EXPECTED["int"])}
+
+
+def required_fields(spec: FileSpec) -> list[str]:
+    """Fields an export must supply: the contract's required columns that may not be blank."""
+    return [c.name for c in spec.columns if c.required and not c.nullable]
+
+
+@dataclass
+class Built:
+    """One source in contract form.
+
+    Attributes
+    ----------
+    frame : pandas.DataFrame
+        Rows kept, contract columns as text (plus extra columns as read).
+    rows : numpy.ndarray
+        Spreadsheet row (or 837 segment) number of each kept row.
+    aside : pandas.DataFrame
+        Rows set aside: ``_row``, ``_reason`` and the row's cells as read
+        (``_text`` for rows read as a whole line).
+    problems : list of Problem
+        One per bad value (and per row judged as a whole).
+    header_of : dict
+        field -> the header it came from (for messages).
+    blank_rows : int
+    """
+
+    frame: pd.DataFrame
+    rows: np.ndarray
+    aside: pd.DataFrame
+    problems: list[Problem] = field(default_factory=list)
+    header_of: dict[str, str] = field(default_factory=dict)
+    blank_rows: int = 0
+
+
+def _headers_of(value) -> list[str]:
+    return [value] if isinstance(value, str) else list(value)
+
+
+def text_frame(columns: dict[str, pa.Array], mask: np.ndarray | None = None) -> pd.DataFrame:
+    """Arrow text columns as a pandas frame of Arrow-backed strings (rows where ``mask``)."""
+    if not columns:
+        return pd.DataFrame(index=pd.RangeIndex(0 if mask is None else int(mask.sum())))
+    table = pa.table({k: pc.cast(v, pa.string()) for k, v in columns.items()})
+    if mask is not None:
+        table = table.filter(pa.array(mask))
+    return table.to_pandas(types_mapper=lambda t: pd.StringDtype("pyarrow"))
+
+
+def _cells_frame(raw: RawExport, mask: np.ndarray) -> pd.DataFrame:
+    return text_frame({h: raw.columns[h] for h in raw.headers}, mask)
+
+
+def build_export(raw: RawExport, spec: FileSpec, proposal: Proposal) -> Built:
+    """Turn an export's rows into contract rows; set aside what cannot be used (see module doc)."""
+    n = len(raw)
+    cells = {h: V.text(raw.columns[h]) for h in raw.headers}
+    used = proposal.used_headers()
+    filled = {h: np.asarray(pc.not_equal(cells[h], "")) for h in raw.headers}
+    any_filled = np.zeros(n, dtype=bool)
+    for h in raw.headers:
+        any_filled |= filled[h]
+    required = required_fields(spec)
+    req_headers = [_headers_of(proposal.columns[f])[0] for f in required if f in proposal.columns]
+    count = np.zeros(n, dtype=np.int64)
+    for h in req_headers:
+        count += filled[h]
+    datalike = count * 2 > max(len(req_headers), 1)
+    repeated = np.zeros(n, dtype=bool)
+    if used:
+        ordered = sorted(used)
+        repeated = np.asarray(pc.equal(pc.utf8_lower(cells[ordered[0]]), ordered[0].strip().lower()))
+        for h in ordered[1:]:
+            if not repeated.any():
+                break
+            repeated &= np.asarray(pc.equal(pc.utf8_lower(cells[h]), h.strip().lower()))
+    key_field = "claim_id" if "claim_id" in proposal.columns else "patient_id"
+    key_header = _headers_of(proposal.columns[key_field])[0] if key_field in proposal.columns else raw.headers[0]
+    key = cells[key_header]
+    first = np.full(n, "", dtype=object)          # each row's first filled cell, where it matters
+    keyless = np.flatnonzero(~filled[key_header] & any_filled)
+    if len(keyless):
+        take = pa.array(keyless)
+        values = [cells[h].take(take).to_pylist() for h in raw.headers]
+        first[keyless] = [next((v for v in row if v), "") for row in zip(*values)]
+    first[filled[key_header]] = np.asarray(key.filter(pa.array(filled[key_header])).to_pylist(), dtype=object)
+    first = pa.array(first, pa.string())
+    total = np.asarray(pc.match_substring_regex(first, TOTAL_PATTERN)) & \
+        (~filled[key_header] | np.asarray(pc.equal(key, first)))
+    good_rows = np.flatnonzero(datalike & ~total & ~repeated & any_filled)
+    last_data = int(good_rows[-1]) if len(good_rows) else -1
+    below = np.arange(n) > last_data
+    reason = np.full(n, "", dtype=object)
+    reason[~datalike & ~below] = "not a data row: most required columns are blank (a heading or a note)"
+    reason[~datalike & below] = "text below the data (a footer or total row)"
+    reason[total] = "a total row, not a claim line" if key_field == "claim_id" else "a total row"
+    reason[repeated] = "the header repeated (a page break in the report)"
+    reason[~any_filled] = ""
+    judged = reason != ""
+    problems = [Problem(raw.label, int(r), "(whole row)", str(first[int(i)].as_py())[:60], str(reason[i]))
+                for i, r in zip(np.flatnonzero(judged), raw.rows[judged])]
+
+    out: dict[str, pa.Array] = {}
+    header_of: dict[str, str] = {}
+    alive = any_filled & ~judged
+    extra_modifiers = None
+    for column in spec.columns:
+        name = column.name
+        if name not in proposal.columns:
+            continue
+        headers = _headers_of(proposal.columns[name])
+        header_of[name] = " + ".join(headers)
+        if column.kind == "codes":
+            out[name] = V.join_lists([cells[h] for h in headers])
+            continue
+        values = cells[headers[0]]
+        bad = None
+        if column.kind in _CONVERT:
+            convert, expected = _CONVERT[column.kind]
+            values, bad = convert(values)
+        elif name == "place_of_service":
+            values = V.to_place_of_service(values)
+        elif name == "procedure_code":
+            values, extra_modifiers = V.split_code_modifiers(values)
+        if bad is not None and (bad & alive).any():
+            bad_idx = np.flatnonzero(bad & alive)
+            found = cells[headers[0]].take(pa.array(bad_idx)).to_pylist()
+            where = f"'{headers[0]}' ({name})" if headers[0] != name else f"'{name}'"
+            problems += [Problem(raw.label, int(r), headers[0], str(v), expected)
+                         for r, v in zip(raw.rows[bad_idx], found)]
+            row_text = np.full(n, "", dtype=object)
+            row_text[bad_idx] = [f"column {where}: expected {expected}; got {v!r}" for v in found]
+            reason = np.where((bad & alive) & (reason != ""), reason + "; " + row_text,
+                              np.where(bad & alive, row_text, reason))
+        out[name] = values
+    if extra_modifiers is not None and pc.any(pc.not_equal(extra_modifiers, "")).as_py():
+        base = out.get("modifiers", pa.array([""] * n, pa.string()))
+        out["modifiers"] = V.join_lists([extra_modifiers, base])
+    set_aside = reason != ""
+    keep = alive & ~set_aside
+    keep_idx = np.flatnonzero(keep)
+    contract_lower = {c.name.lower() for c in spec.columns}
+    columns = dict(out)
+    for h in raw.headers:
+        if h in used:
+            continue
+        label = h if (h.lower() not in contract_lower and not h.startswith("_")) else f"{h.lstrip('_')} (export)"
+        columns[label] = cells[h]
+    frame = text_frame(columns, keep)
+    aside_idx = np.flatnonzero(set_aside)
+    aside = _cells_frame(raw, set_aside)
+    aside.insert(0, "_reason", [str(r) for r in reason[aside_idx]])
+    aside.insert(0, "_row", raw.rows[aside_idx])
+    if raw.set_aside:
+        early = pd.DataFrame(raw.set_aside, columns=["_row", "_reason", "_text"])
+        problems = [Problem(raw.label, int(r), "(whole row)", str(t)[:60], str(why))
+                    for r, why, t in raw.set_aside] + problems
+        aside = pd.concat([early, aside], ignore_index=True)
+    aside = aside.sort_values("_row", kind="stable").reset_index(drop=True)
+    problems.sort(key=lambda p: p.row)
+    return Built(frame, raw.rows[keep_idx], aside, problems, header_of, int((~any_filled).sum()))
+
+
+def rename_reason(reason: str, header_of: dict[str, str]) -> str:
+    """``column 'units': ...`` (the contract's name) -> ``column 'Qty' (units): ...``."""
+    def swap(match: re.Match) -> str:
+        name = match.group(1)
+        header = header_of.get(name)
+        return f"column '{header}' ({name})" if header and header != name else match.group(0)
+    return re.sub(r"column '([a-z_]+)'", swap, reason)
+
+
+def same_header(a: str, b: str) -> bool:
+    return a == b or normalise_header(a) == normalise_header(b)

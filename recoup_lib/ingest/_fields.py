@@ -1,0 +1,300 @@
+"""Which header of a user's export holds which contract field.
+
+Billing systems name their columns in many ways (``Claim #``, ``DOS``,
+``CPT/HCPCS``, ``Paid Amt``). Each contract field of the four files a user
+brings (claims, payments, coverage, documentation) has here the names such
+exports use, in tiers: the first tier that matches any header of a file
+decides, so a file with both ``Claim #`` and ``Encounter #`` maps claim_id to
+``Claim #`` without asking; two matches in the deciding tier are ambiguous and
+stop the import, naming both. Headers are compared with case, spaces and
+punctuation ignored (``Paid Amt.`` = ``paid_amt`` = ``PAIDAMT``).
+
+Numbered columns (``Mod 1`` .. ``Mod 4``, ``Dx 1`` .. ``Dx 12``) are joined
+into the contract's ``;``-separated modifiers and diagnosis_codes, in their
+numbered order.
+
+The names were gathered from the contract's list and from public descriptions
+of practice-management exports and report layouts (OfficeEMR's payments
+export, WebPT's charges report, CollaborateMD's charge fields, Healthie's
+CMS-1500 line fields, OpenEMR's billing table, Kareo's encounter schema);
+``docs/import-workflow.md`` lists them.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from ..errors import InputError
+
+__all__ = ["KINDS", "TARGET_FILES", "FIELD_NAMES", "LIST_FIELDS", "normalise_header",
+           "propose", "Proposal", "fields_of"]
+
+#: The four kinds of file a user brings, and the audit-folder file each becomes.
+TARGET_FILES = {"claims": "claim_lines.csv", "payments": "payments.csv",
+                "coverage": "coverage.csv", "documentation": "documentation.csv"}
+KINDS = tuple(TARGET_FILES)
+
+#: Fields whose values may come from several numbered columns, joined with ``;``.
+LIST_FIELDS = {"modifiers": 4, "diagnosis_codes": 12}
+
+_CLAIM_ID = [["Claim ID", "Claim #", "Claim No", "Claim Number", "Claim", "ClaimID", "Claim Num",
+              "Claim Nbr", "Patient Control Number", "Patient Control #", "PCN", "Claim Ref"],
+             ["Encounter", "Encounter ID", "Encounter #", "Encounter Number", "Visit ID", "Visit #",
+              "Visit Number", "Ticket #", "Ticket Number", "Invoice #", "Invoice Number", "Bill ID",
+              "Charge Ticket"]]
+_LINE_NO = [["Line No", "Line #", "Line", "Line Number", "Ln", "Ln #", "Line Seq", "Svc Line",
+             "Service Line", "Charge Line", "Line Item", "Claim Line"],
+            ["Seq", "Sequence", "Item", "Item #"]]
+_PATIENT = [["Patient ID", "Patient Acct", "Patient Account", "Patient Account #",
+             "Patient Account Number", "Patient #", "Patient Number", "Pt ID", "Pt Acct", "Pt #",
+             "Acct", "Acct #", "Account", "Account #", "Account Number", "Account No", "MRN",
+             "Chart #", "Chart Number", "Chart", "PID", "Patient"]]
+_PAYER = [["Payer ID", "Payer Code", "Payor ID", "Payor Code", "Insurance ID", "Insurance Code",
+           "Ins Code", "Ins ID", "Carrier Code", "Carrier ID", "Plan ID", "Plan Code", "Payer Number"],
+          ["Payer", "Payor", "Insurance", "Carrier", "Plan", "Primary Insurance", "Primary Payer",
+           "Primary Ins", "Ins Plan", "Insurance Plan", "Payer Name", "Insurance Name", "Ins"]]
+
+_FIELDS: dict[str, dict[str, list[list[str]]]] = {
+    "claims": {
+        "claim_id": _CLAIM_ID,
+        "line_no": _LINE_NO,
+        "patient_id": _PATIENT,
+        "payer_id": _PAYER,
+        "rendering_npi": [["Rendering NPI", "Rendering Provider NPI", "Rendering Prov NPI",
+                           "Provider NPI", "Rend NPI", "Servicing NPI", "Servicing Provider NPI",
+                           "Performing NPI", "Performing Provider NPI", "Physician NPI", "Doctor NPI",
+                           "NPI", "Rendering ID"],
+                          ["Rendering", "Rendering Provider", "Servicing Provider", "Provider",
+                           "Physician", "Doctor", "Performing Provider"]],
+        "service_date": [["Service Date", "DOS", "Date of Service", "Svc Date", "Srv Date",
+                          "Service Dt", "DOS From", "From DOS", "Begin DOS", "Service From",
+                          "Service From Date", "From Date", "Date From", "DateOfService",
+                          "Visit Date", "Encounter Date", "Charge Date"],
+                         ["Date"]],
+        "submitted_date": [["Submitted Date", "Submit Date", "Date Submitted", "Submission Date",
+                            "Billed Date", "Bill Date", "Date Billed", "First Billed",
+                            "First Bill Date", "Claim Date", "Claim Sent", "Sent Date", "Date Sent",
+                            "Filed Date", "Date Filed", "Transmit Date", "Transmitted"]],
+        "procedure_code": [["Procedure Code", "CPT", "CPT Code", "CPT/HCPCS", "CPT HCPCS",
+                            "HCPCS", "HCPCS Code", "Proc Code", "Proc", "Procedure", "CPT-4",
+                            "CPT4", "Px Code", "Service Code", "Billing Code", "CPT/HCPCS Code"],
+                           ["Code"]],
+        "modifiers": [["Modifiers", "Modifier", "Mod", "Mods", "Modifier(s)", "CPT Modifier",
+                       "CPT Modifiers"]],
+        "units": [["Units", "Qty", "Quantity", "Unit", "Svc Units", "Service Units", "Days/Units",
+                   "Days or Units", "Units of Service", "UOS", "Billed Units"]],
+        "charge": [["Charge", "Charges", "Charge Amount", "Charge Amt", "Chg Amt", "Billed",
+                    "Billed Amt", "Billed Amount", "Amount Billed", "Total Charge", "Total Charges",
+                    "Line Charge", "Gross Charge", "Submitted Charge", "Charge $"],
+                   ["Amount", "Fee", "Amt"]],
+        "diagnosis_codes": [["Diagnosis Codes", "Diagnosis Code", "Diagnosis", "Diagnoses", "Dx",
+                             "Dx Codes", "Dx Code", "ICD-10", "ICD10", "ICD Codes", "ICD-10 Codes",
+                             "ICD Code", "ICD", "Diag", "Diag Codes"]],
+        "place_of_service": [["POS", "Place of Service", "POS Code", "Place of Svc", "Place Of Service Code"]],
+    },
+    "payments": {
+        "claim_id": _CLAIM_ID,
+        "line_no": _LINE_NO,
+        "payment_id": [["Payment ID", "Payment No", "Payment Number", "Pmt ID",
+                        "Pmt #", "Transaction ID", "Remit ID"],
+                       ["Check #", "Check/EFT #", "Check/EFT", "Check No", "Check Number", "Check",
+                        "EFT #", "EFT Number", "EFT", "Trace #", "Trace Number", "Check/Trace",
+                        "Check/Trace #", "Ref ID", "Reference #", "Deposit #", "ERA #", "ICN"]],
+        "payment_date": [["Payment Date", "Pmt Date", "Paid Date", "Date Paid", "Check Date",
+                          "EFT Date", "Remit Date", "Deposit Date", "Dep Date", "Posting Date",
+                          "Post Date", "Posted Date", "Date Posted", "Posted", "Trx Date",
+                          "Transaction Date", "Adjudication Date", "Process Date"],
+                         ["Date"]],
+        "allowed": [["Allowed", "Allowed Amt", "Allowed Amount", "Allowable", "Amt Allowed",
+                     "Amount Allowed", "Allowed $", "Approved Amount", "Approved Amt", "Approved",
+                     "Contracted Amount", "Contract Amount"]],
+        "paid": [["Paid", "Paid Amt", "Paid Amount", "Amount Paid", "Payment", "Payment Amount",
+                  "Payment Amt", "Pmt Amt", "Pmt Amount", "Ins Paid", "Insurance Paid",
+                  "Insurance Payment", "Ins Pmt", "Payer Paid", "Plan Paid", "Net Paid", "Paid $"],
+                 ["Amount", "Amt"]],
+        "deductible": [["Deductible", "Ded", "Deductible Amt", "Deductible Amount", "Ded Amt"]],
+        "coinsurance": [["Coinsurance", "Coins", "Co-ins", "Coinsurance Amt", "Coinsurance Amount",
+                         "Co-insurance"]],
+        "copay": [["Copay", "Co-pay", "Copay Amt", "Copay Amount", "Copayment"]],
+        "denial_code": [["Denial Code", "Denial Reason", "Reason Code", "CARC", "Adj Reason",
+                         "Adjustment Reason", "Adj Code", "Remark Code"]],
+    },
+    "coverage": {
+        "patient_id": _PATIENT,
+        "payer_id": _PAYER,
+        "member_id": [["Member ID", "Member #", "Member Number", "Member No", "Subscriber ID",
+                       "Subscriber #", "Subscriber Number", "Policy #", "Policy Number", "Policy ID",
+                       "Policy No", "Insured ID", "Insured's ID", "ID Number", "MBI", "HICN",
+                       "Medicaid ID", "Medicare ID"]],
+        "effective_date": [["Eff Date", "Effective Date", "Effective", "Eff", "Eff Dt",
+                            "Coverage Start", "Coverage Start Date", "Coverage From", "Start Date",
+                            "Begin Date", "Policy Start", "Policy Start Date", "Plan Start",
+                            "Eligibility Start", "From"]],
+        "termination_date": [["Term Date", "Termination Date", "Term", "Term Dt", "End Date",
+                              "Coverage End", "Coverage End Date", "Coverage To", "Expiration Date",
+                              "Exp Date", "Policy End", "Policy End Date", "Plan End",
+                              "Eligibility End", "Thru", "Through", "To"]],
+    },
+    "documentation": {
+        "claim_id": _CLAIM_ID,
+        "line_no": _LINE_NO,
+        "note_present": [["Note Present", "Note", "Has Note", "Note on File", "Note On File",
+                          "Documented", "Documentation", "Documentation Present", "Record Present",
+                          "Chart Note", "Doc Present", "Notes", "Progress Note"]],
+        "signed": [["Signed", "Signature", "Note Signed", "Signed Y/N", "Signature Present",
+                    "Provider Signed", "Signed Note", "Sig", "Authenticated"]],
+        "documented_code": [["Documented Code", "Supported Code", "Code Supported",
+                             "Code Documented", "Documented CPT", "Audited Code", "Audit Code",
+                             "Correct Code", "Coded As", "Note Supports", "Supported CPT"]],
+    },
+}
+
+#: Numbered headers: ``Mod 2`` -> ("modifiers", 2); ``Dx 11`` -> ("diagnosis_codes", 11).
+_NUMBERED = {
+    "modifiers": re.compile(r"^(?:mod|modifier|mods|cptmod|cptmodifier|procmod|procmodifier|m)(\d)$"),
+    "diagnosis_codes": re.compile(r"^(?:dx|diag|diagnosis|diagnosiscode|dxcode|icd|icd10|icdcode|"
+                                  r"icd10code|icd10cm|diagcode)(\d{1,2})$"),
+}
+
+#: Every contract field of every kind, for messages and the widget's dropdowns.
+FIELD_NAMES = {kind: tuple(fields) for kind, fields in _FIELDS.items()}
+
+
+def normalise_header(text: str) -> str:
+    """``"Paid Amt."`` -> ``"paidamt"``: case, spaces and punctuation ignored (``#`` too)."""
+    return re.sub(r"[^0-9a-z]", "", str(text).lower())
+
+
+_INDEX = {kind: {field: [{normalise_header(n) for n in tier} for tier in tiers]
+                 for field, tiers in fields.items()}
+          for kind, fields in _FIELDS.items()}
+
+
+def fields_of(kind: str) -> tuple[str, ...]:
+    """The contract fields a file of ``kind`` can supply."""
+    return FIELD_NAMES[kind]
+
+
+@dataclass
+class Proposal:
+    """A proposed mapping for one file: field -> header (list fields: -> list of headers).
+
+    ``ambiguous`` holds, per field, the headers that matched equally well;
+    ``sources`` says for each field whether it came from ``recognised``
+    names, ``--map`` or ``--column``; ``raw`` keeps the file as read, when
+    a preview wants to map it again without reading it again.
+    """
+
+    kind: str
+    headers: list[str]
+    columns: dict[str, str | list[str]]
+    ambiguous: dict[str, list[str]]
+    sources: dict[str, str]
+    raw: object = None
+
+    def used_headers(self) -> set[str]:
+        used: set[str] = set()
+        for value in self.columns.values():
+            used.update([value] if isinstance(value, str) else value)
+        return used
+
+
+def _numbered(norm: str):
+    for field, pattern in _NUMBERED.items():
+        m = pattern.match(norm)
+        if m and 1 <= int(m.group(1)) <= LIST_FIELDS[field]:
+            return field, int(m.group(1))
+    return None
+
+
+def recognised_fields(kind: str, header: str) -> set[str]:
+    """Fields of ``kind`` whose names (any tier) include ``header``."""
+    norm = normalise_header(header)
+    hits = {f for f, tiers in _INDEX[kind].items() if any(norm in tier for tier in tiers)}
+    numbered = _numbered(norm)
+    if numbered:
+        hits.add(numbered[0])
+    return hits
+
+
+def propose(kind: str, headers: list[str], fixed: dict[str, str | list[str] | None] | None = None,
+            fixed_source: dict[str, str] | None = None) -> Proposal:
+    """Propose which header holds each field of a ``kind`` file.
+
+    Parameters
+    ----------
+    kind : {"claims", "payments", "coverage", "documentation"}
+    headers : list of str
+        The file's headers, as read.
+    fixed : dict, optional
+        Fields already settled (``--map``, ``--column``): field -> header,
+        list of headers, or None (the field is not in this file).
+    fixed_source : dict, optional
+        Where each fixed field came from (``"--map"``, ``"--column"``).
+
+    Returns
+    -------
+    Proposal
+    """
+    fixed = dict(fixed or {})
+    fixed_source = dict(fixed_source or {})
+    columns: dict[str, str | list[str]] = {}
+    ambiguous: dict[str, list[str]] = {}
+    sources: dict[str, str] = {}
+    taken = set()
+    for field, value in fixed.items():
+        if value:
+            columns[field] = value
+            sources[field] = fixed_source.get(field, "--column")
+            taken.update([value] if isinstance(value, str) else value)
+    norms = [normalise_header(h) for h in headers]
+    for field, tiers in _INDEX[kind].items():
+        if field in fixed:
+            continue
+        for tier in tiers:
+            hits = [h for h, n in zip(headers, norms) if n in tier and h not in taken]
+            if len(hits) == 1:
+                columns[field] = hits[0]
+                sources[field] = "recognised"
+                break
+            if len(hits) > 1:
+                ambiguous[field] = hits
+                break
+    for field, limit in LIST_FIELDS.items():
+        if field not in _INDEX[kind] or field in fixed:
+            continue
+        slots = []
+        for h, n in zip(headers, norms):
+            hit = _numbered(n)
+            if hit and hit[0] == field and h not in taken:
+                slots.append((hit[1], h))
+        if slots:
+            numbered = [h for _, h in sorted(slots)]
+            single = columns.get(field)
+            columns[field] = ([single] if isinstance(single, str) else []) + numbered
+            sources[field] = "recognised"
+            ambiguous.pop(field, None)
+    return Proposal(kind, list(headers), columns, ambiguous, sources)
+
+
+def check_required(proposal: Proposal, required: list[str], label: str) -> None:
+    """Stop (exit 1) when a required field is missing or ambiguous, naming candidates and headers."""
+    problems = []
+    for field in required:
+        if field in proposal.ambiguous and field not in proposal.columns:
+            names = " and ".join(repr(h) for h in proposal.ambiguous[field])
+            problems.append(f"field {field!r} matches {names}; settle it with "
+                            f"--column {field}=HEADER")
+        elif field not in proposal.columns:
+            problems.append(f"no header for required field {field!r} (typical names: "
+                            f"{', '.join(_FIELDS[proposal.kind][field][0][:4])}); "
+                            f"name it with --column {field}=HEADER")
+    for field, hits in proposal.ambiguous.items():
+        if field not in required and field not in proposal.columns:
+            names = " and ".join(repr(h) for h in hits)
+            problems.append(f"optional field {field!r} matches {names}; settle it with "
+                            f"--column {field}=HEADER (or --column {field}= to leave it out)")
+    if problems:
+        seen = ", ".join(repr(h) for h in proposal.headers)
+        raise InputError(f"{label}: " + "; ".join(problems) + f". Headers seen: {seen}.")

@@ -1,0 +1,94 @@
+"""Payments from 835 remittances, as rows of payments.csv.
+
+Each service line payment (SVC) becomes one payments.csv row: claim_id CLP01,
+payment_id the check or EFT trace number (TRN02), payment_date the
+remittance's payment date, allowed AMT*B6 (blank when the payer sent none),
+paid SVC03 (negative on a reversal, CLP02 = 22). Which line it paid is found
+as ``docs/contract.md`` says, in this order: the line whose control number
+(REF*6R, which the 837 sent and the 835 echoes) matches, among the claim
+lines imported; a control number that is itself a line number; the SVC's
+position within its CLP. A claim payment without service lines is put on
+the claim's only line, or set aside when the claim has several.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from ..remit import read_835
+
+__all__ = ["payments_from_835"]
+
+
+def payments_from_835(paths, claim_lines: pd.DataFrame | None):
+    """835 files -> (payments text frame, row numbers, labels, set-aside frame, messages).
+
+    Parameters
+    ----------
+    paths : list of path-like
+    claim_lines : pandas.DataFrame, optional
+        The claim lines imported (``claim_id``, ``line_no``, and ``line_control``
+        when they came from 837s), to resolve control numbers.
+    """
+    remit = read_835(paths)
+    lines = remit.service_lines
+    pays = remit.payments
+    messages = [str(m) for m in remit.problems["message"]]
+    date_of = pays.set_index(["file", "trace_number", "claim_seq"])["payment_date"]
+    key = pd.MultiIndex.from_arrays([lines["file"], lines["trace_number"], lines["claim_seq"]])
+    line_no = pd.array(lines["line_no"], dtype="Int64")
+    how = np.where(pd.notna(line_no), "control number", "position")
+    if claim_lines is not None and "line_control" in claim_lines.columns and len(lines):
+        controls = claim_lines.loc[claim_lines["line_control"].astype(str) != "",
+                                   ["claim_id", "line_control", "line_no"]].drop_duplicates(
+            ["claim_id", "line_control"])
+        found = pd.DataFrame({"claim_id": lines["claim_id"].astype(str).to_numpy(),
+                              "line_control": lines["line_control"].astype(str).to_numpy()}).merge(
+            controls.astype({"claim_id": str, "line_control": str}), how="left",
+            on=["claim_id", "line_control"])["line_no"]
+        matched = found.notna().to_numpy()
+        line_no = pd.array(np.where(matched, found.astype("Int64").fillna(0).to_numpy(),
+                                    line_no.fillna(0).to_numpy()), dtype="Int64")
+        line_no[~matched & pd.isna(pd.array(lines["line_no"], dtype="Int64"))] = pd.NA
+        how = np.where(matched, "837 control number", how)
+    line_no = line_no.fillna(pd.array(lines["line_seq"], dtype="Int64")) if len(lines) else line_no
+    frame = pd.DataFrame({
+        "claim_id": lines["claim_id"].astype(str).to_numpy(),
+        "line_no": [str(x) for x in line_no],
+        "payment_id": lines["trace_number"].astype(str).to_numpy(),
+        "payment_date": pd.Series(date_of.reindex(key).to_numpy()).dt.strftime("%Y-%m-%d").fillna("").to_numpy(),
+        "allowed": [("" if pd.isna(c) else f"{int(c) / 100:.2f}") for c in lines["allowed_cents"]],
+        "paid": [f"{int(c) / 100:.2f}" for c in lines["paid_cents"]],
+        "line_control": lines["line_control"].astype(str).to_numpy(),
+        "matched_by": how,
+    })
+    rows = lines["segment"].to_numpy(dtype=np.int64)
+    labels = lines["file"].astype(str).to_numpy()
+    # Claim payments without service lines.
+    bare = pays.loc[pays["service_lines"] == 0]
+    aside = []
+    extra_rows = []
+    if len(bare):
+        counts = (claim_lines.groupby("claim_id").size() if claim_lines is not None and len(claim_lines)
+                  else pd.Series(dtype="int64"))
+        for p in bare.itertuples():
+            if p.paid_cents == 0:
+                continue
+            if counts.get(p.claim_id, 0) == 1:
+                only = claim_lines.loc[claim_lines["claim_id"] == p.claim_id, "line_no"].iloc[0]
+                extra_rows.append((p.file, int(p.segment), {
+                    "claim_id": p.claim_id, "line_no": str(only), "payment_id": p.trace_number,
+                    "payment_date": p.payment_date.strftime("%Y-%m-%d") if pd.notna(p.payment_date) else "",
+                    "allowed": "", "paid": f"{p.paid_cents / 100:.2f}", "line_control": "",
+                    "matched_by": "the claim's only line"}))
+            else:
+                aside.append((p.file, int(p.segment), "a claim payment (CLP) without service lines, "
+                              "for a claim with several lines (or none imported): which line it paid "
+                              f"cannot be told", f"CLP*{p.claim_id}*{p.status_code}*... paid "
+                              f"{p.paid_cents / 100:.2f}"))
+    if extra_rows:
+        frame = pd.concat([frame, pd.DataFrame([r[2] for r in extra_rows])], ignore_index=True)
+        rows = np.concatenate([rows, [r[1] for r in extra_rows]])
+        labels = np.concatenate([labels, [r[0] for r in extra_rows]])
+    return frame.astype(pd.StringDtype("pyarrow")), rows, labels, aside, messages

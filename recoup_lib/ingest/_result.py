@@ -1,0 +1,269 @@
+"""The result of an import: tables, per-file reports, the mapping, and the audit folder it writes.
+
+:class:`ImportResult` is what :func:`recoup_lib.ingest.import_files` returns:
+``summary()`` says per file how it was read and rows read = used + set aside
+(with an example of each reason), ``alarms()`` finds a required file with
+all or most rows set aside, and ``write(out)`` writes the audit folder whole
+or not at all: into a temporary folder beside ``out``, then moved into place;
+never over a folder holding files ``recoup import`` did not write.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import shutil
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import pandas as pd
+
+from .. import __version__
+from ..errors import InputError, UsageError
+from ..folder import set_aside_alarm, write_csv
+from ..results import StepResult
+from ._fields import TARGET_FILES
+
+__all__ = ["ImportResult", "SourceReport", "mapping_document", "MANIFEST_KEY"]
+
+MANIFEST_KEY = "written_by"
+#: Reasons for rows that are not data at all (title, total, footer, repeated header, heading).
+_STRUCTURAL = r"title row|a total row|text below the data|the header repeated|not a data row"
+_WRITER = "recoup import"
+
+
+@dataclass
+class SourceReport:
+    """What happened to one input file."""
+
+    label: str
+    kind: str
+    format: str
+    rows_read: int = 0
+    rows_used: int = 0
+    rows_set_aside: int = 0
+    blank_rows: int = 0
+    info: dict = field(default_factory=dict)
+    columns: dict = field(default_factory=dict)
+    aside: pd.DataFrame = field(default_factory=pd.DataFrame)
+    notes: list[str] = field(default_factory=list)
+
+
+class ImportResult(StepResult):
+    """What :func:`import_files` made: the audit folder's tables, the mapping, what was set aside.
+
+    Attributes
+    ----------
+    tables : dict of str to pandas.DataFrame
+        ``claim_lines.csv``, ``payments.csv`` and, when given,
+        ``coverage.csv`` and ``documentation.csv``, typed as the audit reads
+        them (money in ``_cents``), with ``_row`` and ``_file`` saying where
+        each row came from.
+    sources : list of SourceReport
+        Per input file: format, encoding, header row, mapping, rows read,
+        used and set aside, and the set-aside rows as read (``aside``).
+    problems : list of Problem
+        Every value or row set aside, located by file, row and column.
+    messages : list of str
+        Warnings about whole files (a sheet, an encoding, an 835 envelope).
+    """
+
+    def __init__(self, tables, sources, problems, messages, inputs):
+        self.tables = tables
+        self.sources = sources
+        self.problems = problems
+        self.messages = messages
+        self.inputs = inputs
+
+    @property
+    def counts(self) -> pd.DataFrame:
+        """Per input file: kind, target file, format, rows read, used, set aside."""
+        return pd.DataFrame([{"file": s.label, "kind": s.kind, "target": TARGET_FILES[s.kind],
+                              "format": s.format, "rows_read": s.rows_read, "rows_used": s.rows_used,
+                              "rows_set_aside": s.rows_set_aside, "blank_rows_ignored": s.blank_rows}
+                             for s in self.sources])
+
+    @property
+    def rejected(self) -> pd.DataFrame:
+        """Every row set aside: file, row, reason, and its cells joined with `` | ``."""
+        frames = []
+        for s in self.sources:
+            if not len(s.aside):
+                continue
+            cells = s.aside.drop(columns=["_row", "_reason"], errors="ignore")
+            text = cells.fillna("").astype(str).apply(
+                lambda r: " | ".join(v for v in r if v), axis=1) if len(cells.columns) else ""
+            frames.append(pd.DataFrame({"file": s.label, "target": TARGET_FILES[s.kind],
+                                        "row": s.aside["_row"].to_numpy(), "reason": s.aside["_reason"].to_numpy(),
+                                        "row_as_read": text}))
+        if not frames:
+            return pd.DataFrame(columns=["file", "target", "row", "reason", "row_as_read"])
+        return pd.concat(frames, ignore_index=True)
+
+    def mapping(self) -> dict:
+        """The mapping used, as mapping.json holds it (give it back with ``mapping=``/``--map``)."""
+        columns: dict = {}
+        files = []
+        for s in self.sources:
+            files.append({"file": s.label, "kind": s.kind, "format": s.format,
+                          **{k: v for k, v in s.info.items() if v is not None},
+                          "columns": s.columns})
+            if s.columns and s.kind not in columns:
+                columns[s.kind] = s.columns
+        document = mapping_document(columns)
+        document["files"] = files
+        return document
+
+    def alarms(self) -> tuple[list[str], list[str]]:
+        """(errors, warnings): required files with every row, or more than half, set aside."""
+        errors, warnings = [], []
+        for kind in ("claims", "payments"):
+            group = [s for s in self.sources if s.kind == kind]
+            if not group:
+                continue
+            labels = {s.label for s in group}
+            # Title, total and footer rows are not data: they neither raise nor soothe the alarm.
+            structural = sum(int(s.aside["_reason"].astype(str).str.match(_STRUCTURAL).sum())
+                             for s in group if len(s.aside))
+            read = sum(s.rows_read for s in group) - structural
+            used = sum(s.rows_used for s in group)
+            problems = [p for p in self.problems if p.file in labels and p.column != "(whole row)"]
+            name = " + ".join(sorted(labels))
+            error, warning = set_aside_alarm(name, read, used, problems, fix="recoup import")
+            if error:
+                errors.append(error)
+            if warning:
+                warnings.append(warning)
+        return errors, warnings
+
+    def summary(self) -> str:
+        """Per file, in plain words: how it was read, rows read = used + set aside, and why."""
+        lines = []
+        for s in self.sources:
+            how = [s.format]
+            if s.info.get("encoding"):
+                how.append({"utf-8": "UTF-8", "utf-8-sig": "UTF-8 with BOM", "cp1252": "Windows-1252",
+                            "latin_1": "Latin-1"}.get(s.info["encoding"], s.info["encoding"]))
+            if s.info.get("sheet"):
+                how.append(f"sheet {s.info['sheet']!r}")
+            if s.info.get("header_row") and s.info["header_row"] != 1:
+                how.append(f"header on row {s.info['header_row']}")
+            lines.append(f"{s.label} ({s.kind}: {', '.join(how)}): {s.rows_read:,} rows read = "
+                         f"{s.rows_used:,} used + {s.rows_set_aside:,} set aside"
+                         + (f"; {s.blank_rows:,} blank rows ignored" if s.blank_rows else ""))
+            if len(s.aside):
+                by_reason = s.aside.groupby(_reason_kind(s.aside["_reason"]), sort=False)
+                for reason, group in by_reason:
+                    first = group.iloc[0]
+                    got = re.findall(r"got ('.*?')(?=;|$)", str(first["_reason"]))
+                    if got:
+                        example = f"row {int(first['_row'])} had {', '.join(got)}"
+                    else:
+                        cells = [str(v) for k, v in first.items() if k not in ("_row", "_reason")
+                                 and pd.notna(v) and str(v) != ""]
+                        example = f"row {int(first['_row'])}: {' | '.join(cells)[:80]!r}"
+                    lines.append(f"  {len(group):,} set aside: {reason}; e.g. {example}")
+            for note in s.notes:
+                lines.append(f"  {note}")
+        for message in self.messages[:10]:
+            lines.append(message)
+        if len(self.messages) > 10:
+            lines.append(f"... and {len(self.messages) - 10} more messages")
+        return "\n".join(lines)
+
+    def write(self, out) -> list[Path]:
+        """Write the audit folder (whole or not at all; never over files the kit did not write).
+
+        Raises
+        ------
+        InputError
+            Every row of the claims (or payments) was set aside: nothing is written.
+        UsageError
+            ``out`` is an input's folder, or holds files ``recoup import`` did not write.
+        """
+        errors, _ = self.alarms()
+        if errors:
+            raise InputError(errors[0])
+        out = Path(out)
+        _check_out(out, self.inputs)
+        tmp = out.parent / f".{out.name}.import-{os.getpid()}"
+        if tmp.exists():
+            shutil.rmtree(tmp)
+        tmp.mkdir(parents=True)
+        written = []
+        try:
+            for name, table in self.tables.items():
+                write_csv(table.drop(columns=["_file"], errors="ignore"), tmp / name)
+                written.append(name)
+            write_csv(self.rejected, tmp / "import_rejected.csv", text=True)
+            write_csv(self.counts, tmp / "import_counts.csv")
+            written += ["import_rejected.csv", "import_counts.csv"]
+            for s in self.sources:
+                if len(s.aside):
+                    base = _safe_name(s.label)
+                    name = f"import_rejected_rows/{base if base.endswith('.csv') else base + '.csv'}"
+                    write_csv(s.aside.astype(str).replace({"<NA>": "", "nan": ""}), tmp / name, text=True)
+                    written.append(name)
+            (tmp / "summary.txt").write_text(self.summary() + "\n", encoding="utf-8")
+            written.append("summary.txt")
+            mapping = self.mapping()
+            mapping["files_written"] = sorted(written + ["mapping.json"])
+            (tmp / "mapping.json").write_text(json.dumps(mapping, indent=2) + "\n", encoding="utf-8")
+            written.append("mapping.json")
+            _swap(tmp, out)
+        except BaseException:
+            shutil.rmtree(tmp, ignore_errors=True)
+            raise
+        return [out / name for name in sorted(written)]
+
+
+def _reason_kind(reasons: pd.Series) -> pd.Series:
+    """Group set-aside reasons by what went wrong, not by the value found."""
+    return reasons.astype(str).str.replace(r"; got '.*?'(?=;|$)", "", regex=True)
+
+
+def _safe_name(label: str) -> str:
+    return "".join(ch if ch.isalnum() or ch in "._-" else "_" for ch in label)
+
+
+def _check_out(out: Path, inputs: list[Path]) -> None:
+    if out.exists() and not out.is_dir():
+        raise UsageError(f"--out {out}: a file is in the way (expected a folder)")
+    resolved = out.resolve()
+    for src in inputs:
+        src = src.resolve()
+        if src == resolved or resolved in src.parents or (src.is_dir() and src in resolved.parents):
+            raise UsageError(f"--out {out}: holds or is inside an input ({src.name}); choose another folder")
+    if out.is_dir():
+        present = {str(p.relative_to(out)) for p in out.rglob("*") if p.is_file()}
+        if not present:
+            return
+        mapping = out / "mapping.json"
+        ours: set[str] = set()
+        try:
+            data = json.loads(mapping.read_text(encoding="utf-8"))
+            if data.get(MANIFEST_KEY) == _WRITER:
+                ours = set(data.get("files_written", []))
+        except (OSError, ValueError):
+            pass
+        foreign = sorted(present - ours)
+        if foreign:
+            raise UsageError(f"--out {out}: holds files `recoup import` did not write ({', '.join(foreign[:3])}"
+                             f"{' ...' if len(foreign) > 3 else ''}); choose an empty or new folder")
+
+
+def _swap(tmp: Path, out: Path) -> None:
+    if out.is_dir():
+        old = out.parent / f".{out.name}.old-{os.getpid()}"
+        out.rename(old)
+        tmp.rename(out)
+        shutil.rmtree(old, ignore_errors=True)
+    else:
+        out.parent.mkdir(parents=True, exist_ok=True)
+        tmp.rename(out)
+
+
+def mapping_document(columns_by_kind: dict[str, dict]) -> dict:
+    """A mapping.json document (what ``--map`` reads) from field -> header mappings per kind."""
+    return {MANIFEST_KEY: _WRITER, "kit_version": __version__, "columns": columns_by_kind, "files": []}

@@ -1,0 +1,439 @@
+"""``import_files``: users' exports, workbooks, 837s and 835s -> an audit folder.
+
+One call per pipeline step: :func:`import_files` reads what a billing office
+has, maps its columns, reads its values, sets aside what cannot be used (with
+the reason, counted), and returns an :class:`ImportResult`; ``.write(out)``
+writes the audit folder ``recoup audit`` reads, plus ``mapping.json`` (the
+mapping used; give it back with ``mapping=``/``--map``), ``import_rejected.csv``
+(every row set aside and why), ``import_rejected_rows/`` (those rows as read)
+and ``import_counts.csv`` (rows read = used + set aside, per file).
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from ..errors import InputError, Problem, UsageError
+from ..schema import SPECS, parse_table
+from ._build import Built, build_export, rename_reason, required_fields, text_frame
+from ._fields import (
+    FIELD_NAMES,
+    KINDS,
+    TARGET_FILES,
+    check_required,
+    normalise_header,
+    propose,
+    recognised_fields,
+)
+from ._remit_payments import payments_from_835
+from ._result import ImportResult, SourceReport
+from ._tables import read_export, split_sheet
+from ._x837 import LINE_COLUMNS, looks_like_x12, read_837
+
+__all__ = ["import_files", "load_mapping", "preview_file"]
+
+
+def _as_list(value) -> list:
+    if value is None:
+        return []
+    if isinstance(value, (str, Path)):
+        return [value]
+    return list(value)
+
+
+def load_mapping(mapping) -> dict:
+    """A mapping.json (path or dict) as written by :meth:`ImportResult.write`."""
+    if mapping is None:
+        return {}
+    if isinstance(mapping, dict):
+        return mapping
+    path = Path(mapping)
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError) as exc:
+        raise InputError(f"{path.name}: not a readable mapping file ({exc})") from None
+    if not isinstance(data, dict) or not isinstance(data.get("columns", {}), dict):
+        raise InputError(f"{path.name}: expected the mapping.json that `recoup import` writes "
+                         "(an object with 'columns')")
+    return data
+
+
+def _is_x12_source(spec) -> bool:
+    path, _ = split_sheet(spec)
+    if path.is_dir():
+        return True
+    try:
+        with open(path, "rb") as handle:
+            return looks_like_x12(handle.read(256))
+    except OSError:
+        return False
+
+
+def _fixed_for(kind: str, label: str, headers: list[str], mapping: dict, columns: dict):
+    """Fields settled by --map and --column for one file: (fixed, sources)."""
+    fixed: dict = {}
+    sources: dict = {}
+    by_norm = {normalise_header(h): h for h in headers}
+
+    def find(header: str):
+        return header if header in headers else by_norm.get(normalise_header(header))
+
+    entry = next((f for f in mapping.get("files", []) if f.get("kind") == kind and f.get("file") == label
+                  and f.get("columns")), None)
+    mapped = entry["columns"] if entry else mapping.get("columns", {}).get(kind, {})
+    for name, value in mapped.items():
+        if name not in FIELD_NAMES[kind]:
+            continue
+        wanted = [value] if isinstance(value, str) else list(value or [])
+        got = [find(h) for h in wanted]
+        missing = [h for h, g in zip(wanted, got) if g is None]
+        if missing:
+            raise InputError(f"{label}: the mapping maps {name!r} to {missing[0]!r}, which this file "
+                             f"does not have. Headers seen: {', '.join(repr(h) for h in headers)}.")
+        fixed[name] = got[0] if isinstance(value, str) else got
+        sources[name] = "--map"
+    for name, value in columns.items():
+        if name not in FIELD_NAMES[kind]:
+            continue
+        if value in (None, "", []):
+            fixed[name] = None
+            sources[name] = "--column"
+            continue
+        wanted = [value] if isinstance(value, str) else list(value)
+        got = [find(h) for h in wanted]
+        if all(g is not None for g in got):
+            fixed[name] = got[0] if isinstance(value, str) else got
+            sources[name] = "--column"
+    return fixed, sources
+
+
+def _check_columns_option(columns: dict, seen: dict[str, list[str]]) -> None:
+    """Every --column names a known field and a header some file has (else a usage error)."""
+    every = {f for names in FIELD_NAMES.values() for f in names}
+    for name, value in columns.items():
+        if name not in every:
+            raise UsageError(f"--column {name}=...: unknown field {name!r}; fields: "
+                             + ", ".join(sorted(every)))
+        if value in (None, "", []):
+            continue
+        wanted = [value] if isinstance(value, str) else list(value)
+        for header in wanted:
+            hits = [label for label, headers in seen.items()
+                    if any(normalise_header(h) == normalise_header(header) for h in headers)]
+            if not hits:
+                shown = "; ".join(f"{label}: {', '.join(repr(h) for h in hs)}" for label, hs in seen.items())
+                raise UsageError(f"--column {name}={header}: no file has a header {header!r} "
+                                 f"(headers seen: {shown})")
+
+
+def _score(kind: str, extra: set[str]):
+    def score(cells) -> int:
+        names = set()
+        for cell in cells:
+            text = str(cell).strip()
+            if not text:
+                continue
+            if normalise_header(text) in extra:
+                names.add(("fixed", normalise_header(text)))
+            for f in recognised_fields(kind, text):
+                names.add(f)
+        return len(names)
+    return score
+
+
+def _parse(built: Built, spec, label: str, report: SourceReport):
+    """The contract check on rows already in contract text (values the contract refuses are set aside)."""
+    parsed = parse_table(built.frame, spec, label=label, row_numbers=built.rows)
+    problems = list(built.problems)
+    aside = built.aside
+    if len(parsed.rejected):
+        rej = parsed.rejected
+        reasons = [rename_reason(r, built.header_of) for r in rej["_reason"]]
+        original = rej.drop(columns=["_file", "_reason"])
+        original.insert(1, "_reason", reasons)
+        aside = pd.concat([aside, original], ignore_index=True).sort_values("_row", kind="stable")
+        problems += [Problem(p.file, p.row, rename_reason(f"column '{p.column}'", built.header_of)
+                             .removeprefix("column '").removesuffix("'"), p.value, p.expected)
+                     for p in parsed.problems]
+    report.rows_used = len(parsed.data)
+    report.rows_set_aside = len(aside)
+    report.rows_read = report.rows_used + report.rows_set_aside
+    report.aside = aside.reset_index(drop=True)
+    return parsed.data, problems
+
+
+def _read_exports(kind: str, specs: list, mapping: dict, columns: dict, seen: dict) -> list:
+    """Read each export of one kind (header row found with the names of --map and --column too)."""
+    fixed_names = set()
+    for v in list(mapping.get("columns", {}).get(kind, {}).values()) + list(columns.values()):
+        for h in ([v] if isinstance(v, str) else list(v or [])):
+            fixed_names.add(normalise_header(h))
+    raws = []
+    for item in specs:
+        raw = read_export(item, _score(kind, fixed_names))
+        seen[raw.label] = raw.headers
+        raws.append(raw)
+    return raws
+
+
+def _build_exports(kind: str, raws: list, mapping: dict, columns: dict, reports: list):
+    """Map and read each export of one kind; returns [(built, report)]."""
+    spec = SPECS[TARGET_FILES[kind]]
+    out = []
+    for raw in raws:
+        fixed, sources = _fixed_for(kind, raw.label, raw.headers, mapping, columns)
+        proposal = propose(kind, raw.headers, fixed, sources)
+        for name, value in fixed.items():
+            if value is None:
+                proposal.columns.pop(name, None)
+        check_required(proposal, required_fields(spec), raw.label)
+        built = build_export(raw, spec, proposal)
+        fmt = "workbook" if raw.info.get("sheet") is not None else "CSV"
+        report = SourceReport(raw.label, kind, fmt, blank_rows=built.blank_rows, info=dict(raw.info),
+                              columns=dict(proposal.columns))
+        unused = [h for h in raw.headers if h not in proposal.used_headers()]
+        if unused:
+            report.notes.append("kept as extra columns: " + ", ".join(repr(h) for h in unused[:8])
+                                + (" ..." if len(unused) > 8 else ""))
+        out.append((built, report))
+        reports.append(report)
+    return out
+
+
+def _import_837(specs: list, reports: list, messages: list):
+    claims = read_837(specs)
+    messages += [f"{f}, segment {seg}: {msg}" if seg else f"{f}: {msg}" for f, seg, msg in claims.problems]
+    frame = text_frame({k: claims.lines[k] for k in LINE_COLUMNS})
+    rows = np.asarray(claims.lines["_row"], dtype=np.int64)
+    files = np.asarray(claims.lines["_file"].to_pylist(), dtype=object)
+    out = []
+    for label in claims.files:
+        mask = files == label
+        aside = [(seg, why, text) for f, seg, why, text in claims.set_aside if f == label]
+        aside_frame = pd.DataFrame(aside, columns=["_row", "_reason", "_text"])
+        problems = [Problem(label, int(seg), "(whole line)", text[:60], why) for seg, why, text in aside]
+        built = Built(frame.loc[mask].reset_index(drop=True), rows[mask], aside_frame, problems,
+                      {}, 0)
+        report = SourceReport(label, "claims", "837", info={"segment_numbers": True})
+        if not mask.any() and not aside:
+            file_problems = [m for f, _, m in claims.problems if f == label]
+            if file_problems:
+                report.notes.append(file_problems[0])
+        out.append((built, report))
+        reports.append(report)
+    return out
+
+
+def _dedupe_across(parsed: list[tuple[pd.DataFrame, SourceReport]], key: tuple, problems: list):
+    """A key already seen in an earlier file of the same kind sets the later row aside."""
+    kept, seen = [], []
+    reason = f"the same {' and '.join(key)} came earlier from another file"
+    for data, report in parsed:
+        if seen and len(data):
+            earlier = pd.concat(seen, ignore_index=True).drop_duplicates().assign(_dup=True)
+            dup = data[list(key)].merge(earlier, how="left", on=list(key))["_dup"].notna().to_numpy()
+            if dup.any():
+                extra = data.loc[dup, list(key) + ["_row"]].astype(str).assign(
+                    _row=data.loc[dup, "_row"].to_numpy(), _reason=reason)
+                report.aside = pd.concat([report.aside, extra], ignore_index=True)
+                report.rows_used -= int(dup.sum())
+                report.rows_set_aside += int(dup.sum())
+                problems += [Problem(report.label, int(r), ",".join(key), "", reason) for r in extra["_row"]]
+                data = data.loc[~dup]
+        seen.append(data[list(key)])
+        kept.append(data)
+    return kept
+
+
+def import_files(claims, payments=None, coverage=None, documentation=None, columns=None,
+                 mapping=None) -> ImportResult:
+    """Turn a billing office's files into the audit folder the kit reads.
+
+    Parameters
+    ----------
+    claims : path-like or list of path-like
+        Practice-management exports (CSV in UTF-8 or Windows-1252, or a
+        workbook, ``book.xlsx#Sheet`` for another than the first sheet) or
+        X12 837P/837I files (or folders of them).
+    payments : path-like or list, optional
+        Payment exports or 835 remittances (files or folders).
+    coverage, documentation : path-like or list, optional
+        Exports of coverage spans and of what the notes document.
+    columns : dict, optional
+        ``{field: header}`` settling a field in every file that has that
+        header (``--column FIELD=HEADER``); a list of headers for modifiers
+        and diagnosis_codes; ``None`` or ``""`` to leave a field out.
+    mapping : path-like or dict, optional
+        A ``mapping.json`` written by an earlier import (``--map``).
+
+    Returns
+    -------
+    ImportResult
+
+    Raises
+    ------
+    InputError
+        A file is missing or unreadable, or a required field has no header or
+        two (the message names the candidates and the headers seen).
+    UsageError
+        ``columns`` names an unknown field or a header no file has.
+
+    Examples
+    --------
+    >>> result = import_files("synthetic/messy_export/charges.csv",  # doctest: +SKIP
+    ...                       payments="synthetic/messy_export/payments.xlsx")
+    >>> print(result.summary())  # doctest: +SKIP
+    >>> result.write("my_audit_folder")  # doctest: +SKIP
+    """
+    columns = dict(columns or {})
+    mapping = load_mapping(mapping)
+    given = {"claims": _as_list(claims), "payments": _as_list(payments),
+             "coverage": _as_list(coverage), "documentation": _as_list(documentation)}
+    if not given["claims"]:
+        raise UsageError("claims: at least one claims file (an export or 837s) is required")
+    inputs = [split_sheet(p)[0] for kind in KINDS for p in given[kind]]
+    for path in inputs:
+        if not path.exists():
+            raise InputError(f"{path.name}: file not found in {path.parent}")
+    reports: list[SourceReport] = []
+    messages: list[str] = []
+    problems: list[Problem] = []
+    seen: dict[str, list[str]] = {}
+    tables: dict[str, pd.DataFrame] = {}
+    built_by_kind: dict[str, list] = {}
+    raws, x12 = {}, {}
+    for kind in ("claims", "coverage", "documentation", "payments"):
+        exports = [p for p in given[kind] if not (kind in ("claims", "payments") and _is_x12_source(p))]
+        x12[kind] = [p for p in given[kind] if p not in exports]
+        raws[kind] = _read_exports(kind, exports, mapping, columns, seen)
+    _check_columns_option(columns, seen)
+    for kind in ("claims", "coverage", "documentation", "payments"):
+        built = _build_exports(kind, raws[kind], mapping, columns, reports)
+        if x12[kind] and kind == "claims":
+            built += _import_837(x12[kind], reports, messages)
+        built_by_kind[kind] = (built, x12[kind])
+
+    for kind in ("claims", "coverage", "documentation", "payments"):
+        built, x12 = built_by_kind[kind]
+        spec = SPECS[TARGET_FILES[kind]]
+        parsed = []
+        for b, report in built:
+            data, got = _parse(b, spec, report.label, report)
+            data["_file"] = report.label
+            problems += got
+            parsed.append((data, report))
+        if kind == "payments" and x12:
+            parsed.append(_payments_835(x12, tables.get("claim_lines.csv"), spec, reports, messages, problems))
+        if not parsed:
+            continue
+        if spec.key:
+            kept = _dedupe_across(parsed, spec.key, problems)
+        else:
+            kept = [d for d, _ in parsed]
+        table = pd.concat(kept, ignore_index=True) if len(kept) > 1 else kept[0]
+        if kind == "payments" and "claim_lines.csv" in tables:
+            table = _orphans(table, tables["claim_lines.csv"], [r for _, r in parsed], problems)
+        tables[TARGET_FILES[kind]] = table
+    order = {TARGET_FILES[k]: i for i, k in enumerate(KINDS)}
+    tables = dict(sorted(tables.items(), key=lambda kv: order[kv[0]]))
+    problems.sort(key=lambda p: (p.file, p.row))
+    return ImportResult(tables, reports, problems, messages, inputs)
+
+
+def _payments_835(paths, claim_lines, spec, reports, messages, problems):
+    frame, rows, labels, aside, notes = payments_from_835(paths, claim_lines)
+    messages += notes
+    data_parts = []
+    label_set = list(dict.fromkeys(list(labels) + [a[0] for a in aside]))
+    combined = None
+    for label in label_set:
+        mask = labels == label
+        own = [(seg, why, text) for f, seg, why, text in aside if f == label]
+        built = Built(frame.loc[mask].reset_index(drop=True), rows[mask],
+                      pd.DataFrame(own, columns=["_row", "_reason", "_text"]),
+                      [Problem(label, int(s), "(claim payment)", t[:60], w) for s, w, t in own], {}, 0)
+        report = SourceReport(label, "payments", "835", info={"segment_numbers": True})
+        data, got = _parse(built, spec, label, report)
+        data["_file"] = label
+        problems += got
+        reports.append(report)
+        data_parts.append(data)
+        combined = report
+    table = pd.concat(data_parts, ignore_index=True) if data_parts else None
+    if combined is None:
+        combined = SourceReport("835 files", "payments", "835")
+        table = parse_table(pd.DataFrame({c: pd.Series([], dtype="str") for c in
+                                          ["claim_id", "line_no", "payment_id", "payment_date", "paid"]}),
+                            spec).data
+    return table, combined
+
+
+def _orphans(payments: pd.DataFrame, lines: pd.DataFrame, reports: list, problems: list) -> pd.DataFrame:
+    """Payments whose claim line was not imported (or was set aside) are set aside too."""
+    key = lines[["claim_id", "line_no"]].drop_duplicates().assign(_known=True)
+    joined = payments[["claim_id", "line_no"]].merge(key, how="left", on=["claim_id", "line_no"])
+    orphan = joined["_known"].isna().to_numpy()
+    if not orphan.any():
+        return payments
+    by_label = {r.label: r for r in reports}
+    reason = "no usable claim line with this claim_id and line_no among the claims imported"
+    for label, group in payments.loc[orphan].groupby("_file", sort=False):
+        report = by_label.get(label)
+        extra = pd.DataFrame({"_row": group["_row"].to_numpy(), "_reason": reason,
+                              "claim_id": group["claim_id"].astype(str).to_numpy(),
+                              "line_no": group["line_no"].astype(str).to_numpy()})
+        if report is not None:
+            report.aside = pd.concat([report.aside, extra], ignore_index=True)
+            report.rows_used -= len(group)
+            report.rows_set_aside += len(group)
+        problems += [Problem(label, int(r), "claim_id,line_no", f"{c}|{n}", reason)
+                     for r, c, n in zip(group["_row"], group["claim_id"], group["line_no"])]
+    return payments.loc[~orphan].reset_index(drop=True)
+
+
+def preview_file(path, kind: str = "claims", columns: dict | None = None, raw=None):
+    """One export mapped and read on its own: what the mapping widget shows.
+
+    Parameters
+    ----------
+    path : path-like
+        A CSV or workbook export (``book.xlsx#Sheet`` for another sheet).
+    kind : {"claims", "payments", "coverage", "documentation"}
+    columns : dict, optional
+        Fields settled by hand (as ``import_files(columns=...)``).
+    raw : RawExport, optional
+        The file as already read (``preview.raw`` of an earlier call), to skip reading it again.
+
+    Returns
+    -------
+    proposal : Proposal
+        The mapping in force (``columns``, ``ambiguous``, ``headers``).
+    report : SourceReport or None
+        Rows read, used and set aside with reasons; None while a required
+        field has no header (``missing`` says which).
+    missing : list of str
+        Required fields without a header, or with two.
+    """
+    columns = dict(columns or {})
+    raw = raw if raw is not None else _read_exports(kind, [path], {}, columns, {})[0]
+    fixed, sources = _fixed_for(kind, raw.label, raw.headers, {}, columns)
+    proposal = propose(kind, raw.headers, fixed, sources)
+    for name, value in fixed.items():
+        if value is None:
+            proposal.columns.pop(name, None)
+    spec = SPECS[TARGET_FILES[kind]]
+    missing = [f for f in required_fields(spec) if f not in proposal.columns]
+    proposal.raw = raw
+    if missing:
+        return proposal, None, missing
+    built = build_export(raw, spec, proposal)
+    report = SourceReport(raw.label, kind, "workbook" if raw.info.get("sheet") else "CSV",
+                          blank_rows=built.blank_rows, info=dict(raw.info), columns=dict(proposal.columns))
+    _parse(built, spec, raw.label, report)
+    return proposal, report, []
+
+

@@ -1,0 +1,357 @@
+"""Reading a practice-management export (CSV or workbook) into columns of text.
+
+An export is rarely a clean table: a report title and a date range above the
+header, a blank line, then the data, then a TOTAL row and "End of report".
+:func:`read_export` finds the header row (the row that names the most
+contract fields), sets aside the rows above it as title rows, and returns
+every row below it as text, each with the row number a spreadsheet shows.
+Which of those rows are totals, footers or repeated headers is decided later,
+once the mapping says which column holds what (:mod:`._run`).
+
+CSV files: UTF-8 (with or without BOM) is recognised exactly; anything else
+is handed to charset-normalizer, asked to choose among the encodings Western
+billing software writes (Windows-1252 first), and decoded in full, so no row
+is ever lost to an encoding. The separator (comma, tab, semicolon, pipe) is
+the one that splits the first lines most consistently. Workbooks (``.xlsx``,
+``.xlsm``, ``.xls``, ``.ods``): python-calamine reads the first sheet, or the
+one named after ``#`` (``payments.xlsx#June``); openpyxl is the fallback.
+Excel dates become ``YYYY-MM-DD``, whole numbers lose their ``.0``.
+"""
+
+from __future__ import annotations
+
+import codecs
+import csv
+import datetime as dt
+import io
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+import pyarrow as pa
+import pyarrow.csv as pacsv
+
+from ..errors import InputError
+
+__all__ = ["RawExport", "read_export", "split_sheet", "WORKBOOK_SUFFIXES", "decode_bytes"]
+
+WORKBOOK_SUFFIXES = (".xlsx", ".xlsm", ".xls", ".ods", ".xlsb")
+#: Encodings charset-normalizer may choose among for text that is not UTF-8.
+WESTERN_ENCODINGS = ["cp1252", "latin_1", "mac_roman", "cp850"]
+_PREVIEW_ROWS = 60
+
+
+@dataclass
+class RawExport:
+    """One export as read: every row below the header, as text.
+
+    Attributes
+    ----------
+    label : str
+        File name (``book.xlsx#Sheet`` for a named sheet), used in messages.
+    headers : list of str
+        Column names, made unique (a repeated ``Amount`` becomes ``Amount (2)``).
+    columns : dict of str to pyarrow.Array
+        The text of each column (blank cells ``""``).
+    rows : numpy.ndarray
+        Spreadsheet row number of each row (the first line of the file is row 1).
+    set_aside : list of (row, reason, text)
+        Rows already set aside: title rows above the header, malformed rows.
+    info : dict
+        encoding, delimiter, sheet, header_row.
+    """
+
+    label: str
+    headers: list[str]
+    columns: dict[str, pa.Array]
+    rows: np.ndarray
+    set_aside: list[tuple[int, str, str]] = field(default_factory=list)
+    info: dict = field(default_factory=dict)
+
+    def __len__(self) -> int:
+        return len(self.rows)
+
+
+def split_sheet(spec: str | Path) -> tuple[Path, str | None]:
+    """``"pay.xlsx#June"`` -> (``pay.xlsx``, ``"June"``); a real file named with ``#`` wins."""
+    text = str(spec)
+    path = Path(text)
+    if path.exists() or "#" not in text:
+        return path, None
+    base, _, sheet = text.rpartition("#")
+    return Path(base), sheet or None
+
+
+def decode_bytes(data: bytes) -> tuple[bytes, str]:
+    """Bytes of a text file -> (UTF-8 bytes, the encoding they were read with)."""
+    if data.startswith(codecs.BOM_UTF8):
+        return data[3:], "utf-8-sig"
+    if data.startswith(codecs.BOM_UTF16_LE) or data.startswith(codecs.BOM_UTF16_BE):
+        return data.decode("utf-16").encode("utf-8"), "utf-16"
+    try:
+        data.decode("utf-8")
+        return data, "utf-8"
+    except UnicodeDecodeError:
+        pass
+    encoding = _detect(data)
+    try:
+        text = data.decode(encoding)
+    except UnicodeDecodeError:
+        encoding, text = "latin_1", data.decode("latin_1")  # every byte is a character: nothing lost
+    return text.encode("utf-8"), encoding
+
+
+def _detect(data: bytes) -> str:
+    """Ask charset-normalizer about the lines that hold non-ASCII bytes."""
+    import charset_normalizer
+
+    raw = np.frombuffer(data, dtype=np.uint8)
+    high = np.flatnonzero(raw >= 0x80)[:2000]
+    pieces, last = [], -1
+    for pos in high.tolist():
+        if pos <= last:
+            continue
+        start = data.rfind(b"\n", 0, pos) + 1
+        stop = data.find(b"\n", pos)
+        stop = len(data) if stop < 0 else stop
+        pieces.append(data[start:stop])
+        last = stop
+        if sum(len(p) for p in pieces) > 65536:
+            break
+    sample = b"\n".join(pieces) or data[:65536]
+    best = charset_normalizer.from_bytes(sample, cp_isolation=WESTERN_ENCODINGS).best()
+    return best.encoding if best is not None else "cp1252"
+
+
+def _unique(headers: list[str]) -> list[str]:
+    seen: dict[str, int] = {}
+    out = []
+    for i, h in enumerate(headers):
+        h = str(h).strip() or f"column {i + 1}"
+        if h in seen:
+            seen[h] += 1
+            h = f"{h} ({seen[h]})"
+        else:
+            seen[h] = 1
+        out.append(h)
+    return out
+
+
+def _sniff_delimiter(head: str) -> str:
+    lines = [ln for ln in head.splitlines()[:_PREVIEW_ROWS] if ln.strip()]
+    best, best_score = ",", -1
+    for delim in (",", "\t", ";", "|"):
+        counts = [ln.count(delim) for ln in lines]
+        if not counts or max(counts) == 0:
+            continue
+        mode = max(set(counts), key=counts.count)
+        score = counts.count(mode) * (mode > 0) * 1000 + mode
+        if score > best_score:
+            best, best_score = delim, score
+    return best
+
+
+def find_header(preview: list[list[str]], score) -> int:
+    """Index of the header row: the first row naming the most fields (at least two)."""
+    scores = [score(row) for row in preview]
+    top = max(scores, default=0)
+    if top >= 2:
+        return scores.index(top)
+    for i, row in enumerate(preview):
+        if any(str(c).strip() for c in row):
+            return i
+    return 0
+
+
+def read_export(spec: str | Path, score) -> RawExport:
+    """Read a CSV export or a workbook sheet as text below its header row.
+
+    Parameters
+    ----------
+    spec : path-like
+        A ``.csv``/``.txt`` file, or a workbook (``book.xlsx`` or ``book.xlsx#Sheet``).
+    score : callable
+        ``score(cells) -> int``: how many contract fields a row's cells name
+        (from :mod:`._fields`); the best-scoring early row is the header.
+
+    Raises
+    ------
+    InputError
+        The file is missing, empty, or the sheet does not exist.
+    """
+    path, sheet = split_sheet(spec)
+    if not path.is_file():
+        raise InputError(f"{path.name}: file not found in {path.parent}")
+    if path.suffix.lower() in WORKBOOK_SUFFIXES:
+        return _read_workbook(path, sheet, score)
+    return _read_csv(path, score)
+
+
+def _read_csv(path: Path, score) -> RawExport:
+    data, encoding = decode_bytes(path.read_bytes())
+    if not data.strip():
+        raise InputError(f"{path.name}: the file is empty (expected a header row and data)")
+    head = data[:262144].decode("utf-8", errors="replace")
+    delimiter = _sniff_delimiter(head)
+    reader = csv.reader(io.StringIO(head), delimiter=delimiter)
+    preview, line_of = [], []
+    for record in reader:
+        preview.append(record)
+        line_of.append(reader.line_num)
+        if len(preview) >= _PREVIEW_ROWS:
+            break
+    index = find_header(preview, score)
+    header_line = line_of[index]
+    first_line = (line_of[index - 1] + 1) if index else 1
+    headers = _unique([h.strip() for h in preview[index]])
+    set_aside = [(line_of[i - 1] + 1 if i else 1, "title row above the header",
+                  " | ".join(c.strip() for c in r if c.strip()))
+                 for i, r in enumerate(preview[:index]) if any(c.strip() for c in r)]
+    info = {"encoding": encoding, "delimiter": delimiter, "sheet": None, "header_row": header_line,
+            "header_starts_at": first_line}
+    columns, rows, extra = _csv_body(data, header_line, headers, delimiter, path.name)
+    return RawExport(path.name, headers, columns, rows, set_aside + extra, info)
+
+
+def _csv_body(data: bytes, header_line: int, headers: list[str], delimiter: str, label: str):
+    """The rows below the header: Arrow's reader when the file is regular, else an exact one."""
+    invalid = []
+
+    def handler(row):
+        invalid.append(row)
+        return "skip"
+
+    try:
+        table = pacsv.read_csv(
+            pa.BufferReader(data),
+            read_options=pacsv.ReadOptions(column_names=headers, skip_rows=header_line,
+                                           use_threads=True, block_size=1 << 24),
+            parse_options=pacsv.ParseOptions(delimiter=delimiter, invalid_row_handler=handler,
+                                             newlines_in_values=True),
+            convert_options=pacsv.ConvertOptions(column_types={h: pa.string() for h in headers},
+                                                 strings_can_be_null=False,
+                                                 quoted_strings_can_be_null=False))
+        ok = not invalid
+    except (pa.ArrowInvalid, UnicodeDecodeError):
+        ok = False
+    if ok:
+        body = np.frombuffer(data, dtype=np.uint8)
+        end = len(body)
+        while end and body[end - 1] in (10, 13):
+            end -= 1
+        breaks = int(np.count_nonzero(body[:end] == 10))
+        if breaks == header_line - 1 + table.num_rows:
+            rows = np.arange(table.num_rows, dtype=np.int64) + header_line + 1
+            columns = {h: table.column(h).combine_chunks() for h in headers}
+            return columns, rows, []
+    return _csv_body_exact(data, header_line, headers, delimiter)
+
+
+def _csv_body_exact(data: bytes, header_line: int, headers: list[str], delimiter: str):
+    """Python's csv module, line by line: exact row numbers, short rows padded, long rows set aside."""
+    width = len(headers)
+    text = io.StringIO(data.decode("utf-8"), newline="")
+    reader = csv.reader(text, delimiter=delimiter)
+    records, rows, extra = [], [], []
+    start = 1
+    for record in reader:
+        line = start
+        start = reader.line_num + 1
+        if line <= header_line:
+            continue
+        if not record or not any(c.strip() for c in record):
+            continue
+        if len(record) > width:
+            if any(c.strip() for c in record[width:]):
+                extra.append((line, f"{len(record)} fields where the header has {width}",
+                              delimiter.join(record)))
+                continue
+            record = record[:width]
+        elif len(record) < width:
+            record = record + [""] * (width - len(record))
+        records.append(record)
+        rows.append(line)
+    columns = {h: pa.array([r[j] for r in records], pa.string()) for j, h in enumerate(headers)}
+    return columns, np.asarray(rows, dtype=np.int64), extra
+
+
+def _cell_text(value) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, str):
+        return value
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, float):
+        if value != value:
+            return ""
+        if value.is_integer() and abs(value) < 1e15:
+            return str(int(value))
+        return f"{value:.10f}".rstrip("0").rstrip(".")
+    if isinstance(value, int):
+        return str(value)
+    if isinstance(value, dt.datetime):
+        return value.date().isoformat()
+    if isinstance(value, (dt.date, dt.time)):
+        return value.isoformat()
+    return str(value)
+
+
+def _workbook_rows(path: Path, sheet: str | None) -> tuple[list[list], str]:
+    try:
+        import python_calamine
+
+        book = python_calamine.CalamineWorkbook.from_path(str(path))
+        names = list(book.sheet_names)
+        if sheet is not None and sheet not in names:
+            raise InputError(f"{path.name}: no sheet named {sheet!r} (sheets: {', '.join(names)})")
+        chosen = sheet if sheet is not None else names[0]
+        return book.get_sheet_by_name(chosen).to_python(skip_empty_area=False), chosen
+    except InputError:
+        raise
+    except Exception:  # noqa: BLE001 - any calamine failure: try openpyxl before giving up
+        pass
+    try:
+        import openpyxl
+
+        book = openpyxl.load_workbook(path, read_only=True, data_only=True)
+    except Exception as exc:  # noqa: BLE001
+        raise InputError(f"{path.name}: not a readable workbook ({type(exc).__name__}: {exc})") from None
+    if sheet is not None and sheet not in book.sheetnames:
+        raise InputError(f"{path.name}: no sheet named {sheet!r} (sheets: {', '.join(book.sheetnames)})")
+    ws = book[sheet] if sheet is not None else book.worksheets[0]
+    rows = [list(r) for r in ws.iter_rows(min_row=1, values_only=True)]
+    return rows, ws.title
+
+
+def _read_workbook(path: Path, sheet: str | None, score) -> RawExport:
+    grid, chosen = _workbook_rows(path, sheet)
+    label = f"{path.name}#{chosen}" if sheet is not None else path.name
+    preview = [[_cell_text(v) for v in row] for row in grid[:_PREVIEW_ROWS]]
+    if not any(any(c.strip() for c in row) for row in preview):
+        raise InputError(f"{label}: the sheet is empty (expected a header row and data)")
+    index = find_header(preview, score)
+    headers_raw = preview[index]
+    last = max((j for j, c in enumerate(headers_raw) if c.strip()), default=0)
+    headers = _unique([h.strip() for h in headers_raw[:last + 1]])
+    width = len(headers)
+    set_aside = [(i + 1, "title row above the header", " | ".join(c for c in r if c.strip()))
+                 for i, r in enumerate(preview[:index]) if any(c.strip() for c in r)]
+    body = grid[index + 1:]
+    keep, rows = [], []
+    for i, row in enumerate(body):
+        cells = [_cell_text(v) for v in row[:width]]
+        if len(cells) < width:
+            cells += [""] * (width - len(cells))
+        spill = [_cell_text(v) for v in row[width:]]
+        if any(c.strip() for c in spill):
+            set_aside.append((index + 2 + i, f"values beyond the last headed column ({width})",
+                              " | ".join(c for c in cells + spill if c.strip())))
+            continue
+        if not any(c.strip() for c in cells):
+            continue
+        keep.append(cells)
+        rows.append(index + 2 + i)
+    columns = {h: pa.array([r[j] for r in keep], pa.string()) for j, h in enumerate(headers)}
+    info = {"encoding": None, "delimiter": None, "sheet": chosen, "header_row": index + 1}
+    return RawExport(label, headers, columns, np.asarray(rows, dtype=np.int64), set_aside, info)

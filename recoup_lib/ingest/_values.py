@@ -1,0 +1,297 @@
+"""Values as billing offices write them, turned into the contract's text.
+
+Every function takes a column of text (an Arrow string array, as read) and
+returns the contract's spelling of each value plus a mask of the values that
+could not be understood (those rows are set aside with the reason
+:data:`EXPECTED` gives). Blank stays blank. All work is vectorised with Arrow
+compute kernels and numpy, so a million values take a fraction of a second.
+
+- dates: ``01/31/2025``, ``1/31/25``, ``01-31-2025``, ``20250131``, ``2025-01-31``,
+  ``31-Jan-2025``, ``Jan 31, 2025``, Excel serial numbers (``45688``) and a
+  trailing time of day -> ``2025-01-31``; US order (month first) always; a
+  two-digit year is 2000-2068 or 1969-1999 (as POSIX ``%y``); 1900-2100 only.
+- money: ``$1,234.50``, ``(12.00)``, ``($3.84)``, ``-12.00``, ``12.00-``,
+  ``12.00 CR`` -> ``1234.50``, ``-12.00``, ...; at most two decimals; under a
+  trillion dollars.
+- flags: Y/N, yes/no, true/false, T/F, 1/0, X (checked) -> ``true``/``false``.
+- whole numbers: ``1``, ``1.0``, ``1.00`` -> ``1``.
+- lists: several columns, or one column separated by commas, spaces, ``/``,
+  ``|`` or ``;`` -> ``25;59``.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pyarrow as pa
+import pyarrow.compute as pc
+
+from ..money import format_cents_arrow
+from ..remit._segments import parse_amounts
+
+__all__ = ["text", "to_dates", "to_money", "to_flags", "to_whole", "to_place_of_service",
+           "join_lists", "split_code_modifiers", "EXPECTED", "insert_icd_dot"]
+
+EXPECTED = {
+    "date": "a date such as 01/31/2025, 1/31/25, 20250131 or 2025-01-31 (month first), "
+            "between 1900 and 2100",
+    "money": "an amount such as 1234.50, $1,234.50, (12.00) or -12.00, with at most two decimals",
+    "bool": "a yes/no flag (Y, N, yes, no, true, false, 1, 0)",
+    "int": "a whole number such as 1 or 2",
+}
+
+_EMPTY = pa.scalar("", pa.string())
+_MONTHS = {m: i + 1 for i, m in enumerate(
+    ["jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec"])}
+#: Excel's day zero (its 1900 system counts the fictitious 1900-02-29; serials from 61 on are
+#: right with this epoch, and the kit accepts 1900-03-01 onwards from serials).
+_EXCEL_EPOCH = np.datetime64("1899-12-30", "D")
+_TIME = r"(?:[ T]+\d{1,2}:\d{2}(?::\d{2}(?:\.\d+)?)?(?:\s*[AaPp][Mm])?)?"
+
+
+def text(values) -> pa.Array:
+    """Any column as trimmed Arrow text (nulls -> ``""``; non-breaking spaces trimmed too)."""
+    arr = values if isinstance(values, (pa.Array, pa.ChunkedArray)) else pa.array(values, pa.string())
+    if isinstance(arr, pa.ChunkedArray):
+        arr = arr.combine_chunks()
+    if arr.type != pa.string():
+        arr = pc.cast(arr, pa.string())
+    arr = pc.fill_null(arr, "")
+    if _bytes_present(arr)[0xA0] and pc.any(pc.match_substring(arr, "\u00a0")).as_py():
+        arr = pc.replace_substring(arr, "\u00a0", " ")
+    return pc.utf8_trim_whitespace(arr)
+
+
+def _ints(struct, name: str) -> np.ndarray:
+    field = pc.struct_field(struct, name)
+    field = pc.if_else(pc.equal(pc.fill_null(field, ""), ""), pa.scalar("0"), pc.fill_null(field, "0"))
+    return pc.cast(field, pa.int64()).to_numpy(zero_copy_only=False)
+
+
+def to_dates(values) -> tuple[pa.Array, np.ndarray]:
+    """Dates as offices write them -> ``YYYY-MM-DD`` text; (text, bad mask)."""
+    arr = text(values)
+    n = len(arr)
+    year = np.zeros(n, dtype=np.int64)
+    month = np.zeros(n, dtype=np.int64)
+    day = np.zeros(n, dtype=np.int64)
+    shaped = np.zeros(n, dtype=bool)
+    serial = np.full(n, -1, dtype=np.int64)
+    blank = np.asarray(pc.equal(arr, ""))
+    todo = ~blank
+    patterns = [
+        (rf"^(?P<y>\d{{4}})[-/.](?P<m>\d{{1,2}})[-/.](?P<d>\d{{1,2}}){_TIME}$", None),
+        (rf"^(?P<m>\d{{1,2}})[-/.](?P<d>\d{{1,2}})[-/.](?P<y>\d{{4}}|\d{{2}}){_TIME}$", None),
+        (r"^(?P<y>\d{4})(?P<m>\d{2})(?P<d>\d{2})$", None),
+        (rf"^(?P<d>\d{{1,2}})[- ](?P<mon>[A-Za-z]{{3}})[a-z]*\.?[- ](?P<y>\d{{4}}|\d{{2}}){_TIME}$", "mon"),
+        (rf"^(?P<mon>[A-Za-z]{{3}})[a-z]*\.? (?P<d>\d{{1,2}}),? (?P<y>\d{{4}}){_TIME}$", "mon"),
+    ]
+    sample = arr.filter(pa.array(~blank))[:2000]
+    hits = [int(pc.sum(pc.match_substring_regex(sample, p)).as_py() or 0) for p, _ in patterns]
+    patterns = [patterns[i] for i in np.argsort(hits, kind="stable")[::-1]]
+    for pattern, month_name in patterns:
+        if not todo.any():
+            break
+        candidate = pc.if_else(pa.array(todo), arr, _EMPTY)
+        parts = pc.extract_regex(candidate, pattern)
+        hit = np.asarray(pc.is_valid(parts)) & todo
+        if not hit.any():
+            continue
+        parts = parts.filter(pa.array(hit))
+        y = _ints(parts, "y")
+        y = np.where(y < 100, np.where(y <= 68, 2000 + y, 1900 + y), y)
+        if month_name:
+            names = pc.utf8_lower(pc.struct_field(parts, "mon")).to_pylist()
+            m = np.array([_MONTHS.get(x, 0) for x in names], dtype=np.int64)
+        else:
+            m = _ints(parts, "m")
+        year[hit], month[hit], day[hit] = y, m, _ints(parts, "d")
+        shaped |= hit
+        todo &= ~hit
+    if todo.any():
+        candidate = pc.if_else(pa.array(todo), arr, _EMPTY)
+        parts = pc.extract_regex(candidate, r"^(?P<n>\d{1,5})(?:\.0+)?$")
+        hit = np.asarray(pc.is_valid(parts)) & todo
+        if hit.any():
+            serial[hit] = _ints(parts.filter(pa.array(hit)), "n")
+    ok = shaped & (month >= 1) & (month <= 12) & (day >= 1) & (day <= 31) & (year >= 1900) & (year <= 2100)
+    days = np.zeros(n, dtype="datetime64[D]")
+    if ok.any():
+        first = (year[ok] - 1970).astype("datetime64[Y]").astype("datetime64[M]") + (month[ok] - 1)
+        got = first.astype("datetime64[D]") + (day[ok] - 1)
+        same_month = got.astype("datetime64[M]") == first
+        days[ok] = got
+        ok[np.flatnonzero(ok)[~same_month]] = False
+    from_serial = (serial >= 61) & (serial <= 73415)  # 1900-03-01 .. 2100-12-31
+    days[from_serial] = _EXCEL_EPOCH + serial[from_serial]
+    ok |= from_serial
+    out = pc.cast(pa.array(days, type=pa.date32()), pa.string())
+    out = pc.if_else(pa.array(ok), out, arr)
+    return out, ~ok & ~blank
+
+
+def _bytes_present(arr: pa.Array) -> np.ndarray:
+    """Which byte values occur anywhere in a string array (one pass over its data buffer)."""
+    arr = arr.combine_chunks() if isinstance(arr, pa.ChunkedArray) else arr
+    data = arr.buffers()[2]
+    if data is None or not len(arr):
+        return np.zeros(256, dtype=bool)
+    offsets = np.frombuffer(arr.buffers()[1], dtype=np.int32 if arr.type == pa.string() else np.int64)
+    start, stop = int(offsets[arr.offset]), int(offsets[arr.offset + len(arr)])
+    return np.bincount(np.frombuffer(data, dtype=np.uint8)[start:stop], minlength=256) > 0
+
+
+def _has(arr: pa.Array, needle: str, ignore_case: bool = False, present: np.ndarray | None = None) -> bool:
+    """Whether any value holds ``needle``; the byte census rules most needles out without a scan."""
+    present = _bytes_present(arr) if present is None else present
+    for ch in needle.encode():
+        options = {ch, ord(chr(ch).upper()), ord(chr(ch).lower())} if ignore_case else {ch}
+        if not any(present[o] for o in options):
+            return False
+    if len(needle) == 1 and not ignore_case:
+        return True
+    return bool(pc.any(pc.match_substring(arr, needle, ignore_case=ignore_case)).as_py())
+
+
+def _strip_mark(s: pa.Array, hit: pa.Array, left: int, right: int) -> pa.Array:
+    """Remove ``left`` characters at the start and ``right`` at the end where ``hit``."""
+    cut = pc.utf8_slice_codeunits(s, left, -right if right else None)
+    return pc.if_else(hit, cut, s)
+
+
+def to_money(values) -> tuple[pa.Array, np.ndarray]:
+    """Money as offices write it -> dollars with two decimals; (text, bad mask).
+
+    Only the marks a column really holds are looked for (a column of plain
+    ``125.00`` costs one pass), then X12-style decimal text is read exactly
+    (:func:`recoup_lib.remit._segments.parse_amounts`).
+    """
+    arr = text(values)
+    s = arr
+    n = len(s)
+    negative = np.zeros(n, dtype=bool)
+    bad = np.zeros(n, dtype=bool)
+    present = _bytes_present(s)
+    if _has(s, "usd", ignore_case=True, present=present):
+        s = pc.utf8_trim_whitespace(pc.replace_substring_regex(s, r"(?i)usd", ""))
+    if _has(s, "(", present=present):
+        hit = pc.and_(pc.starts_with(s, "("), pc.ends_with(s, ")"))
+        negative |= np.asarray(hit)
+        s = pc.utf8_trim_whitespace(_strip_mark(s, hit, 1, 1))
+    if _has(s, "cr", ignore_case=True, present=present):
+        hit = pc.ends_with(pc.utf8_upper(s), "CR")
+        negative |= np.asarray(hit)
+        s = pc.utf8_trim_whitespace(_strip_mark(s, hit, 0, 2))
+    if _has(s, "-", present=present):
+        hit = pc.and_(pc.ends_with(s, "-"), pc.greater(pc.utf8_length(s), 1))
+        negative |= np.asarray(hit)
+        s = _strip_mark(s, hit, 0, 1)
+    if _has(s, "$", present=present):
+        s = pc.replace_substring_regex(s, r"^([-+]?)\s*\$\s*", r"\1")
+    if _has(s, ",", present=present):
+        commas = np.asarray(pc.match_substring(s, ","))
+        bad |= commas & ~np.asarray(pc.match_substring_regex(s, r"^[-+]?\d{1,3}(,\d{3})+(\.\d*)?$"))
+        s = pc.replace_substring(s, ",", "")
+    if _has(s, "+", present=present):
+        s = pc.replace_substring_regex(s, r"^\+", "")
+    if _has(s, " ", present=present):
+        bad |= np.asarray(pc.match_substring(s, " "))
+    cents, blank, invalid = parse_amounts(pc.cast(s, pa.string()))
+    bad |= invalid
+    bad |= negative & np.asarray(pc.starts_with(s, "-"))        # two minus signs: (-5), -5-
+    bad |= np.abs(cents) >= 10**14                               # a trillion dollars or more
+    bad &= ~blank
+    cents = np.where(negative, -cents, cents)
+    good = ~bad & ~blank
+    formatted = pc.cast(format_cents_arrow(np.where(good, cents, 0)), pa.string())
+    out = pc.if_else(pa.array(bad), arr, pc.if_else(pa.array(good), formatted, _EMPTY))
+    return out, bad
+
+
+def to_flags(values) -> tuple[pa.Array, np.ndarray]:
+    """Yes/no flags -> ``true``/``false``; (text, bad mask)."""
+    arr = text(values)
+    low = pc.utf8_lower(arr)
+    yes = np.asarray(pc.is_in(low, pa.array(["y", "yes", "true", "t", "1", "x", "1.0", "checked"])))
+    no = np.asarray(pc.is_in(low, pa.array(["n", "no", "false", "f", "0", "0.0", "unchecked"])))
+    blank = np.asarray(pc.equal(arr, ""))
+    out = pc.if_else(pa.array(yes), pa.scalar("true"), pc.if_else(pa.array(no), pa.scalar("false"), arr))
+    return out, ~(yes | no | blank)
+
+
+def to_whole(values) -> tuple[pa.Array, np.ndarray]:
+    """``1.00`` -> ``1``; other text is kept for the contract check to judge; (text, bad mask)."""
+    arr = text(values)
+    present = _bytes_present(arr)
+    if present[ord(".")] or present[ord("+")] or present[ord("0")]:
+        arr = pc.replace_substring_regex(arr, r"^\+?0*(\d+)(?:\.0*)?$", r"\1")
+    blank = np.asarray(pc.equal(arr, ""))
+    ok = np.asarray(pc.match_substring_regex(arr, r"^\d{1,15}$"))
+    return arr, ~ok & ~blank
+
+
+def to_place_of_service(values) -> pa.Array:
+    """Place of service codes are two digits: ``2`` (Excel dropped the zero) -> ``02``."""
+    arr = text(values)
+    return pc.replace_substring_regex(arr, r"^(\d)(?:\.0+)?$", r"0\1")
+
+
+def join_lists(columns: list) -> pa.Array:
+    """Several columns (or one with separators) -> ``;``-joined codes, blanks dropped."""
+    parts = []
+    for col in columns:
+        arr = text(col)
+        present = _bytes_present(arr)
+        if any(present[ord(ch)] for ch in (" ", ",", ";", "/", "|", "\t")):
+            arr = pc.replace_substring_regex(arr, r"[\s,;/|]+", ";")
+            arr = pc.replace_substring_regex(arr, r"^;|;$", "")
+        parts.append(arr)
+    if len(parts) == 1:
+        return parts[0]
+    joined = pc.binary_join_element_wise(*parts, ";")
+    while _has(joined, ";;"):
+        joined = pc.replace_substring(joined, ";;", ";")
+    return pc.utf8_trim(joined, ";")
+
+
+def split_code_modifiers(codes) -> tuple[pa.Array, pa.Array]:
+    """``99213-25`` or ``20610/RT/59`` (modifiers written after the code) -> (code, ``25``)."""
+    arr = text(codes)
+    present = _bytes_present(arr)
+    if not any(present[ord(ch)] for ch in ("-", "/", ":")):
+        return arr, pa.array([""] * len(arr), pa.string())
+    pattern = r"^(?P<code>[A-Za-z0-9]{5})(?P<mods>(?:\s*[-/:]\s*[A-Za-z0-9]{2})+)$"
+    parts = pc.extract_regex(arr, pattern)
+    hit = pc.is_valid(parts)
+    code = pc.if_else(hit, pc.struct_field(parts, "code"), arr)
+    mods = pc.if_else(hit, pc.struct_field(parts, "mods"), _EMPTY)
+    mods = pc.replace_substring_regex(pc.fill_null(mods, ""), r"^[\s\-/:]+", "")
+    mods = pc.replace_substring_regex(mods, r"[\s\-/:]+", ";")
+    return code, mods
+
+
+def insert_icd_dot(codes, icd9=None) -> pa.Array:
+    """X12 writes diagnosis codes without the dot (``E119``); the contract keeps it (``E11.9``).
+
+    ICD-10-CM: after the third character. ICD-9-CM (``icd9`` mask): after the
+    third character, the fourth for E codes. Codes of three characters, or
+    already dotted, are left as they are.
+    """
+    arr = text(codes)
+    n = len(arr)
+    width = np.full(n, 3, dtype=np.int64)
+    if icd9 is not None:
+        e_code = np.asarray(pc.starts_with(arr, "E")) & np.asarray(icd9, dtype=bool)
+        width[e_code] = 4
+    length = np.asarray(pc.utf8_length(arr))
+    dotted = np.asarray(pc.match_substring(arr, "."))
+    needs = (length > width) & ~dotted
+    if not needs.any():
+        return arr
+    out = arr
+    for w in (3, 4):
+        mask = needs & (width == w)
+        if mask.any():
+            dotted_text = pc.binary_join_element_wise(pc.utf8_slice_codeunits(arr, 0, w),
+                                                      pc.utf8_slice_codeunits(arr, w), ".")
+            out = pc.if_else(pa.array(mask), dotted_text, out)
+    return out

@@ -1,0 +1,193 @@
+"""The mapping widget: load an export, check which column is which, save mapping.json.
+
+For trainers and self-audit teams who do not code. Pick a file and what it
+holds (claims, payments, coverage, documentation); the widget proposes which
+header holds each field (the names billing systems use), lets you change any
+of them with a dropdown, shows how many rows would be used and which would be
+set aside and why, and saves the mapping as ``mapping.json`` for
+``recoup import --map`` (or ``import_files(mapping=...)``).
+
+The logic is :class:`MappingSession` (no browser needed; tested in
+``tests/test_widgets_mapping.py``); :func:`mapping_widget` only draws it.
+"""
+
+from __future__ import annotations
+
+import html
+import json
+from pathlib import Path
+
+import pandas as pd
+
+__all__ = ["mapping_widget", "MappingSession", "NOT_IN_FILE"]
+
+#: The dropdown choice meaning "this file has no such column".
+NOT_IN_FILE = "(not in this file)"
+
+
+class MappingSession:
+    """A mapping being checked: the proposal, the changes, and what the import would do.
+
+    Parameters
+    ----------
+    path : path-like
+        A CSV or workbook export (``book.xlsx#Sheet`` for another sheet).
+    kind : {"claims", "payments", "coverage", "documentation"}
+
+    Examples
+    --------
+    >>> s = MappingSession("synthetic/messy_export/charges.csv")
+    >>> s.mapping()["service_date"]
+    'DOS'
+    >>> s.report.rows_used
+    1500
+    """
+
+    def __init__(self, path, kind: str = "claims"):
+        from ..ingest import FIELD_NAMES
+
+        if kind not in FIELD_NAMES:
+            raise ValueError(f"kind must be one of {', '.join(FIELD_NAMES)}; got {kind!r}")
+        self.path, self.kind = path, kind
+        self.fields = list(FIELD_NAMES[kind])
+        self.settled: dict = {}
+        self._raw = None
+        self.refresh()
+
+    def refresh(self) -> None:
+        from ..ingest import preview_file
+
+        self.proposal, self.report, self.missing = preview_file(self.path, self.kind, self.settled, self._raw)
+        self._raw = self.proposal.raw
+
+    @property
+    def headers(self) -> list[str]:
+        return list(self.proposal.headers)
+
+    def mapping(self) -> dict:
+        """field -> header (a list for modifiers and diagnosis codes) in force now."""
+        return dict(self.proposal.columns)
+
+    def options(self, field: str) -> list[str]:
+        """What a dropdown offers for ``field``: every header, and :data:`NOT_IN_FILE`."""
+        return [NOT_IN_FILE] + self.headers
+
+    def choose(self, field: str, header) -> None:
+        """Settle ``field`` to ``header`` (a list for list fields; :data:`NOT_IN_FILE` to leave it out)."""
+        if field not in self.fields:
+            raise ValueError(f"{self.kind} files have no field {field!r}; fields: {', '.join(self.fields)}")
+        headers = [header] if isinstance(header, str) else list(header or [])
+        unknown = [h for h in headers if h != NOT_IN_FILE and h not in self.headers]
+        if unknown:
+            raise ValueError(f"{unknown[0]!r} is not a header of this file; headers: {', '.join(self.headers)}")
+        kept = [h for h in headers if h != NOT_IN_FILE]
+        self.settled[field] = (kept[0] if isinstance(header, str) else kept) if kept else None
+        self.refresh()
+
+    def status(self) -> str:
+        """One line: rows read = used + set aside, or what is still missing."""
+        if self.missing:
+            text = "Choose a column for: " + ", ".join(self.missing)
+            if self.proposal.ambiguous:
+                text += " (two columns fit " + "; ".join(f"{f}: {' or '.join(h)}" for f, h
+                                                         in self.proposal.ambiguous.items()) + ")"
+            return text
+        r = self.report
+        return f"{r.label}: {r.rows_read:,} rows read = {r.rows_used:,} used + {r.rows_set_aside:,} set aside"
+
+    def set_aside(self) -> pd.DataFrame:
+        """The rows that would be set aside: row, reason, and the row as read."""
+        if self.report is None or not len(self.report.aside):
+            return pd.DataFrame(columns=["row", "reason", "row_as_read"])
+        aside = self.report.aside
+        cells = aside.drop(columns=["_row", "_reason"], errors="ignore").fillna("").astype(str)
+        text = cells.apply(lambda r: " | ".join(v for v in r if v and v != "<NA>"), axis=1)
+        return pd.DataFrame({"row": aside["_row"].to_numpy(), "reason": aside["_reason"].to_numpy(),
+                             "row_as_read": text.to_numpy()})
+
+    def document(self) -> dict:
+        """The mapping.json this session would save."""
+        from ..ingest import mapping_document
+
+        return mapping_document({self.kind: self.mapping()})
+
+    def save(self, path) -> Path:
+        """Write mapping.json (never over a file that is not one the kit wrote)."""
+        from ..ingest._result import MANIFEST_KEY
+
+        path = Path(path)
+        if path.exists():
+            try:
+                ours = json.loads(path.read_text(encoding="utf-8")).get(MANIFEST_KEY)
+            except (OSError, ValueError, AttributeError):
+                ours = None
+            if not ours:
+                raise FileExistsError(f"{path} exists and is not a mapping the kit wrote; choose another name")
+        path.write_text(json.dumps(self.document(), indent=2) + "\n", encoding="utf-8")
+        return path
+
+
+def mapping_widget(path, kind: str = "claims", save_as: str = "mapping.json"):
+    """Dropdowns for the mapping of one export, the rows set aside, and a Save button.
+
+    Returns
+    -------
+    ipywidgets.VBox
+        CSS class ``recoup-mapping``; ``.session`` is the :class:`MappingSession`.
+    """
+    import ipywidgets as widgets
+
+    from ..ingest import LIST_FIELDS
+
+    session = MappingSession(path, kind)
+    status = widgets.HTML()
+    table = widgets.HTML()
+    saved = widgets.HTML()
+    pickers = {}
+
+    def draw() -> None:
+        colour = "#c0392b" if session.missing else "#1e8449"
+        status.value = f"<p style='color:{colour}'><b>{html.escape(session.status())}</b></p>"
+        aside = session.set_aside()
+        table.value = ("<p>No row is set aside.</p>" if aside.empty else
+                       "<p>Rows set aside, and why:</p>" + aside.head(50).to_html(index=False, escape=True))
+
+    def changed(field):
+        def handler(change):
+            try:
+                session.choose(field, change["new"])
+            except ValueError as exc:
+                saved.value = f"<p style='color:#c0392b'>{html.escape(str(exc))}</p>"
+            draw()
+        return handler
+
+    current = session.mapping()
+    for field in session.fields:
+        value = current.get(field)
+        if field in LIST_FIELDS:
+            chosen = (value,) if isinstance(value, str) else tuple(value or ())
+            picker = widgets.SelectMultiple(options=session.headers, value=chosen,
+                                            description=field, rows=4, style={"description_width": "140px"})
+        else:
+            picker = widgets.Dropdown(options=session.options(field), value=value or NOT_IN_FILE,
+                                      description=field, style={"description_width": "140px"})
+        picker.observe(changed(field), names="value")
+        pickers[field] = picker
+    name = widgets.Text(value=save_as, description="Save as", style={"description_width": "140px"})
+    button = widgets.Button(description="Save mapping.json", button_style="success")
+
+    def save(_):
+        try:
+            written = session.save(name.value)
+            saved.value = f"<p>Saved {html.escape(str(written))}: use it with <code>recoup import --map</code>.</p>"
+        except (OSError, FileExistsError) as exc:
+            saved.value = f"<p style='color:#c0392b'>{html.escape(str(exc))}</p>"
+
+    button.on_click(save)
+    draw()
+    box = widgets.VBox([widgets.HTML(f"<h4>{html.escape(Path(str(path)).name)} ({html.escape(kind)})</h4>"),
+                        *pickers.values(), status, widgets.HBox([name, button]), saved, table])
+    box.add_class("recoup-mapping")
+    box.session = session
+    box.pickers = pickers
+    return box

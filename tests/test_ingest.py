@@ -1,0 +1,248 @@
+"""``recoup import`` and ``import_files``: exports as billing offices write them -> an audit folder."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from pathlib import Path
+
+import openpyxl
+import pandas as pd
+import pytest
+
+from recoup_lib.cli import main
+from recoup_lib.errors import InputError, UsageError
+from recoup_lib.ingest import import_files
+
+HEADER = ("Claim #,Line #,Patient Acct,Patient Name,Ins Code,Rendering NPI,DOS,Date Billed,CPT,Mod 1,Mod 2,"
+          "Units,Billed Amt,Dx 1,Dx 2,POS")
+ROWS = [
+    'C1,1,P1,"Peña, José",MCR01,1234567893,01/31/2025,2/3/25,99213,25,,1,"$1,190.00",E11.9,,11',
+    'C1,2,P1,"Peña, José",MCR01,1234567893,01/31/2025,2/3/25,36415,,,1.00,$15.00,E11.9,I10,11',
+    'C2,1,P2,"Müller, Zoë",CMX-GA,1234567893,02/01/2025,2/4/25,99214,,,1,$120,I10,,2',
+]
+PAYMENTS = ["Claim #,Line #,Check/EFT #,Payment Date,Allowed Amt,Paid Amt",
+            "C1,1,EFT1,02/20/2025,$80.00,$64.00", "C1,1,EFT2,03/01/2025,,($64.00)",
+            "C1,2,EFT1,02/20/2025,$10.00,$8.00", "C2,1,EFT1,02/20/2025,$90.00,$72.00"]
+
+
+def write_claims(path: Path, rows=ROWS, encoding="cp1252", title=True, total=True, line_end="\r\n",
+                 header=HEADER) -> Path:
+    lines = (["Sunrise Clinic - Charge Detail", "Dates of service 01/01/2025 - 12/31/2025", ""] if title else [])
+    lines += [header] + list(rows)
+    if total:
+        lines += ["TOTAL,,,,,,,,,,,3,\"$1,325.00\",,,", "End of report"]
+    path.write_bytes(line_end.join(lines).encode(encoding) + line_end.encode())
+    return path
+
+
+def write_payments(path: Path, rows=PAYMENTS) -> Path:
+    path.write_text("\n".join(rows) + "\n", encoding="utf-8")
+    return path
+
+
+def test_windows_1252_export_with_title_and_total_rows_loses_no_row(tmp_path):
+    claims = write_claims(tmp_path / "charges.csv")
+    result = import_files(claims, payments=write_payments(tmp_path / "pay.csv"))
+    lines = result.tables["claim_lines.csv"]
+    assert lines["Patient Name"].tolist() == ["Peña, José", "Peña, José", "Müller, Zoë"]
+    assert lines["service_date"].dt.strftime("%Y-%m-%d").tolist() == ["2025-01-31", "2025-01-31", "2025-02-01"]
+    assert lines["charge_cents"].tolist() == [119000, 1500, 12000]
+    assert lines["modifiers"].tolist() == ["25", "", ""]
+    assert lines["diagnosis_codes"].tolist() == ["E11.9", "E11.9;I10", "I10"]
+    assert lines["place_of_service"].tolist() == ["11", "11", "02"]
+    source = result.sources[0]
+    assert source.info["encoding"] == "cp1252" and source.info["header_row"] == 4
+    assert (source.rows_read, source.rows_used, source.rows_set_aside) == (7, 3, 4)
+    reasons = source.aside.set_index("_row")["_reason"]
+    assert reasons[1] == reasons[2] == "title row above the header"
+    assert reasons[8] == "a total row, not a claim line"
+    assert reasons[9] == "text below the data (a footer or total row)"
+    paid = result.tables["payments.csv"]["paid_cents"].tolist()
+    assert paid == [6400, -6400, 800, 7200]
+
+
+@pytest.mark.parametrize("encoding, bom", [("utf-8", b""), ("utf-8", b"\xef\xbb\xbf")])
+def test_utf8_with_or_without_bom(tmp_path, encoding, bom):
+    path = write_claims(tmp_path / "c.csv", encoding=encoding, title=False, total=False, line_end="\n")
+    path.write_bytes(bom + path.read_bytes())
+    result = import_files(path)
+    assert result.tables["claim_lines.csv"]["Patient Name"].iloc[2] == "Müller, Zoë"
+    assert result.tables["claim_lines.csv"]["claim_id"].iloc[0] == "C1"
+
+
+def test_tab_separated_export(tmp_path):
+    rows = [r.replace('"Peña, José"', "Peña José").replace('"Müller, Zoë"', "Zoë").replace('"$1,190.00"', "1190")
+            for r in ROWS]
+    path = tmp_path / "c.txt"
+    path.write_text("\n".join([HEADER.replace(",", "\t")] + [r.replace(",", "\t") for r in rows]) + "\n",
+                    encoding="utf-8")
+    result = import_files(path)
+    assert result.tables["claim_lines.csv"]["charge_cents"].tolist() == [119000, 1500, 12000]
+
+
+def test_bad_values_are_set_aside_naming_row_header_and_value(tmp_path):
+    rows = ROWS + ['C3,1,P3,X,MCR01,1234567893,31/01/2025,2/4/25,99213,,,1,$1.999,I10,,11']
+    result = import_files(write_claims(tmp_path / "c.csv", rows=rows, title=False, total=False))
+    aside = result.sources[0].aside
+    assert aside["_row"].tolist() == [5]
+    assert "column 'DOS' (service_date)" in aside["_reason"].iloc[0] and "'31/01/2025'" in aside["_reason"].iloc[0]
+    assert "column 'Billed Amt' (charge)" in aside["_reason"].iloc[0] and "'$1.999'" in aside["_reason"].iloc[0]
+    assert "row 5 had '31/01/2025'" in result.summary()
+
+
+def test_workbook_first_sheet_or_named_sheet_with_excel_dates_and_numbers(tmp_path):
+    book = openpyxl.Workbook()
+    first = book.active
+    first.title = "Summary"
+    first.append(["nothing here"])
+    ws = book.create_sheet("Payments")
+    ws.append(["Payment Detail"])
+    ws.append([])
+    ws.append(["Claim #", "Line #", "Check #", "Payment Date", "Allowed Amt", "Paid Amt"])
+    ws.append(["C1", 1, "EFT1", dt.datetime(2025, 2, 20), 80, 64.0])
+    ws.append(["C1", 1, "EFT2", 45717, None, "($64.00)"])           # a serial date, a text negative
+    ws.append(["C1", 2, 1234, "02/20/2025", 10.5, 8.25])
+    ws.append(["C2", 1, "EFT1", dt.date(2025, 2, 20), 90, -0.1])
+    ws.append(["TOTAL", None, None, None, 180.5, 8.15])
+    book.save(tmp_path / "pay.xlsx")
+    claims = write_claims(tmp_path / "c.csv")
+    result = import_files(claims, payments=f"{tmp_path / 'pay.xlsx'}#Payments")
+    pay = result.tables["payments.csv"]
+    assert pay["payment_date"].dt.strftime("%Y-%m-%d").tolist() == ["2025-02-20", "2025-03-01", "2025-02-20", "2025-02-20"]
+    assert pay["paid_cents"].tolist() == [6400, -6400, 825, -10]
+    assert pay["allowed_cents"].tolist()[2] == 1050 and pay["payment_id"].tolist()[2] == "1234"
+    report = result.sources[1]
+    assert report.label == "pay.xlsx#Payments" and report.info["header_row"] == 3
+    assert set(report.aside["_reason"]) == {"title row above the header", "a total row, not a claim line"}
+    with pytest.raises(InputError, match="no sheet named 'June' \\(sheets: Summary, Payments\\)"):
+        import_files(claims, payments=f"{tmp_path / 'pay.xlsx'}#June")
+
+
+def test_column_option_settles_overrides_and_leaves_out(tmp_path):
+    header = HEADER.replace("DOS", "Svc Dt").replace("Claim #", "Claim #,Claim ID")
+    rows = [r.replace("C1,", "C1,X1,", 1).replace("C2,", "C2,X2,", 1) for r in ROWS]
+    path = write_claims(tmp_path / "c.csv", rows=rows, header=header, title=False, total=False)
+    with pytest.raises(InputError, match="'claim_id' matches 'Claim #' and 'Claim ID'"):
+        import_files(path, columns={"service_date": "Svc Dt"})
+    result = import_files(path, columns={"service_date": "Svc Dt", "claim_id": "Claim ID",
+                                         "diagnosis_codes": None})
+    lines = result.tables["claim_lines.csv"]
+    assert lines["claim_id"].tolist() == ["X1", "X1", "X2"]
+    assert lines["diagnosis_codes"].tolist() == ["", "", ""] and "Dx 1" in lines.columns
+    with pytest.raises(UsageError, match="no file has a header 'Nope'"):
+        import_files(path, columns={"service_date": "Nope"})
+    with pytest.raises(UsageError, match="unknown field 'service_dat'"):
+        import_files(path, columns={"service_dat": "Svc Dt"})
+
+
+def test_mapping_json_is_written_and_accepted_back(tmp_path):
+    header = HEADER.replace("DOS", "Svc Dt")
+    path = write_claims(tmp_path / "c.csv", header=header)
+    first = import_files(path, columns={"service_date": "Svc Dt"})
+    first.write(tmp_path / "out")
+    mapping = json.loads((tmp_path / "out" / "mapping.json").read_text())
+    assert mapping["columns"]["claims"]["service_date"] == "Svc Dt"
+    assert mapping["columns"]["claims"]["modifiers"] == ["Mod 1", "Mod 2"]
+    again = import_files(path, mapping=tmp_path / "out" / "mapping.json")
+    pd.testing.assert_frame_equal(again.tables["claim_lines.csv"], first.tables["claim_lines.csv"])
+    other = write_claims(tmp_path / "d.csv", header=header.replace("Svc Dt", "Date"))
+    with pytest.raises(InputError, match="maps 'service_date' to 'Svc Dt', which this file does not have"):
+        import_files(other, mapping=mapping)
+
+
+def test_write_makes_the_folder_the_audit_reads_and_counts_every_row(tmp_path):
+    from recoup_lib.folder import read_audit_folder
+
+    result = import_files(write_claims(tmp_path / "c.csv"), payments=write_payments(tmp_path / "p.csv"))
+    paths = result.write(tmp_path / "out")
+    names = {p.name for p in paths}
+    assert {"claim_lines.csv", "payments.csv", "mapping.json", "import_rejected.csv", "import_counts.csv"} <= names
+    inputs = read_audit_folder(tmp_path / "out")
+    assert len(inputs.claim_lines) == 3 and len(inputs.payments) == 4 and not inputs.problems
+    counts = pd.read_csv(tmp_path / "out" / "import_counts.csv")
+    assert (counts["rows_read"] == counts["rows_used"] + counts["rows_set_aside"]).all()
+    rejected = pd.read_csv(tmp_path / "out" / "import_rejected.csv")
+    assert len(rejected) == counts["rows_set_aside"].sum()
+
+
+def test_output_safety_rerun_foreign_files_and_input_folder(tmp_path):
+    claims = write_claims(tmp_path / "c.csv")
+    result = import_files(claims, payments=write_payments(tmp_path / "p.csv"))
+    result.write(tmp_path / "out")
+    import_files(claims).write(tmp_path / "out")                     # a rerun replaces its own files
+    assert not (tmp_path / "out" / "payments.csv").exists()          # ... and leaves nothing stale
+    (tmp_path / "out" / "notes.txt").write_text("mine")
+    with pytest.raises(UsageError, match="did not write \\(notes.txt\\)"):
+        result.write(tmp_path / "out")
+    assert (tmp_path / "out" / "notes.txt").read_text() == "mine"
+    with pytest.raises(UsageError, match="inside an input"):
+        result.write(tmp_path)
+
+
+def test_cli_exit_codes_and_messages(tmp_path, capsys):
+    claims = write_claims(tmp_path / "c.csv")
+    assert main(["import", "--claims", str(claims), "--payments", str(write_payments(tmp_path / "p.csv")),
+                 "--out", str(tmp_path / "out")]) == 0
+    out = capsys.readouterr().out
+    assert "c.csv (claims: CSV, Windows-1252, header on row 4): 7 rows read = 3 used + 4 set aside" in out
+    assert main(["import", "--claims", str(claims), "--column", "nope=X", "--out", str(tmp_path / "o2")]) == 2
+    assert main(["import", "--claims", str(claims), "--column", "service_date", "--out", str(tmp_path / "o2")]) == 2
+    assert main(["import", "--claims", str(tmp_path / "p.csv"), "--out", str(tmp_path / "o2")]) == 1
+    err = capsys.readouterr().err
+    assert "no header for required field 'patient_id'" in err and "Headers seen: 'Claim #'" in err
+    assert main(["import", "--claims", str(tmp_path / "missing.csv"), "--out", str(tmp_path / "o2")]) == 1
+
+
+def test_import_exits_1_when_every_row_is_set_aside_and_warns_above_half(tmp_path, capsys):
+    bad = [r.replace("01/31/2025", "31/01/2025").replace("02/01/2025", "13/02/2025") for r in ROWS]
+    path = write_claims(tmp_path / "c.csv", rows=bad)
+    assert main(["import", "--claims", str(path), "--out", str(tmp_path / "out")]) == 1
+    err = capsys.readouterr().err
+    assert "all 3 rows were set aside" in err and "'31/01/2025'" in err and "'DOS'" in err
+    assert not (tmp_path / "out").exists()
+    half = [ROWS[0], bad[1], bad[2]]
+    assert main(["import", "--claims", str(write_claims(tmp_path / "h.csv", rows=half)),
+                 "--out", str(tmp_path / "out")]) == 0
+    assert "WARNING: h.csv: 2 of 3 rows (67%) were set aside" in capsys.readouterr().err
+
+
+def test_audit_of_us_dates_exits_1_naming_the_problem_and_the_fix(tmp_path, capsys):
+    from recoup_lib.synthetic.demo import demo_path
+
+    folder = tmp_path / "f"
+    folder.mkdir()
+    for name in ("claim_lines.csv", "payments.csv"):
+        frame = pd.read_csv(demo_path() / name, dtype=str, keep_default_na=False)
+        for col in ("service_date", "submitted_date"):
+            if col in frame:
+                frame[col] = pd.to_datetime(frame[col]).dt.strftime("%m/%d/%Y")
+        frame.to_csv(folder / name, index=False)
+    assert main(["audit", str(folder), "--out", str(tmp_path / "a")]) == 1
+    err = capsys.readouterr().err.strip()
+    assert len(err.splitlines()) == 1
+    assert "claim_lines.csv: all 3,000 rows were set aside" in err
+    assert "column 'service_date'" in err and "'01/01/2025'" in err and "recoup import" in err
+    payments = pd.read_csv(demo_path() / "payments.csv", dtype=str, keep_default_na=False)
+    payments.loc[: len(payments) * 2 // 3, "payment_date"] = "Feb 2025"
+    payments.to_csv(folder / "payments.csv", index=False)
+    (folder / "claim_lines.csv").write_bytes((demo_path() / "claim_lines.csv").read_bytes())
+    assert main(["audit", str(folder), "--out", str(tmp_path / "a")]) == 0
+    err = capsys.readouterr().err
+    assert "WARNING: payments.csv:" in err and "'Feb 2025'" in err
+
+
+def test_837_claims_with_835_payments_matched_by_control_number(tmp_path):
+    from recoup_lib.remit import read_835
+    from recoup_lib.synthetic import generate_practice, write_practice
+
+    folder = write_practice(generate_practice(lines=300, seed=5), tmp_path / "p")
+    result = import_files(folder / "claims837", payments=folder / "remits")
+    pay = result.tables["payments.csv"]
+    remit = read_835(folder / "remits")
+    matched = sum(s.rows_used for s in result.sources if s.kind == "payments")
+    assert matched == len(remit.service_lines) == len(pay)
+    assert int(pay["paid_cents"].sum()) == int(remit.service_lines["paid_cents"].sum())
+    lines = pd.read_csv(folder / "claim_lines.csv", dtype=str)
+    key = set(zip(lines["claim_id"], lines["line_no"].astype(int)))
+    assert set(zip(pay["claim_id"], pay["line_no"])) <= key

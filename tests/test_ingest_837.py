@@ -1,0 +1,116 @@
+"""X12 837 claim files: public samples, the generator's 837s (round trip, pyx12), broken files."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pandas as pd
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from recoup_lib.ingest import LINE_COLUMNS, import_files, read_837
+from recoup_lib.synthetic import CLAIMS837_FOLDER, generate_practice, profile_names, write_practice
+from test_remit_writer import pyx12_errors  # the same pyx12 check as the 835 writer's tests
+
+DATA = Path(__file__).parent / "data" / "837"
+CONTRACT = ["claim_id", "line_no", "patient_id", "payer_id", "rendering_npi", "service_date", "submitted_date",
+            "procedure_code", "modifiers", "units", "charge", "diagnosis_codes", "place_of_service"]
+
+
+def frame(claims) -> pd.DataFrame:
+    return pd.DataFrame({k: (v.to_pylist() if hasattr(v, "to_pylist") else list(v))
+                         for k, v in claims.lines.items()}).rename(columns={"_file": "file"})
+
+
+def test_public_samples_read_without_errors_and_match_the_hand_expectations():
+    expected = pd.read_csv(DATA / "expected_lines.csv", dtype=str, keep_default_na=False)
+    claims = read_837(DATA)
+    assert claims.set_aside == []
+    assert not [p for p in claims.problems if "warning" not in p[2] and not p[0].endswith((".md", ".csv"))]
+    got = frame(claims)
+    got = got.loc[got["file"].isin(expected["file"])].reset_index(drop=True)
+    assert sorted(set(got["file"])) == sorted(set(expected["file"]))
+    key = ["file", "claim_id", "line_no"]
+    merged = expected.merge(got, on=key, how="outer", suffixes=("", "_got"), indicator=True)
+    assert (merged["_merge"] == "both").all(), merged.loc[merged["_merge"] != "both", key]
+    for column in expected.columns.drop(key):
+        differ = merged.loc[merged[column] != merged[f"{column}_got"], key + [column, f"{column}_got"]]
+        assert differ.empty, f"{column}:\n{differ.to_string()}"
+
+
+def test_public_samples_warn_about_their_mended_component_separator():
+    warned = {f for f, _, msg in read_837(DATA).problems if "although ISA16 declares" in msg}
+    assert {"demo.example9.837", "demo.example11.837", "ppo-repriced-claim.837i"} <= warned
+
+
+def test_public_samples_import_into_claim_lines(tmp_path):
+    result = import_files(sorted(DATA.glob("*.837")))
+    lines = result.tables["claim_lines.csv"]
+    assert len(lines) == sum(s.rows_used for s in result.sources) == 41 - 11
+    assert all(s.rows_read == s.rows_used + s.rows_set_aside for s in result.sources)
+    # Examples reuse claim ids (26407789 twice, CLMNO12345 three times): repeats are set aside, named.
+    aside = pd.concat([s.aside for s in result.sources if len(s.aside)])
+    assert set(aside["_reason"]) == {"the same claim_id and line_no came earlier from another file"}
+
+
+@settings(max_examples=4, deadline=None, suppress_health_check=[HealthCheck.too_slow,
+                                                                HealthCheck.function_scoped_fixture])
+@given(seed=st.integers(0, 10_000), profile=st.sampled_from(sorted(profile_names())))
+def test_generated_837s_read_back_to_exactly_claim_lines(tmp_path_factory, seed, profile):
+    folder = write_practice(generate_practice(lines=400, seed=seed, profile=profile),
+                            tmp_path_factory.mktemp("p"))
+    claims = read_837(folder / CLAIMS837_FOLDER)
+    assert claims.set_aside == [] and claims.problems == []
+    got = frame(claims)[CONTRACT]
+    expected = pd.read_csv(folder / "claim_lines.csv", dtype=str, keep_default_na=False)
+    got = got.assign(_n=got["line_no"].astype(int)).sort_values(["claim_id", "_n"]).drop(columns="_n")
+    pd.testing.assert_frame_equal(got.reset_index(drop=True), expected)
+
+
+@pytest.fixture(scope="module")
+def generated(tmp_path_factory):
+    return write_practice(generate_practice(lines=600, seed=21, profile="orthopedic_group"),
+                          tmp_path_factory.mktemp("gen"))
+
+
+def test_generated_837s_are_valid_5010_for_pyx12(generated):
+    files = sorted((generated / CLAIMS837_FOLDER).glob("*.837"))
+    assert files
+    for path in files[:6]:
+        valid, errors = pyx12_errors(path)
+        assert valid and not errors, (path.name, errors[:5])
+
+
+def test_pyx12_check_catches_a_broken_837(generated, tmp_path):
+    path = sorted((generated / CLAIMS837_FOLDER).glob("*.837"))[0]
+    broken = tmp_path / "broken.837"
+    broken.write_text("\n".join(s for s in path.read_text().splitlines() if not s.startswith("NM1*PR")))
+    valid, errors = pyx12_errors(broken)
+    assert not valid and errors
+
+
+def test_no_remits_also_skips_the_837s(tmp_path):
+    practice = generate_practice(lines=100, seed=2)
+    assert not (write_practice(practice, tmp_path / "a", remits=False) / CLAIMS837_FOLDER).exists()
+    assert (write_practice(practice, tmp_path / "b", remits=False, claims837=True) / CLAIMS837_FOLDER).is_dir()
+
+
+def test_broken_files_are_set_aside_with_their_reason_never_raised(tmp_path):
+    good = (DATA / "demo.example1.837").read_text()
+    (tmp_path / "not837.837").write_text(good.replace("ST*837*", "ST*835*"))
+    (tmp_path / "text.837").write_text("Claim #,DOS\n1,2\n")
+    no_sv = good.replace("SV1*HC:87070*15.00*UN*1.00***1~", "")
+    (tmp_path / "no_sv1.837").write_text(no_sv)
+    claims = read_837(tmp_path)
+    messages = {f: m for f, _, m in claims.problems}
+    assert "not an 837" in messages["not837.837"]
+    assert "not an X12 file" in messages["text.837"]
+    assert sorted((f, why) for f, _, why, _ in claims.set_aside) == [
+        ("no_sv1.837", "an LX service line without SV1 (837P) or SV2 (837I)")] + [
+        ("not837.837", "a service line of a transaction that is not an 837")] * 4
+    assert frame(claims)["file"].tolist() == ["no_sv1.837"] * 3
+
+
+def test_line_columns_list():
+    assert LINE_COLUMNS[:13] == CONTRACT

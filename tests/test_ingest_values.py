@@ -1,0 +1,140 @@
+"""Reading values as offices write them, and recognising headers (recoup_lib.ingest._values, ._fields)."""
+
+from __future__ import annotations
+
+import pytest
+
+from recoup_lib.errors import InputError
+from recoup_lib.ingest import FIELD_NAMES, normalise_header, propose, recognised_fields
+from recoup_lib.ingest._fields import _FIELDS, check_required
+from recoup_lib.ingest._values import (insert_icd_dot, join_lists, split_code_modifiers, to_dates, to_flags,
+                                       to_money, to_place_of_service, to_whole)
+
+
+def _vals(result):
+    text, bad = result
+    return text.to_pylist(), bad.tolist()
+
+
+@pytest.mark.parametrize("written, iso", [
+    ("01/31/2025", "2025-01-31"), ("1/31/25", "2025-01-31"), ("1-31-2025", "2025-01-31"),
+    ("20250131", "2025-01-31"), ("2025-01-31", "2025-01-31"), ("2025/1/31", "2025-01-31"),
+    ("31-Jan-2025", "2025-01-31"), ("Jan 31, 2025", "2025-01-31"), ("45688", "2025-01-31"),
+    ("45688.0", "2025-01-31"), ("01/31/2025 10:22 AM", "2025-01-31"), ("2025-01-31 00:00:00", "2025-01-31"),
+    ("2/3/69", "1969-02-03"), ("2/3/68", "2068-02-03"), ("02/29/2024", "2024-02-29"),
+])
+def test_dates_in_us_excel_and_iso_forms_become_iso(written, iso):
+    assert _vals(to_dates([written])) == ([iso], [False])
+
+
+@pytest.mark.parametrize("written", ["31/01/2025", "02/30/2025", "13/01/2025", "2025-02-29", "tomorrow",
+                                     "01/31/1899", "01/01/2101", "99999", "00/10/2025"])
+def test_impossible_or_day_first_dates_are_bad_and_kept_as_written(written):
+    assert _vals(to_dates([written])) == ([written], [True])
+
+
+def test_blank_date_is_blank_not_bad():
+    assert _vals(to_dates(["", "  "])) == (["", ""], [False, False])
+
+
+@pytest.mark.parametrize("written, dollars", [
+    ("$1,234.50", "1234.50"), ("(12.00)", "-12.00"), ("($3.84)", "-3.84"), ("-12.00", "-12.00"),
+    ("12.00-", "-12.00"), ("12.00 CR", "-12.00"), ("125", "125.00"), ("$ 5", "5.00"), (".5", "0.50"),
+    ("-$1,204.1", "-1204.10"), ("$-3", "-3.00"), ("USD 7.25", "7.25"),
+])
+def test_money_as_offices_write_it(written, dollars):
+    assert _vals(to_money([written])) == ([dollars], [False])
+
+
+@pytest.mark.parametrize("written", ["12.345", "1,23", "-(3)", "abc", "1000000000000.00", "--5", "(-5)"])
+def test_money_that_is_not_an_amount_or_too_large_is_bad(written):
+    assert _vals(to_money([written]))[1] == [True]
+
+
+def test_flags_units_and_place_of_service():
+    assert _vals(to_flags(["Y", "n", "Yes", "TRUE", "0", "maybe", ""])) == (
+        ["true", "false", "true", "true", "false", "maybe", ""], [False] * 5 + [True, False])
+    assert _vals(to_whole(["1", "1.00", "2.0", " 3 ", "1.5", ""])) == (
+        ["1", "1", "2", "3", "1.5", ""], [False, False, False, False, True, False])
+    assert to_place_of_service(["2", "11", "02", "2.0", ""]).to_pylist() == ["02", "11", "02", "02", ""]
+
+
+def test_lists_from_columns_or_separators():
+    import pyarrow as pa
+
+    assert join_lists([pa.array(["25", "", "RT"]), pa.array(["59", "", ""])]).to_pylist() == ["25;59", "", "RT"]
+    assert join_lists([pa.array(["25, 59", "25/59", "GP XU", "E11.9;I10"])]).to_pylist() == \
+        ["25;59", "25;59", "GP;XU", "E11.9;I10"]
+    code, mods = split_code_modifiers(["99213-25", "20610/RT/59", "G0439", "0001U"])
+    assert code.to_pylist() == ["99213", "20610", "G0439", "0001U"]
+    assert mods.to_pylist() == ["25", "RT;59", "", ""]
+
+
+def test_icd_codes_get_their_dot_back():
+    got = insert_icd_dot(["E119", "I10", "E11.9", "M5450", "E8490", "0340"], icd9=[0, 0, 0, 0, 1, 1])
+    assert got.to_pylist() == ["E11.9", "I10", "E11.9", "M54.50", "E849.0", "034.0"]
+
+
+@pytest.mark.parametrize("header, field", [
+    ("Claim #", "claim_id"), ("CLAIM_ID", "claim_id"), ("DOS", "service_date"), ("Date of Service", "service_date"),
+    ("CPT/HCPCS", "procedure_code"), ("Proc Code", "procedure_code"), ("Qty", "units"), ("Charges", "charge"),
+    ("Billed Amt.", "charge"), ("Rendering NPI", "rendering_npi"), ("Patient Acct", "patient_id"),
+    ("POS", "place_of_service"), ("Mod 3", "modifiers"), ("Dx 12", "diagnosis_codes"), ("ICD-10 2", "diagnosis_codes"),
+])
+def test_claims_headers_are_recognised_ignoring_case_and_punctuation(header, field):
+    assert field in recognised_fields("claims", header)
+
+
+@pytest.mark.parametrize("kind, header, field", [
+    ("payments", "Paid Amt", "paid"), ("payments", "Allowed Amt", "allowed"), ("payments", "Payment Date", "payment_date"),
+    ("payments", "Check/EFT #", "payment_id"), ("coverage", "Member ID", "member_id"),
+    ("coverage", "Eff Date", "effective_date"), ("coverage", "Term Date", "termination_date"),
+    ("documentation", "Note on File", "note_present"),
+])
+def test_other_files_headers_are_recognised(kind, header, field):
+    assert field in recognised_fields(kind, header)
+
+
+def test_no_header_name_belongs_to_two_fields_of_one_kind():
+    for kind, fields in _FIELDS.items():
+        seen = {}
+        for field, tiers in fields.items():
+            for name in (n for tier in tiers for n in tier):
+                key = normalise_header(name)
+                assert seen.setdefault(key, field) == field, f"{kind}: {name!r} is {seen[key]} and {field}"
+
+
+def test_numbered_columns_are_joined_in_order_and_tiers_decide():
+    p = propose("claims", ["Claim #", "Encounter #", "Mod 2", "Mod 1", "Dx 2", "Dx 1", "Modifier"])
+    assert p.columns["claim_id"] == "Claim #"           # tier 1 beats the encounter number
+    assert p.columns["modifiers"] == ["Modifier", "Mod 1", "Mod 2"]
+    assert p.columns["diagnosis_codes"] == ["Dx 1", "Dx 2"]
+
+
+def test_two_headers_for_a_required_field_stop_naming_both_and_the_headers_seen():
+    p = propose("claims", ["Claim #", "Claim ID", "DOS"])
+    with pytest.raises(InputError, match=r"'claim_id' matches 'Claim #' and 'Claim ID'.*Headers seen: 'Claim #', 'Claim ID', 'DOS'"):
+        check_required(p, ["claim_id", "service_date"], "x.csv")
+
+
+def test_missing_required_field_says_how_to_name_it():
+    p = propose("payments", ["Claim #", "Line #", "Amount Due"])
+    with pytest.raises(InputError, match=r"no header for required field 'paid'.*--column paid=HEADER"):
+        check_required(p, ["claim_id", "line_no", "paid"], "p.csv")
+
+
+def test_every_kind_lists_the_contract_fields():
+    from recoup_lib.schema import SPECS
+    from recoup_lib.ingest import TARGET_FILES
+
+    for kind, target in TARGET_FILES.items():
+        assert set(FIELD_NAMES[kind]) == {c.name for c in SPECS[target].columns}
+
+
+def test_the_import_workflow_page_lists_every_recognised_header():
+    from pathlib import Path
+
+    page = (Path(__file__).resolve().parents[1] / "docs" / "import-workflow.md").read_text(encoding="utf-8")
+    missing = [name for fields in _FIELDS.values() for tiers in fields.values() for tier in tiers
+               for name in tier if f"`{name}`" not in page]
+    assert not missing, f"docs/import-workflow.md does not list {missing[:5]}"

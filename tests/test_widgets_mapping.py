@@ -1,0 +1,78 @@
+"""The mapping widget's logic (recoup_lib.widgets.mapping), without a browser."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from recoup_lib.ingest import import_files
+from recoup_lib.widgets.mapping import NOT_IN_FILE, MappingSession, mapping_widget
+
+MESSY = Path(__file__).resolve().parents[1] / "synthetic" / "messy_export"
+
+
+def test_session_proposes_the_mapping_and_counts_the_rows():
+    s = MappingSession(MESSY / "charges.csv")
+    assert s.mapping()["service_date"] == "DOS" and s.mapping()["modifiers"] == ["Mod 1", "Mod 2", "Mod 3", "Mod 4"]
+    assert s.status() == "charges.csv: 1,505 rows read = 1,500 used + 5 set aside"
+    aside = s.set_aside()
+    assert aside["reason"].tolist()[:3] == ["title row above the header"] * 3
+    assert aside["row_as_read"].iloc[-2].startswith("TOTAL")
+
+
+def test_changing_a_dropdown_changes_what_would_be_set_aside():
+    s = MappingSession(MESSY / "charges.csv")
+    s.choose("service_date", "Date Billed")                    # a plausible slip: the billing date
+    assert s.missing == ["submitted_date"]                     # a header holds one field only
+    s.choose("submitted_date", "DOS")
+    assert s.mapping()["service_date"] == "Date Billed" and s.report.rows_used == 1500
+    s.choose("units", "Patient Name")                          # names are not units
+    assert s.report.rows_used == 0
+    assert "column 'Patient Name' (units)" in s.set_aside()["reason"].iloc[5]
+    s.choose("rendering_npi", NOT_IN_FILE)
+    assert s.report is None and s.missing == ["rendering_npi"]
+    assert s.status() == "Choose a column for: rendering_npi"
+    with pytest.raises(ValueError, match="'Nope' is not a header"):
+        s.choose("units", "Nope")
+    with pytest.raises(ValueError, match="no field 'paid'"):
+        s.choose("paid", "Units")
+
+
+def test_saved_mapping_is_accepted_back_by_the_import(tmp_path):
+    s = MappingSession(MESSY / "charges.csv")
+    s.choose("diagnosis_codes", ["Dx 2", "Dx 1"])
+    path = s.save(tmp_path / "mapping.json")
+    assert json.loads(path.read_text())["columns"]["claims"]["diagnosis_codes"] == ["Dx 2", "Dx 1"]
+    result = import_files(MESSY / "charges.csv", mapping=path)
+    assert result.sources[0].columns["diagnosis_codes"] == ["Dx 2", "Dx 1"]
+    (tmp_path / "notes.json").write_text("{}")
+    with pytest.raises(FileExistsError):
+        s.save(tmp_path / "notes.json")
+
+
+def test_workbook_payments_session():
+    s = MappingSession(MESSY / "payments.xlsx", kind="payments")
+    assert s.mapping()["paid"] == "Paid Amt" and s.report.rows_set_aside == 2
+
+
+def test_widget_draws_and_reacts_to_a_dropdown():
+    box = mapping_widget(MESSY / "charges.csv")
+    assert "recoup-mapping" in box._dom_classes
+    status = box.children[len(box.pickers) + 1]
+    assert "1,500 used" in status.value
+    box.pickers["units"].value = "Patient Name"
+    assert "0 used" in status.value
+
+
+@pytest.mark.parametrize("seed", [2025, 909, 3, 4])
+def test_the_widget_opens_on_every_header_style_a_single_modifier_column_included(tmp_path, seed):
+    from recoup_lib.synthetic import generate_practice, write_messy_export
+
+    practice = generate_practice(lines=300, seed=seed, profile="family_practice")
+    write_messy_export(practice, tmp_path, claims837=False)
+    widget = mapping_widget(tmp_path / "charges.csv", save_as=str(tmp_path / "mapping.json"))
+    chosen = widget.session.mapping()["modifiers"]
+    assert chosen and not widget.session.missing
+    assert all(header in widget.session.headers for header in ([chosen] if isinstance(chosen, str) else chosen))
