@@ -41,6 +41,7 @@ __all__ = [
     "read_table",
     "read_audit_folder",
     "write_csv",
+    "csv_bytes",
     "to_text_frame",
     "to_text_table",
     "INPUT_FILES",
@@ -719,7 +720,7 @@ def to_text_frame(df: pd.DataFrame, drop_private: bool = True) -> pd.DataFrame:
     return pd.DataFrame(out, index=df.index)
 
 
-def write_csv(df: pd.DataFrame, path: str | Path, text: bool = False) -> Path:
+def write_csv(df: pd.DataFrame, path: str | Path, text: bool = False, append: bool = False) -> Path:
     """Write a table as contract CSV (UTF-8, header, comma separated, ``\\n`` line ends).
 
     Text a spreadsheet would run as a formula is guarded with a leading
@@ -736,6 +737,10 @@ def write_csv(df: pd.DataFrame, path: str | Path, text: bool = False) -> Path:
         In-memory table (converted with :func:`to_text_table`) or, with
         ``text=True``, a table that is already all text.
     path : path-like
+    append : bool, default False
+        Add the rows to the end of ``path``, without a header: a table written
+        in pieces this way is byte for byte the table written at once. The
+        caller owns ``path`` (a file it is writing inside a staging folder).
 
     Raises
     ------
@@ -743,19 +748,27 @@ def write_csv(df: pd.DataFrame, path: str | Path, text: bool = False) -> Path:
         ``path`` holds a file the kit did not write, or cannot be written.
     """
     path = Path(path)
-    if not staged(path):
+    if not append and not staged(path):
         with output_file(path) as temporary:
-            _write_csv(df, temporary, text)
+            _write_csv(df, temporary, text, append)
         return path
-    _write_csv(df, path, text)
+    _write_csv(df, path, text, append)
     return path
 
 
-def _write_csv(df: pd.DataFrame, path: Path, text: bool) -> None:
+def _write_csv(df: pd.DataFrame, path: Path, text: bool, append: bool) -> None:
     path.parent.mkdir(parents=True, exist_ok=True)
+    header, body = csv_bytes(df, text)
+    with open(path, "ab" if append else "wb") as handle:
+        if not append:
+            handle.write(header)
+        handle.write(body)
+
+
+def csv_bytes(df: pd.DataFrame, text: bool = False) -> tuple[bytes, bytes]:
+    """The header line and the rows of :func:`write_csv`'s file, as bytes."""
     if not len(df.columns):
-        path.write_bytes(b"\n")
-        return
+        return b"\n", b""
     if text:
         table = pa.table([_arrow_text(df[c]) for c in df.columns], names=[str(c) for c in df.columns])
     else:
@@ -773,7 +786,7 @@ def _write_csv(df: pd.DataFrame, path: Path, text: bool) -> None:
         body = buffer.getvalue()
     except pa.ArrowInvalid:
         body = _quoted_minimal(table)
-    path.write_bytes(header + body)
+    return header, body
 
 
 def _quoted_minimal(table: pa.Table) -> bytes:

@@ -24,6 +24,11 @@ def add_parser(sub):
     p.add_argument("--no-remits", action="store_true",
                    help="skip the payers' 835 remittances (remits/); notices.csv and recoupment_labels.csv "
                    "are still written, without the take-back columns")
+    p.add_argument("--workers", type=int,
+                   help="processes for the blocks of a practice over 250,000 lines (default: every core)")
+    p.add_argument("--max-memory", metavar="SIZE",
+                   help="memory budget such as 1GB: a practice too large for it is generated and written "
+                   "block by block (the same bytes; the 835s need the whole practice, so add --no-remits)")
     p.add_argument("--force", action="store_true",
                    help="replace the practice in --out even where files there were edited or not written by "
                    "the kit (those not written by the kit are kept)")
@@ -33,12 +38,13 @@ def add_parser(sub):
 
 
 def run(args) -> int:
+    import json
     import time
     from pathlib import Path
 
     from ..errors import UsageError
     from ..outputs import check_folder
-    from ..synthetic import generate_practice
+    from ..synthetic import describe, generate
     from . import options_checked
 
     if args.lines < 50:
@@ -51,10 +57,10 @@ def run(args) -> int:
                  hint=", or add --force to replace the practice there (files the kit did not write are kept)")
     started = time.perf_counter()
     with options_checked():
-        practice = generate_practice(lines=args.lines, seed=args.seed, error_rate=args.error_rate,
-                                     profile=args.profile, start=args.start, end=args.end)
-    practice.write(args.out, remits=not args.no_remits, inputs=inputs, force=args.force)
-    head, *rest = practice.summary().splitlines()
+        out = generate(args.out, lines=args.lines, seed=args.seed, error_rate=args.error_rate, profile=args.profile,
+                       start=args.start, end=args.end, remits=not args.no_remits, max_memory=args.max_memory,
+                       workers=args.workers, force=args.force, inputs=inputs)
+    head, *rest = describe(json.loads((out / "practice.json").read_text(encoding="utf-8"))).splitlines()
     print(f"{head} in {time.perf_counter() - started:.1f} s")
     for line in rest:
         print(line)

@@ -315,8 +315,10 @@ def check_remarks(pay: pd.DataFrame, lines: pd.DataFrame, line_claim: np.ndarray
     alerts = _alerts()
 
     def useful(values: pd.Series) -> np.ndarray:
-        return np.array([any(c.strip() and c.strip() not in alerts for c in str(v).split(";"))
-                         for v in values], dtype=bool)
+        codes, distinct = pd.factorize(values.to_numpy(dtype=object), use_na_sentinel=False)
+        ok = np.array([any(c.strip() and c.strip() not in alerts for c in str(v).split(";"))
+                       for v in distinct], dtype=bool)
+        return ok[codes]
 
     claim_ok = useful(pay["claim_remark_codes"])
     line_ok = useful(lines["remark_codes"]) if len(lines) else np.zeros(0, bool)

@@ -203,12 +203,15 @@ def line_pieces(pieces: Pieces, t: Tables, options: WriteOptions) -> None:
         has = ~np.asarray(allowed.isna())
         pieces.add(join_text("AMT", E, "B6", E, amount_text(allowed[has].to_numpy(np.int64)), end),
                    lf[has], lt[has], 1, lc[has], l_seq[has], 4)
-    remarks = [[c.strip() for c in str(v).split(";") if c.strip()]
-               for v in lines["remark_codes"].tolist()]
-    rows = np.array([i for i, cs in enumerate(remarks) for _ in cs], dtype=np.int64)
+    # Each distinct remark_codes text is split once (a million lines hold a handful of them).
+    which, texts = pd.factorize(np.asarray(lines["remark_codes"].to_numpy(dtype=object)).astype(np.str_))
+    split = [[c.strip() for c in v.split(";") if c.strip()] for v in texts]
+    count = np.array([len(cs) for cs in split], dtype=np.int64)
+    rows = np.repeat(np.arange(len(which)), count[which]) if len(which) else np.zeros(0, np.int64)
     if len(rows):
-        codes = pa.array([c for cs in remarks for c in cs], LS)
         rank = np.arange(len(rows)) - np.searchsorted(rows, rows, side="left")
+        flat = np.array([c for cs in split for c in cs], dtype=object)
+        codes = pa.array(flat[(np.cumsum(count) - count)[which[rows]] + rank], LS)
         pieces.add(join_text("LQ", E, "HE", E, codes, end), lf[rows], lt[rows], 1, lc[rows],
                    l_seq[rows], 5, rank)
 

@@ -39,9 +39,8 @@ import numpy as np
 import pandas as pd
 
 from ..folder import write_csv
-from ._claims837 import CLAIMS837_FOLDER, write_claims_837
-from ._identities import npi_numbers
-from ._random import stream
+from ._claims837 import CLAIMS837_FOLDER
+from ._write import contract_tables, practice_claims_837
 
 __all__ = ["write_messy_export", "build_messy_demo", "MESSY_DEMO", "EXPORT_FILES", "HEADER_STYLES"]
 
@@ -176,7 +175,7 @@ def _payments_workbook(t) -> bytes:
                int(pay["paid_cents"].sum()) / 100])
     summary = book.create_sheet("Summary")
     summary.append(["Payer", "Payments", "Paid"])
-    by_payer = pay.assign(payer=pay["claim_id"].map(payers)).groupby("payer", sort=True)["paid_cents"]
+    by_payer = pay.assign(payer=pay["claim_id"].map(payers).astype(object)).groupby("payer", sort=True)["paid_cents"]
     for payer, cents in by_payer:
         summary.append([payer, int(len(cents)), int(cents.sum()) / 100])
     fixed = dt.datetime(*_FIXED_TIME)
@@ -261,8 +260,6 @@ def write_messy_export(practice, out, seed: int | None = None, style: str | None
     list of pathlib.Path
         The files written.
     """
-    from . import contract_tables  # the package's own contract view of a practice
-
     out = Path(out)
     out.mkdir(parents=True, exist_ok=True)
     rng = np.random.default_rng([practice.seed if seed is None else seed, 1837])
@@ -282,10 +279,7 @@ def write_messy_export(practice, out, seed: int | None = None, style: str | None
     for name in ("fee_schedule", "ncci_ptp", "mue", "payer_policies"):
         written.append(write_csv(getattr(t, name), out / "reference" / f"{name}.csv"))
     if claims837:
-        for name in write_claims_837(t.claim_lines, t.patients, practice.providers, practice.refs.payers,
-                                     out / CLAIMS837_FOLDER, billing_name=practice.profile.name.replace("_", " "),
-                                     billing_npi=npi_numbers(stream(practice.seed, "payee"), 1)[0],
-                                     state=str(practice.profile.get("state", "GA"))):
+        for name in practice_claims_837(practice, t, out / CLAIMS837_FOLDER):
             written.append(out / CLAIMS837_FOLDER / name)
     return written
 

@@ -51,12 +51,18 @@ from ._inject_lines import (
     inject_units_over_mue,
     inject_upcoding,
 )
-from ._inject_population import inject_coverage_lapsed, inject_policy_change, population_labels
+from ._inject_population import (
+    apply_policies,
+    choose_policies,
+    inject_coverage_lapsed,
+    policy_view,
+    population_labels,
+)
 from ._inject_state import InjectionState, all_policies
 from ._payments import number_payments
 from ._practice import Practice
 
-__all__ = ["plan_counts", "inject_errors"]
+__all__ = ["plan_counts", "inject_errors", "inject_block_errors"]
 
 #: Extra lines a duplicated claim adds, per duplicate line flagged (copies the payer
 #: denied, and unpaid lines of duplicated claims, are not flagged).
@@ -119,8 +125,20 @@ def inject_errors(practice: Practice, plan: dict) -> Practice:
         set; payments numbered.
     """
     s = InjectionState(practice)
+    choice = choose_policies(practice.seed, practice.start, practice.end, practice.refs, [policy_view(s)],
+                             plan["flag"]["policy_change"])
+    apply_policies(s, choice)
+    return inject_block_errors(s, plan)
+
+
+def inject_block_errors(s: InjectionState, plan: dict, payment_width: int = 8, first_payment: int = 1) -> Practice:
+    """Every error but policy_change (chosen across blocks, already applied to ``s``); the answer key.
+
+    Payments are numbered from ``first_payment`` with ``payment_width`` digits
+    (see :func:`recoup_lib.synthetic._payments.number_payments`).
+    """
+    practice = s.p
     flag = plan["flag"]
-    inject_policy_change(s, flag["policy_change"])
     inject_coverage_lapsed(s, flag["coverage_lapsed"])
     inject_documentation_errors(s, flag["missing_documentation"], "missing_documentation")
     inject_documentation_errors(s, flag["missing_signature"], "missing_signature")
@@ -146,12 +164,15 @@ def inject_errors(practice: Practice, plan: dict) -> Practice:
         "category": ledger["error_type"].map(ERROR_TYPES).to_numpy(dtype=object),
         "injected_as": ledger["injected_as"].to_numpy(dtype=object),
         "_line": at,
+        "_copied_from": ledger.get("_copied_from", pd.Series(-1, index=ledger.index)).fillna(-1).to_numpy(np.int64),
+        "_delay": ledger.get("_delay", pd.Series(0, index=ledger.index)).fillna(0).to_numpy(np.int64),
     })
     order = {e: i for i, e in enumerate(ERROR_TYPES)}
     rank = labels["error_type"].map(order).to_numpy()
     labels = labels.iloc[np.lexsort((rank, labels["line_no"].to_numpy(), labels["claim"].to_numpy()))]
     practice.labels = labels.reset_index(drop=True)
-    practice.payments = number_payments(s.payments.drop(columns=["payment_id"], errors="ignore"))
+    practice.payments = number_payments(s.payments.drop(columns=["payment_id"], errors="ignore"),
+                                        width=payment_width, first=first_payment)
     practice.lines = lines
     practice.documentation = s.doc.sort_values("_line", kind="stable").reset_index(drop=True)
     practice.spans = s.spans.sort_values(["patient", "effective_date"], kind="stable").reset_index(drop=True)

@@ -14,9 +14,9 @@ from ..money import div_half_up
 from ..rules import BYPASS_MODIFIERS, EM_FAMILIES
 from ._inject_state import InjectionState, all_policies
 from ._random import stream
-from ._values import DAY, _dates, next_weekday
+from ._values import DAY, _dates, _is, next_weekday
 
-__all__ = ["inject_duplicate_claim", "inject_documentation_errors", "inject_unbundling", "inject_units_over_mue",
+__all__ = ["resubmission_text", "inject_duplicate_claim", "inject_documentation_errors", "inject_unbundling", "inject_units_over_mue",
            "inject_upcoding", "inject_overpaid_rate", "inject_duplicate_payment"]
 
 _BYPASS = r"(?:^|;)(?:" + "|".join(sorted(BYPASS_MODIFIERS)) + r")(?:;|$)"
@@ -39,12 +39,15 @@ def inject_duplicate_claim(s: InjectionState, k: int, budget: int) -> None:
     paid = s.paid()
     claim = lines["claim"].to_numpy()
     ok_line = ~s.used & (s.payment_count() <= 1) & _mue_safe_to_double(s)
-    frame = pd.DataFrame({"claim": claim, "ok": ok_line, "paid": paid > 0, "pos": np.arange(len(lines))})
-    per_claim = frame.groupby("claim").agg(ok=("ok", "all"), paid=("paid", "sum"), size=("pos", "size"),
-                                           first=("pos", "min"))
-    eligible = per_claim.loc[per_claim["ok"] & (per_claim["paid"] > 0)]
-    eligible = eligible.iloc[rng.permutation(len(eligible))]
-    sizes = eligible["size"].to_numpy(dtype=np.int64)
+    # Claims (in number order) whose lines are all fit to copy and one of them paid.
+    size = np.bincount(claim)
+    unfit = np.bincount(claim, weights=~ok_line, minlength=len(size))
+    paid_lines = np.bincount(claim, weights=paid > 0, minlength=len(size))
+    first_line = np.full(len(size), len(claim), dtype=np.int64)
+    np.minimum.at(first_line, claim, np.arange(len(claim)))
+    eligible = np.flatnonzero((size > 0) & (unfit == 0) & (paid_lines > 0))
+    eligible = eligible[rng.permutation(len(eligible))]
+    sizes = size[eligible]
     # Whole claims while they fit the budget, then part of one more claim to use it exactly.
     take = np.flatnonzero(np.cumsum(sizes) <= budget)
     counts = sizes[take].copy()
@@ -54,7 +57,7 @@ def inject_duplicate_claim(s: InjectionState, k: int, budget: int) -> None:
         counts = np.append(counts, min(left, int(sizes[len(take) - 1])))
     if not len(take):
         return
-    starts = eligible["first"].to_numpy()[take]
+    starts = first_line[eligible[take]]
     total = int(counts.sum())
     src = np.repeat(starts, counts) + (np.arange(total) - np.repeat(np.cumsum(counts) - counts, counts))
     new_numbers = np.repeat(s.new_claims(len(take)), counts)
@@ -91,11 +94,17 @@ def inject_duplicate_claim(s: InjectionState, k: int, budget: int) -> None:
     repeat = dup["modifiers"].astype(object).str.contains(r"(?:^|;)(?:76|77|91)(?:;|$)").to_numpy(dtype=bool)
     flagged = posted & ~caught & (amounts["paid_cents"] > 0) & (paid[src] > 0) & ~repeat
     s.record(rows[flagged], "duplicate_claim", amounts["paid_cents"][flagged],
-             "claim " + s.claim_text(claim[src][flagged]) + " resubmitted " + delay[flagged].astype(str).astype(object)
-             + " days later as " + s.claim_text(new_numbers[flagged]) + " and paid again")
+             resubmission_text(s.p, claim[src][flagged], delay[flagged], new_numbers[flagged]),
+             copied_from=claim[src][flagged], delay=delay[flagged])
     undocumented = posted & (amounts["paid_cents"] > 0) & no_note
     s.record(rows[undocumented], "missing_documentation", amounts["paid_cents"][undocumented],
              "resubmitted claim with no note of its own")
+
+
+def resubmission_text(practice, copied_from: np.ndarray, delay: np.ndarray, claims: np.ndarray) -> np.ndarray:
+    """How a resubmitted claim was planted, with the practice's claim ids (labels.csv's injected_as)."""
+    return ("claim " + practice.claim_ids(copied_from) + " resubmitted " + np.asarray(delay).astype(str).astype(object)
+            + " days later as " + practice.claim_ids(claims) + " and paid again")
 
 
 def inject_documentation_errors(s: InjectionState, k: int, error_type: str) -> None:
@@ -104,13 +113,17 @@ def inject_documentation_errors(s: InjectionState, k: int, error_type: str) -> N
         return
     lines = s.lines
     paid = s.paid()
-    frame = pd.DataFrame({"visit": lines["encounter"].to_numpy(), "free": ~s.used, "paid": paid > 0})
-    per_visit = frame.groupby("visit").agg(free=("free", "all"), paid=("paid", "sum"))
-    pool = per_visit.loc[per_visit["free"] & (per_visit["paid"] > 0)]
-    pool = pool.iloc[rng.permutation(len(pool))]
-    cum = np.cumsum(pool["paid"].to_numpy())
-    chosen = pool.index.to_numpy()[: int(np.searchsorted(cum, k)) + 1]
-    rows = np.flatnonzero(lines["encounter"].isin(chosen).to_numpy())
+    # Visits (in encounter order) with no used line and some paid line.
+    visit, visits = pd.factorize(lines["encounter"].to_numpy(), sort=True)
+    used_lines = np.bincount(visit, weights=s.used, minlength=len(visits))
+    paid_lines = np.bincount(visit, weights=paid > 0, minlength=len(visits)).astype(np.int64)
+    pool = np.flatnonzero((used_lines == 0) & (paid_lines > 0))
+    pool = pool[rng.permutation(len(pool))]
+    cum = np.cumsum(paid_lines[pool])
+    picked = np.zeros(len(visits), dtype=bool)
+    picked[pool[: int(np.searchsorted(cum, k)) + 1]] = True
+    chosen = visits[pool[: int(np.searchsorted(cum, k)) + 1]]
+    rows = np.flatnonzero(picked[visit])
     s.used[rows] = True
     if error_type == "missing_signature":
         mask = s.doc["_line"].isin(rows).to_numpy()
@@ -138,12 +151,15 @@ def inject_unbundling(s: InjectionState, k: int) -> None:
     paid = s.paid()
     ptp = s.p.refs.ncci_ptp
     ptp = ptp.loc[ptp["modifier_indicator"].isin(["0", "1"])]
-    code = pd.Series(np.asarray(lines["procedure_code"], dtype=object))
-    col1_rows = np.flatnonzero(~s.used & (paid > 0) & code.isin(ptp["column_1"]).to_numpy()
+    code_names = lines["procedure_code"].cat.categories
+    code = s.code_index()
+    column_1 = set(ptp["column_1"])
+    col1_rows = np.flatnonzero(~s.used & (paid > 0) & _is(lines["procedure_code"], lambda c: c in column_1)
                                & (s.payment_count() == 1))
     sel = lines.iloc[col1_rows]
     cand = pd.DataFrame({"col1_line": col1_rows, "encounter": sel["encounter"].to_numpy(),
-                         "procedure_code": code.to_numpy()[col1_rows], "service_date": sel["service_date"].to_numpy(),
+                         "procedure_code": code_names.to_numpy(dtype=object)[code[col1_rows]],
+                         "service_date": sel["service_date"].to_numpy(),
                          "payer_id": sel["payer_id"].astype(object).to_numpy(),
                          "bypass": sel["modifiers"].astype(object).str.contains(_BYPASS).to_numpy(dtype=bool)})
     cand = cand.merge(ptp, left_on="procedure_code", right_on="column_1")
@@ -157,15 +173,16 @@ def inject_unbundling(s: InjectionState, k: int) -> None:
     visits = cand["encounter"].unique()
     in_visits = lines["encounter"].isin(visits).to_numpy()
     present = pd.DataFrame({"encounter": lines["encounter"].to_numpy()[in_visits],
-                            "procedure_code": code.to_numpy()[in_visits]}).drop_duplicates().assign(_present=True)
+                            "_code": code[in_visits].astype(np.int64)}).drop_duplicates().assign(_present=True)
     # Not a code the visit already has.
-    cand = cand.merge(present, left_on=["encounter", "column_2"], right_on=["encounter", "procedure_code"],
-                      how="left", suffixes=("", "_p"))
-    cand = cand.loc[cand["_present"].isna()].drop(columns=["procedure_code_p", "_present"]).reset_index(drop=True)
+    cand = cand.assign(_code=code_names.get_indexer(cand["column_2"].to_numpy(dtype=object)).astype(np.int64))
+    cand = cand.merge(present, on=["encounter", "_code"], how="left")
+    cand = cand.loc[cand["_present"].isna()].drop(columns=["_code", "_present"]).reset_index(drop=True)
     # Harmless: the new code is not column 1 of a pair whose column 2 the visit already has.
-    as_col1 = ptp[["column_1", "column_2"]].rename(columns={"column_1": "column_2", "column_2": "_other"})
+    as_col1 = pd.DataFrame({"column_2": ptp["column_1"].to_numpy(dtype=object),
+                            "_code": code_names.get_indexer(ptp["column_2"].to_numpy(dtype=object)).astype(np.int64)})
     risky = cand[["encounter", "column_2"]].reset_index(names="_c").merge(as_col1, on="column_2").merge(
-        present, left_on=["encounter", "_other"], right_on=["encounter", "procedure_code"])
+        present, on=["encounter", "_code"])
     cand = cand.drop(index=risky["_c"].unique())
     # Not a code/payer/date a payer policy excludes.
     policies = all_policies(s)
@@ -211,9 +228,10 @@ def inject_unbundling(s: InjectionState, k: int) -> None:
 
 def _next_line_numbers(lines: pd.DataFrame, claims: np.ndarray) -> np.ndarray:
     """Line numbers for lines added to existing claims: after the claim's last line, in order."""
-    last = pd.Series(lines["line_no"].to_numpy()).groupby(lines["claim"].to_numpy()).max()
+    last = np.zeros(int(lines["claim"].max()) + 1, dtype=np.int64)
+    np.maximum.at(last, lines["claim"].to_numpy(), lines["line_no"].to_numpy(dtype=np.int64))
     rank = pd.Series(claims).groupby(claims).cumcount().to_numpy()
-    return last.reindex(claims).to_numpy() + 1 + rank
+    return last[claims] + 1 + rank
 
 
 def _reprice(s: InjectionState, rows: np.ndarray, new_allowed: np.ndarray):
@@ -248,12 +266,13 @@ def inject_units_over_mue(s: InjectionState, k: int, split_budget: int) -> None:
     split_pool = pool[mai[pool] != "1"][:split_budget]
     single_pool = np.setdiff1d(pool, split_pool, assume_unique=True)
     single_pool = single_pool[rng.permutation(len(single_pool))][: max(k - 2 * len(split_pool), 0)]
-    kind = lines["kind"].to_numpy().astype(str)
+    drug = _is(lines["kind"], lambda k: k == "drug")
+    lab = _is(lines["kind"], lambda k: k == "lab")
     # Too many units on one line.
     if len(single_pool):
         r = single_pool
         lim = limit[r].astype(np.int64)
-        tenfold = (kind[r] == "drug") & (units[r] * 10 > lim) & (rng.random(len(r)) < 0.6)
+        tenfold = drug[r] & (units[r] * 10 > lim) & (rng.random(len(r)) < 0.6)
         new_units = np.maximum(np.where(tenfold, units[r] * 10, lim + rng.integers(1, 3, len(r))), lim + 1)
         fee = s.fee(r)
         new_paid, _ = _reprice(s, r, fee * new_units)
@@ -271,7 +290,7 @@ def inject_units_over_mue(s: InjectionState, k: int, split_budget: int) -> None:
         lim = limit[r].astype(np.int64)
         extra_units = np.maximum(lim + 1 - units[r], 1)
         new = lines.iloc[r].copy()
-        repeat = np.where(kind[r] == "lab", "91", "76").astype(object)
+        repeat = np.where(lab[r], "91", "76").astype(object)
         old_mods = new["modifiers"].astype(object).to_numpy()
         new["modifiers"] = np.where(old_mods == "", repeat, old_mods + ";" + repeat)
         new["units"] = extra_units
@@ -302,18 +321,19 @@ def inject_upcoding(s: InjectionState, k: int) -> None:
     if k <= 0:
         return
     lines = s.lines
-    code = np.asarray(lines["procedure_code"], dtype=object)
     ladder = {c: (fam, i) for fam, codes in EM_FAMILIES.items() for i, c in enumerate(codes)}
     tops = {fam: len(codes) - 1 for fam, codes in EM_FAMILIES.items()}
-    can_rise = [c for c, (fam, i) in ladder.items() if i < tops[fam]]
+    can_rise = {c for c, (fam, i) in ladder.items() if i < tops[fam]}
     doc = s.doc
     plain = np.zeros(len(lines), dtype=bool)
     good = (doc["note_present"].eq(True) & doc["signed"].eq(True)).to_numpy(dtype=bool)
     plain[doc["_line"].to_numpy()[good]] = True
-    pool = np.flatnonzero(s.simple_paid() & np.isin(code, can_rise) & plain)
+    pool = np.flatnonzero(s.simple_paid() & _is(lines["procedure_code"], lambda c: c in can_rise) & plain)
     r = pool[rng.permutation(len(pool))][:k]
     if not len(r):
         return
+    code = np.full(len(lines), None, dtype=object)
+    code[r] = lines["procedure_code"].cat.categories.to_numpy(dtype=object)[s.code_index(r)]
     step = np.where(rng.random(len(r)) < 0.7, 1, 2)
     fam = [ladder[c][0] for c in code[r]]
     level = np.array([ladder[c][1] for c in code[r]])

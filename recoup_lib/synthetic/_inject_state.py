@@ -41,16 +41,33 @@ class InjectionState:
         self.mue_mai = mue["mai"].reindex(codes.index).to_numpy(dtype=object)
         self.mue_limit = mue["mue_value"].reindex(codes.index).to_numpy(dtype=float)
         self.next_claim = int(self.lines["claim"].max()) + 1 if len(self.lines) else 1
+        self._per_line = None
+
+    # -- the payments, with per-line totals kept until they change ----------------------
+    @property
+    def payments(self) -> pd.DataFrame:
+        return self._payments
+
+    @payments.setter
+    def payments(self, value: pd.DataFrame) -> None:
+        self._payments = value
+        self._per_line = None
+
+    def _totals(self) -> tuple[np.ndarray, np.ndarray]:
+        if self._per_line is None:
+            at = self._payments["_line"].to_numpy(dtype=np.int64)
+            paid = np.zeros(len(self.lines), dtype=np.int64)
+            np.add.at(paid, at, self._payments["paid_cents"].to_numpy(dtype=np.int64))
+            self._per_line = (paid, np.bincount(at, minlength=len(self.lines)))
+        return self._per_line
 
     # -- views -------------------------------------------------------------------------
     def paid(self) -> np.ndarray:
-        out = np.zeros(len(self.lines), dtype=np.int64)
-        np.add.at(out, self.payments["_line"].to_numpy(dtype=np.int64),
-                  self.payments["paid_cents"].to_numpy(dtype=np.int64))
-        return out
+        """Net paid per line (a fresh copy)."""
+        return self._totals()[0].copy()
 
     def payment_count(self) -> np.ndarray:
-        return np.bincount(self.payments["_line"].to_numpy(dtype=np.int64), minlength=len(self.lines))
+        return self._totals()[1]
 
     def simple_paid(self) -> np.ndarray:
         """Unused lines paid once, by one positive payment."""
@@ -71,22 +88,34 @@ class InjectionState:
         self.next_claim += n
         return numbers
 
-    def claim_text(self, numbers) -> np.ndarray:
-        return self.p.claim_ids(numbers)
-
-    def record(self, rows, error_type: str, at_risk, how) -> None:
+    def record(self, rows, error_type: str, at_risk, how, copied_from=None, delay=None) -> None:
+        """Flag lines; a resubmitted claim also records the claim it copies and after how many days."""
         rows = np.asarray(rows, dtype=np.int64)
         how = np.broadcast_to(np.asarray(how, dtype=object), rows.shape)
-        self.ledger.append(pd.DataFrame({"_line": rows, "error_type": error_type,
-                                         "at_risk_cents": np.asarray(at_risk, dtype=np.int64),
-                                         "injected_as": how}))
+        entry = pd.DataFrame({"_line": rows, "error_type": error_type,
+                              "at_risk_cents": np.asarray(at_risk, dtype=np.int64), "injected_as": how})
+        if copied_from is not None:
+            entry = entry.assign(_copied_from=np.asarray(copied_from, dtype=np.int64),
+                                 _delay=np.asarray(delay, dtype=np.int64))
+        self.ledger.append(entry)
 
     def append_lines(self, new: pd.DataFrame) -> np.ndarray:
+        """Add lines (marked used); text columns keep the lines' categorical types."""
         start = len(self.lines)
         new = new.reset_index(drop=True).astype({"procedure_code": self.lines["procedure_code"].dtype,
                                                  "payer_id": self.lines["payer_id"].dtype})
+        for column in self.lines.columns:
+            dtype = self.lines[column].dtype
+            if isinstance(dtype, pd.CategoricalDtype) and new[column].dtype != dtype:
+                values = new[column].astype(object)
+                missing = pd.Index(pd.unique(values[values.notna()].to_numpy()), dtype=object).difference(
+                    dtype.categories)
+                if len(missing):
+                    self.lines[column] = self.lines[column].cat.add_categories(missing)
+                new[column] = values.astype(self.lines[column].dtype)
         self.lines = pd.concat([self.lines, new], ignore_index=True)
         self.used = np.concatenate([self.used, np.ones(len(new), dtype=bool)])
+        self._per_line = None
         return np.arange(start, start + len(new))
 
     def append_payments(self, rows: pd.DataFrame) -> None:
@@ -113,6 +142,7 @@ class InjectionState:
         for column, value in values.items():
             value = np.asarray(value)
             self.payments.loc[mask, column] = value[pos] if value.ndim else value
+        self._per_line = None
 
     def deny(self, rows: np.ndarray, code: str) -> None:
         """Replace the payments of lines by one denial (lines never posted stay pending)."""

@@ -18,7 +18,7 @@ import pandas as pd
 
 from ..money import div_half_up
 from ._random import stream
-from ._values import DAY, _arrow_series, _dates, _norm, _obj, next_weekday, pay_weekday, text_id_array
+from ._values import DAY, _arrow_series, _dates, _is, _norm, _obj, next_weekday, pay_weekday, text_id_array
 
 if TYPE_CHECKING:
     from ._practice import Practice, References
@@ -94,28 +94,27 @@ def price_and_pay(practice: Practice) -> None:
             f"{p} {c}" for p, c in missing.itertuples(index=False)))
     allowed = fee * lines["units"].to_numpy(dtype=np.int64)
 
-    kind = lines["kind"].to_numpy().astype(str)
-    ptype = lines["payer_type"].to_numpy().astype(str)
-    preventive = kind == "preventive"
+    preventive = _is(lines["kind"], lambda k: k == "preventive")
+    ptype = lines["payer_type"]
     # Deductibles, applied to each patient's services of the year in date order.
-    year = lines["service_date"].dt.year.to_numpy()
-    keys = pd.DataFrame({"patient": lines["patient"].to_numpy(), "payer": lines["payer_id"].cat.codes.to_numpy(),
-                         "year": year})
-    grouped = keys.groupby(["patient", "payer", "year"], sort=True)
-    inverse = grouped.ngroup().to_numpy()
-    firsts = keys.iloc[grouped.head(1).index.to_numpy()]
-    firsts = firsts.iloc[np.argsort(inverse[firsts.index.to_numpy()], kind="stable")]
-    n_keys = len(firsts)
+    # Keys (patient, payer, year) are numbered in sorted order; lines are in claim and line order.
+    service_day = lines["service_date"].to_numpy().astype("datetime64[D]")
+    year = service_day.astype("datetime64[Y]").astype(np.int64) + 1970
+    payer_codes = lines["payer_id"].cat.codes.to_numpy().astype(np.int64)
+    n_years = int(year.max() - year.min()) + 1 if n else 1
+    key = (lines["patient"].to_numpy().astype(np.int64) * len(payers) + payer_codes) * n_years + (year - year.min())
+    _, first_row, inverse = np.unique(key, return_index=True, return_inverse=True)
+    n_keys = len(first_row)
     owes = stream(seed, "deductibles").random(n_keys)
     level = stream(seed, "deductible-level").choice([25000, 50000, 100000, 200000], size=n_keys)
-    med_ded = pd.Series(MEDICARE_DEDUCTIBLE_CENTS).reindex(firsts["year"].to_numpy()).fillna(25700).to_numpy(
-        dtype=np.int64)
-    key_type = payers["payer_type"].to_numpy()[firsts["payer"].to_numpy()]
+    med_ded = pd.Series(MEDICARE_DEDUCTIBLE_CENTS).reindex(year[first_row]).fillna(25700).to_numpy(dtype=np.int64)
+    key_type = payers["payer_type"].to_numpy()[payer_codes[first_row]]
     annual = np.where(key_type == "medicare", np.where(owes < 0.15, med_ded, 0),
                       np.where(key_type == "commercial", np.where(owes < 0.20, level, 0), 0))
     deductible_cap = annual[inverse]
-    order = np.lexsort((lines["line_no"].to_numpy(), lines["claim"].to_numpy(),
-                        lines["service_date"].to_numpy(), inverse))
+    day_number = service_day.astype(np.int64)
+    order = np.argsort(inverse * (int(day_number.max() - day_number.min()) + 1 if n else 1)
+                       + (day_number - (day_number.min() if n else 0)), kind="stable")
     subject = np.where(preventive, 0, allowed)
     sorted_subject = subject[order]
     grp = inverse[order]
@@ -126,16 +125,19 @@ def price_and_pay(practice: Practice) -> None:
     cum[order] = running - sorted_subject - base
     deductible = np.clip(deductible_cap - cum, 0, subject)
 
-    payer_codes = lines["payer_id"].cat.codes.to_numpy()
     coins_bp = np.round(payers["coinsurance"].astype(float).to_numpy() * 10000).astype(np.int64)[payer_codes]
     copay_cents = np.round(payers["em_copay"].astype(float).to_numpy() * 100).astype(np.int64)[payer_codes]
-    is_em = np.char.startswith(kind, "em_")
-    em_rank = pd.Series(is_em.astype(np.int64)).groupby(lines["claim"].to_numpy()).cumsum().to_numpy()
-    first_em = is_em & (em_rank == 1)
+    is_em = _is(lines["kind"], lambda k: k.startswith("em_"))
+    # The first E/M line of each claim (lines are in claim order).
+    claim = lines["claim"].to_numpy()
+    em_rows = np.flatnonzero(is_em)
+    first_em = np.zeros(n, dtype=bool)
+    first_em[em_rows[np.r_[True, claim[em_rows[1:]] != claim[em_rows[:-1]]]] if len(em_rows) else em_rows] = True
+    medicare = _is(ptype, lambda t: t == "medicare")
     rest = allowed - deductible
-    copay = np.where(first_em & (ptype != "medicare"), np.minimum(copay_cents, rest), 0)
-    coins_base = np.where(preventive | (first_em & (ptype == "commercial")), 0, rest - copay)
-    coinsurance = div_half_up(coins_base * coins_bp, np.full(n, 10000, dtype=np.int64))
+    copay = np.where(first_em & ~medicare, np.minimum(copay_cents, rest), 0)
+    coins_base = np.where(preventive | (first_em & _is(ptype, lambda t: t == "commercial")), 0, rest - copay)
+    coinsurance = div_half_up(coins_base * coins_bp, 10000)
     paid = allowed - deductible - copay - coinsurance
 
     # Denials: clean ones (reasons a claim is refused up front) and prospective payer policies.
@@ -161,22 +163,24 @@ def price_and_pay(practice: Practice) -> None:
 
     # Payment dates: each payer pays on its own weekday, some weeks after submission; a claim's
     # lines are paid together.
-    pay_day = pay_weekday(payers.index, np.asarray(lines["payer_id"], dtype=object))
-    lag = np.select([ptype == "medicare", ptype == "medicaid"],
+    pay_day = pay_weekday(payers.index, lines["payer_id"].cat.categories)[payer_codes]
+    lag = np.select([medicare, _is(ptype, lambda t: t == "medicaid")],
                     [rng.integers(14, 22, n), rng.integers(20, 41, n)], rng.integers(15, 36, n))
-    claim = lines["claim"].to_numpy()
     first_of_claim = np.r_[True, claim[1:] != claim[:-1]]
     claim_lag = lag[np.flatnonzero(first_of_claim)][np.cumsum(first_of_claim) - 1]
     submitted = lines["submitted_date"].to_numpy().astype("datetime64[D]")
     pay_date = next_weekday(submitted + claim_lag * DAY, pay_day)
     posted = pay_date <= practice.export_date
 
+    line_no = lines["line_no"].to_numpy()
+    m = int(posted.sum())
     pay = pd.DataFrame({
-        "claim": claim, "line_no": lines["line_no"].to_numpy(),
-        "payment_date": _dates(pay_date), "allowed_cents": allowed, "paid_cents": paid,
-        "deductible_cents": deductible, "coinsurance_cents": coinsurance, "copay_cents": copay,
-        "denial_code": _obj(denial_code), "_line": np.arange(n), "_kind": _obj(np.full(n, "original")),
-    }).loc[posted]
+        "claim": claim[posted], "line_no": line_no[posted],
+        "payment_date": _dates(pay_date[posted]), "allowed_cents": allowed[posted], "paid_cents": paid[posted],
+        "deductible_cents": deductible[posted], "coinsurance_cents": coinsurance[posted],
+        "copay_cents": copay[posted], "denial_code": _obj(denial_code[posted]), "_line": np.flatnonzero(posted),
+        "_kind": _obj(np.full(m, "original", dtype=object)),
+    })
 
     # Reversal and correction: the payer re-adjudicates a paid line and pays a little less.
     noise = posted & (paid > 0) & (rng.random(n) < 0.015)
@@ -184,27 +188,43 @@ def price_and_pay(practice: Practice) -> None:
     redo = next_weekday(pay_date[idx] + rng.integers(14, 61, len(idx)) * DAY, pay_day[idx])
     ok = redo <= practice.export_date
     idx, redo = idx[ok], redo[ok]
-    cut = div_half_up(paid[idx] * rng.integers(5, 41, len(idx)), np.full(len(idx), 100, dtype=np.int64))
+    cut = div_half_up(paid[idx] * rng.integers(5, 41, len(idx)), 100)
     cut = np.clip(cut, 1, paid[idx])
     reversal = pd.DataFrame({
-        "claim": claim[idx], "line_no": lines["line_no"].to_numpy()[idx],
+        "claim": claim[idx], "line_no": line_no[idx],
         "payment_date": _dates(redo), "allowed_cents": -allowed[idx], "paid_cents": -paid[idx],
         "deductible_cents": -deductible[idx], "coinsurance_cents": -coinsurance[idx],
-        "copay_cents": -copay[idx], "denial_code": _obj(np.full(len(idx), "")), "_line": idx,
-        "_kind": _obj(np.full(len(idx), "reversal")),
+        "copay_cents": -copay[idx], "denial_code": _obj(np.full(len(idx), "", dtype=object)), "_line": idx,
+        "_kind": _obj(np.full(len(idx), "reversal", dtype=object)),
     })
     correction = reversal.assign(
         allowed_cents=allowed[idx], paid_cents=paid[idx] - cut, deductible_cents=deductible[idx] + cut,
-        coinsurance_cents=coinsurance[idx], copay_cents=copay[idx], _kind=_obj(np.full(len(idx), "correction")))
+        coinsurance_cents=coinsurance[idx], copay_cents=copay[idx], _kind=_obj(np.full(len(idx), "correction", dtype=object)))
     practice.payments = pd.concat([pay, reversal, correction], ignore_index=True)
 
 
-def number_payments(payments: pd.DataFrame, width: int = 8) -> pd.DataFrame:
-    """Order payments by date (then claim, line, original before reversal) and number them."""
-    kind_order = payments["_kind"].map({"original": 0, "duplicate": 0, "reversal": 1, "correction": 2}).fillna(3)
-    order = np.lexsort((kind_order.to_numpy(), payments["line_no"].to_numpy(), payments["claim"].to_numpy(),
-                        payments["payment_date"].to_numpy()))
+def number_payments(payments: pd.DataFrame, width: int = 8, first: int = 1) -> pd.DataFrame:
+    """Order payments by date (then claim, line, original before reversal) and number them.
+
+    ``payment_id`` is ``PMT`` and the number from ``first`` on, zero-padded to
+    ``width`` digits (more when twice the count needs more), as Arrow text.
+    """
+    kinds, names = pd.factorize(payments["_kind"].to_numpy(dtype=object))
+    rank = {"original": 0, "duplicate": 0, "reversal": 1, "correction": 2}
+    kind_order = np.array([rank.get(k, 3) for k in names] + [3], dtype=np.int64)[kinds]
+    day = payments["payment_date"].to_numpy().astype("datetime64[D]").astype(np.int64)
+    claim = payments["claim"].to_numpy(dtype=np.int64)
+    line_no = payments["line_no"].to_numpy(dtype=np.int64)
+    keys = (kind_order, line_no - line_no.min(initial=0), claim - claim.min(initial=0), day - day.min(initial=0))
+    spans = [int(k.max(initial=0)) + 1 for k in keys]
+    if np.prod([float(x) for x in spans]) < 2.0 ** 62:
+        combined = np.zeros(len(payments), dtype=np.int64)
+        for k, span in zip(reversed(keys), reversed(spans)):
+            combined = combined * span + k
+        order = np.argsort(combined, kind="stable")
+    else:
+        order = np.lexsort(keys)
     payments = payments.iloc[order].reset_index(drop=True)
     width = max(width, len(str(len(payments) * 2)))
-    payments["payment_id"] = _arrow_series(text_id_array("PMT", np.arange(1, len(payments) + 1), width)).to_numpy()
+    payments["payment_id"] = _arrow_series(text_id_array("PMT", np.arange(first, first + len(payments)), width))
     return payments

@@ -32,7 +32,7 @@ from ._profile import Profile, expand_visits, expected_lines, template_lines
 from ._random import stream
 from ._values import DAY, _arrow_series, _category, _dates, _norm, _obj, month_end, text_id_array, text_ids, weekday
 
-__all__ = ["Practice", "build_clean", "References"]
+__all__ = ["Practice", "build_clean", "patient_count", "References"]
 
 
 @dataclass
@@ -54,7 +54,9 @@ class Practice:
 
     ``lines``, ``payments`` and ``documentation`` use integer ``claim`` and
     ``patient`` numbers and categorical codes; :func:`text_ids` turns the
-    numbers into the contract's ``claim_id`` / ``patient_id`` text.
+    numbers into the contract's ``claim_id`` / ``patient_id`` text. A block of
+    a large practice (:mod:`._blocks`) numbers its claims and patients from 1
+    and its text ids add ``claim_offset`` / ``patient_offset``.
     """
 
     profile: Profile
@@ -78,31 +80,37 @@ class Practice:
     error_rate: float = 0.0
     plan: dict = field(default_factory=dict)
     notices: pd.DataFrame | None = None
+    claim_offset: int = 0
+    patient_offset: int = 0
 
     def claim_ids(self, numbers) -> np.ndarray:
-        return text_ids("C", numbers, self.claim_width)
+        return text_ids("C", np.asarray(numbers, dtype=np.int64) + self.claim_offset, self.claim_width)
 
     def patient_ids(self, numbers) -> np.ndarray:
-        return text_ids("P", numbers, self.patient_width)
+        return text_ids("P", np.asarray(numbers, dtype=np.int64) + self.patient_offset, self.patient_width)
 
     def claim_id_column(self, numbers) -> pd.Series:
         """Claim ids as an Arrow-backed text column (for writing)."""
-        return _arrow_series(_id_table(self, "C", self.claim_width, numbers))
+        return _arrow_series(_id_table(self, "C", self.claim_width, np.asarray(numbers) + self.claim_offset))
 
     def patient_id_column(self, numbers) -> pd.Series:
-        return _arrow_series(_id_table(self, "P", self.patient_width, numbers))
+        return _arrow_series(_id_table(self, "P", self.patient_width, np.asarray(numbers) + self.patient_offset))
 
 
 def _id_table(practice, prefix: str, width: int, numbers) -> pa.Array:
-    """Ids for many numbers at once: each distinct number is formatted once, then looked up."""
+    """Ids for many numbers at once: each number of their range is formatted once, then looked up."""
     numbers = np.asarray(numbers, dtype=np.int64)
+    if not len(numbers):
+        return pa.array([], type=pa.string())
     cache = practice.__dict__.setdefault("_id_tables", {})
-    top = int(numbers.max()) + 1 if len(numbers) else 1
-    table = cache.get(prefix)
-    if table is None or len(table) < top:
-        table = text_id_array(prefix, np.arange(top), width)
-        cache[prefix] = table
-    return table.take(pa.array(numbers))
+    low, high = int(numbers.min()), int(numbers.max())
+    first, table = cache.get(prefix, (0, None))
+    if table is None or low < first or high >= first + len(table):
+        if table is not None:
+            low, high = min(low, first), max(high, first + len(table) - 1)
+        first, table = low, text_id_array(prefix, np.arange(low, high + 1), width)
+        cache[prefix] = (first, table)
+    return table.take(pa.array(numbers - first))
 
 
 def _providers(profile: Profile, seed: int, pools) -> pd.DataFrame:
@@ -184,88 +192,138 @@ def _patients_and_spans(profile: Profile, seed: int, n_patients: int, start, end
     return patients, spans
 
 
-def _covering_span(enc: pd.DataFrame, spans: pd.DataFrame) -> pd.DataFrame:
-    """Attach the payer whose span covers each encounter's date; drop uncovered encounters."""
-    merged = enc[["encounter", "patient", "service_date"]].merge(
-        spans[["patient", "payer_id", "effective_date", "termination_date"]], on="patient")
-    ok = (merged["effective_date"] <= merged["service_date"]) & (
-        merged["termination_date"].isna() | (merged["termination_date"] >= merged["service_date"]))
-    covered = merged.loc[ok].drop_duplicates("encounter")[["encounter", "payer_id"]]
-    return enc.drop(columns=[c for c in ["payer_id"] if c in enc.columns]).merge(covered, on="encounter")
+class _Coverage:
+    """Coverage spans indexed by patient number, to find the span covering a date without a join.
+
+    ``spans`` must be sorted by patient and effective date; the span found is
+    the first covering one in that order.
+    """
+
+    def __init__(self, spans: pd.DataFrame, n_patients: int):
+        counts = np.bincount(spans["patient"].to_numpy(), minlength=n_patients + 1)
+        self.first = np.cumsum(counts) - counts
+        self.count = counts
+        self.effective = spans["effective_date"].to_numpy()
+        self.termination = spans["termination_date"].to_numpy()
+        self.payer = spans["payer_id"].cat.codes.to_numpy().astype(np.int64)
+        self.payers = spans["payer_id"].cat.categories
+
+    def payer_on(self, patient: np.ndarray, day: np.ndarray) -> np.ndarray:
+        """The payer code of the span covering each (patient, day); -1 where none does."""
+        out = np.full(len(patient), -1, dtype=np.int64)
+        first = self.first[patient]
+        count = self.count[patient]
+        for k in range(int(count.max()) if len(count) else 0):
+            todo = np.flatnonzero((out < 0) & (count > k))
+            at = first[todo] + k
+            when = day[todo]
+            term = self.termination[at]
+            ok = (self.effective[at] <= when) & (np.isnat(term) | (term >= when))
+            out[todo[ok]] = self.payer[at[ok]]
+        return out
 
 
-def _choose_by_group(rng, groups: np.ndarray, options: dict) -> np.ndarray:
-    """For each element, pick a value from ``options[group]`` = (values, weights)."""
-    out = np.empty(len(groups), dtype=object)
-    for g in np.unique(groups):
+def _choose_by_group(rng, groups: np.ndarray, options: dict, dtype=object) -> np.ndarray:
+    """For each element, pick a value from ``options[group]`` = (values, weights).
+
+    Groups draw in sorted order, each for its elements in order.
+    """
+    codes, uniques = pd.factorize(np.asarray(groups), sort=True)
+    out = np.empty(len(groups), dtype=dtype)
+    for i, g in enumerate(uniques):
         values, weights = options[g]
-        mask = groups == g
+        mask = codes == i
         w = np.asarray(weights, dtype=float)
-        out[mask] = np.asarray(values, dtype=object)[rng.choice(len(values), size=int(mask.sum()),
-                                                                p=w / w.sum())]
+        out[mask] = np.asarray(values, dtype=dtype)[rng.choice(len(values), size=int(mask.sum()), p=w / w.sum())]
     return out
 
 
+class _Vocabulary:
+    """Texts numbered in order of first appearance: the categories of a categorical column."""
+
+    def __init__(self, texts=()):
+        self.numbers: dict[str, int] = {}
+        for text in texts:
+            self.number(text)
+
+    def number(self, text: str) -> int:
+        return self.numbers.setdefault(text, len(self.numbers))
+
+    def categorical(self, numbers: np.ndarray) -> pd.Categorical:
+        return pd.Categorical.from_codes(numbers, categories=pd.Index(list(self.numbers), dtype=object))
+
+
 def _encounters(profile: Profile, seed: int, n_enc: int, batch: int, patients: pd.DataFrame,
-                spans: pd.DataFrame, providers: pd.DataFrame, start, end, refs: References):
+                coverage: _Coverage, providers: pd.DataFrame, start, end, refs: References):
     rng = stream(seed, f"encounters-{batch}")
     days = int((end - start) / DAY) + 1
     weights = patients["visit_weight"].to_numpy()
     who = rng.choice(len(patients), size=n_enc, p=weights / weights.sum())
-    date = start + rng.integers(0, days, n_enc) * DAY
-    enc = pd.DataFrame({"encounter": np.arange(n_enc, dtype=np.int64) + batch * 10_000_000,
-                        "patient": patients["patient"].to_numpy()[who],
-                        "service_date": _dates(date)})
-    enc = _covering_span(enc, spans)
-    payer_type = refs.payers.set_index("payer_id")["payer_type"]
-    enc["payer_type"] = _obj(payer_type.reindex(enc["payer_id"].astype(object)).to_numpy(), enc.index)
+    date = _dates(start + rng.integers(0, days, n_enc) * DAY)
+    encounter = np.arange(n_enc, dtype=np.int64) + batch * 10_000_000
+    patient = patients["patient"].to_numpy()[who]
+    payer = coverage.payer_on(patient, date)
+    covered = payer >= 0
+    encounter, patient, date, payer = encounter[covered], patient[covered], date[covered], payer[covered]
+    payer_type = refs.payers.set_index("payer_id")["payer_type"].reindex(coverage.payers).to_numpy(dtype=object)[payer]
     vts = profile["visit_types"]
     options = {}
     for pt in ("medicare", "medicaid", "commercial"):
         allowed = [i for i, vt in enumerate(vts) if pt in vt.get("payer_types", [pt])]
         options[pt] = (allowed, [vts[i]["weight"] for i in allowed])
-    enc["visit_type"] = _choose_by_group(rng, enc["payer_type"].to_numpy(), options).astype(np.int64)
-    # Weekday-only visits that fell on a weekend move back to the Friday before.
+    visit_type = _choose_by_group(rng, payer_type, options).astype(np.int64)
+    # Weekday-only visits that fell on a weekend move back to the Friday before; a visit moved out of
+    # the period or out of its coverage span is dropped, and so is a second visit of a patient that day.
     default_weekdays = bool(profile.get("weekdays_only", True))
     weekdays_only = np.array([vt.get("weekdays_only", default_weekdays) for vt in vts])
-    d = enc["service_date"].to_numpy().astype("datetime64[D]")
+    d = date.astype("datetime64[D]")
     wd = weekday(d)
-    shift = np.where(weekdays_only[enc["visit_type"].to_numpy()] & (wd >= 5), wd - 4, 0)
-    enc["service_date"] = _dates(d - shift * DAY)
-    enc = enc.loc[enc["service_date"] >= np.datetime64(start, "us")]
-    payer_before = enc.set_index("encounter")["payer_id"].astype(object)
-    enc = _covering_span(enc, spans)
-    enc = enc.loc[enc["payer_id"].astype(object).to_numpy() == payer_before.reindex(enc["encounter"]).to_numpy()]
-    enc = enc.drop_duplicates(["patient", "service_date"]).reset_index(drop=True)
-    # Providers: anyone of the visit type's specialties.
-    by_specialty = providers.groupby("specialty")["rendering_npi"].apply(list).to_dict()
-    all_npis = providers["rendering_npi"].tolist()
+    shift = np.where(weekdays_only[visit_type] & (wd >= 5), wd - 4, 0)
+    date = _dates(d - shift * DAY)
+    keep = (date >= np.datetime64(start, "us")) & (coverage.payer_on(patient, date) == payer)
+    day_number = date.astype("datetime64[D]").astype(np.int64)
+    keep[keep] = ~pd.Series(patient[keep] * 1_000_000 + day_number[keep]).duplicated().to_numpy()
+    enc = pd.DataFrame({"encounter": encounter[keep], "patient": patient[keep], "service_date": date[keep],
+                        "payer_type": _obj(payer_type[keep]), "visit_type": visit_type[keep],
+                        "payer_id": pd.Categorical.from_codes(payer[keep], categories=coverage.payers)})
+    # Providers (numbered as in ``providers``): anyone of the visit type's specialties.
+    specialty = providers["specialty"].to_numpy(dtype=object)
     line_only = {line.get("specialty") for vt in vts for line in template_lines(vt.get("lines", []))
                  if line.get("specialty")}
-    visit_npis = providers.loc[~providers["specialty"].isin(line_only), "rendering_npi"].tolist() or all_npis
+    visit_npis = [i for i, sp in enumerate(specialty) if sp not in line_only] or list(range(len(specialty)))
     npi_options = {}
     for i, vt in enumerate(vts):
-        pool = sum((by_specialty[s] for s in vt.get("specialties", [])), []) or visit_npis
+        pool = [j for sp in vt.get("specialties", []) for j in np.flatnonzero(specialty == sp)] or visit_npis
         npi_options[i] = (pool, [1.0] * len(pool))
-    enc["rendering_npi"] = _obj(_choose_by_group(rng, enc["visit_type"].to_numpy(), npi_options), enc.index)
+    enc["rendering_npi"] = _choose_by_group(rng, enc["visit_type"].to_numpy(), npi_options, dtype=np.int64)
     return enc
 
 
 def _visit_lines(profile: Profile, seed: int, enc: pd.DataFrame, patients: pd.DataFrame,
-                 providers: pd.DataFrame, batch: int) -> pd.DataFrame:
+                 providers: pd.DataFrame, batch: int, vocab: dict) -> dict[str, np.ndarray]:
+    """The lines of each visit, ordered by encounter and place in the visit.
+
+    Returns columns as arrays: encounter, slot, code (the procedure code's
+    number in ``vocab["code"]``, negative for a code missing from the
+    reference table), units, modifiers (number in ``vocab["modifiers"]``) and
+    npi (the rendering provider's row in ``providers``, -1 for the visit's).
+    """
     rng = stream(seed, f"lines-{batch}")
     vts = profile["visit_types"]
     # New or established: a new patient's first visit of the year is "new".
-    order = enc.sort_values(["patient", "service_date"], kind="stable")
-    first = ~order.duplicated("patient")
-    is_new_patient = patients["is_new"].to_numpy()[order["patient"].to_numpy() - 1]
-    new_visit = pd.Series(first.to_numpy() & is_new_patient, index=order.index).reindex(enc.index)
+    patient = enc["patient"].to_numpy()
+    order = np.lexsort((enc["service_date"].to_numpy().view(np.int64), patient))
+    in_order = patient[order]
+    first = np.r_[True, in_order[1:] != in_order[:-1]] if len(order) else np.zeros(0, dtype=bool)
+    new_visit = np.zeros(len(enc), dtype=bool)
+    new_visit[order] = first & patients["is_new"].to_numpy()[in_order - 1]
     vt_idx = enc["visit_type"].to_numpy()
     new_only = np.array([vt.get("new_only", False) for vt in vts])[vt_idx]
     est_only = np.array([vt.get("established_only", False) for vt in vts])[vt_idx]
-    new_visit = (new_visit.to_numpy() | new_only) & ~est_only
+    new_visit = (new_visit | new_only) & ~est_only
     levels = profile["em_levels"]
-    frames = []
+    code_number = vocab["code"]
+    parts = []
     for i, vt in enumerate(vts):
         mask = vt_idx == i
         if not mask.any():
@@ -277,40 +335,52 @@ def _visit_lines(profile: Profile, seed: int, enc: pd.DataFrame, patients: pd.Da
             enc_em = encounters[keep]
             if vt["em"] == "emergency":
                 table = levels["emergency"]
-                codes = np.array(list(table))[rng.choice(len(table), len(enc_em), p=_norm(list(table.values())))]
+                numbers = np.array([code_number(c) for c in table], dtype=np.int64)
+                codes = numbers[rng.choice(len(table), len(enc_em), p=_norm(list(table.values())))]
             else:
-                codes = np.empty(len(enc_em), dtype=object)
+                codes = np.empty(len(enc_em), dtype=np.int64)
                 nv = new_visit[mask][keep]
                 for family, sel in (("new", nv), ("established", ~nv)):
                     table = levels[family]
-                    codes[sel] = np.array(list(table))[rng.choice(len(table), int(sel.sum()),
-                                                                  p=_norm(list(table.values())))]
+                    numbers = np.array([code_number(c) for c in table], dtype=np.int64)
+                    codes[sel] = numbers[rng.choice(len(table), int(sel.sum()), p=_norm(list(table.values())))]
             m = len(enc_em)
-            frames.append(pd.DataFrame({"encounter": enc_em, "slot": np.full(m, -1, dtype=np.int64),
-                                        "procedure_code": _obj(codes), "units": np.ones(m, dtype=np.int64),
-                                        "modifiers": _obj(np.full(m, vt.get("em_modifiers", ""), dtype=object)),
-                                        "specialty": _obj(np.full(m, "", dtype=object))}))
-        frames.append(expand_visits(vt.get("lines", []), encounters, rng))
-    lines = pd.concat(frames, ignore_index=True)
-    lines = lines.astype({"procedure_code": object, "modifiers": object, "specialty": object,
-                          "units": "int64", "slot": "int64", "encounter": "int64"})
+            parts.append({"encounter": enc_em, "units": np.ones(m, dtype=np.int64), "slot": -1, "code": codes,
+                          "modifiers": vt.get("em_modifiers", ""), "specialty": ""})
+        parts += expand_visits(vt.get("lines", []), encounters, rng)
+    sizes = [len(part["encounter"]) for part in parts]
+
+    def per_line(values, dtype=np.int64) -> np.ndarray:
+        return np.repeat(np.asarray(values, dtype=dtype), sizes)
+
+    lines = {
+        "encounter": np.concatenate([part["encounter"] for part in parts]).astype(np.int64),
+        "slot": per_line([part["slot"] for part in parts]),
+        "code": np.concatenate([part["code"] if isinstance(part["code"], np.ndarray)
+                                else np.full(len(part["encounter"]), code_number(part["code"]), dtype=np.int64)
+                                for part in parts]),
+        "units": np.concatenate([part["units"] for part in parts]).astype(np.int64),
+        "modifiers": per_line([vocab["modifiers"].number(part["modifiers"]) for part in parts]),
+    }
     # A line rendered by another specialty (e.g. pathology) gets one of its providers.
-    special = (lines["specialty"] != "").to_numpy()
-    npi = np.full(len(lines), "", dtype=object)
-    if special.any():
-        by_specialty = providers.groupby("specialty")["rendering_npi"].apply(list).to_dict()
-        specs = lines["specialty"].to_numpy()[special]
-        picked = np.empty(int(special.sum()), dtype=object)
-        for s in np.unique(specs):
-            pool = by_specialty[s]
-            picked[specs == s] = np.asarray(pool, dtype=object)[rng.integers(0, len(pool), int((specs == s).sum()))]
-        npi[special] = picked
-    lines["line_npi"] = _obj(npi, lines.index)
-    return lines.sort_values(["encounter", "slot"], kind="stable").reset_index(drop=True)
+    specialty = per_line([part["specialty"] for part in parts], dtype=object)
+    npi = np.full(len(specialty), -1, dtype=np.int64)
+    for sp in sorted(set(part["specialty"] for part in parts) - {""}):
+        mine = specialty == sp
+        pool = np.flatnonzero(providers["specialty"].to_numpy(dtype=object) == sp)
+        npi[mine] = pool[rng.integers(0, len(pool), int(mine.sum()))]
+    lines["npi"] = npi
+    order = np.lexsort((lines["slot"], lines["encounter"]))
+    return {c: v[order] for c, v in lines.items()}
+
+
+def patient_count(profile: Profile, n_lines: int) -> int:
+    """Patients of a clean practice of ``n_lines`` lines (the profile's lines per patient, at least 10)."""
+    return max(10, int(round(n_lines / float(profile["lines_per_patient"]))))
 
 
 def build_clean(profile: Profile, seed: int, n_lines: int, start, end, refs: References,
-                claim_width: int = 7) -> Practice:
+                claim_width: int = 7, practice_seed: int | None = None, patient_width: int | None = None) -> Practice:
     """Simulate a clean practice with exactly ``n_lines`` claim lines.
 
     Parameters
@@ -324,6 +394,13 @@ def build_clean(profile: Profile, seed: int, n_lines: int, start, end, refs: Ref
     refs : References
     claim_width : int
         Digits of the claim numbers in claim ids.
+    practice_seed : int, optional
+        The seed of the whole practice when this is one of its blocks
+        (:mod:`._blocks`): names and providers come from it, the rest from
+        ``seed``. Default: ``seed``.
+    patient_width : int, optional
+        Digits of the patient numbers in patient ids (default: enough for
+        this practice's patients, at least 6).
 
     Returns
     -------
@@ -334,111 +411,134 @@ def build_clean(profile: Profile, seed: int, n_lines: int, start, end, refs: Ref
     start = np.datetime64(start, "D")
     end = np.datetime64(end, "D")
     export_date = end + 45 * DAY
-    pools = name_pools(seed)
-    providers = _providers(profile, seed, pools)
-    n_patients = max(10, int(round(n_lines / float(profile["lines_per_patient"]))))
+    practice_seed = seed if practice_seed is None else practice_seed
+    pools = name_pools(practice_seed)
+    providers = _providers(profile, practice_seed, pools)
+    n_patients = patient_count(profile, n_lines)
     payer_ids_all = list(refs.payers["payer_id"])
     patients, spans = _patients_and_spans(profile, seed, n_patients, start, end, refs, pools, payer_ids_all)
+    coverage = _Coverage(spans, n_patients)
 
     vts = profile["visit_types"]
     weights = _norm([vt["weight"] for vt in vts])
     per_visit = sum(w * (expected_lines(vt.get("lines", [])) + (vt.get("em_p", 1.0) if vt.get("em") else 0))
                     for w, vt in zip(weights, vts))
-    enc_frames, line_frames, have, batch = [], [], 0, 0
+    codes = refs.codes.set_index("procedure_code")
+    code_index = pd.Index(codes.index, dtype=object)
+    unknown = _Vocabulary()
+    known: dict[str, int] = {}
+
+    def code_number(text: str) -> int:
+        if text not in known:
+            at = int(code_index.get_indexer([text])[0])
+            known[text] = at if at >= 0 else -1 - unknown.number(text)
+        return known[text]
+
+    vocab = {"code": code_number, "modifiers": _Vocabulary()}
+    enc_frames, line_parts, have, batch = [], [], 0, 0
     while have < n_lines:
         need = n_lines - have
         n_enc = int(math.ceil(need / max(per_visit, 0.5) * 1.2)) + 30
-        enc = _encounters(profile, seed, n_enc, batch, patients, spans, providers, start, end, refs)
+        enc = _encounters(profile, seed, n_enc, batch, patients, coverage, providers, start, end, refs)
         if enc_frames:
             seen = pd.concat([e[["patient", "service_date"]] for e in enc_frames])
             dup = enc.merge(seen.assign(_seen=True), on=["patient", "service_date"], how="left")["_seen"]
             enc = enc.loc[dup.isna().to_numpy()].reset_index(drop=True)
-        lines = _visit_lines(profile, seed, enc, patients, providers, batch)
-        have += len(lines)
+        lines = _visit_lines(profile, seed, enc, patients, providers, batch, vocab)
+        have += len(lines["encounter"])
         enc_frames.append(enc)
-        line_frames.append(lines)
+        line_parts.append(lines)
         batch += 1
         if batch > 20:
             raise RuntimeError("could not simulate enough visits; check the profile's coverage and weights")
     enc = pd.concat(enc_frames, ignore_index=True)
-    lines = pd.concat(line_frames, ignore_index=True)
+    lines = {c: np.concatenate([part[c] for part in line_parts]) for c in line_parts[0]}
 
-    # Keep a random set of whole visits holding exactly n_lines lines.
+    # Keep a random set of whole visits holding exactly n_lines lines (lines are in encounter order).
     rng = stream(seed, "trim")
-    sizes = lines.groupby("encounter").size()
-    order = sizes.index.to_numpy()[rng.permutation(len(sizes))]
-    cum = np.cumsum(sizes.reindex(order).to_numpy())
-    full = order[cum <= n_lines]
-    taken = int(cum[cum <= n_lines][-1]) if (cum <= n_lines).any() else 0
-    keep = lines["encounter"].isin(full).to_numpy().copy()
+    encounter = lines["encounter"]
+    run_start = np.flatnonzero(np.r_[True, encounter[1:] != encounter[:-1]])
+    run_size = np.diff(np.r_[run_start, len(encounter)])
+    shuffled = rng.permutation(len(run_start))
+    cum = np.cumsum(run_size[shuffled])
+    whole = cum <= n_lines
+    taken = int(cum[whole][-1]) if whole.any() else 0
+    kept_size = np.zeros(len(run_start), dtype=np.int64)
+    kept_size[shuffled[whole]] = run_size[shuffled[whole]]
     if taken < n_lines:
-        partial = order[len(full)]
-        part = np.flatnonzero(lines["encounter"].to_numpy() == partial)[: n_lines - taken]
-        keep[part] = True
-    lines = lines.loc[keep].reset_index(drop=True)
-    enc = enc.loc[enc["encounter"].isin(lines["encounter"])].reset_index(drop=True)
+        kept_size[shuffled[int(whole.sum())]] = n_lines - taken
+    run_start, run_size = run_start[kept_size > 0], kept_size[kept_size > 0]
+    run_encounter = encounter[run_start]
+    enc = enc.loc[enc["encounter"].isin(run_encounter).to_numpy()].reset_index(drop=True)
 
     # Submission, claim numbers, place of service, diagnoses.
     rng = stream(seed, "claims")
     ed = np.array(["emergency" in vt["name"] for vt in vts])[enc["visit_type"].to_numpy()]
     lag = np.where(ed, rng.integers(2, 11, len(enc)), rng.integers(1, 6, len(enc)))
     enc["submitted_date"] = enc["service_date"] + pd.to_timedelta(lag, unit="D")
-    enc = enc.sort_values(["submitted_date", "service_date", "patient", "encounter"], kind="stable")
+    by_claim = np.lexsort((enc["encounter"].to_numpy(), enc["patient"].to_numpy(),
+                           enc["service_date"].to_numpy().view(np.int64),
+                           enc["submitted_date"].to_numpy().view(np.int64)))
+    enc = enc.iloc[by_claim].reset_index(drop=True)
     enc["claim"] = np.arange(1, len(enc) + 1, dtype=np.int64)
     pos_default = profile.get("place_of_service", {"11": 1.0})
-    pos_options = {i: (list(vt.get("place_of_service", pos_default)),
+    pos_vocab, dx_vocab = _Vocabulary(), _Vocabulary()
+    pos_options = {i: ([pos_vocab.number(p) for p in vt.get("place_of_service", pos_default)],
                        list(vt.get("place_of_service", pos_default).values())) for i, vt in enumerate(vts)}
-    enc["place_of_service"] = _obj(_choose_by_group(rng, enc["visit_type"].to_numpy(), pos_options), enc.index)
-    dx_options = {i: ([";".join(d) for d in vt.get("diagnoses", [["Z00.00"]])],
+    place_of_service = _choose_by_group(rng, enc["visit_type"].to_numpy(), pos_options, dtype=np.int64)
+    dx_options = {i: ([dx_vocab.number(";".join(d)) for d in vt.get("diagnoses", [["Z00.00"]])],
                       [1.0] * len(vt.get("diagnoses", [["Z00.00"]]))) for i, vt in enumerate(vts)}
-    enc["diagnosis_codes"] = _obj(_choose_by_group(rng, enc["visit_type"].to_numpy(), dx_options), enc.index)
-    enc["visit_name"] = _obj(np.array([vt["name"] for vt in vts], dtype=object)[enc["visit_type"].to_numpy()],
-                             enc.index)
-    enc = enc.reset_index(drop=True)
+    diagnoses = _choose_by_group(rng, enc["visit_type"].to_numpy(), dx_options, dtype=np.int64)
+    enc["place_of_service"] = _obj(pos_vocab.categorical(place_of_service).astype(object))
+    enc["diagnosis_codes"] = _obj(dx_vocab.categorical(diagnoses).astype(object))
+    enc["visit_name"] = _obj(np.array([vt["name"] for vt in vts], dtype=object)[enc["visit_type"].to_numpy()])
 
     # Order lines by claim number, then by their place in the visit; copy each visit's columns once.
-    enc_pos = pd.Series(np.arange(len(enc)), index=enc["encounter"].to_numpy())
-    at = enc_pos.reindex(lines["encounter"].to_numpy()).to_numpy()
-    claim = enc["claim"].to_numpy()[at]
-    order = np.lexsort((lines["slot"].to_numpy(), claim))
-    at = at[order]
-    claim = claim[order]
-    starts = np.r_[0, np.flatnonzero(np.diff(claim)) + 1]
-    codes = refs.codes.set_index("procedure_code")
-    raw_codes, uniques = pd.factorize(lines["procedure_code"].to_numpy(dtype=object)[order])
-    code_numbers = codes.index.get_indexer(pd.Index(uniques, dtype=object))[raw_codes]
+    claim_of_run = pd.Series(enc["claim"].to_numpy(), index=enc["encounter"].to_numpy()).reindex(
+        run_encounter).to_numpy()
+    runs = np.argsort(claim_of_run, kind="stable")
+    size = run_size[runs]
+    n_lines = int(size.sum())
+    first_of_run = np.cumsum(size) - size
+    order = np.repeat(run_start[runs] - first_of_run, size) + np.arange(n_lines)
+    at = np.repeat(claim_of_run[runs] - 1, size)
+    code_numbers = lines["code"][order]
     if (code_numbers < 0).any():
         raise ValueError("a profile bills codes missing from procedure_codes.csv: "
-                         + ", ".join(sorted(set(uniques[codes.index.get_indexer(pd.Index(uniques)) < 0]))))
-    code_cat = pd.Categorical.from_codes(code_numbers, categories=pd.Index(codes.index, dtype=object))
-    units = lines["units"].to_numpy()[order]
-    line_npi = lines["line_npi"].to_numpy(dtype=object)[order]
+                         + ", ".join(sorted(t for t, i in unknown.numbers.items() if (code_numbers == -1 - i).any())))
+    units = lines["units"][order]
+    line_npi = lines["npi"][order]
     charge = codes["charge_per_unit"].astype(np.int64).to_numpy() * 100
-    n_lines = len(order)
+    payer_types = pd.Categorical(refs.payers["payer_type"].to_numpy(dtype=object))
+    kinds = pd.Categorical(codes["kind"].to_numpy(dtype=object))
+    payer_at = enc["payer_id"].array.take(at)
     lines = pd.DataFrame({
-        "claim": claim,
-        "line_no": np.arange(n_lines) - np.repeat(starts, np.diff(np.r_[starts, n_lines])) + 1,
+        "claim": at + 1,
+        "line_no": np.arange(n_lines) - np.repeat(first_of_run, size) + 1,
         "patient": enc["patient"].to_numpy()[at],
-        "payer_id": enc["payer_id"].array.take(at),
-        "rendering_npi": _obj(np.where(line_npi != "", line_npi, enc["rendering_npi"].to_numpy(dtype=object)[at])),
+        "payer_id": payer_at,
+        "rendering_npi": pd.Categorical.from_codes(
+            np.where(line_npi >= 0, line_npi, enc["rendering_npi"].to_numpy()[at]),
+            categories=pd.Index(providers["rendering_npi"], dtype=object)),
         "service_date": enc["service_date"].to_numpy()[at],
         "submitted_date": enc["submitted_date"].to_numpy()[at],
-        "procedure_code": code_cat,
-        "modifiers": _obj(lines["modifiers"].to_numpy(dtype=object)[order]),
+        "procedure_code": pd.Categorical.from_codes(code_numbers, categories=code_index),
+        "modifiers": vocab["modifiers"].categorical(lines["modifiers"][order]),
         "units": units,
         "charge_cents": charge[code_numbers] * units,
-        "diagnosis_codes": _obj(enc["diagnosis_codes"].to_numpy(dtype=object)[at]),
-        "place_of_service": _obj(enc["place_of_service"].to_numpy(dtype=object)[at]),
+        "diagnosis_codes": dx_vocab.categorical(diagnoses[at]),
+        "place_of_service": pos_vocab.categorical(place_of_service[at]),
         "encounter": enc["encounter"].to_numpy()[at],
-        "payer_type": _obj(enc["payer_type"].to_numpy(dtype=object)[at]),
-        "kind": _obj(codes["kind"].to_numpy(dtype=object)[code_numbers]),
+        "payer_type": pd.Categorical.from_codes(payer_types.codes[payer_at.codes],
+                                                categories=pd.Index(payer_types.categories, dtype=object)),
+        "kind": pd.Categorical.from_codes(kinds.codes[code_numbers], categories=pd.Index(kinds.categories, dtype=object)),
     })
 
     practice = Practice(profile=profile, seed=seed, start=start, end=end, export_date=export_date,
                         refs=refs, providers=providers, patients=patients, spans=spans,
                         encounters=enc, lines=lines, payments=pd.DataFrame(),
                         documentation=pd.DataFrame(), claim_width=claim_width,
-                        patient_width=max(6, len(str(n_patients))))
+                        patient_width=patient_width or max(6, len(str(n_patients))))
     price_and_pay(practice)
     _document(practice)
     return practice

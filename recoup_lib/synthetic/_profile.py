@@ -25,7 +25,6 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
-import pandas as pd
 
 from ..errors import InvalidParameterError
 
@@ -221,12 +220,7 @@ def expected_lines(specs) -> float:
     return total
 
 
-def _repeat(text: str, n: int) -> pd.Series:
-    """A constant text column kept as Python objects (no Arrow conversion)."""
-    return pd.Series(np.full(n, text, dtype=object), dtype=object)
-
-
-def expand_visits(specs, encounters: np.ndarray, rng: np.random.Generator) -> pd.DataFrame:
+def expand_visits(specs, encounters: np.ndarray, rng: np.random.Generator) -> list[dict]:
     """Emit the lines of a template tree for many encounters at once.
 
     Parameters
@@ -239,11 +233,14 @@ def expand_visits(specs, encounters: np.ndarray, rng: np.random.Generator) -> pd
 
     Returns
     -------
-    pandas.DataFrame
-        encounter, slot (order of the line within the visit), procedure_code,
-        units, modifiers, specialty ("" = the visit's provider).
+    list of dict
+        One entry per template line that some encounter bills: ``encounter``
+        (the encounters billing it, in order), ``units`` (one per
+        encounter), ``slot`` (order of the line within the visit), and the
+        line's ``code``, ``modifiers`` and ``specialty`` ("" = the visit's
+        provider).
     """
-    frames: list[pd.DataFrame] = []
+    parts: list[dict] = []
     counter = [0]
 
     def walk(nodes, enc: np.ndarray) -> None:
@@ -257,13 +254,9 @@ def expand_visits(specs, encounters: np.ndarray, rng: np.random.Generator) -> pd
             if "code" in spec:
                 lo, hi = spec.get("units", [1, 1])
                 units = rng.integers(lo, hi + 1, len(keep)) if hi > lo else np.full(len(keep), lo)
-                n = len(keep)
-                frames.append(pd.DataFrame({
-                    "encounter": keep, "slot": np.full(n, counter[0], dtype=np.int64),
-                    "procedure_code": _repeat(spec["code"], n), "units": units.astype(np.int64),
-                    "modifiers": _repeat(spec.get("modifiers", ""), n),
-                    "specialty": _repeat(spec.get("specialty", ""), n),
-                }))
+                parts.append({"encounter": keep, "units": units.astype(np.int64), "slot": counter[0],
+                              "code": spec["code"], "modifiers": spec.get("modifiers", ""),
+                              "specialty": spec.get("specialty", "")})
                 counter[0] += 1
             elif "group" in spec:
                 walk(spec["group"], keep)
@@ -274,9 +267,4 @@ def expand_visits(specs, encounters: np.ndarray, rng: np.random.Generator) -> pd
                     walk(option["lines"], keep[pick == i])
 
     walk(specs, np.asarray(encounters, dtype=np.int64))
-    if not frames:
-        return pd.DataFrame({"encounter": pd.Series([], dtype="int64"), "slot": pd.Series([], dtype="int64"),
-                             "procedure_code": pd.Series([], dtype="str"),
-                             "units": pd.Series([], dtype="int64"), "modifiers": pd.Series([], dtype="str"),
-                             "specialty": pd.Series([], dtype="str")})
-    return pd.concat(frames, ignore_index=True)
+    return parts

@@ -47,51 +47,68 @@ def whole_claim_reversals(clp: pd.DataFrame, svc: pd.DataFrame):
     reverses = np.full(len(clp), -1, dtype=np.int64)
     if not len(rev_ids):
         return clp, svc, reverses
-    rows: dict[int, pd.DataFrame] = {c: g for c, g in svc.groupby("clp", sort=False)}
-    current: dict[int, int] = {}
-    for c in np.flatnonzero(kind == KIND["original"]):
-        for line in rows[c]["_line"].tolist():
-            current.setdefault(line, int(c))
+    of = svc["clp"].to_numpy(dtype=np.int64)
+    line = svc["_line"].to_numpy(dtype=np.int64)
+    money = svc[_MONEY].to_numpy(dtype=np.int64)
+    denial = svc["denial_code"].to_numpy(dtype=object)
+    order = np.argsort(of, kind="stable")
+    bounds = np.searchsorted(of[order], np.arange(len(clp) + 1))
+    # A claim payment's lines as (svc rows for the other columns, money, denial codes); rebuilt ones in `made`.
+    made: dict[int, tuple[np.ndarray, np.ndarray, np.ndarray]] = {}
+
+    def lines_of(c: int):
+        if c in made:
+            return made[c]
+        at = order[bounds[c]:bounds[c + 1]]
+        return at, money[at], denial[at]
+
+    # Each line's current claim payment: the first original holding it, then the correction replacing it.
+    current = np.full(int(line.max()) + 1, np.iinfo(np.int64).max)
+    is_original = kind[of] == KIND["original"]
+    np.minimum.at(current, line[is_original], of[is_original])
+    current[current == np.iinfo(np.int64).max] = -1
     # A line re-adjudicated in payments.csv has its own correction: it becomes the claim's.
     tx_claim = list(zip(clp["tx"].tolist(), clp["claim"].tolist()))
     waiting: dict[tuple, list[int]] = {}
-    for c in np.flatnonzero(kind == KIND["correction"]):
-        waiting.setdefault(tx_claim[c], []).append(int(c))
+    for c in np.flatnonzero(kind == KIND["correction"]).tolist():
+        waiting.setdefault(tx_claim[c], []).append(c)
     new_clp, reverses_of = [], {}
     next_id = len(clp)
-    for r in rev_ids[np.argsort(clp["tx"].to_numpy()[rev_ids], kind="stable")]:
-        taken = rows[r]
-        o = current.get(int(taken["_line"].iloc[0]))
-        if o is None:
+    for r in rev_ids[np.argsort(clp["tx"].to_numpy()[rev_ids], kind="stable")].tolist():
+        taken = order[bounds[r]:bounds[r + 1]]
+        o = int(current[line[taken[0]]])
+        if o < 0:
             continue
-        base = rows[o]
-        rows[r] = base.assign(clp=r, **{m: -base[m] for m in _MONEY})
-        back = base["_line"].isin(taken["_line"]).to_numpy()
+        at, base_money, base_denial = lines_of(o)
+        base_line = line[at]
+        made[r] = (at, -base_money, base_denial)
+        back = np.isin(base_line, line[taken])
         own = waiting.get(tx_claim[r], [])
         target = own.pop(0) if own else next_id
-        corr = base.assign(clp=target)
-        for m in _MONEY[1:]:
-            corr[m] = np.where(back, 0, corr[m])
-        corr["denial_code"] = np.where(back, "CO-B13", corr["denial_code"]).astype(object)
+        corr_money = base_money.copy()
+        corr_money[back, 1:] = 0
+        corr_denial = np.where(back, "CO-B13", base_denial).astype(object)
         if target != next_id:
-            again = rows[target].set_index("_line")
-            hit = corr["_line"].isin(again.index).to_numpy()
-            for m in _MONEY[1:] + ["denial_code"]:
-                corr.loc[hit, m] = again[m].reindex(corr.loc[hit, "_line"]).to_numpy()
+            again_at, again_money, again_denial = lines_of(target)
+            sorter = np.argsort(line[again_at], kind="stable")
+            again_line = line[again_at][sorter]
+            pos = np.minimum(np.searchsorted(again_line, base_line), len(again_line) - 1)
+            hit = again_line[pos] == base_line
+            corr_money[hit, 1:] = again_money[sorter[pos[hit]], 1:]
+            corr_denial[hit] = again_denial[sorter[pos[hit]]]
         else:
             new_clp.append({"tx": clp.at[r, "tx"], "claim": clp.at[r, "claim"], "kind": KIND["correction"],
                             "patient": clp.at[r, "patient"], "payer_id": clp.at[r, "payer_id"],
                             "_id": next_id})
             next_id += 1
-        rows[target] = corr
-        reverses_of[int(r)] = o
-        for line in base["_line"].tolist():
-            current[line] = target
+        made[target] = (at, corr_money, corr_denial)
+        reverses_of[r] = o
+        current[base_line] = target
     if not reverses_of:
         return clp, svc, reverses
     if new_clp:
         clp = pd.concat([clp, pd.DataFrame(new_clp).set_index("_id").rename_axis(None)])
-    svc = pd.concat([rows[c] for c in sorted(rows)], ignore_index=True)
+    svc = _rebuilt(svc, of, money, denial, made)
     sums = svc.groupby("clp", sort=True)[["charge_cents", "paid_cents", "deductible_cents", "coinsurance_cents",
                                           "copay_cents"]].sum().reindex(clp.index)
     clp["charge_cents"] = sums["charge_cents"].to_numpy(dtype=np.int64)
@@ -102,6 +119,23 @@ def whole_claim_reversals(clp: pd.DataFrame, svc: pd.DataFrame):
     reverses = np.full(len(clp), -1, dtype=np.int64)
     reverses[list(reverses_of)] = list(reverses_of.values())
     return clp, svc, reverses
+
+
+def _rebuilt(svc: pd.DataFrame, of: np.ndarray, money: np.ndarray, denial: np.ndarray, made: dict) -> pd.DataFrame:
+    """``svc`` with the claim payments in ``made`` replaced by their rebuilt lines, by claim payment."""
+    kept = np.flatnonzero(~np.isin(of, np.fromiter(made, dtype=np.int64, count=len(made))))
+    ids = sorted(made)
+    src = np.concatenate([kept] + [made[c][0] for c in ids])
+    clp_of = np.concatenate([of[kept]] + [np.full(len(made[c][0]), c, dtype=np.int64) for c in ids])
+    money = np.concatenate([money[kept]] + [made[c][1] for c in ids])
+    denial = np.concatenate([denial[kept]] + [made[c][2] for c in ids])
+    final = np.argsort(clp_of, kind="stable")
+    out = svc.iloc[src[final]].reset_index(drop=True)
+    out["clp"] = clp_of[final]
+    for j, name in enumerate(_MONEY):
+        out[name] = money[final, j]
+    out["denial_code"] = pd.Series(denial[final], dtype=object)
+    return out
 
 
 #: Remark codes (RARC, LQ*HE) the payers send with a CARC: X12 asks for one with 16 and 96

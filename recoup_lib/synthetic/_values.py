@@ -81,3 +81,13 @@ def _norm(values) -> np.ndarray:
     """Weights scaled to sum to 1."""
     v = np.asarray(values, dtype=float)
     return v / v.sum()
+
+
+def _is(column: pd.Series, test) -> np.ndarray:
+    """``test(text)`` for each value of a text column, evaluated once per distinct value (missing: False)."""
+    if isinstance(column.dtype, pd.CategoricalDtype):
+        codes, categories = column.cat.codes.to_numpy(), column.cat.categories
+    else:
+        codes, categories = pd.factorize(np.asarray(column, dtype=object))
+    hits = np.array([bool(test(c)) for c in categories] + [False], dtype=bool)
+    return hits[codes]

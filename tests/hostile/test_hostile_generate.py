@@ -10,6 +10,7 @@ from hostile_helpers import AS_OF
 
 import recoup_lib.folder
 import recoup_lib.outputs
+import recoup_lib.synthetic._write
 from recoup_lib.outputs import MANIFEST
 
 SMALL = ["--lines", "50", "--seed", "1", "--no-remits"]
@@ -96,16 +97,21 @@ def test_generate_out_that_cannot_be_written_is_exit_2(hostile, where):
 
 
 def _interrupt_write_after(monkeypatch, calls: int):
-    """Make the n-th CSV written (or the swap into place, for a large n) raise KeyboardInterrupt."""
+    """Make the n-th CSV made (or the swap into place, for a large n) raise KeyboardInterrupt.
+
+    Every CSV the kit writes is made by ``csv_bytes``: by ``write_csv``, or
+    block by block by the generator when it writes without the 835s.
+    """
     count = {"n": 0}
-    real = recoup_lib.folder._write_csv
+    real = recoup_lib.folder.csv_bytes
 
     def flaky(*args, **kwargs):
         count["n"] += 1
         if count["n"] == calls:
             raise KeyboardInterrupt
         return real(*args, **kwargs)
-    monkeypatch.setattr(recoup_lib.folder, "_write_csv", flaky)
+    monkeypatch.setattr(recoup_lib.folder, "csv_bytes", flaky)
+    monkeypatch.setattr(recoup_lib.synthetic._write, "csv_bytes", flaky)
     return count
 
 

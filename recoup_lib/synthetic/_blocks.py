@@ -1,0 +1,333 @@
+"""Large practices in blocks of patients: the same bytes in memory, in bounded memory, on several cores.
+
+A practice of more than :data:`BLOCK_LINES` claim lines is simulated as
+blocks of about equal size. Each block has its own patients (numbered on
+from the block before) and its own random streams: block 0 uses the
+practice's seed, block *b* the seed :func:`._random.block_seed` derives from
+the practice's seed and *b*. Everything of one patient (coverage, visits,
+deductibles, duplicates, notes, coverage lapses, the payers' notices) is
+simulated inside the patient's block, each block with its share of the
+error plan (:func:`._inject.plan_counts` of its own size).
+
+Two things reach across blocks, and are done for the whole practice:
+
+- **Payer policies** (policy_change): a payer's policy reaches every patient
+  billing that code, so the policies are chosen once over a small view of
+  every block's clean lines (:func:`._inject_population.choose_policies`),
+  then applied to each block.
+- **Numbers**: a block is finished with its own claim, payment and notice
+  numbers, then placed after the blocks before it (:func:`place`): its
+  claims come after theirs (its added duplicates included), and so do its
+  payment and notice ids. Ids keep the widths of the whole practice; payment
+  ids have ``max(8, digits of 4 x lines)`` digits, which is 8 below 25
+  million lines.
+
+So a generated folder depends only on the profile, seed, size, error rate
+and period: never on whether it was made in memory, block by block in
+bounded memory (the policy view of every block first, then each block built
+again from its seed, finished, written and dropped), or with blocks built
+and finished side by side in worker processes (:func:`run_blocks`); and a
+practice of at most :data:`BLOCK_LINES` lines is one block, the practice the
+generator made before blocks existed. Within a multi-block folder, claims
+are numbered by submission date inside each block, and payments.csv and
+notices.csv run in date order block by block.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Callable, Iterator
+
+import numpy as np
+import pandas as pd
+
+from ..rules._partition import parse_size
+from ._inject import inject_block_errors, plan_counts
+from ._inject_lines import resubmission_text
+from ._inject_population import PolicyChoice, apply_policies, choose_policies, policy_view
+from ._inject_state import InjectionState
+from ._payer import simulate_notices
+from ._practice import Practice, References, build_clean, patient_count
+from ._profile import Profile
+from ._random import block_seed
+from ._values import _arrow_series, _obj, text_id_array
+
+__all__ = ["BLOCK_LINES", "Layout", "plan_layout", "run_blocks", "place", "combine", "parse_size",
+           "memory_needed", "workers_within"]
+
+#: Claim lines of one block at most: a practice up to this size is simulated in one piece.
+BLOCK_LINES = 250_000
+#: Encounter numbers of block b start at b x this (encounters are internal, never written).
+_ENCOUNTER_STRIDE = 1 << 32
+
+
+@dataclass
+class Layout:
+    """How a practice is cut into blocks, and the numbering widths of the whole practice."""
+
+    profile: Profile
+    seed: int
+    error_rate: float
+    start: np.datetime64
+    end: np.datetime64
+    refs: References
+    sizes: list          # claim lines of each block, errors included
+    plans: list          # plan_counts of each block
+    patients: list       # patients of each block
+    claim_width: int
+    patient_width: int
+    payment_width: int
+
+    @property
+    def lines(self) -> int:
+        return int(sum(self.sizes))
+
+    def clean(self, block: int) -> Practice:
+        """Block ``block`` without errors (the same every time: it depends on the seeds only)."""
+        practice = build_clean(self.profile, block_seed(self.seed, block),
+                               self.sizes[block] - self.plans[block]["added"], self.start, self.end, self.refs,
+                               claim_width=self.claim_width, practice_seed=self.seed,
+                               patient_width=self.patient_width)
+        practice.patient_offset = int(sum(self.patients[:block]))
+        return practice
+
+
+def block_sizes(lines: int, block_lines: int) -> list[int]:
+    """``lines`` cut into the fewest blocks of at most ``block_lines``, sizes differing by one at most."""
+    count = max(1, -(-int(lines) // int(block_lines)))
+    base, extra = divmod(int(lines), count)
+    return [base + (1 if b < extra else 0) for b in range(count)]
+
+
+def plan_layout(lines: int, seed: int, error_rate: float, profile: Profile, start, end, refs: References,
+                block_lines: int | None = None) -> Layout:
+    """The blocks of a practice of ``lines`` lines and their error plans (raises ValueError on a bad plan).
+
+    ``block_lines`` defaults to :data:`BLOCK_LINES` (read when called, so a test may lower it).
+    """
+    sizes = block_sizes(lines, block_lines or BLOCK_LINES)
+    plans = [plan_counts(size, error_rate, profile["error_mix"]) for size in sizes]
+    patients = [patient_count(profile, size - plan["added"]) for size, plan in zip(sizes, plans)]
+    return Layout(profile=profile, seed=seed, error_rate=error_rate, start=start, end=end, refs=refs,
+                  sizes=sizes, plans=plans, patients=patients, claim_width=max(7, len(str(lines))),
+                  patient_width=max(6, len(str(sum(patients)))), payment_width=max(8, len(str(4 * lines))))
+
+
+def finish_block(layout: Layout, block: int, state: InjectionState, choice: PolicyChoice,
+                 first_line: int) -> Practice:
+    """A clean block with the practice's policies, its own errors, answer key and notices (its own numbers)."""
+    apply_policies(state, choice, first_line, only_block=len(layout.sizes) == 1)
+    practice = inject_block_errors(state, layout.plans[block], layout.payment_width)
+    practice.error_rate = layout.error_rate
+    practice.plan = layout.plans[block]
+    practice.notices = simulate_notices(practice)
+    return practice
+
+
+def _counts(practice: Practice) -> dict:
+    """What a finished block takes of the practice's numbers."""
+    return {"claims": int(practice.lines["claim"].max()), "payments": len(practice.payments),
+            "notices": len(practice.notices), "lines": len(practice.lines)}
+
+
+def place(practice: Practice, layout: Layout, at: dict) -> None:
+    """Number a finished block after the blocks before it: claims, payments and notices ``at`` on.
+
+    Its claim ids then add ``at["claims"]`` (``claim_offset``), and its
+    payment ids, notice ids and resubmission texts are made again with the
+    practice's numbers.
+    """
+    if at["claims"]:
+        practice.claim_offset = at["claims"]
+        labels = practice.labels
+        copies = np.flatnonzero(labels["_copied_from"].to_numpy() >= 0)
+        if len(copies):
+            labels.loc[labels.index[copies], "injected_as"] = resubmission_text(
+                practice, labels["_copied_from"].to_numpy()[copies], labels["_delay"].to_numpy()[copies],
+                labels["claim"].to_numpy()[copies])
+    pay = practice.payments
+    if at["payments"] and len(pay):
+        width = max(layout.payment_width, len(str(len(pay) * 2)))
+        first = at["payments"] + 1
+        pay["payment_id"] = _arrow_series(text_id_array("PMT", np.arange(first, first + len(pay)), width))
+    notices = practice.notices
+    if at["notices"] and len(notices):
+        notices["notice_id"] = _obj([f"N{i:06d}" for i in range(at["notices"] + 1, at["notices"] + len(notices) + 1)])
+
+
+def _as_practice_numbers(practice: Practice, block: int, at: dict) -> Practice:
+    """A placed block with the whole practice's numbers inside too (claims, patients, lines), to combine."""
+    claims, patients, lines = practice.claim_offset, practice.patient_offset, at["lines"]
+    encounters = block * _ENCOUNTER_STRIDE
+    for table, shifts in ((practice.lines, {"claim": claims, "patient": patients, "encounter": encounters}),
+                          (practice.payments, {"claim": claims, "_line": lines}),
+                          (practice.documentation, {"claim": claims, "_line": lines}),
+                          (practice.labels, {"claim": claims, "_line": lines}),
+                          (practice.notices, {"claim": claims, "_line": lines}),
+                          (practice.patients, {"patient": patients}),
+                          (practice.spans, {"patient": patients}),
+                          (practice.encounters, {"claim": claims, "patient": patients, "encounter": encounters})):
+        for column, shift in shifts.items():
+            if shift and column in table.columns:
+                table[column] = table[column].to_numpy() + shift
+    copied = practice.labels["_copied_from"].to_numpy()
+    practice.labels["_copied_from"] = np.where(copied >= 0, copied + claims, copied)
+    practice.claim_offset = practice.patient_offset = 0
+    practice.__dict__.pop("_id_tables", None)
+    return practice
+
+
+def whole_block(practice: Practice, layout: Layout, block: int, at: dict) -> Practice:
+    """:func:`run_blocks` step giving back the placed block itself, to :func:`combine`."""
+    place(practice, layout, at)
+    return _as_practice_numbers(practice, block, at)
+
+
+#: In a worker process: the blocks it holds between two steps (clean ones, then finished ones).
+_HELD: dict = {}
+
+
+def _worker_clean(layout: Layout, block: int, keep: bool):
+    state = InjectionState(layout.clean(block))
+    if keep:
+        _HELD[("clean", block)] = state
+    return policy_view(state)
+
+
+def _worker_finish(layout: Layout, block: int, choice: PolicyChoice, first_line: int) -> dict:
+    state = _HELD.pop(("clean", block), None) or InjectionState(layout.clean(block))
+    practice = finish_block(layout, block, state, choice, first_line)
+    _HELD[("done", block)] = practice
+    return _counts(practice)
+
+
+def _worker_last(layout: Layout, block: int, at: dict, last: Callable):
+    return last(_HELD.pop(("done", block)), layout, block, at)
+
+
+def run_blocks(layout: Layout, last: Callable, keep: bool = True, workers: int = 1) -> Iterator:
+    """Build, finish and place every block; yield ``last(block, layout, number, at)`` in block order.
+
+    ``last`` (a module-level function) runs where the block was finished: in
+    this process, or with ``workers`` > 1 in the worker process that built
+    the block (block *b* goes to worker *b* mod ``workers``), so only its
+    result travels. ``keep=False`` drops each clean block after its policy
+    view and builds it again to finish it (bounded memory).
+    """
+    count = len(layout.sizes)
+    workers = max(1, min(int(workers), count))
+    budget = sum(plan["flag"]["policy_change"] for plan in layout.plans)
+    if workers == 1:
+        states, views = [], []
+        for block in range(count):
+            state = InjectionState(layout.clean(block))
+            views.append(policy_view(state))
+            states.append(state if keep else None)
+            del state
+        first_lines = np.cumsum([0] + [len(v.paid) for v in views])[:-1].tolist()
+        choice = choose_policies(layout.seed, layout.start, layout.end, layout.refs, views, budget)
+        del views
+        at = {"claims": 0, "payments": 0, "notices": 0, "lines": 0}
+        for block in range(count):
+            state = states[block] or InjectionState(layout.clean(block))
+            states[block] = None
+            practice = finish_block(layout, block, state, choice, first_lines[block])
+            counts = _counts(practice)
+            yield last(practice, layout, block, dict(at))
+            at = {k: at[k] + counts[k] for k in at}
+        return
+    pools = [_worker_pool(1) for _ in range(workers)]
+    try:
+        views = [f.result() for f in [pools[b % workers].submit(_worker_clean, layout, b, keep) for b in range(count)]]
+        first_lines = np.cumsum([0] + [len(v.paid) for v in views])[:-1].tolist()
+        choice = choose_policies(layout.seed, layout.start, layout.end, layout.refs, views, budget)
+        del views
+        finishing, lasts, ahead = {}, {}, 0
+        at = {"claims": 0, "payments": 0, "notices": 0, "lines": 0}
+        for block in range(count):
+            while ahead < min(count, block + workers):
+                finishing[ahead] = pools[ahead % workers].submit(_worker_finish, layout, ahead, choice,
+                                                                  first_lines[ahead])
+                ahead += 1
+            counts = finishing.pop(block).result()
+            lasts[block] = pools[block % workers].submit(_worker_last, layout, block, dict(at), last)
+            at = {k: at[k] + counts[k] for k in at}
+            if block:
+                yield lasts.pop(block - 1).result()
+        yield lasts.pop(count - 1).result()
+    finally:
+        for pool in pools:
+            pool.shutdown(cancel_futures=True)
+
+
+def _worker_pool(workers: int):
+    """A pool of ``workers`` processes (forked where the platform can: no start-up to repeat)."""
+    import multiprocessing
+    from concurrent.futures import ProcessPoolExecutor
+
+    method = "fork" if "fork" in multiprocessing.get_all_start_methods() else None
+    return ProcessPoolExecutor(max_workers=workers, mp_context=multiprocessing.get_context(method))
+
+
+def _concat(frames: list[pd.DataFrame]) -> pd.DataFrame:
+    """Blocks' tables one after the other; a text column stays categorical over all their categories."""
+    frames = [f.reset_index(drop=True) for f in frames]
+    for column in frames[0].columns:
+        dtypes = [f[column].dtype for f in frames]
+        if all(isinstance(d, pd.CategoricalDtype) for d in dtypes) and any(d != dtypes[0] for d in dtypes):
+            categories = pd.Index(pd.unique(np.concatenate([np.asarray(d.categories, dtype=object)
+                                                            for d in dtypes])), dtype=object)
+            common = pd.CategoricalDtype(categories)
+            frames = [f.assign(**{column: f[column].astype(common)}) for f in frames]
+    return pd.concat(frames, ignore_index=True)
+
+
+def combine(blocks: list[Practice], layout: Layout) -> Practice:
+    """The finished blocks as one practice (one block: that block)."""
+    if len(blocks) == 1:
+        return blocks[0]
+    first = blocks[0]
+
+    def tables(name: str) -> pd.DataFrame:
+        return _concat([getattr(b, name) for b in blocks])
+
+    plan = {"flag": {t: sum(b.plan["flag"][t] for b in blocks) for t in first.plan["flag"]},
+            **{k: sum(b.plan[k] for b in blocks) for k in first.plan if k != "flag"}}
+    return Practice(profile=layout.profile, seed=layout.seed, start=first.start, end=first.end,
+                    export_date=first.export_date, refs=layout.refs, providers=first.providers,
+                    patients=tables("patients"), spans=tables("spans"), encounters=tables("encounters"),
+                    lines=tables("lines"), payments=tables("payments"), documentation=tables("documentation"),
+                    claim_width=layout.claim_width, patient_width=layout.patient_width, labels=tables("labels"),
+                    policies=first.policies, coverage_changes=[c for b in blocks for c in b.coverage_changes],
+                    error_rate=layout.error_rate, plan=plan, notices=tables("notices"))
+
+
+#: Memory model (peak resident bytes, measured on generated practices): the process before any
+#: data, a practice held whole (per line, without and with the 835s), one block at a time (the
+#: largest block; three with a worker finishing and another writing), and the policy view of
+#: every line with the policy choice made over it.
+_BASE_BYTES = 250 * 10**6
+_WHOLE_BYTES_PER_LINE = {False: 1_100, True: 2_600}
+_BLOCK_BYTES = 450 * 10**6
+_VIEW_BYTES_PER_LINE = 32
+
+def memory_needed(lines: int, whole: bool, remits: bool = False, workers: int = 1) -> int:
+    """About how many bytes generating and writing ``lines`` lines takes, held whole or block by block.
+
+    Block by block with ``workers`` > 1, up to three blocks are alive at once
+    (being finished, written, and finished next); the policy view of every
+    line is dropped before the first block is finished.
+    """
+    lines = int(lines)
+    block = _BLOCK_BYTES * min(lines, BLOCK_LINES) // BLOCK_LINES
+    if whole:
+        return _BASE_BYTES + _WHOLE_BYTES_PER_LINE[bool(remits)] * lines + (block if workers > 1 else 0)
+    # The policy view of every line (first pass) and the blocks being finished (second) are not alive together.
+    return _BASE_BYTES + max(block * (3 if workers > 1 and lines > BLOCK_LINES else 1), _VIEW_BYTES_PER_LINE * lines)
+
+
+def workers_within(lines: int, whole: bool, remits: bool, workers: int, budget: int | None) -> int:
+    """The most worker processes (at most ``workers``) whose memory fits ``budget`` (at least 1)."""
+    while workers > 1 and budget is not None and memory_needed(lines, whole, remits, workers) > budget:
+        workers -= 1
+    return max(1, workers)

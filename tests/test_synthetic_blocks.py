@@ -1,0 +1,114 @@
+"""Large practices in blocks: labels still equal findings, and block-by-block writing gives the same bytes.
+
+Blocks are lowered to 1,200 lines here, so small practices have several.
+"""
+
+import hashlib
+import json
+from pathlib import Path
+
+import pytest
+
+from recoup_lib.cli import main
+from recoup_lib.errors import InvalidParameterError
+from recoup_lib.folder import read_audit_folder, read_table
+from recoup_lib.rules import audit_folder, score
+from recoup_lib.synthetic import _blocks, _layout, describe, generate, generate_practice, write_practice
+from recoup_lib.synthetic._blocks import block_sizes, memory_needed, parse_size
+from recoup_lib.synthetic._random import block_seed
+from recoup_lib.synthetic._write import write_in_blocks
+
+
+def _digest(folder: Path) -> dict:
+    return {p.relative_to(folder).as_posix(): hashlib.sha256(p.read_bytes()).hexdigest()
+            for p in sorted(folder.rglob("*")) if p.is_file()}
+
+
+@pytest.fixture
+def small_blocks(monkeypatch):
+    monkeypatch.setattr(_blocks, "BLOCK_LINES", 1200)
+
+
+@pytest.mark.parametrize("profile, lines, seed", [("family_practice", 3601, 3), ("orthopedic_group", 3000, 8)])
+def test_a_practice_of_several_blocks_has_labels_equal_to_the_findings(tmp_path, small_blocks, profile, lines, seed):
+    practice = generate_practice(lines=lines, seed=seed, profile=profile)
+    write_practice(practice, tmp_path)
+    assert len(read_table(tmp_path / "claim_lines.csv").data) == lines
+    assert read_audit_folder(tmp_path).problems == []
+    table = score(audit_folder(tmp_path).findings, read_table(tmp_path / "labels.csv").data).set_index("error_type")
+    assert table.loc["all", "false_positives"] == 0 and table.loc["all", "false_negatives"] == 0, table
+    assert table.loc["all", "exact_amounts"] == table.loc["all", "true_positives"], table
+    assert (table.drop(index="all")["labelled"] > 0).all(), table
+    ids = read_table(tmp_path / "claim_lines.csv").data
+    assert ids["claim_id"].str.len().nunique() == 1 and ids["patient_id"].str.len().nunique() == 1
+    payments = read_table(tmp_path / "payments.csv").data
+    assert payments["payment_id"].is_unique
+    notices = read_table(tmp_path / "notices.csv").data
+    assert notices["notice_id"].is_unique and len(notices) > 0
+    # Every block has patients of its own: no patient is split between blocks.
+    assert practice.patients["patient"].is_unique
+
+
+def test_blocks_are_written_one_at_a_time_with_the_same_bytes(tmp_path, small_blocks):
+    whole, blocks = tmp_path / "whole", tmp_path / "blocks"
+    write_practice(generate_practice(lines=3000, seed=21, profile="hospital_outpatient"), whole, remits=False)
+    layout = _layout(3000, 21, 0.08, "hospital_outpatient", None, None, None)
+    assert len(layout.sizes) == 3
+    write_in_blocks(layout, blocks)
+    assert _digest(whole) == _digest(blocks)
+    again = tmp_path / "again"
+    write_practice(generate_practice(lines=3000, seed=21, profile="hospital_outpatient"), again, remits=False)
+    assert _digest(again) == _digest(whole)
+
+
+def test_blocks_side_by_side_in_worker_processes_give_the_same_bytes(tmp_path, small_blocks):
+    """Workers build and finish blocks (block b in worker b mod n); the folder never depends on them."""
+    one = tmp_path / "one"
+    write_practice(generate_practice(lines=3000, seed=4, workers=1), one)
+    write_practice(generate_practice(lines=3000, seed=4, workers=2), tmp_path / "two")
+    assert _digest(tmp_path / "two") == _digest(one)
+    plain = tmp_path / "plain"
+    write_practice(generate_practice(lines=3000, seed=4, workers=1), plain, remits=False)
+    for keep in (True, False):
+        write_in_blocks(_layout(3000, 4, 0.08, "family_practice", None, None, None), tmp_path / f"w{keep}",
+                        keep=keep, workers=3)
+        assert _digest(tmp_path / f"w{keep}") == _digest(plain)
+    with pytest.raises(InvalidParameterError, match="workers"):
+        generate_practice(lines=100, workers=0)
+
+
+def test_generate_within_a_memory_budget(tmp_path, monkeypatch):
+    """A budget too small for the whole practice writes it block by block: same bytes, no 835s."""
+    monkeypatch.setattr(_blocks, "BLOCK_LINES", 1500)
+    monkeypatch.setattr(_blocks, "_WHOLE_BYTES_PER_LINE", {False: 10**6, True: 10**6})
+    monkeypatch.setattr(_blocks, "_BLOCK_BYTES", 10**6)
+    budget = memory_needed(3200, whole=False) + 1
+    assert memory_needed(3200, whole=True) > budget
+    with pytest.raises(InvalidParameterError, match="835"):
+        generate(tmp_path / "x", lines=3200, seed=2, max_memory=budget)
+    with pytest.raises(InvalidParameterError, match="too small"):
+        generate(tmp_path / "x", lines=3200, seed=2, remits=False, max_memory=memory_needed(3200, whole=False) // 2)
+    generate(tmp_path / "bounded", lines=3200, seed=2, remits=False, max_memory=budget)
+    write_practice(generate_practice(lines=3200, seed=2), tmp_path / "memory", remits=False)
+    assert _digest(tmp_path / "bounded") == _digest(tmp_path / "memory")
+    assert main(["generate", "--lines", "3200", "--seed", "2", "--no-remits", "--max-memory", str(budget),
+                 "--out", str(tmp_path / "cli")]) == 0
+    assert _digest(tmp_path / "cli") == _digest(tmp_path / "memory")
+    summary = json.loads((tmp_path / "cli" / "practice.json").read_text())
+    assert describe(summary).splitlines()[0].startswith(f"{summary['profile_title']}: 3,200 claim lines, seed 2")
+
+
+def test_a_practice_of_one_block_is_unchanged_by_blocks():
+    """Block 0 uses the practice's own seed; the demo drift test checks the bytes."""
+    assert block_seed(7, 0) == 7 and block_seed(7, 1) != block_seed(7, 2) != block_seed(8, 1)
+    assert block_seed(7, 1) == block_seed(7, 1)
+    assert block_sizes(250_000, 250_000) == [250_000]
+    assert block_sizes(250_001, 250_000) == [125_001, 125_000]
+    assert sum(block_sizes(10_000_000, 250_000)) == 10_000_000 and len(block_sizes(10_000_000, 250_000)) == 40
+
+
+def test_memory_sizes_parse():
+    assert parse_size("1GB") == 10**9 and parse_size("512MiB") == 512 * 2**20 and parse_size(2048) == 2048
+    for bad in ("lots", "-1GB", "0", True):
+        with pytest.raises(InvalidParameterError, match="size such as"):
+            parse_size(bad)
