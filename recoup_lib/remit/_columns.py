@@ -90,7 +90,8 @@ def typed(frame: dict, table: str, n: int) -> pd.DataFrame:
             out[name] = pd.Series(values, dtype=dtype)
         else:
             out[name] = pd.Series(np.asarray(values)).astype(dtype)
-    df = pd.DataFrame(out, columns=[c for c, _ in COLUMNS[table]])
+    # The columns are fresh arrays: the frame takes them as they are (no copy into blocks).
+    df = pd.DataFrame(out, columns=[c for c, _ in COLUMNS[table]], copy=False)
     for private in ("_tx", "_file"):
         if private in frame:
             df[private] = np.asarray(frame[private], dtype=np.int64)
