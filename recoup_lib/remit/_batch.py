@@ -373,7 +373,7 @@ def _assemble(parts, labels, txn_file, bad_txn, repeated, problems, file_rows) -
             values = pd.array(lines[name], dtype="Int64")
             values[~lines[f"_{name.removesuffix('_cents')}_present"]] = pd.NA
             lines[name] = values
-    frames = {name: typed(d, name, len(d.get("_tx", []))) for name, d in (
+    frames = {name: typed(d, name, len(d.get("_tx", [])), owned=True) for name, d in (
         ("transactions", tr), ("payments", pay), ("service_lines", lines),
         ("adjustments", adj), ("provider_adjustments", plb))}
     frames["provider_adjustments"], frames["recoupments"] = recoupments(

@@ -372,8 +372,7 @@ def parse_amounts(values: pa.Array) -> tuple[np.ndarray, np.ndarray, np.ndarray]
     text = pc.if_else(pa.array(blank), pa.scalar("0", values.type), values) if blank.any() \
         else values
     cents = None
-    odd = pc.any(pc.match_substring_regex(text, r"[eE+]")).as_py()
-    if not odd:
+    if not _has_exponent(values):
         try:
             cents = _decimal_cents(pc.cast(text, pa.decimal128(18, 2)))
         except (pa.ArrowInvalid, pa.ArrowNotImplementedError):
@@ -434,6 +433,17 @@ def parse_quantities(values: pa.Array) -> tuple[np.ndarray, np.ndarray, np.ndarr
     text = pc.replace_substring_regex(text, r"^(-?)\.", r"\10.")  # RE2: group 1, then "0."
     text = pc.replace_substring_regex(text, r"\.$", "")
     return np.asarray(pc.cast(text, pa.float64()), dtype=np.float64), blank, invalid
+
+
+def _has_exponent(values: pa.Array) -> bool:
+    """True when some value holds ``e``, ``E`` or ``+`` (the decimal cast would read ``1e2``)."""
+    if values.type not in (pa.string(), pa.large_string()) or values.buffers()[2] is None:
+        return bool(pc.any(pc.match_substring_regex(values, r"[eE+]")).as_py())
+    kind = np.int64 if values.type == pa.large_string() else np.int32
+    offsets = np.frombuffer(values.buffers()[1], dtype=kind)
+    data = np.frombuffer(values.buffers()[2], dtype=np.uint8)[
+        offsets[values.offset]: offsets[values.offset + len(values)]]
+    return bool(((data == 101) | (data == 69) | (data == 43)).any())
 
 
 def _decimal_cents(decimals: pa.Array) -> np.ndarray:
