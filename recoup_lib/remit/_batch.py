@@ -326,8 +326,9 @@ def _assemble(parts, labels, txn_file, bad_txn, repeated, problems, file_rows) -
     repeat_tx[sorted(repeated)] = True
     keep_tx &= ~repeat_tx
     names = pa.array(list(labels) + [""], pa.large_string())
-    cols = {t: ({k: _concat(v) for k, v in parts[t].items()} if parts[t] else {})
-            for t in _TABLES}
+    # Each column's chunks are dropped as soon as they are joined: the memory they free
+    # holds the next columns.
+    cols = {t: {k: _concat(parts[t].pop(k)) for k in list(parts[t])} for t in _TABLES}
     if cols["transactions"]:
         cols["transactions"]["_tx"] = np.arange(T)
         cols["transactions"]["_file"] = np.asarray(txn_file, dtype=np.int64)
