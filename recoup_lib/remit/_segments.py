@@ -278,14 +278,13 @@ class Elements:
         """
         begin, lengths = self.splitter.span(j, located=self.located)
         buf = self.splitter.buf
-        out = np.zeros(len(begin), dtype=np.uint32)
-        for k in range(3):
-            has = lengths > k
-            if not has.any():
-                break
-            byte = np.zeros(len(begin), dtype=np.uint32)
-            byte[has] = buf[begin[has] + k]
-            out |= byte << np.uint32(8 * (2 - k))
+        if not len(buf) or not lengths.any():
+            return np.zeros(len(begin), dtype=np.uint32)
+        # The first three bytes of every value in one gather; bytes past a value's end are 0.
+        step = np.arange(3)
+        found = buf[np.minimum(begin[:, None] + step, len(buf) - 1)].astype(np.uint32)
+        found[step >= lengths[:, None]] = 0
+        out = (found[:, 0] << np.uint32(16)) | (found[:, 1] << np.uint32(8)) | found[:, 2]
         out[lengths > 3] = 0xFFFFFF
         return out
 
@@ -305,8 +304,13 @@ class Elements:
         digits = np.zeros((8, n), dtype=np.int64)
         if shaped.any():
             buf = self.splitter.buf
-            for k in range(8):
-                digits[k, shaped] = buf[begin[shaped] + k].astype(np.int64) - 48
+            # Every value eight bytes long (the usual case): one gather, no masks.
+            at = begin if shaped.all() else begin[shaped]
+            found = buf[at[None, :] + np.arange(8)[:, None]].astype(np.int64) - 48
+            if shaped.all():
+                digits = found
+            else:
+                digits[:, shaped] = found
             shaped &= ((digits >= 0) & (digits <= 9)).all(axis=0)
         year = digits[0] * 1000 + digits[1] * 100 + digits[2] * 10 + digits[3]
         month = digits[4] * 10 + digits[5]
