@@ -146,6 +146,14 @@ def test_plain_table_makes_dollars_dates_and_plain_names():
     frame = pd.DataFrame({"claim_id": ["A"], "refund_cents": [1_234_567], "arose_on": pd.to_datetime(["2025-03-04"]),
                           "dormant": [False], "_hidden": [1]})
     got = plain_table(frame)
-    assert got.columns.tolist() == ["Claim id", "Refund", "Arose on", "Dormant"]
+    assert got.columns.tolist() == ["Claim", "Refund", "Arose on", "Dormant"]
     assert got.iloc[0].tolist() == ["A", "$12,345.67", "2025-03-04", "no"] and got.index[0] == 1
     assert plain_table(frame, {"refund_cents": "Owed to the patient"}).columns.tolist() == ["Owed to the patient"]
+
+
+def test_plain_table_shows_a_missing_yes_no_blank_and_a_series_as_a_table():
+    flags = pd.DataFrame({"aic_met": pd.array([True, None, False], dtype="boolean")})
+    assert plain_table(flags)["Aic met"].tolist() == ["yes", "", "no"]
+    counts = pd.Series([3, 1], index=pd.Index(["appeal", "accept"], name="recommendation"), name="notices")
+    got = plain_table(counts)
+    assert got.columns.tolist() == ["Recommendation", "Notices"] and got.iloc[0].tolist() == ["appeal", "3"]

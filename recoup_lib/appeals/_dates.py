@@ -207,8 +207,8 @@ _TIMELINE_STEPS = (
      "Explain why the money should not be taken (for example hardship). A rebuttal alone "
      "does not stop collection."),
     ("stop_offset_by", "Pay with no interest, or appeal to stop the offset",
-     "Pay in full, or file a redetermination: filed by today, it stops the offset while it "
-     "is decided (Section 935)."),
+     "Pay in full, or appeal: a redetermination the contractor has received by today (not "
+     "merely mailed) stops the offset while it is decided (Section 935)."),
     ("interest_from", "Interest starts",
      "Interest is charged on what is still unpaid, per started 30-day period."),
     ("offset_starts", "Offset starts",
@@ -238,9 +238,9 @@ def medicare_timeline(notice_date, profiles=None) -> pd.DataFrame:
     Notes
     -----
     The dates come from :func:`medicare_dates`, which
-    reads them from the payer rules table: rebuttal by day 15, pay or file
-    by day 30 with no interest (a redetermination filed by then stops the
-    offset under Section 935 of the MMA), interest from day 31, offset from
+    reads them from the payer rules table: rebuttal by day 15, pay by day 30
+    with no interest (a redetermination the contractor has received by then
+    stops the offset under Section 935 of the MMA), interest from day 31, offset from
     day 41, and the redetermination due 120 days after the presumed receipt
     (docs/sources.md §1.1, 1.3 and 2; CMS Medicare Financial Management Manual,
     Pub. 100-06, ch. 3).

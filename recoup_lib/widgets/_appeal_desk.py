@@ -53,8 +53,9 @@ _STEPS = (
                                     "collection."),
     ("immediate_recoupment_by", "Last day to ask for immediate recoupment",
      "Ask the payer to offset now instead of paying (no interest)."),
-    ("stop_offset_by", "Appeal by today to stop the offset",
-     "An appeal filed by this day keeps the money from being taken while it is decided."),
+    ("stop_offset_by", "Appeal received by today stops the offset",
+     "An appeal the payer has received by this day (not merely mailed) keeps the money from being taken "
+     "while it is decided."),
     ("pay_without_interest_by", "Pay by today with no interest", "Paying in full by this day costs no interest."),
     ("interest_from", "Interest starts", "Interest is charged on what is still unpaid."),
     ("offset_starts", "Offset starts", "The payer may take the money out of new payments."),
@@ -164,8 +165,8 @@ def _consequence(choice: str, d) -> str:
     level = d["appeal_level"] if isinstance(d["appeal_level"], str) and d["appeal_level"] else "the first level"
     appeal_text = f"File the appeal ({level}) by {file_by}. " if file_by else f"File the appeal ({level}). "
     if stop:
-        appeal_text += f"Filed by {stop}, it stops the offset while the appeal is decided; after that the payer " \
-                       f"may still offset from {offset}."
+        appeal_text += (f"Received by {stop} (not merely mailed), it stops the offset while the appeal is "
+                        f"decided; after that the payer may still offset from {offset}.")
     elif offset:
         appeal_text += f"No rule stops the offset while you appeal: the payer may recover from {offset}."
     if choice == "accept":
