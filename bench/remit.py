@@ -16,13 +16,18 @@ so both read exactly the same files.
 
 Prints MB/s for writing and reading, peak memory, and then runs
 edi-835-parser (``edi_835_parser.parse(path).to_dataframe()``) on the same
-files: both times and both totals (paid, recouped). edi-835-parser has no PLB
+files: both times and both totals (paid, recouped). A floor is measured in the
+same run: reading the same files' bytes and locating every segment terminator
+and element separator with numpy (the least any reader of these files does).
+With ``--repeat R`` the floor, our reading (each in a fresh process) and
+edi-835-parser are each run R times, interleaved; every time is printed and
+the ratios are of the medians, wall clock and CPU time alike. edi-835-parser has no PLB
 handling, so the offsets are missing from its money; the difference is
 printed. When it would take too long (``--peer-files``), it is timed on the
 first files only and the full-batch time is extrapolated (labelled as such).
 
 Usage: ``python bench/remit.py [--lines N] [--seed S] [--lines-per-file K]
-[--messy-share X] [--peer-files F] [--keep DIR]``
+[--messy-share X] [--peer-files F] [--repeat R] [--keep DIR]``
 """
 
 from __future__ import annotations
@@ -32,6 +37,7 @@ import gc
 import multiprocessing
 import resource
 import shutil
+import statistics
 import sys
 import tempfile
 import time
@@ -253,6 +259,18 @@ def _read_phase(folder: str) -> dict:
             "rss_mb": _peak_rss_mb(), "rss_before_mb": base}
 
 
+def _floor_phase(folder: str) -> dict:
+    """The floor: read every file's bytes and locate its terminators and separators."""
+    files = sorted(Path(folder).glob("*.835"))
+    t0, c0 = time.perf_counter(), time.process_time()
+    found = 0
+    for path in files:
+        raw = np.frombuffer(path.read_bytes(), dtype=np.uint8)
+        found += len(np.flatnonzero(raw == ord("~"))) + len(np.flatnonzero(raw == ord("*")))
+    return {"seconds": time.perf_counter() - t0, "cpu": time.process_time() - c0,
+            "found": found}
+
+
 def _in_child(function, *args):
     context = multiprocessing.get_context("spawn")
     with ProcessPoolExecutor(max_workers=1, mp_context=context) as pool:
@@ -288,6 +306,9 @@ def main(argv=None) -> int:
     parser.add_argument("--peer-files", type=int, default=None,
                         help="run edi-835-parser on this many files only and extrapolate "
                              "(default: all files)")
+    parser.add_argument("--repeat", type=int, default=1,
+                        help="run the floor, our reading and edi-835-parser this many times "
+                             "each, interleaved (default 1)")
     parser.add_argument("--keep", type=Path, default=None, help="write the files here and keep them")
     args = parser.parse_args(argv)
 
@@ -309,11 +330,30 @@ def main(argv=None) -> int:
         print(f"messy: {messy} of {c['transactions']} files rewritten as offices receive them "
               "(text before the ISA, ISA not fixed width, CRLF, '\\r\\n~' terminators, "
               f"indented segments); the batch is now {mb:.1f} MB")
-        r = _in_child(_read_phase, str(folder))
+        files = sorted(folder.glob("*.835"))
+        subset = files if args.peer_files is None else files[: args.peer_files]
+        scale = len(files) / len(subset)
+        floors, reads, peers = [], [], []
+        for k in range(max(1, args.repeat)):
+            floors.append(_in_child(_floor_phase, str(folder)))
+            reads.append(_in_child(_read_phase, str(folder)))
+            peers.append(_peer(subset))
+            if args.repeat > 1:
+                print(f"  run {k + 1}: floor {floors[-1]['seconds']:.2f} s "
+                      f"({floors[-1]['cpu']:.2f} s CPU), ours {reads[-1]['seconds']:.2f} s "
+                      f"({reads[-1]['cpu']:.2f} s CPU), edi-835-parser "
+                      f"{peers[-1][0] * scale:.1f} s ({peers[-1][1] * scale:.1f} s CPU)")
+        r = reads[len(reads) // 2]
         s = r["summary"]
-        print(f"read:  {mb:.1f} MB, {r['segments']:,} segments in {r['seconds']:.2f} s = "
-              f"{mb / r['seconds']:.1f} MB/s, {r['segments'] / r['seconds'] / 1e6:.2f} M "
-              f"segments/s ({r['cpu']:.2f} s CPU; peak RSS of the reading process "
+        med = statistics.median
+        read_s, read_cpu = med(x["seconds"] for x in reads), med(x["cpu"] for x in reads)
+        floor_s, floor_cpu = med(x["seconds"] for x in floors), med(x["cpu"] for x in floors)
+        print(f"floor: read the bytes of the same files and locate every '~' and '*' with numpy "
+              f"({floors[0]['found']:,} found): {floor_s:.2f} s ({floor_cpu:.2f} s CPU)")
+        print(f"read:  {mb:.1f} MB, {r['segments']:,} segments in {read_s:.2f} s = "
+              f"{mb / read_s:.1f} MB/s, {r['segments'] / read_s / 1e6:.2f} M "
+              f"segments/s ({read_cpu:.2f} s CPU; {read_s / floor_s:.1f}x the floor by the "
+              f"clock, {read_cpu / floor_cpu:.1f}x by CPU; peak RSS of the reading process "
               f"{r['rss_mb']:.0f} MB, of which {r['rss_before_mb']:.0f} MB before reading)")
         print(f"       {s['transactions_used']} transactions, {s['unbalanced_transactions']} "
               f"unbalanced, {s['claim_payments']:,} claim payments, {s['service_lines']:,} "
@@ -326,17 +366,16 @@ def main(argv=None) -> int:
               f"{dollars(s['offset_total_cents'])}); offsets linked to their original claim: "
               f"{r['offsets_linked']} of {r['offsets']}")
 
-        files = sorted(folder.glob("*.835"))
-        subset = files if args.peer_files is None else files[: args.peer_files]
-        t_peer, cpu_peer, p_paid, p_rec, rows = _peer(subset)
-        scale = len(files) / len(subset)
+        t_peer, cpu_peer = med(p[0] for p in peers), med(p[1] for p in peers)
+        _, _, p_paid, p_rec, rows = peers[0]
         label = "" if scale == 1 else (f" EXTRAPOLATED from {len(subset)} of {len(files)} "
                                        f"files ({t_peer:.1f} s measured, x{scale:.1f})")
         t_peer_full, cpu_peer_full = t_peer * scale, cpu_peer * scale
+        runs = f"median of {len(reads)} runs each" if len(reads) > 1 else "one run each"
         print(f"edi-835-parser: {t_peer_full:.1f} s ({cpu_peer_full:.1f} s CPU){label}; ours "
-              f"{r['seconds']:.2f} s ({r['cpu']:.2f} s CPU): ours is "
-              f"{t_peer_full / r['seconds']:.0f}x faster by the clock, "
-              f"{cpu_peer_full / r['cpu']:.0f}x by CPU time")
+              f"{read_s:.2f} s ({read_cpu:.2f} s CPU) ({runs}): ours is "
+              f"{t_peer_full / read_s:.1f}x faster by the clock, "
+              f"{cpu_peer_full / read_cpu:.1f}x by CPU time")
         if scale == 1:
             missed = ours_rec - round(p_rec * 100)
             print(f"edi-835-parser totals: paid ${p_paid:,.2f} (sum of SVC03 over {rows:,} "

@@ -317,6 +317,27 @@ def _merge(a, b):
             files_a | files_b)
 
 
+def _spread(values: pa.Array, index: np.ndarray) -> pa.Array:
+    """``values.take(index)`` for an index made of long runs (a file's or transaction's rows).
+
+    Each run's text is repeated at once instead of being copied value by value; an index
+    of many short runs is taken as usual.
+    """
+    index = np.asarray(index, dtype=np.int64)
+    n = len(index)
+    cut = np.flatnonzero(index[1:] != index[:-1]) + 1 if n else np.zeros(0, np.int64)
+    if n == 0 or len(cut) > max(64, n // 64) or values.null_count:
+        return values.take(pa.array(index))
+    first = np.concatenate([[0], cut])
+    count = np.diff(np.append(first, n))
+    texts = [values[int(i)].as_py().encode() for i in index[first]]
+    sizes = np.array([len(t) for t in texts], dtype=np.int64)
+    offsets = np.zeros(n + 1, dtype=np.int64)
+    np.cumsum(np.repeat(sizes, count), out=offsets[1:])
+    data = b"".join(t * int(k) for t, k in zip(texts, count))
+    return pa.LargeStringArray.from_buffers(n, pa.py_buffer(offsets), pa.py_buffer(data))
+
+
 def _assemble(parts, labels, txn_file, bad_txn, repeated, problems, file_rows) -> Remit:
     T = len(txn_file)
     keep_tx = np.ones(T, dtype=bool)
@@ -326,8 +347,9 @@ def _assemble(parts, labels, txn_file, bad_txn, repeated, problems, file_rows) -
     repeat_tx[sorted(repeated)] = True
     keep_tx &= ~repeat_tx
     names = pa.array(list(labels) + [""], pa.large_string())
-    cols = {t: ({k: _concat(v) for k, v in parts[t].items()} if parts[t] else {})
-            for t in _TABLES}
+    # Each column's chunks are dropped as soon as they are joined: the memory they free
+    # holds the next columns.
+    cols = {t: {k: _concat(parts[t].pop(k)) for k in list(parts[t])} for t in _TABLES}
     if cols["transactions"]:
         cols["transactions"]["_tx"] = np.arange(T)
         cols["transactions"]["_file"] = np.asarray(txn_file, dtype=np.int64)
@@ -346,8 +368,8 @@ def _assemble(parts, labels, txn_file, bad_txn, repeated, problems, file_rows) -
         else:
             out = {name: values.filter(pa.array(keep)) if isinstance(values, pa.Array)
                    else np.asarray(values)[keep] for name, values in c.items()}
-        out["file"] = names.take(pa.array(out["_file"]))
-        out["trace_number"] = traces.take(pa.array(out["_tx"]))
+        out["file"] = _spread(names, out["_file"])
+        out["trace_number"] = _spread(traces, out["_tx"])
         return out
 
     tr, pay, lines = kept("transactions"), kept("payments"), kept("service_lines")
@@ -373,7 +395,7 @@ def _assemble(parts, labels, txn_file, bad_txn, repeated, problems, file_rows) -
             values = pd.array(lines[name], dtype="Int64")
             values[~lines[f"_{name.removesuffix('_cents')}_present"]] = pd.NA
             lines[name] = values
-    frames = {name: typed(d, name, len(d.get("_tx", []))) for name, d in (
+    frames = {name: typed(d, name, len(d.get("_tx", [])), owned=True) for name, d in (
         ("transactions", tr), ("payments", pay), ("service_lines", lines),
         ("adjustments", adj), ("provider_adjustments", plb))}
     frames["provider_adjustments"], frames["recoupments"] = recoupments(

@@ -89,7 +89,9 @@ class ChunkReader:
         if not mask.any():
             return
         hits = np.flatnonzero(mask)
-        if callable(values):
+        if isinstance(values, str):
+            values = [values] * len(mask)
+        elif callable(values):
             values = values()
         got = values.take(pa.array(hits)).to_pylist() if isinstance(values, pa.Array) else [
             values[i] for i in hits]

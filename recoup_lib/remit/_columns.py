@@ -70,8 +70,12 @@ COLUMNS: dict[str, list[tuple[str, str]]] = {
 }
 
 
-def typed(frame: dict, table: str, n: int) -> pd.DataFrame:
-    """A DataFrame with the columns of ``COLUMNS[table]`` in order, plus ``_tx`` if given."""
+def typed(frame: dict, table: str, n: int, owned: bool = False) -> pd.DataFrame:
+    """A DataFrame with the columns of ``COLUMNS[table]`` in order, plus ``_tx`` if given.
+
+    With ``owned=True`` the caller hands over numpy arrays that nothing else holds (fresh
+    from the reader): the frame keeps them instead of copying each one.
+    """
     out = {}
     for name, dtype in COLUMNS[table]:
         values = frame.get(name)
@@ -89,8 +93,9 @@ def typed(frame: dict, table: str, n: int) -> pd.DataFrame:
         elif isinstance(values, pd.api.extensions.ExtensionArray):
             out[name] = pd.Series(values, dtype=dtype)
         else:
-            out[name] = pd.Series(np.asarray(values)).astype(dtype)
-    df = pd.DataFrame(out, columns=[c for c, _ in COLUMNS[table]])
+            out[name] = pd.Series(np.asarray(values), copy=not owned).astype(dtype)
+    # The columns are fresh arrays: the frame takes them as they are (no copy into blocks).
+    df = pd.DataFrame(out, columns=[c for c, _ in COLUMNS[table]], copy=False)
     for private in ("_tx", "_file"):
         if private in frame:
             df[private] = np.asarray(frame[private], dtype=np.int64)

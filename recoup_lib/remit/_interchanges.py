@@ -469,30 +469,34 @@ def _join_broken_lines(text: bytes, term: bytes, sep: bytes) -> tuple[bytes, int
 def _strip_blanks(raw: np.ndarray, starts: np.ndarray, ends: np.ndarray) -> int:
     """Move ``starts``/``ends`` past leading and trailing spaces and tabs; count the indented.
 
-    Only segments that start (or end) with a blank are visited, sixteen bytes at a time, so
-    a file written without indentation costs one look at each segment's first and last byte.
+    A file written without blanks around its segments costs one look at each segment's
+    first and last byte. Otherwise the runs of blanks are found once in the whole buffer
+    and each blank-led (or blank-ended) segment jumps to its run's end (or start).
     """
     if not len(starts):
         return 0
-    last = len(raw) - 1
-    step = np.arange(16)
-
-    def blank(at: np.ndarray) -> np.ndarray:
-        byte = raw[np.clip(at, 0, last)]
-        return (byte == 32) | (byte == 9)
-
-    idx = np.flatnonzero((starts < ends) & blank(starts))
-    indented = idx
-    while len(idx):
-        window = blank(starts[idx, None] + step) & (starts[idx, None] + step < ends[idx, None])
-        run = np.where(window.all(axis=1), 16, np.argmin(window, axis=1))
-        starts[idx] += run
-        idx = idx[run == 16]
-    idx = np.flatnonzero((starts < ends) & blank(ends - 1))
-    while len(idx):
-        window = blank(ends[idx, None] - 1 - step) & (ends[idx, None] - 1 - step >= starts[idx, None])
-        run = np.where(window.all(axis=1), 16, np.argmin(window, axis=1))
-        ends[idx] -= run
-        idx = idx[run == 16]
+    size = len(raw)
+    first = np.minimum(starts, size - 1)
+    last = np.maximum(ends - 1, 0)
+    lead = starts < ends
+    trail = lead.copy()
+    lead &= (raw[first] == 32) | (raw[first] == 9)
+    trail &= (raw[last] == 32) | (raw[last] == 9)
+    if not lead.any() and not trail.any():
+        return 0
+    blank = (raw == 32) | (raw == 9)
+    edge = np.flatnonzero(blank[1:] != blank[:-1]) + 1
+    # Run boundaries alternate: a run of blanks starts where blank turns on, ends where off.
+    on = edge[blank[edge]]
+    off = edge[~blank[edge]]
+    if blank[0]:
+        on = np.concatenate([[0], on])
+    off = np.concatenate([off, [size]])
+    indented = np.flatnonzero(lead)
+    run_end = off[np.searchsorted(off, starts[indented], side="right")]
+    starts[indented] = np.minimum(run_end, ends[indented])
+    idx = np.flatnonzero(trail)
+    run_start = on[np.searchsorted(on, last[idx], side="right") - 1]
+    ends[idx] = np.maximum(run_start, starts[idx])
     # A segment that is only blanks (a blank line between segments) is not one.
     return int((starts[indented] < ends[indented]).sum())

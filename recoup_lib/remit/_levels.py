@@ -22,6 +22,9 @@ from ._segments import AMOUNT_EXPECTED, QUANTITY_EXPECTED, Chunk, Elements, Spli
 
 __all__ = ["read_chunk"]
 
+#: The value reported for a misplaced segment (no element of it is wrong).
+_NO_VALUE = ""
+
 
 def read_chunk(chunk: Chunk) -> ChunkReader:
     """Read every transaction of ``chunk`` into per-level columns (see :class:`ChunkReader`)."""
@@ -111,7 +114,7 @@ def read_claims(r: ChunkReader) -> None:
     clp = r.clp_pos
     tx = r.txn_of(clp)
     late = r.after_plb(clp, tx)
-    r.flag_mask(clp, late, "", pa.array([""] * len(clp)),
+    r.flag_mask(clp, late, "", _NO_VALUE,
                 "PLB or SE after the PLB provider adjustments, not another CLP (the claim "
                 "payment is read)", "warning")
     el = Elements.of(chunk, clp)
@@ -202,11 +205,11 @@ def read_service_lines(r: ChunkReader) -> None:
     chunk, sep = r.chunk, r.chunk.separators
     svc = r.svc_all
     orphan = r.svc_line < 0
-    r.flag_mask(svc, orphan, "", pa.array([""] * len(svc)),
+    r.flag_mask(svc, orphan, "", _NO_VALUE,
                 "a CLP claim payment before SVC (a service line belongs to a claim; this "
                 "one is ignored)", "warning")
     late = r.after_plb(svc) & ~orphan
-    r.flag_mask(svc, late, "", pa.array([""] * len(svc)),
+    r.flag_mask(svc, late, "", _NO_VALUE,
                 "PLB or SE after the PLB provider adjustments, not SVC (the line is read)",
                 "warning")
     svc = svc[~orphan]
@@ -323,11 +326,11 @@ def read_adjustments(r: ChunkReader) -> None:
     cas, tx = cas[tx >= 0], tx[tx >= 0]
     claim = r.claim_at(cas, tx)
     orphan = claim < 0
-    r.flag_mask(cas, orphan, "", pa.array([""] * len(cas)),
+    r.flag_mask(cas, orphan, "", _NO_VALUE,
                 "a CLP or SVC before CAS (an adjustment belongs to a claim or a line; this "
                 "one is ignored)", "warning")
     late = r.after_plb(cas, tx) & ~orphan
-    r.flag_mask(cas, late, "", pa.array([""] * len(cas)),
+    r.flag_mask(cas, late, "", _NO_VALUE,
                 "PLB or SE after the PLB provider adjustments, not CAS (the adjustment is "
                 "read)", "warning")
     cas, tx, claim = cas[~orphan], tx[~orphan], claim[~orphan]

@@ -278,14 +278,13 @@ class Elements:
         """
         begin, lengths = self.splitter.span(j, located=self.located)
         buf = self.splitter.buf
-        out = np.zeros(len(begin), dtype=np.uint32)
-        for k in range(3):
-            has = lengths > k
-            if not has.any():
-                break
-            byte = np.zeros(len(begin), dtype=np.uint32)
-            byte[has] = buf[begin[has] + k]
-            out |= byte << np.uint32(8 * (2 - k))
+        if not len(buf) or not lengths.any():
+            return np.zeros(len(begin), dtype=np.uint32)
+        # The first three bytes of every value in one gather; bytes past a value's end are 0.
+        step = np.arange(3)
+        found = buf[np.minimum(begin[:, None] + step, len(buf) - 1)].astype(np.uint32)
+        found[step >= lengths[:, None]] = 0
+        out = (found[:, 0] << np.uint32(16)) | (found[:, 1] << np.uint32(8)) | found[:, 2]
         out[lengths > 3] = 0xFFFFFF
         return out
 
@@ -305,8 +304,13 @@ class Elements:
         digits = np.zeros((8, n), dtype=np.int64)
         if shaped.any():
             buf = self.splitter.buf
-            for k in range(8):
-                digits[k, shaped] = buf[begin[shaped] + k].astype(np.int64) - 48
+            # Every value eight bytes long (the usual case): one gather, no masks.
+            at = begin if shaped.all() else begin[shaped]
+            found = buf[at[None, :] + np.arange(8)[:, None]].astype(np.int64) - 48
+            if shaped.all():
+                digits = found
+            else:
+                digits[:, shaped] = found
             shaped &= ((digits >= 0) & (digits <= 9)).all(axis=0)
         year = digits[0] * 1000 + digits[1] * 100 + digits[2] * 10 + digits[3]
         month = digits[4] * 10 + digits[5]
@@ -372,8 +376,7 @@ def parse_amounts(values: pa.Array) -> tuple[np.ndarray, np.ndarray, np.ndarray]
     text = pc.if_else(pa.array(blank), pa.scalar("0", values.type), values) if blank.any() \
         else values
     cents = None
-    odd = pc.any(pc.match_substring_regex(text, r"[eE+]")).as_py()
-    if not odd:
+    if not _has_exponent(values):
         try:
             cents = _decimal_cents(pc.cast(text, pa.decimal128(18, 2)))
         except (pa.ArrowInvalid, pa.ArrowNotImplementedError):
@@ -434,6 +437,17 @@ def parse_quantities(values: pa.Array) -> tuple[np.ndarray, np.ndarray, np.ndarr
     text = pc.replace_substring_regex(text, r"^(-?)\.", r"\10.")  # RE2: group 1, then "0."
     text = pc.replace_substring_regex(text, r"\.$", "")
     return np.asarray(pc.cast(text, pa.float64()), dtype=np.float64), blank, invalid
+
+
+def _has_exponent(values: pa.Array) -> bool:
+    """True when some value holds ``e``, ``E`` or ``+`` (the decimal cast would read ``1e2``)."""
+    if values.type not in (pa.string(), pa.large_string()) or values.buffers()[2] is None:
+        return bool(pc.any(pc.match_substring_regex(values, r"[eE+]")).as_py())
+    kind = np.int64 if values.type == pa.large_string() else np.int32
+    offsets = np.frombuffer(values.buffers()[1], dtype=kind)
+    data = np.frombuffer(values.buffers()[2], dtype=np.uint8)[
+        offsets[values.offset]: offsets[values.offset + len(values)]]
+    return bool(((data == 101) | (data == 69) | (data == 43)).any())
 
 
 def _decimal_cents(decimals: pa.Array) -> np.ndarray:
