@@ -7,6 +7,13 @@ corrections, PLB WO offsets whose reference carries an earlier claim's CLP07
 (plus the patient's id, as Medicare writes it), and L6 interest. One
 transaction per file, because edi-835-parser reads one payer per file.
 
+Half of the files (``--messy-share``) are then rewritten the way offices
+receive them: a line of text before the ISA, an ISA that is not fixed width,
+one segment per line with CRLF line ends, the terminator at the start of the
+next line (``\r\n~``) and the segments indented by loop. Reading them goes
+through the reader's tolerant paths; edi-835-parser reads these layouts too,
+so both read exactly the same files.
+
 Prints MB/s for writing and reading, peak memory, and then runs
 edi-835-parser (``edi_835_parser.parse(path).to_dataframe()``) on the same
 files: both times and both totals (paid, recouped). edi-835-parser has no PLB
@@ -15,7 +22,7 @@ printed. When it would take too long (``--peer-files``), it is timed on the
 first files only and the full-batch time is extrapolated (labelled as such).
 
 Usage: ``python bench/remit.py [--lines N] [--seed S] [--lines-per-file K]
-[--peer-files F] [--keep DIR]``
+[--messy-share X] [--peer-files F] [--keep DIR]``
 """
 
 from __future__ import annotations
@@ -186,6 +193,32 @@ def synthetic_tables(n_lines: int, seed: int = 835, lines_per_file: int = 10_000
     }
 
 
+#: Indentation by loop of the rewritten files (segment id -> depth).
+_DEPTH = {"ISA": 0, "IEA": 0, "GS": 1, "GE": 1, "ST": 2, "SE": 2, "BPR": 3, "TRN": 3, "DTM": 3,
+          "N1": 3, "LX": 3, "PLB": 3, "CLP": 4, "NM1": 5, "SVC": 5}
+
+
+def messy_layout(data: bytes, label: str) -> bytes:
+    """The same 835 as an office may receive it: text before the ISA, an ISA that is not
+    fixed width, one indented segment per CRLF line with the terminator starting the next."""
+    segments = [s.strip() for s in data.decode("utf-8").split("~") if s.strip()]
+    isa = segments[0].split("*")
+    isa[6], isa[8] = isa[6].strip(), isa[8].strip()
+    segments[0] = "*".join(isa)
+    lines = ["  " * _DEPTH.get(s.split("*", 1)[0], 6) + s for s in segments]
+    return (f"Remittance batch {label}\r\n\r\n" + "\r\n~".join(lines) + "\r\n~\r\n").encode()
+
+
+def _messy_phase(folder: str, share: float) -> int:
+    """Rewrite ``share`` of the files (evenly spread) in :func:`messy_layout`; return how many."""
+    files = sorted(Path(folder).glob("*.835"))
+    step = round(1 / share) if share > 0 else 0
+    chosen = files[::step] if step else []
+    for path in chosen:
+        path.write_bytes(messy_layout(path.read_bytes(), path.stem))
+    return len(chosen)
+
+
 def _peak_rss_mb() -> float:
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
@@ -213,7 +246,7 @@ def _read_phase(folder: str) -> dict:
     remit = read_835(files)
     seconds, cpu = time.perf_counter() - t0, time.process_time() - c0
     offsets = remit.recoupments.loc[remit.recoupments["mechanism"] == "offset", "claim_id"]
-    return {"seconds": seconds, "cpu": cpu, "summary": remit.summary(),
+    return {"seconds": seconds, "cpu": cpu, "summary": remit.totals(),
             "segments": int(remit.files["segments"].sum()),
             "lines_paid": int(remit.service_lines["paid_cents"].sum()),
             "offsets": len(offsets), "offsets_linked": int((offsets != "").sum()),
@@ -249,6 +282,9 @@ def main(argv=None) -> int:
     parser.add_argument("--lines", type=int, default=1_000_000)
     parser.add_argument("--seed", type=int, default=835)
     parser.add_argument("--lines-per-file", type=int, default=10_000)
+    parser.add_argument("--messy-share", type=float, default=0.5,
+                        help="share of the files rewritten in an office's messy layout "
+                             "(default 0.5)")
     parser.add_argument("--peer-files", type=int, default=None,
                         help="run edi-835-parser on this many files only and extrapolate "
                              "(default: all files)")
@@ -268,6 +304,11 @@ def main(argv=None) -> int:
         print(f"write: {mb:.1f} MB in {w['seconds']:.2f} s = {mb / w['seconds']:.1f} MB/s "
               f"({w['cpu']:.2f} s CPU; peak RSS of the writing process, tables included: "
               f"{w['rss_mb']:.0f} MB)")
+        messy = _messy_phase(str(folder), args.messy_share)
+        mb = sum(p.stat().st_size for p in folder.glob("*.835")) / 1e6
+        print(f"messy: {messy} of {c['transactions']} files rewritten as offices receive them "
+              "(text before the ISA, ISA not fixed width, CRLF, '\\r\\n~' terminators, "
+              f"indented segments); the batch is now {mb:.1f} MB")
         r = _in_child(_read_phase, str(folder))
         s = r["summary"]
         print(f"read:  {mb:.1f} MB, {r['segments']:,} segments in {r['seconds']:.2f} s = "
@@ -279,7 +320,8 @@ def main(argv=None) -> int:
               f"lines, {s['errors']} errors, {s['warnings']} warnings")
         ours_rec = s["recouped_total_cents"]
         print(f"ours:  claims paid {dollars(s['claim_paid_total_cents'])}, payments (BPR02) "
-              f"{dollars(s['payment_total_cents'])}, recouped {dollars(ours_rec)} "
+              f"{dollars(s['payment_total_cents'])}, taken back {dollars(s['taken_back_cents'])} "
+              f"net, recouped gross {dollars(ours_rec)} "
               f"(reversals {dollars(s['reversal_total_cents'])}, offsets "
               f"{dollars(s['offset_total_cents'])}); offsets linked to their original claim: "
               f"{r['offsets_linked']} of {r['offsets']}")

@@ -17,6 +17,8 @@ from __future__ import annotations
 import csv
 import io
 import mmap
+import os
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -27,9 +29,9 @@ import pyarrow.compute as pc
 import pyarrow.csv as pacsv
 
 from . import reference
-from .errors import InputError, Problem
+from .errors import InputError, InvalidParameterError, Problem
 from .money import format_cents_arrow
-from .schema import SPECS, FileSpec, ParsedTable, parse_table
+from .schema import SPECS, FileSpec, ParsedTable, parse_table, value_codes
 
 __all__ = [
     "AuditInputs",
@@ -51,7 +53,12 @@ REFERENCE_FILES = ("fee_schedule.csv", "ncci_ptp.csv", "mue.csv", "payer_policie
 
 
 def _string_frame(table: pa.Table) -> pd.DataFrame:
-    return table.to_pandas(types_mapper=lambda t: pd.StringDtype("pyarrow"))
+    """Text columns as pyarrow-backed strings; typed ones as ``datetime64[us]`` and ``Int64``."""
+    for i, f in enumerate(table.schema):
+        if f.type == pa.date32():
+            table = table.set_column(i, f.name, pc.cast(table[f.name], pa.timestamp("us")))
+    mapped = {pa.string(): pd.StringDtype("pyarrow"), pa.int64(): pd.Int64Dtype()}
+    return table.to_pandas(types_mapper=mapped.get)
 
 
 def _python_csv(path: Path, label: str, header: list[str]):
@@ -60,7 +67,22 @@ def _python_csv(path: Path, label: str, header: list[str]):
     Returns the well-formed records, their spreadsheet row numbers, and the
     malformed ones (wrong number of fields, or bytes that are not UTF-8).
     """
+    return next(python_csv_chunks(path, header))
+
+
+def python_csv_chunks(path: Path, header: list[str], chunk_rows: int | None = None):
+    """:func:`_python_csv` in pieces of at most ``chunk_rows`` well-formed records (None: one piece).
+
+    Yields ``(frame, row_numbers, broken)`` like :func:`_python_csv`, the broken rows met
+    since the previous piece included; at least one piece, even for a file with no rows.
+    """
     good, good_rows, broken = [], [], []
+
+    def piece():
+        frame = pd.DataFrame(good, columns=header, dtype="str") if good else pd.DataFrame(
+            {h: pd.Series([], dtype="str") for h in header})
+        return frame.astype(pd.StringDtype("pyarrow")), np.asarray(good_rows, dtype=np.int64), list(broken)
+
     with open(path, encoding="utf-8-sig", errors="surrogateescape", newline="") as handle:
         reader = csv.reader(handle)
         next(reader, None)
@@ -80,10 +102,10 @@ def _python_csv(path: Path, label: str, header: list[str]):
                 continue
             good.append(record)
             good_rows.append(record_no)
-    frame = pd.DataFrame(good, columns=header, dtype="str") if good else pd.DataFrame(
-        {h: pd.Series([], dtype="str") for h in header})
-    frame = frame.astype(pd.StringDtype("pyarrow"))
-    return frame, np.asarray(good_rows, dtype=np.int64), broken
+            if chunk_rows is not None and len(good) >= chunk_rows:
+                yield piece()
+                good, good_rows, broken = [], [], []
+    yield piece()
 
 
 def read_csv_text(path: str | Path, spec: FileSpec | None = None, label: str | None = None):
@@ -113,8 +135,16 @@ def read_csv_text(path: str | Path, spec: FileSpec | None = None, label: str | N
     InputError
         The file is missing, empty, or lacks a required column.
     """
-    path = Path(path)
-    label = label or path.name
+    return _read_csv(path, spec, label, typed=False)
+
+
+#: Arrow types the fast reader converts to while reading (in its threads), by column kind.
+_ARROW_KINDS = {"date": pa.date32(), "int": pa.int64()}
+_NO_BROKEN = ("_file", "_row", "_text", "_expected", "_got", "_reason")
+
+
+def read_header(path: Path, spec: FileSpec | None, label: str) -> list[str]:
+    """The file's header in the contract's spelling (see :func:`read_csv_text` for the errors)."""
     if not path.is_file():
         raise InputError(f"{label}: file not found in {path.parent}")
     with open(path, "rb") as handle:
@@ -123,36 +153,104 @@ def read_csv_text(path: str | Path, spec: FileSpec | None = None, label: str | N
         raise InputError(f"{label}: the file is empty (expected a header row)")
     first_line = head.decode("utf-8-sig", errors="replace").splitlines()[0]
     header = [h.strip() for h in next(csv.reader([first_line]))]
-    header = _canonical_header(header, spec, label)
+    return _canonical_header(header, spec, label)
 
+
+def _read_csv(path, spec: FileSpec | None, label: str | None, typed: bool):
+    """:func:`read_csv_text`; with ``typed``, date and whole-number columns come back typed.
+
+    A typed column is only returned when every value of it converted and none breaks its
+    contract (blank where not allowed, below the minimum): then :func:`parse_table` has
+    nothing to report about it. Otherwise the file is read again as text, so each problem
+    can quote the value as written.
+    """
+    path = Path(path)
+    label = label or path.name
+    header = read_header(path, spec, label)
+    types = {h: pa.string() for h in header}
+    if typed and spec is not None:
+        for col in spec.columns:
+            if col.name in types and col.kind in _ARROW_KINDS:
+                types[col.name] = _ARROW_KINDS[col.kind]
+    try:
+        table = _fast_read(path, header, types)
+        if table is not None and typed and not _typed_columns_clean(table, spec):
+            raise pa.ArrowInvalid("a typed column needs its values as written")
+    except (pa.ArrowInvalid, pa.ArrowNotImplementedError):
+        table = _converted_as_text(path, header) if any(t != pa.string() for t in types.values()) else None
+    if table is not None:
+        raw = _string_frame(table)
+        rows = np.arange(len(raw), dtype=np.int64) + 2
+        return raw, rows, pd.DataFrame(columns=list(_NO_BROKEN))
+    raw, rows, broken = _python_csv(path, label, header)
+    return raw, rows, broken_frame(broken, label)
+
+
+def broken_frame(broken: list, label: str) -> pd.DataFrame:
+    """Malformed rows (``_row, _text, _expected, _got`` tuples) as the table :func:`read_csv_text` returns."""
+    frame = pd.DataFrame(broken, columns=["_row", "_text", "_expected", "_got"])
+    frame.insert(0, "_file", label)
+    frame["_reason"] = "whole row: expected " + frame["_expected"] + "; got " + frame["_got"]
+    return frame
+
+
+def _fast_read(path: Path, header: list[str], types: dict) -> pa.Table | None:
+    """The file through Arrow's multi-threaded reader; None when only the exact reader can say
+    what each row is (a malformed row, a blank line, a line break inside a quoted value, or a
+    value that does not convert to its column's type: that one raises ``ArrowInvalid``).
+
+    With two or more columns, a blank line reads as a one-field row, which Arrow reports as
+    malformed; a file without a single quote character cannot hold a line break inside a
+    value. Only one-column files and files with quotes need their line breaks counted.
+    """
     invalid: list = []
 
     def handler(row):
         invalid.append(row)
         return "skip"
 
+    counted = len(header) < 2
+    table = pacsv.read_csv(
+        path,
+        read_options=pacsv.ReadOptions(column_names=header, skip_rows=1, use_threads=True),
+        parse_options=pacsv.ParseOptions(invalid_row_handler=handler, newlines_in_values=True,
+                                         ignore_empty_lines=counted),
+        convert_options=pacsv.ConvertOptions(
+            column_types=types, strings_can_be_null=False, quoted_strings_can_be_null=False),
+    )
+    if invalid:
+        return None
+    if (counted or _has_quote(path)) and _has_blank_lines(path, table.num_rows):
+        return None
+    return table
+
+
+def _converted_as_text(path: Path, header: list[str]) -> pa.Table | None:
     try:
-        table = pacsv.read_csv(
-            path,
-            read_options=pacsv.ReadOptions(column_names=header, skip_rows=1, use_threads=True),
-            parse_options=pacsv.ParseOptions(invalid_row_handler=handler, newlines_in_values=True),
-            convert_options=pacsv.ConvertOptions(
-                column_types={h: pa.string() for h in header}, strings_can_be_null=False,
-                quoted_strings_can_be_null=False),
-        )
-        fast_ok = not invalid
-    except pa.ArrowInvalid:
-        fast_ok = False
-    if fast_ok and not _has_blank_lines(path, table.num_rows):
-        raw = _string_frame(table)
-        rows = np.arange(len(raw), dtype=np.int64) + 2
-        empty_broken = pd.DataFrame(columns=["_file", "_row", "_text", "_expected", "_got", "_reason"])
-        return raw, rows, empty_broken
-    raw, rows, broken = _python_csv(path, label, header)
-    broken_frame = pd.DataFrame(broken, columns=["_row", "_text", "_expected", "_got"])
-    broken_frame.insert(0, "_file", label)
-    broken_frame["_reason"] = "whole row: expected " + broken_frame["_expected"] + "; got " + broken_frame["_got"]
-    return raw, rows, broken_frame
+        return _fast_read(path, header, {h: pa.string() for h in header})
+    except (pa.ArrowInvalid, pa.ArrowNotImplementedError):
+        return None
+
+
+def _typed_columns_clean(table: pa.Table, spec: FileSpec) -> bool:
+    """Whether every typed column holds only values its contract accepts."""
+    for col in spec.columns:
+        if col.name not in table.column_names or table.schema.field(col.name).type == pa.string():
+            continue
+        values = table[col.name]
+        if not col.nullable and values.null_count:
+            return False
+        if col.kind == "int" and col.minimum is not None and len(values) - values.null_count:
+            if pc.min(values).as_py() < col.minimum:
+                return False
+    return True
+
+
+def _has_quote(path: Path) -> bool:
+    if path.stat().st_size == 0:
+        return False
+    with open(path, "rb") as handle, mmap.mmap(handle.fileno(), 0, access=mmap.ACCESS_READ) as data:
+        return data.find(b'"') >= 0
 
 
 def _has_blank_lines(path: Path, rows: int) -> bool:
@@ -206,8 +304,17 @@ def read_table(path: str | Path, name: str | None = None, spec: FileSpec | None 
     path = Path(path)
     spec = spec or SPECS.get(name or path.name) or FileSpec(name or path.name, ())
     label = path.name
-    raw, rows, broken = read_csv_text(path, spec, label)
+    raw, rows, broken = _read_csv(path, spec, label, typed=True)
     parsed = parse_table(raw, spec, label=label, row_numbers=rows)
+    if len(parsed.rejected) and any(not isinstance(t, pd.StringDtype) for t in raw.dtypes):
+        # Rows set aside are kept exactly as written, so a file with any takes the text path.
+        raw, rows, broken = read_csv_text(path, spec, label)
+        parsed = parse_table(raw, spec, label=label, row_numbers=rows)
+    return with_broken_rows(parsed, broken, label)
+
+
+def with_broken_rows(parsed: ParsedTable, broken: pd.DataFrame, label: str) -> ParsedTable:
+    """Add malformed rows (see :func:`broken_frame`) to a parsed file's problems and rows set aside."""
     if len(broken):
         extra = broken[["_file", "_row", "_reason", "_text"]].rename(columns={"_text": "_raw_text"})
         parsed.rejected = pd.concat([parsed.rejected, extra], ignore_index=True)
@@ -296,7 +403,34 @@ def problems_frame(problems: list[Problem]) -> pd.DataFrame:
     )
 
 
-def read_audit_folder(folder: str | Path, use_defaults: bool = True) -> AuditInputs:
+def worker_count(workers: int | None = None) -> int:
+    """How many workers to use: ``None`` or 0 means every core of this machine."""
+    if workers is None or workers == 0:
+        return os.cpu_count() or 1
+    if workers < 0:
+        raise InvalidParameterError(f"workers must be a whole number >= 0; got {workers}")
+    return int(workers)
+
+
+def parsed_or_default(folder: Path, name: str, parsed_files: dict, use_defaults: bool):
+    """``(parsed, source)`` of one file of the folder: the folder's own (already parsed, in
+    ``parsed_files``), else the shipped default, else ``(None, "absent")``.
+
+    Raises
+    ------
+    InputError
+        A required file is missing.
+    """
+    if name in parsed_files:
+        return parsed_files[name], "folder"
+    if SPECS[name].required:
+        raise InputError(f"{name}: required file not found in {folder}")
+    if use_defaults and name in REFERENCE_FILES and reference.has_default(name):
+        return reference.load_default_parsed(name), "shipped default"
+    return None, "absent"
+
+
+def read_audit_folder(folder: str | Path, use_defaults: bool = True, workers: int | None = None) -> AuditInputs:
     """Read an audit folder as ``docs/contract.md`` describes it.
 
     Parameters
@@ -306,6 +440,8 @@ def read_audit_folder(folder: str | Path, use_defaults: bool = True) -> AuditInp
         the optional files.
     use_defaults : bool, default True
         Use the shipped reference table where the folder has none.
+    workers : int, optional
+        Files read side by side (default: every core).
 
     Returns
     -------
@@ -324,20 +460,23 @@ def read_audit_folder(folder: str | Path, use_defaults: bool = True) -> AuditInp
     counts = []
     problems: list[Problem] = []
     rejected_rows: dict[str, pd.DataFrame] = {}
+    present = [name for name in INPUT_FILES + REFERENCE_FILES if (folder / name).is_file()]
+    # Arrow reads and converts outside the interpreter lock, so files read side by side use
+    # every core; a file's error is still raised in reading order.
+    with ThreadPoolExecutor(max_workers=max(1, min(len(present), worker_count(workers)))) as pool:
+        reading = {name: pool.submit(read_table, folder / name, name) for name in present}
+        parsed_files = {}
+        try:
+            for name in present:
+                parsed_files[name] = reading[name].result()
+        except BaseException:
+            for future in reading.values():
+                future.cancel()
+            raise
     for name in INPUT_FILES + REFERENCE_FILES:
-        path = folder / name
-        spec = SPECS[name]
-        if path.is_file():
-            parsed = read_table(path, name)
-            sources[name] = "folder"
-        elif spec.required:
-            raise InputError(f"{name}: required file not found in {folder}")
-        elif use_defaults and name in REFERENCE_FILES and reference.has_default(name):
-            parsed = reference.load_default_parsed(name)
-            sources[name] = "shipped default"
-        else:
+        parsed, sources[name] = parsed_or_default(folder, name, parsed_files, use_defaults)
+        if parsed is None:
             tables[name] = None
-            sources[name] = "absent"
             continue
         tables[name] = parsed.data
         problems.extend(parsed.problems)
@@ -348,24 +487,13 @@ def read_audit_folder(folder: str | Path, use_defaults: bool = True) -> AuditInp
     # Payments must belong to a usable claim line; others are set aside, not dropped.
     lines = tables["claim_lines.csv"]
     payments = tables["payments.csv"]
-    key = lines[["claim_id", "line_no"]].assign(_known=True)
-    joined = payments.merge(key, on=["claim_id", "line_no"], how="left")
-    orphan = joined["_known"].isna().to_numpy()
+    orphan = ~line_exists(lines, payments)
     if orphan.any():
-        orphans = payments.loc[orphan]
-        new_problems = [
-            Problem("payments.csv", int(r), "claim_id,line_no", f"{c}|{ln}",
-                    "a claim line present (and usable) in claim_lines.csv")
-            for r, c, ln in zip(orphans["_row"], orphans["claim_id"], orphans["line_no"])
-        ]
+        kept, new_problems, extra = set_aside_orphans(payments, orphan)
         problems.extend(new_problems)
-        extra = to_text_frame(orphans.drop(columns=["_row"]))
-        extra.insert(0, "_reason", "no usable claim line with this claim_id and line_no")
-        extra.insert(0, "_row", orphans["_row"].to_numpy())
-        extra.insert(0, "_file", "payments.csv")
         rejected_rows["payments.csv"] = pd.concat(
             [rejected_rows.get("payments.csv", pd.DataFrame()), extra], ignore_index=True)
-        tables["payments.csv"] = payments.loc[~orphan].reset_index(drop=True)
+        tables["payments.csv"] = kept
         counts = [
             (n, r, u - int(orphan.sum()), s + int(orphan.sum())) if n == "payments.csv" else (n, r, u, s)
             for n, r, u, s in counts
@@ -429,6 +557,46 @@ def set_aside_alarm(name: str, rows_read: int, rows_used: int, problems: list[Pr
     return None, (f"WARNING: {name}: {set_aside:,} of {rows_read:,} rows ({set_aside / rows_read:.0%}) were set "
                   f"aside{what}. Findings cover only the rest; see rejected.csv, or convert the export "
                   f"with `{fix}`.")
+
+
+def set_aside_orphans(payments: pd.DataFrame, orphan: np.ndarray):
+    """Split off payments whose line is not a usable claim line.
+
+    Returns the payments kept, one :class:`Problem` per payment set aside, and those rows as
+    text with ``_file``, ``_row`` and ``_reason`` in front (for ``rejected_rows``).
+    """
+    orphans = payments.loc[orphan]
+    problems = [
+        Problem("payments.csv", int(r), "claim_id,line_no", f"{c}|{ln}",
+                "a claim line present (and usable) in claim_lines.csv")
+        for r, c, ln in zip(orphans["_row"], orphans["claim_id"], orphans["line_no"])
+    ]
+    extra = to_text_frame(orphans.drop(columns=["_row"]))
+    extra.insert(0, "_reason", "no usable claim line with this claim_id and line_no")
+    extra.insert(0, "_row", orphans["_row"].to_numpy())
+    extra.insert(0, "_file", "payments.csv")
+    return payments.loc[~orphan].reset_index(drop=True), problems, extra
+
+
+def line_exists(lines: pd.DataFrame, rows: pd.DataFrame) -> np.ndarray:
+    """For each row of ``rows``, whether ``lines`` has its (claim_id, line_no).
+
+    Claim ids are numbered once over both tables and joined with the line number into one
+    integer, so the lookup is a hash of integers, not a merge of text.
+    """
+    if not len(rows):
+        return np.zeros(0, dtype=bool)
+    claims = pd.concat([lines["claim_id"], rows["claim_id"]], ignore_index=True)
+    codes, distinct = value_codes(claims)
+    line_no = np.concatenate([lines["line_no"].to_numpy(dtype=np.int64),
+                              rows["line_no"].to_numpy(dtype=np.int64)])
+    low, high = (int(line_no.min()), int(line_no.max())) if len(line_no) else (0, 0)
+    width = high - low + 1
+    if width * distinct >= 2**62:
+        key = lines[["claim_id", "line_no"]].assign(_known=True)
+        return rows.merge(key, on=["claim_id", "line_no"], how="left")["_known"].notna().to_numpy()
+    combined = codes * width + (line_no - low)
+    return pd.Series(combined[len(lines):]).isin(combined[:len(lines)]).to_numpy()
 
 
 def _arrow_text(s: pd.Series) -> pa.Array:

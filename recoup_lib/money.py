@@ -50,48 +50,33 @@ def _to_arrow_strings(values) -> pa.ChunkedArray | pa.Array:
     return pc.cast(arr, pa.string())
 
 
+#: Digits of the largest amount in cents the kit accepts ($999,999,999,999.99).
+_MAX_DIGITS = 14
+
+
 def _plain_cents(arr: pa.Array) -> np.ndarray | None:
     """Cents of an array whose every value is written ``125.00`` or ``-40.50``; None otherwise.
 
     The fast path of :func:`parse_cents` for what the kit itself writes: an
     optional leading minus, at least one digit, a point, exactly two digits.
-    It reads the characters straight from the Arrow buffers, right-aligned,
-    one column of characters at a time.
+    Checked with one anchored pattern; the point is then dropped and the
+    digits cast as whole cents (an amount too large for int64 takes the
+    general path, which says so).
     """
-    arr = arr.combine_chunks() if isinstance(arr, pa.ChunkedArray) else arr
     if arr.type != pa.string():
         return None
-    n = len(arr)
-    offsets = np.frombuffer(arr.buffers()[1], dtype=np.int32)[arr.offset:arr.offset + n + 1]
-    data = arr.buffers()[2]
-    if data is None:
+    if not pc.all(pc.match_substring_regex(arr, r"^-?[0-9]+\.[0-9][0-9]$")).as_py():
         return None
-    buf = np.frombuffer(data, dtype=np.uint8)
-    ends = offsets[1:].astype(np.int64)
-    lengths = ends - offsets[:-1]
-    if lengths.min() < 4 or lengths.max() > 18:
+    try:
+        cents = pc.cast(pc.replace_substring(arr, ".", ""), pa.int64())
+    except (pa.ArrowInvalid, pa.ArrowNotImplementedError):
         return None
-    width = int(lengths.max())
-    cents = np.zeros(n, dtype=np.int64)
-    negative = np.zeros(n, dtype=bool)
-    place = 1
-    for back in range(1, width + 1):
-        present = lengths >= back
-        char = buf[np.where(present, ends - back, 0)]
-        if back == 3:
-            if not np.all(char == 46):
-                return None
-            continue
-        digit = char.astype(np.int64) - 48
-        is_digit = (digit >= 0) & (digit <= 9)
-        first = lengths == back
-        minus = first & (char == 45) & (back > 4)
-        if not np.all(~present | is_digit | minus):
-            return None
-        cents += np.where(present & is_digit, digit, 0) * place
-        negative |= minus
-        place *= 10
-    return np.where(negative, -cents, cents)
+    if isinstance(cents, pa.ChunkedArray):
+        cents = cents.combine_chunks()
+    values = cents.to_numpy(zero_copy_only=False)
+    if len(values) and np.abs(values).max() >= 10**_MAX_DIGITS:
+        return None
+    return values
 
 
 def parse_cents(values) -> tuple[pd.Series, pd.Series]:
@@ -109,7 +94,8 @@ def parse_cents(values) -> tuple[pd.Series, pd.Series]:
         The amount in cents; ``<NA>`` where the text was blank or invalid.
     invalid : pandas.Series of bool
         True where the text was present but is not a valid amount (more than
-        two decimals, letters, misplaced separators, two signs).
+        two decimals, letters, misplaced separators, two signs, a trillion
+        dollars or more).
 
     Examples
     --------
@@ -137,8 +123,11 @@ def parse_cents(values) -> tuple[pd.Series, pd.Series]:
     ok = pc.fill_null(ok, False)
     whole = pc.replace_substring(pc.struct_field(parts, "whole"), ",", "")
     frac = pc.utf8_rpad(pc.struct_field(parts, "frac"), 2, "0")
-    digits = pc.binary_join_element_wise(whole, frac, "")
-    digits = pc.if_else(ok, digits, pa.scalar(None, pa.string()))
+    digits = pc.utf8_ltrim(pc.binary_join_element_wise(whole, frac, ""), "0")
+    # A trillion dollars or more is not an amount a claim carries (docs/contract.md, "Errors").
+    representable = pc.fill_null(pc.less_equal(pc.utf8_length(digits), _MAX_DIGITS), False)
+    ok = pc.and_(ok, representable)
+    digits = pc.if_else(ok, pc.if_else(pc.equal(digits, ""), "0", digits), pa.scalar(None, pa.string()))
     magnitude = pc.cast(digits, pa.int64())
     negative = pc.or_(pc.equal(s1, "-"), pc.equal(s2, "-"))
     cents = pc.if_else(pc.fill_null(negative, False), pc.negate(magnitude), magnitude)

@@ -187,3 +187,34 @@ def test_write_csv_quoting_matches_the_csv_module_and_reads_back(rows):
 def test_write_csv_quotes_a_carriage_return_so_no_reader_splits_the_row(tmp_path):
     path = write_csv(pd.DataFrame({"a": ["x\ry", "z"], "b": ["1", "2"]}, dtype="str"), tmp_path / "t.csv", text=True)
     assert path.read_bytes() == b'a,b\n"x\ry",1\nz,2\n'
+
+
+_CELLS = st.sampled_from(["2025-01-05", " 2025-01-05", "2025-02-29", "2024-02-29", "2025-1-5", "", "1", "+2", "0",
+                          "-3", "3.0", " 7 ", "0x10", "x", "12", "99999999999999999999", "2025-01-05T00:00"])
+
+
+@given(st.lists(st.tuples(_CELLS, _CELLS, _CELLS), min_size=1, max_size=6))
+def test_typed_fast_reader_gives_what_the_text_parser_gives(rows):
+    # The reader converts date and whole-number columns while reading when every value is
+    # clean; the result must be exactly the text reader's, problems and set-aside rows too.
+    from recoup_lib.folder import read_csv_text
+    from recoup_lib.schema import SPECS, parse_table
+
+    spec = SPECS["documentation.csv"]
+    header = "claim_id,line_no,note_present,signed,documented_code"
+    body = [f"C{i},{line},true,,{code}" for i, (line, _, code) in enumerate(rows)]
+    coverage = "patient_id,payer_id,member_id,effective_date,termination_date"
+    cov_body = [f"P{i},MCR,M,{eff},{end}" for i, (_, eff, end) in enumerate(rows)]
+    with tempfile.TemporaryDirectory() as tmp:
+        for name, head, lines in (("documentation.csv", header, body), ("coverage.csv", coverage, cov_body)):
+            path = Path(tmp) / name
+            path.write_text("\n".join([head, *lines]) + "\n", encoding="utf-8")
+            spec = SPECS[name]
+            fast = read_table(path, name)
+            raw, numbers, _ = read_csv_text(path, spec)
+            slow = parse_table(raw, spec, label=name, row_numbers=numbers)
+            pd.testing.assert_frame_equal(fast.data, slow.data)
+            assert [p.message for p in fast.problems] == [p.message for p in slow.problems]
+            assert len(fast.rejected) == len(slow.rejected)
+            if len(slow.rejected):
+                pd.testing.assert_frame_equal(fast.rejected, slow.rejected)

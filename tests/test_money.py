@@ -73,11 +73,19 @@ def test_apply_rate_half_up():
     assert apply_rate(5, "0.5") == 3
 
 
-@given(st.lists(st.integers(min_value=-10**15, max_value=10**15), min_size=1, max_size=50))
+@given(st.lists(st.integers(min_value=-(10**14 - 1), max_value=10**14 - 1), min_size=1, max_size=50))
 def test_parse_cents_plain_amounts_fast_path_gives_exact_cents(values):
     texts = [f"{'-' if v < 0 else ''}{abs(v) // 100}.{abs(v) % 100:02d}" for v in values]
     cents, invalid = parse_cents(texts)
     assert cents.tolist() == values and not invalid.any()
+
+
+@pytest.mark.parametrize("texts", [["1000000000000.00"], ["-1000000000000.00", "1.00"],
+                                   ["$1,000,000,000,000", ""], ["99999999999999999999.99"]])
+def test_parse_cents_sets_aside_a_trillion_dollars_or_more(texts):
+    cents, invalid = parse_cents(texts)
+    assert bool(invalid.iloc[0]) and pd.isna(cents.iloc[0])
+    assert parse_cents(["999999999999.99"])[0].tolist() == [99_999_999_999_999]
 
 
 @given(st.lists(st.text(alphabet="0123456789.-+$, ", min_size=1, max_size=9), min_size=1, max_size=30))

@@ -211,3 +211,71 @@ def test_appeal_report_and_audit_run_on_a_generated_folder(folders, tmp_path):
     assert "recoupment_rate" in set(metrics["metric"])
     table = score(audit_folder(folder).findings, read_table(folder / "labels.csv").data).set_index("error_type")
     assert table.loc["all", "precision"] == 1.0 and table.loc["all", "recall"] == 1.0
+
+
+def _lines_of(remit, row) -> pd.DataFrame:
+    s = remit.service_lines
+    return s.loc[(s["file"] == row.file) & (s["trace_number"] == row.trace_number)
+                 & (s["claim_seq"] == row.claim_seq)].reset_index(drop=True)
+
+
+def _cas_of(remit, row) -> pd.DataFrame:
+    a = remit.adjustments
+    mine = a.loc[(a["file"] == row.file) & (a["trace_number"] == row.trace_number)
+                 & (a["claim_seq"] == row.claim_seq)]
+    return mine.sort_values(["line_seq", "group_code", "reason_code"]).reset_index(drop=True)
+
+
+@pytest.mark.parametrize("profile", PROFILES)
+def test_every_generated_reversal_repeats_the_whole_claim_payment_then_its_correction(folders, profile):
+    from recoup_lib.remit import read_835
+
+    remit = read_835(folders[profile] / "remits")
+    pay = remit.payments.reset_index(drop=True)
+    reversals = pay.loc[pay["status_code"] == "22"]
+    assert len(reversals) > 0
+    for i, rev in reversals.iterrows():
+        earlier = pay.loc[(pay["payer_claim_control"] == rev.payer_claim_control)
+                          & (pay["status_code"] != "22") & (pay.index < i)]
+        assert len(earlier) == 1, rev.claim_id
+        original = earlier.iloc[0]
+        for col in ("charge_cents", "paid_cents", "patient_responsibility_cents"):
+            assert rev[col] == -original[col], (rev.claim_id, col)
+        mine, theirs = _lines_of(remit, rev), _lines_of(remit, original)
+        assert len(mine) == len(theirs) > 0
+        assert mine["procedure_code"].tolist() == theirs["procedure_code"].tolist()
+        for col in ("charge_cents", "paid_cents"):
+            assert (mine[col] == -theirs[col]).all(), (rev.claim_id, col)
+        cas_mine, cas_theirs = _cas_of(remit, rev), _cas_of(remit, original)
+        assert cas_mine[["line_seq", "group_code", "reason_code"]].equals(
+            cas_theirs[["line_seq", "group_code", "reason_code"]])
+        assert (cas_mine["amount_cents"] == -cas_theirs["amount_cents"]).all()
+        # The correction follows in the same remittance, as a new payment of the same claim.
+        after = pay.loc[(pay.index > i) & (pay["file"] == rev.file)
+                        & (pay["trace_number"] == rev.trace_number) & (pay["claim_id"] == rev.claim_id)]
+        assert len(after) >= 1 and after["status_code"].iloc[0] != "22", rev.claim_id
+        assert after["charge_cents"].iloc[0] == original["charge_cents"]
+
+
+def test_generated_835s_carry_the_remark_codes_x12_asks_for_and_duplicates_under_oa(folders):
+    from recoup_lib.remit import read_835
+
+    seen = set()
+    for folder in folders.values():
+        remit = read_835(folder / "remits")
+        adj, lines, pay = remit.adjustments, remit.service_lines, remit.payments
+        line_key = lambda f: f["file"] + "|" + f["trace_number"] + "|" + f["claim_seq"].astype(str)
+        remarks = pd.Series(lines["remark_codes"].to_numpy(),
+                            index=line_key(lines) + "|" + lines["line_seq"].astype(str))
+        claim_remarks = pd.Series(pay["claim_remark_codes"].to_numpy(), index=line_key(pay))
+        need = adj.loc[adj["reason_code"].isin(["16", "96", "129", "234", "252"])]
+        for row in need.itertuples():
+            key = f"{row.file}|{row.trace_number}|{row.claim_seq}"
+            given = remarks.get(f"{key}|{row.line_seq}", "") or claim_remarks.get(key, "")
+            assert given, (row.file, row.claim_id, row.reason_code)
+            seen.add(row.reason_code)
+        assert (adj.loc[adj["reason_code"] == "18", "group_code"] == "OA").all()
+        medicare = pay.loc[pay["filing_indicator"] == "MB"]
+        touched = medicare["status_code"].isin(["4", "22"])
+        assert (medicare.loc[touched, "claim_remark_codes"] == "MA01").all()
+    assert {"16", "96"} <= seen

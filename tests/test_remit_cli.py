@@ -55,7 +55,12 @@ def test_contract_files_and_columns(tmp_path, capsys):
     summary = json.loads((out / "summary.json").read_text())
     assert summary["unbalanced_transactions"] == 0 and summary["recouped_total_cents"] == 22500
     printed = capsys.readouterr().out
-    assert "taken back $225.00 (reversals $150.00, offsets $75.00" in printed
+    # Contract v2: "taken back" is net (the $90.00 correction paid with the reversal is not
+    # taken back); the gross figure is labelled as such.
+    assert "taken back $135.00, each dollar once (gross $225.00: reversals $150.00, " \
+           "offsets $75.00" in printed
+    assert summary["taken_back_cents"] == 13500 and summary["taken_back"] == 135.0
+    assert rec["net_amount"].tolist() == ["60.00", "75.00"]
 
 
 def test_unbalanced_transaction_is_counted_and_printed(tmp_path, capsys):
@@ -131,3 +136,29 @@ def test_missing_file_argument_is_a_usage_error(capsys):
     with pytest.raises(SystemExit) as exc:
         main(["remit"])
     assert exc.value.code == 2
+
+
+def test_remit_and_reconcile_write_the_same_taken_back_and_count_a_folder_given_twice_once(
+        tmp_path, capsys):
+    folder = tmp_path / "era"
+    (folder / "2025" / "Q1").mkdir(parents=True)
+    for name in ("domain-5.5-deferred.835", "domain-5.5-later.835", "medicare-part-a.835"):
+        shutil.copy(DATA / name, folder / "2025" / "Q1" / name)
+    shutil.copy(DATA / "medicare-part-a.835", folder / "medicare-part-a (1).835")
+    assert main(["remit", str(folder), str(folder), "--out", str(tmp_path / "remit")]) == 0
+    assert main(["reconcile", str(folder), str(folder), "--out", str(tmp_path / "rec")]) == 0
+    remit = json.loads((tmp_path / "remit" / "summary.json").read_text())
+    rec = json.loads((tmp_path / "rec" / "summary.json").read_text())
+    # Claim B: reversed (150.00), re-paid 90.00, its recovery deferred with WO -150.00 and
+    # taken later (WO 150.00): 60.00 in the end; claim C: a 75.00 WO offset. 135.00 once,
+    # whatever was given twice.
+    assert remit["taken_back"] == rec["taken_back"] == 135.0
+    assert remit["transactions_used"] == 3 and remit["transactions_repeated"] == 1
+    recoupments = csv(tmp_path / "remit" / "recoupments.csv")
+    assert sum(float(v) for v in recoupments["net_amount"]) == 135.0
+    assert csv(tmp_path / "rec" / "deposits.csv").shape[0] == 3
+    files = csv(tmp_path / "rec" / "files.csv").set_index("file")["status"].to_dict()
+    assert files == {"domain-5.5-deferred.835": "read", "domain-5.5-later.835": "read",
+                     "medicare-part-a.835": "read", "medicare-part-a (1).835": "repeat"}
+    printed = capsys.readouterr().out
+    assert "FILE medicare-part-a (1).835: repeat" in printed

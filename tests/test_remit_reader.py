@@ -376,9 +376,9 @@ def _messages(remit) -> str:
     return "\n".join(remit.rejected["message"])
 
 
-def test_isa_with_missing_fields_sets_the_file_aside(tmp_path):
+def test_isa_with_too_few_fields_sets_the_file_aside(tmp_path):
     text = (DATA / "managed-care.835").read_text()
-    broken = text.replace("*^*00501*000000907*1*T*:~", "*^*00501*000000907*1*T~", 1)
+    broken = text.replace("*^*00501*000000907*1*T*:~", "*^*00501~", 1)
     bad = _write(tmp_path, "short-isa.835", broken)
     remit = read_835([bad, DATA / "medicare-part-a.835"])
     assert remit.files["status"].tolist() == ["set aside", "read"]
@@ -387,13 +387,28 @@ def test_isa_with_missing_fields_sets_the_file_aside(tmp_path):
     assert "short-isa.835, segment 1 (ISA), element ISA16" in msg and "16 ISA elements" in msg
 
 
-def test_clp_outside_a_transaction_sets_the_file_aside(tmp_path):
+def test_isa_without_isa16_is_read_with_a_warning(tmp_path):
+    # Behaviour changed with contract v2: a missing ISA16 is read (":" or the data's own
+    # component separator), not a reason to set the file aside.
+    text = (DATA / "managed-care.835").read_text()
+    broken = text.replace("*^*00501*000000907*1*T*:~", "*^*00501*000000907*1*T~", 1)
+    remit = read_835([_write(tmp_path, "no-isa16.835", broken), DATA / "medicare-part-a.835"])
+    assert remit.files["status"].tolist() == ["read", "read"] and len(remit.rejected) == 0
+    base = read("managed-care.835")
+    assert remit.transactions["bpr_amount_cents"].tolist()[0] == \
+        base.transactions["bpr_amount_cents"].iloc[0]
+    assert remit.warnings["message"].str.contains("ISA16, the component separator").any()
+
+
+def test_clp_outside_a_transaction_is_set_aside_and_the_rest_of_the_file_read(tmp_path):
+    # Contract v2: only that segment is set aside; the file's transactions are read.
     text = (DATA / "medicare-part-a.835").read_text().replace(
         "GE*1*1~", "CLP*STRAY*1*10*10**MB*ICN9~\nGE*1*1~")
     remit = read_835([_write(tmp_path, "stray.835", text), DATA / "managed-care.835"])
-    assert remit.files["status"].tolist() == ["set aside", "read"]
+    assert remit.files["status"].tolist() == ["read", "read"]
     assert "stray.835, segment 31 (CLP): expected ST before CLP (the segment is outside any " \
-           "ST...SE transaction) (file set aside)" in _messages(remit)
+           "ST...SE transaction) (segment set aside)" in _messages(remit)
+    assert "STRAY" not in remit.payments["claim_id"].tolist()
 
 
 def test_non_numeric_amount_sets_the_transaction_aside_and_names_the_element(tmp_path):
@@ -408,12 +423,26 @@ def test_non_numeric_amount_sets_the_transaction_aside_and_names_the_element(tmp
     assert "at most two decimals" in problem.message
 
 
-def test_more_than_two_decimals_is_rejected(tmp_path):
-    text = (DATA / "domain-5.5.835").read_text().replace("CAS*CO*45*150~", "CAS*CO*45*150.005~")
+def test_more_than_two_decimals_in_claim_money_sets_the_transaction_aside(tmp_path):
+    text = (DATA / "domain-5.5.835").read_text().replace("CLP*PCN-A100*1*600*420*",
+                                                         "CLP*PCN-A100*1*600*420.005*")
     remit = read_835([_write(tmp_path, "precise.835", text)])
     assert not remit.loaded
+    assert "segment 8 (CLP), element CLP04: expected an amount in dollars with at most two " \
+           "decimals" in _messages(remit) and "got '420.005'" in _messages(remit)
+
+
+def test_unreadable_adjustment_amount_is_a_warning_and_its_claim_cannot_balance(tmp_path):
+    # Contract v2: only BPR, CLP and PLB money sets a transaction aside; a CAS amount that
+    # cannot be read is read as 0 and its claim is reported unbalanced.
+    text = (DATA / "domain-5.5.835").read_text().replace("CAS*CO*45*150~", "CAS*CO*45*150.005~")
+    remit = read_835([_write(tmp_path, "precise.835", text)])
+    assert remit.loaded and remit.transactions["balanced"].tolist() == [True]
+    claim = remit.payments.set_index("claim_id").loc["PCN-A100"]
+    assert not claim["balanced"]
+    message = remit.warnings["message"].str.cat(sep="\n")
     assert "segment 9 (CAS), element CAS03: expected an amount in dollars with at most two " \
-           "decimals" in _messages(remit) and "got '150.005'" in _messages(remit)
+           "decimals" in message and "read as 0.00" in message
 
 
 def test_truncated_file_keeps_the_complete_transaction(tmp_path):
@@ -438,22 +467,12 @@ def test_file_cut_mid_segment_is_reported(tmp_path):
 
 
 @pytest.mark.parametrize("edit, expected", [
-    (("LX*1~", "LX*1~\nSVC*HC:99213*10*10~"), "segment 8 (SVC): expected a CLP claim payment "
-                                              "before SVC"),
-    (("LX*1~", "LX*1~\nCAS*CO*45*10~"), "segment 8 (CAS): expected a CLP or SVC before CAS"),
-    (("SE*16*0001~", "CLP*LATE*1*10*10**MB*ICN9~\nSE*17*0001~"),
-     "segment 16 (CLP): expected PLB or SE after the PLB provider adjustments"),
-    (("BPR*I*287.35*C*CHK************20250314~\nTRN*1*EFT0000123*1999999999~",
-      "TRN*1*EFT0000123*1999999999~\nBPR*I*287.35*C*CHK************20250314~"),
-     "expected BPR right after ST"),
-    (("SE*16*0001~", "SE*15*0001~"), "element SE01: expected the number of segments from ST to "
-                                     "SE, 16; got '15'"),
-    (("SE*16*0001~", "SE*16*0002~"), "element SE02: expected the ST02 control number '0001'"),
-    (("CLP*PCN-A100*1*600", "CLP**1*600"), "element CLP01: expected a patient control number"),
     (("PLB*1999999984*20251231*WO", "PLB*1999999984*20251231**75*WO"),
      "element PLB03: expected an adjustment reason code"),
+    (("BPR*I*287.35*C*CHK************20250314~\n", ""),
+     "expected a BPR financial information segment"),
 ])
-def test_segment_order_and_structure_errors_set_the_transaction_aside(tmp_path, edit, expected):
+def test_unreadable_transaction_money_sets_the_transaction_aside(tmp_path, edit, expected):
     text = (DATA / "domain-5.5.835").read_text()
     assert edit[0] in text
     remit = read_835([_write(tmp_path, "bad.835", text.replace(edit[0], edit[1], 1)),
@@ -461,6 +480,34 @@ def test_segment_order_and_structure_errors_set_the_transaction_aside(tmp_path, 
     assert remit.transactions["trace_number"].tolist() == ["EFT0000456"]
     assert expected in _messages(remit), _messages(remit)
     assert remit.summary()["transactions_set_aside"] == 1
+
+
+@pytest.mark.parametrize("edit, expected", [
+    (("LX*1~", "LX*1~\nSVC*HC:99213*10*10~"), "segment 8 (SVC): expected a CLP claim payment "
+                                              "before SVC"),
+    (("LX*1~", "LX*1~\nCAS*CO*45*10~"), "segment 8 (CAS): expected a CLP or SVC before CAS"),
+    (("SE*16*0001~", "CLP*LATE*1*0*0**MB*ICN9~\nSE*17*0001~"),
+     "segment 16 (CLP): expected PLB or SE after the PLB provider adjustments"),
+    (("BPR*I*287.35*C*CHK************20250314~\nTRN*1*EFT0000123*1999999999~",
+      "TRN*1*EFT0000123*1999999999~\nBPR*I*287.35*C*CHK************20250314~"),
+     "expected BPR right after ST"),
+    (("SE*16*0001~", "SE*15*0001~"), "element SE01: expected the number of segments from ST to "
+                                     "SE, 16 (the transaction is kept); got '15'"),
+    (("SE*16*0001~", "SE*16*0002~"), "element SE02: expected the ST02 control number '0001'"),
+    (("CLP*PCN-A100*1*600", "CLP**1*600"), "element CLP01: expected a patient control number"),
+])
+def test_envelope_and_order_defects_are_warnings_and_the_money_is_read(tmp_path, edit, expected):
+    # Behaviour changed with contract v2 ("Remittances"): these sets the transaction aside
+    # before; its money is readable and balances, so it is kept and the defect is a warning.
+    text = (DATA / "domain-5.5.835").read_text()
+    assert edit[0] in text
+    remit = read_835([_write(tmp_path, "bad.835", text.replace(edit[0], edit[1], 1)),
+                      DATA / "domain-5.5-later.835"])
+    assert remit.transactions["trace_number"].tolist() == ["EFT0000123", "EFT0000456"]
+    assert remit.transactions["balanced"].all() and len(remit.rejected) == 0
+    assert remit.transactions["bpr_amount_cents"].tolist() == [28_735, 3_000]
+    messages = remit.warnings["message"].str.cat(sep="\n")
+    assert expected in messages, messages
 
 
 def test_unbalanced_transaction_is_kept_and_reported(tmp_path):

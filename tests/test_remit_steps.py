@@ -21,7 +21,7 @@ def test_read_835_returns_a_step_result_whose_summary_is_text_with_counts():
     text = remit.summary()
     assert isinstance(text, str)
     assert str(text) == "\n".join(remit.report())
-    assert "taken back $225.00" in text
+    assert "taken back $135.00, each dollar once (gross $225.00" in text
     assert text["errors"] == 0 and text["transactions_used"] == 1
     assert remit.totals()["payment_total_cents"] == 28_735
 
@@ -62,16 +62,16 @@ def test_reconcile_with_notices_ages_the_open_ledger(tmp_path):
     assert int(result.ledger["open_cents"].iloc[0]) == 0
     assert "Notices: 1 read = 1 used + 0 set aside; as of 2025-03-31" in result.summary()
     names = {p.name for p in result.write(tmp_path / "out")}
-    assert names == {"rejected.csv", "deposits.csv", "recoupment_links.csv", "open_ledger.csv",
-                     "cash_flow.csv"}
+    assert names == {"rejected.csv", "files.csv", "deposits.csv", "recoupment_links.csv",
+                     "open_ledger.csv", "cash_flow.csv", "summary.json"}
 
 
-def test_reconcile_of_nothing_readable_is_not_loaded_and_writes_only_rejected(tmp_path):
+def test_reconcile_of_nothing_readable_is_not_loaded_and_writes_only_why(tmp_path):
     bad = tmp_path / "bad.835"
     bad.write_text("not an 835\n", encoding="utf-8")
     result = reconcile([bad])
     assert not result.loaded
-    assert [p.name for p in result.write(tmp_path / "out")] == ["rejected.csv"]
+    assert [p.name for p in result.write(tmp_path / "out")] == ["rejected.csv", "files.csv"]
     assert "No usable 835 transaction in 1 file(s)" in result.summary()
 
 

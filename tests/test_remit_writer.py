@@ -126,6 +126,70 @@ def test_written_domain_file_is_valid_for_pyx12(tmp_path):
     assert valid and errors == []
 
 
+def remarked_remittance() -> Remittance:
+    """Denials with the remark codes X12 asks for, on lines (LQ) and claims (MOA, MIA)."""
+    denied = ClaimPayment("PCN-D1", "4", 12000, 0, "ICN-D1", lines=(
+        ServiceLine("99213", 12000, 0, service_date=DAY, line_control="1",
+                    adjustments=(Adjustment("CO", "16", 12000),), remark_codes=("MA130",)),),
+        remark_codes=("MA01",))
+    bundled = ClaimPayment("PCN-D2", "1", 20000, 9000, "ICN-D2", lines=(
+        ServiceLine("36415", 2000, 0, service_date=DAY, line_control="1",
+                    adjustments=(Adjustment("CO", "234", 2000),), remark_codes=("M15", "N20")),
+        ServiceLine("99214", 18000, 9000, service_date=DAY, line_control="2",
+                    adjustments=(Adjustment("CO", "45", 9000),))))
+    inpatient = ClaimPayment("PCN-D3", "1", 50000, 0, "ICN-D3", facility_code="11",
+                             adjustments=(Adjustment("CO", "96", 50000),),
+                             remark_codes=("N130",), covered_days="3")
+    duplicate = ClaimPayment("PCN-D4", "4", 7000, 0, "ICN-D4",
+                             adjustments=(Adjustment("OA", "18", 7000),))
+    return Remittance("EFT-RARC", DAY, "PAYER", "1999999999", "CLINIC", NPI,
+                      claims=(denied, bundled, inpatient, duplicate))
+
+
+def test_remark_codes_are_written_where_payers_send_them_and_read_back(tmp_path):
+    text = format_835(interchange(remarked_remittance()))
+    segments = text.replace("\n", "").split("~")
+    assert "LQ*HE*MA130" in segments and "LQ*HE*M15" in segments and "LQ*HE*N20" in segments
+    assert "MOA***MA01" in segments and "MIA*3****N130" in segments
+    path = tmp_path / "rarc.835"
+    path.write_text(text)
+    remit = read_835([path])
+    assert remit.service_lines["remark_codes"].tolist() == ["MA130", "M15;N20", ""]
+    assert remit.payments["claim_remark_codes"].tolist() == ["MA01", "", "N130", ""]
+    assert remit.payments["covered_days"].tolist() == ["", "", "3", ""]
+    assert len(remit.problems) == 0
+
+
+def test_remark_codes_and_group_oa_are_valid_for_pyx12(tmp_path):
+    path = write_835(tmp_path / "rarc.835", interchange(remarked_remittance()))
+    valid, errors = pyx12_errors(path)
+    assert valid and errors == []
+
+
+@pytest.mark.parametrize("carc", ["16", "96", "129", "234", "252"])
+def test_carc_that_needs_a_remark_code_without_one_is_refused(carc):
+    line = ServiceLine("99213", 5000, 0, adjustments=(Adjustment("CO", carc, 5000),))
+    r = Remittance("T", DAY, "PAYER", "1999999999", "CLINIC", NPI,
+                   claims=(ClaimPayment("PCN-X", "4", 5000, 0, "ICN-X", lines=(line,)),))
+    with pytest.raises(RemitWriteError, match=f"CARC {carc} on service line 1 of claim "
+                                              "'PCN-X' needs at least one remark code"):
+        format_835(interchange(r))
+    # An alert does not say why: X12 asks for a remark code that is not an alert.
+    alert = replace(r, claims=(replace(r.claims[0], lines=(replace(line, remark_codes=("MA01",)),)),))
+    with pytest.raises(RemitWriteError, match="not an alert"):
+        format_835(interchange(alert))
+    # A claim-level remark code covers the line.
+    ok = replace(r, claims=(replace(r.claims[0], remark_codes=("N130",)),))
+    assert "MOA***N130~" in format_835(interchange(ok))
+
+
+def test_duplicate_carc_18_under_pr_is_refused():
+    r = Remittance("T", DAY, "PAYER", "1999999999", "CLINIC", NPI, claims=(
+        ClaimPayment("PCN-X", "4", 5000, 0, "ICN-X", adjustments=(Adjustment("PR", "18", 5000),)),))
+    with pytest.raises(RemitWriteError, match="CARC 18 goes under group OA or CO"):
+        format_835(interchange(r))
+
+
 def test_written_file_reads_back_with_the_same_recoupments_as_the_domain_fixture(tmp_path):
     path = write_835(tmp_path / "domain.835", interchange(domain_remittance()))
     ours, fixture = read_835([path]), read_835([DATA / "domain-5.5.835"])
@@ -402,6 +466,12 @@ CARCS = st.sampled_from(["45", "1", "2", "3", "97", "96", "50", "B13", "253"])
 CENTS = st.integers(min_value=0, max_value=2_000_000)
 
 
+def remarks_for(adjustments, draw) -> tuple:
+    """RARCs for a line or claim: X12 wants one with CARC 96 (and 16, 129, 234, 252)."""
+    needed = any(a.reason == "96" for a in adjustments)
+    return ("N130",) if needed or draw(st.booleans()) and draw(st.booleans()) else ()
+
+
 @st.composite
 def service_lines(draw):
     charge = draw(CENTS)
@@ -415,7 +485,8 @@ def service_lines(draw):
                        service_date=day, line_control=str(draw(st.integers(1, 99))),
                        adjustments=adjustments,
                        allowed_cents=draw(st.one_of(st.none(), CENTS)),
-                       units=draw(st.integers(1, 4)))
+                       units=draw(st.sampled_from([1, 2, 4, 1.5, 1.125])),
+                       remark_codes=remarks_for(adjustments, draw))
 
 
 @st.composite
@@ -428,7 +499,9 @@ def claims(draw, n):
                                                              for x in lines)
     claim = ClaimPayment(f"PCN{n:05d}", draw(st.sampled_from(["1", "2", "4", "19"])), charge,
                          paid, f"ICN{n:09d}", adjustments=extra, lines=lines,
-                         patient_responsibility_cents=draw(st.integers(0, 5_000)))
+                         patient_responsibility_cents=draw(st.integers(0, 5_000)),
+                         remark_codes=remarks_for(extra, draw),
+                         covered_days=draw(st.sampled_from(["", "", "3"])))
     return reverse(claim) if draw(st.booleans()) and draw(st.booleans()) else claim
 
 
@@ -471,6 +544,10 @@ def test_round_trip_keeps_every_total_to_the_cent(rs):
     assert remit.service_lines["procedure_code"].tolist() == [x.procedure_code for x in lines_in]
     assert remit.service_lines["modifiers"].tolist() == [";".join(x.modifiers) for x in lines_in]
     assert remit.service_lines["units"].tolist() == [float(x.units) for x in lines_in]
+    assert remit.service_lines["remark_codes"].tolist() == [";".join(x.remark_codes)
+                                                            for x in lines_in]
+    assert remit.payments["claim_remark_codes"].tolist() == [";".join(c.remark_codes)
+                                                             for c in claims_in]
     assert remit.adjustments["amount_cents"].sum() == sum(c.adjustment_total_cents
                                                           for c in claims_in)
     reversed_paid = sum(-c.paid_cents for c in claims_in if c.paid_cents < 0)

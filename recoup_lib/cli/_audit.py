@@ -19,6 +19,14 @@ def add_parser(sub):
     p.add_argument("--no-defaults", action="store_true",
                    help="do not fall back to the shipped reference tables")
     p.add_argument("--xlsx", action="store_true", help="also write audit.xlsx")
+    p.add_argument("--max-memory", metavar="SIZE",
+                   help="stay within this much memory (e.g. 1GB, 512MB, 2GiB): the folder is split into "
+                   "patient partitions on disk and audited one by one; same findings")
+    p.add_argument("--workers", type=int, metavar="N",
+                   help="cores to use: files read and partitions audited side by side (default: all)")
+    p.add_argument("--engine", choices=("pandas", "spark"), default="pandas",
+                   help="spark: run the same rules on Apache Spark (pip install recoup-kit[spark]; "
+                   "see docs/scale.md); default pandas")
     p.set_defaults(run=run)
     return p
 
@@ -26,7 +34,7 @@ def add_parser(sub):
 def run(args) -> int:
     from pathlib import Path
 
-    from ..errors import UsageError
+    from ..errors import InvalidParameterError, UsageError
     from ..rules import ERROR_TYPES, audit_folder
 
     only = None
@@ -36,7 +44,15 @@ def run(args) -> int:
         if unknown:
             raise UsageError(f"--only: unknown error type(s) {', '.join(unknown)}; "
                              f"known: {', '.join(ERROR_TYPES)}")
-    result = audit_folder(args.folder, only=only, use_defaults=not args.no_defaults)
+    if args.xlsx and (args.max_memory or args.engine != "pandas"):
+        raise UsageError("--xlsx needs the lines in memory; leave out --max-memory and --engine spark")
+    if args.workers is not None and args.workers < 0:
+        raise UsageError(f"--workers: expected a whole number >= 0 (0 = every core); got {args.workers}")
+    try:
+        result = audit_folder(args.folder, only=only, use_defaults=not args.no_defaults, engine=args.engine,
+                              max_memory=args.max_memory, workers=args.workers)
+    except InvalidParameterError as exc:
+        raise UsageError(str(exc)) from None
     result.write(args.out)
     if args.xlsx:
         from ..report import write_audit_workbook

@@ -5,8 +5,10 @@ offset, deferred, added), links every recoupment to the payment it takes
 back and, given the notices, to its notice, and ages what the notices still
 leave open. Writes ``deposits.csv``, ``recoupment_links.csv``,
 ``open_ledger.csv`` (header only without notices), ``cash_flow.csv`` (by
-month), plus ``rejected.csv`` (835 problems that set data aside) and, when
-notice rows were set aside, ``notices_rejected.csv``. Prints one paragraph.
+month), ``summary.json`` (``taken_back``: the same figure as ``recoup remit``),
+plus ``rejected.csv`` (835 problems that set data aside), ``files.csv`` (each
+file's status) and, when notice rows were set aside, ``notices_rejected.csv``.
+Prints one paragraph.
 The work is :func:`recoup_lib.remit.reconcile`.
 
 Exit status: 0 when at least one transaction could be used; 1 when none
@@ -56,6 +58,6 @@ def run(args) -> int:
     result.write(args.out)
     result.require_loaded(f" (see {args.out / 'rejected.csv'})")
     print(result.summary())
-    print(f"Wrote deposits.csv, recoupment_links.csv, open_ledger.csv and cash_flow.csv to "
-          f"{args.out}.")
+    print(f"Wrote deposits.csv, recoupment_links.csv, open_ledger.csv, cash_flow.csv, "
+          f"files.csv and summary.json to {args.out}.")
     return 0

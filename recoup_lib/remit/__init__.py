@@ -2,6 +2,8 @@
 
 Reading: :func:`read_835` -> :class:`Remit` (transactions, payments, service
 lines, CAS adjustments, PLB provider adjustments, recoupments, problems).
+Money taken back is one figure everywhere: :func:`taken_back` (the sum of the
+recoupments' net amounts, each dollar once).
 Reconciling: :func:`reconcile` -> :class:`Reconciliation` (every deposit
 explained, every take-back linked to its payment and notice, the open
 ledger); its parts are in :mod:`recoup_lib.remit.reconcile`.
@@ -18,7 +20,7 @@ from ._batch import read_835
 from ._columns import COLUMNS
 from ._problems import SegmentProblem
 from ._reconciliation import Reconciliation, reconcile
-from ._recoupments import RECOUPMENT_REASONS
+from ._recoupments import RECOUPMENT_REASONS, taken_back
 from ._result import Remit
 from ._refunds import plb_refund_pair
 from ._segments import Separators
@@ -53,7 +55,7 @@ __all__ = [
     "Interchange", "GROUP_CODES", "reverse", "plb_offset", "plb_deferral", "plb_interest",
     "plb_forward_balance", "with_forward_balance", "plb_refund_pair",
     "read_835", "Remit", "SegmentProblem", "COLUMNS", "RECOUPMENT_REASONS",
-    "reconcile", "Reconciliation",
+    "reconcile", "Reconciliation", "taken_back",
     "write_835", "format_835", "write_835_from_tables", "tables_from_models", "WriteOptions",
     "Separators", "RemitWriteError", "UnbalancedRemittance", "amount_text",
 ]

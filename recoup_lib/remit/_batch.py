@@ -33,6 +33,7 @@ their own ``balanced`` flags. Unbalanced data is kept and reported.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
@@ -45,6 +46,8 @@ from ._levels import read_chunk
 from ._problems import ACTION, SegmentProblem
 from ._recoupments import recoupments
 from ._result import Remit
+from ._files import expand, looks_like_x12
+from ._repeats import find_repeats
 from ._segments import code_name, combine, split_interchanges
 
 __all__ = ["read_835"]
@@ -60,42 +63,15 @@ def _concat(values: list):
     return np.concatenate([np.asarray(v) for v in values])
 
 
-def _expand(paths) -> tuple[list[Path], set[int]]:
-    """The files to read, and the positions of those found inside a folder."""
-    if isinstance(paths, (str, Path)):
-        paths = [paths]
-    files: list[Path] = []
-    found: set[int] = set()
-    for p in paths:
-        p = Path(p)
-        if p.is_dir():
-            inside = sorted(q for q in p.iterdir() if q.is_file() and not q.name.startswith("."))
-            found.update(range(len(files), len(files) + len(inside)))
-            files.extend(inside)
-        else:
-            files.append(p)
-    return files, found
-
-
-def _looks_like_x12(data: bytes) -> bool:
-    head = data[:64].lstrip(b"\xef\xbb\xbf \t\r\n")
-    return head.startswith(b"ISA") or (head.startswith(b"ST") and head[2:3] in b"*|^~:!")
-
-
-def _labels(files: list[Path]) -> list[str]:
-    names = [f.name for f in files]
-    if len(set(names)) == len(names):
-        return names
-    return [str(f) for f in files]
-
-
 def read_835(paths) -> Remit:
     """Read X12 835 remittance files into tables.
 
     Parameters
     ----------
     paths : path-like or sequence of path-like
-        Files, or folders (every non-hidden file directly inside is read).
+        Files, or folders (read recursively; hidden files and folders, and
+        documents such as ``.pdf`` or ``.csv``, are skipped and listed). A
+        file given twice, or found twice, is read once.
 
     Returns
     -------
@@ -104,6 +80,8 @@ def read_835(paths) -> Remit:
         ``adjustments``, ``provider_adjustments``, ``recoupments``,
         ``problems`` and ``files`` (see :class:`Remit`). The ``file`` column
         holds the file name, or the path as given when two files share a name.
+        A transaction sent twice (same ISA sender, TRN02 trace number and
+        amount, in any file) is counted once; the repeat is reported.
 
     Notes
     -----
@@ -116,10 +94,13 @@ def read_835(paths) -> Remit:
     >>> remit = read_835(["medicare-part-a.835"])  # doctest: +SKIP
     >>> remit.transactions[["trace_number", "bpr_amount_cents", "balanced"]]  # doctest: +SKIP
     """
-    files, in_folder = _expand(paths)
-    labels = _labels(files)
-    pieces, problems, file_bad, segments, skipped = _load(files, labels, in_folder)
-    parts, txn_file, bad_txn = _parse(pieces, labels, problems, file_bad)
+    found = expand(paths)
+    files, labels = found.files, found.labels
+    state = _Files(files)
+    parts, txn_file, bad_txn = _parse(_load(files, labels, found.in_folder, state), labels,
+                                      state)
+    problems, file_bad, segments, skipped = (state.problems, state.file_bad, state.segments,
+                                             state.skipped)
     has_txn = np.bincount(txn_file, minlength=len(files)) > 0
     for f in np.flatnonzero(~has_txn & ~file_bad & ~skipped):
         file_bad[f] = True
@@ -132,26 +113,45 @@ def read_835(paths) -> Remit:
         problems = [p if p.severity == "warning" or p.file not in bad_labels else SegmentProblem(
             p.file, p.segment, p.segment_id, p.element, p.value, p.expected, p.severity,
             ACTION["file"], p.trace_number) for p in problems]
+    repeated = find_repeats(parts, txn_file, bad_txn, labels, problems)
+    for label, path, reason in found.skipped:
+        problems.append(SegmentProblem(label, 0, "", "", "", f"an 835 file to read; this is {reason}",
+                                       "warning", "skipped"))
     order = {label: i for i, label in enumerate(labels)}
-    problems.sort(key=lambda p: (order.get(p.file, -1), p.segment))
+    problems.sort(key=lambda p: (order.get(p.file, len(order)), p.segment))
     by_file = np.argsort(txn_file, kind="stable")
     bounds = np.searchsorted(txn_file[by_file], np.arange(len(files) + 1))
     file_rows = [(label, str(path), int(segments[f]), by_file[bounds[f]: bounds[f + 1]],
                   bool(skipped[f])) for f, (path, label) in enumerate(zip(files, labels))]
-    return _assemble(parts, labels, txn_file, bad_txn, problems, file_rows)
+    file_rows += [(label, path, 0, np.zeros(0, np.int64), True)
+                  for label, path, _ in found.skipped if label not in order]
+    return _assemble(parts, labels, txn_file, bad_txn, repeated, problems, file_rows)
 
 
-def _load(files: list[Path], labels: list[str], in_folder: set[int]):
-    """Read and cut every file; file-level problems are recorded, never raised.
+@dataclass
+class _Files:
+    """What reading the files found, file by file (filled while the batch is read)."""
 
-    A file found in a folder that does not start like X12 (a README, a PDF) is
-    skipped with a warning; a file named explicitly is always read.
+    problems: list
+    file_bad: np.ndarray
+    segments: np.ndarray
+    skipped: np.ndarray
+
+    def __init__(self, files: list[Path]):
+        self.problems = []
+        self.file_bad = np.zeros(len(files), dtype=bool)
+        self.segments = np.zeros(len(files), dtype=np.int64)
+        self.skipped = np.zeros(len(files), dtype=bool)
+
+
+def _load(files: list[Path], labels: list[str], in_folder: set[int], state: _Files):
+    """Read and cut every file, one at a time, yielding its pieces; problems go to ``state``.
+
+    A file found in a folder that does not hold X12 (a README, a spreadsheet)
+    is skipped with a warning; a file named explicitly is always read. Each
+    file is cut on its own: whatever it holds, the other files are read.
     """
-    problems: list[SegmentProblem] = []
-    pieces: list[tuple[int, object]] = []
-    file_bad = np.zeros(len(files), dtype=bool)
-    skipped = np.zeros(len(files), dtype=bool)
-    segments = np.zeros(len(files), dtype=np.int64)
+    problems = state.problems
     for f, (path, label) in enumerate(zip(files, labels)):
         try:
             data = path.read_bytes()
@@ -160,32 +160,82 @@ def _load(files: list[Path], labels: list[str], in_folder: set[int]):
             problems.append(SegmentProblem(label, 0, "", "", str(path),
                                            f"a readable file ({reason})", "error",
                                            ACTION["file"]))
-            file_bad[f] = True
+            state.file_bad[f] = True
             continue
-        if f in in_folder and not _looks_like_x12(data):
-            skipped[f] = True
-            problems.append(SegmentProblem(label, 0, "", "", "", "an X12 file (ISA or ST at "
-                                           "the start); this file in the folder is not one",
-                                           "warning", "skipped"))
+        if f in in_folder and not looks_like_x12(data):
+            state.skipped[f] = True
+            problems.append(SegmentProblem(label, 0, "", "", "", "an X12 file (an ISA header "
+                                           "or ST near the start); this file in the folder is "
+                                           "not one", "warning", "skipped"))
             continue
-        found, raw_problems, notes = split_interchanges(data)
+        try:
+            found, raw_problems, notes = split_interchanges(data)
+        except Exception as exc:  # one file never stops the batch
+            state.file_bad[f] = True
+            problems.append(_failure(label, exc))
+            continue
+        del data
         for rp in raw_problems:
-            file_bad[f] = True
+            state.file_bad[f] |= rp.scope == "file"
             problems.append(SegmentProblem(label, rp.segment, rp.segment_id, rp.element,
-                                           rp.value, rp.expected, "error", ACTION["file"]))
+                                           rp.value, rp.expected, "error", ACTION[rp.scope]))
         for number, expected, found_text in notes:
             problems.append(SegmentProblem(label, number, "", "", found_text, expected,
                                            "warning", "kept"))
-        pieces.extend((f, piece) for piece in found)
-        segments[f] = sum(len(piece) for piece in found)
-    return pieces, problems, file_bad, segments, skipped
+        state.segments[f] = sum(len(piece) for piece in found)
+        for piece in found:
+            yield f, piece
 
 
-def _parse(pieces, labels: list[str], problems: list[SegmentProblem], file_bad: np.ndarray):
-    """Run the chunk reader over every chunk; gather columns with batch-wide indices."""
+def _failure(label: str, exc: Exception) -> SegmentProblem:
+    """The problem recorded for a file the reader could not get through."""
+    return SegmentProblem(label, 0, "", "", f"{type(exc).__name__}: {exc}"[:200],
+                          "a file the reader can get through (this one stopped it; please "
+                          "report it with the file)", "error", ACTION["file"])
+
+
+def _segment_id(chunk, pos: int) -> str:
+    """The id of segment ``pos`` as written, for messages (never a packed placeholder)."""
+    name = code_name(int(chunk.codes[pos]))
+    if name and name.isascii() and name.isalnum():
+        return name
+    text = chunk.text(pos).split(chunk.separators.element)[0][:12]
+    return text if text.isprintable() else text.encode("unicode_escape").decode("ascii")
+
+
+def _parse(pieces, labels: list[str], state: _Files):
+    """Read the pieces about :data:`CHUNK_BYTES` at a time; gather the columns.
+
+    The files' bytes are dropped once their chunk is read, so memory follows
+    the tables, not the files. Should the reader fail on a chunk, it reads its
+    files one by one, and a file it still cannot get through is set aside with
+    the error: the rest loads.
+    """
+    found = _parse_pieces([], labels)
+    for batch in _batches(pieces):
+        try:
+            one = _parse_pieces(batch, labels)
+        except Exception:
+            one = _parse_pieces([], labels)
+            for f in sorted({f for f, _ in batch}):
+                try:
+                    one = _merge(one, _parse_pieces([(g, p) for g, p in batch if g == f], labels))
+                except Exception as exc:
+                    state.file_bad[f] = True
+                    state.problems.append(_failure(labels[f], exc))
+        found = _merge(found, one)
+    parts, txn_file, bad_txn, new_problems, bad_files = found
+    state.problems.extend(new_problems)
+    state.file_bad[list(bad_files)] = True
+    return parts, txn_file, bad_txn
+
+
+def _parse_pieces(pieces, labels: list[str]):
     parts: dict[str, dict[str, list]] = {t: {} for t in _TABLES}
     txn_file: list[np.ndarray] = []
     bad_txn: set[int] = set()
+    problems: list[SegmentProblem] = []
+    bad_files: set[int] = set()
     base = {"tx": 0, "claim": 0, "line": 0}
     for chunk in combine(pieces):
         reader = read_chunk(chunk)
@@ -197,13 +247,13 @@ def _parse(pieces, labels: list[str], problems: list[SegmentProblem], file_bad: 
             f = int(chunk.files[pos])
             if scope == "transaction":
                 if local < 0:
-                    scope = "file"
+                    scope = "segment"
                 else:
                     bad_txn.add(tx0 + local)
             if scope == "file":
-                file_bad[f] = True
+                bad_files.add(f)
             problems.append(SegmentProblem(
-                labels[f], int(chunk.numbers[pos]), code_name(int(chunk.codes[pos])), element,
+                labels[f], int(chunk.numbers[pos]), _segment_id(chunk, pos), element,
                 value, expected, "warning" if scope == "warning" else "error", ACTION[scope],
                 traces[local] if local >= 0 else ""))
         bad_txn.update((tx0 + np.flatnonzero(~reader.txn_ok)).tolist())
@@ -225,16 +275,56 @@ def _parse(pieces, labels: list[str], problems: list[SegmentProblem], file_bad: 
         base["claim"] += len(reader.out["payments"]["segment"])
         base["line"] += len(reader.out["service_lines"]["segment"])
     txn_file_arr = np.concatenate(txn_file) if txn_file else np.zeros(0, dtype=np.int64)
-    return parts, txn_file_arr.astype(np.int64), bad_txn
+    return parts, txn_file_arr.astype(np.int64), bad_txn, problems, bad_files
 
 
+#: Bytes of X12 read at once: large enough to amortise the per-chunk work, small enough
+#: for the lookups (separator positions, segment starts) to stay in the processor's caches.
+CHUNK_BYTES = 4_000_000
 
 
-def _assemble(parts, labels, txn_file, bad_txn, problems, file_rows) -> Remit:
+def _batches(pieces):
+    """The pieces in lists of about :data:`CHUNK_BYTES` (whole files or interchanges)."""
+    batch, size = [], 0
+    for item in pieces:
+        batch.append(item)
+        size += len(item[1].data)
+        if size >= CHUNK_BYTES:
+            yield batch
+            batch, size = [], 0
+    if batch:
+        yield batch
+
+
+def _merge(a, b):
+    """Join the results of two :func:`_parse_pieces` runs (``b``'s indices shifted)."""
+    parts_a, file_a, bad_a, problems_a, files_a = a
+    parts_b, file_b, bad_b, problems_b, files_b = b
+    shift = {"tx": len(file_a)}
+    for key, table in (("claim", "payments"), ("line", "service_lines")):
+        shift[key] = sum(len(v) for v in parts_a[table].get("segment", []))
+    for table in _TABLES:
+        for name, chunks in parts_b[table].items():
+            if name == "_tx":
+                chunks = [v + shift["tx"] for v in chunks]
+            elif name == "_claim":
+                chunks = [v + shift["claim"] for v in chunks]
+            elif name == "_line":
+                chunks = [np.where(v >= 0, v + shift["line"], -1) for v in chunks]
+            parts_a[table].setdefault(name, []).extend(chunks)
+    bad = bad_a | {t + shift["tx"] for t in bad_b}
+    return (parts_a, np.concatenate([file_a, file_b]), bad, problems_a + problems_b,
+            files_a | files_b)
+
+
+def _assemble(parts, labels, txn_file, bad_txn, repeated, problems, file_rows) -> Remit:
     T = len(txn_file)
     keep_tx = np.ones(T, dtype=bool)
     if bad_txn:
         keep_tx[sorted(bad_txn)] = False
+    repeat_tx = np.zeros(T, dtype=bool)
+    repeat_tx[sorted(repeated)] = True
+    keep_tx &= ~repeat_tx
     names = pa.array(list(labels) + [""], pa.large_string())
     cols = {t: ({k: _concat(v) for k, v in parts[t].items()} if parts[t] else {})
             for t in _TABLES}
@@ -301,7 +391,7 @@ def _assemble(parts, labels, txn_file, bad_txn, problems, file_rows) -> Remit:
                 frame = frame.iloc[np.argsort(key, kind="stable")].reset_index(drop=True)
         frames[name] = frame.drop(columns=["_tx", "_file"], errors="ignore")
     frames["problems"] = _problem_frame(problems)
-    frames["files"] = _file_frame(file_rows, keep_tx, problems)
+    frames["files"] = _file_frame(file_rows, keep_tx, repeat_tx, problems)
     return Remit(**frames)
 
 
@@ -311,7 +401,7 @@ def _problem_frame(problems: list[SegmentProblem]) -> pd.DataFrame:
     return typed(data, "problems", len(problems))
 
 
-def _file_frame(file_rows, keep_tx, problems) -> pd.DataFrame:
+def _file_frame(file_rows, keep_tx, repeat_tx, problems) -> pd.DataFrame:
     errors: dict[str, int] = {}
     warnings: dict[str, int] = {}
     for p in problems:
@@ -321,9 +411,12 @@ def _file_frame(file_rows, keep_tx, problems) -> pd.DataFrame:
     for label, path, segments, idx, skipped in file_rows:
         read = len(idx)
         used = int(keep_tx[idx].sum())
+        repeats = int(repeat_tx[idx].sum())
+        aside = read - used - repeats
         status = "skipped" if skipped else (
-            "set aside" if used == 0 else ("partly set aside" if used < read else "read"))
-        rows.append((label, path, status, segments, read, used, read - used,
+            "repeat" if read and repeats == read else
+            "set aside" if used == 0 else ("partly set aside" if aside else "read"))
+        rows.append((label, path, status, segments, read, used, aside, repeats,
                      errors.get(label, 0), warnings.get(label, 0)))
     data = {name: [r[i] for r in rows] for i, (name, _) in enumerate(COLUMNS["files"])}
     return typed(data, "files", len(rows))

@@ -19,13 +19,15 @@ from ._segments import AMOUNT_EXPECTED, Chunk, Elements, code_name, parse_amount
 
 __all__ = ["ChunkReader", "C", "QUALIFIER", "GROUPS_5010", "first_per_group", "fill"]
 
-_IDS = ("ISA GS ST BPR TRN DTM N1 CLP CAS NM1 SVC REF AMT PLB SE GE IEA LX").split()
+_IDS = ("ISA GS ST BPR TRN DTM N1 CLP CAS NM1 SVC REF AMT PLB SE GE IEA LX MOA MIA LQ").split()
 #: Packed codes of the segment ids the reader looks for.
 C = {name: segment_code(name) for name in _IDS}
 _KNOWN = frozenset(segment_code(s) for s in (
     "ISA GS ST BPR NTE TRN CUR REF DTM N1 N2 N3 N4 PER RDM LX TS3 TS2 CLP CAS NM1 MIA MOA "
     "AMT QTY SVC LQ PLB SE GE IEA TA1").split())
 _ENVELOPE = np.array([C["ISA"], C["GS"], C["GE"], C["IEA"]], dtype=np.uint32)
+#: The known segment ids, sorted: a segment's kind is its index here (len() when unknown).
+_SORTED = np.array(sorted(_KNOWN), dtype=np.uint32)
 #: Packed codes of the qualifiers compared without building strings.
 QUALIFIER = {q: segment_code(q) for q in ("D", "405", "PR", "PE", "QC", "232", "233", "F8",
                                           "472", "150", "151", "6R", "B6")}
@@ -70,6 +72,13 @@ class ChunkReader:
         self.n = len(chunk)
         self.problems: list[tuple] = []  # (pos, element, value, expected, scope)
         self.out: dict[str, dict] = {}
+        # Positions grouped by segment kind, found with one stable (radix) sort: where() is a slice.
+        kind = np.searchsorted(_SORTED, self.codes).astype(np.uint8)
+        known = _SORTED[np.minimum(kind, len(_SORTED) - 1)] == self.codes
+        kind[~known] = len(_SORTED)
+        self.kind = kind
+        self._order = np.argsort(kind, kind="stable")
+        self._bounds = np.concatenate([[0], np.cumsum(np.bincount(kind, minlength=len(_SORTED) + 1))])
 
     # -- problems ------------------------------------------------------------
     def flag(self, pos: int, element: str, value: str, expected: str, scope: str) -> None:
@@ -87,12 +96,30 @@ class ChunkReader:
         for i, v in zip(hits, got):
             self.problems.append((int(positions[i]), element, str(v), expected, scope))
 
-    def amounts(self, positions, values, element, required=True, scope="transaction"):
+    def amounts(self, positions, values, element, required=True, scope="transaction",
+                full=False):
+        """Amounts of ``values`` in cents; bad ones are flagged.
+
+        Text that is not an amount in the transaction's own money (BPR, CLP,
+        PLB: ``scope`` ``transaction``) sets the transaction aside: its money
+        cannot be read. Line and adjustment amounts (``scope`` ``warning``),
+        and a required amount left blank anywhere but BPR02, are warnings:
+        read as 0, so the line, claim or transaction they belong to cannot
+        balance unless the amount really was nothing.
+        Returns (cents, blank), or (cents, blank, unusable) with ``full``.
+        """
         cents, blank, invalid = parse_amounts(values)
-        self.flag_mask(positions, invalid, element, values, AMOUNT_EXPECTED, scope)
+        kept = " (read as 0.00, so its line or claim cannot balance)"
+        self.flag_mask(positions, invalid, element, values,
+                       AMOUNT_EXPECTED + (kept if scope == "warning" else ""), scope)
+        missing = blank & required
         if required:
+            blank_scope = "transaction" if element == "BPR02" else "warning"
             self.flag_mask(positions, blank, element, values,
-                           f"an amount in {element} (it may not be blank)", scope)
+                           f"an amount in {element} (it may not be blank)"
+                           + (kept if blank_scope == "warning" else ""), blank_scope)
+        if full:
+            return cents, blank, invalid | missing
         return cents, blank
 
     def dates(self, positions, elements: Elements, j: int, element: str) -> np.ndarray:
@@ -103,7 +130,13 @@ class ChunkReader:
         return dates
 
     def where(self, name: str) -> np.ndarray:
-        return np.flatnonzero(self.codes == C[name])
+        """Positions of the segments with id ``name``, in order."""
+        k = int(np.searchsorted(_SORTED, C[name]))
+        return self._order[self._bounds[k]: self._bounds[k + 1]].astype(np.int64)
+
+    def unknown(self) -> np.ndarray:
+        """Positions of the segments whose id is not one of the 835's, in order."""
+        return self._order[self._bounds[len(_SORTED)]:].astype(np.int64)
 
     # -- structure -----------------------------------------------------------
     def locate(self) -> None:
@@ -115,35 +148,46 @@ class ChunkReader:
         np.add.at(edges, self.txn_start, 1)
         np.add.at(edges, self.txn_end + 1, -1)
         inside = np.cumsum(edges[:-1], dtype=np.int32) > 0
-        stray = ~inside & ~np.isin(codes, _ENVELOPE)
+        stray = ~inside & ~np.isin(codes, _ENVELOPE) if (~inside).any() else ~inside
         if stray.any():
             where = np.flatnonzero(stray)
             for p in where[:5]:
                 self.flag(p, "", "", f"ST before {code_name(int(codes[p])) or 'this segment'} "
-                          "(the segment is outside any ST...SE transaction)", "file")
+                          "(the segment is outside any ST...SE transaction)", "segment")
             if len(where) > 5:
                 self.flag(where[5], "", "", f"ST before each segment: {len(where) - 5} more "
-                          "segments lie outside any transaction", "file")
+                          "segments lie outside any transaction", "segment")
         self._ids(inside)
         del inside, stray, edges
         self._context()
 
     # -- where a segment belongs ---------------------------------------------
+    def _running(self, name: str) -> np.ndarray:
+        """For every segment, the index into ``self.<name>`` (sorted positions) of the last one
+        at or before it, -1 before the first: one pass, then each lookup is a gather."""
+        cache = self.__dict__.setdefault("_running_cache", {})
+        if name not in cache:
+            marks = getattr(self, name)
+            last = np.full(self.n, -1, dtype=np.int32)
+            last[marks] = np.arange(len(marks), dtype=np.int32)
+            cache[name] = np.maximum.accumulate(last)
+        return cache[name]
+
     def txn_of(self, pos: np.ndarray) -> np.ndarray:
         """Index of the transaction holding each position, -1 outside any."""
         pos = np.asarray(pos, dtype=np.int64)
         if not self.T:
             return np.full(len(pos), -1, dtype=np.int64)
-        t = np.searchsorted(self.txn_start, pos, side="right") - 1
+        t = self._running("txn_start")[pos].astype(np.int64)
         ok = (t >= 0) & (pos <= self.txn_end[np.maximum(t, 0)])
         return np.where(ok, t, -1)
 
-    @staticmethod
-    def _last(marks: np.ndarray, pos: np.ndarray, floor: np.ndarray) -> np.ndarray:
-        """Index of the last mark at or before each position and not before ``floor``."""
+    def _last(self, name: str, pos: np.ndarray, floor: np.ndarray) -> np.ndarray:
+        """Index of the last ``self.<name>`` mark at or before each position, not before ``floor``."""
+        marks = getattr(self, name)
         if not len(marks):
             return np.full(len(pos), -1, dtype=np.int64)
-        i = np.searchsorted(marks, pos, side="right") - 1
+        i = self._running(name)[np.asarray(pos, dtype=np.int64)].astype(np.int64)
         ok = (i >= 0) & (marks[np.maximum(i, 0)] >= floor)
         return np.where(ok, i, -1)
 
@@ -155,20 +199,20 @@ class ChunkReader:
     def claim_at(self, pos: np.ndarray, tx: np.ndarray | None = None) -> np.ndarray:
         """Index (into the claims) of the CLP whose loop holds each position, or -1."""
         tx = self.txn_of(pos) if tx is None else tx
-        return self._last(self.clp_pos, pos, self._floor(tx))
+        return self._last("clp_pos", pos, self._floor(tx))
 
     def line_at(self, pos: np.ndarray, claim: np.ndarray | None = None) -> np.ndarray:
         """Index (into the service lines) of the SVC whose loop holds each position, or -1."""
         claim = self.claim_at(pos) if claim is None else claim
         floor = np.where(claim >= 0, self.clp_pos[np.maximum(claim, 0)] + 1 if len(
             self.clp_pos) else 0, np.iinfo(np.int64).max)
-        j = self._last(self.svc_all, pos, floor)
+        j = self._last("svc_all", pos, floor)
         return np.where(j >= 0, self.svc_line[np.maximum(j, 0)] if len(self.svc_line) else -1,
                         -1)
 
     def after_plb(self, pos: np.ndarray, tx: np.ndarray | None = None) -> np.ndarray:
         tx = self.txn_of(pos) if tx is None else tx
-        return self._last(self.plb_pos, pos, self._floor(tx)) >= 0
+        return self._last("plb_pos", pos, self._floor(tx)) >= 0
 
     def header_at(self, pos: np.ndarray) -> np.ndarray:
         """True for positions in a transaction's header (before any CLP and PLB)."""
@@ -188,20 +232,23 @@ class ChunkReader:
         self.svc_line = np.where(in_claim, np.cumsum(in_claim) - 1, -1)
 
     def _ids(self, inside: np.ndarray) -> None:
+        """Warn about segments inside a transaction whose id is malformed or not the 835's."""
         codes = self.codes
-        bytes3 = np.stack([(codes >> 16) & 255, (codes >> 8) & 255, codes & 255], axis=1)
+        others = self.unknown()
+        others = others[inside[others]]
+        if not len(others):
+            return
+        c = codes[others]
+        bytes3 = np.stack([(c >> 16) & 255, (c >> 8) & 255, c & 255], axis=1)
         alnum = ((bytes3 >= 48) & (bytes3 <= 57)) | ((bytes3 >= 65) & (bytes3 <= 90))
         well_formed = alnum[:, 0] & alnum[:, 1] & (alnum[:, 2] | (bytes3[:, 2] == 0))
-        well_formed &= codes != 0xFFFFFF
-        bad = inside & ~well_formed
-        if bad.any():
-            for p in np.flatnonzero(bad):
-                text = self.chunk.text(int(p))[:20]
-                self.flag(p, "", text, "a segment id of two or three capital letters or digits",
-                          "transaction")
-        unknown = inside & well_formed & ~np.isin(codes, np.array(sorted(_KNOWN), np.uint32))
-        if unknown.any():
-            where = np.flatnonzero(unknown)
+        well_formed &= c != 0xFFFFFF
+        for p in others[~well_formed]:
+            text = self.chunk.text(int(p))[:20]
+            self.flag(p, "", text, "a segment id of two or three capital letters or digits "
+                      "(the segment is ignored)", "warning")
+        where = others[well_formed]
+        if len(where):
             key = self.chunk.files[where] * 2**24 + codes[where]
             kinds, first, counts = np.unique(key, return_index=True, return_counts=True)
             for i, count in zip(first, counts):

@@ -31,6 +31,7 @@ COLUMNS: dict[str, list[tuple[str, str]]] = {
         ("filing_indicator", STR), ("facility_code", STR), ("frequency_code", STR),
         ("patient_last_name", STR), ("patient_first_name", STR), ("member_id", STR),
         ("statement_from", DATE), ("statement_to", DATE), ("original_reference", STR),
+        ("claim_remark_codes", STR), ("covered_days", STR),
         ("claim_adjustment_total_cents", INT), ("line_adjustment_total_cents", INT),
         ("service_lines", INT), ("unbalanced_lines", INT), ("balanced", BOOL),
         ("segment", INT)],
@@ -41,6 +42,7 @@ COLUMNS: dict[str, list[tuple[str, str]]] = {
         ("procedure_code", STR), ("modifiers", STR), ("revenue_code", STR),
         ("units", "float64"), ("charge_cents", INT), ("paid_cents", INT),
         ("allowed_cents", "Int64"), ("adjustment_total_cents", INT), ("balanced", BOOL),
+        ("remark_codes", STR),
         ("service_date", DATE), ("service_end_date", DATE), ("segment", INT)],
     "adjustments": [
         ("file", STR), ("trace_number", STR), ("claim_id", STR), ("claim_seq", INT),
@@ -53,8 +55,9 @@ COLUMNS: dict[str, list[tuple[str, str]]] = {
     "recoupments": [
         ("file", STR), ("trace_number", STR), ("payment_date", DATE), ("claim_id", STR),
         ("amount_cents", INT), ("mechanism", STR), ("reason_code", STR), ("reference", STR),
-        ("payer_claim_control", STR), ("match", STR), ("deferred_cents", INT),
-        ("payer", STR), ("segment", INT)],
+        ("net_amount_cents", INT), ("payer_claim_control", STR),
+        ("match", STR), ("deferred_cents", INT), ("correction_cents", INT),
+        ("forwarded_cents", INT), ("payer", STR), ("segment", INT)],
     "problems": [
         ("file", STR), ("segment", INT), ("segment_id", STR), ("element", STR),
         ("value", STR), ("expected", STR), ("severity", STR), ("action", STR),
@@ -62,6 +65,7 @@ COLUMNS: dict[str, list[tuple[str, str]]] = {
     "files": [
         ("file", STR), ("path", STR), ("status", STR), ("segments", INT),
         ("transactions", INT), ("transactions_used", INT), ("transactions_set_aside", INT),
+        ("transactions_repeated", INT),
         ("errors", INT), ("warnings", INT)],
 }
 

@@ -20,13 +20,17 @@ __all__ = ["walk_envelope"]
 def walk_envelope(r: ChunkReader) -> None:
     """Walk ST/SE and the envelope; find each transaction's span and check counts.
 
-    Transactions never cross a file boundary or an ISA: reaching one
-    with a transaction still open sets that transaction aside.
+    Transactions never cross a file boundary or an ISA. Envelope defects are
+    warnings and the transaction is kept (docs/contract.md, "Remittances"):
+    a wrong SE01 count or SE02 control number, GE/IEA counts and control
+    numbers, an SE missing before the next ST, GE or ISA (the transaction
+    ends there). Only a transaction the file ends inside (no SE: the file
+    is truncated, so its money cannot be read whole) or one that is not an
+    835 (ST01) is set aside.
     """
     chunk, codes = r.chunk, r.codes
     numbers, files = chunk.numbers, chunk.files
-    kinds = np.array([C[k] for k in ("ISA", "GS", "ST", "SE", "GE", "IEA")], np.uint32)
-    marks = np.flatnonzero(np.isin(codes, kinds))
+    marks = np.sort(np.concatenate([r.where(k) for k in ("ISA", "GS", "ST", "SE", "GE", "IEA")]))
     info = {}
     for name, cols in (("ISA", (6, 8, 12, 13)), ("GS", (2, 3, 6, 8)), ("ST", (1, 2, 3)),
                        ("SE", (1, 2)), ("GE", (1, 2)), ("IEA", (1, 2))):
@@ -39,20 +43,24 @@ def walk_envelope(r: ChunkReader) -> None:
     spans: list[tuple] = []
     state = {"st": None, "gs": None, "isa": None, "groups": 0, "iea": True}
 
-    def close_bad(end: int, expected: str) -> None:
+    def close_open(end: int, expected: str, scope: str) -> None:
         st = state["st"]
-        r.flag(st, "SE01", "", expected, "transaction")
-        spans.append((st, end, state["isa"], state["gs"], False))
+        ident = info[st][0]
+        r.flag(st, "SE01", "", expected, scope)
+        if ident != "835":
+            r.flag(st, "ST01", ident, "ST01 = 835 (a health care claim payment)", "transaction")
+        spans.append((st, end, state["isa"], state["gs"], scope == "warning" and ident == "835"))
         state["st"] = None
 
     def end_of_file(p: int) -> None:
         last = p - 1
         if state["st"] is not None:
-            close_bad(last, f"SE closing transaction {info[state['st']][1]!r}; the file "
-                      f"ends at segment {numbers[last]} without it (is it truncated?)")
+            close_open(last, f"SE closing transaction {info[state['st']][1]!r}; the file "
+                       f"ends at segment {numbers[last]} without it (is it truncated?)",
+                       "transaction")
         if not state["iea"]:
             r.flag(last, "", "", "IEA closing the interchange (is the file truncated?)",
-                      "warning")
+                   "warning")
         state.update(st=None, gs=None, isa=None, groups=0, iea=True)
 
     for p in events:
@@ -61,8 +69,9 @@ def walk_envelope(r: ChunkReader) -> None:
         code = int(codes[p])
         if code == C["ST"]:
             if state["st"] is not None:
-                close_bad(p - 1, f"SE closing transaction {info[state['st']][1]!r} before "
-                          f"the next ST at segment {numbers[p]}")
+                close_open(p - 1, f"SE closing transaction {info[state['st']][1]!r} before "
+                           f"the next ST at segment {numbers[p]} (the transaction is read up "
+                           "to there)", "warning")
             state["st"] = p
             if state["gs"] is not None:
                 state["gs"][4] += 1
@@ -71,38 +80,38 @@ def walk_envelope(r: ChunkReader) -> None:
         elif code == C["SE"]:
             st = state["st"]
             if st is None:
-                r.flag(p, "", "", "ST before SE (SE closes no open transaction)", "file")
+                r.flag(p, "", "", "ST before SE (SE closes no open transaction; it is "
+                       "ignored)", "warning")
                 continue
             ident, control, _ = info[st]
             count, se_control = info[p]
             ok = True
             if ident != "835":
                 r.flag(st, "ST01", ident, "ST01 = 835 (a health care claim payment)",
-                          "transaction")
+                       "transaction")
                 ok = False
             if count != str(p - st + 1):
                 r.flag(p, "SE01", count, "the number of segments from ST to SE, "
-                          f"{p - st + 1}", "transaction")
-                ok = False
+                       f"{p - st + 1} (the transaction is kept)", "warning")
             if se_control != control:
-                r.flag(p, "SE02", se_control, f"the ST02 control number {control!r}",
-                          "transaction")
-                ok = False
+                r.flag(p, "SE02", se_control, f"the ST02 control number {control!r} "
+                       "(the transaction is kept)", "warning")
             spans.append((st, p, state["isa"], state["gs"], ok))
             state["st"] = None
         elif code in (C["ISA"], C["GS"], C["GE"], C["IEA"]):
             if state["st"] is not None:
-                close_bad(p - 1, f"SE closing transaction {info[state['st']][1]!r} before "
-                          f"{code_name(code)} at segment {numbers[p]}")
+                close_open(p - 1, f"SE closing transaction {info[state['st']][1]!r} before "
+                           f"{code_name(code)} at segment {numbers[p]} (the transaction is "
+                           "read up to there)", "warning")
             if code == C["ISA"]:
                 if not state["iea"]:
                     r.flag(p - 1, "", "", "IEA closing the interchange before the next "
-                              "ISA", "warning")
+                           "ISA", "warning")
                 state.update(isa=info[p], gs=None, groups=0, iea=False)
             elif code == C["GS"]:
                 if state["gs"] is not None:
                     r.flag(p, "", "", "GE closing the previous functional group",
-                              "warning")
+                           "warning")
                 state["gs"] = list(info[p]) + [0]
                 state["groups"] += 1
             elif code == C["GE"]:
@@ -113,20 +122,20 @@ def walk_envelope(r: ChunkReader) -> None:
                 else:
                     if count != str(gs[4]):
                         r.flag(p, "GE01", count, "the number of transactions in the "
-                                  f"group, {gs[4]}", "warning")
+                               f"group, {gs[4]}", "warning")
                     if control != gs[2]:
                         r.flag(p, "GE02", control, f"the GS06 control number {gs[2]!r}",
-                                  "warning")
+                               "warning")
                 state["gs"] = None
             else:
                 count, control = info[p]
                 isa = state["isa"]
                 if count != str(state["groups"]):
                     r.flag(p, "IEA01", count, "the number of functional groups, "
-                              f"{state['groups']}", "warning")
+                           f"{state['groups']}", "warning")
                 if isa is not None and control != isa[3]:
                     r.flag(p, "IEA02", control, f"the ISA13 control number {isa[3]!r}",
-                              "warning")
+                           "warning")
                 state["iea"] = True
     if r.n:
         end_of_file(r.n)
@@ -135,7 +144,7 @@ def walk_envelope(r: ChunkReader) -> None:
     r.txn_ok = np.array([s[4] for s in spans], dtype=bool)
     isa_version = {"00501": "005010", "00401": "004010"}
     meta = {k: [] for k in ("transaction_control", "version", "group_control", "sender_id",
-                            "receiver_id", "interchange_control")}
+                            "receiver_id", "interchange_control", "interchange_sender")}
     for st, _, isa, gs, _ in spans:
         _, control, st03 = info[st]
         meta["transaction_control"].append(control)
@@ -146,4 +155,5 @@ def walk_envelope(r: ChunkReader) -> None:
         meta["sender_id"].append((gs[0] if gs else "") or (isa[0] if isa else ""))
         meta["receiver_id"].append((gs[1] if gs else "") or (isa[1] if isa else ""))
         meta["interchange_control"].append(isa[3] if isa else "")
+        meta["interchange_sender"].append(isa[0] if isa else "")
     r.txn_meta = meta

@@ -10,6 +10,8 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from ._recoupments import first_words, paired_corrections
+
 __all__ = ["ITEM_KINDS", "deposit_items", "deposit_of", "deposit_order", "take_rows",
            "control_key", "paired_corrections", "STR"]
 
@@ -70,37 +72,13 @@ def control_key(frame: pd.DataFrame) -> pd.Series:
     """The payer control number a PLB row names (resolved, else the reference's first word)."""
     if not len(frame):
         return frame["payer_claim_control"].astype(STR)
-    first = frame["reference"].str.strip().str.split().str[0].fillna("").astype(STR)
+    first = first_words(frame["reference"])
     return frame["payer_claim_control"].where(frame["payer_claim_control"] != "", first)
 
 
 # ---------------------------------------------------------------------------
 # Items
 # ---------------------------------------------------------------------------
-
-def paired_corrections(pay: pd.DataFrame, dep: np.ndarray) -> np.ndarray:
-    """Index (into ``pay``) of the correction paired with each reversal, or -1.
-
-    The correction is the first later claim payment of the same claim in the
-    same deposit, with a status other than 22 (X12 RFI #288 and #791,
-    docs/sources.md §5.2: sent after the reversal, as a new original payment).
-    """
-    out = np.full(len(pay), -1, dtype=np.int64)
-    rev = np.flatnonzero(pay["paid_cents"].to_numpy() < 0)
-    if not len(rev):
-        return out
-    frame = pd.DataFrame({"dep": dep, "claim_id": pay["claim_id"].to_numpy(),
-                          "segment": pay["segment"].to_numpy(np.int64),
-                          "row": np.arange(len(pay))})
-    cand = frame.loc[(pay["status_code"] != "22").to_numpy() & (pay["paid_cents"] >= 0).to_numpy()]
-    pairs = frame.iloc[rev].merge(cand, on=["dep", "claim_id"], suffixes=("", "_c"))
-    pairs = pairs.loc[pairs["segment_c"] > pairs["segment"]]
-    pairs = pairs.sort_values(["row", "segment_c"], kind="stable")
-    # One correction per reversal, and a correction used once.
-    pairs = pairs.drop_duplicates("row").drop_duplicates("row_c")
-    out[pairs["row"].to_numpy()] = pairs["row_c"].to_numpy()
-    return out
-
 
 def _deferral_taken(plb: pd.DataFrame, dep: np.ndarray, rank: np.ndarray) -> np.ndarray:
     """True for a positive WO that recovers what an earlier negative WO deferred (docs/sources.md §5.5)."""

@@ -15,10 +15,10 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from ._chunk import GROUPS_5010, QUALIFIER, C, ChunkReader, fill, first_per_group
+from ._chunk import GROUPS_5010, QUALIFIER, ChunkReader, fill, first_per_group
 from ._envelope import walk_envelope
-from ._segments import AMOUNT_EXPECTED, Chunk, Elements, Splitter, code_name, parse_amounts, \
-    split_values
+from ._segments import AMOUNT_EXPECTED, QUANTITY_EXPECTED, Chunk, Elements, Splitter, \
+    parse_amounts, parse_quantities, split_values
 
 __all__ = ["read_chunk"]
 
@@ -39,21 +39,21 @@ def read_chunk(chunk: Chunk) -> ChunkReader:
 
 def read_transactions(r: ChunkReader) -> None:
     chunk, T = r.chunk, r.T
-    # BPR: exactly one, right after ST.
+    # BPR: one per transaction, right after ST; the first in the header is read wherever it is.
     bpr = r.where("BPR")
     tb = r.txn_of(bpr)
     bpr, tb = bpr[tb >= 0], tb[tb >= 0]
-    next_seg = r.txn_start + 1
-    for k in range(T):
-        p = int(next_seg[k])
-        if p > r.txn_end[k] or r.codes[p] != C["BPR"]:
-            got = code_name(int(r.codes[p])) if p <= r.txn_end[k] else "SE"
-            r.flag(r.txn_start[k], "", got, "BPR right after ST (the financial "
-                      "information segment)", "transaction")
-    first = bpr == next_seg[tb]
-    for p in bpr[~first]:
-        r.flag(p, "", "", "one BPR per transaction, right after ST", "transaction")
-    bpr, tb = bpr[first], tb[first]
+    g, first = first_per_group(tb)
+    for k in np.setdiff1d(np.arange(T), g):
+        r.flag(r.txn_start[k], "BPR", "", "a BPR financial information segment (without it "
+               "the payment cannot be read)", "transaction")
+    chosen = np.zeros(len(bpr), dtype=bool)
+    chosen[first] = True
+    for p in bpr[~chosen]:
+        r.flag(p, "", "", "one BPR per transaction (this one is ignored)", "warning")
+    bpr, tb = bpr[chosen], tb[chosen]
+    for p in bpr[bpr != r.txn_start[tb] + 1]:
+        r.flag(p, "", "", "BPR right after ST (it is read where it is)", "warning")
     el = Elements.of(chunk, bpr)
     cents, _ = r.amounts(bpr, el[2], "BPR02")
     signed = np.where(el.code(3) == QUALIFIER["D"], -cents, cents)
@@ -76,7 +76,7 @@ def read_transactions(r: ChunkReader) -> None:
     missing = np.setdiff1d(np.arange(T), g)
     for k in missing:
         r.flag(r.txn_start[k], "TRN02", "", "a TRN reassociation trace number in "
-                  "the header (the trace number is left blank)", "warning")
+               "the header (the trace number is left blank)", "warning")
     dtm = r.where("DTM")
     dtm_el = Elements.of(chunk, dtm)
     qualifier = dtm_el.code(1)
@@ -89,7 +89,7 @@ def read_transactions(r: ChunkReader) -> None:
     cols["production_date"] = production
     for k in np.flatnonzero(np.isnat(bpr_date) & ~np.isnat(production)):
         r.flag(r.txn_start[k] + 1, "BPR16", "", "a payment date in BPR16 "
-                  "(the DTM*405 production date is used instead)", "warning")
+               "(the DTM*405 production date is used instead)", "warning")
     n1 = r.where("N1")
     n1 = n1[r.header_at(n1)]
     el = Elements.of(chunk, n1)
@@ -112,22 +112,23 @@ def read_claims(r: ChunkReader) -> None:
     tx = r.txn_of(clp)
     late = r.after_plb(clp, tx)
     r.flag_mask(clp, late, "", pa.array([""] * len(clp)),
-                   "PLB or SE after the PLB provider adjustments, not another CLP",
-                   "transaction")
+                "PLB or SE after the PLB provider adjustments, not another CLP (the claim "
+                "payment is read)", "warning")
     el = Elements.of(chunk, clp)
     for j in (1, 2):
         blank = np.asarray(pc.equal(el[j], ""))
         r.flag_mask(clp, blank, f"CLP0{j}", el[j],
-                       "a patient control number" if j == 1 else "a claim status code",
-                       "transaction")
-    charge, _ = r.amounts(clp, el[3], "CLP03")
-    paid, _ = r.amounts(clp, el[4], "CLP04")
+                    "a patient control number" if j == 1 else "a claim status code",
+                    "warning")
+    charge, _, bad_charge = r.amounts(clp, el[3], "CLP03", full=True)
+    paid, _, bad_paid = r.amounts(clp, el[4], "CLP04", full=True)
     resp, _ = r.amounts(clp, el[5], "CLP05", required=False)
     cols = {
         "_tx": tx,
         "claim_id": el[1], "status_code": el[2],
         "charge_cents": charge, "paid_cents": paid, "patient_responsibility_cents": resp,
         "filing_indicator": el[6], "payer_claim_control": el[7],
+        "_money_bad": bad_charge | bad_paid,
         "facility_code": el[8], "frequency_code": el[9],
         "segment": clp,
     }
@@ -164,7 +165,37 @@ def read_claims(r: ChunkReader) -> None:
     g, first = first_per_group(owner)
     cols["original_reference"] = fill(
         n_claims, g, rel[2].filter(pa.array(mask)).take(pa.array(first)))
+    # Claim-level remark codes: MOA03-07 (outpatient), MIA05 and MIA20-24 (inpatient).
+    moa, mia = r.where("MOA"), r.where("MIA")
+    moa_claim, mia_claim = r.claim_at(moa), r.claim_at(mia)
+    moa_ok = (moa_claim >= 0) & (r.line_at(moa, moa_claim) < 0)
+    mia_ok = (mia_claim >= 0) & (r.line_at(mia, mia_claim) < 0)
+    moa, moa_claim, mia, mia_claim = moa[moa_ok], moa_claim[moa_ok], mia[mia_ok], mia_claim[mia_ok]
+    mel, iel = Elements.of(chunk, moa), Elements.of(chunk, mia)
+    cols["claim_remark_codes"] = _joined(
+        n_claims, [(moa_claim, mel[j]) for j in range(3, 8)]
+        + [(mia_claim, iel[j]) for j in (5, 20, 21, 22, 23, 24)])
+    g, first = first_per_group(mia_claim)
+    cols["covered_days"] = fill(n_claims, g, iel[1].take(pa.array(first)))
     r.out["payments"] = cols
+
+
+def _joined(n: int, parts: list[tuple[np.ndarray, pa.Array]]) -> pa.Array:
+    """Per owner (0..n-1), the non-blank values of ``parts`` joined with ``;``, in order."""
+    owners, values = [], []
+    for owner, column in parts:
+        owners.append(owner)
+        values.extend(column.to_pylist())
+    if not values:
+        return pa.LargeStringArray.from_buffers(n, pa.py_buffer(np.zeros(n + 1, np.int64)),
+                                                pa.py_buffer(b""))
+    owner = np.concatenate(owners)
+    out = [""] * n
+    for o, v in zip(owner.tolist(), values):
+        v = v.strip()
+        if v:
+            out[o] = f"{out[o]};{v}" if out[o] else v
+    return pa.array(out, pa.large_string())
 
 
 def read_service_lines(r: ChunkReader) -> None:
@@ -172,23 +203,26 @@ def read_service_lines(r: ChunkReader) -> None:
     svc = r.svc_all
     orphan = r.svc_line < 0
     r.flag_mask(svc, orphan, "", pa.array([""] * len(svc)),
-                   "a CLP claim payment before SVC (a service line belongs to a claim)",
-                   "transaction")
+                "a CLP claim payment before SVC (a service line belongs to a claim; this "
+                "one is ignored)", "warning")
     late = r.after_plb(svc) & ~orphan
     r.flag_mask(svc, late, "", pa.array([""] * len(svc)),
-                   "PLB or SE after the PLB provider adjustments, not SVC", "transaction")
+                "PLB or SE after the PLB provider adjustments, not SVC (the line is read)",
+                "warning")
     svc = svc[~orphan]
     el = Elements.of(chunk, svc)
     composite = _composite(r, svc, el[1])
     comp = Splitter.of_array(composite, sep.component)
     comp = [comp.element(j) for j in range(6)]
-    charge, _ = r.amounts(svc, el[2], "SVC02")
-    paid, _ = r.amounts(svc, el[3], "SVC03")
-    units_c, units_blank = r.amounts(svc, el[5], "SVC05", required=False)
+    charge, _, bad_charge = r.amounts(svc, el[2], "SVC02", scope="warning", full=True)
+    paid, _, bad_paid = r.amounts(svc, el[3], "SVC03", scope="warning", full=True)
+    units, units_blank, units_bad = parse_quantities(el[5])
+    r.flag_mask(svc, units_bad, "SVC05", el[5], QUANTITY_EXPECTED + " (the units are left "
+                "blank)", "warning")
     no_code = np.asarray(pc.equal(comp[1], ""))
     r.flag_mask(svc, no_code, "SVC01", el[1],
-                   f"a qualifier and a procedure code (e.g. HC{sep.component}99213)",
-                   "warning")
+                f"a qualifier and a procedure code (e.g. HC{sep.component}99213)",
+                "warning")
     mods = comp[2]
     semicolon = pa.scalar(";", pa.large_string())
     for extra in comp[3:]:
@@ -203,7 +237,8 @@ def read_service_lines(r: ChunkReader) -> None:
         "_tx": tx, "_claim": claim_of, "line_seq": rank + 1,
         "procedure_qualifier": comp[0], "procedure_code": comp[1], "modifiers": mods,
         "revenue_code": el[4], "charge_cents": charge, "paid_cents": paid,
-        "units": np.where(units_blank, 1.0, units_c / 100.0),
+        "units": np.where(units_blank | units_bad, 1.0, units),
+        "_money_bad": bad_charge | bad_paid,
         "segment": svc,
     }
     L = len(svc)
@@ -239,10 +274,16 @@ def read_service_lines(r: ChunkReader) -> None:
     allowed_text = ael[2].filter(pa.array(mask)).take(pa.array(first))
     allowed, blank, invalid = parse_amounts(allowed_text)
     r.flag_mask(amt[mask][first], invalid, "AMT02", allowed_text,
-                   AMOUNT_EXPECTED + " (the allowed amount is left blank)", "warning")
+                AMOUNT_EXPECTED + " (the allowed amount is left blank)", "warning")
     present = np.zeros(L, dtype=bool)
     present[g] = ~(blank | invalid)
     cols["allowed_cents"] = fill(L, g, allowed, 0)
+    lq = r.where("LQ")
+    lq_line = r.line_at(lq)
+    lq, lq_line = lq[lq_line >= 0], lq_line[lq_line >= 0]
+    lel = Elements.of(chunk, lq)
+    rarc = np.asarray(pc.equal(lel[1], "HE"))
+    cols["remark_codes"] = _joined(L, [(lq_line[rarc], lel[2].filter(pa.array(rarc)))])
     cols["_allowed_present"] = present
     r.out["service_lines"] = cols
 
@@ -270,8 +311,8 @@ def _composite(r: ChunkReader, positions: np.ndarray, values: pa.Array) -> pa.Ar
         if key not in seen:
             seen.add(key)
             r.flag(positions[i], "SVC01", values[int(i)].as_py(),
-                      f"components separated by ISA16 {sep.component!r}; read with "
-                      f"{ch!r}, which this file uses instead", "warning")
+                   f"components separated by ISA16 {sep.component!r}; read with "
+                   f"{ch!r}, which this file uses instead", "warning")
     return pa.array(texts, pa.large_string())
 
 
@@ -283,29 +324,31 @@ def read_adjustments(r: ChunkReader) -> None:
     claim = r.claim_at(cas, tx)
     orphan = claim < 0
     r.flag_mask(cas, orphan, "", pa.array([""] * len(cas)),
-                   "a CLP or SVC before CAS (an adjustment belongs to a claim or a line)",
-                   "transaction")
+                "a CLP or SVC before CAS (an adjustment belongs to a claim or a line; this "
+                "one is ignored)", "warning")
     late = r.after_plb(cas, tx) & ~orphan
     r.flag_mask(cas, late, "", pa.array([""] * len(cas)),
-                   "PLB or SE after the PLB provider adjustments, not CAS", "transaction")
+                "PLB or SE after the PLB provider adjustments, not CAS (the adjustment is "
+                "read)", "warning")
     cas, tx, claim = cas[~orphan], tx[~orphan], claim[~orphan]
     el = Elements.of(chunk, cas)
     group = el[1]
     r.flag_mask(cas, np.asarray(pc.equal(group, "")), "CAS01", group,
-                   "a group code (CO, PR, OA or PI)", "transaction")
+                "a group code (CO, PR, OA or PI)", "warning")
     known = np.asarray(pc.is_in(group, pa.array(list(GROUPS_5010) + ["CR"])))
     r.flag_mask(cas, ~known & ~np.asarray(pc.equal(group, "")), "CAS01", group,
-                   "a group code CO, PR, OA or PI", "warning")
+                "a group code CO, PR, OA or PI", "warning")
     is_cr = np.asarray(pc.equal(group, "CR"))
     if is_cr.any():
         v5010 = np.array([str(v).startswith("005010") for v in r.txn_meta["version"]],
                          dtype=bool)
         r.flag_mask(cas, is_cr & v5010[tx], "CAS01", group,
-                       "CO, PR, OA or PI: 5010 removed CR; a reversal repeats the original "
-                       "group codes (kept as CR)", "warning")
+                    "CO, PR, OA or PI: 5010 removed CR; a reversal repeats the original "
+                    "group codes (kept as CR)", "warning")
     line = r.line_at(cas, claim)
-    rows, (reason, _, quantity), cents = _element_groups(r, cas, 2, 3, "CAS")
+    rows, (reason, _, quantity), cents, bad = _element_groups(r, cas, 2, 3, "CAS", "warning")
     r.out["adjustments"] = {
+        "_money_bad": bad,
         "_tx": tx[rows],
         "_claim": claim[rows],
         "_line": line[rows],
@@ -317,12 +360,14 @@ def read_adjustments(r: ChunkReader) -> None:
     }
 
 
-def _element_groups(r: ChunkReader, positions: np.ndarray, first: int, width: int, label: str):
+def _element_groups(r: ChunkReader, positions: np.ndarray, first: int, width: int, label: str,
+                    scope: str):
     """Read repeated element groups: CAS reason/amount/quantity, PLB reason/amount.
 
     Group *k* (0-5) starts at element ``first + width * k``; its first
     element is the reason, its second the amount. Later groups are read only
-    from segments long enough to hold them.
+    from segments long enough to hold them. Problems are flagged with
+    ``scope`` (``transaction`` for PLB money, ``warning`` for CAS).
 
     Returns
     -------
@@ -332,9 +377,11 @@ def _element_groups(r: ChunkReader, positions: np.ndarray, first: int, width: in
         The group's elements, one array each.
     cents : numpy.ndarray of int64
         The amounts.
+    bad : numpy.ndarray of bool
+        Amounts that could not be read (0 in ``cents``).
     """
     count = r.chunk.splitter.count[positions]
-    found_rows, found_k, found_cents = [], [], []
+    found_rows, found_k, found_cents, found_bad = [], [], [], []
     found_values: list[list[pa.Array]] = [[] for _ in range(width)]
     for k in range(6):
         j = first + width * k
@@ -347,26 +394,31 @@ def _element_groups(r: ChunkReader, positions: np.ndarray, first: int, width: in
         has_amount = ~np.asarray(pc.equal(values[1], ""))
         if k == 0:
             r.flag_mask(positions, ~has_reason, f"{label}{j:02d}", values[0],
-                           "an adjustment reason code", "transaction")
+                        "an adjustment reason code", scope)
             keep = np.ones(len(rows), dtype=bool)
         else:
             r.flag_mask(positions[rows], has_amount & ~has_reason, f"{label}{j:02d}",
-                           values[1], "a reason code before the amount", "transaction")
+                        values[1], "a reason code before the amount", scope)
             keep = has_reason | has_amount
         if not keep.all():
             rows = rows[keep]
             values = [v.filter(pa.array(keep)) for v in values]
-        cents, _ = r.amounts(positions[rows], values[1], f"{label}{j + 1:02d}")
+        cents, _, bad = r.amounts(positions[rows], values[1], f"{label}{j + 1:02d}",
+                                  scope=scope, full=True)
         found_rows.append(rows)
         found_k.append(np.full(len(rows), k))
         found_cents.append(cents)
+        found_bad.append(bad)
         for i, v in enumerate(values):
             found_values[i].append(v)
     rows = np.concatenate(found_rows)
+    if len(found_rows) == 1:   # one group per segment: already in order
+        return rows, [v[0] for v in found_values], found_cents[0], found_bad[0]
     order = np.lexsort((np.concatenate(found_k), rows))
     take = pa.array(order)
     values = [pa.concat_arrays(v).take(take) for v in found_values]
-    return rows[order], values, np.concatenate(found_cents)[order]
+    return (rows[order], values, np.concatenate(found_cents)[order],
+            np.concatenate(found_bad)[order])
 
 
 def read_provider_adjustments(r: ChunkReader) -> None:
@@ -375,7 +427,7 @@ def read_provider_adjustments(r: ChunkReader) -> None:
     tx = r.txn_of(plb)
     el = Elements.of(r.chunk, plb)
     dates = r.dates(plb, el, 2, "PLB02")
-    rows, (composite, _), cents = _element_groups(r, plb, 3, 2, "PLB")
+    rows, (composite, _), cents, _ = _element_groups(r, plb, 3, 2, "PLB", "transaction")
     reason, reference = split_values(composite, comp, 2)
     r.out["provider_adjustments"] = {
         "_tx": tx[rows],
@@ -401,14 +453,21 @@ def add_totals(r: ChunkReader) -> None:
     claim_line_adj = np.zeros(n_claims, dtype=np.int64)
     np.add.at(claim_line_adj, lines["_claim"], line_adj)
     line_count = np.bincount(lines["_claim"], minlength=n_claims)
-    line_ok = lines["charge_cents"] - line_adj == lines["paid_cents"]
+    # An amount that could not be read (read as 0) keeps its line and claim from balancing.
+    adj_bad = adj.pop("_money_bad")
+    line_bad = lines.pop("_money_bad").copy()
+    line_bad[adj["_line"][at_line & adj_bad]] = True
+    claim_bad = pay.pop("_money_bad").copy()
+    claim_bad[adj["_claim"][adj_bad]] = True
+    line_ok = (lines["charge_cents"] - line_adj == lines["paid_cents"]) & ~line_bad
     bad_lines = np.bincount(lines["_claim"][~line_ok], minlength=n_claims)
     lines["adjustment_total_cents"] = line_adj
     lines["balanced"] = line_ok
     pay["claim_adjustment_total_cents"] = claim_adj
     pay["line_adjustment_total_cents"] = claim_line_adj
     pay["service_lines"] = line_count
-    pay["balanced"] = (pay["charge_cents"] - claim_adj - claim_line_adj == pay["paid_cents"])
+    pay["balanced"] = ((pay["charge_cents"] - claim_adj - claim_line_adj == pay["paid_cents"])
+                       & ~claim_bad)
     pay["unbalanced_lines"] = bad_lines
     tr = r.out["transactions"]
     paid = np.zeros(T, dtype=np.int64)

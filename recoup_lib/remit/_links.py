@@ -6,14 +6,14 @@ import numpy as np
 import pandas as pd
 
 from ..money import dollars
-from ._items import STR, deposit_items, deposit_of, deposit_order, paired_corrections, take_rows
+from ._items import STR, deposit_items, deposit_of, deposit_order, take_rows
 
 __all__ = ["LINK_COLUMNS", "OFFSET_DAY", "link_recoupments", "recoupment_sources"]
 
 LINK_COLUMNS = [
     "recoupment", "deposit", "file", "trace_number", "payment_date", "payer", "payer_id",
     "claim_id", "mechanism", "kind", "reason_code", "reference", "payer_claim_control",
-    "amount_cents", "deferred_cents", "correction_cents", "net_taken_cents",
+    "amount_cents", "deferred_cents", "correction_cents", "forwarded_cents", "net_taken_cents",
     "original_status", "original_file", "original_trace_number", "original_payment_date",
     "original_paid_cents", "original_payer_claim_control", "original_reason",
     "notice_status", "notice_id", "notice_payer_id", "notice_date", "notice_amount_cents",
@@ -246,8 +246,10 @@ def link_recoupments(remit, notices: pd.DataFrame | None = None) -> pd.DataFrame
         ``kind`` (``reversal``, ``offset``, ``deferral taken``), reason_code,
         reference, payer_claim_control, amount_cents, deferred_cents,
         ``correction_cents`` (what the correction of a reversal paid again
-        in the same deposit), ``net_taken_cents`` (amount - deferred -
-        correction: what the provider actually lost in that deposit);
+        in the same deposit), ``forwarded_cents`` (the part of a positive FB
+        that collects a balance carried forward earlier), ``net_taken_cents``
+        (the recoupment's ``net_amount_cents``: amount - deferred - correction
+        - forwarded, each dollar once);
         the original payment (original_status ``linked``/``unlinked``,
         original_file, original_trace_number, original_payment_date,
         original_paid_cents, original_payer_claim_control, original_reason);
@@ -304,13 +306,6 @@ def link_recoupments(remit, notices: pd.DataFrame | None = None) -> pd.DataFrame
     kinds = items["kind"].to_numpy()[np.maximum(src, 0)] if n else np.zeros(0, object)
     kind = np.where(rec["mechanism"] == "reversal", "reversal",
                     np.where(kinds == "deferral taken", "deferral taken", "offset"))
-    # The correction paid in the same deposit as its reversal.
-    pay = remit.payments
-    corr_row = paired_corrections(pay, deposit_of(pay, t))
-    pay_row = items["source_row"].to_numpy()[np.maximum(src, 0)] if n else np.zeros(0, np.int64)
-    is_rev = (rec["mechanism"] == "reversal").to_numpy() & (src >= 0)
-    c = np.where(is_rev, take_rows(corr_row, np.where(is_rev, pay_row, -1), -1), -1)
-    correction = take_rows(pay["paid_cents"].to_numpy(np.int64), c, 0).astype(np.int64)
     payer_id = take_rows(t["payer_id"].to_numpy(), dep, "")
     links = pd.DataFrame({
         "recoupment": np.arange(n, dtype=np.int64), "deposit": dep,
@@ -323,9 +318,10 @@ def link_recoupments(remit, notices: pd.DataFrame | None = None) -> pd.DataFrame
         "payer_claim_control": rec["payer_claim_control"].to_numpy(),
         "amount_cents": rec["amount_cents"].to_numpy(np.int64),
         "deferred_cents": rec["deferred_cents"].to_numpy(np.int64),
-        "correction_cents": correction,
+        "correction_cents": rec["correction_cents"].to_numpy(np.int64),
+        "forwarded_cents": rec["forwarded_cents"].to_numpy(np.int64),
+        "net_taken_cents": rec["net_amount_cents"].to_numpy(np.int64),
     })
-    links["net_taken_cents"] = links["amount_cents"] - links["deferred_cents"] - correction
     for col in ("file", "trace_number", "payer", "payer_id", "claim_id", "mechanism", "kind",
                 "reason_code", "reference", "payer_claim_control"):
         links[col] = links[col].astype(STR)

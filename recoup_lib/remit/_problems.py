@@ -7,7 +7,9 @@ from dataclasses import dataclass
 __all__ = ["SegmentProblem", "ACTION"]
 
 #: What happened to the data, by the scope of the problem.
-ACTION = {"file": "file set aside", "transaction": "transaction set aside", "warning": "kept"}
+ACTION = {"file": "file set aside", "transaction": "transaction set aside", "warning": "kept",
+          "segment": "segment set aside", "rest": "rest of the file set aside",
+          "repeat": "counted once"}
 
 
 @dataclass(frozen=True)

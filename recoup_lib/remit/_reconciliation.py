@@ -10,6 +10,7 @@ this module only runs them in order and keeps what they return.
 from __future__ import annotations
 
 import datetime as dt
+import json
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -24,6 +25,7 @@ from ._batch import read_835
 from ._deposits import DEPOSIT_COLUMNS, explain_deposits
 from ._ledger import CASH_FLOW_COLUMNS, LEDGER_COLUMNS, cash_flow, open_ledger
 from ._links import LINK_COLUMNS, link_recoupments
+from ._recoupments import taken_back
 from ._result import Remit
 
 __all__ = ["reconcile", "Reconciliation"]
@@ -79,7 +81,7 @@ class Reconciliation(StepResult):
         s = self.remit.totals()
         deposits, links, ledger = self.deposits, self.links, self.ledger
         unbalanced = int((~deposits["balanced"]).sum())
-        taken = int(links["net_taken_cents"].sum())
+        taken = taken_back(self.remit)
         orig = int((links["original_status"] == "linked").sum())
         paid = int(deposits["paid_for_claims_cents"].sum() + deposits["corrections_cents"].sum())
         text = (f"Reconciled {len(deposits):,} deposit(s) from {s['files']:,} file(s) "
@@ -100,20 +102,60 @@ class Reconciliation(StepResult):
             text += (f" Notices: {parsed.rows_read:,} read = {parsed.rows_used:,} used + "
                      f"{parsed.rows_set_aside:,} set aside; as of {self.as_of or 'no date'}, "
                      f"{still:,} still open for {dollars(open_cents)}.")
+        if s["transactions_repeated"]:
+            text += (f" {s['transactions_repeated']:,} transaction(s) repeated one already read "
+                     "and were counted once.")
+        status = self.remit.files["status"].value_counts()
+        if set(status.index) - {"read"}:
+            text += " Files: " + ", ".join(f"{n:,} {what}" for what, n in status.items()) + \
+                " (see files.csv)."
         return text
+
+    def totals(self) -> dict:
+        """Counts and totals written to ``summary.json`` (cents as integers; ``taken_back`` in dollars)."""
+        s = self.remit.totals()
+        d, links, ledger = self.deposits, self.links, self.ledger
+        out = {
+            "files": s["files"], "files_set_aside": s["files_set_aside"],
+            "files_skipped": s["files_skipped"], "files_repeated": s["files_repeated"],
+            "transactions_read": s["transactions_read"],
+            "transactions_set_aside": s["transactions_set_aside"],
+            "transactions_repeated": s["transactions_repeated"],
+            "deposits": len(d),
+            "unbalanced_deposits": int((~d["balanced"]).sum()) if len(d) else 0,
+            "deposited_cents": int(d["bpr_amount_cents"].sum()) if len(d) else 0,
+            "recoupments": len(links),
+            "linked_to_original": int((links["original_status"] == "linked").sum())
+            if len(links) else 0,
+            "taken_back": s["taken_back"], "taken_back_cents": s["taken_back_cents"],
+            "recouped_total_cents": s["recouped_total_cents"],
+            "as_of": self.as_of.isoformat() if self.as_of else None,
+        }
+        if self.notices is not None:
+            out.update({
+                "notices_read": self.notices.rows_read, "notices_used": self.notices.rows_used,
+                "notices_set_aside": self.notices.rows_set_aside,
+                "linked_to_notice": int((links["notice_status"] == "linked").sum())
+                if len(links) else 0,
+                "notices_open": int((ledger["open_cents"] > 0).sum()) if len(ledger) else 0,
+                "open_cents": int(ledger["open_cents"].sum()) if len(ledger) else 0,
+            })
+        return out
 
     def write(self, out: str | Path) -> list[Path]:
         """Write the results into folder ``out``; return the paths written.
 
-        Always ``rejected.csv`` (the 835 problems that set data aside); when a
-        transaction could be used, also ``deposits.csv``,
-        ``recoupment_links.csv``, ``open_ledger.csv`` (header only without
-        notices), ``cash_flow.csv`` and, when notice rows were set aside,
-        ``notices_rejected.csv``.
+        Always ``rejected.csv`` (the 835 problems that set data aside) and
+        ``files.csv`` (each file's status); when a transaction could be used,
+        also ``deposits.csv``, ``recoupment_links.csv``, ``open_ledger.csv``
+        (header only without notices), ``cash_flow.csv``, ``summary.json``
+        (with ``taken_back``, the same figure as ``recoup remit`` writes) and,
+        when notice rows were set aside, ``notices_rejected.csv``.
         """
         out = Path(out)
         out.mkdir(parents=True, exist_ok=True)
-        written = [write_csv(self.remit.rejected, out / "rejected.csv")]
+        written = [write_csv(self.remit.rejected, out / "rejected.csv"),
+                   write_csv(self.remit.files, out / "files.csv")]
         if self.loaded:
             for frame, name in ((self.deposits, "deposits.csv"),
                                 (self.links, "recoupment_links.csv"),
@@ -123,6 +165,9 @@ class Reconciliation(StepResult):
             if self.notices is not None and self.notices.rows_set_aside:
                 written.append(write_csv(self.notices.rejected, out / "notices_rejected.csv",
                                          text=True))
+            summary = out / "summary.json"
+            summary.write_text(json.dumps(self.totals(), indent=2) + "\n", encoding="utf-8")
+            written.append(summary)
         self.outputs = written
         return written
 

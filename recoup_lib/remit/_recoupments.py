@@ -1,4 +1,9 @@
-"""Money taken back: reversals in the claim data and offsets in the PLB (docs/contract.md, "Remittances")."""
+"""Money taken back: reversals in the claim data and offsets in the PLB (docs/contract.md, "Remittances").
+
+Each take-back is one row with its gross ``amount_cents`` and its
+``net_amount_cents``: what it really took, each dollar once. "Taken back",
+wherever the kit says it, is :func:`taken_back`: the sum of the net amounts.
+"""
 
 from __future__ import annotations
 
@@ -7,9 +12,10 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from ..money import parse_cents
 from ._columns import COLUMNS, typed
 
-__all__ = ["RECOUPMENT_REASONS", "recoupments"]
+__all__ = ["RECOUPMENT_REASONS", "recoupments", "paired_corrections", "first_words", "taken_back"]
 
 #: PLB reason codes whose positive amount is an offset (docs/contract.md "Remittances").
 RECOUPMENT_REASONS = ("WO", "FB")
@@ -108,6 +114,18 @@ def recoupments(transactions: pd.DataFrame, payments: pd.DataFrame,
       hands back through a negative WO for the same claim: the payer reversed
       but chose not to take the money yet (X12 RFI #227, #578; docs/sources.md §5.5).
       The later positive WO is its own offset row.
+    - ``correction_cents``: what the correction paired with a reversal paid
+      again (the first later claim payment of the same claim in the same
+      transaction, not status 22: X12 RFI #288, #791; docs/sources.md §5.2).
+    - ``forwarded_cents``: the part of a positive FB that collects a balance
+      the same payer carried forward to this payee with a negative FB in an
+      earlier remittance (docs/sources.md §5.3; X12 RFI #1604). That balance
+      came from take-backs already counted where they happened, so this
+      part is not taken again.
+    - ``net_amount_cents`` = amount - deferred - correction - forwarded: each
+      dollar once. A reversal whose correction pays more than it took back,
+      net of its deferral, is negative (the provider came out ahead there);
+      the sum over a batch is what the payer really took.
     """
     refs = plb["reference"].tolist()
     unique_refs = list(dict.fromkeys(refs))
@@ -128,8 +146,7 @@ def recoupments(transactions: pd.DataFrame, payments: pd.DataFrame,
     })
     off = plb.loc[plb["reason_code"].isin(RECOUPMENT_REASONS) & (plb["amount_cents"] > 0)]
     # An unresolved WO still names the payer's control number first, by convention.
-    first_word = (off["reference"].str.strip().str.split().str[0].fillna("").astype("str") if len(off)
-                  else pd.Series([], index=off.index, dtype="str"))
+    first_word = first_words(off["reference"])
     control = off["payer_claim_control"].where(
         (off["payer_claim_control"] != "") | (off["reason_code"] != "WO"), first_word)
     offsets = pd.DataFrame({
@@ -144,6 +161,10 @@ def recoupments(transactions: pd.DataFrame, payments: pd.DataFrame,
     rec = pd.concat(frames, ignore_index=True) if frames else reversals.iloc[0:0]
     rec = rec.sort_values(["_tx", "segment"], kind="stable").reset_index(drop=True)
     rec["deferred_cents"] = _deferred(rec, plb)
+    rec["correction_cents"] = _correction(rec, payments)
+    rec["forwarded_cents"] = _forwarded(rec, plb, transactions)
+    rec["net_amount_cents"] = (rec["amount_cents"] - rec["deferred_cents"]
+                               - rec["correction_cents"] - rec["forwarded_cents"])
     info = transactions.set_index("_tx")
     rec["payer"] = info["payer"].reindex(rec["_tx"]).to_numpy()
     rec["payment_date"] = info["payment_date"].reindex(rec["_tx"]).to_numpy()
@@ -151,6 +172,128 @@ def recoupments(transactions: pd.DataFrame, payments: pd.DataFrame,
     data["_tx"] = rec["_tx"].to_numpy()
     data["_file"] = rec["_file"].to_numpy()
     return plb, typed(data, "recoupments", len(rec))
+
+
+def first_words(references: pd.Series) -> pd.Series:
+    """The first word of each PLB reference (the payer's control number, by convention)."""
+    return pd.Series([r.split()[0] if r.split() else "" for r in references.astype("str")],
+                     index=references.index, dtype="str")
+
+
+def paired_corrections(pay: pd.DataFrame, group: np.ndarray) -> np.ndarray:
+    """Index (into ``pay``) of the correction paired with each reversal, or -1.
+
+    The correction is the first later claim payment of the same claim in the
+    same ``group`` (transaction, or deposit), with a status other than 22
+    (X12 RFI #288 and #791, docs/sources.md §5.2: sent after the reversal, as
+    a new original payment). One correction per reversal, used once.
+    """
+    out = np.full(len(pay), -1, dtype=np.int64)
+    rev = np.flatnonzero(pay["paid_cents"].to_numpy() < 0)
+    if not len(rev):
+        return out
+    group = np.asarray(group)
+    frame = pd.DataFrame({"dep": group, "claim_id": pay["claim_id"].to_numpy(),
+                          "segment": pay["segment"].to_numpy(np.int64),
+                          "row": np.arange(len(pay))})
+    near = np.isin(group, np.unique(group[rev]))   # only the deposits that hold a reversal
+    cand = frame.loc[near & (pay["status_code"] != "22").to_numpy()
+                     & (pay["paid_cents"] >= 0).to_numpy()]
+    pairs = frame.iloc[rev].merge(cand, on=["dep", "claim_id"], suffixes=("", "_c"))
+    pairs = pairs.loc[pairs["segment_c"] > pairs["segment"]]
+    pairs = pairs.sort_values(["row", "segment_c"], kind="stable")
+    pairs = pairs.drop_duplicates("row").drop_duplicates("row_c")
+    out[pairs["row"].to_numpy()] = pairs["row_c"].to_numpy()
+    return out
+
+
+def _correction(rec: pd.DataFrame, payments: pd.DataFrame) -> np.ndarray:
+    """Cents paid again by the correction paired with each reversal row (0 for offsets)."""
+    out = np.zeros(len(rec), dtype=np.int64)
+    rows = paired_corrections(payments, payments["_tx"].to_numpy())
+    if not len(rec) or not (rows >= 0).any():
+        return out
+    paid = payments["paid_cents"].to_numpy(np.int64)
+    has = np.flatnonzero(rows >= 0)
+    key = pd.Series(paid[rows[has]], index=pd.MultiIndex.from_arrays(
+        [payments["_tx"].to_numpy()[has], payments["segment"].to_numpy(np.int64)[has]]))
+    is_rev = (rec["mechanism"] == "reversal").to_numpy()
+    found = key.reindex(pd.MultiIndex.from_arrays([rec["_tx"].to_numpy(),
+                                                   rec["segment"].to_numpy(np.int64)]))
+    return np.where(is_rev, found.fillna(0).to_numpy(np.int64), 0)
+
+
+def _forwarded(rec: pd.DataFrame, plb: pd.DataFrame, transactions: pd.DataFrame) -> np.ndarray:
+    """Cents of each positive FB row that collect a balance carried forward earlier (FIFO)."""
+    out = np.zeros(len(rec), dtype=np.int64)
+    fb = plb.loc[plb["reason_code"] == "FB"]
+    if not len(fb) or not (fb["amount_cents"] < 0).any():
+        return out
+    info = transactions.set_index("_tx")
+    rank = transactions.sort_values(["payment_date", "_file", "segment"], kind="stable",
+                                    na_position="last")["_tx"]
+    rank = pd.Series(np.arange(len(rank)), index=rank.to_numpy())
+    payer = (info["payer_id"].astype("str") + "\x1f" + info["payee_id"].astype("str"))
+    carried: dict[str, int] = {}
+    take_rows = rec.index[(rec["reason_code"] == "FB").to_numpy()
+                          & (rec["mechanism"] == "offset").to_numpy()]
+    events = pd.DataFrame({"_tx": fb["_tx"].to_numpy(), "amount": fb["amount_cents"].to_numpy(),
+                           "segment": fb["segment"].to_numpy(), "row": -1})
+    takes = pd.DataFrame({"_tx": rec.loc[take_rows, "_tx"].to_numpy(), "amount": 0,
+                          "segment": rec.loc[take_rows, "segment"].to_numpy(),
+                          "row": np.asarray(take_rows)})
+    events = events.loc[events["amount"] < 0]
+    both = pd.concat([takes, events], ignore_index=True)
+    both["rank"] = rank.reindex(both["_tx"]).to_numpy()
+    both["carry"] = (both["row"] < 0).astype(int)  # collect before carrying within a remittance
+    both = both.sort_values(["rank", "carry", "segment"], kind="stable")
+    amounts = rec["amount_cents"].to_numpy(np.int64)
+    for t, amount, row in zip(both["_tx"], both["amount"], both["row"]):
+        who = payer.get(t, "")
+        if row < 0:
+            carried[who] = carried.get(who, 0) - int(amount)
+        else:
+            collected = min(int(amounts[row]), carried.get(who, 0))
+            out[row] = collected
+            carried[who] = carried.get(who, 0) - collected
+    return out
+
+
+def taken_back(recoupments) -> int:
+    """Money taken back, in cents: the sum of the net amounts, each dollar once.
+
+    The one figure the kit calls "taken back" (docs/contract.md,
+    "Remittances"): reversals net of the correction paid with them, offsets,
+    less what the payer deferred or carried forward and collected later.
+    Gross figures (:attr:`amount_cents`) are labelled as such.
+
+    Parameters
+    ----------
+    recoupments : pandas.DataFrame or Remit
+        A recoupments table (``net_amount_cents``; or ``net_amount`` in
+        dollars, as ``recoupments.csv`` is written), or a :class:`Remit`.
+
+    Returns
+    -------
+    int
+        Cents.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> taken_back(pd.DataFrame({"net_amount_cents": [0, 8000]}))
+    8000
+    """
+    frame = getattr(recoupments, "recoupments", recoupments)
+    if "net_amount_cents" in frame:
+        return int(pd.Series(frame["net_amount_cents"]).astype("int64").sum())
+    if "net_amount" in frame:
+        cents, bad = parse_cents(frame["net_amount"].astype("str"))
+        if bad.any():
+            raise ValueError(f"net_amount: expected dollars; got {frame['net_amount'][bad].iloc[0]!r}")
+        return int(cents.sum())
+    raise ValueError("expected a recoupments table with net_amount_cents (or net_amount in "
+                     f"dollars); got columns {', '.join(map(str, frame.columns))}")
 
 
 def _deferred(rec: pd.DataFrame, plb: pd.DataFrame) -> np.ndarray:

@@ -12,6 +12,7 @@ from ..errors import InputError
 from ..folder import write_csv
 from ..money import dollars
 from ..results import StepResult
+from ._recoupments import taken_back
 
 __all__ = ["Remit", "Summary"]
 
@@ -27,9 +28,9 @@ class Summary(str):
 
     counts: dict
 
-    def __new__(cls, text: str, counts: dict) -> "Summary":
+    def __new__(cls, text: str, counts: dict | None = None) -> "Summary":
         obj = super().__new__(cls, text)
-        obj.counts = dict(counts)
+        obj.counts = dict(counts or {})
         return obj
 
     def __getitem__(self, key):
@@ -73,15 +74,20 @@ class Remit(StepResult):
         money), with the claim its reference resolves to (``match`` says how).
     recoupments : pandas.DataFrame
         One row per amount taken back: file, trace_number, payment_date,
-        claim_id, amount_cents (> 0), mechanism (``reversal`` or ``offset``),
-        reason_code, reference, payer_claim_control, match, deferred_cents.
+        claim_id, amount_cents (gross, > 0), mechanism (``reversal`` or
+        ``offset``), reason_code, reference, net_amount_cents (each dollar
+        once: after the paired correction, a deferral, a balance carried
+        forward; :func:`~recoup_lib.remit.taken_back` sums it),
+        payer_claim_control, match, deferred_cents, correction_cents,
+        forwarded_cents.
     problems : pandas.DataFrame
         file, segment, segment_id, element, value, expected, severity,
         action, trace_number, message.
     files : pandas.DataFrame
-        Per file: status (``read``, ``partly set aside``, ``set aside``, or
-        ``skipped``: found in a folder but not an X12 file),
-        segments, transactions read / used / set aside, errors, warnings.
+        Per file: status (``read``, ``partly set aside``, ``set aside``,
+        ``repeat``: every transaction repeats one read before, or
+        ``skipped``: found in a folder but hidden or not an 835), segments,
+        transactions read / used / set aside / repeated, errors, warnings.
     """
 
     transactions: pd.DataFrame
@@ -126,16 +132,29 @@ class Remit(StepResult):
         return Summary("\n".join(self.report()), self.totals())
 
     def totals(self) -> dict:
-        """Counts and totals of the batch (cents as integers), as written to ``summary.json``."""
+        """Counts and totals of the batch, as written to ``summary.json``.
+
+        Money is in integer cents (keys ending ``_cents``), except
+        ``taken_back``: the same figure as ``taken_back_cents`` in dollars,
+        the sum of ``net_amount`` over recoupments.csv. ``recouped_total_cents``
+        and the reversal/offset totals are gross (before corrections,
+        deferrals and balances carried forward).
+        """
         t, rec, f = self.transactions, self.recoupments, self.files
         read = int(f["transactions"].sum())
+        status = f["status"].value_counts()
+        net = taken_back(rec)
         return {
             "files": len(f),
-            "files_set_aside": int((f["status"] == "set aside").sum()),
-            "files_skipped": int((f["status"] == "skipped").sum()),
+            "files_read": int(status.get("read", 0)),
+            "files_partly_set_aside": int(status.get("partly set aside", 0)),
+            "files_set_aside": int(status.get("set aside", 0)),
+            "files_repeated": int(status.get("repeat", 0)),
+            "files_skipped": int(status.get("skipped", 0)),
             "transactions_read": read,
             "transactions_used": len(t),
-            "transactions_set_aside": read - len(t),
+            "transactions_set_aside": int(f["transactions_set_aside"].sum()),
+            "transactions_repeated": int(f["transactions_repeated"].sum()),
             "unbalanced_transactions": int((~t["balanced"]).sum()),
             "claim_payments": len(self.payments),
             "unbalanced_claims": int((~self.payments["balanced"]).sum()),
@@ -144,12 +163,16 @@ class Remit(StepResult):
             "payment_total_cents": int(t["bpr_amount_cents"].sum()),
             "claim_paid_total_cents": int(t["claim_paid_total_cents"].sum()),
             "provider_adjustment_total_cents": int(t["provider_adjustment_total_cents"].sum()),
+            "taken_back": net / 100,
+            "taken_back_cents": net,
             "recouped_total_cents": int(rec["amount_cents"].sum()),
             "reversal_total_cents": int(rec.loc[rec["mechanism"] == "reversal",
                                                 "amount_cents"].sum()),
             "offset_total_cents": int(rec.loc[rec["mechanism"] == "offset",
                                               "amount_cents"].sum()),
+            "correction_total_cents": int(rec["correction_cents"].sum()),
             "deferred_total_cents": int(rec["deferred_cents"].sum()),
+            "forwarded_total_cents": int(rec["forwarded_cents"].sum()),
             "errors": int((self.problems["severity"] == "error").sum()),
             "warnings": int((self.problems["severity"] == "warning").sum()),
         }
@@ -159,19 +182,24 @@ class Remit(StepResult):
         s = self.totals()
         lines = [
             f"Read {s['files']:,} file(s) ({s['files_set_aside']:,} set aside, "
-            f"{s['files_skipped']:,} skipped as not X12): "
+            f"{s['files_skipped']:,} skipped, {s['files_repeated']:,} only repeats): "
             f"{s['transactions_read']:,} transaction(s), {s['transactions_used']:,} used, "
-            f"{s['transactions_set_aside']:,} set aside; "
-            f"{s['claim_payments']:,} claim payment(s), {s['service_lines']:,} service line(s).",
+            f"{s['transactions_set_aside']:,} set aside, {s['transactions_repeated']:,} "
+            f"repeated (counted once); {s['claim_payments']:,} claim payment(s), "
+            f"{s['service_lines']:,} service line(s).",
             f"Balance: {s['unbalanced_transactions']:,} unbalanced transaction(s), "
             f"{s['unbalanced_claims']:,} unbalanced claim(s), {s['unbalanced_lines']:,} "
             f"unbalanced service line(s).",
             f"Paid {dollars(s['payment_total_cents'])} (claims {dollars(s['claim_paid_total_cents'])}"
             f", provider adjustments {dollars(s['provider_adjustment_total_cents'])}); taken back "
-            f"{dollars(s['recouped_total_cents'])} (reversals {dollars(s['reversal_total_cents'])}, "
-            f"offsets {dollars(s['offset_total_cents'])}; deferred "
-            f"{dollars(s['deferred_total_cents'])}).",
+            f"{dollars(s['taken_back_cents'])}, each dollar once (gross "
+            f"{dollars(s['recouped_total_cents'])}: reversals {dollars(s['reversal_total_cents'])}, "
+            f"offsets {dollars(s['offset_total_cents'])}; less corrections paid again "
+            f"{dollars(s['correction_total_cents'])}, deferred "
+            f"{dollars(s['deferred_total_cents'])}, balances carried forward "
+            f"{dollars(s['forwarded_total_cents'])}).",
         ]
+        lines += self._file_lines(limit)
         bad = self.transactions.loc[~self.transactions["balanced"]]
         for row in bad.head(limit).itertuples(index=False):
             lines.append(
@@ -187,7 +215,33 @@ class Remit(StepResult):
         if len(errors) > limit:
             lines.append(f"... and {len(errors) - limit} more problem(s) that set data aside.")
         if s["warnings"]:
-            lines.append(f"{s['warnings']} warning(s) (data kept).")
+            lines.append(f"{s['warnings']} warning(s) (data kept; see warnings.csv).")
+        return lines
+
+    def _file_lines(self, limit: int) -> list[str]:
+        """One line per file with its status (files read whole are summed when many)."""
+        f = self.files
+        why = self.problems.loc[self.problems["action"] == "skipped"].drop_duplicates("file")
+        why = why.set_index("file")["expected"].str.replace("an 835 file to read; this is ", "")
+        many = len(f) > 2 * limit
+        shown = f.loc[f["status"] != "read"] if many else f
+        lines = []
+        for row in shown.head(2 * limit).itertuples(index=False):
+            if row.status == "skipped":
+                detail = why.get(row.file, "not an 835")
+            else:
+                detail = (f"{row.transactions_used} of {row.transactions} transaction(s) used"
+                          + (f", {row.transactions_set_aside} set aside"
+                             if row.transactions_set_aside else "")
+                          + (f", {row.transactions_repeated} repeated (counted once)"
+                             if row.transactions_repeated else ""))
+            lines.append(f"FILE {row.file}: {row.status} ({detail}).")
+        rest = len(f) - min(len(shown), 2 * limit)
+        if rest and not len(shown):
+            lines.append(f"FILES: all {rest:,} read whole.")
+        elif rest:
+            lines.append(f"... and {rest:,} more file(s)"
+                         + (" read whole." if many and len(shown) <= 2 * limit else "."))
         return lines
 
     def write(self, out: str | Path) -> list[Path]:

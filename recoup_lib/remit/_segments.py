@@ -1,7 +1,8 @@
 """X12 tokenising without a Python object per segment.
 
 A file's bytes are cut into interchanges (ISA...IEA, or a bare ST...SE run),
-each with the separators its own ISA header declares (:func:`split_interchanges`).
+each with the separators its own ISA header declares (:func:`split_interchanges`,
+in :mod:`._interchanges`, which also reads the layouts payers really send).
 The interchanges of all files that share separators are joined into one byte
 buffer (:func:`combine`): numpy finds the terminators and element separators
 once, a segment is a (start, end) pair of offsets, its id a small integer
@@ -9,21 +10,22 @@ code, and elements are gathered column by column into Arrow string arrays
 (:class:`Elements`) for the few segment types a reader needs. Amounts, dates
 and qualifiers are converted from the bytes, vectorised.
 
-Separators (X12 5010 ISA): element separator = the byte after ``ISA``;
+Separators (X12 5010 ISA): element separator = the character after ``ISA``;
 repetition separator = ISA11 (5010 only; 4010 has the standards id ``U``
-there); component separator = ISA16; segment terminator = the byte after
-ISA16. Line breaks after the terminator are allowed and ignored; a line break
+there); component separator = ISA16; segment terminator = the character after
+ISA16. Line breaks around the terminator are allowed and ignored; a line break
 may itself be the terminator.
 """
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass
 
 import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
+
+from ._interchanges import DEFAULT_SEPARATORS, Piece, RawProblem, Separators, split_interchanges
 
 __all__ = [
     "Separators",
@@ -39,58 +41,10 @@ __all__ = [
     "Splitter",
     "split_values",
     "parse_amounts",
+    "parse_quantities",
     "AMOUNT_EXPECTED",
+    "QUANTITY_EXPECTED",
 ]
-
-_WHITESPACE = b" \t\r\n\x00\x1a"
-
-
-@dataclass(frozen=True)
-class Separators:
-    """The four X12 delimiters of an interchange."""
-
-    element: str = "*"
-    component: str = ":"
-    segment: str = "~"
-    repetition: str | None = "^"
-
-    def characters(self) -> str:
-        return self.element + self.component + self.segment + (self.repetition or "")
-
-
-#: What a bare ST...SE transaction (no ISA header) is read with.
-DEFAULT_SEPARATORS = Separators("*", ":", "~", None)
-
-
-@dataclass(frozen=True)
-class RawProblem:
-    """A problem found while cutting a file into segments (file-level scope)."""
-
-    segment: int
-    segment_id: str
-    element: str
-    value: str
-    expected: str
-    scope: str = "file"
-
-
-@dataclass
-class Piece:
-    """The segments of one interchange of one file, located in its bytes.
-
-    ``data`` is the interchange's bytes without line breaks (terminators
-    kept); segment *i* is ``data[starts[i]:ends[i]]``; ``first_number`` is the
-    1-based position in the file of the first segment.
-    """
-
-    data: np.ndarray
-    starts: np.ndarray
-    ends: np.ndarray
-    separators: Separators
-    first_number: int
-
-    def __len__(self) -> int:
-        return len(self.starts)
 
 
 @dataclass
@@ -170,166 +124,11 @@ def segment_code(name: str) -> int:
 
 
 def code_name(code: int) -> str:
-    """Inverse of :func:`segment_code`."""
+    """Inverse of :func:`segment_code`; ``""`` for the code of an id of four or more bytes."""
+    if code == 0xFFFFFF:
+        return ""
     b = bytes([(code >> 16) & 255, (code >> 8) & 255, code & 255]).rstrip(b"\0")
     return b.decode("latin-1")
-
-
-def _decode(data: bytes) -> tuple[bytes, str | None]:
-    """Return UTF-8 bytes; Latin-1 input is converted, with a note."""
-    try:
-        data.decode("utf-8")
-        return data, None
-    except UnicodeDecodeError as exc:
-        return data.decode("latin-1").encode("utf-8"), (
-            0, "UTF-8 text (the file was read as Latin-1)",
-            f"bytes that are not UTF-8, the first at byte {exc.start}")
-
-
-def _skip_space(data: bytes, pos: int) -> int:
-    n = len(data)
-    while pos < n and data[pos] in _WHITESPACE:
-        pos += 1
-    return pos
-
-
-def _read_isa(data: bytes, pos: int, number: int):
-    """Separators and ISA elements of the interchange starting at ``pos``."""
-    sep = data[pos + 3: pos + 4]
-    if not sep or sep.isalnum() or sep in b" \r\n":
-        got = data[pos: pos + 20].decode("utf-8", "replace")
-        return None, RawProblem(number, "ISA", "ISA01", got,
-                                "an element separator right after 'ISA' (e.g. ISA*00*...)")
-    window = data[pos: pos + 400]
-    marks = [m.start() for m in re.finditer(re.escape(sep), window)]
-    term_idx = None
-    if len(marks) >= 16:
-        p16 = marks[15]
-        comp = window[p16 + 1: p16 + 2]
-        term = window[p16 + 2: p16 + 3]
-        head = window[:p16]
-        ok = (comp and term and not comp.isalnum() and comp not in (sep, b" ")
-              and not term.isalnum() and term not in (sep, comp, b" ")
-              and b"\n" not in head and b"\r" not in head)
-        if ok:
-            term_idx = p16 + 2
-    if term_idx is None:
-        first = window.split(b"\n")[0][:120].decode("utf-8", "replace")
-        count = len(first.split(sep.decode("latin-1"))) - 1 if first else 0
-        return None, RawProblem(
-            number, "ISA", "ISA16", first,
-            f"16 ISA elements (ISA01..ISA16), then the component separator and the segment "
-            f"terminator; the header has {count} element(s) or ends too early")
-    elements = window[:term_idx - 1].decode("utf-8", "replace").split(sep.decode())
-    term = window[term_idx: term_idx + 1]
-    if term == b"\r" and window[term_idx + 1: term_idx + 2] == b"\n":
-        term = b"\n"
-    version = elements[12].strip() if len(elements) > 12 else ""
-    rep = elements[11] if len(elements) > 11 else ""
-    repetition = rep if (len(rep) == 1 and not rep.isalnum() and version >= "00402") else None
-    seps = Separators(sep.decode(), comp.decode(), term.decode(), repetition)
-    return (seps, elements, version, term_idx + 1), None
-
-
-def split_interchanges(data: bytes) -> tuple[list[Piece], list[RawProblem], list[tuple]]:
-    """Cut a file into pieces of segments, one per interchange.
-
-    Parameters
-    ----------
-    data : bytes
-        The whole file.
-
-    Returns
-    -------
-    pieces : list of Piece
-    problems : list of RawProblem
-        File-level problems (no ISA/ST at the start, a broken ISA header,
-        text after the last IEA that is not another interchange).
-    notes : list of (segment, expected, found)
-        Harmless facts worth a warning (Latin-1 text, no final terminator).
-    """
-    data, note = _decode(data)
-    notes = [note] if note else []
-    if data.startswith(b"\xef\xbb\xbf"):
-        data = data[3:]
-    pieces: list[Piece] = []
-    problems: list[RawProblem] = []
-    pos = _skip_space(data, 0)
-    number = 1
-    if pos >= len(data):
-        problems.append(RawProblem(1, "", "", "", "an X12 835 file (it is empty)"))
-        return pieces, problems, notes
-    while pos < len(data):
-        if data.startswith(b"ISA", pos):
-            got, problem = _read_isa(data, pos, number)
-            if problem and number == 1 and (b"\n" in data or b"\r" in data):
-                # A file wrapped at a fixed width breaks lines inside segments, even the ISA.
-                clean = data.replace(b"\r", b"").replace(b"\n", b"")
-                retry, _ = _read_isa(clean, _skip_space(clean, 0), number)
-                if retry is not None:
-                    data, pos, got, problem = clean, _skip_space(clean, 0), retry, None
-            if problem:
-                problems.append(problem)
-                break
-            seps = got[0]
-            end = _interchange_end(data, pos, seps)
-        elif data.startswith(b"ST", pos) and not number > 1:
-            sep = data[pos + 2: pos + 3].decode("latin-1")
-            term = "~" if b"~" in data[pos: pos + 100000] else "\n"
-            if not sep or sep.isalnum():
-                sep = "*"
-            seps = Separators(sep, DEFAULT_SEPARATORS.component, term, None)
-            end = len(data)
-        else:
-            got = data[pos: pos + 40].split(b"\n")[0].decode("utf-8", "replace")
-            expected = ("an ISA interchange header (or ST for a bare transaction)" if number == 1
-                        else "another ISA interchange after IEA, or the end of the file")
-            ident = got[:3] if re.match(r"[A-Z0-9]{2,3}[^A-Za-z0-9]", got) else ""
-            problems.append(RawProblem(number, ident, "", got, expected))
-            break
-        piece, unterminated = _tokenise(data, pos, end, seps, number)
-        if unterminated:
-            notes.append((number + len(piece) - 1, f"the segment terminator {seps.segment!r} "
-                          "after the last segment", "the end of the file"))
-        pieces.append(piece)
-        number += len(piece)
-        pos = _skip_space(data, end)
-    return pieces, problems, notes
-
-
-def _interchange_end(data: bytes, pos: int, seps: Separators) -> int:
-    term = seps.segment.encode()
-    pattern = re.compile(re.escape(term) + rb"[\r\n\t ]*IEA" + re.escape(seps.element.encode()))
-    match = pattern.search(data, pos)
-    if not match:
-        return len(data)
-    stop = data.find(term, match.end())
-    return len(data) if stop < 0 else stop + 1
-
-
-def _tokenise(data: bytes, begin: int, end: int, seps: Separators,
-              first_number: int) -> tuple[Piece, bool]:
-    """Locate the segments of ``data[begin:end]``; line breaks are not data and are dropped.
-
-    Dropping every line break (unless one is the terminator) also reads files
-    wrapped at a fixed width, where breaks fall inside segments.
-    """
-    text = data[begin:end]
-    term = ord(seps.segment)
-    if term != 10:
-        text = text.replace(b"\n", b"")
-    if term != 13:
-        text = text.replace(b"\r", b"")
-    raw = np.frombuffer(text, dtype=np.uint8)
-    stops = np.flatnonzero(raw == term)
-    tail = text[stops[-1] + 1:] if len(stops) else text
-    unterminated = bool(tail.strip(_WHITESPACE))
-    starts = np.concatenate([[0], stops + 1]).astype(np.int64)
-    ends = np.concatenate([stops, [len(raw)]]).astype(np.int64)
-    keep = ends > starts
-    if not unterminated:
-        keep[-1] = False
-    return Piece(raw, starts[keep], ends[keep], seps, first_number), unterminated
 
 
 def _codes(buf: np.ndarray, starts: np.ndarray, ends: np.ndarray, sep: int) -> np.ndarray:
@@ -573,7 +372,7 @@ def parse_amounts(values: pa.Array) -> tuple[np.ndarray, np.ndarray, np.ndarray]
     text = pc.if_else(pa.array(blank), pa.scalar("0", values.type), values) if blank.any() \
         else values
     cents = None
-    odd = any(pc.any(pc.match_substring(text, ch)).as_py() for ch in ("e", "E", "+"))
+    odd = pc.any(pc.match_substring_regex(text, r"[eE+]")).as_py()
     if not odd:
         try:
             cents = _decimal_cents(pc.cast(text, pa.decimal128(18, 2)))
@@ -589,6 +388,52 @@ def parse_amounts(values: pa.Array) -> tuple[np.ndarray, np.ndarray, np.ndarray]
     text = pc.replace_substring_regex(text, r"(\.\d{2})0+$", r"\1")
     cents = _decimal_cents(pc.cast(text, pa.decimal128(18, 2)))
     return cents, blank, invalid
+
+
+QUANTITY_EXPECTED = "a quantity, written like 1, 2.5 or 1.125"
+_QUANTITY_RE = r"^-?(\d{1,15}(\.\d{0,15})?|\.\d{1,15})$"
+
+
+def parse_quantities(values: pa.Array) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """X12 ``R`` quantities (units of service, SVC05) to numbers, any number of decimals.
+
+    Units are not money: ``1.125`` hours of a timed service is a quantity and
+    is read as it is written.
+
+    Returns
+    -------
+    values : numpy.ndarray of float64
+        0 where blank or invalid.
+    blank, invalid : numpy.ndarray of bool
+
+    Examples
+    --------
+    >>> q, blank, bad = parse_quantities(pa.array(["1.125", "", "2", "x1"]))
+    >>> q.tolist(), blank.tolist(), bad.tolist()
+    ([1.125, 0.0, 2.0, 0.0], [False, True, False, False], [False, False, False, True])
+    """
+    n = len(values)
+    if n == 0:
+        empty = np.zeros(0, dtype=bool)
+        return np.zeros(0, dtype=np.float64), empty, empty
+    blank = np.asarray(pc.equal(values, ""))
+    if not pc.any(pc.match_substring_regex(values, r"[^0-9.\-]")).as_py():
+        # Digits, points and minus signs only: cast at once, checking the shape only on failure.
+        text = pc.if_else(pa.array(blank), pa.scalar("0", values.type), values) if blank.any() \
+            else values
+        try:
+            return (np.asarray(pc.cast(text, pa.float64()), dtype=np.float64), blank,
+                    np.zeros(n, dtype=bool))
+        except (pa.ArrowInvalid, pa.ArrowNotImplementedError):
+            pass
+    values = pc.utf8_trim_whitespace(values)
+    blank = np.asarray(pc.equal(values, ""))
+    good = np.asarray(pc.match_substring_regex(values, _QUANTITY_RE))
+    invalid = ~blank & ~good
+    text = pc.if_else(pa.array(good), values, pa.scalar("0", values.type))
+    text = pc.replace_substring_regex(text, r"^(-?)\.", r"\10.")  # RE2: group 1, then "0."
+    text = pc.replace_substring_regex(text, r"\.$", "")
+    return np.asarray(pc.cast(text, pa.float64()), dtype=np.float64), blank, invalid
 
 
 def _decimal_cents(decimals: pa.Array) -> np.ndarray:

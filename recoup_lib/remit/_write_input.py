@@ -23,7 +23,7 @@ from ._segments import Separators
 from ._x12text import LS, as_text
 
 __all__ = ["RemitWriteError", "UnbalancedRemittance", "Tables", "prepare", "check_separators",
-           "check_balance"]
+           "check_balance", "check_remarks", "REMARK_REQUIRED", "GROUPS_ALLOWED"]
 
 
 class RemitWriteError(RecoupError):
@@ -44,10 +44,17 @@ _TRANSACTION_DEFAULTS = {
 _PAYMENT_DEFAULTS = {
     "patient_responsibility_cents": 0, "filing_indicator": "MB", "facility_code": "",
     "frequency_code": "", "patient_last_name": "PATIENT", "patient_first_name": "",
-    "member_id": "",
+    "member_id": "", "claim_remark_codes": "", "covered_days": "",
 }
 _LINE_DEFAULTS = {"procedure_qualifier": "HC", "modifiers": "", "revenue_code": "",
-                  "units": 1.0, "line_control": ""}
+                  "units": 1.0, "line_control": "", "remark_codes": ""}
+
+#: CARCs whose X12 usage note asks for at least one remark code (RARC) that is not an
+#: alert (X12 CARC list; docs/sources.md §6.2).
+REMARK_REQUIRED = frozenset({"16", "96", "129", "234", "252"})
+#: CARCs whose X12 usage note names their group codes: 18 (exact duplicate) goes under OA,
+#: or CO where state workers' compensation rules ask for it.
+GROUPS_ALLOWED = {"18": ("OA", "CO")}
 _REQUIRED = {
     "transactions": ("trace_number", "payment_date", "payer", "payer_id", "payee_name",
                      "payee_id"),
@@ -248,9 +255,10 @@ def check_separators(seps: Separators, tr, pay, lines, adj, plb) -> None:
                               "sender_id", "receiver_id"]),
         ("payments", pay, ["claim_id", "status_code", "payer_claim_control", "filing_indicator",
                            "facility_code", "frequency_code", "patient_last_name",
-                           "patient_first_name", "member_id"]),
+                           "patient_first_name", "member_id", "claim_remark_codes",
+                           "covered_days"]),
         ("service_lines", lines, ["procedure_qualifier", "procedure_code", "modifiers",
-                                  "revenue_code", "line_control"]),
+                                  "revenue_code", "line_control", "remark_codes"]),
         ("adjustments", adj, ["group_code", "reason_code", "quantity"]),
         ("provider_adjustments", plb, ["provider_id", "reason_code", "reference"]),
     ]
@@ -259,7 +267,7 @@ def check_separators(seps: Separators, tr, pay, lines, adj, plb) -> None:
             if col not in frame.columns or not len(frame):
                 continue
             values = as_text(frame[col])
-            if col == "modifiers":
+            if col in ("modifiers", "claim_remark_codes", "remark_codes"):
                 values = pc.replace_substring(values, ";", "")
             values = values.cast(LS)
             data = values.buffers()[2]
@@ -275,6 +283,57 @@ def check_separators(seps: Separators, tr, pay, lines, adj, plb) -> None:
                     f"{name}, row {i + 1}, column '{col}': expected text without the X12 "
                     f"separators {seps.characters()!r} or line breaks; got "
                     f"{values[i].as_py()!r}")
+
+
+def _alerts() -> frozenset:
+    """RARCs known to be alerts (they inform; they do not say why a claim was adjusted)."""
+    from ..reference import load
+
+    rarc = load("rarc")
+    return frozenset(rarc.loc[rarc["meaning"].str.startswith("Alert"), "code"].astype(str))
+
+
+def check_remarks(pay: pd.DataFrame, lines: pd.DataFrame, line_claim: np.ndarray,
+                  adj: pd.DataFrame, adj_claim: np.ndarray, adj_line_row: np.ndarray) -> None:
+    """Refuse what X12 does not allow: a CARC that needs a remark code sent without one,
+    or a CARC under a group code its usage note rules out (docs/sources.md §6.1-6.3)."""
+    if not len(adj):
+        return
+    reason = adj["reason_code"].astype("str").str.strip().to_numpy(dtype=object)
+    group = adj["group_code"].astype("str").str.strip().to_numpy(dtype=object)
+    for code, allowed in GROUPS_ALLOWED.items():
+        bad = (reason == code) & ~np.isin(group, allowed)
+        if bad.any():
+            i = int(np.flatnonzero(bad)[0])
+            raise RemitWriteError(
+                f"adjustments, row {i + 1}: CARC {code} goes under group "
+                f"{' or '.join(allowed)} (X12's usage note), not {group[i]} (claim "
+                f"{pay['claim_id'].iloc[adj_claim[i]]!r})")
+    need = np.isin(reason, sorted(REMARK_REQUIRED))
+    if not need.any():
+        return
+    alerts = _alerts()
+
+    def useful(values: pd.Series) -> np.ndarray:
+        return np.array([any(c.strip() and c.strip() not in alerts for c in str(v).split(";"))
+                         for v in values], dtype=bool)
+
+    claim_ok = useful(pay["claim_remark_codes"])
+    line_ok = useful(lines["remark_codes"]) if len(lines) else np.zeros(0, bool)
+    at_line = adj_line_row >= 0
+    ok = claim_ok[adj_claim].copy()
+    if at_line.any():
+        ok[at_line] |= line_ok[adj_line_row[at_line]]
+    missing = need & ~ok
+    if missing.any():
+        i = int(np.flatnonzero(missing)[0])
+        where = (f"service line {int(lines['line_seq'].iloc[adj_line_row[i]])} of claim"
+                 if at_line[i] else "claim")
+        raise RemitWriteError(
+            f"adjustments, row {i + 1}: CARC {reason[i]} on {where} "
+            f"{pay['claim_id'].iloc[adj_claim[i]]!r} needs at least one remark code (RARC) "
+            "that is not an alert, as X12's usage note says: give the line's remark_codes "
+            "(LQ) or the claim's claim_remark_codes (MOA/MIA)")
 
 
 def check_balance(tr, pay, pay_tx, lines, line_claim, adj, adj_claim, adj_line_row, plb,

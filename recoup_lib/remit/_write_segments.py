@@ -116,18 +116,18 @@ def header_pieces(pieces: Pieces, t: Tables, options: WriteOptions) -> None:
         "CCP", E, "01", E, "999999992", E, "DA", E, "123456", E, payer_id, E, E, "01", E,
         "999988880", E, "DA", E, "98765"), pa.scalar(E * 10, LS))
     pieces.add(join_text("BPR", E, handling, E, amount_text(bpr_amount), E, "C", E, method, E, bank,
-                     E, pay_date, end), f_tx, tx_ids, 0, 0, 0, 1)
+                         E, pay_date, end), f_tx, tx_ids, 0, 0, 0, 1)
     pieces.add(join_text("TRN", E, "1", E, as_text(tr["trace_number"]), E, payer_id, end),
                f_tx, tx_ids, 0, 0, 0, 2)
     pieces.add(join_text("DTM", E, "405", E, pay_date, end), f_tx, tx_ids, 0, 0, 0, 3)
     pieces.add(join_text("N1", E, "PR", E, as_text(tr["payer"]), end), f_tx, tx_ids, 0, 0, 0, 4)
     pieces.add(join_text("N3", E, as_text(tr["payer_address"]), end), f_tx, tx_ids, 0, 0, 0, 5)
     pieces.add(join_text("N4", E, as_text(tr["payer_city"]), E, as_text(tr["payer_state"]), E,
-                     as_text(tr["payer_zip"]), end), f_tx, tx_ids, 0, 0, 0, 6)
+                         as_text(tr["payer_zip"]), end), f_tx, tx_ids, 0, 0, 0, 6)
     pieces.add(join_text("PER", E, "BL", E, as_text(tr["payer_contact"]), E, "TE", E,
-                     as_text(tr["payer_phone"]), end), f_tx, tx_ids, 0, 0, 0, 7)
+                         as_text(tr["payer_phone"]), end), f_tx, tx_ids, 0, 0, 0, 7)
     pieces.add(join_text("N1", E, "PE", E, as_text(tr["payee_name"]), E, "XX", E,
-                     as_text(tr["payee_id"]), end), f_tx, tx_ids, 0, 0, 0, 8)
+                         as_text(tr["payee_id"]), end), f_tx, tx_ids, 0, 0, 0, 8)
     lx = np.flatnonzero(np.bincount(t.pay_tx, minlength=T) > 0)
     pieces.add(pa.array([f"LX{E}1{end}"] * len(lx), LS), f_tx[lx], lx, 0, 0, 0, 9)
 
@@ -140,20 +140,42 @@ def claim_pieces(pieces: Pieces, t: Tables, options: WriteOptions) -> None:
     resp = pay["patient_responsibility_cents"].to_numpy(dtype=np.int64)
     resp_text = pc.if_else(pa.array(resp == 0), pa.scalar("", LS), amount_text(resp))
     clp = segment_text(E, "CLP", as_text(pay["claim_id"]), as_text(pay["status_code"]),
-                    amount_text(pay["charge_cents"]), amount_text(pay["paid_cents"]), resp_text,
-                    as_text(pay["filing_indicator"]), as_text(pay["payer_claim_control"]),
-                    as_text(pay["facility_code"]), as_text(pay["frequency_code"]))
+                       amount_text(pay["charge_cents"]), amount_text(pay["paid_cents"]), resp_text,
+                       as_text(pay["filing_indicator"]), as_text(pay["payer_claim_control"]),
+                       as_text(pay["facility_code"]), as_text(pay["frequency_code"]))
     pieces.add(join_text(clp, end), pf, t.pay_tx, 1, t.c_seq, 0, 0)
     member = as_text(pay["member_id"])
     nm1 = segment_text(E, "NM1", "QC", "1", as_text(pay["patient_last_name"]),
-                    as_text(pay["patient_first_name"]), "", "", "",
-                    pc.if_else(pc.equal(member, ""), pa.scalar("", LS), pa.scalar("MI", LS)),
-                    member)
+                       as_text(pay["patient_first_name"]), "", "", "",
+                       pc.if_else(pc.equal(member, ""), pa.scalar("", LS), pa.scalar("MI", LS)),
+                       member)
     pieces.add(join_text(nm1, end), pf, t.pay_tx, 1, t.c_seq, 0, 2)
+    _claim_remarks(pieces, t, E, end, pf)
+
+
+def _claim_remarks(pieces: Pieces, t: Tables, E: str, end: str, pf: np.ndarray) -> None:
+    """MIA (inpatient: covered days given) or MOA (outpatient) with the claim's remark codes."""
+    pay = t.pay
+    days = pay["covered_days"].astype("str").str.strip().to_numpy(dtype=object)
+    codes = [[c.strip() for c in str(v).split(";") if c.strip()]
+             for v in pay["claim_remark_codes"].tolist()]
+    mia, moa = [], []
+    for i, (d, cs) in enumerate(zip(days, codes)):
+        if d:
+            extra = cs[1:6]
+            fields = ["MIA", d, "", "", "", cs[0] if cs else ""] + [""] * 14 + extra
+            mia.append((i, E.join(fields).rstrip(E) + end))
+        elif cs:
+            moa.append((i, E.join(["MOA", "", ""] + cs[:5]) + end))
+    for rows in (mia, moa):
+        if rows:
+            idx = np.array([i for i, _ in rows], dtype=np.int64)
+            pieces.add(pa.array([text for _, text in rows], LS), pf[idx], t.pay_tx[idx], 1,
+                       t.c_seq[idx], 0, 3)
 
 
 def line_pieces(pieces: Pieces, t: Tables, options: WriteOptions) -> None:
-    """SVC, DTM*472, REF*6R and AMT*B6 of each service line (line CAS from _cas_pieces)."""
+    """SVC, DTM*472, REF*6R, AMT*B6 and LQ*HE of each service line (line CAS from cas_pieces)."""
     E, comp, end = options.separators.element, options.separators.component, options.end
     lines, l_seq = t.lines, t.l_seq
     lt = t.pay_tx[t.line_claim]
@@ -161,11 +183,11 @@ def line_pieces(pieces: Pieces, t: Tables, options: WriteOptions) -> None:
     mods = pc.utf8_trim(pc.replace_substring_regex(as_text(lines["modifiers"]), r"\s+", ""), ";")
     mods = pc.replace_substring(mods, ";", comp)
     composite = join_text(as_text(lines["procedure_qualifier"]), comp, as_text(lines["procedure_code"]),
-                      pc.if_else(pc.equal(mods, ""), pa.scalar("", LS), join_text(comp, mods)))
+                          pc.if_else(pc.equal(mods, ""), pa.scalar("", LS), join_text(comp, mods)))
     units = lines["units"].astype("float64").fillna(1.0).to_numpy()
     shown_units = pc.if_else(pa.array(units == 1.0), pa.scalar("", LS), units_text(units))
     svc = segment_text(E, "SVC", composite, amount_text(lines["charge_cents"]),
-                    amount_text(lines["paid_cents"]), as_text(lines["revenue_code"]), shown_units)
+                       amount_text(lines["paid_cents"]), as_text(lines["revenue_code"]), shown_units)
     pieces.add(join_text(svc, end), lf, lt, 1, lc, l_seq, 0)
     if "service_date" in lines.columns:
         dates = pd.to_datetime(lines["service_date"]).to_numpy(dtype="datetime64[us]")
@@ -181,6 +203,14 @@ def line_pieces(pieces: Pieces, t: Tables, options: WriteOptions) -> None:
         has = ~np.asarray(allowed.isna())
         pieces.add(join_text("AMT", E, "B6", E, amount_text(allowed[has].to_numpy(np.int64)), end),
                    lf[has], lt[has], 1, lc[has], l_seq[has], 4)
+    remarks = [[c.strip() for c in str(v).split(";") if c.strip()]
+               for v in lines["remark_codes"].tolist()]
+    rows = np.array([i for i, cs in enumerate(remarks) for _ in cs], dtype=np.int64)
+    if len(rows):
+        codes = pa.array([c for cs in remarks for c in cs], LS)
+        rank = np.arange(len(rows)) - np.searchsorted(rows, rows, side="left")
+        pieces.add(join_text("LQ", E, "HE", E, codes, end), lf[rows], lt[rows], 1, lc[rows],
+                   l_seq[rows], 5, rank)
 
 
 def trailer_pieces(pieces: Pieces, t: Tables, options: WriteOptions) -> None:
@@ -242,7 +272,7 @@ def plb_pieces(pieces, plb, plb_tx, fp, f_tx, E, comp, end) -> None:
                         join_text(as_text(p["reason_code"]), comp, ref))
     pair = join_text(reason, E, amount_text(p["amount_cents"]))
     head = pc.if_else(pa.array(first), join_text("PLB", E, as_text(provider[order]), E,
-                                             fiscal.take(pa.array(order)), E),
+                                                 fiscal.take(pa.array(order)), E),
                       pa.scalar(E, LS))
     text = join_text(head, pair, pc.if_else(pa.array(last), pa.scalar(end, LS), pa.scalar("", LS)))
     pieces.add(text, f_tx[tx], tx, 2, 0, 0, 0, np.arange(len(p)), last)

@@ -17,6 +17,12 @@ What the writer guarantees
   = CLP04), and BPR02 = sum CLP04 - sum PLB computed, never taken from input.
   A payment below zero is refused: carry the shortfall forward with a
   negative FB (:func:`~recoup_lib.remit.with_forward_balance`).
+- X12's code rules: a CARC whose usage note asks for a remark code (16, 96,
+  129, 234, 252) is sent with at least one RARC that is not an alert (LQ*HE
+  on the line, or MOA/MIA on the claim); CARC 18 goes under group OA (CO
+  only where workers' compensation rules ask for it). Remark codes are
+  written where payers send them: LQ*HE per line, MOA (outpatient) or MIA
+  (inpatient, with covered days) per claim.
 - Deterministic bytes: no clock, no randomness; fixed element layout.
 
 Amounts are written in the shortest exact form (``600``, ``287.35``,
@@ -32,7 +38,7 @@ import pandas as pd
 
 from .model import Interchange
 from ._write_input import RemitWriteError, UnbalancedRemittance, check_balance, \
-    check_separators, prepare
+    check_remarks, check_separators, prepare
 from ._write_segments import (Pieces, WriteOptions, cas_pieces, claim_pieces, envelope_pieces,
                               header_pieces, line_pieces, plb_pieces, split_files,
                               trailer_pieces)
@@ -93,6 +99,8 @@ def tables_from_models(interchanges: Interchange | Sequence[Interchange],
                     "frequency_code": c.frequency_code,
                     "patient_last_name": c.patient_last_name,
                     "patient_first_name": c.patient_first_name, "member_id": c.member_id,
+                    "claim_remark_codes": ";".join(c.remark_codes),
+                    "covered_days": str(c.covered_days),
                 })
                 for adj in c.adjustments:
                     a.append((r.trace_number, c_seq, pd.NA, adj.group, adj.reason,
@@ -107,6 +115,7 @@ def tables_from_models(interchanges: Interchange | Sequence[Interchange],
                         "charge_cents": line.charge_cents, "paid_cents": line.paid_cents,
                         "allowed_cents": line.allowed_cents, "service_date": line.service_date,
                         "line_control": line.line_control,
+                        "remark_codes": ";".join(line.remark_codes),
                     })
                     for adj in line.adjustments:
                         a.append((r.trace_number, c_seq, l_seq, adj.group, adj.reason,
@@ -121,7 +130,7 @@ def tables_from_models(interchanges: Interchange | Sequence[Interchange],
     lines = pd.DataFrame(s, columns=[
         "trace_number", "claim_seq", "line_seq", "procedure_qualifier", "procedure_code",
         "modifiers", "revenue_code", "units", "charge_cents", "paid_cents", "allowed_cents",
-        "service_date", "line_control"])
+        "service_date", "line_control", "remark_codes"])
     lines["allowed_cents"] = pd.array(lines["allowed_cents"].tolist(), dtype="Int64")
     lines["service_date"] = pd.to_datetime(lines["service_date"]).astype("datetime64[us]")
     adjustments = pd.DataFrame(a, columns=["trace_number", "claim_seq", "line_seq", "group_code",
@@ -139,7 +148,7 @@ def tables_from_models(interchanges: Interchange | Sequence[Interchange],
         "trace_number", "claim_seq", "claim_id", "status_code", "charge_cents", "paid_cents",
         "patient_responsibility_cents", "payer_claim_control", "filing_indicator",
         "facility_code", "frequency_code", "patient_last_name", "patient_first_name",
-        "member_id"])
+        "member_id", "claim_remark_codes", "covered_days"])
     for frame in (lines, adjustments, plb, payments):
         for col in frame.columns:
             if col.endswith("_cents") and frame[col].dtype != "Int64":
@@ -172,10 +181,13 @@ def write_835_from_tables(transactions: pd.DataFrame, payments: pd.DataFrame,
         status_code, charge_cents, paid_cents, payer_claim_control. Optional:
         claim_seq (order within the transaction; default row order),
         patient_responsibility_cents, filing_indicator, facility_code,
-        frequency_code, patient_last_name, patient_first_name, member_id.
+        frequency_code, patient_last_name, patient_first_name, member_id,
+        claim_remark_codes (``;``-separated RARCs, written in MOA, or in MIA
+        when covered_days is given).
     service_lines : pandas.DataFrame, optional
         trace_number, claim_seq (or claim_id), procedure_code, charge_cents,
-        paid_cents; optional line_seq, procedure_qualifier, modifiers
+        paid_cents; optional remark_codes (``;``-separated RARCs, one LQ*HE
+        each), line_seq, procedure_qualifier, modifiers
         (``;``-separated), units, service_date, line_control (REF*6R),
         allowed_cents, revenue_code.
     adjustments : pandas.DataFrame, optional
@@ -198,7 +210,9 @@ def write_835_from_tables(transactions: pd.DataFrame, payments: pd.DataFrame,
     ------
     RemitWriteError
         A required column or value is missing, a value contains a separator,
-        a row refers to a claim that does not exist, a trace number repeats.
+        a row refers to a claim that does not exist, a trace number repeats,
+        a CARC that X12 wants with a remark code (16, 96, 129, 234, 252) has
+        none, or CARC 18 is under a group other than OA (or CO).
     UnbalancedRemittance
         A line or claim does not balance, or a payment would be negative.
 
@@ -224,6 +238,7 @@ def write_835_from_tables(transactions: pd.DataFrame, payments: pd.DataFrame,
     options = options or WriteOptions()
     t = prepare(transactions, payments, service_lines, adjustments, provider_adjustments)
     check_separators(options.separators, t.tr, t.pay, t.lines, t.adj, t.plb)
+    check_remarks(t.pay, t.lines, t.line_claim, t.adj, t.adj_claim, t.adj_line_row)
     check_balance(t.tr, t.pay, t.pay_tx, t.lines, t.line_claim, t.adj, t.adj_claim,
                    t.adj_line_row, t.plb, t.plb_tx)
     pieces = Pieces()

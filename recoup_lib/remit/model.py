@@ -95,8 +95,8 @@ class ServiceLine:
         Up to four (SVC01-3..6).
     qualifier : str, default "HC"
         SVC01-1 (``HC`` HCPCS/CPT, ``NU`` revenue code, ...).
-    units : int, default 1
-        SVC05 units of service paid.
+    units : int or float, default 1
+        SVC05 units of service paid (a quantity: ``1.5`` hours is fine).
     service_date : datetime.date, optional
         DTM*472.
     line_control : str, default ""
@@ -108,6 +108,9 @@ class ServiceLine:
         AMT*B6 (informational, not part of balancing).
     revenue_code : str, default ""
         SVC04 (institutional claims).
+    remark_codes : tuple of str, default ()
+        RARCs of the line (LQ*HE), in order. X12 asks for at least one with
+        CARC 16, 96, 129, 234 or 252 (docs/sources.md §6.2-6.3).
     """
 
     procedure_code: str
@@ -115,17 +118,19 @@ class ServiceLine:
     paid_cents: int
     modifiers: tuple[str, ...] = ()
     qualifier: str = "HC"
-    units: int = 1
+    units: int | float = 1
     service_date: dt.date | None = None
     line_control: str = ""
     adjustments: tuple[Adjustment, ...] = ()
     allowed_cents: int | None = None
     revenue_code: str = ""
+    remark_codes: tuple[str, ...] = ()
 
     def __post_init__(self) -> None:
         _check_cents(self)
         object.__setattr__(self, "modifiers", tuple(self.modifiers))
         object.__setattr__(self, "adjustments", tuple(self.adjustments))
+        object.__setattr__(self, "remark_codes", tuple(self.remark_codes))
         object.__setattr__(self, "line_control", str(self.line_control))
 
     @property
@@ -164,6 +169,12 @@ class ClaimPayment:
         CLP08 (place of service / bill type) and CLP09.
     patient_last_name, patient_first_name, member_id : str
         NM1*QC (the 835 requires a patient name segment).
+    remark_codes : tuple of str, default ()
+        Claim-level RARCs: MOA03-07 (outpatient) or MIA05, MIA20-24
+        (inpatient, when ``covered_days`` is given).
+    covered_days : str, default ""
+        MIA01 covered days or visits: given, the claim gets an MIA
+        (inpatient adjudication) segment instead of an MOA.
     """
 
     claim_id: str
@@ -180,11 +191,14 @@ class ClaimPayment:
     patient_last_name: str = "PATIENT"
     patient_first_name: str = ""
     member_id: str = ""
+    remark_codes: tuple[str, ...] = ()
+    covered_days: str = ""
 
     def __post_init__(self) -> None:
         _check_cents(self)
         object.__setattr__(self, "adjustments", tuple(self.adjustments))
         object.__setattr__(self, "lines", tuple(self.lines))
+        object.__setattr__(self, "remark_codes", tuple(self.remark_codes))
         object.__setattr__(self, "status_code", str(self.status_code))
 
     @property

@@ -41,6 +41,19 @@ from ._vocabulary import BYPASS_MODIFIERS, REPEAT_MODIFIERS
 __all__ = ["AuditContext", "build_context", "modifier_key", "has_any_modifier"]
 
 
+#: Days are packed under a group number: year 1 to 9999 fits in 2**23 days around 1970.
+_DAY_SPAN = 2**23
+_DAY_ZERO = 2**22
+_OPEN_END = _DAY_SPAN
+
+
+def _days(dates, missing: int = -1) -> np.ndarray:
+    """Dates as whole days, shifted to be >= 0 (``missing`` where there is no date)."""
+    values = np.asarray(dates).astype("datetime64[D]")
+    days = values.astype(np.int64) + _DAY_ZERO
+    return np.where(np.isnat(values), missing, days)
+
+
 def _canonical(value: str) -> str:
     return ";".join(sorted({m for m in value.split(";") if m}))
 
@@ -103,7 +116,9 @@ class AuditContext:
         wanted = np.where((claim >= 0) & (line_no >= 0) & (line_no < width),
                           _line_key(claim, line_no, width), -1)
         order = self.keys["line_order"]
-        sorted_keys = self.keys["line_keys"][order]
+        sorted_keys = self.keys.get("line_sorted")
+        if sorted_keys is None:
+            sorted_keys = self.keys["line_sorted"] = self.keys["line_keys"][order]
         if not len(sorted_keys):
             return np.full(len(wanted), -1, dtype=np.int64)
         at = np.clip(np.searchsorted(sorted_keys, wanted), 0, len(sorted_keys) - 1)
@@ -111,18 +126,52 @@ class AuditContext:
         return np.where(found, order[at], -1)
 
     @cached_property
-    def _fee_table(self) -> pd.DataFrame | None:
+    def _fee_index(self) -> dict | None:
+        """The fee schedule sorted for lookups: one integer per (payer, code, effective date)."""
         fs = self.fee_schedule
         if fs is None or not len(fs):
             return None
-        table = pd.DataFrame({
-            "_payer": self.key("payer", fs["payer_id"]), "_code": self.key("code", fs["procedure_code"]),
-            "effective_date": fs["effective_date"].to_numpy().astype("datetime64[us]"),
-            "end_date": fs["end_date"].to_numpy().astype("datetime64[us]"),
-            "allowed_cents": fs["allowed_cents"].to_numpy(dtype=np.int64),
-        })
-        table = table.loc[(table["_payer"] >= 0) & (table["_code"] >= 0)]
-        return table.sort_values("effective_date", kind="stable")
+        payer = self.key("payer", fs["payer_id"])
+        code = self.key("code", fs["procedure_code"])
+        keep = (payer >= 0) & (code >= 0)
+        if not keep.any():
+            return None
+        width = max(len(self.keys["code"]), 1)
+        pair = payer[keep] * width + code[keep]
+        groups, group_of = np.unique(pair, return_inverse=True)
+        packed = group_of.astype(np.int64) * _DAY_SPAN + _days(fs["effective_date"])[keep]
+        order = np.argsort(packed, kind="stable")
+        return {"width": width, "groups": groups, "packed": packed[order],
+                "end": _days(fs["end_date"], missing=_OPEN_END)[keep][order],
+                "allowed": fs["allowed_cents"].to_numpy(dtype=np.int64)[keep][order]}
+
+    def fee_cents(self, procedure_code=None, rows: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray]:
+        """Fee per unit (int64 cents) and whether there is one, for lines by payer and date.
+
+        The NumPy form of :meth:`fee`: ``(fee, has_fee)``, both aligned with ``rows``
+        (default: every line); ``fee`` is 0 where ``has_fee`` is False.
+        """
+        rows = np.arange(len(self.lines)) if rows is None else np.asarray(rows, dtype=np.int64)
+        fee = np.zeros(len(rows), dtype=np.int64)
+        has = np.zeros(len(rows), dtype=bool)
+        index = self._fee_index
+        if index is None or not len(rows):
+            return fee, has
+        code = (self.lines["_code"].to_numpy()[rows] if procedure_code is None
+                else self.key("code", procedure_code))
+        payer = self.lines["_payer"].to_numpy()[rows]
+        pair = np.where((payer >= 0) & (code >= 0), payer * index["width"] + code, -1)
+        groups = index["groups"]
+        at = np.minimum(np.searchsorted(groups, pair), len(groups) - 1)
+        known = groups[at] == pair
+        day = _days(self.lines["service_date"].to_numpy()[rows])
+        # The latest row of the pair effective on or before the date (ties: the last in file order).
+        found = np.searchsorted(index["packed"], at * _DAY_SPAN + day, side="right") - 1
+        safe = np.maximum(found, 0)
+        same_pair = (found >= 0) & (index["packed"][safe] // _DAY_SPAN == at)
+        has = known & same_pair & (index["end"][safe] >= day)
+        fee = np.where(has, index["allowed"][safe], 0)
+        return fee, has
 
     def fee(self, procedure_code=None, rows: np.ndarray | None = None) -> pd.Series:
         """Fee per unit (cents, Int64) for lines, by their payer and service date.
@@ -133,24 +182,11 @@ class AuditContext:
         are inclusive; where rows of the schedule overlap, the latest
         effective date on or before the service date wins.
         """
-        lines = self.lines if rows is None else self.lines.iloc[rows]
-        code = lines["_code"].to_numpy() if procedure_code is None else self.key("code", procedure_code)
-        out = pd.Series(pd.array(np.zeros(len(lines), dtype=np.int64), dtype="Int64"), index=lines.index)
-        out[:] = pd.NA
-        table = self._fee_table
-        if table is None or not len(lines):
-            return out
-        query = pd.DataFrame({"_payer": lines["_payer"].to_numpy(), "_code": code,
-                              "service_date": lines["service_date"].to_numpy().astype("datetime64[us]"),
-                              "_pos": np.arange(len(lines))})
-        query = query.sort_values("service_date", kind="stable")
-        matched = pd.merge_asof(query, table, left_on="service_date", right_on="effective_date",
-                                by=["_payer", "_code"], direction="backward")
-        ok = matched["allowed_cents"].notna() & (
-            matched["end_date"].isna() | (matched["end_date"] >= matched["service_date"]))
-        values = matched["allowed_cents"].where(ok).astype("Int64")
-        out.iloc[matched["_pos"].to_numpy()] = values.to_numpy()
-        return out
+        index = self.lines.index if rows is None else self.lines.index[np.asarray(rows, dtype=np.int64)]
+        fee, has = self.fee_cents(procedure_code, rows)
+        values = pd.array(fee, dtype="Int64")
+        values[~has] = pd.NA
+        return pd.Series(values, index=index)
 
     @cached_property
     def duplicate_payment_excess(self) -> pd.Series:
@@ -234,6 +270,17 @@ def _index_of(*columns) -> pa.Array:
     return pa.chunked_array(parts).unique() if len(parts) > 1 else parts[0].unique()
 
 
+def _encode(first, *others) -> tuple[np.ndarray, pa.Array]:
+    """Integer codes of ``first`` and the index they point into (see :func:`_index_of`).
+
+    The same as ``_positions(first, _index_of(first, *others))``, hashing ``first`` once.
+    """
+    encoded = pc.dictionary_encode(_text(first))
+    index = _index_of(encoded.dictionary, *others)
+    codes = pc.fill_null(encoded.indices, -1).to_numpy(zero_copy_only=False).astype(np.int64)
+    return codes, index
+
+
 def build_context(claim_lines: pd.DataFrame, payments: pd.DataFrame, **tables) -> AuditContext:
     """Join payments to lines and derive the columns and keys rules share.
 
@@ -245,11 +292,15 @@ def build_context(claim_lines: pd.DataFrame, payments: pd.DataFrame, **tables) -
         coverage, documentation, fee_schedule, ncci_ptp, mue, payer_policies
         (``None`` where absent).
     """
-    lines = claim_lines.reset_index(drop=True).copy()
+    # Copy-on-write: new columns go on this frame only; the caller's table is never changed.
+    lines = claim_lines.reset_index(drop=True)
     n = len(lines)
-    claims = pc.sort_indices(_text(lines["claim_id"]).unique())
-    claims = _text(lines["claim_id"]).unique().take(claims)
-    claim_codes = _positions(lines["claim_id"], claims)
+    encoded = pc.dictionary_encode(_text(lines["claim_id"]))
+    rank = pc.sort_indices(encoded.dictionary)
+    claims = encoded.dictionary.take(rank)
+    position = np.empty(len(rank), dtype=np.int64)
+    position[rank.to_numpy()] = np.arange(len(rank))
+    claim_codes = position[encoded.indices.to_numpy(zero_copy_only=False)] if n else np.zeros(0, dtype=np.int64)
     line_no = lines["line_no"].to_numpy(dtype=np.int64)
     width = int(line_no.max()) + 2 if n else 2
     line_keys = _line_key(claim_codes, line_no, width)
@@ -258,29 +309,35 @@ def build_context(claim_lines: pd.DataFrame, payments: pd.DataFrame, **tables) -
         t = tables.get(table)
         return None if t is None else t[name]
 
-    codes_index = _index_of(lines["procedure_code"], col("fee_schedule", "procedure_code"),
-                            col("documentation", "documented_code"), col("ncci_ptp", "column_1"),
-                            col("ncci_ptp", "column_2"), col("mue", "procedure_code"),
-                            col("payer_policies", "procedure_code"))
-    payer_index = _index_of(lines["payer_id"], col("fee_schedule", "payer_id"), col("coverage", "payer_id"),
-                            col("payer_policies", "payer_id"))
-    patient_index = _index_of(lines["patient_id"], col("coverage", "patient_id"))
-    npis = _index_of(lines["rendering_npi"])
+    # Each identifier column of the lines is hashed once: its distinct values, first seen first,
+    # open the index of that kind, and values only other tables use follow.
+    code_of, codes_index = _encode(lines["procedure_code"], col("fee_schedule", "procedure_code"),
+                                   col("documentation", "documented_code"), col("ncci_ptp", "column_1"),
+                                   col("ncci_ptp", "column_2"), col("mue", "procedure_code"),
+                                   col("payer_policies", "procedure_code"))
+    payer_of, payer_index = _encode(lines["payer_id"], col("fee_schedule", "payer_id"), col("coverage", "payer_id"),
+                                    col("payer_policies", "payer_id"))
+    patient_of, patient_index = _encode(lines["patient_id"], col("coverage", "patient_id"))
+    npi_of, npis = _encode(lines["rendering_npi"])
     keys = {"claim": claims, "code": codes_index, "payer": payer_index, "patient": patient_index,
             "npi": npis, "line_width": width, "line_keys": line_keys,
             "line_order": np.argsort(line_keys, kind="stable")}
     lines["_claim"] = claim_codes
-    lines["_code"] = _positions(lines["procedure_code"], codes_index)
-    lines["_payer"] = _positions(lines["payer_id"], payer_index)
-    lines["_patient"] = _positions(lines["patient_id"], patient_index)
-    lines["_npi"] = _positions(lines["rendering_npi"], npis)
-    lines["modifier_key"] = modifier_key(lines["modifiers"])
-    lines["_mods"] = pd.factorize(lines["modifier_key"])[0].astype(np.int64)
-    lines["has_repeat_modifier"] = has_any_modifier(lines["modifiers"], REPEAT_MODIFIERS).to_numpy()
-    lines["has_bypass_modifier"] = has_any_modifier(lines["modifiers"], BYPASS_MODIFIERS).to_numpy()
+    lines["_code"] = code_of
+    lines["_payer"] = payer_of
+    lines["_patient"] = patient_of
+    lines["_npi"] = npi_of
+    mod_codes, mod_uniques = pd.factorize(lines["modifiers"].fillna("").astype("str"))
+    distinct = [str(u) for u in mod_uniques]
+    canonical = np.array([_canonical(u) for u in distinct], dtype=object)
+    lines["modifier_key"] = pd.Series(canonical[mod_codes] if n else [], index=lines.index, dtype="str")
+    lines["_mods"] = pd.factorize(canonical)[0].astype(np.int64)[mod_codes] if n else np.zeros(0, dtype=np.int64)
+    for column, wanted in (("has_repeat_modifier", REPEAT_MODIFIERS), ("has_bypass_modifier", BYPASS_MODIFIERS)):
+        hit = np.array([bool(set(u.split(";")) & wanted) for u in distinct], dtype=bool)
+        lines[column] = hit[mod_codes] if n else np.zeros(0, dtype=bool)
 
     ctx = AuditContext(lines=lines, payments=payments, keys=keys, **tables)
-    pay = payments.reset_index(drop=True).copy()
+    pay = payments.reset_index(drop=True)
     pos = ctx.line_positions(pay["claim_id"], pay["line_no"]) if len(pay) else np.zeros(0, dtype=np.int64)
     if (pos < 0).any():
         pay = pay.loc[pos >= 0].reset_index(drop=True)

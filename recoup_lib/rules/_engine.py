@@ -85,6 +85,16 @@ class AuditResult(StepResult):
     def lines(self) -> pd.DataFrame:
         return self.context.lines
 
+    @property
+    def lines_audited(self) -> int:
+        """How many usable claim lines the audit read."""
+        return int(len(self.lines))
+
+    @property
+    def lines_paid(self) -> int:
+        """How many of them have something paid (> 0)."""
+        return int((self.lines["paid_cents"] > 0).sum())
+
     def totals(self, by: str = "category") -> pd.DataFrame:
         """At-risk dollars by ``category``, ``error_type``, ``payer``, ``provider``, ``month`` or ``code``."""
         return summarise(self.findings, by=by, capped=self.capped)
@@ -290,7 +300,8 @@ def run_audit(inputs: AuditInputs, rules: RuleRegistry | None = None, extra_rule
 
 
 def audit_folder(folder, *, rules: RuleRegistry | None = None, extra_rules=(), only=None,
-                 use_defaults: bool = True) -> AuditResult:
+                 use_defaults: bool = True, engine: str = "pandas", max_memory=None,
+                 workers: int | None = None) -> AuditResult:
     """Read an audit folder and audit it: the pipeline's audit step (``recoup audit``).
 
     Parameters
@@ -306,6 +317,16 @@ def audit_folder(folder, *, rules: RuleRegistry | None = None, extra_rules=(), o
         Run only these error types.
     use_defaults : bool, default True
         Fall back to the shipped reference tables where the folder has none.
+    engine : {"pandas", "spark"}, default "pandas"
+        ``"spark"`` runs the same rules on Apache Spark, patient partition by
+        partition (``pip install recoup-kit[spark]``; see docs/scale.md).
+    max_memory : int or str, optional
+        A budget such as ``"1GB"``: the folder is split into patient
+        partitions on disk and audited one by one (or a few side by side)
+        within it; the findings are the same, byte for byte.
+    workers : int, optional
+        Cores to use (default: all): input files read side by side, and
+        partitions audited side by side under ``max_memory``.
 
     Returns
     -------
@@ -323,7 +344,22 @@ def audit_folder(folder, *, rules: RuleRegistry | None = None, extra_rules=(), o
     >>> result = audit_folder("synthetic/demo/family_practice")  # doctest: +SKIP
     >>> result.totals("category")  # doctest: +SKIP
     """
-    inputs = read_audit_folder(folder, use_defaults=use_defaults)
+    if engine == "spark":
+        if max_memory is not None:
+            raise InvalidParameterError("max_memory is for the pandas engine; Spark's memory is set in "
+                                        "its session (see docs/scale.md)")
+        from ._spark import audit_folder_spark
+
+        return audit_folder_spark(folder, rules=rules, extra_rules=extra_rules, only=only,
+                                  use_defaults=use_defaults)
+    if engine != "pandas":
+        raise InvalidParameterError(f"engine must be 'pandas' or 'spark'; got {engine!r}")
+    if max_memory is not None:
+        from ._partition import audit_folder_partitioned
+
+        return audit_folder_partitioned(folder, max_memory, workers=workers, rules=rules,
+                                        extra_rules=extra_rules, only=only, use_defaults=use_defaults)
+    inputs = read_audit_folder(folder, use_defaults=use_defaults, workers=workers)
     return run_audit(inputs, rules=rules, extra_rules=extra_rules, only=only)
 
 
@@ -466,8 +502,8 @@ def write_audit(result: AuditResult, out: str | Path) -> dict[str, Path]:
         "rules_run": [r.error_type for r in result.rules_run],
         "rules_switched_off": result.switched_off.to_dict(orient="records"),
         "files": (result.inputs.counts.to_dict(orient="records") if result.inputs is not None else []),
-        "lines_audited": int(len(result.lines)),
-        "lines_paid": int((result.lines["paid_cents"] > 0).sum()),
+        "lines_audited": result.lines_audited,
+        "lines_paid": result.lines_paid,
         "findings": int(len(findings)),
         "lines_flagged": int(findings[["claim_id", "line_no"]].drop_duplicates().shape[0]),
         "at_risk_capped": dollars(result.total_at_risk_cents),
@@ -480,9 +516,8 @@ def write_audit(result: AuditResult, out: str | Path) -> dict[str, Path]:
 def summary_markdown(result: AuditResult, summaries: dict | None = None) -> str:
     """The summary as a short Markdown report (``summaries``: already computed tables by dimension)."""
     f = result.findings
-    lines = result.lines
     parts = ["# Audit summary", ""]
-    parts.append(f"- Lines audited: {len(lines):,}; paid lines: {int((lines['paid_cents'] > 0).sum()):,}")
+    parts.append(f"- Lines audited: {result.lines_audited:,}; paid lines: {result.lines_paid:,}")
     flagged = f[["claim_id", "line_no"]].drop_duplicates().shape[0]
     parts.append(f"- Lines flagged: {flagged:,}; findings: {len(f):,}")
     parts.append(f"- Money at risk (each line capped at what was paid): {dollars(result.total_at_risk_cents)}")

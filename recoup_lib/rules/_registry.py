@@ -50,6 +50,12 @@ class Rule:
         One line saying what the rule checks (shown in reports and lessons).
     builtin : bool
         True for the contract's ten rules.
+    patient_local : bool
+        The rule compares a line only with lines of the same patient (and the
+        reference tables), so auditing patient by patient finds exactly what
+        auditing everything at once finds. True for the ten contract rules.
+        Audits that split the data (``max_memory``, ``engine="spark"``) refuse
+        a rule that does not say so; the in-memory audit runs every rule.
     """
 
     error_type: str
@@ -59,6 +65,7 @@ class Rule:
     needs: tuple[str, ...] = ()
     summary: str = ""
     builtin: bool = False
+    patient_local: bool = False
 
     @property
     def doc(self) -> str:
@@ -135,19 +142,28 @@ def register(error_type: str, rule_id: str, needs: tuple[str, ...] = (), summary
 
     def wrap(func: Callable) -> Callable:
         _DEFAULT.add(Rule(error_type, rule_id, ERROR_TYPES[error_type], func, tuple(needs),
-                          summary, builtin=True))
+                          summary, builtin=True, patient_local=True))
         return func
 
     return wrap
 
 
 def custom_rule(error_type: str, category: str, rule_id: str | None = None,
-                needs: tuple[str, ...] = (), summary: str = ""):
+                needs: tuple[str, ...] = (), summary: str = "", patient_local: bool = False):
     """Turn a function written in a notebook into a :class:`Rule`.
 
     The rule is not registered anywhere: pass it to
     ``run_audit(..., extra_rules=[rule])`` so it runs beside the built-in
     ones. No hidden state is left behind in the kernel.
+
+    ``patient_local=True`` declares that the rule compares a line only with
+    lines of the same patient (a per-line check, or a group-by that includes
+    the patient), so it may run on patient partitions: ``max_memory`` and
+    ``engine="spark"`` audits need that. The default is False because a
+    check that looks across patients (a provider's outlier rate, a payer's
+    share) would silently give other answers on a part of the data; such a
+    rule runs only in the in-memory audit, and a partitioned audit refuses it
+    by name.
 
     Examples
     --------
@@ -165,6 +181,6 @@ def custom_rule(error_type: str, category: str, rule_id: str | None = None,
         rid = rule_id or f"CUSTOM-{error_type.upper()}"
         doc = (func.__doc__ or "").strip()
         text = summary or (doc.splitlines()[0] if doc else "")
-        return Rule(error_type, rid, category, func, tuple(needs), text)
+        return Rule(error_type, rid, category, func, tuple(needs), text, patient_local=patient_local)
 
     return wrap

@@ -105,10 +105,13 @@ def unbundling(ctx) -> pd.DataFrame:
         return NO_HITS
     ptp = ptp.loc[ptp["modifier_indicator"].isin(["0", "1"])]
     ptp = ptp.assign(_c1=ctx.key("code", ptp["column_1"]), _c2=ctx.key("code", ptp["column_2"]))
-    paid = lines.loc[ctx.is_paid]
     key = ["_patient", "_npi", "service_date"]
-    col2 = paid.loc[paid["_code"].isin(ptp["_c2"])]
-    col1 = paid.loc[paid["_code"].isin(ptp["_c1"])]
+    paid = ctx.is_paid.to_numpy()
+    code = lines["_code"].to_numpy()
+    # Only the few columns the pairing needs are taken, from the lines that can pair.
+    needed = lines[key + ["_code", "has_bypass_modifier", "claim_id", "line_no"]]
+    col2 = needed.iloc[np.flatnonzero(paid & np.isin(code, ptp["_c2"].to_numpy()))]
+    col1 = needed.iloc[np.flatnonzero(paid & np.isin(code, ptp["_c1"].to_numpy()))]
     if not len(col2) or not len(col1):
         return NO_HITS
     left = col2[key + ["_code", "has_bypass_modifier"]].assign(_line=col2.index)
@@ -161,7 +164,9 @@ def units_over_mue(ctx) -> pd.DataFrame:
     lines = ctx.lines
     table = mue.assign(_code=ctx.key("code", mue["procedure_code"])).drop_duplicates("procedure_code")
     table = table.loc[table["_code"] >= 0].set_index("_code")
-    paid = lines.loc[ctx.is_paid & lines["_code"].isin(table.index)]
+    candidates = ctx.is_paid.to_numpy() & np.isin(lines["_code"].to_numpy(), table.index.to_numpy())
+    paid = lines[["_patient", "_npi", "service_date", "_code", "units", "paid_cents",
+                  "procedure_code"]].iloc[np.flatnonzero(candidates)]
     if not len(paid):
         return NO_HITS
     limit = table["mue_value"].reindex(paid["_code"]).to_numpy(dtype=np.int64)

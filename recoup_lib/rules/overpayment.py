@@ -16,6 +16,23 @@ from ._registry import register
 DUPLICATE_KEY = ["_patient", "_payer", "_npi", "service_date", "_code", "_mods"]
 
 
+def _may_repeat(lines: pd.DataFrame, rows: np.ndarray) -> np.ndarray:
+    """Which of ``rows`` share a hash of :data:`DUPLICATE_KEY` with another of them.
+
+    Equal services have equal hashes, so this keeps every duplicate (and, rarely, a
+    collision, which the exact comparison then drops): the full sort runs on a few lines
+    instead of all of them.
+    """
+    mixed = np.zeros(len(rows), dtype=np.uint64)
+    for name in DUPLICATE_KEY:
+        values = lines[name].to_numpy()[rows]
+        if values.dtype.kind == "M":
+            values = values.astype("datetime64[D]")
+        mixed = (mixed ^ values.view(np.int64).astype(np.uint64)) * np.uint64(0x9E3779B97F4A7C15)
+        mixed ^= mixed >> np.uint64(29)
+    return pd.Series(mixed).duplicated(keep=False).to_numpy()
+
+
 @register("duplicate_claim", "OVP-DUP-CLAIM",
           summary="the same service billed and paid twice on separate lines")
 def duplicate_claim(ctx) -> pd.DataFrame:
@@ -36,6 +53,7 @@ def duplicate_claim(ctx) -> pd.DataFrame:
     """
     lines = ctx.lines
     rows = np.flatnonzero((ctx.is_paid & ~lines["has_repeat_modifier"]).to_numpy())
+    rows = rows[_may_repeat(lines, rows)]
     if not len(rows):
         return NO_HITS
     col = {name: lines[name].to_numpy()[rows] for name in DUPLICATE_KEY + ["submitted_date", "_claim", "line_no"]}
@@ -105,24 +123,25 @@ def overpaid_rate(ctx) -> pd.DataFrame:
     paid_rows = np.flatnonzero(ctx.is_paid.to_numpy())
     if not len(paid_rows):
         return NO_HITS
-    lines = ctx.lines.iloc[paid_rows]
-    fee = ctx.fee(rows=paid_rows)
-    allowed = fee * lines["units"].astype("Int64")
-    net_paid = lines["paid_cents"] - ctx.duplicate_payment_excess.iloc[paid_rows]
-    over = (net_paid - allowed)
-    flag = (over > 0).fillna(False).to_numpy(dtype=bool)
+    lines = ctx.lines
+    fee, has_fee = ctx.fee_cents(rows=paid_rows)
+    allowed = fee * lines["units"].to_numpy(dtype=np.int64)[paid_rows]
+    duplicated = ctx.duplicate_payment_excess.to_numpy()[paid_rows]
+    net_paid = lines["paid_cents"].to_numpy()[paid_rows] - duplicated
+    over = net_paid - allowed
+    flag = has_fee & (over > 0)
     if not flag.any():
         return NO_HITS
-    sel = lines.loc[flag]
-    diff = over[flag].astype("int64")
+    rows = paid_rows[flag]
+    sel = lines.iloc[rows]
+    diff = over[flag]
     evidence = (
         "paid " + usd(net_paid[flag]).to_numpy()
-        + np.where(ctx.duplicate_payment_excess.iloc[paid_rows][flag].to_numpy() > 0,
-                   " (after removing the duplicate payment)", "")
+        + np.where(duplicated[flag] > 0, " (after removing the duplicate payment)", "")
         + " for " + sel["units"].astype("str").to_numpy() + " x " + sel["procedure_code"].to_numpy()
         + "; the " + sel["payer_id"].to_numpy() + " fee schedule allows "
-        + usd(fee[flag].astype("int64")).to_numpy() + " per unit on "
-        + date_text(sel["service_date"]).to_numpy() + " = " + usd(allowed[flag].astype("int64")).to_numpy()
+        + usd(fee[flag]).to_numpy() + " per unit on "
+        + date_text(sel["service_date"]).to_numpy() + " = " + usd(allowed[flag]).to_numpy()
         + "; overpaid by " + usd(diff).to_numpy()
     )
     return hits(sel.index, diff, evidence)

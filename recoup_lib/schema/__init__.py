@@ -28,7 +28,7 @@ In-memory conventions (the "column contract" every other module relies on):
 from __future__ import annotations
 
 from ._columns import BOOL_FALSE, BOOL_TRUE, Column, FileSpec, money_column
-from ._parse import ParsedTable, parse_table
+from ._parse import ParsedTable, parse_table, value_codes
 
 __all__ = [
     "Column",
@@ -50,6 +50,7 @@ __all__ = [
     "BOOL_TRUE",
     "BOOL_FALSE",
     "parse_table",
+    "value_codes",
     "money_column",
 ]
 

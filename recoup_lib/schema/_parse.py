@@ -19,7 +19,7 @@ from ..errors import Problem
 from ..money import parse_cents
 from ._columns import BOOL_FALSE, BOOL_TRUE, Column, FileSpec
 
-__all__ = ["ParsedTable", "parse_table"]
+__all__ = ["ParsedTable", "parse_table", "value_codes"]
 
 
 @dataclass
@@ -128,6 +128,9 @@ def parse_table(raw: pd.DataFrame, spec: FileSpec, label: str | None = None,
             if col.fill_missing:
                 out[col.memory_name] = _blank_of(col, n)
             continue
+        if _already_typed(raw[col.name], col):
+            out[col.memory_name] = _typed_values(raw[col.name], col)
+            continue
         text = _strip(raw[col.name])
         blank = (text == "").to_numpy()
         if not col.nullable:
@@ -175,7 +178,7 @@ def parse_table(raw: pd.DataFrame, spec: FileSpec, label: str | None = None,
     # Repeated keys: first occurrence wins, later ones are set aside.
     if spec.key and all(k in raw.columns for k in spec.key):
         key_frame = out[[Column(k, "id").memory_name for k in spec.key]]
-        dup = key_frame.duplicated(keep="first").to_numpy() & ~bad
+        dup = _repeated_keys(key_frame) & ~bad
         if dup.any():
             idx = np.flatnonzero(dup)
             problem_frames.append(pd.DataFrame({
@@ -204,13 +207,66 @@ def parse_table(raw: pd.DataFrame, spec: FileSpec, label: str | None = None,
         rejected.insert(0, "_row", rows[bad_idx])
         rejected.insert(0, "_file", label)
         rejected = rejected.reset_index(drop=True)
-    data = out.loc[~bad].copy()
+    # ``out`` is this function's own frame: with nothing set aside it is used as it is.
+    data = out.loc[~bad] if bad.any() else out
     data.insert(0, "_row", rows[~bad])
     for col in spec.columns:
         if col.memory_name in data.columns:
             data[col.memory_name] = _tighten(data[col.memory_name], col)
     return ParsedTable(data=data.reset_index(drop=True), problems=problems,
                        rejected=rejected, rows_read=n)
+
+
+def value_codes(values: pd.Series) -> tuple[np.ndarray, int]:
+    """One integer per distinct value (a missing value is a value of its own), and how many.
+
+    Text is dictionary-encoded by Arrow, which is faster than ``pandas.factorize`` on it.
+    """
+    if isinstance(values.dtype, pd.StringDtype):
+        encoded = pc.dictionary_encode(_arrow_text(values), null_encoding="encode")
+        if isinstance(encoded, pa.ChunkedArray):
+            encoded = encoded.combine_chunks()
+        return encoded.indices.to_numpy(zero_copy_only=False).astype(np.int64), max(len(encoded.dictionary), 1)
+    codes, uniques = pd.factorize(values, use_na_sentinel=False)
+    return codes.astype(np.int64), max(len(uniques), 1)
+
+
+def _repeated_keys(keys: pd.DataFrame) -> np.ndarray:
+    """``keys.duplicated(keep="first")``, on one integer per row where the key's columns allow.
+
+    Each column is factorized (a missing value is a value of its own), and the codes are
+    combined into one int64 while their product fits; hashing one integer column is several
+    times faster than hashing rows of text and numbers.
+    """
+    combined = np.zeros(len(keys), dtype=np.int64)
+    size = 1
+    for name in keys.columns:
+        codes, width = value_codes(keys[name])
+        if size * width >= 2**62:
+            return keys.duplicated(keep="first").to_numpy()
+        combined = combined * width + codes
+        size *= width
+    return pd.Series(combined).duplicated(keep="first").to_numpy()
+
+
+def _already_typed(values: pd.Series, col: Column) -> bool:
+    """Whether the reader already converted this column (see ``recoup_lib.folder``).
+
+    It does so only for date and whole-number columns whose every value is valid (blank only
+    where allowed, at least the minimum), so there is nothing left to check.
+    """
+    if col.kind == "date":
+        return pd.api.types.is_datetime64_any_dtype(values.dtype)
+    if col.kind == "int":
+        return pd.api.types.is_integer_dtype(values.dtype) and not isinstance(values.dtype, pd.StringDtype)
+    return False
+
+
+def _typed_values(values: pd.Series, col: Column):
+    """A converted column in the in-memory form :func:`parse_table` gives it."""
+    if col.kind == "date":
+        return values.to_numpy(dtype="datetime64[us]")
+    return values.astype("Int64").array
 
 
 def _arrow_text(text: pd.Series) -> pa.Array:

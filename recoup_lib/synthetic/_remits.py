@@ -6,9 +6,12 @@ per payer and month (``remits/<payer>_<YYYY-MM>.835``), one claim payment
 (CLP) per claim, kind (original, duplicate, reversal, correction) and copy,
 one service line (SVC) per payment row, with the allowed amount (AMT*B6),
 patient responsibility (CAS PR 1/2/3), the contractual write-off (CAS CO 45)
-and denials (CAS with the payment's CARC). Reversals (CLP02 = 22) negate every
-amount of the claim payment they reverse and carry its control number (CLP07)
-(docs/sources.md §5.2).
+and denials (CAS with the payment's CARC, its group as X12 expects: CARC 18
+under OA; with the remark code payers send, which X12 requires for CARC 16 and
+96; Medicare adds MOA MA01 to the claims it denies, reverses or corrects).
+A reversal (CLP02 = 22) repeats the whole claim payment it reverses, every line
+and every CAS negated, with its control number (CLP07), and the corrected claim
+follows in the same remittance (docs/sources.md §5.2; :mod:`._remit_claims`).
 
 Then the notices of :mod:`._payer` are collected, unless the office appealed
 in time (which stays the offset for as long as the simulated remittances
@@ -57,8 +60,9 @@ import numpy as np
 import pandas as pd
 
 from ._identities import npi_numbers
-from ._practice import DAY, Practice, _obj
+from ._practice import Practice, _obj
 from ._profile import payer_review
+from ._remit_claims import KIND, line_cas, line_remarks, whole_claim_reversals, x12_group
 from ._random import stream
 
 __all__ = ["RemitPlan", "plan_remits", "remit_tables", "write_remits", "TAKE_COLUMNS"]
@@ -66,7 +70,7 @@ __all__ = ["RemitPlan", "plan_remits", "remit_tables", "write_remits", "TAKE_COL
 TAKE_COLUMNS = ["mechanism", "status", "taken_cents", "taken_dates", "taken_amounts", "trace_numbers",
                 "reversal_trace", "reversed_cents", "repaid_cents"]
 
-_KIND = {"original": 0, "duplicate": 1, "reversal": 2, "correction": 3}
+_KIND = KIND
 _FILING = {"medicare": "MB", "medicaid": "MC", "commercial": "12"}  # CLP06; 12 = PPO
 
 
@@ -113,7 +117,6 @@ def _base(practice: Practice):
     copy = pd.DataFrame({"t": tx_of, "l": at, "k": kind}).groupby(["t", "l", "k"], sort=False).cumcount().to_numpy()
     ck = pd.DataFrame({"t": tx_of, "c": claim, "k": kind, "n": copy})
     clp_of = ck.groupby(["t", "c", "k", "n"], sort=True).ngroup().to_numpy()
-    n_clp = int(clp_of.max()) + 1 if len(clp_of) else 0
     charge = lines["charge_cents"].to_numpy(dtype=np.int64)[at]
     sign = np.where(kind == _KIND["reversal"], -1, 1)
     paid = pay["paid_cents"].to_numpy(dtype=np.int64)
@@ -133,7 +136,6 @@ def _base(practice: Practice):
     first_row = np.unique(clp_of, return_index=True)[1]
     sums = svc.groupby("clp", sort=True)[["charge_cents", "paid_cents", "deductible_cents", "coinsurance_cents",
                                           "copay_cents"]].sum()
-    denied = (svc["denial_code"] != "").groupby(svc["clp"]).all().to_numpy()
     clp = pd.DataFrame({
         "tx": tx_of[first_row], "claim": claim[first_row], "kind": kind[first_row],
         "charge_cents": sums["charge_cents"].to_numpy(), "paid_cents": sums["paid_cents"].to_numpy(),
@@ -142,19 +144,19 @@ def _base(practice: Practice):
         "patient": lines["patient"].to_numpy()[at[first_row]],
         "payer_id": _obj(tx_payer[tx_of[first_row]]),
     })
+    clp, svc, reverses = whole_claim_reversals(clp, svc)
+    denied = (svc["denial_code"] != "").groupby(svc["clp"]).all().reindex(clp.index).fillna(False).to_numpy()
     clp["status_code"] = _obj(np.where(clp["kind"] == _KIND["reversal"], "22",
                                        np.where(denied & (clp["paid_cents"] == 0), "4", "1")))
-    # Control numbers (CLP07): one per claim payment; a reversal repeats the original's.
-    number = np.arange(1, n_clp + 1)
+    # Control numbers (CLP07): one per claim payment; a reversal repeats the one it reverses.
+    number = np.arange(1, len(clp) + 1)
     tx_ymd = pd.DatetimeIndex(tx_day.astype("datetime64[us]")).strftime("%y%m%d").to_numpy(dtype=object)
     ctl = "ICN" + tx_ymd[clp["tx"].to_numpy()] + np.char.zfill(number.astype(str), 8).astype(object)
-    is_rev = clp["kind"].to_numpy() == _KIND["reversal"]
-    orig = clp.loc[clp["kind"] == _KIND["original"]].drop_duplicates("claim")
-    orig_ctl = pd.Series(ctl[orig.index.to_numpy()], index=orig["claim"].to_numpy())
-    rev_ctl = orig_ctl.reindex(clp.loc[is_rev, "claim"].to_numpy()).to_numpy(dtype=object)
-    ctl[is_rev] = np.where(pd.isna(rev_ctl), ctl[is_rev], rev_ctl)
+    is_rev = reverses >= 0
+    ctl[is_rev] = ctl[reverses[is_rev]]
     clp["payer_claim_control"] = _obj(ctl)
     return tx, clp, svc
+
 
 
 def _forward_balances(tx: pd.DataFrame, clp: pd.DataFrame) -> tuple[pd.DataFrame, np.ndarray]:
@@ -332,26 +334,6 @@ def plan_remits(practice: Practice) -> RemitPlan:
     return RemitPlan(tx=tx, clp=clp, svc=svc, plb=plb, reversals=reversals, notices=notices)
 
 
-def _cas(svc: pd.DataFrame) -> pd.DataFrame:
-    """Line-level CAS rows: PR 1/2/3, the denial's CARC, and CO 45 for the rest (balances each line)."""
-    pr = svc["deductible_cents"] + svc["coinsurance_cents"] + svc["copay_cents"]
-    rest = (svc["charge_cents"] - svc["paid_cents"] - pr).to_numpy()
-    code = svc["denial_code"].to_numpy(dtype=object)
-    denied = code != ""
-    parts = code.astype(str)
-    group = np.where(denied, np.char.partition(parts, "-")[:, 0], "CO")
-    reason = np.where(denied, np.char.partition(parts, "-")[:, 2], "45")
-    frames = []
-    for g, r, col in (("PR", "1", "deductible_cents"), ("PR", "2", "coinsurance_cents"),
-                      ("PR", "3", "copay_cents")):
-        frames.append(pd.DataFrame({"row": np.arange(len(svc)), "group_code": g, "reason_code": r,
-                                    "amount_cents": svc[col].to_numpy(dtype=np.int64)}))
-    frames.append(pd.DataFrame({"row": np.arange(len(svc)), "group_code": _obj(group), "reason_code": _obj(reason),
-                                "amount_cents": rest.astype(np.int64)}))
-    cas = pd.concat(frames, ignore_index=True)
-    cas = cas.loc[cas["amount_cents"].to_numpy() != 0]
-    return cas
-
 
 def payer_identifier(payer_id: str) -> str:
     """TRN03: "1" and nine digits derived from the payer id (the guide wants 10 characters)."""
@@ -391,9 +373,11 @@ def remit_tables(practice: Practice, plan: RemitPlan) -> dict:
         svc = pd.concat([svc, rev_svc.drop(columns="_j"), cor_svc.drop(columns="_j")], ignore_index=True)
         hit_rows = rows.loc[hit]
         etype = notices["error_type"].to_numpy(dtype=object)[r["notice"].to_numpy()][hit_rows["_j"].to_numpy()]
+        reasons = [str(carc[e]) for e in etype]
         extra_cas = pd.DataFrame({"clp": cor_id[hit_rows["_j"].to_numpy()],
-                                  "line_seq": hit_rows["line_seq"].to_numpy(), "group_code": "CO",
-                                  "reason_code": _obj([str(carc[e]) for e in etype]),
+                                  "line_seq": hit_rows["line_seq"].to_numpy(),
+                                  "group_code": _obj(x12_group(reasons, ["CO"] * len(reasons))),
+                                  "reason_code": _obj(reasons),
                                   "amount_cents": amount[hit_rows["_j"].to_numpy()]})
     clp["clp"] = clp.index.to_numpy()
     clp = clp.reset_index(drop=True)
@@ -414,7 +398,7 @@ def remit_tables(practice: Practice, plan: RemitPlan) -> dict:
     lines_tx = clp.set_index("clp")["tx"].reindex(svc["clp"].to_numpy()).to_numpy()
     at = svc["_line"].to_numpy()
     balanced_paid = svc["paid_cents"] + svc["_extra"]
-    cas = _cas(svc.assign(paid_cents=balanced_paid))
+    cas = line_cas(svc.assign(paid_cents=balanced_paid))
     cas_rows = cas["row"].to_numpy()
     adjustments = pd.concat([
         pd.DataFrame({"trace_number": trace[lines_tx[cas_rows]],
@@ -441,6 +425,9 @@ def remit_tables(practice: Practice, plan: RemitPlan) -> dict:
         "service_date": lines["service_date"].to_numpy()[at],
         "line_control": (np.asarray(practice.claim_id_column(lines["claim"].to_numpy()[at]), dtype=object) + "-"
                          + lines["line_no"].to_numpy()[at].astype(str).astype(object)),
+        "remark_codes": line_remarks(adjustments, trace[lines_tx],
+                                      seq_of.reindex(svc["clp"].to_numpy()).to_numpy(dtype=np.int64),
+                                      svc["line_seq"].to_numpy(dtype=np.int64)),
     })
 
     patients = practice.patients.set_index("patient")
@@ -464,6 +451,11 @@ def remit_tables(practice: Practice, plan: RemitPlan) -> dict:
         "member_id": member.reindex(pd.MultiIndex.from_arrays([clp["patient"].to_numpy(),
                                                                clp["payer_id"].to_numpy(dtype=object)]))
         .fillna("").to_numpy(dtype=object),
+        # Medicare tells the provider about its appeal rights (MOA, RARC MA01) on the claims it
+        # denies, reverses or corrects.
+        "claim_remark_codes": _obj(np.where((ptype == "medicare") & (
+            np.isin(clp["status_code"].to_numpy(dtype=object), ["4", "22"])
+            | (clp["kind"].to_numpy() == _KIND["correction"])), "MA01", "")),
     })
     plb = plan.plb
     provider_adjustments = pd.DataFrame({

@@ -1,0 +1,125 @@
+"""Which files a batch reads: folders walked recursively, hidden entries and repeats skipped.
+
+:func:`expand` turns the paths a user gives (files and folders, in any mix,
+the same folder twice) into the list of files to read, each once, with a
+label for messages, and says what it skipped: hidden files and folders
+(their names start with a dot, like ``.DS_Store`` or ``.git``), documents
+that are not remittances by their extension, and files given twice.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+
+__all__ = ["FileList", "expand", "looks_like_x12", "DOCUMENT_SUFFIXES"]
+
+#: Extensions of files that are never 835s; found in a folder, they are skipped.
+DOCUMENT_SUFFIXES = frozenset(
+    ".md .rst .pdf .doc .docx .xls .xlsx .xlsm .csv .tsv .json .xml .html .htm .png .jpg "
+    ".jpeg .gif .svg .zip .gz .7z .py .ipynb .exe .dll .msg .eml".split())
+
+
+@dataclass
+class FileList:
+    """The files to read, in order, and what was left out.
+
+    Attributes
+    ----------
+    files : list of Path
+    labels : list of str
+        The file name, or the path as given when two files share a name.
+    in_folder : set of int
+        Positions of the files found inside a folder (a file found there
+        that is not X12 is skipped; a file named explicitly is always read).
+    skipped : list of (label, path, reason)
+        Hidden entries, documents and files given more than once.
+    """
+
+    files: list[Path] = field(default_factory=list)
+    labels: list[str] = field(default_factory=list)
+    in_folder: set[int] = field(default_factory=set)
+    skipped: list[tuple[str, str, str]] = field(default_factory=list)
+
+
+def _walk(folder: Path, skipped: list) -> list[Path]:
+    """Every file below ``folder``, sorted by path; hidden entries are pruned and noted."""
+    found = []
+    for root, dirs, names in os.walk(folder):
+        base = Path(root)
+        for d in sorted(dirs):
+            if d.startswith("."):
+                skipped.append((str(base / d), str(base / d), "a hidden folder (not read)"))
+        dirs[:] = sorted(d for d in dirs if not d.startswith("."))
+        for name in sorted(names):
+            path = base / name
+            if name.startswith("."):
+                skipped.append((str(path), str(path), "a hidden file (not read)"))
+            elif path.suffix.lower() in DOCUMENT_SUFFIXES:
+                skipped.append((str(path), str(path), f"a {path.suffix} document, not an 835"))
+            elif path.is_file():
+                found.append(path)
+    return sorted(found, key=lambda p: p.relative_to(folder).parts)
+
+
+def expand(paths) -> FileList:
+    """The files to read from files and folders given in any mix (folders recursively).
+
+    Parameters
+    ----------
+    paths : path-like or sequence of path-like
+
+    Returns
+    -------
+    FileList
+    """
+    if isinstance(paths, (str, os.PathLike)):
+        paths = [paths]
+    out = FileList()
+    seen: dict[str, int] = {}
+    for given in paths:
+        given = Path(given)
+        if given.is_dir():
+            inside = _walk(given, out.skipped)
+        else:
+            inside = [given]
+        for path in inside:
+            try:
+                key = str(path.resolve())
+            except OSError:
+                key = str(path)
+            if key in seen:
+                out.skipped.append((seen[key], str(path), "given more than once (read once)"))
+                continue
+            seen[key] = len(out.files)
+            if given.is_dir():
+                out.in_folder.add(len(out.files))
+            out.files.append(path)
+    names = [f.name for f in out.files]
+    out.labels = names if len(set(names)) == len(names) else [str(f) for f in out.files]
+    taken = set(out.labels)
+
+    def label(where, path: str) -> str:
+        if isinstance(where, int):
+            return out.labels[where]
+        return path if Path(path).name in taken else Path(path).name
+
+    out.skipped = [(label(where, path), path, reason) for where, path, reason in out.skipped]
+    return out
+
+
+_ISA = re.compile(rb"ISA(?:[^A-Za-z0-9\s]|[\xc2-\xf4][\x80-\xbf]{1,3})\s*\d\d")
+
+
+def looks_like_x12(data: bytes) -> bool:
+    """Does a file found in a folder hold X12: an ISA header near its start, or a bare ST?"""
+    head = data[:65536]
+    if head[:2] in (b"\xff\xfe", b"\xfe\xff"):
+        head = head.decode("utf-16", "replace").encode("utf-8")
+    stripped = head.lstrip(b"\xef\xbb\xbf \t\r\n")
+    if stripped.startswith(b"ST") and stripped[2:3] not in (b"", b" ") and \
+            not stripped[2:3].isalnum():
+        return True
+    return bool(_ISA.search(head))

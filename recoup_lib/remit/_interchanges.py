@@ -1,0 +1,498 @@
+"""Cut a file into X12 interchanges, reading the separators as payers really write them.
+
+:func:`split_interchanges` finds each interchange (ISA...IEA, or a bare
+ST...SE run), reads its separators from the ISA header and locates its
+segments (:class:`Piece`). It reads, and says so in a note:
+
+- text or blank lines before the ISA (an e-mail header, a report title);
+- an ISA that is not fixed width, or is split over lines;
+- a missing ISA16 (the component separator is then taken from the data, or
+  ``:``);
+- line breaks before or after the segment terminator (``\\n~SEG``), and
+  segments indented with spaces or tabs;
+- separators that are not ASCII (``§``, ``¦``, a Latin-1 byte): they are read
+  as characters and mapped to control bytes the file does not use, so the
+  rest of the reader works on single bytes;
+- UTF-16 and Latin-1 text.
+
+Separators (X12 5010 ISA): element separator = the character after ``ISA``;
+repetition separator = ISA11 (5010 only; 4010 has the standards id ``U``
+there); component separator = ISA16; segment terminator = the character
+after ISA16 (a line break when nothing else follows it).
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+import numpy as np
+
+__all__ = ["Separators", "DEFAULT_SEPARATORS", "Piece", "RawProblem", "split_interchanges"]
+
+_WHITESPACE = b" \t\r\n\x00\x1a"
+_LINE_BREAKS = b"\r\n"
+#: Bytes that stand in for separators that are not single ASCII characters.
+_STAND_INS = [bytes([b]) for b in (0x1D, 0x1F, 0x1E, 0x1C, *range(1, 9), *range(14, 28))]
+
+
+@dataclass(frozen=True)
+class Separators:
+    """The four X12 delimiters of an interchange."""
+
+    element: str = "*"
+    component: str = ":"
+    segment: str = "~"
+    repetition: str | None = "^"
+
+    def characters(self) -> str:
+        return self.element + self.component + self.segment + (self.repetition or "")
+
+
+#: What a bare ST...SE transaction (no ISA header) is read with.
+DEFAULT_SEPARATORS = Separators("*", ":", "~", None)
+
+
+@dataclass(frozen=True)
+class RawProblem:
+    """A problem found while cutting a file into segments.
+
+    ``scope`` is ``file`` (nothing of the file can be read) or ``rest`` (the
+    interchanges before it are read; what follows is not).
+    """
+
+    segment: int
+    segment_id: str
+    element: str
+    value: str
+    expected: str
+    scope: str = "file"
+
+
+@dataclass
+class Piece:
+    """The segments of one interchange of one file, located in its bytes.
+
+    ``data`` is the interchange's bytes without line breaks (terminators
+    kept); segment *i* is ``data[starts[i]:ends[i]]``; ``first_number`` is the
+    1-based position in the file of the first segment.
+    """
+
+    data: np.ndarray
+    starts: np.ndarray
+    ends: np.ndarray
+    separators: Separators
+    first_number: int
+
+    def __len__(self) -> int:
+        return len(self.starts)
+
+
+# ----------------------------------------------------------------------------
+# Characters
+# ----------------------------------------------------------------------------
+
+def _char_at(data: bytes, pos: int) -> bytes:
+    """The UTF-8 character starting at ``pos`` (1 to 4 bytes; ``b""`` at the end)."""
+    if pos >= len(data):
+        return b""
+    lead = data[pos]
+    size = 1 if lead < 0xC0 else 2 if lead < 0xE0 else 3 if lead < 0xF0 else 4
+    return data[pos: pos + size]
+
+
+def _shown(char: bytes) -> str:
+    """A separator as a person reads it in a message (``'*'``, ``'§' (U+00A7)``)."""
+    text = char.decode("utf-8", "replace")
+    if len(text) == 1 and (not text.isascii() or not text.isprintable()):
+        return f"{text!r} (U+{ord(text):04X})"
+    return repr(text)
+
+
+def _plain(char: bytes) -> bool:
+    """True for a character that may serve as a separator: no letter, digit or space."""
+    text = char.decode("utf-8", "replace")
+    return bool(text) and not text.isalnum() and not text.isspace()
+
+
+def _decode(data: bytes) -> tuple[bytes, tuple | None]:
+    """Return UTF-8 bytes; UTF-16 and Latin-1 input are converted, with a note."""
+    if data.startswith((b"\xff\xfe", b"\xfe\xff")) or (
+            len(data) > 8 and data[1:16:2].count(0) >= 6 and b"I\x00S\x00A" in data[:64]):
+        try:
+            text = data.decode("utf-16")
+            return text.encode("utf-8"), (0, "UTF-8 text (the file was read as UTF-16)",
+                                          "UTF-16 text")
+        except UnicodeDecodeError:
+            pass
+    if data.isascii():
+        return data, None
+    try:
+        data.decode("utf-8")
+        return data, None
+    except UnicodeDecodeError as exc:
+        return data.decode("latin-1").encode("utf-8"), (
+            0, "UTF-8 text (the file was read as Latin-1)",
+            f"bytes that are not UTF-8, the first at byte {exc.start}")
+
+
+def _skip_space(data: bytes, pos: int) -> int:
+    n = len(data)
+    while pos < n and data[pos] in _WHITESPACE:
+        pos += 1
+    return pos
+
+
+def _skip_breaks(data: bytes, pos: int) -> int:
+    n = len(data)
+    while pos < n and data[pos] in b" \t\r\n":
+        pos += 1
+    return pos
+
+
+# ----------------------------------------------------------------------------
+# The ISA header
+# ----------------------------------------------------------------------------
+
+@dataclass
+class _Header:
+    separators: tuple[bytes, bytes, bytes, bytes | None]   # element, component, terminator, rep
+    elements: list[str]
+    end: int                 # first byte after the ISA segment (terminator included)
+    data: bytes              # the file's bytes (line breaks inside the header removed)
+    notes: list[str]
+
+
+def _isa_ok(elements: list[str]) -> bool:
+    """Do ISA12 (version) and ISA13 (control number) look like an ISA header's?"""
+    if len(elements) < 16:
+        return False
+    version, control = elements[12].strip(), elements[13].strip()
+    return version.isdigit() and len(version) == 5 and control.isdigit()
+
+
+def _read_isa(data: bytes, pos: int, number: int) -> tuple[_Header | None, RawProblem | None]:
+    """Separators and elements of the ISA header starting at ``pos``."""
+    sep = _char_at(data, pos + 3)
+    if not sep or not _plain(sep):
+        got = data[pos: pos + 20].decode("utf-8", "replace")
+        return None, RawProblem(number, "ISA", "ISA01", got,
+                                "an element separator right after 'ISA' (e.g. ISA*00*...)")
+    notes: list[str] = []
+    window = data[pos: pos + 600]
+    marks = [m.start() for m in re.finditer(re.escape(sep), window)]
+    if len(marks) >= 16:
+        head = window[:marks[15]]
+        if any(b in head for b in (b"\r", b"\n")):
+            joined = head.replace(b"\r", b"").replace(b"\n", b"")
+            elements = joined.decode("utf-8", "replace").split(sep.decode("utf-8", "replace"))
+            if _isa_ok(elements):
+                data = data[:pos] + joined + data[pos + marks[15]:]
+                window = data[pos: pos + 600]
+                marks = [m.start() for m in re.finditer(re.escape(sep), window)]
+                notes.append("an ISA header on one line (its line breaks were ignored)")
+    if len(marks) < 15:
+        return None, _short_isa(window, sep, number, len(marks))
+    head = window[:marks[14]]
+    elements = head.decode("utf-8", "replace").split(sep.decode("utf-8", "replace"))
+    after15 = window[marks[14] + len(sep):]
+    isa15 = _char_at(after15, 0)
+    rest = after15[len(isa15):]
+    nxt = _char_at(rest, 0)
+    if nxt and nxt != sep and (_plain(nxt) or nxt in (b"\r", b"\n")):
+        # ISA15 is followed by the terminator: ISA16 (the component separator) is missing.
+        component, after16 = b"", marks[14] + len(sep) + len(isa15)
+        elements.append(isa15.decode("utf-8", "replace"))
+        notes.append("ISA16, the component separator (it is missing)")
+    elif len(marks) >= 16 and marks[15] == marks[14] + len(sep) + len(isa15):
+        elements.append(isa15.decode("utf-8", "replace"))
+        component = _char_at(window, marks[15] + len(sep))
+        after16 = marks[15] + len(sep) + len(component)
+        if component in (b"\r", b"\n") or not component:
+            component, after16 = b"", marks[15] + len(sep)
+            notes.append("ISA16, the component separator (it is blank)")
+        elif not _plain(component) or component == sep:
+            return None, _short_isa(window, sep, number, len(marks))
+    else:
+        return None, _short_isa(window, sep, number, len(marks))
+    term, end = _terminator(window, after16, sep, component)
+    if term is None:
+        return None, RawProblem(number, "ISA", "ISA16", window[:after16 + 8].decode(
+            "utf-8", "replace"), "the segment terminator right after ISA16 (e.g. ...*P*:~)")
+    if term not in (b"\n", b"\r") and window[after16: after16 + 1] in (b"\r", b"\n"):
+        notes.append(f"the segment terminator {_shown(term)} right after each segment "
+                     "(line breaks come before it)")
+    elements.append(component.decode("utf-8", "replace"))
+    fixed = len(window[:after16].replace(b"\r", b"").replace(b"\n", b"")) == 105
+    if component and len(sep) == 1 and len(component) == 1 and not fixed:
+        notes.append("an ISA header of the fixed 106 characters (ISA06/ISA08 not padded to "
+                     "15 characters?); read by its separators")
+    version = elements[12].strip() if len(elements) > 12 else ""
+    rep = elements[11] if len(elements) > 11 else ""
+    repetition = rep.encode() if (len(rep) == 1 and not rep.isalnum() and version >= "00402") \
+        else None
+    header = _Header((sep, component, term, repetition), elements, pos + end, data, notes)
+    return header, None
+
+
+def _short_isa(window: bytes, sep: bytes, number: int, count: int) -> RawProblem:
+    first = window.split(b"\n")[0][:120].decode("utf-8", "replace")
+    return RawProblem(
+        number, "ISA", "ISA16", first,
+        f"16 ISA elements (ISA01..ISA16), then the component separator and the segment "
+        f"terminator; the header has {min(count, 16)} element(s) or ends too early")
+
+
+def _terminator(window: bytes, at: int, sep: bytes, component: bytes):
+    """The segment terminator after ISA16 at ``at``, and the offset after it (or None)."""
+    char = _char_at(window, at)
+    if char in (b"\r", b"\n"):
+        after = _skip_breaks(window, at)
+        nxt = _char_at(window, after)
+        if nxt and _plain(nxt) and nxt not in (sep, component):
+            return nxt, after + len(nxt)
+        if char == b"\r" and window[at + 1: at + 2] != b"\n":
+            return b"\r", at + 1
+        return b"\n", at + (2 if window[at: at + 2] == b"\r\n" else 1)
+    if not char or not _plain(char) or char in (sep, component):
+        return None, at
+    return char, at + len(char)
+
+
+def _find_component(data: bytes, sep: bytes, term: bytes) -> bytes:
+    """The component separator an interchange without ISA16 uses in SVC01 (default ``:``)."""
+    found = re.search(rb"SVC" + re.escape(sep) + rb"[A-Z]{2}([^A-Za-z0-9\s])", data[:200000])
+    if found and found.group(1) not in (sep, term):
+        return found.group(1)
+    return b":"
+
+
+# ----------------------------------------------------------------------------
+# Interchanges
+# ----------------------------------------------------------------------------
+
+def _find_start(data: bytes, pos: int) -> tuple[int, str]:
+    """Where the X12 data starts: an ISA header, else a bare ``ST*835``; -1 when neither."""
+    for match in re.finditer(rb"ISA", data[:1_000_000]):
+        start = match.start()
+        if start < pos:
+            continue
+        if _read_isa(data, start, 1)[0] is not None:
+            return start, "ISA"
+    bare = re.search(rb"(?:^|[\r\n~])[ \t]*(ST[^A-Za-z0-9\s]{1,4}\d{3})", data[:1_000_000])
+    if bare:
+        return bare.start(1), "ST"
+    return -1, ""
+
+
+def _bare_separators(data: bytes, pos: int) -> tuple[bytes, bytes, bytes]:
+    """Separators of a bare ST...SE run: element after ST, terminator after ST02."""
+    sep = _char_at(data, pos + 2)
+    if not sep or not _plain(sep):
+        sep = b"*"
+    head = re.match(rb"ST" + re.escape(sep) + rb"[0-9]{3}" + re.escape(sep) + rb"[^\r\n]*?",
+                    data[pos: pos + 200])
+    at = pos + (head.end() if head else 2)
+    while at < len(data) and (data[at: at + 1].isalnum() or data[at: at + 1] == b" "
+                               or data.startswith(sep, at)):
+        at += len(sep) if data.startswith(sep, at) else 1
+    term, _ = _terminator(data[:at + 600], at, sep, b"")
+    if term is None:
+        term = b"~" if b"~" in data[pos: pos + 100000] else b"\n"
+    return sep, _find_component(data[pos:], sep, term), term
+
+
+def split_interchanges(data: bytes) -> tuple[list[Piece], list[RawProblem], list[tuple]]:
+    """Cut a file into pieces of segments, one per interchange.
+
+    Parameters
+    ----------
+    data : bytes
+        The whole file.
+
+    Returns
+    -------
+    pieces : list of Piece
+    problems : list of RawProblem
+        What could not be read: nothing X12 in the file, a broken ISA header
+        (scope ``file``), or a broken interchange after readable ones
+        (scope ``rest``).
+    notes : list of (segment, expected, found)
+        What was read although it is not as the guide writes it (Latin-1 or
+        UTF-16 text, text before the ISA, an ISA split over lines or not
+        fixed width, ISA16 missing, separators that are not ASCII, indented
+        segments, no final terminator, text after the last IEA).
+    """
+    data, note = _decode(data)
+    notes: list[tuple] = [note] if note else []
+    if data.startswith(b"\xef\xbb\xbf"):
+        data = data[3:]
+    pieces: list[Piece] = []
+    problems: list[RawProblem] = []
+    pos = _skip_space(data, 0)
+    number = 1
+    if pos >= len(data):
+        problems.append(RawProblem(1, "", "", "", "an X12 835 file (it is empty)"))
+        return pieces, problems, notes
+    if not (data.startswith(b"ISA", pos) or re.match(rb"ST[^A-Za-z0-9\s]", data[pos: pos + 4])):
+        start, _ = _find_start(data, pos)
+        if start < 0:
+            got = data[pos: pos + 40].split(b"\n")[0].decode("utf-8", "replace")
+            ident = got[:3] if re.match(r"[A-Z0-9]{2,3}[^A-Za-z0-9]", got) else ""
+            problems.append(RawProblem(1, ident, "", got, "an ISA interchange header (or ST "
+                                       "for a bare transaction)"))
+            return pieces, problems, notes
+        skipped = data[pos:start].decode("utf-8", "replace").strip()
+        notes.append((1, "the ISA header at the start of the file (text before it was skipped)",
+                      skipped[:60]))
+        pos = start
+    while pos < len(data):
+        if data.startswith(b"ISA", pos):
+            header, problem = _read_isa(data, pos, number)
+            if problem:
+                problem = problem if number == 1 else RawProblem(
+                    problem.segment, problem.segment_id, problem.element, problem.value,
+                    problem.expected, "rest")
+                problems.append(problem)
+                break
+            data = header.data
+            sep, component, term, repetition = header.separators
+            notes.extend((number, text, "") for text in header.notes)
+            if not component:
+                component = _find_component(data[pos:], sep, term)
+            end = _interchange_end(data, pos, sep, term)
+        elif re.match(rb"ST[^A-Za-z0-9\s]", data[pos: pos + 4]) and number == 1:
+            sep, component, term = _bare_separators(data, pos)
+            repetition = None
+            end = len(data)
+        else:
+            got = data[pos: pos + 40].split(b"\n")[0].decode("utf-8", "replace")
+            notes.append((number, "another ISA interchange after IEA, or the end of the file "
+                          "(the text after the last IEA was ignored)", got))
+            break
+        piece, unterminated, piece_notes = _tokenise(data, pos, end, (sep, component, term,
+                                                                      repetition), number)
+        notes.extend(piece_notes)
+        if unterminated:
+            notes.append((number + len(piece) - 1, f"the segment terminator {_term_text(term)} "
+                          "after the last segment", "the end of the file"))
+        pieces.append(piece)
+        number += len(piece)
+        pos = _skip_space(data, end)
+    return pieces, problems, notes
+
+
+def _term_text(term: bytes) -> str:
+    """The terminator as written in a message."""
+    return repr(term.decode("utf-8", "replace")) if term.isascii() else _shown(term)
+
+
+def _interchange_end(data: bytes, pos: int, sep: bytes, term: bytes) -> int:
+    """Offset just after the IEA segment that closes the interchange at ``pos`` (or the end)."""
+    needle = b"IEA" + sep
+    at = data.find(needle, pos)
+    while at >= 0:
+        before = data[max(pos, at - 16): at].rstrip(b"\r\n\t ")
+        if before.endswith(term):
+            stop = data.find(term, at + len(needle))
+            return len(data) if stop < 0 else stop + len(term)
+        at = data.find(needle, at + 1)
+    return len(data)
+
+
+def _single_bytes(text: bytes, seps: tuple) -> tuple[bytes, tuple[bytes, ...], list[str]]:
+    """Map separators that are not one ASCII byte to control bytes the text does not use."""
+    wide = [s for s in seps if s and (len(s) > 1 or s[0] > 0x7F)]
+    if not wide:
+        return text, seps, []
+    free = [b for b in _STAND_INS if b not in text]
+    mapped, notes = [], []
+    for s in seps:
+        if s and (len(s) > 1 or s[0] > 0x7F) and free:
+            stand_in = free.pop(0)
+            text = text.replace(s, stand_in)
+            notes.append(f"ASCII separators ({_shown(s)} was read as a separator)")
+            mapped.append(stand_in)
+        else:
+            mapped.append(s)
+    return text, tuple(mapped), notes
+
+
+def _tokenise(data: bytes, begin: int, end: int, raw_seps: tuple, first_number: int):
+    """Locate the segments of ``data[begin:end]``; line breaks are not data and are dropped.
+
+    Dropping every line break (unless one is the terminator) also reads files
+    wrapped at a fixed width, where breaks fall inside segments. Spaces and
+    tabs before and after a segment (indentation) are not data either.
+    """
+    text, (sep, comp, term, rep), notes = _single_bytes(data[begin:end], raw_seps)
+    seps = Separators(sep.decode(), comp.decode(), term.decode(),
+                      rep.decode() if rep else None)
+    code = ord(seps.segment)
+    if code != 10:
+        text = text.replace(b"\n", b"")
+    if code != 13:
+        text = text.replace(b"\r", b"")
+    if code in (10, 13):
+        text, joined = _join_broken_lines(text, term, sep)
+        if joined:
+            notes.append(f"one segment per line ({joined} line(s) that do not start with a "
+                         "segment id were read as the rest of the line before)")
+    raw = np.frombuffer(text, dtype=np.uint8)
+    stops = np.flatnonzero(raw == code)
+    tail = text[stops[-1] + 1:] if len(stops) else text
+    unterminated = bool(tail.strip(_WHITESPACE))
+    starts = np.concatenate([[0], stops + 1]).astype(np.int64)
+    ends = np.concatenate([stops, [len(raw)]]).astype(np.int64)
+    indented = _strip_blanks(raw, starts, ends)
+    keep = ends > starts
+    if not unterminated:
+        keep[-1] = False
+    piece = Piece(raw, starts[keep], ends[keep], seps, first_number)
+    found = [(first_number, text_, "") for text_ in notes]
+    if indented:
+        found.append((first_number, "segments that start at the margin (spaces or tabs before "
+                      f"{indented} segment(s) were ignored)", ""))
+    return piece, unterminated, found
+
+
+def _join_broken_lines(text: bytes, term: bytes, sep: bytes) -> tuple[bytes, int]:
+    """With line breaks as terminators, a line that does not start with a segment id (a
+    capital letter, one or two capitals or digits, the element separator) continues the one
+    before."""
+    pattern = re.compile(re.escape(term) + rb"(?![ \t]*[A-Z][A-Z0-9]{1,2}(?:" + re.escape(sep)
+                         + rb"|" + re.escape(term) + rb"|$))(?=[^\r\n])")
+    joined = len(pattern.findall(text))
+    return (pattern.sub(b"", text), joined) if joined else (text, 0)
+
+
+def _strip_blanks(raw: np.ndarray, starts: np.ndarray, ends: np.ndarray) -> int:
+    """Move ``starts``/``ends`` past leading and trailing spaces and tabs; count the indented.
+
+    Only segments that start (or end) with a blank are visited, sixteen bytes at a time, so
+    a file written without indentation costs one look at each segment's first and last byte.
+    """
+    if not len(starts):
+        return 0
+    last = len(raw) - 1
+    step = np.arange(16)
+
+    def blank(at: np.ndarray) -> np.ndarray:
+        byte = raw[np.clip(at, 0, last)]
+        return (byte == 32) | (byte == 9)
+
+    idx = np.flatnonzero((starts < ends) & blank(starts))
+    indented = idx
+    while len(idx):
+        window = blank(starts[idx, None] + step) & (starts[idx, None] + step < ends[idx, None])
+        run = np.where(window.all(axis=1), 16, np.argmin(window, axis=1))
+        starts[idx] += run
+        idx = idx[run == 16]
+    idx = np.flatnonzero((starts < ends) & blank(ends - 1))
+    while len(idx):
+        window = blank(ends[idx, None] - 1 - step) & (ends[idx, None] - 1 - step >= starts[idx, None])
+        run = np.where(window.all(axis=1), 16, np.argmin(window, axis=1))
+        ends[idx] -= run
+        idx = idx[run == 16]
+    # A segment that is only blanks (a blank line between segments) is not one.
+    return int((starts[indented] < ends[indented]).sum())

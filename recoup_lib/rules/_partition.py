@@ -1,0 +1,598 @@
+"""Audit in bounded memory: the folder split into patient partitions on disk, audited one by one.
+
+Every contract rule compares a line only with lines of the same patient (plus
+the reference tables), so an audit of each patient's lines, put together,
+finds exactly what an audit of everything at once finds. This module does
+that within a memory budget (``recoup audit FOLDER --max-memory 1GB``):
+
+1. **Split.** Each input file is streamed in pieces. claim_lines.csv,
+   payments.csv and documentation.csv are written *as text* to claim buckets
+   (a hash of the claim_id), so every row of a claim, its payments and its
+   notes land in the same bucket; coverage.csv, which has no key, is parsed
+   piece by piece and written to the partition of its patient.
+2. **Parse.** Each claim bucket is parsed whole, exactly as the in-memory
+   reader parses a file: a repeated (claim_id, line_no) and a payment whose
+   line is not usable are found inside the bucket. The usable rows go to the
+   partition of their line's patient (a hash of the patient_id).
+3. **Audit.** Each patient partition (Parquet, restored in file order) is
+   audited with :func:`recoup_lib.rules.audit_tables`, one at a time or a few
+   side by side; the findings are joined and sorted as the in-memory audit
+   sorts them. Problems and rows set aside are gathered in file order.
+
+The result is the in-memory audit's, byte for byte, in its written files
+(tested). What differs is what stays in memory: the findings and what was set
+aside, not the lines, so :attr:`PartitionedAuditResult.lines` is not kept.
+"""
+
+from __future__ import annotations
+
+import math
+import os
+import pickle
+import re
+import shutil
+import tempfile
+from concurrent.futures import ProcessPoolExecutor
+from multiprocessing import get_all_start_methods, get_context
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
+import pyarrow.csv as pacsv
+import pyarrow.parquet as pq
+
+from ..errors import InputError, InvalidParameterError
+from ..folder import (  # noqa: F401 - the two private checks are the fast reader's own
+    INPUT_FILES,
+    REFERENCE_FILES,
+    AuditInputs,
+    broken_frame,
+    line_exists,
+    parsed_or_default,
+    python_csv_chunks,
+    read_header,
+    read_table,
+    set_aside_orphans,
+    with_broken_rows,
+    worker_count,
+    _has_blank_lines,
+    _has_quote,
+)
+from ..schema import SPECS, ParsedTable, parse_table
+from ._engine import AuditResult, audit_tables
+from ._registry import RuleRegistry, default_registry
+
+__all__ = ["audit_folder_partitioned", "parse_size", "PartitionedAuditResult", "plan_partitions"]
+
+#: Memory model (measured on generated practices): an in-memory audit peaks at about eight
+#: bytes per byte of its CSV inputs; a worker process holds about 200 MB before any data.
+_BYTES_PER_INPUT_BYTE = 9
+_PARENT_BYTES = 300 * 10**6
+_WORKER_BYTES = 200 * 10**6
+_SMALLEST_PART = 4 * 10**6
+_PIECE_BYTES = 8 << 20
+
+_SIZE = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*([kmgt]?i?b?)\s*$", re.IGNORECASE)
+_UNIT = {"": 1, "b": 1, "k": 10**3, "kb": 10**3, "kib": 2**10, "m": 10**6, "mb": 10**6, "mib": 2**20,
+         "g": 10**9, "gb": 10**9, "gib": 2**30, "t": 10**12, "tb": 10**12, "tib": 2**40}
+
+
+def parse_size(size) -> int:
+    """Bytes in ``"1GB"``, ``"512MB"``, ``"2GiB"`` or a number (GB = 10**9 bytes, GiB = 2**30).
+
+    Raises
+    ------
+    InvalidParameterError
+        Not a size.
+    """
+    if isinstance(size, (int, np.integer)) and not isinstance(size, bool) and size > 0:
+        return int(size)
+    match = _SIZE.match(str(size))
+    if not match or match.group(2).lower() not in _UNIT or float(match.group(1)) <= 0:
+        raise InvalidParameterError(f"max_memory must be a size such as 1GB, 512MB or 2GiB; got {size!r}")
+    return int(float(match.group(1)) * _UNIT[match.group(2).lower()])
+
+
+def plan_partitions(input_bytes: int, max_memory: int, workers: int) -> tuple[int, int]:
+    """How many patient partitions, and how many audited side by side, fit ``max_memory``.
+
+    Workers are dropped (down to one, audited in this process) before a
+    partition gets smaller than a few megabytes of input.
+
+    Raises
+    ------
+    InvalidParameterError
+        The budget cannot hold even one small partition.
+    """
+    for side_by_side in range(max(1, workers), 0, -1):
+        each = (max_memory - _PARENT_BYTES) / side_by_side - (_WORKER_BYTES if side_by_side > 1 else 0)
+        part_bytes = each / _BYTES_PER_INPUT_BYTE
+        if part_bytes >= _SMALLEST_PART:
+            return max(1, math.ceil(input_bytes / part_bytes)), side_by_side
+    least = _PARENT_BYTES + _SMALLEST_PART * _BYTES_PER_INPUT_BYTE
+    raise InvalidParameterError(f"max_memory {max_memory / 10**6:,.0f} MB is too small to audit in "
+                                f"partitions; give at least {math.ceil(least / 10**6)} MB")
+
+
+class PartitionedAuditResult(AuditResult):
+    """An :class:`AuditResult` whose lines stayed on disk, partition by partition.
+
+    Findings, what was set aside, the rules run and the counts are all here;
+    ``lines`` and ``context`` are not kept (holding them is what the memory
+    budget avoids). Audit without ``max_memory`` to explore lines in memory.
+    """
+
+    def __init__(self, *, findings, rules_run, switched_off, inputs, lines_audited: int,
+                 lines_paid: int, how: str):
+        super().__init__(findings=findings, context=None, rules_run=rules_run,
+                         switched_off=switched_off, inputs=inputs)
+        self._counts = (int(lines_audited), int(lines_paid))
+        self.how = how
+
+    @property
+    def lines(self) -> pd.DataFrame:
+        raise InvalidParameterError(f"this audit ran {self.how}: its lines were not kept in memory; "
+                                    "audit without max_memory (and with engine='pandas') to explore them")
+
+    @property
+    def lines_audited(self) -> int:
+        return self._counts[0]
+
+    @property
+    def lines_paid(self) -> int:
+        return self._counts[1]
+
+    def explain(self, claim_id: str) -> str:
+        raise InvalidParameterError(f"this audit ran {self.how}: its lines were not kept in memory, so "
+                                    "claims cannot be explained from it; audit without max_memory to do so")
+
+
+# --------------------------------------------------------------------------- hashing
+
+
+def stable_hash(values) -> np.ndarray:
+    """A 64-bit hash of each text value, the same on every machine and in every process.
+
+    Mixes the value's length and up to its first and last 32 bytes (equal
+    texts always hash alike, which is all the partitioning needs); read
+    straight from the Arrow buffers, a few vector operations per byte position.
+    """
+    arr = values if isinstance(values, (pa.Array, pa.ChunkedArray)) else pa.array(
+        pd.Series(values).astype(pd.StringDtype("pyarrow")).array)
+    arr = pc.cast(arr, pa.large_string())
+    if isinstance(arr, pa.ChunkedArray):
+        arr = arr.combine_chunks() if arr.num_chunks else pa.array([], type=pa.large_string())
+    arr = pc.fill_null(arr, "")
+    n = len(arr)
+    if not n:
+        return np.zeros(0, dtype=np.uint64)
+    offsets = np.frombuffer(arr.buffers()[1], dtype=np.int64)[arr.offset:arr.offset + n + 1]
+    data = arr.buffers()[2]
+    buf = np.frombuffer(data, dtype=np.uint8) if data is not None and data.size else np.zeros(1, dtype=np.uint8)
+    starts, ends = offsets[:-1], offsets[1:]
+    lengths = ends - starts
+    mixed = lengths.astype(np.uint64) * np.uint64(0x9E3779B97F4A7C15)
+    span = int(min(lengths.max(), 32))
+    with np.errstate(over="ignore"):
+        for k in range(span):
+            for where in (starts + k, ends - 1 - k):
+                present = lengths > k
+                byte = buf[np.where(present, where, 0)].astype(np.uint64)
+                mixed = np.where(present, (mixed ^ byte) * np.uint64(0x100000001B3), mixed)
+        mixed ^= mixed >> np.uint64(31)
+        mixed *= np.uint64(0xBF58476D1CE4E5B9)
+        mixed ^= mixed >> np.uint64(29)
+    return mixed
+
+
+def _bucket(values, count: int) -> np.ndarray:
+    stripped = pc.utf8_trim_whitespace(pa.array(pd.Series(values).astype(pd.StringDtype("pyarrow")).array))
+    return (stable_hash(stripped) % np.uint64(count)).astype(np.int64)
+
+
+# --------------------------------------------------------------------------- disk
+
+
+class _Shelf:
+    """Parquet files written piece by piece: one open writer per (table, shelf number)."""
+
+    def __init__(self, root: Path):
+        self.root = root
+        self.writers: dict[tuple[str, int], pq.ParquetWriter] = {}
+
+    def path(self, table: str, number: int) -> Path:
+        return self.root / table / f"{number:05d}.parquet"
+
+    def put(self, table: str, frame: pd.DataFrame, numbers: np.ndarray) -> None:
+        if not len(frame):
+            return
+        order = np.argsort(numbers, kind="stable")
+        numbers = numbers[order]
+        arrow = pa.Table.from_pandas(frame.iloc[order], preserve_index=False)
+        cuts = np.flatnonzero(np.r_[True, numbers[1:] != numbers[:-1], True])
+        for start, stop in zip(cuts[:-1], cuts[1:]):
+            number = int(numbers[start])
+            writer = self.writers.get((table, number))
+            if writer is None:
+                self.path(table, number).parent.mkdir(parents=True, exist_ok=True)
+                writer = pq.ParquetWriter(self.path(table, number), arrow.schema, compression="lz4")
+                self.writers[(table, number)] = writer
+            writer.write_table(arrow.slice(start, stop - start))
+
+    def close(self, table: str | None = None) -> None:
+        for key in [k for k in self.writers if table is None or k[0] == table]:
+            self.writers.pop(key).close()
+
+    def drop(self, table: str) -> None:
+        self.close(table)
+        shutil.rmtree(self.root / table, ignore_errors=True)
+
+    def take(self, table: str, number: int, text: bool = False) -> pd.DataFrame | None:
+        path = self.path(table, number)
+        if not path.is_file():
+            return None
+        arrow = pq.read_table(path)
+        if text:
+            return arrow.to_pandas(types_mapper={pa.string(): pd.StringDtype("pyarrow")}.get)
+        return arrow.to_pandas()
+
+
+# --------------------------------------------------------------------------- stage 1
+
+
+class _NeedsExactReader(Exception):
+    """The file has a malformed row, a blank line or a line break inside a value."""
+
+
+def _arrow_pieces(path: Path, header: list[str]):
+    """The file as text in pieces (Arrow's streaming reader), with row numbers."""
+    invalid: list = []
+
+    def handler(row):
+        invalid.append(row)
+        return "skip"
+
+    counted = len(header) < 2
+    reader = pacsv.open_csv(
+        path,
+        read_options=pacsv.ReadOptions(column_names=header, skip_rows=1, block_size=_PIECE_BYTES),
+        parse_options=pacsv.ParseOptions(invalid_row_handler=handler, newlines_in_values=True,
+                                         ignore_empty_lines=counted),
+        convert_options=pacsv.ConvertOptions(column_types={h: pa.string() for h in header},
+                                             strings_can_be_null=False, quoted_strings_can_be_null=False))
+    seen = 0
+    for batch in reader:
+        if invalid:
+            raise _NeedsExactReader
+        frame = batch.to_pandas(types_mapper={pa.string(): pd.StringDtype("pyarrow")}.get)
+        yield frame, np.arange(seen, seen + len(frame), dtype=np.int64) + 2, []
+        seen += len(frame)
+    if invalid:
+        raise _NeedsExactReader
+    if (counted or _has_quote(path)) and _has_blank_lines(path, seen):
+        raise _NeedsExactReader
+
+
+def _stream(path: Path, name: str, consume, restart) -> list:
+    """Feed ``consume(raw, row_numbers)`` the file's pieces; return its malformed rows.
+
+    The fast reader is tried first; if the file needs the exact one, what was
+    consumed is undone by ``restart()`` and the file is read again exactly.
+    """
+    header = read_header(path, SPECS[name], name)
+    try:
+        for raw, rows, _ in _arrow_pieces(path, header):
+            consume(raw, rows)
+        return []
+    except (_NeedsExactReader, pa.ArrowInvalid):
+        restart()
+    broken = []
+    rows_per_piece = max(10_000, _PIECE_BYTES // 100)
+    for raw, rows, bad in python_csv_chunks(path, header, rows_per_piece):
+        broken.extend(bad)
+        consume(raw, rows)
+    return broken
+
+
+class _FileTally:
+    """Problems, rows set aside and counts of one file, gathered piece by piece."""
+
+    def __init__(self, name: str):
+        self.name = name
+        self.problems: list = []
+        self.rejected: list[pd.DataFrame] = []
+        self.rows_read = 0
+        self.rows_used = 0
+
+    def add(self, parsed: ParsedTable) -> None:
+        self.problems.extend(parsed.problems)
+        if len(parsed.rejected):
+            self.rejected.append(parsed.rejected)
+        self.rows_read += parsed.rows_read
+        self.rows_used += parsed.rows_used
+
+    def parsed(self, broken: list) -> ParsedTable:
+        """One :class:`ParsedTable` as the in-memory reader would give it (without its data)."""
+        rejected = (pd.concat(self.rejected, ignore_index=True).sort_values("_row", kind="stable")
+                    .reset_index(drop=True) if self.rejected else pd.DataFrame())
+        parsed = ParsedTable(data=pd.DataFrame(), problems=sorted(self.problems, key=lambda p: p.row),
+                             rejected=rejected, rows_read=self.rows_read)
+        return with_broken_rows(parsed, broken_frame(broken, self.name), self.name)
+
+
+# --------------------------------------------------------------------------- stage 3 (in a worker)
+
+
+#: The job forked workers share (set just before they start; nothing of it is pickled, so
+#: rules written in a notebook or inside a function run there too).
+_FORKED_JOB: tuple | None = None
+
+
+def _audit_forked(number: int) -> dict:
+    return _audit_partition(number, *_FORKED_JOB)
+
+
+def _audit_partitions(job: tuple, count: int, side_by_side: int) -> list[dict]:
+    """Audit partitions ``0 .. count - 1``: in this process, or ``side_by_side`` at a time.
+
+    Workers are forked where the system can: one starts at once, sees rules
+    defined anywhere (a notebook, a function), and never re-runs the caller's
+    script, which a spawned worker does without a ``__main__`` guard; Arrow
+    resets its thread pools in a forked child.
+    """
+    global _FORKED_JOB
+    if side_by_side < 2 or count < 2:
+        return [_audit_partition(number, *job) for number in range(count)]
+    workers = min(side_by_side, count)
+    if "fork" in get_all_start_methods():
+        _FORKED_JOB = job
+        try:
+            with ProcessPoolExecutor(max_workers=workers, mp_context=get_context("fork")) as pool:
+                return list(pool.map(_audit_forked, range(count)))
+        finally:
+            _FORKED_JOB = None
+    with ProcessPoolExecutor(max_workers=workers, mp_context=get_context("spawn")) as pool:
+        return list(pool.map(_audit_partition, range(count), *[[value] * count for value in job]))
+
+
+def _audit_partition(number: int, root: str, templates: dict, references: dict, rules, extra_rules, only):
+    """Audit one patient partition; return its findings and the counts the summary needs."""
+    shelf = _Shelf(Path(root))
+    tables = {}
+    for table, template in templates.items():
+        frame = shelf.take(table, number)
+        frame = template if frame is None else frame
+        tables[table] = frame.sort_values("_row", kind="stable").reset_index(drop=True)
+    result = audit_tables(
+        tables["claim_lines"], tables["payments"], coverage=tables.get("coverage"),
+        documentation=tables.get("documentation"), rules=rules, extra_rules=extra_rules, only=only,
+        **references)
+    lines = result.lines
+    return {"findings": result.findings.assign(_line=-1), "rules_run": [r.error_type for r in result.rules_run],
+            "switched_off": result.switched_off, "lines": len(lines),
+            "paid": int((lines["paid_cents"] > 0).sum())}
+
+
+# --------------------------------------------------------------------------- the audit
+
+
+def _refuse_whole_table_rules(registry: RuleRegistry, extra_rules, only, how: str) -> None:
+    chosen = registry.copy()
+    for rule in extra_rules:
+        chosen.add(rule)
+    if only is not None:
+        chosen = chosen.select(only)
+    whole = [r for r in chosen if not r.patient_local]
+    if whole:
+        names = ", ".join(f"{r.error_type} ({r.rule_id})" for r in whole)
+        raise InvalidParameterError(
+            f"rule(s) {names} may compare lines of different patients, so they cannot run {how}; "
+            "audit in memory (no max_memory, engine='pandas'), or declare "
+            "custom_rule(..., patient_local=True) if the rule only compares lines of one patient")
+
+
+def audit_folder_partitioned(folder, max_memory, *, workers: int | None = None,
+                             rules: RuleRegistry | None = None, extra_rules=(), only=None,
+                             use_defaults: bool = True, scratch: str | os.PathLike | None = None,
+                             partitions: int | None = None) -> PartitionedAuditResult:
+    """Audit a folder within ``max_memory`` (see the module docstring for how).
+
+    Parameters
+    ----------
+    folder : path-like
+    max_memory : int or str
+        Budget for this process and its workers together (``"1GB"``).
+    workers : int, optional
+        Partitions audited side by side (default: every core, fewer if the
+        budget is tight).
+    rules, extra_rules, only, use_defaults
+        As for :func:`recoup_lib.rules.audit_folder`. Every rule must be
+        patient-local (see :class:`~recoup_lib.rules.Rule`).
+    scratch : path-like, optional
+        Where the partitions are written (default: the system's temporary
+        folder); removed at the end.
+    partitions : int, optional
+        How many patient partitions (default: as many as the budget needs;
+        see :func:`plan_partitions`).
+
+    Returns
+    -------
+    PartitionedAuditResult
+    """
+    folder = Path(folder)
+    if not folder.is_dir():
+        raise InputError(f"{folder}: no such folder (expected an audit folder with claim_lines.csv)")
+    budget = parse_size(max_memory)
+    registry = rules if rules is not None else default_registry()
+    _refuse_whole_table_rules(registry, extra_rules, only, "on patient partitions")
+    present = [name for name in INPUT_FILES if (folder / name).is_file()]
+    for name in INPUT_FILES:
+        if SPECS[name].required and name not in present:
+            raise InputError(f"{name}: required file not found in {folder}")
+        if name in present:
+            read_header(folder / name, SPECS[name], name)
+    input_bytes = sum((folder / name).stat().st_size for name in present)
+    count, side_by_side = plan_partitions(input_bytes, budget, worker_count(workers))
+    if partitions is not None:
+        if int(partitions) < 1:
+            raise InvalidParameterError(f"partitions must be a whole number >= 1; got {partitions}")
+        count = int(partitions)
+    if "fork" not in get_all_start_methods():
+        try:
+            pickle.dumps((registry, tuple(extra_rules)))
+        except Exception:  # noqa: BLE001 - a rule defined in a notebook cannot go to a spawned process
+            side_by_side = 1
+
+    with tempfile.TemporaryDirectory(prefix="recoup-partitions-", dir=scratch) as tmp:
+        shelf = _Shelf(Path(tmp))
+        tallies = {name: _FileTally(name) for name in present}
+        broken: dict[str, list] = {}
+        # What a partition holds when none of a file's rows fall in it: the file's columns, typed.
+        templates = {name.removesuffix(".csv"): _empty_parsed(folder / name, name).data for name in present}
+
+        # 1. split: by claim as text; coverage parsed, by patient.
+        for name in present:
+            table = name.removesuffix(".csv")
+            if name == "coverage.csv":
+                def consume(raw, rows):
+                    parsed = parse_table(raw, SPECS["coverage.csv"], label="coverage.csv", row_numbers=rows)
+                    tallies["coverage.csv"].add(parsed)
+                    shelf.put("coverage", parsed.data, _bucket(parsed.data["patient_id"], count))
+            else:
+                def consume(raw, rows, table=table):
+                    shelf.put("text_" + table, raw.assign(_row=rows), _bucket(raw["claim_id"], count))
+
+            def restart(name=name, table=table):
+                tallies[name] = _FileTally(name)
+                shelf.drop("coverage" if name == "coverage.csv" else "text_" + table)
+            broken[name] = _stream(folder / name, name, consume, restart)
+        shelf.close()
+        tallies = {name: tallies[name] for name in present}
+
+        # 2. parse claim bucket by bucket; usable rows go to their patient's partition.
+        orphan_problems, orphan_rows = [], []
+        for bucket in range(count):
+            parsed = {}
+            for name in present:
+                if name == "coverage.csv":
+                    continue
+                table = name.removesuffix(".csv")
+                raw = shelf.take("text_" + table, bucket, text=True)
+                if raw is None:
+                    raw, rows = _empty_text(folder / name, name), np.zeros(0, dtype=np.int64)
+                else:
+                    raw = raw.sort_values("_row", kind="stable").reset_index(drop=True)
+                    rows = raw.pop("_row").to_numpy(dtype=np.int64)
+                parsed[table] = parse_table(raw, SPECS[name], label=name, row_numbers=rows)
+                tallies[name].add(parsed[table])
+            lines = parsed["claim_lines"].data
+            part = _bucket(lines["patient_id"], count)
+            shelf.put("claim_lines", lines, part)
+            where = lines[["claim_id", "line_no"]].assign(_part=part)
+            payments = parsed["payments"].data
+            orphan = ~line_exists(lines, payments)
+            if orphan.any():
+                payments, problems, extra = set_aside_orphans(payments, orphan)
+                orphan_problems.extend(problems)
+                orphan_rows.append(extra)
+                tallies["payments.csv"].rows_used -= int(orphan.sum())
+            shelf.put("payments", payments, _partition_of(payments, where))
+            if "documentation" in parsed:
+                notes = parsed["documentation"].data
+                number = _partition_of(notes, where)
+                keep = number >= 0
+                shelf.put("documentation", notes.loc[keep], number[keep])
+        shelf.close()
+        for table in ("claim_lines", "payments", "documentation"):
+            shutil.rmtree(Path(tmp) / ("text_" + table), ignore_errors=True)
+
+        inputs = _inputs(folder, present, tallies, broken, orphan_problems, orphan_rows, use_defaults)
+        references = {name.removesuffix(".csv"): inputs.table(name) for name in REFERENCE_FILES}
+
+        # 3. audit partition by partition.
+        job = (tmp, templates, references, rules, tuple(extra_rules), only)
+        parts = _audit_partitions(job, count, side_by_side)
+
+    findings = merge_findings([p["findings"] for p in parts], registry, extra_rules, only)
+    by_type = {r.error_type: r for r in list(registry) + list(extra_rules)}
+    return PartitionedAuditResult(
+        findings=findings, rules_run=[by_type[e] for e in parts[0]["rules_run"]], switched_off=parts[0]["switched_off"],
+        inputs=inputs, lines_audited=sum(p["lines"] for p in parts), lines_paid=sum(p["paid"] for p in parts),
+        how=f"in {count} patient partitions within {budget / 10**9:.2f} GB")
+
+
+def _empty_text(path: Path, name: str) -> pd.DataFrame:
+    header = read_header(path, SPECS[name], name)
+    return pd.DataFrame({h: pd.Series([], dtype=pd.StringDtype("pyarrow")) for h in header})
+
+
+def _empty_parsed(path: Path, name: str) -> ParsedTable:
+    return parse_table(_empty_text(path, name), SPECS[name], label=name)
+
+
+def _partition_of(rows: pd.DataFrame, where: pd.DataFrame) -> np.ndarray:
+    """Partition of each row's claim line (-1 where the line is not there)."""
+    joined = rows[["claim_id", "line_no"]].merge(where, on=["claim_id", "line_no"], how="left")
+    return joined["_part"].fillna(-1).to_numpy(dtype=np.int64)
+
+
+def merge_findings(frames: list[pd.DataFrame], registry: RuleRegistry, extra_rules=(), only=None) -> pd.DataFrame:
+    """Findings of several partitions in the in-memory audit's order (claim, line, then the
+    rules' order as the engine ranks them)."""
+    from ._vocabulary import ERROR_TYPES
+
+    chosen = registry.copy()
+    for rule in extra_rules:
+        chosen.add(rule)
+    if only is not None:
+        chosen = chosen.select(only)
+    order = {e: i for i, e in enumerate(list(ERROR_TYPES) + [r.error_type for r in chosen])}
+    frames = [f for f in frames if len(f)] or frames[:1]
+    findings = pd.concat(frames, ignore_index=True)
+    findings["_order"] = findings["error_type"].map(order)
+    findings = findings.sort_values(["claim_id", "line_no", "_order"], kind="stable")
+    return findings.drop(columns=["_order"]).reset_index(drop=True)
+
+
+def _inputs(folder: Path, present, tallies, broken, orphan_problems, orphan_rows, use_defaults) -> AuditInputs:
+    """What the in-memory reader would report: counts, problems and rows set aside, in its order."""
+
+    def read_reference(name: str):
+        return read_table(folder / name, name) if (folder / name).is_file() else None
+
+    return _inputs_from(folder, present, tallies, broken, orphan_problems, orphan_rows, use_defaults,
+                        read_reference)
+
+
+def _inputs_from(folder, present, tallies, broken, orphan_problems, orphan_rows, use_defaults,
+                 read_reference) -> AuditInputs:
+    """:func:`_inputs`, reading the folder's reference files with ``read_reference(name)``."""
+    sources, counts, problems, rejected_rows, tables = {}, [], [], {}, {}
+    parsed_files = {name: parsed for name in REFERENCE_FILES if (parsed := read_reference(name)) is not None}
+    parsed_files.update({name: tallies[name].parsed(broken[name]) for name in present})
+    for name in INPUT_FILES + REFERENCE_FILES:
+        parsed, sources[name] = parsed_or_default(folder, name, parsed_files, use_defaults)
+        if parsed is None:
+            tables[name] = None
+            continue
+        tables[name] = parsed.data if name in REFERENCE_FILES else None
+        problems.extend(parsed.problems)
+        if len(parsed.rejected):
+            rejected_rows[name] = parsed.rejected
+        used = tallies[name].rows_used if name in tallies else parsed.rows_used
+        counts.append((name, parsed.rows_read, used, parsed.rows_read - used))
+    if orphan_rows:
+        problems.extend(sorted(orphan_problems, key=lambda p: p.row))
+        extra = pd.concat(orphan_rows, ignore_index=True).sort_values("_row", kind="stable")
+        rejected_rows["payments.csv"] = pd.concat(
+            [rejected_rows.get("payments.csv", pd.DataFrame()), extra], ignore_index=True)
+    counts_frame = pd.DataFrame(counts, columns=["file", "rows_read", "rows_used", "rows_set_aside"])
+    counts_frame["source"] = counts_frame["file"].map(sources)
+    return AuditInputs(
+        claim_lines=None, payments=None, coverage=None, documentation=None,
+        fee_schedule=tables["fee_schedule.csv"], ncci_ptp=tables["ncci_ptp.csv"], mue=tables["mue.csv"],
+        payer_policies=tables["payer_policies.csv"], sources=sources, counts=counts_frame,
+        problems=problems, rejected_rows=rejected_rows, folder=Path(folder) if isinstance(folder, str)
+        and "://" not in folder and not folder.startswith("dbfs:") else folder)

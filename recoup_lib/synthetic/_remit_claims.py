@@ -1,0 +1,147 @@
+"""The claim payments of a generated 835, as payers write them: whole-claim reversals, CAS, RARCs.
+
+Helpers of :mod:`._remits`: :func:`whole_claim_reversals` turns the
+line-level take-backs of ``payments.csv`` into reversals of whole claim
+payments followed by their correction; :func:`line_cas` writes each line's
+CAS with the group codes X12 expects; :func:`line_remarks` adds the remark
+codes (RARCs) payers send with a CARC.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from ._practice import _obj
+
+__all__ = ["KIND", "REMARKS", "whole_claim_reversals", "line_cas", "line_remarks", "x12_group"]
+
+#: Kinds of claim payment, in the order a remittance lists those of one claim.
+KIND = {"original": 0, "duplicate": 1, "reversal": 2, "correction": 3}
+
+_MONEY = ["charge_cents", "paid_cents", "allowed_cents", "deductible_cents", "coinsurance_cents", "copay_cents"]
+
+
+def whole_claim_reversals(clp: pd.DataFrame, svc: pd.DataFrame):
+    """Make each reversal repeat the whole claim payment it reverses, then pay the claim again.
+
+    ``payments.csv`` records a take-back per line (the negative payment of a line paid twice).
+    An 835 reverses the whole claim payment (CLP02 = 22, every line and every CAS negated, the
+    same group codes: X12 RFI #1147, #2442; docs/sources.md §5.2) and then sends the claim
+    again as corrected, as a new original payment right after the reversal (RFI #288, #791):
+    here every line as before, except the lines taken back: a line re-adjudicated in
+    ``payments.csv`` is paid as its own correction there says; a line only taken back is paid 0
+    with CO-B13 (paid before). Each claim's and each line's net is the same as in
+    ``payments.csv``. A second reversal of the same claim reverses the correction that
+    replaced the original.
+
+    Returns
+    -------
+    clp, svc : pandas.DataFrame
+        With the corrections added (kind ``correction``, new rows at the end of ``clp``).
+    reverses : numpy.ndarray
+        Per claim payment: the one it reverses, or -1.
+    """
+    kind = clp["kind"].to_numpy()
+    rev_ids = np.flatnonzero(kind == KIND["reversal"])
+    reverses = np.full(len(clp), -1, dtype=np.int64)
+    if not len(rev_ids):
+        return clp, svc, reverses
+    rows: dict[int, pd.DataFrame] = {c: g for c, g in svc.groupby("clp", sort=False)}
+    current: dict[int, int] = {}
+    for c in np.flatnonzero(kind == KIND["original"]):
+        for line in rows[c]["_line"].tolist():
+            current.setdefault(line, int(c))
+    # A line re-adjudicated in payments.csv has its own correction: it becomes the claim's.
+    tx_claim = list(zip(clp["tx"].tolist(), clp["claim"].tolist()))
+    waiting: dict[tuple, list[int]] = {}
+    for c in np.flatnonzero(kind == KIND["correction"]):
+        waiting.setdefault(tx_claim[c], []).append(int(c))
+    new_clp, reverses_of = [], {}
+    next_id = len(clp)
+    for r in rev_ids[np.argsort(clp["tx"].to_numpy()[rev_ids], kind="stable")]:
+        taken = rows[r]
+        o = current.get(int(taken["_line"].iloc[0]))
+        if o is None:
+            continue
+        base = rows[o]
+        rows[r] = base.assign(clp=r, **{m: -base[m] for m in _MONEY})
+        back = base["_line"].isin(taken["_line"]).to_numpy()
+        own = waiting.get(tx_claim[r], [])
+        target = own.pop(0) if own else next_id
+        corr = base.assign(clp=target)
+        for m in _MONEY[1:]:
+            corr[m] = np.where(back, 0, corr[m])
+        corr["denial_code"] = np.where(back, "CO-B13", corr["denial_code"]).astype(object)
+        if target != next_id:
+            again = rows[target].set_index("_line")
+            hit = corr["_line"].isin(again.index).to_numpy()
+            for m in _MONEY[1:] + ["denial_code"]:
+                corr.loc[hit, m] = again[m].reindex(corr.loc[hit, "_line"]).to_numpy()
+        else:
+            new_clp.append({"tx": clp.at[r, "tx"], "claim": clp.at[r, "claim"], "kind": KIND["correction"],
+                            "patient": clp.at[r, "patient"], "payer_id": clp.at[r, "payer_id"],
+                            "_id": next_id})
+            next_id += 1
+        rows[target] = corr
+        reverses_of[int(r)] = o
+        for line in base["_line"].tolist():
+            current[line] = target
+    if not reverses_of:
+        return clp, svc, reverses
+    if new_clp:
+        clp = pd.concat([clp, pd.DataFrame(new_clp).set_index("_id").rename_axis(None)])
+    svc = pd.concat([rows[c] for c in sorted(rows)], ignore_index=True)
+    sums = svc.groupby("clp", sort=True)[["charge_cents", "paid_cents", "deductible_cents", "coinsurance_cents",
+                                          "copay_cents"]].sum().reindex(clp.index)
+    clp["charge_cents"] = sums["charge_cents"].to_numpy(dtype=np.int64)
+    clp["paid_cents"] = sums["paid_cents"].to_numpy(dtype=np.int64)
+    clp["patient_responsibility_cents"] = (sums["deductible_cents"] + sums["coinsurance_cents"]
+                                           + sums["copay_cents"]).to_numpy(dtype=np.int64)
+    clp["kind"] = clp["kind"].astype(np.int64)
+    reverses = np.full(len(clp), -1, dtype=np.int64)
+    reverses[list(reverses_of)] = list(reverses_of.values())
+    return clp, svc, reverses
+
+
+#: Remark codes (RARC, LQ*HE) the payers send with a CARC: X12 asks for one with 16 and 96
+#: (and 129, 234, 252); the others are the usual pairings (docs/sources.md §6.3;
+#: ``reference/data/rarc.csv``).
+REMARKS = {"16": "MA130", "96": "N130", "18": "M86", "B13": "M86", "151": "N362", "236": "M80",
+           "234": "M15", "50": "N115", "204": "N130"}
+
+
+def x12_group(reason, group):
+    """The group code X12 expects: an exact duplicate (CARC 18) goes under OA."""
+    return np.where(np.asarray(reason, dtype=object) == "18", "OA", np.asarray(group, dtype=object))
+
+
+def line_cas(svc: pd.DataFrame) -> pd.DataFrame:
+    """Line-level CAS rows: PR 1/2/3, the denial's CARC, and CO 45 for the rest (balances each line)."""
+    pr = svc["deductible_cents"] + svc["coinsurance_cents"] + svc["copay_cents"]
+    rest = (svc["charge_cents"] - svc["paid_cents"] - pr).to_numpy()
+    code = svc["denial_code"].to_numpy(dtype=object)
+    denied = code != ""
+    parts = code.astype(str)
+    group = np.where(denied, np.char.partition(parts, "-")[:, 0], "CO")
+    reason = np.where(denied, np.char.partition(parts, "-")[:, 2], "45")
+    frames = []
+    for g, r, col in (("PR", "1", "deductible_cents"), ("PR", "2", "coinsurance_cents"),
+                      ("PR", "3", "copay_cents")):
+        frames.append(pd.DataFrame({"row": np.arange(len(svc)), "group_code": g, "reason_code": r,
+                                    "amount_cents": svc[col].to_numpy(dtype=np.int64)}))
+    frames.append(pd.DataFrame({"row": np.arange(len(svc)), "group_code": _obj(x12_group(reason, group)),
+                                "reason_code": _obj(reason), "amount_cents": rest.astype(np.int64)}))
+    cas = pd.concat(frames, ignore_index=True)
+    cas = cas.loc[cas["amount_cents"].to_numpy() != 0]
+    return cas
+
+
+def line_remarks(adjustments: pd.DataFrame, trace, claim_seq, line_seq) -> np.ndarray:
+    """Each line's remark codes: the :data:`REMARKS` of its CAS reasons, ``;``-joined."""
+    code = adjustments["reason_code"].map(REMARKS)
+    has = adjustments.loc[code.notna()].assign(_code=code[code.notna()])
+    key = has["trace_number"].astype(str) + "|" + has["claim_seq"].astype(str) + "|" + has["line_seq"].astype(str)
+    joined = has.assign(_key=key).drop_duplicates(["_key", "_code"]).groupby("_key", sort=False)["_code"].agg(";".join)
+    want = pd.Series(trace).astype(str) + "|" + pd.Series(claim_seq).astype(str) + "|" + pd.Series(line_seq).astype(str)
+    return _obj(want.map(joined).fillna("").to_numpy(dtype=object))

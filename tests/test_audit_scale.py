@@ -1,0 +1,183 @@
+"""Auditing at scale: patient partitions in bounded memory give the in-memory audit's files, byte for byte."""
+
+import filecmp
+import shutil
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+from recoup_lib.cli import main
+from recoup_lib.errors import InvalidParameterError
+from recoup_lib.folder import read_table
+from recoup_lib.rules import audit_folder, custom_rule, score, write_audit
+from recoup_lib.rules._partition import audit_folder_partitioned, parse_size, plan_partitions, stable_hash
+from recoup_lib.synthetic import generate_practice, write_practice
+
+
+@pytest.fixture(scope="module")
+def practice(tmp_path_factory) -> Path:
+    return write_practice(generate_practice(lines=3000, seed=5, profile="hospital_outpatient"),
+                          tmp_path_factory.mktemp("scale") / "practice")
+
+
+@pytest.fixture(scope="module")
+def messy_values(practice, tmp_path_factory) -> Path:
+    """The practice with what users' files carry: bad values, a repeated key, a malformed row, a
+    payment without its line, a repeated note, an extra column."""
+    folder = tmp_path_factory.mktemp("messy_values") / "practice"
+    shutil.copytree(practice, folder)
+    lines = (folder / "claim_lines.csv").read_text().splitlines()
+    header, body = lines[0], lines[1:]
+    repeat = body[0].split(",")
+    repeat[2] = "P-OTHER"  # same claim and line, another patient: set aside as a repeated key
+    bad_date = body[5].split(",")
+    bad_date[5] = "2025-02-30"
+    body[5] = ",".join(bad_date)
+    body.insert(40, ",".join(repeat))
+    body.insert(120, "C-BROKEN,1,too,few")
+    (folder / "claim_lines.csv").write_text(
+        "\n".join([header + ",office_note"] + [b if b.startswith("C-BROKEN") else b + ",x" for b in body]) + "\n")
+    with open(folder / "payments.csv", "a") as handle:
+        handle.write("C9999999,1,PAY-ORPHAN,2025-03-01,10.00,10.00,,,,\n")
+        handle.write("C0000003,1,PAY-BAD,2025-03-01,ten,10.00,,,,\n")
+    notes = (folder / "documentation.csv").read_text().splitlines()
+    (folder / "documentation.csv").write_text("\n".join(notes + [notes[3]]) + "\n")
+    return folder
+
+
+@pytest.fixture(scope="module")
+def messy(messy_values, tmp_path_factory) -> Path:
+    """messy_values, plus a blank line and a line break inside a quoted value (the exact reader's case)."""
+    folder = tmp_path_factory.mktemp("messy") / "practice"
+    shutil.copytree(messy_values, folder)
+    lines = (folder / "claim_lines.csv").read_text().splitlines()
+    lines.insert(80, "")
+    lines[200] = lines[200].rsplit(",", 1)[0] + ',"seen by\nDr. A"'
+    (folder / "claim_lines.csv").write_text("\n".join(lines) + "\n")
+    return folder
+
+
+def _written(result, out: Path) -> dict[str, bytes]:
+    write_audit(result, out)
+    return {p.relative_to(out).as_posix(): p.read_bytes() for p in sorted(out.rglob("*")) if p.is_file()}
+
+
+@pytest.mark.parametrize("folder_name", ["practice", "messy"])
+@pytest.mark.parametrize("partitions,workers", [(1, 1), (5, 1), (4, 2)])
+def test_partitioned_audit_writes_the_in_memory_audits_files(request, tmp_path, folder_name, partitions, workers):
+    folder = request.getfixturevalue(folder_name)
+    whole = _written(audit_folder(folder), tmp_path / "memory")
+    parts = audit_folder_partitioned(folder, "1GB", workers=workers, partitions=partitions)
+    assert _written(parts, tmp_path / "parts") == whole
+    if folder_name == "messy":
+        counts = parts.inputs.counts.set_index("file")
+        assert counts.loc["claim_lines.csv", "rows_set_aside"] == 3
+        assert counts.loc["payments.csv", "rows_set_aside"] >= 2  # and the payments of the lines set aside
+        broken = [p.row for p in parts.inputs.problems if p.column == "(whole row)"]
+        assert broken == [123]  # row 122 in messy_values: the blank line before it counts, as in a spreadsheet
+
+
+def test_partitioned_audit_finds_exactly_the_labels(practice):
+    result = audit_folder(practice, max_memory="600MB", workers=1)
+    table = score(result.findings, read_table(practice / "labels.csv").data).set_index("error_type")
+    assert table.loc["all", "false_positives"] == 0 and table.loc["all", "false_negatives"] == 0
+    assert table.loc["all", "exact_amounts"] == table.loc["all", "true_positives"] > 0
+    with pytest.raises(InvalidParameterError, match="not kept in memory"):
+        result.lines
+
+
+def test_custom_rules_must_say_they_are_patient_local(practice, tmp_path):
+    @custom_rule("big_payment", category="overpayment")
+    def big_payment(ctx):
+        """Paid lines over $300."""
+        return ctx.lines["paid_cents"] > 30_000
+
+    with pytest.raises(InvalidParameterError, match="big_payment .*patient_local=True"):
+        audit_folder(practice, extra_rules=[big_payment], max_memory="1GB")
+    local = custom_rule("big_payment", category="overpayment", patient_local=True)(big_payment.func)
+    memory = audit_folder(practice, extra_rules=[local])
+    parts = audit_folder_partitioned(practice, "1GB", extra_rules=[local], partitions=3, workers=2)
+    assert (memory.findings["error_type"] == "big_payment").sum() > 0
+    pd.testing.assert_frame_equal(parts.findings.drop(columns="_line"), memory.findings.drop(columns="_line"))
+
+
+def test_sizes_and_plans():
+    assert parse_size("1GB") == 10**9 and parse_size("2GiB") == 2 * 2**30 and parse_size("512 mb") == 512 * 10**6
+    assert parse_size(123) == 123
+    for bad in ("lots", "-1GB", "0", "1XB", True):
+        with pytest.raises(InvalidParameterError, match="max_memory"):
+            parse_size(bad)
+    count, side_by_side = plan_partitions(540 * 10**6, 10**9, 2)
+    assert count >= 8 and 1 <= side_by_side <= 2
+    assert plan_partitions(10**6, 10**9, 4)[0] == 1
+    with pytest.raises(InvalidParameterError, match="too small"):
+        plan_partitions(10**9, 200 * 10**6, 2)
+
+
+def test_stable_hash_is_the_same_for_the_same_text_in_any_column():
+    a = stable_hash(pd.Series(["P1", "P2", "", "a much longer identifier than thirty-two characters, really"]))
+    b = stable_hash(pd.Series(["x", "P2", "P1", "a much longer identifier than thirty-two characters, really"]))
+    assert a[0] == b[2] and a[1] == b[1] and a[3] == b[3] and a[0] != a[1]
+
+
+def test_cli_max_memory_and_its_usage_errors(practice, tmp_path, capsys):
+    assert main(["audit", str(practice), "--out", str(tmp_path / "a"), "--max-memory", "700MB",
+                 "--workers", "2"]) == 0
+    assert main(["audit", str(practice), "--out", str(tmp_path / "b")]) == 0
+    assert filecmp.cmp(tmp_path / "a" / "findings.csv", tmp_path / "b" / "findings.csv", shallow=False)
+    capsys.readouterr()
+    assert main(["audit", str(practice), "--out", str(tmp_path / "c"), "--max-memory", "lots"]) == 2
+    assert "max_memory must be a size" in capsys.readouterr().err
+    assert main(["audit", str(practice), "--out", str(tmp_path / "d"), "--max-memory", "1GB", "--xlsx"]) == 2
+    assert main(["audit", str(practice), "--out", str(tmp_path / "e"), "--workers", "-1"]) == 2
+
+
+# --------------------------------------------------------------------------- Spark (local mode)
+
+
+@pytest.fixture(scope="session")
+def spark():
+    if shutil.which("java") is None:
+        pytest.skip("Spark needs Java: no `java` on PATH (Java 17 runs it)")
+    from recoup_lib.rules._spark import local_session
+
+    session = local_session(cores=2, memory="1g", app="recoupkit-tests")
+    yield session
+    session.stop()
+
+
+@pytest.mark.parametrize("folder_name", ["practice", "messy_values"])
+def test_spark_engine_writes_the_in_memory_audits_files(request, spark, tmp_path, folder_name):
+    folder = request.getfixturevalue(folder_name)
+    whole = audit_folder(folder)
+    on_spark = audit_folder(folder, engine="spark") if folder_name == "practice" else None
+    if on_spark is None:
+        from recoup_lib.rules._spark import audit_folder_spark
+
+        on_spark = audit_folder_spark(folder, spark=spark, partitions=3)
+    assert _written(on_spark, tmp_path / "spark") == _written(whole, tmp_path / "memory")
+    if folder_name == "practice":
+        table = score(on_spark.findings, read_table(folder / "labels.csv").data).set_index("error_type")
+        assert table.loc["all", "false_positives"] == 0 and table.loc["all", "false_negatives"] == 0
+        assert table.loc["all", "exact_amounts"] == table.loc["all", "true_positives"] > 0
+    else:
+        counts = on_spark.inputs.counts.set_index("file")
+        assert counts.loc["claim_lines.csv", "rows_set_aside"] == 3
+        assert counts.loc["payments.csv", "rows_set_aside"] >= 2
+
+
+def test_workers_read_files_side_by_side_with_the_same_result(practice, tmp_path):
+    import os
+
+    from recoup_lib.folder import worker_count
+
+    assert worker_count(None) == worker_count(0) == (os.cpu_count() or 1) and worker_count(3) == 3
+    with pytest.raises(InvalidParameterError, match="workers"):
+        worker_count(-2)
+    assert _written(audit_folder(practice, workers=1), tmp_path / "one") == \
+        _written(audit_folder(practice, workers=4), tmp_path / "four")
+    with pytest.raises(InvalidParameterError, match="engine"):
+        audit_folder(practice, engine="dask")
+    with pytest.raises(InvalidParameterError, match="max_memory is for the pandas engine"):
+        audit_folder(practice, engine="spark", max_memory="1GB")
