@@ -11,7 +11,8 @@ sends) is cut here in one numpy pass over its bytes: the ISA header is read
 by ``split_interchanges`` itself (given only the header), the interchange ends
 where ``split_interchanges`` ends it, and the segments are the same. Any
 other file (Latin-1 text, several interchanges, text after the IEA, a bare
-ST, no final terminator, a line break as terminator) is cut by
+ST, no final terminator, a line break as terminator, segments indented or
+followed by spaces or tabs) is cut by
 ``split_interchanges`` and its delimiters found afterwards; the tests compare
 both ways on every sample.
 """
@@ -144,5 +145,8 @@ def _one_interchange(data: bytes) -> tuple[Piece, Delimiters] | None:
     count = np.concatenate([closing, [len(marks)]]) - first
     keep = ends > starts
     keep[-1] = False
+    edges = np.concatenate([raw[starts[keep]], raw[ends[keep] - 1]])
+    if ((edges == 32) | (edges == 9)).any():
+        return None  # indented segments: split_interchanges strips the blanks and says so
     return (Piece(raw, starts[keep], ends[keep], seps, 1),
             Delimiters(marks, first[keep], count[keep]))
