@@ -56,9 +56,18 @@ def text(values) -> pa.Array:
     if arr.type != pa.string():
         arr = pc.cast(arr, pa.string())
     arr = pc.fill_null(arr, "")
-    if _bytes_present(arr).holds("\u00a0".encode()):
+    if _bytes_present(arr)[0xA0] and _bytes_present(arr).holds("\u00a0".encode()):
         arr = pc.replace_substring(arr, "\u00a0", " ")
     return pc.utf8_trim_whitespace(arr)
+
+
+def _bytes_and_offsets(arr: pa.Array) -> tuple[np.ndarray, np.ndarray]:
+    """The data bytes and the offsets of a ``pa.string()`` array (offsets into those bytes)."""
+    n = len(arr)
+    offsets = np.frombuffer(arr.buffers()[1], dtype=np.int32)[arr.offset: arr.offset + n + 1].astype(np.int64)
+    data = arr.buffers()[2]
+    raw = np.frombuffer(data, dtype=np.uint8) if data is not None else np.zeros(0, dtype=np.uint8)
+    return raw, offsets
 
 
 def _ints(struct, name: str) -> np.ndarray:
@@ -102,22 +111,22 @@ def _plain_dates(arr: pa.Array, todo: np.ndarray):
         at = rows[size == total]
         if not len(at):
             continue
-        window = windows[offsets[at]]
+        window = np.ascontiguousarray(windows[offsets[at], :total].T)   # one row per position
         value = window - np.uint8(48)
         digit = value < 10
         sep = (window == 45) | (window == 47) | (window == 46)
         for _, seps, parts in (shape for shape in _PLAIN_SHAPES if shape[0] == total):
-            ok = np.ones(len(at), dtype=bool)
-            for i in range(total):
-                ok &= sep[:, i] if seps is not None and i in seps else digit[:, i]
+            ok = digit[0].copy()
+            for i in range(1, total):
+                ok &= sep[i] if seps is not None and i in seps else digit[i]
             if not ok.any():
                 continue
-            got = value[ok]
+            got = value[:, ok].astype(np.int64)
             numbers = []
             for start, width in parts:
-                number = np.zeros(len(got), dtype=np.int64)
-                for k in range(start, start + width):
-                    number = number * 10 + got[:, k]
+                number = got[start]
+                for k in range(start + 1, start + width):
+                    number = number * 10 + got[k]
                 numbers.append(number)
             where = at[ok]
             year[where], month[where], day[where] = numbers
@@ -295,6 +304,13 @@ def to_flags(values) -> tuple[pa.Array, np.ndarray]:
 def to_whole(values) -> tuple[pa.Array, np.ndarray]:
     """``1.00`` -> ``1``; other text is kept for the contract check to judge; (text, bad mask)."""
     arr = text(values)
+    raw, offsets = _bytes_and_offsets(arr)
+    size = np.diff(offsets)
+    blank = size == 0
+    if len(arr) and not (raw[offsets[0]:offsets[-1]] - np.uint8(48) > 9).any():
+        first = raw[offsets[:-1][~blank]]
+        if not ((first == 48) & (size[~blank] > 1)).any():      # digits only, no leading zero
+            return arr, ~blank & (size > 15)
     present = _bytes_present(arr)
     if present[ord(".")] or present[ord("+")] or present[ord("0")]:
         arr = pc.replace_substring_regex(arr, r"^\+?0*(\d+)(?:\.0*)?$", r"\1")
