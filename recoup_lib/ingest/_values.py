@@ -21,6 +21,8 @@ compute kernels and numpy, so a million values take a fraction of a second.
 
 from __future__ import annotations
 
+import weakref
+
 import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
@@ -48,8 +50,15 @@ _EXCEL_EPOCH = np.datetime64("1899-12-30", "D")
 _TIME = r"(?:[ T]+\d{1,2}:\d{2}(?::\d{2}(?:\.\d+)?)?(?:\s*[AaPp][Mm])?)?"
 
 
+#: Arrays :func:`text` returned, by id: given back to it (each reader calls it on a column the
+#: caller already cleaned), they are returned as they are.
+_CLEAN: "weakref.WeakValueDictionary[int, pa.Array]" = weakref.WeakValueDictionary()
+
+
 def text(values) -> pa.Array:
     """Any column as trimmed Arrow text (nulls -> ``""``; non-breaking spaces trimmed too)."""
+    if _CLEAN.get(id(values)) is values:
+        return values
     arr = values if isinstance(values, (pa.Array, pa.ChunkedArray)) else pa.array(values, pa.string())
     if isinstance(arr, pa.ChunkedArray):
         arr = arr.combine_chunks()
@@ -58,7 +67,9 @@ def text(values) -> pa.Array:
     arr = pc.fill_null(arr, "")
     if _bytes_present(arr)[0xA0] and _bytes_present(arr).holds("\u00a0".encode()):
         arr = pc.replace_substring(arr, "\u00a0", " ")
-    return pc.utf8_trim_whitespace(arr)
+    arr = pc.utf8_trim_whitespace(arr)
+    _CLEAN[id(arr)] = arr
+    return arr
 
 
 def _bytes_and_offsets(arr: pa.Array) -> tuple[np.ndarray, np.ndarray]:
@@ -241,6 +252,16 @@ def _strip_mark(s: pa.Array, hit: pa.Array, left: int, right: int) -> pa.Array:
     return pc.if_else(hit, cut, s)
 
 
+def _drop_dollar(s: pa.Array) -> pa.Array:
+    """Remove a ``$`` before the amount (after its sign, blanks around it allowed)."""
+    first = pc.starts_with(s, "$")
+    raw = np.frombuffer(_bytes_present(s).data + b"0", dtype=np.uint8)
+    after = raw[np.flatnonzero(raw[:-1] == ord("$")) + 1]
+    if len(after) == pc.sum(first).as_py() and not np.isin(after, list(b" \t\n\r\f")).any():
+        return _strip_mark(s, first, 1, 0)      # every $ opens its value: no pattern needed
+    return pc.replace_substring_regex(s, r"^([-+]?)\s*\$\s*", r"\1")
+
+
 def to_money(values) -> tuple[pa.Array, np.ndarray]:
     """Money as offices write it -> dollars with two decimals; (text, bad mask).
 
@@ -269,7 +290,7 @@ def to_money(values) -> tuple[pa.Array, np.ndarray]:
         negative |= np.asarray(hit)
         s = _strip_mark(s, hit, 0, 1)
     if _has(s, "$", present=present):
-        s = pc.replace_substring_regex(s, r"^([-+]?)\s*\$\s*", r"\1")
+        s = _drop_dollar(s)
     if _has(s, ",", present=present):
         commas = np.asarray(pc.match_substring(s, ","))
         bad |= commas & ~np.asarray(pc.match_substring_regex(s, r"^[-+]?\d{1,3}(,\d{3})+(\.\d*)?$"))
