@@ -19,11 +19,14 @@ def run_step(module: str, function: str, *args) -> dict:
         "import json, resource, sys, time\n"
         f"sys.path.insert(0, {here!r})\n"
         f"import {module} as m\n"
+        "before = resource.getrusage(resource.RUSAGE_SELF)\n"
         "started = time.perf_counter()\n"
         f"extra = m.{function}(*{args!r}) or {{}}\n"
         "wall = time.perf_counter() - started\n"
-        "peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024\n"
-        "print(json.dumps({'seconds': wall, 'peak_bytes': peak, **extra}))\n"
+        "after = resource.getrusage(resource.RUSAGE_SELF)\n"
+        "cpu = after.ru_utime - before.ru_utime + after.ru_stime - before.ru_stime\n"
+        "peak = after.ru_maxrss * 1024\n"
+        "print(json.dumps({'seconds': wall, 'cpu_seconds': cpu, 'peak_bytes': peak, **extra}))\n"
     )
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
     if done.returncode:

@@ -13,6 +13,9 @@ call, :func:`import_files`, returns an :class:`ImportResult` (``.write(out)``,
 :mod:`._values`             US dates, Excel serials, $ and (12.00), Y/N flags
 :mod:`._build`              rows to contract rows; title, total, footer rows
 :mod:`._x837`               X12 837P/837I claim lines (vectorised)
+:mod:`._x12cut`             837 files cut into segments, every delimiter found
+:mod:`._x12spans`           elements as byte spans; text made only for kept values
+:mod:`._x837_values`        837 dates, charges, modifiers, diagnoses as the contract writes them
 :mod:`._remit_payments`     835 service-line payments as payments.csv rows
 :mod:`._run`                :func:`import_files`: files in, tables out
 :mod:`._result`             :class:`ImportResult`: summary, alarms, the folder

@@ -12,6 +12,7 @@ and ``import_counts.csv`` (rows read = used + set aside, per file).
 from __future__ import annotations
 
 import json
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import numpy as np
@@ -32,7 +33,7 @@ from ._fields import (
 from ._remit_payments import payments_from_835
 from ._result import ImportResult, SourceReport
 from ._tables import read_export, split_sheet
-from ._x837 import LINE_COLUMNS, looks_like_x12, read_837
+from ._x837 import LINE_COLUMNS, _workers, looks_like_x12, read_837
 
 __all__ = ["import_files", "load_mapping", "preview_file"]
 
@@ -172,36 +173,37 @@ def _read_exports(kind: str, specs: list, mapping: dict, columns: dict, seen: di
     for v in list(mapping.get("columns", {}).get(kind, {}).values()) + list(columns.values()):
         for h in ([v] if isinstance(v, str) else list(v or [])):
             fixed_names.add(normalise_header(h))
-    raws = []
-    for item in specs:
-        raw = read_export(item, _score(kind, fixed_names))
+    score = _score(kind, fixed_names)
+    raws = [read_export(item, score) for item in specs]
+    for raw in raws:
         seen[raw.label] = raw.headers
-        raws.append(raw)
     return raws
 
 
 def _build_exports(kind: str, raws: list, mapping: dict, columns: dict, reports: list):
     """Map and read each export of one kind; returns [(built, report)]."""
-    spec = SPECS[TARGET_FILES[kind]]
-    out = []
-    for raw in raws:
-        fixed, sources = _fixed_for(kind, raw.label, raw.headers, mapping, columns)
-        proposal = propose(kind, raw.headers, fixed, sources)
-        for name, value in fixed.items():
-            if value is None:
-                proposal.columns.pop(name, None)
-        check_required(proposal, required_fields(spec), raw.label)
-        built = build_export(raw, spec, proposal)
-        fmt = "workbook" if raw.info.get("sheet") is not None else "CSV"
-        report = SourceReport(raw.label, kind, fmt, blank_rows=built.blank_rows, info=dict(raw.info),
-                              columns=dict(proposal.columns))
-        unused = [h for h in raw.headers if h not in proposal.used_headers()]
-        if unused:
-            report.notes.append("kept as extra columns: " + ", ".join(repr(h) for h in unused[:8])
-                                + (" ..." if len(unused) > 8 else ""))
-        out.append((built, report))
-        reports.append(report)
+    out = [_build_one(kind, raw, mapping, columns) for raw in raws]
+    reports += [report for _, report in out]
     return out
+
+
+def _build_one(kind: str, raw, mapping: dict, columns: dict):
+    spec = SPECS[TARGET_FILES[kind]]
+    fixed, sources = _fixed_for(kind, raw.label, raw.headers, mapping, columns)
+    proposal = propose(kind, raw.headers, fixed, sources)
+    for name, value in fixed.items():
+        if value is None:
+            proposal.columns.pop(name, None)
+    check_required(proposal, required_fields(spec), raw.label)
+    built = build_export(raw, spec, proposal)
+    fmt = "workbook" if raw.info.get("sheet") is not None else "CSV"
+    report = SourceReport(raw.label, kind, fmt, blank_rows=built.blank_rows, info=dict(raw.info),
+                          columns=dict(proposal.columns))
+    unused = [h for h in raw.headers if h not in proposal.used_headers()]
+    if unused:
+        report.notes.append("kept as extra columns: " + ", ".join(repr(h) for h in unused[:8])
+                            + (" ..." if len(unused) > 8 else ""))
+    return built, report
 
 
 def _import_837(specs: list, reports: list, messages: list):
@@ -306,38 +308,53 @@ def import_files(claims, payments=None, coverage=None, documentation=None, colum
     tables: dict[str, pd.DataFrame] = {}
     built_by_kind: dict[str, list] = {}
     raws, x12 = {}, {}
-    for kind in ("claims", "coverage", "documentation", "payments"):
-        exports = [p for p in given[kind] if not (kind in ("claims", "payments") and _is_x12_source(p))]
-        x12[kind] = [p for p in given[kind] if p not in exports]
-        raws[kind] = _read_exports(kind, exports, mapping, columns, seen)
-    _check_columns_option(columns, seen)
-    for kind in ("claims", "coverage", "documentation", "payments"):
-        built = _build_exports(kind, raws[kind], mapping, columns, reports)
-        if x12[kind] and kind == "claims":
-            built += _import_837(x12[kind], reports, messages)
-        built_by_kind[kind] = (built, x12[kind])
+    # Files are read, mapped and checked side by side (Arrow and numpy work outside the interpreter
+    # lock); results are gathered in the order given, so reports, messages and the first error
+    # raised are those of reading them one after another.
+    with ThreadPoolExecutor(_workers()) as pool:
+        reading = {}
+        for kind in ("claims", "coverage", "documentation", "payments"):
+            exports = [p for p in given[kind] if not (kind in ("claims", "payments") and _is_x12_source(p))]
+            x12[kind] = [p for p in given[kind] if p not in exports]
+            reading[kind] = pool.submit(_read_exports, kind, exports, mapping, columns, {})
+        for kind, future in reading.items():
+            raws[kind] = future.result()
+            for raw in raws[kind]:
+                seen[raw.label] = raw.headers
+        _check_columns_option(columns, seen)
+        building = {kind: pool.submit(_build_exports, kind, raws[kind], mapping, columns, [])
+                    for kind in ("claims", "coverage", "documentation", "payments")}
+        for kind, future in building.items():
+            built = future.result()
+            reports += [report for _, report in built]
+            if x12[kind] and kind == "claims":
+                built += _import_837(x12[kind], reports, messages)
+            built_by_kind[kind] = (built, x12[kind])
+        parsing = {kind: [pool.submit(_parse, b, SPECS[TARGET_FILES[kind]], report.label, report)
+                          for b, report in built_by_kind[kind][0]]
+                   for kind in ("claims", "coverage", "documentation", "payments")}
 
-    for kind in ("claims", "coverage", "documentation", "payments"):
-        built, x12 = built_by_kind[kind]
-        spec = SPECS[TARGET_FILES[kind]]
-        parsed = []
-        for b, report in built:
-            data, got = _parse(b, spec, report.label, report)
-            data["_file"] = report.label
-            problems += got
-            parsed.append((data, report))
-        if kind == "payments" and x12:
-            parsed.append(_payments_835(x12, tables.get("claim_lines.csv"), spec, reports, messages, problems))
-        if not parsed:
-            continue
-        if spec.key:
-            kept = _dedupe_across(parsed, spec.key, problems)
-        else:
-            kept = [d for d, _ in parsed]
-        table = pd.concat(kept, ignore_index=True) if len(kept) > 1 else kept[0]
-        if kind == "payments" and "claim_lines.csv" in tables:
-            table = _orphans(table, tables["claim_lines.csv"], [r for _, r in parsed], problems)
-        tables[TARGET_FILES[kind]] = table
+        for kind in ("claims", "coverage", "documentation", "payments"):
+            built, x12 = built_by_kind[kind]
+            spec = SPECS[TARGET_FILES[kind]]
+            parsed = []
+            for (b, report), future in zip(built, parsing[kind]):
+                data, got = future.result()
+                data["_file"] = report.label
+                problems += got
+                parsed.append((data, report))
+            if kind == "payments" and x12:
+                parsed.append(_payments_835(x12, tables.get("claim_lines.csv"), spec, reports, messages, problems))
+            if not parsed:
+                continue
+            if spec.key:
+                kept = _dedupe_across(parsed, spec.key, problems)
+            else:
+                kept = [d for d, _ in parsed]
+            table = pd.concat(kept, ignore_index=True) if len(kept) > 1 else kept[0]
+            if kind == "payments" and "claim_lines.csv" in tables:
+                table = _orphans(table, tables["claim_lines.csv"], [r for _, r in parsed], problems)
+            tables[TARGET_FILES[kind]] = table
     order = {TARGET_FILES[k]: i for i, k in enumerate(KINDS)}
     tables = dict(sorted(tables.items(), key=lambda kv: order[kv[0]]))
     problems.sort(key=lambda p: (p.file, p.row))

@@ -21,6 +21,8 @@ compute kernels and numpy, so a million values take a fraction of a second.
 
 from __future__ import annotations
 
+import weakref
+
 import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
@@ -48,17 +50,35 @@ _EXCEL_EPOCH = np.datetime64("1899-12-30", "D")
 _TIME = r"(?:[ T]+\d{1,2}:\d{2}(?::\d{2}(?:\.\d+)?)?(?:\s*[AaPp][Mm])?)?"
 
 
+#: Arrays :func:`text` returned, by id: given back to it (each reader calls it on a column the
+#: caller already cleaned), they are returned as they are.
+_CLEAN: "weakref.WeakValueDictionary[int, pa.Array]" = weakref.WeakValueDictionary()
+
+
 def text(values) -> pa.Array:
     """Any column as trimmed Arrow text (nulls -> ``""``; non-breaking spaces trimmed too)."""
+    if _CLEAN.get(id(values)) is values:
+        return values
     arr = values if isinstance(values, (pa.Array, pa.ChunkedArray)) else pa.array(values, pa.string())
     if isinstance(arr, pa.ChunkedArray):
         arr = arr.combine_chunks()
     if arr.type != pa.string():
         arr = pc.cast(arr, pa.string())
     arr = pc.fill_null(arr, "")
-    if _bytes_present(arr)[0xA0] and pc.any(pc.match_substring(arr, "\u00a0")).as_py():
+    if _bytes_present(arr)[0xA0] and _bytes_present(arr).holds("\u00a0".encode()):
         arr = pc.replace_substring(arr, "\u00a0", " ")
-    return pc.utf8_trim_whitespace(arr)
+    arr = pc.utf8_trim_whitespace(arr)
+    _CLEAN[id(arr)] = arr
+    return arr
+
+
+def _bytes_and_offsets(arr: pa.Array) -> tuple[np.ndarray, np.ndarray]:
+    """The data bytes and the offsets of a ``pa.string()`` array (offsets into those bytes)."""
+    n = len(arr)
+    offsets = np.frombuffer(arr.buffers()[1], dtype=np.int32)[arr.offset: arr.offset + n + 1].astype(np.int64)
+    data = arr.buffers()[2]
+    raw = np.frombuffer(data, dtype=np.uint8) if data is not None else np.zeros(0, dtype=np.uint8)
+    return raw, offsets
 
 
 def _ints(struct, name: str) -> np.ndarray:
@@ -67,17 +87,72 @@ def _ints(struct, name: str) -> np.ndarray:
     return pc.cast(field, pa.int64()).to_numpy(zero_copy_only=False)
 
 
+#: Shapes of the dates most exports hold, read straight from the bytes (:func:`_plain_dates`):
+#: (length, positions of the two separators or None, (start, width) of year, month and day).
+_PLAIN_SHAPES = [(2 + m + d + y, (m, m + 1 + d), ((m + d + 2, y), (0, m), (m + 1, d)))
+                 for m in (1, 2) for d in (1, 2) for y in (2, 4)]
+_PLAIN_SHAPES += [(6 + m + d, (4, 5 + m), ((0, 4), (5, m), (6 + m, d))) for m in (1, 2) for d in (1, 2)]
+_PLAIN_SHAPES += [(8, None, ((0, 4), (4, 2), (6, 2)))]
+
+
+def _plain_dates(arr: pa.Array, todo: np.ndarray):
+    """Year, month and day of the values written ``M/D/YY``, ``MM/DD/YYYY``, ``YYYY-MM-DD`` or
+    ``YYYYMMDD`` (any of ``-/.`` between the parts), read from the bytes; (y, m, d, hit).
+
+    These are exactly the values the first three patterns of :func:`to_dates` take without a
+    time of day, read the same way, so the patterns are only run on what is left.
+    """
+    n = len(arr)
+    hit = np.zeros(n, dtype=bool)
+    year = np.zeros(n, dtype=np.int64)
+    month = np.zeros(n, dtype=np.int64)
+    day = np.zeros(n, dtype=np.int64)
+    data = arr.buffers()[2]
+    if data is None or not n:
+        return year, month, day, hit
+    offsets = np.frombuffer(arr.buffers()[1], dtype=np.int32)[arr.offset: arr.offset + n + 1].astype(np.int64)
+    length = np.diff(offsets)
+    rows = np.flatnonzero(todo & (length >= 6) & (length <= 10))
+    if not len(rows):
+        return year, month, day, hit
+    raw = np.frombuffer(data, dtype=np.uint8)
+    windows = np.lib.stride_tricks.sliding_window_view(np.concatenate([raw, np.zeros(10, np.uint8)]), 10)
+    size = length[rows]
+    for total in sorted({shape[0] for shape in _PLAIN_SHAPES}):
+        at = rows[size == total]
+        if not len(at):
+            continue
+        window = np.ascontiguousarray(windows[offsets[at], :total].T)   # one row per position
+        value = window - np.uint8(48)
+        digit = value < 10
+        sep = (window == 45) | (window == 47) | (window == 46)
+        for _, seps, parts in (shape for shape in _PLAIN_SHAPES if shape[0] == total):
+            ok = digit[0].copy()
+            for i in range(1, total):
+                ok &= sep[i] if seps is not None and i in seps else digit[i]
+            if not ok.any():
+                continue
+            got = value[:, ok].astype(np.int64)
+            numbers = []
+            for start, width in parts:
+                number = got[start]
+                for k in range(start + 1, start + width):
+                    number = number * 10 + got[k]
+                numbers.append(number)
+            where = at[ok]
+            year[where], month[where], day[where] = numbers
+            hit[where] = True
+    return year, month, day, hit
+
+
 def to_dates(values) -> tuple[pa.Array, np.ndarray]:
     """Dates as offices write them -> ``YYYY-MM-DD`` text; (text, bad mask)."""
     arr = text(values)
     n = len(arr)
-    year = np.zeros(n, dtype=np.int64)
-    month = np.zeros(n, dtype=np.int64)
-    day = np.zeros(n, dtype=np.int64)
-    shaped = np.zeros(n, dtype=bool)
     serial = np.full(n, -1, dtype=np.int64)
     blank = np.asarray(pc.equal(arr, ""))
-    todo = ~blank
+    year, month, day, shaped = _plain_dates(arr, ~blank)
+    todo = ~blank & ~shaped
     patterns = [
         (rf"^(?P<y>\d{{4}})[-/.](?P<m>\d{{1,2}})[-/.](?P<d>\d{{1,2}}){_TIME}$", None),
         (rf"^(?P<m>\d{{1,2}})[-/.](?P<d>\d{{1,2}})[-/.](?P<y>\d{{4}}|\d{{2}}){_TIME}$", None),
@@ -85,34 +160,36 @@ def to_dates(values) -> tuple[pa.Array, np.ndarray]:
         (rf"^(?P<d>\d{{1,2}})[- ](?P<mon>[A-Za-z]{{3}})[a-z]*\.?[- ](?P<y>\d{{4}}|\d{{2}}){_TIME}$", "mon"),
         (rf"^(?P<mon>[A-Za-z]{{3}})[a-z]*\.? (?P<d>\d{{1,2}}),? (?P<y>\d{{4}}){_TIME}$", "mon"),
     ]
-    sample = arr.filter(pa.array(~blank))[:2000]
-    hits = [int(pc.sum(pc.match_substring_regex(sample, p)).as_py() or 0) for p, _ in patterns]
-    patterns = [patterns[i] for i in np.argsort(hits, kind="stable")[::-1]]
-    for pattern, month_name in patterns:
-        if not todo.any():
-            break
-        candidate = pc.if_else(pa.array(todo), arr, _EMPTY)
-        parts = pc.extract_regex(candidate, pattern)
-        hit = np.asarray(pc.is_valid(parts)) & todo
-        if not hit.any():
-            continue
-        parts = parts.filter(pa.array(hit))
-        y = _ints(parts, "y")
-        y = np.where(y < 100, np.where(y <= 68, 2000 + y, 1900 + y), y)
-        if month_name:
-            names = pc.utf8_lower(pc.struct_field(parts, "mon")).to_pylist()
-            m = np.array([_MONTHS.get(x, 0) for x in names], dtype=np.int64)
-        else:
-            m = _ints(parts, "m")
-        year[hit], month[hit], day[hit] = y, m, _ints(parts, "d")
-        shaped |= hit
-        todo &= ~hit
     if todo.any():
-        candidate = pc.if_else(pa.array(todo), arr, _EMPTY)
-        parts = pc.extract_regex(candidate, r"^(?P<n>\d{1,5})(?:\.0+)?$")
-        hit = np.asarray(pc.is_valid(parts)) & todo
-        if hit.any():
-            serial[hit] = _ints(parts.filter(pa.array(hit)), "n")
+        rest = np.flatnonzero(todo)
+        left = arr.take(pa.array(rest))
+        sample = left[:2000]
+        hits = [int(pc.sum(pc.match_substring_regex(sample, p)).as_py() or 0) for p, _ in patterns]
+        patterns = [patterns[i] for i in np.argsort(hits, kind="stable")[::-1]]
+        open_ = np.ones(len(rest), dtype=bool)
+        for pattern, month_name in patterns:
+            if not open_.any():
+                break
+            parts = pc.extract_regex(pc.if_else(pa.array(open_), left, _EMPTY), pattern)
+            hit = np.asarray(pc.is_valid(parts)) & open_
+            if not hit.any():
+                continue
+            parts = parts.filter(pa.array(hit))
+            if month_name:
+                names = pc.utf8_lower(pc.struct_field(parts, "mon")).to_pylist()
+                m = np.array([_MONTHS.get(x, 0) for x in names], dtype=np.int64)
+            else:
+                m = _ints(parts, "m")
+            at = rest[hit]
+            year[at], month[at], day[at] = _ints(parts, "y"), m, _ints(parts, "d")
+            shaped[at] = True
+            open_ &= ~hit
+        if open_.any():
+            parts = pc.extract_regex(pc.if_else(pa.array(open_), left, _EMPTY), r"^(?P<n>\d{1,5})(?:\.0+)?$")
+            hit = np.asarray(pc.is_valid(parts)) & open_
+            if hit.any():
+                serial[rest[hit]] = _ints(parts.filter(pa.array(hit)), "n")
+    year = np.where(year < 100, np.where(year <= 68, 2000 + year, 1900 + year), year)
     ok = shaped & (month >= 1) & (month <= 12) & (day >= 1) & (day <= 31) & (year >= 1900) & (year <= 2100)
     days = np.zeros(n, dtype="datetime64[D]")
     if ok.any():
@@ -129,18 +206,35 @@ def to_dates(values) -> tuple[pa.Array, np.ndarray]:
     return out, ~ok & ~blank
 
 
-def _bytes_present(arr: pa.Array) -> np.ndarray:
-    """Which byte values occur anywhere in a string array (one pass over its data buffer)."""
+class _Census:
+    """Which byte values occur in a string array's data: each byte asked about is looked for once
+    (``bytes.find``, a memchr over the data), not a histogram of every byte."""
+
+    def __init__(self, data: bytes):
+        self.data = data
+        self._seen: dict[int, bool] = {}
+
+    def __getitem__(self, byte: int) -> bool:
+        if byte not in self._seen:
+            self._seen[byte] = self.data.find(bytes((byte,))) >= 0
+        return self._seen[byte]
+
+    def holds(self, needle: bytes) -> bool:
+        return needle in self.data
+
+
+def _bytes_present(arr: pa.Array) -> _Census:
+    """Which byte values occur anywhere in a string array (its data buffer, copied once)."""
     arr = arr.combine_chunks() if isinstance(arr, pa.ChunkedArray) else arr
     data = arr.buffers()[2]
     if data is None or not len(arr):
-        return np.zeros(256, dtype=bool)
+        return _Census(b"")
     offsets = np.frombuffer(arr.buffers()[1], dtype=np.int32 if arr.type == pa.string() else np.int64)
     start, stop = int(offsets[arr.offset]), int(offsets[arr.offset + len(arr)])
-    return np.bincount(np.frombuffer(data, dtype=np.uint8)[start:stop], minlength=256) > 0
+    return _Census(data.slice(start, stop - start).to_pybytes())
 
 
-def _has(arr: pa.Array, needle: str, ignore_case: bool = False, present: np.ndarray | None = None) -> bool:
+def _has(arr: pa.Array, needle: str, ignore_case: bool = False, present: _Census | None = None) -> bool:
     """Whether any value holds ``needle``; the byte census rules most needles out without a scan."""
     present = _bytes_present(arr) if present is None else present
     for ch in needle.encode():
@@ -156,6 +250,16 @@ def _strip_mark(s: pa.Array, hit: pa.Array, left: int, right: int) -> pa.Array:
     """Remove ``left`` characters at the start and ``right`` at the end where ``hit``."""
     cut = pc.utf8_slice_codeunits(s, left, -right if right else None)
     return pc.if_else(hit, cut, s)
+
+
+def _drop_dollar(s: pa.Array) -> pa.Array:
+    """Remove a ``$`` before the amount (after its sign, blanks around it allowed)."""
+    first = pc.starts_with(s, "$")
+    raw = np.frombuffer(_bytes_present(s).data + b"0", dtype=np.uint8)
+    after = raw[np.flatnonzero(raw[:-1] == ord("$")) + 1]
+    if len(after) == pc.sum(first).as_py() and not np.isin(after, list(b" \t\n\r\f")).any():
+        return _strip_mark(s, first, 1, 0)      # every $ opens its value: no pattern needed
+    return pc.replace_substring_regex(s, r"^([-+]?)\s*\$\s*", r"\1")
 
 
 def to_money(values) -> tuple[pa.Array, np.ndarray]:
@@ -186,7 +290,7 @@ def to_money(values) -> tuple[pa.Array, np.ndarray]:
         negative |= np.asarray(hit)
         s = _strip_mark(s, hit, 0, 1)
     if _has(s, "$", present=present):
-        s = pc.replace_substring_regex(s, r"^([-+]?)\s*\$\s*", r"\1")
+        s = _drop_dollar(s)
     if _has(s, ",", present=present):
         commas = np.asarray(pc.match_substring(s, ","))
         bad |= commas & ~np.asarray(pc.match_substring_regex(s, r"^[-+]?\d{1,3}(,\d{3})+(\.\d*)?$"))
@@ -221,6 +325,13 @@ def to_flags(values) -> tuple[pa.Array, np.ndarray]:
 def to_whole(values) -> tuple[pa.Array, np.ndarray]:
     """``1.00`` -> ``1``; other text is kept for the contract check to judge; (text, bad mask)."""
     arr = text(values)
+    raw, offsets = _bytes_and_offsets(arr)
+    size = np.diff(offsets)
+    blank = size == 0
+    if len(arr) and not (raw[offsets[0]:offsets[-1]] - np.uint8(48) > 9).any():
+        first = raw[offsets[:-1][~blank]]
+        if not ((first == 48) & (size[~blank] > 1)).any():      # digits only, no leading zero
+            return arr, ~blank & (size > 15)
     present = _bytes_present(arr)
     if present[ord(".")] or present[ord("+")] or present[ord("0")]:
         arr = pc.replace_substring_regex(arr, r"^\+?0*(\d+)(?:\.0*)?$", r"\1")

@@ -16,16 +16,20 @@ an 835 echoes back), revenue_code (SV201), claim_type (837P or 837I).
 
 How it is read: the 835 tokenizer (:mod:`recoup_lib.remit._segments`) cuts
 the bytes into segments with the separators of each ISA; every segment's
-owner is found with numpy (the last HL, CLM or LX before it), elements are
-gathered a column at a time as Arrow arrays, so there is no Python object
-per segment. Loop boundaries follow the 5010 guides: the subscriber and
-payer names are those of the HL (before its first CLM), so the other payers'
-names of loop 2330 are not taken for them; a rendering provider without an
-NPI (2330D) is skipped.
+owner is found with numpy (the last HL, CLM or LX before it). Elements are
+byte spans (:mod:`._x12spans`): which segment gives each line its patient,
+date or provider is worked out with integers, and only the values kept
+become Arrow text (:mod:`._x837_values` turns them into the contract's
+spelling), so there is no Python object per segment. Loop boundaries follow
+the 5010 guides: the subscriber and payer names are those of the HL (before
+its first CLM), so the other payers' names of loop 2330 are not taken for
+them; a rendering provider without an NPI (2330D) is skipped.
 """
 
 from __future__ import annotations
 
+import os
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -33,16 +37,10 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from ..money import format_cents_arrow
-from ..remit._segments import (
-    Elements,
-    Splitter,
-    combine,
-    parse_amounts,
-    segment_code,
-    split_interchanges,
-)
-from ._values import insert_icd_dot
+from ..remit._segments import segment_code
+from ._x12cut import cut_file
+from ._x12spans import Parts, Segments, first_owned, running
+from ._x837_values import diagnoses, line_diagnoses, mend, service_fields, to_iso
 
 __all__ = ["read_837", "Claims837", "LINE_COLUMNS", "looks_like_x12", "expand_paths"]
 
@@ -51,8 +49,6 @@ LINE_COLUMNS = ["claim_id", "line_no", "patient_id", "payer_id", "rendering_npi"
                 "submitted_date", "procedure_code", "modifiers", "units", "charge",
                 "diagnosis_codes", "place_of_service", "line_control", "revenue_code", "claim_type"]
 
-_DX_POINTED = ("ABK", "ABF", "BK", "BF")
-_ICD9 = ("BK", "BF")
 _ALTERNATIVE_COMPONENTS = (">", "^", "!", "|", "\\", "}", "{")
 
 
@@ -126,44 +122,67 @@ def read_837(paths) -> Claims837:
     labels = _labels(files)
     problems: list[tuple[str, int, str]] = []
     pieces = []
-    for f, (path, label) in enumerate(zip(files, labels)):
-        try:
-            data = path.read_bytes()
-        except OSError as exc:
-            problems.append((label, 0, f"file set aside: cannot be read ({exc.strerror or exc})"))
-            continue
-        if not looks_like_x12(data):
-            where = "skipped (in a folder of 837s)" if f in in_folder else "file set aside"
-            problems.append((label, 0, f"{where}: not an X12 file (expected ISA or ST at the start)"))
-            continue
-        found, raw_problems, notes = split_interchanges(data)
-        for rp in raw_problems:
-            problems.append((label, rp.segment, f"{rp.segment_id or 'segment'} {rp.element}: expected "
-                             f"{rp.expected}; got {rp.value!r} (the rest of the file is set aside)"))
-        for number, expected, found_text in notes:
-            problems.append((label, number, f"warning: expected {expected}; found {found_text} (read)"))
-        pieces.extend((f, piece) for piece in found)
-    parts, set_aside = [], []
-    for batch in _batches(pieces):
-        for chunk in combine(batch):
-            got, aside, warns = _read_chunk(chunk, labels)
+    workers = _workers()
+    with ThreadPoolExecutor(workers) as pool:
+        each = pool.map if workers > 1 else map
+        for f, (label, (unreadable, cut)) in enumerate(zip(labels, each(_cut, files))):
+            if unreadable:
+                problems.append((label, 0, unreadable))
+                continue
+            if cut is None:
+                where = "skipped (in a folder of 837s)" if f in in_folder else "file set aside"
+                problems.append((label, 0, f"{where}: not an X12 file (expected ISA or ST at the start)"))
+                continue
+            found, raw_problems, notes, delimiters = cut
+            for rp in raw_problems:
+                problems.append((label, rp.segment, f"{rp.segment_id or 'segment'} {rp.element}: expected "
+                                 f"{rp.expected}; got {rp.value!r} (the rest of the file is set aside)"))
+            for number, expected, found_text in notes:
+                problems.append((label, number, f"warning: expected {expected}; found {found_text} (read)"))
+            pieces.extend((f, piece, marks) for piece, marks in zip(found, delimiters))
+        parts, set_aside, warnings = [], [], []
+        for got, aside, warns in each(lambda unit: _read_segments(Segments(unit), labels), _work_units(pieces)):
             parts.append(got)
             set_aside.extend(aside)
-            problems.extend(warns)
-    lines = {name: _concat([p[name] for p in parts]) for name in LINE_COLUMNS + ["_file", "_row"]}
-    order = np.lexsort((np.asarray(lines["_row"]), _file_order(lines["_file"], labels)))
-    lines = {k: (v.take(pa.array(order)) if isinstance(v, pa.Array) else v[order]) for k, v in lines.items()}
-    return Claims837(lines, set_aside, problems, labels)
+            warnings.extend(warns)
+    # Lines set aside and warnings in the order of the chunks the files fall in (see _work_units).
+    set_aside = [entry for _, entry in sorted(set_aside, key=lambda keyed: keyed[0])]
+    problems += [entry for _, entry in sorted(warnings, key=lambda keyed: keyed[0])]
+    return Claims837(_assemble(parts, labels), set_aside, problems, labels)
 
 
-def _batches(pieces: list, size: int = 1 << 23) -> list[list]:
-    """Whole files, grouped up to about ``size`` bytes: working sets that stay in memory caches."""
+def _workers() -> int:
+    """Threads for reading: one per core this process may use (numpy and Arrow release the GIL), at most 4."""
+    try:
+        cores = len(os.sched_getaffinity(0))
+    except AttributeError:  # pragma: no cover - not on Linux
+        cores = os.cpu_count() or 1
+    return max(1, min(cores, 4))
+
+
+def _cut(path: Path) -> tuple[str, tuple | None]:
+    """(why the file cannot be read or "", its pieces as :func:`._x12cut.cut_file` gives them or None
+    when it is not X12)."""
+    try:
+        data = path.read_bytes()
+    except OSError as exc:
+        return f"file set aside: cannot be read ({exc.strerror or exc})", None
+    return "", (cut_file(data) if looks_like_x12(data) else None)
+
+
+#: Bytes of files per batch; the batches fix the order in which lines set aside and warnings are reported.
+BATCH_BYTES = 1 << 23
+
+
+def _batches(pieces: list) -> list[list]:
+    """Whole files, grouped up to about :data:`BATCH_BYTES` bytes."""
+    size = BATCH_BYTES
     batches, current, total, last = [], [], 0, None
-    for f, piece in pieces:
+    for f, piece, marks in pieces:
         if current and total + len(piece.data) > size and f != last:
             batches.append(current)
             current, total = [], 0
-        current.append((f, piece))
+        current.append((f, piece, marks))
         total += len(piece.data)
         last = f
     if current:
@@ -171,71 +190,64 @@ def _batches(pieces: list, size: int = 1 << 23) -> list[list]:
     return batches
 
 
-def _file_order(file_labels: pa.Array, labels: list[str]) -> np.ndarray:
-    index = {label: i for i, label in enumerate(labels)}
-    return np.array([index[x] for x in file_labels.to_pylist()], dtype=np.int64) if len(file_labels) \
-        else np.zeros(0, dtype=np.int64)
+def _work_units(pieces: list, size: int = 1 << 22) -> list[list]:
+    """The pieces to read together: whole files of one set of separators, up to about ``size`` bytes.
+
+    Lines set aside and warnings are reported *chunk* after chunk, a chunk
+    holding the pieces of one :func:`_batches` batch that share separators
+    (the order the reader has always used), so each piece carries its
+    chunk's number.
+    """
+    chunk_of: dict[int, int] = {}
+    chunks = 0
+    for batch in _batches(pieces):
+        groups: dict = {}
+        for item in batch:
+            groups.setdefault(item[1].separators, []).append(item)
+        for items in groups.values():
+            for item in items:
+                chunk_of[id(item[1])] = chunks
+            chunks += 1
+    by_separators: dict = {}
+    for f, piece, marks in pieces:
+        by_separators.setdefault(piece.separators, []).append((f, piece, marks, chunk_of[id(piece)]))
+    units = []
+    for items in by_separators.values():
+        current, total = [], 0
+        for item in items:
+            if current and total + len(item[1].data) > size and item[0] != current[-1][0]:
+                units.append(current)
+                current, total = [], 0
+            current.append(item)
+            total += len(item[1].data)
+        units.append(current)
+    return units
 
 
-def _concat(values: list):
-    if not values:
-        return pa.array([], pa.string())
-    if isinstance(values[0], np.ndarray):
-        return np.concatenate(values)
-    return pa.concat_arrays([pc.cast(v, pa.string()) for v in values])
+def _assemble(parts: list[dict], labels: list[str]) -> dict:
+    """The lines of every batch, in file order (as the files were given) and segment order."""
+    if not parts:
+        return {name: pa.array([], pa.string()) for name in LINE_COLUMNS + ["_file", "_row"]}
+    lines = {name: pa.concat_arrays([p[name] for p in parts]) for name in LINE_COLUMNS}
+    rows = np.concatenate([p["_row"] for p in parts])
+    file_index = np.concatenate([p["_file"] for p in parts])
+    position = {label: i for i, label in enumerate(labels)}
+    rank = np.array([position[label] for label in labels], dtype=np.int64)
+    key = rank[file_index] if len(file_index) else np.zeros(0, dtype=np.int64)
+    in_order = len(key) < 2 or bool(np.all((key[1:] > key[:-1]) | ((key[1:] == key[:-1]) & (rows[1:] >= rows[:-1]))))
+    if not in_order:
+        order = np.lexsort((rows, key))
+        lines = {k: v.take(pa.array(order)) for k, v in lines.items()}
+        rows, file_index = rows[order], file_index[order]
+    names = pa.DictionaryArray.from_arrays(pa.array(file_index.astype(np.int32)), pa.array(labels, pa.string()))
+    lines["_file"] = names.cast(pa.string()) if len(file_index) else pa.array([], pa.string())
+    lines["_row"] = rows
+    return lines
 
 
 def _last_before(marks: np.ndarray, pos: np.ndarray) -> np.ndarray:
     """Index into ``marks`` of the last mark before each position (-1 if none)."""
     return np.searchsorted(marks, pos, side="right") - 1
-
-
-class _Chunk:
-    """Segment positions of one chunk, found with one sort of the segment ids."""
-
-    def __init__(self, chunk):
-        self.chunk = chunk
-        self.codes = chunk.codes
-        self.order = np.argsort(self.codes, kind="stable")
-        self.sorted = self.codes[self.order]
-
-    def where(self, name: str) -> np.ndarray:
-        code = segment_code(name)
-        lo, hi = np.searchsorted(self.sorted, [code, code + 1])
-        return self.order[lo:hi]
-
-    def running(self, positions: np.ndarray) -> np.ndarray:
-        """For every segment, the index into ``positions`` of the last one at or before it (-1: none)."""
-        mark = np.full(len(self.codes), -1, dtype=np.int64)
-        mark[positions] = np.arange(len(positions))
-        return np.maximum.accumulate(mark)
-
-    def elements(self, rows: np.ndarray) -> Elements:
-        return Elements(self.chunk.splitter, rows)
-
-
-def _take(values: pa.Array, index: np.ndarray, default: str = "") -> pa.Array:
-    """``values[index]`` with ``default`` where index < 0."""
-    index = np.asarray(index, dtype=np.int64)
-    if len(values) == 0:
-        return pa.array([default] * len(index), pa.string())
-    got = pc.cast(values, pa.string()).take(pa.array(np.where(index >= 0, index, 0)))
-    return pc.if_else(pa.array(index >= 0), got, pa.scalar(default, pa.string()))
-
-
-def _first_owner(owner: np.ndarray, n: int, mask: np.ndarray | None = None) -> np.ndarray:
-    """For each of ``n`` owners, the index of its first owned item (-1 if none)."""
-    out = np.full(n, -1, dtype=np.int64)
-    idx = np.arange(len(owner))
-    if mask is not None:
-        idx = idx[mask]
-    own = owner[idx]
-    keep = own >= 0
-    idx, own = idx[keep], own[keep]
-    if len(own):
-        firsts, where = np.unique(own, return_index=True)
-        out[firsts] = idx[where]
-    return out
 
 
 def _at(values: np.ndarray, index: np.ndarray) -> np.ndarray:
@@ -245,67 +257,78 @@ def _at(values: np.ndarray, index: np.ndarray) -> np.ndarray:
     return values[np.maximum(index, 0)]
 
 
+def _index(values: np.ndarray, index: np.ndarray) -> np.ndarray:
+    """``values[index]`` (indices themselves), -1 where index < 0 or ``values`` is empty."""
+    if not len(values):
+        return np.full(len(index), -1, dtype=np.int64)
+    return np.where(index >= 0, values[np.maximum(index, 0)], -1)
+
+
 def _empty_lines() -> dict:
-    out = {name: pa.array([], pa.string()) for name in LINE_COLUMNS + ["_file"]}
+    out = {name: pa.array([], pa.string()) for name in LINE_COLUMNS}
+    out["_file"] = np.zeros(0, dtype=np.int64)
     out["_row"] = np.zeros(0, dtype=np.int64)
     return out
 
 
-def _read_chunk(chunk, labels: list[str]):
-    c = _Chunk(chunk)
-    comp = chunk.separators.component
-    st, hl, clm, lx = c.where("ST"), c.where("HL"), c.where("CLM"), c.where("LX")
-    txn_seg = c.running(st)
-    txn_of = lambda pos: txn_seg[pos] if len(pos) else np.zeros(0, dtype=np.int64)  # noqa: E731
-    warnings: list[tuple[str, int, str]] = []
-    set_aside: list[tuple[str, int, str, str]] = []
+class _Owners:
+    """Each segment's owner: the last HL, CLM or LX at or before it, in the same transaction."""
 
-    st_el = c.elements(st)
-    st_kind = st_el[1].to_pylist()
+    def __init__(self, segments: Segments, hl: np.ndarray, clm: np.ndarray, lx: np.ndarray, txn_seg: np.ndarray):
+        kind_of = np.full(len(segments), -1, dtype=np.int8)
+        kind_of[hl], kind_of[clm], kind_of[lx] = 0, 1, 2
+        self.marks = np.flatnonzero(kind_of >= 0)
+        self.kinds = kind_of[self.marks]
+        self.which = np.empty(len(self.marks), dtype=np.int64)
+        for k, positions in enumerate((hl, clm, lx)):
+            self.which[self.kinds == k] = np.arange(len(positions))
+        self.last = running(self.marks, len(segments))
+        self.txn_seg = txn_seg
+
+    def txn(self, pos: np.ndarray) -> np.ndarray:
+        return self.txn_seg[pos] if len(pos) else np.zeros(0, dtype=np.int64)
+
+    def __call__(self, pos: np.ndarray, kind: int) -> np.ndarray:
+        k = self.last[pos]
+        ok = k >= 0
+        kk = np.where(ok, k, 0)
+        ok &= (self.kinds[kk] == kind) & (self.txn(self.marks[kk]) == self.txn(pos))
+        return np.where(ok, self.which[kk], -1)
+
+
+def _read_segments(segs: Segments, labels: list[str]):
+    comp = segs.separators.component
+    st, hl, clm, lx = segs.where("ST"), segs.where("HL"), segs.where("CLM"), segs.where("LX")
+    owner = _Owners(segs, hl, clm, lx, running(st, len(segs)))
+    txn_of = owner.txn
+    warnings: list[tuple[int, tuple[str, int, str]]] = []
+    set_aside: list[tuple[int, tuple[str, int, str, str]]] = []
+
+    st_kind = segs.fields(st)[1].to_pylist()
     not_837 = np.array([k != "837" for k in st_kind], dtype=bool)
     for i in np.flatnonzero(not_837):
-        warnings.append((labels[int(chunk.files[st[i]])], int(chunk.numbers[st[i]]),
-                         f"transaction set aside: ST01 is {st_kind[i]!r}, not an 837 claim"))
-
-    # Markers: each segment's owner is the last HL, CLM or LX before it in its transaction.
-    marks = np.concatenate([hl, clm, lx])
-    kinds = np.concatenate([np.zeros(len(hl), np.int8), np.ones(len(clm), np.int8), np.full(len(lx), 2, np.int8)])
-    which = np.concatenate([np.arange(len(hl)), np.arange(len(clm)), np.arange(len(lx))])
-    order = np.argsort(marks, kind="stable")
-    marks, kinds, which = marks[order], kinds[order], which[order]
-    last_mark = c.running(marks)
-
-    def owner(pos: np.ndarray, kind: int) -> np.ndarray:
-        k = last_mark[pos]
-        ok = (k >= 0)
-        kk = np.where(ok, k, 0)
-        ok &= (kinds[kk] == kind) & (txn_of(marks[kk]) == txn_of(pos))
-        return np.where(ok, which[kk], -1)
-
+        warnings.append((_order(segs, st[i], 0), (labels[int(segs.files[st[i]])], int(segs.numbers[st[i]]),
+                                                   f"transaction set aside: ST01 is {st_kind[i]!r}, not an 837 claim")))
     if not len(lx):
         return _empty_lines(), set_aside, warnings
-    alt = _alternative_components(c, chunk, comp, labels, warnings)
+    alt = _alternative_components(segs, comp, labels, warnings)
 
-    # HL levels and the names held in each HL (before its first claim).
-    hl_level = c.elements(hl).code(3)
-    nm1 = c.where("NM1")
-    nel = c.elements(nm1)
-    entity = nel.code(1)
-    ident = nel[9]
+    # HL levels and the names held in each HL (before its first claim): NM1 rows per HL.
+    hl_level = segs.of("HL").code(3)
+    nm1 = segs.where("NM1")
+    names = segs.of("NM1")
+    entity = names.code(1)
+    has_id = ~names.empty(9)
     nm1_hl = owner(nm1, 0)
 
-    def per_hl(code: str) -> pa.Array:
-        first = _first_owner(nm1_hl, len(hl), entity == segment_code(code))
-        return _take(ident, first)
+    def per_hl(code: str) -> np.ndarray:
+        return first_owned(nm1_hl, len(hl), entity == segment_code(code))
 
     billing_of_hl, subscriber_of_hl = per_hl("85"), per_hl("IL")
     payer_of_hl, patient_of_hl = per_hl("PR"), per_hl("QC")
 
-    # Claims.
-    cel = c.elements(clm)
-    claim_id = pc.cast(cel[1], pa.string())
-    clm05 = _mend(cel[5], chunk, clm, alt, comp)
-    claim_pos_code = Splitter.of_array(clm05, comp).element(0)
+    # Claims: which NM1 names each claim's patient, payer and billing provider.
+    claims = segs.of("CLM")
     clm_txn = txn_of(clm)
     claim_hl = _last_before(hl, clm)
     claim_hl = np.where((claim_hl >= 0) & (txn_of(_at(hl, claim_hl)) == clm_txn), claim_hl, -1)
@@ -319,53 +342,48 @@ def _read_chunk(chunk, labels: list[str]):
 
     bill_hl, sub_hl = last_level("20"), last_level("22")
     is_patient_hl = (claim_hl >= 0) & (_at(hl_level, claim_hl) == segment_code("23"))
-    patient_own = _take(patient_of_hl, np.where(is_patient_hl, claim_hl, -1))
-    subscriber = _take(subscriber_of_hl, sub_hl)
-    patient_id = pc.if_else(pc.equal(patient_own, ""), subscriber, patient_own)
-    payer_id = _take(payer_of_hl, sub_hl)
-    billing_npi = _take(billing_of_hl, bill_hl)
-    bht = c.where("BHT")
-    bht_txn = txn_of(bht)
-    first_bht = _first_owner(bht_txn, len(st))
-    bht_dates = _iso(c.elements(bht)[4])
-    submitted = _take(bht_dates, np.where(clm_txn >= 0, _at(first_bht, clm_txn), -1))
+    own_patient = _index(patient_of_hl, np.where(is_patient_hl, claim_hl, -1))
+    own_named = (own_patient >= 0) & _at(has_id, own_patient).astype(bool)
+    patient_of_claim = np.where(own_named, own_patient, _index(subscriber_of_hl, sub_hl))
+    payer_of_claim = _index(payer_of_hl, sub_hl)
+    billing_of_claim = _index(billing_of_hl, bill_hl)
+    bht = segs.where("BHT")
+    first_bht = first_owned(txn_of(bht), len(st))
+    bht_of_claim = np.where(clm_txn >= 0, _at(first_bht, clm_txn), -1)
 
     # Claim-level rendering provider: an NM1*82 with an NPI after CLM, before any other-payer SBR.
-    sbr = c.where("SBR")
+    sbr = segs.where("SBR")
     nm1_clm = owner(nm1, 1)
     sbr_before = _last_before(sbr, nm1)
     in_2310 = (nm1_clm >= 0) & ((sbr_before < 0) | (_at(sbr, sbr_before) < _at(clm, nm1_clm)))
-    has_id = np.asarray(pc.not_equal(ident, ""))
-    rend_claim = _take(ident, _first_owner(nm1_clm, len(clm), (entity == segment_code("82")) & has_id & in_2310))
-    nm1_lx = owner(nm1, 2)
-    rend_line_first = _first_owner(nm1_lx, len(lx), (entity == segment_code("82")) & has_id)
+    rendering = (entity == segment_code("82")) & has_id
+    rend_of_claim = first_owned(nm1_clm, len(clm), rendering & in_2310)
+    rend_of_line = first_owned(owner(nm1, 2), len(lx), rendering)
 
-    # Dates (DTP) of claims and lines.
-    dtp = c.where("DTP")
-    del_ = c.elements(dtp)
-    qual = del_.code(1)
-    dtp_text = _iso(del_[3])
+    # Dates (DTP) of claims and lines: the DTP row giving each its date.
+    dtp = segs.where("DTP")
+    dates = segs.of("DTP")
+    qual = dates.code(1)
+    dated = ~dates.empty(3)
     dtp_clm, dtp_lx = owner(dtp, 1), owner(dtp, 2)
-    claim_472 = _take(dtp_text, _first_owner(dtp_clm, len(clm), qual == segment_code("472")))
-    claim_434 = _take(dtp_text, _first_owner(dtp_clm, len(clm), qual == segment_code("434")))
-    claim_date = pc.if_else(pc.equal(claim_472, ""), claim_434, claim_472)
-    line_date = _take(dtp_text, _first_owner(dtp_lx, len(lx), qual == segment_code("472")))
+    claim_472 = first_owned(dtp_clm, len(clm), qual == segment_code("472"))
+    claim_434 = first_owned(dtp_clm, len(clm), qual == segment_code("434"))
+    date_of_claim = np.where((claim_472 >= 0) & _at(dated, claim_472).astype(bool), claim_472, claim_434)
+    date_of_line = first_owned(dtp_lx, len(lx), qual == segment_code("472"))
 
     # Line control numbers (REF*6R) and diagnoses (HI).
-    ref = c.where("REF")
-    rel = c.elements(ref)
-    line_ctl = _take(pc.cast(rel[2], pa.string()),
-                     _first_owner(owner(ref, 2), len(lx), rel.code(1) == segment_code("6R")))
-    dx_codes, dx_start, dx_count, dx_icd9 = _diagnoses(c, chunk, owner, len(clm), comp, alt)
+    ref = segs.where("REF")
+    refs = segs.of("REF")
+    control_of_line = first_owned(owner(ref, 2), len(lx), refs.code(1) == segment_code("6R"))
+    dx = diagnoses(segs, owner, len(clm), comp, alt)
 
     # Lines and their service segment.
-    line_claim = owner(lx, 1)
-    line_claim = np.where(line_claim >= 0, line_claim, _last_before(clm, lx))
+    line_claim = _last_before(clm, lx)
     line_claim = np.where((line_claim >= 0) & (_at(clm_txn, line_claim) == txn_of(lx)), line_claim, -1)
-    sv1, sv2, sv3 = c.where("SV1"), c.where("SV2"), c.where("SV3")
-    sv1_of = _first_owner(owner(sv1, 2), len(lx))
-    sv2_of = _first_owner(owner(sv2, 2), len(lx))
-    sv3_of = _first_owner(owner(sv3, 2), len(lx))
+    sv1, sv2, sv3 = segs.where("SV1"), segs.where("SV2"), segs.where("SV3")
+    sv1_of = first_owned(owner(sv1, 2), len(lx))
+    sv2_of = first_owned(owner(sv2, 2), len(lx))
+    sv3_of = first_owned(owner(sv3, 2), len(lx))
     lx_txn = txn_of(lx)
     bad_txn = np.where(lx_txn >= 0, _at(not_837, lx_txn), True)
     prof, inst = sv1_of >= 0, (sv2_of >= 0) & (sv1_of < 0)
@@ -375,183 +393,80 @@ def _read_chunk(chunk, labels: list[str]):
     reason[line_claim < 0] = "an LX service line outside any claim (no CLM before it)"
     reason[bad_txn] = "a service line of a transaction that is not an 837"
     keep = reason == ""
-    lxel = c.elements(lx)
     for i in np.flatnonzero(~keep):
-        set_aside.append((labels[int(chunk.files[lx[i]])], int(chunk.numbers[lx[i]]), str(reason[i]),
-                          chunk.text(int(lx[i]))))
-    lx, line_claim = lx[keep], line_claim[keep]
-    sv1_of, sv2_of, rend_line_first = sv1_of[keep], sv2_of[keep], rend_line_first[keep]
-    line_date, line_ctl = line_date.filter(pa.array(keep)), line_ctl.filter(pa.array(keep))
-    line_no = pc.cast(lxel[1], pa.string()).filter(pa.array(keep))
-    prof, n = prof[keep], int(keep.sum())
+        set_aside.append((_order(segs, lx[i], 0), (labels[int(segs.files[lx[i]])], int(segs.numbers[lx[i]]),
+                                                   str(reason[i]), segs.text(int(lx[i])))))
+    kept = np.flatnonzero(keep)
+    line_claim, prof = line_claim[keep], prof[keep]
+    files = segs.files[lx[keep]]
 
-    svc = _service_fields(c, chunk, sv1, sv2, sv1_of, sv2_of, prof, comp, alt)
-    own_rend = _take(ident, rend_line_first)
-    claim_rend = _take(rend_claim, line_claim)
-    rendering = pc.if_else(pc.equal(own_rend, ""), pc.if_else(pc.equal(claim_rend, ""),
-                                                              _take(billing_npi, line_claim), claim_rend),
-                           own_rend)
-    date = pc.if_else(pc.equal(line_date, ""), _take(claim_date, line_claim), line_date)
-    pos = pc.if_else(pc.equal(svc["pos"], ""), _take(claim_pos_code, line_claim), svc["pos"])
-    diagnosis = _line_diagnoses(svc["pointers"], prof, line_claim, dx_codes, dx_start, dx_count, dx_icd9, comp)
+    svc = service_fields(segs, sv1_of[keep], sv2_of[keep], prof, comp, alt, files)
+    own_rend = rend_of_line[keep]
+    claim_rend = _index(rend_of_claim, line_claim)
+    rend = np.where(own_rend >= 0, own_rend,
+                    np.where(claim_rend >= 0, claim_rend, _index(billing_of_claim, line_claim)))
+    own_date = date_of_line[keep]
+    own_dated = (own_date >= 0) & _at(dated, own_date).astype(bool)
+    date = to_iso(dates.text_at(3, np.where(own_dated, own_date, _index(date_of_claim, line_claim))))
+    pos = svc["pos"]
+    if not pc.all(pc.not_equal(pos, "")).as_py():
+        claim_pos = Parts(mend(claims[5], segs.files[clm], alt, comp), comp)[0]
+        pos = pc.if_else(pc.equal(pos, ""), claim_pos.take(pa.array(line_claim)), pos)
+    diagnosis = line_diagnoses(svc["pointers"], prof, line_claim, dx, comp)
     kind = pc.if_else(pa.array(prof), pa.scalar("837P"), pa.scalar("837I"))
-    files = chunk.files[lx]
+    bht_dates = to_iso(segs.of("BHT")[4])
+    submitted = _take_text(bht_dates, _index(bht_of_claim, line_claim))
     out = {
-        "claim_id": _take(claim_id, line_claim), "line_no": line_no,
-        "patient_id": _take(patient_id, line_claim), "payer_id": _take(payer_id, line_claim),
-        "rendering_npi": rendering, "service_date": date,
-        "submitted_date": _take(submitted, line_claim), "procedure_code": svc["code"],
+        "claim_id": claims.text_at(1, line_claim), "line_no": segs.of("LX").text_at(1, kept),
+        "patient_id": names.text_at(9, _index(patient_of_claim, line_claim)),
+        "payer_id": names.text_at(9, _index(payer_of_claim, line_claim)),
+        "rendering_npi": names.text_at(9, rend), "service_date": date,
+        "submitted_date": submitted, "procedure_code": svc["code"],
         "modifiers": svc["modifiers"], "units": svc["units"], "charge": svc["charge"],
-        "diagnosis_codes": diagnosis, "place_of_service": pos, "line_control": line_ctl,
+        "diagnosis_codes": diagnosis, "place_of_service": pos,
+        "line_control": refs.text_at(2, control_of_line[keep]),
         "revenue_code": svc["revenue"], "claim_type": kind,
-        "_file": pa.array([labels[int(f)] for f in files], pa.string()) if n else pa.array([], pa.string()),
-        "_row": chunk.numbers[lx].astype(np.int64),
+        "_file": files, "_row": segs.numbers[lx[keep]].astype(np.int64),
     }
     return out, set_aside, warnings
 
 
-def _iso(values: pa.Array) -> pa.Array:
-    """``20250131`` (or the start of ``20250131-20250205``) -> ``2025-01-31``; other text as is."""
-    text = pc.cast(values, pa.string())
-    shaped = pc.match_substring_regex(text, r"^\d{8}(-\d{8})?$")
-    iso = pc.binary_join_element_wise(pc.utf8_slice_codeunits(text, 0, 4), pc.utf8_slice_codeunits(text, 4, 6),
-                                      pc.utf8_slice_codeunits(text, 6, 8), "-")
-    return pc.if_else(shaped, iso, text)
+def _order(segs: Segments, i: int, kind: int) -> tuple:
+    """Where a set-aside line or a warning about segment ``i`` is reported: its chunk, then the
+    kind of message (0 for lines and transactions, then composites of SV1, SV2, HI), then its place."""
+    return int(segs.chunks[i]), kind, int(segs.files[i]), int(segs.numbers[i])
 
 
-def _alternative_components(c: _Chunk, chunk, comp: str, labels, warnings) -> dict[int, str]:
+def _take_text(values: pa.Array, index: np.ndarray) -> pa.Array:
+    """``values[index]`` with ``""`` where index < 0."""
+    if len(values) == 0:
+        return pa.array([""] * len(index), pa.string())
+    got = values.take(pa.array(np.where(index >= 0, index, 0)))
+    return got if (index >= 0).all() else pc.if_else(pa.array(index >= 0), got, pa.scalar("", pa.string()))
+
+
+def _alternative_components(segs: Segments, comp: str, labels, warnings) -> dict[int, str]:
     """Files whose composites use another character than ISA16 declares (read with it, warned)."""
     found: dict[int, str] = {}
-    for name, j in (("SV1", 1), ("SV2", 2), ("HI", 1)):
-        rows = c.where(name)
+    for kind, (name, j) in enumerate((("SV1", 1), ("SV2", 2), ("HI", 1)), start=1):
+        rows = segs.where(name)
         if not len(rows):
             continue
-        values = c.elements(rows)[j]
+        values = segs.of(name)[j]
         lacks = ~np.asarray(pc.match_substring(values, comp))
         if not lacks.any():
             continue
         for i in np.flatnonzero(lacks):
             value = values[int(i)].as_py()
-            f = int(chunk.files[rows[i]])
+            f = int(segs.files[rows[i]])
             if f in found:
                 continue
             for ch in _ALTERNATIVE_COMPONENTS:
-                if ch != chunk.separators.element and len(value) > 3 and ch in value[1:4]:
+                if ch != segs.separators.element and len(value) > 3 and ch in value[1:4]:
                     found[f] = ch
-                    warnings.append((labels[f], int(chunk.numbers[rows[i]]),
-                                     f"warning: composites use {ch!r} although ISA16 declares {comp!r}; "
-                                     f"read with {ch!r} (e.g. {value!r})"))
+                    warnings.append((_order(segs, rows[i], kind), (
+                        labels[f], int(segs.numbers[rows[i]]),
+                        f"warning: composites use {ch!r} although ISA16 declares {comp!r}; "
+                        f"read with {ch!r} (e.g. {value!r})")))
                     break
     return found
-
-
-def _mend(values: pa.Array, chunk, rows: np.ndarray, alt: dict[int, str], comp: str) -> pa.Array:
-    values = pc.cast(values, pa.string())
-    for f, ch in alt.items():
-        mask = pa.array(chunk.files[rows] == f)
-        values = pc.if_else(mask, pc.replace_substring(values, ch, comp), values)
-    return values
-
-
-def _diagnoses(c: _Chunk, chunk, owner, n_claims: int, comp: str, alt):
-    """Each claim's diagnosis codes in order: (codes, start per claim, count per claim, ICD-9 mask)."""
-    hi = c.where("HI")
-    hi_clm = owner(hi, 1)
-    hi, hi_clm = hi[hi_clm >= 0], hi_clm[hi_clm >= 0]
-    el = c.elements(hi)
-    claims, order, codes, icd9 = [], [], [], []
-    width = int(el.count.max()) if len(hi) else 0
-    values = [_mend(el[j], chunk, hi, alt, comp) for j in range(1, min(width, 12) + 2)]
-    quals = pa.array(_DX_POINTED)
-    for j in range(1, min(width, 12) + 1):
-        parts = Splitter.of_array(values[j - 1], comp)
-        qual, code = pc.cast(parts.element(0), pa.string()), pc.cast(parts.element(1), pa.string())
-        # A qualifier alone, its code in the next element (``HI*BK*8901``: ``*`` written for ``:``).
-        alone = np.asarray(pc.is_in(values[j - 1], quals)) & ~np.asarray(pc.match_substring(values[j], comp)) \
-            & np.asarray(pc.match_substring_regex(values[j], r"^[A-Z0-9]{3,7}$")) \
-            & ~np.asarray(pc.is_in(values[j], quals))
-        if alone.any():
-            code = pc.if_else(pa.array(alone), values[j], code)
-        dx = np.asarray(pc.is_in(qual, quals)) & np.asarray(pc.not_equal(code, ""))
-        if not dx.any():
-            continue
-        claims.append(hi_clm[dx])
-        order.append(hi[dx] * 16 + j)
-        codes.append(code.filter(pa.array(dx)))
-        icd9.append(np.asarray(pc.is_in(qual.filter(pa.array(dx)), pa.array(_ICD9))))
-    if not claims:
-        return pa.array([], pa.string()), np.zeros(n_claims, np.int64), np.zeros(n_claims, np.int64), \
-            np.zeros(0, bool)
-    claims_a, order_a = np.concatenate(claims), np.concatenate(order)
-    sort = np.lexsort((order_a, claims_a))
-    codes_a = pa.concat_arrays(codes).take(pa.array(sort))
-    icd9_a = np.concatenate(icd9)[sort]
-    claims_a = claims_a[sort]
-    codes_a = insert_icd_dot(codes_a, icd9_a)
-    count = np.bincount(claims_a, minlength=n_claims)
-    start = np.concatenate([[0], np.cumsum(count)[:-1]])
-    return codes_a, start, count, icd9_a
-
-
-def _line_diagnoses(pointers, prof, line_claim, codes, start, count, icd9, comp):
-    """Codes each line points to (837P), or all its claim's codes (837I), ``;``-joined."""
-    n = len(line_claim)
-    pieces = []
-    if len(codes):
-        split = Splitter.of_array(pointers, comp)
-        for k in range(4):
-            ptr = pc.replace_substring_regex(pc.cast(split.element(k), pa.string()), r"^(\d+)\.0*$", r"\1")
-            num = np.asarray(pc.cast(pc.if_else(pc.utf8_is_digit(ptr), ptr, pa.scalar("0")), pa.int64())
-                             .fill_null(0))
-            cnt = count[line_claim]
-            ok = prof & (num >= 1) & (num <= cnt)
-            idx = np.where(ok, start[line_claim] + num - 1, -1)
-            pieces.append(_take(codes, idx))
-        # 837I: every code of the claim (up to 24), in order.
-        inst = ~prof
-        if inst.any():
-            width = int(count[line_claim[inst]].max()) if inst.any() else 0
-            for k in range(max(width, 0)):
-                ok = inst & (count[line_claim] > k)
-                idx = np.where(ok, start[line_claim] + k, -1)
-                if k < 4:
-                    pieces[k] = pc.if_else(pa.array(inst), _take(codes, idx), pieces[k])
-                else:
-                    pieces.append(_take(codes, idx))
-    if not pieces:
-        return pa.array([""] * n, pa.string())
-    joined = pc.binary_join_element_wise(*pieces, ";") if len(pieces) > 1 else pieces[0]
-    joined = pc.replace_substring_regex(joined, r";{2,}", ";")
-    return pc.replace_substring_regex(joined, r"^;|;$", "")
-
-
-def _service_fields(c: _Chunk, chunk, sv1, sv2, sv1_of, sv2_of, prof, comp, alt) -> dict:
-    """Procedure, modifiers, units, charge, place of service and pointers of each line."""
-    n = len(prof)
-    e1 = c.elements(sv1[np.maximum(sv1_of, 0)]) if len(sv1) else None
-    e2 = c.elements(sv2[np.maximum(sv2_of, 0)]) if len(sv2) else None
-
-    def pick(f1, f2) -> pa.Array:
-        a = f1() if e1 is not None else pa.array([""] * n, pa.string())
-        b = f2() if e2 is not None else pa.array([""] * n, pa.string())
-        return pc.if_else(pa.array(prof), pc.cast(a, pa.string()), pc.cast(b, pa.string()))
-
-    rows1 = sv1[np.maximum(sv1_of, 0)] if len(sv1) else np.zeros(n, np.int64)
-    rows2 = sv2[np.maximum(sv2_of, 0)] if len(sv2) else np.zeros(n, np.int64)
-    composite = pick(lambda: _mend(e1[1], chunk, rows1, alt, comp), lambda: _mend(e2[2], chunk, rows2, alt, comp))
-    parts = Splitter.of_array(composite, comp)
-    code = pc.cast(parts.element(1), pa.string())
-    mods = [pc.cast(parts.element(j), pa.string()) for j in range(2, 6)]
-    modifiers = pc.binary_join_element_wise(*mods, ";")
-    modifiers = pc.replace_substring_regex(pc.replace_substring_regex(modifiers, r";{2,}", ";"), r"^;|;$", "")
-    charge_text = pick(lambda: e1[2], lambda: e2[3])
-    cents, blank, invalid = parse_amounts(charge_text)
-    charge = pc.cast(format_cents_arrow(cents), pa.string())
-    charge = pc.if_else(pa.array(blank | invalid), charge_text, charge)
-    units = pick(lambda: e1[4], lambda: e2[5])
-    units = pc.replace_substring_regex(units, r"^0*(\d+)(?:\.0*)?$", r"\1")
-    pos = pick(lambda: e1[5], lambda: pa.array([""] * n, pa.string()))
-    pointers = pick(lambda: _mend(e1[7], chunk, rows1, alt, comp), lambda: pa.array([""] * n, pa.string()))
-    revenue = pick(lambda: pa.array([""] * n, pa.string()), lambda: e2[1])
-    return {"code": code, "modifiers": modifiers, "charge": charge, "units": units, "pos": pos,
-            "pointers": pointers, "revenue": revenue}

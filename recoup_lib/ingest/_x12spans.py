@@ -1,0 +1,326 @@
+"""X12 segments as byte spans: how the 837 reader reaches its elements quickly.
+
+Files are cut into interchanges and segments by :mod:`._x12cut` (the 835
+tokenizer's cut, with the position of every delimiter). Here the
+interchanges of a batch of files that share separators lie end to end in
+one byte buffer (:class:`Segments`). An element is a *span*, a pair of byte
+offsets into that buffer: element *j* of a segment lies between its
+*j*-th delimiter and the next, so it is found by indexing, not searching.
+Spans are chosen and defaulted as integers, and text is made only for the
+values kept (:func:`span_text`): the buffer is seen as an Arrow string array
+whose values are the spans and the gaps between them, and Arrow copies out
+every other value, so no index array with one entry per byte is ever built.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pyarrow as pa
+import pyarrow.compute as pc
+
+from ..remit._segments import Piece, segment_code
+from ._x12cut import Delimiters
+
+__all__ = ["Segments", "Fields", "Parts", "span_text", "span_codes", "running", "first_owned"]
+
+
+def _stack(items: list[tuple[int, Piece, Delimiters, int]]):
+    datas = [p.data for _, p, _, _ in items]
+    buf = datas[0] if len(datas) == 1 else np.concatenate(datas)
+    base = np.concatenate([[0], np.cumsum([len(d) for d in datas])[:-1]]).astype(np.int64)
+    mark_base = np.concatenate([[0], np.cumsum([len(d.marks) for _, _, d, _ in items])[:-1]]).astype(np.int64)
+    starts = np.concatenate([p.starts + b for (_, p, _, _), b in zip(items, base)]).astype(np.int64)
+    ends = np.concatenate([p.ends + b for (_, p, _, _), b in zip(items, base)]).astype(np.int64)
+    width = np.int32 if len(buf) < 2**31 else np.int64
+    marks = np.concatenate([(d.marks + b).astype(width) for (_, _, d, _), b in zip(items, base)])
+    first = np.concatenate([d.first + m for (_, _, d, _), m in zip(items, mark_base)]).astype(np.int64)
+    count = np.concatenate([d.count for _, _, d, _ in items]).astype(np.int64)
+    numbers = np.concatenate([p.first_number + np.arange(len(p), dtype=np.int64) for _, p, _, _ in items])
+    files = np.concatenate([np.full(len(p), f, dtype=np.int64) for f, p, _, _ in items])
+    chunks = np.concatenate([np.full(len(p), k, dtype=np.int64) for _, p, _, k in items])
+    return buf, starts, ends, marks, first, count, numbers, files, chunks
+
+
+def _segment_ids(buf: np.ndarray, starts: np.ndarray, ends: np.ndarray, sep: int) -> np.ndarray:
+    """:func:`~recoup_lib.remit._segments.segment_code` of each segment's id (the bytes before
+    its first separator; ``0xFFFFFF`` when that is longer than three), read four bytes at a time."""
+    n = len(starts)
+    if n == 0:
+        return np.zeros(0, dtype=np.uint32)
+    size = ends - starts
+    head = np.zeros((n, 4), dtype=np.uint8)
+    near = starts > len(buf) - 4
+    if len(buf) >= 4:
+        windows = np.lib.stride_tricks.as_strided(buf, shape=(len(buf) - 3, 4), strides=(1, 1))
+        head = windows[np.minimum(starts, len(buf) - 4)]
+    for i in np.flatnonzero(near):
+        got = buf[starts[i]: starts[i] + 4]
+        head[i] = 0
+        head[i, :len(got)] = got
+    word = np.ascontiguousarray(head).view("<u4").ravel()
+    b1, b2, b3 = (word >> 8) & 0xFF, (word >> 16) & 0xFF, word >> 24
+    three_bytes = ((word & 0xFF) << 16) | (b1 << 8) | b2
+    one = (size == 1) | ((size > 1) & (b1 == sep))
+    two = ~one & ((size == 2) | ((size > 2) & (b2 == sep)))
+    three = ~one & ~two & ((size == 3) | ((size > 3) & (b3 == sep)))
+    code = np.where(three, three_bytes, np.uint32(0xFFFFFF))
+    code = np.where(two, three_bytes & 0xFFFF00, code)
+    return np.where(one, three_bytes & 0xFF0000, code).astype(np.uint32)
+
+
+def running(positions: np.ndarray, n: int) -> np.ndarray:
+    """For each of ``n`` segments, the index into ``positions`` of the last one at or before it (-1: none)."""
+    mark = np.full(n, -1, dtype=np.int64)
+    mark[positions] = np.arange(len(positions))
+    return np.maximum.accumulate(mark)
+
+
+def first_owned(owner: np.ndarray, n: int, mask: np.ndarray | None = None) -> np.ndarray:
+    """For each of ``n`` owners, the index of its first owned item (-1 if none)."""
+    out = np.full(n, -1, dtype=np.int64)
+    idx = np.flatnonzero(owner >= 0) if mask is None else np.flatnonzero((owner >= 0) & mask)
+    if not len(idx):
+        return out
+    own = owner[idx]
+    if len(own) == 1 or bool(np.all(own[1:] >= own[:-1])):
+        new = np.concatenate([[True], own[1:] != own[:-1]])
+        out[own[new]] = idx[new]
+    else:
+        firsts, where = np.unique(own, return_index=True)
+        out[firsts] = idx[where]
+    return out
+
+
+def _offsets_type(size: int):
+    return (pa.large_string(), np.int64) if size >= 2**31 else (pa.string(), np.int32)
+
+
+def _interleave(begin: np.ndarray, end: np.ndarray) -> np.ndarray:
+    offsets = np.empty(2 * len(begin), dtype=np.int64)
+    offsets[0::2] = begin
+    offsets[1::2] = end
+    return offsets
+
+
+def _follow(begin: np.ndarray, end: np.ndarray) -> bool:
+    """Whether each span starts at or after the end of the one before."""
+    if len(begin) <= 1:
+        return True
+    offsets = _interleave(begin, end)
+    return bool(np.all(offsets[1:] >= offsets[:-1]))
+
+
+def span_text(buffer: pa.Buffer, begin: np.ndarray, end: np.ndarray,
+              valid: np.ndarray | None = None) -> pa.Array:
+    """A string array whose value *i* is ``buffer[begin[i]:end[i]]`` (null where not ``valid``).
+
+    When the spans follow one another (each starts at or after the end of
+    the one before), the buffer is read as an Arrow array alternating spans
+    and gaps, and Arrow copies out the spans; otherwise the bytes are
+    gathered with numpy.
+    """
+    n = len(begin)
+    if n == 0:
+        return pa.array([], pa.string())
+    if valid is None and bool(np.all(end == begin)):
+        return pa.nulls(n, pa.string()).fill_null("")
+    begin = np.asarray(begin, dtype=np.int64)
+    end = np.asarray(end, dtype=np.int64)
+    kind, width = _offsets_type(buffer.size)
+    offsets = _interleave(begin, end)
+    if n > 1 and not bool(np.all(offsets[1:] >= offsets[:-1])):
+        return _gathered(buffer, begin, end, valid)
+    bitmap = None
+    if valid is not None and not valid.all():
+        alternate = np.zeros(2 * n - 1, dtype=bool)
+        alternate[0::2] = valid
+        alternate[1::2] = True
+        bitmap = pa.py_buffer(np.packbits(alternate, bitorder="little"))
+    whole = pa.Array.from_buffers(kind, 2 * n - 1, [bitmap, pa.py_buffer(offsets.astype(width)), buffer])
+    got = whole.take(pa.array(np.arange(0, 2 * n - 1, 2, dtype=np.int64)))
+    return got if kind == pa.string() else got.cast(pa.string())
+
+
+def _gathered(buffer: pa.Buffer, begin: np.ndarray, end: np.ndarray, valid) -> pa.Array:
+    data = np.frombuffer(buffer, dtype=np.uint8)
+    lengths = end - begin
+    offsets = np.zeros(len(begin) + 1, dtype=np.int64)
+    np.cumsum(lengths, out=offsets[1:])
+    index = np.repeat(begin - offsets[:-1], lengths) + np.arange(int(offsets[-1]), dtype=np.int64)
+    bitmap = None if valid is None or valid.all() else pa.py_buffer(np.packbits(valid, bitorder="little"))
+    got = pa.Array.from_buffers(pa.large_string(), len(begin),
+                                [bitmap, pa.py_buffer(offsets), pa.py_buffer(data[index])])
+    return got.cast(pa.string())
+
+
+def span_codes(buf: np.ndarray, begin: np.ndarray, end: np.ndarray) -> np.ndarray:
+    """Values of 1-3 bytes packed like :func:`segment_code`; longer ones ``0xFFFFFF``, empty ones 0."""
+    length = end - begin
+    out = np.zeros(len(begin), dtype=np.uint32)
+    if not len(buf):
+        return out
+    last = len(buf) - 1
+    for k in range(3):
+        has = length > k
+        byte = buf[np.minimum(begin + k, last)].astype(np.uint32)
+        out |= np.where(has, byte, 0).astype(np.uint32) << np.uint32(8 * (2 - k))
+    out[length > 3] = 0xFFFFFF
+    return out
+
+
+class _Split:
+    """Values ``buf[starts[i]:ends[i]]`` cut on one separator byte.
+
+    ``marks`` holds the separator positions (sorted); ``first`` the index in
+    ``marks`` of each value's first separator and ``count`` how many it has.
+    """
+
+    def __init__(self, buf: np.ndarray, buffer: pa.Buffer, starts: np.ndarray, ends: np.ndarray,
+                 marks: np.ndarray, first: np.ndarray | None = None, count: np.ndarray | None = None):
+        self.buf, self.buffer = buf, buffer
+        self.starts, self.ends, self.marks = starts, ends, marks
+        if first is None:
+            first = np.searchsorted(marks, starts)
+            count = np.searchsorted(marks, ends) - first
+        self.first, self.count = first, count
+        self._text: dict[int, pa.Array] = {}
+        self._spans: dict[int, tuple[np.ndarray, np.ndarray]] = {}
+
+    def __len__(self) -> int:
+        return len(self.starts)
+
+    def span(self, j: int) -> tuple[np.ndarray, np.ndarray]:
+        """Start and end offsets of piece ``j`` (0 = first); an empty span where absent."""
+        if j not in self._spans:
+            self._spans[j] = self._span(j)
+        return self._spans[j]
+
+    def _span(self, j: int) -> tuple[np.ndarray, np.ndarray]:
+        marks, first, count = self.marks, self.first, self.count
+        present = count >= j
+        if j == 0:
+            begin = self.starts
+        elif len(marks):
+            begin = np.where(present, marks[np.where(present, first + j - 1, 0)] + 1, self.starts)
+        else:
+            begin = self.starts
+        more = count > j
+        if len(marks):
+            end = np.where(more, marks[np.where(more, first + j, 0)], self.ends)
+        else:
+            end = self.ends
+        return begin, np.where(present, end, begin)
+
+    def __getitem__(self, j: int) -> pa.Array:
+        if j not in self._text:
+            self._text[j] = span_text(self.buffer, *self.span(j))
+        return self._text[j]
+
+    def code(self, j: int) -> np.ndarray:
+        return span_codes(self.buf, *self.span(j))
+
+    def empty(self, j: int) -> np.ndarray:
+        begin, end = self.span(j)
+        return end == begin
+
+
+class Fields(_Split):
+    """Elements of some segments (rows, in file order): ``fields[j]`` is element *j* as text."""
+
+    def __init__(self, segments: "Segments", rows: np.ndarray):
+        self.rows = rows
+        super().__init__(segments.buf, segments.buffer, segments.starts[rows], segments.ends[rows],
+                         segments.marks, segments.first[rows], segments.count[rows])
+
+    def text_at(self, j: int, index: np.ndarray) -> pa.Array:
+        """Element ``j`` of row ``index[i]`` for each i (``""`` where index < 0)."""
+        index = np.asarray(index, dtype=np.int64)
+        if not len(self):
+            return pa.array([""] * len(index), pa.string())
+        if len(index) == len(self) and (not len(index) or (index[0] == 0 and bool(np.all(np.diff(index) == 1)))):
+            return self[j]
+        begin, end = self.span(j)
+        ok = index >= 0
+        at = np.where(ok, index, 0)
+        b, e = begin[at], end[at]
+        if not ok.all():
+            filled = np.maximum.accumulate(np.where(ok, e, 0))
+            b, e = np.where(ok, b, filled), np.where(ok, e, filled)
+        if _follow(b, e):
+            return span_text(self.buffer, b, e)
+        got = self[j].take(pa.array(at))
+        return got if ok.all() else pc.if_else(pa.array(ok), got, pa.scalar("", pa.string()))
+
+
+class Parts(_Split):
+    """The pieces of each value of a string array cut on one character (``HC:99213:25``)."""
+
+    def __init__(self, values: pa.Array, separator: str):
+        values = pc.cast(values, pa.string()) if values.type != pa.string() else values
+        n = len(values)
+        offsets = np.frombuffer(values.buffers()[1], dtype=np.int32)[values.offset: values.offset + n + 1]
+        data = values.buffers()[2]
+        if data is None:
+            data = pa.py_buffer(b"")
+        buf = np.frombuffer(data, dtype=np.uint8)
+        marks = np.flatnonzero(buf == ord(separator))
+        super().__init__(buf, data, offsets[:-1].astype(np.int64), offsets[1:].astype(np.int64), marks)
+
+    def text_or_null(self, j: int) -> pa.Array:
+        """Piece ``j``, null where it is absent or empty."""
+        begin, end = self.span(j)
+        return span_text(self.buffer, begin, end, valid=end > begin)
+
+
+class Segments:
+    """Segments of the interchanges of some files that share separators, in one byte buffer.
+
+    Attributes
+    ----------
+    buf : numpy.ndarray of uint8
+    starts, ends : numpy.ndarray of int64
+        Segment *i* is ``buf[starts[i]:ends[i]]`` (no terminator).
+    marks, first, count : numpy.ndarray
+        Positions of all separators and terminators; per segment, the index
+        in ``marks`` of its first separator and how many it has.
+    codes : numpy.ndarray of uint32
+        :func:`~recoup_lib.remit._segments.segment_code` of each segment id.
+    numbers : numpy.ndarray of int64
+        1-based position of each segment in its file.
+    files, chunks : numpy.ndarray of int64
+        Index of each segment's file, and a number the caller gave its piece.
+    separators : Separators
+    """
+
+    def __init__(self, items: list[tuple[int, Piece, Delimiters, int]]):
+        """``items``: (file index, piece, its delimiters, a number for the piece), all with one set of separators."""
+        self.separators = items[0][1].separators
+        (self.buf, self.starts, self.ends, self.marks, self.first, self.count,
+         self.numbers, self.files, self.chunks) = _stack(items)
+        self.buffer = pa.py_buffer(self.buf)
+        self.codes = _segment_ids(self.buf, self.starts, self.ends, ord(self.separators.element))
+        self._where: dict[str, np.ndarray] = {}
+        self._fields: dict[str, Fields] = {}
+
+    def __len__(self) -> int:
+        return len(self.starts)
+
+    def where(self, name: str) -> np.ndarray:
+        """Positions of the segments with id ``name``, in order."""
+        if name not in self._where:
+            self._where[name] = np.flatnonzero(self.codes == segment_code(name))
+        return self._where[name]
+
+    def fields(self, rows: np.ndarray) -> Fields:
+        """The elements of some segments (``rows`` in file order)."""
+        return Fields(self, np.asarray(rows, dtype=np.int64))
+
+    def of(self, name: str) -> Fields:
+        """The elements of every segment with id ``name`` (made once)."""
+        if name not in self._fields:
+            self._fields[name] = self.fields(self.where(name))
+        return self._fields[name]
+
+    def text(self, i: int) -> str:
+        """The text of segment ``i``."""
+        return bytes(self.buf[self.starts[i]: self.ends[i]]).decode("utf-8", "replace")

@@ -1,0 +1,302 @@
+"""837 values in the contract's spelling: dates, charges, units, modifiers and diagnoses.
+
+Each function takes Arrow text cut from the segments (:mod:`._x12spans`)
+and returns the contract's text. The common shapes (``20250131``, ``190`` or
+``12.5``, ``1``) are read straight from the bytes with numpy; anything else
+goes through the general rule (Arrow kernels, or
+:func:`recoup_lib.remit._segments.parse_amounts` for amounts), row for row
+the same result.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pyarrow as pa
+import pyarrow.compute as pc
+
+from ..money import format_cents_arrow
+from ..remit._segments import parse_amounts
+from ._values import insert_icd_dot
+from ._x12spans import Parts, span_text
+
+__all__ = ["mend", "to_iso", "charges", "whole_units", "service_fields", "diagnoses", "line_diagnoses"]
+
+_DX_POINTED = ("ABK", "ABF", "BK", "BF")
+_ICD9 = ("BK", "BF")
+
+
+def _blank(n: int) -> pa.Array:
+    return pa.nulls(n, pa.string()).fill_null("")
+
+
+def _layout(values: pa.Array) -> tuple[np.ndarray, np.ndarray]:
+    """(offsets, bytes) of a string array, as numpy."""
+    n = len(values)
+    offsets = np.frombuffer(values.buffers()[1], dtype=np.int32)[values.offset: values.offset + n + 1]
+    data = values.buffers()[2]
+    return offsets.astype(np.int64), (np.frombuffer(data, dtype=np.uint8) if data is not None
+                                      else np.zeros(0, dtype=np.uint8))
+
+
+def _bytes_at(buf: np.ndarray, positions: np.ndarray) -> np.ndarray:
+    if not len(buf):
+        return np.zeros(len(positions), dtype=np.int64)
+    return buf[np.clip(positions, 0, len(buf) - 1)].astype(np.int64)
+
+
+def mend(values: pa.Array, files: np.ndarray, alt: dict[int, str], comp: str) -> pa.Array:
+    """Composites of files that use another component separator, rewritten with ISA16's."""
+    values = pc.cast(values, pa.string())
+    for f, ch in alt.items():
+        mask = pa.array(files == f)
+        values = pc.if_else(mask, pc.replace_substring(values, ch, comp), values)
+    return values
+
+
+def to_iso(values: pa.Array) -> pa.Array:
+    """``20250131`` (or the start of ``20250131-20250205``) -> ``2025-01-31``; other text as is."""
+    text = pc.cast(values, pa.string())
+    n = len(text)
+    offsets, buf = _layout(text)
+    lengths = np.diff(offsets)
+    shaped = (lengths == 8) | (lengths == 17)
+    if not n or not shaped.any():
+        return text
+    begin = offsets[:-1]
+    digits = [_bytes_at(buf, begin + k) - 48 for k in range(8)]
+    for d in digits:
+        shaped &= (d >= 0) & (d <= 9)
+    long = lengths == 17
+    if (shaped & long).any():
+        shaped &= ~long | (_bytes_at(buf, begin + 8) == 45)
+        for k in range(9, 17):
+            d = _bytes_at(buf, begin + k) - 48
+            shaped &= ~long | ((d >= 0) & (d <= 9))
+    if not shaped.any():
+        return text
+    out = np.full((n, 10), 45, dtype=np.uint8)
+    for k, col in zip(range(8), (0, 1, 2, 3, 5, 6, 8, 9)):
+        out[:, col] = np.where(shaped, digits[k] + 48, 48)
+    iso = pa.Array.from_buffers(pa.string(), n, [None, pa.py_buffer(np.arange(0, 10 * n + 1, 10, dtype=np.int32)),
+                                                 pa.py_buffer(out)])
+    return iso if shaped.all() else pc.if_else(pa.array(shaped), iso, text)
+
+
+def _plain_shape(values: pa.Array) -> tuple[np.ndarray, np.ndarray]:
+    """Which amounts are written plainly (``190``, ``12.5``, ``0.75``: 1-12 digits without a
+    leading zero, at most one point and 1-2 decimals), and their number of decimals."""
+    offsets, buf = _layout(values)
+    lengths = np.diff(offsets)
+    ends = offsets[1:]
+    plain = (lengths >= 1) & (lengths <= 15)
+    dots = np.zeros(len(values), dtype=np.int64)
+    dot_back = np.zeros(len(values), dtype=np.int64)
+    for back in range(1, int(lengths.max(initial=0)) + 1):
+        present = plain & (lengths >= back)
+        if not present.any():
+            break
+        char = _bytes_at(buf, ends - back)
+        dot = char == 46
+        plain &= ~present | dot | ((char >= 48) & (char <= 57))
+        dot_back = np.where(present & dot, back, dot_back)
+        dots += present & dot
+    decimals = np.where(dots > 0, dot_back - 1, 0)
+    whole = np.where(dots > 0, lengths - dot_back, lengths)
+    plain &= (dots <= 1) & ((dots == 0) | ((decimals >= 1) & (decimals <= 2))) & (whole >= 1) & (whole <= 12)
+    plain &= ~((_bytes_at(buf, offsets[:-1]) == 48) & (lengths >= 2) & (_bytes_at(buf, offsets[:-1] + 1) != 46))
+    return plain, np.where(plain, decimals, 0)
+
+
+_DECIMALS_MISSING = pa.array([".00", "0", ""])
+
+
+def charges(text: pa.Array) -> pa.Array:
+    """X12 amounts -> dollars with two decimals; blank or unreadable text kept as it is.
+
+    A plain amount gets its missing decimals appended (``190`` -> ``190.00``); any other
+    is read by :func:`~recoup_lib.remit._segments.parse_amounts` (all of them together, as
+    it judges a whole column) and written by :func:`~recoup_lib.money.format_cents_arrow`.
+    """
+    text = pc.cast(text, pa.string())
+    plain, decimals = _plain_shape(text)
+    out = pc.binary_join_element_wise(text, _DECIMALS_MISSING.take(pa.array(decimals)), "")
+    other = ~plain
+    if not other.any():
+        return out
+    rest = text.filter(pa.array(other))
+    cents, blank, invalid = parse_amounts(rest)
+    fixed = pc.cast(format_cents_arrow(cents), pa.string())
+    bad = blank | invalid
+    if bad.any():
+        fixed = pc.if_else(pa.array(bad), rest, fixed)
+    return pc.replace_with_mask(out, pa.array(other), fixed)
+
+
+def whole_units(units: pa.Array) -> pa.Array:
+    """``001`` or ``1.0`` -> ``1``; other text as is."""
+    offsets, buf = _layout(units)
+    lengths = np.diff(offsets)
+    padded = (lengths >= 2) & (_bytes_at(buf, offsets[:-1]) == 48)
+    if not padded.any() and not (buf == 46).any():
+        return units
+    return pc.replace_substring_regex(units, r"^0*(\d+)(?:\.0*)?$", r"\1")
+
+
+def _compact(present: np.ndarray) -> np.ndarray:
+    """For each row of a (rows, pieces) mask, the numbers of its present pieces first, in order
+    (absent slots get the number of pieces)."""
+    width = present.shape[1]
+    return np.sort(np.where(present, np.arange(width), width), axis=1)
+
+
+def _join_slots(slots: list[pa.Array]) -> pa.Array:
+    """Texts filled from the left (blanks only at the end), ``;``-joined without trailing ``;``."""
+    if len(slots) == 1:
+        return slots[0]
+    return pc.utf8_rtrim(pc.binary_join_element_wise(*slots, ";"), ";")
+
+
+def _modifiers(parts: Parts) -> pa.Array:
+    """Pieces 2-5 of each procedure composite (SV101-3..6), ``;``-joined, blanks dropped."""
+    n = len(parts)
+    has = parts.count >= 2
+    if not has.any():
+        return _blank(n)
+    if (parts.buf == ord(";")).any():
+        joined = pc.binary_join_element_wise(*[parts[j] for j in range(2, 6)], ";")
+        return pc.replace_substring_regex(pc.replace_substring_regex(joined, r";{2,}", ";"), r"^;|;$", "")
+    rows = np.flatnonzero(has)
+    spans = [parts.span(j) for j in range(2, 6)]
+    last = parts.ends[rows]
+    begins = np.stack([b[rows] for b, _ in spans] + [last], axis=1)
+    ends = np.stack([e[rows] for _, e in spans] + [last], axis=1)
+    order = _compact(ends[:, :4] > begins[:, :4])
+    used = int((order < 4).sum(axis=1).max(initial=0))
+    at = np.arange(len(rows))
+    mods = _join_slots([span_text(parts.buffer, begins[at, order[:, s]], ends[at, order[:, s]])
+                        for s in range(max(used, 1))])
+    return mods if len(rows) == n else pc.replace_with_mask(_blank(n), pa.array(has), mods)
+
+
+def service_fields(segs, sv1_of: np.ndarray, sv2_of: np.ndarray, prof: np.ndarray, comp: str,
+                   alt: dict[int, str], files: np.ndarray) -> dict:
+    """Procedure, modifiers, units, charge, place of service and pointers of each line.
+
+    ``sv1_of``/``sv2_of``: each line's SV1 or SV2 row (837P lines take SV1,
+    the others SV2).
+    """
+    n = len(prof)
+    any_prof, any_inst = bool(prof.any()), bool((~prof).any())
+    professional, institutional = segs.of("SV1"), segs.of("SV2")
+    on_sv1, on_sv2 = np.where(prof, sv1_of, -1), np.where(prof, -1, sv2_of)
+
+    def pick(j1: int | None, j2: int | None) -> pa.Array:
+        a = professional.text_at(j1, on_sv1) if j1 is not None and any_prof else None
+        b = institutional.text_at(j2, on_sv2) if j2 is not None and any_inst else None
+        if a is None or b is None:
+            return a if a is not None else (b if b is not None else _blank(n))
+        return pc.if_else(pa.array(prof), a, b)
+
+    parts = Parts(mend(pick(1, 2), files, alt, comp), comp)
+    pos_given = any_prof and bool((~professional.empty(5)[np.maximum(on_sv1, 0)] & prof).any())
+    return {"code": parts[1], "modifiers": _modifiers(parts), "charge": charges(pick(2, 3)),
+            "units": whole_units(pick(4, 5)), "pos": pick(5, None) if pos_given else _blank(n),
+            "pointers": mend(pick(7, None), files, alt, comp), "revenue": pick(None, 1)}
+
+
+def diagnoses(segs, owner, n_claims: int, comp: str, alt) -> tuple[pa.Array, np.ndarray, np.ndarray]:
+    """Each claim's diagnosis codes in order: (codes with their dot, start per claim, count per claim)."""
+    hi = segs.where("HI")
+    hi_clm = owner(hi, 1)
+    owned = hi_clm >= 0
+    el = segs.of("HI") if owned.all() else segs.fields(hi[owned])
+    hi, hi_clm = hi[owned], hi_clm[owned]
+    claims, order, codes, icd9 = [], [], [], []
+    width = int(el.count.max()) if len(hi) else 0
+    quals = pa.array(_DX_POINTED)
+    for j in range(1, min(width, 12) + 1):
+        # Element j exists only where a segment has j separators; elsewhere nothing is a diagnosis.
+        rows = np.flatnonzero(el.count >= j)
+        files = segs.files[hi[rows]]
+        value = mend(el.text_at(j, rows), files, alt, comp)
+        after = mend(el.text_at(j + 1, rows), files, alt, comp)
+        parts = Parts(value, comp)
+        qual, code = parts[0], parts[1]
+        # A qualifier alone, its code in the next element (``HI*BK*8901``: ``*`` written for ``:``).
+        alone = np.asarray(pc.is_in(value, quals)) & ~np.asarray(pc.match_substring(after, comp)) \
+            & np.asarray(pc.match_substring_regex(after, r"^[A-Z0-9]{3,7}$")) \
+            & ~np.asarray(pc.is_in(after, quals))
+        if alone.any():
+            code = pc.if_else(pa.array(alone), after, code)
+        dx = np.asarray(pc.is_in(qual, quals)) & np.asarray(pc.not_equal(code, ""))
+        if not dx.any():
+            continue
+        claims.append(hi_clm[rows][dx])
+        order.append(hi[rows][dx] * 16 + j)
+        codes.append(code.filter(pa.array(dx)))
+        icd9.append(np.asarray(pc.is_in(qual.filter(pa.array(dx)), pa.array(_ICD9))))
+    if not claims:
+        return pa.array([], pa.string()), np.zeros(n_claims, np.int64), np.zeros(n_claims, np.int64)
+    claims_a, order_a = np.concatenate(claims), np.concatenate(order)
+    sort = np.lexsort((order_a, claims_a))
+    codes_a = insert_icd_dot(pa.concat_arrays(codes).take(pa.array(sort)), np.concatenate(icd9)[sort])
+    count = np.bincount(claims_a[sort], minlength=n_claims)
+    start = np.concatenate([[0], np.cumsum(count)[:-1]])
+    return codes_a, start, count
+
+
+def _pointer_numbers(split: Parts, k: int) -> np.ndarray:
+    """Pointer ``k`` of each line as a number (``1``, ``01``, ``1.00`` -> 1); 0 when not a number."""
+    if not (split.count >= k).any():
+        return np.zeros(len(split), dtype=np.int64)
+    begin, end = split.span(k)
+    length = end - begin
+    first, second = _bytes_at(split.buf, begin) - 48, _bytes_at(split.buf, begin + 1) - 48
+    one = (length == 1) & (first >= 0) & (first <= 9)
+    two = (length == 2) & (first >= 0) & (first <= 9) & (second >= 0) & (second <= 9)
+    num = np.where(one, first, np.where(two, first * 10 + second, 0))
+    other = (length > 0) & ~one & ~two
+    if other.any():
+        ptr = pc.replace_substring_regex(split[k].filter(pa.array(other)), r"^(\d+)\.0*$", r"\1")
+        got = pc.cast(pc.if_else(pc.utf8_is_digit(ptr), ptr, pa.scalar("0")), pa.int64()).fill_null(0)
+        num[other] = np.asarray(got)
+    return num
+
+
+def line_diagnoses(pointers: pa.Array, prof: np.ndarray, line_claim: np.ndarray, dx, comp: str) -> pa.Array:
+    """Codes each line points to (837P), or all its claim's codes (837I), ``;``-joined."""
+    codes, start, count = dx
+    n = len(line_claim)
+    if not len(codes):
+        return _blank(n)
+    split = Parts(pointers, comp)
+    cnt, base = count[line_claim], start[line_claim]
+    index = []
+    for k in range(4):
+        num = _pointer_numbers(split, k)
+        ok = prof & (num >= 1) & (num <= cnt)
+        index.append(np.where(ok, base + num - 1, -1))
+    # 837I: every code of the claim (up to 24), in order.
+    inst = ~prof
+    if inst.any():
+        for k in range(int(count[line_claim[inst]].max())):
+            idx = np.where(inst & (cnt > k), base + k, -1)
+            if k < 4:
+                index[k] = np.where(inst, idx, index[k])
+            else:
+                index.append(idx)
+    _, data = _layout(codes)
+    if (data == ord(";")).any():
+        pieces = [pc.if_else(pa.array(idx >= 0), codes.take(pa.array(np.maximum(idx, 0))), "") for idx in index]
+        joined = pc.replace_substring_regex(pc.binary_join_element_wise(*pieces, ";"), r";{2,}", ";")
+        return pc.replace_substring_regex(joined, r"^;|;$", "")
+    index = [idx for idx in index if (idx >= 0).any()] or index[:1]
+    if len(index) == 1:
+        return pc.fill_null(codes.take(pa.array(index[0], mask=index[0] < 0)), "")
+    matrix = np.stack(index, axis=1)
+    order = _compact(matrix >= 0)
+    used = int((order < len(index)).sum(axis=1).max(initial=0))
+    matrix = np.concatenate([matrix, np.full((n, 1), -1, dtype=np.int64)], axis=1)
+    rows = np.arange(n)
+    return _join_slots([pc.fill_null(codes.take(pa.array(idx, mask=idx < 0)), "")
+                        for idx in (matrix[rows, order[:, s]] for s in range(max(used, 1)))])
