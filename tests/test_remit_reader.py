@@ -546,6 +546,32 @@ def test_wrong_transaction_type_is_set_aside(tmp_path):
     assert "element ST01: expected ST01 = 835" in _messages(remit) and not remit.loaded
 
 
+def test_a_folder_s_837s_and_999s_are_skipped_not_read_as_broken_835s(tmp_path):
+    """A practice folder holds its claims (837) beside its remittances: only the 835s are read."""
+    remittance = (DATA / "domain-5.5.835").read_text()
+    folder = tmp_path / "practice"
+    folder.mkdir()
+    _write(folder, "claims.837", (DATA.parent / "837" / "demo.example1.837").read_text())
+    _write(folder, "ack.txt", remittance.replace("ST*835*0001", "ST*999*0001"))
+    _write(folder, "mixed.edi", remittance.replace("ST*835*0001", "ST*837*0001")
+           + (DATA / "medicare-part-a.835").read_text())
+    _write(folder, "paid.835", remittance)
+    remit = read_835([folder])
+    status = dict(zip(remit.files["file"], remit.files["status"]))
+    assert status["claims.837"] == "skipped" and status["ack.txt"] == "skipped"
+    assert status["paid.835"] == "read" and status["mixed.edi"] == "partly set aside"  # its 835 is read
+    skipped = remit.problems.loc[remit.problems["action"] == "skipped", "expected"].tolist()
+    assert any("837 claims" in m and "recoup import" in m for m in skipped)
+    assert any("999 acknowledgments" in m for m in skipped)
+    assert remit.loaded
+
+
+def test_an_837_named_explicitly_is_still_read_and_refused(tmp_path):
+    text = (DATA / "domain-5.5.835").read_text().replace("ST*835*0001", "ST*837*0001")
+    remit = read_835([_write(tmp_path, "claim.837", text)])
+    assert remit.files["status"].tolist() == ["set aside"]
+
+
 def test_envelope_count_mismatch_is_a_warning_only(tmp_path):
     text = (DATA / "medicare-part-a.835").read_text().replace("GE*1*1~", "GE*2*1~")
     remit = read_835([_write(tmp_path, "ge.835", text)])

@@ -46,7 +46,7 @@ from ._levels import read_chunk
 from ._problems import ACTION, SegmentProblem
 from ._recoupments import recoupments
 from ._result import Remit
-from ._files import expand, looks_like_x12
+from ._files import TRANSACTION_NAMES, expand, looks_like_x12, other_transaction_kinds
 from ._repeats import find_repeats
 from ._segments import code_name, combine, split_interchanges
 
@@ -167,6 +167,14 @@ def _load(files: list[Path], labels: list[str], in_folder: set[int], state: _Fil
             problems.append(SegmentProblem(label, 0, "", "", "", "an X12 file (an ISA header "
                                            "or ST near the start); this file in the folder is "
                                            "not one", "warning", "skipped"))
+            continue
+        kinds = other_transaction_kinds(data) if f in in_folder else []
+        if kinds:
+            state.skipped[f] = True
+            named = ", ".join(TRANSACTION_NAMES.get(k, f"{k} transactions") for k in kinds)
+            hint = " (`recoup import` reads 837 claims)" if "837" in kinds else ""
+            problems.append(SegmentProblem(label, 0, "", "", "", f"an 835 file to read; this is X12 holding "
+                                           f"{named}, not remittances{hint}", "warning", "skipped"))
             continue
         try:
             found, raw_problems, notes = split_interchanges(data)

@@ -14,7 +14,7 @@ import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
-__all__ = ["FileList", "expand", "looks_like_x12", "DOCUMENT_SUFFIXES", "REMIT_SUFFIXES", "remits_in"]
+__all__ = ["FileList", "expand", "looks_like_x12", "other_transaction_kinds", "DOCUMENT_SUFFIXES", "REMIT_SUFFIXES", "remits_in"]
 
 #: File endings read as 835 remittances in an audit folder's ``remits/``.
 REMIT_SUFFIXES = (".835", ".edi", ".x12")
@@ -126,6 +126,31 @@ def looks_like_x12(data: bytes) -> bool:
             not stripped[2:3].isalnum():
         return True
     return bool(_ISA.search(head))
+
+
+_ST = re.compile(rb"(?<![A-Za-z0-9])ST([^A-Za-z0-9\s])\s*(\d{3})\s*\1")
+
+#: X12 transaction sets an office keeps beside its 835s, and what each one is.
+TRANSACTION_NAMES = {"837": "837 claims", "270": "270 eligibility inquiries", "271": "271 eligibility answers",
+                     "276": "276 claim status inquiries", "277": "277 claim status answers",
+                     "999": "999 acknowledgments", "997": "997 acknowledgments", "820": "820 premium payments",
+                     "834": "834 enrollments", "278": "278 referrals and authorisations"}
+
+
+def other_transaction_kinds(data: bytes, head: int = 65536) -> list[str]:
+    """The X12 transaction sets (ST01) an X12 file holds when none of them is an 835; [] otherwise.
+
+    A folder of remittances often sits beside the claims the office sent
+    (837s) or the acknowledgments it received (999s); those files are not
+    remittances and are skipped, not read as broken 835s. The start of the
+    file is looked at first; the whole file only when no 835 is found there.
+    """
+    kinds = {m.group(2).decode("ascii") for m in _ST.finditer(data[:head])}
+    if not kinds or "835" in kinds:
+        return []
+    if len(data) > head:
+        kinds = {m.group(2).decode("ascii") for m in _ST.finditer(data)}
+    return [] if "835" in kinds else sorted(kinds)
 
 
 def remits_in(folder) -> list[Path]:
