@@ -8,7 +8,7 @@ import json
 import pytest
 from hostile_helpers import AS_OF
 
-import recoup_lib.folder
+import recoup_lib.csvout
 import recoup_lib.outputs
 import recoup_lib.synthetic._write
 from recoup_lib.outputs import MANIFEST
@@ -103,14 +103,14 @@ def _interrupt_write_after(monkeypatch, calls: int):
     block by block by the generator when it writes without the 835s.
     """
     count = {"n": 0}
-    real = recoup_lib.folder.csv_bytes
+    real = recoup_lib.csvout.csv_bytes
 
     def flaky(*args, **kwargs):
         count["n"] += 1
         if count["n"] == calls:
             raise KeyboardInterrupt
         return real(*args, **kwargs)
-    monkeypatch.setattr(recoup_lib.folder, "csv_bytes", flaky)
+    monkeypatch.setattr(recoup_lib.csvout, "csv_bytes", flaky)
     monkeypatch.setattr(recoup_lib.synthetic._write, "csv_bytes", flaky)
     return count
 

@@ -1,0 +1,179 @@
+"""Tables written as contract CSV: the one writer every command uses.
+
+:func:`write_csv` turns an in-memory table into contract text (``_cents``
+columns become dollars with two decimals under their contract name, dates
+``YYYY-MM-DD``, booleans ``true``/``false``, missing values blank), guards
+text a spreadsheet would run as a formula (:func:`recoup_lib.outputs.guard_formulas`;
+the readers of :mod:`recoup_lib.folder` take the guard off again), quotes only
+what needs quoting (RFC 4180, the bytes of Python's ``csv`` module), and
+writes through :mod:`recoup_lib.outputs` so a file appears whole.
+:func:`csv_bytes` gives the same bytes without writing, for writers that
+append a table in pieces.
+"""
+
+from __future__ import annotations
+
+import io
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
+import pyarrow.csv as pacsv
+
+from .money import format_cents_arrow
+from .outputs import guard_formulas, guard_text, output_file, staged
+
+__all__ = ["write_csv", "csv_bytes", "to_text_table", "to_text_frame"]
+
+
+def _arrow_text(s: pd.Series) -> pa.Array:
+    """One in-memory column as Arrow text in contract form (null = blank)."""
+    dtype = s.dtype
+    if isinstance(dtype, pd.CategoricalDtype):
+        categories = pa.array(np.asarray(dtype.categories, dtype=object).astype(str), type=pa.string())
+        codes = s.cat.codes.to_numpy()
+        taken = categories.take(pa.array(np.where(codes < 0, 0, codes)))
+        return pc.if_else(pa.array(codes < 0), pa.scalar(None, pa.string()), taken)
+    if pd.api.types.is_datetime64_any_dtype(dtype):
+        days = pa.array(s.to_numpy(dtype="datetime64[us]").astype("datetime64[D]"), type=pa.date32(),
+                        from_pandas=True)
+        return pc.cast(days, pa.string())
+    if pd.api.types.is_bool_dtype(dtype):
+        values = pa.array(s.astype("boolean").array, type=pa.bool_(), from_pandas=True) if str(dtype) == "boolean" \
+            else pa.array(s.to_numpy(dtype=bool))
+        return pc.if_else(values, "true", "false")
+    if pd.api.types.is_integer_dtype(dtype):
+        return pc.cast(pa.array(s.array if str(dtype) == "Int64" else s.to_numpy(), from_pandas=True), pa.string())
+    if isinstance(dtype, pd.StringDtype) and dtype.storage == "pyarrow":
+        return pc.cast(pa.array(s.array), pa.string())
+    try:
+        return pa.array(s.to_numpy(dtype=object), type=pa.string(), from_pandas=True)
+    except (pa.ArrowInvalid, pa.ArrowTypeError):
+        return pa.array(s.astype("str").to_numpy(dtype=object), type=pa.string(), from_pandas=True)
+
+
+def to_text_table(df: pd.DataFrame, drop_private: bool = True) -> pa.Table:
+    """An in-memory table as an Arrow table of contract text.
+
+    ``x_cents`` -> ``x`` in dollars; dates -> ``YYYY-MM-DD``; booleans ->
+    ``true``/``false``; missing -> null (written blank). Columns starting with
+    ``_`` are dropped unless ``drop_private`` is False.
+    """
+    names, arrays = [], []
+    for name in df.columns:
+        if drop_private and str(name).startswith("_"):
+            continue
+        s = df[name]
+        if str(name).endswith("_cents"):
+            names.append(str(name)[: -len("_cents")])
+            arrays.append(format_cents_arrow(s))
+        else:
+            names.append(str(name))
+            arrays.append(_arrow_text(s))
+    return pa.table(arrays, names=names) if names else pa.table({})
+
+
+def to_text_frame(df: pd.DataFrame, drop_private: bool = True) -> pd.DataFrame:
+    """Like :func:`to_text_table`, as a pandas DataFrame of text (blank for missing)."""
+    table = to_text_table(df, drop_private)
+    out = {name: pd.Series(pd.array(pc.fill_null(table[name], ""), dtype=pd.StringDtype("pyarrow")),
+                           index=df.index) for name in table.column_names}
+    return pd.DataFrame(out, index=df.index)
+
+
+def write_csv(df: pd.DataFrame, path: str | Path, text: bool = False, append: bool = False) -> Path:
+    """Write a table as contract CSV (UTF-8, header, comma separated, ``\\n`` line ends).
+
+    Text a spreadsheet would run as a formula is guarded with a leading
+    ``'`` (:func:`recoup_lib.outputs.guard_formulas`; the readers of this
+    module take it off again, so the file reads back as the same values).
+    Written inside a result folder being written (see
+    :func:`recoup_lib.outputs.output_folder`) the file goes straight in;
+    anywhere else it is written whole beside ``path`` and renamed over it,
+    and an existing file the kit did not write is refused.
+
+    Parameters
+    ----------
+    df : pandas.DataFrame
+        In-memory table (converted with :func:`to_text_table`) or, with
+        ``text=True``, a table that is already all text.
+    path : path-like
+    append : bool, default False
+        Add the rows to the end of ``path``, without a header: a table written
+        in pieces this way is byte for byte the table written at once. The
+        caller owns ``path`` (a file it is writing inside a staging folder).
+
+    Raises
+    ------
+    UsageError
+        ``path`` holds a file the kit did not write, or cannot be written.
+    """
+    path = Path(path)
+    if not append and not staged(path):
+        with output_file(path) as temporary:
+            _write_csv(df, temporary, text, append)
+        return path
+    _write_csv(df, path, text, append)
+    return path
+
+
+def _write_csv(df: pd.DataFrame, path: Path, text: bool, append: bool) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    header, body = csv_bytes(df, text)
+    with open(path, "ab" if append else "wb") as handle:
+        if not append:
+            handle.write(header)
+        handle.write(body)
+
+
+def csv_bytes(df: pd.DataFrame, text: bool = False) -> tuple[bytes, bytes]:
+    """The header line and the rows of :func:`write_csv`'s file, as bytes."""
+    if not len(df.columns):
+        return b"\n", b""
+    if text:
+        table = pa.table([_arrow_text(df[c]) for c in df.columns], names=[str(c) for c in df.columns])
+    else:
+        table = to_text_table(df)
+    names = [guard_text(name) for name in table.column_names]
+    table = pa.table([guard_formulas(pc.fill_null(table[c], "")) for c in table.column_names], names=names)
+    header = _quoted_minimal(pa.table([pa.array([n], pa.string()) for n in table.column_names],
+                                      names=[f"c{i}" for i in range(table.num_columns)]))
+    buffer = io.BytesIO()
+    try:
+        if table.num_columns == 1 and table.num_rows and pc.any(pc.equal(table.column(0), "")).as_py():
+            raise pa.ArrowInvalid("a lone empty value must be quoted, or the row reads as a blank line")
+        # Fast path: nothing needs quoting, so write plain values.
+        pacsv.write_csv(table, buffer, write_options=pacsv.WriteOptions(include_header=False, quoting_style="none"))
+        body = buffer.getvalue()
+    except pa.ArrowInvalid:
+        body = _quoted_minimal(table)
+    return header, body
+
+
+def _quoted_minimal(table: pa.Table) -> bytes:
+    """CSV body quoting just the values that hold commas, quotes or line breaks (RFC 4180).
+
+    The same bytes as Python's ``csv.writer`` with ``QUOTE_MINIMAL`` and ``\\n`` line ends
+    (a lone empty value in a one-column row is written ``""``), built column-wise with Arrow.
+    """
+    if not table.num_rows:
+        return b""
+    fields = []
+    for name in table.column_names:
+        column = pc.cast(table[name], pa.large_string())
+        needs = pc.match_substring_regex(column, '[",\r\n]')
+        if table.num_columns == 1:
+            needs = pc.or_(needs, pc.equal(column, ""))
+        mark = pa.scalar('"', pa.large_string())
+        quoted = pc.binary_join_element_wise(mark, pc.replace_substring(column, '"', '""'), mark,
+                                             pa.scalar("", pa.large_string()))
+        fields.append(pc.if_else(needs, quoted, column))
+    lines = (pc.binary_join_element_wise(*fields, pa.scalar(",", pa.large_string())) if len(fields) > 1
+             else fields[0])
+    lines = pc.binary_join_element_wise(lines, pa.scalar("\n", pa.large_string()), pa.scalar("", pa.large_string()))
+    if isinstance(lines, pa.ChunkedArray):
+        lines = lines.combine_chunks()
+    offsets = np.frombuffer(lines.buffers()[1], dtype=np.int64)[lines.offset:lines.offset + len(lines) + 1]
+    return lines.buffers()[2].to_pybytes()[int(offsets[0]):int(offsets[-1])]
