@@ -119,13 +119,19 @@ def write_csv(df: pd.DataFrame, path: str | Path, text: bool = False, append: bo
     return path
 
 
+#: Rows turned into text and written at a time: a million-row table is written without its whole
+#: text (several copies of it, while values are quoted) in memory at once; the bytes are the same.
+CHUNK_ROWS = 100_000
+
+
 def _write_csv(df: pd.DataFrame, path: Path, text: bool, append: bool) -> None:
     path.parent.mkdir(parents=True, exist_ok=True)
-    header, body = csv_bytes(df, text)
     with open(path, "ab" if append else "wb") as handle:
-        if not append:
-            handle.write(header)
-        handle.write(body)
+        for start in range(0, max(len(df), 1), CHUNK_ROWS):
+            header, body = csv_bytes(df.iloc[start:start + CHUNK_ROWS], text)
+            if start == 0 and not append:
+                handle.write(header)
+            handle.write(body)
 
 
 def csv_bytes(df: pd.DataFrame, text: bool = False) -> tuple[bytes, bytes]:

@@ -29,7 +29,7 @@ _OUTCOMES = {
     "lost": "appealed a notice the payer was entitled to",
     "accepted_valid": "accepted a notice the payer was entitled to",
     "missed_win": "accepted a notice an appeal would have won",
-    "no_decision": "no decision for this notice",
+    "no_decision": "no decision (recoup appeal sets aside notices dated after --as-of; see its rejected.csv)",
 }
 
 
