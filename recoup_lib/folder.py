@@ -590,14 +590,16 @@ def required_file_alarms(counts: pd.DataFrame, problems: list[Problem]) -> tuple
 
 
 def set_aside_alarm(name: str, rows_read: int, rows_used: int, problems: list[Problem],
-                    fix: str = "recoup import --claims FILE --payments FILE --out FOLDER"):
+                    fix: str | None = "recoup import --claims FILE --payments FILE --out FOLDER"):
     """(error, warning) for a required file that lost all, or more than half, of its rows.
 
     A run that silently sets aside every claim line ("0 findings; $0.00 at
     risk") reads as a clean practice; the contract makes it exit 1 instead.
     The message names the column that failed most often and quotes the values
-    it held (e.g. dates like '01/31/2025'), and suggests ``recoup import``,
-    which reads US dates, $ amounts, Excel files and other headers.
+    it held (e.g. dates like '01/31/2025'), and suggests ``fix``
+    (``recoup import``, which reads US dates, $ amounts, Excel files and
+    other headers). ``fix=None`` is for ``recoup import`` itself: the advice
+    is then to check the column mapping and the rows set aside.
     """
     set_aside = rows_read - rows_used
     if rows_read <= 0 or set_aside * 2 <= rows_read:
@@ -615,12 +617,17 @@ def set_aside_alarm(name: str, rows_read: int, rows_used: int, problems: list[Pr
         shown = ", ".join(repr(v) for v in values)
         what = (f"; most often column '{column}' ({column_counts[column]:,} rows), which expected "
                 f"{expected}" + (f" but held values like {shown}" if shown else ""))
+    if fix is None:
+        advice, rest = ("Nothing was written. If that column is not the one meant, name the right one with "
+                        "--column FIELD=HEADER; otherwise correct those values in the export."), \
+            "see import_rejected.csv, and name the right column with --column FIELD=HEADER if needed."
+    else:
+        advice = f"If this file is an export from a billing system, convert it first with `{fix}`."
+        rest = f"see rejected.csv, or convert the export with `{fix}`."
     if rows_used == 0:
-        return (f"{name}: all {rows_read:,} rows were set aside, so no findings can be produced{what}. "
-                f"If this file is an export from a billing system, convert it first with `{fix}`."), None
+        return f"{name}: all {rows_read:,} rows were set aside, so no findings can be produced{what}. {advice}", None
     return None, (f"WARNING: {name}: {set_aside:,} of {rows_read:,} rows ({set_aside / rows_read:.0%}) were set "
-                  f"aside{what}. Findings cover only the rest; see rejected.csv, or convert the export "
-                  f"with `{fix}`.")
+                  f"aside{what}. Findings cover only the rest; {rest}")
 
 
 def set_aside_orphans(payments: pd.DataFrame, orphan: np.ndarray):

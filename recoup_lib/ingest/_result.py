@@ -129,7 +129,7 @@ class ImportResult(StepResult):
             used = sum(s.rows_used for s in group)
             problems = [p for p in self.problems if p.file in labels and p.column != "(whole row)"]
             name = " + ".join(sorted(labels))
-            error, warning = set_aside_alarm(name, read, used, problems, fix="recoup import")
+            error, warning = set_aside_alarm(name, read, used, problems, fix=None)
             if error:
                 errors.append(error)
             if warning:
