@@ -28,11 +28,14 @@ NEW_TOKEN = token="$(TOKEN)"; [ -n "$$token" ] || token=$$($(BIN)/python -c 'imp
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
 
-# uv installs the same pinned set in seconds; plain pip is the fallback.
+# uv installs the same pinned set in seconds; plain pip is the fallback. pyspark is published only as
+# source, and uv keeps a new ~1 GB build of it in its cache at every install; `uv cache prune` then
+# drops the builds no install refers to (a machine that ran many fresh installs filled its disk).
 $(STAMP): $(BIN)/python requirements.lock pyproject.toml
 	@if $(BIN)/python -m pip install --quiet --disable-pip-version-check "uv==0.13.9" >/dev/null 2>&1; then \
 	  $(BIN)/uv pip install --quiet --python $(BIN)/python -r requirements.lock && \
-	  $(BIN)/uv pip install --quiet --python $(BIN)/python --no-deps -e . ; \
+	  $(BIN)/uv pip install --quiet --python $(BIN)/python --no-deps -e . && \
+	  { $(BIN)/uv cache prune --quiet >/dev/null 2>&1 || true; } ; \
 	else \
 	  $(BIN)/python -m pip install --quiet --disable-pip-version-check -r requirements.lock && \
 	  $(BIN)/python -m pip install --quiet --disable-pip-version-check --no-deps -e . ; \
