@@ -32,6 +32,14 @@ def stub_audit(monkeypatch):
     monkeypatch.setitem(sys.modules, "recoup_lib.rules", module)
 
 
+def _appeal(folder, tmp_path, capsys, as_of: str) -> tuple[Path, str, pd.DataFrame]:
+    """Run ``recoup appeal`` (exit 0 expected); the output folder, what it printed, decisions.csv as text."""
+    out = tmp_path / "out"
+    assert main(["appeal", str(folder), "--as-of", as_of, "--out", str(out)]) == 0
+    report = capsys.readouterr().out
+    return out, report, pd.read_csv(out / "decisions.csv", dtype="str", keep_default_na=False)
+
+
 def _one_line(err: str) -> str:
     lines = err.strip().splitlines()
     assert len(lines) == 1, err
@@ -92,13 +100,10 @@ def test_cli_bad_profiles_copy_exits_1_naming_file_row_column(tmp_path, capsys, 
 
 
 def test_cli_with_stub_audit_writes_decisions_worklist_letters(tmp_path, capsys, stub_audit):
-    out = tmp_path / "out"
-    assert main(["appeal", str(FOLDER), "--as-of", "2025-06-20", "--out", str(out)]) == 0
-    report = capsys.readouterr().out
+    out, report, decisions = _appeal(FOLDER, tmp_path, capsys, "2025-06-20")
     assert "6 notice(s) decided: 4 appeal, 1 partial, 1 accept" in report
     assert "notices.csv: 8 read = 6 used + 2 set aside" in report
 
-    decisions = pd.read_csv(out / "decisions.csv", dtype="str", keep_default_na=False)
     assert list(decisions.columns[:len(CONTRACT_COLUMNS)]) == CONTRACT_COLUMNS
     by_id = decisions.set_index("notice_id")
     assert by_id.loc["N01", ["recommendation", "agreed_amount", "disputed_amount"]].tolist() == \
@@ -136,17 +141,13 @@ def test_cli_profiles_in_the_appeal_folder_replace_shipped(tmp_path, capsys, stu
                                              "commercial,,1,Appeal to the payer under the provider contract,"
                                              "the payer's provider dispute unit,60,"),
         encoding="utf-8")
-    out = tmp_path / "out"
-    assert main(["appeal", str(folder), "--as-of", "2025-06-20", "--out", str(out)]) == 0
-    assert "rule tables from" in capsys.readouterr().out
-    decisions = pd.read_csv(out / "decisions.csv", dtype="str", keep_default_na=False).set_index("notice_id")
-    assert decisions.loc["N05", "file_by"] == "2025-08-14"  # 2025-06-15 + 60 days
+    _, report, decisions = _appeal(folder, tmp_path, capsys, "2025-06-20")
+    assert "rule tables from" in report
+    assert decisions.set_index("notice_id").loc["N05", "file_by"] == "2025-08-14"  # 2025-06-15 + 60 days
 
 
 def test_cli_end_to_end_with_the_real_audit(tmp_path, capsys):
-    out = tmp_path / "out"
-    assert main(["appeal", str(FOLDER), "--as-of", "2025-06-20", "--out", str(out)]) == 0
-    decisions = pd.read_csv(out / "decisions.csv", dtype="str", keep_default_na=False)
+    _, _, decisions = _appeal(FOLDER, tmp_path, capsys, "2025-06-20")
     assert list(decisions.columns[:len(CONTRACT_COLUMNS)]) == CONTRACT_COLUMNS
     assert len(decisions) == 6
     assert set(decisions["recommendation"]) <= {"appeal", "accept", "partial"}
@@ -170,12 +171,9 @@ def test_cli_xlsx_writes_a_workbook_without_formulas(tmp_path, capsys):
 
 
 def test_cli_notices_after_as_of_are_set_aside_with_that_reason(tmp_path, capsys, stub_audit):
-    out = tmp_path / "out"
-    assert main(["appeal", str(FOLDER), "--as-of", "2025-01-15", "--out", str(out)]) == 0
-    report = capsys.readouterr().out
+    out, report, decisions = _appeal(FOLDER, tmp_path, capsys, "2025-01-15")
     assert "as of 2025-01-15; 4 notice(s) decided" in report
     assert "notices.csv: 8 read = 4 used + 4 set aside" in report
-    decisions = pd.read_csv(out / "decisions.csv", dtype="str", keep_default_na=False)
     assert sorted(decisions["notice_id"]) == ["N01", "N02", "N03", "N06"]
     rejected = pd.read_csv(out / "rejected.csv", dtype="str", keep_default_na=False)
     later = rejected.loc[rejected["value"].isin(["2025-03-01", "2025-06-15"])]
