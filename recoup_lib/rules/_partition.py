@@ -515,7 +515,7 @@ def audit_folder_partitioned(folder, max_memory, *, workers: int | None = None,
         job = (tmp, templates, references, rules, tuple(extra_rules), only)
         parts = _audit_partitions(job, count, side_by_side)
 
-    findings = merge_findings([p.pop("findings") for p in parts], registry, extra_rules, only)
+    findings = merge_findings([p["findings"] for p in parts], registry, extra_rules, only)
     by_type = {r.error_type: r for r in list(registry) + list(extra_rules)}
     return PartitionedAuditResult(
         findings=findings, rules_run=[by_type[e] for e in parts[0]["rules_run"]], switched_off=parts[0]["switched_off"],
@@ -540,13 +540,7 @@ def _partition_of(rows: pd.DataFrame, where: pd.DataFrame) -> np.ndarray:
 
 def merge_findings(frames: list[pd.DataFrame], registry: RuleRegistry, extra_rules=(), only=None) -> pd.DataFrame:
     """Findings of several partitions in the in-memory audit's order (claim, line, then the
-    rules' order as the engine ranks them).
-
-    The findings are the one thing a bounded audit holds whole, so they are
-    joined and sorted with as few copies alive at once as pandas allows:
-    ``frames`` is emptied once its tables are joined (the caller's list no
-    longer keeps them), and the sorted table replaces the joined one.
-    """
+    rules' order as the engine ranks them)."""
     from ._vocabulary import ERROR_TYPES
 
     chosen = registry.copy()
@@ -555,14 +549,11 @@ def merge_findings(frames: list[pd.DataFrame], registry: RuleRegistry, extra_rul
     if only is not None:
         chosen = chosen.select(only)
     order = {e: i for i, e in enumerate(list(ERROR_TYPES) + [r.error_type for r in chosen])}
-    kept = [f for f in frames if len(f)] or frames[:1]
-    frames.clear()
-    findings = pd.concat(kept, ignore_index=True)
-    del kept
+    frames = [f for f in frames if len(f)] or frames[:1]
+    findings = pd.concat(frames, ignore_index=True)
     findings["_order"] = findings["error_type"].map(order)
-    findings = findings.sort_values(["claim_id", "line_no", "_order"], kind="stable", ignore_index=True)
-    del findings["_order"]
-    return findings
+    findings = findings.sort_values(["claim_id", "line_no", "_order"], kind="stable")
+    return findings.drop(columns=["_order"]).reset_index(drop=True)
 
 
 def _inputs(folder: Path, present, tallies, broken, orphan_problems, orphan_rows, use_defaults) -> AuditInputs:
