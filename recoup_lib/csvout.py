@@ -83,7 +83,7 @@ def to_text_frame(df: pd.DataFrame, drop_private: bool = True) -> pd.DataFrame:
     return pd.DataFrame(out, index=df.index)
 
 
-def write_csv(df: pd.DataFrame, path: str | Path, text: bool = False, append: bool = False) -> Path:
+def write_csv(df: pd.DataFrame, path: str | Path, text: bool = False) -> Path:
     """Write a table as contract CSV (UTF-8, header, comma separated, ``\\n`` line ends).
 
     Text a spreadsheet would run as a formula is guarded with a leading
@@ -100,10 +100,6 @@ def write_csv(df: pd.DataFrame, path: str | Path, text: bool = False, append: bo
         In-memory table (converted with :func:`to_text_table`) or, with
         ``text=True``, a table that is already all text.
     path : path-like
-    append : bool, default False
-        Add the rows to the end of ``path``, without a header: a table written
-        in pieces this way is byte for byte the table written at once. The
-        caller owns ``path`` (a file it is writing inside a staging folder).
 
     Raises
     ------
@@ -111,11 +107,11 @@ def write_csv(df: pd.DataFrame, path: str | Path, text: bool = False, append: bo
         ``path`` holds a file the kit did not write, or cannot be written.
     """
     path = Path(path)
-    if not append and not staged(path):
+    if not staged(path):
         with output_file(path) as temporary:
-            _write_csv(df, temporary, text, append)
+            _write_csv(df, temporary, text)
         return path
-    _write_csv(df, path, text, append)
+    _write_csv(df, path, text)
     return path
 
 
@@ -124,12 +120,12 @@ def write_csv(df: pd.DataFrame, path: str | Path, text: bool = False, append: bo
 CHUNK_ROWS = 100_000
 
 
-def _write_csv(df: pd.DataFrame, path: Path, text: bool, append: bool) -> None:
+def _write_csv(df: pd.DataFrame, path: Path, text: bool) -> None:
     path.parent.mkdir(parents=True, exist_ok=True)
-    with open(path, "ab" if append else "wb") as handle:
+    with open(path, "wb") as handle:
         for start in range(0, max(len(df), 1), CHUNK_ROWS):
             header, body = csv_bytes(df.iloc[start:start + CHUNK_ROWS], text)
-            if start == 0 and not append:
+            if start == 0:
                 handle.write(header)
             handle.write(body)
 
