@@ -18,7 +18,7 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from ..remit._segments import Piece, segment_code
+from ..remit._segments import Piece, segment_code, segment_codes
 from ._x12cut import Delimiters
 
 __all__ = ["Segments", "Fields", "Parts", "span_text", "span_codes", "running", "first_owned"]
@@ -39,33 +39,6 @@ def _stack(items: list[tuple[int, Piece, Delimiters, int]]):
     files = np.concatenate([np.full(len(p), f, dtype=np.int64) for f, p, _, _ in items])
     chunks = np.concatenate([np.full(len(p), k, dtype=np.int64) for _, p, _, k in items])
     return buf, starts, ends, marks, first, count, numbers, files, chunks
-
-
-def _segment_ids(buf: np.ndarray, starts: np.ndarray, ends: np.ndarray, sep: int) -> np.ndarray:
-    """:func:`~recoup_lib.remit._segments.segment_code` of each segment's id (the bytes before
-    its first separator; ``0xFFFFFF`` when that is longer than three), read four bytes at a time."""
-    n = len(starts)
-    if n == 0:
-        return np.zeros(0, dtype=np.uint32)
-    size = ends - starts
-    head = np.zeros((n, 4), dtype=np.uint8)
-    near = starts > len(buf) - 4
-    if len(buf) >= 4:
-        windows = np.lib.stride_tricks.as_strided(buf, shape=(len(buf) - 3, 4), strides=(1, 1))
-        head = windows[np.minimum(starts, len(buf) - 4)]
-    for i in np.flatnonzero(near):
-        got = buf[starts[i]: starts[i] + 4]
-        head[i] = 0
-        head[i, :len(got)] = got
-    word = np.ascontiguousarray(head).view("<u4").ravel()
-    b1, b2, b3 = (word >> 8) & 0xFF, (word >> 16) & 0xFF, word >> 24
-    three_bytes = ((word & 0xFF) << 16) | (b1 << 8) | b2
-    one = (size == 1) | ((size > 1) & (b1 == sep))
-    two = ~one & ((size == 2) | ((size > 2) & (b2 == sep)))
-    three = ~one & ~two & ((size == 3) | ((size > 3) & (b3 == sep)))
-    code = np.where(three, three_bytes, np.uint32(0xFFFFFF))
-    code = np.where(two, three_bytes & 0xFFFF00, code)
-    return np.where(one, three_bytes & 0xFF0000, code).astype(np.uint32)
 
 
 def running(positions: np.ndarray, n: int) -> np.ndarray:
@@ -298,7 +271,7 @@ class Segments:
         (self.buf, self.starts, self.ends, self.marks, self.first, self.count,
          self.numbers, self.files, self.chunks) = _stack(items)
         self.buffer = pa.py_buffer(self.buf)
-        self.codes = _segment_ids(self.buf, self.starts, self.ends, ord(self.separators.element))
+        self.codes = segment_codes(self.buf, self.starts, self.ends, ord(self.separators.element))
         self._where: dict[str, np.ndarray] = {}
         self._fields: dict[str, Fields] = {}
 
