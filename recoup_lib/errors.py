@@ -12,6 +12,7 @@ from dataclasses import dataclass
 __all__ = [
     "RecoupError",
     "InputError",
+    "NothingUsableError",
     "UsageError",
     "InvalidParameterError",
     "Problem",
@@ -31,6 +32,22 @@ class InputError(RecoupError):
     """
 
     exit_status = 1
+
+
+class NothingUsableError(InputError):
+    """Every row of a required file was set aside, so no result can be produced. Exit status 1.
+
+    ``set_aside`` holds what was read (the rows set aside and their reasons, in
+    the form of the step that raised it), so a command can still write those
+    rows out before it exits: nothing the user gave is lost, and no result
+    file that looks complete is written.
+    """
+
+    exit_status = 1
+
+    def __init__(self, message: str, set_aside=None):
+        super().__init__(message)
+        self.set_aside = set_aside
 
 
 class UsageError(RecoupError):

@@ -28,7 +28,7 @@ import pyarrow.compute as pc
 import pyarrow.csv as pacsv
 
 from . import reference
-from .errors import InputError, InvalidParameterError, Problem
+from .errors import InputError, InvalidParameterError, NothingUsableError, Problem
 from .csvout import csv_bytes, to_text_frame, to_text_table, write_csv
 from .outputs import unguard_formulas, unguard_text
 from .schema import FIRST_DATE, LAST_DATE, MAX_WHOLE_NUMBER, SPECS, FileSpec, ParsedTable, parse_table, value_codes
@@ -427,13 +427,15 @@ class AuditInputs:
         return getattr(self, name.removesuffix(".csv"))
 
     def require_usable(self) -> "AuditInputs":
-        """Return self, or raise :class:`InputError` when every row of a required file was set aside.
+        """Return self, or raise :class:`~recoup_lib.errors.NothingUsableError` (carrying these
+        inputs, so the rows set aside can still be written) when every row of a required file
+        was set aside.
 
         ``errors`` and ``warnings`` (more than half set aside) come from
         :func:`set_aside_alarm`; the audit calls this before it runs.
         """
         if self.errors:
-            raise InputError(self.errors[0])
+            raise NothingUsableError(self.errors[0], set_aside=self)
         return self
 
 
@@ -618,8 +620,8 @@ def set_aside_alarm(name: str, rows_read: int, rows_used: int, problems: list[Pr
         what = (f"; most often column '{column}' ({column_counts[column]:,} rows), which expected "
                 f"{expected}" + (f" but held values like {shown}" if shown else ""))
     if fix is None:
-        advice, rest = ("Nothing was written. If that column is not the one meant, name the right one with "
-                        "--column FIELD=HEADER; otherwise correct those values in the export."), \
+        advice, rest = ("No audit folder was written. If that column is not the one meant, name the right one "
+                        "with --column FIELD=HEADER; otherwise correct those values in the export."), \
             "see import_rejected.csv, and name the right column with --column FIELD=HEADER if needed."
     else:
         advice = f"If this file is an export from a billing system, convert it first with `{fix}`."

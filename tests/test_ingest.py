@@ -200,7 +200,13 @@ def test_import_exits_1_when_every_row_is_set_aside_and_warns_above_half(tmp_pat
     assert main(["import", "--claims", str(path), "--out", str(tmp_path / "out")]) == 1
     err = capsys.readouterr().err
     assert "all 3 rows were set aside" in err and "'31/01/2025'" in err and "'DOS'" in err
-    assert not (tmp_path / "out").exists()
+    assert "import_rejected.csv" in err and "No audit folder was written" in err
+    out = tmp_path / "out"
+    assert not (out / "claim_lines.csv").exists() and not (out / "payments.csv").exists()
+    aside = pd.read_csv(out / "import_rejected.csv", dtype=str)
+    dated = aside.loc[aside["reason"].str.contains("column 'DOS'")]
+    assert dated["row"].tolist() == ["5", "6", "7"] and dated["reason"].str.contains("'31/01/2025'|'13/02/2025'").all()
+    assert json.loads((out / "mapping.json").read_text())["columns"]["claims"]["service_date"] == "DOS"
     half = [ROWS[0], bad[1], bad[2]]
     assert main(["import", "--claims", str(write_claims(tmp_path / "h.csv", rows=half)),
                  "--out", str(tmp_path / "out")]) == 0
@@ -223,6 +229,14 @@ def test_audit_of_us_dates_exits_1_naming_the_problem_and_the_fix(tmp_path, caps
     assert len(err.splitlines()) == 1
     assert "claim_lines.csv: all 3,000 rows were set aside" in err
     assert "column 'service_date'" in err and "'01/01/2025'" in err and "recoup import" in err
+    assert "rejected.csv" in err and "no findings were written" in err
+    written = sorted(p.relative_to(tmp_path / "a").as_posix() for p in (tmp_path / "a").rglob("*") if p.is_file())
+    assert [w for w in written if not w.startswith(".")] == ["rejected.csv", "rejected_rows/claim_lines.csv",
+                                                            "rejected_rows/payments.csv", "run.json"]
+    aside = pd.read_csv(tmp_path / "a" / "rejected_rows" / "claim_lines.csv", dtype=str, keep_default_na=False)
+    assert len(aside) == 3000 and aside["service_date"].iloc[0] == "01/01/2025"
+    run = json.loads((tmp_path / "a" / "run.json").read_text())
+    assert run["status"] == "no findings produced" and run["files"][0]["rows_set_aside"] == 3000
     payments = pd.read_csv(demo_path() / "payments.csv", dtype=str, keep_default_na=False)
     payments.loc[: len(payments) * 2 // 3, "payment_date"] = "Feb 2025"
     payments.to_csv(folder / "payments.csv", index=False)

@@ -34,9 +34,9 @@ def add_parser(sub):
 def run(args) -> int:
     from pathlib import Path
 
-    from ..errors import InvalidParameterError, UsageError
+    from ..errors import InputError, InvalidParameterError, NothingUsableError, UsageError
     from ..outputs import check_folder, output_folder
-    from ..rules import ERROR_TYPES, audit_folder
+    from ..rules import ERROR_TYPES, audit_folder, write_audit_set_aside
 
     only = None
     if args.only is not None:
@@ -58,6 +58,13 @@ def run(args) -> int:
                               max_memory=args.max_memory, workers=args.workers)
     except InvalidParameterError as exc:
         raise UsageError(str(exc)) from None
+    except NothingUsableError as exc:
+        if exc.set_aside is None:
+            raise
+        with output_folder(args.out, inputs=[args.folder], written_by="recoup audit") as folder:
+            write_audit_set_aside(exc.set_aside, folder, str(exc))
+        raise InputError(f"{exc} The rows set aside, each with its reason: "
+                         f"{Path(args.out) / 'rejected.csv'} (no findings were written).") from None
     with output_folder(args.out, inputs=[args.folder], written_by="recoup audit") as folder:
         result.write(folder)
         if args.xlsx:

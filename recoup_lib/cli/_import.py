@@ -55,6 +55,9 @@ def parse_columns(items: list[str]) -> dict:
 
 
 def run(args) -> int:
+    from pathlib import Path
+
+    from ..errors import InputError
     from ..ingest import import_files
     from ..outputs import check_folder
 
@@ -66,6 +69,11 @@ def run(args) -> int:
                           mapping=args.map)
     print(result.summary())
     errors, warnings = result.alarms()
+    if errors:
+        result.write_set_aside(args.out)
+        raise InputError(f"{errors[0]} The rows set aside, each with its reason: "
+                         f"{Path(args.out) / 'import_rejected.csv'}; the mapping used: "
+                         f"{Path(args.out) / 'mapping.json'}.")
     for warning in warnings:
         print(warning, file=sys.stderr)
     paths = result.write(args.out)

@@ -196,6 +196,17 @@ class ImportResult(StepResult):
         for name, table in self.tables.items():
             write_csv(table.drop(columns=["_file"], errors="ignore"), out / name)
             written.append(name)
+        return self._write_accounts(out, written)
+
+    @writes_folder
+    def write_set_aside(self, out) -> list[Path]:
+        """Write what an import that produced no usable claims still owes its user: the rows set
+        aside with their reasons, the counts, the summary and ``mapping.json`` (to correct and give
+        back with ``--map``), and no contract table, so the folder is never mistaken for an audit
+        folder. Same safety as :meth:`write`."""
+        return self._write_accounts(Path(out), [])
+
+    def _write_accounts(self, out: Path, written: list[str]) -> list[Path]:
         write_csv(self.rejected, out / "import_rejected.csv", text=True)
         write_csv(self.counts, out / "import_counts.csv")
         written += ["import_rejected.csv", "import_counts.csv"]

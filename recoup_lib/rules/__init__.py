@@ -26,6 +26,7 @@ from ._engine import (
     summarise,
     summary_markdown,
     write_audit,
+    write_audit_set_aside,
 )
 from ._registry import Rule, RuleRegistry, custom_rule, default_registry
 from ._scoring import score
@@ -46,5 +47,5 @@ __all__ = [
     "RuleRegistry",
     "audit_folder", "audit_tables", "build_context", "capped_findings", "custom_rule",
     "default_registry", "explain_claim", "run_audit", "score", "summarise", "summary_markdown",
-    "write_audit",
+    "write_audit", "write_audit_set_aside",
 ]

@@ -33,6 +33,7 @@ __all__ = [
     "summarise",
     "capped_findings",
     "write_audit",
+    "write_audit_set_aside",
 ]
 
 #: Contract columns of findings.csv, in order (money in cents in memory).
@@ -509,13 +510,7 @@ def write_audit(result: AuditResult, out: str | Path) -> dict[str, Path]:
     paths["summary"] = write_csv(summary, out / "summary.csv")
     (out / "summary.md").write_text(summary_markdown(result, summaries), encoding="utf-8")
     paths["summary_md"] = out / "summary.md"
-    problems = result.inputs.problems if result.inputs is not None else []
-    paths["rejected"] = write_csv(problems_frame(problems), out / "rejected.csv", text=True)
-    if result.inputs is not None:
-        for name, rows in result.inputs.rejected_rows.items():
-            target = out / "rejected_rows" / name
-            write_csv(rows.astype("str").fillna(""), target, text=True)
-            paths[f"rejected_rows/{name}"] = target
+    paths.update(_write_rejected(result.inputs, out))
     run = {
         "rules_run": [r.error_type for r in result.rules_run],
         "rules_switched_off": result.switched_off.to_dict(orient="records"),
@@ -526,6 +521,39 @@ def write_audit(result: AuditResult, out: str | Path) -> dict[str, Path]:
         "lines_flagged": int(findings[["claim_id", "line_no"]].drop_duplicates().shape[0]),
         "at_risk_capped": dollars(result.total_at_risk_cents),
     }
+    (out / "run.json").write_text(json.dumps(run, indent=2, default=str) + "\n", encoding="utf-8")
+    paths["run"] = out / "run.json"
+    return paths
+
+
+def _write_rejected(inputs: AuditInputs | None, out: Path) -> dict[str, Path]:
+    """rejected.csv (one row per problem) and rejected_rows/FILE (each file's rows set aside, as read)."""
+    paths = {"rejected": write_csv(problems_frame(inputs.problems if inputs is not None else []),
+                                   out / "rejected.csv", text=True)}
+    if inputs is not None:
+        for name, rows in inputs.rejected_rows.items():
+            paths[f"rejected_rows/{name}"] = write_csv(rows.astype("str").fillna(""),
+                                                       out / "rejected_rows" / name, text=True)
+    return paths
+
+
+def write_audit_set_aside(inputs: AuditInputs, out: str | Path, reason: str) -> dict[str, Path]:
+    """What an audit that could not run still owes its user: the rows set aside, and why it stopped.
+
+    Writes ``rejected.csv``, ``rejected_rows/`` and a ``run.json`` whose
+    ``status`` says no findings were produced (with ``reason`` and each
+    file's rows read, used and set aside). No findings or summary file is
+    written, so the folder never looks like a clean result.
+
+    Returns the paths written, by name.
+    """
+    import json
+
+    out = Path(out)
+    out.mkdir(parents=True, exist_ok=True)
+    paths = _write_rejected(inputs, out)
+    run = {"status": "no findings produced", "reason": reason,
+           "files": inputs.counts.to_dict(orient="records")}
     (out / "run.json").write_text(json.dumps(run, indent=2, default=str) + "\n", encoding="utf-8")
     paths["run"] = out / "run.json"
     return paths
