@@ -44,21 +44,23 @@ import pyarrow.csv as pacsv
 import pyarrow.parquet as pq
 
 from ..errors import InputError, InvalidParameterError
-from ..folder import (  # noqa: F401 - the two private checks are the fast reader's own
-    INPUT_FILES,
-    REFERENCE_FILES,
-    AuditInputs,
+from ..csvread import (  # noqa: F401 - the two private checks are the fast reader's own
+    _has_blank_lines,
+    _has_quote,
     broken_frame,
-    line_exists,
-    parsed_or_default,
     python_csv_chunks,
     read_header,
     read_table,
-    set_aside_orphans,
     with_broken_rows,
+)
+from ..folder import (
+    INPUT_FILES,
+    REFERENCE_FILES,
+    AuditInputs,
+    line_exists,
+    parsed_or_default,
+    set_aside_orphans,
     worker_count,
-    _has_blank_lines,
-    _has_quote,
 )
 from ..schema import SPECS, ParsedTable, parse_table
 from ._engine import AuditResult, audit_tables

@@ -36,16 +36,8 @@ import numpy as np
 import pandas as pd
 
 from ..errors import InputError, InvalidParameterError, Problem
-from ..folder import (
-    INPUT_FILES,
-    REFERENCE_FILES,
-    _canonical_header,
-    broken_frame,
-    read_header,
-    read_table,
-    set_aside_orphans,
-    with_broken_rows,
-)
+from ..csvread import _canonical_header, broken_frame, read_header, read_table, with_broken_rows
+from ..folder import INPUT_FILES, REFERENCE_FILES, set_aside_orphans
 from ..schema import SPECS, FileSpec, ParsedTable, parse_table
 from ._partition import (
     PartitionedAuditResult,

@@ -1,0 +1,355 @@
+"""Reading one CSV file of the contract: the header, the rows as text or typed, the malformed rows.
+
+:func:`read_table` reads and parses one file against its contract
+(:mod:`recoup_lib.schema`): Arrow's multi-threaded reader where the file
+allows it, else the exact Python reader, which locates every malformed row.
+:func:`read_csv_text` gives the rows as text, for checks that quote values
+as written. :mod:`recoup_lib.folder` reads a whole audit folder with these.
+"""
+
+from __future__ import annotations
+
+import csv
+import mmap
+import sys
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
+import pyarrow.csv as pacsv
+
+from .errors import InputError, Problem
+from .outputs import unguard_formulas, unguard_text
+from .schema import FIRST_DATE, LAST_DATE, MAX_WHOLE_NUMBER, SPECS, FileSpec, ParsedTable, parse_table
+
+__all__ = [
+    "RESERVED_PREFIX",
+    "read_csv_text",
+    "read_header",
+    "read_table",
+    "python_csv_chunks",
+    "broken_frame",
+    "with_broken_rows",
+]
+
+#: Python's csv module refuses fields over 131,072 characters by default; a long note beside a
+#: malformed row must not stop the exact reader.
+csv.field_size_limit(min(sys.maxsize, 2**31 - 1))
+
+#: In memory, a column name starting with ``_`` is the kit's own (``_row``, ``_reason``, ...). A
+#: file's header starting with ``_`` (e.g. the ``_file``, ``_row`` and ``_reason`` of a
+#: ``rejected_rows/`` file fed back after fixing it) gets one more ``_`` in front, so it never
+#: meets the kit's names.
+RESERVED_PREFIX = "_"
+
+
+def _string_frame(table: pa.Table) -> pd.DataFrame:
+    """Text columns as pyarrow-backed strings (formula guards taken off, see
+    :func:`recoup_lib.outputs.unguard_formulas`); typed ones as ``datetime64[us]`` and ``Int64``."""
+    for i, f in enumerate(table.schema):
+        if f.type == pa.date32():
+            table = table.set_column(i, f.name, pc.cast(table[f.name], pa.timestamp("us")))
+        elif pa.types.is_string(f.type) or pa.types.is_large_string(f.type):
+            table = table.set_column(i, f.name, unguard_formulas(table[f.name]))
+    mapped = {pa.string(): pd.StringDtype("pyarrow"), pa.large_string(): pd.StringDtype("pyarrow"),
+              pa.int64(): pd.Int64Dtype()}
+    return table.to_pandas(types_mapper=mapped.get)
+
+
+def _python_csv(path: Path, label: str, header: list[str]):
+    """Slow, exact reader used only when the fast one found malformed rows.
+
+    Returns the well-formed records, their spreadsheet row numbers, and the
+    malformed ones (wrong number of fields, or bytes that are not UTF-8).
+    """
+    return next(python_csv_chunks(path, header))
+
+
+def python_csv_chunks(path: Path, header: list[str], chunk_rows: int | None = None):
+    """:func:`_python_csv` in pieces of at most ``chunk_rows`` well-formed records (None: one piece).
+
+    Yields ``(frame, row_numbers, broken)`` like :func:`_python_csv`, the broken rows met
+    since the previous piece included; at least one piece, even for a file with no rows.
+    """
+    good, good_rows, broken = [], [], []
+
+    def piece():
+        frame = pd.DataFrame(good, columns=header, dtype="str") if good else pd.DataFrame(
+            {h: pd.Series([], dtype="str") for h in header})
+        frame = _string_frame(pa.Table.from_pandas(frame.astype(pd.StringDtype("pyarrow")), preserve_index=False))
+        return frame, np.asarray(good_rows, dtype=np.int64), list(broken)
+
+    with open(path, encoding="utf-8-sig", errors="surrogateescape", newline="") as handle:
+        reader = csv.reader(handle)
+        next(reader, None)
+        for record_no, record in enumerate(reader, start=2):
+            text = ",".join(record)
+            if not record or (len(record) == 1 and record[0] == "" and len(header) > 1):
+                continue  # a blank line
+            try:
+                text.encode("utf-8")
+            except UnicodeEncodeError:
+                broken.append((record_no, text.encode("utf-8", "replace").decode(),
+                               "UTF-8 text (save the file as UTF-8)", "bytes that are not UTF-8"))
+                continue
+            if len(record) != len(header):
+                broken.append((record_no, text, f"{len(header)} fields, as in the header",
+                               f"{len(record)} fields"))
+                continue
+            good.append(record)
+            good_rows.append(record_no)
+            if chunk_rows is not None and len(good) >= chunk_rows:
+                yield piece()
+                good, good_rows, broken = [], [], []
+    yield piece()
+
+
+def read_csv_text(path: str | Path, spec: FileSpec | None = None, label: str | None = None):
+    """Read a CSV as text, checking its header against a contract.
+
+    Parameters
+    ----------
+    path : path-like
+    spec : FileSpec, optional
+        When given, required columns must be present (matched ignoring case
+        and surrounding spaces, then renamed to the contract's spelling).
+    label : str, optional
+        Name used in messages (default: the file name).
+
+    Returns
+    -------
+    raw : pandas.DataFrame
+        Every well-formed row, all columns as text.
+    row_numbers : numpy.ndarray
+        Spreadsheet row number of each row of ``raw`` (header = row 1).
+    broken : pandas.DataFrame
+        Malformed rows (``_file``, ``_row``, ``_text``, ``_expected``, ``_got``,
+        ``_reason``).
+
+    Raises
+    ------
+    InputError
+        The file is missing, empty, or lacks a required column.
+    """
+    return _read_csv(path, spec, label, typed=False)
+
+
+#: Arrow types the fast reader converts to while reading (in its threads), by column kind.
+_ARROW_KINDS = {"date": pa.date32(), "int": pa.int64()}
+_NO_BROKEN = ("_file", "_row", "_text", "_expected", "_got", "_reason")
+
+
+def read_header(path: Path, spec: FileSpec | None, label: str) -> list[str]:
+    """The file's header in the contract's spelling (see :func:`read_csv_text` for the errors)."""
+    if not path.is_file():
+        raise InputError(f"{label}: file not found in {path.parent}")
+    return _canonical_header(_file_header(path, label), spec, label)
+
+
+def _read_csv(path, spec: FileSpec | None, label: str | None, typed: bool):
+    """:func:`read_csv_text`; with ``typed``, date and whole-number columns come back typed.
+
+    A typed column is only returned when every value of it converted and none breaks its
+    contract (blank where not allowed, below the minimum): then :func:`parse_table` has
+    nothing to report about it. Otherwise the file is read again as text, so each problem
+    can quote the value as written.
+    """
+    path = Path(path)
+    label = label or path.name
+    header = read_header(path, spec, label)
+    types = {h: pa.string() for h in header}
+    if typed and spec is not None:
+        for col in spec.columns:
+            if col.name in types and col.kind in _ARROW_KINDS:
+                types[col.name] = _ARROW_KINDS[col.kind]
+    try:
+        table = _fast_read(path, header, types)
+        if table is not None and typed and not _typed_columns_clean(table, spec):
+            raise pa.ArrowInvalid("a typed column needs its values as written")
+    except (pa.ArrowInvalid, pa.ArrowNotImplementedError):
+        table = _converted_as_text(path, header) if any(t != pa.string() for t in types.values()) else None
+    if table is not None:
+        raw = _string_frame(table)
+        rows = np.arange(len(raw), dtype=np.int64) + 2
+        return raw, rows, pd.DataFrame(columns=list(_NO_BROKEN))
+    raw, rows, broken = _python_csv(path, label, header)
+    return raw, rows, broken_frame(broken, label)
+
+
+def broken_frame(broken: list, label: str) -> pd.DataFrame:
+    """Malformed rows (``_row, _text, _expected, _got`` tuples) as the table :func:`read_csv_text` returns."""
+    frame = pd.DataFrame(broken, columns=["_row", "_text", "_expected", "_got"])
+    frame.insert(0, "_file", label)
+    frame["_reason"] = "whole row: expected " + frame["_expected"] + "; got " + frame["_got"]
+    return frame
+
+
+def _fast_read(path: Path, header: list[str], types: dict) -> pa.Table | None:
+    """The file through Arrow's multi-threaded reader; None when only the exact reader can say
+    what each row is (a malformed row, a blank line, a line break inside a quoted value, or a
+    value that does not convert to its column's type: that one raises ``ArrowInvalid``).
+
+    With two or more columns, a blank line reads as a one-field row, which Arrow reports as
+    malformed; a file without a single quote character cannot hold a line break inside a
+    value. Only one-column files and files with quotes need their line breaks counted.
+    """
+    if not _header_on_one_line(path):
+        return None  # a header spanning lines: only the exact reader knows where the data starts
+    invalid: list = []
+
+    def handler(row):
+        invalid.append(row)
+        return "skip"
+
+    counted = len(header) < 2
+    table = pacsv.read_csv(
+        path,
+        read_options=pacsv.ReadOptions(column_names=header, skip_rows=1, use_threads=True),
+        parse_options=pacsv.ParseOptions(invalid_row_handler=handler, newlines_in_values=True,
+                                         ignore_empty_lines=counted),
+        convert_options=pacsv.ConvertOptions(
+            column_types=types, strings_can_be_null=False, quoted_strings_can_be_null=False),
+    )
+    if invalid:
+        return None
+    if (counted or _has_quote(path)) and _has_blank_lines(path, table.num_rows):
+        return None
+    return table
+
+
+def _header_on_one_line(path: Path) -> bool:
+    """Whether the header ends at the first line break (no quoted line break or carriage return in a name)."""
+    with open(path, "rb") as handle:
+        head = handle.read(1 << 20)
+    end = head.find(b"\n")
+    line = head if end < 0 else head[:end]
+    line = line[:-1] if line.endswith(b"\r") else line
+    return b"\r" not in line and line.count(b'"') % 2 == 0
+
+
+def _converted_as_text(path: Path, header: list[str]) -> pa.Table | None:
+    try:
+        return _fast_read(path, header, {h: pa.string() for h in header})
+    except (pa.ArrowInvalid, pa.ArrowNotImplementedError):
+        return None
+
+
+def _typed_columns_clean(table: pa.Table, spec: FileSpec) -> bool:
+    """Whether every typed column holds only values its contract accepts."""
+    for col in spec.columns:
+        if col.name not in table.column_names or table.schema.field(col.name).type == pa.string():
+            continue
+        values = table[col.name]
+        if not col.nullable and values.null_count:
+            return False
+        if len(values) == values.null_count:
+            continue
+        low, high = pc.min(values).as_py(), pc.max(values).as_py()
+        if col.kind == "int" and ((col.minimum is not None and low < col.minimum) or high > MAX_WHOLE_NUMBER):
+            return False
+        if col.kind == "date" and (low < FIRST_DATE.astype(object) or high > LAST_DATE.astype(object)):
+            return False
+    return True
+
+
+def _has_quote(path: Path) -> bool:
+    if path.stat().st_size == 0:
+        return False
+    with open(path, "rb") as handle, mmap.mmap(handle.fileno(), 0, access=mmap.ACCESS_READ) as data:
+        return data.find(b'"') >= 0
+
+
+def _has_blank_lines(path: Path, rows: int) -> bool:
+    """Whether the file may hold an empty line before its end (the fast reader skips those, which
+    would shift the row numbers in messages; the exact reader counts them).
+
+    A file whose line breaks (trailing ones aside) number exactly its data rows has neither
+    blank lines nor line breaks inside quoted values; anything else goes to the exact reader.
+    """
+    if path.stat().st_size == 0:
+        return False
+    with open(path, "rb") as handle, mmap.mmap(handle.fileno(), 0, access=mmap.ACCESS_READ) as data:
+        end = len(data)
+        while end and data[end - 1] in b"\r\n":
+            end -= 1
+        body = np.frombuffer(data, dtype=np.uint8, count=end)
+        breaks = int(np.count_nonzero(body == 10))
+        del body
+        return breaks != rows
+
+
+def _file_header(path: Path, label: str) -> list[str]:
+    """The first record of the file: names stripped and unguarded, blank ones named ``unnamed_N``,
+    and names starting with ``_`` given one more (see :data:`RESERVED_PREFIX`)."""
+    with open(path, "rb") as handle:
+        head = handle.read(65536)
+    if not head.strip():
+        raise InputError(f"{label}: the file is empty (expected a header row)")
+    with open(path, encoding="utf-8-sig", errors="replace", newline="") as handle:
+        try:
+            record = next(csv.reader(handle), [])
+        except csv.Error as exc:
+            raise InputError(f"{label}, row 1 (the header): not readable as CSV ({exc})") from None
+    header = []
+    for i, name in enumerate(record):
+        name = unguard_text(name).strip() or f"unnamed_{i + 1}"
+        header.append(RESERVED_PREFIX + name if name.startswith(RESERVED_PREFIX) else name)
+    return header
+
+
+def _canonical_header(header: list[str], spec: FileSpec | None, label: str) -> list[str]:
+    wanted = {c.name.lower(): c.name for c in spec.columns} if spec is not None else {}
+    renamed = [wanted.get(h.lower(), h) for h in header]
+    seen: set[str] = set()
+    for i, h in enumerate(renamed):
+        if h in seen:
+            raise InputError(f"{label}: column '{h}' appears twice in the header")
+        seen.add(h)
+    if spec is None:
+        return renamed
+    missing = [c.name for c in spec.columns if c.required and c.name not in seen]
+    if missing:
+        quoted = ", ".join(f"'{m}'" for m in missing)
+        has = ", ".join(header)
+        has = has if len(has) <= 300 else has[:300] + " ..."
+        raise InputError(
+            f"{label}: missing required column{'s' if len(missing) > 1 else ''} {quoted} "
+            f"(the header has: {has})"
+        )
+    return renamed
+
+
+def read_table(path: str | Path, name: str | None = None, spec: FileSpec | None = None) -> ParsedTable:
+    """Read and parse one file against its contract.
+
+    ``spec`` gives the contract directly; else ``name`` (default: the file's
+    own name, e.g. ``claim_lines.csv``) selects one of :data:`SPECS`. A file
+    with no contract (``patients.csv``, ``providers.csv`` of a generated
+    practice) is read as text, every column kept. Malformed rows are added to
+    the set-aside rows.
+    """
+    path = Path(path)
+    spec = spec or SPECS.get(name or path.name) or FileSpec(name or path.name, ())
+    label = path.name
+    raw, rows, broken = _read_csv(path, spec, label, typed=True)
+    parsed = parse_table(raw, spec, label=label, row_numbers=rows)
+    if len(parsed.rejected) and any(not isinstance(t, pd.StringDtype) for t in raw.dtypes):
+        # Rows set aside are kept exactly as written, so a file with any takes the text path.
+        raw, rows, broken = read_csv_text(path, spec, label)
+        parsed = parse_table(raw, spec, label=label, row_numbers=rows)
+    return with_broken_rows(parsed, broken, label)
+
+
+def with_broken_rows(parsed: ParsedTable, broken: pd.DataFrame, label: str) -> ParsedTable:
+    """Add malformed rows (see :func:`broken_frame`) to a parsed file's problems and rows set aside."""
+    if len(broken):
+        extra = broken[["_file", "_row", "_reason", "_text"]].rename(columns={"_text": "_raw_text"})
+        parsed.rejected = pd.concat([parsed.rejected, extra], ignore_index=True)
+        parsed.problems = sorted(parsed.problems + [
+            Problem(label, int(r), "(whole row)", got, expected)
+            for r, got, expected in zip(broken["_row"], broken["_got"], broken["_expected"])
+        ], key=lambda p: p.row)
+        parsed.rows_read += len(broken)
+    return parsed
