@@ -47,6 +47,7 @@ from ..errors import InputError, InvalidParameterError
 from ..csvread import (  # noqa: F401 - the two private checks are the fast reader's own
     _has_blank_lines,
     _has_quote,
+    arrow_options,
     broken_frame,
     python_csv_chunks,
     read_header,
@@ -250,20 +251,9 @@ class _NeedsExactReader(Exception):
 
 def _arrow_pieces(path: Path, header: list[str]):
     """The file as text in pieces (Arrow's streaming reader), with row numbers."""
-    invalid: list = []
-
-    def handler(row):
-        invalid.append(row)
-        return "skip"
-
     counted = len(header) < 2
-    reader = pacsv.open_csv(
-        path,
-        read_options=pacsv.ReadOptions(column_names=header, skip_rows=1, block_size=_PIECE_BYTES),
-        parse_options=pacsv.ParseOptions(invalid_row_handler=handler, newlines_in_values=True,
-                                         ignore_empty_lines=counted),
-        convert_options=pacsv.ConvertOptions(column_types={h: pa.string() for h in header},
-                                             strings_can_be_null=False, quoted_strings_can_be_null=False))
+    read, parse, convert, invalid = arrow_options(header, {h: pa.string() for h in header}, _PIECE_BYTES)
+    reader = pacsv.open_csv(path, read_options=read, parse_options=parse, convert_options=convert)
     seen = 0
     for batch in reader:
         if invalid:
