@@ -42,6 +42,7 @@ from ._attribute import (
     minimum_sum_lower_bound,
 )
 from ._common import STANDARD_CONFIDENCES, check_confidence
+from ._demand import DEMAND_BASES, demand_amount, one_sided_lower_bound
 from ._files import SampleFile, read_frame_file, read_sample_file, read_strata_file
 from ._select import (
     GENERATOR,
@@ -55,16 +56,7 @@ from ._select import (
 )
 from ._simulate import repeated_appraisals
 from ._size import SampleSizePlan, probe_sample_size, variable_sample_size
-from ._variable import (
-    CONTRACT_KEYS,
-    DEMAND_BASES,
-    DF_METHODS,
-    Interval,
-    VariableAppraisal,
-    appraise_variable,
-    demand_amount,
-    one_sided_lower_bound,
-)
+from ._variable import CONTRACT_KEYS, DF_METHODS, Interval, VariableAppraisal, appraise_variable
 
 __all__ = [
     "ATTRIBUTE_METHODS", "AttributeAppraisal", "MinimumSumBound", "appraise_attribute",

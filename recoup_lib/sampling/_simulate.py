@@ -14,7 +14,8 @@ import pandas as pd
 
 from ..errors import InvalidParameterError
 from ._select import stratum_rng
-from ._variable import appraise_variable, one_sided_lower_bound
+from ._demand import one_sided_lower_bound
+from ._variable import appraise_variable
 
 __all__ = ["repeated_appraisals"]
 

@@ -47,13 +47,10 @@ from ._common import (
 
 __all__ = [
     "DF_METHODS",
-    "DEMAND_BASES",
     "CONTRACT_KEYS",
     "Interval",
     "VariableAppraisal",
     "appraise_variable",
-    "one_sided_lower_bound",
-    "demand_amount",
 ]
 
 #: How the degrees of freedom of a *stratified* appraisal are chosen.
@@ -64,16 +61,6 @@ DF_METHODS = {
     "pooled": "Student's t with n - L degrees of freedom (total sample size less the number "
               "of strata)",
     "normal": "standard normal (z) critical values, no degrees of freedom",
-}
-
-#: What a payer or a self-disclosure may use as the amount owed. Both rows are
-#: practice described in docs/sources.md §4 and are flagged there as
-#: unconfirmed against the primary text, so the choice stays a parameter.
-DEMAND_BASES = {
-    "lower_bound": "lower limit of a one-sided 90% confidence interval: the usual contractor "
-                   "demand under CMS PIM ch. 8 section 8.4 [unconfirmed wording]",
-    "point_estimate": "point estimate: what the OIG Self-Disclosure Protocol is described as "
-                      "using for damages [unconfirmed]",
 }
 
 #: Keys ``recoup extrapolate`` must print (docs/contract.md, "Extrapolation").
@@ -570,72 +557,3 @@ def _stratified_df(rows, parts, df_method: str) -> float:
             return float(sum(parts, Fraction(0)) ** 2 / denominator)
     # "pooled", and Satterthwaite's fallback when no stratum varies (the error is 0 anyway).
     return float(max(n_total - n_strata, 1))
-
-
-def one_sided_lower_bound(appraisal: VariableAppraisal, confidence: float = 0.90) -> int:
-    """Lower bound of a one-sided confidence interval for the total, in cents.
-
-    Parameters
-    ----------
-    appraisal : VariableAppraisal
-    confidence : float, default 0.90
-        One-sided level. At 0.90 the bound equals the lower limit of the
-        two-sided 80% interval that RAT-STATS prints.
-
-    Returns
-    -------
-    int
-        Cents, half-up. May be negative when the sampling error is large.
-
-    Notes
-    -----
-    CMS's Program Integrity Manual (ch. 8, section 8.4) has contractors
-    demand, as a rule, the lower limit of a one-sided 90% interval, which
-    leaves the provider the benefit of the sampling error (docs/sources.md §4.1;
-    the manual's wording is marked unconfirmed there).
-
-    Examples
-    --------
-    >>> import pandas as pd
-    >>> s = pd.DataFrame({"overpayment_cents": [0, 4520, 0, 11200, 0, 3875]})
-    >>> a = appraise_variable(s, universe_size=600)
-    >>> one_sided_lower_bound(a) == a.interval(0.80).lower_cents
-    True
-    """
-    return appraisal.one_sided_lower(confidence).lower_cents
-
-
-def demand_amount(appraisal: VariableAppraisal, basis: str = "lower_bound",
-                  confidence: float = 0.90) -> int:
-    """Amount owed under a chosen basis, in cents (never below 0).
-
-    Parameters
-    ----------
-    appraisal : VariableAppraisal
-    basis : {"lower_bound", "point_estimate"}, default "lower_bound"
-        See :data:`DEMAND_BASES`. ``"lower_bound"`` is a contractor's usual
-        demand (one-sided lower bound at ``confidence``); ``"point_estimate"``
-        is what a self-disclosure under the OIG protocol is described as
-        repaying. Both descriptions are unconfirmed against the primary text
-        (docs/sources.md §4.1, 4.2), which is why the basis is a parameter.
-    confidence : float, default 0.90
-        One-sided level for ``"lower_bound"``.
-
-    Returns
-    -------
-    int
-        Cents; a negative bound or estimate gives 0.
-
-    Examples
-    --------
-    >>> import pandas as pd
-    >>> s = pd.DataFrame({"overpayment_cents": [0, 4520, 0, 11200, 0, 3875]})
-    >>> a = appraise_variable(s, universe_size=600)
-    >>> demand_amount(a, "point_estimate")
-    1959500
-    """
-    if basis not in DEMAND_BASES:
-        raise InvalidParameterError(f"basis must be one of {', '.join(DEMAND_BASES)}; got {basis!r}")
-    if basis == "point_estimate":
-        return max(appraisal.point_estimate_cents, 0)
-    return max(one_sided_lower_bound(appraisal, confidence), 0)
