@@ -15,11 +15,13 @@ import json
 import os
 import re
 from pathlib import Path
-
-import nbformat
+from typing import TYPE_CHECKING
 
 from ..errors import InputError, UsageError
 from ..outputs import check_file, output_file
+
+if TYPE_CHECKING:
+    import nbformat
 
 __all__ = ["BEGIN", "END", "DEFAULT_PLACEHOLDER", "SOLUTION_TAG", "EXERCISES_ENV", "strip_solutions",
            "trainee_notebook", "build_all", "solution_text", "exercises_folder"]
@@ -120,6 +122,8 @@ def solution_text(master: nbformat.NotebookNode) -> list[str]:
 
 def trainee_notebook(master: nbformat.NotebookNode, name: str = "master") -> nbformat.NotebookNode:
     """The trainee copy of a master notebook (a new object; the master is not changed)."""
+    import nbformat  # imported when needed: it costs a trainee's kernel about a second to import
+
     book = nbformat.v4.new_notebook()
     book.metadata = {k: v for k, v in master.metadata.items() if k in ("kernelspec", "language_info")}
     book.metadata["recoupkit"] = {"generated_from": f"masters/{name}",
@@ -143,6 +147,8 @@ def trainee_notebook(master: nbformat.NotebookNode, name: str = "master") -> nbf
 
 
 def _text(book: nbformat.NotebookNode) -> str:
+    import nbformat
+
     text = nbformat.writes(book, version=4)
     return text if text.endswith("\n") else text + "\n"
 
@@ -198,6 +204,8 @@ def build_all(folder: str | Path | None = None, out: str | Path | None = None,
 
 
 def _read_master(path: Path) -> nbformat.NotebookNode:
+    import nbformat
+
     try:
         return nbformat.read(path, as_version=4)
     except (OSError, UnicodeDecodeError, ValueError, KeyError, AttributeError, TypeError,
