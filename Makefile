@@ -28,14 +28,17 @@ NEW_TOKEN = token="$(TOKEN)"; [ -n "$$token" ] || token=$$($(BIN)/python -c 'imp
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
 
-# uv installs the same pinned set in seconds; plain pip is the fallback. pyspark is published only as
-# source, and uv keeps a new ~1 GB build of it in its cache at every install; `uv cache prune` then
-# drops the builds no install refers to (a machine that ran many fresh installs filled its disk).
+# uv installs the same pinned set in seconds; plain pip is the fallback. The pinned set is first
+# installed from uv's cache alone (--offline: it succeeds only when every pinned version is there).
+# Online, uv revalidates pyspark's source (published only as source) and rebuilds it, ~1 GB and half
+# a minute, at every fresh install; `uv cache prune` then drops the builds no install refers to (a
+# machine that ran many fresh installs filled its disk).
+UV_SYNC = $(BIN)/uv pip install --quiet --python $(BIN)/python
 $(STAMP): $(BIN)/python requirements.lock pyproject.toml
 	@if $(BIN)/python -m pip install --quiet --disable-pip-version-check "uv==0.13.9" >/dev/null 2>&1; then \
-	  $(BIN)/uv pip install --quiet --python $(BIN)/python -r requirements.lock && \
-	  $(BIN)/uv pip install --quiet --python $(BIN)/python --no-deps -e . && \
-	  { $(BIN)/uv cache prune --quiet >/dev/null 2>&1 || true; } ; \
+	  { $(UV_SYNC) --offline -r requirements.lock >/dev/null 2>&1 || \
+	    { $(UV_SYNC) -r requirements.lock && { $(BIN)/uv cache prune --quiet >/dev/null 2>&1 || true; } ; } ; } && \
+	  { $(UV_SYNC) --offline --no-deps -e . >/dev/null 2>&1 || $(UV_SYNC) --no-deps -e . ; } ; \
 	else \
 	  $(BIN)/python -m pip install --quiet --disable-pip-version-check -r requirements.lock && \
 	  $(BIN)/python -m pip install --quiet --disable-pip-version-check --no-deps -e . ; \
