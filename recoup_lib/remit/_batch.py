@@ -56,8 +56,11 @@ _TABLES = ("transactions", "payments", "service_lines", "adjustments", "provider
 
 
 def _concat(values: list):
+    """One column from its chunks; text stays in its chunks (a pandas string column holds
+    them as they are), numbers are joined into one array."""
     if isinstance(values[0], pa.Array):
-        return pa.concat_arrays([v.cast(pa.large_string()) for v in values])
+        return pa.chunked_array([v if v.type == pa.large_string() else v.cast(pa.large_string())
+                                 for v in values], pa.large_string())
     if isinstance(values[0], list):
         return pa.array([x for v in values for x in v], pa.large_string())
     return np.concatenate([np.asarray(v) for v in values])
@@ -374,7 +377,8 @@ def _assemble(parts, labels, txn_file, bad_txn, repeated, problems, file_rows) -
         if keep.all():
             out = dict(c)
         else:
-            out = {name: values.filter(pa.array(keep)) if isinstance(values, pa.Array)
+            out = {name: values.filter(pa.array(keep))
+                   if isinstance(values, (pa.Array, pa.ChunkedArray))
                    else np.asarray(values)[keep] for name, values in c.items()}
         out["file"] = _spread(names, out["_file"])
         out["trace_number"] = _spread(traces, out["_tx"])

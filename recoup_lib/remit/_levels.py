@@ -85,7 +85,8 @@ def read_transactions(r: ChunkReader) -> None:
     qualifier = dtm_el.code(1)
     dtm_dates = r.dates(dtm, dtm_el, 2, "DTM02")
     r.dtm = (dtm, qualifier, dtm_dates)
-    head = r.header_at(dtm) & (qualifier == QUALIFIER["405"])
+    head = np.flatnonzero(qualifier == QUALIFIER["405"])
+    head = head[r.header_at(dtm[head])]
     g, first = first_per_group(r.txn_of(dtm[head]))
     production = fill(T, g, dtm_dates[head][first], np.datetime64("NaT", "us"))
     cols["payment_date"] = np.where(np.isnat(bpr_date), production, bpr_date)
