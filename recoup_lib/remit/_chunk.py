@@ -39,12 +39,19 @@ def first_per_group(groups: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """For sorted positions grouped by ``groups``: (group ids present, index of their first row)."""
     if len(groups) == 0:
         return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.int64)
+    step = groups[1:] != groups[:-1]
+    if (groups[1:] >= groups[:-1]).all():
+        # Owners of positions in order are in order: each group starts where the id changes.
+        first = np.flatnonzero(np.concatenate([[True], step]))
+        return groups[first], first
     ids, first = np.unique(groups, return_index=True)
     return ids, first
 
 
 def fill(n: int, ids: np.ndarray, values, default=""):
     """An array of length ``n`` holding ``values`` at ``ids`` and ``default`` elsewhere."""
+    if isinstance(values, pa.Array) and len(ids) == n and (np.diff(ids) > 0).all():
+        return values  # every row has its value, in order
     if isinstance(values, pa.Array):
         out = np.full(n, -1, dtype=np.int64)
         out[ids] = np.arange(len(ids))

@@ -477,10 +477,9 @@ def _tokenise(data: bytes, begin: int, end: int, raw_seps: tuple, first_number: 
     seps = Separators(sep.decode(), comp.decode(), term.decode(),
                       rep.decode() if rep else None)
     code = ord(seps.segment)
-    if code != 10:
-        text = text.replace(b"\n", b"")
-    if code != 13:
-        text = text.replace(b"\r", b"")
+    breaks = bytes(b for b in _LINE_BREAKS if b != code and bytes([b]) in text)
+    if breaks:
+        text = text.translate(None, breaks)
     if code in (10, 13):
         text, joined = _join_broken_lines(text, term, sep)
         if joined:
