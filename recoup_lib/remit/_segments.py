@@ -153,7 +153,7 @@ def segment_codes(buf: np.ndarray, starts: np.ndarray, ends: np.ndarray, sep: in
     return np.where(one, three_bytes & 0xFF0000, code).astype(np.uint32)
 
 
-def windows(buf: np.ndarray, width: int) -> np.ndarray:
+def _windows(buf: np.ndarray, width: int) -> np.ndarray:
     """Every ``width`` bytes of ``buf`` (4 or 8) read as one little-endian integer: element *i*
     is ``buf[i:i + width]``, so one gather reads a value's first bytes at once."""
     buf = np.ascontiguousarray(buf)
@@ -166,7 +166,7 @@ def _first_bytes(buf: np.ndarray, starts: np.ndarray) -> np.ndarray:
     near = starts > size - 4
     word = np.zeros(len(starts), dtype=np.uint32)
     if size >= 4:
-        word = windows(buf, 4)[np.minimum(starts, size - 4)]
+        word = _windows(buf, 4)[np.minimum(starts, size - 4)]
     for i in np.flatnonzero(near):
         got = np.zeros(4, dtype=np.uint8)
         tail = buf[starts[i]: starts[i] + 4]
@@ -354,7 +354,7 @@ class Elements:
             every = bool(shaped.all())
             rows = None if every else np.flatnonzero(shaped)
             at = begin if every else begin[rows]
-            digits = windows(self.splitter.buf, 8)[at].view(np.uint8).reshape(-1, 8) - np.uint8(48)
+            digits = _windows(self.splitter.buf, 8)[at].view(np.uint8).reshape(-1, 8) - np.uint8(48)
             digit = (digits <= 9).all(axis=1)
             d = digits.astype(np.int64)
             found = (d[:, 0] * 1000 + d[:, 1] * 100 + d[:, 2] * 10 + d[:, 3],
@@ -470,7 +470,7 @@ def parse_quantities(values: pa.Array) -> tuple[np.ndarray, np.ndarray, np.ndarr
         empty = np.zeros(0, dtype=bool)
         return np.zeros(0, dtype=np.float64), empty, empty
     blank = np.asarray(pc.equal(values, ""))
-    if not pc.any(pc.match_substring_regex(values, r"[^0-9.\-]")).as_py():
+    if _plain_decimals(values):
         # Digits, points and minus signs only: cast at once, checking the shape only on failure.
         text = pc.if_else(pa.array(blank), pa.scalar("0", values.type), values) if blank.any() \
             else values
@@ -491,13 +491,34 @@ def parse_quantities(values: pa.Array) -> tuple[np.ndarray, np.ndarray, np.ndarr
 
 def _has_exponent(values: pa.Array) -> bool:
     """True when some value holds ``e``, ``E`` or ``+`` (the decimal cast would read ``1e2``)."""
-    if values.type not in (pa.string(), pa.large_string()) or values.buffers()[2] is None:
+    data = _value_bytes(values)
+    if data is None:
         return bool(pc.any(pc.match_substring_regex(values, r"[eE+]")).as_py())
+    return bool(((data == 101) | (data == 69) | (data == 43)).any())
+
+
+#: Bytes of plain decimal text (digits, point, minus).
+_DECIMAL_BYTES = np.zeros(256, dtype=bool)
+_DECIMAL_BYTES[list(b"0123456789.-")] = True
+
+
+def _plain_decimals(values: pa.Array) -> bool:
+    """True when the values hold nothing but digits, points and minus signs (as the regex
+    ``[^0-9.\\-]`` finds nothing; a byte of a non-ASCII character is none of these)."""
+    data = _value_bytes(values)
+    if data is None:
+        return not pc.any(pc.match_substring_regex(values, r"[^0-9.\-]")).as_py()
+    return bool(_DECIMAL_BYTES[data].all())
+
+
+def _value_bytes(values: pa.Array) -> np.ndarray | None:
+    """The bytes of a string array's values, back to back (``None`` when not at hand)."""
+    if values.type not in (pa.string(), pa.large_string()) or values.buffers()[2] is None:
+        return None
     kind = np.int64 if values.type == pa.large_string() else np.int32
     offsets = np.frombuffer(values.buffers()[1], dtype=kind)
-    data = np.frombuffer(values.buffers()[2], dtype=np.uint8)[
+    return np.frombuffer(values.buffers()[2], dtype=np.uint8)[
         offsets[values.offset]: offsets[values.offset + len(values)]]
-    return bool(((data == 101) | (data == 69) | (data == 43)).any())
 
 
 def _decimal_cents(decimals: pa.Array) -> np.ndarray:
