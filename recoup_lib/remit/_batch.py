@@ -56,8 +56,11 @@ _TABLES = ("transactions", "payments", "service_lines", "adjustments", "provider
 
 
 def _concat(values: list):
+    """One column from its chunks; text stays in its chunks (a pandas string column holds
+    them as they are), numbers are joined into one array."""
     if isinstance(values[0], pa.Array):
-        return pa.concat_arrays([v.cast(pa.large_string()) for v in values])
+        return pa.chunked_array([v if v.type == pa.large_string() else v.cast(pa.large_string())
+                                 for v in values], pa.large_string())
     if isinstance(values[0], list):
         return pa.array([x for v in values for x in v], pa.large_string())
     return np.concatenate([np.asarray(v) for v in values])
@@ -361,7 +364,7 @@ def _assemble(parts, labels, txn_file, bad_txn, repeated, problems, file_rows) -
     if cols["transactions"]:
         cols["transactions"]["_tx"] = np.arange(T)
         cols["transactions"]["_file"] = np.asarray(txn_file, dtype=np.int64)
-        traces = cols["transactions"]["trace_number"]
+        traces = cols["transactions"]["trace_number"].combine_chunks()
         pay_dates = cols["transactions"]["payment_date"]
     else:
         traces, pay_dates = pa.array([], pa.large_string()), np.zeros(0, "datetime64[us]")
@@ -374,7 +377,8 @@ def _assemble(parts, labels, txn_file, bad_txn, repeated, problems, file_rows) -
         if keep.all():
             out = dict(c)
         else:
-            out = {name: values.filter(pa.array(keep)) if isinstance(values, pa.Array)
+            out = {name: values.filter(pa.array(keep))
+                   if isinstance(values, (pa.Array, pa.ChunkedArray))
                    else np.asarray(values)[keep] for name, values in c.items()}
         out["file"] = _spread(names, out["_file"])
         out["trace_number"] = _spread(traces, out["_tx"])
@@ -385,7 +389,8 @@ def _assemble(parts, labels, txn_file, bad_txn, repeated, problems, file_rows) -
     if cols["payments"]:
         claim_tx = cols["payments"]["_tx"]
         seq_all = np.arange(len(claim_tx)) - np.searchsorted(claim_tx, claim_tx, side="left") + 1
-        ids_all = cols["payments"]["claim_id"]
+        # One array to take from: taking from many chunks costs more than joining them.
+        ids_all = cols["payments"]["claim_id"].combine_chunks()
         pay["claim_seq"] = seq_all[keep_tx[claim_tx]]
         pay["payment_date"] = pay_dates[pay["_tx"]]
         for d in (lines, adj):
@@ -393,16 +398,15 @@ def _assemble(parts, labels, txn_file, bad_txn, repeated, problems, file_rows) -
             d["claim_id"] = ids_all.take(pa.array(d["_claim"]))
         at_line = adj["_line"] >= 0
         line_seq_all = cols["service_lines"]["line_seq"]
-        seq = pd.array(line_seq_all[np.maximum(adj["_line"], 0)] if len(line_seq_all)
-                       else np.zeros(len(at_line), np.int64), dtype="Int64")
-        seq[~at_line] = pd.NA
-        adj["line_seq"] = seq
+        seq = line_seq_all[np.maximum(adj["_line"], 0)] if len(line_seq_all) else np.zeros(
+            len(at_line), np.int64)
+        # Nullable integers from the values and the mask at once (no copy, no assignment).
+        adj["line_seq"] = pd.arrays.IntegerArray(np.asarray(seq, dtype=np.int64), ~at_line)
         adj["level"] = pc.if_else(pa.array(at_line), pa.scalar("line", pa.large_string()),
                                   pa.scalar("claim", pa.large_string()))
         for name in ("allowed_cents", "line_no"):
-            values = pd.array(lines[name], dtype="Int64")
-            values[~lines[f"_{name.removesuffix('_cents')}_present"]] = pd.NA
-            lines[name] = values
+            present = np.asarray(lines[f"_{name.removesuffix('_cents')}_present"], dtype=bool)
+            lines[name] = pd.arrays.IntegerArray(np.asarray(lines[name], dtype=np.int64), ~present)
     frames = {name: typed(d, name, len(d.get("_tx", [])), owned=True) for name, d in (
         ("transactions", tr), ("payments", pay), ("service_lines", lines),
         ("adjustments", adj), ("provider_adjustments", plb))}

@@ -39,12 +39,19 @@ def first_per_group(groups: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """For sorted positions grouped by ``groups``: (group ids present, index of their first row)."""
     if len(groups) == 0:
         return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.int64)
+    step = groups[1:] != groups[:-1]
+    if (groups[1:] >= groups[:-1]).all():
+        # Owners of positions in order are in order: each group starts where the id changes.
+        first = np.flatnonzero(np.concatenate([[True], step]))
+        return groups[first], first
     ids, first = np.unique(groups, return_index=True)
     return ids, first
 
 
 def fill(n: int, ids: np.ndarray, values, default=""):
     """An array of length ``n`` holding ``values`` at ``ids`` and ``default`` elsewhere."""
+    if isinstance(values, pa.Array) and len(ids) == n and (np.diff(ids) > 0).all():
+        return values  # every row has its value, in order
     if isinstance(values, pa.Array):
         out = np.full(n, -1, dtype=np.int64)
         out[ids] = np.arange(len(ids))
@@ -175,21 +182,47 @@ class ChunkReader:
             cache[name] = np.maximum.accumulate(last)
         return cache[name]
 
+    def _owners(self, name: str) -> np.ndarray:
+        """For every segment of the chunk: its transaction (``tx``), claim (``claim``), service
+        line (``line``) or whether a PLB of its transaction comes before it (``plb``).
+
+        Worked out once for all segments, when first asked (the loops must be found first:
+        ``claim`` needs the CLPs, ``line`` the SVCs); a question about some segments is then
+        one gather, however many readers ask it.
+        """
+        cache = self.__dict__.setdefault("_owner_cache", {})
+        if name not in cache:
+            if name == "tx":
+                cache[name] = self._txn_of()
+            elif name == "floor":
+                cache[name] = self._floor(self._owners("tx"))
+            elif name == "claim":
+                cache[name] = self._last("clp_pos", self._owners("floor"))
+            elif name == "line":
+                cache[name] = self._line_at(self._owners("claim"))
+            else:
+                cache[name] = self._last("plb_pos", self._owners("floor")) >= 0
+        return cache[name]
+
     def txn_of(self, pos: np.ndarray) -> np.ndarray:
         """Index of the transaction holding each position, -1 outside any."""
-        pos = np.asarray(pos, dtype=np.int64)
+        return self._owners("tx")[np.asarray(pos, dtype=np.int64)]
+
+    def _txn_of(self) -> np.ndarray:
+        """:meth:`txn_of` of every segment."""
         if not self.T:
-            return np.full(len(pos), -1, dtype=np.int64)
-        t = self._running("txn_start")[pos].astype(np.int64)
-        ok = (t >= 0) & (pos <= self.txn_end[np.maximum(t, 0)])
+            return np.full(self.n, -1, dtype=np.int64)
+        t = self._running("txn_start").astype(np.int64)
+        ok = (t >= 0) & (np.arange(self.n) <= self.txn_end[np.maximum(t, 0)])
         return np.where(ok, t, -1)
 
-    def _last(self, name: str, pos: np.ndarray, floor: np.ndarray) -> np.ndarray:
-        """Index of the last ``self.<name>`` mark at or before each position, not before ``floor``."""
+    def _last(self, name: str, floor: np.ndarray) -> np.ndarray:
+        """For every segment, the index of the last ``self.<name>`` mark at or before it, not
+        before ``floor`` (-1 when there is none)."""
         marks = getattr(self, name)
         if not len(marks):
-            return np.full(len(pos), -1, dtype=np.int64)
-        i = self._running(name)[np.asarray(pos, dtype=np.int64)].astype(np.int64)
+            return np.full(self.n, -1, dtype=np.int64)
+        i = self._running(name).astype(np.int64)
         ok = (i >= 0) & (marks[np.maximum(i, 0)] >= floor)
         return np.where(ok, i, -1)
 
@@ -199,22 +232,29 @@ class ChunkReader:
         return np.where(tx >= 0, self.txn_start[np.maximum(tx, 0)], np.iinfo(np.int64).max)
 
     def claim_at(self, pos: np.ndarray, tx: np.ndarray | None = None) -> np.ndarray:
-        """Index (into the claims) of the CLP whose loop holds each position, or -1."""
-        tx = self.txn_of(pos) if tx is None else tx
-        return self._last("clp_pos", pos, self._floor(tx))
+        """Index (into the claims) of the CLP whose loop holds each position, or -1.
+
+        ``tx`` (the positions' :meth:`txn_of`, when the caller has it) is not needed.
+        """
+        return self._owners("claim")[np.asarray(pos, dtype=np.int64)]
 
     def line_at(self, pos: np.ndarray, claim: np.ndarray | None = None) -> np.ndarray:
-        """Index (into the service lines) of the SVC whose loop holds each position, or -1."""
-        claim = self.claim_at(pos) if claim is None else claim
+        """Index (into the service lines) of the SVC whose loop holds each position, or -1.
+
+        ``claim`` (the positions' :meth:`claim_at`, when the caller has it) is not needed.
+        """
+        return self._owners("line")[np.asarray(pos, dtype=np.int64)]
+
+    def _line_at(self, claim: np.ndarray) -> np.ndarray:
         floor = np.where(claim >= 0, self.clp_pos[np.maximum(claim, 0)] + 1 if len(
             self.clp_pos) else 0, np.iinfo(np.int64).max)
-        j = self._last("svc_all", pos, floor)
+        j = self._last("svc_all", floor)
         return np.where(j >= 0, self.svc_line[np.maximum(j, 0)] if len(self.svc_line) else -1,
                         -1)
 
     def after_plb(self, pos: np.ndarray, tx: np.ndarray | None = None) -> np.ndarray:
-        tx = self.txn_of(pos) if tx is None else tx
-        return self._last("plb_pos", pos, self._floor(tx)) >= 0
+        """True for positions after a PLB of their transaction (``tx`` is not needed)."""
+        return self._owners("plb")[np.asarray(pos, dtype=np.int64)]
 
     def header_at(self, pos: np.ndarray) -> np.ndarray:
         """True for positions in a transaction's header (before any CLP and PLB)."""

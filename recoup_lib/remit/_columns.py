@@ -91,12 +91,11 @@ def typed(frame: dict, table: str, n: int, owned: bool = False) -> pd.DataFrame:
         if isinstance(values, pa.Array) or dtype == STR:
             out[name] = pd.Series(values, dtype="str")
         elif isinstance(values, pd.api.extensions.ExtensionArray):
-            out[name] = pd.Series(values, dtype=dtype)
+            out[name] = pd.Series(values, dtype=dtype, copy=not owned)
         else:
             out[name] = pd.Series(np.asarray(values), copy=not owned).astype(dtype)
+    private = [name for name in ("_tx", "_file") if name in frame]
+    for name in private:
+        out[name] = pd.Series(np.asarray(frame[name], dtype=np.int64), copy=not owned)
     # The columns are fresh arrays: the frame takes them as they are (no copy into blocks).
-    df = pd.DataFrame(out, columns=[c for c, _ in COLUMNS[table]], copy=False)
-    for private in ("_tx", "_file"):
-        if private in frame:
-            df[private] = np.asarray(frame[private], dtype=np.int64)
-    return df
+    return pd.DataFrame(out, columns=[c for c, _ in COLUMNS[table]] + private, copy=False)

@@ -28,6 +28,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from ._blanks import strip_blanks
+
 __all__ = ["Separators", "DEFAULT_SEPARATORS", "Piece", "RawProblem", "split_interchanges"]
 
 _WHITESPACE = b" \t\r\n\x00\x1a"
@@ -347,6 +349,7 @@ def split_interchanges(data: bytes) -> tuple[list[Piece], list[RawProblem], list
                       skipped[:60]))
         pos = start
     while pos < len(data):
+        whole = None
         if data.startswith(b"ISA", pos):
             header, problem = _read_isa(data, pos, number)
             if problem:
@@ -360,7 +363,8 @@ def split_interchanges(data: bytes) -> tuple[list[Piece], list[RawProblem], list
             notes.extend((number, text, "") for text in header.notes)
             if not component:
                 component = _find_component(data[pos:], sep, term)
-            end = _interchange_end(data, pos, sep, term)
+            whole = _last_interchange(data, pos, (sep, component, term, repetition), number)
+            end = whole[3] if whole else _interchange_end(data, pos, sep, term)
         elif re.match(rb"ST[^A-Za-z0-9\s]", data[pos: pos + 4]) and number == 1:
             sep, component, term = _bare_separators(data, pos)
             repetition = None
@@ -370,8 +374,11 @@ def split_interchanges(data: bytes) -> tuple[list[Piece], list[RawProblem], list
             notes.append((number, "another ISA interchange after IEA, or the end of the file "
                           "(the text after the last IEA was ignored)", got))
             break
-        piece, unterminated, piece_notes = _tokenise(data, pos, end, (sep, component, term,
-                                                                      repetition), number)
+        if whole:
+            piece, unterminated, piece_notes, _ = whole
+        else:
+            piece, unterminated, piece_notes = _tokenise(data, pos, end, (sep, component, term,
+                                                                          repetition), number)
         notes.extend(piece_notes)
         if unterminated:
             notes.append((number + len(piece) - 1, f"the segment terminator {_term_text(term)} "
@@ -392,12 +399,53 @@ def _interchange_end(data: bytes, pos: int, sep: bytes, term: bytes) -> int:
     needle = b"IEA" + sep
     at = data.find(needle, pos)
     while at >= 0:
-        before = data[max(pos, at - 16): at].rstrip(b"\r\n\t ")
-        if before.endswith(term):
+        if _closes(data, pos, at, term):
             stop = data.find(term, at + len(needle))
             return len(data) if stop < 0 else stop + len(term)
         at = data.find(needle, at + 1)
     return len(data)
+
+
+def _closes(data: bytes, pos: int, at: int, term: bytes) -> bool:
+    """Is the ``IEA`` at ``at`` a segment of the interchange at ``pos`` (a terminator, then
+    at most a few blanks or line breaks, before it)?"""
+    return data[max(pos, at - 16): at].rstrip(b"\r\n\t ").endswith(term)
+
+
+def _last_interchange(data: bytes, pos: int, raw_seps: tuple, number: int):
+    """The first interchange of a file that holds only it: what :func:`_tokenise` gives for
+    it, and where it ends; ``None`` when the file may hold more (then it is cut as usual).
+
+    Most files hold one interchange: tokenising the rest of the file at once finds its IEA
+    among the segments, instead of searching the bytes for ``IEA`` first. The answer is
+    the usual cut's exactly: the one segment that starts with ``IEA`` is the last, the
+    byte search finds that same IEA, and only blanks and line breaks follow it.
+    """
+    sep, _, term, _ = raw_seps
+    if number != 1 or term in (b"\r", b"\n") or any(
+            s and (len(s) > 1 or s[0] > 0x7F) for s in raw_seps):
+        return None
+    piece, unterminated, notes = _tokenise(data, pos, len(data), raw_seps, number)
+    raw, starts, ends = piece.data, piece.starts, piece.ends
+    if unterminated or not len(starts):
+        return None
+    long = np.flatnonzero(ends - starts >= 4)
+    at = starts[long]
+    iea = long[(raw[at] == 73) & (raw[at + 1] == 69) & (raw[at + 2] == 65)
+               & (raw[at + 3] == sep[0])]
+    if len(iea) != 1 or iea[0] != len(starts) - 1:
+        return None
+    # No IEA that closes an interchange can come before this one: it would start a segment.
+    at = data.rfind(b"IEA" + sep, pos)
+    if at < 0 or not _closes(data, pos, at, term):
+        return None
+    stop = data.find(term, at + 4)
+    end = len(data) if stop < 0 else stop + len(term)
+    if data[end:].strip(b" \t\r\n"):
+        return None
+    after = np.flatnonzero(raw[starts[-1]:] == term[0])
+    piece.data = raw[: starts[-1] + int(after[0]) + 1]
+    return piece, unterminated, notes, end
 
 
 def _single_bytes(text: bytes, seps: tuple) -> tuple[bytes, tuple[bytes, ...], list[str]]:
@@ -429,10 +477,9 @@ def _tokenise(data: bytes, begin: int, end: int, raw_seps: tuple, first_number: 
     seps = Separators(sep.decode(), comp.decode(), term.decode(),
                       rep.decode() if rep else None)
     code = ord(seps.segment)
-    if code != 10:
-        text = text.replace(b"\n", b"")
-    if code != 13:
-        text = text.replace(b"\r", b"")
+    breaks = bytes(b for b in _LINE_BREAKS if b != code and bytes([b]) in text)
+    if breaks:
+        text = text.translate(None, breaks)
     if code in (10, 13):
         text, joined = _join_broken_lines(text, term, sep)
         if joined:
@@ -444,7 +491,7 @@ def _tokenise(data: bytes, begin: int, end: int, raw_seps: tuple, first_number: 
     unterminated = bool(tail.strip(_WHITESPACE))
     starts = np.concatenate([[0], stops + 1]).astype(np.int64)
     ends = np.concatenate([stops, [len(raw)]]).astype(np.int64)
-    indented = _strip_blanks(raw, starts, ends)
+    indented = strip_blanks(raw, starts, ends)
     keep = ends > starts
     if not unterminated:
         keep[-1] = False
@@ -464,39 +511,3 @@ def _join_broken_lines(text: bytes, term: bytes, sep: bytes) -> tuple[bytes, int
                          + rb"|" + re.escape(term) + rb"|$))(?=[^\r\n])")
     joined = len(pattern.findall(text))
     return (pattern.sub(b"", text), joined) if joined else (text, 0)
-
-
-def _strip_blanks(raw: np.ndarray, starts: np.ndarray, ends: np.ndarray) -> int:
-    """Move ``starts``/``ends`` past leading and trailing spaces and tabs; count the indented.
-
-    A file written without blanks around its segments costs one look at each segment's
-    first and last byte. Otherwise the runs of blanks are found once in the whole buffer
-    and each blank-led (or blank-ended) segment jumps to its run's end (or start).
-    """
-    if not len(starts):
-        return 0
-    size = len(raw)
-    first = np.minimum(starts, size - 1)
-    last = np.maximum(ends - 1, 0)
-    lead = starts < ends
-    trail = lead.copy()
-    lead &= (raw[first] == 32) | (raw[first] == 9)
-    trail &= (raw[last] == 32) | (raw[last] == 9)
-    if not lead.any() and not trail.any():
-        return 0
-    blank = (raw == 32) | (raw == 9)
-    edge = np.flatnonzero(blank[1:] != blank[:-1]) + 1
-    # Run boundaries alternate: a run of blanks starts where blank turns on, ends where off.
-    on = edge[blank[edge]]
-    off = edge[~blank[edge]]
-    if blank[0]:
-        on = np.concatenate([[0], on])
-    off = np.concatenate([off, [size]])
-    indented = np.flatnonzero(lead)
-    run_end = off[np.searchsorted(off, starts[indented], side="right")]
-    starts[indented] = np.minimum(run_end, ends[indented])
-    idx = np.flatnonzero(trail)
-    run_start = on[np.searchsorted(on, last[idx], side="right") - 1]
-    ends[idx] = np.maximum(run_start, starts[idx])
-    # A segment that is only blanks (a blank line between segments) is not one.
-    return int((starts[indented] < ends[indented]).sum())

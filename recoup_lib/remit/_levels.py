@@ -85,7 +85,8 @@ def read_transactions(r: ChunkReader) -> None:
     qualifier = dtm_el.code(1)
     dtm_dates = r.dates(dtm, dtm_el, 2, "DTM02")
     r.dtm = (dtm, qualifier, dtm_dates)
-    head = r.header_at(dtm) & (qualifier == QUALIFIER["405"])
+    head = np.flatnonzero(qualifier == QUALIFIER["405"])
+    head = head[r.header_at(dtm[head])]
     g, first = first_per_group(r.txn_of(dtm[head]))
     production = fill(T, g, dtm_dates[head][first], np.datetime64("NaT", "us"))
     cols["payment_date"] = np.where(np.isnat(bpr_date), production, bpr_date)
@@ -349,28 +350,36 @@ def read_adjustments(r: ChunkReader) -> None:
                     "CO, PR, OA or PI: 5010 removed CR; a reversal repeats the original "
                     "group codes (kept as CR)", "warning")
     line = r.line_at(cas, claim)
-    rows, (reason, _, quantity), cents, bad = _element_groups(r, cas, 2, 3, "CAS", "warning")
+    rows, (reason, _, quantity), cents, bad = _element_groups(r, cas, 2, 3, "CAS", "warning",
+                                                              el)
+    if len(rows) == len(cas) and (len(rows) == 0 or rows[-1] == len(rows) - 1):
+        # One reason/amount group per CAS, in order (rows is 0, 1, 2...): nothing to repeat.
+        group_code = group
+    else:
+        tx, claim, line, cas = tx[rows], claim[rows], line[rows], cas[rows]
+        group_code = group.take(pa.array(rows))
     r.out["adjustments"] = {
         "_money_bad": bad,
-        "_tx": tx[rows],
-        "_claim": claim[rows],
-        "_line": line[rows],
-        "group_code": group.take(pa.array(rows)),
+        "_tx": tx,
+        "_claim": claim,
+        "_line": line,
+        "group_code": group_code,
         "reason_code": reason,
         "amount_cents": cents,
         "quantity": quantity,
-        "segment": cas[rows],
+        "segment": cas,
     }
 
 
 def _element_groups(r: ChunkReader, positions: np.ndarray, first: int, width: int, label: str,
-                    scope: str):
+                    scope: str, elements: Elements | None = None):
     """Read repeated element groups: CAS reason/amount/quantity, PLB reason/amount.
 
     Group *k* (0-5) starts at element ``first + width * k``; its first
     element is the reason, its second the amount. Later groups are read only
     from segments long enough to hold them. Problems are flagged with
-    ``scope`` (``transaction`` for PLB money, ``warning`` for CAS).
+    ``scope`` (``transaction`` for PLB money, ``warning`` for CAS). ``elements``, the
+    caller's :class:`Elements` of ``positions`` if it has them, serve the first group.
 
     Returns
     -------
@@ -391,7 +400,8 @@ def _element_groups(r: ChunkReader, positions: np.ndarray, first: int, width: in
         rows = np.arange(len(positions)) if k == 0 else np.flatnonzero(count >= j)
         if k and not len(rows):
             break
-        sub = Elements.of(r.chunk, positions[rows])
+        sub = elements if k == 0 and elements is not None else Elements.of(r.chunk,
+                                                                            positions[rows])
         values = [sub[j + i] for i in range(width)]
         has_reason = ~np.asarray(pc.equal(values[0], ""))
         has_amount = ~np.asarray(pc.equal(values[1], ""))

@@ -142,16 +142,7 @@ def segment_codes(buf: np.ndarray, starts: np.ndarray, ends: np.ndarray, sep: in
     if n == 0:
         return np.zeros(0, dtype=np.uint32)
     size = ends - starts
-    head = np.zeros((n, 4), dtype=np.uint8)
-    near = starts > len(buf) - 4
-    if len(buf) >= 4:
-        windows = np.lib.stride_tricks.as_strided(buf, shape=(len(buf) - 3, 4), strides=(1, 1))
-        head = windows[np.minimum(starts, len(buf) - 4)]
-    for i in np.flatnonzero(near):
-        got = buf[starts[i]: starts[i] + 4]
-        head[i] = 0
-        head[i, :len(got)] = got
-    word = np.ascontiguousarray(head).view("<u4").ravel()
+    word = _first_bytes(buf, starts)
     b1, b2, b3 = (word >> 8) & 0xFF, (word >> 16) & 0xFF, word >> 24
     three_bytes = ((word & 0xFF) << 16) | (b1 << 8) | b2
     one = (size == 1) | ((size > 1) & (b1 == sep))
@@ -160,6 +151,28 @@ def segment_codes(buf: np.ndarray, starts: np.ndarray, ends: np.ndarray, sep: in
     code = np.where(three, three_bytes, np.uint32(0xFFFFFF))
     code = np.where(two, three_bytes & 0xFFFF00, code)
     return np.where(one, three_bytes & 0xFF0000, code).astype(np.uint32)
+
+
+def _windows(buf: np.ndarray, width: int) -> np.ndarray:
+    """Every ``width`` bytes of ``buf`` (4 or 8) read as one little-endian integer: element *i*
+    is ``buf[i:i + width]``, so one gather reads a value's first bytes at once."""
+    buf = np.ascontiguousarray(buf)
+    return np.ndarray((len(buf) - width + 1,), dtype=f"<u{width}", buffer=buf, strides=(1,))
+
+
+def _first_bytes(buf: np.ndarray, starts: np.ndarray) -> np.ndarray:
+    """The four bytes at each start as a little-endian uint32 (bytes past the end are 0)."""
+    size = len(buf)
+    near = starts > size - 4
+    word = np.zeros(len(starts), dtype=np.uint32)
+    if size >= 4:
+        word = _windows(buf, 4)[np.minimum(starts, size - 4)]
+    for i in np.flatnonzero(near):
+        got = np.zeros(4, dtype=np.uint8)
+        tail = buf[starts[i]: starts[i] + 4]
+        got[:len(tail)] = tail
+        word[i] = got.view("<u4")[0]
+    return word
 
 
 def _gather(buf: np.ndarray, starts: np.ndarray, lengths: np.ndarray) -> pa.Array:
@@ -195,7 +208,28 @@ class Splitter:
         self.ends = ends.astype(kind, copy=False)
         self.sep = np.flatnonzero(buf == ord(separator)).astype(kind, copy=False)
         self.first = np.searchsorted(self.sep, self.starts).astype(kind, copy=False)
-        self.count = (np.searchsorted(self.sep, self.ends) - self.first).astype(kind, copy=False)
+        self.count = (self._stops() - self.first).astype(kind, copy=False)
+
+    def _stops(self) -> np.ndarray:
+        """Index of the first separator at or after each value's end.
+
+        Values laid end to end in order (segments, a string array's values) have nothing
+        but terminators between them: a value's stop is the next value's first separator.
+        Where that is not so, the separators are searched for again.
+        """
+        starts, ends, first, sep = self.starts, self.ends, self.first, self.sep
+        n = len(starts)
+        if n < 2:
+            return np.searchsorted(sep, ends)
+        stop = np.empty(n, dtype=np.int64)
+        stop[:-1] = first[1:]
+        stop[-1] = np.searchsorted(sep, ends[-1])
+        count = stop - first
+        inside = count > 0
+        if ((ends[:-1] <= starts[1:]).all() and (count >= 0).all()
+                and (sep[stop[inside] - 1] < ends[inside]).all()):
+            return stop
+        return np.searchsorted(sep, ends)
 
     @classmethod
     def of_array(cls, values: pa.Array, separator: str) -> "Splitter":
@@ -293,11 +327,11 @@ class Elements:
         buf = self.splitter.buf
         if not len(buf) or not lengths.any():
             return np.zeros(len(begin), dtype=np.uint32)
-        # The first three bytes of every value in one gather; bytes past a value's end are 0.
-        step = np.arange(3)
-        found = buf[np.minimum(begin[:, None] + step, len(buf) - 1)].astype(np.uint32)
-        found[step >= lengths[:, None]] = 0
-        out = (found[:, 0] << np.uint32(16)) | (found[:, 1] << np.uint32(8)) | found[:, 2]
+        # The first bytes of every value in one gather; bytes past a value's end count as 0.
+        word = _first_bytes(buf, begin)
+        out = np.where(lengths > 0, (word & 0xFF) << np.uint32(16), 0).astype(np.uint32)
+        out |= np.where(lengths > 1, word & 0xFF00, 0).astype(np.uint32)
+        out |= np.where(lengths > 2, (word >> np.uint32(16)) & 0xFF, 0).astype(np.uint32)
         out[lengths > 3] = 0xFFFFFF
         return out
 
@@ -314,20 +348,23 @@ class Elements:
         n = len(begin)
         blank = lengths == 0
         shaped = lengths == 8
-        digits = np.zeros((8, n), dtype=np.int64)
+        year, month, day = (np.zeros(n, dtype=np.int64) for _ in range(3))
         if shaped.any():
-            buf = self.splitter.buf
-            # Every value eight bytes long (the usual case): one gather, no masks.
-            at = begin if shaped.all() else begin[shaped]
-            found = buf[at[None, :] + np.arange(8)[:, None]].astype(np.int64) - 48
-            if shaped.all():
-                digits = found
+            # The eight bytes of every value eight bytes long in one gather of 64-bit words.
+            every = bool(shaped.all())
+            rows = None if every else np.flatnonzero(shaped)
+            at = begin if every else begin[rows]
+            digits = _windows(self.splitter.buf, 8)[at].view(np.uint8).reshape(-1, 8) - np.uint8(48)
+            digit = (digits <= 9).all(axis=1)
+            d = digits.astype(np.int64)
+            found = (d[:, 0] * 1000 + d[:, 1] * 100 + d[:, 2] * 10 + d[:, 3],
+                     d[:, 4] * 10 + d[:, 5], d[:, 6] * 10 + d[:, 7])
+            if every:
+                (year, month, day), shaped = found, digit
             else:
-                digits[:, shaped] = found
-            shaped &= ((digits >= 0) & (digits <= 9)).all(axis=0)
-        year = digits[0] * 1000 + digits[1] * 100 + digits[2] * 10 + digits[3]
-        month = digits[4] * 10 + digits[5]
-        day = digits[6] * 10 + digits[7]
+                for whole, part in zip((year, month, day), found):
+                    whole[rows] = part
+                shaped[rows] = digit
         leap = ((year % 4 == 0) & (year % 100 != 0)) | (year % 400 == 0)
         month_days = np.array([0, 31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31])
         limit = month_days[np.clip(month, 0, 12)] + ((month == 2) & leap)
@@ -433,7 +470,7 @@ def parse_quantities(values: pa.Array) -> tuple[np.ndarray, np.ndarray, np.ndarr
         empty = np.zeros(0, dtype=bool)
         return np.zeros(0, dtype=np.float64), empty, empty
     blank = np.asarray(pc.equal(values, ""))
-    if not pc.any(pc.match_substring_regex(values, r"[^0-9.\-]")).as_py():
+    if _plain_decimals(values):
         # Digits, points and minus signs only: cast at once, checking the shape only on failure.
         text = pc.if_else(pa.array(blank), pa.scalar("0", values.type), values) if blank.any() \
             else values
@@ -454,13 +491,34 @@ def parse_quantities(values: pa.Array) -> tuple[np.ndarray, np.ndarray, np.ndarr
 
 def _has_exponent(values: pa.Array) -> bool:
     """True when some value holds ``e``, ``E`` or ``+`` (the decimal cast would read ``1e2``)."""
-    if values.type not in (pa.string(), pa.large_string()) or values.buffers()[2] is None:
+    data = _value_bytes(values)
+    if data is None:
         return bool(pc.any(pc.match_substring_regex(values, r"[eE+]")).as_py())
+    return bool(((data == 101) | (data == 69) | (data == 43)).any())
+
+
+#: Bytes of plain decimal text (digits, point, minus).
+_DECIMAL_BYTES = np.zeros(256, dtype=bool)
+_DECIMAL_BYTES[list(b"0123456789.-")] = True
+
+
+def _plain_decimals(values: pa.Array) -> bool:
+    """True when the values hold nothing but digits, points and minus signs (as the regex
+    ``[^0-9.\\-]`` finds nothing; a byte of a non-ASCII character is none of these)."""
+    data = _value_bytes(values)
+    if data is None:
+        return not pc.any(pc.match_substring_regex(values, r"[^0-9.\-]")).as_py()
+    return bool(_DECIMAL_BYTES[data].all())
+
+
+def _value_bytes(values: pa.Array) -> np.ndarray | None:
+    """The bytes of a string array's values, back to back (``None`` when not at hand)."""
+    if values.type not in (pa.string(), pa.large_string()) or values.buffers()[2] is None:
+        return None
     kind = np.int64 if values.type == pa.large_string() else np.int32
     offsets = np.frombuffer(values.buffers()[1], dtype=kind)
-    data = np.frombuffer(values.buffers()[2], dtype=np.uint8)[
+    return np.frombuffer(values.buffers()[2], dtype=np.uint8)[
         offsets[values.offset]: offsets[values.offset + len(values)]]
-    return bool(((data == 101) | (data == 69) | (data == 43)).any())
 
 
 def _decimal_cents(decimals: pa.Array) -> np.ndarray:
