@@ -65,7 +65,7 @@ def text(values) -> pa.Array:
     if arr.type != pa.string():
         arr = pc.cast(arr, pa.string())
     arr = pc.fill_null(arr, "")
-    if _bytes_present(arr)[0xA0] and _bytes_present(arr).holds("\u00a0".encode()):
+    if not pc.all(pc.string_is_ascii(arr)).as_py() and pc.any(pc.match_substring(arr, "\u00a0")).as_py():
         arr = pc.replace_substring(arr, "\u00a0", " ")
     if not _edges_plain(arr):
         arr = pc.utf8_trim_whitespace(arr)
@@ -80,8 +80,11 @@ def _edges_plain(arr: pa.Array) -> bool:
     if not len(raw):
         return True
     filled = offsets[1:] > offsets[:-1]
-    edges = np.concatenate([raw[offsets[:-1][filled]], raw[offsets[1:][filled] - 1]])
-    return not ((edges <= 32) | (edges >= 127)).any()
+    for edge in (offsets[:-1], offsets[1:] - 1):
+        byte = raw.take(edge, mode="clip")
+        if (((byte <= 32) | (byte >= 127)) & filled).any():
+            return False
+    return True
 
 
 def _bytes_and_offsets(arr: pa.Array) -> tuple[np.ndarray, np.ndarray]:
