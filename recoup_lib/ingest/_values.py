@@ -147,10 +147,10 @@ def _plain_dates(arr: pa.Array, todo: np.ndarray):
                 ok &= sep[i] if seps is not None and i in seps else digit[i]
             if not ok.any():
                 continue
-            got = value[:, ok].astype(np.int64)
+            got = value[:, ok]
             numbers = []
             for start, width in parts:
-                number = got[start]
+                number = got[start].astype(np.int64)
                 for k in range(start + 1, start + width):
                     number = number * 10 + got[k]
                 numbers.append(number)
@@ -281,10 +281,19 @@ def _has(arr: pa.Array, needle: str, ignore_case: bool = False, present: _Census
     return bool(pc.any(pc.match_substring(arr, needle, ignore_case=ignore_case)).as_py())
 
 
-def _strip_mark(s: pa.Array, hit: pa.Array, left: int, right: int) -> pa.Array:
-    """Remove ``left`` characters at the start and ``right`` at the end where ``hit``."""
-    cut = pc.utf8_slice_codeunits(s, left, -right if right else None)
-    return pc.if_else(hit, cut, s)
+def _strip_mark(s: pa.Array, hit, left: int, right: int, trim: bool = False) -> pa.Array:
+    """Remove ``left`` characters at the start and ``right`` at the end where ``hit`` (then the
+    blanks this uncovers, with ``trim``); only those values are rewritten."""
+    mask = np.asarray(hit)
+    if not mask.any():
+        return s
+    _, offsets = _bytes_and_offsets(s)
+    whole = bool((mask | (offsets[1:] == offsets[:-1])).all())    # a blank value stays blank
+    part = s if whole else s.filter(pa.array(mask))
+    cut = pc.utf8_slice_codeunits(part, left, -right if right else None)
+    if trim:
+        cut = pc.utf8_trim_whitespace(cut)
+    return cut if whole else pc.replace_with_mask(s, pa.array(mask), cut)
 
 
 def _drop_dollar(s: pa.Array) -> pa.Array:
@@ -315,11 +324,11 @@ def to_money(values) -> tuple[pa.Array, np.ndarray]:
     if _has(s, "(", present=present):
         hit = pc.and_(pc.starts_with(s, "("), pc.ends_with(s, ")"))
         negative |= np.asarray(hit)
-        s = pc.utf8_trim_whitespace(_strip_mark(s, hit, 1, 1))
+        s = _strip_mark(s, hit, 1, 1, trim=True)
     if _has(s, "cr", ignore_case=True, present=present):
         hit = pc.ends_with(pc.utf8_upper(s), "CR")
         negative |= np.asarray(hit)
-        s = pc.utf8_trim_whitespace(_strip_mark(s, hit, 0, 2))
+        s = _strip_mark(s, hit, 0, 2, trim=True)
     if _has(s, "-", present=present):
         hit = pc.and_(pc.ends_with(s, "-"), pc.greater(pc.utf8_length(s), 1))
         negative |= np.asarray(hit)
@@ -410,6 +419,9 @@ def to_whole(values) -> tuple[pa.Array, np.ndarray]:
 def to_place_of_service(values) -> pa.Array:
     """Place of service codes are two digits: ``2`` (Excel dropped the zero) -> ``02``."""
     arr = text(values)
+    raw, offsets = _bytes_and_offsets(arr)
+    if not (np.diff(offsets) == 1).any() and not (raw == ord(".")).any():
+        return arr      # no single digit, and no point: nothing the pattern would change
     return pc.replace_substring_regex(arr, r"^(\d)(?:\.0+)?$", r"0\1")
 
 
