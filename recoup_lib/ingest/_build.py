@@ -40,7 +40,7 @@ TOTAL_PATTERN = r"(?i)^\s*(?:grand|sub|report|page|batch|claim|provider|payer|fi
 
 
 #: How each kind of contract column is read from an export, and what a reader is told it expects.
-_CONVERT = {"date": (V.to_dates, V.EXPECTED["date"]), "money": (V.to_money, V.EXPECTED["money"]),
+_CONVERT = {"money": (V.to_money, V.EXPECTED["money"]),
             "bool": (V.to_flags, V.EXPECTED["bool"]), "int": (V.to_whole, V.EXPECTED["int"])}
 
 
@@ -67,6 +67,9 @@ class Built:
     header_of : dict
         field -> the header it came from (for messages).
     blank_rows : int
+    typed : tuple of str
+        Date columns in ``frame`` already read into dates (``datetime64``, NaT where blank);
+        the others are text.
     """
 
     frame: pd.DataFrame
@@ -75,24 +78,49 @@ class Built:
     problems: list[Problem] = field(default_factory=list)
     header_of: dict[str, str] = field(default_factory=dict)
     blank_rows: int = 0
+    typed: tuple = ()
 
 
 def _headers_of(value) -> list[str]:
     return [value] if isinstance(value, str) else list(value)
 
 
-def text_frame(columns: dict[str, pa.Array], mask: np.ndarray | None = None) -> pd.DataFrame:
-    """Arrow text columns as a pandas frame of Arrow-backed strings (rows where ``mask``)."""
+def text_frame(columns: dict, mask: np.ndarray | None = None) -> pd.DataFrame:
+    """Arrow text columns as a pandas frame of Arrow-backed strings (rows where ``mask``);
+    numpy columns (dates already read) are taken as they are."""
     if not columns:
         return pd.DataFrame(index=pd.RangeIndex(0 if mask is None else int(mask.sum())))
-    table = pa.table({k: pc.cast(v, pa.string()) for k, v in columns.items()})
+    if mask is not None and mask.all():
+        mask = None
+    texts = {k: v for k, v in columns.items() if not isinstance(v, np.ndarray)}
+    # Large strings are what pandas keeps, so it has nothing to convert.
+    table = pa.table({k: pc.cast(v, pa.large_string()) for k, v in texts.items()})
     if mask is not None:
         table = table.filter(pa.array(mask))
-    return table.to_pandas(types_mapper=lambda t: pd.StringDtype("pyarrow"))
+    frame = table.to_pandas(types_mapper=lambda t: pd.StringDtype("pyarrow")) if texts else \
+        pd.DataFrame(index=pd.RangeIndex(len(next(iter(columns.values()))) if mask is None else int(mask.sum())))
+    for position, (k, v) in enumerate(columns.items()):
+        if k not in texts:
+            frame.insert(position, k, v if mask is None else v[mask])
+    return frame
 
 
 def _cells_frame(raw: RawExport, mask: np.ndarray) -> pd.DataFrame:
     return text_frame({h: raw.columns[h] for h in raw.headers}, mask)
+
+
+def _first_cells(cells: dict[str, pa.Array], headers: list[str], key_header: str,
+                 keyed: np.ndarray) -> pa.Array:
+    """Each row's first filled cell: its key where the key is filled (or the row is empty), else the
+    first filled cell of the row, looked for only in those few rows."""
+    key = cells[key_header]
+    keyless = np.flatnonzero(~keyed)
+    if not len(keyless):
+        return key
+    take = pa.array(keyless)
+    values = [cells[h].take(take).to_pylist() for h in headers]
+    found = [next((v for v in row if v), "") for row in zip(*values)]
+    return pc.replace_with_mask(key, pa.array(~keyed), pa.array(found, pa.string()))
 
 
 def build_export(raw: RawExport, spec: FileSpec, proposal: Proposal) -> Built:
@@ -120,31 +148,30 @@ def build_export(raw: RawExport, spec: FileSpec, proposal: Proposal) -> Built:
             repeated &= np.asarray(pc.equal(pc.utf8_lower(cells[h]), h.strip().lower()))
     key_field = "claim_id" if "claim_id" in proposal.columns else "patient_id"
     key_header = _headers_of(proposal.columns[key_field])[0] if key_field in proposal.columns else raw.headers[0]
-    key = cells[key_header]
-    first = np.full(n, "", dtype=object)          # each row's first filled cell, where it matters
-    keyless = np.flatnonzero(~filled[key_header] & any_filled)
-    if len(keyless):
-        take = pa.array(keyless)
-        values = [cells[h].take(take).to_pylist() for h in raw.headers]
-        first[keyless] = [next((v for v in row if v), "") for row in zip(*values)]
-    first[filled[key_header]] = np.asarray(key.filter(pa.array(filled[key_header])).to_pylist(), dtype=object)
-    first = pa.array(first, pa.string())
-    total = np.asarray(pc.match_substring_regex(first, TOTAL_PATTERN)) & \
-        (~filled[key_header] | np.asarray(pc.equal(key, first)))
+    first = _first_cells(cells, raw.headers, key_header, filled[key_header] | ~any_filled)
+    total = np.asarray(pc.match_substring_regex(first, TOTAL_PATTERN))
     good_rows = np.flatnonzero(datalike & ~total & ~repeated & any_filled)
     last_data = int(good_rows[-1]) if len(good_rows) else -1
     below = np.arange(n) > last_data
-    reason = np.full(n, "", dtype=object)
-    reason[~datalike & ~below] = "not a data row: most required columns are blank (a heading or a note)"
-    reason[~datalike & below] = "text below the data (a footer or total row)"
-    reason[total] = "a total row, not a claim line" if key_field == "claim_id" else "a total row"
-    reason[repeated] = "the header repeated (a page break in the report)"
-    reason[~any_filled] = ""
-    judged = reason != ""
-    problems = [Problem(raw.label, int(r), "(whole row)", str(first[int(i)].as_py())[:60], str(reason[i]))
-                for i, r in zip(np.flatnonzero(judged), raw.rows[judged])]
+    verdict = np.zeros(n, dtype=np.int8)
+    verdict[~datalike & ~below] = 1
+    verdict[~datalike & below] = 2
+    verdict[total] = 3
+    verdict[repeated] = 4
+    verdict[~any_filled] = 0
+    verdicts = ["", "not a data row: most required columns are blank (a heading or a note)",
+                "text below the data (a footer or total row)",
+                "a total row, not a claim line" if key_field == "claim_id" else "a total row",
+                "the header repeated (a page break in the report)"]
+    judged = verdict > 0
+    judged_idx = np.flatnonzero(judged)
+    first_of = first.take(pa.array(judged_idx)).to_pylist()
+    problems = [Problem(raw.label, int(r), "(whole row)", str(f)[:60], verdicts[verdict[i]])
+                for i, r, f in zip(judged_idx, raw.rows[judged], first_of)]
+    value_reasons: dict[int, str] = {}
 
-    out: dict[str, pa.Array] = {}
+    out: dict[str, pa.Array | np.ndarray] = {}
+    dates: dict[str, tuple] = {}
     header_of: dict[str, str] = {}
     alive = any_filled & ~judged
     extra_modifiers = None
@@ -159,7 +186,12 @@ def build_export(raw: RawExport, spec: FileSpec, proposal: Proposal) -> Built:
             continue
         values = cells[headers[0]]
         bad = None
-        if column.kind in _CONVERT:
+        if column.kind == "date":
+            expected = V.EXPECTED["date"]
+            dates[name] = V.read_dates(values)
+            _, _, ok, blank = dates[name]
+            bad = ~ok & ~blank
+        elif column.kind in _CONVERT:
             convert, expected = _CONVERT[column.kind]
             values, bad = convert(values)
         elif name == "place_of_service":
@@ -172,17 +204,27 @@ def build_export(raw: RawExport, spec: FileSpec, proposal: Proposal) -> Built:
             where = f"'{headers[0]}' ({name})" if headers[0] != name else f"'{name}'"
             problems += [Problem(raw.label, int(r), headers[0], str(v), expected)
                          for r, v in zip(raw.rows[bad_idx], found)]
-            row_text = np.full(n, "", dtype=object)
-            row_text[bad_idx] = [f"column {where}: expected {expected}; got {v!r}" for v in found]
-            reason = np.where((bad & alive) & (reason != ""), reason + "; " + row_text,
-                              np.where(bad & alive, row_text, reason))
+            for i, v in zip(bad_idx.tolist(), found):
+                text = f"column {where}: expected {expected}; got {v!r}"
+                value_reasons[i] = value_reasons[i] + "; " + text if i in value_reasons else text
         out[name] = values
     if extra_modifiers is not None and pc.any(pc.not_equal(extra_modifiers, "")).as_py():
         base = out.get("modifiers", pa.array([""] * n, pa.string()))
         out["modifiers"] = V.join_lists([extra_modifiers, base])
-    set_aside = reason != ""
+    set_aside = judged.copy()
+    set_aside[list(value_reasons)] = True
     keep = alive & ~set_aside
     keep_idx = np.flatnonzero(keep)
+    typed = []
+    for column in spec.columns:
+        if column.name in dates:
+            arr, days, ok, blank = dates[column.name]
+            if column.nullable or not (blank & keep).any():
+                # Every kept date was read: the contract check takes them typed, as the folder reader gives them.
+                out[column.name] = np.where(ok, days, np.datetime64("NaT")).astype("datetime64[us]")
+                typed.append(column.name)
+            else:
+                out[column.name] = V.date_text(arr, days, ok)
     contract_lower = {c.name.lower() for c in spec.columns}
     columns = dict(out)
     for h in raw.headers:
@@ -193,7 +235,8 @@ def build_export(raw: RawExport, spec: FileSpec, proposal: Proposal) -> Built:
     frame = text_frame(columns, keep)
     aside_idx = np.flatnonzero(set_aside)
     aside = _cells_frame(raw, set_aside)
-    aside.insert(0, "_reason", [str(r) for r in reason[aside_idx]])
+    aside.insert(0, "_reason", [value_reasons[i] if i in value_reasons else verdicts[verdict[i]]
+                                for i in aside_idx.tolist()])
     aside.insert(0, "_row", raw.rows[aside_idx])
     if raw.set_aside:
         early = pd.DataFrame(raw.set_aside, columns=["_row", "_reason", "_text"])
@@ -202,7 +245,7 @@ def build_export(raw: RawExport, spec: FileSpec, proposal: Proposal) -> Built:
         aside = pd.concat([early, aside], ignore_index=True)
     aside = aside.sort_values("_row", kind="stable").reset_index(drop=True)
     problems.sort(key=lambda p: p.row)
-    return Built(frame, raw.rows[keep_idx], aside, problems, header_of, int((~any_filled).sum()))
+    return Built(frame, raw.rows[keep_idx], aside, problems, header_of, int((~any_filled).sum()), tuple(typed))
 
 
 def rename_reason(reason: str, header_of: dict[str, str]) -> str:

@@ -19,6 +19,7 @@ import numpy as np
 import pandas as pd
 
 from ..errors import InputError, Problem, UsageError
+from ..folder import line_exists
 from ..schema import SPECS, parse_table
 from ._build import Built, build_export, rename_reason, required_fields, text_frame
 from ._fields import (
@@ -152,7 +153,7 @@ def _parse(built: Built, spec, label: str, report: SourceReport):
     problems = list(built.problems)
     aside = built.aside
     if len(parsed.rejected):
-        rej = parsed.rejected
+        rej = _dates_as_text(parsed.rejected, built.typed)
         reasons = [rename_reason(r, built.header_of) for r in rej["_reason"]]
         original = rej.drop(columns=["_file", "_reason"])
         original.insert(1, "_reason", reasons)
@@ -165,6 +166,18 @@ def _parse(built: Built, spec, label: str, report: SourceReport):
     report.rows_read = report.rows_used + report.rows_set_aside
     report.aside = aside.reset_index(drop=True)
     return parsed.data, problems
+
+
+def _dates_as_text(rejected: pd.DataFrame, typed: tuple) -> pd.DataFrame:
+    """Rows set aside by the contract check show their dates as the text the check was given
+    (``YYYY-MM-DD``, blank where none), whether the dates were handed over as text or already read."""
+    if not typed:
+        return rejected
+    rejected = rejected.copy()
+    for name in typed:
+        iso = np.datetime_as_string(rejected[name].to_numpy(dtype="datetime64[D]"), unit="D")
+        rejected[name] = pd.array(np.where(iso == "NaT", "", iso), dtype=pd.StringDtype("pyarrow"))
+    return rejected
 
 
 def _read_exports(kind: str, specs: list, mapping: dict, columns: dict, seen: dict) -> list:
@@ -391,9 +404,7 @@ def _payments_835(paths, claim_lines, spec, reports, messages, problems):
 
 def _orphans(payments: pd.DataFrame, lines: pd.DataFrame, reports: list, problems: list) -> pd.DataFrame:
     """Payments whose claim line was not imported (or was set aside) are set aside too."""
-    key = lines[["claim_id", "line_no"]].drop_duplicates().assign(_known=True)
-    joined = payments[["claim_id", "line_no"]].merge(key, how="left", on=["claim_id", "line_no"])
-    orphan = joined["_known"].isna().to_numpy()
+    orphan = ~line_exists(lines, payments)
     if not orphan.any():
         return payments
     by_label = {r.label: r for r in reports}

@@ -90,11 +90,8 @@ def decode_bytes(data: bytes) -> tuple[bytes, str]:
         return data[3:], "utf-8-sig"
     if data.startswith(codecs.BOM_UTF16_LE) or data.startswith(codecs.BOM_UTF16_BE):
         return data.decode("utf-16").encode("utf-8"), "utf-16"
-    try:
-        data.decode("utf-8")
+    if _is_utf8(data):
         return data, "utf-8"
-    except UnicodeDecodeError:
-        pass
     encoding = _detect(data)
     try:
         text = data.decode(encoding)
@@ -103,13 +100,27 @@ def decode_bytes(data: bytes) -> tuple[bytes, str]:
     return text.encode("utf-8"), encoding
 
 
+def _is_utf8(data: bytes) -> bool:
+    """Whether the bytes are valid UTF-8 (as strict as Python's decoder), checked by Arrow without
+    building a Python string of the whole file."""
+    if data.isascii():
+        return True
+    offsets = pa.py_buffer(np.array([0, len(data)], dtype=np.int64))
+    whole = pa.Array.from_buffers(pa.large_binary(), 1, [None, offsets, pa.py_buffer(data)])
+    try:
+        whole.cast(pa.large_string())
+    except pa.ArrowInvalid:
+        return False
+    return True
+
+
 def _detect(data: bytes) -> str:
     """Ask charset-normalizer about the lines that hold non-ASCII bytes."""
     import charset_normalizer
 
     raw = np.frombuffer(data, dtype=np.uint8)
     high = np.flatnonzero(raw >= 0x80)[:2000]
-    pieces, last = [], -1
+    pieces, last, size = [], -1, 0
     for pos in high.tolist():
         if pos <= last:
             continue
@@ -117,8 +128,9 @@ def _detect(data: bytes) -> str:
         stop = data.find(b"\n", pos)
         stop = len(data) if stop < 0 else stop
         pieces.append(data[start:stop])
+        size += stop - start
         last = stop
-        if sum(len(p) for p in pieces) > 65536:
+        if size > 65536:
             break
     sample = b"\n".join(pieces) or data[:65536]
     best = charset_normalizer.from_bytes(sample, cp_isolation=WESTERN_ENCODINGS).best()
@@ -192,7 +204,7 @@ def read_export(spec: str | Path, score) -> RawExport:
 
 def _read_csv(path: Path, score) -> RawExport:
     data, encoding = decode_bytes(path.read_bytes())
-    if not data.strip():
+    if not data or data.isspace():
         raise InputError(f"{path.name}: the file is empty (expected a header row and data)")
     head = data[:262144].decode("utf-8", errors="replace")
     delimiter = _sniff_delimiter(head)
@@ -241,11 +253,10 @@ def _csv_body(data: bytes, header_line: int, headers: list[str], delimiter: str,
     except (pa.ArrowInvalid, UnicodeDecodeError):
         ok = False
     if ok:
-        body = np.frombuffer(data, dtype=np.uint8)
-        end = len(body)
-        while end and body[end - 1] in (10, 13):
+        end = len(data)
+        while end and data[end - 1] in (10, 13):
             end -= 1
-        breaks = int(np.count_nonzero(body[:end] == 10))
+        breaks = data.count(b"\n", 0, end)
         if breaks == header_line - 1 + table.num_rows:
             rows = np.arange(table.num_rows, dtype=np.int64) + header_line + 1
             columns = {h: unguard_formulas(table.column(h).combine_chunks()) for h in headers}

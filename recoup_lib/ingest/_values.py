@@ -30,7 +30,7 @@ import pyarrow.compute as pc
 from ..money import format_cents_arrow
 from ..remit._segments import parse_amounts
 
-__all__ = ["text", "to_dates", "to_money", "to_flags", "to_whole", "to_place_of_service",
+__all__ = ["text", "to_dates", "read_dates", "date_text", "to_money", "to_flags", "to_whole", "to_place_of_service",
            "join_lists", "split_code_modifiers", "EXPECTED", "insert_icd_dot"]
 
 EXPECTED = {
@@ -65,11 +65,26 @@ def text(values) -> pa.Array:
     if arr.type != pa.string():
         arr = pc.cast(arr, pa.string())
     arr = pc.fill_null(arr, "")
-    if _bytes_present(arr)[0xA0] and _bytes_present(arr).holds("\u00a0".encode()):
+    if not pc.all(pc.string_is_ascii(arr)).as_py() and pc.any(pc.match_substring(arr, "\u00a0")).as_py():
         arr = pc.replace_substring(arr, "\u00a0", " ")
-    arr = pc.utf8_trim_whitespace(arr)
+    if not _edges_plain(arr):
+        arr = pc.utf8_trim_whitespace(arr)
     _CLEAN[id(arr)] = arr
     return arr
+
+
+def _edges_plain(arr: pa.Array) -> bool:
+    """Whether every value starts and ends with a visible ASCII character (or is empty): then
+    trimming whitespace would change nothing."""
+    raw, offsets = _bytes_and_offsets(arr)
+    if not len(raw):
+        return True
+    filled = offsets[1:] > offsets[:-1]
+    for edge in (offsets[:-1], offsets[1:] - 1):
+        byte = raw.take(edge, mode="clip")
+        if (((byte <= 32) | (byte >= 127)) & filled).any():
+            return False
+    return True
 
 
 def _bytes_and_offsets(arr: pa.Array) -> tuple[np.ndarray, np.ndarray]:
@@ -132,10 +147,10 @@ def _plain_dates(arr: pa.Array, todo: np.ndarray):
                 ok &= sep[i] if seps is not None and i in seps else digit[i]
             if not ok.any():
                 continue
-            got = value[:, ok].astype(np.int64)
+            got = value[:, ok]
             numbers = []
             for start, width in parts:
-                number = got[start]
+                number = got[start].astype(np.int64)
                 for k in range(start + 1, start + width):
                     number = number * 10 + got[k]
                 numbers.append(number)
@@ -147,6 +162,28 @@ def _plain_dates(arr: pa.Array, todo: np.ndarray):
 
 def to_dates(values) -> tuple[pa.Array, np.ndarray]:
     """Dates as offices write them -> ``YYYY-MM-DD`` text; (text, bad mask)."""
+    arr, days, ok, blank = read_dates(values)
+    return date_text(arr, days, ok), ~ok & ~blank
+
+
+def date_text(arr: pa.Array, days: np.ndarray, ok: np.ndarray) -> pa.Array:
+    """The text :func:`to_dates` gives: ``YYYY-MM-DD`` where a date was read, the value as it is elsewhere."""
+    out = pc.cast(pa.array(days, type=pa.date32()), pa.string())
+    return pc.if_else(pa.array(ok), out, arr)
+
+
+def read_dates(values) -> tuple[pa.Array, np.ndarray, np.ndarray, np.ndarray]:
+    """Dates as offices write them, read (see the module doc for the shapes understood).
+
+    Returns
+    -------
+    text : pyarrow.Array
+        The values as trimmed text.
+    days : numpy.ndarray of datetime64[D]
+        The date read (meaningless where not ``ok``).
+    ok, blank : numpy.ndarray of bool
+        Where a date was read; where the value is blank.
+    """
     arr = text(values)
     n = len(arr)
     serial = np.full(n, -1, dtype=np.int64)
@@ -201,9 +238,7 @@ def to_dates(values) -> tuple[pa.Array, np.ndarray]:
     from_serial = (serial >= 61) & (serial <= 73415)  # 1900-03-01 .. 2100-12-31
     days[from_serial] = _EXCEL_EPOCH + serial[from_serial]
     ok |= from_serial
-    out = pc.cast(pa.array(days, type=pa.date32()), pa.string())
-    out = pc.if_else(pa.array(ok), out, arr)
-    return out, ~ok & ~blank
+    return arr, days, ok, blank
 
 
 class _Census:
@@ -246,10 +281,19 @@ def _has(arr: pa.Array, needle: str, ignore_case: bool = False, present: _Census
     return bool(pc.any(pc.match_substring(arr, needle, ignore_case=ignore_case)).as_py())
 
 
-def _strip_mark(s: pa.Array, hit: pa.Array, left: int, right: int) -> pa.Array:
-    """Remove ``left`` characters at the start and ``right`` at the end where ``hit``."""
-    cut = pc.utf8_slice_codeunits(s, left, -right if right else None)
-    return pc.if_else(hit, cut, s)
+def _strip_mark(s: pa.Array, hit, left: int, right: int, trim: bool = False) -> pa.Array:
+    """Remove ``left`` characters at the start and ``right`` at the end where ``hit`` (then the
+    blanks this uncovers, with ``trim``); only those values are rewritten."""
+    mask = np.asarray(hit)
+    if not mask.any():
+        return s
+    _, offsets = _bytes_and_offsets(s)
+    whole = bool((mask | (offsets[1:] == offsets[:-1])).all())    # a blank value stays blank
+    part = s if whole else s.filter(pa.array(mask))
+    cut = pc.utf8_slice_codeunits(part, left, -right if right else None)
+    if trim:
+        cut = pc.utf8_trim_whitespace(cut)
+    return cut if whole else pc.replace_with_mask(s, pa.array(mask), cut)
 
 
 def _drop_dollar(s: pa.Array) -> pa.Array:
@@ -280,11 +324,11 @@ def to_money(values) -> tuple[pa.Array, np.ndarray]:
     if _has(s, "(", present=present):
         hit = pc.and_(pc.starts_with(s, "("), pc.ends_with(s, ")"))
         negative |= np.asarray(hit)
-        s = pc.utf8_trim_whitespace(_strip_mark(s, hit, 1, 1))
+        s = _strip_mark(s, hit, 1, 1, trim=True)
     if _has(s, "cr", ignore_case=True, present=present):
         hit = pc.ends_with(pc.utf8_upper(s), "CR")
         negative |= np.asarray(hit)
-        s = pc.utf8_trim_whitespace(_strip_mark(s, hit, 0, 2))
+        s = _strip_mark(s, hit, 0, 2, trim=True)
     if _has(s, "-", present=present):
         hit = pc.and_(pc.ends_with(s, "-"), pc.greater(pc.utf8_length(s), 1))
         negative |= np.asarray(hit)
@@ -299,16 +343,48 @@ def to_money(values) -> tuple[pa.Array, np.ndarray]:
         s = pc.replace_substring_regex(s, r"^\+", "")
     if _has(s, " ", present=present):
         bad |= np.asarray(pc.match_substring(s, " "))
-    cents, blank, invalid = parse_amounts(pc.cast(s, pa.string()))
-    bad |= invalid
-    bad |= negative & np.asarray(pc.starts_with(s, "-"))        # two minus signs: (-5), -5-
-    bad |= np.abs(cents) >= 10**14                               # a trillion dollars or more
-    bad &= ~blank
-    cents = np.where(negative, -cents, cents)
+    s = pc.cast(s, pa.string())
+    plain = _plain_money(s)
+    cents = np.zeros(n, dtype=np.int64)
+    blank = np.zeros(n, dtype=bool)
+    if not plain.all():
+        rest = pa.array(~plain)
+        cents[~plain], blank[~plain], invalid = parse_amounts(s.filter(rest))
+        bad[~plain] |= invalid
+        bad |= negative & np.asarray(pc.starts_with(s, "-"))        # two minus signs: (-5), -5-
+        bad |= np.abs(cents) >= 10**14                               # a trillion dollars or more
+        bad &= ~blank
     good = ~bad & ~blank
-    formatted = pc.cast(format_cents_arrow(np.where(good, cents, 0)), pa.string())
-    out = pc.if_else(pa.array(bad), arr, pc.if_else(pa.array(good), formatted, _EMPTY))
+    # Plain amounts are already written as the contract writes them (a minus sign aside).
+    out = s
+    signed = plain & negative & good & np.asarray(pc.not_equal(s, "0.00"))
+    if signed.any():
+        out = pc.replace_with_mask(out, pa.array(signed),
+                                   pc.utf8_replace_slice(s.filter(pa.array(signed)), 0, 0, "-"))
+    other = ~plain & good
+    if other.any():
+        own = np.where(negative, -cents, cents)[other]
+        out = pc.replace_with_mask(out, pa.array(other), pc.cast(format_cents_arrow(own), pa.string()))
+    if bad.any():
+        out = pc.if_else(pa.array(bad), arr, out)
     return out, bad
+
+
+def _plain_money(s: pa.Array) -> np.ndarray:
+    """Which amounts are written as the contract writes them: 1-12 digits (a leading zero only in
+    ``0.xx``), a point and two digits; what reading and writing them again would give back."""
+    raw, offsets = _bytes_and_offsets(s)
+    size = np.diff(offsets)
+    plain = (size >= 4) & (size <= 15)
+    if not plain.any():
+        return plain
+    odd = np.concatenate([[0], np.cumsum((raw - np.uint8(48)) > 9, dtype=np.int64)])
+    start, end = offsets[:-1], offsets[1:]
+    at = np.where(plain, end - 3, 0)
+    lead = np.where(plain, start, 0)
+    plain &= (odd[end] - odd[start] == 1) & (raw[at] == 46)
+    plain &= (raw[lead] != 48) | (size == 4)
+    return plain
 
 
 def to_flags(values) -> tuple[pa.Array, np.ndarray]:
@@ -343,6 +419,9 @@ def to_whole(values) -> tuple[pa.Array, np.ndarray]:
 def to_place_of_service(values) -> pa.Array:
     """Place of service codes are two digits: ``2`` (Excel dropped the zero) -> ``02``."""
     arr = text(values)
+    raw, offsets = _bytes_and_offsets(arr)
+    if not (np.diff(offsets) == 1).any() and not (raw == ord(".")).any():
+        return arr      # no single digit, and no point: nothing the pattern would change
     return pc.replace_substring_regex(arr, r"^(\d)(?:\.0+)?$", r"0\1")
 
 

@@ -148,5 +148,8 @@ def _one_interchange(data: bytes) -> tuple[Piece, Delimiters] | None:
     edges = np.concatenate([raw[starts[keep]], raw[ends[keep] - 1]])
     if ((edges == 32) | (edges == 9)).any():
         return None  # indented segments: split_interchanges strips the blanks and says so
-    return (Piece(raw, starts[keep], ends[keep], seps, 1),
-            Delimiters(marks, first[keep], count[keep]))
+    # Offsets kept as 32-bit integers where the file allows: every file's arrays are held until
+    # all files are cut, and they are several times the size of the file.
+    small = np.int32 if len(raw) < 2**31 else np.int64
+    return (Piece(raw, starts[keep].astype(small), ends[keep].astype(small), seps, 1),
+            Delimiters(marks.astype(small), first[keep].astype(small), count[keep].astype(small)))
