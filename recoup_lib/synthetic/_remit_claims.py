@@ -130,12 +130,13 @@ def _rebuilt(svc: pd.DataFrame, of: np.ndarray, money: np.ndarray, denial: np.nd
     money = np.concatenate([money[kept]] + [made[c][1] for c in ids])
     denial = np.concatenate([denial[kept]] + [made[c][2] for c in ids])
     final = np.argsort(clp_of, kind="stable")
-    out = svc.iloc[src[final]].reset_index(drop=True)
+    rest = [c for c in svc.columns if c not in _MONEY and c not in ("clp", "denial_code")]
+    out = svc[rest].iloc[src[final]].reset_index(drop=True)
     out["clp"] = clp_of[final]
     for j, name in enumerate(_MONEY):
         out[name] = money[final, j]
     out["denial_code"] = pd.Series(denial[final], dtype=object)
-    return out
+    return out[list(svc.columns)]
 
 
 #: Remark codes (RARC, LQ*HE) the payers send with a CARC: X12 asks for one with 16 and 96
