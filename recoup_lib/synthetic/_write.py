@@ -26,7 +26,7 @@ from ._blocks import Layout, place, run_blocks
 from ._claims837 import CLAIMS837_FOLDER, write_claims_837
 from ._identities import npi_numbers
 from ._payer import NOTICE_COLUMNS
-from ._practice import Practice
+from ._practice import Practice, _obj
 from ._random import stream
 from ._remits import TAKE_COLUMNS, plan_remits, write_remits
 
@@ -97,7 +97,7 @@ def contract_tables(practice: Practice, notices: pd.DataFrame | None = None) -> 
         "payment_id": pay["payment_id"], "payment_date": pay["payment_date"].to_numpy(),
         **{c: pay[c].to_numpy(dtype=np.int64) for c in ("allowed_cents", "paid_cents", "deductible_cents",
                                                         "coinsurance_cents", "copay_cents")},
-        "denial_code": pay["denial_code"].fillna("").to_numpy(dtype=object),
+        "denial_code": _obj(pay["denial_code"].fillna("").to_numpy(dtype=object)),
     })
     spans = practice.spans.reset_index(drop=True)
     coverage = pd.DataFrame({
@@ -111,7 +111,7 @@ def contract_tables(practice: Practice, notices: pd.DataFrame | None = None) -> 
         "claim_id": practice.claim_id_column(doc["claim"].to_numpy()),
         "line_no": doc["line_no"].to_numpy(dtype=np.int64),
         "note_present": doc["note_present"].array, "signed": doc["signed"].array,
-        "documented_code": doc["documented_code"].fillna("").to_numpy(dtype=object),
+        "documented_code": _obj(doc["documented_code"].fillna("").to_numpy(dtype=object)),
     })
     payer_ids = list(practice.profile["payer_mix"])
     fee = practice.refs.fee_schedule
