@@ -448,9 +448,10 @@ def remit_tables(practice: Practice, plan: RemitPlan, tx_ids=None, people=None) 
     svc_key = pd.Series(np.arange(len(svc)), index=pd.MultiIndex.from_arrays(
         [svc["clp"].to_numpy(), svc["line_seq"].to_numpy()]))
     cas_extra = extra_cas.astype({"clp": np.int64, "line_seq": np.int64, "amount_cents": np.int64})
+    extra_rows = np.zeros(0, dtype=np.int64)
     if len(cas_extra):
-        hit = svc_key.reindex(pd.MultiIndex.from_frame(cas_extra[["clp", "line_seq"]])).to_numpy()
-        svc.loc[hit, "_extra"] = cas_extra["amount_cents"].to_numpy()
+        extra_rows = svc_key.reindex(pd.MultiIndex.from_frame(cas_extra[["clp", "line_seq"]])).to_numpy(dtype=np.int64)
+        svc.loc[extra_rows, "_extra"] = cas_extra["amount_cents"].to_numpy()
     lines_tx = clp.set_index("clp")["tx"].reindex(svc["clp"].to_numpy()).to_numpy()
     at = svc["_line"].to_numpy()
     balanced_paid = svc["paid_cents"] + svc["_extra"]
@@ -481,9 +482,7 @@ def remit_tables(practice: Practice, plan: RemitPlan, tx_ids=None, people=None) 
         "service_date": lines["service_date"].to_numpy()[at],
         "line_control": (np.asarray(practice.claim_id_column(lines["claim"].to_numpy()[at]), dtype=object) + "-"
                          + lines["line_no"].to_numpy()[at].astype(str).astype(object)),
-        "remark_codes": line_remarks(adjustments, trace[lines_tx],
-                                      seq_of.reindex(svc["clp"].to_numpy()).to_numpy(dtype=np.int64),
-                                      svc["line_seq"].to_numpy(dtype=np.int64)),
+        "remark_codes": line_remarks(adjustments["reason_code"], np.concatenate([cas_rows, extra_rows]), len(svc)),
     })
 
     patients, member = people or _people(practice)
