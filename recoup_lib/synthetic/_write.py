@@ -231,22 +231,25 @@ def write_folder(practice: Practice, out: str | Path, payer: bool, remits: bool,
     paths = [write_csv(getattr(t, name.removesuffix(".csv")), out / name) for name in FOLDER_FILES[:-1]]
     if t.notices is not None:
         paths += [write_csv(getattr(t, name.removesuffix(".csv")), out / name) for name in PAYER_FILES]
-    if plan is not None:
+    planned = plan is not None
+    if planned:
         folder = out / REMITS_FOLDER
         written = write_remits(practice, plan, folder)
         paths += [folder / name for name in written]
+        transactions = len(plan.tx)
+        plan = None  # its tables are as large as the payments: not kept while the 837s are made
     claims_written = None
-    if plan is not None if claims837 is None else claims837:
+    if planned if claims837 is None else claims837:
         claims_written = practice_claims_837(practice, t, out / CLAIMS837_FOLDER)
         paths += [out / CLAIMS837_FOLDER / name for name in claims_written]
     tally = _Summary(practice, practice.seed)
     tally.add(_tally(t, practice))
     summary = tally.as_dict()
-    if plan is not None:
+    if planned:
         rl = t.recoupment_labels
         summary["payer_review"].update({
             "remit_files": len(written),
-            "remit_transactions": int(len(plan.tx)),
+            "remit_transactions": int(transactions),
             "taken": {k: int(v) for k, v in rl["mechanism"].where(rl["taken_cents"] > 0, "none")
                       .value_counts().sort_index().items()},
             "taken_total": f"{int(rl['taken_cents'].sum()) / 100:.2f}",
