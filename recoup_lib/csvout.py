@@ -54,14 +54,20 @@ def _arrow_text(s: pd.Series) -> pa.Array:
         return pa.array(s.astype("str").to_numpy(dtype=object), type=pa.string(), from_pandas=True)
 
 
-def to_text_table(df: pd.DataFrame, drop_private: bool = True) -> pa.Table:
-    """An in-memory table as an Arrow table of contract text.
+def _formatted(s: pd.Series) -> bool:
+    """Whether the column's contract text is made by the kit from numbers, dates or booleans.
 
-    ``x_cents`` -> ``x`` in dollars; dates -> ``YYYY-MM-DD``; booleans ->
-    ``true``/``false``; missing -> null (written blank). Columns starting with
-    ``_`` are dropped unless ``drop_private`` is False.
+    Such text (``-40.50``, ``-3``, ``2025-03-14``, ``true``) never needs a formula guard.
     """
-    names, arrays = [], []
+    dtype = s.dtype
+    return (not isinstance(dtype, pd.CategoricalDtype)
+            and (pd.api.types.is_datetime64_any_dtype(dtype) or pd.api.types.is_bool_dtype(dtype)
+                 or pd.api.types.is_integer_dtype(dtype)))
+
+
+def _text_columns(df: pd.DataFrame, drop_private: bool) -> tuple[list[str], list[pa.Array], list[bool]]:
+    """Names, contract text and whether each is :func:`_formatted` (``_cents`` columns are)."""
+    names, arrays, formatted = [], [], []
     for name in df.columns:
         if drop_private and str(name).startswith("_"):
             continue
@@ -69,9 +75,22 @@ def to_text_table(df: pd.DataFrame, drop_private: bool = True) -> pa.Table:
         if str(name).endswith("_cents"):
             names.append(str(name)[: -len("_cents")])
             arrays.append(format_cents_arrow(s))
+            formatted.append(True)
         else:
             names.append(str(name))
             arrays.append(_arrow_text(s))
+            formatted.append(_formatted(s))
+    return names, arrays, formatted
+
+
+def to_text_table(df: pd.DataFrame, drop_private: bool = True) -> pa.Table:
+    """An in-memory table as an Arrow table of contract text.
+
+    ``x_cents`` -> ``x`` in dollars; dates -> ``YYYY-MM-DD``; booleans ->
+    ``true``/``false``; missing -> null (written blank). Columns starting with
+    ``_`` are dropped unless ``drop_private`` is False.
+    """
+    names, arrays, _ = _text_columns(df, drop_private)
     return pa.table(arrays, names=names) if names else pa.table({})
 
 
@@ -135,11 +154,12 @@ def csv_bytes(df: pd.DataFrame, text: bool = False) -> tuple[bytes, bytes]:
     if not len(df.columns):
         return b"\n", b""
     if text:
-        table = pa.table([_arrow_text(df[c]) for c in df.columns], names=[str(c) for c in df.columns])
+        names = [str(c) for c in df.columns]
+        arrays, formatted = [_arrow_text(df[c]) for c in df.columns], [False] * len(names)
     else:
-        table = to_text_table(df)
-    names = [guard_text(name) for name in table.column_names]
-    table = pa.table([guard_formulas(pc.fill_null(table[c], "")) for c in table.column_names], names=names)
+        names, arrays, formatted = _text_columns(df, drop_private=True)
+    table = pa.table([pc.fill_null(a, "") if done else guard_formulas(pc.fill_null(a, ""))
+                      for a, done in zip(arrays, formatted)], names=[guard_text(name) for name in names])
     header = _quoted_minimal(pa.table([pa.array([n], pa.string()) for n in table.column_names],
                                       names=[f"c{i}" for i in range(table.num_columns)]))
     buffer = io.BytesIO()

@@ -157,21 +157,23 @@ def _claim_remarks(pieces: Pieces, t: Tables, E: str, end: str, pf: np.ndarray) 
     """MIA (inpatient: covered days given) or MOA (outpatient) with the claim's remark codes."""
     pay = t.pay
     days = pay["covered_days"].astype("str").str.strip().to_numpy(dtype=object)
-    codes = [[c.strip() for c in str(v).split(";") if c.strip()]
-             for v in pay["claim_remark_codes"].tolist()]
-    mia, moa = [], []
-    for i, (d, cs) in enumerate(zip(days, codes)):
+    remarks = pay["claim_remark_codes"].astype("str").to_numpy(dtype=object)
+    # Each distinct (covered days, remark codes) pair is written once (a million claims hold a few).
+    which, pairs = pd.factorize(pd.MultiIndex.from_arrays([days, remarks]))
+    texts = np.full(len(pairs), None, dtype=object)
+    is_mia = np.zeros(len(pairs), dtype=bool)
+    for j, (d, v) in enumerate(pairs):
+        cs = [c.strip() for c in str(v).split(";") if c.strip()]
         if d:
-            extra = cs[1:6]
-            fields = ["MIA", d, "", "", "", cs[0] if cs else ""] + [""] * 14 + extra
-            mia.append((i, E.join(fields).rstrip(E) + end))
+            fields = ["MIA", d, "", "", "", cs[0] if cs else ""] + [""] * 14 + cs[1:6]
+            texts[j], is_mia[j] = E.join(fields).rstrip(E) + end, True
         elif cs:
-            moa.append((i, E.join(["MOA", "", ""] + cs[:5]) + end))
-    for rows in (mia, moa):
-        if rows:
-            idx = np.array([i for i, _ in rows], dtype=np.int64)
-            pieces.add(pa.array([text for _, text in rows], LS), pf[idx], t.pay_tx[idx], 1,
-                       t.c_seq[idx], 0, 3)
+            texts[j] = E.join(["MOA", "", ""] + cs[:5]) + end
+    written = np.array([x is not None for x in texts], dtype=bool)
+    for kind in (True, False):
+        idx = np.flatnonzero((written & (is_mia == kind))[which]) if len(which) else np.zeros(0, np.int64)
+        if len(idx):
+            pieces.add(pa.array(texts[which[idx]], LS), pf[idx], t.pay_tx[idx], 1, t.c_seq[idx], 0, 3)
 
 
 def line_pieces(pieces: Pieces, t: Tables, options: WriteOptions) -> None:

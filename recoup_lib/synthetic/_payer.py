@@ -43,6 +43,8 @@ described in :mod:`recoup_lib.synthetic._remits`.
 
 from __future__ import annotations
 
+import functools
+
 import numpy as np
 import pandas as pd
 
@@ -77,6 +79,14 @@ def _first_paid(practice: Practice) -> tuple[np.ndarray, np.ndarray]:
     return paid, out
 
 
+@functools.lru_cache(maxsize=1)
+def _shipped_profiles():
+    """The appeal rule profiles the kit ships, read once per process (every block of a practice uses them)."""
+    from ..appeals import load_profiles
+
+    return load_profiles()
+
+
 def lookback_limits(practice: Practice, first_paid: np.ndarray):
     """Each line's look-back limit under its payer's rules, and whether it is a state's own rule.
 
@@ -90,9 +100,9 @@ def lookback_limits(practice: Practice, first_paid: np.ndarray):
         a commercial payer whose state has its own look-back row), offset_rule
         (a list, per line, of the payer profile, for the offset start).
     """
-    from ..appeals import load_profiles, profile_for, shift
+    from ..appeals import profile_for, shift
 
-    profiles = load_profiles()
+    profiles = _shipped_profiles()
     lines = practice.lines
     payers = practice.refs.payers.set_index("payer_id")
     codes = lines["payer_id"].cat.codes.to_numpy()

@@ -130,12 +130,13 @@ def _rebuilt(svc: pd.DataFrame, of: np.ndarray, money: np.ndarray, denial: np.nd
     money = np.concatenate([money[kept]] + [made[c][1] for c in ids])
     denial = np.concatenate([denial[kept]] + [made[c][2] for c in ids])
     final = np.argsort(clp_of, kind="stable")
-    out = svc.iloc[src[final]].reset_index(drop=True)
+    rest = [c for c in svc.columns if c not in _MONEY and c not in ("clp", "denial_code")]
+    out = svc[rest].iloc[src[final]].reset_index(drop=True)
     out["clp"] = clp_of[final]
     for j, name in enumerate(_MONEY):
         out[name] = money[final, j]
     out["denial_code"] = pd.Series(denial[final], dtype=object)
-    return out
+    return out[list(svc.columns)]
 
 
 #: Remark codes (RARC, LQ*HE) the payers send with a CARC: X12 asks for one with 16 and 96
@@ -171,11 +172,21 @@ def line_cas(svc: pd.DataFrame) -> pd.DataFrame:
     return cas
 
 
-def line_remarks(adjustments: pd.DataFrame, trace, claim_seq, line_seq) -> np.ndarray:
-    """Each line's remark codes: the :data:`REMARKS` of its CAS reasons, ``;``-joined."""
-    code = adjustments["reason_code"].map(REMARKS)
-    has = adjustments.loc[code.notna()].assign(_code=code[code.notna()])
-    key = has["trace_number"].astype(str) + "|" + has["claim_seq"].astype(str) + "|" + has["line_seq"].astype(str)
-    joined = has.assign(_key=key).drop_duplicates(["_key", "_code"]).groupby("_key", sort=False)["_code"].agg(";".join)
-    want = pd.Series(trace).astype(str) + "|" + pd.Series(claim_seq).astype(str) + "|" + pd.Series(line_seq).astype(str)
-    return _obj(want.map(joined).fillna("").to_numpy(dtype=object))
+def line_remarks(reasons: pd.Series, rows: np.ndarray, n: int) -> np.ndarray:
+    """Each line's remark codes: the :data:`REMARKS` of its CAS reasons, ``;``-joined in CAS order.
+
+    ``reasons`` are the CARCs of the CAS rows, ``rows`` the service line (of ``n``) of each.
+    """
+    which, distinct = pd.factorize(reasons.to_numpy(dtype=object), use_na_sentinel=False)
+    remark = np.array([REMARKS.get(r) for r in distinct] + [None], dtype=object)[which]
+    has = remark != None  # noqa: E711  (elementwise on an object array)
+    pairs = pd.DataFrame({"row": np.asarray(rows)[has], "code": remark[has]}).drop_duplicates()
+    order = np.argsort(pairs["row"].to_numpy(), kind="stable")
+    row, code = pairs["row"].to_numpy()[order], pairs["code"].to_numpy(dtype=object)[order]
+    start = np.flatnonzero(np.r_[True, row[1:] != row[:-1]]) if len(row) else np.zeros(0, dtype=np.int64)
+    stop = np.r_[start[1:], len(row)]
+    out = np.full(n, "", dtype=object)
+    out[row[start]] = code[start]
+    for a, b in zip(start[stop - start > 1].tolist(), stop[stop - start > 1].tolist()):
+        out[row[a]] = ";".join(code[a:b])
+    return _obj(out)

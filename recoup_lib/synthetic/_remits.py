@@ -86,6 +86,35 @@ class RemitPlan:
     notices: pd.DataFrame   # the notices with TAKE_COLUMNS
 
 
+def _runs_of(order: np.ndarray, *keys: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """For rows taken in ``order`` (sorted by ``keys``): whether each starts a new key, and its run's start."""
+    new = np.zeros(len(order), dtype=bool)
+    new[:1] = True
+    for key in keys:
+        k = key[order]
+        new[1:] |= k[1:] != k[:-1]
+    start = np.flatnonzero(new)
+    return new, start
+
+
+def _group_numbers(*keys: np.ndarray) -> np.ndarray:
+    """Each row's group number, groups numbered in sorted key order (``groupby(keys, sort=True).ngroup()``)."""
+    order = np.lexsort(keys[::-1])
+    new, _ = _runs_of(order, *keys)
+    number = np.empty(len(order), dtype=np.int64)
+    number[order] = np.cumsum(new) - 1
+    return number
+
+
+def _rank_in_group(*keys: np.ndarray) -> np.ndarray:
+    """Each row's rank among the earlier rows of its group (``groupby(keys).cumcount()``)."""
+    order = np.lexsort((np.arange(len(keys[0])),) + keys[::-1])
+    new, start = _runs_of(order, *keys)
+    rank = np.empty(len(order), dtype=np.int64)
+    rank[order] = np.arange(len(order)) - np.repeat(start, np.diff(np.append(start, len(order))))
+    return rank
+
+
 def _base(practice: Practice):
     lines = practice.lines
     pay = practice.payments
@@ -93,16 +122,18 @@ def _base(practice: Practice):
     at = pay["_line"].to_numpy(dtype=np.int64)
     payer_code = lines["payer_id"].cat.codes.to_numpy().astype(np.int64)[at]
     day = pay["payment_date"].to_numpy().astype("datetime64[D]")
-    day_int = day.astype(np.int64)
-    kind = pay["_kind"].map(_KIND).to_numpy(dtype=np.int64)
+    kind_of, kinds = pd.factorize(pay["_kind"].to_numpy(dtype=object))
+    kind = np.array([_KIND[k] for k in kinds], dtype=np.int64)[kind_of]
+    del kind_of
     claim = pay["claim"].to_numpy(dtype=np.int64)
 
-    keys = pd.DataFrame({"p": payer_code, "d": day_int})
-    tx_of = keys.groupby(["p", "d"], sort=True).ngroup().to_numpy()
+    tx_of = _group_numbers(payer_code, day.astype(np.int64))
     first = np.unique(tx_of, return_index=True)[1]
     categories = lines["payer_id"].cat.categories
     tx_payer = np.asarray(categories, dtype=object)[payer_code[first]]
+    del payer_code
     tx_day = day[first]
+    del day
     ymd = pd.DatetimeIndex(tx_day.astype("datetime64[us]"))
     tx = pd.DataFrame({
         "payer_id": _obj(tx_payer),
@@ -114,40 +145,38 @@ def _base(practice: Practice):
         "payer_state": _obj(payers["state"].reindex(tx_payer).to_numpy(dtype=object)),
     })
 
-    copy = pd.DataFrame({"t": tx_of, "l": at, "k": kind}).groupby(["t", "l", "k"], sort=False).cumcount().to_numpy()
-    ck = pd.DataFrame({"t": tx_of, "c": claim, "k": kind, "n": copy})
-    clp_of = ck.groupby(["t", "c", "k", "n"], sort=True).ngroup().to_numpy()
-    charge = lines["charge_cents"].to_numpy(dtype=np.int64)[at]
-    sign = np.where(kind == _KIND["reversal"], -1, 1)
-    paid = pay["paid_cents"].to_numpy(dtype=np.int64)
-    ded = pay["deductible_cents"].to_numpy(dtype=np.int64)
-    coins = pay["coinsurance_cents"].to_numpy(dtype=np.int64)
-    copay = pay["copay_cents"].to_numpy(dtype=np.int64)
-    svc = pd.DataFrame({
-        "clp": clp_of, "_line": at, "line_no": pay["line_no"].to_numpy(dtype=np.int64),
-        "charge_cents": sign * charge, "paid_cents": paid,
-        "allowed_cents": pay["allowed_cents"].to_numpy(dtype=np.int64),
-        "deductible_cents": ded, "coinsurance_cents": coins, "copay_cents": copay,
-        "denial_code": _obj(pay["denial_code"].fillna("").to_numpy(dtype=object)),
-    })
-    svc = svc.iloc[np.lexsort((svc["line_no"].to_numpy(), svc["clp"].to_numpy()))].reset_index(drop=True)
-    svc["line_seq"] = svc.groupby("clp", sort=False).cumcount().to_numpy() + 1
-
+    # One claim payment per transaction, claim, kind and copy (the n-th payment of a line of that kind there).
+    clp_of = _group_numbers(tx_of, claim, kind, _rank_in_group(tx_of, at, kind))
+    line_no = pay["line_no"].to_numpy(dtype=np.int64)
+    order = np.lexsort((line_no, clp_of))
     first_row = np.unique(clp_of, return_index=True)[1]
-    sums = svc.groupby("clp", sort=True)[["charge_cents", "paid_cents", "deductible_cents", "coinsurance_cents",
-                                          "copay_cents"]].sum()
+    sign = np.where(kind[order] == _KIND["reversal"], -1, 1)
+    svc = pd.DataFrame({
+        "clp": clp_of[order], "_line": at[order], "line_no": line_no[order],
+        "charge_cents": sign * lines["charge_cents"].to_numpy(dtype=np.int64)[at[order]],
+        **{c: pay[c].to_numpy(dtype=np.int64)[order] for c in
+           ("paid_cents", "allowed_cents", "deductible_cents", "coinsurance_cents", "copay_cents")},
+        "denial_code": _obj(pay["denial_code"].fillna("").to_numpy(dtype=object)[order]),
+    })
+    del sign, line_no, clp_of
+    _, start = _runs_of(np.arange(len(svc)), svc["clp"].to_numpy())
+    svc["line_seq"] = np.arange(len(svc)) - np.repeat(start, np.diff(np.append(start, len(svc)))) + 1
+
+    def sums(column: str) -> np.ndarray:
+        return np.add.reduceat(svc[column].to_numpy(), start) if len(start) else np.zeros(0, dtype=np.int64)
+
     clp = pd.DataFrame({
         "tx": tx_of[first_row], "claim": claim[first_row], "kind": kind[first_row],
-        "charge_cents": sums["charge_cents"].to_numpy(), "paid_cents": sums["paid_cents"].to_numpy(),
-        "patient_responsibility_cents": (sums["deductible_cents"] + sums["coinsurance_cents"]
-                                         + sums["copay_cents"]).to_numpy(),
+        "charge_cents": sums("charge_cents"), "paid_cents": sums("paid_cents"),
+        "patient_responsibility_cents": sums("deductible_cents") + sums("coinsurance_cents") + sums("copay_cents"),
         "patient": lines["patient"].to_numpy()[at[first_row]],
         "payer_id": _obj(tx_payer[tx_of[first_row]]),
     })
+    del tx_of, claim, kind, at, order, first_row, start
     clp, svc, reverses = whole_claim_reversals(clp, svc)
     denied = (svc["denial_code"] != "").groupby(svc["clp"]).all().reindex(clp.index).fillna(False).to_numpy()
-    clp["status_code"] = _obj(np.where(clp["kind"] == _KIND["reversal"], "22",
-                                       np.where(denied & (clp["paid_cents"] == 0), "4", "1")))
+    status = np.where(clp["kind"] == _KIND["reversal"], 2, np.where(denied & (clp["paid_cents"] == 0), 1, 0))
+    clp["status_code"] = _obj(np.array(["1", "4", "22"], dtype=object)[status])
     # Control numbers (CLP07): one per claim payment; a reversal repeats the one it reverses.
     number = np.arange(1, len(clp) + 1)
     tx_ymd = pd.DatetimeIndex(tx_day.astype("datetime64[us]")).strftime("%y%m%d").to_numpy(dtype=object)
@@ -156,7 +185,6 @@ def _base(practice: Practice):
     ctl[is_rev] = ctl[reverses[is_rev]]
     clp["payer_claim_control"] = _obj(ctl)
     return tx, clp, svc
-
 
 
 def _forward_balances(tx: pd.DataFrame, clp: pd.DataFrame) -> tuple[pd.DataFrame, np.ndarray]:
@@ -340,20 +368,47 @@ def payer_identifier(payer_id: str) -> str:
     return "1" + f"{zlib.crc32(str(payer_id).encode('utf-8')) % 10**9:09d}"
 
 
-def remit_tables(practice: Practice, plan: RemitPlan) -> dict:
-    """The writer's tables (:func:`recoup_lib.remit.write_835_from_tables`) for a plan."""
+def _people(practice: Practice) -> tuple[pd.DataFrame, pd.Series]:
+    """The patients by number, and each patient's member id with each payer (NM1*QC)."""
+    patients = practice.patients.set_index("patient")
+    member = practice.spans.drop_duplicates(["patient", "payer_id"]).assign(
+        payer_id=lambda s: s["payer_id"].astype(object)).set_index(["patient", "payer_id"])["member_id"]
+    return patients, member
+
+
+def remit_tables(practice: Practice, plan: RemitPlan, tx_ids=None, people=None) -> dict:
+    """The writer's tables (:func:`recoup_lib.remit.write_835_from_tables`) for a plan.
+
+    ``tx_ids`` (positions in ``plan.tx``, ascending; default all) keeps only
+    those transactions: each one's rows are those the whole plan gives it, in
+    the same order, so files written from consecutive slices of transactions
+    are those written from the whole plan at once. ``people`` is
+    :func:`_people` of the practice, when the caller already has it.
+    """
     cfg = payer_review(practice.profile)
-    tx, clp, svc = plan.tx, plan.clp.copy(), plan.svc.copy()
+    every = tx_ids is None
+    tx_ids = np.arange(len(plan.tx)) if every else np.asarray(tx_ids, dtype=np.int64)
+    kept_tx = np.zeros(len(plan.tx), dtype=bool)
+    kept_tx[tx_ids] = True
+    clp_tx = plan.clp["tx"].to_numpy()
+    kept_clp = kept_tx[clp_tx]
+    clp = plan.clp.copy() if every else plan.clp.loc[kept_clp]
+    svc = plan.svc.copy() if every else plan.svc.loc[kept_clp[plan.svc["clp"].to_numpy()]]
+    tx = plan.tx
     lines = practice.lines
     notices = plan.notices
     carc = cfg["carc"]
     extra_cas = pd.DataFrame({"clp": [], "line_seq": [], "group_code": [], "reason_code": [], "amount_cents": []})
     r = plan.reversals
+    j = np.flatnonzero(kept_tx[r["tx"].to_numpy()])
+    r = r.iloc[j].reset_index(drop=True)
     if len(r):
-        n_clp, j = len(clp), np.arange(len(r))
+        # Ids follow the whole plan's (claim payments, then a reversal and a correction per reversal row).
+        n_clp = len(plan.clp)
         rev_id, cor_id = n_clp + 2 * j, n_clp + 2 * j + 1
+        j = np.arange(len(r))
         amount = notices["amount_cents"].to_numpy(dtype=np.int64)[r["notice"].to_numpy()]
-        base = clp.iloc[r["clp"].to_numpy()].reset_index(drop=True)
+        base = plan.clp.loc[r["clp"].to_numpy()].reset_index(drop=True)
         rev = base.assign(tx=r["tx"].to_numpy(), kind=_KIND["reversal"], status_code="22",
                           charge_cents=-base["charge_cents"], paid_cents=-base["paid_cents"],
                           patient_responsibility_cents=-base["patient_responsibility_cents"])
@@ -363,7 +418,8 @@ def remit_tables(practice: Practice, plan: RemitPlan) -> dict:
         clp = pd.concat([clp, rev.set_axis(rev_id), cor.set_axis(cor_id)])
         # Each reversed claim payment has one notice, so the claim payment maps to one new pair.
         pair = pd.DataFrame({"clp": r["clp"].to_numpy(), "_j": j})
-        rows = svc.merge(pair, on="clp")
+        reversed_svc = plan.svc if every else plan.svc.loc[np.isin(plan.svc["clp"].to_numpy(), pair["clp"].to_numpy())]
+        rows = reversed_svc.merge(pair, on="clp")
         jj = rows["_j"].to_numpy()
         money = ["charge_cents", "paid_cents", "allowed_cents", "deductible_cents", "coinsurance_cents",
                  "copay_cents"]
@@ -392,9 +448,10 @@ def remit_tables(practice: Practice, plan: RemitPlan) -> dict:
     svc_key = pd.Series(np.arange(len(svc)), index=pd.MultiIndex.from_arrays(
         [svc["clp"].to_numpy(), svc["line_seq"].to_numpy()]))
     cas_extra = extra_cas.astype({"clp": np.int64, "line_seq": np.int64, "amount_cents": np.int64})
+    extra_rows = np.zeros(0, dtype=np.int64)
     if len(cas_extra):
-        hit = svc_key.reindex(pd.MultiIndex.from_frame(cas_extra[["clp", "line_seq"]])).to_numpy()
-        svc.loc[hit, "_extra"] = cas_extra["amount_cents"].to_numpy()
+        extra_rows = svc_key.reindex(pd.MultiIndex.from_frame(cas_extra[["clp", "line_seq"]])).to_numpy(dtype=np.int64)
+        svc.loc[extra_rows, "_extra"] = cas_extra["amount_cents"].to_numpy()
     lines_tx = clp.set_index("clp")["tx"].reindex(svc["clp"].to_numpy()).to_numpy()
     at = svc["_line"].to_numpy()
     balanced_paid = svc["paid_cents"] + svc["_extra"]
@@ -425,14 +482,10 @@ def remit_tables(practice: Practice, plan: RemitPlan) -> dict:
         "service_date": lines["service_date"].to_numpy()[at],
         "line_control": (np.asarray(practice.claim_id_column(lines["claim"].to_numpy()[at]), dtype=object) + "-"
                          + lines["line_no"].to_numpy()[at].astype(str).astype(object)),
-        "remark_codes": line_remarks(adjustments, trace[lines_tx],
-                                      seq_of.reindex(svc["clp"].to_numpy()).to_numpy(dtype=np.int64),
-                                      svc["line_seq"].to_numpy(dtype=np.int64)),
+        "remark_codes": line_remarks(adjustments["reason_code"], np.concatenate([cas_rows, extra_rows]), len(svc)),
     })
 
-    patients = practice.patients.set_index("patient")
-    member = practice.spans.drop_duplicates(["patient", "payer_id"]).assign(
-        payer_id=lambda s: s["payer_id"].astype(object)).set_index(["patient", "payer_id"])["member_id"]
+    patients, member = people or _people(practice)
     ptype = tx["payer_type"].to_numpy(dtype=object)[clp["tx"].to_numpy()]
     payments = pd.DataFrame({
         "trace_number": trace[clp["tx"].to_numpy()],
@@ -457,7 +510,7 @@ def remit_tables(practice: Practice, plan: RemitPlan) -> dict:
             np.isin(clp["status_code"].to_numpy(dtype=object), ["4", "22"])
             | (clp["kind"].to_numpy() == _KIND["correction"])), "MA01", "")),
     })
-    plb = plan.plb
+    plb = plan.plb if every else plan.plb.loc[kept_tx[plan.plb["tx"].to_numpy()]]
     provider_adjustments = pd.DataFrame({
         "trace_number": trace[plb["tx"].to_numpy()],
         "reason_code": plb["reason_code"].to_numpy(dtype=object),
@@ -466,35 +519,53 @@ def remit_tables(practice: Practice, plan: RemitPlan) -> dict:
     })
     payee_npi = npi_numbers(stream(practice.seed, "payee"), 1)[0]
     payee_name = practice.profile.name.replace("_", " ").upper()
+    interchange = pd.Series(tx["file"]).factorize()[0][tx_ids] + 1
+    tx = tx.iloc[tx_ids]
     transactions = pd.DataFrame({
-        "trace_number": trace, "payment_date": tx["payment_date"].to_numpy(),
+        "trace_number": trace[tx_ids], "payment_date": tx["payment_date"].to_numpy(),
         "payer": tx["payer"].str.upper().to_numpy(dtype=object),
         "payer_id": _obj([payer_identifier(p) for p in tx["payer_id"].to_numpy(dtype=object)]),
         "payee_name": payee_name, "payee_id": payee_npi, "file": tx["file"].to_numpy(dtype=object),
         "payer_state": tx["payer_state"].to_numpy(dtype=object),
         "sender_id": tx["payer_id"].to_numpy(dtype=object), "receiver_id": payee_npi,
-        "interchange_control": pd.Series(tx["file"]).factorize()[0] + 1,
+        "interchange_control": interchange,
     })
     return {"transactions": transactions, "payments": payments, "service_lines": service_lines,
             "adjustments": adjustments, "provider_adjustments": provider_adjustments}
 
 
-def write_remits(practice: Practice, plan: RemitPlan, folder) -> list[str]:
-    """Write the plan's 835 files into ``folder``, one payer at a time (to bound memory).
+def write_remits(practice: Practice, plan: RemitPlan, folder, group_lines: int = 100_000) -> list[str]:
+    """Write the plan's 835 files into ``folder``, a few files at a time (to bound memory).
 
-    Interchange control numbers are numbered over all files, so the bytes are
-    those of a single call of :func:`recoup_lib.remit.write_835_from_tables`.
-    Returns the file names written.
+    Consecutive files are made together until they hold about
+    ``group_lines`` claim payments and service lines; interchange control
+    numbers are numbered over all files, so the bytes are those of a single
+    call of :func:`recoup_lib.remit.write_835_from_tables`. Returns the file
+    names written.
     """
     from ..remit import write_835_from_tables
 
-    tables = remit_tables(practice, plan)
-    payer_of_trace = pd.Series(plan.tx["payer_id"].to_numpy(dtype=object),
-                               index=plan.tx["trace_number"].to_numpy(dtype=object))
-    groups = {name: payer_of_trace.reindex(frame["trace_number"].to_numpy(dtype=object)).to_numpy(dtype=object)
-              for name, frame in tables.items()}
+    tx = plan.tx
+    file_of_tx = pd.Series(tx["file"]).factorize()[0]
+    rows = np.bincount(plan.clp["tx"].to_numpy(), minlength=len(tx)).astype(np.int64)
+    rows += np.bincount(plan.clp["tx"].to_numpy()[plan.svc["clp"].to_numpy()], minlength=len(tx))
+    per_file = np.bincount(file_of_tx, weights=rows, minlength=file_of_tx.max() + 1 if len(tx) else 0)
+    people = _people(practice)
     written: list[str] = []
-    for payer in pd.unique(plan.tx["payer_id"]):
-        part = {name: frame.loc[groups[name] == payer] for name, frame in tables.items()}
-        written += list(write_835_from_tables(**part, out_dir=folder))
+    for files in _runs(per_file, group_lines):
+        tx_ids = np.flatnonzero(np.isin(file_of_tx, files))
+        written += list(write_835_from_tables(**remit_tables(practice, plan, tx_ids, people), out_dir=folder))
     return written
+
+
+def _runs(weights: np.ndarray, limit: int) -> list[np.ndarray]:
+    """Consecutive positions of ``weights`` in runs of at most ``limit`` in all (or one position each)."""
+    runs, start, total = [], 0, 0
+    for i, w in enumerate(weights.tolist()):
+        if total and total + w > limit:
+            runs.append(np.arange(start, i))
+            start, total = i, 0
+        total += w
+    if start < len(weights):
+        runs.append(np.arange(start, len(weights)))
+    return runs

@@ -26,7 +26,7 @@ from ._blocks import Layout, place, run_blocks
 from ._claims837 import CLAIMS837_FOLDER, write_claims_837
 from ._identities import npi_numbers
 from ._payer import NOTICE_COLUMNS
-from ._practice import Practice
+from ._practice import Practice, _obj
 from ._random import stream
 from ._remits import TAKE_COLUMNS, plan_remits, write_remits
 
@@ -97,7 +97,7 @@ def contract_tables(practice: Practice, notices: pd.DataFrame | None = None) -> 
         "payment_id": pay["payment_id"], "payment_date": pay["payment_date"].to_numpy(),
         **{c: pay[c].to_numpy(dtype=np.int64) for c in ("allowed_cents", "paid_cents", "deductible_cents",
                                                         "coinsurance_cents", "copay_cents")},
-        "denial_code": pay["denial_code"].fillna("").to_numpy(dtype=object),
+        "denial_code": _obj(pay["denial_code"].fillna("").to_numpy(dtype=object)),
     })
     spans = practice.spans.reset_index(drop=True)
     coverage = pd.DataFrame({
@@ -111,7 +111,7 @@ def contract_tables(practice: Practice, notices: pd.DataFrame | None = None) -> 
         "claim_id": practice.claim_id_column(doc["claim"].to_numpy()),
         "line_no": doc["line_no"].to_numpy(dtype=np.int64),
         "note_present": doc["note_present"].array, "signed": doc["signed"].array,
-        "documented_code": doc["documented_code"].fillna("").to_numpy(dtype=object),
+        "documented_code": _obj(doc["documented_code"].fillna("").to_numpy(dtype=object)),
     })
     payer_ids = list(practice.profile["payer_mix"])
     fee = practice.refs.fee_schedule
@@ -231,22 +231,25 @@ def write_folder(practice: Practice, out: str | Path, payer: bool, remits: bool,
     paths = [write_csv(getattr(t, name.removesuffix(".csv")), out / name) for name in FOLDER_FILES[:-1]]
     if t.notices is not None:
         paths += [write_csv(getattr(t, name.removesuffix(".csv")), out / name) for name in PAYER_FILES]
-    if plan is not None:
+    planned = plan is not None
+    if planned:
         folder = out / REMITS_FOLDER
         written = write_remits(practice, plan, folder)
         paths += [folder / name for name in written]
+        transactions = len(plan.tx)
+        plan = None  # its tables are as large as the payments: not kept while the 837s are made
     claims_written = None
-    if plan is not None if claims837 is None else claims837:
+    if planned if claims837 is None else claims837:
         claims_written = practice_claims_837(practice, t, out / CLAIMS837_FOLDER)
         paths += [out / CLAIMS837_FOLDER / name for name in claims_written]
     tally = _Summary(practice, practice.seed)
     tally.add(_tally(t, practice))
     summary = tally.as_dict()
-    if plan is not None:
+    if planned:
         rl = t.recoupment_labels
         summary["payer_review"].update({
             "remit_files": len(written),
-            "remit_transactions": int(len(plan.tx)),
+            "remit_transactions": int(transactions),
             "taken": {k: int(v) for k, v in rl["mechanism"].where(rl["taken_cents"] > 0, "none")
                       .value_counts().sort_index().items()},
             "taken_total": f"{int(rl['taken_cents'].sum()) / 100:.2f}",
