@@ -320,7 +320,7 @@ def test_a_chart_spanning_two_centuries_draws_only_the_months_that_have_money():
 
     frame = pd.DataFrame({"date": pd.to_datetime(["1900-01-15", "1900-01-20", "2025-06-01", "2100-12-31"]),
                           "cents": [100, 250, 0, 9900]})
-    fig = plot_money_by_month(frame, "date", "cents", "Paid", "dollars")
+    fig = plot_money_by_month(frame, "date", "cents", title="Paid")
     ax = fig.axes[0]
     assert len(ax.patches) == 2
     assert sorted(round(p.get_height(), 2) for p in ax.patches) == [3.5, 99.0]
