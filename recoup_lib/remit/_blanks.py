@@ -10,6 +10,8 @@ from __future__ import annotations
 
 import numpy as np
 
+from ._bytes import words_at
+
 __all__ = ["strip_blanks"]
 
 _LOW7 = np.uint64(0x7F7F7F7F7F7F7F7F)
@@ -52,27 +54,6 @@ def strip_blanks(raw: np.ndarray, starts: np.ndarray, ends: np.ndarray) -> int:
     return int((starts[indented] < ends[indented]).sum())
 
 
-def _words(raw: np.ndarray, pos: np.ndarray) -> np.ndarray:
-    """The eight bytes ``raw[pos:pos + 8]`` of each position as one little-endian word.
-
-    Bytes outside ``raw`` read as NUL (not a blank), so a scan stops at the buffer's edges.
-    """
-    size = len(raw)
-    inside = (pos >= 0) & (pos <= size - 8)
-    out = np.zeros(len(pos), dtype=np.uint64)
-    if size >= 8:
-        view = np.ndarray((size - 7,), dtype="<u8", buffer=raw, strides=(1,))
-        out[inside] = view[pos[inside]]
-    for i in np.flatnonzero(~inside):
-        at = int(pos[i])
-        got = np.zeros(8, dtype=np.uint8)
-        lo, hi = max(at, 0), min(at + 8, size)
-        if lo < hi:
-            got[lo - at: hi - at] = raw[lo:hi]
-        out[i] = got.view("<u8")[0]
-    return out
-
-
 def _leading_blanks(words: np.ndarray) -> np.ndarray:
     """How many of each word's bytes, from its first, are spaces or tabs (0 to 8)."""
     def zero_bytes(v):
@@ -86,12 +67,12 @@ def _leading_blanks(words: np.ndarray) -> np.ndarray:
 
 def _skip_forward(raw: np.ndarray, pos: np.ndarray, limit: np.ndarray) -> np.ndarray:
     """Each position moved past the blanks at it (not past ``limit``); ``pos`` is reused."""
-    skip = _leading_blanks(_words(raw, pos))
+    skip = _leading_blanks(words_at(raw, pos, 8))
     pos += skip
     active = np.flatnonzero((skip == 8) & (pos < limit))
     while len(active):
         at = pos[active]
-        skip = _leading_blanks(_words(raw, at))
+        skip = _leading_blanks(words_at(raw, at, 8))
         pos[active] = at + skip
         active = active[(skip == 8) & (pos[active] < limit[active])]
     return np.minimum(pos, limit, out=pos)
@@ -104,7 +85,7 @@ def _skip_back(raw: np.ndarray, pos: np.ndarray, limit: np.ndarray) -> np.ndarra
     while len(active):
         at = pos[active]
         # Byte-swapped, the word's last byte comes first.
-        skip = _leading_blanks(_words(raw, at - 8).byteswap())
+        skip = _leading_blanks(words_at(raw, at - 8, 8).byteswap())
         pos[active] = at - skip
         active = active[(skip == 8) & (pos[active] > limit[active])]
     return np.maximum(pos, limit, out=pos)

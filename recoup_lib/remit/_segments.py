@@ -25,6 +25,7 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from ._bytes import words_at
 from ._interchanges import DEFAULT_SEPARATORS, Piece, RawProblem, Separators, split_interchanges
 
 __all__ = [
@@ -142,7 +143,7 @@ def segment_codes(buf: np.ndarray, starts: np.ndarray, ends: np.ndarray, sep: in
     if n == 0:
         return np.zeros(0, dtype=np.uint32)
     size = ends - starts
-    word = _first_bytes(buf, starts)
+    word = words_at(buf, starts, 4)
     b1, b2, b3 = (word >> 8) & 0xFF, (word >> 16) & 0xFF, word >> 24
     three_bytes = ((word & 0xFF) << 16) | (b1 << 8) | b2
     one = (size == 1) | ((size > 1) & (b1 == sep))
@@ -151,28 +152,6 @@ def segment_codes(buf: np.ndarray, starts: np.ndarray, ends: np.ndarray, sep: in
     code = np.where(three, three_bytes, np.uint32(0xFFFFFF))
     code = np.where(two, three_bytes & 0xFFFF00, code)
     return np.where(one, three_bytes & 0xFF0000, code).astype(np.uint32)
-
-
-def _windows(buf: np.ndarray, width: int) -> np.ndarray:
-    """Every ``width`` bytes of ``buf`` (4 or 8) read as one little-endian integer: element *i*
-    is ``buf[i:i + width]``, so one gather reads a value's first bytes at once."""
-    buf = np.ascontiguousarray(buf)
-    return np.ndarray((len(buf) - width + 1,), dtype=f"<u{width}", buffer=buf, strides=(1,))
-
-
-def _first_bytes(buf: np.ndarray, starts: np.ndarray) -> np.ndarray:
-    """The four bytes at each start as a little-endian uint32 (bytes past the end are 0)."""
-    size = len(buf)
-    near = starts > size - 4
-    word = np.zeros(len(starts), dtype=np.uint32)
-    if size >= 4:
-        word = _windows(buf, 4)[np.minimum(starts, size - 4)]
-    for i in np.flatnonzero(near):
-        got = np.zeros(4, dtype=np.uint8)
-        tail = buf[starts[i]: starts[i] + 4]
-        got[:len(tail)] = tail
-        word[i] = got.view("<u4")[0]
-    return word
 
 
 def _gather(buf: np.ndarray, starts: np.ndarray, lengths: np.ndarray) -> pa.Array:
@@ -328,7 +307,7 @@ class Elements:
         if not len(buf) or not lengths.any():
             return np.zeros(len(begin), dtype=np.uint32)
         # The first bytes of every value in one gather; bytes past a value's end count as 0.
-        word = _first_bytes(buf, begin)
+        word = words_at(buf, begin, 4)
         out = np.where(lengths > 0, (word & 0xFF) << np.uint32(16), 0).astype(np.uint32)
         out |= np.where(lengths > 1, word & 0xFF00, 0).astype(np.uint32)
         out |= np.where(lengths > 2, (word >> np.uint32(16)) & 0xFF, 0).astype(np.uint32)
@@ -354,7 +333,7 @@ class Elements:
             every = bool(shaped.all())
             rows = None if every else np.flatnonzero(shaped)
             at = begin if every else begin[rows]
-            digits = _windows(self.splitter.buf, 8)[at].view(np.uint8).reshape(-1, 8) - np.uint8(48)
+            digits = words_at(self.splitter.buf, at, 8).view(np.uint8).reshape(-1, 8) - np.uint8(48)
             digit = (digits <= 9).all(axis=1)
             d = digits.astype(np.int64)
             found = (d[:, 0] * 1000 + d[:, 1] * 100 + d[:, 2] * 10 + d[:, 3],
