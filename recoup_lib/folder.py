@@ -25,15 +25,7 @@ import pandas as pd
 
 from . import reference
 from .csvout import csv_bytes, to_text_frame, to_text_table, write_csv
-from .csvread import (  # noqa: F401 - re-exported: the readers' one public door
-    RESERVED_PREFIX,
-    broken_frame,
-    python_csv_chunks,
-    read_csv_text,
-    read_header,
-    read_table,
-    with_broken_rows,
-)
+from .csvread import read_csv_text, read_table
 from .errors import InputError, InvalidParameterError, NothingUsableError, Problem
 from .schema import SPECS, value_codes
 

@@ -32,7 +32,7 @@ import pyarrow as pa
 import pyarrow.csv as pacsv
 
 from ..errors import InputError
-from ..folder import RESERVED_PREFIX
+from ..csvread import RESERVED_PREFIX
 from ..outputs import unguard_formulas, unguard_text
 
 __all__ = ["RawExport", "read_export", "split_sheet", "WORKBOOK_SUFFIXES", "decode_bytes"]
