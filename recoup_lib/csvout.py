@@ -3,7 +3,7 @@
 :func:`write_csv` turns an in-memory table into contract text (``_cents``
 columns become dollars with two decimals under their contract name, dates
 ``YYYY-MM-DD``, booleans ``true``/``false``, missing values blank), guards
-text a spreadsheet would run as a formula (:func:`recoup_lib.outputs.guard_formulas`;
+text a spreadsheet would run as a formula (:func:`recoup_lib.formulas.guard_formulas`;
 the readers of :mod:`recoup_lib.folder` take the guard off again), quotes only
 what needs quoting (RFC 4180, the bytes of Python's ``csv`` module), and
 writes through :mod:`recoup_lib.outputs` so a file appears whole.
@@ -23,7 +23,8 @@ import pyarrow.compute as pc
 import pyarrow.csv as pacsv
 
 from .money import format_cents_arrow
-from .outputs import guard_formulas, guard_text, output_file, staged
+from .formulas import guard_formulas, guard_text
+from .outputs import output_file, staged
 
 __all__ = ["write_csv", "csv_bytes", "to_text_table", "to_text_frame"]
 
@@ -106,7 +107,7 @@ def write_csv(df: pd.DataFrame, path: str | Path, text: bool = False) -> Path:
     """Write a table as contract CSV (UTF-8, header, comma separated, ``\\n`` line ends).
 
     Text a spreadsheet would run as a formula is guarded with a leading
-    ``'`` (:func:`recoup_lib.outputs.guard_formulas`; the readers of this
+    ``'`` (:func:`recoup_lib.formulas.guard_formulas`; the readers of this
     module take it off again, so the file reads back as the same values).
     Written inside a result folder being written (see
     :func:`recoup_lib.outputs.output_folder`) the file goes straight in;

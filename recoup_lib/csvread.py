@@ -21,7 +21,7 @@ import pyarrow.compute as pc
 import pyarrow.csv as pacsv
 
 from .errors import InputError, Problem
-from .outputs import unguard_formulas, unguard_text
+from .formulas import unguard_formulas, unguard_text
 from .schema import FIRST_DATE, LAST_DATE, MAX_WHOLE_NUMBER, SPECS, FileSpec, ParsedTable, parse_table
 
 __all__ = [
@@ -47,7 +47,7 @@ RESERVED_PREFIX = "_"
 
 def _string_frame(table: pa.Table) -> pd.DataFrame:
     """Text columns as pyarrow-backed strings (formula guards taken off, see
-    :func:`recoup_lib.outputs.unguard_formulas`); typed ones as ``datetime64[us]`` and ``Int64``."""
+    :func:`recoup_lib.formulas.unguard_formulas`); typed ones as ``datetime64[us]`` and ``Int64``."""
     for i, f in enumerate(table.schema):
         if f.type == pa.date32():
             table = table.set_column(i, f.name, pc.cast(table[f.name], pa.timestamp("us")))

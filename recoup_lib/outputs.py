@@ -44,14 +44,6 @@ from pathlib import Path
 from typing import Callable, Iterable
 
 from .errors import UsageError
-from .formulas import (  # noqa: F401 - re-exported: writers and readers take both safety rules from here
-    FORMULA_STARTS,
-    GUARD,
-    guard_formulas,
-    guard_text,
-    unguard_formulas,
-    unguard_text,
-)
 
 __all__ = [
     "MANIFEST",
@@ -62,11 +54,6 @@ __all__ = [
     "writes_folder",
     "record_file",
     "staged",
-    "guard_formulas",
-    "unguard_formulas",
-    "guard_text",
-    "unguard_text",
-    "FORMULA_STARTS",
 ]
 
 #: The manifest of an output folder: the files the kit wrote there, with size and checksum.

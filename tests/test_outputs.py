@@ -8,8 +8,8 @@ import os
 import pytest
 
 from recoup_lib.errors import UsageError
-from recoup_lib.outputs import (MANIFEST, check_file, check_folder, guard_text, output_file, output_folder,
-                                staged, unguard_text)
+from recoup_lib.formulas import guard_text, unguard_text
+from recoup_lib.outputs import MANIFEST, check_file, check_folder, output_file, output_folder, staged
 
 
 def _write(folder, files):

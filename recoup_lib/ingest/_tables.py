@@ -33,7 +33,7 @@ import pyarrow.csv as pacsv
 
 from ..errors import InputError
 from ..csvread import RESERVED_PREFIX
-from ..outputs import unguard_formulas, unguard_text
+from ..formulas import unguard_formulas, unguard_text
 
 __all__ = ["RawExport", "read_export", "split_sheet", "WORKBOOK_SUFFIXES", "decode_bytes"]
 

@@ -11,7 +11,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from recoup_lib.folder import read_csv_text, write_csv
-from recoup_lib.outputs import guard_formulas, unguard_formulas
+from recoup_lib.formulas import guard_formulas, unguard_formulas
 
 # Text as users' files hold it: formula starts, quotes, separators, line breaks, tabs, unicode.
 _ALPHABET = st.sampled_from(list("=+-@'\t\r\n,;\"$\\ aZ09.é€") + ["\x00", "\u2028", "\ufeff"])
