@@ -4,7 +4,7 @@ point estimate, as the caller chooses (:data:`DEMAND_BASES`)."""
 from __future__ import annotations
 
 from ..errors import InvalidParameterError
-from ._variable import VariableAppraisal, appraise_variable  # noqa: F401 - used by the examples
+from ._variable import VariableAppraisal
 
 __all__ = ["DEMAND_BASES", "one_sided_lower_bound", "demand_amount"]
 
@@ -44,6 +44,7 @@ def one_sided_lower_bound(appraisal: VariableAppraisal, confidence: float = 0.90
     Examples
     --------
     >>> import pandas as pd
+    >>> from recoup_lib.sampling import appraise_variable
     >>> s = pd.DataFrame({"overpayment_cents": [0, 4520, 0, 11200, 0, 3875]})
     >>> a = appraise_variable(s, universe_size=600)
     >>> one_sided_lower_bound(a) == a.interval(0.80).lower_cents
@@ -76,6 +77,7 @@ def demand_amount(appraisal: VariableAppraisal, basis: str = "lower_bound",
     Examples
     --------
     >>> import pandas as pd
+    >>> from recoup_lib.sampling import appraise_variable
     >>> s = pd.DataFrame({"overpayment_cents": [0, 4520, 0, 11200, 0, 3875]})
     >>> a = appraise_variable(s, universe_size=600)
     >>> demand_amount(a, "point_estimate")
