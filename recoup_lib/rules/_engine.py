@@ -9,6 +9,7 @@ line's total capped at what was paid on it.
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -491,8 +492,6 @@ def write_audit(result: AuditResult, out: str | Path) -> dict[str, Path]:
 
     Returns the paths written, by name.
     """
-    import json
-
     out = Path(out)
     out.mkdir(parents=True, exist_ok=True)
     paths = {}
@@ -547,8 +546,6 @@ def write_audit_set_aside(inputs: AuditInputs, out: str | Path, reason: str) -> 
 
     Returns the paths written, by name.
     """
-    import json
-
     out = Path(out)
     out.mkdir(parents=True, exist_ok=True)
     paths = _write_rejected(inputs, out)
