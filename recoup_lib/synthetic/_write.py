@@ -66,6 +66,11 @@ class _Tables:
     recoupment_labels: pd.DataFrame | None = None
 
 
+#: The practice's line columns claim_lines.csv is made of (the others are the simulation's own).
+_LINE_COLUMNS = ["claim", "line_no", "patient", "payer_id", "rendering_npi", "service_date", "submitted_date",
+                 "procedure_code", "modifiers", "units", "charge_cents", "diagnosis_codes", "place_of_service"]
+
+
 def contract_tables(practice: Practice, notices: pd.DataFrame | None = None) -> _Tables:
     """The practice as the contract's tables (typed, in memory, in file order).
 
@@ -74,7 +79,7 @@ def contract_tables(practice: Practice, notices: pd.DataFrame | None = None) -> 
     """
     lines = practice.lines
     order = np.lexsort((lines["line_no"].to_numpy(), lines["claim"].to_numpy()))
-    lines = lines.iloc[order].reset_index(drop=True)
+    lines = lines[_LINE_COLUMNS].iloc[order].reset_index(drop=True)
     claim_lines = pd.DataFrame({
         "claim_id": practice.claim_id_column(lines["claim"].to_numpy()),
         "line_no": lines["line_no"].to_numpy(dtype=np.int64),
