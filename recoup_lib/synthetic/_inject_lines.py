@@ -113,7 +113,7 @@ def inject_documentation_errors(s: InjectionState, k: int, error_type: str) -> N
     lines = s.lines
     paid = s.paid()
     # Visits (in encounter order) with no used line and some paid line.
-    visit, visits = pd.factorize(lines["encounter"].to_numpy(), sort=True)
+    visit, visits = s.visits()
     used_lines = np.bincount(visit, weights=s.used, minlength=len(visits))
     paid_lines = np.bincount(visit, weights=paid > 0, minlength=len(visits)).astype(np.int64)
     pool = np.flatnonzero((used_lines == 0) & (paid_lines > 0))

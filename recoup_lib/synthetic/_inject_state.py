@@ -103,6 +103,17 @@ class InjectionState:
         column = self.lines["procedure_code"] if rows is None else self.lines["procedure_code"].iloc[rows]
         return column.cat.codes.to_numpy()
 
+    def visits(self) -> tuple[np.ndarray, np.ndarray]:
+        """Each line's visit number (visits in encounter order) and the visits' encounters.
+
+        Made once until lines are added (encounters of existing lines never change).
+        """
+        made = self.__dict__.get("_visits")
+        if made is None or made[0] != len(self.lines):
+            visit, visits = pd.factorize(self.lines["encounter"].to_numpy(), sort=True)
+            made = self._visits = (len(self.lines), visit, visits)
+        return made[1], made[2]
+
     def fee(self, rows: np.ndarray, codes=None) -> np.ndarray:
         return line_fees(self.p.refs, self.lines[_FEE_COLUMNS].iloc[rows], codes)
 
@@ -194,7 +205,13 @@ class InjectionState:
 
 
 def all_policies(s: InjectionState) -> pd.DataFrame:
-    """The payer policies: the shipped ones and those the injectors added (payer, code, dates)."""
+    """The payer policies: the shipped ones and those the injectors added (payer, code, dates).
+
+    Made once per set of policies (several injectors ask; policies are only ever added).
+    """
+    made = s.__dict__.get("_all_policies")
+    if made is not None and made[0] == len(s.policies):
+        return made[1]
     base = s.p.refs.payer_policies[["payer_id", "procedure_code", "effective_date", "announced_date"]]
     base = base.astype({"payer_id": object, "procedure_code": object})
     extra = pd.DataFrame(s.policies, columns=["payer_id", "procedure_code", "effective_date", "announced_date"])
@@ -202,5 +219,6 @@ def all_policies(s: InjectionState) -> pd.DataFrame:
         extra = extra.assign(effective_date=_dates(extra["effective_date"].to_numpy()),
                              announced_date=_dates(extra["announced_date"].to_numpy())).astype(
             {"payer_id": object, "procedure_code": object})
-        return pd.concat([base, extra], ignore_index=True)
+        base = pd.concat([base, extra], ignore_index=True)
+    s._all_policies = (len(s.policies), base)
     return base

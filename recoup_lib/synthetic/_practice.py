@@ -30,7 +30,8 @@ from ._identities import member_ids, name_pools, npi_numbers
 from ._payments import price_and_pay
 from ._profile import Profile, expand_visits, expected_lines, template_lines
 from ._random import stream
-from ._values import DAY, _arrow_series, _category, _dates, _is, _norm, _obj, month_end, text_id_array, text_ids, weekday
+from ._values import (DAY, _arrow_series, _category, _dates, _is, _norm, _obj, month_end, text_id_array, text_ids,
+                      weekday)
 
 __all__ = ["Practice", "build_clean", "patient_count", "References"]
 
