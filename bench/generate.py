@@ -5,7 +5,8 @@ Each step runs in a fresh process (wall seconds, peak resident memory):
 - **generate**: simulate the practice and write its audit folder without the
   835s (``recoup generate --no-remits``; blocks side by side in ``--workers``
   processes, default every core; "peak" is this process, "worker" the
-  largest worker process);
+  largest worker process; "CPU main" and "CPU workers" their CPU seconds,
+  steadier than wall seconds on a shared machine);
 - **floor**: pyarrow reading the same generated files (every CSV the step
   wrote; ``pyarrow.csv.read_csv`` with its defaults, every core, best of
   three, file cache warm), measured in the same run. Target: generate within
@@ -44,12 +45,15 @@ TARGET_835_BYTES = 1.5 * 10**9
 
 def step_generate(lines: int, profile: str, seed: int, out: str, max_memory: str | None = None,
                   workers: int | None = None) -> dict:
-    """``recoup generate --no-remits`` (within ``max_memory`` if given); the largest worker's peak too."""
+    """``recoup generate --no-remits`` (within ``max_memory`` if given); the largest worker's peak and the
+    workers' CPU seconds too (on a shared machine CPU seconds say more than wall seconds)."""
     import resource
 
     generate(out, lines=lines, seed=seed, profile=profile, remits=False, max_memory=max_memory, workers=workers)
+    children = resource.getrusage(resource.RUSAGE_CHILDREN)
     return {"files": sorted(f for f in os.listdir(out) if f.endswith(".csv")), "bytes": _size(out),
-            "worker_peak_bytes": resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss * 1024}
+            "worker_peak_bytes": children.ru_maxrss * 1024,
+            "worker_cpu_seconds": children.ru_utime + children.ru_stime}
 
 
 def step_floor(folder: str) -> dict:
@@ -125,10 +129,12 @@ def main() -> None:
     first = rows[0]
     print(f"profile {args.profile}, {args.lines:,} claim lines, seed {args.seed}: "
           f"{len(first['files'])} CSV files, {first['bytes'] / 2**20:,.0f} MiB")
-    print(f"{'run':>4} {'generate':>9} {'lines/s':>10} {'peak':>10} {'worker':>10} {'floor':>7} {'ratio':>6}")
+    print(f"{'run':>4} {'generate':>9} {'lines/s':>10} {'peak':>10} {'worker':>10} {'floor':>7} {'ratio':>6}"
+          f" {'CPU main':>9} {'CPU workers':>12}")
     for number, r in enumerate(rows, 1):
         print(f"{number:>4} {r['seconds']:>8.1f}s {args.lines / r['seconds']:>10,.0f} {gib(r['peak_bytes']):>10}"
-              f" {gib(r['worker_peak_bytes']):>10} {r['floor']:>6.2f}s {r['seconds'] / r['floor']:>5.1f}x")
+              f" {gib(r['worker_peak_bytes']):>10} {r['floor']:>6.2f}s {r['seconds'] / r['floor']:>5.1f}x"
+              f" {r['cpu_seconds']:>8.1f}s {r['worker_cpu_seconds']:>11.1f}s")
     best = min(rows, key=lambda r: r["seconds"] / r["floor"])
     print(f"generate (no 835s) / floor: {best['seconds'] / best['floor']:.1f}x at best of {len(rows)} "
           f"(floor: pyarrow reading the same {len(best['files'])} files, best of 3); target <= {TARGET_RATIO:.0f}x")

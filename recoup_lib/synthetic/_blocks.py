@@ -201,11 +201,19 @@ def _worker_finish(layout: Layout, block: int, choice: PolicyChoice, first_line:
     return _counts(practice)
 
 
-def _worker_last(layout: Layout, block: int, at: dict, last: Callable):
-    return last(_HELD.pop(("done", block)), layout, block, at)
+def _worker_last(layout: Layout, block: int, at: dict, last: Callable, keeps: bool = False):
+    result = last(_HELD.pop(("done", block)), layout, block, at)
+    if keeps:
+        result, _HELD[("kept", block)] = result
+    return result
 
 
-def run_blocks(layout: Layout, last: Callable, keep: bool = True, workers: int = 1) -> Iterator:
+def _worker_then(block: int, then: Callable, info):
+    return then(_HELD.pop(("kept", block)), info)
+
+
+def run_blocks(layout: Layout, last: Callable, keep: bool = True, workers: int = 1,
+               then: Callable | None = None) -> Iterator:
     """Build, finish and place every block; yield ``last(block, layout, number, at)`` in block order.
 
     ``last`` (a module-level function) runs where the block was finished: in
@@ -213,6 +221,13 @@ def run_blocks(layout: Layout, last: Callable, keep: bool = True, workers: int =
     the block (block *b* goes to worker *b* mod ``workers``), so only its
     result travels. ``keep=False`` drops each clean block after its policy
     view and builds it again to finish it (bounded memory).
+
+    With ``then`` (a module-level function), ``last`` returns a pair: what
+    is yielded, and what stays where the block was made. The caller
+    ``send``\ s back an answer for each yielded block (``None``: nothing to
+    do), and ``then(kept, answer)`` runs in that same process; so a worker
+    can write its own block's bytes once the caller has told it where. Every
+    ``then`` has run when the generator ends.
     """
     count = len(layout.sizes)
     workers = max(1, min(int(workers), count))
@@ -233,7 +248,16 @@ def run_blocks(layout: Layout, last: Callable, keep: bool = True, workers: int =
             states[block] = None
             practice = finish_block(layout, block, state, choice, first_lines[block])
             counts = _counts(practice)
-            yield last(practice, layout, block, dict(at))
+            result = last(practice, layout, block, dict(at))
+            del practice
+            if then is None:
+                yield result
+            else:
+                result, kept = result
+                answer = yield result
+                if answer is not None:
+                    then(kept, answer)
+                del kept
             at = {k: at[k] + counts[k] for k in at}
         return
     pools = [_worker_pool(1) for _ in range(workers)]
@@ -242,7 +266,13 @@ def run_blocks(layout: Layout, last: Callable, keep: bool = True, workers: int =
         first_lines = np.cumsum([0] + [len(v.paid) for v in views])[:-1].tolist()
         choice = choose_policies(layout.seed, layout.start, layout.end, layout.refs, views, budget)
         del views
-        finishing, lasts, ahead = {}, {}, 0
+        finishing, lasts, ahead, thens = {}, {}, 0, []
+
+        def deliver(block: int):
+            answer = yield lasts.pop(block).result()
+            if then is not None and answer is not None:
+                thens.append(pools[block % workers].submit(_worker_then, block, then, answer))
+
         at = {"claims": 0, "payments": 0, "notices": 0, "lines": 0}
         for block in range(count):
             while ahead < min(count, block + workers):
@@ -250,11 +280,14 @@ def run_blocks(layout: Layout, last: Callable, keep: bool = True, workers: int =
                                                                   first_lines[ahead])
                 ahead += 1
             counts = finishing.pop(block).result()
-            lasts[block] = pools[block % workers].submit(_worker_last, layout, block, dict(at), last)
+            lasts[block] = pools[block % workers].submit(_worker_last, layout, block, dict(at), last,
+                                                         then is not None)
             at = {k: at[k] + counts[k] for k in at}
             if block:
-                yield lasts.pop(block - 1).result()
-        yield lasts.pop(count - 1).result()
+                yield from deliver(block - 1)
+        yield from deliver(count - 1)
+        for done in thens:
+            done.result()
     finally:
         for pool in pools:
             pool.shutdown(cancel_futures=True)

@@ -12,7 +12,7 @@ import pandas as pd
 
 from ..money import div_half_up
 from ..rules import BYPASS_MODIFIERS, EM_FAMILIES
-from ._inject_state import InjectionState, all_policies
+from ._inject_state import InjectionState, all_policies, member
 from ._random import stream
 from ._values import DAY, _dates, _is, next_weekday
 
@@ -25,10 +25,9 @@ _BYPASS = r"(?:^|;)(?:" + "|".join(sorted(BYPASS_MODIFIERS)) + r")(?:;|$)"
 def _mue_safe_to_double(s: InjectionState) -> np.ndarray:
     """Lines whose code's per-day MUE still holds when the line is billed twice."""
     code = s.code_index()
-    mai = s.mue_mai[code]
     limit = np.nan_to_num(s.mue_limit[code], nan=0)
     units = s.lines["units"].to_numpy()
-    return pd.isna(mai) | (mai == "1") | (2 * units <= limit)
+    return (s.mue_missing | s.mue_per_line)[code] | (2 * units <= limit)
 
 
 def inject_duplicate_claim(s: InjectionState, k: int, budget: int) -> None:
@@ -114,7 +113,7 @@ def inject_documentation_errors(s: InjectionState, k: int, error_type: str) -> N
     lines = s.lines
     paid = s.paid()
     # Visits (in encounter order) with no used line and some paid line.
-    visit, visits = pd.factorize(lines["encounter"].to_numpy(), sort=True)
+    visit, visits = s.visits()
     used_lines = np.bincount(visit, weights=s.used, minlength=len(visits))
     paid_lines = np.bincount(visit, weights=paid > 0, minlength=len(visits)).astype(np.int64)
     pool = np.flatnonzero((used_lines == 0) & (paid_lines > 0))
@@ -126,15 +125,15 @@ def inject_documentation_errors(s: InjectionState, k: int, error_type: str) -> N
     rows = np.flatnonzero(picked[visit])
     s.used[rows] = True
     if error_type == "missing_signature":
-        mask = s.doc["_line"].isin(rows).to_numpy()
+        mask = member(s.doc["_line"], rows)
         s.doc.loc[mask, "note_present"] = True
         s.doc.loc[mask, "signed"] = False
         how = np.full(len(rows), "the visit note was never signed", dtype=object)
     else:
         drop_visit = pd.Series(rng.random(len(chosen)) < 0.6, index=chosen)
         gone = drop_visit.reindex(lines["encounter"].to_numpy()[rows]).to_numpy(dtype=bool)
-        s.doc = s.doc.loc[~s.doc["_line"].isin(rows[gone]).to_numpy()]
-        mask = s.doc["_line"].isin(rows[~gone]).to_numpy()
+        s.doc = s.doc.loc[~member(s.doc["_line"], rows[gone])]
+        mask = member(s.doc["_line"], rows[~gone])
         s.doc.loc[mask, "note_present"] = False
         s.doc.loc[mask, "signed"] = pd.NA
         s.doc.loc[mask, "documented_code"] = ""
@@ -257,7 +256,7 @@ def inject_units_over_mue(s: InjectionState, k: int, split_budget: int) -> None:
     mai = s.mue_mai[code]
     limit = s.mue_limit[code]
     units = lines["units"].to_numpy(dtype=np.int64)
-    ok = s.simple_paid() & ~pd.isna(mai) & (np.nan_to_num(limit, nan=0) >= 1)
+    ok = s.simple_paid() & ~s.mue_missing[code] & (np.nan_to_num(limit, nan=0) >= 1)
     # One line of that code per visit, so the day's total is this line's units.
     visit_code = pd.factorize(lines["encounter"].to_numpy().astype(np.int64) * (int(code.max()) + 1) + code)[0]
     ok &= np.bincount(visit_code)[visit_code] == 1
@@ -344,7 +343,7 @@ def inject_upcoding(s: InjectionState, k: int) -> None:
     new_paid, old_allowed = _reprice(s, r, fee_new * units)
     s.lines.loc[r, "procedure_code"] = new_code
     s.lines.loc[r, "charge_cents"] = s.charge.reindex(new_code).to_numpy(dtype=np.int64) * units
-    doc_rows = s.doc["_line"].isin(r).to_numpy()
+    doc_rows = member(s.doc["_line"], r)
     original = pd.Series(code[r], index=r)
     s.doc.loc[doc_rows, "documented_code"] = original.reindex(s.doc.loc[doc_rows, "_line"]).to_numpy()
     s.used[r] = True

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from ._inject_state import InjectionState, all_policies
+from ._inject_state import InjectionState, all_policies, member
 from ._practice import References
 from ._random import stream
 from ._values import DAY, _dates, _is, month_end
@@ -191,7 +191,7 @@ def inject_coverage_lapsed(s: InjectionState, k: int) -> None:
     plan = plan.iloc[: int(np.searchsorted(cum, k)) + 1]
     if not len(plan):
         return
-    s.used[lines["patient"].isin(plan["patient"]).to_numpy()] = True
+    s.used[member(lines["patient"], plan["patient"])] = True
     retro = plan.loc[~plan["gap"]]
     gap = plan.loc[plan["gap"]]
     spans.loc[retro["_span"].to_numpy(), "termination_date"] = retro["end"].to_numpy()

@@ -15,7 +15,28 @@ from ._payments import line_fees
 from ._practice import Practice
 from ._values import _dates, pay_weekday
 
-__all__ = ["InjectionState", "all_policies"]
+__all__ = ["InjectionState", "all_policies", "member"]
+
+#: The lines' columns :func:`._payments.line_fees` reads (a line's fee needs no other).
+_FEE_COLUMNS = ["payer_id", "procedure_code", "service_date"]
+
+
+def member(values, rows) -> np.ndarray:
+    """Whether each of ``values`` (line or patient numbers) is one of ``rows``, like ``isin``.
+
+    Numbers are small non-negative integers, so a bitmap over them answers
+    faster than the hash table ``isin`` builds (the injectors ask often, over
+    every payment).
+    """
+    values = np.asarray(values, dtype=np.int64)
+    rows = np.asarray(rows, dtype=np.int64)
+    if not len(values) or not len(rows):
+        return np.zeros(len(values), dtype=bool)
+    if values.min() < 0 or rows.min() < 0:
+        return np.isin(values, rows)
+    marks = np.zeros(int(max(values.max(), rows.max())) + 1, dtype=bool)
+    marks[rows] = True
+    return marks[values]
 
 
 class InjectionState:
@@ -24,9 +45,11 @@ class InjectionState:
     def __init__(self, practice: Practice):
         self.p = practice
         self.lines = practice.lines.reset_index(drop=True)
-        self.payments = practice.payments.copy()
-        self.doc = practice.documentation.copy()
-        self.spans = practice.spans.copy()
+        # Shallow copies: the practice's tables are copied on write (pandas copy-on-write), and most
+        # are replaced whole by the first injector that changes them.
+        self.payments = practice.payments.copy(deep=False)
+        self.doc = practice.documentation.copy(deep=False)
+        self.spans = practice.spans.copy(deep=False)
         self.used = np.zeros(len(self.lines), dtype=bool)
         self.ledger: list[pd.DataFrame] = []
         self.policies: list[dict] = []
@@ -40,6 +63,9 @@ class InjectionState:
         mue = refs.mue.drop_duplicates("procedure_code").set_index("procedure_code")
         self.mue_mai = mue["mai"].reindex(codes.index).to_numpy(dtype=object)
         self.mue_limit = mue["mue_value"].reindex(codes.index).to_numpy(dtype=float)
+        #: Per code: no MUE, and an MUE counted per line (MAI 1); looked up by code, not per line.
+        self.mue_missing = np.asarray(pd.isna(self.mue_mai), dtype=bool)
+        self.mue_per_line = np.asarray(self.mue_mai == "1", dtype=bool)
         self.next_claim = int(self.lines["claim"].max()) + 1 if len(self.lines) else 1
         self._per_line = None
 
@@ -77,8 +103,19 @@ class InjectionState:
         column = self.lines["procedure_code"] if rows is None else self.lines["procedure_code"].iloc[rows]
         return column.cat.codes.to_numpy()
 
+    def visits(self) -> tuple[np.ndarray, np.ndarray]:
+        """Each line's visit number (visits in encounter order) and the visits' encounters.
+
+        Made once until lines are added (encounters of existing lines never change).
+        """
+        made = self.__dict__.get("_visits")
+        if made is None or made[0] != len(self.lines):
+            visit, visits = pd.factorize(self.lines["encounter"].to_numpy(), sort=True)
+            made = self._visits = (len(self.lines), visit, visits)
+        return made[1], made[2]
+
     def fee(self, rows: np.ndarray, codes=None) -> np.ndarray:
-        return line_fees(self.p.refs, self.lines.iloc[rows], codes)
+        return line_fees(self.p.refs, self.lines[_FEE_COLUMNS].iloc[rows], codes)
 
     def pay_day(self, payer_ids) -> np.ndarray:
         return pay_weekday(self.payers.index, np.asarray(payer_ids, dtype=object))
@@ -132,11 +169,11 @@ class InjectionState:
     def payment_of(self, rows: np.ndarray) -> pd.DataFrame:
         """The single payment row of each line, aligned with ``rows``."""
         pay = self.payments
-        return pay.loc[pay["_line"].isin(rows)].set_index("_line").reindex(rows)
+        return pay.loc[member(pay["_line"], rows)].set_index("_line").reindex(rows)
 
     def set_payment(self, rows: np.ndarray, **values) -> None:
         """Change the single payment row of each line (lines paid once)."""
-        mask = self.payments["_line"].isin(rows).to_numpy()
+        mask = member(self.payments["_line"], rows)
         order = pd.Series(np.arange(len(rows)), index=rows)
         pos = order.reindex(self.payments.loc[mask, "_line"]).to_numpy()
         for column, value in values.items():
@@ -147,7 +184,7 @@ class InjectionState:
     def deny(self, rows: np.ndarray, code: str) -> None:
         """Replace the payments of lines by one denial (lines never posted stay pending)."""
         pay = self.payments
-        hit = pay["_line"].isin(rows).to_numpy()
+        hit = member(pay["_line"], rows)
         first = pay.loc[hit].sort_values("payment_date", kind="stable").drop_duplicates("_line")
         self.payments = pay.loc[~hit]
         denial = first.assign(allowed_cents=0, paid_cents=0, deductible_cents=0, coinsurance_cents=0,
@@ -168,7 +205,13 @@ class InjectionState:
 
 
 def all_policies(s: InjectionState) -> pd.DataFrame:
-    """The payer policies: the shipped ones and those the injectors added (payer, code, dates)."""
+    """The payer policies: the shipped ones and those the injectors added (payer, code, dates).
+
+    Made once per set of policies (several injectors ask; policies are only ever added).
+    """
+    made = s.__dict__.get("_all_policies")
+    if made is not None and made[0] == len(s.policies):
+        return made[1]
     base = s.p.refs.payer_policies[["payer_id", "procedure_code", "effective_date", "announced_date"]]
     base = base.astype({"payer_id": object, "procedure_code": object})
     extra = pd.DataFrame(s.policies, columns=["payer_id", "procedure_code", "effective_date", "announced_date"])
@@ -176,5 +219,6 @@ def all_policies(s: InjectionState) -> pd.DataFrame:
         extra = extra.assign(effective_date=_dates(extra["effective_date"].to_numpy()),
                              announced_date=_dates(extra["announced_date"].to_numpy())).astype(
             {"payer_id": object, "procedure_code": object})
-        return pd.concat([base, extra], ignore_index=True)
+        base = pd.concat([base, extra], ignore_index=True)
+    s._all_policies = (len(s.policies), base)
     return base

@@ -65,10 +65,14 @@ def line_fees(refs: References, lines: pd.DataFrame, codes=None) -> np.ndarray:
     else:
         code = pd.Index(list(refs.codes["procedure_code"]), dtype=object).get_indexer(
             np.asarray(codes, dtype=object))
-    query = pd.DataFrame({"_payer": payer.astype(np.int64), "_code": code.astype(np.int64),
-                          "service_date": lines["service_date"].to_numpy().astype("datetime64[us]"),
-                          "_pos": np.arange(len(lines))}).sort_values("service_date", kind="stable")
+    service = lines["service_date"].to_numpy().astype("datetime64[us]")
     table = _fee_table(refs)
+    fast = _fees_by_search(table, payer.astype(np.int64), code.astype(np.int64), service)
+    if fast is not None:
+        return fast
+    query = pd.DataFrame({"_payer": payer.astype(np.int64), "_code": code.astype(np.int64),
+                          "service_date": service,
+                          "_pos": np.arange(len(lines))}).sort_values("service_date", kind="stable")
     matched = pd.merge_asof(query, table.astype({"_payer": np.int64, "_code": np.int64}),
                             left_on="service_date", right_on="effective_date", by=["_payer", "_code"],
                             direction="backward")
@@ -77,6 +81,45 @@ def line_fees(refs: References, lines: pd.DataFrame, codes=None) -> np.ndarray:
     out = np.full(len(lines), -1, dtype=np.int64)
     out[matched["_pos"].to_numpy()] = matched["allowed_cents"].where(ok).fillna(-1).to_numpy(dtype=np.int64)
     return out
+
+
+def _whole_days(values: np.ndarray) -> np.ndarray | None:
+    """``datetime64[us]`` values as day numbers, or None if one is missing or not at midnight."""
+    days = values.astype("datetime64[D]")
+    if np.isnat(values).any() or (days.astype("datetime64[us]") != values).any():
+        return None
+    return days.astype(np.int64)
+
+
+def _fees_by_search(table: pd.DataFrame, payer: np.ndarray, code: np.ndarray, service: np.ndarray):
+    """:func:`line_fees` by one sorted search (the merge_asof it replaces is the slow part of pricing).
+
+    Each line takes the table's last row of its payer and code whose
+    effective date is on or before the service date (ties: the later row in
+    the table's order, as ``merge_asof`` takes), then drops it when its end
+    date has passed. None when a date is missing or not a whole day: the
+    caller then uses ``merge_asof`` itself.
+    """
+    line_day = _whole_days(service)
+    effective_day = _whole_days(table["effective_date"].to_numpy())
+    if line_day is None or effective_day is None:
+        return None
+    if not len(table):
+        return np.full(len(service), -1, dtype=np.int64)
+    t_payer = table["_payer"].to_numpy(dtype=np.int64)
+    t_code = table["_code"].to_numpy(dtype=np.int64)
+    codes = int(max(t_code.max(initial=0), code.max(initial=0))) + 2
+    t_group = (t_payer + 1) * codes + (t_code + 1)
+    group = (payer + 1) * codes + (code + 1)
+    first = int(min(effective_day.min(initial=0), line_day.min(initial=0)))
+    span = int(max(effective_day.max(initial=0), line_day.max(initial=0))) - first + 1
+    t_key = t_group * span + (effective_day - first)
+    order = np.argsort(t_key, kind="stable")
+    at = np.searchsorted(t_key[order], group * span + (line_day - first), side="right") - 1
+    row = order[np.maximum(at, 0)]
+    end = table["end_date"].to_numpy()[row]
+    ok = (at >= 0) & (t_group[row] == group) & (np.isnat(end) | (end >= service))
+    return np.where(ok, table["allowed_cents"].to_numpy(dtype=np.int64)[row], -1).astype(np.int64)
 
 
 def price_and_pay(practice: Practice) -> None:

@@ -30,7 +30,8 @@ from ._identities import member_ids, name_pools, npi_numbers
 from ._payments import price_and_pay
 from ._profile import Profile, expand_visits, expected_lines, template_lines
 from ._random import stream
-from ._values import DAY, _arrow_series, _category, _dates, _norm, _obj, month_end, text_id_array, text_ids, weekday
+from ._values import (DAY, _arrow_series, _category, _dates, _is, _norm, _obj, month_end, text_id_array, text_ids,
+                      weekday)
 
 __all__ = ["Practice", "build_clean", "patient_count", "References"]
 
@@ -554,7 +555,7 @@ def _document(practice: Practice) -> None:
     # Under-coding (the note supports more than was billed) is not an error to recoup.
     em_steps = {"99202": "99203", "99203": "99204", "99204": "99205", "99211": "99212",
                 "99212": "99213", "99213": "99214", "99214": "99215"}
-    under = (rng.random(n) < 0.03) & np.isin(code, list(em_steps))
+    under = (rng.random(n) < 0.03) & _is(lines["procedure_code"], lambda c: c in em_steps)
     documented[under] = [em_steps[c] for c in code[under]]
     doc = pd.DataFrame({"claim": lines["claim"].to_numpy(), "line_no": lines["line_no"].to_numpy(),
                         "note_present": pd.array(np.ones(n, dtype=bool), dtype="boolean"),

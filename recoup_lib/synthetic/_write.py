@@ -66,6 +66,11 @@ class _Tables:
     recoupment_labels: pd.DataFrame | None = None
 
 
+#: The practice's line columns claim_lines.csv is made of (the others are the simulation's own).
+_LINE_COLUMNS = ["claim", "line_no", "patient", "payer_id", "rendering_npi", "service_date", "submitted_date",
+                 "procedure_code", "modifiers", "units", "charge_cents", "diagnosis_codes", "place_of_service"]
+
+
 def contract_tables(practice: Practice, notices: pd.DataFrame | None = None) -> _Tables:
     """The practice as the contract's tables (typed, in memory, in file order).
 
@@ -74,7 +79,7 @@ def contract_tables(practice: Practice, notices: pd.DataFrame | None = None) -> 
     """
     lines = practice.lines
     order = np.lexsort((lines["line_no"].to_numpy(), lines["claim"].to_numpy()))
-    lines = lines.iloc[order].reset_index(drop=True)
+    lines = lines[_LINE_COLUMNS].iloc[order].reset_index(drop=True)
     claim_lines = pd.DataFrame({
         "claim_id": practice.claim_id_column(lines["claim"].to_numpy()),
         "line_no": lines["line_no"].to_numpy(dtype=np.int64),
@@ -278,27 +283,56 @@ def write_in_blocks(layout: Layout, out: str | Path, payer: bool = True, keep: b
     same practice made in memory without remittances (the 835s need every
     patient of a payer's month at once). ``keep=False`` holds one block at a
     time (bounded memory); ``workers`` > 1 makes each block's CSV text in the
-    worker process that finished it, and this process only appends it.
+    worker process that finished it, and that process also writes it, at the
+    place in each file this process gives it once the blocks before it are
+    known (only sizes travel between the processes, not the text).
     """
     out = Path(out)
     out.mkdir(parents=True, exist_ok=True)
-    last = functools.partial(_block_files, payer=payer)
-    summary = None
-    for number, (files, tally, practice) in enumerate(run_blocks(layout, last, keep=keep, workers=workers)):
+    blocks = run_blocks(layout, functools.partial(_block_text, payer=payer), keep=keep, workers=workers,
+                        then=_write_block)
+    summary, ends = None, {}
+    result = next(blocks)
+    while True:
+        sizes, headers, tally, practice = result
         summary = summary or _Summary(practice, layout.seed)
-        for name, (header, body) in files.items():
-            with open(out / name, "ab" if number else "wb") as handle:
-                if not number:
-                    handle.write(header)
-                handle.write(body)
+        for name, header in (headers or {}).items():
+            (out / name).write_bytes(header)
+            ends[name] = len(header)
+        places = {name: ends[name] for name in sizes}
+        for name, size in sizes.items():
+            ends[name] += size
         summary.add(tally)
+        try:
+            result = blocks.send((out, places))
+        except StopIteration:
+            break
     content = summary.as_dict()
     _write_summary(out, content)
     return content
 
 
+def _block_text(practice: Practice, layout: Layout, block: int, at: dict, payer: bool = True):
+    """:func:`run_blocks` step: (the sizes of the block's CSV rows per file, the headers of block 0, its
+    practice.json share, its facts) to send, and the rows themselves to keep for :func:`_write_block`."""
+    files, tally, facts = _block_files(practice, layout, block, at, payer=payer)
+    headers = {name: header for name, (header, _) in files.items()} if block == 0 else None
+    rows = {name: body for name, (_, body) in files.items()}
+    return ({name: len(body) for name, body in rows.items()}, headers, tally, facts), rows
+
+
+def _write_block(rows: dict, answer) -> None:
+    """:func:`run_blocks` follow-up: write a block's rows into the folder's files at the places given."""
+    folder, places = answer
+    for name, body in rows.items():
+        if body:
+            with open(Path(folder) / name, "r+b") as handle:
+                handle.seek(places[name])
+                handle.write(body)
+
+
 def _block_files(practice: Practice, layout: Layout, block: int, at: dict, payer: bool = True):
-    """:func:`run_blocks` step: a placed block's CSV header and rows per file, its practice.json share, its facts."""
+    """A placed block's CSV header and rows per file, its practice.json share, its facts."""
     place(practice, layout, at)
     t = contract_tables(practice)
     if not payer:
