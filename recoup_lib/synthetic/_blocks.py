@@ -224,7 +224,7 @@ def run_blocks(layout: Layout, last: Callable, keep: bool = True, workers: int =
 
     With ``then`` (a module-level function), ``last`` returns a pair: what
     is yielded, and what stays where the block was made. The caller
-    ``send``\ s back an answer for each yielded block (``None``: nothing to
+    ``send``s back an answer for each yielded block (``None``: nothing to
     do), and ``then(kept, answer)`` runs in that same process; so a worker
     can write its own block's bytes once the caller has told it where. Every
     ``then`` has run when the generator ends.
