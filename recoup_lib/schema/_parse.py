@@ -276,12 +276,13 @@ def _repeated_keys(keys: pd.DataFrame) -> np.ndarray:
 def _already_typed(values: pd.Series, col: Column) -> bool:
     """Whether the reader already converted this column (see ``recoup_lib.folder``).
 
-    It does so only for date and whole-number columns whose every value is valid (blank only
-    where allowed, at least the minimum), so there is nothing left to check.
+    It does so only for date and whole-number columns (and the import for money, as cents)
+    whose every value is valid (blank only where allowed, at least the minimum, amounts that
+    total under what a file may), so there is nothing left to check.
     """
     if col.kind == "date":
         return pd.api.types.is_datetime64_any_dtype(values.dtype)
-    if col.kind == "int":
+    if col.kind in ("int", "money"):
         return pd.api.types.is_integer_dtype(values.dtype) and not isinstance(values.dtype, pd.StringDtype)
     return False
 
