@@ -66,12 +66,20 @@ def text(values) -> pa.Array:
     if arr.type != pa.string():
         arr = pc.cast(arr, pa.string())
     arr = pc.fill_null(arr, "")
-    if not pc.all(pc.string_is_ascii(arr)).as_py() and pc.any(pc.match_substring(arr, "\u00a0")).as_py():
+    if not _ascii(arr) and pc.any(pc.match_substring(arr, "\u00a0")).as_py():
         arr = pc.replace_substring(arr, "\u00a0", " ")
     if not _edges_plain(arr):
         arr = pc.utf8_trim_whitespace(arr)
     _CLEAN[id(arr)] = arr
     return arr
+
+
+def _ascii(arr: pa.Array) -> bool:
+    """Whether every value is ASCII: no byte of the values' data at 0x80 or above."""
+    if not len(arr):
+        return True
+    raw, offsets = _bytes_and_offsets(arr)
+    return not (raw[offsets[0]:offsets[-1]] >= 0x80).any()
 
 
 def _edges_plain(arr: pa.Array) -> bool:
