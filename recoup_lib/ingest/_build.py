@@ -28,6 +28,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from ..errors import Problem
+from ..money import MAX_TOTAL_CENTS
 from ..schema import FileSpec
 from . import _values as V
 from ._fields import Proposal, normalise_header
@@ -40,8 +41,10 @@ TOTAL_PATTERN = r"(?i)^\s*(?:grand|sub|report|page|batch|claim|provider|payer|fi
 
 
 #: How each kind of contract column is read from an export, and what a reader is told it expects.
-_CONVERT = {"money": (V.to_money, V.EXPECTED["money"]),
-            "bool": (V.to_flags, V.EXPECTED["bool"]), "int": (V.to_whole, V.EXPECTED["int"])}
+_CONVERT = {"bool": (V.to_flags, V.EXPECTED["bool"]), "int": (V.to_whole, V.EXPECTED["int"])}
+#: Money is handed to the contract check as cents while the sum of its magnitudes stays this far
+#: under what the check lets a file total (it then has nothing left to judge).
+_TYPED_MONEY_TOTAL = MAX_TOTAL_CENTS * 0.99
 
 
 def required_fields(spec: FileSpec) -> list[str]:
@@ -68,8 +71,8 @@ class Built:
         field -> the header it came from (for messages).
     blank_rows : int
     typed : tuple of str
-        Date columns in ``frame`` already read into dates (``datetime64``, NaT where blank);
-        the others are text.
+        Columns in ``frame`` already read: dates (``datetime64``, NaT where blank) and money
+        (``Int64`` cents, missing where blank); the others are text.
     """
 
     frame: pd.DataFrame
@@ -87,12 +90,12 @@ def _headers_of(value) -> list[str]:
 
 def text_frame(columns: dict, mask: np.ndarray | None = None) -> pd.DataFrame:
     """Arrow text columns as a pandas frame of Arrow-backed strings (rows where ``mask``);
-    numpy columns (dates already read) are taken as they are."""
+    numpy and pandas arrays (dates and cents already read) are taken as they are."""
     if not columns:
         return pd.DataFrame(index=pd.RangeIndex(0 if mask is None else int(mask.sum())))
     if mask is not None and mask.all():
         mask = None
-    texts = {k: v for k, v in columns.items() if not isinstance(v, np.ndarray)}
+    texts = {k: v for k, v in columns.items() if not isinstance(v, (np.ndarray, pd.api.extensions.ExtensionArray))}
     # Large strings are what pandas keeps, so it has nothing to convert.
     table = pa.table({k: pc.cast(v, pa.large_string()) for k, v in texts.items()})
     if mask is not None:
@@ -172,6 +175,7 @@ def build_export(raw: RawExport, spec: FileSpec, proposal: Proposal) -> Built:
 
     out: dict[str, pa.Array | np.ndarray] = {}
     dates: dict[str, tuple] = {}
+    moneys: dict[str, V.Money] = {}
     header_of: dict[str, str] = {}
     alive = any_filled & ~judged
     extra_modifiers = None
@@ -191,6 +195,10 @@ def build_export(raw: RawExport, spec: FileSpec, proposal: Proposal) -> Built:
             dates[name] = V.read_dates(values)
             _, _, ok, blank = dates[name]
             bad = ~ok & ~blank
+        elif column.kind == "money":
+            expected = V.EXPECTED["money"]
+            moneys[name] = V.read_money(values)
+            bad = moneys[name].bad
         elif column.kind in _CONVERT:
             convert, expected = _CONVERT[column.kind]
             values, bad = convert(values)
@@ -225,6 +233,16 @@ def build_export(raw: RawExport, spec: FileSpec, proposal: Proposal) -> Built:
                 typed.append(column.name)
             else:
                 out[column.name] = V.date_text(arr, days, ok)
+        elif column.name in moneys:
+            money = moneys[column.name]
+            if (column.nullable or not (money.blank & keep).any()) and \
+                    np.abs(money.cents[keep].astype(np.float64)).sum() < _TYPED_MONEY_TOTAL:
+                # Kept amounts are all read: the contract check takes them as cents (blank: missing).
+                out[column.name] = pd.array(money.cents, dtype="Int64")
+                out[column.name][money.blank] = pd.NA
+                typed.append(column.name)
+            else:
+                out[column.name] = V.money_text(money)
     contract_lower = {c.name.lower() for c in spec.columns}
     columns = dict(out)
     for h in raw.headers:

@@ -169,6 +169,11 @@ def normalise_header(text: str) -> str:
 _INDEX = {kind: {field: [{normalise_header(n) for n in tier} for tier in tiers]
                  for field, tiers in fields.items()}
           for kind, fields in _FIELDS.items()}
+#: kind -> normalised name -> the fields (any tier) that name stands for.
+_FIELDS_OF_NAME: dict[str, dict[str, frozenset]] = {
+    kind: {norm: frozenset(f for f, tiers in index.items() if any(norm in tier for tier in tiers))
+           for norm in set().union(*(tier for tiers in index.values() for tier in tiers))}
+    for kind, index in _INDEX.items()}
 
 
 def fields_of(kind: str) -> tuple[str, ...]:
@@ -211,7 +216,7 @@ def _numbered(norm: str):
 def recognised_fields(kind: str, header: str) -> set[str]:
     """Fields of ``kind`` whose names (any tier) include ``header``."""
     norm = normalise_header(header)
-    hits = {f for f, tiers in _INDEX[kind].items() if any(norm in tier for tier in tiers)}
+    hits = set(_FIELDS_OF_NAME[kind].get(norm, ()))
     numbered = _numbered(norm)
     if numbered:
         hits.add(numbered[0])

@@ -20,6 +20,7 @@ import pandas as pd
 
 from ..errors import InputError, Problem, UsageError
 from ..folder import line_exists
+from ..money import format_cents
 from ..schema import SPECS, parse_table
 from ._build import Built, build_export, rename_reason, required_fields, text_frame
 from ._fields import (
@@ -153,7 +154,7 @@ def _parse(built: Built, spec, label: str, report: SourceReport):
     problems = list(built.problems)
     aside = built.aside
     if len(parsed.rejected):
-        rej = _dates_as_text(parsed.rejected, built.typed)
+        rej = _typed_as_text(parsed.rejected, built.typed)
         reasons = [rename_reason(r, built.header_of) for r in rej["_reason"]]
         original = rej.drop(columns=["_file", "_reason"])
         original.insert(1, "_reason", reasons)
@@ -168,15 +169,19 @@ def _parse(built: Built, spec, label: str, report: SourceReport):
     return parsed.data, problems
 
 
-def _dates_as_text(rejected: pd.DataFrame, typed: tuple) -> pd.DataFrame:
-    """Rows set aside by the contract check show their dates as the text the check was given
-    (``YYYY-MM-DD``, blank where none), whether the dates were handed over as text or already read."""
+def _typed_as_text(rejected: pd.DataFrame, typed: tuple) -> pd.DataFrame:
+    """Rows set aside by the contract check show their dates and amounts as the text the check
+    would have been given (``YYYY-MM-DD``, ``-12.50``, blank where none), whether they were handed
+    over as text or already read."""
     if not typed:
         return rejected
     rejected = rejected.copy()
     for name in typed:
-        iso = np.datetime_as_string(rejected[name].to_numpy(dtype="datetime64[D]"), unit="D")
-        rejected[name] = pd.array(np.where(iso == "NaT", "", iso), dtype=pd.StringDtype("pyarrow"))
+        if pd.api.types.is_datetime64_any_dtype(rejected[name].dtype):
+            iso = np.datetime_as_string(rejected[name].to_numpy(dtype="datetime64[D]"), unit="D")
+            rejected[name] = pd.array(np.where(iso == "NaT", "", iso), dtype=pd.StringDtype("pyarrow"))
+        else:
+            rejected[name] = format_cents(rejected[name])
     return rejected
 
 

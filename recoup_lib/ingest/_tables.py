@@ -24,6 +24,8 @@ import codecs
 import csv
 import datetime as dt
 import io
+import itertools
+import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -41,6 +43,7 @@ WORKBOOK_SUFFIXES = (".xlsx", ".xlsm", ".xls", ".ods", ".xlsb")
 #: Encodings charset-normalizer may choose among for text that is not UTF-8.
 WESTERN_ENCODINGS = ["cp1252", "latin_1", "mac_roman", "cp850"]
 _PREVIEW_ROWS = 60
+_HIGH_BYTE = re.compile(rb"[\x80-\xff]")
 
 
 @dataclass
@@ -118,10 +121,9 @@ def _detect(data: bytes) -> str:
     """Ask charset-normalizer about the lines that hold non-ASCII bytes."""
     import charset_normalizer
 
-    raw = np.frombuffer(data, dtype=np.uint8)
-    high = np.flatnonzero(raw >= 0x80)[:2000]
+    high = (match.start() for match in itertools.islice(_HIGH_BYTE.finditer(data), 2000))
     pieces, last, size = [], -1, 0
-    for pos in high.tolist():
+    for pos in high:
         if pos <= last:
             continue
         start = data.rfind(b"\n", 0, pos) + 1

@@ -22,6 +22,7 @@ compute kernels and numpy, so a million values take a fraction of a second.
 from __future__ import annotations
 
 import weakref
+from dataclasses import dataclass
 
 import numpy as np
 import pyarrow as pa
@@ -30,8 +31,8 @@ import pyarrow.compute as pc
 from ..money import format_cents_arrow
 from ..remit._segments import parse_amounts
 
-__all__ = ["text", "to_dates", "read_dates", "date_text", "to_money", "to_flags", "to_whole", "to_place_of_service",
-           "join_lists", "split_code_modifiers", "EXPECTED", "insert_icd_dot"]
+__all__ = ["text", "to_dates", "read_dates", "date_text", "to_money", "read_money", "money_text", "Money", "to_flags",
+           "to_whole", "to_place_of_service", "join_lists", "split_code_modifiers", "EXPECTED", "insert_icd_dot"]
 
 EXPECTED = {
     "date": "a date such as 01/31/2025, 1/31/25, 20250131 or 2025-01-31 (month first), "
@@ -65,12 +66,20 @@ def text(values) -> pa.Array:
     if arr.type != pa.string():
         arr = pc.cast(arr, pa.string())
     arr = pc.fill_null(arr, "")
-    if not pc.all(pc.string_is_ascii(arr)).as_py() and pc.any(pc.match_substring(arr, "\u00a0")).as_py():
+    if not _ascii(arr) and pc.any(pc.match_substring(arr, "\u00a0")).as_py():
         arr = pc.replace_substring(arr, "\u00a0", " ")
     if not _edges_plain(arr):
         arr = pc.utf8_trim_whitespace(arr)
     _CLEAN[id(arr)] = arr
     return arr
+
+
+def _ascii(arr: pa.Array) -> bool:
+    """Whether every value is ASCII: no byte of the values' data at 0x80 or above."""
+    if not len(arr):
+        return True
+    raw, offsets = _bytes_and_offsets(arr)
+    return not (raw[offsets[0]:offsets[-1]] >= 0x80).any()
 
 
 def _edges_plain(arr: pa.Array) -> bool:
@@ -306,12 +315,41 @@ def _drop_dollar(s: pa.Array) -> pa.Array:
     return pc.replace_substring_regex(s, r"^([-+]?)\s*\$\s*", r"\1")
 
 
-def to_money(values) -> tuple[pa.Array, np.ndarray]:
-    """Money as offices write it -> dollars with two decimals; (text, bad mask).
+@dataclass
+class Money:
+    """A column of money as :func:`read_money` read it.
+
+    Attributes
+    ----------
+    text : pyarrow.Array
+        The values as trimmed text.
+    stripped : pyarrow.Array
+        The amounts with their marks (``$``, ``(``, ``CR``, ...) taken off.
+    plain : numpy.ndarray of bool
+        Where ``stripped`` is already written as the contract writes amounts.
+    negative : numpy.ndarray of bool
+        Where a mark said the amount is negative.
+    cents : numpy.ndarray of int64
+        The amount in cents, sign included (0 where blank or bad).
+    blank, bad : numpy.ndarray of bool
+        Where the value is blank; where it is not an amount.
+    """
+
+    text: pa.Array
+    stripped: pa.Array
+    plain: np.ndarray
+    negative: np.ndarray
+    cents: np.ndarray
+    blank: np.ndarray
+    bad: np.ndarray
+
+
+def read_money(values) -> Money:
+    """Money as offices write it, read into cents.
 
     Only the marks a column really holds are looked for (a column of plain
-    ``125.00`` costs one pass), then X12-style decimal text is read exactly
-    (:func:`recoup_lib.remit._segments.parse_amounts`).
+    ``125.00`` costs one pass over its bytes), then X12-style decimal text is
+    read exactly (:func:`recoup_lib.remit._segments.parse_amounts`).
     """
     arr = text(values)
     s = arr
@@ -344,8 +382,7 @@ def to_money(values) -> tuple[pa.Array, np.ndarray]:
     if _has(s, " ", present=present):
         bad |= np.asarray(pc.match_substring(s, " "))
     s = pc.cast(s, pa.string())
-    plain = _plain_money(s)
-    cents = np.zeros(n, dtype=np.int64)
+    plain, cents = _plain_money(s)
     blank = np.zeros(n, dtype=bool)
     if not plain.all():
         rest = pa.array(~plain)
@@ -354,37 +391,57 @@ def to_money(values) -> tuple[pa.Array, np.ndarray]:
         bad |= negative & np.asarray(pc.starts_with(s, "-"))        # two minus signs: (-5), -5-
         bad |= np.abs(cents) >= 10**14                               # a trillion dollars or more
         bad &= ~blank
-    good = ~bad & ~blank
+    cents = np.where(negative, -cents, cents)
+    cents[bad] = 0
+    return Money(arr, s, plain, negative, cents, blank, bad)
+
+
+def money_text(money: Money) -> pa.Array:
+    """The contract's spelling of each amount :func:`read_money` read; bad values as written."""
+    s, plain, bad = money.stripped, money.plain, money.bad
+    good = ~bad & ~money.blank
     # Plain amounts are already written as the contract writes them (a minus sign aside).
     out = s
-    signed = plain & negative & good & np.asarray(pc.not_equal(s, "0.00"))
+    signed = plain & money.negative & good & np.asarray(pc.not_equal(s, "0.00"))
     if signed.any():
         out = pc.replace_with_mask(out, pa.array(signed),
                                    pc.utf8_replace_slice(s.filter(pa.array(signed)), 0, 0, "-"))
     other = ~plain & good
     if other.any():
-        own = np.where(negative, -cents, cents)[other]
-        out = pc.replace_with_mask(out, pa.array(other), pc.cast(format_cents_arrow(own), pa.string()))
+        out = pc.replace_with_mask(out, pa.array(other), pc.cast(format_cents_arrow(money.cents[other]),
+                                                                   pa.string()))
     if bad.any():
-        out = pc.if_else(pa.array(bad), arr, out)
-    return out, bad
+        out = pc.if_else(pa.array(bad), money.text, out)
+    return out
 
 
-def _plain_money(s: pa.Array) -> np.ndarray:
+def to_money(values) -> tuple[pa.Array, np.ndarray]:
+    """Money as offices write it -> dollars with two decimals; (text, bad mask)."""
+    money = read_money(values)
+    return money_text(money), money.bad
+
+
+def _plain_money(s: pa.Array) -> tuple[np.ndarray, np.ndarray]:
     """Which amounts are written as the contract writes them: 1-12 digits (a leading zero only in
-    ``0.xx``), a point and two digits; what reading and writing them again would give back."""
+    ``0.xx``), a point and two digits; what reading and writing them again would give back.
+    Returns (plain, cents): the cents of those amounts, 0 elsewhere."""
     raw, offsets = _bytes_and_offsets(s)
     size = np.diff(offsets)
     plain = (size >= 4) & (size <= 15)
+    cents = np.zeros(len(size), dtype=np.int64)
     if not plain.any():
-        return plain
+        return plain, cents
     odd = np.concatenate([[0], np.cumsum((raw - np.uint8(48)) > 9, dtype=np.int64)])
     start, end = offsets[:-1], offsets[1:]
     at = np.where(plain, end - 3, 0)
     lead = np.where(plain, start, 0)
     plain &= (odd[end] - odd[start] == 1) & (raw[at] == 46)
     plain &= (raw[lead] != 48) | (size == 4)
-    return plain
+    if plain.all():
+        cents = pc.cast(pc.replace_substring(s, ".", ""), pa.int64()).to_numpy()
+    elif plain.any():
+        cents[plain] = pc.cast(pc.replace_substring(s.filter(pa.array(plain)), ".", ""), pa.int64()).to_numpy()
+    return plain, cents
 
 
 def to_flags(values) -> tuple[pa.Array, np.ndarray]:

@@ -276,20 +276,40 @@ def _repeated_keys(keys: pd.DataFrame) -> np.ndarray:
 def _already_typed(values: pd.Series, col: Column) -> bool:
     """Whether the reader already converted this column (see ``recoup_lib.folder``).
 
-    It does so only for date and whole-number columns whose every value is valid (blank only
-    where allowed, at least the minimum), so there is nothing left to check.
+    It does so only for date and whole-number columns (and the import for money, as cents)
+    whose every value is valid (blank only where allowed, at least the minimum, amounts that
+    total under what a file may), so there is nothing left to check. Arrow text whose every
+    value starts and ends with a visible ASCII character (blank only where allowed) is already
+    what trimming would give.
     """
     if col.kind == "date":
         return pd.api.types.is_datetime64_any_dtype(values.dtype)
-    if col.kind == "int":
+    if col.kind in ("int", "money"):
         return pd.api.types.is_integer_dtype(values.dtype) and not isinstance(values.dtype, pd.StringDtype)
-    return False
+    if col.kind not in ("id", "code", "text") or not isinstance(values.dtype, pd.StringDtype) \
+            or values.dtype.storage != "pyarrow":
+        return False
+    for chunk in values.array.__arrow_array__().chunks:
+        wide = np.int64 if pa.types.is_large_string(chunk.type) else np.int32
+        offsets = np.frombuffer(chunk.buffers()[1], dtype=wide)[chunk.offset: chunk.offset + len(chunk) + 1]
+        filled = offsets[1:] > offsets[:-1]
+        if not col.nullable and not filled.all():
+            return False
+        if chunk.buffers()[2] is None or not filled.any():
+            continue
+        data = np.frombuffer(chunk.buffers()[2], dtype=np.uint8)
+        edges = np.concatenate([data[offsets[:-1][filled]], data[offsets[1:][filled] - 1]])
+        if ((edges - np.uint8(33)) > 93).any():     # a blank, a control or a non-ASCII byte
+            return False
+    return True
 
 
 def _typed_values(values: pd.Series, col: Column):
     """A converted column in the in-memory form :func:`parse_table` gives it."""
     if col.kind == "date":
         return values.to_numpy(dtype="datetime64[us]")
+    if col.kind in ("id", "code", "text"):
+        return values.astype("str")
     return values.astype("Int64").array
 
 
