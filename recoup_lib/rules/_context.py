@@ -256,6 +256,22 @@ def _text(values) -> pa.Array:
     return pc.cast(arr, pa.string())
 
 
+def _one_chunk(frame: pd.DataFrame) -> pd.DataFrame:
+    """``frame`` with each Arrow-backed column in one contiguous chunk.
+
+    Taking rows from a chunked Arrow column first joins its chunks, so every
+    ``iloc`` of a rule would copy whole text columns; joining them once here
+    makes those takes cost what they select.
+    """
+    combined = {}
+    for name in frame.columns:
+        column = frame[name]
+        chunked = getattr(column.array, "_pa_array", None)
+        if isinstance(chunked, pa.ChunkedArray) and chunked.num_chunks > 1:
+            combined[name] = pd.array(pa.chunked_array([chunked.combine_chunks()]), dtype=column.dtype)
+    return frame.assign(**combined) if combined else frame
+
+
 def _positions(values, value_set: pa.Array) -> np.ndarray:
     """Position of each value in ``value_set``; -1 where it is not there."""
     found = pc.index_in(_text(values), value_set=value_set)
@@ -293,7 +309,7 @@ def build_context(claim_lines: pd.DataFrame, payments: pd.DataFrame, **tables) -
         (``None`` where absent).
     """
     # Copy-on-write: new columns go on this frame only; the caller's table is never changed.
-    lines = claim_lines.reset_index(drop=True)
+    lines = _one_chunk(claim_lines.reset_index(drop=True))
     n = len(lines)
     encoded = pc.dictionary_encode(_text(lines["claim_id"]))
     rank = pc.sort_indices(encoded.dictionary)
@@ -337,7 +353,7 @@ def build_context(claim_lines: pd.DataFrame, payments: pd.DataFrame, **tables) -
         lines[column] = hit[mod_codes] if n else np.zeros(0, dtype=bool)
 
     ctx = AuditContext(lines=lines, payments=payments, keys=keys, **tables)
-    pay = payments.reset_index(drop=True)
+    pay = _one_chunk(payments.reset_index(drop=True))
     pos = ctx.line_positions(pay["claim_id"], pay["line_no"]) if len(pay) else np.zeros(0, dtype=np.int64)
     if (pos < 0).any():
         pay = pay.loc[pos >= 0].reset_index(drop=True)

@@ -434,11 +434,22 @@ def summarise(findings: pd.DataFrame, by: str = "category", capped: pd.DataFrame
     """
     if by not in _DIMENSIONS:
         raise InvalidParameterError(f"by must be one of {', '.join(_DIMENSIONS)}; got {by!r}")
-    f = (capped if capped is not None else capped_findings(findings)).copy()
+    return _totals(_with_summary_keys(capped if capped is not None else capped_findings(findings)), by)
+
+
+def _with_summary_keys(capped: pd.DataFrame) -> pd.DataFrame:
+    """Capped findings with what :func:`_totals` groups on: ``_month`` (``YYYY-MM``) and ``_linekey``
+    (one integer per claim line), computed once for every dimension."""
+    f = capped.copy()
     months = f["service_date"].to_numpy().astype("datetime64[M]")
     f["_month"] = pd.Series(np.datetime_as_string(months, unit="M"), index=f.index, dtype="str")
+    f["_linekey"] = f.groupby(["claim_id", "line_no"], sort=False, dropna=False).ngroup()
+    return f
+
+
+def _totals(f: pd.DataFrame, by: str) -> pd.DataFrame:
+    """:func:`summarise` of findings already given :func:`_with_summary_keys`."""
     column = _DIMENSIONS[by]
-    f["_linekey"] = f["claim_id"].astype("str") + "|" + f["line_no"].astype("str")
     grouped = f.groupby(column, sort=False)
     out = pd.DataFrame({
         "lines": grouped["_linekey"].nunique(),
@@ -499,8 +510,8 @@ def write_audit(result: AuditResult, out: str | Path) -> dict[str, Path]:
     paths["findings"] = write_csv(findings[FINDING_COLUMNS], out / "findings.csv")
     paths["findings_detail"] = write_csv(result.capped.drop(columns=["_line"]), out / "findings_detail.csv")
     long = []
-    summaries = {by: summarise(findings, by, capped=result.capped)
-                 for by in ("category", "error_type", "payer", "provider", "month")}
+    keyed = _with_summary_keys(result.capped)
+    summaries = {by: _totals(keyed, by) for by in ("category", "error_type", "payer", "provider", "month")}
     for by, s in summaries.items():
         long.append(pd.DataFrame({"dimension": by, "key": s[by].astype("str"), "lines": s["lines"],
                                   "findings": s["findings"], "at_risk_cents": s["at_risk_cents"],
