@@ -218,27 +218,29 @@ class AuditContext:
 
     @cached_property
     def documentation_by_line(self) -> pd.DataFrame | None:
-        """documentation.csv aligned with lines (NA where the line has no row)."""
+        """documentation.csv aligned with lines (NA where the line has no row).
+
+        Columns: note_present, signed (boolean, NA without a row),
+        documented_code (blank without one), ``_has_row`` and ``_doc_code``
+        (the documented code's integer key, as ``_code``; -1 where blank or
+        there is no row).
+        """
         if self.documentation is None:
             return None
         doc = self.documentation
         pos = self.line_positions(doc["claim_id"], doc["line_no"])
-        keep = pos >= 0
-        n = len(self.lines)
-        has_row = np.zeros(n, dtype=bool)
-        has_row[pos[keep]] = True
-        note = pd.array(np.zeros(n, dtype=bool), dtype="boolean")
-        note[:] = pd.NA
-        signed = note.copy()
-        code = np.full(n, "", dtype=object)
         # The first row of a (claim, line) wins, as the reader keeps the first of a repeated key.
-        first = ~pd.Series(pos).duplicated().to_numpy() & keep
-        note[pos[first]] = doc["note_present"].array[first]
-        signed[pos[first]] = doc["signed"].array[first]
-        code[pos[first]] = doc["documented_code"].fillna("").to_numpy(dtype=object)[first]
-        return pd.DataFrame({"note_present": note, "signed": signed,
-                             "documented_code": pd.Series(code, dtype="str").to_numpy(),
-                             "_has_row": has_row}, index=self.lines.index)
+        first = (pos >= 0) & ~pd.Series(pos).duplicated().to_numpy()
+        row = np.full(len(self.lines), -1, dtype=np.int64)
+        row[pos[first]] = np.flatnonzero(first)
+        has_row = row >= 0
+        code = _text(doc["documented_code"]).take(pa.array(row, mask=~has_row))
+        doc_code = self.keys["documented_code"][np.maximum(row, 0)] if len(doc) else row
+        return pd.DataFrame({"note_present": doc["note_present"].array.take(row, allow_fill=True),
+                             "signed": doc["signed"].array.take(row, allow_fill=True),
+                             "documented_code": pd.array(pc.fill_null(code, ""), dtype="str"),
+                             "_has_row": has_row,
+                             "_doc_code": np.where(has_row, doc_code, -1)}, index=self.lines.index)
 
 
 def _text(values) -> pa.Array:
@@ -297,6 +299,13 @@ def _encode(first, *others) -> tuple[np.ndarray, pa.Array]:
     return codes, index
 
 
+def _decode(encoded: pa.DictionaryArray, keys_of_dictionary: np.ndarray) -> np.ndarray:
+    """The key of each value of ``encoded``, given the keys of its dictionary (-1 where null)."""
+    indices = pc.fill_null(encoded.indices, -1).to_numpy(zero_copy_only=False).astype(np.int64)
+    return np.where(indices >= 0, keys_of_dictionary[np.maximum(indices, 0)] if len(keys_of_dictionary)
+                    else -1, -1)
+
+
 def build_context(claim_lines: pd.DataFrame, payments: pd.DataFrame, **tables) -> AuditContext:
     """Join payments to lines and derive the columns and keys rules share.
 
@@ -327,10 +336,12 @@ def build_context(claim_lines: pd.DataFrame, payments: pd.DataFrame, **tables) -
 
     # Each identifier column of the lines is hashed once: its distinct values, first seen first,
     # open the index of that kind, and values only other tables use follow.
+    documented = col("documentation", "documented_code")
+    documented = None if documented is None else pc.dictionary_encode(_text(documented))
     code_of, codes_index = _encode(lines["procedure_code"], col("fee_schedule", "procedure_code"),
-                                   col("documentation", "documented_code"), col("ncci_ptp", "column_1"),
-                                   col("ncci_ptp", "column_2"), col("mue", "procedure_code"),
-                                   col("payer_policies", "procedure_code"))
+                                   None if documented is None else documented.dictionary,
+                                   col("ncci_ptp", "column_1"), col("ncci_ptp", "column_2"),
+                                   col("mue", "procedure_code"), col("payer_policies", "procedure_code"))
     payer_of, payer_index = _encode(lines["payer_id"], col("fee_schedule", "payer_id"), col("coverage", "payer_id"),
                                     col("payer_policies", "payer_id"))
     patient_of, patient_index = _encode(lines["patient_id"], col("coverage", "patient_id"))
@@ -338,6 +349,10 @@ def build_context(claim_lines: pd.DataFrame, payments: pd.DataFrame, **tables) -
     keys = {"claim": claims, "code": codes_index, "payer": payer_index, "patient": patient_index,
             "npi": npis, "line_width": width, "line_keys": line_keys,
             "line_order": np.argsort(line_keys, kind="stable")}
+    if documented is not None:
+        dictionary_keys = np.where(pc.equal(documented.dictionary, "").to_numpy(zero_copy_only=False), -1,
+                                   _positions(documented.dictionary, codes_index))
+        keys["documented_code"] = _decode(documented, dictionary_keys)
     lines["_claim"] = claim_codes
     lines["_code"] = code_of
     lines["_payer"] = payer_of
