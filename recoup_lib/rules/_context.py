@@ -201,11 +201,14 @@ class AuditContext:
         if pay is None or not len(pay):
             return excess
         amounts = pay["paid_cents"].to_numpy(dtype=np.int64)
-        nonzero = amounts != 0
+        line = pay["_line"].to_numpy()
+        candidate = amounts != 0
+        # A surplus of two needs two payments: lines with fewer are left out before grouping.
+        candidate &= np.bincount(line[candidate], minlength=len(self.lines))[line] >= 2
         frame = pd.DataFrame({
-            "_line": pay["_line"].to_numpy()[nonzero],
-            "x": np.abs(amounts[nonzero]),
-            "sign": np.sign(amounts[nonzero]),
+            "_line": line[candidate],
+            "x": np.abs(amounts[candidate]),
+            "sign": np.sign(amounts[candidate]),
         })
         counts = frame.groupby(["_line", "x"], sort=False)["sign"].sum()
         surplus = counts[counts >= 2]

@@ -17,12 +17,14 @@ import numpy as np
 import pandas as pd
 
 from ..errors import InvalidParameterError
-from ..folder import AuditInputs, problems_frame, read_audit_folder, required_file_alarms, write_csv
+from ..folder import (AuditInputs, problems_frame, read_audit_folder, required_file_alarms, worker_count,
+                      write_csv)
 from ..money import dollars
 from ..outputs import writes_folder
 from ..results import StepResult
 from ._context import AuditContext, build_context
 from ._registry import Rule, RuleRegistry, default_registry
+from ._side_by_side import answers
 from ._vocabulary import ACTIONS, CATEGORIES, ERROR_TYPES
 
 __all__ = [
@@ -216,7 +218,7 @@ def _normalise_hits(rule: Rule, raw, ctx: AuditContext) -> pd.DataFrame:
 def audit_tables(claim_lines: pd.DataFrame, payments: pd.DataFrame, *, coverage=None,
                  documentation=None, fee_schedule=None, ncci_ptp=None, mue=None,
                  payer_policies=None, rules: RuleRegistry | None = None,
-                 extra_rules=(), only=None) -> AuditResult:
+                 extra_rules=(), only=None, workers: int = 1) -> AuditResult:
     """Audit in-memory tables (typed as :mod:`recoup_lib.schema` describes).
 
     Parameters
@@ -230,6 +232,9 @@ def audit_tables(claim_lines: pd.DataFrame, payments: pd.DataFrame, *, coverage=
         Custom rules (see :func:`recoup_lib.rules.custom_rule`) run beside them.
     only : iterable of str, optional
         Run only these error types.
+    workers : int, default 1
+        Processes the rules of a large audit may share (see
+        :mod:`recoup_lib.rules._side_by_side`); the findings are the same.
 
     Returns
     -------
@@ -243,11 +248,12 @@ def audit_tables(claim_lines: pd.DataFrame, payments: pd.DataFrame, *, coverage=
         registry.add(rule)
     if only is not None:
         registry = registry.select(only)
-    return _run(ctx, registry)
+    return _run(ctx, registry, workers=workers)
 
 
-def _run(ctx: AuditContext, registry: RuleRegistry, inputs: AuditInputs | None = None) -> AuditResult:
-    frames, ran, off = [], [], []
+def _run(ctx: AuditContext, registry: RuleRegistry, inputs: AuditInputs | None = None,
+         workers: int = 1) -> AuditResult:
+    frames, ran, off, runnable = [], [], [], []
     lines = ctx.lines
     for rule in registry:
         missing = [name for name in rule.needs if not ctx.has(name)]
@@ -255,8 +261,10 @@ def _run(ctx: AuditContext, registry: RuleRegistry, inputs: AuditInputs | None =
             off.append((rule.error_type, rule.rule_id, ";".join(missing),
                         f"rule {rule.error_type} switched off: no {', '.join(m + '.csv' for m in missing)} "
                         "in the folder and no shipped default"))
-            continue
-        found = _normalise_hits(rule, rule(ctx), ctx)
+        else:
+            runnable.append(rule)
+    for rule, answer in zip(runnable, answers(ctx, runnable, workers)):
+        found = _normalise_hits(rule, answer, ctx)
         paid = lines["paid_cents"].to_numpy()[found["line"].to_numpy()]
         found = found.loc[paid > 0]
         found.insert(1, "error_type", rule.error_type)
@@ -297,14 +305,14 @@ def _run(ctx: AuditContext, registry: RuleRegistry, inputs: AuditInputs | None =
 
 
 def run_audit(inputs: AuditInputs, rules: RuleRegistry | None = None, extra_rules=(),
-              only=None) -> AuditResult:
-    """Audit what :func:`recoup_lib.folder.read_audit_folder` read."""
+              only=None, workers: int = 1) -> AuditResult:
+    """Audit what :func:`recoup_lib.folder.read_audit_folder` read (``workers``: see :func:`audit_tables`)."""
     inputs.require_usable()
     result = audit_tables(
         inputs.claim_lines, inputs.payments, coverage=inputs.coverage,
         documentation=inputs.documentation, fee_schedule=inputs.fee_schedule,
         ncci_ptp=inputs.ncci_ptp, mue=inputs.mue, payer_policies=inputs.payer_policies,
-        rules=rules, extra_rules=extra_rules, only=only)
+        rules=rules, extra_rules=extra_rules, only=only, workers=workers)
     result.inputs = inputs
     return result
 
@@ -335,8 +343,9 @@ def audit_folder(folder, *, rules: RuleRegistry | None = None, extra_rules=(), o
         partitions on disk and audited one by one (or a few side by side)
         within it; the findings are the same, byte for byte.
     workers : int, optional
-        Cores to use (default: all): input files read side by side, and
-        partitions audited side by side under ``max_memory``.
+        Cores to use (default: all): input files read side by side, the
+        rules of a large audit run side by side, and partitions audited side
+        by side under ``max_memory``.
 
     Returns
     -------
@@ -370,7 +379,7 @@ def audit_folder(folder, *, rules: RuleRegistry | None = None, extra_rules=(), o
         return _usable(audit_folder_partitioned(folder, max_memory, workers=workers, rules=rules,
                                                 extra_rules=extra_rules, only=only, use_defaults=use_defaults))
     inputs = read_audit_folder(folder, use_defaults=use_defaults, workers=workers)
-    return run_audit(inputs, rules=rules, extra_rules=extra_rules, only=only)
+    return run_audit(inputs, rules=rules, extra_rules=extra_rules, only=only, workers=worker_count(workers))
 
 
 def _usable(result: AuditResult) -> AuditResult:
