@@ -108,6 +108,12 @@ class AuditContext:
         """Integer key of identifiers of ``kind`` (claim, patient, payer, npi, code); -1 if unknown."""
         return _positions(values, self.keys[kind])
 
+    def patient_payer(self, patient, payer) -> np.ndarray:
+        """One integer per (patient, payer) pair of integer keys, to join on one column; -1 if either is -1."""
+        patient = np.asarray(patient, dtype=np.int64)
+        payer = np.asarray(payer, dtype=np.int64)
+        return np.where((patient >= 0) & (payer >= 0), patient * max(len(self.keys["payer"]), 1) + payer, -1)
+
     def line_positions(self, claim_id, line_no) -> np.ndarray:
         """Position in ``lines`` of each (claim_id, line_no); -1 where there is no such line."""
         claim = self.key("claim", claim_id)
