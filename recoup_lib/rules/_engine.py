@@ -233,16 +233,16 @@ def audit_tables(claim_lines: pd.DataFrame, payments: pd.DataFrame, *, coverage=
     only : iterable of str, optional
         Run only these error types.
     workers : int, default 1
-        Processes the rules of a large audit may share (see
+        Cores to use: identifier columns hashed side by side, and the rules
+        of a large audit shared by forked processes (see
         :mod:`recoup_lib.rules._side_by_side`); the findings are the same.
 
     Returns
     -------
     AuditResult
     """
-    ctx = build_context(claim_lines, payments, coverage=coverage, documentation=documentation,
-                        fee_schedule=fee_schedule, ncci_ptp=ncci_ptp, mue=mue,
-                        payer_policies=payer_policies)
+    ctx = build_context(claim_lines, payments, workers=workers, coverage=coverage, documentation=documentation,
+                        fee_schedule=fee_schedule, ncci_ptp=ncci_ptp, mue=mue, payer_policies=payer_policies)
     registry = (rules if rules is not None else default_registry()).copy()
     for rule in extra_rules:
         registry.add(rule)
