@@ -251,6 +251,11 @@ def audit_tables(claim_lines: pd.DataFrame, payments: pd.DataFrame, *, coverage=
     return _run(ctx, registry, workers=workers)
 
 
+def _values(column: pd.Series):
+    """A column's values for a new frame: text stays in Arrow (no round trip through Python strings)."""
+    return column.array if isinstance(column.dtype, pd.StringDtype) else column.to_numpy()
+
+
 def _run(ctx: AuditContext, registry: RuleRegistry, inputs: AuditInputs | None = None,
          workers: int = 1) -> AuditResult:
     frames, ran, off, runnable = [], [], [], []
@@ -279,17 +284,17 @@ def _run(ctx: AuditContext, registry: RuleRegistry, inputs: AuditInputs | None =
         hits = pd.DataFrame({"line": pd.Series([], dtype="int64"), "error_type": [], "category": [],
                              "rule_id": [], "at_risk_cents": pd.Series([], dtype="int64"), "evidence": []})
     pos = hits["line"].to_numpy(dtype=np.int64)
-    sel = lines.iloc[pos]
+    sel = lines[["claim_id", "line_no", *FINDING_EXTRAS]].iloc[pos]
     findings = pd.DataFrame({
-        "claim_id": sel["claim_id"].to_numpy(),
+        "claim_id": _values(sel["claim_id"]),
         "line_no": sel["line_no"].to_numpy(dtype=np.int64),
-        "error_type": hits["error_type"].astype("str").to_numpy(),
-        "category": hits["category"].astype("str").to_numpy(),
-        "rule_id": hits["rule_id"].astype("str").to_numpy(),
+        "error_type": _values(hits["error_type"].astype("str")),
+        "category": _values(hits["category"].astype("str")),
+        "rule_id": _values(hits["rule_id"].astype("str")),
         "at_risk_cents": hits["at_risk_cents"].to_numpy(dtype=np.int64),
-        "action": hits["category"].map(ACTIONS).fillna("review").astype("str").to_numpy(),
-        "evidence": hits["evidence"].astype("str").to_numpy(),
-        **{c: sel[c].to_numpy() for c in FINDING_EXTRAS},
+        "action": _values(hits["category"].map(ACTIONS).fillna("review").astype("str")),
+        "evidence": _values(hits["evidence"].astype("str")),
+        **{c: _values(sel[c]) for c in FINDING_EXTRAS},
         "_line": pos,
         "_order": hits["error_type"].map(order).to_numpy(),
     })
