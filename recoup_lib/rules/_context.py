@@ -144,7 +144,7 @@ class AuditContext:
         if sorted_keys is None:
             sorted_keys = self.keys["line_sorted"] = self.keys["line_keys"][order]
             self.keys["line_table"] = _line_table(sorted_keys, order, len(self.keys["claim"]) * width)
-        table = self.keys["line_table"]
+        table = self.keys.get("line_table")
         if table is not None:
             return np.where(wanted >= 0, table[np.clip(wanted, 0, len(table) - 1)], -1).astype(np.int64)
         if not len(sorted_keys):
@@ -266,7 +266,11 @@ class AuditContext:
         row[pos[first]] = np.flatnonzero(first)
         has_row = row >= 0
         code = _text(doc["documented_code"]).take(pa.array(row, mask=~has_row))
-        doc_code = self.keys["documented_code"][np.maximum(row, 0)] if len(doc) else row
+        keys = self.keys.get("documented_code")
+        if keys is None:
+            keys = np.where(doc["documented_code"].fillna("").eq("").to_numpy(), -1,
+                            self.key("code", doc["documented_code"]))
+        doc_code = keys[np.maximum(row, 0)] if len(doc) else row
         return pd.DataFrame({"note_present": doc["note_present"].array.take(row, allow_fill=True),
                              "signed": doc["signed"].array.take(row, allow_fill=True),
                              "documented_code": pd.array(pc.fill_null(code, ""), dtype="str"),
