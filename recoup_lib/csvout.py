@@ -189,6 +189,9 @@ def _quoted_minimal(table: pa.Table) -> bytes:
         needs = pc.match_substring_regex(column, '[",\r\n]')
         if table.num_columns == 1:
             needs = pc.or_(needs, pc.equal(column, ""))
+        if not pc.any(needs).as_py():
+            fields.append(column)
+            continue
         mark = pa.scalar('"', pa.large_string())
         quoted = pc.binary_join_element_wise(mark, pc.replace_substring(column, '"', '""'), mark,
                                              pa.scalar("", pa.large_string()))

@@ -181,3 +181,38 @@ def test_workers_read_files_side_by_side_with_the_same_result(practice, tmp_path
         audit_folder(practice, engine="dask")
     with pytest.raises(InvalidParameterError, match="max_memory is for the pandas engine"):
         audit_folder(practice, engine="spark", max_memory="1GB")
+
+
+def test_rules_run_side_by_side_give_the_same_files(practice, tmp_path, monkeypatch):
+    """Forked workers sharing the rules (a large audit) write the serial audit's files; a custom rule
+    written here runs in a worker too, and one that fails there fails as it would serially."""
+    from recoup_lib.rules import _side_by_side
+
+    monkeypatch.setattr(_side_by_side, "SIDE_BY_SIDE_LINES", 0)
+    flagged = custom_rule("tiny_charge", category="overpayment", rule_id="X-TINY", patient_local=True)(
+        lambda ctx: ctx.lines["charge_cents"] < 2000)
+    serial = _written(audit_folder(practice, workers=1, extra_rules=[flagged]), tmp_path / "one")
+    assert _written(audit_folder(practice, workers=3, extra_rules=[flagged]), tmp_path / "three") == serial
+
+    def broken(ctx):
+        raise ZeroDivisionError("the same error as in a serial audit")
+
+    # Needing coverage, it shares a worker with coverage_lapsed (see test_rules_sharing_inputs_stay_in_one_share).
+    broken_rule = custom_rule("broken", category="overpayment", needs=("coverage",))(broken)
+    with pytest.raises(ZeroDivisionError, match="the same error"):
+        audit_folder(practice, workers=2, extra_rules=[broken_rule])
+
+
+def test_rules_sharing_inputs_stay_in_one_share():
+    from recoup_lib.rules import default_registry
+    from recoup_lib.rules._side_by_side import shares
+
+    rules = list(default_registry())
+    split = shares(rules, 2)
+    assert sorted(p for share in split for p in share) == list(range(len(rules)))
+    documentation = [p for p, rule in enumerate(rules) if "documentation" in rule.needs]
+    assert any(set(documentation) <= set(share) for share in split)
+    assert shares(rules[:1], 2) == [[0]]
+    broken = custom_rule("broken", category="overpayment", needs=("coverage",))(lambda ctx: None)
+    mine, theirs = shares(rules + [broken], 2)
+    assert len(rules) in theirs

@@ -28,6 +28,7 @@ accidental writes harmless, and a registry test checks it).
 
 from __future__ import annotations
 
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from functools import cached_property
 
@@ -72,6 +73,20 @@ def has_any_modifier(modifiers: pd.Series, wanted: frozenset[str]) -> pd.Series:
     return pd.Series(hit[codes] if len(codes) else np.zeros(0, dtype=bool), index=modifiers.index)
 
 
+def _line_table(sorted_keys: np.ndarray, order: np.ndarray, size: int) -> np.ndarray | None:
+    """The line at each possible (claim, line_no) key, -1 where none (the first line of a repeated key).
+
+    A direct lookup instead of a binary search, built when it is at most a few
+    times the size of the lines (claims have few lines); None otherwise.
+    """
+    if not len(order) or size > 8 * len(order):
+        return None
+    first = np.r_[True, sorted_keys[1:] != sorted_keys[:-1]] & (sorted_keys >= 0) & (sorted_keys < size)
+    table = np.full(size, -1, dtype=np.int32 if len(order) < 2**31 else np.int64)
+    table[sorted_keys[first]] = order[first]
+    return table
+
+
 def _line_key(claim_codes: np.ndarray, line_no: np.ndarray, width: int) -> np.ndarray:
     return claim_codes.astype(np.int64) * width + line_no.astype(np.int64)
 
@@ -108,9 +123,18 @@ class AuditContext:
         """Integer key of identifiers of ``kind`` (claim, patient, payer, npi, code); -1 if unknown."""
         return _positions(values, self.keys[kind])
 
+    def patient_payer(self, patient, payer) -> np.ndarray:
+        """One integer per (patient, payer) pair of integer keys, to join on one column; -1 if either is -1."""
+        patient = np.asarray(patient, dtype=np.int64)
+        payer = np.asarray(payer, dtype=np.int64)
+        return np.where((patient >= 0) & (payer >= 0), patient * max(len(self.keys["payer"]), 1) + payer, -1)
+
     def line_positions(self, claim_id, line_no) -> np.ndarray:
         """Position in ``lines`` of each (claim_id, line_no); -1 where there is no such line."""
-        claim = self.key("claim", claim_id)
+        return self.find_lines(self.key("claim", claim_id), line_no)
+
+    def find_lines(self, claim, line_no) -> np.ndarray:
+        """:meth:`line_positions` of claims given by their integer key (``_claim``)."""
         width = self.keys["line_width"]
         line_no = np.asarray(line_no, dtype=np.int64)
         wanted = np.where((claim >= 0) & (line_no >= 0) & (line_no < width),
@@ -119,6 +143,10 @@ class AuditContext:
         sorted_keys = self.keys.get("line_sorted")
         if sorted_keys is None:
             sorted_keys = self.keys["line_sorted"] = self.keys["line_keys"][order]
+            self.keys["line_table"] = _line_table(sorted_keys, order, len(self.keys["claim"]) * width)
+        table = self.keys.get("line_table")
+        if table is not None:
+            return np.where(wanted >= 0, table[np.clip(wanted, 0, len(table) - 1)], -1).astype(np.int64)
         if not len(sorted_keys):
             return np.full(len(wanted), -1, dtype=np.int64)
         at = np.clip(np.searchsorted(sorted_keys, wanted), 0, len(sorted_keys) - 1)
@@ -201,11 +229,14 @@ class AuditContext:
         if pay is None or not len(pay):
             return excess
         amounts = pay["paid_cents"].to_numpy(dtype=np.int64)
-        nonzero = amounts != 0
+        line = pay["_line"].to_numpy()
+        candidate = amounts != 0
+        # A surplus of two needs two payments: lines with fewer are left out before grouping.
+        candidate &= np.bincount(line[candidate], minlength=len(self.lines))[line] >= 2
         frame = pd.DataFrame({
-            "_line": pay["_line"].to_numpy()[nonzero],
-            "x": np.abs(amounts[nonzero]),
-            "sign": np.sign(amounts[nonzero]),
+            "_line": line[candidate],
+            "x": np.abs(amounts[candidate]),
+            "sign": np.sign(amounts[candidate]),
         })
         counts = frame.groupby(["_line", "x"], sort=False)["sign"].sum()
         surplus = counts[counts >= 2]
@@ -218,27 +249,33 @@ class AuditContext:
 
     @cached_property
     def documentation_by_line(self) -> pd.DataFrame | None:
-        """documentation.csv aligned with lines (NA where the line has no row)."""
+        """documentation.csv aligned with lines (NA where the line has no row).
+
+        Columns: note_present, signed (boolean, NA without a row),
+        documented_code (blank without one), ``_has_row`` and ``_doc_code``
+        (the documented code's integer key, as ``_code``; -1 where blank or
+        there is no row).
+        """
         if self.documentation is None:
             return None
         doc = self.documentation
         pos = self.line_positions(doc["claim_id"], doc["line_no"])
-        keep = pos >= 0
-        n = len(self.lines)
-        has_row = np.zeros(n, dtype=bool)
-        has_row[pos[keep]] = True
-        note = pd.array(np.zeros(n, dtype=bool), dtype="boolean")
-        note[:] = pd.NA
-        signed = note.copy()
-        code = np.full(n, "", dtype=object)
         # The first row of a (claim, line) wins, as the reader keeps the first of a repeated key.
-        first = ~pd.Series(pos).duplicated().to_numpy() & keep
-        note[pos[first]] = doc["note_present"].array[first]
-        signed[pos[first]] = doc["signed"].array[first]
-        code[pos[first]] = doc["documented_code"].fillna("").to_numpy(dtype=object)[first]
-        return pd.DataFrame({"note_present": note, "signed": signed,
-                             "documented_code": pd.Series(code, dtype="str").to_numpy(),
-                             "_has_row": has_row}, index=self.lines.index)
+        first = (pos >= 0) & ~pd.Series(pos).duplicated().to_numpy()
+        row = np.full(len(self.lines), -1, dtype=np.int64)
+        row[pos[first]] = np.flatnonzero(first)
+        has_row = row >= 0
+        code = _text(doc["documented_code"]).take(pa.array(row, mask=~has_row))
+        keys = self.keys.get("documented_code")
+        if keys is None:
+            keys = np.where(doc["documented_code"].fillna("").eq("").to_numpy(), -1,
+                            self.key("code", doc["documented_code"]))
+        doc_code = keys[np.maximum(row, 0)] if len(doc) else row
+        return pd.DataFrame({"note_present": doc["note_present"].array.take(row, allow_fill=True),
+                             "signed": doc["signed"].array.take(row, allow_fill=True),
+                             "documented_code": pd.array(pc.fill_null(code, ""), dtype="str"),
+                             "_has_row": has_row,
+                             "_doc_code": np.where(has_row, doc_code, -1)}, index=self.lines.index)
 
 
 def _text(values) -> pa.Array:
@@ -254,6 +291,22 @@ def _text(values) -> pa.Array:
     if isinstance(arr, pa.ChunkedArray):
         arr = arr.combine_chunks()
     return pc.cast(arr, pa.string())
+
+
+def _one_chunk(frame: pd.DataFrame) -> pd.DataFrame:
+    """``frame`` with each Arrow-backed column in one contiguous chunk.
+
+    Taking rows from a chunked Arrow column first joins its chunks, so every
+    ``iloc`` of a rule would copy whole text columns; joining them once here
+    makes those takes cost what they select.
+    """
+    combined = {}
+    for name in frame.columns:
+        column = frame[name]
+        chunked = getattr(column.array, "_pa_array", None)
+        if isinstance(chunked, pa.ChunkedArray) and chunked.num_chunks > 1:
+            combined[name] = pd.array(pa.chunked_array([chunked.combine_chunks()]), dtype=column.dtype)
+    return frame.assign(**combined) if combined else frame
 
 
 def _positions(values, value_set: pa.Array) -> np.ndarray:
@@ -281,64 +334,107 @@ def _encode(first, *others) -> tuple[np.ndarray, pa.Array]:
     return codes, index
 
 
-def build_context(claim_lines: pd.DataFrame, payments: pd.DataFrame, **tables) -> AuditContext:
+def _decode(encoded: pa.DictionaryArray, keys_of_dictionary: np.ndarray) -> np.ndarray:
+    """The key of each value of ``encoded``, given the keys of its dictionary (-1 where null)."""
+    indices = pc.fill_null(encoded.indices, -1).to_numpy(zero_copy_only=False).astype(np.int64)
+    return np.where(indices >= 0, keys_of_dictionary[np.maximum(indices, 0)] if len(keys_of_dictionary)
+                    else -1, -1)
+
+
+def _claim_keys(claim_id: pd.Series) -> tuple[pa.Array, np.ndarray]:
+    """The distinct claim ids in sorted order, and each line's position among them."""
+    encoded = pc.dictionary_encode(_text(claim_id))
+    rank = pc.sort_indices(encoded.dictionary)
+    position = np.empty(len(rank), dtype=np.int64)
+    position[rank.to_numpy()] = np.arange(len(rank))
+    codes = position[encoded.indices.to_numpy(zero_copy_only=False)] if len(claim_id) else np.zeros(0, np.int64)
+    return encoded.dictionary.take(rank), codes
+
+
+def _code_keys(procedure_code: pd.Series, documented_code, *others) -> tuple[np.ndarray, pa.Array, np.ndarray | None]:
+    """:func:`_encode` of the billed codes, and the key of each documentation row's code (-1 if blank)."""
+    if documented_code is None:
+        return *_encode(procedure_code, *others), None
+    documented = pc.dictionary_encode(_text(documented_code))
+    codes, index = _encode(procedure_code, others[0], documented.dictionary, *others[1:])
+    dictionary_keys = np.where(pc.equal(documented.dictionary, "").to_numpy(zero_copy_only=False), -1,
+                               _positions(documented.dictionary, index))
+    return codes, index, _decode(documented, dictionary_keys)
+
+
+def _modifier_columns(modifiers: pd.Series) -> dict[str, np.ndarray | pd.Series]:
+    """modifier_key, _mods, has_repeat_modifier and has_bypass_modifier (see the module docstring)."""
+    n = len(modifiers)
+    mod_codes, mod_uniques = pd.factorize(modifiers.fillna("").astype("str"))
+    distinct = [str(u) for u in mod_uniques]
+    canonical = np.array([_canonical(u) for u in distinct], dtype=object)
+    out = {"modifier_key": pd.Series(canonical[mod_codes] if n else [], index=modifiers.index, dtype="str"),
+           "_mods": pd.factorize(canonical)[0].astype(np.int64)[mod_codes] if n else np.zeros(0, dtype=np.int64)}
+    for column, wanted in (("has_repeat_modifier", REPEAT_MODIFIERS), ("has_bypass_modifier", BYPASS_MODIFIERS)):
+        hit = np.array([bool(set(u.split(";")) & wanted) for u in distinct], dtype=bool)
+        out[column] = hit[mod_codes] if n else np.zeros(0, dtype=bool)
+    return out
+
+
+def build_context(claim_lines: pd.DataFrame, payments: pd.DataFrame, workers: int = 1, **tables) -> AuditContext:
     """Join payments to lines and derive the columns and keys rules share.
 
     Parameters
     ----------
     claim_lines, payments : pandas.DataFrame
         Typed contract tables (see :mod:`recoup_lib.schema`).
+    workers : int, default 1
+        Threads hashing identifier columns side by side (the context is the same).
     **tables
         coverage, documentation, fee_schedule, ncci_ptp, mue, payer_policies
         (``None`` where absent).
     """
     # Copy-on-write: new columns go on this frame only; the caller's table is never changed.
-    lines = claim_lines.reset_index(drop=True)
+    lines = _one_chunk(claim_lines.reset_index(drop=True))
+    pay = _one_chunk(payments.reset_index(drop=True))
     n = len(lines)
-    encoded = pc.dictionary_encode(_text(lines["claim_id"]))
-    rank = pc.sort_indices(encoded.dictionary)
-    claims = encoded.dictionary.take(rank)
-    position = np.empty(len(rank), dtype=np.int64)
-    position[rank.to_numpy()] = np.arange(len(rank))
-    claim_codes = position[encoded.indices.to_numpy(zero_copy_only=False)] if n else np.zeros(0, dtype=np.int64)
     line_no = lines["line_no"].to_numpy(dtype=np.int64)
     width = int(line_no.max()) + 2 if n else 2
-    line_keys = _line_key(claim_codes, line_no, width)
 
     def col(table, name):
         t = tables.get(table)
         return None if t is None else t[name]
 
-    # Each identifier column of the lines is hashed once: its distinct values, first seen first,
-    # open the index of that kind, and values only other tables use follow.
-    code_of, codes_index = _encode(lines["procedure_code"], col("fee_schedule", "procedure_code"),
-                                   col("documentation", "documented_code"), col("ncci_ptp", "column_1"),
-                                   col("ncci_ptp", "column_2"), col("mue", "procedure_code"),
-                                   col("payer_policies", "procedure_code"))
-    payer_of, payer_index = _encode(lines["payer_id"], col("fee_schedule", "payer_id"), col("coverage", "payer_id"),
-                                    col("payer_policies", "payer_id"))
-    patient_of, patient_index = _encode(lines["patient_id"], col("coverage", "patient_id"))
-    npi_of, npis = _encode(lines["rendering_npi"])
+    # Arrow hashes without holding the GIL, so the identifier columns are hashed side by side while
+    # this thread canonicalises modifiers. Each column of the lines is hashed once: its distinct
+    # values, first seen first, open the index of that kind, and values only other tables use follow.
+    with ThreadPoolExecutor(max_workers=max(1, min(workers, 4))) as pool:
+        claims_job = pool.submit(_claim_keys, lines["claim_id"])
+        codes_job = pool.submit(_code_keys, lines["procedure_code"], col("documentation", "documented_code"),
+                                col("fee_schedule", "procedure_code"), col("ncci_ptp", "column_1"),
+                                col("ncci_ptp", "column_2"), col("mue", "procedure_code"),
+                                col("payer_policies", "procedure_code"))
+        payer_job = pool.submit(_encode, lines["payer_id"], col("fee_schedule", "payer_id"),
+                                col("coverage", "payer_id"), col("payer_policies", "payer_id"))
+        patient_job = pool.submit(_encode, lines["patient_id"], col("coverage", "patient_id"))
+        npi_job = pool.submit(_encode, lines["rendering_npi"])
+        claims, claim_codes = claims_job.result()
+        paid_claims_job = pool.submit(_positions, pay["claim_id"], claims)
+        modifiers = _modifier_columns(lines["modifiers"])
+        (code_of, codes_index, documented_keys), (payer_of, payer_index) = codes_job.result(), payer_job.result()
+        (patient_of, patient_index), (npi_of, npis) = patient_job.result(), npi_job.result()
+        paid_claims = paid_claims_job.result()
+    line_keys = _line_key(claim_codes, line_no, width)
     keys = {"claim": claims, "code": codes_index, "payer": payer_index, "patient": patient_index,
             "npi": npis, "line_width": width, "line_keys": line_keys,
             "line_order": np.argsort(line_keys, kind="stable")}
+    if documented_keys is not None:
+        keys["documented_code"] = documented_keys
     lines["_claim"] = claim_codes
     lines["_code"] = code_of
     lines["_payer"] = payer_of
     lines["_patient"] = patient_of
     lines["_npi"] = npi_of
-    mod_codes, mod_uniques = pd.factorize(lines["modifiers"].fillna("").astype("str"))
-    distinct = [str(u) for u in mod_uniques]
-    canonical = np.array([_canonical(u) for u in distinct], dtype=object)
-    lines["modifier_key"] = pd.Series(canonical[mod_codes] if n else [], index=lines.index, dtype="str")
-    lines["_mods"] = pd.factorize(canonical)[0].astype(np.int64)[mod_codes] if n else np.zeros(0, dtype=np.int64)
-    for column, wanted in (("has_repeat_modifier", REPEAT_MODIFIERS), ("has_bypass_modifier", BYPASS_MODIFIERS)):
-        hit = np.array([bool(set(u.split(";")) & wanted) for u in distinct], dtype=bool)
-        lines[column] = hit[mod_codes] if n else np.zeros(0, dtype=bool)
+    for column, values in modifiers.items():
+        lines[column] = values
 
     ctx = AuditContext(lines=lines, payments=payments, keys=keys, **tables)
-    pay = payments.reset_index(drop=True)
-    pos = ctx.line_positions(pay["claim_id"], pay["line_no"]) if len(pay) else np.zeros(0, dtype=np.int64)
+    pos = ctx.find_lines(paid_claims, pay["line_no"]) if len(pay) else np.zeros(0, dtype=np.int64)
     if (pos < 0).any():
         pay = pay.loc[pos >= 0].reset_index(drop=True)
         pos = pos[pos >= 0]

@@ -17,12 +17,14 @@ import numpy as np
 import pandas as pd
 
 from ..errors import InvalidParameterError
-from ..folder import AuditInputs, problems_frame, read_audit_folder, required_file_alarms, write_csv
+from ..folder import (AuditInputs, problems_frame, read_audit_folder, required_file_alarms, worker_count,
+                      write_csv)
 from ..money import dollars
 from ..outputs import writes_folder
 from ..results import StepResult
 from ._context import AuditContext, build_context
 from ._registry import Rule, RuleRegistry, default_registry
+from ._side_by_side import answers
 from ._vocabulary import ACTIONS, CATEGORIES, ERROR_TYPES
 
 __all__ = [
@@ -216,7 +218,7 @@ def _normalise_hits(rule: Rule, raw, ctx: AuditContext) -> pd.DataFrame:
 def audit_tables(claim_lines: pd.DataFrame, payments: pd.DataFrame, *, coverage=None,
                  documentation=None, fee_schedule=None, ncci_ptp=None, mue=None,
                  payer_policies=None, rules: RuleRegistry | None = None,
-                 extra_rules=(), only=None) -> AuditResult:
+                 extra_rules=(), only=None, workers: int = 1) -> AuditResult:
     """Audit in-memory tables (typed as :mod:`recoup_lib.schema` describes).
 
     Parameters
@@ -230,24 +232,33 @@ def audit_tables(claim_lines: pd.DataFrame, payments: pd.DataFrame, *, coverage=
         Custom rules (see :func:`recoup_lib.rules.custom_rule`) run beside them.
     only : iterable of str, optional
         Run only these error types.
+    workers : int, default 1
+        Cores to use: identifier columns hashed side by side, and the rules
+        of a large audit shared by forked processes (see
+        :mod:`recoup_lib.rules._side_by_side`); the findings are the same.
 
     Returns
     -------
     AuditResult
     """
-    ctx = build_context(claim_lines, payments, coverage=coverage, documentation=documentation,
-                        fee_schedule=fee_schedule, ncci_ptp=ncci_ptp, mue=mue,
-                        payer_policies=payer_policies)
+    ctx = build_context(claim_lines, payments, workers=workers, coverage=coverage, documentation=documentation,
+                        fee_schedule=fee_schedule, ncci_ptp=ncci_ptp, mue=mue, payer_policies=payer_policies)
     registry = (rules if rules is not None else default_registry()).copy()
     for rule in extra_rules:
         registry.add(rule)
     if only is not None:
         registry = registry.select(only)
-    return _run(ctx, registry)
+    return _run(ctx, registry, workers=workers)
 
 
-def _run(ctx: AuditContext, registry: RuleRegistry, inputs: AuditInputs | None = None) -> AuditResult:
-    frames, ran, off = [], [], []
+def _values(column: pd.Series):
+    """A column's values for a new frame: text stays in Arrow (no round trip through Python strings)."""
+    return column.array if isinstance(column.dtype, pd.StringDtype) else column.to_numpy()
+
+
+def _run(ctx: AuditContext, registry: RuleRegistry, inputs: AuditInputs | None = None,
+         workers: int = 1) -> AuditResult:
+    frames, ran, off, runnable = [], [], [], []
     lines = ctx.lines
     for rule in registry:
         missing = [name for name in rule.needs if not ctx.has(name)]
@@ -255,8 +266,10 @@ def _run(ctx: AuditContext, registry: RuleRegistry, inputs: AuditInputs | None =
             off.append((rule.error_type, rule.rule_id, ";".join(missing),
                         f"rule {rule.error_type} switched off: no {', '.join(m + '.csv' for m in missing)} "
                         "in the folder and no shipped default"))
-            continue
-        found = _normalise_hits(rule, rule(ctx), ctx)
+        else:
+            runnable.append(rule)
+    for rule, answer in zip(runnable, answers(ctx, runnable, workers)):
+        found = _normalise_hits(rule, answer, ctx)
         paid = lines["paid_cents"].to_numpy()[found["line"].to_numpy()]
         found = found.loc[paid > 0]
         found.insert(1, "error_type", rule.error_type)
@@ -271,17 +284,17 @@ def _run(ctx: AuditContext, registry: RuleRegistry, inputs: AuditInputs | None =
         hits = pd.DataFrame({"line": pd.Series([], dtype="int64"), "error_type": [], "category": [],
                              "rule_id": [], "at_risk_cents": pd.Series([], dtype="int64"), "evidence": []})
     pos = hits["line"].to_numpy(dtype=np.int64)
-    sel = lines.iloc[pos]
+    sel = lines[["claim_id", "line_no", *FINDING_EXTRAS]].iloc[pos]
     findings = pd.DataFrame({
-        "claim_id": sel["claim_id"].to_numpy(),
+        "claim_id": _values(sel["claim_id"]),
         "line_no": sel["line_no"].to_numpy(dtype=np.int64),
-        "error_type": hits["error_type"].astype("str").to_numpy(),
-        "category": hits["category"].astype("str").to_numpy(),
-        "rule_id": hits["rule_id"].astype("str").to_numpy(),
+        "error_type": _values(hits["error_type"].astype("str")),
+        "category": _values(hits["category"].astype("str")),
+        "rule_id": _values(hits["rule_id"].astype("str")),
         "at_risk_cents": hits["at_risk_cents"].to_numpy(dtype=np.int64),
-        "action": hits["category"].map(ACTIONS).fillna("review").astype("str").to_numpy(),
-        "evidence": hits["evidence"].astype("str").to_numpy(),
-        **{c: sel[c].to_numpy() for c in FINDING_EXTRAS},
+        "action": _values(hits["category"].map(ACTIONS).fillna("review").astype("str")),
+        "evidence": _values(hits["evidence"].astype("str")),
+        **{c: _values(sel[c]) for c in FINDING_EXTRAS},
         "_line": pos,
         "_order": hits["error_type"].map(order).to_numpy(),
     })
@@ -297,14 +310,14 @@ def _run(ctx: AuditContext, registry: RuleRegistry, inputs: AuditInputs | None =
 
 
 def run_audit(inputs: AuditInputs, rules: RuleRegistry | None = None, extra_rules=(),
-              only=None) -> AuditResult:
-    """Audit what :func:`recoup_lib.folder.read_audit_folder` read."""
+              only=None, workers: int = 1) -> AuditResult:
+    """Audit what :func:`recoup_lib.folder.read_audit_folder` read (``workers``: see :func:`audit_tables`)."""
     inputs.require_usable()
     result = audit_tables(
         inputs.claim_lines, inputs.payments, coverage=inputs.coverage,
         documentation=inputs.documentation, fee_schedule=inputs.fee_schedule,
         ncci_ptp=inputs.ncci_ptp, mue=inputs.mue, payer_policies=inputs.payer_policies,
-        rules=rules, extra_rules=extra_rules, only=only)
+        rules=rules, extra_rules=extra_rules, only=only, workers=workers)
     result.inputs = inputs
     return result
 
@@ -335,8 +348,9 @@ def audit_folder(folder, *, rules: RuleRegistry | None = None, extra_rules=(), o
         partitions on disk and audited one by one (or a few side by side)
         within it; the findings are the same, byte for byte.
     workers : int, optional
-        Cores to use (default: all): input files read side by side, and
-        partitions audited side by side under ``max_memory``.
+        Cores to use (default: all): input files read side by side, the
+        rules of a large audit run side by side, and partitions audited side
+        by side under ``max_memory``.
 
     Returns
     -------
@@ -370,7 +384,7 @@ def audit_folder(folder, *, rules: RuleRegistry | None = None, extra_rules=(), o
         return _usable(audit_folder_partitioned(folder, max_memory, workers=workers, rules=rules,
                                                 extra_rules=extra_rules, only=only, use_defaults=use_defaults))
     inputs = read_audit_folder(folder, use_defaults=use_defaults, workers=workers)
-    return run_audit(inputs, rules=rules, extra_rules=extra_rules, only=only)
+    return run_audit(inputs, rules=rules, extra_rules=extra_rules, only=only, workers=worker_count(workers))
 
 
 def _usable(result: AuditResult) -> AuditResult:
@@ -434,11 +448,22 @@ def summarise(findings: pd.DataFrame, by: str = "category", capped: pd.DataFrame
     """
     if by not in _DIMENSIONS:
         raise InvalidParameterError(f"by must be one of {', '.join(_DIMENSIONS)}; got {by!r}")
-    f = (capped if capped is not None else capped_findings(findings)).copy()
+    return _totals(_with_summary_keys(capped if capped is not None else capped_findings(findings)), by)
+
+
+def _with_summary_keys(capped: pd.DataFrame) -> pd.DataFrame:
+    """Capped findings with what :func:`_totals` groups on: ``_month`` (``YYYY-MM``) and ``_linekey``
+    (one integer per claim line), computed once for every dimension."""
+    f = capped.copy()
     months = f["service_date"].to_numpy().astype("datetime64[M]")
     f["_month"] = pd.Series(np.datetime_as_string(months, unit="M"), index=f.index, dtype="str")
+    f["_linekey"] = f.groupby(["claim_id", "line_no"], sort=False, dropna=False).ngroup()
+    return f
+
+
+def _totals(f: pd.DataFrame, by: str) -> pd.DataFrame:
+    """:func:`summarise` of findings already given :func:`_with_summary_keys`."""
     column = _DIMENSIONS[by]
-    f["_linekey"] = f["claim_id"].astype("str") + "|" + f["line_no"].astype("str")
     grouped = f.groupby(column, sort=False)
     out = pd.DataFrame({
         "lines": grouped["_linekey"].nunique(),
@@ -499,8 +524,8 @@ def write_audit(result: AuditResult, out: str | Path) -> dict[str, Path]:
     paths["findings"] = write_csv(findings[FINDING_COLUMNS], out / "findings.csv")
     paths["findings_detail"] = write_csv(result.capped.drop(columns=["_line"]), out / "findings_detail.csv")
     long = []
-    summaries = {by: summarise(findings, by, capped=result.capped)
-                 for by in ("category", "error_type", "payer", "provider", "month")}
+    keyed = _with_summary_keys(result.capped)
+    summaries = {by: _totals(keyed, by) for by in ("category", "error_type", "payer", "provider", "month")}
     for by, s in summaries.items():
         long.append(pd.DataFrame({"dimension": by, "key": s[by].astype("str"), "lines": s["lines"],
                                   "findings": s["findings"], "at_risk_cents": s["at_risk_cents"],

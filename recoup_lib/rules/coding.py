@@ -50,28 +50,27 @@ def upcoding(ctx) -> pd.DataFrame:
     """
     doc = ctx.documentation_by_line
     lines = ctx.lines
-    documented = pd.Series(doc["documented_code"].to_numpy(dtype=object), index=lines.index).fillna("")
+    # The family of each known code, as a number (-1: not an office visit), looked up by key.
     family = em_family(pd.Series(ctx.keys["code"].to_pylist(), dtype=object)).to_numpy(dtype=object)
-    doc_code = ctx.key("code", documented)
-    fam_billed = family[lines["_code"].to_numpy()]
-    fam_doc = np.where(doc_code >= 0, family[np.maximum(doc_code, 0)], "")
-    billed = lines["procedure_code"].to_numpy(dtype=object)
-    doc_text = documented.to_numpy(dtype=object)
-    mask = (ctx.is_paid.to_numpy() & (doc_text != "") & (doc_code != lines["_code"].to_numpy())
-            & (fam_billed != "") & (fam_billed == fam_doc))
-    mask[mask] = doc_text[mask] < billed[mask]
+    family = np.where(family != "", pd.factorize(family)[0], -1)
+    billed, documented = lines["_code"].to_numpy(), doc["_doc_code"].to_numpy()
+    fam_billed, fam_doc = (np.where(key >= 0, family[np.maximum(key, 0)], -1) for key in (billed, documented))
+    mask = ctx.is_paid.to_numpy() & (documented != billed) & (fam_billed >= 0) & (fam_billed == fam_doc)
     rows = np.flatnonzero(mask)
+    documented = doc["documented_code"].iloc[rows]
+    rows = rows[documented.to_numpy(dtype=object) < lines["procedure_code"].iloc[rows].to_numpy(dtype=object)]
     if not len(rows):
         return NO_HITS
+    documented = doc["documented_code"].iloc[rows]
     sel = lines.iloc[rows]
-    fee_doc = ctx.fee(procedure_code=documented.iloc[rows], rows=rows)
+    fee_doc = ctx.fee(procedure_code=documented, rows=rows)
     supported = pd.Series(times_units(fee_doc, sel["units"]), index=sel.index, dtype="Int64")
     paid = sel["paid_cents"]
     at_risk = (paid - supported).clip(lower=0).fillna(paid).astype("int64")
     fee_billed = pd.Series(times_units(ctx.fee(rows=rows), sel["units"]), index=sel.index, dtype="Int64")
     has_fee = fee_doc.notna().to_numpy()
     evidence = (
-        sel["procedure_code"].to_numpy() + " billed, note supports " + documented.iloc[rows].to_numpy()
+        sel["procedure_code"].to_numpy() + " billed, note supports " + documented.to_numpy()
         + np.where(
             has_fee,
             "; fee difference " + usd((fee_billed - supported).fillna(0).astype("int64")).to_numpy()

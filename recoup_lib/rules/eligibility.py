@@ -26,17 +26,21 @@ def coverage_lapsed(ctx) -> pd.DataFrame:
     """
     lines = ctx.lines
     paid = lines.loc[ctx.is_paid, ["_patient", "_payer", "service_date"]]
+    paid = pd.DataFrame({"_line": paid.index, "_pair": ctx.patient_payer(paid["_patient"], paid["_payer"]),
+                         "service_date": paid["service_date"].to_numpy()})
     cov = ctx.coverage
-    cov = pd.DataFrame({"_patient": ctx.key("patient", cov["patient_id"]), "_payer": ctx.key("payer", cov["payer_id"]),
+    cov = pd.DataFrame({"_pair": ctx.patient_payer(ctx.key("patient", cov["patient_id"]),
+                                                   ctx.key("payer", cov["payer_id"])),
                         "effective_date": cov["effective_date"].to_numpy(),
                         "termination_date": cov["termination_date"].to_numpy()})
-    joined = paid.reset_index(names="_line").merge(cov, on=["_patient", "_payer"], how="left")
+    joined = paid.merge(cov, on="_pair", how="left")
     date = joined["service_date"]
     spans = ((joined["effective_date"] <= date)
              & (joined["termination_date"].isna() | (joined["termination_date"] >= date)))
-    spans = spans & joined["effective_date"].notna()
-    covered = spans.groupby(joined["_line"]).any()
-    lapsed = covered.index[~covered.to_numpy()]
+    spans = (spans & joined["effective_date"].notna()).to_numpy()
+    covered = np.zeros(len(lines), dtype=bool)
+    covered[joined["_line"].to_numpy()[spans]] = True
+    lapsed = paid["_line"].to_numpy()[~covered[paid["_line"].to_numpy()]]
     if not len(lapsed):
         return NO_HITS
     sel = lines.loc[lapsed]
