@@ -138,6 +138,9 @@ def read_csv_text(path: str | Path, spec: FileSpec | None = None, label: str | N
 
 #: Arrow types the fast reader converts to while reading (in its threads), by column kind.
 _ARROW_KINDS = {"date": pa.date32(), "int": pa.int64()}
+#: Text is read as Arrow ``large_string``, the storage of pandas' Arrow-backed strings, so it is
+#: handed to pandas without converting every column's offsets.
+_TEXT = pa.large_string()
 _NO_BROKEN = ("_file", "_row", "_text", "_expected", "_got", "_reason")
 
 
@@ -159,7 +162,7 @@ def _read_csv(path, spec: FileSpec | None, label: str | None, typed: bool):
     path = Path(path)
     label = label or path.name
     header = read_header(path, spec, label)
-    types = {h: pa.string() for h in header}
+    types = {h: _TEXT for h in header}
     if typed and spec is not None:
         for col in spec.columns:
             if col.name in types and col.kind in _ARROW_KINDS:
@@ -169,7 +172,7 @@ def _read_csv(path, spec: FileSpec | None, label: str | None, typed: bool):
         if table is not None and typed and not _typed_columns_clean(table, spec):
             raise pa.ArrowInvalid("a typed column needs its values as written")
     except (pa.ArrowInvalid, pa.ArrowNotImplementedError):
-        table = _converted_as_text(path, header) if any(t != pa.string() for t in types.values()) else None
+        table = _converted_as_text(path, header) if any(t != _TEXT for t in types.values()) else None
     if table is not None:
         raw = _string_frame(table)
         rows = np.arange(len(raw), dtype=np.int64) + 2
@@ -242,7 +245,7 @@ def _header_on_one_line(path: Path) -> bool:
 
 def _converted_as_text(path: Path, header: list[str]) -> pa.Table | None:
     try:
-        return _fast_read(path, header, {h: pa.string() for h in header})
+        return _fast_read(path, header, {h: _TEXT for h in header})
     except (pa.ArrowInvalid, pa.ArrowNotImplementedError):
         return None
 
@@ -250,7 +253,7 @@ def _converted_as_text(path: Path, header: list[str]) -> pa.Table | None:
 def _typed_columns_clean(table: pa.Table, spec: FileSpec) -> bool:
     """Whether every typed column holds only values its contract accepts."""
     for col in spec.columns:
-        if col.name not in table.column_names or table.schema.field(col.name).type == pa.string():
+        if col.name not in table.column_names or table.schema.field(col.name).type == _TEXT:
             continue
         values = table[col.name]
         if not col.nullable and values.null_count:

@@ -330,7 +330,8 @@ def line_exists(lines: pd.DataFrame, rows: pd.DataFrame) -> np.ndarray:
     """For each row of ``rows``, whether ``lines`` has its (claim_id, line_no).
 
     Claim ids are numbered once over both tables and joined with the line number into one
-    integer, so the lookup is a hash of integers, not a merge of text.
+    integer, so the lookup is a hash of integers (or, when those integers are dense, a table of
+    flags indexed by them), not a merge of text.
     """
     if not len(rows):
         return np.zeros(0, dtype=bool)
@@ -344,4 +345,10 @@ def line_exists(lines: pd.DataFrame, rows: pd.DataFrame) -> np.ndarray:
         key = lines[["claim_id", "line_no"]].assign(_known=True)
         return rows.merge(key, on=["claim_id", "line_no"], how="left")["_known"].notna().to_numpy()
     combined = codes * width + (line_no - low)
-    return pd.Series(combined[len(lines):]).isin(combined[:len(lines)]).to_numpy()
+    known, wanted = combined[:len(lines)], combined[len(lines):]
+    if width * distinct <= max(1 << 20, 32 * len(combined)):
+        # Keys this dense are looked up in a table of flags, one byte per possible key.
+        seen = np.zeros(width * distinct, dtype=bool)
+        seen[known] = True
+        return seen[wanted]
+    return pd.Series(wanted).isin(known).to_numpy()

@@ -17,7 +17,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from ..errors import Problem
-from ..money import MAX_CENTS, MAX_TOTAL_CENTS, MONEY_PATTERN, parse_cents
+from ..money import MAX_CENTS, MAX_TOTAL_CENTS, MONEY_PATTERN, parse_cents_arrays
 from ._columns import BOOL_FALSE, BOOL_TRUE, Column, FileSpec
 
 __all__ = ["ParsedTable", "parse_table", "value_codes", "FIRST_DATE", "LAST_DATE", "MAX_WHOLE_NUMBER"]
@@ -66,21 +66,70 @@ def _strip(series: pd.Series) -> pd.Series:
     return series.astype("str").str.strip()
 
 
-def _normalise_list(series: pd.Series) -> pd.Series:
-    """``" 25; 59 ;"`` -> ``"25;59"`` (only rows that need it are rewritten)."""
-    s = _strip(series)
-    arr = _arrow_text(s)
-    untidy = pc.or_(pc.or_(pc.match_substring(arr, " "), pc.match_substring(arr, ";;")),
-                    pc.or_(pc.starts_with(arr, ";"), pc.ends_with(arr, ";")))
-    for space in ("\t", "\n", "\r"):
-        untidy = pc.or_(untidy, pc.match_substring(arr, space))
-    untidy = pc.fill_null(untidy, False).to_numpy(zero_copy_only=False)
+#: The dtype ``astype("str")`` gives: text columns in memory have it.
+_TEXT = pd.Series([], dtype="str").dtype
+
+
+def _text_array(series: pd.Series) -> pa.ChunkedArray:
+    """A column as Arrow text, exactly as ``series.astype("str")`` reads it (missing values null)."""
+    arr = pa.array(series.astype("str").array)
+    return arr if isinstance(arr, pa.ChunkedArray) else pa.chunked_array([arr])
+
+
+def _as_text(arr: pa.ChunkedArray) -> pd.api.extensions.ExtensionArray:
+    """Arrow text as the in-memory text column (what ``_strip`` gives), without copying."""
+    return pd.arrays.ArrowStringArray(arr if arr.type == pa.large_string() else pc.cast(arr, pa.large_string()),
+                                      dtype=_TEXT)
+
+
+def _plain_ascii(arr: pa.ChunkedArray) -> bool:
+    """Whether every byte of the text is printable ASCII other than a space (``!`` to ``~``).
+
+    Such text has nothing to trim, lower-case beyond ASCII, or collapse: one scan of
+    the bytes (min and max) instead of a kernel that writes a new array.
+    """
+    for chunk in arr.chunks:
+        if not len(chunk):
+            continue
+        width = np.int64 if chunk.type == pa.large_string() else np.int32
+        offsets = np.frombuffer(chunk.buffers()[1], dtype=width, count=2, offset=chunk.offset * width().itemsize)
+        last = np.frombuffer(chunk.buffers()[1], dtype=width, count=1,
+                             offset=(chunk.offset + len(chunk)) * width().itemsize)[0]
+        if last == offsets[0]:
+            continue
+        data = np.frombuffer(chunk.buffers()[2], dtype=np.uint8)[offsets[0]:last]
+        if data.min() < 0x21 or data.max() > 0x7E:
+            return False
+    return True
+
+
+def _trimmed(arr: pa.ChunkedArray) -> pa.ChunkedArray:
+    """``str.strip()`` of every value (Arrow's Unicode whitespace trim), skipped where nothing can need it."""
+    return arr if _plain_ascii(arr) else pc.utf8_trim_whitespace(arr)
+
+
+def _mask(arr) -> np.ndarray:
+    """A boolean Arrow result as a numpy mask, null read as False."""
+    return np.asarray(pc.fill_null(arr, False).to_numpy(zero_copy_only=False), dtype=bool)
+
+
+def _normalised_list(arr: pa.ChunkedArray):
+    """Trimmed Arrow text of lists, ``" 25; 59 ;"`` -> ``"25;59"``, as the in-memory text column (only
+    rows that need it are rewritten)."""
+    untidy = pc.or_(pc.match_substring(arr, ";;"), pc.or_(pc.starts_with(arr, ";"), pc.ends_with(arr, ";")))
+    if not _plain_ascii(arr):
+        untidy = pc.or_(untidy, pc.match_substring(arr, " "))
+        for space in ("\t", "\n", "\r"):
+            untidy = pc.or_(untidy, pc.match_substring(arr, space))
+    untidy = _mask(untidy)
+    s = _as_text(arr)
     if not untidy.any():
         return s
+    s = pd.Series(s)
     fixed = s[untidy].str.replace(r"\s+", "", regex=True).str.replace(r";{2,}", ";", regex=True).str.strip(";")
     out = s.copy()
     out[untidy] = fixed
-    return out
+    return out.array
 
 
 def parse_table(raw: pd.DataFrame, spec: FileSpec, label: str | None = None,
@@ -110,6 +159,8 @@ def parse_table(raw: pd.DataFrame, spec: FileSpec, label: str | None = None,
     A row is set aside when any of its contract columns is invalid, or when it
     repeats the key of an earlier row (``spec.key``); the first occurrence is
     kept. Problems are reported for every bad cell, not only the first.
+    Columns are checked and typed in Arrow and the frame is built once at the end,
+    so a clean million-row file is not copied column by column.
     """
     label = label or spec.name
     n = len(raw)
@@ -117,7 +168,7 @@ def parse_table(raw: pd.DataFrame, spec: FileSpec, label: str | None = None,
     raw = raw.reset_index(drop=True)
     bad = np.zeros(n, dtype=bool)
     problem_frames: list[pd.DataFrame] = []
-    out = pd.DataFrame(index=raw.index)
+    out: dict = {}
 
     def record(mask: np.ndarray, col: Column, expected: str) -> None:
         nonlocal bad
@@ -140,77 +191,28 @@ def parse_table(raw: pd.DataFrame, spec: FileSpec, label: str | None = None,
         if _already_typed(raw[col.name], col):
             out[col.memory_name] = _typed_values(raw[col.name], col)
             continue
-        text = _strip(raw[col.name])
-        blank = (text == "").to_numpy()
-        if not col.nullable:
-            record(blank, col, "a value (this column may not be blank)")
-        kind = col.kind
-        if kind in ("id", "code", "text"):
-            out[col.memory_name] = text
-        elif kind == "codes":
-            out[col.memory_name] = _normalise_list(raw[col.name])
-        elif kind == "choice":
-            lowered = text.str.lower()
-            ok = lowered.isin([c.lower() for c in col.choices]).to_numpy() | blank
-            record(~ok, col, col.expected)
-            out[col.memory_name] = lowered
-        elif kind == "bool":
-            lowered = text.str.lower()
-            is_true = lowered.isin(BOOL_TRUE).to_numpy()
-            is_false = lowered.isin(BOOL_FALSE).to_numpy()
-            record(~(is_true | is_false | blank), col, col.expected)
-            values = pd.array(np.where(is_true, True, False), dtype="boolean")
-            values[~(is_true | is_false)] = pd.NA
-            out[col.memory_name] = values
-        elif kind == "int":
-            numbers, ok = _parse_ints(text)
-            if col.minimum is not None:
-                ok &= np.where(ok, numbers >= col.minimum, False)
-            too_large = ok & (numbers > MAX_WHOLE_NUMBER)
-            record(~ok & ~blank, col, col.expected)
-            record(too_large, col, f"a whole number of at most {MAX_WHOLE_NUMBER:,}")
-            ok &= ~too_large
-            values = pd.array(numbers, dtype="Int64")
-            values[~ok] = pd.NA
-            out[col.memory_name] = values
-        elif kind == "money":
-            cents, invalid = parse_cents(text)
-            invalid = invalid.to_numpy()
-            if invalid.any():
-                large = np.zeros(n, dtype=bool)
-                idx = np.flatnonzero(invalid)
-                large[idx] = [_too_large(t) for t in text.to_numpy()[idx]]
-                record(invalid & ~large, col, col.expected)
-                record(large, col, _TOO_LARGE)
-            beyond = _beyond_total(cents, bad | invalid)
-            record(beyond, col, "amounts that add up, over the file, to less than "
-                   f"${MAX_TOTAL_CENTS // 100:,} (the most the kit can total)")
-            out[col.memory_name] = cents.array
-        elif kind == "date":
-            dates, ok = _parse_dates(text)
-            record(~ok & ~blank, col, col.expected)
-            outside = ok & ((dates < FIRST_DATE) | (dates > LAST_DATE))
-            record(outside, col, _DATE_RANGE)
-            dates[outside] = np.datetime64("NaT")
-            out[col.memory_name] = dates
+        out[col.memory_name] = _parse_column(_trimmed(_text_array(raw[col.name])), col, n,
+                                             lambda mask, expected, col=col: record(mask, col, expected), bad)
     # Extra columns pass through untouched.
     known = set(spec.column_names)
     for name in raw.columns:
-        if name not in known and name not in out.columns:
-            out[name] = raw[name]
+        if name not in known and name not in out:
+            out[name] = raw[name].array
 
     # Repeated keys: first occurrence wins, later ones are set aside.
     if spec.key and all(k in raw.columns for k in spec.key):
-        key_frame = out[[Column(k, "id").memory_name for k in spec.key]]
-        dup = _repeated_keys(key_frame) & ~bad
-        if dup.any():
-            idx = np.flatnonzero(dup)
-            problem_frames.append(pd.DataFrame({
-                "pos": idx, "column": ",".join(spec.key),
-                "value": ["|".join(map(str, row)) for row in key_frame.iloc[idx].itertuples(index=False)],
-                "expected": "a key not used by an earlier row (" + ", ".join(spec.key) + ")",
-            }))
-            bad |= dup
+        key_columns = [Column(k, "id").memory_name for k in spec.key]
+        if not _strictly_increasing([out[k] for k in key_columns]):
+            key_frame = pd.DataFrame({k: out[k] for k in key_columns})
+            dup = _repeated_keys(key_frame) & ~bad
+            if dup.any():
+                idx = np.flatnonzero(dup)
+                problem_frames.append(pd.DataFrame({
+                    "pos": idx, "column": ",".join(spec.key),
+                    "value": ["|".join(map(str, row)) for row in key_frame.iloc[idx].itertuples(index=False)],
+                    "expected": "a key not used by an earlier row (" + ", ".join(spec.key) + ")",
+                }))
+                bad |= dup
 
     problems: list[Problem] = []
     rejected = raw.iloc[0:0].copy()
@@ -231,14 +233,66 @@ def parse_table(raw: pd.DataFrame, spec: FileSpec, label: str | None = None,
         rejected.insert(0, "_row", rows[bad_idx])
         rejected.insert(0, "_file", label)
         rejected = rejected.reset_index(drop=True)
-    # ``out`` is this function's own frame: with nothing set aside it is used as it is.
-    data = out.loc[~bad] if bad.any() else out
-    data.insert(0, "_row", rows[~bad])
-    for col in spec.columns:
-        if col.memory_name in data.columns:
-            data[col.memory_name] = _tighten(data[col.memory_name], col)
-    return ParsedTable(data=data.reset_index(drop=True), problems=problems,
-                       rejected=rejected, rows_read=n)
+    kinds = {col.memory_name: col for col in spec.columns}
+    keep = ~bad if bad.any() else None
+    columns = {"_row": rows if keep is None else rows[keep]}
+    for name, values in out.items():
+        values = values if keep is None else values[keep]
+        columns[name] = _tighten(values, kinds[name]) if name in kinds else values
+    return ParsedTable(data=pd.DataFrame(columns, copy=False), problems=problems, rejected=rejected, rows_read=n)
+
+
+def _parse_column(text: pa.ChunkedArray, col: Column, n: int, record, bad: np.ndarray):
+    """One contract column, trimmed, checked and typed: its in-memory values (an array of ``n``).
+
+    ``record(mask, expected)`` is told every bad cell; ``bad`` (rows already set aside by
+    earlier columns) only matters for a money column's running total.
+    """
+    blank = _mask(pc.equal(text, ""))
+    if not col.nullable:
+        record(blank, "a value (this column may not be blank)")
+    kind = col.kind
+    if kind in ("id", "code", "text"):
+        return _as_text(text)
+    if kind == "codes":
+        return _normalised_list(text)
+    if kind in ("choice", "bool"):
+        lowered = pc.ascii_lower(text) if _plain_ascii(text) else pc.utf8_lower(text)
+        if kind == "choice":
+            ok = _mask(pc.is_in(lowered, value_set=pa.array([c.lower() for c in col.choices], lowered.type))) | blank
+            record(~ok, col.expected)
+            return _as_text(lowered)
+        is_true = _mask(pc.is_in(lowered, value_set=pa.array(sorted(BOOL_TRUE), lowered.type)))
+        is_false = _mask(pc.is_in(lowered, value_set=pa.array(sorted(BOOL_FALSE), lowered.type)))
+        record(~(is_true | is_false | blank), col.expected)
+        return pd.arrays.BooleanArray(is_true, ~(is_true | is_false))
+    if kind == "int":
+        numbers, ok = _parse_ints(text)
+        if col.minimum is not None:
+            ok &= np.where(ok, numbers >= col.minimum, False)
+        too_large = ok & (numbers > MAX_WHOLE_NUMBER)
+        record(~ok & ~blank, col.expected)
+        record(too_large, f"a whole number of at most {MAX_WHOLE_NUMBER:,}")
+        ok &= ~too_large
+        return pd.arrays.IntegerArray(numbers, ~ok)
+    if kind == "money":
+        cents, missing, invalid = parse_cents_arrays(text)
+        if invalid.any():
+            large = np.zeros(n, dtype=bool)
+            idx = np.flatnonzero(invalid)
+            large[idx] = [_too_large(t) for t in text.take(idx).to_pylist()]
+            record(invalid & ~large, col.expected)
+            record(large, _TOO_LARGE)
+        beyond = _beyond_total(cents, bad | invalid)
+        record(beyond, "amounts that add up, over the file, to less than "
+               f"${MAX_TOTAL_CENTS // 100:,} (the most the kit can total)")
+        return pd.arrays.IntegerArray(cents, missing)
+    dates, ok = _parse_dates(text)
+    record(~ok & ~blank, col.expected)
+    outside = ok & ((dates < FIRST_DATE) | (dates > LAST_DATE))
+    record(outside, _DATE_RANGE)
+    dates[outside] = np.datetime64("NaT")
+    return dates
 
 
 def value_codes(values: pd.Series) -> tuple[np.ndarray, int]:
@@ -313,11 +367,14 @@ def _typed_values(values: pd.Series, col: Column):
     return values.astype("Int64").array
 
 
-def _arrow_text(text: pd.Series) -> pa.Array:
-    return pc.cast(pa.array(text.astype(pd.StringDtype("pyarrow")).array), pa.string())
+def _arrow_text(text) -> pa.Array:
+    """Text (a Series, or Arrow text already) as Arrow ``string``."""
+    if not isinstance(text, (pa.Array, pa.ChunkedArray)):
+        text = pa.array(text.astype(pd.StringDtype("pyarrow")).array)
+    return pc.cast(text, pa.string())
 
 
-def _parse_ints(text: pd.Series) -> tuple[np.ndarray, np.ndarray]:
+def _parse_ints(text) -> tuple[np.ndarray, np.ndarray]:
     """Whole numbers (``"3"``, ``"+3"``, ``"3.0"``) -> (int64 values, valid mask); vectorised."""
     arr = _arrow_text(text)
     try:
@@ -332,7 +389,7 @@ def _parse_ints(text: pd.Series) -> tuple[np.ndarray, np.ndarray]:
     return values.to_numpy(), matched.to_numpy(zero_copy_only=False)
 
 
-def _parse_dates(text: pd.Series) -> tuple[np.ndarray, np.ndarray]:
+def _parse_dates(text) -> tuple[np.ndarray, np.ndarray]:
     """``YYYY-MM-DD`` -> (datetime64[us] with NaT, valid mask); real calendar dates only."""
     arr = _arrow_text(text)
     shaped = pc.fill_null(pc.equal(pc.utf8_length(arr), 10), False)
@@ -355,10 +412,16 @@ def _too_large(text: str) -> bool:
     return int(whole) * 100 + int(frac) > MAX_CENTS
 
 
-def _beyond_total(cents: pd.Series, bad: np.ndarray) -> np.ndarray:
+def _beyond_total(cents: np.ndarray, bad: np.ndarray) -> np.ndarray:
     """Rows whose amount would take the file's running total of amounts (in absolute value) past
-    :data:`~recoup_lib.money.MAX_TOTAL_CENTS`: set aside, so every sum of the column stays exact."""
-    magnitude = np.abs(np.asarray(cents.fillna(0), dtype=np.float64))
+    :data:`~recoup_lib.money.MAX_TOTAL_CENTS`: set aside, so every sum of the column stays exact.
+
+    ``cents`` holds 0 where there is no amount. A file whose largest amount times its number of
+    rows stays well under the limit (every real file) is answered without a running total.
+    """
+    if not len(cents) or max(abs(int(cents.max())), abs(int(cents.min()))) * len(cents) < MAX_TOTAL_CENTS // 2:
+        return np.zeros(len(cents), dtype=bool)
+    magnitude = np.abs(cents.astype(np.float64))
     magnitude[bad] = 0.0
     if magnitude.sum() < MAX_TOTAL_CENTS * 0.999:
         return np.zeros(len(magnitude), dtype=bool)
@@ -370,16 +433,46 @@ def _blank_of(col: Column, n: int):
     if col.kind == "money" or col.kind == "int":
         return pd.array([pd.NA] * n, dtype="Int64")
     if col.kind == "date":
-        return pd.Series([pd.NaT] * n, dtype="datetime64[us]")
+        return np.full(n, np.datetime64("NaT"), dtype="datetime64[us]")
     if col.kind == "bool":
         return pd.array([pd.NA] * n, dtype="boolean")
-    return pd.Series([""] * n, dtype="str")
+    return pd.Series([""] * n, dtype="str").array
 
 
-def _tighten(series: pd.Series, col: Column) -> pd.Series:
+def _tighten(values, col: Column):
     """After bad rows are gone, non-blank integer columns become plain ``int64``."""
-    if col.kind in ("money", "int") and not col.nullable and not series.isna().any():
-        return series.astype("int64")
+    if col.kind in ("money", "int") and not col.nullable and not values.isna().any():
+        return values.to_numpy(dtype=np.int64)
     if col.kind == "date":
-        return series.astype("datetime64[us]")
-    return series
+        return values.astype("datetime64[us]")
+    return values
+
+
+def _strictly_increasing(columns: list) -> bool:
+    """Whether the rows come in strictly increasing order of these key columns, compared in turn.
+
+    A sorted export (as most are) then holds no key twice, which two comparisons of each row with
+    the next show, without hashing every key. Text compares byte by byte; a missing value, or a
+    column neither text nor whole numbers, answers False (the caller then hashes the keys).
+    """
+    n = len(columns[0]) if columns else 0
+    if n < 2:
+        return True
+    tied = np.ones(n - 1, dtype=bool)
+    for values in columns:
+        if isinstance(values.dtype, pd.StringDtype):
+            arr = pa.array(values)
+            arr = arr.combine_chunks() if isinstance(arr, pa.ChunkedArray) else arr
+            if arr.null_count:
+                return False
+            before, after = arr.slice(0, n - 1), arr.slice(1)
+            less, equal = _mask(pc.less(before, after)), _mask(pc.equal(before, after))
+        elif pd.api.types.is_integer_dtype(values.dtype) and not pd.isna(values).any():
+            numbers = np.asarray(values, dtype=np.int64)
+            less, equal = numbers[:-1] < numbers[1:], numbers[:-1] == numbers[1:]
+        else:
+            return False
+        if (tied & ~less & ~equal).any():
+            return False
+        tied &= equal
+    return not tied.any()
