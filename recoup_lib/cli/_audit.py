@@ -23,7 +23,7 @@ def add_parser(sub):
                    help="stay within this much memory (e.g. 1GB, 512MB, 2GiB): the folder is split into "
                    "patient partitions on disk and audited one by one; same findings")
     p.add_argument("--workers", type=int, metavar="N",
-                   help="cores to use: files read and partitions audited side by side (default: all)")
+                   help="cores to use: files read, rules run and partitions audited side by side (default: all)")
     p.add_argument("--engine", choices=("pandas", "spark"), default="pandas",
                    help="spark: run the same rules on Apache Spark (pip install recoup-kit[spark]; "
                    "see docs/scale.md); default pandas")
