@@ -39,6 +39,7 @@ import os
 import re
 import secrets
 import shutil
+import threading
 import zlib
 from pathlib import Path
 from typing import Callable, Iterable
@@ -73,7 +74,8 @@ def staged(path) -> bool:
     if not _ACTIVE:
         return False
     target = _absolute(path)
-    return any(target == stage or stage in target.parents for stage in _ACTIVE)
+    # A copy: another thread writing a file of its own may add to the set meanwhile.
+    return any(target == stage or stage in target.parents for stage in tuple(_ACTIVE))
 
 
 def _absolute(path: str | os.PathLike) -> Path:
@@ -456,13 +458,19 @@ def check_file(path, *, inputs: Iterable = (), option: str = "--out",
     return target
 
 
+#: Held while a folder's manifest is read and written again (see :func:`record_file`).
+_MANIFEST_LOCK = threading.Lock()
+
+
 def record_file(path: Path) -> None:
     """Mark ``path`` as written by the kit: in its folder's manifest if it has one, and on the file."""
     path = Path(path)
     fingerprint = _fingerprint(path)
     with contextlib.suppress(AttributeError, OSError):
         os.setxattr(path, _XATTR, json.dumps(fingerprint).encode())
-    if (path.parent / MANIFEST).is_file():
+    with _MANIFEST_LOCK:  # two files of one folder written side by side: neither entry is lost
+        if not (path.parent / MANIFEST).is_file():
+            return
         try:
             document = json.loads((path.parent / MANIFEST).read_text(encoding="utf-8"))
         except (OSError, ValueError):

@@ -151,3 +151,25 @@ def test_guarded_text_is_inert_and_comes_back(text):
 @pytest.mark.parametrize("text", ["-40.50", "+3", "1e5", "-.5", "plain", "'quoted", "", "a=b"])
 def test_numbers_and_plain_text_are_left_alone(text):
     assert guard_text(text) == text and unguard_text(text) == text
+
+
+def test_tables_written_side_by_side_all_join_the_folders_manifest(tmp_path):
+    """write_csvs writes in threads: each file is the one write_csv writes alone, and none of their
+    manifest entries is lost to another thread reading and writing the manifest at the same time."""
+    import pandas as pd
+
+    from recoup_lib.csvout import write_csv, write_csvs
+
+    out = _write(tmp_path / "out", {"a.csv": "x\n"})
+    tables = {out / f"t{i}.csv": pd.DataFrame({"n": range(i * 500), "text": "a, \"b\""}) for i in range(1, 9)}
+    assert write_csvs(tables) == {path: path for path in tables}
+    manifest = json.loads((out / MANIFEST).read_text(encoding="utf-8"))
+    assert sorted(manifest["files"]) == ["a.csv"] + sorted(p.name for p in tables)
+    for path, frame in tables.items():
+        alone = write_csv(frame, tmp_path / f"alone_{path.name}")
+        assert path.read_bytes() == alone.read_bytes()
+        check_file(path)  # the kit recognises each as its own, so a rerun may replace it
+    (tmp_path / "users.csv").write_text("mine\n")
+    with pytest.raises(UsageError, match="cannot tell it wrote"):
+        write_csvs({tmp_path / "users.csv": pd.DataFrame({"n": [1]}), tmp_path / "new.csv": pd.DataFrame({"n": [2]})})
+    assert (tmp_path / "users.csv").read_text() == "mine\n" and (tmp_path / "new.csv").read_text() == "n\n2\n"

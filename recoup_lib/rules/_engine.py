@@ -16,6 +16,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from ..csvout import write_csvs
 from ..errors import InvalidParameterError
 from ..folder import (AuditInputs, problems_frame, read_audit_folder, required_file_alarms, worker_count,
                       write_csv)
@@ -521,16 +522,15 @@ def write_audit(result: AuditResult, out: str | Path) -> dict[str, Path]:
     out.mkdir(parents=True, exist_ok=True)
     paths = {}
     findings = result.findings
-    paths["findings"] = write_csv(findings[FINDING_COLUMNS], out / "findings.csv")
-    paths["findings_detail"] = write_csv(result.capped.drop(columns=["_line"]), out / "findings_detail.csv")
-    long = []
+    detail = result.capped.drop(columns=["_line"])
+    paths["findings"], paths["findings_detail"] = write_csvs(
+        {out / "findings.csv": findings[FINDING_COLUMNS], out / "findings_detail.csv": detail}).values()
     keyed = _with_summary_keys(result.capped)
     summaries = {by: _totals(keyed, by) for by in ("category", "error_type", "payer", "provider", "month")}
-    for by, s in summaries.items():
-        long.append(pd.DataFrame({"dimension": by, "key": s[by].astype("str"), "lines": s["lines"],
-                                  "findings": s["findings"], "at_risk_cents": s["at_risk_cents"],
-                                  "at_risk_capped_cents": s["at_risk_capped_cents"]}))
-    summary = pd.concat(long, ignore_index=True)
+    summary = pd.concat([pd.DataFrame({"dimension": by, "key": s[by].astype("str"), "lines": s["lines"],
+                                       "findings": s["findings"], "at_risk_cents": s["at_risk_cents"],
+                                       "at_risk_capped_cents": s["at_risk_capped_cents"]})
+                         for by, s in summaries.items()], ignore_index=True)
     paths["summary"] = write_csv(summary, out / "summary.csv")
     (out / "summary.md").write_text(summary_markdown(result, summaries), encoding="utf-8")
     paths["summary_md"] = out / "summary.md"
@@ -539,8 +539,7 @@ def write_audit(result: AuditResult, out: str | Path) -> dict[str, Path]:
         "rules_run": [r.error_type for r in result.rules_run],
         "rules_switched_off": result.switched_off.to_dict(orient="records"),
         "files": (result.inputs.counts.to_dict(orient="records") if result.inputs is not None else []),
-        "lines_audited": result.lines_audited,
-        "lines_paid": result.lines_paid,
+        "lines_audited": result.lines_audited, "lines_paid": result.lines_paid,
         "findings": int(len(findings)),
         "lines_flagged": int(findings[["claim_id", "line_no"]].drop_duplicates().shape[0]),
         "at_risk_capped": dollars(result.total_at_risk_cents),
