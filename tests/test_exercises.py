@@ -394,3 +394,19 @@ def test_money_answers_read_back_every_amount_as_written(cents):
     assert _cents(dollars(cents)) == cents
     assert _cents(f"{cents / 100:.2f}") == cents
     assert KINDS["money"].read(str(cents // 100)) == cents // 100 * 100
+
+
+def test_ex09s_private_folder_goes_when_the_kernel_ends():
+    """The exercise writes its messy export to a private temporary folder the trainee opens while
+    the kernel runs; an interpreter that ends normally (a kernel shut down or restarted) removes it."""
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    code = ("from recoup_lib.exercises.content.ex09_your_own_data import build\n"
+            "folder = build(5)['folder']\n"
+            "assert (folder / 'charges.csv').is_file()\n"
+            "print(folder)\n")
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    folder = Path(done.stdout.strip())
+    assert folder.name.startswith("ex09-5-") and not folder.exists()

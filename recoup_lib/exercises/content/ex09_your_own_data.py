@@ -10,6 +10,7 @@ when a check runs.
 
 from __future__ import annotations
 
+import atexit
 import csv
 import functools
 import io
@@ -40,6 +41,8 @@ def _rewrite(path: Path, out: Path, edit) -> None:
 @functools.lru_cache(maxsize=4)
 def _folder(seed: int) -> str:
     folder = Path(tempfile.mkdtemp(prefix=f"ex09-{seed}-"))
+    # The trainee opens these files while the kernel runs; they go when it ends.
+    atexit.register(shutil.rmtree, folder, ignore_errors=True)
     practice = generate_practice(lines=LINES, seed=seed)
     write_messy_export(practice, folder, seed=seed, style="charge_detail")
     rng = np.random.default_rng([seed, 9])
