@@ -1,6 +1,6 @@
 """The practice desk app (apps/practice_desk.ipynb) and the make targets a trainer starts, without a browser.
 
-nbval runs the app itself (``apps`` is a test path); ``tests/test_browser.py``
+nbval runs the app itself (``apps`` is a test path); ``tests/test_browser_make.py``
 opens ``make lab`` and ``make desk`` in Chromium. This file checks the form
 of the app and what ``make -n`` would run.
 """
