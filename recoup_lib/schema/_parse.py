@@ -82,30 +82,38 @@ def _as_text(arr: pa.ChunkedArray) -> pd.api.extensions.ExtensionArray:
                                       dtype=_TEXT)
 
 
+def _string_parts(arr: pa.ChunkedArray):
+    """Each non-empty chunk's value offsets (``len + 1``, into its data) and data bytes, without copying."""
+    for chunk in arr.chunks:
+        if not len(chunk) or chunk.buffers()[2] is None:
+            continue
+        width = np.int64 if pa.types.is_large_string(chunk.type) else np.int32
+        offsets = np.frombuffer(chunk.buffers()[1], dtype=width)[chunk.offset:chunk.offset + len(chunk) + 1]
+        yield offsets, np.frombuffer(chunk.buffers()[2], dtype=np.uint8)
+
+
+def _visible(data: np.ndarray) -> bool:
+    """Whether every byte is printable ASCII other than a space (``!`` to ``~``)."""
+    return not ((data - np.uint8(0x21)) > 0x7E - 0x21).any()
+
+
 def _plain_ascii(arr: pa.ChunkedArray) -> bool:
     """Whether every byte of the text is printable ASCII other than a space (``!`` to ``~``).
 
-    Such text has nothing to trim, lower-case beyond ASCII, or collapse: one scan of
-    the bytes (min and max) instead of a kernel that writes a new array.
+    Such text has nothing to lower-case beyond ASCII or collapse: one scan of the
+    bytes instead of a kernel that writes a new array.
     """
-    for chunk in arr.chunks:
-        if not len(chunk):
-            continue
-        width = np.int64 if chunk.type == pa.large_string() else np.int32
-        offsets = np.frombuffer(chunk.buffers()[1], dtype=width, count=2, offset=chunk.offset * width().itemsize)
-        last = np.frombuffer(chunk.buffers()[1], dtype=width, count=1,
-                             offset=(chunk.offset + len(chunk)) * width().itemsize)[0]
-        if last == offsets[0]:
-            continue
-        data = np.frombuffer(chunk.buffers()[2], dtype=np.uint8)[offsets[0]:last]
-        if data.min() < 0x21 or data.max() > 0x7E:
-            return False
-    return True
+    return all(_visible(data[offsets[0]:offsets[-1]]) for offsets, data in _string_parts(arr))
 
 
 def _trimmed(arr: pa.ChunkedArray) -> pa.ChunkedArray:
-    """``str.strip()`` of every value (Arrow's Unicode whitespace trim), skipped where nothing can need it."""
-    return arr if _plain_ascii(arr) else pc.utf8_trim_whitespace(arr)
+    """``str.strip()`` of every value (Arrow's Unicode whitespace trim), skipped where nothing can need it:
+    every value starts and ends with a visible ASCII character (whitespace, Unicode's too, cannot)."""
+    for offsets, data in _string_parts(arr):
+        filled = offsets[1:] > offsets[:-1]
+        if not _visible(data[offsets[:-1][filled]]) or not _visible(data[offsets[1:][filled] - 1]):
+            return pc.utf8_trim_whitespace(arr)
+    return arr
 
 
 def _mask(arr) -> np.ndarray:
@@ -332,38 +340,19 @@ def _already_typed(values: pd.Series, col: Column) -> bool:
 
     It does so only for date and whole-number columns (and the import for money, as cents)
     whose every value is valid (blank only where allowed, at least the minimum, amounts that
-    total under what a file may), so there is nothing left to check. Arrow text whose every
-    value starts and ends with a visible ASCII character (blank only where allowed) is already
-    what trimming would give.
+    total under what a file may), so there is nothing left to check.
     """
     if col.kind == "date":
         return pd.api.types.is_datetime64_any_dtype(values.dtype)
     if col.kind in ("int", "money"):
         return pd.api.types.is_integer_dtype(values.dtype) and not isinstance(values.dtype, pd.StringDtype)
-    if col.kind not in ("id", "code", "text") or not isinstance(values.dtype, pd.StringDtype) \
-            or values.dtype.storage != "pyarrow":
-        return False
-    for chunk in values.array.__arrow_array__().chunks:
-        wide = np.int64 if pa.types.is_large_string(chunk.type) else np.int32
-        offsets = np.frombuffer(chunk.buffers()[1], dtype=wide)[chunk.offset: chunk.offset + len(chunk) + 1]
-        filled = offsets[1:] > offsets[:-1]
-        if not col.nullable and not filled.all():
-            return False
-        if chunk.buffers()[2] is None or not filled.any():
-            continue
-        data = np.frombuffer(chunk.buffers()[2], dtype=np.uint8)
-        edges = np.concatenate([data[offsets[:-1][filled]], data[offsets[1:][filled] - 1]])
-        if ((edges - np.uint8(33)) > 93).any():     # a blank, a control or a non-ASCII byte
-            return False
-    return True
+    return False
 
 
 def _typed_values(values: pd.Series, col: Column):
     """A converted column in the in-memory form :func:`parse_table` gives it."""
     if col.kind == "date":
         return values.to_numpy(dtype="datetime64[us]")
-    if col.kind in ("id", "code", "text"):
-        return values.astype("str")
     return values.astype("Int64").array
 
 
