@@ -142,7 +142,7 @@ def spark():
         pytest.skip("Spark needs Java: no `java` on PATH (Java 17 runs it)")
     from recoup_lib.rules._spark import local_session
 
-    session = local_session(cores=2, memory="1g", app="recoupkit-tests")
+    session = local_session(cores=2, memory="1g", app="recoupkit-tests", quick_start=True)
     yield session
     session.stop()
 
