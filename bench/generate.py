@@ -15,12 +15,18 @@ Each step runs in a fresh process (wall seconds, peak resident memory):
   take-backs and writing the files; the practice is generated first, not
   timed). Target: under 20 s and 1.5 GB for 1,000,000 lines (``--no-835``
   skips it);
+- **phases** (``--phases``): one block of the practice (the first, up to
+  250,000 lines) made step by step in one process, with each step's CPU
+  seconds: simulating the clean block, choosing the payer policies (over
+  this block alone), injecting the errors and the notices, turning the
+  tables into CSV text, writing it. Where the time goes, without a
+  profiler's overhead;
 - **bounded** (``--max-memory SIZE``): ``recoup generate --no-remits
   --max-memory SIZE``, block by block, and whether its folder is byte for
   byte the in-memory one.
 
     python bench/generate.py [--lines 1000000] [--profile family_practice] [--seed 1] [--repeat 2]
-                             [--no-835] [--max-memory 1GB]
+                             [--no-835] [--max-memory 1GB] [--phases]
 """
 
 from __future__ import annotations
@@ -88,6 +94,43 @@ def step_remits(lines: int, profile: str, seed: int, out: str) -> dict:
             "peak_before_835": before, "bytes_835": _size(os.path.join(out, "remits"))}
 
 
+def step_phases(lines: int, profile: str, seed: int, out: str) -> dict:
+    """The first block made step by step in this process: CPU seconds of each step (see the module's doc)."""
+    import time
+
+    from recoup_lib.synthetic import _layout
+    from recoup_lib.synthetic._blocks import InjectionState, finish_block
+    from recoup_lib.synthetic._inject_population import choose_policies, policy_view
+    from recoup_lib.synthetic._write import _block_files
+
+    layout = _layout(lines, seed, 0.08, profile, None, None, None)
+    budget = sum(plan["flag"]["policy_change"] for plan in layout.plans)
+    spent, last = {}, time.process_time()
+
+    def lap(name: str) -> None:
+        nonlocal last
+        now = time.process_time()
+        spent[name] = now - last
+        last = now
+
+    state = InjectionState(layout.clean(0))
+    view = policy_view(state)
+    lap("clean block")
+    choice = choose_policies(layout.seed, layout.start, layout.end, layout.refs, [view], budget)
+    lap("policies")
+    practice = finish_block(layout, 0, state, choice, 0)
+    lap("errors and notices")
+    files, _, _ = _block_files(practice, layout, 0, {"claims": 0, "payments": 0, "notices": 0, "lines": 0})
+    lap("CSV text")
+    os.makedirs(out, exist_ok=True)
+    for name, (header, body) in files.items():
+        with open(os.path.join(out, name), "wb") as handle:
+            handle.write(header)
+            handle.write(body)
+    lap("write")
+    return {"block_lines": layout.sizes[0], "phases": spent}
+
+
 def _size(folder: str) -> int:
     return sum(os.path.getsize(os.path.join(root, f)) for root, _, files in os.walk(folder) for f in files)
 
@@ -109,6 +152,7 @@ def main() -> None:
     parser.add_argument("--no-835", dest="remits", action="store_false", help="skip the 835 step")
     parser.add_argument("--max-memory", metavar="SIZE", help="also generate within this budget, block by block")
     parser.add_argument("--workers", type=int, help="processes for the blocks (default: every core)")
+    parser.add_argument("--phases", action="store_true", help="also time the steps of one block, one by one")
     args = parser.parse_args()
     rows = []
     with tempfile.TemporaryDirectory() as tmp:
@@ -126,6 +170,8 @@ def main() -> None:
             bounded = run_step("generate", "step_generate", args.lines, args.profile, args.seed,
                                os.path.join(tmp, "b"), args.max_memory, args.workers)
             bounded["same"] = _same_folders(folder, os.path.join(tmp, "b"))
+        phases = run_step("generate", "step_phases", args.lines, args.profile, args.seed,
+                          os.path.join(tmp, "phases")) if args.phases else None
     first = rows[0]
     print(f"profile {args.profile}, {args.lines:,} claim lines, seed {args.seed}: "
           f"{len(first['files'])} CSV files, {first['bytes'] / 2**20:,.0f} MiB")
@@ -148,6 +194,10 @@ def main() -> None:
         print(f"--max-memory {args.max_memory}: {bounded['seconds']:.1f} s, peak {gib(bounded['peak_bytes'])} "
               f"(largest worker {gib(bounded['worker_peak_bytes'])}), "
               f"same bytes as in memory: {'yes' if bounded['same'] else 'NO'}")
+    if phases is not None:
+        total = sum(phases["phases"].values())
+        print(f"one block of {phases['block_lines']:,} lines, CPU seconds by step (one process): " + ", ".join(
+            f"{name} {seconds:.2f}" for name, seconds in phases["phases"].items()) + f"; total {total:.2f}")
     print(f"machine: {os.cpu_count()} cores, load average {os.getloadavg()[0]:.1f} at the end "
           "(figures from a shared machine are slower and noisier)")
 

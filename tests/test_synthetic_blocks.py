@@ -114,3 +114,27 @@ def test_memory_sizes_parse():
     for bad in ("lots", "-1GB", "0", True):
         with pytest.raises(InvalidParameterError, match="size such as"):
             parse_size(bad)
+
+
+def test_a_block_gets_its_payment_ids_when_placed(small_blocks):
+    """A finished block's payments are ordered without ids; placing it numbers them from its first payment on,
+    as numbering them when they were ordered would have."""
+    from recoup_lib.synthetic._blocks import InjectionState, finish_block, place
+    from recoup_lib.synthetic._inject_population import choose_policies, policy_view
+    from recoup_lib.synthetic._payments import number_payments
+
+    layout = _layout(3000, 6, 0.08, "family_practice", None, None, None)
+    state = InjectionState(layout.clean(1))
+    choice = choose_policies(layout.seed, layout.start, layout.end, layout.refs, [policy_view(state)], 0)
+    block = finish_block(layout, 1, state, choice, 0)
+    assert "payment_id" not in block.payments.columns and len(block.payments)
+    ordered = block.payments.copy()
+    place(block, layout, {"claims": 500, "payments": 40, "notices": 3, "lines": 1500})
+    assert block.payments["payment_id"].iloc[0] == f"PMT{41:0{layout.payment_width}d}"
+    expected = number_payments(ordered, width=layout.payment_width, first=41)
+    assert list(block.payments.columns) == list(expected.columns)
+    assert block.payments["payment_id"].tolist() == expected["payment_id"].tolist()
+    assert number_payments(ordered, first=None).equals(ordered)
+    first = finish_block(layout, 0, InjectionState(layout.clean(0)), choice, 0)
+    place(first, layout, {"claims": 0, "payments": 0, "notices": 0, "lines": 0})
+    assert first.payments["payment_id"].iloc[0] == f"PMT{1:0{layout.payment_width}d}"

@@ -115,9 +115,13 @@ def plan_layout(lines: int, seed: int, error_rate: float, profile: Profile, star
 
 def finish_block(layout: Layout, block: int, state: InjectionState, choice: PolicyChoice,
                  first_line: int) -> Practice:
-    """A clean block with the practice's policies, its own errors, answer key and notices (its own numbers)."""
+    """A clean block with the practice's policies, its own errors, answer key and notices (its own numbers).
+
+    Its payments are ordered but have no ids yet: :func:`place` makes them, once the block's first
+    payment number is known.
+    """
     apply_policies(state, choice, first_line, only_block=len(layout.sizes) == 1)
-    practice = inject_block_errors(state, layout.plans[block], layout.payment_width)
+    practice = inject_block_errors(state, layout.plans[block], layout.payment_width, first_payment=None)
     practice.error_rate = layout.error_rate
     practice.plan = layout.plans[block]
     practice.notices = simulate_notices(practice)
@@ -134,8 +138,8 @@ def place(practice: Practice, layout: Layout, at: dict) -> None:
     """Number a finished block after the blocks before it: claims, payments and notices ``at`` on.
 
     Its claim ids then add ``at["claims"]`` (``claim_offset``), and its
-    payment ids, notice ids and resubmission texts are made again with the
-    practice's numbers.
+    notice ids and resubmission texts are made again with the practice's
+    numbers; its payment ids are made (:func:`finish_block` leaves them out).
     """
     if at["claims"]:
         practice.claim_offset = at["claims"]
@@ -146,7 +150,7 @@ def place(practice: Practice, layout: Layout, at: dict) -> None:
                 practice, labels["_copied_from"].to_numpy()[copies], labels["_delay"].to_numpy()[copies],
                 labels["claim"].to_numpy()[copies])
     pay = practice.payments
-    if at["payments"] and len(pay):
+    if at["payments"] or "payment_id" not in pay.columns:
         width = max(layout.payment_width, len(str(len(pay) * 2)))
         first = at["payments"] + 1
         pay["payment_id"] = _arrow_series(text_id_array("PMT", np.arange(first, first + len(pay)), width))

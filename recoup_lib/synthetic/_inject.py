@@ -131,11 +131,13 @@ def inject_errors(practice: Practice, plan: dict) -> Practice:
     return inject_block_errors(s, plan)
 
 
-def inject_block_errors(s: InjectionState, plan: dict, payment_width: int = 8, first_payment: int = 1) -> Practice:
+def inject_block_errors(s: InjectionState, plan: dict, payment_width: int = 8,
+                        first_payment: int | None = 1) -> Practice:
     """Every error but policy_change (chosen across blocks, already applied to ``s``); the answer key.
 
     Payments are numbered from ``first_payment`` with ``payment_width`` digits
-    (see :func:`recoup_lib.synthetic._payments.number_payments`).
+    (see :func:`recoup_lib.synthetic._payments.number_payments`); ``None``
+    leaves them ordered but without ids (:func:`._blocks.place` makes them).
     """
     practice = s.p
     flag = plan["flag"]

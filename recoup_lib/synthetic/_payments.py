@@ -246,11 +246,14 @@ def price_and_pay(practice: Practice) -> None:
     practice.payments = pd.concat([pay, reversal, correction], ignore_index=True)
 
 
-def number_payments(payments: pd.DataFrame, width: int = 8, first: int = 1) -> pd.DataFrame:
+def number_payments(payments: pd.DataFrame, width: int = 8, first: int | None = 1) -> pd.DataFrame:
     """Order payments by date (then claim, line, original before reversal) and number them.
 
     ``payment_id`` is ``PMT`` and the number from ``first`` on, zero-padded to
     ``width`` digits (more when twice the count needs more), as Arrow text.
+    ``first=None`` only orders them: a block of a larger practice learns its
+    first number when it is placed (:func:`._blocks.place`), so its ids are
+    made once, there.
     """
     kinds, names = pd.factorize(payments["_kind"].to_numpy(dtype=object))
     rank = {"original": 0, "duplicate": 0, "reversal": 1, "correction": 2}
@@ -268,6 +271,8 @@ def number_payments(payments: pd.DataFrame, width: int = 8, first: int = 1) -> p
     else:
         order = np.lexsort(keys)
     payments = payments.iloc[order].reset_index(drop=True)
+    if first is None:
+        return payments
     width = max(width, len(str(len(payments) * 2)))
     payments["payment_id"] = _arrow_series(text_id_array("PMT", np.arange(first, first + len(payments)), width))
     return payments
