@@ -51,13 +51,43 @@ def guard_formulas(values):
     ["'=1+2", '-40.50', "'@SUM(A1)", "''=x", 'plain']
     """
     pa, pc = _arrow()
-    first = pc.utf8_slice_codeunits(values, 0, 1)
-    if not pc.any(pc.fill_null(pc.is_in(first, value_set=pa.array(FORMULA_STARTS + (GUARD,))), False)).as_py():
+    if not _may_start_a_formula(values):
         return values
     risky = pc.and_(pc.match_substring_regex(values, _RISKY),
                     pc.invert(pc.match_substring_regex(values, _NUMBER)))
     guarded = pc.binary_join_element_wise(pa.scalar(GUARD, values.type), values, pa.scalar("", values.type))
     return pc.if_else(pc.fill_null(risky, False), guarded, values)
+
+
+def _may_start_a_formula(values) -> bool:
+    """Whether any value starts with a formula character or a quote mark (a cheap first look).
+
+    Text columns are read from Arrow's offset and data buffers: one byte per
+    value, no new strings. ``True`` may be a false alarm (a null's slot), never a miss.
+    """
+    pa, pc = _arrow()
+    import numpy as np
+
+    chunks = values.chunks if isinstance(values, pa.ChunkedArray) else [values]
+    risky = np.zeros(256, dtype=bool)
+    risky[list("".join(FORMULA_STARTS + (GUARD,)).encode("ascii"))] = True
+    for chunk in chunks:
+        if len(chunk) == 0:
+            continue
+        if chunk.type not in (pa.string(), pa.large_string()):
+            first = pc.utf8_slice_codeunits(values, 0, 1)
+            return pc.any(pc.fill_null(pc.is_in(first, value_set=pa.array(FORMULA_STARTS + (GUARD,))),
+                                       False)).as_py()
+        _, offsets_buffer, data_buffer = chunk.buffers()
+        data = np.frombuffer(data_buffer, dtype=np.uint8) if data_buffer is not None else None
+        if data is None or not len(data):
+            continue
+        width = np.int32 if chunk.type == pa.string() else np.int64
+        starts = np.frombuffer(offsets_buffer, dtype=width)[chunk.offset:chunk.offset + len(chunk)]
+        # An empty value's slot shows the next value's first byte (or the last byte): a false alarm at worst.
+        if risky.take(data.take(starts, mode="clip")).any():
+            return True
+    return False
 
 
 def unguard_formulas(values):

@@ -27,6 +27,31 @@ def test_guard_then_unguard_gives_back_any_text(values):
     assert unguard_formulas(guard_formulas(arr)).to_pylist() == values
 
 
+def _guarded_one_by_one(value):
+    import re
+
+    if value is None or not re.match(r"^'*[=+\-@\t\r]", value):
+        return value
+    if re.match(r"^[+-]?(?:[0-9]+(?:\.[0-9]*)?|\.[0-9]+)(?:[eE][+-]?[0-9]+)?$", value):
+        return value
+    return "'" + value
+
+
+@settings(max_examples=150, deadline=None)
+@given(st.lists(st.none() | TEXT, max_size=30), st.integers(0, 30), st.integers(0, 30),
+       st.booleans(), st.booleans())
+def test_guard_formulas_guards_exactly_the_values_one_by_one_checks_would(values, start, stop, large, chunked):
+    """Whatever the array's layout (a slice, several chunks, large offsets, nulls and empty values
+    next to formula starts), the quick first look never lets a formula through."""
+    import pyarrow as pa
+
+    arr = pa.array(values, pa.large_string() if large else pa.string()).slice(start, max(0, stop - start))
+    if chunked:
+        arr = pa.chunked_array([arr.slice(0, len(arr) // 2), arr.slice(len(arr) // 2)], arr.type)
+    expected = [_guarded_one_by_one(v) for v in arr.to_pylist()]
+    assert guard_formulas(arr).to_pylist() == expected
+
+
 @settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(st.lists(st.tuples(TEXT, TEXT), min_size=1, max_size=15), TEXT)
 def test_any_text_survives_write_then_read_and_no_cell_starts_a_formula(tmp_path, rows, header):
