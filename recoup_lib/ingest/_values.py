@@ -140,13 +140,19 @@ def _plain_dates(arr: pa.Array, todo: np.ndarray):
     if not len(rows):
         return year, month, day, hit
     raw = np.frombuffer(data, dtype=np.uint8)
-    windows = np.lib.stride_tricks.sliding_window_view(np.concatenate([raw, np.zeros(10, np.uint8)]), 10)
+    windows = None
     size = length[rows]
     for total in sorted({shape[0] for shape in _PLAIN_SHAPES}):
         at = rows[size == total]
         if not len(at):
             continue
-        window = np.ascontiguousarray(windows[offsets[at], :total].T)   # one row per position
+        if len(at) == n:
+            # Every value has this length, one after another: the bytes are the rows of a matrix.
+            window = raw[offsets[0]:offsets[-1]].reshape(n, total).T
+        else:
+            if windows is None:
+                windows = np.lib.stride_tricks.sliding_window_view(np.concatenate([raw, np.zeros(10, np.uint8)]), 10)
+            window = np.ascontiguousarray(windows[offsets[at], :total].T)   # one row per position
         value = window - np.uint8(48)
         digit = value < 10
         sep = (window == 45) | (window == 47) | (window == 46)
@@ -156,10 +162,10 @@ def _plain_dates(arr: pa.Array, todo: np.ndarray):
                 ok &= sep[i] if seps is not None and i in seps else digit[i]
             if not ok.any():
                 continue
-            got = value[:, ok]
+            got = value if ok.all() else value[:, ok]
             numbers = []
             for start, width in parts:
-                number = got[start].astype(np.int64)
+                number = got[start].astype(np.int32)
                 for k in range(start + 1, start + width):
                     number = number * 10 + got[k]
                 numbers.append(number)
@@ -167,6 +173,26 @@ def _plain_dates(arr: pa.Array, todo: np.ndarray):
             year[where], month[where], day[where] = numbers
             hit[where] = True
     return year, month, day, hit
+
+
+_MONTH_DAYS = np.array([0, 31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31], dtype=np.int64)
+
+
+def _days_in_month(year: np.ndarray, month: np.ndarray) -> np.ndarray:
+    """Days in each (year, month) of the Gregorian calendar (``month`` 1-12)."""
+    leap = (year % 4 == 0) & ((year % 100 != 0) | (year % 400 == 0))
+    return _MONTH_DAYS[month] + (leap & (month == 2))
+
+
+def _days_since_1970(year: np.ndarray, month: np.ndarray, day: np.ndarray) -> np.ndarray:
+    """Days from 1970-01-01 to each Gregorian date, in integer arithmetic (H. Hinnant's
+    ``days_from_civil``, https://howardhinnant.github.io/date_algorithms.html); what numpy's
+    ``datetime64[D]`` gives for the same date, without its conversions."""
+    y = year - (month <= 2)
+    era = y // 400
+    yoe = y - era * 400
+    doy = (153 * np.where(month > 2, month - 3, month + 9) + 2) // 5 + day - 1
+    return era * 146097 + yoe * 365 + yoe // 4 - yoe // 100 + doy - 719468
 
 
 def to_dates(values) -> tuple[pa.Array, np.ndarray]:
@@ -236,14 +262,9 @@ def read_dates(values) -> tuple[pa.Array, np.ndarray, np.ndarray, np.ndarray]:
             if hit.any():
                 serial[rest[hit]] = _ints(parts.filter(pa.array(hit)), "n")
     year = np.where(year < 100, np.where(year <= 68, 2000 + year, 1900 + year), year)
-    ok = shaped & (month >= 1) & (month <= 12) & (day >= 1) & (day <= 31) & (year >= 1900) & (year <= 2100)
-    days = np.zeros(n, dtype="datetime64[D]")
-    if ok.any():
-        first = (year[ok] - 1970).astype("datetime64[Y]").astype("datetime64[M]") + (month[ok] - 1)
-        got = first.astype("datetime64[D]") + (day[ok] - 1)
-        same_month = got.astype("datetime64[M]") == first
-        days[ok] = got
-        ok[np.flatnonzero(ok)[~same_month]] = False
+    ok = shaped & (month >= 1) & (month <= 12) & (day >= 1) & (year >= 1900) & (year <= 2100)
+    ok &= day <= _days_in_month(year, np.where(ok, month, 1))
+    days = np.where(ok, _days_since_1970(year, month, day), 0).astype("datetime64[D]")
     from_serial = (serial >= 61) & (serial <= 73415)  # 1900-03-01 .. 2100-12-31
     days[from_serial] = _EXCEL_EPOCH + serial[from_serial]
     ok |= from_serial
