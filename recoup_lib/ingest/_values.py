@@ -30,6 +30,7 @@ import pyarrow.compute as pc
 
 from ..money import format_cents_arrow
 from ..remit._segments import parse_amounts
+from ._amounts import common_amounts
 
 __all__ = ["text", "to_dates", "read_dates", "date_text", "to_money", "read_money", "money_text", "Money", "to_flags",
            "to_whole", "to_place_of_service", "join_lists", "split_code_modifiers", "EXPECTED", "insert_icd_dot"]
@@ -345,9 +346,11 @@ class Money:
     text : pyarrow.Array
         The values as trimmed text.
     stripped : pyarrow.Array
-        The amounts with their marks (``$``, ``(``, ``CR``, ...) taken off.
+        The amounts with their marks (``$``, ``(``, ``CR``, ...) taken off (the values of a common
+        form read from their bytes: as written).
     plain : numpy.ndarray of bool
-        Where ``stripped`` is already written as the contract writes amounts.
+        Where ``stripped`` is already written as the contract writes amounts (never for values of a
+        common form: their text is written from their cents).
     negative : numpy.ndarray of bool
         Where a mark said the amount is negative.
     cents : numpy.ndarray of int64
@@ -368,11 +371,33 @@ class Money:
 def read_money(values) -> Money:
     """Money as offices write it, read into cents.
 
-    Only the marks a column really holds are looked for (a column of plain
-    ``125.00`` costs one pass over its bytes), then X12-style decimal text is
-    read exactly (:func:`recoup_lib.remit._segments.parse_amounts`).
+    The common forms (``131.00``, ``$1,234.50``, ``($3.84)``, ``-12.00``) are read
+    straight from the bytes (:func:`._amounts.common_amounts`); the other values
+    mark by mark, looking only for the marks they really hold, and then as
+    X12-style decimal text, exactly (:func:`recoup_lib.remit._segments.parse_amounts`).
+    Values of a common form are marked ``plain=False``: :func:`money_text` writes
+    them from their cents.
     """
     arr = text(values)
+    common, cents, in_parentheses = common_amounts(arr)
+    if not common.any():
+        return _read_money_marks(arr)
+    n = len(arr)
+    blank = np.zeros(n, dtype=bool)
+    bad = np.zeros(n, dtype=bool)
+    plain = np.zeros(n, dtype=bool)
+    stripped = arr
+    if not common.all():
+        rest = ~common
+        other = _read_money_marks(arr.filter(pa.array(rest)))
+        cents[rest], in_parentheses[rest] = other.cents, other.negative
+        blank[rest], bad[rest], plain[rest] = other.blank, other.bad, other.plain
+        stripped = pc.replace_with_mask(arr, pa.array(rest), other.stripped)
+    return Money(arr, stripped, plain, in_parentheses, cents, blank, bad)
+
+
+def _read_money_marks(arr: pa.Array) -> Money:
+    """:func:`read_money` of any value: each mark a column holds taken off in turn."""
     s = arr
     n = len(s)
     negative = np.zeros(n, dtype=bool)
