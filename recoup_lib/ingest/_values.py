@@ -31,6 +31,8 @@ import pyarrow.compute as pc
 from ..money import format_cents_arrow
 from ..remit._segments import parse_amounts
 from ._amounts import common_amounts
+from ._calendar import days_in_month, days_since_1970, plain_dates
+from ._distinct import distinct_values
 
 __all__ = ["text", "to_dates", "read_dates", "date_text", "to_money", "read_money", "money_text", "Money", "to_flags",
            "to_whole", "to_place_of_service", "join_lists", "split_code_modifiers", "EXPECTED", "insert_icd_dot"]
@@ -112,90 +114,6 @@ def _ints(struct, name: str) -> np.ndarray:
     return pc.cast(field, pa.int64()).to_numpy(zero_copy_only=False)
 
 
-#: Shapes of the dates most exports hold, read straight from the bytes (:func:`_plain_dates`):
-#: (length, positions of the two separators or None, (start, width) of year, month and day).
-_PLAIN_SHAPES = [(2 + m + d + y, (m, m + 1 + d), ((m + d + 2, y), (0, m), (m + 1, d)))
-                 for m in (1, 2) for d in (1, 2) for y in (2, 4)]
-_PLAIN_SHAPES += [(6 + m + d, (4, 5 + m), ((0, 4), (5, m), (6 + m, d))) for m in (1, 2) for d in (1, 2)]
-_PLAIN_SHAPES += [(8, None, ((0, 4), (4, 2), (6, 2)))]
-
-
-def _plain_dates(arr: pa.Array, todo: np.ndarray):
-    """Year, month and day of the values written ``M/D/YY``, ``MM/DD/YYYY``, ``YYYY-MM-DD`` or
-    ``YYYYMMDD`` (any of ``-/.`` between the parts), read from the bytes; (y, m, d, hit).
-
-    These are exactly the values the first three patterns of :func:`to_dates` take without a
-    time of day, read the same way, so the patterns are only run on what is left.
-    """
-    n = len(arr)
-    hit = np.zeros(n, dtype=bool)
-    year = np.zeros(n, dtype=np.int64)
-    month = np.zeros(n, dtype=np.int64)
-    day = np.zeros(n, dtype=np.int64)
-    data = arr.buffers()[2]
-    if data is None or not n:
-        return year, month, day, hit
-    offsets = np.frombuffer(arr.buffers()[1], dtype=np.int32)[arr.offset: arr.offset + n + 1].astype(np.int64)
-    length = np.diff(offsets)
-    rows = np.flatnonzero(todo & (length >= 6) & (length <= 10))
-    if not len(rows):
-        return year, month, day, hit
-    raw = np.frombuffer(data, dtype=np.uint8)
-    windows = None
-    size = length[rows]
-    for total in sorted({shape[0] for shape in _PLAIN_SHAPES}):
-        at = rows[size == total]
-        if not len(at):
-            continue
-        if len(at) == n:
-            # Every value has this length, one after another: the bytes are the rows of a matrix.
-            window = raw[offsets[0]:offsets[-1]].reshape(n, total).T
-        else:
-            if windows is None:
-                windows = np.lib.stride_tricks.sliding_window_view(np.concatenate([raw, np.zeros(10, np.uint8)]), 10)
-            window = np.ascontiguousarray(windows[offsets[at], :total].T)   # one row per position
-        value = window - np.uint8(48)
-        digit = value < 10
-        sep = (window == 45) | (window == 47) | (window == 46)
-        for _, seps, parts in (shape for shape in _PLAIN_SHAPES if shape[0] == total):
-            ok = digit[0].copy()
-            for i in range(1, total):
-                ok &= sep[i] if seps is not None and i in seps else digit[i]
-            if not ok.any():
-                continue
-            got = value if ok.all() else value[:, ok]
-            numbers = []
-            for start, width in parts:
-                number = got[start].astype(np.int32)
-                for k in range(start + 1, start + width):
-                    number = number * 10 + got[k]
-                numbers.append(number)
-            where = at[ok]
-            year[where], month[where], day[where] = numbers
-            hit[where] = True
-    return year, month, day, hit
-
-
-_MONTH_DAYS = np.array([0, 31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31], dtype=np.int64)
-
-
-def _days_in_month(year: np.ndarray, month: np.ndarray) -> np.ndarray:
-    """Days in each (year, month) of the Gregorian calendar (``month`` 1-12)."""
-    leap = (year % 4 == 0) & ((year % 100 != 0) | (year % 400 == 0))
-    return _MONTH_DAYS[month] + (leap & (month == 2))
-
-
-def _days_since_1970(year: np.ndarray, month: np.ndarray, day: np.ndarray) -> np.ndarray:
-    """Days from 1970-01-01 to each Gregorian date, in integer arithmetic (H. Hinnant's
-    ``days_from_civil``, https://howardhinnant.github.io/date_algorithms.html); what numpy's
-    ``datetime64[D]`` gives for the same date, without its conversions."""
-    y = year - (month <= 2)
-    era = y // 400
-    yoe = y - era * 400
-    doy = (153 * np.where(month > 2, month - 3, month + 9) + 2) // 5 + day - 1
-    return era * 146097 + yoe * 365 + yoe // 4 - yoe // 100 + doy - 719468
-
-
 def to_dates(values) -> tuple[pa.Array, np.ndarray]:
     """Dates as offices write them -> ``YYYY-MM-DD`` text; (text, bad mask)."""
     arr, days, ok, blank = read_dates(values)
@@ -221,10 +139,15 @@ def read_dates(values) -> tuple[pa.Array, np.ndarray, np.ndarray, np.ndarray]:
         Where a date was read; where the value is blank.
     """
     arr = text(values)
+    each = distinct_values(arr)
+    if each is not None:
+        values, index = each
+        _, days, ok, blank = read_dates(values)
+        return arr, days[index], ok[index], blank[index]
     n = len(arr)
     serial = np.full(n, -1, dtype=np.int64)
     blank = np.asarray(pc.equal(arr, ""))
-    year, month, day, shaped = _plain_dates(arr, ~blank)
+    year, month, day, shaped = plain_dates(arr, ~blank)
     todo = ~blank & ~shaped
     patterns = [
         (rf"^(?P<y>\d{{4}})[-/.](?P<m>\d{{1,2}})[-/.](?P<d>\d{{1,2}}){_TIME}$", None),
@@ -264,8 +187,8 @@ def read_dates(values) -> tuple[pa.Array, np.ndarray, np.ndarray, np.ndarray]:
                 serial[rest[hit]] = _ints(parts.filter(pa.array(hit)), "n")
     year = np.where(year < 100, np.where(year <= 68, 2000 + year, 1900 + year), year)
     ok = shaped & (month >= 1) & (month <= 12) & (day >= 1) & (year >= 1900) & (year <= 2100)
-    ok &= day <= _days_in_month(year, np.where(ok, month, 1))
-    days = np.where(ok, _days_since_1970(year, month, day), 0).astype("datetime64[D]")
+    ok &= day <= days_in_month(year, np.where(ok, month, 1))
+    days = np.where(ok, days_since_1970(year, month, day), 0).astype("datetime64[D]")
     from_serial = (serial >= 61) & (serial <= 73415)  # 1900-03-01 .. 2100-12-31
     days[from_serial] = _EXCEL_EPOCH + serial[from_serial]
     ok |= from_serial
@@ -357,15 +280,19 @@ class Money:
         The amount in cents, sign included (0 where blank or bad).
     blank, bad : numpy.ndarray of bool
         Where the value is blank; where it is not an amount.
+    each : (Money, numpy.ndarray) or None
+        When the column was read on its distinct values (:mod:`._distinct`): their
+        ``Money`` and each row's index into them (``stripped`` is then None).
     """
 
     text: pa.Array
-    stripped: pa.Array
+    stripped: pa.Array | None
     plain: np.ndarray
     negative: np.ndarray
     cents: np.ndarray
     blank: np.ndarray
     bad: np.ndarray
+    each: tuple | None = None
 
 
 def read_money(values) -> Money:
@@ -379,6 +306,12 @@ def read_money(values) -> Money:
     them from their cents.
     """
     arr = text(values)
+    each = distinct_values(arr)
+    if each is not None:
+        values, index = each
+        read = read_money(values)
+        return Money(arr, None, read.plain[index], read.negative[index], read.cents[index], read.blank[index],
+                     read.bad[index], (read, index))
     common, cents, in_parentheses = common_amounts(arr)
     if not common.any():
         return _read_money_marks(arr)
@@ -444,6 +377,9 @@ def _read_money_marks(arr: pa.Array) -> Money:
 
 def money_text(money: Money) -> pa.Array:
     """The contract's spelling of each amount :func:`read_money` read; bad values as written."""
+    if money.each is not None:
+        read, index = money.each
+        return money_text(read).take(pa.array(index))
     s, plain, bad = money.stripped, money.plain, money.bad
     good = ~bad & ~money.blank
     # Plain amounts are already written as the contract writes them (a minus sign aside).
