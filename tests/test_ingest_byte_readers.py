@@ -24,7 +24,8 @@ from recoup_lib.ingest._build import text_frame
 from recoup_lib.ingest._calendar import days_in_month, days_since_1970
 from recoup_lib.ingest._distinct import distinct_values
 from recoup_lib.ingest._tables import _transcoded, decode_bytes
-from recoup_lib.ingest._values import _read_money_marks, money_text, read_dates, read_money, text
+from recoup_lib.ingest._values import (_read_money_marks, join_lists, money_text, read_dates, read_money, text,
+                                       to_flags)
 
 AMOUNTS = ["131.00", "$131.00", "$1,234.50", "1,234.50", "($3.84)", "(12.00)", "(0.00)", "-12.00", "-0.00", "1234",
            "$1,234", "0.05", "00.05", "012.00", "999999999999.99", "1000000000000.00", "$999,999,999,999.99",
@@ -209,3 +210,18 @@ def test_rows_kept_in_one_run_are_sliced_and_others_filtered_to_the_same_frame(k
     want = pd.DataFrame({"a": pd.array(np.array(["x", "y", "z"])[mask], dtype=pd.StringDtype("pyarrow")),
                          "b": np.array([1, 2, 3])[mask], "c": pd.array([1, None, 3], "Int64")[mask]})
     pd.testing.assert_frame_equal(got, want)
+
+
+def test_flags_and_lists_of_a_long_repetitive_column_are_what_each_value_gives_alone():
+    rng = random.Random(3)
+    flags = ["Y", "N", "yes", "No", "X", "", "1", "0.0", "maybe", "Checked", " y "]
+    column = [rng.choice(flags) for _ in range(30_000)]
+    assert distinct_values(text(pa.array(column))) is not None
+    out, bad = to_flags(column)
+    alone = {value: to_flags([value]) for value in flags}
+    assert out.to_pylist() == [alone[v][0][0].as_py() for v in column]
+    assert bad.tolist() == [bool(alone[v][1][0]) for v in column]
+    lists = ["E11.9, I10", "I10", "", "25 59", "RT/59", ";25;", "J06.9|R05.9", "  "]
+    column = [rng.choice(lists) for _ in range(30_000)]
+    joined = join_lists([column])
+    assert joined.to_pylist() == [join_lists([[v]])[0].as_py() for v in column]

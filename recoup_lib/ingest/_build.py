@@ -97,12 +97,13 @@ def text_frame(columns: dict, mask: np.ndarray | None = None) -> pd.DataFrame:
         mask = None
     run = _one_run(mask)
     texts = {k: v for k, v in columns.items() if not isinstance(v, (np.ndarray, pd.api.extensions.ExtensionArray))}
-    # Large strings are what pandas keeps, so it has nothing to convert.
-    table = pa.table({k: pc.cast(v, pa.large_string()) for k, v in texts.items()})
+    table = pa.table(texts)
     if run is not None:
         table = table.slice(run.start, run.stop - run.start)    # rows kept in one run: no copy
     elif mask is not None:
         table = table.filter(pa.array(mask))
+    # Large strings are what pandas keeps, so it has nothing to convert.
+    table = table.cast(pa.schema([(k, pa.large_string()) for k in table.column_names]))
     frame = table.to_pandas(types_mapper=lambda t: pd.StringDtype("pyarrow")) if texts else \
         pd.DataFrame(index=pd.RangeIndex(len(next(iter(columns.values()))) if mask is None else int(mask.sum())))
     for position, (k, v) in enumerate(columns.items()):

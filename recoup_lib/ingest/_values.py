@@ -79,10 +79,11 @@ def text(values) -> pa.Array:
 
 def _ascii(arr: pa.Array) -> bool:
     """Whether every value is ASCII: no byte of the values' data at 0x80 or above."""
-    if not len(arr):
+    data = arr.buffers()[2]
+    if not len(arr) or data is None:
         return True
-    raw, offsets = _bytes_and_offsets(arr)
-    return not (raw[offsets[0]:offsets[-1]] >= 0x80).any()
+    _, offsets = _bytes_and_offsets(arr)
+    return data.slice(int(offsets[0]), int(offsets[-1] - offsets[0])).to_pybytes().isascii()
 
 
 def _edges_plain(arr: pa.Array) -> bool:
@@ -100,9 +101,9 @@ def _edges_plain(arr: pa.Array) -> bool:
 
 
 def _bytes_and_offsets(arr: pa.Array) -> tuple[np.ndarray, np.ndarray]:
-    """The data bytes and the offsets of a ``pa.string()`` array (offsets into those bytes)."""
+    """The data bytes and the offsets of a ``pa.string()`` array (offsets into those bytes, read-only)."""
     n = len(arr)
-    offsets = np.frombuffer(arr.buffers()[1], dtype=np.int32)[arr.offset: arr.offset + n + 1].astype(np.int64)
+    offsets = np.frombuffer(arr.buffers()[1], dtype=np.int32)[arr.offset: arr.offset + n + 1]
     data = arr.buffers()[2]
     raw = np.frombuffer(data, dtype=np.uint8) if data is not None else np.zeros(0, dtype=np.uint8)
     return raw, offsets
@@ -429,6 +430,11 @@ def _plain_money(s: pa.Array) -> tuple[np.ndarray, np.ndarray]:
 def to_flags(values) -> tuple[pa.Array, np.ndarray]:
     """Yes/no flags -> ``true``/``false``; (text, bad mask)."""
     arr = text(values)
+    each = distinct_values(arr)
+    if each is not None:
+        values, index = each
+        out, bad = to_flags(values)
+        return out.take(pa.array(index)), bad[index]
     low = pc.utf8_lower(arr)
     yes = np.asarray(pc.is_in(low, pa.array(["y", "yes", "true", "t", "1", "x", "1.0", "checked"])))
     no = np.asarray(pc.is_in(low, pa.array(["n", "no", "false", "f", "0", "0.0", "unchecked"])))
@@ -464,6 +470,22 @@ def to_place_of_service(values) -> pa.Array:
     return pc.replace_substring_regex(arr, r"^(\d)(?:\.0+)?$", r"0\1")
 
 
+def _semicolons(arr: pa.Array) -> pa.Array:
+    """One column of lists: separators (blanks, ``,;/|``) become one ``;``, none at either end."""
+    arr = pc.replace_substring_regex(arr, r"[\s,;/|]+", ";")
+    return pc.replace_substring_regex(arr, r"^;|;$", "")
+
+
+def _by_distinct_value(arr: pa.Array, rewrite) -> pa.Array:
+    """``rewrite(arr)`` of a text function of each value alone, worked out once per distinct value
+    where the column repeats itself (:mod:`._distinct`)."""
+    each = distinct_values(arr)
+    if each is None:
+        return rewrite(arr)
+    values, index = each
+    return rewrite(values).take(pa.array(index))
+
+
 def join_lists(columns: list) -> pa.Array:
     """Several columns (or one with separators) -> ``;``-joined codes, blanks dropped."""
     parts = []
@@ -471,8 +493,7 @@ def join_lists(columns: list) -> pa.Array:
         arr = text(col)
         present = _bytes_present(arr)
         if any(present[ord(ch)] for ch in (" ", ",", ";", "/", "|", "\t")):
-            arr = pc.replace_substring_regex(arr, r"[\s,;/|]+", ";")
-            arr = pc.replace_substring_regex(arr, r"^;|;$", "")
+            arr = _by_distinct_value(arr, _semicolons)
         parts.append(arr)
     if len(parts) == 1:
         return parts[0]
@@ -487,7 +508,7 @@ def split_code_modifiers(codes) -> tuple[pa.Array, pa.Array]:
     arr = text(codes)
     present = _bytes_present(arr)
     if not any(present[ord(ch)] for ch in ("-", "/", ":")):
-        return arr, pa.array([""] * len(arr), pa.string())
+        return arr, pa.repeat(_EMPTY, len(arr))
     pattern = r"^(?P<code>[A-Za-z0-9]{5})(?P<mods>(?:\s*[-/:]\s*[A-Za-z0-9]{2})+)$"
     parts = pc.extract_regex(arr, pattern)
     hit = pc.is_valid(parts)
