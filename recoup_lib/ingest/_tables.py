@@ -272,11 +272,11 @@ def _transcoded(values: pa.Array, encoding: str) -> pa.Array:
         return values.cast(pa.string())
     offsets = np.frombuffer(values.buffers()[1], dtype=np.int32)[values.offset: values.offset + len(values) + 1]
     start = int(offsets[0])
+    if data.slice(start, int(offsets[-1]) - start).to_pybytes().isascii():
+        return values.view(pa.string())
     offsets = offsets.astype(np.int64) - start
     raw = np.frombuffer(data, dtype=np.uint8)[start:start + int(offsets[-1])]
     high = np.flatnonzero(raw >= 0x80)
-    if not len(high):
-        return values.view(pa.string())
     table, width = _high_bytes_utf8(encoding)
     code = raw[high] - np.uint8(128)
     wide = width[code]
