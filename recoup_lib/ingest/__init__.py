@@ -11,6 +11,9 @@ call, :func:`import_files`, returns an :class:`ImportResult` (``.write(out)``,
 :mod:`._fields`             which header holds which field (names billing
                             systems use), ambiguity and missing-field errors
 :mod:`._values`             US dates, Excel serials, $ and (12.00), Y/N flags
+:mod:`._calendar`           usual US date shapes read from the bytes; calendar in integers
+:mod:`._amounts`            the common amount forms read from the bytes
+:mod:`._distinct`           a repetitive column read once per distinct value
 :mod:`._build`              rows to contract rows; title, total, footer rows
 :mod:`._x837`               X12 837P/837I claim lines (vectorised)
 :mod:`._x12cut`             837 files cut into segments, every delimiter found

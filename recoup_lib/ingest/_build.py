@@ -95,17 +95,32 @@ def text_frame(columns: dict, mask: np.ndarray | None = None) -> pd.DataFrame:
         return pd.DataFrame(index=pd.RangeIndex(0 if mask is None else int(mask.sum())))
     if mask is not None and mask.all():
         mask = None
+    run = _one_run(mask)
     texts = {k: v for k, v in columns.items() if not isinstance(v, (np.ndarray, pd.api.extensions.ExtensionArray))}
-    # Large strings are what pandas keeps, so it has nothing to convert.
-    table = pa.table({k: pc.cast(v, pa.large_string()) for k, v in texts.items()})
-    if mask is not None:
+    table = pa.table(texts)
+    if run is not None:
+        table = table.slice(run.start, run.stop - run.start)    # rows kept in one run: no copy
+    elif mask is not None:
         table = table.filter(pa.array(mask))
+    # Large strings are what pandas keeps, so it has nothing to convert.
+    table = table.cast(pa.schema([(k, pa.large_string()) for k in table.column_names]))
     frame = table.to_pandas(types_mapper=lambda t: pd.StringDtype("pyarrow")) if texts else \
         pd.DataFrame(index=pd.RangeIndex(len(next(iter(columns.values()))) if mask is None else int(mask.sum())))
     for position, (k, v) in enumerate(columns.items()):
         if k not in texts:
-            frame.insert(position, k, v if mask is None else v[mask])
+            frame.insert(position, k, v if mask is None else v[run] if run is not None else v[mask])
     return frame
+
+
+def _one_run(mask: np.ndarray | None) -> slice | None:
+    """The rows ``mask`` keeps as one slice when they follow each other (an export's data rows between
+    its title and its TOTAL row); else None."""
+    if mask is None:
+        return None
+    kept = np.flatnonzero(mask)
+    if not len(kept) or kept[-1] - kept[0] + 1 != len(kept):
+        return None
+    return slice(int(kept[0]), int(kept[-1]) + 1)
 
 
 def _cells_frame(raw: RawExport, mask: np.ndarray) -> pd.DataFrame:

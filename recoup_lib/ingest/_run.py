@@ -12,7 +12,7 @@ and ``import_counts.csv`` (rows read = used + set aside, per file).
 from __future__ import annotations
 
 import json
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import Future, ThreadPoolExecutor
 from pathlib import Path
 
 import numpy as np
@@ -205,6 +205,31 @@ def _build_exports(kind: str, raws: list, mapping: dict, columns: dict, reports:
     return out
 
 
+def _read_map_check(kind: str, exports: list, mapping: dict, columns: dict):
+    """One kind's exports read, mapped and checked against the contract: (raws, built, parse futures).
+
+    A reading error is raised; an error in mapping is returned in place of ``built``, and one in
+    the check is held by its future, so :func:`import_files` raises them in the order it would meet
+    them step by step (every file read, then ``--column`` checked, then each file mapped)."""
+    raws = _read_exports(kind, exports, mapping, columns, {})
+    try:
+        built = _build_exports(kind, raws, mapping, columns, [])
+    except Exception as exc:  # noqa: BLE001 - raised by import_files in its turn
+        return raws, exc, []
+    spec = SPECS[TARGET_FILES[kind]]
+    return raws, built, [_settled(_parse, b, spec, report.label, report) for b, report in built]
+
+
+def _settled(function, *args) -> Future:
+    """``function(*args)`` run now, its result or its error held by a future."""
+    future: Future = Future()
+    try:
+        future.set_result(function(*args))
+    except Exception as exc:  # noqa: BLE001 - given back by future.result()
+        future.set_exception(exc)
+    return future
+
+
 def _build_one(kind: str, raw, mapping: dict, columns: dict):
     spec = SPECS[TARGET_FILES[kind]]
     fixed, sources = _fixed_for(kind, raw.label, raw.headers, mapping, columns)
@@ -327,30 +352,32 @@ def import_files(claims, payments=None, coverage=None, documentation=None, colum
     built_by_kind: dict[str, list] = {}
     raws, x12 = {}, {}
     # Files are read, mapped and checked side by side (Arrow and numpy work outside the interpreter
-    # lock); results are gathered in the order given, so reports, messages and the first error
-    # raised are those of reading them one after another.
+    # lock), each kind from reading to the contract check in one worker; results are gathered in the
+    # order given, every read before any mapping, so reports, messages and the first error raised
+    # are those of doing it step by step.
+    parsing: dict[str, list] = {}
     with ThreadPoolExecutor(_workers()) as pool:
-        reading = {}
+        working = {}
         for kind in ("claims", "coverage", "documentation", "payments"):
             exports = [p for p in given[kind] if not (kind in ("claims", "payments") and _is_x12_source(p))]
             x12[kind] = [p for p in given[kind] if p not in exports]
-            reading[kind] = pool.submit(_read_exports, kind, exports, mapping, columns, {})
-        for kind, future in reading.items():
-            raws[kind] = future.result()
+            working[kind] = pool.submit(_read_map_check, kind, exports, mapping, columns)
+        for kind, future in working.items():
+            raws[kind] = future.result()[0]
             for raw in raws[kind]:
                 seen[raw.label] = raw.headers
         _check_columns_option(columns, seen)
-        building = {kind: pool.submit(_build_exports, kind, raws[kind], mapping, columns, [])
-                    for kind in ("claims", "coverage", "documentation", "payments")}
-        for kind, future in building.items():
-            built = future.result()
+        for kind, future in working.items():
+            _, built, parsing[kind] = future.result()
+            if isinstance(built, Exception):
+                raise built
             reports += [report for _, report in built]
             if x12[kind] and kind == "claims":
-                built += _import_837(x12[kind], reports, messages)
+                from_837 = _import_837(x12[kind], reports, messages)
+                parsing[kind] += [pool.submit(_parse, b, SPECS[TARGET_FILES[kind]], report.label, report)
+                                  for b, report in from_837]
+                built += from_837
             built_by_kind[kind] = (built, x12[kind])
-        parsing = {kind: [pool.submit(_parse, b, SPECS[TARGET_FILES[kind]], report.label, report)
-                          for b, report in built_by_kind[kind][0]]
-                   for kind in ("claims", "coverage", "documentation", "payments")}
 
         for kind in ("claims", "coverage", "documentation", "payments"):
             built, x12 = built_by_kind[kind]

@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import codecs
 import csv
+import functools
 import datetime as dt
 import io
 import itertools
@@ -31,11 +32,12 @@ from pathlib import Path
 
 import numpy as np
 import pyarrow as pa
+import pyarrow.compute as pc
 import pyarrow.csv as pacsv
 
 from ..errors import InputError
 from ..csvread import RESERVED_PREFIX
-from ..formulas import unguard_formulas, unguard_text
+from ..formulas import GUARD, unguard_formulas, unguard_text
 
 __all__ = ["RawExport", "read_export", "split_sheet", "WORKBOOK_SUFFIXES", "decode_bytes"]
 
@@ -95,7 +97,10 @@ def decode_bytes(data: bytes) -> tuple[bytes, str]:
         return data.decode("utf-16").encode("utf-8"), "utf-16"
     if _is_utf8(data):
         return data, "utf-8"
-    encoding = _detect(data)
+    return _decode_as(data, _detect(data))
+
+
+def _decode_as(data: bytes, encoding: str) -> tuple[bytes, str]:
     try:
         text = data.decode(encoding)
     except UnicodeDecodeError:
@@ -205,10 +210,100 @@ def read_export(spec: str | Path, score) -> RawExport:
 
 
 def _read_csv(path: Path, score) -> RawExport:
-    data, encoding = decode_bytes(path.read_bytes())
+    data = path.read_bytes()
+    single = _single_byte_encoding(data)
+    if single is not None:
+        try:
+            return _read_csv_data(path, data, single, score, transcode=True)
+        except (_Irregular, UnicodeDecodeError):
+            return _read_csv_data(path, *_decode_as(data, single), score)
+    return _read_csv_data(path, *decode_bytes(data), score)
+
+
+class _Irregular(Exception):
+    """A file read in its own single-byte encoding needs the exact reader: it is decoded whole first."""
+
+
+#: Encodings that write each character in one byte and ASCII as ASCII: CSV's commas, quotes and line
+#: breaks are the same bytes in them as in UTF-8, so a file can be cut into cells before decoding.
+_SINGLE_BYTE = {"cp1252", "iso8859-1", "mac-roman", "cp850"}
+
+
+def _single_byte_encoding(data: bytes) -> str | None:
+    """The detected encoding of a file that is not UTF-8 when it is single-byte (else None)."""
+    if data.startswith((codecs.BOM_UTF8, codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)) or _is_utf8(data):
+        return None
+    encoding = _detect(data)
+    try:
+        single = codecs.lookup(encoding).name in _SINGLE_BYTE
+    except LookupError:
+        return None
+    return encoding if single else None
+
+
+@functools.lru_cache(maxsize=None)
+def _high_bytes_utf8(encoding: str) -> tuple[np.ndarray, np.ndarray]:
+    """Bytes 0x80-0xff of a single-byte encoding as UTF-8: each one's bytes (padded to 3) and how many
+    (0 for a byte the encoding leaves undefined)."""
+    table = np.zeros((128, 3), dtype=np.uint8)
+    width = np.zeros(128, dtype=np.int64)
+    for byte in range(128, 256):
+        try:
+            utf8 = bytes([byte]).decode(encoding).encode("utf-8")
+        except UnicodeDecodeError:
+            continue
+        table[byte - 128, :len(utf8)] = list(utf8)
+        width[byte - 128] = len(utf8)
+    return table, width
+
+
+def _transcoded(values: pa.Array, encoding: str) -> pa.Array:
+    """Cells of a single-byte encoding (Arrow binary, no nulls) as UTF-8 text, exactly what decoding
+    them and encoding them again gives: each byte above 0x7f widened to its UTF-8 bytes in one numpy
+    insertion, the offsets moved by the bytes inserted before them.
+
+    Raises
+    ------
+    UnicodeDecodeError
+        A byte the encoding leaves undefined (the file is then decoded whole, as before).
+    """
+    data = values.buffers()[2]
+    if data is None or values.null_count:
+        return values.cast(pa.string())
+    offsets = np.frombuffer(values.buffers()[1], dtype=np.int32)[values.offset: values.offset + len(values) + 1]
+    start = int(offsets[0])
+    if data.slice(start, int(offsets[-1]) - start).to_pybytes().isascii():
+        return values.view(pa.string())
+    offsets = offsets.astype(np.int64) - start
+    raw = np.frombuffer(data, dtype=np.uint8)[start:start + int(offsets[-1])]
+    high = np.flatnonzero(raw >= 0x80)
+    table, width = _high_bytes_utf8(encoding)
+    code = raw[high] - np.uint8(128)
+    wide = width[code]
+    if not wide.all():
+        raise UnicodeDecodeError(encoding, b"", 0, 1, "a byte this encoding does not define")
+    out = raw.copy()
+    out[high] = table[code, 0]
+    second, third = wide >= 2, wide >= 3
+    where = np.concatenate([high[second], high[third]]) + 1
+    order = np.argsort(where, kind="stable")
+    inserted = np.concatenate([table[code[second], 1], table[code[third], 2]])[order]
+    out = np.insert(out, where[order], inserted)
+    moved = offsets + np.concatenate([[0], np.cumsum(wide - 1)])[np.searchsorted(high, offsets)]
+    if moved[-1] >= 2**31:
+        raise _Irregular
+    return pa.Array.from_buffers(pa.string(), len(values), [None, pa.py_buffer(moved.astype(np.int32)),
+                                                            pa.py_buffer(out)])
+
+
+def _read_csv_data(path: Path, data: bytes, encoding: str, score, transcode: bool = False) -> RawExport:
+    """:func:`_read_csv` on the file's bytes: UTF-8, or (``transcode``) in single-byte ``encoding``."""
     if not data or data.isspace():
         raise InputError(f"{path.name}: the file is empty (expected a header row and data)")
-    head = data[:262144].decode("utf-8", errors="replace")
+    head = data[:262144]
+    if transcode:
+        head = head.decode(encoding).encode("utf-8")[:262144]
+    head = head.decode("utf-8", errors="replace")
     delimiter = _sniff_delimiter(head)
     reader = csv.reader(io.StringIO(head, newline=""), delimiter=delimiter)
     preview, line_of = [], []
@@ -229,12 +324,18 @@ def _read_csv(path: Path, score) -> RawExport:
                  for i, r in enumerate(preview[:index]) if any(c.strip() for c in r)]
     info = {"encoding": encoding, "delimiter": delimiter, "sheet": None, "header_row": header_line,
             "header_starts_at": first_line}
-    columns, rows, extra = _csv_body(data, header_line, headers, delimiter, path.name)
+    columns, rows, extra = _csv_body(data, header_line, headers, delimiter, path.name,
+                                     encoding if transcode else None)
     return RawExport(path.name, headers, columns, rows, set_aside + extra, info)
 
 
-def _csv_body(data: bytes, header_line: int, headers: list[str], delimiter: str, label: str):
-    """The rows below the header: Arrow's reader when the file is regular, else an exact one."""
+def _csv_body(data: bytes, header_line: int, headers: list[str], delimiter: str, label: str,
+              transcode: str | None = None):
+    """The rows below the header: Arrow's reader when the file is regular, else an exact one.
+
+    ``transcode``: the single-byte encoding ``data`` is in; its cells are read as bytes and decoded
+    (see :func:`_transcoded`); a file that needs the exact reader raises :class:`_Irregular`.
+    """
     invalid = []
 
     def handler(row):
@@ -248,7 +349,8 @@ def _csv_body(data: bytes, header_line: int, headers: list[str], delimiter: str,
                                            use_threads=True, block_size=1 << 24),
             parse_options=pacsv.ParseOptions(delimiter=delimiter, invalid_row_handler=handler,
                                              newlines_in_values=True),
-            convert_options=pacsv.ConvertOptions(column_types={h: pa.string() for h in headers},
+            convert_options=pacsv.ConvertOptions(column_types={h: pa.binary() if transcode else pa.string()
+                                                               for h in headers},
                                                  strings_can_be_null=False,
                                                  quoted_strings_can_be_null=False))
         ok = not invalid
@@ -261,13 +363,27 @@ def _csv_body(data: bytes, header_line: int, headers: list[str], delimiter: str,
         breaks = data.count(b"\n", 0, end)
         if breaks == header_line - 1 + table.num_rows:
             rows = np.arange(table.num_rows, dtype=np.int64) + header_line + 1
-            columns = {h: unguard_formulas(table.column(h).combine_chunks()) for h in headers}
-            return columns, rows, []
+            guarded = GUARD.encode() in data
+            columns = {h: table.column(h).combine_chunks() for h in headers}
+            if transcode:
+                columns = {h: _transcoded(values, transcode) for h, values in columns.items()}
+            return {h: _unguard(values, guarded) for h, values in columns.items()}, rows, []
+    if transcode:
+        raise _Irregular
     try:
         columns, rows, extra = _csv_body_exact(data, header_line, headers, delimiter)
     except csv.Error as exc:
         raise InputError(f"{label}: not readable as CSV ({exc})") from None
     return {h: unguard_formulas(values) for h, values in columns.items()}, rows, extra
+
+
+def _unguard(values: pa.Array, guarded: bool) -> pa.Array:
+    """:func:`~recoup_lib.formulas.unguard_formulas`, asked only of a column holding a quote mark (a
+    guarded value starts with one); ``guarded``: whether the file holds any."""
+    data = values.buffers()[2]
+    if not guarded or data is None or not (np.frombuffer(data, dtype=np.uint8) == ord(GUARD)).any():
+        return values
+    return unguard_formulas(values)
 
 
 def _csv_body_exact(data: bytes, header_line: int, headers: list[str], delimiter: str):

@@ -30,6 +30,9 @@ import pyarrow.compute as pc
 
 from ..money import format_cents_arrow
 from ..remit._segments import parse_amounts
+from ._amounts import common_amounts
+from ._calendar import days_in_month, days_since_1970, plain_dates
+from ._distinct import distinct_values
 
 __all__ = ["text", "to_dates", "read_dates", "date_text", "to_money", "read_money", "money_text", "Money", "to_flags",
            "to_whole", "to_place_of_service", "join_lists", "split_code_modifiers", "EXPECTED", "insert_icd_dot"]
@@ -76,10 +79,11 @@ def text(values) -> pa.Array:
 
 def _ascii(arr: pa.Array) -> bool:
     """Whether every value is ASCII: no byte of the values' data at 0x80 or above."""
-    if not len(arr):
+    data = arr.buffers()[2]
+    if not len(arr) or data is None:
         return True
-    raw, offsets = _bytes_and_offsets(arr)
-    return not (raw[offsets[0]:offsets[-1]] >= 0x80).any()
+    _, offsets = _bytes_and_offsets(arr)
+    return data.slice(int(offsets[0]), int(offsets[-1] - offsets[0])).to_pybytes().isascii()
 
 
 def _edges_plain(arr: pa.Array) -> bool:
@@ -97,9 +101,9 @@ def _edges_plain(arr: pa.Array) -> bool:
 
 
 def _bytes_and_offsets(arr: pa.Array) -> tuple[np.ndarray, np.ndarray]:
-    """The data bytes and the offsets of a ``pa.string()`` array (offsets into those bytes)."""
+    """The data bytes and the offsets of a ``pa.string()`` array (offsets into those bytes, read-only)."""
     n = len(arr)
-    offsets = np.frombuffer(arr.buffers()[1], dtype=np.int32)[arr.offset: arr.offset + n + 1].astype(np.int64)
+    offsets = np.frombuffer(arr.buffers()[1], dtype=np.int32)[arr.offset: arr.offset + n + 1]
     data = arr.buffers()[2]
     raw = np.frombuffer(data, dtype=np.uint8) if data is not None else np.zeros(0, dtype=np.uint8)
     return raw, offsets
@@ -109,64 +113,6 @@ def _ints(struct, name: str) -> np.ndarray:
     field = pc.struct_field(struct, name)
     field = pc.if_else(pc.equal(pc.fill_null(field, ""), ""), pa.scalar("0"), pc.fill_null(field, "0"))
     return pc.cast(field, pa.int64()).to_numpy(zero_copy_only=False)
-
-
-#: Shapes of the dates most exports hold, read straight from the bytes (:func:`_plain_dates`):
-#: (length, positions of the two separators or None, (start, width) of year, month and day).
-_PLAIN_SHAPES = [(2 + m + d + y, (m, m + 1 + d), ((m + d + 2, y), (0, m), (m + 1, d)))
-                 for m in (1, 2) for d in (1, 2) for y in (2, 4)]
-_PLAIN_SHAPES += [(6 + m + d, (4, 5 + m), ((0, 4), (5, m), (6 + m, d))) for m in (1, 2) for d in (1, 2)]
-_PLAIN_SHAPES += [(8, None, ((0, 4), (4, 2), (6, 2)))]
-
-
-def _plain_dates(arr: pa.Array, todo: np.ndarray):
-    """Year, month and day of the values written ``M/D/YY``, ``MM/DD/YYYY``, ``YYYY-MM-DD`` or
-    ``YYYYMMDD`` (any of ``-/.`` between the parts), read from the bytes; (y, m, d, hit).
-
-    These are exactly the values the first three patterns of :func:`to_dates` take without a
-    time of day, read the same way, so the patterns are only run on what is left.
-    """
-    n = len(arr)
-    hit = np.zeros(n, dtype=bool)
-    year = np.zeros(n, dtype=np.int64)
-    month = np.zeros(n, dtype=np.int64)
-    day = np.zeros(n, dtype=np.int64)
-    data = arr.buffers()[2]
-    if data is None or not n:
-        return year, month, day, hit
-    offsets = np.frombuffer(arr.buffers()[1], dtype=np.int32)[arr.offset: arr.offset + n + 1].astype(np.int64)
-    length = np.diff(offsets)
-    rows = np.flatnonzero(todo & (length >= 6) & (length <= 10))
-    if not len(rows):
-        return year, month, day, hit
-    raw = np.frombuffer(data, dtype=np.uint8)
-    windows = np.lib.stride_tricks.sliding_window_view(np.concatenate([raw, np.zeros(10, np.uint8)]), 10)
-    size = length[rows]
-    for total in sorted({shape[0] for shape in _PLAIN_SHAPES}):
-        at = rows[size == total]
-        if not len(at):
-            continue
-        window = np.ascontiguousarray(windows[offsets[at], :total].T)   # one row per position
-        value = window - np.uint8(48)
-        digit = value < 10
-        sep = (window == 45) | (window == 47) | (window == 46)
-        for _, seps, parts in (shape for shape in _PLAIN_SHAPES if shape[0] == total):
-            ok = digit[0].copy()
-            for i in range(1, total):
-                ok &= sep[i] if seps is not None and i in seps else digit[i]
-            if not ok.any():
-                continue
-            got = value[:, ok]
-            numbers = []
-            for start, width in parts:
-                number = got[start].astype(np.int64)
-                for k in range(start + 1, start + width):
-                    number = number * 10 + got[k]
-                numbers.append(number)
-            where = at[ok]
-            year[where], month[where], day[where] = numbers
-            hit[where] = True
-    return year, month, day, hit
 
 
 def to_dates(values) -> tuple[pa.Array, np.ndarray]:
@@ -194,10 +140,15 @@ def read_dates(values) -> tuple[pa.Array, np.ndarray, np.ndarray, np.ndarray]:
         Where a date was read; where the value is blank.
     """
     arr = text(values)
+    each = distinct_values(arr)
+    if each is not None:
+        values, index = each
+        _, days, ok, blank = read_dates(values)
+        return arr, days[index], ok[index], blank[index]
     n = len(arr)
     serial = np.full(n, -1, dtype=np.int64)
     blank = np.asarray(pc.equal(arr, ""))
-    year, month, day, shaped = _plain_dates(arr, ~blank)
+    year, month, day, shaped = plain_dates(arr, ~blank)
     todo = ~blank & ~shaped
     patterns = [
         (rf"^(?P<y>\d{{4}})[-/.](?P<m>\d{{1,2}})[-/.](?P<d>\d{{1,2}}){_TIME}$", None),
@@ -236,14 +187,9 @@ def read_dates(values) -> tuple[pa.Array, np.ndarray, np.ndarray, np.ndarray]:
             if hit.any():
                 serial[rest[hit]] = _ints(parts.filter(pa.array(hit)), "n")
     year = np.where(year < 100, np.where(year <= 68, 2000 + year, 1900 + year), year)
-    ok = shaped & (month >= 1) & (month <= 12) & (day >= 1) & (day <= 31) & (year >= 1900) & (year <= 2100)
-    days = np.zeros(n, dtype="datetime64[D]")
-    if ok.any():
-        first = (year[ok] - 1970).astype("datetime64[Y]").astype("datetime64[M]") + (month[ok] - 1)
-        got = first.astype("datetime64[D]") + (day[ok] - 1)
-        same_month = got.astype("datetime64[M]") == first
-        days[ok] = got
-        ok[np.flatnonzero(ok)[~same_month]] = False
+    ok = shaped & (month >= 1) & (month <= 12) & (day >= 1) & (year >= 1900) & (year <= 2100)
+    ok &= day <= days_in_month(year, np.where(ok, month, 1))
+    days = np.where(ok, days_since_1970(year, month, day), 0).astype("datetime64[D]")
     from_serial = (serial >= 61) & (serial <= 73415)  # 1900-03-01 .. 2100-12-31
     days[from_serial] = _EXCEL_EPOCH + serial[from_serial]
     ok |= from_serial
@@ -324,34 +270,68 @@ class Money:
     text : pyarrow.Array
         The values as trimmed text.
     stripped : pyarrow.Array
-        The amounts with their marks (``$``, ``(``, ``CR``, ...) taken off.
+        The amounts with their marks (``$``, ``(``, ``CR``, ...) taken off (the values of a common
+        form read from their bytes: as written).
     plain : numpy.ndarray of bool
-        Where ``stripped`` is already written as the contract writes amounts.
+        Where ``stripped`` is already written as the contract writes amounts (never for values of a
+        common form: their text is written from their cents).
     negative : numpy.ndarray of bool
         Where a mark said the amount is negative.
     cents : numpy.ndarray of int64
         The amount in cents, sign included (0 where blank or bad).
     blank, bad : numpy.ndarray of bool
         Where the value is blank; where it is not an amount.
+    each : (Money, numpy.ndarray) or None
+        When the column was read on its distinct values (:mod:`._distinct`): their
+        ``Money`` and each row's index into them (``stripped`` is then None).
     """
 
     text: pa.Array
-    stripped: pa.Array
+    stripped: pa.Array | None
     plain: np.ndarray
     negative: np.ndarray
     cents: np.ndarray
     blank: np.ndarray
     bad: np.ndarray
+    each: tuple | None = None
 
 
 def read_money(values) -> Money:
     """Money as offices write it, read into cents.
 
-    Only the marks a column really holds are looked for (a column of plain
-    ``125.00`` costs one pass over its bytes), then X12-style decimal text is
-    read exactly (:func:`recoup_lib.remit._segments.parse_amounts`).
+    The common forms (``131.00``, ``$1,234.50``, ``($3.84)``, ``-12.00``) are read
+    straight from the bytes (:func:`._amounts.common_amounts`); the other values
+    mark by mark, looking only for the marks they really hold, and then as
+    X12-style decimal text, exactly (:func:`recoup_lib.remit._segments.parse_amounts`).
+    Values of a common form are marked ``plain=False``: :func:`money_text` writes
+    them from their cents.
     """
     arr = text(values)
+    each = distinct_values(arr)
+    if each is not None:
+        values, index = each
+        read = read_money(values)
+        return Money(arr, None, read.plain[index], read.negative[index], read.cents[index], read.blank[index],
+                     read.bad[index], (read, index))
+    common, cents, in_parentheses = common_amounts(arr)
+    if not common.any():
+        return _read_money_marks(arr)
+    n = len(arr)
+    blank = np.zeros(n, dtype=bool)
+    bad = np.zeros(n, dtype=bool)
+    plain = np.zeros(n, dtype=bool)
+    stripped = arr
+    if not common.all():
+        rest = ~common
+        other = _read_money_marks(arr.filter(pa.array(rest)))
+        cents[rest], in_parentheses[rest] = other.cents, other.negative
+        blank[rest], bad[rest], plain[rest] = other.blank, other.bad, other.plain
+        stripped = pc.replace_with_mask(arr, pa.array(rest), other.stripped)
+    return Money(arr, stripped, plain, in_parentheses, cents, blank, bad)
+
+
+def _read_money_marks(arr: pa.Array) -> Money:
+    """:func:`read_money` of any value: each mark a column holds taken off in turn."""
     s = arr
     n = len(s)
     negative = np.zeros(n, dtype=bool)
@@ -398,6 +378,9 @@ def read_money(values) -> Money:
 
 def money_text(money: Money) -> pa.Array:
     """The contract's spelling of each amount :func:`read_money` read; bad values as written."""
+    if money.each is not None:
+        read, index = money.each
+        return money_text(read).take(pa.array(index))
     s, plain, bad = money.stripped, money.plain, money.bad
     good = ~bad & ~money.blank
     # Plain amounts are already written as the contract writes them (a minus sign aside).
@@ -447,6 +430,11 @@ def _plain_money(s: pa.Array) -> tuple[np.ndarray, np.ndarray]:
 def to_flags(values) -> tuple[pa.Array, np.ndarray]:
     """Yes/no flags -> ``true``/``false``; (text, bad mask)."""
     arr = text(values)
+    each = distinct_values(arr)
+    if each is not None:
+        values, index = each
+        out, bad = to_flags(values)
+        return out.take(pa.array(index)), bad[index]
     low = pc.utf8_lower(arr)
     yes = np.asarray(pc.is_in(low, pa.array(["y", "yes", "true", "t", "1", "x", "1.0", "checked"])))
     no = np.asarray(pc.is_in(low, pa.array(["n", "no", "false", "f", "0", "0.0", "unchecked"])))
@@ -482,6 +470,22 @@ def to_place_of_service(values) -> pa.Array:
     return pc.replace_substring_regex(arr, r"^(\d)(?:\.0+)?$", r"0\1")
 
 
+def _semicolons(arr: pa.Array) -> pa.Array:
+    """One column of lists: separators (blanks, ``,;/|``) become one ``;``, none at either end."""
+    arr = pc.replace_substring_regex(arr, r"[\s,;/|]+", ";")
+    return pc.replace_substring_regex(arr, r"^;|;$", "")
+
+
+def _by_distinct_value(arr: pa.Array, rewrite) -> pa.Array:
+    """``rewrite(arr)`` of a text function of each value alone, worked out once per distinct value
+    where the column repeats itself (:mod:`._distinct`)."""
+    each = distinct_values(arr)
+    if each is None:
+        return rewrite(arr)
+    values, index = each
+    return rewrite(values).take(pa.array(index))
+
+
 def join_lists(columns: list) -> pa.Array:
     """Several columns (or one with separators) -> ``;``-joined codes, blanks dropped."""
     parts = []
@@ -489,8 +493,7 @@ def join_lists(columns: list) -> pa.Array:
         arr = text(col)
         present = _bytes_present(arr)
         if any(present[ord(ch)] for ch in (" ", ",", ";", "/", "|", "\t")):
-            arr = pc.replace_substring_regex(arr, r"[\s,;/|]+", ";")
-            arr = pc.replace_substring_regex(arr, r"^;|;$", "")
+            arr = _by_distinct_value(arr, _semicolons)
         parts.append(arr)
     if len(parts) == 1:
         return parts[0]
@@ -505,7 +508,7 @@ def split_code_modifiers(codes) -> tuple[pa.Array, pa.Array]:
     arr = text(codes)
     present = _bytes_present(arr)
     if not any(present[ord(ch)] for ch in ("-", "/", ":")):
-        return arr, pa.array([""] * len(arr), pa.string())
+        return arr, pa.repeat(_EMPTY, len(arr))
     pattern = r"^(?P<code>[A-Za-z0-9]{5})(?P<mods>(?:\s*[-/:]\s*[A-Za-z0-9]{2})+)$"
     parts = pc.extract_regex(arr, pattern)
     hit = pc.is_valid(parts)
