@@ -44,6 +44,13 @@ def _bytes_at(buf: np.ndarray, positions: np.ndarray) -> np.ndarray:
     return buf[np.clip(positions, 0, len(buf) - 1)].astype(np.int64)
 
 
+def _eight_bytes(buf: np.ndarray, begin: np.ndarray) -> np.ndarray:
+    """The eight bytes from each position (zeros past the end), as rows of a (n, 8) array, in one gather."""
+    padded = np.concatenate([buf, np.zeros(8, dtype=np.uint8)])
+    words = np.ndarray((len(padded) - 7,), dtype="<u8", buffer=padded, strides=(1,))
+    return words[begin].view(np.uint8).reshape(len(begin), 8)
+
+
 def mend(values: pa.Array, files: np.ndarray, alt: dict[int, str], comp: str) -> pa.Array:
     """Composites of files that use another component separator, rewritten with ISA16's."""
     values = pc.cast(values, pa.string())
@@ -63,9 +70,8 @@ def to_iso(values: pa.Array) -> pa.Array:
     if not n or not shaped.any():
         return text
     begin = offsets[:-1]
-    digits = [_bytes_at(buf, begin + k) - 48 for k in range(8)]
-    for d in digits:
-        shaped &= (d >= 0) & (d <= 9)
+    first8 = _eight_bytes(buf, begin)
+    shaped &= ((first8 >= 48) & (first8 <= 57)).all(axis=1)
     long = lengths == 17
     if (shaped & long).any():
         shaped &= ~long | (_bytes_at(buf, begin + 8) == 45)
@@ -75,8 +81,7 @@ def to_iso(values: pa.Array) -> pa.Array:
     if not shaped.any():
         return text
     out = np.full((n, 10), 45, dtype=np.uint8)
-    for k, col in zip(range(8), (0, 1, 2, 3, 5, 6, 8, 9)):
-        out[:, col] = np.where(shaped, digits[k] + 48, 48)
+    out[:, [0, 1, 2, 3, 5, 6, 8, 9]] = np.where(shaped[:, None], first8, 48)
     iso = pa.Array.from_buffers(pa.string(), n, [None, pa.py_buffer(np.arange(0, 10 * n + 1, 10, dtype=np.int32)),
                                                  pa.py_buffer(out)])
     return iso if shaped.all() else pc.if_else(pa.array(shaped), iso, text)
@@ -146,7 +151,10 @@ def _compact(present: np.ndarray) -> np.ndarray:
     """For each row of a (rows, pieces) mask, the numbers of its present pieces first, in order
     (absent slots get the number of pieces)."""
     width = present.shape[1]
-    return np.sort(np.where(present, np.arange(width), width), axis=1)
+    numbers = np.where(present, np.arange(width), width)
+    if bool(np.all(present[:, 1:] <= present[:, :-1])):
+        return numbers  # every row's present pieces come first already
+    return np.sort(numbers, axis=1)
 
 
 def _join_slots(slots: list[pa.Array]) -> pa.Array:
@@ -219,13 +227,15 @@ def diagnoses(segs, owner, n_claims: int, comp: str, alt) -> tuple[pa.Array, np.
         rows = np.flatnonzero(el.count >= j)
         files = segs.files[hi[rows]]
         value = mend(el.text_at(j, rows), files, alt, comp)
-        after = mend(el.text_at(j + 1, rows), files, alt, comp)
         parts = Parts(value, comp)
         qual, code = parts[0], parts[1]
         # A qualifier alone, its code in the next element (``HI*BK*8901``: ``*`` written for ``:``).
-        alone = np.asarray(pc.is_in(value, quals)) & ~np.asarray(pc.match_substring(after, comp)) \
-            & np.asarray(pc.match_substring_regex(after, r"^[A-Z0-9]{3,7}$")) \
-            & ~np.asarray(pc.is_in(after, quals))
+        alone = np.asarray(pc.is_in(value, quals))
+        if alone.any():
+            after = mend(el.text_at(j + 1, rows), files, alt, comp)
+            alone &= ~np.asarray(pc.match_substring(after, comp)) \
+                & np.asarray(pc.match_substring_regex(after, r"^[A-Z0-9]{3,7}$")) \
+                & ~np.asarray(pc.is_in(after, quals))
         if alone.any():
             code = pc.if_else(pa.array(alone), after, code)
         dx = np.asarray(pc.is_in(qual, quals)) & np.asarray(pc.not_equal(code, ""))
