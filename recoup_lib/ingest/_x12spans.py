@@ -149,9 +149,11 @@ _KEEP_BYTES = np.array([0, 0xFF0000, 0xFFFF00, 0xFFFFFF], dtype=np.uint32)
 def span_codes(buf: np.ndarray, begin: np.ndarray, end: np.ndarray) -> np.ndarray:
     """Values of 1-3 bytes packed like :func:`segment_code`; longer ones ``0xFFFFFF``, empty ones 0."""
     length = end - begin
-    if not len(buf):
-        return np.zeros(len(begin), dtype=np.uint32)
-    word = words_at(buf, begin, 4)
+    if len(buf) < 4:
+        buf = np.concatenate([buf, np.zeros(4, dtype=np.uint8)])
+    # Values that start in the last three bytes are read from four bytes earlier, then shifted.
+    at = np.minimum(begin, len(buf) - 4)
+    word = words_at(buf, at, 4) >> (np.minimum(begin - at, 3).astype(np.uint32) * np.uint32(8))
     packed = ((word & 0xFF) << 16) | (word & 0xFF00) | ((word >> 16) & 0xFF)
     code = packed & _KEEP_BYTES[np.minimum(length, 3)]
     return np.where(length > 3, np.uint32(0xFFFFFF), code).astype(np.uint32, copy=False)

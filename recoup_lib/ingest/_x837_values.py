@@ -15,7 +15,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from ..money import format_cents_arrow
-from ..remit._segments import parse_amounts
+from ..remit._segments import parse_amounts, segment_code
 from ._values import insert_icd_dot
 from ._x12spans import Parts, span_text
 
@@ -212,6 +212,25 @@ def service_fields(segs, sv1_of: np.ndarray, sv2_of: np.ndarray, prof: np.ndarra
             "pointers": mend(pick(7, None), files, alt, comp), "revenue": pick(None, 1)}
 
 
+_POINTED_CODES = np.array([segment_code(q) for q in _DX_POINTED], dtype=np.uint32)
+
+
+def _qualifiers(parts: Parts) -> tuple[np.ndarray, np.ndarray]:
+    """Whether each composite's qualifier (piece 0) is one of :data:`_DX_POINTED`, and one of
+    :data:`_ICD9`, read from its bytes (a code of its 1-3 bytes and its length)."""
+    begin, end = parts.span(0)
+    code, length = parts.code(0), end - begin
+    lengths = np.array([len(q) for q in _DX_POINTED])
+    pointed = np.zeros(len(parts), dtype=bool)
+    icd9 = np.zeros(len(parts), dtype=bool)
+    for q, qcode, qlength in zip(_DX_POINTED, _POINTED_CODES, lengths):
+        match = (code == qcode) & (length == qlength)
+        pointed |= match
+        if q in _ICD9:
+            icd9 |= match
+    return pointed, icd9
+
+
 def diagnoses(segs, owner, n_claims: int, comp: str, alt) -> tuple[pa.Array, np.ndarray, np.ndarray]:
     """Each claim's diagnosis codes in order: (codes with their dot, start per claim, count per claim)."""
     hi = segs.where("HI")
@@ -228,23 +247,28 @@ def diagnoses(segs, owner, n_claims: int, comp: str, alt) -> tuple[pa.Array, np.
         files = segs.files[hi[rows]]
         value = mend(el.text_at(j, rows), files, alt, comp)
         parts = Parts(value, comp)
-        qual, code = parts[0], parts[1]
+        pointed, icd9_of = _qualifiers(parts)
+        code_begin, code_end = parts.span(1)
         # A qualifier alone, its code in the next element (``HI*BK*8901``: ``*`` written for ``:``).
-        alone = np.asarray(pc.is_in(value, quals))
+        alone = pointed & (parts.count == 0)
         if alone.any():
             after = mend(el.text_at(j + 1, rows), files, alt, comp)
             alone &= ~np.asarray(pc.match_substring(after, comp)) \
                 & np.asarray(pc.match_substring_regex(after, r"^[A-Z0-9]{3,7}$")) \
                 & ~np.asarray(pc.is_in(after, quals))
         if alone.any():
-            code = pc.if_else(pa.array(alone), after, code)
-        dx = np.asarray(pc.is_in(qual, quals)) & np.asarray(pc.not_equal(code, ""))
+            code = pc.if_else(pa.array(alone), after, parts[1])
+            dx = pointed & np.asarray(pc.not_equal(code, ""))
+            code = code.filter(pa.array(dx))
+        else:
+            dx = pointed & (code_end > code_begin)
+            code = span_text(parts.buffer, code_begin[dx], code_end[dx])
         if not dx.any():
             continue
         claims.append(hi_clm[rows][dx])
         order.append(hi[rows][dx] * 16 + j)
-        codes.append(code.filter(pa.array(dx)))
-        icd9.append(np.asarray(pc.is_in(qual.filter(pa.array(dx)), pa.array(_ICD9))))
+        codes.append(code)
+        icd9.append(icd9_of[dx])
     if not claims:
         return pa.array([], pa.string()), np.zeros(n_claims, np.int64), np.zeros(n_claims, np.int64)
     claims_a, order_a = np.concatenate(claims), np.concatenate(order)
