@@ -19,7 +19,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from ..remit._bytes import words_at
-from ..remit._segments import Piece, segment_code, segment_codes
+from ..remit._segments import Piece, segment_code
 from ._x12cut import Delimiters
 
 __all__ = ["Segments", "Fields", "Parts", "span_text", "span_codes", "running", "first_owned"]
@@ -283,7 +283,8 @@ class Segments:
         (a sentinel); per segment, the index in ``marks`` of its first
         separator and how many it has.
     codes : numpy.ndarray of uint32
-        :func:`~recoup_lib.remit._segments.segment_code` of each segment id.
+        :func:`~recoup_lib.remit._segments.segment_code` of each segment id (the bytes before
+        its first separator; an id of four or more bytes is ``0xFFFFFF``, an empty one 0).
     numbers : numpy.ndarray of int64
         1-based position of each segment in its file.
     files, chunks : numpy.ndarray of int64
@@ -297,7 +298,7 @@ class Segments:
         (self.buf, self.starts, self.ends, self.marks, self.first, self.count,
          self.numbers, self.files, self.chunks) = _stack(items)
         self.buffer = pa.py_buffer(self.buf)
-        self.codes = segment_codes(self.buf, self.starts, self.ends, ord(self.separators.element))
+        self.codes = span_codes(self.buf, self.starts, np.minimum(self.marks[self.first], self.ends))
         self._where: dict[str, np.ndarray] = {}
         self._fields: dict[str, Fields] = {}
 
