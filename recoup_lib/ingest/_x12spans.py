@@ -219,7 +219,9 @@ class Fields(_Split):
     """Elements of some segments (rows, in file order): ``fields[j]`` is element *j* as text."""
 
     def __init__(self, segments: "Segments", rows: np.ndarray):
-        self.rows, self._segments = rows, segments
+        # The segments' starts, not the segments: Segments caches its Fields, and a reference
+        # back would make a cycle that keeps every batch's arrays until the garbage collector runs.
+        self.rows, self._all_starts = rows, segments.starts
         super().__init__(segments.buf, segments.buffer, None, segments.ends[rows],
                          segments.marks, segments.first[rows], segments.count[rows])
 
@@ -227,7 +229,7 @@ class Fields(_Split):
     def starts(self) -> np.ndarray:
         """Where each segment starts (only element 0, the segment id, needs it)."""
         if self._starts is None:
-            self._starts = self._segments.starts[self.rows]
+            self._starts = self._all_starts[self.rows]
         return self._starts
 
     def text_at(self, j: int, index: np.ndarray) -> pa.Array:
