@@ -139,17 +139,21 @@ def _one_interchange(data: bytes) -> tuple[Piece, Delimiters] | None:
     stops = marks[closing]
     if not len(stops) or text[int(stops[-1]) + 1:].strip(_WHITESPACE):
         return None
-    starts = np.concatenate([[0], stops + 1]).astype(np.int64)
-    ends = np.concatenate([stops, [len(raw)]]).astype(np.int64)
-    first = np.concatenate([[0], closing + 1]).astype(np.int64)
-    count = np.concatenate([closing, [len(marks)]]) - first
-    keep = ends > starts
-    keep[-1] = False
-    edges = np.concatenate([raw[starts[keep]], raw[ends[keep] - 1]])
-    if ((edges == 32) | (edges == 9)).any():
-        return None  # indented segments: split_interchanges strips the blanks and says so
     # Offsets kept as 32-bit integers where the file allows: every file's arrays are held until
     # all files are cut, and they are several times the size of the file.
     small = np.int32 if len(raw) < 2**31 else np.int64
-    return (Piece(raw, starts[keep].astype(small), ends[keep].astype(small), seps, 1),
-            Delimiters(marks.astype(small), first[keep].astype(small), count[keep].astype(small)))
+    # Segment i runs from the stop before it (or the start) to stop i; what follows the last stop
+    # is blank (checked above) and is not a segment.
+    n = len(stops)
+    starts, first = np.zeros(n, dtype=small), np.zeros(n, dtype=small)
+    np.add(stops[:-1], 1, out=starts[1:], casting="unsafe")
+    np.add(closing[:-1], 1, out=first[1:], casting="unsafe")
+    ends = stops.astype(small)
+    count = np.subtract(closing, first, out=np.empty(n, dtype=small), casting="unsafe")
+    keep = ends > starts
+    if not keep.all():
+        starts, ends, first, count = starts[keep], ends[keep], first[keep], count[keep]
+    edge_bytes = (raw[starts], raw[ends - 1])
+    if any(((b == 32) | (b == 9)).any() for b in edge_bytes):
+        return None  # indented segments: split_interchanges strips the blanks and says so
+    return Piece(raw, starts, ends, seps, 1), Delimiters(marks.astype(small), first, count)

@@ -18,26 +18,43 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from ..remit._segments import Piece, segment_code, segment_codes
+from ..remit._bytes import words_at
+from ..remit._segments import Piece, segment_code
 from ._x12cut import Delimiters
 
 __all__ = ["Segments", "Fields", "Parts", "span_text", "span_codes", "running", "first_owned"]
 
 
+def _shifted(arrays: list[np.ndarray], shifts, dtype, tail: int | None = None) -> np.ndarray:
+    """``arrays[k] + shifts[k]`` end to end in one new array of ``dtype`` (then ``tail``, if given)."""
+    sizes = [len(a) for a in arrays]
+    out = np.empty(sum(sizes) + (tail is not None), dtype=dtype)
+    at = 0
+    for a, shift, size in zip(arrays, shifts, sizes):
+        np.add(a, np.int64(shift), out=out[at: at + size], casting="unsafe")
+        at += size
+    if tail is not None:
+        out[-1] = tail
+    return out
+
+
 def _stack(items: list[tuple[int, Piece, Delimiters, int]]):
     datas = [p.data for _, p, _, _ in items]
     buf = datas[0] if len(datas) == 1 else np.concatenate(datas)
-    base = np.concatenate([[0], np.cumsum([len(d) for d in datas])[:-1]]).astype(np.int64)
-    mark_base = np.concatenate([[0], np.cumsum([len(d.marks) for _, _, d, _ in items])[:-1]]).astype(np.int64)
-    starts = np.concatenate([p.starts + b for (_, p, _, _), b in zip(items, base)]).astype(np.int64)
-    ends = np.concatenate([p.ends + b for (_, p, _, _), b in zip(items, base)]).astype(np.int64)
+    base = [0, *np.cumsum([len(d) for d in datas])[:-1].tolist()]
+    mark_base = [0, *np.cumsum([len(d.marks) for _, _, d, _ in items])[:-1].tolist()]
+    starts = _shifted([p.starts for _, p, _, _ in items], base, np.int64)
+    ends = _shifted([p.ends for _, p, _, _ in items], base, np.int64)
     width = np.int32 if len(buf) < 2**31 else np.int64
-    marks = np.concatenate([(d.marks + b).astype(width) for (_, _, d, _), b in zip(items, base)])
-    first = np.concatenate([d.first + m for (_, _, d, _), m in zip(items, mark_base)]).astype(np.int64)
-    count = np.concatenate([d.count for _, _, d, _ in items]).astype(np.int64)
-    numbers = np.concatenate([p.first_number + np.arange(len(p), dtype=np.int64) for _, p, _, _ in items])
-    files = np.concatenate([np.full(len(p), f, dtype=np.int64) for f, p, _, _ in items])
-    chunks = np.concatenate([np.full(len(p), k, dtype=np.int64) for _, p, _, k in items])
+    marks = _shifted([d.marks for _, _, d, _ in items], base, width, tail=len(buf))
+    first = _shifted([d.first for _, _, d, _ in items], mark_base, np.int64)
+    count = _shifted([d.count for _, _, d, _ in items], [0] * len(items), np.int64)
+    sizes = np.array([len(p) for _, p, _, _ in items], dtype=np.int64)
+    numbers = np.arange(int(sizes.sum()), dtype=np.int64)
+    numbers += np.repeat(np.array([p.first_number for _, p, _, _ in items], dtype=np.int64)
+                         - np.concatenate([[0], np.cumsum(sizes)[:-1]]), sizes)
+    files = np.repeat(np.array([f for f, _, _, _ in items], dtype=np.int64), sizes)
+    chunks = np.repeat(np.array([k for _, _, _, k in items], dtype=np.int64), sizes)
     return buf, starts, ends, marks, first, count, numbers, files, chunks
 
 
@@ -126,41 +143,49 @@ def _gathered(buffer: pa.Buffer, begin: np.ndarray, end: np.ndarray, valid) -> p
     return got.cast(pa.string())
 
 
+_KEEP_BYTES = np.array([0, 0xFF0000, 0xFFFF00, 0xFFFFFF], dtype=np.uint32)
+
+
 def span_codes(buf: np.ndarray, begin: np.ndarray, end: np.ndarray) -> np.ndarray:
     """Values of 1-3 bytes packed like :func:`segment_code`; longer ones ``0xFFFFFF``, empty ones 0."""
     length = end - begin
-    out = np.zeros(len(begin), dtype=np.uint32)
-    if not len(buf):
-        return out
-    last = len(buf) - 1
-    for k in range(3):
-        has = length > k
-        byte = buf[np.minimum(begin + k, last)].astype(np.uint32)
-        out |= np.where(has, byte, 0).astype(np.uint32) << np.uint32(8 * (2 - k))
-    out[length > 3] = 0xFFFFFF
-    return out
+    if len(buf) < 4:
+        buf = np.concatenate([buf, np.zeros(4, dtype=np.uint8)])
+    # Values that start in the last three bytes are read from four bytes earlier, then shifted.
+    at = np.minimum(begin, len(buf) - 4)
+    word = words_at(buf, at, 4) >> (np.minimum(begin - at, 3).astype(np.uint32) * np.uint32(8))
+    packed = ((word & 0xFF) << 16) | (word & 0xFF00) | ((word >> 16) & 0xFF)
+    code = packed & _KEEP_BYTES[np.minimum(length, 3)]
+    return np.where(length > 3, np.uint32(0xFFFFFF), code).astype(np.uint32, copy=False)
 
 
 class _Split:
     """Values ``buf[starts[i]:ends[i]]`` cut on one separator byte.
 
-    ``marks`` holds the separator positions (sorted); ``first`` the index in
-    ``marks`` of each value's first separator and ``count`` how many it has.
+    ``marks`` holds the separator positions (sorted) and ends with a sentinel
+    at or after every value's end; ``first`` is the index in ``marks`` of each
+    value's first separator and ``count`` how many it has. The mark after a
+    value's last separator is therefore at or after its end, which is how an
+    element's span is found without asking whether the element is there.
     """
 
     def __init__(self, buf: np.ndarray, buffer: pa.Buffer, starts: np.ndarray, ends: np.ndarray,
                  marks: np.ndarray, first: np.ndarray | None = None, count: np.ndarray | None = None):
         self.buf, self.buffer = buf, buffer
-        self.starts, self.ends, self.marks = starts, ends, marks
+        self._starts, self.ends, self.marks = starts, ends, marks
         if first is None:
-            first = np.searchsorted(marks, starts)
-            count = np.searchsorted(marks, ends) - first
+            first = np.searchsorted(marks[:-1], starts)
+            count = np.searchsorted(marks[:-1], ends) - first
         self.first, self.count = first, count
         self._text: dict[int, pa.Array] = {}
         self._spans: dict[int, tuple[np.ndarray, np.ndarray]] = {}
 
+    @property
+    def starts(self) -> np.ndarray:
+        return self._starts
+
     def __len__(self) -> int:
-        return len(self.starts)
+        return len(self.ends)
 
     def span(self, j: int) -> tuple[np.ndarray, np.ndarray]:
         """Start and end offsets of piece ``j`` (0 = first); an empty span where absent."""
@@ -169,20 +194,13 @@ class _Split:
         return self._spans[j]
 
     def _span(self, j: int) -> tuple[np.ndarray, np.ndarray]:
+        """Element ``j`` lies between separator ``j - 1`` and the next mark (a separator, or one at or
+        after the value's end); an absent element is the empty span at the value's end."""
         marks, first, count = self.marks, self.first, self.count
-        present = count >= j
+        end = np.minimum(marks[first + np.minimum(count, j)], self.ends)
         if j == 0:
-            begin = self.starts
-        elif len(marks):
-            begin = np.where(present, marks[np.where(present, first + j - 1, 0)] + 1, self.starts)
-        else:
-            begin = self.starts
-        more = count > j
-        if len(marks):
-            end = np.where(more, marks[np.where(more, first + j, 0)], self.ends)
-        else:
-            end = self.ends
-        return begin, np.where(present, end, begin)
+            return self.starts, end
+        return np.minimum(marks[first + np.minimum(count, j - 1)], end - 1) + 1, end
 
     def __getitem__(self, j: int) -> pa.Array:
         if j not in self._text:
@@ -201,9 +219,18 @@ class Fields(_Split):
     """Elements of some segments (rows, in file order): ``fields[j]`` is element *j* as text."""
 
     def __init__(self, segments: "Segments", rows: np.ndarray):
-        self.rows = rows
-        super().__init__(segments.buf, segments.buffer, segments.starts[rows], segments.ends[rows],
+        # The segments' starts, not the segments: Segments caches its Fields, and a reference
+        # back would make a cycle that keeps every batch's arrays until the garbage collector runs.
+        self.rows, self._all_starts = rows, segments.starts
+        super().__init__(segments.buf, segments.buffer, None, segments.ends[rows],
                          segments.marks, segments.first[rows], segments.count[rows])
+
+    @property
+    def starts(self) -> np.ndarray:
+        """Where each segment starts (only element 0, the segment id, needs it)."""
+        if self._starts is None:
+            self._starts = self._all_starts[self.rows]
+        return self._starts
 
     def text_at(self, j: int, index: np.ndarray) -> pa.Array:
         """Element ``j`` of row ``index[i]`` for each i (``""`` where index < 0)."""
@@ -236,7 +263,7 @@ class Parts(_Split):
         if data is None:
             data = pa.py_buffer(b"")
         buf = np.frombuffer(data, dtype=np.uint8)
-        marks = np.flatnonzero(buf == ord(separator))
+        marks = np.append(np.flatnonzero(buf == ord(separator)), len(buf))
         super().__init__(buf, data, offsets[:-1].astype(np.int64), offsets[1:].astype(np.int64), marks)
 
     def text_or_null(self, j: int) -> pa.Array:
@@ -254,10 +281,12 @@ class Segments:
     starts, ends : numpy.ndarray of int64
         Segment *i* is ``buf[starts[i]:ends[i]]`` (no terminator).
     marks, first, count : numpy.ndarray
-        Positions of all separators and terminators; per segment, the index
-        in ``marks`` of its first separator and how many it has.
+        Positions of all separators and terminators, then the buffer's length
+        (a sentinel); per segment, the index in ``marks`` of its first
+        separator and how many it has.
     codes : numpy.ndarray of uint32
-        :func:`~recoup_lib.remit._segments.segment_code` of each segment id.
+        :func:`~recoup_lib.remit._segments.segment_code` of each segment id (the bytes before
+        its first separator; an id of four or more bytes is ``0xFFFFFF``, an empty one 0).
     numbers : numpy.ndarray of int64
         1-based position of each segment in its file.
     files, chunks : numpy.ndarray of int64
@@ -271,7 +300,7 @@ class Segments:
         (self.buf, self.starts, self.ends, self.marks, self.first, self.count,
          self.numbers, self.files, self.chunks) = _stack(items)
         self.buffer = pa.py_buffer(self.buf)
-        self.codes = segment_codes(self.buf, self.starts, self.ends, ord(self.separators.element))
+        self.codes = span_codes(self.buf, self.starts, np.minimum(self.marks[self.first], self.ends))
         self._where: dict[str, np.ndarray] = {}
         self._fields: dict[str, Fields] = {}
 

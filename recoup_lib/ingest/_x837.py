@@ -251,9 +251,9 @@ def _last_before(marks: np.ndarray, pos: np.ndarray) -> np.ndarray:
 
 
 def _at(values: np.ndarray, index: np.ndarray) -> np.ndarray:
-    """``values[index]`` where index may be -1 (or ``values`` empty): 0 there."""
+    """``values[index]`` where index may be -1 (or ``values`` empty): 0 (False) there."""
     if not len(values):
-        return np.zeros(len(index), dtype=np.int64)
+        return np.zeros(len(index), dtype=values.dtype)
     return values[np.maximum(index, 0)]
 
 
@@ -272,17 +272,26 @@ def _empty_lines() -> dict:
 
 
 class _Owners:
-    """Each segment's owner: the last HL, CLM or LX at or before it, in the same transaction."""
+    """Each segment's owner: the last HL, CLM or LX at or before it, in the same transaction.
+
+    Per mark (an HL, CLM or LX), its number among the segments of each kind (-1 for the
+    other kinds) and its transaction are kept, each with a last entry that answers for
+    segments that have no mark before them (index -1): no owner, and a transaction no
+    segment has.
+    """
 
     def __init__(self, segments: Segments, hl: np.ndarray, clm: np.ndarray, lx: np.ndarray, txn_seg: np.ndarray):
         kind_of = np.full(len(segments), -1, dtype=np.int8)
         kind_of[hl], kind_of[clm], kind_of[lx] = 0, 1, 2
-        self.marks = np.flatnonzero(kind_of >= 0)
-        self.kinds = kind_of[self.marks]
-        self.which = np.empty(len(self.marks), dtype=np.int64)
+        marks = np.flatnonzero(kind_of >= 0)
+        kinds = kind_of[marks]
+        self.of_kind = []
         for k, positions in enumerate((hl, clm, lx)):
-            self.which[self.kinds == k] = np.arange(len(positions))
-        self.last = running(self.marks, len(segments))
+            which = np.full(len(marks) + 1, -1, dtype=np.int64)
+            which[:-1][kinds == k] = np.arange(len(positions))
+            self.of_kind.append(which)
+        self.mark_txn = np.append(txn_seg[marks], -2)
+        self.last = running(marks, len(segments))
         self.txn_seg = txn_seg
 
     def txn(self, pos: np.ndarray) -> np.ndarray:
@@ -290,10 +299,7 @@ class _Owners:
 
     def __call__(self, pos: np.ndarray, kind: int) -> np.ndarray:
         k = self.last[pos]
-        ok = k >= 0
-        kk = np.where(ok, k, 0)
-        ok &= (self.kinds[kk] == kind) & (self.txn(self.marks[kk]) == self.txn(pos))
-        return np.where(ok, self.which[kk], -1)
+        return np.where(self.mark_txn[k] == self.txn(pos), self.of_kind[kind][k], -1)
 
 
 def _read_segments(segs: Segments, labels: list[str]):

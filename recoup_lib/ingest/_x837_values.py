@@ -15,7 +15,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from ..money import format_cents_arrow
-from ..remit._segments import parse_amounts
+from ..remit._segments import parse_amounts, segment_code
 from ._values import insert_icd_dot
 from ._x12spans import Parts, span_text
 
@@ -44,6 +44,13 @@ def _bytes_at(buf: np.ndarray, positions: np.ndarray) -> np.ndarray:
     return buf[np.clip(positions, 0, len(buf) - 1)].astype(np.int64)
 
 
+def _eight_bytes(buf: np.ndarray, begin: np.ndarray) -> np.ndarray:
+    """The eight bytes from each position (zeros past the end), as rows of a (n, 8) array, in one gather."""
+    padded = np.concatenate([buf, np.zeros(8, dtype=np.uint8)])
+    words = np.ndarray((len(padded) - 7,), dtype="<u8", buffer=padded, strides=(1,))
+    return words[begin].view(np.uint8).reshape(len(begin), 8)
+
+
 def mend(values: pa.Array, files: np.ndarray, alt: dict[int, str], comp: str) -> pa.Array:
     """Composites of files that use another component separator, rewritten with ISA16's."""
     values = pc.cast(values, pa.string())
@@ -63,9 +70,8 @@ def to_iso(values: pa.Array) -> pa.Array:
     if not n or not shaped.any():
         return text
     begin = offsets[:-1]
-    digits = [_bytes_at(buf, begin + k) - 48 for k in range(8)]
-    for d in digits:
-        shaped &= (d >= 0) & (d <= 9)
+    first8 = _eight_bytes(buf, begin)
+    shaped &= ((first8 >= 48) & (first8 <= 57)).all(axis=1)
     long = lengths == 17
     if (shaped & long).any():
         shaped &= ~long | (_bytes_at(buf, begin + 8) == 45)
@@ -75,8 +81,7 @@ def to_iso(values: pa.Array) -> pa.Array:
     if not shaped.any():
         return text
     out = np.full((n, 10), 45, dtype=np.uint8)
-    for k, col in zip(range(8), (0, 1, 2, 3, 5, 6, 8, 9)):
-        out[:, col] = np.where(shaped, digits[k] + 48, 48)
+    out[:, [0, 1, 2, 3, 5, 6, 8, 9]] = np.where(shaped[:, None], first8, 48)
     iso = pa.Array.from_buffers(pa.string(), n, [None, pa.py_buffer(np.arange(0, 10 * n + 1, 10, dtype=np.int32)),
                                                  pa.py_buffer(out)])
     return iso if shaped.all() else pc.if_else(pa.array(shaped), iso, text)
@@ -146,7 +151,10 @@ def _compact(present: np.ndarray) -> np.ndarray:
     """For each row of a (rows, pieces) mask, the numbers of its present pieces first, in order
     (absent slots get the number of pieces)."""
     width = present.shape[1]
-    return np.sort(np.where(present, np.arange(width), width), axis=1)
+    numbers = np.where(present, np.arange(width), width)
+    if bool(np.all(present[:, 1:] <= present[:, :-1])):
+        return numbers  # every row's present pieces come first already
+    return np.sort(numbers, axis=1)
 
 
 def _join_slots(slots: list[pa.Array]) -> pa.Array:
@@ -204,6 +212,25 @@ def service_fields(segs, sv1_of: np.ndarray, sv2_of: np.ndarray, prof: np.ndarra
             "pointers": mend(pick(7, None), files, alt, comp), "revenue": pick(None, 1)}
 
 
+_POINTED_CODES = np.array([segment_code(q) for q in _DX_POINTED], dtype=np.uint32)
+
+
+def _qualifiers(parts: Parts) -> tuple[np.ndarray, np.ndarray]:
+    """Whether each composite's qualifier (piece 0) is one of :data:`_DX_POINTED`, and one of
+    :data:`_ICD9`, read from its bytes (a code of its 1-3 bytes and its length)."""
+    begin, end = parts.span(0)
+    code, length = parts.code(0), end - begin
+    lengths = np.array([len(q) for q in _DX_POINTED])
+    pointed = np.zeros(len(parts), dtype=bool)
+    icd9 = np.zeros(len(parts), dtype=bool)
+    for q, qcode, qlength in zip(_DX_POINTED, _POINTED_CODES, lengths):
+        match = (code == qcode) & (length == qlength)
+        pointed |= match
+        if q in _ICD9:
+            icd9 |= match
+    return pointed, icd9
+
+
 def diagnoses(segs, owner, n_claims: int, comp: str, alt) -> tuple[pa.Array, np.ndarray, np.ndarray]:
     """Each claim's diagnosis codes in order: (codes with their dot, start per claim, count per claim)."""
     hi = segs.where("HI")
@@ -219,22 +246,29 @@ def diagnoses(segs, owner, n_claims: int, comp: str, alt) -> tuple[pa.Array, np.
         rows = np.flatnonzero(el.count >= j)
         files = segs.files[hi[rows]]
         value = mend(el.text_at(j, rows), files, alt, comp)
-        after = mend(el.text_at(j + 1, rows), files, alt, comp)
         parts = Parts(value, comp)
-        qual, code = parts[0], parts[1]
+        pointed, icd9_of = _qualifiers(parts)
+        code_begin, code_end = parts.span(1)
         # A qualifier alone, its code in the next element (``HI*BK*8901``: ``*`` written for ``:``).
-        alone = np.asarray(pc.is_in(value, quals)) & ~np.asarray(pc.match_substring(after, comp)) \
-            & np.asarray(pc.match_substring_regex(after, r"^[A-Z0-9]{3,7}$")) \
-            & ~np.asarray(pc.is_in(after, quals))
+        alone = pointed & (parts.count == 0)
         if alone.any():
-            code = pc.if_else(pa.array(alone), after, code)
-        dx = np.asarray(pc.is_in(qual, quals)) & np.asarray(pc.not_equal(code, ""))
+            after = mend(el.text_at(j + 1, rows), files, alt, comp)
+            alone &= ~np.asarray(pc.match_substring(after, comp)) \
+                & np.asarray(pc.match_substring_regex(after, r"^[A-Z0-9]{3,7}$")) \
+                & ~np.asarray(pc.is_in(after, quals))
+        if alone.any():
+            code = pc.if_else(pa.array(alone), after, parts[1])
+            dx = pointed & np.asarray(pc.not_equal(code, ""))
+            code = code.filter(pa.array(dx))
+        else:
+            dx = pointed & (code_end > code_begin)
+            code = span_text(parts.buffer, code_begin[dx], code_end[dx])
         if not dx.any():
             continue
         claims.append(hi_clm[rows][dx])
         order.append(hi[rows][dx] * 16 + j)
-        codes.append(code.filter(pa.array(dx)))
-        icd9.append(np.asarray(pc.is_in(qual.filter(pa.array(dx)), pa.array(_ICD9))))
+        codes.append(code)
+        icd9.append(icd9_of[dx])
     if not claims:
         return pa.array([], pa.string()), np.zeros(n_claims, np.int64), np.zeros(n_claims, np.int64)
     claims_a, order_a = np.concatenate(claims), np.concatenate(order)
