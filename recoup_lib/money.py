@@ -73,6 +73,8 @@ def _to_arrow_strings(values) -> pa.ChunkedArray | pa.Array:
 _DIGIT_MASKS = np.array([0] + [((1 << (8 * k)) - 1) << (8 * (8 - k)) for k in range(1, 8)] + [2**64 - 1],
                         dtype=np.uint64)
 _ZEROS = np.uint64(0x3030303030303030)
+_HIGH_HALVES, _LOW_HALVES, _SIXES = (np.uint64(0xF0F0F0F0F0F0F0F0), np.uint64(0x0F0F0F0F0F0F0F0F),
+                                     np.uint64(0x0606060606060606))
 _WHOLE_BYTES = np.uint64(0xFF_FFFF_FFFF)  # the five bytes before the point of a window ending in ".NN"
 _CENTS_BYTES = np.uint64(0xFFFF << 48)  # the two after it
 _PLAIN_LONGEST = 16  # "-999999999999.99": the longest plain amount under MAX_CENTS
@@ -122,7 +124,8 @@ def _plain_chunk(chunk: pa.Array) -> tuple[np.ndarray, np.ndarray] | None:
         if not back:
             # The point is dropped: the five digits before it move up one byte, a "0" comes in front.
             window = ((window & _WHOLE_BYTES) << np.uint64(8)) | (window & _CENTS_BYTES) | np.uint64(ord("0"))
-        if ((window.view(np.uint8).reshape(-1, 8) - np.uint8(ord("0"))) > 9).any():
+        # Every byte a digit: its high half 3, and its low half at most 9 (adding 6 carries past 15).
+        if ((window & _HIGH_HALVES) != _ZEROS).any() or (((window & _LOW_HALVES) + _SIXES) & _HIGH_HALVES).any():
             return None
         # The last window reads the last five digits of the whole amount and the cents; the one
         # before it, the next eight digits of the whole amount.

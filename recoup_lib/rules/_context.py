@@ -296,19 +296,21 @@ def _text(values) -> pa.Array:
     return pc.cast(arr, pa.string())
 
 
-def _one_chunk(frame: pd.DataFrame) -> pd.DataFrame:
+def _one_chunk(frame: pd.DataFrame, pool: ThreadPoolExecutor | None = None) -> pd.DataFrame:
     """``frame`` with each Arrow-backed column in one contiguous chunk.
 
     Taking rows from a chunked Arrow column first joins its chunks, so every
     ``iloc`` of a rule would copy whole text columns; joining them once here
-    makes those takes cost what they select.
+    makes those takes cost what they select. Arrow joins them without holding
+    the interpreter lock, so with a ``pool`` the columns are joined side by side.
     """
-    combined = {}
+    joining = {}
     for name in frame.columns:
-        column = frame[name]
-        chunked = getattr(column.array, "_pa_array", None)
+        chunked = getattr(frame[name].array, "_pa_array", None)
         if isinstance(chunked, pa.ChunkedArray) and chunked.num_chunks > 1:
-            combined[name] = pd.array(pa.chunked_array([chunked.combine_chunks()]), dtype=column.dtype)
+            joining[name] = pool.submit(chunked.combine_chunks) if pool is not None else chunked.combine_chunks()
+    combined = {name: pd.array(pa.chunked_array([job.result() if pool is not None else job]),
+                               dtype=frame[name].dtype) for name, job in joining.items()}
     return frame.assign(**combined) if combined else frame
 
 
@@ -406,8 +408,9 @@ def build_context(claim_lines: pd.DataFrame, payments: pd.DataFrame, workers: in
         (``None`` where absent).
     """
     # Copy-on-write: new columns go on this frame only; the caller's table is never changed.
-    lines = _one_chunk(claim_lines.reset_index(drop=True))
-    pay = _one_chunk(payments.reset_index(drop=True))
+    with ThreadPoolExecutor(max_workers=max(1, min(workers, 4))) as pool:
+        lines = _one_chunk(claim_lines.reset_index(drop=True), pool)
+        pay = _one_chunk(payments.reset_index(drop=True), pool)
     n = len(lines)
     line_no = lines["line_no"].to_numpy(dtype=np.int64)
     width = int(line_no.max()) + 2 if n else 2
