@@ -93,3 +93,20 @@ def test_context_keys_and_joins_are_the_same_with_packed_and_hashed_claim_ids(mo
     assert packed == hashed
     assert taken == [len({len(c) for c in claims}) == 1, False]
     assert packed[0] == sorted(set(claims))
+
+
+@pytest.mark.parametrize(("claims", "line_no"), [
+    (["C1", "C1", "C2"], [1, 2, 1]), (["C1", "C1", "C2"], [1, 1, 1]), (["C2", "C1"], [1, 1]),
+    (["C1", "C10", "C2"], [1, 1, 1]), (["é1", "é2", "éa"], [1, 1, 1]), (["B", "a", "b"], [1, 1, 1]),
+    (["C1", "C02", "C3"], [1, 1, 1]),
+])
+def test_the_sorted_key_check_answers_the_same_on_packed_ids(monkeypatch, claims, line_no):
+    import recoup_lib.schema._parse as parse
+
+    columns = [pd.array(claims, dtype=pd.StringDtype("pyarrow")), np.asarray(line_no, dtype=np.int64)]
+    packed = parse._strictly_increasing(columns)
+    monkeypatch.setattr(parse, "packed_ids", lambda *args, **kw: None)
+    assert packed == parse._strictly_increasing(columns)
+    assert packed == (sorted(zip([c.encode() for c in claims], line_no)) == list(zip([c.encode() for c in claims],
+                                                                                  line_no))
+                      and len(set(zip(claims, line_no))) == len(claims))

@@ -23,9 +23,9 @@ PACKED_WIDTH = 8
 
 
 def _chunks(values) -> list[pa.Array] | None:
-    """Arrow text chunks of ``values`` (a Series backed by Arrow text, or Arrow text), or None."""
-    if isinstance(values, pd.Series):
-        values = getattr(values.array, "_pa_array", None)
+    """Arrow text chunks of ``values`` (a Series or array backed by Arrow text, or Arrow text), or None."""
+    if not isinstance(values, (pa.Array, pa.ChunkedArray)):
+        values = getattr(values.array if isinstance(values, pd.Series) else values, "_pa_array", None)
     if isinstance(values, pa.Array):
         values = pa.chunked_array([values])
     if not isinstance(values, pa.ChunkedArray) or not (pa.types.is_string(values.type)

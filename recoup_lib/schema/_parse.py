@@ -19,6 +19,7 @@ import pyarrow.compute as pc
 from ..errors import Problem
 from ..money import MAX_CENTS, MAX_TOTAL_CENTS, MONEY_PATTERN, parse_cents_arrays, plain_cents
 from ._columns import BOOL_FALSE, BOOL_TRUE, Column, FileSpec
+from ._keys import packed_ids
 
 __all__ = ["ParsedTable", "parse_table", "value_codes", "FIRST_DATE", "LAST_DATE", "MAX_WHOLE_NUMBER"]
 
@@ -467,7 +468,8 @@ def _strictly_increasing(columns: list) -> bool:
     """Whether the rows come in strictly increasing order of these key columns, compared in turn.
 
     A sorted export (as most are) then holds no key twice, which two comparisons of each row with
-    the next show, without hashing every key. Text compares byte by byte; a missing value, or a
+    the next show, without hashing every key. Text compares byte by byte (identifiers of one short
+    width as integers, see :func:`~recoup_lib.schema.packed_ids`); a missing value, or a
     column neither text nor whole numbers, answers False (the caller then hashes the keys).
     """
     n = len(columns[0]) if columns else 0
@@ -475,7 +477,11 @@ def _strictly_increasing(columns: list) -> bool:
         return True
     tied = np.ones(n - 1, dtype=bool)
     for values in columns:
-        if isinstance(values.dtype, pd.StringDtype):
+        packed = packed_ids(values) if isinstance(values.dtype, pd.StringDtype) else None
+        if packed is not None:
+            ids = packed[0]
+            less, equal = ids[:-1] < ids[1:], ids[:-1] == ids[1:]
+        elif isinstance(values.dtype, pd.StringDtype):
             arr = pa.array(values)
             arr = arr.combine_chunks() if isinstance(arr, pa.ChunkedArray) else arr
             if arr.null_count:
