@@ -27,7 +27,7 @@ from . import reference
 from .csvout import csv_bytes, to_text_frame, to_text_table, write_csv
 from .csvread import read_csv_text, read_table
 from .errors import InputError, InvalidParameterError, NothingUsableError, Problem
-from .schema import SPECS, value_codes
+from .schema import SPECS, packed_ids, packed_positions, packed_ranks, value_codes
 
 __all__ = [
     "AuditInputs",
@@ -326,6 +326,23 @@ def set_aside_orphans(payments: pd.DataFrame, orphan: np.ndarray):
     return payments.loc[~orphan].reset_index(drop=True), problems, extra
 
 
+def _claim_codes(known: pd.Series, wanted: pd.Series) -> tuple[np.ndarray, int]:
+    """Codes of the claim ids of ``known`` then ``wanted`` (equal where the ids are equal), and how many.
+
+    Claim ids of one short width are numbered as integers (see
+    :func:`recoup_lib.schema.packed_ids`); ids of ``wanted`` not in ``known``
+    may then share one code, which no id of ``known`` has. Others are
+    numbered as text.
+    """
+    packed = packed_ids(known)
+    if packed is not None and len(packed[0]):
+        distinct, codes, _ = packed_ranks(packed[0])
+        found = packed_positions(wanted, distinct, packed[1])
+        if found is not None:  # a claim id not among the known ones gets one code of its own
+            return np.concatenate([codes, np.where(found >= 0, found, len(distinct))]), len(distinct) + 1
+    return value_codes(pd.concat([known, wanted], ignore_index=True))
+
+
 def line_exists(lines: pd.DataFrame, rows: pd.DataFrame) -> np.ndarray:
     """For each row of ``rows``, whether ``lines`` has its (claim_id, line_no).
 
@@ -335,8 +352,7 @@ def line_exists(lines: pd.DataFrame, rows: pd.DataFrame) -> np.ndarray:
     """
     if not len(rows):
         return np.zeros(0, dtype=bool)
-    claims = pd.concat([lines["claim_id"], rows["claim_id"]], ignore_index=True)
-    codes, distinct = value_codes(claims)
+    codes, distinct = _claim_codes(lines["claim_id"], rows["claim_id"])
     line_no = np.concatenate([lines["line_no"].to_numpy(dtype=np.int64),
                               rows["line_no"].to_numpy(dtype=np.int64)])
     low, high = (int(line_no.min()), int(line_no.max())) if len(line_no) else (0, 0)

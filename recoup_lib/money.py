@@ -23,6 +23,7 @@ __all__ = [
     "MONEY_PATTERN",
     "parse_cents",
     "parse_cents_arrays",
+    "plain_cents",
     "parse_cents_scalar",
     "format_cents",
     "format_cents_arrow",
@@ -67,53 +68,103 @@ def _to_arrow_strings(values) -> pa.ChunkedArray | pa.Array:
     return pc.cast(arr, pa.string())
 
 
-def _plain_cents(arr: pa.Array) -> tuple[np.ndarray, np.ndarray] | None:
+#: ``_DIGIT_MASKS[k]``: the last ``k`` bytes of a little-endian 8-byte window (the window's own
+#: characters, counted from its end), all eight for ``k >= 8``.
+_DIGIT_MASKS = np.array([0] + [((1 << (8 * k)) - 1) << (8 * (8 - k)) for k in range(1, 8)] + [2**64 - 1],
+                        dtype=np.uint64)
+_ZEROS = np.uint64(0x3030303030303030)
+_HIGH_HALVES, _LOW_HALVES, _SIXES = (np.uint64(0xF0F0F0F0F0F0F0F0), np.uint64(0x0F0F0F0F0F0F0F0F),
+                                     np.uint64(0x0606060606060606))
+_WHOLE_BYTES = np.uint64(0xFF_FFFF_FFFF)  # the five bytes before the point of a window ending in ".NN"
+_CENTS_BYTES = np.uint64(0xFFFF << 48)  # the two after it
+_PLAIN_LONGEST = 16  # "-999999999999.99": the longest plain amount under MAX_CENTS
+
+
+def _eight_digits(window: np.ndarray) -> np.ndarray:
+    """The number written by eight ASCII digits, read as little-endian ``uint64`` windows (SWAR)."""
+    v = window - _ZEROS
+    v = ((v & np.uint64(0x0F0F0F0F0F0F0F0F)) * np.uint64(2561)) >> np.uint64(8)
+    v = ((v & np.uint64(0x00FF00FF00FF00FF)) * np.uint64(6553601)) >> np.uint64(16)
+    return (((v & np.uint64(0x0000FFFF0000FFFF)) * np.uint64(42949672960001)) >> np.uint64(32)).astype(np.int64)
+
+
+def _plain_chunk(chunk: pa.Array) -> tuple[np.ndarray, np.ndarray] | None:
+    """:func:`plain_cents` of one Arrow ``string`` or ``large_string`` array, read from its buffers."""
+    n = len(chunk)
+    if chunk.null_count:
+        return None
+    wide = pa.types.is_large_string(chunk.type)
+    offsets = np.frombuffer(chunk.buffers()[1], dtype=np.int64 if wide else np.int32, count=n + 1,
+                            offset=chunk.offset * (8 if wide else 4)).astype(np.int64)
+    lengths = np.diff(offsets)
+    blank = lengths == 0
+    cents = np.zeros(n, dtype=np.int64)
+    if blank.all():
+        return cents, blank
+    filled = np.flatnonzero(~blank) if blank.any() else slice(None)
+    ends, lengths = offsets[1:][filled], lengths[filled]
+    if lengths.min() < 4 or lengths.max() > _PLAIN_LONGEST:
+        return None
+    # Sixteen bytes in front, so a window reaching back past the first value stays inside the copy.
+    text = np.zeros(_PLAIN_LONGEST + int(offsets[-1]) + 8, dtype=np.uint8)
+    text[_PLAIN_LONGEST:_PLAIN_LONGEST + int(offsets[-1])] = np.frombuffer(chunk.buffers()[2], dtype=np.uint8,
+                                                                          count=int(offsets[-1]))
+    ends = ends + _PLAIN_LONGEST
+    minus = text[ends - lengths] == ord("-")
+    digits = lengths - minus  # characters after any minus: the digits and the point
+    if not (text[ends - 3] == ord(".")).all() or digits.min() < 4:
+        return None
+    windows = np.ndarray(shape=(len(text) - 7,), dtype="<u8", buffer=text, strides=(1,))
+    number = np.zeros(len(ends), dtype=np.int64)
+    for back in (0, 8):  # the last eight characters, then the eight before them
+        if back and digits.max() <= 8:
+            break
+        mask = _DIGIT_MASKS[np.clip(digits - back, 0, 8)]
+        window = (windows[ends - 8 - back] & mask) | (_ZEROS & ~mask)
+        if not back:
+            # The point is dropped: the five digits before it move up one byte, a "0" comes in front.
+            window = ((window & _WHOLE_BYTES) << np.uint64(8)) | (window & _CENTS_BYTES) | np.uint64(ord("0"))
+        # Every byte a digit: its high half 3, and its low half at most 9 (adding 6 carries past 15).
+        if ((window & _HIGH_HALVES) != _ZEROS).any() or (((window & _LOW_HALVES) + _SIXES) & _HIGH_HALVES).any():
+            return None
+        # The last window reads the last five digits of the whole amount and the cents; the one
+        # before it, the next eight digits of the whole amount.
+        number += _eight_digits(window) * (10**7 if back else 1)
+    if number.max() > MAX_CENTS:
+        return None
+    cents[filled] = np.where(minus, -number, number)
+    return cents, blank
+
+
+def plain_cents(arr) -> tuple[np.ndarray, np.ndarray] | None:
     """``(cents, blank)`` of text whose every value is blank or written ``125.00`` or ``-40.50``; None otherwise.
 
     The fast path of :func:`parse_cents` for what the kit itself writes (and
     most exports): an optional leading minus, at least one digit, a point,
-    exactly two digits (``^-?[0-9]+\\.[0-9][0-9]$``). Checked on the bytes at
-    once: the point sits three bytes from each value's end, and the whole
-    text holds no other byte that is not a digit than one leading minus per
-    value that has one. The points are then dropped and the digits cast as
-    whole cents (an amount too large for int64 takes the general path,
-    which says so). Blank cells are 0 here and marked in ``blank``.
+    exactly two digits (``^-?[0-9]+\\.[0-9][0-9]$``), read straight from the
+    Arrow buffers (``string`` or ``large_string``, chunked or not) without
+    building new text: the point three bytes from each value's end, and the
+    digits of each value's last eight and eight before them, taken as
+    little-endian 8-byte words with the bytes not of that value set to
+    ``"0"``, checked to be digits and turned into a number a word at a time.
+    Anything else (a ``$``, a space, a plus, one decimal, an amount of
+    :data:`MAX_CENTS` or more) takes the general path, which says what is
+    wrong. Blank cells are 0 here and marked in ``blank``.
     """
-    if arr.type != pa.string() or arr.null_count:
+    chunks = arr.chunks if isinstance(arr, pa.ChunkedArray) else [arr]
+    if not (pa.types.is_string(arr.type) or pa.types.is_large_string(arr.type)):
         return None
-    offsets = np.frombuffer(arr.buffers()[1], dtype=np.int32, count=len(arr) + 1, offset=arr.offset * 4)
-    text = np.frombuffer(arr.buffers()[2], dtype=np.uint8)[offsets[0]:offsets[-1]] \
-        if offsets[-1] > offsets[0] else np.zeros(0, dtype=np.uint8)
-    starts, ends = offsets[:-1] - offsets[0], offsets[1:] - offsets[0]
-    lengths = ends - starts
-    blank = lengths == 0
-    filled = ~blank
-    if blank.any():
-        starts, ends, lengths = starts[filled], ends[filled], lengths[filled]
-    if len(lengths) and (lengths.min() < 4 or lengths.max() > 18):
-        return None
-    points = ends - 3
-    minus = text[starts] == ord("-")
-    if not (text[points] == ord(".")).all() or (lengths[minus] < 5).any():
-        return None
-    if np.count_nonzero((text - np.uint8(ord("0"))) > 9) != len(points) + np.count_nonzero(minus):
-        return None
-    kept = np.ones(len(text), dtype=bool)
-    kept[points] = False
-    shift = np.zeros(len(offsets), dtype=np.int32)
-    shift[1:][filled] = 1
-    digits = pa.StringArray.from_buffers(len(arr), pa.py_buffer(offsets - offsets[0] - np.cumsum(shift, dtype=np.int32)),
-                                         pa.py_buffer(text[kept]))
-    if blank.any():
-        digits = pc.if_else(pa.array(blank), "0", digits)
-    try:
-        cents = pc.cast(digits, pa.int64())
-    except (pa.ArrowInvalid, pa.ArrowNotImplementedError):
-        return None
-    values = cents.to_numpy(zero_copy_only=False, writable=True)
-    if len(values) and np.abs(values).max() > MAX_CENTS:
-        return None
-    return values, blank
+    parts = []
+    for chunk in chunks:
+        part = _plain_chunk(chunk)
+        if part is None:
+            return None
+        parts.append(part)
+    if not parts:
+        return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=bool)
+    if len(parts) == 1:
+        return parts[0]
+    return np.concatenate([p[0] for p in parts]), np.concatenate([p[1] for p in parts])
 
 
 def parse_cents(values) -> tuple[pd.Series, pd.Series]:
@@ -153,11 +204,14 @@ def parse_cents_arrays(values) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     missing or invalid); ``invalid`` is as for :func:`parse_cents`. ``values`` may also be Arrow
     text. The parser's form: no pandas array is built only to be taken apart again.
     """
+    # Fast path: every value blank or written like "125.00" or "-40.50" (what the kit itself writes).
+    if isinstance(values, (pa.Array, pa.ChunkedArray)) and len(values):
+        plain = plain_cents(values)
+        if plain is not None:
+            return plain[0], plain[1], np.zeros(len(plain[0]), dtype=bool)
     arr = _to_arrow_strings(values)
-    # Fast path: every value blank or written like "125.00" or "-40.50" (what the kit itself writes):
-    # the point three characters from the end and nothing but digits (and a leading minus) around it.
-    if len(arr):
-        plain = _plain_cents(arr.combine_chunks() if isinstance(arr, pa.ChunkedArray) else arr)
+    if len(arr) and not isinstance(values, (pa.Array, pa.ChunkedArray)):
+        plain = plain_cents(arr)
         if plain is not None:
             return plain[0], plain[1], np.zeros(len(plain[0]), dtype=bool)
     stripped = pc.utf8_trim_whitespace(arr)

@@ -233,3 +233,35 @@ def test_typed_fast_reader_gives_what_the_text_parser_gives(rows):
             assert len(fast.rejected) == len(slow.rejected)
             if len(slow.rejected):
                 pd.testing.assert_frame_equal(fast.rejected, slow.rejected)
+
+
+@pytest.mark.parametrize("paid", [
+    ["73.60", "", "-5.00"],                        # a blank where paid needs a value: set aside
+    ["73.60", "10.00", "99999999999.99"],          # plain, but the file's total reaches what the kit can hold
+    ["73.60", "$10.00", " 5.00"],                  # odd forms: the general path
+    ["73.60", "10.0", "١.٠٠"],                     # one decimal, non-ASCII digits
+])
+def test_a_money_column_reads_the_same_through_the_plain_fast_path_and_the_general_parser(
+        tmp_path, monkeypatch, paid):
+    import recoup_lib.schema._parse as parse
+
+    rows = [f"C1,{i + 1},PM{i},2025-02-01,92.00,{p}" for i, p in enumerate(paid)] * 400
+    rows = [r.replace(",PM", f",PM{n}-", 1) for n, r in enumerate(rows)]
+    path = tmp_path / "payments.csv"
+    path.write_text("claim_id,line_no,payment_id,payment_date,allowed,paid\n" + "\n".join(rows) + "\n",
+                    encoding="utf-8")
+    if paid[-1] == "99999999999.99":
+        monkeypatch.setattr(parse, "MAX_TOTAL_CENTS", 10**14)
+    taken = []
+    with monkeypatch.context() as patch:
+        patch.setattr(parse, "_plain_money", lambda values, col, *args, plain=parse._plain_money:
+                      taken.append((col.name, plain(values, col, *args))) or taken[-1][1])
+        fast = read_table(path)
+    assert {name for name, got in taken if got is not None} == (
+        {"allowed", "paid"} if paid[1] in ("", "10.00") else {"allowed"})
+    with monkeypatch.context() as patch:
+        patch.setattr(parse, "_plain_money", lambda *args: None)
+        general = read_table(path)
+    pd.testing.assert_frame_equal(fast.data, general.data)
+    pd.testing.assert_frame_equal(fast.rejected, general.rejected)
+    assert fast.problems == general.problems and fast.rows_read == general.rows_read

@@ -112,3 +112,56 @@ def test_parse_cents_fast_path_agrees_with_the_general_parser(texts):
     slow_cents, slow_invalid = parse_cents(texts + [""])
     assert fast_cents.tolist() == slow_cents.tolist()[:-1]
     assert fast_invalid.tolist() == slow_invalid.tolist()[:-1]
+
+
+def _general_path(values, monkeypatch):
+    """parse_cents_arrays with its fast path switched off (the regex parser alone)."""
+    import recoup_lib.money as money
+
+    with monkeypatch.context() as patch:
+        patch.setattr(money, "plain_cents", lambda arr: None)
+        return money.parse_cents_arrays(values)
+
+
+_PLAIN = st.integers(min_value=-MAX_CENTS, max_value=MAX_CENTS).map(
+    lambda v: f"{'-' if v < 0 else ''}{abs(v) // 100}.{abs(v) % 100:02d}")
+_ODD = st.sampled_from(["", " 1.00", "1.00 ", "+1.00", "1.0", "1.", ".50", "-.50", "$1.00", "1,000.00", "1e2",
+                        "--1.00", "1-.00", "١.٠٠", "1.00\u00a0", "12.345", "1000000000000.00", "-", "é.00",
+                        "00000000000012.30", "-0.00", "123456789012.34"])
+
+
+@given(st.lists(st.one_of(_PLAIN, _ODD), max_size=40), st.integers(min_value=1, max_value=4),
+       st.sampled_from(["string", "large_string"]))
+def test_plain_cents_from_arrow_buffers_agrees_with_the_general_parser(texts, pieces, kind):
+    # Chunked, sliced Arrow text of both offset widths, as the CSV reader gives it: the byte-level
+    # fast path either declines (None) or gives exactly what the regex parser gives.
+    import pyarrow as pa
+    from _pytest.monkeypatch import MonkeyPatch
+
+    from recoup_lib.money import parse_cents_arrays, plain_cents
+
+    whole = pa.array(texts, type=getattr(pa, kind)())
+    cuts = sorted({0, len(texts), *(len(texts) * i // pieces for i in range(pieces))})
+    arr = pa.chunked_array([whole.slice(a, b - a) for a, b in zip(cuts, cuts[1:])], type=whole.type)
+    with MonkeyPatch.context() as patch:
+        expected = _general_path(texts, patch)
+    got = parse_cents_arrays(arr)
+    assert all(np.array_equal(g, e) for g, e in zip(got, expected))
+    plain = plain_cents(arr)
+    if plain is not None:
+        assert np.array_equal(plain[0], expected[0]) and np.array_equal(plain[1], expected[1])
+        assert not expected[2].any()
+
+
+def test_plain_cents_reads_long_amounts_and_declines_every_other_form():
+    import pyarrow as pa
+
+    from recoup_lib.money import plain_cents
+
+    cents, blank = plain_cents(pa.chunked_array([["125.00", "", "-40.50"], ["999999999999.99", "-12345678.90",
+                                                                          "0.00", "-0.01"]]))
+    assert cents.tolist() == [12500, 0, -4050, MAX_CENTS, -1234567890, 0, -1]
+    assert blank.tolist() == [False, True, False, False, False, False, False]
+    for odd in ["1000000000000.00", "+1.00", "1.0", " 1.00", "$1.00", "-.00", "1,000.00", "1.-0", "--1.00", "٣.00"]:
+        assert plain_cents(pa.array(["1.00", odd])) is None, odd
+    assert plain_cents(pa.array(["1.00", None])) is None

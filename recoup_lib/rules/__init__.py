@@ -24,9 +24,6 @@ from ._engine import (
     explain_claim,
     run_audit,
     summarise,
-    summary_markdown,
-    write_audit,
-    write_audit_set_aside,
 )
 from ._registry import Rule, RuleRegistry, custom_rule, default_registry
 from ._scoring import score
@@ -40,6 +37,7 @@ from ._vocabulary import (
     NCCI_ASSOCIATED_MODIFIERS_TEXT,
     REPEAT_MODIFIERS,
 )
+from ._write import summary_markdown, write_audit, write_audit_set_aside
 
 __all__ = [
     "ACTIONS", "BYPASS_MODIFIERS", "CATEGORIES", "CATEGORY_LABELS", "EM_FAMILIES", "ERROR_TYPES",

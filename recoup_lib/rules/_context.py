@@ -37,6 +37,7 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from ..schema import packed_ids, packed_positions, packed_ranks
 from ._vocabulary import BYPASS_MODIFIERS, REPEAT_MODIFIERS
 
 __all__ = ["AuditContext", "build_context", "modifier_key", "has_any_modifier"]
@@ -121,6 +122,8 @@ class AuditContext:
 
     def key(self, kind: str, values) -> np.ndarray:
         """Integer key of identifiers of ``kind`` (claim, patient, payer, npi, code); -1 if unknown."""
+        if kind == "claim":
+            return _claim_positions(values, self.keys)
         return _positions(values, self.keys[kind])
 
     def patient_payer(self, patient, payer) -> np.ndarray:
@@ -293,19 +296,21 @@ def _text(values) -> pa.Array:
     return pc.cast(arr, pa.string())
 
 
-def _one_chunk(frame: pd.DataFrame) -> pd.DataFrame:
+def _one_chunk(frame: pd.DataFrame, pool: ThreadPoolExecutor | None = None) -> pd.DataFrame:
     """``frame`` with each Arrow-backed column in one contiguous chunk.
 
     Taking rows from a chunked Arrow column first joins its chunks, so every
     ``iloc`` of a rule would copy whole text columns; joining them once here
-    makes those takes cost what they select.
+    makes those takes cost what they select. Arrow joins them without holding
+    the interpreter lock, so with a ``pool`` the columns are joined side by side.
     """
-    combined = {}
+    joining = {}
     for name in frame.columns:
-        column = frame[name]
-        chunked = getattr(column.array, "_pa_array", None)
+        chunked = getattr(frame[name].array, "_pa_array", None)
         if isinstance(chunked, pa.ChunkedArray) and chunked.num_chunks > 1:
-            combined[name] = pd.array(pa.chunked_array([chunked.combine_chunks()]), dtype=column.dtype)
+            joining[name] = pool.submit(chunked.combine_chunks) if pool is not None else chunked.combine_chunks()
+    combined = {name: pd.array(pa.chunked_array([job.result() if pool is not None else job]),
+                               dtype=frame[name].dtype) for name, job in joining.items()}
     return frame.assign(**combined) if combined else frame
 
 
@@ -341,14 +346,27 @@ def _decode(encoded: pa.DictionaryArray, keys_of_dictionary: np.ndarray) -> np.n
                     else -1, -1)
 
 
-def _claim_keys(claim_id: pd.Series) -> tuple[pa.Array, np.ndarray]:
-    """The distinct claim ids in sorted order, and each line's position among them."""
+def _claim_keys(claim_id: pd.Series) -> tuple[pa.Array, np.ndarray, tuple | None]:
+    """The distinct claim ids in sorted order, each line's position among them, and (for claim ids of
+    one short width, see :func:`recoup_lib.schema.packed_ids`) those distinct ids as sorted integers
+    and their width, so other tables' claim ids are found by a search of integers."""
+    packed = packed_ids(claim_id)
+    if packed is not None and len(packed[0]):
+        distinct, codes, heads = packed_ranks(packed[0])
+        return _text(claim_id).take(pa.array(heads)), codes, (distinct, packed[1])
     encoded = pc.dictionary_encode(_text(claim_id))
     rank = pc.sort_indices(encoded.dictionary)
     position = np.empty(len(rank), dtype=np.int64)
     position[rank.to_numpy()] = np.arange(len(rank))
     codes = position[encoded.indices.to_numpy(zero_copy_only=False)] if len(claim_id) else np.zeros(0, np.int64)
-    return encoded.dictionary.take(rank), codes
+    return encoded.dictionary.take(rank), codes, None
+
+
+def _claim_positions(values, keys: dict) -> np.ndarray:
+    """:meth:`AuditContext.key` of claim ids: by integers where both sides pack (see :func:`_claim_keys`)."""
+    packed = keys.get("claim_packed")
+    found = None if packed is None else packed_positions(values, *packed)
+    return _positions(values, keys["claim"]) if found is None else found
 
 
 def _code_keys(procedure_code: pd.Series, documented_code, *others) -> tuple[np.ndarray, pa.Array, np.ndarray | None]:
@@ -390,8 +408,9 @@ def build_context(claim_lines: pd.DataFrame, payments: pd.DataFrame, workers: in
         (``None`` where absent).
     """
     # Copy-on-write: new columns go on this frame only; the caller's table is never changed.
-    lines = _one_chunk(claim_lines.reset_index(drop=True))
-    pay = _one_chunk(payments.reset_index(drop=True))
+    with ThreadPoolExecutor(max_workers=max(1, min(workers, 4))) as pool:
+        lines = _one_chunk(claim_lines.reset_index(drop=True), pool)
+        pay = _one_chunk(payments.reset_index(drop=True), pool)
     n = len(lines)
     line_no = lines["line_no"].to_numpy(dtype=np.int64)
     width = int(line_no.max()) + 2 if n else 2
@@ -413,14 +432,15 @@ def build_context(claim_lines: pd.DataFrame, payments: pd.DataFrame, workers: in
                                 col("coverage", "payer_id"), col("payer_policies", "payer_id"))
         patient_job = pool.submit(_encode, lines["patient_id"], col("coverage", "patient_id"))
         npi_job = pool.submit(_encode, lines["rendering_npi"])
-        claims, claim_codes = claims_job.result()
-        paid_claims_job = pool.submit(_positions, pay["claim_id"], claims)
+        claims, claim_codes, claims_packed = claims_job.result()
+        claim_keys = {"claim": claims, "claim_packed": claims_packed}
+        paid_claims_job = pool.submit(_claim_positions, pay["claim_id"], claim_keys)
         modifiers = _modifier_columns(lines["modifiers"])
         (code_of, codes_index, documented_keys), (payer_of, payer_index) = codes_job.result(), payer_job.result()
         (patient_of, patient_index), (npi_of, npis) = patient_job.result(), npi_job.result()
         paid_claims = paid_claims_job.result()
     line_keys = _line_key(claim_codes, line_no, width)
-    keys = {"claim": claims, "code": codes_index, "payer": payer_index, "patient": patient_index,
+    keys = {**claim_keys, "code": codes_index, "payer": payer_index, "patient": patient_index,
             "npi": npis, "line_width": width, "line_keys": line_keys,
             "line_order": np.argsort(line_keys, kind="stable")}
     if documented_keys is not None:

@@ -7,7 +7,7 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from ..money import format_cents
+from ..money import format_cents_arrow
 
 __all__ = ["hits", "usd", "date_text", "join_by_group", "NO_HITS"]
 
@@ -37,10 +37,11 @@ def hits(lines_index, at_risk_cents, evidence) -> pd.DataFrame:
 
 
 def usd(cents) -> pd.Series:
-    """Vectorised ``$92.00`` text for evidence sentences."""
-    text = format_cents(pd.Series(np.asarray(cents, dtype=np.int64)))
-    negative = text.str.startswith("-")
-    return ("$" + text).where(~negative, "-$" + text.str.slice(1))
+    """Vectorised ``$92.00`` text for evidence sentences (``-$5.00`` below zero)."""
+    values = np.asarray(cents, dtype=np.int64)
+    sign = pc.if_else(pa.array(values < 0), "-$", "$")
+    text = pc.binary_join_element_wise(sign, format_cents_arrow(np.abs(values)), "")
+    return pd.Series(pd.array(text, dtype=pd.StringDtype("pyarrow")))
 
 
 def date_text(dates) -> pd.Series:

@@ -28,6 +28,7 @@ In-memory conventions (the "column contract" every other module relies on):
 from __future__ import annotations
 
 from ._columns import BOOL_FALSE, BOOL_TRUE, Column, FileSpec, money_column
+from ._keys import packed_ids, packed_positions, packed_ranks
 from ._parse import FIRST_DATE, LAST_DATE, MAX_WHOLE_NUMBER, ParsedTable, parse_table, value_codes
 
 __all__ = [
@@ -54,6 +55,9 @@ __all__ = [
     "LAST_DATE",
     "MAX_WHOLE_NUMBER",
     "value_codes",
+    "packed_ids",
+    "packed_positions",
+    "packed_ranks",
     "money_column",
 ]
 

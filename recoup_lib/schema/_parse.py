@@ -17,8 +17,9 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from ..errors import Problem
-from ..money import MAX_CENTS, MAX_TOTAL_CENTS, MONEY_PATTERN, parse_cents_arrays
+from ..money import MAX_CENTS, MAX_TOTAL_CENTS, MONEY_PATTERN, parse_cents_arrays, plain_cents
 from ._columns import BOOL_FALSE, BOOL_TRUE, Column, FileSpec
+from ._keys import packed_ids
 
 __all__ = ["ParsedTable", "parse_table", "value_codes", "FIRST_DATE", "LAST_DATE", "MAX_WHOLE_NUMBER"]
 
@@ -29,6 +30,8 @@ FIRST_DATE, LAST_DATE = np.datetime64("1900-01-01"), np.datetime64("2100-12-31")
 MAX_WHOLE_NUMBER = 999_999_999
 _TOO_LARGE = "an amount under a trillion dollars (at most 999999999999.99)"
 _DATE_RANGE = "a date between 1900-01-01 and 2100-12-31"
+_BEYOND_TOTAL = (f"amounts that add up, over the file, to less than ${MAX_TOTAL_CENTS // 100:,} "
+                 "(the most the kit can total)")
 
 
 @dataclass
@@ -199,6 +202,10 @@ def parse_table(raw: pd.DataFrame, spec: FileSpec, label: str | None = None,
         if _already_typed(raw[col.name], col):
             out[col.memory_name] = _typed_values(raw[col.name], col)
             continue
+        plain = _plain_money(raw[col.name], col, lambda mask, expected, col=col: record(mask, col, expected), bad)
+        if plain is not None:
+            out[col.memory_name] = plain
+            continue
         out[col.memory_name] = _parse_column(_trimmed(_text_array(raw[col.name])), col, n,
                                              lambda mask, expected, col=col: record(mask, col, expected), bad)
     # Extra columns pass through untouched.
@@ -250,6 +257,27 @@ def parse_table(raw: pd.DataFrame, spec: FileSpec, label: str | None = None,
     return ParsedTable(data=pd.DataFrame(columns, copy=False), problems=problems, rejected=rejected, rows_read=n)
 
 
+def _plain_money(values: pd.Series, col: Column, record, bad: np.ndarray):
+    """A money column whose every value is blank or written ``125.00`` or ``-40.50``, as cents read straight
+    from the Arrow text the reader made (see :func:`recoup_lib.money.plain_cents`); None for any other
+    column, which :func:`_parse_column` then trims, checks and parses.
+
+    Such a column has nothing to trim and no invalid value, so what is left to report is what
+    :func:`_parse_column` reports for it: blanks where the column needs a value, and a total too large.
+    """
+    arrow = getattr(values.array, "_pa_array", None)
+    if col.kind != "money" or arrow is None:
+        return None
+    plain = plain_cents(arrow)
+    if plain is None:
+        return None
+    cents, blank = plain
+    if not col.nullable:
+        record(blank, "a value (this column may not be blank)")
+    record(_beyond_total(cents, bad), _BEYOND_TOTAL)
+    return pd.arrays.IntegerArray(cents, blank)
+
+
 def _parse_column(text: pa.ChunkedArray, col: Column, n: int, record, bad: np.ndarray):
     """One contract column, trimmed, checked and typed: its in-memory values (an array of ``n``).
 
@@ -292,8 +320,7 @@ def _parse_column(text: pa.ChunkedArray, col: Column, n: int, record, bad: np.nd
             record(invalid & ~large, col.expected)
             record(large, _TOO_LARGE)
         beyond = _beyond_total(cents, bad | invalid)
-        record(beyond, "amounts that add up, over the file, to less than "
-               f"${MAX_TOTAL_CENTS // 100:,} (the most the kit can total)")
+        record(beyond, _BEYOND_TOTAL)
         return pd.arrays.IntegerArray(cents, missing)
     dates, ok = _parse_dates(text)
     record(~ok & ~blank, col.expected)
@@ -441,7 +468,8 @@ def _strictly_increasing(columns: list) -> bool:
     """Whether the rows come in strictly increasing order of these key columns, compared in turn.
 
     A sorted export (as most are) then holds no key twice, which two comparisons of each row with
-    the next show, without hashing every key. Text compares byte by byte; a missing value, or a
+    the next show, without hashing every key. Text compares byte by byte (identifiers of one short
+    width as integers, see :func:`~recoup_lib.schema.packed_ids`); a missing value, or a
     column neither text nor whole numbers, answers False (the caller then hashes the keys).
     """
     n = len(columns[0]) if columns else 0
@@ -449,7 +477,11 @@ def _strictly_increasing(columns: list) -> bool:
         return True
     tied = np.ones(n - 1, dtype=bool)
     for values in columns:
-        if isinstance(values.dtype, pd.StringDtype):
+        packed = packed_ids(values) if isinstance(values.dtype, pd.StringDtype) else None
+        if packed is not None:
+            ids = packed[0]
+            less, equal = ids[:-1] < ids[1:], ids[:-1] == ids[1:]
+        elif isinstance(values.dtype, pd.StringDtype):
             arr = pa.array(values)
             arr = arr.combine_chunks() if isinstance(arr, pa.ChunkedArray) else arr
             if arr.null_count:

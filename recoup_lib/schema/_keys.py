@@ -1,0 +1,99 @@
+"""Short identifiers of one width as integers: claim ids joined across files without hashing text.
+
+Exports write identifiers such as claim ids at one width (``C0000001``,
+``2025001234``). Identifiers of one byte width up to eight are the same
+as 8-byte big-endian integers of their bytes: equal exactly when the text is
+equal, and ordered as the text is ordered byte by byte (Arrow's and Python's
+order for text). Finding each payment's or note's claim among a million claim
+lines is then a sort-free search of integers instead of a hash of text.
+Anything else (mixed widths, longer identifiers, missing values) returns None,
+and callers hash the text as before.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pyarrow as pa
+
+__all__ = ["packed_ids", "packed_positions", "packed_ranks", "PACKED_WIDTH"]
+
+#: The widest identifier (in bytes) that fits one integer.
+PACKED_WIDTH = 8
+
+
+def _chunks(values) -> list[pa.Array] | None:
+    """Arrow text chunks of ``values`` (a Series or array backed by Arrow text, or Arrow text), or None."""
+    if not isinstance(values, (pa.Array, pa.ChunkedArray)):
+        values = getattr(values.array if isinstance(values, pd.Series) else values, "_pa_array", None)
+    if isinstance(values, pa.Array):
+        values = pa.chunked_array([values])
+    if not isinstance(values, pa.ChunkedArray) or not (pa.types.is_string(values.type)
+                                                       or pa.types.is_large_string(values.type)):
+        return None
+    return [chunk for chunk in values.chunks if len(chunk)]
+
+
+def packed_ids(values, width: int | None = None) -> tuple[np.ndarray, int] | None:
+    """Each identifier as a ``uint64`` (its bytes, big-endian), and their common width in bytes.
+
+    Parameters
+    ----------
+    values : pandas.Series or pyarrow.Array or pyarrow.ChunkedArray
+        Arrow-backed text (as the kit reads every text column).
+    width : int, optional
+        The width the identifiers must have (that of the table they are looked up in).
+
+    Returns
+    -------
+    (numpy.ndarray, int) or None
+        None when a value is missing, when the values are not all of one width
+        (or not of ``width``), or when that width is 0 or over :data:`PACKED_WIDTH`.
+    """
+    chunks = _chunks(values)
+    if chunks is None:
+        return None
+    parts = []
+    for chunk in chunks:
+        if chunk.null_count:
+            return None
+        wide = pa.types.is_large_string(chunk.type)
+        offsets = np.frombuffer(chunk.buffers()[1], dtype=np.int64 if wide else np.int32, count=len(chunk) + 1,
+                                offset=chunk.offset * (8 if wide else 4))
+        first = int(offsets[1] - offsets[0])
+        width = first if width is None else width
+        if not 0 < width <= PACKED_WIDTH or (np.diff(offsets) != width).any():
+            return None
+        data = np.frombuffer(chunk.buffers()[2], dtype=np.uint8, count=int(offsets[-1]))[int(offsets[0]):]
+        padded = np.zeros((len(chunk), PACKED_WIDTH), dtype=np.uint8)
+        padded[:, :width] = data.reshape(len(chunk), width)
+        parts.append(padded.view(">u8").ravel().astype(np.uint64))
+    if not parts:
+        return np.zeros(0, dtype=np.uint64), width or 0
+    return (np.concatenate(parts) if len(parts) != 1 else parts[0]), width
+
+
+def packed_ranks(ids: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """The distinct values of ``ids`` (from :func:`packed_ids`) sorted, each value's rank among them, and the
+    position of each distinct value's first occurrence. Ids already in order (a sorted export) take one pass."""
+    order = None if (ids[1:] >= ids[:-1]).all() else np.argsort(ids, kind="stable")
+    ordered = ids if order is None else ids[order]
+    first = np.r_[True, ordered[1:] != ordered[:-1]] if len(ids) else np.zeros(0, dtype=bool)
+    ranks = np.cumsum(first) - 1
+    if order is None:
+        return ordered[first], ranks, np.flatnonzero(first)
+    codes = np.empty(len(ids), dtype=np.int64)
+    codes[order] = ranks
+    return ordered[first], codes, order[first]
+
+
+def packed_positions(values, sorted_ids: np.ndarray, width: int) -> np.ndarray | None:
+    """Position of each identifier of ``values`` in ``sorted_ids`` (:func:`packed_ids` of one width, sorted
+    and distinct); -1 where it is not there; None where ``values`` cannot be packed at ``width``."""
+    packed = packed_ids(values, width)
+    if packed is None:
+        return None
+    if not len(sorted_ids):
+        return np.full(len(packed[0]), -1, dtype=np.int64)
+    at = np.minimum(np.searchsorted(sorted_ids, packed[0]), len(sorted_ids) - 1)
+    return np.where(sorted_ids[at] == packed[0], at, -1).astype(np.int64)
