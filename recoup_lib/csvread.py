@@ -216,7 +216,9 @@ def arrow_options(header: list[str], types: dict, block_size: int | None = None)
     file to the exact reader).
 
     Blank cells stay ``""`` (never null); a blank line is skipped only in a one-column file, where
-    Arrow cannot tell it from a malformed row.
+    Arrow cannot tell it from a malformed row. In a typed column only a blank cell is missing: Arrow's
+    own null spellings (``NA``, ``NULL``, ``N/A``, ``nan``...) are values like any other, so a
+    ``termination_date`` of ``NA`` is refused as the text parser refuses it, never read as "no date".
     """
     invalid: list = []
 
@@ -228,7 +230,7 @@ def arrow_options(header: list[str], types: dict, block_size: int | None = None)
                              **({"block_size": block_size} if block_size else {}))
     parse = pacsv.ParseOptions(invalid_row_handler=handler, newlines_in_values=True,
                                ignore_empty_lines=len(header) < 2)
-    convert = pacsv.ConvertOptions(column_types=types, strings_can_be_null=False,
+    convert = pacsv.ConvertOptions(column_types=types, null_values=[""], strings_can_be_null=False,
                                    quoted_strings_can_be_null=False)
     return read, parse, convert, invalid
 

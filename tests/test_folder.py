@@ -205,7 +205,9 @@ def test_write_csv_quotes_a_carriage_return_so_no_reader_splits_the_row(tmp_path
 
 
 _CELLS = st.sampled_from(["2025-01-05", " 2025-01-05", "2025-02-29", "2024-02-29", "2025-1-5", "", "1", "+2", "0",
-                          "-3", "3.0", " 7 ", "0x10", "x", "12", "99999999999999999999", "2025-01-05T00:00"])
+                          "-3", "3.0", " 7 ", "0x10", "x", "12", "99999999999999999999", "2025-01-05T00:00",
+                          # Arrow's own null spellings: values like any other, never a blank
+                          "NA", "NULL", "N/A", "n/a", "nan", "NaN", "-nan", "null", "#N/A", "#N/A N/A", "1.#IND"])
 
 
 @given(st.lists(st.tuples(_CELLS, _CELLS, _CELLS), min_size=1, max_size=6))
