@@ -62,32 +62,22 @@ def guard_formulas(values):
 def _may_start_a_formula(values) -> bool:
     """Whether any value starts with a formula character or a quote mark (a cheap first look).
 
-    Text columns are read from Arrow's offset and data buffers: one byte per
-    value, no new strings. ``True`` may be a false alarm (a null's slot), never a miss.
+    Text columns are read from Arrow's buffers (:func:`recoup_lib.arrowtext.string_parts`): one
+    byte per value, no new strings. ``True`` may be a false alarm (an empty value's slot shows the
+    next value's first byte), never a miss.
     """
     pa, pc = _arrow()
     import numpy as np
 
-    chunks = values.chunks if isinstance(values, pa.ChunkedArray) else [values]
+    from .arrowtext import string_parts
+
+    if not (pa.types.is_string(values.type) or pa.types.is_large_string(values.type)):
+        first = pc.utf8_slice_codeunits(values, 0, 1)
+        return pc.any(pc.fill_null(pc.is_in(first, value_set=pa.array(FORMULA_STARTS + (GUARD,))), False)).as_py()
     risky = np.zeros(256, dtype=bool)
     risky[list("".join(FORMULA_STARTS + (GUARD,)).encode("ascii"))] = True
-    for chunk in chunks:
-        if len(chunk) == 0:
-            continue
-        if chunk.type not in (pa.string(), pa.large_string()):
-            first = pc.utf8_slice_codeunits(values, 0, 1)
-            return pc.any(pc.fill_null(pc.is_in(first, value_set=pa.array(FORMULA_STARTS + (GUARD,))),
-                                       False)).as_py()
-        _, offsets_buffer, data_buffer = chunk.buffers()
-        data = np.frombuffer(data_buffer, dtype=np.uint8) if data_buffer is not None else None
-        if data is None or not len(data):
-            continue
-        width = np.int32 if chunk.type == pa.string() else np.int64
-        starts = np.frombuffer(offsets_buffer, dtype=width)[chunk.offset:chunk.offset + len(chunk)]
-        # An empty value's slot shows the next value's first byte (or the last byte): a false alarm at worst.
-        if risky.take(data.take(starts, mode="clip")).any():
-            return True
-    return False
+    return any(len(data) and risky.take(data.take(offsets[:-1], mode="clip")).any()
+               for offsets, data in string_parts(values))
 
 
 def unguard_formulas(values):

@@ -16,6 +16,7 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from ..arrowtext import string_parts
 from ..errors import Problem
 from ..money import MAX_CENTS, MAX_TOTAL_CENTS, MONEY_PATTERN, parse_cents_arrays, plain_cents
 from ._columns import BOOL_FALSE, BOOL_TRUE, Column, FileSpec
@@ -85,16 +86,6 @@ def _as_text(arr: pa.ChunkedArray) -> pd.api.extensions.ExtensionArray:
                                       dtype=_TEXT)
 
 
-def _string_parts(arr: pa.ChunkedArray):
-    """Each non-empty chunk's value offsets (``len + 1``, into its data) and data bytes, without copying."""
-    for chunk in arr.chunks:
-        if not len(chunk) or chunk.buffers()[2] is None:
-            continue
-        width = np.int64 if pa.types.is_large_string(chunk.type) else np.int32
-        offsets = np.frombuffer(chunk.buffers()[1], dtype=width)[chunk.offset:chunk.offset + len(chunk) + 1]
-        yield offsets, np.frombuffer(chunk.buffers()[2], dtype=np.uint8)
-
-
 def _visible(data: np.ndarray) -> bool:
     """Whether every byte is printable ASCII other than a space (``!`` to ``~``)."""
     return not ((data - np.uint8(0x21)) > 0x7E - 0x21).any()
@@ -106,13 +97,13 @@ def _plain_ascii(arr: pa.ChunkedArray) -> bool:
     Such text has nothing to lower-case beyond ASCII or collapse: one scan of the
     bytes instead of a kernel that writes a new array.
     """
-    return all(_visible(data[offsets[0]:offsets[-1]]) for offsets, data in _string_parts(arr))
+    return all(_visible(data[offsets[0]:offsets[-1]]) for offsets, data in string_parts(arr))
 
 
 def _trimmed(arr: pa.ChunkedArray) -> pa.ChunkedArray:
     """``str.strip()`` of every value (Arrow's Unicode whitespace trim), skipped where nothing can need it:
     every value starts and ends with a visible ASCII character (whitespace, Unicode's too, cannot)."""
-    for offsets, data in _string_parts(arr):
+    for offsets, data in string_parts(arr):
         filled = offsets[1:] > offsets[:-1]
         if not _visible(data[offsets[:-1][filled]]) or not _visible(data[offsets[1:][filled] - 1]):
             return pc.utf8_trim_whitespace(arr)
