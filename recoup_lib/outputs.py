@@ -41,6 +41,7 @@ import secrets
 import shutil
 import threading
 import zlib
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Callable, Iterable
 
@@ -101,6 +102,15 @@ def _checksum(path: Path) -> str:
 
 def _fingerprint(path: Path) -> dict:
     return {"bytes": path.stat().st_size, "crc32": _checksum(path)}
+
+
+def _fingerprints(paths: list[Path]) -> list[dict]:
+    """:func:`_fingerprint` of each path, two files at a time (reading and checksumming release
+    Python's lock: a generated practice's 120 MB are summed in about half the time)."""
+    if len(paths) < 2:
+        return [_fingerprint(path) for path in paths]
+    with ThreadPoolExecutor(max_workers=2) as pool:
+        return list(pool.map(_fingerprint, paths))
 
 
 def _same(path: Path, recorded) -> bool:
@@ -397,11 +407,9 @@ def output_folder(out, *, inputs: Iterable = (), force: bool = False, written_by
         with _writing(stage, option, shown):
             yield stage
             kept = _foreign(target, limit=10**9) if (force and target.is_dir()) else []
-            files = {}
-            for path in sorted(p for p in stage.rglob("*") if p.is_file() and not p.is_symlink()):
-                rel = path.relative_to(stage).as_posix()
-                if rel != MANIFEST:
-                    files[rel] = _fingerprint(path)
+            written = sorted(p for p in stage.rglob("*") if p.is_file() and not p.is_symlink()
+                             and p.relative_to(stage).as_posix() != MANIFEST)
+            files = dict(zip((p.relative_to(stage).as_posix() for p in written), _fingerprints(written)))
             for rel in kept:
                 source = target / rel
                 if rel not in files and rel != MANIFEST and source.is_file() and not (stage / rel).exists():

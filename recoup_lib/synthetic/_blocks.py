@@ -46,7 +46,7 @@ from ._inject import inject_block_errors, plan_counts
 from ._inject_lines import resubmission_text
 from ._inject_population import PolicyChoice, apply_policies, choose_policies, policy_view
 from ._inject_state import InjectionState
-from ._payer import simulate_notices
+from ._payer import resolved_profiles, simulate_notices, use_profiles
 from ._practice import Practice, References, build_clean, patient_count
 from ._profile import Profile
 from ._random import block_seed
@@ -198,7 +198,9 @@ def _worker_clean(layout: Layout, block: int, keep: bool):
     return policy_view(state)
 
 
-def _worker_finish(layout: Layout, block: int, choice: PolicyChoice, first_line: int) -> dict:
+def _worker_finish(layout: Layout, block: int, choice: PolicyChoice, first_line: int, profiles=None) -> dict:
+    if profiles is not None:
+        use_profiles(profiles)
     state = _HELD.pop(("clean", block), None) or InjectionState(layout.clean(block))
     practice = finish_block(layout, block, state, choice, first_line)
     _HELD[("done", block)] = practice
@@ -266,7 +268,11 @@ def run_blocks(layout: Layout, last: Callable, keep: bool = True, workers: int =
         return
     pools = [_worker_pool(1) for _ in range(workers)]
     try:
-        views = [f.result() for f in [pools[b % workers].submit(_worker_clean, layout, b, keep) for b in range(count)]]
+        cleaning = [pools[b % workers].submit(_worker_clean, layout, b, keep) for b in range(count)]
+        # Read once here, while the workers build their clean blocks, rather than once in each of them.
+        payers = layout.refs.payers
+        profiles = resolved_profiles(payers.loc[payers["payer_id"].isin(list(layout.profile["payer_mix"]))])
+        views = [f.result() for f in cleaning]
         first_lines = np.cumsum([0] + [len(v.paid) for v in views])[:-1].tolist()
         choice = choose_policies(layout.seed, layout.start, layout.end, layout.refs, views, budget)
         del views
@@ -281,7 +287,7 @@ def run_blocks(layout: Layout, last: Callable, keep: bool = True, workers: int =
         for block in range(count):
             while ahead < min(count, block + workers):
                 finishing[ahead] = pools[ahead % workers].submit(_worker_finish, layout, ahead, choice,
-                                                                  first_lines[ahead])
+                                                                  first_lines[ahead], profiles)
                 ahead += 1
             counts = finishing.pop(block).result()
             lasts[block] = pools[block % workers].submit(_worker_last, layout, block, dict(at), last,

@@ -43,8 +43,6 @@ described in :mod:`recoup_lib.synthetic._remits`.
 
 from __future__ import annotations
 
-import functools
-
 import numpy as np
 import pandas as pd
 
@@ -79,12 +77,41 @@ def _first_paid(practice: Practice) -> tuple[np.ndarray, np.ndarray]:
     return paid, out
 
 
-@functools.lru_cache(maxsize=1)
+#: The appeal rule profiles the kit ships, as this process holds them (read once, or handed over).
+_PROFILES: dict = {}
+
+
 def _shipped_profiles():
     """The appeal rule profiles the kit ships, read once per process (every block of a practice uses them)."""
-    from ..appeals import load_profiles
+    if "shipped" not in _PROFILES:
+        from ..appeals import load_profiles
 
-    return load_profiles()
+        _PROFILES["shipped"] = load_profiles()
+    return _PROFILES["shipped"]
+
+
+def resolved_profiles(payers: pd.DataFrame):
+    """The shipped profiles with the rules of ``payers`` (payer_type, state) already resolved, to hand over.
+
+    A worker process building blocks (:mod:`._blocks`) is given them with
+    :func:`use_profiles` instead of reading and resolving the rule tables
+    again (a quarter of a second in each). A payer whose rules cannot be
+    resolved is left for :func:`lookback_limits` to raise about, as it would.
+    """
+    from ..appeals import profile_for
+
+    profiles = _shipped_profiles()
+    for payer_type, state in payers[["payer_type", "state"]].drop_duplicates().itertuples(index=False):
+        try:
+            profile_for(profiles, payer_type, state)
+        except Exception:  # noqa: BLE001  (raised again, where it always was, by lookback_limits)
+            continue
+    return profiles
+
+
+def use_profiles(profiles) -> None:
+    """Hold ``profiles`` (from :func:`resolved_profiles` in another process) as this process's shipped ones."""
+    _PROFILES.setdefault("shipped", profiles)
 
 
 def lookback_limits(practice: Practice, first_paid: np.ndarray):
