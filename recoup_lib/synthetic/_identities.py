@@ -98,8 +98,23 @@ def member_ids(rng: np.random.Generator, payer_types: pd.Series, payer_ids: pd.S
     mbi = np.stack([_DIGITS[rng.integers(1, 10, n)], letters[:, 1], mixed[:, 2], digits[:, 3], letters[:, 4],
                     mixed[:, 5], digits[:, 6], letters[:, 7], letters[:, 8], digits[:, 9], digits[:, 10]], axis=1)
     medicaid = np.concatenate([digits[:, :8], letters[:, :1]], axis=1)
-    prefix = payer_ids.astype("str").str.replace("-", "", regex=False).str.slice(0, 3).to_numpy(dtype=object)
-    commercial = prefix + "9" + _strings(digits[:, :8])
     kind = payer_types.to_numpy(dtype=object)
-    out = np.where(kind == "medicare", _strings(mbi), np.where(kind == "medicaid", _strings(medicaid), commercial))
+    is_medicare = kind == "medicare"
+    is_medicaid = ~is_medicare & (kind == "medicaid")
+    commercial = ~(is_medicare | is_medicaid)
+    # Every row's digits are drawn as above; only the rows of each kind are made text.
+    out = np.empty(n, dtype=object)
+    out[is_medicare] = _strings(mbi[is_medicare])
+    out[is_medicaid] = _strings(medicaid[is_medicaid])
+    out[commercial] = _prefixes(payer_ids.to_numpy(dtype=object)[commercial]) + "9" + _strings(digits[commercial, :8])
     return pd.Series(out, index=payer_types.index, dtype=object)
+
+
+def _prefixes(payer_ids: np.ndarray) -> np.ndarray:
+    """A commercial member id's prefix: the first three characters of its payer id without hyphens
+    (made once per payer)."""
+    numbers, payers = pd.factorize(payer_ids)
+    if (numbers < 0).any():
+        return pd.Series(payer_ids, dtype=object).astype("str").str.replace("-", "", regex=False).str.slice(
+            0, 3).to_numpy(dtype=object)
+    return np.array([str(p).replace("-", "")[:3] for p in payers] + [""], dtype=object)[numbers]
