@@ -18,7 +18,7 @@ import pandas as pd
 
 from ..money import div_half_up
 from ._random import stream
-from ._values import DAY, _arrow_series, _dates, _is, _norm, _obj, next_weekday, pay_weekday, text_id_array
+from ._values import DAY, _arrow_series, _dates, _is, _norm, _obj, _same_text, next_weekday, pay_weekday, text_id_array
 
 if TYPE_CHECKING:
     from ._practice import Practice, References
@@ -222,7 +222,7 @@ def price_and_pay(practice: Practice) -> None:
         "payment_date": _dates(pay_date[posted]), "allowed_cents": allowed[posted], "paid_cents": paid[posted],
         "deductible_cents": deductible[posted], "coinsurance_cents": coinsurance[posted],
         "copay_cents": copay[posted], "denial_code": _obj(denial_code[posted]), "_line": np.flatnonzero(posted),
-        "_kind": _obj(np.full(m, "original", dtype=object)),
+        "_kind": _obj(_same_text(m, "original")),
     })
 
     # Reversal and correction: the payer re-adjudicates a paid line and pays a little less.
@@ -237,12 +237,12 @@ def price_and_pay(practice: Practice) -> None:
         "claim": claim[idx], "line_no": line_no[idx],
         "payment_date": _dates(redo), "allowed_cents": -allowed[idx], "paid_cents": -paid[idx],
         "deductible_cents": -deductible[idx], "coinsurance_cents": -coinsurance[idx],
-        "copay_cents": -copay[idx], "denial_code": _obj(np.full(len(idx), "", dtype=object)), "_line": idx,
-        "_kind": _obj(np.full(len(idx), "reversal", dtype=object)),
+        "copay_cents": -copay[idx], "denial_code": _obj(_same_text(len(idx), "")), "_line": idx,
+        "_kind": _obj(_same_text(len(idx), "reversal")),
     })
     correction = reversal.assign(
         allowed_cents=allowed[idx], paid_cents=paid[idx] - cut, deductible_cents=deductible[idx] + cut,
-        coinsurance_cents=coinsurance[idx], copay_cents=copay[idx], _kind=_obj(np.full(len(idx), "correction", dtype=object)))
+        coinsurance_cents=coinsurance[idx], copay_cents=copay[idx], _kind=_obj(_same_text(len(idx), "correction")))
     practice.payments = pd.concat([pay, reversal, correction], ignore_index=True)
 
 

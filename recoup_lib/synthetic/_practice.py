@@ -30,8 +30,8 @@ from ._identities import member_ids, name_pools, npi_numbers
 from ._payments import price_and_pay
 from ._profile import Profile, expand_visits, expected_lines, template_lines
 from ._random import stream
-from ._values import (DAY, _arrow_series, _category, _dates, _is, _norm, _obj, month_end, text_id_array, text_ids,
-                      weekday)
+from ._values import (DAY, _arrow_series, _category, _dates, _is, _norm, _obj, _same_text,
+                      month_end, text_id_array, text_ids, weekday)
 
 __all__ = ["Practice", "build_clean", "patient_count", "References"]
 
@@ -183,7 +183,7 @@ def _patients_and_spans(profile: Profile, seed: int, n_patients: int, start, end
     ]:
         parts.append(pd.DataFrame({"patient": number[mask], "payer_id": payer[mask],
                                    "effective_date": _dates(eff[mask]), "termination_date": _dates(term[mask]),
-                                   "span_kind": np.full(int(mask.sum()), label, dtype=object)}))
+                                   "span_kind": _same_text(int(mask.sum()), label)}))
     spans = pd.concat(parts, ignore_index=True)
     spans = spans.sort_values(["patient", "effective_date"], kind="stable").reset_index(drop=True)
     spans["payer_id"] = _category(spans["payer_id"], payer_ids_all)
