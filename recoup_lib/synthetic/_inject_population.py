@@ -78,7 +78,10 @@ def choose_policies(seed: int, start, end, refs: References, views: list[PolicyV
     # Lines grouped by (payer, code), in line order within a group (indexes kept small: big practices).
     size = np.bincount(combined, minlength=len(payer_names) * len(code_names))
     first = np.cumsum(size) - size
-    order = np.argsort(combined, kind="stable").astype(np.int32 if len(combined) < 2**31 else np.int64)
+    # Pair numbers that fit 16 bits sort stably by radix (the same order, several times faster).
+    keys = combined.astype(np.uint16) if len(size) <= 1 << 16 else combined
+    order = np.argsort(keys, kind="stable").astype(np.int32 if len(combined) < 2**31 else np.int64)
+    del keys
     pairs = np.flatnonzero(np.bincount(combined, weights=paid & np.concatenate([v.eligible for v in views]),
                                        minlength=len(size)) > 0)
     del combined
