@@ -35,6 +35,7 @@ notices.csv run in date order block by block.
 
 from __future__ import annotations
 
+import gc
 from dataclasses import dataclass
 from typing import Callable, Iterator
 
@@ -268,7 +269,13 @@ def run_blocks(layout: Layout, last: Callable, keep: bool = True, workers: int =
         return
     pools = [_worker_pool(1) for _ in range(workers)]
     try:
-        cleaning = [pools[b % workers].submit(_worker_clean, layout, b, keep) for b in range(count)]
+        # The workers are forked at their first task. Objects of this process they inherit are frozen
+        # there, so their garbage collections never scan (and copy) them; here they are unfrozen again.
+        gc.freeze()
+        try:
+            cleaning = [pools[b % workers].submit(_worker_clean, layout, b, keep) for b in range(count)]
+        finally:
+            gc.unfreeze()
         # Read once here, while the workers build their clean blocks, rather than once in each of them.
         payers = layout.refs.payers
         profiles = resolved_profiles(payers.loc[payers["payer_id"].isin(list(layout.profile["payer_mix"]))])
