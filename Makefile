@@ -80,8 +80,12 @@ $(HANDOUTS_DIR)/%.html: notebooks/%.ipynb $(STAMP)
 	$(BIN)/jupyter nbconvert --to html --execute --no-input --ExecutePreprocessor.timeout=900 \
 	  --log-level=WARN --output-dir $(HANDOUTS_DIR) $<
 
+# Every process of the run (xdist workers, notebook kernels, the commands the tests start) reads
+# the bytecode the first one compiled, kept under $(VENV)/pycache (never beside the sources), even
+# where PYTHONDONTWRITEBYTECODE is set: compiling pandas, matplotlib and Jupyter's modules again in
+# each of ~100 processes cost as much CPU as many of the tests themselves.
 test: $(STAMP)
-	$(BIN)/python -m pytest $(PYTEST_ARGS)
+	PYTHONDONTWRITEBYTECODE= PYTHONPYCACHEPREFIX=$(abspath $(VENV))/pycache $(BIN)/python -m pytest $(PYTEST_ARGS)
 
 exercises: $(STAMP)
 	$(BIN)/recoup exercises build

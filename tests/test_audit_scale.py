@@ -63,11 +63,26 @@ def _written(result, out: Path) -> dict[str, bytes]:
     return {p.relative_to(out).as_posix(): p.read_bytes() for p in sorted(out.rglob("*")) if p.is_file()}
 
 
+@pytest.fixture(scope="module")
+def in_memory_files(tmp_path_factory):
+    """The in-memory audit's files of a folder, the reference every other engine must give byte for
+    byte: audited once per folder for the whole module (the audit is deterministic)."""
+    written: dict[Path, dict[str, bytes]] = {}
+
+    def files(folder: Path) -> dict[str, bytes]:
+        if folder not in written:
+            written[folder] = _written(audit_folder(folder), tmp_path_factory.mktemp("memory"))
+        return written[folder]
+
+    return files
+
+
 @pytest.mark.parametrize("folder_name", ["practice", "messy"])
 @pytest.mark.parametrize("partitions,workers", [(1, 1), (5, 1), (4, 2)])
-def test_partitioned_audit_writes_the_in_memory_audits_files(request, tmp_path, folder_name, partitions, workers):
+def test_partitioned_audit_writes_the_in_memory_audits_files(request, tmp_path, in_memory_files, folder_name,
+                                                             partitions, workers):
     folder = request.getfixturevalue(folder_name)
-    whole = _written(audit_folder(folder), tmp_path / "memory")
+    whole = in_memory_files(folder)
     parts = audit_folder_partitioned(folder, "1GB", workers=workers, partitions=partitions)
     assert _written(parts, tmp_path / "parts") == whole
     if folder_name == "messy":
@@ -148,15 +163,14 @@ def spark():
 
 
 @pytest.mark.parametrize("folder_name", ["practice", "messy_values"])
-def test_spark_engine_writes_the_in_memory_audits_files(request, spark, tmp_path, folder_name):
+def test_spark_engine_writes_the_in_memory_audits_files(request, spark, tmp_path, in_memory_files, folder_name):
     folder = request.getfixturevalue(folder_name)
-    whole = audit_folder(folder)
     on_spark = audit_folder(folder, engine="spark") if folder_name == "practice" else None
     if on_spark is None:
         from recoup_lib.rules._spark import audit_folder_spark
 
         on_spark = audit_folder_spark(folder, spark=spark, partitions=3)
-    assert _written(on_spark, tmp_path / "spark") == _written(whole, tmp_path / "memory")
+    assert _written(on_spark, tmp_path / "spark") == in_memory_files(folder)
     if folder_name == "practice":
         table = score(on_spark.findings, read_table(folder / "labels.csv").data).set_index("error_type")
         assert table.loc["all", "false_positives"] == 0 and table.loc["all", "false_negatives"] == 0

@@ -7,6 +7,9 @@ after the as-of, exactly as ``recoup reconcile`` does for the same date.
 
 from __future__ import annotations
 
+import contextlib
+import hashlib
+import io
 import json
 import re
 from pathlib import Path
@@ -26,15 +29,29 @@ def practice(tmp_path_factory):
     return generate(tmp_path_factory.mktemp("as_of") / "practice", lines=3000, seed=11)
 
 
-def _report(practice, out, *as_of):
-    assert main(["report", str(practice), "--out", str(out), *as_of]) == 0
-    return json.loads((out / "summary.json").read_text(encoding="utf-8"))
+@pytest.fixture(scope="module")
+def command(tmp_path_factory):
+    """Run ``recoup report`` or ``recoup reconcile`` on a folder; returns (out folder, summary.json, what it
+    printed). The commands are deterministic, so a run the module already made with the same arguments on
+    the same folder content is shared rather than made again; once a test changes a file, it is a new run."""
+    done: dict[tuple, tuple[Path, dict, str]] = {}
 
+    def run(name: str, folder: Path, *as_of: str) -> tuple[Path, dict, str]:
+        content = hashlib.sha256()
+        for path in sorted(p for p in folder.rglob("*") if p.is_file()):
+            content.update(path.relative_to(folder).as_posix().encode() + b"\0" + path.read_bytes())
+        key = (name, str(folder), as_of, content.hexdigest())
+        if key not in done:
+            out = tmp_path_factory.mktemp(name) / "out"
+            argv = ([name, str(folder)] if name == "report" else
+                    [name, str(folder / "remits"), "--notices", str(folder / "notices.csv")])
+            printed = io.StringIO()
+            with contextlib.redirect_stdout(printed):
+                assert main([*argv, "--out", str(out), *as_of]) == 0
+            done[key] = (out, json.loads((out / "summary.json").read_text(encoding="utf-8")), printed.getvalue())
+        return done[key]
 
-def _reconcile(practice, out, *as_of):
-    assert main(["reconcile", str(practice / "remits"), "--notices", str(practice / "notices.csv"),
-                 "--out", str(out), *as_of]) == 0
-    return json.loads((out / "summary.json").read_text(encoding="utf-8"))
+    return run
 
 
 def _ledger_aging(out) -> pd.DataFrame:
@@ -45,12 +62,11 @@ def _ledger_aging(out) -> pd.DataFrame:
 
 
 @pytest.mark.parametrize("as_of", [None, "2026-03-01"])
-def test_report_and_reconcile_agree_on_open_notices_and_aging_for_the_same_as_of(practice, tmp_path, capsys,
-                                                                                as_of):
+def test_report_and_reconcile_agree_on_open_notices_and_aging_for_the_same_as_of(practice, command, as_of):
     given = [] if as_of is None else ["--as-of", as_of]
-    report = _report(practice, tmp_path / "report", *given)
-    recon = _reconcile(practice, tmp_path / "recon", *given)
-    said = capsys.readouterr().out
+    _, report, said_report = command("report", practice, *given)
+    recon_out, recon, said_recon = command("reconcile", practice, *given)
+    said = said_report + said_recon
     assert report["as_of"] == recon["as_of"]
     if as_of is None:
         assert "(the folder's own date: its latest payment, remittance or notice date)" in said
@@ -59,33 +75,31 @@ def test_report_and_reconcile_agree_on_open_notices_and_aging_for_the_same_as_of
     assert report["open_cents"] == recon["open_cents"] > 0
     assert report["taken_back_cents"] == recon["taken_back_cents"]
     aging = build_report(practice, as_of).aging.set_index("bucket")
-    theirs = _ledger_aging(tmp_path / "recon").reindex(aging.index).fillna(0).astype("int64")
+    theirs = _ledger_aging(recon_out).reindex(aging.index).fillna(0).astype("int64")
     assert aging["notices"].tolist() == theirs["notices"].tolist()
     assert aging["amount_cents"].tolist() == theirs["amount_cents"].tolist()
     assert int(aging["notices"].sum()) == report["notices_open"]
 
 
-def test_report_sets_aside_notices_after_the_as_of_as_reconcile_does(practice, tmp_path, capsys):
-    report = _report(practice, tmp_path / "report", "--as-of", "2026-03-01")
-    recon = _reconcile(practice, tmp_path / "recon", "--as-of", "2026-03-01")
-    capsys.readouterr()
+def test_report_sets_aside_notices_after_the_as_of_as_reconcile_does(practice, command):
+    report_out, report, _ = command("report", practice, "--as-of", "2026-03-01")
+    _, recon, _ = command("reconcile", practice, "--as-of", "2026-03-01")
     later = recon["notices_set_aside"]
     assert later > 0
     assert report["notices"] == recon["notices_read"] - later
-    page = (tmp_path / "report" / "report.md").read_text(encoding="utf-8")
+    page = (report_out / "report.md").read_text(encoding="utf-8")
     assert f"{later} notice(s) dated after 2026-03-01 set aside" in page
 
 
-def test_report_without_as_of_is_the_report_at_the_folders_own_date(practice, tmp_path, capsys):
-    own = _report(practice, tmp_path / "own")["as_of"]
-    _report(practice, tmp_path / "given", "--as-of", own)
-    capsys.readouterr()
+def test_report_without_as_of_is_the_report_at_the_folders_own_date(practice, command):
+    own_out, own, _ = command("report", practice)
+    given_out, _, _ = command("report", practice, "--as-of", own["as_of"])
     for name in ("metrics.csv", "trend.csv"):
-        assert (tmp_path / "own" / name).read_bytes() == (tmp_path / "given" / name).read_bytes()
+        assert (own_out / name).read_bytes() == (given_out / name).read_bytes()
     note = " (the folder's own date: its latest payment, remittance or notice date)"
-    page = (tmp_path / "own" / "report.md").read_text(encoding="utf-8")
+    page = (own_out / "report.md").read_text(encoding="utf-8")
     assert note in page
-    assert page.replace(note, "") == (tmp_path / "given" / "report.md").read_text(encoding="utf-8")
+    assert page.replace(note, "") == (given_out / "report.md").read_text(encoding="utf-8")
 
 
 def test_no_module_of_the_report_reconcile_or_appeal_path_reads_the_wall_clock():
@@ -96,20 +110,19 @@ def test_no_module_of_the_report_reconcile_or_appeal_path_reads_the_wall_clock()
                 assert not clock.search(line), f"{path.relative_to(ROOT)}:{number} reads the wall clock: {line.strip()}"
 
 
-def test_notices_the_office_closed_in_their_status_column_are_not_open_in_either_view(practice, tmp_path, capsys):
+def test_notices_the_office_closed_in_their_status_column_are_not_open_in_either_view(practice, command, tmp_path):
     import shutil
 
     folder = tmp_path / "practice"
     shutil.copytree(practice, folder)
-    before = _reconcile(folder, tmp_path / "before")
+    before_out, before, _ = command("reconcile", folder)
     notices = pd.read_csv(folder / "notices.csv", dtype=str, keep_default_na=False)
-    ledger = pd.read_csv(tmp_path / "before" / "open_ledger.csv", dtype=str)
+    ledger = pd.read_csv(before_out / "open_ledger.csv", dtype=str)
     settled = ledger.loc[ledger["status"] == "open", "notice_id"].head(3).tolist()
     notices["status"] = notices["notice_id"].isin(settled).map({True: "Closed", False: ""})
     notices.to_csv(folder / "notices.csv", index=False)
-    report = _report(folder, tmp_path / "report")
-    recon = _reconcile(folder, tmp_path / "recon")
-    capsys.readouterr()
+    _, report, _ = command("report", folder)
+    _, recon, _ = command("reconcile", folder)
     assert len(settled) == 3
     assert recon["notices_open"] == before["notices_open"] - 3 == report["notices_open"]
     assert report["open_cents"] == recon["open_cents"] < before["open_cents"]

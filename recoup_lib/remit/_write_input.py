@@ -20,7 +20,7 @@ import pyarrow.compute as pc
 from ..errors import RecoupError
 from ..money import format_cents_scalar
 from ._segments import Separators
-from ._x12text import LS, as_text
+from ._x12text import LS, arrow_text, as_text
 
 __all__ = ["RemitWriteError", "UnbalancedRemittance", "Tables", "prepare", "check_separators",
            "check_balance", "check_remarks", "REMARK_REQUIRED", "GROUPS_ALLOWED"]
@@ -81,8 +81,13 @@ def _require(frame: pd.DataFrame, name: str) -> None:
 
 def _blank_required(frame: pd.DataFrame, name: str, columns: Sequence[str]) -> None:
     for col in columns:
-        text = frame[col].astype("str").fillna("")
-        bad = (text.str.strip() == "").to_numpy() | frame[col].isna().to_numpy()
+        values = frame[col]
+        if (text := arrow_text(values)) is not None:
+            bad = pc.or_kleene(pc.is_null(text), pc.equal(pc.utf8_trim_whitespace(text), ""))
+            bad = bad.to_numpy(zero_copy_only=False)
+        else:
+            text = values.astype("str").fillna("")
+            bad = (text.str.strip() == "").to_numpy() | values.isna().to_numpy()
         if bad.any():
             i = int(np.flatnonzero(bad)[0])
             raise RemitWriteError(f"{name}, row {i + 1}, column '{col}': expected a value; "
@@ -95,9 +100,32 @@ def _with_defaults(frame: pd.DataFrame, defaults: dict) -> pd.DataFrame:
         if col not in frame.columns:
             frame[col] = value
         elif not str(col).endswith("_cents") and col != "units":
-            frame[col] = frame[col].astype("str").fillna("")
-            frame.loc[frame[col] == "", col] = value
+            frame[col] = _text_or_default(frame[col], value)
     return frame
+
+
+def _text_or_default(values: pd.Series, default: str) -> pd.Series:
+    """A column as text, its missing and empty cells set to ``default``.
+
+    Done on the column's Arrow buffer, and only where a cell needs it: the
+    writer runs on tables of a few rows many times over (tests, lessons),
+    where each pandas step costs more than the data.
+    """
+    arrow = arrow_text(values)
+    text = values if arrow is not None else values.astype("str")
+    arrow = arrow if arrow is not None else pa.array(text.array)
+    filled = pc.fill_null(arrow, "")
+    blank = pc.equal(filled, "")
+    if default != "" and pc.any(blank).as_py():
+        filled = pc.if_else(blank, default, filled)
+    elif not arrow.null_count:
+        return text
+    return pd.Series(pd.array(filled, dtype="str"), index=text.index, name=text.name)
+
+
+#: Above this many rows (claims and the rows linked to them), :func:`_claim_keys` links them
+#: with a merge, faster than a dict on large tables.
+_DICT_LINK_MAX = 20_000
 
 
 def _claim_keys(frame: pd.DataFrame, claims: pd.DataFrame, name: str) -> np.ndarray:
@@ -114,14 +142,34 @@ def _claim_keys(frame: pd.DataFrame, claims: pd.DataFrame, name: str) -> np.ndar
     else:
         raise RemitWriteError(f"{name}: expected column claim_seq (or claim_id) linking each "
                               "row to its claim payment")
-    left = frame[key_cols].astype("str").reset_index(drop=True)
-    right = claims[key_cols].astype("str").assign(_row=np.arange(len(claims)))
-    joined = left.merge(right, on=key_cols, how="left")
-    if joined["_row"].isna().any():
-        i = int(np.flatnonzero(joined["_row"].isna().to_numpy())[0])
-        raise RemitWriteError(f"{name}, row {i + 1}: no claim payment with "
-                              + ", ".join(f"{k} {left.iloc[i][k]!r}" for k in key_cols))
-    return joined["_row"].to_numpy(dtype=np.int64)
+    if len(frame) + len(claims) > _DICT_LINK_MAX:
+        left = frame[key_cols].astype("str").reset_index(drop=True)
+        right = claims[key_cols].astype("str").assign(_row=np.arange(len(claims)))
+        rows = left.merge(right, on=key_cols, how="left")["_row"].fillna(-1).to_numpy(np.int64)
+    else:
+        # The same link (keys compared as text, a missing key equal to another missing one, as
+        # in the merge) through a dict: on the few rows of a small remittance, the merge's own
+        # set-up cost more than the rest of the writer.
+        row_of: dict[tuple, int] = {}
+        for row, key in enumerate(zip(*_key_lists(claims, key_cols))):
+            row_of.setdefault(key, row)
+        rows = np.fromiter((row_of.get(key, -1) for key in zip(*_key_lists(frame, key_cols))),
+                           dtype=np.int64, count=len(frame))
+    if (rows < 0).any():
+        i = int(np.flatnonzero(rows < 0)[0])
+        raise RemitWriteError(f"{name}, row {i + 1}: no claim payment with " + ", ".join(
+            f"{k} {frame[k].astype('str').iloc[i]!r}" for k in key_cols))
+    return rows
+
+
+def _key_lists(frame: pd.DataFrame, key_cols: list[str]) -> list[list]:
+    """Each key column as a list of text, ``None`` where a value is missing."""
+    lists = []
+    for k in key_cols:
+        text = frame[k].astype("str")
+        values = text.tolist()
+        lists.append([None if v != v else v for v in values] if text.hasnans else values)
+    return lists
 
 
 

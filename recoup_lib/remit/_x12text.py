@@ -7,7 +7,7 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
-__all__ = ["LS", "amount_text", "date_text", "as_text", "join_text", "segment_text",
+__all__ = ["LS", "amount_text", "date_text", "as_text", "arrow_text", "join_text", "segment_text",
            "units_text"]
 
 #: The Arrow type of every text column built here.
@@ -61,6 +61,8 @@ def as_text(values) -> pa.Array:
     """Any column or array as one contiguous large_string Arrow array, nulls as ``""``."""
     if isinstance(values, (pa.Array, pa.ChunkedArray)):
         arr = values
+    elif (arr := arrow_text(values)) is not None:
+        pass
     else:
         series = pd.Series(values)
         if not pd.api.types.is_string_dtype(series.dtype) or series.dtype == object:
@@ -69,6 +71,19 @@ def as_text(values) -> pa.Array:
     if isinstance(arr, pa.ChunkedArray):
         arr = arr.combine_chunks()
     return pc.fill_null(pc.cast(arr, LS), "")
+
+
+def arrow_text(values) -> pa.Array | None:
+    """The Arrow array under a pandas ``str`` column (missing values as nulls), else ``None``.
+
+    The writer's steps then work on the column's own buffer, without a pandas
+    call: on the few rows of a small remittance each pandas call costs more
+    than the data.
+    """
+    if isinstance(values, pd.Series) and values.dtype == "str" and isinstance(
+            values.array, pd.arrays.ArrowStringArray):
+        return pa.array(values.array)
+    return None
 
 
 def join_text(*parts) -> pa.Array:
