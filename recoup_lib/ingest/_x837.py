@@ -167,7 +167,7 @@ def _cut(path: Path) -> tuple[str, tuple | None]:
         data = path.read_bytes()
     except OSError as exc:
         return f"file set aside: cannot be read ({exc.strerror or exc})", None
-    return "", (cut_file(data) if looks_like_x12(data) else None)
+    return "", (cut_file(data, keep_breaks=True) if looks_like_x12(data) else None)
 
 
 #: Bytes of files per batch; the batches fix the order in which lines set aside and warnings are reported.
@@ -179,11 +179,11 @@ def _batches(pieces: list) -> list[list]:
     size = BATCH_BYTES
     batches, current, total, last = [], [], 0, None
     for f, piece, marks in pieces:
-        if current and total + len(piece.data) > size and f != last:
+        if current and total + marks.size > size and f != last:
             batches.append(current)
             current, total = [], 0
         current.append((f, piece, marks))
-        total += len(piece.data)
+        total += marks.size
         last = f
     if current:
         batches.append(current)
@@ -215,11 +215,11 @@ def _work_units(pieces: list, size: int = 1 << 22) -> list[list]:
     for items in by_separators.values():
         current, total = [], 0
         for item in items:
-            if current and total + len(item[1].data) > size and item[0] != current[-1][0]:
+            if current and total + item[2].size > size and item[0] != current[-1][0]:
                 units.append(current)
                 current, total = [], 0
             current.append(item)
-            total += len(item[1].data)
+            total += item[2].size
         units.append(current)
     return units
 
