@@ -39,23 +39,43 @@ def _shifted(arrays: list[np.ndarray], shifts, dtype, tail: int | None = None) -
 
 
 def _stack(items: list[tuple[int, Piece, Delimiters, int]]):
+    """One buffer for the pieces, their offsets shifted into it (32-bit where the buffer allows)."""
     datas = [p.data for _, p, _, _ in items]
     buf = datas[0] if len(datas) == 1 else np.concatenate(datas)
-    base = [0, *np.cumsum([len(d) for d in datas])[:-1].tolist()]
-    mark_base = [0, *np.cumsum([len(d.marks) for _, _, d, _ in items])[:-1].tolist()]
-    starts = _shifted([p.starts for _, p, _, _ in items], base, np.int64)
-    ends = _shifted([p.ends for _, p, _, _ in items], base, np.int64)
     width = np.int32 if len(buf) < 2**31 else np.int64
-    marks = _shifted([d.marks for _, _, d, _ in items], base, width, tail=len(buf))
-    first = _shifted([d.first for _, _, d, _ in items], mark_base, np.int64)
-    count = _shifted([d.count for _, _, d, _ in items], [0] * len(items), np.int64)
-    sizes = np.array([len(p) for _, p, _, _ in items], dtype=np.int64)
-    numbers = np.arange(int(sizes.sum()), dtype=np.int64)
-    numbers += np.repeat(np.array([p.first_number for _, p, _, _ in items], dtype=np.int64)
-                         - np.concatenate([[0], np.cumsum(sizes)[:-1]]), sizes)
-    files = np.repeat(np.array([f for f, _, _, _ in items], dtype=np.int64), sizes)
-    chunks = np.repeat(np.array([k for _, _, _, k in items], dtype=np.int64), sizes)
-    return buf, starts, ends, marks, first, count, numbers, files, chunks
+    marks = _shifted([d.marks for _, _, d, _ in items], _bases(datas), width, tail=len(buf))
+    if len(items) == 1:
+        _, piece, delimiters, _ = items[0]
+        own = (piece.starts, piece.ends, delimiters.first, delimiters.count)
+        if all(a.dtype == width for a in own):
+            return buf, *own[:2], marks, *own[2:]
+    base = _bases(datas)
+    mark_base = _bases([d.marks for _, _, d, _ in items])
+    starts = _shifted([p.starts for _, p, _, _ in items], base, width)
+    ends = _shifted([p.ends for _, p, _, _ in items], base, width)
+    first = _shifted([d.first for _, _, d, _ in items], mark_base, width)
+    count = _shifted([d.count for _, _, d, _ in items], [0] * len(items), width)
+    return buf, starts, ends, marks, first, count
+
+
+def _bases(arrays: list) -> list[int]:
+    """Where each array starts when they are laid end to end."""
+    return [0, *np.cumsum([len(a) for a in arrays])[:-1].tolist()]
+
+
+class _PerPiece:
+    """A value per segment that is constant over each piece (``at[i]``), or its number within
+    the file (``first_number`` of its piece onwards), found from the piece boundaries on demand."""
+
+    def __init__(self, sizes: np.ndarray, values: np.ndarray, numbered: bool = False):
+        self.bounds = np.concatenate([[0], np.cumsum(sizes)[:-1]]).astype(np.int64)
+        self.values, self.numbered = values, numbered
+
+    def __getitem__(self, rows):
+        piece = np.searchsorted(self.bounds, rows, side="right") - 1
+        if self.numbered:
+            return self.values[piece] + (rows - self.bounds[piece])
+        return self.values[piece]
 
 
 def running(positions: np.ndarray, n: int) -> np.ndarray:
@@ -149,6 +169,12 @@ _KEEP_BYTES = np.array([0, 0xFF0000, 0xFFFF00, 0xFFFFFF], dtype=np.uint32)
 def span_codes(buf: np.ndarray, begin: np.ndarray, end: np.ndarray) -> np.ndarray:
     """Values of 1-3 bytes packed like :func:`segment_code`; longer ones ``0xFFFFFF``, empty ones 0."""
     length = end - begin
+    if len(buf) >= 4 and (not len(begin) or int(begin.max()) <= len(buf) - 4):
+        # The four bytes at each start as one little-endian word; swapped and shifted, its first
+        # three bytes are the code, of which those past the value's length are masked off.
+        packed = words_at(buf, begin, 4).byteswap() >> np.uint32(8)
+        packed &= _KEEP_BYTES[np.minimum(length, 3)]
+        return np.where(length > 3, np.uint32(0xFFFFFF), packed)
     if len(buf) < 4:
         buf = np.concatenate([buf, np.zeros(4, dtype=np.uint8)])
     # Values that start in the last three bytes are read from four bytes earlier, then shifted.
@@ -278,7 +304,7 @@ class Segments:
     Attributes
     ----------
     buf : numpy.ndarray of uint8
-    starts, ends : numpy.ndarray of int64
+    starts, ends : numpy.ndarray of int32 (int64 for a buffer of 2 GiB or more)
         Segment *i* is ``buf[starts[i]:ends[i]]`` (no terminator).
     marks, first, count : numpy.ndarray
         Positions of all separators and terminators, then the buffer's length
@@ -287,18 +313,22 @@ class Segments:
     codes : numpy.ndarray of uint32
         :func:`~recoup_lib.remit._segments.segment_code` of each segment id (the bytes before
         its first separator; an id of four or more bytes is ``0xFFFFFF``, an empty one 0).
-    numbers : numpy.ndarray of int64
+    numbers : indexable by segment positions, giving int64
         1-based position of each segment in its file.
-    files, chunks : numpy.ndarray of int64
-        Index of each segment's file, and a number the caller gave its piece.
+    files, chunks : indexable by segment positions, giving int64
+        Index of each segment's file, and a number the caller gave its piece
+        (found from the piece boundaries for the segments asked about).
     separators : Separators
     """
 
     def __init__(self, items: list[tuple[int, Piece, Delimiters, int]]):
         """``items``: (file index, piece, its delimiters, a number for the piece), all with one set of separators."""
         self.separators = items[0][1].separators
-        (self.buf, self.starts, self.ends, self.marks, self.first, self.count,
-         self.numbers, self.files, self.chunks) = _stack(items)
+        self.buf, self.starts, self.ends, self.marks, self.first, self.count = _stack(items)
+        sizes = np.array([len(p) for _, p, _, _ in items], dtype=np.int64)
+        self.numbers = _PerPiece(sizes, np.array([p.first_number for _, p, _, _ in items], dtype=np.int64), True)
+        self.files = _PerPiece(sizes, np.array([f for f, _, _, _ in items], dtype=np.int64))
+        self.chunks = _PerPiece(sizes, np.array([k for _, _, _, k in items], dtype=np.int64))
         self.buffer = pa.py_buffer(self.buf)
         self.codes = span_codes(self.buf, self.starts, np.minimum(self.marks[self.first], self.ends))
         self._where: dict[str, np.ndarray] = {}
