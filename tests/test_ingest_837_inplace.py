@@ -127,3 +127,21 @@ def test_the_reader_reads_mangled_copies_as_it_reads_them_without_line_breaks(ge
                 assert got.lines[column].equals(want.lines[column]) if hasattr(got.lines[column], "equals") \
                     else np.array_equal(got.lines[column], want.lines[column]), (name, column)
         assert [entry[1:] for entry in got.problems] == [entry[1:] for entry in want.problems], name
+
+
+def test_delimiters_found_block_by_block_are_those_of_the_whole_file(generated, monkeypatch):
+    """The cut scans a file in blocks; blocks of a few bytes (every delimiter near a boundary) change nothing."""
+    from recoup_lib.ingest import _x12cut
+
+    cases = [(path, name, data) for path in SAMPLES[:4] + generated[:1]
+             for name, data in mangled(path.read_bytes()).items()
+             if name in ("as is", "CRLF after each segment", "wrapped at 80", "no IEA")]
+    whole = [cut_file(data, keep_breaks=True) for _, _, data in cases]
+    monkeypatch.setattr(_x12cut, "_BLOCK", 7)
+    for (path, name, data), (want_pieces, _, _, want_marks) in zip(cases, whole):
+        pieces, _, _, marks = cut_file(data, keep_breaks=True)
+        for got, want, got_marks, expected in zip(pieces, want_pieces, marks, want_marks):
+            assert np.array_equal(got.starts, want.starts) and np.array_equal(got.ends, want.ends), (path.name, name)
+            assert np.array_equal(got_marks.marks, expected.marks), (path.name, name)
+            assert np.array_equal(got_marks.first, expected.first), (path.name, name)
+            assert got_marks.size == expected.size, (path.name, name)

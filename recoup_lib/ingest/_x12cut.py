@@ -158,7 +158,7 @@ def _one_interchange(data: bytes, keep_breaks: bool = False) -> tuple[Piece, Del
         return None
     text = data[pos:end].translate(None, b"\r\n")
     raw = np.frombuffer(text, dtype=np.uint8)
-    marks, closing, stops = _marks(raw, sep[0], term[0])
+    marks, closing, stops, _ = _marks(raw, sep[0], term[0])
     if not len(stops) or text[int(stops[-1]) + 1:].strip(_WHITESPACE):
         return None
     small = _width(raw)
@@ -183,7 +183,7 @@ def _in_place(data: bytes, pos: int, seps):
     """
     term, sep = ord(seps.segment), ord(seps.element)
     raw = np.frombuffer(data, dtype=np.uint8)[pos:]
-    marks, closing, stops = _marks(raw, sep, term)
+    marks, closing, stops, low = _marks(raw, sep, term)
     if not len(stops):
         return None
     last = int(stops[-1]) + 1
@@ -192,7 +192,7 @@ def _in_place(data: bytes, pos: int, seps):
         return None
     # Bytes below 14 (tab, CR, LF and other controls) that are not breaks after a terminator send
     # the file to the translating cut, which is the reference.
-    low = int(np.count_nonzero(raw[:last] < 14))
+    low -= sum(1 for b in tail if b < 14)
     starts = np.zeros(len(stops), dtype=_width(raw))
     np.add(stops[:-1], 1, out=starts[1:], casting="unsafe")
     skipped = 0
@@ -219,13 +219,36 @@ def _width(raw: np.ndarray):
     return np.int32 if len(raw) < 2**31 else np.int64
 
 
-def _marks(raw: np.ndarray, sep: int, term: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """Positions of every separator and terminator, which of them are terminators, and theirs."""
-    mask = raw == sep
-    mask |= raw == term
-    marks = np.flatnonzero(mask)
-    closing = np.flatnonzero(raw[marks] == term)
-    return marks, closing, marks[closing]
+#: Bytes scanned at a time for delimiters: the masks stay small, and no 64-bit array as long as
+#: the file's delimiters is made (numpy's positions are 64-bit; the reader keeps 32).
+_BLOCK = 1 << 18
+
+
+def _marks(raw: np.ndarray, sep: int, term: int) -> tuple[np.ndarray, np.ndarray, np.ndarray, int]:
+    """Positions of every separator and terminator, which of them are terminators, theirs, and how
+    many bytes below 14 (tab, CR, LF and other controls) ``raw`` holds."""
+    width = _width(raw)
+    marks, closing = [], []
+    found = low = 0
+    block = min(_BLOCK, len(raw))
+    either, ends = np.empty(block, dtype=bool), np.empty(block, dtype=bool)
+    for at in range(0, len(raw), _BLOCK):
+        part = raw[at: at + _BLOCK]
+        is_mark, is_end = either[: len(part)], ends[: len(part)]
+        np.equal(part, sep, out=is_mark)
+        np.equal(part, term, out=is_end)
+        is_mark |= is_end
+        where = np.flatnonzero(is_mark)
+        marks.append(np.add(where, at, dtype=width, casting="unsafe"))
+        closing.append(np.add(np.flatnonzero(is_end[where]), found, dtype=width, casting="unsafe"))
+        found += len(where)
+        np.less(part, 14, out=is_end)
+        low += int(np.count_nonzero(is_end))
+    if not marks:
+        return np.zeros(0, dtype=width), np.zeros(0, dtype=width), np.zeros(0, dtype=width), 0
+    all_marks = np.concatenate(marks) if len(marks) > 1 else marks[0]
+    all_closing = np.concatenate(closing) if len(closing) > 1 else closing[0]
+    return all_marks, all_closing, all_marks[all_closing], low
 
 
 def _segments(raw, marks, closing, stops, starts, seps, size: int) -> tuple[Piece, Delimiters] | None:
@@ -243,4 +266,4 @@ def _segments(raw, marks, closing, stops, starts, seps, size: int) -> tuple[Piec
     edge_bytes = (raw[starts], raw[ends - 1])
     if any(((b == 32) | (b == 9)).any() for b in edge_bytes):
         return None  # indented segments: split_interchanges strips the blanks and says so
-    return Piece(raw, starts, ends, seps, 1), Delimiters(marks.astype(small), first, count, size)
+    return Piece(raw, starts, ends, seps, 1), Delimiters(marks.astype(small, copy=False), first, count, size)
