@@ -105,8 +105,8 @@ def _offsets_type(size: int):
     return (pa.large_string(), np.int64) if size >= 2**31 else (pa.string(), np.int32)
 
 
-def _interleave(begin: np.ndarray, end: np.ndarray) -> np.ndarray:
-    offsets = np.empty(2 * len(begin), dtype=np.int64)
+def _interleave(begin: np.ndarray, end: np.ndarray, dtype=np.int64) -> np.ndarray:
+    offsets = np.empty(2 * len(begin), dtype=dtype)
     offsets[0::2] = begin
     offsets[1::2] = end
     return offsets
@@ -134,20 +134,18 @@ def span_text(buffer: pa.Buffer, begin: np.ndarray, end: np.ndarray,
         return pa.array([], pa.string())
     if valid is None and bool(np.all(end == begin)):
         return pa.nulls(n, pa.string()).fill_null("")
-    begin = np.asarray(begin, dtype=np.int64)
-    end = np.asarray(end, dtype=np.int64)
     kind, width = _offsets_type(buffer.size)
-    offsets = _interleave(begin, end)
+    offsets = _interleave(begin, end, width)
     if n > 1 and not bool(np.all(offsets[1:] >= offsets[:-1])):
-        return _gathered(buffer, begin, end, valid)
+        return _gathered(buffer, np.asarray(begin, dtype=np.int64), np.asarray(end, dtype=np.int64), valid)
     bitmap = None
     if valid is not None and not valid.all():
         alternate = np.zeros(2 * n - 1, dtype=bool)
         alternate[0::2] = valid
         alternate[1::2] = True
         bitmap = pa.py_buffer(np.packbits(alternate, bitorder="little"))
-    whole = pa.Array.from_buffers(kind, 2 * n - 1, [bitmap, pa.py_buffer(offsets.astype(width)), buffer])
-    got = whole.take(pa.array(np.arange(0, 2 * n - 1, 2, dtype=np.int64)))
+    whole = pa.Array.from_buffers(kind, 2 * n - 1, [bitmap, pa.py_buffer(offsets), buffer])
+    got = whole.take(pa.array(np.arange(0, 2 * n - 1, 2, dtype=width)))
     return got if kind == pa.string() else got.cast(pa.string())
 
 

@@ -140,15 +140,21 @@ def read_837(paths) -> Claims837:
             for number, expected, found_text in notes:
                 problems.append((label, number, f"warning: expected {expected}; found {found_text} (read)"))
             pieces.extend((f, piece, marks) for piece, marks in zip(found, delimiters))
+        units = _work_units(pieces)
+        # Largest units first, so that the threads finish together; results are put back in order.
+        order = sorted(range(len(units)), key=lambda k: -sum(item[2].size for item in units[k]))
+        read = dict(zip(order, each(lambda k: _read_segments(Segments(units[k]), labels), order)))
         parts, set_aside, warnings = [], [], []
-        for got, aside, warns in each(lambda unit: _read_segments(Segments(unit), labels), _work_units(pieces)):
+        for k in range(len(units)):
+            got, aside, warns = read.pop(k)
             parts.append(got)
             set_aside.extend(aside)
             warnings.extend(warns)
+        lines = _assemble(parts, labels, each)
     # Lines set aside and warnings in the order of the chunks the files fall in (see _work_units).
     set_aside = [entry for _, entry in sorted(set_aside, key=lambda keyed: keyed[0])]
     problems += [entry for _, entry in sorted(warnings, key=lambda keyed: keyed[0])]
-    return Claims837(_assemble(parts, labels), set_aside, problems, labels)
+    return Claims837(lines, set_aside, problems, labels)
 
 
 def _workers() -> int:
@@ -224,11 +230,14 @@ def _work_units(pieces: list, size: int = 1 << 22) -> list[list]:
     return units
 
 
-def _assemble(parts: list[dict], labels: list[str]) -> dict:
-    """The lines of every batch, in file order (as the files were given) and segment order."""
+def _assemble(parts: list[dict], labels: list[str], each=map) -> dict:
+    """The lines of every batch, in file order (as the files were given) and segment order.
+
+    ``each`` maps over the columns (a thread pool's ``map`` joins them in parallel).
+    """
     if not parts:
         return {name: pa.array([], pa.string()) for name in LINE_COLUMNS + ["_file", "_row"]}
-    lines = {name: pa.concat_arrays([p[name] for p in parts]) for name in LINE_COLUMNS}
+    lines = dict(zip(LINE_COLUMNS, each(lambda name: pa.concat_arrays([p[name] for p in parts]), LINE_COLUMNS)))
     rows = np.concatenate([p["_row"] for p in parts])
     file_index = np.concatenate([p["_file"] for p in parts])
     position = {label: i for i, label in enumerate(labels)}
