@@ -17,6 +17,7 @@ import pytest
 
 from recoup_lib.ingest import read_837
 from recoup_lib.ingest._x12cut import cut_file
+from recoup_lib.ingest._x12spans import Parts, Segments
 from recoup_lib.synthetic import CLAIMS837_FOLDER, generate_practice, write_practice
 
 DATA = Path(__file__).parent / "data" / "837"
@@ -85,6 +86,8 @@ def assert_same_segments(data: bytes, where: str) -> None:
             [bytes(want.data[s:e]) for s, e in zip(want.starts, want.ends)], where
         assert np.array_equal(got_marks.first, expected.first), where
         assert np.array_equal(got_marks.count, expected.count), where
+        if got_marks.closed:
+            assert np.array_equal(got_marks.marks[got_marks.first + got_marks.count], got.ends), where
         own = np.repeat(np.arange(len(got)), got_marks.count)
         at = np.concatenate([np.arange(f, f + c) for f, c in zip(got_marks.first, got_marks.count)] or [[]])
         at = at.astype(np.int64)
@@ -145,3 +148,33 @@ def test_delimiters_found_block_by_block_are_those_of_the_whole_file(generated, 
             assert np.array_equal(got_marks.marks, expected.marks), (path.name, name)
             assert np.array_equal(got_marks.first, expected.first), (path.name, name)
             assert got_marks.size == expected.size, (path.name, name)
+
+
+def test_elements_present_in_every_segment_are_found_as_the_general_way_finds_them(generated):
+    """Element j of segments that all hold it is read straight from the marks; the general way agrees."""
+    items = []
+    for f, path in enumerate(SAMPLES + generated):
+        for name, data in mangled(path.read_bytes()).items():
+            if name in ("as is", "CRLF after each segment", "elements missing", "blank before a terminator"):
+                pieces, _, _, marks = cut_file(data, keep_breaks=True)
+                items += [(f, piece, mark) for piece, mark in zip(pieces, marks)]
+    by_separators: dict = {}
+    for f, piece, mark in items:
+        by_separators.setdefault((piece.separators, mark.closed), []).append((f, piece, mark, 0))
+    for group in by_separators.values():
+        segments = Segments(group)
+        for kind in ("ISA", "NM1", "CLM", "SV1", "SV2", "HI", "DTP", "REF", "HL", "LX"):
+            rows = segments.where(kind)
+            if not len(rows):
+                continue
+            quick, general = segments.fields(rows), segments.fields(rows)
+            general._fewest = 0
+            assert quick.closed == all(m.closed for _, _, m, _ in group)
+            for j in range(14):
+                for got, want in zip(quick.span(j), general.span(j)):
+                    assert np.array_equal(got, want), (kind, j)
+            parts, parts_general = Parts(quick[1], ":"), Parts(quick[1], ":")
+            parts_general._fewest = 0
+            for j in range(5):
+                for got, want in zip(parts.span(j), parts_general.span(j)):
+                    assert np.array_equal(got, want), (kind, "composite", j)

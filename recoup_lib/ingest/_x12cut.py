@@ -50,12 +50,16 @@ class Delimiters:
     size : int
         Length of the piece without line breaks (``len(piece.data)`` as
         ``split_interchanges`` gives it), which sizes the reader's batches.
+    closed : bool
+        Whether each segment ends at a mark, its terminator (``marks[first + count]``
+        is its end); not said of pieces whose segments were stripped of blanks.
     """
 
     marks: np.ndarray
     first: np.ndarray
     count: np.ndarray
     size: int
+    closed: bool = False
 
 
 def delimiters_of(piece: Piece) -> Delimiters:
@@ -266,4 +270,4 @@ def _segments(raw, marks, closing, stops, starts, seps, size: int) -> tuple[Piec
     edge_bytes = (raw[starts], raw[ends - 1])
     if any(((b == 32) | (b == 9)).any() for b in edge_bytes):
         return None  # indented segments: split_interchanges strips the blanks and says so
-    return Piece(raw, starts, ends, seps, 1), Delimiters(marks.astype(small, copy=False), first, count, size)
+    return Piece(raw, starts, ends, seps, 1), Delimiters(marks.astype(small, copy=False), first, count, size, closed=True)

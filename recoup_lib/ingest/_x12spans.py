@@ -194,13 +194,16 @@ class _Split:
     """
 
     def __init__(self, buf: np.ndarray, buffer: pa.Buffer, starts: np.ndarray, ends: np.ndarray,
-                 marks: np.ndarray, first: np.ndarray | None = None, count: np.ndarray | None = None):
+                 marks: np.ndarray, first: np.ndarray | None = None, count: np.ndarray | None = None,
+                 closed: bool = False):
         self.buf, self.buffer = buf, buffer
         self._starts, self.ends, self.marks = starts, ends, marks
         if first is None:
             first = np.searchsorted(marks[:-1], starts)
             count = np.searchsorted(marks[:-1], ends) - first
         self.first, self.count = first, count
+        self.closed = closed
+        self._fewest: int | None = None
         self._text: dict[int, pa.Array] = {}
         self._spans: dict[int, tuple[np.ndarray, np.ndarray]] = {}
 
@@ -221,6 +224,17 @@ class _Split:
         """Element ``j`` lies between separator ``j - 1`` and the next mark (a separator, or one at or
         after the value's end); an absent element is the empty span at the value's end."""
         marks, first, count = self.marks, self.first, self.count
+        if self._fewest is None:
+            self._fewest = int(count.min()) if len(count) else 0
+        if 0 < j <= self._fewest:
+            # Every value holds element j: it runs from separator j - 1 to the next mark, which is
+            # the value's end itself when ``closed`` (each value's last mark is its terminator).
+            end = marks[first + j]
+            if not self.closed:
+                np.minimum(end, self.ends, out=end)
+            begin = marks[first + (j - 1)]
+            begin += 1
+            return begin, end
         end = np.minimum(marks[first + np.minimum(count, j)], self.ends)
         if j == 0:
             return self.starts, end
@@ -247,7 +261,7 @@ class Fields(_Split):
         # back would make a cycle that keeps every batch's arrays until the garbage collector runs.
         self.rows, self._all_starts = rows, segments.starts
         super().__init__(segments.buf, segments.buffer, None, segments.ends[rows],
-                         segments.marks, segments.first[rows], segments.count[rows])
+                         segments.marks, segments.first[rows], segments.count[rows], segments.closed)
 
     @property
     def starts(self) -> np.ndarray:
@@ -308,6 +322,8 @@ class Segments:
         Positions of all separators and terminators, then the buffer's length
         (a sentinel); per segment, the index in ``marks`` of its first
         separator and how many it has.
+    closed : bool
+        Whether every segment ends at its terminator's mark (``marks[first + count] == ends``).
     codes : numpy.ndarray of uint32
         :func:`~recoup_lib.remit._segments.segment_code` of each segment id (the bytes before
         its first separator; an id of four or more bytes is ``0xFFFFFF``, an empty one 0).
@@ -323,6 +339,7 @@ class Segments:
         """``items``: (file index, piece, its delimiters, a number for the piece), all with one set of separators."""
         self.separators = items[0][1].separators
         self.buf, self.starts, self.ends, self.marks, self.first, self.count = _stack(items)
+        self.closed = all(d.closed for _, _, d, _ in items)
         sizes = np.array([len(p) for _, p, _, _ in items], dtype=np.int64)
         self.numbers = _PerPiece(sizes, np.array([p.first_number for _, p, _, _ in items], dtype=np.int64), True)
         self.files = _PerPiece(sizes, np.array([f for f, _, _, _ in items], dtype=np.int64))
