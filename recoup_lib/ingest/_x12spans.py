@@ -134,19 +134,28 @@ def span_text(buffer: pa.Buffer, begin: np.ndarray, end: np.ndarray,
         return pa.array([], pa.string())
     if valid is None and bool(np.all(end == begin)):
         return pa.nulls(n, pa.string()).fill_null("")
+    whole = _alternating(buffer, begin, end, valid)
+    if whole is None:
+        return _gathered(buffer, np.asarray(begin, dtype=np.int64), np.asarray(end, dtype=np.int64), valid)
+    got = whole.take(pa.array(np.arange(0, 2 * n - 1, 2, dtype=_offsets_type(buffer.size)[1])))
+    return got if got.type == pa.string() else got.cast(pa.string())
+
+
+def _alternating(buffer: pa.Buffer, begin: np.ndarray, end: np.ndarray, valid=None) -> pa.Array | None:
+    """The buffer as an Arrow string array whose value 2i is span i and value 2i + 1 the gap after it
+    (no copy), or None when the spans do not follow one another."""
+    n = len(begin)
     kind, width = _offsets_type(buffer.size)
     offsets = _interleave(begin, end, width)
     if n > 1 and not bool(np.all(offsets[1:] >= offsets[:-1])):
-        return _gathered(buffer, np.asarray(begin, dtype=np.int64), np.asarray(end, dtype=np.int64), valid)
+        return None
     bitmap = None
     if valid is not None and not valid.all():
         alternate = np.zeros(2 * n - 1, dtype=bool)
         alternate[0::2] = valid
         alternate[1::2] = True
         bitmap = pa.py_buffer(np.packbits(alternate, bitorder="little"))
-    whole = pa.Array.from_buffers(kind, 2 * n - 1, [bitmap, pa.py_buffer(offsets), buffer])
-    got = whole.take(pa.array(np.arange(0, 2 * n - 1, 2, dtype=width)))
-    return got if kind == pa.string() else got.cast(pa.string())
+    return pa.Array.from_buffers(kind, 2 * n - 1, [bitmap, pa.py_buffer(offsets), buffer])
 
 
 def _gathered(buffer: pa.Buffer, begin: np.ndarray, end: np.ndarray, valid) -> pa.Array:
@@ -286,7 +295,13 @@ class Fields(_Split):
             b, e = np.where(ok, b, filled), np.where(ok, e, filled)
         if _follow(b, e):
             return span_text(self.buffer, b, e)
-        got = self[j].take(pa.array(at))
+        whole = None if j in self._text else _alternating(self.buffer, begin, end)
+        if whole is not None:
+            # Rows asked for out of order or more than once: one take from every row's span.
+            got = whole.take(pa.array(np.multiply(at, 2, dtype=_offsets_type(self.buffer.size)[1])))
+            got = got if got.type == pa.string() else got.cast(pa.string())
+        else:
+            got = self[j].take(pa.array(at))
         return got if ok.all() else pc.if_else(pa.array(ok), got, pa.scalar("", pa.string()))
 
 
