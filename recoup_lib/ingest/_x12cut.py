@@ -53,6 +53,9 @@ class Delimiters:
     closed : bool
         Whether each segment ends at a mark, its terminator (``marks[first + count]``
         is its end); not said of pieces whose segments were stripped of blanks.
+    ended : numpy.ndarray or None
+        ``marks`` followed by the piece's length (the sentinel the reader puts
+        after them), where the cut made them so; ``marks`` is then a view of it.
     """
 
     marks: np.ndarray
@@ -60,6 +63,7 @@ class Delimiters:
     count: np.ndarray
     size: int
     closed: bool = False
+    ended: np.ndarray | None = None
 
 
 def delimiters_of(piece: Piece) -> Delimiters:
@@ -250,7 +254,8 @@ def _marks(raw: np.ndarray, sep: int, term: int) -> tuple[np.ndarray, np.ndarray
         low += int(np.count_nonzero(is_end))
     if not marks:
         return np.zeros(0, dtype=width), np.zeros(0, dtype=width), np.zeros(0, dtype=width), 0
-    all_marks = np.concatenate(marks) if len(marks) > 1 else marks[0]
+    # One slot more, for the sentinel the reader puts after a piece's marks (see Delimiters.ended).
+    all_marks = np.concatenate(marks, out=np.empty(found + 1, dtype=width)[:-1])
     all_closing = np.concatenate(closing) if len(closing) > 1 else closing[0]
     return all_marks, all_closing, all_marks[all_closing], low
 
@@ -270,4 +275,7 @@ def _segments(raw, marks, closing, stops, starts, seps, size: int) -> tuple[Piec
     edge_bytes = (raw[starts], raw[ends - 1])
     if any(((b == 32) | (b == 9)).any() for b in edge_bytes):
         return None  # indented segments: split_interchanges strips the blanks and says so
-    return Piece(raw, starts, ends, seps, 1), Delimiters(marks.astype(small, copy=False), first, count, size, closed=True)
+    ended = marks.base if marks.base is not None and len(marks.base) == len(marks) + 1 else None
+    if ended is not None:
+        ended[-1] = len(raw)
+    return Piece(raw, starts, ends, seps, 1), Delimiters(marks, first, count, size, closed=True, ended=ended)

@@ -43,12 +43,12 @@ def _stack(items: list[tuple[int, Piece, Delimiters, int]]):
     datas = [p.data for _, p, _, _ in items]
     buf = datas[0] if len(datas) == 1 else np.concatenate(datas)
     width = np.int32 if len(buf) < 2**31 else np.int64
-    marks = _shifted([d.marks for _, _, d, _ in items], _bases(datas), width, tail=len(buf))
     if len(items) == 1:
         _, piece, delimiters, _ = items[0]
-        own = (piece.starts, piece.ends, delimiters.first, delimiters.count)
-        if all(a.dtype == width for a in own):
-            return buf, *own[:2], marks, *own[2:]
+        own = (piece.starts, piece.ends, delimiters.ended, delimiters.first, delimiters.count)
+        if all(a is not None and a.dtype == width for a in own) and own[2][-1] == len(buf):
+            return buf, *own
+    marks = _shifted([d.marks for _, _, d, _ in items], _bases(datas), width, tail=len(buf))
     base = _bases(datas)
     mark_base = _bases([d.marks for _, _, d, _ in items])
     starts = _shifted([p.starts for _, p, _, _ in items], base, width)
