@@ -273,7 +273,10 @@ def diagnoses(segs, owner, n_claims: int, comp: str, alt) -> tuple[pa.Array, np.
         return pa.array([], pa.string()), np.zeros(n_claims, np.int64), np.zeros(n_claims, np.int64)
     claims_a, order_a = np.concatenate(claims), np.concatenate(order)
     sort = np.lexsort((order_a, claims_a))
-    codes_a = insert_icd_dot(pa.concat_arrays(codes).take(pa.array(sort)), np.concatenate(icd9)[sort])
+    codes_a, icd9_a = pa.concat_arrays(codes), np.concatenate(icd9)
+    if not bool(np.all(sort == np.arange(len(sort)))):
+        codes_a, icd9_a = codes_a.take(pa.array(sort)), icd9_a[sort]
+    codes_a = insert_icd_dot(codes_a, icd9_a)
     count = np.bincount(claims_a[sort], minlength=n_claims)
     start = np.concatenate([[0], np.cumsum(count)[:-1]])
     return codes_a, start, count
@@ -327,10 +330,10 @@ def line_diagnoses(pointers: pa.Array, prof: np.ndarray, line_claim: np.ndarray,
     index = [idx for idx in index if (idx >= 0).any()] or index[:1]
     if len(index) == 1:
         return pc.fill_null(codes.take(pa.array(index[0], mask=index[0] < 0)), "")
+    # Each line's codes in pointer order, taken at once as lists, joined with ";".
     matrix = np.stack(index, axis=1)
-    order = _compact(matrix >= 0)
-    used = int((order < len(index)).sum(axis=1).max(initial=0))
-    matrix = np.concatenate([matrix, np.full((n, 1), -1, dtype=np.int64)], axis=1)
-    rows = np.arange(n)
-    return _join_slots([pc.fill_null(codes.take(pa.array(idx, mask=idx < 0)), "")
-                        for idx in (matrix[rows, order[:, s]] for s in range(max(used, 1)))])
+    present = matrix >= 0
+    offsets = np.zeros(n + 1, dtype=np.int32)
+    np.cumsum(present.sum(axis=1), out=offsets[1:])
+    lists = pa.ListArray.from_arrays(pa.array(offsets), codes.take(pa.array(matrix[present])))
+    return pc.binary_join(lists, ";")
