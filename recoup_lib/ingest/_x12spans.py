@@ -360,7 +360,10 @@ class Segments:
         self.files = _PerPiece(sizes, np.array([f for f, _, _, _ in items], dtype=np.int64))
         self.chunks = _PerPiece(sizes, np.array([k for _, _, _, k in items], dtype=np.int64))
         self.buffer = pa.py_buffer(self.buf)
-        self.codes = span_codes(self.buf, self.starts, np.minimum(self.marks[self.first], self.ends))
+        id_ends = self.marks[self.first]
+        if not self.closed:
+            np.minimum(id_ends, self.ends, out=id_ends)
+        self.codes = span_codes(self.buf, self.starts, id_ends)
         self._where: dict[str, np.ndarray] = {}
         self._fields: dict[str, Fields] = {}
 
