@@ -15,6 +15,12 @@ ST, no final terminator, a line break as terminator, segments indented or
 followed by spaces or tabs) is cut by
 ``split_interchanges`` and its delimiters found afterwards; the tests compare
 both ways on every sample.
+
+The reader asks for ``keep_breaks``: a plain file whose line breaks all
+follow a terminator (``~`` then CR LF, as most are written) is then cut where
+it lies, without a copy that drops the breaks; its segments start after them.
+The delimiters are found a block of bytes at a time, so no mask as long as
+the file and no 64-bit array as long as its delimiters is made.
 """
 
 from __future__ import annotations
