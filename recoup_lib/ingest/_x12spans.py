@@ -80,9 +80,10 @@ class _PerPiece:
 
 def running(positions: np.ndarray, n: int) -> np.ndarray:
     """For each of ``n`` segments, the index into ``positions`` of the last one at or before it (-1: none)."""
-    mark = np.full(n, -1, dtype=np.int64)
-    mark[positions] = np.arange(len(positions))
-    return np.maximum.accumulate(mark)
+    width = np.int32 if n < 2**31 else np.int64
+    mark = np.full(n, -1, dtype=width)
+    mark[positions] = np.arange(len(positions), dtype=width)
+    return np.maximum.accumulate(mark, out=mark)
 
 
 def first_owned(owner: np.ndarray, n: int, mask: np.ndarray | None = None) -> np.ndarray:
