@@ -39,30 +39,51 @@ def _shifted(arrays: list[np.ndarray], shifts, dtype, tail: int | None = None) -
 
 
 def _stack(items: list[tuple[int, Piece, Delimiters, int]]):
+    """One buffer for the pieces, their offsets shifted into it (32-bit where the buffer allows)."""
     datas = [p.data for _, p, _, _ in items]
     buf = datas[0] if len(datas) == 1 else np.concatenate(datas)
-    base = [0, *np.cumsum([len(d) for d in datas])[:-1].tolist()]
-    mark_base = [0, *np.cumsum([len(d.marks) for _, _, d, _ in items])[:-1].tolist()]
-    starts = _shifted([p.starts for _, p, _, _ in items], base, np.int64)
-    ends = _shifted([p.ends for _, p, _, _ in items], base, np.int64)
     width = np.int32 if len(buf) < 2**31 else np.int64
-    marks = _shifted([d.marks for _, _, d, _ in items], base, width, tail=len(buf))
-    first = _shifted([d.first for _, _, d, _ in items], mark_base, np.int64)
-    count = _shifted([d.count for _, _, d, _ in items], [0] * len(items), np.int64)
-    sizes = np.array([len(p) for _, p, _, _ in items], dtype=np.int64)
-    numbers = np.arange(int(sizes.sum()), dtype=np.int64)
-    numbers += np.repeat(np.array([p.first_number for _, p, _, _ in items], dtype=np.int64)
-                         - np.concatenate([[0], np.cumsum(sizes)[:-1]]), sizes)
-    files = np.repeat(np.array([f for f, _, _, _ in items], dtype=np.int64), sizes)
-    chunks = np.repeat(np.array([k for _, _, _, k in items], dtype=np.int64), sizes)
-    return buf, starts, ends, marks, first, count, numbers, files, chunks
+    if len(items) == 1:
+        _, piece, delimiters, _ = items[0]
+        own = (piece.starts, piece.ends, delimiters.ended, delimiters.first, delimiters.count)
+        if all(a is not None and a.dtype == width for a in own) and own[2][-1] == len(buf):
+            return buf, *own
+    marks = _shifted([d.marks for _, _, d, _ in items], _bases(datas), width, tail=len(buf))
+    base = _bases(datas)
+    mark_base = _bases([d.marks for _, _, d, _ in items])
+    starts = _shifted([p.starts for _, p, _, _ in items], base, width)
+    ends = _shifted([p.ends for _, p, _, _ in items], base, width)
+    first = _shifted([d.first for _, _, d, _ in items], mark_base, width)
+    count = _shifted([d.count for _, _, d, _ in items], [0] * len(items), width)
+    return buf, starts, ends, marks, first, count
+
+
+def _bases(arrays: list) -> list[int]:
+    """Where each array starts when they are laid end to end."""
+    return [0, *np.cumsum([len(a) for a in arrays])[:-1].tolist()]
+
+
+class _PerPiece:
+    """A value per segment that is constant over each piece (``at[i]``), or its number within
+    the file (``first_number`` of its piece onwards), found from the piece boundaries on demand."""
+
+    def __init__(self, sizes: np.ndarray, values: np.ndarray, numbered: bool = False):
+        self.bounds = np.concatenate([[0], np.cumsum(sizes)[:-1]]).astype(np.int64)
+        self.values, self.numbered = values, numbered
+
+    def __getitem__(self, rows):
+        piece = np.searchsorted(self.bounds, rows, side="right") - 1
+        if self.numbered:
+            return self.values[piece] + (rows - self.bounds[piece])
+        return self.values[piece]
 
 
 def running(positions: np.ndarray, n: int) -> np.ndarray:
     """For each of ``n`` segments, the index into ``positions`` of the last one at or before it (-1: none)."""
-    mark = np.full(n, -1, dtype=np.int64)
-    mark[positions] = np.arange(len(positions))
-    return np.maximum.accumulate(mark)
+    width = np.int32 if n < 2**31 else np.int64
+    mark = np.full(n, -1, dtype=width)
+    mark[positions] = np.arange(len(positions), dtype=width)
+    return np.maximum.accumulate(mark, out=mark)
 
 
 def first_owned(owner: np.ndarray, n: int, mask: np.ndarray | None = None) -> np.ndarray:
@@ -85,8 +106,8 @@ def _offsets_type(size: int):
     return (pa.large_string(), np.int64) if size >= 2**31 else (pa.string(), np.int32)
 
 
-def _interleave(begin: np.ndarray, end: np.ndarray) -> np.ndarray:
-    offsets = np.empty(2 * len(begin), dtype=np.int64)
+def _interleave(begin: np.ndarray, end: np.ndarray, dtype=np.int64) -> np.ndarray:
+    offsets = np.empty(2 * len(begin), dtype=dtype)
     offsets[0::2] = begin
     offsets[1::2] = end
     return offsets
@@ -114,21 +135,28 @@ def span_text(buffer: pa.Buffer, begin: np.ndarray, end: np.ndarray,
         return pa.array([], pa.string())
     if valid is None and bool(np.all(end == begin)):
         return pa.nulls(n, pa.string()).fill_null("")
-    begin = np.asarray(begin, dtype=np.int64)
-    end = np.asarray(end, dtype=np.int64)
+    whole = _alternating(buffer, begin, end, valid)
+    if whole is None:
+        return _gathered(buffer, np.asarray(begin, dtype=np.int64), np.asarray(end, dtype=np.int64), valid)
+    got = whole.take(pa.array(np.arange(0, 2 * n - 1, 2, dtype=_offsets_type(buffer.size)[1])))
+    return got if got.type == pa.string() else got.cast(pa.string())
+
+
+def _alternating(buffer: pa.Buffer, begin: np.ndarray, end: np.ndarray, valid=None) -> pa.Array | None:
+    """The buffer as an Arrow string array whose value 2i is span i and value 2i + 1 the gap after it
+    (no copy), or None when the spans do not follow one another."""
+    n = len(begin)
     kind, width = _offsets_type(buffer.size)
-    offsets = _interleave(begin, end)
+    offsets = _interleave(begin, end, width)
     if n > 1 and not bool(np.all(offsets[1:] >= offsets[:-1])):
-        return _gathered(buffer, begin, end, valid)
+        return None
     bitmap = None
     if valid is not None and not valid.all():
         alternate = np.zeros(2 * n - 1, dtype=bool)
         alternate[0::2] = valid
         alternate[1::2] = True
         bitmap = pa.py_buffer(np.packbits(alternate, bitorder="little"))
-    whole = pa.Array.from_buffers(kind, 2 * n - 1, [bitmap, pa.py_buffer(offsets.astype(width)), buffer])
-    got = whole.take(pa.array(np.arange(0, 2 * n - 1, 2, dtype=np.int64)))
-    return got if kind == pa.string() else got.cast(pa.string())
+    return pa.Array.from_buffers(kind, 2 * n - 1, [bitmap, pa.py_buffer(offsets), buffer])
 
 
 def _gathered(buffer: pa.Buffer, begin: np.ndarray, end: np.ndarray, valid) -> pa.Array:
@@ -149,6 +177,12 @@ _KEEP_BYTES = np.array([0, 0xFF0000, 0xFFFF00, 0xFFFFFF], dtype=np.uint32)
 def span_codes(buf: np.ndarray, begin: np.ndarray, end: np.ndarray) -> np.ndarray:
     """Values of 1-3 bytes packed like :func:`segment_code`; longer ones ``0xFFFFFF``, empty ones 0."""
     length = end - begin
+    if len(buf) >= 4 and (not len(begin) or int(begin.max()) <= len(buf) - 4):
+        # The four bytes at each start as one little-endian word; swapped and shifted, its first
+        # three bytes are the code, of which those past the value's length are masked off.
+        packed = words_at(buf, begin, 4).byteswap() >> np.uint32(8)
+        packed &= _KEEP_BYTES[np.minimum(length, 3)]
+        return np.where(length > 3, np.uint32(0xFFFFFF), packed)
     if len(buf) < 4:
         buf = np.concatenate([buf, np.zeros(4, dtype=np.uint8)])
     # Values that start in the last three bytes are read from four bytes earlier, then shifted.
@@ -170,13 +204,16 @@ class _Split:
     """
 
     def __init__(self, buf: np.ndarray, buffer: pa.Buffer, starts: np.ndarray, ends: np.ndarray,
-                 marks: np.ndarray, first: np.ndarray | None = None, count: np.ndarray | None = None):
+                 marks: np.ndarray, first: np.ndarray | None = None, count: np.ndarray | None = None,
+                 closed: bool = False):
         self.buf, self.buffer = buf, buffer
         self._starts, self.ends, self.marks = starts, ends, marks
         if first is None:
             first = np.searchsorted(marks[:-1], starts)
             count = np.searchsorted(marks[:-1], ends) - first
         self.first, self.count = first, count
+        self.closed = closed
+        self._fewest: int | None = None
         self._text: dict[int, pa.Array] = {}
         self._spans: dict[int, tuple[np.ndarray, np.ndarray]] = {}
 
@@ -197,6 +234,17 @@ class _Split:
         """Element ``j`` lies between separator ``j - 1`` and the next mark (a separator, or one at or
         after the value's end); an absent element is the empty span at the value's end."""
         marks, first, count = self.marks, self.first, self.count
+        if self._fewest is None:
+            self._fewest = int(count.min()) if len(count) else 0
+        if 0 < j <= self._fewest:
+            # Every value holds element j: it runs from separator j - 1 to the next mark, which is
+            # the value's end itself when ``closed`` (each value's last mark is its terminator).
+            end = marks[first + j]
+            if not self.closed:
+                np.minimum(end, self.ends, out=end)
+            begin = marks[first + (j - 1)]
+            begin += 1
+            return begin, end
         end = np.minimum(marks[first + np.minimum(count, j)], self.ends)
         if j == 0:
             return self.starts, end
@@ -223,7 +271,7 @@ class Fields(_Split):
         # back would make a cycle that keeps every batch's arrays until the garbage collector runs.
         self.rows, self._all_starts = rows, segments.starts
         super().__init__(segments.buf, segments.buffer, None, segments.ends[rows],
-                         segments.marks, segments.first[rows], segments.count[rows])
+                         segments.marks, segments.first[rows], segments.count[rows], segments.closed)
 
     @property
     def starts(self) -> np.ndarray:
@@ -248,7 +296,13 @@ class Fields(_Split):
             b, e = np.where(ok, b, filled), np.where(ok, e, filled)
         if _follow(b, e):
             return span_text(self.buffer, b, e)
-        got = self[j].take(pa.array(at))
+        whole = None if j in self._text else _alternating(self.buffer, begin, end)
+        if whole is not None:
+            # Rows asked for out of order or more than once: one take from every row's span.
+            got = whole.take(pa.array(np.multiply(at, 2, dtype=_offsets_type(self.buffer.size)[1])))
+            got = got if got.type == pa.string() else got.cast(pa.string())
+        else:
+            got = self[j].take(pa.array(at))
         return got if ok.all() else pc.if_else(pa.array(ok), got, pa.scalar("", pa.string()))
 
 
@@ -278,29 +332,39 @@ class Segments:
     Attributes
     ----------
     buf : numpy.ndarray of uint8
-    starts, ends : numpy.ndarray of int64
+    starts, ends : numpy.ndarray of int32 (int64 for a buffer of 2 GiB or more)
         Segment *i* is ``buf[starts[i]:ends[i]]`` (no terminator).
     marks, first, count : numpy.ndarray
         Positions of all separators and terminators, then the buffer's length
         (a sentinel); per segment, the index in ``marks`` of its first
         separator and how many it has.
+    closed : bool
+        Whether every segment ends at its terminator's mark (``marks[first + count] == ends``).
     codes : numpy.ndarray of uint32
         :func:`~recoup_lib.remit._segments.segment_code` of each segment id (the bytes before
         its first separator; an id of four or more bytes is ``0xFFFFFF``, an empty one 0).
-    numbers : numpy.ndarray of int64
+    numbers : indexable by segment positions, giving int64
         1-based position of each segment in its file.
-    files, chunks : numpy.ndarray of int64
-        Index of each segment's file, and a number the caller gave its piece.
+    files, chunks : indexable by segment positions, giving int64
+        Index of each segment's file, and a number the caller gave its piece
+        (found from the piece boundaries for the segments asked about).
     separators : Separators
     """
 
     def __init__(self, items: list[tuple[int, Piece, Delimiters, int]]):
         """``items``: (file index, piece, its delimiters, a number for the piece), all with one set of separators."""
         self.separators = items[0][1].separators
-        (self.buf, self.starts, self.ends, self.marks, self.first, self.count,
-         self.numbers, self.files, self.chunks) = _stack(items)
+        self.buf, self.starts, self.ends, self.marks, self.first, self.count = _stack(items)
+        self.closed = all(d.closed for _, _, d, _ in items)
+        sizes = np.array([len(p) for _, p, _, _ in items], dtype=np.int64)
+        self.numbers = _PerPiece(sizes, np.array([p.first_number for _, p, _, _ in items], dtype=np.int64), True)
+        self.files = _PerPiece(sizes, np.array([f for f, _, _, _ in items], dtype=np.int64))
+        self.chunks = _PerPiece(sizes, np.array([k for _, _, _, k in items], dtype=np.int64))
         self.buffer = pa.py_buffer(self.buf)
-        self.codes = span_codes(self.buf, self.starts, np.minimum(self.marks[self.first], self.ends))
+        id_ends = self.marks[self.first]
+        if not self.closed:
+            np.minimum(id_ends, self.ends, out=id_ends)
+        self.codes = span_codes(self.buf, self.starts, id_ends)
         self._where: dict[str, np.ndarray] = {}
         self._fields: dict[str, Fields] = {}
 

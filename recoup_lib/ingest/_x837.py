@@ -140,15 +140,21 @@ def read_837(paths) -> Claims837:
             for number, expected, found_text in notes:
                 problems.append((label, number, f"warning: expected {expected}; found {found_text} (read)"))
             pieces.extend((f, piece, marks) for piece, marks in zip(found, delimiters))
+        units = _work_units(pieces)
+        # Largest units first, so that the threads finish together; results are put back in order.
+        order = sorted(range(len(units)), key=lambda k: -sum(item[2].size for item in units[k]))
+        read = dict(zip(order, each(lambda k: _read_segments(Segments(units[k]), labels), order)))
         parts, set_aside, warnings = [], [], []
-        for got, aside, warns in each(lambda unit: _read_segments(Segments(unit), labels), _work_units(pieces)):
+        for k in range(len(units)):
+            got, aside, warns = read.pop(k)
             parts.append(got)
             set_aside.extend(aside)
             warnings.extend(warns)
+        lines = _assemble(parts, labels, each)
     # Lines set aside and warnings in the order of the chunks the files fall in (see _work_units).
     set_aside = [entry for _, entry in sorted(set_aside, key=lambda keyed: keyed[0])]
     problems += [entry for _, entry in sorted(warnings, key=lambda keyed: keyed[0])]
-    return Claims837(_assemble(parts, labels), set_aside, problems, labels)
+    return Claims837(lines, set_aside, problems, labels)
 
 
 def _workers() -> int:
@@ -167,7 +173,7 @@ def _cut(path: Path) -> tuple[str, tuple | None]:
         data = path.read_bytes()
     except OSError as exc:
         return f"file set aside: cannot be read ({exc.strerror or exc})", None
-    return "", (cut_file(data) if looks_like_x12(data) else None)
+    return "", (cut_file(data, keep_breaks=True) if looks_like_x12(data) else None)
 
 
 #: Bytes of files per batch; the batches fix the order in which lines set aside and warnings are reported.
@@ -179,11 +185,11 @@ def _batches(pieces: list) -> list[list]:
     size = BATCH_BYTES
     batches, current, total, last = [], [], 0, None
     for f, piece, marks in pieces:
-        if current and total + len(piece.data) > size and f != last:
+        if current and total + marks.size > size and f != last:
             batches.append(current)
             current, total = [], 0
         current.append((f, piece, marks))
-        total += len(piece.data)
+        total += marks.size
         last = f
     if current:
         batches.append(current)
@@ -215,20 +221,23 @@ def _work_units(pieces: list, size: int = 1 << 22) -> list[list]:
     for items in by_separators.values():
         current, total = [], 0
         for item in items:
-            if current and total + len(item[1].data) > size and item[0] != current[-1][0]:
+            if current and total + item[2].size > size and item[0] != current[-1][0]:
                 units.append(current)
                 current, total = [], 0
             current.append(item)
-            total += len(item[1].data)
+            total += item[2].size
         units.append(current)
     return units
 
 
-def _assemble(parts: list[dict], labels: list[str]) -> dict:
-    """The lines of every batch, in file order (as the files were given) and segment order."""
+def _assemble(parts: list[dict], labels: list[str], each=map) -> dict:
+    """The lines of every batch, in file order (as the files were given) and segment order.
+
+    ``each`` maps over the columns (a thread pool's ``map`` joins them in parallel).
+    """
     if not parts:
         return {name: pa.array([], pa.string()) for name in LINE_COLUMNS + ["_file", "_row"]}
-    lines = {name: pa.concat_arrays([p[name] for p in parts]) for name in LINE_COLUMNS}
+    lines = dict(zip(LINE_COLUMNS, each(lambda name: pa.concat_arrays([p[name] for p in parts]), LINE_COLUMNS)))
     rows = np.concatenate([p["_row"] for p in parts])
     file_index = np.concatenate([p["_file"] for p in parts])
     position = {label: i for i, label in enumerate(labels)}

@@ -147,23 +147,6 @@ def whole_units(units: pa.Array) -> pa.Array:
     return pc.replace_substring_regex(units, r"^0*(\d+)(?:\.0*)?$", r"\1")
 
 
-def _compact(present: np.ndarray) -> np.ndarray:
-    """For each row of a (rows, pieces) mask, the numbers of its present pieces first, in order
-    (absent slots get the number of pieces)."""
-    width = present.shape[1]
-    numbers = np.where(present, np.arange(width), width)
-    if bool(np.all(present[:, 1:] <= present[:, :-1])):
-        return numbers  # every row's present pieces come first already
-    return np.sort(numbers, axis=1)
-
-
-def _join_slots(slots: list[pa.Array]) -> pa.Array:
-    """Texts filled from the left (blanks only at the end), ``;``-joined without trailing ``;``."""
-    if len(slots) == 1:
-        return slots[0]
-    return pc.utf8_rtrim(pc.binary_join_element_wise(*slots, ";"), ";")
-
-
 def _modifiers(parts: Parts) -> pa.Array:
     """Pieces 2-5 of each procedure composite (SV101-3..6), ``;``-joined, blanks dropped."""
     n = len(parts)
@@ -173,17 +156,16 @@ def _modifiers(parts: Parts) -> pa.Array:
     if (parts.buf == ord(";")).any():
         joined = pc.binary_join_element_wise(*[parts[j] for j in range(2, 6)], ";")
         return pc.replace_substring_regex(pc.replace_substring_regex(joined, r";{2,}", ";"), r"^;|;$", "")
-    rows = np.flatnonzero(has)
+    # The present pieces of each value, in order, as lists of spans (they follow one another in
+    # the buffer), joined with ";".
     spans = [parts.span(j) for j in range(2, 6)]
-    last = parts.ends[rows]
-    begins = np.stack([b[rows] for b, _ in spans] + [last], axis=1)
-    ends = np.stack([e[rows] for _, e in spans] + [last], axis=1)
-    order = _compact(ends[:, :4] > begins[:, :4])
-    used = int((order < 4).sum(axis=1).max(initial=0))
-    at = np.arange(len(rows))
-    mods = _join_slots([span_text(parts.buffer, begins[at, order[:, s]], ends[at, order[:, s]])
-                        for s in range(max(used, 1))])
-    return mods if len(rows) == n else pc.replace_with_mask(_blank(n), pa.array(has), mods)
+    begins = np.stack([b for b, _ in spans], axis=1)
+    ends = np.stack([e for _, e in spans], axis=1)
+    present = ends > begins
+    offsets = np.zeros(n + 1, dtype=np.int32)
+    np.cumsum(present.sum(axis=1), out=offsets[1:])
+    pieces = span_text(parts.buffer, begins[present], ends[present])
+    return pc.binary_join(pa.ListArray.from_arrays(pa.array(offsets), pieces), ";")
 
 
 def service_fields(segs, sv1_of: np.ndarray, sv2_of: np.ndarray, prof: np.ndarray, comp: str,
@@ -273,7 +255,10 @@ def diagnoses(segs, owner, n_claims: int, comp: str, alt) -> tuple[pa.Array, np.
         return pa.array([], pa.string()), np.zeros(n_claims, np.int64), np.zeros(n_claims, np.int64)
     claims_a, order_a = np.concatenate(claims), np.concatenate(order)
     sort = np.lexsort((order_a, claims_a))
-    codes_a = insert_icd_dot(pa.concat_arrays(codes).take(pa.array(sort)), np.concatenate(icd9)[sort])
+    codes_a, icd9_a = pa.concat_arrays(codes), np.concatenate(icd9)
+    if not bool(np.all(sort == np.arange(len(sort)))):
+        codes_a, icd9_a = codes_a.take(pa.array(sort)), icd9_a[sort]
+    codes_a = insert_icd_dot(codes_a, icd9_a)
     count = np.bincount(claims_a[sort], minlength=n_claims)
     start = np.concatenate([[0], np.cumsum(count)[:-1]])
     return codes_a, start, count
@@ -327,10 +312,10 @@ def line_diagnoses(pointers: pa.Array, prof: np.ndarray, line_claim: np.ndarray,
     index = [idx for idx in index if (idx >= 0).any()] or index[:1]
     if len(index) == 1:
         return pc.fill_null(codes.take(pa.array(index[0], mask=index[0] < 0)), "")
+    # Each line's codes in pointer order, taken at once as lists, joined with ";".
     matrix = np.stack(index, axis=1)
-    order = _compact(matrix >= 0)
-    used = int((order < len(index)).sum(axis=1).max(initial=0))
-    matrix = np.concatenate([matrix, np.full((n, 1), -1, dtype=np.int64)], axis=1)
-    rows = np.arange(n)
-    return _join_slots([pc.fill_null(codes.take(pa.array(idx, mask=idx < 0)), "")
-                        for idx in (matrix[rows, order[:, s]] for s in range(max(used, 1)))])
+    present = matrix >= 0
+    offsets = np.zeros(n + 1, dtype=np.int32)
+    np.cumsum(present.sum(axis=1), out=offsets[1:])
+    lists = pa.ListArray.from_arrays(pa.array(offsets), codes.take(pa.array(matrix[present])))
+    return pc.binary_join(lists, ";")
