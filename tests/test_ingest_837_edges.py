@@ -122,3 +122,18 @@ def test_reading_leaves_no_reference_cycles_behind():
         assert gc.collect() == 0
     finally:
         gc.enable()
+
+
+@pytest.mark.parametrize("bad_name", ["a_bad.837", "z_bad.837"])
+def test_a_file_without_st_never_borrows_the_transaction_of_the_file_before_it(tmp_path, bad_name):
+    """Files with the same separators are read as one run of segments: a file without ST read
+    after a good one must not take over the good file's transaction (its submission date, its
+    ST01), whatever the order of the two files."""
+    (tmp_path / bad_name).write_bytes(claims_file().replace(b"ST*837*", b"st*837*"))
+    (tmp_path / "m_good.837").write_bytes(claims_file())
+    together = read_837(tmp_path)
+    reason = "a service line of a transaction that is not an 837"
+    assert {why for label, _, why, _ in together.set_aside if label == bad_name} == {reason}
+    assert len(together) == len(expected())
+    assert together.set_aside == [entry for entry in together.set_aside if entry[0] == bad_name]
+    assert read_837(tmp_path / bad_name).set_aside == together.set_aside

@@ -311,10 +311,28 @@ class _Owners:
         return np.where(self.mark_txn[k] == self.txn(pos), self.of_kind[kind][k], -1)
 
 
+def _transactions(segs: Segments, st: np.ndarray) -> np.ndarray:
+    """Each segment's transaction: the index of the last ST at or before it in its own file (-1: none).
+
+    Files that share separators are read as one run of segments, so the segments a file
+    holds before its first ST (its envelope, or all of them in a file without ST) would
+    otherwise fall into the previous file's last transaction, and how files were batched
+    would decide what they mean.
+    """
+    txn = running(st, len(segs))
+    files = segs.files
+    new_file = np.r_[True, files.values[1:] != files.values[:-1]]
+    for start in files.bounds[new_file]:
+        if start < len(txn) and txn[start] >= 0 and st[txn[start]] < start:
+            end = st[np.searchsorted(st, start)] if st[-1] > start else len(txn)
+            txn[start:end] = -1
+    return txn
+
+
 def _read_segments(segs: Segments, labels: list[str]):
     comp = segs.separators.component
     st, hl, clm, lx = segs.where("ST"), segs.where("HL"), segs.where("CLM"), segs.where("LX")
-    owner = _Owners(segs, hl, clm, lx, running(st, len(segs)))
+    owner = _Owners(segs, hl, clm, lx, _transactions(segs, st))
     txn_of = owner.txn
     warnings: list[tuple[int, tuple[str, int, str]]] = []
     set_aside: list[tuple[int, tuple[str, int, str, str]]] = []
