@@ -201,19 +201,24 @@ def _fast_read(path: Path, header: list[str], types: dict) -> pa.Table | None:
     if not _header_on_one_line(path):
         return None  # a header spanning lines: only the exact reader knows where the data starts
     counted = len(header) < 2
-    read, parse, convert, invalid = arrow_options(header, types)
+    quoted = _has_quote(path)
+    read, parse, convert, invalid = arrow_options(header, types, quoted=quoted)
     table = pacsv.read_csv(path, read_options=read, parse_options=parse, convert_options=convert)
     if invalid:
         return None
-    if (counted or _has_quote(path)) and _has_blank_lines(path, table.num_rows):
+    if (counted or quoted) and _has_blank_lines(path, table.num_rows):
         return None
     return table
 
 
-def arrow_options(header: list[str], types: dict, block_size: int | None = None):
+def arrow_options(header: list[str], types: dict, block_size: int | None = None, quoted: bool = True):
     """Arrow's read, parse and convert options for a contract file, and the list its malformed rows
     are collected in (a malformed row is skipped by Arrow and recorded, so the caller can hand the
     file to the exact reader).
+
+    ``quoted=False`` says the file holds no quote character (see :func:`_has_quote`), so no value can
+    hold a line break: Arrow then cuts the file into blocks at any line break instead of tracking
+    quotes through it (about a quarter less work for a million-line file; the same table).
 
     Blank cells stay ``""`` (never null); a blank line is skipped only in a one-column file, where
     Arrow cannot tell it from a malformed row. In a typed column only a blank cell is missing: Arrow's
@@ -228,7 +233,7 @@ def arrow_options(header: list[str], types: dict, block_size: int | None = None)
 
     read = pacsv.ReadOptions(column_names=header, skip_rows=1, use_threads=True,
                              **({"block_size": block_size} if block_size else {}))
-    parse = pacsv.ParseOptions(invalid_row_handler=handler, newlines_in_values=True,
+    parse = pacsv.ParseOptions(invalid_row_handler=handler, newlines_in_values=quoted,
                                ignore_empty_lines=len(header) < 2)
     convert = pacsv.ConvertOptions(column_types=types, null_values=[""], strings_can_be_null=False,
                                    quoted_strings_can_be_null=False)
