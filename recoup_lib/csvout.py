@@ -188,8 +188,8 @@ def csv_bytes(df: pd.DataFrame, text: bool = False) -> tuple[bytes, bytes]:
     return header, buffer.getvalue()
 
 
-#: Bytes that make a value need quotes in CSV (RFC 4180).
-_QUOTED_BYTES = tuple(b'",\r\n')
+#: Bytes that make a value need quotes in CSV (RFC 4180); all below ``-``, as are few bytes of text.
+_QUOTED_BYTES = np.frombuffer(b'",\r\n', dtype=np.uint8)
 
 
 def _needing_quotes(column, num_columns: int, formatted: bool = False):
@@ -202,10 +202,16 @@ def _needing_quotes(column, num_columns: int, formatted: bool = False):
     """
     if num_columns == 1 and len(column) and pc.any(pc.equal(column, "")).as_py():
         return pc.or_(pc.match_substring_regex(column, '[",\r\n]'), pc.equal(column, ""))
-    if formatted or not any((data[offsets[0]:offsets[-1]] == byte).any()
-                            for offsets, data in string_parts(column) for byte in _QUOTED_BYTES):
+    if formatted or not any(_holds_quoted_bytes(data[offsets[0]:offsets[-1]])
+                            for offsets, data in string_parts(column)):
         return None
     return pc.match_substring_regex(column, '[",\r\n]')
+
+
+def _holds_quoted_bytes(data: np.ndarray) -> bool:
+    """Whether text bytes hold any of :data:`_QUOTED_BYTES` (one pass over them, then a look at the few low ones)."""
+    low = data[data <= _QUOTED_BYTES.max()]
+    return bool(len(low)) and bool(np.isin(low, _QUOTED_BYTES).any())
 
 
 def _quoted_minimal(table: pa.Table, needs: list | None = None) -> bytes:
