@@ -14,6 +14,7 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
 
 from ..errors import InvalidParameterError
 from ..folder import AuditInputs, read_audit_folder, required_file_alarms, worker_count
@@ -266,42 +267,43 @@ def _run(ctx: AuditContext, registry: RuleRegistry, inputs: AuditInputs | None =
                         "in the folder and no shipped default"))
         else:
             runnable.append(rule)
-    for rule, answer in zip(runnable, answers(ctx, runnable, workers)):
+    frames = []
+    for number, (rule, answer) in enumerate(zip(runnable, answers(ctx, runnable, workers))):
         found = _normalise_hits(rule, answer, ctx)
         paid = lines["paid_cents"].to_numpy()[found["line"].to_numpy()]
-        found = found.loc[paid > 0]
-        found.insert(1, "error_type", rule.error_type)
-        found.insert(2, "category", rule.category)
-        found.insert(3, "rule_id", rule.rule_id)
-        frames.append(found)
+        frames.append(found.loc[paid > 0].assign(_rule=number))
         ran.append(rule)
     order = {e: i for i, e in enumerate(list(ERROR_TYPES) + [r.error_type for r in registry])}
-    if frames:
-        hits = pd.concat(frames, ignore_index=True)
-    else:
-        hits = pd.DataFrame({"line": pd.Series([], dtype="int64"), "error_type": [], "category": [],
-                             "rule_id": [], "at_risk_cents": pd.Series([], dtype="int64"), "evidence": []})
+    hits = pd.concat(frames, ignore_index=True) if frames else pd.DataFrame(
+        {"line": pd.Series([], dtype="int64"), "at_risk_cents": pd.Series([], dtype="int64"),
+         "evidence": pd.Series([], dtype="str"), "_rule": pd.Series([], dtype="int64")})
+    # Sorted by claim_id, line_no and the rules' order before anything is taken from the lines: the
+    # integer ``_claim`` ranks claim ids as their text sorts, so the sort needs no text.
+    rule_of = hits["_rule"].to_numpy(dtype=np.int64)
     pos = hits["line"].to_numpy(dtype=np.int64)
+    rank = np.array([order[rule.error_type] for rule in ran], dtype=np.int64)[rule_of]
+    by_line = np.lexsort((rank, lines["line_no"].to_numpy()[pos], lines["_claim"].to_numpy()[pos]))
+    rule_of, pos = rule_of[by_line], pos[by_line]
     sel = lines[["claim_id", "line_no", *FINDING_EXTRAS]].iloc[pos]
+
+    def per_rule(values: list) -> pd.api.extensions.ExtensionArray:
+        """One text per rule, repeated on each of its findings."""
+        return pd.array(pa.array(values, pa.large_string()).take(pa.array(rule_of)), dtype="str")
+
     findings = pd.DataFrame({
         "claim_id": _values(sel["claim_id"]),
         "line_no": sel["line_no"].to_numpy(dtype=np.int64),
-        "error_type": _values(hits["error_type"].astype("str")),
-        "category": _values(hits["category"].astype("str")),
-        "rule_id": _values(hits["rule_id"].astype("str")),
-        "at_risk_cents": hits["at_risk_cents"].to_numpy(dtype=np.int64),
-        "action": _values(hits["category"].map(ACTIONS).fillna("review").astype("str")),
-        "evidence": _values(hits["evidence"].astype("str")),
+        "error_type": per_rule([rule.error_type for rule in ran]),
+        "category": per_rule([rule.category for rule in ran]),
+        "rule_id": per_rule([rule.rule_id for rule in ran]),
+        "at_risk_cents": hits["at_risk_cents"].to_numpy(dtype=np.int64)[by_line],
+        "action": per_rule([ACTIONS.get(rule.category, "review") for rule in ran]),
+        "evidence": hits["evidence"].astype("str").array.take(by_line),
         **{c: _values(sel[c]) for c in FINDING_EXTRAS},
         "_line": pos,
-        "_order": hits["error_type"].map(order).to_numpy(),
     })
-    findings = findings.astype({"claim_id": "str", "error_type": "str", "category": "str",
-                                "rule_id": "str", "action": "str", "evidence": "str",
-                                "payer_id": "str", "rendering_npi": "str", "patient_id": "str",
+    findings = findings.astype({"claim_id": "str", "payer_id": "str", "rendering_npi": "str", "patient_id": "str",
                                 "procedure_code": "str"})
-    findings = findings.sort_values(["claim_id", "line_no", "_order"], kind="stable")
-    findings = findings.drop(columns=["_order"]).reset_index(drop=True)
     switched_off = pd.DataFrame(off, columns=["error_type", "rule_id", "missing", "message"])
     return AuditResult(findings=findings, context=ctx, rules_run=ran, switched_off=switched_off,
                        inputs=inputs)
