@@ -421,7 +421,9 @@ def _modifier_columns(modifiers: pd.Series) -> dict[str, np.ndarray | pd.Series]
     mod_codes, mod_uniques = pd.factorize(modifiers.fillna("").astype("str"))
     distinct = [str(u) for u in mod_uniques]
     canonical = np.array([_canonical(u) for u in distinct], dtype=object)
-    out = {"modifier_key": pd.Series(canonical[mod_codes] if n else [], index=modifiers.index, dtype="str"),
+    # Each line's text taken by Arrow from the few distinct ones, not a million Python strings converted.
+    key = pa.array(canonical, type=pa.large_string()).take(pa.array(mod_codes)) if n else []
+    out = {"modifier_key": pd.Series(pd.array(key, dtype="str"), index=modifiers.index),
            "_mods": pd.factorize(canonical)[0].astype(np.int64)[mod_codes] if n else np.zeros(0, dtype=np.int64)}
     for column, wanted in (("has_repeat_modifier", REPEAT_MODIFIERS), ("has_bypass_modifier", BYPASS_MODIFIERS)):
         hit = np.array([bool(set(u.split(";")) & wanted) for u in distinct], dtype=bool)
