@@ -21,7 +21,7 @@ import pyarrow.compute as pc
 import pyarrow.csv as pacsv
 
 from .errors import InputError, Problem
-from .formulas import unguard_formulas, unguard_text
+from .formulas import GUARD, unguard_formulas, unguard_text
 from .schema import FIRST_DATE, LAST_DATE, MAX_WHOLE_NUMBER, SPECS, FileSpec, ParsedTable, parse_table
 
 __all__ = [
@@ -45,13 +45,14 @@ csv.field_size_limit(min(sys.maxsize, 2**31 - 1))
 RESERVED_PREFIX = "_"
 
 
-def _string_frame(table: pa.Table) -> pd.DataFrame:
+def _string_frame(table: pa.Table, guarded: bool = True) -> pd.DataFrame:
     """Text columns as pyarrow-backed strings (formula guards taken off, see
-    :func:`recoup_lib.formulas.unguard_formulas`); typed ones as ``datetime64[us]`` and ``Int64``."""
+    :func:`recoup_lib.formulas.unguard_formulas`; ``guarded=False`` says the file holds no ``'``, so
+    there is none to take off); typed ones as ``datetime64[us]`` and ``Int64``."""
     for i, f in enumerate(table.schema):
         if f.type == pa.date32():
             table = table.set_column(i, f.name, pc.cast(table[f.name], pa.timestamp("us")))
-        elif pa.types.is_string(f.type) or pa.types.is_large_string(f.type):
+        elif guarded and (pa.types.is_string(f.type) or pa.types.is_large_string(f.type)):
             table = table.set_column(i, f.name, unguard_formulas(table[f.name]))
     mapped = {pa.string(): pd.StringDtype("pyarrow"), pa.large_string(): pd.StringDtype("pyarrow"),
               pa.int64(): pd.Int64Dtype()}
@@ -174,7 +175,7 @@ def _read_csv(path, spec: FileSpec | None, label: str | None, typed: bool):
     except (pa.ArrowInvalid, pa.ArrowNotImplementedError):
         table = _converted_as_text(path, header) if any(t != _TEXT for t in types.values()) else None
     if table is not None:
-        raw = _string_frame(table)
+        raw = _string_frame(table, guarded=_holds(path, GUARD.encode()))
         rows = np.arange(len(raw), dtype=np.int64) + 2
         return raw, rows, pd.DataFrame(columns=list(_NO_BROKEN))
     raw, rows, broken = _python_csv(path, label, header)
@@ -276,10 +277,15 @@ def _typed_columns_clean(table: pa.Table, spec: FileSpec) -> bool:
 
 
 def _has_quote(path: Path) -> bool:
+    return _holds(path, b'"')
+
+
+def _holds(path: Path, byte: bytes) -> bool:
+    """Whether the file holds ``byte`` anywhere (one search of its bytes, mapped, not read into memory)."""
     if path.stat().st_size == 0:
         return False
     with open(path, "rb") as handle, mmap.mmap(handle.fileno(), 0, access=mmap.ACCESS_READ) as data:
-        return data.find(b'"') >= 0
+        return data.find(byte) >= 0
 
 
 def _has_blank_lines(path: Path, rows: int) -> bool:
