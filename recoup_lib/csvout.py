@@ -24,6 +24,7 @@ import pyarrow.compute as pc
 import pyarrow.csv as pacsv
 
 from .money import format_cents_arrow
+from .arrowtext import string_parts
 from .formulas import guard_formulas, guard_text
 from .outputs import output_file, staged
 
@@ -179,39 +180,63 @@ def csv_bytes(df: pd.DataFrame, text: bool = False) -> tuple[bytes, bytes]:
                       for a, done in zip(arrays, formatted)], names=[guard_text(name) for name in names])
     header = _quoted_minimal(pa.table([pa.array([n], pa.string()) for n in table.column_names],
                                       names=[f"c{i}" for i in range(table.num_columns)]))
+    needs = [_needing_quotes(table.column(i), table.num_columns, done) for i, done in enumerate(formatted)]
+    if any(n is not None for n in needs):
+        return header, _quoted_minimal(table, needs)
     buffer = io.BytesIO()
-    try:
-        if table.num_columns == 1 and table.num_rows and pc.any(pc.equal(table.column(0), "")).as_py():
-            raise pa.ArrowInvalid("a lone empty value must be quoted, or the row reads as a blank line")
-        # Fast path: nothing needs quoting, so write plain values.
-        pacsv.write_csv(table, buffer, write_options=pacsv.WriteOptions(include_header=False, quoting_style="none"))
-        body = buffer.getvalue()
-    except pa.ArrowInvalid:
-        body = _quoted_minimal(table)
-    return header, body
+    pacsv.write_csv(table, buffer, write_options=pacsv.WriteOptions(include_header=False, quoting_style="none"))
+    return header, buffer.getvalue()
 
 
-def _quoted_minimal(table: pa.Table) -> bytes:
+#: Bytes that make a value need quotes in CSV (RFC 4180); all below ``-``, as are few bytes of text.
+_QUOTED_BYTES = np.frombuffer(b'",\r\n', dtype=np.uint8)
+
+
+def _needing_quotes(column, num_columns: int, formatted: bool = False):
+    """Which values of a text column need quotes (a comma, a quote mark or a line break; in a
+    one-column table an empty value too, or the row reads as a blank line); None when none does.
+
+    The column's bytes are looked at once (:func:`recoup_lib.arrowtext.string_parts`): most
+    columns hold none of those characters, and only a column that does is searched value by value.
+    A ``formatted`` column (numbers, dates, booleans: see :func:`_formatted`) holds none of them.
+    """
+    if num_columns == 1 and len(column) and pc.any(pc.equal(column, "")).as_py():
+        return pc.or_(pc.match_substring_regex(column, '[",\r\n]'), pc.equal(column, ""))
+    if formatted or not any(_holds_quoted_bytes(data[offsets[0]:offsets[-1]])
+                            for offsets, data in string_parts(column)):
+        return None
+    return pc.match_substring_regex(column, '[",\r\n]')
+
+
+def _holds_quoted_bytes(data: np.ndarray) -> bool:
+    """Whether text bytes hold any of :data:`_QUOTED_BYTES` (one pass over them, then a look at the few low ones)."""
+    low = data[data <= _QUOTED_BYTES.max()]
+    return bool(len(low)) and bool(np.isin(low, _QUOTED_BYTES).any())
+
+
+def _quoted_minimal(table: pa.Table, needs: list | None = None) -> bytes:
     """CSV body quoting just the values that hold commas, quotes or line breaks (RFC 4180).
 
     The same bytes as Python's ``csv.writer`` with ``QUOTE_MINIMAL`` and ``\\n`` line ends
     (a lone empty value in a one-column row is written ``""``), built column-wise with Arrow.
+    ``needs``: for each column, which values need quotes (None: none), as :func:`_needing_quotes`
+    says; worked out here when not given.
     """
     if not table.num_rows:
         return b""
+    if needs is None:
+        needs = [_needing_quotes(pc.cast(table[name], pa.large_string()), table.num_columns)
+                 for name in table.column_names]
     fields = []
-    for name in table.column_names:
+    for name, need in zip(table.column_names, needs):
         column = pc.cast(table[name], pa.large_string())
-        needs = pc.match_substring_regex(column, '[",\r\n]')
-        if table.num_columns == 1:
-            needs = pc.or_(needs, pc.equal(column, ""))
-        if not pc.any(needs).as_py():
+        if need is None:
             fields.append(column)
             continue
         mark = pa.scalar('"', pa.large_string())
         quoted = pc.binary_join_element_wise(mark, pc.replace_substring(column, '"', '""'), mark,
                                              pa.scalar("", pa.large_string()))
-        fields.append(pc.if_else(needs, quoted, column))
+        fields.append(pc.if_else(need, quoted, column))
     lines = (pc.binary_join_element_wise(*fields, pa.scalar(",", pa.large_string())) if len(fields) > 1
              else fields[0])
     lines = pc.binary_join_element_wise(lines, pa.scalar("\n", pa.large_string()), pa.scalar("", pa.large_string()))

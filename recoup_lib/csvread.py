@@ -21,7 +21,7 @@ import pyarrow.compute as pc
 import pyarrow.csv as pacsv
 
 from .errors import InputError, Problem
-from .formulas import unguard_formulas, unguard_text
+from .formulas import GUARD, unguard_formulas, unguard_text
 from .schema import FIRST_DATE, LAST_DATE, MAX_WHOLE_NUMBER, SPECS, FileSpec, ParsedTable, parse_table
 
 __all__ = [
@@ -45,13 +45,14 @@ csv.field_size_limit(min(sys.maxsize, 2**31 - 1))
 RESERVED_PREFIX = "_"
 
 
-def _string_frame(table: pa.Table) -> pd.DataFrame:
+def _string_frame(table: pa.Table, guarded: bool = True) -> pd.DataFrame:
     """Text columns as pyarrow-backed strings (formula guards taken off, see
-    :func:`recoup_lib.formulas.unguard_formulas`); typed ones as ``datetime64[us]`` and ``Int64``."""
+    :func:`recoup_lib.formulas.unguard_formulas`; ``guarded=False`` says the file holds no ``'``, so
+    there is none to take off); typed ones as ``datetime64[us]`` and ``Int64``."""
     for i, f in enumerate(table.schema):
         if f.type == pa.date32():
             table = table.set_column(i, f.name, pc.cast(table[f.name], pa.timestamp("us")))
-        elif pa.types.is_string(f.type) or pa.types.is_large_string(f.type):
+        elif guarded and (pa.types.is_string(f.type) or pa.types.is_large_string(f.type)):
             table = table.set_column(i, f.name, unguard_formulas(table[f.name]))
     mapped = {pa.string(): pd.StringDtype("pyarrow"), pa.large_string(): pd.StringDtype("pyarrow"),
               pa.int64(): pd.Int64Dtype()}
@@ -174,7 +175,7 @@ def _read_csv(path, spec: FileSpec | None, label: str | None, typed: bool):
     except (pa.ArrowInvalid, pa.ArrowNotImplementedError):
         table = _converted_as_text(path, header) if any(t != _TEXT for t in types.values()) else None
     if table is not None:
-        raw = _string_frame(table)
+        raw = _string_frame(table, guarded=_holds(path, GUARD.encode()))
         rows = np.arange(len(raw), dtype=np.int64) + 2
         return raw, rows, pd.DataFrame(columns=list(_NO_BROKEN))
     raw, rows, broken = _python_csv(path, label, header)
@@ -201,19 +202,24 @@ def _fast_read(path: Path, header: list[str], types: dict) -> pa.Table | None:
     if not _header_on_one_line(path):
         return None  # a header spanning lines: only the exact reader knows where the data starts
     counted = len(header) < 2
-    read, parse, convert, invalid = arrow_options(header, types)
+    quoted = _has_quote(path)
+    read, parse, convert, invalid = arrow_options(header, types, quoted=quoted)
     table = pacsv.read_csv(path, read_options=read, parse_options=parse, convert_options=convert)
     if invalid:
         return None
-    if (counted or _has_quote(path)) and _has_blank_lines(path, table.num_rows):
+    if (counted or quoted) and _has_blank_lines(path, table.num_rows):
         return None
     return table
 
 
-def arrow_options(header: list[str], types: dict, block_size: int | None = None):
+def arrow_options(header: list[str], types: dict, block_size: int | None = None, quoted: bool = True):
     """Arrow's read, parse and convert options for a contract file, and the list its malformed rows
     are collected in (a malformed row is skipped by Arrow and recorded, so the caller can hand the
     file to the exact reader).
+
+    ``quoted=False`` says the file holds no quote character (see :func:`_has_quote`), so no value can
+    hold a line break: Arrow then cuts the file into blocks at any line break instead of tracking
+    quotes through it (about a quarter less work for a million-line file; the same table).
 
     Blank cells stay ``""`` (never null); a blank line is skipped only in a one-column file, where
     Arrow cannot tell it from a malformed row. In a typed column only a blank cell is missing: Arrow's
@@ -228,7 +234,7 @@ def arrow_options(header: list[str], types: dict, block_size: int | None = None)
 
     read = pacsv.ReadOptions(column_names=header, skip_rows=1, use_threads=True,
                              **({"block_size": block_size} if block_size else {}))
-    parse = pacsv.ParseOptions(invalid_row_handler=handler, newlines_in_values=True,
+    parse = pacsv.ParseOptions(invalid_row_handler=handler, newlines_in_values=quoted,
                                ignore_empty_lines=len(header) < 2)
     convert = pacsv.ConvertOptions(column_types=types, null_values=[""], strings_can_be_null=False,
                                    quoted_strings_can_be_null=False)
@@ -271,10 +277,15 @@ def _typed_columns_clean(table: pa.Table, spec: FileSpec) -> bool:
 
 
 def _has_quote(path: Path) -> bool:
+    return _holds(path, b'"')
+
+
+def _holds(path: Path, byte: bytes) -> bool:
+    """Whether the file holds ``byte`` anywhere (one search of its bytes, mapped, not read into memory)."""
     if path.stat().st_size == 0:
         return False
     with open(path, "rb") as handle, mmap.mmap(handle.fileno(), 0, access=mmap.ACCESS_READ) as data:
-        return data.find(b'"') >= 0
+        return data.find(byte) >= 0
 
 
 def _has_blank_lines(path: Path, rows: int) -> bool:

@@ -60,7 +60,13 @@ def guard_formulas(values):
 
 
 def _may_start_a_formula(values) -> bool:
-    """Whether any value starts with a formula character or a quote mark (a cheap first look).
+    """Whether any value starts with a formula character or a quote mark (a cheap first look, see
+    :func:`_may_start_with`)."""
+    return _may_start_with(values, FORMULA_STARTS + (GUARD,))
+
+
+def _may_start_with(values, starts: tuple[str, ...]) -> bool:
+    """Whether any value may start with one of ``starts`` (one-byte ASCII characters).
 
     Text columns are read from Arrow's buffers (:func:`recoup_lib.arrowtext.string_parts`): one
     byte per value, no new strings. ``True`` may be a false alarm (an empty value's slot shows the
@@ -73,10 +79,10 @@ def _may_start_a_formula(values) -> bool:
 
     if not (pa.types.is_string(values.type) or pa.types.is_large_string(values.type)):
         first = pc.utf8_slice_codeunits(values, 0, 1)
-        return pc.any(pc.fill_null(pc.is_in(first, value_set=pa.array(FORMULA_STARTS + (GUARD,))), False)).as_py()
-    risky = np.zeros(256, dtype=bool)
-    risky[list("".join(FORMULA_STARTS + (GUARD,)).encode("ascii"))] = True
-    return any(len(data) and risky.take(data.take(offsets[:-1], mode="clip")).any()
+        return pc.any(pc.fill_null(pc.is_in(first, value_set=pa.array(starts)), False)).as_py()
+    wanted = np.zeros(256, dtype=bool)
+    wanted[list("".join(starts).encode("ascii"))] = True
+    return any(len(data) and wanted.take(data.take(offsets[:-1], mode="clip")).any()
                for offsets, data in string_parts(values))
 
 
@@ -88,7 +94,7 @@ def unguard_formulas(values):
     ['=1+2', "'=x", "'plain", '-40.50']
     """
     pa, pc = _arrow()
-    if not pc.any(pc.fill_null(pc.starts_with(values, GUARD), False)).as_py():
+    if not _may_start_with(values, (GUARD,)):
         return values
     return pc.replace_substring_regex(values, _GUARDED, r"\1")
 

@@ -74,6 +74,27 @@ def has_any_modifier(modifiers: pd.Series, wanted: frozenset[str]) -> pd.Series:
     return pd.Series(hit[codes] if len(codes) else np.zeros(0, dtype=bool), index=modifiers.index)
 
 
+#: The most (payer, code) pairs a fee schedule is looked up by in a direct table (else by binary search).
+_FEE_TABLE_LIMIT = 1 << 22
+#: The most rows of one (payer, code) pair scanned one by one (else found by binary search).
+_FEE_ROWS_SCANNED = 8
+
+
+def _latest_effective(index: dict, group: np.ndarray, known: np.ndarray, day: np.ndarray) -> np.ndarray:
+    """Row of the fee schedule (in ``index``'s order) of each pair's latest row effective on or before
+    ``day`` (ties: the last in file order), -1 where none: the group's few rows scanned in date order."""
+    found = np.full(len(group), -1, dtype=np.int64)
+    group = np.where(known, group, -1)
+    listed = group >= 0
+    first = np.where(listed, index["first"][np.maximum(group, 0)], 0)
+    count = np.where(listed, index["count"][np.maximum(group, 0)], 0)
+    effective = index["packed"] % _DAY_SPAN
+    for k in range(int(count.max()) if len(count) else 0):
+        row = first + k
+        found = np.where((k < count) & (effective[np.minimum(row, len(effective) - 1)] <= day), row, found)
+    return found
+
+
 def _line_table(sorted_keys: np.ndarray, order: np.ndarray, size: int) -> np.ndarray | None:
     """The line at each possible (claim, line_no) key, -1 where none (the first line of a repeated key).
 
@@ -172,9 +193,17 @@ class AuditContext:
         groups, group_of = np.unique(pair, return_inverse=True)
         packed = group_of.astype(np.int64) * _DAY_SPAN + _days(fs["effective_date"])[keep]
         order = np.argsort(packed, kind="stable")
-        return {"width": width, "groups": groups, "packed": packed[order],
-                "end": _days(fs["end_date"], missing=_OPEN_END)[keep][order],
-                "allowed": fs["allowed_cents"].to_numpy(dtype=np.int64)[keep][order]}
+        index = {"width": width, "groups": groups, "packed": packed[order],
+                 "end": _days(fs["end_date"], missing=_OPEN_END)[keep][order],
+                 "allowed": fs["allowed_cents"].to_numpy(dtype=np.int64)[keep][order]}
+        pairs = max(len(self.keys["payer"]), 1) * width
+        if pairs <= _FEE_TABLE_LIMIT:
+            # Every (payer, code) pair's group in a table, and each group's first row and row count.
+            index["group_of_pair"] = np.full(pairs, -1, dtype=np.int64)
+            index["group_of_pair"][groups] = np.arange(len(groups))
+            index["first"] = np.searchsorted(index["packed"] // _DAY_SPAN, np.arange(len(groups)))
+            index["count"] = np.diff(np.r_[index["first"], len(order)])
+        return index
 
     def fee_cents(self, procedure_code=None, rows: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray]:
         """Fee per unit (int64 cents) and whether there is one, for lines by payer and date.
@@ -192,15 +221,19 @@ class AuditContext:
                 else self.key("code", procedure_code))
         payer = self.lines["_payer"].to_numpy()[rows]
         pair = np.where((payer >= 0) & (code >= 0), payer * index["width"] + code, -1)
-        groups = index["groups"]
-        at = np.minimum(np.searchsorted(groups, pair), len(groups) - 1)
-        known = groups[at] == pair
         day = _days(self.lines["service_date"].to_numpy()[rows])
-        # The latest row of the pair effective on or before the date (ties: the last in file order).
-        found = np.searchsorted(index["packed"], at * _DAY_SPAN + day, side="right") - 1
+        if "group_of_pair" in index and index["count"].max() <= _FEE_ROWS_SCANNED:
+            found = _latest_effective(index, index["group_of_pair"][np.maximum(pair, 0)], pair >= 0, day)
+        else:
+            groups = index["groups"]
+            at = np.minimum(np.searchsorted(groups, pair), len(groups) - 1)
+            # The latest row of the pair effective on or before the date (ties: the last in file order).
+            found = np.searchsorted(index["packed"], at * _DAY_SPAN + day, side="right") - 1
+            safe = np.maximum(found, 0)
+            found = np.where((groups[at] == pair) & (found >= 0) & (index["packed"][safe] // _DAY_SPAN == at),
+                             found, -1)
         safe = np.maximum(found, 0)
-        same_pair = (found >= 0) & (index["packed"][safe] // _DAY_SPAN == at)
-        has = known & same_pair & (index["end"][safe] >= day)
+        has = (found >= 0) & (index["end"][safe] >= day)
         fee = np.where(has, index["allowed"][safe], 0)
         return fee, has
 
@@ -264,7 +297,9 @@ class AuditContext:
         doc = self.documentation
         pos = self.line_positions(doc["claim_id"], doc["line_no"])
         # The first row of a (claim, line) wins, as the reader keeps the first of a repeated key.
-        first = (pos >= 0) & ~pd.Series(pos).duplicated().to_numpy()
+        first = pos >= 0
+        if len(pos) and np.bincount(pos[first], minlength=len(self.lines)).max(initial=0) > 1:
+            first &= ~pd.Series(pos).duplicated().to_numpy()
         row = np.full(len(self.lines), -1, dtype=np.int64)
         row[pos[first]] = np.flatnonzero(first)
         has_row = row >= 0
@@ -386,7 +421,9 @@ def _modifier_columns(modifiers: pd.Series) -> dict[str, np.ndarray | pd.Series]
     mod_codes, mod_uniques = pd.factorize(modifiers.fillna("").astype("str"))
     distinct = [str(u) for u in mod_uniques]
     canonical = np.array([_canonical(u) for u in distinct], dtype=object)
-    out = {"modifier_key": pd.Series(canonical[mod_codes] if n else [], index=modifiers.index, dtype="str"),
+    # Each line's text taken by Arrow from the few distinct ones, not a million Python strings converted.
+    key = pa.array(canonical, type=pa.large_string()).take(pa.array(mod_codes)) if n else []
+    out = {"modifier_key": pd.Series(pd.array(key, dtype="str"), index=modifiers.index),
            "_mods": pd.factorize(canonical)[0].astype(np.int64)[mod_codes] if n else np.zeros(0, dtype=np.int64)}
     for column, wanted in (("has_repeat_modifier", REPEAT_MODIFIERS), ("has_bypass_modifier", BYPASS_MODIFIERS)):
         hit = np.array([bool(set(u.split(";")) & wanted) for u in distinct], dtype=bool)

@@ -14,6 +14,8 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
 
 from ..errors import InvalidParameterError
 from ..folder import AuditInputs, read_audit_folder, required_file_alarms, worker_count
@@ -266,42 +268,43 @@ def _run(ctx: AuditContext, registry: RuleRegistry, inputs: AuditInputs | None =
                         "in the folder and no shipped default"))
         else:
             runnable.append(rule)
-    for rule, answer in zip(runnable, answers(ctx, runnable, workers)):
+    frames = []
+    for number, (rule, answer) in enumerate(zip(runnable, answers(ctx, runnable, workers))):
         found = _normalise_hits(rule, answer, ctx)
         paid = lines["paid_cents"].to_numpy()[found["line"].to_numpy()]
-        found = found.loc[paid > 0]
-        found.insert(1, "error_type", rule.error_type)
-        found.insert(2, "category", rule.category)
-        found.insert(3, "rule_id", rule.rule_id)
-        frames.append(found)
+        frames.append(found.loc[paid > 0].assign(_rule=number))
         ran.append(rule)
     order = {e: i for i, e in enumerate(list(ERROR_TYPES) + [r.error_type for r in registry])}
-    if frames:
-        hits = pd.concat(frames, ignore_index=True)
-    else:
-        hits = pd.DataFrame({"line": pd.Series([], dtype="int64"), "error_type": [], "category": [],
-                             "rule_id": [], "at_risk_cents": pd.Series([], dtype="int64"), "evidence": []})
+    hits = pd.concat(frames, ignore_index=True) if frames else pd.DataFrame(
+        {"line": pd.Series([], dtype="int64"), "at_risk_cents": pd.Series([], dtype="int64"),
+         "evidence": pd.Series([], dtype="str"), "_rule": pd.Series([], dtype="int64")})
+    # Sorted by claim_id, line_no and the rules' order before anything is taken from the lines: the
+    # integer ``_claim`` ranks claim ids as their text sorts, so the sort needs no text.
+    rule_of = hits["_rule"].to_numpy(dtype=np.int64)
     pos = hits["line"].to_numpy(dtype=np.int64)
+    rank = np.array([order[rule.error_type] for rule in ran], dtype=np.int64)[rule_of]
+    by_line = np.lexsort((rank, lines["line_no"].to_numpy()[pos], lines["_claim"].to_numpy()[pos]))
+    rule_of, pos = rule_of[by_line], pos[by_line]
     sel = lines[["claim_id", "line_no", *FINDING_EXTRAS]].iloc[pos]
+
+    def per_rule(values: list) -> pd.api.extensions.ExtensionArray:
+        """One text per rule, repeated on each of its findings."""
+        return pd.array(pa.array(values, pa.large_string()).take(pa.array(rule_of)), dtype="str")
+
     findings = pd.DataFrame({
         "claim_id": _values(sel["claim_id"]),
         "line_no": sel["line_no"].to_numpy(dtype=np.int64),
-        "error_type": _values(hits["error_type"].astype("str")),
-        "category": _values(hits["category"].astype("str")),
-        "rule_id": _values(hits["rule_id"].astype("str")),
-        "at_risk_cents": hits["at_risk_cents"].to_numpy(dtype=np.int64),
-        "action": _values(hits["category"].map(ACTIONS).fillna("review").astype("str")),
-        "evidence": _values(hits["evidence"].astype("str")),
+        "error_type": per_rule([rule.error_type for rule in ran]),
+        "category": per_rule([rule.category for rule in ran]),
+        "rule_id": per_rule([rule.rule_id for rule in ran]),
+        "at_risk_cents": hits["at_risk_cents"].to_numpy(dtype=np.int64)[by_line],
+        "action": per_rule([ACTIONS.get(rule.category, "review") for rule in ran]),
+        "evidence": hits["evidence"].astype("str").array.take(by_line),
         **{c: _values(sel[c]) for c in FINDING_EXTRAS},
         "_line": pos,
-        "_order": hits["error_type"].map(order).to_numpy(),
     })
-    findings = findings.astype({"claim_id": "str", "error_type": "str", "category": "str",
-                                "rule_id": "str", "action": "str", "evidence": "str",
-                                "payer_id": "str", "rendering_npi": "str", "patient_id": "str",
+    findings = findings.astype({"claim_id": "str", "payer_id": "str", "rendering_npi": "str", "patient_id": "str",
                                 "procedure_code": "str"})
-    findings = findings.sort_values(["claim_id", "line_no", "_order"], kind="stable")
-    findings = findings.drop(columns=["_order"]).reset_index(drop=True)
     switched_off = pd.DataFrame(off, columns=["error_type", "rule_id", "missing", "message"])
     return AuditResult(findings=findings, context=ctx, rules_run=ran, switched_off=switched_off,
                        inputs=inputs)
@@ -406,6 +409,19 @@ def capped_findings(findings: pd.DataFrame) -> pd.DataFrame:
     if not len(f):
         f["at_risk_capped_cents"] = pd.Series([], dtype="int64")
         return f
+    lines = _sorted_line_keys(f)
+    if lines is not None:
+        by_line, key = lines
+        risk = f["at_risk_cents"].clip(lower=0).to_numpy(dtype=np.int64)[by_line]
+        total = np.cumsum(risk)
+        starts = np.r_[True, key[1:] != key[:-1]]
+        # What the line's earlier findings took: the running total less its value where the line starts.
+        before = total - risk - np.maximum.accumulate(np.where(starts, total - risk, 0))
+        room = np.maximum(f["paid_cents"].to_numpy(dtype=np.int64)[by_line] - before, 0)
+        capped = np.empty(len(f), dtype=np.int64)
+        capped[by_line] = np.minimum(risk, room)
+        f["at_risk_capped_cents"] = capped
+        return f
     order = {e: i for i, e in enumerate(ERROR_TYPES)}
     f["_o"] = f["error_type"].map(order).fillna(len(order)).astype(int)
     f = f.sort_values(["claim_id", "line_no", "_o"], kind="stable")
@@ -416,6 +432,33 @@ def capped_findings(findings: pd.DataFrame) -> pd.DataFrame:
     room = np.maximum(paid - before, 0)
     f["at_risk_capped_cents"] = np.minimum(risk, room)
     return f.sort_index().drop(columns=["_o", "_risk"])
+
+
+def _sorted_line_keys(findings: pd.DataFrame) -> tuple[np.ndarray, np.ndarray] | None:
+    """The order of findings by claim_id (as its text sorts), line_no and the contract's order of error
+    types (stable), and one integer per (claim_id, line_no) in that order; None for a table this does not
+    fit (text not Arrow-backed or missing, line numbers not whole, an index out of order), which
+    :func:`capped_findings` then sorts as a frame.
+
+    Claim ids are ranked by Arrow (their distinct values sorted once), so no text is sorted row by row.
+    """
+    claim, line_no = findings["claim_id"], findings["line_no"]
+    if not (isinstance(claim.dtype, pd.StringDtype) and claim.dtype.storage == "pyarrow"
+            and isinstance(findings["error_type"].dtype, pd.StringDtype) and claim.notna().all()
+            and pd.api.types.is_integer_dtype(line_no.dtype) and line_no.notna().all()
+            and findings.index.is_monotonic_increasing and findings.index.is_unique):
+        return None
+    encoded = pc.dictionary_encode(pa.chunked_array(pa.array(claim.array)).combine_chunks())
+    ranks = np.empty(len(encoded.dictionary), dtype=np.int64)
+    ranks[pc.sort_indices(encoded.dictionary).to_numpy()] = np.arange(len(ranks))
+    claim_rank = ranks[encoded.indices.to_numpy(zero_copy_only=False)]
+    error_rank = pc.fill_null(pc.index_in(pa.array(findings["error_type"].array), pa.array(list(ERROR_TYPES))),
+                              len(ERROR_TYPES)).to_numpy(zero_copy_only=False)
+    line_no = line_no.to_numpy(dtype=np.int64)
+    by_line = np.lexsort((error_rank, line_no, claim_rank))
+    line_no, claim_rank = line_no[by_line], claim_rank[by_line]
+    key = np.r_[0, np.cumsum((line_no[1:] != line_no[:-1]) | (claim_rank[1:] != claim_rank[:-1]))]
+    return by_line, key
 
 
 _DIMENSIONS = {
@@ -455,7 +498,13 @@ def _with_summary_keys(capped: pd.DataFrame) -> pd.DataFrame:
     f = capped.copy()
     months = f["service_date"].to_numpy().astype("datetime64[M]")
     f["_month"] = pd.Series(np.datetime_as_string(months, unit="M"), index=f.index, dtype="str")
-    f["_linekey"] = f.groupby(["claim_id", "line_no"], sort=False, dropna=False).ngroup()
+    lines = _sorted_line_keys(f) if len(f) else None
+    if lines is None:
+        f["_linekey"] = f.groupby(["claim_id", "line_no"], sort=False, dropna=False).ngroup()
+    else:
+        key = np.empty(len(f), dtype=np.int64)
+        key[lines[0]] = lines[1]
+        f["_linekey"] = key
     return f
 
 

@@ -9,7 +9,7 @@ import pyarrow.compute as pc
 
 from ..money import format_cents_arrow
 
-__all__ = ["hits", "usd", "date_text", "join_by_group", "NO_HITS"]
+__all__ = ["hits", "usd", "date_text", "join_by_group", "among", "NO_HITS"]
 
 NO_HITS = pd.DataFrame({"line": pd.Series([], dtype="int64"),
                         "at_risk_cents": pd.Series([], dtype="int64"),
@@ -84,3 +84,19 @@ def join_by_group(groups, texts, sep: str = ", ") -> pd.Series:
     offsets = pa.array(np.r_[starts, len(keys)].astype(np.int32))
     joined = pc.binary_join(pa.ListArray.from_arrays(offsets, values), sep)
     return pd.Series(joined.to_numpy(zero_copy_only=False), index=pd.Index(keys[starts]), dtype="str")
+
+
+def among(keys, wanted) -> np.ndarray:
+    """Which integer keys (``_code``, ``_payer``... of the audit context; -1: unknown) are among ``wanted``.
+
+    ``np.isin`` for the context's keys, which are small whole numbers: a table of flags indexed by key,
+    one look per line instead of one comparison per wanted value (a million lines against the NCCI
+    table's codes).
+    """
+    keys, wanted = np.asarray(keys, dtype=np.int64), np.asarray(wanted, dtype=np.int64)
+    wanted = wanted[wanted >= 0]
+    if not len(keys) or not len(wanted) or keys.max(initial=0) > 8 * len(keys) + wanted.max():
+        return np.isin(keys, wanted)
+    flags = np.zeros(max(int(keys.max()), int(wanted.max())) + 1, dtype=bool)
+    flags[wanted] = True
+    return np.where(keys >= 0, flags[np.maximum(keys, 0)], False)

@@ -252,7 +252,9 @@ class _NeedsExactReader(Exception):
 def _arrow_pieces(path: Path, header: list[str]):
     """The file as text in pieces (Arrow's streaming reader), with row numbers."""
     counted = len(header) < 2
-    read, parse, convert, invalid = arrow_options(header, {h: pa.string() for h in header}, _PIECE_BYTES)
+    quoted = _has_quote(path)
+    read, parse, convert, invalid = arrow_options(header, {h: pa.string() for h in header}, _PIECE_BYTES,
+                                                  quoted=quoted)
     reader = pacsv.open_csv(path, read_options=read, parse_options=parse, convert_options=convert)
     seen = 0
     for batch in reader:
@@ -263,7 +265,7 @@ def _arrow_pieces(path: Path, header: list[str]):
         seen += len(frame)
     if invalid:
         raise _NeedsExactReader
-    if (counted or _has_quote(path)) and _has_blank_lines(path, seen):
+    if (counted or quoted) and _has_blank_lines(path, seen):
         raise _NeedsExactReader
 
 

@@ -10,7 +10,7 @@ import numpy as np
 import pandas as pd
 
 from ..money import prorate, times_units
-from ._hits import NO_HITS, date_text, hits, usd
+from ._hits import NO_HITS, among, date_text, hits, usd
 from ._registry import register
 from ._vocabulary import EM_FAMILIES
 
@@ -111,8 +111,8 @@ def unbundling(ctx) -> pd.DataFrame:
     code = lines["_code"].to_numpy()
     # Only the few columns the pairing needs are taken, from the lines that can pair.
     needed = lines[key + ["_code", "has_bypass_modifier", "claim_id", "line_no"]]
-    col2 = needed.iloc[np.flatnonzero(paid & np.isin(code, ptp["_c2"].to_numpy()))]
-    col1 = needed.iloc[np.flatnonzero(paid & np.isin(code, ptp["_c1"].to_numpy()))]
+    col2 = needed.iloc[np.flatnonzero(paid & among(code, ptp["_c2"]))]
+    col1 = needed.iloc[np.flatnonzero(paid & among(code, ptp["_c1"]))]
     if not len(col2) or not len(col1):
         return NO_HITS
     left = col2[key + ["_code", "has_bypass_modifier"]].assign(_line=col2.index)
@@ -165,7 +165,7 @@ def units_over_mue(ctx) -> pd.DataFrame:
     lines = ctx.lines
     table = mue.assign(_code=ctx.key("code", mue["procedure_code"])).drop_duplicates("procedure_code")
     table = table.loc[table["_code"] >= 0].set_index("_code")
-    candidates = ctx.is_paid.to_numpy() & np.isin(lines["_code"].to_numpy(), table.index.to_numpy())
+    candidates = ctx.is_paid.to_numpy() & among(lines["_code"], table.index)
     paid = lines[["_patient", "_npi", "service_date", "_code", "units", "paid_cents",
                   "procedure_code"]].iloc[np.flatnonzero(candidates)]
     if not len(paid):
@@ -173,9 +173,9 @@ def units_over_mue(ctx) -> pd.DataFrame:
     limit = table["mue_value"].reindex(paid["_code"]).to_numpy(dtype=np.int64)
     mai = table["mai"].reindex(paid["_code"]).to_numpy()
     units = paid["units"].to_numpy(dtype=np.int64)
-    day_key = [paid["_patient"], paid["_npi"], paid["service_date"], paid["_code"]]
-    day_units = paid.groupby(day_key, sort=False)["units"].transform("sum").to_numpy(dtype=np.int64)
-    day_lines = paid.groupby(day_key, sort=False)["units"].transform("size").to_numpy(dtype=np.int64)
+    same_day = paid.groupby(["_patient", "_npi", "service_date", "_code"], sort=False)["units"]
+    day_units = same_day.transform("sum").to_numpy(dtype=np.int64)
+    day_lines = same_day.transform("size").to_numpy(dtype=np.int64)
     per_line = mai == "1"
     compared = np.where(per_line, units, day_units)
     over = compared > limit

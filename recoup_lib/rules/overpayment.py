@@ -17,12 +17,17 @@ from ._registry import register
 DUPLICATE_KEY = ["_patient", "_payer", "_npi", "service_date", "_code", "_mods"]
 
 
+#: Buckets of the first, coarse look of :func:`_may_repeat` (a count per bucket: 32 MB).
+_BUCKETS = 1 << 22
+
+
 def _may_repeat(lines: pd.DataFrame, rows: np.ndarray) -> np.ndarray:
     """Which of ``rows`` share a hash of :data:`DUPLICATE_KEY` with another of them.
 
     Equal services have equal hashes, so this keeps every duplicate (and, rarely, a
     collision, which the exact comparison then drops): the full sort runs on a few lines
-    instead of all of them.
+    instead of all of them. Rows alone in their bucket of the hash's low bits (most of them)
+    are left out first by counting, so only the rest are hashed into a table.
     """
     mixed = np.zeros(len(rows), dtype=np.uint64)
     for name in DUPLICATE_KEY:
@@ -31,7 +36,11 @@ def _may_repeat(lines: pd.DataFrame, rows: np.ndarray) -> np.ndarray:
             values = values.astype("datetime64[D]")
         mixed = (mixed ^ values.view(np.int64).astype(np.uint64)) * np.uint64(0x9E3779B97F4A7C15)
         mixed ^= mixed >> np.uint64(29)
-    return pd.Series(mixed).duplicated(keep=False).to_numpy()
+    bucket = (mixed & np.uint64(_BUCKETS - 1)).astype(np.intp)
+    shared = np.bincount(bucket, minlength=_BUCKETS)[bucket] > 1
+    out = np.zeros(len(rows), dtype=bool)
+    out[shared] = pd.Series(mixed[shared]).duplicated(keep=False).to_numpy()
+    return out
 
 
 @register("duplicate_claim", "OVP-DUP-CLAIM",

@@ -29,7 +29,7 @@ def policy_change(ctx) -> pd.DataFrame:
     if pol is None or not len(pol):
         return NO_HITS
     lines = ctx.lines
-    paid = lines.loc[ctx.is_paid, ["_payer", "_code", "payer_id", "procedure_code", "service_date"]]
+    paid = lines.loc[ctx.is_paid, ["_payer", "_code", "service_date"]]
     pol = pd.DataFrame({"_payer": ctx.key("payer", pol["payer_id"]), "_code": ctx.key("code", pol["procedure_code"]),
                         "effective_date": pol["effective_date"].to_numpy(),
                         "announced_date": pol["announced_date"].to_numpy()})
@@ -42,7 +42,7 @@ def policy_change(ctx) -> pd.DataFrame:
     sel = lines.loc[first["_line"].to_numpy()]
     retro = (first["announced_date"] > first["service_date"]).to_numpy()
     evidence = (
-        first["payer_id"].to_numpy() + " does not cover " + first["procedure_code"].to_numpy()
+        sel["payer_id"].to_numpy() + " does not cover " + sel["procedure_code"].to_numpy()
         + " for services from " + date_text(first["effective_date"]).to_numpy()
         + np.where(retro, "; retroactive: announced " + date_text(first["announced_date"]).to_numpy()
                    + ", after this service on " + date_text(first["service_date"]).to_numpy(),

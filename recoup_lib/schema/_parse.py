@@ -87,8 +87,8 @@ def _as_text(arr: pa.ChunkedArray) -> pd.api.extensions.ExtensionArray:
 
 
 def _visible(data: np.ndarray) -> bool:
-    """Whether every byte is printable ASCII other than a space (``!`` to ``~``)."""
-    return not ((data - np.uint8(0x21)) > 0x7E - 0x21).any()
+    """Whether every byte is printable ASCII other than a space (``!`` to ``~``): two reductions, no new array."""
+    return not len(data) or (data.min() >= 0x21 and data.max() <= 0x7E)
 
 
 def _plain_ascii(arr: pa.ChunkedArray) -> bool:
@@ -104,10 +104,22 @@ def _trimmed(arr: pa.ChunkedArray) -> pa.ChunkedArray:
     """``str.strip()`` of every value (Arrow's Unicode whitespace trim), skipped where nothing can need it:
     every value starts and ends with a visible ASCII character (whitespace, Unicode's too, cannot)."""
     for offsets, data in string_parts(arr):
+        if _visible(data[offsets[0]:offsets[-1]]):
+            continue  # no byte of any value is a space or beyond ASCII
         filled = offsets[1:] > offsets[:-1]
         if not _visible(data[offsets[:-1][filled]]) or not _visible(data[offsets[1:][filled] - 1]):
             return pc.utf8_trim_whitespace(arr)
     return arr
+
+
+def _blanks(arr: pa.ChunkedArray) -> np.ndarray:
+    """Which values are ``""`` (never a null): read from the value offsets, without comparing text."""
+    if arr.null_count or not (pa.types.is_string(arr.type) or pa.types.is_large_string(arr.type)):
+        return _mask(pc.equal(arr, ""))
+    width = np.int64 if pa.types.is_large_string(arr.type) else np.int32
+    parts = [np.diff(np.frombuffer(chunk.buffers()[1], dtype=width)[chunk.offset:chunk.offset + len(chunk) + 1]) == 0
+             for chunk in arr.chunks if len(chunk)]
+    return np.concatenate(parts) if parts else np.zeros(0, dtype=bool)
 
 
 def _mask(arr) -> np.ndarray:
@@ -275,7 +287,7 @@ def _parse_column(text: pa.ChunkedArray, col: Column, n: int, record, bad: np.nd
     ``record(mask, expected)`` is told every bad cell; ``bad`` (rows already set aside by
     earlier columns) only matters for a money column's running total.
     """
-    blank = _mask(pc.equal(text, ""))
+    blank = _blanks(text)
     if not col.nullable:
         record(blank, "a value (this column may not be blank)")
     kind = col.kind

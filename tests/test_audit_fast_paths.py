@@ -1,0 +1,228 @@
+"""The audit's fast paths give what the general paths give: reading, checking, keying, capping, writing.
+
+Each test runs a fast path and the general one it stands for (forced by patching the fast one away)
+on the same input, and compares the answers.
+"""
+
+import csv
+import io
+import shutil
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+import recoup_lib.csvout as csvout
+import recoup_lib.csvread as csvread
+import recoup_lib.rules._context as context_module
+import recoup_lib.rules._engine as engine
+import recoup_lib.rules.overpayment as overpayment
+import recoup_lib.schema._parse as parse
+from recoup_lib.formulas import _GUARDED, guard_formulas, unguard_formulas
+from recoup_lib.rules import audit_folder, build_context, capped_findings
+from recoup_lib.rules._hits import among
+from recoup_lib.synthetic import demo
+
+
+def _chunked(values, pieces: int = 1, large: bool = True) -> pa.ChunkedArray:
+    """Text as Arrow gives it to the kit: in ``pieces`` chunks (some slices of a larger array)."""
+    arr = pa.array(values, type=pa.large_string() if large else pa.string())
+    cuts = sorted({0, len(values), *(len(values) * i // pieces for i in range(pieces))})
+    return pa.chunked_array([arr.slice(a, b - a) for a, b in zip(cuts, cuts[1:])], type=arr.type)
+
+
+_TEXT = st.text(alphabet="aZ09 \t'=+-@é;,\"\n\r\u00a0", max_size=6)
+
+
+@given(st.lists(_TEXT, max_size=25), st.integers(1, 4), st.booleans())
+def test_the_byte_looks_at_text_answer_as_arrow_kernels_do(values, pieces, large):
+    arr = _chunked(values, pieces, large)
+    assert unguard_formulas(arr).to_pylist() == pc.replace_substring_regex(arr, _GUARDED, r"\1").to_pylist()
+    assert unguard_formulas(guard_formulas(arr)).to_pylist() == values
+    assert parse._trimmed(arr).to_pylist() == pc.utf8_trim_whitespace(arr).to_pylist()
+    assert parse._blanks(arr).tolist() == [v == "" for v in values]
+    data = np.frombuffer("".join(values).encode(), dtype=np.uint8)
+    assert parse._visible(data) == all(0x21 <= b <= 0x7E for b in data)
+
+
+_CELL = st.sampled_from(["", "a", "12", "2025-01-05", " x ", "é", "=1+2", "'=x", "-3", "x;y", "1.50"])
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.lists(st.lists(_CELL, min_size=2, max_size=2), max_size=8), st.booleans(), st.booleans())
+def test_a_file_without_quotes_or_guards_reads_the_same_as_through_the_general_reader(
+        tmp_path_factory, rows, crlf, blank_line):
+    """No quote character: Arrow is told values hold no line breaks; no ``'``: no guard is looked for."""
+    end = "\r\n" if crlf else "\n"
+    lines = ["claim_id,note"] + [",".join(r) for r in rows]
+    if blank_line and rows:
+        lines.insert(2, "")
+    path = tmp_path_factory.mktemp("read") / "t.csv"
+    path.write_bytes((end.join(lines) + end).encode())
+    fast = csvread.read_csv_text(path)
+    options, holds = csvread.arrow_options, csvread._holds
+    csvread.arrow_options = lambda *args, quoted=True, **kw: options(*args, quoted=True, **kw)
+    csvread._holds = lambda path, byte: True if byte == b"'" else holds(path, byte)
+    try:
+        general = csvread.read_csv_text(path)
+    finally:
+        csvread.arrow_options, csvread._holds = options, holds
+    pd.testing.assert_frame_equal(fast[0], general[0])
+    assert fast[1].tolist() == general[1].tolist()
+    pd.testing.assert_frame_equal(fast[2], general[2])
+
+
+_TYPED = st.fixed_dictionaries({
+    "n": st.lists(st.one_of(st.none(), st.integers(-10**6, 10**6)), min_size=3, max_size=3),
+    "d": st.lists(st.one_of(st.none(), st.dates().map(str)), min_size=3, max_size=3),
+    "b": st.lists(st.one_of(st.none(), st.booleans()), min_size=3, max_size=3),
+    "t": st.lists(st.sampled_from(["", "a,b", 'say "x"', "line\nbreak", "=SUM(A1)", "plain", "é"]),
+                  min_size=3, max_size=3),
+})
+
+
+@given(_TYPED, st.sampled_from([["n"], ["d"], ["b"], ["t"], ["n", "t"], ["x_cents", "d", "b", "t"]]))
+def test_csv_bytes_of_numbers_dates_and_booleans_match_the_csv_module(data, columns):
+    frame = pd.DataFrame({
+        "n": pd.array(data["n"], dtype="Int64"), "x_cents": pd.array(data["n"], dtype="Int64"),
+        "d": pd.to_datetime(pd.Series(data["d"], dtype=object), format="%Y-%m-%d"), "b": pd.array(data["b"], dtype="boolean"),
+        "t": pd.Series(data["t"], dtype="str")})[columns]
+    header, body = csvout.csv_bytes(frame)
+    table = csvout.to_text_table(frame)
+    texts = [[guard_formulas(pc.fill_null(table[c], "")).to_pylist()[i] if c == "t" else
+              pc.fill_null(table[c], "").to_pylist()[i] for c in table.column_names] for i in range(len(frame))]
+    sink = io.StringIO()
+    csv.writer(sink, lineterminator="\n", quoting=csv.QUOTE_MINIMAL).writerows([table.column_names] + texts)
+    assert header + body == sink.getvalue().encode()
+
+
+@given(st.lists(st.integers(-1, 40), max_size=30), st.lists(st.integers(-1, 45), max_size=8))
+def test_among_is_isin(keys, wanted):
+    assert among(keys, wanted).tolist() == np.isin(np.asarray(keys, dtype=np.int64),
+                                                   [w for w in wanted if w >= 0]).tolist()
+
+
+def _lines(claims, line_no, codes, dates, payers):
+    n = len(claims)
+    return pd.DataFrame({
+        "claim_id": pd.Series(claims, dtype="str"), "line_no": np.asarray(line_no, dtype=np.int64),
+        "patient_id": pd.Series(["P1"] * n, dtype="str"), "payer_id": pd.Series(payers, dtype="str"),
+        "rendering_npi": pd.Series(["1234567893"] * n, dtype="str"),
+        "procedure_code": pd.Series(codes, dtype="str"), "modifiers": pd.Series([""] * n, dtype="str"),
+        "service_date": pd.to_datetime(pd.Series(dates)), "units": np.ones(n, dtype=np.int64)})
+
+
+_NO_PAYMENTS = pd.DataFrame({"claim_id": pd.Series([], dtype="str"), "line_no": np.zeros(0, dtype=np.int64),
+                             "paid_cents": np.zeros(0, dtype=np.int64),
+                             "allowed_cents": pd.array([], dtype="Int64")})
+_DAY = st.dates(min_value=pd.Timestamp("2024-01-01").date(), max_value=pd.Timestamp("2024-03-01").date())
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.lists(st.tuples(st.sampled_from(["M", "C", "X"]), st.sampled_from(["99213", "36415", "00000"]), _DAY,
+                          st.one_of(st.none(), _DAY), st.integers(0, 9999)), max_size=12),
+       st.lists(st.tuples(st.sampled_from(["M", "C", "Z"]), st.sampled_from(["99213", "36415", "11111"]), _DAY),
+                min_size=1, max_size=10))
+def test_fee_lookup_by_table_and_scan_matches_the_binary_search(schedule, billed):
+    lines = _lines([f"C{i}" for i in range(len(billed))], [1] * len(billed), [b[1] for b in billed],
+                   [str(b[2]) for b in billed], [b[0] for b in billed])
+    fees = pd.DataFrame({"payer_id": pd.Series([r[0] for r in schedule], dtype="str"),
+                         "procedure_code": pd.Series([r[1] for r in schedule], dtype="str"),
+                         "effective_date": pd.to_datetime(pd.Series([str(r[2]) for r in schedule], dtype=object)),
+                         "end_date": pd.to_datetime(pd.Series([None if r[3] is None else str(r[3])
+                                                               for r in schedule], dtype=object)),
+                         "allowed_cents": np.asarray([r[4] for r in schedule], dtype=np.int64)})
+    fast = build_context(lines, _NO_PAYMENTS, fee_schedule=fees).fee_cents()
+    original = context_module._FEE_ROWS_SCANNED
+    context_module._FEE_ROWS_SCANNED = -1
+    try:
+        general = build_context(lines, _NO_PAYMENTS, fee_schedule=fees).fee_cents()
+    finally:
+        context_module._FEE_ROWS_SCANNED = original
+    assert fast[0].tolist() == general[0].tolist() and fast[1].tolist() == general[1].tolist()
+
+
+_ERRORS = st.sampled_from(["duplicate_claim", "upcoding", "policy_change", "my_custom_check", "overpaid_rate"])
+
+
+@settings(max_examples=80, deadline=None)
+@given(st.lists(st.tuples(st.sampled_from(["C2", "C10", "é1", "C1", "c1", "B"]), st.integers(1, 3), _ERRORS,
+                          st.integers(-50, 500), st.integers(0, 400)), max_size=15))
+def test_capped_findings_by_integer_keys_match_the_frame_sort(rows):
+    findings = pd.DataFrame({
+        "claim_id": pd.Series([r[0] for r in rows], dtype="str"),
+        "line_no": np.asarray([r[1] for r in rows], dtype=np.int64),
+        "error_type": pd.Series([r[2] for r in rows], dtype="str"),
+        "at_risk_cents": np.asarray([r[3] for r in rows], dtype=np.int64),
+        "paid_cents": np.asarray([r[4] for r in rows], dtype=np.int64),
+        "service_date": pd.to_datetime(pd.Series(["2025-03-01"] * len(rows), dtype=object))})
+    # One paid amount per line, as in an audit's findings.
+    findings["paid_cents"] = findings.groupby(["claim_id", "line_no"])["paid_cents"].transform("first")
+    fast = capped_findings(findings)
+    keyed = engine._with_summary_keys(fast)
+    original = engine._sorted_line_keys
+    engine._sorted_line_keys = lambda frame: None
+    try:
+        general = capped_findings(findings)
+        general_keyed = engine._with_summary_keys(general)
+    finally:
+        engine._sorted_line_keys = original
+    pd.testing.assert_frame_equal(fast, general)
+    assert keyed.groupby("_linekey").ngroups == general_keyed.groupby("_linekey").ngroups
+    assert (keyed.groupby("_linekey")[["claim_id", "line_no"]].nunique() == 1).all().all()
+
+
+def test_duplicate_claim_answers_the_same_whatever_the_buckets(monkeypatch):
+    ctx = audit_folder(demo.demo_path("family_practice")).context
+    answers = []
+    for buckets in (1 << 22, 4, 1):  # 1: every line hashed into the table, as before the first look
+        monkeypatch.setattr(overpayment, "_BUCKETS", buckets)
+        answers.append(overpayment.duplicate_claim(ctx))
+    for other in answers[1:]:
+        pd.testing.assert_frame_equal(answers[0], other)
+    assert len(answers[0])
+
+
+@pytest.mark.parametrize("rename", ["non_ascii", "mixed_widths", "long"])
+def test_findings_come_sorted_by_claim_id_text_line_and_contract_order(tmp_path, rename):
+    """Findings are sorted on integer keys; the order is that of the text, whatever the claim ids."""
+    folder = tmp_path / "practice"
+    shutil.copytree(demo.demo_path("family_practice"), folder)
+    change = {"non_ascii": lambda c: c[:-1] + "é" if c.endswith(("3", "7")) else c,
+              "mixed_widths": lambda c: c + "A" if c.endswith("5") else c.replace("C0", "C", 1),
+              "long": lambda c: "CLAIM-2025-" + c}[rename]
+    for name in ("claim_lines.csv", "payments.csv", "documentation.csv"):
+        table = pd.read_csv(folder / name, dtype=str, keep_default_na=False)
+        table["claim_id"] = table["claim_id"].map(change)
+        table.to_csv(folder / name, index=False)
+    findings = audit_folder(folder).findings
+    order = {e: i for i, e in enumerate(engine.ERROR_TYPES)}
+    expected = findings.assign(_o=findings["error_type"].map(order)).sort_values(
+        ["claim_id", "line_no", "_o"], kind="stable").drop(columns="_o").reset_index(drop=True)
+    pd.testing.assert_frame_equal(findings, expected)
+
+
+def test_modifier_columns_match_the_public_modifier_helpers():
+    values = pd.Series(["59;25;25", "", "76", "XU;RT", "25;59", None, "91"], dtype="str")
+    columns = context_module._modifier_columns(values)
+    assert columns["modifier_key"].tolist() == context_module.modifier_key(values).tolist()
+    assert columns["modifier_key"].dtype == context_module.modifier_key(values).dtype
+    assert columns["has_repeat_modifier"].tolist() == [False, False, True, False, False, False, True]
+
+
+def test_documentation_of_a_line_given_twice_keeps_the_first_row():
+    lines = _lines(["C1", "C1", "C2"], [1, 2, 1], ["99213"] * 3, ["2024-01-02"] * 3, ["M"] * 3)
+    notes = pd.DataFrame({"claim_id": pd.Series(["C1", "C2", "C1", "C9"], dtype="str"),
+                          "line_no": np.array([2, 1, 2, 1], dtype=np.int64),
+                          "note_present": pd.array([True, False, False, True], dtype="boolean"),
+                          "signed": pd.array([True, True, False, None], dtype="boolean"),
+                          "documented_code": pd.Series(["99212", "", "99211", "99213"], dtype="str")})
+    by_line = build_context(lines, _NO_PAYMENTS, documentation=notes).documentation_by_line
+    assert by_line["_has_row"].tolist() == [False, True, True]
+    assert by_line["documented_code"].tolist() == ["", "99212", ""]
+    assert by_line["note_present"].tolist() == [pd.NA, True, False]
