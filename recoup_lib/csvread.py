@@ -195,8 +195,9 @@ def _fast_read(path: Path, header: list[str], types: dict) -> pa.Table | None:
     what each row is (a malformed row, a blank line, a line break inside a quoted value, or a
     value that does not convert to its column's type: that one raises ``ArrowInvalid``).
 
-    With two or more columns, a blank line reads as a one-field row, which Arrow reports as
-    malformed; a file without a single quote character cannot hold a line break inside a
+    With two or more columns, Arrow reads a blank line as a row blank in every column, where the
+    exact reader skips it (counting it only in row numbers): a table holding such a row goes to the
+    exact reader. A file without a single quote character cannot hold a line break inside a
     value. Only one-column files and files with quotes need their line breaks counted.
     """
     if not _header_on_one_line(path):
@@ -209,7 +210,27 @@ def _fast_read(path: Path, header: list[str], types: dict) -> pa.Table | None:
         return None
     if (counted or quoted) and _has_blank_lines(path, table.num_rows):
         return None
+    if not counted and _has_blank_row(table):
+        return None
     return table
+
+
+def _has_blank_row(table: pa.Table) -> bool:
+    """Whether some row is blank in every column (Arrow's reading of an empty line).
+
+    Text columns never hold nulls here and typed ones hold a null only for a blank cell; the
+    first column settles almost every file alone.
+    """
+    blank = None
+    for column in table.columns:
+        if pa.types.is_string(column.type) or pa.types.is_large_string(column.type):
+            empty = pc.equal(pc.binary_length(column), 0)
+        else:
+            empty = pc.is_null(column)
+        blank = empty if blank is None else pc.and_(blank, empty)
+        if not pc.any(blank).as_py():
+            return False
+    return blank is not None
 
 
 def arrow_options(header: list[str], types: dict, block_size: int | None = None, quoted: bool = True):

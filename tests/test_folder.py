@@ -106,6 +106,19 @@ def test_malformed_rows_utf8_bom_blank_lines_and_quoted_newlines(tmp_path):
     assert parsed.problems[0].expected == "13 fields, as in the header"
 
 
+@pytest.mark.parametrize("second", [GOOD.replace("C1", "C2"), GOOD.replace("C1", '"C2"')])
+@pytest.mark.parametrize("blank", ["\n", "\r\n", "\n\n"])
+def test_a_blank_line_is_skipped_whichever_reader_reads_the_file(tmp_path, second, blank):
+    """A blank line between rows is not a row, in a file with or without a quote character (the
+    fast reader sees a row blank in every column; the exact reader skips the line)."""
+    folder = _folder(tmp_path, [])
+    (folder / "claim_lines.csv").write_text(HEADER + "\n" + GOOD + "\n" + blank + second + "\n",
+                                            encoding="utf-8", newline="")
+    parsed = read_table(folder / "claim_lines.csv")
+    assert parsed.data["claim_id"].tolist() == ["C1", "C2"]
+    assert (parsed.rows_read, parsed.rows_used, parsed.rows_set_aside, parsed.problems) == (2, 2, 0, [])
+
+
 def test_non_utf8_bytes_are_set_aside_not_fatal(tmp_path):
     folder = _folder(tmp_path, [GOOD])
     path = folder / "claim_lines.csv"
