@@ -10,7 +10,7 @@ from __future__ import annotations
 import numpy as np
 import pyarrow as pa
 
-__all__ = ["string_parts"]
+__all__ = ["array_parts", "string_parts"]
 
 
 def string_parts(values):
@@ -33,6 +33,17 @@ def string_parts(values):
     for chunk in chunks:
         if not len(chunk) or chunk.buffers()[2] is None:
             continue
-        width = np.int64 if pa.types.is_large_string(chunk.type) else np.int32
-        offsets = np.frombuffer(chunk.buffers()[1], dtype=width)[chunk.offset:chunk.offset + len(chunk) + 1]
-        yield offsets, np.frombuffer(chunk.buffers()[2], dtype=np.uint8)
+        yield array_parts(chunk)
+
+
+def array_parts(values: pa.Array) -> tuple[np.ndarray, np.ndarray]:
+    """One text (or binary) array's ``(offsets, data)``, as :func:`string_parts` gives each chunk.
+
+    An array with no data buffer (every value empty or null) has no bytes: ``data`` is then an
+    empty array. The offsets are read-only views of Arrow's buffer.
+    """
+    wide = pa.types.is_large_string(values.type) or pa.types.is_large_binary(values.type)
+    offsets = np.frombuffer(values.buffers()[1], dtype=np.int64 if wide else np.int32)[
+        values.offset:values.offset + len(values) + 1]
+    data = values.buffers()[2]
+    return offsets, (np.frombuffer(data, dtype=np.uint8) if data is not None else np.zeros(0, dtype=np.uint8))

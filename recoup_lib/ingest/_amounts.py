@@ -19,6 +19,8 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from ..arrowtext import array_parts
+
 __all__ = ["common_amounts"]
 
 #: At most this many digits before the point: under a trillion dollars, whatever the digits.
@@ -50,11 +52,10 @@ def common_amounts(arr: pa.Array) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     n = len(arr)
     common = np.zeros(n, dtype=bool)
     cents = np.zeros(n, dtype=np.int64)
-    data = arr.buffers()[2]
-    if data is None or not n:
+    if arr.buffers()[2] is None or not n:
         return common, cents, common.copy()
-    offsets = np.frombuffer(arr.buffers()[1], dtype=np.int32)[arr.offset: arr.offset + n + 1]
-    raw = np.frombuffer(data, dtype=np.uint8)[offsets[0]:offsets[-1]]
+    offsets, data = array_parts(arr)
+    raw = data[offsets[0]:offsets[-1]]
     if not len(raw):
         return common, cents, common.copy()
     offsets = offsets - offsets[0]

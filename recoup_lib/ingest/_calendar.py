@@ -12,6 +12,8 @@ from __future__ import annotations
 import numpy as np
 import pyarrow as pa
 
+from ..arrowtext import array_parts
+
 __all__ = ["plain_dates", "days_in_month", "days_since_1970"]
 
 
@@ -35,15 +37,14 @@ def plain_dates(arr: pa.Array, todo: np.ndarray):
     year = np.zeros(n, dtype=np.int64)
     month = np.zeros(n, dtype=np.int64)
     day = np.zeros(n, dtype=np.int64)
-    data = arr.buffers()[2]
-    if data is None or not n:
+    if arr.buffers()[2] is None or not n:
         return year, month, day, hit
-    offsets = np.frombuffer(arr.buffers()[1], dtype=np.int32)[arr.offset: arr.offset + n + 1].astype(np.int64)
+    offsets, raw = array_parts(arr)
+    offsets = offsets.astype(np.int64)
     length = np.diff(offsets)
     rows = np.flatnonzero(todo & (length >= 6) & (length <= 10))
     if not len(rows):
         return year, month, day, hit
-    raw = np.frombuffer(data, dtype=np.uint8)
     windows = None
     size = length[rows]
     for total in sorted({shape[0] for shape in _PLAIN_SHAPES}):

@@ -28,6 +28,7 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from ..arrowtext import array_parts
 from ..money import format_cents_arrow
 from ..remit._segments import parse_amounts
 from ._amounts import common_amounts
@@ -82,14 +83,14 @@ def _ascii(arr: pa.Array) -> bool:
     data = arr.buffers()[2]
     if not len(arr) or data is None:
         return True
-    _, offsets = _bytes_and_offsets(arr)
+    offsets, _ = array_parts(arr)
     return data.slice(int(offsets[0]), int(offsets[-1] - offsets[0])).to_pybytes().isascii()
 
 
 def _edges_plain(arr: pa.Array) -> bool:
     """Whether every value starts and ends with a visible ASCII character (or is empty): then
     trimming whitespace would change nothing."""
-    raw, offsets = _bytes_and_offsets(arr)
+    offsets, raw = array_parts(arr)
     if not len(raw):
         return True
     filled = offsets[1:] > offsets[:-1]
@@ -98,15 +99,6 @@ def _edges_plain(arr: pa.Array) -> bool:
         if (((byte <= 32) | (byte >= 127)) & filled).any():
             return False
     return True
-
-
-def _bytes_and_offsets(arr: pa.Array) -> tuple[np.ndarray, np.ndarray]:
-    """The data bytes and the offsets of a ``pa.string()`` array (offsets into those bytes, read-only)."""
-    n = len(arr)
-    offsets = np.frombuffer(arr.buffers()[1], dtype=np.int32)[arr.offset: arr.offset + n + 1]
-    data = arr.buffers()[2]
-    raw = np.frombuffer(data, dtype=np.uint8) if data is not None else np.zeros(0, dtype=np.uint8)
-    return raw, offsets
 
 
 def _ints(struct, name: str) -> np.ndarray:
@@ -242,7 +234,7 @@ def _strip_mark(s: pa.Array, hit, left: int, right: int, trim: bool = False) -> 
     mask = np.asarray(hit)
     if not mask.any():
         return s
-    _, offsets = _bytes_and_offsets(s)
+    offsets, _ = array_parts(s)
     whole = bool((mask | (offsets[1:] == offsets[:-1])).all())    # a blank value stays blank
     part = s if whole else s.filter(pa.array(mask))
     cut = pc.utf8_slice_codeunits(part, left, -right if right else None)
@@ -408,7 +400,7 @@ def _plain_money(s: pa.Array) -> tuple[np.ndarray, np.ndarray]:
     """Which amounts are written as the contract writes them: 1-12 digits (a leading zero only in
     ``0.xx``), a point and two digits; what reading and writing them again would give back.
     Returns (plain, cents): the cents of those amounts, 0 elsewhere."""
-    raw, offsets = _bytes_and_offsets(s)
+    offsets, raw = array_parts(s)
     size = np.diff(offsets)
     plain = (size >= 4) & (size <= 15)
     cents = np.zeros(len(size), dtype=np.int64)
@@ -446,7 +438,7 @@ def to_flags(values) -> tuple[pa.Array, np.ndarray]:
 def to_whole(values) -> tuple[pa.Array, np.ndarray]:
     """``1.00`` -> ``1``; other text is kept for the contract check to judge; (text, bad mask)."""
     arr = text(values)
-    raw, offsets = _bytes_and_offsets(arr)
+    offsets, raw = array_parts(arr)
     size = np.diff(offsets)
     blank = size == 0
     if len(arr) and not (raw[offsets[0]:offsets[-1]] - np.uint8(48) > 9).any():
@@ -464,7 +456,7 @@ def to_whole(values) -> tuple[pa.Array, np.ndarray]:
 def to_place_of_service(values) -> pa.Array:
     """Place of service codes are two digits: ``2`` (Excel dropped the zero) -> ``02``."""
     arr = text(values)
-    raw, offsets = _bytes_and_offsets(arr)
+    offsets, raw = array_parts(arr)
     if not (np.diff(offsets) == 1).any() and not (raw == ord(".")).any():
         return arr      # no single digit, and no point: nothing the pattern would change
     return pc.replace_substring_regex(arr, r"^(\d)(?:\.0+)?$", r"0\1")

@@ -14,6 +14,7 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from ..arrowtext import array_parts
 from ..money import format_cents_arrow
 from ..remit._segments import parse_amounts, segment_code
 from ._values import insert_icd_dot
@@ -30,12 +31,9 @@ def _blank(n: int) -> pa.Array:
 
 
 def _layout(values: pa.Array) -> tuple[np.ndarray, np.ndarray]:
-    """(offsets, bytes) of a string array, as numpy."""
-    n = len(values)
-    offsets = np.frombuffer(values.buffers()[1], dtype=np.int32)[values.offset: values.offset + n + 1]
-    data = values.buffers()[2]
-    return offsets.astype(np.int64), (np.frombuffer(data, dtype=np.uint8) if data is not None
-                                      else np.zeros(0, dtype=np.uint8))
+    """(offsets, bytes) of a string array, as numpy, the offsets widened to int64 for arithmetic."""
+    offsets, data = array_parts(values)
+    return offsets.astype(np.int64), data
 
 
 def _bytes_at(buf: np.ndarray, positions: np.ndarray) -> np.ndarray:
