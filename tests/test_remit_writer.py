@@ -610,3 +610,40 @@ def read_835_text(text: str) -> pd.DataFrame:
         path = Path(folder) / "t.835"
         path.write_text(text)
         return read_835([path]).payments
+
+
+_KEY_TEXT = st.one_of(st.none(), st.sampled_from(["T1", "T2", "0007", "7", "a b"]))
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(claim_keys=st.lists(st.tuples(_KEY_TEXT, _KEY_TEXT), min_size=1, max_size=8, unique=True),
+       picks=st.lists(st.integers(min_value=-1, max_value=7), max_size=12),
+       by_id=st.booleans(), numbers=st.booleans())
+def test_rows_link_to_their_claims_the_same_way_on_small_and_large_tables(claim_keys, picks, by_id, numbers):
+    """The writer links rows to claim payments through a dict on small tables and a merge on large
+    ones: both give the same rows, keys compared as text, a missing key matching a missing one, and
+    the same message for a row whose claim is not there (pick -1)."""
+    from recoup_lib.remit import _write_input
+
+    second = "claim_id" if by_id else "claim_seq"
+    claims = pd.DataFrame(claim_keys, columns=["trace_number", second], dtype=object)
+    absent = ("T9", "nowhere")
+    rows = [claim_keys[p % len(claim_keys)] if p >= 0 else absent for p in picks]
+    if numbers:  # the rows' keys as numbers where they read as one ("0007" becomes 7, which is "7" as text)
+        rows = [(t, int(k) if isinstance(k, str) and k.isdigit() else k) for t, k in rows]
+    frame = pd.DataFrame(rows, columns=["trace_number", second], dtype=object)
+
+    def link(limit):
+        saved = _write_input._DICT_LINK_MAX
+        _write_input._DICT_LINK_MAX = limit
+        try:
+            return _write_input._claim_keys(frame, claims, "service_lines.csv").tolist()
+        except RemitWriteError as exc:
+            return str(exc)
+        finally:
+            _write_input._DICT_LINK_MAX = saved
+
+    small, large = link(10**9), link(-1)
+    assert small == large
+    if -1 not in picks and not numbers:
+        assert small == [p % len(claim_keys) for p in picks]
