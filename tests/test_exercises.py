@@ -141,6 +141,30 @@ def test_build_writes_the_same_bytes_twice(tmp_path):
     assert all(a.read_bytes() == b.read_bytes() for a, b in zip(first, second))
 
 
+@pytest.mark.parametrize("minor", [4, 5])
+def test_a_master_without_cell_ids_builds_the_same_bytes_every_time_without_a_warning(tmp_path, minor):
+    """A master written by hand or by an older tool has no cell ids: nbformat would invent random ones."""
+    import warnings
+
+    master = {"cells": [{"cell_type": "markdown", "source": "# Spot the cause", "metadata": {}},
+                        {"cell_type": "code", "id": "cell-2", "source": "y = 2", "metadata": {},
+                         "outputs": [], "execution_count": None},
+                        {"cell_type": "code", "source": "### BEGIN SOLUTION\nx = 1\n### END SOLUTION\n",
+                         "metadata": {}, "outputs": [], "execution_count": None}],
+              "metadata": {}, "nbformat": 4, "nbformat_minor": minor}
+    (tmp_path / "masters").mkdir()
+    (tmp_path / "masters" / "ex01_by_hand.ipynb").write_text(json.dumps(master), encoding="utf-8")
+    built = []
+    for _ in range(2):
+        with warnings.catch_warnings():
+            warnings.simplefilter("error")
+            [copy] = build_all(tmp_path, tmp_path / f"out{len(built)}")
+        built.append(copy.read_bytes())
+    assert built[0] == built[1]
+    ids = [cell["id"] for cell in json.loads(built[0])["cells"]]
+    assert ids[0] == "cell-0" and ids[1] == "cell-2" and len(set(ids)) == 3
+
+
 def test_build_check_reports_a_stale_copy(tmp_path, capsys):
     (tmp_path / "masters").mkdir()
     master = MASTERS[0]
