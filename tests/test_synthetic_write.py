@@ -75,3 +75,23 @@ def test_text_ids_are_arrows_padded_text(prefix, width, numbers):
 def test_text_ids_of_a_block_of_payments():
     numbers = np.arange(1_000_001, 1_258_070)
     assert text_id_array("PMT", numbers, 8).equals(_padded("PMT", numbers, 8))
+
+
+def test_block_workers_allocate_from_the_c_heap_where_glibc_allows():
+    """The generator's worker processes keep freed memory (:func:`_blocks.keep_freed_memory`); this
+    process keeps its own pool."""
+    import ctypes
+
+    import pytest
+
+    from recoup_lib.synthetic import _blocks
+
+    if not hasattr(ctypes.CDLL(None), "mallopt"):
+        pytest.skip("no glibc mallopt here")
+    before = pa.default_memory_pool().backend_name
+    pool = _blocks._worker_pool(1)
+    try:
+        assert pool.submit(eval, "__import__('pyarrow').default_memory_pool().backend_name").result() == "system"
+    finally:
+        pool.shutdown()
+    assert pa.default_memory_pool().backend_name == before
