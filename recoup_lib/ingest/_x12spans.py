@@ -232,23 +232,26 @@ class _Split:
 
     def _span(self, j: int) -> tuple[np.ndarray, np.ndarray]:
         """Element ``j`` lies between separator ``j - 1`` and the next mark (a separator, or one at or
-        after the value's end); an absent element is the empty span at the value's end."""
+        after the value's end); an absent element is the empty span at the value's end.
+
+        The marks are gathered with ``np.take``: with 32-bit positions it is about a third quicker
+        than indexing, which first widens them."""
         marks, first, count = self.marks, self.first, self.count
         if self._fewest is None:
             self._fewest = int(count.min()) if len(count) else 0
         if 0 < j <= self._fewest:
             # Every value holds element j: it runs from separator j - 1 to the next mark, which is
             # the value's end itself when ``closed`` (each value's last mark is its terminator).
-            end = marks[first + j]
+            end = np.take(marks, first + j)
             if not self.closed:
                 np.minimum(end, self.ends, out=end)
-            begin = marks[first + (j - 1)]
+            begin = np.take(marks, first + (j - 1))
             begin += 1
             return begin, end
-        end = np.minimum(marks[first + np.minimum(count, j)], self.ends)
+        end = np.minimum(np.take(marks, first + np.minimum(count, j)), self.ends)
         if j == 0:
             return self.starts, end
-        return np.minimum(marks[first + np.minimum(count, j - 1)], end - 1) + 1, end
+        return np.minimum(np.take(marks, first + np.minimum(count, j - 1)), end - 1) + 1, end
 
     def __getitem__(self, j: int) -> pa.Array:
         if j not in self._text:

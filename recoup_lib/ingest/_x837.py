@@ -352,8 +352,8 @@ class _Owners:
         return self.txn_seg[pos] if len(pos) else np.zeros(0, dtype=np.int64)
 
     def __call__(self, pos: np.ndarray, kind: int) -> np.ndarray:
-        k = self.last[pos]
-        return np.where(self.mark_txn[k] == self.txn(pos), self.of_kind[kind][k], -1)
+        k = np.take(self.last, pos)
+        return np.where(np.take(self.mark_txn, k) == self.txn(pos), np.take(self.of_kind[kind], k), -1)
 
 
 def _transactions(segs: Segments, st: np.ndarray) -> np.ndarray:
