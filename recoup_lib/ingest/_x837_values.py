@@ -145,6 +145,18 @@ def whole_units(units: pa.Array) -> pa.Array:
     return pc.replace_substring_regex(units, r"^0*(\d+)(?:\.0*)?$", r"\1")
 
 
+def _no_blank_modifier(parts: Parts, sep: int) -> bool:
+    """Whether no value has more than six pieces and none has a blank piece after its second
+    (no two separators side by side, none ending a value)."""
+    if not bool((parts.count <= 5).all()):
+        return False
+    seps = parts.marks[:-1]
+    if bool((np.diff(seps) == 1).any()):
+        return False
+    filled = parts.ends > parts.starts
+    return not bool((parts.buf[np.maximum(parts.ends - 1, 0)][filled] == sep).any())
+
+
 def _modifiers(parts: Parts) -> pa.Array:
     """Pieces 2-5 of each procedure composite (SV101-3..6), ``;``-joined, blanks dropped."""
     n = len(parts)
@@ -154,6 +166,16 @@ def _modifiers(parts: Parts) -> pa.Array:
     if (parts.buf == ord(";")).any():
         joined = pc.binary_join_element_wise(*[parts[j] for j in range(2, 6)], ";")
         return pc.replace_substring_regex(pc.replace_substring_regex(joined, r";{2,}", ";"), r"^;|;$", "")
+    sep = int(parts.buf[parts.marks[0]])
+    if _no_blank_modifier(parts, sep):
+        # Every value has at most pieces 0-5, none of 2-5 blank: its modifiers are the text after
+        # its second separator, the separators written as ";".
+        begin = np.where(has, parts.span(2)[0], parts.ends)
+        text = span_text(parts.buffer, begin, parts.ends)
+        offsets, data = array_parts(text)
+        data = data.copy()
+        data[data == sep] = ord(";")
+        return pa.Array.from_buffers(pa.string(), n, [None, text.buffers()[1], pa.py_buffer(data)], offset=text.offset)
     # The present pieces of each value, in order, as lists of spans (they follow one another in
     # the buffer), joined with ";".
     spans = [parts.span(j) for j in range(2, 6)]
