@@ -218,7 +218,9 @@ def _in_place(data: bytes, pos: int, seps):
     if skipped != low:
         return _ELSEWHERE
     key = int.from_bytes(b"IEA" + bytes([sep]), "little")
-    iea = np.flatnonzero(words_at(raw, starts, 4) == key)
+    # Segments starting with I (few), then those of them starting IEA and the separator.
+    maybe = np.flatnonzero(np.take(raw, starts, mode="clip") == ord("I"))
+    iea = maybe[words_at(raw, starts[maybe], 4) == key]
     if len(iea) and iea[0] != len(stops) - 1:
         return None
     size = last - skipped

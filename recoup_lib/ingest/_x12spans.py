@@ -18,7 +18,6 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from ..remit._bytes import words_at
 from ..remit._segments import Piece, segment_code
 from ._x12cut import Delimiters
 
@@ -175,22 +174,23 @@ _KEEP_BYTES = np.array([0, 0xFF0000, 0xFFFF00, 0xFFFFFF], dtype=np.uint32)
 
 
 def span_codes(buf: np.ndarray, begin: np.ndarray, end: np.ndarray) -> np.ndarray:
-    """Values of 1-3 bytes packed like :func:`segment_code`; longer ones ``0xFFFFFF``, empty ones 0."""
+    """Values of 1-3 bytes packed like :func:`segment_code`; longer ones ``0xFFFFFF``, empty ones 0.
+
+    The first three bytes of each value are gathered one at a time (a byte gather is several
+    times quicker than one of unaligned words); those past the value's length (or past the
+    buffer, where the gather repeats its last byte) are masked off.
+    """
     length = end - begin
-    if len(buf) >= 4 and (not len(begin) or int(begin.max()) <= len(buf) - 4):
-        # The four bytes at each start as one little-endian word; swapped and shifted, its first
-        # three bytes are the code, of which those past the value's length are masked off.
-        packed = words_at(buf, begin, 4).byteswap() >> np.uint32(8)
-        packed &= _KEEP_BYTES[np.minimum(length, 3)]
-        return np.where(length > 3, np.uint32(0xFFFFFF), packed)
-    if len(buf) < 4:
-        buf = np.concatenate([buf, np.zeros(4, dtype=np.uint8)])
-    # Values that start in the last three bytes are read from four bytes earlier, then shifted.
-    at = np.minimum(begin, len(buf) - 4)
-    word = words_at(buf, at, 4) >> (np.minimum(begin - at, 3).astype(np.uint32) * np.uint32(8))
-    packed = ((word & 0xFF) << 16) | (word & 0xFF00) | ((word >> 16) & 0xFF)
-    code = packed & _KEEP_BYTES[np.minimum(length, 3)]
-    return np.where(length > 3, np.uint32(0xFFFFFF), code).astype(np.uint32, copy=False)
+    if not len(buf):
+        return np.zeros(len(begin), dtype=np.uint32)
+    at = begin.astype(np.intp)
+    code = np.take(buf, at, mode="clip").astype(np.uint32)
+    for _ in range(2):
+        at += 1
+        code <<= np.uint32(8)
+        code |= np.take(buf, at, mode="clip")
+    code &= _KEEP_BYTES[np.minimum(length, 3)]
+    return np.where(length > 3, np.uint32(0xFFFFFF), code)
 
 
 class _Split:
@@ -232,23 +232,26 @@ class _Split:
 
     def _span(self, j: int) -> tuple[np.ndarray, np.ndarray]:
         """Element ``j`` lies between separator ``j - 1`` and the next mark (a separator, or one at or
-        after the value's end); an absent element is the empty span at the value's end."""
+        after the value's end); an absent element is the empty span at the value's end.
+
+        The marks are gathered with ``np.take``: with 32-bit positions it is about a third quicker
+        than indexing, which first widens them."""
         marks, first, count = self.marks, self.first, self.count
         if self._fewest is None:
             self._fewest = int(count.min()) if len(count) else 0
         if 0 < j <= self._fewest:
             # Every value holds element j: it runs from separator j - 1 to the next mark, which is
             # the value's end itself when ``closed`` (each value's last mark is its terminator).
-            end = marks[first + j]
+            end = np.take(marks, first + j)
             if not self.closed:
                 np.minimum(end, self.ends, out=end)
-            begin = marks[first + (j - 1)]
+            begin = np.take(marks, first + (j - 1))
             begin += 1
             return begin, end
-        end = np.minimum(marks[first + np.minimum(count, j)], self.ends)
+        end = np.minimum(np.take(marks, first + np.minimum(count, j)), self.ends)
         if j == 0:
             return self.starts, end
-        return np.minimum(marks[first + np.minimum(count, j - 1)], end - 1) + 1, end
+        return np.minimum(np.take(marks, first + np.minimum(count, j - 1)), end - 1) + 1, end
 
     def __getitem__(self, j: int) -> pa.Array:
         if j not in self._text:

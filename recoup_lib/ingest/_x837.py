@@ -29,8 +29,10 @@ them; a rendering provider without an NPI (2330D) is skipped.
 from __future__ import annotations
 
 import os
+from collections import deque
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
+from itertools import islice
 from pathlib import Path
 
 import numpy as np
@@ -117,15 +119,29 @@ def read_837(paths) -> Claims837:
     Returns
     -------
     Claims837
+
+    Notes
+    -----
+    Files are cut a few at a time, in order, and each group of them (a :class:`_Plan` unit) is
+    read as soon as it is complete, while the next files are cut: only the files being cut
+    or waiting to be read are held in memory, not every file of a large batch at once.
     """
     files, in_folder = expand_paths(paths)
     labels = _labels(files)
     problems: list[tuple[str, int, str]] = []
-    pieces = []
+    plan = _Plan()
+    reads: list[tuple[tuple[int, int], object]] = []
     workers = _workers()
     with ThreadPoolExecutor(workers) as pool:
         each = pool.map if workers > 1 else map
-        for f, (label, (unreadable, cut)) in enumerate(zip(labels, each(_cut, files))):
+
+        def start(units: list) -> None:
+            for key, unit in units:
+                work = (lambda unit=unit: _read_segments(Segments(unit), labels))
+                reads.append((key, pool.submit(work) if workers > 1 else _Done(work())))
+
+        cuts = _in_order(pool, _cut, files, 2 * workers) if workers > 1 else map(_cut, files)
+        for f, (label, (unreadable, cut)) in enumerate(zip(labels, cuts)):
             if unreadable:
                 problems.append((label, 0, unreadable))
                 continue
@@ -139,22 +155,45 @@ def read_837(paths) -> Claims837:
                                  f"{rp.expected}; got {rp.value!r} (the rest of the file is set aside)"))
             for number, expected, found_text in notes:
                 problems.append((label, number, f"warning: expected {expected}; found {found_text} (read)"))
-            pieces.extend((f, piece, marks) for piece, marks in zip(found, delimiters))
-        units = _work_units(pieces)
-        # Largest units first, so that the threads finish together; results are put back in order.
-        order = sorted(range(len(units)), key=lambda k: -sum(item[2].size for item in units[k]))
-        read = dict(zip(order, each(lambda k: _read_segments(Segments(units[k]), labels), order)))
+            for piece, marks in zip(found, delimiters):
+                start(plan.add(f, piece, marks))
+        start(plan.finish())
+        # Results in the order of the units of each set of separators (as they were always gathered).
         parts, set_aside, warnings = [], [], []
-        for k in range(len(units)):
-            got, aside, warns = read.pop(k)
+        for _, work in sorted(reads, key=lambda keyed: keyed[0]):
+            got, aside, warns = work.result()
             parts.append(got)
             set_aside.extend(aside)
             warnings.extend(warns)
+        reads.clear()
         lines = _assemble(parts, labels, each)
-    # Lines set aside and warnings in the order of the chunks the files fall in (see _work_units).
+    # Lines set aside and warnings in the order of the chunks the files fall in (see _Plan).
     set_aside = [entry for _, entry in sorted(set_aside, key=lambda keyed: keyed[0])]
     problems += [entry for _, entry in sorted(warnings, key=lambda keyed: keyed[0])]
     return Claims837(lines, set_aside, problems, labels)
+
+
+class _Done:
+    """A result already computed, answering ``result()`` as a future does (reading on one thread)."""
+
+    def __init__(self, value):
+        self.value = value
+
+    def result(self):
+        return self.value
+
+
+def _in_order(pool: ThreadPoolExecutor, fn, items: list, ahead: int):
+    """``fn(item)`` for each item, in order, run in ``pool`` at most ``ahead`` items ahead of the caller."""
+    pending: deque = deque()
+    rest = iter(items)
+    for item in islice(rest, ahead):
+        pending.append(pool.submit(fn, item))
+    while pending:
+        done = pending.popleft().result()
+        for item in islice(rest, 1):
+            pending.append(pool.submit(fn, item))
+        yield done
 
 
 def _workers() -> int:
@@ -180,76 +219,82 @@ def _cut(path: Path) -> tuple[str, tuple | None]:
 BATCH_BYTES = 1 << 23
 
 
-def _batches(pieces: list) -> list[list]:
-    """Whole files, grouped up to about :data:`BATCH_BYTES` bytes."""
-    size = BATCH_BYTES
-    batches, current, total, last = [], [], 0, None
-    for f, piece, marks in pieces:
-        if current and total + marks.size > size and f != last:
-            batches.append(current)
-            current, total = [], 0
-        current.append((f, piece, marks))
-        total += marks.size
-        last = f
-    if current:
-        batches.append(current)
-    return batches
+class _Plan:
+    """Which pieces are read together, decided piece by piece as the files are cut, in file order.
 
-
-def _work_units(pieces: list, size: int = 1 << 22) -> list[list]:
-    """The pieces to read together: whole files of one set of separators, up to about ``size`` bytes.
-
-    Lines set aside and warnings are reported *chunk* after chunk, a chunk
-    holding the pieces of one :func:`_batches` batch that share separators
-    (the order the reader has always used), so each piece carries its
-    chunk's number.
+    A *unit* holds whole files of one set of separators, up to about ``size``
+    bytes (the pieces of a file are never split between units). Lines set
+    aside and warnings are reported *chunk* after chunk: files are taken in
+    *batches* of whole files up to about :data:`BATCH_BYTES` bytes, and a chunk
+    holds the pieces of one batch that share separators (in order of their
+    first appearance in it), so each piece carries its chunk's number.
+    Units are keyed by (their set of separators' order of first appearance,
+    their place among that set's units).
     """
-    chunk_of: dict[int, int] = {}
-    chunks = 0
-    for batch in _batches(pieces):
-        groups: dict = {}
-        for item in batch:
-            groups.setdefault(item[1].separators, []).append(item)
-        for items in groups.values():
-            for item in items:
-                chunk_of[id(item[1])] = chunks
-            chunks += 1
-    by_separators: dict = {}
-    for f, piece, marks in pieces:
-        by_separators.setdefault(piece.separators, []).append((f, piece, marks, chunk_of[id(piece)]))
-    units = []
-    for items in by_separators.values():
-        current, total = [], 0
-        for item in items:
-            if current and total + item[2].size > size and item[0] != current[-1][0]:
-                units.append(current)
-                current, total = [], 0
-            current.append(item)
-            total += item[2].size
-        units.append(current)
-    return units
+
+    def __init__(self, size: int = 1 << 22):
+        self.size = size
+        self.batch_total, self.batch_last, self.batch_open = 0, None, False
+        self.chunk_base, self.batch_groups = 0, {}
+        self.groups: dict = {}
+
+    def add(self, f: int, piece, marks) -> list[tuple[tuple[int, int], list]]:
+        """Take a piece of file ``f``; return the units it completes (at most one)."""
+        size, separators = marks.size, piece.separators
+        if self.batch_open and self.batch_total + size > BATCH_BYTES and f != self.batch_last:
+            self.chunk_base += len(self.batch_groups)
+            self.batch_groups, self.batch_total = {}, 0
+        self.batch_open = True
+        chunk = self.chunk_base + self.batch_groups.setdefault(separators, len(self.batch_groups))
+        self.batch_total += size
+        self.batch_last = f
+        group = self.groups.setdefault(separators, [len(self.groups), 0, [], 0])
+        done = []
+        if group[2] and group[3] + size > self.size and f != group[2][-1][0]:
+            done.append(((group[0], group[1]), group[2]))
+            group[1], group[2], group[3] = group[1] + 1, [], 0
+        group[2].append((f, piece, marks, chunk))
+        group[3] += size
+        return done
+
+    def finish(self) -> list[tuple[tuple[int, int], list]]:
+        """The units still open, one per set of separators."""
+        done = [((g[0], g[1]), g[2]) for g in self.groups.values() if g[2]]
+        self.groups = {}
+        return done
 
 
 def _assemble(parts: list[dict], labels: list[str], each=map) -> dict:
     """The lines of every batch, in file order (as the files were given) and segment order.
 
-    ``each`` maps over the columns (a thread pool's ``map`` joins them in parallel).
+    ``each`` maps over the columns (a thread pool's ``map`` joins them in parallel). Each
+    column of ``parts`` is dropped from them once joined, so the lines are not held twice.
     """
     if not parts:
         return {name: pa.array([], pa.string()) for name in LINE_COLUMNS + ["_file", "_row"]}
-    lines = dict(zip(LINE_COLUMNS, each(lambda name: pa.concat_arrays([p[name] for p in parts]), LINE_COLUMNS)))
-    rows = np.concatenate([p["_row"] for p in parts])
-    file_index = np.concatenate([p["_file"] for p in parts])
+    rows = np.concatenate([p.pop("_row") for p in parts])
+    file_index = np.concatenate([p.pop("_file") for p in parts])
     position = {label: i for i, label in enumerate(labels)}
     rank = np.array([position[label] for label in labels], dtype=np.int64)
     key = rank[file_index] if len(file_index) else np.zeros(0, dtype=np.int64)
     in_order = len(key) < 2 or bool(np.all((key[1:] > key[:-1]) | ((key[1:] == key[:-1]) & (rows[1:] >= rows[:-1]))))
+    order = None
     if not in_order:
         order = np.lexsort((rows, key))
-        lines = {k: v.take(pa.array(order)) for k, v in lines.items()}
         rows, file_index = rows[order], file_index[order]
-    names = pa.DictionaryArray.from_arrays(pa.array(file_index.astype(np.int32)), pa.array(labels, pa.string()))
-    lines["_file"] = names.cast(pa.string()) if len(file_index) else pa.array([], pa.string())
+        order = pa.array(order)
+
+    def column(name: str) -> pa.Array:
+        if name == "_file":
+            if not len(file_index):
+                return pa.array([], pa.string())
+            names = pa.DictionaryArray.from_arrays(pa.array(file_index.astype(np.int32)), pa.array(labels, pa.string()))
+            return names.cast(pa.string())
+        joined = pa.concat_arrays([p.pop(name) for p in parts])
+        return joined if order is None else joined.take(order)
+
+    names = LINE_COLUMNS + ["_file"]
+    lines = dict(zip(names, each(column, names)))
     lines["_row"] = rows
     return lines
 
@@ -307,8 +352,8 @@ class _Owners:
         return self.txn_seg[pos] if len(pos) else np.zeros(0, dtype=np.int64)
 
     def __call__(self, pos: np.ndarray, kind: int) -> np.ndarray:
-        k = self.last[pos]
-        return np.where(self.mark_txn[k] == self.txn(pos), self.of_kind[kind][k], -1)
+        k = np.take(self.last, pos)
+        return np.where(np.take(self.mark_txn, k) == self.txn(pos), np.take(self.of_kind[kind], k), -1)
 
 
 def _transactions(segs: Segments, st: np.ndarray) -> np.ndarray:

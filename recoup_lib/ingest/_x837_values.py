@@ -145,6 +145,18 @@ def whole_units(units: pa.Array) -> pa.Array:
     return pc.replace_substring_regex(units, r"^0*(\d+)(?:\.0*)?$", r"\1")
 
 
+def _no_blank_modifier(parts: Parts, sep: int) -> bool:
+    """Whether no value has more than six pieces and none has a blank piece after its second
+    (no two separators side by side, none ending a value)."""
+    if not bool((parts.count <= 5).all()):
+        return False
+    seps = parts.marks[:-1]
+    if bool((np.diff(seps) == 1).any()):
+        return False
+    filled = parts.ends > parts.starts
+    return not bool((parts.buf[np.maximum(parts.ends - 1, 0)][filled] == sep).any())
+
+
 def _modifiers(parts: Parts) -> pa.Array:
     """Pieces 2-5 of each procedure composite (SV101-3..6), ``;``-joined, blanks dropped."""
     n = len(parts)
@@ -154,6 +166,16 @@ def _modifiers(parts: Parts) -> pa.Array:
     if (parts.buf == ord(";")).any():
         joined = pc.binary_join_element_wise(*[parts[j] for j in range(2, 6)], ";")
         return pc.replace_substring_regex(pc.replace_substring_regex(joined, r";{2,}", ";"), r"^;|;$", "")
+    sep = int(parts.buf[parts.marks[0]])
+    if _no_blank_modifier(parts, sep):
+        # Every value has at most pieces 0-5, none of 2-5 blank: its modifiers are the text after
+        # its second separator, the separators written as ";".
+        begin = np.where(has, parts.span(2)[0], parts.ends)
+        text = span_text(parts.buffer, begin, parts.ends)
+        offsets, data = array_parts(text)
+        data = data.copy()
+        data[data == sep] = ord(";")
+        return pa.Array.from_buffers(pa.string(), n, [None, text.buffers()[1], pa.py_buffer(data)], offset=text.offset)
     # The present pieces of each value, in order, as lists of spans (they follow one another in
     # the buffer), joined with ";".
     spans = [parts.span(j) for j in range(2, 6)]
@@ -256,10 +278,45 @@ def diagnoses(segs, owner, n_claims: int, comp: str, alt) -> tuple[pa.Array, np.
     codes_a, icd9_a = pa.concat_arrays(codes), np.concatenate(icd9)
     if not bool(np.all(sort == np.arange(len(sort)))):
         codes_a, icd9_a = codes_a.take(pa.array(sort)), icd9_a[sort]
-    codes_a = insert_icd_dot(codes_a, icd9_a)
+    codes_a = _with_dots(codes_a, icd9_a)
     count = np.bincount(claims_a[sort], minlength=n_claims)
     start = np.concatenate([[0], np.cumsum(count)[:-1]])
     return codes_a, start, count
+
+
+def _with_dots(codes: pa.Array, icd9: np.ndarray) -> pa.Array:
+    """:func:`~recoup_lib.ingest._values.insert_icd_dot` for diagnoses read from 837s, done on the bytes.
+
+    The codes of an 837 are ASCII and written without a dot: each code longer than its
+    width (3; 4 for an ICD-9 E code) gets a dot after that many bytes, by writing the bytes
+    once around the dots. Any other array (a dot or a byte beyond ASCII anywhere, nulls)
+    goes to ``insert_icd_dot``.
+    """
+    offsets, data = array_parts(codes)
+    if codes.null_count or not len(codes):
+        return insert_icd_dot(codes, icd9)
+    data = data[offsets[0]:offsets[-1]]
+    if len(data) + len(codes) >= 2**31 or (data >= 128).any() or (data == ord(".")).any():
+        return insert_icd_dot(codes, icd9)
+    begin = offsets[:-1].astype(np.int64) - offsets[0]
+    lengths = np.diff(offsets)
+    width = np.full(len(codes), 3, dtype=np.int64)
+    if icd9.any():
+        width[icd9 & (_bytes_at(data, begin) == ord("E")) & (lengths > 0)] = 4
+    dotted = lengths > width
+    if not dotted.any():
+        return codes
+    added = np.zeros(len(codes) + 1, dtype=np.int64)
+    np.cumsum(dotted, out=added[1:])
+    new_offsets = begin + added[:-1]
+    dots = (new_offsets + width)[dotted]
+    out = np.empty(len(data) + int(added[-1]), dtype=np.uint8)
+    kept = np.ones(len(out), dtype=bool)
+    kept[dots] = False
+    out[kept] = data
+    out[dots] = ord(".")
+    ends = np.append(new_offsets, len(out)).astype(np.int32)
+    return pa.Array.from_buffers(pa.string(), len(codes), [None, pa.py_buffer(ends), pa.py_buffer(out)])
 
 
 def _pointer_numbers(split: Parts, k: int) -> np.ndarray:
