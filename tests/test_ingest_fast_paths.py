@@ -13,10 +13,15 @@ from decimal import Decimal
 
 import pandas as pd
 import pyarrow as pa
+import pyarrow.compute as pc
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from recoup_lib.ingest import import_files
 from recoup_lib.ingest._tables import _is_utf8, decode_bytes
+from recoup_lib.ingest import _build as B
+from recoup_lib.ingest import _values as V
 from recoup_lib.ingest._values import to_money
 from recoup_lib.synthetic import generate_practice
 from recoup_lib.synthetic._export import write_messy_export
@@ -98,3 +103,106 @@ def test_dates_handed_over_read_still_show_as_text_in_rows_the_contract_check_se
         assert isinstance(value, str) and re.fullmatch(r"\d{4}-\d{2}-\d{2}", value), (name, value)
         kept = claim_lines.loc[claim_lines["_row"] == int(repeated["_row"].iloc[0]) - 1, name]
         assert pd.Timestamp(value) == kept.iloc[0]
+
+
+#: Every character Arrow's whitespace trim removes beyond ASCII, their neighbours in UTF-8 (the same
+#: first bytes: é £ € ‰), ASCII blanks and letters.
+_EDGE_CHARS = ("\u0085\u00a0\u1680\u2000\u2001\u200a\u2028\u2029\u202f\u205f\u3000"
+               "\u00e9\u00a3\u00bf\u20ac\u2030\u1681\u3001\u00c0\u0100 \t\r\n\x0b\x0c\x7f\x1fab1,")
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(st.text(alphabet=_EDGE_CHARS, max_size=5), min_size=1, max_size=8))
+def test_text_trims_exactly_what_arrows_whitespace_trim_would(values):
+    """The look at a column's first and last bytes (visible, or beyond ASCII but not a space's first
+    byte) never skips a trim Arrow would make; non-breaking spaces are blanks."""
+    column = pa.array(values, pa.string())
+    general = pc.utf8_trim_whitespace(pc.replace_substring(column, "\u00a0", " "))
+    assert V.text(column).to_pylist() == general.to_pylist()
+    for value in values:
+        assert V.text(pa.array([value, "x\u00e9"])).to_pylist()[0] == general.to_pylist()[values.index(value)]
+
+
+_LABELS = st.one_of(st.text(alphabet="totalTOTALsgrandSUB -:\u00e9\u212a1", max_size=12),
+                    st.sampled_from(["TOTAL", "Grand Total", "Sub-total:", "totals", "Total Care Clinic", "subtotal",
+                                     "C0000001", "Report Totals", "  total", "totally", "Pivotal", "Page-Total"]))
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.lists(_LABELS, min_size=1, max_size=12), st.sampled_from([1, 2, 10_000]))
+def test_total_rows_found_through_the_bytes_are_those_the_pattern_matches_in_every_value(values, limit):
+    column = pa.array(values, pa.string())
+    general = pc.match_substring_regex(column, B.TOTAL_PATTERN).to_pylist()
+    original = B._TOTAL_CANDIDATES
+    try:
+        B._TOTAL_CANDIDATES = limit          # also on the whole column, once values holding "total" are many
+        assert B.total_rows(column).tolist() == general
+        assert B.total_rows(column.slice(1)).tolist() == general[1:]
+    finally:
+        B._TOTAL_CANDIDATES = original
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.lists(st.text(alphabet="abAB #\u212a\u0130k", max_size=4), min_size=1, max_size=10),
+       st.sampled_from(["ab", "a #", "k", "", "i\u0307", "ab k"]))
+def test_values_lowered_equal_to_a_header_whatever_their_length_and_alphabet(values, target):
+    column = pa.array(values, pa.string())
+    general = pc.equal(pc.utf8_lower(column), target).to_pylist()
+    assert B.equal_lowered(column, target).tolist() == general
+    assert B.equal_lowered(column.slice(1), target).tolist() == general[1:]
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.lists(st.one_of(st.integers(-(2**61), 2**61), st.sampled_from([0, 2**60, 2**61, -(2**61), 3 * 2**59])),
+                min_size=1, max_size=6), st.data())
+def test_kept_amounts_under_the_file_total_as_their_sum_says(cents, data):
+    import numpy as np
+
+    cents = np.asarray(cents, dtype=np.int64)
+    keep = np.asarray(data.draw(st.lists(st.booleans(), min_size=len(cents), max_size=len(cents))))
+    blank = np.zeros(len(cents), dtype=bool)
+    money = V.Money(pa.array([""] * len(cents)), None, blank, blank, cents, blank, blank)
+    expected = np.abs(cents[keep].astype(np.float64)).sum() < B._TYPED_MONEY_TOTAL
+    assert B._kept_total_below(money, keep) == expected
+    index = np.arange(len(cents))[::-1]
+    by_value = V.Money(money.text, None, blank, blank, cents[index], blank, blank, (money, index))
+    assert B._kept_total_below(by_value, keep[index]) == expected
+
+
+_CELLS = ["a", "bb", "12", "", '"q,x"', '"e""q"', 'x"y', '" "', '"m\nl"', '"m\r\nl"', '"\n"', '"a\n\nb"', '"\r"',
+          "'=1+2", "caf\u00e9"]
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.integers(1, 3), st.lists(st.lists(st.sampled_from(_CELLS), min_size=3, max_size=3), min_size=1, max_size=30),
+       st.sampled_from(["\n", "\r\n"]), st.sampled_from([8, 16, 32, 64, 1 << 24]), st.booleans())
+def test_rows_read_without_lexing_for_line_breaks_are_those_read_with_it(width, rows, eol, block, multiline):
+    """Arrow is asked first to read without looking for line breaks inside quoted values (fast, but
+    such a value may be cut where a block ends): whenever that reading is taken it is the reading
+    with them looked for, and the file falls back to it (or to the exact reader) otherwise."""
+    from recoup_lib.ingest import _tables as T
+
+    cells = [row[:width] if multiline else [c for c in row[:width] if "\n" not in c and "\r" not in c]
+             for row in rows]
+    lines = ["h" + ",h".join(str(i) for i in range(1, width))] + [",".join(row) for row in cells
+                                                                      if len(row) == width]
+    data = eol.join(lines).encode() + eol.encode()
+    headers = [f"h{i}" if i else "h" for i in range(width)]
+    original_size, original_rows = T._BLOCK_SIZE, T._arrow_rows
+    try:
+        T._BLOCK_SIZE = block
+        fast = T._csv_body(data, 1, headers, ",", "test.csv")
+        T._arrow_rows = lambda *args, newlines_in_values: original_rows(*args, newlines_in_values=True)
+        general = T._csv_body(data, 1, headers, ",", "test.csv")
+    finally:
+        T._BLOCK_SIZE, T._arrow_rows = original_size, original_rows
+    assert {h: v.to_pylist() for h, v in fast[0].items()} == {h: v.to_pylist() for h, v in general[0].items()}
+    assert fast[1].tolist() == general[1].tolist() and fast[2] == general[2]
+
+
+def test_line_feeds_are_counted_as_python_counts_them():
+    from recoup_lib.ingest._tables import _count_byte
+
+    data = (b"a,b\n" * 3_000_000) + b"\n\r\nx"
+    assert _count_byte(data, 10, len(data)) == data.count(b"\n")
+    assert _count_byte(data, 10, 5) == data.count(b"\n", 0, 5) and _count_byte(b"", 10, 0) == 0

@@ -27,6 +27,7 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from ..arrowtext import array_parts
 from ..errors import Problem
 from ..money import MAX_TOTAL_CENTS
 from ..schema import FileSpec
@@ -34,11 +35,14 @@ from . import _values as V
 from ._fields import Proposal, normalise_header
 from ._tables import RawExport
 
-__all__ = ["Built", "build_export", "required_fields", "TOTAL_PATTERN"]
+__all__ = ["Built", "build_export", "required_fields", "equal_lowered", "total_rows", "TOTAL_PATTERN"]
 
 #: A total row's label: TOTAL, Totals:, Grand Total, Sub-total, Report total, Page total ...
 TOTAL_PATTERN = r"(?i)^\s*(?:grand|sub|report|page|batch|claim|provider|payer|final|file)?[\s-]*totals?\b"
 
+
+#: Values holding ``total`` beyond which :func:`total_rows` tries its pattern on the whole column.
+_TOTAL_CANDIDATES = 10_000
 
 #: How each kind of contract column is read from an export, and what a reader is told it expects.
 _CONVERT = {"bool": (V.to_flags, V.EXPECTED["bool"]), "int": (V.to_whole, V.EXPECTED["int"])}
@@ -141,6 +145,55 @@ def _first_cells(cells: dict[str, pa.Array], headers: list[str], key_header: str
     return pc.replace_with_mask(key, pa.array(~keyed), pa.array(found, pa.string()))
 
 
+def _kept_total_below(money: V.Money, keep: np.ndarray) -> bool:
+    """Whether the magnitudes of the kept amounts sum to under :data:`_TYPED_MONEY_TOTAL`. The
+    largest magnitude (of the distinct values, when the column was read on them) times the rows
+    kept answers first when it is under half of that; the sum is taken only when it is not."""
+    cents = money.each[0].cents if money.each is not None else money.cents
+    largest = float(np.abs(cents).max()) if len(cents) else 0.0
+    if largest * float(np.count_nonzero(keep)) < _TYPED_MONEY_TOTAL / 2:
+        return True
+    return np.abs(money.cents[keep].astype(np.float64)).sum() < _TYPED_MONEY_TOTAL
+
+
+def equal_lowered(values: pa.Array, target: str) -> np.ndarray:
+    """Which values, lowered (Arrow's ``utf8_lower``), are ``target``.
+
+    In an ASCII column lowering keeps each value's length, so an ASCII target is compared only
+    with the values of its length (none, in a column of claim numbers under a longer header).
+    """
+    if not target.isascii() or not V.ascii_only(values):
+        return np.asarray(pc.equal(pc.utf8_lower(values), target))
+    offsets, _ = array_parts(values)
+    rows = np.flatnonzero(np.diff(offsets) == len(target))
+    same = np.zeros(len(values), dtype=bool)
+    if len(rows):
+        same[rows] = np.asarray(pc.equal(pc.utf8_lower(values.take(pa.array(rows))), target))
+    return same
+
+
+def total_rows(first: pa.Array) -> np.ndarray:
+    """Which values are a total row's label (:data:`TOTAL_PATTERN`).
+
+    Every label the pattern matches holds ``total`` (its letters match no other character, in any
+    case), so the pattern is tried only on the values whose bytes hold it, found by ``bytes.find``
+    on the column lowered as ASCII (on every value when there are many).
+    """
+    data = V.value_bytes(first).lower()
+    found, at = [], data.find(b"total")
+    while at >= 0:
+        if len(found) == _TOTAL_CANDIDATES:
+            return np.asarray(pc.match_substring_regex(first, TOTAL_PATTERN))
+        found.append(at)
+        at = data.find(b"total", at + 1)
+    total = np.zeros(len(first), dtype=bool)
+    if found:
+        offsets, _ = array_parts(first)
+        rows = np.unique(np.searchsorted(offsets, np.asarray(found) + offsets[0], side="right") - 1)
+        total[rows] = np.asarray(pc.match_substring_regex(first.take(pa.array(rows)), TOTAL_PATTERN))
+    return total
+
+
 def build_export(raw: RawExport, spec: FileSpec, proposal: Proposal) -> Built:
     """Turn an export's rows into contract rows; set aside what cannot be used (see module doc)."""
     n = len(raw)
@@ -159,15 +212,15 @@ def build_export(raw: RawExport, spec: FileSpec, proposal: Proposal) -> Built:
     repeated = np.zeros(n, dtype=bool)
     if used:
         ordered = sorted(used)
-        repeated = np.asarray(pc.equal(pc.utf8_lower(cells[ordered[0]]), ordered[0].strip().lower()))
+        repeated = equal_lowered(cells[ordered[0]], ordered[0].strip().lower())
         for h in ordered[1:]:
             if not repeated.any():
                 break
-            repeated &= np.asarray(pc.equal(pc.utf8_lower(cells[h]), h.strip().lower()))
+            repeated &= equal_lowered(cells[h], h.strip().lower())
     key_field = "claim_id" if "claim_id" in proposal.columns else "patient_id"
     key_header = _headers_of(proposal.columns[key_field])[0] if key_field in proposal.columns else raw.headers[0]
     first = _first_cells(cells, raw.headers, key_header, filled[key_header] | ~any_filled)
-    total = np.asarray(pc.match_substring_regex(first, TOTAL_PATTERN))
+    total = total_rows(first)
     good_rows = np.flatnonzero(datalike & ~total & ~repeated & any_filled)
     last_data = int(good_rows[-1]) if len(good_rows) else -1
     below = np.arange(n) > last_data
@@ -250,8 +303,7 @@ def build_export(raw: RawExport, spec: FileSpec, proposal: Proposal) -> Built:
                 out[column.name] = V.date_text(arr, days, ok)
         elif column.name in moneys:
             money = moneys[column.name]
-            if (column.nullable or not (money.blank & keep).any()) and \
-                    np.abs(money.cents[keep].astype(np.float64)).sum() < _TYPED_MONEY_TOTAL:
+            if (column.nullable or not (money.blank & keep).any()) and _kept_total_below(money, keep):
                 # Kept amounts are all read: the contract check takes them as cents (blank: missing).
                 out[column.name] = pd.array(money.cents, dtype="Int64")
                 out[column.name][money.blank] = pd.NA

@@ -36,6 +36,7 @@ import pyarrow.compute as pc
 import pyarrow.csv as pacsv
 
 from ..errors import InputError
+from ..arrowtext import string_parts
 from ..csvread import RESERVED_PREFIX
 from ..formulas import GUARD, unguard_formulas, unguard_text
 
@@ -45,6 +46,8 @@ WORKBOOK_SUFFIXES = (".xlsx", ".xlsm", ".xls", ".ods", ".xlsb")
 #: Encodings charset-normalizer may choose among for text that is not UTF-8.
 WESTERN_ENCODINGS = ["cp1252", "latin_1", "mac_roman", "cp850"]
 _PREVIEW_ROWS = 60
+#: Bytes of CSV each of Arrow's reading threads parses at a time.
+_BLOCK_SIZE = 1 << 24
 _HIGH_BYTE = re.compile(rb"[\x80-\xff]")
 
 
@@ -272,24 +275,24 @@ def _transcoded(values: pa.Array, encoding: str) -> pa.Array:
         return values.cast(pa.string())
     offsets = np.frombuffer(values.buffers()[1], dtype=np.int32)[values.offset: values.offset + len(values) + 1]
     start = int(offsets[0])
-    if data.slice(start, int(offsets[-1]) - start).to_pybytes().isascii():
+    raw = np.frombuffer(data, dtype=np.uint8)[start:int(offsets[-1])]
+    if not len(raw) or raw.max() < 0x80:
         return values.view(pa.string())
     offsets = offsets.astype(np.int64) - start
-    raw = np.frombuffer(data, dtype=np.uint8)[start:start + int(offsets[-1])]
     high = np.flatnonzero(raw >= 0x80)
     table, width = _high_bytes_utf8(encoding)
     code = raw[high] - np.uint8(128)
     wide = width[code]
     if not wide.all():
         raise UnicodeDecodeError(encoding, b"", 0, 1, "a byte this encoding does not define")
-    out = raw.copy()
-    out[high] = table[code, 0]
     second, third = wide >= 2, wide >= 3
     where = np.concatenate([high[second], high[third]]) + 1
     order = np.argsort(where, kind="stable")
     inserted = np.concatenate([table[code[second], 1], table[code[third], 2]])[order]
-    out = np.insert(out, where[order], inserted)
-    moved = offsets + np.concatenate([[0], np.cumsum(wide - 1)])[np.searchsorted(high, offsets)]
+    out = np.insert(raw, where[order], inserted)
+    added = np.concatenate([[0], np.cumsum(wide - 1)])
+    out[high + added[:-1]] = table[code, 0]       # each high byte, moved by the bytes inserted before it
+    moved = offsets + added[np.searchsorted(high, offsets)]
     if moved[-1] >= 2**31:
         raise _Irregular
     return pa.Array.from_buffers(pa.string(), len(values), [None, pa.py_buffer(moved.astype(np.int32)),
@@ -336,6 +339,42 @@ def _csv_body(data: bytes, header_line: int, headers: list[str], delimiter: str,
     ``transcode``: the single-byte encoding ``data`` is in; its cells are read as bytes and decoded
     (see :func:`_transcoded`); a file that needs the exact reader raises :class:`_Irregular`.
     """
+    end = len(data)
+    while end and data[end - 1] in (10, 13):
+        end -= 1
+    breaks = _count_byte(data, 10, end)
+    kind = pa.binary() if transcode else pa.string()
+    table = _arrow_rows(data, header_line, headers, delimiter, kind, newlines_in_values=False)
+    if table is not None and (breaks != header_line - 1 + table.num_rows or _holds_line_break(table)):
+        table = None
+    if table is None and not transcode:     # a file in a single-byte encoding is decoded whole first
+        table = _arrow_rows(data, header_line, headers, delimiter, kind, newlines_in_values=True)
+    if table is not None and breaks == header_line - 1 + table.num_rows:
+        rows = np.arange(table.num_rows, dtype=np.int64) + header_line + 1
+        guarded = GUARD.encode() in data
+        columns = {h: table.column(h).combine_chunks() for h in headers}
+        if transcode:
+            columns = {h: _transcoded(values, transcode) for h, values in columns.items()}
+        return {h: _unguard(values, guarded) for h, values in columns.items()}, rows, []
+    if transcode:
+        raise _Irregular
+    try:
+        columns, rows, extra = _csv_body_exact(data, header_line, headers, delimiter)
+    except csv.Error as exc:
+        raise InputError(f"{label}: not readable as CSV ({exc})") from None
+    return {h: unguard_formulas(values) for h, values in columns.items()}, rows, extra
+
+
+def _arrow_rows(data: bytes, header_line: int, headers: list[str], delimiter: str, kind: pa.DataType,
+                newlines_in_values: bool) -> pa.Table | None:
+    """The rows below the header as Arrow reads them, every column of type ``kind``; None when a row
+    has another number of fields than the header or the file is not readable so.
+
+    ``newlines_in_values=False`` spares Arrow a lexing pass over each block to find where its rows
+    end; a value holding a line break is then read right within a block but may be cut where a block
+    ends, so the caller checks that no value holds one (:func:`_holds_line_break`) and reads the
+    file again with ``True`` when one does.
+    """
     invalid = []
 
     def handler(row):
@@ -346,35 +385,34 @@ def _csv_body(data: bytes, header_line: int, headers: list[str], delimiter: str,
         table = pacsv.read_csv(
             pa.BufferReader(data),
             read_options=pacsv.ReadOptions(column_names=headers, skip_rows=header_line,
-                                           use_threads=True, block_size=1 << 24),
+                                           use_threads=True, block_size=_BLOCK_SIZE),
             parse_options=pacsv.ParseOptions(delimiter=delimiter, invalid_row_handler=handler,
-                                             newlines_in_values=True),
-            convert_options=pacsv.ConvertOptions(column_types={h: pa.binary() if transcode else pa.string()
-                                                               for h in headers},
+                                             newlines_in_values=newlines_in_values),
+            convert_options=pacsv.ConvertOptions(column_types={h: kind for h in headers},
                                                  strings_can_be_null=False,
                                                  quoted_strings_can_be_null=False))
-        ok = not invalid
     except (pa.ArrowInvalid, UnicodeDecodeError):
-        ok = False
-    if ok:
-        end = len(data)
-        while end and data[end - 1] in (10, 13):
-            end -= 1
-        breaks = data.count(b"\n", 0, end)
-        if breaks == header_line - 1 + table.num_rows:
-            rows = np.arange(table.num_rows, dtype=np.int64) + header_line + 1
-            guarded = GUARD.encode() in data
-            columns = {h: table.column(h).combine_chunks() for h in headers}
-            if transcode:
-                columns = {h: _transcoded(values, transcode) for h, values in columns.items()}
-            return {h: _unguard(values, guarded) for h, values in columns.items()}, rows, []
-    if transcode:
-        raise _Irregular
-    try:
-        columns, rows, extra = _csv_body_exact(data, header_line, headers, delimiter)
-    except csv.Error as exc:
-        raise InputError(f"{label}: not readable as CSV ({exc})") from None
-    return {h: unguard_formulas(values) for h, values in columns.items()}, rows, extra
+        return None
+    return None if invalid else table
+
+
+def _holds_line_break(table: pa.Table) -> bool:
+    """Whether any value of the table holds a line feed or a carriage return (a byte under 14 is
+    looked for first: most columns hold none, and then neither)."""
+    for column in table.columns:
+        for offsets, raw in string_parts(column):
+            raw = raw[offsets[0]:offsets[-1]]
+            if len(raw) and raw.min() < 14 and ((raw == 10).any() or (raw == 13).any()):
+                return True
+    return False
+
+
+def _count_byte(data: bytes, byte: int, end: int) -> int:
+    """``data.count(bytes([byte]), 0, end)``, counted by numpy a few megabytes at a time (several
+    times faster than Python's byte-by-byte count, with no temporary the size of the file)."""
+    raw = np.frombuffer(data, dtype=np.uint8, count=end)
+    step = 1 << 22
+    return sum(int(np.count_nonzero(raw[i:i + step] == byte)) for i in range(0, end, step))
 
 
 def _unguard(values: pa.Array, guarded: bool) -> pa.Array:

@@ -35,7 +35,7 @@ from ._amounts import common_amounts
 from ._calendar import days_in_month, days_since_1970, plain_dates
 from ._distinct import distinct_values
 
-__all__ = ["text", "to_dates", "read_dates", "date_text", "to_money", "read_money", "money_text", "Money", "to_flags",
+__all__ = ["text", "value_bytes", "ascii_only", "to_dates", "read_dates", "date_text", "to_money", "read_money", "money_text", "Money", "to_flags",
            "to_whole", "to_place_of_service", "join_lists", "split_code_modifiers", "EXPECTED", "insert_icd_dot"]
 
 EXPECTED = {
@@ -70,7 +70,7 @@ def text(values) -> pa.Array:
     if arr.type != pa.string():
         arr = pc.cast(arr, pa.string())
     arr = pc.fill_null(arr, "")
-    if not _ascii(arr) and pc.any(pc.match_substring(arr, "\u00a0")).as_py():
+    if not ascii_only(arr) and _NBSP in value_bytes(arr):
         arr = pc.replace_substring(arr, "\u00a0", " ")
     if not _edges_plain(arr):
         arr = pc.utf8_trim_whitespace(arr)
@@ -78,25 +78,49 @@ def text(values) -> pa.Array:
     return arr
 
 
-def _ascii(arr: pa.Array) -> bool:
-    """Whether every value is ASCII: no byte of the values' data at 0x80 or above."""
+#: U+00A0 in UTF-8; in valid UTF-8 these two bytes are that character and nothing else.
+_NBSP = "\u00a0".encode()
+#: First bytes of the UTF-8 characters beyond ASCII that Arrow's whitespace trim removes
+#: (U+0085, U+00A0: C2; U+1680: E1; U+2000-U+205F: E2; U+3000: E3).
+_WIDE_SPACE_LEADS = np.array([0xC2, 0xE1, 0xE2, 0xE3], dtype=np.uint8)
+
+
+def value_bytes(arr: pa.Array) -> bytes:
+    """The bytes of a text array's values, all in one (a copy)."""
     data = arr.buffers()[2]
     if not len(arr) or data is None:
-        return True
+        return b""
     offsets, _ = array_parts(arr)
-    return data.slice(int(offsets[0]), int(offsets[-1] - offsets[0])).to_pybytes().isascii()
+    return data.slice(int(offsets[0]), int(offsets[-1] - offsets[0])).to_pybytes()
+
+
+def ascii_only(arr: pa.Array) -> bool:
+    """Whether every value is ASCII: no byte of the values at 0x80 or above (read in place)."""
+    offsets, raw = array_parts(arr)
+    raw = raw[offsets[0]:offsets[-1]] if len(raw) else raw
+    return not len(raw) or int(raw.max()) < 0x80
 
 
 def _edges_plain(arr: pa.Array) -> bool:
-    """Whether every value starts and ends with a visible ASCII character (or is empty): then
-    trimming whitespace would change nothing."""
+    """Whether trimming whitespace would change nothing: every value is empty or starts and ends
+    with a visible character. An edge beyond ASCII is visible unless its character begins with a
+    byte some Unicode space begins with (:data:`_WIDE_SPACE_LEADS`): names ending in ``é`` need no trim."""
     offsets, raw = array_parts(arr)
     if not len(raw):
         return True
     filled = offsets[1:] > offsets[:-1]
-    for edge in (offsets[:-1], offsets[1:] - 1):
-        byte = raw.take(edge, mode="clip")
-        if (((byte <= 32) | (byte >= 127)) & filled).any():
+    ends = offsets[1:]
+    first, last = raw.take(offsets[:-1], mode="clip"), raw.take(ends - 1, mode="clip")
+    for byte in (first, last):
+        if (((byte <= 32) | (byte == 127)) & filled).any():
+            return False
+    wide_first, wide_last = (first >= 128) & filled, (last >= 128) & filled
+    if wide_first.any() and np.isin(first[wide_first], _WIDE_SPACE_LEADS).any():
+        return False
+    if wide_last.any():
+        ends = ends[wide_last]
+        two, three = raw.take(ends - 2, mode="clip"), raw.take(ends - 3, mode="clip")
+        if (two == _WIDE_SPACE_LEADS[0]).any() or np.isin(three, _WIDE_SPACE_LEADS[1:]).any():
             return False
     return True
 
