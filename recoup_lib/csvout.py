@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import io
 from concurrent.futures import ThreadPoolExecutor
+from contextlib import contextmanager
 from pathlib import Path
 
 import numpy as np
@@ -28,7 +29,8 @@ from .arrowtext import string_parts
 from .formulas import guard_formulas, guard_text
 from .outputs import output_file, staged
 
-__all__ = ["write_csv", "write_csvs", "csv_bytes", "to_text_table", "to_text_frame"]
+__all__ = ["write_csv", "write_csvs", "write_csv_and_front", "csv_bytes", "csv_bytes_and_front",
+           "to_text_table", "to_text_frame"]
 
 
 def _arrow_text(s: pd.Series) -> pa.Array:
@@ -171,6 +173,19 @@ def csv_bytes(df: pd.DataFrame, text: bool = False) -> tuple[bytes, bytes]:
     """The header line and the rows of :func:`write_csv`'s file, as bytes."""
     if not len(df.columns):
         return b"\n", b""
+    table, formatted = _contract_text(df, text)
+    header = _header(table.column_names)
+    needs = [_needing_quotes(table.column(i), table.num_columns, done) for i, done in enumerate(formatted)]
+    if any(n is not None for n in needs):
+        return header, _quoted_minimal(table, needs)
+    buffer = io.BytesIO()
+    pacsv.write_csv(table, buffer, write_options=pacsv.WriteOptions(include_header=False, quoting_style="none"))
+    return header, buffer.getvalue()
+
+
+def _contract_text(df: pd.DataFrame, text: bool) -> tuple[pa.Table, list[bool]]:
+    """The table as the text :func:`write_csv` writes (guarded, blank for missing, header names
+    guarded), and which columns are :func:`_formatted`."""
     if text:
         names = [str(c) for c in df.columns]
         arrays, formatted = [_arrow_text(df[c]) for c in df.columns], [False] * len(names)
@@ -178,14 +193,59 @@ def csv_bytes(df: pd.DataFrame, text: bool = False) -> tuple[bytes, bytes]:
         names, arrays, formatted = _text_columns(df, drop_private=True)
     table = pa.table([pc.fill_null(a, "") if done else guard_formulas(pc.fill_null(a, ""))
                       for a, done in zip(arrays, formatted)], names=[guard_text(name) for name in names])
-    header = _quoted_minimal(pa.table([pa.array([n], pa.string()) for n in table.column_names],
-                                      names=[f"c{i}" for i in range(table.num_columns)]))
-    needs = [_needing_quotes(table.column(i), table.num_columns, done) for i, done in enumerate(formatted)]
-    if any(n is not None for n in needs):
-        return header, _quoted_minimal(table, needs)
-    buffer = io.BytesIO()
-    pacsv.write_csv(table, buffer, write_options=pacsv.WriteOptions(include_header=False, quoting_style="none"))
-    return header, buffer.getvalue()
+    return table, formatted
+
+
+def _header(names: list[str]) -> bytes:
+    return _quoted_minimal(pa.table([pa.array([n], pa.string()) for n in names],
+                                    names=[f"c{i}" for i in range(len(names))]))
+
+
+def csv_bytes_and_front(df: pd.DataFrame, front: int) -> tuple[tuple[bytes, bytes], tuple[bytes, bytes]]:
+    """:func:`csv_bytes` of ``df`` and of its first ``front`` columns (at least two), each column
+    turned into text once: the rows of the front's file are the start of each row of the whole's."""
+    table, formatted = _contract_text(df, False)
+    if not 2 <= front <= table.num_columns:
+        raise ValueError(f"front must be 2 to {table.num_columns} columns; got {front}")
+    fields = _fields(table, [_needing_quotes(table.column(i), table.num_columns, done)
+                             for i, done in enumerate(formatted)])
+    starts = _join(fields[:front])
+    whole = _join([starts, *fields[front:]]) if table.num_columns > front else starts
+    return ((_header(table.column_names[:front]), _rows_bytes(starts) if table.num_rows else b""),
+            (_header(table.column_names), _rows_bytes(whole) if table.num_rows else b""))
+
+
+def write_csv_and_front(df: pd.DataFrame, path: str | Path, front: int, front_path: str | Path) -> tuple[Path, Path]:
+    """Write ``df`` to ``path`` and its first ``front`` columns to ``front_path``, as :func:`write_csv`
+    writes each, turning the shared columns into text once (:func:`csv_bytes_and_front`).
+
+    An audit's findings.csv is the first eight columns of findings_detail.csv: most of the
+    text of both (the evidence sentences) is made once instead of twice.
+    """
+    path, front_path = Path(path), Path(front_path)
+    with _target(path) as whole_file, _target(front_path) as front_file:
+        for target in (whole_file, front_file):
+            target.parent.mkdir(parents=True, exist_ok=True)
+        with open(whole_file, "wb") as whole, open(front_file, "wb") as start:
+            for first in range(0, max(len(df), 1), CHUNK_ROWS):
+                (front_header, front_body), (header, body) = csv_bytes_and_front(
+                    df.iloc[first:first + CHUNK_ROWS], front)
+                if first == 0:
+                    whole.write(header)
+                    start.write(front_header)
+                whole.write(body)
+                start.write(front_body)
+    return path, front_path
+
+
+@contextmanager
+def _target(path: Path):
+    """Where :func:`write_csv` writes ``path``: in place inside a folder being written, else beside it."""
+    if staged(path):
+        yield path
+        return
+    with output_file(path) as temporary:
+        yield Path(temporary)
 
 
 #: Bytes that make a value need quotes in CSV (RFC 4180); all below ``-``, as are few bytes of text.
@@ -227,6 +287,11 @@ def _quoted_minimal(table: pa.Table, needs: list | None = None) -> bytes:
     if needs is None:
         needs = [_needing_quotes(pc.cast(table[name], pa.large_string()), table.num_columns)
                  for name in table.column_names]
+    return _rows_bytes(_join(_fields(table, needs)))
+
+
+def _fields(table: pa.Table, needs: list) -> list:
+    """Each column as CSV fields: large text, quoted (quotes doubled) where ``needs`` says."""
     fields = []
     for name, need in zip(table.column_names, needs):
         column = pc.cast(table[name], pa.large_string())
@@ -237,8 +302,17 @@ def _quoted_minimal(table: pa.Table, needs: list | None = None) -> bytes:
         quoted = pc.binary_join_element_wise(mark, pc.replace_substring(column, '"', '""'), mark,
                                              pa.scalar("", pa.large_string()))
         fields.append(pc.if_else(need, quoted, column))
-    lines = (pc.binary_join_element_wise(*fields, pa.scalar(",", pa.large_string())) if len(fields) > 1
-             else fields[0])
+    return fields
+
+
+def _join(fields: list):
+    """Fields joined into rows, comma separated (without line ends)."""
+    return (pc.binary_join_element_wise(*fields, pa.scalar(",", pa.large_string())) if len(fields) > 1
+            else fields[0])
+
+
+def _rows_bytes(lines) -> bytes:
+    """Rows (see :func:`_join`) as bytes, each ended by ``\n``."""
     lines = pc.binary_join_element_wise(lines, pa.scalar("\n", pa.large_string()), pa.scalar("", pa.large_string()))
     if isinstance(lines, pa.ChunkedArray):
         lines = lines.combine_chunks()

@@ -211,22 +211,21 @@ def test_rules_run_side_by_side_give_the_same_files(practice, tmp_path, monkeypa
     def broken(ctx):
         raise ZeroDivisionError("the same error as in a serial audit")
 
-    # Needing coverage, it shares a worker with coverage_lapsed (see test_rules_sharing_inputs_stay_in_one_share).
+    # Needing coverage, it runs beside coverage_lapsed (see test_rules_sharing_inputs_stay_in_one_group).
     broken_rule = custom_rule("broken", category="overpayment", needs=("coverage",))(broken)
     with pytest.raises(ZeroDivisionError, match="the same error"):
         audit_folder(practice, workers=2, extra_rules=[broken_rule])
 
 
-def test_rules_sharing_inputs_stay_in_one_share():
+def test_rules_sharing_inputs_stay_in_one_group():
     from recoup_lib.rules import default_registry
-    from recoup_lib.rules._side_by_side import shares
+    from recoup_lib.rules._side_by_side import groups
 
     rules = list(default_registry())
-    split = shares(rules, 2)
-    assert sorted(p for share in split for p in share) == list(range(len(rules)))
+    grouped = groups(rules)
+    assert sorted(p for group in grouped for p in group) == list(range(len(rules)))
+    assert all(len({tuple(sorted(rules[p].needs)) for p in group}) == 1 for group in grouped)
     documentation = [p for p, rule in enumerate(rules) if "documentation" in rule.needs]
-    assert any(set(documentation) <= set(share) for share in split)
-    assert shares(rules[:1], 2) == [[0]]
-    broken = custom_rule("broken", category="overpayment", needs=("coverage",))(lambda ctx: None)
-    mine, theirs = shares(rules + [broken], 2)
-    assert len(rules) in theirs
+    assert documentation in grouped
+    assert [len(g) for g in grouped] == sorted((len(g) for g in grouped), reverse=True)
+    assert groups(rules[:1]) == [[0]]

@@ -142,7 +142,15 @@ class AuditContext:
         return self.lines["paid_cents"] > 0
 
     def key(self, kind: str, values) -> np.ndarray:
-        """Integer key of identifiers of ``kind`` (claim, patient, payer, npi, code); -1 if unknown."""
+        """Integer key of identifiers of ``kind`` (claim, patient, payer, npi, code); -1 if unknown.
+
+        A column of the context's own tables whose keys :func:`build_context` already found (the
+        documentation's claims, the coverage's patients and payers) is not looked up again: the same
+        keys are copied out.
+        """
+        for column, found in self.keys.get("known", {}).get(kind, ()):
+            if getattr(values, "array", None) is column:
+                return found.copy()
         if kind == "claim":
             return _claim_positions(values, self.keys)
         return _positions(values, self.keys[kind])
@@ -363,15 +371,29 @@ def _index_of(*columns) -> pa.Array:
     return pa.chunked_array(parts).unique() if len(parts) > 1 else parts[0].unique()
 
 
-def _encode(first, *others) -> tuple[np.ndarray, pa.Array]:
-    """Integer codes of ``first`` and the index they point into (see :func:`_index_of`).
+def _encode(first, *others) -> tuple[np.ndarray, pa.Array, list]:
+    """Integer codes of ``first``, the index they point into (see :func:`_index_of`), and the codes of
+    each of ``others`` (None for an absent column, or for all of them when one holds a null).
 
-    The same as ``_positions(first, _index_of(first, *others))``, hashing ``first`` once.
+    The same as ``_positions(c, _index_of(first, *others))`` for ``first`` and each of ``others``,
+    hashing every column once: the index is read off one dictionary encoding of all of them
+    (first seen first, as :func:`_index_of` orders it).
     """
     encoded = pc.dictionary_encode(_text(first))
-    index = _index_of(encoded.dictionary, *others)
     codes = pc.fill_null(encoded.indices, -1).to_numpy(zero_copy_only=False).astype(np.int64)
-    return codes, index
+    parts = [None if c is None else _text(c) for c in others]
+    present = [p for p in parts if p is not None]
+    if not present or any(p.null_count for p in present):
+        # A null is a value of the index (as :func:`_index_of` makes it) but not of a dictionary.
+        return codes, _index_of(encoded.dictionary, *present), [None] * len(parts)
+    together = pc.dictionary_encode(pa.chunked_array([encoded.dictionary, *present], type=pa.string()))
+    if not together.num_chunks:
+        return codes, pa.array([], type=pa.string()), [None if p is None else np.zeros(0, np.int64) for p in parts]
+    index = together.chunks[-1].dictionary
+    every = np.concatenate([chunk.indices.to_numpy(zero_copy_only=False) for chunk in together.chunks])
+    found = iter(np.split(every.astype(np.int64), np.cumsum([len(encoded.dictionary)] + [len(p) for p in present])))
+    next(found)
+    return codes, index, [None if p is None else next(found) for p in parts]
 
 
 def _decode(encoded: pa.DictionaryArray, keys_of_dictionary: np.ndarray) -> np.ndarray:
@@ -407,9 +429,9 @@ def _claim_positions(values, keys: dict) -> np.ndarray:
 def _code_keys(procedure_code: pd.Series, documented_code, *others) -> tuple[np.ndarray, pa.Array, np.ndarray | None]:
     """:func:`_encode` of the billed codes, and the key of each documentation row's code (-1 if blank)."""
     if documented_code is None:
-        return *_encode(procedure_code, *others), None
+        return *_encode(procedure_code, *others)[:2], None
     documented = pc.dictionary_encode(_text(documented_code))
-    codes, index = _encode(procedure_code, others[0], documented.dictionary, *others[1:])
+    codes, index, _ = _encode(procedure_code, others[0], documented.dictionary, *others[1:])
     dictionary_keys = np.where(pc.equal(documented.dictionary, "").to_numpy(zero_copy_only=False), -1,
                                _positions(documented.dictionary, index))
     return codes, index, _decode(documented, dictionary_keys)
@@ -429,6 +451,20 @@ def _modifier_columns(modifiers: pd.Series) -> dict[str, np.ndarray | pd.Series]
         hit = np.array([bool(set(u.split(";")) & wanted) for u in distinct], dtype=bool)
         out[column] = hit[mod_codes] if n else np.zeros(0, dtype=bool)
     return out
+
+
+def _with_columns(frame: pd.DataFrame, columns: dict) -> pd.DataFrame:
+    """``frame`` with ``columns`` added after its own (by name, in order), none of them copied.
+
+    Setting a million-row column one at a time copies each array (copy-on-write guards
+    the caller's); thirteen such copies were a fifth of building the context.
+    """
+    columns = {name: values.array if isinstance(values, pd.Series) else values for name, values in columns.items()}
+    present = [name for name in columns if name in frame.columns]
+    if present:  # a column of the input by that name is replaced where it stands, as setting it does
+        frame = frame.assign(**{name: columns.pop(name) for name in present})
+    added = pd.DataFrame(columns, index=frame.index, copy=False)
+    return pd.concat([frame, added], axis=1)
 
 
 def build_context(claim_lines: pd.DataFrame, payments: pd.DataFrame, workers: int = 1, **tables) -> AuditContext:
@@ -472,23 +508,30 @@ def build_context(claim_lines: pd.DataFrame, payments: pd.DataFrame, workers: in
         claims, claim_codes, claims_packed = claims_job.result()
         claim_keys = {"claim": claims, "claim_packed": claims_packed}
         paid_claims_job = pool.submit(_claim_positions, pay["claim_id"], claim_keys)
+        noted_claims_job = (None if col("documentation", "claim_id") is None
+                            else pool.submit(_claim_positions, col("documentation", "claim_id"), claim_keys))
         modifiers = _modifier_columns(lines["modifiers"])
-        (code_of, codes_index, documented_keys), (payer_of, payer_index) = codes_job.result(), payer_job.result()
-        (patient_of, patient_index), (npi_of, npis) = patient_job.result(), npi_job.result()
+        (code_of, codes_index, documented_keys), (payer_of, payer_index, payer_others) = (codes_job.result(),
+                                                                                            payer_job.result())
+        (patient_of, patient_index, (coverage_patient,)), (npi_of, npis, _) = patient_job.result(), npi_job.result()
         paid_claims = paid_claims_job.result()
+        noted_claims = None if noted_claims_job is None else noted_claims_job.result()
     line_keys = _line_key(claim_codes, line_no, width)
     keys = {**claim_keys, "code": codes_index, "payer": payer_index, "patient": patient_index,
             "npi": npis, "line_width": width, "line_keys": line_keys,
             "line_order": np.argsort(line_keys, kind="stable")}
     if documented_keys is not None:
         keys["documented_code"] = documented_keys
-    lines["_claim"] = claim_codes
-    lines["_code"] = code_of
-    lines["_payer"] = payer_of
-    lines["_patient"] = patient_of
-    lines["_npi"] = npi_of
-    for column, values in modifiers.items():
-        lines[column] = values
+    # Codes already found for other tables' columns, which :meth:`AuditContext.key` hands out again.
+    known = {("claim", "documentation", "claim_id"): noted_claims,
+             ("patient", "coverage", "patient_id"): coverage_patient,
+             **{("payer", table, "payer_id"): found
+                for table, found in zip(("fee_schedule", "coverage", "payer_policies"), payer_others)}}
+    keys["known"] = {kind: [(col(table, name).array, found)
+                            for (k, table, name), found in known.items() if k == kind and found is not None]
+                     for kind in ("claim", "patient", "payer")}
+    derived = {"_claim": claim_codes, "_code": code_of, "_payer": payer_of, "_patient": patient_of,
+               "_npi": npi_of, **modifiers}
 
     ctx = AuditContext(lines=lines, payments=payments, keys=keys, **tables)
     pos = ctx.find_lines(paid_claims, pay["line_no"]) if len(pay) else np.zeros(0, dtype=np.int64)
@@ -500,8 +543,7 @@ def build_context(claim_lines: pd.DataFrame, payments: pd.DataFrame, workers: in
     np.add.at(paid, pos, pay["paid_cents"].to_numpy(dtype=np.int64))
     allowed = np.zeros(n, dtype=np.int64)
     np.add.at(allowed, pos, pay["allowed_cents"].fillna(0).to_numpy(dtype=np.int64))
-    lines["paid_cents"] = paid
-    lines["allowed_cents"] = allowed
-    lines["n_payments"] = np.bincount(pos, minlength=n).astype(np.int64)
+    derived.update(paid_cents=paid, allowed_cents=allowed, n_payments=np.bincount(pos, minlength=n).astype(np.int64))
+    ctx.lines = _with_columns(lines, derived)
     ctx.payments = pay
     return ctx

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from ..csvout import write_csvs
+from ..csvout import write_csv_and_front, write_csvs
 from ..folder import AuditInputs, problems_frame, write_csv
 from ..money import dollars
 from ._engine import FINDING_COLUMNS, AuditResult, _totals, _with_summary_keys, summarise
@@ -28,13 +28,18 @@ def write_audit(result: AuditResult, out: str | Path) -> dict[str, Path]:
     findings = result.findings
     detail = result.capped.drop(columns=["_line"])
     # The two findings files are Arrow's work (outside the interpreter lock): the summaries are
-    # made here meanwhile.
+    # made here meanwhile. findings.csv is the detail's first columns, row for row (as the engine
+    # makes them): their text is made once for both files.
     with ThreadPoolExecutor(max_workers=1) as pool:
-        writing = pool.submit(write_csvs, {out / "findings.csv": findings[FINDING_COLUMNS],
-                                           out / "findings_detail.csv": detail})
+        if list(detail.columns[:len(FINDING_COLUMNS)]) == FINDING_COLUMNS and detail.index.equals(findings.index):
+            writing = pool.submit(write_csv_and_front, detail, out / "findings_detail.csv", len(FINDING_COLUMNS),
+                                  out / "findings.csv")
+        else:
+            writing = pool.submit(lambda: tuple(write_csvs({out / "findings_detail.csv": detail,
+                                                            out / "findings.csv": findings[FINDING_COLUMNS]}).values()))
         rest = _write_summaries(result, out)
-        paths["findings"], paths["findings_detail"] = writing.result().values()
-    return {**paths, **rest}
+        paths["findings_detail"], paths["findings"] = writing.result()
+    return {"findings": paths["findings"], "findings_detail": paths["findings_detail"], **rest}
 
 
 def _write_summaries(result: AuditResult, out: Path) -> dict[str, Path]:
