@@ -131,11 +131,8 @@ def write_csv(df: pd.DataFrame, path: str | Path, text: bool = False) -> Path:
         ``path`` holds a file the kit did not write, or cannot be written.
     """
     path = Path(path)
-    if not staged(path):
-        with output_file(path) as temporary:
-            _write_csv(df, temporary, text)
-        return path
-    _write_csv(df, path, text)
+    with _target(path) as target:
+        _write_csv(df, target, text)
     return path
 
 
