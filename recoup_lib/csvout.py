@@ -201,15 +201,24 @@ def _header(names: list[str]) -> bytes:
 def csv_bytes_and_front(df: pd.DataFrame, front: int) -> tuple[tuple[bytes, bytes], tuple[bytes, bytes]]:
     """:func:`csv_bytes` of ``df`` and of its first ``front`` columns (at least two), each column
     turned into text once: the rows of the front's file are the start of each row of the whole's."""
+    (front_header, front_rows), (header, rows) = _csv_views_and_front(df, front)
+    return (front_header, bytes(front_rows)), (header, bytes(rows))
+
+
+def _csv_views_and_front(df: pd.DataFrame, front: int) -> tuple[tuple[bytes, memoryview], tuple[bytes, memoryview]]:
+    """:func:`csv_bytes_and_front` with each file's rows as a view of Arrow's buffer (not copied).
+
+    Each file's rows are joined straight from the columns' fields, the line break carried by the
+    last field (:func:`_rows`), so no row is copied again to end it or to hand it over.
+    """
     table, formatted = _contract_text(df, False)
     if not 2 <= front <= table.num_columns:
         raise ValueError(f"front must be 2 to {table.num_columns} columns; got {front}")
     fields = _fields(table, [_needing_quotes(table.column(i), table.num_columns, done)
                              for i, done in enumerate(formatted)])
-    starts = _join(fields[:front])
-    whole = _join([starts, *fields[front:]]) if table.num_columns > front else starts
-    return ((_header(table.column_names[:front]), _rows_bytes(starts) if table.num_rows else b""),
-            (_header(table.column_names), _rows_bytes(whole) if table.num_rows else b""))
+    front_rows = _rows_view(_rows(fields[:front])) if table.num_rows else memoryview(b"")
+    rows = (_rows_view(_rows(fields)) if table.num_rows and table.num_columns > front else front_rows)
+    return ((_header(table.column_names[:front]), front_rows), (_header(table.column_names), rows))
 
 
 def write_csv_and_front(df: pd.DataFrame, path: str | Path, front: int, front_path: str | Path) -> tuple[Path, Path]:
@@ -225,7 +234,7 @@ def write_csv_and_front(df: pd.DataFrame, path: str | Path, front: int, front_pa
             target.parent.mkdir(parents=True, exist_ok=True)
         with open(whole_file, "wb") as whole, open(front_file, "wb") as start:
             for first in range(0, max(len(df), 1), CHUNK_ROWS):
-                (front_header, front_body), (header, body) = csv_bytes_and_front(
+                (front_header, front_body), (header, body) = _csv_views_and_front(
                     df.iloc[first:first + CHUNK_ROWS], front)
                 if first == 0:
                     whole.write(header)
@@ -284,7 +293,7 @@ def _quoted_minimal(table: pa.Table, needs: list | None = None) -> bytes:
     if needs is None:
         needs = [_needing_quotes(pc.cast(table[name], pa.large_string()), table.num_columns)
                  for name in table.column_names]
-    return _rows_bytes(_join(_fields(table, needs)))
+    return bytes(_rows_view(_rows(_fields(table, needs))))
 
 
 def _fields(table: pa.Table, needs: list) -> list:
@@ -308,10 +317,19 @@ def _join(fields: list):
             else fields[0])
 
 
-def _rows_bytes(lines) -> bytes:
-    """Rows (see :func:`_join`) as bytes, each ended by ``\n``."""
-    lines = pc.binary_join_element_wise(lines, pa.scalar("\n", pa.large_string()), pa.scalar("", pa.large_string()))
-    if isinstance(lines, pa.ChunkedArray):
-        lines = lines.combine_chunks()
-    offsets = np.frombuffer(lines.buffers()[1], dtype=np.int64)[lines.offset:lines.offset + len(lines) + 1]
-    return lines.buffers()[2].to_pybytes()[int(offsets[0]):int(offsets[-1])]
+def _rows(fields: list):
+    """Fields joined into rows, each ended by ``\n``: the line break is added to the last field,
+    which is shorter than the rows it ends."""
+    empty = pa.scalar("", pa.large_string())
+    return _join([*fields[:-1], pc.binary_join_element_wise(fields[-1], pa.scalar("\n", pa.large_string()), empty)])
+
+
+def _rows_view(rows) -> memoryview:
+    """Rows (see :func:`_rows`) as one view of their bytes in Arrow's buffer, not copied."""
+    if isinstance(rows, pa.ChunkedArray):
+        rows = rows.chunk(0) if rows.num_chunks == 1 else rows.combine_chunks()
+    if not len(rows) or rows.buffers()[2] is None:
+        return memoryview(b"")
+    offsets = np.frombuffer(rows.buffers()[1], dtype=np.int64)[rows.offset:rows.offset + len(rows) + 1]
+    return memoryview(rows.buffers()[2])[int(offsets[0]):int(offsets[-1])]
+
