@@ -8,6 +8,7 @@ import csv
 import io
 import shutil
 from pathlib import Path
+from unittest import mock
 
 import numpy as np
 import pandas as pd
@@ -21,6 +22,7 @@ import recoup_lib.csvout as csvout
 import recoup_lib.csvread as csvread
 import recoup_lib.rules._context as context_module
 import recoup_lib.rules._engine as engine
+import recoup_lib.rules.eligibility as eligibility
 import recoup_lib.rules.overpayment as overpayment
 import recoup_lib.schema._parse as parse
 from recoup_lib.formulas import _GUARDED, guard_formulas, unguard_formulas
@@ -175,6 +177,41 @@ def test_capped_findings_by_integer_keys_match_the_frame_sort(rows):
     pd.testing.assert_frame_equal(fast, general)
     assert keyed.groupby("_linekey").ngroups == general_keyed.groupby("_linekey").ngroups
     assert (keyed.groupby("_linekey")[["claim_id", "line_no"]].nunique() == 1).all().all()
+
+
+_FEW_DAYS = st.sampled_from(["2024-01-01", "2024-01-02", "2024-01-03", "2024-02-01"])
+_SPAN = st.tuples(st.sampled_from(["P1", "P2", "P9"]), st.sampled_from(["M", "C", "Z"]), _FEW_DAYS,
+                  st.one_of(st.none(), _FEW_DAYS))
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.lists(st.tuples(st.sampled_from(["P1", "P2", "P3"]), st.sampled_from(["M", "C"]), _FEW_DAYS,
+                          st.integers(0, 2)), min_size=1, max_size=12),
+       st.lists(_SPAN, max_size=12), st.sampled_from([8, 1]))
+def test_coverage_found_by_pair_tables_matches_the_merge(billed, spans, scanned):
+    """Lines and coverage rows matched by counting each pair's rows (or by a binary search) flag and
+    list the spans as the merge of the two tables does (``scanned`` 1: pairs with two rows merge)."""
+    n = len(billed)
+    lines = _lines([f"C{i}" for i in range(n)], [1] * n, ["99213"] * n, [str(b[2]) for b in billed],
+                   [b[1] for b in billed]).assign(patient_id=pd.Series([b[0] for b in billed], dtype="str"))
+    pay = pd.DataFrame({"claim_id": pd.Series([f"C{i}" for i in range(n)], dtype="str"),
+                        "line_no": np.ones(n, dtype=np.int64),
+                        "paid_cents": np.asarray([b[3] * 100 for b in billed], dtype=np.int64),
+                        "allowed_cents": pd.array([None] * n, dtype="Int64")})
+    coverage = pd.DataFrame({"patient_id": pd.Series([s[0] for s in spans], dtype="str"),
+                             "payer_id": pd.Series([s[1] for s in spans], dtype="str"),
+                             "effective_date": pd.to_datetime(pd.Series([str(s[2]) for s in spans], dtype=object)),
+                             "termination_date": pd.to_datetime(pd.Series([None if s[3] is None else str(s[3])
+                                                                           for s in spans], dtype=object))})
+    ctx = build_context(lines, pay, coverage=coverage)
+    with mock.patch.object(eligibility, "_SPANS_SCANNED", scanned):
+        fast = eligibility.coverage_lapsed(ctx)
+        with mock.patch.object(eligibility, "_PAIR_TABLE_PER_ROW", -10**6):
+            searched = eligibility.coverage_lapsed(ctx)
+    with mock.patch.object(eligibility, "_SPANS_SCANNED", -1):
+        merged = eligibility.coverage_lapsed(ctx)
+    pd.testing.assert_frame_equal(fast, merged)
+    pd.testing.assert_frame_equal(searched, merged)
 
 
 def test_duplicate_claim_answers_the_same_whatever_the_buckets(monkeypatch):

@@ -26,25 +26,24 @@ def coverage_lapsed(ctx) -> pd.DataFrame:
     """
     lines = ctx.lines
     paid = lines.loc[ctx.is_paid, ["_patient", "_payer", "service_date"]]
-    paid = pd.DataFrame({"_line": paid.index, "_pair": ctx.patient_payer(paid["_patient"], paid["_payer"]),
-                         "service_date": paid["service_date"].to_numpy()})
+    line = paid.index.to_numpy()
+    pair = ctx.patient_payer(paid["_patient"], paid["_payer"])
+    date = paid["service_date"].to_numpy()
     cov = ctx.coverage
-    cov = pd.DataFrame({"_pair": ctx.patient_payer(ctx.key("patient", cov["patient_id"]),
-                                                   ctx.key("payer", cov["payer_id"])),
-                        "effective_date": cov["effective_date"].to_numpy(),
-                        "termination_date": cov["termination_date"].to_numpy()})
-    joined = paid.merge(cov, on="_pair", how="left")
-    date = joined["service_date"]
-    spans = ((joined["effective_date"] <= date)
-             & (joined["termination_date"].isna() | (joined["termination_date"] >= date)))
-    spans = (spans & joined["effective_date"].notna()).to_numpy()
-    covered = np.zeros(len(lines), dtype=bool)
-    covered[joined["_line"].to_numpy()[spans]] = True
-    lapsed = paid["_line"].to_numpy()[~covered[paid["_line"].to_numpy()]]
+    spans = pd.DataFrame({"_pair": ctx.patient_payer(ctx.key("patient", cov["patient_id"]),
+                                                     ctx.key("payer", cov["payer_id"])),
+                          "effective_date": cov["effective_date"].to_numpy(),
+                          "termination_date": cov["termination_date"].to_numpy()})
+    found = _spans_of(pair, spans["_pair"].to_numpy())
+    if found is None:
+        covered_paid, near = _covered_by_merge(line, pair, date, spans)
+    else:
+        covered_paid = _covered(found, date, spans)
+        near = _listed_spans(found, ~covered_paid, line, spans)
+    lapsed = line[~covered_paid]
     if not len(lapsed):
         return NO_HITS
     sel = lines.loc[lapsed]
-    near = joined.loc[joined["_line"].isin(lapsed) & joined["effective_date"].notna()]
     span_text = (
         date_text(near["effective_date"]).to_numpy() + " to "
         + np.where(near["termination_date"].isna(), "open",
@@ -58,3 +57,75 @@ def coverage_lapsed(ctx) -> pd.DataFrame:
         + "; paid " + usd(sel["paid_cents"]).to_numpy()
     )
     return hits(sel.index, sel["paid_cents"], evidence)
+
+
+#: The most coverage rows of one (patient, payer) pair compared one by one (else the tables are merged).
+_SPANS_SCANNED = 8
+#: Pairs are counted in a table when its slots number at most this many per line and coverage row.
+_PAIR_TABLE_PER_ROW = 4
+
+
+def _spans_of(pair: np.ndarray, span_pair: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray] | None:
+    """Where each line's (patient, payer) rows of coverage are: the coverage rows in pair order (file
+    order within a pair), and each line's first position among them and count; None when some pair
+    has more than :data:`_SPANS_SCANNED` rows (the tables are then merged).
+
+    Pairs are matched as a merge on ``_pair`` matches them, -1 (an unknown patient or payer) included.
+    """
+    order = np.argsort(span_pair, kind="stable")
+    size = max(int(span_pair.max(initial=-1)), int(pair.max(initial=-1))) + 2
+    if size <= _PAIR_TABLE_PER_ROW * (len(pair) + len(span_pair)) + 1024:
+        # Pair keys are small whole numbers: each pair's rows counted in a table (-1 in slot 0).
+        counts = np.bincount(span_pair + 1, minlength=size)
+        first = (np.cumsum(counts) - counts)[pair + 1]
+        count = counts[pair + 1]
+    else:
+        ordered = span_pair[order]
+        first = np.searchsorted(ordered, pair, side="left")
+        count = np.searchsorted(ordered, pair, side="right") - first
+    if len(count) and count.max() > _SPANS_SCANNED:
+        return None
+    return order, first, count
+
+
+def _covered(found: tuple, date: np.ndarray, spans: pd.DataFrame) -> np.ndarray:
+    """Whether a row of ``spans`` (found by :func:`_spans_of`) covers each line's date: effective on
+    or before it, and open-ended or ending on or after it."""
+    order, first, count = found
+    effective = spans["effective_date"].to_numpy()
+    ending = spans["termination_date"].to_numpy()
+    covered = np.zeros(len(date), dtype=bool)
+    for k in range(int(count.max()) if len(count) else 0):
+        row = order[np.minimum(first + k, len(order) - 1)]
+        end = ending[row]
+        covered |= (k < count) & (effective[row] <= date) & (np.isnat(end) | (end >= date))
+    return covered
+
+
+def _listed_spans(found: tuple, wanted: np.ndarray, line: np.ndarray, spans: pd.DataFrame) -> pd.DataFrame:
+    """The rows of ``spans`` of the ``wanted`` lines (each line's in file order), with an effective
+    date: ``_line``, ``effective_date``, ``termination_date``."""
+    order, first, count = found
+    count = np.where(wanted, count, 0)
+    at = np.repeat(first - np.r_[0, np.cumsum(count)[:-1]], count) + np.arange(int(count.sum()))
+    rows = order[at]
+    near = pd.DataFrame({"_line": np.repeat(line, count),
+                         "effective_date": spans["effective_date"].to_numpy()[rows],
+                         "termination_date": spans["termination_date"].to_numpy()[rows]})
+    return near.loc[near["effective_date"].notna()]
+
+
+def _covered_by_merge(line: np.ndarray, pair: np.ndarray, date: np.ndarray,
+                      spans: pd.DataFrame) -> tuple[np.ndarray, pd.DataFrame]:
+    """:func:`_covered` and :func:`_listed_spans` (of the lines not covered) by a merge of the tables."""
+    paid = pd.DataFrame({"_line": line, "_pair": pair, "service_date": date})
+    joined = paid.merge(spans, on="_pair", how="left")
+    date = joined["service_date"]
+    holds = ((joined["effective_date"] <= date)
+             & (joined["termination_date"].isna() | (joined["termination_date"] >= date)))
+    holds = (holds & joined["effective_date"].notna()).to_numpy()
+    covered = np.zeros(int(line.max()) + 1 if len(line) else 0, dtype=bool)
+    covered[joined["_line"].to_numpy()[holds]] = True
+    covered_paid = covered[line]
+    near = joined.loc[joined["_line"].isin(line[~covered_paid]) & joined["effective_date"].notna()]
+    return covered_paid, near[["_line", "effective_date", "termination_date"]]
