@@ -24,6 +24,7 @@ import recoup_lib.rules._context as context_module
 import recoup_lib.rules._engine as engine
 import recoup_lib.rules.eligibility as eligibility
 import recoup_lib.rules.overpayment as overpayment
+import recoup_lib.rules.policy as policy
 import recoup_lib.schema._parse as parse
 from recoup_lib.formulas import _GUARDED, guard_formulas, unguard_formulas
 from recoup_lib.rules import audit_folder, build_context, capped_findings
@@ -212,6 +213,16 @@ def test_coverage_found_by_pair_tables_matches_the_merge(billed, spans, scanned)
         merged = eligibility.coverage_lapsed(ctx)
     pd.testing.assert_frame_equal(fast, merged)
     pd.testing.assert_frame_equal(searched, merged)
+
+
+@pytest.mark.parametrize("practice", ["family_practice", "orthopedic_group"])
+def test_policy_change_of_the_lines_its_pairs_name_is_that_of_every_paid_line(monkeypatch, practice):
+    """Lines whose (payer, code) no policy names are left out before the merge: it finds the same."""
+    ctx = audit_folder(demo.demo_path(practice)).context
+    named = policy.policy_change(ctx)
+    monkeypatch.setattr(policy, "among", lambda keys, wanted: np.ones(len(keys), dtype=bool))
+    pd.testing.assert_frame_equal(named, policy.policy_change(ctx))
+    assert len(named)
 
 
 def test_duplicate_claim_answers_the_same_whatever_the_buckets(monkeypatch):

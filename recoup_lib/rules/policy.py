@@ -11,7 +11,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from ._hits import NO_HITS, date_text, hits, usd
+from ._hits import NO_HITS, among, date_text, hits, usd
 from ._registry import register
 
 
@@ -29,12 +29,17 @@ def policy_change(ctx) -> pd.DataFrame:
     if pol is None or not len(pol):
         return NO_HITS
     lines = ctx.lines
-    paid = lines.loc[ctx.is_paid, ["_payer", "_code", "service_date"]]
     pol = pd.DataFrame({"_payer": ctx.key("payer", pol["payer_id"]), "_code": ctx.key("code", pol["procedure_code"]),
                         "effective_date": pol["effective_date"].to_numpy(),
                         "announced_date": pol["announced_date"].to_numpy()})
-    joined = paid.reset_index(names="_line").merge(pol.loc[(pol["_payer"] >= 0) & (pol["_code"] >= 0)],
-                                                   on=["_payer", "_code"])
+    pol = pol.loc[(pol["_payer"] >= 0) & (pol["_code"] >= 0)]
+    # Only paid lines of a (payer, code) pair the policies name can match: the rest are left out first.
+    width = max(len(ctx.keys["code"]), 1)
+    payer, code = lines["_payer"].to_numpy(), lines["_code"].to_numpy()
+    named = among(np.where((payer >= 0) & (code >= 0), payer * width + code, -1),
+                  pol["_payer"].to_numpy() * width + pol["_code"].to_numpy())
+    paid = lines.loc[ctx.is_paid.to_numpy() & named, ["_payer", "_code", "service_date"]]
+    joined = paid.reset_index(names="_line").merge(pol, on=["_payer", "_code"])
     joined = joined.loc[joined["effective_date"] <= joined["service_date"]]
     if not len(joined):
         return NO_HITS
