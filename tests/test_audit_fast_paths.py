@@ -131,7 +131,7 @@ _DAY = st.dates(min_value=pd.Timestamp("2024-01-01").date(), max_value=pd.Timest
                           st.one_of(st.none(), _DAY), st.integers(0, 9999)), max_size=12),
        st.lists(st.tuples(st.sampled_from(["M", "C", "Z"]), st.sampled_from(["99213", "36415", "11111"]), _DAY),
                 min_size=1, max_size=10))
-def test_fee_lookup_by_table_and_scan_matches_the_binary_search(schedule, billed):
+def test_fee_lookup_by_day_table_and_scan_matches_the_binary_search(schedule, billed):
     lines = _lines([f"C{i}" for i in range(len(billed))], [1] * len(billed), [b[1] for b in billed],
                    [str(b[2]) for b in billed], [b[0] for b in billed])
     fees = pd.DataFrame({"payer_id": pd.Series([r[0] for r in schedule], dtype="str"),
@@ -141,13 +141,12 @@ def test_fee_lookup_by_table_and_scan_matches_the_binary_search(schedule, billed
                                                                for r in schedule], dtype=object)),
                          "allowed_cents": np.asarray([r[4] for r in schedule], dtype=np.int64)})
     fast = build_context(lines, _NO_PAYMENTS, fee_schedule=fees).fee_cents()
-    original = context_module._FEE_ROWS_SCANNED
-    context_module._FEE_ROWS_SCANNED = -1
-    try:
-        general = build_context(lines, _NO_PAYMENTS, fee_schedule=fees).fee_cents()
-    finally:
-        context_module._FEE_ROWS_SCANNED = original
-    assert fast[0].tolist() == general[0].tolist() and fast[1].tolist() == general[1].tolist()
+    with mock.patch.object(context_module, "_FEE_DAYS_LIMIT", -1):
+        scanned = build_context(lines, _NO_PAYMENTS, fee_schedule=fees).fee_cents()
+        with mock.patch.object(context_module, "_FEE_ROWS_SCANNED", -1):
+            general = build_context(lines, _NO_PAYMENTS, fee_schedule=fees).fee_cents()
+    for found in (fast, scanned):
+        assert found[0].tolist() == general[0].tolist() and found[1].tolist() == general[1].tolist()
 
 
 _ERRORS = st.sampled_from(["duplicate_claim", "upcoding", "policy_change", "my_custom_check", "overpaid_rate"])

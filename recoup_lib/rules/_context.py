@@ -95,6 +95,38 @@ def _latest_effective(index: dict, group: np.ndarray, known: np.ndarray, day: np
     return found
 
 
+#: The most (pair, day) cells of the table :func:`_days_table` makes (else rows are scanned per line).
+_FEE_DAYS_LIMIT = 1 << 21
+
+
+def _days_table(packed: np.ndarray, groups: int) -> dict:
+    """The fee schedule's row in effect for each (payer, code) group on each day from its first effective
+    date to its last, as :func:`_latest_effective` finds it (-1 before a group's first row), so a line's
+    row is one look-up; ``{}`` when that table would exceed :data:`_FEE_DAYS_LIMIT` cells.
+
+    Column 0 stands for every day before the first date, the last column for every day from the last.
+    """
+    days = packed % _DAY_SPAN
+    if not len(days):
+        return {}
+    low, high = int(days.min()), int(days.max())
+    width = high - low + 2
+    if groups * width > _FEE_DAYS_LIMIT:
+        return {}
+    cell = np.arange(groups * width, dtype=np.int64)
+    group, day = cell // width, low - 1 + cell % width
+    row = np.searchsorted(packed, group * _DAY_SPAN + day, side="right") - 1
+    in_group = (row >= 0) & (packed[np.maximum(row, 0)] // _DAY_SPAN == group)
+    return {"by_day": np.where(in_group, row, -1), "day_low": low, "day_width": width}
+
+
+def _effective_on(index: dict, group: np.ndarray, known: np.ndarray, day: np.ndarray) -> np.ndarray:
+    """:func:`_latest_effective` read from the table of :func:`_days_table`."""
+    column = np.clip(day - (index["day_low"] - 1), 0, index["day_width"] - 1)
+    cell = np.maximum(group, 0) * index["day_width"] + column
+    return np.where(known & (group >= 0), index["by_day"][cell], -1)
+
+
 def _line_table(sorted_keys: np.ndarray, order: np.ndarray, size: int) -> np.ndarray | None:
     """The line at each possible (claim, line_no) key, -1 where none (the first line of a repeated key).
 
@@ -211,6 +243,7 @@ class AuditContext:
             index["group_of_pair"][groups] = np.arange(len(groups))
             index["first"] = np.searchsorted(index["packed"] // _DAY_SPAN, np.arange(len(groups)))
             index["count"] = np.diff(np.r_[index["first"], len(order)])
+            index.update(_days_table(index["packed"], len(groups)))
         return index
 
     def fee_cents(self, procedure_code=None, rows: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray]:
@@ -230,7 +263,9 @@ class AuditContext:
         payer = self.lines["_payer"].to_numpy()[rows]
         pair = np.where((payer >= 0) & (code >= 0), payer * index["width"] + code, -1)
         day = _days(self.lines["service_date"].to_numpy()[rows])
-        if "group_of_pair" in index and index["count"].max() <= _FEE_ROWS_SCANNED:
+        if "by_day" in index:
+            found = _effective_on(index, index["group_of_pair"][np.maximum(pair, 0)], pair >= 0, day)
+        elif "group_of_pair" in index and index["count"].max() <= _FEE_ROWS_SCANNED:
             found = _latest_effective(index, index["group_of_pair"][np.maximum(pair, 0)], pair >= 0, day)
         else:
             groups = index["groups"]
