@@ -325,7 +325,7 @@ def practice_claims_837(practice: Practice, t: _Tables, folder: Path) -> list[st
 
 
 def write_in_blocks(layout: Layout, out: str | Path, payer: bool = True, keep: bool = False,
-                    workers: int = 1) -> dict:
+                    workers: int = 1, close_later: bool = False) -> dict:
     """Generate and write a practice block by block (:func:`._blocks.run_blocks`); practice.json's content.
 
     The folder is byte for byte the one :func:`write_folder` writes for the
@@ -335,11 +335,13 @@ def write_in_blocks(layout: Layout, out: str | Path, payer: bool = True, keep: b
     worker process that finished it, and that process also writes it, at the
     place in each file this process gives it once the blocks before it are
     known (only sizes travel between the processes, not the text).
+    ``close_later``: the worker processes end in the background (see
+    :func:`._blocks.run_blocks`; :func:`._blocks.wait_for_workers`).
     """
     out = Path(out)
     out.mkdir(parents=True, exist_ok=True)
     blocks = run_blocks(layout, functools.partial(_block_text, payer=payer), keep=keep, workers=workers,
-                        then=_write_block)
+                        then=_write_block, close_later=close_later)
     summary, ends = None, {}
     result = next(blocks)
     while True:
