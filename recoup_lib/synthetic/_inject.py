@@ -61,6 +61,7 @@ from ._inject_population import (
 from ._inject_state import InjectionState, all_policies
 from ._payments import number_payments
 from ._practice import Practice
+from ._values import _mapped, lexsort_order
 
 __all__ = ["plan_counts", "inject_errors", "inject_block_errors"]
 
@@ -163,15 +164,15 @@ def inject_block_errors(s: InjectionState, plan: dict, payment_width: int = 8,
         "line_no": lines["line_no"].to_numpy(dtype=np.int64)[at],
         "error_type": ledger["error_type"].to_numpy(dtype=object),
         "at_risk_cents": ledger["at_risk_cents"].to_numpy(dtype=np.int64),
-        "category": ledger["error_type"].map(ERROR_TYPES).to_numpy(dtype=object),
+        "category": _mapped(ledger["error_type"].to_numpy(dtype=object), ERROR_TYPES).astype(object),
         "injected_as": ledger["injected_as"].to_numpy(dtype=object),
         "_line": at,
         "_copied_from": ledger.get("_copied_from", pd.Series(-1, index=ledger.index)).fillna(-1).to_numpy(np.int64),
         "_delay": ledger.get("_delay", pd.Series(0, index=ledger.index)).fillna(0).to_numpy(np.int64),
     })
     order = {e: i for i, e in enumerate(ERROR_TYPES)}
-    rank = labels["error_type"].map(order).to_numpy()
-    labels = labels.iloc[np.lexsort((rank, labels["line_no"].to_numpy(), labels["claim"].to_numpy()))]
+    rank = _mapped(labels["error_type"].to_numpy(dtype=object), order)
+    labels = labels.iloc[lexsort_order((rank, labels["line_no"].to_numpy(), labels["claim"].to_numpy()))]
     practice.labels = labels.reset_index(drop=True)
     practice.payments = number_payments(s.payments.drop(columns=["payment_id"], errors="ignore"),
                                         width=payment_width, first=first_payment)

@@ -14,7 +14,7 @@ from ..money import div_half_up
 from ..rules import BYPASS_MODIFIERS, EM_FAMILIES
 from ._inject_state import InjectionState, all_policies, member
 from ._random import stream
-from ._values import DAY, _dates, _is, next_weekday
+from ._values import DAY, _contains, _dates, _is, next_weekday
 
 __all__ = ["resubmission_text", "inject_duplicate_claim", "inject_documentation_errors", "inject_unbundling", "inject_units_over_mue",
            "inject_upcoding", "inject_overpaid_rate", "inject_duplicate_payment"]
@@ -90,7 +90,7 @@ def inject_duplicate_claim(s: InjectionState, k: int, budget: int) -> None:
     s.doc = pd.concat([s.doc, copy_doc], ignore_index=True)
     # A copied line carrying 76, 77 or 91 reads as a deliberate repeat: the contract does not
     # call it a duplicate (it is still paid twice, which is why such modifiers are audited).
-    repeat = dup["modifiers"].astype(object).str.contains(r"(?:^|;)(?:76|77|91)(?:;|$)").to_numpy(dtype=bool)
+    repeat = _contains(dup["modifiers"], r"(?:^|;)(?:76|77|91)(?:;|$)")
     flagged = posted & ~caught & (amounts["paid_cents"] > 0) & (paid[src] > 0) & ~repeat
     s.record(rows[flagged], "duplicate_claim", amounts["paid_cents"][flagged],
              resubmission_text(s.p, claim[src][flagged], delay[flagged], new_numbers[flagged]),
@@ -160,7 +160,7 @@ def inject_unbundling(s: InjectionState, k: int) -> None:
                          "procedure_code": code_names.to_numpy(dtype=object)[code[col1_rows]],
                          "service_date": sel["service_date"].to_numpy(),
                          "payer_id": sel["payer_id"].astype(object).to_numpy(),
-                         "bypass": sel["modifiers"].astype(object).str.contains(_BYPASS).to_numpy(dtype=bool)})
+                         "bypass": _contains(sel["modifiers"], _BYPASS)})
     cand = cand.merge(ptp, left_on="procedure_code", right_on="column_1")
     date = cand["service_date"]
     active = (cand["effective_date"] <= date) & (cand["deletion_date"].isna() | (cand["deletion_date"] > date))

@@ -52,6 +52,7 @@ from ._inject_population import RETROACTIVE_POLICY
 from ._practice import DAY, Practice, _dates, _obj
 from ._profile import payer_review
 from ._random import stream
+from ._values import _text_values
 
 __all__ = ["simulate_notices", "NOTICE_COLUMNS", "lookback_limits"]
 
@@ -248,7 +249,7 @@ def simulate_notices(practice: Practice) -> pd.DataFrame:
     weights = np.array([mix[k] for k in kinds], dtype=float)
     false_type = kinds[rng.choice(len(kinds), size=len(false_line), p=weights / weights.sum())] \
         if len(false_line) else np.zeros(0, dtype=object)
-    codes = np.asarray(lines["procedure_code"], dtype=object)[false_line]
+    codes = _text_values(lines["procedure_code"], false_line)
     not_lowest = np.isin(codes, [c for fam in EM_FAMILIES.values() for c in fam[1:]])
     false_type = np.where((false_type == "upcoding") & ~not_lowest, "missing_documentation", false_type)
     share = rng.integers(25, 61, len(false_line))
@@ -286,7 +287,7 @@ def simulate_notices(practice: Practice) -> pd.DataFrame:
     appeal = cfg["appeal_share"]
     appealed = rng.random(m) < np.where(valid, appeal["valid"], appeal["invalid"])
 
-    payer_of = np.asarray(lines["payer_id"], dtype=object)[notice_line]
+    payer_of = _text_values(lines["payer_id"], notice_line)
     offset_starts = np.full(m, np.datetime64("NaT"), dtype="datetime64[D]")
     payer_type = np.empty(m, dtype=object)
     for payer, profile in by_payer.items():

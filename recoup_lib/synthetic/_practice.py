@@ -30,8 +30,8 @@ from ._identities import member_ids, name_pools, npi_numbers
 from ._payments import price_and_pay
 from ._profile import Profile, expand_visits, expected_lines, template_lines
 from ._random import stream
-from ._values import (DAY, _arrow_series, _category, _dates, _is, _norm, _obj, _same_text,
-                      month_end, text_id_array, text_ids, weekday)
+from ._values import (DAY, _arrow_series, _category, _dates, _is, _norm, _obj, _same_text, _text_values,
+                      lexsort_order, month_end, text_id_array, text_ids, weekday)
 
 __all__ = ["Practice", "build_clean", "patient_count", "References"]
 
@@ -140,8 +140,9 @@ def _patients_and_spans(profile: Profile, seed: int, n_patients: int, start, end
     shares = np.array([mix[p] for p in payer_ids], dtype=float)
     shares = shares / shares.sum()
     payer_type = refs.payers.set_index("payer_id")["payer_type"]
-    primary = payer_ids[rng.choice(len(payer_ids), size=n_patients, p=shares)]
-    is_medicare = payer_type.reindex(primary).to_numpy() == "medicare"
+    pick = rng.choice(len(payer_ids), size=n_patients, p=shares)
+    primary = payer_ids[pick]
+    is_medicare = (payer_type.reindex(payer_ids).to_numpy() == "medicare")[pick]
     age = np.where(is_medicare, 65 + np.minimum(rng.gamma(2.0, 5.0, n_patients), 34).astype(int),
                    rng.integers(1, 65, n_patients))
     birth = start - (age * 365.25).astype(int) * DAY - rng.integers(0, 365, n_patients) * DAY
@@ -313,7 +314,7 @@ def _visit_lines(profile: Profile, seed: int, enc: pd.DataFrame, patients: pd.Da
     vts = profile["visit_types"]
     # New or established: a new patient's first visit of the year is "new".
     patient = enc["patient"].to_numpy()
-    order = np.lexsort((enc["service_date"].to_numpy().view(np.int64), patient))
+    order = lexsort_order((enc["service_date"].to_numpy().view(np.int64), patient))
     in_order = patient[order]
     first = np.r_[True, in_order[1:] != in_order[:-1]] if len(order) else np.zeros(0, dtype=bool)
     new_visit = np.zeros(len(enc), dtype=bool)
@@ -371,7 +372,7 @@ def _visit_lines(profile: Profile, seed: int, enc: pd.DataFrame, patients: pd.Da
         pool = np.flatnonzero(providers["specialty"].to_numpy(dtype=object) == sp)
         npi[mine] = pool[rng.integers(0, len(pool), int(mine.sum()))]
     lines["npi"] = npi
-    order = np.lexsort((lines["slot"], lines["encounter"]))
+    order = lexsort_order((lines["slot"], lines["encounter"]))
     return {c: v[order] for c, v in lines.items()}
 
 
@@ -477,9 +478,9 @@ def build_clean(profile: Profile, seed: int, n_lines: int, start, end, refs: Ref
     ed = np.array(["emergency" in vt["name"] for vt in vts])[enc["visit_type"].to_numpy()]
     lag = np.where(ed, rng.integers(2, 11, len(enc)), rng.integers(1, 6, len(enc)))
     enc["submitted_date"] = enc["service_date"] + pd.to_timedelta(lag, unit="D")
-    by_claim = np.lexsort((enc["encounter"].to_numpy(), enc["patient"].to_numpy(),
-                           enc["service_date"].to_numpy().view(np.int64),
-                           enc["submitted_date"].to_numpy().view(np.int64)))
+    by_claim = lexsort_order((enc["encounter"].to_numpy(), enc["patient"].to_numpy(),
+                              enc["service_date"].to_numpy().view(np.int64),
+                              enc["submitted_date"].to_numpy().view(np.int64)))
     enc = enc.iloc[by_claim].reset_index(drop=True)
     enc["claim"] = np.arange(1, len(enc) + 1, dtype=np.int64)
     pos_default = profile.get("place_of_service", {"11": 1.0})
@@ -550,7 +551,7 @@ def _document(practice: Practice) -> None:
     rng = stream(practice.seed, "documentation")
     lines = practice.lines
     n = len(lines)
-    code = np.asarray(lines["procedure_code"], dtype=object)
+    code = _text_values(lines["procedure_code"])
     documented = np.where(rng.random(n) < 0.10, code, "").astype(object)
     # Under-coding (the note supports more than was billed) is not an error to recoup.
     em_steps = {"99202": "99203", "99203": "99204", "99204": "99205", "99211": "99212",

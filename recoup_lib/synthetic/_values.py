@@ -7,6 +7,9 @@ in the tables.
 
 from __future__ import annotations
 
+import math
+import re
+
 import numpy as np
 import pandas as pd
 import pyarrow as pa
@@ -127,3 +130,86 @@ def _is(column: pd.Series, test) -> np.ndarray:
         codes, categories = pd.factorize(np.asarray(column, dtype=object))
     hits = np.array([bool(test(c)) for c in categories] + [False], dtype=bool)
     return hits[codes]
+
+
+def _contains(column: pd.Series, pattern: str) -> np.ndarray:
+    """``column.astype(object).str.contains(pattern).to_numpy(dtype=bool)``, the regular expression
+    searched once per category of a categorical column of text with no missing value (a block's
+    modifiers: a dozen categories for thousands of lines); any other column goes that general way."""
+    if isinstance(column.dtype, pd.CategoricalDtype) and not (column.cat.codes.to_numpy() < 0).any() \
+            and all(isinstance(c, str) for c in column.cat.categories):
+        regex = re.compile(pattern)
+        return _is(column, lambda text: regex.search(text) is not None)
+    return column.astype(object).str.contains(pattern).to_numpy(dtype=bool)
+
+
+def lexsort_order(keys) -> np.ndarray:
+    """``np.lexsort(keys)`` (the last key sorts first), by one stable sort of a combined key where it fits.
+
+    Each key (integers, or dates as their integer ticks) less its smallest
+    value is a digit of one number, when the keys' spans multiply to under
+    2**62; if they do not, each is first divided by the greatest common
+    divisor of its values (dates at midnight count in days, not
+    microseconds), which keeps the order and the ties. That number is
+    sorted once (a block's 120,000 visits by submission, service, patient
+    and visit: 9 ms instead of 27); any other keys go to ``np.lexsort``.
+    """
+    keys = [np.asarray(k) for k in keys]
+    if not keys or not len(keys[0]):
+        return np.lexsort(keys)
+    digits = []
+    for key in keys:
+        if key.dtype.kind in "mM":
+            key = key.view(np.int64)
+        if key.dtype.kind not in "iu" or (key.dtype.kind == "u" and int(key.max()) >= 2**63):
+            return np.lexsort(keys)
+        key = key.astype(np.int64, copy=False)
+        low = int(key.min())
+        if int(key.max()) - low >= 2**62:
+            return np.lexsort(keys)
+        digits.append(key - low)
+    spans = [int(d.max()) + 1 for d in digits]
+    if math.prod(spans) >= 2**62:
+        steps = [int(np.gcd.reduce(d)) or 1 for d in digits]
+        digits = [d // step if step > 1 else d for d, step in zip(digits, steps)]
+        spans = [(span - 1) // step + 1 for span, step in zip(spans, steps)]
+        if math.prod(spans) >= 2**62:
+            return np.lexsort(keys)
+    combined = np.zeros(len(keys[0]), dtype=np.int64)
+    for digit, span in zip(reversed(digits), reversed(spans)):
+        combined = combined * span + digit
+    return np.argsort(combined, kind="stable")
+
+
+def _mapped(values, mapping: dict) -> np.ndarray:
+    """The values of ``pd.Series(values).map(mapping)``, each distinct value looked up once (a missing
+    value, or one absent from ``mapping``: NaN): int64 when every one is found and a whole number (as
+    ``map`` gives), float64 for numbers with a NaN, else objects."""
+    codes, distinct = pd.factorize(np.asarray(values, dtype=object))
+    found = [mapping.get(v, np.nan) for v in distinct] + [np.nan]
+
+    def numbers(kinds) -> bool:
+        return all(isinstance(v, kinds) and not isinstance(v, bool) for v in mapping.values())
+
+    if numbers((int, np.integer)) and (codes >= 0).all() and all(v in mapping for v in distinct):
+        return np.asarray(found[:-1], dtype=np.int64)[codes]
+    if numbers((int, float, np.integer, np.floating)):
+        return np.asarray(found, dtype=np.float64)[codes]
+    return np.asarray(found, dtype=object)[codes]
+
+
+def _text_values(column: pd.Series, rows=None) -> np.ndarray:
+    """``np.asarray(column, dtype=object)[rows]`` (all rows when None); a categorical column's values
+    looked up by code for those rows only, instead of a Python object made for every row first (the
+    payer of a block's 10,000 notices: 0.2 ms instead of 10). Missing values are NaN, as there."""
+    if not isinstance(column.dtype, pd.CategoricalDtype):
+        values = np.asarray(column, dtype=object)
+        return values if rows is None else values[rows]
+    codes = column.cat.codes.to_numpy()
+    if rows is not None:
+        codes = codes[rows]
+    values = np.asarray(column.cat.categories, dtype=object)[codes]
+    missing = codes < 0
+    if missing.any():
+        values[missing] = np.nan
+    return values
