@@ -104,10 +104,12 @@ def cents_to_number(cents: int) -> float:
 
 
 def kit_version() -> str:
-    """Installed version of the kit (``unknown`` when run from a bare checkout)."""
-    from importlib import metadata
+    """The kit's version, the same one every other output's manifest records.
 
-    try:
-        return metadata.version("recoup-kit")
-    except metadata.PackageNotFoundError:  # pragma: no cover - editable install always has it
-        return "unknown"
+    Read from the package rather than the installed distribution's metadata:
+    that lookup scans the environment's packages (milliseconds per call) and a
+    lesson draws hundreds of samples.
+    """
+    from .. import __version__
+
+    return __version__
