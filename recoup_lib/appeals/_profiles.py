@@ -297,19 +297,40 @@ def load_profiles(override: str | Path | None = None) -> Profiles:
     >>> int(p.levels.loc[p.levels["payer_type"].eq("medicare"), "level"].max())
     5
     """
+    folder = Path(override) if override is not None else None
     tables: dict[str, pd.DataFrame] = {}
     sources: dict[str, str] = {}
-    folder = Path(override) if override is not None else None
     for name in PROFILE_FILES:
-        path = DATA_DIR / name
-        label = f"shipped {name}"
-        if folder is not None and (folder / name).is_file():
-            path = folder / name
-            label = name
         attr, check = _PARSERS[name]
-        tables[attr] = _finish(name, _read(path, label, check))
-        sources[name] = str(path) if label == name else "shipped"
+        path = folder / name if folder is not None else None
+        if path is not None and path.is_file():
+            tables[attr] = _finish(name, _read(path, name, check))
+            sources[name] = str(path)
+        else:
+            tables[attr] = _shipped_table(name).copy()
+            sources[name] = "shipped"
     return Profiles(sources=sources, **tables)
+
+
+def _shipped_table(name: str) -> pd.DataFrame:
+    """The shipped rule table ``name``, parsed once per process and kept.
+
+    Lessons, the desk and the appeal steps ask for the shipped profiles dozens
+    of times; each read parses and checks seven files. The kept table is only
+    ever handed out as a copy, so a caller changing one cannot reach the next.
+    A user's own files (an override folder) are read afresh every time.
+    """
+    path = DATA_DIR / name
+    stamp = (path.stat().st_mtime_ns, path.stat().st_size)
+    kept = _SHIPPED.get(name)
+    if kept is None or kept[0] != stamp:
+        attr, check = _PARSERS[name]
+        kept = _SHIPPED[name] = (stamp, _finish(name, _read(path, f"shipped {name}", check)))
+    return kept[1]
+
+
+#: Parsed shipped tables by file name, with the file's modification time and size when read.
+_SHIPPED: dict[str, tuple[tuple[int, int], pd.DataFrame]] = {}
 
 
 @dataclass(frozen=True)
