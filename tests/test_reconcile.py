@@ -415,14 +415,14 @@ def test_every_balanced_deposit_parts_sum_to_the_bpr_amount(rs):
         path = Path(folder) / "h.835"
         path.write_bytes(text)
         remit = read_835([path])
-    d = explain_deposits(remit)
+    links = link_recoupments(remit)
+    d = explain_deposits(remit, links)
     assert d["balanced"].all() and (d["unexplained_cents"] == 0).all()
     assert d["bpr_amount_cents"].tolist() == [r.payment_cents for r in rs]
     parts = (d["paid_for_claims_cents"] + d["corrections_cents"] - d["reversals_cents"]
              - d["offsets_cents"] - d["deferrals_taken_cents"] + d["deferred_cents"]
              + d["balance_forward_cents"] + d["interest_cents"] - d["other_plb_cents"])
     assert parts.tolist() == d["bpr_amount_cents"].tolist()
-    links = link_recoupments(remit)
     assert len(links) == len(remit.recoupments)
     cf = cash_flow(remit, deposits=d)
     assert cf["net_deposits_cents"].sum() == sum(r.payment_cents for r in rs)

@@ -23,9 +23,10 @@ from recoup_lib.remit import (
     read_835,
     reconcile,
     reverse,
+    tables_from_models,
     taken_back,
     with_forward_balance,
-    write_835,
+    write_835_from_tables,
 )
 
 NPI = "1999999984"
@@ -89,11 +90,13 @@ def histories(draw):
 @given(histories())
 def test_taken_back_counts_each_dollar_once_and_net_never_exceeds_gross(history):
     remittances, truth = history
+    interchanges = [Interchange("PAYERSENDER", "CLINIC", k + 1, r.payment_date, (r,))
+                    for k, r in enumerate(remittances)]
+    names = [f"r{k}.835" for k in range(len(remittances))]
     with tempfile.TemporaryDirectory() as folder:
-        paths = [write_835(Path(folder) / f"r{k}.835", Interchange("PAYERSENDER", "CLINIC", k + 1,
-                                                                   r.payment_date, (r,)))
-                 for k, r in enumerate(remittances)]
-        remit = read_835(paths)
+        # One call writes the three files, each one interchange, as write_835 would one by one.
+        write_835_from_tables(**tables_from_models(interchanges, names), out_dir=folder)
+        remit = read_835([Path(folder) / name for name in names])
         result = reconcile(remit)
     rec = remit.recoupments
     assert taken_back(rec) == truth

@@ -66,11 +66,12 @@ def test_blocks_are_written_one_at_a_time_with_the_same_bytes(tmp_path, small_bl
 def test_blocks_side_by_side_in_worker_processes_give_the_same_bytes(tmp_path, small_blocks):
     """Workers build and finish blocks (block b in worker b mod n); the folder never depends on them."""
     one = tmp_path / "one"
-    write_practice(generate_practice(lines=3000, seed=4, workers=1), one)
+    in_one_process = generate_practice(lines=3000, seed=4, workers=1)
+    write_practice(in_one_process, one)
     write_practice(generate_practice(lines=3000, seed=4, workers=2), tmp_path / "two")
     assert _digest(tmp_path / "two") == _digest(one)
     plain = tmp_path / "plain"
-    write_practice(generate_practice(lines=3000, seed=4, workers=1), plain, remits=False)
+    write_practice(in_one_process, plain, remits=False)
     for keep in (True, False):
         write_in_blocks(_layout(3000, 4, 0.08, "family_practice", None, None, None), tmp_path / f"w{keep}",
                         keep=keep, workers=3)

@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import hashlib
 import json
+import shutil
+from pathlib import Path
 
 import pytest
-from hostile_helpers import AS_OF
+from hostile_helpers import AS_OF, Harness
 
 import recoup_lib.csvout
 import recoup_lib.outputs
@@ -135,17 +137,38 @@ def _interrupt_swap(monkeypatch):
     monkeypatch.setattr(recoup_lib.outputs.Path, "rename", flaky)
 
 
-@pytest.mark.parametrize("command", ["generate", "audit", "report"])
-@pytest.mark.parametrize("when", [1, 2, "commit", "swap"])
-def test_an_interrupted_run_leaves_the_previous_result_or_none(hostile, monkeypatch, command, when):
-    folder = hostile.practice()
-    argv = {"generate": ["generate", *SMALL, "--out", "out"],
+def _first_argv(command: str, folder) -> list:
+    return {"generate": ["generate", *SMALL, "--out", "out"],
             "audit": ["audit", folder, "--out", "out"],
             "report": ["report", folder, "--out", "out", "--as-of", AS_OF]}[command]
+
+
+@pytest.fixture(scope="module")
+def previous_result(tmp_path_factory, practice_template):
+    """For a command, a case folder holding the practice and the command's first, uninterrupted
+    result in ``out``: made once (a checked run) and copied into each case, as every interruption
+    of that command starts from the same result."""
+    made = {}
+
+    def copy_into(command: str, hostile: Harness) -> Path:
+        if command not in made:
+            first = Harness(tmp_path_factory.mktemp(f"first-{command}"), practice_template)
+            first.run(*_first_argv(command, first.practice()), expect=0, out="out")
+            made[command] = first.root
+        for name in ("practice", "out"):
+            shutil.copytree(made[command] / name, hostile.path(name))
+        return hostile.path("practice")
+    return copy_into
+
+
+@pytest.mark.parametrize("command", ["generate", "audit", "report"])
+@pytest.mark.parametrize("when", [1, 2, "commit", "swap"])
+def test_an_interrupted_run_leaves_the_previous_result_or_none(hostile, monkeypatch, previous_result,
+                                                               command, when):
+    folder = previous_result(command, hostile)
     second = {"generate": ["generate", "--lines", "60", "--seed", "9", "--no-remits", "--out", "out"],
               "audit": ["audit", folder, "--out", "out", "--only", "duplicate_claim"],
               "report": ["report", folder, "--out", "out", "--as-of", "2026-07-01"]}[command]
-    hostile.run(*argv, expect=0, out="out")
     before = _tree(hostile.path("out"))
     with monkeypatch.context() as patch:
         if when == "swap":
