@@ -235,7 +235,8 @@ def run_blocks(layout: Layout, last: Callable, keep: bool = True, workers: int =
     ``send``s back an answer for each yielded block (``None``: nothing to
     do), and ``then(kept, answer)`` runs in that same process; so a worker
     can write its own block's bytes once the caller has told it where. Every
-    ``then`` has run when the generator ends.
+    ``then`` has run when the generator ends, and it returns their results
+    by block (``StopIteration.value``).
 
     ``close_later``: when every block is done, the worker processes end
     while the caller goes on (its last steps, such as checksumming the
@@ -256,6 +257,7 @@ def run_blocks(layout: Layout, last: Callable, keep: bool = True, workers: int =
         choice = choose_policies(layout.seed, layout.start, layout.end, layout.refs, views, budget)
         del views
         at = {"claims": 0, "payments": 0, "notices": 0, "lines": 0}
+        written = {}
         for block in range(count):
             state = states[block] or InjectionState(layout.clean(block))
             states[block] = None
@@ -269,10 +271,10 @@ def run_blocks(layout: Layout, last: Callable, keep: bool = True, workers: int =
                 result, kept = result
                 answer = yield result
                 if answer is not None:
-                    then(kept, answer)
+                    written[block] = then(kept, answer)
                 del kept
             at = {k: at[k] + counts[k] for k in at}
-        return
+        return written
     pools = [_worker_pool(1) for _ in range(workers)]
     try:
         # The workers are forked at their first task. Objects of this process they inherit are frozen
@@ -289,39 +291,105 @@ def run_blocks(layout: Layout, last: Callable, keep: bool = True, workers: int =
         first_lines = np.cumsum([0] + [len(v.paid) for v in views])[:-1].tolist()
         choice = choose_policies(layout.seed, layout.start, layout.end, layout.refs, views, budget)
         del views
-        finishing, lasts, ahead, thens = {}, {}, 0, []
-
-        def deliver(block: int):
-            answer = yield lasts.pop(block).result()
-            if then is not None and answer is not None:
-                thens.append(pools[block % workers].submit(_worker_then, block, then, answer))
-
-        at = {"claims": 0, "payments": 0, "notices": 0, "lines": 0}
-        for block in range(count):
-            while ahead < min(count, block + workers):
-                # Each worker is given the profiles with its first block only (it keeps them).
-                finishing[ahead] = pools[ahead % workers].submit(_worker_finish, layout, ahead, choice,
-                                                                  first_lines[ahead],
-                                                                  profiles if ahead < workers else None)
-                ahead += 1
-            counts = finishing.pop(block).result()
-            lasts[block] = pools[block % workers].submit(_worker_last, layout, block, dict(at), last,
-                                                         then is not None)
-            at = {k: at[k] + counts[k] for k in at}
-            if block:
-                yield from deliver(block - 1)
-        yield from deliver(count - 1)
-        for done in thens:
-            done.result()
+        done = yield from _scheduled(pools, layout, choice, first_lines, profiles, last, then)
     except BaseException:
         _shut_down(pools)
         raise
     if not close_later:
         _shut_down(pools)
-        return
+        return done
     closing = threading.Thread(target=_shut_down, args=(pools,), name="recoup-workers-closing")
     closing.start()
     _CLOSING.append(closing)
+    return done
+
+
+#: Blocks a worker may hold finished and not yet written (or placed, without a ``then``) before it
+#: finishes another: one to work on, one finished ahead while the block before it is placed elsewhere.
+_HELD_AHEAD = 2
+
+
+def _scheduled(pools: list, layout: Layout, choice: PolicyChoice, first_lines: list, profiles,
+               last: Callable, then: Callable | None):
+    """:func:`run_blocks`'s second pass with worker processes: each block's finish, ``last`` and ``then``.
+
+    Block *b* goes to worker *b* mod ``len(pools)``; each worker has one
+    task at a time, given when it is free: its oldest block that can be
+    written (``then``: the caller has answered for it), else its oldest
+    that can be placed (``last``: every block before it is finished, so
+    its numbers are known), else its next block to finish (unless it holds
+    :data:`_HELD_AHEAD` blocks already). So a worker whose block must wait
+    for a block of another worker finishes its next one meanwhile, rather
+    than idling in a queue decided in advance. Yields each ``last`` result
+    in block order (the caller ``send``s its answer); returns each
+    ``then``'s result by block.
+    """
+    from concurrent.futures import FIRST_COMPLETED, wait
+
+    count, workers = len(layout.sizes), len(pools)
+    counts, results, answers, written = {}, {}, {}, {}
+    finished = [[] for _ in range(workers)]  # finished blocks, not yet placed, per worker
+    held = [0] * workers
+    to_finish = list(range(workers))
+    running = {}  # future -> (worker, step, block)
+    delivered = 0
+
+    def placed_up_to() -> int:
+        known = 0
+        while known in counts:
+            known += 1
+        return known
+
+    def give(worker: int) -> None:
+        ready = [b for b in answers if b % workers == worker]
+        if ready:
+            block = min(ready)
+            future = pools[worker].submit(_worker_then, block, then, answers.pop(block))
+            running[future] = (worker, "then", block)
+            return
+        if finished[worker] and finished[worker][0] <= placed_up_to():
+            block = finished[worker].pop(0)
+            at = {k: int(sum(counts[b][k] for b in range(block))) for k in ("claims", "payments", "notices",
+                                                                           "lines")}
+            future = pools[worker].submit(_worker_last, layout, block, at, last, then is not None)
+            running[future] = (worker, "last", block)
+            return
+        block = to_finish[worker]
+        if block < count and held[worker] < _HELD_AHEAD:
+            # Each worker is given the profiles with its first block only (it keeps them).
+            future = pools[worker].submit(_worker_finish, layout, block, choice, first_lines[block],
+                                          profiles if block < workers else None)
+            running[future] = (worker, "finish", block)
+            to_finish[worker] = block + workers
+            held[worker] += 1
+
+    while delivered < count or running or answers:
+        busy = {worker for worker, _, _ in running.values()}
+        for worker in range(workers):
+            if worker not in busy:
+                give(worker)
+        if not running:
+            raise RuntimeError("the blocks' schedule stalled")  # cannot happen: a guard against looping
+        for future in wait(list(running), return_when=FIRST_COMPLETED).done:
+            worker, step, block = running.pop(future)
+            value = future.result()
+            if step == "finish":
+                counts[block] = value
+                finished[worker].append(block)
+            elif step == "last":
+                results[block] = value
+            else:
+                written[block] = value
+                held[worker] -= 1
+        while delivered in results:
+            block = delivered
+            answer = yield results.pop(block)
+            delivered += 1
+            if then is not None and answer is not None:
+                answers[block] = answer
+            else:
+                held[block % workers] -= 1
+    return written
 
 
 #: Worker pools ending in the background (:func:`run_blocks` with ``close_later``).

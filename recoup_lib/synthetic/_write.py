@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import functools
 import json
+import zlib
 from collections import Counter
 from dataclasses import dataclass
 from pathlib import Path
@@ -23,6 +24,7 @@ import pyarrow.compute as pc
 
 from .. import __version__
 from ..folder import csv_bytes, write_csv
+from ..outputs import combine_crc32, vouch
 from ..schema import RECOUPMENT_LABELS_SPEC
 from ._blocks import Layout, place, run_blocks
 from ._claims837 import CLAIMS837_FOLDER, write_claims_837
@@ -342,7 +344,7 @@ def write_in_blocks(layout: Layout, out: str | Path, payer: bool = True, keep: b
     out.mkdir(parents=True, exist_ok=True)
     blocks = run_blocks(layout, functools.partial(_block_text, payer=payer), keep=keep, workers=workers,
                         then=_write_block, close_later=close_later)
-    summary, ends = None, {}
+    summary, ends, checksums, parts = None, {}, {}, []
     result = next(blocks)
     while True:
         sizes, headers, tally, practice = result
@@ -350,14 +352,23 @@ def write_in_blocks(layout: Layout, out: str | Path, payer: bool = True, keep: b
         for name, header in (headers or {}).items():
             (out / name).write_bytes(header)
             ends[name] = len(header)
+            checksums[name] = zlib.crc32(header)
         places = {name: ends[name] for name in sizes}
         for name, size in sizes.items():
             ends[name] += size
+        parts.append(sizes)
         summary.add(tally)
         try:
             result = blocks.send((out, places))
-        except StopIteration:
+        except StopIteration as end:
+            written = end.value
             break
+    # Each file's checksum from its header's and its blocks' (summed where each block was written).
+    for block, sizes in enumerate(parts):
+        for name, size in sizes.items():
+            checksums[name] = combine_crc32(checksums[name], written[block][name], size)
+    for name, crc in checksums.items():
+        vouch(out / name, ends[name], crc)
     content = summary.as_dict()
     _write_summary(out, content)
     return content
@@ -372,14 +383,16 @@ def _block_text(practice: Practice, layout: Layout, block: int, at: dict, payer:
     return ({name: len(body) for name, body in rows.items()}, headers, tally, facts), rows
 
 
-def _write_block(rows: dict, answer) -> None:
-    """:func:`run_blocks` follow-up: write a block's rows into the folder's files at the places given."""
+def _write_block(rows: dict, answer) -> dict:
+    """:func:`run_blocks` follow-up: write a block's rows into the folder's files at the places given;
+    the CRC-32 of the rows written to each file (for the folder's manifest)."""
     folder, places = answer
     for name, body in rows.items():
         if body:
             with open(Path(folder) / name, "r+b") as handle:
                 handle.seek(places[name])
                 handle.write(body)
+    return {name: zlib.crc32(body) for name, body in rows.items()}
 
 
 def _block_files(practice: Practice, layout: Layout, block: int, at: dict, payer: bool = True):
