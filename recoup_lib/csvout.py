@@ -25,7 +25,7 @@ import pyarrow.compute as pc
 import pyarrow.csv as pacsv
 
 from .money import format_cents_arrow
-from .arrowtext import string_parts
+from .arrowtext import array_parts
 from .formulas import guard_formulas, guard_text
 from .outputs import output_file, staged
 
@@ -305,22 +305,38 @@ def _needing_quotes(column, num_columns: int, formatted: bool = False):
     """Which values of a text column need quotes (a comma, a quote mark or a line break; in a
     one-column table an empty value too, or the row reads as a blank line); None when none does.
 
-    The column's bytes are looked at once (:func:`recoup_lib.arrowtext.string_parts`): most
-    columns hold none of those characters, and only a column that does is searched value by value.
-    A ``formatted`` column (numbers, dates, booleans: see :func:`_formatted`) holds none of them.
+    The column's bytes are looked at once (:func:`recoup_lib.arrowtext.array_parts`): the values
+    holding one of those bytes are found from where the bytes are (:func:`_holding_quoted_bytes`),
+    not by searching value by value. A ``formatted`` column (numbers, dates, booleans: see
+    :func:`_formatted`) holds none of them.
     """
     if num_columns == 1 and len(column) and pc.any(pc.equal(column, "")).as_py():
         return pc.or_(pc.match_substring_regex(column, '[",\r\n]'), pc.equal(column, ""))
-    if formatted or not any(_holds_quoted_bytes(data[offsets[0]:offsets[-1]])
-                            for offsets, data in string_parts(column)):
+    if formatted:
         return None
-    return pc.match_substring_regex(column, '[",\r\n]')
+    if column.null_count:
+        need = pc.match_substring_regex(column, '[",\r\n]')
+        return need if pc.any(need).as_py() else None
+    need = _holding_quoted_bytes(column)
+    return pa.array(need) if need.any() else None
 
 
-def _holds_quoted_bytes(data: np.ndarray) -> bool:
-    """Whether text bytes hold any of :data:`_QUOTED_BYTES` (one pass over them, then a look at the few low ones)."""
-    low = data[data <= _QUOTED_BYTES.max()]
-    return bool(len(low)) and bool(np.isin(low, _QUOTED_BYTES).any())
+def _holding_quoted_bytes(column) -> np.ndarray:
+    """Which values of Arrow text (no nulls) hold any of :data:`_QUOTED_BYTES`: the bytes' positions
+    (one pass over the data, then a look at the few low bytes) mapped to their values by the offsets."""
+    chunks = column.chunks if isinstance(column, pa.ChunkedArray) else [column]
+    masks = [np.zeros(0, dtype=bool)]
+    for chunk in chunks:
+        mask = np.zeros(len(chunk), dtype=bool)
+        if len(chunk) and chunk.buffers()[2] is not None:
+            offsets, data = array_parts(chunk)
+            start = int(offsets[0])
+            text = data[start:int(offsets[-1])]
+            low = np.flatnonzero(text <= _QUOTED_BYTES.max())
+            held = low[np.isin(text[low], _QUOTED_BYTES)] + start
+            mask[np.searchsorted(offsets, held, side="right") - 1] = True
+        masks.append(mask)
+    return np.concatenate(masks)
 
 
 def _quoted_minimal(table: pa.Table, needs: list | None = None) -> bytes:

@@ -188,13 +188,17 @@ def read_audit_folder(folder: str | Path, use_defaults: bool = True, workers: in
     rejected_rows: dict[str, pd.DataFrame] = {}
     present = [name for name in INPUT_FILES + REFERENCE_FILES if (folder / name).is_file()]
     # Arrow reads and converts outside the interpreter lock, so files read side by side use
-    # every core; a file's error is still raised in reading order.
+    # every core; a file's error is still raised in reading order. Which payments have a claim
+    # line is found here while the files after the two required ones are still being read.
+    orphan = None
     with ThreadPoolExecutor(max_workers=max(1, min(len(present), worker_count(workers)))) as pool:
         reading = {name: pool.submit(read_table, folder / name, name) for name in present}
         parsed_files = {}
         try:
             for name in present:
                 parsed_files[name] = reading[name].result()
+                if name == "payments.csv" and "claim_lines.csv" in parsed_files:
+                    orphan = ~line_exists(parsed_files["claim_lines.csv"].data, parsed_files[name].data)
         except BaseException:
             for future in reading.values():
                 future.cancel()
@@ -213,7 +217,8 @@ def read_audit_folder(folder: str | Path, use_defaults: bool = True, workers: in
     # Payments must belong to a usable claim line; others are set aside, not dropped.
     lines = tables["claim_lines.csv"]
     payments = tables["payments.csv"]
-    orphan = ~line_exists(lines, payments)
+    if orphan is None:
+        orphan = ~line_exists(lines, payments)
     if orphan.any():
         kept, new_problems, extra = set_aside_orphans(payments, orphan)
         problems.extend(new_problems)

@@ -128,8 +128,7 @@ class AuditResult(StepResult):
             if len(problems) > SHOWN_PROBLEMS:
                 out.append(f"  ... and {len(problems) - SHOWN_PROBLEMS} more problems in rejected.csv")
         out += list(self.switched_off["message"]) if len(self.switched_off) else []
-        lines = self.findings[["claim_id", "line_no"]].drop_duplicates().shape[0]
-        out.append(f"{len(self.findings)} findings on {lines} lines; "
+        out.append(f"{len(self.findings)} findings on {self.lines_flagged} lines; "
                    f"{dollars(self.total_at_risk_cents)} at risk (each line capped at what was paid)")
         for row in self.totals("category").itertuples():
             if row.findings:
@@ -149,11 +148,28 @@ class AuditResult(StepResult):
     @property
     def capped(self) -> pd.DataFrame:
         """The findings with ``at_risk_capped_cents`` (computed once)."""
-        cached = self.__dict__.get("_capped")
+        return self._once("_capped", lambda: capped_findings(self.findings, keep_line_keys=self.__dict__))
+
+    @property
+    def lines_flagged(self) -> int:
+        """How many distinct lines (claim_id, line_no) the findings name (computed once)."""
+        return self._once("_flagged", lambda: int(self.findings[["claim_id", "line_no"]].drop_duplicates().shape[0]))
+
+    def _once(self, name: str, make):
+        """``make()``, kept until ``findings`` is replaced (the figures of one set of findings)."""
+        cached = self.__dict__.get(name)
         if cached is None or cached[0] is not self.findings:
-            cached = (self.findings, capped_findings(self.findings))
-            self.__dict__["_capped"] = cached
+            cached = (self.findings, make())
+            self.__dict__[name] = cached
         return cached[1]
+
+    @property
+    def summary_keyed(self) -> pd.DataFrame:
+        """:attr:`capped` with the keys the summaries group on (:func:`_with_summary_keys`), reusing the
+        line order :func:`capped_findings` found."""
+        capped = self.capped
+        lines = self.__dict__.get("_line_keys")
+        return _with_summary_keys(capped, lines[1] if lines is not None and lines[0] is capped else None)
 
     @property
     def total_at_risk_cents(self) -> int:
@@ -398,12 +414,14 @@ def _usable(result: AuditResult) -> AuditResult:
     return result
 
 
-def capped_findings(findings: pd.DataFrame) -> pd.DataFrame:
+def capped_findings(findings: pd.DataFrame, keep_line_keys: dict | None = None) -> pd.DataFrame:
     """Add ``at_risk_capped_cents``: each line's findings capped together at what was paid.
 
     A line's findings are counted in the order of the contract's table
     (overpayment first, policy change last); each takes what is left of the
     line's paid amount, so one line never counts for more than it was paid.
+    ``keep_line_keys``: a dict where the order found (:func:`_sorted_line_keys`) is kept as
+    ``"_line_keys"``, ``(result, order)``, for the summaries of the same rows.
     """
     f = findings.copy()
     if not len(f):
@@ -421,6 +439,8 @@ def capped_findings(findings: pd.DataFrame) -> pd.DataFrame:
         capped = np.empty(len(f), dtype=np.int64)
         capped[by_line] = np.minimum(risk, room)
         f["at_risk_capped_cents"] = capped
+        if keep_line_keys is not None:
+            keep_line_keys["_line_keys"] = (f, lines)
         return f
     order = {e: i for i, e in enumerate(ERROR_TYPES)}
     f["_o"] = f["error_type"].map(order).fillna(len(order)).astype(int)
@@ -492,13 +512,17 @@ def summarise(findings: pd.DataFrame, by: str = "category", capped: pd.DataFrame
     return _totals(_with_summary_keys(capped if capped is not None else capped_findings(findings)), by)
 
 
-def _with_summary_keys(capped: pd.DataFrame) -> pd.DataFrame:
+def _with_summary_keys(capped: pd.DataFrame, lines: tuple | None = None) -> pd.DataFrame:
     """Capped findings with what :func:`_totals` groups on: ``_month`` (``YYYY-MM``) and ``_linekey``
-    (one integer per claim line), computed once for every dimension."""
+    (one integer per claim line), computed once for every dimension.
+
+    ``lines``: :func:`_sorted_line_keys` of these rows when already found (by :func:`capped_findings`).
+    """
     f = capped.copy()
     months = f["service_date"].to_numpy().astype("datetime64[M]")
     f["_month"] = pd.Series(np.datetime_as_string(months, unit="M"), index=f.index, dtype="str")
-    lines = _sorted_line_keys(f) if len(f) else None
+    if lines is None:
+        lines = _sorted_line_keys(f) if len(f) else None
     if lines is None:
         f["_linekey"] = f.groupby(["claim_id", "line_no"], sort=False, dropna=False).ngroup()
     else:

@@ -12,7 +12,7 @@ import pandas as pd
 from ..csvout import write_csv_and_front, write_csvs
 from ..folder import AuditInputs, problems_frame, write_csv
 from ..money import dollars
-from ._engine import FINDING_COLUMNS, AuditResult, _totals, _with_summary_keys, summarise
+from ._engine import FINDING_COLUMNS, AuditResult, _totals, summarise
 
 __all__ = ["write_audit", "write_audit_set_aside", "summary_markdown"]
 
@@ -46,7 +46,7 @@ def _write_summaries(result: AuditResult, out: Path) -> dict[str, Path]:
     """summary.csv, summary.md, rejected.csv and run.json of :func:`write_audit`."""
     paths = {}
     findings = result.findings
-    keyed = _with_summary_keys(result.capped)
+    keyed = result.summary_keyed
     summaries = {by: _totals(keyed, by) for by in ("category", "error_type", "payer", "provider", "month")}
     summary = pd.concat([pd.DataFrame({"dimension": by, "key": s[by].astype("str"), "lines": s["lines"],
                                        "findings": s["findings"], "at_risk_cents": s["at_risk_cents"],
@@ -62,7 +62,7 @@ def _write_summaries(result: AuditResult, out: Path) -> dict[str, Path]:
         "files": (result.inputs.counts.to_dict(orient="records") if result.inputs is not None else []),
         "lines_audited": result.lines_audited, "lines_paid": result.lines_paid,
         "findings": int(len(findings)),
-        "lines_flagged": int(findings[["claim_id", "line_no"]].drop_duplicates().shape[0]),
+        "lines_flagged": result.lines_flagged,
         "at_risk_capped": dollars(result.total_at_risk_cents),
     }
     (out / "run.json").write_text(json.dumps(run, indent=2, default=str) + "\n", encoding="utf-8")
@@ -106,8 +106,7 @@ def summary_markdown(result: AuditResult, summaries: dict | None = None) -> str:
     f = result.findings
     parts = ["# Audit summary", ""]
     parts.append(f"- Lines audited: {result.lines_audited:,}; paid lines: {result.lines_paid:,}")
-    flagged = f[["claim_id", "line_no"]].drop_duplicates().shape[0]
-    parts.append(f"- Lines flagged: {flagged:,}; findings: {len(f):,}")
+    parts.append(f"- Lines flagged: {result.lines_flagged:,}; findings: {len(f):,}")
     parts.append(f"- Money at risk (each line capped at what was paid): {dollars(result.total_at_risk_cents)}")
     for message in result.messages:
         parts.append(f"- {message}")

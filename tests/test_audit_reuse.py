@@ -1,0 +1,95 @@
+"""Work done once and used again gives what doing it again gives.
+
+The payments without a claim line are found while the folder's later files are read
+(:func:`recoup_lib.folder.read_audit_folder`); the order of findings by line that capping finds
+is the one the summaries group on; the count of lines flagged is made once per set of findings;
+the values a CSV column must quote are found from where the bytes needing quotes are.
+"""
+
+import shutil
+
+import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+import recoup_lib.csvout as csvout
+import recoup_lib.folder as folder_module
+import recoup_lib.rules._engine as engine
+from recoup_lib.folder import line_exists, read_audit_folder, read_table
+from recoup_lib.rules import audit_folder, capped_findings
+from recoup_lib.synthetic import demo
+
+
+@pytest.fixture(scope="module")
+def demo_result():
+    return audit_folder(demo.demo_path("family_practice"), workers=1)
+
+
+def test_payments_without_a_line_found_while_reading_are_those_found_after(tmp_path, monkeypatch):
+    source = demo.demo_path("family_practice")
+    folder = tmp_path / "practice"
+    shutil.copytree(source, folder)
+    lines = (folder / "claim_lines.csv").read_text().splitlines(keepends=True)
+    # Every third claim line gone: their payments have no line left.
+    (folder / "claim_lines.csv").write_text("".join(lines[:1] + [line for i, line in enumerate(lines[1:]) if i % 3]))
+    calls = []
+    original = folder_module.line_exists
+
+    def recorded(claim_lines, rows):
+        calls.append(len(rows))
+        return original(claim_lines, rows)
+
+    monkeypatch.setattr(folder_module, "line_exists", recorded)
+    inputs = read_audit_folder(folder, workers=2)
+    assert len(calls) == 1  # found once, while the files after payments.csv were read
+    claim_lines = read_table(folder / "claim_lines.csv", "claim_lines.csv").data
+    payments = read_table(folder / "payments.csv", "payments.csv").data
+    orphan = ~line_exists(claim_lines, payments)
+    assert 0 < orphan.sum() < len(payments)
+    kept = payments.loc[~orphan].reset_index(drop=True)
+    pd.testing.assert_frame_equal(inputs.payments, kept)
+    counts = inputs.counts.set_index("file").loc["payments.csv"]
+    assert (counts["rows_used"], counts["rows_set_aside"]) == (len(kept), int(orphan.sum()))
+    orphans = [p for p in inputs.problems if p.column == "claim_id,line_no"]
+    assert [p.row for p in orphans] == payments.loc[orphan, "_row"].tolist()
+
+
+def test_an_audits_summary_keys_and_lines_flagged_are_those_made_afresh(demo_result):
+    result = demo_result
+    fresh = engine._with_summary_keys(capped_findings(result.findings))
+    pd.testing.assert_frame_equal(result.summary_keyed, fresh)
+    assert result.__dict__["_line_keys"][0] is result.capped  # the capping order was kept and used
+    assert result.lines_flagged == len(result.findings[["claim_id", "line_no"]].drop_duplicates())
+
+
+def test_figures_kept_for_one_set_of_findings_are_made_again_for_another(demo_result):
+    result = engine.AuditResult(findings=demo_result.findings, context=demo_result.context)
+    before = result.lines_flagged, result.total_at_risk_cents
+    result.findings = result.findings.iloc[: len(result.findings) // 2]
+    after = result.lines_flagged, result.total_at_risk_cents
+    assert after != before
+    assert after[0] == len(result.findings[["claim_id", "line_no"]].drop_duplicates())
+    pd.testing.assert_frame_equal(result.summary_keyed,
+                                  engine._with_summary_keys(capped_findings(result.findings)))
+
+
+_TEXT = st.text(alphabet=st.sampled_from(list('ab ,"\r\n-é=')), max_size=6)
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.lists(_TEXT, max_size=14), st.integers(1, 4), st.booleans(), st.integers(0, 3))
+def test_values_needing_quotes_found_from_byte_positions_are_those_the_pattern_finds(values, pieces, large, cut):
+    """The values holding a comma, a quote or a line break, found where those bytes are, are those a
+    regular expression finds value by value (chunked, sliced, wide or narrow offsets)."""
+    arr = pa.array(["x" * cut] + values, type=pa.large_string() if large else pa.string()).slice(1)
+    cuts = sorted({0, len(values), *(len(values) * i // pieces for i in range(pieces))})
+    column = pa.chunked_array([arr.slice(a, b - a) for a, b in zip(cuts, cuts[1:])], type=arr.type)
+    found = csvout._needing_quotes(column, 2)
+    expected = pc.match_substring_regex(column, '[",\r\n]')
+    if found is None:
+        assert not pc.any(expected).as_py()
+    else:
+        assert pa.chunked_array([found]).to_pylist() == expected.to_pylist()
