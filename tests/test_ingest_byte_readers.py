@@ -22,7 +22,7 @@ import pytest
 from recoup_lib.ingest import import_files
 from recoup_lib.ingest._build import text_frame
 from recoup_lib.ingest._calendar import days_in_month, days_since_1970
-from recoup_lib.ingest._distinct import distinct_values
+from recoup_lib.ingest._distinct import _MIN_ROWS, distinct_values
 from recoup_lib.ingest._tables import _transcoded, decode_bytes
 from recoup_lib.ingest._values import (_read_money_marks, join_lists, money_text, read_dates, read_money, text,
                                        to_flags)
@@ -64,10 +64,10 @@ def test_amounts_read_from_the_bytes_are_what_the_mark_by_mark_reading_gives(see
 
 def test_a_long_repetitive_column_is_read_once_per_distinct_value_with_the_same_results():
     rng = random.Random(7)
-    values = [rng.choice(AMOUNTS) for _ in range(30_000)]
+    values = [rng.choice(AMOUNTS) for _ in range(_MIN_ROWS)]
     assert distinct_values(text(pa.array(values))) is not None
     _same_money(values)
-    dates = [rng.choice(DATES + [written for written, _ in US_DATES]) for _ in range(30_000)]
+    dates = [rng.choice(DATES + [written for written, _ in US_DATES]) for _ in range(_MIN_ROWS)]
     assert distinct_values(text(pa.array(dates))) is not None
     arr, days, ok, blank = read_dates(dates)
     alone = [read_dates([value]) for value in DATES + [written for written, _ in US_DATES]]
@@ -215,13 +215,15 @@ def test_rows_kept_in_one_run_are_sliced_and_others_filtered_to_the_same_frame(k
 def test_flags_and_lists_of_a_long_repetitive_column_are_what_each_value_gives_alone():
     rng = random.Random(3)
     flags = ["Y", "N", "yes", "No", "X", "", "1", "0.0", "maybe", "Checked", " y "]
-    column = [rng.choice(flags) for _ in range(30_000)]
+    column = [rng.choice(flags) for _ in range(_MIN_ROWS)]
     assert distinct_values(text(pa.array(column))) is not None
     out, bad = to_flags(column)
-    alone = {value: to_flags([value]) for value in flags}
-    assert out.to_pylist() == [alone[v][0][0].as_py() for v in column]
-    assert bad.tolist() == [bool(alone[v][1][0]) for v in column]
+    alone = {value: (flag[0].as_py(), bool(unread[0])) for value in flags for flag, unread in [to_flags([value])]}
+    assert out.to_pylist() == [alone[v][0] for v in column]
+    assert bad.tolist() == [alone[v][1] for v in column]
     lists = ["E11.9, I10", "I10", "", "25 59", "RT/59", ";25;", "J06.9|R05.9", "  "]
-    column = [rng.choice(lists) for _ in range(30_000)]
+    column = [rng.choice(lists) for _ in range(_MIN_ROWS)]
+    assert distinct_values(text(pa.array(column))) is not None
     joined = join_lists([column])
-    assert joined.to_pylist() == [join_lists([[v]])[0].as_py() for v in column]
+    joined_alone = {value: join_lists([[value]])[0].as_py() for value in lists}
+    assert joined.to_pylist() == [joined_alone[v] for v in column]

@@ -19,6 +19,7 @@ contract's rule for reference files), so a user edits a copy, never the code.
 
 from __future__ import annotations
 
+from collections import OrderedDict
 from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
 from functools import cached_property, lru_cache
@@ -149,13 +150,38 @@ def _decimal_between(value: str, low: int, high: int) -> bool:
     return d.is_finite() and low <= d <= high
 
 
+#: Rule tables already read, by file (path, inode, size, modification time), label, spec and check:
+#: a decision loads the same few shipped files again and again. Bounded; only tables read without
+#: a problem are kept.
+_READ_CACHE: OrderedDict[tuple, pd.DataFrame] = OrderedDict()
+_READ_CACHE_SIZE = 64
+
+
 def _read(path: Path, label: str, check, spec: FileSpec | None = None) -> pd.DataFrame:
     """Read and type one rule file with the house parser, then its own checks; raise on any problem.
 
     ``spec`` defaults to the profile file's own (by file name); the other rule
     tables of this package (audit programs, plan types, the 60-day rule) pass theirs.
+    A file read before and not changed since (same inode, size and
+    modification time) is not parsed again: the caller gets a copy of the
+    table read then, which is what reading it again gives.
     """
     spec = spec or APPEAL_RULE_SPECS[path.name]
+    try:
+        st = Path(path).stat()
+    except OSError:
+        return _read_file(path, label, check, spec)
+    key = (str(Path(path).resolve()), st.st_ino, st.st_size, st.st_mtime_ns, label, spec, check)
+    if key not in _READ_CACHE:
+        _READ_CACHE[key] = _read_file(path, label, check, spec)
+        if len(_READ_CACHE) > _READ_CACHE_SIZE:
+            _READ_CACHE.popitem(last=False)
+    _READ_CACHE.move_to_end(key)
+    return _READ_CACHE[key].copy()
+
+
+def _read_file(path: Path, label: str, check, spec: FileSpec) -> pd.DataFrame:
+    """:func:`_read` without the cache: parse the file and check it."""
     raw, rows, broken = read_csv_text(path, spec, label)
     parsed = parse_table(raw, spec, label=label, row_numbers=rows)
     problems = [Problem(label, int(r), "(whole row)", t, e)
