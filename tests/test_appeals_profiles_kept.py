@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import os
 import shutil
+from collections import OrderedDict
 
 import pytest
 
@@ -14,7 +16,7 @@ TABLES = ("levels", "rules", "aic", "interest_rates", "ers", "overturn", "eviden
 
 def _fresh(monkeypatch):
     """The profiles as a first caller in a new process gets them: nothing kept yet."""
-    monkeypatch.setattr(_profiles, "_SHIPPED", {})
+    monkeypatch.setattr(_profiles, "_READ_CACHE", OrderedDict())
     return load_profiles()
 
 
@@ -46,8 +48,11 @@ def test_a_users_file_is_read_again_after_each_edit(tmp_path):
     assert edited != text
     (tmp_path / "payer_rules.csv").write_text(edited, encoding="utf-8")
     first = load_profiles(tmp_path)
+    written = (tmp_path / "payer_rules.csv").stat()
     (tmp_path / "payer_rules.csv").write_text(
         text.replace("commercial,TX,lookback,180,days", "commercial,TX,lookback,160,days", 1), encoding="utf-8")
+    os.utime(tmp_path / "payer_rules.csv", ns=(written.st_atime_ns, written.st_mtime_ns))  # within one clock tick
+    assert (tmp_path / "payer_rules.csv").stat().st_size == written.st_size
     second = load_profiles(tmp_path)
 
     def lookback(p):

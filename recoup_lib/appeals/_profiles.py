@@ -150,9 +150,10 @@ def _decimal_between(value: str, low: int, high: int) -> bool:
     return d.is_finite() and low <= d <= high
 
 
-#: Rule tables already read, by file (path, inode, size, modification time), label, spec and check:
-#: a decision loads the same few shipped files again and again. Bounded; only tables read without
-#: a problem are kept.
+#: Shipped rule tables already read, by file (path, inode, size, modification time), label, spec
+#: and check: a decision loads the same few shipped files again and again. Bounded; only tables
+#: read without a problem are kept. A user's own files are never kept: an edit that keeps the
+#: size within one clock tick of the last would not change the key.
 _READ_CACHE: OrderedDict[tuple, pd.DataFrame] = OrderedDict()
 _READ_CACHE_SIZE = 64
 
@@ -162,16 +163,20 @@ def _read(path: Path, label: str, check, spec: FileSpec | None = None) -> pd.Dat
 
     ``spec`` defaults to the profile file's own (by file name); the other rule
     tables of this package (audit programs, plan types, the 60-day rule) pass theirs.
-    A file read before and not changed since (same inode, size and
+    A shipped file read before and not changed since (same inode, size and
     modification time) is not parsed again: the caller gets a copy of the
-    table read then, which is what reading it again gives.
+    table read then, which is what reading it again gives. A user's file is
+    parsed on every call.
     """
     spec = spec or APPEAL_RULE_SPECS[path.name]
     try:
-        st = Path(path).stat()
+        resolved = Path(path).resolve()
+        st = resolved.stat()
     except OSError:
         return _read_file(path, label, check, spec)
-    key = (str(Path(path).resolve()), st.st_ino, st.st_size, st.st_mtime_ns, label, spec, check)
+    if resolved.parent != Path(DATA_DIR).resolve():
+        return _read_file(path, label, check, spec)
+    key = (str(resolved), st.st_ino, st.st_size, st.st_mtime_ns, label, spec, check)
     if key not in _READ_CACHE:
         _READ_CACHE[key] = _read_file(path, label, check, spec)
         if len(_READ_CACHE) > _READ_CACHE_SIZE:
@@ -333,30 +338,15 @@ def load_profiles(override: str | Path | None = None) -> Profiles:
             tables[attr] = _finish(name, _read(path, name, check))
             sources[name] = str(path)
         else:
-            tables[attr] = _shipped_table(name).copy()
+            tables[attr] = _shipped_table(name)
             sources[name] = "shipped"
     return Profiles(sources=sources, **tables)
 
 
 def _shipped_table(name: str) -> pd.DataFrame:
-    """The shipped rule table ``name``, parsed once per process and kept.
-
-    Lessons, the desk and the appeal steps ask for the shipped profiles dozens
-    of times; each read parses and checks seven files. The kept table is only
-    ever handed out as a copy, so a caller changing one cannot reach the next.
-    A user's own files (an override folder) are read afresh every time.
-    """
-    path = DATA_DIR / name
-    stamp = (path.stat().st_mtime_ns, path.stat().st_size)
-    kept = _SHIPPED.get(name)
-    if kept is None or kept[0] != stamp:
-        attr, check = _PARSERS[name]
-        kept = _SHIPPED[name] = (stamp, _finish(name, _read(path, f"shipped {name}", check)))
-    return kept[1]
-
-
-#: Parsed shipped tables by file name, with the file's modification time and size when read.
-_SHIPPED: dict[str, tuple[tuple[int, int], pd.DataFrame]] = {}
+    """The shipped rule table ``name``: parsed once per process by :func:`_read`, handed out as a copy."""
+    attr, check = _PARSERS[name]
+    return _finish(name, _read(DATA_DIR / name, f"shipped {name}", check))
 
 
 @dataclass(frozen=True)
