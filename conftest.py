@@ -5,6 +5,11 @@
   default ``load`` mode spreads the cells of one notebook over several
   workers, each with its own kernel, so later cells miss the names earlier
   ones defined. ``loadfile`` sends every item of a file to the same worker.
+- Files are handed to the workers longest first: those driving a browser,
+  then those marked ``slow``, then the rest by their number of tests (what
+  xdist does by itself). xdist's own order, by number of tests alone, gave
+  the few long tests of a browser or Spark file to a worker in the last
+  minute, while the other workers had nothing left to do.
 - hypothesis without its per-example deadline: a test passes or fails on what
   the code returns, never on how busy the machine is (speed targets live in
   ``bench/``).
@@ -19,7 +24,9 @@
 import os
 import shutil
 import tempfile
+from collections import Counter
 
+import pytest
 from hypothesis import settings
 
 settings.register_profile("recoupkit", deadline=None)
@@ -32,11 +39,29 @@ _CHILD_TEMP = "RECOUPKIT_TEST_CHILD_TEMP"
 def pytest_configure(config):
     if getattr(config.option, "dist", None) == "load":
         config.option.dist = "loadfile"
+    if getattr(config.option, "dist", None) == "loadfile":
+        config.option.loadscopereorder = False  # the order of pytest_collection_modifyitems below
     if _CHILD_TEMP not in os.environ:  # the first process of the run (xdist's workers inherit it)
         tempfile.gettempdir()  # this process keeps the system's folder
         folder = tempfile.mkdtemp(prefix="recoupkit-test-children-")
         os.environ[_CHILD_TEMP] = os.environ["TMPDIR"] = folder
         config._recoupkit_child_temp = folder
+
+
+@pytest.hookimpl(trylast=True)
+def pytest_collection_modifyitems(config, items):
+    """Files with browser tests first, then files with a ``slow`` test, then by number of tests;
+    the items of one file keep their order (a notebook's cells run in order)."""
+    def file_of(item):
+        return item.nodeid.split("::")[0]
+
+    count = Counter(file_of(item) for item in items)
+    rank: dict[str, int] = {}
+    for item in items:
+        weight = 0 if item.get_closest_marker("browser") else 1 if item.get_closest_marker("slow") else 2
+        rank[file_of(item)] = min(weight, rank.get(file_of(item), 2))
+    position = {name: i for i, name in enumerate(dict.fromkeys(file_of(item) for item in items))}
+    items.sort(key=lambda item: (rank[file_of(item)], -count[file_of(item)], position[file_of(item)]))
 
 
 def pytest_unconfigure(config):

@@ -14,6 +14,8 @@ from recoup_lib.rules import audit_folder, custom_rule, score, write_audit
 from recoup_lib.rules._partition import audit_folder_partitioned, parse_size, plan_partitions, stable_hash
 from recoup_lib.synthetic import generate_practice, write_practice
 
+pytestmark = pytest.mark.slow  # its tests take 20 s or more together: conftest.py starts the file first
+
 
 @pytest.fixture(scope="module")
 def practice(tmp_path_factory) -> Path:

@@ -13,6 +13,8 @@ from recoup_lib.synthetic import PAYER_FILES, generate_practice, load_profile, p
 from recoup_lib.synthetic._profile import _check_payer_review
 from test_remit_writer import pyx12_batch_errors  # the same pyx12 check as the writer's tests
 
+pytestmark = pytest.mark.slow  # its tests take 20 s or more together: conftest.py starts the file first
+
 PROFILES = profile_names()
 
 

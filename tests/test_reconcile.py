@@ -49,6 +49,8 @@ from recoup_lib.remit.reconcile import (
     recoupments_by_cause,
 )
 
+pytestmark = pytest.mark.slow  # its tests take 20 s or more together: conftest.py starts the file first
+
 DATA = Path(__file__).parent / "data" / "835"
 NPI = "1999999984"
 YEAR_END = dt.date(2025, 12, 31)

@@ -21,6 +21,8 @@ from recoup_lib.cli import main
 from recoup_lib.report import build_report
 from recoup_lib.synthetic import generate
 
+pytestmark = pytest.mark.slow  # its tests take 20 s or more together: conftest.py starts the file first
+
 ROOT = Path(__file__).resolve().parents[1]
 
 

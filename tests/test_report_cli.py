@@ -17,6 +17,8 @@ from recoup_lib.cli import main
 from recoup_lib.report import build_report, metric_value
 from recoup_lib.synthetic.demo import demo_path
 
+pytestmark = pytest.mark.slow  # its tests take 20 s or more together: conftest.py starts the file first
+
 AS_OF = "2025-12-01"
 
 

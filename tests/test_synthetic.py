@@ -16,6 +16,8 @@ from recoup_lib.synthetic import FOLDER_FILES, generate_practice, load_profile, 
 from recoup_lib.synthetic import demo
 from recoup_lib.synthetic._profile import template_lines
 
+pytestmark = pytest.mark.slow  # its tests take 20 s or more together: conftest.py starts the file first
+
 PROFILES = profile_names()
 
 

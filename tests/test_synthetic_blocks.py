@@ -19,6 +19,8 @@ from recoup_lib.synthetic._blocks import block_sizes, memory_needed, parse_size
 from recoup_lib.synthetic._random import block_seed
 from recoup_lib.synthetic._write import write_in_blocks
 
+pytestmark = pytest.mark.slow  # its tests take 20 s or more together: conftest.py starts the file first
+
 
 def _digest(folder: Path) -> dict:
     """Each data file's checksum (the output manifest, written only by the public calls, left out)."""

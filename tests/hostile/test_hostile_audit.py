@@ -11,6 +11,8 @@ from hostile_helpers import read_json, rewrite_csv, set_cell
 from recoup_lib.folder import read_csv_text
 from recoup_lib.outputs import MANIFEST
 
+pytestmark = pytest.mark.slow  # its tests take 20 s or more together: conftest.py starts the file first
+
 FORMULAS = ["=cmd|' /C calc'!A0", "+cmd|' /C calc'!A0", "-2+3", "@SUM(A1)", "\tTAB=1", "\r=1+1", "'=already"]
 
 

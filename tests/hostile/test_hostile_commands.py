@@ -12,6 +12,8 @@ from hostile_helpers import AS_OF, rewrite_csv, set_cell
 from recoup_lib.folder import read_csv_text
 from recoup_lib.outputs import MANIFEST
 
+pytestmark = pytest.mark.slow  # its tests take 20 s or more together: conftest.py starts the file first
+
 EVIL = "=cmd|' /C calc'!A0"
 
 

@@ -15,6 +15,8 @@ import recoup_lib.outputs
 import recoup_lib.synthetic._write
 from recoup_lib.outputs import MANIFEST
 
+pytestmark = pytest.mark.slow  # its tests take 20 s or more together: conftest.py starts the file first
+
 SMALL = ["--lines", "50", "--seed", "1", "--no-remits"]
 
 
