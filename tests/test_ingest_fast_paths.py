@@ -200,6 +200,33 @@ def test_rows_read_without_lexing_for_line_breaks_are_those_read_with_it(width, 
     assert fast[1].tolist() == general[1].tolist() and fast[2] == general[2]
 
 
+@pytest.mark.parametrize("block", [7, 8, 9, 12, 16, 1 << 24])
+@pytest.mark.parametrize("eol", [b"\n", b"\r\n"])
+def test_a_carriage_return_alone_in_a_quoted_value_is_never_where_a_block_is_cut(block, eol):
+    """Found by the property above: read without the lexing pass, Arrow ended a block at the lone
+    carriage return of ``"\r"`` and gave ``,q`` and ``x"`` for the values ``\r`` and ``q,x``, with
+    as many rows as the file has line feeds."""
+    from recoup_lib.ingest import _tables as T
+
+    data = b"h,h1" + eol + b"a,b" + eol + b'"\r","q,x"' + eol
+    original_size = T._BLOCK_SIZE
+    try:
+        T._BLOCK_SIZE = block
+        columns, rows, set_aside = T._csv_body(data, 1, ["h", "h1"], ",", "test.csv")
+    finally:
+        T._BLOCK_SIZE = original_size
+    assert {h: v.to_pylist() for h, v in columns.items()} == {"h": ["a", "\r"], "h1": ["b", "q,x"]}
+    assert len(rows) == 2 and set_aside == []
+
+
+@pytest.mark.parametrize("data, lone", [(b"", False), (b"a\nb\n", False), (b"a\r\nb\r\n", False), (b"a\rb\n", True),
+                                        (b"a\r\nb\r", True), (b"\r", True), (b"\r\n\r\n\r\r\n", True)])
+def test_lone_carriage_returns_are_found(data, lone):
+    from recoup_lib.ingest import _tables as T
+
+    assert T._has_lone_carriage_return(data, len(data)) is lone
+
+
 def test_line_feeds_are_counted_as_python_counts_them():
     from recoup_lib.ingest._tables import _count_byte
 

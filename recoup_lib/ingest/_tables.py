@@ -344,7 +344,9 @@ def _csv_body(data: bytes, header_line: int, headers: list[str], delimiter: str,
         end -= 1
     breaks = _count_byte(data, 10, end)
     kind = pa.binary() if transcode else pa.string()
-    table = _arrow_rows(data, header_line, headers, delimiter, kind, newlines_in_values=False)
+    table = None
+    if not _has_lone_carriage_return(data, end):
+        table = _arrow_rows(data, header_line, headers, delimiter, kind, newlines_in_values=False)
     if table is not None and (breaks != header_line - 1 + table.num_rows or _holds_line_break(table)):
         table = None
     if table is None and not transcode:     # a file in a single-byte encoding is decoded whole first
@@ -404,6 +406,24 @@ def _holds_line_break(table: pa.Table) -> bool:
             raw = raw[offsets[0]:offsets[-1]]
             if len(raw) and raw.min() < 14 and ((raw == 10).any() or (raw == 13).any()):
                 return True
+    return False
+
+
+def _has_lone_carriage_return(data: bytes, end: int) -> bool:
+    """Whether ``data[:end]`` holds a carriage return not followed by a line feed.
+
+    Read without looking for line breaks inside quoted values, Arrow may end a block at such a
+    carriage return even inside a quoted value, and the values either side of it come out cut
+    and joined wrongly while the count of rows still agrees with the file's line feeds; so a file
+    holding one is read with the lexing pass. Most files hold no carriage return, or only before
+    a line feed (one look at each, found by numpy a few megabytes at a time).
+    """
+    raw = np.frombuffer(data, dtype=np.uint8, count=end)
+    step = 1 << 22
+    for start in range(0, end, step):
+        at = np.flatnonzero(raw[start:start + step] == 13) + start + 1
+        if len(at) and (at[-1] >= end or (raw[at[at < end]] != 10).any()):
+            return True
     return False
 
 
