@@ -75,8 +75,7 @@ def _slow_worker(step):
     return slowed
 
 
-@pytest.fixture
-def shuffled_workers(monkeypatch):
+def _shuffle_workers(monkeypatch) -> None:
     monkeypatch.setattr(_blocks, "BLOCK_LINES", 700)
     # The workers are forked from this process, so they run these; pickled by name, they are found there.
     for name in ("_worker_finish", "_worker_last"):
@@ -85,13 +84,26 @@ def shuffled_workers(monkeypatch):
         monkeypatch.setattr(_blocks, name, slowed)
 
 
+@pytest.fixture
+def shuffled_workers(monkeypatch):
+    _shuffle_workers(monkeypatch)
+
+
+@pytest.fixture(scope="module")
+def one_process(tmp_path_factory):
+    """The folder one process writes (4,000 lines, seed 6, blocks of 700 lines): made once for the module,
+    every case compares its workers' folder with it."""
+    with pytest.MonkeyPatch.context() as patch:
+        _shuffle_workers(patch)
+        return generate(tmp_path_factory.mktemp("schedule") / "one", lines=4000, seed=6, remits=False, workers=1)
+
+
 @pytest.mark.parametrize("workers, keep", [(2, True), (3, False)])
-def test_blocks_finished_in_any_order_give_one_process_bytes_and_true_checksums(tmp_path, shuffled_workers,
-                                                                               workers, keep):
+def test_blocks_finished_in_any_order_give_one_process_bytes_and_true_checksums(tmp_path, one_process,
+                                                                               shuffled_workers, workers, keep):
     from recoup_lib.synthetic import _layout
     from recoup_lib.synthetic._write import write_in_blocks
 
-    generate(tmp_path / "one", lines=4000, seed=6, remits=False, workers=1)
     if keep:
         generate(tmp_path / "many", lines=4000, seed=6, remits=False, workers=workers)
     else:
@@ -99,5 +111,5 @@ def test_blocks_finished_in_any_order_give_one_process_bytes_and_true_checksums(
             write_in_blocks(_layout(4000, 6, 0.08, "family_practice", None, None, None), stage, keep=False,
                             workers=workers)
     assert len(_blocks.block_sizes(4000, 700)) == 6
-    assert _manifest(tmp_path / "many") == _manifest(tmp_path / "one") == _true_fingerprints(tmp_path / "one")
-    assert (tmp_path / "many" / "claim_lines.csv").read_bytes() == (tmp_path / "one" / "claim_lines.csv").read_bytes()
+    assert _manifest(tmp_path / "many") == _manifest(one_process) == _true_fingerprints(one_process)
+    assert (tmp_path / "many" / "claim_lines.csv").read_bytes() == (one_process / "claim_lines.csv").read_bytes()

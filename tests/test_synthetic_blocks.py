@@ -33,6 +33,19 @@ def small_blocks(monkeypatch):
     monkeypatch.setattr(_blocks, "BLOCK_LINES", 1200)
 
 
+@pytest.fixture(scope="module")
+def seed_4_in_one_process(tmp_path_factory):
+    """The family practice of 3,000 lines, seed 4, made in one process in blocks of 1,200 lines, and the
+    checksums of its folder written without remittances: what the tests of worker processes must give.
+    Made once for the module (the practice is only read: written twice by the test that made it before)."""
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(_blocks, "BLOCK_LINES", 1200)
+        practice = generate_practice(lines=3000, seed=4, workers=1)
+        plain = tmp_path_factory.mktemp("seed_4") / "plain"
+        write_practice(practice, plain, remits=False)
+    return practice, _digest(plain)
+
+
 @pytest.mark.parametrize("profile, lines, seed", [("family_practice", 3601, 3), ("orthopedic_group", 3000, 8)])
 def test_a_practice_of_several_blocks_has_labels_equal_to_the_findings(tmp_path, small_blocks, profile, lines, seed):
     practice = generate_practice(lines=lines, seed=seed, profile=profile)
@@ -65,19 +78,17 @@ def test_blocks_are_written_one_at_a_time_with_the_same_bytes(tmp_path, small_bl
     assert _digest(again) == _digest(whole)
 
 
-def test_blocks_side_by_side_in_worker_processes_give_the_same_bytes(tmp_path, small_blocks):
+def test_blocks_side_by_side_in_worker_processes_give_the_same_bytes(tmp_path, small_blocks, seed_4_in_one_process):
     """Workers build and finish blocks (block b in worker b mod n); the folder never depends on them."""
     one = tmp_path / "one"
-    in_one_process = generate_practice(lines=3000, seed=4, workers=1)
+    in_one_process, plain = seed_4_in_one_process
     write_practice(in_one_process, one)
     write_practice(generate_practice(lines=3000, seed=4, workers=2), tmp_path / "two")
     assert _digest(tmp_path / "two") == _digest(one)
-    plain = tmp_path / "plain"
-    write_practice(in_one_process, plain, remits=False)
     for keep in (True, False):
         write_in_blocks(_layout(3000, 4, 0.08, "family_practice", None, None, None), tmp_path / f"w{keep}",
                         keep=keep, workers=3)
-        assert _digest(tmp_path / f"w{keep}") == _digest(plain)
+        assert _digest(tmp_path / f"w{keep}") == plain
     with pytest.raises(InvalidParameterError, match="workers"):
         generate_practice(lines=100, workers=0)
 
@@ -143,12 +154,11 @@ def test_a_block_gets_its_payment_ids_when_placed(small_blocks):
     assert first.payments["payment_id"].iloc[0] == f"PMT{1:0{layout.payment_width}d}"
 
 
-def test_generate_waits_for_its_workers_to_end(tmp_path, small_blocks):
+def test_generate_waits_for_its_workers_to_end(tmp_path, small_blocks, seed_4_in_one_process):
     """Its worker processes end while the folder's checksums are made, and have ended (and been
     reaped, their CPU counted) when generate returns; the folder is the one written without them."""
     import multiprocessing
 
     generate(tmp_path / "two", lines=3000, seed=4, remits=False, workers=2)
     assert not _blocks._CLOSING and not multiprocessing.active_children()
-    write_practice(generate_practice(lines=3000, seed=4, workers=1), tmp_path / "one", remits=False)
-    assert _digest(tmp_path / "two") == _digest(tmp_path / "one")
+    assert _digest(tmp_path / "two") == seed_4_in_one_process[1]
