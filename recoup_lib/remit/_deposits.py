@@ -51,7 +51,8 @@ def _phrases(items: pd.DataFrame, notes: pd.Series) -> pd.Series:
     return (pd.Series(word, index=items.index, dtype=STR) + money + " " + what + notes)
 
 
-def explain_deposits(remit, links: pd.DataFrame | None = None, max_items: int = 8) -> pd.DataFrame:
+def explain_deposits(remit, links: pd.DataFrame | None = None, max_items: int = 8, *,
+                     items: pd.DataFrame | None = None) -> pd.DataFrame:
     """One row per deposit: what was paid, taken back and added, summing to BPR02, in a sentence.
 
     Parameters
@@ -62,6 +63,9 @@ def explain_deposits(remit, links: pd.DataFrame | None = None, max_items: int = 
         gives the sentence its notice ids and stated reasons.
     max_items : int, default 8
         Items named in a sentence; the rest are summed in one phrase.
+    items : pandas.DataFrame, optional
+        ``deposit_items(remit)`` when the caller has it already (it is only
+        read); made here otherwise.
 
     Returns
     -------
@@ -92,9 +96,9 @@ def explain_deposits(remit, links: pd.DataFrame | None = None, max_items: int = 
     $420.00 paid for 1 claim, less $150.00 reversal of claim PCN-B200, plus $90.00 correction of claim PCN-B200, less $75.00 WO offset for reference ICN-C0-0003 1EG4TE5MK73, plus $2.35 interest (L6) = $287.35 deposited.
     """
     t = remit.transactions
-    items = deposit_items(remit)
+    items = deposit_items(remit) if items is None else items
     if links is None:
-        links = link_recoupments(remit)
+        links = link_recoupments(remit, items=items)
     items = items.loc[items["deposit"] >= 0]
     kinds = list(ITEM_KINDS)
     value = items["effect_cents"] * items["kind"].map(_SIGN).astype("int64")

@@ -224,7 +224,7 @@ def _allocate(pairs: pd.DataFrame, notices: pd.DataFrame) -> pd.DataFrame:
     return pd.DataFrame(chosen)
 
 
-def link_recoupments(remit, notices: pd.DataFrame | None = None) -> pd.DataFrame:
+def link_recoupments(remit, notices: pd.DataFrame | None = None, *, items: pd.DataFrame | None = None) -> pd.DataFrame:
     """Link every recoupment to the payment it takes back and, given notices, to its notice.
 
     Parameters
@@ -236,6 +236,9 @@ def link_recoupments(remit, notices: pd.DataFrame | None = None) -> pd.DataFrame
         The parsed ``notices.csv`` of the contract (notice_id, payer_id,
         claim_id, line_no, notice_date, ``amount_cents``, reason_code,
         error_type). Without it the notice columns stay blank.
+    items : pandas.DataFrame, optional
+        ``deposit_items(remit)`` when the caller has it already (it is only
+        read); made here otherwise.
 
     Returns
     -------
@@ -297,7 +300,7 @@ def link_recoupments(remit, notices: pd.DataFrame | None = None) -> pd.DataFrame
     """
     rec = remit.recoupments
     t = remit.transactions
-    items = deposit_items(remit)
+    items = deposit_items(remit) if items is None else items
     rank = deposit_order(t)
     src = recoupment_sources(remit, items)
     n = len(rec)

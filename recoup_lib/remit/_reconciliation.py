@@ -25,6 +25,7 @@ from ..results import StepResult
 from ..schema import ParsedTable
 from ._batch import read_835
 from ._deposits import DEPOSIT_COLUMNS, explain_deposits
+from ._items import deposit_items
 from ._ledger import CASH_FLOW_COLUMNS, LEDGER_COLUMNS, cash_flow, open_ledger
 from ._links import LINK_COLUMNS, link_recoupments
 from ._recoupments import taken_back
@@ -260,8 +261,9 @@ def reconcile(remits, notices=None, as_of=None) -> Reconciliation:
     if data is not None and as_of is not None:
         parsed = _set_aside_after(parsed, as_of)
         data = parsed.data
-    links = link_recoupments(remit, data)
-    deposits = explain_deposits(remit, links)
+    items = deposit_items(remit)  # both read it: made once
+    links = link_recoupments(remit, data, items=items)
+    deposits = explain_deposits(remit, links, items=items)
     flow = cash_flow(remit, deposits=deposits)
     ledger = open_ledger(links, data, as_of) if data is not None and as_of is not None else _empty(LEDGER_COLUMNS)
     return Reconciliation(remit, deposits, links, ledger, flow, parsed, as_of, as_of_note=note)
