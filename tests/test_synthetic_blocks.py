@@ -37,7 +37,7 @@ def small_blocks(monkeypatch):
 def seed_4_in_one_process(tmp_path_factory):
     """The family practice of 3,000 lines, seed 4, made in one process in blocks of 1,200 lines, and the
     checksums of its folder written without remittances: what the tests of worker processes must give.
-    Made once for the module (the practice is only read: written twice by the test that made it before)."""
+    Made once for the module; writing a practice only reads it (the test that made it wrote it twice)."""
     with pytest.MonkeyPatch.context() as patch:
         patch.setattr(_blocks, "BLOCK_LINES", 1200)
         practice = generate_practice(lines=3000, seed=4, workers=1)
