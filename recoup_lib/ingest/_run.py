@@ -274,22 +274,33 @@ def _import_837(specs: list, reports: list, messages: list):
 
 
 def _dedupe_across(parsed: list[tuple[pd.DataFrame, SourceReport]], key: tuple, problems: list):
-    """A key already seen in an earlier file of the same kind sets the later row aside."""
-    kept, seen = [], []
+    """A key already seen in an earlier file of the same kind sets the later row aside.
+
+    Each key's first file is found once, by one group-by over every file's keys, rather than by
+    comparing each file with all the files before it (a year of daily exports is 365 files).
+    """
+    columns = list(key)
+    if len(parsed) < 2:
+        return [data for data, _ in parsed]
     reason = f"the same {' and '.join(key)} came earlier from another file"
-    for data, report in parsed:
-        if seen and len(data):
-            earlier = pd.concat(seen, ignore_index=True).drop_duplicates().assign(_dup=True)
-            dup = data[list(key)].merge(earlier, how="left", on=list(key))["_dup"].notna().to_numpy()
-            if dup.any():
-                extra = data.loc[dup, list(key) + ["_row"]].astype(str).assign(
-                    _row=data.loc[dup, "_row"].to_numpy(), _reason=reason)
-                report.aside = pd.concat([report.aside, extra], ignore_index=True)
-                report.rows_used -= int(dup.sum())
-                report.rows_set_aside += int(dup.sum())
-                problems += [Problem(report.label, int(r), ",".join(key), "", reason) for r in extra["_row"]]
-                data = data.loc[~dup]
-        seen.append(data[list(key)])
+    sizes = [len(data) for data, _ in parsed]
+    keys = pd.concat([data[columns] for data, _ in parsed], ignore_index=True)
+    ordinal = np.repeat(np.arange(len(parsed)), sizes)
+    first = (pd.Series(ordinal).groupby([keys[c] for c in columns], sort=False, dropna=False)
+             .transform("min").to_numpy())
+    later = ordinal > first
+    kept, start = [], 0
+    for (data, report), size in zip(parsed, sizes):
+        dup = later[start:start + size]
+        start += size
+        if dup.any():
+            extra = data.loc[dup, columns + ["_row"]].astype(str).assign(
+                _row=data.loc[dup, "_row"].to_numpy(), _reason=reason)
+            report.aside = pd.concat([report.aside, extra], ignore_index=True)
+            report.rows_used -= int(dup.sum())
+            report.rows_set_aside += int(dup.sum())
+            problems += [Problem(report.label, int(r), ",".join(key), "", reason) for r in extra["_row"]]
+            data = data.loc[~dup]
         kept.append(data)
     return kept
 
