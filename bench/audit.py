@@ -38,13 +38,17 @@ def step_write(lines: int, profile: str, out: str) -> dict:
 def step_audit(folder: str, out: str, workers=None) -> dict:
     """The audit in a fresh process (as ``recoup audit`` runs it), then again in the same process
     (as a notebook that audits twice), and the floor in between."""
+    import resource
     import time
 
+    before = resource.getrusage(resource.RUSAGE_SELF)
     started = time.perf_counter()
     result = audit_folder(folder, workers=workers)
     write_audit(result, out)
+    after = resource.getrusage(resource.RUSAGE_SELF)
     cold = {"lines": int(len(result.lines)), "findings": int(len(result.findings)),
-            "cold": time.perf_counter() - started}
+            "cold": time.perf_counter() - started, "cold_user": after.ru_utime - before.ru_utime,
+            "cold_system": after.ru_stime - before.ru_stime, "cold_faults": after.ru_minflt - before.ru_minflt}
     del result
     floor = step_floor(folder)["floor"]
     started = time.perf_counter()
@@ -96,6 +100,10 @@ def main() -> None:
     print(f"audit / floor at {largest['lines']:,} lines: {largest['seconds'] / largest['floor']:.1f}x in a fresh "
           f"process, {largest['warm'] / largest['floor']:.1f}x audited again in the same process "
           f"(floor {largest['floor']:.2f} s: pyarrow reading the same four files); target <= {TARGET_RATIO:.0f}x")
+    print(f"the fresh-process audit at {largest['lines']:,} lines: {largest['cold_user']:.1f} s of user CPU, "
+          f"{largest['cold_system']:.1f} s of system CPU, {largest['cold_faults']:,} page faults (system CPU "
+          "is mostly the kernel handing out memory; on the project's virtual machine, memory not touched "
+          "lately costs about 10 us a page)")
     print(f"machine: {os.cpu_count()} cores, load average {os.getloadavg()[0]:.1f} at the end "
           "(figures from a shared machine are slower and noisier)")
 
