@@ -61,7 +61,8 @@ def test_an_audits_summary_keys_and_lines_flagged_are_those_made_afresh(demo_res
     result = demo_result
     fresh = engine._with_summary_keys(capped_findings(result.findings))
     pd.testing.assert_frame_equal(result.summary_keyed, fresh)
-    assert result.__dict__["_line_keys"][0] is result.capped  # the capping order was kept and used
+    capped, lines = result._capped_and_line_keys()
+    assert capped is result.capped and lines is not None  # the capping order was kept for the summaries
     assert result.lines_flagged == len(result.findings[["claim_id", "line_no"]].drop_duplicates())
 
 

@@ -148,7 +148,11 @@ class AuditResult(StepResult):
     @property
     def capped(self) -> pd.DataFrame:
         """The findings with ``at_risk_capped_cents`` (computed once)."""
-        return self._once("_capped", lambda: capped_findings(self.findings, keep_line_keys=self.__dict__))
+        return self._capped_and_line_keys()[0]
+
+    def _capped_and_line_keys(self) -> tuple:
+        """:func:`_capped_with_line_keys` of the findings (computed once)."""
+        return self._once("_capped", lambda: _capped_with_line_keys(self.findings))
 
     @property
     def lines_flagged(self) -> int:
@@ -167,9 +171,7 @@ class AuditResult(StepResult):
     def summary_keyed(self) -> pd.DataFrame:
         """:attr:`capped` with the keys the summaries group on (:func:`_with_summary_keys`), reusing the
         line order :func:`capped_findings` found."""
-        capped = self.capped
-        lines = self.__dict__.get("_line_keys")
-        return _with_summary_keys(capped, lines[1] if lines is not None and lines[0] is capped else None)
+        return _with_summary_keys(*self._capped_and_line_keys())
 
     @property
     def total_at_risk_cents(self) -> int:
@@ -414,19 +416,23 @@ def _usable(result: AuditResult) -> AuditResult:
     return result
 
 
-def capped_findings(findings: pd.DataFrame, keep_line_keys: dict | None = None) -> pd.DataFrame:
+def capped_findings(findings: pd.DataFrame) -> pd.DataFrame:
     """Add ``at_risk_capped_cents``: each line's findings capped together at what was paid.
 
     A line's findings are counted in the order of the contract's table
     (overpayment first, policy change last); each takes what is left of the
     line's paid amount, so one line never counts for more than it was paid.
-    ``keep_line_keys``: a dict where the order found (:func:`_sorted_line_keys`) is kept as
-    ``"_line_keys"``, ``(result, order)``, for the summaries of the same rows.
     """
+    return _capped_with_line_keys(findings)[0]
+
+
+def _capped_with_line_keys(findings: pd.DataFrame) -> tuple[pd.DataFrame, tuple | None]:
+    """:func:`capped_findings`, and the order it found (:func:`_sorted_line_keys`; None when it
+    sorted the frame instead), which the summaries of the same rows use again."""
     f = findings.copy()
     if not len(f):
         f["at_risk_capped_cents"] = pd.Series([], dtype="int64")
-        return f
+        return f, None
     lines = _sorted_line_keys(f)
     if lines is not None:
         by_line, key = lines
@@ -439,9 +445,7 @@ def capped_findings(findings: pd.DataFrame, keep_line_keys: dict | None = None) 
         capped = np.empty(len(f), dtype=np.int64)
         capped[by_line] = np.minimum(risk, room)
         f["at_risk_capped_cents"] = capped
-        if keep_line_keys is not None:
-            keep_line_keys["_line_keys"] = (f, lines)
-        return f
+        return f, lines
     order = {e: i for i, e in enumerate(ERROR_TYPES)}
     f["_o"] = f["error_type"].map(order).fillna(len(order)).astype(int)
     f = f.sort_values(["claim_id", "line_no", "_o"], kind="stable")
@@ -451,7 +455,7 @@ def capped_findings(findings: pd.DataFrame, keep_line_keys: dict | None = None) 
     paid = f["paid_cents"].to_numpy(dtype=np.int64)
     room = np.maximum(paid - before, 0)
     f["at_risk_capped_cents"] = np.minimum(risk, room)
-    return f.sort_index().drop(columns=["_o", "_risk"])
+    return f.sort_index().drop(columns=["_o", "_risk"]), None
 
 
 def _sorted_line_keys(findings: pd.DataFrame) -> tuple[np.ndarray, np.ndarray] | None:
