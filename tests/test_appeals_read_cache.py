@@ -1,10 +1,11 @@
 """A rule table read again from an unchanged file is the table a fresh parse gives, and never shared.
 
-``recoup_lib.appeals._profiles._read`` keeps what it read (a decision loads
-the same shipped files again and again); these tests compare every loader's
-tables with an uncached parse, and check that an edited copy is read again,
-that a caller changing a table changes nobody else's, and that a bad file
-fails every time.
+``recoup_lib.appeals._profiles._read`` keeps the shipped tables it read (a
+decision loads the same shipped files again and again); these tests compare
+every loader's tables with an uncached parse, and check that a user's copy is
+read again after each edit (even one keeping its size and modification time),
+that an edited shipped file is read again, that a caller changing a table
+changes nobody else's, and that a bad file fails every time.
 """
 
 from __future__ import annotations
@@ -52,11 +53,18 @@ def test_every_loader_gives_the_tables_of_a_fresh_parse_read_after_read(loader, 
 
 
 def test_a_table_changed_by_its_caller_is_not_the_next_callers():
-    first = load_profiles().levels
-    first["level"] = -1
-    first.loc[first.index[0], "payer_type"] = "changed"
-    again = load_profiles().levels
-    assert (again["level"] >= 0).all() and "changed" not in set(again["payer_type"])
+    first = load_profiles()
+    medicare_levels = int(first.levels["payer_type"].eq("medicare").sum())
+    first.levels["level"] = -1
+    first.levels.loc[first.levels["payer_type"].eq("medicare"), "payer_type"] = "changed"
+    first.rules["value"] = ""
+    first.overturn["use"] = False
+    again = load_profiles()
+    assert (again.levels["level"] >= 0).all() and "changed" not in set(again.levels["payer_type"])
+    assert int(again.levels["payer_type"].eq("medicare").sum()) == medicare_levels
+    assert again.rules["value"].ne("").all()
+    assert again.overturn["use"].any()
+    assert again.sources == dict.fromkeys(PROFILE_FILES, "shipped")
 
 
 def test_an_edited_copy_is_read_again(tmp_path):
@@ -81,3 +89,41 @@ def test_a_bad_copy_fails_each_time_it_is_read(tmp_path):
     for _ in range(2):
         with pytest.raises(InputError):
             load_profiles(tmp_path)
+
+
+def test_a_users_file_is_read_again_after_each_edit(tmp_path):
+    shutil.copy(DATA_DIR / "payer_rules.csv", tmp_path / "payer_rules.csv")
+    text = (tmp_path / "payer_rules.csv").read_text(encoding="utf-8")
+    edited = text.replace("commercial,TX,lookback,180,days", "commercial,TX,lookback,170,days", 1)
+    assert edited != text
+    (tmp_path / "payer_rules.csv").write_text(edited, encoding="utf-8")
+    first = load_profiles(tmp_path)
+    written = (tmp_path / "payer_rules.csv").stat()
+    (tmp_path / "payer_rules.csv").write_text(
+        text.replace("commercial,TX,lookback,180,days", "commercial,TX,lookback,160,days", 1), encoding="utf-8")
+    os.utime(tmp_path / "payer_rules.csv", ns=(written.st_atime_ns, written.st_mtime_ns))  # within one clock tick
+    assert (tmp_path / "payer_rules.csv").stat().st_size == written.st_size
+    second = load_profiles(tmp_path)
+
+    def lookback(p):
+        row = p.rules.loc[p.rules["payer_type"].eq("commercial") & p.rules["state"].eq("TX")
+                          & p.rules["parameter"].eq("lookback"), "value"]
+        return row.iloc[0]
+
+    assert (lookback(first), lookback(second), lookback(load_profiles())) == ("170", "160", "180")
+    (tmp_path / "payer_rules.csv").write_text(text.replace(",180,days", ",180,fortnights", 1), encoding="utf-8")
+    with pytest.raises(InputError, match="payer_rules.csv"):
+        load_profiles(tmp_path)
+
+
+def test_an_edited_shipped_file_is_read_again(monkeypatch, tmp_path):
+    data = tmp_path / "data"
+    shutil.copytree(DATA_DIR, data)
+    monkeypatch.setattr(_profiles, "DATA_DIR", data)
+    monkeypatch.setattr(_profiles, "_SHIPPED_READ", {})
+    before = load_profiles()
+    path = data / "medicare_aic.csv"
+    lines = path.read_text(encoding="utf-8").splitlines(keepends=True)
+    path.write_text("".join(lines[:-1]), encoding="utf-8")
+    after = load_profiles()
+    assert len(after.aic) == len(before.aic) - 1

@@ -19,7 +19,6 @@ contract's rule for reference files), so a user edits a copy, never the code.
 
 from __future__ import annotations
 
-from collections import OrderedDict
 from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
 from functools import cached_property, lru_cache
@@ -150,12 +149,12 @@ def _decimal_between(value: str, low: int, high: int) -> bool:
     return d.is_finite() and low <= d <= high
 
 
-#: Shipped rule tables already read, by file (path, inode, size, modification time), label, spec
-#: and check: a decision loads the same few shipped files again and again. Bounded; only tables
-#: read without a problem are kept. A user's own files are never kept: an edit that keeps the
-#: size within one clock tick of the last would not change the key.
-_READ_CACHE: OrderedDict[tuple, pd.DataFrame] = OrderedDict()
-_READ_CACHE_SIZE = 64
+#: Shipped rule tables already read, by file, label, spec and check, with the file's state (inode,
+#: size, modification time) when read: a decision loads the same few shipped files again and again.
+#: One entry per file, replaced when the file changes; only tables read without a problem are kept.
+#: A user's own files are never kept: an edit that keeps the size within one clock tick of the last
+#: would leave that state as it was.
+_SHIPPED_READ: dict[tuple, tuple[tuple, pd.DataFrame]] = {}
 
 
 def _read(path: Path, label: str, check, spec: FileSpec | None = None) -> pd.DataFrame:
@@ -163,26 +162,21 @@ def _read(path: Path, label: str, check, spec: FileSpec | None = None) -> pd.Dat
 
     ``spec`` defaults to the profile file's own (by file name); the other rule
     tables of this package (audit programs, plan types, the 60-day rule) pass theirs.
-    A shipped file read before and not changed since (same inode, size and
-    modification time) is not parsed again: the caller gets a copy of the
-    table read then, which is what reading it again gives. A user's file is
-    parsed on every call.
+    A shipped file read before and not changed since is not parsed again: the
+    caller gets a copy of the table read then, which is what reading it again
+    gives. A user's file is parsed on every call.
     """
     spec = spec or APPEAL_RULE_SPECS[path.name]
-    try:
-        resolved = Path(path).resolve()
-        st = resolved.stat()
-    except OSError:
+    resolved = Path(path).resolve()
+    if resolved.parent != Path(DATA_DIR).resolve() or not resolved.is_file():
         return _read_file(path, label, check, spec)
-    if resolved.parent != Path(DATA_DIR).resolve():
-        return _read_file(path, label, check, spec)
-    key = (str(resolved), st.st_ino, st.st_size, st.st_mtime_ns, label, spec, check)
-    if key not in _READ_CACHE:
-        _READ_CACHE[key] = _read_file(path, label, check, spec)
-        if len(_READ_CACHE) > _READ_CACHE_SIZE:
-            _READ_CACHE.popitem(last=False)
-    _READ_CACHE.move_to_end(key)
-    return _READ_CACHE[key].copy()
+    st = resolved.stat()
+    state = (st.st_ino, st.st_size, st.st_mtime_ns)
+    key = (str(resolved), label, spec, check)
+    kept = _SHIPPED_READ.get(key)
+    if kept is None or kept[0] != state:
+        kept = _SHIPPED_READ[key] = (state, _read_file(path, label, check, spec))
+    return kept[1].copy()
 
 
 def _read_file(path: Path, label: str, check, spec: FileSpec) -> pd.DataFrame:
@@ -328,25 +322,19 @@ def load_profiles(override: str | Path | None = None) -> Profiles:
     >>> int(p.levels.loc[p.levels["payer_type"].eq("medicare"), "level"].max())
     5
     """
-    folder = Path(override) if override is not None else None
     tables: dict[str, pd.DataFrame] = {}
     sources: dict[str, str] = {}
+    folder = Path(override) if override is not None else None
     for name in PROFILE_FILES:
+        path = DATA_DIR / name
+        label = f"shipped {name}"
+        if folder is not None and (folder / name).is_file():
+            path = folder / name
+            label = name
         attr, check = _PARSERS[name]
-        path = folder / name if folder is not None else None
-        if path is not None and path.is_file():
-            tables[attr] = _finish(name, _read(path, name, check))
-            sources[name] = str(path)
-        else:
-            tables[attr] = _shipped_table(name)
-            sources[name] = "shipped"
+        tables[attr] = _finish(name, _read(path, label, check))
+        sources[name] = str(path) if label == name else "shipped"
     return Profiles(sources=sources, **tables)
-
-
-def _shipped_table(name: str) -> pd.DataFrame:
-    """The shipped rule table ``name``: parsed once per process by :func:`_read`, handed out as a copy."""
-    attr, check = _PARSERS[name]
-    return _finish(name, _read(DATA_DIR / name, f"shipped {name}", check))
 
 
 @dataclass(frozen=True)
