@@ -54,6 +54,23 @@ def _split_name(name: str) -> tuple[str, str]:
     return (_clean(parts[-1]), _clean(" ".join(parts[:-1]))) if len(parts) > 1 else (_clean(name), "")
 
 
+_UNKNOWN_SUBSCRIBER = ("PATIENT", "", "19700101", "U")
+
+
+def _subscribers(patients: pd.DataFrame) -> dict[str, tuple[str, str, str, str]]:
+    """Each patient's 2010BA name, birth date (CCYYMMDD) and sex (F, M or U), by patient_id.
+
+    Built once per file set: looking a patient up row by row in a DataFrame
+    cost more than writing the segments. A patient listed twice keeps the first row.
+    """
+    births = pd.to_datetime(patients["birth_date"]).dt.strftime("%Y%m%d").fillna("19700101").to_numpy()
+    found: dict[str, tuple[str, str, str, str]] = {}
+    for pid, first, last, birth, sex in zip(patients["patient_id"].astype(str), patients["first_name"],
+                                            patients["last_name"], births, patients["sex"].astype(str)):
+        found.setdefault(pid, (_clean(last), _clean(first), birth, sex if sex in ("F", "M") else "U"))
+    return found
+
+
 def write_claims_837(claim_lines: pd.DataFrame, patients: pd.DataFrame, providers: pd.DataFrame,
                      payers: pd.DataFrame, folder, billing_name: str, billing_npi: str,
                      state: str = "GA") -> list[str]:
@@ -81,7 +98,7 @@ def write_claims_837(claim_lines: pd.DataFrame, patients: pd.DataFrame, provider
     lines = claim_lines.reset_index(drop=True)
     if not len(lines):
         return []
-    pat = patients.set_index("patient_id")
+    subscribers = _subscribers(patients)
     prov = providers.set_index("rendering_npi")["name"].astype(str).to_dict()
     pay = payers.set_index("payer_id")
     submitted = pd.to_datetime(lines["submitted_date"]).dt.strftime("%Y%m%d").to_numpy()
@@ -135,11 +152,7 @@ def write_claims_837(claim_lines: pd.DataFrame, patients: pd.DataFrame, provider
                 if patient != last_patient:
                     hl += 1
                     last_patient = patient
-                    row = pat.loc[patient] if patient in pat.index else None
-                    last = _clean(row["last_name"]) if row is not None else "PATIENT"
-                    given = _clean(row["first_name"]) if row is not None else ""
-                    birth = pd.Timestamp(row["birth_date"]).strftime("%Y%m%d") if row is not None else "19700101"
-                    sex = str(row["sex"]) if row is not None and str(row["sex"]) in ("F", "M") else "U"
+                    last, given, birth, sex = subscribers.get(patient, _UNKNOWN_SUBSCRIBER)
                     segs += [f"HL*{hl}*1*22*0", f"SBR*P*18*******{filing}",
                              f"NM1*IL*1*{last}*{given}****MI*{patient}", "N3*1 PATIENT WAY",
                              f"N4*SPRINGFIELD*{state}*300010000", f"DMG*D8*{birth}*{sex}",
