@@ -234,3 +234,14 @@ def test_appeal_workbook_with_two_frames_and_no_path_says_what_is_missing(tmp_pa
     frame = pd.DataFrame({"recommendation": [], "agreed_amount_cents": [], "disputed_amount_cents": []})
     with pytest.raises(TypeError, match=r"write_appeal_workbook\(decisions, worklist, path\): the path is missing"):
         write_appeal_workbook(frame, frame)
+
+
+def test_importing_the_report_leaves_openpyxl_and_matplotlib_until_a_workbook_or_figure_is_made():
+    """Every lesson and command imports the report; the two heavy libraries wait for their first use."""
+    import subprocess
+    import sys
+
+    probe = ("import sys, recoup_lib.report as r; before = {m for m in ('openpyxl', 'matplotlib') if m in sys.modules}; "
+             "r.safe_text('=1'); print(sorted(before), 'openpyxl' in sys.modules)")
+    shown = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, check=True).stdout.split()
+    assert shown == ["[]", "True"]

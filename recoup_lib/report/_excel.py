@@ -24,18 +24,15 @@ limit is cut, ending with "...".
 from __future__ import annotations
 
 import datetime as dt
+import functools
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
 from pathlib import Path
+from types import SimpleNamespace
 
 import numpy as np
 import pandas as pd
-from openpyxl import Workbook
-from openpyxl.cell import WriteOnlyCell
-from openpyxl.cell.cell import ERROR_CODES, ILLEGAL_CHARACTERS_RE, Cell
-from openpyxl.styles import Font
-from openpyxl.utils import get_column_letter
 
 from ..folder import problems_frame
 from ..outputs import output_file
@@ -67,7 +64,24 @@ FORMULA_TRIGGERS = ("=", "+", "-", "@", "\t", "\r", "\0")
 #: Data rows a sheet can hold under its header (Excel's limit is 1,048,576 rows).
 MAX_ROWS = 1_048_575
 _MAX_TEXT = 32_767
-_BOLD = Font(bold=True)
+
+
+@functools.cache
+def _xl() -> SimpleNamespace:
+    """The parts of openpyxl the workbooks use, imported with the first workbook or cell.
+
+    Importing the report (every lesson and command does) then does not
+    import openpyxl, which costs more than the rest of the report's imports.
+    """
+    from openpyxl import Workbook
+    from openpyxl.cell import WriteOnlyCell
+    from openpyxl.cell.cell import ERROR_CODES, ILLEGAL_CHARACTERS_RE, Cell
+    from openpyxl.styles import Font
+    from openpyxl.utils import get_column_letter
+
+    return SimpleNamespace(Workbook=Workbook, WriteOnlyCell=WriteOnlyCell, ERROR_CODES=ERROR_CODES,
+                           ILLEGAL_CHARACTERS_RE=ILLEGAL_CHARACTERS_RE, Cell=Cell, bold=Font(bold=True),
+                           get_column_letter=get_column_letter)
 
 
 @dataclass(frozen=True)
@@ -111,10 +125,10 @@ def safe_text(value) -> tuple[str, bool]:
     """
     text = str(value)
     guarded = text.startswith(FORMULA_TRIGGERS)
-    text = ILLEGAL_CHARACTERS_RE.sub("\ufffd", text)
+    text = _xl().ILLEGAL_CHARACTERS_RE.sub("\ufffd", text)
     if len(text) > _MAX_TEXT:
         text = text[: _MAX_TEXT - 3] + "..."
-    return text, guarded or text in ERROR_CODES
+    return text, guarded or text in _xl().ERROR_CODES
 
 
 def _text_cell(ws, value):
@@ -123,14 +137,14 @@ def _text_cell(ws, value):
     text, guarded = safe_text(value)
     if not guarded:
         return text
-    cell = WriteOnlyCell(ws, value=text)
+    cell = _xl().WriteOnlyCell(ws, value=text)
     cell.data_type = "s"
     cell.quotePrefix = True
     return cell
 
 
 def _formatted(ws, value, number_format: str):
-    cell = WriteOnlyCell(ws, value=value)
+    cell = _xl().WriteOnlyCell(ws, value=value)
     cell.number_format = number_format
     return cell
 
@@ -189,7 +203,7 @@ class _Book:
     """A write-only workbook whose sheets are tables (or a summary of items and tables)."""
 
     def __init__(self) -> None:
-        self.wb = Workbook(write_only=True)
+        self.wb = _xl().Workbook(write_only=True)
         self.notes: list[str] = []
 
     def _sheet(self, title: str, widths: Sequence[int], freeze: bool):
@@ -201,7 +215,7 @@ class _Book:
     def _layout(ws, widths: Sequence[int], freeze: bool) -> None:
         """Widths and frozen header: must be set before the first row is written."""
         for i, width in enumerate(widths, start=1):
-            ws.column_dimensions[get_column_letter(i)].width = float(min(max(width, 8), 60) + 2)
+            ws.column_dimensions[_xl().get_column_letter(i)].width = float(min(max(width, 8), 60) + 2)
         if freeze:
             ws.freeze_panes = "A2"
 
@@ -209,9 +223,9 @@ class _Book:
         cells = []
         for name in names:
             cell = _text_cell(ws, name)
-            if not isinstance(cell, Cell):
-                cell = WriteOnlyCell(ws, value=cell)
-            cell.font = _BOLD
+            if not isinstance(cell, _xl().Cell):
+                cell = _xl().WriteOnlyCell(ws, value=cell)
+            cell.font = _xl().bold
             cells.append(cell)
         return cells
 
@@ -227,7 +241,7 @@ class _Book:
                    for c in frame.columns]
         headers = [h for h, _, _ in columns]
         self._layout(ws, [max(len(h), w) for h, _, w in columns], freeze=True)
-        ws.auto_filter.ref = f"A1:{get_column_letter(max(len(headers), 1))}{len(frame) + 1}"
+        ws.auto_filter.ref = f"A1:{_xl().get_column_letter(max(len(headers), 1))}{len(frame) + 1}"
         ws.append(self._header(ws, headers))
         for row in zip(*(cells for _, cells, _ in columns)):
             ws.append(list(row))
