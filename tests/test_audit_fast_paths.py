@@ -140,13 +140,33 @@ def test_fee_lookup_by_day_table_and_scan_matches_the_binary_search(schedule, bi
                          "end_date": pd.to_datetime(pd.Series([None if r[3] is None else str(r[3])
                                                                for r in schedule], dtype=object)),
                          "allowed_cents": np.asarray([r[4] for r in schedule], dtype=np.int64)})
-    fast = build_context(lines, _NO_PAYMENTS, fee_schedule=fees).fee_cents()
+    with mock.patch.object(context_module, "_FEE_DAYS_PER_LINE", 10**6):
+        fast = build_context(lines, _NO_PAYMENTS, fee_schedule=fees).fee_cents()
     with mock.patch.object(context_module, "_FEE_DAYS_LIMIT", -1):
         scanned = build_context(lines, _NO_PAYMENTS, fee_schedule=fees).fee_cents()
         with mock.patch.object(context_module, "_FEE_ROWS_SCANNED", -1):
             general = build_context(lines, _NO_PAYMENTS, fee_schedule=fees).fee_cents()
     for found in (fast, scanned):
         assert found[0].tolist() == general[0].tolist() and found[1].tolist() == general[1].tolist()
+
+
+def test_the_day_table_is_made_only_when_the_lines_pay_for_it():
+    """Two fee rows a year apart make a table of about 370 days: for 2 lines the rows are scanned, for
+    400 lines the table is made; both find the same fee."""
+    fees = pd.DataFrame({"payer_id": pd.Series(["M", "M"], dtype="str"),
+                         "procedure_code": pd.Series(["99213", "99213"], dtype="str"),
+                         "effective_date": pd.to_datetime(pd.Series(["2024-01-01", "2025-01-01"])),
+                         "end_date": pd.to_datetime(pd.Series([None, None], dtype=object)),
+                         "allowed_cents": np.asarray([7000, 7500], dtype=np.int64)})
+    made = {}
+    for n in (2, 400):
+        lines = _lines([f"C{i}" for i in range(n)], [1] * n, ["99213"] * n, ["2024-06-01"] * (n - 1) + ["2025-02-01"],
+                       ["M"] * n)
+        context = build_context(lines, _NO_PAYMENTS, fee_schedule=fees)
+        fee, has = context.fee_cents()
+        assert has.all() and fee.tolist() == [7000] * (n - 1) + [7500]
+        made[n] = "by_day" in context._fee_index
+    assert made == {2: False, 400: True}
 
 
 _ERRORS = st.sampled_from(["duplicate_claim", "upcoding", "policy_change", "my_custom_check", "overpaid_rate"])

@@ -97,12 +97,16 @@ def _latest_effective(index: dict, group: np.ndarray, known: np.ndarray, day: np
 
 #: The most (pair, day) cells of the table :func:`_days_table` makes (else rows are scanned per line).
 _FEE_DAYS_LIMIT = 1 << 21
+#: The most cells of that table per claim line looked up: a smaller audit scans the rows instead,
+#: since making the table would cost more than the look-ups it saves.
+_FEE_DAYS_PER_LINE = 2
 
 
-def _days_table(packed: np.ndarray, groups: int) -> dict:
+def _days_table(packed: np.ndarray, groups: int, lines: int) -> dict:
     """The fee schedule's row in effect for each (payer, code) group on each day from its first effective
     date to its last, as :func:`_latest_effective` finds it (-1 before a group's first row), so a line's
-    row is one look-up; ``{}`` when that table would exceed :data:`_FEE_DAYS_LIMIT` cells.
+    row is one look-up; ``{}`` when that table would exceed :data:`_FEE_DAYS_LIMIT` cells or
+    :data:`_FEE_DAYS_PER_LINE` cells per line of the audit (``lines``).
 
     Column 0 stands for every day before the first date, the last column for every day from the last.
     """
@@ -111,7 +115,7 @@ def _days_table(packed: np.ndarray, groups: int) -> dict:
         return {}
     low, high = int(days.min()), int(days.max())
     width = high - low + 2
-    if groups * width > _FEE_DAYS_LIMIT:
+    if groups * width > min(_FEE_DAYS_LIMIT, _FEE_DAYS_PER_LINE * lines):
         return {}
     cell = np.arange(groups * width, dtype=np.int64)
     group, day = cell // width, low - 1 + cell % width
@@ -243,7 +247,7 @@ class AuditContext:
             index["group_of_pair"][groups] = np.arange(len(groups))
             index["first"] = np.searchsorted(index["packed"] // _DAY_SPAN, np.arange(len(groups)))
             index["count"] = np.diff(np.r_[index["first"], len(order)])
-            index.update(_days_table(index["packed"], len(groups)))
+            index.update(_days_table(index["packed"], len(groups), len(self.lines)))
         return index
 
     def fee_cents(self, procedure_code=None, rows: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray]:
