@@ -18,6 +18,28 @@ PATH_COLUMNS = [
 ]
 
 
+def _aic_columns(filed: np.ndarray, disputed: np.ndarray, which: str, profiles: Profiles) -> tuple:
+    """The AIC threshold (Int64), the year whose figure it is (Int64), whether the disputed amount meets it
+    (boolean) and the note, for requests filed on ``filed`` (datetime64[D]); NA and "" where the level
+    needs no amount (``which`` blank), the date is unknown or no year at or before it is listed.
+    """
+    size = len(filed)
+    cents, used = np.zeros(size, dtype=np.int64), np.zeros(size, dtype=np.int64)
+    found = np.zeros(size, dtype=bool)
+    notes = np.full(size, "", dtype=object)
+    if which:
+        known = ~np.isnat(filed)
+        years = filed.astype("datetime64[Y]").astype(np.int64) + 1970
+        for year in np.unique(years[known]):
+            at = known & (years == year)
+            threshold, year_used, note = aic_threshold(int(year), which, profiles)
+            notes[at] = note
+            if threshold is not None:
+                cents[at], used[at], found[at] = threshold, year_used, True
+    return (pd.arrays.IntegerArray(cents, ~found), pd.arrays.IntegerArray(used, ~found),
+            pd.arrays.BooleanArray(disputed >= cents, ~found), notes.tolist())
+
+
 def appeal_path(decisions: pd.DataFrame, profiles: Profiles | None = None) -> pd.DataFrame:
     """Every appeal level a notice could climb, with projected dates and the AIC test.
 
@@ -70,18 +92,7 @@ def appeal_path(decisions: pd.DataFrame, profiles: Profiles | None = None) -> pd
                 decided = filed + np.timedelta64(int(level["decision_days"]), "D")
             else:
                 decided = np.full(filed.shape, np.datetime64("NaT"), dtype="datetime64[D]")
-            threshold = pd.array([pd.NA] * len(rows), dtype="Int64")
-            year_used = pd.array([pd.NA] * len(rows), dtype="Int64")
-            met = pd.array([pd.NA] * len(rows), dtype="boolean")
-            notes = [""] * len(rows)
-            if level["aic"]:
-                for i, day in enumerate(filed):
-                    if np.isnat(day):
-                        continue
-                    cents, used, note = aic_threshold(int(str(day)[:4]), level["aic"], profiles)
-                    notes[i] = note
-                    if cents is not None:
-                        threshold[i], year_used[i], met[i] = cents, used, bool(disputed[i] >= cents)
+            threshold, year_used, met, notes = _aic_columns(filed, disputed, level["aic"], profiles)
             chance = win_probability(payer_type, int(level["level"]), (), profiles)
             parts.append(pd.DataFrame({
                 "notice_id": rows["notice_id"].to_numpy(),
