@@ -75,8 +75,11 @@ _TEXT = pd.Series([], dtype="str").dtype
 
 
 def _text_array(series: pd.Series) -> pa.ChunkedArray:
-    """A column as Arrow text, exactly as ``series.astype("str")`` reads it (missing values null)."""
-    arr = pa.array(series.astype("str").array)
+    """A column as Arrow text, exactly as ``series.astype("str")`` reads it (missing values null).
+
+    A column that is text already is taken as it is: ``astype`` would copy it first.
+    """
+    arr = pa.array((series if series.dtype == _TEXT else series.astype("str")).array)
     return arr if isinstance(arr, pa.ChunkedArray) else pa.chunked_array([arr])
 
 
