@@ -299,6 +299,8 @@ def _target(path: Path):
 
 #: Bytes that make a value need quotes in CSV (RFC 4180); all below ``-``, as are few bytes of text.
 _QUOTED_BYTES = np.frombuffer(b'",\r\n', dtype=np.uint8)
+_IS_QUOTED_BYTE = np.zeros(256, dtype=bool)
+_IS_QUOTED_BYTE[_QUOTED_BYTES] = True
 
 
 def _needing_quotes(column, num_columns: int, formatted: bool = False):
@@ -333,7 +335,7 @@ def _holding_quoted_bytes(column) -> np.ndarray:
             start = int(offsets[0])
             text = data[start:int(offsets[-1])]
             low = np.flatnonzero(text <= _QUOTED_BYTES.max())
-            held = low[np.isin(text[low], _QUOTED_BYTES)] + start
+            held = low[_IS_QUOTED_BYTE[text[low]]] + start
             mask[np.searchsorted(offsets, held, side="right") - 1] = True
         masks.append(mask)
     return np.concatenate(masks)
