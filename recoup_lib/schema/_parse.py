@@ -77,9 +77,11 @@ _TEXT = pd.Series([], dtype="str").dtype
 def _text_array(series: pd.Series) -> pa.ChunkedArray:
     """A column as Arrow text, exactly as ``series.astype("str")`` reads it (missing values null).
 
-    A column that is text already is taken as it is: ``astype`` would copy it first.
+    A column already held as Arrow text (``str`` or ``string[pyarrow]``: the same values and nulls)
+    is taken as it is: ``astype`` would copy it first.
     """
-    arr = pa.array((series if series.dtype == _TEXT else series.astype("str")).array)
+    values = series.array
+    arr = pa.array(values if isinstance(values, pd.arrays.ArrowStringArray) else series.astype("str").array)
     return arr if isinstance(arr, pa.ChunkedArray) else pa.chunked_array([arr])
 
 
