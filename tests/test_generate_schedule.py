@@ -21,6 +21,8 @@ from hypothesis import strategies as st
 from recoup_lib.outputs import MANIFEST, combine_crc32, output_folder, vouch
 from recoup_lib.synthetic import _blocks, generate
 
+pytestmark = pytest.mark.slow
+
 
 @settings(max_examples=300, deadline=None)
 @given(first=st.binary(max_size=200), second=st.binary(max_size=3000), start=st.integers(0, 2**32 - 1))

@@ -22,7 +22,7 @@ LESSONS = sorted((ROOT / "notebooks").glob("[0-9][0-9]_*.ipynb"))
 #: A lesson with charts (the Medicare calendar, the causes) that runs in a few seconds.
 SAMPLE = ROOT / "notebooks" / "00_what_is_recoupment.ipynb"
 
-pytestmark = pytest.mark.skipif(shutil.which("make") is None, reason="needs make")
+pytestmark = [pytest.mark.skipif(shutil.which("make") is None, reason="needs make"), pytest.mark.slow]
 
 
 def _make(*args: str) -> subprocess.CompletedProcess:

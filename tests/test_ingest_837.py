@@ -13,6 +13,8 @@ from recoup_lib.ingest import LINE_COLUMNS, import_files, read_837
 from recoup_lib.synthetic import CLAIMS837_FOLDER, generate_practice, profile_names, write_practice
 from test_remit_writer import pyx12_errors  # the same pyx12 check as the 835 writer's tests
 
+pytestmark = pytest.mark.slow
+
 DATA = Path(__file__).parent / "data" / "837"
 CONTRACT = ["claim_id", "line_no", "patient_id", "payer_id", "rendering_npi", "service_date", "submitted_date",
             "procedure_code", "modifiers", "units", "charge", "diagnosis_codes", "place_of_service"]

@@ -8,6 +8,7 @@ import tempfile
 from dataclasses import replace
 from pathlib import Path
 
+import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -28,6 +29,8 @@ from recoup_lib.remit import (
     with_forward_balance,
     write_835_from_tables,
 )
+
+pytestmark = pytest.mark.slow
 
 NPI = "1999999984"
 YEAR_END = dt.date(2025, 12, 31)
