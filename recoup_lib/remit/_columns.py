@@ -88,14 +88,26 @@ def typed(frame: dict, table: str, n: int, owned: bool = False) -> pd.DataFrame:
                 values = np.zeros(n, dtype=bool)
             else:
                 values = np.zeros(n, dtype=np.int64)
-        if isinstance(values, pa.Array) or dtype == STR:
-            out[name] = pd.Series(values, dtype="str")
-        elif isinstance(values, pd.api.extensions.ExtensionArray):
-            out[name] = pd.Series(values, dtype=dtype, copy=not owned)
-        else:
-            out[name] = pd.Series(np.asarray(values), copy=not owned).astype(dtype)
+        out[name] = _column(values, dtype, owned)
     private = [name for name in ("_tx", "_file") if name in frame]
     for name in private:
-        out[name] = pd.Series(np.asarray(frame[name], dtype=np.int64), copy=not owned)
+        out[name] = np.array(frame[name], dtype=np.int64, copy=not owned)
     # The columns are fresh arrays: the frame takes them as they are (no copy into blocks).
     return pd.DataFrame(out, columns=[c for c, _ in COLUMNS[table]] + private, copy=False)
+
+
+def _column(values, dtype: str, owned: bool):
+    """One column of :func:`typed` as an array of ``dtype``.
+
+    Arrays are converted as arrays, not through a Series each: a remittance's
+    tables have about 150 columns, and most files hold a few claims, so the
+    Series' own cost was most of reading one.
+    """
+    if isinstance(values, pa.Array) or dtype == STR:
+        return pd.array(values, dtype="str") if isinstance(values, np.ndarray) else pd.Series(values, dtype="str").array
+    if isinstance(values, pd.api.extensions.ExtensionArray):
+        return pd.array(values, dtype=dtype, copy=not owned)
+    values = np.asarray(values)
+    if values.dtype.kind in "biufM" and dtype in (INT, BOOL, DATE, "float64"):
+        return values.astype(dtype, copy=not owned)
+    return pd.Series(values, copy=not owned).astype(dtype).array
