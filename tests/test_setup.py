@@ -48,3 +48,13 @@ def test_every_direct_dependency_is_locked():
         name = re.split(r"[<>=!~ ;\[]", spec, maxsplit=1)[0].lower().replace("_", "-")
         assert name in pins, f"{name} is not in requirements.lock; run `make lock`"
     assert project["scripts"]["recoup"] == "recoup_lib.cli:main"
+
+
+def test_the_lock_is_installed_whole_and_leaves_out_the_slow_format_checker():
+    """make installs the lock without resolving it again (--no-deps), so what it leaves out stays out."""
+    pins = _lock()
+    assert "rfc3987-syntax" not in pins and "lark" not in pins
+    assert {"jsonschema", "jupyter-events", "nbformat"} <= set(pins)
+    makefile = (ROOT / "Makefile").read_text()
+    installs = [line for line in makefile.splitlines() if "-r requirements.lock" in line]
+    assert installs and all("--no-deps" in line for line in installs), installs
