@@ -108,6 +108,11 @@ def _column(values, dtype: str, owned: bool):
     if isinstance(values, pd.api.extensions.ExtensionArray):
         return pd.array(values, dtype=dtype, copy=not owned)
     values = np.asarray(values)
-    if values.dtype.kind in "biufM" and dtype in (INT, BOOL, DATE, "float64"):
+    if values.dtype.kind in _NUMPY_SOURCES.get(dtype, ""):
         return values.astype(dtype, copy=not owned)
     return pd.Series(values, copy=not owned).astype(dtype).array
+
+
+#: For each dtype numpy converts to exactly as pandas does, the kinds of numpy array it takes (others,
+#: such as floats with NaN to integers, which pandas refuses, go through pandas).
+_NUMPY_SOURCES = {INT: "biu", BOOL: "b", DATE: "M", "float64": "biuf"}
