@@ -10,6 +10,9 @@ __all__ = ["COLUMNS", "typed", "STR", "DATE", "INT", "BOOL", "NAT"]
 
 STR, DATE, INT, BOOL = "str", "datetime64[us]", "int64", "bool"
 NAT = np.datetime64("NaT", "us")
+#: For each dtype numpy converts to exactly as pandas does, the kinds of numpy array it takes (others,
+#: such as floats with NaN to integers, which pandas refuses, go through pandas).
+_NUMPY_SOURCES = {INT: "biu", BOOL: "b", DATE: "M", "float64": "biuf"}
 
 #: Column order and dtype of every table of a :class:`~recoup_lib.remit.Remit`.
 COLUMNS: dict[str, list[tuple[str, str]]] = {
@@ -104,15 +107,10 @@ def _column(values, dtype: str, owned: bool):
     Series' own cost was most of reading one.
     """
     if isinstance(values, pa.Array) or dtype == STR:
-        return pd.array(values, dtype="str") if isinstance(values, np.ndarray) else pd.Series(values, dtype="str").array
+        return pd.array(values, dtype="str")
     if isinstance(values, pd.api.extensions.ExtensionArray):
         return pd.array(values, dtype=dtype, copy=not owned)
     values = np.asarray(values)
     if values.dtype.kind in _NUMPY_SOURCES.get(dtype, ""):
         return values.astype(dtype, copy=not owned)
     return pd.Series(values, copy=not owned).astype(dtype).array
-
-
-#: For each dtype numpy converts to exactly as pandas does, the kinds of numpy array it takes (others,
-#: such as floats with NaN to integers, which pandas refuses, go through pandas).
-_NUMPY_SOURCES = {INT: "biu", BOOL: "b", DATE: "M", "float64": "biuf"}
