@@ -125,10 +125,11 @@ def safe_text(value) -> tuple[str, bool]:
     """
     text = str(value)
     guarded = text.startswith(FORMULA_TRIGGERS)
-    text = _xl().ILLEGAL_CHARACTERS_RE.sub("\ufffd", text)
+    xl = _xl()
+    text = xl.ILLEGAL_CHARACTERS_RE.sub("\ufffd", text)
     if len(text) > _MAX_TEXT:
         text = text[: _MAX_TEXT - 3] + "..."
-    return text, guarded or text in _xl().ERROR_CODES
+    return text, guarded or text in xl.ERROR_CODES
 
 
 def _text_cell(ws, value):
@@ -220,12 +221,12 @@ class _Book:
             ws.freeze_panes = "A2"
 
     def _header(self, ws, names: Sequence[str]) -> list:
-        cells = []
+        xl, cells = _xl(), []
         for name in names:
             cell = _text_cell(ws, name)
-            if not isinstance(cell, _xl().Cell):
-                cell = _xl().WriteOnlyCell(ws, value=cell)
-            cell.font = _xl().bold
+            if not isinstance(cell, xl.Cell):
+                cell = xl.WriteOnlyCell(ws, value=cell)
+            cell.font = xl.bold
             cells.append(cell)
         return cells
 
