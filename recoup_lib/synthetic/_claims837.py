@@ -63,7 +63,7 @@ def _subscribers(patients: pd.DataFrame) -> dict[str, tuple[str, str, str, str]]
     Built once per file set: looking a patient up row by row in a DataFrame
     cost more than writing the segments. A patient listed twice keeps the first row.
     """
-    births = pd.to_datetime(patients["birth_date"]).dt.strftime("%Y%m%d").fillna("19700101").to_numpy()
+    births = pd.to_datetime(patients["birth_date"]).dt.strftime("%Y%m%d").fillna(_UNKNOWN_SUBSCRIBER[2]).to_numpy()
     found: dict[str, tuple[str, str, str, str]] = {}
     for pid, first, last, birth, sex in zip(patients["patient_id"].astype(str), patients["first_name"],
                                             patients["last_name"], births, patients["sex"].astype(str)):
