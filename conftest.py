@@ -19,15 +19,26 @@
   gets to clean up; without this, every run left them in the system's
   temporary folder. The test processes themselves keep the system's folder
   (pytest's ``tmp_path`` folders stay there for a failed test's reader).
+- Notebook kernels are forked from one process per test process that has
+  already imported IPython's kernel, pandas, pyarrow and the kit
+  (``tests/forked_kernels.py``): each new kernel otherwise spends about a
+  second importing them. It starts with the first notebook a test process
+  runs. ``RECOUPKIT_FORKED_KERNELS=0`` gives every notebook a fresh kernel.
 """
 
 import os
 import shutil
+import sys
 import tempfile
 from collections import Counter
 
 import pytest
 from hypothesis import settings
+
+_TESTS = os.path.join(os.path.dirname(os.path.abspath(__file__)), "tests")
+if _TESTS not in sys.path:
+    sys.path.insert(0, _TESTS)  # as pytest does for the test files, which import its helpers so too
+import forked_kernels  # noqa: E402
 
 settings.register_profile("recoupkit", deadline=None)
 settings.load_profile("recoupkit")
@@ -64,7 +75,52 @@ def pytest_collection_modifyitems(config, items):
     items.sort(key=lambda item: (rank[file_of(item)], -count[file_of(item)], position[file_of(item)]))
 
 
+@pytest.hookimpl(hookwrapper=True)
+def pytest_runtest_setup(item):
+    """A notebook's kernel starts (in the setup of its first cell) as a fork of this process's zygote.
+
+    The kernelspec is found through ``JUPYTER_PATH`` during that setup only, so the processes the
+    tests start (JupyterLab, Voila) never see it.
+    """
+    folder = _forked_kernel_specs(item)
+    if folder is None:
+        yield
+        return
+    before = os.environ.get("JUPYTER_PATH")
+    os.environ["JUPYTER_PATH"] = os.pathsep.join([folder, *filter(None, [before])])
+    try:
+        yield
+    finally:
+        if before is None:
+            del os.environ["JUPYTER_PATH"]
+        else:
+            os.environ["JUPYTER_PATH"] = before
+
+
+def _forked_kernel_specs(item):
+    """The folder of the forked kernel's kernelspec for a notebook's cell, the zygote started with
+    this process's first notebook; None where kernels start afresh."""
+    config = item.config
+    if item.path.suffix != ".ipynb" or not forked_kernels.available():
+        return None
+    if not hasattr(config, "_recoupkit_zygote"):
+        config._recoupkit_zygote = config._recoupkit_kernelspecs = None
+        if not getattr(config.option, "nbval_current_env", False) or getattr(config.option, "nbval_kernel_name", None):
+            return None  # a kernel chosen on the command line is used as chosen
+        folder = tempfile.mkdtemp(prefix="kernels-", dir=os.environ[_CHILD_TEMP])
+        if len(folder) > 90:  # a Unix socket's path has room for about 100 bytes
+            return None
+        config._recoupkit_zygote = zygote = forked_kernels.start_zygote(folder)
+        config._recoupkit_kernelspecs = forked_kernels.kernelspec(folder, zygote.address)
+        config.option.nbval_current_env = False
+        config.option.nbval_kernel_name = forked_kernels.KERNEL_NAME
+    return config._recoupkit_kernelspecs
+
+
 def pytest_unconfigure(config):
+    zygote = getattr(config, "_recoupkit_zygote", None)
+    if zygote is not None:
+        forked_kernels.stop_zygote(zygote)
     folder = getattr(config, "_recoupkit_child_temp", None)
     if folder:
         shutil.rmtree(folder, ignore_errors=True)
