@@ -2,8 +2,10 @@
 
 Every lesson and exercise runs under nbval in a kernel of its own, and a new
 kernel spends about a second of CPU importing IPython's kernel, pandas,
-pyarrow and the kit before it runs its first cell: about a minute of the
-test run's CPU over ~46 notebooks. Here one *zygote* process per test process
+pyarrow and the kit before it runs its first cell: 40 s of the test run's
+CPU over its ~43 notebooks (measured alternately with and without forking:
+116-122 s of user CPU for notebooks/, exercises/ and apps/ afresh, 76-83 s
+forked). Here one *zygote* process per test process
 imports them once; each kernel is then a fork of it, started from the
 kernel's own command line, so nbval and jupyter_client manage it as any
 other kernel.
