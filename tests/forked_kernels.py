@@ -33,8 +33,10 @@ in ``sys.modules``: its working folder, environment, ``sys.argv`` and
 ``sys.path`` are those of a kernel started afresh, NumPy's global random
 state is reseeded, and modules whose import depends on the running kernel
 are left out of the zygote: ``ipywidgets`` registers its comm target when
-imported inside a kernel, ``matplotlib`` reads its backend (the kernel's
-inline one) when imported, and ``matplotlib_inline`` hooks into the shell.
+imported inside a kernel, ``matplotlib.pyplot`` looks at the running event
+loop, and ``matplotlib_inline`` hooks into the shell. ``matplotlib`` itself
+reads its backend from the environment when imported; a forked kernel
+reads it again from its own (the kernel's inline backend).
 ``tests/test_forked_kernels.py`` compares a forked kernel with a fresh one.
 Linux only (fork after these imports is what Linux's ``multiprocessing``
 does every day); set ``RECOUPKIT_FORKED_KERNELS=0`` for fresh kernels.
@@ -59,9 +61,12 @@ PRELOAD = (
     "recoup_lib.folder", "recoup_lib.money", "recoup_lib.exercises", "recoup_lib.rules", "recoup_lib.report",
     "recoup_lib.synthetic", "recoup_lib.synthetic.demo", "recoup_lib.appeals", "recoup_lib.remit",
     "recoup_lib.remit.reconcile", "recoup_lib.sampling", "recoup_lib.ingest", "recoup_lib.reference.codes",
+    "matplotlib", "matplotlib.figure", "matplotlib.backends.backend_agg",
 )
 #: Imported in a kernel, these act on the kernel itself: never imported by the zygote.
-KERNEL_BOUND = ("ipywidgets", "matplotlib", "matplotlib_inline")
+KERNEL_BOUND = ("ipywidgets", "matplotlib.pyplot", "matplotlib_inline")
+#: The backend ipykernel puts in ``MPLBACKEND`` for the kernel's shell when none is set.
+INLINE_BACKEND = "module://matplotlib_inline.backend_inline"
 
 _CONNECT_SECONDS = 120.0
 
@@ -255,6 +260,7 @@ def _become_kernel(request: dict, fds: list[int], connection: socket.socket, inh
 
     tempfile.tempdir = None  # found again from this environment when first needed
     numpy.random.seed()
+    _backend_as_the_kernel_would_read_it()
     # As ``python -m ipykernel_launcher`` leaves them: the launcher's path first in argv, and the
     # script's folder (here this file's, there the working folder) taken off sys.path.
     sys.argv = [importlib.util.find_spec("ipykernel_launcher").origin, *request["args"]]
@@ -263,6 +269,17 @@ def _become_kernel(request: dict, fds: list[int], connection: socket.socket, inh
 
     # ipykernel reads its parent's pid from the environment when it is imported (here, in the zygote).
     kernelapp.IPKernelApp.launch_instance(parent_handle=int(os.environ.get("JPY_PARENT_PID") or 0))
+
+
+def _backend_as_the_kernel_would_read_it() -> None:
+    """matplotlib, imported in the zygote, takes its backend from ``MPLBACKEND`` as it would have
+    on being imported in the kernel: ipykernel sets that variable (to its inline backend, unless
+    set) before any cell runs, and importing matplotlib reads it."""
+    import matplotlib
+
+    if not os.environ.get("MPLBACKEND"):
+        os.environ["MPLBACKEND"] = INLINE_BACKEND
+    matplotlib.rcParams["backend"] = os.environ["MPLBACKEND"]
 
 
 def _report_ended(kernels: dict) -> None:

@@ -23,17 +23,22 @@ pytestmark = pytest.mark.skipif(not forked_kernels.available(), reason="forked k
 FACTS = """
 import json, os, sys
 import numpy, random
-before = sorted(m for m in ("ipywidgets", "matplotlib", "matplotlib_inline") if m in sys.modules)
+before = sorted(m for m in ("ipywidgets", "matplotlib.pyplot", "matplotlib_inline") if m in sys.modules)
+preloaded = "matplotlib.figure" in sys.modules and "pandas" in sys.modules
 import comm, ipywidgets, matplotlib
+backend_setting = str(dict.__getitem__(matplotlib.rcParams, "backend"))
 import matplotlib.pyplot as plt
 from ipykernel.kernelapp import IPKernelApp
 print(json.dumps({
     "pid": os.getpid(), "ppid": os.getppid(), "cwd": os.getcwd(), "argv": sys.argv[:-1], "path": sys.path,
     "variable": os.environ.get("RECOUPKIT_PROBE"), "zygote": os.environ.get("RECOUPKIT_KERNEL_ZYGOTE"),
     "backend": matplotlib.get_backend(), "mplbackend": os.environ.get("MPLBACKEND"),
+    "backend_setting": backend_setting, "rc_file": matplotlib.matplotlib_fname(),
+    "rc_differences": sorted(k for k, v in matplotlib.rcParams.items() if k != "backend"
+                             and str(v) != str(matplotlib.rcParamsOrig[k])),
     "comm_targets": sorted(comm.get_comm_manager().targets), "kernel_bound_before": before,
     "parent_handle": IPKernelApp.instance().parent_handle, "main": sys.modules["__main__"].__name__,
-    "numpy_draw": float(numpy.random.random()), "random_draw": random.random(),
+    "numpy_draw": float(numpy.random.random()), "random_draw": random.random(), "preloaded": preloaded,
 }))
 """
 
@@ -64,8 +69,8 @@ def _run(client, code: str, timeout: float = 120) -> tuple[str, dict]:
     return "".join(printed), reply["content"]
 
 
-def _facts(name: str, specs: str, cwd: str) -> dict:
-    manager, client = _start(name, specs, cwd, RECOUPKIT_PROBE="probe")
+def _facts(name: str, specs: str, cwd: str, **env: str) -> dict:
+    manager, client = _start(name, specs, cwd, RECOUPKIT_PROBE="probe", **env)
     try:
         printed, reply = _run(client, FACTS)
         assert reply["status"] == "ok", reply
@@ -86,18 +91,21 @@ def _gone(pid: int, seconds: float = 10) -> bool:
     return False
 
 
-def test_a_forked_kernel_sees_what_a_fresh_kernel_sees(zygote, tmp_path):
+@pytest.mark.parametrize("backend", [None, "agg"], ids=["kernel's backend", "MPLBACKEND=agg"])
+def test_a_forked_kernel_sees_what_a_fresh_kernel_sees(zygote, tmp_path, backend):
     process, specs = zygote
-    fresh = _facts("python3", specs, str(tmp_path))
-    forked = [_facts(forked_kernels.KERNEL_NAME, specs, str(tmp_path)) for _ in range(2)]
+    env = {} if backend is None else {"MPLBACKEND": backend}
+    fresh = _facts("python3", specs, str(tmp_path), **env)
+    forked = [_facts(forked_kernels.KERNEL_NAME, specs, str(tmp_path), **env) for _ in range(2)]
     assert fresh["ppid"] == os.getpid()
     assert [f["ppid"] for f in forked] == [process.pid, process.pid]  # forked by the zygote, not started afresh
-    mine = ("pid", "ppid", "numpy_draw", "random_draw")
+    assert [f["preloaded"] for f in (fresh, *forked)] == [False, True, True]
+    mine = ("pid", "ppid", "numpy_draw", "random_draw", "preloaded")
     for facts in forked:
         assert {k: v for k, v in facts.items() if k not in mine} == {k: v for k, v in fresh.items() if k not in mine}
     assert fresh["cwd"] == str(tmp_path) and fresh["variable"] == "probe" and fresh["zygote"] is None
     assert fresh["kernel_bound_before"] == [] and "jupyter.widget" in fresh["comm_targets"]
-    assert fresh["backend"] == "module://matplotlib_inline.backend_inline"
+    assert fresh["backend"] == fresh["backend_setting"] == (backend or forked_kernels.INLINE_BACKEND)
     # Each fork draws its own random numbers, as separate processes do.
     assert forked[0]["numpy_draw"] != forked[1]["numpy_draw"]
     assert forked[0]["random_draw"] != forked[1]["random_draw"]
