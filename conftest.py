@@ -114,6 +114,9 @@ def _forked_kernel_specs(item):
         config._recoupkit_kernelspecs = forked_kernels.kernelspec(folder, zygote.address)
         config.option.nbval_current_env = False
         config.option.nbval_kernel_name = forked_kernels.KERNEL_NAME
+    elif config._recoupkit_zygote is not None and config._recoupkit_zygote.poll() is not None:
+        config.option.nbval_current_env, config.option.nbval_kernel_name = True, None  # it failed: fresh kernels
+        config._recoupkit_zygote = config._recoupkit_kernelspecs = None
     return config._recoupkit_kernelspecs
 
 

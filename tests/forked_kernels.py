@@ -121,13 +121,12 @@ def _ask_zygote(kernel_args: list[str]):
 
 
 def _alive(pid: int) -> bool:
+    """Whether process ``pid`` runs: a zygote that failed (an import broke) and awaits its reaping is not."""
     try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
+        with open(f"/proc/{pid}/stat", "rb") as handle:
+            return handle.read().rpartition(b")")[2].split()[0] not in (b"Z", b"X")
+    except (OSError, IndexError):
         return False
-    except PermissionError:
-        return True
-    return True
 
 
 def _read_line(connection: socket.socket) -> str:

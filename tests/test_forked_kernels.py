@@ -161,17 +161,26 @@ def test_the_zygote_takes_its_kernels_with_it_when_stopped(tmp_path):
         manager.shutdown_kernel(now=True)
 
 
-def test_without_a_live_zygote_the_kernel_starts_afresh(tmp_path):
+@pytest.mark.parametrize("reaped", [True, False], ids=["ended", "ended, not yet reaped"])
+def test_without_a_live_zygote_the_kernel_starts_afresh_at_once(tmp_path, reaped):
+    """A zygote that died (an import broke, say) is not waited for, even before its parent reaps it."""
     folder = tempfile.mkdtemp(prefix="zygote-")
     dead = forked_kernels.start_zygote(folder)
     dead.send_signal(signal.SIGKILL)
-    dead.wait()
+    if reaped:
+        dead.wait()
+    else:
+        while forked_kernels._alive(dead.pid):  # killed: a zombie until waited for
+            time.sleep(0.01)
     specs = forked_kernels.kernelspec(folder, dead.address)
+    started = time.monotonic()
     manager, client = _start(forked_kernels.KERNEL_NAME, specs, str(tmp_path))
     try:
+        assert time.monotonic() - started < forked_kernels._CONNECT_SECONDS / 2
         printed, reply = _run(client, "import os; print(os.getppid())")
         assert reply["status"] == "ok"
         assert int(printed) == os.getpid()
     finally:
         client.stop_channels()
         manager.shutdown_kernel(now=True)
+        dead.wait()
