@@ -56,8 +56,8 @@ KERNEL_NAME = "recoupkit-forked"
 
 #: What every kernel of the test run imports (see the module's doc for what is left out).
 PRELOAD = (
-    "ipykernel.kernelapp", "ipykernel.ipkernel", "ipykernel.zmqshell", "IPython.display",
-    "numpy", "pandas", "pyarrow", "pyarrow.csv", "pyarrow.compute",
+    "ipykernel.kernelapp", "ipykernel.ipkernel", "ipykernel.zmqshell", "ipykernel.debugger", "IPython.display",
+    "numpy", "pandas", "pyarrow", "pyarrow.csv", "pyarrow.compute", "scipy.stats", "openpyxl",
     "recoup_lib.folder", "recoup_lib.money", "recoup_lib.exercises", "recoup_lib.rules", "recoup_lib.report",
     "recoup_lib.synthetic", "recoup_lib.synthetic.demo", "recoup_lib.appeals", "recoup_lib.remit",
     "recoup_lib.remit.reconcile", "recoup_lib.sampling", "recoup_lib.ingest", "recoup_lib.reference.codes",
@@ -147,6 +147,9 @@ def serve(path: str) -> None:
     import select
 
     parent = os.getppid()
+    # debugpy (ipykernel's debugger) warns at import that Python's frozen modules may hide breakpoints;
+    # the forked kernels never debug.
+    os.environ.setdefault("PYDEVD_DISABLE_FILE_VALIDATION", "1")
     for name in PRELOAD:
         importlib.import_module(name)
     bound = [name for name in KERNEL_BOUND if name in sys.modules]
