@@ -2,13 +2,13 @@
 
 Every lesson and exercise runs under nbval in a kernel of its own, and a new
 kernel spends about a second of CPU importing IPython's kernel, pandas,
-pyarrow and the kit before it runs its first cell: 40 s of the test run's
-CPU over its ~43 notebooks (measured alternately with and without forking:
-116-122 s of user CPU for notebooks/, exercises/ and apps/ afresh, 76-83 s
-forked). Here one *zygote* process per test process
-imports them once; each kernel is then a fork of it, started from the
-kernel's own command line, so nbval and jupyter_client manage it as any
-other kernel.
+pyarrow, matplotlib and the kit before and while it runs its cells. Here one
+*zygote* process per test process imports them once; each kernel is then a
+fork of it, started from the kernel's own command line, so nbval and
+jupyter_client manage it as any other kernel. Measured alternately with and
+without forking on the project's 2-core machine, ``make test`` used about
+45 s less CPU and took 24-34 s less (notebooks/, exercises/ and apps/ alone:
+116-122 s of user CPU afresh, 74-86 s forked).
 
 Two roles, one file (stdlib only on the launching side):
 
@@ -16,8 +16,8 @@ Two roles, one file (stdlib only on the launching side):
     The zygote. Imports the libraries below, listens on the Unix socket
     SOCKET and forks a kernel for each request. It reports each kernel's
     end to the process that asked for it, kills a kernel whose asker has
-    gone (jupyter_client killed it), forwards signals, and ends, killing its
-    kernels, when told to (SIGTERM) or when its parent ends.
+    gone (jupyter_client killed it), and ends, killing its kernels, when
+    told to (SIGTERM) or when its parent ends.
 
 ``python -S forked_kernels.py launch -f CONNECTION_FILE``
     The kernel's command line (the kernelspec's ``argv``). Hands its
