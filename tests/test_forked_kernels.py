@@ -43,9 +43,14 @@ print(json.dumps({
 """
 
 
+def _folder() -> str:
+    """A short folder for a zygote's socket, inside the run's folder for its children (removed at its end)."""
+    return tempfile.mkdtemp(prefix="zygote-", dir=os.environ.get("RECOUPKIT_TEST_CHILD_TEMP"))
+
+
 @pytest.fixture(scope="module")
 def zygote():
-    folder = tempfile.mkdtemp(prefix="zygote-")
+    folder = _folder()
     process = forked_kernels.start_zygote(folder)
     specs = forked_kernels.kernelspec(folder, process.address)
     yield process, specs
@@ -147,7 +152,7 @@ def test_a_kernel_shut_down_or_killed_is_gone(zygote, tmp_path, now):
 
 
 def test_the_zygote_takes_its_kernels_with_it_when_stopped(tmp_path):
-    folder = tempfile.mkdtemp(prefix="zygote-")
+    folder = _folder()
     process = forked_kernels.start_zygote(folder)
     specs = forked_kernels.kernelspec(folder, process.address)
     manager, client = _start(forked_kernels.KERNEL_NAME, specs, str(tmp_path))
@@ -164,7 +169,7 @@ def test_the_zygote_takes_its_kernels_with_it_when_stopped(tmp_path):
 @pytest.mark.parametrize("reaped", [True, False], ids=["ended", "ended, not yet reaped"])
 def test_without_a_live_zygote_the_kernel_starts_afresh_at_once(tmp_path, reaped):
     """A zygote that died (an import broke, say) is not waited for, even before its parent reaps it."""
-    folder = tempfile.mkdtemp(prefix="zygote-")
+    folder = _folder()
     dead = forked_kernels.start_zygote(folder)
     dead.send_signal(signal.SIGKILL)
     if reaped:
