@@ -108,9 +108,9 @@ def _forked_kernel_specs(item):
         if not getattr(config.option, "nbval_current_env", False) or getattr(config.option, "nbval_kernel_name", None):
             return None  # a kernel chosen on the command line is used as chosen
         folder = tempfile.mkdtemp(prefix="kernels-", dir=os.environ[_CHILD_TEMP])
-        if len(folder) > 90:  # a Unix socket's path has room for about 100 bytes
-            return None
         config._recoupkit_zygote = zygote = forked_kernels.start_zygote(folder)
+        if zygote is None:
+            return None
         config._recoupkit_kernelspecs = forked_kernels.kernelspec(folder, zygote.address)
         config.option.nbval_current_env = False
         config.option.nbval_kernel_name = forked_kernels.KERNEL_NAME

@@ -349,15 +349,21 @@ def kernelspec(folder: str, address: str) -> str:
     return folder
 
 
+#: The longest path a Unix socket can have on Linux (``sun_path``, 108 bytes with its final NUL).
+_SOCKET_PATH_BYTES = 107
+
+
 def start_zygote(folder: str):
     """Start a zygote listening under ``folder`` (its imports go on in the background).
 
     Returns its process, whose ``address`` is the value of :data:`ZYGOTE_VARIABLE` that sends a
-    kernel's launch to it.
+    kernel's launch to it; None where ``folder`` is too deep for a Unix socket's path.
     """
     import subprocess
 
     path = os.path.join(folder, f"zygote-{os.getpid()}.sock")
+    if len(os.fsencode(path)) > _SOCKET_PATH_BYTES:
+        return None
     process = subprocess.Popen([sys.executable, os.path.abspath(__file__), "serve", path], stdin=subprocess.DEVNULL)
     process.address = f"{process.pid}:{path}"
     return process

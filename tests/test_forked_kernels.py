@@ -89,7 +89,7 @@ def _gone(pid: int, seconds: float = 10) -> bool:
     deadline = time.monotonic() + seconds
     while time.monotonic() < deadline:
         try:
-            os.kill(pid, 0)
+            os.kill(pid, 0)  # a kernel ended but not reaped by its zygote is still there
         except ProcessLookupError:
             return True
         time.sleep(0.05)
@@ -189,3 +189,9 @@ def test_without_a_live_zygote_the_kernel_starts_afresh_at_once(tmp_path, reaped
         client.stop_channels()
         manager.shutdown_kernel(now=True)
         dead.wait()
+
+
+def test_a_folder_too_deep_for_a_unix_socket_starts_no_zygote(tmp_path):
+    deep = tmp_path / ("d" * 120)
+    deep.mkdir()
+    assert forked_kernels.start_zygote(str(deep)) is None
