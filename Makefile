@@ -25,8 +25,20 @@ NEW_TOKEN = token="$(TOKEN)"; [ -n "$$token" ] || token=$$($(BIN)/python -c 'imp
 
 .PHONY: lab desk handouts test install kernel bench lock exercises clean demo
 
+# The venv starts without pip: ensurepip would spend about 5 s installing and compiling pip and
+# setuptools, only for pip to install uv. uv comes from the host's pip (pip 22.3 or later installs
+# into another environment with --python), else from the venv's own pip (ensurepip then); pip itself
+# is installed afterwards by uv (%pip in a lesson uses it).
 $(BIN)/python:
-	$(PYTHON) -m venv $(VENV)
+	$(PYTHON) -m venv --without-pip $(VENV)
+
+UV_VERSION  := 0.13.9
+PIP_VERSION := 25.3
+QUIET_PIP   := --quiet --disable-pip-version-check
+VENV_PIP = { $(BIN)/python -m pip --version >/dev/null 2>&1 || $(BIN)/python -m ensurepip --default-pip >/dev/null 2>&1 ; }
+GET_UV = { $(BIN)/uv --version 2>/dev/null | grep -qx "uv $(UV_VERSION)" || \
+  $(PYTHON) -m pip --python $(BIN)/python install $(QUIET_PIP) "uv==$(UV_VERSION)" >/dev/null 2>&1 || \
+  { $(VENV_PIP) && $(BIN)/python -m pip install $(QUIET_PIP) "uv==$(UV_VERSION)" >/dev/null 2>&1 ; } ; }
 
 # uv installs the same pinned set in seconds; plain pip is the fallback. The pinned set is first
 # installed from uv's cache alone (--offline: it succeeds only when every pinned version is there).
@@ -41,13 +53,15 @@ UV_SYNC = $(BIN)/uv pip install --quiet --python $(BIN)/python
 # the "iri" string format unchecked; no schema of Jupyter's or ours uses that format.
 LEFT_OUT := rfc3987-syntax lark
 $(STAMP): $(BIN)/python requirements.lock pyproject.toml
-	@if $(BIN)/python -m pip install --quiet --disable-pip-version-check "uv==0.13.9" >/dev/null 2>&1; then \
+	@if $(GET_UV); then \
 	  { $(UV_SYNC) --offline --no-deps -r requirements.lock >/dev/null 2>&1 || \
 	    { $(UV_SYNC) --no-deps -r requirements.lock && { $(BIN)/uv cache prune --quiet >/dev/null 2>&1 || true; } ; } ; } && \
-	  { $(UV_SYNC) --offline --no-deps -e . >/dev/null 2>&1 || $(UV_SYNC) --no-deps -e . ; } ; \
+	  { $(UV_SYNC) --offline --no-deps -e . >/dev/null 2>&1 || $(UV_SYNC) --no-deps -e . ; } && \
+	  { $(UV_SYNC) --offline "pip==$(PIP_VERSION)" >/dev/null 2>&1 || $(UV_SYNC) "pip==$(PIP_VERSION)" || $(VENV_PIP) ; } ; \
 	else \
-	  $(BIN)/python -m pip install --quiet --disable-pip-version-check --no-deps -r requirements.lock && \
-	  $(BIN)/python -m pip install --quiet --disable-pip-version-check --no-deps -e . ; \
+	  $(VENV_PIP) && \
+	  $(BIN)/python -m pip install $(QUIET_PIP) --no-deps -r requirements.lock && \
+	  $(BIN)/python -m pip install $(QUIET_PIP) --no-deps -e . ; \
 	fi
 	@touch $(STAMP)
 
@@ -103,7 +117,7 @@ demo: $(STAMP)
 	$(BIN)/python -m recoup_lib.synthetic.demo
 
 lock: $(BIN)/python
-	$(BIN)/python -m pip install --quiet "uv==0.13.9"
+	@$(GET_UV) || { echo "make lock: could not install uv $(UV_VERSION)"; exit 1; }
 	$(BIN)/uv pip compile pyproject.toml --extra dev --python-version 3.11 -q --no-header \
 	  $(foreach p,$(LEFT_OUT),--no-emit-package $(p)) -o requirements.lock
 	@sed -i '1i # Exact versions installed by `make`. Regenerate with `make lock` after changing pyproject.toml.' requirements.lock

@@ -18,10 +18,10 @@ PATH_COLUMNS = [
 ]
 
 
-def _aic_columns(filed: np.ndarray, disputed: np.ndarray, which: str, profiles: Profiles) -> tuple:
-    """The AIC threshold (Int64), the year whose figure it is (Int64), whether the disputed amount meets it
-    (boolean) and the note, for requests filed on ``filed`` (datetime64[D]); NA and "" where the level
-    needs no amount (``which`` blank), the date is unknown or no year at or before it is listed.
+def _aic_columns(filed: np.ndarray, which: str, profiles: Profiles) -> tuple:
+    """The AIC threshold in cents, the year whose figure it is, whether a threshold was found, and the
+    note, for requests filed on ``filed`` (datetime64[D]); not found (and note "") where the level needs
+    no amount (``which`` blank), the date is unknown or no year at or before it is listed.
     """
     size = len(filed)
     cents, used = np.zeros(size, dtype=np.int64), np.zeros(size, dtype=np.int64)
@@ -36,8 +36,7 @@ def _aic_columns(filed: np.ndarray, disputed: np.ndarray, which: str, profiles: 
             notes[at] = note
             if threshold is not None:
                 cents[at], used[at], found[at] = threshold, year_used, True
-    return (pd.arrays.IntegerArray(cents, ~found), pd.arrays.IntegerArray(used, ~found),
-            pd.arrays.BooleanArray(disputed >= cents, ~found), notes.tolist())
+    return cents, used, found, notes
 
 
 def appeal_path(decisions: pd.DataFrame, profiles: Profiles | None = None) -> pd.DataFrame:
@@ -71,52 +70,62 @@ def appeal_path(decisions: pd.DataFrame, profiles: Profiles | None = None) -> pd
     a decision time ends the projection: later dates are blank.
     """
     profiles = profiles or load_profiles()
-    parts = []
     if not len(decisions):
         return pd.DataFrame(columns=PATH_COLUMNS)
     types, states = rule_keys(decisions)
     keys = pd.Series(types + "|" + states, index=decisions.index)
-    for key, idx in decisions.groupby(keys.to_numpy()).groups.items():
+    all_days = to_days(decisions["notice_date"])
+    all_disputed = decisions["disputed_amount_cents"].to_numpy(dtype=np.int64)
+    per_level = []  # (positions of the notices, the level's row, its dates and AIC columns), group by group
+    for key, positions in keys.groupby(keys.to_numpy()).indices.items():
         payer_type, state = key.split("|", 1)
         profile = profile_for(profiles, payer_type, state)
-        rows = decisions.loc[idx]
         receipt_rule = profile.rule("receipt_days")
         receipt_days = receipt_rule.number if receipt_rule is not None else 0
-        prior = to_days(rows["notice_date"])
-        disputed = rows["disputed_amount_cents"].to_numpy(dtype=np.int64)
-        for _, level in profile.levels.iterrows():
+        prior = all_days[positions]
+        for level in profile.levels.to_dict("records"):
             # Level 1 runs from the notice itself; its receipt offset is in the level row.
-            file_by, stop = level_deadlines(prior, level, receipt_days)
+            file_by, stop = level_deadlines(prior, pd.Series(level), receipt_days)
             filed = np.where(np.isnat(stop), file_by, stop)
             if pd.notna(level["decision_days"]):
                 decided = filed + np.timedelta64(int(level["decision_days"]), "D")
             else:
                 decided = np.full(filed.shape, np.datetime64("NaT"), dtype="datetime64[D]")
-            threshold, year_used, met, notes = _aic_columns(filed, disputed, level["aic"], profiles)
             chance = win_probability(payer_type, int(level["level"]), (), profiles)
-            parts.append(pd.DataFrame({
-                "notice_id": rows["notice_id"].to_numpy(),
-                "level": int(level["level"]),
-                "name": level["name"],
-                "decided_by": level["decided_by"],
-                "projected_filed_on": filed.astype("datetime64[us]"),
-                "stop_offset_by": stop.astype("datetime64[us]"),
-                "file_by": file_by.astype("datetime64[us]"),
-                "projected_decision_by": decided.astype("datetime64[us]"),
-                "aic": level["aic"],
-                "aic_threshold_cents": threshold,
-                "aic_year": year_used,
-                "aic_met": met,
-                "p_win": chance.p_win if chance else "",
-                "status": level["status"],
-                "source": level["source"],
-                "note": notes,
-            }))
+            per_level.append((positions, level, filed, stop, file_by, decided, chance.p_win if chance else "",
+                              *_aic_columns(filed, level["aic"], profiles)))
             prior = decided
-    path = pd.concat(parts, ignore_index=True)
-    order = pd.Series(range(len(decisions)), index=decisions["notice_id"].to_numpy())
-    path["_order"] = path["notice_id"].map(order)
-    path = path.sort_values(["_order", "level"], kind="stable").drop(columns="_order")
+    # Notice by notice (in the order given), level by level.
+    position = np.concatenate([part[0] for part in per_level])
+    number = np.concatenate([np.full(len(part[0]), int(part[1]["level"]), dtype=np.int64) for part in per_level])
+    order = np.lexsort((number, position))
+
+    def joined(i: int) -> np.ndarray:
+        return np.concatenate([part[i] for part in per_level])[order]
+
+    def repeated(value) -> np.ndarray:
+        return np.concatenate([np.full(len(part[0]), value(part), dtype=object) for part in per_level])[order]
+
+    cents, found = joined(7), joined(9)
+    missing = ~found
+    path = pd.DataFrame({
+        "notice_id": decisions["notice_id"].to_numpy()[position[order]],
+        "level": number[order],
+        "name": repeated(lambda part: part[1]["name"]),
+        "decided_by": repeated(lambda part: part[1]["decided_by"]),
+        "projected_filed_on": joined(2).astype("datetime64[us]"),
+        "stop_offset_by": joined(3).astype("datetime64[us]"),
+        "file_by": joined(4).astype("datetime64[us]"),
+        "projected_decision_by": joined(5).astype("datetime64[us]"),
+        "aic": repeated(lambda part: part[1]["aic"]),
+        "aic_threshold_cents": pd.arrays.IntegerArray(cents, missing),
+        "aic_year": pd.arrays.IntegerArray(joined(8), missing),
+        "aic_met": pd.arrays.BooleanArray(all_disputed[position[order]] >= cents, missing),
+        "p_win": repeated(lambda part: part[6]),
+        "status": repeated(lambda part: part[1]["status"]),
+        "source": repeated(lambda part: part[1]["source"]),
+        "note": joined(10),
+    })
     for col in ("name", "decided_by", "aic", "p_win", "status", "source", "note"):
         path[col] = path[col].astype("str")
-    return path.reset_index(drop=True)[PATH_COLUMNS]
+    return path
