@@ -62,8 +62,12 @@ class Served:
 
     def __init__(self, kit: Path, target: str, *assignments: str):
         self.home = home = Path(tempfile.mkdtemp(prefix=f"recoup-make-{target}-"))
+        # Without the test run's bytecode settings, the copy's processes keep their bytecode beside the
+        # copy's own sources, as on a user's machine, and it goes with the copy: under the run's
+        # PYTHONPYCACHEPREFIX (the kit's .venv) every run left about 60 MB of it for a folder gone.
         env = {k: v for k, v in os.environ.items()
-               if k not in {"MAKEFLAGS", "MFLAGS", "MAKELEVEL", "VIRTUAL_ENV", "PYTHONPATH"}}
+               if k not in {"MAKEFLAGS", "MFLAGS", "MAKELEVEL", "VIRTUAL_ENV", "PYTHONPATH",
+                            "PYTHONPYCACHEPREFIX", "PYTHONDONTWRITEBYTECODE"}}
         env.update(JUPYTER_CONFIG_DIR=str(home / "config"), JUPYTER_RUNTIME_DIR=str(home / "runtime"),
                    JUPYTERLAB_SETTINGS_DIR=str(home / "lab-settings"),
                    JUPYTERLAB_WORKSPACES_DIR=str(home / "lab-workspaces"))
