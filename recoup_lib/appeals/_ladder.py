@@ -39,6 +39,10 @@ def _aic_columns(filed: np.ndarray, which: str, profiles: Profiles) -> tuple:
     return cents, used, found, notes
 
 
+def _repeated(value, n: int) -> np.ndarray:
+    return np.full(n, value, dtype=object)
+
+
 def appeal_path(decisions: pd.DataFrame, profiles: Profiles | None = None) -> pd.DataFrame:
     """Every appeal level a notice could climb, with projected dates and the AIC test.
 
@@ -75,57 +79,47 @@ def appeal_path(decisions: pd.DataFrame, profiles: Profiles | None = None) -> pd
     types, states = rule_keys(decisions)
     keys = pd.Series(types + "|" + states, index=decisions.index)
     all_days = to_days(decisions["notice_date"])
-    all_disputed = decisions["disputed_amount_cents"].to_numpy(dtype=np.int64)
-    per_level = []  # (positions of the notices, the level's row, its dates and AIC columns), group by group
+    pieces = []  # one per (payer type, state) group and level: equal-length arrays by column
     for key, positions in keys.groupby(keys.to_numpy()).indices.items():
         payer_type, state = key.split("|", 1)
         profile = profile_for(profiles, payer_type, state)
         receipt_rule = profile.rule("receipt_days")
         receipt_days = receipt_rule.number if receipt_rule is not None else 0
         prior = all_days[positions]
-        for level in profile.levels.to_dict("records"):
+        for _, level in profile.levels.iterrows():
             # Level 1 runs from the notice itself; its receipt offset is in the level row.
-            file_by, stop = level_deadlines(prior, pd.Series(level), receipt_days)
+            file_by, stop = level_deadlines(prior, level, receipt_days)
             filed = np.where(np.isnat(stop), file_by, stop)
             if pd.notna(level["decision_days"]):
                 decided = filed + np.timedelta64(int(level["decision_days"]), "D")
             else:
                 decided = np.full(filed.shape, np.datetime64("NaT"), dtype="datetime64[D]")
+            threshold, year_used, found, notes = _aic_columns(filed, level["aic"], profiles)
             chance = win_probability(payer_type, int(level["level"]), (), profiles)
-            per_level.append((positions, level, filed, stop, file_by, decided, chance.p_win if chance else "",
-                              *_aic_columns(filed, level["aic"], profiles)))
+            n = len(positions)
+            pieces.append({
+                "_position": positions, "level": np.full(n, int(level["level"]), dtype=np.int64),
+                "name": _repeated(level["name"], n), "decided_by": _repeated(level["decided_by"], n),
+                "projected_filed_on": filed, "stop_offset_by": stop, "file_by": file_by,
+                "projected_decision_by": decided, "aic": _repeated(level["aic"], n),
+                "aic_threshold_cents": threshold, "aic_year": year_used, "_found": found,
+                "p_win": _repeated(chance.p_win if chance else "", n), "status": _repeated(level["status"], n),
+                "source": _repeated(level["source"], n), "note": notes,
+            })
             prior = decided
     # Notice by notice (in the order given), level by level.
-    position = np.concatenate([part[0] for part in per_level])
-    number = np.concatenate([np.full(len(part[0]), int(part[1]["level"]), dtype=np.int64) for part in per_level])
-    order = np.lexsort((number, position))
-
-    def joined(i: int) -> np.ndarray:
-        return np.concatenate([part[i] for part in per_level])[order]
-
-    def repeated(value) -> np.ndarray:
-        return np.concatenate([np.full(len(part[0]), value(part), dtype=object) for part in per_level])[order]
-
-    cents, found = joined(7), joined(9)
-    missing = ~found
-    path = pd.DataFrame({
-        "notice_id": decisions["notice_id"].to_numpy()[position[order]],
-        "level": number[order],
-        "name": repeated(lambda part: part[1]["name"]),
-        "decided_by": repeated(lambda part: part[1]["decided_by"]),
-        "projected_filed_on": joined(2).astype("datetime64[us]"),
-        "stop_offset_by": joined(3).astype("datetime64[us]"),
-        "file_by": joined(4).astype("datetime64[us]"),
-        "projected_decision_by": joined(5).astype("datetime64[us]"),
-        "aic": repeated(lambda part: part[1]["aic"]),
-        "aic_threshold_cents": pd.arrays.IntegerArray(cents, missing),
-        "aic_year": pd.arrays.IntegerArray(joined(8), missing),
-        "aic_met": pd.arrays.BooleanArray(all_disputed[position[order]] >= cents, missing),
-        "p_win": repeated(lambda part: part[6]),
-        "status": repeated(lambda part: part[1]["status"]),
-        "source": repeated(lambda part: part[1]["source"]),
-        "note": joined(10),
-    })
+    columns = {name: np.concatenate([piece[name] for piece in pieces]) for name in pieces[0]}
+    order = np.lexsort((columns["level"], columns["_position"]))
+    columns = {name: values[order] for name, values in columns.items()}
+    position, missing = columns.pop("_position"), ~columns.pop("_found")
+    for name in ("projected_filed_on", "stop_offset_by", "file_by", "projected_decision_by"):
+        columns[name] = columns[name].astype("datetime64[us]")
+    disputed = decisions["disputed_amount_cents"].to_numpy(dtype=np.int64)[position]
+    columns["aic_met"] = pd.arrays.BooleanArray(disputed >= columns["aic_threshold_cents"], missing)
+    columns["aic_threshold_cents"] = pd.arrays.IntegerArray(columns["aic_threshold_cents"], missing)
+    columns["aic_year"] = pd.arrays.IntegerArray(columns["aic_year"], missing)
+    columns["notice_id"] = decisions["notice_id"].to_numpy()[position]
+    path = pd.DataFrame({name: columns[name] for name in PATH_COLUMNS})
     for col in ("name", "decided_by", "aic", "p_win", "status", "source", "note"):
         path[col] = path[col].astype("str")
     return path
