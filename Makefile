@@ -1,6 +1,6 @@
 # Two commands do all set-up on a fresh machine:
 #   make lab    JupyterLab on the lessons; prints the address to open, with its access token
-#   make test   every test: pytest over tests/, nbval over notebooks/, exercises/ and apps/ (PYTEST_ARGS="-n 0" runs them in one process)
+#   make test   every test: pytest over tests/, the docstring examples of recoup_lib/, nbval over notebooks/, exercises/ and apps/ (PYTEST_ARGS="-n 0" runs them in one process)
 # For trainers:
 #   make desk       the practice desk (claim reviewer, appeal desk, remittance explainer) as a no-code web app
 #   make handouts   every lesson as a printable HTML page without code, in handouts/

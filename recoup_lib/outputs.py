@@ -40,11 +40,11 @@ import re
 import secrets
 import shutil
 import threading
-import zlib
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Callable, Iterable
 
+from .checksums import file_crc32
 from .errors import UsageError
 
 __all__ = [
@@ -57,7 +57,6 @@ __all__ = [
     "record_file",
     "staged",
     "vouch",
-    "combine_crc32",
 ]
 
 #: The manifest of an output folder: the files the kit wrote there, with size and checksum.
@@ -94,16 +93,8 @@ def _absolute(path: str | os.PathLike) -> Path:
     return Path(text).expanduser().resolve()
 
 
-def _checksum(path: Path) -> str:
-    crc = 0
-    with open(path, "rb") as handle:
-        while chunk := handle.read(1 << 20):
-            crc = zlib.crc32(chunk, crc)
-    return f"{crc:08x}"
-
-
 def _fingerprint(path: Path) -> dict:
-    return {"bytes": path.stat().st_size, "crc32": _checksum(path)}
+    return {"bytes": path.stat().st_size, "crc32": file_crc32(path)}
 
 
 def _fingerprints(paths: list[Path]) -> list[dict]:
@@ -164,54 +155,13 @@ def _vouched(path: Path) -> dict | None:
     return recorded[1] if same else None
 
 
-_CRC_POLY = 0xEDB88320
-
-
-def _crc_times(a: int, b: int) -> int:
-    """``a`` times ``b`` modulo the CRC-32 polynomial (bits reflected, as zlib's ``multmodp``)."""
-    m, product = 1 << 31, 0
-    while True:
-        if a & m:
-            product ^= b
-            if not a & (m - 1):
-                return product
-        m >>= 1
-        b = (b >> 1) ^ _CRC_POLY if b & 1 else b >> 1
-
-
-def _crc_powers() -> list[int]:
-    powers = [1 << 30]  # x**1; powers[k] is x**(2**k) modulo the polynomial
-    for _ in range(31):
-        powers.append(_crc_times(powers[-1], powers[-1]))
-    return powers
-
-
-_CRC_POWERS = _crc_powers()
-
-
-def combine_crc32(first: int, second: int, second_length: int) -> int:
-    """The CRC-32 of two byte strings one after the other, from each one's CRC-32 and the second's length.
-
-    ``zlib.crc32(a + b) == combine_crc32(zlib.crc32(a), zlib.crc32(b), len(b))``: zlib's
-    ``crc32_combine``, which Python's :mod:`zlib` does not offer. About 30 small steps a
-    call, whatever the lengths.
-    """
-    shift, k, n = 1 << 31, 3, int(second_length)  # x**(8 n): the first is followed by 8 n zero bits
-    while n:
-        if n & 1:
-            shift = _crc_times(_CRC_POWERS[k & 31], shift)
-        n >>= 1
-        k += 1
-    return _crc_times(shift, first & 0xFFFFFFFF) ^ (second & 0xFFFFFFFF)
-
-
 def _same(path: Path, recorded) -> bool:
     """Whether ``path`` is still exactly what the kit recorded writing."""
     if not isinstance(recorded, dict):
         return False
     try:
         return (path.stat().st_size == recorded.get("bytes")
-                and _checksum(path) == recorded.get("crc32"))
+                and file_crc32(path) == recorded.get("crc32"))
     except OSError:
         return False
 

@@ -4,7 +4,7 @@ The blocks' tasks are given to each worker when it is free (:func:`recoup_lib.sy
 in whatever order the workers happen to finish; the folder must be the one
 a single process writes. The manifest's checksums are combined from those
 the workers make of the rows they write (:func:`recoup_lib.outputs.vouch`,
-:func:`recoup_lib.outputs.combine_crc32`); they must be those of the files.
+:func:`recoup_lib.checksums.combine_crc32`); they must be those of the files.
 """
 
 from __future__ import annotations
@@ -18,7 +18,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from recoup_lib.outputs import MANIFEST, combine_crc32, output_folder, vouch
+from recoup_lib.checksums import combine_crc32
+from recoup_lib.outputs import MANIFEST, output_folder, vouch
 from recoup_lib.synthetic import _blocks, generate
 
 pytestmark = pytest.mark.slow

@@ -29,7 +29,7 @@ _LAYER_LINE = re.compile(r"^  ([a-z_]+(?:, [a-z_]+)*)(?:\s{2,}\S|$)")
 def readme_layers(text: str) -> list[list[str]]:
     """The layer list of the README's Layout block: one list of part names per line, lowest first.
 
-    >>> readme_layers("## Layout\\n\\n```\\nrecoup_lib/  the library\\n  money, errors   cents\\n"
+    >>> readme_layers("# Kit\\n\\n## Layout\\n\\n```\\nrecoup_lib/  the library\\n  money, errors   cents\\n"
     ...               "  rules           the audit\\ntests/\\n```\\n")
     [['money', 'errors'], ['rules']]
     """

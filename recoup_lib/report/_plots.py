@@ -59,16 +59,16 @@ LABEL_CHARS = 60
 
 
 def plain_label(text) -> str:
-    """Text from a file made safe to draw: shown as written, never read as math markup.
+    r"""Text from a file made safe to draw: shown as written, never read as math markup.
 
     matplotlib reads text between two ``$`` as mathtext, and markup it does
-    not know (``$\\undefinedmacro{x}$`` in a procedure code) stops the drawing
+    not know (``$\undefinedmacro{x}$`` in a procedure code) stops the drawing
     with an error. Every ``$`` is escaped, so it is drawn as a dollar sign;
     text longer than :data:`LABEL_CHARS` is cut, so a hostile value cannot
     blow a figure up.
 
-    >>> plain_label("$\\undefinedmacro{x}$")
-    '\\$\\undefinedmacro{x}\\$'
+    >>> print(plain_label(r"$\undefinedmacro{x}$ and $5"))
+    \$\undefinedmacro{x}\$ and \$5
     """
     text = str(text)
     if len(text) > LABEL_CHARS:

@@ -41,8 +41,9 @@ def score(findings: pd.DataFrame, labels: pd.DataFrame) -> pd.DataFrame:
     --------
     >>> key = pd.DataFrame({"claim_id": ["C1"], "line_no": [1], "error_type": ["upcoding"],
     ...                     "at_risk_cents": [3900]})
-    >>> score(key, key).loc[0, ["precision", "recall", "found_cents"]].tolist()
-    [1.0, 1.0, 3900]
+    >>> first = score(key, key).iloc[0]
+    >>> first["error_type"], float(first["precision"]), float(first["recall"]), int(first["found_cents"])
+    ('upcoding', 1.0, 1.0, 3900)
     """
     f = findings[_KEY + ["at_risk_cents"]].astype({"claim_id": "str", "line_no": "int64",
                                                    "error_type": "str"})

@@ -24,7 +24,8 @@ import pyarrow.compute as pc
 
 from .. import __version__
 from ..folder import csv_bytes, write_csv
-from ..outputs import combine_crc32, vouch
+from ..checksums import combine_crc32
+from ..outputs import vouch
 from ..schema import RECOUPMENT_LABELS_SPEC
 from ._blocks import Layout, place, run_blocks
 from ._claims837 import CLAIMS837_FOLDER, write_claims_837
