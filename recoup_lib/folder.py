@@ -42,6 +42,7 @@ __all__ = [
     "REFERENCE_FILES",
     "set_aside_alarm",
     "required_file_alarms",
+    "existing_folder",
 ]
 
 #: Files of the audit folder, in reading order.
@@ -114,6 +115,21 @@ class AuditInputs:
         return self
 
 
+def existing_folder(folder, expected: str = "an audit folder with claim_lines.csv") -> Path:
+    """``folder`` as a path, or an :class:`~recoup_lib.errors.InputError` saying what is wrong with it.
+
+    A command given one file of a folder (``recoup audit practice/claim_lines.csv``)
+    is told to give the folder that holds it, not that the folder does not exist.
+    """
+    folder = Path(folder)
+    if folder.is_dir():
+        return folder
+    if folder.exists():
+        raise InputError(f"{folder}: a file, not a folder (expected {expected}); give the folder that holds "
+                         f"it: {folder.parent}")
+    raise InputError(f"{folder}: no such folder (expected {expected})")
+
+
 def problems_frame(problems: list[Problem]) -> pd.DataFrame:
     """Problems as a table: file, row, column, value, reason, message."""
     return pd.DataFrame(
@@ -178,9 +194,7 @@ def read_audit_folder(folder: str | Path, use_defaults: bool = True, workers: in
     InputError
         The folder, a required file, or a required column is missing.
     """
-    folder = Path(folder)
-    if not folder.is_dir():
-        raise InputError(f"{folder}: no such folder (expected an audit folder with claim_lines.csv)")
+    folder = existing_folder(folder)
     tables: dict[str, pd.DataFrame | None] = {}
     sources: dict[str, str] = {}
     counts = []
@@ -254,15 +268,21 @@ def read_audit_folder(folder: str | Path, use_defaults: bool = True, workers: in
 def required_file_alarms(counts: pd.DataFrame, problems: list[Problem]) -> tuple[list[str], list[str]]:
     """(errors, warnings) of an audit folder's two required files (see :func:`set_aside_alarm`).
 
-    ``counts`` is :attr:`AuditInputs.counts`. A claim_lines.csv with no rows at
-    all is an error too: there is nothing to audit, and "0 findings" would
-    read as a clean practice.
+    ``counts`` is :attr:`AuditInputs.counts`. Either file with no rows at all
+    is an error too: with no claim lines there is nothing to audit, and with
+    no payments no line was paid, so nothing could be taken back; "0
+    findings" would read as a clean practice, when the likelier story is an
+    export that lost its rows.
     """
     errors, warnings = [], []
-    for row in counts.loc[counts["file"].isin(["claim_lines.csv", "payments.csv"])].itertuples():
-        if row.file == "claim_lines.csv" and row.rows_read == 0:
-            errors.append("claim_lines.csv: no claim lines (the file has a header and no rows), so no findings "
-                          "can be produced")
+    empty = {"claim_lines.csv": "no claim lines (the file has a header and no rows), so no findings can be "
+                                "produced",
+             "payments.csv": "no payments (the file has a header and no rows): no line was paid, so nothing "
+                             "could be taken back and no findings can be produced; export the payments (or "
+                             "remittances) of the same claims"}
+    for row in counts.loc[counts["file"].isin(list(empty))].itertuples():
+        if row.rows_read == 0:
+            errors.append(f"{row.file}: {empty[row.file]}")
             continue
         error, warning = set_aside_alarm(row.file, row.rows_read, row.rows_used,
                                          [p for p in problems if p.file == row.file])

@@ -412,7 +412,9 @@ def output_folder(out, *, inputs: Iterable = (), force: bool = False, written_by
         The command's inputs (an output is never one, inside one, or holding one).
     force : bool, default False
         Replace a folder holding files the kit did not write; those files are
-        kept (carried into the new folder), the kit's own are replaced.
+        kept (carried into the new folder), the kit's own are replaced, even
+        edited ones. A file the kit did not write under the name of a result
+        stops the run (:func:`_refuse_clashes`).
     written_by : str
         Recorded in the manifest (e.g. ``"recoup audit"``).
     option, hint : str
@@ -452,6 +454,7 @@ def output_folder(out, *, inputs: Iterable = (), force: bool = False, written_by
             written = sorted(p for p in stage.rglob("*") if p.is_file() and not p.is_symlink()
                              and p.relative_to(stage).as_posix() != MANIFEST)
             files = dict(zip((p.relative_to(stage).as_posix() for p in written), _fingerprints(written)))
+            _refuse_clashes(kept, files, _read_manifest(target), option, shown)
             for rel in kept:
                 source = target / rel
                 if rel not in files and rel != MANIFEST and source.is_file() and not (stage / rel).exists():
@@ -464,6 +467,22 @@ def output_folder(out, *, inputs: Iterable = (), force: bool = False, written_by
             _VOUCHED.pop(path, None)
         if stage.exists():
             shutil.rmtree(stage, ignore_errors=True)
+
+
+def _refuse_clashes(kept: list[str], files: dict, recorded: dict, option: str, shown: str) -> None:
+    """Refuse to replace, even with ``force``, a file the kit never wrote that has the name of a result.
+
+    ``force`` replaces the kit's own files (the manifest lists them) even where
+    someone edited them, and keeps every other file; a file of the user's
+    that happens to carry a result's name (their own ``claim_lines.csv``) is
+    never written over: the run stops before anything moves.
+    """
+    clashes = [rel for rel in kept if rel in files and rel not in recorded]
+    if clashes:
+        raise UsageError(
+            f"{option} {shown}: holds files the kit did not write under the names of its results "
+            f"({_quote(clashes)}); even with --force the kit never writes over a file it did not write. "
+            "Move or rename them, or choose another folder; nothing was changed")
 
 
 def _xattr_mark(path: Path) -> dict | None:

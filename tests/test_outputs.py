@@ -62,15 +62,29 @@ def test_a_folder_holding_what_the_kit_did_not_write_is_refused(tmp_path, change
     assert (out / "a.csv").exists()
 
 
-def test_force_replaces_the_kits_files_but_keeps_the_users(tmp_path):
+def test_force_replaces_the_kits_files_even_edited_but_keeps_the_users(tmp_path):
+    out = tmp_path / "out"
+    with output_folder(out) as stage:
+        (stage / "a.csv").write_text("kit\n", encoding="utf-8")
+    (out / "a.csv").write_text("edited by hand\n", encoding="utf-8")
+    (out / "mine.835").write_text("user", encoding="utf-8")
+    with output_folder(out, force=True) as stage:
+        (stage / "a.csv").write_text("kit again\n", encoding="utf-8")
+    assert (out / "mine.835").read_text() == "user" and (out / "a.csv").read_text() == "kit again\n"
+    assert list(json.loads((out / MANIFEST).read_text())["files"]) == ["a.csv"]
+
+
+def test_force_never_writes_over_a_users_file_under_a_results_name(tmp_path):
     out = tmp_path / "out"
     out.mkdir()
-    (out / "mine.835").write_text("user", encoding="utf-8")
     (out / "a.csv").write_text("not the kit's", encoding="utf-8")
-    with output_folder(out, force=True) as stage:
-        (stage / "a.csv").write_text("kit\n", encoding="utf-8")
-    assert (out / "mine.835").read_text() == "user" and (out / "a.csv").read_text() == "kit\n"
-    assert list(json.loads((out / MANIFEST).read_text())["files"]) == ["a.csv"]
+    (out / "mine.835").write_text("user", encoding="utf-8")
+    with pytest.raises(UsageError, match=r"did not write under the names of its results \(a\.csv\)"):
+        with output_folder(out, force=True) as stage:
+            (stage / "a.csv").write_text("kit\n", encoding="utf-8")
+            (stage / "b.csv").write_text("kit\n", encoding="utf-8")
+    assert sorted(p.name for p in out.iterdir()) == ["a.csv", "mine.835"]
+    assert (out / "a.csv").read_text() == "not the kit's"
 
 
 @pytest.mark.parametrize("where", ["is_input", "inside_input", "holds_input"])

@@ -5,6 +5,7 @@ Blocks are lowered to 1,200 lines here, so small practices have several.
 
 import hashlib
 import json
+import re
 from pathlib import Path
 
 import pytest
@@ -89,8 +90,24 @@ def test_blocks_side_by_side_in_worker_processes_give_the_same_bytes(tmp_path, s
         write_in_blocks(_layout(3000, 4, 0.08, "family_practice", None, None, None), tmp_path / f"w{keep}",
                         keep=keep, workers=3)
         assert _digest(tmp_path / f"w{keep}") == plain
-    with pytest.raises(InvalidParameterError, match="workers"):
-        generate_practice(lines=100, workers=0)
+    for wrong in (-1, 1.5, True, "2"):
+        with pytest.raises(InvalidParameterError, match="workers must be a whole number of 0 or more"):
+            generate_practice(lines=100, workers=wrong)
+
+
+@pytest.mark.parametrize(("argument", "value", "message"), [
+    ("seed", -5, "seed must be a whole number of 0 or more; got -5"),
+    ("seed", 1.5, "seed must be a whole number of 0 or more; got 1.5"),
+    ("start", "2025-02-30", "start must be a real date written YYYY-MM-DD; got '2025-02-30'"),
+    ("end", "31/12/2025", "end must be a real date written YYYY-MM-DD; got '31/12/2025'"),
+])
+def test_wrong_arguments_are_named_in_plain_words(argument, value, message):
+    with pytest.raises(InvalidParameterError, match=re.escape(message)):
+        generate_practice(lines=100, **{argument: value})
+
+
+def test_zero_workers_means_every_core_as_in_the_audit(tmp_path):
+    assert generate_practice(lines=100, seed=4, workers=0).lines.equals(generate_practice(lines=100, seed=4).lines)
 
 
 def test_generate_within_a_memory_budget(tmp_path, monkeypatch):

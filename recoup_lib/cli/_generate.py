@@ -25,13 +25,14 @@ def add_parser(sub):
                    help="skip the payers' 835 remittances (remits/); notices.csv and recoupment_labels.csv "
                    "are still written, without the take-back columns")
     p.add_argument("--workers", type=int,
-                   help="processes for the blocks of a practice over 250,000 lines (default: every core)")
+                   help="processes for the blocks of a practice over 250,000 lines (default or 0: every core)")
     p.add_argument("--max-memory", metavar="SIZE",
                    help="memory budget such as 1GB: a practice too large for it is generated and written "
                    "block by block (the same bytes; the 835s need the whole practice, so add --no-remits)")
     p.add_argument("--force", action="store_true",
-                   help="replace the practice in --out even where files there were edited or not written by "
-                   "the kit (those not written by the kit are kept)")
+                   help="replace the practice in --out even where the kit's files there were edited; files "
+                   "the kit did not write are kept, and one under the name of a file the practice writes "
+                   "stops the run")
     p.add_argument("--out", required=True, help="folder to write (new, empty, or an earlier practice)")
     p.set_defaults(run=run)
     return p

@@ -22,7 +22,7 @@ import pandas as pd
 
 from ..appeals import FOLDER_AS_OF, appeal_folder, folder_as_of, load_profiles, read_appeal_folder
 from ..errors import InputError
-from ..folder import problems_frame, read_csv_text, write_csv
+from ..folder import existing_folder, problems_frame, read_csv_text, write_csv
 from ..money import dollars
 from ..outputs import writes_folder
 from ..remit import REMIT_SUFFIXES, Remit, remits_in, taken_back
@@ -429,9 +429,7 @@ def build_report(folder, as_of=None, *, recoupments: pd.DataFrame | None = None,
     >>> bool(report.metrics.set_index("metric").loc["clean_claim_rate", "available"])
     True
     """
-    folder = Path(folder)
-    if not folder.is_dir():
-        raise InputError(f"{folder}: no such folder (expected an audit folder with claim_lines.csv)")
+    folder = existing_folder(folder)
     messages: list[str] = []
     problems: list = []
     found, source, reason, more, remit = _remittance(folder, recoupments, problems)

@@ -58,6 +58,7 @@ from ..folder import (
     INPUT_FILES,
     REFERENCE_FILES,
     AuditInputs,
+    existing_folder,
     line_exists,
     parsed_or_default,
     set_aside_orphans,
@@ -415,9 +416,7 @@ def audit_folder_partitioned(folder, max_memory, *, workers: int | None = None,
     -------
     PartitionedAuditResult
     """
-    folder = Path(folder)
-    if not folder.is_dir():
-        raise InputError(f"{folder}: no such folder (expected an audit folder with claim_lines.csv)")
+    folder = existing_folder(folder)
     budget = parse_size(max_memory)
     registry = rules if rules is not None else default_registry()
     _refuse_whole_table_rules(registry, extra_rules, only, "on patient partitions")

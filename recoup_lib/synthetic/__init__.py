@@ -200,12 +200,22 @@ def _whole(layout: Layout, workers: int, named: str | None = None) -> Practice:
 
 
 def _workers(workers: int | None) -> int:
-    """Worker processes for the blocks of a large practice: all cores unless told."""
-    if workers is None:
-        return os.cpu_count() or 1
-    if isinstance(workers, bool) or not isinstance(workers, (int, np.integer)) or workers < 1:
-        raise InvalidParameterError(f"workers must be a whole number of at least 1; got {workers!r}")
-    return int(workers)
+    """Worker processes for the blocks of a large practice: every core unless told (``None`` or 0, as
+    the audit's ``--workers`` reads them)."""
+    if isinstance(workers, bool) or (workers is not None and not isinstance(workers, (int, np.integer))) \
+            or (workers is not None and workers < 0):
+        raise InvalidParameterError(f"workers must be a whole number of 0 or more (0: every core); got {workers!r}")
+    return int(workers) if workers else (os.cpu_count() or 1)
+
+
+def _period_day(value, name: str) -> np.datetime64 | None:
+    """A ``start`` or ``end`` given by the user as a day (None: the profile's), or a message naming it."""
+    if value is None or (isinstance(value, str) and not value.strip()):
+        return None
+    try:
+        return np.datetime64(value.strip() if isinstance(value, str) else value, "D")
+    except (ValueError, TypeError):
+        raise InvalidParameterError(f"{name} must be a real date written YYYY-MM-DD; got {value!r}") from None
 
 
 def _layout(lines: int, seed: int, error_rate: float, profile: str | Profile, start: str | None,
@@ -215,14 +225,17 @@ def _layout(lines: int, seed: int, error_rate: float, profile: str | Profile, st
         raise InvalidParameterError(f"a practice needs at least 50 lines; got {lines}")
     if lines > MAX_LINES:
         raise InvalidParameterError(f"a practice has at most {MAX_LINES:,} lines; got {lines:,}")
+    if isinstance(seed, bool) or not isinstance(seed, (int, np.integer)) or seed < 0:
+        raise InvalidParameterError(f"seed must be a whole number of 0 or more; got {seed!r}")
+    start, end = _period_day(start, "start"), _period_day(end, "end")
     named = _profile_name(profile)
     with _profile_problems(named):
         prof = profile if isinstance(profile, Profile) else load_profile(profile)
     refs = refs or default_references()
     with _profile_problems(named):
         period = prof["period"]
-        start = np.datetime64(start or period["start"], "D")
-        end = np.datetime64(end or period["end"], "D")
+        start = np.datetime64(period["start"], "D") if start is None else start
+        end = np.datetime64(period["end"], "D") if end is None else end
     if np.isnat(start) or np.isnat(end) or start < _FIRST or end > _LAST:
         raise InvalidParameterError(f"the period ({start} to {end}) must lie between {_FIRST} and {_LAST}")
     if end < start:

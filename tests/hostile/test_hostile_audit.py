@@ -245,6 +245,20 @@ def test_all_claim_lines_unusable_is_exit_1(hostile):
     hostile.run("audit", folder, "--out", "out", expect=1, out="out", names=["claim_lines.csv"])
 
 
+@pytest.mark.parametrize("file", ["claim_lines.csv", "payments.csv"])
+def test_a_required_file_with_only_its_header_is_exit_1_and_writes_no_findings(hostile, file):
+    folder = hostile.practice()
+    rewrite_csv(folder / file, lambda rows: rows.__delitem__(slice(1, None)))
+    run = hostile.run("audit", folder, "--out", "out", expect=1, out="out", names=[file])
+    assert f"{file}: no " in run.err and "header and no rows" in run.err
+    out = hostile.path("out")
+    written = {p.name for p in out.iterdir() if not p.name.startswith(".")}
+    assert {"rejected.csv", "run.json"} <= written <= {"rejected.csv", "rejected_rows", "run.json"}
+    status = read_json(out / "run.json")
+    assert status["status"] == "no findings produced"
+    assert {row["file"]: row["rows_read"] for row in status["files"]}[file] == 0
+
+
 @pytest.mark.parametrize("where", ["input", "inside_input", "holds_input", "user_file", "a_file", "under_a_file",
                                    "symlink_to_input", "edited_kit_file", "root"])
 def test_an_unsafe_out_is_refused_with_exit_2_and_nothing_changes(hostile, where):

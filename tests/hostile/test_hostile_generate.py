@@ -44,6 +44,16 @@ def test_generate_force_replaces_a_practice_but_keeps_files_it_did_not_write(hos
     assert "notes.txt" not in manifest["files"] and "claim_lines.csv" in manifest["files"]
 
 
+def test_generate_force_stops_before_writing_over_a_users_file_of_the_same_name(hostile):
+    hostile.write("existing/claim_lines.csv", "claim_id,line_no\nMINE,1\n")
+    hostile.write("existing/notes.txt", "mine")
+    run = hostile.run("generate", *SMALL, "--force", "--out", "existing", expect=2, out="existing",
+                      names=["claim_lines.csv", "--force"])
+    assert "nothing was changed" in run.err
+    assert hostile.path("existing/claim_lines.csv").read_text() == "claim_id,line_no\nMINE,1\n"
+    assert sorted(p.name for p in hostile.path("existing").iterdir()) == ["claim_lines.csv", "notes.txt"]
+
+
 def test_generate_over_its_own_practice_replaces_it_whole(hostile):
     hostile.run("generate", "--lines", "50", "--seed", "1", "--out", "p", expect=0, out="p")
     assert any(hostile.path("p/remits").iterdir())
