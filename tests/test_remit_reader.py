@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import os
 from pathlib import Path
 
 import numpy as np
@@ -564,6 +565,20 @@ def test_a_folder_s_837s_and_999s_are_skipped_not_read_as_broken_835s(tmp_path):
     assert any("837 claims" in m and "recoup import" in m for m in skipped)
     assert any("999 acknowledgments" in m for m in skipped)
     assert remit.loaded
+
+
+def test_a_broken_link_or_a_pipe_in_a_folder_is_listed_as_skipped_not_silently_left_out(tmp_path):
+    folder = tmp_path / "remits"
+    folder.mkdir()
+    _write(folder, "paid.835", (DATA / "domain-5.5.835").read_text())
+    (folder / "moved.835").symlink_to(tmp_path / "gone.835")
+    os.mkfifo(folder / "pipe.835")
+    remit = read_835([folder])
+    status = dict(zip(remit.files["file"], remit.files["status"]))
+    assert status == {"paid.835": "read", "moved.835": "skipped", "pipe.835": "skipped"}
+    skipped = remit.problems.loc[remit.problems["action"] == "skipped", "expected"].tolist()
+    assert any(f"a link to {tmp_path / 'gone.835'}, which does not exist" in m for m in skipped)
+    assert any("not a regular file" in m for m in skipped)
 
 
 def test_an_837_named_explicitly_is_still_read_and_refused(tmp_path):

@@ -64,6 +64,10 @@ def _walk(folder: Path, skipped: list) -> list[Path]:
                 skipped.append((str(path), str(path), f"a {path.suffix} document, not an 835"))
             elif path.is_file():
                 found.append(path)
+            elif path.is_symlink():
+                skipped.append((str(path), str(path), f"a link to {os.readlink(path)}, which does not exist"))
+            else:
+                skipped.append((str(path), str(path), "not a regular file: a pipe, socket or device"))
     return sorted(found, key=lambda p: p.relative_to(folder).parts)
 
 
