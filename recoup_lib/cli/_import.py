@@ -10,7 +10,7 @@ ORDER = 15
 def add_parser(sub):
     p = sub.add_parser(
         "import", help="turn practice-management exports, Excel workbooks, 837s and 835s into an audit folder",
-        description="Read what a billing office has (CSV exports in UTF-8 or Windows-1252, .xlsx "
+        description="Read what a billing office has (CSV exports in UTF-8, Windows-1252 or UTF-16, .xlsx "
         "workbooks (FILE.xlsx#Sheet for another sheet than the first), X12 837P/837I claim files "
         "and 835 remittances), recognise the columns by the names billing systems use, read US "
         "dates, $ amounts and (12.00) negatives, set aside title, total and unreadable rows with "
@@ -71,9 +71,9 @@ def run(args) -> int:
     errors, warnings = result.alarms()
     if errors:
         result.write_set_aside(args.out)
-        raise InputError(f"{errors[0]} The rows set aside, each with its reason: "
-                         f"{Path(args.out) / 'import_rejected.csv'}; the mapping used: "
-                         f"{Path(args.out) / 'mapping.json'}.")
+        written = (f"The rows set aside, each with its reason: {Path(args.out) / 'import_rejected.csv'}"
+                   if len(result.rejected) else f"What was read: {Path(args.out) / 'import_counts.csv'}")
+        raise InputError(f"{errors[0]} {written}; the mapping used: {Path(args.out) / 'mapping.json'}.")
     for warning in warnings:
         print(warning, file=sys.stderr)
     paths = result.write(args.out)

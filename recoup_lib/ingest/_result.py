@@ -115,7 +115,13 @@ class ImportResult(StepResult):
         return document
 
     def alarms(self) -> tuple[list[str], list[str]]:
-        """(errors, warnings): required files with every row, or more than half, set aside."""
+        """(errors, warnings): required files with no row at all, or with every row, or more than
+        half, set aside.
+
+        Claims with no data row (a header alone, only title and total rows, an 837 without a service
+        line), or payments given with none, leave nothing to audit: an error, like every row set
+        aside, so that an empty folder never passes for a practice with nothing to find.
+        """
         errors, warnings = [], []
         for kind in ("claims", "payments"):
             group = [s for s in self.sources if s.kind == kind]
@@ -129,6 +135,9 @@ class ImportResult(StepResult):
             used = sum(s.rows_used for s in group)
             problems = [p for p in self.problems if p.file in labels and p.column != "(whole row)"]
             name = " + ".join(sorted(labels))
+            if read <= 0 and used == 0:
+                errors.append(_nothing_to_import(name, kind, group, structural))
+                continue
             error, warning = set_aside_alarm(name, read, used, problems, fix=None)
             if error:
                 errors.append(error)
@@ -143,7 +152,7 @@ class ImportResult(StepResult):
             how = [s.format]
             if s.info.get("encoding"):
                 how.append({"utf-8": "UTF-8", "utf-8-sig": "UTF-8 with BOM", "cp1252": "Windows-1252",
-                            "latin_1": "Latin-1"}.get(s.info["encoding"], s.info["encoding"]))
+                            "latin_1": "Latin-1", "utf-16": "UTF-16"}.get(s.info["encoding"], s.info["encoding"]))
             if s.info.get("sheet"):
                 how.append(f"sheet {s.info['sheet']!r}")
             if s.info.get("header_row") and s.info["header_row"] != 1:
@@ -223,6 +232,22 @@ class ImportResult(StepResult):
         (out / "mapping.json").write_text(json.dumps(mapping, indent=2) + "\n", encoding="utf-8")
         written.append("mapping.json")
         return [out / name for name in sorted(written)]
+
+
+def _nothing_to_import(name: str, kind: str, group: list[SourceReport], structural: int) -> str:
+    """Why files of one required kind gave no row at all, in the terms of their format."""
+    formats = {s.format for s in group}
+    if formats <= {"837"}:
+        held = "no claim service line (CLM with SV1 or SV2)"
+    elif formats <= {"835"}:
+        held = "no claim payment (CLP)"
+    elif structural:
+        held = "only title, total or other rows that are not data"
+    else:
+        held = "no data row below the header"
+    what = "claim lines" if kind == "claims" else "payments"
+    return (f"{name}: no {what} to import: {'each file holds' if len(group) > 1 else 'the file holds'} "
+            f"{held}, so no audit folder can be made.")
 
 
 def _reason_kind(reasons: pd.Series) -> pd.Series:

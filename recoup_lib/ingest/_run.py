@@ -26,6 +26,7 @@ from ._build import Built, build_export, rename_reason, required_fields, text_fr
 from ._fields import (
     FIELD_NAMES,
     KINDS,
+    LIST_FIELDS,
     TARGET_FILES,
     check_required,
     normalise_header,
@@ -34,7 +35,7 @@ from ._fields import (
 )
 from ._remit_payments import payments_from_835
 from ._result import ImportResult, SourceReport
-from ._tables import read_export, split_sheet
+from ._tables import read_export, split_sheet, utf16_codec
 from ._x837 import LINE_COLUMNS, _workers, looks_like_x12, read_837
 
 __all__ = ["import_files", "load_mapping", "preview_file"]
@@ -49,31 +50,107 @@ def _as_list(value) -> list:
 
 
 def load_mapping(mapping) -> dict:
-    """A mapping.json (path or dict) as written by :meth:`ImportResult.write`."""
+    """A mapping.json (path or dict) as written by :meth:`ImportResult.write`, its shape checked.
+
+    Raises
+    ------
+    InputError
+        The file cannot be read as JSON, or is not shaped as the import writes it: the message
+        names the file and the key at fault (``columns.claims.claim_id``), so a hand-edited
+        mapping never ends in an internal error or is half used.
+    """
     if mapping is None:
         return {}
     if isinstance(mapping, dict):
-        return mapping
+        return _checked_mapping(mapping, "the mapping")
     path = Path(mapping)
     try:
         data = json.loads(path.read_text(encoding="utf-8"))
     except (OSError, ValueError) as exc:
         raise InputError(f"{path.name}: not a readable mapping file ({exc})") from None
-    if not isinstance(data, dict) or not isinstance(data.get("columns", {}), dict):
-        raise InputError(f"{path.name}: expected the mapping.json that `recoup import` writes "
-                         "(an object with 'columns')")
+    return _checked_mapping(data, path.name)
+
+
+def _checked_mapping(data, name: str) -> dict:
+    """``data`` if shaped as mapping.json: ``columns`` {kind: {field: header}} and ``files`` [{kind,
+    file, columns}], a header being text, null (the field left out) or, for modifiers and
+    diagnosis_codes, a list of texts."""
+    def refuse(key: str, expected: str, got) -> InputError:
+        return InputError(f"{name}: {key}: expected {expected}; got {json.dumps(got)[:60]}. "
+                          "Give back the mapping.json an earlier `recoup import` wrote, or correct "
+                          "that entry.")
+
+    if not isinstance(data, dict):
+        raise refuse("the whole file", "the mapping.json that `recoup import` writes (an object "
+                     "with 'columns')", data)
+    columns = data.get("columns", {})
+    if not isinstance(columns, dict):
+        raise refuse("columns", "an object {kind: {field: header}}", columns)
+    for kind, fields in columns.items():
+        if kind not in FIELD_NAMES:
+            raise refuse(f"columns.{kind}", "one of the kinds " + ", ".join(KINDS), kind)
+        _check_fields(fields, kind, f"columns.{kind}", refuse)
+    files = data.get("files", [])
+    if not isinstance(files, list):
+        raise refuse("files", "a list of {file, kind, columns}", files)
+    for i, entry in enumerate(files):
+        key = f"files[{i}]"
+        if not isinstance(entry, dict):
+            raise refuse(key, "an object {file, kind, columns}", entry)
+        if entry.get("kind") not in FIELD_NAMES:
+            raise refuse(f"{key}.kind", "one of the kinds " + ", ".join(KINDS), entry.get("kind"))
+        if not isinstance(entry.get("file", ""), str):
+            raise refuse(f"{key}.file", "a file name", entry.get("file"))
+        _check_fields(entry.get("columns", {}), entry["kind"], f"{key}.columns", refuse)
     return data
 
 
+def _check_fields(fields, kind: str, key: str, refuse) -> None:
+    if not isinstance(fields, dict):
+        raise refuse(key, "an object {field: header}", fields)
+    for field_name, header in fields.items():
+        where = f"{key}.{field_name}"
+        if field_name not in FIELD_NAMES[kind]:
+            raise refuse(where, f"a field of {kind} (" + ", ".join(FIELD_NAMES[kind]) + ")", field_name)
+        if header is None or isinstance(header, str):
+            continue
+        if field_name not in LIST_FIELDS:
+            raise refuse(where, "one header name (text), or null to leave the field out", header)
+        if not isinstance(header, list) or not all(isinstance(h, str) for h in header):
+            raise refuse(where, "a header name or a list of header names", header)
+
+
 def _is_x12_source(spec) -> bool:
+    """Whether a file given is X12 (an 837 or 835) rather than an export; a folder is read as X12.
+
+    Raises
+    ------
+    InputError
+        The file is X12 saved as UTF-16 or in lower case, which the X12 reader does not take
+        (read as an export, it would end in a puzzling "no header for required field").
+    """
     path, _ = split_sheet(spec)
     if path.is_dir():
         return True
     try:
         with open(path, "rb") as handle:
-            return looks_like_x12(handle.read(256))
+            head = handle.read(512)
     except OSError:
         return False
+    if looks_like_x12(head):
+        return True
+    utf16 = utf16_codec(head)
+    text = head.decode(utf16, errors="ignore").encode("ascii", errors="ignore") if utf16 else head
+    upper = text.lstrip(b"\xef\xbb\xbf \t\r\n").upper()
+    # An interchange header in capitals: ISA, then its 16 elements in 106 bytes (not a header "Isa...").
+    envelope = upper.startswith(b"ISA") and not upper[3:4].isalnum() and upper[:106].count(upper[3:4]) == 16
+    why = ("it is saved as UTF-16 text" if utf16 and (looks_like_x12(text) or envelope)
+           else "its segment ids are in lower case" if envelope else None)
+    if why:
+        raise InputError(f"{path.name}: the file looks like X12 (an 837 or 835) but {why}; save it as "
+                         "plain text (ASCII or UTF-8) with segment ids in capitals, as its sender "
+                         "writes it, and import it again.")
+    return False
 
 
 def _fixed_for(kind: str, label: str, headers: list[str], mapping: dict, columns: dict):

@@ -40,7 +40,7 @@ from ..arrowtext import string_parts
 from ..csvread import RESERVED_PREFIX
 from ..formulas import GUARD, unguard_formulas, unguard_text
 
-__all__ = ["RawExport", "read_export", "split_sheet", "WORKBOOK_SUFFIXES", "decode_bytes"]
+__all__ = ["RawExport", "read_export", "split_sheet", "WORKBOOK_SUFFIXES", "decode_bytes", "utf16_codec"]
 
 WORKBOOK_SUFFIXES = (".xlsx", ".xlsm", ".xls", ".ods", ".xlsb")
 #: Encodings charset-normalizer may choose among for text that is not UTF-8.
@@ -92,12 +92,44 @@ def split_sheet(spec: str | Path) -> tuple[Path, str | None]:
     return Path(base), sheet or None
 
 
-def decode_bytes(data: bytes) -> tuple[bytes, str]:
-    """Bytes of a text file -> (UTF-8 bytes, the encoding they were read with)."""
+def utf16_codec(data: bytes) -> str | None:
+    """The UTF-16 codec a text file is in, with or without a byte-order mark (None: not UTF-16).
+
+    Without a mark, UTF-16 text of mostly Latin letters has a NUL in every other byte (the odd
+    ones little-endian, the even ones big-endian), which no CSV export has; read as UTF-8, it
+    would give headers like ``' L i n e '``.
+    """
+    if data.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
+        return "utf-16"
+    head = np.frombuffer(data[:4096][: len(data[:4096]) // 2 * 2], dtype=np.uint8)
+    if len(head) < 4:
+        return None
+    even, odd = head[0::2] == 0, head[1::2] == 0
+    if odd.mean() >= 0.9 and even.mean() <= 0.1:
+        return "utf-16-le"
+    if even.mean() >= 0.9 and odd.mean() <= 0.1:
+        return "utf-16-be"
+    return None
+
+
+def decode_bytes(data: bytes, name: str = "the file") -> tuple[bytes, str]:
+    """Bytes of a text file -> (UTF-8 bytes, the encoding they were read with).
+
+    Raises
+    ------
+    InputError
+        The bytes look like UTF-16 (see :func:`utf16_codec`) but are not valid UTF-16.
+    """
     if data.startswith(codecs.BOM_UTF8):
         return data[3:], "utf-8-sig"
-    if data.startswith(codecs.BOM_UTF16_LE) or data.startswith(codecs.BOM_UTF16_BE):
-        return data.decode("utf-16").encode("utf-8"), "utf-16"
+    utf16 = utf16_codec(data)
+    if utf16 is not None:
+        try:
+            text = data.decode(utf16)
+        except UnicodeDecodeError:
+            raise InputError(f"{name}: the file looks like UTF-16 text but cannot be read as such; "
+                             "save it as UTF-8 or CSV and import it again.") from None
+        return text.removeprefix("\ufeff").encode("utf-8"), "utf-16"
     if _is_utf8(data):
         return data, "utf-8"
     return _decode_as(data, _detect(data))
@@ -220,7 +252,7 @@ def _read_csv(path: Path, score) -> RawExport:
             return _read_csv_data(path, data, single, score, transcode=True)
         except (_Irregular, UnicodeDecodeError):
             return _read_csv_data(path, *_decode_as(data, single), score)
-    return _read_csv_data(path, *decode_bytes(data), score)
+    return _read_csv_data(path, *decode_bytes(data, path.name), score)
 
 
 class _Irregular(Exception):
@@ -234,7 +266,7 @@ _SINGLE_BYTE = {"cp1252", "iso8859-1", "mac-roman", "cp850"}
 
 def _single_byte_encoding(data: bytes) -> str | None:
     """The detected encoding of a file that is not UTF-8 when it is single-byte (else None)."""
-    if data.startswith((codecs.BOM_UTF8, codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)) or _is_utf8(data):
+    if data.startswith(codecs.BOM_UTF8) or utf16_codec(data) is not None or _is_utf8(data):
         return None
     encoding = _detect(data)
     try:

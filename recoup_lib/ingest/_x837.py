@@ -1,7 +1,8 @@
 """Read X12 837 claim files (5010 837P and 837I; 4010 too) into claim lines.
 
 Each service line (LX) becomes one row of ``claim_lines.csv``, with the
-fields ``docs/contract.md`` lists: claim_id CLM01; line_no LX01; patient_id
+fields ``docs/contract.md`` lists: claim_id CLM01; line_no LX01 (in a claim
+without LX, the SV1/SV2's order in it: :func:`_service_lines`); patient_id
 the patient's NM109 (2010CA, which only 4010 files fill) or else the
 subscriber's (2010BA); payer_id 2010BB NM109; rendering_npi the line's
 rendering provider (2420A; 2420C on an 837I), else the claim's (2310B;
@@ -377,10 +378,14 @@ def _transactions(segs: Segments, st: np.ndarray) -> np.ndarray:
 def _read_segments(segs: Segments, labels: list[str]):
     comp = segs.separators.component
     st, hl, clm, lx = segs.where("ST"), segs.where("HL"), segs.where("CLM"), segs.where("LX")
-    owner = _Owners(segs, hl, clm, lx, _transactions(segs, st))
+    txn = _transactions(segs, st)
+    owner = _Owners(segs, hl, clm, lx, txn)
     txn_of = owner.txn
     warnings: list[tuple[int, tuple[str, int, str]]] = []
     set_aside: list[tuple[int, tuple[str, int, str, str]]] = []
+    lx, line_no = _service_lines(segs, owner, clm, lx, labels, set_aside, warnings)
+    if line_no is not None:
+        owner = _Owners(segs, hl, clm, lx, txn)
 
     st_kind = segs.fields(st)[1].to_pylist()
     not_837 = np.array([k != "837" for k in st_kind], dtype=bool)
@@ -495,7 +500,8 @@ def _read_segments(segs: Segments, labels: list[str]):
     bht_dates = to_iso(segs.of("BHT")[4])
     submitted = _take_text(bht_dates, _index(bht_of_claim, line_claim))
     out = {
-        "claim_id": claims.text_at(1, line_claim), "line_no": segs.of("LX").text_at(1, kept),
+        "claim_id": claims.text_at(1, line_claim),
+        "line_no": segs.of("LX").text_at(1, kept) if line_no is None else line_no.take(pa.array(kept)),
         "patient_id": names.text_at(9, _index(patient_of_claim, line_claim)),
         "payer_id": names.text_at(9, _index(payer_of_claim, line_claim)),
         "rendering_npi": names.text_at(9, rend), "service_date": date,
@@ -507,6 +513,48 @@ def _read_segments(segs: Segments, labels: list[str]):
         "_file": files, "_row": segs.numbers[lx[keep]].astype(np.int64),
     }
     return out, set_aside, warnings
+
+
+def _service_lines(segs: Segments, owner: _Owners, clm: np.ndarray, lx: np.ndarray, labels,
+                   set_aside: list, warnings: list) -> tuple[np.ndarray, pa.Array | None]:
+    """The segments that open service lines, and their line numbers (None: every line is an LX).
+
+    Some senders leave LX out. In a claim with no LX at all, each SV1, SV2 or SV3 opens a line
+    numbered by its order in the claim (what LX01 would say: the guides number lines 1, 2, ...
+    in order), and what follows it (DTP*472, REF*6R, NM1*82) is that line's; one warning per
+    file says so. A service segment before the first LX of a claim that has LX cannot be given a
+    number safely, so it is set aside with that reason.
+    """
+    service = np.sort(np.concatenate([segs.where(n) for n in ("SV1", "SV2", "SV3")]))
+    in_claim = owner(service, 1) if len(service) else np.zeros(0, dtype=np.int64)
+    direct = in_claim >= 0
+    if not direct.any():
+        return lx, None
+    claim_of_lx = _last_before(clm, lx)
+    has_lx = np.zeros(len(clm), dtype=bool)
+    has_lx[claim_of_lx[claim_of_lx >= 0]] = True
+    stray = direct & _at(has_lx, in_claim)
+    for i in service[stray]:
+        set_aside.append((_order(segs, i, 0), (
+            labels[int(segs.files[i])], int(segs.numbers[i]),
+            "a service line before its claim's first LX (its line number is unknown)", segs.text(int(i)))))
+    bare = direct & ~stray
+    if not bare.any():
+        return lx, None
+    opens, claim_of = service[bare], in_claim[bare]
+    first = np.r_[True, claim_of[1:] != claim_of[:-1]]
+    at = np.arange(len(opens))
+    ordinal = at - np.maximum.accumulate(np.where(first, at, 0)) + 1
+    for i in opens[np.unique(segs.files[opens], return_index=True)[1]]:
+        warnings.append((_order(segs, i, 0), (labels[int(segs.files[i])], int(segs.numbers[i]), (
+            "warning: claims without LX segments: each service line (SV1/SV2) is read as a claim "
+            "line numbered by its order in its claim (read)"))))
+    lines = np.sort(np.concatenate([lx, opens]))
+    numbered = np.isin(lines, opens)
+    numbers = np.zeros(len(lines), dtype=np.int64)
+    numbers[numbered] = ordinal
+    own = segs.of("LX").text_at(1, np.where(numbered, -1, np.searchsorted(lx, lines)))
+    return lines, pc.if_else(pa.array(numbered), pa.array(numbers.astype(str)), own)
 
 
 def _order(segs: Segments, i: int, kind: int) -> tuple:
