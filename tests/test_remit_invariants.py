@@ -16,6 +16,7 @@ from recoup_lib.remit import (
     Adjustment,
     ClaimPayment,
     Interchange,
+    ProviderAdjustment,
     Remittance,
     ServiceLine,
     plb_deferral,
@@ -132,3 +133,46 @@ def test_a_remittance_is_counted_once_whatever_the_file_names_and_folders(copies
     for key in ("payment_total_cents", "claim_paid_total_cents", "taken_back_cents",
                 "transactions_used"):
         assert again[key] == once[key], key
+
+
+@st.composite
+def wo_histories(draw):
+    """One to three remittances of one payer whose PLB holds only WO amounts of either sign on a
+    few references, in any order; a claim in each pays what its WOs take, so none is negative."""
+    remittances = []
+    for k in range(draw(st.integers(1, 3))):
+        plb = tuple(ProviderAdjustment(NPI, YEAR_END, "WO", draw(st.integers(-9_000, 9_000)
+                                                                 .filter(bool)),
+                                       draw(st.sampled_from(["ICN1", "ICN2", "ICN3 MBI"])))
+                    for _ in range(draw(st.integers(1, 4))))
+        pays = max(sum(p.amount_cents for p in plb), 0) + 100
+        remittances.append(Remittance(f"TRACE-{k}", dt.date(2025, 2, 7) + dt.timedelta(days=30 * k),
+                                      "PAYER", "1999999999", "CLINIC", NPI,
+                                      claims=(_claim(k, pays, pays),), provider_adjustments=plb))
+    return tuple(remittances)
+
+
+@SLOW
+@given(wo_histories())
+def test_wo_taken_back_is_the_recoveries_net_of_their_reversals_per_reference(remittances):
+    interchanges = [Interchange("PAYERSENDER", "CLINIC", k + 1, r.payment_date, (r,))
+                    for k, r in enumerate(remittances)]
+    names = [f"r{k}.835" for k in range(len(remittances))]
+    net: dict[str, int] = {}
+    for r in remittances:
+        for p in r.provider_adjustments:
+            key = p.reference.split()[0]
+            net[key] = net.get(key, 0) + p.amount_cents
+    with tempfile.TemporaryDirectory() as folder:
+        write_835_from_tables(**tables_from_models(interchanges, names), out_dir=folder)
+        remit = read_835([Path(folder) / name for name in names])
+        result = reconcile(remit)
+    # What a reference took back net of what was handed back; a reference handed back more than
+    # it took (in the files read) takes back nothing.
+    assert taken_back(remit) == sum(max(v, 0) for v in net.values())
+    assert result.totals()["taken_back_cents"] == taken_back(remit)
+    assert int(result.links["net_taken_cents"].sum()) == taken_back(remit)
+    d = result.deposits
+    took = d["offsets_cents"] + d["deferrals_taken_cents"] - d["deferred_cents"]
+    assert int(took.sum()) == sum(net.values())
+    assert (remit.recoupments["net_amount_cents"] >= 0).all()

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import csv
+import re
 import json
 from pathlib import Path
 
@@ -294,3 +295,40 @@ def test_extrapolate_blank_strata_are_problems_only_when_stratified(capsys, tmp_
     strata = write(tmp_path / "strata.csv", "stratum,universe_size\nX,50\n")
     err = run_fail(capsys, ["extrapolate", str(sample), "--strata", str(strata)], 1)
     assert "s.csv, row 2, column 'stratum': expected the unit's stratum" in err
+
+
+def test_extrapolate_prints_every_dollar_figure_with_two_decimals_from_its_cents(capsys):
+    assert main(["extrapolate", str(DATA / "domain_4_4_sample.csv"), "--universe-size",
+                 "1000"]) == 0
+    text = capsys.readouterr().out
+    # $23,397.00 and $27,982.60 were printed as floats, 23397.0 and 27982.6.
+    assert '"upper_bound": 23397.00,' in text and '"upper_bound": 27982.60,' in text
+    assert '"point_estimate": 15201.67,' in text and '"standard_error": 6249.14,' in text
+    money = ("point_estimate", "standard_error", "lower_bound", "upper_bound",
+             "precision_amount", "one_sided_90_lower_bound")
+    for line in text.splitlines():
+        key = line.strip().split('"')[1] if line.strip().startswith('"') else ""
+        if key in money:
+            assert re.fullmatch(r'\s*"\w+": -?\d+\.\d\d,?', line), line
+
+
+@pytest.mark.parametrize("universe, figure", [
+    ("999999999", "its point estimate would be $999,999,998,999,990,000,000.01"),
+    ("11", "its point estimate would be $10,999,999,999,999.89")])
+@pytest.mark.parametrize("table", [[], ["--table"]], ids=["json", "table"])
+def test_extrapolate_refuses_a_projection_of_a_trillion_dollars_or_more(tmp_path, capsys,
+                                                                         universe, figure, table):
+    rows = "".join(f"S{i},999999999999.99\n" for i in range(10))
+    sample = write(tmp_path / "huge.csv", "sample_id,overpayment\n" + rows)
+    err = run_fail(capsys, ["extrapolate", str(sample), "--universe-size", universe, *table], 1)
+    assert err.startswith(f"recoup extrapolate: huge.csv: cannot report the extrapolation: {figure}, "
+                          "a trillion dollars or more")
+    assert "e+" not in err and capsys.readouterr().out == ""
+
+
+def test_extrapolate_just_under_a_trillion_dollars_is_printed_to_the_cent(tmp_path, capsys):
+    rows = "".join(f"S{i},99999999999.99\n" for i in range(10))
+    sample = write(tmp_path / "big.csv", "sample_id,overpayment\n" + rows)
+    assert main(["extrapolate", str(sample), "--universe-size", "10"]) == 0
+    text = capsys.readouterr().out
+    assert '"point_estimate": 999999999999.90,' in text and '"standard_error": 0.00,' in text

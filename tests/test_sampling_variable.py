@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import math
 from decimal import ROUND_HALF_UP, Decimal
 from fractions import Fraction
@@ -311,3 +312,40 @@ def test_stratified_point_is_sum_of_stratum_points_and_bounds_ordered(a, b, extr
     assert out["lower_bound"] <= out["point_estimate"] <= out["upper_bound"]
     if method == "satterthwaite" and res.variance_exact > 0:
         assert min(len(a), len(b)) - 1 - 1e-9 <= res.df <= len(a) + len(b) - 2 + 1e-9
+
+
+def test_to_json_writes_money_from_cents_and_to_dict_reads_it_back():
+    a = appraise_variable(frame_of(DOMAIN_CENTS), universe_size=1000)
+    text = a.to_json(rows_read=30)
+    assert '"upper_bound": 23397.00' in text and '"precision_amount": 8195.33' in text
+    assert text.rstrip().endswith('"rows_read": 30\n}')
+    assert {k: v for k, v in json.loads(text).items() if k != "rows_read"} == a.to_dict()
+    assert a.to_dict()["limits"][0]["upper_bound"] == 23397.0
+
+
+def test_appraisal_beyond_a_trillion_dollars_stays_exact_but_is_not_reported(tmp_path):
+    a = appraise_variable(frame_of([99_999_999_999_999, 99_999_999_999_999]),
+                          universe_size=999_999_999, label="s.csv")
+    assert a.point_estimate_cents == 99_999_999_999_999 * 999_999_999
+    for report in (a.to_json, a.to_dict, a.report, lambda: a.write(tmp_path / "out")):
+        with pytest.raises(InputError, match=r"^s\.csv: cannot report the extrapolation: its "
+                                             r"point estimate would be \$999,999,998,999,"):
+            report()
+    assert not (tmp_path / "out").exists()
+
+
+def test_a_limit_beyond_a_trillion_dollars_is_refused_by_name():
+    # Point estimate $980 billion; its upper limits pass a trillion.
+    a = appraise_variable(frame_of([10**13] * 2 + [0] * 8), universe_size=49)
+    assert a.point_estimate_cents == 98_000_000_000_000
+    with pytest.raises(InputError, match=r"its 80% upper limit would be \$1,"):
+        a.to_json()
+
+
+def test_stratum_beyond_a_trillion_dollars_is_refused_even_when_the_total_is_not():
+    a = appraise_variable(frame_of([99_999_999_999_999] * 2 + [-99_999_999_999_999] * 2,
+                                   ["A", "A", "B", "B"]), strata={"A": 2 * 10, "B": 2 * 10})
+    assert a.point_estimate_cents == 0
+    with pytest.raises(InputError, match=r"its (point estimate|standard error) of stratum 'A' "
+                                         r"would be \$"):
+        a.to_json()

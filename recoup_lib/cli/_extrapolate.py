@@ -57,8 +57,6 @@ def _universe_size(text: str) -> int:
 
 
 def run(args: argparse.Namespace) -> int:
-    import json
-
     from ..sampling import appraise_variable, check_confidence, read_sample_file, read_strata_file
     from . import options_checked
 
@@ -79,8 +77,5 @@ def run(args: argparse.Namespace) -> int:
         if sample.unused_spares:
             print(f"\n  {sample.unused_spares} unused spare(s) skipped.")
         return 0
-    out = appraisal.to_dict()
-    out["rows_read"] = sample.rows_read
-    out["unused_spares"] = sample.unused_spares
-    print(json.dumps(out, indent=2))
+    print(appraisal.to_json(rows_read=sample.rows_read, unused_spares=sample.unused_spares))
     return 0

@@ -110,10 +110,15 @@ def recoupments(transactions: pd.DataFrame, payments: pd.DataFrame,
       resolved from the reference (:class:`_ClaimIndex`). When it cannot be,
       a WO's ``payer_claim_control`` is still the reference's first word (the
       payer's control number by convention) and ``match`` is ``none``.
-    - ``deferred_cents``: the part of a reversal that the same transaction
-      hands back through a negative WO for the same claim: the payer reversed
-      but chose not to take the money yet (X12 RFI #227, #578; docs/sources.md §5.5).
-      The later positive WO is its own offset row.
+    - ``deferred_cents``: the part of a take-back that a negative WO hands
+      back. Of a reversal, when the same transaction defers it with a
+      negative WO for the same claim: the payer reversed but chose not to
+      take the money yet (X12 RFI #227, #578; docs/sources.md §5.5); the
+      later positive WO is its own offset row. Of a WO offset, when a
+      negative WO of the same payer and control number withdraws it (in the
+      same remittance or a later one) or deferred it earlier without a
+      reversal to defer, so a WO of +50 and one of -50 take back nothing and
+      +50 then -20 take back 30 (:func:`_deferred`).
     - ``correction_cents``: what the correction paired with a reversal paid
       again (the first later claim payment of the same claim in the same
       transaction, not status 22: X12 RFI #288, #791; docs/sources.md §5.2).
@@ -160,7 +165,7 @@ def recoupments(transactions: pd.DataFrame, payments: pd.DataFrame,
     frames = [f for f in (reversals, offsets) if len(f)]
     rec = pd.concat(frames, ignore_index=True) if frames else reversals.iloc[0:0]
     rec = rec.sort_values(["_tx", "segment"], kind="stable").reset_index(drop=True)
-    rec["deferred_cents"] = _deferred(rec, plb)
+    rec["deferred_cents"] = _deferred(rec, plb, transactions)
     rec["correction_cents"] = _correction(rec, payments)
     rec["forwarded_cents"] = _forwarded(rec, plb, transactions)
     rec["net_amount_cents"] = (rec["amount_cents"] - rec["deferred_cents"]
@@ -296,8 +301,17 @@ def taken_back(recoupments) -> int:
                      f"dollars); got columns {', '.join(map(str, frame.columns))}")
 
 
-def _deferred(rec: pd.DataFrame, plb: pd.DataFrame) -> np.ndarray:
-    """Cents of each reversal row whose recovery a negative WO defers (same transaction)."""
+def _deferred(rec: pd.DataFrame, plb: pd.DataFrame, transactions: pd.DataFrame) -> np.ndarray:
+    """Cents of each take-back that a negative WO hands back (docs/sources.md §5.3, §5.5).
+
+    A negative WO defers, first, the reversals of the same claim in its own
+    transaction (X12 RFI #227, #578). What is left of it hands back WO
+    offsets of the same payer, payee and payer control number: in its own
+    transaction first (a WO sent and withdrawn in one remittance), then in
+    date order, whether the offset came before it (a recovery reversed
+    later) or after it (a recovery deferred, then collected). What is left
+    after that hands back nothing the files read took, so it reduces no row.
+    """
     deferred = np.zeros(len(rec), dtype=np.int64)
     negative = plb.loc[(plb["reason_code"] == "WO") & (plb["amount_cents"] < 0)]
     if not len(negative) or not len(rec):
@@ -306,13 +320,37 @@ def _deferred(rec: pd.DataFrame, plb: pd.DataFrame) -> np.ndarray:
     tx, cid, ctl = rec["_tx"].to_numpy(), rec["claim_id"].to_numpy(), \
         rec["payer_claim_control"].to_numpy()
     amount = rec["amount_cents"].to_numpy()
-    for t, d_cid, d_ctl, d_amount in zip(negative["_tx"], negative["claim_id"],
-                                         negative["payer_claim_control"],
-                                         negative["amount_cents"]):
+    keys = negative["payer_claim_control"].where(negative["payer_claim_control"] != "",
+                                                 first_words(negative["reference"]))
+    left_over = []
+    for t, d_cid, d_ctl, d_amount, key in zip(negative["_tx"], negative["claim_id"],
+                                              negative["payer_claim_control"],
+                                              negative["amount_cents"], keys):
         left = -int(d_amount)
         same = is_rev & (tx == t) & (((ctl == d_ctl) & (d_ctl != "")) |
                                      ((cid == d_cid) & (d_cid != "")))
         for i in np.flatnonzero(same):
+            take = min(left, int(amount[i] - deferred[i]))
+            deferred[i] += take
+            left -= take
+            if left == 0:
+                break
+        if left and key:
+            left_over.append((t, key, left))
+    if not left_over:
+        return deferred
+    info = transactions.set_index("_tx")
+    who = (info["payer_id"].astype("str") + "\x1f" + info["payee_id"].astype("str")).to_dict()
+    order = transactions.sort_values(["payment_date", "_file", "segment"], kind="stable",
+                                     na_position="last")["_tx"].tolist()
+    rank = {t: k for k, t in enumerate(order)}
+    wo = np.flatnonzero(~is_rev & (rec["reason_code"] == "WO").to_numpy())
+    offsets: dict[tuple[str, str], list[int]] = {}
+    for i in sorted(wo, key=lambda i: rank.get(tx[i], len(rank))):
+        offsets.setdefault((who.get(tx[i], ""), ctl[i]), []).append(int(i))
+    for t, key, left in left_over:
+        rows = offsets.get((who.get(t, ""), key), [])
+        for i in sorted(rows, key=lambda i: tx[i] != t):
             take = min(left, int(amount[i] - deferred[i]))
             deferred[i] += take
             left -= take

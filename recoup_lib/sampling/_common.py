@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import json
 import math
 from decimal import ROUND_HALF_UP, Decimal, localcontext
 from fractions import Fraction
 
-from ..errors import InvalidParameterError
+from ..errors import InputError, InvalidParameterError
+from ..money import MAX_CENTS, dollars, format_cents_scalar
 
 #: The three confidence levels RAT-STATS prints for every appraisal (two-sided).
 STANDARD_CONFIDENCES = (0.80, 0.90, 0.95)
@@ -94,13 +96,77 @@ def round_fraction_digits(value: Decimal, digits: int = 4) -> float:
     return float(value.quantize(Decimal(1).scaleb(-digits), rounding=ROUND_HALF_UP))
 
 
-def cents_to_number(cents: int) -> float:
-    """Integer cents as a JSON number of dollars: ``1520167`` -> ``15201.67``.
+class Cents(int):
+    """A money figure in whole cents, which :func:`money_json` writes as exact dollars."""
 
-    The float's shortest representation is exactly the two-decimal dollar
-    amount, so ``json.dumps`` prints ``15201.67``.
+
+def money_json(value, indent: int = 2, _depth: int = 0) -> str:
+    """JSON text of ``value`` (as ``json.dumps(value, indent=indent)``), money exact to the cent.
+
+    Every :class:`Cents` is written as a JSON number of dollars with two
+    decimals, from the integer itself (``Cents(1520167)`` -> ``15201.67``,
+    ``Cents(221270)`` -> ``2212.70``): never through a float, so a figure is
+    exact whatever its size. Everything else is written as ``json.dumps``
+    writes it.
+
+    Examples
+    --------
+    >>> print(money_json({"total": Cents(-5), "n": 3, "parts": [Cents(10**16)]}, indent=0))
+    {
+    "total": -0.05,
+    "n": 3,
+    "parts": [
+    100000000000000.00
+    ]
+    }
     """
-    return float(Decimal(int(cents)).scaleb(-2))
+    if isinstance(value, Cents):
+        return format_cents_scalar(int(value))
+    inner, outer = " " * indent * (_depth + 1), " " * indent * _depth
+    if isinstance(value, dict) and value:
+        items = [f"{inner}{json.dumps(str(k))}: {money_json(v, indent, _depth + 1)}"
+                 for k, v in value.items()]
+    elif isinstance(value, (list, tuple)) and value:
+        items = [inner + money_json(v, indent, _depth + 1) for v in value]
+    else:
+        return json.dumps(value)
+    brackets = "{}" if isinstance(value, dict) else "[]"
+    return brackets[0] + "\n" + ",\n".join(items) + "\n" + outer + brackets[1]
+
+
+def refuse_unreportable(appraisal) -> None:
+    """Raise InputError when a dollar figure a variable appraisal reports is a trillion dollars or more.
+
+    The kit represents amounts under a trillion dollars (docs/contract.md,
+    "Errors"). The appraisal itself is exact at any size (``Fraction``), but
+    a projection beyond that (a huge overpayment times a huge universe)
+    cannot be written as the kit writes money, so it is refused rather than
+    reported.
+    """
+    head = f"{appraisal.label}: " if appraisal.label else ""
+    figures = [("point estimate", appraisal.point_estimate_cents),
+               ("standard error", appraisal.standard_error_cents)]
+    levels = sorted({*STANDARD_CONFIDENCES, appraisal.confidence})
+    # t is at most 12.71 (df >= 1, two-sided 95%): limits within |point| + 13 SE need no t.
+    half = Fraction(MAX_CENTS, 2)
+    if not (levels[-1] <= 0.95 and appraisal.df >= 1 and abs(appraisal.point_exact) <= half
+            and 169 * appraisal.variance_exact <= half * half):
+        for c in levels:
+            iv = appraisal.interval(c)
+            figures += [(f"{c:.0%} lower limit", iv.lower_cents),
+                        (f"{c:.0%} upper limit", iv.upper_cents),
+                        (f"{c:.0%} precision amount", round_half_up(iv.half_width))]
+    if appraisal.stratified:
+        for r in appraisal.strata.itertuples():
+            figures += [(f"point estimate of stratum '{r.stratum}'", int(r.point_estimate_cents)),
+                        (f"standard error of stratum '{r.stratum}'", int(r.standard_error_cents))]
+    for name, cents in figures:
+        if abs(cents) > MAX_CENTS:
+            raise InputError(
+                f"{head}cannot report the extrapolation: its {name} would be {dollars(cents)}, "
+                "a trillion dollars or more, which the kit does not represent (amounts stay "
+                f"under {dollars(MAX_CENTS + 1)}); check the overpayment values and the "
+                "universe size")
 
 
 def kit_version() -> str:

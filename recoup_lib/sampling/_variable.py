@@ -35,10 +35,12 @@ from ..results import StepResult
 from ._common import (
     DECIMAL_DIGITS,
     STANDARD_CONFIDENCES,
-    cents_to_number,
+    Cents,
     check_confidence,
     critical_value,
     fraction_to_decimal,
+    money_json,
+    refuse_unreportable,
     round_fraction_digits,
     round_half_up,
     sqrt_fraction,
@@ -129,6 +131,8 @@ class VariableAppraisal(StepResult):
         ``nonzero`` (sampled units with an overpayment), ``sample_total_cents``,
         ``mean_cents`` (float), ``sd_cents`` (float, n - 1 divisor),
         ``point_estimate_cents``, ``standard_error_cents``.
+    label : str
+        Name of the sample's file, put in front of error messages.
     """
 
     sample_size: int
@@ -140,6 +144,7 @@ class VariableAppraisal(StepResult):
     confidence: float
     stratified: bool
     strata: pd.DataFrame = field(repr=False)
+    label: str = field(default="", repr=False)
 
     @property
     def point_estimate_cents(self) -> int:
@@ -219,20 +224,39 @@ class VariableAppraisal(StepResult):
         return pd.DataFrame(rows)
 
     def to_dict(self) -> dict:
-        """What ``recoup extrapolate`` prints: the contract's keys, then extras.
+        """What ``recoup extrapolate`` prints (:meth:`to_json`), read back: the contract's keys, then extras.
 
-        Dollar amounts are JSON numbers with two decimals (half-up);
+        Dollar amounts are numbers with two decimals (half-up to the cent);
         ``precision`` is a fraction rounded half-up to 4 decimals, or None
-        when the point estimate is 0.
+        when the point estimate is 0. The figures in cents are exact as
+        attributes (:attr:`point_estimate_cents`, :meth:`interval`).
         """
+        return json.loads(self.to_json())
+
+    def to_json(self, **extra) -> str:
+        """The JSON ``recoup extrapolate`` prints, with ``extra`` keys after the appraisal's.
+
+        Every dollar amount is written from its integer cents with two
+        decimals (``2212.70``), never through a float (:func:`money_json`).
+
+        Raises
+        ------
+        InputError
+            A dollar figure to report is a trillion dollars or more, which
+            the kit does not represent (docs/contract.md, "Errors").
+        """
+        refuse_unreportable(self)
+        return money_json({**self._payload(), **extra})
+
+    def _payload(self) -> dict:
         iv = self.interval()
         out = {
             "sample_size": self.sample_size,
             "universe_size": self.universe_size,
-            "point_estimate": cents_to_number(self.point_estimate_cents),
-            "standard_error": cents_to_number(self.standard_error_cents),
-            "lower_bound": cents_to_number(iv.lower_cents),
-            "upper_bound": cents_to_number(iv.upper_cents),
+            "point_estimate": Cents(self.point_estimate_cents),
+            "standard_error": Cents(self.standard_error_cents),
+            "lower_bound": Cents(iv.lower_cents),
+            "upper_bound": Cents(iv.upper_cents),
             "precision": _precision_number(iv),
             "confidence": self.confidence,
         }
@@ -244,15 +268,15 @@ class VariableAppraisal(StepResult):
                         else DF_METHODS[self.df_method],
             "degrees_of_freedom": None if math.isinf(self.df) else _round_df(self.df),
             "critical_value": round(iv.critical_value, 6),
-            "precision_amount": cents_to_number(round_half_up(iv.half_width)),
-            "one_sided_90_lower_bound": cents_to_number(lower90.lower_cents),
+            "precision_amount": Cents(round_half_up(iv.half_width)),
+            "one_sided_90_lower_bound": Cents(lower90.lower_cents),
             "limits": [
                 {
                     "confidence": lim.confidence,
                     "critical_value": round(lim.critical_value, 6),
-                    "lower_bound": cents_to_number(lim.lower_cents),
-                    "upper_bound": cents_to_number(lim.upper_cents),
-                    "precision_amount": cents_to_number(round_half_up(lim.half_width)),
+                    "lower_bound": Cents(lim.lower_cents),
+                    "upper_bound": Cents(lim.upper_cents),
+                    "precision_amount": Cents(round_half_up(lim.half_width)),
                     "precision": _precision_number(lim),
                 }
                 for lim in (self.interval(c) for c in STANDARD_CONFIDENCES)
@@ -263,8 +287,8 @@ class VariableAppraisal(StepResult):
                 {
                     "stratum": r.stratum, "universe_size": int(r.universe_size),
                     "sample_size": int(r.sample_size), "nonzero": int(r.nonzero),
-                    "point_estimate": cents_to_number(r.point_estimate_cents),
-                    "standard_error": cents_to_number(r.standard_error_cents),
+                    "point_estimate": Cents(r.point_estimate_cents),
+                    "standard_error": Cents(r.standard_error_cents),
                 }
                 for r in self.strata.itertuples()
             ]
@@ -276,11 +300,13 @@ class VariableAppraisal(StepResult):
 
         confidence_limits.csv has the dollars as the JSON has them: lower_bound,
         upper_bound and precision_amount (the half-width). Returns the two paths.
+        Refused like :meth:`to_json`, before anything is written.
         """
+        text = self.to_json()
         out = Path(out)
         out.mkdir(parents=True, exist_ok=True)
         path = out / "extrapolation.json"
-        path.write_text(json.dumps(self.to_dict(), indent=2) + "\n", encoding="utf-8")
+        path.write_text(text + "\n", encoding="utf-8")
         limits = self.limits().rename(columns={"precision_cents": "precision_amount_cents"})
         return [path, write_csv(limits, out / "confidence_limits.csv")]
 
@@ -290,6 +316,7 @@ class VariableAppraisal(StepResult):
 
     def report(self) -> str:
         """A human-readable summary with the 80/90/95% table (``--table``)."""
+        refuse_unreportable(self)
         lines = [
             "Variable appraisal (mean-per-unit, finite population correction)"
             + (f", {len(self.strata)} strata" if self.stratified else ", unrestricted"),
@@ -542,7 +569,7 @@ def appraise_variable(sample: pd.DataFrame, universe_size: int | None = None,
     return VariableAppraisal(
         sample_size=n_total, universe_size=sum(r[1] for r in rows), point_exact=point,
         variance_exact=variance_total, df=df, df_method=method, confidence=confidence,
-        stratified=stratified, strata=table,
+        stratified=stratified, strata=table, label=label or "",
     )
 
 
