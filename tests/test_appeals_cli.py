@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import importlib
+import json
 import shutil
 import sys
 import types
@@ -21,7 +23,12 @@ CONTRACT_COLUMNS = ["notice_id", "recommendation", "agreed_amount", "disputed_am
 
 @pytest.fixture
 def stub_audit(monkeypatch):
-    """A stand-in audit engine returning the folder's stub_findings.csv (hand-made findings)."""
+    """A stand-in audit engine returning the folder's stub_findings.csv (hand-made findings).
+
+    The appeals package is imported first (it imports the real rules), so a
+    test run on its own gets the stand-in only where the audit is run.
+    """
+    importlib.import_module("recoup_lib.appeals")
     module = types.ModuleType("recoup_lib.rules")
 
     def run_audit(inputs):
@@ -187,3 +194,80 @@ def test_cli_without_as_of_uses_the_folders_own_date_and_says_so(tmp_path, capsy
         assert ("as of 2025-06-15 (the folder's own date: its latest payment, remittance or notice date)"
                 in capsys.readouterr().out)
     assert (tmp_path / "a" / "worklist.csv").read_bytes() == (tmp_path / "b" / "worklist.csv").read_bytes()
+
+
+def _folder_with(tmp_path, **cells) -> Path:
+    """A copy of the test folder whose notices.csv has ``cells`` ({"N01": {"amount": "0.00"}, ...}) changed."""
+    folder = tmp_path / "f"
+    shutil.copytree(FOLDER, folder)
+    notices = pd.read_csv(folder / "notices.csv", dtype="str", keep_default_na=False)
+    for notice_id, values in cells.items():
+        for column, value in values.items():
+            notices.loc[notices["notice_id"] == notice_id, column] = value
+    notices.to_csv(folder / "notices.csv", index=False)
+    return folder
+
+
+def test_cli_every_notice_set_aside_exits_1_writing_only_the_rows_set_aside(tmp_path, capsys, stub_audit):
+    folder = _folder_with(tmp_path, **{f"N0{i}": {"amount": "0.00"} for i in range(1, 9)})
+    out = tmp_path / "out"
+    assert main(["appeal", str(folder), "--as-of", "2025-06-15", "--out", str(out)]) == 1
+    said = capsys.readouterr()
+    assert "notices.csv: 8 read = 0 used + 8 set aside" in said.out
+    line = _one_line(said.err)
+    assert line.startswith("recoup appeal: notices.csv: all 8 notice(s) were set aside, so none could be decided. "
+                           "No decisions were written;")
+    assert str(out / "rejected.csv") in line and str(out / "run.json") in line
+    assert sorted(p.name for p in out.iterdir()) == [".recoup-manifest.json", "rejected.csv", "rejected_rows",
+                                                     "run.json"]
+    run = json.loads((out / "run.json").read_text(encoding="utf-8"))
+    assert run["status"] == "no decisions produced" and run["reason"].startswith("notices.csv: all 8 notice(s)")
+    counts = {f["file"]: f for f in run["files"]}
+    assert (counts["notices.csv"]["rows_read"], counts["notices.csv"]["rows_set_aside"]) == (8, 8)
+    rows = pd.read_csv(out / "rejected_rows" / "notices.csv", dtype="str", keep_default_na=False)
+    assert rows["_row"].tolist() == [str(r) for r in range(2, 10)]
+    assert rows.loc[0, "_reason"] == "column 'amount': expected an amount greater than 0; got '0.00'"
+    rejected = pd.read_csv(out / "rejected.csv", dtype="str", keep_default_na=False)
+    assert rejected.loc[rejected["row"] == "3", "message"].tolist() == [
+        "notices.csv, row 3, column 'amount': expected an amount greater than 0; got '0.00'."]
+    assert rejected.loc[rejected["row"] == "9", "column"].tolist() == ["notice_date"]
+
+
+def test_cli_header_only_notices_exits_1_with_a_status_file_and_no_decisions(tmp_path, capsys, stub_audit):
+    folder = tmp_path / "f"
+    shutil.copytree(FOLDER, folder)
+    header = (folder / "notices.csv").read_text(encoding="utf-8").splitlines()[0]
+    (folder / "notices.csv").write_text(header + "\n", encoding="utf-8")
+    out = tmp_path / "out"
+    assert main(["appeal", str(folder), "--out", str(out)]) == 1
+    line = _one_line(capsys.readouterr().err)
+    assert line.startswith("recoup appeal: notices.csv: no notice to decide (the file holds a header and no rows).")
+    assert not (out / "decisions.csv").exists() and not (out / "rejected_rows" / "notices.csv").exists()
+    run = json.loads((out / "run.json").read_text(encoding="utf-8"))
+    assert run["status"] == "no decisions produced"
+    assert {f["file"]: f["rows_read"] for f in run["files"]}["notices.csv"] == 0
+
+
+def test_cli_as_of_before_every_notice_is_a_usage_error_naming_the_earliest(tmp_path, capsys, stub_audit):
+    out = tmp_path / "out"
+    assert main(["appeal", str(FOLDER), "--as-of", "1900-01-01", "--out", str(out)]) == 2
+    line = _one_line(capsys.readouterr().err)
+    assert line.startswith("recoup appeal: --as-of 1900-01-01 is before every notice that could be decided (the "
+                           "earliest in notices.csv is dated 2024-02-29)")
+    assert not out.exists()
+
+
+def test_cli_notice_dated_before_the_payment_it_takes_back_is_set_aside(tmp_path, capsys, stub_audit):
+    folder = _folder_with(tmp_path, N01={"notice_date": "2024-08-01"},  # C001 first paid 2024-08-20
+                          N04={"original_payment_date": "2025-04-01"},  # after its own notice date
+                          N03={"notice_date": "2024-09-15", "original_payment_date": "2024-09-01"})
+    out, report, decisions = _appeal(folder, tmp_path, capsys, "2025-06-15")
+    assert "notices.csv: 8 read = 4 used + 4 set aside" in report
+    assert sorted(decisions["notice_id"]) == ["N02", "N03", "N05", "N06"]  # N03's own date wins over payments
+    rejected = pd.read_csv(out / "rejected.csv", dtype="str", keep_default_na=False).set_index("row")
+    assert rejected.loc["2", "message"] == (
+        "notices.csv, row 2, column 'notice_date': expected a date on or after the line's first payment in "
+        "payments.csv, 2024-08-20 (a notice cannot take back money before it was paid); got '2024-08-01'.")
+    assert rejected.loc["5", "column"] == "notice_date,original_payment_date"
+    assert rejected.loc["5", "value"] == "2025-03-01|2025-04-01"
+    assert rejected.loc["5", "reason"].startswith("expected a notice_date on or after the original_payment_date")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import json
 import tempfile
 from pathlib import Path
 
@@ -526,6 +527,84 @@ def test_cli_reconcile_sets_aside_notices_dated_after_as_of_with_that_reason(sc,
     assert rejected["notice_id"].tolist() == ["N-LATE"]
     assert "on or before the as-of date 2025-03-01" in rejected.loc[0, "_reason"]
     assert pd.read_csv(out / "open_ledger.csv", dtype=str)["notice_id"].tolist() == ["N-X"]
+
+
+BAD_NOTICES = {"N01": ("amount", "-5.00"), "N02": ("amount", "0.00"), "N03": ("payer_id", "NOPE"),
+               "N04": ("original_payment_date", "2025-04-01")}
+
+
+def _appeal_folder_with_bad_notices(tmp_path) -> Path:
+    """The appeal tests' folder, four of its notices made unusable (negative, zero, unknown payer, paid after)."""
+    import shutil
+
+    folder = tmp_path / "practice"
+    shutil.copytree(Path(__file__).parent / "data" / "appeals" / "folder", folder)
+    notices = pd.read_csv(folder / "notices.csv", dtype="str", keep_default_na=False)
+    for notice_id, (column, value) in BAD_NOTICES.items():
+        notices.loc[notices["notice_id"] == notice_id, column] = value
+    notices.to_csv(folder / "notices.csv", index=False)
+    return folder
+
+
+def test_cli_reconcile_sets_aside_exactly_the_notices_appeal_sets_aside(sc, tmp_path, capsys):
+    from recoup_lib.appeals import read_appeal_folder
+
+    folder = _appeal_folder_with_bad_notices(tmp_path)
+    out = tmp_path / "out"
+    assert main(["reconcile", *map(str, sc.paths), "--notices", str(folder / "notices.csv"), "--as-of", "2025-06-15",
+                 "--out", str(out)]) == 0
+    said = capsys.readouterr().out
+    assert "Notices: 8 read = 2 used + 6 set aside" in said
+    assert "against payers.csv, claim_lines.csv, payments.csv of" in said
+    ours = pd.read_csv(out / "notices_rejected.csv", dtype="str", keep_default_na=False)
+    theirs = read_appeal_folder(folder).rejected_rows["notices.csv"]
+    assert ours["_row"].tolist() == [str(r) for r in theirs["_row"]] == ["2", "3", "4", "5", "8", "9"]
+    assert ours["_reason"].tolist() == theirs["_reason"].tolist()
+    reasons = ours.set_index("notice_id")["_reason"]
+    assert reasons["N01"] == "column 'amount': expected an amount greater than 0; got '-5.00'"
+    assert reasons["N02"] == "column 'amount': expected an amount greater than 0; got '0.00'"
+    assert reasons["N03"] == "column 'payer_id': expected a payer listed in payers.csv; got 'NOPE'"
+    assert reasons["N04"].startswith("columns 'notice_date', 'original_payment_date': expected a notice_date on or "
+                                     "after the original_payment_date")
+    summary = json.loads((out / "summary.json").read_text(encoding="utf-8"))
+    assert (summary["notices_read"], summary["notices_used"], summary["notices_set_aside"]) == (8, 2, 6)
+
+
+def test_cli_reconcile_notices_on_their_own_are_checked_against_themselves_and_payers_given(sc, tmp_path, capsys):
+    folder = _appeal_folder_with_bad_notices(tmp_path)
+    alone = tmp_path / "alone"
+    alone.mkdir()
+    (alone / "notices.csv").write_bytes((folder / "notices.csv").read_bytes())
+    out = tmp_path / "out"
+    assert main(["reconcile", *map(str, sc.paths), "--notices", str(alone / "notices.csv"), "--out", str(out)]) == 0
+    assert "Notices: 8 read = 4 used + 4 set aside" in capsys.readouterr().out
+    rejected = pd.read_csv(out / "notices_rejected.csv", dtype="str", keep_default_na=False)
+    assert rejected["notice_id"].tolist() == ["N01", "N02", "N04", "N08"]  # N03's payer NOPE: no payers.csv here
+    out2 = tmp_path / "out2"
+    assert main(["reconcile", *map(str, sc.paths), "--notices", str(alone / "notices.csv"), "--payers",
+                 str(folder / "payers.csv"), "--out", str(out2)]) == 0
+    assert "Notices: 8 read = 2 used + 6 set aside" in capsys.readouterr().out
+
+
+def test_cli_reconcile_every_notice_set_aside_warns_and_writes_the_rows(sc, tmp_path, capsys):
+    notices_csv = tmp_path / "notices.csv"
+    notices_csv.write_text(
+        "notice_id,payer_id,claim_id,line_no,notice_date,amount,reason_code,error_type\n"
+        "N-X,MCR01,PCN-X,1,2025-01-02,-310.00,18,duplicate_claim\n")
+    out = tmp_path / "out"
+    assert main(["reconcile", *map(str, sc.paths), "--notices", str(notices_csv), "--out", str(out)]) == 0
+    said = capsys.readouterr()
+    assert "Notices: 1 read = 0 used + 1 set aside" in said.out
+    assert said.err.startswith(f"recoup reconcile: warning: no notice of {notices_csv} could be used (1 read, 1 set "
+                               "aside")
+    assert pd.read_csv(out / "notices_rejected.csv", dtype="str")["_row"].tolist() == ["2"]
+    assert len(pd.read_csv(out / "open_ledger.csv")) == 0
+
+
+def test_cli_reconcile_payers_without_notices_is_a_usage_error(sc, tmp_path, capsys):
+    assert main(["reconcile", str(sc.paths[0]), "--payers", str(tmp_path / "payers.csv"), "--out",
+                 str(tmp_path / "o")]) == 2
+    assert "--payers: only used with --notices" in capsys.readouterr().err
 
 
 def test_reconcile_without_as_of_uses_the_latest_remittance_or_notice_date_and_says_so(sc, tmp_path):

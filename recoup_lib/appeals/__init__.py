@@ -44,7 +44,8 @@ from ._audit_letters import (AUDIT_FILES, PROGRAMS, AuditLetter, AuditRules, Pro
                              request_letter, results_letter, review_claims)
 from ._dates import TIMELINE_COLUMNS, NextStep, add_months, aic_threshold, level_deadlines, medicare_dates, \
     medicare_timeline, next_level, profile_dates, shift, to_days
-from ._decide import DECISION_COLUMNS, ERROR_TYPES, decide, usable_notices
+from ..notices import usable_notices
+from ._decide import DECISION_COLUMNS, ERROR_TYPES, decide
 from ._interest import InterestDue, RateRow, interest_due, interest_periods, interest_table, \
     period_interest, rate_on
 from ._ladder import PATH_COLUMNS, appeal_path

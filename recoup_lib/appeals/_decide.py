@@ -34,8 +34,7 @@ import numpy as np
 import pandas as pd
 
 from ..errors import InputError, InvalidParameterError
-from ..money import dollars, format_cents
-from ._dates import to_days
+from ..money import dollars
 from ._ladder import appeal_path
 from ._merits import evidence_checklist, expected_value, win_probability
 from ._plans import FUNDING, plan_type_of
@@ -43,7 +42,7 @@ from ._profiles import PayerProfile, Profiles, load_profiles, profile_for
 from ._reasons import CONTRACT_PLANS, ERROR_TYPES, decision_reasons, within_text
 from ._timeline import policy_timing, timeline
 
-__all__ = ["DECISION_COLUMNS", "ERROR_TYPES", "usable_notices", "decide"]
+__all__ = ["DECISION_COLUMNS", "ERROR_TYPES", "decide"]
 
 #: The contract's columns of ``decisions.csv``, in order (money in cents in memory).
 DECISION_COLUMNS = [
@@ -70,77 +69,6 @@ def _require(frame: pd.DataFrame, columns: list[str], name: str) -> None:
 
 def _row_label(frame: pd.DataFrame, i) -> str:
     return f"row {int(frame.at[i, '_row'])}" if "_row" in frame.columns else f"notice {frame.at[i, 'notice_id']}"
-
-
-def usable_notices(notices: pd.DataFrame, payers: pd.DataFrame, claim_lines: pd.DataFrame | None = None,
-                   as_of=None) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """Split notices into those that can be decided and those set aside.
-
-    Parameters
-    ----------
-    notices : pandas.DataFrame
-        Parsed ``notices.csv`` (notice_id, payer_id, claim_id, line_no,
-        notice_date, amount_cents, ...).
-    payers : pandas.DataFrame
-        Parsed ``payers.csv`` (payer_id, name, payer_type, state).
-    claim_lines : pandas.DataFrame, optional
-        When given, a notice must name a line that is in it.
-    as_of : date-like, optional
-        The day the decisions are made for; a notice dated after it is set
-        aside (it had not arrived on that day), not decided.
-
-    Returns
-    -------
-    usable : pandas.DataFrame
-    set_aside : pandas.DataFrame
-        The other notices, with ``_reason`` saying why.
-
-    Notes
-    -----
-    A notice is set aside when its payer is not in payers.csv (no rules can be
-    chosen), its amount is not above zero, its line is not in
-    claim_lines.csv (the audit cannot speak to it: pull the claim first), or
-    it is dated after ``as_of`` (docs/contract.md, "Appeal decisions").
-    Every reason reads ``column 'x': expected ...; got '...'``.
-
-    Examples
-    --------
-    >>> import pandas as pd
-    >>> notices = pd.DataFrame({"notice_id": ["N1", "N2"], "payer_id": ["P", "P"], "claim_id": ["C", "C"],
-    ...     "line_no": [1, 1], "notice_date": pd.to_datetime(["2026-02-27", "2026-03-05"]),
-    ...     "amount_cents": [100, 100]})
-    >>> payers = pd.DataFrame({"payer_id": ["P"], "name": ["P"], "payer_type": ["medicare"], "state": [""]})
-    >>> usable, aside = usable_notices(notices, payers, as_of="2026-03-01")
-    >>> usable["notice_id"].tolist(), aside["_reason"].iloc[0].split(" (")[0]
-    (['N1'], "column 'notice_date': expected a date on or before the as-of date 2026-03-01")
-    """
-    _require(notices, ["notice_id", "payer_id", "claim_id", "line_no", "amount_cents"], "notices")
-    reason = pd.Series("", index=notices.index, dtype="str")
-    known_payer = notices["payer_id"].isin(payers["payer_id"])
-    reason = reason.mask(~known_payer, "column 'payer_id': expected a payer listed in payers.csv; got '"
-                         + notices["payer_id"].astype("str") + "'")
-    amount = notices["amount_cents"]
-    bad_amount = (amount.isna() | (amount.fillna(0) <= 0)) & (reason == "")
-    reason = reason.mask(bad_amount, "column 'amount': expected an amount greater than 0; got '"
-                         + format_cents(amount) + "'")
-    if claim_lines is not None:
-        lines = claim_lines[["claim_id", "line_no"]].drop_duplicates().assign(_known=True)
-        joined = notices[["claim_id", "line_no"]].merge(lines, on=["claim_id", "line_no"], how="left")
-        unknown = joined["_known"].isna().to_numpy() & (reason == "").to_numpy()
-        key = notices["claim_id"].astype("str") + "|" + notices["line_no"].astype("str")
-        reason = reason.mask(unknown, "columns 'claim_id', 'line_no': expected a line present in "
-                             "claim_lines.csv (pull the claim before deciding); got '" + key + "'")
-    if as_of is not None and "notice_date" in notices.columns:
-        day = pd.Timestamp(to_days(as_of)[0])
-        dated = pd.to_datetime(notices["notice_date"])
-        late = (dated > day).fillna(False).to_numpy(dtype=bool) & (reason == "").to_numpy()
-        reason = reason.mask(late, f"column 'notice_date': expected a date on or before the as-of date "
-                             f"{day:%Y-%m-%d} (a notice that had not arrived by then is set aside, not decided); "
-                             "got '" + dated.dt.strftime("%Y-%m-%d").fillna("") + "'")
-    bad = reason != ""
-    set_aside = notices.loc[bad].copy()
-    set_aside["_reason"] = reason[bad]
-    return notices.loc[~bad].copy(), set_aside
 
 
 def _line_facts(keys: pd.DataFrame, payments: pd.DataFrame, documentation, claim_lines) -> pd.DataFrame:
@@ -203,7 +131,7 @@ def decide(notices: pd.DataFrame, payers: pd.DataFrame, findings: pd.DataFrame |
         amount_cents (int), error_type, and optionally reason_code and
         original_payment_date. Extra columns pass through. Notices dated
         after the day the decisions are made for are set aside first
-        (:func:`usable_notices` with ``as_of``).
+        (:func:`recoup_lib.notices.usable_notices` with ``as_of``).
     payers : pandas.DataFrame
         payer_id, name, payer_type (medicare, medicaid, commercial), state,
         and optionally funding (``program``, ``managed_care``,
@@ -257,7 +185,7 @@ def decide(notices: pd.DataFrame, payers: pd.DataFrame, findings: pd.DataFrame |
     ------
     InputError
         A notice names a payer missing from ``payers`` (use
-        :func:`usable_notices` first to set such notices aside), or a payer's
+        :func:`recoup_lib.notices.usable_notices` first to set such notices aside), or a payer's
         funding value is not one of the four, or not one a payer of its type
         can have (a self-funded Medicare plan).
 

@@ -8,16 +8,19 @@ report and the appeal desk all call it).
 from __future__ import annotations
 
 import datetime as dt
+import json
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 import pandas as pd
 
-from ..errors import InputError, InvalidParameterError, Problem
+from ..errors import InputError, InvalidParameterError, NothingUsableError, Problem
 from ..folder import AuditInputs, problems_frame, read_audit_folder, read_table, to_text_frame, write_csv
+from ..notices import set_aside_notices
 from ..outputs import writes_folder
 from ..results import StepResult
-from ._decide import decide, usable_notices
+from ..schema import ParsedTable
+from ._decide import decide
 from ._ladder import appeal_path
 from ._letters import Letter, letters, write_letters
 from ._profiles import Profiles, load_profiles
@@ -46,6 +49,11 @@ class AppealInputs:
         ``audit.problems``).
     counts : pandas.DataFrame
         file, rows_read, rows_used, rows_set_aside for the two files.
+    notices_read, payers_read : ParsedTable or None
+        The two files as read and checked (None when built by hand).
+    rejected_rows : dict of str to pandas.DataFrame
+        The rows of notices.csv and payers.csv set aside, as read, with
+        ``_file``, ``_row`` and ``_reason`` in front (files with none left out).
     """
 
     audit: AuditInputs
@@ -54,10 +62,18 @@ class AppealInputs:
     notices_set_aside: pd.DataFrame
     problems: list[Problem] = field(default_factory=list)
     counts: pd.DataFrame = field(default_factory=pd.DataFrame)
+    notices_read: ParsedTable | None = None
+    payers_read: ParsedTable | None = None
+    rejected_rows: dict[str, pd.DataFrame] = field(default_factory=dict)
 
 
 def read_appeal_folder(folder: str | Path) -> AppealInputs:
     """Read an appeal folder: an audit folder plus notices.csv and payers.csv.
+
+    Notices are checked as :func:`recoup_lib.notices.usable_notices` says
+    (payer listed, amount above zero, not dated before the payment it takes
+    back, line present in claim_lines.csv): the same checks ``recoup
+    reconcile`` applies to the same file.
 
     Raises
     ------
@@ -75,25 +91,23 @@ def read_appeal_folder(folder: str | Path) -> AppealInputs:
     notices = read_table(folder / "notices.csv")
     payers = read_table(folder / "payers.csv")
     audit = read_audit_folder(folder)
-    usable, aside = usable_notices(notices.data, payers.data, audit.claim_lines)
-    problems = sorted(notices.problems + [
-        Problem("notices.csv", int(r), *_split_reason(reason))
-        for r, reason in zip(aside["_row"], aside["_reason"])
-    ], key=lambda p: p.row) + payers.problems
+    notices, aside = set_aside_notices(notices, payers=payers.data, claim_lines=audit.claim_lines,
+                                       payments=audit.payments)
+    return _with_notices(AppealInputs(audit=audit, notices=notices.data, payers=payers.data,
+                                      notices_set_aside=aside, payers_read=payers), notices)
+
+
+def _with_notices(inputs: AppealInputs, notices: ParsedTable) -> AppealInputs:
+    """``inputs`` with its notices, problems, counts and rows set aside taken from ``notices``."""
+    payers = inputs.payers_read or ParsedTable(data=inputs.payers, rows_read=len(inputs.payers))
     counts = pd.DataFrame([
-        ("notices.csv", notices.rows_read, len(usable), notices.rows_set_aside + len(aside)),
+        ("notices.csv", notices.rows_read, notices.rows_used, notices.rows_set_aside),
         ("payers.csv", payers.rows_read, payers.rows_used, payers.rows_set_aside),
     ], columns=["file", "rows_read", "rows_used", "rows_set_aside"])
-    return AppealInputs(audit=audit, notices=usable, payers=payers.data, notices_set_aside=aside,
-                        problems=problems, counts=counts)
-
-
-def _split_reason(reason: str) -> tuple[str, str, str]:
-    """``"column 'x': expected y; got 'v'"`` -> (column, value, expected)."""
-    head, _, rest = reason.partition(": expected ")
-    column = head.removeprefix("column ").removeprefix("columns ").strip("'").replace("', '", ",")
-    expected, _, got = rest.partition("; got ")
-    return column, got.strip("'"), expected
+    rows = {name: t.rejected for name, t in (("notices.csv", notices), ("payers.csv", payers))
+            if len(t.rejected)}
+    return replace(inputs, notices=notices.data, notices_read=notices, problems=notices.problems + payers.problems,
+                   counts=counts, rejected_rows=rows)
 
 
 @dataclass
@@ -166,6 +180,48 @@ class AppealResult(StepResult):
             *write_letters(self.letters, out / "letters"),
         ]
 
+    def require_decided(self) -> "AppealResult":
+        """Return self, or raise :class:`~recoup_lib.errors.NothingUsableError` when no notice was decided.
+
+        A run that decided nothing (notices.csv has no rows, or every row was
+        set aside) has no result to show: the error carries this result, so
+        :meth:`write_set_aside` can still write the rows set aside and why.
+        """
+        if len(self.decisions):
+            return self
+        read = self.inputs.counts.set_index("file").loc["notices.csv"] if self.inputs is not None else None
+        if read is None or not read["rows_read"]:
+            reason = "notices.csv: no notice to decide (the file holds a header and no rows)."
+        else:
+            reason = (f"notices.csv: all {int(read['rows_read'])} notice(s) were set aside, so none could be "
+                      "decided.")
+        raise NothingUsableError(reason, set_aside=self)
+
+    @writes_folder
+    def write_set_aside(self, out: str | Path, reason: str) -> list[Path]:
+        """What a run that decided nothing still owes its user: the rows set aside, and why it stopped.
+
+        Writes ``rejected.csv`` (one row per problem), ``rejected_rows/FILE``
+        (each file's rows set aside, as read, with ``_file``, ``_row`` and
+        ``_reason`` in front) and a ``run.json`` whose ``status`` is ``no
+        decisions produced`` (with ``reason``, the as-of and each file's rows
+        read, used and set aside). No decisions, worklist or letter is
+        written, so the folder never reads as "nothing to do". Returns the
+        paths written.
+        """
+        out = Path(out)
+        out.mkdir(parents=True, exist_ok=True)
+        rows = {**(self.inputs.audit.rejected_rows if self.inputs is not None else {}),
+                **(self.inputs.rejected_rows if self.inputs is not None else {})}
+        written = [write_csv(to_text_frame(self.rejected), out / "rejected.csv", text=True)]
+        written += [write_csv(frame.astype("str").fillna(""), out / "rejected_rows" / name, text=True)
+                    for name, frame in rows.items()]
+        run = {"status": "no decisions produced", "reason": reason,
+               "as_of": None if self.as_of is None else f"{self.as_of:%Y-%m-%d}",
+               "files": self.counts.to_dict(orient="records")}
+        (out / "run.json").write_text(json.dumps(run, indent=2, default=str) + "\n", encoding="utf-8")
+        return [*written, out / "run.json"]
+
     def summary(self) -> str:
         """The decisions by recommendation, and rows read = used + set aside for every file."""
         counts = self.decisions["recommendation"].value_counts()
@@ -223,17 +279,11 @@ def run_appeals(inputs: AppealInputs, findings: pd.DataFrame | None, as_of,
 
 def _set_aside_after(inputs: AppealInputs, as_of) -> AppealInputs:
     """The same inputs with the notices dated after ``as_of`` moved to the set-aside ones."""
-    usable, later = usable_notices(inputs.notices, inputs.payers, as_of=as_of)
+    read = inputs.notices_read or ParsedTable(data=inputs.notices, rows_read=len(inputs.notices))
+    notices, later = set_aside_notices(read, as_of=as_of)
     if not len(later):
         return inputs
-    problems = inputs.problems + [Problem("notices.csv", int(r), *_split_reason(reason))
-                                  for r, reason in zip(later["_row"], later["_reason"])]
-    counts = inputs.counts.copy()
-    at = counts["file"] == "notices.csv"
-    counts.loc[at, "rows_used"] -= len(later)
-    counts.loc[at, "rows_set_aside"] += len(later)
-    return replace(inputs, notices=usable, notices_set_aside=pd.concat([inputs.notices_set_aside, later]),
-                   problems=sorted(problems, key=lambda p: (p.file != "notices.csv", p.row)), counts=counts)
+    return _with_notices(replace(inputs, notices_set_aside=pd.concat([inputs.notices_set_aside, later])), notices)
 
 
 #: How the folder's own as-of is described wherever it is used (report, appeal, reconcile).

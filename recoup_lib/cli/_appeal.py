@@ -18,13 +18,15 @@ def add_parser(subparsers) -> None:
         description="Read an audit folder plus notices.csv and payers.csv, run the audit, and write "
         "OUT/decisions.csv (one decision per notice), OUT/worklist.csv (open notices by the next "
         "deadline, with the interest of waiting), OUT/appeal_path.csv, OUT/rejected.csv and one "
-        "letter per appealed notice in OUT/letters/ (Markdown and HTML).",
+        "letter per appealed notice in OUT/letters/ (Markdown and HTML). When no notice can be decided, "
+        "it exits 1 and writes only OUT/rejected.csv, OUT/rejected_rows/ and OUT/run.json.",
     )
     parser.add_argument("folder", metavar="FOLDER", help="audit folder with notices.csv and payers.csv")
     parser.add_argument("--as-of", dest="as_of", metavar="DATE", default=None,
                         help="the day the decisions are made for, YYYY-MM-DD: deadlines and interest are counted "
-                        "from it, and notices dated after it are set aside (default: the folder's own date, its "
-                        "latest notice or payment date; never the wall clock)")
+                        "from it, and notices dated after it are set aside; a date before every notice is a "
+                        "usage error (default: the folder's own date, its latest notice or payment date; never "
+                        "the wall clock)")
     parser.add_argument("--out", metavar="OUT", required=True, help="folder to write the results to")
     parser.add_argument("--profiles", metavar="DIR", default=None,
                         help="folder with edited copies of the rule tables (appeal_levels.csv, "
@@ -51,10 +53,22 @@ def _as_of(text: str | None) -> dt.date | None:
     return day
 
 
+def _check_as_of(as_of: dt.date | None, notices) -> None:
+    """An --as-of before every notice that could be decided is a usage error: nothing had arrived by then."""
+    if as_of is None or not len(notices):
+        return
+    first = notices["notice_date"].min()
+    if first.date() > as_of:
+        raise UsageError(f"--as-of {as_of:%Y-%m-%d} is before every notice that could be decided (the earliest "
+                         f"in notices.csv is dated {first:%Y-%m-%d}): none had arrived by then, so nothing "
+                         f"would be decided; give a date on or after {first:%Y-%m-%d}, or leave --as-of out "
+                         "to use the folder's own date")
+
+
 def run(args) -> int:
     as_of = _as_of(args.as_of)
-    from ..appeals import appeal_folder
-
+    from ..appeals import appeal_folder, read_appeal_folder
+    from ..errors import InputError, NothingUsableError
     from ..outputs import check_folder, output_folder
 
     folder = Path(args.folder)
@@ -63,7 +77,19 @@ def run(args) -> int:
         raise UsageError(f"--profiles: no such folder {args.profiles!r}")
     inputs = [folder] + ([profiles_dir] if args.profiles else [])
     check_folder(args.out, inputs=inputs)
-    result = appeal_folder(folder, as_of, profiles=Path(args.profiles) if args.profiles else None)
+    read = read_appeal_folder(folder)
+    _check_as_of(as_of, read.notices)
+    result = appeal_folder(folder, as_of, profiles=Path(args.profiles) if args.profiles else None, inputs=read)
+    try:
+        result.require_decided()
+    except NothingUsableError as exc:
+        with output_folder(args.out, inputs=inputs, written_by="recoup appeal") as written:
+            result.write_set_aside(written, str(exc))
+        print(f"recoup appeal: {result.summary()}")
+        out = Path(args.out)
+        rows = f" and {out / 'rejected_rows'}" if (out / "rejected_rows").is_dir() else ""
+        raise InputError(f"{exc} No decisions were written; the rows set aside, each with its reason, are in "
+                         f"{out / 'rejected.csv'}{rows}, and {out / 'run.json'} says why the run stopped.") from None
     with output_folder(args.out, inputs=inputs, written_by="recoup appeal") as written:
         result.write(written)
         if args.xlsx:

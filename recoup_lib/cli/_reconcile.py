@@ -1,4 +1,4 @@
-"""``recoup reconcile FILE_OR_FOLDER... [--notices notices.csv] [--as-of DATE] --out OUT``.
+"""``recoup reconcile FILE_OR_FOLDER... [--notices notices.csv] [--payers payers.csv] [--as-of DATE] --out OUT``.
 
 Explains every deposit of the 835 remittances read (what was paid, reversed,
 offset, deferred, added), links every recoupment to the payment it takes
@@ -8,6 +8,10 @@ leave open. Writes ``deposits.csv``, ``recoupment_links.csv``,
 month), ``summary.json`` (``taken_back``: the same figure as ``recoup remit``),
 plus ``rejected.csv`` (835 problems that set data aside), ``files.csv`` (each
 file's status) and, when notice rows were set aside, ``notices_rejected.csv``.
+The notices are checked as ``recoup appeal`` checks them (one reader,
+:func:`recoup_lib.notices.read_notices`), against the ``payers.csv``,
+``claim_lines.csv`` and ``payments.csv`` beside them (``--payers`` names
+another payers.csv), so a row one command sets aside the other sets aside too.
 Prints one paragraph.
 The work is :func:`recoup_lib.remit.reconcile`.
 
@@ -18,6 +22,7 @@ could, or the notices file is unusable; 2 on a usage error.
 from __future__ import annotations
 
 import datetime as dt
+import sys
 from pathlib import Path
 
 ORDER = 32
@@ -34,7 +39,13 @@ def add_parser(subparsers) -> None:
     parser.add_argument("files", nargs="+", metavar="FILE_OR_FOLDER",
                         help="835 files, or folders of them")
     parser.add_argument("--notices", type=Path, default=None, metavar="NOTICES.csv",
-                        help="the payer's recoupment notices (contract notices.csv)")
+                        help="the payer's recoupment notices (contract notices.csv), checked as recoup appeal "
+                        "checks them: against the payers.csv, claim_lines.csv and payments.csv beside it, when "
+                        "there are")
+    parser.add_argument("--payers", type=Path, default=None, metavar="PAYERS.csv",
+                        help="the payers the notices name (contract payers.csv); a notice whose payer is not "
+                        "in it is set aside, as recoup appeal sets it aside (default: the payers.csv beside "
+                        "--notices)")
     parser.add_argument("--as-of", dest="as_of", default=None, metavar="DATE",
                         help="the day the open ledger is read, YYYY-MM-DD; notices dated after it are set "
                         "aside with that reason (default: the latest remittance or notice date read; never the "
@@ -51,18 +62,45 @@ def _as_of(text: str | None) -> dt.date | None:
     return None if text is None else appeal_as_of(text)
 
 
+def _notices(args):
+    """The notices read and checked as ``recoup appeal`` checks them, and the files they were checked against."""
+    from ..errors import UsageError
+    from ..notices import notice_checks, read_notices
+
+    if args.notices is None:
+        if args.payers is not None:
+            raise UsageError("--payers: only used with --notices (it checks the notices' payers)")
+        return None, []
+    if args.payers is not None and not args.payers.is_file():
+        raise UsageError(f"--payers: no such file {str(args.payers)!r}")
+    checks = notice_checks(args.notices.parent, payers=args.payers) if args.notices.is_file() else {}
+    return read_notices(args.notices, **checks), [f"{name}.csv" for name in checks]
+
+
 def run(args) -> int:
     from ..outputs import check_folder
 
     as_of = _as_of(args.as_of)
-    inputs = [*args.files, *([args.notices] if args.notices is not None else [])]
+    inputs = [*args.files, *(p for p in (args.notices, args.payers) if p is not None)]
     check_folder(args.out, inputs=inputs)
+    parsed, checked = _notices(args)
     from ..remit import reconcile
 
-    result = reconcile(args.files, notices=args.notices, as_of=as_of)
+    result = reconcile(args.files, notices=parsed, as_of=as_of)
     result.write(args.out, inputs=inputs)
     result.require_loaded(f" (see {args.out / 'rejected.csv'})")
     print(result.summary())
+    notices = result.notices
+    if checked:
+        where = f" (payers.csv: {args.payers})" if args.payers is not None else ""
+        print(f"Notices checked as recoup appeal checks them, against {', '.join(checked)} of "
+              f"{args.notices.parent}{where}.")
     print(f"Wrote deposits.csv, recoupment_links.csv, open_ledger.csv, cash_flow.csv, "
-          f"files.csv and summary.json to {args.out}.")
+          f"files.csv and summary.json to {args.out}"
+          + (", and the notice rows set aside to notices_rejected.csv." if notices is not None
+             and notices.rows_set_aside else "."))
+    if notices is not None and not notices.rows_used:
+        print(f"recoup reconcile: warning: no notice of {args.notices} could be used ({notices.rows_read} read, "
+              f"{notices.rows_set_aside} set aside: see {args.out / 'notices_rejected.csv'}), so no recoupment is "
+              "linked to a notice and the open ledger is empty", file=sys.stderr)
     return 0

@@ -14,12 +14,11 @@ import json
 from dataclasses import dataclass, field
 from pathlib import Path
 
-import numpy as np
 import pandas as pd
 
-from ..errors import InputError, Problem
-from ..folder import read_table, to_text_frame, write_csv
+from ..folder import write_csv
 from ..money import dollars
+from ..notices import read_notices, set_aside_notices
 from ..outputs import writes_folder
 from ..results import StepResult
 from ..schema import ParsedTable
@@ -157,44 +156,31 @@ class Reconciliation(StepResult):
     def write(self, out: str | Path) -> list[Path]:
         """Write the results into folder ``out``; return the paths written.
 
-        Always ``rejected.csv`` (the 835 problems that set data aside) and
-        ``files.csv`` (each file's status); when a transaction could be used,
+        Always ``rejected.csv`` (the 835 problems that set data aside),
+        ``files.csv`` (each file's status) and, when notice rows were set
+        aside, ``notices_rejected.csv`` (each row as read, with ``_file``,
+        ``_row`` and ``_reason`` in front); when a transaction could be used,
         also ``deposits.csv``, ``recoupment_links.csv``, ``open_ledger.csv``
-        (header only without notices), ``cash_flow.csv``, ``summary.json``
-        (with ``taken_back``, the same figure as ``recoup remit`` writes) and,
-        when notice rows were set aside, ``notices_rejected.csv``.
+        (header only without notices), ``cash_flow.csv`` and ``summary.json``
+        (with ``taken_back``, the same figure as ``recoup remit`` writes).
         """
         out = Path(out)
         out.mkdir(parents=True, exist_ok=True)
         written = [write_csv(self.remit.rejected, out / "rejected.csv"),
                    write_csv(self.remit.files, out / "files.csv")]
+        if self.notices is not None and self.notices.rows_set_aside:
+            written.append(write_csv(self.notices.rejected, out / "notices_rejected.csv", text=True))
         if self.loaded:
             for frame, name in ((self.deposits, "deposits.csv"),
                                 (self.links, "recoupment_links.csv"),
                                 (self.ledger, "open_ledger.csv"),
                                 (self.cash_flow, "cash_flow.csv")):
                 written.append(write_csv(frame, out / name))
-            if self.notices is not None and self.notices.rows_set_aside:
-                written.append(write_csv(self.notices.rejected, out / "notices_rejected.csv",
-                                         text=True))
             summary = out / "summary.json"
             summary.write_text(json.dumps(self.totals(), indent=2) + "\n", encoding="utf-8")
             written.append(summary)
         self.outputs = written
         return written
-
-
-def _read_notices(notices) -> ParsedTable | None:
-    """The notices as a parsed table: read from a path, or wrapped when already a DataFrame."""
-    if notices is None or isinstance(notices, ParsedTable):
-        return notices
-    if isinstance(notices, pd.DataFrame):
-        return ParsedTable(data=notices, rows_read=len(notices))
-    path = Path(notices)
-    if not path.is_file():
-        raise InputError(f"{path}: no such file (expected the notices.csv of the contract: "
-                         "notice_id, payer_id, claim_id, line_no, notice_date, amount, ...)")
-    return read_table(path, name="notices.csv")
 
 
 def _empty(columns: list[str]) -> pd.DataFrame:
@@ -212,7 +198,11 @@ def reconcile(remits, notices=None, as_of=None) -> Reconciliation:
     notices : path-like, pandas.DataFrame or ParsedTable, optional
         The payer's recoupment notices: a ``notices.csv`` of the contract
         (notice_id, payer_id, claim_id, line_no, notice_date, amount, ...),
-        or that file already parsed (money in ``amount_cents``).
+        or that file already parsed (money in ``amount_cents``). Its rows
+        are checked by :func:`recoup_lib.notices.read_notices`, the reader
+        ``recoup appeal`` uses; pass what it returned with the folder's
+        checks (``read_notices(path, **notice_checks(folder))``) to set
+        aside exactly the rows ``recoup appeal`` sets aside.
     as_of : date-like, optional
         The day the open ledger is read; notices dated after it are set
         aside with that reason. Default: the latest remittance payment or
@@ -242,7 +232,7 @@ def reconcile(remits, notices=None, as_of=None) -> Reconciliation:
     >>> result = reconcile(["tests/data/835/domain-5.5.835"])  # doctest: +SKIP
     >>> print(result.summary())  # doctest: +SKIP
     """
-    parsed = _read_notices(notices)
+    parsed = None if notices is None else read_notices(notices)
     remit = remits if isinstance(remits, Remit) else read_835(remits)
     if not remit.loaded:
         return Reconciliation(remit, _empty(DEPOSIT_COLUMNS), _empty(LINK_COLUMNS),
@@ -259,7 +249,7 @@ def reconcile(remits, notices=None, as_of=None) -> Reconciliation:
     else:
         as_of = pd.Timestamp(as_of).date()
     if data is not None and as_of is not None:
-        parsed = _set_aside_after(parsed, as_of)
+        parsed = set_aside_notices(parsed, as_of=as_of)[0]
         data = parsed.data
     items = deposit_items(remit)  # both read it: made once
     links = link_recoupments(remit, data, items=items)
@@ -267,23 +257,3 @@ def reconcile(remits, notices=None, as_of=None) -> Reconciliation:
     flow = cash_flow(remit, deposits=deposits)
     ledger = open_ledger(links, data, as_of) if data is not None and as_of is not None else _empty(LEDGER_COLUMNS)
     return Reconciliation(remit, deposits, links, ledger, flow, parsed, as_of, as_of_note=note)
-
-
-def _set_aside_after(parsed: ParsedTable, as_of: dt.date) -> ParsedTable:
-    """The notices with those dated after ``as_of`` moved to the set-aside rows, with that reason."""
-    data = parsed.data
-    later = (data["notice_date"] > pd.Timestamp(as_of)).fillna(False).to_numpy(dtype=bool)
-    if not later.any():
-        return parsed
-    expected = (f"a date on or before the as-of date {as_of:%Y-%m-%d} (a notice that had not arrived by then "
-                "is set aside, not decided)")
-    moved = data.loc[later]
-    rows = moved["_row"].astype("int64").to_numpy() if "_row" in moved else np.arange(len(moved)) + 2
-    days = moved["notice_date"].dt.strftime("%Y-%m-%d").to_numpy()
-    problems = [Problem("notices.csv", int(r), "notice_date", str(d), expected) for r, d in zip(rows, days)]
-    text = to_text_frame(moved.drop(columns=["_row"], errors="ignore"))
-    text.insert(0, "_reason", [p.message for p in problems])
-    text.insert(0, "_row", rows)
-    rejected = pd.concat([parsed.rejected, text], ignore_index=True) if len(parsed.rejected) else text
-    return ParsedTable(data=data.loc[~later], problems=sorted(parsed.problems + problems, key=lambda p: p.row),
-                       rejected=rejected.reset_index(drop=True), rows_read=parsed.rows_read)
