@@ -64,7 +64,7 @@ def test_generate_practice_summary_counts_lines_labels_and_notices(practice):
 @pytest.mark.parametrize("kwargs, message", [
     ({"lines": 10}, "at least 50 lines"),
     ({"profile": "nope"}, "unknown profile 'nope'"),
-    ({"start": "2025-13-01"}, "Month out of range"),
+    ({"start": "2025-13-01"}, "start must be a real date written YYYY-MM-DD; got .2025-13-01."),
     ({"start": "2025-05-01", "end": "2025-01-01"}, "ends .* before it starts"),
     ({"lines": 60, "error_rate": 0.9}, "error rate must be between 0 and 0.5"),
 ])
