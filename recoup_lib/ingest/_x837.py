@@ -495,7 +495,10 @@ def _read_segments(segs: Segments, labels: list[str]):
     if not pc.all(pc.not_equal(pos, "")).as_py():
         claim_pos = Parts(mend(claims[5], segs.files[clm], alt, comp), comp)[0]
         pos = pc.if_else(pc.equal(pos, ""), claim_pos.take(pa.array(line_claim)), pos)
-    diagnosis = line_diagnoses(svc["pointers"], prof, line_claim, dx, comp)
+    diagnosis, dangling = line_diagnoses(svc["pointers"], prof, line_claim, dx, comp)
+    _warn_first_per_file(segs, lx[keep][dangling], labels, warnings,
+                         "{count} service line(s) point (SV107) to a diagnosis their claim's HI does not list, "
+                         "this one first; those pointers are left out of diagnosis_codes (read)")
     kind = pc.if_else(pa.array(prof), pa.scalar("837P"), pa.scalar("837I"))
     bht_dates = to_iso(segs.of("BHT")[4])
     submitted = _take_text(bht_dates, _index(bht_of_claim, line_claim))
@@ -513,6 +516,15 @@ def _read_segments(segs: Segments, labels: list[str]):
         "_file": files, "_row": segs.numbers[lx[keep]].astype(np.int64),
     }
     return out, set_aside, warnings
+
+
+def _warn_first_per_file(segs: Segments, rows: np.ndarray, labels, warnings: list, what: str) -> None:
+    """One warning per file, at the first of ``rows`` (segment positions) in it; ``what`` may hold
+    ``{count}``, the file's number of such rows."""
+    files, first, counts = np.unique(segs.files[rows], return_index=True, return_counts=True)
+    for i, count in zip(rows[first], counts):
+        warnings.append((_order(segs, i, 0), (labels[int(segs.files[i])], int(segs.numbers[i]),
+                                              "warning: " + what.format(count=f"{count:,}"))))
 
 
 def _service_lines(segs: Segments, owner: _Owners, clm: np.ndarray, lx: np.ndarray, labels,
@@ -545,10 +557,8 @@ def _service_lines(segs: Segments, owner: _Owners, clm: np.ndarray, lx: np.ndarr
     first = np.r_[True, claim_of[1:] != claim_of[:-1]]
     at = np.arange(len(opens))
     ordinal = at - np.maximum.accumulate(np.where(first, at, 0)) + 1
-    for i in opens[np.unique(segs.files[opens], return_index=True)[1]]:
-        warnings.append((_order(segs, i, 0), (labels[int(segs.files[i])], int(segs.numbers[i]), (
-            "warning: claims without LX segments: each service line (SV1/SV2) is read as a claim "
-            "line numbered by its order in its claim (read)"))))
+    _warn_first_per_file(segs, opens, labels, warnings, "claims without LX segments: each service line "
+                         "(SV1/SV2) is read as a claim line numbered by its order in its claim (read)")
     lines = np.sort(np.concatenate([lx, opens]))
     numbered = np.isin(lines, opens)
     numbers = np.zeros(len(lines), dtype=np.int64)

@@ -337,19 +337,30 @@ def _pointer_numbers(split: Parts, k: int) -> np.ndarray:
     return num
 
 
-def line_diagnoses(pointers: pa.Array, prof: np.ndarray, line_claim: np.ndarray, dx, comp: str) -> pa.Array:
-    """Codes each line points to (837P), or all its claim's codes (837I), ``;``-joined."""
+def line_diagnoses(pointers: pa.Array, prof: np.ndarray, line_claim: np.ndarray, dx,
+                   comp: str) -> tuple[pa.Array, np.ndarray]:
+    """Codes each line points to (837P), or all its claim's codes (837I), ``;``-joined; and which
+    837P lines point (SV107) past the diagnoses their claim lists (those pointers are left out)."""
     codes, start, count = dx
     n = len(line_claim)
-    if not len(codes):
-        return _blank(n)
     split = Parts(pointers, comp)
     cnt, base = count[line_claim], start[line_claim]
-    index = []
+    index, dangling = [], np.zeros(n, dtype=bool)
     for k in range(4):
         num = _pointer_numbers(split, k)
         ok = prof & (num >= 1) & (num <= cnt)
+        dangling |= prof & (num > cnt)
         index.append(np.where(ok, base + num - 1, -1))
+    if not len(codes):
+        return _blank(n), dangling
+    return _joined_codes(codes, index, prof, line_claim, count, cnt, base), dangling
+
+
+def _joined_codes(codes: pa.Array, index: list, prof: np.ndarray, line_claim: np.ndarray, count: np.ndarray,
+                  cnt: np.ndarray, base: np.ndarray) -> pa.Array:
+    """Each line's codes, ``;``-joined: an 837P line's as ``index`` gives them (for each pointer, the
+    code's position or -1), an 837I line's all of its claim's (``base``: its first, ``cnt``: how many)."""
+    n = len(line_claim)
     # 837I: every code of the claim (up to 24), in order.
     inst = ~prof
     if inst.any():
