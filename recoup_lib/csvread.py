@@ -10,6 +10,7 @@ as written. :mod:`recoup_lib.folder` reads a whole audit folder with these.
 from __future__ import annotations
 
 import csv
+import itertools
 import mmap
 import sys
 from pathlib import Path
@@ -30,7 +31,15 @@ __all__ = [
     "read_header",
     "read_table",
     "python_csv_chunks",
+    "needs_exact_reader",
+    "open_quote_field",
+    "rows_taken_in",
+    "spanning_columns",
+    "END_OF_FILE",
+    "last_line_leaves_quote_open",
+    "WHOLE_ROW",
     "broken_frame",
+    "broken_problems",
     "with_broken_rows",
 ]
 
@@ -59,21 +68,115 @@ def _string_frame(table: pa.Table, guarded: bool = True) -> pd.DataFrame:
     return table.to_pandas(types_mapper=mapped.get)
 
 
-def _python_csv(path: Path, label: str, header: list[str]):
+def _python_csv(path: Path, label: str, header: list[str], spans=None):
     """Slow, exact reader used only when the fast one found malformed rows.
 
     Returns the well-formed records, their spreadsheet row numbers, and the
-    malformed ones (wrong number of fields, or bytes that are not UTF-8).
+    malformed ones (wrong number of fields, bytes that are not UTF-8, a stray
+    quote: see :func:`python_csv_chunks`).
     """
-    return next(python_csv_chunks(path, header))
+    return next(python_csv_chunks(path, header, spans=spans))
 
 
-def python_csv_chunks(path: Path, header: list[str], chunk_rows: int | None = None):
+#: Column of a malformed row that is wrong as a whole (its count of fields, its bytes).
+WHOLE_ROW = "(whole row)"
+#: Given to the csv module after a file's last line: it stands alone as a record when every quote is
+#: closed, and ends up inside a value when one is still open at the end of the file.
+END_OF_FILE = "\ufdd0"
+_LINE_BREAKS = ("\n", "\r")
+
+
+def spanning_columns(header: list[str], spec: FileSpec | None) -> set[str]:
+    """Columns whose values may hold a line break: free text, and the columns the contract does not
+    list (passed through untouched, such as a Notes column ``recoup import`` kept). Ids, codes,
+    dates and amounts never hold one."""
+    kinds = {c.name: c.kind for c in spec.columns} if spec is not None else {}
+    return {h for h in header if kinds.get(h, "text") == "text"}
+
+
+def open_quote_field(line: str, delimiter: str = ",") -> tuple[list[str], int | None]:
+    """One line parsed alone: its fields, and the index of the field whose quote it leaves open.
+
+    A line break ends a record only outside quotes, so the line break given to the parser after
+    the line ends up inside the last field exactly when that field's quote is still open there.
+    The index is None when every quote the line opens it also closes.
+
+    Raises
+    ------
+    csv.Error
+        A carriage return inside the line, outside quotes.
+    """
+    text = line if line.endswith(_LINE_BREAKS) else line + "\n"
+    fields = next(csv.reader((text,), delimiter=delimiter), [])
+    if fields and fields[-1].endswith(_LINE_BREAKS):
+        fields[-1] = fields[-1].rstrip("\r\n")
+        return fields, len(fields) - 1
+    return fields, None
+
+
+def rows_taken_in(lines: list[str], width: int, delimiter: str = ",") -> int:
+    """How many of ``lines`` (those a quoted value took in after its first) look like rows of a file
+    ``width`` columns wide: as many separators before any quote as a row holds. A note's line rarely
+    holds 14 commas, and a row swallowed by a stray quote does; with fewer than four columns, prose
+    and rows cannot be told apart, and none is counted."""
+    if width < 4:
+        return 0
+    return sum(line.split('"', 1)[0].count(delimiter) >= width - 1 for line in lines)
+
+
+def _lines_as_records(handle, header: list[str], spans: set[str]):
+    """``(row, fields, problem, text)`` for each record of an open CSV file after its header.
+
+    ``problem`` is None, or ``(field, expected, got)`` for a stray quote. A record is one line,
+    except where a quote opened in a column of ``spans`` (see :func:`spanning_columns`) closes on
+    a later line and the lines it takes in do not look like rows (:func:`rows_taken_in`). Any other
+    record Python's reader took from several lines is cut after its first line: that line is the
+    row with the stray quote, and the lines after it are read again as what they are, so none is
+    lost in one value.
+    """
+    taken: list[str] = []
+    source = iter(handle)
+
+    def lines(again):
+        for line in itertools.chain(again, source):
+            taken.append(line)
+            yield line
+        taken.append(END_OF_FILE)
+        yield END_OF_FILE
+
+    reader = csv.reader(lines(()))
+    next(reader, None)
+    number = 1
+    while reader is not None:
+        again = None
+        taken.clear()
+        for fields in reader:
+            if len(taken) == 1 and taken[0] is END_OF_FILE:
+                return
+            number += 1
+            at = None if len(taken) == 1 else open_quote_field(taken[0])[1]
+            spanning = at is not None and at < len(header) and header[at] in spans
+            if at is None or (spanning and taken[-1] is not END_OF_FILE and not rows_taken_in(taken[1:], len(header))):
+                yield number, fields, None, taken[0]
+            else:
+                fields = open_quote_field(taken[0])[0]
+                yield number, fields, (at, _CLOSING_QUOTE[spanning], '"' + fields[at]), taken[0]
+                again = [line for line in taken[1:] if line is not END_OF_FILE]
+                break
+            taken.clear()
+        reader = None if again is None else csv.reader(lines(again))
+
+
+def python_csv_chunks(path: Path, header: list[str], chunk_rows: int | None = None, spans=None):
     """:func:`_python_csv` in pieces of at most ``chunk_rows`` well-formed records (None: one piece).
 
     Yields ``(frame, row_numbers, broken)`` like :func:`_python_csv`, the broken rows met
     since the previous piece included; at least one piece, even for a file with no rows.
+    A broken row is ``(row, text, expected, got)``, with the column as a fifth item when one
+    value is to blame (a stray quote, see :func:`_lines_as_records`). ``spans``: the columns whose
+    values may hold a line break (default: every column; see :func:`spanning_columns`).
     """
+    spans = set(header) if spans is None else spans
     good, good_rows, broken = [], [], []
 
     def piece():
@@ -83,17 +186,20 @@ def python_csv_chunks(path: Path, header: list[str], chunk_rows: int | None = No
         return frame, np.asarray(good_rows, dtype=np.int64), list(broken)
 
     with open(path, encoding="utf-8-sig", errors="surrogateescape", newline="") as handle:
-        reader = csv.reader(handle)
-        next(reader, None)
-        for record_no, record in enumerate(reader, start=2):
+        for record_no, record, problem, line in _lines_as_records(handle, header, spans):
             text = ",".join(record)
-            if not record or (len(record) == 1 and record[0] == "" and len(header) > 1):
+            if not record or (len(record) == 1 and record[0] == "" and len(header) > 1 and problem is None):
                 continue  # a blank line
             try:
                 text.encode("utf-8")
             except UnicodeEncodeError:
                 broken.append((record_no, text.encode("utf-8", "replace").decode(),
                                "UTF-8 text (save the file as UTF-8)", "bytes that are not UTF-8"))
+                continue
+            if problem is not None:
+                at, expected, got = problem
+                column = header[at] if at < len(header) else f"field {at + 1}"
+                broken.append((record_no, line.rstrip("\r\n"), expected, got, column))
                 continue
             if len(record) != len(header):
                 broken.append((record_no, text, f"{len(header)} fields, as in the header",
@@ -105,6 +211,14 @@ def python_csv_chunks(path: Path, header: list[str], chunk_rows: int | None = No
                 yield piece()
                 good, good_rows, broken = [], [], []
     yield piece()
+
+
+#: What a row whose quote is left open expected, by whether its column's values may hold a line break.
+_CLOSING_QUOTE = {
+    False: "a closing quote on the same row (a value of this column never holds a line break)",
+    True: "a closing quote before the lines after it (this one is never closed, or takes in lines "
+          "that look like rows)",
+}
 
 
 def read_csv_text(path: str | Path, spec: FileSpec | None = None, label: str | None = None):
@@ -127,7 +241,10 @@ def read_csv_text(path: str | Path, spec: FileSpec | None = None, label: str | N
         Spreadsheet row number of each row of ``raw`` (header = row 1).
     broken : pandas.DataFrame
         Malformed rows (``_file``, ``_row``, ``_text``, ``_expected``, ``_got``,
-        ``_reason``).
+        ``_column``, ``_reason``): a row with another number of fields than the
+        header, bytes that are not UTF-8, or a quote left open at the end of its
+        line (no value of a contract file holds a line break: each line is a row,
+        the lines after such a quote are read as rows of their own).
 
     Raises
     ------
@@ -142,7 +259,7 @@ _ARROW_KINDS = {"date": pa.date32(), "int": pa.int64()}
 #: Text is read as Arrow ``large_string``, the storage of pandas' Arrow-backed strings, so it is
 #: handed to pandas without converting every column's offsets.
 _TEXT = pa.large_string()
-_NO_BROKEN = ("_file", "_row", "_text", "_expected", "_got", "_reason")
+_NO_BROKEN = ("_file", "_row", "_text", "_expected", "_got", "_column", "_reason")
 
 
 def read_header(path: Path, spec: FileSpec | None, label: str) -> list[str]:
@@ -178,22 +295,27 @@ def _read_csv(path, spec: FileSpec | None, label: str | None, typed: bool):
         raw = _string_frame(table, guarded=_holds(path, GUARD.encode()))
         rows = np.arange(len(raw), dtype=np.int64) + 2
         return raw, rows, pd.DataFrame(columns=list(_NO_BROKEN))
-    raw, rows, broken = _python_csv(path, label, header)
+    raw, rows, broken = _python_csv(path, label, header, spanning_columns(header, spec))
     return raw, rows, broken_frame(broken, label)
 
 
 def broken_frame(broken: list, label: str) -> pd.DataFrame:
-    """Malformed rows (``_row, _text, _expected, _got`` tuples) as the table :func:`read_csv_text` returns."""
-    frame = pd.DataFrame(broken, columns=["_row", "_text", "_expected", "_got"])
+    """Malformed rows (``_row, _text, _expected, _got`` tuples, and the column to blame as a fifth
+    item where one is, else :data:`WHOLE_ROW`) as the table :func:`read_csv_text` returns."""
+    broken = [b if len(b) == 5 else (*b, WHOLE_ROW) for b in broken]
+    frame = pd.DataFrame(broken, columns=["_row", "_text", "_expected", "_got", "_column"])
     frame.insert(0, "_file", label)
-    frame["_reason"] = "whole row: expected " + frame["_expected"] + "; got " + frame["_got"]
+    frame["_reason"] = [f"whole row: expected {e}; got {g}" if c == WHOLE_ROW
+                        else f"column '{c}': expected {e}; got {g!r}"
+                        for c, e, g in zip(frame["_column"], frame["_expected"], frame["_got"])]
     return frame
 
 
 def _fast_read(path: Path, header: list[str], types: dict) -> pa.Table | None:
     """The file through Arrow's multi-threaded reader; None when only the exact reader can say
-    what each row is (a malformed row, a blank line, a line break inside a quoted value, or a
-    value that does not convert to its column's type: that one raises ``ArrowInvalid``).
+    what each row is (a malformed row, a blank line, a line break inside a quoted value, a quote
+    left open on the last line, or a value that does not convert to its column's type: that one
+    raises ``ArrowInvalid``).
 
     With two or more columns, Arrow reads a blank line as a row blank in every column, where the
     exact reader skips it (counting it only in row numbers): a table holding such a row goes to the
@@ -208,7 +330,7 @@ def _fast_read(path: Path, header: list[str], types: dict) -> pa.Table | None:
     table = pacsv.read_csv(path, read_options=read, parse_options=parse, convert_options=convert)
     if invalid:
         return None
-    if (counted or quoted) and _has_blank_lines(path, table.num_rows):
+    if needs_exact_reader(path, table.num_rows, counted, quoted):
         return None
     if not counted and _has_blank_row(table):
         return None
@@ -309,6 +431,39 @@ def _holds(path: Path, byte: bytes) -> bool:
         return data.find(byte) >= 0
 
 
+def needs_exact_reader(path: Path, rows: int, one_column: bool, quoted: bool) -> bool:
+    """Whether the fast reader's ``rows`` rows may not be the file's rows as the exact reader reads
+    them, so that only the exact one can say what each row is (see :func:`_fast_read`).
+
+    A quoted file or a one-column file may hold blank lines or line breaks inside values (its
+    line breaks do not number its rows); a quoted file may leave a quote open on its last line,
+    which Arrow closes at the end of the file without a word (every other line holds one value's
+    line break and fails the count). Each is one look at the file's bytes.
+    """
+    if not (one_column or quoted):
+        return False
+    if _has_blank_lines(path, rows):
+        return True
+    if quoted and path.stat().st_size:
+        with open(path, "rb") as handle, mmap.mmap(handle.fileno(), 0, access=mmap.ACCESS_READ) as data:
+            return last_line_leaves_quote_open(data)
+    return False
+
+
+def last_line_leaves_quote_open(data, delimiter: str = ",") -> bool:
+    """Whether the last line of ``data`` (bytes or a mapped file; trailing line breaks aside) leaves
+    a quote open (see :func:`open_quote_field`): one look at the end of the file, whatever its size."""
+    end = len(data)
+    while end and data[end - 1] in b"\r\n":
+        end -= 1
+    start = max(data.rfind(b"\n", 0, end), data.rfind(b"\r", 0, end)) + 1
+    line = bytes(data[start:end]).decode("utf-8", errors="surrogateescape")
+    try:
+        return open_quote_field(line, delimiter)[1] is not None
+    except csv.Error:
+        return True
+
+
 def _has_blank_lines(path: Path, rows: int) -> bool:
     """Whether the file may hold an empty line before its end (the fast reader skips those, which
     would shift the row numbers in messages; the exact reader counts them).
@@ -390,14 +545,17 @@ def read_table(path: str | Path, name: str | None = None, spec: FileSpec | None 
     return with_broken_rows(parsed, broken, label)
 
 
+def broken_problems(broken: pd.DataFrame, label: str, value: str = "_got") -> list[Problem]:
+    """Malformed rows (see :func:`broken_frame`) as problems, the value shown taken from column ``value``."""
+    return [Problem(label, int(r), column, str(v), expected)
+            for r, v, expected, column in zip(broken["_row"], broken[value], broken["_expected"], broken["_column"])]
+
+
 def with_broken_rows(parsed: ParsedTable, broken: pd.DataFrame, label: str) -> ParsedTable:
     """Add malformed rows (see :func:`broken_frame`) to a parsed file's problems and rows set aside."""
     if len(broken):
         extra = broken[["_file", "_row", "_reason", "_text"]].rename(columns={"_text": "_raw_text"})
         parsed.rejected = pd.concat([parsed.rejected, extra], ignore_index=True)
-        parsed.problems = sorted(parsed.problems + [
-            Problem(label, int(r), "(whole row)", got, expected)
-            for r, got, expected in zip(broken["_row"], broken["_got"], broken["_expected"])
-        ], key=lambda p: p.row)
+        parsed.problems = sorted(parsed.problems + broken_problems(broken, label), key=lambda p: p.row)
         parsed.rows_read += len(broken)
     return parsed

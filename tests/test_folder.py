@@ -94,16 +94,98 @@ def test_cli_writes_rejected_rows_and_counts(tmp_path, capsys):
 
 
 def test_malformed_rows_utf8_bom_blank_lines_and_quoted_newlines(tmp_path):
+    """No code holds a line break: a quoted one is set aside where it opens, and the line after it
+    is read as a row of its own (here too short), each named by its own row number."""
     text = ("\ufeff" + HEADER + "\n" + GOOD + "\n\n"
             + 'C2,1,P1,MCR01,1234567893,2025-01-05,2025-01-06,99213,"25;\n59",1,150.00,I10,11\n'
-            + "C3,1,P1,MCR01\n")
+            + "C3,1,P1,MCR01\n" + GOOD.replace("C1", "C4") + "\n")
     folder = _folder(tmp_path, [])
     (folder / "claim_lines.csv").write_text(text, encoding="utf-8")
     parsed = read_table(folder / "claim_lines.csv")
-    assert parsed.data["claim_id"].tolist() == ["C1", "C2"]
-    assert parsed.data.loc[1, "modifiers"] == "25;59"
-    assert [p.row for p in parsed.problems] == [5]
-    assert parsed.problems[0].expected == "13 fields, as in the header"
+    assert parsed.data["claim_id"].tolist() == ["C1", "C4"]
+    assert [(p.row, p.column, p.value) for p in parsed.problems] == [
+        (4, "modifiers", '"25;'), (5, "(whole row)", "5 fields"), (6, "(whole row)", "4 fields")]
+    assert parsed.problems[1].expected == "13 fields, as in the header"
+    assert (parsed.rows_read, parsed.rows_used, parsed.rows_set_aside) == (5, 2, 3)
+
+
+_STRAY = GOOD.replace(",11", ',"11')
+
+
+def _stray_quote_lines(where: str) -> list[str]:
+    """Six rows (C1..C6), the stray quote opening in the last field of the second or the last one."""
+    rows = [GOOD.replace("C1", f"C{i}") for i in range(1, 7)]
+    at = 1 if where == "mid_file" else len(rows) - 1
+    rows[at] = _STRAY.replace("C1", f"C{at + 1}")
+    return rows
+
+
+@pytest.mark.parametrize("quoted_elsewhere", [False, True])
+@pytest.mark.parametrize("where", ["mid_file", "last_row"])
+@pytest.mark.parametrize("ending", ["\n", "\r\n", ""])
+def test_a_stray_quote_sets_its_row_aside_and_loses_no_other(tmp_path, where, ending, quoted_elsewhere):
+    """A quote never closed (Arrow and Python's csv module would take every line after it as one
+    value, or close it at the end of the file without a word) is set aside where it opens, naming
+    the column; every other line is read as its own row."""
+    rows = _stray_quote_lines(where)
+    if quoted_elsewhere:  # a legitimate quoted comma: the file needs quote tracking either way
+        rows[2] = rows[2].replace("I10", '"I10,E11.9"')
+    folder = _folder(tmp_path, [])
+    (folder / "claim_lines.csv").write_bytes((HEADER + "\n" + "\n".join(rows)).replace("\n", ending or "\n")
+                                             .encode() + ending.encode())
+    parsed = read_table(folder / "claim_lines.csv")
+    bad = 3 if where == "mid_file" else 7
+    assert [(p.row, p.column) for p in parsed.problems] == [(bad, "place_of_service")]
+    assert parsed.problems[0].message == (
+        f"claim_lines.csv, row {bad}, column 'place_of_service': expected a closing quote on the same row "
+        "(a value of this column never holds a line break); got '\"11'.")
+    assert (parsed.rows_read, parsed.rows_used, parsed.rows_set_aside) == (6, 5, 1)
+    assert f"C{bad - 1}" not in parsed.data["claim_id"].tolist()
+    assert set(parsed.data["place_of_service"]) == {"11"}
+    assert parsed.rejected.loc[0, "_raw_text"] == _STRAY.replace("C1", f"C{bad - 1}")
+    if quoted_elsewhere:
+        assert parsed.data.set_index("claim_id").loc["C3", "diagnosis_codes"] == "I10,E11.9"
+
+
+@pytest.mark.parametrize("where", ["mid_file", "last_row"])
+def test_a_note_over_several_lines_is_one_row_but_a_stray_quote_in_it_is_set_aside(tmp_path, where):
+    """An extra column (kept as written, e.g. the Notes an import passed through) may hold a line
+    break; a quote there never closed, or taking in lines that look like rows, is a stray one, and
+    the lines after it are read again as what they are (the note of C4 still one row)."""
+    note = '"called payer,\nwill ""resubmit"""'
+    rows = [f"{GOOD.replace('C1', f'C{i}')},{note if i == 4 else 'ok'}" for i in range(1, 7)]
+    folder = _folder(tmp_path, rows, header=HEADER + ",note")
+    parsed = read_table(folder / "claim_lines.csv")
+    assert parsed.problems == [] and (parsed.rows_read, parsed.rows_used) == (6, 6)
+    assert parsed.data["note"].tolist()[2:4] == ["ok", 'called payer,\nwill "resubmit"']
+    at = 1 if where == "mid_file" else 5
+    rows[at] = rows[at].removesuffix(",ok") + ',"never closed'
+    (folder / "claim_lines.csv").write_text("\n".join([HEADER + ",note", *rows]) + "\n", encoding="utf-8")
+    parsed = read_table(folder / "claim_lines.csv")
+    assert [(p.row, p.column, p.value) for p in parsed.problems] == [(at + 2, "note", '"never closed')]
+    assert parsed.problems[0].expected.startswith("a closing quote before the lines after it")
+    assert (parsed.rows_read, parsed.rows_used, parsed.rows_set_aside) == (6, 5, 1)
+    assert parsed.data["claim_id"].tolist() == [f"C{i}" for i in range(1, 7) if i != at + 1]
+    assert 'called payer,\nwill "resubmit"' in parsed.data["note"].tolist()
+
+
+def test_a_quoted_comma_still_reads_on_the_fast_path(tmp_path):
+    folder = _folder(tmp_path, [GOOD, GOOD.replace("C1", "C2").replace("I10", '"I10,E11.9"')])
+    parsed = read_table(folder / "claim_lines.csv")
+    assert parsed.problems == [] and (parsed.rows_read, parsed.rows_used) == (2, 2)
+    assert parsed.data["diagnosis_codes"].tolist() == ["I10", "I10,E11.9"]
+
+
+def test_a_stray_quote_is_reported_by_the_audit_with_every_other_line_audited(tmp_path, capsys):
+    folder = _folder(tmp_path, _stray_quote_lines("mid_file"))
+    out = tmp_path / "out"
+    assert main(["audit", str(folder), "--no-defaults", "--out", str(out)]) == 0
+    said = capsys.readouterr().out
+    assert "claim_lines.csv: 6 rows read = 5 used + 1 set aside" in said
+    assert "claim_lines.csv, row 3, column 'place_of_service': expected a closing quote on the same row" in said
+    rejected = pd.read_csv(out / "rejected.csv", dtype="str", keep_default_na=False)
+    assert rejected[["file", "row", "column", "value"]].values.tolist() == [
+        ["claim_lines.csv", "3", "place_of_service", '"11']]
 
 
 @pytest.mark.parametrize("second", [GOOD.replace("C1", "C2"), GOOD.replace("C1", '"C2"')])

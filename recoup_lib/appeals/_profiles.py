@@ -28,6 +28,7 @@ import numpy as np
 import pandas as pd
 
 from ..errors import InputError, InvalidParameterError, Problem
+from ..csvread import broken_problems
 from ..folder import read_csv_text
 from ..money import parse_cents_scalar
 from ..schema import APPEAL_RULE_SPECS, PAYER_TYPES, PERIOD_UNITS, FileSpec, parse_table
@@ -183,9 +184,7 @@ def _read_file(path: Path, label: str, check, spec: FileSpec) -> pd.DataFrame:
     """:func:`_read` without the cache: parse the file and check it."""
     raw, rows, broken = read_csv_text(path, spec, label)
     parsed = parse_table(raw, spec, label=label, row_numbers=rows)
-    problems = [Problem(label, int(r), "(whole row)", t, e)
-                for r, t, e in zip(broken["_row"], broken["_text"], broken["_expected"])]
-    problems += parsed.problems
+    problems = broken_problems(broken, label, value="_text") + parsed.problems
     data = parsed.data
     if not problems:
         problems += [Problem(label, int(row), column, str(value), expected)

@@ -8,6 +8,8 @@ call, :func:`import_files`, returns an :class:`ImportResult` (``.write(out)``,
 ==========================  ================================================
 :mod:`._tables`             CSV (UTF-8 / Windows-1252, detected) and workbook
                             (python-calamine, openpyxl) reading; header row
+:mod:`._exact`              the exact CSV reader: values over several lines,
+                            a stray quote set aside where it opens
 :mod:`._fields`             which header holds which field (names billing
                             systems use), ambiguity and missing-field errors
 :mod:`._values`             US dates, Excel serials, $ and (12.00), Y/N flags

@@ -28,6 +28,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from ..arrowtext import array_parts
+from ..csvread import WHOLE_ROW
 from ..errors import Problem
 from ..money import MAX_TOTAL_CENTS
 from ..schema import FileSpec
@@ -324,9 +325,9 @@ def build_export(raw: RawExport, spec: FileSpec, proposal: Proposal) -> Built:
                                 for i in aside_idx.tolist()])
     aside.insert(0, "_row", raw.rows[aside_idx])
     if raw.set_aside:
-        early = pd.DataFrame(raw.set_aside, columns=["_row", "_reason", "_text"])
-        problems = [Problem(raw.label, int(r), "(whole row)", str(t)[:60], str(why))
-                    for r, why, t in raw.set_aside] + problems
+        early = pd.DataFrame([entry[:3] for entry in raw.set_aside], columns=["_row", "_reason", "_text"])
+        problems = [Problem(raw.label, int(r), (*rest, WHOLE_ROW)[0], str(t)[:60], str(why))
+                    for r, why, t, *rest in raw.set_aside] + problems
         aside = pd.concat([early, aside], ignore_index=True)
     aside = aside.sort_values("_row", kind="stable").reset_index(drop=True)
     problems.sort(key=lambda p: p.row)

@@ -37,8 +37,9 @@ import pyarrow.csv as pacsv
 
 from ..errors import InputError
 from ..arrowtext import string_parts
-from ..csvread import RESERVED_PREFIX
+from ..csvread import RESERVED_PREFIX, last_line_leaves_quote_open
 from ..formulas import GUARD, unguard_formulas, unguard_text
+from ._exact import csv_body_exact
 
 __all__ = ["RawExport", "read_export", "split_sheet", "WORKBOOK_SUFFIXES", "decode_bytes", "utf16_codec"]
 
@@ -65,8 +66,9 @@ class RawExport:
         The text of each column (blank cells ``""``).
     rows : numpy.ndarray
         Spreadsheet row number of each row (the first line of the file is row 1).
-    set_aside : list of (row, reason, text)
-        Rows already set aside: title rows above the header, malformed rows.
+    set_aside : list of (row, reason, text) or (row, reason, text, column)
+        Rows already set aside: title rows above the header, malformed rows (with the column
+        to blame where one is: the one where a runaway quote opens).
     info : dict
         encoding, delimiter, sheet, header_row.
     """
@@ -366,7 +368,9 @@ def _read_csv_data(path: Path, data: bytes, encoding: str, score, transcode: boo
 
 def _csv_body(data: bytes, header_line: int, headers: list[str], delimiter: str, label: str,
               transcode: str | None = None):
-    """The rows below the header: Arrow's reader when the file is regular, else an exact one.
+    """The rows below the header: Arrow's reader when the file is regular, else an exact one
+    (:func:`~._exact.csv_body_exact`, which also sets aside a quote that runs away; Arrow would take
+    the lines after it as one value, or close a quote left open on the last line without a word).
 
     ``transcode``: the single-byte encoding ``data`` is in; its cells are read as bytes and decoded
     (see :func:`_transcoded`); a file that needs the exact reader raises :class:`_Irregular`.
@@ -383,7 +387,8 @@ def _csv_body(data: bytes, header_line: int, headers: list[str], delimiter: str,
         table = None
     if table is None and not transcode:     # a file in a single-byte encoding is decoded whole first
         table = _arrow_rows(data, header_line, headers, delimiter, kind, newlines_in_values=True)
-    if table is not None and breaks == header_line - 1 + table.num_rows:
+    if table is not None and breaks == header_line - 1 + table.num_rows and \
+            not last_line_leaves_quote_open(data, delimiter):
         rows = np.arange(table.num_rows, dtype=np.int64) + header_line + 1
         guarded = GUARD.encode() in data
         columns = {h: table.column(h).combine_chunks() for h in headers}
@@ -393,7 +398,7 @@ def _csv_body(data: bytes, header_line: int, headers: list[str], delimiter: str,
     if transcode:
         raise _Irregular
     try:
-        columns, rows, extra = _csv_body_exact(data, header_line, headers, delimiter)
+        columns, rows, extra = csv_body_exact(data, header_line, headers, delimiter)
     except csv.Error as exc:
         raise InputError(f"{label}: not readable as CSV ({exc})") from None
     return {h: unguard_formulas(values) for h, values in columns.items()}, rows, extra
@@ -474,34 +479,6 @@ def _unguard(values: pa.Array, guarded: bool) -> pa.Array:
     if not guarded or data is None or not (np.frombuffer(data, dtype=np.uint8) == ord(GUARD)).any():
         return values
     return unguard_formulas(values)
-
-
-def _csv_body_exact(data: bytes, header_line: int, headers: list[str], delimiter: str):
-    """Python's csv module, line by line: exact row numbers, short rows padded, long rows set aside."""
-    width = len(headers)
-    text = io.StringIO(data.decode("utf-8"), newline="")
-    reader = csv.reader(text, delimiter=delimiter)
-    records, rows, extra = [], [], []
-    start = 1
-    for record in reader:
-        line = start
-        start = reader.line_num + 1
-        if line <= header_line:
-            continue
-        if not record or not any(c.strip() for c in record):
-            continue
-        if len(record) > width:
-            if any(c.strip() for c in record[width:]):
-                extra.append((line, f"{len(record)} fields where the header has {width}",
-                              delimiter.join(record)))
-                continue
-            record = record[:width]
-        elif len(record) < width:
-            record = record + [""] * (width - len(record))
-        records.append(record)
-        rows.append(line)
-    columns = {h: pa.array([r[j] for r in records], pa.string()) for j, h in enumerate(headers)}
-    return columns, np.asarray(rows, dtype=np.int64), extra
 
 
 def _cell_text(value) -> str:

@@ -44,13 +44,14 @@ import pyarrow.csv as pacsv
 import pyarrow.parquet as pq
 
 from ..errors import InputError, InvalidParameterError
-from ..csvread import (  # noqa: F401 - the two private checks are the fast reader's own
-    _has_blank_lines,
+from ..csvread import (  # noqa: F401 - the private check is the fast reader's own
     _has_quote,
     arrow_options,
     broken_frame,
+    needs_exact_reader,
     python_csv_chunks,
     read_header,
+    spanning_columns,
     read_table,
     with_broken_rows,
 )
@@ -266,7 +267,7 @@ def _arrow_pieces(path: Path, header: list[str]):
         seen += len(frame)
     if invalid:
         raise _NeedsExactReader
-    if (counted or quoted) and _has_blank_lines(path, seen):
+    if needs_exact_reader(path, seen, counted, quoted):
         raise _NeedsExactReader
 
 
@@ -285,7 +286,7 @@ def _stream(path: Path, name: str, consume, restart) -> list:
         restart()
     broken = []
     rows_per_piece = max(10_000, _PIECE_BYTES // 100)
-    for raw, rows, bad in python_csv_chunks(path, header, rows_per_piece):
+    for raw, rows, bad in python_csv_chunks(path, header, rows_per_piece, spanning_columns(header, SPECS[name])):
         broken.extend(bad)
         consume(raw, rows)
     return broken

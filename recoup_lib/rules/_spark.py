@@ -19,7 +19,9 @@ spark``) reads the audit folder from any path Spark can see (a local folder,
 Every rule must be patient-local (see :class:`~recoup_lib.rules.Rule`). Row
 numbers in messages count records from the header (row 1); unlike the
 in-memory reader, Spark skips blank lines and reads a quoted value with a
-line break only with ``multiLine``, so such files give other row numbers.
+line break only with ``multiLine``, so such files give other row numbers;
+and it closes a stray quote at the end of its line, where the in-memory
+reader sets that row aside.
 See docs/scale.md for running it on a cluster.
 """
 

@@ -16,6 +16,7 @@ import numpy as np
 import pandas as pd
 
 from ..errors import InputError, Problem
+from ..csvread import broken_problems
 from ..folder import read_csv_text
 from ..schema import SAMPLE_SPEC, STRATA_SPEC, FileSpec, frame_spec, money_column, parse_table
 
@@ -40,9 +41,7 @@ def _parse(path: Path, spec: FileSpec, label: str):
     """Read and type a file; return the parsed table, every problem, and rows read."""
     raw, rows, broken = read_csv_text(path, spec, label)
     parsed = parse_table(raw, spec, label=label, row_numbers=rows)
-    problems = list(parsed.problems) + [
-        Problem(label, int(r), "(whole row)", got, expected)
-        for r, got, expected in zip(broken["_row"], broken["_got"], broken["_expected"])]
+    problems = list(parsed.problems) + broken_problems(broken, label)
     return raw, parsed, problems, parsed.rows_read + len(broken)
 
 
