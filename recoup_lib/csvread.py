@@ -555,7 +555,11 @@ def with_broken_rows(parsed: ParsedTable, broken: pd.DataFrame, label: str) -> P
     """Add malformed rows (see :func:`broken_frame`) to a parsed file's problems and rows set aside."""
     if len(broken):
         extra = broken[["_file", "_row", "_reason", "_text"]].rename(columns={"_text": "_raw_text"})
-        parsed.rejected = pd.concat([parsed.rejected, extra], ignore_index=True)
+        extra = extra.astype({"_row": "int64"})
+        if len(parsed.rejected):
+            parsed.rejected = pd.concat([parsed.rejected, extra], ignore_index=True).astype({"_row": "int64"})
+        else:
+            parsed.rejected = extra.reset_index(drop=True)
         parsed.problems = sorted(parsed.problems + broken_problems(broken, label), key=lambda p: p.row)
         parsed.rows_read += len(broken)
     return parsed

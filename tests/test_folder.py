@@ -186,6 +186,12 @@ def test_a_stray_quote_is_reported_by_the_audit_with_every_other_line_audited(tm
     rejected = pd.read_csv(out / "rejected.csv", dtype="str", keep_default_na=False)
     assert rejected[["file", "row", "column", "value"]].values.tolist() == [
         ["claim_lines.csv", "3", "place_of_service", '"11']]
+    rows = (out / "rejected_rows" / "claim_lines.csv").read_text(encoding="utf-8").splitlines()
+    assert rows[0] == "_file,_row,_reason,_raw_text" and rows[1].startswith("claim_lines.csv,3,")
+    partitioned = tmp_path / "partitioned"
+    assert main(["audit", str(folder), "--no-defaults", "--max-memory", "1GB", "--out", str(partitioned)]) == 0
+    assert (partitioned / "rejected_rows" / "claim_lines.csv").read_bytes() == \
+        (out / "rejected_rows" / "claim_lines.csv").read_bytes()
 
 
 @pytest.mark.parametrize("second", [GOOD.replace("C1", "C2"), GOOD.replace("C1", '"C2"')])
