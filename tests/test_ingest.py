@@ -119,6 +119,32 @@ def test_workbook_first_sheet_or_named_sheet_with_excel_dates_and_numbers(tmp_pa
         import_files(claims, payments=f"{tmp_path / 'pay.xlsx'}#June")
 
 
+def test_a_claim_merged_down_the_rows_of_its_lines_gives_each_line_its_claim(tmp_path):
+    """Billing reports merge a claim's number and patient down the rows of its lines; the value sits in
+    the range's first cell only. Each line is read with it, and the summary names the ranges."""
+    book = openpyxl.Workbook()
+    ws = book.active
+    ws.title = "Charges"
+    ws.append(["Charge Detail"])
+    ws.merge_cells("A1:F1")
+    ws.append(["Claim #", "Line #", "Patient Acct", "Ins Code", "Rendering NPI", "DOS", "Date Billed", "CPT",
+               "Units", "Billed Amt"])
+    day, billed = dt.date(2025, 1, 31), dt.date(2025, 2, 3)
+    ws.append(["C1", 1, "P1", "MCR01", 1234567893, day, billed, "99213", 1, 120])
+    ws.append([None, 2, None, "MCR01", 1234567893, day, billed, "36415", 1, 15])
+    ws.append([None, 3, None, "MCR01", 1234567893, day, billed, "85025", 1, 30])
+    ws.append(["C2", 1, "P2", "MCR01", 1234567893, dt.date(2025, 2, 1), billed, "99214", 1, 190])
+    ws.merge_cells("A3:A5")
+    ws.merge_cells("C3:C5")
+    book.save(tmp_path / "charges.xlsx")
+    result = import_files(tmp_path / "charges.xlsx", payments=write_payments(tmp_path / "p.csv"))
+    lines = result.tables["claim_lines.csv"]
+    assert lines[["claim_id", "line_no", "patient_id"]].values.tolist() == [
+        ["C1", 1, "P1"], ["C1", 2, "P1"], ["C1", 3, "P1"], ["C2", 1, "P2"]]
+    assert "merged cells read as one value in each of their cells: A1:F1, A3:A5, C3:C5" in result.summary()
+    assert result.sources[0].rows_set_aside == 1  # the title row, merged across the columns
+
+
 def test_column_option_settles_overrides_and_leaves_out(tmp_path):
     header = HEADER.replace("DOS", "Svc Dt").replace("Claim #", "Claim #,Claim ID")
     rows = [r.replace("C1,", "C1,X1,", 1).replace("C2,", "C2,X2,", 1) for r in ROWS]

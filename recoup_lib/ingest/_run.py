@@ -319,6 +319,10 @@ def _build_one(kind: str, raw, mapping: dict, columns: dict):
     fmt = "workbook" if raw.info.get("sheet") is not None else "CSV"
     report = SourceReport(raw.label, kind, fmt, blank_rows=built.blank_rows, info=dict(raw.info),
                           columns=dict(proposal.columns))
+    merged = raw.info.get("merged") or []
+    if merged:
+        report.notes.append(f"merged cells read as one value in each of their cells: {', '.join(merged[:6])}"
+                            + (f" and {len(merged) - 6:,} more" if len(merged) > 6 else ""))
     unused = [h for h in raw.headers if h not in proposal.used_headers()]
     if unused:
         report.notes.append("kept as extra columns: " + ", ".join(repr(h) for h in unused[:8])

@@ -503,7 +503,40 @@ def _cell_text(value) -> str:
     return str(value)
 
 
-def _workbook_rows(path: Path, sheet: str | None) -> tuple[list[list], str]:
+def _column_letters(column: int) -> str:
+    """A spreadsheet's name for a column numbered from 0: 0 -> ``A``, 27 -> ``AB``."""
+    letters = ""
+    column += 1
+    while column:
+        column, rest = divmod(column - 1, 26)
+        letters = chr(65 + rest) + letters
+    return letters
+
+
+def _fill_merged(grid: list[list], merged) -> list[str]:
+    """Give every cell of each merged range the value of its first cell; the ranges filled, as ``A5:A9``.
+
+    Billing reports merge a claim's number or a patient's name down the rows
+    of its lines; a spreadsheet keeps the value in the range's first cell and
+    leaves the others blank. Read as they are, those rows would lack their
+    claim; the merge says the value belongs to every cell of the range.
+    """
+    filled = []
+    for (top, left), (bottom, right) in sorted(merged or ()):
+        if top >= len(grid) or left >= len(grid[top]):
+            continue
+        value = grid[top][left]
+        for r in range(top, min(bottom, len(grid) - 1) + 1):
+            row = grid[r]
+            for c in range(left, min(right, len(row) - 1) + 1):
+                if (r, c) != (top, left) and row[c] in ("", None):
+                    row[c] = value
+        filled.append(f"{_column_letters(left)}{top + 1}:{_column_letters(right)}{bottom + 1}")
+    return filled
+
+
+def _workbook_rows(path: Path, sheet: str | None) -> tuple[list[list], str, list[str]]:
+    """The sheet's cells (merged ranges filled, see :func:`_fill_merged`), its name, the ranges filled."""
     try:
         import python_calamine
 
@@ -512,7 +545,9 @@ def _workbook_rows(path: Path, sheet: str | None) -> tuple[list[list], str]:
         if sheet is not None and sheet not in names:
             raise InputError(f"{path.name}: no sheet named {sheet!r} (sheets: {', '.join(names)})")
         chosen = sheet if sheet is not None else names[0]
-        return book.get_sheet_by_name(chosen).to_python(skip_empty_area=False), chosen
+        found = book.get_sheet_by_name(chosen)
+        grid = found.to_python(skip_empty_area=False)
+        return grid, chosen, _fill_merged(grid, getattr(found, "merged_cell_ranges", None))
     except InputError:
         raise
     except Exception:  # noqa: BLE001 - any calamine failure: try openpyxl before giving up
@@ -527,11 +562,11 @@ def _workbook_rows(path: Path, sheet: str | None) -> tuple[list[list], str]:
         raise InputError(f"{path.name}: no sheet named {sheet!r} (sheets: {', '.join(book.sheetnames)})")
     ws = book[sheet] if sheet is not None else book.worksheets[0]
     rows = [list(r) for r in ws.iter_rows(min_row=1, values_only=True)]
-    return rows, ws.title
+    return rows, ws.title, []
 
 
 def _read_workbook(path: Path, sheet: str | None, score) -> RawExport:
-    grid, chosen = _workbook_rows(path, sheet)
+    grid, chosen, merged = _workbook_rows(path, sheet)
     label = f"{path.name}#{chosen}" if sheet is not None else path.name
     preview = [[_cell_text(v) for v in row] for row in grid[:_PREVIEW_ROWS]]
     if not any(any(c.strip() for c in row) for row in preview):
@@ -559,5 +594,5 @@ def _read_workbook(path: Path, sheet: str | None, score) -> RawExport:
         keep.append(cells)
         rows.append(index + 2 + i)
     columns = {h: pa.array([r[j] for r in keep], pa.string()) for j, h in enumerate(headers)}
-    info = {"encoding": None, "delimiter": None, "sheet": chosen, "header_row": index + 1}
+    info = {"encoding": None, "delimiter": None, "sheet": chosen, "header_row": index + 1, "merged": merged}
     return RawExport(label, headers, columns, np.asarray(rows, dtype=np.int64), set_aside, info)
