@@ -368,3 +368,17 @@ def test_a_money_column_reads_the_same_through_the_plain_fast_path_and_the_gener
     pd.testing.assert_frame_equal(fast.data, general.data)
     pd.testing.assert_frame_equal(fast.rejected, general.rejected)
     assert fast.problems == general.problems and fast.rows_read == general.rows_read
+
+
+@pytest.mark.parametrize(("column", "bad"), [("claim_id", "C\x002"), ("claim_id", "C\t2"), ("patient_id", "P\x1b1"),
+                                             ("procedure_code", "992\x7f13")])
+def test_an_id_or_code_holding_a_control_character_is_set_aside_naming_its_column(tmp_path, column, bad):
+    """A NUL, tab or escape inside an id is a cell that ran into another or a damaged file: set aside."""
+    good = dict(zip(HEADER.split(","), GOOD.split(",")))
+    second = ",".join(bad if name == column else value.replace("C1", "C2")
+                      for name, value in good.items())
+    folder = _folder(tmp_path, [GOOD, second])
+    parsed = read_table(folder / "claim_lines.csv")
+    assert parsed.data["claim_id"].tolist() == ["C1"]
+    assert [(p.row, p.column, p.value) for p in parsed.problems] == [(3, column, bad)]
+    assert parsed.problems[0].expected.startswith("an id or code without control characters")

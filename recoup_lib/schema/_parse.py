@@ -96,6 +96,15 @@ def _visible(data: np.ndarray) -> bool:
     return not len(data) or (data.min() >= 0x21 and data.max() <= 0x7E)
 
 
+def _control_characters(arr: pa.ChunkedArray) -> np.ndarray:
+    """Which values hold a control character (bytes 0-31 or 127); two reductions of the bytes when none does."""
+    for offsets, data in string_parts(arr):
+        used = data[offsets[0]:offsets[-1]]
+        if len(used) and (used.min() < 0x20 or (used == 0x7F).any()):
+            return _mask(pc.match_substring_regex(arr, "[\\x00-\\x1f\\x7f]"))
+    return np.zeros(len(arr), dtype=bool)
+
+
 def _plain_ascii(arr: pa.ChunkedArray) -> bool:
     """Whether every byte of the text is printable ASCII other than a space (``!`` to ``~``).
 
@@ -296,6 +305,9 @@ def _parse_column(text: pa.ChunkedArray, col: Column, n: int, record, bad: np.nd
     if not col.nullable:
         record(blank, "a value (this column may not be blank)")
     kind = col.kind
+    if kind in ("id", "code"):
+        record(_control_characters(text), "an id or code without control characters (a line break, tab or NUL "
+               "byte inside it: the cell ran into another, or the file is damaged)")
     if kind in ("id", "code", "text"):
         return _as_text(text)
     if kind == "codes":
