@@ -97,10 +97,11 @@ def _visible(data: np.ndarray) -> bool:
 
 
 def _control_characters(arr: pa.ChunkedArray) -> np.ndarray:
-    """Which values hold a control character (bytes 0-31 or 127); two reductions of the bytes when none does."""
+    """Which values hold a control character (bytes 0-31 or 127); two reductions of the bytes when none
+    does and the text is ASCII (the usual id)."""
     for offsets, data in string_parts(arr):
         used = data[offsets[0]:offsets[-1]]
-        if len(used) and (used.min() < 0x20 or (used == 0x7F).any()):
+        if len(used) and (used.min() < 0x20 or (used.max() >= 0x7F and (used == 0x7F).any())):
             return _mask(pc.match_substring_regex(arr, "[\\x00-\\x1f\\x7f]"))
     return np.zeros(len(arr), dtype=bool)
 
