@@ -4,6 +4,9 @@
 from __future__ import annotations
 
 import json
+import os
+import subprocess
+import sys
 
 import openpyxl
 import pandas as pd
@@ -196,3 +199,19 @@ def test_an_export_whose_first_header_starts_with_isa_is_still_an_export(tmp_pat
     path = write(tmp_path / "charges.csv", [CLAIMS.replace("Claim #", "Isa Claim #", 1), *ROWS])
     result = import_files(path, columns={"claim_id": "Isa Claim #"})
     assert result.tables["claim_lines.csv"]["claim_id"].tolist() == ["C1", "C1"]
+
+
+@pytest.mark.parametrize("kind", ["pipe", "device"])
+def test_a_pipe_or_a_device_given_as_an_export_is_refused_without_waiting_on_it(tmp_path, kind):
+    """Opening a named pipe waits for a writer for ever, and a device never ends: both are refused,
+    naming the path, before anything opens them (run in a child process so a hang fails the test)."""
+    if kind == "pipe":
+        given = tmp_path / "claims.csv"
+        os.mkfifo(given)
+    else:
+        given = "/dev/zero"
+    done = subprocess.run([sys.executable, "-m", "recoup_lib", "import", "--claims", str(given),
+                           "--out", str(tmp_path / "out")], capture_output=True, text=True, timeout=120)
+    assert done.returncode == 1
+    assert f"{given}: not a regular file (a device, pipe or socket)" in done.stderr
+    assert not (tmp_path / "out").exists()

@@ -35,7 +35,7 @@ from ._fields import (
 )
 from ._remit_payments import payments_from_835
 from ._result import ImportResult, SourceReport
-from ._tables import read_export, split_sheet, utf16_codec
+from ._tables import check_readable, read_export, split_sheet, utf16_codec
 from ._x837 import LINE_COLUMNS, _workers, looks_like_x12, read_837
 
 __all__ = ["import_files", "load_mapping", "preview_file"]
@@ -434,8 +434,7 @@ def import_files(claims, payments=None, coverage=None, documentation=None, colum
         raise UsageError("claims: at least one claims file (an export or 837s) is required")
     inputs = [split_sheet(p)[0] for kind in KINDS for p in given[kind]]
     for path in inputs:
-        if not path.exists():
-            raise InputError(f"{path.name}: file not found in {path.parent}")
+        check_readable(path)
     reports: list[SourceReport] = []
     messages: list[str] = []
     problems: list[Problem] = []

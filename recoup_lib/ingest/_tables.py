@@ -222,6 +222,23 @@ def find_header(preview: list[list[str]], score) -> int:
     return 0
 
 
+def check_readable(path: Path, folder_ok: bool = True) -> None:
+    """Refuse, before anything opens it, a path that is missing or is not a file (nor a folder where
+    ``folder_ok``): opening a pipe would wait for a writer for ever, and a device never ends.
+
+    Raises
+    ------
+    InputError
+        Naming the path and what it is.
+    """
+    if path.is_file() or (folder_ok and path.is_dir()):
+        return
+    if not path.exists():
+        raise InputError(f"{path.name}: file not found in {path.parent}")
+    what = "a folder" if path.is_dir() else "not a regular file (a device, pipe or socket)"
+    raise InputError(f"{path}: {what}; give the export file itself")
+
+
 def read_export(spec: str | Path, score) -> RawExport:
     """Read a CSV export or a workbook sheet as text below its header row.
 
@@ -239,8 +256,7 @@ def read_export(spec: str | Path, score) -> RawExport:
         The file is missing, empty, or the sheet does not exist.
     """
     path, sheet = split_sheet(spec)
-    if not path.is_file():
-        raise InputError(f"{path.name}: file not found in {path.parent}")
+    check_readable(path, folder_ok=False)
     if path.suffix.lower() in WORKBOOK_SUFFIXES:
         return _read_workbook(path, sheet, score)
     return _read_csv(path, score)
