@@ -581,6 +581,12 @@ def test_a_broken_link_or_a_pipe_in_a_folder_is_listed_as_skipped_not_silently_l
     assert any("not a regular file" in m for m in skipped)
 
 
+def test_a_device_named_explicitly_is_skipped_not_read_for_ever():
+    remit = read_835(["/dev/zero"])
+    assert remit.files["status"].tolist() == ["skipped"] and not remit.loaded
+    assert remit.problems["expected"].str.contains("not a regular file").all()
+
+
 def test_an_837_named_explicitly_is_still_read_and_refused(tmp_path):
     text = (DATA / "domain-5.5.835").read_text().replace("ST*835*0001", "ST*837*0001")
     remit = read_835([_write(tmp_path, "claim.837", text)])

@@ -47,6 +47,10 @@ class FileList:
     skipped: list[tuple[str, str, str]] = field(default_factory=list)
 
 
+#: Why a pipe, socket or device is not read: reading one may wait for ever or never end.
+_NOT_REGULAR = "not a regular file: a pipe, socket or device (not read)"
+
+
 def _walk(folder: Path, skipped: list) -> list[Path]:
     """Every file below ``folder``, sorted by path; hidden entries are pruned and noted."""
     found = []
@@ -67,7 +71,7 @@ def _walk(folder: Path, skipped: list) -> list[Path]:
             elif path.is_symlink():
                 skipped.append((str(path), str(path), f"a link to {os.readlink(path)}, which does not exist"))
             else:
-                skipped.append((str(path), str(path), "not a regular file: a pipe, socket or device"))
+                skipped.append((str(path), str(path), _NOT_REGULAR))
     return sorted(found, key=lambda p: p.relative_to(folder).parts)
 
 
@@ -90,6 +94,9 @@ def expand(paths) -> FileList:
         given = Path(given)
         if given.is_dir():
             inside = _walk(given, out.skipped)
+        elif given.exists() and not given.is_file():
+            out.skipped.append((str(given), str(given), _NOT_REGULAR))
+            continue
         else:
             inside = [given]
         for path in inside:
