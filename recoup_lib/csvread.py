@@ -265,7 +265,9 @@ _NO_BROKEN = ("_file", "_row", "_text", "_expected", "_got", "_column", "_reason
 def read_header(path: Path, spec: FileSpec | None, label: str) -> list[str]:
     """The file's header in the contract's spelling (see :func:`read_csv_text` for the errors)."""
     if not path.is_file():
-        raise InputError(f"{label}: file not found in {path.parent}")
+        raise InputError(f"{label}: file not found in {path.parent}" if not path.exists() else
+                         f"{label}: {'a folder' if path.is_dir() else 'not a regular file (a device, pipe or socket)'}"
+                         f" in {path.parent}; expected a CSV file")
     return _canonical_header(_file_header(path, label), spec, label)
 
 

@@ -77,7 +77,9 @@ def read_answer_files(paths, set_aside: list | None = None) -> list[dict]:
         elif p.is_file():
             files.append(p)
         else:
-            raise InputError(f"{p}: no such file or folder (expected answer files *.json or a folder of them)")
+            raise InputError(f"{p}: " + ("not a regular file (a device, pipe or socket)" if p.exists() else
+                                         "no such file or folder") + " (expected answer files *.json or a folder "
+                             "of them)")
     records = []
     for f in files:
         try:

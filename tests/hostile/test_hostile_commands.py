@@ -501,3 +501,12 @@ def test_import_on_hostile_exports(hostile, case):
     hostile.write("in/charges.csv", text)
     hostile.run("import", "--claims", "in/charges.csv", "--out", out, expect=expect, out="imp",
                 names=["charges.csv"] if expect == 1 else ["--out"] if expect == 2 else [])
+
+
+@pytest.mark.parametrize("argv", [["score", "/dev/zero", "/dev/zero"],
+                                  ["exercises", "grade", "/dev/zero", "--out", "grades.csv"],
+                                  ["remit", "/dev/zero", "--out", "remit"],
+                                  ["import", "--claims", "/dev/zero", "--out", "imported"]])
+def test_a_device_given_as_an_input_is_refused_at_once_naming_it(hostile, argv):
+    """/dev/zero never ends: read, it would fill memory; every command refuses it before reading."""
+    hostile.run(*argv, expect=1, out=argv[-1] if "--out" in argv else None, names=["not a regular file"])
