@@ -24,7 +24,7 @@ import pytest
 
 import recoup_lib
 from recoup_lib.rules import ACTIONS, CATEGORIES, ERROR_TYPES
-from recoup_lib.schema import FileSpec
+from recoup_lib.schema import ERROR_TYPE_NAMES, FileSpec
 
 ROOT = Path(__file__).resolve().parents[1]
 DOCS = ROOT / "docs"
@@ -306,6 +306,7 @@ def test_contract_describes_every_column_of_every_file_spec():
 def test_contract_states_the_findings_vocabulary():
     contract = CONTRACT.read_text(encoding="utf-8")
     findings = contract_blocks("findings.csv", contract) + contract[contract.index("## Findings"):]
+    assert tuple(ERROR_TYPES) == ERROR_TYPE_NAMES  # the rules' vocabulary is the one files are read in
     for error_type, category in ERROR_TYPES.items():
         assert re.search(rf"\| {error_type} \| {category} \|", findings), error_type
     for category in CATEGORIES:

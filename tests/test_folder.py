@@ -382,3 +382,14 @@ def test_an_id_or_code_holding_a_control_character_is_set_aside_naming_its_colum
     assert parsed.data["claim_id"].tolist() == ["C1"]
     assert [(p.row, p.column, p.value) for p in parsed.problems] == [(3, column, bad)]
     assert parsed.problems[0].expected.startswith("an id or code without control characters")
+
+
+@pytest.mark.parametrize("written", ["UNITS_OVER_MUE", "Units over MUE", "units-over-mue", " units_over_mue "])
+def test_an_error_type_in_other_case_or_with_spaces_is_read_as_the_contract_spells_it(tmp_path, written):
+    """A payer's export or a spreadsheet may capitalise the error type: it is still that type, so the
+    score counts it and the appeal compares it with the audit's findings (other text stays as written)."""
+    path = tmp_path / "labels.csv"
+    path.write_text(f"claim_id,line_no,error_type,at_risk\nC1,1,{written},10.00\nC1,2,made_up,5.00\n",
+                    encoding="utf-8")
+    parsed = read_table(path, "labels.csv")
+    assert parsed.data["error_type"].tolist() == ["units_over_mue", "made_up"] and not parsed.problems

@@ -196,6 +196,18 @@ def test_cli_turns_an_invalid_parameter_from_an_option_into_exit_2(tmp_path, cap
     assert not (tmp_path / "g").exists()
 
 
+def test_cli_score_reads_capitalised_error_types_and_warns_of_unknown_ones(tmp_path, capsys):
+    labels = "claim_id,line_no,error_type,at_risk\nC1,1,upcoding,10.00\nC1,2,unbundling,5.00\n"
+    findings = "claim_id,line_no,error_type,at_risk\nC1,1,UPCODING,10.00\nC1,2,made_up,5.00\n"
+    (tmp_path / "labels.csv").write_text(labels, encoding="utf-8")
+    (tmp_path / "findings.csv").write_text(findings, encoding="utf-8")
+    assert main(["score", str(tmp_path / "findings.csv"), str(tmp_path / "labels.csv")]) == 0
+    said = capsys.readouterr()
+    assert "error types outside the contract's ten, scored as types of their own: 'made_up' (1 rows)" in said.err
+    upcoding = next(line for line in said.out.splitlines() if line.startswith("upcoding"))
+    assert upcoding.split()[1:5] == ["1", "1", "1.000", "1.000"]
+
+
 def test_cli_score_out_writes_dollars_without_a_column_twice(tmp_path, capsys, audit):
     audit.write(tmp_path / "a")
     assert main(["score", str(tmp_path / "a" / "findings.csv"), str(DEMO / "labels.csv"),

@@ -11,16 +11,13 @@ from __future__ import annotations
 import pandas as pd
 
 from ..money import dollars
+from ..schema import ERROR_TYPE_NAMES
 from ._profiles import PayerProfile
 
 __all__ = ["decision_reasons", "within_text", "ERROR_TYPES", "CONTRACT_PLANS"]
 
 #: The contract's error_type vocabulary.
-ERROR_TYPES = (
-    "duplicate_claim", "duplicate_payment", "overpaid_rate", "upcoding", "unbundling",
-    "units_over_mue", "missing_documentation", "missing_signature", "coverage_lapsed",
-    "policy_change",
-)
+ERROR_TYPES = ERROR_TYPE_NAMES
 
 
 def _is(value, expected: bool) -> bool:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import sys
+
 ORDER = 30
 
 
@@ -24,6 +26,7 @@ def run(args) -> int:
     from ..money import dollars
     from ..outputs import check_file, output_file
     from ..rules import score
+    from ..schema import ERROR_TYPE_NAMES
 
     inputs = [args.findings, args.labels]
     if args.out:
@@ -35,6 +38,11 @@ def run(args) -> int:
             shown = "; ".join(p.message for p in parsed.problems[:3])
             raise InputError(f"{len(parsed.problems)} problem(s) in {path}: {shown}")
         tables[name] = parsed.data
+        unknown = parsed.data.loc[~parsed.data["error_type"].isin(ERROR_TYPE_NAMES), "error_type"].value_counts()
+        if len(unknown):
+            print(f"warning: {path}: error types outside the contract's ten, scored as types of their own: "
+                  + ", ".join(f"{kind!r} ({count:,} rows)" for kind, count in unknown.head(5).items())
+                  + (f" and {len(unknown) - 5} more" if len(unknown) > 5 else ""), file=sys.stderr)
     table = score(tables["findings.csv"], tables["labels.csv"])
     print(f"{'error_type':<24}{'labelled':>9}{'flagged':>9}{'precision':>10}{'recall':>8}"
           f"{'at risk':>16}{'found':>16}")

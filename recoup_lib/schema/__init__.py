@@ -32,6 +32,7 @@ from ._keys import packed_ids, packed_positions, packed_ranks
 from ._parse import FIRST_DATE, LAST_DATE, MAX_WHOLE_NUMBER, ParsedTable, parse_table, value_codes
 
 __all__ = [
+    "ERROR_TYPE_NAMES",
     "Column",
     "FileSpec",
     "ParsedTable",
@@ -64,6 +65,15 @@ __all__ = [
 
 def _c(name, kind, **kw) -> Column:
     return Column(name, kind, **kw)
+
+
+#: The contract's error types ("Findings"), in its order: the spellings the error_type columns of
+#: findings, labels and notices are read in (``UNITS_OVER_MUE`` is read as ``units_over_mue``).
+ERROR_TYPE_NAMES = (
+    "duplicate_claim", "duplicate_payment", "overpaid_rate", "upcoding", "unbundling",
+    "units_over_mue", "missing_documentation", "missing_signature", "coverage_lapsed",
+    "policy_change",
+)
 
 
 #: Kinds of payer (payers.csv ``payer_type``): the recoupment and appeal rules differ by kind.
@@ -198,7 +208,7 @@ SPECS: dict[str, FileSpec] = {
                 _c("notice_date", "date"),
                 _c("amount", "money"),
                 _c("reason_code", "code", nullable=True),
-                _c("error_type", "code"),
+                _c("error_type", "code", spellings=ERROR_TYPE_NAMES),
                 _c("original_payment_date", "date", required=False, nullable=True),
             ),
             key=("notice_id",),
@@ -209,7 +219,7 @@ SPECS: dict[str, FileSpec] = {
             (
                 _c("claim_id", "id"),
                 _c("line_no", "int", minimum=1),
-                _c("error_type", "code"),
+                _c("error_type", "code", spellings=ERROR_TYPE_NAMES),
                 _c("at_risk", "money"),
                 _c("category", "code", required=False, nullable=True, fill_missing=False),
                 _c("injected_as", "text", required=False, nullable=True, fill_missing=False),
@@ -222,7 +232,7 @@ SPECS: dict[str, FileSpec] = {
             (
                 _c("claim_id", "id"),
                 _c("line_no", "int", minimum=1),
-                _c("error_type", "code"),
+                _c("error_type", "code", spellings=ERROR_TYPE_NAMES),
                 _c("category", "code", required=False, nullable=True),
                 _c("rule_id", "code", required=False, nullable=True),
                 _c("at_risk", "money"),

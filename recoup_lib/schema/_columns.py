@@ -38,6 +38,11 @@ class Column:
     fill_missing : bool, default True
         When an optional column is absent, add it as blanks (contract
         columns); ``False`` for the kit's own extras, typed only when present.
+    spellings : tuple of str, optional
+        The vocabulary of a ``code`` column (the error types): a value that
+        is one of them in other case, or with spaces or hyphens for its
+        underscores (``UNITS_OVER_MUE``, ``Units over MUE``), is read as it;
+        any other value is kept as written.
     """
 
     name: str
@@ -47,6 +52,7 @@ class Column:
     minimum: int | None = None
     choices: tuple[str, ...] = ()
     fill_missing: bool = True
+    spellings: tuple[str, ...] = ()
 
     def __post_init__(self) -> None:
         if self.kind not in _KINDS:

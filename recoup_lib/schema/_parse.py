@@ -106,6 +106,16 @@ def _control_characters(arr: pa.ChunkedArray) -> np.ndarray:
     return np.zeros(len(arr), dtype=bool)
 
 
+def _canonical_spelling(arr: pa.ChunkedArray, spellings: tuple[str, ...]) -> pa.ChunkedArray:
+    """Values that are one of ``spellings`` in other case or with spaces or hyphens for underscores,
+    written as the vocabulary writes them; the rest unchanged."""
+    vocabulary = pa.array(spellings, arr.type)
+    if pc.all(pc.or_(pc.is_in(arr, value_set=vocabulary), pc.equal(arr, ""))).as_py() is not False:
+        return arr
+    folded = pc.replace_substring_regex(pc.utf8_lower(arr), "[ \\-]+", "_")
+    return pc.if_else(pc.is_in(folded, value_set=vocabulary), folded, arr)
+
+
 def _plain_ascii(arr: pa.ChunkedArray) -> bool:
     """Whether every byte of the text is printable ASCII other than a space (``!`` to ``~``).
 
@@ -309,6 +319,8 @@ def _parse_column(text: pa.ChunkedArray, col: Column, n: int, record, bad: np.nd
     if kind in ("id", "code"):
         record(_control_characters(text), "an id or code without control characters (a line break, tab or NUL "
                "byte inside it: the cell ran into another, or the file is damaged)")
+    if col.spellings:
+        text = _canonical_spelling(text, col.spellings)
     if kind in ("id", "code", "text"):
         return _as_text(text)
     if kind == "codes":
