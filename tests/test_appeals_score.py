@@ -86,3 +86,31 @@ def test_cli_score_appeals_reports_a_bad_file(tmp_path, capsys):
     key.write_text("notice_id,amount,valid\nN1,1.00,true\n")
     assert main(["score-appeals", str(bad), str(key)]) == 1
     assert "recommendation" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize(("rows", "named"), [
+    ("N1,appeal,999.00,6.77", "row 2, column 'agreed_amount,disputed_amount': expected amounts adding up to the "
+                              "notice's amount in the answer key; got '999.00|6.77' for a notice of 6.77"),
+    ("N1,appeal,6.77,0.00", "row 2, column 'agreed_amount': expected 0.00 for an appeal of the whole notice"),
+    ("N1,accept,-5.00,11.77", "row 2, column 'agreed_amount': expected an amount of 0 or more"),
+    ("N1,partial,0.00,6.77", "row 2, column 'agreed_amount,disputed_amount': expected some of each"),
+])
+def test_cli_score_appeals_refuses_amounts_no_decision_could_have(tmp_path, capsys, rows, named):
+    """Money agreed or disputed is scored as conceded or won: it must be the notice's, split as the
+    recommendation says, or the score would count money the payer never asked for."""
+    decisions = tmp_path / "decisions.csv"
+    decisions.write_text(f"notice_id,recommendation,agreed_amount,disputed_amount\n{rows}\n", encoding="utf-8")
+    key = tmp_path / "recoupment_labels.csv"
+    key.write_text("notice_id,amount,valid\nN1,6.77,false\n", encoding="utf-8")
+    assert main(["score-appeals", str(decisions), str(key)]) == 1
+    assert f"decisions.csv, {named}" in capsys.readouterr().err
+
+
+def test_cli_score_appeals_of_a_header_only_file_is_exit_1(tmp_path, capsys):
+    decisions = tmp_path / "decisions.csv"
+    decisions.write_text("notice_id,recommendation,agreed_amount,disputed_amount\n", encoding="utf-8")
+    key = tmp_path / "recoupment_labels.csv"
+    key.write_text("notice_id,amount,valid\nN1,6.77,false\n", encoding="utf-8")
+    assert main(["score-appeals", str(decisions), str(key), "--out", str(tmp_path / "out")]) == 1
+    assert "no decisions (the file has a header and no rows)" in capsys.readouterr().err
+    assert not (tmp_path / "out").exists()

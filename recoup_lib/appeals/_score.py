@@ -15,6 +15,7 @@ import numpy as np
 import pandas as pd
 
 from ..errors import InputError, InvalidParameterError
+from ..money import format_cents_scalar as format_cents
 from ..schema import DECISIONS_SPEC, RECOUPMENT_LABELS_SPEC
 
 __all__ = ["score_recommendations", "read_score_inputs", "read_recoupment_labels", "appeal_outcomes",
@@ -161,7 +162,42 @@ def read_score_inputs(decisions_path: str | Path, labels_path: str | Path) -> tu
             raise InputError(f"{len(parsed.problems)} problem(s) in {path}: {shown}")
         parsed.data.attrs["file"] = path.name
         tables.append(parsed.data)
-    return tables[0], tables[1]
+    decisions, labels = tables
+    if not len(decisions):
+        raise InputError(f"{Path(decisions_path)}: no decisions (the file has a header and no rows), so "
+                         "nothing can be scored")
+    wrong = _inconsistent_decisions(decisions, labels)
+    if wrong:
+        raise InputError(f"{len(wrong)} problem(s) in {Path(decisions_path)}: " + "; ".join(wrong[:3]))
+    return decisions, labels
+
+
+def _inconsistent_decisions(decisions: pd.DataFrame, labels: pd.DataFrame) -> list[str]:
+    """Decisions whose amounts cannot be: negative, not adding up to the notice's amount (from the answer
+    key), or at odds with the recommendation (appeal: nothing agreed; accept: nothing disputed; partial:
+    some of each). Such a row would score money conceded or disputed that the payer never asked for."""
+    agreed, disputed = decisions["agreed_amount_cents"], decisions["disputed_amount_cents"]
+    asked = decisions["notice_id"].map(labels.drop_duplicates("notice_id").set_index("notice_id")["amount_cents"])
+    recommendation = decisions["recommendation"]
+    checks = [
+        (agreed < 0, "agreed_amount", "an amount of 0 or more"),
+        (disputed < 0, "disputed_amount", "an amount of 0 or more"),
+        (asked.notna() & (agreed + disputed != asked.fillna(0)), "agreed_amount,disputed_amount",
+         "amounts adding up to the notice's amount in the answer key"),
+        ((recommendation == "appeal") & (agreed != 0), "agreed_amount", "0.00 for an appeal of the whole notice"),
+        ((recommendation == "accept") & (disputed != 0), "disputed_amount", "0.00 when the notice is accepted"),
+        ((recommendation == "partial") & ((agreed <= 0) | (disputed <= 0)), "agreed_amount,disputed_amount",
+         "some of each for a partial appeal"),
+    ]
+    rows = decisions["_row"] if "_row" in decisions.columns else pd.Series(decisions.index + 2, index=decisions.index)
+    found = []
+    for failing, column, expected in checks:
+        for at in np.flatnonzero(failing.fillna(False).to_numpy(dtype=bool)):
+            found.append((int(rows.iloc[at]), f"{decisions.attrs.get('file', 'decisions.csv')}, row "
+                          f"{int(rows.iloc[at])}, column '{column}': expected {expected}; got "
+                          f"'{format_cents(agreed.iloc[at])}|{format_cents(disputed.iloc[at])}'"
+                          + (f" for a notice of {format_cents(asked.iloc[at])}" if pd.notna(asked.iloc[at]) else "")))
+    return [message for _, message in sorted(found, key=lambda item: item[0])]
 
 
 #: Columns of :func:`appeal_outcomes`.
