@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import json
 import shutil
+import subprocess
+import sys
 from pathlib import Path
 
 import pandas as pd
@@ -215,3 +217,15 @@ def test_cli_score_out_writes_dollars_without_a_column_twice(tmp_path, capsys, a
     table = pd.read_csv(tmp_path / "score.csv")
     assert list(table.columns[-4:]) == ["at_risk", "found", "flagged_at_risk", "exact_amounts"]
     assert table.set_index("error_type").loc["all", "recall"] == 1.0
+
+
+def test_a_command_piped_into_a_reader_that_leaves_early_finishes_its_work(tmp_path):
+    """``recoup generate ... | true``: the reader is gone before the first line is written; the command
+    still writes its results and exits 0, with no "Broken pipe" message."""
+    out = tmp_path / "p"
+    command = (f"{sys.executable} -m recoup_lib generate --lines 300 --seed 2 --no-remits --out {out} "
+               "| true; echo \"status ${PIPESTATUS[0]}\"")
+    done = subprocess.run(["bash", "-c", command], capture_output=True, text=True, timeout=300)
+    assert done.stdout.strip() == "status 0", done
+    assert "Broken pipe" not in done.stderr and "cannot be read" not in done.stderr, done.stderr
+    assert (out / "claim_lines.csv").is_file() and (out / "practice.json").is_file()

@@ -17,6 +17,7 @@ from __future__ import annotations
 import argparse
 import contextlib
 import importlib
+import io
 import os
 import pkgutil
 import sys
@@ -79,8 +80,54 @@ def _check_out_given(argv: list[str]) -> None:
             raise UsageError("--out: expected a path; got an empty one")
 
 
+class _ReaderMayLeave:
+    """Standard output that outlives its reader: once a pipe's reader has gone (``recoup audit ... |
+    head -1``), what is printed is dropped and the command finishes its work, rather than stopping
+    at its next line of output with a "Broken pipe" that would read as a failed run."""
+
+    def __init__(self, stream):
+        self.stream, self.gone = stream, False
+
+    def write(self, text: str) -> int:
+        if not self.gone:
+            try:
+                return self.stream.write(text)
+            except BrokenPipeError:
+                self.gone = True
+        return len(text)
+
+    def flush(self) -> None:
+        if not self.gone:
+            try:
+                self.stream.flush()
+            except BrokenPipeError:
+                self.gone = True
+
+    def __getattr__(self, name):
+        return getattr(self.stream, name)
+
+
+def _drop_output_of(stream) -> None:
+    """Point a stream whose reader has gone at the null device, so Python's own flush at exit is quiet."""
+    with contextlib.suppress(OSError, ValueError, AttributeError, io.UnsupportedOperation):
+        null = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(null, stream.fileno())
+        os.close(null)
+
+
 def main(argv: list[str] | None = None) -> int:
     """Entry point of the ``recoup`` console script; returns the exit status."""
+    stdout = sys.stdout
+    sys.stdout = guarded = _ReaderMayLeave(stdout)
+    try:
+        return _main(argv)
+    finally:
+        sys.stdout = stdout
+        if guarded.gone:
+            _drop_output_of(stdout)
+
+
+def _main(argv: list[str] | None) -> int:
     parser = build_parser()
     given = [str(a) for a in (sys.argv[1:] if argv is None else argv)]
     args = parser.parse_args(given)
