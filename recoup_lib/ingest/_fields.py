@@ -118,7 +118,7 @@ _FIELDS: dict[str, dict[str, list[list[str]]]] = {
                          "Co-insurance"]],
         "copay": [["Copay", "Co-pay", "Copay Amt", "Copay Amount", "Copayment"]],
         "denial_code": [["Denial Code", "Denial Reason", "Reason Code", "CARC", "Adj Reason",
-                         "Adjustment Reason", "Adj Code", "Remark Code"]],
+                         "Adjustment Reason", "Adj Code", "Remark Code", "Denial", "Denial Reason Code"]],
     },
     "coverage": {
         "patient_id": _PATIENT,
