@@ -57,6 +57,7 @@ __all__ = [
     "record_file",
     "staged",
     "vouch",
+    "written_unchanged",
 ]
 
 #: The manifest of an output folder: the files the kit wrote there, with size and checksum.
@@ -492,8 +493,9 @@ def _xattr_mark(path: Path) -> dict | None:
         return None
 
 
-def _owned_file(path: Path) -> bool:
-    """Whether the kit wrote ``path`` and nobody changed it since."""
+def written_unchanged(path: Path) -> bool:
+    """Whether the kit wrote the single file ``path`` (its folder's manifest or its mark says so)
+    and nobody changed it since."""
     recorded = _read_manifest(path.parent).get(path.name)
     if recorded is not None:
         return _same(path, recorded)
@@ -521,7 +523,7 @@ def check_file(path, *, inputs: Iterable = (), option: str = "--out",
     _check_inputs(target, inputs, option, shown)
     _parent_usable(target, option, shown)
     if target.exists() or target.is_symlink():
-        mine = not target.is_symlink() and (_owned_file(target) or (owned is not None and owned(target)))
+        mine = not target.is_symlink() and (written_unchanged(target) or (owned is not None and owned(target)))
         if not mine:
             raise UsageError(f"{option} {shown}: the file exists and the kit cannot tell it wrote it "
                              "(or it changed since); the kit never writes over such a file. "

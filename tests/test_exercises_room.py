@@ -211,3 +211,139 @@ def test_lessons_and_exercises_use_public_modules_and_files_users_receive(path):
     private = re.findall(r"(?:from|import)\s+(recoup_lib(?:\.\w+)*\._\w+)", code)
     assert not private, f"{path.name} imports private modules: {private}"
     assert not re.search(r"""["'](?:\.\./)*tests/""", code), f"{path.name} reads the kit's test data"
+
+
+# --- a trainee's edits survive a build; one bad or repeated answer file does not spoil a class ----
+
+def _master_folder(tmp_path: Path, answer: str = "3") -> Path:
+    master = nbformat.v4.new_notebook()
+    master.cells = [nbformat.v4.new_markdown_cell("# T"),
+                    nbformat.v4.new_code_cell(f"### BEGIN SOLUTION\nanswer = {answer}\n### END SOLUTION\nanswer")]
+    (tmp_path / "masters").mkdir(exist_ok=True)
+    nbformat.write(master, tmp_path / "masters" / "ex01_t.ipynb")
+    return tmp_path
+
+
+def _edit(path: Path) -> bytes:
+    book = json.loads(path.read_text(encoding="utf-8"))
+    book["cells"].append({"cell_type": "markdown", "metadata": {}, "source": ["MY WORK: two hours of notes"]})
+    path.write_text(json.dumps(book, indent=1), encoding="utf-8")
+    return path.read_bytes()
+
+
+def test_build_refuses_to_write_over_a_trainees_edited_notebook(tmp_path, capsys):
+    folder = _master_folder(tmp_path)
+    assert main(["exercises", "build", "--folder", str(folder)]) == 0
+    edited = _edit(folder / "ex01_t.ipynb")
+    _master_folder(tmp_path, answer="4")  # the trainer changes the master: a build would replace the copy
+    capsys.readouterr()
+    assert main(["exercises", "build", "--folder", str(folder), "--check"]) == 1
+    err = capsys.readouterr().err
+    assert "edited since they were built: ex01_t.ipynb" in err and "--force" in err
+    assert "out of date" not in err
+    assert main(["exercises", "build", "--folder", str(folder)]) == 2
+    err = capsys.readouterr().err
+    assert "ex01_t.ipynb: edited since `recoup exercises build` wrote it" in err
+    assert "rename or move" in err and "--force" in err
+    assert (folder / "ex01_t.ipynb").read_bytes() == edited
+    assert main(["exercises", "build", "--folder", str(folder), "--force"]) == 0
+    assert "MY WORK" not in (folder / "ex01_t.ipynb").read_text(encoding="utf-8")
+
+
+def test_build_still_replaces_an_untouched_or_merely_run_copy(tmp_path, capsys):
+    folder = _master_folder(tmp_path)
+    assert main(["exercises", "build", "--folder", str(folder)]) == 0
+    book = json.loads((folder / "ex01_t.ipynb").read_text(encoding="utf-8"))
+    book["cells"][1]["outputs"] = [{"output_type": "stream", "name": "stdout", "text": ["None\n"]}]
+    book["cells"][1]["execution_count"] = 1
+    (folder / "ex01_t.ipynb").write_text(json.dumps(book), encoding="utf-8")  # run and saved: not edited
+    _master_folder(tmp_path, answer="4")
+    capsys.readouterr()
+    assert main(["exercises", "build", "--folder", str(folder), "--check"]) == 1
+    assert "out of date: ex01_t.ipynb" in capsys.readouterr().err
+    assert main(["exercises", "build", "--folder", str(folder)]) == 0
+    assert main(["exercises", "build", "--folder", str(folder), "--check"]) == 0
+
+
+def test_build_force_never_replaces_a_notebook_it_did_not_build(tmp_path, capsys):
+    folder = _master_folder(tmp_path)
+    (folder / "ex01_t.ipynb").write_text('{"cells": [], "metadata": {}}', encoding="utf-8")
+    assert main(["exercises", "build", "--folder", str(folder), "--force"]) == 2
+    assert "ex01_t.ipynb" in capsys.readouterr().err
+    assert (folder / "ex01_t.ipynb").read_text(encoding="utf-8") == '{"cells": [], "metadata": {}}'
+
+
+def _record(folder: Path, name: str, trainee="Ana", answer="eligibility", **extra) -> Path:
+    exercise = get_exercise("ex00_recoupment_or_denial")
+    record = {"exercise": exercise.name, "trainee": trainee, "params": exercise.params(),
+              "answers": {"q5": {"answer": answer, "public_passed": True, "attempts": 1}}, **extra}
+    folder.mkdir(exist_ok=True)
+    (folder / name).write_text(json.dumps(record), encoding="utf-8")
+    return folder / name
+
+
+@pytest.mark.parametrize("profile", ["nope_profile", "/etc/passwd", "../demo/family_practice"])
+def test_an_unknown_profile_sets_one_file_aside_and_the_class_is_graded(tmp_path, capsys, profile):
+    answers = tmp_path / "answers"
+    _record(answers, "ana.json")
+    bad = _record(answers, "bo.json", trainee="Bo")
+    record = json.loads(bad.read_text(encoding="utf-8"))
+    record["params"]["PROFILE"] = profile
+    bad.write_text(json.dumps(record), encoding="utf-8")
+    assert main(["exercises", "grade", str(answers), "--out", str(tmp_path / "s.csv")]) == 0
+    out = capsys.readouterr().out
+    assert "answer files: 2 read = 1 used + 1 set aside" in out
+    assert f"{bad}, field 'params'" in out and f"no profile named {profile!r}" in out
+    assert "family_practice" in out and "make demo" not in out
+    scores = pd.read_csv(tmp_path / "s.csv")
+    assert set(scores["trainee"]) == {"Ana"}
+
+
+def test_two_answer_files_of_a_trainee_grade_the_one_saved_last(tmp_path, capsys):
+    answers = tmp_path / "answers"
+    newer = _record(answers, "a_newer.json", saved="2025-03-02T09:00:00Z")
+    older = _record(answers, "b_older.json", answer="wrong", saved="2025-03-01T09:00:00+00:00")
+    questions = len(get_exercise("ex00_recoupment_or_denial").questions)
+    assert main(["exercises", "grade", str(answers), "--out", str(tmp_path / "s.csv")]) == 0
+    out = capsys.readouterr().out
+    assert "answer files: 2 read = 1 used + 1 set aside" in out
+    assert f"{older}: another answer file of 'Ana' for ex00_recoupment_or_denial" in out
+    assert f"only one is graded: {newer} (saved later)" in out
+    assert f"/ {questions:<3}" in out
+    scores = pd.read_csv(tmp_path / "s.csv")
+    assert len(scores) == questions and scores["question"].is_unique
+    assert scores.set_index("question").loc["q5", "score"] == 1
+
+
+def test_answer_files_without_a_save_time_grade_the_last_by_name(tmp_path, capsys):
+    answers = tmp_path / "answers"
+    first = _record(answers, "1.json")
+    last = _record(answers, "2.json", answer="wrong")
+    assert main(["exercises", "grade", str(answers)]) == 0
+    out = capsys.readouterr().out
+    assert f"{first}: another answer file" in out and f"{last} (the last by file name)" in out
+
+
+def test_check_records_when_the_answers_were_saved(ex00):
+    ex00.check("q5", "eligibility")
+    saved = json.loads(ex00.path.read_text(encoding="utf-8"))["saved"]
+    assert dt.datetime.fromisoformat(saved).tzinfo is not None
+
+
+@pytest.mark.parametrize("trainee", ["a\nb", "tab\there", "ok\u2028line", "bell\x07"])
+def test_a_trainee_name_on_two_lines_or_with_control_characters_is_set_aside(tmp_path, capsys, trainee):
+    answers = tmp_path / "answers"
+    _record(answers, "ana.json")
+    bad = _record(answers, "x.json", trainee=trainee)
+    assert main(["exercises", "grade", str(answers)]) == 0
+    out = capsys.readouterr().out
+    assert "2 read = 1 used + 1 set aside" in out and f"{bad}, field 'trainee'" in out
+
+
+def test_an_answer_file_saved_with_a_byte_order_mark_is_read(tmp_path, capsys):
+    answers = tmp_path / "answers"
+    path = _record(answers, "ana.json")
+    path.write_bytes(b"\xef\xbb\xbf" + path.read_bytes())
+    assert main(["exercises", "grade", str(answers)]) == 0
+    out = capsys.readouterr().out
+    assert "set aside" not in out and "Ana" in out

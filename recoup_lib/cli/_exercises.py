@@ -28,6 +28,9 @@ def add_parser(sub):
     b.add_argument("--out", help="write the copies here instead of the exercises folder")
     b.add_argument("--check", action="store_true",
                    help="write nothing; exit 1 when a trainee copy differs from a fresh build")
+    b.add_argument("--force", action="store_true",
+                   help="replace trainee copies someone edited since they were built (the edits are lost; "
+                        "without it the build stops with exit 2 and names them)")
     b.set_defaults(run=run)
     g = actions.add_parser("grade", help="score recorded answers (public + hidden checks)",
                            description="Grade answer files (*.json written by check()), folders "
@@ -61,14 +64,20 @@ def run(args) -> int:
     from ..errors import RecoupError
 
     if args.action == "build":
-        from ..exercises import build_all, exercises_folder
+        from ..exercises import build_all, edited_copies, exercises_folder
 
         folder = exercises_folder(args.folder)
-        touched = build_all(folder, args.out, check=args.check)
+        touched = build_all(folder, args.out, check=args.check, force=args.force)
         if args.check:
-            if touched:
-                raise RecoupError("trainee copies out of date: " + ", ".join(p.name for p in touched)
-                                  + " (run `recoup exercises build`)")
+            edited = [] if args.force else edited_copies(folder, args.out)
+            stale = [p.name for p in touched if p not in edited]
+            problems = ([f"trainee copies out of date: {', '.join(stale)} (run `recoup exercises build`"
+                         + (" --force" if args.force else "") + ")"] if stale else []) + (
+                [f"trainee copies edited since they were built: {', '.join(p.name for p in edited)} "
+                 "(a build would stop rather than write over the edits: rename or move them to keep the "
+                 "edits, or build with --force to replace them)"] if edited else [])
+            if problems:
+                raise RecoupError("; ".join(problems))
             print(f"trainee copies up to date in {folder}")
             return 0
         print(f"{len(touched)} trainee cop{'y' if len(touched) == 1 else 'ies'} written"
@@ -88,13 +97,14 @@ def run(args) -> int:
         print(f"grading the answers in {paths[0]}")
     set_aside: list[str] = []
     records = read_answer_files(paths, set_aside=set_aside)
-    if set_aside and not records:
+    read = len(records) + len(set_aside)
+    table = grade_records(records, set_aside=set_aside)
+    used = read - len(set_aside)
+    if set_aside and not used:
         more = f" (and {len(set_aside) - 1} more file(s) like it)" if len(set_aside) > 1 else ""
         raise InputError(set_aside[0] + more)
-    table = grade_records(records)
     if set_aside:
-        print(f"answer files: {len(records) + len(set_aside)} read = {len(records)} used + "
-              f"{len(set_aside)} set aside (not graded):")
+        print(f"answer files: {read} read = {used} used + {len(set_aside)} set aside (not graded):")
         print("\n".join(f"  {message}" for message in set_aside))
     per_trainee = table.groupby(["trainee", "exercise"], sort=True).agg(
         score=("score", "sum"), questions=("score", "size"), answered=("answered", "sum"))

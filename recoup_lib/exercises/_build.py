@@ -11,6 +11,8 @@ left out of the trainee copy.
 
 from __future__ import annotations
 
+import functools
+import hashlib
 import json
 import os
 import re
@@ -18,13 +20,13 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from ..errors import InputError, UsageError
-from ..outputs import check_file, output_file
+from ..outputs import check_file, output_file, written_unchanged
 
 if TYPE_CHECKING:
     import nbformat
 
 __all__ = ["BEGIN", "END", "DEFAULT_PLACEHOLDER", "SOLUTION_TAG", "EXERCISES_ENV", "strip_solutions",
-           "trainee_notebook", "build_all", "solution_text", "exercises_folder"]
+           "trainee_notebook", "build_all", "edited_copies", "solution_text", "exercises_folder"]
 
 #: Environment variable naming the exercises folder (the one holding ``masters/``).
 EXERCISES_ENV = "RECOUP_EXERCISES"
@@ -145,8 +147,24 @@ def trainee_notebook(master: nbformat.NotebookNode, name: str = "master") -> nbf
         book.cells.append(new)
         positions.append(i)
     _give_cell_ids(book.cells, positions)
+    book.metadata["recoupkit"]["cells_sha256"] = _cells_digest(book.cells)
     book.nbformat, book.nbformat_minor = 4, max(5, master.get("nbformat_minor", 5))
     return book
+
+
+def _cells_digest(cells) -> str:
+    """A checksum of what a trainee can edit in a notebook: each cell's type and source.
+
+    Recorded in the copy as built, it tells a copy someone edited (a cell added,
+    an answer written) from an untouched one; outputs, execution counts and the
+    metadata Jupyter adds on saving are left out, as running a notebook is not
+    editing it.
+    """
+    def text(source) -> str:
+        return "".join(source) if isinstance(source, list) else str(source)
+
+    summary = [[cell.get("cell_type"), text(cell.get("source", ""))] for cell in cells if isinstance(cell, dict)]
+    return hashlib.sha256(json.dumps(summary, ensure_ascii=False).encode("utf-8")).hexdigest()
 
 
 def _text(book: nbformat.NotebookNode) -> str:
@@ -157,7 +175,7 @@ def _text(book: nbformat.NotebookNode) -> str:
 
 
 def build_all(folder: str | Path | None = None, out: str | Path | None = None,
-              check: bool = False) -> list[Path]:
+              check: bool = False, force: bool = False) -> list[Path]:
     """Write the trainee copy of every master in ``folder/masters`` to ``out`` (default ``folder``).
 
     Parameters
@@ -169,7 +187,10 @@ def build_all(folder: str | Path | None = None, out: str | Path | None = None,
         Where trainee copies go; default ``folder``.
     check : bool, default False
         Write nothing; return the copies that are missing or differ from a
-        fresh build (drift).
+        fresh build (drift), edited ones too (:func:`edited_copies` tells them).
+    force : bool, default False
+        Replace trainee copies someone edited since they were built (their
+        edits are lost). A file this command did not build is never replaced.
 
     Returns
     -------
@@ -180,25 +201,49 @@ def build_all(folder: str | Path | None = None, out: str | Path | None = None,
     ------
     InputError
         No masters found, or a malformed solution region.
+    UsageError
+        A copy to replace was edited since it was built (without ``force``),
+        or is a file this command did not build; nothing is written.
     """
     folder = exercises_folder(folder)
+    touched = _fresh_copies(folder, out)
+    if check:
+        return list(touched)
+    edited = [] if force else _edited(touched)
+    if edited:
+        raise UsageError(_edited_message(edited, folder))
+    for target, (_, digest) in touched.items():
+        check_file(target, inputs=[folder / "masters"], option="--out",
+                   owned=_built_copy if force else functools.partial(_untouched_copy, fresh=digest))
+    for target, (text, _) in touched.items():
+        with output_file(target, inputs=[folder / "masters"], owned=_built_copy) as temporary:
+            temporary.write_text(text, encoding="utf-8", newline="\n")
+    return list(touched)
+
+
+def _fresh_copies(folder: Path, out: str | Path | None) -> dict[Path, tuple[str, str]]:
+    """The trainee copies a build would write (missing or different): target -> (text, cells checksum)."""
     masters = sorted((folder / "masters").glob("ex*.ipynb"))
     if not masters:
         raise InputError(f"{folder / 'masters'}: no master notebooks (expected exNN_name.ipynb)")
     out = Path(out) if out is not None else folder
-    books = []
+    touched = {}
     for path in masters:
         master = _read_master(path)
         try:
             book = trainee_notebook(master, path.name)
         except (TypeError, AttributeError, KeyError, ValueError) as exc:
             raise InputError(f"{path}: not a notebook of the expected shape ({type(exc).__name__}: {exc})") from None
-        books.append((out / path.name, _text(book)))
-    touched = [target for target, text in books if _current(target) != text]
-    if check:
-        return touched
+        text = _text(book)
+        if _current(out / path.name) != text:
+            touched[out / path.name] = (text, book.metadata["recoupkit"]["cells_sha256"])
+    return touched
+    edited = [] if force else edited_copies(touched)
+    if edited:
+        raise UsageError(_edited_message(edited, folder))
     for target in touched:
-        check_file(target, inputs=[folder / "masters"], option="--out", owned=_built_copy)
+        check_file(target, inputs=[folder / "masters"], option="--out",
+                   owned=_built_copy if force else _untouched_copy)
     for target, text in books:
         if target in touched:
             with output_file(target, inputs=[folder / "masters"], owned=_built_copy) as temporary:
@@ -261,11 +306,55 @@ def _current(target: Path) -> str | None:
         return None
 
 
-def _built_copy(target: Path) -> bool:
-    """Whether ``target`` is a trainee copy this command wrote (its metadata names its master)."""
+def _built_mark(target: Path) -> tuple[dict, list] | None:
+    """The ``recoupkit`` metadata and the cells of ``target`` when it is a trainee copy this command
+    wrote (its metadata names its master), else None."""
     try:
         book = json.loads(target.read_text(encoding="utf-8"))
-        made = book["metadata"]["recoupkit"]["generated_from"]
+        mark = book["metadata"]["recoupkit"]
+        made, cells = mark["generated_from"], book["cells"]
     except (OSError, UnicodeDecodeError, ValueError, KeyError, TypeError):
-        return False
-    return made == f"masters/{target.name}"
+        return None
+    return (mark, cells) if made == f"masters/{target.name}" and isinstance(cells, list) else None
+
+
+def _built_copy(target: Path) -> bool:
+    """Whether ``target`` is a trainee copy this command wrote, edited since or not."""
+    return _built_mark(target) is not None
+
+
+def _untouched_copy(target: Path, fresh: str | None = None) -> bool:
+    """Whether ``target`` is a trainee copy this command wrote whose cells are still as built, or
+    are those of the fresh build (checksum ``fresh``): replacing it loses nothing a trainee wrote."""
+    found = _built_mark(target)
+    return found is not None and _cells_digest(found[1]) in {found[0].get("cells_sha256"), fresh} - {None}
+
+
+def _edited(touched: dict[Path, tuple[str, str]]) -> list[Path]:
+    return [target for target, (_, digest) in touched.items()
+            if target.is_file() and _built_copy(target) and not _untouched_copy(target, digest)
+            and not written_unchanged(target)]
+
+
+def edited_copies(folder: str | Path | None = None, out: str | Path | None = None) -> list[Path]:
+    """The trainee copies a build would replace that someone edited since ``recoup exercises build``
+    wrote them (``folder`` and ``out`` as in :func:`build_all`).
+
+    A copy is edited when its cells (types and sources; not outputs) differ
+    both from the checksum recorded in it when built and from a fresh build.
+    A copy built by an earlier version of the kit records no checksum: with
+    cells other than a fresh build's, it counts as edited (unless the file
+    system still holds the kit's mark of it, unchanged), as the kit cannot
+    tell. Files the command did not build are not listed: they are refused
+    as any file the kit did not write.
+    """
+    return _edited(_fresh_copies(exercises_folder(folder), out))
+
+
+def _edited_message(edited: list[Path], folder: Path) -> str:
+    names = ", ".join(str(p) for p in edited)
+    return (f"{names}: edited since `recoup exercises build` wrote {'it' if len(edited) == 1 else 'them'} "
+            "(cells added or changed, or built by an earlier version of the kit that cannot tell); the build "
+            "never writes over a trainee's edits, so nothing was written. To keep the edits, rename or move "
+            "the notebook and build again; to replace it with a fresh copy from "
+            f"{folder / 'masters'} (the edits are lost), run `recoup exercises build --force`")

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 import re
+import unicodedata
 from pathlib import Path
 
 import pandas as pd
@@ -12,7 +14,7 @@ from ..errors import InputError, RecoupError
 from ._registry import get_exercise, normalise
 from ._session import run_checks
 
-__all__ = ["SCORE_COLUMNS", "grade_records", "grade_paths", "read_answer_files"]
+__all__ = ["SCORE_COLUMNS", "grade_records", "grade_paths", "read_answer_files", "one_record_each"]
 
 #: Columns of the score table (one row per trainee, exercise and question).
 SCORE_COLUMNS = ["trainee", "exercise", "question", "answered", "public_passed", "hidden_passed",
@@ -91,9 +93,52 @@ def read_answer_files(paths, set_aside: list | None = None) -> list[dict]:
     return records
 
 
+def _saved(record: dict) -> dt.datetime:
+    """When the record was last saved (its ``saved`` field, in UTC); the earliest time when it has none."""
+    saved = record.get("saved")
+    if saved is None:
+        return dt.datetime.min.replace(tzinfo=dt.timezone.utc)
+    when = dt.datetime.fromisoformat(saved)
+    return when if when.tzinfo else when.replace(tzinfo=dt.timezone.utc)
+
+
+def one_record_each(records: list[dict], set_aside: list | None = None) -> list[dict]:
+    """One answer record per trainee and exercise: the one saved last.
+
+    A trainer who collects a class's answers twice, or a trainee who hands in
+    a copy, gives two files of the same trainee and exercise; adding them up
+    would score an exercise out of twice its questions. The record graded is
+    the newest by its ``saved`` time (written by ``check()``); among records
+    without one, or saved at the same time, the last by file name. The others
+    are set aside, each with a message naming the file graded instead.
+
+    Raises
+    ------
+    InputError
+        Without ``set_aside``, when a trainee and exercise have two records.
+    """
+    latest: dict[tuple[str, str], dict] = {}
+    for record in records:
+        key = (str(record["trainee"]).strip(), record["exercise"])
+        held = latest.get(key)
+        if held is None or (_saved(record), record.get("_source", "")) >= (_saved(held), held.get("_source", "")):
+            latest[key] = record
+    for record in records:
+        kept = latest[(str(record["trainee"]).strip(), record["exercise"])]
+        if record is not kept:
+            why = "saved later" if _saved(kept) > _saved(record) else "the last by file name"
+            message = (f"{record.get('_source', 'an answer record')}: another answer file of "
+                       f"{str(record['trainee']).strip()!r} for {record['exercise']}; only one is graded: "
+                       f"{kept.get('_source', 'another record')} ({why})")
+            if set_aside is None:
+                raise InputError(message)
+            set_aside.append(message)
+    return [record for record in records if latest[(str(record["trainee"]).strip(), record["exercise"])] is record]
+
+
 def _answer_record(f: Path) -> dict:
     try:
-        record = json.loads(f.read_text(encoding="utf-8"))
+        record = json.loads(f.read_text(encoding="utf-8-sig"))
     except (UnicodeDecodeError, json.JSONDecodeError, RecursionError) as exc:
         raise InputError(f"{f}: expected an answer file written by check(); not JSON ({exc})") from None
     except OSError as exc:
@@ -141,8 +186,17 @@ def checked_record(record, source) -> dict:
         raise InputError(f"{source}, field 'exercise': {exc}") from None
     trainee = record["trainee"]
     if isinstance(trainee, bool) or not isinstance(trainee, (str, int)) or not str(trainee).strip() \
-            or len(str(trainee)) > _TEXT_LIMIT:
-        raise bad("trainee", f"the trainee's name (text of at most {_TEXT_LIMIT} characters)", trainee)
+            or len(str(trainee)) > _TEXT_LIMIT \
+            or any(unicodedata.category(c) in ("Cc", "Zl", "Zp") for c in str(trainee)):
+        raise bad("trainee", f"the trainee's name (text of at most {_TEXT_LIMIT} characters on one line, "
+                  "without control characters)", trainee)
+    saved = record.get("saved")
+    if saved is not None:
+        try:
+            _saved(record)
+        except (TypeError, ValueError):
+            raise bad("saved", "the time the answers were saved, as ISO 8601 text (2025-03-01T14:05:00Z)",
+                      saved) from None
     params = record.get("params") or {}
     if not isinstance(params, dict):
         raise bad("params", "the notebook's parameters as a JSON object", params)
@@ -185,7 +239,7 @@ def _check_param(default, value, field_name: str, bad) -> None:
             raise bad(field_name, f"text of at most {_TEXT_LIMIT} characters", value)
 
 
-def grade_records(records: list[dict]) -> pd.DataFrame:
+def grade_records(records: list[dict], set_aside: list | None = None) -> pd.DataFrame:
     """Score answer records: every question of each record's exercise, answered or not.
 
     Parameters
@@ -193,6 +247,12 @@ def grade_records(records: list[dict]) -> pd.DataFrame:
     records : list of dict
         As written by :meth:`Session.check`: exercise, trainee, params, answers
         (qid -> {answer, attempts}).
+    set_aside : list, optional
+        Given, a record whose parameters cannot build the exercise's materials
+        (an unknown profile, ...) is skipped and its message (naming the file
+        and field 'params') appended here; otherwise it raises. So is each
+        record of a trainee and exercise but the one graded
+        (:func:`one_record_each`, applied to the records left).
 
     Returns
     -------
@@ -207,15 +267,23 @@ def grade_records(records: list[dict]) -> pd.DataFrame:
     profile, ...), so a trainee who changed the seed is graded on the data
     they saw.
     """
-    rows = []
+    usable = []
     for record in records:
         exercise = get_exercise(record["exercise"])
-        source = record.get("_source", "an answer record")
         try:
-            materials = exercise.materials(record.get("params") or {})
+            usable.append((record, exercise.materials(record.get("params") or {})))
         except (RecoupError, ValueError, TypeError, LookupError, OSError) as exc:
-            raise InputError(f"{source}, field 'params': the exercise's materials cannot be built "
-                             f"from them ({exc})") from None
+            problem = InputError(f"{record.get('_source', 'an answer record')}, field 'params': the exercise's "
+                                 f"materials cannot be built from them ({exc})")
+            if set_aside is None:
+                raise problem from None
+            set_aside.append(str(problem))
+    kept = {id(record) for record in one_record_each([record for record, _ in usable], set_aside)}
+    rows = []
+    for record, materials in usable:
+        if id(record) not in kept:
+            continue
+        exercise = get_exercise(record["exercise"])
         saved = record.get("answers", {})
         for n, (qid, question) in enumerate(exercise.questions.items()):
             entry = saved.get(qid, {})
@@ -239,4 +307,4 @@ def grade_records(records: list[dict]) -> pd.DataFrame:
 def grade_paths(paths, set_aside: list | None = None) -> pd.DataFrame:
     """:func:`grade_records` over the answer files found at ``paths`` (``set_aside``: see
     :func:`read_answer_files`)."""
-    return grade_records(read_answer_files(paths, set_aside=set_aside))
+    return grade_records(read_answer_files(paths, set_aside=set_aside), set_aside=set_aside)

@@ -10,6 +10,7 @@ hidden ones on those files.
 
 from __future__ import annotations
 
+import datetime as dt
 import html
 import json
 import os
@@ -175,6 +176,7 @@ class Session:
         answers[qid] = {"answer": value, "public_passed": public_passed,
                         "attempts": int(previous.get("attempts", 0)) + 1}
         self.record["answers"] = dict(sorted(answers.items(), key=lambda kv: _qkey(kv[0])))
+        self.record["saved"] = dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds").replace("+00:00", "Z")
         _write_json(self.path, self.record)
 
 
@@ -228,7 +230,7 @@ def start(name: str, trainee: str, answers: str | os.PathLike | None = None, **p
     path = answers_folder(answers) / _safe_name(trainee) / f"{exercise.name}.json"
     record = {"exercise": exercise.name, "trainee": str(trainee), "params": full, "answers": {}}
     if path.exists():
-        old = json.loads(path.read_text(encoding="utf-8"))
+        old = json.loads(path.read_text(encoding="utf-8-sig"))
         if old.get("params") == full:
             record["answers"] = old.get("answers", {})
     session = Session(exercise, str(trainee), full, path, record)

@@ -29,7 +29,19 @@ def demo_dir() -> Path:
 
 
 def demo_path(profile: str = "family_practice") -> Path:
-    """The committed demo folder of a profile (raises if it is not there)."""
+    """The committed demo folder of a profile.
+
+    Raises
+    ------
+    ValueError
+        ``profile`` is not the name of a profile (a typo, a path): the
+        message lists the profiles there are.
+    FileNotFoundError
+        A profile whose demo practice is missing (``make demo`` makes it).
+    """
+    names = profile_names()
+    if profile not in names:
+        raise ValueError(f"no profile named {profile!r} (profiles: {', '.join(names)})")
     path = demo_dir() / profile
     if not (path / "claim_lines.csv").is_file():
         raise FileNotFoundError(f"no demo practice for {profile!r} in {demo_dir()}; run `make demo`")
