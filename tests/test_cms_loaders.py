@@ -127,6 +127,65 @@ def test_read_ptp_one_line_header_and_an_edit_repeated_across_parts_is_read_once
     assert result.rows_read == result.rows_used + result.rows_set_aside
 
 
+def _ptp_file(path: Path, *rows: str) -> Path:
+    """A one-line-header PTP text file with the given tab-separated data rows (row 2 on)."""
+    path.write_text("\n".join([ONE_LINE_HEADER, *(r + "\tx" for r in rows)]) + "\n", encoding="utf-8")
+    return path
+
+
+def test_read_ptp_sets_aside_dates_outside_1900_2100_early_deletions_and_self_pairs(tmp_path):
+    path = _ptp_file(tmp_path / "ptp.txt",
+                     "10001\t10002\t\t20200101\t*\t0",
+                     "10001\t10003\t\t20200101\t20190101\t1",
+                     "10001\t10001\t\t20200101\t*\t0",
+                     "10001\t10007\t\t18991231\t*\t0",
+                     "10001\t10008\t\t20200101\t21010101\t0",
+                     "10001\t10009\t\t21001231\t21001231\t9")
+    result = cms.read_ptp(path)
+    assert [p.message for p in result.problems] == [
+        "ptp.txt, row 3, column 'Deletion Date *=no data': expected a deletion date on or after the "
+        "effective date 20200101 (an edit cannot end before it starts); got '20190101'.",
+        "ptp.txt, row 4, column 'Column 2': expected a code other than column 1's (an edit pairs two "
+        "different codes); got '10001'.",
+        "ptp.txt, row 5, column 'Effective Date': expected a date between 1900-01-01 and 2100-12-31; "
+        "got '18991231'.",
+        "ptp.txt, row 6, column 'Deletion Date *=no data': expected a date between 1900-01-01 and "
+        "2100-12-31; got '21010101'.",
+    ]
+    assert result.data["_row"].tolist() == [2, 7]
+    assert result.rejected["_row"].tolist() == [3, 4, 5, 6]
+    assert result.rejected["effective_date"].tolist()[2] == "18991231"
+    assert (result.rows_read, result.rows_used, result.rows_set_aside) == (6, 2, 4)
+
+
+def test_read_ptp_rows_that_disagree_about_one_edit_are_all_set_aside(tmp_path):
+    path = _ptp_file(tmp_path / "ptp.txt",
+                     "10001\t10004\t\t20200101\t*\t1",
+                     "10001\t10004\t\t20200101\t*\t0",
+                     "10001\t10005\t\t20000101\t20100101\t0",
+                     "10001\t10005\t\t20100101\t*\t1",
+                     "10001\t10006\t\t20000101\t20100101\t1",
+                     "10001\t10006\t\t20000101\t*\t1",
+                     "10001\t10004\t\t20200101\t*\t1")
+    result = cms.read_ptp(path)
+    assert result.data[["column_1", "column_2", "modifier_indicator"]].values.tolist() == [
+        ["10001", "10005", "0"], ["10001", "10005", "1"]]
+    by_row = {p.row: p for p in result.problems}
+    assert sorted(by_row) == [2, 3, 6, 7, 8]
+    assert by_row[2].message == (
+        "ptp.txt, row 2, column 'Modifier 0=not allowed 1=allowed 9=not applicable': expected one row "
+        "for the edit 10001/10004 on any day (the edit is also in ptp.txt, row 3: effective 20200101, "
+        "deletion *, modifier indicator 0; which is right cannot be told, so each such row is set "
+        "aside); got '1'.")
+    assert "the edit is also in ptp.txt, row 2:" in by_row[3].message
+    assert by_row[6].column == "Deletion Date *=no data" and by_row[6].value == "20100101"
+    assert "row 7: effective 20000101, deletion *, modifier indicator 1" in by_row[6].message
+    assert by_row[8].column == "(whole row)" and "the same edit is in ptp.txt, row 2" in by_row[8].message
+    assert result.rejected["_row"].tolist() == [2, 3, 6, 7, 8]
+    assert (result.rows_read, result.rows_used, result.rows_set_aside) == (7, 2, 5)
+    assert result.sources.iloc[0][["rows_used", "rows_set_aside"]].tolist() == [2, 5]
+
+
 def test_read_ptp_quoted_csv_gives_the_same_rows_as_the_tab_file(tmp_path):
     text = PTP_F2.read_text(encoding="utf-8").replace("\t", ",")
     text = text.replace("Mutually exclusive procedures", '"Mutually exclusive, by definition"')
@@ -291,6 +350,29 @@ def test_read_mue_same_code_twice_keeps_the_first_and_says_why():
     assert result.rows_read == 12 == result.rows_used + result.rows_set_aside
 
 
+def test_read_mue_rows_of_one_code_with_different_values_are_all_set_aside(tmp_path):
+    path = tmp_path / "mue.csv"
+    path.write_text("HCPCS/CPT Code,Practitioner Services MUE Values,MUE Adjudication Indicator,MUE Rationale\n"
+                    "10001,1,2 Date of Service Edit: Policy,x\n"
+                    "10002,3,1 Line Edit,x\n"
+                    "10001,5,2 Date of Service Edit: Policy,x\n"
+                    "10003,2,1 Line Edit,x\n"
+                    "10003,2,3 Date of Service Edit: Clinical,x\n"
+                    "10002,3,1 Line Edit,x\n", encoding="utf-8")
+    result = cms.read_mue(path)
+    assert result.data["procedure_code"].tolist() == ["10002"]
+    assert [(p.row, p.column, p.value) for p in result.problems] == [
+        (2, "Practitioner Services MUE Values", "1"), (4, "Practitioner Services MUE Values", "5"),
+        (5, "MUE Adjudication Indicator", "1"), (6, "MUE Adjudication Indicator", "3"),
+        (7, "(whole row)", "10002|3|1")]
+    assert result.problems[0].message == (
+        "mue.csv, row 2, column 'Practitioner Services MUE Values': expected one MUE for the code 10001 "
+        "(the code is also in mue.csv, row 4 with MUE 5 and MAI 2; which is right cannot be told, so each "
+        "such row is set aside: import one setting's table at a time); got '1'.")
+    assert result.rejected["_row"].tolist() == [2, 4, 5, 6, 7]
+    assert (result.rows_read, result.rows_used, result.rows_set_aside) == (6, 1, 5)
+
+
 def test_read_mue_round_trips_through_the_audit_reader(tmp_path):
     result = cms.read_mue(MUE_CSV)
     parsed = read_table(write_csv(result.contract_frame(), tmp_path / "mue.csv"))
@@ -397,6 +479,55 @@ def test_cli_import_with_no_usable_rows_exits_1_and_writes_nothing(tmp_path, cap
     assert status == 1
     assert "no usable rows in bad.txt" in capsys.readouterr().err
     assert not (tmp_path / "o.csv").exists()
+
+
+def test_cli_import_ptp_sets_aside_impossible_edits_and_writes_only_the_rest(tmp_path, capsys):
+    path = _ptp_file(tmp_path / "ptp.txt",
+                     "10001\t10002\t\t01/01/2020\t*\t0",
+                     "10001\t10003\t\t20200101\t20190101\t1",
+                     "10001\t10004\t\t20200101\t*\t1",
+                     "10001\t10004\t\t20200101\t*\t0",
+                     "10001\t10001\t\t20200101\t*\t0",
+                     "10001\t10006\t\t21000101\t*\t0",
+                     "10001\t10007\t\t18991231\t*\t0")
+    out = tmp_path / "ncci_ptp.csv"
+    status = main(["reference", "import-ptp", str(path), "--out", str(out)])
+    printed = capsys.readouterr().out
+    assert status == 0
+    assert "1 edits (rows read 7 = used 1 + set aside 6)" in printed
+    assert "ptp.txt, row 8, column 'Effective Date': expected a date between 1900-01-01 and 2100-12-31; " \
+           "got '18991231'." in printed
+    assert out.read_text().splitlines() == [",".join(cms.PTP_COLUMNS), "10001,10006,2100-01-01,,0"]
+    rejected = pd.read_csv(tmp_path / "ncci_ptp_rejected.csv", dtype=str, keep_default_na=False)
+    assert rejected["row"].tolist() == ["2", "3", "4", "5", "6", "8"]
+    assert rejected["reason"].str.startswith("column '").all()
+    assert read_table(out).problems == []
+
+
+def test_cli_import_where_every_row_is_set_aside_exits_1_and_writes_only_the_reasons(tmp_path, capsys):
+    path = _ptp_file(tmp_path / "ptp.txt",
+                     "10001\t10004\t\t20200101\t*\t1",
+                     "10001\t10004\t\t20200101\t*\t0",
+                     "10001\t10007\t\t18991231\t*\t0")
+    out = tmp_path / "ncci_ptp.csv"
+    status = main(["reference", "import-ptp", str(path), "--out", str(out)])
+    captured = capsys.readouterr()
+    assert status == 1
+    assert "no usable rows in ptp.txt: all 3 row(s) set aside (first: ptp.txt, row 2, column 'Modifier" \
+        in captured.err
+    assert "ncci_ptp.csv not written" in captured.err
+    assert not out.exists()
+    rejected = pd.read_csv(tmp_path / "ncci_ptp_rejected.csv", dtype=str)
+    assert rejected["row"].tolist() == ["2", "3", "4"]
+    assert "ptp.txt, row 4, column 'Effective Date'" in captured.out
+
+
+def test_cli_import_of_a_header_without_rows_exits_1_and_writes_nothing(tmp_path, capsys):
+    path = _ptp_file(tmp_path / "ptp.txt")
+    status = main(["reference", "import-ptp", str(path), "--out", str(tmp_path / "o.csv")])
+    assert status == 1
+    assert "no usable rows in ptp.txt: no rows under the header; o.csv not written" in capsys.readouterr().err
+    assert list(tmp_path.iterdir()) == [path]
 
 
 def test_cli_reference_without_action_is_a_usage_error(capsys):

@@ -232,6 +232,28 @@ def test_explain_lists_every_table_of_an_ambiguous_code():
     assert codes.explain("nothing").empty
 
 
+def test_explain_says_when_the_carc_of_a_group_code_is_unknown():
+    found = codes.explain("CO-999")
+    assert found[["table", "code", "known"]].values.tolist() == [["CARC", "999", False],
+                                                                  ["CAS group", "CO", True]]
+    assert found.loc[0, "meaning"].startswith("not in the kit's CARC table (CO-999 reads as group CO")
+    assert codes.explain("co-n362")[["table", "code", "known"]].values.tolist() == [
+        ["CARC", "N362", False], ["RARC", "N362", True], ["CAS group", "CO", True]]
+    assert codes.explain("PR 72")["table"].tolist()[:2] == ["CARC", "PLB reason"]
+    assert codes.explain("CO-45")["known"].all()
+
+
+def test_cli_explain_names_the_unknown_part_of_a_group_code(capsys):
+    from recoup_lib.cli import main
+
+    assert main(["reference", "explain", "CO-999", "CO-N362"]) == 0
+    lines = capsys.readouterr().out.splitlines()
+    assert lines[0] == ("999: not in the kit's CARC table (CO-999 reads as group CO and CARC 999; "
+                        "check the X12 CARC list)")
+    assert lines[1].startswith("CO [CAS group]: Contractual obligation")
+    assert lines[2].startswith("N362: not in the kit's CARC table") and lines[3].startswith("N362 [RARC]: ")
+
+
 def test_split_adjustment_forms():
     assert codes.split_adjustment("CO-45") == ("CO", "45")
     assert codes.split_adjustment("oa 23") == ("OA", "23")

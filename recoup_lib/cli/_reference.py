@@ -108,26 +108,38 @@ def _import(args) -> int:
               f"{row.rows_set_aside:,} set aside{notes}")
     for line in result.skipped:
         print(f"  skipped {line}")
-    if result.rows_used == 0:
-        raise InputError(f"no usable rows in {', '.join(Path(f).name for f in args.files)}; "
-                         f"nothing written ({len(result.problems)} problem(s), first: "
-                         f"{result.problems[0].message if result.problems else 'none'})")
     if result.rows_set_aside:
         check_file(rejected_path, inputs=args.files)
+    if result.rows_used == 0:
+        names = ", ".join(Path(f).name for f in args.files)
+        if not result.rows_read:
+            raise InputError(f"no usable rows in {names}: no rows under the header; {out.name} not written")
+        _write_rejected(result, rejected_path, args.files)
+        raise InputError(f"no usable rows in {names}: all {result.rows_read:,} row(s) set aside (first: "
+                         f"{result.problems[0].message}); {out.name} not written, the reasons are in "
+                         f"{rejected_path}")
     with output_file(out, inputs=args.files) as path:
         write_csv(result.contract_frame(extra=args.keep_cms_columns), path)
     print(f"wrote {out}: {result.rows_used:,} {noun} (rows read {result.rows_read:,} = "
           f"used {result.rows_used:,} + set aside {result.rows_set_aside:,})")
     if result.rows_set_aside:
-        rejected = result.rejected.rename(columns={"_file": "file", "_row": "row", "_reason": "reason"})
-        with output_file(rejected_path, inputs=args.files) as path:
-            write_csv(rejected, path)
-        print(f"rows set aside, with reasons: {rejected_path}")
-        for problem in result.problems[:_SHOWN_PROBLEMS]:
-            print(f"  {problem.message}")
-        if len(result.problems) > _SHOWN_PROBLEMS:
-            print(f"  ... and {len(result.problems) - _SHOWN_PROBLEMS:,} more in {rejected_path.name}")
+        _write_rejected(result, rejected_path, args.files)
     return 0
+
+
+def _write_rejected(result, rejected_path: Path, inputs) -> None:
+    """Write the rows set aside with their reasons, and show the first problems."""
+    from ..folder import write_csv
+    from ..outputs import output_file
+
+    rejected = result.rejected.rename(columns={"_file": "file", "_row": "row", "_reason": "reason"})
+    with output_file(rejected_path, inputs=inputs) as path:
+        write_csv(rejected, path)
+    print(f"rows set aside, with reasons: {rejected_path}")
+    for problem in result.problems[:_SHOWN_PROBLEMS]:
+        print(f"  {problem.message}")
+    if len(result.problems) > _SHOWN_PROBLEMS:
+        print(f"  ... and {len(result.problems) - _SHOWN_PROBLEMS:,} more in {rejected_path.name}")
 
 
 def _import_rates(args) -> int:
@@ -168,7 +180,7 @@ def _explain(codes: list[str]) -> int:
                   "place of service, claim status, office E/M)")
             continue
         for row in found.itertuples(index=False):
-            print(f"{row.code} [{row.table}]: {row.meaning}")
+            print(f"{row.code} [{row.table}]: {row.meaning}" if row.known else f"{row.code}: {row.meaning}")
     return 0
 
 

@@ -38,8 +38,10 @@ The header is found by its column names, never by counting lines, so a
 longer or shorter preamble does not matter (finding the tables and their
 header is :mod:`recoup_lib.reference._cms_layout`'s part; reading the rows
 under it is this module's). A row whose values cannot be
-used is set aside with a reason naming the file, row and column; the totals
-always satisfy rows read = rows used + rows set aside.
+used is set aside with a reason naming the file, row and column; rows that
+repeat or contradict one another are handled by
+:mod:`recoup_lib.reference._cms_rows`. The totals always satisfy rows read =
+rows used + rows set aside.
 """
 
 from __future__ import annotations
@@ -54,8 +56,9 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from ..errors import InputError, Problem
-from ..schema import SPECS
+from ..schema import FIRST_DATE, LAST_DATE
 from ._cms_layout import REQUIRED_LABEL, Header, Table, cell_text, code_cell_text, find_tables, mue_header, ptp_header
+from ._cms_rows import MUE_COLUMNS, PTP_COLUMNS, Part, combine
 
 __all__ = [
     "CmsImport",
@@ -66,11 +69,6 @@ __all__ = [
     "parse_mai",
     "describe_source",
 ]
-
-#: Contract columns of ``ncci_ptp.csv`` (column_1, column_2, effective_date, deletion_date,
-#: modifier_indicator) and ``mue.csv`` (procedure_code, mue_value, mai), in order.
-PTP_COLUMNS = tuple(SPECS["ncci_ptp.csv"].column_names)
-MUE_COLUMNS = tuple(SPECS["mue.csv"].column_names)
 
 _CODE = re.compile(r"^[A-Z0-9]{5}$")
 
@@ -211,6 +209,8 @@ def _parse_yyyymmdd(text: pd.Series) -> tuple[pd.Series, np.ndarray]:
     return dates.where(ok).astype("datetime64[us]"), ok
 
 
+_DATE_RANGE = f"a date between {FIRST_DATE} and {LAST_DATE}"
+
 _MAI_TEXT = (("line edit", "1"), ("policy", "2"), ("clinical", "3"))
 
 
@@ -263,10 +263,13 @@ class _Checker:
         self.bad = np.zeros(n, dtype=bool)
         self.frames: list[pd.DataFrame] = []
 
-    def record(self, mask: np.ndarray, key: str, values: pd.Series, expected: str) -> None:
+    def record(self, mask: np.ndarray, key: str, values: pd.Series, expected) -> None:
+        """Mark the rows under ``mask`` bad in column ``key``; ``expected`` is one text or one per row."""
         if not mask.any():
             return
         idx = np.flatnonzero(mask)
+        if not isinstance(expected, str):
+            expected = np.asarray(expected, dtype=object)[idx]
         self.frames.append(pd.DataFrame({
             "pos": idx, "column": self.header.label(key),
             "value": values.to_numpy()[idx], "expected": expected}))
@@ -291,17 +294,7 @@ class _Checker:
         return problems, reasons
 
 
-@dataclass
-class _Part:
-    """What one table contributed."""
-
-    data: pd.DataFrame
-    problems: list[Problem]
-    rejected: pd.DataFrame
-    counts: tuple
-
-
-def _ptp_table(table: Table, header: Header) -> _Part:
+def _ptp_table(table: Table, header: Header) -> Part:
     missing = [REQUIRED_LABEL[k] for k in PTP_COLUMNS if header.columns[k] is None]
     if missing:
         raise InputError(
@@ -313,12 +306,16 @@ def _ptp_table(table: Table, header: Header) -> _Part:
     check = _Checker(table.label, numbers, header, len(raw))
     check.codes(raw, "column_1")
     check.codes(raw, "column_2")
-    effective, ok = _parse_yyyymmdd(raw["effective_date"])
-    check.record(~ok, "effective_date", raw["effective_date"], "a date written YYYYMMDD")
+    check.record(raw["column_1"].eq(raw["column_2"]).to_numpy() & ~check.bad, "column_2", raw["column_2"],
+                 "a code other than column 1's (an edit pairs two different codes)")
+    effective, effective_ok = _ptp_date(check, raw, "effective_date", "a date written YYYYMMDD")
     no_deletion = raw["deletion_date"].isin(["*", ""]).to_numpy()
-    deletion, ok = _parse_yyyymmdd(raw["deletion_date"])
-    check.record(~ok & ~no_deletion, "deletion_date", raw["deletion_date"],
-                 "a date written YYYYMMDD, or * for no deletion date")
+    deletion, deletion_ok = _ptp_date(check, raw, "deletion_date",
+                                      "a date written YYYYMMDD, or * for no deletion date", no_deletion)
+    early = effective_ok & deletion_ok & (deletion < effective).to_numpy()
+    check.record(early, "deletion_date", raw["deletion_date"],
+                 "a deletion date on or after the effective date " + raw["effective_date"]
+                 + " (an edit cannot end before it starts)")
     indicator = raw["modifier_indicator"].str.replace(r"\.0$", "", regex=True)
     check.record(~indicator.isin(["0", "1", "9"]).to_numpy(), "modifier_indicator",
                  raw["modifier_indicator"], "0, 1 or 9")
@@ -334,7 +331,22 @@ def _ptp_table(table: Table, header: Header) -> _Part:
     return _finish(table, raw, data, numbers, check, text_lines, PTP_COLUMNS)
 
 
-def _mue_table(table: Table, header: Header) -> _Part:
+def _ptp_date(check: _Checker, raw: pd.DataFrame, key: str, shape: str,
+              none: np.ndarray | None = None) -> tuple[pd.Series, np.ndarray]:
+    """Read one PTP date column, recording dates of another shape or outside 1900-2100.
+
+    ``none`` marks cells meaning "no date" (``*`` or blank), which are not
+    problems. Returns the dates and where they are usable.
+    """
+    none = np.zeros(len(raw), dtype=bool) if none is None else none
+    dates, ok = _parse_yyyymmdd(raw[key])
+    check.record(~ok & ~none, key, raw[key], shape)
+    within = ((dates >= FIRST_DATE) & (dates <= LAST_DATE)).to_numpy()
+    check.record(ok & ~within, key, raw[key], _DATE_RANGE)
+    return dates, ok & within
+
+
+def _mue_table(table: Table, header: Header) -> Part:
     wanted = MUE_COLUMNS + ("rationale",)
     raw, numbers, text_lines = _extract(table, header, wanted, ("procedure_code",))
     check = _Checker(table.label, numbers, header, len(raw))
@@ -358,7 +370,7 @@ def _mue_table(table: Table, header: Header) -> _Part:
     return _finish(table, raw, data, numbers, check, text_lines, MUE_COLUMNS)
 
 
-def _finish(table, raw, data, numbers, check, text_lines, contract) -> _Part:
+def _finish(table, raw, data, numbers, check, text_lines, contract) -> Part:
     problems, reasons = check.problems()
     bad = check.bad
     data = data.loc[~bad].reset_index(drop=True)
@@ -371,53 +383,8 @@ def _finish(table, raw, data, numbers, check, text_lines, contract) -> _Part:
     rejected.insert(0, "_file", table.label)
     counts = (table.label, describe_source(table.name), len(raw), int((~bad).sum()),
               int(bad.sum()), text_lines)
-    return _Part(data, problems, rejected, counts)
-
-
-def _combine(kind: str, parts: list[_Part], skipped: list[str], key: tuple[str, ...],
-             repeat_reason) -> CmsImport:
-    """Concatenate the tables; set aside rows that repeat the key of an earlier row."""
-    problems = [p for part in parts for p in part.problems]
-    rejected = [part.rejected for part in parts]
-    sources = pd.DataFrame([part.counts for part in parts], columns=[
-        "file", "description", "rows_read", "rows_used", "rows_set_aside", "text_lines_skipped"])
-    data = pd.concat([part.data for part in parts], ignore_index=True)
-    groups = data.groupby(list(key), sort=False, dropna=False).ngroup().to_numpy()
-    first_of_group = pd.Series(np.arange(len(data))).groupby(groups).transform("first").to_numpy()
-    repeated = first_of_group != np.arange(len(data))
-    if repeated.any():
-        dup = data.loc[repeated]
-        origin = data.iloc[first_of_group[repeated]]
-        reasons = [repeat_reason(f, r) for f, r in zip(origin["source_file"], origin["_row"])]
-        text = _contract_text(dup, kind)
-        problems += [Problem(f, int(r), "(whole row)", "|".join(v), reason)
-                     for f, r, v, reason in zip(dup["source_file"], dup["_row"],
-                                                text[list(key)].itertuples(index=False), reasons)]
-        text.insert(0, "_reason", [f"whole row: expected {r}" for r in reasons])
-        text.insert(0, "_row", dup["_row"].to_numpy())
-        text.insert(0, "_file", dup["source_file"].to_numpy())
-        rejected.append(text)
-        moved = dup.groupby("source_file").size()
-        shift = sources["file"].map(moved).fillna(0).astype("int64")
-        sources["rows_used"] -= shift
-        sources["rows_set_aside"] += shift
-        data = data.loc[~repeated].reset_index(drop=True)
-        problems.sort(key=lambda p: (p.file, p.row))
-    return CmsImport(kind=kind, data=data, problems=problems,
-                     rejected=pd.concat(rejected, ignore_index=True), sources=sources,
-                     skipped=skipped)
-
-
-def _contract_text(frame: pd.DataFrame, kind: str) -> pd.DataFrame:
-    """Contract columns as CMS-style text (dates ``YYYYMMDD``, ``*`` for none)."""
-    out = {}
-    for name in (PTP_COLUMNS if kind == "ptp" else MUE_COLUMNS):
-        s = frame[name]
-        if pd.api.types.is_datetime64_any_dtype(s.dtype):
-            out[name] = s.dt.strftime("%Y%m%d").fillna("*").astype("str")
-        else:
-            out[name] = s.astype("str")
-    return pd.DataFrame(out).reset_index(drop=True)
+    labels = {key: check.header.label(key) for key in contract}
+    return Part(data, problems, rejected, counts, labels)
 
 
 # --------------------------------------------------------------------------- public readers
@@ -451,9 +418,16 @@ def read_ptp(paths) -> CmsImport:
     -----
     docs/sources.md §7.1: column 1 is the payable code, column 2 the code not
     paid with it; modifier indicator 0 = no modifier bypasses the edit,
-    1 = an NCCI-associated modifier may bypass it, 9 = not applicable. An
-    exact repeat of an edit already read (e.g. the same part given twice)
-    is set aside, so nothing is counted twice.
+    1 = an NCCI-associated modifier may bypass it, 9 = not applicable; ``*``
+    for the deletion date means none. CMS's files never hold the rows a
+    damaged or hand-edited file may, and these are set aside naming the
+    file, row and column: a date outside 1900-2100 (the kit's dates), a
+    deletion date before the effective date, a code paired with itself,
+    and rows of one pair that disagree (in effect on a common day with
+    different modifier indicators, or the same effective date with
+    different deletion dates; every such row). An exact repeat of an edit
+    already read (e.g. the same part given twice) is set aside, so nothing
+    is counted twice.
 
     Examples
     --------
@@ -462,8 +436,7 @@ def read_ptp(paths) -> CmsImport:
     """
     tables, skipped = find_tables(paths, ptp_header)
     parts = [_ptp_table(t, ptp_header(t.rows)) for t in tables]
-    return _combine("ptp", parts, skipped, PTP_COLUMNS,
-                    lambda f, r: f"an edit not already read (the same edit is in {f}, row {r})")
+    return _assemble("ptp", parts, skipped)
 
 
 def read_mue(paths) -> CmsImport:
@@ -489,9 +462,12 @@ def read_mue(paths) -> CmsImport:
 
     Notes
     -----
-    docs/sources.md §7.2. ``mue.csv`` has one row per code (its key), so a code met
-    again (for instance in a second setting's table) is set aside with a
-    reason naming the first file and row: import one setting at a time.
+    docs/sources.md §7.2. ``mue.csv`` has one row per code (its key). An exact
+    repeat of a code's row is set aside naming the first file and row; rows
+    of one code with different MUE values or MAIs (a damaged file, or two
+    settings' tables given together) are all set aside, each naming
+    another, since which is right cannot be told: import one setting at a
+    time. The tables carry no dates (the quarter is in the file name).
 
     Examples
     --------
@@ -499,12 +475,13 @@ def read_mue(paths) -> CmsImport:
     """
     tables, skipped = find_tables(paths, mue_header)
     parts = [_mue_table(t, mue_header(t.rows)) for t in tables]
+    return _assemble("mue", parts, skipped)
 
-    def reason(f, r):
-        return (f"a code with one MUE only (the code already has an MUE from {f}, row {r}; "
-                "import one setting's table at a time)")
 
-    return _combine("mue", parts, skipped, ("procedure_code",), reason)
+def _assemble(kind: str, parts: list[Part], skipped: list[str]) -> CmsImport:
+    data, problems, rejected, sources = combine(kind, parts)
+    return CmsImport(kind=kind, data=data, problems=problems, rejected=rejected, sources=sources,
+                     skipped=skipped)
 
 
 _PTP_NAME = re.compile(r"cci(pra|oph|dme)?-?v(\d+)r(\d+)(?:-f(\d+))?", re.IGNORECASE)

@@ -313,22 +313,35 @@ def explain(code) -> pd.DataFrame:
     this returns one row per table where the code is found. Codes are
     matched exactly here (place of service ``"02"``, not ``"2"``).
 
+    A group code with a second code (``"CO-45"``) reads as a CAS group and
+    a CARC. When the second code is not a CARC the kit knows (``"CO-999"``,
+    or ``"CO-N362"`` with a RARC), a row with ``known`` false says so, so
+    that it is not dropped in silence; the tables where the second code is
+    found (RARC, PLB, ...) follow, then the group.
+
     Returns
     -------
     pandas.DataFrame
-        Columns ``table`` (label), ``code`` and ``meaning``; empty when the
+        Columns ``table`` (label), ``code``, ``meaning`` and ``known``
+        (false only for the unknown CARC of a group code); empty when the
         code is in no table.
 
     Examples
     --------
     >>> explain("1")["table"].tolist()
     ['CARC', 'Claim status (CLP02)']
+    >>> explain("CO-999")[["code", "known"]].values.tolist()
+    [['999', False], ['CO', True]]
     """
     rows = []
     group, carc = split_adjustment(code)
     exact = normalize_code(code)
+    unknown_carc = bool(group) and carc not in _indexed("carc").index
+    if unknown_carc:
+        rows.append((TABLES["carc"][2], carc, f"not in the kit's CARC table ({exact} reads as group "
+                     f"{group} and CARC {carc}; check the X12 CARC list)", False))
     for name, (_, _, label) in TABLES.items():
-        key = carc if name == "carc" else exact
+        key = carc if name == "carc" or unknown_carc else exact
         if key not in _indexed(name).index:
             continue
         row = _indexed(name).loc[key].to_dict()
@@ -338,11 +351,11 @@ def explain(code) -> pd.DataFrame:
         else:
             meaning = row["meaning"]
         shown = f"{group}-{key}" if (name == "carc" and group) else key
-        rows.append((label, shown, meaning))
+        rows.append((label, shown, meaning, True))
     if group:
         g = _indexed("group").loc[group]
-        rows.append((TABLES["group"][2], group, f"{g['label']}: {g['meaning']}"))
-    return pd.DataFrame(rows, columns=["table", "code", "meaning"])
+        rows.append((TABLES["group"][2], group, f"{g['label']}: {g['meaning']}", True))
+    return pd.DataFrame(rows, columns=["table", "code", "meaning", "known"])
 
 
 def _map_column(codes: pd.Series, table: str, column: str) -> pd.Series:
