@@ -75,7 +75,9 @@ def test_report_and_reconcile_agree_on_open_notices_and_aging_for_the_same_as_of
     assert report["notices"] == recon["notices_used"]
     assert report["notices_open"] == recon["notices_open"] > 0
     assert report["open_cents"] == recon["open_cents"] > 0
-    assert report["taken_back_cents"] == recon["taken_back_cents"]
+    assert report["taken_back_cents"] == recon["taken_back_as_of_cents"]
+    if as_of is None:
+        assert report["taken_back_cents"] == recon["taken_back_cents"]
     aging = build_report(practice, as_of).aging.set_index("bucket")
     theirs = _ledger_aging(recon_out).reindex(aging.index).fillna(0).astype("int64")
     assert aging["notices"].tolist() == theirs["notices"].tolist()
@@ -128,3 +130,60 @@ def test_notices_the_office_closed_in_their_status_column_are_not_open_in_either
     assert len(settled) == 3
     assert recon["notices_open"] == before["notices_open"] - 3 == report["notices_open"]
     assert report["open_cents"] == recon["open_cents"] < before["open_cents"]
+
+
+def test_money_taken_back_counts_only_take_backs_paid_by_the_as_of_in_both_views(practice, command):
+    _, whole, _ = command("reconcile", practice)
+    dates = pd.read_csv(command("reconcile", practice)[0] / "recoupment_links.csv", dtype=str)["payment_date"]
+    middle = sorted(dates)[len(dates) // 2]
+    report_out, report, said = command("report", practice, "--as-of", middle)
+    _, recon, said_recon = command("reconcile", practice, "--as-of", middle)
+    assert 0 < report["taken_back_cents"] == recon["taken_back_as_of_cents"] < whole["taken_back_cents"]
+    assert recon["taken_back_cents"] == whole["taken_back_cents"]
+    later = int((pd.to_datetime(dates) > pd.Timestamp(middle)).sum())
+    assert later > 0 and report["recoupments"] == len(dates) - later
+    left = whole["taken_back_cents"] - report["taken_back_cents"]
+    message = (f"{later} take-back(s) paid after {middle} left out of the money taken back "
+               f"(${left // 100:,}.{left % 100:02d} net): not taken by the as-of date")
+    assert message in said
+    assert message in (report_out / "report.md").read_text(encoding="utf-8")
+    metrics = pd.read_csv(report_out / "metrics.csv", dtype=str).set_index("metric")
+    cents = report["taken_back_cents"]
+    assert metrics.loc["recoupment_dollars", "numerator"] == f"{cents // 100}.{cents % 100:02d}"
+    assert f"of it by the as-of date {middle}" in said_recon
+
+
+def test_a_report_as_of_a_day_before_every_take_back_counts_none(practice, command):
+    _, report, said = command("report", practice, "--as-of", "1900-01-01")
+    assert report["taken_back_cents"] == 0 == report["taken_back_gross_cents"]
+    assert report["recoupments"] == 0
+    assert "Money taken back: $0.00" in said
+
+
+def test_overturn_rate_as_of_a_day_counts_only_appeals_of_notices_used_decided_by_then(practice, command,
+                                                                                        tmp_path):
+    import shutil
+
+    folder = tmp_path / "practice"
+    shutil.copytree(practice, folder)
+    notices = pd.read_csv(folder / "notices.csv", dtype=str, keep_default_na=False)
+    dated = pd.to_datetime(notices["notice_date"])
+    early = notices.loc[dated <= "2025-09-01", "notice_id"].iloc[0]
+    late = notices.loc[dated > "2026-03-01", "notice_id"].iloc[0]
+    (folder / "appeal_outcomes.csv").write_text(
+        "notice_id,level,outcome,filed_date,decision_date\n"
+        f"{early},1,unfavorable,2025-10-01,2025-11-01\n"     # row 2: the one appeal decided by the as-of
+        f"{late},1,favorable,2026-09-01,2026-10-01\n"        # row 3: its notice is set aside (after the as-of)
+        "NOPE,1,favorable,2025-10-01,2025-11-01\n"            # row 4: not a notice at all
+        f"{early},2,favorable,2025-12-01,2099-08-01\n"       # row 5: decided after the as-of
+        f"{early},3,favorable,2025-12-01,2025-11-01\n",      # row 6: decided before it was filed
+        encoding="utf-8")
+    out, _, said = command("report", folder, "--as-of", "2026-03-01")
+    assert "Appeal overturn rate: 0.00% (0 of 1 appeals)" in said
+    assert "appeal_outcomes.csv: 5 rows read = 1 used + 4 set aside" in said
+    rejected = pd.read_csv(out / "rejected.csv", dtype=str, keep_default_na=False)
+    mine = rejected.loc[rejected["file"] == "appeal_outcomes.csv"]
+    assert mine[["row", "column", "value"]].values.tolist() == [
+        ["3", "notice_id", late], ["4", "notice_id", "NOPE"], ["5", "decision_date", "2099-08-01"],
+        ["6", "decision_date", "2025-11-01"]]
+    assert "on or before the as-of date 2026-03-01" in mine["message"].iloc[2]

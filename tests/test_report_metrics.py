@@ -422,3 +422,81 @@ def test_recoupments_csv_net_amount_is_money_taken_back_and_gross_is_labelled(tm
     assert metric_value(m, "recoupment_gross_dollars") == 14000
     assert metric_value(m, "recoupment_dollars[reversal]") == 2000
     assert metric_value(m, "recoupment_rate") == 7.0
+
+
+def _outcomes(rows):
+    """rows: (notice_id, level, outcome, filed_date, decision_date); dates may be None."""
+    return outcomes_frame(pd.DataFrame(rows, columns=["notice_id", "level", "outcome", "filed_date",
+                                                      "decision_date"]))
+
+
+NOTICES_USED = pd.DataFrame({"notice_id": ["N1", "N2", "N3"],
+                             "notice_date": pd.to_datetime(["2025-01-10", "2025-02-10", "2025-03-10"])})
+
+
+def test_outcomes_in_run_sets_aside_what_a_report_as_of_a_day_cannot_count_naming_row_and_column():
+    from recoup_lib.report import outcomes_in_run
+
+    kept = outcomes_in_run(_outcomes([
+        ("N1", "1", "unfavorable", "2025-02-01", "2025-04-01"),    # row 2: counted
+        ("NOPE", "1", "favorable", "2025-02-01", "2025-04-01"),    # row 3: no such notice in the run
+        ("N2", "1", "favorable", "2025-07-01", "2025-06-01"),      # row 4: decided before it was filed
+        ("N3", "1", "favorable", "2025-01-01", "2025-04-01"),      # row 5: filed before its notice
+        ("N2", "2", "favorable", "2025-05-01", "2026-10-01"),      # row 6: decided after the as-of
+        ("N3", "2", "favorable", "2026-09-01", None),              # row 7: filed after the as-of
+        ("N1", "2", "", "2025-05-01", None),                       # row 8: pending, counted as pending
+    ]), NOTICES_USED, "2026-03-01")
+    assert kept.data["_row"].tolist() == [2, 8]
+    assert kept.rows_read == 7 and kept.rows_used == 2 and kept.rows_set_aside == 5
+    assert [(p.file, p.row, p.column, p.value) for p in kept.problems] == [
+        ("appeal_outcomes.csv", 3, "notice_id", "NOPE"),
+        ("appeal_outcomes.csv", 4, "decision_date", "2025-06-01"),
+        ("appeal_outcomes.csv", 5, "filed_date", "2025-01-01"),
+        ("appeal_outcomes.csv", 6, "decision_date", "2026-10-01"),
+        ("appeal_outcomes.csv", 7, "filed_date", "2026-09-01")]
+    assert "on or before the as-of date 2026-03-01" in kept.problems[3].message
+    assert kept.rejected["_row"].tolist() == [3, 4, 5, 6, 7]
+    assert kept.rejected.loc[kept.rejected["_row"] == 7, "decision_date"].tolist() == [""]
+    rate = appeal_overturn_rate(kept.data).set_index("metric").loc["appeal_overturn_rate"]
+    assert (rate["numerator"], rate["denominator"], rate["value"]) == (0, 1, 0.0)
+
+
+def test_outcomes_in_run_without_notices_or_as_of_only_refuses_a_decision_before_its_filing():
+    from recoup_lib.report import outcomes_in_run
+
+    kept = outcomes_in_run(_outcomes([("NOPE", "1", "favorable", "2025-02-01", "2099-04-01"),
+                                      ("N2", "1", "favorable", "2025-07-01", "2025-06-01")]))
+    assert kept.data["notice_id"].tolist() == ["NOPE"]
+    assert [(p.row, p.column) for p in kept.problems] == [(3, "decision_date")]
+
+
+def test_outcomes_of_notices_set_aside_by_the_as_of_do_not_count_in_the_overturn_rate():
+    from recoup_lib.report import outcomes_in_run
+
+    # the tester's case: two wins on notices dated after the as-of (so set aside), decided after it, one loss
+    outcomes = _outcomes([("N000068", "1", "favorable", "2026-09-01", "2026-10-01"),
+                          ("N000067", "1", "favorable", "2026-09-01", "2026-10-01"),
+                          ("N000001", "1", "unfavorable", "2025-04-01", "2025-05-01")])
+    used = pd.DataFrame({"notice_id": ["N000001"], "notice_date": pd.to_datetime(["2025-03-29"])})
+    kept = outcomes_in_run(outcomes, used, "2026-03-01")
+    assert [(p.row, p.column) for p in kept.problems] == [(2, "notice_id"), (3, "notice_id")]
+    assert metric_value(appeal_overturn_rate(kept.data), "appeal_overturn_rate") == 0.0
+
+
+def test_recoupments_paid_after_the_as_of_are_not_money_taken_back():
+    from recoup_lib.report._build import _taken_by
+
+    rec = recoupments_frame(pd.DataFrame({
+        "payment_date": pd.to_datetime(["2025-03-01", "2025-06-01", "2025-06-02"]),
+        "amount_cents": [9000, 5000, 7000], "net_amount_cents": [2000, 5000, 7000],
+        "mechanism": ["reversal", "offset", "offset"]}))
+    kept, said = _taken_by(rec, pd.Timestamp("2025-06-01").date())
+    assert kept["amount_cents"].tolist() == [9000, 5000]
+    assert said == ["1 take-back(s) paid after 2025-06-01 left out of the money taken back ($70.00 net): "
+                    "not taken by the as-of date"]
+    pay = pd.DataFrame({"payment_date": pd.to_datetime(["2025-01-01"]), "paid_cents": [100000]})
+    assert metric_value(recoupment_rate(kept, pay), "recoupment_dollars") == 7000
+    none, said = _taken_by(rec, pd.Timestamp("1900-01-01").date())
+    assert len(none) == 0 and "3 take-back(s) paid after 1900-01-01" in said[0]
+    assert metric_value(recoupment_rate(none, pay), "recoupment_dollars") == 0
+    assert _taken_by(rec, pd.Timestamp("2025-06-02").date()) == (rec, [])

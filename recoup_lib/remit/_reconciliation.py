@@ -100,7 +100,8 @@ class Reconciliation(StepResult):
         if self.notices is not None:
             linked = int((links["notice_status"] == "linked").sum())
             text += f", {linked:,} to a notice"
-        text += "). "
+        by = self.taken_back_as_of()
+        text += ")" + (f", {dollars(by)} of it by the as-of date {self.as_of}" if by != taken else "") + ". "
         text += ("Every deposit balances to the cent." if unbalanced == 0 else
                  f"{unbalanced:,} deposit(s) do NOT balance: see 'unexplained' in deposits.csv.")
         if self.notices is not None:
@@ -120,6 +121,15 @@ class Reconciliation(StepResult):
                 " (see files.csv)."
         return text
 
+    def taken_back_as_of(self) -> int:
+        """Money taken back (net cents) by the take-backs paid on or before ``as_of``: what ``recoup report``
+        calls money taken back for the same as-of. ``taken_back_cents`` counts every file read, as
+        ``recoup remit`` does."""
+        rec = self.remit.recoupments
+        if self.as_of is None or not len(rec):
+            return taken_back(rec)
+        return taken_back(rec.loc[~(pd.to_datetime(rec["payment_date"]) > pd.Timestamp(self.as_of)).to_numpy()])
+
     def totals(self) -> dict:
         """Counts and totals written to ``summary.json`` (cents as integers; ``taken_back`` in dollars)."""
         s = self.remit.totals()
@@ -137,6 +147,7 @@ class Reconciliation(StepResult):
             "linked_to_original": int((links["original_status"] == "linked").sum())
             if len(links) else 0,
             "taken_back": s["taken_back"], "taken_back_cents": s["taken_back_cents"],
+            "taken_back_as_of_cents": self.taken_back_as_of(),
             "recouped_total_cents": s["recouped_total_cents"],
             "as_of": self.as_of.isoformat() if self.as_of else None,
             "as_of_from": self.as_of_note or "given",

@@ -46,6 +46,7 @@ from ._plots import (
 from ._tables import (
     outcomes_frame,
     outcomes_from_decisions,
+    outcomes_in_run,
     read_outcomes,
     read_recoupments,
     read_remits,
@@ -225,6 +226,17 @@ def _ledger(decisions: pd.DataFrame, remit, as_of) -> pd.DataFrame:
     return open_ledger(links, notices, as_of)
 
 
+def _taken_by(recoupments: pd.DataFrame, as_of) -> tuple[pd.DataFrame, list[str]]:
+    """(the take-backs paid on or before ``as_of``, the message counting those paid after it)."""
+    later = (recoupments["payment_date"] > pd.Timestamp(as_of)).to_numpy(dtype=bool)
+    if not later.any():
+        return recoupments, []
+    kept = recoupments.loc[~later].reset_index(drop=True)
+    kept.attrs["net_given"] = recoupments.attrs.get("net_given", True)
+    return kept, [f"{int(later.sum())} take-back(s) paid after {as_of:%Y-%m-%d} left out of the money taken "
+                  f"back ({dollars(taken_back(recoupments.loc[later]))} net): not taken by the as-of date"]
+
+
 def report_from_audit(audit, as_of=None, *, recoupments: pd.DataFrame | None = None,
                       recoupment_source: str = "recoupments", recoupment_reason: str | None = None,
                       appeals=None, appeal_reason: str | None = None, outcomes: pd.DataFrame | None = None,
@@ -241,7 +253,8 @@ def report_from_audit(audit, as_of=None, *, recoupments: pd.DataFrame | None = N
         the wall clock.
     recoupments : pandas.DataFrame, optional
         The contract's recoupments columns (see
-        :func:`recoup_lib.report.recoupments_frame`).
+        :func:`recoup_lib.report.recoupments_frame`). Take-backs paid after
+        ``as_of`` are left out of every figure (a message counts them).
     recoupment_source : str
         Where they came from, said in the metrics.
     recoupment_reason, appeal_reason, outcome_reason : str, optional
@@ -249,6 +262,8 @@ def report_from_audit(audit, as_of=None, *, recoupments: pd.DataFrame | None = N
     appeals : recoup_lib.appeals.AppealResult, optional
     outcomes : pandas.DataFrame, optional
         notice_id, level, outcome (see :func:`recoup_lib.report.outcomes_frame`).
+        Outcomes the report cannot count as of ``as_of`` are set aside
+        (:func:`recoup_lib.report.outcomes_in_run`), into ``problems``.
     messages : iterable of str
     names : dict, optional
     title : str
@@ -276,8 +291,15 @@ def report_from_audit(audit, as_of=None, *, recoupments: pd.DataFrame | None = N
             payments=payments["payment_date"],
             remittances=None if recoupments is None else recoupments["payment_date"])
     as_of = pd.Timestamp(as_of).date()
+    later_note = []
+    if recoupments is not None:
+        recoupments, later_note = _taken_by(recoupments, as_of)
+    problems = list(problems)
     if outcomes is not None:
-        outcomes = outcomes_frame(outcomes)
+        parsed = outcomes_in_run(outcomes_frame(outcomes), None if appeals is None else appeals.decisions,
+                                 as_of, label="outcomes")
+        later_note += _set_aside_message("outcomes", parsed, problems)
+        outcomes = parsed.data.drop(columns=["_row"])
     decisions = None if appeals is None else appeals.decisions
     ledger = None if decisions is None else _ledger(decisions, remit, as_of)
     worklist = None
@@ -300,7 +322,7 @@ def report_from_audit(audit, as_of=None, *, recoupments: pd.DataFrame | None = N
     ], ignore_index=True)
     trend = trend_by_month(lines, payments, findings, recoupments, decisions)
     aging = None if ledger is None else notice_aging(ledger, as_of)
-    messages = list(messages)
+    messages = list(messages) + later_note
     if ledger is not None and not isinstance(remit, Remit):
         messages.append("notice aging: no 835 remittances to link take-backs to notices"
                         + (" (recoupments.csv holds no link to the notices)" if recoupments is not None else "")
@@ -308,7 +330,7 @@ def report_from_audit(audit, as_of=None, *, recoupments: pd.DataFrame | None = N
     if aging is not None and aging.attrs.get("future"):
         messages.append(f"{aging.attrs['future']} notice(s) dated after {as_of:%Y-%m-%d} left out of the aging")
     inputs = getattr(audit, "inputs", None)
-    problems = list(inputs.problems if inputs is not None else []) + list(problems)
+    problems = list(inputs.problems if inputs is not None else []) + problems
     return Report(as_of=as_of, audit=audit, metrics=metrics, trend=trend, aging=aging, ledger=ledger,
                   recoupments=recoupments, recoupment_source=recoupment_source if recoupments is not None else "",
                   appeals=appeals, outcomes=outcomes, messages=messages, names=names or {}, title=title,
@@ -364,10 +386,17 @@ def _remittance(folder: Path, recoupments, problems: list):
     return None, "", None, [], None
 
 
-def _outcomes(folder: Path, outcomes, appeals, problems: list):
-    """(outcomes, reason, messages); values set aside are added to ``problems``."""
+def _outcomes(folder: Path, outcomes, appeals, problems: list, as_of):
+    """(outcomes, reason, messages); values set aside are added to ``problems``.
+
+    Outcomes of notices the run did not use, filed before their notice,
+    decided before they were filed, or filed or decided after ``as_of`` are
+    set aside (:func:`recoup_lib.report.outcomes_in_run`)."""
+    notices = None if appeals is None else appeals.decisions
     if outcomes is not None:
-        return outcomes_frame(outcomes), None, []
+        parsed = outcomes_in_run(outcomes_frame(outcomes), notices, as_of, label="outcomes passed in")
+        return (parsed.data.drop(columns=["_row"]), None,
+                _set_aside_message("outcomes passed in", parsed, problems))
     path = folder / "appeal_outcomes.csv"
     if path.is_file():
         try:
@@ -375,6 +404,7 @@ def _outcomes(folder: Path, outcomes, appeals, problems: list):
         except InputError as exc:
             return None, f"appeal_outcomes.csv could not be used: {exc}", [
                 f"appeal overturn rate switched off: {exc}"]
+        parsed = outcomes_in_run(parsed, notices, as_of, label="appeal_outcomes.csv")
         return parsed.data.drop(columns=["_row"]), None, _set_aside_message("appeal_outcomes.csv", parsed,
                                                                            problems)
     if appeals is not None:
@@ -398,7 +428,7 @@ def build_report(folder, as_of=None, *, recoupments: pd.DataFrame | None = None,
         (overturn rates), providers.csv (names on the charts).
     as_of : date-like, optional
         The day notices are aged and deadlines counted from; notices dated
-        after it are set aside. Default: the folder's own as-of, its latest
+        after it are set aside, and take-backs paid after it are not counted. Default: the folder's own as-of, its latest
         payment, remittance or notice date (never the wall clock), said in
         the report.
     recoupments : pandas.DataFrame, optional
@@ -406,7 +436,9 @@ def build_report(folder, as_of=None, *, recoupments: pd.DataFrame | None = None,
         holds.
     outcomes : pandas.DataFrame, optional
         Appeal outcomes (notice_id, level, outcome); replaces
-        appeal_outcomes.csv.
+        appeal_outcomes.csv. Either way, an outcome of a notice the run did
+        not use, filed before its notice, decided before it was filed, or
+        filed or decided after the as-of is set aside and counted.
     profiles : recoup_lib.appeals.Profiles, optional
         Appeal rule tables (default: the folder's copies, then the shipped
         ones, as ``recoup appeal`` does).
@@ -469,7 +501,7 @@ def build_report(folder, as_of=None, *, recoupments: pd.DataFrame | None = None,
             messages.append(f"{later} notice(s) dated after {pd.Timestamp(as_of):%Y-%m-%d} set aside: they had "
                             "not arrived by the as-of date")
     messages.extend(more)
-    found_outcomes, outcome_reason, more = _outcomes(folder, outcomes, appeals, problems)
+    found_outcomes, outcome_reason, more = _outcomes(folder, outcomes, appeals, problems, as_of)
     messages.extend(more)
     names = {"provider": _names(folder, "providers.csv", "rendering_npi"),
              "payer": _names(folder, "payers.csv", "payer_id")}

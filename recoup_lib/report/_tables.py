@@ -17,7 +17,9 @@ absent or unusable.
 - ``remits/``: a folder of X12 835 files, read with
   :func:`recoup_lib.remit.read_835` when that module is installed.
 - ``appeal_outcomes.csv`` (the kit's own format): notice_id, level, outcome
-  (:data:`OUTCOMES`; blank = pending), filed_date, decision_date.
+  (:data:`OUTCOMES`; blank = pending), filed_date, decision_date. A report
+  counts only the outcomes :func:`outcomes_in_run` keeps: of a notice it
+  used, filed and decided by its as-of date, in that order.
 """
 
 from __future__ import annotations
@@ -41,6 +43,7 @@ __all__ = [
     "read_remits",
     "outcomes_frame",
     "read_outcomes",
+    "outcomes_in_run",
     "outcomes_from_decisions",
 ]
 
@@ -105,21 +108,33 @@ def recoupments_frame(recoupments: pd.DataFrame) -> pd.DataFrame:
     return out
 
 
+def _as_text(values: pd.Series) -> pd.Series:
+    """A column as text: dates as YYYY-MM-DD, missing dates blank."""
+    if pd.api.types.is_datetime64_any_dtype(values.dtype):
+        return values.dt.strftime("%Y-%m-%d").fillna("").astype("str")
+    return values.astype("str")
+
+
+def _in_file_order(rejected: pd.DataFrame) -> pd.DataFrame:
+    order = pd.to_numeric(rejected["_row"], errors="coerce").to_numpy()
+    return rejected.iloc[np.argsort(order, kind="stable")].reset_index(drop=True)
+
+
 def _set_aside(parsed: ParsedTable, mask: np.ndarray, label: str, column: str, expected: str) -> ParsedTable:
     """Move the rows of ``parsed.data`` under ``mask`` to the rejected rows, with a problem each."""
     if not mask.any():
         return parsed
     bad = parsed.data.loc[mask]
-    values = bad[column].astype("str").to_numpy() if column in bad.columns else [""] * len(bad)
+    values = _as_text(bad[column]).to_numpy() if column in bad.columns else [""] * len(bad)
     problems = [Problem(label, int(r), column.removesuffix("_cents"), str(v), expected)
                 for r, v in zip(bad["_row"], values)]
-    extra = bad.drop(columns=["_row"]).astype("str")
+    extra = bad.drop(columns=["_row"]).apply(_as_text)
     extra.insert(0, "_reason", [p.message for p in problems])
     extra.insert(0, "_row", bad["_row"].to_numpy())
     extra.insert(0, "_file", label)
     return ParsedTable(data=parsed.data.loc[~mask].reset_index(drop=True),
                        problems=sorted(parsed.problems + problems, key=lambda p: p.row),
-                       rejected=pd.concat([parsed.rejected, extra], ignore_index=True),
+                       rejected=_in_file_order(pd.concat([parsed.rejected, extra], ignore_index=True)),
                        rows_read=parsed.rows_read)
 
 
@@ -247,6 +262,86 @@ def read_outcomes(path: str | Path) -> ParsedTable:
     parsed = _set_aside(parsed, ~normal.isin(OUTCOMES).to_numpy(), path.name, "outcome",
                         "one of " + ", ".join(OUTCOMES) + " (blank = pending)")
     parsed.data = outcomes_frame(parsed.data)
+    return parsed
+
+
+def _outcome_checks(notices: pd.DataFrame | None, as_of):
+    """(column, expected, test) for :func:`outcomes_in_run`; each test maps the rows still kept to a mask."""
+    def day(frame, column):
+        if column not in frame.columns:
+            return pd.Series(pd.NaT, index=frame.index, dtype="datetime64[us]")
+        return pd.to_datetime(frame[column])
+
+    if notices is not None:
+        known = set(notices["notice_id"].astype("str").str.strip())
+        yield ("notice_id", "a notice_id among the notices this run used (one not in notices.csv, or set "
+               "aside there, has no notice to count the appeal against)",
+               lambda d: ~d["notice_id"].astype("str").str.strip().isin(known).to_numpy())
+    yield ("decision_date", "a decision_date on or after the filed_date (an appeal is decided after it is filed)",
+           lambda d: (day(d, "decision_date") < day(d, "filed_date")).to_numpy(dtype=bool))
+    if notices is not None and "notice_date" in notices.columns:
+        dated = pd.Series(pd.to_datetime(notices["notice_date"]).to_numpy(),
+                          index=notices["notice_id"].astype("str").str.strip()).groupby(level=0).min()
+        yield ("filed_date", "a filed_date on or after the notice's notice_date (an appeal follows its notice)",
+               lambda d: (day(d, "filed_date") < pd.to_datetime(
+                   d["notice_id"].astype("str").str.strip().map(dated))).to_numpy(dtype=bool))
+    if as_of is not None:
+        when = pd.Timestamp(as_of).normalize()
+        for column, what in (("filed_date", "filed"), ("decision_date", "decided")):
+            yield (column, f"a date on or before the as-of date {when:%Y-%m-%d} (an appeal not {what} by then "
+                   "is set aside, not counted)",
+                   lambda d, c=column: (day(d, c) > when).to_numpy(dtype=bool))
+
+
+def outcomes_in_run(parsed: ParsedTable | pd.DataFrame, notices: pd.DataFrame | None = None, as_of=None,
+                    label: str = "appeal_outcomes.csv") -> ParsedTable:
+    """Set aside the appeal outcomes a report as of ``as_of`` on ``notices`` cannot count.
+
+    An overturn rate "as of" a day counts only appeals of the notices the
+    run decided, filed and decided by that day; the other rows are set
+    aside with their reason (rows read = used + set aside), as notices
+    dated after the as-of are.
+
+    Parameters
+    ----------
+    parsed : ParsedTable or pandas.DataFrame
+        Outcomes as read (:func:`read_outcomes`) or passed in
+        (:func:`outcomes_frame`); without ``_row`` a frame's rows are
+        numbered as a CSV's (the first row of data is row 2).
+    notices : pandas.DataFrame, optional
+        The notices the run used (notice_id, notice_date): an outcome of
+        any other notice (unknown, or set aside) is set aside, and so is
+        one filed before its notice's date.
+    as_of : date-like, optional
+        An outcome filed or decided after it is set aside.
+    label : str
+        The file named in the problems.
+
+    Returns
+    -------
+    ParsedTable
+        The outcomes kept in ``data`` (with ``_row``); each row set aside in
+        ``rejected`` and ``problems`` (first reason only). An outcome decided
+        before it was filed is set aside whatever the date.
+
+    Examples
+    --------
+    >>> o = pd.DataFrame({"notice_id": ["N1", "N2", "N1"], "level": ["1", "1", "2"],
+    ...                   "outcome": ["unfavorable", "favorable", "favorable"],
+    ...                   "decision_date": pd.to_datetime(["2025-05-01", "2025-05-01", "2025-10-01"])})
+    >>> n = pd.DataFrame({"notice_id": ["N1"], "notice_date": pd.to_datetime(["2025-01-01"])})
+    >>> kept = outcomes_in_run(o, n, "2025-06-30")
+    >>> kept.data["notice_id"].tolist(), [p.row for p in kept.problems]
+    (['N1'], [3, 4])
+    """
+    if not isinstance(parsed, ParsedTable):
+        frame = parsed.reset_index(drop=True)
+        if "_row" not in frame.columns:
+            frame.insert(0, "_row", np.arange(len(frame)) + 2)
+        parsed = ParsedTable(data=frame, rows_read=len(frame))
+    for column, expected, test in _outcome_checks(notices, as_of):
+        if len(parsed.data):
+            parsed = _set_aside(parsed, test(parsed.data), label, column, expected)
     return parsed
 
 
