@@ -212,3 +212,12 @@ def test_dollar_band_strata_are_listed_low_to_high_not_alphabetically():
         "0.00-499.99", "500.00-999.99", "1000.00+"]
     assert sel.design["universe_sizes"] == {"0.00-499.99": 10, "500.00-999.99": 10,
                                             "1000.00+": 20}
+
+
+def test_the_summary_says_when_fewer_spares_could_be_drawn_than_asked():
+    frame = pd.DataFrame({"claim_id": [f"C{i}" for i in range(10)], "amount": range(10)})
+    whole = select_sample(frame, "claim_id", size=9, seed=3, spares=3)
+    assert len(whole.spares) == 1
+    assert "Fewer spares than the 3 asked for in the frame (1): the sample leaves no more units to spare." \
+        in whole.summary()
+    assert "Fewer spares" not in select_sample(frame, "claim_id", size=5, seed=3, spares=3).summary()

@@ -142,6 +142,13 @@ class SampleSelection(StepResult):
         for row in d["strata"] if d["stratified_by"] else []:
             out.append(f"  {row['stratum']}: {row['sample_size']:,} of {row['universe_size']:,}"
                        f" + {row['spares']:,} spare(s)")
+        short = [row for row in d["strata"] if row["spares"] < d["spares_requested"]]
+        if short:
+            where = (", ".join(f"{row['stratum']!r} ({row['spares']:,})" for row in short[:5])
+                     + (f" and {len(short) - 5:,} more strata" if len(short) > 5 else "")
+                     if d["stratified_by"] else f"the frame ({short[0]['spares']:,})")
+            out.append(f"Fewer spares than the {d['spares_requested']:,} asked for in {where}: the sample leaves "
+                       "no more units to spare.")
         return "\n".join(out)
 
 
