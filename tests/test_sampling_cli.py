@@ -332,3 +332,17 @@ def test_extrapolate_just_under_a_trillion_dollars_is_printed_to_the_cent(tmp_pa
     assert main(["extrapolate", str(sample), "--universe-size", "10"]) == 0
     text = capsys.readouterr().out
     assert '"point_estimate": 999999999999.90,' in text and '"standard_error": 0.00,' in text
+
+
+@pytest.mark.parametrize(("removed", "warned"), [(False, True), (True, False)])
+def test_extrapolate_warns_of_a_spare_reviewed_beside_every_unit_it_could_replace(tmp_path, capsys, removed, warned):
+    """recoup sample numbers the units 1..n and the spares on from n + 1: a reviewed spare must take the
+    place of a deleted unit, or the sample is larger than drawn."""
+    rows = [f"{i},C{i},false,{i}.00" for i in range(1, 6)] + ["6,C6,true,6.00", "7,C7,true,"]
+    if removed:
+        rows = rows[1:]
+    path = tmp_path / "sample.csv"
+    path.write_text("selection_order,sample_id,is_spare,overpayment\n" + "\n".join(rows) + "\n", encoding="utf-8")
+    assert main(["extrapolate", str(path), "--universe-size", "100"]) == 0
+    said = capsys.readouterr().err
+    assert ("1 spare(s) reviewed while every sample unit they could replace is still in the file" in said) is warned

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import sys
 from pathlib import Path
 
 from ..errors import UsageError
@@ -67,6 +68,10 @@ def run(args: argparse.Namespace) -> int:
         confidence = check_confidence(args.confidence, "--confidence")
     universe = None if args.universe_size is None else _universe_size(args.universe_size)
     sample = read_sample_file(args.sample, stratified=args.strata is not None)
+    if sample.extra_spares:
+        print(f"warning: {Path(args.sample).name}: {sample.extra_spares} spare(s) reviewed while every sample unit "
+              "they could replace is still in the file, so the sample is larger than drawn; a spare takes the "
+              "place of a unit that cannot be reviewed: delete that unit's row", file=sys.stderr)
     strata = None if args.strata is None else read_strata_file(args.strata)
     with options_checked():
         appraisal = appraise_variable(sample.data, universe_size=universe, strata=strata,

@@ -61,12 +61,16 @@ class SampleFile:
     unused_spares : int
         Rows marked ``is_spare`` with a blank overpayment: spares that were
         never needed, which are not sample units.
+    extra_spares : int
+        Spares reviewed beyond the units taken out of the sample (see
+        :func:`_extra_spares`): the caller warns, the units are still appraised.
     """
 
     data: pd.DataFrame
     has_stratum: bool
     rows_read: int
     unused_spares: int
+    extra_spares: int = 0
 
 
 def read_sample_file(path: str | Path, stratified: bool = False) -> SampleFile:
@@ -129,7 +133,32 @@ def read_sample_file(path: str | Path, stratified: bool = False) -> SampleFile:
     used = data.loc[~unused].reset_index(drop=True)
     used["overpayment_cents"] = used["overpayment_cents"].astype("int64")
     return SampleFile(data=used, has_stratum=has_stratum, rows_read=rows_read,
-                      unused_spares=int(unused.sum()))
+                      unused_spares=int(unused.sum()), extra_spares=_extra_spares(data, spare, unused))
+
+
+def _extra_spares(data: pd.DataFrame, spare: np.ndarray, unused: np.ndarray) -> int:
+    """Spares reviewed beyond the sample units taken out, by stratum, where the file says how many units
+    the design drew (``recoup sample`` numbers them 1 to n in ``selection_order`` and the spares on from
+    n + 1); 0 when it does not say.
+
+    A spare replaces a unit that cannot be reviewed, whose row is then deleted: a spare reviewed while
+    every unit is still there makes the sample larger than designed (RAT-STATS and the OIG expect the
+    spare to take the unit's place, not to join it).
+    """
+    if "selection_order" not in data.columns:
+        return 0
+    order = pd.to_numeric(data["selection_order"], errors="coerce")
+    stratum = data["stratum"] if "stratum" in data.columns else pd.Series("", index=data.index)
+    extra = 0
+    for _, rows in pd.DataFrame({"order": order, "stratum": stratum, "spare": spare,
+                                 "used": ~unused}).groupby("stratum", sort=False):
+        spares = rows.loc[rows["spare"], "order"]
+        if spares.isna().any() or rows["order"].isna().any() or not len(spares):
+            continue
+        designed = int(spares.min()) - 1
+        taken_out = designed - int((~rows["spare"]).sum())
+        extra += max(0, int((rows["spare"] & rows["used"]).sum()) - max(taken_out, 0))
+    return extra
 
 
 def read_strata_file(path: str | Path) -> dict[str, int]:
