@@ -230,3 +230,12 @@ def test_cli_out_that_is_a_file_is_a_usage_error(tmp_path, capsys):
     assert main(["report", str(demo_path()), "--out", str(target), "--as-of", AS_OF]) == 2
     err = _one_line(capsys.readouterr().err)
     assert f"--out {target}: a file is in the way" in err
+
+
+def test_an_as_of_before_the_first_date_of_service_is_a_usage_error(tmp_path, capsys):
+    folder = demo_path("family_practice")
+    out = tmp_path / "out"
+    assert main(["report", str(folder), "--as-of", "1900-01-01", "--out", str(out)]) == 2
+    said = capsys.readouterr().err
+    assert "--as-of 1900-01-01 is before the folder's first date of service" in said
+    assert not out.exists()
