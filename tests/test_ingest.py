@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import zipfile
 from pathlib import Path
 
 import openpyxl
@@ -143,6 +144,42 @@ def test_a_claim_merged_down_the_rows_of_its_lines_gives_each_line_its_claim(tmp
         ["C1", 1, "P1"], ["C1", 2, "P1"], ["C1", 3, "P1"], ["C2", 1, "P2"]]
     assert "merged cells read as one value in each of their cells: A1:F1, A3:A5, C3:C5" in result.summary()
     assert result.sources[0].rows_set_aside == 1  # the title row, merged across the columns
+
+
+def _charges_with_a_formula(path: Path, saved_value: bool) -> Path:
+    """A workbook whose charge is a formula, as a script writes it (no saved value), or as a spreadsheet
+    program saves it (the formula and its value)."""
+    book = openpyxl.Workbook()
+    ws = book.active
+    ws.append(["Claim #", "Line #", "Patient Acct", "Ins Code", "Rendering NPI", "DOS", "Date Billed", "CPT",
+               "Units", "Billed Amt"])
+    ws.append(["C1", 1, "P1", "MCR01", 1234567893, dt.date(2025, 1, 31), dt.date(2025, 2, 3), "99213", 1, 120])
+    ws.append(["C1", 2, "P1", "MCR01", 1234567893, dt.date(2025, 1, 31), dt.date(2025, 2, 3), "36415", 3,
+               "=I3*5"])
+    book.save(path)
+    if saved_value:
+        with zipfile.ZipFile(path) as source:
+            members = {name: source.read(name) for name in source.namelist()}
+        sheet = "xl/worksheets/sheet1.xml"
+        members[sheet] = members[sheet].replace(b"<f>I3*5</f><v></v>", b"<f>I3*5</f><v>15</v>").replace(
+            b"<f>I3*5</f><v />", b"<f>I3*5</f><v>15</v>")
+        assert b"<v>15</v>" in members[sheet]
+        with zipfile.ZipFile(path, "w") as target:
+            for name, data in members.items():
+                target.writestr(name, data)
+    return path
+
+
+@pytest.mark.parametrize("saved_value", [False, True])
+def test_a_formula_without_a_saved_value_is_named_in_the_summary(tmp_path, saved_value):
+    """A workbook written by a script keeps formulas without their results: every reader sees a blank.
+    The summary names those cells and says how to fix the workbook; a saved value is read as usual."""
+    path = _charges_with_a_formula(tmp_path / "charges.xlsx", saved_value)
+    result = import_files(path, payments=write_payments(tmp_path / "p.csv"))
+    said = result.summary()
+    assert ("1 formula cell(s) with no saved value, read as blank (J3)" in said) is not saved_value
+    lines = result.tables["claim_lines.csv"]
+    assert lines["charge_cents"].tolist() == ([12000, 1500] if saved_value else [12000])
 
 
 def test_column_option_settles_overrides_and_leaves_out(tmp_path):

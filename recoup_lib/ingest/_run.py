@@ -323,6 +323,12 @@ def _build_one(kind: str, raw, mapping: dict, columns: dict):
     if merged:
         report.notes.append(f"merged cells read as one value in each of their cells: {', '.join(merged[:6])}"
                             + (f" and {len(merged) - 6:,} more" if len(merged) > 6 else ""))
+    unsaved = raw.info.get("formulas_without_values") or []
+    if unsaved:
+        report.notes.append(f"{len(unsaved):,} formula cell(s) with no saved value, read as blank ("
+                            + ", ".join(unsaved[:6]) + (" ..." if len(unsaved) > 6 else "")
+                            + "): the workbook was saved by a program that does not calculate formulas; open it "
+                            "in Excel or LibreOffice, save it, and import it again")
     unused = [h for h in raw.headers if h not in proposal.used_headers()]
     if unused:
         report.notes.append("kept as extra columns: " + ", ".join(repr(h) for h in unused[:8])

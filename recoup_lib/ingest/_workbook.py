@@ -1,0 +1,185 @@
+"""Workbooks (``.xlsx``, ``.xlsm``, ``.xls``, ``.ods``) read as exports: one sheet's cells as text.
+
+python-calamine reads the sheet (openpyxl when it cannot); a range of merged
+cells gives its value to each of its cells, and formula cells saved without
+their value are named, so the summary of an import says why they read blank.
+The header is found and the rows kept as :mod:`._tables` does for a CSV.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from pathlib import Path
+
+import numpy as np
+import pyarrow as pa
+
+from ..errors import InputError
+from ._tables import _PREVIEW_ROWS, RawExport, _unique, find_header
+
+__all__ = ["read_workbook"]
+
+
+def _cell_text(value) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, str):
+        return value
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, float):
+        if value != value:
+            return ""
+        if value.is_integer() and abs(value) < 1e15:
+            return str(int(value))
+        return f"{value:.10f}".rstrip("0").rstrip(".")
+    if isinstance(value, int):
+        return str(value)
+    if isinstance(value, dt.datetime):
+        return value.date().isoformat()
+    if isinstance(value, (dt.date, dt.time)):
+        return value.isoformat()
+    return str(value)
+
+
+def _column_letters(column: int) -> str:
+    """A spreadsheet's name for a column numbered from 0: 0 -> ``A``, 27 -> ``AB``."""
+    letters = ""
+    column += 1
+    while column:
+        column, rest = divmod(column - 1, 26)
+        letters = chr(65 + rest) + letters
+    return letters
+
+
+def _fill_merged(grid: list[list], merged) -> list[str]:
+    """Give every cell of each merged range the value of its first cell; the ranges filled, as ``A5:A9``.
+
+    Billing reports merge a claim's number or a patient's name down the rows
+    of its lines; a spreadsheet keeps the value in the range's first cell and
+    leaves the others blank. Read as they are, those rows would lack their
+    claim; the merge says the value belongs to every cell of the range.
+    """
+    filled = []
+    for (top, left), (bottom, right) in sorted(merged or ()):
+        if top >= len(grid) or left >= len(grid[top]):
+            continue
+        value = grid[top][left]
+        for r in range(top, min(bottom, len(grid) - 1) + 1):
+            row = grid[r]
+            for c in range(left, min(right, len(row) - 1) + 1):
+                if (r, c) != (top, left) and row[c] in ("", None):
+                    row[c] = value
+        filled.append(f"{_column_letters(left)}{top + 1}:{_column_letters(right)}{bottom + 1}")
+    return filled
+
+
+#: Sheets larger than this (uncompressed) are not searched for formulas without a saved value.
+_FORMULA_SCAN_BYTES = 64 << 20
+_XML_ATTRIBUTE = re.compile(rb'([\w:]+)="([^"]*)"')
+_CELL = re.compile(rb'<c\b([^>]*?)(?:/>|>(.*?)</c>)', re.S)
+_SAVED_VALUE = re.compile(rb'<v>[^<]|<is>', re.S)
+
+
+def _formulas_without_values(path: Path, sheet: str) -> list[str]:
+    """Cells of an .xlsx sheet holding a formula and no saved value, as ``C7`` (reading the file's XML).
+
+    A workbook written by a program that does not calculate (a script, some exports) keeps formulas
+    without their results; every reader then sees those cells blank. Saying which cells they are
+    turns a puzzling "expected a value" into something a user can fix (open and save the workbook
+    in a spreadsheet program). Sheets over :data:`_FORMULA_SCAN_BYTES` are not searched.
+    """
+    import html
+    import zipfile
+
+    try:
+        with zipfile.ZipFile(path) as book:
+            sheets = {html.unescape(dict(_XML_ATTRIBUTE.findall(tag)).get(b"name", b"").decode("utf-8")):
+                      dict(_XML_ATTRIBUTE.findall(tag)).get(b"r:id", b"")
+                      for tag in re.findall(rb"<sheet\b[^>]*>", book.read("xl/workbook.xml"))}
+            targets = {dict(_XML_ATTRIBUTE.findall(tag)).get(b"Id"): dict(_XML_ATTRIBUTE.findall(tag)).get(b"Target")
+                       for tag in re.findall(rb"<Relationship\b[^>]*>", book.read("xl/_rels/workbook.xml.rels"))}
+            target = (targets.get(sheets.get(sheet)) or b"").decode("utf-8")
+            if not target:
+                return []
+            member = target.lstrip("/") if target.startswith("/") else "xl/" + target
+            if book.getinfo(member).file_size > _FORMULA_SCAN_BYTES:
+                return []
+            xml = book.read(member)
+    except (OSError, KeyError, ValueError, zipfile.BadZipFile, UnicodeDecodeError):
+        return []
+    if b"<f" not in xml:
+        return []
+    found = []
+    for attributes, body in _CELL.findall(xml):
+        if body and b"<f" in body and not _SAVED_VALUE.search(body):
+            found.append(dict(_XML_ATTRIBUTE.findall(attributes)).get(b"r", b"?").decode("ascii", "replace"))
+    return found
+
+
+def _workbook_rows(path: Path, sheet: str | None) -> tuple[list[list], str, list[str]]:
+    """The sheet's cells (merged ranges filled, see :func:`_fill_merged`), its name, the ranges filled."""
+    try:
+        import python_calamine
+
+        book = python_calamine.CalamineWorkbook.from_path(str(path))
+        names = list(book.sheet_names)
+        if sheet is not None and sheet not in names:
+            raise InputError(f"{path.name}: no sheet named {sheet!r} (sheets: {', '.join(names)})")
+        chosen = sheet if sheet is not None else names[0]
+        found = book.get_sheet_by_name(chosen)
+        grid = found.to_python(skip_empty_area=False)
+        return grid, chosen, _fill_merged(grid, getattr(found, "merged_cell_ranges", None))
+    except InputError:
+        raise
+    except Exception:  # noqa: BLE001 - any calamine failure: try openpyxl before giving up
+        pass
+    try:
+        import openpyxl
+
+        book = openpyxl.load_workbook(path, read_only=True, data_only=True)
+    except Exception as exc:  # noqa: BLE001
+        raise InputError(f"{path.name}: not a readable workbook ({type(exc).__name__}: {exc})") from None
+    if sheet is not None and sheet not in book.sheetnames:
+        raise InputError(f"{path.name}: no sheet named {sheet!r} (sheets: {', '.join(book.sheetnames)})")
+    ws = book[sheet] if sheet is not None else book.worksheets[0]
+    rows = [list(r) for r in ws.iter_rows(min_row=1, values_only=True)]
+    return rows, ws.title, []
+
+
+def read_workbook(path: Path, sheet: str | None, score) -> RawExport:
+    """A workbook's sheet as an export: the first sheet, or ``sheet``; merged ranges filled (see
+    :func:`_fill_merged`), formula cells without a saved value noted (see :func:`_formulas_without_values`)."""
+    grid, chosen, merged = _workbook_rows(path, sheet)
+    unsaved = _formulas_without_values(path, chosen) if path.suffix.lower() in (".xlsx", ".xlsm") else []
+    label = f"{path.name}#{chosen}" if sheet is not None else path.name
+    preview = [[_cell_text(v) for v in row] for row in grid[:_PREVIEW_ROWS]]
+    if not any(any(c.strip() for c in row) for row in preview):
+        raise InputError(f"{label}: the sheet is empty (expected a header row and data)")
+    index = find_header(preview, score)
+    headers_raw = preview[index]
+    last = max((j for j, c in enumerate(headers_raw) if c.strip()), default=0)
+    headers = _unique([h.strip() for h in headers_raw[:last + 1]])
+    width = len(headers)
+    set_aside = [(i + 1, "title row above the header", " | ".join(c for c in r if c.strip()))
+                 for i, r in enumerate(preview[:index]) if any(c.strip() for c in r)]
+    body = grid[index + 1:]
+    keep, rows = [], []
+    for i, row in enumerate(body):
+        cells = [_cell_text(v) for v in row[:width]]
+        if len(cells) < width:
+            cells += [""] * (width - len(cells))
+        spill = [_cell_text(v) for v in row[width:]]
+        if any(c.strip() for c in spill):
+            set_aside.append((index + 2 + i, f"values beyond the last headed column ({width})",
+                              " | ".join(c for c in cells + spill if c.strip())))
+            continue
+        if not any(c.strip() for c in cells):
+            continue
+        keep.append(cells)
+        rows.append(index + 2 + i)
+    columns = {h: pa.array([r[j] for r in keep], pa.string()) for j, h in enumerate(headers)}
+    info = {"encoding": None, "delimiter": None, "sheet": chosen, "header_row": index + 1, "merged": merged,
+            "formulas_without_values": unsaved}
+    return RawExport(label, headers, columns, np.asarray(rows, dtype=np.int64), set_aside, info)
