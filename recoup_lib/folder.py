@@ -306,9 +306,16 @@ def set_aside_alarm(name: str, rows_read: int, rows_used: int, problems: list[Pr
     set_aside = rows_read - rows_used
     if rows_read <= 0 or set_aside * 2 <= rows_read:
         return None, None
-    located = [p for p in problems if p.row > 0 and p.column != "(whole row)"] or \
-        [p for p in problems if p.row > 0]
+    whole = ("(whole row)", "(whole line)")
+    located = [p for p in problems if p.row > 0 and p.column not in whole]
     what = ""
+    if not located and any(p.row > 0 for p in problems):
+        reasons: dict[str, int] = {}
+        for p in problems:
+            if p.row > 0:
+                reasons[p.expected] = reasons.get(p.expected, 0) + 1
+        reason = max(reasons, key=reasons.get)
+        what = f"; most often ({reasons[reason]:,} rows): {reason}"
     if located:
         column_counts: dict[str, int] = {}
         for p in located:
@@ -319,7 +326,9 @@ def set_aside_alarm(name: str, rows_read: int, rows_used: int, problems: list[Pr
         shown = ", ".join(repr(v) for v in values)
         what = (f"; most often column '{column}' ({column_counts[column]:,} rows), which expected "
                 f"{expected}" + (f" but held values like {shown}" if shown else ""))
-    if fix is None:
+    if fix is None and not located:
+        advice, rest = "No audit folder was written.", "see import_rejected.csv for each row's reason."
+    elif fix is None:
         advice, rest = ("No audit folder was written. If that column is not the one meant, name the right one "
                         "with --column FIELD=HEADER; otherwise correct those values in the export."), \
             "see import_rejected.csv, and name the right column with --column FIELD=HEADER if needed."

@@ -14,7 +14,7 @@ import numpy as np
 import pyarrow as pa
 import pytest
 
-from recoup_lib.ingest import read_837
+from recoup_lib.ingest import import_files, read_837
 from recoup_lib.ingest._x12spans import Parts, span_codes
 from recoup_lib.remit._segments import segment_code
 
@@ -154,3 +154,41 @@ def test_a_pointer_past_the_claims_diagnoses_is_left_out_with_a_warning_naming_t
     assert warnings == [("pointers.837", lx_1, "warning: 2 service line(s) point (SV107) to a diagnosis their "
                          "claim's HI does not list, this one first; those pointers are left out of "
                          "diagnosis_codes (read)")]
+
+
+def test_a_file_sent_without_its_isa_envelope_is_still_read_as_x12(tmp_path):
+    """Some senders strip the interchange envelope: the file starts at GS. Found in a folder or named,
+    it is an 837, never an export to read as CSV."""
+    segments = SUBSCRIBER + ["CLM*C9*90***11:B:1*Y*A*Y*Y", "HI*ABK:E119", "DTP*472*D8*20250105", "LX*1",
+                             "SV1*HC:99213*60*UN*1***1"]
+    text = "".join(s + "~\n" for s in HEAD + segments + TAIL[:-1]).encode()
+    assert text.startswith(b"GS*")
+    folder = tmp_path / "claims"
+    folder.mkdir()
+    (folder / "no_envelope.txt").write_bytes(text)
+    claims = read_837(folder)
+    assert [(r["claim_id"], r["procedure_code"]) for r in rows(claims)] == [("C9", "99213")]
+
+
+def test_an_institutional_line_with_only_a_revenue_code_is_set_aside_with_its_own_reason(tmp_path):
+    segments = SUBSCRIBER + ["CLM*C8*9196***11:A:1*Y*A*Y*Y", "HI*ABK:E119", "DTP*434*RD8*20250105-20250106",
+                             "LX*1", "SV2*0124**9148*UN*4", "LX*2", "SV2*0300*HC:80053*48*UN*1"]
+    path = tmp_path / "inpatient.837"
+    path.write_bytes(x12(segments))
+    result = import_files(path)
+    lines = result.tables["claim_lines.csv"]
+    assert lines[["claim_id", "line_no", "procedure_code"]].values.tolist() == [["C8", 2, "80053"]]
+    aside = result.sources[0].aside
+    assert len(aside) == 1 and aside["_reason"].iloc[0].startswith(
+        "an institutional line with a revenue code and no procedure code (SV202-2 blank)")
+
+
+def test_a_claim_with_no_service_line_is_counted_in_a_warning_naming_its_clm(tmp_path):
+    """A CLM with no SV1 or SV2 after it gives no claim line; a file cut short ends that way, so the
+    reader says so instead of dropping the claim in silence."""
+    path = tmp_path / "edges.837"
+    path.write_bytes(claims_file())
+    warnings = [p for p in read_837(path).problems if "no service line" in p[2]]
+    clm = 1 + len(HEAD) + CLAIMS.index("CLM*C1*50***11:B:1*Y*A*Y*Y") + 1
+    assert warnings == [("edges.837", clm, "warning: 1 claim(s) with no service line (no SV1 or SV2 after the "
+                         "CLM), this one first: they give no claim line (a file cut short?)")]

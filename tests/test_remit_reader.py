@@ -587,6 +587,17 @@ def test_a_device_named_explicitly_is_skipped_not_read_for_ever():
     assert remit.problems["expected"].str.contains("not a regular file").all()
 
 
+def test_an_835_sent_without_its_isa_envelope_is_read_from_a_folder(tmp_path):
+    text = (DATA / "medicare-part-a.835").read_text()
+    bare = text[text.index("GS*"):]
+    folder = tmp_path / "remits"
+    folder.mkdir()
+    _write(folder, "no_envelope.edi", bare)
+    remit = read_835([folder])
+    assert remit.files["status"].tolist() != ["skipped"] and remit.loaded
+    assert len(remit.transactions) == 1
+
+
 def test_an_837_named_explicitly_is_still_read_and_refused(tmp_path):
     text = (DATA / "domain-5.5.835").read_text().replace("ST*835*0001", "ST*837*0001")
     remit = read_835([_write(tmp_path, "claim.837", text)])

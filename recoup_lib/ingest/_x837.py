@@ -81,8 +81,9 @@ class Claims837:
 
 
 def looks_like_x12(data: bytes) -> bool:
+    """An ISA header at the start, or a bare GS or ST (a file sent without its interchange envelope)."""
     head = data[:128].lstrip(b"\xef\xbb\xbf \t\r\n")
-    return head.startswith(b"ISA") or (head.startswith(b"ST") and head[2:3] in b"*|^~:!")
+    return head.startswith(b"ISA") or (head[:2] in (b"GS", b"ST") and len(head) > 2 and head[2:3] in b"*|^~:!")
 
 
 def expand_paths(paths) -> tuple[list[Path], set[int]]:
@@ -479,6 +480,10 @@ def _read_segments(segs: Segments, labels: list[str]):
     for i in np.flatnonzero(~keep):
         set_aside.append((_order(segs, lx[i], 0), (labels[int(segs.files[lx[i]])], int(segs.numbers[lx[i]]),
                                                    str(reason[i]), segs.text(int(lx[i])))))
+    lineless = np.ones(len(clm), dtype=bool)
+    lineless[line_claim[line_claim >= 0]] = False
+    _warn_first_per_file(segs, clm[lineless], labels, warnings, "{count} claim(s) with no service line (no SV1 "
+                         "or SV2 after the CLM), this one first: they give no claim line (a file cut short?)")
     kept = np.flatnonzero(keep)
     line_claim, prof = line_claim[keep], prof[keep]
     files = segs.files[lx[keep]]

@@ -128,12 +128,13 @@ _ISA = re.compile(rb"ISA(?:[^A-Za-z0-9\s]|[\xc2-\xf4][\x80-\xbf]{1,3})\s*\d\d")
 
 
 def looks_like_x12(data: bytes) -> bool:
-    """Does a file found in a folder hold X12: an ISA header near its start, or a bare ST?"""
+    """Does a file found in a folder hold X12: an ISA header near its start, or a bare GS or ST (a file
+    sent without its interchange envelope)?"""
     head = data[:65536]
     if head[:2] in (b"\xff\xfe", b"\xfe\xff"):
         head = head.decode("utf-16", "replace").encode("utf-8")
     stripped = head.lstrip(b"\xef\xbb\xbf \t\r\n")
-    if stripped.startswith(b"ST") and stripped[2:3] not in (b"", b" ") and \
+    if stripped[:2] in (b"GS", b"ST") and stripped[2:3] not in (b"", b" ") and \
             not stripped[2:3].isalnum():
         return True
     return bool(_ISA.search(head))
