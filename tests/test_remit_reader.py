@@ -596,6 +596,8 @@ def test_an_835_sent_without_its_isa_envelope_is_read_from_a_folder(tmp_path):
     remit = read_835([folder])
     assert remit.files["status"].tolist() != ["skipped"] and remit.loaded
     assert len(remit.transactions) == 1
+    assert remit.problems["expected"].str.contains("the file starts at its GS: it was sent without its "
+                                                   "interchange envelope").any()
 
 
 def test_an_837_named_explicitly_is_still_read_and_refused(tmp_path):

@@ -345,8 +345,10 @@ def split_interchanges(data: bytes) -> tuple[list[Piece], list[RawProblem], list
                                        "for a bare transaction)"))
             return pieces, problems, notes
         skipped = data[pos:start].decode("utf-8", "replace").strip()
-        notes.append((1, "the ISA header at the start of the file (text before it was skipped)",
-                      skipped[:60]))
+        bare = re.match(r"GS[^A-Za-z0-9\s]", skipped) is not None
+        notes.append((1, "the ISA header at the start of the file (" + (
+            "the file starts at its GS: it was sent without its interchange envelope" if bare else
+            "text before it was skipped") + ")", skipped[:60]))
         pos = start
     while pos < len(data):
         whole = None
