@@ -27,6 +27,8 @@ from .schema import FIRST_DATE, LAST_DATE, MAX_WHOLE_NUMBER, SPECS, FileSpec, Pa
 
 __all__ = [
     "RESERVED_PREFIX",
+    "NOT_A_REGULAR_FILE",
+    "not_a_file",
     "read_csv_text",
     "read_header",
     "read_table",
@@ -262,12 +264,28 @@ _TEXT = pa.large_string()
 _NO_BROKEN = ("_file", "_row", "_text", "_expected", "_got", "_column", "_reason")
 
 
+#: What a path given as an input file is when it is neither missing nor a file: reading a pipe waits
+#: for a writer for ever, and a device never ends, so neither is opened.
+NOT_A_REGULAR_FILE = "not a regular file (a device, pipe or socket)"
+
+
+def not_a_file(path: Path) -> str | None:
+    """What ``path`` is when it is not a regular file the kit may read (``no such file``, ``a folder``,
+    :data:`NOT_A_REGULAR_FILE`); None when it is one. Asked before anything opens the path."""
+    if path.is_file():
+        return None
+    if not path.exists():
+        return "no such file"
+    return "a folder" if path.is_dir() else NOT_A_REGULAR_FILE
+
+
 def read_header(path: Path, spec: FileSpec | None, label: str) -> list[str]:
     """The file's header in the contract's spelling (see :func:`read_csv_text` for the errors)."""
-    if not path.is_file():
-        raise InputError(f"{label}: file not found in {path.parent}" if not path.exists() else
-                         f"{label}: {'a folder' if path.is_dir() else 'not a regular file (a device, pipe or socket)'}"
-                         f" in {path.parent}; expected a CSV file")
+    what = not_a_file(path)
+    if what == "no such file":
+        raise InputError(f"{label}: file not found in {path.parent}")
+    if what:
+        raise InputError(f"{label}: {what} in {path.parent}; expected a CSV file")
     return _canonical_header(_file_header(path, label), spec, label)
 
 

@@ -10,6 +10,7 @@ from pathlib import Path
 
 import pandas as pd
 
+from ..csvread import not_a_file
 from ..errors import InputError, RecoupError
 from ._registry import get_exercise, normalise
 from ._session import run_checks
@@ -79,9 +80,8 @@ def read_answer_files(paths, set_aside: list | None = None) -> list[dict]:
         elif p.is_file():
             files.append(p)
         else:
-            raise InputError(f"{p}: " + ("not a regular file (a device, pipe or socket)" if p.exists() else
-                                         "no such file or folder") + " (expected answer files *.json or a folder "
-                             "of them)")
+            raise InputError(f"{p}: " + ("no such file or folder" if not p.exists() else not_a_file(p))
+                             + " (expected answer files *.json or a folder of them)")
     records = []
     for f in files:
         try:

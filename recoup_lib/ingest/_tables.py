@@ -35,7 +35,7 @@ import pyarrow.csv as pacsv
 
 from ..errors import InputError
 from ..arrowtext import string_parts
-from ..csvread import RESERVED_PREFIX, last_line_leaves_quote_open
+from ..csvread import RESERVED_PREFIX, last_line_leaves_quote_open, not_a_file
 from ..formulas import GUARD, unguard_formulas, unguard_text
 from ._exact import csv_body_exact
 
@@ -229,11 +229,11 @@ def check_readable(path: Path, folder_ok: bool = True) -> None:
     InputError
         Naming the path and what it is.
     """
-    if path.is_file() or (folder_ok and path.is_dir()):
+    what = not_a_file(path)
+    if what is None or (folder_ok and what == "a folder"):
         return
-    if not path.exists():
+    if what == "no such file":
         raise InputError(f"{path.name}: file not found in {path.parent}")
-    what = "a folder" if path.is_dir() else "not a regular file (a device, pipe or socket)"
     raise InputError(f"{path}: {what}; give the export file itself")
 
 

@@ -14,6 +14,8 @@ import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from ..csvread import NOT_A_REGULAR_FILE
+
 __all__ = ["FileList", "expand", "looks_like_x12", "other_transaction_kinds", "DOCUMENT_SUFFIXES", "REMIT_SUFFIXES", "remits_in"]
 
 #: File endings read as 835 remittances in an audit folder's ``remits/``.
@@ -47,10 +49,6 @@ class FileList:
     skipped: list[tuple[str, str, str]] = field(default_factory=list)
 
 
-#: Why a pipe, socket or device is not read: reading one may wait for ever or never end.
-_NOT_REGULAR = "not a regular file: a pipe, socket or device (not read)"
-
-
 def _walk(folder: Path, skipped: list) -> list[Path]:
     """Every file below ``folder``, sorted by path; hidden entries are pruned and noted."""
     found = []
@@ -71,7 +69,7 @@ def _walk(folder: Path, skipped: list) -> list[Path]:
             elif path.is_symlink():
                 skipped.append((str(path), str(path), f"a link to {os.readlink(path)}, which does not exist"))
             else:
-                skipped.append((str(path), str(path), _NOT_REGULAR))
+                skipped.append((str(path), str(path), NOT_A_REGULAR_FILE))
     return sorted(found, key=lambda p: p.relative_to(folder).parts)
 
 
@@ -95,7 +93,7 @@ def expand(paths) -> FileList:
         if given.is_dir():
             inside = _walk(given, out.skipped)
         elif given.exists() and not given.is_file():
-            out.skipped.append((str(given), str(given), _NOT_REGULAR))
+            out.skipped.append((str(given), str(given), NOT_A_REGULAR_FILE))
             continue
         else:
             inside = [given]
