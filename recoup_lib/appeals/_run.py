@@ -15,7 +15,7 @@ from pathlib import Path
 import pandas as pd
 
 from ..errors import InputError, InvalidParameterError, NothingUsableError, Problem
-from ..folder import AuditInputs, problems_frame, read_audit_folder, read_table, to_text_frame, write_csv
+from ..folder import AuditInputs, existing_folder, problems_frame, read_audit_folder, read_table, to_text_frame, write_csv
 from ..notices import set_aside_notices
 from ..outputs import writes_folder
 from ..results import StepResult
@@ -81,9 +81,7 @@ def read_appeal_folder(folder: str | Path) -> AppealInputs:
         The folder, notices.csv, payers.csv, a required audit file, or a
         required column is missing.
     """
-    folder = Path(folder)
-    if not folder.is_dir():
-        raise InputError(f"{folder}: no such folder (expected an audit folder with notices.csv and payers.csv)")
+    folder = existing_folder(folder, "an audit folder with notices.csv and payers.csv")
     for name in APPEAL_FILES:
         if not (folder / name).is_file():
             raise InputError(f"{name}: required file not found in {folder} (an appeal folder is an audit "
