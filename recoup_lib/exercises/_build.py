@@ -11,7 +11,6 @@ left out of the trainee copy.
 
 from __future__ import annotations
 
-import functools
 import hashlib
 import json
 import os
@@ -212,9 +211,8 @@ def build_all(folder: str | Path | None = None, out: str | Path | None = None,
     edited = [] if force else _edited(touched)
     if edited:
         raise UsageError(_edited_message(edited, folder))
-    for target, (_, digest) in touched.items():
-        check_file(target, inputs=[folder / "masters"], option="--out",
-                   owned=_built_copy if force else functools.partial(_untouched_copy, fresh=digest))
+    for target in touched:  # the edited copies are refused above: what is left is the kit's own, or a stranger's
+        check_file(target, inputs=[folder / "masters"], option="--out", owned=_built_copy)
     for target, (text, _) in touched.items():
         with output_file(target, inputs=[folder / "masters"], owned=_built_copy) as temporary:
             temporary.write_text(text, encoding="utf-8", newline="\n")
@@ -237,17 +235,6 @@ def _fresh_copies(folder: Path, out: str | Path | None) -> dict[Path, tuple[str,
         text = _text(book)
         if _current(out / path.name) != text:
             touched[out / path.name] = (text, book.metadata["recoupkit"]["cells_sha256"])
-    return touched
-    edited = [] if force else edited_copies(touched)
-    if edited:
-        raise UsageError(_edited_message(edited, folder))
-    for target in touched:
-        check_file(target, inputs=[folder / "masters"], option="--out",
-                   owned=_built_copy if force else _untouched_copy)
-    for target, text in books:
-        if target in touched:
-            with output_file(target, inputs=[folder / "masters"], owned=_built_copy) as temporary:
-                temporary.write_text(text, encoding="utf-8", newline="\n")
     return touched
 
 
