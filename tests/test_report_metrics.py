@@ -15,6 +15,7 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
+from recoup_lib.errors import InvalidParameterError
 from recoup_lib.report import (
     AGING_BUCKETS, METRIC_COLUMNS, appeal_overturn_rate, build_report, clean_claim_rate, denial_rate,
     line_status, metric_value, metrics_text, money_at_risk, notice_aging, notice_amounts,
@@ -500,3 +501,8 @@ def test_recoupments_paid_after_the_as_of_are_not_money_taken_back():
     assert len(none) == 0 and "3 take-back(s) paid after 1900-01-01" in said[0]
     assert metric_value(recoupment_rate(none, pay), "recoupment_dollars") == 0
     assert _taken_by(rec, pd.Timestamp("2025-06-02").date()) == (rec, [])
+
+
+def test_build_report_refuses_an_as_of_before_the_first_date_of_service():
+    with pytest.raises(InvalidParameterError, match="before the folder's first date of service"):
+        build_report(demo_path("family_practice"), as_of="1900-01-01")

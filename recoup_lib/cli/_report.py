@@ -28,22 +28,16 @@ def add_parser(subparsers) -> None:
 
 
 def run(args) -> int:
-    import pandas as pd
-
-    from ..errors import UsageError
     from ..outputs import check_folder
+    from . import options_checked
     from ._appeal import _as_of
 
     as_of = _as_of(args.as_of)
     check_folder(args.out, inputs=[args.folder])
     from ..report import build_report
 
-    report = build_report(args.folder, as_of)
-    first = report.audit.lines["service_date"].min() if len(report.audit.lines) else None
-    if as_of is not None and first is not None and pd.notna(first) and first.date() > as_of:
-        raise UsageError(f"--as-of {as_of:%Y-%m-%d} is before the folder's first date of service "
-                         f"({first:%Y-%m-%d}): nothing had happened by then, so nothing would be reported; "
-                         "give a later date, or leave --as-of out to use the folder's own date")
+    with options_checked():
+        report = build_report(args.folder, as_of)
     paths = report.write(args.out, xlsx=args.xlsx, inputs=[args.folder])
     print(f"recoup report: {report.summary()}")
     out = Path(args.out)

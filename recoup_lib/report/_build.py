@@ -21,7 +21,7 @@ from pathlib import Path
 import pandas as pd
 
 from ..appeals import FOLDER_AS_OF, appeal_folder, folder_as_of, load_profiles, read_appeal_folder
-from ..errors import InputError
+from ..errors import InputError, InvalidParameterError
 from ..folder import existing_folder, problems_frame, read_csv_text, write_csv
 from ..money import dollars
 from ..outputs import writes_folder
@@ -291,6 +291,12 @@ def report_from_audit(audit, as_of=None, *, recoupments: pd.DataFrame | None = N
             payments=payments["payment_date"],
             remittances=None if recoupments is None else recoupments["payment_date"])
     as_of = pd.Timestamp(as_of).date()
+    first = lines["service_date"].min() if len(lines) else None
+    if first is not None and pd.notna(first) and first.date() > as_of:
+        raise InvalidParameterError(
+            f"--as-of {as_of:%Y-%m-%d} is before the folder's first date of service ({first:%Y-%m-%d}): nothing "
+            "had happened by then, so nothing would be reported; give a later date, or leave --as-of out to use "
+            "the folder's own date")
     later_note = []
     if recoupments is not None:
         recoupments, later_note = _taken_by(recoupments, as_of)
