@@ -9,7 +9,9 @@ The header is found and the rows kept as :mod:`._tables` does for a CSV.
 from __future__ import annotations
 
 import datetime as dt
+import html
 import re
+import zipfile
 from pathlib import Path
 
 import numpy as np
@@ -82,6 +84,11 @@ _CELL = re.compile(rb'<c\b([^>]*?)(?:/>|>(.*?)</c>)', re.S)
 _SAVED_VALUE = re.compile(rb'<v>[^<]|<is>', re.S)
 
 
+def _attributes(tag_pattern: bytes, xml: bytes) -> list[dict]:
+    """The attributes of every tag ``tag_pattern`` matches in ``xml``, one dict per tag."""
+    return [dict(_XML_ATTRIBUTE.findall(tag)) for tag in re.findall(tag_pattern, xml)]
+
+
 def _formulas_without_values(path: Path, sheet: str) -> list[str]:
     """Cells of an .xlsx sheet holding a formula and no saved value, as ``C7`` (reading the file's XML).
 
@@ -90,16 +97,12 @@ def _formulas_without_values(path: Path, sheet: str) -> list[str]:
     turns a puzzling "expected a value" into something a user can fix (open and save the workbook
     in a spreadsheet program). Sheets over :data:`_FORMULA_SCAN_BYTES` are not searched.
     """
-    import html
-    import zipfile
-
     try:
         with zipfile.ZipFile(path) as book:
-            sheets = {html.unescape(dict(_XML_ATTRIBUTE.findall(tag)).get(b"name", b"").decode("utf-8")):
-                      dict(_XML_ATTRIBUTE.findall(tag)).get(b"r:id", b"")
-                      for tag in re.findall(rb"<sheet\b[^>]*>", book.read("xl/workbook.xml"))}
-            targets = {dict(_XML_ATTRIBUTE.findall(tag)).get(b"Id"): dict(_XML_ATTRIBUTE.findall(tag)).get(b"Target")
-                       for tag in re.findall(rb"<Relationship\b[^>]*>", book.read("xl/_rels/workbook.xml.rels"))}
+            sheets = {html.unescape(a.get(b"name", b"").decode("utf-8")): a.get(b"r:id", b"")
+                      for a in _attributes(rb"<sheet\b[^>]*>", book.read("xl/workbook.xml"))}
+            targets = {a.get(b"Id"): a.get(b"Target")
+                       for a in _attributes(rb"<Relationship\b[^>]*>", book.read("xl/_rels/workbook.xml.rels"))}
             target = (targets.get(sheets.get(sheet)) or b"").decode("utf-8")
             if not target:
                 return []
