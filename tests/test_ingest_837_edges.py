@@ -192,3 +192,14 @@ def test_a_claim_with_no_service_line_is_counted_in_a_warning_naming_its_clm(tmp
     clm = 1 + len(HEAD) + CLAIMS.index("CLM*C1*50***11:B:1*Y*A*Y*Y") + 1
     assert warnings == [("edges.837", clm, "warning: 1 claim(s) with no service line (no SV1 or SV2 after the "
                          "CLM), this one first: they give no claim line (a file cut short?)")]
+
+
+def test_an_837_downloaded_with_a_banner_line_before_its_isa_is_imported_as_an_837(tmp_path):
+    """A clearinghouse download that starts with a line of its own before the ISA is still an 837: its
+    claim lines are imported (the banner is a warning), not read as a spreadsheet export."""
+    path = tmp_path / "batch.txt"
+    path.write_bytes(b"Claims batch exported 2025-01-02 12:00\r\n" + claims_file())
+    result = import_files(path)
+    # C2's second line has no date of service (set aside, as in the file without the banner).
+    assert result.tables["claim_lines.csv"]["claim_id"].tolist() == ["C2", "C3"]
+    assert any("batch.txt, segment 1: warning" in m and "text before it was skipped" in m for m in result.messages)

@@ -567,6 +567,20 @@ def test_a_folder_s_837s_and_999s_are_skipped_not_read_as_broken_835s(tmp_path):
     assert remit.loaded
 
 
+def test_text_files_that_only_mention_isa_or_st_are_skipped_but_a_banner_before_isa_is_read(tmp_path):
+    """A deposit report listing "VISA,10.00" or a CSV whose first column is ST is not X12 (skipped, not
+    set aside as a broken 835); an 835 downloaded with a banner line before its ISA is read."""
+    folder = tmp_path / "downloads"
+    folder.mkdir()
+    _write(folder, "deposits.txt", "card,amount\nVISA,10.00\nAMEX,5.00\n")
+    _write(folder, "states.txt", "ST,CITY\nIL,Chicago\n")
+    _write(folder, "bannered.txt", "Downloaded from the payer portal\n" + (DATA / "medicare-part-a.835").read_text())
+    remit = read_835([folder])
+    status = dict(zip(remit.files["file"], remit.files["status"]))
+    assert status == {"bannered.txt": "read", "deposits.txt": "skipped", "states.txt": "skipped"}
+    assert remit.loaded and len(remit.transactions) == 1
+
+
 def test_a_broken_link_or_a_pipe_in_a_folder_is_listed_as_skipped_not_silently_left_out(tmp_path):
     folder = tmp_path / "remits"
     folder.mkdir()

@@ -21,6 +21,7 @@ import pandas as pd
 from ..errors import InputError, Problem, UsageError
 from ..folder import line_exists
 from ..money import format_cents
+from ..remit._files import looks_like_x12
 from ..schema import SPECS, parse_table
 from ._build import Built, build_export, rename_reason, required_fields, text_frame
 from ._fields import (
@@ -36,7 +37,7 @@ from ._fields import (
 from ._remit_payments import payments_from_835
 from ._result import ImportResult, SourceReport
 from ._tables import check_readable, read_export, split_sheet, utf16_codec
-from ._x837 import LINE_COLUMNS, _workers, looks_like_x12, read_837
+from ._x837 import LINE_COLUMNS, _workers, read_837
 
 __all__ = ["import_files", "load_mapping", "preview_file"]
 
@@ -137,14 +138,14 @@ def _is_x12_source(spec) -> bool:
             head = handle.read(512)
     except OSError:
         return False
-    if looks_like_x12(head):
+    if looks_like_x12(head, utf16=False):
         return True
     utf16 = utf16_codec(head)
     text = head.decode(utf16, errors="ignore").encode("ascii", errors="ignore") if utf16 else head
     upper = text.lstrip(b"\xef\xbb\xbf \t\r\n").upper()
     # An interchange header in capitals: ISA, then its 16 elements in 106 bytes (not a header "Isa...").
     envelope = upper.startswith(b"ISA") and not upper[3:4].isalnum() and upper[:106].count(upper[3:4]) == 16
-    why = ("it is saved as UTF-16 text" if utf16 and (looks_like_x12(text) or envelope)
+    why = ("it is saved as UTF-16 text" if utf16 and (looks_like_x12(text, utf16=False) or envelope)
            else "its segment ids are in lower case" if envelope else None)
     if why:
         raise InputError(f"{path.name}: the file looks like X12 (an 837 or 835) but {why}; save it as "

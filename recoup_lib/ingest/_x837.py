@@ -40,12 +40,13 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from ..remit._files import looks_like_x12
 from ..remit._segments import segment_code
 from ._x12cut import cut_file
 from ._x12spans import Parts, Segments, first_owned, running
 from ._x837_values import diagnoses, line_diagnoses, mend, service_fields, to_iso
 
-__all__ = ["read_837", "Claims837", "LINE_COLUMNS", "looks_like_x12", "expand_paths"]
+__all__ = ["read_837", "Claims837", "LINE_COLUMNS", "expand_paths"]
 
 #: Columns of the claim lines read from 837s, in order (contract columns first).
 LINE_COLUMNS = ["claim_id", "line_no", "patient_id", "payer_id", "rendering_npi", "service_date",
@@ -78,12 +79,6 @@ class Claims837:
 
     def __len__(self) -> int:
         return len(self.lines["claim_id"])
-
-
-def looks_like_x12(data: bytes) -> bool:
-    """An ISA header at the start, or a bare GS or ST (a file sent without its interchange envelope)."""
-    head = data[:128].lstrip(b"\xef\xbb\xbf \t\r\n")
-    return head.startswith(b"ISA") or (head[:2] in (b"GS", b"ST") and len(head) > 2 and head[2:3] in b"*|^~:!")
 
 
 def expand_paths(paths) -> tuple[list[Path], set[int]]:
@@ -214,7 +209,7 @@ def _cut(path: Path) -> tuple[str, tuple | None]:
         data = path.read_bytes()
     except OSError as exc:
         return f"file set aside: cannot be read ({exc.strerror or exc})", None
-    return "", (cut_file(data, keep_breaks=True) if looks_like_x12(data) else None)
+    return "", (cut_file(data, keep_breaks=True) if looks_like_x12(data, utf16=False) else None)
 
 
 #: Bytes of files per batch; the batches fix the order in which lines set aside and warnings are reported.

@@ -122,20 +122,33 @@ def expand(paths) -> FileList:
     return out
 
 
-_ISA = re.compile(rb"ISA(?:[^A-Za-z0-9\s]|[\xc2-\xf4][\x80-\xbf]{1,3})\s*\d\d")
+#: An interchange header: ISA as a segment of its own (not the end of a word such as "VISA"), its element
+#: separator (any punctuation; a multi-byte UTF-8 character in some files) and ISA01's two digits.
+_ISA = re.compile(rb"(?<![A-Za-z0-9])ISA(?:[^A-Za-z0-9\s]|[\xc2-\xf4][\x80-\xbf]{1,3})\s*\d\d")
+#: A file sent without its interchange envelope starts at a group (GS, its functional code in capitals)
+#: or at a transaction (ST, its three-digit set id), each followed by its element separator.
+_BARE = re.compile(rb"GS([^A-Za-z0-9\s])\s*[A-Z]{2}\s*\1|ST([^A-Za-z0-9\s])\s*\d{3}\s*\2")
 
 
-def looks_like_x12(data: bytes) -> bool:
-    """Does a file found in a folder hold X12: an ISA header near its start, or a bare GS or ST (a file
-    sent without its interchange envelope)?"""
+def looks_like_x12(data: bytes, utf16: bool = True) -> bool:
+    """Does a file hold X12: an ISA header near its start (after a banner line or two in some
+    downloads), or a bare GS or ST at its start (a file sent without its interchange envelope)?
+
+    One test for every reader (``recoup remit`` walking a folder, ``recoup import`` telling an 837
+    or 835 from an export): a CSV whose text holds ``VISA,10`` or whose first column is ``ST`` is
+    not X12. ``utf16=False`` looks at the bytes as they are, for a reader that does not decode
+    UTF-16 (the 837 reader says so itself rather than misreading the file).
+
+    >>> looks_like_x12(b"ISA*00*          *00*          *ZZ*PAYER~"), looks_like_x12(b"ST*835*0001~BPR*I~")
+    (True, True)
+    >>> looks_like_x12(b"card,amount\\nVISA,10.00\\n"), looks_like_x12(b"ST,CITY\\nIL,Chicago\\n")
+    (False, False)
+    """
     head = data[:65536]
-    if head[:2] in (b"\xff\xfe", b"\xfe\xff"):
+    if utf16 and head[:2] in (b"\xff\xfe", b"\xfe\xff"):
         head = head.decode("utf-16", "replace").encode("utf-8")
     stripped = head.lstrip(b"\xef\xbb\xbf \t\r\n")
-    if stripped[:2] in (b"GS", b"ST") and stripped[2:3] not in (b"", b" ") and \
-            not stripped[2:3].isalnum():
-        return True
-    return bool(_ISA.search(head))
+    return bool(_BARE.match(stripped) or _ISA.search(head))
 
 
 _ST = re.compile(rb"(?<![A-Za-z0-9])ST([^A-Za-z0-9\s])\s*(\d{3})\s*\1")
