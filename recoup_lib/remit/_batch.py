@@ -84,7 +84,10 @@ def read_835(paths) -> Remit:
         ``problems`` and ``files`` (see :class:`Remit`). The ``file`` column
         holds the file name, or the path as given when two files share a name.
         A transaction sent twice (same ISA sender, TRN02 trace number and
-        amount, in any file) is counted once; the repeat is reported.
+        amount, in any file) is counted once: the copy in the file whose
+        full path sorts first is kept, whatever order the files were given
+        in, and the other is reported (saying so when their contents
+        differ).
 
     Notes
     -----
@@ -116,7 +119,7 @@ def read_835(paths) -> Remit:
         problems = [p if p.severity == "warning" or p.file not in bad_labels else SegmentProblem(
             p.file, p.segment, p.segment_id, p.element, p.value, p.expected, p.severity,
             ACTION["file"], p.trace_number) for p in problems]
-    repeated = find_repeats(parts, txn_file, bad_txn, labels, problems)
+    repeated = find_repeats(parts, txn_file, bad_txn, labels, problems, found.path_rank())
     for label, path, reason in found.skipped:
         problems.append(SegmentProblem(label, 0, "", "", "", f"an 835 file to read; this is {reason}",
                                        "warning", "skipped"))
