@@ -254,6 +254,27 @@ def test_cli_explain_names_the_unknown_part_of_a_group_code(capsys):
     assert lines[2].startswith("N362: not in the kit's CARC table") and lines[3].startswith("N362 [RARC]: ")
 
 
+def test_cli_explain_fails_only_when_no_code_is_known(capsys):
+    from recoup_lib.cli import main
+
+    assert main(["reference", "explain", "ZZZ9", "QQ"]) == 1
+    captured = capsys.readouterr()
+    assert captured.out == ""
+    assert "ZZZ9, QQ: not in the kit's code tables" in captured.err
+    assert main(["reference", "explain", "ZZZ9", "45"]) == 0
+    lines = capsys.readouterr().out.splitlines()
+    assert lines[0].startswith("ZZZ9: not in the kit's code tables") and lines[1].startswith("45 [CARC]: ")
+
+
+@pytest.mark.parametrize("blank", ["", "   "])
+def test_cli_explain_refuses_a_blank_code(capsys, blank):
+    from recoup_lib.cli import main
+
+    assert main(["reference", "explain", blank]) == 2
+    captured = capsys.readouterr()
+    assert captured.out == "" and "code 1 of the 1 given is empty" in captured.err
+
+
 def test_split_adjustment_forms():
     assert codes.split_adjustment("CO-45") == ("CO", "45")
     assert codes.split_adjustment("oa 23") == ("OA", "23")

@@ -162,3 +162,36 @@ def test_remit_and_reconcile_write_the_same_taken_back_and_count_a_folder_given_
                      "medicare-part-a.835": "read", "medicare-part-a (1).835": "repeat"}
     printed = capsys.readouterr().out
     assert "FILE medicare-part-a (1).835: repeat" in printed
+
+
+@pytest.mark.parametrize("command", ["remit", "reconcile"])
+def test_a_transaction_sent_twice_with_different_claims_gives_the_same_result_in_any_order(
+        tmp_path, capsys, command):
+    sent = (DATA / "medicare-part-a.835").read_text(encoding="utf-8")
+    assert sent.count("CLP*777777*") == 1
+    (tmp_path / "era").mkdir()
+    (tmp_path / "era" / "b.835").write_text(sent, encoding="utf-8")
+    (tmp_path / "era" / "a.835").write_text(sent.replace("CLP*777777*", "CLP*777778*"), encoding="utf-8")
+    given = [tmp_path / "era" / "b.835", tmp_path / "era" / "a.835"]
+    outs, printed = [], []
+    for order, files in (("given", given), ("reversed", given[::-1])):
+        outs.append(tmp_path / order)
+        assert main([command, *map(str, files), "--out", str(outs[-1])]) == 0
+        printed.append(capsys.readouterr().out.replace(str(outs[-1]), "OUT"))
+    written = sorted(p.name for p in outs[0].iterdir()
+                     if p.suffix in (".csv", ".json") and p.name not in ("files.csv", ".recoup-manifest.json"))
+    assert len(written) > 4
+    for name in written:
+        assert (outs[0] / name).read_bytes() == (outs[1] / name).read_bytes(), name
+    statuses = [csv(out / "files.csv").set_index("file")["status"].to_dict() for out in outs]
+    assert statuses[0] == statuses[1] == {"a.835": "read", "b.835": "repeat"}
+    if command == "remit":
+        claims = csv(outs[0] / "payments.csv")
+        assert sorted(claims["claim_id"]) == ["666123", "777778"] and set(claims["file"]) == {"a.835"}
+        warning = csv(outs[0] / "warnings.csv").query("action == 'counted once'")["message"].tolist()
+        assert len(warning) == 1 and warning[0].startswith("b.835, ")
+        assert "repeats the one in a.835" in warning[0] and "differ from that one's, which is kept" in warning[0]
+        assert all(f"DIFFERENT COPY {warning[0]}" in said for said in printed)
+    else:
+        assert set(csv(outs[0] / "deposits.csv")["file"]) == {"a.835"}
+        assert all("1 of them (in b.835) differ from the copy kept" in said for said in printed)

@@ -129,3 +129,42 @@ def test_deferral_of_a_reversal_still_defers_the_reversal_not_a_later_offset(tmp
     assert rec[["mechanism", "deferred_cents", "net_amount_cents"]].values.tolist() == [
         ["reversal", 15000, 0], ["offset", 0, 15000]]
     assert taken_back(remit) == 15000
+
+
+@pytest.mark.parametrize("reference, about", [("ICN1", "reference ICN1"), ("ICN9", "claim C1")],
+                         ids=["reference of no claim read", "reference of a claim read"])
+def test_negative_wo_without_an_original_in_the_files_read_says_so_and_takes_nothing(
+        tmp_path, capsys, reference, about):
+    pay = (ClaimPayment("C1", "1", 9000, 9000, "ICN9"),)
+    [path] = write(tmp_path, (D1, (wo(-5000, reference),), pay))
+    assert main(["remit", str(path), "--out", str(tmp_path / "r")]) == 0
+    assert "taken back $0.00" in capsys.readouterr().out
+    assert csv(tmp_path / "r" / "recoupments.csv").empty
+    plb = csv(tmp_path / "r" / "provider_adjustments.csv")
+    assert plb[["reason_code", "amount", "without_original"]].values.tolist() == [["WO", "-50.00", "50.00"]]
+    [warning] = csv(tmp_path / "r" / "warnings.csv")["message"].tolist()
+    assert warning.startswith("r1.835, segment ") and "(PLB)" in warning
+    assert f"a WO offset of control number {reference}" in warning
+    assert "no original in the files read, so $50.00 raises this deposit and takes nothing back" in warning
+
+    assert main(["reconcile", str(path), "--out", str(tmp_path / "c")]) == 0
+    capsys.readouterr()
+    assert json.loads((tmp_path / "c" / "summary.json").read_text())["taken_back_cents"] == 0
+    assert csv(tmp_path / "c" / "recoupment_links.csv").empty
+    [sentence] = csv(tmp_path / "c" / "deposits.csv")["sentence"].tolist()
+    assert sentence == (f"$90.00 paid for 1 claim, plus $50.00 deferred WO recovery for {about} "
+                        "(no original in the files read) = $140.00 deposited.")
+
+
+def test_negative_wo_larger_than_the_offset_read_hands_back_only_that_offset(tmp_path):
+    pay = (ClaimPayment("C1", "1", 9000, 9000, "ICN9"),)
+    remit = read_835(write(tmp_path, (D1, (wo(2000),), pay), (D2, (wo(-5000),), pay)))
+    assert remit.recoupments[["amount_cents", "deferred_cents", "net_amount_cents"]].values.tolist() == [
+        [2000, 2000, 0]]
+    assert taken_back(remit) == 0
+    assert remit.provider_adjustments["without_original_cents"].tolist() == [0, 3000]
+    [warning] = remit.warnings["message"].tolist()
+    assert warning.startswith("r2.835, ") and "so $30.00 of its $50.00 raises this deposit" in warning
+    d = explain_deposits(remit)
+    assert "plus $50.00 deferred WO recovery for reference ICN1 ($30.00 of it: no original in the files " \
+           "read) = $140.00 deposited." in d.loc[1, "sentence"]

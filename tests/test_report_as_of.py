@@ -188,3 +188,32 @@ def test_overturn_rate_as_of_a_day_counts_only_appeals_of_notices_used_decided_b
         ["3", "notice_id", late], ["4", "notice_id", "NOPE"], ["5", "decision_date", "2099-08-01"],
         ["6", "decision_date", "2025-11-01"]]
     assert "on or before the as-of date 2026-03-01" in mine["message"].iloc[2]
+
+
+def test_payments_posted_after_the_as_of_are_not_money_paid_nor_adjudications(practice, command):
+    from recoup_lib.money import dollars, format_cents_scalar, parse_cents
+
+    payments = pd.read_csv(practice / "payments.csv", dtype=str, keep_default_na=False)
+    middle = sorted(payments["payment_date"])[len(payments) // 2]
+    by_then = (pd.to_datetime(payments["payment_date"]) <= pd.Timestamp(middle)).to_numpy()
+    paid = parse_cents(payments["paid"])[0].astype("int64").to_numpy()
+    out, _, said = command("report", practice, "--as-of", middle)
+    own_out, _, own_said = command("report", practice)
+    metrics, own = (pd.read_csv(folder / "metrics.csv", dtype=str, keep_default_na=False).set_index("metric")
+                    for folder in (out, own_out))
+    gross = format_cents_scalar(int(paid[by_then & (paid > 0)].sum()))
+    assert metrics.loc["paid_dollars", "numerator"] == gross == metrics.loc["recoupment_rate", "denominator"]
+    assert metrics.loc["paid_net_dollars", "numerator"] == format_cents_scalar(int(paid[by_then].sum()))
+    later = int((~by_then).sum())
+    assert later > 0
+    assert (f"{later} payment(s) posted after {middle} left out of the money paid, the clean claim, denial, "
+            f"recoupment and reversal rates and the trend ({dollars(int(paid[~by_then].sum()))} net)") in said
+    assert "payment(s) posted after" not in own_said
+    assert own.loc["paid_dollars", "numerator"] == format_cents_scalar(int(paid[paid > 0].sum()))
+
+    def not_adjudicated(table):
+        return int(table.loc["clean_claim_rate", "note"].split("(")[1].split(" with a line")[0])
+
+    assert not_adjudicated(metrics) > not_adjudicated(own)
+    trend = pd.read_csv(out / "trend.csv", dtype=str, keep_default_na=False)
+    assert trend.loc[parse_cents(trend["paid"])[0].astype("int64") > 0, "month"].max() <= middle

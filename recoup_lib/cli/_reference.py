@@ -171,13 +171,29 @@ def _import_rates(args) -> int:
 
 
 def _explain(codes: list[str]) -> int:
+    """Print what each code means; exit 1 when none of them is in any table.
+
+    A blank code is a usage error (exit 2) and nothing is printed. When some
+    codes are known and some are not, the known ones are explained, the
+    unknown ones are named, and the run succeeds (exit 0).
+    """
+    from ..errors import InputError, UsageError
     from ..reference import codes as lookup
 
-    for code in codes:
-        found = lookup.explain(code)
-        if found.empty:
-            print(f"{code}: not in the kit's code tables (CARC, RARC, PLB, CAS group, "
-                  "place of service, claim status, office E/M)")
+    blank = [position for position, code in enumerate(codes, start=1) if not code.strip()]
+    if blank:
+        where = ", ".join(str(position) for position in blank)
+        raise UsageError(f"explain: code {where} of the {len(codes)} given is empty; give codes such as "
+                         "45, CO-45, N362, WO or 11")
+    unknown_note = ("not in the kit's code tables (CARC, RARC, PLB, CAS group, place of service, "
+                    "claim status, office E/M)")
+    explained = [(code, lookup.explain(code)) for code in codes]
+    unknown = [code for code, found in explained if not found["known"].any()]
+    if len(unknown) == len(codes):
+        raise InputError(f"explain: {', '.join(unknown)}: {unknown_note}")
+    for code, found in explained:
+        if code in unknown:
+            print(f"{code}: {unknown_note}")
             continue
         for row in found.itertuples(index=False):
             print(f"{row.code} [{row.table}]: {row.meaning}" if row.known else f"{row.code}: {row.meaning}")

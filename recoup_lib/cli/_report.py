@@ -22,7 +22,8 @@ def add_parser(subparsers) -> None:
     parser.add_argument("--xlsx", action="store_true", help="also write OUT/report.xlsx")
     parser.add_argument("--as-of", dest="as_of", metavar="DATE", default=None,
                         help="the day notices are aged and deadlines counted from, YYYY-MM-DD; notices dated "
-                        "after it are set aside (default: the folder's own date, its latest payment, remittance or "
+                        "after it are set aside, payments posted and take-backs paid after it are not counted "
+                        "(default: the folder's own date, its latest payment, remittance or "
                         "notice date; never the wall clock, so the same folder gives the same report on any day)")
     parser.set_defaults(run=run)
 

@@ -44,7 +44,7 @@ import pyarrow.compute as pc
 from ._columns import COLUMNS, typed
 from ._levels import read_chunk
 from ._problems import ACTION, SegmentProblem
-from ._recoupments import recoupments
+from ._recoupments import recoupments, without_original_warnings
 from ._result import Remit
 from ._files import TRANSACTION_NAMES, expand, looks_like_x12, other_transaction_kinds
 from ._repeats import find_repeats
@@ -84,7 +84,10 @@ def read_835(paths) -> Remit:
         ``problems`` and ``files`` (see :class:`Remit`). The ``file`` column
         holds the file name, or the path as given when two files share a name.
         A transaction sent twice (same ISA sender, TRN02 trace number and
-        amount, in any file) is counted once; the repeat is reported.
+        amount, in any file) is counted once: the copy in the file whose
+        full path sorts first is kept, whatever order the files were given
+        in, and the other is reported (saying so when their contents
+        differ).
 
     Notes
     -----
@@ -116,19 +119,25 @@ def read_835(paths) -> Remit:
         problems = [p if p.severity == "warning" or p.file not in bad_labels else SegmentProblem(
             p.file, p.segment, p.segment_id, p.element, p.value, p.expected, p.severity,
             ACTION["file"], p.trace_number) for p in problems]
-    repeated = find_repeats(parts, txn_file, bad_txn, labels, problems)
+    repeated = find_repeats(parts, txn_file, bad_txn, labels, problems, found.path_rank())
     for label, path, reason in found.skipped:
         problems.append(SegmentProblem(label, 0, "", "", "", f"an 835 file to read; this is {reason}",
                                        "warning", "skipped"))
-    order = {label: i for i, label in enumerate(labels)}
-    problems.sort(key=lambda p: (order.get(p.file, len(order)), p.segment))
+    _in_file_order(problems, labels)
     by_file = np.argsort(txn_file, kind="stable")
     bounds = np.searchsorted(txn_file[by_file], np.arange(len(files) + 1))
     file_rows = [(label, str(path), int(segments[f]), by_file[bounds[f]: bounds[f + 1]],
                   bool(skipped[f])) for f, (path, label) in enumerate(zip(files, labels))]
+    read = set(labels)
     file_rows += [(label, path, 0, np.zeros(0, np.int64), True)
-                  for label, path, _ in found.skipped if label not in order]
+                  for label, path, _ in found.skipped if label not in read]
     return _assemble(parts, labels, txn_file, bad_txn, repeated, problems, file_rows)
+
+
+def _in_file_order(problems: list[SegmentProblem], labels: list[str]) -> None:
+    """Sort ``problems`` in place by file (in the order read), then segment."""
+    order = {label: i for i, label in enumerate(labels)}
+    problems.sort(key=lambda p: (order.get(p.file, len(order)), p.segment))
 
 
 @dataclass
@@ -412,6 +421,10 @@ def _assemble(parts, labels, txn_file, bad_txn, repeated, problems, file_rows) -
         ("adjustments", adj), ("provider_adjustments", plb))}
     frames["provider_adjustments"], frames["recoupments"] = recoupments(
         frames["transactions"], frames["payments"], frames["provider_adjustments"])
+    unanswered = without_original_warnings(frames["provider_adjustments"])
+    if unanswered:
+        problems = problems + unanswered
+        _in_file_order(problems, labels)
     t = frames["transactions"]
     rec = frames["recoupments"]
     totals = rec.groupby("_tx")["amount_cents"].sum()

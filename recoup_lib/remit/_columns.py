@@ -54,7 +54,8 @@ COLUMNS: dict[str, list[tuple[str, str]]] = {
     "provider_adjustments": [
         ("file", STR), ("trace_number", STR), ("reason_code", STR), ("reference", STR),
         ("amount_cents", INT), ("provider_id", STR), ("fiscal_period_date", DATE),
-        ("claim_id", STR), ("payer_claim_control", STR), ("match", STR), ("segment", INT)],
+        ("claim_id", STR), ("payer_claim_control", STR), ("match", STR), ("without_original_cents", INT),
+        ("segment", INT)],
     "recoupments": [
         ("file", STR), ("trace_number", STR), ("payment_date", DATE), ("claim_id", STR),
         ("amount_cents", INT), ("mechanism", STR), ("reason_code", STR), ("reference", STR),

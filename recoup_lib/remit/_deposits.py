@@ -149,6 +149,15 @@ def _item_notes(items: pd.DataFrame, links: pd.DataFrame) -> pd.Series:
     return notes.where(~(hit.notna() & rev_or_off), hit.fillna("").astype(STR))
 
 
+def _without_original(items: pd.DataFrame) -> pd.Series:
+    """" ($50.00 of it: no original in the files read)" for a negative WO that hands back no take-back read."""
+    cents = items["without_original_cents"].to_numpy(np.int64)
+    whole = np.abs(items["amount_cents"].to_numpy(np.int64))
+    text = [("" if c <= 0 else " (no original in the files read)" if c == w else
+             f" ({dollars(int(c))} of it: no original in the files read)") for c, w in zip(cents, whole)]
+    return pd.Series(text, index=items.index, dtype=STR)
+
+
 def _sentences(out: pd.DataFrame, items: pd.DataFrame, links: pd.DataFrame,
                max_items: int) -> pd.Series:
     claims = out["claims"]
@@ -156,7 +165,7 @@ def _sentences(out: pd.DataFrame, items: pd.DataFrame, links: pd.DataFrame,
         " paid for " + claims.astype(STR) + np.where(claims == 1, " claim", " claims")
     head = head.where(claims > 0, "no new claim paid")
     other = items.loc[items["kind"] != "claim payment"]
-    phrases = _phrases(other, _item_notes(other, links))
+    phrases = _phrases(other, _item_notes(other, links) + _without_original(other))
     nth = other.groupby("deposit").cumcount()
     shown = nth < max_items
     listed = phrases[shown].groupby(other.loc[shown, "deposit"]).agg(", ".join)
@@ -270,6 +279,8 @@ def deposit_detail(remit, deposit: int, links: pd.DataFrame | None = None,
         out.loc[rows, "original_payment"] = orig
         out.loc[rows, "notice"] = notice
         out.loc[rows, "note"] = lk["reason"].to_numpy()
+    unanswered = _without_original(mine)
+    out["note"] = out["note"].where(unanswered == "", unanswered.str.strip().str.strip("()"))
     for col in ("original_payment", "notice", "note"):
         out[col] = out[col].astype(STR)
     return out[DETAIL_COLUMNS]

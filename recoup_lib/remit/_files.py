@@ -14,6 +14,8 @@ import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
+import numpy as np
+
 from ..csvread import NOT_A_REGULAR_FILE
 
 __all__ = ["FileList", "expand", "looks_like_x12", "other_transaction_kinds", "DOCUMENT_SUFFIXES", "REMIT_SUFFIXES", "remits_in"]
@@ -47,6 +49,24 @@ class FileList:
     labels: list[str] = field(default_factory=list)
     in_folder: set[int] = field(default_factory=set)
     skipped: list[tuple[str, str, str]] = field(default_factory=list)
+
+    def path_rank(self) -> np.ndarray:
+        """Each file's place (0, 1, ...) when the files are sorted by their full path.
+
+        The order that decides which copy of a transaction sent twice is
+        kept: it depends only on which files were read, never on the order
+        they were given in.
+        """
+        def full(path: Path) -> tuple[str, ...]:
+            try:
+                return path.resolve().parts
+            except OSError:
+                return path.absolute().parts
+
+        by_path = sorted(range(len(self.files)), key=lambda i: full(self.files[i]))
+        rank = np.empty(len(self.files), dtype=np.int64)
+        rank[by_path] = np.arange(len(self.files))
+        return rank
 
 
 def _walk(folder: Path, skipped: list) -> list[Path]:

@@ -112,8 +112,10 @@ def deposit_items(remit) -> pd.DataFrame:
         ``remit.payments`` or ``remit.provider_adjustments``), segment,
         ``kind`` (a key of :data:`ITEM_KINDS`), claim_id, status_code,
         reason_code, reference, ``amount_cents`` (as sent: CLP04, or the PLB
-        amount) and ``effect_cents`` (what the item adds to the deposit:
-        CLP04, or minus the PLB amount).
+        amount), ``effect_cents`` (what the item adds to the deposit:
+        CLP04, or minus the PLB amount) and ``without_original_cents`` (of a
+        negative WO, what hands back or defers no take-back in the files
+        read; 0 for every other item).
 
     Notes
     -----
@@ -153,7 +155,7 @@ def deposit_items(remit) -> pd.DataFrame:
         "segment": pay["segment"].to_numpy(np.int64), "kind": kind,
         "claim_id": pay["claim_id"].to_numpy(), "status_code": pay["status_code"].to_numpy(),
         "reason_code": "", "reference": pay["payer_claim_control"].to_numpy(),
-        "amount_cents": paid, "effect_cents": paid,
+        "amount_cents": paid, "effect_cents": paid, "without_original_cents": 0,
     })
     bdep = deposit_of(plb, t)
     code = plb["reason_code"].to_numpy()
@@ -170,6 +172,8 @@ def deposit_items(remit) -> pd.DataFrame:
         "claim_id": plb["claim_id"].to_numpy(), "status_code": "",
         "reason_code": code, "reference": plb["reference"].to_numpy(),
         "amount_cents": amount, "effect_cents": -amount,
+        "without_original_cents": (plb["without_original_cents"].to_numpy(np.int64)
+                                   if "without_original_cents" in plb else 0),
     })
     items = pd.concat([claims, plbs], ignore_index=True)
     items = items.sort_values(["deposit", "segment", "source", "source_row"],
@@ -181,9 +185,9 @@ def deposit_items(remit) -> pd.DataFrame:
     items["payment_date"] = got["payment_date"].to_numpy()
     for col in ("kind", "claim_id", "status_code", "reason_code", "reference", "source"):
         items[col] = items[col].astype(STR)
-    for col in ("amount_cents", "effect_cents", "deposit", "source_row", "segment"):
+    for col in ("amount_cents", "effect_cents", "without_original_cents", "deposit", "source_row", "segment"):
         items[col] = items[col].astype("int64")
     return items[["deposit", "file", "trace_number", "payment_date", "payer", "source",
                   "source_row", "segment", "kind", "claim_id", "status_code", "reason_code",
-                  "reference", "amount_cents", "effect_cents"]]
+                  "reference", "amount_cents", "effect_cents", "without_original_cents"]]
 

@@ -113,8 +113,13 @@ class Reconciliation(StepResult):
                      f"{parsed.rows_set_aside:,} set aside; as of {when}, "
                      f"{still:,} still open for {dollars(open_cents)}.")
         if s["transactions_repeated"]:
-            text += (f" {s['transactions_repeated']:,} transaction(s) repeated one already read "
-                     "and were counted once.")
+            text += (f" {s['transactions_repeated']:,} transaction(s) repeated another and were counted once "
+                     "(the copy kept is the one in the file whose path sorts first).")
+            different = self.remit.different_copies
+            if len(different):
+                text += (f" {len(different):,} of them (in {', '.join(sorted(set(different['file'])))}) differ "
+                         "from the copy kept: check which is right; `recoup remit` names both copies in "
+                         "warnings.csv.")
         status = self.remit.files["status"].value_counts()
         if set(status.index) - {"read"}:
             text += " Files: " + ", ".join(f"{n:,} {what}" for what, n in status.items()) + \

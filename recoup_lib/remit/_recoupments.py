@@ -12,10 +12,12 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from ..money import parse_cents
+from ..money import dollars, parse_cents
 from ._columns import COLUMNS, typed
+from ._problems import ACTION, SegmentProblem
 
-__all__ = ["RECOUPMENT_REASONS", "recoupments", "paired_corrections", "first_words", "taken_back"]
+__all__ = ["RECOUPMENT_REASONS", "recoupments", "paired_corrections", "first_words", "taken_back",
+           "without_original_warnings"]
 
 #: PLB reason codes whose positive amount is an offset (docs/contract.md "Remittances").
 RECOUPMENT_REASONS = ("WO", "FB")
@@ -97,7 +99,8 @@ def recoupments(transactions: pd.DataFrame, payments: pd.DataFrame,
     """Money taken back: reversals in claim data, offsets in PLB (docs/contract.md "Remittances").
 
     Returns the PLB table with ``claim_id``, ``payer_claim_control`` and
-    ``match`` resolved, and the recoupments table.
+    ``match`` resolved and ``without_original_cents`` computed, and the
+    recoupments table.
 
     Notes
     -----
@@ -118,7 +121,11 @@ def recoupments(transactions: pd.DataFrame, payments: pd.DataFrame,
       negative WO of the same payer and control number withdraws it (in the
       same remittance or a later one) or deferred it earlier without a
       reversal to defer, so a WO of +50 and one of -50 take back nothing and
-      +50 then -20 take back 30 (:func:`_deferred`).
+      +50 then -20 take back 30 (:func:`_deferred`). What a negative WO
+      hands back or defers beyond the take-backs in the files read (its WO
+      offset was sent in a remittance not read) is the PLB row's
+      ``without_original_cents``: it raises the deposit, and is never money
+      taken back, nor a negative take-back.
     - ``correction_cents``: what the correction paired with a reversal paid
       again (the first later claim payment of the same claim in the same
       transaction, not status 22: X12 RFI #288, #791; docs/sources.md §5.2).
@@ -165,7 +172,7 @@ def recoupments(transactions: pd.DataFrame, payments: pd.DataFrame,
     frames = [f for f in (reversals, offsets) if len(f)]
     rec = pd.concat(frames, ignore_index=True) if frames else reversals.iloc[0:0]
     rec = rec.sort_values(["_tx", "segment"], kind="stable").reset_index(drop=True)
-    rec["deferred_cents"] = _deferred(rec, plb, transactions)
+    rec["deferred_cents"], plb["without_original_cents"] = _deferred(rec, plb, transactions)
     rec["correction_cents"] = _correction(rec, payments)
     rec["forwarded_cents"] = _forwarded(rec, plb, transactions)
     rec["net_amount_cents"] = (rec["amount_cents"] - rec["deferred_cents"]
@@ -177,6 +184,31 @@ def recoupments(transactions: pd.DataFrame, payments: pd.DataFrame,
     data["_tx"] = rec["_tx"].to_numpy()
     data["_file"] = rec["_file"].to_numpy()
     return plb, typed(data, "recoupments", len(rec))
+
+
+def without_original_warnings(plb: pd.DataFrame) -> list[SegmentProblem]:
+    """A warning for each negative WO that hands back or defers more than the files read took.
+
+    Its ``without_original_cents`` raised the deposit and took nothing back;
+    the warning says so, naming the control number looked for, so that a
+    reader does not take it for a recovery of its own, nor look for a
+    take-back the kit did not find.
+    """
+    rows = plb.loc[plb["without_original_cents"].to_numpy() > 0]
+    keys = rows["payer_claim_control"].where(rows["payer_claim_control"] != "", first_words(rows["reference"]))
+    out = []
+    for row, key in zip(rows.itertuples(index=False), keys):
+        part = dollars(row.without_original_cents)
+        whole = dollars(-row.amount_cents)
+        share = part if part == whole else f"{part} of its {whole}"
+        looked = f"a WO offset of control number {key}" if key else "a WO offset (it names no reference)"
+        out.append(SegmentProblem(
+            row.file, int(row.segment), "PLB", "", row.reference,
+            f"a take-back in the files read for this negative WO to hand back or defer ({looked}, or a "
+            f"reversal of its claim in this remittance); there is none: no original in the files read, so "
+            f"{share} raises this deposit and takes nothing back (the WO it answers may be in a remittance "
+            "not read)", "warning", ACTION["warning"], row.trace_number))
+    return out
 
 
 def first_words(references: pd.Series) -> pd.Series:
@@ -301,8 +333,10 @@ def taken_back(recoupments) -> int:
                      f"dollars); got columns {', '.join(map(str, frame.columns))}")
 
 
-def _deferred(rec: pd.DataFrame, plb: pd.DataFrame, transactions: pd.DataFrame) -> np.ndarray:
-    """Cents of each take-back that a negative WO hands back (docs/sources.md §5.3, §5.5).
+def _deferred(rec: pd.DataFrame, plb: pd.DataFrame,
+              transactions: pd.DataFrame) -> tuple[np.ndarray, np.ndarray]:
+    """Cents of each take-back that a negative WO hands back (docs/sources.md §5.3, §5.5), and of
+    each negative WO, the cents that hand back no take-back in the files read.
 
     A negative WO defers, first, the reversals of the same claim in its own
     transaction (X12 RFI #227, #578). What is left of it hands back WO
@@ -310,12 +344,16 @@ def _deferred(rec: pd.DataFrame, plb: pd.DataFrame, transactions: pd.DataFrame) 
     transaction first (a WO sent and withdrawn in one remittance), then in
     date order, whether the offset came before it (a recovery reversed
     later) or after it (a recovery deferred, then collected). What is left
-    after that hands back nothing the files read took, so it reduces no row.
+    after that hands back nothing the files read took, so it reduces no row
+    and never counts as money taken back: it is the second array (by row of
+    ``plb``), which says so in ``without_original_cents``.
     """
     deferred = np.zeros(len(rec), dtype=np.int64)
-    negative = plb.loc[(plb["reason_code"] == "WO") & (plb["amount_cents"] < 0)]
+    is_negative = ((plb["reason_code"] == "WO") & (plb["amount_cents"] < 0)).to_numpy()
+    without_original = np.where(is_negative, -plb["amount_cents"].to_numpy(np.int64), 0)
+    negative = plb.loc[is_negative]
     if not len(negative) or not len(rec):
-        return deferred
+        return deferred, without_original
     is_rev = (rec["mechanism"] == "reversal").to_numpy()
     tx, cid, ctl = rec["_tx"].to_numpy(), rec["claim_id"].to_numpy(), \
         rec["payer_claim_control"].to_numpy()
@@ -323,9 +361,9 @@ def _deferred(rec: pd.DataFrame, plb: pd.DataFrame, transactions: pd.DataFrame) 
     keys = negative["payer_claim_control"].where(negative["payer_claim_control"] != "",
                                                  first_words(negative["reference"]))
     left_over = []
-    for t, d_cid, d_ctl, d_amount, key in zip(negative["_tx"], negative["claim_id"],
-                                              negative["payer_claim_control"],
-                                              negative["amount_cents"], keys):
+    for row, t, d_cid, d_ctl, d_amount, key in zip(np.flatnonzero(is_negative), negative["_tx"],
+                                                   negative["claim_id"], negative["payer_claim_control"],
+                                                   negative["amount_cents"], keys):
         left = -int(d_amount)
         same = is_rev & (tx == t) & (((ctl == d_ctl) & (d_ctl != "")) |
                                      ((cid == d_cid) & (d_cid != "")))
@@ -335,10 +373,11 @@ def _deferred(rec: pd.DataFrame, plb: pd.DataFrame, transactions: pd.DataFrame) 
             left -= take
             if left == 0:
                 break
+        without_original[row] = left
         if left and key:
-            left_over.append((t, key, left))
+            left_over.append((row, t, key, left))
     if not left_over:
-        return deferred
+        return deferred, without_original
     info = transactions.set_index("_tx")
     who = (info["payer_id"].astype("str") + "\x1f" + info["payee_id"].astype("str")).to_dict()
     order = transactions.sort_values(["payment_date", "_file", "segment"], kind="stable",
@@ -348,7 +387,7 @@ def _deferred(rec: pd.DataFrame, plb: pd.DataFrame, transactions: pd.DataFrame) 
     offsets: dict[tuple[str, str], list[int]] = {}
     for i in sorted(wo, key=lambda i: rank.get(tx[i], len(rank))):
         offsets.setdefault((who.get(tx[i], ""), ctl[i]), []).append(int(i))
-    for t, key, left in left_over:
+    for row, t, key, left in left_over:
         rows = offsets.get((who.get(t, ""), key), [])
         for i in sorted(rows, key=lambda i: tx[i] != t):
             take = min(left, int(amount[i] - deferred[i]))
@@ -356,4 +395,5 @@ def _deferred(rec: pd.DataFrame, plb: pd.DataFrame, transactions: pd.DataFrame) 
             left -= take
             if left == 0:
                 break
-    return deferred
+        without_original[row] = left
+    return deferred, without_original

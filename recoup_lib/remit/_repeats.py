@@ -4,9 +4,12 @@ Payers and clearinghouses resend 835s: the same file under another name
 (``X (1).835``), a folder copied into another, a monthly bundle that repeats a
 weekly file. A transaction is the same payment when it has the same ISA
 sender (ISA06), TRN02 trace number and BPR02 amount (docs/contract.md,
-"Remittances"), whatever file holds it. The first one read (in file order,
-then position) is kept; every later one is left out of the tables and listed
-as a warning naming the transaction it repeats.
+"Remittances"), whatever file holds it. The copy in the file whose full path
+sorts first (then the first in that file) is kept, whatever order the files
+were given or found in, so the tables never depend on that order; every other
+copy is left out of the tables and listed as a warning naming the one kept,
+and saying so when the two hold different claims, service lines, adjustments
+or provider adjustments.
 """
 
 from __future__ import annotations
@@ -17,7 +20,10 @@ import pyarrow as pa
 from ..money import dollars
 from ._problems import ACTION, SegmentProblem
 
-__all__ = ["find_repeats"]
+__all__ = ["find_repeats", "DIFFERENT_COPY"]
+
+#: The words of a repeat's warning when the two copies disagree (:attr:`~._result.Remit.different_copies`).
+DIFFERENT_COPY = "differ from that one's"
 
 
 def _column(chunks: list) -> list:
@@ -27,12 +33,67 @@ def _column(chunks: list) -> list:
     return values
 
 
-def find_repeats(parts: dict, txn_file: np.ndarray, bad_txn: set, labels: list[str],
-                 problems: list[SegmentProblem]) -> set[int]:
-    """Transactions (batch indices) that repeat one read before; a warning is added for each.
+#: What a transaction holds, level by level (the reader's columns): two copies of one payment that
+#: differ in any of these disagree about the money, and which is right cannot be told from the files.
+_CONTENT = {
+    "payments": ("claim_id", "status_code", "charge_cents", "paid_cents", "patient_responsibility_cents",
+                 "payer_claim_control"),
+    "service_lines": ("procedure_code", "modifiers", "charge_cents", "paid_cents"),
+    "adjustments": ("group_code", "reason_code", "amount_cents"),
+    "provider_adjustments": ("reason_code", "reference", "amount_cents"),
+}
 
+
+def _taken(chunks: list, rows: np.ndarray) -> list:
+    """The values at ``rows`` (ascending) of a column held in chunks, without joining the chunks."""
+    values: list = []
+    start = 0
+    for chunk in chunks:
+        size = len(chunk)
+        inside = rows[(rows >= start) & (rows < start + size)] - start
+        if len(inside):
+            values.extend(chunk.take(pa.array(inside)).to_pylist() if isinstance(chunk, pa.Array)
+                          else np.asarray(chunk)[inside].tolist())
+        start += size
+    return values
+
+
+def _contents(parts: dict, wanted: set[int]) -> dict[int, tuple]:
+    """What each transaction of ``wanted`` holds, comparable with ``==`` (the order of its rows aside).
+
+    Only the transactions that share a repeat key are looked at, so a batch
+    without repeats costs nothing here.
+    """
+    held: dict[int, list] = {t: [] for t in wanted}
+    for table, names in _CONTENT.items():
+        cols = parts[table]
+        rows_of: dict[int, list] = {t: [] for t in wanted}
+        if cols:
+            tx = np.concatenate([np.asarray(v) for v in cols["_tx"]])
+            rows = np.flatnonzero(np.isin(tx, np.fromiter(wanted, dtype=np.int64)))
+            for t, row in zip(tx[rows].tolist(), zip(*(_taken(cols[name], rows) for name in names))):
+                rows_of[t].append(row)
+        for t in wanted:
+            held[t].append(tuple(sorted(rows_of[t], key=repr)))
+    return {t: tuple(levels) for t, levels in held.items()}
+
+
+def find_repeats(parts: dict, txn_file: np.ndarray, bad_txn: set, labels: list[str],
+                 problems: list[SegmentProblem], file_rank: np.ndarray | None = None) -> set[int]:
+    """Transactions (batch indices) that repeat the copy kept; a warning is added for each.
+
+    Parameters
+    ----------
+    file_rank : numpy.ndarray, optional
+        Each file's place when the files are sorted by full path
+        (:meth:`~._files.FileList.path_rank`): the copy in the first file by
+        that order is kept, so the result does not depend on the order the
+        files were given in. Default: the order read.
+
+    Notes
+    -----
     A transaction set aside for a problem of its own is never the one kept:
-    a good copy later in the batch is used instead. A transaction without a
+    a good copy in another file is used instead. A transaction without a
     trace number is never taken for a repeat.
     """
     cols = parts["transactions"]
@@ -42,29 +103,28 @@ def find_repeats(parts: dict, txn_file: np.ndarray, bad_txn: set, labels: list[s
     trace = _column(cols["trace_number"])
     amount = _column(cols["bpr_amount_cents"])
     payer = _column(cols["payer_id"])
-    content = list(zip(_column(cols["claim_paid_total_cents"]),
-                       _column(cols["provider_adjustment_total_cents"]),
-                       _column(cols["claims"])))
     segment = _column(cols["segment"])
-    order = np.lexsort((np.asarray(segment, dtype=np.int64), np.asarray(txn_file)))
-    first: dict[tuple, int] = {}
-    repeated: set[int] = set()
+    rank = np.asarray(txn_file) if file_rank is None else np.asarray(file_rank)[np.asarray(txn_file)]
+    order = np.lexsort((np.asarray(segment, dtype=np.int64), rank))
+    copies: dict[tuple, list[int]] = {}
     for t in order.tolist():
         if t in bad_txn or not str(trace[t]).strip():
             continue
         who = str(sender[t]).strip() or f"(no ISA; payer {str(payer[t]).strip()})"
-        key = (who, str(trace[t]).strip(), int(amount[t]))
-        if key not in first:
-            first[key] = t
-            continue
-        repeated.add(t)
-        kept = first[key]
-        differs = ("; its claims or provider adjustments differ from that one's: check which "
-                   "is right" if content[t] != content[kept] else "")
-        problems.append(SegmentProblem(
-            labels[int(txn_file[t])], int(segment[t]), "ST", "TRN02", str(trace[t]),
-            f"each remittance once: this transaction repeats the one in "
-            f"{labels[int(txn_file[kept])]}, segment {int(segment[kept])} (same sender "
-            f"{who!r}, trace {str(trace[t]).strip()}, {dollars(int(amount[t]))}){differs}",
-            "warning", ACTION["repeat"], str(trace[t])))
+        copies.setdefault((who, str(trace[t]).strip(), int(amount[t])), []).append(t)
+    repeats = {key: found for key, found in copies.items() if len(found) > 1}
+    content = _contents(parts, {t for found in repeats.values() for t in found}) if repeats else {}
+    repeated: set[int] = set()
+    for (who, number, cents), (kept, *later) in repeats.items():
+        for t in later:
+            repeated.add(t)
+            differs = (f"; its claims, service lines or adjustments {DIFFERENT_COPY}, which is kept "
+                       "because its file's path sorts first (whatever the order the files were given in): "
+                       "check which is right" if content[t] != content[kept] else "")
+            problems.append(SegmentProblem(
+                labels[int(txn_file[t])], int(segment[t]), "ST", "TRN02", str(trace[t]),
+                f"each remittance once: this transaction repeats the one in "
+                f"{labels[int(txn_file[kept])]}, segment {int(segment[kept])} (same sender "
+                f"{who!r}, trace {number}, {dollars(cents)}){differs}",
+                "warning", ACTION["repeat"], str(trace[t])))
     return repeated

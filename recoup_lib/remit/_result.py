@@ -13,7 +13,9 @@ from ..folder import write_csv
 from ..money import dollars
 from ..outputs import writes_folder
 from ..results import StepResult
+from ._problems import ACTION
 from ._recoupments import taken_back
+from ._repeats import DIFFERENT_COPY
 
 __all__ = ["Remit", "Summary"]
 
@@ -109,6 +111,13 @@ class Remit(StepResult):
     @property
     def warnings(self) -> pd.DataFrame:
         return self.problems.loc[self.problems["severity"] == "warning"].reset_index(drop=True)
+
+    @property
+    def different_copies(self) -> pd.DataFrame:
+        """The warnings of transactions sent twice whose copies disagree (one was kept, this one left out)."""
+        w = self.warnings
+        return w.loc[(w["action"] == ACTION["repeat"]).to_numpy()
+                     & w["message"].str.contains(DIFFERENT_COPY, regex=False).to_numpy()].reset_index(drop=True)
 
     @property
     def loaded(self) -> bool:
@@ -212,6 +221,12 @@ class Remit(StepResult):
                 f"{dollars(row.claim_paid_total_cents - row.provider_adjustment_total_cents)}.")
         if len(bad) > limit:
             lines.append(f"... and {len(bad) - limit} more unbalanced transaction(s).")
+        different = self.different_copies
+        for message in different["message"].head(limit):
+            lines.append(f"DIFFERENT COPY {message}")
+        if len(different) > limit:
+            lines.append(f"... and {len(different) - limit} more transaction(s) sent twice with different "
+                         "contents (see warnings.csv).")
         errors = self.rejected
         for message in errors["message"].head(limit):
             lines.append(f"SET ASIDE {message}")

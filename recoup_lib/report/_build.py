@@ -18,6 +18,7 @@ import json
 from dataclasses import dataclass, field
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 
 from ..appeals import FOLDER_AS_OF, appeal_folder, folder_as_of, load_profiles, read_appeal_folder
@@ -226,15 +227,39 @@ def _ledger(decisions: pd.DataFrame, remit, as_of) -> pd.DataFrame:
     return open_ledger(links, notices, as_of)
 
 
+def _after(frame: pd.DataFrame, as_of) -> np.ndarray:
+    """Which rows of ``frame`` have a ``payment_date`` after ``as_of`` (a missing date is not after it)."""
+    return (frame["payment_date"] > pd.Timestamp(as_of)).to_numpy(dtype=bool)
+
+
 def _taken_by(recoupments: pd.DataFrame, as_of) -> tuple[pd.DataFrame, list[str]]:
     """(the take-backs paid on or before ``as_of``, the message counting those paid after it)."""
-    later = (recoupments["payment_date"] > pd.Timestamp(as_of)).to_numpy(dtype=bool)
+    later = _after(recoupments, as_of)
     if not later.any():
         return recoupments, []
     kept = recoupments.loc[~later].reset_index(drop=True)
     kept.attrs["net_given"] = recoupments.attrs.get("net_given", True)
     return kept, [f"{int(later.sum())} take-back(s) paid after {as_of:%Y-%m-%d} left out of the money taken "
                   f"back ({dollars(taken_back(recoupments.loc[later]))} net): not taken by the as-of date"]
+
+
+def _paid_by(payments: pd.DataFrame, as_of) -> tuple[pd.DataFrame, list[str]]:
+    """(the payments posted on or before ``as_of``, the message counting those posted after it).
+
+    The money paid, the clean claim and denial rates, the reversals posted,
+    the recoupment rate's denominator and the trend count only what had been
+    posted by the as-of date, as the money taken back does: a line paid only
+    later is not yet adjudicated. The audit's findings (money at risk,
+    exposure) are the folder's and still count every payment.
+    """
+    later = _after(payments, as_of)
+    if not later.any():
+        return payments, []
+    left_out = int(payments.loc[later, "paid_cents"].astype("int64").sum())
+    return payments.loc[~later].reset_index(drop=True), [
+        f"{int(later.sum())} payment(s) posted after {as_of:%Y-%m-%d} left out of the money paid, the clean claim, "
+        f"denial, recoupment and reversal rates and the trend ({dollars(left_out)} net): not posted by the as-of "
+        "date (the audit's money at risk and exposure rate still count them)"]
 
 
 def report_from_audit(audit, as_of=None, *, recoupments: pd.DataFrame | None = None,
@@ -254,7 +279,8 @@ def report_from_audit(audit, as_of=None, *, recoupments: pd.DataFrame | None = N
     recoupments : pandas.DataFrame, optional
         The contract's recoupments columns (see
         :func:`recoup_lib.report.recoupments_frame`). Take-backs paid after
-        ``as_of`` are left out of every figure (a message counts them).
+        ``as_of`` are left out of every figure (a message counts them), as
+        are the audit's payments posted after it.
     recoupment_source : str
         Where they came from, said in the metrics.
     recoupment_reason, appeal_reason, outcome_reason : str, optional
@@ -297,9 +323,10 @@ def report_from_audit(audit, as_of=None, *, recoupments: pd.DataFrame | None = N
             f"--as-of {as_of:%Y-%m-%d} is before the folder's first date of service ({first:%Y-%m-%d}): nothing "
             "had happened by then, so nothing would be reported; give a later date, or leave --as-of out to use "
             "the folder's own date")
-    later_note = []
+    payments, later_note = _paid_by(payments, as_of)
     if recoupments is not None:
-        recoupments, later_note = _taken_by(recoupments, as_of)
+        recoupments, taken_note = _taken_by(recoupments, as_of)
+        later_note += taken_note
     problems = list(problems)
     if outcomes is not None:
         parsed = outcomes_in_run(outcomes_frame(outcomes), None if appeals is None else appeals.decisions,
@@ -434,9 +461,10 @@ def build_report(folder, as_of=None, *, recoupments: pd.DataFrame | None = None,
         (overturn rates), providers.csv (names on the charts).
     as_of : date-like, optional
         The day notices are aged and deadlines counted from; notices dated
-        after it are set aside, and take-backs paid after it are not counted. Default: the folder's own as-of, its latest
-        payment, remittance or notice date (never the wall clock), said in
-        the report.
+        after it are set aside, and payments posted and take-backs paid
+        after it are not counted. Default: the folder's own as-of, its
+        latest payment, remittance or notice date (never the wall clock),
+        said in the report.
     recoupments : pandas.DataFrame, optional
         Recoupments with the contract's columns; replaces what the folder
         holds.

@@ -395,9 +395,15 @@ def test_reference_import_never_over_a_users_file(hostile, tmp_path):
     hostile.run("reference", "import-ptp", "f.txt", expect=2, names=["ncci_ptp.csv"])
 
 
-@pytest.mark.parametrize("code", [EVIL, "$\\x$", "\x00", "9" * 10000, ""])
-def test_reference_explain_anything(hostile, code):
-    hostile.run("reference", "explain", code, expect=0)
+@pytest.mark.parametrize("code", [EVIL, "$\\x$", "\x00", "9" * 10000])
+def test_reference_explain_anything_unknown_is_exit_1(hostile, code):
+    hostile.run("reference", "explain", code, expect=1, names=[code])
+
+
+@pytest.mark.parametrize("code", ["", "  ", "\t"])
+def test_reference_explain_blank_code_is_a_usage_error(hostile, code):
+    run = hostile.run("reference", "explain", "45", code, expect=2, names=["code 2 of the 2 given is empty"])
+    assert run.out == ""
 
 
 # --- exercises ----------------------------------------------------------------------------------
