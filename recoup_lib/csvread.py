@@ -21,7 +21,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.csv as pacsv
 
-from .errors import InputError, Problem
+from .errors import WHOLE_ROW, InputError, Problem
 from .formulas import GUARD, unguard_formulas, unguard_text
 from .schema import FIRST_DATE, LAST_DATE, MAX_WHOLE_NUMBER, SPECS, FileSpec, ParsedTable, parse_table
 
@@ -80,8 +80,6 @@ def _python_csv(path: Path, label: str, header: list[str], spans=None):
     return next(python_csv_chunks(path, header, spans=spans))
 
 
-#: Column of a malformed row that is wrong as a whole (its count of fields, its bytes).
-WHOLE_ROW = "(whole row)"
 #: Given to the csv module after a file's last line: it stands alone as a record when every quote is
 #: closed, and ends up inside a value when one is still open at the end of the file.
 END_OF_FILE = "\ufdd0"

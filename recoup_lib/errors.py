@@ -16,6 +16,8 @@ __all__ = [
     "UsageError",
     "InvalidParameterError",
     "Problem",
+    "WHOLE_ROW",
+    "WHOLE_LINE",
 ]
 
 
@@ -65,6 +67,13 @@ class InvalidParameterError(ValueError):
     catch ``ValueError`` keep working; the command line reports it as a usage
     error (exit status 2) where the value came from an option.
     """
+
+
+#: ``Problem.column`` of a row of a CSV file (or of an export) that is wrong as a whole: its count of
+#: fields, its bytes, a quote that runs away, the same key as an earlier row.
+WHOLE_ROW = "(whole row)"
+#: ``Problem.column`` of a line of an X12 file set aside as a whole (a service line without its claim).
+WHOLE_LINE = "(whole line)"
 
 
 @dataclass(frozen=True)

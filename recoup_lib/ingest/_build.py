@@ -28,8 +28,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from ..arrowtext import array_parts
-from ..csvread import WHOLE_ROW
-from ..errors import Problem
+from ..errors import WHOLE_ROW, Problem
 from ..money import MAX_TOTAL_CENTS
 from ..schema import FileSpec
 from . import _values as V
@@ -238,7 +237,7 @@ def build_export(raw: RawExport, spec: FileSpec, proposal: Proposal) -> Built:
     judged = verdict > 0
     judged_idx = np.flatnonzero(judged)
     first_of = first.take(pa.array(judged_idx)).to_pylist()
-    problems = [Problem(raw.label, int(r), "(whole row)", str(f)[:60], verdicts[verdict[i]])
+    problems = [Problem(raw.label, int(r), WHOLE_ROW, str(f)[:60], verdicts[verdict[i]])
                 for i, r, f in zip(judged_idx, raw.rows[judged], first_of)]
     value_reasons: dict[int, str] = {}
 

@@ -18,7 +18,7 @@ from pathlib import Path
 import pandas as pd
 
 from .. import __version__
-from ..errors import InputError
+from ..errors import WHOLE_ROW, InputError
 from ..folder import set_aside_alarm, write_csv
 from ..outputs import writes_folder
 from ..results import StepResult
@@ -133,7 +133,7 @@ class ImportResult(StepResult):
                              for s in group if len(s.aside))
             read = sum(s.rows_read for s in group) - structural
             used = sum(s.rows_used for s in group)
-            problems = [p for p in self.problems if p.file in labels and p.column != "(whole row)"]
+            problems = [p for p in self.problems if p.file in labels and p.column != WHOLE_ROW]
             name = " + ".join(sorted(labels))
             if read <= 0 and used == 0:
                 errors.append(_nothing_to_import(name, kind, group, structural))

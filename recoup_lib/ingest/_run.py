@@ -18,7 +18,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from ..errors import InputError, Problem, UsageError
+from ..errors import WHOLE_LINE, InputError, Problem, UsageError
 from ..folder import line_exists
 from ..money import format_cents
 from ..remit._files import looks_like_x12
@@ -350,7 +350,7 @@ def _import_837(specs: list, reports: list, messages: list):
         aside = sorted([(seg, why, text) for f, seg, why, text in claims.set_aside if f == label]
                        + _revenue_only_lines(frame, rows, (files == label) & revenue_only))
         aside_frame = pd.DataFrame(aside, columns=["_row", "_reason", "_text"])
-        problems = [Problem(label, int(seg), "(whole line)", text[:60], why) for seg, why, text in aside]
+        problems = [Problem(label, int(seg), WHOLE_LINE, text[:60], why) for seg, why, text in aside]
         built = Built(frame.loc[mask].reset_index(drop=True), rows[mask], aside_frame, problems,
                       {}, 0)
         report = SourceReport(label, "claims", "837", info={"segment_numbers": True})

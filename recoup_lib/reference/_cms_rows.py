@@ -23,7 +23,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from ..errors import Problem
+from ..errors import WHOLE_ROW, Problem
 from ..schema import SPECS
 
 __all__ = ["PTP_COLUMNS", "MUE_COLUMNS", "Part", "combine"]
@@ -67,7 +67,7 @@ def combine(kind: str, parts: list[Part]):
     if repeated.any():
         origin = data.iloc[first_of_group[repeated]]
         expected = [_repeat_reason(kind, f, r) for f, r in zip(origin["source_file"], origin["_row"])]
-        _move(data, repeated, ["(whole row)"] * int(repeated.sum()), "|", expected,
+        _move(data, repeated, [WHOLE_ROW] * int(repeated.sum()), "|", expected,
               kind, problems, rejected, sources)
         data = data.loc[~repeated].reset_index(drop=True)
 
@@ -102,7 +102,7 @@ def _move(data, mask, shown, column, expected, kind, problems, rejected, sources
     found = [Problem(f, int(r), c, v, e)
              for f, r, c, v, e in zip(rows["source_file"], rows["_row"], shown, values, expected)]
     problems += found
-    text.insert(0, "_reason", [f"whole row: expected {p.expected}" if p.column == "(whole row)"
+    text.insert(0, "_reason", [f"whole row: expected {p.expected}" if p.column == WHOLE_ROW
                                else f"column '{p.column}': expected {p.expected}; got {p.value!r}"
                                for p in found])
     text.insert(0, "_row", rows["_row"].to_numpy())
