@@ -64,7 +64,7 @@ def test_reconcile_with_notices_ages_the_open_ledger(tmp_path):
     assert int(result.ledger["open_cents"].iloc[0]) == 0
     assert "Notices: 1 read = 1 used + 0 set aside; as of 2025-03-31" in result.summary()
     names = {p.name for p in result.write(tmp_path / "out")}
-    assert names == {"rejected.csv", "files.csv", "deposits.csv", "recoupment_links.csv",
+    assert names == {"rejected.csv", "warnings.csv", "files.csv", "deposits.csv", "recoupment_links.csv",
                      "open_ledger.csv", "cash_flow.csv", "summary.json"}
 
 
@@ -73,7 +73,7 @@ def test_reconcile_of_nothing_readable_is_not_loaded_and_writes_only_why(tmp_pat
     bad.write_text("not an 835\n", encoding="utf-8")
     result = reconcile([bad])
     assert not result.loaded
-    assert [p.name for p in result.write(tmp_path / "out")] == ["rejected.csv", "files.csv"]
+    assert [p.name for p in result.write(tmp_path / "out")] == ["rejected.csv", "warnings.csv", "files.csv"]
     assert "No usable 835 transaction in 1 file(s)" in result.summary()
 
 

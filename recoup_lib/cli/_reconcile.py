@@ -6,8 +6,8 @@ back and, given the notices, to its notice, and ages what the notices still
 leave open. Writes ``deposits.csv``, ``recoupment_links.csv``,
 ``open_ledger.csv`` (header only without notices), ``cash_flow.csv`` (by
 month), ``summary.json`` (``taken_back``: the same figure as ``recoup remit``),
-plus ``rejected.csv`` (835 problems that set data aside), ``files.csv`` (each
-file's status) and, when notice rows were set aside, ``notices_rejected.csv``.
+plus ``rejected.csv`` (835 problems that set data aside), ``warnings.csv`` (those
+that kept their data), ``files.csv`` (each file's status) and, when notice rows were set aside, ``notices_rejected.csv``.
 The notices are checked as ``recoup appeal`` checks them (one reader,
 :func:`recoup_lib.notices.read_notices`), against the ``payers.csv``,
 ``claim_lines.csv`` and ``payments.csv`` beside them (``--payers`` names
@@ -96,7 +96,7 @@ def run(args) -> int:
         print(f"Notices checked as recoup appeal checks them, against {', '.join(checked)} of "
               f"{args.notices.parent}{where}.")
     print(f"Wrote deposits.csv, recoupment_links.csv, open_ledger.csv, cash_flow.csv, "
-          f"files.csv and summary.json to {args.out}"
+          f"files.csv, rejected.csv, warnings.csv and summary.json to {args.out}"
           + (", and the notice rows set aside to notices_rejected.csv." if notices is not None
              and notices.rows_set_aside else "."))
     if notices is not None and not notices.rows_used:

@@ -118,8 +118,7 @@ class Reconciliation(StepResult):
             different = self.remit.different_copies
             if len(different):
                 text += (f" {len(different):,} of them (in {', '.join(sorted(set(different['file'])))}) differ "
-                         "from the copy kept: check which is right; `recoup remit` names both copies in "
-                         "warnings.csv.")
+                         "from the copy kept: check which is right; warnings.csv names both copies.")
         status = self.remit.files["status"].value_counts()
         if set(status.index) - {"read"}:
             text += " Files: " + ", ".join(f"{n:,} {what}" for what, n in status.items()) + \
@@ -173,7 +172,9 @@ class Reconciliation(StepResult):
         """Write the results into folder ``out``; return the paths written.
 
         Always ``rejected.csv`` (the 835 problems that set data aside),
-        ``files.csv`` (each file's status) and, when notice rows were set
+        ``warnings.csv`` (the 835 problems that kept their data, such as a
+        transaction sent twice with other contents, as ``recoup remit``
+        writes them), ``files.csv`` (each file's status) and, when notice rows were set
         aside, ``notices_rejected.csv`` (each row as read, with ``_file``,
         ``_row`` and ``_reason`` in front); when a transaction could be used,
         also ``deposits.csv``, ``recoupment_links.csv``, ``open_ledger.csv``
@@ -183,6 +184,7 @@ class Reconciliation(StepResult):
         out = Path(out)
         out.mkdir(parents=True, exist_ok=True)
         written = [write_csv(self.remit.rejected, out / "rejected.csv"),
+                   write_csv(self.remit.warnings, out / "warnings.csv"),
                    write_csv(self.remit.files, out / "files.csv")]
         if self.notices is not None and self.notices.rows_set_aside:
             written.append(write_csv(self.notices.rejected, out / "notices_rejected.csv", text=True))
