@@ -29,6 +29,7 @@ __all__ = [
     "RESERVED_PREFIX",
     "NOT_A_REGULAR_FILE",
     "not_a_file",
+    "not_csv_text",
     "read_csv_text",
     "read_header",
     "read_table",
@@ -501,6 +502,48 @@ def _has_blank_lines(path: Path, rows: int) -> bool:
         return breaks != rows
 
 
+def not_csv_text(head: bytes) -> str | None:
+    """What a file is when its first bytes show it is not CSV text, else None.
+
+    A workbook saved under a ``.csv`` name, or Excel's "Unicode text"
+    (UTF-16), would otherwise be read as a header of garbled characters, and
+    the message would list them as the columns found. Only sure signs
+    count (a workbook's signature, a UTF-16 byte-order mark, or a NUL in
+    every other byte of the first 4 KB): the kit writes any text a cell
+    holds, control characters included, and reads it back.
+
+    >>> not_csv_text(b"PK\\x03\\x04..."), not_csv_text("claim_id,line_no".encode("utf-16-le"))
+    ('an Excel workbook (or another zip file)', 'UTF-16 text')
+    >>> not_csv_text(b"claim_id,line_no\\r\\n"), not_csv_text(b"id,note\\r\\n\\x00,\\x00\\r\\n" * 9)
+    (None, None)
+    """
+    if head.startswith(b"PK\x03\x04"):
+        return "an Excel workbook (or another zip file)"
+    if head.startswith(b"\xd0\xcf\x11\xe0"):
+        return "an Excel 97-2003 workbook (.xls)"
+    if head.startswith((b"\xff\xfe", b"\xfe\xff")):
+        return "UTF-16 text"
+    pairs = head[:4096][: len(head[:4096]) // 2 * 2]
+    if len(pairs) >= 16:
+        even, odd = pairs[0::2].count(0), pairs[1::2].count(0)
+        half = len(pairs) // 2
+        if max(even, odd) * 10 >= half * 9 and min(even, odd) * 10 < half:
+            return "UTF-16 text"
+    return None
+
+
+def _shown_header(header: list[str]) -> str:
+    """The header as a message quotes it: at most 300 characters, and a note when it is not text
+    (bytes that are neither UTF-8 characters nor printable: a binary file under a .csv name)."""
+    has = ", ".join(header)
+    unreadable = sum(1 for ch in has if ch == "\ufffd" or (ch < " " and ch not in "\t"))
+    shown = "".join("?" if ch == "\ufffd" or ch < " " else ch for ch in has)
+    shown = shown if len(shown) <= 300 else shown[:300] + " ..."
+    if unreadable * 10 > len(has):
+        return f"{shown}; most of it is not text: is the file a CSV file?"
+    return shown
+
+
 def _file_header(path: Path, label: str) -> list[str]:
     """The first record of the file: names stripped and unguarded, blank ones named ``unnamed_N``,
     and names starting with ``_`` given one more (see :data:`RESERVED_PREFIX`)."""
@@ -508,6 +551,11 @@ def _file_header(path: Path, label: str) -> list[str]:
         head = handle.read(65536)
     if not head.strip():
         raise InputError(f"{label}: the file is empty (expected a header row)")
+    kind = not_csv_text(head)
+    if kind:
+        raise InputError(f"{label}: {kind}, not CSV text; expected a CSV file in UTF-8 with a header row. Save it "
+                         "from the spreadsheet as \"CSV UTF-8\", or give it to `recoup import`, which reads "
+                         "workbooks and UTF-16 text")
     with open(path, encoding="utf-8-sig", errors="replace", newline="") as handle:
         try:
             record = next(csv.reader(handle), [])
@@ -533,11 +581,9 @@ def _canonical_header(header: list[str], spec: FileSpec | None, label: str) -> l
     missing = [c.name for c in spec.columns if c.required and c.name not in seen]
     if missing:
         quoted = ", ".join(f"'{m}'" for m in missing)
-        has = ", ".join(header)
-        has = has if len(has) <= 300 else has[:300] + " ..."
         raise InputError(
             f"{label}: missing required column{'s' if len(missing) > 1 else ''} {quoted} "
-            f"(the header has: {has})"
+            f"(the header has: {_shown_header(header)})"
         )
     return renamed
 

@@ -217,6 +217,28 @@ def test_malformed_claim_lines_never_crash(hostile, case):
         _audit_counts_add_up(hostile.path("out"))
 
 
+@pytest.mark.parametrize(("case", "said"), [
+    ("xlsx", "claim_lines.csv: an Excel workbook (or another zip file), not CSV text"),
+    ("xls", "claim_lines.csv: an Excel 97-2003 workbook (.xls), not CSV text"),
+    ("utf16", "claim_lines.csv: UTF-16 text, not CSV text"),
+    ("utf16_without_bom", "claim_lines.csv: UTF-16 text, not CSV text"),
+    ("binary", "most of it is not text: is the file a CSV file?"),
+])
+def test_a_claim_lines_file_that_is_not_csv_text_is_named_for_what_it_is(hostile, case, said):
+    """A workbook saved under a .csv name, Excel's "Unicode text" or a binary file: the message says what
+    the file is (and how to save it), rather than listing garbled characters as the header's columns."""
+    folder = hostile.practice()
+    path = folder / "claim_lines.csv"
+    text = path.read_text(encoding="utf-8")
+    path.write_bytes({"xlsx": b"PK\x03\x04\x14\x00\x06\x00" + bytes(range(32, 127)) * 4,
+                      "xls": b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + bytes(200),
+                      "utf16": text.encode("utf-16"), "utf16_without_bom": text.encode("utf-16-le"),
+                      "binary": bytes(range(1, 256)) * 4}[case])
+    run = hostile.run("audit", folder, "--out", "out", expect=1, out="out", names=["claim_lines.csv"])
+    assert said in run.err
+    assert "\ufffd" not in run.err
+
+
 @pytest.mark.parametrize("file", ["fee_schedule.csv", "ncci_ptp.csv", "mue.csv", "payer_policies.csv",
                                   "coverage.csv", "documentation.csv"])
 def test_a_garbage_optional_file_is_set_aside_or_refused_never_a_crash(hostile, file):
