@@ -554,8 +554,8 @@ def _file_header(path: Path, label: str) -> list[str]:
     kind = not_csv_text(head)
     if kind:
         raise InputError(f"{label}: {kind}, not CSV text; expected a CSV file in UTF-8 with a header row. Save it "
-                         "from the spreadsheet as \"CSV UTF-8\", or give it to `recoup import`, which reads "
-                         "workbooks and UTF-16 text")
+                         "from the spreadsheet as \"CSV UTF-8\" (an office's claims and payments can also go "
+                         "through `recoup import`, which reads workbooks and UTF-16 text)")
     with open(path, encoding="utf-8-sig", errors="replace", newline="") as handle:
         try:
             record = next(csv.reader(handle), [])
