@@ -117,6 +117,23 @@ def test_two_headers_for_a_required_field_stop_naming_both_and_the_headers_seen(
         check_required(p, ["claim_id", "service_date"], "x.csv")
 
 
+def test_a_header_repeated_over_two_columns_is_not_taken_for_a_field_without_asking(tmp_path):
+    from recoup_lib.ingest import import_files
+
+    claims = tmp_path / "c.csv"
+    claims.write_text("Claim #,Line #,Patient Acct,Ins Code,Rendering NPI,DOS,Date Billed,CPT,Units,Charge\n"
+                      "C1,1,P1,MCR01,1234567893,01/31/2025,2/3/25,99213,1,100.00\n")
+    payments = tmp_path / "p.csv"
+    payments.write_text("Claim #,Line #,Check #,Payment Date,Amount,Amount\nC1,1,EFT1,02/20/2025,80.00,64.00\n")
+    with pytest.raises(InputError, match=r"'paid' matches 'Amount' and 'Amount \(2\)'"):
+        import_files(claims, payments=payments)
+    settled = import_files(claims, payments=payments, columns={"paid": "Amount (2)"})
+    assert settled.tables["payments.csv"]["paid_cents"].tolist() == [6400]
+    joined = propose("claims", ["Claim #", "Dx", "Dx (2)", "Mod", "Mod (2)"])
+    assert joined.columns["diagnosis_codes"] == ["Dx", "Dx (2)"]
+    assert joined.columns["modifiers"] == ["Mod", "Mod (2)"]
+
+
 def test_missing_required_field_says_how_to_name_it():
     p = propose("payments", ["Claim #", "Line #", "Amount Due"])
     with pytest.raises(InputError, match=r"no header for required field 'paid'.*--column paid=HEADER"):
