@@ -82,6 +82,17 @@ def test_tab_separated_export(tmp_path):
     assert result.tables["claim_lines.csv"]["charge_cents"].tolist() == [119000, 1500, 12000]
 
 
+@pytest.mark.parametrize("irregular", [False, True])
+def test_text_an_export_writes_as_an_excel_formula_reads_as_its_text(tmp_path, irregular):
+    rows = [r.replace("C1,", '"=""C1""",', 1).replace("99213", '"=""0001U"""').replace(",11", ',"=""11"""')
+            for r in ROWS] + (["C9,1,too,few"] if irregular else [])
+    result = import_files(write_claims(tmp_path / "c.csv", rows=rows, encoding="utf-8", title=False, total=False))
+    lines = result.tables["claim_lines.csv"]
+    assert lines["claim_id"].tolist() == ["C1", "C1", "C2"]
+    assert lines["procedure_code"].tolist() == ["0001U", "36415", "99214"]
+    assert lines["place_of_service"].tolist() == ["11", "11", "02"]
+
+
 def test_bad_values_are_set_aside_naming_row_header_and_value(tmp_path):
     rows = ROWS + ['C3,1,P3,X,MCR01,1234567893,31/01/2025,2/4/25,99213,,,1,$1.999,I10,,11']
     result = import_files(write_claims(tmp_path / "c.csv", rows=rows, title=False, total=False))

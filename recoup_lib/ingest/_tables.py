@@ -36,7 +36,7 @@ import pyarrow.csv as pacsv
 from ..errors import InputError
 from ..arrowtext import string_parts
 from ..csvread import RESERVED_PREFIX, last_line_leaves_quote_open, not_a_file
-from ..formulas import GUARD, unguard_formulas, unguard_text
+from ..formulas import GUARD, unguard_formulas, unguard_text, unwrap_text_formulas
 from ._exact import csv_body_exact
 
 __all__ = ["RawExport", "read_export", "split_sheet", "WORKBOOK_SUFFIXES", "decode_bytes", "utf16_codec"]
@@ -410,14 +410,14 @@ def _csv_body(data: bytes, header_line: int, headers: list[str], delimiter: str,
         columns = {h: table.column(h).combine_chunks() for h in headers}
         if transcode:
             columns = {h: _transcoded(values, transcode) for h, values in columns.items()}
-        return {h: _unguard(values, guarded) for h, values in columns.items()}, rows, []
+        return {h: _as_shown(values, guarded) for h, values in columns.items()}, rows, []
     if transcode:
         raise _Irregular
     try:
         columns, rows, extra = csv_body_exact(data, header_line, headers, delimiter)
     except csv.Error as exc:
         raise InputError(f"{label}: not readable as CSV ({exc})") from None
-    return {h: unguard_formulas(values) for h, values in columns.items()}, rows, extra
+    return {h: _as_shown(values, True) for h, values in columns.items()}, rows, extra
 
 
 def _arrow_rows(data: bytes, header_line: int, headers: list[str], delimiter: str, kind: pa.DataType,
@@ -488,10 +488,12 @@ def _count_byte(data: bytes, byte: int, end: int) -> int:
     return sum(int(np.count_nonzero(raw[i:i + step] == byte)) for i in range(0, end, step))
 
 
-def _unguard(values: pa.Array, guarded: bool) -> pa.Array:
-    """:func:`~recoup_lib.formulas.unguard_formulas`, asked only of a column holding a quote mark (a
-    guarded value starts with one); ``guarded``: whether the file holds any."""
+def _as_shown(values: pa.Array, guarded: bool) -> pa.Array:
+    """Cells as a spreadsheet shows them: a guarded formula unguarded
+    (:func:`~recoup_lib.formulas.unguard_formulas`, asked only of a column holding a quote mark;
+    ``guarded``: whether the file holds any), and text written as a formula (``="0001"``) unwrapped
+    (:func:`~recoup_lib.formulas.unwrap_text_formulas`)."""
     data = values.buffers()[2]
-    if not guarded or data is None or not (np.frombuffer(data, dtype=np.uint8) == ord(GUARD)).any():
-        return values
-    return unguard_formulas(values)
+    if guarded and data is not None and (np.frombuffer(data, dtype=np.uint8) == ord(GUARD)).any():
+        values = unguard_formulas(values)
+    return unwrap_text_formulas(values)
