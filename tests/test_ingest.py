@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import sys
 import zipfile
 from pathlib import Path
 
@@ -129,6 +130,39 @@ def test_workbook_first_sheet_or_named_sheet_with_excel_dates_and_numbers(tmp_pa
     assert set(report.aside["_reason"]) == {"title row above the header", "a total row, not a claim line"}
     with pytest.raises(InputError, match="no sheet named 'June' \\(sheets: Summary, Payments\\)"):
         import_files(claims, payments=f"{tmp_path / 'pay.xlsx'}#June")
+
+
+@pytest.mark.parametrize("reader", ["calamine", "openpyxl"])
+def test_without_a_sheet_named_the_first_shown_sheet_holding_cells_is_read(tmp_path, monkeypatch, reader):
+    """A workbook may open on a hidden lookup sheet or an empty Sheet1 before the report: the report,
+    which is what a spreadsheet shows first, is read; a sheet without the fields names the others."""
+    if reader == "openpyxl":
+        monkeypatch.setitem(sys.modules, "python_calamine", None)     # the reader used when calamine fails
+    book = openpyxl.Workbook()
+    lookup = book.active
+    lookup.title = "Lookup"
+    lookup.append(["code", "description"])
+    lookup.sheet_state = "hidden"
+    book.create_sheet("Sheet1")
+    ws = book.create_sheet("Payments")
+    for row in PAYMENTS:
+        ws.append(row.replace("($64.00)", "-64").split(","))
+    book.save(tmp_path / "pay.xlsx")
+    claims = write_claims(tmp_path / "c.csv")
+    result = import_files(claims, payments=tmp_path / "pay.xlsx")
+    assert result.sources[1].info["sheet"] == "Payments"
+    assert result.tables["payments.csv"]["paid_cents"].tolist() == [6400, -6400, 800, 7200]
+    book.move_sheet("Payments", offset=-2)
+    book["Payments"].sheet_state = "hidden"
+    book.save(tmp_path / "pay.xlsx")
+    with pytest.raises(InputError, match="sheet 'Sheet1' is empty .*other sheets: 'Payments', 'Lookup' "
+                                         r"\(name one as pay.xlsx#SHEET\)"):
+        import_files(claims, payments=tmp_path / "pay.xlsx")
+    book["Sheet1"].append(["Summary", "Total"])
+    book.save(tmp_path / "pay.xlsx")
+    with pytest.raises(InputError, match="no header for required field 'paid'.*This is sheet 'Sheet1'; "
+                                         "the workbook's other sheets: 'Payments', 'Lookup'"):
+        import_files(claims, payments=tmp_path / "pay.xlsx")
 
 
 def test_a_claim_merged_down_the_rows_of_its_lines_gives_each_line_its_claim(tmp_path):

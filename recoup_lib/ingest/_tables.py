@@ -13,8 +13,8 @@ is handed to charset-normalizer, asked to choose among the encodings Western
 billing software writes (Windows-1252 first), and decoded in full, so no row
 is ever lost to an encoding. The separator (comma, tab, semicolon, pipe) is
 the one that splits the first lines most consistently. Workbooks (``.xlsx``,
-``.xlsm``, ``.xls``, ``.ods``) are read by :mod:`._workbook`: the first sheet,
-or the one named after ``#`` (``payments.xlsx#June``); Excel dates become
+``.xlsm``, ``.xls``, ``.ods``) are read by :mod:`._workbook`: the first sheet
+shown that holds cells, or the one named after ``#`` (``payments.xlsx#June``); Excel dates become
 ``YYYY-MM-DD``, whole numbers lose their ``.0``.
 """
 
