@@ -46,6 +46,16 @@ def test_money_as_offices_write_it(written, dollars):
     assert _vals(to_money([written])) == ([dollars], [False])
 
 
+@pytest.mark.parametrize("written, dollars", [
+    (" $ 1,234.56 ", "1234.56"), (" $ (147.92)", "-147.92"), (" $ -   ", "0.00"), ("  -   ", "0.00"),
+    ("$-", "0.00"), (" 1,234.56 ", "1234.56"), (" (40.00)", "-40.00"),
+])
+def test_money_a_spreadsheet_saved_as_csv_in_accounting_or_comma_style(written, dollars):
+    """Excel writes the text it shows: its Accounting and Comma styles put the $ apart from the
+    parentheses of a negative and write zero as a dash."""
+    assert _vals(to_money([written, "12.00"])) == ([dollars, "12.00"], [False, False])
+
+
 @pytest.mark.parametrize("written", ["12.345", "1,23", "-(3)", "abc", "1000000000000.00", "--5", "(-5)"])
 def test_money_that_is_not_an_amount_or_too_large_is_bad(written):
     assert _vals(to_money([written]))[1] == [True]

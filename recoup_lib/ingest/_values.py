@@ -11,8 +11,9 @@ compute kernels and numpy, so a million values take a fraction of a second.
   trailing time of day -> ``2025-01-31``; US order (month first) always; a
   two-digit year is 2000-2068 or 1969-1999 (as POSIX ``%y``); 1900-2100 only.
 - money: ``$1,234.50``, ``(12.00)``, ``($3.84)``, ``-12.00``, ``12.00-``,
-  ``12.00 CR`` -> ``1234.50``, ``-12.00``, ...; at most two decimals; under a
-  trillion dollars.
+  ``12.00 CR`` -> ``1234.50``, ``-12.00``, ...; Excel's Accounting style as a
+  CSV holds it (``$ (12.00)``, and ``$ -`` or ``-`` for zero); at most two
+  decimals; under a trillion dollars.
 - flags: Y/N, yes/no, true/false, T/F, 1/0, X (checked) -> ``true``/``false``.
 - whole numbers: ``1``, ``1.0``, ``1.00`` -> ``1``.
 - lists: several columns, or one column separated by commas, spaces, ``/``,
@@ -355,6 +356,10 @@ def _read_money_marks(arr: pa.Array) -> Money:
     present = _bytes_present(s)
     if _has(s, "usd", ignore_case=True, present=present):
         s = pc.utf8_trim_whitespace(pc.replace_substring_regex(s, r"(?i)usd", ""))
+    if _has(s, "-", present=present):
+        s = pc.replace_substring_regex(s, r"^\$?\s*-$", "0.00")     # zero in Excel's Accounting style
+    if _has(s, "$", present=present) and _has(s, "(", present=present):
+        s = pc.replace_substring_regex(s, r"^\$\s*\(", "(")          # its negative: $ (12.00)
     if _has(s, "(", present=present):
         hit = pc.and_(pc.starts_with(s, "("), pc.ends_with(s, ")"))
         negative |= np.asarray(hit)
