@@ -94,6 +94,19 @@ def test_text_an_export_writes_as_an_excel_formula_reads_as_its_text(tmp_path, i
     assert lines["place_of_service"].tolist() == ["11", "11", "02"]
 
 
+def test_a_long_number_excel_wrote_in_scientific_notation_is_set_aside_not_taken_for_an_id(tmp_path):
+    """Claim numbers 202501310000001 and ...02 both read 2.02501E+14 once Excel saved the file:
+    as ids they would merge into one claim; the rows are set aside naming the column and the fix."""
+    rows = [r.replace("C1,", "2.02501E+14,", 1).replace("C2,", "2.02501E+14,", 1) for r in ROWS]
+    rows += ['C3,1,P3,X,MCR01,1.23457E+11,01/31/2025,2/4/25,99213,,,1,$1.00,I10,,11']
+    result = import_files(write_claims(tmp_path / "c.csv", rows=rows, title=False, total=False))
+    assert result.tables["claim_lines.csv"].empty
+    reasons = result.sources[0].aside.set_index("_row")["_reason"]
+    assert "column 'Claim #' (claim_id): expected an id or code with all its digits" in reasons[2]
+    assert "scientific notation" in reasons[4] and "got '2.02501E+14'" in reasons[4]
+    assert "column 'Rendering NPI' (rendering_npi)" in reasons[5] and "got '1.23457E+11'" in reasons[5]
+
+
 def test_bad_values_are_set_aside_naming_row_header_and_value(tmp_path):
     rows = ROWS + ['C3,1,P3,X,MCR01,1234567893,31/01/2025,2/4/25,99213,,,1,$1.999,I10,,11']
     result = import_files(write_claims(tmp_path / "c.csv", rows=rows, title=False, total=False))

@@ -7,7 +7,7 @@ import pytest
 from recoup_lib.errors import InputError
 from recoup_lib.ingest import FIELD_NAMES, normalise_header, propose, recognised_fields
 from recoup_lib.ingest._fields import _FIELDS, check_required
-from recoup_lib.ingest._values import (insert_icd_dot, join_lists, split_code_modifiers, to_dates, to_flags,
+from recoup_lib.ingest._values import (excel_scientific, insert_icd_dot, join_lists, split_code_modifiers, to_dates, to_flags,
                                        to_money, to_place_of_service, to_whole)
 
 
@@ -59,6 +59,11 @@ def test_money_a_spreadsheet_saved_as_csv_in_accounting_or_comma_style(written, 
 @pytest.mark.parametrize("written", ["12.345", "1,23", "-(3)", "abc", "1000000000000.00", "--5", "(-5)"])
 def test_money_that_is_not_an_amount_or_too_large_is_bad(written):
     assert _vals(to_money([written]))[1] == [True]
+
+
+def test_long_numbers_excel_wrote_in_scientific_notation_are_found():
+    written = ["2.02501E+14", "1E+12", "1.23457e+11", "1.5E+3", "C1E+12", "E11.9", "1721091746", ""]
+    assert excel_scientific(written).tolist() == [True, True, True] + [False] * 5
 
 
 def test_flags_units_and_place_of_service():

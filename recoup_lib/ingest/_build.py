@@ -275,6 +275,8 @@ def build_export(raw: RawExport, spec: FileSpec, proposal: Proposal) -> Built:
             values = V.to_place_of_service(values)
         elif name == "procedure_code":
             values, extra_modifiers = V.split_code_modifiers(values)
+        if column.kind in ("id", "code"):
+            bad, expected = V.excel_scientific(cells[headers[0]]), V.EXPECTED["id"]
         if bad is not None and (bad & alive).any():
             bad_idx = np.flatnonzero(bad & alive)
             found = cells[headers[0]].take(pa.array(bad_idx)).to_pylist()

@@ -36,8 +36,8 @@ from ._amounts import common_amounts
 from ._calendar import days_in_month, days_since_1970, plain_dates
 from ._distinct import distinct_values
 
-__all__ = ["text", "value_bytes", "ascii_only", "to_dates", "read_dates", "date_text", "to_money", "read_money", "money_text", "Money", "to_flags",
-           "to_whole", "to_place_of_service", "join_lists", "split_code_modifiers", "EXPECTED", "insert_icd_dot"]
+__all__ = ["text", "value_bytes", "ascii_only", "to_dates", "read_dates", "date_text", "to_money", "read_money", "money_text", "Money",
+           "excel_scientific", "to_flags", "to_whole", "to_place_of_service", "join_lists", "split_code_modifiers", "EXPECTED", "insert_icd_dot"]
 
 EXPECTED = {
     "date": "a date such as 01/31/2025, 1/31/25, 20250131 or 2025-01-31 (month first), "
@@ -45,6 +45,9 @@ EXPECTED = {
     "money": "an amount such as 1234.50, $1,234.50, (12.00) or -12.00, with at most two decimals",
     "bool": "a yes/no flag (Y, N, yes, no, true, false, 1, 0)",
     "int": "a whole number such as 1 or 2",
+    "id": "an id or code with all its digits (this is a long number as Excel shows it in scientific "
+          "notation, its last digits lost: export the file again without opening it in Excel, or "
+          "format the column as Text before saving)",
 }
 
 _EMPTY = pa.scalar("", pa.string())
@@ -446,6 +449,19 @@ def _plain_money(s: pa.Array) -> tuple[np.ndarray, np.ndarray]:
     elif plain.any():
         cents[plain] = pc.cast(pc.replace_substring(s.filter(pa.array(plain)), ".", ""), pa.int64()).to_numpy()
     return plain, cents
+
+
+def excel_scientific(values) -> np.ndarray:
+    """Which ids or codes are a long number as Excel writes it in scientific notation (``2.02501E+14``).
+
+    Excel shows a number of 12 digits or more so, and saves it so in a CSV: the claim number
+    ``202501030001234`` becomes ``2.02501E+14``, the same text as its neighbours'. Taken as an
+    id, such claims would merge into one; the digits cannot be recovered, so the row is set aside.
+    """
+    arr = text(values)
+    if not _has(arr, "E+", ignore_case=True):
+        return np.zeros(len(arr), dtype=bool)
+    return np.asarray(pc.match_substring_regex(arr, r"^[0-9](?:\.[0-9]+)?[Ee]\+[0-9]{2}$"))
 
 
 def to_flags(values) -> tuple[pa.Array, np.ndarray]:
