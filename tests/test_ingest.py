@@ -178,6 +178,74 @@ def test_without_a_sheet_named_the_first_shown_sheet_holding_cells_is_read(tmp_p
         import_files(claims, payments=tmp_path / "pay.xlsx")
 
 
+def _cells(rows=ROWS, header=HEADER) -> list[list[str]]:
+    import csv
+
+    return list(csv.reader([header] + list(rows)))
+
+
+def _web_page(rows: list[list[str]]) -> str:
+    """A PM system's "Export to Excel": a page with a title table, then the report, its first claim
+    number spanning the rows of the claim's two lines, an entity and a line break in cells."""
+    cells = [["<td>" + c.replace("&", "&amp;") + "</td>" for c in row] for row in rows]
+    cells[1][0] = '<td rowspan="2">C1</td>'
+    del cells[2][0]
+    cells[1][3] = "<td>Peña,<br>José</td>"
+    body = "".join("<tr>" + "".join(row) + "</tr>\n" for row in cells)
+    return ("<html><head><meta charset='utf-8'></head><body><table><tr><td>Charge Detail</td></tr></table>"
+            f"<table border=1>{body}</table></body></html>")
+
+
+def _spreadsheet_xml(rows: list[list[str]]) -> str:
+    def cell(value: str) -> str:
+        kind = "Number" if value.replace(".", "", 1).isdigit() else "String"
+        return f'<Cell><Data ss:Type="{kind}">{value}</Data></Cell>'
+    body = "".join("<Row>" + "".join(cell(c) for c in row) + "</Row>" for row in rows)
+    return ('<?xml version="1.0"?><?mso-application progid="Excel.Sheet"?>'
+            '<Workbook xmlns="urn:schemas-microsoft-com:office:spreadsheet" '
+            'xmlns:ss="urn:schemas-microsoft-com:office:spreadsheet">'
+            f'<Worksheet ss:Name="Notes"/><Worksheet ss:Name="Charges"><Table>{body}</Table></Worksheet></Workbook>')
+
+
+@pytest.mark.parametrize("holds", ["html", "spreadsheetml", "tab text", "workbook named csv"])
+def test_an_excel_export_that_is_no_workbook_or_a_workbook_named_csv_is_read_as_what_it_holds(tmp_path, holds):
+    rows = _cells()
+    if holds == "html":
+        path, said = tmp_path / "charges.xls", "a web page (an HTML table)"
+        path.write_text(_web_page(rows), encoding="utf-8")
+    elif holds == "spreadsheetml":
+        path, said = tmp_path / "charges.xls", "an Excel 2003 XML spreadsheet"
+        path.write_text(_spreadsheet_xml(rows), encoding="utf-8")
+    elif holds == "tab text":
+        path, said = tmp_path / "charges.xls", "text (CSV)"
+        path.write_text("\n".join("\t".join(row) for row in rows), encoding="utf-8")
+    else:
+        path, said = tmp_path / "charges.csv", "an Excel workbook, not CSV text"
+        book = openpyxl.Workbook()
+        for row in rows:
+            book.active.append(row)
+        book.save(path)
+    result = import_files(path)
+    lines = result.tables["claim_lines.csv"]
+    assert lines["claim_id"].tolist() == ["C1", "C1", "C2"]
+    assert lines["charge_cents"].tolist() == [119000, 1500, 12000]
+    assert lines["service_date"].dt.strftime("%Y-%m-%d").tolist() == ["2025-01-31", "2025-01-31", "2025-02-01"]
+    assert lines["Patient Name"].tolist()[1:] == ["Peña, José", "Müller, Zoë"]
+    assert result.sources[0].rows_read == 3
+    assert f"charges.{path.suffix[1:]} holds {said}" in result.summary()
+
+
+@pytest.mark.parametrize("content, message", [
+    (b"", "the file is empty"), (b"%PDF-1.4\n%\xe2\xe3\n1 0 obj<<>>endobj\n", "binary data"),
+    (b"<html><body><p>Please sign in</p></body></html>", "a web page \\(HTML\\) with no table"),
+])
+def test_a_file_that_holds_no_export_is_refused_saying_what_it_holds(tmp_path, content, message):
+    for name in ("charges.csv", "charges.xlsx"):
+        (tmp_path / name).write_bytes(content)
+        with pytest.raises(InputError, match=f"{name}: .*{message}"):
+            import_files(tmp_path / name)
+
+
 def test_a_claim_merged_down_the_rows_of_its_lines_gives_each_line_its_claim(tmp_path):
     """Billing reports merge a claim's number and patient down the rows of its lines; the value sits in
     the range's first cell only. Each line is read with it, and the summary names the ranges."""

@@ -326,6 +326,8 @@ def _build_one(kind: str, raw, mapping: dict, columns: dict):
     fmt = "workbook" if raw.info.get("sheet") is not None else "CSV"
     report = SourceReport(raw.label, kind, fmt, blank_rows=built.blank_rows, info=dict(raw.info),
                           columns=dict(proposal.columns))
+    if raw.info.get("holds"):
+        report.notes.append(raw.info["holds"])
     merged = raw.info.get("merged") or []
     if merged:
         report.notes.append(f"merged cells read as one value in each of their cells: {', '.join(merged[:6])}"

@@ -255,11 +255,21 @@ def read_export(spec: str | Path, score) -> RawExport:
     """
     path, sheet = split_sheet(spec)
     check_readable(path, folder_ok=False)
-    if path.suffix.lower() in WORKBOOK_SUFFIXES:
-        from ._workbook import read_workbook  # the workbook reader builds on this module's header finding
+    from ._disguised import WHAT_IT_HOLDS, content_kind  # both build on this module's decoding and header finding
+    from ._workbook import read_workbook
 
-        return read_workbook(path, sheet, score)
-    return _read_csv(path, score)
+    kind = content_kind(path)
+    if kind == "empty":
+        raise InputError(f"{path.name}: the file is empty (expected a header row and data)")
+    if kind == "binary":
+        raise InputError(f"{path.name}: not a CSV export nor a workbook (it holds binary data: a PDF, an image "
+                         "or a damaged file?); give the export itself")
+    raw = _read_csv(path, score) if kind == "text" else read_workbook(path, sheet, score, kind)
+    named_as = "workbook" if path.suffix.lower() in WORKBOOK_SUFFIXES else "text"
+    if kind != named_as:
+        raw.info["holds"] = (f"{path.name} holds {WHAT_IT_HOLDS[kind]}, not "
+                             f"{'an Excel workbook' if named_as == 'workbook' else 'CSV text'}: read as such")
+    return raw
 
 
 def _read_csv(path: Path, score) -> RawExport:

@@ -18,6 +18,7 @@ import numpy as np
 import pyarrow as pa
 
 from ..errors import InputError
+from ._disguised import spreadsheet_xml_rows, web_page_rows
 from ._tables import _PREVIEW_ROWS, RawExport, _unique, find_header
 
 __all__ = ["read_workbook"]
@@ -132,10 +133,14 @@ def _first_shown_sheet(names: list[str], shown: list[bool], filled) -> str:
     return next((n for n in visible if filled(n)), visible[0])
 
 
-def _workbook_rows(path: Path, sheet: str | None) -> tuple[list[list], str, list[str], list[str]]:
+def _workbook_rows(path: Path, sheet: str | None, kind: str) -> tuple[list[list], str, list[str], list[str]]:
     """The sheet's cells (merged ranges filled, see :func:`_fill_merged`), its name, the ranges filled,
     and the names of all the workbook's sheets; with no ``sheet``, the one :func:`_first_shown_sheet`
-    picks."""
+    picks. ``kind``: what the file holds (:func:`._disguised.content_kind`): a web page's table or an
+    Excel 2003 XML sheet is read as a sheet."""
+    if kind in ("html", "spreadsheetml"):
+        grid, chosen, names = (web_page_rows if kind == "html" else spreadsheet_xml_rows)(path, sheet)
+        return grid, chosen, [], names
     try:
         import python_calamine
 
@@ -170,12 +175,12 @@ def _workbook_rows(path: Path, sheet: str | None) -> tuple[list[list], str, list
     return rows, ws.title, [], names
 
 
-def read_workbook(path: Path, sheet: str | None, score) -> RawExport:
+def read_workbook(path: Path, sheet: str | None, score, kind: str = "workbook") -> RawExport:
     """A workbook's sheet as an export: ``sheet``, else the first shown one holding cells (see
     :func:`_first_shown_sheet`); merged ranges filled (see
     :func:`_fill_merged`), formula cells without a saved value noted (see :func:`_formulas_without_values`)."""
-    grid, chosen, merged, names = _workbook_rows(path, sheet)
-    unsaved = _formulas_without_values(path, chosen) if path.suffix.lower() in (".xlsx", ".xlsm") else []
+    grid, chosen, merged, names = _workbook_rows(path, sheet, kind)
+    unsaved = _formulas_without_values(path, chosen) if kind == "workbook" else []
     label = f"{path.name}#{chosen}" if sheet is not None else path.name
     preview = [[_cell_text(v) for v in row] for row in grid[:_PREVIEW_ROWS]]
     if not any(any(c.strip() for c in row) for row in preview):
