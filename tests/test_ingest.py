@@ -94,6 +94,23 @@ def test_text_an_export_writes_as_an_excel_formula_reads_as_its_text(tmp_path, i
     assert lines["place_of_service"].tolist() == ["11", "11", "02"]
 
 
+def test_codes_are_read_as_payers_write_them_without_a_spreadsheet_text_mark(tmp_path):
+    """A leading ' (typed, or written by an export, to keep a value text in a spreadsheet) is not part
+    of an id or code, and procedure, modifier and diagnosis codes are capitals: read as written,
+    '99213 or g0439 would match no fee schedule, edit or MUE, and the audit would say nothing."""
+    rows = [ROWS[0].replace("C1,", "'C1,", 1).replace("99213,25", "'99213,rt"),
+            ROWS[1].replace("36415", "g0439").replace("E11.9,I10", "e11.9,i10"), ROWS[2]]
+    result = import_files(write_claims(tmp_path / "c.csv", rows=rows, title=False, total=False),
+                          payments=write_payments(tmp_path / "pay.csv"))
+    lines = result.tables["claim_lines.csv"]
+    assert lines["claim_id"].tolist() == ["C1", "C1", "C2"]
+    assert lines["procedure_code"].tolist() == ["99213", "G0439", "99214"]
+    assert lines["modifiers"].tolist() == ["RT", "", ""]
+    assert lines["diagnosis_codes"].tolist() == ["E11.9", "E11.9;I10", "I10"]
+    assert lines["Patient Name"].tolist()[2] == "Müller, Zoë"
+    assert result.sources[1].rows_set_aside == 0
+
+
 def test_a_long_number_excel_wrote_in_scientific_notation_is_set_aside_not_taken_for_an_id(tmp_path):
     """Claim numbers 202501310000001 and ...02 both read 2.02501E+14 once Excel saved the file:
     as ids they would merge into one claim; the rows are set aside naming the column and the fix."""

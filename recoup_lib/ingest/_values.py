@@ -18,6 +18,8 @@ compute kernels and numpy, so a million values take a fraction of a second.
 - whole numbers: ``1``, ``1.0``, ``1.00`` -> ``1``.
 - lists: several columns, or one column separated by commas, spaces, ``/``,
   ``|`` or ``;`` -> ``25;59``.
+- ids and codes: a leading ``'`` (text in a spreadsheet) dropped; procedure,
+  modifier and diagnosis codes in capitals.
 """
 
 from __future__ import annotations
@@ -37,7 +39,7 @@ from ._calendar import days_in_month, days_since_1970, plain_dates
 from ._distinct import distinct_values
 
 __all__ = ["text", "value_bytes", "ascii_only", "to_dates", "read_dates", "date_text", "to_money", "read_money", "money_text", "Money",
-           "excel_scientific", "to_flags", "to_whole", "to_place_of_service", "join_lists", "split_code_modifiers", "EXPECTED", "insert_icd_dot"]
+           "as_code", "excel_scientific", "to_flags", "to_whole", "to_place_of_service", "join_lists", "split_code_modifiers", "EXPECTED", "insert_icd_dot"]
 
 EXPECTED = {
     "date": "a date such as 01/31/2025, 1/31/25, 20250131 or 2025-01-31 (month first), "
@@ -449,6 +451,19 @@ def _plain_money(s: pa.Array) -> tuple[np.ndarray, np.ndarray]:
     elif plain.any():
         cents[plain] = pc.cast(pc.replace_substring(s.filter(pa.array(plain)), ".", ""), pa.int64()).to_numpy()
     return plain, cents
+
+
+def as_code(values, upper: bool = False) -> pa.Array:
+    """Ids and codes as they are meant: without the ``'`` written before them to keep them text in a
+    spreadsheet (``'0001U``), and with ``upper`` in capitals (``g0439`` -> ``G0439``: procedure,
+    modifier and diagnosis codes are capitals, and the audit's tables compare them as written)."""
+    arr = text(values)
+    present = _bytes_present(arr)
+    if present[ord("'")]:
+        arr = pc.replace_substring_regex(arr, r"^'", "")
+    if upper and any(present[letter] for letter in range(ord("a"), ord("z") + 1)):
+        arr = pc.utf8_upper(arr)
+    return arr
 
 
 def excel_scientific(values) -> np.ndarray:
