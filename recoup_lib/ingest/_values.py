@@ -8,7 +8,8 @@ compute kernels and numpy, so a million values take a fraction of a second.
 
 - dates: ``01/31/2025``, ``1/31/25``, ``01-31-2025``, ``20250131``, ``2025-01-31``,
   ``31-Jan-2025``, ``Jan 31, 2025``, Excel serial numbers (``45688``) and a
-  trailing time of day -> ``2025-01-31``; US order (month first) always; a
+  trailing time of day, with its zone (``2025-01-31T00:00:00Z``, the date as
+  written) -> ``2025-01-31``; US order (month first) always; a
   two-digit year is 2000-2068 or 1969-1999 (as POSIX ``%y``); 1900-2100 only.
 - money: ``$1,234.50``, ``(12.00)``, ``($3.84)``, ``-12.00``, ``12.00-``,
   ``12.00 CR`` -> ``1234.50``, ``-12.00``, ...; Excel's Accounting style as a
@@ -58,7 +59,7 @@ _MONTHS = {m: i + 1 for i, m in enumerate(
 #: Excel's day zero (its 1900 system counts the fictitious 1900-02-29; serials from 61 on are
 #: right with this epoch, and the kit accepts 1900-03-01 onwards from serials).
 _EXCEL_EPOCH = np.datetime64("1899-12-30", "D")
-_TIME = r"(?:[ T]+\d{1,2}:\d{2}(?::\d{2}(?:\.\d+)?)?(?:\s*[AaPp][Mm])?)?"
+_TIME = r"(?:[ T]+\d{1,2}:\d{2}(?::\d{2}(?:\.\d+)?)?(?:\s*[AaPp][Mm])?(?:\s*(?:[Zz]|[+-]\d{2}:?\d{2}))?)?"
 
 
 #: Arrays :func:`text` returned, by id: given back to it (each reader calls it on a column the
