@@ -7,7 +7,8 @@ round trip exactly while ``=HYPERLINK(...)`` in a patient's name never runs.
 
 from __future__ import annotations
 
-__all__ = ["FORMULA_STARTS", "GUARD", "guard_formulas", "unguard_formulas", "guard_text", "unguard_text"]
+__all__ = ["FORMULA_STARTS", "GUARD", "guard_formulas", "unguard_formulas", "guard_text", "unguard_text",
+           "unwrap_text_formulas"]
 
 #: Characters that make a spreadsheet read a cell as a formula (or, tab and carriage return, that
 #: hide one), when they start it.
@@ -17,6 +18,7 @@ GUARD = "'"
 _RISKY = r"^'*[=+\-@\t\r]"
 _NUMBER = r"^[+-]?(?:[0-9]+(?:\.[0-9]*)?|\.[0-9]+)(?:[eE][+-]?[0-9]+)?$"
 _GUARDED = r"^'('*[=+\-@\t\r])"
+_TEXT_FORMULA = r'^="([^"]*)"$'
 
 
 def _arrow():
@@ -97,6 +99,24 @@ def unguard_formulas(values):
     if not _may_start_with(values, (GUARD,)):
         return values
     return pc.replace_substring_regex(values, _GUARDED, r"\1")
+
+
+def unwrap_text_formulas(values):
+    """``="0001"`` -> ``0001``: the text of a cell an export wrote as a formula giving that text.
+
+    Billing systems write ids and codes so in their "Excel" CSVs, for a spreadsheet to keep them as
+    text (leading zeros, long numbers); a spreadsheet shows the text, and so must an import, or
+    ``="99213"`` would be taken for a procedure code. A value with a quote inside the text is left
+    as it is.
+
+    >>> import pyarrow as pa
+    >>> unwrap_text_formulas(pa.array(['="0001U"', '=""', '=1+2', '="a""b"', 'C1'])).to_pylist()
+    ['0001U', '', '=1+2', '="a""b"', 'C1']
+    """
+    pa, pc = _arrow()
+    if not _may_start_with(values, ("=",)):
+        return values
+    return pc.replace_substring_regex(values, _TEXT_FORMULA, r"\1")
 
 
 def guard_text(text: str) -> str:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import sys
 import zipfile
 from pathlib import Path
 
@@ -82,6 +83,47 @@ def test_tab_separated_export(tmp_path):
     assert result.tables["claim_lines.csv"]["charge_cents"].tolist() == [119000, 1500, 12000]
 
 
+@pytest.mark.parametrize("irregular", [False, True])
+def test_text_an_export_writes_as_an_excel_formula_reads_as_its_text(tmp_path, irregular):
+    rows = [r.replace("C1,", '"=""C1""",', 1).replace("99213", '"=""0001U"""').replace(",11", ',"=""11"""')
+            for r in ROWS] + (["C9,1,too,few"] if irregular else [])
+    result = import_files(write_claims(tmp_path / "c.csv", rows=rows, encoding="utf-8", title=False, total=False))
+    lines = result.tables["claim_lines.csv"]
+    assert lines["claim_id"].tolist() == ["C1", "C1", "C2"]
+    assert lines["procedure_code"].tolist() == ["0001U", "36415", "99214"]
+    assert lines["place_of_service"].tolist() == ["11", "11", "02"]
+
+
+def test_codes_are_read_as_payers_write_them_without_a_spreadsheet_text_mark(tmp_path):
+    """A leading ' (typed, or written by an export, to keep a value text in a spreadsheet) is not part
+    of an id or code, and procedure, modifier and diagnosis codes are capitals: read as written,
+    '99213 or g0439 would match no fee schedule, edit or MUE, and the audit would say nothing."""
+    rows = [ROWS[0].replace("C1,", "'C1,", 1).replace("99213,25", "'99213,rt"),
+            ROWS[1].replace("36415", "g0439").replace("E11.9,I10", "e11.9,i10"), ROWS[2]]
+    result = import_files(write_claims(tmp_path / "c.csv", rows=rows, title=False, total=False),
+                          payments=write_payments(tmp_path / "pay.csv"))
+    lines = result.tables["claim_lines.csv"]
+    assert lines["claim_id"].tolist() == ["C1", "C1", "C2"]
+    assert lines["procedure_code"].tolist() == ["99213", "G0439", "99214"]
+    assert lines["modifiers"].tolist() == ["RT", "", ""]
+    assert lines["diagnosis_codes"].tolist() == ["E11.9", "E11.9;I10", "I10"]
+    assert lines["Patient Name"].tolist()[2] == "Müller, Zoë"
+    assert result.sources[1].rows_set_aside == 0
+
+
+def test_a_long_number_excel_wrote_in_scientific_notation_is_set_aside_not_taken_for_an_id(tmp_path):
+    """Claim numbers 202501310000001 and ...02 both read 2.02501E+14 once Excel saved the file:
+    as ids they would merge into one claim; the rows are set aside naming the column and the fix."""
+    rows = [r.replace("C1,", "2.02501E+14,", 1).replace("C2,", "2.02501E+14,", 1) for r in ROWS]
+    rows += ['C3,1,P3,X,MCR01,1.23457E+11,01/31/2025,2/4/25,99213,,,1,$1.00,I10,,11']
+    result = import_files(write_claims(tmp_path / "c.csv", rows=rows, title=False, total=False))
+    assert result.tables["claim_lines.csv"].empty
+    reasons = result.sources[0].aside.set_index("_row")["_reason"]
+    assert "column 'Claim #' (claim_id): expected an id or code with all its digits" in reasons[2]
+    assert "scientific notation" in reasons[4] and "got '2.02501E+14'" in reasons[4]
+    assert "column 'Rendering NPI' (rendering_npi)" in reasons[5] and "got '1.23457E+11'" in reasons[5]
+
+
 def test_bad_values_are_set_aside_naming_row_header_and_value(tmp_path):
     rows = ROWS + ['C3,1,P3,X,MCR01,1234567893,31/01/2025,2/4/25,99213,,,1,$1.999,I10,,11']
     result = import_files(write_claims(tmp_path / "c.csv", rows=rows, title=False, total=False))
@@ -118,6 +160,107 @@ def test_workbook_first_sheet_or_named_sheet_with_excel_dates_and_numbers(tmp_pa
     assert set(report.aside["_reason"]) == {"title row above the header", "a total row, not a claim line"}
     with pytest.raises(InputError, match="no sheet named 'June' \\(sheets: Summary, Payments\\)"):
         import_files(claims, payments=f"{tmp_path / 'pay.xlsx'}#June")
+
+
+@pytest.mark.parametrize("reader", ["calamine", "openpyxl"])
+def test_without_a_sheet_named_the_first_shown_sheet_holding_cells_is_read(tmp_path, monkeypatch, reader):
+    """A workbook may open on a hidden lookup sheet or an empty Sheet1 before the report: the report,
+    which is what a spreadsheet shows first, is read; a sheet without the fields names the others."""
+    if reader == "openpyxl":
+        monkeypatch.setitem(sys.modules, "python_calamine", None)     # the reader used when calamine fails
+    book = openpyxl.Workbook()
+    lookup = book.active
+    lookup.title = "Lookup"
+    lookup.append(["code", "description"])
+    lookup.sheet_state = "hidden"
+    book.create_sheet("Sheet1")
+    ws = book.create_sheet("Payments")
+    for row in PAYMENTS:
+        ws.append(row.replace("($64.00)", "-64").split(","))
+    book.save(tmp_path / "pay.xlsx")
+    claims = write_claims(tmp_path / "c.csv")
+    result = import_files(claims, payments=tmp_path / "pay.xlsx")
+    assert result.sources[1].info["sheet"] == "Payments"
+    assert result.tables["payments.csv"]["paid_cents"].tolist() == [6400, -6400, 800, 7200]
+    book.move_sheet("Payments", offset=-2)
+    book["Payments"].sheet_state = "hidden"
+    book.save(tmp_path / "pay.xlsx")
+    with pytest.raises(InputError, match="sheet 'Sheet1' is empty .*other sheets: 'Payments', 'Lookup' "
+                                         r"\(name one as pay.xlsx#SHEET\)"):
+        import_files(claims, payments=tmp_path / "pay.xlsx")
+    book["Sheet1"].append(["Summary", "Total"])
+    book.save(tmp_path / "pay.xlsx")
+    with pytest.raises(InputError, match="no header for required field 'paid'.*This is sheet 'Sheet1'; "
+                                         "the workbook's other sheets: 'Payments', 'Lookup'"):
+        import_files(claims, payments=tmp_path / "pay.xlsx")
+
+
+def _cells(rows=ROWS, header=HEADER) -> list[list[str]]:
+    import csv
+
+    return list(csv.reader([header] + list(rows)))
+
+
+def _web_page(rows: list[list[str]]) -> str:
+    """A PM system's "Export to Excel": a page with a title table, then the report, its first claim
+    number spanning the rows of the claim's two lines, an entity and a line break in cells."""
+    cells = [["<td>" + c.replace("&", "&amp;") + "</td>" for c in row] for row in rows]
+    cells[1][0] = '<td rowspan="2">C1</td>'
+    del cells[2][0]
+    cells[1][3] = "<td>Peña,<br>José</td>"
+    body = "".join("<tr>" + "".join(row) + "</tr>\n" for row in cells)
+    return ("<html><head><meta charset='utf-8'></head><body><table><tr><td>Charge Detail</td></tr></table>"
+            f"<table border=1>{body}</table></body></html>")
+
+
+def _spreadsheet_xml(rows: list[list[str]]) -> str:
+    def cell(value: str) -> str:
+        kind = "Number" if value.replace(".", "", 1).isdigit() else "String"
+        return f'<Cell><Data ss:Type="{kind}">{value}</Data></Cell>'
+    body = "".join("<Row>" + "".join(cell(c) for c in row) + "</Row>" for row in rows)
+    return ('<?xml version="1.0"?><?mso-application progid="Excel.Sheet"?>'
+            '<Workbook xmlns="urn:schemas-microsoft-com:office:spreadsheet" '
+            'xmlns:ss="urn:schemas-microsoft-com:office:spreadsheet">'
+            f'<Worksheet ss:Name="Notes"/><Worksheet ss:Name="Charges"><Table>{body}</Table></Worksheet></Workbook>')
+
+
+@pytest.mark.parametrize("holds", ["html", "spreadsheetml", "tab text", "workbook named csv"])
+def test_an_excel_export_that_is_no_workbook_or_a_workbook_named_csv_is_read_as_what_it_holds(tmp_path, holds):
+    rows = _cells()
+    if holds == "html":
+        path, said = tmp_path / "charges.xls", "a web page (an HTML table)"
+        path.write_text(_web_page(rows), encoding="utf-8")
+    elif holds == "spreadsheetml":
+        path, said = tmp_path / "charges.xls", "an Excel 2003 XML spreadsheet"
+        path.write_text(_spreadsheet_xml(rows), encoding="utf-8")
+    elif holds == "tab text":
+        path, said = tmp_path / "charges.xls", "text (CSV)"
+        path.write_text("\n".join("\t".join(row) for row in rows), encoding="utf-8")
+    else:
+        path, said = tmp_path / "charges.csv", "an Excel workbook, not CSV text"
+        book = openpyxl.Workbook()
+        for row in rows:
+            book.active.append(row)
+        book.save(path)
+    result = import_files(path)
+    lines = result.tables["claim_lines.csv"]
+    assert lines["claim_id"].tolist() == ["C1", "C1", "C2"]
+    assert lines["charge_cents"].tolist() == [119000, 1500, 12000]
+    assert lines["service_date"].dt.strftime("%Y-%m-%d").tolist() == ["2025-01-31", "2025-01-31", "2025-02-01"]
+    assert lines["Patient Name"].tolist()[1:] == ["Peña, José", "Müller, Zoë"]
+    assert result.sources[0].rows_read == 3
+    assert f"charges.{path.suffix[1:]} holds {said}" in result.summary()
+
+
+@pytest.mark.parametrize("content, message", [
+    (b"", "the file is empty"), (b"%PDF-1.4\n%\xe2\xe3\n1 0 obj<<>>endobj\n", "binary data"),
+    (b"<html><body><p>Please sign in</p></body></html>", "a web page \\(HTML\\) with no table"),
+])
+def test_a_file_that_holds_no_export_is_refused_saying_what_it_holds(tmp_path, content, message):
+    for name in ("charges.csv", "charges.xlsx"):
+        (tmp_path / name).write_bytes(content)
+        with pytest.raises(InputError, match=f"{name}: .*{message}"):
+            import_files(tmp_path / name)
 
 
 def test_a_claim_merged_down_the_rows_of_its_lines_gives_each_line_its_claim(tmp_path):

@@ -7,7 +7,7 @@ import pytest
 from recoup_lib.errors import InputError
 from recoup_lib.ingest import FIELD_NAMES, normalise_header, propose, recognised_fields
 from recoup_lib.ingest._fields import _FIELDS, check_required
-from recoup_lib.ingest._values import (insert_icd_dot, join_lists, split_code_modifiers, to_dates, to_flags,
+from recoup_lib.ingest._values import (excel_scientific, insert_icd_dot, join_lists, split_code_modifiers, to_dates, to_flags,
                                        to_money, to_place_of_service, to_whole)
 
 
@@ -22,6 +22,8 @@ def _vals(result):
     ("31-Jan-2025", "2025-01-31"), ("Jan 31, 2025", "2025-01-31"), ("45688", "2025-01-31"),
     ("45688.0", "2025-01-31"), ("01/31/2025 10:22 AM", "2025-01-31"), ("2025-01-31 00:00:00", "2025-01-31"),
     ("2/3/69", "1969-02-03"), ("2/3/68", "2068-02-03"), ("02/29/2024", "2024-02-29"),
+    ("2025-01-31T00:00:00Z", "2025-01-31"), ("2025-01-31T00:00:00.000Z", "2025-01-31"),
+    ("2025-01-31T23:30:00-05:00", "2025-01-31"), ("2025-01-31 08:00:00 +0000", "2025-01-31"),
 ])
 def test_dates_in_us_excel_and_iso_forms_become_iso(written, iso):
     assert _vals(to_dates([written])) == ([iso], [False])
@@ -46,9 +48,24 @@ def test_money_as_offices_write_it(written, dollars):
     assert _vals(to_money([written])) == ([dollars], [False])
 
 
+@pytest.mark.parametrize("written, dollars", [
+    (" $ 1,234.56 ", "1234.56"), (" $ (147.92)", "-147.92"), (" $ -   ", "0.00"), ("  -   ", "0.00"),
+    ("$-", "0.00"), (" 1,234.56 ", "1234.56"), (" (40.00)", "-40.00"),
+])
+def test_money_a_spreadsheet_saved_as_csv_in_accounting_or_comma_style(written, dollars):
+    """Excel writes the text it shows: its Accounting and Comma styles put the $ apart from the
+    parentheses of a negative and write zero as a dash."""
+    assert _vals(to_money([written, "12.00"])) == ([dollars, "12.00"], [False, False])
+
+
 @pytest.mark.parametrize("written", ["12.345", "1,23", "-(3)", "abc", "1000000000000.00", "--5", "(-5)"])
 def test_money_that_is_not_an_amount_or_too_large_is_bad(written):
     assert _vals(to_money([written]))[1] == [True]
+
+
+def test_long_numbers_excel_wrote_in_scientific_notation_are_found():
+    written = ["2.02501E+14", "1E+12", "1.23457e+11", "1.5E+3", "C1E+12", "E11.9", "1721091746", ""]
+    assert excel_scientific(written).tolist() == [True, True, True] + [False] * 5
 
 
 def test_flags_units_and_place_of_service():
@@ -115,6 +132,23 @@ def test_two_headers_for_a_required_field_stop_naming_both_and_the_headers_seen(
     p = propose("claims", ["Claim #", "Claim ID", "DOS"])
     with pytest.raises(InputError, match=r"'claim_id' matches 'Claim #' and 'Claim ID'.*Headers seen: 'Claim #', 'Claim ID', 'DOS'"):
         check_required(p, ["claim_id", "service_date"], "x.csv")
+
+
+def test_a_header_repeated_over_two_columns_is_not_taken_for_a_field_without_asking(tmp_path):
+    from recoup_lib.ingest import import_files
+
+    claims = tmp_path / "c.csv"
+    claims.write_text("Claim #,Line #,Patient Acct,Ins Code,Rendering NPI,DOS,Date Billed,CPT,Units,Charge\n"
+                      "C1,1,P1,MCR01,1234567893,01/31/2025,2/3/25,99213,1,100.00\n")
+    payments = tmp_path / "p.csv"
+    payments.write_text("Claim #,Line #,Check #,Payment Date,Amount,Amount\nC1,1,EFT1,02/20/2025,80.00,64.00\n")
+    with pytest.raises(InputError, match=r"'paid' matches 'Amount' and 'Amount \(2\)'"):
+        import_files(claims, payments=payments)
+    settled = import_files(claims, payments=payments, columns={"paid": "Amount (2)"})
+    assert settled.tables["payments.csv"]["paid_cents"].tolist() == [6400]
+    joined = propose("claims", ["Claim #", "Dx", "Dx (2)", "Mod", "Mod (2)"])
+    assert joined.columns["diagnosis_codes"] == ["Dx", "Dx (2)"]
+    assert joined.columns["modifiers"] == ["Mod", "Mod (2)"]
 
 
 def test_missing_required_field_says_how_to_name_it():

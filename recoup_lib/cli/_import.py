@@ -11,8 +11,8 @@ def add_parser(sub):
     p = sub.add_parser(
         "import", help="turn practice-management exports, Excel workbooks, 837s and 835s into an audit folder",
         description="Read what a billing office has (CSV exports in UTF-8, Windows-1252 or UTF-16, .xlsx "
-        "workbooks (FILE.xlsx#Sheet for another sheet than the first), X12 837P/837I claim files "
-        "and 835 remittances), recognise the columns by the names billing systems use, read US "
+        "workbooks (the first sheet shown that holds cells; FILE.xlsx#Sheet for another), X12 "
+        "837P/837I claim files and 835 remittances), recognise the columns by the names billing systems use, read US "
         "dates, $ amounts and (12.00) negatives, set aside title, total and unreadable rows with "
         "their reasons, and write the audit folder `recoup audit` reads, with mapping.json (give it "
         "back with --map), import_rejected.csv and import_counts.csv.")

@@ -44,6 +44,8 @@ TOTAL_PATTERN = r"(?i)^\s*(?:grand|sub|report|page|batch|claim|provider|payer|fi
 #: Values holding ``total`` beyond which :func:`total_rows` tries its pattern on the whole column.
 _TOTAL_CANDIDATES = 10_000
 
+#: Codes written in capitals (a procedure code ``g0439`` is G0439), whatever case an export has.
+_CAPITAL_CODES = {"procedure_code", "modifiers", "diagnosis_codes", "documented_code"}
 #: How each kind of contract column is read from an export, and what a reader is told it expects.
 _CONVERT = {"bool": (V.to_flags, V.EXPECTED["bool"]), "int": (V.to_whole, V.EXPECTED["int"])}
 #: Money is handed to the contract check as cents while the sum of its magnitudes stays this far
@@ -254,9 +256,11 @@ def build_export(raw: RawExport, spec: FileSpec, proposal: Proposal) -> Built:
         headers = _headers_of(proposal.columns[name])
         header_of[name] = " + ".join(headers)
         if column.kind == "codes":
-            out[name] = V.join_lists([cells[h] for h in headers])
+            out[name] = V.as_code(V.join_lists([cells[h] for h in headers]), name in _CAPITAL_CODES)
             continue
         values = cells[headers[0]]
+        if column.kind in ("id", "code"):
+            values = V.as_code(values, name in _CAPITAL_CODES)
         bad = None
         if column.kind == "date":
             expected = V.EXPECTED["date"]
@@ -274,6 +278,8 @@ def build_export(raw: RawExport, spec: FileSpec, proposal: Proposal) -> Built:
             values = V.to_place_of_service(values)
         elif name == "procedure_code":
             values, extra_modifiers = V.split_code_modifiers(values)
+        if column.kind in ("id", "code"):
+            bad, expected = V.excel_scientific(cells[headers[0]]), V.EXPECTED["id"]
         if bad is not None and (bad & alive).any():
             bad_idx = np.flatnonzero(bad & alive)
             found = cells[headers[0]].take(pa.array(bad_idx)).to_pylist()

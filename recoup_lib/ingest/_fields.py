@@ -223,6 +223,18 @@ def recognised_fields(kind: str, header: str) -> set[str]:
     return hits
 
 
+def _repeated_name(header: str, headers: list[str]) -> str:
+    """The name a repeated header was read under: ``Amount (2)`` -> ``Amount`` when the file also has
+    ``Amount`` (as :func:`._tables.read_export` names a header met twice); else the header itself.
+
+    Two columns under one name fit a field equally, so neither may be taken for it without asking:
+    a payment report with ``Amount`` twice (allowed, then paid) would otherwise have its first
+    ``Amount`` read as paid. Numbered list fields (``Dx``, ``Dx (2)``) keep joining such columns.
+    """
+    found = re.fullmatch(r"(.+) \((\d+)\)", header)
+    return found.group(1) if found and found.group(1) in headers else header
+
+
 def propose(kind: str, headers: list[str], fixed: dict[str, str | list[str] | None] | None = None,
             fixed_source: dict[str, str] | None = None) -> Proposal:
     """Propose which header holds each field of a ``kind`` file.
@@ -254,11 +266,13 @@ def propose(kind: str, headers: list[str], fixed: dict[str, str | list[str] | No
             sources[field] = fixed_source.get(field, "--column")
             taken.update([value] if isinstance(value, str) else value)
     norms = [normalise_header(h) for h in headers]
+    repeated = [normalise_header(_repeated_name(h, headers)) for h in headers]
     for field, tiers in _INDEX[kind].items():
         if field in fixed:
             continue
+        matched = norms if field in LIST_FIELDS else repeated
         for tier in tiers:
-            hits = [h for h, n in zip(headers, norms) if n in tier and h not in taken]
+            hits = [h for h, n in zip(headers, matched) if n in tier and h not in taken]
             if len(hits) == 1:
                 columns[field] = hits[0]
                 sources[field] = "recognised"

@@ -315,11 +315,20 @@ def _build_one(kind: str, raw, mapping: dict, columns: dict):
     for name, value in fixed.items():
         if value is None:
             proposal.columns.pop(name, None)
-    check_required(proposal, required_fields(spec), raw.label)
+    try:
+        check_required(proposal, required_fields(spec), raw.label)
+    except InputError as exc:
+        others = raw.info.get("other_sheets")
+        if not others or raw.label.endswith(f"#{raw.info['sheet']}"):
+            raise
+        raise InputError(f"{exc} This is sheet {raw.info['sheet']!r}; the workbook's other sheets: "
+                         f"{', '.join(map(repr, others))} (name one as {raw.label}#SHEET).") from None
     built = build_export(raw, spec, proposal)
     fmt = "workbook" if raw.info.get("sheet") is not None else "CSV"
     report = SourceReport(raw.label, kind, fmt, blank_rows=built.blank_rows, info=dict(raw.info),
                           columns=dict(proposal.columns))
+    if raw.info.get("holds"):
+        report.notes.append(raw.info["holds"])
     merged = raw.info.get("merged") or []
     if merged:
         report.notes.append(f"merged cells read as one value in each of their cells: {', '.join(merged[:6])}"
@@ -416,7 +425,7 @@ def import_files(claims, payments=None, coverage=None, documentation=None, colum
     ----------
     claims : path-like or list of path-like
         Practice-management exports (CSV in UTF-8 or Windows-1252, or a
-        workbook, ``book.xlsx#Sheet`` for another than the first sheet) or
+        workbook: its first sheet shown that holds cells, ``book.xlsx#Sheet`` for another) or
         X12 837P/837I files (or folders of them).
     payments : path-like or list, optional
         Payment exports or 835 remittances (files or folders).

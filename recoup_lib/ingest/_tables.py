@@ -13,8 +13,8 @@ is handed to charset-normalizer, asked to choose among the encodings Western
 billing software writes (Windows-1252 first), and decoded in full, so no row
 is ever lost to an encoding. The separator (comma, tab, semicolon, pipe) is
 the one that splits the first lines most consistently. Workbooks (``.xlsx``,
-``.xlsm``, ``.xls``, ``.ods``) are read by :mod:`._workbook`: the first sheet,
-or the one named after ``#`` (``payments.xlsx#June``); Excel dates become
+``.xlsm``, ``.xls``, ``.ods``) are read by :mod:`._workbook`: the first sheet
+shown that holds cells, or the one named after ``#`` (``payments.xlsx#June``); Excel dates become
 ``YYYY-MM-DD``, whole numbers lose their ``.0``.
 """
 
@@ -36,7 +36,7 @@ import pyarrow.csv as pacsv
 from ..errors import InputError
 from ..arrowtext import string_parts
 from ..csvread import RESERVED_PREFIX, last_line_leaves_quote_open, not_a_file
-from ..formulas import GUARD, unguard_formulas, unguard_text
+from ..formulas import GUARD, unguard_formulas, unguard_text, unwrap_text_formulas
 from ._exact import csv_body_exact
 
 __all__ = ["RawExport", "read_export", "split_sheet", "WORKBOOK_SUFFIXES", "decode_bytes", "utf16_codec"]
@@ -255,11 +255,21 @@ def read_export(spec: str | Path, score) -> RawExport:
     """
     path, sheet = split_sheet(spec)
     check_readable(path, folder_ok=False)
-    if path.suffix.lower() in WORKBOOK_SUFFIXES:
-        from ._workbook import read_workbook  # the workbook reader builds on this module's header finding
+    from ._disguised import WHAT_IT_HOLDS, content_kind  # both build on this module's decoding and header finding
+    from ._workbook import read_workbook
 
-        return read_workbook(path, sheet, score)
-    return _read_csv(path, score)
+    kind = content_kind(path)
+    if kind == "empty":
+        raise InputError(f"{path.name}: the file is empty (expected a header row and data)")
+    if kind == "binary":
+        raise InputError(f"{path.name}: not a CSV export nor a workbook (it holds binary data: a PDF, an image "
+                         "or a damaged file?); give the export itself")
+    raw = _read_csv(path, score) if kind == "text" else read_workbook(path, sheet, score, kind)
+    named_as = "workbook" if path.suffix.lower() in WORKBOOK_SUFFIXES else "text"
+    if kind != named_as:
+        raw.info["holds"] = (f"{path.name} holds {WHAT_IT_HOLDS[kind]}, not "
+                             f"{'an Excel workbook' if named_as == 'workbook' else 'CSV text'}: read as such")
+    return raw
 
 
 def _read_csv(path: Path, score) -> RawExport:
@@ -410,14 +420,14 @@ def _csv_body(data: bytes, header_line: int, headers: list[str], delimiter: str,
         columns = {h: table.column(h).combine_chunks() for h in headers}
         if transcode:
             columns = {h: _transcoded(values, transcode) for h, values in columns.items()}
-        return {h: _unguard(values, guarded) for h, values in columns.items()}, rows, []
+        return {h: _as_shown(values, guarded) for h, values in columns.items()}, rows, []
     if transcode:
         raise _Irregular
     try:
         columns, rows, extra = csv_body_exact(data, header_line, headers, delimiter)
     except csv.Error as exc:
         raise InputError(f"{label}: not readable as CSV ({exc})") from None
-    return {h: unguard_formulas(values) for h, values in columns.items()}, rows, extra
+    return {h: _as_shown(values, True) for h, values in columns.items()}, rows, extra
 
 
 def _arrow_rows(data: bytes, header_line: int, headers: list[str], delimiter: str, kind: pa.DataType,
@@ -488,10 +498,12 @@ def _count_byte(data: bytes, byte: int, end: int) -> int:
     return sum(int(np.count_nonzero(raw[i:i + step] == byte)) for i in range(0, end, step))
 
 
-def _unguard(values: pa.Array, guarded: bool) -> pa.Array:
-    """:func:`~recoup_lib.formulas.unguard_formulas`, asked only of a column holding a quote mark (a
-    guarded value starts with one); ``guarded``: whether the file holds any."""
+def _as_shown(values: pa.Array, guarded: bool) -> pa.Array:
+    """Cells as a spreadsheet shows them: a guarded formula unguarded
+    (:func:`~recoup_lib.formulas.unguard_formulas`, asked only of a column holding a quote mark;
+    ``guarded``: whether the file holds any), and text written as a formula (``="0001"``) unwrapped
+    (:func:`~recoup_lib.formulas.unwrap_text_formulas`)."""
     data = values.buffers()[2]
-    if not guarded or data is None or not (np.frombuffer(data, dtype=np.uint8) == ord(GUARD)).any():
-        return values
-    return unguard_formulas(values)
+    if guarded and data is not None and (np.frombuffer(data, dtype=np.uint8) == ord(GUARD)).any():
+        values = unguard_formulas(values)
+    return unwrap_text_formulas(values)

@@ -8,15 +8,19 @@ compute kernels and numpy, so a million values take a fraction of a second.
 
 - dates: ``01/31/2025``, ``1/31/25``, ``01-31-2025``, ``20250131``, ``2025-01-31``,
   ``31-Jan-2025``, ``Jan 31, 2025``, Excel serial numbers (``45688``) and a
-  trailing time of day -> ``2025-01-31``; US order (month first) always; a
+  trailing time of day, with its zone (``2025-01-31T00:00:00Z``, the date as
+  written) -> ``2025-01-31``; US order (month first) always; a
   two-digit year is 2000-2068 or 1969-1999 (as POSIX ``%y``); 1900-2100 only.
 - money: ``$1,234.50``, ``(12.00)``, ``($3.84)``, ``-12.00``, ``12.00-``,
-  ``12.00 CR`` -> ``1234.50``, ``-12.00``, ...; at most two decimals; under a
-  trillion dollars.
+  ``12.00 CR`` -> ``1234.50``, ``-12.00``, ...; Excel's Accounting style as a
+  CSV holds it (``$ (12.00)``, and ``$ -`` or ``-`` for zero); at most two
+  decimals; under a trillion dollars.
 - flags: Y/N, yes/no, true/false, T/F, 1/0, X (checked) -> ``true``/``false``.
 - whole numbers: ``1``, ``1.0``, ``1.00`` -> ``1``.
 - lists: several columns, or one column separated by commas, spaces, ``/``,
   ``|`` or ``;`` -> ``25;59``.
+- ids and codes: a leading ``'`` (text in a spreadsheet) dropped; procedure,
+  modifier and diagnosis codes in capitals.
 """
 
 from __future__ import annotations
@@ -35,8 +39,8 @@ from ._amounts import common_amounts
 from ._calendar import days_in_month, days_since_1970, plain_dates
 from ._distinct import distinct_values
 
-__all__ = ["text", "value_bytes", "ascii_only", "to_dates", "read_dates", "date_text", "to_money", "read_money", "money_text", "Money", "to_flags",
-           "to_whole", "to_place_of_service", "join_lists", "split_code_modifiers", "EXPECTED", "insert_icd_dot"]
+__all__ = ["text", "value_bytes", "ascii_only", "to_dates", "read_dates", "date_text", "to_money", "read_money", "money_text", "Money",
+           "as_code", "excel_scientific", "to_flags", "to_whole", "to_place_of_service", "join_lists", "split_code_modifiers", "EXPECTED", "insert_icd_dot"]
 
 EXPECTED = {
     "date": "a date such as 01/31/2025, 1/31/25, 20250131 or 2025-01-31 (month first), "
@@ -44,6 +48,9 @@ EXPECTED = {
     "money": "an amount such as 1234.50, $1,234.50, (12.00) or -12.00, with at most two decimals",
     "bool": "a yes/no flag (Y, N, yes, no, true, false, 1, 0)",
     "int": "a whole number such as 1 or 2",
+    "id": "an id or code with all its digits (this is a long number as Excel shows it in scientific "
+          "notation, its last digits lost: export the file again without opening it in Excel, or "
+          "format the column as Text before saving)",
 }
 
 _EMPTY = pa.scalar("", pa.string())
@@ -52,7 +59,7 @@ _MONTHS = {m: i + 1 for i, m in enumerate(
 #: Excel's day zero (its 1900 system counts the fictitious 1900-02-29; serials from 61 on are
 #: right with this epoch, and the kit accepts 1900-03-01 onwards from serials).
 _EXCEL_EPOCH = np.datetime64("1899-12-30", "D")
-_TIME = r"(?:[ T]+\d{1,2}:\d{2}(?::\d{2}(?:\.\d+)?)?(?:\s*[AaPp][Mm])?)?"
+_TIME = r"(?:[ T]+\d{1,2}:\d{2}(?::\d{2}(?:\.\d+)?)?(?:\s*[AaPp][Mm])?(?:\s*(?:[Zz]|[+-]\d{2}:?\d{2}))?)?"
 
 
 #: Arrays :func:`text` returned, by id: given back to it (each reader calls it on a column the
@@ -355,6 +362,10 @@ def _read_money_marks(arr: pa.Array) -> Money:
     present = _bytes_present(s)
     if _has(s, "usd", ignore_case=True, present=present):
         s = pc.utf8_trim_whitespace(pc.replace_substring_regex(s, r"(?i)usd", ""))
+    if _has(s, "-", present=present):
+        s = pc.replace_substring_regex(s, r"^\$?\s*-$", "0.00")     # zero in Excel's Accounting style
+    if _has(s, "$", present=present) and _has(s, "(", present=present):
+        s = pc.replace_substring_regex(s, r"^\$\s*\(", "(")          # its negative: $ (12.00)
     if _has(s, "(", present=present):
         hit = pc.and_(pc.starts_with(s, "("), pc.ends_with(s, ")"))
         negative |= np.asarray(hit)
@@ -441,6 +452,32 @@ def _plain_money(s: pa.Array) -> tuple[np.ndarray, np.ndarray]:
     elif plain.any():
         cents[plain] = pc.cast(pc.replace_substring(s.filter(pa.array(plain)), ".", ""), pa.int64()).to_numpy()
     return plain, cents
+
+
+def as_code(values, upper: bool = False) -> pa.Array:
+    """Ids and codes as they are meant: without the ``'`` written before them to keep them text in a
+    spreadsheet (``'0001U``), and with ``upper`` in capitals (``g0439`` -> ``G0439``: procedure,
+    modifier and diagnosis codes are capitals, and the audit's tables compare them as written)."""
+    arr = text(values)
+    present = _bytes_present(arr)
+    if present[ord("'")]:
+        arr = pc.replace_substring_regex(arr, r"^'", "")
+    if upper and any(present[letter] for letter in range(ord("a"), ord("z") + 1)):
+        arr = pc.utf8_upper(arr)
+    return arr
+
+
+def excel_scientific(values) -> np.ndarray:
+    """Which ids or codes are a long number as Excel writes it in scientific notation (``2.02501E+14``).
+
+    Excel shows a number of 12 digits or more so, and saves it so in a CSV: the claim number
+    ``202501030001234`` becomes ``2.02501E+14``, the same text as its neighbours'. Taken as an
+    id, such claims would merge into one; the digits cannot be recovered, so the row is set aside.
+    """
+    arr = text(values)
+    if not _has(arr, "E+", ignore_case=True):
+        return np.zeros(len(arr), dtype=bool)
+    return np.asarray(pc.match_substring_regex(arr, r"^[0-9](?:\.[0-9]+)?[Ee]\+[0-9]{2}$"))
 
 
 def to_flags(values) -> tuple[pa.Array, np.ndarray]:

@@ -18,6 +18,7 @@ import numpy as np
 import pyarrow as pa
 
 from ..errors import InputError
+from ._disguised import spreadsheet_xml_rows, web_page_rows
 from ._tables import _PREVIEW_ROWS, RawExport, _unique, find_header
 
 __all__ = ["read_workbook"]
@@ -121,8 +122,25 @@ def _formulas_without_values(path: Path, sheet: str) -> list[str]:
     return found
 
 
-def _workbook_rows(path: Path, sheet: str | None) -> tuple[list[list], str, list[str]]:
-    """The sheet's cells (merged ranges filled, see :func:`_fill_merged`), its name, the ranges filled."""
+def _first_shown_sheet(names: list[str], shown: list[bool], filled) -> str:
+    """The sheet an export is read from when none is named: the first one a spreadsheet shows that
+    holds a cell (``filled(name)``), else the first one shown, else the first.
+
+    A billing office's workbook may open on a hidden lookup sheet or an empty ``Sheet1`` left
+    before the report; the user sees, and means, the report.
+    """
+    visible = [n for n, s in zip(names, shown) if s] or names[:1]
+    return next((n for n in visible if filled(n)), visible[0])
+
+
+def _workbook_rows(path: Path, sheet: str | None, kind: str) -> tuple[list[list], str, list[str], list[str]]:
+    """The sheet's cells (merged ranges filled, see :func:`_fill_merged`), its name, the ranges filled,
+    and the names of all the workbook's sheets; with no ``sheet``, the one :func:`_first_shown_sheet`
+    picks. ``kind``: what the file holds (:func:`._disguised.content_kind`): a web page's table or an
+    Excel 2003 XML sheet is read as a sheet."""
+    if kind in ("html", "spreadsheetml"):
+        grid, chosen, names = (web_page_rows if kind == "html" else spreadsheet_xml_rows)(path, sheet)
+        return grid, chosen, [], names
     try:
         import python_calamine
 
@@ -130,10 +148,13 @@ def _workbook_rows(path: Path, sheet: str | None) -> tuple[list[list], str, list
         names = list(book.sheet_names)
         if sheet is not None and sheet not in names:
             raise InputError(f"{path.name}: no sheet named {sheet!r} (sheets: {', '.join(names)})")
-        chosen = sheet if sheet is not None else names[0]
+        shown = [str(m.visible).endswith(".Visible") and str(m.typ).endswith(".WorkSheet")
+                 for m in book.sheets_metadata]
+        chosen = sheet if sheet is not None else _first_shown_sheet(
+            names, shown, lambda name: book.get_sheet_by_name(name).height > 0)
         found = book.get_sheet_by_name(chosen)
         grid = found.to_python(skip_empty_area=False)
-        return grid, chosen, _fill_merged(grid, getattr(found, "merged_cell_ranges", None))
+        return grid, chosen, _fill_merged(grid, getattr(found, "merged_cell_ranges", None)), names
     except InputError:
         raise
     except Exception:  # noqa: BLE001 - any calamine failure: try openpyxl before giving up
@@ -144,22 +165,29 @@ def _workbook_rows(path: Path, sheet: str | None) -> tuple[list[list], str, list
         book = openpyxl.load_workbook(path, read_only=True, data_only=True)
     except Exception as exc:  # noqa: BLE001
         raise InputError(f"{path.name}: not a readable workbook ({type(exc).__name__}: {exc})") from None
-    if sheet is not None and sheet not in book.sheetnames:
-        raise InputError(f"{path.name}: no sheet named {sheet!r} (sheets: {', '.join(book.sheetnames)})")
-    ws = book[sheet] if sheet is not None else book.worksheets[0]
+    names = book.sheetnames
+    if sheet is not None and sheet not in names:
+        raise InputError(f"{path.name}: no sheet named {sheet!r} (sheets: {', '.join(names)})")
+    ws = book[sheet if sheet is not None else _first_shown_sheet(
+        names, [book[n].sheet_state == "visible" for n in names],
+        lambda name: next(book[name].iter_rows(values_only=True), None) is not None)]
     rows = [list(r) for r in ws.iter_rows(min_row=1, values_only=True)]
-    return rows, ws.title, []
+    return rows, ws.title, [], names
 
 
-def read_workbook(path: Path, sheet: str | None, score) -> RawExport:
-    """A workbook's sheet as an export: the first sheet, or ``sheet``; merged ranges filled (see
+def read_workbook(path: Path, sheet: str | None, score, kind: str = "workbook") -> RawExport:
+    """A workbook's sheet as an export: ``sheet``, else the first shown one holding cells (see
+    :func:`_first_shown_sheet`); merged ranges filled (see
     :func:`_fill_merged`), formula cells without a saved value noted (see :func:`_formulas_without_values`)."""
-    grid, chosen, merged = _workbook_rows(path, sheet)
-    unsaved = _formulas_without_values(path, chosen) if path.suffix.lower() in (".xlsx", ".xlsm") else []
+    grid, chosen, merged, names = _workbook_rows(path, sheet, kind)
+    unsaved = _formulas_without_values(path, chosen) if kind == "workbook" else []
     label = f"{path.name}#{chosen}" if sheet is not None else path.name
     preview = [[_cell_text(v) for v in row] for row in grid[:_PREVIEW_ROWS]]
     if not any(any(c.strip() for c in row) for row in preview):
-        raise InputError(f"{label}: the sheet is empty (expected a header row and data)")
+        others = [n for n in names if n != chosen]
+        raise InputError(f"{label}: sheet {chosen!r} is empty (expected a header row and data)"
+                         + (f"; the workbook's other sheets: {', '.join(map(repr, others))} "
+                            f"(name one as {path.name}#SHEET)" if others else ""))
     index = find_header(preview, score)
     headers_raw = preview[index]
     last = max((j for j, c in enumerate(headers_raw) if c.strip()), default=0)
@@ -184,5 +212,5 @@ def read_workbook(path: Path, sheet: str | None, score) -> RawExport:
         rows.append(index + 2 + i)
     columns = {h: pa.array([r[j] for r in keep], pa.string()) for j, h in enumerate(headers)}
     info = {"encoding": None, "delimiter": None, "sheet": chosen, "header_row": index + 1, "merged": merged,
-            "formulas_without_values": unsaved}
+            "formulas_without_values": unsaved, "other_sheets": [n for n in names if n != chosen]}
     return RawExport(label, headers, columns, np.asarray(rows, dtype=np.int64), set_aside, info)

@@ -1,0 +1,222 @@
+"""Exports named as one kind of file and holding another.
+
+A practice-management system's "Export to Excel" often writes no workbook at
+all but a web page holding an HTML table, an Excel 2003 XML spreadsheet, or
+tab-separated text, under an ``.xls`` name: Excel opens each of them (with a
+warning), so the office takes them for workbooks. And a workbook is
+sometimes saved under a ``.csv`` name. :func:`content_kind` tells from a
+file's first bytes what it holds, so that the import reads it as what it is;
+:func:`web_page_rows` and :func:`spreadsheet_xml_rows` give the cells of the
+first two as a workbook sheet's (a cell spanning rows or columns gives its
+value to each cell it covers, as a merged range does in a workbook).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from html.parser import HTMLParser
+from pathlib import Path
+from xml.etree import ElementTree
+
+from ..errors import InputError
+from ._tables import decode_bytes, utf16_codec
+
+__all__ = ["content_kind", "web_page_rows", "spreadsheet_xml_rows", "WHAT_IT_HOLDS"]
+
+#: First bytes of a zip (``.xlsx``, ``.xlsm``, ``.ods``, ``.xlsb``) and of an OLE2 file (``.xls``).
+_WORKBOOK_MAGIC = (b"PK\x03\x04", b"\xd0\xcf\x11\xe0")
+#: First bytes of a PDF, a PNG, a JPEG and a GIF.
+_OTHER_MAGIC = (b"%PDF-", b"\x89PNG", b"\xff\xd8\xff", b"GIF8")
+_SPREADSHEET_XML = "urn:schemas-microsoft-com:office:spreadsheet"
+_SS = "{" + _SPREADSHEET_XML + "}"
+#: Bytes no text export holds (a NUL, other control characters than tab, line breaks and form feed) ...
+_CONTROL_BYTES = [bytes([b]) for b in range(32) if b not in (9, 10, 12, 13)]
+#: ... and the share of a file's first bytes above which they make it binary, not a damaged text.
+_BINARY_SHARE = 0.05
+#: Spans are cut to what browsers allow (columns) and to the rows of the table (rows).
+_MAX_COLSPAN = 1000
+
+#: How the summary names what a file holds, by :func:`content_kind`.
+WHAT_IT_HOLDS = {"workbook": "an Excel workbook", "html": "a web page (an HTML table)",
+                 "spreadsheetml": "an Excel 2003 XML spreadsheet", "text": "text (CSV)"}
+
+
+def content_kind(path: Path) -> str:
+    """What a file holds, from its first bytes: ``"empty"``, ``"workbook"`` (a zip or OLE2 file),
+    ``"spreadsheetml"``, ``"html"`` (a page holding a table), ``"binary"`` (control bytes no text
+    holds: a PDF, an image, a damaged file) or ``"text"`` (anything else)."""
+    with open(path, "rb") as handle:
+        head = handle.read(8192)
+    if not head.strip(b" \t\r\n\x00\xef\xbb\xbf\xfe\xff"):
+        return "empty"
+    if head.startswith(_WORKBOOK_MAGIC):
+        return "workbook"
+    if head.startswith(_OTHER_MAGIC) or (
+            utf16_codec(head) is None and sum(map(head.count, _CONTROL_BYTES)) > len(head) * _BINARY_SHARE):
+        return "binary"
+    lowered = head.replace(b"\x00", b"").decode("latin-1").lower()
+    if _SPREADSHEET_XML in lowered:
+        return "spreadsheetml"
+    if lowered.lstrip("\ufeff\xef\xbb\xbf\xfe\xff \t\r\n").startswith("<") and (
+            "<table" in lowered or "<html" in lowered):
+        return "html"
+    return "text"
+
+
+def _spanned(rows: list[list[tuple]]) -> list[list]:
+    """Rows of cells ``(column or None, value, colspan, rowspan)`` laid out on a grid: a cell fills
+    the columns and rows it spans; ``column`` (from 0) places a cell further right."""
+    grid: list[list] = []
+    below: dict[tuple[int, int], object] = {}
+    for r, cells in enumerate(rows):
+        line: list = []
+
+        def fill_from_above(upto: int) -> None:
+            while len(line) < upto or (r, len(line)) in below:
+                line.append(below.pop((r, len(line)), None))
+
+        for column, value, colspan, rowspan in cells:
+            fill_from_above(column or 0)
+            colspan = max(1, min(colspan, _MAX_COLSPAN))
+            rowspan = max(1, min(rowspan, len(rows) - r))
+            for _ in range(colspan):
+                for down in range(1, rowspan):
+                    below[(r + down, len(line))] = value
+                line.append(value)
+        fill_from_above(max((c + 1 for (row, c) in below if row == r), default=0))
+        grid.append(line)
+    return grid
+
+
+def _span(text: str | None) -> int:
+    try:
+        return int(str(text).strip())
+    except ValueError:
+        return 1
+
+
+class _Tables(HTMLParser):
+    """Every ``<table>`` of a page as rows of ``(None, text, colspan, rowspan)``; a table inside a
+    cell is a table of its own."""
+
+    def __init__(self):
+        super().__init__(convert_charrefs=True)
+        self.tables: list[list[list[tuple]]] = []
+        self._open: list[dict] = []
+
+    def handle_starttag(self, tag, attrs):
+        if tag == "table":
+            self._open.append({"rows": [], "cell": None})
+            return
+        if not self._open:
+            return
+        table = self._open[-1]
+        if tag == "tr":
+            self._close_cell(table)
+            table["rows"].append([])
+        elif tag in ("td", "th"):
+            self._close_cell(table)
+            if not table["rows"]:
+                table["rows"].append([])
+            spans = dict(attrs)
+            table["cell"] = ([], _span(spans.get("colspan")), _span(spans.get("rowspan")))
+        elif tag in ("br", "p", "div") and table["cell"] is not None:
+            table["cell"][0].append(" ")
+
+    def handle_endtag(self, tag):
+        if not self._open:
+            return
+        if tag in ("td", "th"):
+            self._close_cell(self._open[-1])
+        elif tag == "table":
+            table = self._open.pop()
+            self._close_cell(table)
+            self.tables.append(table["rows"])
+
+    def handle_data(self, data):
+        if self._open and self._open[-1]["cell"] is not None:
+            self._open[-1]["cell"][0].append(data)
+
+    @staticmethod
+    def _close_cell(table: dict) -> None:
+        if table["cell"] is not None:
+            pieces, colspan, rowspan = table["cell"]
+            table["rows"][-1].append((None, " ".join("".join(pieces).split()), colspan, rowspan))
+            table["cell"] = None
+
+
+def web_page_rows(path: Path, sheet: str | None) -> tuple[list[list], str, list[str]]:
+    """The cells of a web page's table ``sheet`` (``table 2``: its second table holding rows), else of
+    its largest (the report; the others lay out its title and filters), the table's name and the
+    names of all its tables.
+
+    Raises
+    ------
+    InputError
+        The page holds no table with rows (a sign-in page or an error page saved in its place), or
+        none named ``sheet``.
+    """
+    text = decode_bytes(path.read_bytes(), path.name)[0].decode("utf-8", errors="replace")
+    parser = _Tables()
+    parser.feed(text)
+    parser.close()
+    tables = [t for t in parser.tables if any(t)]
+    if not tables:
+        raise InputError(f"{path.name}: a web page (HTML) with no table, not an export: it may be a sign-in or "
+                         "error page saved in the export's place; export the report again")
+    names = [f"table {i + 1}" for i in range(len(tables))]
+    if sheet is not None and sheet not in names:
+        raise InputError(f"{path.name}: no table named {sheet!r} (tables: {', '.join(names)})")
+    chosen = names.index(sheet) if sheet is not None else max(range(len(tables)), key=lambda i: len(tables[i]))
+    return _spanned(tables[chosen]), names[chosen], names
+
+
+def _xml_value(cell) -> object:
+    data = cell.find(f"{_SS}Data")
+    if data is None:
+        return None
+    value = "".join(data.itertext())
+    kind = data.get(f"{_SS}Type")
+    try:
+        if kind == "Number":
+            return float(value)
+        if kind == "DateTime":
+            return dt.datetime.fromisoformat(value[:19])
+    except ValueError:
+        pass
+    return value
+
+
+def spreadsheet_xml_rows(path: Path, sheet: str | None) -> tuple[list[list], str, list[str]]:
+    """The cells of an Excel 2003 XML spreadsheet's worksheet (``sheet``, else the first holding
+    rows), its name and the names of all its worksheets.
+
+    Raises
+    ------
+    InputError
+        The XML cannot be parsed, or no worksheet is named ``sheet``.
+    """
+    try:
+        root = ElementTree.parse(path).getroot()
+    except ElementTree.ParseError as exc:
+        raise InputError(f"{path.name}: an Excel 2003 XML spreadsheet that cannot be read ({exc})") from None
+    sheets = root.findall(f"{_SS}Worksheet")
+    names = [ws.get(f"{_SS}Name") or f"Sheet{i + 1}" for i, ws in enumerate(sheets)]
+    if sheet is not None and sheet not in names:
+        raise InputError(f"{path.name}: no sheet named {sheet!r} (sheets: {', '.join(names)})")
+    rows_of = [ws.findall(f"{_SS}Table/{_SS}Row") for ws in sheets]
+    if sheet is not None:
+        chosen = names.index(sheet)
+    else:
+        chosen = next((i for i, rows in enumerate(rows_of) if rows), 0)
+    rows: list[list[tuple]] = []
+    for row in rows_of[chosen] if sheets else []:
+        while len(rows) < _span(row.get(f"{_SS}Index")) - 1:
+            rows.append([])
+        cells = []
+        for cell in row.findall(f"{_SS}Cell"):
+            index = cell.get(f"{_SS}Index")
+            cells.append((_span(index) - 1 if index else None, _xml_value(cell),
+                          _span(cell.get(f"{_SS}MergeAcross") or 0) + 1, _span(cell.get(f"{_SS}MergeDown") or 0) + 1))
+        rows.append(cells)
+    return _spanned(rows), names[chosen] if names else "Sheet1", names
