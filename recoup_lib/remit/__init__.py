@@ -21,7 +21,7 @@ from ._columns import COLUMNS
 from ._files import REMIT_SUFFIXES, remits_in
 from ._problems import SegmentProblem
 from ._reconciliation import Reconciliation, reconcile
-from ._recoupments import RECOUPMENT_REASONS, taken_back
+from ._recoupments import RECOUPMENT_REASONS, paid_after, taken_back
 from ._result import Remit
 from ._refunds import plb_refund_pair
 from ._segments import Separators
@@ -56,7 +56,7 @@ __all__ = [
     "Interchange", "GROUP_CODES", "reverse", "plb_offset", "plb_deferral", "plb_interest",
     "plb_forward_balance", "with_forward_balance", "plb_refund_pair",
     "read_835", "Remit", "SegmentProblem", "COLUMNS", "RECOUPMENT_REASONS",
-    "reconcile", "Reconciliation", "taken_back", "REMIT_SUFFIXES", "remits_in",
+    "reconcile", "Reconciliation", "taken_back", "paid_after", "REMIT_SUFFIXES", "remits_in",
     "write_835", "format_835", "write_835_from_tables", "tables_from_models", "WriteOptions",
     "Separators", "RemitWriteError", "UnbalancedRemittance", "amount_text",
 ]

@@ -27,7 +27,7 @@ from ._deposits import DEPOSIT_COLUMNS, explain_deposits
 from ._items import deposit_items
 from ._ledger import CASH_FLOW_COLUMNS, LEDGER_COLUMNS, cash_flow, open_ledger
 from ._links import LINK_COLUMNS, link_recoupments
-from ._recoupments import taken_back
+from ._recoupments import paid_after, taken_back
 from ._result import Remit
 
 __all__ = ["reconcile", "Reconciliation"]
@@ -132,7 +132,7 @@ class Reconciliation(StepResult):
         rec = self.remit.recoupments
         if self.as_of is None or not len(rec):
             return taken_back(rec)
-        return taken_back(rec.loc[~(pd.to_datetime(rec["payment_date"]) > pd.Timestamp(self.as_of)).to_numpy()])
+        return taken_back(rec.loc[~paid_after(rec, self.as_of)])
 
     def totals(self) -> dict:
         """Counts and totals written to ``summary.json`` (cents as integers; ``taken_back`` in dollars)."""

@@ -16,7 +16,7 @@ from ..money import dollars, parse_cents
 from ._columns import COLUMNS, typed
 from ._problems import ACTION, SegmentProblem
 
-__all__ = ["RECOUPMENT_REASONS", "recoupments", "paired_corrections", "first_words", "taken_back",
+__all__ = ["RECOUPMENT_REASONS", "recoupments", "paired_corrections", "first_words", "taken_back", "paid_after",
            "without_original_warnings"]
 
 #: PLB reason codes whose positive amount is an offset (docs/contract.md "Remittances").
@@ -294,6 +294,19 @@ def _forwarded(rec: pd.DataFrame, plb: pd.DataFrame, transactions: pd.DataFrame)
             out[row] = collected
             carried[who] = carried.get(who, 0) - collected
     return out
+
+
+def paid_after(frame: pd.DataFrame, as_of) -> np.ndarray:
+    """Which rows of ``frame`` (take-backs or payments) have a ``payment_date`` after ``as_of``.
+
+    One test for every "as of a date" figure (the reconciliation's money
+    taken back by the as-of, the report's payments and take-backs), so they
+    cannot drift apart. A missing date is not after it.
+
+    >>> paid_after(pd.DataFrame({"payment_date": ["2025-01-31", "2025-02-01", None]}), "2025-01-31").tolist()
+    [False, True, False]
+    """
+    return (pd.to_datetime(frame["payment_date"]) > pd.Timestamp(as_of)).to_numpy(dtype=bool)
 
 
 def taken_back(recoupments) -> int:

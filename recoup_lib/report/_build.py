@@ -18,7 +18,6 @@ import json
 from dataclasses import dataclass, field
 from pathlib import Path
 
-import numpy as np
 import pandas as pd
 
 from ..appeals import FOLDER_AS_OF, appeal_folder, folder_as_of, load_profiles, read_appeal_folder
@@ -26,7 +25,7 @@ from ..errors import InputError, InvalidParameterError
 from ..folder import existing_folder, problems_frame, read_csv_text, write_csv
 from ..money import dollars
 from ..outputs import writes_folder
-from ..remit import REMIT_SUFFIXES, Remit, remits_in, taken_back
+from ..remit import REMIT_SUFFIXES, Remit, paid_after, remits_in, taken_back
 from ..remit.reconcile import LINK_COLUMNS, link_recoupments, open_ledger
 from ..results import StepResult
 from ..rules import audit_folder
@@ -227,14 +226,9 @@ def _ledger(decisions: pd.DataFrame, remit, as_of) -> pd.DataFrame:
     return open_ledger(links, notices, as_of)
 
 
-def _after(frame: pd.DataFrame, as_of) -> np.ndarray:
-    """Which rows of ``frame`` have a ``payment_date`` after ``as_of`` (a missing date is not after it)."""
-    return (frame["payment_date"] > pd.Timestamp(as_of)).to_numpy(dtype=bool)
-
-
 def _taken_by(recoupments: pd.DataFrame, as_of) -> tuple[pd.DataFrame, list[str]]:
     """(the take-backs paid on or before ``as_of``, the message counting those paid after it)."""
-    later = _after(recoupments, as_of)
+    later = paid_after(recoupments, as_of)
     if not later.any():
         return recoupments, []
     kept = recoupments.loc[~later].reset_index(drop=True)
@@ -252,7 +246,7 @@ def _paid_by(payments: pd.DataFrame, as_of) -> tuple[pd.DataFrame, list[str]]:
     later is not yet adjudicated. The audit's findings (money at risk,
     exposure) are the folder's and still count every payment.
     """
-    later = _after(payments, as_of)
+    later = paid_after(payments, as_of)
     if not later.any():
         return payments, []
     left_out = int(payments.loc[later, "paid_cents"].astype("int64").sum())
