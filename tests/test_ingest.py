@@ -99,7 +99,7 @@ def test_codes_are_read_as_payers_write_them_without_a_spreadsheet_text_mark(tmp
     of an id or code, and procedure, modifier and diagnosis codes are capitals: read as written,
     '99213 or g0439 would match no fee schedule, edit or MUE, and the audit would say nothing."""
     rows = [ROWS[0].replace("C1,", "'C1,", 1).replace("99213,25", "'99213,rt"),
-            ROWS[1].replace("36415", "g0439").replace("E11.9,I10", "e11.9,i10"), ROWS[2]]
+            ROWS[1].replace("36415", "g0439").replace("E11.9,I10", "'e11.9,'i10"), ROWS[2]]
     result = import_files(write_claims(tmp_path / "c.csv", rows=rows, title=False, total=False),
                           payments=write_payments(tmp_path / "pay.csv"))
     lines = result.tables["claim_lines.csv"]
@@ -115,13 +115,15 @@ def test_a_long_number_excel_wrote_in_scientific_notation_is_set_aside_not_taken
     """Claim numbers 202501310000001 and ...02 both read 2.02501E+14 once Excel saved the file:
     as ids they would merge into one claim; the rows are set aside naming the column and the fix."""
     rows = [r.replace("C1,", "2.02501E+14,", 1).replace("C2,", "2.02501E+14,", 1) for r in ROWS]
-    rows += ['C3,1,P3,X,MCR01,1.23457E+11,01/31/2025,2/4/25,99213,,,1,$1.00,I10,,11']
+    rows += ['C3,1,P3,X,MCR01,1.23457E+11,01/31/2025,2/4/25,99213,,,1,$1.00,I10,,11',
+             ROWS[0].replace("C1,1,", "'2.02501E+14,9,", 1)]
     result = import_files(write_claims(tmp_path / "c.csv", rows=rows, title=False, total=False))
     assert result.tables["claim_lines.csv"].empty
     reasons = result.sources[0].aside.set_index("_row")["_reason"]
     assert "column 'Claim #' (claim_id): expected an id or code with all its digits" in reasons[2]
     assert "scientific notation" in reasons[4] and "got '2.02501E+14'" in reasons[4]
     assert "column 'Rendering NPI' (rendering_npi)" in reasons[5] and "got '1.23457E+11'" in reasons[5]
+    assert "scientific notation" in reasons[6] and "got \"'2.02501E+14\"" in reasons[6]
 
 
 def test_bad_values_are_set_aside_naming_row_header_and_value(tmp_path):

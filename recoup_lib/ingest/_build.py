@@ -256,11 +256,12 @@ def build_export(raw: RawExport, spec: FileSpec, proposal: Proposal) -> Built:
         headers = _headers_of(proposal.columns[name])
         header_of[name] = " + ".join(headers)
         if column.kind == "codes":
-            out[name] = V.as_code(V.join_lists([cells[h] for h in headers]), name in _CAPITAL_CODES)
+            out[name] = V.as_code(V.join_lists([cells[h] for h in headers]), name in _CAPITAL_CODES, listed=True)
             continue
         values = cells[headers[0]]
         if column.kind in ("id", "code"):
             values = V.as_code(values, name in _CAPITAL_CODES)
+            scientific = V.excel_scientific(values)
         bad = None
         if column.kind == "date":
             expected = V.EXPECTED["date"]
@@ -279,7 +280,7 @@ def build_export(raw: RawExport, spec: FileSpec, proposal: Proposal) -> Built:
         elif name == "procedure_code":
             values, extra_modifiers = V.split_code_modifiers(values)
         if column.kind in ("id", "code"):
-            bad, expected = V.excel_scientific(cells[headers[0]]), V.EXPECTED["id"]
+            bad, expected = scientific, V.EXPECTED["id"]
         if bad is not None and (bad & alive).any():
             bad_idx = np.flatnonzero(bad & alive)
             found = cells[headers[0]].take(pa.array(bad_idx)).to_pylist()

@@ -454,14 +454,19 @@ def _plain_money(s: pa.Array) -> tuple[np.ndarray, np.ndarray]:
     return plain, cents
 
 
-def as_code(values, upper: bool = False) -> pa.Array:
+def as_code(values, upper: bool = False, listed: bool = False) -> pa.Array:
     """Ids and codes as they are meant: without the ``'`` written before them to keep them text in a
     spreadsheet (``'0001U``), and with ``upper`` in capitals (``g0439`` -> ``G0439``: procedure,
-    modifier and diagnosis codes are capitals, and the audit's tables compare them as written)."""
+    modifier and diagnosis codes are capitals, and the audit's tables compare them as written).
+    ``listed``: ``;``-joined codes (:func:`join_lists`), each of which may carry its own mark.
+
+    >>> as_code(["'e11.9;'i10", "'0001U"], upper=True, listed=True).to_pylist()
+    ['E11.9;I10', '0001U']
+    """
     arr = text(values)
     present = _bytes_present(arr)
     if present[ord("'")]:
-        arr = pc.replace_substring_regex(arr, r"^'", "")
+        arr = pc.replace_substring_regex(arr, r"(^|;)'" if listed else r"^'", r"\1" if listed else "")
     if upper and any(present[letter] for letter in range(ord("a"), ord("z") + 1)):
         arr = pc.utf8_upper(arr)
     return arr
