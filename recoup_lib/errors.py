@@ -18,6 +18,7 @@ __all__ = [
     "Problem",
     "WHOLE_ROW",
     "WHOLE_LINE",
+    "WHOLE_PAYMENT",
 ]
 
 
@@ -74,6 +75,8 @@ class InvalidParameterError(ValueError):
 WHOLE_ROW = "(whole row)"
 #: ``Problem.column`` of a line of an X12 file set aside as a whole (a service line without its claim).
 WHOLE_LINE = "(whole line)"
+#: ``Problem.column`` of an 835 claim payment set aside as a whole by ``recoup import``.
+WHOLE_PAYMENT = "(claim payment)"
 
 
 @dataclass(frozen=True)

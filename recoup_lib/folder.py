@@ -26,7 +26,7 @@ import pandas as pd
 from . import reference
 from .csvout import csv_bytes, to_text_frame, to_text_table, write_csv
 from .csvread import read_csv_text, read_table
-from .errors import WHOLE_LINE, WHOLE_ROW, InputError, InvalidParameterError, NothingUsableError, Problem
+from .errors import WHOLE_LINE, WHOLE_PAYMENT, WHOLE_ROW, InputError, InvalidParameterError, NothingUsableError, Problem
 from .schema import SPECS, packed_ids, packed_positions, packed_ranks, value_codes
 
 __all__ = [
@@ -306,7 +306,7 @@ def set_aside_alarm(name: str, rows_read: int, rows_used: int, problems: list[Pr
     set_aside = rows_read - rows_used
     if rows_read <= 0 or set_aside * 2 <= rows_read:
         return None, None
-    whole = (WHOLE_ROW, WHOLE_LINE)
+    whole = (WHOLE_ROW, WHOLE_LINE, WHOLE_PAYMENT)
     located = [p for p in problems if p.row > 0 and p.column not in whole]
     what = ""
     if not located and any(p.row > 0 for p in problems):

@@ -393,3 +393,16 @@ def test_an_error_type_in_other_case_or_with_spaces_is_read_as_the_contract_spel
                     encoding="utf-8")
     parsed = read_table(path, "labels.csv")
     assert parsed.data["error_type"].tolist() == ["units_over_mue", "made_up"] and not parsed.problems
+
+
+def test_the_alarm_names_the_reason_not_a_column_for_835_claim_payments_set_aside_whole():
+    """An 835 claim payment set aside as a whole has no column to name: the alarm gives the most common
+    reason, and no advice to name a column with --column."""
+    from recoup_lib.errors import WHOLE_PAYMENT, Problem
+    from recoup_lib.folder import set_aside_alarm
+
+    problems = [Problem("era.835", s, WHOLE_PAYMENT, "CLP*A1*1*100*80", "a claim payment with its service lines")
+                for s in (12, 30, 44)]
+    _, warning = set_aside_alarm("era.835", 4, 1, problems, fix=None)
+    assert "most often (3 rows): a claim payment with its service lines" in warning
+    assert "(claim payment)" not in warning and "--column" not in warning

@@ -18,7 +18,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from ..errors import WHOLE_LINE, InputError, Problem, UsageError
+from ..errors import WHOLE_LINE, WHOLE_PAYMENT, InputError, Problem, UsageError
 from ..folder import line_exists
 from ..money import format_cents
 from ..remit._files import looks_like_x12
@@ -539,7 +539,7 @@ def _payments_835(paths, claim_lines, spec, reports, messages, problems):
         own = [(seg, why, text) for f, seg, why, text in aside if f == label]
         built = Built(frame.loc[mask].reset_index(drop=True), rows[mask],
                       pd.DataFrame(own, columns=["_row", "_reason", "_text"]),
-                      [Problem(label, int(s), "(claim payment)", t[:60], w) for s, w, t in own], {}, 0)
+                      [Problem(label, int(s), WHOLE_PAYMENT, t[:60], w) for s, w, t in own], {}, 0)
         report = SourceReport(label, "payments", "835", info={"segment_numbers": True})
         data, got = _parse(built, spec, label, report)
         data["_file"] = label
