@@ -111,6 +111,19 @@ def test_codes_are_read_as_payers_write_them_without_a_spreadsheet_text_mark(tmp
     assert result.sources[1].rows_set_aside == 0
 
 
+@pytest.mark.filterwarnings("error::pytest.PytestUnraisableExceptionWarning")
+def test_a_windows_1252_row_with_a_stray_comma_is_set_aside_without_a_traceback(tmp_path, capsys):
+    """A name written Peña, José without quotes makes one row a field too long. Arrow handed that
+    row, as UTF-8 text, to a handler; decoding Windows-1252 failed inside Arrow, which printed a
+    traceback under the import's summary."""
+    rows = [ROWS[0], ROWS[1].replace('"Peña, José"', "Peña, José"), ROWS[2]]
+    result = import_files(write_claims(tmp_path / "c.csv", rows=rows, title=False, total=False))
+    source = result.sources[0]
+    assert (source.rows_used, source.rows_set_aside) == (2, 1)
+    assert "17 fields where the header has 16" in source.aside["_reason"].iloc[0]
+    assert capsys.readouterr().err == ""
+
+
 def test_a_long_number_excel_wrote_in_scientific_notation_is_set_aside_not_taken_for_an_id(tmp_path):
     """Claim numbers 202501310000001 and ...02 both read 2.02501E+14 once Excel saved the file:
     as ids they would merge into one claim; the rows are set aside naming the column and the fix."""

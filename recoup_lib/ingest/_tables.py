@@ -435,30 +435,27 @@ def _arrow_rows(data: bytes, header_line: int, headers: list[str], delimiter: st
     """The rows below the header as Arrow reads them, every column of type ``kind``; None when a row
     has another number of fields than the header or the file is not readable so.
 
+    No ``invalid_row_handler``: Arrow then stops at the first such row, which is all this needs to
+    know; a handler is given the row as UTF-8 text, and a row of a Windows-1252 export (``Peña``)
+    made Arrow print a traceback as it failed to decode it.
+
     ``newlines_in_values=False`` spares Arrow a lexing pass over each block to find where its rows
     end; a value holding a line break is then read right within a block but may be cut where a block
     ends, so the caller checks that no value holds one (:func:`_holds_line_break`) and reads the
     file again with ``True`` when one does.
     """
-    invalid = []
-
-    def handler(row):
-        invalid.append(row)
-        return "skip"
-
     try:
         table = pacsv.read_csv(
             pa.BufferReader(data),
             read_options=pacsv.ReadOptions(column_names=headers, skip_rows=header_line,
                                            use_threads=True, block_size=_BLOCK_SIZE),
-            parse_options=pacsv.ParseOptions(delimiter=delimiter, invalid_row_handler=handler,
-                                             newlines_in_values=newlines_in_values),
+            parse_options=pacsv.ParseOptions(delimiter=delimiter, newlines_in_values=newlines_in_values),
             convert_options=pacsv.ConvertOptions(column_types={h: kind for h in headers},
                                                  strings_can_be_null=False,
                                                  quoted_strings_can_be_null=False))
     except (pa.ArrowInvalid, UnicodeDecodeError):
         return None
-    return None if invalid else table
+    return table
 
 
 def _holds_line_break(table: pa.Table) -> bool:
