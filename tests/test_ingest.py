@@ -124,6 +124,43 @@ def test_a_windows_1252_row_with_a_stray_comma_is_set_aside_without_a_traceback(
     assert capsys.readouterr().err == ""
 
 
+def test_an_optional_cell_saying_n_a_or_null_is_blank_and_counted_in_a_note(tmp_path):
+    """Practice-management exports write N/A, NULL or None where an optional value is missing. Read
+    as written, N/A was a bad amount (the payment set aside) and the modifiers N and A; a required
+    cell saying N/A is still set aside, naming what it held."""
+    rows = [ROWS[0].replace("99213,25,", "99213,N/A,").replace("E11.9,,11", "E11.9,NULL,n/a"),
+            ROWS[1], ROWS[2].replace("99214,,", "99214,none,")]
+    payments = PAYMENTS[:1] + ["C1,1,EFT1,02/20/2025,N/A,$64.00", "C1,1,EFT2,03/01/2025,#N/A,($64.00)",
+                               "C1,2,EFT1,02/20/2025,-,$8.00", "C2,1,EFT1,02/20/2025,$90.00,N/A"]
+    result = import_files(write_claims(tmp_path / "c.csv", rows=rows, title=False, total=False),
+                          payments=write_payments(tmp_path / "pay.csv", payments))
+    lines = result.tables["claim_lines.csv"]
+    assert lines["modifiers"].tolist() == ["", "", ""]
+    assert lines["diagnosis_codes"].tolist() == ["E11.9", "E11.9;I10", "I10"]
+    assert lines["place_of_service"].tolist() == ["", "11", "02"]
+    paid = result.tables["payments.csv"]
+    assert paid["allowed_cents"].isna().tolist() == [True, True, False]
+    assert paid["allowed_cents"].iloc[2] == 0
+    assert paid["paid_cents"].tolist() == [6400, -6400, 800]
+    claims_source, pay_source = result.sources
+    assert (pay_source.rows_used, pay_source.rows_set_aside) == (3, 1)
+    assert "column 'Paid Amt' (paid)" in pay_source.aside["_reason"].iloc[0]
+    assert "'N/A'" in pay_source.aside["_reason"].iloc[0]
+    assert pay_source.notes == ["'Allowed Amt' (allowed): 2 cell(s) holding '#N/A', 'N/A' read as blank (no value)"]
+    assert any(note.startswith("'Mod 1' (modifiers): 2 cell(s)") for note in claims_source.notes)
+    assert "read as blank" in result.summary()
+
+
+def test_a_date_with_its_days_name_is_read_and_a_day_that_is_not_the_dates_is_set_aside(tmp_path):
+    rows = [ROWS[0].replace("01/31/2025", "Fri 01/31/2025"), ROWS[1].replace("01/31/2025", '"Friday, January 31, 2025"'),
+            ROWS[2].replace("02/01/2025", "Mon 02/01/2025")]
+    result = import_files(write_claims(tmp_path / "c.csv", rows=rows, title=False, total=False))
+    lines = result.tables["claim_lines.csv"]
+    assert lines["service_date"].dt.strftime("%Y-%m-%d").tolist() == ["2025-01-31", "2025-01-31"]
+    reason = result.sources[0].aside["_reason"].iloc[0]
+    assert "column 'DOS' (service_date)" in reason and "'Mon 02/01/2025'" in reason and "day's name" in reason
+
+
 def test_a_long_number_excel_wrote_in_scientific_notation_is_set_aside_not_taken_for_an_id(tmp_path):
     """Claim numbers 202501310000001 and ...02 both read 2.02501E+14 once Excel saved the file:
     as ids they would merge into one claim; the rows are set aside naming the column and the fix."""

@@ -79,6 +79,8 @@ class Built:
     typed : tuple of str
         Columns in ``frame`` already read: dates (``datetime64``, NaT where blank) and money
         (``Int64`` cents, missing where blank); the others are text.
+    notes : list of str
+        What was read in a way the user should know of (optional cells saying ``N/A`` read as blank).
     """
 
     frame: pd.DataFrame
@@ -88,6 +90,7 @@ class Built:
     header_of: dict[str, str] = field(default_factory=dict)
     blank_rows: int = 0
     typed: tuple = ()
+    notes: list[str] = field(default_factory=list)
 
 
 def _headers_of(value) -> list[str]:
@@ -248,6 +251,7 @@ def build_export(raw: RawExport, spec: FileSpec, proposal: Proposal) -> Built:
     moneys: dict[str, V.Money] = {}
     header_of: dict[str, str] = {}
     alive = any_filled & ~judged
+    notes: list[str] = []
     extra_modifiers = None
     for column in spec.columns:
         name = column.name
@@ -255,10 +259,12 @@ def build_export(raw: RawExport, spec: FileSpec, proposal: Proposal) -> Built:
             continue
         headers = _headers_of(proposal.columns[name])
         header_of[name] = " + ".join(headers)
+        given = {h: _without_no_value(cells[h], h, column, notes) if column.nullable else cells[h]
+                 for h in headers}
         if column.kind == "codes":
-            out[name] = V.as_code(V.join_lists([cells[h] for h in headers]), name in _CAPITAL_CODES, listed=True)
+            out[name] = V.as_code(V.join_lists([given[h] for h in headers]), name in _CAPITAL_CODES, listed=True)
             continue
-        values = cells[headers[0]]
+        values = given[headers[0]]
         if column.kind in ("id", "code"):
             values = V.as_code(values, name in _CAPITAL_CODES)
             scientific = V.excel_scientific(values)
@@ -337,7 +343,23 @@ def build_export(raw: RawExport, spec: FileSpec, proposal: Proposal) -> Built:
         aside = pd.concat([early, aside], ignore_index=True)
     aside = aside.sort_values("_row", kind="stable").reset_index(drop=True)
     problems.sort(key=lambda p: p.row)
-    return Built(frame, raw.rows[keep_idx], aside, problems, header_of, int((~any_filled).sum()), tuple(typed))
+    return Built(frame, raw.rows[keep_idx], aside, problems, header_of, int((~any_filled).sum()), tuple(typed),
+                 notes)
+
+
+def _without_no_value(cells: pa.Array, header: str, column, notes: list[str]) -> pa.Array:
+    """An optional column's cells with the words exports write for "no value" (``N/A``, ``NULL``,
+    ``None``: :data:`._values.NO_VALUE`) made blank, as the contract writes a missing value; a note
+    counts them. Left as they are, ``N/A`` would be set aside as a bad date or amount, or read as
+    the modifiers ``N`` and ``A``."""
+    missing = V.no_value(cells, money=column.kind == "money")
+    if not missing.any():
+        return cells
+    words = sorted(set(cells.filter(pa.array(missing)).to_pylist()))
+    where = f"'{header}' ({column.name})" if header != column.name else f"'{header}'"
+    notes.append(f"{where}: {int(missing.sum()):,} cell(s) holding {', '.join(map(repr, words[:4]))} "
+                 "read as blank (no value)")
+    return pc.if_else(pa.array(missing), pa.scalar("", pa.string()), cells)
 
 
 def rename_reason(reason: str, header_of: dict[str, str]) -> str:

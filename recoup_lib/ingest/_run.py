@@ -329,6 +329,7 @@ def _build_one(kind: str, raw, mapping: dict, columns: dict):
                           columns=dict(proposal.columns))
     if raw.info.get("holds"):
         report.notes.append(raw.info["holds"])
+    report.notes += built.notes
     merged = raw.info.get("merged") or []
     if merged:
         report.notes.append(f"merged cells read as one value in each of their cells: {', '.join(merged[:6])}"

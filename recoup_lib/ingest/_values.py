@@ -9,7 +9,9 @@ compute kernels and numpy, so a million values take a fraction of a second.
 - dates: ``01/31/2025``, ``1/31/25``, ``01-31-2025``, ``20250131``, ``2025-01-31``,
   ``31-Jan-2025``, ``Jan 31, 2025``, Excel serial numbers (``45688``) and a
   trailing time of day, with its zone (``2025-01-31T00:00:00Z``, the date as
-  written) -> ``2025-01-31``; US order (month first) always; a
+  written), a day's name before any of these (``Fri 01/31/2025``, ``Friday,
+  January 31, 2025``: it must be the date's day) -> ``2025-01-31``; US order
+  (month first) always; a
   two-digit year is 2000-2068 or 1969-1999 (as POSIX ``%y``); 1900-2100 only.
 - money: ``$1,234.50``, ``(12.00)``, ``($3.84)``, ``-12.00``, ``12.00-``,
   ``12.00 CR`` -> ``1234.50``, ``-12.00``, ...; Excel's Accounting style as a
@@ -39,11 +41,12 @@ from ._amounts import common_amounts
 from ._calendar import days_in_month, days_since_1970, plain_dates
 from ._distinct import distinct_values
 
-__all__ = ["text", "value_bytes", "ascii_only", "to_dates", "read_dates", "date_text", "to_money", "read_money", "money_text", "Money",
+__all__ = ["text", "value_bytes", "ascii_only", "to_dates", "read_dates", "no_value", "NO_VALUE", "date_text", "to_money", "read_money", "money_text", "Money",
            "as_code", "excel_scientific", "to_flags", "to_whole", "to_place_of_service", "join_lists", "split_code_modifiers", "EXPECTED", "insert_icd_dot"]
 
 EXPECTED = {
-    "date": "a date such as 01/31/2025, 1/31/25, 20250131 or 2025-01-31 (month first), "
+    "date": "a date such as 01/31/2025, 1/31/25, 20250131 or 2025-01-31 (month first; a day's name "
+            "before it must be the date's own), "
             "between 1900 and 2100",
     "money": "an amount such as 1234.50, $1,234.50, (12.00) or -12.00, with at most two decimals",
     "bool": "a yes/no flag (Y, N, yes, no, true, false, 1, 0)",
@@ -173,6 +176,7 @@ def read_dates(values) -> tuple[pa.Array, np.ndarray, np.ndarray, np.ndarray]:
     blank = np.asarray(pc.equal(arr, ""))
     year, month, day, shaped = plain_dates(arr, ~blank)
     todo = ~blank & ~shaped
+    weekday = np.full(n, -1, dtype=np.int8)
     patterns = [
         (rf"^(?P<y>\d{{4}})[-/.](?P<m>\d{{1,2}})[-/.](?P<d>\d{{1,2}}){_TIME}$", None),
         (rf"^(?P<m>\d{{1,2}})[-/.](?P<d>\d{{1,2}})[-/.](?P<y>\d{{4}}|\d{{2}}){_TIME}$", None),
@@ -183,6 +187,9 @@ def read_dates(values) -> tuple[pa.Array, np.ndarray, np.ndarray, np.ndarray]:
     if todo.any():
         rest = np.flatnonzero(todo)
         left = arr.take(pa.array(rest))
+        left, named_day = _weekday_taken_off(left)
+        if named_day is not None:
+            weekday[rest] = named_day
         sample = left[:2000]
         hits = [int(pc.sum(pc.match_substring_regex(sample, p)).as_py() or 0) for p, _ in patterns]
         patterns = [patterns[i] for i in np.argsort(hits, kind="stable")[::-1]]
@@ -213,10 +220,64 @@ def read_dates(values) -> tuple[pa.Array, np.ndarray, np.ndarray, np.ndarray]:
     ok = shaped & (month >= 1) & (month <= 12) & (day >= 1) & (year >= 1900) & (year <= 2100)
     ok &= day <= days_in_month(year, np.where(ok, month, 1))
     days = np.where(ok, days_since_1970(year, month, day), 0).astype("datetime64[D]")
+    named = weekday >= 0
+    if named.any():
+        ok[named] &= (days[named].astype(np.int64) + 3) % 7 == weekday[named]
     from_serial = (serial >= 61) & (serial <= 73415)  # 1900-03-01 .. 2100-12-31
     days[from_serial] = _EXCEL_EPOCH + serial[from_serial]
     ok |= from_serial
     return arr, days, ok, blank
+
+
+#: A day's name written before a date (``Fri 01/03/2025``, ``Friday, January 3, 2025``).
+_WEEKDAY = (r"(?i)^(?P<w>mon|tue|wed|thu|fri|sat|sun)(?:day|sday|nesday|rsday|urday|s|r|rs)?\.?,?\s+"
+            r"(?P<rest>\S.*)$")
+_WEEKDAYS = {name: i for i, name in enumerate(["mon", "tue", "wed", "thu", "fri", "sat", "sun"])}
+
+
+def _weekday_taken_off(values: pa.Array) -> tuple[pa.Array, np.ndarray | None]:
+    """Dates with a day's name before them -> (the dates without it, each value's weekday with
+    Monday 0, or -1 where none was written); ``(values, None)`` when no value starts with one.
+
+    The name is checked against the date read (:func:`read_dates`): a day that does not match
+    says the date was not read as its writer meant it (a day-first date, a typing slip).
+    """
+    parts = pc.extract_regex(values, _WEEKDAY)
+    named = np.asarray(pc.is_valid(parts))
+    if not named.any():
+        return values, None
+    weekday = np.full(len(values), -1, dtype=np.int8)
+    names = pc.utf8_lower(pc.struct_field(parts.filter(pa.array(named)), "w")).to_pylist()
+    weekday[named] = [_WEEKDAYS[name] for name in names]
+    rest = pc.struct_field(parts, "rest")
+    return pc.if_else(pa.array(named), rest, values), weekday
+
+
+#: What exports write in a cell that has no value (compared in lower case). A dash is Excel's
+#: Accounting zero in a money column, so money columns leave the dashes out.
+NO_VALUE = ("n/a", "na", "#n/a", "null", "(null)", "none", "(none)", "nan", "(blank)", "-", "--")
+_NO_VALUE_MONEY = tuple(word for word in NO_VALUE if "-" not in word)
+_LONGEST_NO_VALUE = max(len(word) for word in NO_VALUE)
+
+
+def no_value(values, money: bool = False) -> np.ndarray:
+    """Where a cell holds only a word for "no value" (``N/A``, ``NULL``, ``None``, ``#N/A``, ...),
+    in any case: an optional column's export writes these for blank.
+
+    ``money``: the column holds amounts, where ``-`` means zero (:func:`read_money`).
+    """
+    arr = text(values)
+    found = np.zeros(len(arr), dtype=bool)
+    present = _bytes_present(arr)
+    if not (present[ord("n")] or present[ord("N")] or (not money and present[ord("-")])):
+        return found
+    offsets, _ = array_parts(arr)
+    short = (np.diff(offsets) <= _LONGEST_NO_VALUE) & (np.diff(offsets) > 0)
+    if short.any():
+        words = _NO_VALUE_MONEY if money else NO_VALUE
+        found[short] = np.asarray(pc.is_in(pc.utf8_lower(arr.filter(pa.array(short))),
+                                           value_set=pa.array(words, pa.string())))
+    return found
 
 
 class _Census:
