@@ -345,10 +345,13 @@ def _fast_read(path: Path, header: list[str], types: dict) -> pa.Table | None:
         return None  # a header spanning lines: only the exact reader knows where the data starts
     counted = len(header) < 2
     quoted = _has_quote(path)
-    read, parse, convert, invalid = arrow_options(header, types, quoted=quoted)
-    table = pacsv.read_csv(path, read_options=read, parse_options=parse, convert_options=convert)
-    if invalid:
-        return None
+    read, parse, convert = arrow_options(header, types, quoted=quoted)
+    try:
+        table = pacsv.read_csv(path, read_options=read, parse_options=parse, convert_options=convert)
+    except pa.ArrowInvalid as exc:
+        if is_malformed_row(exc):
+            return None
+        raise
     if needs_exact_reader(path, table.num_rows, counted, quoted):
         return None
     if not counted and _has_blank_row(table):
@@ -374,10 +377,19 @@ def _has_blank_row(table: pa.Table) -> bool:
     return blank is not None
 
 
+def is_malformed_row(exc: pa.ArrowInvalid) -> bool:
+    """Whether Arrow stopped at a row with another number of fields than the header (its parse
+    error), rather than at a value its column's type refuses."""
+    return str(exc).startswith("CSV parse error")
+
+
 def arrow_options(header: list[str], types: dict, block_size: int | None = None, quoted: bool = True):
-    """Arrow's read, parse and convert options for a contract file, and the list its malformed rows
-    are collected in (a malformed row is skipped by Arrow and recorded, so the caller can hand the
-    file to the exact reader).
+    """Arrow's read, parse and convert options for a contract file.
+
+    A malformed row (another number of fields than the header) stops Arrow with ``ArrowInvalid``
+    (:func:`is_malformed_row`), and the caller hands the file to the exact reader. No
+    ``invalid_row_handler``: Arrow gives a handler the row as UTF-8 text, and a row holding
+    Windows-1252 bytes (``Peña``) made it print a traceback as it failed to decode it.
 
     ``quoted=False`` says the file holds no quote character (see :func:`_has_quote`), so no value can
     hold a line break: Arrow then cuts the file into blocks at any line break instead of tracking
@@ -388,19 +400,13 @@ def arrow_options(header: list[str], types: dict, block_size: int | None = None,
     own null spellings (``NA``, ``NULL``, ``N/A``, ``nan``...) are values like any other, so a
     ``termination_date`` of ``NA`` is refused as the text parser refuses it, never read as "no date".
     """
-    invalid: list = []
-
-    def handler(row):
-        invalid.append(row)
-        return "skip"
-
     read = pacsv.ReadOptions(column_names=header, skip_rows=1, use_threads=True,
                              **({"block_size": block_size} if block_size else {}))
-    parse = pacsv.ParseOptions(invalid_row_handler=handler, newlines_in_values=quoted,
+    parse = pacsv.ParseOptions(newlines_in_values=quoted,
                                ignore_empty_lines=len(header) < 2)
     convert = pacsv.ConvertOptions(column_types=types, null_values=[""], strings_can_be_null=False,
                                    quoted_strings_can_be_null=False)
-    return read, parse, convert, invalid
+    return read, parse, convert
 
 
 def _header_on_one_line(path: Path) -> bool:

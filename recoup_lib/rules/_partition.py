@@ -255,18 +255,13 @@ def _arrow_pieces(path: Path, header: list[str]):
     """The file as text in pieces (Arrow's streaming reader), with row numbers."""
     counted = len(header) < 2
     quoted = _has_quote(path)
-    read, parse, convert, invalid = arrow_options(header, {h: pa.string() for h in header}, _PIECE_BYTES,
-                                                  quoted=quoted)
+    read, parse, convert = arrow_options(header, {h: pa.string() for h in header}, _PIECE_BYTES, quoted=quoted)
     reader = pacsv.open_csv(path, read_options=read, parse_options=parse, convert_options=convert)
     seen = 0
     for batch in reader:
-        if invalid:
-            raise _NeedsExactReader
         frame = batch.to_pandas(types_mapper={pa.string(): pd.StringDtype("pyarrow")}.get)
         yield frame, np.arange(seen, seen + len(frame), dtype=np.int64) + 2, []
         seen += len(frame)
-    if invalid:
-        raise _NeedsExactReader
     if needs_exact_reader(path, seen, counted, quoted):
         raise _NeedsExactReader
 

@@ -217,6 +217,21 @@ def test_malformed_claim_lines_never_crash(hostile, case):
         _audit_counts_add_up(hostile.path("out"))
 
 
+@pytest.mark.parametrize("memory", [[], ["--max-memory", "400MB"]], ids=["in_memory", "partitioned"])
+def test_a_windows_1252_row_with_a_field_too_many_is_set_aside_without_a_traceback(hostile, memory):
+    """Arrow handed such a row to a handler as UTF-8 text; decoding failed inside Arrow, which
+    printed a traceback under the audit's summary (the unraisable-exception warning is an error)."""
+    folder = hostile.practice()
+    path = folder / "claim_lines.csv"
+    lines = path.read_bytes().split(b"\n")
+    lines[3] += b",Pe\xf1a"
+    path.write_bytes(b"\n".join(lines))
+    run = hostile.run("audit", folder, "--out", "out", *memory, expect=0, out="out")
+    assert run.err == ""
+    files = {row["file"]: row for row in _audit_counts_add_up(hostile.path("out"))["files"]}
+    assert files["claim_lines.csv"]["rows_set_aside"] == 1
+
+
 @pytest.mark.parametrize(("case", "said"), [
     ("xlsx", "claim_lines.csv: an Excel workbook (or another zip file), not CSV text"),
     ("xls", "claim_lines.csv: an Excel 97-2003 workbook (.xls), not CSV text"),
