@@ -409,6 +409,53 @@ def test_mapping_json_is_written_and_accepted_back(tmp_path):
         import_files(other, mapping=mapping)
 
 
+GROUPED = ["Claim #,Line #,Patient Acct,Ins Code,Rendering NPI,DOS,Date Billed,CPT,Units,Billed Amt",
+           "C1,1,P1,MCR01,1234567893,01/31/2025,2/3/25,99213,1,$100.00",
+           ",2,,,,,,36415,1,$15.00",
+           ",,,,,,,Claim Total:,2,$115.00",
+           "",
+           "C2,1,P2,CMX-GA,1234567893,02/01/2025,2/4/25,99214,1,$120",
+           ",2,,,,,,36415,1,$15.00",
+           ",3,,,,,,81002,1,$9.00",
+           "TOTAL,,,,,,,,5,$259.00"]
+GROUP_FIELDS = ["claim_id", "patient_id", "payer_id", "rendering_npi", "service_date", "submitted_date"]
+
+
+def test_a_grouped_report_is_read_with_fill_down_and_the_summary_says_when_to_use_it(tmp_path, capsys):
+    """A report printing the claim's fields on its first line only: without --fill-down its other lines
+    are set aside and the summary names the option; with it every line is kept, the subtotal rows are
+    still set aside as totals (never filled), and mapping.json keeps the list for --map."""
+    path = write_payments(tmp_path / "grouped.csv", GROUPED)
+    plain = import_files(path)
+    assert plain.sources[0].rows_used == 2
+    hint = [n for n in plain.sources[0].notes if "--fill-down" in n]
+    assert hint and hint[0].endswith(" ".join(f"--fill-down {f}" for f in GROUP_FIELDS))
+    assert "blank on 3 line row(s)" in hint[0]
+    result = import_files(path, fill_down=GROUP_FIELDS)
+    lines = result.tables["claim_lines.csv"]
+    assert lines["claim_id"].tolist() == ["C1", "C1", "C2", "C2", "C2"]
+    assert lines["payer_id"].tolist() == ["MCR01", "MCR01", "CMX-GA", "CMX-GA", "CMX-GA"]
+    assert lines["service_date"].dt.strftime("%Y-%m-%d").tolist()[-1] == "2025-02-01"
+    source = result.sources[0]
+    assert (source.rows_read, source.rows_used, source.rows_set_aside) == (7, 5, 2)
+    assert set(source.aside["_reason"]) == {"a total row, not a claim line"}
+    assert "'Claim #' (claim_id): 3 blank cell(s) filled from the row above (fill-down)" in source.notes
+    assert not [n for n in source.notes if "--fill-down" in n]
+    assert main(["import", "--claims", str(path), "--out", str(tmp_path / "out")] +
+                [arg for f in GROUP_FIELDS for arg in ("--fill-down", f)]) == 0
+    mapping = json.loads((tmp_path / "out" / "mapping.json").read_text())
+    assert mapping["fill_down"] == GROUP_FIELDS
+    again = import_files(path, mapping=tmp_path / "out" / "mapping.json")
+    pd.testing.assert_frame_equal(again.tables["claim_lines.csv"], lines)
+    capsys.readouterr()
+    assert main(["import", "--claims", str(path), "--fill-down", "claim", "--out", str(tmp_path / "o2")]) == 2
+    assert "--fill-down claim: unknown field" in capsys.readouterr().err
+    mapping["fill_down"] = "claim_id"
+    (tmp_path / "bad.json").write_text(json.dumps(mapping))
+    assert main(["import", "--claims", str(path), "--map", str(tmp_path / "bad.json"), "--out", str(tmp_path / "o3")]) == 1
+    assert "bad.json: fill_down: expected a list of field names" in capsys.readouterr().err
+
+
 def test_write_makes_the_folder_the_audit_reads_and_counts_every_row(tmp_path):
     from recoup_lib.folder import read_audit_folder
 

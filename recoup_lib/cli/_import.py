@@ -27,6 +27,9 @@ def add_parser(sub):
                    help="settle or override a field in every file that has that header, e.g. "
                    "--column service_date='Svc Dt'; repeat for modifiers or diagnosis_codes to list "
                    "several headers; FIELD= leaves a field out")
+    p.add_argument("--fill-down", action="append", default=[], metavar="FIELD",
+                   help="a field the report prints only on the first row of each group (a claim's number "
+                   "on its first line): blank cells below are filled from the row above (repeatable)")
     p.add_argument("--map", metavar="MAPFILE", help="a mapping.json written by an earlier import")
     p.add_argument("--out", required=True, help="the audit folder to write (new, or an earlier import's)")
     p.set_defaults(run=run)
@@ -66,7 +69,7 @@ def run(args) -> int:
     check_folder(args.out, inputs=inputs)
     result = import_files(args.claims, payments=args.payments, coverage=args.coverage,
                           documentation=args.documentation, columns=parse_columns(args.column),
-                          mapping=args.map)
+                          mapping=args.map, fill_down=args.fill_down)
     print(result.summary())
     errors, warnings = result.alarms()
     if errors:

@@ -199,8 +199,12 @@ def total_rows(first: pa.Array) -> np.ndarray:
     return total
 
 
-def build_export(raw: RawExport, spec: FileSpec, proposal: Proposal) -> Built:
-    """Turn an export's rows into contract rows; set aside what cannot be used (see module doc)."""
+def build_export(raw: RawExport, spec: FileSpec, proposal: Proposal, fill_down=()) -> Built:
+    """Turn an export's rows into contract rows; set aside what cannot be used (see module doc).
+
+    ``fill_down``: fields a grouped report prints only on the first row of each group (a claim's
+    number on its first line), filled into the rows below (:func:`_fill_down`).
+    """
     n = len(raw)
     cells = {h: V.text(raw.columns[h]) for h in raw.headers}
     used = proposal.used_headers()
@@ -208,6 +212,18 @@ def build_export(raw: RawExport, spec: FileSpec, proposal: Proposal) -> Built:
     any_filled = np.zeros(n, dtype=bool)
     for h in raw.headers:
         any_filled |= filled[h]
+    notes: list[str] = []
+    grouped = {f: _headers_of(proposal.columns[f])[0] for f in fill_down if f in proposal.columns}
+    others = np.zeros(n, dtype=bool)
+    for h in used - set(grouped.values()):
+        others |= filled[h]
+    for h in grouped.values():  # a subtotal row (its label in another column) is not a line to fill
+        others &= ~total_rows(_first_cells(cells, raw.headers, h, filled[h] | ~any_filled))
+    for name, h in grouped.items():
+        cells[h], count = _fill_down(cells[h], h, others)
+        filled[h] = np.asarray(pc.not_equal(cells[h], ""))
+        if count:
+            notes.append(f"{_where(h, name)}: {count:,} blank cell(s) filled from the row above (fill-down)")
     required = required_fields(spec)
     req_headers = [_headers_of(proposal.columns[f])[0] for f in required if f in proposal.columns]
     count = np.zeros(n, dtype=np.int64)
@@ -251,7 +267,7 @@ def build_export(raw: RawExport, spec: FileSpec, proposal: Proposal) -> Built:
     moneys: dict[str, V.Money] = {}
     header_of: dict[str, str] = {}
     alive = any_filled & ~judged
-    notes: list[str] = []
+    notes += _fill_down_hints(proposal, required, filled, grouped, any_filled & ~total & ~repeated)
     extra_modifiers = None
     for column in spec.columns:
         name = column.name
@@ -356,10 +372,56 @@ def _without_no_value(cells: pa.Array, header: str, column, notes: list[str]) ->
     if not missing.any():
         return cells
     words = sorted(set(cells.filter(pa.array(missing)).to_pylist()))
-    where = f"'{header}' ({column.name})" if header != column.name else f"'{header}'"
-    notes.append(f"{where}: {int(missing.sum()):,} cell(s) holding {', '.join(map(repr, words[:4]))} "
+    notes.append(f"{_where(header, column.name)}: {int(missing.sum()):,} cell(s) holding {', '.join(map(repr, words[:4]))} "
                  "read as blank (no value)")
     return pc.if_else(pa.array(missing), pa.scalar("", pa.string()), cells)
+
+
+def _where(header: str, name: str) -> str:
+    return f"'{header}' ({name})" if header != name else f"'{header}'"
+
+
+#: Fields a grouped report may print on a group's first row only (:func:`_fill_down_hints`).
+GROUP_FIELDS = ("claim_id", "patient_id", "payer_id", "rendering_npi", "service_date", "submitted_date",
+                "payment_id", "payment_date")
+
+
+def _fill_down(values: pa.Array, header: str, others: np.ndarray) -> tuple[pa.Array, int]:
+    """A column with each blank cell of a row holding other values filled from the nearest row above
+    that has one; (the column, how many cells were filled).
+
+    A total label (``TOTAL``) or the header repeated is never copied down, and a row blank but for
+    the filled columns (a spacer) stays blank.
+    """
+    blank = np.asarray(pc.equal(values, ""))
+    source = ~blank & ~total_rows(values) & ~equal_lowered(values, header.strip().lower())
+    rows = np.arange(len(values))
+    above = np.maximum.accumulate(np.where(source, rows, -1))
+    take = blank & others & (above >= 0)
+    if not take.any():
+        return values, 0
+    rows[take] = above[take]
+    return values.take(pa.array(rows)), int(take.sum())
+
+
+def _fill_down_hints(proposal: Proposal, required: list[str], filled: dict[str, np.ndarray],
+                     grouped: dict, rows: np.ndarray) -> list[str]:
+    """A note naming the required group fields (:data:`GROUP_FIELDS`) blank on line rows (rows
+    holding every other required value) right below a row that has them: the shape of a report
+    printing them on a group's first row only, which ``--fill-down`` reads."""
+    fields = {f: _headers_of(proposal.columns[f])[0] for f in required if f in proposal.columns}
+    group = {f: h for f, h in fields.items() if f in GROUP_FIELDS and f not in grouped}
+    line_like = rows.copy()
+    for f, h in fields.items():
+        if f not in GROUP_FIELDS:
+            line_like &= filled[h]
+    blank_below = [f for f, h in group.items() if (line_like[1:] & ~filled[h][1:] & filled[h][:-1]).any()]
+    if not blank_below:
+        return []
+    count = int((line_like & ~np.logical_and.reduce([filled[group[f]] for f in blank_below])).sum())
+    return [f"{', '.join(_where(group[f], f) for f in blank_below)} blank on {count:,} line row(s), below rows "
+            "that have them: if the report prints them only on the first row of each group, import again "
+            "with " + " ".join(f"--fill-down {f}" for f in blank_below)]
 
 
 def rename_reason(reason: str, header_of: dict[str, str]) -> str:

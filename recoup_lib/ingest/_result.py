@@ -111,6 +111,9 @@ class ImportResult(StepResult):
             if s.columns and s.kind not in columns:
                 columns[s.kind] = s.columns
         document = mapping_document(columns)
+        fill_down = [f for s in self.sources for f in s.info.get("fill_down", ())]
+        if fill_down:
+            document["fill_down"] = list(dict.fromkeys(fill_down))
         document["files"] = files
         return document
 

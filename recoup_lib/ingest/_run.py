@@ -91,6 +91,8 @@ def _checked_mapping(data, name: str) -> dict:
         if kind not in FIELD_NAMES:
             raise refuse(f"columns.{kind}", "one of the kinds " + ", ".join(KINDS), kind)
         _check_fields(fields, kind, f"columns.{kind}", refuse)
+    if _wrong_fill_down(data.get("fill_down", [])) is not None:
+        raise refuse("fill_down", "a list of field names (" + ", ".join(_fill_down_fields()) + ")", data["fill_down"])
     files = data.get("files", [])
     if not isinstance(files, list):
         raise refuse("files", "a list of {file, kind, columns}", files)
@@ -104,6 +106,18 @@ def _checked_mapping(data, name: str) -> dict:
             raise refuse(f"{key}.file", "a file name", entry.get("file"))
         _check_fields(entry.get("columns", {}), entry["kind"], f"{key}.columns", refuse)
     return data
+
+
+def _fill_down_fields() -> list[str]:
+    return sorted({f for names in FIELD_NAMES.values() for f in names})
+
+
+def _wrong_fill_down(fields) -> object:
+    """What in a fill-down list (``--fill-down``, mapping.json's ``fill_down``) is not a field name
+    (the list itself when it is not one); None when nothing is."""
+    if not isinstance(fields, list):
+        return fields
+    return next((f for f in fields if not isinstance(f, str) or f not in _fill_down_fields()), None)
 
 
 def _check_fields(fields, kind: str, key: str, refuse) -> None:
@@ -323,9 +337,11 @@ def _build_one(kind: str, raw, mapping: dict, columns: dict):
             raise
         raise InputError(f"{exc} This is sheet {raw.info['sheet']!r}; the workbook's other sheets: "
                          f"{', '.join(map(repr, others))} (name one as {raw.label}#SHEET).") from None
-    built = build_export(raw, spec, proposal)
+    fill_down = [f for f in mapping.get("fill_down", ()) if f in proposal.columns]
+    built = build_export(raw, spec, proposal, fill_down)
     fmt = "workbook" if raw.info.get("sheet") is not None else "CSV"
-    report = SourceReport(raw.label, kind, fmt, blank_rows=built.blank_rows, info=dict(raw.info),
+    report = SourceReport(raw.label, kind, fmt, blank_rows=built.blank_rows,
+                          info={**raw.info, **({"fill_down": fill_down} if fill_down else {})},
                           columns=dict(proposal.columns))
     if raw.info.get("holds"):
         report.notes.append(raw.info["holds"])
@@ -419,7 +435,7 @@ def _dedupe_across(parsed: list[tuple[pd.DataFrame, SourceReport]], key: tuple, 
 
 
 def import_files(claims, payments=None, coverage=None, documentation=None, columns=None,
-                 mapping=None) -> ImportResult:
+                 mapping=None, fill_down=None) -> ImportResult:
     """Turn a billing office's files into the audit folder the kit reads.
 
     Parameters
@@ -438,6 +454,11 @@ def import_files(claims, payments=None, coverage=None, documentation=None, colum
         and diagnosis_codes; ``None`` or ``""`` to leave a field out.
     mapping : path-like or dict, optional
         A ``mapping.json`` written by an earlier import (``--map``).
+    fill_down : list of str, optional
+        Fields a grouped report prints only on the first row of each group (a claim's number
+        on its first line): each blank cell of such a field, on a row holding other values, is
+        filled from the nearest row above that has one (``--fill-down FIELD``). Kept in
+        mapping.json.
 
     Returns
     -------
@@ -460,6 +481,11 @@ def import_files(claims, payments=None, coverage=None, documentation=None, colum
     """
     columns = dict(columns or {})
     mapping = load_mapping(mapping)
+    if fill_down:
+        wrong = _wrong_fill_down(list(fill_down))
+        if wrong is not None:
+            raise UsageError(f"--fill-down {wrong}: unknown field; fields: {', '.join(_fill_down_fields())}")
+        mapping = {**mapping, "fill_down": list(dict.fromkeys(fill_down))}
     given = {"claims": _as_list(claims), "payments": _as_list(payments),
              "coverage": _as_list(coverage), "documentation": _as_list(documentation)}
     if not given["claims"]:
