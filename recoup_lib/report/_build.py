@@ -29,6 +29,7 @@ from ..remit import REMIT_SUFFIXES, Remit, paid_after, remits_in, taken_back
 from ..remit.reconcile import LINK_COLUMNS, link_recoupments, open_ledger
 from ..results import StepResult
 from ..rules import audit_folder
+from ..schema import ParsedTable
 from ._appeal_metrics import (appeal_overturn_rate, notice_aging, notice_amounts, notice_response_days,
                               open_notices)
 from ._claim_metrics import clean_claim_rate, denial_rate, volume
@@ -258,8 +259,9 @@ def _paid_by(payments: pd.DataFrame, as_of) -> tuple[pd.DataFrame, list[str]]:
 
 def report_from_audit(audit, as_of=None, *, recoupments: pd.DataFrame | None = None,
                       recoupment_source: str = "recoupments", recoupment_reason: str | None = None,
-                      appeals=None, appeal_reason: str | None = None, outcomes: pd.DataFrame | None = None,
-                      outcome_reason: str | None = None, messages=(), names: dict | None = None,
+                      appeals=None, appeal_reason: str | None = None,
+                      outcomes: pd.DataFrame | ParsedTable | None = None, outcome_reason: str | None = None,
+                      outcome_file: str = "outcomes", messages=(), names: dict | None = None,
                       title: str = "", remit=None, as_of_note: str = "", problems=()) -> Report:
     """Compute the dashboard from an audit (and optional appeals, recoupments, outcomes) in memory.
 
@@ -280,10 +282,15 @@ def report_from_audit(audit, as_of=None, *, recoupments: pd.DataFrame | None = N
     recoupment_reason, appeal_reason, outcome_reason : str, optional
         Why an input is missing, said where the metrics are switched off.
     appeals : recoup_lib.appeals.AppealResult, optional
-    outcomes : pandas.DataFrame, optional
-        notice_id, level, outcome (see :func:`recoup_lib.report.outcomes_frame`).
-        Outcomes the report cannot count as of ``as_of`` are set aside
+    outcomes : pandas.DataFrame or recoup_lib.schema.ParsedTable, optional
+        notice_id, level, outcome (see :func:`recoup_lib.report.outcomes_frame`),
+        or appeal_outcomes.csv as read (:func:`recoup_lib.report.read_outcomes`,
+        so the rows it set aside are counted with these). Outcomes the report
+        cannot count as of ``as_of`` are set aside
         (:func:`recoup_lib.report.outcomes_in_run`), into ``problems``.
+    outcome_file : str
+        What the outcomes came from, named in the problems and the message
+        counting them.
     messages : iterable of str
     names : dict, optional
     title : str
@@ -322,10 +329,11 @@ def report_from_audit(audit, as_of=None, *, recoupments: pd.DataFrame | None = N
         recoupments, taken_note = _taken_by(recoupments, as_of)
         later_note += taken_note
     problems = list(problems)
+    outcome_note = []
     if outcomes is not None:
-        parsed = outcomes_in_run(outcomes_frame(outcomes), None if appeals is None else appeals.decisions,
-                                 as_of, label="outcomes")
-        later_note += _set_aside_message("outcomes", parsed, problems)
+        parsed = outcomes_in_run(outcomes if isinstance(outcomes, ParsedTable) else outcomes_frame(outcomes),
+                                 None if appeals is None else appeals.decisions, as_of, label=outcome_file)
+        outcome_note = _set_aside_message(outcome_file, parsed, problems)
         outcomes = parsed.data.drop(columns=["_row"])
     decisions = None if appeals is None else appeals.decisions
     ledger = None if decisions is None else _ledger(decisions, remit, as_of)
@@ -349,7 +357,7 @@ def report_from_audit(audit, as_of=None, *, recoupments: pd.DataFrame | None = N
     ], ignore_index=True)
     trend = trend_by_month(lines, payments, findings, recoupments, decisions)
     aging = None if ledger is None else notice_aging(ledger, as_of)
-    messages = list(messages) + later_note
+    messages = list(messages) + outcome_note + later_note
     if ledger is not None and not isinstance(remit, Remit):
         messages.append("notice aging: no 835 remittances to link take-backs to notices"
                         + (" (recoupments.csv holds no link to the notices)" if recoupments is not None else "")
@@ -413,33 +421,27 @@ def _remittance(folder: Path, recoupments, problems: list):
     return None, "", None, [], None
 
 
-def _outcomes(folder: Path, outcomes, appeals, problems: list, as_of):
-    """(outcomes, reason, messages); values set aside are added to ``problems``.
+def _outcomes(folder: Path, outcomes, appeals):
+    """(outcomes, the file they came from, reason, messages): as passed in, appeal_outcomes.csv as read,
+    or those carried on notices.csv.
 
-    Outcomes of notices the run did not use, filed before their notice,
-    decided before they were filed, or filed or decided after ``as_of`` are
-    set aside (:func:`recoup_lib.report.outcomes_in_run`)."""
-    notices = None if appeals is None else appeals.decisions
+    :func:`report_from_audit` sets aside the ones it cannot count
+    (:func:`recoup_lib.report.outcomes_in_run`) and counts them under that file's name."""
     if outcomes is not None:
-        parsed = outcomes_in_run(outcomes_frame(outcomes), notices, as_of, label="outcomes passed in")
-        return (parsed.data.drop(columns=["_row"]), None,
-                _set_aside_message("outcomes passed in", parsed, problems))
+        return outcomes, "outcomes passed in", None, []
     path = folder / "appeal_outcomes.csv"
     if path.is_file():
         try:
-            parsed = read_outcomes(path)
+            return read_outcomes(path), path.name, None, []
         except InputError as exc:
-            return None, f"appeal_outcomes.csv could not be used: {exc}", [
+            return None, path.name, f"appeal_outcomes.csv could not be used: {exc}", [
                 f"appeal overturn rate switched off: {exc}"]
-        parsed = outcomes_in_run(parsed, notices, as_of, label="appeal_outcomes.csv")
-        return parsed.data.drop(columns=["_row"]), None, _set_aside_message("appeal_outcomes.csv", parsed,
-                                                                           problems)
     if appeals is not None:
         try:
-            return outcomes_from_decisions(appeals.decisions), None, []
+            return outcomes_from_decisions(appeals.decisions), "outcomes", None, []
         except InputError as exc:
-            return None, str(exc), [f"appeal overturn rate switched off: {exc}"]
-    return None, None, []
+            return None, "outcomes", str(exc), [f"appeal overturn rate switched off: {exc}"]
+    return None, "outcomes", None, []
 
 
 def build_report(folder, as_of=None, *, recoupments: pd.DataFrame | None = None,
@@ -529,13 +531,14 @@ def build_report(folder, as_of=None, *, recoupments: pd.DataFrame | None = None,
             messages.append(f"{later} notice(s) dated after {pd.Timestamp(as_of):%Y-%m-%d} set aside: they had "
                             "not arrived by the as-of date")
     messages.extend(more)
-    found_outcomes, outcome_reason, more = _outcomes(folder, outcomes, appeals, problems, as_of)
+    found_outcomes, outcome_file, outcome_reason, more = _outcomes(folder, outcomes, appeals)
     messages.extend(more)
     names = {"provider": _names(folder, "providers.csv", "rendering_npi"),
              "payer": _names(folder, "payers.csv", "payer_id")}
     return report_from_audit(audit, as_of, recoupments=found, recoupment_source=source or "recoupments",
                              recoupment_reason=reason, appeals=appeals, appeal_reason=appeal_reason,
-                             outcomes=found_outcomes, outcome_reason=outcome_reason, messages=messages,
+                             outcomes=found_outcomes, outcome_reason=outcome_reason, outcome_file=outcome_file,
+                             messages=messages,
                              names=names, title=folder.resolve().name, remit=remit, as_of_note=as_of_note,
                              problems=problems)
 
