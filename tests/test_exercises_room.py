@@ -308,7 +308,7 @@ def test_an_unknown_profile_sets_one_file_aside_and_the_class_is_graded(tmp_path
     assert main(["exercises", "grade", str(answers), "--out", str(tmp_path / "s.csv")]) == 0
     out = capsys.readouterr().out
     assert "answer files: 2 read = 1 used + 1 set aside" in out
-    assert f"{bad}, field 'params'" in out and f"no profile named {profile!r}" in out
+    assert f"{bad}, field 'params'" in out and f"unknown profile {profile!r}; known profiles: " in out
     assert "family_practice" in out and "make demo" not in out
     scores = pd.read_csv(tmp_path / "s.csv")
     assert set(scores["trainee"]) == {"Ana"}
