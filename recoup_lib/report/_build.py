@@ -238,8 +238,8 @@ def _taken_by(recoupments: pd.DataFrame, as_of) -> tuple[pd.DataFrame, list[str]
                   f"back ({dollars(taken_back(recoupments.loc[later]))} net): not taken by the as-of date"]
 
 
-def _paid_by(payments: pd.DataFrame, as_of) -> tuple[pd.DataFrame, list[str]]:
-    """(the payments posted on or before ``as_of``, the message counting those posted after it).
+def _paid_by(payments: pd.DataFrame, as_of) -> tuple[pd.DataFrame, str]:
+    """(the payments posted on or before ``as_of``, what :func:`_left_out` says of those posted after it).
 
     The money paid, the clean claim and denial rates, the reversals posted,
     the recoupment rate's denominator and the trend count only what had been
@@ -249,12 +249,36 @@ def _paid_by(payments: pd.DataFrame, as_of) -> tuple[pd.DataFrame, list[str]]:
     """
     later = paid_after(payments, as_of)
     if not later.any():
-        return payments, []
+        return payments, ""
     left_out = int(payments.loc[later, "paid_cents"].astype("int64").sum())
-    return payments.loc[~later].reset_index(drop=True), [
+    return payments.loc[~later].reset_index(drop=True), (
         f"{int(later.sum())} payment(s) posted after {as_of:%Y-%m-%d} left out of the money paid, the clean claim, "
         f"denial, recoupment and reversal rates and the trend ({dollars(left_out)} net): not posted by the as-of "
-        "date (the audit's money at risk and exposure rate still count them)"]
+        "date")
+
+
+def _submitted_by(lines: pd.DataFrame, as_of) -> tuple[pd.DataFrame, str]:
+    """(the claim lines submitted on or before ``as_of``, what :func:`_left_out` says of those submitted after it).
+
+    A line submitted after a given as-of date had not been sent by then: it
+    is not a claim submitted, nor one waiting for adjudication, in the
+    volume, the clean claim and denial rates and the trend. A line without
+    a submitted_date is kept. The audit's findings still count every line.
+    """
+    if "submitted_date" not in lines.columns:
+        return lines, ""
+    later = (pd.to_datetime(lines["submitted_date"]) > pd.Timestamp(as_of)).to_numpy(dtype=bool)
+    if not later.any():
+        return lines, ""
+    return lines.loc[~later].reset_index(drop=True), (
+        f"{int(later.sum())} claim line(s) submitted after {as_of:%Y-%m-%d} left out of the claims and lines "
+        "submitted, the charges, the clean claim and denial rates and the trend: not submitted by the as-of date")
+
+
+def _left_out(*parts: str) -> list[str]:
+    """The one message counting what was left out as not yet happened by the as-of date (none when nothing was)."""
+    said = [part for part in parts if part]
+    return ["; ".join(said) + " (the audit's money at risk and exposure rate still count them)"] if said else []
 
 
 def report_from_audit(audit, as_of=None, *, recoupments: pd.DataFrame | None = None,
@@ -271,7 +295,11 @@ def report_from_audit(audit, as_of=None, *, recoupments: pd.DataFrame | None = N
     as_of : date-like, optional
         Default: the data's own as-of, the latest payment, remittance or
         notice date given (:func:`recoup_lib.appeals.folder_as_of`); never
-        the wall clock.
+        the wall clock. A date given (without ``as_of_note``) also leaves
+        out of the volume, the clean claim and denial rates and the trend
+        the claim lines submitted after it (a message counts them); the
+        data's own as-of leaves every line in, as the export holds it (a
+        line submitted after the latest payment is not yet adjudicated).
     recoupments : pandas.DataFrame, optional
         The contract's recoupments columns (see
         :func:`recoup_lib.report.recoupments_frame`). Take-backs paid after
@@ -300,7 +328,9 @@ def report_from_audit(audit, as_of=None, *, recoupments: pd.DataFrame | None = N
         every notice counts as open for its whole amount, and a message
         says so).
     as_of_note : str
-        Where ``as_of`` came from, when the caller worked it out.
+        Where ``as_of`` came from, when the caller worked it out (from the
+        data, as the default is: then no line is left out for its
+        submitted_date).
     problems : iterable of recoup_lib.errors.Problem
         Values set aside in inputs other than the audit's (which are taken
         from ``audit``).
@@ -324,7 +354,9 @@ def report_from_audit(audit, as_of=None, *, recoupments: pd.DataFrame | None = N
             f"--as-of {as_of:%Y-%m-%d} is before the folder's first date of service ({first:%Y-%m-%d}): nothing "
             "had happened by then, so nothing would be reported; give a later date, or leave --as-of out to use "
             "the folder's own date")
-    payments, later_note = _paid_by(payments, as_of)
+    payments, not_posted = _paid_by(payments, as_of)
+    submitted, not_submitted = (lines, "") if as_of_note else _submitted_by(lines, as_of)
+    later_note = _left_out(not_posted, not_submitted)
     if recoupments is not None:
         recoupments, taken_note = _taken_by(recoupments, as_of)
         later_note += taken_note
@@ -343,9 +375,9 @@ def report_from_audit(audit, as_of=None, *, recoupments: pd.DataFrame | None = N
         worklist = appeals.worklist.loc[appeals.worklist["notice_id"].isin(still).to_numpy()]
     no_notices = appeal_reason or "No notices: add notices.csv and payers.csv to the folder."
     metrics = pd.concat([
-        volume(lines, payments),
-        clean_claim_rate(lines, payments, findings),
-        denial_rate(lines, payments),
+        volume(submitted, payments),
+        clean_claim_rate(submitted, payments, findings),
+        denial_rate(submitted, payments),
         recoupment_rate(recoupments, payments, source=recoupment_source, reason=recoupment_reason),
         payment_reversals(payments),
         money_at_risk(findings, lines),
@@ -355,7 +387,7 @@ def report_from_audit(audit, as_of=None, *, recoupments: pd.DataFrame | None = N
         notice_response_days(decisions, outcomes, worklist, reason=no_notices),
         appeal_overturn_rate(outcomes, reason=outcome_reason),
     ], ignore_index=True)
-    trend = trend_by_month(lines, payments, findings, recoupments, decisions)
+    trend = trend_by_month(submitted, payments, findings, recoupments, decisions)
     aging = None if ledger is None else notice_aging(ledger, as_of)
     messages = list(messages) + outcome_note + later_note
     if ledger is not None and not isinstance(remit, Remit):
@@ -457,10 +489,11 @@ def build_report(folder, as_of=None, *, recoupments: pd.DataFrame | None = None,
         (overturn rates), providers.csv (names on the charts).
     as_of : date-like, optional
         The day notices are aged and deadlines counted from; notices dated
-        after it are set aside, and payments posted and take-backs paid
-        after it are not counted. Default: the folder's own as-of, its
-        latest payment, remittance or notice date (never the wall clock),
-        said in the report.
+        after it are set aside, and payments posted, take-backs paid and
+        claim lines submitted after it are not counted. Default: the
+        folder's own as-of, its latest payment, remittance or notice date
+        (never the wall clock), said in the report; every claim line counts
+        then, whatever its submitted_date.
     recoupments : pandas.DataFrame, optional
         Recoupments with the contract's columns; replaces what the folder
         holds.
