@@ -250,6 +250,21 @@ def test_build_refuses_to_write_over_a_trainees_edited_notebook(tmp_path, capsys
     assert "MY WORK" not in (folder / "ex01_t.ipynb").read_text(encoding="utf-8")
 
 
+def test_build_check_builds_each_master_once_and_reads_each_copy_once(tmp_path, monkeypatch, capsys):
+    folder = _master_folder(tmp_path)
+    assert main(["exercises", "build", "--folder", str(folder)]) == 0
+    _edit(folder / "ex01_t.ipynb")
+    _master_folder(tmp_path, answer="4")
+    built, read = [], []
+    build, mark = _build.trainee_notebook, _build._built_mark
+    monkeypatch.setattr(_build, "trainee_notebook", lambda master, name: built.append(name) or build(master, name))
+    monkeypatch.setattr(_build, "_built_mark", lambda target: read.append(target.name) or mark(target))
+    capsys.readouterr()
+    assert main(["exercises", "build", "--folder", str(folder), "--check"]) == 1
+    assert "edited since they were built: ex01_t.ipynb" in capsys.readouterr().err
+    assert built == ["ex01_t.ipynb"] and read == ["ex01_t.ipynb"]
+
+
 def test_build_still_replaces_an_untouched_or_merely_run_copy(tmp_path, capsys):
     folder = _master_folder(tmp_path)
     assert main(["exercises", "build", "--folder", str(folder)]) == 0
@@ -293,7 +308,7 @@ def test_an_unknown_profile_sets_one_file_aside_and_the_class_is_graded(tmp_path
     assert main(["exercises", "grade", str(answers), "--out", str(tmp_path / "s.csv")]) == 0
     out = capsys.readouterr().out
     assert "answer files: 2 read = 1 used + 1 set aside" in out
-    assert f"{bad}, field 'params'" in out and f"no profile named {profile!r}" in out
+    assert f"{bad}, field 'params'" in out and f"unknown profile {profile!r}; known profiles: " in out
     assert "family_practice" in out and "make demo" not in out
     scores = pd.read_csv(tmp_path / "s.csv")
     assert set(scores["trainee"]) == {"Ana"}

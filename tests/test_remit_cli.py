@@ -196,3 +196,20 @@ def test_a_transaction_sent_twice_with_different_claims_gives_the_same_result_in
     else:
         assert set(csv(outs[0] / "deposits.csv")["file"]) == {"a.835"}
         assert all("1 of them (in b.835) differ from the copy kept" in said for said in printed)
+
+
+@pytest.mark.parametrize("command", ["remit", "reconcile"])
+def test_a_copy_whose_file_name_holds_the_different_copy_words_is_not_a_different_copy(tmp_path, capsys, command):
+    from recoup_lib.remit import read_835
+
+    sent = (DATA / "medicare-part-a.835").read_text(encoding="utf-8")
+    (tmp_path / "era").mkdir()
+    for name in ("a.835", "b differ from that one's.835"):
+        (tmp_path / "era" / name).write_text(sent, encoding="utf-8")
+    remit = read_835(tmp_path / "era")
+    assert len(remit.warnings.query("action == 'counted once'")) == 1
+    assert remit.different_copies.empty
+    assert main([command, str(tmp_path / "era"), "--out", str(tmp_path / "out")]) == 0
+    printed = capsys.readouterr().out
+    assert "DIFFERENT COPY" not in printed and "differ from the copy kept" not in printed
+    assert "1 repeated (counted once)" in printed or "1 transaction(s) repeated another" in printed

@@ -217,3 +217,53 @@ def test_payments_posted_after_the_as_of_are_not_money_paid_nor_adjudications(pr
     assert not_adjudicated(metrics) > not_adjudicated(own)
     trend = pd.read_csv(out / "trend.csv", dtype=str, keep_default_na=False)
     assert trend.loc[parse_cents(trend["paid"])[0].astype("int64") > 0, "month"].max() <= middle
+
+
+def _metric_table(out: Path) -> pd.DataFrame:
+    return pd.read_csv(out / "metrics.csv", dtype=str, keep_default_na=False).set_index("metric")
+
+
+def test_claim_lines_submitted_after_a_given_as_of_are_not_submitted_yet(practice, command):
+    lines = pd.read_csv(practice / "claim_lines.csv", dtype=str, keep_default_na=False)
+    payments = pd.read_csv(practice / "payments.csv", dtype=str, keep_default_na=False)
+    middle = sorted(payments["payment_date"])[len(payments) // 2]
+    sent = (pd.to_datetime(lines["submitted_date"]) <= pd.Timestamp(middle)).to_numpy()
+    later = int((~sent).sum())
+    assert 0 < later < len(lines)
+    out, _, said = command("report", practice, "--as-of", middle)
+    metrics, kept = _metric_table(out), lines.loc[sent]
+    assert metrics.loc["lines_submitted", "numerator"] == str(len(kept)) == metrics.loc["denial_rate_lines",
+                                                                                        "denominator"]
+    claims = str(kept["claim_id"].nunique())
+    assert metrics.loc["claims_submitted", "numerator"] == claims == metrics.loc["clean_claim_rate", "denominator"]
+    posted = payments.loc[pd.to_datetime(payments["payment_date"]) <= pd.Timestamp(middle)]
+    adjudicated = set(zip(posted["claim_id"], posted["line_no"]))
+    waiting = {claim for claim, line in zip(kept["claim_id"], kept["line_no"]) if (claim, line) not in adjudicated}
+    assert f"({len(waiting)} with a line not yet adjudicated," in metrics.loc["clean_claim_rate", "note"]
+    # counted in the message that counts the payments left out
+    assert (f"not posted by the as-of date; {later} claim line(s) submitted after {middle} left out of the claims "
+            "and lines submitted, the charges, the clean claim and denial rates and the trend: not submitted by "
+            "the as-of date (the audit's money at risk and exposure rate still count them)") in said
+    trend = pd.read_csv(out / "trend.csv", dtype=str, keep_default_na=False)
+    assert trend["lines"].astype(int).sum() == len(kept)
+
+
+def test_without_as_of_every_claim_line_counts_even_one_submitted_after_the_folders_own_date(
+        practice, command, tmp_path):
+    import shutil
+
+    _, own, _ = command("report", practice)
+    folder = tmp_path / "practice"
+    shutil.copytree(practice, folder)
+    lines = pd.read_csv(folder / "claim_lines.csv", dtype=str, keep_default_na=False)
+    newest = lines["submitted_date"] == lines["submitted_date"].max()
+    lines.loc[newest, "submitted_date"] = f"{pd.Timestamp(own['as_of']) + pd.Timedelta(days=1):%Y-%m-%d}"
+    lines.to_csv(folder / "claim_lines.csv", index=False)
+    out, summary, said = command("report", folder)
+    assert summary["as_of"] == own["as_of"]
+    metrics = _metric_table(out)
+    assert metrics.loc["lines_submitted", "numerator"] == str(len(lines))
+    assert metrics.loc["claims_submitted", "numerator"] == str(lines["claim_id"].nunique())
+    assert "submitted after" not in said
+    _, _, given = command("report", folder, "--as-of", own["as_of"])
+    assert f"{int(newest.sum())} claim line(s) submitted after {own['as_of']} left out" in given

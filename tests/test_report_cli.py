@@ -14,7 +14,7 @@ import pandas as pd
 import pytest
 
 from recoup_lib.cli import main
-from recoup_lib.report import build_report, metric_value
+from recoup_lib.report import build_report, metric_value, read_recoupments
 from recoup_lib.synthetic.demo import demo_path
 
 pytestmark = pytest.mark.slow  # its tests take 20 s or more together: conftest.py starts the file first
@@ -143,13 +143,17 @@ def test_broken_recoupments_csv_switches_the_metric_off_and_says_why(folder, tmp
 
 def test_recoupments_csv_rows_with_a_bad_amount_are_set_aside_and_counted(folder, tmp_path):
     frame = pd.read_csv(folder / "recoupments.csv", dtype=str, keep_default_na=False)
-    frame.loc[1, "amount"] = "-5.00"
+    frame.loc[1, "amount"] = "-5.25"
     frame.to_csv(folder / "recoupments.csv", index=False)
     report = build_report(folder, AS_OF)
     assert metric_value(report.metrics, "recoupment_count") == 1
     assert any(m.startswith("recoupments.csv: 2 rows read = 1 used + 1 set aside (recoupments.csv, row 3, "
                             "column 'amount'") for m in report.messages)
-    assert any(p.file == "recoupments.csv" and p.row == 3 and p.column == "amount" for p in report.problems)
+    [problem] = [p for p in report.problems if p.file == "recoupments.csv"]
+    # the amount as the file says it, in dollars, not the cents it was read into
+    assert (problem.row, problem.column, problem.value) == (3, "amount", "-5.25")
+    rejected = read_recoupments(folder / "recoupments.csv").rejected
+    assert rejected[["_row", "amount"]].values.tolist() == [[3, "-5.25"]] and "amount_cents" not in rejected
 
 
 def test_unknown_outcome_is_set_aside_not_fatal(folder):

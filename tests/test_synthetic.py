@@ -93,6 +93,19 @@ def test_clean_practice_still_has_the_noise_a_check_must_not_flag(tmp_path):
     assert mods.str.contains("LT").any() and mods.str.contains("RT").any()
 
 
+@pytest.mark.parametrize("name", ["nope", "../profiles/family_practice", "family_practice.json"])
+def test_demo_path_refuses_what_is_not_a_profile_name_as_generate_does(name):
+    from recoup_lib.errors import InvalidParameterError
+
+    with pytest.raises(InvalidParameterError) as caught:
+        demo.demo_path(name)
+    with pytest.raises(InvalidParameterError) as generating:
+        load_profile("nope")
+    assert str(caught.value) == str(generating.value).replace("'nope'", repr(name))
+    assert f"unknown profile {name!r}; known profiles: " in str(caught.value)
+    assert all(profile in str(caught.value) for profile in profile_names())
+
+
 def test_demo_practices_have_not_drifted(tmp_path):
     """The committed demo folders are exactly what the generator writes today (`make demo` refreshes them)."""
     demo.build_demos(tmp_path)

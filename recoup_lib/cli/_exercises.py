@@ -64,12 +64,12 @@ def run(args) -> int:
     from ..errors import RecoupError
 
     if args.action == "build":
-        from ..exercises import build_all, edited_copies, exercises_folder
+        from ..exercises import build_all, exercises_folder, stale_copies
 
         folder = exercises_folder(args.folder)
-        touched = build_all(folder, args.out, check=args.check, force=args.force)
         if args.check:
-            edited = [] if args.force else edited_copies(folder, args.out)
+            touched, edited = stale_copies(folder, args.out)
+            edited = [] if args.force else edited
             stale = [p.name for p in touched if p not in edited]
             problems = ([f"trainee copies out of date: {', '.join(stale)} (run `recoup exercises build`"
                          + (" --force" if args.force else "") + ")"] if stale else []) + (
@@ -80,6 +80,7 @@ def run(args) -> int:
                 raise RecoupError("; ".join(problems))
             print(f"trainee copies up to date in {folder}")
             return 0
+        touched = build_all(folder, args.out, force=args.force)
         print(f"{len(touched)} trainee cop{'y' if len(touched) == 1 else 'ies'} written"
               + (f" (masters in {folder / 'masters'})" if args.folder is None else "")
               + "".join(f"\n  {p}" for p in touched))

@@ -25,7 +25,7 @@ if TYPE_CHECKING:
     import nbformat
 
 __all__ = ["BEGIN", "END", "DEFAULT_PLACEHOLDER", "SOLUTION_TAG", "EXERCISES_ENV", "strip_solutions",
-           "trainee_notebook", "build_all", "edited_copies", "solution_text", "exercises_folder"]
+           "trainee_notebook", "build_all", "edited_copies", "stale_copies", "solution_text", "exercises_folder"]
 
 #: Environment variable naming the exercises folder (the one holding ``masters/``).
 EXERCISES_ENV = "RECOUP_EXERCISES"
@@ -186,7 +186,8 @@ def build_all(folder: str | Path | None = None, out: str | Path | None = None,
         Where trainee copies go; default ``folder``.
     check : bool, default False
         Write nothing; return the copies that are missing or differ from a
-        fresh build (drift), edited ones too (:func:`edited_copies` tells them).
+        fresh build (drift), edited ones too (:func:`stale_copies` tells them
+        apart in the same build).
     force : bool, default False
         Replace trainee copies someone edited since they were built (their
         edits are lost). A file this command did not build is never replaced.
@@ -310,17 +311,31 @@ def _built_copy(target: Path) -> bool:
     return _built_mark(target) is not None
 
 
-def _untouched_copy(target: Path, fresh: str | None = None) -> bool:
-    """Whether ``target`` is a trainee copy this command wrote whose cells are still as built, or
-    are those of the fresh build (checksum ``fresh``): replacing it loses nothing a trainee wrote."""
+def _edited_copy(target: Path, fresh: str) -> bool:
+    """Whether ``target`` is a trainee copy this command wrote whose cells are neither as built nor
+    those of the fresh build (checksum ``fresh``): replacing it would lose what a trainee wrote."""
     found = _built_mark(target)
-    return found is not None and _cells_digest(found[1]) in {found[0].get("cells_sha256"), fresh} - {None}
+    if found is None:
+        return False
+    mark, cells = found
+    return _cells_digest(cells) not in {mark.get("cells_sha256"), fresh} - {None}
 
 
 def _edited(touched: dict[Path, tuple[str, str]]) -> list[Path]:
     return [target for target, (_, digest) in touched.items()
-            if target.is_file() and _built_copy(target) and not _untouched_copy(target, digest)
-            and not written_unchanged(target)]
+            if target.is_file() and _edited_copy(target, digest) and not written_unchanged(target)]
+
+
+def stale_copies(folder: str | Path | None = None, out: str | Path | None = None
+                 ) -> tuple[list[Path], list[Path]]:
+    """What ``recoup exercises build --check`` reports, from one build of the masters: the trainee
+    copies missing or different from a fresh build (as ``build_all(check=True)`` returns them), and
+    those of them someone edited since they were built (as :func:`edited_copies` returns them).
+
+    ``folder`` and ``out`` are as in :func:`build_all`.
+    """
+    touched = _fresh_copies(exercises_folder(folder), out)
+    return list(touched), _edited(touched)
 
 
 def edited_copies(folder: str | Path | None = None, out: str | Path | None = None) -> list[Path]:
@@ -335,7 +350,7 @@ def edited_copies(folder: str | Path | None = None, out: str | Path | None = Non
     tell. Files the command did not build are not listed: they are refused
     as any file the kit did not write.
     """
-    return _edited(_fresh_copies(exercises_folder(folder), out))
+    return stale_copies(folder, out)[1]
 
 
 def _edited_message(edited: list[Path], folder: Path) -> str:

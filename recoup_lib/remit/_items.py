@@ -10,7 +10,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from ._recoupments import first_words, paired_corrections
+from ._recoupments import control_key, paired_corrections
 
 __all__ = ["ITEM_KINDS", "deposit_items", "deposit_of", "deposit_order", "take_rows",
            "control_key", "paired_corrections", "STR"]
@@ -66,14 +66,6 @@ def take_rows(values: np.ndarray, rows: np.ndarray, default) -> np.ndarray:
         return np.full(len(rows), default, dtype=object if isinstance(default, str) else None)
     ok = rows >= 0
     return np.where(ok, values[np.where(ok, rows, 0)], default)
-
-
-def control_key(frame: pd.DataFrame) -> pd.Series:
-    """The payer control number a PLB row names (resolved, else the reference's first word)."""
-    if not len(frame):
-        return frame["payer_claim_control"].astype(STR)
-    first = first_words(frame["reference"])
-    return frame["payer_claim_control"].where(frame["payer_claim_control"] != "", first)
 
 
 # ---------------------------------------------------------------------------

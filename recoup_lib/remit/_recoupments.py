@@ -16,8 +16,8 @@ from ..money import dollars, parse_cents
 from ._columns import COLUMNS, typed
 from ._problems import ACTION, SegmentProblem
 
-__all__ = ["RECOUPMENT_REASONS", "recoupments", "paired_corrections", "first_words", "taken_back", "paid_after",
-           "without_original_warnings"]
+__all__ = ["RECOUPMENT_REASONS", "recoupments", "paired_corrections", "first_words", "control_key", "taken_back",
+           "paid_after", "without_original_warnings"]
 
 #: PLB reason codes whose positive amount is an offset (docs/contract.md "Remittances").
 RECOUPMENT_REASONS = ("WO", "FB")
@@ -195,7 +195,7 @@ def without_original_warnings(plb: pd.DataFrame) -> list[SegmentProblem]:
     take-back the kit did not find.
     """
     rows = plb.loc[plb["without_original_cents"].to_numpy() > 0]
-    keys = rows["payer_claim_control"].where(rows["payer_claim_control"] != "", first_words(rows["reference"]))
+    keys = control_key(rows)
     out = []
     for row, key in zip(rows.itertuples(index=False), keys):
         part = dollars(row.without_original_cents)
@@ -215,6 +215,14 @@ def first_words(references: pd.Series) -> pd.Series:
     """The first word of each PLB reference (the payer's control number, by convention)."""
     return pd.Series([r.split()[0] if r.split() else "" for r in references.astype("str")],
                      index=references.index, dtype="str")
+
+
+def control_key(frame: pd.DataFrame) -> pd.Series:
+    """The payer control number a PLB row names (resolved, else the reference's first word)."""
+    if not len(frame):
+        return frame["payer_claim_control"].astype("str")
+    first = first_words(frame["reference"])
+    return frame["payer_claim_control"].where(frame["payer_claim_control"] != "", first)
 
 
 def paired_corrections(pay: pd.DataFrame, group: np.ndarray) -> np.ndarray:
@@ -371,8 +379,7 @@ def _deferred(rec: pd.DataFrame, plb: pd.DataFrame,
     tx, cid, ctl = rec["_tx"].to_numpy(), rec["claim_id"].to_numpy(), \
         rec["payer_claim_control"].to_numpy()
     amount = rec["amount_cents"].to_numpy()
-    keys = negative["payer_claim_control"].where(negative["payer_claim_control"] != "",
-                                                 first_words(negative["reference"]))
+    keys = control_key(negative)
     left_over = []
     for row, t, d_cid, d_ctl, d_amount, key in zip(np.flatnonzero(is_negative), negative["_tx"],
                                                    negative["claim_id"], negative["payer_claim_control"],

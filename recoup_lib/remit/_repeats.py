@@ -22,8 +22,10 @@ from ._problems import ACTION, SegmentProblem
 
 __all__ = ["find_repeats", "DIFFERENT_COPY"]
 
-#: The words of a repeat's warning when the two copies disagree (:attr:`~._result.Remit.different_copies`).
-DIFFERENT_COPY = "differ from that one's"
+#: How a repeat's ``expected`` ends when the two copies disagree. :attr:`~._result.Remit.different_copies`
+#: finds those warnings by this ending: the file names and sender said before it may hold any text.
+DIFFERENT_COPY = ("differ from that one's, which is kept because its file's path sorts first (whatever the order "
+                  "the files were given in): check which is right")
 
 
 def _column(chunks: list) -> list:
@@ -118,9 +120,8 @@ def find_repeats(parts: dict, txn_file: np.ndarray, bad_txn: set, labels: list[s
     for (who, number, cents), (kept, *later) in repeats.items():
         for t in later:
             repeated.add(t)
-            differs = (f"; its claims, service lines or adjustments {DIFFERENT_COPY}, which is kept "
-                       "because its file's path sorts first (whatever the order the files were given in): "
-                       "check which is right" if content[t] != content[kept] else "")
+            differs = (f"; its claims, service lines or adjustments {DIFFERENT_COPY}"
+                       if content[t] != content[kept] else "")
             problems.append(SegmentProblem(
                 labels[int(txn_file[t])], int(segment[t]), "ST", "TRN02", str(trace[t]),
                 f"each remittance once: this transaction repeats the one in "

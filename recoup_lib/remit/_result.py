@@ -114,10 +114,15 @@ class Remit(StepResult):
 
     @property
     def different_copies(self) -> pd.DataFrame:
-        """The warnings of transactions sent twice whose copies disagree (one was kept, this one left out)."""
+        """The warnings of transactions sent twice whose copies disagree (one was kept, this one left out).
+
+        Found by how the kit ends such a warning's ``expected``, never by
+        words anywhere in it: a file name or sender quoted earlier may hold
+        the same words.
+        """
         w = self.warnings
         return w.loc[(w["action"] == ACTION["repeat"]).to_numpy()
-                     & w["message"].str.contains(DIFFERENT_COPY, regex=False).to_numpy()].reset_index(drop=True)
+                     & w["expected"].str.endswith(DIFFERENT_COPY).to_numpy()].reset_index(drop=True)
 
     @property
     def loaded(self) -> bool:

@@ -29,6 +29,7 @@ from ..remit import REMIT_SUFFIXES, Remit, paid_after, remits_in, taken_back
 from ..remit.reconcile import LINK_COLUMNS, link_recoupments, open_ledger
 from ..results import StepResult
 from ..rules import audit_folder
+from ..schema import ParsedTable
 from ._appeal_metrics import (appeal_overturn_rate, notice_aging, notice_amounts, notice_response_days,
                               open_notices)
 from ._claim_metrics import clean_claim_rate, denial_rate, volume
@@ -237,8 +238,8 @@ def _taken_by(recoupments: pd.DataFrame, as_of) -> tuple[pd.DataFrame, list[str]
                   f"back ({dollars(taken_back(recoupments.loc[later]))} net): not taken by the as-of date"]
 
 
-def _paid_by(payments: pd.DataFrame, as_of) -> tuple[pd.DataFrame, list[str]]:
-    """(the payments posted on or before ``as_of``, the message counting those posted after it).
+def _paid_by(payments: pd.DataFrame, as_of) -> tuple[pd.DataFrame, str]:
+    """(the payments posted on or before ``as_of``, what :func:`_left_out` says of those posted after it).
 
     The money paid, the clean claim and denial rates, the reversals posted,
     the recoupment rate's denominator and the trend count only what had been
@@ -248,18 +249,43 @@ def _paid_by(payments: pd.DataFrame, as_of) -> tuple[pd.DataFrame, list[str]]:
     """
     later = paid_after(payments, as_of)
     if not later.any():
-        return payments, []
+        return payments, ""
     left_out = int(payments.loc[later, "paid_cents"].astype("int64").sum())
-    return payments.loc[~later].reset_index(drop=True), [
+    return payments.loc[~later].reset_index(drop=True), (
         f"{int(later.sum())} payment(s) posted after {as_of:%Y-%m-%d} left out of the money paid, the clean claim, "
         f"denial, recoupment and reversal rates and the trend ({dollars(left_out)} net): not posted by the as-of "
-        "date (the audit's money at risk and exposure rate still count them)"]
+        "date")
+
+
+def _submitted_by(lines: pd.DataFrame, as_of) -> tuple[pd.DataFrame, str]:
+    """(the claim lines submitted on or before ``as_of``, what :func:`_left_out` says of those submitted after it).
+
+    A line submitted after a given as-of date had not been sent by then: it
+    is not a claim submitted, nor one waiting for adjudication, in the
+    volume, the clean claim and denial rates and the trend. A line without
+    a submitted_date is kept. The audit's findings still count every line.
+    """
+    if "submitted_date" not in lines.columns:
+        return lines, ""
+    later = (pd.to_datetime(lines["submitted_date"]) > pd.Timestamp(as_of)).to_numpy(dtype=bool)
+    if not later.any():
+        return lines, ""
+    return lines.loc[~later].reset_index(drop=True), (
+        f"{int(later.sum())} claim line(s) submitted after {as_of:%Y-%m-%d} left out of the claims and lines "
+        "submitted, the charges, the clean claim and denial rates and the trend: not submitted by the as-of date")
+
+
+def _left_out(*parts: str) -> list[str]:
+    """The one message counting what was left out as not yet happened by the as-of date (none when nothing was)."""
+    said = [part for part in parts if part]
+    return ["; ".join(said) + " (the audit's money at risk and exposure rate still count them)"] if said else []
 
 
 def report_from_audit(audit, as_of=None, *, recoupments: pd.DataFrame | None = None,
                       recoupment_source: str = "recoupments", recoupment_reason: str | None = None,
-                      appeals=None, appeal_reason: str | None = None, outcomes: pd.DataFrame | None = None,
-                      outcome_reason: str | None = None, messages=(), names: dict | None = None,
+                      appeals=None, appeal_reason: str | None = None,
+                      outcomes: pd.DataFrame | ParsedTable | None = None, outcome_reason: str | None = None,
+                      outcome_file: str = "outcomes", messages=(), names: dict | None = None,
                       title: str = "", remit=None, as_of_note: str = "", problems=()) -> Report:
     """Compute the dashboard from an audit (and optional appeals, recoupments, outcomes) in memory.
 
@@ -269,7 +295,11 @@ def report_from_audit(audit, as_of=None, *, recoupments: pd.DataFrame | None = N
     as_of : date-like, optional
         Default: the data's own as-of, the latest payment, remittance or
         notice date given (:func:`recoup_lib.appeals.folder_as_of`); never
-        the wall clock.
+        the wall clock. A date given (without ``as_of_note``) also leaves
+        out of the volume, the clean claim and denial rates and the trend
+        the claim lines submitted after it (a message counts them); the
+        data's own as-of leaves every line in, as the export holds it (a
+        line submitted after the latest payment is not yet adjudicated).
     recoupments : pandas.DataFrame, optional
         The contract's recoupments columns (see
         :func:`recoup_lib.report.recoupments_frame`). Take-backs paid after
@@ -280,10 +310,15 @@ def report_from_audit(audit, as_of=None, *, recoupments: pd.DataFrame | None = N
     recoupment_reason, appeal_reason, outcome_reason : str, optional
         Why an input is missing, said where the metrics are switched off.
     appeals : recoup_lib.appeals.AppealResult, optional
-    outcomes : pandas.DataFrame, optional
-        notice_id, level, outcome (see :func:`recoup_lib.report.outcomes_frame`).
-        Outcomes the report cannot count as of ``as_of`` are set aside
+    outcomes : pandas.DataFrame or recoup_lib.schema.ParsedTable, optional
+        notice_id, level, outcome (see :func:`recoup_lib.report.outcomes_frame`),
+        or appeal_outcomes.csv as read (:func:`recoup_lib.report.read_outcomes`,
+        so the rows it set aside are counted with these). Outcomes the report
+        cannot count as of ``as_of`` are set aside
         (:func:`recoup_lib.report.outcomes_in_run`), into ``problems``.
+    outcome_file : str
+        What the outcomes came from, named in the problems and the message
+        counting them.
     messages : iterable of str
     names : dict, optional
     title : str
@@ -293,7 +328,9 @@ def report_from_audit(audit, as_of=None, *, recoupments: pd.DataFrame | None = N
         every notice counts as open for its whole amount, and a message
         says so).
     as_of_note : str
-        Where ``as_of`` came from, when the caller worked it out.
+        Where ``as_of`` came from, when the caller worked it out (from the
+        data, as the default is: then no line is left out for its
+        submitted_date).
     problems : iterable of recoup_lib.errors.Problem
         Values set aside in inputs other than the audit's (which are taken
         from ``audit``).
@@ -317,15 +354,18 @@ def report_from_audit(audit, as_of=None, *, recoupments: pd.DataFrame | None = N
             f"--as-of {as_of:%Y-%m-%d} is before the folder's first date of service ({first:%Y-%m-%d}): nothing "
             "had happened by then, so nothing would be reported; give a later date, or leave --as-of out to use "
             "the folder's own date")
-    payments, later_note = _paid_by(payments, as_of)
+    payments, not_posted = _paid_by(payments, as_of)
+    submitted, not_submitted = (lines, "") if as_of_note else _submitted_by(lines, as_of)
+    later_note = _left_out(not_posted, not_submitted)
     if recoupments is not None:
         recoupments, taken_note = _taken_by(recoupments, as_of)
         later_note += taken_note
     problems = list(problems)
+    outcome_note = []
     if outcomes is not None:
-        parsed = outcomes_in_run(outcomes_frame(outcomes), None if appeals is None else appeals.decisions,
-                                 as_of, label="outcomes")
-        later_note += _set_aside_message("outcomes", parsed, problems)
+        parsed = outcomes_in_run(outcomes if isinstance(outcomes, ParsedTable) else outcomes_frame(outcomes),
+                                 None if appeals is None else appeals.decisions, as_of, label=outcome_file)
+        outcome_note = _set_aside_message(outcome_file, parsed, problems)
         outcomes = parsed.data.drop(columns=["_row"])
     decisions = None if appeals is None else appeals.decisions
     ledger = None if decisions is None else _ledger(decisions, remit, as_of)
@@ -335,9 +375,9 @@ def report_from_audit(audit, as_of=None, *, recoupments: pd.DataFrame | None = N
         worklist = appeals.worklist.loc[appeals.worklist["notice_id"].isin(still).to_numpy()]
     no_notices = appeal_reason or "No notices: add notices.csv and payers.csv to the folder."
     metrics = pd.concat([
-        volume(lines, payments),
-        clean_claim_rate(lines, payments, findings),
-        denial_rate(lines, payments),
+        volume(submitted, payments),
+        clean_claim_rate(submitted, payments, findings),
+        denial_rate(submitted, payments),
         recoupment_rate(recoupments, payments, source=recoupment_source, reason=recoupment_reason),
         payment_reversals(payments),
         money_at_risk(findings, lines),
@@ -347,9 +387,9 @@ def report_from_audit(audit, as_of=None, *, recoupments: pd.DataFrame | None = N
         notice_response_days(decisions, outcomes, worklist, reason=no_notices),
         appeal_overturn_rate(outcomes, reason=outcome_reason),
     ], ignore_index=True)
-    trend = trend_by_month(lines, payments, findings, recoupments, decisions)
+    trend = trend_by_month(submitted, payments, findings, recoupments, decisions)
     aging = None if ledger is None else notice_aging(ledger, as_of)
-    messages = list(messages) + later_note
+    messages = list(messages) + outcome_note + later_note
     if ledger is not None and not isinstance(remit, Remit):
         messages.append("notice aging: no 835 remittances to link take-backs to notices"
                         + (" (recoupments.csv holds no link to the notices)" if recoupments is not None else "")
@@ -413,33 +453,27 @@ def _remittance(folder: Path, recoupments, problems: list):
     return None, "", None, [], None
 
 
-def _outcomes(folder: Path, outcomes, appeals, problems: list, as_of):
-    """(outcomes, reason, messages); values set aside are added to ``problems``.
+def _outcomes(folder: Path, outcomes, appeals):
+    """(outcomes, the file they came from, reason, messages): as passed in, appeal_outcomes.csv as read,
+    or those carried on notices.csv.
 
-    Outcomes of notices the run did not use, filed before their notice,
-    decided before they were filed, or filed or decided after ``as_of`` are
-    set aside (:func:`recoup_lib.report.outcomes_in_run`)."""
-    notices = None if appeals is None else appeals.decisions
+    :func:`report_from_audit` sets aside the ones it cannot count
+    (:func:`recoup_lib.report.outcomes_in_run`) and counts them under that file's name."""
     if outcomes is not None:
-        parsed = outcomes_in_run(outcomes_frame(outcomes), notices, as_of, label="outcomes passed in")
-        return (parsed.data.drop(columns=["_row"]), None,
-                _set_aside_message("outcomes passed in", parsed, problems))
+        return outcomes, "outcomes passed in", None, []
     path = folder / "appeal_outcomes.csv"
     if path.is_file():
         try:
-            parsed = read_outcomes(path)
+            return read_outcomes(path), path.name, None, []
         except InputError as exc:
-            return None, f"appeal_outcomes.csv could not be used: {exc}", [
+            return None, path.name, f"appeal_outcomes.csv could not be used: {exc}", [
                 f"appeal overturn rate switched off: {exc}"]
-        parsed = outcomes_in_run(parsed, notices, as_of, label="appeal_outcomes.csv")
-        return parsed.data.drop(columns=["_row"]), None, _set_aside_message("appeal_outcomes.csv", parsed,
-                                                                           problems)
     if appeals is not None:
         try:
-            return outcomes_from_decisions(appeals.decisions), None, []
+            return outcomes_from_decisions(appeals.decisions), "outcomes", None, []
         except InputError as exc:
-            return None, str(exc), [f"appeal overturn rate switched off: {exc}"]
-    return None, None, []
+            return None, "outcomes", str(exc), [f"appeal overturn rate switched off: {exc}"]
+    return None, "outcomes", None, []
 
 
 def build_report(folder, as_of=None, *, recoupments: pd.DataFrame | None = None,
@@ -455,10 +489,11 @@ def build_report(folder, as_of=None, *, recoupments: pd.DataFrame | None = None,
         (overturn rates), providers.csv (names on the charts).
     as_of : date-like, optional
         The day notices are aged and deadlines counted from; notices dated
-        after it are set aside, and payments posted and take-backs paid
-        after it are not counted. Default: the folder's own as-of, its
-        latest payment, remittance or notice date (never the wall clock),
-        said in the report.
+        after it are set aside, and payments posted, take-backs paid and
+        claim lines submitted after it are not counted. Default: the
+        folder's own as-of, its latest payment, remittance or notice date
+        (never the wall clock), said in the report; every claim line counts
+        then, whatever its submitted_date.
     recoupments : pandas.DataFrame, optional
         Recoupments with the contract's columns; replaces what the folder
         holds.
@@ -529,13 +564,14 @@ def build_report(folder, as_of=None, *, recoupments: pd.DataFrame | None = None,
             messages.append(f"{later} notice(s) dated after {pd.Timestamp(as_of):%Y-%m-%d} set aside: they had "
                             "not arrived by the as-of date")
     messages.extend(more)
-    found_outcomes, outcome_reason, more = _outcomes(folder, outcomes, appeals, problems, as_of)
+    found_outcomes, outcome_file, outcome_reason, more = _outcomes(folder, outcomes, appeals)
     messages.extend(more)
     names = {"provider": _names(folder, "providers.csv", "rendering_npi"),
              "payer": _names(folder, "payers.csv", "payer_id")}
     return report_from_audit(audit, as_of, recoupments=found, recoupment_source=source or "recoupments",
                              recoupment_reason=reason, appeals=appeals, appeal_reason=appeal_reason,
-                             outcomes=found_outcomes, outcome_reason=outcome_reason, messages=messages,
+                             outcomes=found_outcomes, outcome_reason=outcome_reason, outcome_file=outcome_file,
+                             messages=messages,
                              names=names, title=folder.resolve().name, remit=remit, as_of_note=as_of_note,
                              problems=problems)
 

@@ -30,7 +30,7 @@ import numpy as np
 import pandas as pd
 
 from ..errors import InputError, InvalidParameterError, Problem
-from ..folder import read_table
+from ..folder import read_table, to_text_frame
 from ..schema import APPEAL_OUTCOMES_SPEC, RECOUPMENTS_SPEC, ParsedTable
 from ._appeal_metrics import OUTCOMES
 
@@ -108,27 +108,25 @@ def recoupments_frame(recoupments: pd.DataFrame) -> pd.DataFrame:
     return out
 
 
-def _as_text(values: pd.Series) -> pd.Series:
-    """A column as text: dates as YYYY-MM-DD, missing dates blank."""
-    if pd.api.types.is_datetime64_any_dtype(values.dtype):
-        return values.dt.strftime("%Y-%m-%d").fillna("").astype("str")
-    return values.astype("str")
-
-
 def _in_file_order(rejected: pd.DataFrame) -> pd.DataFrame:
     order = pd.to_numeric(rejected["_row"], errors="coerce").to_numpy()
     return rejected.iloc[np.argsort(order, kind="stable")].reset_index(drop=True)
 
 
 def _set_aside(parsed: ParsedTable, mask: np.ndarray, label: str, column: str, expected: str) -> ParsedTable:
-    """Move the rows of ``parsed.data`` under ``mask`` to the rejected rows, with a problem each."""
+    """Move the rows of ``parsed.data`` under ``mask`` to the rejected rows, with a problem each.
+
+    The rows go back to the file's text as the contract writes it (an
+    ``amount_cents`` of -525 is the amount ``-5.25``), as
+    :func:`recoup_lib.folder.read_table` keeps the rows it sets aside.
+    """
     if not mask.any():
         return parsed
     bad = parsed.data.loc[mask]
-    values = _as_text(bad[column]).to_numpy() if column in bad.columns else [""] * len(bad)
-    problems = [Problem(label, int(r), column.removesuffix("_cents"), str(v), expected)
-                for r, v in zip(bad["_row"], values)]
-    extra = bad.drop(columns=["_row"]).apply(_as_text)
+    extra = to_text_frame(bad)
+    name = column.removesuffix("_cents")
+    values = extra[name].to_numpy() if name in extra.columns else [""] * len(bad)
+    problems = [Problem(label, int(r), name, str(v), expected) for r, v in zip(bad["_row"], values)]
     extra.insert(0, "_reason", [p.message for p in problems])
     extra.insert(0, "_row", bad["_row"].to_numpy())
     extra.insert(0, "_file", label)

@@ -28,7 +28,7 @@ import numpy as np
 
 from ..errors import InvalidParameterError
 
-__all__ = ["Profile", "load_profile", "profile_names", "profiles_dir", "expand_visits",
+__all__ = ["Profile", "load_profile", "profile_names", "profiles_dir", "unknown_profile", "expand_visits",
            "expected_lines", "template_lines", "PAYER_REVIEW_DEFAULTS", "payer_review"]
 
 #: How the payers review paid lines and take money back (a profile's ``payer_review``
@@ -65,6 +65,12 @@ def profile_names() -> list[str]:
     return sorted(p.stem for p in profiles_dir().glob("*.json"))
 
 
+def unknown_profile(name) -> InvalidParameterError:
+    """The error for a profile name that names no profile: it lists the profiles there are."""
+    known = ", ".join(profile_names()) or "(none found)"
+    return InvalidParameterError(f"unknown profile {str(name)!r}; known profiles: {known}")
+
+
 @dataclass(frozen=True)
 class Profile:
     """A loaded practice profile (see the module docstring and the JSON files)."""
@@ -96,8 +102,7 @@ def load_profile(name_or_path: str | Path) -> Profile:
     if path.suffix != ".json":
         path = profiles_dir() / f"{name_or_path}.json"
     if not path.is_file():
-        known = ", ".join(profile_names()) or "(none found)"
-        raise InvalidParameterError(f"unknown profile {str(name_or_path)!r}; known profiles: {known}")
+        raise unknown_profile(name_or_path)
     try:
         data = json.loads(path.read_text(encoding="utf-8"))
     except json.JSONDecodeError as exc:

@@ -13,6 +13,7 @@ import sys
 from pathlib import Path
 
 from . import generate_practice, profile_names, profiles_dir, write_practice
+from ._profile import unknown_profile
 
 __all__ = ["DEMO_LINES", "DEMO_SEED", "DEMO_PAYER_FILES", "demo_dir", "demo_path", "build_demos"]
 
@@ -33,15 +34,15 @@ def demo_path(profile: str = "family_practice") -> Path:
 
     Raises
     ------
-    ValueError
+    InvalidParameterError
         ``profile`` is not the name of a profile (a typo, a path): the
-        message lists the profiles there are.
+        message lists the profiles there are, as ``recoup generate
+        --profile`` says it.
     FileNotFoundError
         A profile whose demo practice is missing (``make demo`` makes it).
     """
-    names = profile_names()
-    if profile not in names:
-        raise ValueError(f"no profile named {profile!r} (profiles: {', '.join(names)})")
+    if profile not in profile_names():
+        raise unknown_profile(profile)
     path = demo_dir() / profile
     if not (path / "claim_lines.csv").is_file():
         raise FileNotFoundError(f"no demo practice for {profile!r} in {demo_dir()}; run `make demo`")
