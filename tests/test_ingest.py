@@ -512,6 +512,10 @@ def test_import_exits_1_when_every_row_is_set_aside_and_warns_above_half(tmp_pat
     dated = aside.loc[aside["reason"].str.contains("column 'DOS'")]
     assert dated["row"].tolist() == ["5", "6", "7"] and dated["reason"].str.contains("'31/01/2025'|'13/02/2025'").all()
     assert json.loads((out / "mapping.json").read_text())["columns"]["claims"]["service_date"] == "DOS"
+    unpaid = [PAYMENTS[0]] + [",".join(row.split(",")[:-1] + [""]) for row in PAYMENTS[1:]]
+    assert main(["import", "--claims", str(write_claims(tmp_path / "c2.csv")), "--payments",
+                 str(write_payments(tmp_path / "p.csv", unpaid)), "--out", str(tmp_path / "out2")]) == 1
+    assert "most often column 'Paid Amt' (4 rows), which expected a value" in capsys.readouterr().err
     half = [ROWS[0], bad[1], bad[2]]
     assert main(["import", "--claims", str(write_claims(tmp_path / "h.csv", rows=half)),
                  "--out", str(tmp_path / "out")]) == 0

@@ -48,6 +48,12 @@ def test_money_as_offices_write_it(written, dollars):
     assert _vals(to_money([written])) == ([dollars], [False])
 
 
+@pytest.mark.parametrize("written", ["$", "()", "($)", "CR", "USD"])
+def test_a_mark_without_an_amount_is_bad_not_blank(written):
+    """Read as blank, '$' in a required paid column was reported as "got ''"; it is not an amount."""
+    assert _vals(to_money([written, "12.00", ""])) == ([written, "12.00", ""], [True, False, False])
+
+
 @pytest.mark.parametrize("written, dollars", [
     (" $ 1,234.56 ", "1234.56"), (" $ (147.92)", "-147.92"), (" $ -   ", "0.00"), ("  -   ", "0.00"),
     ("$-", "0.00"), (" 1,234.56 ", "1234.56"), (" (40.00)", "-40.00"),

@@ -251,8 +251,7 @@ def _parse(built: Built, spec, label: str, report: SourceReport):
         original = rej.drop(columns=["_file", "_reason"])
         original.insert(1, "_reason", reasons)
         aside = pd.concat([aside, original], ignore_index=True).sort_values("_row", kind="stable")
-        problems += [Problem(p.file, p.row, rename_reason(f"column '{p.column}'", built.header_of)
-                             .removeprefix("column '").removesuffix("'"), p.value, p.expected)
+        problems += [Problem(p.file, p.row, built.header_of.get(p.column, p.column), p.value, p.expected)
                      for p in parsed.problems]
     report.rows_used = len(parsed.data)
     report.rows_set_aside = len(aside)

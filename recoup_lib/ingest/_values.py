@@ -458,6 +458,9 @@ def _read_money_marks(arr: pa.Array) -> Money:
         bad[~plain] |= invalid
         bad |= negative & np.asarray(pc.starts_with(s, "-"))        # two minus signs: (-5), -5-
         bad |= np.abs(cents) >= 10**14                               # a trillion dollars or more
+        marks_only = blank & np.asarray(pc.not_equal(arr, ""))       # '$', '()': a mark and no amount
+        bad |= marks_only
+        blank &= ~marks_only
         bad &= ~blank
     cents = np.where(negative, -cents, cents)
     cents[bad] = 0
