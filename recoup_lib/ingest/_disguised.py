@@ -18,15 +18,12 @@ from html.parser import HTMLParser
 from pathlib import Path
 from xml.etree import ElementTree
 
+from ..csvread import byte_signature, utf16_codec
 from ..errors import InputError
-from ._tables import decode_bytes, utf16_codec
+from ._tables import decode_bytes
 
 __all__ = ["content_kind", "web_page_rows", "spreadsheet_xml_rows", "WHAT_IT_HOLDS"]
 
-#: First bytes of a zip (``.xlsx``, ``.xlsm``, ``.ods``, ``.xlsb``) and of an OLE2 file (``.xls``).
-_WORKBOOK_MAGIC = (b"PK\x03\x04", b"\xd0\xcf\x11\xe0")
-#: First bytes of a PDF, a PNG, a JPEG and a GIF.
-_OTHER_MAGIC = (b"%PDF-", b"\x89PNG", b"\xff\xd8\xff", b"GIF8")
 _SPREADSHEET_XML = "urn:schemas-microsoft-com:office:spreadsheet"
 _SS = "{" + _SPREADSHEET_XML + "}"
 #: Bytes no text export holds (a NUL, other control characters than tab, line breaks and form feed) ...
@@ -42,17 +39,18 @@ WHAT_IT_HOLDS = {"workbook": "an Excel workbook", "html": "a web page (an HTML t
 
 
 def content_kind(path: Path) -> str:
-    """What a file holds, from its first bytes: ``"empty"``, ``"workbook"`` (a zip or OLE2 file),
-    ``"spreadsheetml"``, ``"html"`` (a page holding a table), ``"binary"`` (control bytes no text
-    holds: a PDF, an image, a damaged file) or ``"text"`` (anything else)."""
+    """What a file holds, from its first bytes: ``"empty"``, ``"workbook"`` or ``"binary"`` (by the
+    signatures of :data:`~recoup_lib.csvread.BYTE_SIGNATURES`: a zip or OLE2 file; a PDF, an image),
+    ``"spreadsheetml"``, ``"html"`` (a page holding a table), ``"binary"`` also for control bytes no
+    text holds (a damaged file), or ``"text"`` (anything else)."""
     with open(path, "rb") as handle:
         head = handle.read(8192)
     if not head.strip(b" \t\r\n\x00\xef\xbb\xbf\xfe\xff"):
         return "empty"
-    if head.startswith(_WORKBOOK_MAGIC):
-        return "workbook"
-    if head.startswith(_OTHER_MAGIC) or (
-            utf16_codec(head) is None and sum(map(head.count, _CONTROL_BYTES)) > len(head) * _BINARY_SHARE):
+    signature = byte_signature(head)
+    if signature is not None:
+        return signature[0]
+    if utf16_codec(head) is None and sum(map(head.count, _CONTROL_BYTES)) > len(head) * _BINARY_SHARE:
         return "binary"
     lowered = head.replace(b"\x00", b"").decode("latin-1").lower()
     if _SPREADSHEET_XML in lowered:

@@ -18,6 +18,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from ..csvread import utf16_codec
 from ..errors import WHOLE_LINE, WHOLE_PAYMENT, InputError, Problem, UsageError
 from ..folder import line_exists
 from ..money import format_cents
@@ -36,7 +37,7 @@ from ._fields import (
 )
 from ._remit_payments import payments_from_835
 from ._result import ImportResult, SourceReport
-from ._tables import check_readable, read_export, split_sheet, utf16_codec
+from ._tables import check_readable, read_export, split_sheet
 from ._x837 import LINE_COLUMNS, _workers, read_837
 
 __all__ = ["import_files", "load_mapping", "preview_file"]

@@ -35,11 +35,11 @@ import pyarrow.csv as pacsv
 
 from ..errors import InputError
 from ..arrowtext import string_parts
-from ..csvread import RESERVED_PREFIX, last_line_leaves_quote_open, not_a_file
+from ..csvread import RESERVED_PREFIX, last_line_leaves_quote_open, not_a_file, utf16_codec
 from ..formulas import GUARD, unguard_formulas, unguard_text, unwrap_text_formulas
 from ._exact import csv_body_exact
 
-__all__ = ["RawExport", "read_export", "split_sheet", "WORKBOOK_SUFFIXES", "decode_bytes", "utf16_codec"]
+__all__ = ["RawExport", "read_export", "split_sheet", "WORKBOOK_SUFFIXES", "decode_bytes"]
 
 WORKBOOK_SUFFIXES = (".xlsx", ".xlsm", ".xls", ".ods", ".xlsb")
 #: Encodings charset-normalizer may choose among for text that is not UTF-8.
@@ -92,33 +92,13 @@ def split_sheet(spec: str | Path) -> tuple[Path, str | None]:
     return Path(base), sheet or None
 
 
-def utf16_codec(data: bytes) -> str | None:
-    """The UTF-16 codec a text file is in, with or without a byte-order mark (None: not UTF-16).
-
-    Without a mark, UTF-16 text of mostly Latin letters has a NUL in every other byte (the odd
-    ones little-endian, the even ones big-endian), which no CSV export has; read as UTF-8, it
-    would give headers like ``' L i n e '``.
-    """
-    if data.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
-        return "utf-16"
-    head = np.frombuffer(data[:4096][: len(data[:4096]) // 2 * 2], dtype=np.uint8)
-    if len(head) < 4:
-        return None
-    even, odd = head[0::2] == 0, head[1::2] == 0
-    if odd.mean() >= 0.9 and even.mean() <= 0.1:
-        return "utf-16-le"
-    if even.mean() >= 0.9 and odd.mean() <= 0.1:
-        return "utf-16-be"
-    return None
-
-
 def decode_bytes(data: bytes, name: str = "the file") -> tuple[bytes, str]:
     """Bytes of a text file -> (UTF-8 bytes, the encoding they were read with).
 
     Raises
     ------
     InputError
-        The bytes look like UTF-16 (see :func:`utf16_codec`) but are not valid UTF-16.
+        The bytes look like UTF-16 (see :func:`~recoup_lib.csvread.utf16_codec`) but are not valid UTF-16.
     """
     if data.startswith(codecs.BOM_UTF8):
         return data[3:], "utf-8-sig"
