@@ -522,6 +522,18 @@ def test_import_exits_1_when_every_row_is_set_aside_and_warns_above_half(tmp_pat
     assert "WARNING: h.csv: 2 of 3 rows (67%) were set aside" in capsys.readouterr().err
 
 
+def test_the_alarm_names_a_whole_row_reason_but_not_title_and_total_rows(tmp_path):
+    """Rows set aside as a whole for a CSV-level cause (a wrong count of fields) are what went wrong:
+    the alarm names that reason; the title, total and footer rows around them are not data and are
+    neither counted nor named."""
+    spilled = [row + ",extra" for row in ROWS[1:]]
+    result = import_files(write_claims(tmp_path / "c.csv", rows=[ROWS[0], *spilled]))
+    errors, warnings = result.alarms()
+    assert errors == [] and len(warnings) == 1
+    assert warnings[0].startswith("WARNING: c.csv: 2 of 3 rows (67%) were set aside; most often (2 rows): "
+                                  "17 fields where the header has 16. ")
+
+
 def test_audit_of_us_dates_exits_1_naming_the_problem_and_the_fix(tmp_path, capsys):
     from recoup_lib.synthetic.demo import demo_path
 
