@@ -247,6 +247,42 @@ def test_without_a_sheet_named_the_first_shown_sheet_holding_cells_is_read(tmp_p
         import_files(claims, payments=tmp_path / "pay.xlsx")
 
 
+def test_the_sheet_read_when_none_is_named_is_loaded_once(tmp_path, monkeypatch):
+    """Finding the first shown sheet that holds cells loads it; reading its cells uses that load."""
+    import python_calamine
+
+    loads: list[str] = []
+    original = python_calamine.CalamineWorkbook
+
+    class Counted:
+        def __init__(self, book):
+            self.book = book
+
+        def __getattr__(self, name):
+            return getattr(self.book, name)
+
+        def get_sheet_by_name(self, name):
+            loads.append(name)
+            return self.book.get_sheet_by_name(name)
+
+    class Workbook:
+        @staticmethod
+        def from_path(path):
+            return Counted(original.from_path(path))
+
+    book = openpyxl.Workbook()
+    book.active.title = "Sheet1"
+    ws = book.create_sheet("Payments")
+    for row in PAYMENTS:
+        ws.append(row.split(","))
+    book.save(tmp_path / "pay.xlsx")
+    claims = write_claims(tmp_path / "c.csv")
+    monkeypatch.setattr(python_calamine, "CalamineWorkbook", Workbook, raising=True)
+    result = import_files(claims, payments=tmp_path / "pay.xlsx")
+    assert result.sources[1].info["sheet"] == "Payments" and len(result.tables["payments.csv"]) == 4
+    assert loads == ["Sheet1", "Payments"]
+
+
 def _cells(rows=ROWS, header=HEADER) -> list[list[str]]:
     import csv
 

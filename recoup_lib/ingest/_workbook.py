@@ -9,6 +9,7 @@ The header is found and the rows kept as :mod:`._tables` does for a CSV.
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import html
 import re
 import zipfile
@@ -150,9 +151,9 @@ def _workbook_rows(path: Path, sheet: str | None, kind: str) -> tuple[list[list]
             raise InputError(f"{path.name}: no sheet named {sheet!r} (sheets: {', '.join(names)})")
         shown = [str(m.visible).endswith(".Visible") and str(m.typ).endswith(".WorkSheet")
                  for m in book.sheets_metadata]
-        chosen = sheet if sheet is not None else _first_shown_sheet(
-            names, shown, lambda name: book.get_sheet_by_name(name).height > 0)
-        found = book.get_sheet_by_name(chosen)
+        load = functools.lru_cache(maxsize=None)(book.get_sheet_by_name)   # the sheet chosen is read once
+        chosen = sheet if sheet is not None else _first_shown_sheet(names, shown, lambda name: load(name).height > 0)
+        found = load(chosen)
         grid = found.to_python(skip_empty_area=False)
         return grid, chosen, _fill_merged(grid, getattr(found, "merged_cell_ranges", None)), names
     except InputError:
