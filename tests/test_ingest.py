@@ -351,6 +351,43 @@ def test_a_file_that_holds_no_export_is_refused_saying_what_it_holds(tmp_path, c
             import_files(tmp_path / name)
 
 
+@pytest.mark.parametrize("blank, separator, encoding", [("\n", ",", "utf-8"), ("\r\n", "\t", "cp1252"),
+                                                       (" \r\n", ",", "utf-16-le"), ("\r", ",", "utf-8")])
+@pytest.mark.parametrize("title", ["", "Charge Detail"])
+def test_an_export_after_9_kb_of_blank_lines_is_read_and_blank_lines_alone_are_empty(tmp_path, blank, separator,
+                                                                                       encoding, title):
+    """An export is empty only when it holds nothing but blank lines: rows after 9 KB of them (more
+    than the first bytes looked at, and more lines than the rows searched for the header), at the
+    start or below a title, are read, with their row numbers counted from the file's first line."""
+    lines = 9216 // len(blank)
+    above = (title + blank if title else "") + blank * lines
+    export = "\n".join(separator.join(cell.replace(",", "") for cell in row) for row in _cells()) + "\n"
+    path = tmp_path / "charges.csv"
+    path.write_bytes((above + export).encode(encoding))
+    result = import_files(path)
+    header = lines + 1 + bool(title)
+    assert result.tables["claim_lines.csv"]["claim_id"].tolist() == ["C1", "C1", "C2"]
+    assert result.tables["claim_lines.csv"]["_row"].tolist() == [header + 1, header + 2, header + 3]
+    assert result.sources[0].info["header_row"] == header
+    path.write_bytes((blank * lines).encode(encoding))
+    with pytest.raises(InputError, match="charges.csv: the file is empty"):
+        import_files(path)
+
+
+@pytest.mark.parametrize("reader", ["calamine", "openpyxl"])
+def test_a_sheet_whose_header_stands_below_100_blank_rows_is_read_not_called_empty(tmp_path, monkeypatch, reader):
+    if reader == "openpyxl":
+        monkeypatch.setitem(sys.modules, "python_calamine", None)
+    book = openpyxl.Workbook()
+    for r, row in enumerate(PAYMENTS):
+        for c, value in enumerate(row.replace("($64.00)", "-64").split(",")):
+            book.active.cell(row=101 + r, column=1 + c, value=value)
+    book.save(tmp_path / "pay.xlsx")
+    result = import_files(write_claims(tmp_path / "c.csv"), payments=tmp_path / "pay.xlsx")
+    assert result.sources[1].info["header_row"] == 101
+    assert result.tables["payments.csv"]["_row"].tolist() == [102, 103, 104, 105]
+
+
 def test_a_claim_merged_down_the_rows_of_its_lines_gives_each_line_its_claim(tmp_path):
     """Billing reports merge a claim's number and patient down the rows of its lines; the value sits in
     the range's first cell only. Each line is read with it, and the summary names the ranges."""

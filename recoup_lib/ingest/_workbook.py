@@ -20,7 +20,7 @@ import pyarrow as pa
 
 from ..errors import InputError
 from ._disguised import spreadsheet_xml_rows, web_page_rows
-from ._tables import _PREVIEW_ROWS, RawExport, _unique, find_header
+from ._tables import RawExport, _unique, find_header, preview_rows
 
 __all__ = ["read_workbook"]
 
@@ -183,7 +183,7 @@ def read_workbook(path: Path, sheet: str | None, score, kind: str = "workbook") 
     grid, chosen, merged, names = _workbook_rows(path, sheet, kind)
     unsaved = _formulas_without_values(path, chosen) if kind == "workbook" else []
     label = f"{path.name}#{chosen}" if sheet is not None else path.name
-    preview = [[_cell_text(v) for v in row] for row in grid[:_PREVIEW_ROWS]]
+    preview = list(preview_rows([_cell_text(v) for v in row] for row in grid))
     if not any(any(c.strip() for c in row) for row in preview):
         others = [n for n in names if n != chosen]
         raise InputError(f"{label}: sheet {chosen!r} is empty (expected a header row and data)"
