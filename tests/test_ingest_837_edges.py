@@ -183,6 +183,46 @@ def test_an_institutional_line_with_only_a_revenue_code_is_set_aside_with_its_ow
         "an institutional line with a revenue code and no procedure code (SV202-2 blank)")
 
 
+def test_a_claim_whose_every_service_line_is_set_aside_is_warned_about_naming_its_clm(tmp_path):
+    """The reader sets aside a line without SV1 or SV2 and an 837I line with a revenue code and no
+    procedure code, each with its reason; a claim left without any usable line is counted in a
+    warning naming its CLM, as a claim without any line is."""
+    no_service = ["CLM*C7*60***11:B:1*Y*A*Y*Y", "HI*ABK:E119", "DTP*472*D8*20250105", "LX*1",
+                  "NM1*82*1*ROE*RAY****XX*2222222222"]
+    revenue_only = ["CLM*C8*9196***11:A:1*Y*A*Y*Y", "HI*ABK:E119", "DTP*434*RD8*20250105-20250106", "LX*1",
+                    "SV2*0124**9148*UN*4"]
+    usable = ["CLM*C9*60***11:B:1*Y*A*Y*Y", "HI*ABK:E119", "DTP*472*D8*20250105", "LX*1", "SV1*HC:99213*60*UN*1***1"]
+    segments = SUBSCRIBER + no_service + revenue_only + usable
+    path = tmp_path / "unusable.837"
+    path.write_bytes(x12(segments))
+
+    def number(segment: str, after: int = 0) -> int:
+        return 2 + len(HEAD) + segments.index(segment, after)
+
+    claims = read_837(path)
+    assert [r["claim_id"] for r in rows(claims)] == ["C9"]
+    lx_c7, lx_c8 = number("LX*1"), number("LX*1", segments.index(revenue_only[0]))
+    assert [(f, seg, why[:40], text) for f, seg, why, text in claims.set_aside] == [
+        ("unusable.837", lx_c7, "an LX service line without SV1 (837P) or", "LX*1"),
+        ("unusable.837", lx_c8, "an institutional line with a revenue cod", "claim C8 line 1: revenue code 0124, "
+                                                                           "charge 9148.00")]
+    warnings = [p for p in claims.problems if "claim(s)" in p[2]]
+    assert warnings == [("unusable.837", number(no_service[0]), "warning: 2 claim(s) whose every service line is "
+                         "set aside (see the lines set aside), this one first: they give no claim line")]
+    result = import_files(path)
+    assert result.tables["claim_lines.csv"]["claim_id"].tolist() == ["C9"]
+    assert result.sources[0].aside["_row"].tolist() == [lx_c7, lx_c8]
+    assert f"unusable.837, segment {number(no_service[0])}: warning: 2 claim(s)" in "\n".join(result.messages)
+
+
+def test_a_file_whose_claims_have_no_service_line_at_all_is_warned_about(tmp_path):
+    path = tmp_path / "cut_short.837"
+    path.write_bytes(x12(SUBSCRIBER + ["CLM*C1*50***11:B:1*Y*A*Y*Y", "HI*ABK:J069"]))
+    assert [p for p in read_837(path).problems if "no service line" in p[2]] == [
+        ("cut_short.837", 2 + len(HEAD) + len(SUBSCRIBER), "warning: 1 claim(s) with no service line (no SV1 or "
+         "SV2 after the CLM), this one first: they give no claim line (a file cut short?)")]
+
+
 def test_a_claim_with_no_service_line_is_counted_in_a_warning_naming_its_clm(tmp_path):
     """A CLM with no SV1 or SV2 after it gives no claim line; a file cut short ends that way, so the
     reader says so instead of dropping the claim in silence."""
