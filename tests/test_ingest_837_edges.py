@@ -8,6 +8,9 @@ the end of a segment, a file without any ST, and terminators followed by CR, LF 
 from __future__ import annotations
 
 import gc
+import os
+import subprocess
+import sys
 from pathlib import Path
 
 import numpy as np
@@ -232,6 +235,34 @@ def test_a_claim_with_no_service_line_is_counted_in_a_warning_naming_its_clm(tmp
     clm = 1 + len(HEAD) + CLAIMS.index("CLM*C1*50***11:B:1*Y*A*Y*Y") + 1
     assert warnings == [("edges.837", clm, "warning: 1 claim(s) with no service line (no SV1 or SV2 after the "
                          "CLM), this one first: they give no claim line (a file cut short?)")]
+
+
+def test_a_pipe_or_a_link_to_nothing_in_a_folder_of_837s_is_named_not_passed_over(tmp_path):
+    folder = tmp_path / "claims"
+    folder.mkdir()
+    (folder / "a.837").write_bytes(claims_file())
+    os.mkfifo(folder / "b_pipe.837")
+    (folder / "c_link.837").symlink_to(tmp_path / "gone.837")
+    claims = read_837(folder)
+    assert sorted({r["claim_id"] for r in rows(claims)}) == ["C2", "C3"]
+    assert [p for p in claims.problems if p[0] != "a.837"] == [
+        ("b_pipe.837", 0, "skipped (in a folder of 837s): not a regular file (a device, pipe or socket)"),
+        ("c_link.837", 0, f"skipped (in a folder of 837s): a link to {tmp_path / 'gone.837'}, which does not exist")]
+
+
+def test_a_pipe_named_as_an_837_is_set_aside_without_waiting_on_it(tmp_path):
+    """Reading a named pipe waits for a writer for ever: read_837 sets it aside unopened (run in a
+    child process so that a hang fails the test)."""
+    pipe = tmp_path / "claims.837"
+    os.mkfifo(pipe)
+    code = ("from recoup_lib.ingest import read_837; import sys; "
+            "print(read_837([sys.argv[1], sys.argv[2]]).problems)")
+    done = subprocess.run([sys.executable, "-c", code, str(pipe), str(tmp_path / "missing.837")],
+                          capture_output=True, text=True, timeout=120)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.strip() == str([
+        ("claims.837", 0, "file set aside: not a regular file (a device, pipe or socket)"),
+        ("missing.837", 0, "file set aside: no such file")])
 
 
 def test_an_837_downloaded_with_a_banner_line_before_its_isa_is_imported_as_an_837(tmp_path):

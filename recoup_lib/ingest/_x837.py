@@ -40,6 +40,7 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from ..csvread import not_a_file
 from ..remit._files import looks_like_x12
 from ..remit._segments import segment_code
 from ._x12cut import cut_file
@@ -86,6 +87,9 @@ def expand_paths(paths) -> tuple[list[Path], set[int]]:
 
     Returns the files and the positions of those found inside a folder (a
     file there that is not X12 is skipped with a note; one named is an error).
+    Whatever a folder holds besides folders is listed, so that a pipe, a
+    device or a link to nothing is reported by :func:`read_837`, not passed
+    over in silence.
     """
     files: list[Path] = []
     found: set[int] = set()
@@ -94,7 +98,7 @@ def expand_paths(paths) -> tuple[list[Path], set[int]]:
         if not p.is_dir():
             files.append(p)
             continue
-        inside = [q for q in sorted(p.rglob("*")) if q.is_file()
+        inside = [q for q in sorted(p.rglob("*")) if not q.is_dir()
                   and not any(part.startswith(".") for part in q.relative_to(p).parts)]
         found.update(range(len(files), len(files) + len(inside)))
         files += inside
@@ -139,11 +143,11 @@ def read_837(paths) -> Claims837:
 
         cuts = _in_order(pool, _cut, files, 2 * workers) if workers > 1 else map(_cut, files)
         for f, (label, (unreadable, cut)) in enumerate(zip(labels, cuts)):
+            where = "skipped (in a folder of 837s)" if f in in_folder else "file set aside"
             if unreadable:
-                problems.append((label, 0, unreadable))
+                problems.append((label, 0, f"{where}: {unreadable}"))
                 continue
             if cut is None:
-                where = "skipped (in a folder of 837s)" if f in in_folder else "file set aside"
                 problems.append((label, 0, f"{where}: not an X12 file (expected ISA or ST at the start)"))
                 continue
             found, raw_problems, notes, delimiters = cut
@@ -203,12 +207,18 @@ def _workers() -> int:
 
 
 def _cut(path: Path) -> tuple[str, tuple | None]:
-    """(why the file cannot be read or "", its pieces as :func:`._x12cut.cut_file` gives them or None
-    when it is not X12)."""
+    """(why the file is not read or "", its pieces as :func:`._x12cut.cut_file` gives them or None
+    when it is not X12). A path that is not a regular file is never opened: reading a pipe waits
+    for a writer for ever, and a device never ends."""
+    what = not_a_file(path)
+    if what == "no such file" and path.is_symlink():
+        what = f"a link to {os.readlink(path)}, which does not exist"
+    if what is not None:
+        return what, None
     try:
         data = path.read_bytes()
     except OSError as exc:
-        return f"file set aside: cannot be read ({exc.strerror or exc})", None
+        return f"cannot be read ({exc.strerror or exc})", None
     return "", (cut_file(data, keep_breaks=True) if looks_like_x12(data, utf16=False) else None)
 
 
