@@ -39,6 +39,7 @@ __all__ = [
     "python_csv_chunks",
     "needs_exact_reader",
     "open_quote_field",
+    "quoted_records",
     "rows_taken_in",
     "spanning_columns",
     "END_OF_FILE",
@@ -128,47 +129,75 @@ def rows_taken_in(lines: list[str], width: int, delimiter: str = ",") -> int:
     return sum(line.split('"', 1)[0].count(delimiter) >= width - 1 for line in lines)
 
 
-def _lines_as_records(handle, header: list[str], spans: set[str]):
-    """``(row, fields, problem, text)`` for each record of an open CSV file after its header.
+def quoted_records(lines, width: int, may_span, delimiter: str = ","):
+    """``(fields, line, taken, runaway)`` for each record of ``lines`` (text lines, line breaks kept),
+    read by Python's csv module with quotes that run away found and cut.
 
-    ``problem`` is None, or ``(field, expected, got)`` for a stray quote. A record is one line,
-    except where a quote opened in a column of ``spans`` (see :func:`spanning_columns`) closes on
-    a later line and the lines it takes in do not look like rows (:func:`rows_taken_in`). Any other
-    record Python's reader took from several lines is cut after its first line: that line is the
-    row with the stray quote, and the lines after it are read again as what they are, so none is
-    lost in one value.
+    A record is one line, except where a quote opened in a field ``may_span(index)`` allows closes on
+    a later line and the lines it takes in do not look like rows of a file ``width`` fields wide
+    (:func:`rows_taken_in`). Any other record the csv module took from several lines runs away: it
+    is cut after its first line (that line is the row with the stray quote; ``fields`` are its
+    fields read alone, see :func:`open_quote_field`), and the lines after it are read again as what
+    they are, so none is lost in one value.
+
+    ``line`` is the record's first line and ``taken`` how many lines the csv module gave it (to the
+    end of ``lines`` for a quote never closed): the next record starts ``taken`` lines further on,
+    or on the next line after one that runs away. ``runaway`` is None, or ``(index, rows)``: the
+    field whose quote runs away, and how many of the lines it took in look like rows (None when the
+    quote is never closed; 0 when its field may not span lines).
     """
     taken: list[str] = []
-    source = iter(handle)
+    source = iter(lines)
 
-    def lines(again):
-        for line in itertools.chain(again, source):
-            taken.append(line)
-            yield line
+    def feed(again):
+        for text in itertools.chain(again, source):
+            taken.append(text)
+            yield text
         taken.append(END_OF_FILE)
         yield END_OF_FILE
 
-    reader = csv.reader(lines(()))
-    next(reader, None)
-    number = 1
-    while reader is not None:
+    again: list[str] | None = []
+    while again is not None:
+        reader = csv.reader(feed(again), delimiter=delimiter)
         again = None
         taken.clear()
         for fields in reader:
             if len(taken) == 1 and taken[0] is END_OF_FILE:
                 return
-            number += 1
-            at = None if len(taken) == 1 else open_quote_field(taken[0])[1]
-            spanning = at is not None and at < len(header) and header[at] in spans
-            if at is None or (spanning and taken[-1] is not END_OF_FILE and not rows_taken_in(taken[1:], len(header))):
-                yield number, fields, None, taken[0]
+            closed = taken[-1] is not END_OF_FILE
+            count = len(taken) - (not closed)
+            at = None if len(taken) == 1 else open_quote_field(taken[0], delimiter)[1]
+            spanning = at is not None and may_span(at)
+            rows = (rows_taken_in(taken[1:], width, delimiter) if spanning else 0) if closed else None
+            if at is None or (spanning and rows == 0):
+                yield fields, taken[0], count, None
             else:
-                fields = open_quote_field(taken[0])[0]
-                yield number, fields, (at, _CLOSING_QUOTE[spanning], '"' + fields[at]), taken[0]
-                again = [line for line in taken[1:] if line is not END_OF_FILE]
+                yield open_quote_field(taken[0], delimiter)[0], taken[0], count, (at, rows)
+                again = [text for text in taken[1:] if text is not END_OF_FILE]
                 break
             taken.clear()
-        reader = None if again is None else csv.reader(lines(again))
+
+
+def _lines_as_records(handle, header: list[str], spans: set[str]):
+    """``(row, fields, problem, text)`` for each record of an open CSV file after its header.
+
+    ``problem`` is None, or ``(field, expected, got)`` for a stray quote. A quoted value may hold
+    a line break only in a column of ``spans`` (see :func:`spanning_columns`); see
+    :func:`quoted_records` for how a quote that runs away is cut. ``row`` counts records, the
+    header being row 1 (a spreadsheet shows a value holding a line break in one row).
+    """
+    source = iter(handle)
+    next(csv.reader(source), None)  # the header, on as many lines as it takes
+
+    def may_span(at: int) -> bool:
+        return at < len(header) and header[at] in spans
+
+    for number, (fields, line, _, runaway) in enumerate(quoted_records(source, len(header), may_span), start=2):
+        if runaway is None:
+            yield number, fields, None, line
+        else:
+            at = runaway[0]
+            yield number, fields, (at, _CLOSING_QUOTE[may_span(at)], '"' + fields[at]), line
 
 
 def python_csv_chunks(path: Path, header: list[str], chunk_rows: int | None = None, spans=None):
