@@ -30,12 +30,16 @@ __all__ = [
     "NOT_A_REGULAR_FILE",
     "not_a_file",
     "not_csv_text",
+    "BYTE_SIGNATURES",
+    "byte_signature",
+    "utf16_codec",
     "read_csv_text",
     "read_header",
     "read_table",
     "python_csv_chunks",
     "needs_exact_reader",
     "open_quote_field",
+    "quoted_records",
     "rows_taken_in",
     "spanning_columns",
     "END_OF_FILE",
@@ -125,47 +129,75 @@ def rows_taken_in(lines: list[str], width: int, delimiter: str = ",") -> int:
     return sum(line.split('"', 1)[0].count(delimiter) >= width - 1 for line in lines)
 
 
-def _lines_as_records(handle, header: list[str], spans: set[str]):
-    """``(row, fields, problem, text)`` for each record of an open CSV file after its header.
+def quoted_records(lines, width: int, may_span, delimiter: str = ","):
+    """``(fields, line, taken, runaway)`` for each record of ``lines`` (text lines, line breaks kept),
+    read by Python's csv module with quotes that run away found and cut.
 
-    ``problem`` is None, or ``(field, expected, got)`` for a stray quote. A record is one line,
-    except where a quote opened in a column of ``spans`` (see :func:`spanning_columns`) closes on
-    a later line and the lines it takes in do not look like rows (:func:`rows_taken_in`). Any other
-    record Python's reader took from several lines is cut after its first line: that line is the
-    row with the stray quote, and the lines after it are read again as what they are, so none is
-    lost in one value.
+    A record is one line, except where a quote opened in a field ``may_span(index)`` allows closes on
+    a later line and the lines it takes in do not look like rows of a file ``width`` fields wide
+    (:func:`rows_taken_in`). Any other record the csv module took from several lines runs away: it
+    is cut after its first line (that line is the row with the stray quote; ``fields`` are its
+    fields read alone, see :func:`open_quote_field`), and the lines after it are read again as what
+    they are, so none is lost in one value.
+
+    ``line`` is the record's first line and ``taken`` how many lines the csv module gave it (to the
+    end of ``lines`` for a quote never closed): the next record starts ``taken`` lines further on,
+    or on the next line after one that runs away. ``runaway`` is None, or ``(index, rows)``: the
+    field whose quote runs away, and how many of the lines it took in look like rows (None when the
+    quote is never closed; 0 when its field may not span lines).
     """
     taken: list[str] = []
-    source = iter(handle)
+    source = iter(lines)
 
-    def lines(again):
-        for line in itertools.chain(again, source):
-            taken.append(line)
-            yield line
+    def feed(again):
+        for text in itertools.chain(again, source):
+            taken.append(text)
+            yield text
         taken.append(END_OF_FILE)
         yield END_OF_FILE
 
-    reader = csv.reader(lines(()))
-    next(reader, None)
-    number = 1
-    while reader is not None:
+    again: list[str] | None = []
+    while again is not None:
+        reader = csv.reader(feed(again), delimiter=delimiter)
         again = None
         taken.clear()
         for fields in reader:
             if len(taken) == 1 and taken[0] is END_OF_FILE:
                 return
-            number += 1
-            at = None if len(taken) == 1 else open_quote_field(taken[0])[1]
-            spanning = at is not None and at < len(header) and header[at] in spans
-            if at is None or (spanning and taken[-1] is not END_OF_FILE and not rows_taken_in(taken[1:], len(header))):
-                yield number, fields, None, taken[0]
+            closed = taken[-1] is not END_OF_FILE
+            count = len(taken) - (not closed)
+            at = None if len(taken) == 1 else open_quote_field(taken[0], delimiter)[1]
+            spanning = at is not None and may_span(at)
+            rows = (rows_taken_in(taken[1:], width, delimiter) if spanning else 0) if closed else None
+            if at is None or (spanning and rows == 0):
+                yield fields, taken[0], count, None
             else:
-                fields = open_quote_field(taken[0])[0]
-                yield number, fields, (at, _CLOSING_QUOTE[spanning], '"' + fields[at]), taken[0]
-                again = [line for line in taken[1:] if line is not END_OF_FILE]
+                yield open_quote_field(taken[0], delimiter)[0], taken[0], count, (at, rows)
+                again = [text for text in taken[1:] if text is not END_OF_FILE]
                 break
             taken.clear()
-        reader = None if again is None else csv.reader(lines(again))
+
+
+def _lines_as_records(handle, header: list[str], spans: set[str]):
+    """``(row, fields, problem, text)`` for each record of an open CSV file after its header.
+
+    ``problem`` is None, or ``(field, expected, got)`` for a stray quote. A quoted value may hold
+    a line break only in a column of ``spans`` (see :func:`spanning_columns`); see
+    :func:`quoted_records` for how a quote that runs away is cut. ``row`` counts records, the
+    header being row 1 (a spreadsheet shows a value holding a line break in one row).
+    """
+    source = iter(handle)
+    next(csv.reader(source), None)  # the header, on as many lines as it takes
+
+    def may_span(at: int) -> bool:
+        return at < len(header) and header[at] in spans
+
+    for number, (fields, line, _, runaway) in enumerate(quoted_records(source, len(header), may_span), start=2):
+        if runaway is None:
+            yield number, fields, None, line
+        else:
+            at = runaway[0]
+            yield number, fields, (at, _CLOSING_QUOTE[may_span(at)], '"' + fields[at]), line
 
 
 def python_csv_chunks(path: Path, header: list[str], chunk_rows: int | None = None, spans=None):
@@ -508,34 +540,74 @@ def _has_blank_lines(path: Path, rows: int) -> bool:
         return breaks != rows
 
 
+#: First bytes of files that are not text, as (signature, kind, what the file is): ``"workbook"``, a
+#: zip (``.xlsx``, ``.xlsm``, ``.ods``, ``.xlsb``) or an OLE2 file (``.xls``); ``"binary"``, a PDF or an
+#: image. A file starting with one of them is never read as CSV text.
+BYTE_SIGNATURES = (
+    (b"PK\x03\x04", "workbook", "an Excel workbook (or another zip file)"),
+    (b"\xd0\xcf\x11\xe0", "workbook", "an Excel 97-2003 workbook (.xls)"),
+    (b"%PDF-", "binary", "a PDF document"),
+    (b"\x89PNG", "binary", "a PNG image"),
+    (b"\xff\xd8\xff", "binary", "a JPEG image"),
+    (b"GIF8", "binary", "a GIF image"),
+)
+#: Bytes at the start of a file in which UTF-16 without a byte-order mark is looked for.
+_UTF16_WINDOW = 4096
+
+
+def byte_signature(head: bytes) -> tuple[str, str] | None:
+    """(kind, what the file is) when ``head`` starts with one of :data:`BYTE_SIGNATURES`, else None."""
+    return next(((kind, what) for signature, kind, what in BYTE_SIGNATURES if head.startswith(signature)), None)
+
+
+def utf16_codec(data: bytes) -> str | None:
+    """The UTF-16 codec text is in, with or without a byte-order mark (None: not UTF-16).
+
+    Without a mark, UTF-16 text of mostly Latin letters has a NUL in every other byte of its first
+    4 KB (at least 90% of one side of the pairs, at most 10% of the other), which no CSV export
+    has; read as UTF-8, it would give headers like ``' L i n e '``. Two characters are enough to tell.
+    (The odd bytes hold the NULs little-endian, the even ones big-endian.)
+
+    >>> utf16_codec("id,n".encode("utf-16")), utf16_codec("id,n".encode("utf-16-le"))
+    ('utf-16', 'utf-16-le')
+    >>> utf16_codec("id,n".encode("utf-16-be")), utf16_codec(b"id,note\\r\\n\\x00,\\x00\\r\\n" * 9)
+    ('utf-16-be', None)
+    """
+    if data.startswith((b"\xff\xfe", b"\xfe\xff")):
+        return "utf-16"
+    pairs = data[:_UTF16_WINDOW][: len(data[:_UTF16_WINDOW]) // 2 * 2]
+    half = len(pairs) // 2
+    if half < 2:
+        return None
+    even, odd = pairs[0::2].count(0), pairs[1::2].count(0)
+    if odd * 10 >= half * 9 and even * 10 <= half:
+        return "utf-16-le"
+    if even * 10 >= half * 9 and odd * 10 <= half:
+        return "utf-16-be"
+    return None
+
+
 def not_csv_text(head: bytes) -> str | None:
-    """What a file is when its first bytes show it is not CSV text, else None.
+    """What a file is when its first bytes show it is a workbook or UTF-16 text, else None.
 
     A workbook saved under a ``.csv`` name, or Excel's "Unicode text"
     (UTF-16), would otherwise be read as a header of garbled characters, and
     the message would list them as the columns found. Only sure signs
-    count (a workbook's signature, a UTF-16 byte-order mark, or a NUL in
-    every other byte of the first 4 KB): the kit writes any text a cell
-    holds, control characters included, and reads it back.
+    count (a workbook's signature, see :data:`BYTE_SIGNATURES`, or UTF-16,
+    see :func:`utf16_codec`): the kit writes any text a cell holds, control
+    characters included, and reads it back.
 
     >>> not_csv_text(b"PK\\x03\\x04..."), not_csv_text("claim_id,line_no".encode("utf-16-le"))
     ('an Excel workbook (or another zip file)', 'UTF-16 text')
     >>> not_csv_text(b"claim_id,line_no\\r\\n"), not_csv_text(b"id,note\\r\\n\\x00,\\x00\\r\\n" * 9)
     (None, None)
+    >>> not_csv_text("id,n".encode("utf-16-be")), not_csv_text(b"%PDF-1.4")
+    ('UTF-16 text', None)
     """
-    if head.startswith(b"PK\x03\x04"):
-        return "an Excel workbook (or another zip file)"
-    if head.startswith(b"\xd0\xcf\x11\xe0"):
-        return "an Excel 97-2003 workbook (.xls)"
-    if head.startswith((b"\xff\xfe", b"\xfe\xff")):
-        return "UTF-16 text"
-    pairs = head[:4096][: len(head[:4096]) // 2 * 2]
-    if len(pairs) >= 16:
-        even, odd = pairs[0::2].count(0), pairs[1::2].count(0)
-        half = len(pairs) // 2
-        if max(even, odd) * 10 >= half * 9 and min(even, odd) * 10 < half:
-            return "UTF-16 text"
-    return None
+    signature = byte_signature(head)
+    if signature is not None and signature[0] == "workbook":
+        return signature[1]
+    return "UTF-16 text" if utf16_codec(head) is not None else None
 
 
 def _shown_header(header: list[str]) -> str:

@@ -247,6 +247,42 @@ def test_without_a_sheet_named_the_first_shown_sheet_holding_cells_is_read(tmp_p
         import_files(claims, payments=tmp_path / "pay.xlsx")
 
 
+def test_the_sheet_read_when_none_is_named_is_loaded_once(tmp_path, monkeypatch):
+    """Finding the first shown sheet that holds cells loads it; reading its cells uses that load."""
+    import python_calamine
+
+    loads: list[str] = []
+    original = python_calamine.CalamineWorkbook
+
+    class Counted:
+        def __init__(self, book):
+            self.book = book
+
+        def __getattr__(self, name):
+            return getattr(self.book, name)
+
+        def get_sheet_by_name(self, name):
+            loads.append(name)
+            return self.book.get_sheet_by_name(name)
+
+    class Workbook:
+        @staticmethod
+        def from_path(path):
+            return Counted(original.from_path(path))
+
+    book = openpyxl.Workbook()
+    book.active.title = "Sheet1"
+    ws = book.create_sheet("Payments")
+    for row in PAYMENTS:
+        ws.append(row.split(","))
+    book.save(tmp_path / "pay.xlsx")
+    claims = write_claims(tmp_path / "c.csv")
+    monkeypatch.setattr(python_calamine, "CalamineWorkbook", Workbook, raising=True)
+    result = import_files(claims, payments=tmp_path / "pay.xlsx")
+    assert result.sources[1].info["sheet"] == "Payments" and len(result.tables["payments.csv"]) == 4
+    assert loads == ["Sheet1", "Payments"]
+
+
 def _cells(rows=ROWS, header=HEADER) -> list[list[str]]:
     import csv
 
@@ -313,6 +349,43 @@ def test_a_file_that_holds_no_export_is_refused_saying_what_it_holds(tmp_path, c
         (tmp_path / name).write_bytes(content)
         with pytest.raises(InputError, match=f"{name}: .*{message}"):
             import_files(tmp_path / name)
+
+
+@pytest.mark.parametrize("blank, separator, encoding", [("\n", ",", "utf-8"), ("\r\n", "\t", "cp1252"),
+                                                       (" \r\n", ",", "utf-16-le"), ("\r", ",", "utf-8")])
+@pytest.mark.parametrize("title", ["", "Charge Detail"])
+def test_an_export_after_9_kb_of_blank_lines_is_read_and_blank_lines_alone_are_empty(tmp_path, blank, separator,
+                                                                                       encoding, title):
+    """An export is empty only when it holds nothing but blank lines: rows after 9 KB of them (more
+    than the first bytes looked at, and more lines than the rows searched for the header), at the
+    start or below a title, are read, with their row numbers counted from the file's first line."""
+    lines = 9216 // len(blank)
+    above = (title + blank if title else "") + blank * lines
+    export = "\n".join(separator.join(cell.replace(",", "") for cell in row) for row in _cells()) + "\n"
+    path = tmp_path / "charges.csv"
+    path.write_bytes((above + export).encode(encoding))
+    result = import_files(path)
+    header = lines + 1 + bool(title)
+    assert result.tables["claim_lines.csv"]["claim_id"].tolist() == ["C1", "C1", "C2"]
+    assert result.tables["claim_lines.csv"]["_row"].tolist() == [header + 1, header + 2, header + 3]
+    assert result.sources[0].info["header_row"] == header
+    path.write_bytes((blank * lines).encode(encoding))
+    with pytest.raises(InputError, match="charges.csv: the file is empty"):
+        import_files(path)
+
+
+@pytest.mark.parametrize("reader", ["calamine", "openpyxl"])
+def test_a_sheet_whose_header_stands_below_100_blank_rows_is_read_not_called_empty(tmp_path, monkeypatch, reader):
+    if reader == "openpyxl":
+        monkeypatch.setitem(sys.modules, "python_calamine", None)
+    book = openpyxl.Workbook()
+    for r, row in enumerate(PAYMENTS):
+        for c, value in enumerate(row.replace("($64.00)", "-64").split(",")):
+            book.active.cell(row=101 + r, column=1 + c, value=value)
+    book.save(tmp_path / "pay.xlsx")
+    result = import_files(write_claims(tmp_path / "c.csv"), payments=tmp_path / "pay.xlsx")
+    assert result.sources[1].info["header_row"] == 101
+    assert result.tables["payments.csv"]["_row"].tolist() == [102, 103, 104, 105]
 
 
 def test_a_claim_merged_down_the_rows_of_its_lines_gives_each_line_its_claim(tmp_path):
@@ -520,6 +593,18 @@ def test_import_exits_1_when_every_row_is_set_aside_and_warns_above_half(tmp_pat
     assert main(["import", "--claims", str(write_claims(tmp_path / "h.csv", rows=half)),
                  "--out", str(tmp_path / "out")]) == 0
     assert "WARNING: h.csv: 2 of 3 rows (67%) were set aside" in capsys.readouterr().err
+
+
+def test_the_alarm_names_a_whole_row_reason_but_not_title_and_total_rows(tmp_path):
+    """Rows set aside as a whole for a CSV-level cause (a wrong count of fields) are what went wrong:
+    the alarm names that reason; the title, total and footer rows around them are not data and are
+    neither counted nor named."""
+    spilled = [row + ",extra" for row in ROWS[1:]]
+    result = import_files(write_claims(tmp_path / "c.csv", rows=[ROWS[0], *spilled]))
+    errors, warnings = result.alarms()
+    assert errors == [] and len(warnings) == 1
+    assert warnings[0].startswith("WARNING: c.csv: 2 of 3 rows (67%) were set aside; most often (2 rows): "
+                                  "17 fields where the header has 16. ")
 
 
 def test_audit_of_us_dates_exits_1_naming_the_problem_and_the_fix(tmp_path, capsys):

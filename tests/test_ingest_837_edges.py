@@ -8,6 +8,9 @@ the end of a segment, a file without any ST, and terminators followed by CR, LF 
 from __future__ import annotations
 
 import gc
+import os
+import subprocess
+import sys
 from pathlib import Path
 
 import numpy as np
@@ -183,6 +186,46 @@ def test_an_institutional_line_with_only_a_revenue_code_is_set_aside_with_its_ow
         "an institutional line with a revenue code and no procedure code (SV202-2 blank)")
 
 
+def test_a_claim_whose_every_service_line_is_set_aside_is_warned_about_naming_its_clm(tmp_path):
+    """The reader sets aside a line without SV1 or SV2 and an 837I line with a revenue code and no
+    procedure code, each with its reason; a claim left without any usable line is counted in a
+    warning naming its CLM, as a claim without any line is."""
+    no_service = ["CLM*C7*60***11:B:1*Y*A*Y*Y", "HI*ABK:E119", "DTP*472*D8*20250105", "LX*1",
+                  "NM1*82*1*ROE*RAY****XX*2222222222"]
+    revenue_only = ["CLM*C8*9196***11:A:1*Y*A*Y*Y", "HI*ABK:E119", "DTP*434*RD8*20250105-20250106", "LX*1",
+                    "SV2*0124**9148*UN*4"]
+    usable = ["CLM*C9*60***11:B:1*Y*A*Y*Y", "HI*ABK:E119", "DTP*472*D8*20250105", "LX*1", "SV1*HC:99213*60*UN*1***1"]
+    segments = SUBSCRIBER + no_service + revenue_only + usable
+    path = tmp_path / "unusable.837"
+    path.write_bytes(x12(segments))
+
+    def number(segment: str, after: int = 0) -> int:
+        return 2 + len(HEAD) + segments.index(segment, after)
+
+    claims = read_837(path)
+    assert [r["claim_id"] for r in rows(claims)] == ["C9"]
+    lx_c7, lx_c8 = number("LX*1"), number("LX*1", segments.index(revenue_only[0]))
+    assert [(f, seg, why[:40], text) for f, seg, why, text in claims.set_aside] == [
+        ("unusable.837", lx_c7, "an LX service line without SV1 (837P) or", "LX*1"),
+        ("unusable.837", lx_c8, "an institutional line with a revenue cod", "claim C8 line 1: revenue code 0124, "
+                                                                           "charge 9148.00")]
+    warnings = [p for p in claims.problems if "claim(s)" in p[2]]
+    assert warnings == [("unusable.837", number(no_service[0]), "warning: 2 claim(s) whose every service line is "
+                         "set aside (see the lines set aside), this one first: they give no claim line")]
+    result = import_files(path)
+    assert result.tables["claim_lines.csv"]["claim_id"].tolist() == ["C9"]
+    assert result.sources[0].aside["_row"].tolist() == [lx_c7, lx_c8]
+    assert f"unusable.837, segment {number(no_service[0])}: warning: 2 claim(s)" in "\n".join(result.messages)
+
+
+def test_a_file_whose_claims_have_no_service_line_at_all_is_warned_about(tmp_path):
+    path = tmp_path / "cut_short.837"
+    path.write_bytes(x12(SUBSCRIBER + ["CLM*C1*50***11:B:1*Y*A*Y*Y", "HI*ABK:J069"]))
+    assert [p for p in read_837(path).problems if "no service line" in p[2]] == [
+        ("cut_short.837", 2 + len(HEAD) + len(SUBSCRIBER), "warning: 1 claim(s) with no service line (no SV1 or "
+         "SV2 after the CLM), this one first: they give no claim line (a file cut short?)")]
+
+
 def test_a_claim_with_no_service_line_is_counted_in_a_warning_naming_its_clm(tmp_path):
     """A CLM with no SV1 or SV2 after it gives no claim line; a file cut short ends that way, so the
     reader says so instead of dropping the claim in silence."""
@@ -192,6 +235,34 @@ def test_a_claim_with_no_service_line_is_counted_in_a_warning_naming_its_clm(tmp
     clm = 1 + len(HEAD) + CLAIMS.index("CLM*C1*50***11:B:1*Y*A*Y*Y") + 1
     assert warnings == [("edges.837", clm, "warning: 1 claim(s) with no service line (no SV1 or SV2 after the "
                          "CLM), this one first: they give no claim line (a file cut short?)")]
+
+
+def test_a_pipe_or_a_link_to_nothing_in_a_folder_of_837s_is_named_not_passed_over(tmp_path):
+    folder = tmp_path / "claims"
+    folder.mkdir()
+    (folder / "a.837").write_bytes(claims_file())
+    os.mkfifo(folder / "b_pipe.837")
+    (folder / "c_link.837").symlink_to(tmp_path / "gone.837")
+    claims = read_837(folder)
+    assert sorted({r["claim_id"] for r in rows(claims)}) == ["C2", "C3"]
+    assert [p for p in claims.problems if p[0] != "a.837"] == [
+        ("b_pipe.837", 0, "skipped (in a folder of 837s): not a regular file (a device, pipe or socket)"),
+        ("c_link.837", 0, f"skipped (in a folder of 837s): a link to {tmp_path / 'gone.837'}, which does not exist")]
+
+
+def test_a_pipe_named_as_an_837_is_set_aside_without_waiting_on_it(tmp_path):
+    """Reading a named pipe waits for a writer for ever: read_837 sets it aside unopened (run in a
+    child process so that a hang fails the test)."""
+    pipe = tmp_path / "claims.837"
+    os.mkfifo(pipe)
+    code = ("from recoup_lib.ingest import read_837; import sys; "
+            "print(read_837([sys.argv[1], sys.argv[2]]).problems)")
+    done = subprocess.run([sys.executable, "-c", code, str(pipe), str(tmp_path / "missing.837")],
+                          capture_output=True, text=True, timeout=120)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.strip() == str([
+        ("claims.837", 0, "file set aside: not a regular file (a device, pipe or socket)"),
+        ("missing.837", 0, "file set aside: no such file")])
 
 
 def test_an_837_downloaded_with_a_banner_line_before_its_isa_is_imported_as_an_837(tmp_path):

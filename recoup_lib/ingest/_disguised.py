@@ -18,21 +18,22 @@ from html.parser import HTMLParser
 from pathlib import Path
 from xml.etree import ElementTree
 
+from ..csvread import byte_signature, utf16_codec
 from ..errors import InputError
-from ._tables import decode_bytes, utf16_codec
+from ._tables import decode_bytes
 
 __all__ = ["content_kind", "web_page_rows", "spreadsheet_xml_rows", "WHAT_IT_HOLDS"]
 
-#: First bytes of a zip (``.xlsx``, ``.xlsm``, ``.ods``, ``.xlsb``) and of an OLE2 file (``.xls``).
-_WORKBOOK_MAGIC = (b"PK\x03\x04", b"\xd0\xcf\x11\xe0")
-#: First bytes of a PDF, a PNG, a JPEG and a GIF.
-_OTHER_MAGIC = (b"%PDF-", b"\x89PNG", b"\xff\xd8\xff", b"GIF8")
 _SPREADSHEET_XML = "urn:schemas-microsoft-com:office:spreadsheet"
 _SS = "{" + _SPREADSHEET_XML + "}"
 #: Bytes no text export holds (a NUL, other control characters than tab, line breaks and form feed) ...
 _CONTROL_BYTES = [bytes([b]) for b in range(32) if b not in (9, 10, 12, 13)]
 #: ... and the share of a file's first bytes above which they make it binary, not a damaged text.
 _BINARY_SHARE = 0.05
+#: Bytes that are no content: whitespace, NULs (blank UTF-16 text) and the bytes of byte-order marks.
+_BLANK = b" \t\r\n\x0b\x0c\x00\xef\xbb\xbf\xfe\xff"
+#: Bytes of a file's content :func:`content_kind` looks at.
+_HEAD_BYTES = 8192
 #: Spans are cut to what browsers allow (columns) and to the rows of the table (rows).
 _MAX_COLSPAN = 1000
 
@@ -42,25 +43,40 @@ WHAT_IT_HOLDS = {"workbook": "an Excel workbook", "html": "a web page (an HTML t
 
 
 def content_kind(path: Path) -> str:
-    """What a file holds, from its first bytes: ``"empty"``, ``"workbook"`` (a zip or OLE2 file),
-    ``"spreadsheetml"``, ``"html"`` (a page holding a table), ``"binary"`` (control bytes no text
-    holds: a PDF, an image, a damaged file) or ``"text"`` (anything else)."""
+    """What a file holds, from its first bytes: ``"empty"``, ``"workbook"`` or ``"binary"`` (by the
+    signatures of :data:`~recoup_lib.csvread.BYTE_SIGNATURES`: a zip or OLE2 file; a PDF, an image),
+    ``"spreadsheetml"``, ``"html"`` (a page holding a table), ``"binary"`` also for control bytes no
+    text holds (a damaged file), or ``"text"`` (anything else). A file is empty only when it holds
+    nothing but blank bytes (:data:`_BLANK`) to its end: an export may start with many blank lines."""
     with open(path, "rb") as handle:
-        head = handle.read(8192)
-    if not head.strip(b" \t\r\n\x00\xef\xbb\xbf\xfe\xff"):
+        head = handle.read(_HEAD_BYTES)
+        content = head if head.strip(_BLANK) else _content_after_blank(handle)
+    if not content:
         return "empty"
-    if head.startswith(_WORKBOOK_MAGIC):
-        return "workbook"
-    if head.startswith(_OTHER_MAGIC) or (
-            utf16_codec(head) is None and sum(map(head.count, _CONTROL_BYTES)) > len(head) * _BINARY_SHARE):
+    signature = byte_signature(head)
+    if signature is not None:
+        return signature[0]
+    if utf16_codec(content) is None and sum(map(content.count, _CONTROL_BYTES)) > len(content) * _BINARY_SHARE:
         return "binary"
-    lowered = head.replace(b"\x00", b"").decode("latin-1").lower()
+    lowered = content.replace(b"\x00", b"").decode("latin-1").lower()
     if _SPREADSHEET_XML in lowered:
         return "spreadsheetml"
     if lowered.lstrip("\ufeff\xef\xbb\xbf\xfe\xff \t\r\n").startswith("<") and (
             "<table" in lowered or "<html" in lowered):
         return "html"
     return "text"
+
+
+def _content_after_blank(handle) -> bytes:
+    """The first :data:`_HEAD_BYTES` of content of an open file whose first bytes were blank, read on
+    from where it stands (``b""``: it holds nothing else to its end). An even number of blank bytes
+    is passed over, so UTF-16 text keeps its pairs of bytes."""
+    while chunk := handle.read(1 << 20):
+        blank = len(chunk) - len(chunk.lstrip(_BLANK))
+        if blank < len(chunk):
+            content = chunk[blank - blank % 2:]
+            return (content + handle.read(max(0, _HEAD_BYTES - len(content))))[:_HEAD_BYTES]
+    return b""
 
 
 def _spanned(rows: list[list[tuple]]) -> list[list]:

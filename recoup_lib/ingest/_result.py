@@ -18,7 +18,7 @@ from pathlib import Path
 import pandas as pd
 
 from .. import __version__
-from ..errors import WHOLE_ROW, InputError
+from ..errors import WHOLE_ROW, InputError, Problem
 from ..folder import set_aside_alarm, write_csv
 from ..outputs import writes_folder
 from ..results import StepResult
@@ -28,7 +28,7 @@ __all__ = ["ImportResult", "SourceReport", "mapping_document", "MANIFEST_KEY"]
 
 MANIFEST_KEY = "written_by"
 #: Reasons for rows that are not data at all (title, total, footer, repeated header, heading).
-_STRUCTURAL = r"title row|a total row|text below the data|the header repeated|not a data row"
+_STRUCTURAL = re.compile(r"title row|a total row|text below the data|the header repeated|not a data row")
 _WRITER = "recoup import"
 
 
@@ -132,11 +132,11 @@ class ImportResult(StepResult):
                 continue
             labels = {s.label for s in group}
             # Title, total and footer rows are not data: they neither raise nor soothe the alarm.
-            structural = sum(int(s.aside["_reason"].astype(str).str.match(_STRUCTURAL).sum())
+            structural = sum(int(s.aside["_reason"].astype(str).str.match(_STRUCTURAL.pattern).sum())
                              for s in group if len(s.aside))
             read = sum(s.rows_read for s in group) - structural
             used = sum(s.rows_used for s in group)
-            problems = [p for p in self.problems if p.file in labels and p.column != WHOLE_ROW]
+            problems = [p for p in self.problems if p.file in labels and not _is_structural(p)]
             name = " + ".join(sorted(labels))
             if read <= 0 and used == 0:
                 errors.append(_nothing_to_import(name, kind, group, structural))
@@ -235,6 +235,12 @@ class ImportResult(StepResult):
         (out / "mapping.json").write_text(json.dumps(mapping, indent=2) + "\n", encoding="utf-8")
         written.append("mapping.json")
         return [out / name for name in sorted(written)]
+
+
+def _is_structural(problem: Problem) -> bool:
+    """Whether a problem is a row that is not data (a title, total or footer row, a repeated header:
+    :data:`_STRUCTURAL`), rather than a data row set aside whole (a wrong count of fields, say)."""
+    return problem.column == WHOLE_ROW and _STRUCTURAL.match(problem.expected) is not None
 
 
 def _nothing_to_import(name: str, kind: str, group: list[SourceReport], structural: int) -> str:

@@ -18,6 +18,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from ..csvread import utf16_codec
 from ..errors import WHOLE_LINE, WHOLE_PAYMENT, InputError, Problem, UsageError
 from ..folder import line_exists
 from ..money import format_cents
@@ -36,7 +37,7 @@ from ._fields import (
 )
 from ._remit_payments import payments_from_835
 from ._result import ImportResult, SourceReport
-from ._tables import check_readable, read_export, split_sheet, utf16_codec
+from ._tables import check_readable, read_export, split_sheet
 from ._x837 import LINE_COLUMNS, _workers, read_837
 
 __all__ = ["import_files", "load_mapping", "preview_file"]
@@ -368,12 +369,10 @@ def _import_837(specs: list, reports: list, messages: list):
     frame = text_frame({k: claims.lines[k] for k in LINE_COLUMNS})
     rows = np.asarray(claims.lines["_row"], dtype=np.int64)
     files = np.asarray(claims.lines["_file"].to_pylist(), dtype=object)
-    revenue_only = ((frame["procedure_code"].fillna("") == "") & (frame["revenue_code"].fillna("") != "")).to_numpy()
     out = []
     for label in claims.files:
-        mask = (files == label) & ~revenue_only
-        aside = sorted([(seg, why, text) for f, seg, why, text in claims.set_aside if f == label]
-                       + _revenue_only_lines(frame, rows, (files == label) & revenue_only))
+        mask = files == label
+        aside = sorted((seg, why, text) for f, seg, why, text in claims.set_aside if f == label)
         aside_frame = pd.DataFrame(aside, columns=["_row", "_reason", "_text"])
         problems = [Problem(label, int(seg), WHOLE_LINE, text[:60], why) for seg, why, text in aside]
         built = Built(frame.loc[mask].reset_index(drop=True), rows[mask], aside_frame, problems,
@@ -386,19 +385,6 @@ def _import_837(specs: list, reports: list, messages: list):
         out.append((built, report))
         reports.append(report)
     return out
-
-
-def _revenue_only_lines(frame: pd.DataFrame, rows: np.ndarray, which: np.ndarray) -> list[tuple[int, str, str]]:
-    """837I service lines with a revenue code and no procedure code (``SV2*0124**...``: room and board,
-    most inpatient lines), set aside with their own reason: every audit rule reads a procedure code
-    (fee schedules, NCCI pairs, MUEs), so such a line cannot be audited, and the import's usual advice
-    (name another column) does not apply to an 837."""
-    reason = ("an institutional line with a revenue code and no procedure code (SV202-2 blank): the audit's "
-              "rules read procedure codes (HCPCS/CPT), so this line cannot be audited")
-    picked = frame.loc[which]
-    return [(int(row), reason, f"claim {claim} line {line}: revenue code {revenue}, charge {charge}")
-            for row, claim, line, revenue, charge in zip(rows[which], picked["claim_id"], picked["line_no"],
-                                                          picked["revenue_code"], picked["charge"])]
 
 
 def _dedupe_across(parsed: list[tuple[pd.DataFrame, SourceReport]], key: tuple, problems: list):

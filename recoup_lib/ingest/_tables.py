@@ -35,16 +35,20 @@ import pyarrow.csv as pacsv
 
 from ..errors import InputError
 from ..arrowtext import string_parts
-from ..csvread import RESERVED_PREFIX, last_line_leaves_quote_open, not_a_file
+from ..csvread import RESERVED_PREFIX, last_line_leaves_quote_open, not_a_file, utf16_codec
 from ..formulas import GUARD, unguard_formulas, unguard_text, unwrap_text_formulas
 from ._exact import csv_body_exact
 
-__all__ = ["RawExport", "read_export", "split_sheet", "WORKBOOK_SUFFIXES", "decode_bytes", "utf16_codec"]
+__all__ = ["RawExport", "read_export", "split_sheet", "WORKBOOK_SUFFIXES", "decode_bytes", "preview_rows"]
 
 WORKBOOK_SUFFIXES = (".xlsx", ".xlsm", ".xls", ".ods", ".xlsb")
 #: Encodings charset-normalizer may choose among for text that is not UTF-8.
 WESTERN_ENCODINGS = ["cp1252", "latin_1", "mac_roman", "cp850"]
 _PREVIEW_ROWS = 60
+#: Bytes of a CSV file (from its first line that is not blank) its delimiter and header are found in.
+_HEAD_BYTES = 262144
+#: A byte that is not blank (ASCII whitespace).
+_CONTENT_BYTE = re.compile(rb"[^ \t\r\n\x0b\x0c]")
 #: Bytes of CSV each of Arrow's reading threads parses at a time.
 _BLOCK_SIZE = 1 << 24
 _HIGH_BYTE = re.compile(rb"[\x80-\xff]")
@@ -92,33 +96,13 @@ def split_sheet(spec: str | Path) -> tuple[Path, str | None]:
     return Path(base), sheet or None
 
 
-def utf16_codec(data: bytes) -> str | None:
-    """The UTF-16 codec a text file is in, with or without a byte-order mark (None: not UTF-16).
-
-    Without a mark, UTF-16 text of mostly Latin letters has a NUL in every other byte (the odd
-    ones little-endian, the even ones big-endian), which no CSV export has; read as UTF-8, it
-    would give headers like ``' L i n e '``.
-    """
-    if data.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
-        return "utf-16"
-    head = np.frombuffer(data[:4096][: len(data[:4096]) // 2 * 2], dtype=np.uint8)
-    if len(head) < 4:
-        return None
-    even, odd = head[0::2] == 0, head[1::2] == 0
-    if odd.mean() >= 0.9 and even.mean() <= 0.1:
-        return "utf-16-le"
-    if even.mean() >= 0.9 and odd.mean() <= 0.1:
-        return "utf-16-be"
-    return None
-
-
 def decode_bytes(data: bytes, name: str = "the file") -> tuple[bytes, str]:
     """Bytes of a text file -> (UTF-8 bytes, the encoding they were read with).
 
     Raises
     ------
     InputError
-        The bytes look like UTF-16 (see :func:`utf16_codec`) but are not valid UTF-16.
+        The bytes look like UTF-16 (see :func:`~recoup_lib.csvread.utf16_codec`) but are not valid UTF-16.
     """
     if data.startswith(codecs.BOM_UTF8):
         return data[3:], "utf-8-sig"
@@ -195,7 +179,7 @@ def _unique(headers: list[str]) -> list[str]:
 
 
 def _sniff_delimiter(head: str) -> str:
-    lines = [ln for ln in head.splitlines()[:_PREVIEW_ROWS] if ln.strip()]
+    lines = list(itertools.islice((ln for ln in head.splitlines() if ln.strip()), _PREVIEW_ROWS))
     best, best_score = ",", -1
     for delim in (",", "\t", ";", "|"):
         counts = [ln.count(delim) for ln in lines]
@@ -206,6 +190,18 @@ def _sniff_delimiter(head: str) -> str:
         if score > best_score:
             best, best_score = delim, score
     return best
+
+
+def preview_rows(records):
+    """The first records of an export, up to the :data:`_PREVIEW_ROWS`-th that is not blank: the rows
+    its header is looked for in (blank lines and rows are passed over without being counted, so
+    however many of them stand above the header, it is found)."""
+    filled = 0
+    for record in records:
+        yield record
+        filled += any(str(c).strip() for c in record)
+        if filled >= _PREVIEW_ROWS:
+            return
 
 
 def find_header(preview: list[list[str]], score) -> int:
@@ -360,29 +356,30 @@ def _transcoded(values: pa.Array, encoding: str) -> pa.Array:
 
 
 def _read_csv_data(path: Path, data: bytes, encoding: str, score, transcode: bool = False) -> RawExport:
-    """:func:`_read_csv` on the file's bytes: UTF-8, or (``transcode``) in single-byte ``encoding``."""
-    if not data or data.isspace():
-        raise InputError(f"{path.name}: the file is empty (expected a header row and data)")
-    head = data[:262144]
+    """:func:`_read_csv` on the file's bytes: UTF-8, or (``transcode``) in single-byte ``encoding``.
+
+    The file holds content (:func:`._disguised.content_kind` said it is not empty); the blank lines
+    before it, and those between its first rows, are passed over in looking for the header.
+    """
+    blank_lines, start = _blank_lines_before(data)
+    head = data[start:start + _HEAD_BYTES]
     if transcode:
-        head = head.decode(encoding).encode("utf-8")[:262144]
+        head = head.decode(encoding).encode("utf-8")[:_HEAD_BYTES]
     head = head.decode("utf-8", errors="replace")
     delimiter = _sniff_delimiter(head)
     reader = csv.reader(io.StringIO(head, newline=""), delimiter=delimiter)
     preview, line_of = [], []
     try:
-        for record in reader:
+        for record in preview_rows(reader):
             preview.append(record)
-            line_of.append(reader.line_num)
-            if len(preview) >= _PREVIEW_ROWS:
-                break
+            line_of.append(blank_lines + reader.line_num)
     except csv.Error as exc:
-        raise InputError(f"{path.name}, row {reader.line_num}: not readable as CSV ({exc})") from None
+        raise InputError(f"{path.name}, row {blank_lines + reader.line_num}: not readable as CSV ({exc})") from None
     index = find_header(preview, score)
     header_line = line_of[index]
-    first_line = (line_of[index - 1] + 1) if index else 1
+    first_line = (line_of[index - 1] + 1) if index else blank_lines + 1
     headers = _unique([h.strip() for h in preview[index]])
-    set_aside = [(line_of[i - 1] + 1 if i else 1, "title row above the header",
+    set_aside = [(line_of[i - 1] + 1 if i else blank_lines + 1, "title row above the header",
                   " | ".join(c.strip() for c in r if c.strip()))
                  for i, r in enumerate(preview[:index]) if any(c.strip() for c in r)]
     info = {"encoding": encoding, "delimiter": delimiter, "sheet": None, "header_row": header_line,
@@ -390,6 +387,17 @@ def _read_csv_data(path: Path, data: bytes, encoding: str, score, transcode: boo
     columns, rows, extra = _csv_body(data, header_line, headers, delimiter, path.name,
                                      encoding if transcode else None)
     return RawExport(path.name, headers, columns, rows, set_aside + extra, info)
+
+
+def _blank_lines_before(data: bytes) -> tuple[int, int]:
+    """(how many lines, where the first line that is not blank starts) at the start of ``data``:
+    CR LF, LF and CR each end a line, as they do for the csv module."""
+    content = _CONTENT_BYTE.search(data)
+    if content is None:
+        return 0, 0
+    start = max(data.rfind(b"\n", 0, content.start()), data.rfind(b"\r", 0, content.start())) + 1
+    blank = data[:start]
+    return blank.count(b"\n") + blank.count(b"\r") - blank.count(b"\r\n"), start
 
 
 def _csv_body(data: bytes, header_line: int, headers: list[str], delimiter: str, label: str,

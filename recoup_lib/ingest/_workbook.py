@@ -9,6 +9,7 @@ The header is found and the rows kept as :mod:`._tables` does for a CSV.
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import html
 import re
 import zipfile
@@ -19,7 +20,7 @@ import pyarrow as pa
 
 from ..errors import InputError
 from ._disguised import spreadsheet_xml_rows, web_page_rows
-from ._tables import _PREVIEW_ROWS, RawExport, _unique, find_header
+from ._tables import RawExport, _unique, find_header, preview_rows
 
 __all__ = ["read_workbook"]
 
@@ -150,9 +151,9 @@ def _workbook_rows(path: Path, sheet: str | None, kind: str) -> tuple[list[list]
             raise InputError(f"{path.name}: no sheet named {sheet!r} (sheets: {', '.join(names)})")
         shown = [str(m.visible).endswith(".Visible") and str(m.typ).endswith(".WorkSheet")
                  for m in book.sheets_metadata]
-        chosen = sheet if sheet is not None else _first_shown_sheet(
-            names, shown, lambda name: book.get_sheet_by_name(name).height > 0)
-        found = book.get_sheet_by_name(chosen)
+        load = functools.lru_cache(maxsize=None)(book.get_sheet_by_name)   # the sheet chosen is read once
+        chosen = sheet if sheet is not None else _first_shown_sheet(names, shown, lambda name: load(name).height > 0)
+        found = load(chosen)
         grid = found.to_python(skip_empty_area=False)
         return grid, chosen, _fill_merged(grid, getattr(found, "merged_cell_ranges", None)), names
     except InputError:
@@ -182,7 +183,7 @@ def read_workbook(path: Path, sheet: str | None, score, kind: str = "workbook") 
     grid, chosen, merged, names = _workbook_rows(path, sheet, kind)
     unsaved = _formulas_without_values(path, chosen) if kind == "workbook" else []
     label = f"{path.name}#{chosen}" if sheet is not None else path.name
-    preview = [[_cell_text(v) for v in row] for row in grid[:_PREVIEW_ROWS]]
+    preview = list(preview_rows([_cell_text(v) for v in row] for row in grid))
     if not any(any(c.strip() for c in row) for row in preview):
         others = [n for n in names if n != chosen]
         raise InputError(f"{label}: sheet {chosen!r} is empty (expected a header row and data)"

@@ -40,6 +40,7 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from ..csvread import not_a_file
 from ..remit._files import looks_like_x12
 from ..remit._segments import segment_code
 from ._x12cut import cut_file
@@ -86,6 +87,9 @@ def expand_paths(paths) -> tuple[list[Path], set[int]]:
 
     Returns the files and the positions of those found inside a folder (a
     file there that is not X12 is skipped with a note; one named is an error).
+    Whatever a folder holds besides folders is listed, so that a pipe, a
+    device or a link to nothing is reported by :func:`read_837`, not passed
+    over in silence.
     """
     files: list[Path] = []
     found: set[int] = set()
@@ -94,7 +98,7 @@ def expand_paths(paths) -> tuple[list[Path], set[int]]:
         if not p.is_dir():
             files.append(p)
             continue
-        inside = [q for q in sorted(p.rglob("*")) if q.is_file()
+        inside = [q for q in sorted(p.rglob("*")) if not q.is_dir()
                   and not any(part.startswith(".") for part in q.relative_to(p).parts)]
         found.update(range(len(files), len(files) + len(inside)))
         files += inside
@@ -139,11 +143,11 @@ def read_837(paths) -> Claims837:
 
         cuts = _in_order(pool, _cut, files, 2 * workers) if workers > 1 else map(_cut, files)
         for f, (label, (unreadable, cut)) in enumerate(zip(labels, cuts)):
+            where = "skipped (in a folder of 837s)" if f in in_folder else "file set aside"
             if unreadable:
-                problems.append((label, 0, unreadable))
+                problems.append((label, 0, f"{where}: {unreadable}"))
                 continue
             if cut is None:
-                where = "skipped (in a folder of 837s)" if f in in_folder else "file set aside"
                 problems.append((label, 0, f"{where}: not an X12 file (expected ISA or ST at the start)"))
                 continue
             found, raw_problems, notes, delimiters = cut
@@ -203,12 +207,18 @@ def _workers() -> int:
 
 
 def _cut(path: Path) -> tuple[str, tuple | None]:
-    """(why the file cannot be read or "", its pieces as :func:`._x12cut.cut_file` gives them or None
-    when it is not X12)."""
+    """(why the file is not read or "", its pieces as :func:`._x12cut.cut_file` gives them or None
+    when it is not X12). A path that is not a regular file is never opened: reading a pipe waits
+    for a writer for ever, and a device never ends."""
+    what = not_a_file(path)
+    if what == "no such file" and path.is_symlink():
+        what = f"a link to {os.readlink(path)}, which does not exist"
+    if what is not None:
+        return what, None
     try:
         data = path.read_bytes()
     except OSError as exc:
-        return f"file set aside: cannot be read ({exc.strerror or exc})", None
+        return f"cannot be read ({exc.strerror or exc})", None
     return "", (cut_file(data, keep_breaks=True) if looks_like_x12(data, utf16=False) else None)
 
 
@@ -389,6 +399,7 @@ def _read_segments(segs: Segments, labels: list[str]):
         warnings.append((_order(segs, st[i], 0), (labels[int(segs.files[st[i]])], int(segs.numbers[st[i]]),
                                                    f"transaction set aside: ST01 is {st_kind[i]!r}, not an 837 claim")))
     if not len(lx):
+        _warn_first_per_file(segs, clm, labels, warnings, _NO_SERVICE_LINE)
         return _empty_lines(), set_aside, warnings
     alt = _alternative_components(segs, comp, labels, warnings)
 
@@ -477,8 +488,7 @@ def _read_segments(segs: Segments, labels: list[str]):
                                                    str(reason[i]), segs.text(int(lx[i])))))
     lineless = np.ones(len(clm), dtype=bool)
     lineless[line_claim[line_claim >= 0]] = False
-    _warn_first_per_file(segs, clm[lineless], labels, warnings, "{count} claim(s) with no service line (no SV1 "
-                         "or SV2 after the CLM), this one first: they give no claim line (a file cut short?)")
+    _warn_first_per_file(segs, clm[lineless], labels, warnings, _NO_SERVICE_LINE)
     kept = np.flatnonzero(keep)
     line_claim, prof = line_claim[keep], prof[keep]
     files = segs.files[lx[keep]]
@@ -515,7 +525,43 @@ def _read_segments(segs: Segments, labels: list[str]):
         "revenue_code": svc["revenue"], "claim_type": kind,
         "_file": files, "_row": segs.numbers[lx[keep]].astype(np.int64),
     }
+    out, usable = _without_revenue_only(segs, out, lx[keep], labels, set_aside)
+    served = np.zeros(len(clm), dtype=bool)
+    served[line_claim[usable]] = True
+    in_837 = (clm_txn >= 0) & ~_at(not_837, clm_txn)
+    _warn_first_per_file(segs, clm[~lineless & ~served & in_837], labels, warnings,
+                         "{count} claim(s) whose every service line is set aside (see the lines set aside), "
+                         "this one first: they give no claim line")
     return out, set_aside, warnings
+
+
+#: Why an 837I line with a revenue code and no procedure code is set aside.
+REVENUE_ONLY = ("an institutional line with a revenue code and no procedure code (SV202-2 blank): the audit's "
+                "rules read procedure codes (HCPCS/CPT), so this line cannot be audited")
+_NO_SERVICE_LINE = ("{count} claim(s) with no service line (no SV1 or SV2 after the CLM), this one first: they "
+                    "give no claim line (a file cut short?)")
+
+
+def _without_revenue_only(segs: Segments, out: dict, lines: np.ndarray, labels, set_aside: list):
+    """The claim lines read (``out``, opened by the segments ``lines``) without the 837I lines that give
+    a revenue code and no procedure code (``SV2*0124**...``: room and board, most inpatient lines),
+    which are set aside with their own reason (:data:`REVENUE_ONLY`): every audit rule reads a
+    procedure code (fee schedules, NCCI pairs, MUEs), so such a line cannot be audited; and which
+    of the lines read are kept."""
+    revenue_only = pc.and_(pc.equal(out["procedure_code"], ""), pc.not_equal(out["revenue_code"], ""))
+    revenue_only = revenue_only.to_numpy(zero_copy_only=False)
+    kept = ~revenue_only
+    if kept.all():
+        return out, kept
+    which = np.flatnonzero(revenue_only)
+    taken = pa.array(which)
+    described = zip(*(out[name].take(taken).to_pylist() for name in ("claim_id", "line_no", "revenue_code", "charge")))
+    for i, (claim, line, revenue, charge) in zip(lines[which], described):
+        set_aside.append((_order(segs, i, 0), (labels[int(segs.files[i])], int(segs.numbers[i]), REVENUE_ONLY,
+                                                f"claim {claim} line {line}: revenue code {revenue}, charge {charge}")))
+    mask = pa.array(kept)
+    return {name: values[kept] if isinstance(values, np.ndarray) else values.filter(mask)
+            for name, values in out.items()}, kept
 
 
 def _warn_first_per_file(segs: Segments, rows: np.ndarray, labels, warnings: list, what: str) -> None:
