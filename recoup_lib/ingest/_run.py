@@ -18,8 +18,8 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from ..csvread import utf16_codec
 from ..errors import WHOLE_LINE, WHOLE_PAYMENT, InputError, Problem, UsageError
+from ..filekind import utf16_codec
 from ..folder import line_exists
 from ..money import format_cents
 from ..remit._files import looks_like_x12

@@ -40,7 +40,7 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from ..csvread import not_a_file
+from ..filekind import not_a_file
 from ..remit._files import looks_like_x12
 from ..remit._segments import segment_code
 from ._x12cut import cut_file
