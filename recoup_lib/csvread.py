@@ -6,15 +6,15 @@ allows it, else the exact Python reader, which locates every malformed row.
 :func:`read_csv_text` gives the rows as text, for checks that quote values
 as written. :mod:`recoup_lib.folder` reads a whole audit folder with these.
 A path that is no regular file, or a file that is not CSV text (a workbook,
-UTF-16 text), is refused saying what it is (:mod:`recoup_lib.filekind`).
+UTF-16 text), is refused saying what it is (:mod:`recoup_lib.filekind`); the
+exact reader cuts a quote that runs away after its line
+(:mod:`recoup_lib.csvrecords`).
 """
 
 from __future__ import annotations
 
 import csv
-import itertools
 import mmap
-import sys
 from pathlib import Path
 
 import numpy as np
@@ -23,6 +23,13 @@ import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.csv as pacsv
 
+from .csvrecords import (  # noqa: F401 - imported from here before csvrecords held them
+    END_OF_FILE,
+    last_line_leaves_quote_open,
+    open_quote_field,
+    quoted_records,
+    rows_taken_in,
+)
 from .errors import WHOLE_ROW, InputError, Problem
 from .filekind import (  # noqa: F401 - imported from here before filekind held them (remit still does)
     BYTE_SIGNATURES,
@@ -60,10 +67,6 @@ __all__ = [
     "with_broken_rows",
 ]
 
-#: Python's csv module refuses fields over 131,072 characters by default; a long note beside a
-#: malformed row must not stop the exact reader.
-csv.field_size_limit(min(sys.maxsize, 2**31 - 1))
-
 #: In memory, a column name starting with ``_`` is the kit's own (``_row``, ``_reason``, ...). A
 #: file's header starting with ``_`` (e.g. the ``_file``, ``_row`` and ``_reason`` of a
 #: ``rejected_rows/`` file fed back after fixing it) gets one more ``_`` in front, so it never
@@ -95,12 +98,6 @@ def _python_csv(path: Path, label: str, header: list[str], spans=None):
     return next(python_csv_chunks(path, header, spans=spans))
 
 
-#: Given to the csv module after a file's last line: it stands alone as a record when every quote is
-#: closed, and ends up inside a value when one is still open at the end of the file.
-END_OF_FILE = "\ufdd0"
-_LINE_BREAKS = ("\n", "\r")
-
-
 def spanning_columns(header: list[str], spec: FileSpec | None) -> set[str]:
     """Columns whose values may hold a line break: free text, and the columns the contract does not
     list (passed through untouched, such as a Notes column ``recoup import`` kept). Ids, codes,
@@ -109,91 +106,12 @@ def spanning_columns(header: list[str], spec: FileSpec | None) -> set[str]:
     return {h for h in header if kinds.get(h, "text") == "text"}
 
 
-def open_quote_field(line: str, delimiter: str = ",") -> tuple[list[str], int | None]:
-    """One line parsed alone: its fields, and the index of the field whose quote it leaves open.
-
-    A line break ends a record only outside quotes, so the line break given to the parser after
-    the line ends up inside the last field exactly when that field's quote is still open there.
-    The index is None when every quote the line opens it also closes.
-
-    Raises
-    ------
-    csv.Error
-        A carriage return inside the line, outside quotes.
-    """
-    text = line if line.endswith(_LINE_BREAKS) else line + "\n"
-    fields = next(csv.reader((text,), delimiter=delimiter), [])
-    if fields and fields[-1].endswith(_LINE_BREAKS):
-        fields[-1] = fields[-1].rstrip("\r\n")
-        return fields, len(fields) - 1
-    return fields, None
-
-
-def rows_taken_in(lines: list[str], width: int, delimiter: str = ",") -> int:
-    """How many of ``lines`` (those a quoted value took in after its first) look like rows of a file
-    ``width`` columns wide: as many separators before any quote as a row holds. A note's line rarely
-    holds 14 commas, and a row swallowed by a stray quote does; with fewer than four columns, prose
-    and rows cannot be told apart, and none is counted."""
-    if width < 4:
-        return 0
-    return sum(line.split('"', 1)[0].count(delimiter) >= width - 1 for line in lines)
-
-
-def quoted_records(lines, width: int, may_span, delimiter: str = ","):
-    """``(fields, line, taken, runaway)`` for each record of ``lines`` (text lines, line breaks kept),
-    read by Python's csv module with quotes that run away found and cut.
-
-    A record is one line, except where a quote opened in a field ``may_span(index)`` allows closes on
-    a later line and the lines it takes in do not look like rows of a file ``width`` fields wide
-    (:func:`rows_taken_in`). Any other record the csv module took from several lines runs away: it
-    is cut after its first line (that line is the row with the stray quote; ``fields`` are its
-    fields read alone, see :func:`open_quote_field`), and the lines after it are read again as what
-    they are, so none is lost in one value.
-
-    ``line`` is the record's first line and ``taken`` how many lines the csv module gave it (to the
-    end of ``lines`` for a quote never closed): the next record starts ``taken`` lines further on,
-    or on the next line after one that runs away. ``runaway`` is None, or ``(index, rows)``: the
-    field whose quote runs away, and how many of the lines it took in look like rows (None when the
-    quote is never closed; 0 when its field may not span lines).
-    """
-    taken: list[str] = []
-    source = iter(lines)
-
-    def feed(again):
-        for text in itertools.chain(again, source):
-            taken.append(text)
-            yield text
-        taken.append(END_OF_FILE)
-        yield END_OF_FILE
-
-    again: list[str] | None = []
-    while again is not None:
-        reader = csv.reader(feed(again), delimiter=delimiter)
-        again = None
-        taken.clear()
-        for fields in reader:
-            if len(taken) == 1 and taken[0] is END_OF_FILE:
-                return
-            closed = taken[-1] is not END_OF_FILE
-            count = len(taken) - (not closed)
-            at = None if len(taken) == 1 else open_quote_field(taken[0], delimiter)[1]
-            spanning = at is not None and may_span(at)
-            rows = (rows_taken_in(taken[1:], width, delimiter) if spanning else 0) if closed else None
-            if at is None or (spanning and rows == 0):
-                yield fields, taken[0], count, None
-            else:
-                yield open_quote_field(taken[0], delimiter)[0], taken[0], count, (at, rows)
-                again = [text for text in taken[1:] if text is not END_OF_FILE]
-                break
-            taken.clear()
-
-
 def _lines_as_records(handle, header: list[str], spans: set[str]):
     """``(row, fields, problem, text)`` for each record of an open CSV file after its header.
 
     ``problem`` is None, or ``(field, expected, got)`` for a stray quote. A quoted value may hold
     a line break only in a column of ``spans`` (see :func:`spanning_columns`); see
-    :func:`quoted_records` for how a quote that runs away is cut. ``row`` counts records, the
+    :func:`~recoup_lib.csvrecords.quoted_records` for how a quote that runs away is cut. ``row`` counts records, the
     header being row 1 (a spreadsheet shows a value holding a line break in one row).
     """
     source = iter(handle)
@@ -500,20 +418,6 @@ def needs_exact_reader(path: Path, rows: int, one_column: bool, quoted: bool) ->
         with open(path, "rb") as handle, mmap.mmap(handle.fileno(), 0, access=mmap.ACCESS_READ) as data:
             return last_line_leaves_quote_open(data)
     return False
-
-
-def last_line_leaves_quote_open(data, delimiter: str = ",") -> bool:
-    """Whether the last line of ``data`` (bytes or a mapped file; trailing line breaks aside) leaves
-    a quote open (see :func:`open_quote_field`): one look at the end of the file, whatever its size."""
-    end = len(data)
-    while end and data[end - 1] in b"\r\n":
-        end -= 1
-    start = max(data.rfind(b"\n", 0, end), data.rfind(b"\r", 0, end)) + 1
-    line = bytes(data[start:end]).decode("utf-8", errors="surrogateescape")
-    try:
-        return open_quote_field(line, delimiter)[1] is not None
-    except csv.Error:
-        return True
 
 
 def _has_blank_lines(path: Path, rows: int) -> bool:

@@ -35,7 +35,8 @@ import pyarrow.csv as pacsv
 
 from ..errors import InputError
 from ..arrowtext import string_parts
-from ..csvread import RESERVED_PREFIX, last_line_leaves_quote_open
+from ..csvread import RESERVED_PREFIX
+from ..csvrecords import last_line_leaves_quote_open
 from ..filekind import not_a_file, utf16_codec
 from ..formulas import GUARD, unguard_formulas, unguard_text, unwrap_text_formulas
 from ._exact import csv_body_exact
