@@ -17,7 +17,8 @@ call, :func:`import_files`, returns an :class:`ImportResult` (``.write(out)``,
 :mod:`._amounts`            the common amount forms read from the bytes
 :mod:`._distinct`           a repetitive column read once per distinct value
 :mod:`._build`              rows to contract rows; title, total, footer rows
-:mod:`._x837`               X12 837P/837I claim lines (vectorised)
+:mod:`._x837`               X12 837P/837I files read, on threads, in batches
+:mod:`._x837_lines`         one run of 837 segments -> claim lines (vectorised)
 :mod:`._x12cut`             837 files cut into segments, every delimiter found
 :mod:`._x12spans`           elements as byte spans; text made only for kept values
 :mod:`._x837_values`        837 dates, charges, modifiers, diagnoses as the contract writes them
