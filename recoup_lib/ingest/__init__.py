@@ -23,6 +23,7 @@ call, :func:`import_files`, returns an :class:`ImportResult` (``.write(out)``,
 :mod:`._x12spans`           elements as byte spans; text made only for kept values
 :mod:`._x837_values`        837 dates, charges, modifiers, diagnoses as the contract writes them
 :mod:`._remit_payments`     835 service-line payments as payments.csv rows
+:mod:`._mapping`            mapping.json loaded and checked; --column, --fill-down
 :mod:`._run`                :func:`import_files`: files in, tables out
 :mod:`._result`             :class:`ImportResult`: summary, alarms, the folder
 ==========================  ================================================
@@ -30,7 +31,8 @@ call, :func:`import_files`, returns an :class:`ImportResult` (``.write(out)``,
 
 from ._fields import FIELD_NAMES, KINDS, LIST_FIELDS, TARGET_FILES, normalise_header, propose, recognised_fields
 from ._result import ImportResult, SourceReport, mapping_document
-from ._run import import_files, load_mapping, preview_file
+from ._mapping import load_mapping
+from ._run import import_files, preview_file
 from ._tables import read_export
 from ._x837 import LINE_COLUMNS, Claims837, read_837
 
