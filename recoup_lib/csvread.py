@@ -5,14 +5,16 @@
 allows it, else the exact Python reader, which locates every malformed row.
 :func:`read_csv_text` gives the rows as text, for checks that quote values
 as written. :mod:`recoup_lib.folder` reads a whole audit folder with these.
+A path that is no regular file, or a file that is not CSV text (a workbook,
+UTF-16 text), is refused saying what it is (:mod:`recoup_lib.filekind`); the
+exact reader cuts a quote that runs away after its line
+(:mod:`recoup_lib.csvrecords`).
 """
 
 from __future__ import annotations
 
 import csv
-import itertools
 import mmap
-import sys
 from pathlib import Path
 
 import numpy as np
@@ -21,7 +23,22 @@ import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.csv as pacsv
 
+from .csvrecords import (  # noqa: F401 - imported from here before csvrecords held them
+    END_OF_FILE,
+    last_line_leaves_quote_open,
+    open_quote_field,
+    quoted_records,
+    rows_taken_in,
+)
 from .errors import WHOLE_ROW, InputError, Problem
+from .filekind import (  # noqa: F401 - imported from here before filekind held them (remit still does)
+    BYTE_SIGNATURES,
+    NOT_A_REGULAR_FILE,
+    byte_signature,
+    not_a_file,
+    not_csv_text,
+    utf16_codec,
+)
 from .formulas import GUARD, unguard_formulas, unguard_text
 from .schema import FIRST_DATE, LAST_DATE, MAX_WHOLE_NUMBER, SPECS, FileSpec, ParsedTable, parse_table
 
@@ -49,10 +66,6 @@ __all__ = [
     "broken_problems",
     "with_broken_rows",
 ]
-
-#: Python's csv module refuses fields over 131,072 characters by default; a long note beside a
-#: malformed row must not stop the exact reader.
-csv.field_size_limit(min(sys.maxsize, 2**31 - 1))
 
 #: In memory, a column name starting with ``_`` is the kit's own (``_row``, ``_reason``, ...). A
 #: file's header starting with ``_`` (e.g. the ``_file``, ``_row`` and ``_reason`` of a
@@ -85,12 +98,6 @@ def _python_csv(path: Path, label: str, header: list[str], spans=None):
     return next(python_csv_chunks(path, header, spans=spans))
 
 
-#: Given to the csv module after a file's last line: it stands alone as a record when every quote is
-#: closed, and ends up inside a value when one is still open at the end of the file.
-END_OF_FILE = "\ufdd0"
-_LINE_BREAKS = ("\n", "\r")
-
-
 def spanning_columns(header: list[str], spec: FileSpec | None) -> set[str]:
     """Columns whose values may hold a line break: free text, and the columns the contract does not
     list (passed through untouched, such as a Notes column ``recoup import`` kept). Ids, codes,
@@ -99,91 +106,12 @@ def spanning_columns(header: list[str], spec: FileSpec | None) -> set[str]:
     return {h for h in header if kinds.get(h, "text") == "text"}
 
 
-def open_quote_field(line: str, delimiter: str = ",") -> tuple[list[str], int | None]:
-    """One line parsed alone: its fields, and the index of the field whose quote it leaves open.
-
-    A line break ends a record only outside quotes, so the line break given to the parser after
-    the line ends up inside the last field exactly when that field's quote is still open there.
-    The index is None when every quote the line opens it also closes.
-
-    Raises
-    ------
-    csv.Error
-        A carriage return inside the line, outside quotes.
-    """
-    text = line if line.endswith(_LINE_BREAKS) else line + "\n"
-    fields = next(csv.reader((text,), delimiter=delimiter), [])
-    if fields and fields[-1].endswith(_LINE_BREAKS):
-        fields[-1] = fields[-1].rstrip("\r\n")
-        return fields, len(fields) - 1
-    return fields, None
-
-
-def rows_taken_in(lines: list[str], width: int, delimiter: str = ",") -> int:
-    """How many of ``lines`` (those a quoted value took in after its first) look like rows of a file
-    ``width`` columns wide: as many separators before any quote as a row holds. A note's line rarely
-    holds 14 commas, and a row swallowed by a stray quote does; with fewer than four columns, prose
-    and rows cannot be told apart, and none is counted."""
-    if width < 4:
-        return 0
-    return sum(line.split('"', 1)[0].count(delimiter) >= width - 1 for line in lines)
-
-
-def quoted_records(lines, width: int, may_span, delimiter: str = ","):
-    """``(fields, line, taken, runaway)`` for each record of ``lines`` (text lines, line breaks kept),
-    read by Python's csv module with quotes that run away found and cut.
-
-    A record is one line, except where a quote opened in a field ``may_span(index)`` allows closes on
-    a later line and the lines it takes in do not look like rows of a file ``width`` fields wide
-    (:func:`rows_taken_in`). Any other record the csv module took from several lines runs away: it
-    is cut after its first line (that line is the row with the stray quote; ``fields`` are its
-    fields read alone, see :func:`open_quote_field`), and the lines after it are read again as what
-    they are, so none is lost in one value.
-
-    ``line`` is the record's first line and ``taken`` how many lines the csv module gave it (to the
-    end of ``lines`` for a quote never closed): the next record starts ``taken`` lines further on,
-    or on the next line after one that runs away. ``runaway`` is None, or ``(index, rows)``: the
-    field whose quote runs away, and how many of the lines it took in look like rows (None when the
-    quote is never closed; 0 when its field may not span lines).
-    """
-    taken: list[str] = []
-    source = iter(lines)
-
-    def feed(again):
-        for text in itertools.chain(again, source):
-            taken.append(text)
-            yield text
-        taken.append(END_OF_FILE)
-        yield END_OF_FILE
-
-    again: list[str] | None = []
-    while again is not None:
-        reader = csv.reader(feed(again), delimiter=delimiter)
-        again = None
-        taken.clear()
-        for fields in reader:
-            if len(taken) == 1 and taken[0] is END_OF_FILE:
-                return
-            closed = taken[-1] is not END_OF_FILE
-            count = len(taken) - (not closed)
-            at = None if len(taken) == 1 else open_quote_field(taken[0], delimiter)[1]
-            spanning = at is not None and may_span(at)
-            rows = (rows_taken_in(taken[1:], width, delimiter) if spanning else 0) if closed else None
-            if at is None or (spanning and rows == 0):
-                yield fields, taken[0], count, None
-            else:
-                yield open_quote_field(taken[0], delimiter)[0], taken[0], count, (at, rows)
-                again = [text for text in taken[1:] if text is not END_OF_FILE]
-                break
-            taken.clear()
-
-
 def _lines_as_records(handle, header: list[str], spans: set[str]):
     """``(row, fields, problem, text)`` for each record of an open CSV file after its header.
 
     ``problem`` is None, or ``(field, expected, got)`` for a stray quote. A quoted value may hold
     a line break only in a column of ``spans`` (see :func:`spanning_columns`); see
-    :func:`quoted_records` for how a quote that runs away is cut. ``row`` counts records, the
+    :func:`~recoup_lib.csvrecords.quoted_records` for how a quote that runs away is cut. ``row`` counts records, the
     header being row 1 (a spreadsheet shows a value holding a line break in one row).
     """
     source = iter(handle)
@@ -293,21 +221,6 @@ _ARROW_KINDS = {"date": pa.date32(), "int": pa.int64()}
 #: handed to pandas without converting every column's offsets.
 _TEXT = pa.large_string()
 _NO_BROKEN = ("_file", "_row", "_text", "_expected", "_got", "_column", "_reason")
-
-
-#: What a path given as an input file is when it is neither missing nor a file: reading a pipe waits
-#: for a writer for ever, and a device never ends, so neither is opened.
-NOT_A_REGULAR_FILE = "not a regular file (a device, pipe or socket)"
-
-
-def not_a_file(path: Path) -> str | None:
-    """What ``path`` is when it is not a regular file the kit may read (``no such file``, ``a folder``,
-    :data:`NOT_A_REGULAR_FILE`); None when it is one. Asked before anything opens the path."""
-    if path.is_file():
-        return None
-    if not path.exists():
-        return "no such file"
-    return "a folder" if path.is_dir() else NOT_A_REGULAR_FILE
 
 
 def read_header(path: Path, spec: FileSpec | None, label: str) -> list[str]:
@@ -507,20 +420,6 @@ def needs_exact_reader(path: Path, rows: int, one_column: bool, quoted: bool) ->
     return False
 
 
-def last_line_leaves_quote_open(data, delimiter: str = ",") -> bool:
-    """Whether the last line of ``data`` (bytes or a mapped file; trailing line breaks aside) leaves
-    a quote open (see :func:`open_quote_field`): one look at the end of the file, whatever its size."""
-    end = len(data)
-    while end and data[end - 1] in b"\r\n":
-        end -= 1
-    start = max(data.rfind(b"\n", 0, end), data.rfind(b"\r", 0, end)) + 1
-    line = bytes(data[start:end]).decode("utf-8", errors="surrogateescape")
-    try:
-        return open_quote_field(line, delimiter)[1] is not None
-    except csv.Error:
-        return True
-
-
 def _has_blank_lines(path: Path, rows: int) -> bool:
     """Whether the file may hold an empty line before its end (the fast reader skips those, which
     would shift the row numbers in messages; the exact reader counts them).
@@ -538,76 +437,6 @@ def _has_blank_lines(path: Path, rows: int) -> bool:
         breaks = int(np.count_nonzero(body == 10))
         del body
         return breaks != rows
-
-
-#: First bytes of files that are not text, as (signature, kind, what the file is): ``"workbook"``, a
-#: zip (``.xlsx``, ``.xlsm``, ``.ods``, ``.xlsb``) or an OLE2 file (``.xls``); ``"binary"``, a PDF or an
-#: image. A file starting with one of them is never read as CSV text.
-BYTE_SIGNATURES = (
-    (b"PK\x03\x04", "workbook", "an Excel workbook (or another zip file)"),
-    (b"\xd0\xcf\x11\xe0", "workbook", "an Excel 97-2003 workbook (.xls)"),
-    (b"%PDF-", "binary", "a PDF document"),
-    (b"\x89PNG", "binary", "a PNG image"),
-    (b"\xff\xd8\xff", "binary", "a JPEG image"),
-    (b"GIF8", "binary", "a GIF image"),
-)
-#: Bytes at the start of a file in which UTF-16 without a byte-order mark is looked for.
-_UTF16_WINDOW = 4096
-
-
-def byte_signature(head: bytes) -> tuple[str, str] | None:
-    """(kind, what the file is) when ``head`` starts with one of :data:`BYTE_SIGNATURES`, else None."""
-    return next(((kind, what) for signature, kind, what in BYTE_SIGNATURES if head.startswith(signature)), None)
-
-
-def utf16_codec(data: bytes) -> str | None:
-    """The UTF-16 codec text is in, with or without a byte-order mark (None: not UTF-16).
-
-    Without a mark, UTF-16 text of mostly Latin letters has a NUL in every other byte of its first
-    4 KB (at least 90% of one side of the pairs, at most 10% of the other), which no CSV export
-    has; read as UTF-8, it would give headers like ``' L i n e '``. Two characters are enough to tell.
-    (The odd bytes hold the NULs little-endian, the even ones big-endian.)
-
-    >>> utf16_codec("id,n".encode("utf-16")), utf16_codec("id,n".encode("utf-16-le"))
-    ('utf-16', 'utf-16-le')
-    >>> utf16_codec("id,n".encode("utf-16-be")), utf16_codec(b"id,note\\r\\n\\x00,\\x00\\r\\n" * 9)
-    ('utf-16-be', None)
-    """
-    if data.startswith((b"\xff\xfe", b"\xfe\xff")):
-        return "utf-16"
-    pairs = data[:_UTF16_WINDOW][: len(data[:_UTF16_WINDOW]) // 2 * 2]
-    half = len(pairs) // 2
-    if half < 2:
-        return None
-    even, odd = pairs[0::2].count(0), pairs[1::2].count(0)
-    if odd * 10 >= half * 9 and even * 10 <= half:
-        return "utf-16-le"
-    if even * 10 >= half * 9 and odd * 10 <= half:
-        return "utf-16-be"
-    return None
-
-
-def not_csv_text(head: bytes) -> str | None:
-    """What a file is when its first bytes show it is a workbook or UTF-16 text, else None.
-
-    A workbook saved under a ``.csv`` name, or Excel's "Unicode text"
-    (UTF-16), would otherwise be read as a header of garbled characters, and
-    the message would list them as the columns found. Only sure signs
-    count (a workbook's signature, see :data:`BYTE_SIGNATURES`, or UTF-16,
-    see :func:`utf16_codec`): the kit writes any text a cell holds, control
-    characters included, and reads it back.
-
-    >>> not_csv_text(b"PK\\x03\\x04..."), not_csv_text("claim_id,line_no".encode("utf-16-le"))
-    ('an Excel workbook (or another zip file)', 'UTF-16 text')
-    >>> not_csv_text(b"claim_id,line_no\\r\\n"), not_csv_text(b"id,note\\r\\n\\x00,\\x00\\r\\n" * 9)
-    (None, None)
-    >>> not_csv_text("id,n".encode("utf-16-be")), not_csv_text(b"%PDF-1.4")
-    ('UTF-16 text', None)
-    """
-    signature = byte_signature(head)
-    if signature is not None and signature[0] == "workbook":
-        return signature[1]
-    return "UTF-16 text" if utf16_codec(head) is not None else None
 
 
 def _shown_header(header: list[str]) -> str:

@@ -6,7 +6,8 @@ place for every command and every :meth:`StepResult.write
 
 - **Never over a file the kit did not write.** An output folder carries a
   small manifest, ``.recoup-manifest.json``, listing each file the kit wrote
-  there with its size and checksum. An ``--out`` folder is refused (a
+  there with its size and checksum (:mod:`recoup_lib.manifest` keeps these
+  records). An ``--out`` folder is refused (a
   :class:`~recoup_lib.errors.UsageError`, exit status 2) when it is an input,
   lies inside an input folder, holds an input, or holds anything the
   manifest does not list as written and unchanged: a file of the user's, or
@@ -34,18 +35,16 @@ from __future__ import annotations
 import contextlib
 import errno
 import functools
-import json
 import os
 import re
 import secrets
 import shutil
-import threading
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Callable, Iterable
 
-from .checksums import file_crc32
 from .errors import UsageError
+from .manifest import MANIFEST, _fingerprint, _foreign, _read_manifest, _write_manifest, record_file, written_unchanged
 
 __all__ = [
     "MANIFEST",
@@ -60,10 +59,6 @@ __all__ = [
     "written_unchanged",
 ]
 
-#: The manifest of an output folder: the files the kit wrote there, with size and checksum.
-MANIFEST = ".recoup-manifest.json"
-#: The extended attribute marking a single file the kit wrote (its size and checksum).
-_XATTR = "user.recoupkit.written"
 _NEW, _OLD = "recoup-new", "recoup-old"
 _SHOWN = 3
 
@@ -92,10 +87,6 @@ def _absolute(path: str | os.PathLike) -> Path:
     if "\0" in str(text):
         raise UsageError(f"--out {text!r}: a path cannot hold a NUL character")
     return Path(text).expanduser().resolve()
-
-
-def _fingerprint(path: Path) -> dict:
-    return {"bytes": path.stat().st_size, "crc32": file_crc32(path)}
 
 
 def _fingerprints(paths: list[Path]) -> list[dict]:
@@ -156,35 +147,6 @@ def _vouched(path: Path) -> dict | None:
     return recorded[1] if same else None
 
 
-def _same(path: Path, recorded) -> bool:
-    """Whether ``path`` is still exactly what the kit recorded writing."""
-    if not isinstance(recorded, dict):
-        return False
-    try:
-        return (path.stat().st_size == recorded.get("bytes")
-                and file_crc32(path) == recorded.get("crc32"))
-    except OSError:
-        return False
-
-
-def _read_manifest(folder: Path) -> dict:
-    try:
-        data = json.loads((folder / MANIFEST).read_text(encoding="utf-8"))
-    except (OSError, ValueError):
-        return {}
-    files = data.get("files") if isinstance(data, dict) else None
-    return files if isinstance(files, dict) else {}
-
-
-def _write_manifest(folder: Path, files: dict, written_by: str) -> None:
-    from . import __version__
-
-    document = {"written_by": written_by, "kit_version": __version__,
-                "note": "files RecoupKit wrote in this folder; it replaces only these",
-                "files": dict(sorted(files.items()))}
-    (folder / MANIFEST).write_text(json.dumps(document, indent=1) + "\n", encoding="utf-8")
-
-
 def _quote(names: list[str]) -> str:
     shown = ", ".join(names[:_SHOWN])
     return shown + (f" and {len(names) - _SHOWN} more" if len(names) > _SHOWN else "")
@@ -216,28 +178,6 @@ def _parent_usable(path: Path, option: str, shown: str) -> None:
             if not os.access(ancestor, os.W_OK | os.X_OK):
                 raise UsageError(f"{option} {shown}: cannot be written: no permission to write in {ancestor}")
             return
-
-
-def _foreign(out: Path, limit: int = 50) -> list[str]:
-    """Entries of ``out`` the kit did not write, or changed since (up to ``limit``), as relative paths."""
-    recorded = _read_manifest(out)
-    found: list[str] = []
-    for root, dirs, files in os.walk(out):
-        here = Path(root)
-        for name in sorted(dirs):
-            if (here / name).is_symlink():
-                found.append((here / name).relative_to(out).as_posix())
-        dirs[:] = sorted(d for d in dirs if not (here / d).is_symlink())
-        for name in sorted(files):
-            rel = (here / name).relative_to(out).as_posix()
-            if rel == MANIFEST:
-                continue
-            path = here / name
-            if path.is_symlink() or not _same(path, recorded.get(rel)):
-                found.append(rel)
-            if len(found) >= limit:
-                return found
-    return found
 
 
 def check_folder(out, *, inputs: Iterable = (), force: bool = False, option: str = "--out",
@@ -486,23 +426,6 @@ def _refuse_clashes(kept: list[str], files: dict, recorded: dict, option: str, s
             "Move or rename them, or choose another folder; nothing was changed")
 
 
-def _xattr_mark(path: Path) -> dict | None:
-    try:
-        return json.loads(os.getxattr(path, _XATTR))
-    except (AttributeError, OSError, ValueError):
-        return None
-
-
-def written_unchanged(path: Path) -> bool:
-    """Whether the kit wrote the single file ``path`` (its folder's manifest or its mark says so)
-    and nobody changed it since."""
-    recorded = _read_manifest(path.parent).get(path.name)
-    if recorded is not None:
-        return _same(path, recorded)
-    mark = _xattr_mark(path)
-    return mark is not None and _same(path, mark)
-
-
 def check_file(path, *, inputs: Iterable = (), option: str = "--out",
                owned: Callable[[Path], bool] | None = None) -> Path:
     """Check that the kit may write the file ``path``; return it made absolute.
@@ -529,28 +452,6 @@ def check_file(path, *, inputs: Iterable = (), option: str = "--out",
                              "(or it changed since); the kit never writes over such a file. "
                              "Choose a new name, or move the file away first")
     return target
-
-
-#: Held while a folder's manifest is read and written again (see :func:`record_file`).
-_MANIFEST_LOCK = threading.Lock()
-
-
-def record_file(path: Path) -> None:
-    """Mark ``path`` as written by the kit: in its folder's manifest if it has one, and on the file."""
-    path = Path(path)
-    fingerprint = _fingerprint(path)
-    with contextlib.suppress(AttributeError, OSError):
-        os.setxattr(path, _XATTR, json.dumps(fingerprint).encode())
-    with _MANIFEST_LOCK:  # two files of one folder written side by side: neither entry is lost
-        if not (path.parent / MANIFEST).is_file():
-            return
-        try:
-            document = json.loads((path.parent / MANIFEST).read_text(encoding="utf-8"))
-        except (OSError, ValueError):
-            return
-        if isinstance(document, dict) and isinstance(document.get("files"), dict):
-            document["files"][path.name] = fingerprint
-            _write_manifest(path.parent, document["files"], document.get("written_by", "recoup"))
 
 
 @contextlib.contextmanager

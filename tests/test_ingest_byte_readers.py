@@ -21,11 +21,10 @@ import pytest
 
 from recoup_lib.ingest import import_files
 from recoup_lib.ingest._build import text_frame
-from recoup_lib.ingest._calendar import days_in_month, days_since_1970
+from recoup_lib.ingest._calendar import days_in_month, days_since_1970, read_dates
 from recoup_lib.ingest._distinct import _MIN_ROWS, distinct_values
 from recoup_lib.ingest._tables import _transcoded, decode_bytes
-from recoup_lib.ingest._values import (_read_money_marks, join_lists, money_text, read_dates, read_money, text,
-                                       to_flags)
+from recoup_lib.ingest._values import _read_money_marks, join_lists, money_text, read_money, text, to_flags
 
 AMOUNTS = ["131.00", "$131.00", "$1,234.50", "1,234.50", "($3.84)", "(12.00)", "(0.00)", "-12.00", "-0.00", "1234",
            "$1,234", "0.05", "00.05", "012.00", "999999999999.99", "1000000000000.00", "$999,999,999,999.99",

@@ -1,4 +1,4 @@
-"""Reading values as offices write them, and recognising headers (recoup_lib.ingest._values, ._fields)."""
+"""Reading values as offices write them, and recognising headers (recoup_lib.ingest._values, ._calendar, ._fields)."""
 
 from __future__ import annotations
 
@@ -6,8 +6,9 @@ import pytest
 
 from recoup_lib.errors import InputError
 from recoup_lib.ingest import FIELD_NAMES, normalise_header, propose, recognised_fields
+from recoup_lib.ingest._calendar import to_dates
 from recoup_lib.ingest._fields import _FIELDS, check_required
-from recoup_lib.ingest._values import (excel_scientific, insert_icd_dot, join_lists, split_code_modifiers, to_dates, to_flags,
+from recoup_lib.ingest._values import (excel_scientific, insert_icd_dot, join_lists, split_code_modifiers, to_flags,
                                        to_money, to_place_of_service, to_whole)
 
 

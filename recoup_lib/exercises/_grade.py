@@ -10,8 +10,8 @@ from pathlib import Path
 
 import pandas as pd
 
-from ..csvread import not_a_file
 from ..errors import InputError, RecoupError
+from ..filekind import not_a_file
 from ._registry import get_exercise, normalise
 from ._session import run_checks
 

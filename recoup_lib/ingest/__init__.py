@@ -12,16 +12,18 @@ call, :func:`import_files`, returns an :class:`ImportResult` (``.write(out)``,
                             a stray quote set aside where it opens
 :mod:`._fields`             which header holds which field (names billing
                             systems use), ambiguity and missing-field errors
-:mod:`._values`             US dates, Excel serials, $ and (12.00), Y/N flags
-:mod:`._calendar`           usual US date shapes read from the bytes; calendar in integers
+:mod:`._values`             $ and (12.00), Y/N flags, whole numbers, lists, codes
+:mod:`._calendar`           US dates and Excel serials; the usual shapes read from the bytes
 :mod:`._amounts`            the common amount forms read from the bytes
 :mod:`._distinct`           a repetitive column read once per distinct value
 :mod:`._build`              rows to contract rows; title, total, footer rows
-:mod:`._x837`               X12 837P/837I claim lines (vectorised)
+:mod:`._x837`               X12 837P/837I files read, on threads, in batches
+:mod:`._x837_lines`         one run of 837 segments -> claim lines (vectorised)
 :mod:`._x12cut`             837 files cut into segments, every delimiter found
 :mod:`._x12spans`           elements as byte spans; text made only for kept values
 :mod:`._x837_values`        837 dates, charges, modifiers, diagnoses as the contract writes them
 :mod:`._remit_payments`     835 service-line payments as payments.csv rows
+:mod:`._mapping`            mapping.json loaded and checked; --column, --fill-down
 :mod:`._run`                :func:`import_files`: files in, tables out
 :mod:`._result`             :class:`ImportResult`: summary, alarms, the folder
 ==========================  ================================================
@@ -29,7 +31,8 @@ call, :func:`import_files`, returns an :class:`ImportResult` (``.write(out)``,
 
 from ._fields import FIELD_NAMES, KINDS, LIST_FIELDS, TARGET_FILES, normalise_header, propose, recognised_fields
 from ._result import ImportResult, SourceReport, mapping_document
-from ._run import import_files, load_mapping, preview_file
+from ._mapping import load_mapping
+from ._run import import_files, preview_file
 from ._tables import read_export
 from ._x837 import LINE_COLUMNS, Claims837, read_837
 

@@ -32,6 +32,7 @@ from ..errors import WHOLE_ROW, Problem
 from ..money import MAX_TOTAL_CENTS
 from ..schema import FileSpec
 from . import _values as V
+from ._calendar import date_text, read_dates
 from ._fields import Proposal, normalise_header
 from ._tables import RawExport
 
@@ -287,7 +288,7 @@ def build_export(raw: RawExport, spec: FileSpec, proposal: Proposal, fill_down=(
         bad = None
         if column.kind == "date":
             expected = V.EXPECTED["date"]
-            dates[name] = V.read_dates(values)
+            dates[name] = read_dates(values)
             _, _, ok, blank = dates[name]
             bad = ~ok & ~blank
         elif column.kind == "money":
@@ -329,7 +330,7 @@ def build_export(raw: RawExport, spec: FileSpec, proposal: Proposal, fill_down=(
                 out[column.name] = np.where(ok, days, np.datetime64("NaT")).astype("datetime64[us]")
                 typed.append(column.name)
             else:
-                out[column.name] = V.date_text(arr, days, ok)
+                out[column.name] = date_text(arr, days, ok)
         elif column.name in moneys:
             money = moneys[column.name]
             if (column.nullable or not (money.blank & keep).any()) and _kept_total_below(money, keep):

@@ -18,8 +18,8 @@ from html.parser import HTMLParser
 from pathlib import Path
 from xml.etree import ElementTree
 
-from ..csvread import byte_signature, utf16_codec
 from ..errors import InputError
+from ..filekind import byte_signature, utf16_codec
 from ._tables import decode_bytes
 
 __all__ = ["content_kind", "web_page_rows", "spreadsheet_xml_rows", "WHAT_IT_HOLDS"]
@@ -44,7 +44,7 @@ WHAT_IT_HOLDS = {"workbook": "an Excel workbook", "html": "a web page (an HTML t
 
 def content_kind(path: Path) -> str:
     """What a file holds, from its first bytes: ``"empty"``, ``"workbook"`` or ``"binary"`` (by the
-    signatures of :data:`~recoup_lib.csvread.BYTE_SIGNATURES`: a zip or OLE2 file; a PDF, an image),
+    signatures of :data:`~recoup_lib.filekind.BYTE_SIGNATURES`: a zip or OLE2 file; a PDF, an image),
     ``"spreadsheetml"``, ``"html"`` (a page holding a table), ``"binary"`` also for control bytes no
     text holds (a damaged file), or ``"text"`` (anything else). A file is empty only when it holds
     nothing but blank bytes (:data:`_BLANK`) to its end: an export may start with many blank lines."""

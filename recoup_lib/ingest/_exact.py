@@ -16,14 +16,14 @@ import itertools
 import numpy as np
 import pyarrow as pa
 
-from ..csvread import quoted_records
+from ..csvrecords import quoted_records
 
 __all__ = ["csv_body_exact"]
 
 
 def csv_body_exact(data: bytes, header_line: int, headers: list[str], delimiter: str):
     """The rows below the header line by line: exact row numbers, short rows padded, long rows and
-    runaway quotes set aside (:func:`~recoup_lib.csvread.quoted_records`; a value of any column
+    runaway quotes set aside (:func:`~recoup_lib.csvrecords.quoted_records`; a value of any column
     may hold a line break).
 
     Returns
@@ -64,7 +64,7 @@ def csv_body_exact(data: bytes, header_line: int, headers: list[str], delimiter:
 
 def _runaway(line: int, taken: int, runaway: tuple[int, int | None], text: str, headers: list[str]):
     """The set-aside entry of the record on line ``line`` whose quote runs away (``taken`` lines
-    and ``runaway`` as :func:`~recoup_lib.csvread.quoted_records` gives them): never closed, or
+    and ``runaway`` as :func:`~recoup_lib.csvrecords.quoted_records` gives them): never closed, or
     taking in lines that look like rows of the file."""
     index, rowlike = runaway
     column = headers[index] if index < len(headers) else f"field {index + 1}"

@@ -35,7 +35,9 @@ import pyarrow.csv as pacsv
 
 from ..errors import InputError
 from ..arrowtext import string_parts
-from ..csvread import RESERVED_PREFIX, last_line_leaves_quote_open, not_a_file, utf16_codec
+from ..csvread import RESERVED_PREFIX
+from ..csvrecords import last_line_leaves_quote_open
+from ..filekind import not_a_file, utf16_codec
 from ..formulas import GUARD, unguard_formulas, unguard_text, unwrap_text_formulas
 from ._exact import csv_body_exact
 
@@ -102,7 +104,7 @@ def decode_bytes(data: bytes, name: str = "the file") -> tuple[bytes, str]:
     Raises
     ------
     InputError
-        The bytes look like UTF-16 (see :func:`~recoup_lib.csvread.utf16_codec`) but are not valid UTF-16.
+        The bytes look like UTF-16 (see :func:`~recoup_lib.filekind.utf16_codec`) but are not valid UTF-16.
     """
     if data.startswith(codecs.BOM_UTF8):
         return data[3:], "utf-8-sig"

@@ -6,13 +6,9 @@ could not be understood (those rows are set aside with the reason
 :data:`EXPECTED` gives). Blank stays blank. All work is vectorised with Arrow
 compute kernels and numpy, so a million values take a fraction of a second.
 
-- dates: ``01/31/2025``, ``1/31/25``, ``01-31-2025``, ``20250131``, ``2025-01-31``,
-  ``31-Jan-2025``, ``Jan 31, 2025``, Excel serial numbers (``45688``) and a
-  trailing time of day, with its zone (``2025-01-31T00:00:00Z``, the date as
-  written), a day's name before any of these (``Fri 01/31/2025``, ``Friday,
-  January 31, 2025``: it must be the date's day) -> ``2025-01-31``; US order
-  (month first) always; a
-  two-digit year is 2000-2068 or 1969-1999 (as POSIX ``%y``); 1900-2100 only.
+- dates: ``01/31/2025``, ``Jan 31, 2025``, Excel serial numbers, ... ->
+  ``2025-01-31``, read by :mod:`._calendar` (every shape it understands is
+  listed there).
 - money: ``$1,234.50``, ``(12.00)``, ``($3.84)``, ``-12.00``, ``12.00-``,
   ``12.00 CR`` -> ``1234.50``, ``-12.00``, ...; Excel's Accounting style as a
   CSV holds it (``$ (12.00)``, and ``$ -`` or ``-`` for zero); at most two
@@ -38,10 +34,9 @@ from ..arrowtext import array_parts
 from ..money import format_cents_arrow
 from ..remit._segments import parse_amounts
 from ._amounts import common_amounts
-from ._calendar import days_in_month, days_since_1970, plain_dates
 from ._distinct import distinct_values
 
-__all__ = ["text", "value_bytes", "ascii_only", "to_dates", "read_dates", "no_value", "NO_VALUE", "date_text", "to_money", "read_money", "money_text", "Money",
+__all__ = ["text", "value_bytes", "ascii_only", "no_value", "NO_VALUE", "to_money", "read_money", "money_text", "Money",
            "as_code", "excel_scientific", "to_flags", "to_whole", "to_place_of_service", "join_lists", "split_code_modifiers", "EXPECTED", "insert_icd_dot"]
 
 EXPECTED = {
@@ -57,12 +52,6 @@ EXPECTED = {
 }
 
 _EMPTY = pa.scalar("", pa.string())
-_MONTHS = {m: i + 1 for i, m in enumerate(
-    ["jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec"])}
-#: Excel's day zero (its 1900 system counts the fictitious 1900-02-29; serials from 61 on are
-#: right with this epoch, and the kit accepts 1900-03-01 onwards from serials).
-_EXCEL_EPOCH = np.datetime64("1899-12-30", "D")
-_TIME = r"(?:[ T]+\d{1,2}:\d{2}(?::\d{2}(?:\.\d+)?)?(?:\s*[AaPp][Mm])?(?:\s*(?:[Zz]|[+-]\d{2}:?\d{2}))?)?"
 
 
 #: Arrays :func:`text` returned, by id: given back to it (each reader calls it on a column the
@@ -133,124 +122,6 @@ def _edges_plain(arr: pa.Array) -> bool:
         if (two == _WIDE_SPACE_LEADS[0]).any() or np.isin(three, _WIDE_SPACE_LEADS[1:]).any():
             return False
     return True
-
-
-def _ints(struct, name: str) -> np.ndarray:
-    field = pc.struct_field(struct, name)
-    field = pc.if_else(pc.equal(pc.fill_null(field, ""), ""), pa.scalar("0"), pc.fill_null(field, "0"))
-    return pc.cast(field, pa.int64()).to_numpy(zero_copy_only=False)
-
-
-def to_dates(values) -> tuple[pa.Array, np.ndarray]:
-    """Dates as offices write them -> ``YYYY-MM-DD`` text; (text, bad mask)."""
-    arr, days, ok, blank = read_dates(values)
-    return date_text(arr, days, ok), ~ok & ~blank
-
-
-def date_text(arr: pa.Array, days: np.ndarray, ok: np.ndarray) -> pa.Array:
-    """The text :func:`to_dates` gives: ``YYYY-MM-DD`` where a date was read, the value as it is elsewhere."""
-    out = pc.cast(pa.array(days, type=pa.date32()), pa.string())
-    return pc.if_else(pa.array(ok), out, arr)
-
-
-def read_dates(values) -> tuple[pa.Array, np.ndarray, np.ndarray, np.ndarray]:
-    """Dates as offices write them, read (see the module doc for the shapes understood).
-
-    Returns
-    -------
-    text : pyarrow.Array
-        The values as trimmed text.
-    days : numpy.ndarray of datetime64[D]
-        The date read (meaningless where not ``ok``).
-    ok, blank : numpy.ndarray of bool
-        Where a date was read; where the value is blank.
-    """
-    arr = text(values)
-    each = distinct_values(arr)
-    if each is not None:
-        values, index = each
-        _, days, ok, blank = read_dates(values)
-        return arr, days[index], ok[index], blank[index]
-    n = len(arr)
-    serial = np.full(n, -1, dtype=np.int64)
-    blank = np.asarray(pc.equal(arr, ""))
-    year, month, day, shaped = plain_dates(arr, ~blank)
-    todo = ~blank & ~shaped
-    weekday = np.full(n, -1, dtype=np.int8)
-    patterns = [
-        (rf"^(?P<y>\d{{4}})[-/.](?P<m>\d{{1,2}})[-/.](?P<d>\d{{1,2}}){_TIME}$", None),
-        (rf"^(?P<m>\d{{1,2}})[-/.](?P<d>\d{{1,2}})[-/.](?P<y>\d{{4}}|\d{{2}}){_TIME}$", None),
-        (r"^(?P<y>\d{4})(?P<m>\d{2})(?P<d>\d{2})$", None),
-        (rf"^(?P<d>\d{{1,2}})[- ](?P<mon>[A-Za-z]{{3}})[a-z]*\.?[- ](?P<y>\d{{4}}|\d{{2}}){_TIME}$", "mon"),
-        (rf"^(?P<mon>[A-Za-z]{{3}})[a-z]*\.? (?P<d>\d{{1,2}}),? (?P<y>\d{{4}}){_TIME}$", "mon"),
-    ]
-    if todo.any():
-        rest = np.flatnonzero(todo)
-        left = arr.take(pa.array(rest))
-        left, named_day = _weekday_taken_off(left)
-        if named_day is not None:
-            weekday[rest] = named_day
-        sample = left[:2000]
-        hits = [int(pc.sum(pc.match_substring_regex(sample, p)).as_py() or 0) for p, _ in patterns]
-        patterns = [patterns[i] for i in np.argsort(hits, kind="stable")[::-1]]
-        open_ = np.ones(len(rest), dtype=bool)
-        for pattern, month_name in patterns:
-            if not open_.any():
-                break
-            parts = pc.extract_regex(pc.if_else(pa.array(open_), left, _EMPTY), pattern)
-            hit = np.asarray(pc.is_valid(parts)) & open_
-            if not hit.any():
-                continue
-            parts = parts.filter(pa.array(hit))
-            if month_name:
-                names = pc.utf8_lower(pc.struct_field(parts, "mon")).to_pylist()
-                m = np.array([_MONTHS.get(x, 0) for x in names], dtype=np.int64)
-            else:
-                m = _ints(parts, "m")
-            at = rest[hit]
-            year[at], month[at], day[at] = _ints(parts, "y"), m, _ints(parts, "d")
-            shaped[at] = True
-            open_ &= ~hit
-        if open_.any():
-            parts = pc.extract_regex(pc.if_else(pa.array(open_), left, _EMPTY), r"^(?P<n>\d{1,5})(?:\.0+)?$")
-            hit = np.asarray(pc.is_valid(parts)) & open_
-            if hit.any():
-                serial[rest[hit]] = _ints(parts.filter(pa.array(hit)), "n")
-    year = np.where(year < 100, np.where(year <= 68, 2000 + year, 1900 + year), year)
-    ok = shaped & (month >= 1) & (month <= 12) & (day >= 1) & (year >= 1900) & (year <= 2100)
-    ok &= day <= days_in_month(year, np.where(ok, month, 1))
-    days = np.where(ok, days_since_1970(year, month, day), 0).astype("datetime64[D]")
-    named = weekday >= 0
-    if named.any():
-        ok[named] &= (days[named].astype(np.int64) + 3) % 7 == weekday[named]
-    from_serial = (serial >= 61) & (serial <= 73415)  # 1900-03-01 .. 2100-12-31
-    days[from_serial] = _EXCEL_EPOCH + serial[from_serial]
-    ok |= from_serial
-    return arr, days, ok, blank
-
-
-#: A day's name written before a date (``Fri 01/03/2025``, ``Friday, January 3, 2025``).
-_WEEKDAY = (r"(?i)^(?P<w>mon|tue|wed|thu|fri|sat|sun)(?:day|sday|nesday|rsday|urday|s|r|rs)?\.?,?\s+"
-            r"(?P<rest>\S.*)$")
-_WEEKDAYS = {name: i for i, name in enumerate(["mon", "tue", "wed", "thu", "fri", "sat", "sun"])}
-
-
-def _weekday_taken_off(values: pa.Array) -> tuple[pa.Array, np.ndarray | None]:
-    """Dates with a day's name before them -> (the dates without it, each value's weekday with
-    Monday 0, or -1 where none was written); ``(values, None)`` when no value starts with one.
-
-    The name is checked against the date read (:func:`read_dates`): a day that does not match
-    says the date was not read as its writer meant it (a day-first date, a typing slip).
-    """
-    parts = pc.extract_regex(values, _WEEKDAY)
-    named = np.asarray(pc.is_valid(parts))
-    if not named.any():
-        return values, None
-    weekday = np.full(len(values), -1, dtype=np.int8)
-    names = pc.utf8_lower(pc.struct_field(parts.filter(pa.array(named)), "w")).to_pylist()
-    weekday[named] = [_WEEKDAYS[name] for name in names]
-    rest = pc.struct_field(parts, "rest")
-    return pc.if_else(pa.array(named), rest, values), weekday
 
 
 #: What exports write in a cell that has no value (compared in lower case). A dash is Excel's

@@ -55,7 +55,7 @@ from ._appeal_metrics import (
     notice_response_days,
     open_notices,
 )
-from ._build import FIGURE_TITLES, HEADLINE_METRICS, REMIT_SUFFIXES, Report, build_report, report_from_audit, write_report
+from ._build import REMIT_SUFFIXES, build_report, report_from_audit
 from ._charts import cash_flow_chart, money_bar_chart, recoupment_chart, sampling_chart, timeline_chart
 from ._claim_metrics import clean_claim_rate, denial_rate, line_status, volume
 from ._excel import (
@@ -100,6 +100,7 @@ from ._plots import (
     plot_top_at_risk,
     save_figures,
 )
+from ._result import FIGURE_TITLES, HEADLINE_METRICS, Report, write_report
 from ._tables import (
     RECOUPMENT_COLUMNS,
     outcomes_frame,

@@ -172,7 +172,7 @@ def report_markdown(report, figures: dict[str, str]) -> str:
         the monthly picture, open notices, top providers and codes, what
         was switched off and why.
     """
-    from ._build import FIGURE_TITLES
+    from ._result import FIGURE_TITLES
 
     audit = report.audit
     lines = audit.lines

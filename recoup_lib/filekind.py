@@ -1,0 +1,105 @@
+"""What a file is, told by its path and its first bytes, before anything reads it as text.
+
+A path given as an input may be no regular file (:func:`not_a_file`): missing,
+a folder, or a pipe or a device, which is never opened. A file's first bytes
+may show it is not CSV text (:func:`not_csv_text`): a workbook, a PDF or an
+image under a ``.csv`` name (:data:`BYTE_SIGNATURES`), or Excel's "Unicode
+text", UTF-16 with or without a byte-order mark (:func:`utf16_codec`).
+
+These are asked in one place by every reader: :mod:`recoup_lib.csvread`
+refuses such a file saying what it is, ``recoup import``
+(:mod:`recoup_lib.ingest`) reads workbooks and UTF-16 text and names the
+rest, :mod:`recoup_lib.remit` skips a path that is no regular file, and
+the exercises' grader names it.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+__all__ = ["NOT_A_REGULAR_FILE", "not_a_file", "BYTE_SIGNATURES", "byte_signature", "utf16_codec", "not_csv_text"]
+
+
+#: What a path given as an input file is when it is neither missing nor a file: reading a pipe waits
+#: for a writer for ever, and a device never ends, so neither is opened.
+NOT_A_REGULAR_FILE = "not a regular file (a device, pipe or socket)"
+
+
+def not_a_file(path: Path) -> str | None:
+    """What ``path`` is when it is not a regular file the kit may read (``no such file``, ``a folder``,
+    :data:`NOT_A_REGULAR_FILE`); None when it is one. Asked before anything opens the path."""
+    if path.is_file():
+        return None
+    if not path.exists():
+        return "no such file"
+    return "a folder" if path.is_dir() else NOT_A_REGULAR_FILE
+
+
+#: First bytes of files that are not text, as (signature, kind, what the file is): ``"workbook"``, a
+#: zip (``.xlsx``, ``.xlsm``, ``.ods``, ``.xlsb``) or an OLE2 file (``.xls``); ``"binary"``, a PDF or an
+#: image. A file starting with one of them is never read as CSV text.
+BYTE_SIGNATURES = (
+    (b"PK\x03\x04", "workbook", "an Excel workbook (or another zip file)"),
+    (b"\xd0\xcf\x11\xe0", "workbook", "an Excel 97-2003 workbook (.xls)"),
+    (b"%PDF-", "binary", "a PDF document"),
+    (b"\x89PNG", "binary", "a PNG image"),
+    (b"\xff\xd8\xff", "binary", "a JPEG image"),
+    (b"GIF8", "binary", "a GIF image"),
+)
+#: Bytes at the start of a file in which UTF-16 without a byte-order mark is looked for.
+_UTF16_WINDOW = 4096
+
+
+def byte_signature(head: bytes) -> tuple[str, str] | None:
+    """(kind, what the file is) when ``head`` starts with one of :data:`BYTE_SIGNATURES`, else None."""
+    return next(((kind, what) for signature, kind, what in BYTE_SIGNATURES if head.startswith(signature)), None)
+
+
+def utf16_codec(data: bytes) -> str | None:
+    """The UTF-16 codec text is in, with or without a byte-order mark (None: not UTF-16).
+
+    Without a mark, UTF-16 text of mostly Latin letters has a NUL in every other byte of its first
+    4 KB (at least 90% of one side of the pairs, at most 10% of the other), which no CSV export
+    has; read as UTF-8, it would give headers like ``' L i n e '``. Two characters are enough to tell.
+    (The odd bytes hold the NULs little-endian, the even ones big-endian.)
+
+    >>> utf16_codec("id,n".encode("utf-16")), utf16_codec("id,n".encode("utf-16-le"))
+    ('utf-16', 'utf-16-le')
+    >>> utf16_codec("id,n".encode("utf-16-be")), utf16_codec(b"id,note\\r\\n\\x00,\\x00\\r\\n" * 9)
+    ('utf-16-be', None)
+    """
+    if data.startswith((b"\xff\xfe", b"\xfe\xff")):
+        return "utf-16"
+    pairs = data[:_UTF16_WINDOW][: len(data[:_UTF16_WINDOW]) // 2 * 2]
+    half = len(pairs) // 2
+    if half < 2:
+        return None
+    even, odd = pairs[0::2].count(0), pairs[1::2].count(0)
+    if odd * 10 >= half * 9 and even * 10 <= half:
+        return "utf-16-le"
+    if even * 10 >= half * 9 and odd * 10 <= half:
+        return "utf-16-be"
+    return None
+
+
+def not_csv_text(head: bytes) -> str | None:
+    """What a file is when its first bytes show it is a workbook or UTF-16 text, else None.
+
+    A workbook saved under a ``.csv`` name, or Excel's "Unicode text"
+    (UTF-16), would otherwise be read as a header of garbled characters, and
+    the message would list them as the columns found. Only sure signs
+    count (a workbook's signature, see :data:`BYTE_SIGNATURES`, or UTF-16,
+    see :func:`utf16_codec`): the kit writes any text a cell holds, control
+    characters included, and reads it back.
+
+    >>> not_csv_text(b"PK\\x03\\x04..."), not_csv_text("claim_id,line_no".encode("utf-16-le"))
+    ('an Excel workbook (or another zip file)', 'UTF-16 text')
+    >>> not_csv_text(b"claim_id,line_no\\r\\n"), not_csv_text(b"id,note\\r\\n\\x00,\\x00\\r\\n" * 9)
+    (None, None)
+    >>> not_csv_text("id,n".encode("utf-16-be")), not_csv_text(b"%PDF-1.4")
+    ('UTF-16 text', None)
+    """
+    signature = byte_signature(head)
+    if signature is not None and signature[0] == "workbook":
+        return signature[1]
+    return "UTF-16 text" if utf16_codec(head) is not None else None

@@ -1,0 +1,166 @@
+"""The mapping a user gives ``recoup import``: mapping.json loaded and checked, ``--column`` and
+``--fill-down`` checked, and the fields they settle in each file.
+
+A mapping says which header holds which field. :meth:`ImportResult.write
+<recoup_lib.ingest.ImportResult.write>` writes the one used as
+``mapping.json`` (:func:`recoup_lib.ingest.mapping_document`); given back
+with ``mapping=``/``--map`` (:func:`load_mapping`), it settles those fields
+again, per file or per kind, as ``columns=``/``--column FIELD=HEADER`` does
+for every file holding that header (:func:`_fixed_for`). A hand-edited
+mapping is checked whole before any file is read, so a wrong entry is named
+(``columns.claims.claim_id``) and never ends in an internal error or a
+mapping half used; a ``--column`` or ``--fill-down`` naming an unknown
+field, or a header no file has, is a usage error.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from ..errors import InputError, UsageError
+from ._fields import FIELD_NAMES, KINDS, LIST_FIELDS, normalise_header
+
+__all__ = ["load_mapping"]
+
+
+def load_mapping(mapping) -> dict:
+    """A mapping.json (path or dict) as written by :meth:`ImportResult.write`, its shape checked.
+
+    Raises
+    ------
+    InputError
+        The file cannot be read as JSON, or is not shaped as the import writes it: the message
+        names the file and the key at fault (``columns.claims.claim_id``), so a hand-edited
+        mapping never ends in an internal error or is half used.
+    """
+    if mapping is None:
+        return {}
+    if isinstance(mapping, dict):
+        return _checked_mapping(mapping, "the mapping")
+    path = Path(mapping)
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError) as exc:
+        raise InputError(f"{path.name}: not a readable mapping file ({exc})") from None
+    return _checked_mapping(data, path.name)
+
+
+def _checked_mapping(data, name: str) -> dict:
+    """``data`` if shaped as mapping.json: ``columns`` {kind: {field: header}} and ``files`` [{kind,
+    file, columns}], a header being text, null (the field left out) or, for modifiers and
+    diagnosis_codes, a list of texts."""
+    def refuse(key: str, expected: str, got) -> InputError:
+        return InputError(f"{name}: {key}: expected {expected}; got {json.dumps(got)[:60]}. "
+                          "Give back the mapping.json an earlier `recoup import` wrote, or correct "
+                          "that entry.")
+
+    if not isinstance(data, dict):
+        raise refuse("the whole file", "the mapping.json that `recoup import` writes (an object "
+                     "with 'columns')", data)
+    columns = data.get("columns", {})
+    if not isinstance(columns, dict):
+        raise refuse("columns", "an object {kind: {field: header}}", columns)
+    for kind, fields in columns.items():
+        if kind not in FIELD_NAMES:
+            raise refuse(f"columns.{kind}", "one of the kinds " + ", ".join(KINDS), kind)
+        _check_fields(fields, kind, f"columns.{kind}", refuse)
+    if _wrong_fill_down(data.get("fill_down", [])) is not None:
+        raise refuse("fill_down", "a list of field names (" + ", ".join(_fill_down_fields()) + ")", data["fill_down"])
+    files = data.get("files", [])
+    if not isinstance(files, list):
+        raise refuse("files", "a list of {file, kind, columns}", files)
+    for i, entry in enumerate(files):
+        key = f"files[{i}]"
+        if not isinstance(entry, dict):
+            raise refuse(key, "an object {file, kind, columns}", entry)
+        if entry.get("kind") not in FIELD_NAMES:
+            raise refuse(f"{key}.kind", "one of the kinds " + ", ".join(KINDS), entry.get("kind"))
+        if not isinstance(entry.get("file", ""), str):
+            raise refuse(f"{key}.file", "a file name", entry.get("file"))
+        _check_fields(entry.get("columns", {}), entry["kind"], f"{key}.columns", refuse)
+    return data
+
+
+def _fill_down_fields() -> list[str]:
+    return sorted({f for names in FIELD_NAMES.values() for f in names})
+
+
+def _wrong_fill_down(fields) -> object:
+    """What in a fill-down list (``--fill-down``, mapping.json's ``fill_down``) is not a field name
+    (the list itself when it is not one); None when nothing is."""
+    if not isinstance(fields, list):
+        return fields
+    return next((f for f in fields if not isinstance(f, str) or f not in _fill_down_fields()), None)
+
+
+def _check_fields(fields, kind: str, key: str, refuse) -> None:
+    if not isinstance(fields, dict):
+        raise refuse(key, "an object {field: header}", fields)
+    for field_name, header in fields.items():
+        where = f"{key}.{field_name}"
+        if field_name not in FIELD_NAMES[kind]:
+            raise refuse(where, f"a field of {kind} (" + ", ".join(FIELD_NAMES[kind]) + ")", field_name)
+        if header is None or isinstance(header, str):
+            continue
+        if field_name not in LIST_FIELDS:
+            raise refuse(where, "one header name (text), or null to leave the field out", header)
+        if not isinstance(header, list) or not all(isinstance(h, str) for h in header):
+            raise refuse(where, "a header name or a list of header names", header)
+
+
+def _fixed_for(kind: str, label: str, headers: list[str], mapping: dict, columns: dict):
+    """Fields settled by --map and --column for one file: (fixed, sources)."""
+    fixed: dict = {}
+    sources: dict = {}
+    by_norm = {normalise_header(h): h for h in headers}
+
+    def find(header: str):
+        return header if header in headers else by_norm.get(normalise_header(header))
+
+    entry = next((f for f in mapping.get("files", []) if f.get("kind") == kind and f.get("file") == label
+                  and f.get("columns")), None)
+    mapped = entry["columns"] if entry else mapping.get("columns", {}).get(kind, {})
+    for name, value in mapped.items():
+        if name not in FIELD_NAMES[kind]:
+            continue
+        wanted = [value] if isinstance(value, str) else list(value or [])
+        got = [find(h) for h in wanted]
+        missing = [h for h, g in zip(wanted, got) if g is None]
+        if missing:
+            raise InputError(f"{label}: the mapping maps {name!r} to {missing[0]!r}, which this file "
+                             f"does not have. Headers seen: {', '.join(repr(h) for h in headers)}.")
+        fixed[name] = got[0] if isinstance(value, str) else got
+        sources[name] = "--map"
+    for name, value in columns.items():
+        if name not in FIELD_NAMES[kind]:
+            continue
+        if value in (None, "", []):
+            fixed[name] = None
+            sources[name] = "--column"
+            continue
+        wanted = [value] if isinstance(value, str) else list(value)
+        got = [find(h) for h in wanted]
+        if all(g is not None for g in got):
+            fixed[name] = got[0] if isinstance(value, str) else got
+            sources[name] = "--column"
+    return fixed, sources
+
+
+def _check_columns_option(columns: dict, seen: dict[str, list[str]]) -> None:
+    """Every --column names a known field and a header some file has (else a usage error)."""
+    every = {f for names in FIELD_NAMES.values() for f in names}
+    for name, value in columns.items():
+        if name not in every:
+            raise UsageError(f"--column {name}=...: unknown field {name!r}; fields: "
+                             + ", ".join(sorted(every)))
+        if value in (None, "", []):
+            continue
+        wanted = [value] if isinstance(value, str) else list(value)
+        for header in wanted:
+            hits = [label for label, headers in seen.items()
+                    if any(normalise_header(h) == normalise_header(header) for h in headers)]
+            if not hits:
+                shown = "; ".join(f"{label}: {', '.join(repr(h) for h in hs)}" for label, hs in seen.items())
+                raise UsageError(f"--column {name}={header}: no file has a header {header!r} "
+                                 f"(headers seen: {shown})")
