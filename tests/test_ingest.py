@@ -589,6 +589,10 @@ def test_import_exits_1_when_every_row_is_set_aside_and_warns_above_half(tmp_pat
     assert main(["import", "--claims", str(write_claims(tmp_path / "c2.csv")), "--payments",
                  str(write_payments(tmp_path / "p.csv", unpaid)), "--out", str(tmp_path / "out2")]) == 1
     assert "most often column 'Paid Amt' (4 rows), which expected a value" in capsys.readouterr().err
+    # Set aside by the contract check after the values were read, a row still shows the file's cells.
+    aside = pd.read_csv(tmp_path / "out2" / "import_rejected.csv", dtype=str)
+    assert aside.loc[aside["file"] == "p.csv", "row_as_read"].tolist()[:2] == [
+        "C1 | 1 | EFT1 | 02/20/2025 | $80.00", "C1 | 1 | EFT2 | 03/01/2025"]
     half = [ROWS[0], bad[1], bad[2]]
     assert main(["import", "--claims", str(write_claims(tmp_path / "h.csv", rows=half)),
                  "--out", str(tmp_path / "out")]) == 0

@@ -8,6 +8,7 @@ compared here with the general way on the values where they could differ.
 
 from __future__ import annotations
 
+import csv
 import re
 from decimal import Decimal
 
@@ -85,7 +86,9 @@ def test_utf8_check_agrees_with_pythons_decoder(data):
     assert (decode_bytes(data)[1] == "utf-8") is expected
 
 
-def test_dates_handed_over_read_still_show_as_text_in_rows_the_contract_check_sets_aside(tmp_path):
+def test_rows_the_contract_check_sets_aside_show_the_exports_cells_as_written(tmp_path):
+    """Dates are handed to the contract check already read; a row it sets aside still shows the
+    export's own cells (the US dates as written), not the text the import made of them."""
     write_messy_export(generate_practice(lines=200, seed=3), tmp_path, payments_as="csv", claims837=False)
     charges = tmp_path / "charges.csv"
     lines = charges.read_bytes().split(b"\n")
@@ -98,9 +101,11 @@ def test_dates_handed_over_read_still_show_as_text_in_rows_the_contract_check_se
     aside = result.sources[0].aside
     repeated = aside[aside["_reason"].str.contains("a key not used by an earlier row")]
     assert len(repeated) == 1
+    header_of = result.sources[0].columns
     for name in ("service_date", "submitted_date"):
-        value = repeated[name].iloc[0]
-        assert isinstance(value, str) and re.fullmatch(r"\d{4}-\d{2}-\d{2}", value), (name, value)
+        value = repeated[header_of[name]].iloc[0]
+        names, cells = csv.reader([lines[header].decode("cp1252"), lines[header + 3].decode("cp1252")])
+        assert isinstance(value, str) and value == cells[names.index(header_of[name])].strip(), (name, value)
         kept = claim_lines.loc[claim_lines["_row"] == int(repeated["_row"].iloc[0]) - 1, name]
         assert pd.Timestamp(value) == kept.iloc[0]
 

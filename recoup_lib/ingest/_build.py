@@ -19,7 +19,9 @@ its row aside with the column's header, what was expected and what was found.
 
 from __future__ import annotations
 
+import functools
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -82,6 +84,10 @@ class Built:
         (``Int64`` cents, missing where blank); the others are text.
     notes : list of str
         What was read in a way the user should know of (optional cells saying ``N/A`` read as blank).
+    cells_as_read : callable, optional
+        ``cells_as_read(positions)``: the cells of the kept rows at ``positions`` (ascending) as the
+        export held them, for rows the contract check sets aside afterwards; None when the source
+        has no cells (an 837).
     """
 
     frame: pd.DataFrame
@@ -92,6 +98,7 @@ class Built:
     blank_rows: int = 0
     typed: tuple = ()
     notes: list[str] = field(default_factory=list)
+    cells_as_read: Callable[[np.ndarray], pd.DataFrame] | None = None
 
 
 def _headers_of(value) -> list[str]:
@@ -361,7 +368,14 @@ def build_export(raw: RawExport, spec: FileSpec, proposal: Proposal, fill_down=(
     aside = aside.sort_values("_row", kind="stable").reset_index(drop=True)
     problems.sort(key=lambda p: p.row)
     return Built(frame, raw.rows[keep_idx], aside, problems, header_of, int((~any_filled).sum()), tuple(typed),
-                 notes)
+                 notes, functools.partial(_kept_cells, raw, keep_idx))
+
+
+def _kept_cells(raw: RawExport, keep_idx: np.ndarray, positions: np.ndarray) -> pd.DataFrame:
+    """The cells, as the export held them, of the kept rows at ``positions`` (see :class:`Built`)."""
+    mask = np.zeros(len(raw), dtype=bool)
+    mask[keep_idx[positions]] = True
+    return _cells_frame(raw, mask)
 
 
 def _without_no_value(cells: pa.Array, header: str, column, notes: list[str]) -> pa.Array:

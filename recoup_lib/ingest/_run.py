@@ -98,7 +98,7 @@ def _parse(built: Built, spec, label: str, report: SourceReport):
     if len(parsed.rejected):
         rej = _typed_as_text(parsed.rejected, built.typed)
         reasons = [rename_reason(r, built.header_of) for r in rej["_reason"]]
-        original = rej.drop(columns=["_file", "_reason"])
+        original = _as_read(built, rej) if built.cells_as_read else rej.drop(columns=["_file", "_reason"])
         original.insert(1, "_reason", reasons)
         aside = pd.concat([aside, original], ignore_index=True).sort_values("_row", kind="stable")
         problems += [Problem(p.file, p.row, built.header_of.get(p.column, p.column), p.value, p.expected)
@@ -108,6 +108,18 @@ def _parse(built: Built, spec, label: str, report: SourceReport):
     report.rows_read = report.rows_used + report.rows_set_aside
     report.aside = aside.reset_index(drop=True)
     return parsed.data, problems
+
+
+def _as_read(built: Built, rejected: pd.DataFrame) -> pd.DataFrame:
+    """``_row`` and the cells, as the export held them, of the rows the contract check set aside
+    (in ``rejected``'s order): what a user finds in the file, not the text the import made of it."""
+    position = pd.Series(np.arange(len(built.rows)), index=built.rows)
+    at = position.loc[rejected["_row"].to_numpy()].to_numpy()
+    order = np.argsort(at, kind="stable")
+    cells = built.cells_as_read(at[order])
+    cells = cells.iloc[np.argsort(order, kind="stable")].reset_index(drop=True)
+    cells.insert(0, "_row", rejected["_row"].to_numpy())
+    return cells
 
 
 def _typed_as_text(rejected: pd.DataFrame, typed: tuple) -> pd.DataFrame:
