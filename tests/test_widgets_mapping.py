@@ -60,10 +60,39 @@ def test_workbook_payments_session():
 def test_widget_draws_and_reacts_to_a_dropdown():
     box = mapping_widget(MESSY / "charges.csv")
     assert "recoup-mapping" in box._dom_classes
-    status = box.children[len(box.pickers) + 1]
+    status = box.children[len(box.pickers) + 2]
     assert "1,500 used" in status.value
     box.pickers["units"].value = "Patient Name"
     assert "0 used" in status.value
+
+
+GROUPED = ["Claim #,Line #,Patient Acct,Ins Code,Rendering NPI,DOS,Date Billed,CPT,Units,Billed Amt",
+           "C1,1,P1,MCR01,1234567893,01/31/2025,2/3/25,99213,1,$100.00",
+           ",2,,,,,,36415,1,$15.00",
+           ",,,,,,,Claim Total:,2,$115.00",
+           "C2,1,P2,MCR01,1234567893,02/01/2025,2/4/25,99214,1,$120",
+           ",2,,,,,,36415,1,$15.00"]
+
+
+def test_a_grouped_report_says_what_to_fill_down_and_the_choice_is_saved(tmp_path):
+    """Without a command line, a grouped report's claim fields are filled down from the widget: its
+    notes name the fields, the choice changes the rows used, and mapping.json keeps it for the import."""
+    path = tmp_path / "grouped.csv"
+    path.write_text("\n".join(GROUPED) + "\n", encoding="utf-8")
+    widget = mapping_widget(path, save_as=str(tmp_path / "mapping.json"))
+    s = widget.session
+    assert s.report.rows_used == 2 and any("--fill-down claim_id" in note for note in s.notes())
+    group = ["claim_id", "patient_id", "payer_id", "rendering_npi", "service_date", "submitted_date"]
+    assert s.fill_down_options() == group
+    widget.fill_down.value = tuple(group)
+    assert s.report.rows_used == 4 and s.report.rows_set_aside == 1
+    assert "'Claim #' (claim_id): 2 blank cell(s) filled from the row above (fill-down)" in s.notes()
+    with pytest.raises(ValueError, match="'units' cannot be filled down"):
+        s.set_fill_down(["units"])
+    saved = s.save(tmp_path / "mapping.json")
+    assert json.loads(saved.read_text())["fill_down"] == group
+    again = import_files(path, mapping=saved)
+    assert again.tables["claim_lines.csv"]["claim_id"].tolist() == ["C1", "C1", "C2", "C2"]
 
 
 @pytest.mark.parametrize("seed", [2025, 909, 3, 4])

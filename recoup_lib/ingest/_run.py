@@ -450,7 +450,7 @@ def _orphans(payments: pd.DataFrame, lines: pd.DataFrame, reports: list, problem
     return payments.loc[~orphan].reset_index(drop=True)
 
 
-def preview_file(path, kind: str = "claims", columns: dict | None = None, raw=None):
+def preview_file(path, kind: str = "claims", columns: dict | None = None, raw=None, fill_down=()):
     """One export mapped and read on its own: what the mapping widget shows.
 
     Parameters
@@ -462,6 +462,8 @@ def preview_file(path, kind: str = "claims", columns: dict | None = None, raw=No
         Fields settled by hand (as ``import_files(columns=...)``).
     raw : RawExport, optional
         The file as already read (``preview.raw`` of an earlier call), to skip reading it again.
+    fill_down : list of str, optional
+        Fields filled down the rows of a grouped report (as ``import_files(fill_down=...)``).
 
     Returns
     -------
@@ -485,9 +487,10 @@ def preview_file(path, kind: str = "claims", columns: dict | None = None, raw=No
     proposal.raw = raw
     if missing:
         return proposal, None, missing
-    built = build_export(raw, spec, proposal)
+    built = build_export(raw, spec, proposal, [f for f in fill_down if f in proposal.columns])
     report = SourceReport(raw.label, kind, "workbook" if raw.info.get("sheet") else "CSV",
-                          blank_rows=built.blank_rows, info=dict(raw.info), columns=dict(proposal.columns))
+                          blank_rows=built.blank_rows, info=dict(raw.info), columns=dict(proposal.columns),
+                          notes=list(built.notes))
     _parse(built, spec, raw.label, report)
     return proposal, report, []
 

@@ -4,7 +4,9 @@ For trainers and self-audit teams who do not code. Pick a file and what it
 holds (claims, payments, coverage, documentation); the widget proposes which
 header holds each field (the names billing systems use), lets you change any
 of them with a dropdown, shows how many rows would be used and which would be
-set aside and why, and saves the mapping as ``mapping.json`` for
+set aside and why (and what was read in a way to know of, such as a grouped
+report whose claim number is printed on a claim's first line only, with the
+fields to fill down the rows), and saves the mapping as ``mapping.json`` for
 ``recoup import --map`` (or ``import_files(mapping=...)``).
 
 The logic is :class:`MappingSession` (no browser needed; tested in
@@ -51,14 +53,36 @@ class MappingSession:
         self.path, self.kind = path, kind
         self.fields = list(FIELD_NAMES[kind])
         self.settled: dict = {}
+        self.fill_down: list[str] = []
         self._raw = None
         self.refresh()
 
     def refresh(self) -> None:
         from ..ingest import preview_file
 
-        self.proposal, self.report, self.missing = preview_file(self.path, self.kind, self.settled, self._raw)
+        self.proposal, self.report, self.missing = preview_file(self.path, self.kind, self.settled, self._raw,
+                                                                self.fill_down)
         self._raw = self.proposal.raw
+
+    def fill_down_options(self) -> list[str]:
+        """The fields a grouped report may print on a group's first row only (``--fill-down``)."""
+        from ..ingest._build import GROUP_FIELDS
+
+        return [f for f in self.fields if f in GROUP_FIELDS]
+
+    def set_fill_down(self, fields) -> None:
+        """Fill ``fields`` down the rows, as ``recoup import --fill-down`` does (an empty list: none)."""
+        fields = list(fields or ())
+        wrong = [f for f in fields if f not in self.fill_down_options()]
+        if wrong:
+            raise ValueError(f"{wrong[0]!r} cannot be filled down; fields: {', '.join(self.fill_down_options())}")
+        self.fill_down = fields
+        self.refresh()
+
+    def notes(self) -> list[str]:
+        """What the import would say besides the counts: cells filled down or read as blank, and a
+        grouped report's hint naming the fields to fill down."""
+        return [] if self.report is None else list(self.report.notes)
 
     @property
     def headers(self) -> list[str]:
@@ -109,7 +133,10 @@ class MappingSession:
         """The mapping.json this session would save."""
         from ..ingest import mapping_document
 
-        return mapping_document({self.kind: self.mapping()})
+        document = mapping_document({self.kind: self.mapping()})
+        if self.fill_down:
+            document["fill_down"] = list(self.fill_down)
+        return document
 
     def save(self, path) -> Path:
         """Write mapping.json (never over a file that is not one the kit wrote)."""
@@ -141,6 +168,7 @@ def mapping_widget(path, kind: str = "claims", save_as: str = "mapping.json"):
 
     session = MappingSession(path, kind)
     status = widgets.HTML()
+    notes = widgets.HTML()
     table = widgets.HTML()
     saved = widgets.HTML()
     pickers = {}
@@ -148,6 +176,7 @@ def mapping_widget(path, kind: str = "claims", save_as: str = "mapping.json"):
     def draw() -> None:
         colour = "#c0392b" if session.missing else "#1e8449"
         status.value = f"<p style='color:{colour}'><b>{html.escape(session.status())}</b></p>"
+        notes.value = "".join(f"<p>{html.escape(note)}</p>" for note in session.notes())
         aside = session.set_aside()
         table.value = ("<p>No row is set aside.</p>" if aside.empty else
                        "<p>Rows set aside, and why:</p>" + aside.head(50).to_html(index=False, escape=True))
@@ -173,6 +202,14 @@ def mapping_widget(path, kind: str = "claims", save_as: str = "mapping.json"):
                                       description=field, style={"description_width": "140px"})
         picker.observe(changed(field), names="value")
         pickers[field] = picker
+    fill = widgets.SelectMultiple(options=session.fill_down_options(), value=(), rows=4,
+                                  description="fill down", style={"description_width": "140px"})
+
+    def filled(change):
+        session.set_fill_down(change["new"])
+        draw()
+
+    fill.observe(filled, names="value")
     name = widgets.Text(value=save_as, description="Save as", style={"description_width": "140px"})
     button = widgets.Button(description="Save mapping.json", button_style="success")
 
@@ -186,8 +223,9 @@ def mapping_widget(path, kind: str = "claims", save_as: str = "mapping.json"):
     button.on_click(save)
     draw()
     box = widgets.VBox([widgets.HTML(f"<h4>{html.escape(Path(str(path)).name)} ({html.escape(kind)})</h4>"),
-                        *pickers.values(), status, widgets.HBox([name, button]), saved, table])
+                        *pickers.values(), fill, status, notes, widgets.HBox([name, button]), saved, table])
     box.add_class("recoup-mapping")
     box.session = session
     box.pickers = pickers
+    box.fill_down = fill
     return box
