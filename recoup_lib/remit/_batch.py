@@ -46,7 +46,7 @@ from ._levels import read_chunk
 from ._problems import ACTION, SegmentProblem
 from ._recoupments import recoupments, without_original_warnings
 from ._result import Remit
-from ._files import TRANSACTION_NAMES, expand, looks_like_x12, other_transaction_kinds
+from ._files import TRANSACTION_NAMES, expand, looks_like_x12, other_transaction_kinds, shown
 from ._repeats import find_repeats
 from ._segments import code_name, combine, split_interchanges
 
@@ -126,7 +126,7 @@ def read_835(paths) -> Remit:
     _in_file_order(problems, labels)
     by_file = np.argsort(txn_file, kind="stable")
     bounds = np.searchsorted(txn_file[by_file], np.arange(len(files) + 1))
-    file_rows = [(label, str(path), int(segments[f]), by_file[bounds[f]: bounds[f + 1]],
+    file_rows = [(label, shown(path), int(segments[f]), by_file[bounds[f]: bounds[f + 1]],
                   bool(skipped[f])) for f, (path, label) in enumerate(zip(files, labels))]
     read = set(labels)
     file_rows += [(label, path, 0, np.zeros(0, np.int64), True)
@@ -169,7 +169,7 @@ def _load(files: list[Path], labels: list[str], in_folder: set[int], state: _Fil
             data = path.read_bytes()
         except OSError as exc:
             reason = "file not found" if isinstance(exc, FileNotFoundError) else exc.strerror
-            problems.append(SegmentProblem(label, 0, "", "", str(path),
+            problems.append(SegmentProblem(label, 0, "", "", shown(path),
                                            f"a readable file ({reason})", "error",
                                            ACTION["file"]))
             state.file_bad[f] = True

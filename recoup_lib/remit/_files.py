@@ -18,7 +18,8 @@ import numpy as np
 
 from ..csvread import NOT_A_REGULAR_FILE
 
-__all__ = ["FileList", "expand", "looks_like_x12", "other_transaction_kinds", "DOCUMENT_SUFFIXES", "REMIT_SUFFIXES", "remits_in"]
+__all__ = ["FileList", "expand", "looks_like_x12", "other_transaction_kinds", "DOCUMENT_SUFFIXES", "REMIT_SUFFIXES",
+           "remits_in", "shown"]
 
 #: File endings read as 835 remittances in an audit folder's ``remits/``.
 REMIT_SUFFIXES = (".835", ".edi", ".x12")
@@ -29,6 +30,19 @@ DOCUMENT_SUFFIXES = frozenset(
     ".jpeg .gif .svg .zip .gz .7z .py .ipynb .exe .dll .msg .eml".split())
 
 
+def shown(path) -> str:
+    """A path as text that can be printed and written to a CSV.
+
+    A file name made on another system may hold bytes that are not UTF-8
+    (``caf\\xe9.835`` saved in Latin-1); Python keeps them as lone surrogates,
+    which no UTF-8 output accepts. They are shown escaped, as ``\\xe9``.
+
+    >>> shown(os.fsdecode(b"caf\\xe9.835"))
+    'caf\\\\xe9.835'
+    """
+    return os.fsencode(path).decode("utf-8", "backslashreplace")
+
+
 @dataclass
 class FileList:
     """The files to read, in order, and what was left out.
@@ -37,7 +51,8 @@ class FileList:
     ----------
     files : list of Path
     labels : list of str
-        The file name, or the path as given when two files share a name.
+        The file name, or the path as given when two files share a name
+        (as :func:`shown`: printable, whatever bytes the name holds).
     in_folder : set of int
         Positions of the files found inside a folder (a file found there
         that is not X12 is skipped; a file named explicitly is always read).
@@ -87,7 +102,7 @@ def _walk(folder: Path, skipped: list) -> list[Path]:
             elif path.is_file():
                 found.append(path)
             elif path.is_symlink():
-                skipped.append((str(path), str(path), f"a link to {os.readlink(path)}, which does not exist"))
+                skipped.append((str(path), str(path), f"a link to {shown(os.readlink(path))}, which does not exist"))
             else:
                 skipped.append((str(path), str(path), NOT_A_REGULAR_FILE))
     return sorted(found, key=lambda p: p.relative_to(folder).parts)
@@ -129,16 +144,17 @@ def expand(paths) -> FileList:
             if given.is_dir():
                 out.in_folder.add(len(out.files))
             out.files.append(path)
-    names = [f.name for f in out.files]
-    out.labels = names if len(set(names)) == len(names) else [str(f) for f in out.files]
+    names = [shown(f.name) for f in out.files]
+    out.labels = names if len(set(names)) == len(names) else [shown(f) for f in out.files]
     taken = set(out.labels)
 
     def label(where, path: str) -> str:
         if isinstance(where, int):
             return out.labels[where]
-        return path if Path(path).name in taken else Path(path).name
+        name = shown(Path(path).name)
+        return shown(path) if name in taken else name
 
-    out.skipped = [(label(where, path), path, reason) for where, path, reason in out.skipped]
+    out.skipped = [(label(where, path), shown(path), reason) for where, path, reason in out.skipped]
     return out
 
 
