@@ -595,6 +595,25 @@ def test_a_broken_link_or_a_pipe_in_a_folder_is_listed_as_skipped_not_silently_l
     assert any("not a regular file" in m for m in skipped)
 
 
+def test_a_linked_folder_is_read_and_a_link_back_up_is_listed_not_followed(tmp_path):
+    """An office links last year's remittances into the folder (remits/2024 -> the archive): they
+    are read like any subfolder; a link back to a folder already being read is listed as skipped."""
+    archive = tmp_path / "archive" / "2024"
+    archive.mkdir(parents=True)
+    _write(archive, "old.835", (DATA / "medicare-part-a.835").read_text())
+    folder = tmp_path / "remits"
+    folder.mkdir()
+    _write(folder, "paid.835", (DATA / "domain-5.5.835").read_text())
+    (folder / "2024").symlink_to(archive)
+    (folder / "again").symlink_to(folder)
+    remit = read_835([folder])
+    status = dict(zip(remit.files["file"], remit.files["status"]))
+    assert status == {"old.835": "read", "paid.835": "read", "again": "skipped"}
+    assert len(remit.transactions) == 2
+    skipped = remit.problems.loc[remit.problems["action"] == "skipped", "expected"].tolist()
+    assert any("a link to a folder already read" in m for m in skipped)
+
+
 def test_a_device_named_explicitly_is_skipped_not_read_for_ever():
     remit = read_835(["/dev/zero"])
     assert remit.files["status"].tolist() == ["skipped"] and not remit.loaded

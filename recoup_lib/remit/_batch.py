@@ -72,9 +72,10 @@ def read_835(paths) -> Remit:
     Parameters
     ----------
     paths : path-like or sequence of path-like
-        Files, or folders (read recursively; hidden files and folders, and
-        documents such as ``.pdf`` or ``.csv``, are skipped and listed). A
-        file given twice, or found twice, is read once.
+        Files, or folders (read recursively, links to folders followed;
+        hidden files and folders, and documents such as ``.pdf`` or ``.csv``,
+        are skipped and listed). A file given twice, or found twice, is read
+        once.
 
     Returns
     -------

@@ -84,15 +84,35 @@ class FileList:
         return rank
 
 
+def _real(path: Path) -> str:
+    try:
+        return os.path.realpath(path)
+    except OSError:
+        return str(path.absolute())
+
+
 def _walk(folder: Path, skipped: list) -> list[Path]:
-    """Every file below ``folder``, sorted by path; hidden entries are pruned and noted."""
+    """Every file below ``folder``, sorted by path; hidden entries are pruned and noted.
+
+    Links to folders are followed (an office links an archive in: its files
+    are remittances like the others); a link to a folder already being read
+    (a link back up, which would never end) is noted and not followed.
+    """
     found = []
-    for root, dirs, names in os.walk(folder):
+    read = {_real(folder)}
+    for root, dirs, names in os.walk(folder, followlinks=True):
         base = Path(root)
+        kept = []
         for d in sorted(dirs):
+            path = base / d
             if d.startswith("."):
-                skipped.append((str(base / d), str(base / d), "a hidden folder (not read)"))
-        dirs[:] = sorted(d for d in dirs if not d.startswith("."))
+                skipped.append((str(path), str(path), "a hidden folder (not read)"))
+            elif (real := _real(path)) in read:
+                skipped.append((str(path), str(path), f"a link to a folder already read ({shown(real)})"))
+            else:
+                read.add(real)
+                kept.append(d)
+        dirs[:] = kept
         for name in sorted(names):
             path = base / name
             if name.startswith("."):
