@@ -446,6 +446,22 @@ def test_unreadable_adjustment_amount_is_a_warning_and_its_claim_cannot_balance(
            "decimals" in message and "read as 0.00" in message
 
 
+def test_groups_after_the_sixth_in_one_cas_or_plb_are_read_with_a_warning(tmp_path):
+    """X12 lets a CAS hold six reason/amount triplets and a PLB six pairs; a writer that puts a
+    seventh in the same segment still sends that money: it is read (here a WO offset), and warned."""
+    text = (DATA / "domain-5.5.835").read_text().replace(
+        "CAS*CO*45*150~", "CAS*CO" + "*45*20*" * 6 + "*45*30~").replace(
+        "WO:ICN-C0-0003 1EG4TE5MK73*75*L6*-2.35~",
+        "L6*-1*L6*1*L6*-1*L6*1*L6*-2.35*L6*0*WO:ICN-C0-0003 1EG4TE5MK73*75~")
+    remit = read_835([_write(tmp_path, "seven.835", text)])
+    assert remit.transactions["balanced"].tolist() == [True] and remit.payments["balanced"].all()
+    assert remit.provider_adjustments["amount_cents"].tolist() == [-100, 100, -100, 100, -235, 0, 7500]
+    assert len(remit.adjustments) == 10 and remit.adjustments["amount_cents"].sum() == 15_000 + 3_000 + 6_000
+    assert remit.recoupments.loc[remit.recoupments["mechanism"] == "offset", "amount_cents"].tolist() == [7500]
+    warned = remit.warnings.set_index("element")["message"]
+    assert "at most six" in warned["CAS20"] and "at most six" in warned["PLB15"]
+
+
 def test_truncated_file_keeps_the_complete_transaction(tmp_path):
     first = (DATA / "domain-5.5-later.835").read_text()
     second = (DATA / "domain-5.5.835").read_text()

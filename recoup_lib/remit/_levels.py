@@ -11,6 +11,8 @@ balance of every line, claim and transaction (docs/sources.md §5.4).
 
 from __future__ import annotations
 
+import itertools
+
 import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
@@ -371,13 +373,19 @@ def read_adjustments(r: ChunkReader) -> None:
     }
 
 
+#: Reason/amount groups X12 allows in one CAS or PLB segment.
+_GROUPS_ALLOWED = 6
+
+
 def _element_groups(r: ChunkReader, positions: np.ndarray, first: int, width: int, label: str,
                     scope: str, elements: Elements | None = None):
     """Read repeated element groups: CAS reason/amount/quantity, PLB reason/amount.
 
-    Group *k* (0-5) starts at element ``first + width * k``; its first
+    Group *k* (0, 1, ...) starts at element ``first + width * k``; its first
     element is the reason, its second the amount. Later groups are read only
-    from segments long enough to hold them. Problems are flagged with
+    from segments long enough to hold them. X12 allows six groups in a
+    segment; a writer that puts more in one still sends that money, so they
+    are read too, with a warning on the seventh. Problems are flagged with
     ``scope`` (``transaction`` for PLB money, ``warning`` for CAS). ``elements``, the
     caller's :class:`Elements` of ``positions`` if it has them, serve the first group.
 
@@ -395,7 +403,7 @@ def _element_groups(r: ChunkReader, positions: np.ndarray, first: int, width: in
     count = r.chunk.splitter.count[positions]
     found_rows, found_k, found_cents, found_bad = [], [], [], []
     found_values: list[list[pa.Array]] = [[] for _ in range(width)]
-    for k in range(6):
+    for k in itertools.count():
         j = first + width * k
         rows = np.arange(len(positions)) if k == 0 else np.flatnonzero(count >= j)
         if k and not len(rows):
@@ -403,6 +411,10 @@ def _element_groups(r: ChunkReader, positions: np.ndarray, first: int, width: in
         sub = elements if k == 0 and elements is not None else Elements.of(r.chunk,
                                                                             positions[rows])
         values = [sub[j + i] for i in range(width)]
+        if k == _GROUPS_ALLOWED:
+            r.flag_mask(positions[rows], np.ones(len(rows), dtype=bool), f"{label}{j:02d}",
+                        values[0], f"at most six reason/amount groups in one {label} segment, "
+                        "as X12 allows (the groups after the sixth are read too)", "warning")
         has_reason = ~np.asarray(pc.equal(values[0], ""))
         has_amount = ~np.asarray(pc.equal(values[1], ""))
         if k == 0:
