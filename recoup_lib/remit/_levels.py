@@ -28,6 +28,17 @@ __all__ = ["read_chunk"]
 _NO_VALUE = ""
 
 
+def _id(values: pa.Array) -> pa.Array:
+    """An identifier as X12 means it: spaces around it are not part of it.
+
+    A payer system that pads its fields writes ``CLP*PCN-A   *...`` or
+    ``TRN*1*EFT123  *``; kept as sent, such a claim would match neither its
+    original payment nor its notice, and the same trace number would not be
+    known as one remittance sent twice.
+    """
+    return pc.utf8_trim(values, " ")
+
+
 def read_chunk(chunk: Chunk) -> ChunkReader:
     """Read every transaction of ``chunk`` into per-level columns (see :class:`ChunkReader`)."""
     r = ChunkReader(chunk)
@@ -76,8 +87,8 @@ def read_transactions(r: ChunkReader) -> None:
     trn = trn[r.header_at(trn)]
     g, first = first_per_group(r.txn_of(trn))
     el = Elements.of(chunk, trn[first])
-    cols["trace_number"] = fill(T, g, el[2])
-    cols["trace_payer_id"] = fill(T, g, el[3])
+    cols["trace_number"] = fill(T, g, _id(el[2]))
+    cols["trace_payer_id"] = fill(T, g, _id(el[3]))
     missing = np.setdiff1d(np.arange(T), g)
     for k in missing:
         r.flag(r.txn_start[k], "TRN02", "", "a TRN reassociation trace number in "
@@ -104,7 +115,7 @@ def read_transactions(r: ChunkReader) -> None:
         g, first = first_per_group(r.txn_of(n1[mask]))
         sub = np.flatnonzero(mask)[first]
         cols[f"{prefix}_name"] = fill(T, g, el[2].take(pa.array(sub)))
-        cols[f"{prefix}_id"] = fill(T, g, el[4].take(pa.array(sub)))
+        cols[f"{prefix}_id"] = fill(T, g, _id(el[4].take(pa.array(sub))))
     cols["payer"] = cols.pop("payer_name")
     cols["payer_id"] = pc.if_else(pc.equal(cols["payer_id"], ""), cols.pop("trace_payer_id"),
                                   cols["payer_id"])
@@ -121,8 +132,9 @@ def read_claims(r: ChunkReader) -> None:
                 "PLB or SE after the PLB provider adjustments, not another CLP (the claim "
                 "payment is read)", "warning")
     el = Elements.of(chunk, clp)
-    for j in (1, 2):
-        blank = np.asarray(pc.equal(el[j], ""))
+    claim_id, status = _id(el[1]), _id(el[2])
+    for j, value in ((1, claim_id), (2, status)):
+        blank = np.asarray(pc.equal(value, ""))
         r.flag_mask(clp, blank, f"CLP0{j}", el[j],
                     "a patient control number" if j == 1 else "a claim status code",
                     "warning")
@@ -131,9 +143,9 @@ def read_claims(r: ChunkReader) -> None:
     resp, _ = r.amounts(clp, el[5], "CLP05", required=False)
     cols = {
         "_tx": tx,
-        "claim_id": el[1], "status_code": el[2],
+        "claim_id": claim_id, "status_code": status,
         "charge_cents": charge, "paid_cents": paid, "patient_responsibility_cents": resp,
-        "filing_indicator": el[6], "payer_claim_control": el[7],
+        "filing_indicator": el[6], "payer_claim_control": _id(el[7]),
         "_money_bad": bad_charge | bad_paid,
         "facility_code": el[8], "frequency_code": el[9],
         "segment": clp,
@@ -170,7 +182,7 @@ def read_claims(r: ChunkReader) -> None:
     owner = ref_claim[mask]
     g, first = first_per_group(owner)
     cols["original_reference"] = fill(
-        n_claims, g, rel[2].filter(pa.array(mask)).take(pa.array(first)))
+        n_claims, g, _id(rel[2].filter(pa.array(mask)).take(pa.array(first))))
     # Claim-level remark codes: MOA03-07 (outpatient), MIA05 and MIA20-24 (inpatient).
     moa, mia = r.where("MOA"), r.where("MIA")
     moa_claim, mia_claim = r.claim_at(moa), r.claim_at(mia)
@@ -263,7 +275,7 @@ def read_service_lines(r: ChunkReader) -> None:
     mask = (ref_line >= 0) & (ref_qual == QUALIFIER["6R"])
     owner = ref_line[mask]
     g, first = first_per_group(owner)
-    control = fill(L, g, rel[2].filter(pa.array(mask)).take(pa.array(first)))
+    control = fill(L, g, _id(rel[2].filter(pa.array(mask)).take(pa.array(first))))
     cols["line_control"] = control
     numeric = np.asarray(pc.and_(pc.utf8_is_digit(control),
                                  pc.less_equal(pc.binary_length(control), 18)))
@@ -453,7 +465,7 @@ def read_provider_adjustments(r: ChunkReader) -> None:
     el = Elements.of(r.chunk, plb)
     dates = r.dates(plb, el, 2, "PLB02")
     rows, (composite, _), cents, _ = _element_groups(r, plb, 3, 2, "PLB", "transaction")
-    reason, reference = split_values(composite, comp, 2)
+    reason, reference = (_id(part) for part in split_values(composite, comp, 2))
     r.out["provider_adjustments"] = {
         "_tx": tx[rows],
         "reason_code": reason,
