@@ -258,6 +258,7 @@ def _retokenise(text: str, element: str, component: str, terminator: str, newlin
     ("*", ":", "~", ""),           # no line breaks at all
     ("^", "\\", "'", "\n"),
     ("*", ":", "\r", ""),           # carriage return as the terminator
+    ("\x1d", "\x1f", "\x1c", ""),   # control characters (group, unit, file separators)
 ])
 def test_other_separators_read_the_same_figures(tmp_path, element, component, terminator, newline):
     text = (DATA / "medicare-part-a.835").read_text()

@@ -33,6 +33,9 @@ from ._blanks import strip_blanks
 __all__ = ["Separators", "DEFAULT_SEPARATORS", "Piece", "RawProblem", "split_interchanges"]
 
 _WHITESPACE = b" \t\r\n\x00\x1a"
+#: The information separators (file, group, record, unit): Python counts them as blanks, but X12 lets
+#: them serve as separators, and some networks send them so.
+_INFORMATION_SEPARATORS = "\x1c\x1d\x1e\x1f"
 _LINE_BREAKS = b"\r\n"
 #: Bytes that stand in for separators that are not single ASCII characters.
 _STAND_INS = [bytes([b]) for b in (0x1D, 0x1F, 0x1E, 0x1C, *range(1, 9), *range(14, 28))]
@@ -112,9 +115,10 @@ def _shown(char: bytes) -> str:
 
 
 def _plain(char: bytes) -> bool:
-    """True for a character that may serve as a separator: no letter, digit or space."""
+    """True for a character that may serve as a separator: no letter, digit or blank (the control
+    characters 0x1C-0x1F may)."""
     text = char.decode("utf-8", "replace")
-    return bool(text) and not text.isalnum() and not text.isspace()
+    return bool(text) and not text.isalnum() and (not text.isspace() or text in _INFORMATION_SEPARATORS)
 
 
 def _decode(data: bytes) -> tuple[bytes, tuple | None]:
