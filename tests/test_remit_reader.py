@@ -558,6 +558,33 @@ def test_missing_and_empty_files_are_set_aside_and_the_rest_loads(tmp_path):
     assert remit.loaded and len(remit.transactions) == 1
 
 
+def test_a_zipped_or_printed_remittance_is_named_for_what_it_is(tmp_path):
+    """An 835 saved zipped, compressed, as its PDF printout or as the portal's page is not read as
+    broken X12: the message says what the file is, named or found in a folder."""
+    import gzip
+    import io
+    import zipfile
+
+    text = (DATA / "domain-5.5.835").read_text()
+    packed = io.BytesIO()
+    with zipfile.ZipFile(packed, "w", zipfile.ZIP_DEFLATED) as archive:
+        archive.writestr("era.835", text)
+    folder = tmp_path / "remits"
+    folder.mkdir()
+    (folder / "era-zip.835").write_bytes(packed.getvalue())
+    (folder / "era-gz.835").write_bytes(gzip.compress(text.encode()))
+    (folder / "era-print.835").write_bytes(b"%PDF-1.7\n%\xe2\xe3\xcf\xd3\n1 0 obj")
+    (folder / "era-page.835").write_bytes(b"\r\n<!DOCTYPE html><html><body>Session expired</body></html>")
+    said = {"era-zip.835": "a zip archive", "era-gz.835": "gzip-compressed", "era-print.835": "a PDF document",
+            "era-page.835": "an HTML page"}
+    for given in ([folder], sorted(folder.iterdir())):
+        remit = read_835(given)
+        by_file = remit.problems.groupby("file")["message"].agg("\n".join)
+        for name, what in said.items():
+            assert what in by_file[name], (given, by_file[name])
+            assert "Latin-1" not in by_file[name]
+
+
 def test_wrong_transaction_type_is_set_aside(tmp_path):
     text = (DATA / "domain-5.5.835").read_text().replace("ST*835*0001", "ST*837*0001")
     remit = read_835([_write(tmp_path, "claim.837", text)])

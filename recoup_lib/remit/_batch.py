@@ -46,7 +46,7 @@ from ._levels import read_chunk
 from ._problems import ACTION, SegmentProblem
 from ._recoupments import recoupments, without_original_warnings
 from ._result import Remit
-from ._files import TRANSACTION_NAMES, expand, looks_like_x12, other_transaction_kinds, shown
+from ._files import TRANSACTION_NAMES, expand, format_of, looks_like_x12, other_transaction_kinds, shown
 from ._repeats import find_repeats
 from ._segments import code_name, combine, split_interchanges
 
@@ -177,9 +177,10 @@ def _load(files: list[Path], labels: list[str], in_folder: set[int], state: _Fil
             continue
         if f in in_folder and not looks_like_x12(data):
             state.skipped[f] = True
+            what = format_of(data)
             problems.append(SegmentProblem(label, 0, "", "", "", "an X12 file (an ISA header "
                                            "or ST near the start); this file in the folder is "
-                                           "not one", "warning", "skipped"))
+                                           + (f"{what}" if what else "not one"), "warning", "skipped"))
             continue
         kinds = other_transaction_kinds(data) if f in in_folder else []
         if kinds:

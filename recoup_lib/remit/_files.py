@@ -19,7 +19,7 @@ import numpy as np
 from ..csvread import NOT_A_REGULAR_FILE
 
 __all__ = ["FileList", "expand", "looks_like_x12", "other_transaction_kinds", "DOCUMENT_SUFFIXES", "REMIT_SUFFIXES",
-           "remits_in", "shown"]
+           "remits_in", "shown", "format_of"]
 
 #: File endings read as 835 remittances in an audit folder's ``remits/``.
 REMIT_SUFFIXES = (".835", ".edi", ".x12")
@@ -205,6 +205,28 @@ def looks_like_x12(data: bytes, utf16: bool = True) -> bool:
         head = head.decode("utf-16", "replace").encode("utf-8")
     stripped = head.lstrip(b"\xef\xbb\xbf \t\r\n")
     return bool(_BARE.match(stripped) or _ISA.search(head))
+
+
+#: What a file that is not X12 often turns out to be, by its first bytes: the 835 saved packed, its
+#: printout, or the payer portal's page saved instead of the file.
+_FORMATS = (
+    (re.compile(rb"PK\x03\x04|PK\x05\x06"), "a zip archive (unzip it and give the files inside)"),
+    (re.compile(rb"\x1f\x8b"), "a gzip-compressed file (uncompress it first)"),
+    (re.compile(rb"7z\xbc\xaf\x27\x1c"), "a 7-Zip archive (unpack it and give the files inside)"),
+    (re.compile(rb"%PDF-"), "a PDF document (a printout; the 835 itself is a text file of segments)"),
+    (re.compile(rb"\s*<(?:!DOCTYPE html|html)", re.IGNORECASE),
+     "an HTML page (a web page saved instead of the 835 file?)"),
+)
+
+
+def format_of(data: bytes) -> str:
+    """What a file is when it is a known format that is not X12, by its first bytes; ``""`` otherwise.
+
+    >>> format_of(b"%PDF-1.7"), format_of(b"ISA*00*")
+    ('a PDF document (a printout; the 835 itself is a text file of segments)', '')
+    """
+    head = data[:512].removeprefix(b"\xef\xbb\xbf")
+    return next((what for magic, what in _FORMATS if magic.match(head)), "")
 
 
 _ST = re.compile(rb"(?<![A-Za-z0-9])ST([^A-Za-z0-9\s])\s*(\d{3})\s*\1")

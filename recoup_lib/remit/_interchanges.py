@@ -29,6 +29,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from ._blanks import strip_blanks
+from ._files import format_of
 
 __all__ = ["Separators", "DEFAULT_SEPARATORS", "Piece", "RawProblem", "split_interchanges"]
 
@@ -329,6 +330,9 @@ def split_interchanges(data: bytes) -> tuple[list[Piece], list[RawProblem], list
         fixed width, ISA16 missing, separators that are not ASCII, indented
         segments, no final terminator, text after the last IEA).
     """
+    what = format_of(data)
+    if what:
+        return [], [RawProblem(1, "", "", "", f"an X12 835 file; this is {what}")], []
     data, note = _decode(data)
     notes: list[tuple] = [note] if note else []
     if data.startswith(b"\xef\xbb\xbf"):
