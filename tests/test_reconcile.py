@@ -647,6 +647,16 @@ def test_reconcile_without_as_of_uses_the_latest_remittance_or_notice_date_and_s
     assert "(the latest remittance or notice date)" in result.summary()
     last = sc.remit.transactions["payment_date"].max().date()
     assert reconcile(sc.paths).as_of == last
+    assert reconcile(sc.paths).totals()["as_of_from"] == "the latest remittance or notice date"
+    assert reconcile(sc.paths, as_of="2025-06-30").totals()["as_of_from"] == "given"
+
+
+def test_reconcile_of_remittances_without_any_date_says_no_as_of_was_found(tmp_path):
+    """Neither a BPR16 nor a DTM*405 date and no --as-of: summary.json must not say an as-of was given."""
+    text = (DATA / "domain-5.5.835").read_text().replace("*20250314~", "~")
+    (tmp_path / "undated.835").write_text(text)
+    totals = reconcile([tmp_path / "undated.835"]).totals()
+    assert totals["as_of"] is None and totals["as_of_from"] == "no date found in the files read"
 
 # ---------------------------------------------------------------------------
 # Lesson helper: the chart of causes
