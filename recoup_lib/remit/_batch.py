@@ -17,14 +17,16 @@ few million segments take seconds.
 
 What is set aside
 -----------------
-A problem inside a transaction (a non-numeric or over-precise amount, a CLP
-without its charge, an SVC before any CLP, a missing SE or a wrong SE01 count)
-sets that transaction aside; a problem outside any transaction (a broken ISA
-header, a segment between SE and the next ST) sets the whole file aside. Each
-problem names the file, the segment's 1-based position in the file, the
-element and what was expected. Envelope bookkeeping (GE01/IEA01 counts,
-control numbers) and unreadable dates are warnings; the data is kept. The rest
-of the batch always loads.
+A transaction whose money cannot be read (a non-numeric or over-precise BPR,
+CLP or PLB amount, no BPR) or that the file ends in before its SE is set
+aside; a file whose ISA header cannot be read, or that holds no transaction,
+is set aside whole; a segment between SE and the next ST is set aside on its
+own. Each problem names the file, the segment's 1-based position in the file,
+the element and what was expected. Envelope bookkeeping (SE01, GE01/IEA01
+counts, control numbers, an SE missing before the next GE or ST), segments
+out of place, line and adjustment amounts that cannot be read (read as 0, so
+they cannot balance) and unreadable dates are warnings; the data is kept. The
+rest of the batch always loads.
 
 Balancing (docs/sources.md §5.4) is checked, never assumed: a transaction is balanced
 when BPR02 = sum of CLP04 - sum of PLB amounts; claims and service lines carry
