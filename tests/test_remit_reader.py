@@ -293,6 +293,19 @@ def test_file_wrapped_at_80_columns_reads_the_same(tmp_path):
     assert other.transactions["balanced"].all()
 
 
+def test_wrapped_bare_transaction_finds_its_component_separator_across_a_line_break(tmp_path):
+    """A bare ST...SE file that writes its composites with '>' (no ISA16 to say so) is read with '>'
+    even when the fixed-width wrapping breaks the line inside the first SVC: its PLB WO is an offset."""
+    text = (DATA / "domain-5.5.835").read_text().replace(
+        "CAS*CO*45*150~", "SVC*HC>99213*600*420~\nCAS*CO*45*150~", 1).replace("WO:", "WO>").replace("\n", "")
+    width = text.index("SVC*HC>") + len("SVC*H")
+    wrapped = "\r\n".join(text[i: i + width] for i in range(0, len(text), width))
+    for name, data in (("flat.835", text), ("wrapped.835", wrapped)):
+        remit = read_835([_write(tmp_path, name, data)])
+        assert remit.provider_adjustments["reason_code"].tolist() == ["WO", "L6"], name
+        assert remit.recoupments["mechanism"].tolist() == ["reversal", "offset"], name
+
+
 def test_missing_final_terminator_is_a_warning(tmp_path):
     path = tmp_path / "open.835"
     path.write_text((DATA / "medicare-part-a.835").read_text().rstrip().rstrip("~"))

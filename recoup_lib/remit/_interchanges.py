@@ -267,8 +267,15 @@ def _terminator(window: bytes, at: int, sep: bytes, component: bytes):
 
 
 def _find_component(data: bytes, sep: bytes, term: bytes) -> bytes:
-    """The component separator an interchange without ISA16 uses in SVC01 (default ``:``)."""
-    found = re.search(rb"SVC" + re.escape(sep) + rb"[A-Z]{2}([^A-Za-z0-9\s])", data[:200000])
+    """The component separator an interchange without ISA16 uses in SVC01 (default ``:``).
+
+    Line breaks that are not the terminator are left out first: a file wrapped at a fixed width
+    may break the line inside the SVC looked at.
+    """
+    head = data[:200000]
+    if term not in _LINE_BREAKS:
+        head = head.translate(None, _LINE_BREAKS)
+    found = re.search(rb"SVC" + re.escape(sep) + rb"[A-Z]{2}([^A-Za-z0-9\s])", head)
     if found and found.group(1) not in (sep, term):
         return found.group(1)
     return b":"
