@@ -671,6 +671,35 @@ def test_a_linked_folder_is_read_and_a_link_back_up_is_listed_not_followed(tmp_p
     assert any("a link to a folder already read" in m for m in skipped)
 
 
+@pytest.mark.parametrize("how", ["chmod", "listing refused"])
+def test_a_folder_that_cannot_be_listed_is_listed_as_skipped_not_silently_left_out(tmp_path, monkeypatch, how):
+    folder = tmp_path / "remits"
+    locked = folder / "2024"
+    locked.mkdir(parents=True)
+    _write(folder, "paid.835", (DATA / "domain-5.5.835").read_text())
+    _write(locked, "old.835", (DATA / "medicare-part-a.835").read_text())
+    if how == "chmod":
+        if os.geteuid() == 0:
+            pytest.skip("root reads a folder whatever its mode (CI runs as root)")
+        locked.chmod(0)
+    else:
+        listing = os.scandir
+
+        def refuse(path="."):
+            if Path(path) == locked:
+                raise PermissionError(13, "Permission denied", str(path))
+            return listing(path)
+        monkeypatch.setattr(os, "scandir", refuse)
+    try:
+        remit = read_835([folder])
+    finally:
+        locked.chmod(0o755)
+    status = dict(zip(remit.files["file"], remit.files["status"]))
+    assert status == {"paid.835": "read", "2024": "skipped"}
+    skipped = remit.problems.loc[remit.problems["action"] == "skipped", "expected"].tolist()
+    assert any("a folder that cannot be read (Permission denied)" in m for m in skipped)
+
+
 def test_a_device_named_explicitly_is_skipped_not_read_for_ever():
     remit = read_835(["/dev/zero"])
     assert remit.files["status"].tolist() == ["skipped"] and not remit.loaded

@@ -96,11 +96,17 @@ def _walk(folder: Path, skipped: list) -> list[Path]:
 
     Links to folders are followed (an office links an archive in: its files
     are remittances like the others); a link to a folder already being read
-    (a link back up, which would never end) is noted and not followed.
+    (a link back up, which would never end) is noted and not followed, and so
+    is a folder that cannot be listed (its files would be missed unseen).
     """
     found = []
     read = {_real(folder)}
-    for root, dirs, names in os.walk(folder, followlinks=True):
+
+    def unlisted(exc: OSError) -> None:
+        where = str(exc.filename)
+        skipped.append((where, where, f"a folder that cannot be read ({exc.strerror or exc})"))
+
+    for root, dirs, names in os.walk(folder, onerror=unlisted, followlinks=True):
         base = Path(root)
         kept = []
         for d in sorted(dirs):
