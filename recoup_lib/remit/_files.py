@@ -263,12 +263,14 @@ def other_transaction_kinds(data: bytes, head: int = 65536) -> list[str]:
 def remits_in(folder) -> list[Path]:
     """The 835 files of an audit folder's ``remits/`` (by :data:`REMIT_SUFFIXES`), sorted; [] without one.
 
-    Hidden files are skipped. This is what ``recoup report`` reads as the
-    folder's remittances, and where the folder's own as-of looks for its
-    latest remittance date.
+    The folder is walked as ``recoup remit`` walks one (subfolders and linked
+    folders read, hidden entries skipped), so an office that files its 835s
+    by payer or year gets the same money taken back from ``recoup report``
+    as from ``recoup reconcile practice/remits``. This is what the report
+    reads as the folder's remittances, and where the folder's own as-of
+    looks for its latest remittance date.
     """
     remits = Path(folder) / "remits"
     if not remits.is_dir():
         return []
-    return sorted(p for p in remits.iterdir()
-                  if p.is_file() and not p.name.startswith(".") and p.suffix.lower() in REMIT_SUFFIXES)
+    return [p for p in _walk(remits, []) if p.suffix.lower() in REMIT_SUFFIXES]
