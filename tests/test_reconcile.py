@@ -277,6 +277,37 @@ def test_link_recoupments_amount_breaks_a_tie_between_two_notices_of_a_claim(sc)
     assert row(link_recoupments(sc.remit, two), claim_id="PCN-X").notice_id == "N-X"
 
 
+def _padded(segment: str) -> str:
+    """A segment as a payer system that pads its fields writes it: spaces around the ids."""
+    body = segment.lstrip("\r\n")
+    el = body.split("*")
+    where = {"CLP": (1, 7), "TRN": (2, 3), "REF": (2,)}.get(el[0], ())
+    for j in where:
+        if j < len(el):
+            el[j] = f"  {el[j]}   "
+    if el[0] == "PLB":
+        el[3::2] = [f"{reason}:  {ref.strip()}  " if ":" in c else c
+                    for c in el[3::2] for reason, _, ref in [c.partition(":")]]
+    return segment[: len(segment) - len(body)] + "*".join(el)
+
+
+def test_link_recoupments_ids_padded_with_spaces_are_the_same_claims(sc, tmp_path):
+    """Spaces around an id are not part of it (X12 drops them): a payer that pads CLP01, CLP07,
+    TRN02 or a PLB reference sends the same claims, linked to the same payments and notices."""
+    paths = []
+    for path in sc.paths:
+        segments = path.read_text().split("~")
+        paths.append(tmp_path / path.name)
+        paths[-1].write_text("~".join(_padded(s) for s in segments))
+    padded = read_835(paths)
+    assert padded.payments["claim_id"].tolist() == sc.remit.payments["claim_id"].tolist()
+    assert padded.transactions["trace_number"].tolist() == sc.remit.transactions["trace_number"].tolist()
+    columns = ["claim_id", "kind", "original_status", "original_trace_number", "notice_id", "link_status",
+               "net_taken_cents"]
+    pd.testing.assert_frame_equal(link_recoupments(padded, sc.notices)[columns],
+                                  link_recoupments(sc.remit, sc.notices)[columns])
+
+
 def test_link_recoupments_notices_without_a_required_column_are_refused(sc):
     with pytest.raises(ValueError, match="missing column.*amount_cents"):
         link_recoupments(sc.remit, sc.notices.drop(columns="amount_cents"))
@@ -616,6 +647,16 @@ def test_reconcile_without_as_of_uses_the_latest_remittance_or_notice_date_and_s
     assert "(the latest remittance or notice date)" in result.summary()
     last = sc.remit.transactions["payment_date"].max().date()
     assert reconcile(sc.paths).as_of == last
+    assert reconcile(sc.paths).totals()["as_of_from"] == "the latest remittance or notice date"
+    assert reconcile(sc.paths, as_of="2025-06-30").totals()["as_of_from"] == "given"
+
+
+def test_reconcile_of_remittances_without_any_date_says_no_as_of_was_found(tmp_path):
+    """Neither a BPR16 nor a DTM*405 date and no --as-of: summary.json must not say an as-of was given."""
+    text = (DATA / "domain-5.5.835").read_text().replace("*20250314~", "~")
+    (tmp_path / "undated.835").write_text(text)
+    totals = reconcile([tmp_path / "undated.835"]).totals()
+    assert totals["as_of"] is None and totals["as_of_from"] == "no date found in the files read"
 
 # ---------------------------------------------------------------------------
 # Lesson helper: the chart of causes

@@ -258,6 +258,7 @@ def _retokenise(text: str, element: str, component: str, terminator: str, newlin
     ("*", ":", "~", ""),           # no line breaks at all
     ("^", "\\", "'", "\n"),
     ("*", ":", "\r", ""),           # carriage return as the terminator
+    ("\x1d", "\x1f", "\x1c", ""),   # control characters (group, unit, file separators)
 ])
 def test_other_separators_read_the_same_figures(tmp_path, element, component, terminator, newline):
     text = (DATA / "medicare-part-a.835").read_text()
@@ -290,6 +291,19 @@ def test_file_wrapped_at_80_columns_reads_the_same(tmp_path):
     cols = ["claim_id", "charge_cents", "paid_cents", "payer_claim_control", "patient_last_name"]
     pd.testing.assert_frame_equal(base.payments[cols], other.payments[cols])
     assert other.transactions["balanced"].all()
+
+
+def test_wrapped_bare_transaction_finds_its_component_separator_across_a_line_break(tmp_path):
+    """A bare ST...SE file that writes its composites with '>' (no ISA16 to say so) is read with '>'
+    even when the fixed-width wrapping breaks the line inside the first SVC: its PLB WO is an offset."""
+    text = (DATA / "domain-5.5.835").read_text().replace(
+        "CAS*CO*45*150~", "SVC*HC>99213*600*420~\nCAS*CO*45*150~", 1).replace("WO:", "WO>").replace("\n", "")
+    width = text.index("SVC*HC>") + len("SVC*H")
+    wrapped = "\r\n".join(text[i: i + width] for i in range(0, len(text), width))
+    for name, data in (("flat.835", text), ("wrapped.835", wrapped)):
+        remit = read_835([_write(tmp_path, name, data)])
+        assert remit.provider_adjustments["reason_code"].tolist() == ["WO", "L6"], name
+        assert remit.recoupments["mechanism"].tolist() == ["reversal", "offset"], name
 
 
 def test_missing_final_terminator_is_a_warning(tmp_path):
@@ -446,6 +460,22 @@ def test_unreadable_adjustment_amount_is_a_warning_and_its_claim_cannot_balance(
            "decimals" in message and "read as 0.00" in message
 
 
+def test_groups_after_the_sixth_in_one_cas_or_plb_are_read_with_a_warning(tmp_path):
+    """X12 lets a CAS hold six reason/amount triplets and a PLB six pairs; a writer that puts a
+    seventh in the same segment still sends that money: it is read (here a WO offset), and warned."""
+    text = (DATA / "domain-5.5.835").read_text().replace(
+        "CAS*CO*45*150~", "CAS*CO" + "*45*20*" * 6 + "*45*30~").replace(
+        "WO:ICN-C0-0003 1EG4TE5MK73*75*L6*-2.35~",
+        "L6*-1*L6*1*L6*-1*L6*1*L6*-2.35*L6*0*WO:ICN-C0-0003 1EG4TE5MK73*75~")
+    remit = read_835([_write(tmp_path, "seven.835", text)])
+    assert remit.transactions["balanced"].tolist() == [True] and remit.payments["balanced"].all()
+    assert remit.provider_adjustments["amount_cents"].tolist() == [-100, 100, -100, 100, -235, 0, 7500]
+    assert len(remit.adjustments) == 10 and remit.adjustments["amount_cents"].sum() == 15_000 + 3_000 + 6_000
+    assert remit.recoupments.loc[remit.recoupments["mechanism"] == "offset", "amount_cents"].tolist() == [7500]
+    warned = remit.warnings.set_index("element")["message"]
+    assert "at most six" in warned["CAS20"] and "at most six" in warned["PLB15"]
+
+
 def test_truncated_file_keeps_the_complete_transaction(tmp_path):
     first = (DATA / "domain-5.5-later.835").read_text()
     second = (DATA / "domain-5.5.835").read_text()
@@ -541,6 +571,33 @@ def test_missing_and_empty_files_are_set_aside_and_the_rest_loads(tmp_path):
     assert remit.loaded and len(remit.transactions) == 1
 
 
+def test_a_zipped_or_printed_remittance_is_named_for_what_it_is(tmp_path):
+    """An 835 saved zipped, compressed, as its PDF printout or as the portal's page is not read as
+    broken X12: the message says what the file is, named or found in a folder."""
+    import gzip
+    import io
+    import zipfile
+
+    text = (DATA / "domain-5.5.835").read_text()
+    packed = io.BytesIO()
+    with zipfile.ZipFile(packed, "w", zipfile.ZIP_DEFLATED) as archive:
+        archive.writestr("era.835", text)
+    folder = tmp_path / "remits"
+    folder.mkdir()
+    (folder / "era-zip.835").write_bytes(packed.getvalue())
+    (folder / "era-gz.835").write_bytes(gzip.compress(text.encode()))
+    (folder / "era-print.835").write_bytes(b"%PDF-1.7\n%\xe2\xe3\xcf\xd3\n1 0 obj")
+    (folder / "era-page.835").write_bytes(b"\r\n<!DOCTYPE html><html><body>Session expired</body></html>")
+    said = {"era-zip.835": "a zip archive", "era-gz.835": "gzip-compressed", "era-print.835": "a PDF document",
+            "era-page.835": "an HTML page"}
+    for given in ([folder], sorted(folder.iterdir())):
+        remit = read_835(given)
+        by_file = remit.problems.groupby("file")["message"].agg("\n".join)
+        for name, what in said.items():
+            assert what in by_file[name], (given, by_file[name])
+            assert "Latin-1" not in by_file[name]
+
+
 def test_wrong_transaction_type_is_set_aside(tmp_path):
     text = (DATA / "domain-5.5.835").read_text().replace("ST*835*0001", "ST*837*0001")
     remit = read_835([_write(tmp_path, "claim.837", text)])
@@ -593,6 +650,54 @@ def test_a_broken_link_or_a_pipe_in_a_folder_is_listed_as_skipped_not_silently_l
     skipped = remit.problems.loc[remit.problems["action"] == "skipped", "expected"].tolist()
     assert any(f"a link to {tmp_path / 'gone.835'}, which does not exist" in m for m in skipped)
     assert any("not a regular file" in m for m in skipped)
+
+
+def test_a_linked_folder_is_read_and_a_link_back_up_is_listed_not_followed(tmp_path):
+    """An office links last year's remittances into the folder (remits/2024 -> the archive): they
+    are read like any subfolder; a link back to a folder already being read is listed as skipped."""
+    archive = tmp_path / "archive" / "2024"
+    archive.mkdir(parents=True)
+    _write(archive, "old.835", (DATA / "medicare-part-a.835").read_text())
+    folder = tmp_path / "remits"
+    folder.mkdir()
+    _write(folder, "paid.835", (DATA / "domain-5.5.835").read_text())
+    (folder / "2024").symlink_to(archive)
+    (folder / "again").symlink_to(folder)
+    remit = read_835([folder])
+    status = dict(zip(remit.files["file"], remit.files["status"]))
+    assert status == {"old.835": "read", "paid.835": "read", "again": "skipped"}
+    assert len(remit.transactions) == 2
+    skipped = remit.problems.loc[remit.problems["action"] == "skipped", "expected"].tolist()
+    assert any("a link to a folder already read" in m for m in skipped)
+
+
+@pytest.mark.parametrize("how", ["chmod", "listing refused"])
+def test_a_folder_that_cannot_be_listed_is_listed_as_skipped_not_silently_left_out(tmp_path, monkeypatch, how):
+    folder = tmp_path / "remits"
+    locked = folder / "2024"
+    locked.mkdir(parents=True)
+    _write(folder, "paid.835", (DATA / "domain-5.5.835").read_text())
+    _write(locked, "old.835", (DATA / "medicare-part-a.835").read_text())
+    if how == "chmod":
+        if os.geteuid() == 0:
+            pytest.skip("root reads a folder whatever its mode (CI runs as root)")
+        locked.chmod(0)
+    else:
+        listing = os.scandir
+
+        def refuse(path="."):
+            if Path(path) == locked:
+                raise PermissionError(13, "Permission denied", str(path))
+            return listing(path)
+        monkeypatch.setattr(os, "scandir", refuse)
+    try:
+        remit = read_835([folder])
+    finally:
+        locked.chmod(0o755)
+    status = dict(zip(remit.files["file"], remit.files["status"]))
+    assert status == {"paid.835": "read", "2024": "skipped"}
+    skipped = remit.problems.loc[remit.problems["action"] == "skipped", "expected"].tolist()
+    assert any("a folder that cannot be read (Permission denied)" in m for m in skipped)
 
 
 def test_a_device_named_explicitly_is_skipped_not_read_for_ever():

@@ -132,6 +132,23 @@ def test_notices_the_office_closed_in_their_status_column_are_not_open_in_either
     assert report["open_cents"] == recon["open_cents"] < before["open_cents"]
 
 
+def test_remittances_kept_in_subfolders_of_remits_count_in_the_report_as_in_reconcile(practice, command, tmp_path):
+    """An office files its 835s by payer (remits/CMX-FL/...): recoup reconcile reads the folder
+    recursively, and the report's money taken back is the same figure."""
+    import shutil
+
+    folder = tmp_path / "practice"
+    shutil.copytree(practice, folder)
+    for path in sorted((folder / "remits").glob("*.835")):
+        (path.parent / path.stem.split("_")[0]).mkdir(exist_ok=True)
+        path.rename(path.parent / path.stem.split("_")[0] / path.name)
+    _, flat, _ = command("report", practice, "--as-of", "2026-03-01")
+    _, report, _ = command("report", folder, "--as-of", "2026-03-01")
+    _, recon, _ = command("reconcile", folder, "--as-of", "2026-03-01")
+    assert report["taken_back_cents"] == recon["taken_back_as_of_cents"] == flat["taken_back_cents"] > 0
+    assert report["open_cents"] == recon["open_cents"] == flat["open_cents"]
+
+
 def test_money_taken_back_counts_only_take_backs_paid_by_the_as_of_in_both_views(practice, command):
     _, whole, _ = command("reconcile", practice)
     dates = pd.read_csv(command("reconcile", practice)[0] / "recoupment_links.csv", dtype=str)["payment_date"]

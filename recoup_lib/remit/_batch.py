@@ -17,14 +17,16 @@ few million segments take seconds.
 
 What is set aside
 -----------------
-A problem inside a transaction (a non-numeric or over-precise amount, a CLP
-without its charge, an SVC before any CLP, a missing SE or a wrong SE01 count)
-sets that transaction aside; a problem outside any transaction (a broken ISA
-header, a segment between SE and the next ST) sets the whole file aside. Each
-problem names the file, the segment's 1-based position in the file, the
-element and what was expected. Envelope bookkeeping (GE01/IEA01 counts,
-control numbers) and unreadable dates are warnings; the data is kept. The rest
-of the batch always loads.
+A transaction whose money cannot be read (a non-numeric or over-precise BPR,
+CLP or PLB amount, no BPR) or that the file ends in before its SE is set
+aside; a file whose ISA header cannot be read, or that holds no transaction,
+is set aside whole; a segment between SE and the next ST is set aside on its
+own. Each problem names the file, the segment's 1-based position in the file,
+the element and what was expected. Envelope bookkeeping (SE01, GE01/IEA01
+counts, control numbers, an SE missing before the next GE or ST), segments
+out of place, line and adjustment amounts that cannot be read (read as 0, so
+they cannot balance) and unreadable dates are warnings; the data is kept. The
+rest of the batch always loads.
 
 Balancing (docs/sources.md §5.4) is checked, never assumed: a transaction is balanced
 when BPR02 = sum of CLP04 - sum of PLB amounts; claims and service lines carry
@@ -46,7 +48,7 @@ from ._levels import read_chunk
 from ._problems import ACTION, SegmentProblem
 from ._recoupments import recoupments, without_original_warnings
 from ._result import Remit
-from ._files import TRANSACTION_NAMES, expand, looks_like_x12, other_transaction_kinds
+from ._files import TRANSACTION_NAMES, expand, format_of, looks_like_x12, other_transaction_kinds, shown
 from ._repeats import find_repeats
 from ._segments import code_name, combine, split_interchanges
 
@@ -72,9 +74,10 @@ def read_835(paths) -> Remit:
     Parameters
     ----------
     paths : path-like or sequence of path-like
-        Files, or folders (read recursively; hidden files and folders, and
-        documents such as ``.pdf`` or ``.csv``, are skipped and listed). A
-        file given twice, or found twice, is read once.
+        Files, or folders (read recursively, links to folders followed;
+        hidden files and folders, and documents such as ``.pdf`` or ``.csv``,
+        are skipped and listed). A file given twice, or found twice, is read
+        once.
 
     Returns
     -------
@@ -126,7 +129,7 @@ def read_835(paths) -> Remit:
     _in_file_order(problems, labels)
     by_file = np.argsort(txn_file, kind="stable")
     bounds = np.searchsorted(txn_file[by_file], np.arange(len(files) + 1))
-    file_rows = [(label, str(path), int(segments[f]), by_file[bounds[f]: bounds[f + 1]],
+    file_rows = [(label, shown(path), int(segments[f]), by_file[bounds[f]: bounds[f + 1]],
                   bool(skipped[f])) for f, (path, label) in enumerate(zip(files, labels))]
     read = set(labels)
     file_rows += [(label, path, 0, np.zeros(0, np.int64), True)
@@ -169,16 +172,17 @@ def _load(files: list[Path], labels: list[str], in_folder: set[int], state: _Fil
             data = path.read_bytes()
         except OSError as exc:
             reason = "file not found" if isinstance(exc, FileNotFoundError) else exc.strerror
-            problems.append(SegmentProblem(label, 0, "", "", str(path),
+            problems.append(SegmentProblem(label, 0, "", "", shown(path),
                                            f"a readable file ({reason})", "error",
                                            ACTION["file"]))
             state.file_bad[f] = True
             continue
         if f in in_folder and not looks_like_x12(data):
             state.skipped[f] = True
+            what = format_of(data)
             problems.append(SegmentProblem(label, 0, "", "", "", "an X12 file (an ISA header "
                                            "or ST near the start); this file in the folder is "
-                                           "not one", "warning", "skipped"))
+                                           + (f"{what}" if what else "not one"), "warning", "skipped"))
             continue
         kinds = other_transaction_kinds(data) if f in in_folder else []
         if kinds:

@@ -18,7 +18,8 @@ import numpy as np
 
 from ..csvread import NOT_A_REGULAR_FILE
 
-__all__ = ["FileList", "expand", "looks_like_x12", "other_transaction_kinds", "DOCUMENT_SUFFIXES", "REMIT_SUFFIXES", "remits_in"]
+__all__ = ["FileList", "expand", "looks_like_x12", "other_transaction_kinds", "DOCUMENT_SUFFIXES", "REMIT_SUFFIXES",
+           "remits_in", "shown", "format_of"]
 
 #: File endings read as 835 remittances in an audit folder's ``remits/``.
 REMIT_SUFFIXES = (".835", ".edi", ".x12")
@@ -29,6 +30,19 @@ DOCUMENT_SUFFIXES = frozenset(
     ".jpeg .gif .svg .zip .gz .7z .py .ipynb .exe .dll .msg .eml".split())
 
 
+def shown(path) -> str:
+    """A path as text that can be printed and written to a CSV.
+
+    A file name made on another system may hold bytes that are not UTF-8
+    (``caf\\xe9.835`` saved in Latin-1); Python keeps them as lone surrogates,
+    which no UTF-8 output accepts. They are shown escaped, as ``\\xe9``.
+
+    >>> shown(os.fsdecode(b"caf\\xe9.835"))
+    'caf\\\\xe9.835'
+    """
+    return os.fsencode(path).decode("utf-8", "backslashreplace")
+
+
 @dataclass
 class FileList:
     """The files to read, in order, and what was left out.
@@ -37,7 +51,8 @@ class FileList:
     ----------
     files : list of Path
     labels : list of str
-        The file name, or the path as given when two files share a name.
+        The file name, or the path as given when two files share a name
+        (as :func:`shown`: printable, whatever bytes the name holds).
     in_folder : set of int
         Positions of the files found inside a folder (a file found there
         that is not X12 is skipped; a file named explicitly is always read).
@@ -69,15 +84,41 @@ class FileList:
         return rank
 
 
+def _real(path: Path) -> str:
+    try:
+        return os.path.realpath(path)
+    except OSError:
+        return str(path.absolute())
+
+
 def _walk(folder: Path, skipped: list) -> list[Path]:
-    """Every file below ``folder``, sorted by path; hidden entries are pruned and noted."""
+    """Every file below ``folder``, sorted by path; hidden entries are pruned and noted.
+
+    Links to folders are followed (an office links an archive in: its files
+    are remittances like the others); a link to a folder already being read
+    (a link back up, which would never end) is noted and not followed, and so
+    is a folder that cannot be listed (its files would be missed unseen).
+    """
     found = []
-    for root, dirs, names in os.walk(folder):
+    read = {_real(folder)}
+
+    def unlisted(exc: OSError) -> None:
+        where = str(exc.filename)
+        skipped.append((where, where, f"a folder that cannot be read ({exc.strerror or exc})"))
+
+    for root, dirs, names in os.walk(folder, onerror=unlisted, followlinks=True):
         base = Path(root)
+        kept = []
         for d in sorted(dirs):
+            path = base / d
             if d.startswith("."):
-                skipped.append((str(base / d), str(base / d), "a hidden folder (not read)"))
-        dirs[:] = sorted(d for d in dirs if not d.startswith("."))
+                skipped.append((str(path), str(path), "a hidden folder (not read)"))
+            elif (real := _real(path)) in read:
+                skipped.append((str(path), str(path), f"a link to a folder already read ({shown(real)})"))
+            else:
+                read.add(real)
+                kept.append(d)
+        dirs[:] = kept
         for name in sorted(names):
             path = base / name
             if name.startswith("."):
@@ -87,7 +128,7 @@ def _walk(folder: Path, skipped: list) -> list[Path]:
             elif path.is_file():
                 found.append(path)
             elif path.is_symlink():
-                skipped.append((str(path), str(path), f"a link to {os.readlink(path)}, which does not exist"))
+                skipped.append((str(path), str(path), f"a link to {shown(os.readlink(path))}, which does not exist"))
             else:
                 skipped.append((str(path), str(path), NOT_A_REGULAR_FILE))
     return sorted(found, key=lambda p: p.relative_to(folder).parts)
@@ -129,16 +170,17 @@ def expand(paths) -> FileList:
             if given.is_dir():
                 out.in_folder.add(len(out.files))
             out.files.append(path)
-    names = [f.name for f in out.files]
-    out.labels = names if len(set(names)) == len(names) else [str(f) for f in out.files]
+    names = [shown(f.name) for f in out.files]
+    out.labels = names if len(set(names)) == len(names) else [shown(f) for f in out.files]
     taken = set(out.labels)
 
     def label(where, path: str) -> str:
         if isinstance(where, int):
             return out.labels[where]
-        return path if Path(path).name in taken else Path(path).name
+        name = shown(Path(path).name)
+        return shown(path) if name in taken else name
 
-    out.skipped = [(label(where, path), path, reason) for where, path, reason in out.skipped]
+    out.skipped = [(label(where, path), shown(path), reason) for where, path, reason in out.skipped]
     return out
 
 
@@ -171,6 +213,28 @@ def looks_like_x12(data: bytes, utf16: bool = True) -> bool:
     return bool(_BARE.match(stripped) or _ISA.search(head))
 
 
+#: What a file that is not X12 often turns out to be, by its first bytes: the 835 saved packed, its
+#: printout, or the payer portal's page saved instead of the file.
+_FORMATS = (
+    (re.compile(rb"PK\x03\x04|PK\x05\x06"), "a zip archive (unzip it and give the files inside)"),
+    (re.compile(rb"\x1f\x8b"), "a gzip-compressed file (uncompress it first)"),
+    (re.compile(rb"7z\xbc\xaf\x27\x1c"), "a 7-Zip archive (unpack it and give the files inside)"),
+    (re.compile(rb"%PDF-"), "a PDF document (a printout; the 835 itself is a text file of segments)"),
+    (re.compile(rb"\s*<(?:!DOCTYPE html|html)", re.IGNORECASE),
+     "an HTML page (a web page saved instead of the 835 file?)"),
+)
+
+
+def format_of(data: bytes) -> str:
+    """What a file is when it is a known format that is not X12, by its first bytes; ``""`` otherwise.
+
+    >>> format_of(b"%PDF-1.7"), format_of(b"ISA*00*")
+    ('a PDF document (a printout; the 835 itself is a text file of segments)', '')
+    """
+    head = data[:512].removeprefix(b"\xef\xbb\xbf")
+    return next((what for magic, what in _FORMATS if magic.match(head)), "")
+
+
 _ST = re.compile(rb"(?<![A-Za-z0-9])ST([^A-Za-z0-9\s])\s*(\d{3})\s*\1")
 
 #: X12 transaction sets an office keeps beside its 835s, and what each one is.
@@ -199,12 +263,14 @@ def other_transaction_kinds(data: bytes, head: int = 65536) -> list[str]:
 def remits_in(folder) -> list[Path]:
     """The 835 files of an audit folder's ``remits/`` (by :data:`REMIT_SUFFIXES`), sorted; [] without one.
 
-    Hidden files are skipped. This is what ``recoup report`` reads as the
-    folder's remittances, and where the folder's own as-of looks for its
-    latest remittance date.
+    The folder is walked as ``recoup remit`` walks one (subfolders and linked
+    folders read, hidden entries skipped), so an office that files its 835s
+    by payer or year gets the same money taken back from ``recoup report``
+    as from ``recoup reconcile practice/remits``. This is what the report
+    reads as the folder's remittances, and where the folder's own as-of
+    looks for its latest remittance date.
     """
     remits = Path(folder) / "remits"
     if not remits.is_dir():
         return []
-    return sorted(p for p in remits.iterdir()
-                  if p.is_file() and not p.name.startswith(".") and p.suffix.lower() in REMIT_SUFFIXES)
+    return [p for p in _walk(remits, []) if p.suffix.lower() in REMIT_SUFFIXES]

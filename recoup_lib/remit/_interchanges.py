@@ -29,10 +29,14 @@ from dataclasses import dataclass
 import numpy as np
 
 from ._blanks import strip_blanks
+from ._files import format_of
 
 __all__ = ["Separators", "DEFAULT_SEPARATORS", "Piece", "RawProblem", "split_interchanges"]
 
 _WHITESPACE = b" \t\r\n\x00\x1a"
+#: The information separators (file, group, record, unit): Python counts them as blanks, but X12 lets
+#: them serve as separators, and some networks send them so.
+_INFORMATION_SEPARATORS = "\x1c\x1d\x1e\x1f"
 _LINE_BREAKS = b"\r\n"
 #: Bytes that stand in for separators that are not single ASCII characters.
 _STAND_INS = [bytes([b]) for b in (0x1D, 0x1F, 0x1E, 0x1C, *range(1, 9), *range(14, 28))]
@@ -112,9 +116,10 @@ def _shown(char: bytes) -> str:
 
 
 def _plain(char: bytes) -> bool:
-    """True for a character that may serve as a separator: no letter, digit or space."""
+    """True for a character that may serve as a separator: no letter, digit or blank (the control
+    characters 0x1C-0x1F may)."""
     text = char.decode("utf-8", "replace")
-    return bool(text) and not text.isalnum() and not text.isspace()
+    return bool(text) and not text.isalnum() and (not text.isspace() or text in _INFORMATION_SEPARATORS)
 
 
 def _decode(data: bytes) -> tuple[bytes, tuple | None]:
@@ -262,8 +267,15 @@ def _terminator(window: bytes, at: int, sep: bytes, component: bytes):
 
 
 def _find_component(data: bytes, sep: bytes, term: bytes) -> bytes:
-    """The component separator an interchange without ISA16 uses in SVC01 (default ``:``)."""
-    found = re.search(rb"SVC" + re.escape(sep) + rb"[A-Z]{2}([^A-Za-z0-9\s])", data[:200000])
+    """The component separator an interchange without ISA16 uses in SVC01 (default ``:``).
+
+    Line breaks that are not the terminator are left out first: a file wrapped at a fixed width
+    may break the line inside the SVC looked at.
+    """
+    head = data[:200000]
+    if term not in _LINE_BREAKS:
+        head = head.translate(None, _LINE_BREAKS)
+    found = re.search(rb"SVC" + re.escape(sep) + rb"[A-Z]{2}([^A-Za-z0-9\s])", head)
     if found and found.group(1) not in (sep, term):
         return found.group(1)
     return b":"
@@ -325,6 +337,9 @@ def split_interchanges(data: bytes) -> tuple[list[Piece], list[RawProblem], list
         fixed width, ISA16 missing, separators that are not ASCII, indented
         segments, no final terminator, text after the last IEA).
     """
+    what = format_of(data)
+    if what:
+        return [], [RawProblem(1, "", "", "", f"an X12 835 file; this is {what}")], []
     data, note = _decode(data)
     notes: list[tuple] = [note] if note else []
     if data.startswith(b"\xef\xbb\xbf"):

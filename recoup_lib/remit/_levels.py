@@ -11,6 +11,8 @@ balance of every line, claim and transaction (docs/sources.md §5.4).
 
 from __future__ import annotations
 
+import itertools
+
 import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
@@ -24,6 +26,17 @@ __all__ = ["read_chunk"]
 
 #: The value reported for a misplaced segment (no element of it is wrong).
 _NO_VALUE = ""
+
+
+def _id(values: pa.Array) -> pa.Array:
+    """An identifier as X12 means it: spaces around it are not part of it.
+
+    A payer system that pads its fields writes ``CLP*PCN-A   *...`` or
+    ``TRN*1*EFT123  *``; kept as sent, such a claim would match neither its
+    original payment nor its notice, and the same trace number would not be
+    known as one remittance sent twice.
+    """
+    return pc.utf8_trim(values, " ")
 
 
 def read_chunk(chunk: Chunk) -> ChunkReader:
@@ -74,8 +87,8 @@ def read_transactions(r: ChunkReader) -> None:
     trn = trn[r.header_at(trn)]
     g, first = first_per_group(r.txn_of(trn))
     el = Elements.of(chunk, trn[first])
-    cols["trace_number"] = fill(T, g, el[2])
-    cols["trace_payer_id"] = fill(T, g, el[3])
+    cols["trace_number"] = fill(T, g, _id(el[2]))
+    cols["trace_payer_id"] = fill(T, g, _id(el[3]))
     missing = np.setdiff1d(np.arange(T), g)
     for k in missing:
         r.flag(r.txn_start[k], "TRN02", "", "a TRN reassociation trace number in "
@@ -102,7 +115,7 @@ def read_transactions(r: ChunkReader) -> None:
         g, first = first_per_group(r.txn_of(n1[mask]))
         sub = np.flatnonzero(mask)[first]
         cols[f"{prefix}_name"] = fill(T, g, el[2].take(pa.array(sub)))
-        cols[f"{prefix}_id"] = fill(T, g, el[4].take(pa.array(sub)))
+        cols[f"{prefix}_id"] = fill(T, g, _id(el[4].take(pa.array(sub))))
     cols["payer"] = cols.pop("payer_name")
     cols["payer_id"] = pc.if_else(pc.equal(cols["payer_id"], ""), cols.pop("trace_payer_id"),
                                   cols["payer_id"])
@@ -119,8 +132,9 @@ def read_claims(r: ChunkReader) -> None:
                 "PLB or SE after the PLB provider adjustments, not another CLP (the claim "
                 "payment is read)", "warning")
     el = Elements.of(chunk, clp)
-    for j in (1, 2):
-        blank = np.asarray(pc.equal(el[j], ""))
+    claim_id, status = _id(el[1]), _id(el[2])
+    for j, value in ((1, claim_id), (2, status)):
+        blank = np.asarray(pc.equal(value, ""))
         r.flag_mask(clp, blank, f"CLP0{j}", el[j],
                     "a patient control number" if j == 1 else "a claim status code",
                     "warning")
@@ -129,9 +143,9 @@ def read_claims(r: ChunkReader) -> None:
     resp, _ = r.amounts(clp, el[5], "CLP05", required=False)
     cols = {
         "_tx": tx,
-        "claim_id": el[1], "status_code": el[2],
+        "claim_id": claim_id, "status_code": status,
         "charge_cents": charge, "paid_cents": paid, "patient_responsibility_cents": resp,
-        "filing_indicator": el[6], "payer_claim_control": el[7],
+        "filing_indicator": el[6], "payer_claim_control": _id(el[7]),
         "_money_bad": bad_charge | bad_paid,
         "facility_code": el[8], "frequency_code": el[9],
         "segment": clp,
@@ -168,7 +182,7 @@ def read_claims(r: ChunkReader) -> None:
     owner = ref_claim[mask]
     g, first = first_per_group(owner)
     cols["original_reference"] = fill(
-        n_claims, g, rel[2].filter(pa.array(mask)).take(pa.array(first)))
+        n_claims, g, _id(rel[2].filter(pa.array(mask)).take(pa.array(first))))
     # Claim-level remark codes: MOA03-07 (outpatient), MIA05 and MIA20-24 (inpatient).
     moa, mia = r.where("MOA"), r.where("MIA")
     moa_claim, mia_claim = r.claim_at(moa), r.claim_at(mia)
@@ -261,7 +275,7 @@ def read_service_lines(r: ChunkReader) -> None:
     mask = (ref_line >= 0) & (ref_qual == QUALIFIER["6R"])
     owner = ref_line[mask]
     g, first = first_per_group(owner)
-    control = fill(L, g, rel[2].filter(pa.array(mask)).take(pa.array(first)))
+    control = fill(L, g, _id(rel[2].filter(pa.array(mask)).take(pa.array(first))))
     cols["line_control"] = control
     numeric = np.asarray(pc.and_(pc.utf8_is_digit(control),
                                  pc.less_equal(pc.binary_length(control), 18)))
@@ -371,13 +385,19 @@ def read_adjustments(r: ChunkReader) -> None:
     }
 
 
+#: Reason/amount groups X12 allows in one CAS or PLB segment.
+_GROUPS_ALLOWED = 6
+
+
 def _element_groups(r: ChunkReader, positions: np.ndarray, first: int, width: int, label: str,
                     scope: str, elements: Elements | None = None):
     """Read repeated element groups: CAS reason/amount/quantity, PLB reason/amount.
 
-    Group *k* (0-5) starts at element ``first + width * k``; its first
+    Group *k* (0, 1, ...) starts at element ``first + width * k``; its first
     element is the reason, its second the amount. Later groups are read only
-    from segments long enough to hold them. Problems are flagged with
+    from segments long enough to hold them. X12 allows six groups in a
+    segment; a writer that puts more in one still sends that money, so they
+    are read too, with a warning on the seventh. Problems are flagged with
     ``scope`` (``transaction`` for PLB money, ``warning`` for CAS). ``elements``, the
     caller's :class:`Elements` of ``positions`` if it has them, serve the first group.
 
@@ -395,7 +415,7 @@ def _element_groups(r: ChunkReader, positions: np.ndarray, first: int, width: in
     count = r.chunk.splitter.count[positions]
     found_rows, found_k, found_cents, found_bad = [], [], [], []
     found_values: list[list[pa.Array]] = [[] for _ in range(width)]
-    for k in range(6):
+    for k in itertools.count():
         j = first + width * k
         rows = np.arange(len(positions)) if k == 0 else np.flatnonzero(count >= j)
         if k and not len(rows):
@@ -403,6 +423,10 @@ def _element_groups(r: ChunkReader, positions: np.ndarray, first: int, width: in
         sub = elements if k == 0 and elements is not None else Elements.of(r.chunk,
                                                                             positions[rows])
         values = [sub[j + i] for i in range(width)]
+        if k == _GROUPS_ALLOWED:
+            r.flag_mask(positions[rows], np.ones(len(rows), dtype=bool), f"{label}{j:02d}",
+                        values[0], f"at most six reason/amount groups in one {label} segment, "
+                        "as X12 allows (the groups after the sixth are read too)", "warning")
         has_reason = ~np.asarray(pc.equal(values[0], ""))
         has_amount = ~np.asarray(pc.equal(values[1], ""))
         if k == 0:
@@ -441,7 +465,7 @@ def read_provider_adjustments(r: ChunkReader) -> None:
     el = Elements.of(r.chunk, plb)
     dates = r.dates(plb, el, 2, "PLB02")
     rows, (composite, _), cents, _ = _element_groups(r, plb, 3, 2, "PLB", "transaction")
-    reason, reference = split_values(composite, comp, 2)
+    reason, reference = (_id(part) for part in split_values(composite, comp, 2))
     r.out["provider_adjustments"] = {
         "_tx": tx[rows],
         "reason_code": reason,

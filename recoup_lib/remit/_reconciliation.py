@@ -58,7 +58,8 @@ class Reconciliation(StepResult):
         The day the ledger was read.
     as_of_note : str
         Where ``as_of`` came from when it was not given (the latest
-        remittance or notice date); blank when given.
+        remittance or notice date, or that the files hold no date); blank
+        when given.
     """
 
     remit: Remit
@@ -263,7 +264,7 @@ def reconcile(remits, notices=None, as_of=None) -> Reconciliation:
             dates.append(data["notice_date"].max())
         known = [d for d in dates if not pd.isna(d)]
         as_of = max(known).date() if known else None
-        note = "the latest remittance or notice date" if known else ""
+        note = "the latest remittance or notice date" if known else "no date found in the files read"
     else:
         as_of = pd.Timestamp(as_of).date()
     if data is not None and as_of is not None:

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import csv
 import json
+import os
 
 import pytest
 from hostile_helpers import AS_OF, rewrite_csv, set_cell
@@ -194,6 +195,20 @@ def test_remit_out_never_replaces_inputs(hostile, where):
            "an_input_file": next((folder / "remits").glob("*.835")), "a_file": folder / "payments.csv",
            "practice_holding_remits": folder}[where]
     hostile.run("remit", *files, "--out", out, expect=2, names=["--out"])
+
+
+def test_remit_and_reconcile_read_a_file_whose_name_is_not_utf8(hostile):
+    """A remittance saved on another system (Latin-1 name ``caf\\xe9.835``) is read; its name is shown
+    with the byte escaped, in the summary and in every CSV."""
+    folder = hostile.practice()
+    remits = sorted((folder / "remits").glob("*.835"))
+    odd = folder / "remits" / os.fsdecode(b"caf\xe9-" + os.fsencode(remits[0].name))
+    remits[0].rename(odd)
+    run = hostile.run("remit", folder / "remits", "--out", "r", expect=0, out="r")
+    files = (hostile.path("r") / "files.csv").read_text(encoding="utf-8")
+    assert "caf\\xe9-" in files and "caf\\xe9-" in (hostile.path("r") / "transactions.csv").read_text(encoding="utf-8")
+    assert "0 set aside" in run.out
+    hostile.run("reconcile", folder / "remits", "--out", "c", expect=0, out="c")
 
 
 def test_remit_of_nothing_readable_is_exit_1(hostile):
