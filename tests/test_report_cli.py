@@ -202,7 +202,7 @@ def test_remits_are_read_through_recoup_lib_remit_when_present(remits_folder, mo
             "reference": ["ICN"], "match": ["claim"]})
         transactions = pd.DataFrame({"balanced": [True, False]})
         return types.SimpleNamespace(recoupments=recoupments, transactions=transactions,
-                                     problems=pd.DataFrame({"message": ["x"]}))
+                                     problems=pd.DataFrame({"message": ["x"]}), loaded=True)
 
     module = types.ModuleType("recoup_lib.remit")
     module.read_835 = read_835
@@ -243,3 +243,36 @@ def test_an_as_of_before_the_first_date_of_service_is_a_usage_error(tmp_path, ca
     said = capsys.readouterr().err
     assert "--as-of 1900-01-01 is before the folder's first date of service" in said
     assert not out.exists()
+
+
+def _generated_with_remits(tmp_path) -> Path:
+    out = tmp_path / "practice"
+    assert main(["generate", "--lines", "400", "--seed", "5", "--out", str(out)]) == 0
+    return out
+
+
+def test_835s_saved_as_txt_or_without_a_suffix_count_as_recoup_remit_reads_them(tmp_path, capsys):
+    """A payer portal saves ERAs as .txt or with no suffix; recoup remit reads them by their content,
+    and the report read only .835/.edi/.x12, so its money taken back came out smaller."""
+    folder = _generated_with_remits(tmp_path)
+    named = build_report(folder)
+    files = [f for f in sorted((folder / "remits").rglob("*.835")) if b"PLB" in f.read_bytes()]  # take-backs
+    assert len(files) >= 2
+    files[0].rename(files[0].with_suffix(".txt"))
+    files[1].rename(files[1].with_suffix(""))
+    (folder / "remits" / "claims.txt").write_text("ISA*00*~GS*HC~ST*837*0001~SE*2*0001~", encoding="utf-8")
+    renamed = build_report(folder)
+    assert metric_value(renamed.metrics, "recoupment_dollars") == metric_value(named.metrics, "recoupment_dollars")
+    assert renamed.recoupment_source == named.recoupment_source
+
+
+def test_remits_with_nothing_usable_switch_the_money_taken_back_off_not_to_zero(tmp_path, capsys):
+    folder = _generated_with_remits(tmp_path)
+    shutil.rmtree(folder / "remits")
+    (folder / "remits").mkdir()
+    (folder / "remits" / "era.835").write_text("ISA*00*broken~", encoding="utf-8")
+    out = tmp_path / "out"
+    assert main(["report", str(folder), "--out", str(out)]) == 0
+    row = _metrics(out)["recoupment_dollars"]
+    assert row["available"] == "false" and "no transaction of remits/ (1 file) could be used" in row["note"]
+    assert "Money taken back: off" in capsys.readouterr().out

@@ -261,7 +261,9 @@ def other_transaction_kinds(data: bytes, head: int = 65536) -> list[str]:
 
 
 def remits_in(folder) -> list[Path]:
-    """The 835 files of an audit folder's ``remits/`` (by :data:`REMIT_SUFFIXES`), sorted; [] without one.
+    """The 835 files of an audit folder's ``remits/``, sorted; [] without one: those named as 835s
+    (:data:`REMIT_SUFFIXES`), and any other file whose first bytes are X12 holding no transaction but
+    835s (an ERA a portal saved as ``.txt``, or with no suffix), as ``recoup remit`` reads them.
 
     The folder is walked as ``recoup remit`` walks one (subfolders and linked
     folders read, hidden entries skipped), so an office that files its 835s
@@ -273,4 +275,14 @@ def remits_in(folder) -> list[Path]:
     remits = Path(folder) / "remits"
     if not remits.is_dir():
         return []
-    return [p for p in _walk(remits, []) if p.suffix.lower() in REMIT_SUFFIXES]
+    return [p for p in _walk(remits, []) if p.suffix.lower() in REMIT_SUFFIXES or _holds_835(p)]
+
+
+def _holds_835(path: Path) -> bool:
+    """Whether a file's first 64 KB are X12 naming no transaction set other than 835."""
+    try:
+        with open(path, "rb") as handle:
+            head = handle.read(65536)
+    except OSError:
+        return False
+    return looks_like_x12(head) and b"835" in head and not other_transaction_kinds(head)

@@ -277,8 +277,12 @@ def _remittance(folder: Path, recoupments, problems: list):
             return None, "", ("No remittance data: remits/ holds no 835 file ("
                               + ", ".join(REMIT_SUFFIXES) + ")."), [], None
         remit, messages = read_remits(files)
-        return (recoupments_frame(remit.recoupments), f"remits/ ({len(files)} file{'s' if len(files) != 1 else ''})",
-                None, messages, remit)
+        count = f"{len(files)} file{'s' if len(files) != 1 else ''}"
+        if not remit.loaded:
+            reason = (f"No remittance data: no transaction of remits/ ({count}) could be used; run "
+                      "`recoup remit` on the folder to see why.")
+            return None, "", reason, messages, None
+        return recoupments_frame(remit.recoupments), f"remits/ ({count})", None, messages, remit
     return None, "", None, [], None
 
 
