@@ -213,3 +213,25 @@ def test_a_copy_whose_file_name_holds_the_different_copy_words_is_not_a_differen
     printed = capsys.readouterr().out
     assert "DIFFERENT COPY" not in printed and "differ from the copy kept" not in printed
     assert "1 repeated (counted once)" in printed or "1 transaction(s) repeated another" in printed
+
+
+def test_the_same_remittance_from_two_senders_is_counted_as_the_rule_says_and_named(tmp_path, capsys):
+    """An ERA fetched from the payer's portal and again through a clearinghouse carries two ISA
+    senders: by the contract a repeat is the same sender's, so both are counted, and a warning
+    names both files. A copy with other claims under another sender is no such warning."""
+    sent = (DATA / "medicare-part-a.835").read_text(encoding="utf-8")
+    sender = sent.split("*")[6]
+    assert len(sender) == 15
+    (tmp_path / "era").mkdir()
+    (tmp_path / "era" / "portal.835").write_text(sent, encoding="utf-8")
+    (tmp_path / "era" / "clearinghouse.835").write_text(sent.replace(sender, "CLEARINGHOUSE01", 1),
+                                                        encoding="utf-8")
+    assert main(["remit", str(tmp_path / "era"), "--out", str(tmp_path / "out")]) == 0
+    files = csv(tmp_path / "out" / "files.csv").set_index("file")["status"].to_dict()
+    assert files == {"clearinghouse.835": "read", "portal.835": "read"}
+    [warning] = csv(tmp_path / "out" / "warnings.csv").query("message.str.contains('another sender')")["message"]
+    assert warning.startswith("portal.835, ") and "the same payment as the one in clearinghouse.835" in warning
+    (tmp_path / "era" / "clearinghouse.835").write_text(
+        sent.replace(sender, "CLEARINGHOUSE01", 1).replace("CLP*777777*", "CLP*777778*"), encoding="utf-8")
+    assert main(["remit", str(tmp_path / "era"), "--out", str(tmp_path / "out")]) == 0
+    assert not csv(tmp_path / "out" / "warnings.csv")["message"].str.contains("another sender").any()

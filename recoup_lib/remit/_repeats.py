@@ -10,6 +10,11 @@ were given or found in, so the tables never depend on that order; every other
 copy is left out of the tables and listed as a warning naming the one kept,
 and saying so when the two hold different claims, service lines, adjustments
 or provider adjustments.
+
+The same payment delivered by two routes (the payer's portal and a
+clearinghouse) carries two ISA senders: by that rule it is no repeat, and
+both copies are counted. When two such transactions have the same payer,
+trace number, amount and content, a warning says so and names both files.
 """
 
 from __future__ import annotations
@@ -115,7 +120,9 @@ def find_repeats(parts: dict, txn_file: np.ndarray, bad_txn: set, labels: list[s
         who = str(sender[t]).strip() or f"(no ISA; payer {str(payer[t]).strip()})"
         copies.setdefault((who, str(trace[t]).strip(), int(amount[t])), []).append(t)
     repeats = {key: found for key, found in copies.items() if len(found) > 1}
-    content = _contents(parts, {t for found in repeats.values() for t in found}) if repeats else {}
+    routes = _other_routes(copies, payer)
+    wanted = {t for found in repeats.values() for t in found} | {t for group in routes for t in group}
+    content = _contents(parts, wanted) if wanted else {}
     repeated: set[int] = set()
     for (who, number, cents), (kept, *later) in repeats.items():
         for t in later:
@@ -128,4 +135,28 @@ def find_repeats(parts: dict, txn_file: np.ndarray, bad_txn: set, labels: list[s
                 f"{labels[int(txn_file[kept])]}, segment {int(segment[kept])} (same sender "
                 f"{who!r}, trace {number}, {dollars(cents)}){differs}",
                 "warning", ACTION["repeat"], str(trace[t])))
+    for group in routes:
+        first, *others = group
+        for t in others:
+            if content[t] != content[first]:
+                continue
+            problems.append(SegmentProblem(
+                labels[int(txn_file[t])], int(segment[t]), "ST", "TRN02", str(trace[t]),
+                f"each remittance once: this transaction holds the same payment as the one in "
+                f"{labels[int(txn_file[first])]}, segment {int(segment[first])} (payer "
+                f"{str(payer[t]).strip()!r}, trace {str(trace[t]).strip()}, {dollars(int(amount[t]))}, the same "
+                f"claims and adjustments) but came from another sender ({str(sender[t]).strip()!r}, not "
+                f"{str(sender[first]).strip()!r}): both are counted, as a repeat is the same sender's; if one "
+                "came through a clearinghouse and the other from the payer's portal, keep one of the files",
+                "warning", ACTION["warning"], str(trace[t])))
     return repeated
+
+
+def _other_routes(copies: dict[tuple, list[int]], payer: list) -> list[list[int]]:
+    """The kept transactions (first of each repeat key) that share payer, trace number and amount
+    under different senders: by the contract's rule not a repeat (a repeat is the same sender's),
+    but the same remittance delivered twice when they also hold the same claims (checked after)."""
+    by_payment: dict[tuple, list[int]] = {}
+    for (_, number, cents), found in copies.items():
+        by_payment.setdefault((str(payer[found[0]]).strip(), number, cents), []).append(found[0])
+    return [group for group in by_payment.values() if len(group) > 1]
