@@ -129,6 +129,9 @@ def _edges_plain(arr: pa.Array) -> bool:
 NO_VALUE = ("n/a", "na", "#n/a", "null", "(null)", "none", "(none)", "nan", "(blank)", "-", "--")
 _NO_VALUE_MONEY = tuple(word for word in NO_VALUE if "-" not in word)
 _LONGEST_NO_VALUE = max(len(word) for word in NO_VALUE)
+#: The first bytes of those words, in either case: only values starting so are compared.
+_STARTS_NO_VALUE = np.zeros(256, dtype=bool)
+_STARTS_NO_VALUE[[ord(c) for word in NO_VALUE for c in {word[0], word[0].upper()}]] = True
 
 
 def no_value(values, money: bool = False) -> np.ndarray:
@@ -142,8 +145,11 @@ def no_value(values, money: bool = False) -> np.ndarray:
     present = _bytes_present(arr)
     if not (present[ord("n")] or present[ord("N")] or (not money and present[ord("-")])):
         return found
-    offsets, _ = array_parts(arr)
-    short = (np.diff(offsets) <= _LONGEST_NO_VALUE) & (np.diff(offsets) > 0)
+    offsets, raw = array_parts(arr)
+    lengths = np.diff(offsets)
+    short = (lengths <= _LONGEST_NO_VALUE) & (lengths > 0)
+    if short.any():
+        short[short] = _STARTS_NO_VALUE[raw[offsets[:-1][short]]]
     if short.any():
         words = _NO_VALUE_MONEY if money else NO_VALUE
         found[short] = np.asarray(pc.is_in(pc.utf8_lower(arr.filter(pa.array(short))),
