@@ -19,6 +19,7 @@ import pytest
 
 from recoup_lib.ingest import import_files, read_837
 from recoup_lib.ingest._x12spans import Parts, span_codes
+from recoup_lib.ingest._x837_envelope import NO_IEA, NO_SE, SE_COUNT
 from recoup_lib.remit._segments import segment_code
 
 ISA = ("ISA*00*          *00*          *ZZ*SENDER         *ZZ*RECEIVER       *250102*1200*^*00501*"
@@ -274,3 +275,29 @@ def test_an_837_downloaded_with_a_banner_line_before_its_isa_is_imported_as_an_8
     # C2's second line has no date of service (set aside, as in the file without the banner).
     assert result.tables["claim_lines.csv"]["claim_id"].tolist() == ["C2", "C3"]
     assert any("batch.txt, segment 1: warning" in m and "text before it was skipped" in m for m in result.messages)
+
+
+def enveloped(body: list[str]) -> bytes:
+    """An interchange whose SE01 counts its transaction's segments, GE and IEA closing it."""
+    se = f"SE*{len(HEAD) - 1 + len(body) + 1}*0001"
+    return (ISA + "\n" + "".join(s + "~\n" for s in HEAD + body + [se, "GE*1*1", "IEA*1*000000001"])).encode()
+
+
+def test_a_file_cut_short_between_segments_is_warned_about_by_its_envelopes(tmp_path):
+    """Cut between two segments, a file still reads as good X12: its missing SE and IEA (or an SE01
+    that does not count the segments) are the only sign that claims are missing, so each is warned
+    about, naming the ST or ISA segment."""
+    body = [s.format(hl=2, member="M1") if "{" in s else s for s in SUBSCRIBER] + [
+        "CLM*C1*90***11:B:1*Y*A*Y*Y", "HI*ABK:E119", "DTP*472*D8*20250105", "LX*1", "SV1*HC:99213*60*UN*1***1",
+        "LX*2", "SV1*HC:87070*30*UN*1***1"]
+    whole = enveloped(body)
+    (tmp_path / "whole.837").write_bytes(whole)
+    (tmp_path / "cut.837").write_bytes(whole[:whole.index(b"LX*2")])
+    (tmp_path / "miscounted.837").write_bytes(whole.replace(f"SE*{len(HEAD) + len(body)}*".encode(), b"SE*9*"))
+    assert read_837(tmp_path / "whole.837").problems == []
+    cut = read_837(tmp_path / "cut.837")
+    assert [r["line_no"] for r in rows(cut)] == ["1"]
+    assert cut.problems == [("cut.837", 1, "warning: " + NO_IEA.format(count="1")),
+                            ("cut.837", 3, "warning: " + NO_SE.format(count="1"))]
+    assert read_837(tmp_path / "miscounted.837").problems == [
+        ("miscounted.837", 3, "warning: " + SE_COUNT.format(count="1"))]

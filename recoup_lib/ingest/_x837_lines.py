@@ -36,6 +36,7 @@ import pyarrow.compute as pc
 
 from ..remit._segments import segment_code
 from ._x12spans import Parts, Segments, first_owned, running
+from ._x837_envelope import envelope_warnings
 from ._x837_values import diagnoses, line_diagnoses, mend, service_fields, to_iso
 
 __all__ = ["LINE_COLUMNS", "REVENUE_ONLY", "read_segments"]
@@ -147,6 +148,7 @@ def read_segments(segs: Segments, labels: list[str]):
     for i in np.flatnonzero(not_837):
         warnings.append((_order(segs, st[i], 0), (labels[int(segs.files[st[i]])], int(segs.numbers[st[i]]),
                                                    f"transaction set aside: ST01 is {st_kind[i]!r}, not an 837 claim")))
+    envelope_warnings(segs, lambda rows, what: _warn_first_per_file(segs, rows, labels, warnings, what))
     if not len(lx):
         _warn_first_per_file(segs, clm, labels, warnings, _NO_SERVICE_LINE)
         return _empty_lines(), set_aside, warnings
