@@ -19,7 +19,7 @@ import pytest
 
 from recoup_lib.ingest import import_files, read_837
 from recoup_lib.ingest._x12spans import Parts, span_codes
-from recoup_lib.ingest._x837_envelope import NO_IEA, NO_SE, SE_COUNT
+from recoup_lib.ingest._x837_envelope import CUT_SHORT, NO_IEA, NO_SE, SE_COUNT
 from recoup_lib.remit._segments import segment_code
 
 ISA = ("ISA*00*          *00*          *ZZ*SENDER         *ZZ*RECEIVER       *250102*1200*^*00501*"
@@ -301,3 +301,23 @@ def test_a_file_cut_short_between_segments_is_warned_about_by_its_envelopes(tmp_
                             ("cut.837", 3, "warning: " + NO_SE.format(count="1"))]
     assert read_837(tmp_path / "miscounted.837").problems == [
         ("miscounted.837", 3, "warning: " + SE_COUNT.format(count="1"))]
+
+
+def test_the_service_line_a_file_ends_inside_is_set_aside_not_read_with_its_cut_values(tmp_path):
+    """Cut inside its last segment, a file's last element may be cut (units 12 read as 1) while the
+    line has all it needs (here the claim's date): that line is set aside with the reason, the
+    others are read. A file only missing the terminator after its IEA loses nothing."""
+    body = [s.format(hl=2, member="M1") if "{" in s else s for s in SUBSCRIBER] + [
+        "CLM*C1*420***11:B:1*Y*A*Y*Y", "DTP*472*D8*20250105", "HI*ABK:E119", "LX*1", "SV1*HC:99213*60*UN*1***1",
+        "LX*2", "SV1*HC:97110*360*UN*12***1"]
+    whole = enveloped(body)
+    cut = whole[:whole.index(b"*UN*12") + len(b"*UN*1")]
+    (tmp_path / "cut.837").write_bytes(cut)
+    (tmp_path / "unended.837").write_bytes(whole.rstrip(b"~\n"))
+    claims = read_837(tmp_path / "cut.837")
+    assert [(r["line_no"], r["units"]) for r in rows(claims)] == [("1", "1")]
+    last = 1 + len(HEAD) + len(body)
+    assert claims.set_aside == [("cut.837", last - 1, CUT_SHORT.format(segment=last), "LX*2")]
+    unended = read_837(tmp_path / "unended.837")
+    assert [(r["line_no"], r["units"]) for r in rows(unended)] == [("1", "1"), ("2", "12")]
+    assert unended.set_aside == []

@@ -36,7 +36,7 @@ import pyarrow.compute as pc
 
 from ..remit._segments import segment_code
 from ._x12spans import Parts, Segments, first_owned, running
-from ._x837_envelope import envelope_warnings
+from ._x837_envelope import CUT_SHORT, envelope_warnings, lines_cut_short
 from ._x837_values import diagnoses, line_diagnoses, mend, service_fields, to_iso
 
 __all__ = ["LINE_COLUMNS", "REVENUE_ONLY", "read_segments"]
@@ -231,6 +231,9 @@ def read_segments(segs: Segments, labels: list[str]):
     reason = np.full(len(lx), "", dtype=object)
     reason[~prof & ~inst] = "an LX service line without SV1 (837P) or SV2 (837I)"
     reason[(sv3_of >= 0) & ~prof & ~inst] = "a dental service line (SV3, 837D): only 837P and 837I are read"
+    cut_lines, cut_segments = lines_cut_short(segs, owner)
+    for line, segment in zip(cut_lines, cut_segments):
+        reason[line] = CUT_SHORT.format(segment=segment)
     reason[line_claim < 0] = "an LX service line outside any claim (no CLM before it)"
     reason[bad_txn] = "a service line of a transaction that is not an 837"
     keep = reason == ""
