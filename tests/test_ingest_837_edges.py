@@ -321,3 +321,18 @@ def test_the_service_line_a_file_ends_inside_is_set_aside_not_read_with_its_cut_
     unended = read_837(tmp_path / "unended.837")
     assert [(r["line_no"], r["units"]) for r in rows(unended)] == [("1", "1"), ("2", "12")]
     assert unended.set_aside == []
+
+
+def test_a_name_holding_the_element_separator_does_not_shift_the_id_read(tmp_path):
+    """``O*BRIEN`` written as is pushes NM108 into NM109: the subscriber's id was read as ``MI``, the
+    rendering NPI as ``XX``. NM110-NM112 are unused in 837s, so the id is the last filled element,
+    with one warning per file naming the first such NM1."""
+    subscriber = ["HL*2*1*22*0", "SBR*P*18*******CI", "NM1*IL*1*O*BRIEN*JANE****MI*M1", "NM1*PR*2*PAYER*****PI*P1"]
+    body = subscriber + ["CLM*C1*60***11:B:1*Y*A*Y*Y", "HI*ABK:E119", "NM1*82*1*DE*LA ROSA*RAY****XX*2222222222",
+                         "LX*1", "SV1*HC:99213*60*UN*1***1", "DTP*472*D8*20250105"]
+    path = tmp_path / "names.837"
+    path.write_bytes(enveloped(body))
+    claims = read_837(path)
+    assert [(r["patient_id"], r["payer_id"], r["rendering_npi"]) for r in rows(claims)] == [("M1", "P1", "2222222222")]
+    assert [(f, seg, why[:59]) for f, seg, why in claims.problems] == [
+        ("names.837", 2 + len(HEAD) + 2, "warning: 2 NM1 segment(s) with elements filled past NM109, ")]

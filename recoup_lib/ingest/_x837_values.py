@@ -20,7 +20,7 @@ from ..remit._segments import parse_amounts, segment_code
 from ._values import insert_icd_dot
 from ._x12spans import Parts, span_text
 
-__all__ = ["mend", "to_iso", "charges", "whole_units", "service_fields", "diagnoses", "line_diagnoses"]
+__all__ = ["mend", "to_iso", "charges", "whole_units", "service_fields", "diagnoses", "line_diagnoses", "name_ids"]
 
 _DX_POINTED = ("ABK", "ABF", "BK", "BF")
 _ICD9 = ("BK", "BF")
@@ -212,6 +212,29 @@ def service_fields(segs, sv1_of: np.ndarray, sv2_of: np.ndarray, prof: np.ndarra
     return {"code": parts[1], "modifiers": _modifiers(parts), "charge": charges(pick(2, 3)),
             "units": whole_units(pick(4, 5)), "pos": pick(5, None) if pos_given else _blank(n),
             "pointers": mend(pick(7, None), files, alt, comp), "revenue": pick(None, 1)}
+
+
+def name_ids(names) -> tuple[pa.Array | None, np.ndarray]:
+    """Each NM1's id, and which NM1s hold filled elements past NM109 (``names``: their Fields).
+
+    The 837 guides leave NM110-NM112 unused, so an element filled past NM109 means the
+    segment holds one separator too many: a name written with the element separator in it
+    (``NM1*IL*1*O*BRIEN*JANE****MI*P000061``) pushes the qualifier into NM109 and the id
+    after it. The id is then the last filled element. Returns ``(None, none shifted)`` when
+    no NM1 is so (the ids are NM109: ``names[9]``).
+    """
+    count = names.count
+    shifted = np.zeros(len(count), dtype=bool)
+    if not len(count) or int(count.max()) < 10:
+        return None, shifted
+    last = np.zeros(len(count), dtype=np.int64)
+    for j in range(10, int(count.max()) + 1):
+        last = np.where((count >= j) & ~names.empty(j), j, last)
+    shifted = last >= 10
+    ids = names[9]
+    for j in np.unique(last[shifted]):
+        ids = pc.if_else(pa.array(last == j), names[int(j)], ids)
+    return ids, shifted
 
 
 _POINTED_CODES = np.array([segment_code(q) for q in _DX_POINTED], dtype=np.uint32)
