@@ -336,3 +336,16 @@ def test_a_name_holding_the_element_separator_does_not_shift_the_id_read(tmp_pat
     assert [(r["patient_id"], r["payer_id"], r["rendering_npi"]) for r in rows(claims)] == [("M1", "P1", "2222222222")]
     assert [(f, seg, why[:59]) for f, seg, why in claims.problems] == [
         ("names.837", 2 + len(HEAD) + 2, "warning: 2 NM1 segment(s) with elements filled past NM109, ")]
+
+
+def test_codes_written_in_lower_case_are_read_in_capitals(tmp_path):
+    """Procedure, modifier and diagnosis codes in lower case (``g0439``, ``rt``, ``e119``) are read in
+    capitals, as from an export: the audit's fee schedules and edits list them so and would never
+    match them otherwise."""
+    body = [s.format(hl=2, member="M1") if "{" in s else s for s in SUBSCRIBER] + [
+        "CLM*C1*60***11:B:1*Y*A*Y*Y", "HI*ABK:e119*ABF:i10", "LX*1", "SV1*HC:g0439:rt*60*UN*1***1:2",
+        "DTP*472*D8*20250105"]
+    path = tmp_path / "lower.837"
+    path.write_bytes(enveloped(body))
+    got = [(r["procedure_code"], r["modifiers"], r["diagnosis_codes"]) for r in rows(read_837(path))]
+    assert got == [("G0439", "RT", "E11.9;I10")]

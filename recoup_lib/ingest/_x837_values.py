@@ -17,7 +17,7 @@ import pyarrow.compute as pc
 from ..arrowtext import array_parts
 from ..money import format_cents_arrow
 from ..remit._segments import parse_amounts, segment_code
-from ._values import insert_icd_dot
+from ._values import as_code, insert_icd_dot
 from ._x12spans import Parts, span_text
 
 __all__ = ["mend", "to_iso", "charges", "whole_units", "service_fields", "diagnoses", "line_diagnoses", "name_ids"]
@@ -192,7 +192,8 @@ def service_fields(segs, sv1_of: np.ndarray, sv2_of: np.ndarray, prof: np.ndarra
                    alt: dict[int, str], files: np.ndarray) -> dict:
     """Procedure, modifiers, units, charge, place of service and pointers of each line.
 
-    ``sv1_of``/``sv2_of``: each line's SV1 or SV2 row (837P lines take SV1,
+    Codes are read in capitals (``hc:g0439:rt`` gives ``G0439``, ``RT``), as the audit's tables
+    write them. ``sv1_of``/``sv2_of``: each line's SV1 or SV2 row (837P lines take SV1,
     the others SV2).
     """
     n = len(prof)
@@ -209,7 +210,8 @@ def service_fields(segs, sv1_of: np.ndarray, sv2_of: np.ndarray, prof: np.ndarra
 
     parts = Parts(mend(pick(1, 2), files, alt, comp), comp)
     pos_given = any_prof and bool((~professional.empty(5)[np.maximum(on_sv1, 0)] & prof).any())
-    return {"code": parts[1], "modifiers": _modifiers(parts), "charge": charges(pick(2, 3)),
+    return {"code": as_code(parts[1], upper=True), "modifiers": as_code(_modifiers(parts), upper=True),
+            "charge": charges(pick(2, 3)),
             "units": whole_units(pick(4, 5)), "pos": pick(5, None) if pos_given else _blank(n),
             "pointers": mend(pick(7, None), files, alt, comp), "revenue": pick(None, 1)}
 
@@ -301,7 +303,7 @@ def diagnoses(segs, owner, n_claims: int, comp: str, alt) -> tuple[pa.Array, np.
     codes_a, icd9_a = pa.concat_arrays(codes), np.concatenate(icd9)
     if not bool(np.all(sort == np.arange(len(sort)))):
         codes_a, icd9_a = codes_a.take(pa.array(sort)), icd9_a[sort]
-    codes_a = _with_dots(codes_a, icd9_a)
+    codes_a = _with_dots(as_code(codes_a, upper=True), icd9_a)
     count = np.bincount(claims_a[sort], minlength=n_claims)
     start = np.concatenate([[0], np.cumsum(count)[:-1]])
     return codes_a, start, count
