@@ -39,6 +39,7 @@ from ..csvread import RESERVED_PREFIX
 from ..csvrecords import last_line_leaves_quote_open
 from ..filekind import not_a_file, utf16_codec
 from ..formulas import GUARD, unguard_formulas, unguard_text, unwrap_text_formulas
+from ..remit._files import shown
 from ._exact import csv_body_exact
 
 __all__ = ["RawExport", "read_export", "split_sheet", "WORKBOOK_SUFFIXES", "decode_bytes", "preview_rows"]
@@ -388,7 +389,7 @@ def _read_csv_data(path: Path, data: bytes, encoding: str, score, transcode: boo
             "header_starts_at": first_line}
     columns, rows, extra = _csv_body(data, header_line, headers, delimiter, path.name,
                                      encoding if transcode else None)
-    return RawExport(path.name, headers, columns, rows, set_aside + extra, info)
+    return RawExport(shown(path.name), headers, columns, rows, set_aside + extra, info)
 
 
 def _blank_lines_before(data: bytes) -> tuple[int, int]:

@@ -24,7 +24,7 @@ import numpy as np
 import pyarrow as pa
 
 from ..filekind import not_a_file
-from ..remit._files import looks_like_x12
+from ..remit._files import looks_like_x12, shown
 from ._x12cut import cut_file
 from ._x12spans import Segments
 from ._x837_lines import LINE_COLUMNS, read_segments
@@ -81,8 +81,8 @@ def expand_paths(paths) -> tuple[list[Path], set[int]]:
 
 
 def _labels(files: list[Path]) -> list[str]:
-    names = [f.name for f in files]
-    return names if len(set(names)) == len(names) else [str(f) for f in files]
+    names = [shown(f.name) for f in files]
+    return names if len(set(names)) == len(names) else [shown(str(f)) for f in files]
 
 
 def read_837(paths) -> Claims837:
