@@ -546,6 +546,19 @@ def test_import_of_a_file_whose_name_is_not_utf8(hostile, name, text):
     assert "cl\\xe9ims" in counts and ",claims,claim_lines.csv," in counts
 
 
+@pytest.mark.parametrize("given", ["claims", "payments", "hidden only"])
+def test_import_of_a_folder_holding_no_file_is_exit_1_naming_it(hostile, given):
+    """An empty folder of 837s (or one holding only hidden files) gave exit 0, "wrote 4 files" and no
+    claim_lines.csv; an empty folder of 835s gave an empty payments.csv. Both are refused."""
+    hostile.path("in/x12").mkdir(parents=True)
+    hostile.write("in/charges.csv", CLAIMS)
+    if given == "hidden only":
+        hostile.write("in/x12/.sent/claims.837", X12_CLAIM)
+    argv = ["--claims", "in/charges.csv", "--payments", "in/x12"] if given == "payments" else ["--claims", "in/x12"]
+    hostile.run("import", *argv, "--out", "imp", expect=1, out="imp", names=["in/x12", "holds no file"])
+    assert not hostile.path("imp").exists()
+
+
 @pytest.mark.parametrize("argv", [["score", "/dev/zero", "/dev/zero"],
                                   ["exercises", "grade", "/dev/zero", "--out", "grades.csv"],
                                   ["remit", "/dev/zero", "--out", "remit"],
