@@ -143,18 +143,23 @@ def test_a_file_without_st_never_borrows_the_transaction_of_the_file_before_it(t
     assert read_837(tmp_path / bad_name).set_aside == together.set_aside
 
 
-def test_a_pointer_past_the_claims_diagnoses_is_left_out_with_a_warning_naming_the_segment(tmp_path):
-    """SV107 points into the claim's HI list; a pointer past its end names no diagnosis. The line is
-    read with the diagnoses its other pointers name, and one warning per file counts such lines."""
+@pytest.mark.parametrize("pointers, codes", [(["1:3", "5", "2"], ["E11.9", "", "I10"]),
+                                             (["0", "A:2", "1"], ["", "I10", "E11.9"])])
+def test_a_pointer_past_the_claims_diagnoses_is_left_out_with_a_warning_naming_the_segment(tmp_path, pointers,
+                                                                                           codes):
+    """SV107 points into the claim's HI list; a pointer past its end, ``0`` or not a number (``A``, a
+    letter as on the paper form) names no diagnosis. The line is read with the diagnoses its other
+    pointers name, and one warning per file counts such lines."""
+    first, second, third = (f"SV1*HC:{code}*{charge}*UN*1***{p}" for code, charge, p in
+                            zip(("99213", "87070", "99211"), (60, 30, 10), pointers))
     segments = (SUBSCRIBER + ["CLM*C9*90***11:B:1*Y*A*Y*Y", "HI*ABK:E119*ABF:I10", "DTP*472*D8*20250105",
-                              "LX*1", "SV1*HC:99213*60*UN*1***1:3", "LX*2", "SV1*HC:87070*30*UN*1***5",
-                              "LX*3", "SV1*HC:99211*10*UN*1***2"])
+                              "LX*1", first, "LX*2", second, "LX*3", third])
     path = tmp_path / "pointers.837"
     path.write_bytes(x12(segments))
     claims = read_837(path)
-    assert [r["diagnosis_codes"] for r in rows(claims)] == ["E11.9", "", "I10"]
+    assert [r["diagnosis_codes"] for r in rows(claims)] == codes
     warnings = [p for p in claims.problems if "SV107" in p[2]]
-    lx_1 = 1 + len(HEAD) + segments.index("SV1*HC:99213*60*UN*1***1:3")
+    lx_1 = 1 + len(HEAD) + segments.index(first)
     assert warnings == [("pointers.837", lx_1, "warning: 2 service line(s) point (SV107) to a diagnosis their "
                          "claim's HI does not list, this one first; those pointers are left out of "
                          "diagnosis_codes (read)")]
@@ -349,3 +354,4 @@ def test_codes_written_in_lower_case_are_read_in_capitals(tmp_path):
     path.write_bytes(enveloped(body))
     got = [(r["procedure_code"], r["modifiers"], r["diagnosis_codes"]) for r in rows(read_837(path))]
     assert got == [("G0439", "RT", "E11.9;I10")]
+

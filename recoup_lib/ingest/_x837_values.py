@@ -344,10 +344,11 @@ def _with_dots(codes: pa.Array, icd9: np.ndarray) -> pa.Array:
     return pa.Array.from_buffers(pa.string(), len(codes), [None, pa.py_buffer(ends), pa.py_buffer(out)])
 
 
-def _pointer_numbers(split: Parts, k: int) -> np.ndarray:
-    """Pointer ``k`` of each line as a number (``1``, ``01``, ``1.00`` -> 1); 0 when not a number."""
+def _pointer_numbers(split: Parts, k: int) -> tuple[np.ndarray, np.ndarray]:
+    """Pointer ``k`` of each line as a number (``1``, ``01``, ``1.00`` -> 1; 0 when not a number), and
+    whether the line writes one (a ``0`` or an ``A`` is written, and names no diagnosis)."""
     if not (split.count >= k).any():
-        return np.zeros(len(split), dtype=np.int64)
+        return np.zeros(len(split), dtype=np.int64), np.zeros(len(split), dtype=bool)
     begin, end = split.span(k)
     length = end - begin
     first, second = _bytes_at(split.buf, begin) - 48, _bytes_at(split.buf, begin + 1) - 48
@@ -359,22 +360,23 @@ def _pointer_numbers(split: Parts, k: int) -> np.ndarray:
         ptr = pc.replace_substring_regex(split[k].filter(pa.array(other)), r"^(\d+)\.0*$", r"\1")
         got = pc.cast(pc.if_else(pc.utf8_is_digit(ptr), ptr, pa.scalar("0")), pa.int64()).fill_null(0)
         num[other] = np.asarray(got)
-    return num
+    return num, length > 0
 
 
 def line_diagnoses(pointers: pa.Array, prof: np.ndarray, line_claim: np.ndarray, dx,
                    comp: str) -> tuple[pa.Array, np.ndarray]:
     """Codes each line points to (837P), or all its claim's codes (837I), ``;``-joined; and which
-    837P lines point (SV107) past the diagnoses their claim lists (those pointers are left out)."""
+    837P lines write a pointer (SV107) that names none of the diagnoses their claim lists (past
+    their end, ``0``, or not a number: those pointers are left out)."""
     codes, start, count = dx
     n = len(line_claim)
     split = Parts(pointers, comp)
     cnt, base = count[line_claim], start[line_claim]
     index, dangling = [], np.zeros(n, dtype=bool)
     for k in range(4):
-        num = _pointer_numbers(split, k)
+        num, written = _pointer_numbers(split, k)
         ok = prof & (num >= 1) & (num <= cnt)
-        dangling |= prof & (num > cnt)
+        dangling |= prof & written & ~ok
         index.append(np.where(ok, base + num - 1, -1))
     if not len(codes):
         return _blank(n), dangling
