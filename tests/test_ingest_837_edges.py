@@ -8,15 +8,18 @@ the end of a segment, a file without any ST, and terminators followed by CR, LF 
 from __future__ import annotations
 
 import gc
+import gzip
 import os
 import subprocess
 import sys
+import zipfile
 from pathlib import Path
 
 import numpy as np
 import pyarrow as pa
 import pytest
 
+from recoup_lib.errors import InputError
 from recoup_lib.ingest import import_files, read_837
 from recoup_lib.ingest._x12spans import Parts, span_codes
 from recoup_lib.ingest._x837_envelope import CUT_SHORT, NO_IEA, NO_SE, SE_COUNT
@@ -355,3 +358,28 @@ def test_codes_written_in_lower_case_are_read_in_capitals(tmp_path):
     got = [(r["procedure_code"], r["modifiers"], r["diagnosis_codes"]) for r in rows(read_837(path))]
     assert got == [("G0439", "RT", "E11.9;I10")]
 
+
+
+def test_an_archive_of_837s_is_named_as_one_with_what_to_do(tmp_path):
+    """837s are often sent zipped. A zip given as --claims was "not a readable workbook
+    (InvalidFileException: openpyxl does not support .zip file format ...)", a .gz "binary data: a PDF,
+    an image or a damaged file?", a zip in a folder of 837s "not an X12 file": each now says it is an
+    archive, what it holds, and to unpack it."""
+    with zipfile.ZipFile(tmp_path / "claims.zip", "w") as archive:
+        archive.writestr("a.837", claims_file())
+        archive.writestr("b.837", claims_file())
+    (tmp_path / "claims.837.gz").write_bytes(gzip.compress(claims_file()))
+    with pytest.raises(InputError, match=r"claims\.zip: not a workbook but a zip archive holding a\.837, b\.837 "
+                                         r"\(unzip it"):
+        import_files(tmp_path / "claims.zip")
+    with pytest.raises(InputError, match=r"claims\.837\.gz: .*binary data: a gzip archive, to unpack first"):
+        import_files(tmp_path / "claims.837.gz")
+    folder = tmp_path / "sent"
+    folder.mkdir()
+    (folder / "claims.zip").write_bytes((tmp_path / "claims.zip").read_bytes())
+    (folder / "c.837").write_bytes(claims_file())
+    claims = read_837(folder)
+    assert len(claims) == len(expected())
+    assert [p for p in claims.problems if p[0] == "claims.zip"] == [
+        ("claims.zip", 0, "skipped (in a folder of 837s): not an X12 file but a zip archive holding a.837, b.837 "
+                          "(unzip it and give the files it holds, or their folder)")]

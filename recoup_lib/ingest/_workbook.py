@@ -19,6 +19,7 @@ import numpy as np
 import pyarrow as pa
 
 from ..errors import InputError
+from ..filekind import zip_archive
 from ..remit._files import shown
 from ._disguised import spreadsheet_xml_rows, web_page_rows
 from ._tables import RawExport, _unique, find_header, preview_rows
@@ -166,6 +167,9 @@ def _workbook_rows(path: Path, sheet: str | None, kind: str) -> tuple[list[list]
 
         book = openpyxl.load_workbook(path, read_only=True, data_only=True)
     except Exception as exc:  # noqa: BLE001
+        archive = zip_archive(path)
+        if archive is not None:
+            raise InputError(f"{path.name}: not a workbook but {archive}") from None
         raise InputError(f"{path.name}: not a readable workbook ({type(exc).__name__}: {exc})") from None
     names = book.sheetnames
     if sheet is not None and sheet not in names:
