@@ -4,7 +4,8 @@ A path given as an input may be no regular file (:func:`not_a_file`): missing,
 a folder, or a pipe or a device, which is never opened. A file's first bytes
 may show it is not CSV text (:func:`not_csv_text`): a workbook, a PDF or an
 image under a ``.csv`` name (:data:`BYTE_SIGNATURES`), or Excel's "Unicode
-text", UTF-16 with or without a byte-order mark (:func:`utf16_codec`).
+text", UTF-16 with or without a byte-order mark (:func:`utf16_codec`). A zip
+that is not a workbook is an archive, named with what it holds (:func:`zip_archive`).
 
 These are asked in one place by every reader: :mod:`recoup_lib.csvread`
 refuses such a file saying what it is, ``recoup import``
@@ -15,9 +16,11 @@ the exercises' grader names it.
 
 from __future__ import annotations
 
+import zipfile
 from pathlib import Path
 
-__all__ = ["NOT_A_REGULAR_FILE", "not_a_file", "BYTE_SIGNATURES", "byte_signature", "utf16_codec", "not_csv_text"]
+__all__ = ["NOT_A_REGULAR_FILE", "not_a_file", "BYTE_SIGNATURES", "byte_signature", "zip_archive", "utf16_codec",
+           "not_csv_text"]
 
 
 #: What a path given as an input file is when it is neither missing nor a file: reading a pipe waits
@@ -45,6 +48,7 @@ BYTE_SIGNATURES = (
     (b"\x89PNG", "binary", "a PNG image"),
     (b"\xff\xd8\xff", "binary", "a JPEG image"),
     (b"GIF8", "binary", "a GIF image"),
+    (b"\x1f\x8b", "binary", "a gzip archive, to unpack first"),
 )
 #: Bytes at the start of a file in which UTF-16 without a byte-order mark is looked for.
 _UTF16_WINDOW = 4096
@@ -53,6 +57,21 @@ _UTF16_WINDOW = 4096
 def byte_signature(head: bytes) -> tuple[str, str] | None:
     """(kind, what the file is) when ``head`` starts with one of :data:`BYTE_SIGNATURES`, else None."""
     return next(((kind, what) for signature, kind, what in BYTE_SIGNATURES if head.startswith(signature)), None)
+
+
+def zip_archive(path: Path) -> str | None:
+    """What a zip archive that is not a workbook holds, and what to do with it (a folder of 837s or
+    exports zipped to be sent: ``a zip archive holding a.837, b.837 (unzip it ...)``); None for a
+    workbook (its ``[Content_Types].xml``, an ``.ods``'s ``mimetype``) or a file that is no zip."""
+    try:
+        with zipfile.ZipFile(path) as archive:
+            names = [info.filename for info in archive.infolist() if not info.is_dir()]
+    except (zipfile.BadZipFile, OSError, ValueError):
+        return None
+    if {"[Content_Types].xml", "mimetype"} & set(names):
+        return None
+    held = ", ".join(names[:3]) + (f" and {len(names) - 3} more" if len(names) > 3 else "") if names else "nothing"
+    return f"a zip archive holding {held} (unzip it and give the files it holds, or their folder)"
 
 
 def utf16_codec(data: bytes) -> str | None:

@@ -8,17 +8,21 @@ the end of a segment, a file without any ST, and terminators followed by CR, LF 
 from __future__ import annotations
 
 import gc
+import gzip
 import os
 import subprocess
 import sys
+import zipfile
 from pathlib import Path
 
 import numpy as np
 import pyarrow as pa
 import pytest
 
+from recoup_lib.errors import InputError
 from recoup_lib.ingest import import_files, read_837
 from recoup_lib.ingest._x12spans import Parts, span_codes
+from recoup_lib.ingest._x837_envelope import CUT_SHORT, NO_IEA, NO_SE, SE_COUNT
 from recoup_lib.remit._segments import segment_code
 
 ISA = ("ISA*00*          *00*          *ZZ*SENDER         *ZZ*RECEIVER       *250102*1200*^*00501*"
@@ -142,18 +146,23 @@ def test_a_file_without_st_never_borrows_the_transaction_of_the_file_before_it(t
     assert read_837(tmp_path / bad_name).set_aside == together.set_aside
 
 
-def test_a_pointer_past_the_claims_diagnoses_is_left_out_with_a_warning_naming_the_segment(tmp_path):
-    """SV107 points into the claim's HI list; a pointer past its end names no diagnosis. The line is
-    read with the diagnoses its other pointers name, and one warning per file counts such lines."""
+@pytest.mark.parametrize("pointers, codes", [(["1:3", "5", "2"], ["E11.9", "", "I10"]),
+                                             (["0", "A:2", "1"], ["", "I10", "E11.9"])])
+def test_a_pointer_past_the_claims_diagnoses_is_left_out_with_a_warning_naming_the_segment(tmp_path, pointers,
+                                                                                           codes):
+    """SV107 points into the claim's HI list; a pointer past its end, ``0`` or not a number (``A``, a
+    letter as on the paper form) names no diagnosis. The line is read with the diagnoses its other
+    pointers name, and one warning per file counts such lines."""
+    first, second, third = (f"SV1*HC:{code}*{charge}*UN*1***{p}" for code, charge, p in
+                            zip(("99213", "87070", "99211"), (60, 30, 10), pointers))
     segments = (SUBSCRIBER + ["CLM*C9*90***11:B:1*Y*A*Y*Y", "HI*ABK:E119*ABF:I10", "DTP*472*D8*20250105",
-                              "LX*1", "SV1*HC:99213*60*UN*1***1:3", "LX*2", "SV1*HC:87070*30*UN*1***5",
-                              "LX*3", "SV1*HC:99211*10*UN*1***2"])
+                              "LX*1", first, "LX*2", second, "LX*3", third])
     path = tmp_path / "pointers.837"
     path.write_bytes(x12(segments))
     claims = read_837(path)
-    assert [r["diagnosis_codes"] for r in rows(claims)] == ["E11.9", "", "I10"]
+    assert [r["diagnosis_codes"] for r in rows(claims)] == codes
     warnings = [p for p in claims.problems if "SV107" in p[2]]
-    lx_1 = 1 + len(HEAD) + segments.index("SV1*HC:99213*60*UN*1***1:3")
+    lx_1 = 1 + len(HEAD) + segments.index(first)
     assert warnings == [("pointers.837", lx_1, "warning: 2 service line(s) point (SV107) to a diagnosis their "
                          "claim's HI does not list, this one first; those pointers are left out of "
                          "diagnosis_codes (read)")]
@@ -274,3 +283,103 @@ def test_an_837_downloaded_with_a_banner_line_before_its_isa_is_imported_as_an_8
     # C2's second line has no date of service (set aside, as in the file without the banner).
     assert result.tables["claim_lines.csv"]["claim_id"].tolist() == ["C2", "C3"]
     assert any("batch.txt, segment 1: warning" in m and "text before it was skipped" in m for m in result.messages)
+
+
+def enveloped(body: list[str]) -> bytes:
+    """An interchange whose SE01 counts its transaction's segments, GE and IEA closing it."""
+    se = f"SE*{len(HEAD) - 1 + len(body) + 1}*0001"
+    return (ISA + "\n" + "".join(s + "~\n" for s in HEAD + body + [se, "GE*1*1", "IEA*1*000000001"])).encode()
+
+
+def test_a_file_cut_short_between_segments_is_warned_about_by_its_envelopes(tmp_path):
+    """Cut between two segments, a file still reads as good X12: its missing SE and IEA (or an SE01
+    that does not count the segments) are the only sign that claims are missing, so each is warned
+    about, naming the ST or ISA segment."""
+    body = [s.format(hl=2, member="M1") if "{" in s else s for s in SUBSCRIBER] + [
+        "CLM*C1*90***11:B:1*Y*A*Y*Y", "HI*ABK:E119", "DTP*472*D8*20250105", "LX*1", "SV1*HC:99213*60*UN*1***1",
+        "LX*2", "SV1*HC:87070*30*UN*1***1"]
+    whole = enveloped(body)
+    (tmp_path / "whole.837").write_bytes(whole)
+    (tmp_path / "cut.837").write_bytes(whole[:whole.index(b"LX*2")])
+    (tmp_path / "miscounted.837").write_bytes(whole.replace(f"SE*{len(HEAD) + len(body)}*".encode(), b"SE*9*"))
+    assert read_837(tmp_path / "whole.837").problems == []
+    cut = read_837(tmp_path / "cut.837")
+    assert [r["line_no"] for r in rows(cut)] == ["1"]
+    assert cut.problems == [("cut.837", 1, "warning: " + NO_IEA.format(count="1")),
+                            ("cut.837", 3, "warning: " + NO_SE.format(count="1"))]
+    assert read_837(tmp_path / "miscounted.837").problems == [
+        ("miscounted.837", 3, "warning: " + SE_COUNT.format(count="1"))]
+
+
+def test_the_service_line_a_file_ends_inside_is_set_aside_not_read_with_its_cut_values(tmp_path):
+    """Cut inside its last segment, a file's last element may be cut (units 12 read as 1) while the
+    line has all it needs (here the claim's date): that line is set aside with the reason, the
+    others are read. A file only missing the terminator after its IEA loses nothing."""
+    body = [s.format(hl=2, member="M1") if "{" in s else s for s in SUBSCRIBER] + [
+        "CLM*C1*420***11:B:1*Y*A*Y*Y", "DTP*472*D8*20250105", "HI*ABK:E119", "LX*1", "SV1*HC:99213*60*UN*1***1",
+        "LX*2", "SV1*HC:97110*360*UN*12***1"]
+    whole = enveloped(body)
+    cut = whole[:whole.index(b"*UN*12") + len(b"*UN*1")]
+    (tmp_path / "cut.837").write_bytes(cut)
+    (tmp_path / "unended.837").write_bytes(whole.rstrip(b"~\n"))
+    claims = read_837(tmp_path / "cut.837")
+    assert [(r["line_no"], r["units"]) for r in rows(claims)] == [("1", "1")]
+    last = 1 + len(HEAD) + len(body)
+    assert claims.set_aside == [("cut.837", last - 1, CUT_SHORT.format(segment=last), "LX*2")]
+    unended = read_837(tmp_path / "unended.837")
+    assert [(r["line_no"], r["units"]) for r in rows(unended)] == [("1", "1"), ("2", "12")]
+    assert unended.set_aside == []
+
+
+def test_a_name_holding_the_element_separator_does_not_shift_the_id_read(tmp_path):
+    """``O*BRIEN`` written as is pushes NM108 into NM109: the subscriber's id was read as ``MI``, the
+    rendering NPI as ``XX``. NM110-NM112 are unused in 837s, so the id is the last filled element,
+    with one warning per file naming the first such NM1."""
+    subscriber = ["HL*2*1*22*0", "SBR*P*18*******CI", "NM1*IL*1*O*BRIEN*JANE****MI*M1", "NM1*PR*2*PAYER*****PI*P1"]
+    body = subscriber + ["CLM*C1*60***11:B:1*Y*A*Y*Y", "HI*ABK:E119", "NM1*82*1*DE*LA ROSA*RAY****XX*2222222222",
+                         "LX*1", "SV1*HC:99213*60*UN*1***1", "DTP*472*D8*20250105"]
+    path = tmp_path / "names.837"
+    path.write_bytes(enveloped(body))
+    claims = read_837(path)
+    assert [(r["patient_id"], r["payer_id"], r["rendering_npi"]) for r in rows(claims)] == [("M1", "P1", "2222222222")]
+    assert [(f, seg, why[:59]) for f, seg, why in claims.problems] == [
+        ("names.837", 2 + len(HEAD) + 2, "warning: 2 NM1 segment(s) with elements filled past NM109, ")]
+
+
+def test_codes_written_in_lower_case_are_read_in_capitals(tmp_path):
+    """Procedure, modifier and diagnosis codes in lower case (``g0439``, ``rt``, ``e119``) are read in
+    capitals, as from an export: the audit's fee schedules and edits list them so and would never
+    match them otherwise."""
+    body = [s.format(hl=2, member="M1") if "{" in s else s for s in SUBSCRIBER] + [
+        "CLM*C1*60***11:B:1*Y*A*Y*Y", "HI*ABK:e119*ABF:i10", "LX*1", "SV1*HC:g0439:rt*60*UN*1***1:2",
+        "DTP*472*D8*20250105"]
+    path = tmp_path / "lower.837"
+    path.write_bytes(enveloped(body))
+    got = [(r["procedure_code"], r["modifiers"], r["diagnosis_codes"]) for r in rows(read_837(path))]
+    assert got == [("G0439", "RT", "E11.9;I10")]
+
+
+
+def test_an_archive_of_837s_is_named_as_one_with_what_to_do(tmp_path):
+    """837s are often sent zipped. A zip given as --claims was "not a readable workbook
+    (InvalidFileException: openpyxl does not support .zip file format ...)", a .gz "binary data: a PDF,
+    an image or a damaged file?", a zip in a folder of 837s "not an X12 file": each now says it is an
+    archive, what it holds, and to unpack it."""
+    with zipfile.ZipFile(tmp_path / "claims.zip", "w") as archive:
+        archive.writestr("a.837", claims_file())
+        archive.writestr("b.837", claims_file())
+    (tmp_path / "claims.837.gz").write_bytes(gzip.compress(claims_file()))
+    with pytest.raises(InputError, match=r"claims\.zip: not a workbook but a zip archive holding a\.837, b\.837 "
+                                         r"\(unzip it"):
+        import_files(tmp_path / "claims.zip")
+    with pytest.raises(InputError, match=r"claims\.837\.gz: .*binary data: a gzip archive, to unpack first"):
+        import_files(tmp_path / "claims.837.gz")
+    folder = tmp_path / "sent"
+    folder.mkdir()
+    (folder / "claims.zip").write_bytes((tmp_path / "claims.zip").read_bytes())
+    (folder / "c.837").write_bytes(claims_file())
+    claims = read_837(folder)
+    assert len(claims) == len(expected())
+    assert [p for p in claims.problems if p[0] == "claims.zip"] == [
+        ("claims.zip", 0, "skipped (in a folder of 837s): not an X12 file but a zip archive holding a.837, b.837 "
+                          "(unzip it and give the files it holds, or their folder)")]

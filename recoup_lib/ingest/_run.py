@@ -21,7 +21,7 @@ from ..errors import WHOLE_LINE, WHOLE_PAYMENT, InputError, Problem, UsageError
 from ..filekind import utf16_codec
 from ..folder import line_exists
 from ..money import format_cents
-from ..remit._files import looks_like_x12
+from ..remit._files import looks_like_x12, shown
 from ..schema import SPECS, parse_table
 from ._build import Built, build_export, rename_reason, required_fields, text_frame
 from ._fields import KINDS, TARGET_FILES, check_required, normalise_header, propose, recognised_fields
@@ -29,7 +29,7 @@ from ._mapping import _check_columns_option, _fill_down_fields, _fixed_for, _wro
 from ._remit_payments import payments_from_835
 from ._result import ImportResult, SourceReport
 from ._tables import check_readable, read_export, split_sheet
-from ._x837 import LINE_COLUMNS, _workers, read_837
+from ._x837 import LINE_COLUMNS, _workers, expand_paths, read_837
 
 __all__ = ["import_files", "preview_file"]
 
@@ -49,10 +49,15 @@ def _is_x12_source(spec) -> bool:
     ------
     InputError
         The file is X12 saved as UTF-16 or in lower case, which the X12 reader does not take
-        (read as an export, it would end in a puzzling "no header for required field").
+        (read as an export, it would end in a puzzling "no header for required field"); or
+        the folder holds no file at all (read, it would give no row and no message).
     """
     path, _ = split_sheet(spec)
     if path.is_dir():
+        if not expand_paths(path)[0]:
+            raise InputError(f"{shown(path)}: the folder holds no file to read (files and folders whose "
+                             "name starts with '.' are passed over); give the folder that holds the 837 or 835 "
+                             "files.")
         return True
     try:
         with open(path, "rb") as handle:

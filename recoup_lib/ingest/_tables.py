@@ -37,8 +37,9 @@ from ..errors import InputError
 from ..arrowtext import string_parts
 from ..csvread import RESERVED_PREFIX
 from ..csvrecords import last_line_leaves_quote_open
-from ..filekind import not_a_file, utf16_codec
+from ..filekind import byte_signature, not_a_file, utf16_codec
 from ..formulas import GUARD, unguard_formulas, unguard_text, unwrap_text_formulas
+from ..remit._files import shown
 from ._exact import csv_body_exact
 
 __all__ = ["RawExport", "read_export", "split_sheet", "WORKBOOK_SUFFIXES", "decode_bytes", "preview_rows"]
@@ -260,8 +261,11 @@ def read_export(spec: str | Path, score) -> RawExport:
     if kind == "empty":
         raise InputError(f"{path.name}: the file is empty (expected a header row and data)")
     if kind == "binary":
-        raise InputError(f"{path.name}: not a CSV export nor a workbook (it holds binary data: a PDF, an image "
-                         "or a damaged file?); give the export itself")
+        with open(path, "rb") as handle:
+            signature = byte_signature(handle.read(8))
+        what = signature[1] if signature else "a PDF, an image or a damaged file?"
+        raise InputError(f"{path.name}: not a CSV export nor a workbook (it holds binary data: {what}); give the "
+                         "export itself")
     raw = _read_csv(path, score) if kind == "text" else read_workbook(path, sheet, score, kind)
     named_as = "workbook" if path.suffix.lower() in WORKBOOK_SUFFIXES else "text"
     if kind != named_as:
@@ -388,7 +392,7 @@ def _read_csv_data(path: Path, data: bytes, encoding: str, score, transcode: boo
             "header_starts_at": first_line}
     columns, rows, extra = _csv_body(data, header_line, headers, delimiter, path.name,
                                      encoding if transcode else None)
-    return RawExport(path.name, headers, columns, rows, set_aside + extra, info)
+    return RawExport(shown(path.name), headers, columns, rows, set_aside + extra, info)
 
 
 def _blank_lines_before(data: bytes) -> tuple[int, int]:

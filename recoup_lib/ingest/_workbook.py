@@ -19,6 +19,8 @@ import numpy as np
 import pyarrow as pa
 
 from ..errors import InputError
+from ..filekind import zip_archive
+from ..remit._files import shown
 from ._disguised import spreadsheet_xml_rows, web_page_rows
 from ._tables import RawExport, _unique, find_header, preview_rows
 
@@ -165,6 +167,9 @@ def _workbook_rows(path: Path, sheet: str | None, kind: str) -> tuple[list[list]
 
         book = openpyxl.load_workbook(path, read_only=True, data_only=True)
     except Exception as exc:  # noqa: BLE001
+        archive = zip_archive(path)
+        if archive is not None:
+            raise InputError(f"{path.name}: not a workbook but {archive}") from None
         raise InputError(f"{path.name}: not a readable workbook ({type(exc).__name__}: {exc})") from None
     names = book.sheetnames
     if sheet is not None and sheet not in names:
@@ -182,7 +187,7 @@ def read_workbook(path: Path, sheet: str | None, score, kind: str = "workbook") 
     :func:`_fill_merged`), formula cells without a saved value noted (see :func:`_formulas_without_values`)."""
     grid, chosen, merged, names = _workbook_rows(path, sheet, kind)
     unsaved = _formulas_without_values(path, chosen) if kind == "workbook" else []
-    label = f"{path.name}#{chosen}" if sheet is not None else path.name
+    label = f"{shown(path.name)}#{chosen}" if sheet is not None else shown(path.name)
     preview = list(preview_rows([_cell_text(v) for v in row] for row in grid))
     if not any(any(c.strip() for c in row) for row in preview):
         others = [n for n in names if n != chosen]

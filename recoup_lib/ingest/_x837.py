@@ -23,8 +23,8 @@ from pathlib import Path
 import numpy as np
 import pyarrow as pa
 
-from ..filekind import not_a_file
-from ..remit._files import looks_like_x12
+from ..filekind import byte_signature, not_a_file, zip_archive
+from ..remit._files import looks_like_x12, shown
 from ._x12cut import cut_file
 from ._x12spans import Segments
 from ._x837_lines import LINE_COLUMNS, read_segments
@@ -81,8 +81,8 @@ def expand_paths(paths) -> tuple[list[Path], set[int]]:
 
 
 def _labels(files: list[Path]) -> list[str]:
-    names = [f.name for f in files]
-    return names if len(set(names)) == len(names) else [str(f) for f in files]
+    names = [shown(f.name) for f in files]
+    return names if len(set(names)) == len(names) else [shown(str(f)) for f in files]
 
 
 def read_837(paths) -> Claims837:
@@ -184,7 +184,8 @@ def _workers() -> int:
 def _cut(path: Path) -> tuple[str, tuple | None]:
     """(why the file is not read or "", its pieces as :func:`._x12cut.cut_file` gives them or None
     when it is not X12). A path that is not a regular file is never opened: reading a pipe waits
-    for a writer for ever, and a device never ends."""
+    for a writer for ever, and a device never ends. A file that is not X12 but something its first
+    bytes name (a zip archive of 837s, a PDF) is said to be that."""
     what = not_a_file(path)
     if what == "no such file" and path.is_symlink():
         what = f"a link to {os.readlink(path)}, which does not exist"
@@ -194,7 +195,12 @@ def _cut(path: Path) -> tuple[str, tuple | None]:
         data = path.read_bytes()
     except OSError as exc:
         return f"cannot be read ({exc.strerror or exc})", None
-    return "", (cut_file(data, keep_breaks=True) if looks_like_x12(data, utf16=False) else None)
+    if looks_like_x12(data, utf16=False):
+        return "", cut_file(data, keep_breaks=True)
+    signature = byte_signature(data[:8])
+    if signature is None:
+        return "", None
+    return f"not an X12 file but {zip_archive(path) or signature[1]}", None
 
 
 #: Bytes of files per batch; the batches fix the order in which lines set aside and warnings are reported.

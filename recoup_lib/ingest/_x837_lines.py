@@ -36,7 +36,8 @@ import pyarrow.compute as pc
 
 from ..remit._segments import segment_code
 from ._x12spans import Parts, Segments, first_owned, running
-from ._x837_values import diagnoses, line_diagnoses, mend, service_fields, to_iso
+from ._x837_envelope import CUT_SHORT, envelope_warnings, lines_cut_short
+from ._x837_values import diagnoses, line_diagnoses, mend, name_ids, service_fields, to_iso
 
 __all__ = ["LINE_COLUMNS", "REVENUE_ONLY", "read_segments"]
 
@@ -147,6 +148,7 @@ def read_segments(segs: Segments, labels: list[str]):
     for i in np.flatnonzero(not_837):
         warnings.append((_order(segs, st[i], 0), (labels[int(segs.files[st[i]])], int(segs.numbers[st[i]]),
                                                    f"transaction set aside: ST01 is {st_kind[i]!r}, not an 837 claim")))
+    envelope_warnings(segs, lambda rows, what: _warn_first_per_file(segs, rows, labels, warnings, what))
     if not len(lx):
         _warn_first_per_file(segs, clm, labels, warnings, _NO_SERVICE_LINE)
         return _empty_lines(), set_aside, warnings
@@ -157,7 +159,14 @@ def read_segments(segs: Segments, labels: list[str]):
     nm1 = segs.where("NM1")
     names = segs.of("NM1")
     entity = names.code(1)
-    has_id = ~names.empty(9)
+    ids, shifted = name_ids(names)
+    has_id = ~names.empty(9) | shifted
+    if shifted.any():
+        _warn_first_per_file(segs, nm1[shifted], labels, warnings,
+                             NAME_SHIFTED.replace("{separator}", repr(segs.separators.element)))
+
+    def id_at(index: np.ndarray) -> pa.Array:
+        return names.text_at(9, index) if ids is None else _take_text(ids, index)
     nm1_hl = owner(nm1, 0)
 
     def per_hl(code: str) -> np.ndarray:
@@ -229,6 +238,9 @@ def read_segments(segs: Segments, labels: list[str]):
     reason = np.full(len(lx), "", dtype=object)
     reason[~prof & ~inst] = "an LX service line without SV1 (837P) or SV2 (837I)"
     reason[(sv3_of >= 0) & ~prof & ~inst] = "a dental service line (SV3, 837D): only 837P and 837I are read"
+    cut_lines, cut_segments = lines_cut_short(segs, owner)
+    for line, segment in zip(cut_lines, cut_segments):
+        reason[line] = CUT_SHORT.format(segment=segment)
     reason[line_claim < 0] = "an LX service line outside any claim (no CLM before it)"
     reason[bad_txn] = "a service line of a transaction that is not an 837"
     keep = reason == ""
@@ -264,9 +276,9 @@ def read_segments(segs: Segments, labels: list[str]):
     out = {
         "claim_id": claims.text_at(1, line_claim),
         "line_no": segs.of("LX").text_at(1, kept) if line_no is None else line_no.take(pa.array(kept)),
-        "patient_id": names.text_at(9, _index(patient_of_claim, line_claim)),
-        "payer_id": names.text_at(9, _index(payer_of_claim, line_claim)),
-        "rendering_npi": names.text_at(9, rend), "service_date": date,
+        "patient_id": id_at(_index(patient_of_claim, line_claim)),
+        "payer_id": id_at(_index(payer_of_claim, line_claim)),
+        "rendering_npi": id_at(rend), "service_date": date,
         "submitted_date": submitted, "procedure_code": svc["code"],
         "modifiers": svc["modifiers"], "units": svc["units"], "charge": svc["charge"],
         "diagnosis_codes": diagnosis, "place_of_service": pos,
@@ -287,6 +299,10 @@ def read_segments(segs: Segments, labels: list[str]):
 #: Why an 837I line with a revenue code and no procedure code is set aside.
 REVENUE_ONLY = ("an institutional line with a revenue code and no procedure code (SV202-2 blank): the audit's "
                 "rules read procedure codes (HCPCS/CPT), so this line cannot be audited")
+#: Why an NM1's id is read from its last element (:func:`._x837_values.name_ids`).
+NAME_SHIFTED = ("{count} NM1 segment(s) with elements filled past NM109, this one first: a name holding the "
+                "element separator {separator}? The id (patient, payer, provider) is read from its last "
+                "element (read)")
 _NO_SERVICE_LINE = ("{count} claim(s) with no service line (no SV1 or SV2 after the CLM), this one first: they "
                     "give no claim line (a file cut short?)")
 

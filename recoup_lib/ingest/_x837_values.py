@@ -17,10 +17,10 @@ import pyarrow.compute as pc
 from ..arrowtext import array_parts
 from ..money import format_cents_arrow
 from ..remit._segments import parse_amounts, segment_code
-from ._values import insert_icd_dot
+from ._values import as_code, insert_icd_dot
 from ._x12spans import Parts, span_text
 
-__all__ = ["mend", "to_iso", "charges", "whole_units", "service_fields", "diagnoses", "line_diagnoses"]
+__all__ = ["mend", "to_iso", "charges", "whole_units", "service_fields", "diagnoses", "line_diagnoses", "name_ids"]
 
 _DX_POINTED = ("ABK", "ABF", "BK", "BF")
 _ICD9 = ("BK", "BF")
@@ -192,7 +192,8 @@ def service_fields(segs, sv1_of: np.ndarray, sv2_of: np.ndarray, prof: np.ndarra
                    alt: dict[int, str], files: np.ndarray) -> dict:
     """Procedure, modifiers, units, charge, place of service and pointers of each line.
 
-    ``sv1_of``/``sv2_of``: each line's SV1 or SV2 row (837P lines take SV1,
+    Codes are read in capitals (``hc:g0439:rt`` gives ``G0439``, ``RT``), as the audit's tables
+    write them. ``sv1_of``/``sv2_of``: each line's SV1 or SV2 row (837P lines take SV1,
     the others SV2).
     """
     n = len(prof)
@@ -209,9 +210,33 @@ def service_fields(segs, sv1_of: np.ndarray, sv2_of: np.ndarray, prof: np.ndarra
 
     parts = Parts(mend(pick(1, 2), files, alt, comp), comp)
     pos_given = any_prof and bool((~professional.empty(5)[np.maximum(on_sv1, 0)] & prof).any())
-    return {"code": parts[1], "modifiers": _modifiers(parts), "charge": charges(pick(2, 3)),
+    return {"code": as_code(parts[1], upper=True), "modifiers": as_code(_modifiers(parts), upper=True),
+            "charge": charges(pick(2, 3)),
             "units": whole_units(pick(4, 5)), "pos": pick(5, None) if pos_given else _blank(n),
             "pointers": mend(pick(7, None), files, alt, comp), "revenue": pick(None, 1)}
+
+
+def name_ids(names) -> tuple[pa.Array | None, np.ndarray]:
+    """Each NM1's id, and which NM1s hold filled elements past NM109 (``names``: their Fields).
+
+    The 837 guides leave NM110-NM112 unused, so an element filled past NM109 means the
+    segment holds one separator too many: a name written with the element separator in it
+    (``NM1*IL*1*O*BRIEN*JANE****MI*P000061``) pushes the qualifier into NM109 and the id
+    after it. The id is then the last filled element. Returns ``(None, none shifted)`` when
+    no NM1 is so (the ids are NM109: ``names[9]``).
+    """
+    count = names.count
+    shifted = np.zeros(len(count), dtype=bool)
+    if not len(count) or int(count.max()) < 10:
+        return None, shifted
+    last = np.zeros(len(count), dtype=np.int64)
+    for j in range(10, int(count.max()) + 1):
+        last = np.where((count >= j) & ~names.empty(j), j, last)
+    shifted = last >= 10
+    ids = names[9]
+    for j in np.unique(last[shifted]):
+        ids = pc.if_else(pa.array(last == j), names[int(j)], ids)
+    return ids, shifted
 
 
 _POINTED_CODES = np.array([segment_code(q) for q in _DX_POINTED], dtype=np.uint32)
@@ -278,7 +303,7 @@ def diagnoses(segs, owner, n_claims: int, comp: str, alt) -> tuple[pa.Array, np.
     codes_a, icd9_a = pa.concat_arrays(codes), np.concatenate(icd9)
     if not bool(np.all(sort == np.arange(len(sort)))):
         codes_a, icd9_a = codes_a.take(pa.array(sort)), icd9_a[sort]
-    codes_a = _with_dots(codes_a, icd9_a)
+    codes_a = _with_dots(as_code(codes_a, upper=True), icd9_a)
     count = np.bincount(claims_a[sort], minlength=n_claims)
     start = np.concatenate([[0], np.cumsum(count)[:-1]])
     return codes_a, start, count
@@ -319,10 +344,11 @@ def _with_dots(codes: pa.Array, icd9: np.ndarray) -> pa.Array:
     return pa.Array.from_buffers(pa.string(), len(codes), [None, pa.py_buffer(ends), pa.py_buffer(out)])
 
 
-def _pointer_numbers(split: Parts, k: int) -> np.ndarray:
-    """Pointer ``k`` of each line as a number (``1``, ``01``, ``1.00`` -> 1); 0 when not a number."""
+def _pointer_numbers(split: Parts, k: int) -> tuple[np.ndarray, np.ndarray]:
+    """Pointer ``k`` of each line as a number (``1``, ``01``, ``1.00`` -> 1; 0 when not a number), and
+    whether the line writes one (a ``0`` or an ``A`` is written, and names no diagnosis)."""
     if not (split.count >= k).any():
-        return np.zeros(len(split), dtype=np.int64)
+        return np.zeros(len(split), dtype=np.int64), np.zeros(len(split), dtype=bool)
     begin, end = split.span(k)
     length = end - begin
     first, second = _bytes_at(split.buf, begin) - 48, _bytes_at(split.buf, begin + 1) - 48
@@ -334,22 +360,23 @@ def _pointer_numbers(split: Parts, k: int) -> np.ndarray:
         ptr = pc.replace_substring_regex(split[k].filter(pa.array(other)), r"^(\d+)\.0*$", r"\1")
         got = pc.cast(pc.if_else(pc.utf8_is_digit(ptr), ptr, pa.scalar("0")), pa.int64()).fill_null(0)
         num[other] = np.asarray(got)
-    return num
+    return num, length > 0
 
 
 def line_diagnoses(pointers: pa.Array, prof: np.ndarray, line_claim: np.ndarray, dx,
                    comp: str) -> tuple[pa.Array, np.ndarray]:
     """Codes each line points to (837P), or all its claim's codes (837I), ``;``-joined; and which
-    837P lines point (SV107) past the diagnoses their claim lists (those pointers are left out)."""
+    837P lines write a pointer (SV107) that names none of the diagnoses their claim lists (past
+    their end, ``0``, or not a number: those pointers are left out)."""
     codes, start, count = dx
     n = len(line_claim)
     split = Parts(pointers, comp)
     cnt, base = count[line_claim], start[line_claim]
     index, dangling = [], np.zeros(n, dtype=bool)
     for k in range(4):
-        num = _pointer_numbers(split, k)
+        num, written = _pointer_numbers(split, k)
         ok = prof & (num >= 1) & (num <= cnt)
-        dangling |= prof & (num > cnt)
+        dangling |= prof & written & ~ok
         index.append(np.where(ok, base + num - 1, -1))
     if not len(codes):
         return _blank(n), dangling

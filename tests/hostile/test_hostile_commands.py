@@ -524,6 +524,41 @@ def test_import_on_hostile_exports(hostile, case):
                 names=["charges.csv"] if expect == 1 else ["--out"] if expect == 2 else [])
 
 
+X12_CLAIM = ("ISA*00*          *00*          *ZZ*SENDER         *ZZ*RECEIVER       *250102*1200*^*00501*000000001*0*P*:~"
+             "GS*HC*SENDER*RECEIVER*20250102*1200*1*X*005010X222A1~ST*837*0001*005010X222A1~"
+             "BHT*0019*00*B1*20250107*1200*CH~HL*1**20*1~NM1*85*2*CLINIC*****XX*1234567893~HL*2*1*22*0~"
+             "SBR*P*18*******CI~NM1*IL*1*DOE*JANE****MI*P1~NM1*PR*2*PAYER*****PI*MCR01~"
+             "CLM*C1*120***11:B:1*Y*A*Y*Y~HI*ABK:I10~LX*1~SV1*HC:99213*120*UN*1***1~DTP*472*D8*20250105~"
+             "SE*14*0001~GE*1*1~IEA*1*000000001~")
+
+
+@pytest.mark.parametrize("name, text", [(b"in/cl\xe9ims.csv", CLAIMS), (b"in/cl\xe9ims.837", X12_CLAIM),
+                                        (b"in/837s/cl\xe9ims.837", X12_CLAIM)])
+def test_import_of_a_file_whose_name_is_not_utf8(hostile, name, text):
+    """A name made on another system (Latin-1 ``\\xe9``) reaches Python with a surrogate that no UTF-8
+    table or Arrow array takes: it ended in "unexpected error: UnicodeEncodeError". It is shown as
+    ``cl\\xe9ims`` in the counts and messages, and the file is read."""
+    hostile.write(os.fsdecode(name), text)
+    given = "in/837s" if b"837s" in name else os.fsdecode(name)
+    run = hostile.run("import", "--claims", given, "--out", "imp", expect=0, out="imp")
+    assert "cl\\xe9ims" in run.out
+    counts = hostile.path("imp/import_counts.csv").read_text(encoding="utf-8")
+    assert "cl\\xe9ims" in counts and ",claims,claim_lines.csv," in counts
+
+
+@pytest.mark.parametrize("given", ["claims", "payments", "hidden only"])
+def test_import_of_a_folder_holding_no_file_is_exit_1_naming_it(hostile, given):
+    """An empty folder of 837s (or one holding only hidden files) gave exit 0, "wrote 4 files" and no
+    claim_lines.csv; an empty folder of 835s gave an empty payments.csv. Both are refused."""
+    hostile.path("in/x12").mkdir(parents=True)
+    hostile.write("in/charges.csv", CLAIMS)
+    if given == "hidden only":
+        hostile.write("in/x12/.sent/claims.837", X12_CLAIM)
+    argv = ["--claims", "in/charges.csv", "--payments", "in/x12"] if given == "payments" else ["--claims", "in/x12"]
+    hostile.run("import", *argv, "--out", "imp", expect=1, out="imp", names=["in/x12", "holds no file"])
+    assert not hostile.path("imp").exists()
+
+
 @pytest.mark.parametrize("argv", [["score", "/dev/zero", "/dev/zero"],
                                   ["exercises", "grade", "/dev/zero", "--out", "grades.csv"],
                                   ["remit", "/dev/zero", "--out", "remit"],
