@@ -383,3 +383,36 @@ def test_an_archive_of_837s_is_named_as_one_with_what_to_do(tmp_path):
     assert [p for p in claims.problems if p[0] == "claims.zip"] == [
         ("claims.zip", 0, "skipped (in a folder of 837s): not an X12 file but a zip archive holding a.837, b.837 "
                           "(unzip it and give the files it holds, or their folder)")]
+
+
+def _claim(number: str, frequency: str, code: str, charge: str, bht_date: str = "20250102") -> bytes:
+    """One 837 file holding claim ``number`` sent with CLM05-3 ``frequency`` and one line."""
+    subscriber = [s.format(hl=2, member="M1") for s in SUBSCRIBER]
+    segments = subscriber + [f"CLM*{number}*{charge}***11:B:{frequency}*Y*A*Y*Y", "HI*ABK:J069",
+                             "LX*1", f"SV1*HC:{code}*{charge}*UN*1***1", "DTP*472*D8*20250101"]
+    return x12(segments).replace(b"*20250102*1200*CH", f"*{bht_date}*1200*CH".encode())
+
+
+def test_a_replacement_claim_takes_its_claims_place_and_a_void_cancels_it(tmp_path):
+    """CLM05-3 7 (replacement) and 8 (void) with the same CLM01: read as plain claims, the corrected
+    line was set aside as a repeat (the wrong code stayed billed) and a voided claim stayed billed."""
+    (tmp_path / "a_original.837").write_bytes(_claim("C1", "1", "99214", "120") + b"")
+    (tmp_path / "b_fixed.837").write_bytes(_claim("C1", "7", "99213", "90", "20250110"))
+    (tmp_path / "c_other.837").write_bytes(_claim("C2", "1", "99212", "60"))
+    (tmp_path / "d_void.837").write_bytes(_claim("C2", "8", "99212", "60", "20250111"))
+    (tmp_path / "e_alone.837").write_bytes(_claim("C3", "7", "99211", "30"))
+    claims = read_837(tmp_path)
+    got = [(r["claim_id"], r["procedure_code"], r["charge"], r["_file"]) for r in rows(claims)]
+    assert got == [("C1", "99213", "90.00", "b_fixed.837"), ("C3", "99211", "30.00", "e_alone.837")]
+    aside = {(f, reason.split(" (")[0]) for f, _, reason, _ in claims.set_aside}
+    assert aside == {("a_original.837", "replaced by the corrected claim in b_fixed.837, segment 13"),
+                     ("c_other.837", "voided by the claim in d_void.837, segment 13"),
+                     ("d_void.837", "a void")}
+    warned = [(f, message) for f, _, message in claims.problems if "CLM05-3" in message]
+    assert [f for f, _ in warned] == ["b_fixed.837", "d_void.837"]
+    # The order the files are given in changes nothing: the later submission (BHT04) decides.
+    again = read_837(sorted(tmp_path.iterdir(), reverse=True))
+    assert sorted((r["claim_id"], r["procedure_code"]) for r in rows(again)) == [("C1", "99213"), ("C3", "99211")]
+    result = import_files(tmp_path)
+    assert result.tables["claim_lines.csv"]["procedure_code"].tolist() == ["99213", "99211"]
+    assert sum(s.rows_set_aside for s in result.sources) == 3

@@ -23,6 +23,7 @@ call, :func:`import_files`, returns an :class:`ImportResult` (``.write(out)``,
 :mod:`._x12spans`           elements as byte spans; text made only for kept values
 :mod:`._x837_values`        837 dates, charges, modifiers, diagnoses as the contract writes them
 :mod:`._x837_envelope`      837 envelopes that tell a file cut short (SE, SE01, IEA)
+:mod:`._x837_frequency`     837 claims resent: a replacement takes its claim's place, a void cancels it
 :mod:`._remit_payments`     835 service-line payments as payments.csv rows
 :mod:`._mapping`            mapping.json loaded and checked; --column, --fill-down
 :mod:`._run`                :func:`import_files`: files in, tables out

@@ -27,6 +27,7 @@ from ..filekind import byte_signature, not_a_file, zip_archive
 from ..remit._files import looks_like_x12, shown
 from ._x12cut import cut_file
 from ._x12spans import Segments
+from ._x837_frequency import CLAIM_COLUMNS, corrected_claims
 from ._x837_lines import LINE_COLUMNS, read_segments
 
 __all__ = ["read_837", "Claims837", "LINE_COLUMNS", "expand_paths"]
@@ -146,6 +147,11 @@ def read_837(paths) -> Claims837:
     # Lines set aside and warnings in the order of the chunks the files fall in (see _Plan).
     set_aside = [entry for _, entry in sorted(set_aside, key=lambda keyed: keyed[0])]
     problems += [entry for _, entry in sorted(warnings, key=lambda keyed: keyed[0])]
+    lines, replaced, notes = corrected_claims(lines, labels)
+    problems += notes
+    if replaced:
+        rank = {label: i for i, label in enumerate(labels)}
+        set_aside = sorted(set_aside + replaced, key=lambda entry: (rank[entry[0]], entry[1]))
     return Claims837(lines, set_aside, problems, labels)
 
 
@@ -259,7 +265,7 @@ def _assemble(parts: list[dict], labels: list[str], each=map) -> dict:
     column of ``parts`` is dropped from them once joined, so the lines are not held twice.
     """
     if not parts:
-        return {name: pa.array([], pa.string()) for name in LINE_COLUMNS + ["_file", "_row"]}
+        return {name: pa.array([], pa.string()) for name in LINE_COLUMNS + ["_file", "_row"]}  # no CLAIM_COLUMNS
     rows = np.concatenate([p.pop("_row") for p in parts])
     file_index = np.concatenate([p.pop("_file") for p in parts])
     position = {label: i for i, label in enumerate(labels)}
@@ -281,7 +287,7 @@ def _assemble(parts: list[dict], labels: list[str], each=map) -> dict:
         joined = pa.concat_arrays([p.pop(name) for p in parts])
         return joined if order is None else joined.take(order)
 
-    names = LINE_COLUMNS + ["_file"]
+    names = LINE_COLUMNS + ["_file"] + list(CLAIM_COLUMNS)
     lines = dict(zip(names, each(column, names)))
     lines["_row"] = rows
     return lines

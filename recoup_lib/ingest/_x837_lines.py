@@ -72,6 +72,7 @@ def _empty_lines() -> dict:
     out = {name: pa.array([], pa.string()) for name in LINE_COLUMNS}
     out["_file"] = np.zeros(0, dtype=np.int64)
     out["_row"] = np.zeros(0, dtype=np.int64)
+    out["_frequency"], out["_claim_row"] = pa.array([], pa.string()), pa.array([], pa.int64())
     return out
 
 
@@ -263,9 +264,9 @@ def read_segments(segs: Segments, labels: list[str]):
     own_dated = (own_date >= 0) & _at(dated, own_date).astype(bool)
     date = to_iso(dates.text_at(3, np.where(own_dated, own_date, _index(date_of_claim, line_claim))))
     pos = svc["pos"]
+    facility = Parts(mend(claims[5], segs.files[clm], alt, comp), comp)
     if not pc.all(pc.not_equal(pos, "")).as_py():
-        claim_pos = Parts(mend(claims[5], segs.files[clm], alt, comp), comp)[0]
-        pos = pc.if_else(pc.equal(pos, ""), claim_pos.take(pa.array(line_claim)), pos)
+        pos = pc.if_else(pc.equal(pos, ""), facility[0].take(pa.array(line_claim)), pos)
     diagnosis, dangling = line_diagnoses(svc["pointers"], prof, line_claim, dx, comp)
     _warn_first_per_file(segs, lx[keep][dangling], labels, warnings,
                          "{count} service line(s) point (SV107) to a diagnosis their claim's HI does not list, "
@@ -285,6 +286,8 @@ def read_segments(segs: Segments, labels: list[str]):
         "line_control": refs.text_at(2, control_of_line[keep]),
         "revenue_code": svc["revenue"], "claim_type": kind,
         "_file": files, "_row": segs.numbers[lx[keep]].astype(np.int64),
+        "_frequency": facility[2].take(pa.array(line_claim)),
+        "_claim_row": pa.array(segs.numbers[clm[line_claim]].astype(np.int64)),
     }
     out, usable = _without_revenue_only(segs, out, lx[keep], labels, set_aside)
     served = np.zeros(len(clm), dtype=bool)
