@@ -416,3 +416,23 @@ def test_a_replacement_claim_takes_its_claims_place_and_a_void_cancels_it(tmp_pa
     result = import_files(tmp_path)
     assert result.tables["claim_lines.csv"]["procedure_code"].tolist() == ["99213", "99211"]
     assert sum(s.rows_set_aside for s in result.sources) == 3
+
+
+def test_a_claim_whose_lx_numbers_repeat_has_its_lines_numbered_by_their_order(tmp_path):
+    """Some systems write LX*1 on every line: read as written, every line after the first repeated
+    the key (claim, line 1) and was set aside. Such a claim's lines are numbered 1, 2, 3 with a
+    warning; a claim numbered properly keeps its numbers (here 1 and 5)."""
+    subscriber = [s.format(hl=2, member="M1") for s in SUBSCRIBER]
+    segments = subscriber + [
+        "CLM*C1*60***11:B:1*Y*A*Y*Y", "HI*ABK:J069", "DTP*472*D8*20250101",
+        "LX*1", "SV1*HC:99213*30*UN*1***1", "LX*1", "SV1*HC:87070*20*UN*1***1", "LX*1", "SV1*HC:36415*10*UN*1***1",
+        "CLM*C2*40***11:B:1*Y*A*Y*Y", "HI*ABK:J069", "DTP*472*D8*20250101",
+        "LX*1", "SV1*HC:99212*30*UN*1***1", "LX*5", "SV1*HC:36415*10*UN*1***1"]
+    (tmp_path / "c.837").write_bytes(x12(segments))
+    claims = read_837(tmp_path / "c.837")
+    got = [(r["claim_id"], r["line_no"], r["procedure_code"]) for r in rows(claims)]
+    assert got == [("C1", "1", "99213"), ("C1", "2", "87070"), ("C1", "3", "36415"),
+                   ("C2", "1", "99212"), ("C2", "5", "36415")]
+    [warning] = [m for _, _, m in claims.problems if "LX line numbers repeat" in m]
+    assert warning.startswith("warning: 1 claim(s)")
+    assert len(import_files(tmp_path / "c.837").tables["claim_lines.csv"]) == 5

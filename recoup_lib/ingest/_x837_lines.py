@@ -271,12 +271,14 @@ def read_segments(segs: Segments, labels: list[str]):
     _warn_first_per_file(segs, lx[keep][dangling], labels, warnings,
                          "{count} service line(s) point (SV107) to a diagnosis their claim's HI does not list, "
                          "this one first; those pointers are left out of diagnosis_codes (read)")
+    line_numbers = segs.of("LX").text_at(1, kept) if line_no is None else line_no.take(pa.array(kept))
+    line_numbers = _numbered_once(segs, line_numbers, line_claim, lx[keep], labels, warnings)
     kind = pc.if_else(pa.array(prof), pa.scalar("837P"), pa.scalar("837I"))
     bht_dates = to_iso(segs.of("BHT")[4])
     submitted = _take_text(bht_dates, _index(bht_of_claim, line_claim))
     out = {
         "claim_id": claims.text_at(1, line_claim),
-        "line_no": segs.of("LX").text_at(1, kept) if line_no is None else line_no.take(pa.array(kept)),
+        "line_no": line_numbers,
         "patient_id": id_at(_index(patient_of_claim, line_claim)),
         "payer_id": id_at(_index(payer_of_claim, line_claim)),
         "rendering_npi": id_at(rend), "service_date": date,
@@ -379,6 +381,41 @@ def _service_lines(segs: Segments, owner: _Owners, clm: np.ndarray, lx: np.ndarr
     numbers[numbered] = ordinal
     own = segs.of("LX").text_at(1, np.where(numbered, -1, np.searchsorted(lx, lines)))
     return lines, pc.if_else(pa.array(numbered), pa.array(numbers.astype(str)), own)
+
+
+def _numbered_once(segs: Segments, numbers: pa.Array, claim: np.ndarray, opens: np.ndarray, labels,
+                   warnings: list) -> pa.Array:
+    """Line numbers with those of a claim that repeats one (every LX written ``LX*1``, as some
+    systems do) replaced by each line's order in its claim, with one warning per file; the
+    others as written. Read as written, the repeats would be set aside as lines already read.
+
+    ``claim``: each line's claim (its lines are together, in order); ``opens``: each line's
+    opening segment (for the warning's place).
+    """
+    if len(numbers) < 2:
+        return numbers
+    same_claim = claim[1:] == claim[:-1]
+    digits = pc.all(pc.utf8_is_digit(numbers)).as_py() and pc.all(pc.less_equal(pc.utf8_length(numbers), 15)).as_py()
+    if digits:
+        values = pc.cast(numbers, pa.int64()).to_numpy(zero_copy_only=False)
+        if not (same_claim & (values[1:] <= values[:-1])).any():
+            return numbers  # increasing within every claim: none repeats
+    codes = pc.dictionary_encode(numbers).indices.to_numpy(zero_copy_only=False).astype(np.int64)
+    key = claim.astype(np.int64) * (int(codes.max()) + 1) + codes
+    order = np.argsort(key, kind="stable")
+    repeated_key = key[order][1:] == key[order][:-1]
+    if not repeated_key.any():
+        return numbers
+    bad_claims = np.unique(claim[order][1:][repeated_key])
+    bad = np.isin(claim, bad_claims)
+    first = np.r_[True, ~same_claim]
+    at = np.arange(len(claim))
+    ordinal = at - np.maximum.accumulate(np.where(first, at, 0)) + 1
+    starts = opens[bad & first]
+    _warn_first_per_file(segs, starts, labels, warnings,
+                         "{count} claim(s) whose LX line numbers repeat (LX*1 on every line?), this one first: "
+                         "their lines are numbered by their order in the claim (read)")
+    return pc.if_else(pa.array(bad), pa.array(ordinal.astype(str)), numbers)
 
 
 def _order(segs: Segments, i: int, kind: int) -> tuple:
