@@ -357,6 +357,11 @@ def test_codes_written_in_lower_case_are_read_in_capitals(tmp_path):
     path.write_bytes(enveloped(body))
     got = [(r["procedure_code"], r["modifiers"], r["diagnosis_codes"]) for r in rows(read_837(path))]
     assert got == [("G0439", "RT", "E11.9;I10")]
+    # The qualifiers too: read as written, 'abk' named no diagnosis and the line's were dropped.
+    path.write_bytes(enveloped([s.replace("HI*ABK:e119*ABF:i10", "HI*abk:e119*abf:i10") for s in body]))
+    claims = read_837(path)
+    assert [r["diagnosis_codes"] for r in rows(claims)] == ["E11.9;I10"]
+    assert not [m for _, _, m in claims.problems if "SV107" in m]
 
 
 

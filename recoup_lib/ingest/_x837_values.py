@@ -242,11 +242,21 @@ def name_ids(names) -> tuple[pa.Array | None, np.ndarray]:
 _POINTED_CODES = np.array([segment_code(q) for q in _DX_POINTED], dtype=np.uint32)
 
 
+def _upper_codes(codes: np.ndarray) -> np.ndarray:
+    """Codes of up to three bytes (:func:`recoup_lib.remit._segments.segment_code`) with their
+    lower-case letters as capitals: a qualifier written ``abk`` is ``ABK``."""
+    codes = codes.astype(np.int64)
+    for shift in (16, 8, 0):
+        byte = (codes >> shift) & 0xFF
+        codes = codes - np.where((byte >= 0x61) & (byte <= 0x7A), 0x20 << shift, 0)
+    return codes
+
+
 def _qualifiers(parts: Parts) -> tuple[np.ndarray, np.ndarray]:
     """Whether each composite's qualifier (piece 0) is one of :data:`_DX_POINTED`, and one of
     :data:`_ICD9`, read from its bytes (a code of its 1-3 bytes and its length)."""
     begin, end = parts.span(0)
-    code, length = parts.code(0), end - begin
+    code, length = _upper_codes(parts.code(0)), end - begin
     lengths = np.array([len(q) for q in _DX_POINTED])
     pointed = np.zeros(len(parts), dtype=bool)
     icd9 = np.zeros(len(parts), dtype=bool)
