@@ -292,7 +292,7 @@ def required_file_alarms(counts: pd.DataFrame, problems: list[Problem]) -> tuple
 
 
 def set_aside_alarm(name: str, rows_read: int, rows_used: int, problems: list[Problem],
-                    fix: str | None = "recoup import --claims FILE --payments FILE --out FOLDER"):
+                    fix: str | None = "recoup import --claims FILE --payments FILE --out FOLDER", x12: bool = False):
     """(error, warning) for a required file that lost all, or more than half, of its rows.
 
     A run that silently sets aside every claim line ("0 findings; $0.00 at
@@ -301,7 +301,8 @@ def set_aside_alarm(name: str, rows_read: int, rows_used: int, problems: list[Pr
     it held (e.g. dates like '01/31/2025'), and suggests ``fix``
     (``recoup import``, which reads US dates, $ amounts, Excel files and
     other headers). ``fix=None`` is for ``recoup import`` itself: the advice
-    is then to check the column mapping and the rows set aside.
+    is then to check the column mapping and the rows set aside, or, for X12
+    files (``x12``: 837s and 835s, which have no mapping), their values.
     """
     set_aside = rows_read - rows_used
     if rows_read <= 0 or set_aside * 2 <= rows_read:
@@ -324,10 +325,15 @@ def set_aside_alarm(name: str, rows_read: int, rows_used: int, problems: list[Pr
         values = list(dict.fromkeys(p.value for p in located if p.column == column and p.value))[:3]
         expected = next(p.expected for p in located if p.column == column)
         shown = ", ".join(repr(v) for v in values)
-        what = (f"; most often column '{column}' ({column_counts[column]:,} rows), which expected "
+        named = f"element {column}" if x12 else f"column '{column}'"
+        what = (f"; most often {named} ({column_counts[column]:,} rows), which expected "
                 f"{expected}" + (f" but held values like {shown}" if shown else ""))
     if fix is None and not located:
         advice, rest = "No audit folder was written.", "see import_rejected.csv for each row's reason."
+    elif fix is None and x12:
+        advice, rest = ("No audit folder was written. Those values are in the X12 files themselves: ask their "
+                        "sender (the billing system or clearinghouse) for corrected files."), \
+            "see import_rejected.csv for each line's segment and reason."
     elif fix is None:
         advice, rest = ("No audit folder was written. If that column is not the one meant, name the right one "
                         "with --column FIELD=HEADER; otherwise correct those values in the export."), \

@@ -441,3 +441,20 @@ def test_a_claim_whose_lx_numbers_repeat_has_its_lines_numbered_by_their_order(t
     [warning] = [m for _, _, m in claims.problems if "LX line numbers repeat" in m]
     assert warning.startswith("warning: 1 claim(s)")
     assert len(import_files(tmp_path / "c.837").tables["claim_lines.csv"]) == 5
+
+
+def test_a_bad_value_in_an_837_is_named_by_its_segment_and_element(tmp_path, capsys):
+    """An 837 has no columns or rows: a value the contract refuses is named by the element it was
+    read from and the line's segment, and the advice is about the files, not --column."""
+    from recoup_lib.cli import main
+
+    subscriber = [s.format(hl=2, member="M1") for s in SUBSCRIBER]
+    (tmp_path / "bad.837").write_bytes(x12(subscriber + [
+        "CLM*C1*60***11:B:1*Y*A*Y*Y", "HI*ABK:J069", "DTP*472*D8*20250101",
+        "LX*1", "SV1*HC:99213*30*UN*abc***1", "LX*2", "SV1*HC:99214*30.999*UN*1***1"]))
+    assert main(["import", "--claims", str(tmp_path / "bad.837"), "--out", str(tmp_path / "out")]) == 1
+    out, err = capsys.readouterr()
+    assert "element SV104/SV205 (units): expected a whole number >= 1; e.g. segment 16 had 'abc'" in out
+    assert "element SV102/SV203 (charge)" in out and "segment 18 had '30.999'" in out
+    assert "most often element SV104/SV205 (1 rows)" in err and "ask their sender" in err
+    assert "--column" not in err

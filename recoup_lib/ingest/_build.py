@@ -439,11 +439,14 @@ def _fill_down_hints(proposal: Proposal, required: list[str], filled: dict[str, 
             "with " + " ".join(f"--fill-down {f}" for f in blank_below)]
 
 
-def rename_reason(reason: str, header_of: dict[str, str]) -> str:
-    """``column 'units': ...`` (the contract's name) -> ``column 'Qty' (units): ...``."""
+def rename_reason(reason: str, header_of: dict[str, str], x12: bool = False) -> str:
+    """``column 'units': ...`` (the contract's name) -> ``column 'Qty' (units): ...``; from an 837
+    (``x12``, ``header_of`` giving the elements), ``element SV104/SV205 (units): ...``."""
     def swap(match: re.Match) -> str:
         name = match.group(1)
         header = header_of.get(name)
+        if header and x12:
+            return f"element {header} ({name})"
         return f"column '{header}' ({name})" if header and header != name else match.group(0)
     return re.sub(r"column '([a-z_]+)'", swap, reason)
 

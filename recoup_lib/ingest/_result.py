@@ -141,7 +141,8 @@ class ImportResult(StepResult):
             if read <= 0 and used == 0:
                 errors.append(_nothing_to_import(name, kind, group, structural))
                 continue
-            error, warning = set_aside_alarm(name, read, used, problems, fix=None)
+            error, warning = set_aside_alarm(name, read, used, problems, fix=None,
+                                             x12=all(s.info.get("segment_numbers") for s in group))
             if error:
                 errors.append(error)
             if warning:
@@ -168,12 +169,13 @@ class ImportResult(StepResult):
                 for reason, group in by_reason:
                     first = group.iloc[0]
                     got = re.findall(r"got ('.*?')(?=;|$)", str(first["_reason"]))
+                    where = f"{'segment' if s.info.get('segment_numbers') else 'row'} {int(first['_row'])}"
                     if got:
-                        example = f"row {int(first['_row'])} had {', '.join(got)}"
+                        example = f"{where} had {', '.join(got)}"
                     else:
                         cells = [str(v) for k, v in first.items() if k not in ("_row", "_reason")
                                  and pd.notna(v) and str(v) != ""]
-                        example = f"row {int(first['_row'])}: {' | '.join(cells)[:80]!r}"
+                        example = f"{where}: {' | '.join(cells)[:80]!r}"
                     lines.append(f"  {len(group):,} set aside: {reason}; e.g. {example}")
             for note in s.notes:
                 lines.append(f"  {note}")

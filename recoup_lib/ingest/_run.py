@@ -29,7 +29,7 @@ from ._mapping import _check_columns_option, _fill_down_fields, _fixed_for, _wro
 from ._remit_payments import payments_from_835
 from ._result import ImportResult, SourceReport
 from ._tables import check_readable, read_export, split_sheet
-from ._x837 import LINE_COLUMNS, _workers, expand_paths, read_837
+from ._x837 import LINE_COLUMNS, X12_ELEMENTS, _workers, expand_paths, read_837
 
 __all__ = ["import_files", "preview_file"]
 
@@ -102,7 +102,7 @@ def _parse(built: Built, spec, label: str, report: SourceReport):
     aside = built.aside
     if len(parsed.rejected):
         rej = _typed_as_text(parsed.rejected, built.typed)
-        reasons = [rename_reason(r, built.header_of) for r in rej["_reason"]]
+        reasons = [rename_reason(r, built.header_of, x12=report.format == "837") for r in rej["_reason"]]
         original = _as_read(built, rej) if built.cells_as_read else rej.drop(columns=["_file", "_reason"])
         original.insert(1, "_reason", reasons)
         aside = pd.concat([aside, original], ignore_index=True).sort_values("_row", kind="stable")
@@ -242,7 +242,7 @@ def _import_837(specs: list, reports: list, messages: list):
         aside_frame = pd.DataFrame(aside, columns=["_row", "_reason", "_text"])
         problems = [Problem(label, int(seg), WHOLE_LINE, text[:60], why) for seg, why, text in aside]
         built = Built(frame.loc[mask].reset_index(drop=True), rows[mask], aside_frame, problems,
-                      {}, 0)
+                      dict(X12_ELEMENTS), 0)
         report = SourceReport(label, "claims", "837", info={"segment_numbers": True})
         if not mask.any() and not aside:
             file_problems = [m for f, _, m in claims.problems if f == label]

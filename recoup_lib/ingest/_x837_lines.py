@@ -68,6 +68,14 @@ def _index(values: np.ndarray, index: np.ndarray) -> np.ndarray:
     return np.where(index >= 0, values[np.maximum(index, 0)], -1)
 
 
+#: Where each claim line field is read from in an 837 (837P / 837I), named in the messages about its values.
+X12_ELEMENTS = {"claim_id": "CLM01", "line_no": "LX01", "patient_id": "NM109 of 2010CA/2010BA",
+                "payer_id": "NM109 of 2010BB", "rendering_npi": "NM109 of 2420A/2310B/2010AA",
+                "service_date": "DTP*472 DTP03", "submitted_date": "BHT04", "procedure_code": "SV101-2/SV202-2",
+                "modifiers": "SV101-3..6/SV202-3..6", "units": "SV104/SV205", "charge": "SV102/SV203",
+                "diagnosis_codes": "HI", "place_of_service": "SV105/CLM05-1"}
+
+
 def _empty_lines() -> dict:
     out = {name: pa.array([], pa.string()) for name in LINE_COLUMNS}
     out["_file"] = np.zeros(0, dtype=np.int64)
