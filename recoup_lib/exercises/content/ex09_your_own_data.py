@@ -3,8 +3,9 @@
 Drills lesson 09. The materials are a messy practice-management export made
 from a generated practice (its SEED), written to a private folder: the
 export itself, a copy whose dates of service were typed day-first on a few
-rows, a copy whose date-of-service header is ``Svc Dt``, and the same claims
-as 837 files. The expected answers come from importing and auditing them
+rows, a copy whose date-of-service header is ``Svc Dt``, a copy printed as a
+grouped report (each claim's number, patient, payer, provider and dates on
+its first line only), and the same claims as 837 files. The expected answers come from importing and auditing them
 when a check runs.
 """
 
@@ -28,6 +29,9 @@ from ...synthetic._export import write_messy_export
 from .._registry import Exercise, register
 
 LINES = 400
+#: The fields charges_grouped.csv prints on a claim's first line only, and their headers there.
+GROUP = {"claim_id": "Claim #", "patient_id": "Patient Acct", "payer_id": "Ins Code",
+         "rendering_npi": "Rendering NPI", "service_date": "DOS", "submitted_date": "Date Billed"}
 
 
 def _rewrite(path: Path, out: Path, edit) -> None:
@@ -58,8 +62,19 @@ def _folder(seed: int) -> str:
     def rename(rows):
         rows[4][rows[4].index("DOS")] = "Svc Dt"
 
+    def grouped(rows):
+        header = rows[4]
+        claim = header.index(GROUP["claim_id"])
+        blanked = [header.index(h) for h in (*GROUP.values(), "Patient Name", "Rendering Provider") if h in header]
+        claims = [row[claim] for row in rows]
+        for i in range(6, len(rows) - 2):
+            if claims[i] and claims[i] == claims[i - 1]:
+                for j in blanked:
+                    rows[i][j] = ""
+
     _rewrite(folder / "charges.csv", folder / "charges_typed.csv", day_first)
     _rewrite(folder / "charges.csv", folder / "charges_svc.csv", rename)
+    _rewrite(folder / "charges.csv", folder / "charges_grouped.csv", grouped)
     return str(folder)
 
 
@@ -77,7 +92,8 @@ def _imported(folder: str, claims: str):
     f = Path(folder)
     return import_files(f / claims, payments=f / "payments.xlsx", coverage=f / "coverage.csv",
                         documentation=f / "documentation.csv",
-                        columns={"service_date": "Svc Dt"} if claims == "charges_svc.csv" else None)
+                        columns={"service_date": "Svc Dt"} if claims == "charges_svc.csv" else None,
+                        fill_down=list(GROUP) if claims == "charges_grouped.csv" else None)
 
 
 @functools.lru_cache(maxsize=4)
@@ -168,3 +184,15 @@ def _column_option(m):
 def _same_findings(m):
     same = _findings(str(m["folder"]), "claims837").equals(_findings(str(m["folder"]), "charges.csv"))
     return "yes" if same else "no"
+
+
+@EX.question("q8", prompt="charges_grouped.csv prints each claim's number, patient, payer, rendering NPI and "
+                          "dates on its first line only. Imported with those six fields filled down "
+                          "(fill_down=[...], --fill-down FIELD), how many claim lines are used?",
+             rule="A grouped report leaves a claim's fields blank on its later lines. Read as written, those "
+                  "lines have no claim number and are set aside; the summary names the blank fields and the "
+                  "option. Filled down, each blank cell takes the value of the nearest row above, and every "
+                  "line comes back (total rows are never filled).",
+             source="lesson 09 section 5 (a grouped report); docs/import-workflow.md", kind="whole")
+def _grouped_lines_used(m):
+    return _source(m, "charges_grouped.csv", "charges_grouped.csv").rows_used
