@@ -62,7 +62,7 @@ def upcoding(ctx) -> pd.DataFrame:
     if not len(rows):
         return NO_HITS
     documented = doc["documented_code"].iloc[rows]
-    sel = lines.iloc[rows]
+    sel = lines[["procedure_code", "units", "paid_cents"]].iloc[rows]
     fee_doc = ctx.fee(procedure_code=documented, rows=rows)
     supported = pd.Series(times_units(fee_doc, sel["units"]), index=sel.index, dtype="Int64")
     paid = sel["paid_cents"]
@@ -128,7 +128,7 @@ def unbundling(ctx) -> pd.DataFrame:
     pairs = pairs.drop_duplicates("_line")
     if not len(pairs):
         return NO_HITS
-    sel = lines.loc[pairs["_line"].to_numpy()]
+    sel = lines.loc[pairs["_line"].to_numpy(), ["procedure_code", "paid_cents"]]
     evidence = (
         sel["procedure_code"].to_numpy() + " paid beside " + pairs["column_1"].to_numpy()
         + " (claim " + pairs["claim_id"].to_numpy() + " line " + pairs["line_no"].astype("str").to_numpy()

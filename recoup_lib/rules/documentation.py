@@ -30,7 +30,7 @@ def missing_documentation(ctx) -> pd.DataFrame:
     mask = (ctx.is_paid & (no_row | no_note)).to_numpy(dtype=bool)
     if not mask.any():
         return NO_HITS
-    sel = ctx.lines.loc[mask]
+    sel = ctx.lines.loc[mask, ["paid_cents"]]
     evidence = np.where(no_row.to_numpy()[mask], "no row in documentation.csv for this line",
                         "documentation.csv says the note is not present") \
         + "; paid " + usd(sel["paid_cents"]).to_numpy()
@@ -51,6 +51,6 @@ def missing_signature(ctx) -> pd.DataFrame:
             & doc["signed"].eq(False).fillna(False).astype(bool)).to_numpy(dtype=bool)
     if not mask.any():
         return NO_HITS
-    sel = ctx.lines.loc[mask]
+    sel = ctx.lines.loc[mask, ["paid_cents"]]
     evidence = "note present but not signed; paid " + usd(sel["paid_cents"]).to_numpy()
     return hits(sel.index, sel["paid_cents"], evidence)

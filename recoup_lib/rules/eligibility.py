@@ -43,7 +43,7 @@ def coverage_lapsed(ctx) -> pd.DataFrame:
     lapsed = line[~covered_paid]
     if not len(lapsed):
         return NO_HITS
-    sel = lines.loc[lapsed]
+    sel = lines.loc[lapsed, ["payer_id", "service_date", "paid_cents"]]
     span_text = (
         date_text(near["effective_date"]).to_numpy() + " to "
         + np.where(near["termination_date"].isna(), "open",

@@ -79,8 +79,8 @@ def duplicate_claim(ctx) -> pd.DataFrame:
     if not is_later.any():
         return NO_HITS
     run_start = np.maximum.accumulate(np.where(~is_later, np.arange(len(order)), 0))
-    later = lines.iloc[rows[order[is_later]]]
-    original = lines.iloc[rows[order[run_start[is_later]]]]
+    later = lines[["procedure_code", "submitted_date", "paid_cents"]].iloc[rows[order[is_later]]]
+    original = lines[["claim_id", "line_no", "submitted_date", "paid_cents"]].iloc[rows[order[run_start[is_later]]]]
     evidence = (
         "same patient, payer, provider, date, code " + later["procedure_code"].to_numpy()
         + " and modifiers as claim " + original["claim_id"].to_numpy()
@@ -111,7 +111,7 @@ def duplicate_payment(ctx) -> pd.DataFrame:
     pay = pay.loc[pay["_line"].isin(flagged.index) & (pay["paid_cents"] != 0)]
     pay = pay.sort_values(["_line", "payment_date", "payment_id"], kind="stable")
     listing = join_by_group(pay["_line"].to_numpy(), usd(pay["paid_cents"]).to_numpy())
-    lines = ctx.lines.loc[flagged.index]
+    lines = ctx.lines.loc[flagged.index, ["paid_cents"]]
     evidence = (
         "payments posted: " + listing.reindex(flagged.index).to_numpy()
         + "; " + usd(flagged).to_numpy() + " paid more than once (reversals netted); line paid "
@@ -143,7 +143,7 @@ def overpaid_rate(ctx) -> pd.DataFrame:
     if not flag.any():
         return NO_HITS
     rows = paid_rows[flag]
-    sel = lines.iloc[rows]
+    sel = lines[["units", "procedure_code", "payer_id", "service_date"]].iloc[rows]
     diff = over[flag]
     evidence = (
         "paid " + usd(net_paid[flag]).to_numpy()

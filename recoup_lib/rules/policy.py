@@ -44,7 +44,7 @@ def policy_change(ctx) -> pd.DataFrame:
     if not len(joined):
         return NO_HITS
     first = joined.sort_values(["_line", "announced_date", "effective_date"], kind="stable").drop_duplicates("_line")
-    sel = lines.loc[first["_line"].to_numpy()]
+    sel = lines.loc[first["_line"].to_numpy(), ["payer_id", "procedure_code", "paid_cents"]]
     retro = (first["announced_date"] > first["service_date"]).to_numpy()
     evidence = (
         sel["payer_id"].to_numpy() + " does not cover " + sel["procedure_code"].to_numpy()
