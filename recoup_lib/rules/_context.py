@@ -479,8 +479,10 @@ def _code_keys(procedure_code: pd.Series, documented_code, *others) -> tuple[np.
 def _modifier_columns(modifiers: pd.Series) -> dict[str, np.ndarray | pd.Series]:
     """modifier_key, _mods, has_repeat_modifier and has_bypass_modifier (see the module docstring)."""
     n = len(modifiers)
-    mod_codes, mod_uniques = pd.factorize(modifiers.fillna("").astype("str"))
-    distinct = [str(u) for u in mod_uniques]
+    # A missing value is its own first-seen entry, read as "" (no copy of the column filled in first);
+    # a column holding both gives "" twice, which the canonical factorize below makes one.
+    mod_codes, mod_uniques = pd.factorize(modifiers, use_na_sentinel=False)
+    distinct = ["" if pd.isna(u) else str(u) for u in mod_uniques]
     canonical = np.array([_canonical(u) for u in distinct], dtype=object)
     # Each line's text taken by Arrow from the few distinct ones, not a million Python strings converted.
     key = pa.array(canonical, type=pa.large_string()).take(pa.array(mod_codes)) if n else []
