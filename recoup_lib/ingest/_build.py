@@ -153,9 +153,11 @@ def _first_cells(cells: dict[str, pa.Array], headers: list[str], key_header: str
     if not len(keyless):
         return key
     take = pa.array(keyless)
-    values = [cells[h].take(take).to_pylist() for h in headers]
-    found = [next((v for v in row if v), "") for row in zip(*values)]
-    return pc.replace_with_mask(key, pa.array(~keyed), pa.array(found, pa.string()))
+    found = pa.array([""] * len(keyless), pa.string())
+    for h in reversed(headers):
+        values = cells[h].take(take)
+        found = pc.if_else(pc.not_equal(values, ""), values, found)
+    return pc.replace_with_mask(key, pa.array(~keyed), found)
 
 
 def _kept_total_below(money: V.Money, keep: np.ndarray) -> bool:
@@ -225,8 +227,10 @@ def build_export(raw: RawExport, spec: FileSpec, proposal: Proposal, fill_down=(
     others = np.zeros(n, dtype=bool)
     for h in used - set(grouped.values()):
         others |= filled[h]
-    for h in grouped.values():  # a subtotal row (its label in another column) is not a line to fill
-        others &= ~total_rows(_first_cells(cells, raw.headers, h, filled[h] | ~any_filled))
+    if grouped:  # a subtotal row (its label in another column) is not a line to fill
+        whole = np.logical_and.reduce([filled[h] for h in grouped.values()])
+        first_grouped = next(iter(grouped.values()))
+        others &= ~total_rows(_first_cells(cells, raw.headers, first_grouped, whole | ~any_filled))
     for name, h in grouped.items():
         cells[h], count = _fill_down(cells[h], h, others)
         filled[h] = np.asarray(pc.not_equal(cells[h], ""))
