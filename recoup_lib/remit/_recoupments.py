@@ -304,17 +304,18 @@ def _forwarded(rec: pd.DataFrame, plb: pd.DataFrame, transactions: pd.DataFrame)
     return out
 
 
-def paid_after(frame: pd.DataFrame, as_of) -> np.ndarray:
+def paid_after(frame: pd.DataFrame, as_of, column: str = "payment_date") -> np.ndarray:
     """Which rows of ``frame`` (take-backs or payments) have a ``payment_date`` after ``as_of``.
 
     One test for every "as of a date" figure (the reconciliation's money
-    taken back by the as-of, the report's payments and take-backs), so they
-    cannot drift apart. A missing date is not after it.
+    taken back by the as-of, the report's payments and take-backs, and with
+    ``column="submitted_date"`` its claim lines), so they cannot drift apart.
+    A missing date is not after it.
 
     >>> paid_after(pd.DataFrame({"payment_date": ["2025-01-31", "2025-02-01", None]}), "2025-01-31").tolist()
     [False, True, False]
     """
-    return (pd.to_datetime(frame["payment_date"]) > pd.Timestamp(as_of)).to_numpy(dtype=bool)
+    return (pd.to_datetime(frame[column]) > pd.Timestamp(as_of)).to_numpy(dtype=bool)
 
 
 def taken_back(recoupments) -> int:

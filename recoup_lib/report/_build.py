@@ -96,7 +96,7 @@ def _submitted_by(lines: pd.DataFrame, as_of) -> tuple[pd.DataFrame, str]:
     """
     if "submitted_date" not in lines.columns:
         return lines, ""
-    later = (pd.to_datetime(lines["submitted_date"]) > pd.Timestamp(as_of)).to_numpy(dtype=bool)
+    later = paid_after(lines, as_of, column="submitted_date")
     if not later.any():
         return lines, ""
     return lines.loc[~later].reset_index(drop=True), (
@@ -274,8 +274,8 @@ def _remittance(folder: Path, recoupments, problems: list):
     if remits.is_dir():
         files = remits_in(folder)
         if not files:
-            return None, "", ("No remittance data: remits/ holds no 835 file ("
-                              + ", ".join(REMIT_SUFFIXES) + ")."), [], None
+            return None, "", ("No remittance data: remits/ holds no 835 file (named "
+                              + ", ".join(REMIT_SUFFIXES) + ", or X12 holding 835s)."), [], None
         remit, messages = read_remits(files)
         count = f"{len(files)} file{'s' if len(files) != 1 else ''}"
         if not remit.loaded:
