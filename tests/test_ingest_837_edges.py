@@ -390,9 +390,10 @@ def test_an_archive_of_837s_is_named_as_one_with_what_to_do(tmp_path):
                           "(unzip it and give the files it holds, or their folder)")]
 
 
-def _claim(number: str, frequency: str, code: str, charge: str, bht_date: str = "20250102") -> bytes:
+def _claim(number: str, frequency: str, code: str, charge: str, bht_date: str = "20250102",
+           member: str = "M1") -> bytes:
     """One 837 file holding claim ``number`` sent with CLM05-3 ``frequency`` and one line."""
-    subscriber = [s.format(hl=2, member="M1") for s in SUBSCRIBER]
+    subscriber = [s.format(hl=2, member=member) for s in SUBSCRIBER]
     segments = subscriber + [f"CLM*{number}*{charge}***11:B:{frequency}*Y*A*Y*Y", "HI*ABK:J069",
                              "LX*1", f"SV1*HC:{code}*{charge}*UN*1***1", "DTP*472*D8*20250101"]
     return x12(segments).replace(b"*20250102*1200*CH", f"*{bht_date}*1200*CH".encode())
@@ -406,21 +407,23 @@ def test_a_replacement_claim_takes_its_claims_place_and_a_void_cancels_it(tmp_pa
     (tmp_path / "c_other.837").write_bytes(_claim("C2", "1", "99212", "60"))
     (tmp_path / "d_void.837").write_bytes(_claim("C2", "8", "99212", "60", "20250111"))
     (tmp_path / "e_alone.837").write_bytes(_claim("C3", "7", "99211", "30"))
+    # Another patient's claim under the same number: its void cancels only itself.
+    (tmp_path / "f_other_patient.837").write_bytes(_claim("C3", "8", "99211", "30", "20250112", member="M9"))
     claims = read_837(tmp_path)
     got = [(r["claim_id"], r["procedure_code"], r["charge"], r["_file"]) for r in rows(claims)]
     assert got == [("C1", "99213", "90.00", "b_fixed.837"), ("C3", "99211", "30.00", "e_alone.837")]
     aside = {(f, reason.split(" (")[0]) for f, _, reason, _ in claims.set_aside}
     assert aside == {("a_original.837", "replaced by the corrected claim in b_fixed.837, segment 13"),
                      ("c_other.837", "voided by the claim in d_void.837, segment 13"),
-                     ("d_void.837", "a void")}
+                     ("d_void.837", "a void"), ("f_other_patient.837", "a void")}
     warned = [(f, message) for f, _, message in claims.problems if "CLM05-3" in message]
-    assert [f for f, _ in warned] == ["b_fixed.837", "d_void.837"]
+    assert [f for f, _ in warned] == ["b_fixed.837", "d_void.837", "f_other_patient.837"]
     # The order the files are given in changes nothing: the later submission (BHT04) decides.
     again = read_837(sorted(tmp_path.iterdir(), reverse=True))
     assert sorted((r["claim_id"], r["procedure_code"]) for r in rows(again)) == [("C1", "99213"), ("C3", "99211")]
     result = import_files(tmp_path)
     assert result.tables["claim_lines.csv"]["procedure_code"].tolist() == ["99213", "99211"]
-    assert sum(s.rows_set_aside for s in result.sources) == 3
+    assert sum(s.rows_set_aside for s in result.sources) == 4
 
 
 def test_a_claim_whose_lx_numbers_repeat_has_its_lines_numbered_by_their_order(tmp_path):
@@ -432,15 +435,18 @@ def test_a_claim_whose_lx_numbers_repeat_has_its_lines_numbered_by_their_order(t
         "CLM*C1*60***11:B:1*Y*A*Y*Y", "HI*ABK:J069", "DTP*472*D8*20250101",
         "LX*1", "SV1*HC:99213*30*UN*1***1", "LX*1", "SV1*HC:87070*20*UN*1***1", "LX*1", "SV1*HC:36415*10*UN*1***1",
         "CLM*C2*40***11:B:1*Y*A*Y*Y", "HI*ABK:J069", "DTP*472*D8*20250101",
-        "LX*1", "SV1*HC:99212*30*UN*1***1", "LX*5", "SV1*HC:36415*10*UN*1***1"]
+        "LX*1", "SV1*HC:99212*30*UN*1***1", "LX*5", "SV1*HC:36415*10*UN*1***1",
+        # A line set aside (no SV1) still holds its place: the line after it is the third.
+        "CLM*C3*40***11:B:1*Y*A*Y*Y", "HI*ABK:J069", "DTP*472*D8*20250101",
+        "LX*1", "SV1*HC:99212*30*UN*1***1", "LX*1", "LX*1", "SV1*HC:36415*10*UN*1***1"]
     (tmp_path / "c.837").write_bytes(x12(segments))
     claims = read_837(tmp_path / "c.837")
     got = [(r["claim_id"], r["line_no"], r["procedure_code"]) for r in rows(claims)]
     assert got == [("C1", "1", "99213"), ("C1", "2", "87070"), ("C1", "3", "36415"),
-                   ("C2", "1", "99212"), ("C2", "5", "36415")]
+                   ("C2", "1", "99212"), ("C2", "5", "36415"), ("C3", "1", "99212"), ("C3", "3", "36415")]
     [warning] = [m for _, _, m in claims.problems if "LX line numbers repeat" in m]
-    assert warning.startswith("warning: 1 claim(s)")
-    assert len(import_files(tmp_path / "c.837").tables["claim_lines.csv"]) == 5
+    assert warning.startswith("warning: 2 claim(s)")
+    assert len(import_files(tmp_path / "c.837").tables["claim_lines.csv"]) == 7
 
 
 def test_a_bad_value_in_an_837_is_named_by_its_segment_and_element(tmp_path, capsys):

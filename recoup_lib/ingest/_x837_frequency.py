@@ -7,7 +7,9 @@ of it. The claim keeps its patient control number (CLM01). Read as plain
 claims, the replacement's lines repeated keys already used (and were set aside
 as repeats, so the wrong lines stayed), and a voided claim stayed billed.
 
-So, for each claim id that any 837 read sends with frequency 7 or 8, the last
+So, for each claim (its CLM01 and its patient: an office's claim numbers may
+repeat across the offices or payers of a batch) that any 837 read sends with
+frequency 7 or 8, the last
 such submission (by the transaction's creation date, BHT04, then the order of
 the files, then its place in the file) decides:
 
@@ -66,27 +68,34 @@ def corrected_claims(lines: dict, labels: list[str]) -> tuple[dict, list, list]:
     def values(column) -> np.ndarray:
         return np.asarray(column.take(taken_at).to_pylist(), dtype=object)
 
-    frequency, claim, files = values(frequency_all), values(lines["claim_id"]), values(lines["_file"])
+    frequency, files = values(frequency_all), values(lines["_file"])
+    # CLM01 is the office's own claim number: another office's (or payer's) claim may reuse it, so a
+    # correction applies to the claims of the same patient only.
+    claim = values(lines["claim_id"])
+    key = list(zip(claim.tolist(), values(lines["patient_id"]).tolist()))
     submitted, line_no, code = values(lines["submitted_date"]), values(lines["line_no"]), values(lines["procedure_code"])
     claim_row = np.asarray(claim_row_all.take(taken_at).to_numpy(zero_copy_only=False), dtype=np.int64)
     rows = np.asarray(lines["_row"], dtype=np.int64)[at]
     rank = {label: i for i, label in enumerate(labels)}
-    # The deciding submission of each claim id: its last replacement or void.
-    last: dict[str, tuple] = {}
+    # The deciding submission of each claim (CLM01 and patient): its last replacement or void.
+    last: dict[tuple, tuple] = {}
     for i in np.flatnonzero(np.isin(frequency, [REPLACEMENT, VOID])):
         order = (str(submitted[i]), rank[files[i]], int(claim_row[i]))
-        if claim[i] not in last or order > last[claim[i]][0]:
-            last[claim[i]] = (order, i)
+        if key[i] not in last or order > last[key[i]][0]:
+            last[key[i]] = (order, i)
     keep = np.ones(len(lines["claim_id"]), dtype=bool)
     aside, notes, taken = [], [], {}
     for i in range(len(at)):
-        _, d = last[claim[i]]
+        if key[i] not in last:
+            continue  # the same claim number, another patient: not the claim corrected
+        _, d = last[key[i]]
         same = files[i] == files[d] and claim_row[i] == claim_row[d]
         if frequency[d] == REPLACEMENT and same:
             continue
         keep[at[i]] = False
         what = "replaced by the corrected claim" if frequency[d] == REPLACEMENT else "voided by the claim"
-        reason = (f"{what} in {files[d]}, segment {int(claim_row[d])} (CLM05-3 = {frequency[d]}, same CLM01)"
+        reason = (f"{what} in {files[d]}, segment {int(claim_row[d])} "
+                  f"(CLM05-3 = {frequency[d]}, same CLM01 and patient)"
                   if not same else "a void (CLM05-3 = 8): it cancels its claim, and its lines are not billed")
         aside.append((str(files[i]), int(rows[i]), reason, f"claim {claim[i]} line {line_no[i]}: {code[i]}"))
         taken[d] = taken.get(d, 0) + 1

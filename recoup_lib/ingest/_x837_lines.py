@@ -260,6 +260,7 @@ def read_segments(segs: Segments, labels: list[str]):
     lineless[line_claim[line_claim >= 0]] = False
     _warn_first_per_file(segs, clm[lineless], labels, warnings, _NO_SERVICE_LINE)
     kept = np.flatnonzero(keep)
+    place_in_claim = _order_in_group(line_claim)[keep]  # counted over every LX, kept or set aside
     line_claim, prof = line_claim[keep], prof[keep]
     files = segs.files[lx[keep]]
 
@@ -280,7 +281,7 @@ def read_segments(segs: Segments, labels: list[str]):
                          "{count} service line(s) point (SV107) to a diagnosis their claim's HI does not list, "
                          "this one first; those pointers are left out of diagnosis_codes (read)")
     line_numbers = segs.of("LX").text_at(1, kept) if line_no is None else line_no.take(pa.array(kept))
-    line_numbers = _numbered_once(segs, line_numbers, line_claim, lx[keep], labels, warnings)
+    line_numbers = _numbered_once(segs, line_numbers, line_claim, place_in_claim, lx[keep], labels, warnings)
     kind = pc.if_else(pa.array(prof), pa.scalar("837P"), pa.scalar("837I"))
     bht_dates = to_iso(segs.of("BHT")[4])
     submitted = _take_text(bht_dates, _index(bht_of_claim, line_claim))
@@ -378,9 +379,7 @@ def _service_lines(segs: Segments, owner: _Owners, clm: np.ndarray, lx: np.ndarr
     if not bare.any():
         return lx, None
     opens, claim_of = service[bare], in_claim[bare]
-    first = np.r_[True, claim_of[1:] != claim_of[:-1]]
-    at = np.arange(len(opens))
-    ordinal = at - np.maximum.accumulate(np.where(first, at, 0)) + 1
+    ordinal = _order_in_group(claim_of)
     _warn_first_per_file(segs, opens, labels, warnings, "claims without LX segments: each service line "
                          "(SV1/SV2) is read as a claim line numbered by its order in its claim (read)")
     lines = np.sort(np.concatenate([lx, opens]))
@@ -391,11 +390,21 @@ def _service_lines(segs: Segments, owner: _Owners, clm: np.ndarray, lx: np.ndarr
     return lines, pc.if_else(pa.array(numbered), pa.array(numbers.astype(str)), own)
 
 
-def _numbered_once(segs: Segments, numbers: pa.Array, claim: np.ndarray, opens: np.ndarray, labels,
-                   warnings: list) -> pa.Array:
+def _order_in_group(group: np.ndarray) -> np.ndarray:
+    """Each item's place (1, 2, ...) among the run of equal ``group`` values it is in."""
+    if not len(group):
+        return np.zeros(0, dtype=np.int64)
+    first = np.r_[True, group[1:] != group[:-1]]
+    at = np.arange(len(group))
+    return at - np.maximum.accumulate(np.where(first, at, 0)) + 1
+
+
+def _numbered_once(segs: Segments, numbers: pa.Array, claim: np.ndarray, place: np.ndarray, opens: np.ndarray,
+                   labels, warnings: list) -> pa.Array:
     """Line numbers with those of a claim that repeats one (every LX written ``LX*1``, as some
-    systems do) replaced by each line's order in its claim, with one warning per file; the
-    others as written. Read as written, the repeats would be set aside as lines already read.
+    systems do) replaced by each line's order in its claim (``place``, counted over all its LX,
+    those set aside too), with one warning per file; the others as written. Read as written,
+    the repeats would be set aside as lines already read.
 
     ``claim``: each line's claim (its lines are together, in order); ``opens``: each line's
     opening segment (for the warning's place).
@@ -416,14 +425,11 @@ def _numbered_once(segs: Segments, numbers: pa.Array, claim: np.ndarray, opens: 
         return numbers
     bad_claims = np.unique(claim[order][1:][repeated_key])
     bad = np.isin(claim, bad_claims)
-    first = np.r_[True, ~same_claim]
-    at = np.arange(len(claim))
-    ordinal = at - np.maximum.accumulate(np.where(first, at, 0)) + 1
-    starts = opens[bad & first]
+    starts = opens[bad & np.r_[True, ~same_claim]]
     _warn_first_per_file(segs, starts, labels, warnings,
                          "{count} claim(s) whose LX line numbers repeat (LX*1 on every line?), this one first: "
                          "their lines are numbered by their order in the claim (read)")
-    return pc.if_else(pa.array(bad), pa.array(ordinal.astype(str)), numbers)
+    return pc.if_else(pa.array(bad), pa.array(place.astype(str)), numbers)
 
 
 def _order(segs: Segments, i: int, kind: int) -> tuple:

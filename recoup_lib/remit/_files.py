@@ -279,10 +279,10 @@ def remits_in(folder) -> list[Path]:
 
 
 def _holds_835(path: Path) -> bool:
-    """Whether a file's first 64 KB are X12 naming no transaction set other than 835."""
+    """Whether a file's first 64 KB are X12 holding an 835 transaction (ST01 = 835)."""
     try:
         with open(path, "rb") as handle:
             head = handle.read(65536)
     except OSError:
         return False
-    return looks_like_x12(head) and b"835" in head and not other_transaction_kinds(head)
+    return looks_like_x12(head) and any(m.group(2) == b"835" for m in _ST.finditer(head))
