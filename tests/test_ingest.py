@@ -523,6 +523,9 @@ def test_a_grouped_report_is_read_with_fill_down_and_the_summary_says_when_to_us
     capsys.readouterr()
     assert main(["import", "--claims", str(path), "--fill-down", "claim", "--out", str(tmp_path / "o2")]) == 2
     assert "--fill-down claim: unknown field" in capsys.readouterr().err
+    # A line's own value is never copied from the line above.
+    assert main(["import", "--claims", str(path), "--fill-down", "units", "--out", str(tmp_path / "o4")]) == 2
+    assert "--fill-down units: unknown field, or not one a grouped report prints" in capsys.readouterr().err
     mapping["fill_down"] = "claim_id"
     (tmp_path / "bad.json").write_text(json.dumps(mapping))
     assert main(["import", "--claims", str(path), "--map", str(tmp_path / "bad.json"), "--out", str(tmp_path / "o3")]) == 1

@@ -35,7 +35,7 @@ from ..money import MAX_TOTAL_CENTS
 from ..schema import FileSpec
 from . import _values as V
 from ._calendar import date_text, read_dates
-from ._fields import Proposal, normalise_header
+from ._fields import GROUP_FIELDS, Proposal, normalise_header
 from ._tables import RawExport
 
 __all__ = ["Built", "build_export", "required_fields", "equal_lowered", "total_rows", "TOTAL_PATTERN"]
@@ -398,11 +398,6 @@ def _without_no_value(cells: pa.Array, header: str, column, notes: list[str]) ->
 
 def _where(header: str, name: str) -> str:
     return f"'{header}' ({name})" if header != name else f"'{header}'"
-
-
-#: Fields a grouped report may print on a group's first row only (:func:`_fill_down_hints`).
-GROUP_FIELDS = ("claim_id", "patient_id", "payer_id", "rendering_npi", "service_date", "submitted_date",
-                "payment_id", "payment_date")
 
 
 def _fill_down(values: pa.Array, header: str, others: np.ndarray) -> tuple[pa.Array, int]:

@@ -27,7 +27,7 @@ from dataclasses import dataclass
 
 from ..errors import InputError
 
-__all__ = ["KINDS", "TARGET_FILES", "FIELD_NAMES", "LIST_FIELDS", "normalise_header",
+__all__ = ["KINDS", "TARGET_FILES", "FIELD_NAMES", "LIST_FIELDS", "GROUP_FIELDS", "normalise_header",
            "propose", "Proposal", "fields_of"]
 
 #: The four kinds of file a user brings, and the audit-folder file each becomes.
@@ -37,6 +37,9 @@ KINDS = tuple(TARGET_FILES)
 
 #: Fields whose values may come from several numbered columns, joined with ``;``.
 LIST_FIELDS = {"modifiers": 4, "diagnosis_codes": 12}
+#: Fields a grouped report may print on a group's first row only: the ones ``--fill-down`` fills.
+GROUP_FIELDS = ("claim_id", "patient_id", "payer_id", "rendering_npi", "service_date", "submitted_date",
+                "payment_id", "payment_date")
 
 _CLAIM_ID = [["Claim ID", "Claim #", "Claim No", "Claim Number", "Claim", "ClaimID", "Claim Num",
               "Claim Nbr", "Patient Control Number", "Patient Control #", "PCN", "Claim Ref"],

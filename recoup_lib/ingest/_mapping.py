@@ -19,7 +19,7 @@ import json
 from pathlib import Path
 
 from ..errors import InputError, UsageError
-from ._fields import FIELD_NAMES, KINDS, LIST_FIELDS, normalise_header
+from ._fields import FIELD_NAMES, GROUP_FIELDS, KINDS, LIST_FIELDS, normalise_header
 
 __all__ = ["load_mapping"]
 
@@ -83,15 +83,17 @@ def _checked_mapping(data, name: str) -> dict:
 
 
 def _fill_down_fields() -> list[str]:
-    return sorted({f for names in FIELD_NAMES.values() for f in names})
+    """The fields ``--fill-down`` may name: those a grouped report prints on a group's first row
+    only. Filling down a line's own value (units, a charge) would copy another line's into it."""
+    return list(GROUP_FIELDS)
 
 
 def _wrong_fill_down(fields) -> object:
-    """What in a fill-down list (``--fill-down``, mapping.json's ``fill_down``) is not a field name
-    (the list itself when it is not one); None when nothing is."""
+    """What in a fill-down list (``--fill-down``, mapping.json's ``fill_down``) is not one of
+    :func:`_fill_down_fields` (the list itself when it is not one); None when nothing is."""
     if not isinstance(fields, list):
         return fields
-    return next((f for f in fields if not isinstance(f, str) or f not in _fill_down_fields()), None)
+    return next((f for f in fields if not isinstance(f, str) or f not in GROUP_FIELDS), None)
 
 
 def _check_fields(fields, kind: str, key: str, refuse) -> None:

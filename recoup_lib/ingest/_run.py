@@ -335,7 +335,8 @@ def import_files(claims, payments=None, coverage=None, documentation=None, colum
     if fill_down:
         wrong = _wrong_fill_down(list(fill_down))
         if wrong is not None:
-            raise UsageError(f"--fill-down {wrong}: unknown field; fields: {', '.join(_fill_down_fields())}")
+            raise UsageError(f"--fill-down {wrong}: unknown field, or not one a grouped report prints on a "
+                             f"group's first row only; fields: {', '.join(_fill_down_fields())}")
         mapping = {**mapping, "fill_down": list(dict.fromkeys(fill_down))}
     given = {"claims": _as_list(claims), "payments": _as_list(payments),
              "coverage": _as_list(coverage), "documentation": _as_list(documentation)}

@@ -66,7 +66,7 @@ class MappingSession:
 
     def fill_down_options(self) -> list[str]:
         """The fields a grouped report may print on a group's first row only (``--fill-down``)."""
-        from ..ingest._build import GROUP_FIELDS
+        from ..ingest._fields import GROUP_FIELDS
 
         return [f for f in self.fields if f in GROUP_FIELDS]
 
