@@ -85,7 +85,7 @@ class Built:
     notes : list of str
         What was read in a way the user should know of (optional cells saying ``N/A`` read as blank).
     cells_as_read : callable, optional
-        ``cells_as_read(positions)``: the cells of the kept rows at ``positions`` (ascending) as the
+        ``cells_as_read(positions)``: the cells of the kept rows at ``positions`` (in that order) as the
         export held them, for rows the contract check sets aside afterwards; None when the source
         has no cells (an 837).
     """
@@ -376,10 +376,9 @@ def build_export(raw: RawExport, spec: FileSpec, proposal: Proposal, fill_down=(
 
 
 def _kept_cells(raw: RawExport, keep_idx: np.ndarray, positions: np.ndarray) -> pd.DataFrame:
-    """The cells, as the export held them, of the kept rows at ``positions`` (see :class:`Built`)."""
-    mask = np.zeros(len(raw), dtype=bool)
-    mask[keep_idx[positions]] = True
-    return _cells_frame(raw, mask)
+    """The cells, as the export held them, of the kept rows at ``positions``, in that order (see :class:`Built`)."""
+    taken = pa.array(keep_idx[positions])
+    return text_frame({h: raw.columns[h].take(taken) for h in raw.headers})
 
 
 def _without_no_value(cells: pa.Array, header: str, column, notes: list[str]) -> pa.Array:

@@ -118,12 +118,9 @@ def _parse(built: Built, spec, label: str, report: SourceReport):
 def _as_read(built: Built, rejected: pd.DataFrame) -> pd.DataFrame:
     """``_row`` and the cells, as the export held them, of the rows the contract check set aside
     (in ``rejected``'s order): what a user finds in the file, not the text the import made of it."""
-    position = pd.Series(np.arange(len(built.rows)), index=built.rows)
-    at = position.loc[rejected["_row"].to_numpy()].to_numpy()
-    order = np.argsort(at, kind="stable")
-    cells = built.cells_as_read(at[order])
-    cells = cells.iloc[np.argsort(order, kind="stable")].reset_index(drop=True)
-    cells.insert(0, "_row", rejected["_row"].to_numpy())
+    rows = rejected["_row"].to_numpy()
+    cells = built.cells_as_read(np.searchsorted(built.rows, rows))  # an export's rows are numbered in order
+    cells.insert(0, "_row", rows)
     return cells
 
 
