@@ -52,6 +52,14 @@ def test_saved_mapping_is_accepted_back_by_the_import(tmp_path):
         s.save(tmp_path / "notes.json")
 
 
+def test_the_widget_says_what_the_import_says_of_the_same_file():
+    """Extra columns kept, cells read as blank: the widget's notes are the import's, word for word."""
+    s = MappingSession(MESSY / "charges.csv")
+    imported = import_files(MESSY / "charges.csv").sources[0]
+    assert s.notes() == imported.notes
+    assert any(note.startswith("kept as extra columns") for note in s.notes())
+
+
 def test_workbook_payments_session():
     s = MappingSession(MESSY / "payments.xlsx", kind="payments")
     assert s.mapping()["paid"] == "Paid Amt" and s.report.rows_set_aside == 2

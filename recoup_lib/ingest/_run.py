@@ -185,13 +185,19 @@ def _settled(function, *args) -> Future:
     return future
 
 
-def _build_one(kind: str, raw, mapping: dict, columns: dict):
-    spec = SPECS[TARGET_FILES[kind]]
+def _proposal_for(kind: str, raw, mapping: dict, columns: dict):
+    """The mapping in force for one export: proposed from its headers, with --map and --column applied."""
     fixed, sources = _fixed_for(kind, raw.label, raw.headers, mapping, columns)
     proposal = propose(kind, raw.headers, fixed, sources)
     for name, value in fixed.items():
         if value is None:
             proposal.columns.pop(name, None)
+    return proposal
+
+
+def _build_one(kind: str, raw, mapping: dict, columns: dict):
+    spec = SPECS[TARGET_FILES[kind]]
+    proposal = _proposal_for(kind, raw, mapping, columns)
     try:
         check_required(proposal, required_fields(spec), raw.label)
     except InputError as exc:
@@ -200,8 +206,13 @@ def _build_one(kind: str, raw, mapping: dict, columns: dict):
             raise
         raise InputError(f"{exc} This is sheet {raw.info['sheet']!r}; the workbook's other sheets: "
                          f"{', '.join(map(repr, others))} (name one as {raw.label}#SHEET).") from None
-    fill_down = [f for f in mapping.get("fill_down", ()) if f in proposal.columns]
-    built = build_export(raw, spec, proposal, fill_down)
+    return _build_mapped(kind, raw, proposal, mapping.get("fill_down", ()))
+
+
+def _build_mapped(kind: str, raw, proposal, fill_down):
+    """One export read through its mapping: (Built, SourceReport with its notes)."""
+    fill_down = [f for f in fill_down if f in proposal.columns]
+    built = build_export(raw, SPECS[TARGET_FILES[kind]], proposal, fill_down)
     fmt = "workbook" if raw.info.get("sheet") is not None else "CSV"
     report = SourceReport(raw.label, kind, fmt, blank_rows=built.blank_rows,
                           info={**raw.info, **({"fill_down": fill_down} if fill_down else {})},
@@ -480,20 +491,13 @@ def preview_file(path, kind: str = "claims", columns: dict | None = None, raw=No
     """
     columns = dict(columns or {})
     raw = raw if raw is not None else _read_exports(kind, [path], {}, columns, {})[0]
-    fixed, sources = _fixed_for(kind, raw.label, raw.headers, {}, columns)
-    proposal = propose(kind, raw.headers, fixed, sources)
-    for name, value in fixed.items():
-        if value is None:
-            proposal.columns.pop(name, None)
+    proposal = _proposal_for(kind, raw, {}, columns)
     spec = SPECS[TARGET_FILES[kind]]
     missing = [f for f in required_fields(spec) if f not in proposal.columns]
     proposal.raw = raw
     if missing:
         return proposal, None, missing
-    built = build_export(raw, spec, proposal, [f for f in fill_down if f in proposal.columns])
-    report = SourceReport(raw.label, kind, "workbook" if raw.info.get("sheet") else "CSV",
-                          blank_rows=built.blank_rows, info=dict(raw.info), columns=dict(proposal.columns),
-                          notes=list(built.notes))
+    built, report = _build_mapped(kind, raw, proposal, fill_down)
     _parse(built, spec, raw.label, report)
     return proposal, report, []
 
