@@ -464,3 +464,28 @@ def test_a_bad_value_in_an_837_is_named_by_its_segment_and_element(tmp_path, cap
     assert "element SV102/SV203 (charge)" in out and "segment 18 had '30.999'" in out
     assert "most often element SV104/SV205 (1 rows)" in err and "ask their sender" in err
     assert "--column" not in err
+
+
+def test_dependents_who_share_their_subscribers_id_are_named_in_a_warning(tmp_path):
+    """Twins with no member ID of their own (HL level 23, 2010CA without NM109) are both keyed by
+    their parent's ID, as the format leaves no other: the same flu shot on one day then reads as
+    a duplicate. The lines are read as the contract says, and a warning names the risk; a
+    dependent alone under a subscriber (the same person on every claim) is not warned about."""
+    twins = ["HL*2*1*22*1", "SBR*P*18*******CI", "NM1*IL*1*DOE*JANE****MI*M1", "NM1*PR*2*PAYER*****PI*P1",
+             "HL*3*2*23*0", "PAT*19", "NM1*QC*1*DOE*ANNA", "DMG*D8*20200101*F",
+             "CLM*C1*20***11:B:1*Y*A*Y*Y", "HI*ABK:Z23", "LX*1", "SV1*HC:90686*20*UN*1***1", "DTP*472*D8*20250101",
+             "HL*4*2*23*0", "PAT*19", "NM1*QC*1*Doe *Ben", "DMG*D8*20200101*M",
+             "CLM*C2*20***11:B:1*Y*A*Y*Y", "HI*ABK:Z23", "LX*1", "SV1*HC:90686*20*UN*1***1", "DTP*472*D8*20250101"]
+    alone = ["HL*5*1*22*1", "SBR*P*18*******CI", "NM1*IL*1*ROE*RAY****MI*M2", "NM1*PR*2*PAYER*****PI*P1",
+             "HL*6*5*23*0", "PAT*19", "NM1*QC*1*ROE*SAM", "CLM*C3*20***11:B:1*Y*A*Y*Y", "HI*ABK:Z23", "LX*1",
+             "SV1*HC:90686*20*UN*1***1", "DTP*472*D8*20250101",
+             "HL*7*5*23*0", "PAT*19", "NM1*QC*1*roe*sam", "CLM*C4*20***11:B:1*Y*A*Y*Y", "HI*ABK:Z23", "LX*1",
+             "SV1*HC:99213*20*UN*1***1", "DTP*472*D8*20250102"]
+    (tmp_path / "twins.837").write_bytes(x12(twins))
+    (tmp_path / "alone.837").write_bytes(x12(alone))
+    claims = read_837([tmp_path / "twins.837", tmp_path / "alone.837"])
+    assert [(r["claim_id"], r["patient_id"]) for r in rows(claims)] == [
+        ("C1", "M1"), ("C2", "M1"), ("C3", "M2"), ("C4", "M2")]
+    warned = [(f, seg, m) for f, seg, m in claims.problems if "HL level 23" in m]
+    assert [(f, seg) for f, seg, _ in warned] == [("twins.837", 17)]
+    assert warned[0][2].startswith("warning: 2 claim(s) of dependents") and "duplicate_claim" in warned[0][2]

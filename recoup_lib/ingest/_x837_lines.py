@@ -31,6 +31,7 @@ the files and puts the runs' lines back in file order).
 from __future__ import annotations
 
 import numpy as np
+import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
@@ -202,6 +203,12 @@ def read_segments(segs: Segments, labels: list[str]):
     own_patient = _index(patient_of_hl, np.where(is_patient_hl, claim_hl, -1))
     own_named = (own_patient >= 0) & _at(has_id, own_patient).astype(bool)
     patient_of_claim = np.where(own_named, own_patient, _index(subscriber_of_hl, sub_hl))
+    dependents = is_patient_hl & ~own_named & (own_patient >= 0)
+    if dependents.any():
+        person = np.where(own_patient >= 0, own_patient, patient_of_claim)
+        shared = _ids_of_several_people(id_at(patient_of_claim), names.text_at(3, person),
+                                        names.text_at(4, person), dependents)
+        _warn_first_per_file(segs, clm[shared], labels, warnings, SHARED_PATIENT_ID)
     payer_of_claim = _index(payer_of_hl, sub_hl)
     billing_of_claim = _index(billing_of_hl, bill_hl)
     bht = segs.where("BHT")
@@ -317,8 +324,34 @@ REVENUE_ONLY = ("an institutional line with a revenue code and no procedure code
 NAME_SHIFTED = ("{count} NM1 segment(s) with elements filled past NM109, this one first: a name holding the "
                 "element separator {separator}? The id (patient, payer, provider) is read from its last "
                 "element (read)")
+#: Why a dependent's lines may be taken for another patient's (:func:`_ids_of_several_people`).
+SHARED_PATIENT_ID = ("{count} claim(s) of dependents (HL level 23) with no ID of their own in 2010CA NM109, this "
+                     "one first: their patient_id is the subscriber's (2010BA NM109), which patients of other "
+                     "names (NM103/NM104) share, so the audit cannot tell these patients apart: the same service "
+                     "given to two of them on one day reads as a duplicate (duplicate_claim). The practice "
+                     "system's export has a patient number of its own for each; import it to tell them apart")
 _NO_SERVICE_LINE = ("{count} claim(s) with no service line (no SV1 or SV2 after the CLM), this one first: they "
                     "give no claim line (a file cut short?)")
+
+
+def _ids_of_several_people(ids: pa.Array, last: pa.Array, first: pa.Array, dependents: np.ndarray) -> np.ndarray:
+    """Which dependents' claims carry a patient_id that claims of a person of another name carry too.
+
+    A 5010 837 sends a dependent (HL level 23) only when the patient has no member ID of their
+    own, and then 2010CA has no NM109: the subscriber's ID stands for the patient, and for every
+    dependent of that subscriber, and for the subscriber. Names (last, first; case and spaces
+    aside) tell the people apart. ``ids``, ``last``, ``first``: per claim; ``dependents``: the
+    claims of such patients. Returns a mask over the claims.
+    """
+    people = pd.DataFrame({"id": ids.to_numpy(zero_copy_only=False),
+                           "name": pc.utf8_upper(pc.binary_join_element_wise(
+                               pc.utf8_trim_whitespace(last), pc.utf8_trim_whitespace(first), "|")
+                           ).to_numpy(zero_copy_only=False)})
+    named = people["id"].to_numpy() != ""
+    several = people[named].groupby("id", sort=False)["name"].transform("nunique").to_numpy() > 1
+    shared = np.zeros(len(people), dtype=bool)
+    shared[np.flatnonzero(named)[several]] = True
+    return shared & dependents
 
 
 def _without_revenue_only(segs: Segments, out: dict, lines: np.ndarray, labels, set_aside: list):
