@@ -489,3 +489,20 @@ def test_dependents_who_share_their_subscribers_id_are_named_in_a_warning(tmp_pa
     warned = [(f, seg, m) for f, seg, m in claims.problems if "HL level 23" in m]
     assert [(f, seg) for f, seg, _ in warned] == [("twins.837", 17)]
     assert warned[0][2].startswith("warning: 2 claim(s) of dependents") and "duplicate_claim" in warned[0][2]
+
+
+def test_units_given_in_minutes_are_read_as_written_with_a_warning(tmp_path):
+    """Anesthesia time is sent in minutes (SV103 MJ): 61 minutes read as 61 units of service would
+    break units_over_mue and the fee times units, so each file says how many lines do so, at the
+    first; lines in units (UN) are not counted. The public X12 example 9 (00142, 61 minutes) too."""
+    subscriber = [s.format(hl=2, member="M1") for s in SUBSCRIBER]
+    (tmp_path / "anesthesia.837").write_bytes(x12(subscriber + [
+        "CLM*C1*900***22:B:1*Y*A*Y*Y", "HI*ABK:H2510", "DTP*472*D8*20250101",
+        "LX*1", "SV1*HC:00142:QK*827*MJ*61***1", "LX*2", "SV1*HC:99100*40*UN*1***1",
+        "LX*3", "SV1*HC:01996*60*mj*30***1"]))
+    claims = read_837(tmp_path / "anesthesia.837")
+    assert [r["units"] for r in rows(claims)] == ["61", "1", "30"]
+    [(segment, message)] = [(seg, m) for _, seg, m in claims.problems if "minutes" in m]
+    assert segment == 16 and message.startswith("warning: 2 service line(s) give their units in minutes")
+    public = read_837(Path(__file__).parent / "data" / "837" / "demo.example9.837")
+    assert [m for _, _, m in public.problems if "SV103 MJ" in m][0].startswith("warning: 1 service line(s)")

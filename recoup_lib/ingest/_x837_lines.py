@@ -279,6 +279,8 @@ def read_segments(segs: Segments, labels: list[str]):
     own_date = date_of_line[keep]
     own_dated = (own_date >= 0) & _at(dated, own_date).astype(bool)
     date = to_iso(dates.text_at(3, np.where(own_dated, own_date, _index(date_of_claim, line_claim))))
+    _warn_first_per_file(segs, lx[keep][pc.equal(svc["basis"], "MJ").to_numpy(zero_copy_only=False)], labels,
+                         warnings, IN_MINUTES)
     pos = svc["pos"]
     facility = Parts(mend(claims[5], segs.files[clm], alt, comp), comp)
     if not pc.all(pc.not_equal(pos, "")).as_py():
@@ -324,6 +326,11 @@ REVENUE_ONLY = ("an institutional line with a revenue code and no procedure code
 NAME_SHIFTED = ("{count} NM1 segment(s) with elements filled past NM109, this one first: a name holding the "
                 "element separator {separator}? The id (patient, payer, provider) is read from its last "
                 "element (read)")
+#: What a line's units mean when the 837 gives them in minutes (anesthesia time).
+IN_MINUTES = ("{count} service line(s) give their units in minutes (SV103 MJ: anesthesia time), this one "
+              "first: units holds those minutes as written, and the audit reads them as units of service "
+              "(units_over_mue; overpaid_rate's fee times units), so check such lines against the anesthesia "
+              "record")
 #: Why a dependent's lines may be taken for another patient's (:func:`_ids_of_several_people`).
 SHARED_PATIENT_ID = ("{count} claim(s) of dependents (HL level 23) with no ID of their own in 2010CA NM109, this "
                      "one first: their patient_id is the subscriber's (2010BA NM109), which patients of other "

@@ -190,7 +190,8 @@ def _modifiers(parts: Parts) -> pa.Array:
 
 def service_fields(segs, sv1_of: np.ndarray, sv2_of: np.ndarray, prof: np.ndarray, comp: str,
                    alt: dict[int, str], files: np.ndarray) -> dict:
-    """Procedure, modifiers, units, charge, place of service and pointers of each line.
+    """Procedure, modifiers, units and their basis (SV103/SV204: UN units, MJ minutes), charge, place
+    of service and pointers of each line.
 
     Codes are read in capitals (``hc:g0439:rt`` gives ``G0439``, ``RT``), as the audit's tables
     write them. ``sv1_of``/``sv2_of``: each line's SV1 or SV2 row (837P lines take SV1,
@@ -213,7 +214,8 @@ def service_fields(segs, sv1_of: np.ndarray, sv2_of: np.ndarray, prof: np.ndarra
     return {"code": as_code(parts[1], upper=True), "modifiers": as_code(_modifiers(parts), upper=True),
             "charge": charges(pick(2, 3)),
             "units": whole_units(pick(4, 5)), "pos": pick(5, None) if pos_given else _blank(n),
-            "pointers": mend(pick(7, None), files, alt, comp), "revenue": pick(None, 1)}
+            "pointers": mend(pick(7, None), files, alt, comp), "revenue": pick(None, 1),
+            "basis": pc.utf8_upper(pick(3, 4))}
 
 
 def name_ids(names) -> tuple[pa.Array | None, np.ndarray]:
