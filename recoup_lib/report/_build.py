@@ -115,7 +115,8 @@ def report_from_audit(audit, as_of=None, *, recoupments: pd.DataFrame | None = N
                       appeals=None, appeal_reason: str | None = None,
                       outcomes: pd.DataFrame | ParsedTable | None = None, outcome_reason: str | None = None,
                       outcome_file: str = "outcomes", messages=(), names: dict | None = None,
-                      title: str = "", remit=None, as_of_note: str = "", problems=()) -> Report:
+                      title: str = "", remit=None, as_of_from_data: bool = False, as_of_note: str = "",
+                      problems=()) -> Report:
     """Compute the dashboard from an audit (and optional appeals, recoupments, outcomes) in memory.
 
     Parameters
@@ -124,11 +125,10 @@ def report_from_audit(audit, as_of=None, *, recoupments: pd.DataFrame | None = N
     as_of : date-like, optional
         Default: the data's own as-of, the latest payment, remittance or
         notice date given (:func:`recoup_lib.appeals.folder_as_of`); never
-        the wall clock. A date given (without ``as_of_note``) also leaves
-        out of the volume, the clean claim and denial rates and the trend
-        the claim lines submitted after it (a message counts them); the
-        data's own as-of leaves every line in, as the export holds it (a
-        line submitted after the latest payment is not yet adjudicated).
+        the wall clock. A date given also leaves out of the volume, the
+        clean claim and denial rates and the trend the claim lines
+        submitted after it (a message counts them), unless
+        ``as_of_from_data`` says it is the data's own as-of.
     recoupments : pandas.DataFrame, optional
         The contract's recoupments columns (see
         :func:`recoup_lib.report.recoupments_frame`). Take-backs paid after
@@ -156,10 +156,17 @@ def report_from_audit(audit, as_of=None, *, recoupments: pd.DataFrame | None = N
         notice, so the aging counts only what is still open (without it,
         every notice counts as open for its whole amount, and a message
         says so).
+    as_of_from_data : bool, default False
+        Whether the ``as_of`` given is the data's own as-of, worked out by
+        the caller as the default is (:func:`recoup_lib.appeals.folder_as_of`;
+        ``recoup report`` without ``--as-of``): then every claim line counts,
+        whatever its submitted_date, as the export holds it (a line
+        submitted after the latest payment is not yet adjudicated). True
+        whenever ``as_of`` is left out.
     as_of_note : str
-        Where ``as_of`` came from, when the caller worked it out (from the
-        data, as the default is: then no line is left out for its
-        submitted_date).
+        Where ``as_of`` came from, said in the report and in summary.json's
+        ``as_of_from`` (blank: "given"). Words only: what is counted
+        depends on ``as_of`` and ``as_of_from_data``, never on this text.
     problems : iterable of recoup_lib.errors.Problem
         Values set aside in inputs other than the audit's (which are taken
         from ``audit``).
@@ -176,6 +183,7 @@ def report_from_audit(audit, as_of=None, *, recoupments: pd.DataFrame | None = N
             notices=None if appeals is None else appeals.decisions["notice_date"],
             payments=payments["payment_date"],
             remittances=None if recoupments is None else recoupments["payment_date"])
+        as_of_from_data = True
     as_of = pd.Timestamp(as_of).date()
     first = lines["service_date"].min() if len(lines) else None
     if first is not None and pd.notna(first) and first.date() > as_of:
@@ -184,7 +192,7 @@ def report_from_audit(audit, as_of=None, *, recoupments: pd.DataFrame | None = N
             "had happened by then, so nothing would be reported; give a later date, or leave --as-of out to use "
             "the folder's own date")
     payments, not_posted = _paid_by(payments, as_of)
-    submitted, not_submitted = (lines, "") if as_of_note else _submitted_by(lines, as_of)
+    submitted, not_submitted = (lines, "") if as_of_from_data else _submitted_by(lines, as_of)
     later_note = _left_out(not_posted, not_submitted)
     if recoupments is not None:
         recoupments, taken_note = _taken_by(recoupments, as_of)
@@ -358,6 +366,7 @@ def build_report(folder, as_of=None, *, recoupments: pd.DataFrame | None = None,
     True
     """
     folder = existing_folder(folder)
+    as_of_from_data = as_of is None
     messages: list[str] = []
     problems: list = []
     found, source, reason, more, remit = _remittance(folder, recoupments, problems)
@@ -405,5 +414,5 @@ def build_report(folder, as_of=None, *, recoupments: pd.DataFrame | None = None,
                              recoupment_reason=reason, appeals=appeals, appeal_reason=appeal_reason,
                              outcomes=found_outcomes, outcome_reason=outcome_reason, outcome_file=outcome_file,
                              messages=messages,
-                             names=names, title=folder.resolve().name, remit=remit, as_of_note=as_of_note,
-                             problems=problems)
+                             names=names, title=folder.resolve().name, remit=remit,
+                             as_of_from_data=as_of_from_data, as_of_note=as_of_note, problems=problems)
