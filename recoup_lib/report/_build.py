@@ -15,6 +15,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 
 from ..appeals import FOLDER_AS_OF, appeal_folder, folder_as_of, load_profiles, read_appeal_folder
@@ -56,19 +57,30 @@ def _ledger(decisions: pd.DataFrame, remit, as_of) -> pd.DataFrame:
     return open_ledger(links, notices, as_of)
 
 
-def _taken_by(recoupments: pd.DataFrame, as_of) -> tuple[pd.DataFrame, list[str]]:
-    """(the take-backs paid on or before ``as_of``, the message counting those paid after it)."""
-    later = paid_after(recoupments, as_of)
+def _kept_by(frame: pd.DataFrame, as_of, column: str = "payment_date") -> tuple[pd.DataFrame, np.ndarray]:
+    """(the rows of ``frame`` dated on or before ``as_of`` in ``column``, with its attrs; which rows were
+    dated after it, :func:`recoup_lib.remit.paid_after`)."""
+    later = paid_after(frame, as_of, column=column)
     if not later.any():
-        return recoupments, []
-    kept = recoupments.loc[~later].reset_index(drop=True)
-    kept.attrs["net_given"] = recoupments.attrs.get("net_given", True)
-    return kept, [f"{int(later.sum())} take-back(s) paid after {as_of:%Y-%m-%d} left out of the money taken "
-                  f"back ({dollars(taken_back(recoupments.loc[later]))} net): not taken by the as-of date"]
+        return frame, later
+    kept = frame.loc[~later].reset_index(drop=True)
+    kept.attrs.update(frame.attrs)
+    return kept, later
+
+
+def _taken_by(recoupments: pd.DataFrame, as_of) -> tuple[pd.DataFrame, str]:
+    """(the take-backs paid on or before ``as_of``, the message counting those paid after it; blank when none
+    was)."""
+    kept, later = _kept_by(recoupments, as_of)
+    if not later.any():
+        return kept, ""
+    return kept, (f"{int(later.sum())} take-back(s) paid after {as_of:%Y-%m-%d} left out of the money taken "
+                  f"back ({dollars(taken_back(recoupments.loc[later]))} net): not taken by the as-of date")
 
 
 def _paid_by(payments: pd.DataFrame, as_of) -> tuple[pd.DataFrame, str]:
-    """(the payments posted on or before ``as_of``, what :func:`_left_out` says of those posted after it).
+    """(the payments posted on or before ``as_of``, what :func:`_left_out` says of those posted after it;
+    blank when none was).
 
     The money paid, the clean claim and denial rates, the reversals posted,
     the recoupment rate's denominator and the trend count only what had been
@@ -76,18 +88,19 @@ def _paid_by(payments: pd.DataFrame, as_of) -> tuple[pd.DataFrame, str]:
     later is not yet adjudicated. The audit's findings (money at risk,
     exposure) are the folder's and still count every payment.
     """
-    later = paid_after(payments, as_of)
+    kept, later = _kept_by(payments, as_of)
     if not later.any():
-        return payments, ""
+        return kept, ""
     left_out = int(payments.loc[later, "paid_cents"].astype("int64").sum())
-    return payments.loc[~later].reset_index(drop=True), (
+    return kept, (
         f"{int(later.sum())} payment(s) posted after {as_of:%Y-%m-%d} left out of the money paid, the clean claim, "
         f"denial, recoupment and reversal rates and the trend ({dollars(left_out)} net): not posted by the as-of "
         "date")
 
 
 def _submitted_by(lines: pd.DataFrame, as_of) -> tuple[pd.DataFrame, str]:
-    """(the claim lines submitted on or before ``as_of``, what :func:`_left_out` says of those submitted after it).
+    """(the claim lines submitted on or before ``as_of``, what :func:`_left_out` says of those submitted after
+    it; blank when none was).
 
     A line submitted after a given as-of date had not been sent by then: it
     is not a claim submitted, nor one waiting for adjudication, in the
@@ -96,10 +109,10 @@ def _submitted_by(lines: pd.DataFrame, as_of) -> tuple[pd.DataFrame, str]:
     """
     if "submitted_date" not in lines.columns:
         return lines, ""
-    later = paid_after(lines, as_of, column="submitted_date")
+    kept, later = _kept_by(lines, as_of, column="submitted_date")
     if not later.any():
-        return lines, ""
-    return lines.loc[~later].reset_index(drop=True), (
+        return kept, ""
+    return kept, (
         f"{int(later.sum())} claim line(s) submitted after {as_of:%Y-%m-%d} left out of the claims and lines "
         "submitted, the charges, the clean claim and denial rates and the trend: not submitted by the as-of date")
 
@@ -193,10 +206,8 @@ def report_from_audit(audit, as_of=None, *, recoupments: pd.DataFrame | None = N
             "the folder's own date")
     payments, not_posted = _paid_by(payments, as_of)
     submitted, not_submitted = (lines, "") if as_of_from_data else _submitted_by(lines, as_of)
-    later_note = _left_out(not_posted, not_submitted)
-    if recoupments is not None:
-        recoupments, taken_note = _taken_by(recoupments, as_of)
-        later_note += taken_note
+    recoupments, not_taken = (None, "") if recoupments is None else _taken_by(recoupments, as_of)
+    later_note = _left_out(not_posted, not_submitted) + ([not_taken] if not_taken else [])
     problems = list(problems)
     outcome_note = []
     if outcomes is not None:
