@@ -6,8 +6,10 @@ size and CRC-32 (:mod:`recoup_lib.checksums`); a single file the kit wrote
 also carries its mark, an extended attribute holding the same, where the file
 system keeps them (:func:`record_file`). A file is the kit's only while it is
 exactly what was recorded (:func:`written_unchanged`): one someone edited
-since counts as theirs. :func:`_foreign` lists what a folder holds that the
-kit did not write, or that changed since.
+since counts as theirs. :func:`foreign_entries` lists what a folder holds
+that the kit did not write, or that changed since; :func:`read_manifest`,
+:func:`write_manifest` and :func:`fingerprint` are what the folder writer
+records with.
 
 :mod:`recoup_lib.outputs` asks these before writing anything and records
 each output as it puts it in place (docs/contract.md, "Output safety").
@@ -23,7 +25,8 @@ from pathlib import Path
 
 from .checksums import file_crc32
 
-__all__ = ["MANIFEST", "record_file", "written_unchanged"]
+__all__ = ["MANIFEST", "fingerprint", "read_manifest", "write_manifest", "foreign_entries", "record_file",
+           "written_unchanged"]
 
 #: The manifest of an output folder: the files the kit wrote there, with size and checksum.
 MANIFEST = ".recoup-manifest.json"
@@ -31,7 +34,8 @@ MANIFEST = ".recoup-manifest.json"
 _XATTR = "user.recoupkit.written"
 
 
-def _fingerprint(path: Path) -> dict:
+def fingerprint(path: Path) -> dict:
+    """What the kit records of a file it wrote: ``{"bytes": size, "crc32": checksum}``."""
     return {"bytes": path.stat().st_size, "crc32": file_crc32(path)}
 
 
@@ -46,7 +50,9 @@ def _same(path: Path, recorded) -> bool:
         return False
 
 
-def _read_manifest(folder: Path) -> dict:
+def read_manifest(folder: Path) -> dict:
+    """The files :data:`MANIFEST` of ``folder`` lists, by relative path, with their fingerprints
+    (none when it is missing or unreadable)."""
     try:
         data = json.loads((folder / MANIFEST).read_text(encoding="utf-8"))
     except (OSError, ValueError):
@@ -55,7 +61,9 @@ def _read_manifest(folder: Path) -> dict:
     return files if isinstance(files, dict) else {}
 
 
-def _write_manifest(folder: Path, files: dict, written_by: str) -> None:
+def write_manifest(folder: Path, files: dict, written_by: str) -> None:
+    """Write :data:`MANIFEST` of ``folder``: ``files`` (relative path -> fingerprint), the command that
+    wrote them and the kit's version."""
     from . import __version__
 
     document = {"written_by": written_by, "kit_version": __version__,
@@ -64,9 +72,9 @@ def _write_manifest(folder: Path, files: dict, written_by: str) -> None:
     (folder / MANIFEST).write_text(json.dumps(document, indent=1) + "\n", encoding="utf-8")
 
 
-def _foreign(out: Path, limit: int = 50) -> list[str]:
+def foreign_entries(out: Path, limit: int = 50) -> list[str]:
     """Entries of ``out`` the kit did not write, or changed since (up to ``limit``), as relative paths."""
-    recorded = _read_manifest(out)
+    recorded = read_manifest(out)
     found: list[str] = []
     for root, dirs, files in os.walk(out):
         here = Path(root)
@@ -96,7 +104,7 @@ def _xattr_mark(path: Path) -> dict | None:
 def written_unchanged(path: Path) -> bool:
     """Whether the kit wrote the single file ``path`` (its folder's manifest or its mark says so)
     and nobody changed it since."""
-    recorded = _read_manifest(path.parent).get(path.name)
+    recorded = read_manifest(path.parent).get(path.name)
     if recorded is not None:
         return _same(path, recorded)
     mark = _xattr_mark(path)
@@ -110,9 +118,9 @@ _MANIFEST_LOCK = threading.Lock()
 def record_file(path: Path) -> None:
     """Mark ``path`` as written by the kit: in its folder's manifest if it has one, and on the file."""
     path = Path(path)
-    fingerprint = _fingerprint(path)
+    recorded = fingerprint(path)
     with contextlib.suppress(AttributeError, OSError):
-        os.setxattr(path, _XATTR, json.dumps(fingerprint).encode())
+        os.setxattr(path, _XATTR, json.dumps(recorded).encode())
     with _MANIFEST_LOCK:  # two files of one folder written side by side: neither entry is lost
         if not (path.parent / MANIFEST).is_file():
             return
@@ -121,5 +129,5 @@ def record_file(path: Path) -> None:
         except (OSError, ValueError):
             return
         if isinstance(document, dict) and isinstance(document.get("files"), dict):
-            document["files"][path.name] = fingerprint
-            _write_manifest(path.parent, document["files"], document.get("written_by", "recoup"))
+            document["files"][path.name] = recorded
+            write_manifest(path.parent, document["files"], document.get("written_by", "recoup"))

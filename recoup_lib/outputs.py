@@ -44,7 +44,8 @@ from pathlib import Path
 from typing import Callable, Iterable
 
 from .errors import UsageError
-from .manifest import MANIFEST, _fingerprint, _foreign, _read_manifest, _write_manifest, record_file, written_unchanged
+from .manifest import (MANIFEST, fingerprint, foreign_entries, read_manifest, record_file, write_manifest,
+                       written_unchanged)
 
 __all__ = [
     "MANIFEST",
@@ -90,16 +91,16 @@ def _absolute(path: str | os.PathLike) -> Path:
 
 
 def _fingerprints(paths: list[Path]) -> list[dict]:
-    """:func:`_fingerprint` of each path, two files at a time (reading and checksumming release
+    """:func:`fingerprint` of each path, two files at a time (reading and checksumming release
     Python's lock: a generated practice's 120 MB are summed in about half the time); a file its
     writer vouched for (:func:`vouch`) and that has not changed since is not read again."""
     known = [_vouched(path) for path in paths]
     unknown = [path for path, fingerprint in zip(paths, known) if fingerprint is None]
     if len(unknown) < 2:
-        summed = [_fingerprint(path) for path in unknown]
+        summed = [fingerprint(path) for path in unknown]
     else:
         with ThreadPoolExecutor(max_workers=2) as pool:
-            summed = list(pool.map(_fingerprint, unknown))
+            summed = list(pool.map(fingerprint, unknown))
     summed.reverse()
     return [fingerprint if fingerprint is not None else summed.pop() for fingerprint in known]
 
@@ -214,7 +215,7 @@ def check_folder(out, *, inputs: Iterable = (), force: bool = False, option: str
     _check_inputs(target, inputs, option, shown)
     _parent_usable(target, option, shown)
     if target.is_dir() and not force:
-        foreign = _foreign(target)
+        foreign = foreign_entries(target)
         if foreign:
             raise UsageError(
                 f"{option} {shown}: holds files the kit did not write, or changed since it wrote them "
@@ -391,16 +392,16 @@ def output_folder(out, *, inputs: Iterable = (), force: bool = False, written_by
     try:
         with _writing(stage, option, shown):
             yield stage
-            kept = _foreign(target, limit=10**9) if (force and target.is_dir()) else []
+            kept = foreign_entries(target, limit=10**9) if (force and target.is_dir()) else []
             written = sorted(p for p in stage.rglob("*") if p.is_file() and not p.is_symlink()
                              and p.relative_to(stage).as_posix() != MANIFEST)
             files = dict(zip((p.relative_to(stage).as_posix() for p in written), _fingerprints(written)))
-            _refuse_clashes(kept, files, _read_manifest(target), option, shown)
+            _refuse_clashes(kept, files, read_manifest(target), option, shown)
             for rel in kept:
                 source = target / rel
                 if rel not in files and rel != MANIFEST and source.is_file() and not (stage / rel).exists():
                     _link_or_copy(source, stage / rel)
-            _write_manifest(stage, files, written_by)
+            write_manifest(stage, files, written_by)
             _swap(stage, target)
     finally:
         _ACTIVE.discard(stage)

@@ -132,6 +132,17 @@ def test_sizes_and_plans():
         plan_partitions(10**9, 200 * 10**6, 2)
 
 
+def test_the_fast_reader_gives_each_piece_with_its_rows_numbers_in_the_file(tmp_path):
+    from recoup_lib.rules._partition import _arrow_pieces
+
+    path = tmp_path / "payments.csv"
+    path.write_text("claim_id,line_no\nC1,1\nC2,1\nC2,2\n", encoding="utf-8")
+    pieces = list(_arrow_pieces(path, ["claim_id", "line_no"]))
+    assert [len(piece) for piece in pieces] == [2] * len(pieces)
+    (frame, rows), = pieces
+    assert frame["claim_id"].tolist() == ["C1", "C2", "C2"] and rows.tolist() == [2, 3, 4]
+
+
 def test_stable_hash_is_the_same_for_the_same_text_in_any_column():
     a = stable_hash(pd.Series(["P1", "P2", "", "a much longer identifier than thirty-two characters, really"]))
     b = stable_hash(pd.Series(["x", "P2", "P1", "a much longer identifier than thirty-two characters, really"]))

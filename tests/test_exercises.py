@@ -434,3 +434,19 @@ def test_ex09s_private_folder_goes_when_the_kernel_ends():
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     folder = Path(done.stdout.strip())
     assert folder.name.startswith("ex09-5-") and not folder.exists()
+
+
+def test_ex09s_variants_follow_the_header_names_of_the_export_generator(monkeypatch):
+    """The typed, renamed and grouped copies find their columns by the generator's own header names,
+    so the exercise keeps working if the export's "charge detail" family is renamed."""
+    from recoup_lib.exercises.content import ex09_your_own_data as ex09
+    from recoup_lib.synthetic._export import HEADER_STYLES
+
+    style = HEADER_STYLES["charge_detail"]
+    monkeypatch.setitem(style, "claim_id", "Claim No")
+    monkeypatch.setitem(style, "service_date", "Date of Service")
+    materials = {"folder": Path(ex09._folder.__wrapped__(31)), "seed": 31}
+    header = (materials["folder"] / "charges_svc.csv").read_bytes().decode("cp1252").splitlines()[4].split(",")
+    assert "Claim No" in header and "Svc Dt" in header and "Date of Service" not in header
+    assert len(ex09._typed_keys(materials)) == 3
+    assert ex09._grouped_lines_used(materials) == ex09.LINES

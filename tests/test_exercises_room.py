@@ -265,6 +265,20 @@ def test_build_check_builds_each_master_once_and_reads_each_copy_once(tmp_path, 
     assert built == ["ex01_t.ipynb"] and read == ["ex01_t.ipynb"]
 
 
+def test_build_check_returns_the_stale_copies_with_the_edited_ones_among_them(tmp_path):
+    from recoup_lib import exercises
+
+    folder = _master_folder(tmp_path)
+    assert exercises.build_all(folder, check=True) == [folder / "ex01_t.ipynb"]
+    exercises.build_all(folder)
+    assert exercises.build_all(folder, check=True) == [] and exercises.build_all(folder, check=True).edited == []
+    _edit(folder / "ex01_t.ipynb")
+    _master_folder(tmp_path, answer="4")
+    stale = exercises.build_all(folder, check=True)
+    assert stale == stale.edited == exercises.edited_copies(folder) == [folder / "ex01_t.ipynb"]
+    assert "stale_copies" not in exercises.__all__
+
+
 def test_build_still_replaces_an_untouched_or_merely_run_copy(tmp_path, capsys):
     folder = _master_folder(tmp_path)
     assert main(["exercises", "build", "--folder", str(folder)]) == 0

@@ -187,3 +187,16 @@ def test_tables_written_side_by_side_all_join_the_folders_manifest(tmp_path):
     with pytest.raises(UsageError, match="cannot tell it wrote"):
         write_csvs({tmp_path / "users.csv": pd.DataFrame({"n": [1]}), tmp_path / "new.csv": pd.DataFrame({"n": [2]})})
     assert (tmp_path / "users.csv").read_text() == "mine\n" and (tmp_path / "new.csv").read_text() == "n\n2\n"
+
+
+def test_the_output_writer_uses_only_the_manifest_modules_public_names():
+    import ast
+    from pathlib import Path
+
+    import recoup_lib.manifest
+    import recoup_lib.outputs
+
+    tree = ast.parse(Path(recoup_lib.outputs.__file__).read_text(encoding="utf-8"))
+    taken = [alias.name for node in ast.walk(tree) if isinstance(node, ast.ImportFrom) and node.module == "manifest"
+             for alias in node.names]
+    assert taken and set(taken) <= set(recoup_lib.manifest.__all__), taken

@@ -247,8 +247,10 @@ def test_claim_lines_submitted_after_a_given_as_of_are_not_submitted_yet(practic
     sent = (pd.to_datetime(lines["submitted_date"]) <= pd.Timestamp(middle)).to_numpy()
     later = int((~sent).sum())
     assert 0 < later < len(lines)
-    out, _, said = command("report", practice, "--as-of", middle)
+    out, summary, said = command("report", practice, "--as-of", middle)
     metrics, kept = _metric_table(out), lines.loc[sent]
+    assert (summary["lines"], summary["claims"]) == (len(lines), lines["claim_id"].nunique())
+    assert (summary["lines_submitted"], summary["claims_submitted"]) == (len(kept), kept["claim_id"].nunique())
     assert metrics.loc["lines_submitted", "numerator"] == str(len(kept)) == metrics.loc["denial_rate_lines",
                                                                                         "denominator"]
     claims = str(kept["claim_id"].nunique())
@@ -281,6 +283,29 @@ def test_without_as_of_every_claim_line_counts_even_one_submitted_after_the_fold
     metrics = _metric_table(out)
     assert metrics.loc["lines_submitted", "numerator"] == str(len(lines))
     assert metrics.loc["claims_submitted", "numerator"] == str(lines["claim_id"].nunique())
+    assert (summary["lines_submitted"], summary["claims_submitted"]) == (summary["lines"], summary["claims"])
     assert "submitted after" not in said
     _, _, given = command("report", folder, "--as-of", own["as_of"])
     assert f"{int(newest.sum())} claim line(s) submitted after {own['as_of']} left out" in given
+
+
+def test_whether_lines_submitted_after_the_as_of_count_is_said_by_a_keyword_not_by_the_as_of_note(practice):
+    from recoup_lib.report import report_from_audit
+
+    lines = pd.read_csv(practice / "claim_lines.csv", dtype=str, keep_default_na=False)
+    payments = pd.read_csv(practice / "payments.csv", dtype=str, keep_default_na=False)
+    middle = sorted(payments["payment_date"])[len(payments) // 2]
+    sent = int((pd.to_datetime(lines["submitted_date"]) <= pd.Timestamp(middle)).sum())
+    assert 0 < sent < len(lines)
+    audit = build_report(practice, middle).audit
+
+    def lines_submitted(**how) -> int:
+        report = report_from_audit(audit, middle, **how)
+        return int(report.metrics.set_index("metric").loc["lines_submitted", "numerator"])
+
+    assert lines_submitted() == sent
+    assert lines_submitted(as_of_note="the auditor's chosen date") == sent
+    assert lines_submitted(as_of_from_data=True) == len(lines)
+    assert lines_submitted(as_of_from_data=True, as_of_note="the folder's own date") == len(lines)
+    assert int(report_from_audit(audit).metrics.set_index("metric").loc["lines_submitted", "numerator"]) \
+        == len(lines)

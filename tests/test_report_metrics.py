@@ -493,14 +493,31 @@ def test_recoupments_paid_after_the_as_of_are_not_money_taken_back():
         "mechanism": ["reversal", "offset", "offset"]}))
     kept, said = _taken_by(rec, pd.Timestamp("2025-06-01").date())
     assert kept["amount_cents"].tolist() == [9000, 5000]
-    assert said == ["1 take-back(s) paid after 2025-06-01 left out of the money taken back ($70.00 net): "
-                    "not taken by the as-of date"]
+    assert said == ("1 take-back(s) paid after 2025-06-01 left out of the money taken back ($70.00 net): "
+                    "not taken by the as-of date")
     pay = pd.DataFrame({"payment_date": pd.to_datetime(["2025-01-01"]), "paid_cents": [100000]})
     assert metric_value(recoupment_rate(kept, pay), "recoupment_dollars") == 7000
     none, said = _taken_by(rec, pd.Timestamp("1900-01-01").date())
-    assert len(none) == 0 and "3 take-back(s) paid after 1900-01-01" in said[0]
+    assert len(none) == 0 and said.startswith("3 take-back(s) paid after 1900-01-01")
     assert metric_value(recoupment_rate(none, pay), "recoupment_dollars") == 0
-    assert _taken_by(rec, pd.Timestamp("2025-06-02").date()) == (rec, [])
+    assert _taken_by(rec, pd.Timestamp("2025-06-02").date()) == (rec, "")
+
+
+@pytest.mark.parametrize("which, column", [("_taken_by", "payment_date"), ("_paid_by", "payment_date"),
+                                           ("_submitted_by", "submitted_date")])
+def test_what_is_left_out_after_the_as_of_is_told_the_same_way_for_take_backs_payments_and_lines(which, column):
+    from recoup_lib.report import _build
+
+    frame = pd.DataFrame({column: pd.to_datetime(["2025-03-01", "2025-06-02", None]),
+                          "paid_cents": [100, 200, 300], "amount_cents": [100, 200, 300],
+                          "net_amount_cents": [100, 200, 300]})
+    frame.attrs["net_given"] = False
+    keep = getattr(_build, which)
+    kept, said = keep(frame, pd.Timestamp("2025-06-01").date())
+    assert kept["paid_cents"].tolist() == [100, 300] and kept.index.tolist() == [0, 1]
+    assert kept.attrs == {"net_given": False}
+    assert isinstance(said, str) and said.startswith("1 ") and "after 2025-06-01 left out of" in said
+    assert keep(frame, pd.Timestamp("2025-06-02").date()) == (frame, "")
 
 
 def test_build_report_refuses_an_as_of_before_the_first_date_of_service():

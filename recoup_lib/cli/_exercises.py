@@ -64,12 +64,12 @@ def run(args) -> int:
     from ..errors import RecoupError
 
     if args.action == "build":
-        from ..exercises import build_all, exercises_folder, stale_copies
+        from ..exercises import build_all, exercises_folder
 
         folder = exercises_folder(args.folder)
         if args.check:
-            touched, edited = stale_copies(folder, args.out)
-            edited = [] if args.force else edited
+            touched = build_all(folder, args.out, check=True)
+            edited = [] if args.force else touched.edited
             stale = [p.name for p in touched if p not in edited]
             problems = ([f"trainee copies out of date: {', '.join(stale)} (run `recoup exercises build`"
                          + (" --force" if args.force else "") + ")"] if stale else []) + (

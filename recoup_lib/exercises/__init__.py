@@ -17,8 +17,8 @@ module there (registered on import), a master notebook in
 ``exercises/masters/``, then ``recoup exercises build``.
 """
 
-from ._build import (BEGIN, END, EXERCISES_ENV, SOLUTION_TAG, build_all, edited_copies, exercises_folder,
-                     solution_text, stale_copies, strip_solutions, trainee_notebook)
+from ._build import (BEGIN, END, EXERCISES_ENV, SOLUTION_TAG, build_all, edited_copies,
+                     exercises_folder, solution_text, strip_solutions, trainee_notebook)
 from ._grade import SCORE_COLUMNS, grade_paths, grade_records, read_answer_files
 from ._registry import EXERCISES, KINDS, Check, Exercise, Question, get_exercise, normalise, register
 from ._session import ANSWERS_ENV, Feedback, Session, answers_folder, check, run_checks, start
@@ -28,7 +28,7 @@ __all__ = [
     "Check", "Exercise", "Feedback", "Question", "Session",
     "answers_folder", "build_all", "check", "edited_copies", "exercises_folder", "get_exercise", "grade_paths",
     "grade_records",
-    "normalise", "read_answer_files", "register", "run_checks", "solution_text", "stale_copies", "start",
+    "normalise", "read_answer_files", "register", "run_checks", "solution_text", "start",
     "strip_solutions", "trainee_notebook", "all_exercises",
 ]
 

@@ -25,7 +25,7 @@ if TYPE_CHECKING:
     import nbformat
 
 __all__ = ["BEGIN", "END", "DEFAULT_PLACEHOLDER", "SOLUTION_TAG", "EXERCISES_ENV", "strip_solutions",
-           "trainee_notebook", "build_all", "edited_copies", "stale_copies", "solution_text", "exercises_folder"]
+           "trainee_notebook", "build_all", "edited_copies", "StaleCopies", "solution_text", "exercises_folder"]
 
 #: Environment variable naming the exercises folder (the one holding ``masters/``).
 EXERCISES_ENV = "RECOUP_EXERCISES"
@@ -173,6 +173,16 @@ def _text(book: nbformat.NotebookNode) -> str:
     return text if text.endswith("\n") else text + "\n"
 
 
+class StaleCopies(list):
+    """The trainee copies missing or different from a fresh build (what ``build_all(check=True)``
+    returns), with :attr:`edited`: those of them someone edited since they were built (as
+    :func:`edited_copies` tells them), found from the same build."""
+
+    def __init__(self, stale=(), edited=()):
+        super().__init__(stale)
+        self.edited: list[Path] = list(edited)
+
+
 def build_all(folder: str | Path | None = None, out: str | Path | None = None,
               check: bool = False, force: bool = False) -> list[Path]:
     """Write the trainee copy of every master in ``folder/masters`` to ``out`` (default ``folder``).
@@ -186,8 +196,9 @@ def build_all(folder: str | Path | None = None, out: str | Path | None = None,
         Where trainee copies go; default ``folder``.
     check : bool, default False
         Write nothing; return the copies that are missing or differ from a
-        fresh build (drift), edited ones too (:func:`stale_copies` tells them
-        apart in the same build).
+        fresh build (drift), edited ones too: a :class:`StaleCopies`, whose
+        ``edited`` lists those (what ``recoup exercises build --check``
+        reports).
     force : bool, default False
         Replace trainee copies someone edited since they were built (their
         edits are lost). A file this command did not build is never replaced.
@@ -195,7 +206,8 @@ def build_all(folder: str | Path | None = None, out: str | Path | None = None,
     Returns
     -------
     list of pathlib.Path
-        The files written (or, with ``check``, the stale ones).
+        The files written (or, with ``check``, the stale ones, as a
+        :class:`StaleCopies`).
 
     Raises
     ------
@@ -208,7 +220,7 @@ def build_all(folder: str | Path | None = None, out: str | Path | None = None,
     folder = exercises_folder(folder)
     touched = _fresh_copies(folder, out)
     if check:
-        return list(touched)
+        return StaleCopies(touched, _edited(touched))
     edited = [] if force else _edited(touched)
     if edited:
         raise UsageError(_edited_message(edited, folder))
@@ -326,18 +338,6 @@ def _edited(touched: dict[Path, tuple[str, str]]) -> list[Path]:
             if target.is_file() and _edited_copy(target, digest) and not written_unchanged(target)]
 
 
-def stale_copies(folder: str | Path | None = None, out: str | Path | None = None
-                 ) -> tuple[list[Path], list[Path]]:
-    """What ``recoup exercises build --check`` reports, from one build of the masters: the trainee
-    copies missing or different from a fresh build (as ``build_all(check=True)`` returns them), and
-    those of them someone edited since they were built (as :func:`edited_copies` returns them).
-
-    ``folder`` and ``out`` are as in :func:`build_all`.
-    """
-    touched = _fresh_copies(exercises_folder(folder), out)
-    return list(touched), _edited(touched)
-
-
 def edited_copies(folder: str | Path | None = None, out: str | Path | None = None) -> list[Path]:
     """The trainee copies a build would replace that someone edited since ``recoup exercises build``
     wrote them (``folder`` and ``out`` as in :func:`build_all`).
@@ -350,7 +350,7 @@ def edited_copies(folder: str | Path | None = None, out: str | Path | None = Non
     tell. Files the command did not build are not listed: they are refused
     as any file the kit did not write.
     """
-    return stale_copies(folder, out)[1]
+    return build_all(folder, out, check=True).edited
 
 
 def _edited_message(edited: list[Path], folder: Path) -> str:

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 
 from ..appeals import FOLDER_AS_OF, appeal_folder, folder_as_of, load_profiles, read_appeal_folder
@@ -56,19 +57,30 @@ def _ledger(decisions: pd.DataFrame, remit, as_of) -> pd.DataFrame:
     return open_ledger(links, notices, as_of)
 
 
-def _taken_by(recoupments: pd.DataFrame, as_of) -> tuple[pd.DataFrame, list[str]]:
-    """(the take-backs paid on or before ``as_of``, the message counting those paid after it)."""
-    later = paid_after(recoupments, as_of)
+def _kept_by(frame: pd.DataFrame, as_of, column: str = "payment_date") -> tuple[pd.DataFrame, np.ndarray]:
+    """(the rows of ``frame`` dated on or before ``as_of`` in ``column``, with its attrs; which rows were
+    dated after it, :func:`recoup_lib.remit.paid_after`)."""
+    later = paid_after(frame, as_of, column=column)
     if not later.any():
-        return recoupments, []
-    kept = recoupments.loc[~later].reset_index(drop=True)
-    kept.attrs["net_given"] = recoupments.attrs.get("net_given", True)
-    return kept, [f"{int(later.sum())} take-back(s) paid after {as_of:%Y-%m-%d} left out of the money taken "
-                  f"back ({dollars(taken_back(recoupments.loc[later]))} net): not taken by the as-of date"]
+        return frame, later
+    kept = frame.loc[~later].reset_index(drop=True)
+    kept.attrs.update(frame.attrs)
+    return kept, later
+
+
+def _taken_by(recoupments: pd.DataFrame, as_of) -> tuple[pd.DataFrame, str]:
+    """(the take-backs paid on or before ``as_of``, the message counting those paid after it; blank when none
+    was)."""
+    kept, later = _kept_by(recoupments, as_of)
+    if not later.any():
+        return kept, ""
+    return kept, (f"{int(later.sum())} take-back(s) paid after {as_of:%Y-%m-%d} left out of the money taken "
+                  f"back ({dollars(taken_back(recoupments.loc[later]))} net): not taken by the as-of date")
 
 
 def _paid_by(payments: pd.DataFrame, as_of) -> tuple[pd.DataFrame, str]:
-    """(the payments posted on or before ``as_of``, what :func:`_left_out` says of those posted after it).
+    """(the payments posted on or before ``as_of``, what :func:`_left_out` says of those posted after it;
+    blank when none was).
 
     The money paid, the clean claim and denial rates, the reversals posted,
     the recoupment rate's denominator and the trend count only what had been
@@ -76,18 +88,19 @@ def _paid_by(payments: pd.DataFrame, as_of) -> tuple[pd.DataFrame, str]:
     later is not yet adjudicated. The audit's findings (money at risk,
     exposure) are the folder's and still count every payment.
     """
-    later = paid_after(payments, as_of)
+    kept, later = _kept_by(payments, as_of)
     if not later.any():
-        return payments, ""
+        return kept, ""
     left_out = int(payments.loc[later, "paid_cents"].astype("int64").sum())
-    return payments.loc[~later].reset_index(drop=True), (
+    return kept, (
         f"{int(later.sum())} payment(s) posted after {as_of:%Y-%m-%d} left out of the money paid, the clean claim, "
         f"denial, recoupment and reversal rates and the trend ({dollars(left_out)} net): not posted by the as-of "
         "date")
 
 
 def _submitted_by(lines: pd.DataFrame, as_of) -> tuple[pd.DataFrame, str]:
-    """(the claim lines submitted on or before ``as_of``, what :func:`_left_out` says of those submitted after it).
+    """(the claim lines submitted on or before ``as_of``, what :func:`_left_out` says of those submitted after
+    it; blank when none was).
 
     A line submitted after a given as-of date had not been sent by then: it
     is not a claim submitted, nor one waiting for adjudication, in the
@@ -96,10 +109,10 @@ def _submitted_by(lines: pd.DataFrame, as_of) -> tuple[pd.DataFrame, str]:
     """
     if "submitted_date" not in lines.columns:
         return lines, ""
-    later = paid_after(lines, as_of, column="submitted_date")
+    kept, later = _kept_by(lines, as_of, column="submitted_date")
     if not later.any():
-        return lines, ""
-    return lines.loc[~later].reset_index(drop=True), (
+        return kept, ""
+    return kept, (
         f"{int(later.sum())} claim line(s) submitted after {as_of:%Y-%m-%d} left out of the claims and lines "
         "submitted, the charges, the clean claim and denial rates and the trend: not submitted by the as-of date")
 
@@ -115,7 +128,8 @@ def report_from_audit(audit, as_of=None, *, recoupments: pd.DataFrame | None = N
                       appeals=None, appeal_reason: str | None = None,
                       outcomes: pd.DataFrame | ParsedTable | None = None, outcome_reason: str | None = None,
                       outcome_file: str = "outcomes", messages=(), names: dict | None = None,
-                      title: str = "", remit=None, as_of_note: str = "", problems=()) -> Report:
+                      title: str = "", remit=None, as_of_from_data: bool = False, as_of_note: str = "",
+                      problems=()) -> Report:
     """Compute the dashboard from an audit (and optional appeals, recoupments, outcomes) in memory.
 
     Parameters
@@ -124,11 +138,10 @@ def report_from_audit(audit, as_of=None, *, recoupments: pd.DataFrame | None = N
     as_of : date-like, optional
         Default: the data's own as-of, the latest payment, remittance or
         notice date given (:func:`recoup_lib.appeals.folder_as_of`); never
-        the wall clock. A date given (without ``as_of_note``) also leaves
-        out of the volume, the clean claim and denial rates and the trend
-        the claim lines submitted after it (a message counts them); the
-        data's own as-of leaves every line in, as the export holds it (a
-        line submitted after the latest payment is not yet adjudicated).
+        the wall clock. A date given also leaves out of the volume, the
+        clean claim and denial rates and the trend the claim lines
+        submitted after it (a message counts them), unless
+        ``as_of_from_data`` says it is the data's own as-of.
     recoupments : pandas.DataFrame, optional
         The contract's recoupments columns (see
         :func:`recoup_lib.report.recoupments_frame`). Take-backs paid after
@@ -156,10 +169,17 @@ def report_from_audit(audit, as_of=None, *, recoupments: pd.DataFrame | None = N
         notice, so the aging counts only what is still open (without it,
         every notice counts as open for its whole amount, and a message
         says so).
+    as_of_from_data : bool, default False
+        Whether the ``as_of`` given is the data's own as-of, worked out by
+        the caller as the default is (:func:`recoup_lib.appeals.folder_as_of`;
+        ``recoup report`` without ``--as-of``): then every claim line counts,
+        whatever its submitted_date, as the export holds it (a line
+        submitted after the latest payment is not yet adjudicated). True
+        whenever ``as_of`` is left out.
     as_of_note : str
-        Where ``as_of`` came from, when the caller worked it out (from the
-        data, as the default is: then no line is left out for its
-        submitted_date).
+        Where ``as_of`` came from, said in the report and in summary.json's
+        ``as_of_from`` (blank: "given"). Words only: what is counted
+        depends on ``as_of`` and ``as_of_from_data``, never on this text.
     problems : iterable of recoup_lib.errors.Problem
         Values set aside in inputs other than the audit's (which are taken
         from ``audit``).
@@ -176,6 +196,7 @@ def report_from_audit(audit, as_of=None, *, recoupments: pd.DataFrame | None = N
             notices=None if appeals is None else appeals.decisions["notice_date"],
             payments=payments["payment_date"],
             remittances=None if recoupments is None else recoupments["payment_date"])
+        as_of_from_data = True
     as_of = pd.Timestamp(as_of).date()
     first = lines["service_date"].min() if len(lines) else None
     if first is not None and pd.notna(first) and first.date() > as_of:
@@ -184,11 +205,9 @@ def report_from_audit(audit, as_of=None, *, recoupments: pd.DataFrame | None = N
             "had happened by then, so nothing would be reported; give a later date, or leave --as-of out to use "
             "the folder's own date")
     payments, not_posted = _paid_by(payments, as_of)
-    submitted, not_submitted = (lines, "") if as_of_note else _submitted_by(lines, as_of)
-    later_note = _left_out(not_posted, not_submitted)
-    if recoupments is not None:
-        recoupments, taken_note = _taken_by(recoupments, as_of)
-        later_note += taken_note
+    submitted, not_submitted = (lines, "") if as_of_from_data else _submitted_by(lines, as_of)
+    recoupments, not_taken = (None, "") if recoupments is None else _taken_by(recoupments, as_of)
+    later_note = _left_out(not_posted, not_submitted) + ([not_taken] if not_taken else [])
     problems = list(problems)
     outcome_note = []
     if outcomes is not None:
@@ -358,6 +377,7 @@ def build_report(folder, as_of=None, *, recoupments: pd.DataFrame | None = None,
     True
     """
     folder = existing_folder(folder)
+    as_of_from_data = as_of is None
     messages: list[str] = []
     problems: list = []
     found, source, reason, more, remit = _remittance(folder, recoupments, problems)
@@ -405,5 +425,5 @@ def build_report(folder, as_of=None, *, recoupments: pd.DataFrame | None = None,
                              recoupment_reason=reason, appeals=appeals, appeal_reason=appeal_reason,
                              outcomes=found_outcomes, outcome_reason=outcome_reason, outcome_file=outcome_file,
                              messages=messages,
-                             names=names, title=folder.resolve().name, remit=remit, as_of_note=as_of_note,
-                             problems=problems)
+                             names=names, title=folder.resolve().name, remit=remit,
+                             as_of_from_data=as_of_from_data, as_of_note=as_of_note, problems=problems)

@@ -134,7 +134,14 @@ class Report(StepResult):
         return work.loc[work["notice_id"].isin(still).to_numpy()].reset_index(drop=True)
 
     def totals(self) -> dict:
-        """The figures written to ``summary.json``: the as-of, money taken back (net and gross), notices open."""
+        """The figures written to ``summary.json``: the as-of, the claim lines, money taken back (net and gross),
+        notices open.
+
+        ``lines`` and ``claims`` are every claim line audited (those
+        ``at_risk_cents`` counts); ``lines_submitted`` and
+        ``claims_submitted`` are the metrics' (metrics.csv): with an as-of
+        given, only the lines submitted by then.
+        """
         by = self.metrics.set_index("metric")
 
         def count(name):
@@ -143,6 +150,7 @@ class Report(StepResult):
         lines = self.audit.lines
         out = {"as_of": self.as_of.isoformat(), "as_of_from": self.as_of_note or "given",
                "lines": len(lines), "claims": int(lines["claim_id"].nunique()),
+               "lines_submitted": count("lines_submitted"), "claims_submitted": count("claims_submitted"),
                "at_risk_cents": int(self.audit.total_at_risk_cents)}
         if self.recoupments is not None:
             net = taken_back(self.recoupments)

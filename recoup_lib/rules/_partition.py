@@ -252,7 +252,7 @@ class _NeedsExactReader(Exception):
 
 
 def _arrow_pieces(path: Path, header: list[str]):
-    """The file as text in pieces (Arrow's streaming reader), with row numbers."""
+    """The file as text in pieces (Arrow's streaming reader): (piece, its rows' numbers in the file)."""
     counted = len(header) < 2
     quoted = _has_quote(path)
     read, parse, convert = arrow_options(header, {h: pa.string() for h in header}, _PIECE_BYTES, quoted=quoted)
@@ -260,7 +260,7 @@ def _arrow_pieces(path: Path, header: list[str]):
     seen = 0
     for batch in reader:
         frame = batch.to_pandas(types_mapper={pa.string(): pd.StringDtype("pyarrow")}.get)
-        yield frame, np.arange(seen, seen + len(frame), dtype=np.int64) + 2, []
+        yield frame, np.arange(seen, seen + len(frame), dtype=np.int64) + 2
         seen += len(frame)
     if needs_exact_reader(path, seen, counted, quoted):
         raise _NeedsExactReader
@@ -274,7 +274,7 @@ def _stream(path: Path, name: str, consume, restart) -> list:
     """
     header = read_header(path, SPECS[name], name)
     try:
-        for raw, rows, _ in _arrow_pieces(path, header):
+        for raw, rows in _arrow_pieces(path, header):
             consume(raw, rows)
         return []
     except (_NeedsExactReader, pa.ArrowInvalid):

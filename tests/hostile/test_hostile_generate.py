@@ -133,7 +133,7 @@ def _interrupt_commit(monkeypatch):
     """Interrupt after every file is written, while the manifest is being made."""
     def flaky(path):
         raise KeyboardInterrupt
-    monkeypatch.setattr(recoup_lib.outputs, "_fingerprint", flaky)
+    monkeypatch.setattr(recoup_lib.outputs, "fingerprint", flaky)
 
 
 def _interrupt_swap(monkeypatch):

@@ -24,14 +24,17 @@ import pandas as pd
 
 from ...ingest import import_files
 from ...rules import audit_folder
-from ...synthetic import generate_practice
-from ...synthetic._export import write_messy_export
+from ...synthetic import generate_practice, write_messy_export
+from ...synthetic._export import HEADER_STYLES
 from .._registry import Exercise, register
 
 LINES = 400
-#: The fields charges_grouped.csv prints on a claim's first line only, and their headers there.
-GROUP = {"claim_id": "Claim #", "patient_id": "Patient Acct", "payer_id": "Ins Code",
-         "rendering_npi": "Rendering NPI", "service_date": "DOS", "submitted_date": "Date Billed"}
+#: The messy-export generator's family of headers the export is written in (``Claim #``, ``DOS``, ...).
+STYLE = "charge_detail"
+#: That family's header of each field: the variants find their columns by it.
+HEADERS = HEADER_STYLES[STYLE]
+#: The fields charges_grouped.csv prints on a claim's first line only (under their HEADERS).
+GROUP = ("claim_id", "patient_id", "payer_id", "rendering_npi", "service_date", "submitted_date")
 
 
 def _rewrite(path: Path, out: Path, edit) -> None:
@@ -48,24 +51,25 @@ def _folder(seed: int) -> str:
     # The trainee opens these files while the kernel runs; they go when it ends.
     atexit.register(shutil.rmtree, folder, ignore_errors=True)
     practice = generate_practice(lines=LINES, seed=seed)
-    write_messy_export(practice, folder, seed=seed, style="charge_detail")
+    write_messy_export(practice, folder, seed=seed, style=STYLE)
     rng = np.random.default_rng([seed, 9])
 
     def day_first(rows):
         header = rows[4]
-        dos = header.index("DOS")
+        dos = header.index(HEADERS["service_date"])
         late = [i for i in range(5, len(rows) - 2) if int(rows[i][dos].split("/")[1]) > 12]
         for i in sorted(rng.choice(late, size=3, replace=False)):
             month, day, year = rows[i][dos].split("/")
             rows[i][dos] = f"{day}/{month}/{year}"
 
     def rename(rows):
-        rows[4][rows[4].index("DOS")] = "Svc Dt"
+        rows[4][rows[4].index(HEADERS["service_date"])] = "Svc Dt"
 
     def grouped(rows):
         header = rows[4]
-        claim = header.index(GROUP["claim_id"])
-        blanked = [header.index(h) for h in (*GROUP.values(), "Patient Name", "Rendering Provider") if h in header]
+        claim = header.index(HEADERS["claim_id"])
+        blanked = [header.index(h) for h in (*(HEADERS[f] for f in GROUP), "Patient Name", "Rendering Provider")
+                   if h in header]
         claims = [row[claim] for row in rows]
         for i in range(6, len(rows) - 2):
             if claims[i] and claims[i] == claims[i - 1]:
@@ -161,7 +165,7 @@ def _total_charge(m):
 def _typed_keys(m):
     aside = _source(m, "charges_typed.csv", "charges_typed.csv").aside
     bad = aside.loc[aside["_reason"].str.contains("service_date", regex=False)]
-    return {f"{c}/{int(n)}" for c, n in zip(bad["Claim #"], bad["Line #"])}
+    return {f"{c}/{int(n)}" for c, n in zip(bad[HEADERS["claim_id"]], bad[HEADERS["line_no"]])}
 
 
 @EX.question("q6", prompt="charges_svc.csv calls the date of service 'Svc Dt', a name the kit does not know. "
