@@ -101,9 +101,10 @@ def volume(lines: pd.DataFrame, payments: pd.DataFrame, source: str = "claim_lin
     """
     rows = [
         metric_row("claims_submitted", "Claims submitted", "count", numerator=lines["claim_id"].nunique(),
-                   basis="claims", source=source, note="Distinct claim_id in claim_lines.csv."),
+                   basis="claims", source=source, note="Distinct claim_id of the lines submitted."),
         metric_row("lines_submitted", "Claim lines submitted", "count", numerator=len(lines), basis="lines",
-                   source=source, note="Rows of claim_lines.csv used by the audit."),
+                   source=source, note=("Rows of claim_lines.csv used by the audit and submitted by the as-of date "
+                                 "(every one when the as-of is the data's own).")),
     ]
     if "charge_cents" in lines.columns:
         rows.append(metric_row("charges_dollars", "Charges billed", "dollars",
