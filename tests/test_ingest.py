@@ -661,3 +661,18 @@ def test_837_claims_with_835_payments_matched_by_control_number(tmp_path):
     lines = pd.read_csv(folder / "claim_lines.csv", dtype=str)
     key = set(zip(lines["claim_id"], lines["line_no"].astype(int)))
     assert set(zip(pay["claim_id"], pay["line_no"])) <= key
+
+
+def test_the_import_names_every_file_it_wrote(tmp_path, capsys):
+    """The closing line counted five files and named three (mapping.json, import_rejected.csv and the
+    tables): it now names each file written, as the folder holds them."""
+    from recoup_lib.cli import main
+
+    messy = Path(__file__).resolve().parents[1] / "synthetic" / "messy_export"
+    assert main(["import", "--claims", str(messy / "charges.csv"), "--payments", str(messy / "payments.xlsx"),
+                 "--out", str(tmp_path / "out")]) == 0
+    line = [l for l in capsys.readouterr().out.splitlines() if l.startswith("wrote ")][-1]
+    written = sorted(p.relative_to(tmp_path / "out").as_posix() for p in (tmp_path / "out").rglob("*")
+                     if p.is_file() and not p.name.startswith("."))
+    assert line.startswith(f"wrote {len(written)} files to ")
+    assert line.split(" (", 1)[1].split("); next")[0].split(", ") == written

@@ -80,6 +80,7 @@ def run(args) -> int:
     for warning in warnings:
         print(warning, file=sys.stderr)
     paths = result.write(args.out)
-    print(f"wrote {len(paths)} files to {args.out} (mapping.json, import_rejected.csv, "
-          f"{', '.join(n for n in result.tables)}); next: recoup audit {args.out} --out AUDIT")
+    names = [p.relative_to(Path(args.out)).as_posix() for p in paths]
+    shown = ", ".join(names[:10]) + (f" and {len(names) - 10:,} more" if len(names) > 10 else "")
+    print(f"wrote {len(paths)} files to {args.out} ({shown}); next: recoup audit {args.out} --out AUDIT")
     return 0
