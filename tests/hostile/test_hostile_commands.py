@@ -458,6 +458,29 @@ def test_grade_sets_a_malformed_file_aside_and_grades_the_rest_of_the_class(host
     assert set(raw["trainee"]) == {"ana"}
 
 
+@pytest.mark.parametrize("given", ["empty_folder", "folder_of_other_files"])
+def test_grade_of_no_answer_file_is_exit_1_and_writes_no_score_sheet(hostile, given):
+    """A folder holding no answer file gave exit 0, nothing printed and an empty scores.csv: a class
+    graded as "nothing to grade" reads as success."""
+    hostile.path("answers").mkdir()
+    if given == "folder_of_other_files":
+        hostile.write("answers/ana/notes.txt", "{}")
+    hostile.run("exercises", "grade", "answers", "--out", "scores.csv", expect=1, out="scores.csv",
+                names=["answers", "no answer file"])
+    assert not hostile.path("scores.csv").exists()
+
+
+def test_grade_reads_a_file_given_twice_once(hostile):
+    """The same answer file named twice (or a folder and a file inside it) is one record, never set aside
+    as "another answer file" of itself."""
+    path = _answers(hostile, GOOD)
+    run = hostile.run("exercises", "grade", "answers", path, "./" + str(path.relative_to(hostile.root)),
+                      "--out", "scores.csv", expect=0, out="scores.csv")
+    assert "set aside" not in run.out and "another answer file" not in run.out
+    raw, _, _ = read_csv_text(hostile.path("scores.csv"))
+    assert set(raw["trainee"]) == {"ana"} and raw["question"].is_unique
+
+
 def test_grade_guards_formula_trainee_names_and_answers(hostile):
     _answers(hostile, dict(GOOD, trainee=EVIL, answers={"q1": {"answer": "=1+1"}, "q2": {"answer": [EVIL]}}))
     hostile.run("exercises", "grade", "answers", "--out", "scores.csv", expect=0, out="scores.csv")
