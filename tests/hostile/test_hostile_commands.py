@@ -410,6 +410,25 @@ def test_reference_import_never_over_a_users_file(hostile, tmp_path):
     hostile.run("reference", "import-ptp", "f.txt", expect=2, names=["ncci_ptp.csv"])
 
 
+MUE_HEADER = "HCPCS/CPT Code,Practitioner Services MUE Values,MUE Adjudication Indicator\n"
+
+
+def test_reference_import_rerun_leaves_no_stale_rejected_file(hostile):
+    """A rerun on a corrected file left the first run's mue_rejected.csv beside the new mue.csv, listing
+    rows the new table does not come from."""
+    hostile.write("mue.txt", MUE_HEADER + "10001,1,1\n10002,two,1\n")
+    hostile.run("reference", "import-mue", "mue.txt", "--out", "mue.csv", expect=0, out="mue.csv",
+                changes=("mue_rejected.csv",))
+    assert hostile.path("mue_rejected.csv").exists()
+    hostile.write("mue.txt", MUE_HEADER + "10001,1,1\n10002,2,1\n")
+    hostile.run("reference", "import-mue", "mue.txt", "--out", "mue.csv", expect=0, out="mue.csv",
+                changes=("mue_rejected.csv",))
+    assert not hostile.path("mue_rejected.csv").exists()
+    hostile.write("mue_rejected.csv", "my own notes\n")  # not the kit's: kept
+    hostile.run("reference", "import-mue", "mue.txt", "--out", "mue.csv", expect=0, out="mue.csv")
+    assert hostile.path("mue_rejected.csv").read_text(encoding="utf-8") == "my own notes\n"
+
+
 @pytest.mark.parametrize("code", [EVIL, "$\\x$", "\x00", "9" * 10000])
 def test_reference_explain_anything_unknown_is_exit_1(hostile, code):
     hostile.run("reference", "explain", code, expect=1, names=[code])
