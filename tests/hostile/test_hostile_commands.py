@@ -429,6 +429,16 @@ def test_reference_import_rerun_leaves_no_stale_rejected_file(hostile):
     assert hostile.path("mue_rejected.csv").read_text(encoding="utf-8") == "my own notes\n"
 
 
+@pytest.mark.parametrize("codec", ["utf-16", "utf-16-le"])
+def test_reference_import_reads_a_cms_table_resaved_as_unicode_text(hostile, codec):
+    """Excel's "Unicode Text" (UTF-16, tab separated, with or without a byte-order mark) of a CMS table
+    was told "no header row ... is this the right kind of CMS file?"."""
+    hostile.write("mue.txt", (MUE_HEADER + "10001,1,1\n10002,2,3\n").replace(",", "\t").encode(codec))
+    run = hostile.run("reference", "import-mue", "mue.txt", "--out", "mue.csv", expect=0, out="mue.csv")
+    assert "rows read 2 = used 2 + set aside 0" in run.out
+    assert hostile.path("mue.csv").read_text(encoding="utf-8") == "procedure_code,mue_value,mai\n10001,1,1\n10002,2,3\n"
+
+
 @pytest.mark.parametrize("code", [EVIL, "$\\x$", "\x00", "9" * 10000])
 def test_reference_explain_anything_unknown_is_exit_1(hostile, code):
     hostile.run("reference", "explain", code, expect=1, names=[code])
