@@ -265,6 +265,17 @@ def test_appeal_bad_options(hostile, argv):
     hostile.run("appeal", folder, *argv, "--out", "ap", expect=2, out="ap")
 
 
+@pytest.mark.parametrize("name", ["notices.csv", "payers.csv", "claim_lines.csv", "coverage.csv"])
+def test_appeal_folder_holding_a_folder_under_a_files_name_says_so(hostile, name):
+    """A folder named notices.csv (an unzipped export, a copy gone wrong) was "required file not found",
+    and one named coverage.csv was passed over in silence, switching its rule off."""
+    folder = hostile.practice()
+    (folder / name).unlink()
+    (folder / name).mkdir()
+    hostile.run("appeal", folder, "--as-of", AS_OF, "--out", "ap", expect=1, out="ap",
+                names=[f"{name}: a folder in {folder}; expected a CSV file"])
+
+
 def test_appeal_malformed_profile_table_names_it(hostile):
     folder = hostile.practice()
     hostile.write("profiles/payer_rules.csv", "\x00\x01garbage")
@@ -355,6 +366,15 @@ def test_report_hostile_optional_files(hostile, extra):
     else:
         hostile.write("practice/appeal_outcomes.csv", f"notice_id,level,outcome\n{EVIL},1,won\n,,\n")
     hostile.run("report", folder, "--out", "rep", "--as-of", AS_OF, "--xlsx", expect=0, out="rep")
+
+
+@pytest.mark.parametrize("name", ["notices.csv", "appeal_outcomes.csv"])
+def test_report_says_why_an_optional_file_that_is_a_folder_is_not_used(hostile, name):
+    folder = hostile.practice()
+    (folder / name).unlink(missing_ok=True)
+    (folder / name).mkdir()
+    run = hostile.run("report", folder, "--out", "rep", "--as-of", AS_OF, expect=0, out="rep")
+    assert f"{name}: a folder in {folder}; expected a CSV file" in run.out
 
 
 def test_report_writes_every_value_it_set_aside_with_file_row_and_column(hostile):
