@@ -119,6 +119,21 @@ def test_sample_malformed_frames(hostile, frame):
                 "--out", "s", expect=expect, out="s", names=["frame.csv"])
 
 
+@pytest.mark.parametrize("label", ["Total", "TOTAL:", "Grand Total", "Sub-total"])
+def test_a_total_row_is_never_taken_for_a_unit(hostile, label):
+    """A spreadsheet's total row under the units ('Total', the sum of the overpayments) was read as one
+    more unit: drawn into the sample from a frame, and counted by the extrapolation, which projected the
+    total as a unit's overpayment (here $1,500.00 for a sample whose units give $1,000.00)."""
+    hostile.write("frame.csv", f"claim_id,paid\nC1,10.00\nC2,20.00\nC3,30.00\n{label},60.00\n")
+    hostile.run("sample", "frame.csv", "--id-column", "claim_id", "--size", "2", "--seed", "1", "--out", "s",
+                expect=1, out="s", names=["frame.csv, row 5, column 'claim_id'", "total row"])
+    hostile.write("reviewed.csv", f"sample_id,overpayment\nA,10\nB,0\nC,20\n{label},30\n")
+    hostile.run("extrapolate", "reviewed.csv", "--universe-size", "100", expect=1,
+                names=["reviewed.csv, row 5, column 'sample_id'", "total row"])
+    hostile.write("reviewed.csv", "sample_id,overpayment\nA,10\nB,0\nC,20\nTOTALLY-7,5\n")
+    hostile.run("extrapolate", "reviewed.csv", "--universe-size", "100", expect=0)
+
+
 @pytest.mark.parametrize(("sample", "argv", "expect"), [
     ("sample_id,overpayment\nA,1\nB,2\nC,3\n", ["--universe-size", "10"], 0),
     ("sample_id,overpayment\nA,1\nB,99999999999999999999\nC,3\n", ["--universe-size", "10"], 1),
