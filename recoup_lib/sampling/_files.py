@@ -106,8 +106,8 @@ def read_sample_file(path: str | Path, stratified: bool = False) -> SampleFile:
     ------
     InputError
         The file or a required column is missing, or any row is unusable
-        (bad or blank overpayment, blank or repeated sample_id, blank
-        stratum when ``stratified``). All problems are listed.
+        (bad or blank overpayment, blank or repeated sample_id, a total
+        row, blank stratum when ``stratified``). All problems are listed.
 
     Notes
     -----
@@ -229,8 +229,9 @@ def read_frame_file(path: str | Path, id_column: str, *, stratify_by: str | None
     Raises
     ------
     InputError
-        Missing file or column; any blank/repeated id, blank stratum or bad
-        amount (all listed): a frame with unusable rows is not the universe.
+        Missing file or column; any blank/repeated id, total row, blank
+        stratum or bad amount (all listed): a frame with unusable rows is not
+        the universe.
     """
     path = Path(path)
     label = path.name
