@@ -56,6 +56,15 @@ def test_score_inputs_with_bad_values_name_file_row_and_column(hostile, file, co
                 names=[path.name, "row 2", column], changes=("audit/",))
 
 
+def test_score_says_how_many_problems_it_does_not_list(hostile):
+    """A count of 8 problems followed by three messages and nothing else left the other five unaccounted for."""
+    folder = _audited(hostile)
+    rewrite_csv(hostile.path("audit/findings.csv"), lambda rows: rows.extend([[""] * len(rows[0])] * 2))
+    run = hostile.run("score", "audit/findings.csv", folder / "labels.csv", expect=1, changes=("audit/",),
+                      names=["8 problem(s)", "and 5 more"])
+    assert "column 'at_risk'" not in run.err  # the fourth problem onwards is counted, not shown
+
+
 def test_score_with_formula_error_types_guards_them(hostile):
     folder = _audited(hostile)
     set_cell(folder / "labels.csv", 1, "error_type", EVIL)
