@@ -44,6 +44,7 @@ from .schema import FIRST_DATE, LAST_DATE, MAX_WHOLE_NUMBER, SPECS, FileSpec, Pa
 
 __all__ = [
     "RESERVED_PREFIX",
+    "TOTAL_PATTERN",
     "NOT_A_REGULAR_FILE",
     "not_a_file",
     "not_csv_text",
@@ -72,6 +73,10 @@ __all__ = [
 #: ``rejected_rows/`` file fed back after fixing it) gets one more ``_`` in front, so it never
 #: meets the kit's names.
 RESERVED_PREFIX = "_"
+
+#: A total row's label: TOTAL, Totals:, Grand Total, Sub-total, Report total, Page total ... (a
+#: spreadsheet's sum under the rows, which ``recoup import`` and the sampling files set aside).
+TOTAL_PATTERN = r"(?i)^\s*(?:grand|sub|report|page|batch|claim|provider|payer|final|file)?[\s-]*totals?\b"
 
 
 def _string_frame(table: pa.Table, guarded: bool = True) -> pd.DataFrame:

@@ -43,6 +43,7 @@ __all__ = [
     "set_aside_alarm",
     "required_file_alarms",
     "existing_folder",
+    "files_present",
 ]
 
 #: Files of the audit folder, in reading order.
@@ -154,6 +155,16 @@ def worker_count(workers: int | None = None) -> int:
     return int(workers)
 
 
+def files_present(folder: Path, names) -> list[str]:
+    """Those of ``names`` that ``folder`` holds, as a file or as anything else under that name.
+
+    A folder named ``coverage.csv`` (an export unzipped under the file's name)
+    counts as present, so reading it stops the run saying what it is, rather
+    than passing it over as an absent file and switching its rules off in silence.
+    """
+    return [name for name in names if (folder / name).exists()]
+
+
 def parsed_or_default(folder: Path, name: str, parsed_files: dict, use_defaults: bool):
     """``(parsed, source)`` of one file of the folder: the folder's own (already parsed, in
     ``parsed_files``), else the shipped default, else ``(None, "absent")``.
@@ -200,7 +211,7 @@ def read_audit_folder(folder: str | Path, use_defaults: bool = True, workers: in
     counts = []
     problems: list[Problem] = []
     rejected_rows: dict[str, pd.DataFrame] = {}
-    present = [name for name in INPUT_FILES + REFERENCE_FILES if (folder / name).is_file()]
+    present = files_present(folder, INPUT_FILES + REFERENCE_FILES)
     # Arrow reads and converts outside the interpreter lock, so files read side by side use
     # every core; a file's error is still raised in reading order. Which payments have a claim
     # line is found here while the files after the two required ones are still being read.

@@ -89,7 +89,7 @@ def run(args) -> int:
 def _import(args) -> int:
     from ..errors import InputError
     from ..folder import write_csv
-    from ..outputs import check_file, output_file
+    from ..outputs import check_file, output_file, written_unchanged
     from ..reference import cms
 
     out = Path(args.out)
@@ -124,6 +124,8 @@ def _import(args) -> int:
           f"used {result.rows_used:,} + set aside {result.rows_set_aside:,})")
     if result.rows_set_aside:
         _write_rejected(result, rejected_path, args.files)
+    elif rejected_path.is_file() and written_unchanged(rejected_path):
+        rejected_path.unlink()  # an earlier run's: its rows are not those of the table just written
     return 0
 
 

@@ -36,7 +36,8 @@ def run(args) -> int:
         parsed = read_table(path, name)
         if parsed.problems:
             shown = "; ".join(p.message for p in parsed.problems[:3])
-            raise InputError(f"{len(parsed.problems)} problem(s) in {path}: {shown}")
+            more = f"; ... and {len(parsed.problems) - 3} more" if len(parsed.problems) > 3 else ""
+            raise InputError(f"{len(parsed.problems)} problem(s) in {path}: {shown}{more}")
         tables[name] = parsed.data
         unknown = parsed.data.loc[~parsed.data["error_type"].isin(ERROR_TYPE_NAMES), "error_type"].value_counts()
         if len(unknown):

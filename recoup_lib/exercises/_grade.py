@@ -69,10 +69,17 @@ def read_answer_files(paths, set_aside: list | None = None) -> list[dict]:
     ------
     InputError
         A path that does not exist, a notebook whose answers cannot be found,
-        or (without ``set_aside``) a file that is not an answer record.
+        paths holding no answer file at all (a class graded on nothing is not
+        graded), or (without ``set_aside``) a file that is not an answer record.
+
+    Notes
+    -----
+    A file reached twice (named twice, or named and inside a folder given) is
+    read once: it is one trainee's one record, not a second hand-in.
     """
+    paths = [Path(p) for p in paths]
     files: list[Path] = []
-    for p in map(Path, paths):
+    for p in paths:
         if p.suffix == ".ipynb" and p.is_file():
             files.append(notebook_answer_file(p))
         elif p.is_dir():
@@ -82,6 +89,13 @@ def read_answer_files(paths, set_aside: list | None = None) -> list[dict]:
         else:
             raise InputError(f"{p}: " + ("no such file or folder" if not p.exists() else not_a_file(p))
                              + " (expected answer files *.json or a folder of them)")
+    unique: dict[Path, Path] = {}
+    for f in files:
+        unique.setdefault(f.resolve(), f)
+    files = list(unique.values())
+    if not files:
+        raise InputError(f"{', '.join(map(str, paths))}: no answer file to grade (expected the *.json files "
+                         "trainees' check() calls write, a folder of them, or trainee notebooks)")
     records = []
     for f in files:
         try:

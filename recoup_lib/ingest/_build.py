@@ -30,6 +30,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from ..arrowtext import array_parts
+from ..csvread import TOTAL_PATTERN
 from ..errors import WHOLE_ROW, Problem
 from ..money import MAX_TOTAL_CENTS
 from ..schema import FileSpec
@@ -39,9 +40,6 @@ from ._fields import GROUP_FIELDS, Proposal, normalise_header
 from ._tables import RawExport
 
 __all__ = ["Built", "build_export", "required_fields", "equal_lowered", "total_rows", "TOTAL_PATTERN"]
-
-#: A total row's label: TOTAL, Totals:, Grand Total, Sub-total, Report total, Page total ...
-TOTAL_PATTERN = r"(?i)^\s*(?:grand|sub|report|page|batch|claim|provider|payer|final|file)?[\s-]*totals?\b"
 
 
 #: Values holding ``total`` beyond which :func:`total_rows` tries its pattern on the whole column.

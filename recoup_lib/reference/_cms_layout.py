@@ -20,6 +20,7 @@ from datetime import date, datetime
 from pathlib import Path
 
 from ..errors import InputError
+from ..filekind import utf16_codec
 
 __all__ = ["HEADER_SEARCH_ROWS", "HEADER_CONTINUATION_ROWS", "REQUIRED_LABEL", "Table", "Header",
            "find_tables", "ptp_header", "mue_header", "cell_text", "code_cell_text"]
@@ -67,6 +68,10 @@ class Table:
 
 
 def _decode(data: bytes) -> str:
+    """A text table's characters: UTF-8, Excel's "Unicode Text" (UTF-16) of a table re-saved, else cp1252."""
+    codec = utf16_codec(data)
+    if codec is not None:
+        return data.decode(codec, errors="replace")
     try:
         return data.decode("utf-8-sig")
     except UnicodeDecodeError:

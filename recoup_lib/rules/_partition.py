@@ -60,6 +60,7 @@ from ..folder import (
     REFERENCE_FILES,
     AuditInputs,
     existing_folder,
+    files_present,
     line_exists,
     parsed_or_default,
     set_aside_orphans,
@@ -416,7 +417,7 @@ def audit_folder_partitioned(folder, max_memory, *, workers: int | None = None,
     budget = parse_size(max_memory)
     registry = rules if rules is not None else default_registry()
     _refuse_whole_table_rules(registry, extra_rules, only, "on patient partitions")
-    present = [name for name in INPUT_FILES if (folder / name).is_file()]
+    present = files_present(folder, INPUT_FILES)
     for name in INPUT_FILES:
         if SPECS[name].required and name not in present:
             raise InputError(f"{name}: required file not found in {folder}")
@@ -549,7 +550,7 @@ def _inputs(folder: Path, present, tallies, broken, orphan_problems, orphan_rows
     """What the in-memory reader would report: counts, problems and rows set aside, in its order."""
 
     def read_reference(name: str):
-        return read_table(folder / name, name) if (folder / name).is_file() else None
+        return read_table(folder / name, name) if files_present(folder, [name]) else None
 
     return _inputs_from(folder, present, tallies, broken, orphan_problems, orphan_rows, use_defaults,
                         read_reference)

@@ -14,9 +14,11 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
 
 from ..errors import InputError, Problem
-from ..csvread import broken_problems
+from ..csvread import TOTAL_PATTERN, broken_problems
 from ..folder import read_csv_text
 from ..schema import SAMPLE_SPEC, STRATA_SPEC, FileSpec, frame_spec, money_column, parse_table
 
@@ -35,6 +37,16 @@ def _raise_problems(label: str, problems: list[Problem], rows_read: int, what: s
     raise InputError(
         f"{label}: {len(problems)} problem(s) in {bad_rows} of {rows_read} row(s); {what}\n"
         f"{listed}")
+
+
+def _total_rows(data: pd.DataFrame, id_column: str, label: str) -> list[Problem]:
+    """A spreadsheet's total row under the units ('Total', 'Grand total:'), whose id is the label: read as
+    one more unit, it would join the universe, or put the sum of the overpayments in the sample as one."""
+    ids = pa.array(data[id_column], from_pandas=True)
+    total = pc.fill_null(pc.match_substring_regex(ids, TOTAL_PATTERN), False).to_numpy(zero_copy_only=False)
+    return [Problem(label, int(row), id_column, str(value), "a unit's id, not a total row's label (delete the "
+                    "total row: it is not a unit)")
+            for row, value in zip(data.loc[total, "_row"], data.loc[total, id_column])]
 
 
 def _parse(path: Path, spec: FileSpec, label: str):
@@ -94,8 +106,8 @@ def read_sample_file(path: str | Path, stratified: bool = False) -> SampleFile:
     ------
     InputError
         The file or a required column is missing, or any row is unusable
-        (bad or blank overpayment, blank or repeated sample_id, blank
-        stratum when ``stratified``). All problems are listed.
+        (bad or blank overpayment, blank or repeated sample_id, a total
+        row, blank stratum when ``stratified``). All problems are listed.
 
     Notes
     -----
@@ -112,6 +124,7 @@ def read_sample_file(path: str | Path, stratified: bool = False) -> SampleFile:
     if stratified and not has_stratum:
         raise InputError(f"{label}: no 'stratum' column, which a stratified appraisal "
                          "(--strata) needs")
+    problems += _total_rows(data, "sample_id", label)
     spare = data["is_spare"].fillna(False).to_numpy(dtype=bool)
     blank = data["overpayment_cents"].isna().to_numpy()
     unused = spare & blank
@@ -216,13 +229,15 @@ def read_frame_file(path: str | Path, id_column: str, *, stratify_by: str | None
     Raises
     ------
     InputError
-        Missing file or column; any blank/repeated id, blank stratum or bad
-        amount (all listed): a frame with unusable rows is not the universe.
+        Missing file or column; any blank/repeated id, total row, blank
+        stratum or bad amount (all listed): a frame with unusable rows is not
+        the universe.
     """
     path = Path(path)
     label = path.name
     spec = frame_spec(label, id_column, stratify_by, amount_column)
     raw, parsed, problems, rows_read = _parse(path, spec, label)
+    problems += _total_rows(parsed.data, id_column, label)
     if problems:
         _raise_problems(label, sorted(problems, key=lambda p: p.row), rows_read,
                         "a frame with unusable rows is not the whole universe, so no sample "

@@ -56,6 +56,15 @@ def test_score_inputs_with_bad_values_name_file_row_and_column(hostile, file, co
                 names=[path.name, "row 2", column], changes=("audit/",))
 
 
+def test_score_says_how_many_problems_it_does_not_list(hostile):
+    """A count of 8 problems followed by three messages and nothing else left the other five unaccounted for."""
+    folder = _audited(hostile)
+    rewrite_csv(hostile.path("audit/findings.csv"), lambda rows: rows.extend([[""] * len(rows[0])] * 2))
+    run = hostile.run("score", "audit/findings.csv", folder / "labels.csv", expect=1, changes=("audit/",),
+                      names=["8 problem(s)", "and 5 more"])
+    assert "column 'at_risk'" not in run.err  # the fourth problem onwards is counted, not shown
+
+
 def test_score_with_formula_error_types_guards_them(hostile):
     folder = _audited(hostile)
     set_cell(folder / "labels.csv", 1, "error_type", EVIL)
@@ -117,6 +126,21 @@ def test_sample_malformed_frames(hostile, frame):
     extra = ["--strata-bounds", "0,2", "--amount-column", "paid"] if frame == "huge_amount" else []
     hostile.run("sample", "frame.csv", "--id-column", "claim_id", "--size", "2", "--seed", "1", *extra,
                 "--out", "s", expect=expect, out="s", names=["frame.csv"])
+
+
+@pytest.mark.parametrize("label", ["Total", "TOTAL:", "Grand Total", "Sub-total"])
+def test_a_total_row_is_never_taken_for_a_unit(hostile, label):
+    """A spreadsheet's total row under the units ('Total', the sum of the overpayments) was read as one
+    more unit: drawn into the sample from a frame, and counted by the extrapolation, which projected the
+    total as a unit's overpayment (here $1,500.00 for a sample whose units give $1,000.00)."""
+    hostile.write("frame.csv", f"claim_id,paid\nC1,10.00\nC2,20.00\nC3,30.00\n{label},60.00\n")
+    hostile.run("sample", "frame.csv", "--id-column", "claim_id", "--size", "2", "--seed", "1", "--out", "s",
+                expect=1, out="s", names=["frame.csv, row 5, column 'claim_id'", "total row"])
+    hostile.write("reviewed.csv", f"sample_id,overpayment\nA,10\nB,0\nC,20\n{label},30\n")
+    hostile.run("extrapolate", "reviewed.csv", "--universe-size", "100", expect=1,
+                names=["reviewed.csv, row 5, column 'sample_id'", "total row"])
+    hostile.write("reviewed.csv", "sample_id,overpayment\nA,10\nB,0\nC,20\nTOTALLY-7,5\n")
+    hostile.run("extrapolate", "reviewed.csv", "--universe-size", "100", expect=0)
 
 
 @pytest.mark.parametrize(("sample", "argv", "expect"), [
@@ -265,6 +289,17 @@ def test_appeal_bad_options(hostile, argv):
     hostile.run("appeal", folder, *argv, "--out", "ap", expect=2, out="ap")
 
 
+@pytest.mark.parametrize("name", ["notices.csv", "payers.csv", "claim_lines.csv", "coverage.csv"])
+def test_appeal_folder_holding_a_folder_under_a_files_name_says_so(hostile, name):
+    """A folder named notices.csv (an unzipped export, a copy gone wrong) was "required file not found",
+    and one named coverage.csv was passed over in silence, switching its rule off."""
+    folder = hostile.practice()
+    (folder / name).unlink()
+    (folder / name).mkdir()
+    hostile.run("appeal", folder, "--as-of", AS_OF, "--out", "ap", expect=1, out="ap",
+                names=[f"{name}: a folder in {folder}; expected a CSV file"])
+
+
 def test_appeal_malformed_profile_table_names_it(hostile):
     folder = hostile.practice()
     hostile.write("profiles/payer_rules.csv", "\x00\x01garbage")
@@ -357,6 +392,15 @@ def test_report_hostile_optional_files(hostile, extra):
     hostile.run("report", folder, "--out", "rep", "--as-of", AS_OF, "--xlsx", expect=0, out="rep")
 
 
+@pytest.mark.parametrize("name", ["notices.csv", "appeal_outcomes.csv"])
+def test_report_says_why_an_optional_file_that_is_a_folder_is_not_used(hostile, name):
+    folder = hostile.practice()
+    (folder / name).unlink(missing_ok=True)
+    (folder / name).mkdir()
+    run = hostile.run("report", folder, "--out", "rep", "--as-of", AS_OF, expect=0, out="rep")
+    assert f"{name}: a folder in {folder}; expected a CSV file" in run.out
+
+
 def test_report_writes_every_value_it_set_aside_with_file_row_and_column(hostile):
     folder = hostile.practice()
     set_cell(folder / "claim_lines.csv", 2, "service_date", "9999-12-31")
@@ -410,6 +454,35 @@ def test_reference_import_never_over_a_users_file(hostile, tmp_path):
     hostile.run("reference", "import-ptp", "f.txt", expect=2, names=["ncci_ptp.csv"])
 
 
+MUE_HEADER = "HCPCS/CPT Code,Practitioner Services MUE Values,MUE Adjudication Indicator\n"
+
+
+def test_reference_import_rerun_leaves_no_stale_rejected_file(hostile):
+    """A rerun on a corrected file left the first run's mue_rejected.csv beside the new mue.csv, listing
+    rows the new table does not come from."""
+    hostile.write("mue.txt", MUE_HEADER + "10001,1,1\n10002,two,1\n")
+    hostile.run("reference", "import-mue", "mue.txt", "--out", "mue.csv", expect=0, out="mue.csv",
+                changes=("mue_rejected.csv",))
+    assert hostile.path("mue_rejected.csv").exists()
+    hostile.write("mue.txt", MUE_HEADER + "10001,1,1\n10002,2,1\n")
+    hostile.run("reference", "import-mue", "mue.txt", "--out", "mue.csv", expect=0, out="mue.csv",
+                changes=("mue_rejected.csv",))
+    assert not hostile.path("mue_rejected.csv").exists()
+    hostile.write("mue_rejected.csv", "my own notes\n")  # not the kit's: kept
+    hostile.run("reference", "import-mue", "mue.txt", "--out", "mue.csv", expect=0, out="mue.csv")
+    assert hostile.path("mue_rejected.csv").read_text(encoding="utf-8") == "my own notes\n"
+
+
+@pytest.mark.parametrize("codec", ["utf-16", "utf-16-le"])
+def test_reference_import_reads_a_cms_table_resaved_as_unicode_text(hostile, codec):
+    """Excel's "Unicode Text" (UTF-16, tab separated, with or without a byte-order mark) of a CMS table
+    was told "no header row ... is this the right kind of CMS file?"."""
+    hostile.write("mue.txt", (MUE_HEADER + "10001,1,1\n10002,2,3\n").replace(",", "\t").encode(codec))
+    run = hostile.run("reference", "import-mue", "mue.txt", "--out", "mue.csv", expect=0, out="mue.csv")
+    assert "rows read 2 = used 2 + set aside 0" in run.out
+    assert hostile.path("mue.csv").read_text(encoding="utf-8") == "procedure_code,mue_value,mai\n10001,1,1\n10002,2,3\n"
+
+
 @pytest.mark.parametrize("code", [EVIL, "$\\x$", "\x00", "9" * 10000])
 def test_reference_explain_anything_unknown_is_exit_1(hostile, code):
     hostile.run("reference", "explain", code, expect=1, names=[code])
@@ -456,6 +529,29 @@ def test_grade_sets_a_malformed_file_aside_and_grades_the_rest_of_the_class(host
     assert "bo/ex01_spot_the_cause.json" in run.out and "field 'answers.q1'" in run.out
     raw, _, _ = read_csv_text(hostile.path("scores.csv"))
     assert set(raw["trainee"]) == {"ana"}
+
+
+@pytest.mark.parametrize("given", ["empty_folder", "folder_of_other_files"])
+def test_grade_of_no_answer_file_is_exit_1_and_writes_no_score_sheet(hostile, given):
+    """A folder holding no answer file gave exit 0, nothing printed and an empty scores.csv: a class
+    graded as "nothing to grade" reads as success."""
+    hostile.path("answers").mkdir()
+    if given == "folder_of_other_files":
+        hostile.write("answers/ana/notes.txt", "{}")
+    hostile.run("exercises", "grade", "answers", "--out", "scores.csv", expect=1, out="scores.csv",
+                names=["answers", "no answer file"])
+    assert not hostile.path("scores.csv").exists()
+
+
+def test_grade_reads_a_file_given_twice_once(hostile):
+    """The same answer file named twice (or a folder and a file inside it) is one record, never set aside
+    as "another answer file" of itself."""
+    path = _answers(hostile, GOOD)
+    run = hostile.run("exercises", "grade", "answers", path, "./" + str(path.relative_to(hostile.root)),
+                      "--out", "scores.csv", expect=0, out="scores.csv")
+    assert "set aside" not in run.out and "another answer file" not in run.out
+    raw, _, _ = read_csv_text(hostile.path("scores.csv"))
+    assert set(raw["trainee"]) == {"ana"} and raw["question"].is_unique
 
 
 def test_grade_guards_formula_trainee_names_and_answers(hostile):
