@@ -89,6 +89,9 @@ def read_appeal_folder(folder: str | Path) -> AppealInputs:
                              "folder plus notices.csv and payers.csv)")
     notices = read_table(folder / "notices.csv")
     payers = read_table(folder / "payers.csv")
+    if not payers.rows_read:
+        raise InputError(f"payers.csv: no payer in {folder / 'payers.csv'} (a header and no rows): every notice "
+                         "is decided under its payer's rules, so none could be; list the payers the notices name")
     audit = read_audit_folder(folder)
     notices, aside = set_aside_notices(notices, payers=payers.data, claim_lines=audit.claim_lines,
                                        payments=audit.payments)
@@ -302,7 +305,7 @@ def remittance_dates(folder: str | Path) -> pd.Series:
     Returns an empty Series when the folder has neither.
     """
     folder = Path(folder)
-    if (folder / "recoupments.csv").is_file():
+    if files_present(folder, ["recoupments.csv"]):
         parsed = read_table(folder / "recoupments.csv")
         return parsed.data["payment_date"] if "payment_date" in parsed.data.columns else pd.Series(dtype="object")
     from ..remit import read_835, remits_in
@@ -348,9 +351,9 @@ def folder_as_of(folder: str | Path | None = None, *, notices=None, payments=Non
     """
     if folder is not None:
         folder = Path(folder)
-        if notices is None and (folder / "notices.csv").is_file():
+        if notices is None and files_present(folder, ["notices.csv"]):
             notices = read_table(folder / "notices.csv").data.get("notice_date")
-        if payments is None and (folder / "payments.csv").is_file():
+        if payments is None and files_present(folder, ["payments.csv"]):
             payments = read_table(folder / "payments.csv").data.get("payment_date")
         if remittances is None:
             remittances = remittance_dates(folder)

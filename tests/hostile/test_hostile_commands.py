@@ -300,6 +300,23 @@ def test_appeal_folder_holding_a_folder_under_a_files_name_says_so(hostile, name
                 names=[f"{name}: a folder in {folder}; expected a CSV file"])
 
 
+def test_appeal_without_as_of_names_a_folder_under_the_recoupments_files_name(hostile):
+    """The folder's own as-of is read from recoupments.csv when present: a folder under that name was
+    passed over, and the date taken from the 835s instead, in silence."""
+    folder = hostile.practice()
+    (folder / "recoupments.csv").mkdir()
+    hostile.run("appeal", folder, "--out", "ap", expect=1, out="ap",
+                names=[f"recoupments.csv: a folder in {folder}; expected a CSV file"])
+
+
+def test_appeal_with_a_payers_file_holding_no_payer_names_that_file(hostile):
+    """A payers.csv of a header alone set every notice aside, each blamed on notices.csv."""
+    folder = hostile.practice()
+    rewrite_csv(folder / "payers.csv", lambda rows: rows.__delitem__(slice(1, None)))
+    hostile.run("appeal", folder, "--as-of", AS_OF, "--out", "ap", expect=1, out="ap",
+                names=["payers.csv: no payer in"])
+
+
 def test_appeal_malformed_profile_table_names_it(hostile):
     folder = hostile.practice()
     hostile.write("profiles/payer_rules.csv", "\x00\x01garbage")
