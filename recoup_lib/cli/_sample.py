@@ -41,8 +41,7 @@ def add_parser(subparsers) -> None:
                         help="money column for --strata-bounds (default: paid)")
     parser.add_argument("--stratum-sizes", metavar="S1=N1,S2=N2",
                         help="sample size of each stratum, instead of --size")
-    parser.add_argument("--allocation", default="proportional",
-                        choices=("proportional", "equal"),
+    parser.add_argument("--allocation", choices=("proportional", "equal"),
                         help="how --size is split among strata after 2 units each "
                              "(default proportional to stratum size)")
     parser.add_argument("--out", required=True, metavar="OUT", help="output folder")
@@ -101,8 +100,11 @@ def run(args: argparse.Namespace) -> int:
     seed = _whole(args.seed, "--seed", 0)
     spares = _whole(args.spares, "--spares", 0)
     stratified = bool(args.stratify_by or args.strata_bounds)
-    if args.stratum_sizes and not stratified:
-        raise UsageError("--stratum-sizes needs --stratify-by or --strata-bounds")
+    for option, given in (("--stratum-sizes", args.stratum_sizes), ("--allocation", args.allocation)):
+        if given and not stratified:
+            raise UsageError(f"{option} needs --stratify-by or --strata-bounds (it splits a sample among strata)")
+    if args.stratum_sizes and args.allocation:
+        raise UsageError("give --allocation or --stratum-sizes, not both (the sizes given leave nothing to split)")
     if args.stratum_sizes and args.size:
         raise UsageError("give --size or --stratum-sizes, not both")
     if not args.stratum_sizes and not args.size:
@@ -126,7 +128,7 @@ def run(args: argparse.Namespace) -> int:
             described = f"dollar bands of '{args.amount_column}': {args.strata_bounds}"
             frame = frame.drop(columns=[cents])
         selection = select_sample(frame, args.id_column, size, seed, spares=spares, strata=strata,
-                                  allocation=args.allocation, stratified_by=described)
+                                  allocation=args.allocation or "proportional", stratified_by=described)
     out = Path(args.out)
     selection.write(out, frame_file=Path(args.frame).name, inputs=[args.frame])
     print(f"recoup sample: {selection.summary()}")
