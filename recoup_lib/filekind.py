@@ -10,12 +10,13 @@ that is not a workbook is an archive, named with what it holds (:func:`zip_archi
 These are asked in one place by every reader: :mod:`recoup_lib.csvread`
 refuses such a file saying what it is, ``recoup import``
 (:mod:`recoup_lib.ingest`) reads workbooks and UTF-16 text and names the
-rest, :mod:`recoup_lib.remit` skips a path that is no regular file, and
-the exercises' grader names it.
+rest, :mod:`recoup_lib.remit` skips a path that is no regular file and
+names a file that is no X12 by its signature, and the exercises' grader names it.
 """
 
 from __future__ import annotations
 
+import io
 import zipfile
 from pathlib import Path
 
@@ -39,8 +40,8 @@ def not_a_file(path: Path) -> str | None:
 
 
 #: First bytes of files that are not text, as (signature, kind, what the file is): ``"workbook"``, a
-#: zip (``.xlsx``, ``.xlsm``, ``.ods``, ``.xlsb``) or an OLE2 file (``.xls``); ``"binary"``, a PDF or an
-#: image. A file starting with one of them is never read as CSV text.
+#: zip (``.xlsx``, ``.xlsm``, ``.ods``, ``.xlsb``) or an OLE2 file (``.xls``); ``"binary"``, a PDF, an
+#: image or an archive. A file starting with one of them is never read as CSV text or X12.
 BYTE_SIGNATURES = (
     (b"PK\x03\x04", "workbook", "an Excel workbook (or another zip file)"),
     (b"\xd0\xcf\x11\xe0", "workbook", "an Excel 97-2003 workbook (.xls)"),
@@ -49,6 +50,8 @@ BYTE_SIGNATURES = (
     (b"\xff\xd8\xff", "binary", "a JPEG image"),
     (b"GIF8", "binary", "a GIF image"),
     (b"\x1f\x8b", "binary", "a gzip archive, to unpack first"),
+    (b"7z\xbc\xaf\x27\x1c", "binary", "a 7-Zip archive, to unpack first"),
+    (b"PK\x05\x06", "binary", "an empty zip archive"),
 )
 #: Bytes at the start of a file in which UTF-16 without a byte-order mark is looked for.
 _UTF16_WINDOW = 4096
@@ -59,12 +62,13 @@ def byte_signature(head: bytes) -> tuple[str, str] | None:
     return next(((kind, what) for signature, kind, what in BYTE_SIGNATURES if head.startswith(signature)), None)
 
 
-def zip_archive(path: Path) -> str | None:
+def zip_archive(source: Path | bytes) -> str | None:
     """What a zip archive that is not a workbook holds, and what to do with it (a folder of 837s or
     exports zipped to be sent: ``a zip archive holding a.837, b.837 (unzip it ...)``); None for a
-    workbook (its ``[Content_Types].xml``, an ``.ods``'s ``mimetype``) or a file that is no zip."""
+    workbook (its ``[Content_Types].xml``, an ``.ods``'s ``mimetype``) or a file that is no zip.
+    ``source``: the file's path, or its bytes when they are already read."""
     try:
-        with zipfile.ZipFile(path) as archive:
+        with zipfile.ZipFile(io.BytesIO(source) if isinstance(source, bytes) else source) as archive:
             names = [info.filename for info in archive.infolist() if not info.is_dir()]
     except (zipfile.BadZipFile, OSError, ValueError):
         return None
