@@ -341,7 +341,8 @@ def test_an_excel_export_that_is_no_workbook_or_a_workbook_named_csv_is_read_as_
 
 
 @pytest.mark.parametrize("content, message", [
-    (b"", "the file is empty"), (b"%PDF-1.4\n%\xe2\xe3\n1 0 obj<<>>endobj\n", "binary data"),
+    (b"", "the file is empty"), (b"%PDF-1.4\n%\xe2\xe3\n1 0 obj<<>>endobj\n", "binary data: a PDF document"),
+    (b"\x00\x01\x02\x03" * 64, "binary data: a PDF, an image or a damaged file"),
     (b"<html><body><p>Please sign in</p></body></html>", "a web page \\(HTML\\) with no table"),
 ])
 def test_a_file_that_holds_no_export_is_refused_saying_what_it_holds(tmp_path, content, message):
@@ -349,6 +350,20 @@ def test_a_file_that_holds_no_export_is_refused_saying_what_it_holds(tmp_path, c
         (tmp_path / name).write_bytes(content)
         with pytest.raises(InputError, match=f"{name}: .*{message}"):
             import_files(tmp_path / name)
+
+
+def test_what_a_file_holds_comes_with_the_name_its_signature_gives_it(tmp_path):
+    """The first bytes are read once: the kind they show and, for a signature, what it names (the
+    message refusing a PDF says so without opening the file again)."""
+    from recoup_lib.ingest._disguised import content_kind
+
+    given = {"a.pdf": b"%PDF-1.4\n1 0 obj", "b.xls": b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + b"\x00" * 64,
+             "c.bin": b"\x00\x01\x02\x03" * 64, "d.csv": b"claim_id,line_no\nC1,1\n", "e.csv": b" \r\n"}
+    for name, content in given.items():
+        (tmp_path / name).write_bytes(content)
+    assert {name: content_kind(tmp_path / name) for name in given} == {
+        "a.pdf": ("binary", "a PDF document"), "b.xls": ("workbook", "an Excel 97-2003 workbook (.xls)"),
+        "c.bin": ("binary", ""), "d.csv": ("text", ""), "e.csv": ("empty", "")}
 
 
 @pytest.mark.parametrize("blank, separator, encoding", [("\n", ",", "utf-8"), ("\r\n", "\t", "cp1252"),
