@@ -259,6 +259,33 @@ def test_a_pipe_or_a_link_to_nothing_in_a_folder_of_837s_is_named_not_passed_ove
         ("c_link.837", 0, f"skipped (in a folder of 837s): a link to {tmp_path / 'gone.837'}, which does not exist")]
 
 
+def test_a_folder_given_to_import_is_told_from_an_export_without_listing_it_first(tmp_path, monkeypatch):
+    """import asks whether a folder holds anything to read before reading it; the answer stops at
+    the first file found (the whole folder was listed, then listed again by the reader)."""
+    from recoup_lib.ingest._run import _is_x12_source
+
+    folder = tmp_path / "sent"
+    (folder / ".git").mkdir(parents=True)
+    (folder / ".git" / "HEAD").write_text("ref")
+    for k in range(30):
+        (folder / f"c{k:02}.837").write_bytes(b"")
+    seen = []
+    listed = Path.rglob
+
+    def counted(self, pattern):
+        for found in listed(self, pattern):
+            seen.append(found)
+            yield found
+
+    monkeypatch.setattr(Path, "rglob", counted)
+    assert _is_x12_source(folder)
+    assert len(seen) <= 3
+    for entry in folder.glob("c*.837"):
+        entry.unlink()
+    with pytest.raises(InputError, match="sent: the folder holds no file to read"):
+        _is_x12_source(folder)
+
+
 def test_a_pipe_named_as_an_837_is_set_aside_without_waiting_on_it(tmp_path):
     """Reading a named pipe waits for a writer for ever: read_837 sets it aside unopened (run in a
     child process so that a hang fails the test)."""

@@ -30,7 +30,7 @@ from ._x12spans import Segments
 from ._x837_frequency import CLAIM_COLUMNS, corrected_claims
 from ._x837_lines import LINE_COLUMNS, X12_ELEMENTS, read_segments
 
-__all__ = ["read_837", "Claims837", "LINE_COLUMNS", "X12_ELEMENTS", "expand_paths"]
+__all__ = ["read_837", "Claims837", "LINE_COLUMNS", "X12_ELEMENTS", "expand_paths", "holds_a_file"]
 
 
 @dataclass
@@ -74,11 +74,22 @@ def expand_paths(paths) -> tuple[list[Path], set[int]]:
         if not p.is_dir():
             files.append(p)
             continue
-        inside = [q for q in sorted(p.rglob("*")) if not q.is_dir()
-                  and not any(part.startswith(".") for part in q.relative_to(p).parts)]
+        inside = sorted(_files_in(p))
         found.update(range(len(files), len(files) + len(inside)))
         files += inside
     return files, found
+
+
+def _files_in(folder: Path):
+    """Whatever lies below ``folder`` that is not a folder, in the order found (hidden files, and
+    everything in hidden folders, left out)."""
+    return (q for q in folder.rglob("*")
+            if not q.is_dir() and not any(part.startswith(".") for part in q.relative_to(folder).parts))
+
+
+def holds_a_file(folder: Path) -> bool:
+    """Whether :func:`expand_paths` finds anything to read in ``folder``: the walk stops at the first."""
+    return next(_files_in(folder), None) is not None
 
 
 def _labels(files: list[Path]) -> list[str]:
