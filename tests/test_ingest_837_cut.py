@@ -59,6 +59,11 @@ def assert_same_cut(data: bytes, where: str) -> None:
         assert got.separators == want.separators and got.first_number == want.first_number, where
         assert bytes(got.data) == bytes(want.data), where
         assert np.array_equal(got.starts, want.starts) and np.array_equal(got.ends, want.ends), where
+        # The tokenizer says whether the last segment has no terminator after it (the 837 reader's
+        # "cut short"): only blanks, or nothing, follow it in the piece's bytes.
+        left = want.data[int(want.ends[-1]):] if len(want) else want.data[:0]
+        cut_short = len(want) > 0 and not (left == ord(want.separators.segment)).any()
+        assert got.unterminated == want.unterminated == cut_short, where
         expected = delimiters_of(want)
         assert np.array_equal(marks.marks, expected.marks), where
         assert np.array_equal(marks.first, expected.first) and np.array_equal(marks.count, expected.count), where
