@@ -20,7 +20,7 @@ import pyarrow as pa
 import pytest
 
 from recoup_lib.errors import InputError
-from recoup_lib.ingest import import_files, read_837
+from recoup_lib.ingest import _x837, import_files, read_837
 from recoup_lib.ingest._x12spans import Parts, span_codes
 from recoup_lib.ingest._x837_envelope import CUT_SHORT, NO_IEA, NO_SE, SE_COUNT
 from recoup_lib.remit._segments import segment_code
@@ -284,6 +284,16 @@ def test_a_folder_given_to_import_is_told_from_an_export_without_listing_it_firs
         entry.unlink()
     with pytest.raises(InputError, match="sent: the folder holds no file to read"):
         _is_x12_source(folder)
+
+
+def test_a_link_to_nothing_is_told_by_the_file_system_not_by_the_words_of_a_message(tmp_path, monkeypatch):
+    """The reader named a link to nothing when filekind's message for a missing path read exactly
+    'no such file'; it now asks the file system, so other words there change nothing."""
+    (tmp_path / "c_link.837").symlink_to(tmp_path / "gone.837")
+    monkeypatch.setattr(_x837, "not_a_file", lambda path: None if path.is_file() else "missing")
+    claims = read_837(tmp_path / "c_link.837")
+    assert claims.problems == [("c_link.837", 0, f"file set aside: a link to {tmp_path / 'gone.837'}, which does "
+                                                 "not exist")]
 
 
 def test_a_pipe_named_as_an_837_is_set_aside_without_waiting_on_it(tmp_path):

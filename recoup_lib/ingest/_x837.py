@@ -204,10 +204,9 @@ def _cut(path: Path) -> tuple[str, tuple | None]:
     for a writer for ever, and a device never ends. A file that is not X12 but something its first
     bytes name (a zip archive of 837s, a PDF) is said to be that."""
     what = not_a_file(path)
-    if what == "no such file" and path.is_symlink():
-        what = f"a link to {os.readlink(path)}, which does not exist"
     if what is not None:
-        return what, None
+        dangling = path.is_symlink() and not path.exists()
+        return (f"a link to {os.readlink(path)}, which does not exist" if dangling else what), None
     try:
         data = path.read_bytes()
     except OSError as exc:
