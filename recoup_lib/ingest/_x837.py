@@ -43,7 +43,8 @@ class Claims837:
         :data:`LINE_COLUMNS` as text, plus ``_file`` (the file's label) and
         ``_row`` (the LX segment's 1-based position in its file).
     set_aside : list of (file, segment, reason, text)
-        Service lines that could not be read as claim lines.
+        Service lines that could not be read as claim lines, in file order (the files as given,
+        then their segments).
     problems : list of (file, segment, message)
         File-level problems (not an 837, unreadable) and warnings.
     files : list of str
@@ -155,14 +156,13 @@ def read_837(paths) -> Claims837:
             warnings.extend(warns)
         reads.clear()
         lines = _assemble(parts, labels, each)
-    # Lines set aside and warnings in the order of the chunks the files fall in (see _Plan).
-    set_aside = [entry for _, entry in sorted(set_aside, key=lambda keyed: keyed[0])]
+    # Warnings in the order of the chunks the files fall in (see _Plan).
     problems += [entry for _, entry in sorted(warnings, key=lambda keyed: keyed[0])]
     lines, replaced, notes = corrected_claims(lines, labels)
     problems += notes
-    if replaced:
-        rank = {label: i for i, label in enumerate(labels)}
-        set_aside = sorted(set_aside + replaced, key=lambda entry: (rank[entry[0]], entry[1]))
+    # Lines set aside in file order (a file's, then their segments'), those a correction replaced among them.
+    rank = {label: i for i, label in enumerate(labels)}
+    set_aside = sorted([entry for _, entry in set_aside] + replaced, key=lambda entry: (rank[entry[0]], entry[1]))
     return Claims837(lines, set_aside, problems, labels)
 
 
@@ -219,7 +219,7 @@ def _cut(path: Path) -> tuple[str, tuple | None]:
     return f"not an X12 file but {zip_archive(path) or signature[1]}", None
 
 
-#: Bytes of files per batch; the batches fix the order in which lines set aside and warnings are reported.
+#: Bytes of files per batch; the batches fix the order in which warnings are reported.
 BATCH_BYTES = 1 << 23
 
 
@@ -227,8 +227,8 @@ class _Plan:
     """Which pieces are read together, decided piece by piece as the files are cut, in file order.
 
     A *unit* holds whole files of one set of separators, up to about ``size``
-    bytes (the pieces of a file are never split between units). Lines set
-    aside and warnings are reported *chunk* after chunk: files are taken in
+    bytes (the pieces of a file are never split between units). Warnings
+    are reported *chunk* after chunk: files are taken in
     *batches* of whole files up to about :data:`BATCH_BYTES` bytes, and a chunk
     holds the pieces of one batch that share separators (in order of their
     first appearance in it), so each piece carries its chunk's number.
