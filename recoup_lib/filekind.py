@@ -22,8 +22,8 @@ import io
 import zipfile
 from pathlib import Path
 
-__all__ = ["NOT_A_REGULAR_FILE", "not_a_file", "BYTE_SIGNATURES", "byte_signature", "zip_archive", "utf16_codec",
-           "not_csv_text"]
+__all__ = ["NOT_A_REGULAR_FILE", "not_a_file", "BYTE_SIGNATURES", "byte_signature", "zip_archive", "signature_name",
+           "utf16_codec", "not_csv_text"]
 
 
 #: What a path given as an input file is when it is neither missing nor a file: reading a pipe waits
@@ -92,6 +92,20 @@ def zip_archive(source: Path | bytes) -> str | None:
                          "an Office document that holds no sheet"))
     held = ", ".join(names[:3]) + (f" and {len(names) - 3} more" if len(names) > 3 else "") if names else "nothing"
     return f"a zip archive holding {held} (unzip it and give the files it holds, or their folder)"
+
+
+def signature_name(data: bytes) -> str | None:
+    """What a file whose bytes (``data``, the whole file) start with a signature of
+    :data:`BYTE_SIGNATURES` is, a zip named by :func:`zip_archive` when it is no workbook; None
+    without one. How a reader that takes no workbook (the 837 and 835 readers) names such a file.
+
+    >>> signature_name(b"%PDF-1.7"), signature_name(b"ISA*00*")
+    ('a PDF document', None)
+    """
+    signature = byte_signature(data)
+    if signature is None:
+        return None
+    return (zip_archive(data) if signature[0] == "workbook" else None) or signature[1]
 
 
 def utf16_codec(data: bytes) -> str | None:

@@ -420,9 +420,11 @@ def test_an_archive_of_837s_is_named_as_one_with_what_to_do(tmp_path):
     folder.mkdir()
     (folder / "claims.zip").write_bytes((tmp_path / "claims.zip").read_bytes())
     (folder / "c.837").write_bytes(claims_file())
+    (folder / "claims.7z").write_bytes(b"7z\xbc\xaf\x27\x1c\x00\x04" + bytes(range(64)))
     claims = read_837(folder)
     assert len(claims) == len(expected())
-    assert [p for p in claims.problems if p[0] == "claims.zip"] == [
+    assert [p for p in claims.problems if p[0] in ("claims.zip", "claims.7z")] == [
+        ("claims.7z", 0, "skipped (in a folder of 837s): not an X12 file but a 7-Zip archive, to unpack first"),
         ("claims.zip", 0, "skipped (in a folder of 837s): not an X12 file but a zip archive holding a.837, b.837 "
                           "(unzip it and give the files it holds, or their folder)")]
 

@@ -23,7 +23,7 @@ from pathlib import Path
 import numpy as np
 import pyarrow as pa
 
-from ..filekind import byte_signature, not_a_file, zip_archive
+from ..filekind import not_a_file, signature_name
 from ..remit._files import looks_like_x12, shown
 from ._x12cut import cut_file
 from ._x12spans import Segments
@@ -213,10 +213,8 @@ def _cut(path: Path) -> tuple[str, tuple | None]:
         return f"cannot be read ({exc.strerror or exc})", None
     if looks_like_x12(data, utf16=False):
         return "", cut_file(data, keep_breaks=True)
-    signature = byte_signature(data[:8])
-    if signature is None:
-        return "", None
-    return f"not an X12 file but {zip_archive(path) or signature[1]}", None
+    what = signature_name(data)
+    return ("", None) if what is None else (f"not an X12 file but {what}", None)
 
 
 #: Bytes of files per batch; the batches fix the order in which warnings are reported.

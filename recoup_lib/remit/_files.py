@@ -16,7 +16,7 @@ from pathlib import Path
 
 import numpy as np
 
-from ..filekind import NOT_A_REGULAR_FILE, byte_signature, zip_archive
+from ..filekind import NOT_A_REGULAR_FILE, byte_signature, signature_name
 
 __all__ = ["FileList", "expand", "looks_like_x12", "other_transaction_kinds", "DOCUMENT_SUFFIXES", "REMIT_SUFFIXES",
            "remits_in", "shown", "format_of"]
@@ -221,17 +221,16 @@ _WEB_PAGE = re.compile(rb"\s*<(?:!DOCTYPE html|html)", re.IGNORECASE)
 def format_of(data: bytes) -> str:
     """What a file is when it is a known format that is not X12, by its first bytes; ``""`` otherwise.
 
-    The 835 saved packed (a zip archive, named with what it holds: :func:`~recoup_lib.filekind.zip_archive`),
-    its printout, an image: the signatures every reader knows (:func:`~recoup_lib.filekind.byte_signature`);
-    or the payer portal's page saved instead of the file.
+    The 835 saved packed (a zip archive, named with what it holds), its printout, an image: the
+    signatures every reader knows (:func:`~recoup_lib.filekind.signature_name`); or the payer
+    portal's page saved instead of the file.
 
     >>> format_of(b"%PDF-1.7"), format_of(b"ISA*00*")
     ('a PDF document', '')
     """
     head = data[:512].removeprefix(b"\xef\xbb\xbf")
-    signature = byte_signature(head)
-    if signature is not None:
-        return (zip_archive(data) if signature[0] == "workbook" else None) or signature[1]
+    if byte_signature(head) is not None:
+        return signature_name(data.removeprefix(b"\xef\xbb\xbf")) or ""
     return "an HTML page (a web page saved instead of the 835 file?)" if _WEB_PAGE.match(head) else ""
 
 
