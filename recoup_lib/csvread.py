@@ -31,26 +31,15 @@ from .csvrecords import (  # noqa: F401 - imported from here before csvrecords h
     rows_taken_in,
 )
 from .errors import WHOLE_ROW, InputError, Problem
-from .filekind import (  # noqa: F401 - imported from here before filekind held them (remit still does)
-    BYTE_SIGNATURES,
-    NOT_A_REGULAR_FILE,
-    byte_signature,
-    not_a_file,
-    not_csv_text,
-    utf16_codec,
-)
+from .filekind import not_a_file, not_csv_text
 from .formulas import GUARD, unguard_formulas, unguard_text
 from .schema import FIRST_DATE, LAST_DATE, MAX_WHOLE_NUMBER, SPECS, FileSpec, ParsedTable, parse_table
 
 __all__ = [
     "RESERVED_PREFIX",
     "TOTAL_PATTERN",
-    "NOT_A_REGULAR_FILE",
     "not_a_file",
     "not_csv_text",
-    "BYTE_SIGNATURES",
-    "byte_signature",
-    "utf16_codec",
     "read_csv_text",
     "read_header",
     "read_table",

@@ -5,22 +5,25 @@ a folder, or a pipe or a device, which is never opened. A file's first bytes
 may show it is not CSV text (:func:`not_csv_text`): a workbook, a PDF or an
 image under a ``.csv`` name (:data:`BYTE_SIGNATURES`), or Excel's "Unicode
 text", UTF-16 with or without a byte-order mark (:func:`utf16_codec`). A zip
-that is not a workbook is an archive, named with what it holds (:func:`zip_archive`).
+that is not a workbook is a document (a .docx) or an archive, named with what
+it holds (:func:`zip_archive`).
 
 These are asked in one place by every reader: :mod:`recoup_lib.csvread`
 refuses such a file saying what it is, ``recoup import``
 (:mod:`recoup_lib.ingest`) reads workbooks and UTF-16 text and names the
-rest, :mod:`recoup_lib.remit` skips a path that is no regular file, and
-the exercises' grader names it.
+rest, :mod:`recoup_lib.remit` skips a path that is no regular file and
+names a file that is no X12 by its signature, and the exercises' grader
+names it.
 """
 
 from __future__ import annotations
 
+import io
 import zipfile
 from pathlib import Path
 
-__all__ = ["NOT_A_REGULAR_FILE", "not_a_file", "BYTE_SIGNATURES", "byte_signature", "zip_archive", "utf16_codec",
-           "not_csv_text"]
+__all__ = ["NOT_A_REGULAR_FILE", "not_a_file", "BYTE_SIGNATURES", "byte_signature", "zip_archive", "signature_name",
+           "utf16_codec", "not_csv_text"]
 
 
 #: What a path given as an input file is when it is neither missing nor a file: reading a pipe waits
@@ -39,8 +42,8 @@ def not_a_file(path: Path) -> str | None:
 
 
 #: First bytes of files that are not text, as (signature, kind, what the file is): ``"workbook"``, a
-#: zip (``.xlsx``, ``.xlsm``, ``.ods``, ``.xlsb``) or an OLE2 file (``.xls``); ``"binary"``, a PDF or an
-#: image. A file starting with one of them is never read as CSV text.
+#: zip (``.xlsx``, ``.xlsm``, ``.ods``, ``.xlsb``) or an OLE2 file (``.xls``); ``"binary"``, a PDF, an
+#: image or an archive. A file starting with one of them is never read as CSV text or X12.
 BYTE_SIGNATURES = (
     (b"PK\x03\x04", "workbook", "an Excel workbook (or another zip file)"),
     (b"\xd0\xcf\x11\xe0", "workbook", "an Excel 97-2003 workbook (.xls)"),
@@ -49,6 +52,8 @@ BYTE_SIGNATURES = (
     (b"\xff\xd8\xff", "binary", "a JPEG image"),
     (b"GIF8", "binary", "a GIF image"),
     (b"\x1f\x8b", "binary", "a gzip archive, to unpack first"),
+    (b"7z\xbc\xaf\x27\x1c", "binary", "a 7-Zip archive, to unpack first"),
+    (b"PK\x05\x06", "binary", "an empty zip archive"),
 )
 #: Bytes at the start of a file in which UTF-16 without a byte-order mark is looked for.
 _UTF16_WINDOW = 4096
@@ -59,19 +64,48 @@ def byte_signature(head: bytes) -> tuple[str, str] | None:
     return next(((kind, what) for signature, kind, what in BYTE_SIGNATURES if head.startswith(signature)), None)
 
 
-def zip_archive(path: Path) -> str | None:
-    """What a zip archive that is not a workbook holds, and what to do with it (a folder of 837s or
-    exports zipped to be sent: ``a zip archive holding a.837, b.837 (unzip it ...)``); None for a
-    workbook (its ``[Content_Types].xml``, an ``.ods``'s ``mimetype``) or a file that is no zip."""
+#: Office documents that are zip files but no workbook, by a part only they hold: OOXML folders
+#: (``word/`` of a .docx) and OpenDocument ``mimetype`` values (``...text`` of an .odt).
+_DOCUMENT_PARTS = (("word/", "a Word document (.docx)"), ("ppt/", "a PowerPoint presentation (.pptx)"))
+_DOCUMENT_TYPES = ((b"application/vnd.oasis.opendocument.text", "an OpenDocument text (.odt)"),
+                   (b"application/vnd.oasis.opendocument.presentation", "an OpenDocument presentation (.odp)"))
+
+
+def zip_archive(source: Path | bytes) -> str | None:
+    """What a zip file that is not a workbook is: an Office document that holds no sheet (``a Word
+    document (.docx)``), or an archive, with what it holds and what to do with it (a folder of 837s
+    or exports zipped to be sent: ``a zip archive holding a.837, b.837 (unzip it ...)``); None for a
+    workbook (an ``xl/`` folder, an ``.ods``'s ``mimetype``) or a file that is no zip.
+    ``source``: the file's path, or its bytes when they are already read."""
     try:
-        with zipfile.ZipFile(path) as archive:
+        with zipfile.ZipFile(io.BytesIO(source) if isinstance(source, bytes) else source) as archive:
             names = [info.filename for info in archive.infolist() if not info.is_dir()]
-    except (zipfile.BadZipFile, OSError, ValueError):
+            mimetype = archive.read("mimetype").strip() if "mimetype" in names else b""
+    except (zipfile.BadZipFile, OSError, ValueError, KeyError):
         return None
-    if {"[Content_Types].xml", "mimetype"} & set(names):
+    if any(name.startswith("xl/") for name in names) or \
+            mimetype.startswith(b"application/vnd.oasis.opendocument.spreadsheet"):
         return None
+    if "[Content_Types].xml" in names or mimetype:
+        return next((what for part, what in _DOCUMENT_PARTS if any(name.startswith(part) for name in names)),
+                    next((what for kind, what in _DOCUMENT_TYPES if mimetype.startswith(kind)),
+                         "an Office document that holds no sheet"))
     held = ", ".join(names[:3]) + (f" and {len(names) - 3} more" if len(names) > 3 else "") if names else "nothing"
     return f"a zip archive holding {held} (unzip it and give the files it holds, or their folder)"
+
+
+def signature_name(data: bytes) -> str | None:
+    """What a file whose bytes (``data``, the whole file) start with a signature of
+    :data:`BYTE_SIGNATURES` is, a zip named by :func:`zip_archive` when it is no workbook; None
+    without one. How a reader that takes no workbook (the 837 and 835 readers) names such a file.
+
+    >>> signature_name(b"%PDF-1.7"), signature_name(b"ISA*00*")
+    ('a PDF document', None)
+    """
+    signature = byte_signature(data)
+    if signature is None:
+        return None
+    return (zip_archive(data) if signature[0] == "workbook" else None) or signature[1]
 
 
 def utf16_codec(data: bytes) -> str | None:

@@ -341,7 +341,8 @@ def test_an_excel_export_that_is_no_workbook_or_a_workbook_named_csv_is_read_as_
 
 
 @pytest.mark.parametrize("content, message", [
-    (b"", "the file is empty"), (b"%PDF-1.4\n%\xe2\xe3\n1 0 obj<<>>endobj\n", "binary data"),
+    (b"", "the file is empty"), (b"%PDF-1.4\n%\xe2\xe3\n1 0 obj<<>>endobj\n", "binary data: a PDF document"),
+    (b"\x00\x01\x02\x03" * 64, "binary data: a PDF, an image or a damaged file"),
     (b"<html><body><p>Please sign in</p></body></html>", "a web page \\(HTML\\) with no table"),
 ])
 def test_a_file_that_holds_no_export_is_refused_saying_what_it_holds(tmp_path, content, message):
@@ -349,6 +350,20 @@ def test_a_file_that_holds_no_export_is_refused_saying_what_it_holds(tmp_path, c
         (tmp_path / name).write_bytes(content)
         with pytest.raises(InputError, match=f"{name}: .*{message}"):
             import_files(tmp_path / name)
+
+
+def test_what_a_file_holds_comes_with_the_name_its_signature_gives_it(tmp_path):
+    """The first bytes are read once: the kind they show and, for a signature, what it names (the
+    message refusing a PDF says so without opening the file again)."""
+    from recoup_lib.ingest._disguised import content_kind
+
+    given = {"a.pdf": b"%PDF-1.4\n1 0 obj", "b.xls": b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + b"\x00" * 64,
+             "c.bin": b"\x00\x01\x02\x03" * 64, "d.csv": b"claim_id,line_no\nC1,1\n", "e.csv": b" \r\n"}
+    for name, content in given.items():
+        (tmp_path / name).write_bytes(content)
+    assert {name: content_kind(tmp_path / name) for name in given} == {
+        "a.pdf": ("binary", "a PDF document"), "b.xls": ("workbook", "an Excel 97-2003 workbook (.xls)"),
+        "c.bin": ("binary", ""), "d.csv": ("text", ""), "e.csv": ("empty", "")}
 
 
 @pytest.mark.parametrize("blank, separator, encoding", [("\n", ",", "utf-8"), ("\r\n", "\t", "cp1252"),
@@ -530,6 +545,23 @@ def test_a_grouped_report_is_read_with_fill_down_and_the_summary_says_when_to_us
     (tmp_path / "bad.json").write_text(json.dumps(mapping))
     assert main(["import", "--claims", str(path), "--map", str(tmp_path / "bad.json"), "--out", str(tmp_path / "o3")]) == 1
     assert "bad.json: fill_down: expected a list of field names" in capsys.readouterr().err
+
+
+def test_fill_down_fills_every_line_that_is_no_total_row_whatever_its_first_cell_says(tmp_path):
+    """Which rows are totals is decided once, by the row's claim number (else its first filled cell),
+    both for what fill-down fills and for what is set aside: a line of claim C1 whose description
+    reads 'Total knee arthroplasty' was taken for a subtotal and left unfilled (then set aside as
+    'not a data row'), although it is no total row."""
+    path = write_payments(tmp_path / "grouped.csv", [
+        "Description,Claim #,Line #,Patient Acct,Ins Code,Rendering NPI,DOS,Date Billed,CPT,Units,Billed Amt",
+        "Office visit,C1,1,P1,MCR01,1234567893,01/31/2025,2/3/25,99213,1,$100.00",
+        "Total knee arthroplasty,C1,2,,,,,,27447,1,$1500.00",
+        ",,,,,,,,Claim Total:,2,$1600.00"])
+    result = import_files(path, fill_down=GROUP_FIELDS)
+    lines = result.tables["claim_lines.csv"]
+    assert lines["procedure_code"].tolist() == ["99213", "27447"]
+    assert lines["patient_id"].tolist() == ["P1", "P1"] and lines["payer_id"].tolist() == ["MCR01", "MCR01"]
+    assert result.sources[0].aside["_reason"].tolist() == ["a total row, not a claim line"]
 
 
 def test_write_makes_the_folder_the_audit_reads_and_counts_every_row(tmp_path):

@@ -20,7 +20,7 @@ import pyarrow as pa
 import pytest
 
 from recoup_lib.errors import InputError
-from recoup_lib.ingest import import_files, read_837
+from recoup_lib.ingest import _x837, import_files, read_837
 from recoup_lib.ingest._x12spans import Parts, span_codes
 from recoup_lib.ingest._x837_envelope import CUT_SHORT, NO_IEA, NO_SE, SE_COUNT
 from recoup_lib.remit._segments import segment_code
@@ -259,6 +259,43 @@ def test_a_pipe_or_a_link_to_nothing_in_a_folder_of_837s_is_named_not_passed_ove
         ("c_link.837", 0, f"skipped (in a folder of 837s): a link to {tmp_path / 'gone.837'}, which does not exist")]
 
 
+def test_a_folder_given_to_import_is_told_from_an_export_without_listing_it_first(tmp_path, monkeypatch):
+    """import asks whether a folder holds anything to read before reading it; the answer stops at
+    the first file found (the whole folder was listed, then listed again by the reader)."""
+    from recoup_lib.ingest._run import _is_x12_source
+
+    folder = tmp_path / "sent"
+    (folder / ".git").mkdir(parents=True)
+    (folder / ".git" / "HEAD").write_text("ref")
+    for k in range(30):
+        (folder / f"c{k:02}.837").write_bytes(b"")
+    seen = []
+    listed = Path.rglob
+
+    def counted(self, pattern):
+        for found in listed(self, pattern):
+            seen.append(found)
+            yield found
+
+    monkeypatch.setattr(Path, "rglob", counted)
+    assert _is_x12_source(folder)
+    assert len(seen) <= 3
+    for entry in folder.glob("c*.837"):
+        entry.unlink()
+    with pytest.raises(InputError, match="sent: the folder holds no file to read"):
+        _is_x12_source(folder)
+
+
+def test_a_link_to_nothing_is_told_by_the_file_system_not_by_the_words_of_a_message(tmp_path, monkeypatch):
+    """The reader named a link to nothing when filekind's message for a missing path read exactly
+    'no such file'; it now asks the file system, so other words there change nothing."""
+    (tmp_path / "c_link.837").symlink_to(tmp_path / "gone.837")
+    monkeypatch.setattr(_x837, "not_a_file", lambda path: None if path.is_file() else "missing")
+    claims = read_837(tmp_path / "c_link.837")
+    assert claims.problems == [("c_link.837", 0, f"file set aside: a link to {tmp_path / 'gone.837'}, which does "
+                                                 "not exist")]
+
+
 def test_a_pipe_named_as_an_837_is_set_aside_without_waiting_on_it(tmp_path):
     """Reading a named pipe waits for a writer for ever: read_837 sets it aside unopened (run in a
     child process so that a hang fails the test)."""
@@ -383,9 +420,11 @@ def test_an_archive_of_837s_is_named_as_one_with_what_to_do(tmp_path):
     folder.mkdir()
     (folder / "claims.zip").write_bytes((tmp_path / "claims.zip").read_bytes())
     (folder / "c.837").write_bytes(claims_file())
+    (folder / "claims.7z").write_bytes(b"7z\xbc\xaf\x27\x1c\x00\x04" + bytes(range(64)))
     claims = read_837(folder)
     assert len(claims) == len(expected())
-    assert [p for p in claims.problems if p[0] == "claims.zip"] == [
+    assert [p for p in claims.problems if p[0] in ("claims.zip", "claims.7z")] == [
+        ("claims.7z", 0, "skipped (in a folder of 837s): not an X12 file but a 7-Zip archive, to unpack first"),
         ("claims.zip", 0, "skipped (in a folder of 837s): not an X12 file but a zip archive holding a.837, b.837 "
                           "(unzip it and give the files it holds, or their folder)")]
 

@@ -1,7 +1,7 @@
 """The 837 reader plans its work piece by piece as files are cut; the plan is the one made from all pieces.
 
 ``recoup_lib.ingest._x837._Plan`` groups pieces into units (read together) and
-numbers their chunks (the order of lines set aside and warnings) while the
+numbers their chunks (the order of warnings) while the
 files are still being cut, so that a large batch is never held in memory at
 once. Here it is compared with the plan written the plain way, from the list
 of every piece, and the reader's results with those of reading on one thread

@@ -235,3 +235,30 @@ def test_the_same_remittance_from_two_senders_is_counted_as_the_rule_says_and_na
         sent.replace(sender, "CLEARINGHOUSE01", 1).replace("CLP*777777*", "CLP*777778*"), encoding="utf-8")
     assert main(["remit", str(tmp_path / "era"), "--out", str(tmp_path / "out")]) == 0
     assert not csv(tmp_path / "out" / "warnings.csv")["message"].str.contains("another sender").any()
+
+
+def test_the_same_remittance_from_a_third_sender_is_compared_with_every_copy_before_it(tmp_path):
+    """A third route's copy was compared with the first sender's only: one matching the second
+    sender's (the first holding other claims) went unnamed, and one matching both named the first
+    sender alone. Each copy is now compared with every copy before it, and names their senders."""
+    sent = (DATA / "medicare-part-a.835").read_text(encoding="utf-8")
+    sender = sent.split("*")[6]
+    (tmp_path / "era").mkdir()
+    (tmp_path / "era" / "a_portal.835").write_text(sent.replace("CLP*777777*", "CLP*777778*"), encoding="utf-8")
+    (tmp_path / "era" / "b_clearinghouse.835").write_text(sent.replace(sender, "CLEARINGHOUSE01", 1),
+                                                          encoding="utf-8")
+    (tmp_path / "era" / "c_lockbox.835").write_text(sent.replace(sender, "BANKLOCKBOX0001", 1), encoding="utf-8")
+
+    def warned() -> list[str]:
+        assert main(["remit", str(tmp_path / "era"), "--out", str(tmp_path / "out")]) == 0
+        found = csv(tmp_path / "out" / "warnings.csv").query("message.str.contains('another sender')")["message"]
+        return found.tolist()
+
+    [warning] = warned()
+    assert warning.startswith("c_lockbox.835, ") and "the same payment as the one in b_clearinghouse.835" in warning
+    assert "another sender ('BANKLOCKBOX0001', not 'CLEARINGHOUSE01')" in warning
+    (tmp_path / "era" / "a_portal.835").write_text(sent, encoding="utf-8")
+    second, third = warned()
+    assert second.startswith("b_clearinghouse.835, ") and f"('CLEARINGHOUSE01', not {sender.strip()!r})" in second
+    assert third.startswith("c_lockbox.835, ") and "the same payment as the one in a_portal.835" in third
+    assert f"another sender ('BANKLOCKBOX0001', not {sender.strip()!r} or 'CLEARINGHOUSE01')" in third

@@ -572,8 +572,9 @@ def test_missing_and_empty_files_are_set_aside_and_the_rest_loads(tmp_path):
 
 
 def test_a_zipped_or_printed_remittance_is_named_for_what_it_is(tmp_path):
-    """An 835 saved zipped, compressed, as its PDF printout or as the portal's page is not read as
-    broken X12: the message says what the file is, named or found in a folder."""
+    """An 835 saved zipped, compressed, as its PDF printout, scanned or as the portal's page is not read
+    as broken X12: the message says what the file is (by the signatures every reader knows, a zip with
+    what it holds), named or found in a folder."""
     import gzip
     import io
     import zipfile
@@ -588,8 +589,9 @@ def test_a_zipped_or_printed_remittance_is_named_for_what_it_is(tmp_path):
     (folder / "era-gz.835").write_bytes(gzip.compress(text.encode()))
     (folder / "era-print.835").write_bytes(b"%PDF-1.7\n%\xe2\xe3\xcf\xd3\n1 0 obj")
     (folder / "era-page.835").write_bytes(b"\r\n<!DOCTYPE html><html><body>Session expired</body></html>")
-    said = {"era-zip.835": "a zip archive", "era-gz.835": "gzip-compressed", "era-print.835": "a PDF document",
-            "era-page.835": "an HTML page"}
+    (folder / "era-scan.835").write_bytes(b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR")
+    said = {"era-zip.835": "a zip archive holding era.835 (unzip it", "era-gz.835": "a gzip archive, to unpack first",
+            "era-print.835": "a PDF document", "era-page.835": "an HTML page", "era-scan.835": "a PNG image"}
     for given in ([folder], sorted(folder.iterdir())):
         remit = read_835(given)
         by_file = remit.problems.groupby("file")["message"].agg("\n".join)

@@ -220,15 +220,16 @@ def build_export(raw: RawExport, spec: FileSpec, proposal: Proposal, fill_down=(
     any_filled = np.zeros(n, dtype=bool)
     for h in raw.headers:
         any_filled |= filled[h]
+    key_field = "claim_id" if "claim_id" in proposal.columns else "patient_id"
+    key_header = _headers_of(proposal.columns[key_field])[0] if key_field in proposal.columns else raw.headers[0]
+    first = _first_cells(cells, raw.headers, key_header, filled[key_header] | ~any_filled)
+    total = total_rows(first)
     notes: list[str] = []
     grouped = {f: _headers_of(proposal.columns[f])[0] for f in fill_down if f in proposal.columns}
     others = np.zeros(n, dtype=bool)
     for h in used - set(grouped.values()):
         others |= filled[h]
-    if grouped:  # a subtotal row (its label in another column) is not a line to fill
-        whole = np.logical_and.reduce([filled[h] for h in grouped.values()])
-        first_grouped = next(iter(grouped.values()))
-        others &= ~total_rows(_first_cells(cells, raw.headers, first_grouped, whole | ~any_filled))
+    others &= ~total  # a total row is not a line to fill (and a line filled is no total row)
     for name, h in grouped.items():
         cells[h], count = _fill_down(cells[h], h, others)
         filled[h] = np.asarray(pc.not_equal(cells[h], ""))
@@ -248,10 +249,6 @@ def build_export(raw: RawExport, spec: FileSpec, proposal: Proposal, fill_down=(
             if not repeated.any():
                 break
             repeated &= equal_lowered(cells[h], h.strip().lower())
-    key_field = "claim_id" if "claim_id" in proposal.columns else "patient_id"
-    key_header = _headers_of(proposal.columns[key_field])[0] if key_field in proposal.columns else raw.headers[0]
-    first = _first_cells(cells, raw.headers, key_header, filled[key_header] | ~any_filled)
-    total = total_rows(first)
     good_rows = np.flatnonzero(datalike & ~total & ~repeated & any_filled)
     last_data = int(good_rows[-1]) if len(good_rows) else -1
     below = np.arange(n) > last_data

@@ -42,9 +42,10 @@ WHAT_IT_HOLDS = {"workbook": "an Excel workbook", "html": "a web page (an HTML t
                  "spreadsheetml": "an Excel 2003 XML spreadsheet", "text": "text (CSV)"}
 
 
-def content_kind(path: Path) -> str:
-    """What a file holds, from its first bytes: ``"empty"``, ``"workbook"`` or ``"binary"`` (by the
-    signatures of :data:`~recoup_lib.filekind.BYTE_SIGNATURES`: a zip or OLE2 file; a PDF, an image),
+def content_kind(path: Path) -> tuple[str, str]:
+    """What a file holds, from its first bytes, and what its byte signature names it (``""`` without
+    one): ``"empty"``, ``"workbook"`` or ``"binary"`` (by the signatures of
+    :data:`~recoup_lib.filekind.BYTE_SIGNATURES`: a zip or OLE2 file; a PDF, an image),
     ``"spreadsheetml"``, ``"html"`` (a page holding a table), ``"binary"`` also for control bytes no
     text holds (a damaged file), or ``"text"`` (anything else). A file is empty only when it holds
     nothing but blank bytes (:data:`_BLANK`) to its end: an export may start with many blank lines."""
@@ -52,19 +53,19 @@ def content_kind(path: Path) -> str:
         head = handle.read(_HEAD_BYTES)
         content = head if head.strip(_BLANK) else _content_after_blank(handle)
     if not content:
-        return "empty"
+        return "empty", ""
     signature = byte_signature(head)
     if signature is not None:
-        return signature[0]
+        return signature
     if utf16_codec(content) is None and sum(map(content.count, _CONTROL_BYTES)) > len(content) * _BINARY_SHARE:
-        return "binary"
+        return "binary", ""
     lowered = content.replace(b"\x00", b"").decode("latin-1").lower()
     if _SPREADSHEET_XML in lowered:
-        return "spreadsheetml"
+        return "spreadsheetml", ""
     if lowered.lstrip("\ufeff\xef\xbb\xbf\xfe\xff \t\r\n").startswith("<") and (
             "<table" in lowered or "<html" in lowered):
-        return "html"
-    return "text"
+        return "html", ""
+    return "text", ""
 
 
 def _content_after_blank(handle) -> bytes:

@@ -29,7 +29,7 @@ from ._mapping import _check_columns_option, _fill_down_fields, _fixed_for, _wro
 from ._remit_payments import payments_from_835
 from ._result import ImportResult, SourceReport
 from ._tables import check_readable, read_export, split_sheet
-from ._x837 import LINE_COLUMNS, X12_ELEMENTS, _workers, expand_paths, read_837
+from ._x837 import LINE_COLUMNS, X12_ELEMENTS, _workers, holds_a_file, read_837
 
 __all__ = ["import_files", "preview_file"]
 
@@ -54,7 +54,7 @@ def _is_x12_source(spec) -> bool:
     """
     path, _ = split_sheet(spec)
     if path.is_dir():
-        if not expand_paths(path)[0]:
+        if not holds_a_file(path):
             raise InputError(f"{shown(path)}: the folder holds no file to read (files and folders whose "
                              "name starts with '.' are passed over); give the folder that holds the 837 or 835 "
                              "files.")

@@ -37,7 +37,7 @@ from ..errors import InputError
 from ..arrowtext import string_parts
 from ..csvread import RESERVED_PREFIX
 from ..csvrecords import last_line_leaves_quote_open
-from ..filekind import byte_signature, not_a_file, utf16_codec
+from ..filekind import not_a_file, utf16_codec
 from ..formulas import GUARD, unguard_formulas, unguard_text, unwrap_text_formulas
 from ..remit._files import shown
 from ._exact import csv_body_exact
@@ -257,15 +257,12 @@ def read_export(spec: str | Path, score) -> RawExport:
     from ._disguised import WHAT_IT_HOLDS, content_kind  # both build on this module's decoding and header finding
     from ._workbook import read_workbook
 
-    kind = content_kind(path)
+    kind, what = content_kind(path)
     if kind == "empty":
         raise InputError(f"{path.name}: the file is empty (expected a header row and data)")
     if kind == "binary":
-        with open(path, "rb") as handle:
-            signature = byte_signature(handle.read(8))
-        what = signature[1] if signature else "a PDF, an image or a damaged file?"
-        raise InputError(f"{path.name}: not a CSV export nor a workbook (it holds binary data: {what}); give the "
-                         "export itself")
+        raise InputError(f"{path.name}: not a CSV export nor a workbook (it holds binary data: "
+                         f"{what or 'a PDF, an image or a damaged file?'}); give the export itself")
     raw = _read_csv(path, score) if kind == "text" else read_workbook(path, sheet, score, kind)
     named_as = "workbook" if path.suffix.lower() in WORKBOOK_SUFFIXES else "text"
     if kind != named_as:

@@ -329,16 +329,6 @@ class Parts(_Split):
         return span_text(self.buffer, begin, end, valid=end > begin)
 
 
-def _unterminated(items: list[tuple[int, Piece, Delimiters, int]], bounds: np.ndarray) -> np.ndarray:
-    """Positions (``bounds``: where each piece's segments start) of the last segments of pieces
-    that have no terminator after them: only blanks, or nothing, follow them in the piece's bytes."""
-    last = []
-    for (_, piece, _, _), base in zip(items, bounds):
-        if len(piece) and not (piece.data[int(piece.ends[-1]):] == ord(piece.separators.segment)).any():
-            last.append(int(base) + len(piece) - 1)
-    return np.array(last, dtype=np.int64)
-
-
 class Segments:
     """Segments of the interchanges of some files that share separators, in one byte buffer.
 
@@ -364,7 +354,7 @@ class Segments:
     separators : Separators
     unterminated : numpy.ndarray of int64
         Positions of the segments that end a piece without a terminator after them (a file
-        cut inside its last segment).
+        cut inside its last segment), as the tokenizer found them (``Piece.unterminated``).
     """
 
     def __init__(self, items: list[tuple[int, Piece, Delimiters, int]]):
@@ -376,7 +366,8 @@ class Segments:
         self.numbers = _PerPiece(sizes, np.array([p.first_number for _, p, _, _ in items], dtype=np.int64), True)
         self.files = _PerPiece(sizes, np.array([f for f, _, _, _ in items], dtype=np.int64))
         self.chunks = _PerPiece(sizes, np.array([k for _, _, _, k in items], dtype=np.int64))
-        self.unterminated = _unterminated(items, self.numbers.bounds)
+        cut = [int(bound) + len(p) - 1 for (_, p, _, _), bound in zip(items, self.numbers.bounds) if p.unterminated]
+        self.unterminated = np.array(cut, dtype=np.int64)
         self.buffer = pa.py_buffer(self.buf)
         id_ends = self.marks[self.first]
         if not self.closed:

@@ -23,14 +23,14 @@ from pathlib import Path
 import numpy as np
 import pyarrow as pa
 
-from ..filekind import byte_signature, not_a_file, zip_archive
+from ..filekind import not_a_file, signature_name
 from ..remit._files import looks_like_x12, shown
 from ._x12cut import cut_file
 from ._x12spans import Segments
 from ._x837_frequency import CLAIM_COLUMNS, corrected_claims
 from ._x837_lines import LINE_COLUMNS, X12_ELEMENTS, read_segments
 
-__all__ = ["read_837", "Claims837", "LINE_COLUMNS", "X12_ELEMENTS", "expand_paths"]
+__all__ = ["read_837", "Claims837", "LINE_COLUMNS", "X12_ELEMENTS", "expand_paths", "holds_a_file"]
 
 
 @dataclass
@@ -43,7 +43,8 @@ class Claims837:
         :data:`LINE_COLUMNS` as text, plus ``_file`` (the file's label) and
         ``_row`` (the LX segment's 1-based position in its file).
     set_aside : list of (file, segment, reason, text)
-        Service lines that could not be read as claim lines.
+        Service lines that could not be read as claim lines, in file order (the files as given,
+        then their segments).
     problems : list of (file, segment, message)
         File-level problems (not an 837, unreadable) and warnings.
     files : list of str
@@ -74,11 +75,22 @@ def expand_paths(paths) -> tuple[list[Path], set[int]]:
         if not p.is_dir():
             files.append(p)
             continue
-        inside = [q for q in sorted(p.rglob("*")) if not q.is_dir()
-                  and not any(part.startswith(".") for part in q.relative_to(p).parts)]
+        inside = sorted(_files_in(p))
         found.update(range(len(files), len(files) + len(inside)))
         files += inside
     return files, found
+
+
+def _files_in(folder: Path):
+    """Whatever lies below ``folder`` that is not a folder, in the order found (hidden files, and
+    everything in hidden folders, left out)."""
+    return (q for q in folder.rglob("*")
+            if not q.is_dir() and not any(part.startswith(".") for part in q.relative_to(folder).parts))
+
+
+def holds_a_file(folder: Path) -> bool:
+    """Whether :func:`expand_paths` finds anything to read in ``folder``: the walk stops at the first."""
+    return next(_files_in(folder), None) is not None
 
 
 def _labels(files: list[Path]) -> list[str]:
@@ -144,14 +156,13 @@ def read_837(paths) -> Claims837:
             warnings.extend(warns)
         reads.clear()
         lines = _assemble(parts, labels, each)
-    # Lines set aside and warnings in the order of the chunks the files fall in (see _Plan).
-    set_aside = [entry for _, entry in sorted(set_aside, key=lambda keyed: keyed[0])]
+    # Warnings in the order of the chunks the files fall in (see _Plan).
     problems += [entry for _, entry in sorted(warnings, key=lambda keyed: keyed[0])]
     lines, replaced, notes = corrected_claims(lines, labels)
     problems += notes
-    if replaced:
-        rank = {label: i for i, label in enumerate(labels)}
-        set_aside = sorted(set_aside + replaced, key=lambda entry: (rank[entry[0]], entry[1]))
+    # Lines set aside in file order (a file's, then their segments'), those a correction replaced among them.
+    rank = {label: i for i, label in enumerate(labels)}
+    set_aside = sorted([entry for _, entry in set_aside] + replaced, key=lambda entry: (rank[entry[0]], entry[1]))
     return Claims837(lines, set_aside, problems, labels)
 
 
@@ -193,23 +204,20 @@ def _cut(path: Path) -> tuple[str, tuple | None]:
     for a writer for ever, and a device never ends. A file that is not X12 but something its first
     bytes name (a zip archive of 837s, a PDF) is said to be that."""
     what = not_a_file(path)
-    if what == "no such file" and path.is_symlink():
-        what = f"a link to {os.readlink(path)}, which does not exist"
     if what is not None:
-        return what, None
+        dangling = path.is_symlink() and not path.exists()
+        return (f"a link to {os.readlink(path)}, which does not exist" if dangling else what), None
     try:
         data = path.read_bytes()
     except OSError as exc:
         return f"cannot be read ({exc.strerror or exc})", None
     if looks_like_x12(data, utf16=False):
         return "", cut_file(data, keep_breaks=True)
-    signature = byte_signature(data[:8])
-    if signature is None:
-        return "", None
-    return f"not an X12 file but {zip_archive(path) or signature[1]}", None
+    what = signature_name(data)
+    return ("", None) if what is None else (f"not an X12 file but {what}", None)
 
 
-#: Bytes of files per batch; the batches fix the order in which lines set aside and warnings are reported.
+#: Bytes of files per batch; the batches fix the order in which warnings are reported.
 BATCH_BYTES = 1 << 23
 
 
@@ -217,8 +225,8 @@ class _Plan:
     """Which pieces are read together, decided piece by piece as the files are cut, in file order.
 
     A *unit* holds whole files of one set of separators, up to about ``size``
-    bytes (the pieces of a file are never split between units). Lines set
-    aside and warnings are reported *chunk* after chunk: files are taken in
+    bytes (the pieces of a file are never split between units). Warnings
+    are reported *chunk* after chunk: files are taken in
     *batches* of whole files up to about :data:`BATCH_BYTES` bytes, and a chunk
     holds the pieces of one batch that share separators (in order of their
     first appearance in it), so each piece carries its chunk's number.

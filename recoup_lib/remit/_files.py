@@ -16,7 +16,7 @@ from pathlib import Path
 
 import numpy as np
 
-from ..csvread import NOT_A_REGULAR_FILE
+from ..filekind import NOT_A_REGULAR_FILE, byte_signature, signature_name
 
 __all__ = ["FileList", "expand", "looks_like_x12", "other_transaction_kinds", "DOCUMENT_SUFFIXES", "REMIT_SUFFIXES",
            "remits_in", "shown", "format_of"]
@@ -213,26 +213,25 @@ def looks_like_x12(data: bytes, utf16: bool = True) -> bool:
     return bool(_BARE.match(stripped) or _ISA.search(head))
 
 
-#: What a file that is not X12 often turns out to be, by its first bytes: the 835 saved packed, its
-#: printout, or the payer portal's page saved instead of the file.
-_FORMATS = (
-    (re.compile(rb"PK\x03\x04|PK\x05\x06"), "a zip archive (unzip it and give the files inside)"),
-    (re.compile(rb"\x1f\x8b"), "a gzip-compressed file (uncompress it first)"),
-    (re.compile(rb"7z\xbc\xaf\x27\x1c"), "a 7-Zip archive (unpack it and give the files inside)"),
-    (re.compile(rb"%PDF-"), "a PDF document (a printout; the 835 itself is a text file of segments)"),
-    (re.compile(rb"\s*<(?:!DOCTYPE html|html)", re.IGNORECASE),
-     "an HTML page (a web page saved instead of the 835 file?)"),
-)
+#: A web page: what a payer's portal gives when it is saved instead of the 835 (a page is text, so no
+#: byte signature of :data:`~recoup_lib.filekind.BYTE_SIGNATURES` names it).
+_WEB_PAGE = re.compile(rb"\s*<(?:!DOCTYPE html|html)", re.IGNORECASE)
 
 
 def format_of(data: bytes) -> str:
     """What a file is when it is a known format that is not X12, by its first bytes; ``""`` otherwise.
 
+    The 835 saved packed (a zip archive, named with what it holds), its printout, an image: the
+    signatures every reader knows (:func:`~recoup_lib.filekind.signature_name`); or the payer
+    portal's page saved instead of the file.
+
     >>> format_of(b"%PDF-1.7"), format_of(b"ISA*00*")
-    ('a PDF document (a printout; the 835 itself is a text file of segments)', '')
+    ('a PDF document', '')
     """
     head = data[:512].removeprefix(b"\xef\xbb\xbf")
-    return next((what for magic, what in _FORMATS if magic.match(head)), "")
+    if byte_signature(head) is not None:
+        return signature_name(data.removeprefix(b"\xef\xbb\xbf")) or ""
+    return "an HTML page (a web page saved instead of the 835 file?)" if _WEB_PAGE.match(head) else ""
 
 
 _ST = re.compile(rb"(?<![A-Za-z0-9])ST([^A-Za-z0-9\s])\s*(\d{3})\s*\1")

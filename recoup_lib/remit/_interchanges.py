@@ -81,7 +81,8 @@ class Piece:
 
     ``data`` is the interchange's bytes without line breaks (terminators
     kept); segment *i* is ``data[starts[i]:ends[i]]``; ``first_number`` is the
-    1-based position in the file of the first segment.
+    1-based position in the file of the first segment; ``unterminated``: the
+    last segment has no terminator after it (the file ends inside it).
     """
 
     data: np.ndarray
@@ -89,6 +90,7 @@ class Piece:
     ends: np.ndarray
     separators: Separators
     first_number: int
+    unterminated: bool = False
 
     def __len__(self) -> int:
         return len(self.starts)
@@ -381,7 +383,7 @@ def split_interchanges(data: bytes) -> tuple[list[Piece], list[RawProblem], list
             if not component:
                 component = _find_component(data[pos:], sep, term)
             whole = _last_interchange(data, pos, (sep, component, term, repetition), number)
-            end = whole[3] if whole else _interchange_end(data, pos, sep, term)
+            end = whole[2] if whole else _interchange_end(data, pos, sep, term)
         elif re.match(rb"ST[^A-Za-z0-9\s]", data[pos: pos + 4]) and number == 1:
             sep, component, term = _bare_separators(data, pos)
             repetition = None
@@ -392,12 +394,11 @@ def split_interchanges(data: bytes) -> tuple[list[Piece], list[RawProblem], list
                           "(the text after the last IEA was ignored)", got))
             break
         if whole:
-            piece, unterminated, piece_notes, _ = whole
+            piece, piece_notes, _ = whole
         else:
-            piece, unterminated, piece_notes = _tokenise(data, pos, end, (sep, component, term,
-                                                                          repetition), number)
+            piece, piece_notes = _tokenise(data, pos, end, (sep, component, term, repetition), number)
         notes.extend(piece_notes)
-        if unterminated:
+        if piece.unterminated:
             notes.append((number + len(piece) - 1, f"the segment terminator {_term_text(term)} "
                           "after the last segment", "the end of the file"))
         pieces.append(piece)
@@ -442,9 +443,9 @@ def _last_interchange(data: bytes, pos: int, raw_seps: tuple, number: int):
     if number != 1 or term in (b"\r", b"\n") or any(
             s and (len(s) > 1 or s[0] > 0x7F) for s in raw_seps):
         return None
-    piece, unterminated, notes = _tokenise(data, pos, len(data), raw_seps, number)
+    piece, notes = _tokenise(data, pos, len(data), raw_seps, number)
     raw, starts, ends = piece.data, piece.starts, piece.ends
-    if unterminated or not len(starts):
+    if piece.unterminated or not len(starts):
         return None
     long = np.flatnonzero(ends - starts >= 4)
     at = starts[long]
@@ -462,7 +463,7 @@ def _last_interchange(data: bytes, pos: int, raw_seps: tuple, number: int):
         return None
     after = np.flatnonzero(raw[starts[-1]:] == term[0])
     piece.data = raw[: starts[-1] + int(after[0]) + 1]
-    return piece, unterminated, notes, end
+    return piece, notes, end
 
 
 def _single_bytes(text: bytes, seps: tuple) -> tuple[bytes, tuple[bytes, ...], list[str]]:
@@ -512,12 +513,12 @@ def _tokenise(data: bytes, begin: int, end: int, raw_seps: tuple, first_number: 
     keep = ends > starts
     if not unterminated:
         keep[-1] = False
-    piece = Piece(raw, starts[keep], ends[keep], seps, first_number)
+    piece = Piece(raw, starts[keep], ends[keep], seps, first_number, unterminated)
     found = [(first_number, text_, "") for text_ in notes]
     if indented:
         found.append((first_number, "segments that start at the margin (spaces or tabs before "
                       f"{indented} segment(s) were ignored)", ""))
-    return piece, unterminated, found
+    return piece, found
 
 
 def _join_broken_lines(text: bytes, term: bytes, sep: bytes) -> tuple[bytes, int]:

@@ -136,17 +136,19 @@ def find_repeats(parts: dict, txn_file: np.ndarray, bad_txn: set, labels: list[s
                 f"{who!r}, trace {number}, {dollars(cents)}){differs}",
                 "warning", ACTION["repeat"], str(trace[t])))
     for group in routes:
-        first, *others = group
-        for t in others:
-            if content[t] != content[first]:
+        for place, t in enumerate(group[1:], 1):
+            same = [u for u in group[:place] if content[u] == content[t]]
+            if not same:
                 continue
+            first = same[0]
+            senders = " or ".join(repr(str(sender[u]).strip()) for u in same)
             problems.append(SegmentProblem(
                 labels[int(txn_file[t])], int(segment[t]), "ST", "TRN02", str(trace[t]),
                 f"each remittance once: this transaction holds the same payment as the one in "
                 f"{labels[int(txn_file[first])]}, segment {int(segment[first])} (payer "
                 f"{str(payer[t]).strip()!r}, trace {str(trace[t]).strip()}, {dollars(int(amount[t]))}, the same "
                 f"claims and adjustments) but came from another sender ({str(sender[t]).strip()!r}, not "
-                f"{str(sender[first]).strip()!r}): both are counted, as a repeat is the same sender's; if one "
+                f"{senders}): both are counted, as a repeat is the same sender's; if one "
                 "came through a clearinghouse and the other from the payer's portal, keep one of the files",
                 "warning", ACTION["warning"], str(trace[t])))
     return repeated
@@ -155,7 +157,8 @@ def find_repeats(parts: dict, txn_file: np.ndarray, bad_txn: set, labels: list[s
 def _other_routes(copies: dict[tuple, list[int]], payer: list) -> list[list[int]]:
     """The kept transactions (first of each repeat key) that share payer, trace number and amount
     under different senders: by the contract's rule not a repeat (a repeat is the same sender's),
-    but the same remittance delivered twice when they also hold the same claims (checked after)."""
+    but the same remittance delivered twice when they also hold the same claims (checked after,
+    each copy against every copy before it: a third sender's copy may match the second's only)."""
     by_payment: dict[tuple, list[int]] = {}
     for (_, number, cents), found in copies.items():
         by_payment.setdefault((str(payer[found[0]]).strip(), number, cents), []).append(found[0])

@@ -4,8 +4,10 @@ score-appeals, report, reference, exercises and import."""
 from __future__ import annotations
 
 import csv
+import io
 import json
 import os
+import zipfile
 
 import pytest
 from hostile_helpers import AS_OF, rewrite_csv, set_cell
@@ -635,6 +637,28 @@ def test_import_on_hostile_exports(hostile, case):
     hostile.write("in/charges.csv", text)
     hostile.run("import", "--claims", "in/charges.csv", "--out", out, expect=expect, out="imp",
                 names=["charges.csv"] if expect == 1 else ["--out"] if expect == 2 else [])
+
+
+def _zipped(*members: tuple[str, str]) -> bytes:
+    packed = io.BytesIO()
+    with zipfile.ZipFile(packed, "w") as archive:
+        for name, text in members:
+            archive.writestr(name, text)
+    return packed.getvalue()
+
+
+@pytest.mark.parametrize("name, members, said", [
+    ("charges.zip", [("charges.csv", CLAIMS)], "charges.zip: not a workbook but a zip archive holding charges.csv"),
+    ("charges.docx", [("[Content_Types].xml", "<Types/>"), ("word/document.xml", "<w:document/>")],
+     "charges.docx: not a workbook but a Word document (.docx)"),
+    ("charges.xlsx", [("[Content_Types].xml", "<Types/>"), ("word/document.xml", "<w:document/>")],
+     "charges.xlsx: not a workbook but a Word document (.docx)"),
+])
+def test_import_of_a_zip_that_is_no_workbook_says_what_it_is(hostile, name, members, said):
+    """A zip given as an export (an archive of exports, a Word document, one renamed .xlsx) is named as
+    what it is, not handed to the workbook readers and refused with their error."""
+    hostile.write(f"in/{name}", _zipped(*members))
+    hostile.run("import", "--claims", f"in/{name}", "--out", "imp", expect=1, out="imp", names=[said])
 
 
 X12_CLAIM = ("ISA*00*          *00*          *ZZ*SENDER         *ZZ*RECEIVER       *250102*1200*^*00501*000000001*0*P*:~"
