@@ -708,3 +708,43 @@ def test_the_import_names_every_file_it_wrote(tmp_path, capsys):
                      if p.is_file() and not p.name.startswith("."))
     assert line.startswith(f"wrote {len(written)} files to ")
     assert line.split(" (", 1)[1].split("); next")[0].split(", ") == written
+
+
+DATA = Path(__file__).resolve().parent / "data"
+
+
+def test_835_payments_of_claims_not_imported_are_set_aside_and_counted_in_their_own_file(tmp_path):
+    """Of two 835s, one pays the X12 example claim imported from its 837, the other claims never
+    imported. The second file's payments were counted as used, written nowhere and listed
+    nowhere (the check against the claims knew only the last 835's report): each file now counts
+    its own, and import_rejected.csv lists them with their reason."""
+    public = DATA / "835" / "public"
+    result = import_files(DATA / "837" / "demo.example1.837",
+                          payments=[public / "gunajii-sample_835.edi", public / "badx12-X221-era-sample.edi"])
+    counts = {s.label: (s.rows_read, s.rows_used, s.rows_set_aside) for s in result.sources if s.kind == "payments"}
+    assert counts == {"gunajii-sample_835.edi": (1, 1, 0), "badx12-X221-era-sample.edi": (5, 0, 5)}
+    assert result.tables["payments.csv"]["claim_id"].tolist() == ["26463774"]
+    out = result.write(tmp_path / "out")
+    rejected = pd.read_csv(tmp_path / "out" / "import_rejected.csv", dtype=str)
+    assert rejected["file"].tolist() == ["badx12-X221-era-sample.edi"] * 5
+    assert set(rejected["reason"]) == {"no usable claim line with this claim_id and line_no among the claims imported"}
+    assert out
+
+
+def test_an_835_control_number_that_cannot_be_a_line_number_leaves_the_line_to_its_position(tmp_path):
+    """REF*6R holds the 837's line control number. Some senders number it 1, 2, 3 (the line
+    number); others send an id of their own (800941258001): read as a line number, it set the
+    payment aside as a line_no over 999,999,999. A control number of more than six digits (LX01
+    has at most six), or one naming no line of its claim among those imported, gives way to the
+    SVC's position in its claim."""
+    from recoup_lib.ingest._remit_payments import payments_from_835
+
+    uhc = DATA / "835" / "public" / "edi835parser-united_healthcare_legacy_sample.txt"
+    frame, *_ = payments_from_835([uhc], None)
+    assert frame["line_control"].str.len().min() > 6
+    assert set(frame["matched_by"]) == {"position"} and set(frame["line_no"]) <= {"1", "2", "3", "4", "5"}
+    numbered = DATA / "835" / "public" / "edi835parser-blue_cross_nc_sample.txt"  # REF*6R*0001, 0002, 0003
+    assert payments_from_835([numbered], None)[0]["line_no"].tolist() == ["1", "2", "3"]
+    claims = pd.DataFrame({"claim_id": ["200200964A52"] * 2, "line_no": ["1", "5"]})
+    frame = payments_from_835([numbered], claims)[0]
+    assert frame["matched_by"].tolist() == ["control number", "position", "position"]

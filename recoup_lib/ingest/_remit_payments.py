@@ -21,6 +21,35 @@ from ..remit import read_835
 __all__ = ["payments_from_835"]
 
 
+#: The most digits a line number can have: LX01 (Assigned Number) is a whole number of one to six digits.
+LINE_NUMBER_DIGITS = 6
+
+
+def _control_as_line_no(lines: pd.DataFrame, claim_lines: pd.DataFrame | None) -> pd.arrays.IntegerArray:
+    """Each service line's control number (REF*6R) where it can be the claim's line number; NA elsewhere.
+
+    Senders that number their 837 lines' control numbers 1, 2, 3 get them back as the line
+    numbers. Many send an id of their own instead (``800941258001``): one of more than six digits
+    cannot be an LX01, and one that names no line of its claim, among the claim lines imported,
+    is no line number of it either; the SVC's position is then the better guess.
+    """
+    control = pd.array(lines["line_no"], dtype="Int64")
+    short = lines["line_control"].astype(str).str.len().to_numpy() <= LINE_NUMBER_DIGITS
+    control[~short] = pd.NA
+    candidates = np.flatnonzero(pd.notna(control))
+    if claim_lines is None or not len(claim_lines) or not len(candidates):
+        return control
+    known = pd.DataFrame({"claim_id": claim_lines["claim_id"].astype(str).to_numpy(),
+                          "line_no": pd.array(pd.to_numeric(claim_lines["line_no"], errors="coerce"), dtype="Int64")})
+    wanted = pd.DataFrame({"claim_id": lines["claim_id"].astype(str).to_numpy()[candidates],
+                           "line_no": control[candidates]})
+    imported = wanted["claim_id"].isin(known["claim_id"]).to_numpy()
+    named = wanted.merge(known.drop_duplicates().assign(_named=True), how="left", on=["claim_id", "line_no"],
+                         sort=False)["_named"].notna().to_numpy()
+    control[candidates[imported & ~named]] = pd.NA
+    return control
+
+
 def payments_from_835(paths, claim_lines: pd.DataFrame | None):
     """835 files -> (payments text frame, row numbers, labels, set-aside frame, messages).
 
@@ -37,7 +66,8 @@ def payments_from_835(paths, claim_lines: pd.DataFrame | None):
     messages = [str(m) for m in remit.problems["message"]]
     date_of = pays.set_index(["file", "trace_number", "claim_seq"])["payment_date"]
     key = pd.MultiIndex.from_arrays([lines["file"], lines["trace_number"], lines["claim_seq"]])
-    line_no = pd.array(lines["line_no"], dtype="Int64")
+    control = _control_as_line_no(lines, claim_lines)
+    line_no = control.copy()
     how = np.where(pd.notna(line_no), "control number", "position")
     if claim_lines is not None and "line_control" in claim_lines.columns and len(lines):
         controls = claim_lines.loc[claim_lines["line_control"].astype(str) != "",
@@ -50,7 +80,7 @@ def payments_from_835(paths, claim_lines: pd.DataFrame | None):
         matched = found.notna().to_numpy()
         line_no = pd.array(np.where(matched, found.astype("Int64").fillna(0).to_numpy(),
                                     line_no.fillna(0).to_numpy()), dtype="Int64")
-        line_no[~matched & pd.isna(pd.array(lines["line_no"], dtype="Int64"))] = pd.NA
+        line_no[~matched & pd.isna(control)] = pd.NA
         how = np.where(matched, "837 control number", how)
     line_no = line_no.fillna(pd.array(lines["line_seq"], dtype="Int64")) if len(lines) else line_no
     frame = pd.DataFrame({

@@ -398,7 +398,7 @@ def import_files(claims, payments=None, coverage=None, documentation=None, colum
                 problems += got
                 parsed.append((data, report))
             if kind == "payments" and x12:
-                parsed.append(_payments_835(x12, tables.get("claim_lines.csv"), spec, reports, messages, problems))
+                parsed += _payments_835(x12, tables.get("claim_lines.csv"), spec, reports, messages, problems)
             if not parsed:
                 continue
             if spec.key:
@@ -415,12 +415,13 @@ def import_files(claims, payments=None, coverage=None, documentation=None, colum
     return ImportResult(tables, reports, problems, messages, inputs)
 
 
-def _payments_835(paths, claim_lines, spec, reports, messages, problems):
+def _payments_835(paths, claim_lines, spec, reports, messages, problems) -> list:
+    """The 835 files' payments, each file's as ``(payments, its SourceReport)``: what is set aside
+    later (payments of no claim line imported) is counted in the file it came from."""
     frame, rows, labels, aside, notes = payments_from_835(paths, claim_lines)
     messages += notes
-    data_parts = []
+    parsed = []
     label_set = list(dict.fromkeys(list(labels) + [a[0] for a in aside]))
-    combined = None
     for label in label_set:
         mask = labels == label
         own = [(seg, why, text) for f, seg, why, text in aside if f == label]
@@ -432,15 +433,13 @@ def _payments_835(paths, claim_lines, spec, reports, messages, problems):
         data["_file"] = label
         problems += got
         reports.append(report)
-        data_parts.append(data)
-        combined = report
-    table = pd.concat(data_parts, ignore_index=True) if data_parts else None
-    if combined is None:
-        combined = SourceReport("835 files", "payments", "835")
-        table = parse_table(pd.DataFrame({c: pd.Series([], dtype="str") for c in
+        parsed.append((data, report))
+    if not parsed:
+        empty = parse_table(pd.DataFrame({c: pd.Series([], dtype="str") for c in
                                           ["claim_id", "line_no", "payment_id", "payment_date", "paid"]}),
                             spec).data
-    return table, combined
+        parsed.append((empty, SourceReport("835 files", "payments", "835")))
+    return parsed
 
 
 def _orphans(payments: pd.DataFrame, lines: pd.DataFrame, reports: list, problems: list) -> pd.DataFrame:
