@@ -107,6 +107,10 @@ def read_transactions(r: ChunkReader) -> None:
     for k in np.flatnonzero(np.isnat(bpr_date) & ~np.isnat(production)):
         r.flag(r.txn_start[k] + 1, "BPR16", "", "a payment date in BPR16 "
                "(the DTM*405 production date is used instead)", "warning")
+    for k in np.flatnonzero(np.isin(np.arange(T), ids) & np.isnat(cols["payment_date"])):
+        r.flag(r.txn_start[k] + 1, "BPR16", "", "a payment date in BPR16 or a DTM*405 "
+               "production date (there is neither: the deposit is undated, and cash_flow.csv "
+               "lists it in a last row without a period)", "warning")
     n1 = r.where("N1")
     n1 = n1[r.header_at(n1)]
     el = Elements.of(chunk, n1)
