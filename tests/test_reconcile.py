@@ -362,6 +362,20 @@ def test_cash_flow_by_month_adds_up_to_the_deposits(sc):
     assert cf.loc[1, "reversed_cents"] == sc.a.paid_cents + sc.b.paid_cents
 
 
+def test_cash_flow_keeps_a_deposit_without_a_payment_date_in_a_last_row(sc, tmp_path):
+    # genformai/edi-cli's 835-no-payer-payee.edi: no BPR16 and no DTM*405, so no date at all.
+    undated = tmp_path / "undated.835"
+    undated.write_text("ST*835*0001~BPR*I*100*C*CHK*20230101~CLP*SIMPLE*1*100*100*0*12*CTRL123~"
+                       "SE*4*0001~")
+    remit = read_835([*sc.paths, undated])
+    cf = cash_flow(remit)
+    assert cf["net_deposits_cents"].sum() == remit.transactions["bpr_amount_cents"].sum()
+    assert cf["period"].isna().tolist() == [False] * (len(cf) - 1) + [True]
+    assert cf.iloc[-1][["deposits", "paid_cents", "net_deposits_cents"]].tolist() == [1, 10_000, 10_000]
+    warning = remit.warnings.loc[remit.warnings["file"] == "undated.835", "message"]
+    assert warning.str.contains("the deposit is undated").sum() == 1
+
+
 def test_recoupments_by_cause_totals_the_net_taken(sc):
     links = link_recoupments(sc.remit, sc.notices)
     by = recoupments_by_cause(links)

@@ -262,3 +262,18 @@ def test_the_same_remittance_from_a_third_sender_is_compared_with_every_copy_bef
     assert second.startswith("b_clearinghouse.835, ") and f"('CLEARINGHOUSE01', not {sender.strip()!r})" in second
     assert third.startswith("c_lockbox.835, ") and "the same payment as the one in a_portal.835" in third
     assert f"another sender ('BANKLOCKBOX0001', not {sender.strip()!r} or 'CLEARINGHOUSE01')" in third
+
+
+def test_a_copy_of_a_remittance_without_a_trace_number_is_counted_once(tmp_path):
+    # genformai/edi-cli's 835-no-payer-payee.edi has no TRN: a copy of it was counted twice.
+    sent = "ST*835*0001~BPR*I*100*C*CHK~DTM*405*20230101~CLP*SIMPLE*1*100*100*0*12*CTRL123~SE*5*0001~"
+    (tmp_path / "era").mkdir()
+    for name, text in (("a.835", sent), ("a (1).835", sent),
+                       ("other.835", sent.replace("CLP*SIMPLE*", "CLP*OTHER*"))):
+        (tmp_path / "era" / name).write_text(text)
+    assert main(["remit", str(tmp_path / "era"), "--out", str(tmp_path / "out")]) == 0
+    files = csv(tmp_path / "out" / "files.csv").set_index("file")["status"].to_dict()
+    assert files == {"a (1).835": "read", "a.835": "repeat", "other.835": "read"}
+    assert sorted(csv(tmp_path / "out" / "payments.csv")["claim_id"]) == ["OTHER", "SIMPLE"]
+    repeat = csv(tmp_path / "out" / "warnings.csv").query("action == 'counted once'")["message"]
+    assert repeat.str.contains("no trace number, the same claims and adjustments").tolist() == [True]

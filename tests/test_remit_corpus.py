@@ -63,6 +63,17 @@ DEFECTS = {
     "badx12-error_validation.edi": ["the number of segments from ST to SE", "the ST02 control",
                                     "GE01", "GS06", "IEA01", "ISA13"],
     "chs-test.835": ["the number of segments from ST to SE, 16"],
+    "edicli-835-minimal.edi": ["a TRN reassociation trace number", "the deposit is undated"],
+    "edicli-835-no-payer-payee.edi": ["a TRN reassociation trace number", "the deposit is undated"],
+    "edicli-835.edi": ["the DTM*405 production date is used", "SE01"],
+    "edicli-sample-835.edi": ["the DTM*405 production date is used"],
+    "stupidedi-X091A1-case-1.edi": ["fixed 106 characters"],
+    "stupidedi-X221-case-1.edi": ["text before it was skipped"],
+    "stupidedi-X221-case-2.edi": ["text before it was skipped", "read as Latin-1"],
+    "stupidedi-X221-case-3a.edi": ["text before it was skipped", "SE01"],
+    "tigershark-835-example-2.txt": ["line breaks come before it", "GE01"],
+    "tigershark-835-example.txt": ["line breaks come before it", "no original in the files read",
+                                   "after the last segment"],
     "edi835parser-blue_cross_nc_sample.txt": ["an amount in SVC02", "SE01"],
     "gunajii-sample_835.edi": ["fixed 106 characters"],
     "oopfactory-4010-Example1_GripElements.txt": ["spaces or tabs before"],
@@ -82,20 +93,24 @@ def test_what_is_off_in_a_public_file_is_a_warning(name):
 def test_the_whole_corpus_in_one_batch_counts_each_remittance_once(tmp_path):
     remit = read_835([PUBLIC])
     totals = remit.totals()
-    # Five transactions repeat one read before (same ISA sender, trace and amount): two
-    # versions of the eMedNY sample, the badX12 error file, the OopFactory pair and both
-    # transactions of the "with interests" file (its second adds an interest BPR02 leaves out).
-    assert totals["transactions_repeated"] == 5
+    # Six transactions repeat one read before (same ISA sender, trace and amount): two
+    # versions of the eMedNY sample, the badX12 error file, the OopFactory pair, both
+    # transactions of the "with interests" file (its second adds an interest BPR02 leaves out)
+    # and the TigerShark example its second example repeats with other claims.
+    assert totals["transactions_repeated"] == 6
     assert totals["transactions_read"] == len(EXPECTED)
-    assert totals["transactions_used"] == len(EXPECTED) - 5
+    assert totals["transactions_used"] == len(EXPECTED) - 6
     problems = remit.problems.loc[remit.problems["action"] == "counted once"]
     assert sorted(problems["file"]) == [
         "affect-sample_835_with_interests.txt", "affect-sample_835_with_interests.txt",
         "badx12-error_validation.edi", "edi835parser-emedny_sample.txt",
-        "oopfactory-5010-Example1.txt"]
-    # The 'with interests' second transaction, the 5010 OopFactory one (an extra CLP) and the
-    # eMedNY versions (CLP07 written differently).
-    assert problems["message"].str.contains("differ from that one's").sum() == 3
+        "oopfactory-5010-Example1.txt", "tigershark-835-example.txt"]
+    # The 'with interests' second transaction, the 5010 OopFactory one (an extra CLP), the
+    # eMedNY versions (CLP07 written differently) and the TigerShark pair.
+    assert problems["message"].str.contains("differ from that one's").sum() == 4
+    # The guide's scenario 1 from two other senders than badX12's copy: all counted, each warned.
+    routes = remit.warnings.loc[remit.warnings["message"].str.contains("came from another sender")]
+    assert routes["file"].tolist() == ["linuxforhealth-demo.835", "stupidedi-X221-case-1.edi"]
     used = EXPECTED.loc[~EXPECTED.index.isin(_repeat_rows())]
     assert totals["payment_total_cents"] == sum(cents(v) for v in used["bpr_amount"])
     files = remit.files.set_index("file")["status"]
@@ -117,7 +132,8 @@ def _repeat_rows() -> list[int]:
     pairs = {("edi835parser-emedny_sample.txt", "affect-emedny_sample.txt"),
              ("badx12-error_validation.edi", "badx12-X221-dollars-and-data-sent-separate.edi"),
              ("oopfactory-5010-Example1.txt", "oopfactory-4010-Example1_GripElements.txt"),
-             ("affect-sample_835_with_interests.txt", "affect-sample_835.txt")}
+             ("affect-sample_835_with_interests.txt", "affect-sample_835.txt"),
+             ("tigershark-835-example.txt", "tigershark-835-example-2.txt")}
     for i, row in EXPECTED.iterrows():
         key = (row.trace_number, row.bpr_amount)
         if key in seen and (row.file, seen[key]) in pairs:

@@ -750,3 +750,17 @@ def test_dates_are_real_dates_and_money_is_int64():
             if col.endswith("_cents") and col != "allowed_cents":
                 assert frame[col].dtype == np.int64, col
     assert remit.recoupments["payment_date"].iloc[0].date() == dt.date(2025, 3, 14)
+
+
+def test_a_line_control_too_long_for_a_line_number_is_not_one(tmp_path):
+    # TigerShark's 835 sample echoes REF*6R*251111111111: a control number, not line 251,111,111,111
+    # (the audit's line_no stops at 999,999,999, so `recoup import` set the payment aside).
+    text = (DATA / "cob-contractural-adjustment.835").read_text()
+    svc = text.index("SVC*")
+    svc_end = text.index("~", svc) + 1
+    longer = text[:svc_end] + "REF*6R*251111111111~" + text[svc_end:]
+    shorter = text[:svc_end] + "REF*6R*3~" + text[svc_end:]
+    long_line, short_line = (read_835([_write(tmp_path, name, t)]).service_lines.iloc[0]
+                             for name, t in (("long.835", longer), ("short.835", shorter)))
+    assert long_line.line_control == "251111111111" and pd.isna(long_line.line_no)
+    assert short_line.line_control == "3" and short_line.line_no == 3

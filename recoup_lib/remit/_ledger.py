@@ -143,6 +143,9 @@ def cash_flow(remit, links: pd.DataFrame | None = None, freq: str = "ME",
         provider adjustments), unexplained_cents and
         ``net_deposits_cents`` (the BPR02 amounts), so that net = paid -
         reversed - offset + deferred + interest + other + unexplained.
+        Deposits without a payment date (neither BPR16 nor DTM*405) are
+        summed in a last row whose period is blank, so that the rows add up
+        to every deposit.
 
     Examples
     --------
@@ -160,12 +163,12 @@ def cash_flow(remit, links: pd.DataFrame | None = None, freq: str = "ME",
         "deferred_cents": d["deferred_cents"], "interest_cents": d["interest_cents"],
         "other_cents": d["balance_forward_cents"] - d["other_plb_cents"],
         "unexplained_cents": d["unexplained_cents"], "net_deposits_cents": d["bpr_amount_cents"]})
-    frame = frame.loc[frame["payment_date"].notna()]
-    if not len(frame):
-        return pd.DataFrame({c: pd.Series(dtype="datetime64[us]" if c == "period" else "int64")
-                             for c in CASH_FLOW_COLUMNS})
-    out = frame.groupby(pd.Grouper(key="payment_date", freq=freq)).sum()
-    out = out.reset_index().rename(columns={"payment_date": "period"})
+    undated = frame["payment_date"].isna()
+    out = frame.loc[~undated].groupby(pd.Grouper(key="payment_date", freq=freq)).sum().reset_index()
+    if undated.any():
+        out = pd.concat([out, frame.loc[undated].sum(numeric_only=True).to_frame().T],
+                        ignore_index=True)
+    out = out.rename(columns={"payment_date": "period"})
     for col in CASH_FLOW_COLUMNS[1:]:
         out[col] = out[col].astype("int64")
     out["period"] = out["period"].astype("datetime64[us]")

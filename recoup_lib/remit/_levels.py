@@ -17,6 +17,7 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from ..schema import MAX_WHOLE_NUMBER
 from ._chunk import GROUPS_5010, QUALIFIER, ChunkReader, fill, first_per_group
 from ._envelope import walk_envelope
 from ._segments import AMOUNT_EXPECTED, QUANTITY_EXPECTED, Chunk, Elements, Splitter, \
@@ -107,6 +108,10 @@ def read_transactions(r: ChunkReader) -> None:
     for k in np.flatnonzero(np.isnat(bpr_date) & ~np.isnat(production)):
         r.flag(r.txn_start[k] + 1, "BPR16", "", "a payment date in BPR16 "
                "(the DTM*405 production date is used instead)", "warning")
+    for k in np.flatnonzero(np.isin(np.arange(T), ids) & np.isnat(cols["payment_date"])):
+        r.flag(r.txn_start[k] + 1, "BPR16", "", "a payment date in BPR16 or a DTM*405 "
+               "production date (there is neither: the deposit is undated, and cash_flow.csv "
+               "lists it in a last row without a period)", "warning")
     n1 = r.where("N1")
     n1 = n1[r.header_at(n1)]
     el = Elements.of(chunk, n1)
@@ -277,8 +282,9 @@ def read_service_lines(r: ChunkReader) -> None:
     g, first = first_per_group(owner)
     control = fill(L, g, _id(rel[2].filter(pa.array(mask)).take(pa.array(first))))
     cols["line_control"] = control
-    numeric = np.asarray(pc.and_(pc.utf8_is_digit(control),
-                                 pc.less_equal(pc.binary_length(control), 18)))
+    # A control number is the audit's line_no only when it fits one (at most MAX_WHOLE_NUMBER).
+    numeric = np.asarray(pc.and_(pc.utf8_is_digit(control), pc.less_equal(
+        pc.binary_length(control), len(str(MAX_WHOLE_NUMBER)))))
     cols["line_no"] = pc.cast(pc.if_else(pa.array(numeric), control, pa.scalar(
         "0", pa.large_string())), pa.int64()).to_numpy()
     cols["_line_no_present"] = numeric

@@ -101,7 +101,8 @@ def find_repeats(parts: dict, txn_file: np.ndarray, bad_txn: set, labels: list[s
     -----
     A transaction set aside for a problem of its own is never the one kept:
     a good copy in another file is used instead. A transaction without a
-    trace number is never taken for a repeat.
+    trace number repeats another only when its claims, service lines and
+    adjustments are the same too (the same file copied).
     """
     cols = parts["transactions"]
     if not cols:
@@ -114,26 +115,33 @@ def find_repeats(parts: dict, txn_file: np.ndarray, bad_txn: set, labels: list[s
     rank = np.asarray(txn_file) if file_rank is None else np.asarray(file_rank)[np.asarray(txn_file)]
     order = np.lexsort((np.asarray(segment, dtype=np.int64), rank))
     copies: dict[tuple, list[int]] = {}
+    untraced: list[int] = []
     for t in order.tolist():
-        if t in bad_txn or not str(trace[t]).strip():
+        if t in bad_txn:
             continue
-        who = str(sender[t]).strip() or f"(no ISA; payer {str(payer[t]).strip()})"
-        copies.setdefault((who, str(trace[t]).strip(), int(amount[t])), []).append(t)
+        if not str(trace[t]).strip():
+            untraced.append(t)
+            continue
+        copies.setdefault((_who(sender, payer, t), str(trace[t]).strip(), int(amount[t])), []).append(t)
     repeats = {key: found for key, found in copies.items() if len(found) > 1}
     routes = _other_routes(copies, payer)
     wanted = {t for found in repeats.values() for t in found} | {t for group in routes for t in group}
-    content = _contents(parts, wanted) if wanted else {}
+    content = _contents(parts, wanted | set(untraced)) if wanted or untraced else {}
+    # Without a trace number, only the same claims and adjustments too make a copy (a file copied).
+    for t in untraced:
+        repeats.setdefault((_who(sender, payer, t), "", int(amount[t]), content[t]), []).append(t)
     repeated: set[int] = set()
-    for (who, number, cents), (kept, *later) in repeats.items():
+    for (who, number, cents, *_), (kept, *later) in repeats.items():
         for t in later:
             repeated.add(t)
             differs = (f"; its claims, service lines or adjustments {DIFFERENT_COPY}"
                        if content[t] != content[kept] else "")
+            which = f"trace {number}" if number else "no trace number, the same claims and adjustments"
             problems.append(SegmentProblem(
                 labels[int(txn_file[t])], int(segment[t]), "ST", "TRN02", str(trace[t]),
                 f"each remittance once: this transaction repeats the one in "
                 f"{labels[int(txn_file[kept])]}, segment {int(segment[kept])} (same sender "
-                f"{who!r}, trace {number}, {dollars(cents)}){differs}",
+                f"{who!r}, {which}, {dollars(cents)}){differs}",
                 "warning", ACTION["repeat"], str(trace[t])))
     for group in routes:
         for place, t in enumerate(group[1:], 1):
@@ -152,6 +160,11 @@ def find_repeats(parts: dict, txn_file: np.ndarray, bad_txn: set, labels: list[s
                 "came through a clearinghouse and the other from the payer's portal, keep one of the files",
                 "warning", ACTION["warning"], str(trace[t])))
     return repeated
+
+
+def _who(sender: list, payer: list, t: int) -> str:
+    """The sender a repeat must share: ISA06, or the payer of a transaction without an ISA."""
+    return str(sender[t]).strip() or f"(no ISA; payer {str(payer[t]).strip()})"
 
 
 def _other_routes(copies: dict[tuple, list[int]], payer: list) -> list[list[int]]:
