@@ -40,6 +40,7 @@ __all__ = [
     "to_text_table",
     "INPUT_FILES",
     "REFERENCE_FILES",
+    "LINE_KEY",
     "set_aside_alarm",
     "required_file_alarms",
     "existing_folder",
@@ -302,6 +303,10 @@ def required_file_alarms(counts: pd.DataFrame, problems: list[Problem]) -> tuple
     return errors, warnings
 
 
+#: The column a problem names when a row's claim line is missing from the claim lines: the link, not a value.
+LINE_KEY = "claim_id,line_no"
+
+
 def set_aside_alarm(name: str, rows_read: int, rows_used: int, problems: list[Problem],
                     fix: str | None = "recoup import --claims FILE --payments FILE --out FOLDER", x12: bool = False):
     """(error, warning) for a required file that lost all, or more than half, of its rows.
@@ -339,7 +344,12 @@ def set_aside_alarm(name: str, rows_read: int, rows_used: int, problems: list[Pr
         named = f"element {column}" if x12 else f"column '{column}'"
         what = (f"; most often {named} ({column_counts[column]:,} rows), which expected "
                 f"{expected}" + (f" but held values like {shown}" if shown else ""))
-    if fix is None and not located:
+    if located and column == LINE_KEY:
+        advice = ("No audit folder was written. Those rows pay claim lines that are not among the claims given: "
+                  "give the claims they pay too (their 837s, or the export that holds them)."
+                  if fix is None else "Add the claim lines they pay to claim_lines.csv.")
+        rest = ("see import_rejected.csv" if fix is None else "see rejected.csv") + " for each row's claim and line."
+    elif fix is None and not located:
         advice, rest = "No audit folder was written.", "see import_rejected.csv for each row's reason."
     elif fix is None and x12:
         advice, rest = ("No audit folder was written. Those values are in the X12 files themselves: ask their "
@@ -366,7 +376,7 @@ def set_aside_orphans(payments: pd.DataFrame, orphan: np.ndarray):
     """
     orphans = payments.loc[orphan]
     problems = [
-        Problem("payments.csv", int(r), "claim_id,line_no", f"{c}|{ln}",
+        Problem("payments.csv", int(r), LINE_KEY, f"{c}|{ln}",
                 "a claim line present (and usable) in claim_lines.csv")
         for r, c, ln in zip(orphans["_row"], orphans["claim_id"], orphans["line_no"])
     ]

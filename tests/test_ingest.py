@@ -725,6 +725,10 @@ def test_835_payments_of_claims_not_imported_are_set_aside_and_counted_in_their_
     assert counts == {"gunajii-sample_835.edi": (1, 1, 0), "badx12-X221-era-sample.edi": (5, 0, 5)}
     assert result.tables["payments.csv"]["claim_id"].tolist() == ["26463774"]
     out = result.write(tmp_path / "out")
+    alone = import_files(DATA / "837" / "demo.example1.837", payments=public / "badx12-X221-era-sample.edi")
+    [error] = alone.alarms()[0]
+    assert "which expected a claim line among the claims imported but held values like '7722337|1'" in error
+    assert "give the claims they pay too" in error and "corrected files" not in error
     rejected = pd.read_csv(tmp_path / "out" / "import_rejected.csv", dtype=str)
     assert rejected["file"].tolist() == ["badx12-X221-era-sample.edi"] * 5
     assert set(rejected["reason"]) == {"no usable claim line with this claim_id and line_no among the claims imported"}

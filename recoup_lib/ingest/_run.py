@@ -19,7 +19,7 @@ import pandas as pd
 
 from ..errors import WHOLE_LINE, WHOLE_PAYMENT, InputError, Problem, UsageError
 from ..filekind import utf16_codec
-from ..folder import line_exists
+from ..folder import LINE_KEY, line_exists
 from ..money import format_cents
 from ..remit._files import looks_like_x12, shown
 from ..schema import SPECS, parse_table
@@ -449,6 +449,7 @@ def _orphans(payments: pd.DataFrame, lines: pd.DataFrame, reports: list, problem
         return payments
     by_label = {r.label: r for r in reports}
     reason = "no usable claim line with this claim_id and line_no among the claims imported"
+    expected = "a claim line among the claims imported"
     for label, group in payments.loc[orphan].groupby("_file", sort=False):
         report = by_label.get(label)
         extra = pd.DataFrame({"_row": group["_row"].to_numpy(), "_reason": reason,
@@ -458,7 +459,7 @@ def _orphans(payments: pd.DataFrame, lines: pd.DataFrame, reports: list, problem
             report.aside = pd.concat([report.aside, extra], ignore_index=True)
             report.rows_used -= len(group)
             report.rows_set_aside += len(group)
-        problems += [Problem(label, int(r), "claim_id,line_no", f"{c}|{n}", reason)
+        problems += [Problem(label, int(r), LINE_KEY, f"{c}|{n}", expected)
                      for r, c, n in zip(group["_row"], group["claim_id"], group["line_no"])]
     return payments.loc[~orphan].reset_index(drop=True)
 
