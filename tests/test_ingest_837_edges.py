@@ -464,3 +464,12 @@ def test_a_bad_value_in_an_837_is_named_by_its_segment_and_element(tmp_path, cap
     assert "element SV102/SV203 (charge)" in out and "segment 18 had '30.999'" in out
     assert "most often element SV104/SV205 (1 rows)" in err and "ask their sender" in err
     assert "--column" not in err
+
+
+def test_a_warning_about_the_layout_says_what_was_expected_without_an_empty_found(tmp_path):
+    # The indented segments of a pretty-printed file: the note has nothing to quote as found.
+    text = x12(CLAIMS).decode().replace("\nLX*", "\n    LX*")
+    (tmp_path / "indented.837").write_text(text)
+    notes = [msg for _, _, msg in read_837(tmp_path).problems if "at the margin" in msg]
+    assert notes == ["warning: expected segments that start at the margin (spaces or tabs before "
+                     f"{text.count('    LX*')} segment(s) were ignored) (read)"]

@@ -131,7 +131,8 @@ def read_837(paths) -> Claims837:
                 problems.append((label, rp.segment, f"{rp.segment_id or 'segment'} {rp.element}: expected "
                                  f"{rp.expected}; got {rp.value!r} (the rest of the file is set aside)"))
             for number, expected, found_text in notes:
-                problems.append((label, number, f"warning: expected {expected}; found {found_text} (read)"))
+                found_what = f"; found {found_text}" if found_text else ""
+                problems.append((label, number, f"warning: expected {expected}{found_what} (read)"))
             for piece, marks in zip(found, delimiters):
                 start(plan.add(f, piece, marks))
         start(plan.finish())
