@@ -473,3 +473,14 @@ def test_a_warning_about_the_layout_says_what_was_expected_without_an_empty_foun
     notes = [msg for _, _, msg in read_837(tmp_path).problems if "at the margin" in msg]
     assert notes == ["warning: expected segments that start at the margin (spaces or tabs before "
                      f"{text.count('    LX*')} segment(s) were ignored) (read)"]
+
+
+def test_a_payer_named_as_the_insurer_in_a_4010_file_is_the_claims_payer(tmp_path):
+    # 4010 samples name the 2010BB payer NM1*IN; a 2330B other payer (NM1*PR after SBR) is not it.
+    subscriber = ["HL*2*1*22*0", "SBR*S*18*******CI", "NM1*IL*1*DOE*JANE****MI*M1",
+                  "NM1*IN*2*GREAT PRAIRIES HEALTH*****24*INS1"]
+    claim = ["CLM*C1*50***11::1*Y*A*Y*Y", "HI*BK:4779", "SBR*P*32***CI****CI", "OI***Y*B**Y",
+             "NM1*IL*1*DOE*JOHN****MI*M0", "NM1*PR*2*OTHER PAYER*****PI*OTHER",
+             "LX*1", "SV1*HC:99213*50*UN*1***1", "DTP*472*D8*20250101"]
+    (tmp_path / "insurer.837").write_bytes(x12(subscriber + claim))
+    assert [(r["patient_id"], r["payer_id"]) for r in rows(read_837(tmp_path))] == [("M1", "INS1")]

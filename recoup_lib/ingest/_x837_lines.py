@@ -4,16 +4,17 @@ Each service line (LX) becomes one row of ``claim_lines.csv``, with the
 fields ``docs/contract.md`` lists: claim_id CLM01; line_no LX01 (in a claim
 without LX, the SV1/SV2's order in it: :func:`_service_lines`); patient_id
 the patient's NM109 (2010CA, which only 4010 files fill) or else the
-subscriber's (2010BA); payer_id 2010BB NM109; rendering_npi the line's
-rendering provider (2420A; 2420C on an 837I), else the claim's (2310B;
-2310D), else the billing provider (2010AA); service_date the line's DTP*472,
-else the claim's (DTP*472, or the statement's first day DTP*434); procedure
-code, modifiers, units and charge from SV1 (837P) or SV2 (837I);
-place_of_service SV105, else CLM05-1; diagnosis_codes the codes the line
-points to (SV107) or, on an 837I, all the claim's diagnoses (principal and
-other: HI qualifiers ABK/ABF, BK/BF for ICD-9), written with their dot
-(``E11.9``); submitted_date BHT04. Extra columns: line_control (REF*6R, what
-an 835 echoes back), revenue_code (SV201), claim_type (837P or 837I).
+subscriber's (2010BA); payer_id 2010BB NM109 (``NM1*PR``, or ``NM1*IN`` as
+some 4010 files write it); rendering_npi the line's rendering provider
+(2420A; 2420C on an 837I), else the claim's (2310B; 2310D), else the billing
+provider (2010AA); service_date the line's DTP*472, else the claim's
+(DTP*472, or the statement's first day DTP*434); procedure code, modifiers,
+units and charge from SV1 (837P) or SV2 (837I); place_of_service SV105, else
+CLM05-1; diagnosis_codes the codes the line points to (SV107) or, on an
+837I, all the claim's diagnoses (principal and other: HI qualifiers ABK/ABF,
+BK/BF for ICD-9), written with their dot (``E11.9``); submitted_date BHT04.
+Extra columns: line_control (REF*6R, what an 835 echoes back), revenue_code
+(SV201), claim_type (837P or 837I).
 
 How it is read: every segment's owner is found with numpy (the last HL, CLM
 or LX before it). Elements are byte spans (:mod:`._x12spans`): which segment
@@ -183,6 +184,8 @@ def read_segments(segs: Segments, labels: list[str]):
 
     billing_of_hl, subscriber_of_hl = per_hl("85"), per_hl("IL")
     payer_of_hl, patient_of_hl = per_hl("PR"), per_hl("QC")
+    # Some 4010 files name the payer as the insurer (NM1*IN, the guide's examples of 1997-2000).
+    payer_of_hl = np.where(payer_of_hl >= 0, payer_of_hl, per_hl("IN"))
 
     # Claims: which NM1 names each claim's patient, payer and billing provider.
     claims = segs.of("CLM")
