@@ -484,3 +484,16 @@ def test_a_payer_named_as_the_insurer_in_a_4010_file_is_the_claims_payer(tmp_pat
              "LX*1", "SV1*HC:99213*50*UN*1***1", "DTP*472*D8*20250101"]
     (tmp_path / "insurer.837").write_bytes(x12(subscriber + claim))
     assert [(r["patient_id"], r["payer_id"]) for r in rows(read_837(tmp_path))] == [("M1", "INS1")]
+
+
+def test_composites_written_with_a_colon_although_isa16_declares_another_are_read_with_a_warning(tmp_path):
+    # OopFactory's 837I Spec_3.1.1 declares '^' in ISA16 (as in ISA11) and writes 'HC:85025'.
+    segments = SUBSCRIBER + ["CLM*C1*50***14:A:1*Y*A*Y*Y", "HI*BK:3669", "HI*BF:4019", "LX*1",
+                             "SV2*0305*HC:85025:QW*13.39*UN*1", "DTP*472*D8*20250101"]
+    data = x12([s.format(hl=2, member="M1") for s in segments])
+    (tmp_path / "caret.837").write_bytes(data.replace(b"*P*:~", b"*P*^~", 1))
+    claims = read_837(tmp_path)
+    got = [(r["procedure_code"], r["modifiers"], r["diagnosis_codes"], r["place_of_service"]) for r in rows(claims)]
+    assert got == [("85025", "QW", "366.9;401.9", "14")]
+    assert [m for _, _, m in claims.problems if "ISA16" in m] == [
+        "warning: composites use ':' although ISA16 declares '^'; read with ':' (e.g. 'HC:85025:QW')"]

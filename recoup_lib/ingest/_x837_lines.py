@@ -47,7 +47,7 @@ LINE_COLUMNS = ["claim_id", "line_no", "patient_id", "payer_id", "rendering_npi"
                 "submitted_date", "procedure_code", "modifiers", "units", "charge",
                 "diagnosis_codes", "place_of_service", "line_control", "revenue_code", "claim_type"]
 
-_ALTERNATIVE_COMPONENTS = (">", "^", "!", "|", "\\", "}", "{")
+_ALTERNATIVE_COMPONENTS = (">", ":", "^", "!", "|", "\\", "}", "{")
 
 
 def _last_before(marks: np.ndarray, pos: np.ndarray) -> np.ndarray:
