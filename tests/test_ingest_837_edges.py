@@ -497,3 +497,14 @@ def test_composites_written_with_a_colon_although_isa16_declares_another_are_rea
     assert got == [("85025", "QW", "366.9;401.9", "14")]
     assert [m for _, _, m in claims.problems if "ISA16" in m] == [
         "warning: composites use ':' although ISA16 declares '^'; read with ':' (e.g. 'HC:85025:QW')"]
+
+
+def test_x12_saved_as_utf16_or_in_lower_case_in_a_folder_is_named_as_such_not_as_no_x12(tmp_path):
+    # OopFactory X12Parser's UnicodeExample.txt is an 837 saved as UTF-16 (little-endian, no mark).
+    good = x12(CLAIMS).decode()
+    (tmp_path / "unicode.837").write_bytes(good.encode("utf-16-le"))
+    (tmp_path / "lower.837").write_text(good.lower())
+    messages = {f: m for f, _, m in read_837(tmp_path).problems if f in ("unicode.837", "lower.837")}
+    assert "but it is saved as UTF-16 text; save it as plain text" in messages["unicode.837"]
+    assert "but its segment ids are in lower case" in messages["lower.837"]
+    assert all(m.startswith("skipped (in a folder of 837s): the file looks like X12") for m in messages.values())

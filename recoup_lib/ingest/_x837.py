@@ -24,13 +24,13 @@ import numpy as np
 import pyarrow as pa
 
 from ..filekind import byte_signature, not_a_file, zip_archive
-from ..remit._files import looks_like_x12, shown
+from ..remit._files import looks_like_x12, shown, x12_not_as_sent
 from ._x12cut import cut_file
 from ._x12spans import Segments
 from ._x837_frequency import CLAIM_COLUMNS, corrected_claims
 from ._x837_lines import LINE_COLUMNS, X12_ELEMENTS, read_segments
 
-__all__ = ["read_837", "Claims837", "LINE_COLUMNS", "X12_ELEMENTS", "expand_paths"]
+__all__ = ["read_837", "Claims837", "LINE_COLUMNS", "X12_ELEMENTS", "X12_NOT_AS_SENT", "expand_paths"]
 
 
 @dataclass
@@ -204,10 +204,18 @@ def _cut(path: Path) -> tuple[str, tuple | None]:
         return f"cannot be read ({exc.strerror or exc})", None
     if looks_like_x12(data, utf16=False):
         return "", cut_file(data, keep_breaks=True)
+    why = x12_not_as_sent(data[:512])
+    if why:
+        return X12_NOT_AS_SENT.format(why=why), None
     signature = byte_signature(data[:8])
     if signature is None:
         return "", None
     return f"not an X12 file but {zip_archive(path) or signature[1]}", None
+
+
+#: What is said of X12 saved so that it cannot be read as it is (``why``: :func:`x12_not_as_sent`).
+X12_NOT_AS_SENT = ("the file looks like X12 (an 837 or 835) but {why}; save it as plain text (ASCII or UTF-8) "
+                   "with segment ids in capitals, as its sender writes it")
 
 
 #: Bytes of files per batch; the batches fix the order in which lines set aside and warnings are reported.
