@@ -19,8 +19,10 @@ DATA = Path(__file__).parent / "data" / "837"
 #: Public files that are not an 837P or 837I: each is refused with its reason, never read as claim lines.
 REFUSED = {"oopfactory-837d-4010-Spec_4.2.1_WorkmansComp.txt":
            "a dental service line (SV3, 837D): only 837P and 837I are read",
-           "imsweb-x12_999_accepted.txt": "transaction set aside: ST01 is '999', not an 837 claim",
-           "imsweb-x12_277CA_accepted.txt": "transaction set aside: ST01 is '277', not an 837 claim"}
+           "imsweb-x12_999_accepted.txt":
+           "transaction set aside: ST01 is '999' (999 acknowledgments), not an 837 claim",
+           "imsweb-x12_277CA_accepted.txt":
+           "transaction set aside: ST01 is '277' (277 claim status answers), not an 837 claim"}
 #: What the folder holds besides X12 files: its notes and the expectations.
 NOT_X12 = {"SOURCES.md", "expected_lines.csv"}
 CONTRACT = ["claim_id", "line_no", "patient_id", "payer_id", "rendering_npi", "service_date", "submitted_date",
@@ -120,7 +122,8 @@ def test_broken_files_are_set_aside_with_their_reason_never_raised(tmp_path):
     (tmp_path / "no_sv1.837").write_text(no_sv)
     claims = read_837(tmp_path)
     messages = {f: m for f, _, m in claims.problems}
-    assert "not an 837" in messages["not837.837"]
+    assert messages["not837.837"] == ("transaction set aside: ST01 is '835' (835 remittances), not an 837 claim: "
+                                      "give 835 files with --payments")
     assert "not an X12 file" in messages["text.837"]
     assert sorted((f, why) for f, _, why, _ in claims.set_aside) == [
         ("no_sv1.837", "an LX service line without SV1 (837P) or SV2 (837I)")] + [

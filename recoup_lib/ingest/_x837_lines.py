@@ -35,6 +35,7 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from ..remit._files import TRANSACTION_NAMES
 from ..remit._segments import segment_code
 from ._x12spans import Parts, Segments, first_owned, running
 from ._x837_envelope import CUT_SHORT, envelope_warnings, lines_cut_short
@@ -157,7 +158,7 @@ def read_segments(segs: Segments, labels: list[str]):
     not_837 = np.array([k != "837" for k in st_kind], dtype=bool)
     for i in np.flatnonzero(not_837):
         warnings.append((_order(segs, st[i], 0), (labels[int(segs.files[st[i]])], int(segs.numbers[st[i]]),
-                                                   f"transaction set aside: ST01 is {st_kind[i]!r}, not an 837 claim")))
+                                                   _not_837(st_kind[i]))))
     envelope_warnings(segs, lambda rows, what: _warn_first_per_file(segs, rows, labels, warnings, what))
     if not len(lx):
         _warn_first_per_file(segs, clm, labels, warnings, _NO_SERVICE_LINE)
@@ -344,6 +345,16 @@ def _without_revenue_only(segs: Segments, out: dict, lines: np.ndarray, labels, 
     mask = pa.array(kept)
     return {name: values[kept] if isinstance(values, np.ndarray) else values.filter(mask)
             for name, values in out.items()}, kept
+
+
+def _not_837(kind: str) -> str:
+    """Why a transaction whose ST01 is ``kind`` is set aside, naming what it holds: a 999 or a 277
+    kept beside the claims is not a broken 837, and an 835 belongs to ``--payments``."""
+    if kind == "835":
+        return ("transaction set aside: ST01 is '835' (835 remittances), not an 837 claim: give 835 files "
+                "with --payments")
+    named = TRANSACTION_NAMES.get(kind)
+    return f"transaction set aside: ST01 is {kind!r}{f' ({named})' if named else ''}, not an 837 claim"
 
 
 def _warn_first_per_file(segs: Segments, rows: np.ndarray, labels, warnings: list, what: str) -> None:

@@ -19,8 +19,8 @@ import numpy as np
 from ..csvread import NOT_A_REGULAR_FILE
 from ..filekind import utf16_codec
 
-__all__ = ["FileList", "expand", "looks_like_x12", "x12_not_as_sent", "other_transaction_kinds", "DOCUMENT_SUFFIXES", "REMIT_SUFFIXES",
-           "remits_in", "shown", "format_of"]
+__all__ = ["FileList", "expand", "looks_like_x12", "x12_not_as_sent", "other_transaction_kinds", "DOCUMENT_SUFFIXES",
+           "REMIT_SUFFIXES", "remits_in", "shown", "format_of"]
 
 #: File endings read as 835 remittances in an audit folder's ``remits/``.
 REMIT_SUFFIXES = (".835", ".edi", ".x12")
