@@ -545,3 +545,47 @@ def test_units_given_in_minutes_are_read_as_written_with_a_warning(tmp_path):
     assert segment == 16 and message.startswith("warning: 2 service line(s) give their units in minutes")
     public = read_837(Path(__file__).parent / "data" / "837" / "demo.example9.837")
     assert [m for _, _, m in public.problems if "SV103 MJ" in m][0].startswith("warning: 1 service line(s)")
+
+
+def test_a_warning_about_the_layout_says_what_was_expected_without_an_empty_found(tmp_path):
+    # The indented segments of a pretty-printed file: the note has nothing to quote as found.
+    text = x12(CLAIMS).decode().replace("\nLX*", "\n    LX*")
+    (tmp_path / "indented.837").write_text(text)
+    notes = [msg for _, _, msg in read_837(tmp_path).problems if "at the margin" in msg]
+    assert notes == ["warning: expected segments that start at the margin (spaces or tabs before "
+                     f"{text.count('    LX*')} segment(s) were ignored) (read)"]
+
+
+def test_a_payer_named_as_the_insurer_in_a_4010_file_is_the_claims_payer(tmp_path):
+    # 4010 samples name the 2010BB payer NM1*IN; a 2330B other payer (NM1*PR after SBR) is not it.
+    subscriber = ["HL*2*1*22*0", "SBR*S*18*******CI", "NM1*IL*1*DOE*JANE****MI*M1",
+                  "NM1*IN*2*GREAT PRAIRIES HEALTH*****24*INS1"]
+    claim = ["CLM*C1*50***11::1*Y*A*Y*Y", "HI*BK:4779", "SBR*P*32***CI****CI", "OI***Y*B**Y",
+             "NM1*IL*1*DOE*JOHN****MI*M0", "NM1*PR*2*OTHER PAYER*****PI*OTHER",
+             "LX*1", "SV1*HC:99213*50*UN*1***1", "DTP*472*D8*20250101"]
+    (tmp_path / "insurer.837").write_bytes(x12(subscriber + claim))
+    assert [(r["patient_id"], r["payer_id"]) for r in rows(read_837(tmp_path))] == [("M1", "INS1")]
+
+
+def test_composites_written_with_a_colon_although_isa16_declares_another_are_read_with_a_warning(tmp_path):
+    # OopFactory's 837I Spec_3.1.1 declares '^' in ISA16 (as in ISA11) and writes 'HC:85025'.
+    segments = SUBSCRIBER + ["CLM*C1*50***14:A:1*Y*A*Y*Y", "HI*BK:3669", "HI*BF:4019", "LX*1",
+                             "SV2*0305*HC:85025:QW*13.39*UN*1", "DTP*472*D8*20250101"]
+    data = x12([s.format(hl=2, member="M1") for s in segments])
+    (tmp_path / "caret.837").write_bytes(data.replace(b"*P*:~", b"*P*^~", 1))
+    claims = read_837(tmp_path)
+    got = [(r["procedure_code"], r["modifiers"], r["diagnosis_codes"], r["place_of_service"]) for r in rows(claims)]
+    assert got == [("85025", "QW", "366.9;401.9", "14")]
+    assert [m for _, _, m in claims.problems if "ISA16" in m] == [
+        "warning: composites use ':' although ISA16 declares '^'; read with ':' (e.g. 'HC:85025:QW')"]
+
+
+def test_x12_saved_as_utf16_or_in_lower_case_in_a_folder_is_named_as_such_not_as_no_x12(tmp_path):
+    # OopFactory X12Parser's UnicodeExample.txt is an 837 saved as UTF-16 (little-endian, no mark).
+    good = x12(CLAIMS).decode()
+    (tmp_path / "unicode.837").write_bytes(good.encode("utf-16-le"))
+    (tmp_path / "lower.837").write_text(good.lower())
+    messages = {f: m for f, _, m in read_837(tmp_path).problems if f in ("unicode.837", "lower.837")}
+    assert "but it is saved as UTF-16 text; save it as plain text" in messages["unicode.837"]
+    assert "but its segment ids are in lower case" in messages["lower.837"]
+    assert all(m.startswith("skipped (in a folder of 837s): the file looks like X12") for m in messages.values())

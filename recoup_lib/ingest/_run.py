@@ -18,10 +18,9 @@ import numpy as np
 import pandas as pd
 
 from ..errors import WHOLE_LINE, WHOLE_PAYMENT, InputError, Problem, UsageError
-from ..filekind import utf16_codec
 from ..folder import LINE_KEY, line_exists
 from ..money import format_cents
-from ..remit._files import looks_like_x12, shown
+from ..remit._files import looks_like_x12, shown, x12_not_as_sent
 from ..schema import SPECS, parse_table
 from ._build import Built, build_export, rename_reason, required_fields, text_frame
 from ._fields import KINDS, TARGET_FILES, check_required, normalise_header, propose, recognised_fields
@@ -29,7 +28,7 @@ from ._mapping import _check_columns_option, _fill_down_fields, _fixed_for, _wro
 from ._remit_payments import payments_from_835
 from ._result import ImportResult, SourceReport
 from ._tables import check_readable, read_export, split_sheet
-from ._x837 import LINE_COLUMNS, X12_ELEMENTS, _workers, holds_a_file, read_837
+from ._x837 import LINE_COLUMNS, X12_ELEMENTS, X12_NOT_AS_SENT, _workers, holds_a_file, read_837
 
 __all__ = ["import_files", "preview_file"]
 
@@ -66,17 +65,9 @@ def _is_x12_source(spec) -> bool:
         return False
     if looks_like_x12(head, utf16=False):
         return True
-    utf16 = utf16_codec(head)
-    text = head.decode(utf16, errors="ignore").encode("ascii", errors="ignore") if utf16 else head
-    upper = text.lstrip(b"\xef\xbb\xbf \t\r\n").upper()
-    # An interchange header in capitals: ISA, then its 16 elements in 106 bytes (not a header "Isa...").
-    envelope = upper.startswith(b"ISA") and not upper[3:4].isalnum() and upper[:106].count(upper[3:4]) == 16
-    why = ("it is saved as UTF-16 text" if utf16 and (looks_like_x12(text, utf16=False) or envelope)
-           else "its segment ids are in lower case" if envelope else None)
+    why = x12_not_as_sent(head)
     if why:
-        raise InputError(f"{path.name}: the file looks like X12 (an 837 or 835) but {why}; save it as "
-                         "plain text (ASCII or UTF-8) with segment ids in capitals, as its sender "
-                         "writes it, and import it again.")
+        raise InputError(f"{path.name}: {X12_NOT_AS_SENT.format(why=why)}, and import it again.")
     return False
 
 

@@ -24,13 +24,13 @@ import numpy as np
 import pyarrow as pa
 
 from ..filekind import not_a_file, signature_name
-from ..remit._files import looks_like_x12, shown
+from ..remit._files import looks_like_x12, shown, x12_not_as_sent
 from ._x12cut import cut_file
 from ._x12spans import Segments
 from ._x837_frequency import CLAIM_COLUMNS, corrected_claims
 from ._x837_lines import LINE_COLUMNS, X12_ELEMENTS, read_segments
 
-__all__ = ["read_837", "Claims837", "LINE_COLUMNS", "X12_ELEMENTS", "expand_paths", "holds_a_file"]
+__all__ = ["read_837", "Claims837", "LINE_COLUMNS", "X12_ELEMENTS", "X12_NOT_AS_SENT", "expand_paths", "holds_a_file"]
 
 
 @dataclass
@@ -143,7 +143,8 @@ def read_837(paths) -> Claims837:
                 problems.append((label, rp.segment, f"{rp.segment_id or 'segment'} {rp.element}: expected "
                                  f"{rp.expected}; got {rp.value!r} (the rest of the file is set aside)"))
             for number, expected, found_text in notes:
-                problems.append((label, number, f"warning: expected {expected}; found {found_text} (read)"))
+                found_what = f"; found {found_text}" if found_text else ""
+                problems.append((label, number, f"warning: expected {expected}{found_what} (read)"))
             for piece, marks in zip(found, delimiters):
                 start(plan.add(f, piece, marks))
         start(plan.finish())
@@ -213,11 +214,19 @@ def _cut(path: Path) -> tuple[str, tuple | None]:
         return f"cannot be read ({exc.strerror or exc})", None
     if looks_like_x12(data, utf16=False):
         return "", cut_file(data, keep_breaks=True)
+    why = x12_not_as_sent(data[:512])
+    if why:
+        return X12_NOT_AS_SENT.format(why=why), None
     what = signature_name(data)
     return ("", None) if what is None else (f"not an X12 file but {what}", None)
 
 
-#: Bytes of files per batch; the batches fix the order in which warnings are reported.
+#: What is said of X12 saved so that it cannot be read as it is (``why``: :func:`x12_not_as_sent`).
+X12_NOT_AS_SENT = ("the file looks like X12 (an 837 or 835) but {why}; save it as plain text (ASCII or UTF-8) "
+                   "with segment ids in capitals, as its sender writes it")
+
+
+#: Bytes of files per batch; the batches fix the order in which lines set aside and warnings are reported.
 BATCH_BYTES = 1 << 23
 
 

@@ -4,16 +4,17 @@ Each service line (LX) becomes one row of ``claim_lines.csv``, with the
 fields ``docs/contract.md`` lists: claim_id CLM01; line_no LX01 (in a claim
 without LX, the SV1/SV2's order in it: :func:`_service_lines`); patient_id
 the patient's NM109 (2010CA, which only 4010 files fill) or else the
-subscriber's (2010BA); payer_id 2010BB NM109; rendering_npi the line's
-rendering provider (2420A; 2420C on an 837I), else the claim's (2310B;
-2310D), else the billing provider (2010AA); service_date the line's DTP*472,
-else the claim's (DTP*472, or the statement's first day DTP*434); procedure
-code, modifiers, units and charge from SV1 (837P) or SV2 (837I);
-place_of_service SV105, else CLM05-1; diagnosis_codes the codes the line
-points to (SV107) or, on an 837I, all the claim's diagnoses (principal and
-other: HI qualifiers ABK/ABF, BK/BF for ICD-9), written with their dot
-(``E11.9``); submitted_date BHT04. Extra columns: line_control (REF*6R, what
-an 835 echoes back), revenue_code (SV201), claim_type (837P or 837I).
+subscriber's (2010BA); payer_id 2010BB NM109 (``NM1*PR``, or ``NM1*IN`` as
+some 4010 files write it); rendering_npi the line's rendering provider
+(2420A; 2420C on an 837I), else the claim's (2310B; 2310D), else the billing
+provider (2010AA); service_date the line's DTP*472, else the claim's
+(DTP*472, or the statement's first day DTP*434); procedure code, modifiers,
+units and charge from SV1 (837P) or SV2 (837I); place_of_service SV105, else
+CLM05-1; diagnosis_codes the codes the line points to (SV107) or, on an
+837I, all the claim's diagnoses (principal and other: HI qualifiers ABK/ABF,
+BK/BF for ICD-9), written with their dot (``E11.9``); submitted_date BHT04.
+Extra columns: line_control (REF*6R, what an 835 echoes back), revenue_code
+(SV201), claim_type (837P or 837I).
 
 How it is read: every segment's owner is found with numpy (the last HL, CLM
 or LX before it). Elements are byte spans (:mod:`._x12spans`): which segment
@@ -35,6 +36,7 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from ..remit._files import TRANSACTION_NAMES
 from ..remit._segments import segment_code
 from ._x12spans import Parts, Segments, first_owned, running
 from ._x837_envelope import CUT_SHORT, envelope_warnings, lines_cut_short
@@ -47,7 +49,7 @@ LINE_COLUMNS = ["claim_id", "line_no", "patient_id", "payer_id", "rendering_npi"
                 "submitted_date", "procedure_code", "modifiers", "units", "charge",
                 "diagnosis_codes", "place_of_service", "line_control", "revenue_code", "claim_type"]
 
-_ALTERNATIVE_COMPONENTS = (">", "^", "!", "|", "\\", "}", "{")
+_ALTERNATIVE_COMPONENTS = (">", ":", "^", "!", "|", "\\", "}", "{")
 
 
 def _last_before(marks: np.ndarray, pos: np.ndarray) -> np.ndarray:
@@ -157,7 +159,7 @@ def read_segments(segs: Segments, labels: list[str]):
     not_837 = np.array([k != "837" for k in st_kind], dtype=bool)
     for i in np.flatnonzero(not_837):
         warnings.append((_order(segs, st[i], 0), (labels[int(segs.files[st[i]])], int(segs.numbers[st[i]]),
-                                                   f"transaction set aside: ST01 is {st_kind[i]!r}, not an 837 claim")))
+                                                   _not_837(st_kind[i]))))
     envelope_warnings(segs, lambda rows, what: _warn_first_per_file(segs, rows, labels, warnings, what))
     if not len(lx):
         _warn_first_per_file(segs, clm, labels, warnings, _NO_SERVICE_LINE)
@@ -184,6 +186,8 @@ def read_segments(segs: Segments, labels: list[str]):
 
     billing_of_hl, subscriber_of_hl = per_hl("85"), per_hl("IL")
     payer_of_hl, patient_of_hl = per_hl("PR"), per_hl("QC")
+    # Some 4010 files name the payer as the insurer (NM1*IN, the guide's examples of 1997-2000).
+    payer_of_hl = np.where(payer_of_hl >= 0, payer_of_hl, per_hl("IN"))
 
     # Claims: which NM1 names each claim's patient, payer and billing provider.
     claims = segs.of("CLM")
@@ -381,6 +385,16 @@ def _without_revenue_only(segs: Segments, out: dict, lines: np.ndarray, labels, 
     mask = pa.array(kept)
     return {name: values[kept] if isinstance(values, np.ndarray) else values.filter(mask)
             for name, values in out.items()}, kept
+
+
+def _not_837(kind: str) -> str:
+    """Why a transaction whose ST01 is ``kind`` is set aside, naming what it holds: a 999 or a 277
+    kept beside the claims is not a broken 837, and an 835 belongs to ``--payments``."""
+    if kind == "835":
+        return ("transaction set aside: ST01 is '835' (835 remittances), not an 837 claim: give 835 files "
+                "with --payments")
+    named = TRANSACTION_NAMES.get(kind)
+    return f"transaction set aside: ST01 is {kind!r}{f' ({named})' if named else ''}, not an 837 claim"
 
 
 def _warn_first_per_file(segs: Segments, rows: np.ndarray, labels, warnings: list, what: str) -> None:

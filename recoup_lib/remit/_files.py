@@ -16,10 +16,10 @@ from pathlib import Path
 
 import numpy as np
 
-from ..filekind import NOT_A_REGULAR_FILE, byte_signature, signature_name
+from ..filekind import NOT_A_REGULAR_FILE, byte_signature, signature_name, utf16_codec
 
-__all__ = ["FileList", "expand", "looks_like_x12", "other_transaction_kinds", "DOCUMENT_SUFFIXES", "REMIT_SUFFIXES",
-           "remits_in", "shown", "format_of"]
+__all__ = ["FileList", "expand", "looks_like_x12", "x12_not_as_sent", "other_transaction_kinds", "DOCUMENT_SUFFIXES",
+           "REMIT_SUFFIXES", "remits_in", "shown", "format_of"]
 
 #: File endings read as 835 remittances in an audit folder's ``remits/``.
 REMIT_SUFFIXES = (".835", ".edi", ".x12")
@@ -211,6 +211,26 @@ def looks_like_x12(data: bytes, utf16: bool = True) -> bool:
         head = head.decode("utf-16", "replace").encode("utf-8")
     stripped = head.lstrip(b"\xef\xbb\xbf \t\r\n")
     return bool(_BARE.match(stripped) or _ISA.search(head))
+
+
+def x12_not_as_sent(head: bytes) -> str | None:
+    """Why a file that is not X12 as its bytes stand still holds X12 (None: it does not).
+
+    X12 saved as UTF-16 (a Windows editor's "Unicode") or with its segment ids in lower case is
+    X12 a reader cannot take as it is: saying it is no X12 at all would send the user looking
+    for another file. ``head``: the file's first bytes (512 are enough).
+
+    >>> x12_not_as_sent("ISA*00*".encode("utf-16-le")), x12_not_as_sent(b"Claim,DOS")
+    ('it is saved as UTF-16 text', None)
+    """
+    utf16 = utf16_codec(head)
+    text = head.decode(utf16, errors="ignore").encode("ascii", errors="ignore") if utf16 else head
+    upper = text.lstrip(b"\xef\xbb\xbf \t\r\n").upper()
+    # An interchange header in capitals: ISA, then its 16 elements in 106 bytes (not a header "Isa...").
+    envelope = upper.startswith(b"ISA") and not upper[3:4].isalnum() and upper[:106].count(upper[3:4]) == 16
+    if utf16 and (looks_like_x12(text, utf16=False) or envelope):
+        return "it is saved as UTF-16 text"
+    return "its segment ids are in lower case" if envelope else None
 
 
 #: A web page: what a payer's portal gives when it is saved instead of the 835 (a page is text, so no
