@@ -589,3 +589,14 @@ def test_x12_saved_as_utf16_or_in_lower_case_in_a_folder_is_named_as_such_not_as
     assert "but it is saved as UTF-16 text; save it as plain text" in messages["unicode.837"]
     assert "but its segment ids are in lower case" in messages["lower.837"]
     assert all(m.startswith("skipped (in a folder of 837s): the file looks like X12") for m in messages.values())
+
+
+def test_a_file_that_gives_no_line_says_why_once(tmp_path, capsys):
+    """A 999 given as claims: its reason is the file's note in the summary, and was printed a
+    second time in the list of messages under it."""
+    from recoup_lib.cli import main
+
+    ack = Path(__file__).parent / "data" / "837" / "imsweb-x12_999_accepted.txt"
+    assert main(["import", "--claims", str(ack), "--out", str(tmp_path / "out")]) == 1
+    shown = capsys.readouterr()
+    assert (shown.out + shown.err).count("ST01 is '999'") == 1

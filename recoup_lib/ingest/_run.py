@@ -230,7 +230,7 @@ def _build_mapped(kind: str, raw, proposal, fill_down):
 
 def _import_837(specs: list, reports: list, messages: list):
     claims = read_837(specs)
-    messages += [f"{f}, segment {seg}: {msg}" if seg else f"{f}: {msg}" for f, seg, msg in claims.problems]
+    noted = set()
     frame = text_frame({k: claims.lines[k] for k in LINE_COLUMNS})
     rows = np.asarray(claims.lines["_row"], dtype=np.int64)
     files = np.asarray(claims.lines["_file"].to_pylist(), dtype=object)
@@ -244,11 +244,14 @@ def _import_837(specs: list, reports: list, messages: list):
                       dict(X12_ELEMENTS), 0)
         report = SourceReport(label, "claims", "837", info={"segment_numbers": True})
         if not mask.any() and not aside:
-            file_problems = [m for f, _, m in claims.problems if f == label]
-            if file_problems:
-                report.notes.append(file_problems[0])
+            first = next((i for i, (f, _, _) in enumerate(claims.problems) if f == label), None)
+            if first is not None:
+                report.notes.append(claims.problems[first][2])
+                noted.add(first)
         out.append((built, report))
         reports.append(report)
+    messages += [f"{f}, segment {seg}: {msg}" if seg else f"{f}: {msg}"
+                 for i, (f, seg, msg) in enumerate(claims.problems) if i not in noted]
     return out
 
 
