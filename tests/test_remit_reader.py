@@ -173,6 +173,18 @@ def test_domain_snippet_bare_transaction_balances():
     assert remit.payments["balanced"].all() and len(remit.problems) == 0
 
 
+def test_se01_written_with_leading_zeros_counts_as_its_number(tmp_path):
+    """SE*0023*... counts 23 segments, as the 837 reader reads it: only a wrong count is warned about."""
+    import re
+
+    text = (DATA / "medicare-part-a.835").read_text(encoding="utf-8")
+    count = re.search(r"SE\*(\d+)\*", text).group(1)
+    (tmp_path / "padded.835").write_text(text.replace(f"SE*{count}*", f"SE*00{count}*"), encoding="utf-8")
+    (tmp_path / "wrong.835").write_text(text.replace(f"SE*{count}*", f"SE*{int(count) + 1}*"), encoding="utf-8")
+    assert not read_835([tmp_path / "padded.835"]).problems["element"].eq("SE01").any()
+    assert read_835([tmp_path / "wrong.835"]).problems["element"].eq("SE01").sum() == 1
+
+
 def test_domain_snippet_claim_b_is_a_reversal_of_150_and_a_repayment_of_90():
     remit = read("domain-5.5.835")
     b = remit.payments.loc[remit.payments["claim_id"] == "PCN-B200"]
