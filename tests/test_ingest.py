@@ -186,6 +186,27 @@ def test_bad_values_are_set_aside_naming_row_header_and_value(tmp_path):
     assert "row 5 had '31/01/2025'" in result.summary()
 
 
+def test_a_posting_report_with_check_deposit_and_post_dates_imports_without_naming_a_column(tmp_path):
+    """NextGen-style abbreviations and three dates: the payer's check date is the payment date."""
+    book = openpyxl.Workbook()
+    ws = book.active
+    ws.append(["ERA Import Posting Report"])
+    ws.append(["Post Date", "Deposit Date", "Check Date", "Chk Nbr", "Clm Nbr", "Line #", "Svc Date", "CPT4",
+               "Bill Amt", "Allwd Amt", "Pd Amt", "CoIns Amt", "Reason Cd", "Remark Codes"])
+    ws.append([dt.datetime(2025, 2, 24), dt.datetime(2025, 2, 21), dt.datetime(2025, 2, 20), "EFT1", "C1", 1,
+               dt.datetime(2025, 1, 31), "99213", 1190, 80, 64, 16, "CO-45", "N130"])
+    ws.append([dt.datetime(2025, 3, 3), dt.datetime(2025, 3, 2), dt.datetime(2025, 3, 1), "5521", "C2", 1,
+               dt.datetime(2025, 2, 1), "99214", 120, 90, 72, 18, None, None])
+    ws.append(["Subtotal", None, None, None, None, None, None, None, 1310, 170, 136])
+    book.save(tmp_path / "era.xlsx")
+    result = import_files(write_claims(tmp_path / "c.csv"), payments=tmp_path / "era.xlsx")
+    pay = result.tables["payments.csv"]
+    assert pay["payment_date"].dt.strftime("%Y-%m-%d").tolist() == ["2025-02-20", "2025-03-01"]
+    assert pay["payment_id"].tolist() == ["EFT1", "5521"] and pay["paid_cents"].tolist() == [6400, 7200]
+    assert pay["allowed_cents"].tolist() == [8000, 9000] and pay["denial_code"].tolist()[0] == "CO-45"
+    assert {"Post Date", "Deposit Date", "Remark Codes"} <= set(pay.columns)
+
+
 def test_workbook_first_sheet_or_named_sheet_with_excel_dates_and_numbers(tmp_path):
     book = openpyxl.Workbook()
     first = book.active

@@ -128,6 +128,69 @@ def test_no_header_name_belongs_to_two_fields_of_one_kind():
                 assert seen.setdefault(key, field) == field, f"{kind}: {name!r} is {seen[key]} and {field}"
 
 
+def test_no_header_name_stands_in_two_tiers_of_one_field():
+    """A name in two tiers is decided by the first: moving it to a later tier would change nothing."""
+    for kind, fields in _FIELDS.items():
+        for field, tiers in fields.items():
+            seen = set()
+            for tier in tiers:
+                names = {normalise_header(n) for n in tier}
+                assert not seen & names, f"{kind} {field}: {sorted(seen & names)} in two tiers"
+                seen |= names
+
+
+@pytest.mark.parametrize("kind, header, field", [
+    # NextGen Enterprise PM's ERA Import Posting and Payments by Transaction report columns
+    ("payments", "Chk Nbr", "payment_id"), ("payments", "Clm Nbr", "claim_id"), ("payments", "Enc Nbr", "claim_id"),
+    ("payments", "Pd Amt", "paid"), ("payments", "Pay Amt", "paid"), ("payments", "Allwd Amt", "allowed"),
+    ("payments", "Aprv Amt", "allowed"), ("payments", "CoIns Amt", "coinsurance"), ("payments", "Reason Cd", "denial_code"),
+    ("payments", "Tran Dt", "payment_date"), ("claims", "Bill Amt", "charge"), ("claims", "Pyr ID", "payer_id"),
+    ("claims", "Per Nbr", "patient_id"), ("claims", "Chg Amt", "charge"), ("claims", "CPT4", "procedure_code"),
+    # remittance viewers and posting reports
+    ("payments", "Check/EFT Number", "payment_id"), ("payments", "Check/EFT Date", "payment_date"),
+    ("payments", "EFT Trace #", "payment_id"), ("payments", "Payment Reference", "payment_id"),
+    ("payments", "Settlement Date", "payment_date"), ("claims", "Svc Dt", "service_date"),
+    ("claims", "Account ID", "patient_id"), ("claims", "Rendering Prov", "rendering_npi"),
+])
+def test_report_abbreviations_of_practice_management_systems_are_recognised(kind, header, field):
+    assert field in recognised_fields(kind, header)
+
+
+@pytest.mark.parametrize("headers, taken", [
+    (["Deposit Date", "Post Date", "Check Date"], "Check Date"),
+    (["Posting Date", "EFT Date"], "EFT Date"),
+    (["Post Date", "Deposit Date"], "Deposit Date"),
+    (["Post Date", "Date"], "Post Date"),
+])
+def test_the_payers_payment_date_is_taken_before_the_offices_deposit_and_posting_dates(headers, taken):
+    p = propose("payments", ["Claim #", "Line #", "Check #", "Paid"] + headers)
+    assert p.columns["payment_date"] == taken and "payment_date" not in p.ambiguous
+
+
+def test_two_posting_dates_stay_ambiguous():
+    p = propose("payments", ["Claim #", "Post Date", "Tran Dt"])
+    assert p.ambiguous["payment_date"] == ["Post Date", "Tran Dt"]
+
+
+@pytest.mark.parametrize("headers, field, taken", [
+    (["Proc", "CPT Code"], "procedure_code", "CPT Code"),
+    (["Procedure", "Procedure Code"], "procedure_code", "Procedure Code"),
+    (["Procedure"], "procedure_code", "Procedure"),
+    (["Charge Date", "DOS"], "service_date", "DOS"),
+    (["Charge Date"], "service_date", "Charge Date"),
+])
+def test_a_named_code_or_date_column_is_taken_before_one_that_may_hold_something_else(headers, field, taken):
+    p = propose("claims", ["Claim #"] + headers)
+    assert p.columns[field] == taken and field not in p.ambiguous
+
+
+def test_a_remark_code_is_no_denial_reason():
+    """RARCs (N130, M15) only explain a CARC: a 'Remark Code' column is kept as an extra column."""
+    p = propose("payments", ["Claim #", "Adj Reason", "Remark Code"])
+    assert p.columns["denial_code"] == "Adj Reason" and "denial_code" not in p.ambiguous
+    assert "denial_code" not in propose("payments", ["Claim #", "Remark Code"]).columns
+
+
 def test_numbered_columns_are_joined_in_order_and_tiers_decide():
     p = propose("claims", ["Claim #", "Encounter #", "Mod 2", "Mod 1", "Dx 2", "Dx 1", "Modifier"])
     assert p.columns["claim_id"] == "Claim #"           # tier 1 beats the encounter number

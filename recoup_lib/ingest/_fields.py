@@ -16,8 +16,14 @@ numbered order.
 The names were gathered from the contract's list and from public descriptions
 of practice-management exports and report layouts (OfficeEMR's payments
 export, WebPT's charges report, CollaborateMD's charge fields, Healthie's
-CMS-1500 line fields, OpenEMR's billing table, Kareo's encounter schema);
-``docs/import-workflow.md`` lists them.
+CMS-1500 line fields, OpenEMR's billing table, Kareo's encounter schema,
+NextGen's ERA posting and payment report columns); ``docs/import-workflow.md``
+lists them.
+
+A later tier holds the names that may mean something else when a better one
+is there: a posting report's ``Post Date`` is the office's, its ``Check Date``
+the payer's payment date; a ``Procedure`` column may hold the practice's own
+code or the description, where ``CPT Code`` cannot.
 """
 
 from __future__ import annotations
@@ -42,8 +48,10 @@ GROUP_FIELDS = ("claim_id", "patient_id", "payer_id", "rendering_npi", "service_
                 "payment_id", "payment_date")
 
 _CLAIM_ID = [["Claim ID", "Claim #", "Claim No", "Claim Number", "Claim", "ClaimID", "Claim Num",
-              "Claim Nbr", "Patient Control Number", "Patient Control #", "PCN", "Claim Ref"],
-             ["Encounter", "Encounter ID", "Encounter #", "Encounter Number", "Visit ID", "Visit #",
+              "Claim Nbr", "Clm Nbr", "Clm #", "Clm No", "Clm ID", "Patient Control Number",
+              "Patient Control #", "PCN", "Claim Ref"],
+             ["Encounter", "Encounter ID", "Encounter #", "Encounter Number", "Enc ID", "Enc #",
+              "Enc Nbr", "Enc No", "Visit ID", "Visit #",
               "Visit Number", "Ticket #", "Ticket Number", "Invoice #", "Invoice Number", "Bill ID",
               "Charge Ticket"]]
 _LINE_NO = [["Line No", "Line #", "Line", "Line Number", "Ln", "Ln #", "Line Seq", "Svc Line",
@@ -51,10 +59,12 @@ _LINE_NO = [["Line No", "Line #", "Line", "Line Number", "Ln", "Ln #", "Line Seq
             ["Seq", "Sequence", "Item", "Item #"]]
 _PATIENT = [["Patient ID", "Patient Acct", "Patient Account", "Patient Account #",
              "Patient Account Number", "Patient #", "Patient Number", "Pt ID", "Pt Acct", "Pt #",
-             "Acct", "Acct #", "Account", "Account #", "Account Number", "Account No", "MRN",
-             "Chart #", "Chart Number", "Chart", "PID", "Patient"]]
+             "Acct", "Acct #", "Acct Nbr", "Account", "Account #", "Account ID", "Account Number",
+             "Account No", "MRN", "Chart #", "Chart Number", "Chart", "PID", "Person Number",
+             "Person Nbr", "Per Nbr", "Patient"]]
 _PAYER = [["Payer ID", "Payer Code", "Payor ID", "Payor Code", "Insurance ID", "Insurance Code",
-           "Ins Code", "Ins ID", "Carrier Code", "Carrier ID", "Plan ID", "Plan Code", "Payer Number"],
+           "Ins Code", "Ins ID", "Carrier Code", "Carrier ID", "Plan ID", "Plan Code", "Payer Number",
+           "Pyr ID"],
           ["Payer", "Payor", "Insurance", "Carrier", "Plan", "Primary Insurance", "Primary Payer",
            "Primary Ins", "Ins Plan", "Insurance Plan", "Payer Name", "Insurance Name", "Ins"]]
 
@@ -68,28 +78,29 @@ _FIELDS: dict[str, dict[str, list[list[str]]]] = {
                            "Provider NPI", "Rend NPI", "Servicing NPI", "Servicing Provider NPI",
                            "Performing NPI", "Performing Provider NPI", "Physician NPI", "Doctor NPI",
                            "NPI", "Rendering ID"],
-                          ["Rendering", "Rendering Provider", "Servicing Provider", "Provider",
-                           "Physician", "Doctor", "Performing Provider"]],
-        "service_date": [["Service Date", "DOS", "Date of Service", "Svc Date", "Srv Date",
+                          ["Rendering", "Rendering Provider", "Rendering Prov", "Servicing Provider",
+                           "Provider", "Physician", "Doctor", "Performing Provider"]],
+        "service_date": [["Service Date", "DOS", "Date of Service", "Svc Date", "Svc Dt", "Srv Date",
                           "Service Dt", "DOS From", "From DOS", "Begin DOS", "Service From",
                           "Service From Date", "From Date", "Date From", "DateOfService",
-                          "Visit Date", "Encounter Date", "Charge Date"],
-                         ["Date"]],
+                          "Visit Date", "Encounter Date"],
+                         ["Charge Date", "Date"]],
         "submitted_date": [["Submitted Date", "Submit Date", "Date Submitted", "Submission Date",
                             "Billed Date", "Bill Date", "Date Billed", "First Billed",
                             "First Bill Date", "Claim Date", "Claim Sent", "Sent Date", "Date Sent",
                             "Filed Date", "Date Filed", "Transmit Date", "Transmitted"]],
         "procedure_code": [["Procedure Code", "CPT", "CPT Code", "CPT/HCPCS", "CPT HCPCS",
-                            "HCPCS", "HCPCS Code", "Proc Code", "Proc", "Procedure", "CPT-4",
-                            "CPT4", "Px Code", "Service Code", "Billing Code", "CPT/HCPCS Code"],
+                            "HCPCS", "HCPCS Code", "Proc Code", "CPT-4", "CPT4", "Px Code",
+                            "CPT/HCPCS Code"],
+                           ["Proc", "Procedure", "Service Code", "Billing Code"],
                            ["Code"]],
         "modifiers": [["Modifiers", "Modifier", "Mod", "Mods", "Modifier(s)", "CPT Modifier",
                        "CPT Modifiers"]],
         "units": [["Units", "Qty", "Quantity", "Unit", "Svc Units", "Service Units", "Days/Units",
                    "Days or Units", "Units of Service", "UOS", "Billed Units"]],
         "charge": [["Charge", "Charges", "Charge Amount", "Charge Amt", "Chg Amt", "Billed",
-                    "Billed Amt", "Billed Amount", "Amount Billed", "Total Charge", "Total Charges",
-                    "Line Charge", "Gross Charge", "Submitted Charge", "Charge $"],
+                    "Billed Amt", "Bill Amt", "Billed Amount", "Amount Billed", "Total Charge",
+                    "Total Charges", "Line Charge", "Gross Charge", "Submitted Charge", "Charge $"],
                    ["Amount", "Fee", "Amt"]],
         "diagnosis_codes": [["Diagnosis Codes", "Diagnosis Code", "Diagnosis", "Diagnoses", "Dx",
                              "Dx Codes", "Dx Code", "ICD-10", "ICD10", "ICD Codes", "ICD-10 Codes",
@@ -101,27 +112,31 @@ _FIELDS: dict[str, dict[str, list[list[str]]]] = {
         "line_no": _LINE_NO,
         "payment_id": [["Payment ID", "Payment No", "Payment Number", "Pmt ID",
                         "Pmt #", "Transaction ID", "Remit ID"],
-                       ["Check #", "Check/EFT #", "Check/EFT", "Check No", "Check Number", "Check",
-                        "EFT #", "EFT Number", "EFT", "Trace #", "Trace Number", "Check/Trace",
-                        "Check/Trace #", "Ref ID", "Reference #", "Deposit #", "ERA #", "ICN"]],
+                       ["Check #", "Check/EFT #", "Check/EFT", "Check/EFT Number", "Check/EFT No",
+                        "Check No", "Check Number", "Check Nbr", "Chk #", "Chk Nbr", "Check",
+                        "EFT #", "EFT Number", "EFT", "EFT Trace", "EFT Trace #", "EFT Trace Number",
+                        "Trace #", "Trace Number", "Check/Trace", "Check/Trace #", "Ref ID",
+                        "Reference #", "Payment Reference", "Deposit #", "ERA #", "ICN"]],
         "payment_date": [["Payment Date", "Pmt Date", "Paid Date", "Date Paid", "Check Date",
-                          "EFT Date", "Remit Date", "Deposit Date", "Dep Date", "Posting Date",
-                          "Post Date", "Posted Date", "Date Posted", "Posted", "Trx Date",
-                          "Transaction Date", "Adjudication Date", "Process Date"],
+                          "EFT Date", "Check/EFT Date", "Remit Date", "Settlement Date"],
+                         ["Deposit Date", "Dep Date", "Adjudication Date"],
+                         ["Posting Date", "Post Date", "Posted Date", "Date Posted", "Posted",
+                          "Trx Date", "Transaction Date", "Tran Dt", "Process Date"],
                          ["Date"]],
         "allowed": [["Allowed", "Allowed Amt", "Allowed Amount", "Allowable", "Amt Allowed",
-                     "Amount Allowed", "Allowed $", "Approved Amount", "Approved Amt", "Approved",
-                     "Contracted Amount", "Contract Amount"]],
+                     "Amount Allowed", "Allowed $", "Allwd Amt", "Approved Amount", "Approved Amt",
+                     "Aprv Amt", "Approved", "Contracted Amount", "Contract Amount"]],
         "paid": [["Paid", "Paid Amt", "Paid Amount", "Amount Paid", "Payment", "Payment Amount",
-                  "Payment Amt", "Pmt Amt", "Pmt Amount", "Ins Paid", "Insurance Paid",
-                  "Insurance Payment", "Ins Pmt", "Payer Paid", "Plan Paid", "Net Paid", "Paid $"],
+                  "Payment Amt", "Pmt Amt", "Pmt Amount", "Pay Amt", "Pd Amt", "Ins Paid",
+                  "Insurance Paid", "Insurance Payment", "Ins Pmt", "Payer Paid", "Plan Paid", "Net Paid",
+                  "Paid $"],
                  ["Amount", "Amt"]],
         "deductible": [["Deductible", "Ded", "Deductible Amt", "Deductible Amount", "Ded Amt"]],
         "coinsurance": [["Coinsurance", "Coins", "Co-ins", "Coinsurance Amt", "Coinsurance Amount",
-                         "Co-insurance"]],
+                         "Co-insurance", "Coins Amt"]],
         "copay": [["Copay", "Co-pay", "Copay Amt", "Copay Amount", "Copayment"]],
-        "denial_code": [["Denial Code", "Denial Reason", "Reason Code", "CARC", "Adj Reason",
-                         "Adjustment Reason", "Adj Code", "Remark Code", "Denial", "Denial Reason Code"]],
+        "denial_code": [["Denial Code", "Denial Reason", "Reason Code", "Reason Cd", "CARC",
+                         "Adj Reason", "Adjustment Reason", "Adj Code", "Denial", "Denial Reason Code"]],
     },
     "coverage": {
         "patient_id": _PATIENT,
