@@ -242,3 +242,25 @@ def test_the_import_workflow_page_lists_every_recognised_header():
     missing = [name for fields in _FIELDS.values() for tiers in fields.values() for tier in tiers
                for name in tier if f"`{name}`" not in page]
     assert not missing, f"docs/import-workflow.md does not list {missing[:5]}"
+
+
+@pytest.mark.parametrize("headers, taken", [
+    (["Patient", "Patient ID"], "Patient ID"),
+    (["Patient", "Acct #"], "Acct #"),
+    (["PATIENT", "MRN"], "MRN"),
+    (["Patient", "Patient #"], "Patient #"),
+    (["Patient"], "Patient"),
+    (["Patient #"], "Patient #"),
+])
+def test_a_patient_column_beside_a_patient_id_is_the_name_not_the_id(headers, taken):
+    """Exports print the patient's name under "Patient" beside their id: the two used to stop the
+    import as ambiguous. "Patient" alone is tried after every other patient header; "Patient #",
+    written with its "#", is an id."""
+    for kind in ("claims", "coverage"):
+        p = propose(kind, ["Claim #"] + headers)
+        assert p.columns["patient_id"] == taken and "patient_id" not in p.ambiguous
+
+
+def test_two_patient_ids_stay_ambiguous_whatever_name_column_is_beside_them():
+    p = propose("claims", ["Claim #", "Patient", "Patient #", "Acct #"])
+    assert p.ambiguous["patient_id"] == ["Patient #", "Acct #"]

@@ -253,6 +253,12 @@ def _repeated_name(header: str, headers: list[str]) -> str:
     return found.group(1) if found and found.group(1) in headers else header
 
 
+#: A field's bare word, written without ``#``, is tried after every other name of the field: an export
+#: holding ``Patient`` (the patient's name) beside ``Patient ID`` or ``Acct #`` means the id, where
+#: ``Patient #`` is an id itself (headers are compared without their ``#``, so it cannot be a tier).
+_BARE_LAST = {"patient_id": {"patient"}}
+
+
 def propose(kind: str, headers: list[str], fixed: dict[str, str | list[str] | None] | None = None,
             fixed_source: dict[str, str] | None = None) -> Proposal:
     """Propose which header holds each field of a ``kind`` file.
@@ -289,8 +295,12 @@ def propose(kind: str, headers: list[str], fixed: dict[str, str | list[str] | No
         if field in fixed:
             continue
         matched = norms if field in LIST_FIELDS else repeated
-        for tier in tiers:
-            hits = [h for h, n in zip(headers, matched) if n in tier and h not in taken]
+        demoted = {h for h, n in zip(headers, matched) if n in _BARE_LAST.get(field, ()) and "#" not in h}
+        for tier in (*tiers, None):
+            if tier is None:
+                hits = [h for h in headers if h in demoted and h not in taken]
+            else:
+                hits = [h for h, n in zip(headers, matched) if n in tier and h not in taken and h not in demoted]
             if len(hits) == 1:
                 columns[field] = hits[0]
                 sources[field] = "recognised"
