@@ -398,6 +398,25 @@ def test_appeal_desk_widget_picker_and_buttons():
     assert "recoup-appeal-desk" in view.widget._dom_classes
 
 
+def test_appeal_desk_without_a_usable_notice_says_why_and_its_buttons_do_nothing(tmp_path):
+    """An office's folder whose every notice is set aside: the desk names the file and the first reason
+    instead of an empty picker, and a decision button says there is nothing to decide (no KeyError)."""
+    for name in ("claim_lines.csv", "payments.csv", "payers.csv"):
+        (tmp_path / name).write_text((DEMO / name).read_text())
+    (tmp_path / "notices.csv").write_text(
+        "notice_id,payer_id,claim_id,line_no,notice_date,amount,reason_code,error_type\n"
+        "N 1,MCR01,C0000001,1,2025-06-17,-5.00,,missing_documentation\n")
+    view = appeal_desk(tmp_path, profiles=PROFILES)
+    assert view.desk.notice_ids == [] and view.picker.value is None
+    assert "all 1 notice(s) were set aside" in view.facts.value
+    assert "row 2, column &#x27;amount&#x27;: expected an amount greater than 0" in view.facts.value
+    assert all(button.disabled for button in view.buttons.values())
+    assert view.choose("appeal") is None and "No notice to decide" in view.outcome.value
+    assert view.score.value.startswith("Score: 0 of 0")
+    empty = AppealDesk(_desk().notices.iloc[:0], MEDICARE, None, _desk().payments, profiles=PROFILES)
+    assert "no notice to decide" in appeal_desk(empty).facts.value
+
+
 def test_appeal_desk_from_notices_table_requires_payers():
     with pytest.raises(ValueError, match="payers and payments are required"):
         appeal_desk(pd.DataFrame({"notice_id": ["N1"]}))
