@@ -17,6 +17,7 @@ from recoup_lib.appeals import load_profiles, medicare_dates, profile_dates, pro
 from recoup_lib.errors import InputError
 from recoup_lib.rules import ERROR_TYPES, default_registry
 from recoup_lib.widgets import AppealDesk, ReviewSession, appeal_desk, build_deck, claim_reviewer, grade
+from recoup_lib.widgets.remittance import remittance_explainer
 from recoup_lib.widgets._appeal_desk import (DESK_CHOICES, calendar_chart, deadline_calendar, desk_from_practice,
                                              grade_choice, training_desk)
 from recoup_lib.widgets._review import CHOICES, card_html, rule_explanation
@@ -420,6 +421,50 @@ def test_appeal_desk_without_a_usable_notice_says_why_and_its_buttons_do_nothing
 def test_appeal_desk_from_notices_table_requires_payers():
     with pytest.raises(ValueError, match="payers and payments are required"):
         appeal_desk(pd.DataFrame({"notice_id": ["N1"]}))
+
+
+# --- the remittance explainer, on an office's 835s ----------------------------
+
+REMITS = ROOT / "tests" / "data" / "835"
+
+
+def _letter_in_money(tmp_path) -> Path:
+    """domain-5.5.835 with CLP04 '42O': its one transaction is set aside."""
+    bad = tmp_path / "letter.835"
+    bad.write_text((REMITS / "domain-5.5.835").read_text().replace("CLP*PCN-A100*1*600*420*",
+                                                                  "CLP*PCN-A100*1*600*42O*"))
+    return bad
+
+
+def test_remittance_explainer_with_no_deposit_read_says_which_file_and_why(tmp_path):
+    from recoup_lib.remit import read_835
+
+    view = remittance_explainer(read_835([_letter_in_money(tmp_path)]))
+    assert view.children[0].options == () and view.children[0].value is None
+    said = view.children[1].value
+    assert "No deposit was read" in said and "letter.835: set aside" in said
+    assert "element CLP04: expected an amount in dollars" in said
+
+
+def test_remittance_explainer_names_files_set_aside_repeated_or_skipped_and_shows_dollars(tmp_path):
+    from recoup_lib.remit import read_835
+
+    folder = tmp_path / "remits"
+    folder.mkdir()
+    _letter_in_money(folder)
+    for name in ("domain-5.5.835", "domain-5.5-later.835"):
+        shutil.copy(REMITS / name, folder / name)
+    shutil.copy(REMITS / "domain-5.5.835", folder / "again.835")
+    (folder / "notes.txt").write_text("call the payer on Monday\n")
+    view = remittance_explainer(read_835(folder))
+    picker, sentence, table, files = view.children
+    assert len(picker.options) == 2
+    assert "Unexplained: $0.00" in sentence.value
+    assert "$420.00" in table.value and "-$150.00" in table.value
+    for said in ("letter.835: set aside", "domain-5.5.835: repeat", "notes.txt: skipped", "1 set aside"):
+        assert said in files.value
+    clean = remittance_explainer(read_835([REMITS / "domain-5.5.835"]))
+    assert clean.children[3].value == ""
 
 
 def test_package_imports_remittance_explainer_on_first_use():

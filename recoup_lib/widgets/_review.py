@@ -33,7 +33,7 @@ from ..money import dollars
 from ..rules import ACTIONS, ERROR_TYPES, audit_folder, default_registry
 
 __all__ = ["CHOICES", "ReviewCard", "Grade", "ReviewSession", "build_deck", "grade", "rule_explanation",
-           "choice_label", "card_html"]
+           "choice_label", "card_html", "html_table", "TABLE_STYLE"]
 
 #: What a trainee may answer for a claim: clean, or one of the ten error types.
 CHOICES: tuple[str, ...] = ("clean", *ERROR_TYPES)
@@ -397,7 +397,8 @@ class ReviewSession:
         return pd.DataFrame(rows, columns=["claim_id", "choice", "answer", "correct"])
 
 
-def _html_table(df: pd.DataFrame, empty: str) -> str:
+def html_table(df: pd.DataFrame, empty: str) -> str:
+    """A table as HTML for a person: money (``_cents``) in dollars, dates as days, ``empty`` when no row."""
     import html
 
     if not len(df):
@@ -414,9 +415,10 @@ def _html_table(df: pd.DataFrame, empty: str) -> str:
     return shown.to_html(index=False, escape=True, border=0, classes="recoup-table")
 
 
-_TABLE_STYLE = ("<style>.recoup-table {border-collapse: collapse; margin-bottom: 0.6em}"
-                ".recoup-table th, .recoup-table td {padding: 2px 10px; text-align: left;"
-                " border-bottom: 1px solid #ddd}</style>")
+#: The style sheet of :func:`html_table`'s tables (shown once before them).
+TABLE_STYLE = ("<style>.recoup-table {border-collapse: collapse; margin-bottom: 0.6em}"
+               ".recoup-table th, .recoup-table td {padding: 2px 10px; text-align: left;"
+               " border-bottom: 1px solid #ddd}</style>")
 
 
 def card_html(card: ReviewCard) -> str:
@@ -426,14 +428,14 @@ def card_html(card: ReviewCard) -> str:
     head = (f"<h4>Claim {html.escape(card.claim_id)}</h4><p>Patient {html.escape(card.patient_id)}, "
             f"payer {html.escape(card.payer_id)}, provider {html.escape(card.rendering_npi)}; "
             f"service {card.service_date:%Y-%m-%d}, submitted {card.submitted_date:%Y-%m-%d}.</p>")
-    parts = [_TABLE_STYLE, head,
+    parts = [TABLE_STYLE, head,
              "<b>Lines</b> (fee per unit: the payer's schedule on the day; MUE: most units allowed)",
-             _html_table(card.lines, "no lines"),
-             "<b>Documentation</b>", _html_table(card.notes, "no note on file for any line"),
-             "<b>Payments</b> (a negative amount is a reversal)", _html_table(card.payments, "no payment"),
-             "<b>Coverage with this payer</b>", _html_table(card.coverage, "no coverage on file with this payer"),
+             html_table(card.lines, "no lines"),
+             "<b>Documentation</b>", html_table(card.notes, "no note on file for any line"),
+             "<b>Payments</b> (a negative amount is a reversal)", html_table(card.payments, "no payment"),
+             "<b>Coverage with this payer</b>", html_table(card.coverage, "no coverage on file with this payer"),
              "<b>Same patient, provider and day on other claims</b>",
-             _html_table(card.same_day, "none"),
-             "<b>NCCI pairs active that day</b>", _html_table(card.ncci_pairs, "none"),
-             "<b>Payer policies for these codes</b>", _html_table(card.policies, "none")]
+             html_table(card.same_day, "none"),
+             "<b>NCCI pairs active that day</b>", html_table(card.ncci_pairs, "none"),
+             "<b>Payer policies for these codes</b>", html_table(card.policies, "none")]
     return "\n".join(parts)
