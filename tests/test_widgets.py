@@ -377,6 +377,27 @@ def test_claim_reviewer_buttons_grade_and_advance():
     assert "Pick Clean" in reviewer.feedback.value
 
 
+def test_claim_reviewer_without_coverage_or_documentation_says_they_were_not_given(tmp_path):
+    """An office's folder (``recoup import`` of an export) often has no coverage.csv or documentation.csv:
+    the card must not read as "no note on file" or "no coverage" (an error a biller would act on), and a
+    clean claim is not said to have supporting notes and coverage nobody checked."""
+    for name in ("claim_lines.csv", "payments.csv", "labels.csv"):
+        (tmp_path / name).write_text((DEMO / name).read_text())
+    (tmp_path / "labels.csv").write_text("claim_id,line_no,error_type,at_risk,category,injected_as\n")
+    reviewer = claim_reviewer(tmp_path, size=2, seed=1)
+    card = reviewer.session.current
+    assert card.is_clean and card.not_given == ("documentation.csv", "coverage.csv")
+    shown = reviewer.claim.value
+    assert "no note on file" not in shown and "no coverage on file" not in shown
+    assert "no documentation.csv" in shown and "no coverage.csv" in shown
+    said = reviewer.answer("clean").feedback
+    assert "the notes support the codes" not in said and "the patient was covered" not in said
+    assert "documentation.csv and coverage.csv were not given" in said
+    full = build_deck(DEMO, size=2, seed=1, clean_share=1.0)[0]
+    assert full.not_given == () and "the notes support the codes and the patient was covered" in grade(
+        full, "clean").feedback
+
+
 def test_claim_reviewer_wrong_click_shows_the_answer():
     reviewer = claim_reviewer(DEMO, size=4, seed=5)
     card = reviewer.session.current

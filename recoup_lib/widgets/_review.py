@@ -82,6 +82,10 @@ class ReviewCard:
         Error types of the claim in the answer key (empty: clean).
     key : pandas.DataFrame
         The answer key's rows: line_no, error_type, at_risk_cents, injected_as.
+    not_given : tuple of str
+        The optional files the folder does not have (``documentation.csv``,
+        ``coverage.csv``): their tables are empty because nothing was given,
+        not because the claim has no note or no coverage.
     """
 
     claim_id: str
@@ -99,6 +103,7 @@ class ReviewCard:
     policies: pd.DataFrame
     answer: tuple[str, ...]
     key: pd.DataFrame
+    not_given: tuple[str, ...] = ()
 
     @property
     def is_clean(self) -> bool:
@@ -267,6 +272,8 @@ def _card(claim_id, cl, payments, coverage, documentation, ncci, policies, label
         policies=_frame(pol, ["procedure_code", "effective_date", "announced_date", "description"]),
         answer=answer,
         key=_frame(key, ["line_no", "error_type", "at_risk_cents", "injected_as"]),
+        not_given=tuple(name for name, table in (("documentation.csv", documentation), ("coverage.csv", coverage))
+                        if table is None),
     )
 
 
@@ -323,8 +330,16 @@ def grade(card: ReviewCard, choice: str) -> Grade:
     if card.is_clean:
         correct = choice == "clean"
         if correct:
-            text = (f"Right: claim {card.claim_id} is clean. Every line was paid by the rules, the notes "
-                    "support the codes and the patient was covered, so nothing here can be recouped.")
+            checked = ["every line was paid by the rules"]
+            checked += [what for name, what in (("documentation.csv", "the notes support the codes"),
+                                                ("coverage.csv", "the patient was covered"))
+                        if name not in card.not_given]
+            said = checked[0] if len(checked) == 1 else ", ".join(checked[:-1]) + " and " + checked[-1]
+            text = (f"Right: claim {card.claim_id} is clean. {said[0].upper()}{said[1:]}, so nothing here can be "
+                    "recouped.")
+            if card.not_given:
+                text += (f" ({' and '.join(card.not_given)} {'were' if len(card.not_given) > 1 else 'was'} not "
+                         "given, so that was not checked.)")
         else:
             text = (f"Not this time: claim {card.claim_id} is clean (the answer key has no error on it). "
                     f"What {choice_label(choice).lower()} would need: {rule_explanation(choice)}")
@@ -421,6 +436,13 @@ TABLE_STYLE = ("<style>.recoup-table {border-collapse: collapse; margin-bottom: 
                " border-bottom: 1px solid #ddd}</style>")
 
 
+def _empty_because(name: str, card: ReviewCard, none_on_file: str) -> str:
+    """What an empty table of an optional file means: nothing on file, or the file was not given."""
+    if name in card.not_given:
+        return f"not known: the folder has no {name}"
+    return none_on_file
+
+
 def card_html(card: ReviewCard) -> str:
     """The claim as HTML: header facts, then lines, notes, payments, coverage and context tables."""
     import html
@@ -431,9 +453,11 @@ def card_html(card: ReviewCard) -> str:
     parts = [TABLE_STYLE, head,
              "<b>Lines</b> (fee per unit: the payer's schedule on the day; MUE: most units allowed)",
              html_table(card.lines, "no lines"),
-             "<b>Documentation</b>", html_table(card.notes, "no note on file for any line"),
+             "<b>Documentation</b>", html_table(card.notes, _empty_because("documentation.csv", card,
+                                                                           "no note on file for any line")),
              "<b>Payments</b> (a negative amount is a reversal)", html_table(card.payments, "no payment"),
-             "<b>Coverage with this payer</b>", html_table(card.coverage, "no coverage on file with this payer"),
+             "<b>Coverage with this payer</b>",
+             html_table(card.coverage, _empty_because("coverage.csv", card, "no coverage on file with this payer")),
              "<b>Same patient, provider and day on other claims</b>",
              html_table(card.same_day, "none"),
              "<b>NCCI pairs active that day</b>", html_table(card.ncci_pairs, "none"),
