@@ -398,6 +398,18 @@ def test_claim_reviewer_without_coverage_or_documentation_says_they_were_not_giv
         full, "clean").feedback
 
 
+def test_claim_reviewer_refuses_an_answer_key_with_a_row_it_cannot_read(tmp_path):
+    """A labels.csv row set aside (here an amount at risk over the kit's limit) left its claim graded as
+    clean: the deck now refuses the key, naming the file, row and column."""
+    for name in ("claim_lines.csv", "payments.csv"):
+        (tmp_path / name).write_text((DEMO / name).read_text())
+    (tmp_path / "labels.csv").write_text("claim_id,line_no,error_type,at_risk,category,injected_as\n"
+                                         "C0000001,1,overpaid_rate,90071992547409.91,overpayment,paid twice\n")
+    with pytest.raises(InputError, match=r"labels.csv, row 2, column 'at_risk': expected an amount under a "
+                                         r"trillion dollars.*cannot be graded"):
+        build_deck(tmp_path, size=2)
+
+
 def test_claim_reviewer_wrong_click_shows_the_answer():
     reviewer = claim_reviewer(DEMO, size=4, seed=5)
     card = reviewer.session.current

@@ -27,7 +27,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from ..errors import InvalidParameterError
+from ..errors import InputError, InvalidParameterError
 from ..folder import read_table
 from ..money import dollars
 from ..rules import ACTIONS, ERROR_TYPES, audit_folder, default_registry
@@ -128,7 +128,11 @@ def _read(folder: Path):
     if not labels_path.is_file():
         raise InvalidParameterError(f"{folder}: no labels.csv, so claims cannot be graded "
                                     "(use a generated practice)")
-    return audit, read_table(labels_path).data
+    labels = read_table(labels_path)
+    if labels.problems:
+        raise InputError(f"{labels.problems[0].message} A claim whose key row is set aside would be graded as "
+                         f"clean, so the deck cannot be graded ({len(labels.problems)} problem(s) in labels.csv).")
+    return audit, labels.data
 
 
 def _audit_and_labels(source):
@@ -190,6 +194,9 @@ def build_deck(source, size: int = 12, seed: int = 0, clean_share: float = 0.4) 
     InvalidParameterError
         The folder has no labels.csv, ``size`` < 1, ``clean_share`` is
         outside [0, 1], or no claim can be drawn.
+    InputError
+        A row of labels.csv cannot be read (its claim would be graded as
+        clean).
 
     Notes
     -----
