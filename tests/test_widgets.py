@@ -17,6 +17,7 @@ from recoup_lib.appeals import load_profiles, medicare_dates, profile_dates, pro
 from recoup_lib.errors import InputError
 from recoup_lib.rules import ERROR_TYPES, default_registry
 from recoup_lib.widgets import AppealDesk, ReviewSession, appeal_desk, build_deck, claim_reviewer, grade
+from recoup_lib.widgets.remittance import remittance_explainer
 from recoup_lib.widgets._appeal_desk import (DESK_CHOICES, calendar_chart, deadline_calendar, desk_from_practice,
                                              grade_choice, training_desk)
 from recoup_lib.widgets._review import CHOICES, card_html, rule_explanation
@@ -376,6 +377,39 @@ def test_claim_reviewer_buttons_grade_and_advance():
     assert "Pick Clean" in reviewer.feedback.value
 
 
+def test_claim_reviewer_without_coverage_or_documentation_says_they_were_not_given(tmp_path):
+    """An office's folder (``recoup import`` of an export) often has no coverage.csv or documentation.csv:
+    the card must not read as "no note on file" or "no coverage" (an error a biller would act on), and a
+    clean claim is not said to have supporting notes and coverage nobody checked."""
+    for name in ("claim_lines.csv", "payments.csv", "labels.csv"):
+        (tmp_path / name).write_text((DEMO / name).read_text())
+    (tmp_path / "labels.csv").write_text("claim_id,line_no,error_type,at_risk,category,injected_as\n")
+    reviewer = claim_reviewer(tmp_path, size=2, seed=1)
+    card = reviewer.session.current
+    assert card.is_clean and card.not_given == ("documentation.csv", "coverage.csv")
+    shown = reviewer.claim.value
+    assert "no note on file" not in shown and "no coverage on file" not in shown
+    assert "no documentation.csv" in shown and "no coverage.csv" in shown
+    said = reviewer.answer("clean").feedback
+    assert "the notes support the codes" not in said and "the patient was covered" not in said
+    assert "documentation.csv and coverage.csv were not given" in said
+    full = build_deck(DEMO, size=2, seed=1, clean_share=1.0)[0]
+    assert full.not_given == () and "the notes support the codes and the patient was covered" in grade(
+        full, "clean").feedback
+
+
+def test_claim_reviewer_refuses_an_answer_key_with_a_row_it_cannot_read(tmp_path):
+    """A labels.csv row set aside (here an amount at risk over the kit's limit) left its claim graded as
+    clean: the deck now refuses the key, naming the file, row and column."""
+    for name in ("claim_lines.csv", "payments.csv"):
+        (tmp_path / name).write_text((DEMO / name).read_text())
+    (tmp_path / "labels.csv").write_text("claim_id,line_no,error_type,at_risk,category,injected_as\n"
+                                         "C0000001,1,overpaid_rate,90071992547409.91,overpayment,paid twice\n")
+    with pytest.raises(InputError, match=r"labels.csv, row 2, column 'at_risk': expected an amount under a "
+                                         r"trillion dollars.*cannot be graded"):
+        build_deck(tmp_path, size=2)
+
+
 def test_claim_reviewer_wrong_click_shows_the_answer():
     reviewer = claim_reviewer(DEMO, size=4, seed=5)
     card = reviewer.session.current
@@ -398,9 +432,72 @@ def test_appeal_desk_widget_picker_and_buttons():
     assert "recoup-appeal-desk" in view.widget._dom_classes
 
 
+def test_appeal_desk_without_a_usable_notice_says_why_and_its_buttons_do_nothing(tmp_path):
+    """An office's folder whose every notice is set aside: the desk names the file and the first reason
+    instead of an empty picker, and a decision button says there is nothing to decide (no KeyError)."""
+    for name in ("claim_lines.csv", "payments.csv", "payers.csv"):
+        (tmp_path / name).write_text((DEMO / name).read_text())
+    (tmp_path / "notices.csv").write_text(
+        "notice_id,payer_id,claim_id,line_no,notice_date,amount,reason_code,error_type\n"
+        "N 1,MCR01,C0000001,1,2025-06-17,-5.00,,missing_documentation\n")
+    view = appeal_desk(tmp_path, profiles=PROFILES)
+    assert view.desk.notice_ids == [] and view.picker.value is None
+    assert "all 1 notice(s) were set aside" in view.facts.value
+    assert "row 2, column &#x27;amount&#x27;: expected an amount greater than 0" in view.facts.value
+    assert all(button.disabled for button in view.buttons.values())
+    assert view.choose("appeal") is None and "No notice to decide" in view.outcome.value
+    assert view.score.value.startswith("Score: 0 of 0")
+    empty = AppealDesk(_desk().notices.iloc[:0], MEDICARE, None, _desk().payments, profiles=PROFILES)
+    assert "no notice to decide" in appeal_desk(empty).facts.value
+
+
 def test_appeal_desk_from_notices_table_requires_payers():
     with pytest.raises(ValueError, match="payers and payments are required"):
         appeal_desk(pd.DataFrame({"notice_id": ["N1"]}))
+
+
+# --- the remittance explainer, on an office's 835s ----------------------------
+
+REMITS = ROOT / "tests" / "data" / "835"
+
+
+def _letter_in_money(tmp_path) -> Path:
+    """domain-5.5.835 with CLP04 '42O': its one transaction is set aside."""
+    bad = tmp_path / "letter.835"
+    bad.write_text((REMITS / "domain-5.5.835").read_text().replace("CLP*PCN-A100*1*600*420*",
+                                                                  "CLP*PCN-A100*1*600*42O*"))
+    return bad
+
+
+def test_remittance_explainer_with_no_deposit_read_says_which_file_and_why(tmp_path):
+    from recoup_lib.remit import read_835
+
+    view = remittance_explainer(read_835([_letter_in_money(tmp_path)]))
+    assert view.children[0].options == () and view.children[0].value is None
+    said = view.children[1].value
+    assert "No deposit was read" in said and "letter.835: set aside" in said
+    assert "element CLP04: expected an amount in dollars" in said
+
+
+def test_remittance_explainer_names_files_set_aside_repeated_or_skipped_and_shows_dollars(tmp_path):
+    from recoup_lib.remit import read_835
+
+    folder = tmp_path / "remits"
+    folder.mkdir()
+    _letter_in_money(folder)
+    for name in ("domain-5.5.835", "domain-5.5-later.835"):
+        shutil.copy(REMITS / name, folder / name)
+    shutil.copy(REMITS / "domain-5.5.835", folder / "again.835")
+    (folder / "notes.txt").write_text("call the payer on Monday\n")
+    view = remittance_explainer(read_835(folder))
+    picker, sentence, table, files = view.children
+    assert len(picker.options) == 2
+    assert "Unexplained: $0.00" in sentence.value
+    assert "$420.00" in table.value and "-$150.00" in table.value
+    for said in ("letter.835: set aside", "domain-5.5.835: repeat", "notes.txt: skipped", "1 set aside"):
+        assert said in files.value
+    clean = remittance_explainer(read_835([REMITS / "domain-5.5.835"]))
+    assert clean.children[3].value == ""
 
 
 def test_package_imports_remittance_explainer_on_first_use():

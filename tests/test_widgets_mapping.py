@@ -7,6 +7,7 @@ from pathlib import Path
 
 import pytest
 
+from recoup_lib.errors import InputError
 from recoup_lib.ingest import import_files
 from recoup_lib.widgets.mapping import NOT_IN_FILE, MappingSession, mapping_widget
 
@@ -113,3 +114,26 @@ def test_the_widget_opens_on_every_header_style_a_single_modifier_column_include
     chosen = widget.session.mapping()["modifiers"]
     assert chosen and not widget.session.missing
     assert all(header in widget.session.headers for header in ([chosen] if isinstance(chosen, str) else chosen))
+
+
+DATA = Path(__file__).resolve().parents[1] / "tests" / "data"
+
+
+@pytest.mark.parametrize("path, kind", [(DATA / "837" / "demo.example1.837", "claims"),
+                                        (DATA / "835" / "domain-5.5.835", "payments")])
+def test_an_x12_file_is_named_as_one_and_not_offered_its_first_segment_as_a_header(path, kind):
+    """An office hands the widget its 837 or 835 file: the session refuses it saying the import reads it as
+    it is (before, the ISA or ST segment was offered as the one header and every field was 'missing')."""
+    with pytest.raises(InputError, match=rf"{path.name}: an X12 file .* reads as it is"):
+        MappingSession(path, kind)
+    box = mapping_widget(path, kind)
+    assert box.session is None and "recoup-mapping" in box._dom_classes
+    assert "an X12 file" in box.children[-1].value and "ISA*" not in box.children[-1].value
+
+
+def test_the_widget_opens_on_a_file_it_cannot_read_and_says_why(tmp_path):
+    empty = tmp_path / "charges.csv"
+    empty.write_text("")
+    box = mapping_widget(empty)
+    assert box.session is None and "the file is empty" in box.children[-1].value
+    assert "file not found" in mapping_widget(tmp_path / "gone.csv").children[-1].value

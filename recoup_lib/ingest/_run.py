@@ -482,8 +482,19 @@ def preview_file(path, kind: str = "claims", columns: dict | None = None, raw=No
         field has no header (``missing`` says which).
     missing : list of str
         Required fields without a header, or with two.
+
+    Raises
+    ------
+    InputError
+        The file cannot be read as an export: missing, empty, or an X12
+        837 or 835 file (the import reads those without a mapping).
     """
     columns = dict(columns or {})
+    if raw is None and _is_x12_source(path):
+        where = split_sheet(path)[0]
+        what = "a folder, read as X12 files" if where.is_dir() else "an X12 file"
+        raise InputError(f"{shown(where.name)}: {what} (837 claims or 835 remittances), which recoup import reads "
+                         "as it is (give it with --claims or --payments); it has no columns to map.")
     raw = raw if raw is not None else _read_exports(kind, [path], {}, columns, {})[0]
     proposal = _proposal_for(kind, raw, {}, columns)
     spec = SPECS[TARGET_FILES[kind]]

@@ -30,7 +30,7 @@ from pathlib import Path
 import pandas as pd
 
 from ..appeals import AppealResult, appeal_folder, decide, load_profiles, profile_dates, profile_for
-from ..errors import InputError, InvalidParameterError
+from ..errors import InputError, InvalidParameterError, NothingUsableError
 from ..money import dollars
 from ..schema import BOOL_FALSE, BOOL_TRUE
 from ..synthetic import FOLDER_FILES, generate_practice
@@ -254,6 +254,10 @@ class AppealDesk:
         The decisions already made on these notices (an
         :class:`~recoup_lib.appeals.AppealResult`'s); otherwise they are
         made with :func:`recoup_lib.appeals.decide`.
+    why_empty : str, optional
+        Why no notice could be decided, when none could (set by
+        :meth:`from_result` from the run's rows set aside); see
+        :meth:`empty_text`.
 
     Examples
     --------
@@ -271,6 +275,7 @@ class AppealDesk:
     profiles: object = None
     outcomes: dict[str, DeskOutcome] = field(default_factory=dict)
     decisions: pd.DataFrame | None = None
+    why_empty: str = ""
 
     def __post_init__(self):
         self.profiles = self.profiles or load_profiles()
@@ -284,13 +289,25 @@ class AppealDesk:
     def from_result(cls, result: AppealResult, truth: pd.DataFrame | None = None) -> "AppealDesk":
         """A desk over the decisions of :func:`recoup_lib.appeals.appeal_folder`."""
         a = result.inputs.audit
+        why_empty = ""
+        try:
+            result.require_decided()
+        except NothingUsableError as exc:
+            first = result.rejected.loc[result.rejected["file"] == "notices.csv", "message"]
+            why_empty = str(exc) + (f" The first: {first.iloc[0]}" if len(first) else "")
         return cls(result.inputs.notices, result.inputs.payers, result.audit.findings, a.payments,
                    documentation=a.documentation, claim_lines=a.claim_lines, truth=truth,
-                   profiles=result.profiles, decisions=result.decisions)
+                   profiles=result.profiles, decisions=result.decisions, why_empty=why_empty)
 
     @property
     def notice_ids(self) -> list[str]:
         return [str(n) for n in self.decisions["notice_id"]]
+
+    def empty_text(self) -> str:
+        """Why the desk has no notice to decide (blank when it has one): what a trainee sees instead."""
+        if self.notice_ids:
+            return ""
+        return self.why_empty or "There is no notice to decide: the notices given hold no row."
 
     def decision(self, notice_id: str) -> pd.Series:
         return self.decisions.loc[notice_id]

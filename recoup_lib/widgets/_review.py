@@ -27,13 +27,13 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from ..errors import InvalidParameterError
+from ..errors import InputError, InvalidParameterError
 from ..folder import read_table
 from ..money import dollars
 from ..rules import ACTIONS, ERROR_TYPES, audit_folder, default_registry
 
 __all__ = ["CHOICES", "ReviewCard", "Grade", "ReviewSession", "build_deck", "grade", "rule_explanation",
-           "choice_label", "card_html"]
+           "choice_label", "card_html", "html_table", "TABLE_STYLE"]
 
 #: What a trainee may answer for a claim: clean, or one of the ten error types.
 CHOICES: tuple[str, ...] = ("clean", *ERROR_TYPES)
@@ -82,6 +82,10 @@ class ReviewCard:
         Error types of the claim in the answer key (empty: clean).
     key : pandas.DataFrame
         The answer key's rows: line_no, error_type, at_risk_cents, injected_as.
+    not_given : tuple of str
+        The optional files the folder does not have (``documentation.csv``,
+        ``coverage.csv``): their tables are empty because nothing was given,
+        not because the claim has no note or no coverage.
     """
 
     claim_id: str
@@ -99,6 +103,7 @@ class ReviewCard:
     policies: pd.DataFrame
     answer: tuple[str, ...]
     key: pd.DataFrame
+    not_given: tuple[str, ...] = ()
 
     @property
     def is_clean(self) -> bool:
@@ -123,7 +128,11 @@ def _read(folder: Path):
     if not labels_path.is_file():
         raise InvalidParameterError(f"{folder}: no labels.csv, so claims cannot be graded "
                                     "(use a generated practice)")
-    return audit, read_table(labels_path).data
+    labels = read_table(labels_path)
+    if labels.problems:
+        raise InputError(f"{labels.problems[0].message} A claim whose key row is set aside would be graded as "
+                         f"clean, so the deck cannot be graded ({len(labels.problems)} problem(s) in labels.csv).")
+    return audit, labels.data
 
 
 def _audit_and_labels(source):
@@ -185,6 +194,9 @@ def build_deck(source, size: int = 12, seed: int = 0, clean_share: float = 0.4) 
     InvalidParameterError
         The folder has no labels.csv, ``size`` < 1, ``clean_share`` is
         outside [0, 1], or no claim can be drawn.
+    InputError
+        A row of labels.csv cannot be read (its claim would be graded as
+        clean).
 
     Notes
     -----
@@ -267,6 +279,8 @@ def _card(claim_id, cl, payments, coverage, documentation, ncci, policies, label
         policies=_frame(pol, ["procedure_code", "effective_date", "announced_date", "description"]),
         answer=answer,
         key=_frame(key, ["line_no", "error_type", "at_risk_cents", "injected_as"]),
+        not_given=tuple(name for name, table in (("documentation.csv", documentation), ("coverage.csv", coverage))
+                        if table is None),
     )
 
 
@@ -323,8 +337,16 @@ def grade(card: ReviewCard, choice: str) -> Grade:
     if card.is_clean:
         correct = choice == "clean"
         if correct:
-            text = (f"Right: claim {card.claim_id} is clean. Every line was paid by the rules, the notes "
-                    "support the codes and the patient was covered, so nothing here can be recouped.")
+            checked = ["every line was paid by the rules"]
+            checked += [what for name, what in (("documentation.csv", "the notes support the codes"),
+                                                ("coverage.csv", "the patient was covered"))
+                        if name not in card.not_given]
+            said = checked[0] if len(checked) == 1 else ", ".join(checked[:-1]) + " and " + checked[-1]
+            text = (f"Right: claim {card.claim_id} is clean. {said[0].upper()}{said[1:]}, so nothing here can be "
+                    "recouped.")
+            if card.not_given:
+                text += (f" ({' and '.join(card.not_given)} {'were' if len(card.not_given) > 1 else 'was'} not "
+                         "given, so that was not checked.)")
         else:
             text = (f"Not this time: claim {card.claim_id} is clean (the answer key has no error on it). "
                     f"What {choice_label(choice).lower()} would need: {rule_explanation(choice)}")
@@ -397,7 +419,8 @@ class ReviewSession:
         return pd.DataFrame(rows, columns=["claim_id", "choice", "answer", "correct"])
 
 
-def _html_table(df: pd.DataFrame, empty: str) -> str:
+def html_table(df: pd.DataFrame, empty: str) -> str:
+    """A table as HTML for a person: money (``_cents``) in dollars, dates as days, ``empty`` when no row."""
     import html
 
     if not len(df):
@@ -414,9 +437,17 @@ def _html_table(df: pd.DataFrame, empty: str) -> str:
     return shown.to_html(index=False, escape=True, border=0, classes="recoup-table")
 
 
-_TABLE_STYLE = ("<style>.recoup-table {border-collapse: collapse; margin-bottom: 0.6em}"
-                ".recoup-table th, .recoup-table td {padding: 2px 10px; text-align: left;"
-                " border-bottom: 1px solid #ddd}</style>")
+#: The style sheet of :func:`html_table`'s tables (shown once before them).
+TABLE_STYLE = ("<style>.recoup-table {border-collapse: collapse; margin-bottom: 0.6em}"
+               ".recoup-table th, .recoup-table td {padding: 2px 10px; text-align: left;"
+               " border-bottom: 1px solid #ddd}</style>")
+
+
+def _empty_because(name: str, card: ReviewCard, none_on_file: str) -> str:
+    """What an empty table of an optional file means: nothing on file, or the file was not given."""
+    if name in card.not_given:
+        return f"not known: the folder has no {name}"
+    return none_on_file
 
 
 def card_html(card: ReviewCard) -> str:
@@ -426,14 +457,16 @@ def card_html(card: ReviewCard) -> str:
     head = (f"<h4>Claim {html.escape(card.claim_id)}</h4><p>Patient {html.escape(card.patient_id)}, "
             f"payer {html.escape(card.payer_id)}, provider {html.escape(card.rendering_npi)}; "
             f"service {card.service_date:%Y-%m-%d}, submitted {card.submitted_date:%Y-%m-%d}.</p>")
-    parts = [_TABLE_STYLE, head,
+    parts = [TABLE_STYLE, head,
              "<b>Lines</b> (fee per unit: the payer's schedule on the day; MUE: most units allowed)",
-             _html_table(card.lines, "no lines"),
-             "<b>Documentation</b>", _html_table(card.notes, "no note on file for any line"),
-             "<b>Payments</b> (a negative amount is a reversal)", _html_table(card.payments, "no payment"),
-             "<b>Coverage with this payer</b>", _html_table(card.coverage, "no coverage on file with this payer"),
+             html_table(card.lines, "no lines"),
+             "<b>Documentation</b>", html_table(card.notes, _empty_because("documentation.csv", card,
+                                                                           "no note on file for any line")),
+             "<b>Payments</b> (a negative amount is a reversal)", html_table(card.payments, "no payment"),
+             "<b>Coverage with this payer</b>",
+             html_table(card.coverage, _empty_because("coverage.csv", card, "no coverage on file with this payer")),
              "<b>Same patient, provider and day on other claims</b>",
-             _html_table(card.same_day, "none"),
-             "<b>NCCI pairs active that day</b>", _html_table(card.ncci_pairs, "none"),
-             "<b>Payer policies for these codes</b>", _html_table(card.policies, "none")]
+             html_table(card.same_day, "none"),
+             "<b>NCCI pairs active that day</b>", html_table(card.ncci_pairs, "none"),
+             "<b>Payer policies for these codes</b>", html_table(card.policies, "none")]
     return "\n".join(parts)

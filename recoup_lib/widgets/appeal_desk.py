@@ -55,6 +55,11 @@ class AppealDeskWidget:
         self.widget.add_class("recoup-appeal-desk")
         if desk.notice_ids:
             self.show(desk.notice_ids[0])
+        else:
+            self.facts.value = f"<p>{html.escape(desk.empty_text())}</p>"
+            self.outcome.value = "<i>No notice to decide.</i>"
+            for button in self.buttons.values():
+                button.disabled = True
 
     def _ipython_display_(self):
         from IPython.display import display
@@ -78,7 +83,13 @@ class AppealDeskWidget:
         self.outcome.value = "<i>Choose appeal, accept or repay part.</i>"
 
     def choose(self, choice: str):
-        """Grade a decision for the shown notice and show its outcome (what a button click does)."""
+        """Grade a decision for the shown notice and show its outcome (what a button click does).
+
+        With no notice shown (none could be decided) the outcome says so and None is returned.
+        """
+        if self.picker.value is None:
+            self.outcome.value = "<i>No notice to decide.</i>"
+            return None
         outcome = self.desk.choose(self.picker.value, choice)
         colour = "#2e7d32" if outcome.agrees_with_kit else "#c62828"
         self.outcome.value = f"<div style='color:{colour}'>{html.escape(outcome.text)}</div>"

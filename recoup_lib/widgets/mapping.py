@@ -160,13 +160,23 @@ def mapping_widget(path, kind: str = "claims", save_as: str = "mapping.json"):
     Returns
     -------
     ipywidgets.VBox
-        CSS class ``recoup-mapping``; ``.session`` is the :class:`MappingSession`.
+        CSS class ``recoup-mapping``; ``.session`` is the :class:`MappingSession`. A file the
+        session cannot read (missing, empty, an 837 or 835) gives a box saying why, whose
+        ``.session`` is None.
     """
     import ipywidgets as widgets
 
+    from ..errors import InputError
     from ..ingest import LIST_FIELDS
 
-    session = MappingSession(path, kind)
+    title = widgets.HTML(f"<h4>{html.escape(Path(str(path)).name)} ({html.escape(kind)})</h4>")
+    try:
+        session = MappingSession(path, kind)
+    except InputError as exc:
+        box = widgets.VBox([title, widgets.HTML(f"<p style='color:#c0392b'><b>{html.escape(str(exc))}</b></p>")])
+        box.add_class("recoup-mapping")
+        box.session, box.pickers, box.fill_down = None, {}, None
+        return box
     status = widgets.HTML()
     notes = widgets.HTML()
     table = widgets.HTML()
@@ -222,8 +232,7 @@ def mapping_widget(path, kind: str = "claims", save_as: str = "mapping.json"):
 
     button.on_click(save)
     draw()
-    box = widgets.VBox([widgets.HTML(f"<h4>{html.escape(Path(str(path)).name)} ({html.escape(kind)})</h4>"),
-                        *pickers.values(), fill, status, notes, widgets.HBox([name, button]), saved, table])
+    box = widgets.VBox([title, *pickers.values(), fill, status, notes, widgets.HBox([name, button]), saved, table])
     box.add_class("recoup-mapping")
     box.session = session
     box.pickers = pickers

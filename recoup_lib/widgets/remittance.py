@@ -12,6 +12,8 @@ import html
 
 import pandas as pd
 
+from ._review import TABLE_STYLE, html_table
+
 __all__ = ["remittance_explainer"]
 
 
@@ -32,8 +34,10 @@ def remittance_explainer(remit, notices: pd.DataFrame | None = None, links=None)
     ipywidgets.VBox
         ``children``: the ``Dropdown`` of deposits (value: the deposit's
         row in ``remit.transactions``), an ``HTML`` with the deposit's
-        sentence, and an ``HTML`` table of its items (kind, claim,
-        reference, effect in dollars, original payment, notice, note).
+        sentence, an ``HTML`` table of its items (kind, claim,
+        reference, effect in dollars, original payment, notice, note), and
+        an ``HTML`` saying which files were not read whole and why (blank
+        when every file was read whole).
 
     Examples
     --------
@@ -44,7 +48,7 @@ def remittance_explainer(remit, notices: pd.DataFrame | None = None, links=None)
     """
     import ipywidgets as widgets
 
-    from ..folder import to_text_frame
+    from ..money import dollars
     from ..remit.reconcile import (deposit_detail, deposit_items, deposit_options,
                                    explain_deposits, link_recoupments)
 
@@ -57,20 +61,32 @@ def remittance_explainer(remit, notices: pd.DataFrame | None = None, links=None)
                               style={"description_width": "initial"})
     sentence = widgets.HTML()
     table = widgets.HTML()
+    files = widgets.HTML(_files_not_read_whole(remit))
 
     def show(change=None) -> None:
         if picker.value is None:
-            sentence.value, table.value = "<p>No deposit was read.</p>", ""
+            sentence.value = ("<p>No deposit was read: no 835 transaction in these files could be used.</p>"
+                              + files.value)
+            table.value = files.value = ""
             return
         row = deposits.loc[deposits["deposit"] == picker.value].iloc[0]
         colour = "#1e8449" if row["balanced"] else "#c0392b"
         sentence.value = (f"<p style='font-size:1.05em'>{html.escape(row['sentence'])}</p>"
-                          f"<p style='color:{colour}'>Unexplained: "
-                          f"{html.escape(to_text_frame(deposits.loc[[row.name], ['unexplained_cents']]).iloc[0, 0])}"
-                          "</p>")
+                          f"<p style='color:{colour}'>Unexplained: {dollars(int(row['unexplained_cents']))}</p>")
         detail = deposit_detail(remit, int(picker.value), links, items)
-        table.value = to_text_frame(detail).to_html(index=False, escape=True)
+        table.value = TABLE_STYLE + html_table(detail, "no item in this deposit")
 
     picker.observe(show, names="value")
     show()
-    return widgets.VBox([picker, sentence, table])
+    return widgets.VBox([picker, sentence, table, files])
+
+
+def _files_not_read_whole(remit) -> str:
+    """The batch's own account (:meth:`~recoup_lib.remit.Remit.report`) when a file was set aside,
+    skipped or repeated, or a transaction set aside: otherwise its deposits would be missing without a
+    word. Blank when every file was read whole."""
+    whole = (remit.files["status"] == "read").all() and not remit.files["transactions_set_aside"].any()
+    if whole and remit.loaded:
+        return ""
+    lines = "".join(f"<li>{html.escape(line)}</li>" for line in remit.report(limit=5))
+    return f"<p><b>Not every file was read whole:</b></p><ul>{lines}</ul>"
