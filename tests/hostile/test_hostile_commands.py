@@ -7,6 +7,7 @@ import csv
 import io
 import json
 import os
+import shutil
 import zipfile
 
 import pytest
@@ -409,6 +410,22 @@ def test_report_hostile_optional_files(hostile, extra):
     else:
         hostile.write("practice/appeal_outcomes.csv", f"notice_id,level,outcome\n{EVIL},1,won\n,,\n")
     hostile.run("report", folder, "--out", "rep", "--as-of", AS_OF, "--xlsx", expect=0, out="rep")
+
+
+@pytest.mark.parametrize("net", ["-500.00", "99999.00"])
+def test_report_sets_aside_a_recoupment_whose_net_amount_is_not_within_its_amount(hostile, net):
+    """A hand-edited net_amount below 0 or above the gross amount was summed as money taken back: a
+    negative take-back, or more taken back once than was taken at all."""
+    folder = hostile.practice()
+    hostile.write("practice/recoupments.csv", "payment_date,amount,net_amount\n2025-03-01,100.00,40.00\n"
+                  f"2025-03-02,200.00,{net}\n2025-03-03,300.00,\n")
+    shutil.rmtree(folder / "remits")
+    run = hostile.run("report", folder, "--out", "rep", "--as-of", AS_OF, expect=0, out="rep")
+    assert "recoupments.csv: 3 rows read = 2 used + 1 set aside" in run.out
+    assert "Money taken back: $340.00" in run.out  # 40.00, and 300.00 in full where no net is given
+    rejected = list(csv.DictReader(open(hostile.path("rep/rejected.csv"), encoding="utf-8")))
+    assert [(r["file"], r["row"], r["column"], r["value"]) for r in rejected] == [
+        ("recoupments.csv", "3", "net_amount", net)]
 
 
 @pytest.mark.parametrize("name", ["notices.csv", "appeal_outcomes.csv"])
