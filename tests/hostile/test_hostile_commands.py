@@ -261,6 +261,39 @@ def test_reconcile_bad_options(hostile, argv):
     hostile.run("reconcile", folder / "remits", *argv, "--out", "rc", expect={1, 2}, out="rc")
 
 
+@pytest.mark.parametrize("option", ["--notices", "--payers"])
+@pytest.mark.parametrize("given, said", [("a_folder", "a folder"), ("/dev/null", "not a regular file")])
+def test_reconcile_names_what_a_notices_or_payers_path_is(hostile, option, given, said):
+    """A folder or a device given as --notices or --payers was called "no such file"."""
+    folder = hostile.practice()
+    hostile.path("a_folder").mkdir()
+    notices = given if option == "--notices" else folder / "notices.csv"
+    payers = ["--payers", given] if option == "--payers" else []
+    hostile.run("reconcile", folder / "remits", "--notices", notices, *payers, "--out", "rc",
+                expect={1, 2}, out="rc", names=[given, said])
+    assert not hostile.path("rc").exists()
+
+
+@pytest.mark.parametrize("name", ["payers.csv", "claim_lines.csv"])
+def test_reconcile_names_a_folder_under_the_name_of_a_file_the_notices_are_checked_against(hostile, name):
+    """A folder named payers.csv beside the notices was passed over in silence, so no notice's payer was
+    checked, where recoup appeal on the same folder stops naming it."""
+    folder = hostile.practice()
+    (folder / name).unlink()
+    (folder / name).mkdir()
+    hostile.run("reconcile", folder / "remits", "--notices", folder / "notices.csv", "--out", "rc", expect=1,
+                out="rc", names=[f"{name}: a folder in {folder}; expected a CSV file"])
+
+
+def test_reconcile_of_notices_holding_no_row_says_so_and_points_to_no_file_it_did_not_write(hostile):
+    folder = hostile.practice()
+    rewrite_csv(folder / "notices.csv", lambda rows: rows.__delitem__(slice(1, None)))
+    run = hostile.run("reconcile", folder / "remits", "--notices", folder / "notices.csv", "--out", "rc",
+                      expect=0, out="rc")
+    assert "could be used (it holds no row)" in run.err
+    assert "notices_rejected.csv" not in run.out + run.err and not hostile.path("rc/notices_rejected.csv").exists()
+
+
 # --- appeal and score-appeals -------------------------------------------------------------------
 
 @pytest.mark.parametrize(("file", "column", "value"), [
