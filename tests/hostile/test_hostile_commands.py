@@ -689,6 +689,21 @@ def test_import_on_hostile_exports(hostile, case):
                 names=["charges.csv"] if expect == 1 else ["--out"] if expect == 2 else [])
 
 
+def test_import_of_a_file_named_twice_reads_it_once(hostile):
+    """Named twice (another spelling of its path, a link to it), a file was read twice and every row of
+    the second reading set aside as "the same claim_id and line_no came earlier from another file"."""
+    hostile.write("in/charges.csv", CLAIMS)
+    os.symlink("charges.csv", hostile.path("in/link.csv"))
+    run = hostile.run("import", "--claims", "in/charges.csv", "--claims", "./in/charges.csv", "--claims",
+                      "in/link.csv", "--out", "imp", expect=0, out="imp")
+    assert "charges.csv (claims: CSV, UTF-8): 2 rows read = 2 used + 0 set aside" in run.out
+    assert "./in/charges.csv: named twice as claims; read once" in run.out
+    assert "in/link.csv: named twice as claims; read once" in run.out
+    assert "set aside: the same claim_id" not in run.out and not hostile.path("imp/import_rejected_rows").exists()
+    counts = list(csv.DictReader(open(hostile.path("imp/import_counts.csv"), encoding="utf-8")))
+    assert [(r["file"], r["rows_read"], r["rows_used"]) for r in counts] == [("charges.csv", "2", "2")]
+
+
 def _zipped(*members: tuple[str, str]) -> bytes:
     packed = io.BytesIO()
     with zipfile.ZipFile(packed, "w") as archive:
