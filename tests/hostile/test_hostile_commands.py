@@ -461,6 +461,15 @@ def test_report_sets_aside_a_recoupment_whose_net_amount_is_not_within_its_amoun
         ("recoupments.csv", "3", "net_amount", net)]
 
 
+def test_report_printout_says_why_a_metric_is_off_once(hostile):
+    """The printout read "off (switched off (see the end of the page)) -- <reason>": the page is
+    report.md, not the printout, which gives the reason itself."""
+    folder = hostile.practice()
+    run = hostile.run("report", folder, "--out", "rep", "--as-of", AS_OF, expect=0, out="rep")
+    assert "  Appeal overturn rate: off -- No appeal outcomes" in run.out
+    assert "end of the page" not in run.out
+
+
 @pytest.mark.parametrize("name", ["notices.csv", "appeal_outcomes.csv"])
 def test_report_says_why_an_optional_file_that_is_a_folder_is_not_used(hostile, name):
     folder = hostile.practice()
