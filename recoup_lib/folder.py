@@ -43,6 +43,7 @@ __all__ = [
     "LINE_KEY",
     "set_aside_alarm",
     "required_file_alarms",
+    "optional_file_warnings",
     "existing_folder",
     "files_present",
 ]
@@ -278,7 +279,8 @@ def read_audit_folder(folder: str | Path, use_defaults: bool = True, workers: in
 
 
 def required_file_alarms(counts: pd.DataFrame, problems: list[Problem]) -> tuple[list[str], list[str]]:
-    """(errors, warnings) of an audit folder's two required files (see :func:`set_aside_alarm`).
+    """(errors, warnings) of an audit folder's two required files (see :func:`set_aside_alarm`), and the
+    warnings of its optional ones (:func:`optional_file_warnings`).
 
     ``counts`` is :attr:`AuditInputs.counts`. Either file with no rows at all
     is an error too: with no claim lines there is nothing to audit, and with
@@ -300,7 +302,32 @@ def required_file_alarms(counts: pd.DataFrame, problems: list[Problem]) -> tuple
                                          [p for p in problems if p.file == row.file])
         errors += [error] if error else []
         warnings += [warning] if warning else []
-    return errors, warnings
+    return errors, warnings + optional_file_warnings(counts)
+
+
+#: The rule each optional input file feeds that flags a paid line the file holds no row for.
+_FLAGS_A_LINE_WITHOUT_A_ROW = {"coverage.csv": "coverage_lapsed", "documentation.csv": "missing_documentation"}
+
+
+def optional_file_warnings(counts: pd.DataFrame) -> list[str]:
+    """Warnings for coverage.csv or documentation.csv with no usable row, or more than half set aside.
+
+    Absent, such a file switches its rule off; present, its rule flags every paid line it holds no
+    row for. A file that lost its rows (an export of a header alone, dates the reader refused) would
+    flag the whole practice, findings that come from the file and not from the claims.
+    """
+    warnings = []
+    for row in counts.loc[counts["file"].isin(list(_FLAGS_A_LINE_WITHOUT_A_ROW))].itertuples():
+        rule, aside = _FLAGS_A_LINE_WITHOUT_A_ROW[row.file], row.rows_read - row.rows_used
+        if row.rows_used == 0:
+            what = "a header and no rows" if row.rows_read == 0 else f"all {row.rows_read:,} rows set aside"
+            warnings.append(f"WARNING: {row.file}: no usable row ({what}), so {rule} flags every paid line: "
+                            f"correct the file, or remove it to switch {rule} off.")
+        elif aside * 2 > row.rows_read:
+            warnings.append(f"WARNING: {row.file}: {aside:,} of {row.rows_read:,} rows ({aside / row.rows_read:.0%}) "
+                            f"were set aside, so {rule} flags the paid lines they would have covered: correct "
+                            "them (see rejected.csv) before acting on its findings.")
+    return warnings
 
 
 #: The column a problem names when a row's claim line is missing from the claim lines: the link, not a value.

@@ -19,6 +19,7 @@ import pandas as pd
 from .csvout import to_text_frame
 from .csvread import read_table
 from .errors import InputError, InvalidParameterError, Problem
+from .filekind import not_a_file
 from .money import format_cents
 from .schema import ParsedTable
 
@@ -219,8 +220,9 @@ def read_notices(notices, **checks) -> ParsedTable:
         notices = ParsedTable(data=notices, rows_read=len(notices))
     elif not isinstance(notices, ParsedTable):
         path = Path(notices)
-        if not path.is_file():
-            raise InputError(f"{path}: no such file (expected the notices.csv of the contract: "
+        what = not_a_file(path)
+        if what:
+            raise InputError(f"{path}: {what} (expected the notices.csv of the contract: "
                              "notice_id, payer_id, claim_id, line_no, notice_date, amount, ...)")
         notices = read_table(path, name=NOTICES)
     return set_aside_notices(notices, **checks)[0]
@@ -233,7 +235,8 @@ def notice_checks(folder: str | Path, payers: str | Path | None = None) -> dict[
     :func:`read_notices`, so a notice of an appeal folder is set aside there
     exactly when ``recoup appeal FOLDER`` sets it aside. Each file that is
     absent leaves its check out (a notices file on its own is checked
-    against itself only).
+    against itself only); a folder under its name is read, so the reader
+    names it, as ``recoup appeal`` does, rather than leave its check out.
 
     Parameters
     ----------
@@ -251,6 +254,6 @@ def notice_checks(folder: str | Path, payers: str | Path | None = None) -> dict[
     folder = Path(folder)
     found = {"payers": Path(payers) if payers is not None else folder / "payers.csv",
              "claim_lines": folder / "claim_lines.csv", "payments": folder / "payments.csv"}
-    if not (found["claim_lines"].is_file() and found["payments"].is_file()):
+    if not (found["claim_lines"].exists() and found["payments"].exists()):
         del found["claim_lines"], found["payments"]
-    return {key: read_table(path, name=f"{key}.csv").data for key, path in found.items() if path.is_file()}
+    return {key: read_table(path, name=f"{key}.csv").data for key, path in found.items() if path.exists()}

@@ -150,6 +150,9 @@ def test_an_sv1_before_the_first_lx_of_its_claim_is_set_aside_and_counted(tmp_pa
     ({"files": [{"kind": "claims", "file": "charges.csv", "columns": {"paid_amt": "x"}}]},
      "files[0].columns.paid_amt", "a field of claims"),
     ([1, 2], "the whole file", "the mapping.json that `recoup import` writes"),
+    # another JSON file of the kit (recoup report's summary.json) was taken for an empty mapping
+    ({"as_of": "2026-08-19", "lines": 3000, "taken_back_cents": 254311}, "the whole file",
+     "the mapping.json that `recoup import` writes"),
 ])
 def test_a_malformed_map_is_refused_naming_the_file_and_key(tmp_path, capsys, document, key, expected):
     claims = write(tmp_path / "charges.csv", [CLAIMS, *ROWS])
@@ -159,6 +162,29 @@ def test_a_malformed_map_is_refused_naming_the_file_and_key(tmp_path, capsys, do
     assert code == 1
     assert err.startswith(f"recoup import: bad_map.json: {key}: expected {expected}")
     assert "unexpected error" not in err and "claim_lines.csv" not in written(tmp_path)
+
+
+@pytest.mark.parametrize(("text", "expected"), [("[" * 100_000 + "]" * 100_000, "nested too deeply"),
+                                                ("{not json", "Expecting property name")])
+def test_an_unreadable_map_is_refused_naming_the_file(tmp_path, capsys, text, expected):
+    """JSON nested past Python's recursion limit ended in "an input nested too deeply", no file named."""
+    claims = write(tmp_path / "charges.csv", [CLAIMS, *ROWS])
+    mapfile = tmp_path / "bad_map.json"
+    mapfile.write_text(text)
+    code, _, err = run(tmp_path, capsys, "--claims", claims, "--map", mapfile)
+    assert code == 1 and err.startswith("recoup import: bad_map.json: not a readable mapping file (")
+    assert expected in err and "claim_lines.csv" not in written(tmp_path)
+
+
+def test_a_mapping_saved_with_a_byte_order_mark_is_accepted_back(tmp_path, capsys):
+    """A mapping.json edited and saved by Windows Notepad starts with a UTF-8 byte-order mark: it was
+    refused with Python's "Unexpected UTF-8 BOM (decode using utf-8-sig)"."""
+    claims = write(tmp_path / "charges.csv", [CLAIMS, *ROWS])
+    assert run(tmp_path, capsys, "--claims", claims)[0] == 0
+    mapping = tmp_path / "out" / "mapping.json"
+    edited = tmp_path / "edited.json"
+    edited.write_bytes(b"\xef\xbb\xbf" + mapping.read_bytes())
+    assert load_mapping(edited) == load_mapping(mapping)
 
 
 def test_the_mapping_an_import_wrote_is_accepted_back_with_lists_where_documented(tmp_path, capsys):

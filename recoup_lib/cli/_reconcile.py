@@ -65,14 +65,15 @@ def _as_of(text: str | None) -> dt.date | None:
 def _notices(args):
     """The notices read and checked as ``recoup appeal`` checks them, and the files they were checked against."""
     from ..errors import UsageError
+    from ..filekind import not_a_file
     from ..notices import notice_checks, read_notices
 
     if args.notices is None:
         if args.payers is not None:
             raise UsageError("--payers: only used with --notices (it checks the notices' payers)")
         return None, []
-    if args.payers is not None and not args.payers.is_file():
-        raise UsageError(f"--payers: no such file {str(args.payers)!r}")
+    if args.payers is not None and not_a_file(args.payers):
+        raise UsageError(f"--payers {str(args.payers)!r}: {not_a_file(args.payers)}; expected a payers.csv file")
     checks = notice_checks(args.notices.parent, payers=args.payers) if args.notices.is_file() else {}
     return read_notices(args.notices, **checks), [f"{name}.csv" for name in checks]
 
@@ -100,7 +101,8 @@ def run(args) -> int:
           + (", and the notice rows set aside to notices_rejected.csv." if notices is not None
              and notices.rows_set_aside else "."))
     if notices is not None and not notices.rows_used:
-        print(f"recoup reconcile: warning: no notice of {args.notices} could be used ({notices.rows_read} read, "
-              f"{notices.rows_set_aside} set aside: see {args.out / 'notices_rejected.csv'}), so no recoupment is "
+        why = (f"{notices.rows_read} read, {notices.rows_set_aside} set aside: see "
+               f"{args.out / 'notices_rejected.csv'}" if notices.rows_read else "it holds no row")
+        print(f"recoup reconcile: warning: no notice of {args.notices} could be used ({why}), so no recoupment is "
               "linked to a notice and the open ledger is empty", file=sys.stderr)
     return 0

@@ -40,10 +40,16 @@ def load_mapping(mapping) -> dict:
         return _checked_mapping(mapping, "the mapping")
     path = Path(mapping)
     try:
-        data = json.loads(path.read_text(encoding="utf-8"))
+        data = json.loads(path.read_text(encoding="utf-8-sig"))
     except (OSError, ValueError) as exc:
         raise InputError(f"{path.name}: not a readable mapping file ({exc})") from None
+    except RecursionError:
+        raise InputError(f"{path.name}: not a readable mapping file (nested too deeply)") from None
     return _checked_mapping(data, path.name)
+
+
+#: The keys that make a JSON object a mapping: another JSON file of the kit (a summary.json) holds none.
+_MAPPING_KEYS = {"columns", "files", "fill_down"}
 
 
 def _checked_mapping(data, name: str) -> dict:
@@ -55,7 +61,7 @@ def _checked_mapping(data, name: str) -> dict:
                           "Give back the mapping.json an earlier `recoup import` wrote, or correct "
                           "that entry.")
 
-    if not isinstance(data, dict):
+    if not isinstance(data, dict) or (data and not _MAPPING_KEYS & set(data)):
         raise refuse("the whole file", "the mapping.json that `recoup import` writes (an object "
                      "with 'columns')", data)
     columns = data.get("columns", {})

@@ -41,6 +41,27 @@ def _as_list(value) -> list:
     return list(value)
 
 
+def _each_once(given: dict[str, list]) -> tuple[dict[str, list], list[str]]:
+    """Each kind's files with a file named twice for it kept the first time, and a message per repeat.
+
+    Read twice, every row of the second reading would be set aside as a repeat "from another file".
+    The same file may still be given for two kinds (one export holding both charges and payments).
+    """
+    once, repeats = {}, []
+    for kind, specs in given.items():
+        seen = set()
+        once[kind] = []
+        for spec in specs:
+            path, sheet = split_sheet(spec)
+            key = (path.resolve(), sheet)
+            if key in seen:
+                repeats.append(f"{shown(spec)}: named twice as {kind}; read once")
+                continue
+            seen.add(key)
+            once[kind].append(spec)
+    return once, repeats
+
+
 def _is_x12_source(spec) -> bool:
     """Whether a file given is X12 (an 837 or 835) rather than an export; a folder is read as X12.
 
@@ -340,15 +361,15 @@ def import_files(claims, payments=None, coverage=None, documentation=None, colum
             raise UsageError(f"--fill-down {wrong}: unknown field, or not one a grouped report prints on a "
                              f"group's first row only; fields: {', '.join(_fill_down_fields())}")
         mapping = {**mapping, "fill_down": list(dict.fromkeys(fill_down))}
-    given = {"claims": _as_list(claims), "payments": _as_list(payments),
-             "coverage": _as_list(coverage), "documentation": _as_list(documentation)}
+    given, repeats = _each_once({"claims": _as_list(claims), "payments": _as_list(payments),
+                                 "coverage": _as_list(coverage), "documentation": _as_list(documentation)})
     if not given["claims"]:
         raise UsageError("claims: at least one claims file (an export or 837s) is required")
     inputs = [split_sheet(p)[0] for kind in KINDS for p in given[kind]]
     for path in inputs:
         check_readable(path)
     reports: list[SourceReport] = []
-    messages: list[str] = []
+    messages: list[str] = repeats
     problems: list[Problem] = []
     seen: dict[str, list[str]] = {}
     tables: dict[str, pd.DataFrame] = {}

@@ -183,7 +183,7 @@ class Report(StepResult):
         for name in HEADLINE_METRICS:
             row = by.loc[name]
             value, basis = format_metric(row)
-            out.append(f"  {row['label']}: {value}" + (f" ({basis})" if basis else "")
+            out.append(f"  {row['label']}: {value}" + (f" ({basis})" if basis and row["available"] else "")
                        + ("" if row["available"] else f" -- {row['note']}"))
         out += [f"  {message}" for message in self.messages]
         return "\n".join(out)

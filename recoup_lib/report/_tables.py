@@ -137,7 +137,8 @@ def _set_aside(parsed: ParsedTable, mask: np.ndarray, label: str, column: str, e
 
 
 def read_recoupments(path: str | Path) -> ParsedTable:
-    """Read a recoupments.csv (rows with an amount not above 0 are set aside).
+    """Read a recoupments.csv (rows with an amount not above 0, or a net_amount below 0 or above the
+    amount, are set aside).
 
     Returns
     -------
@@ -154,6 +155,12 @@ def read_recoupments(path: str | Path) -> ParsedTable:
     amount = parsed.data["amount_cents"].astype("int64").to_numpy()
     parsed = _set_aside(parsed, amount <= 0, path.name, "amount_cents",
                         "a positive amount taken back (a deferral or a payment is not a recoupment)")
+    if "net_amount_cents" in parsed.data.columns:
+        net = parsed.data["net_amount_cents"]
+        outside = (net.notna() & ((net < 0) | (net > parsed.data["amount_cents"]))).to_numpy(dtype=bool)
+        parsed = _set_aside(parsed, outside, path.name, "net_amount_cents",
+                            "a net amount from 0 to the row's amount (each dollar taken back once: never "
+                            "more than the gross amount, never a negative take-back)")
     row = parsed.data["_row"]
     parsed.data = recoupments_frame(parsed.data.drop(columns=["_row"]))
     parsed.data.insert(0, "_row", row.to_numpy())

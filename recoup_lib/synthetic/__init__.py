@@ -23,6 +23,7 @@ from __future__ import annotations
 import contextlib
 import math
 import os
+import re
 from dataclasses import fields
 from pathlib import Path
 
@@ -208,11 +209,16 @@ def _workers(workers: int | None) -> int:
     return int(workers) if workers else (os.cpu_count() or 1)
 
 
+_ISO_DAY = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
+
+
 def _period_day(value, name: str) -> np.datetime64 | None:
     """A ``start`` or ``end`` given by the user as a day (None: the profile's), or a message naming it."""
     if value is None or (isinstance(value, str) and not value.strip()):
         return None
     try:
+        if isinstance(value, str) and not _ISO_DAY.fullmatch(value.strip()):
+            raise ValueError(value)  # numpy reads "today", "now" (the wall clock) and "20250601" (a year)
         return np.datetime64(value.strip() if isinstance(value, str) else value, "D")
     except (ValueError, TypeError):
         raise InvalidParameterError(f"{name} must be a real date written YYYY-MM-DD; got {value!r}") from None

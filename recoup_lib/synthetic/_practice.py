@@ -446,13 +446,16 @@ def build_clean(profile: Profile, seed: int, n_lines: int, start, end, refs: Ref
             seen = pd.concat([e[["patient", "service_date"]] for e in enc_frames])
             dup = enc.merge(seen.assign(_seen=True), on=["patient", "service_date"], how="left")["_seen"]
             enc = enc.loc[dup.isna().to_numpy()].reset_index(drop=True)
-        lines = _visit_lines(profile, seed, enc, patients, providers, batch, vocab)
-        have += len(lines["encounter"])
-        enc_frames.append(enc)
-        line_parts.append(lines)
+        if len(enc):
+            lines = _visit_lines(profile, seed, enc, patients, providers, batch, vocab)
+            have += len(lines["encounter"])
+            enc_frames.append(enc)
+            line_parts.append(lines)
         batch += 1
-        if batch > 20:
-            raise RuntimeError("could not simulate enough visits; check the profile's coverage and weights")
+        if batch > 20 and have < n_lines:
+            raise ValueError(f"too few visits fit between {start} and {end} for the lines asked: the practice's "
+                             "patients are seen at most once a day; give a longer period or fewer lines, or check "
+                             "the profile's coverage and weights")
     enc = pd.concat(enc_frames, ignore_index=True)
     lines = {c: np.concatenate([part[c] for part in line_parts]) for c in line_parts[0]}
 

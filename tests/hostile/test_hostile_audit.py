@@ -296,6 +296,31 @@ def test_a_required_file_with_only_its_header_is_exit_1_and_writes_no_findings(h
     assert {row["file"]: row["rows_read"] for row in status["files"]}[file] == 0
 
 
+@pytest.mark.parametrize("file, rule", [("coverage.csv", "coverage_lapsed"),
+                                        ("documentation.csv", "missing_documentation")])
+@pytest.mark.parametrize("how", ["header_only", "every_row_set_aside", "most_rows_set_aside"])
+def test_an_optional_file_that_lost_its_rows_is_warned_about(hostile, file, rule, how):
+    """A coverage.csv whose every date was refused flagged every paid line coverage_lapsed, the whole
+    practice's payments at risk, with exit 0 and no word that the file, not the claims, was the cause."""
+    folder = hostile.practice()
+    column = {"coverage.csv": "effective_date", "documentation.csv": "note_present"}[file]
+
+    def lose(rows):
+        if how == "header_only":
+            del rows[1:]
+            return
+        i = rows[0].index(column)
+        for r in rows[1:] if how == "every_row_set_aside" else rows[1:len(rows) * 2 // 3]:
+            r[i] = "lost"
+    rewrite_csv(folder / file, lose)
+    run = hostile.run("audit", folder, "--out", "out", expect=0, out="out")
+    warned = [line for line in run.err.splitlines() if line.startswith(f"WARNING: {file}:")]
+    assert len(warned) == 1 and rule in warned[0], run.err
+    assert ("no usable row" in warned[0]) == (how != "most_rows_set_aside")
+    clean = hostile.run("audit", hostile.practice("clean"), "--out", "out_clean", expect=0, out="out_clean")
+    assert "WARNING" not in clean.err
+
+
 @pytest.mark.parametrize("where", ["input", "inside_input", "holds_input", "user_file", "a_file", "under_a_file",
                                    "symlink_to_input", "edited_kit_file", "root"])
 def test_an_unsafe_out_is_refused_with_exit_2_and_nothing_changes(hostile, where):

@@ -7,6 +7,7 @@ import csv
 import io
 import json
 import os
+import shutil
 import zipfile
 
 import pytest
@@ -260,6 +261,39 @@ def test_reconcile_bad_options(hostile, argv):
     hostile.run("reconcile", folder / "remits", *argv, "--out", "rc", expect={1, 2}, out="rc")
 
 
+@pytest.mark.parametrize("option", ["--notices", "--payers"])
+@pytest.mark.parametrize("given, said", [("a_folder", "a folder"), ("/dev/null", "not a regular file")])
+def test_reconcile_names_what_a_notices_or_payers_path_is(hostile, option, given, said):
+    """A folder or a device given as --notices or --payers was called "no such file"."""
+    folder = hostile.practice()
+    hostile.path("a_folder").mkdir()
+    notices = given if option == "--notices" else folder / "notices.csv"
+    payers = ["--payers", given] if option == "--payers" else []
+    hostile.run("reconcile", folder / "remits", "--notices", notices, *payers, "--out", "rc",
+                expect={1, 2}, out="rc", names=[given, said])
+    assert not hostile.path("rc").exists()
+
+
+@pytest.mark.parametrize("name", ["payers.csv", "claim_lines.csv"])
+def test_reconcile_names_a_folder_under_the_name_of_a_file_the_notices_are_checked_against(hostile, name):
+    """A folder named payers.csv beside the notices was passed over in silence, so no notice's payer was
+    checked, where recoup appeal on the same folder stops naming it."""
+    folder = hostile.practice()
+    (folder / name).unlink()
+    (folder / name).mkdir()
+    hostile.run("reconcile", folder / "remits", "--notices", folder / "notices.csv", "--out", "rc", expect=1,
+                out="rc", names=[f"{name}: a folder in {folder}; expected a CSV file"])
+
+
+def test_reconcile_of_notices_holding_no_row_says_so_and_points_to_no_file_it_did_not_write(hostile):
+    folder = hostile.practice()
+    rewrite_csv(folder / "notices.csv", lambda rows: rows.__delitem__(slice(1, None)))
+    run = hostile.run("reconcile", folder / "remits", "--notices", folder / "notices.csv", "--out", "rc",
+                      expect=0, out="rc")
+    assert "could be used (it holds no row)" in run.err
+    assert "notices_rejected.csv" not in run.out + run.err and not hostile.path("rc/notices_rejected.csv").exists()
+
+
 # --- appeal and score-appeals -------------------------------------------------------------------
 
 @pytest.mark.parametrize(("file", "column", "value"), [
@@ -409,6 +443,31 @@ def test_report_hostile_optional_files(hostile, extra):
     else:
         hostile.write("practice/appeal_outcomes.csv", f"notice_id,level,outcome\n{EVIL},1,won\n,,\n")
     hostile.run("report", folder, "--out", "rep", "--as-of", AS_OF, "--xlsx", expect=0, out="rep")
+
+
+@pytest.mark.parametrize("net", ["-500.00", "99999.00"])
+def test_report_sets_aside_a_recoupment_whose_net_amount_is_not_within_its_amount(hostile, net):
+    """A hand-edited net_amount below 0 or above the gross amount was summed as money taken back: a
+    negative take-back, or more taken back once than was taken at all."""
+    folder = hostile.practice()
+    hostile.write("practice/recoupments.csv", "payment_date,amount,net_amount\n2025-03-01,100.00,40.00\n"
+                  f"2025-03-02,200.00,{net}\n2025-03-03,300.00,\n")
+    shutil.rmtree(folder / "remits")
+    run = hostile.run("report", folder, "--out", "rep", "--as-of", AS_OF, expect=0, out="rep")
+    assert "recoupments.csv: 3 rows read = 2 used + 1 set aside" in run.out
+    assert "Money taken back: $340.00" in run.out  # 40.00, and 300.00 in full where no net is given
+    rejected = list(csv.DictReader(open(hostile.path("rep/rejected.csv"), encoding="utf-8")))
+    assert [(r["file"], r["row"], r["column"], r["value"]) for r in rejected] == [
+        ("recoupments.csv", "3", "net_amount", net)]
+
+
+def test_report_printout_says_why_a_metric_is_off_once(hostile):
+    """The printout read "off (switched off (see the end of the page)) -- <reason>": the page is
+    report.md, not the printout, which gives the reason itself."""
+    folder = hostile.practice()
+    run = hostile.run("report", folder, "--out", "rep", "--as-of", AS_OF, expect=0, out="rep")
+    assert "  Appeal overturn rate: off -- No appeal outcomes" in run.out
+    assert "end of the page" not in run.out
 
 
 @pytest.mark.parametrize("name", ["notices.csv", "appeal_outcomes.csv"])
@@ -637,6 +696,21 @@ def test_import_on_hostile_exports(hostile, case):
     hostile.write("in/charges.csv", text)
     hostile.run("import", "--claims", "in/charges.csv", "--out", out, expect=expect, out="imp",
                 names=["charges.csv"] if expect == 1 else ["--out"] if expect == 2 else [])
+
+
+def test_import_of_a_file_named_twice_reads_it_once(hostile):
+    """Named twice (another spelling of its path, a link to it), a file was read twice and every row of
+    the second reading set aside as "the same claim_id and line_no came earlier from another file"."""
+    hostile.write("in/charges.csv", CLAIMS)
+    os.symlink("charges.csv", hostile.path("in/link.csv"))
+    run = hostile.run("import", "--claims", "in/charges.csv", "--claims", "./in/charges.csv", "--claims",
+                      "in/link.csv", "--out", "imp", expect=0, out="imp")
+    assert "charges.csv (claims: CSV, UTF-8): 2 rows read = 2 used + 0 set aside" in run.out
+    assert "./in/charges.csv: named twice as claims; read once" in run.out
+    assert "in/link.csv: named twice as claims; read once" in run.out
+    assert "set aside: the same claim_id" not in run.out and not hostile.path("imp/import_rejected_rows").exists()
+    counts = list(csv.DictReader(open(hostile.path("imp/import_counts.csv"), encoding="utf-8")))
+    assert [(r["file"], r["rows_read"], r["rows_used"]) for r in counts] == [("charges.csv", "2", "2")]
 
 
 def _zipped(*members: tuple[str, str]) -> bytes:

@@ -82,6 +82,25 @@ def test_bad_generate_options_are_usage_errors(hostile, argv):
     assert not hostile.path("p").exists()
 
 
+@pytest.mark.parametrize("option, value", [("--end", "today"), ("--start", "now"), ("--start", "20250601"),
+                                           ("--end", "2025-06-01T00:00")])
+def test_a_period_date_not_written_yyyy_mm_dd_is_a_usage_error(hostile, option, value):
+    """numpy read ``today`` and ``now`` as the wall clock (a practice that changed with the day it was
+    made) and ``20250601`` as the year 20,250,601."""
+    hostile.run("generate", "--lines", "50", option, value, "--out", "p", expect=2, out="p",
+                names=[f"{option[2:]} must be a real date written YYYY-MM-DD; got {value!r}"])
+    assert not hostile.path("p").exists()
+
+
+@pytest.mark.parametrize("start, end", [("2025-06-09", "2025-06-10"), ("2025-01-04", "2025-01-05")])
+def test_a_period_too_short_for_the_lines_says_so(hostile, start, end):
+    """Two weekdays (or a weekend, when a family practice sees nobody) hold too few visits for 200 lines:
+    the run ended in numpy's "need at least one array to concatenate"."""
+    hostile.run("generate", "--lines", "200", "--start", start, "--end", end, "--out", "p", expect=2, out="p",
+                names=[f"too few visits fit between {start} and {end}", "give a longer period or fewer lines"])
+    assert not hostile.path("p").exists()
+
+
 @pytest.mark.parametrize("profile", [
     "{not json", "[]", '{"period": 5}', json.dumps({"period": {"start": "2025-01-01", "end": "2025-12-31"},
                                                     "providers": 3, "payer_mix": {"X": 1.0}, "em_levels": [],
