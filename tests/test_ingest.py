@@ -622,6 +622,10 @@ def test_cli_exit_codes_and_messages(tmp_path, capsys):
     assert "c.csv (claims: CSV, Windows-1252, header on row 4): 7 rows read = 3 used + 4 set aside" in out
     assert main(["import", "--claims", str(claims), "--column", "nope=X", "--out", str(tmp_path / "o2")]) == 2
     assert main(["import", "--claims", str(claims), "--column", "service_date", "--out", str(tmp_path / "o2")]) == 2
+    capsys.readouterr()
+    assert main(["import", "--claims", str(claims), "--column", "service_date=DOS", "--column",
+                 "service_date=Date Billed", "--out", str(tmp_path / "o2")]) == 2
+    assert "--column service_date= is given twice ('DOS' and 'Date Billed')" in capsys.readouterr().err
     assert main(["import", "--claims", str(tmp_path / "p.csv"), "--out", str(tmp_path / "o2")]) == 1
     err = capsys.readouterr().err
     assert "no header for required field 'patient_id'" in err and "Headers seen: 'Claim #'" in err

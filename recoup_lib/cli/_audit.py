@@ -40,7 +40,7 @@ def run(args) -> int:
 
     only = None
     if args.only is not None:
-        only = [x.strip() for x in args.only.split(",") if x.strip()]
+        only = [x.strip().lower() for x in args.only.split(",") if x.strip()]
         if not only:
             raise UsageError(f"--only: expected error types separated by commas; got {args.only!r} "
                              f"(known: {', '.join(ERROR_TYPES)})")

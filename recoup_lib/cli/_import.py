@@ -53,6 +53,9 @@ def parse_columns(items: list[str]) -> dict:
             if isinstance(columns[name], list):
                 columns[name].append(header)
         else:
+            if name in columns and columns[name] != (header or None):
+                raise UsageError(f"--column {name}= is given twice ({columns[name] or 'left out'!r} and "
+                                 f"{header or 'left out'!r}): give one header for it")
             columns[name] = header or None
     return columns
 

@@ -70,7 +70,7 @@ from ..schema import SPECS, ParsedTable, parse_table
 from ._engine import AuditResult, audit_tables
 from ._registry import RuleRegistry, default_registry
 
-__all__ = ["audit_folder_partitioned", "parse_size", "PartitionedAuditResult", "plan_partitions"]
+__all__ = ["audit_folder_partitioned", "parse_size", "size_text", "PartitionedAuditResult", "plan_partitions"]
 
 #: Memory model (measured on generated practices): an in-memory audit peaks at about eight
 #: bytes per byte of its CSV inputs; a worker process holds about 200 MB before any data.
@@ -101,6 +101,11 @@ def parse_size(size) -> int:
     return int(float(match.group(1)) * _UNIT[match.group(2).lower()])
 
 
+def size_text(size: int) -> str:
+    """A size in the words of the messages: ``"512 MB"``, or bytes under a megabyte (``"10,000 bytes"``)."""
+    return f"{size / 10**6:,.0f} MB" if size >= 10**6 else f"{size:,} bytes"
+
+
 def plan_partitions(input_bytes: int, max_memory: int, workers: int) -> tuple[int, int]:
     """How many patient partitions, and how many audited side by side, fit ``max_memory``.
 
@@ -118,7 +123,7 @@ def plan_partitions(input_bytes: int, max_memory: int, workers: int) -> tuple[in
         if part_bytes >= _SMALLEST_PART:
             return max(1, math.ceil(input_bytes / part_bytes)), side_by_side
     least = _PARENT_BYTES + _SMALLEST_PART * _BYTES_PER_INPUT_BYTE
-    raise InvalidParameterError(f"max_memory {max_memory / 10**6:,.0f} MB is too small to audit in "
+    raise InvalidParameterError(f"max_memory {size_text(max_memory)} is too small to audit in "
                                 f"partitions; give at least {math.ceil(least / 10**6)} MB")
 
 

@@ -40,6 +40,7 @@ from ._blocks import (
     parse_size,
     plan_layout,
     run_blocks,
+    size_text,
     wait_for_workers,
     whole_block,
     workers_within,
@@ -336,7 +337,7 @@ def generate(out: str | Path, lines: int = 20000, seed: int = 0, error_rate: flo
     need = memory_needed(layout.lines, whole=False)
     if not whole_fits and need > budget:
         raise InvalidParameterError(
-            f"max_memory {budget / 10**6:,.0f} MB is too small to generate {layout.lines:,} lines; "
+            f"max_memory {size_text(budget)} is too small to generate {layout.lines:,} lines; "
             f"block by block it takes about {math.ceil(need / 10**6):,} MB")
     if remits:
         raise InvalidParameterError(

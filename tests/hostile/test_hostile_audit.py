@@ -371,6 +371,18 @@ def test_bad_options_are_usage_errors(hostile, argv):
     hostile.run("audit", folder, "--out", "out", *argv, expect=2)
 
 
+def test_only_takes_error_types_in_any_case_as_the_files_do(hostile):
+    folder = hostile.practice()
+    hostile.run("audit", folder, "--out", "out", "--only", "DUPLICATE_CLAIM, Upcoding", expect=0, out="out")
+
+
+def test_a_budget_under_a_megabyte_is_named_in_bytes(hostile):
+    """--max-memory 10KB was refused as "0 MB is too small"."""
+    folder = hostile.practice()
+    hostile.run("audit", folder, "--out", "out", "--max-memory", "10KB", expect=2,
+                names=["max_memory 10,000 bytes is too small"])
+
+
 @pytest.mark.parametrize("target", ["no_such_folder", "a_file.csv"])
 def test_a_missing_folder_is_exit_1_naming_it(hostile, target):
     if target.endswith(".csv"):
