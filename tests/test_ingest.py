@@ -487,12 +487,12 @@ def test_a_formula_without_a_saved_value_is_named_in_the_summary(tmp_path, saved
 
 
 def test_column_option_settles_overrides_and_leaves_out(tmp_path):
-    header = HEADER.replace("DOS", "Svc Dt").replace("Claim #", "Claim #,Claim ID")
+    header = HEADER.replace("DOS", "Seen On").replace("Claim #", "Claim #,Claim ID")
     rows = [r.replace("C1,", "C1,X1,", 1).replace("C2,", "C2,X2,", 1) for r in ROWS]
     path = write_claims(tmp_path / "c.csv", rows=rows, header=header, title=False, total=False)
     with pytest.raises(InputError, match="'claim_id' matches 'Claim #' and 'Claim ID'"):
-        import_files(path, columns={"service_date": "Svc Dt"})
-    result = import_files(path, columns={"service_date": "Svc Dt", "claim_id": "Claim ID",
+        import_files(path, columns={"service_date": "Seen On"})
+    result = import_files(path, columns={"service_date": "Seen On", "claim_id": "Claim ID",
                                          "diagnosis_codes": None})
     lines = result.tables["claim_lines.csv"]
     assert lines["claim_id"].tolist() == ["X1", "X1", "X2"]
@@ -500,21 +500,21 @@ def test_column_option_settles_overrides_and_leaves_out(tmp_path):
     with pytest.raises(UsageError, match="no file has a header 'Nope'"):
         import_files(path, columns={"service_date": "Nope"})
     with pytest.raises(UsageError, match="unknown field 'service_dat'"):
-        import_files(path, columns={"service_dat": "Svc Dt"})
+        import_files(path, columns={"service_dat": "Seen On"})
 
 
 def test_mapping_json_is_written_and_accepted_back(tmp_path):
-    header = HEADER.replace("DOS", "Svc Dt")
+    header = HEADER.replace("DOS", "Seen On")
     path = write_claims(tmp_path / "c.csv", header=header)
-    first = import_files(path, columns={"service_date": "Svc Dt"})
+    first = import_files(path, columns={"service_date": "Seen On"})
     first.write(tmp_path / "out")
     mapping = json.loads((tmp_path / "out" / "mapping.json").read_text())
-    assert mapping["columns"]["claims"]["service_date"] == "Svc Dt"
+    assert mapping["columns"]["claims"]["service_date"] == "Seen On"
     assert mapping["columns"]["claims"]["modifiers"] == ["Mod 1", "Mod 2"]
     again = import_files(path, mapping=tmp_path / "out" / "mapping.json")
     pd.testing.assert_frame_equal(again.tables["claim_lines.csv"], first.tables["claim_lines.csv"])
-    other = write_claims(tmp_path / "d.csv", header=header.replace("Svc Dt", "Date"))
-    with pytest.raises(InputError, match="maps 'service_date' to 'Svc Dt', which this file does not have"):
+    other = write_claims(tmp_path / "d.csv", header=header.replace("Seen On", "Date"))
+    with pytest.raises(InputError, match="maps 'service_date' to 'Seen On', which this file does not have"):
         import_files(other, mapping=mapping)
 
 

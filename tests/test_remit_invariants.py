@@ -115,10 +115,16 @@ def test_taken_back_counts_each_dollar_once_and_net_never_exceeds_gross(history)
 NAMES = st.text(alphabet="abcdefghij0123456789 _-()", min_size=1, max_size=12)
 
 
+#: A file holding a transaction that repeats another file's (same sender, trace number and amount)
+#: with other claims: which copy is kept follows the paths' order (docs/contract.md), so the totals
+#: of such a pair depend on the names by design, and it is left out of the test on names.
+CONFLICTING_REPEAT = {"tigershark-835-example-2.txt"}
+
+
 @SLOW
 @given(st.lists(st.tuples(st.sampled_from(sorted(p.name for p in PUBLIC.iterdir()
                                                  if p.suffix in (".edi", ".txt", ".835")
-                                                 and p.name != "expected.csv")),
+                                                 and p.name not in CONFLICTING_REPEAT)),
                           NAMES, st.sampled_from(["", "2025", "2025/Q1", "old/copy"])),
                 min_size=1, max_size=8))
 def test_a_remittance_is_counted_once_whatever_the_file_names_and_folders(copies):

@@ -25,7 +25,7 @@ def add_parser(sub):
                    help="documentation export: note present, signed, documented code (optional)")
     p.add_argument("--column", action="append", default=[], metavar="FIELD=HEADER",
                    help="settle or override a field in every file that has that header, e.g. "
-                   "--column service_date='Svc Dt'; repeat for modifiers or diagnosis_codes to list "
+                   "--column service_date='Seen On'; repeat for modifiers or diagnosis_codes to list "
                    "several headers; FIELD= leaves a field out")
     p.add_argument("--fill-down", action="append", default=[], metavar="FIELD",
                    help="a field the report prints only on the first row of each group (a claim's number "

@@ -3,7 +3,7 @@
 Drills lesson 09. The materials are a messy practice-management export made
 from a generated practice (its SEED), written to a private folder: the
 export itself, a copy whose dates of service were typed day-first on a few
-rows, a copy whose date-of-service header is ``Svc Dt``, a copy printed as a
+rows, a copy whose date-of-service header is ``Seen On``, a copy printed as a
 grouped report (each claim's number, patient, payer, provider and dates on
 its first line only), and the same claims as 837 files. The expected answers come from importing and auditing them
 when a check runs.
@@ -63,7 +63,7 @@ def _folder(seed: int) -> str:
             rows[i][dos] = f"{day}/{month}/{year}"
 
     def rename(rows):
-        rows[4][rows[4].index(HEADERS["service_date"])] = "Svc Dt"
+        rows[4][rows[4].index(HEADERS["service_date"])] = "Seen On"
 
     def grouped(rows):
         header = rows[4]
@@ -96,7 +96,7 @@ def _imported(folder: str, claims: str):
     f = Path(folder)
     return import_files(f / claims, payments=f / "payments.xlsx", coverage=f / "coverage.csv",
                         documentation=f / "documentation.csv",
-                        columns={"service_date": "Svc Dt"} if claims == "charges_svc.csv" else None,
+                        columns={"service_date": "Seen On"} if claims == "charges_svc.csv" else None,
                         fill_down=list(GROUP) if claims == "charges_grouped.csv" else None)
 
 
@@ -168,15 +168,15 @@ def _typed_keys(m):
     return {f"{c}/{int(n)}" for c, n in zip(bad[HEADERS["claim_id"]], bad[HEADERS["line_no"]])}
 
 
-@EX.question("q6", prompt="charges_svc.csv calls the date of service 'Svc Dt', a name the kit does not know. "
+@EX.question("q6", prompt="charges_svc.csv calls the date of service 'Seen On', a name the kit does not know. "
                           "Which option settles it?",
              rule="--column FIELD=HEADER names, for one field, the header that holds it; it applies to every "
                   "file that has that header and is written into mapping.json for the next import.",
              source="lesson 09 section 5", kind="choice",
-             choices=("--column service_date=Svc Dt", "--column Svc Dt=service_date",
-                      "--column submitted_date=Svc Dt"))
+             choices=("--column service_date=Seen On", "--column Seen On=service_date",
+                      "--column submitted_date=Seen On"))
 def _column_option(m):
-    return "--column service_date=Svc Dt"
+    return "--column service_date=Seen On"
 
 
 @EX.question("q7", prompt="Audited with the practice's reference tables, do the clearinghouse's 837 files "
