@@ -450,6 +450,23 @@ def test_a_claim_merged_down_the_rows_of_its_lines_gives_each_line_its_claim(tmp
     assert result.sources[0].rows_set_aside == 1  # the title row, merged across the columns
 
 
+def test_a_modifiers_header_merged_over_two_columns_reads_both_modifiers(tmp_path):
+    """A report heads its two modifier columns with one ``Modifiers`` cell merged across them; the
+    second column's modifier (a 59 that unbundles a pair) belongs to the line as much as the first."""
+    book = openpyxl.Workbook()
+    ws = book.active
+    ws.append(["Claim #", "Line #", "Patient Acct", "Ins Code", "Rendering NPI", "DOS", "Date Billed", "CPT",
+               "Modifiers", None, "Units", "Billed Amt"])
+    ws.merge_cells("I1:J1")
+    day, billed = dt.date(2025, 1, 31), dt.date(2025, 2, 3)
+    ws.append(["C1", 1, "P1", "MCR01", 1234567893, day, billed, "97140", "GP", "59", 1, 50])
+    ws.append(["C1", 2, "P1", "MCR01", 1234567893, day, billed, "97110", None, "GP", 1, 40])
+    book.save(tmp_path / "charges.xlsx")
+    lines = import_files(tmp_path / "charges.xlsx").tables["claim_lines.csv"]
+    assert lines["modifiers"].tolist() == ["GP;59", "GP"]
+    assert "Modifiers (2)" not in lines.columns
+
+
 def _charges_with_a_formula(path: Path, saved_value: bool) -> Path:
     """A workbook whose charge is a formula, as a script writes it (no saved value), or as a spreadsheet
     program saves it (the formula and its value)."""
