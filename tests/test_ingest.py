@@ -111,6 +111,26 @@ def test_codes_are_read_as_payers_write_them_without_a_spreadsheet_text_mark(tmp
     assert result.sources[1].rows_set_aside == 0
 
 
+def test_ids_and_codes_a_data_tool_wrote_as_decimal_numbers_are_read_whole(tmp_path):
+    """A number column with a blank cell goes through pandas or a database export as decimals: claim
+    1001 is written 1001.0, CPT 99213 99213.0, modifier 59 59.0. Kept so, claim 1001.0 and the payment
+    of claim 1001 were two claims, and 97140.0 matched no fee schedule, edit or MUE. A diagnosis code
+    keeps its own decimals (ICD-9 250.00)."""
+    header = "Claim #,Line #,Patient Acct,Ins Code,Rendering NPI,DOS,Date Billed,CPT,Mod 1,Units,Billed Amt,Dx 1,POS"
+    rows = ["1001.0,1.0,123.0,MCR01,1234567893.0,01/31/2025,2/3/25,97140.0,59.0,1.0,50.0,M54.50,11.0",
+            "1001,2,123,MCR01,1234567893,01/31/2025,2/3/25,97110,,2,40,250.00,2.0"]
+    payments = ["Claim #,Line #,Check #,Payment Date,Paid Amt", "1001,1,12345.00,02/20/2025,40.00"]
+    result = import_files(write_claims(tmp_path / "c.csv", rows=rows, header=header, title=False, total=False),
+                          payments=write_payments(tmp_path / "p.csv", payments))
+    lines = result.tables["claim_lines.csv"]
+    got = lines[["claim_id", "patient_id", "rendering_npi", "procedure_code", "modifiers", "place_of_service"]]
+    assert got.values.tolist() == [["1001", "123", "1234567893", "97140", "59", "11"],
+                                   ["1001", "123", "1234567893", "97110", "", "02"]]
+    assert lines["diagnosis_codes"].tolist() == ["M54.50", "250.00"]
+    assert result.tables["payments.csv"]["payment_id"].tolist() == ["12345"]
+    assert result.sources[1].rows_used == 1
+
+
 @pytest.mark.filterwarnings("error::pytest.PytestUnraisableExceptionWarning")
 def test_a_windows_1252_row_with_a_stray_comma_is_set_aside_without_a_traceback(tmp_path, capsys):
     """A name written Peña, José without quotes makes one row a field too long. Arrow handed that

@@ -284,6 +284,8 @@ def build_export(raw: RawExport, spec: FileSpec, proposal: Proposal, fill_down=(
         header_of[name] = " + ".join(headers)
         given = {h: _without_no_value(cells[h], h, column, notes) if column.nullable else cells[h]
                  for h in headers}
+        if column.kind in ("id", "code") or name == "modifiers":
+            given = {h: V.whole_code(c) for h, c in given.items()}
         if column.kind == "codes":
             out[name] = V.as_code(V.join_lists([given[h] for h in headers]), name in _CAPITAL_CODES, listed=True)
             continue

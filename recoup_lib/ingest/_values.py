@@ -37,7 +37,7 @@ from ._amounts import common_amounts
 from ._distinct import distinct_values
 
 __all__ = ["text", "value_bytes", "ascii_only", "no_value", "NO_VALUE", "to_money", "read_money", "money_text", "Money",
-           "as_code", "excel_scientific", "to_flags", "to_whole", "to_place_of_service", "join_lists", "split_code_modifiers", "EXPECTED", "insert_icd_dot"]
+           "as_code", "whole_code", "excel_scientific", "to_flags", "to_whole", "to_place_of_service", "join_lists", "split_code_modifiers", "EXPECTED", "insert_icd_dot"]
 
 EXPECTED = {
     "date": "a date such as 01/31/2025, 1/31/25, 20250131 or 2025-01-31 (month first; a day's name "
@@ -411,6 +411,21 @@ def as_code(values, upper: bool = False, listed: bool = False) -> pa.Array:
     if upper and any(present[letter] for letter in range(ord("a"), ord("z") + 1)):
         arr = pc.utf8_upper(arr)
     return arr
+
+
+def whole_code(values) -> pa.Array:
+    """Ids and codes a data tool wrote as decimal numbers, read whole: ``99213.0`` -> ``99213``,
+    ``1001.00`` -> ``1001``.
+
+    A column of numbers with a blank cell becomes decimals in pandas and in many database exports,
+    and is saved so: claim 1001 is ``1001.0`` on one row and ``1001`` in the payments, two claims;
+    ``97140.0`` matches no fee schedule, edit or MUE. An id, a procedure code or a modifier never
+    ends in a point and zeros (a diagnosis code may: ICD-9 ``250.00``, so lists are not given here).
+    """
+    arr = text(values)
+    if not _has(arr, "."):
+        return arr
+    return pc.replace_substring_regex(arr, r"^(\d+)\.0+$", r"\1")
 
 
 def excel_scientific(values) -> np.ndarray:
