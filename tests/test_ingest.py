@@ -487,6 +487,23 @@ def test_a_modifiers_header_merged_over_two_columns_reads_both_modifiers(tmp_pat
     assert "Modifiers (2)" not in lines.columns
 
 
+def test_anesthesia_codes_excel_stored_as_numbers_get_their_leading_zeros_back(tmp_path):
+    """Excel stores a CPT column typed in as numbers: anesthesia codes 00840 and 01992 become 840 and
+    1992. A procedure code is five characters, so fewer digits can only be zeros dropped; read as
+    840, the line matched no fee schedule, edit or MUE. The summary counts the codes so read."""
+    book = openpyxl.Workbook()
+    ws = book.active
+    ws.append(["Claim #", "Line #", "Patient Acct", "Ins Code", "Rendering NPI", "DOS", "Date Billed", "CPT",
+               "Units", "Billed Amt"])
+    day, billed = dt.date(2025, 1, 31), dt.date(2025, 2, 3)
+    for line, code in enumerate([840, 1992, 99213, "0001U"], start=1):
+        ws.append(["C1", line, "P1", "MCR01", 1234567893, day, billed, code, 1, 100])
+    book.save(tmp_path / "charges.xlsx")
+    result = import_files(tmp_path / "charges.xlsx")
+    assert result.tables["claim_lines.csv"]["procedure_code"].tolist() == ["00840", "01992", "99213", "0001U"]
+    assert "'CPT' (procedure_code): 2 code(s) of fewer than five digits read with the zeros" in result.summary()
+
+
 def _charges_with_a_formula(path: Path, saved_value: bool) -> Path:
     """A workbook whose charge is a formula, as a script writes it (no saved value), or as a spreadsheet
     program saves it (the formula and its value)."""

@@ -37,7 +37,7 @@ from ._amounts import common_amounts
 from ._distinct import distinct_values
 
 __all__ = ["text", "value_bytes", "ascii_only", "no_value", "NO_VALUE", "to_money", "read_money", "money_text", "Money",
-           "as_code", "whole_code", "excel_scientific", "to_flags", "to_whole", "to_place_of_service", "join_lists", "split_code_modifiers", "EXPECTED", "insert_icd_dot"]
+           "as_code", "whole_code", "excel_scientific", "to_flags", "to_whole", "to_place_of_service", "join_lists", "split_code_modifiers", "five_digit_codes", "EXPECTED", "insert_icd_dot"]
 
 EXPECTED = {
     "date": "a date such as 01/31/2025, 1/31/25, 20250131 or 2025-01-31 (month first; a day's name "
@@ -531,6 +531,21 @@ def split_code_modifiers(codes) -> tuple[pa.Array, pa.Array]:
     mods = pc.replace_substring_regex(pc.fill_null(mods, ""), r"^[\s\-/:]+", "")
     mods = pc.replace_substring_regex(mods, r"[\s\-/:]+", ";")
     return code, mods
+
+
+def five_digit_codes(codes) -> tuple[pa.Array, int]:
+    """Procedure codes of digits alone shorter than five, with the zeros Excel dropped put back:
+    ``840`` -> ``00840``; (codes, how many were so read).
+
+    A CPT or HCPCS code is five characters; Excel stores a column of codes typed in as numbers, so
+    the anesthesia codes 00100-01999 lose their leading zeros, as a place of service ``02`` does.
+    """
+    arr = text(codes)
+    short = pc.and_(pc.less(pc.utf8_length(arr), 5), pc.utf8_is_decimal(arr))
+    count = int(pc.sum(short).as_py() or 0)
+    if not count:
+        return arr, 0
+    return pc.if_else(short, pc.utf8_lpad(arr, 5, "0"), arr), count
 
 
 def insert_icd_dot(codes, icd9=None) -> pa.Array:
