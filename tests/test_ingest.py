@@ -111,6 +111,26 @@ def test_codes_are_read_as_payers_write_them_without_a_spreadsheet_text_mark(tmp
     assert result.sources[1].rows_set_aside == 0
 
 
+def test_ids_and_codes_a_data_tool_wrote_as_decimal_numbers_are_read_whole(tmp_path):
+    """A number column with a blank cell goes through pandas or a database export as decimals: claim
+    1001 is written 1001.0, CPT 99213 99213.0, modifier 59 59.0. Kept so, claim 1001.0 and the payment
+    of claim 1001 were two claims, and 97140.0 matched no fee schedule, edit or MUE. A diagnosis code
+    keeps its own decimals (ICD-9 250.00)."""
+    header = "Claim #,Line #,Patient Acct,Ins Code,Rendering NPI,DOS,Date Billed,CPT,Mod 1,Units,Billed Amt,Dx 1,POS"
+    rows = ["1001.0,1.0,123.0,MCR01,1234567893.0,01/31/2025,2/3/25,97140.0,59.0,1.0,50.0,M54.50,11.0",
+            "1001,2,123,MCR01,1234567893,01/31/2025,2/3/25,97110,,2,40,250.00,2.0"]
+    payments = ["Claim #,Line #,Check #,Payment Date,Paid Amt", "1001,1,12345.00,02/20/2025,40.00"]
+    result = import_files(write_claims(tmp_path / "c.csv", rows=rows, header=header, title=False, total=False),
+                          payments=write_payments(tmp_path / "p.csv", payments))
+    lines = result.tables["claim_lines.csv"]
+    got = lines[["claim_id", "patient_id", "rendering_npi", "procedure_code", "modifiers", "place_of_service"]]
+    assert got.values.tolist() == [["1001", "123", "1234567893", "97140", "59", "11"],
+                                   ["1001", "123", "1234567893", "97110", "", "02"]]
+    assert lines["diagnosis_codes"].tolist() == ["M54.50", "250.00"]
+    assert result.tables["payments.csv"]["payment_id"].tolist() == ["12345"]
+    assert result.sources[1].rows_used == 1
+
+
 @pytest.mark.filterwarnings("error::pytest.PytestUnraisableExceptionWarning")
 def test_a_windows_1252_row_with_a_stray_comma_is_set_aside_without_a_traceback(tmp_path, capsys):
     """A name written Peña, José without quotes makes one row a field too long. Arrow handed that
@@ -448,6 +468,40 @@ def test_a_claim_merged_down_the_rows_of_its_lines_gives_each_line_its_claim(tmp
         ["C1", 1, "P1"], ["C1", 2, "P1"], ["C1", 3, "P1"], ["C2", 1, "P2"]]
     assert "merged cells read as one value in each of their cells: A1:F1, A3:A5, C3:C5" in result.summary()
     assert result.sources[0].rows_set_aside == 1  # the title row, merged across the columns
+
+
+def test_a_modifiers_header_merged_over_two_columns_reads_both_modifiers(tmp_path):
+    """A report heads its two modifier columns with one ``Modifiers`` cell merged across them; the
+    second column's modifier (a 59 that unbundles a pair) belongs to the line as much as the first."""
+    book = openpyxl.Workbook()
+    ws = book.active
+    ws.append(["Claim #", "Line #", "Patient Acct", "Ins Code", "Rendering NPI", "DOS", "Date Billed", "CPT",
+               "Modifiers", None, "Units", "Billed Amt"])
+    ws.merge_cells("I1:J1")
+    day, billed = dt.date(2025, 1, 31), dt.date(2025, 2, 3)
+    ws.append(["C1", 1, "P1", "MCR01", 1234567893, day, billed, "97140", "GP", "59", 1, 50])
+    ws.append(["C1", 2, "P1", "MCR01", 1234567893, day, billed, "97110", None, "GP", 1, 40])
+    book.save(tmp_path / "charges.xlsx")
+    lines = import_files(tmp_path / "charges.xlsx").tables["claim_lines.csv"]
+    assert lines["modifiers"].tolist() == ["GP;59", "GP"]
+    assert "Modifiers (2)" not in lines.columns
+
+
+def test_anesthesia_codes_excel_stored_as_numbers_get_their_leading_zeros_back(tmp_path):
+    """Excel stores a CPT column typed in as numbers: anesthesia codes 00840 and 01992 become 840 and
+    1992. A procedure code is five characters, so fewer digits can only be zeros dropped; read as
+    840, the line matched no fee schedule, edit or MUE. The summary counts the codes so read."""
+    book = openpyxl.Workbook()
+    ws = book.active
+    ws.append(["Claim #", "Line #", "Patient Acct", "Ins Code", "Rendering NPI", "DOS", "Date Billed", "CPT",
+               "Units", "Billed Amt"])
+    day, billed = dt.date(2025, 1, 31), dt.date(2025, 2, 3)
+    for line, code in enumerate([840, 1992, 99213, "0001U"], start=1):
+        ws.append(["C1", line, "P1", "MCR01", 1234567893, day, billed, code, 1, 100])
+    book.save(tmp_path / "charges.xlsx")
+    result = import_files(tmp_path / "charges.xlsx")
+    assert result.tables["claim_lines.csv"]["procedure_code"].tolist() == ["00840", "01992", "99213", "0001U"]
+    assert "'CPT' (procedure_code): 2 code(s) of fewer than five digits read with the zeros" in result.summary()
 
 
 def _charges_with_a_formula(path: Path, saved_value: bool) -> Path:

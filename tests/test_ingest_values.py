@@ -221,6 +221,13 @@ def test_a_header_repeated_over_two_columns_is_not_taken_for_a_field_without_ask
     assert joined.columns["modifiers"] == ["Mod", "Mod (2)"]
 
 
+@pytest.mark.parametrize("name", ["Modifiers", "CPT Modifiers", "Diagnosis Codes", "ICD-10 Codes", "Dx Codes"])
+def test_a_list_header_repeated_over_columns_joins_them_in_order(name):
+    p = propose("claims", ["Claim #", name, f"{name} (2)", f"{name} (3)", "Units"])
+    field = "modifiers" if "Mod" in name else "diagnosis_codes"
+    assert p.columns[field] == [name, f"{name} (2)", f"{name} (3)"]
+
+
 def test_missing_required_field_says_how_to_name_it():
     p = propose("payments", ["Claim #", "Line #", "Amount Due"])
     with pytest.raises(InputError, match=r"no header for required field 'paid'.*--column paid=HEADER"):

@@ -284,6 +284,8 @@ def build_export(raw: RawExport, spec: FileSpec, proposal: Proposal, fill_down=(
         header_of[name] = " + ".join(headers)
         given = {h: _without_no_value(cells[h], h, column, notes) if column.nullable else cells[h]
                  for h in headers}
+        if column.kind in ("id", "code") or name == "modifiers":
+            given = {h: V.whole_code(c) for h, c in given.items()}
         if column.kind == "codes":
             out[name] = V.as_code(V.join_lists([given[h] for h in headers]), name in _CAPITAL_CODES, listed=True)
             continue
@@ -308,6 +310,10 @@ def build_export(raw: RawExport, spec: FileSpec, proposal: Proposal, fill_down=(
             values = V.to_place_of_service(values)
         elif name == "procedure_code":
             values, extra_modifiers = V.split_code_modifiers(values)
+            values, padded = V.five_digit_codes(values)
+            if padded:
+                notes.append(f"{_where(headers[0], name)}: {padded:,} code(s) of fewer than five digits read with "
+                             "the zeros Excel dropped put back (840 -> 00840)")
         if column.kind in ("id", "code"):
             bad, expected = scientific, V.EXPECTED["id"]
         if bad is not None and (bad & alive).any():

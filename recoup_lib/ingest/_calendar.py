@@ -38,6 +38,12 @@ _EXCEL_EPOCH = np.datetime64("1899-12-30", "D")
 _TIME = r"(?:[ T]+\d{1,2}:\d{2}(?::\d{2}(?:\.\d+)?)?(?:\s*[AaPp][Mm])?(?:\s*(?:[Zz]|[+-]\d{2}:?\d{2}))?)?"
 
 
+def _century(year: np.ndarray) -> np.ndarray:
+    """Two-digit years in their century: 2000-2068 or 1969-1999 (as POSIX ``%y``). Only a year written
+    with two digits is one: ``0025`` written in full is the year 25, refused, not 2025 guessed."""
+    return np.where(year <= 68, 2000 + year, 1900 + year)
+
+
 def _ints(struct, name: str) -> np.ndarray:
     field = pc.struct_field(struct, name)
     field = pc.if_else(pc.equal(pc.fill_null(field, ""), ""), pa.scalar("0"), pc.fill_null(field, "0"))
@@ -111,7 +117,9 @@ def read_dates(values) -> tuple[pa.Array, np.ndarray, np.ndarray, np.ndarray]:
             else:
                 m = _ints(parts, "m")
             at = rest[hit]
-            year[at], month[at], day[at] = _ints(parts, "y"), m, _ints(parts, "d")
+            written = _ints(parts, "y")
+            short = np.asarray(pc.utf8_length(pc.struct_field(parts, "y"))) == 2
+            year[at], month[at], day[at] = np.where(short, _century(written), written), m, _ints(parts, "d")
             shaped[at] = True
             open_ &= ~hit
         if open_.any():
@@ -119,7 +127,6 @@ def read_dates(values) -> tuple[pa.Array, np.ndarray, np.ndarray, np.ndarray]:
             hit = np.asarray(pc.is_valid(parts)) & open_
             if hit.any():
                 serial[rest[hit]] = _ints(parts.filter(pa.array(hit)), "n")
-    year = np.where(year < 100, np.where(year <= 68, 2000 + year, 1900 + year), year)
     ok = shaped & (month >= 1) & (month <= 12) & (day >= 1) & (year >= 1900) & (year <= 2100)
     ok &= day <= days_in_month(year, np.where(ok, month, 1))
     days = np.where(ok, days_since_1970(year, month, day), 0).astype("datetime64[D]")
@@ -166,7 +173,8 @@ _PLAIN_SHAPES += [(8, None, ((0, 4), (4, 2), (6, 2)))]
 
 def plain_dates(arr: pa.Array, todo: np.ndarray):
     """Year, month and day of the values written ``M/D/YY``, ``MM/DD/YYYY``, ``YYYY-MM-DD`` or
-    ``YYYYMMDD`` (any of ``-/.`` between the parts), read from the bytes; (y, m, d, hit).
+    ``YYYYMMDD`` (any of ``-/.`` between the parts), read from the bytes; (y, m, d, hit), a
+    two-digit year put in its century (:func:`_century`).
 
     These are exactly the values the first three patterns of :func:`read_dates` take without a
     time of day, read the same way, so the patterns are only run on what is left.
@@ -214,6 +222,8 @@ def plain_dates(arr: pa.Array, todo: np.ndarray):
                     number = number * 10 + got[k]
                 numbers.append(number)
             where = at[ok]
+            if parts[0][1] == 2:
+                numbers[0] = _century(numbers[0])
             year[where], month[where], day[where] = numbers
             hit[where] = True
     return year, month, day, hit

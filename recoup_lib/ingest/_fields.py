@@ -11,7 +11,8 @@ punctuation ignored (``Paid Amt.`` = ``paid_amt`` = ``PAIDAMT``).
 
 Numbered columns (``Mod 1`` .. ``Mod 4``, ``Dx 1`` .. ``Dx 12``) are joined
 into the contract's ``;``-separated modifiers and diagnosis_codes, in their
-numbered order.
+numbered order; so are the columns under one such header written over several
+of them (``Modifiers`` twice, or merged across two cells).
 
 The names were gathered from the contract's list and from public descriptions
 of practice-management exports and report layouts (OfficeEMR's payments
@@ -247,7 +248,8 @@ def _repeated_name(header: str, headers: list[str]) -> str:
 
     Two columns under one name fit a field equally, so neither may be taken for it without asking:
     a payment report with ``Amount`` twice (allowed, then paid) would otherwise have its first
-    ``Amount`` read as paid. Numbered list fields (``Dx``, ``Dx (2)``) keep joining such columns.
+    ``Amount`` read as paid. A list field joins them in order (``Modifiers``, ``Modifiers (2)``: one
+    header over two modifier columns, or a header cell merged across them).
     """
     found = re.fullmatch(r"(.+) \((\d+)\)", header)
     return found.group(1) if found and found.group(1) in headers else header
@@ -311,15 +313,17 @@ def propose(kind: str, headers: list[str], fixed: dict[str, str | list[str] | No
     for field, limit in LIST_FIELDS.items():
         if field not in _INDEX[kind] or field in fixed:
             continue
+        single = columns.get(field)
+        repeats = [h for h in headers if isinstance(single, str) and h != single and h not in taken
+                   and _repeated_name(h, headers) == single]
         slots = []
         for h, n in zip(headers, norms):
             hit = _numbered(n)
-            if hit and hit[0] == field and h not in taken:
+            if hit and hit[0] == field and h not in taken and h not in repeats:
                 slots.append((hit[1], h))
-        if slots:
+        if slots or repeats:
             numbered = [h for _, h in sorted(slots)]
-            single = columns.get(field)
-            columns[field] = ([single] if isinstance(single, str) else []) + numbered
+            columns[field] = ([single] if isinstance(single, str) else []) + repeats + numbered
             sources[field] = "recognised"
             ambiguous.pop(field, None)
     return Proposal(kind, list(headers), columns, ambiguous, sources)

@@ -37,7 +37,7 @@ from ._amounts import common_amounts
 from ._distinct import distinct_values
 
 __all__ = ["text", "value_bytes", "ascii_only", "no_value", "NO_VALUE", "to_money", "read_money", "money_text", "Money",
-           "as_code", "excel_scientific", "to_flags", "to_whole", "to_place_of_service", "join_lists", "split_code_modifiers", "EXPECTED", "insert_icd_dot"]
+           "as_code", "whole_code", "excel_scientific", "to_flags", "to_whole", "to_place_of_service", "join_lists", "split_code_modifiers", "five_digit_codes", "EXPECTED", "insert_icd_dot"]
 
 EXPECTED = {
     "date": "a date such as 01/31/2025, 1/31/25, 20250131 or 2025-01-31 (month first; a day's name "
@@ -413,6 +413,21 @@ def as_code(values, upper: bool = False, listed: bool = False) -> pa.Array:
     return arr
 
 
+def whole_code(values) -> pa.Array:
+    """Ids and codes a data tool wrote as decimal numbers, read whole: ``99213.0`` -> ``99213``,
+    ``1001.00`` -> ``1001``.
+
+    A column of numbers with a blank cell becomes decimals in pandas and in many database exports,
+    and is saved so: claim 1001 is ``1001.0`` on one row and ``1001`` in the payments, two claims;
+    ``97140.0`` matches no fee schedule, edit or MUE. An id, a procedure code or a modifier never
+    ends in a point and zeros (a diagnosis code may: ICD-9 ``250.00``, so lists are not given here).
+    """
+    arr = text(values)
+    if not _has(arr, "."):
+        return arr
+    return pc.replace_substring_regex(arr, r"^(\d+)\.0+$", r"\1")
+
+
 def excel_scientific(values) -> np.ndarray:
     """Which ids or codes are a long number as Excel writes it in scientific notation (``2.02501E+14``).
 
@@ -516,6 +531,21 @@ def split_code_modifiers(codes) -> tuple[pa.Array, pa.Array]:
     mods = pc.replace_substring_regex(pc.fill_null(mods, ""), r"^[\s\-/:]+", "")
     mods = pc.replace_substring_regex(mods, r"[\s\-/:]+", ";")
     return code, mods
+
+
+def five_digit_codes(codes) -> tuple[pa.Array, int]:
+    """Procedure codes of digits alone shorter than five, with the zeros Excel dropped put back:
+    ``840`` -> ``00840``; (codes, how many were so read).
+
+    A CPT or HCPCS code is five characters; Excel stores a column of codes typed in as numbers, so
+    the anesthesia codes 00100-01999 lose their leading zeros, as a place of service ``02`` does.
+    """
+    arr = text(codes)
+    short = pc.and_(pc.less(pc.utf8_length(arr), 5), pc.utf8_is_decimal(arr))
+    count = int(pc.sum(short).as_py() or 0)
+    if not count:
+        return arr, 0
+    return pc.if_else(short, pc.utf8_lpad(arr, 5, "0"), arr), count
 
 
 def insert_icd_dot(codes, icd9=None) -> pa.Array:
