@@ -620,6 +620,12 @@ def test_cli_exit_codes_and_messages(tmp_path, capsys):
                  "--out", str(tmp_path / "out")]) == 0
     out = capsys.readouterr().out
     assert "c.csv (claims: CSV, Windows-1252, header on row 4): 7 rows read = 3 used + 4 set aside" in out
+    assert out.rstrip().endswith(f"next: recoup audit {tmp_path / 'out'} --out AUDIT")
+    # Without --payments the folder has no payments.csv, which the audit requires: the next step said
+    # "recoup audit" alone, which then stopped with exit 1.
+    assert main(["import", "--claims", str(claims), "--out", str(tmp_path / "claims_only")]) == 0
+    assert "next: add payments.csv to it (or import again with --payments), then recoup audit" in \
+        capsys.readouterr().out
     assert main(["import", "--claims", str(claims), "--column", "nope=X", "--out", str(tmp_path / "o2")]) == 2
     assert main(["import", "--claims", str(claims), "--column", "service_date", "--out", str(tmp_path / "o2")]) == 2
     assert main(["import", "--claims", str(tmp_path / "p.csv"), "--out", str(tmp_path / "o2")]) == 1

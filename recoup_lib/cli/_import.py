@@ -82,5 +82,8 @@ def run(args) -> int:
     paths = result.write(args.out)
     names = [p.relative_to(Path(args.out)).as_posix() for p in paths]
     shown = ", ".join(names[:10]) + (f" and {len(names) - 10:,} more" if len(names) > 10 else "")
-    print(f"wrote {len(paths)} files to {args.out} ({shown}); next: recoup audit {args.out} --out AUDIT")
+    audit = f"recoup audit {args.out} --out AUDIT"
+    nxt = (audit if "payments.csv" in names else
+           f"add payments.csv to it (or import again with --payments), then {audit}")
+    print(f"wrote {len(paths)} files to {args.out} ({shown}); next: {nxt}")
     return 0
