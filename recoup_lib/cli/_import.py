@@ -63,6 +63,7 @@ def run(args) -> int:
     from ..errors import InputError
     from ..ingest import import_files
     from ..outputs import check_folder
+    from . import files_written
 
     inputs = [p.split("#", 1)[0] for p in (*args.claims, *(args.payments or ()), *(args.coverage or ()),
                                            *(args.documentation or ()), *([args.map] if args.map else ()))]
@@ -80,10 +81,8 @@ def run(args) -> int:
     for warning in warnings:
         print(warning, file=sys.stderr)
     paths = result.write(args.out)
-    names = [p.relative_to(Path(args.out)).as_posix() for p in paths]
-    shown = ", ".join(names[:10]) + (f" and {len(names) - 10:,} more" if len(names) > 10 else "")
     audit = f"recoup audit {args.out} --out AUDIT"
-    nxt = (audit if "payments.csv" in names else
+    nxt = (audit if Path(args.out) / "payments.csv" in paths else
            f"add payments.csv to it (or import again with --payments), then {audit}")
-    print(f"wrote {len(paths)} files to {args.out} ({shown}); next: {nxt}")
+    print(f"wrote {files_written(args.out, paths)}; next: {nxt}")
     return 0
