@@ -634,6 +634,23 @@ def test_cli_exit_codes_and_messages(tmp_path, capsys):
     assert main(["import", "--claims", str(tmp_path / "missing.csv"), "--out", str(tmp_path / "o2")]) == 1
 
 
+def test_the_alarm_over_many_payment_files_names_them_by_count_not_one_by_one(tmp_path, capsys):
+    """A folder of 835s (69 in a year of five payers) was named file by file, joined with ' + ', in
+    one line longer than a screen; more than three files are now counted, the first and last named."""
+    claims = write_claims(tmp_path / "c.csv")
+    folder = tmp_path / "payments"
+    folder.mkdir()
+    args = []
+    for month in range(1, 6):
+        unmatched = [PAYMENTS[0]] + [row.replace("C1,", f"X{month},").replace("C2,", f"Y{month},")
+                                     for row in PAYMENTS[1:]]
+        args += ["--payments", str(write_payments(folder / f"pay_2025-{month:02d}.csv", unmatched))]
+    assert main(["import", "--claims", str(claims), *args, "--out", str(tmp_path / "out")]) == 1
+    err = capsys.readouterr().err
+    assert "the 5 payments files (pay_2025-01.csv ... pay_2025-05.csv)" in err
+    assert "pay_2025-02.csv" not in err
+
+
 def test_import_exits_1_when_every_row_is_set_aside_and_warns_above_half(tmp_path, capsys):
     bad = [r.replace("01/31/2025", "31/01/2025").replace("02/01/2025", "13/02/2025") for r in ROWS]
     path = write_claims(tmp_path / "c.csv", rows=bad)
