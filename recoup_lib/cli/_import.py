@@ -10,8 +10,9 @@ ORDER = 15
 def add_parser(sub):
     p = sub.add_parser(
         "import", help="turn practice-management exports, Excel workbooks, 837s and 835s into an audit folder",
-        description="Read what a billing office has (CSV exports in UTF-8, Windows-1252 or UTF-16, .xlsx "
-        "workbooks (the first sheet shown that holds cells; FILE.xlsx#Sheet for another), X12 "
+        description="Read what a billing office has (CSV or tab, semicolon or pipe separated exports in UTF-8, "
+        "Windows-1252 or UTF-16; .xlsx, .xlsm, .xls or .ods workbooks (the first sheet shown that holds cells; "
+        "FILE.xlsx#Sheet for another), X12 "
         "837P/837I claim files and 835 remittances), recognise the columns by the names billing systems use, read US "
         "dates, $ amounts and (12.00) negatives, set aside title, total and unreadable rows with "
         "their reasons, and write the audit folder `recoup audit` reads, with mapping.json (give it "
