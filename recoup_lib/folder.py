@@ -46,6 +46,7 @@ __all__ = [
     "optional_file_warnings",
     "existing_folder",
     "files_present",
+    "why_absent",
 ]
 
 #: Files of the audit folder, in reading order.
@@ -183,6 +184,15 @@ def parsed_or_default(folder: Path, name: str, parsed_files: dict, use_defaults:
     if use_defaults and name in REFERENCE_FILES and reference.has_default(name):
         return reference.load_default_parsed(name), "shipped default"
     return None, "absent"
+
+
+def why_absent(name: str) -> str:
+    """Why an audit has no ``name`` (``fee_schedule.csv``), for the message of a rule switched off:
+    a reference table the kit ships is missing only when the shipped defaults were left out
+    (``--no-defaults``); the other optional files have no default."""
+    if name in REFERENCE_FILES and reference.has_default(name):
+        return f"no {name} in the folder, and the shipped default is not used (--no-defaults)"
+    return f"no {name} in the folder and no shipped default"
 
 
 def read_audit_folder(folder: str | Path, use_defaults: bool = True, workers: int | None = None) -> AuditInputs:

@@ -4,7 +4,8 @@
   notes and contract draft, a sibling ``shared`` folder, a machine path);
 - every ``docs/sources.md §N.M`` citation anywhere in the tree names a
   section that docs/sources.md has;
-- every relative link in docs/*.md and README.md leads to a file (and, with
+- every relative link in a Markdown page of the repository (docs/*.md, the
+  README, the READMEs beside the code and data) leads to a file (and, with
   ``#anchor``, to a heading of that file);
 - docs/contract.md describes every column of every file spec the code
   knows, and the findings vocabulary.
@@ -202,7 +203,9 @@ def github_anchors(markdown: str) -> set[str]:
 
 
 def documentation_pages() -> list[Path]:
-    return sorted(DOCS.glob("*.md")) + [ROOT / "README.md"]
+    """Every Markdown page of the repository: docs/, the README and the READMEs beside the code,
+    the exercises and the data (users follow their links too)."""
+    return sorted(f for f in tracked_files() if f.suffix == ".md")
 
 
 def test_docs_pages_exist():

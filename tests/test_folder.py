@@ -176,6 +176,18 @@ def test_a_quoted_comma_still_reads_on_the_fast_path(tmp_path):
     assert parsed.data["diagnosis_codes"].tolist() == ["I10", "I10,E11.9"]
 
 
+def test_a_rule_switched_off_says_why_its_table_is_missing(tmp_path, capsys):
+    """With --no-defaults the shipped reference tables exist but are left out: the message must not
+    say there is no shipped default (it used to), and must still say so for coverage.csv."""
+    folder = _folder(tmp_path, [GOOD])
+    assert main(["audit", str(folder), "--no-defaults", "--out", str(tmp_path / "out")]) == 0
+    said = capsys.readouterr().out
+    assert ("rule overpaid_rate switched off: no fee_schedule.csv in the folder, "
+            "and the shipped default is not used (--no-defaults)") in said
+    assert "rule coverage_lapsed switched off: no coverage.csv in the folder and no shipped default" in said
+    assert "fee_schedule.csv in the folder and no shipped default" not in said
+
+
 def test_a_stray_quote_is_reported_by_the_audit_with_every_other_line_audited(tmp_path, capsys):
     folder = _folder(tmp_path, _stray_quote_lines("mid_file"))
     out = tmp_path / "out"

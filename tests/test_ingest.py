@@ -674,6 +674,12 @@ def test_cli_exit_codes_and_messages(tmp_path, capsys):
                  "--out", str(tmp_path / "out")]) == 0
     out = capsys.readouterr().out
     assert "c.csv (claims: CSV, Windows-1252, header on row 4): 7 rows read = 3 used + 4 set aside" in out
+    assert out.rstrip().endswith(f"next: recoup audit {tmp_path / 'out'} --out AUDIT")
+    # Without --payments the folder has no payments.csv, which the audit requires: the next step said
+    # "recoup audit" alone, which then stopped with exit 1.
+    assert main(["import", "--claims", str(claims), "--out", str(tmp_path / "claims_only")]) == 0
+    assert "next: add payments.csv to it (or import again with --payments), then recoup audit" in \
+        capsys.readouterr().out
     assert main(["import", "--claims", str(claims), "--column", "nope=X", "--out", str(tmp_path / "o2")]) == 2
     assert main(["import", "--claims", str(claims), "--column", "service_date", "--out", str(tmp_path / "o2")]) == 2
     capsys.readouterr()
@@ -684,6 +690,23 @@ def test_cli_exit_codes_and_messages(tmp_path, capsys):
     err = capsys.readouterr().err
     assert "no header for required field 'patient_id'" in err and "Headers seen: 'Claim #'" in err
     assert main(["import", "--claims", str(tmp_path / "missing.csv"), "--out", str(tmp_path / "o2")]) == 1
+
+
+def test_the_alarm_over_many_payment_files_names_them_by_count_not_one_by_one(tmp_path, capsys):
+    """A folder of 835s (69 in a year of five payers) was named file by file, joined with ' + ', in
+    one line longer than a screen; more than three files are now counted, the first and last named."""
+    claims = write_claims(tmp_path / "c.csv")
+    folder = tmp_path / "payments"
+    folder.mkdir()
+    args = []
+    for month in range(1, 6):
+        unmatched = [PAYMENTS[0]] + [row.replace("C1,", f"X{month},").replace("C2,", f"Y{month},")
+                                     for row in PAYMENTS[1:]]
+        args += ["--payments", str(write_payments(folder / f"pay_2025-{month:02d}.csv", unmatched))]
+    assert main(["import", "--claims", str(claims), *args, "--out", str(tmp_path / "out")]) == 1
+    err = capsys.readouterr().err
+    assert "the 5 payments files (pay_2025-01.csv ... pay_2025-05.csv)" in err
+    assert "pay_2025-02.csv" not in err
 
 
 def test_import_exits_1_when_every_row_is_set_aside_and_warns_above_half(tmp_path, capsys):

@@ -88,7 +88,11 @@ def test_audit_result_summary_reads_as_the_command_prints_it(audit, capsys, tmp_
     assert "claim_lines.csv: 3000 rows read = 3000 used + 0 set aside (folder)" in text
     assert f"{len(audit.findings)} findings on " in text and "at risk (each line capped at what was paid)" in text
     assert main(["audit", str(DEMO), "--out", str(tmp_path / "a")]) == 0
-    assert capsys.readouterr().out == text + f"\nwrote {tmp_path / 'a' / 'findings.csv'}\n"
+    # The last line names every file written (it named findings.csv alone, hiding the summary, the
+    # rows set aside and run.json the contract lists).
+    assert capsys.readouterr().out == text + (
+        f"\nwrote 6 files to {tmp_path / 'a'} (findings.csv, findings_detail.csv, summary.csv, summary.md, "
+        "rejected.csv, run.json)\n")
 
 
 def test_audit_result_summary_with_a_dimension_is_the_totals_table(audit):

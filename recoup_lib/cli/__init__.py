@@ -24,7 +24,7 @@ import sys
 
 from ..errors import InvalidParameterError, RecoupError, UsageError
 
-__all__ = ["main", "build_parser", "options_checked"]
+__all__ = ["main", "build_parser", "options_checked", "files_written"]
 
 
 @contextlib.contextmanager
@@ -39,6 +39,16 @@ def options_checked():
         yield
     except InvalidParameterError as exc:
         raise UsageError(str(exc)) from None
+
+
+def files_written(out, paths, shown: int = 10) -> str:
+    """``N files to OUT (a, b, ...)``: what a command wrote, for its last line; the names are relative
+    to ``out`` (``rejected_rows/claim_lines.csv``), the first ``shown`` of them, then how many more."""
+    from pathlib import Path
+
+    names = [Path(p).relative_to(Path(out)).as_posix() for p in paths]
+    listed = ", ".join(names[:shown]) + (f" and {len(names) - shown:,} more" if len(names) > shown else "")
+    return f"{len(names)} files to {out} ({listed})"
 
 
 def _command_modules():

@@ -25,8 +25,8 @@ def add_parser(subparsers) -> None:
     parser.add_argument("--as-of", dest="as_of", metavar="DATE", default=None,
                         help="the day the decisions are made for, YYYY-MM-DD: deadlines and interest are counted "
                         "from it, and notices dated after it are set aside; a date before every notice is a "
-                        "usage error (default: the folder's own date, its latest notice or payment date; never "
-                        "the wall clock)")
+                        "usage error (default: the folder's own date, its latest payment, remittance or notice "
+                        "date; never the wall clock)")
     parser.add_argument("--out", metavar="OUT", required=True, help="folder to write the results to")
     parser.add_argument("--profiles", metavar="DIR", default=None,
                         help="folder with edited copies of the rule tables (appeal_levels.csv, "

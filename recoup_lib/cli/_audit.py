@@ -12,7 +12,7 @@ def add_parser(sub):
         "audit", help="find paid lines at risk of recoupment in an audit folder",
         description="Audit a folder (claim_lines.csv, payments.csv and optional coverage, "
         "documentation and reference files) with the contract's rules. Writes findings.csv, "
-        "summary.csv, summary.md, rejected.csv and run.json to OUT.")
+        "findings_detail.csv, summary.csv, summary.md, rejected.csv (and rejected_rows/) and run.json to OUT.")
     p.add_argument("folder", help="the audit folder")
     p.add_argument("--out", required=True, help="folder to write the results to")
     p.add_argument("--only", help="comma-separated error types to run (default: all ten)")
@@ -37,6 +37,7 @@ def run(args) -> int:
     from ..errors import InputError, InvalidParameterError, NothingUsableError, UsageError
     from ..outputs import check_folder, output_folder
     from ..rules import ERROR_TYPES, audit_folder, write_audit_set_aside
+    from . import files_written
 
     only = None
     if args.only is not None:
@@ -66,13 +67,14 @@ def run(args) -> int:
         raise InputError(f"{exc} The rows set aside, each with its reason: "
                          f"{Path(args.out) / 'rejected.csv'} (no findings were written).") from None
     with output_folder(args.out, inputs=[args.folder], written_by="recoup audit") as folder:
-        result.write(folder)
+        names = [p.relative_to(folder) for p in result.write(folder)]
         if args.xlsx:
             from ..report import write_audit_workbook
 
             write_audit_workbook(result, folder / "audit.xlsx")
+            names.append(Path("audit.xlsx"))
     print(result.summary())
-    print(f"wrote {Path(args.out) / 'findings.csv'}")
+    print(f"wrote {files_written(args.out, [Path(args.out) / n for n in names])}")
     for warning in result.inputs.warnings:
         print(warning, file=sys.stderr)
     return 0

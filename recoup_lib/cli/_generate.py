@@ -22,8 +22,8 @@ def add_parser(sub):
     p.add_argument("--start", help="first date of service, YYYY-MM-DD (default: the profile's)")
     p.add_argument("--end", help="last date of service, YYYY-MM-DD (default: the profile's)")
     p.add_argument("--no-remits", action="store_true",
-                   help="skip the payers' 835 remittances (remits/); notices.csv and recoupment_labels.csv "
-                   "are still written, without the take-back columns")
+                   help="skip the payers' 835 remittances (remits/) and the 837 claim files (claims837/); "
+                   "notices.csv and recoupment_labels.csv are still written, without the take-back columns")
     p.add_argument("--workers", type=int,
                    help="processes for the blocks of a practice over 250,000 lines (default or 0: every core)")
     p.add_argument("--max-memory", metavar="SIZE",

@@ -10,8 +10,9 @@ ORDER = 15
 def add_parser(sub):
     p = sub.add_parser(
         "import", help="turn practice-management exports, Excel workbooks, 837s and 835s into an audit folder",
-        description="Read what a billing office has (CSV exports in UTF-8, Windows-1252 or UTF-16, .xlsx "
-        "workbooks (the first sheet shown that holds cells; FILE.xlsx#Sheet for another), X12 "
+        description="Read what a billing office has (CSV or tab, semicolon or pipe separated exports in UTF-8, "
+        "Windows-1252 or UTF-16; .xlsx, .xlsm, .xls or .ods workbooks (the first sheet shown that holds cells; "
+        "FILE.xlsx#Sheet for another), X12 "
         "837P/837I claim files and 835 remittances), recognise the columns by the names billing systems use, read US "
         "dates, $ amounts and (12.00) negatives, set aside title, total and unreadable rows with "
         "their reasons, and write the audit folder `recoup audit` reads, with mapping.json (give it "
@@ -66,6 +67,7 @@ def run(args) -> int:
     from ..errors import InputError
     from ..ingest import import_files
     from ..outputs import check_folder
+    from . import files_written
 
     inputs = [p.split("#", 1)[0] for p in (*args.claims, *(args.payments or ()), *(args.coverage or ()),
                                            *(args.documentation or ()), *([args.map] if args.map else ()))]
@@ -83,7 +85,8 @@ def run(args) -> int:
     for warning in warnings:
         print(warning, file=sys.stderr)
     paths = result.write(args.out)
-    names = [p.relative_to(Path(args.out)).as_posix() for p in paths]
-    shown = ", ".join(names[:10]) + (f" and {len(names) - 10:,} more" if len(names) > 10 else "")
-    print(f"wrote {len(paths)} files to {args.out} ({shown}); next: recoup audit {args.out} --out AUDIT")
+    audit = f"recoup audit {args.out} --out AUDIT"
+    nxt = (audit if Path(args.out) / "payments.csv" in paths else
+           f"add payments.csv to it (or import again with --payments), then {audit}")
+    print(f"wrote {files_written(args.out, paths)}; next: {nxt}")
     return 0

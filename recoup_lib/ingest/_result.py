@@ -137,7 +137,7 @@ class ImportResult(StepResult):
             read = sum(s.rows_read for s in group) - structural
             used = sum(s.rows_used for s in group)
             problems = [p for p in self.problems if p.file in labels and not _is_structural(p)]
-            name = " + ".join(sorted(labels))
+            name = _files_named(sorted(labels), kind)
             if read <= 0 and used == 0:
                 errors.append(_nothing_to_import(name, kind, group, structural))
                 continue
@@ -243,6 +243,20 @@ def _is_structural(problem: Problem) -> bool:
     """Whether a problem is a row that is not data (a title, total or footer row, a repeated header:
     :data:`_STRUCTURAL`), rather than a data row set aside whole (a wrong count of fields, say)."""
     return problem.column == WHOLE_ROW and _STRUCTURAL.match(problem.expected) is not None
+
+
+def _files_named(labels: list[str], kind: str) -> str:
+    """The files of one kind, for a message: up to three by name (``a.csv + b.csv``), more by count
+    with the first and the last (a folder of 69 835s would otherwise fill the screen).
+
+    >>> _files_named(["a.csv", "b.csv"], "claims")
+    'a.csv + b.csv'
+    >>> _files_named([f"{m:02d}.835" for m in range(1, 13)], "payments")
+    'the 12 payments files (01.835 ... 12.835)'
+    """
+    if len(labels) <= 3:
+        return " + ".join(labels)
+    return f"the {len(labels)} {kind} files ({labels[0]} ... {labels[-1]})"
 
 
 def _nothing_to_import(name: str, kind: str, group: list[SourceReport], structural: int) -> str:

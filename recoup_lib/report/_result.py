@@ -182,9 +182,11 @@ class Report(StepResult):
         by = self.metrics.set_index("metric")
         for name in HEADLINE_METRICS:
             row = by.loc[name]
+            if not row["available"]:
+                out.append(f"  {row['label']}: off -- {row['note']}")
+                continue
             value, basis = format_metric(row)
-            out.append(f"  {row['label']}: {value}" + (f" ({basis})" if basis and row["available"] else "")
-                       + ("" if row["available"] else f" -- {row['note']}"))
+            out.append(f"  {row['label']}: {value}" + (f" ({basis})" if basis else ""))
         out += [f"  {message}" for message in self.messages]
         return "\n".join(out)
 

@@ -18,7 +18,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from ..errors import InvalidParameterError
-from ..folder import AuditInputs, read_audit_folder, required_file_alarms, worker_count
+from ..folder import AuditInputs, read_audit_folder, required_file_alarms, why_absent, worker_count
 from ..money import dollars
 from ..outputs import writes_folder
 from ..results import StepResult
@@ -282,8 +282,8 @@ def _run(ctx: AuditContext, registry: RuleRegistry, inputs: AuditInputs | None =
         missing = [name for name in rule.needs if not ctx.has(name)]
         if missing:
             off.append((rule.error_type, rule.rule_id, ";".join(missing),
-                        f"rule {rule.error_type} switched off: no {', '.join(m + '.csv' for m in missing)} "
-                        "in the folder and no shipped default"))
+                        f"rule {rule.error_type} switched off: "
+                        + "; ".join(why_absent(m + ".csv") for m in missing)))
         else:
             runnable.append(rule)
     frames = []
