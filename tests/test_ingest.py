@@ -250,7 +250,7 @@ def test_workbook_first_sheet_or_named_sheet_with_excel_dates_and_numbers(tmp_pa
     assert pay["allowed_cents"].tolist()[2] == 1050 and pay["payment_id"].tolist()[2] == "1234"
     report = result.sources[1]
     assert report.label == "pay.xlsx#Payments" and report.info["header_row"] == 3
-    assert set(report.aside["_reason"]) == {"title row above the header", "a total row, not a claim line"}
+    assert set(report.aside["_reason"]) == {"title row above the header", "a total row, not a payment"}
     with pytest.raises(InputError, match="no sheet named 'June' \\(sheets: Summary, Payments\\)"):
         import_files(claims, payments=f"{tmp_path / 'pay.xlsx'}#June")
 
@@ -854,3 +854,12 @@ def test_an_835_control_number_that_cannot_be_a_line_number_leaves_the_line_to_i
     claims = pd.DataFrame({"claim_id": ["200200964A52"] * 2, "line_no": ["1", "5"]})
     frame = payments_from_835([numbered], claims)[0]
     assert frame["matched_by"].tolist() == ["control number", "position", "position"]
+
+
+def test_a_payments_total_row_is_named_as_no_payment():
+    """The total row under a payments report was set aside as 'not a claim line'."""
+    messy = Path(__file__).resolve().parents[1] / "synthetic" / "messy_export"
+    result = import_files(messy / "charges.csv", payments=messy / "payments.xlsx")
+    reasons = {s.label: s.aside["_reason"].tolist() for s in result.sources}
+    assert "a total row, not a payment" in reasons["payments.xlsx"]
+    assert "a total row, not a claim line" in reasons["charges.csv"]

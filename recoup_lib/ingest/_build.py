@@ -207,6 +207,11 @@ def total_rows(first: pa.Array) -> np.ndarray:
     return total
 
 
+#: Why a total row is set aside, by the kind of export it closes.
+_TOTAL_REASON = {"claims": "a total row, not a claim line", "payments": "a total row, not a payment",
+                 "coverage": "a total row, not a coverage span", "documentation": "a total row, not a line's note"}
+
+
 def build_export(raw: RawExport, spec: FileSpec, proposal: Proposal, fill_down=()) -> Built:
     """Turn an export's rows into contract rows; set aside what cannot be used (see module doc).
 
@@ -260,7 +265,7 @@ def build_export(raw: RawExport, spec: FileSpec, proposal: Proposal, fill_down=(
     verdict[~any_filled] = 0
     verdicts = ["", "not a data row: most required columns are blank (a heading or a note)",
                 "text below the data (a footer or total row)",
-                "a total row, not a claim line" if key_field == "claim_id" else "a total row",
+                _TOTAL_REASON.get(proposal.kind, "a total row"),
                 "the header repeated (a page break in the report)"]
     judged = verdict > 0
     judged_idx = np.flatnonzero(judged)
