@@ -863,3 +863,18 @@ def test_a_payments_total_row_is_named_as_no_payment():
     reasons = {s.label: s.aside["_reason"].tolist() for s in result.sources}
     assert "a total row, not a payment" in reasons["payments.xlsx"]
     assert "a total row, not a claim line" in reasons["charges.csv"]
+
+
+def test_ids_written_with_and_without_their_leading_zeros_are_named_in_a_note(tmp_path):
+    """Excel stores an id typed as a number without its leading zeros: '00123' on one row and '123'
+    on another are read as two patients, as written, and a note says so; ids of letters, and ids
+    of digits that never lose a zero, give no note."""
+    rows = [r.replace(",P1,", ",00123,").replace(",P2,", ",123,") for r in ROWS]
+    result = import_files(write_claims(tmp_path / "c.csv", rows=rows))
+    assert result.tables["claim_lines.csv"]["patient_id"].tolist() == ["00123", "00123", "123"]
+    [note] = [n for n in result.sources[0].notes if "leading zeros" in n]
+    assert "1 id(s) written both with and without leading zeros ('00123' and '123')" in note
+    assert "'Patient Acct' (patient_id)" in note
+    plain = import_files(write_claims(tmp_path / "d.csv", rows=[r.replace(",P1,", ",00123,").replace(",P2,", ",00124,")
+                                                                for r in ROWS]))
+    assert not [n for n in plain.sources[0].notes if "leading zeros" in n]

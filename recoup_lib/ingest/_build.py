@@ -212,6 +212,28 @@ _TOTAL_REASON = {"claims": "a total row, not a claim line", "payments": "a total
                  "coverage": "a total row, not a coverage span", "documentation": "a total row, not a line's note"}
 
 
+def _leading_zero_twins(values: pa.Array) -> tuple[int, str]:
+    """Ids of digits written both with and without leading zeros (``00123`` and ``123``, or ``0123``):
+    how many, and one such pair as shown in a note. Only the distinct ids with a leading zero are
+    looked at, by hash (a million ids of digits take milliseconds)."""
+    digits = pc.fill_null(pc.utf8_is_decimal(values), False)
+    zeroed = pc.and_(digits, pc.starts_with(values, "0"))
+    if not pc.any(zeroed).as_py():
+        return 0, ""
+    padded = pc.unique(values.filter(zeroed))
+    bare = pc.utf8_ltrim(padded, "0")
+    plain = pc.unique(values.filter(pc.and_(digits, pc.invert(zeroed))))
+    counted = pc.value_counts(bare)
+    repeated = counted.field("values").filter(pc.greater(counted.field("counts"), 1))
+    twin = pc.or_(pc.is_in(bare, value_set=plain), pc.is_in(bare, value_set=repeated)).to_numpy(zero_copy_only=False)
+    if not twin.any():
+        return 0, ""
+    key = bare[int(np.flatnonzero(twin)[0])].as_py()
+    pair = [p for p, b in zip(padded.to_pylist(), bare.to_pylist()) if b == key][:2]
+    pair = pair if len(pair) == 2 else [pair[0], key]
+    return len(set(bare.filter(pa.array(twin)).to_pylist())), f"{pair[0]!r} and {pair[1]!r}"
+
+
 def build_export(raw: RawExport, spec: FileSpec, proposal: Proposal, fill_down=()) -> Built:
     """Turn an export's rows into contract rows; set aside what cannot be used (see module doc).
 
@@ -321,6 +343,12 @@ def build_export(raw: RawExport, spec: FileSpec, proposal: Proposal, fill_down=(
                              "the zeros Excel dropped put back (840 -> 00840)")
         if column.kind in ("id", "code"):
             bad, expected = scientific, V.EXPECTED["id"]
+        if column.kind == "id":
+            twins, pair = _leading_zero_twins(values)
+            if twins:
+                notes.append(f"{_where(headers[0], name)}: {twins:,} id(s) written both with and without leading "
+                             f"zeros ({pair}), read as different ones: Excel drops the zeros of ids it stores as "
+                             "numbers; if they are the same, correct the export")
         if bad is not None and (bad & alive).any():
             bad_idx = np.flatnonzero(bad & alive)
             found = cells[headers[0]].take(pa.array(bad_idx)).to_pylist()
