@@ -772,7 +772,10 @@ def test_a_line_control_too_long_for_a_line_number_is_not_one(tmp_path):
     svc_end = text.index("~", svc) + 1
     longer = text[:svc_end] + "REF*6R*251111111111~" + text[svc_end:]
     shorter = text[:svc_end] + "REF*6R*3~" + text[svc_end:]
-    long_line, short_line = (read_835([_write(tmp_path, name, t)]).service_lines.iloc[0]
-                             for name, t in (("long.835", longer), ("short.835", shorter)))
+    seven = text[:svc_end] + "REF*6R*1234567~" + text[svc_end:]
+    long_line, short_line, seven_line = (read_835([_write(tmp_path, name, t)]).service_lines.iloc[0]
+                                         for name, t in (("long.835", longer), ("short.835", shorter),
+                                                         ("seven.835", seven)))
     assert long_line.line_control == "251111111111" and pd.isna(long_line.line_no)
+    assert seven_line.line_control == "1234567" and pd.isna(seven_line.line_no)  # LX01 has six digits at most
     assert short_line.line_control == "3" and short_line.line_no == 3

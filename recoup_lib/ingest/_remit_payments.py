@@ -21,21 +21,11 @@ from ..remit import read_835
 __all__ = ["payments_from_835"]
 
 
-#: The most digits a line number can have: LX01 (Assigned Number) is a whole number of one to six digits.
-LINE_NUMBER_DIGITS = 6
-
-
 def _control_as_line_no(lines: pd.DataFrame, claim_lines: pd.DataFrame | None) -> pd.arrays.IntegerArray:
-    """Each service line's control number (REF*6R) where it can be the claim's line number; NA elsewhere.
-
-    Senders that number their 837 lines' control numbers 1, 2, 3 get them back as the line
-    numbers. Many send an id of their own instead (``800941258001``): one of more than six digits
-    cannot be an LX01, and one that names no line of its claim, among the claim lines imported,
-    is no line number of it either; the SVC's position is then the better guess.
-    """
+    """Each service line's control number read as a line number by the 835 reader (REF*6R of at most
+    six digits), unless its claim was imported and has no line of that number; NA elsewhere (the
+    SVC's position is then the better guess)."""
     control = pd.array(lines["line_no"], dtype="Int64")
-    short = lines["line_control"].astype(str).str.len().to_numpy() <= LINE_NUMBER_DIGITS
-    control[~short] = pd.NA
     candidates = np.flatnonzero(pd.notna(control))
     if claim_lines is None or not len(claim_lines) or not len(candidates):
         return control

@@ -17,13 +17,17 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from ..schema import MAX_WHOLE_NUMBER
 from ._chunk import GROUPS_5010, QUALIFIER, ChunkReader, fill, first_per_group
 from ._envelope import walk_envelope
 from ._segments import AMOUNT_EXPECTED, QUANTITY_EXPECTED, Chunk, Elements, Splitter, \
     parse_amounts, parse_quantities, split_values
 
 __all__ = ["read_chunk"]
+
+#: A REF*6R control number is the line's line_no only when it can be a line number: LX01 (Assigned
+#: Number) has one to six digits. Senders that number their lines' control numbers 1, 2, 3 get them
+#: back as line numbers; an id of their own (``800941258001``, ``1234567``) is no line number.
+LINE_NUMBER_DIGITS = 6
 
 #: The value reported for a misplaced segment (no element of it is wrong).
 _NO_VALUE = ""
@@ -282,9 +286,8 @@ def read_service_lines(r: ChunkReader) -> None:
     g, first = first_per_group(owner)
     control = fill(L, g, _id(rel[2].filter(pa.array(mask)).take(pa.array(first))))
     cols["line_control"] = control
-    # A control number is the audit's line_no only when it fits one (at most MAX_WHOLE_NUMBER).
     numeric = np.asarray(pc.and_(pc.utf8_is_digit(control), pc.less_equal(
-        pc.binary_length(control), len(str(MAX_WHOLE_NUMBER)))))
+        pc.binary_length(control), LINE_NUMBER_DIGITS)))
     cols["line_no"] = pc.cast(pc.if_else(pa.array(numeric), control, pa.scalar(
         "0", pa.large_string())), pa.int64()).to_numpy()
     cols["_line_no_present"] = numeric

@@ -67,7 +67,7 @@ class Remit(StepResult):
         our line_no), procedure_qualifier, procedure_code, modifiers (``;``),
         units, charge/paid/allowed (``_cents``), balanced (SVC02 - CAS = SVC03),
         service_date (DTM*472, else DTM*150), line_no (line_control as a number
-        where it is one the audit's line_no can hold, at most 999,999,999).
+        where it can be a line number: digits alone, at most six, as LX01).
     adjustments : pandas.DataFrame
         One row per CAS reason/amount: level (``claim`` or ``line``),
         claim_seq, line_seq (blank for claim level), group_code, reason_code,
