@@ -16,7 +16,7 @@ from pathlib import Path
 
 import numpy as np
 
-from ..filekind import NOT_A_REGULAR_FILE, byte_signature, signature_name, utf16_codec
+from ..filekind import NOT_A_REGULAR_FILE, signature_name, utf16_codec
 
 __all__ = ["FileList", "expand", "looks_like_x12", "x12_not_as_sent", "other_transaction_kinds", "DOCUMENT_SUFFIXES",
            "REMIT_SUFFIXES", "remits_in", "shown", "format_of"]
@@ -248,10 +248,9 @@ def format_of(data: bytes) -> str:
     >>> format_of(b"%PDF-1.7"), format_of(b"ISA*00*")
     ('a PDF document', '')
     """
-    head = data[:512].removeprefix(b"\xef\xbb\xbf")
-    if byte_signature(head) is not None:
-        return signature_name(data.removeprefix(b"\xef\xbb\xbf")) or ""
-    return "an HTML page (a web page saved instead of the 835 file?)" if _WEB_PAGE.match(head) else ""
+    data = data.removeprefix(b"\xef\xbb\xbf")
+    return signature_name(data) or (
+        "an HTML page (a web page saved instead of the 835 file?)" if _WEB_PAGE.match(data[:512]) else "")
 
 
 _ST = re.compile(rb"(?<![A-Za-z0-9])ST([^A-Za-z0-9\s])\s*(\d{3})\s*\1")

@@ -125,9 +125,15 @@ def find_repeats(parts: dict, txn_file: np.ndarray, bad_txn: set, labels: list[s
         copies.setdefault((_who(sender, payer, t), str(trace[t]).strip(), int(amount[t])), []).append(t)
     repeats = {key: found for key, found in copies.items() if len(found) > 1}
     routes = _other_routes(copies, payer)
+    # Without a trace number, only the same claims and adjustments too make a copy (a file copied):
+    # contents are built only for those sharing a sender and an amount with another.
+    alike: dict[tuple, list[int]] = {}
+    for t in untraced:
+        alike.setdefault((_who(sender, payer, t), int(amount[t])), []).append(t)
+    shared = {t for found in alike.values() if len(found) > 1 for t in found}
+    untraced = [t for t in untraced if t in shared]
     wanted = {t for found in repeats.values() for t in found} | {t for group in routes for t in group}
     content = _contents(parts, wanted | set(untraced)) if wanted or untraced else {}
-    # Without a trace number, only the same claims and adjustments too make a copy (a file copied).
     for t in untraced:
         repeats.setdefault((_who(sender, payer, t), "", int(amount[t]), content[t]), []).append(t)
     repeated: set[int] = set()
