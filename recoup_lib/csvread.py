@@ -23,6 +23,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.csv as pacsv
 
+from .arrowtext import array_parts
 from .csvrecords import (  # noqa: F401 - imported from here before csvrecords held them
     END_OF_FILE,
     last_line_leaves_quote_open,
@@ -38,6 +39,7 @@ from .schema import FIRST_DATE, LAST_DATE, MAX_WHOLE_NUMBER, SPECS, FileSpec, Pa
 __all__ = [
     "RESERVED_PREFIX",
     "TOTAL_PATTERN",
+    "total_rows",
     "not_a_file",
     "not_csv_text",
     "read_csv_text",
@@ -66,6 +68,31 @@ RESERVED_PREFIX = "_"
 #: A total row's label: TOTAL, Totals:, Grand Total, Sub-total, Report total, Page total ... (a
 #: spreadsheet's sum under the rows, which ``recoup import`` and the sampling files set aside).
 TOTAL_PATTERN = r"(?i)^\s*(?:grand|sub|report|page|batch|claim|provider|payer|final|file)?[\s-]*totals?\b"
+
+#: Values holding ``total`` beyond which :func:`total_rows` tries its pattern on the whole column.
+_TOTAL_CANDIDATES = 10_000
+
+
+def total_rows(first: pa.Array) -> np.ndarray:
+    """Which values (text, no nulls) are a total row's label (:data:`TOTAL_PATTERN`).
+
+    Every label the pattern matches holds ``total`` (its letters match no other character, in any
+    case), so the pattern is tried only on the values whose bytes hold it, found by ``bytes.find``
+    on the column lowered as ASCII (on every value when there are many).
+    """
+    offsets, raw = array_parts(first)
+    data = raw[offsets[0]:offsets[-1]].tobytes().lower() if len(first) else b""
+    found, at = [], data.find(b"total")
+    while at >= 0:
+        if len(found) == _TOTAL_CANDIDATES:
+            return np.asarray(pc.match_substring_regex(first, TOTAL_PATTERN))
+        found.append(at)
+        at = data.find(b"total", at + 1)
+    total = np.zeros(len(first), dtype=bool)
+    if found:
+        rows = np.unique(np.searchsorted(offsets, np.asarray(found) + offsets[0], side="right") - 1)
+        total[rows] = np.asarray(pc.match_substring_regex(first.take(pa.array(rows)), TOTAL_PATTERN))
+    return total
 
 
 def _string_frame(table: pa.Table, guarded: bool = True) -> pd.DataFrame:

@@ -30,7 +30,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from ..arrowtext import array_parts
-from ..csvread import TOTAL_PATTERN
+from ..csvread import TOTAL_PATTERN, total_rows
 from ..errors import WHOLE_ROW, Problem
 from ..money import MAX_TOTAL_CENTS
 from ..schema import FileSpec
@@ -42,8 +42,6 @@ from ._tables import RawExport
 __all__ = ["Built", "build_export", "required_fields", "equal_lowered", "total_rows", "TOTAL_PATTERN"]
 
 
-#: Values holding ``total`` beyond which :func:`total_rows` tries its pattern on the whole column.
-_TOTAL_CANDIDATES = 10_000
 
 #: Codes written in capitals (a procedure code ``g0439`` is G0439), whatever case an export has.
 _CAPITAL_CODES = {"procedure_code", "modifiers", "diagnosis_codes", "documented_code"}
@@ -183,28 +181,6 @@ def equal_lowered(values: pa.Array, target: str) -> np.ndarray:
     if len(rows):
         same[rows] = np.asarray(pc.equal(pc.utf8_lower(values.take(pa.array(rows))), target))
     return same
-
-
-def total_rows(first: pa.Array) -> np.ndarray:
-    """Which values are a total row's label (:data:`TOTAL_PATTERN`).
-
-    Every label the pattern matches holds ``total`` (its letters match no other character, in any
-    case), so the pattern is tried only on the values whose bytes hold it, found by ``bytes.find``
-    on the column lowered as ASCII (on every value when there are many).
-    """
-    data = V.value_bytes(first).lower()
-    found, at = [], data.find(b"total")
-    while at >= 0:
-        if len(found) == _TOTAL_CANDIDATES:
-            return np.asarray(pc.match_substring_regex(first, TOTAL_PATTERN))
-        found.append(at)
-        at = data.find(b"total", at + 1)
-    total = np.zeros(len(first), dtype=bool)
-    if found:
-        offsets, _ = array_parts(first)
-        rows = np.unique(np.searchsorted(offsets, np.asarray(found) + offsets[0], side="right") - 1)
-        total[rows] = np.asarray(pc.match_substring_regex(first.take(pa.array(rows)), TOTAL_PATTERN))
-    return total
 
 
 #: Why a total row is set aside, by the kind of export it closes.

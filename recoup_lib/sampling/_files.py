@@ -18,7 +18,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from ..errors import InputError, Problem
-from ..csvread import TOTAL_PATTERN, broken_problems
+from ..csvread import broken_problems, total_rows
 from ..folder import read_csv_text
 from ..schema import SAMPLE_SPEC, STRATA_SPEC, FileSpec, frame_spec, money_column, parse_table
 
@@ -42,8 +42,7 @@ def _raise_problems(label: str, problems: list[Problem], rows_read: int, what: s
 def _total_rows(data: pd.DataFrame, id_column: str, label: str) -> list[Problem]:
     """A spreadsheet's total row under the units ('Total', 'Grand total:'), whose id is the label: read as
     one more unit, it would join the universe, or put the sum of the overpayments in the sample as one."""
-    ids = pa.array(data[id_column], from_pandas=True)
-    total = pc.fill_null(pc.match_substring_regex(ids, TOTAL_PATTERN), False).to_numpy(zero_copy_only=False)
+    total = total_rows(pc.fill_null(pa.array(data[id_column], from_pandas=True, type=pa.string()), ""))
     return [Problem(label, int(row), id_column, str(value), "a unit's id, not a total row's label (delete the "
                     "total row: it is not a unit)")
             for row, value in zip(data.loc[total, "_row"], data.loc[total, id_column])]
