@@ -103,13 +103,13 @@ def quoted_records(lines, width: int, may_span, delimiter: str = ","):
                 return
             closed = taken[-1] is not END_OF_FILE
             count = len(taken) - (not closed)
-            at = None if len(taken) == 1 else open_quote_field(taken[0], delimiter)[1]
+            cut, at = (None, None) if len(taken) == 1 else open_quote_field(taken[0], delimiter)
             spanning = at is not None and may_span(at)
             rows = (rows_taken_in(taken[1:], width, delimiter) if spanning else 0) if closed else None
             if at is None or (spanning and rows == 0):
                 yield fields, taken[0], count, None
             else:
-                yield open_quote_field(taken[0], delimiter)[0], taken[0], count, (at, rows)
+                yield cut, taken[0], count, (at, rows)
                 again = [text for text in taken[1:] if text is not END_OF_FILE]
                 break
             taken.clear()

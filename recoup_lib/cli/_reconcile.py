@@ -72,8 +72,8 @@ def _notices(args):
         if args.payers is not None:
             raise UsageError("--payers: only used with --notices (it checks the notices' payers)")
         return None, []
-    if args.payers is not None and not_a_file(args.payers):
-        raise UsageError(f"--payers {str(args.payers)!r}: {not_a_file(args.payers)}; expected a payers.csv file")
+    if args.payers is not None and (what := not_a_file(args.payers)):
+        raise UsageError(f"--payers {str(args.payers)!r}: {what}; expected a payers.csv file")
     checks = notice_checks(args.notices.parent, payers=args.payers) if args.notices.is_file() else {}
     return read_notices(args.notices, **checks), [f"{name}.csv" for name in checks]
 

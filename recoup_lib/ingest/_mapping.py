@@ -72,7 +72,7 @@ def _checked_mapping(data, name: str) -> dict:
             raise refuse(f"columns.{kind}", "one of the kinds " + ", ".join(KINDS), kind)
         _check_fields(fields, kind, f"columns.{kind}", refuse)
     if _wrong_fill_down(data.get("fill_down", [])) is not None:
-        raise refuse("fill_down", "a list of field names (" + ", ".join(_fill_down_fields()) + ")", data["fill_down"])
+        raise refuse("fill_down", "a list of field names (" + ", ".join(GROUP_FIELDS) + ")", data["fill_down"])
     files = data.get("files", [])
     if not isinstance(files, list):
         raise refuse("files", "a list of {file, kind, columns}", files)
@@ -88,15 +88,9 @@ def _checked_mapping(data, name: str) -> dict:
     return data
 
 
-def _fill_down_fields() -> list[str]:
-    """The fields ``--fill-down`` may name: those a grouped report prints on a group's first row
-    only. Filling down a line's own value (units, a charge) would copy another line's into it."""
-    return list(GROUP_FIELDS)
-
-
 def _wrong_fill_down(fields) -> object:
     """What in a fill-down list (``--fill-down``, mapping.json's ``fill_down``) is not one of
-    :func:`_fill_down_fields` (the list itself when it is not one); None when nothing is."""
+    :data:`GROUP_FIELDS` (the list itself when it is not one); None when nothing is."""
     if not isinstance(fields, list):
         return fields
     return next((f for f in fields if not isinstance(f, str) or f not in GROUP_FIELDS), None)

@@ -23,8 +23,8 @@ from ..money import format_cents
 from ..remit._files import looks_like_x12, shown, x12_not_as_sent
 from ..schema import SPECS, parse_table
 from ._build import Built, build_export, rename_reason, required_fields, text_frame
-from ._fields import KINDS, TARGET_FILES, check_required, normalise_header, propose, recognised_fields
-from ._mapping import _check_columns_option, _fill_down_fields, _fixed_for, _wrong_fill_down, load_mapping
+from ._fields import GROUP_FIELDS, KINDS, TARGET_FILES, check_required, normalise_header, propose, recognised_fields
+from ._mapping import _check_columns_option, _fixed_for, _wrong_fill_down, load_mapping
 from ._remit_payments import payments_from_835
 from ._result import ImportResult, SourceReport
 from ._tables import check_readable, read_export, split_sheet
@@ -359,7 +359,7 @@ def import_files(claims, payments=None, coverage=None, documentation=None, colum
         wrong = _wrong_fill_down(list(fill_down))
         if wrong is not None:
             raise UsageError(f"--fill-down {wrong}: unknown field, or not one a grouped report prints on a "
-                             f"group's first row only; fields: {', '.join(_fill_down_fields())}")
+                             f"group's first row only; fields: {', '.join(GROUP_FIELDS)}")
         mapping = {**mapping, "fill_down": list(dict.fromkeys(fill_down))}
     given, repeats = _each_once({"claims": _as_list(claims), "payments": _as_list(payments),
                                  "coverage": _as_list(coverage), "documentation": _as_list(documentation)})
