@@ -20,7 +20,7 @@ import pandas as pd
 from ..errors import WHOLE_LINE, WHOLE_PAYMENT, InputError, Problem, UsageError
 from ..folder import LINE_KEY, line_exists
 from ..money import format_cents
-from ..remit._files import looks_like_x12, shown, x12_not_as_sent
+from ..remit._files import looks_like_x12, shown
 from ..schema import SPECS, parse_table
 from ._build import Built, build_export, rename_reason, required_fields, text_frame
 from ._fields import GROUP_FIELDS, KINDS, TARGET_FILES, check_required, normalise_header, propose, recognised_fields
@@ -28,7 +28,7 @@ from ._mapping import _check_columns_option, _fixed_for, _wrong_fill_down, load_
 from ._remit_payments import payments_from_835
 from ._result import ImportResult, SourceReport
 from ._tables import check_readable, read_export, split_sheet
-from ._x837 import LINE_COLUMNS, X12_ELEMENTS, X12_NOT_AS_SENT, _workers, holds_a_file, read_837
+from ._x837 import LINE_COLUMNS, X12_ELEMENTS, _workers, holds_a_file, not_as_sent, read_837
 
 __all__ = ["import_files", "preview_file"]
 
@@ -86,9 +86,9 @@ def _is_x12_source(spec) -> bool:
         return False
     if looks_like_x12(head, utf16=False):
         return True
-    why = x12_not_as_sent(head)
-    if why:
-        raise InputError(f"{path.name}: {X12_NOT_AS_SENT.format(why=why)}, and import it again.")
+    refusal = not_as_sent(head)
+    if refusal:
+        raise InputError(f"{path.name}: {refusal}, and import it again.")
     return False
 
 

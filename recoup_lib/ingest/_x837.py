@@ -30,7 +30,8 @@ from ._x12spans import Segments
 from ._x837_frequency import CLAIM_COLUMNS, corrected_claims
 from ._x837_lines import LINE_COLUMNS, X12_ELEMENTS, read_segments
 
-__all__ = ["read_837", "Claims837", "LINE_COLUMNS", "X12_ELEMENTS", "X12_NOT_AS_SENT", "expand_paths", "holds_a_file"]
+__all__ = ["read_837", "Claims837", "LINE_COLUMNS", "X12_ELEMENTS", "X12_NOT_AS_SENT", "expand_paths", "holds_a_file",
+           "not_as_sent"]
 
 
 @dataclass
@@ -214,9 +215,9 @@ def _cut(path: Path) -> tuple[str, tuple | None]:
         return f"cannot be read ({exc.strerror or exc})", None
     if looks_like_x12(data, utf16=False):
         return "", cut_file(data, keep_breaks=True)
-    why = x12_not_as_sent(data[:512])
-    if why:
-        return X12_NOT_AS_SENT.format(why=why), None
+    refusal = not_as_sent(data)
+    if refusal:
+        return refusal, None
     what = signature_name(data)
     return ("", None) if what is None else (f"not an X12 file but {what}", None)
 
@@ -224,6 +225,14 @@ def _cut(path: Path) -> tuple[str, tuple | None]:
 #: What is said of X12 saved so that it cannot be read as it is (``why``: :func:`x12_not_as_sent`).
 X12_NOT_AS_SENT = ("the file looks like X12 (an 837 or 835) but {why}; save it as plain text (ASCII or UTF-8) "
                    "with segment ids in capitals, as its sender writes it")
+
+
+def not_as_sent(head: bytes) -> str | None:
+    """What is said of a file holding X12 saved so that it cannot be read as it is (UTF-16, segment
+    ids in lower case: :func:`~recoup_lib.remit._files.x12_not_as_sent`); None for any other file.
+    ``head``: the file's first bytes (512 are looked at)."""
+    why = x12_not_as_sent(head[:512])
+    return X12_NOT_AS_SENT.format(why=why) if why else None
 
 
 #: Bytes of files per batch; the batches fix the order in which lines set aside and warnings are reported.
