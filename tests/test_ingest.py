@@ -878,3 +878,197 @@ def test_ids_written_with_and_without_their_leading_zeros_are_named_in_a_note(tm
     plain = import_files(write_claims(tmp_path / "d.csv", rows=[r.replace(",P1,", ",00123,").replace(",P2,", ",00124,")
                                                                 for r in ROWS]))
     assert not [n for n in plain.sources[0].notes if "leading zeros" in n]
+
+
+def _charges_sheet(ws, serial_billed: bool = False) -> None:
+    """A charge detail as a billing system writes it into a sheet: dates of service as date cells, the
+    billing date as a number formatted General when ``serial_billed`` (a date pasted as a value)."""
+    ws.append(["Claim #", "Line #", "Patient Acct", "Ins Code", "Rendering NPI", "DOS", "Date Billed", "CPT",
+               "Units", "Billed Amt"])
+    billed = 44229 if serial_billed else dt.date(2025, 2, 3)
+    ws.append(["C1", 1, "P1", "MCR01", 1234567893, dt.date(2025, 1, 31), billed, "99213", 1, 120])
+    ws.append(["C2", 1, "P2", "MCR01", 1234567893, dt.date(2025, 2, 1), billed, "99214", 1, 190])
+
+
+@pytest.mark.parametrize("reader", ["calamine", "openpyxl"])
+def test_a_workbook_in_the_1904_date_system_reads_its_serial_numbers_from_1904(tmp_path, monkeypatch, reader):
+    """A workbook saved in Mac Excel's 1904 date system counts its serial numbers from 1904-01-01: the
+    date cells were read right, but a date written as a General number (44229: 2025-02-03 there,
+    2021-02-02 in the 1900 system) was read with the 1900 system's day zero, 4 years and a day early."""
+    from openpyxl.utils.datetime import CALENDAR_MAC_1904
+
+    if reader == "openpyxl":
+        monkeypatch.setitem(sys.modules, "python_calamine", None)
+    book = openpyxl.Workbook()
+    book.epoch = CALENDAR_MAC_1904
+    _charges_sheet(book.active, serial_billed=True)
+    book.save(tmp_path / "mac.xlsx")
+    result = import_files(tmp_path / "mac.xlsx")
+    lines = result.tables["claim_lines.csv"]
+    assert lines["service_date"].dt.strftime("%Y-%m-%d").tolist() == ["2025-01-31", "2025-02-01"]
+    assert lines["submitted_date"].dt.strftime("%Y-%m-%d").tolist() == ["2025-02-03"] * 2
+    assert "counts its dates from 1904-01-01" in result.summary()
+    book.epoch = openpyxl.utils.datetime.CALENDAR_WINDOWS_1900
+    book.save(tmp_path / "pc.xlsx")
+    result = import_files(tmp_path / "pc.xlsx")
+    assert result.tables["claim_lines.csv"]["submitted_date"].dt.strftime("%Y-%m-%d").tolist() == ["2021-02-02"] * 2
+    assert "1904" not in result.summary()
+
+
+def test_an_ods_whose_null_date_is_1904_reads_its_serial_numbers_from_it(tmp_path):
+    """LibreOffice keeps the day its serial numbers count from (its "null date") in the document; one
+    set to 1904-01-01 (to match a Mac workbook) counts as Mac Excel's 1904 system does."""
+    header = ["Claim #", "Line #", "Patient Acct", "Ins Code", "Rendering NPI", "DOS", "Date Billed", "CPT",
+              "Units", "Billed Amt"]
+    line = ["C1", "1", "P1", "MCR01", "1234567893", "01/31/2025", 44229, "99213", "1", "120"]
+
+    def cell(value):
+        if isinstance(value, int):
+            kind = f'office:value-type="float" office:value="{value}"'
+        else:
+            kind = 'office:value-type="string"'
+        return f"<table:table-cell {kind}><text:p>{value}</text:p></table:table-cell>"
+
+    def ods(null_date: str) -> bytes:
+        path = tmp_path / f"{null_date}.ods"
+        rows = "".join("<table:table-row>" + "".join(cell(v) for v in row) + "</table:table-row>"
+                       for row in (header, line))
+        content = ('<?xml version="1.0" encoding="UTF-8"?><office:document-content '
+                   'xmlns:office="urn:oasis:names:tc:opendocument:xmlns:office:1.0" '
+                   'xmlns:table="urn:oasis:names:tc:opendocument:xmlns:table:1.0" '
+                   'xmlns:text="urn:oasis:names:tc:opendocument:xmlns:text:1.0" office:version="1.2">'
+                   '<office:body><office:spreadsheet><table:calculation-settings>'
+                   f'<table:null-date table:date-value="{null_date}"/></table:calculation-settings>'
+                   f'<table:table table:name="Charges">{rows}</table:table></office:spreadsheet></office:body>'
+                   '</office:document-content>')
+        manifest = ('<?xml version="1.0" encoding="UTF-8"?><manifest:manifest '
+                    'xmlns:manifest="urn:oasis:names:tc:opendocument:xmlns:manifest:1.0" manifest:version="1.2">'
+                    '<manifest:file-entry manifest:full-path="/" '
+                    'manifest:media-type="application/vnd.oasis.opendocument.spreadsheet"/>'
+                    '<manifest:file-entry manifest:full-path="content.xml" manifest:media-type="text/xml"/>'
+                    '</manifest:manifest>')
+        with zipfile.ZipFile(path, "w") as archive:
+            archive.writestr(zipfile.ZipInfo("mimetype"), "application/vnd.oasis.opendocument.spreadsheet")
+            archive.writestr("content.xml", content)
+            archive.writestr("META-INF/manifest.xml", manifest)
+        return path
+
+    for null_date, billed in [("1904-01-01", "2025-02-03"), ("1899-12-30", "2021-02-02")]:
+        lines = import_files(ods(null_date)).tables["claim_lines.csv"]
+        assert lines["submitted_date"].dt.strftime("%Y-%m-%d").tolist() == [billed]
+
+
+def test_a_workbook_opening_on_a_cover_page_is_read_from_its_one_sheet_holding_the_table(tmp_path, capsys):
+    """Many reports open on a cover page (the report's name, the run date, no table). The one sheet
+    whose header names every required field is read, and a note says so; a payments sheet beside it
+    does not hold the claims' fields. With two such sheets the import stops, saying how to name one."""
+    book = openpyxl.Workbook()
+    cover = book.active
+    cover.title = "Cover"
+    cover.append(["Charge Detail Report"])
+    cover.append(["Run date", dt.date(2025, 3, 1)])
+    cover.append(["Sunrise Clinic"])
+    _charges_sheet(book.create_sheet("Charges"))
+    payments = book.create_sheet("Payments")
+    for row in PAYMENTS:
+        payments.append(row.split(","))
+    book.save(tmp_path / "report.xlsx")
+    result = import_files(tmp_path / "report.xlsx")
+    assert result.tables["claim_lines.csv"]["claim_id"].tolist() == ["C1", "C2"]
+    source = result.sources[0]
+    assert source.info["sheet"] == "Charges" and source.rows_set_aside == 0
+    assert ("sheet 'Cover' holds no table (a cover page?): sheet 'Charges' read, the one other sheet holding a "
+            "table with every required field") in source.notes
+    _charges_sheet(book.create_sheet("Charges 2024"))
+    book.save(tmp_path / "report.xlsx")
+    with pytest.raises(InputError, match="sheet 'Cover' holds no table .*sheets 'Charges', 'Charges 2024' each "
+                                         r"hold one .*name the one to read as report.xlsx#SHEET"):
+        import_files(tmp_path / "report.xlsx")
+    assert main(["import", "--claims", str(tmp_path / "report.xlsx"), "--out", str(tmp_path / "out")]) == 1
+    assert "report.xlsx#SHEET" in capsys.readouterr().err
+    named = import_files(f"{tmp_path / 'report.xlsx'}#Charges 2024")
+    assert named.sources[0].info["sheet"] == "Charges 2024" and len(named.tables["claim_lines.csv"]) == 2
+
+
+def test_a_header_split_over_two_rows_is_joined_and_noted(tmp_path):
+    """Reports print long headers over two rows (``Date of`` above ``Service``, ``Paid`` above
+    ``Amount``): neither row names every required field, the two joined do. The title rows above
+    stay title rows, and the rows are counted as before (the header's rows are no data)."""
+    claims = write_claims(tmp_path / "c.csv", header="Claim #,Line #,Patient,Patient,Ins,Rendering,Date of,Date,CPT,"
+                          "Mod 1,Mod 2,Units,Billed,Dx 1,Dx 2,POS\n,,Acct,Name,Code,NPI,Service,Billed,,,,,Amt,,,")
+    payments = write_payments(tmp_path / "p.csv", ["Payment Detail", "Claim #,Line #,Check/EFT #,Payment,Allowed,Paid",
+                                                   ",,,Date,Amount,Amount"] + PAYMENTS[1:])
+    result = import_files(claims, payments=payments)
+    lines = result.tables["claim_lines.csv"]
+    assert lines["service_date"].dt.strftime("%Y-%m-%d").tolist() == ["2025-01-31", "2025-01-31", "2025-02-01"]
+    assert lines["submitted_date"].dt.strftime("%Y-%m-%d").tolist() == ["2025-02-03", "2025-02-03", "2025-02-04"]
+    assert lines["Patient Name"].tolist()[2] == "Müller, Zoë"
+    assert result.tables["payments.csv"]["paid_cents"].tolist() == [6400, -6400, 800, 7200]
+    claims_source, pay_source = result.sources
+    assert claims_source.columns["service_date"] == "Date of Service"
+    assert claims_source.columns["charge"] == "Billed Amt"
+    assert (claims_source.rows_read, claims_source.rows_used, claims_source.rows_set_aside) == (7, 3, 4)
+    assert claims_source.aside["_row"].tolist() == [1, 2, 9, 10]
+    assert result.tables["claim_lines.csv"]["_row"].tolist() == [6, 7, 8]
+    assert any(n.startswith("header split over two rows (4 and 5) read as one: 'Claim #', 'Line #', 'Patient Acct'")
+               for n in claims_source.notes)
+    assert pay_source.columns["paid"] == "Paid Amount" and pay_source.columns["payment_date"] == "Payment Date"
+    assert pay_source.aside["_reason"].tolist() == ["title row above the header"]
+
+
+def test_a_header_split_under_a_merged_group_row_is_joined_in_a_workbook(tmp_path):
+    """A workbook groups its columns under merged cells (``Claim`` over ``#`` and ``Line``, ``Service``
+    over ``Date`` and ``CPT``, ``Amounts`` over ``Units`` and ``Charge``): a cell that names a field
+    with its group's name above it is read so (``Service Date``), else alone (``CPT``)."""
+    book = openpyxl.Workbook()
+    ws = book.active
+    ws.append(["Charge Detail"])
+    ws.append(["Claim", None, "Patient", "Payer", "Provider", "Service", None, "Billed", "Amounts", None])
+    ws.append(["#", "Line", "Acct", "Code", "NPI", "Date", "CPT", "Date", "Units", "Charge"])
+    ws.merge_cells("A2:B2")
+    ws.merge_cells("F2:G2")
+    ws.merge_cells("I2:J2")
+    ws.append(["C1", 1, "P1", "MCR01", 1234567893, dt.date(2025, 1, 31), "99213", dt.date(2025, 2, 3), 1, 120])
+    book.save(tmp_path / "charges.xlsx")
+    result = import_files(tmp_path / "charges.xlsx")
+    source = result.sources[0]
+    assert source.columns["claim_id"] == "Claim #" and source.columns["line_no"] == "Claim Line"
+    assert source.columns["service_date"] == "Service Date" and source.columns["procedure_code"] == "CPT"
+    assert source.columns["units"] == "Units" and source.columns["charge"] == "Charge"
+    assert result.tables["claim_lines.csv"]["charge_cents"].tolist() == [12000]
+    assert result.tables["claim_lines.csv"]["_row"].tolist() == [4]
+    assert source.aside["_reason"].tolist() == ["title row above the header"]
+    assert any(n.startswith("header split over two rows (2 and 3)") for n in source.notes)
+
+
+def test_a_title_merged_across_a_header_short_of_a_field_is_no_half_of_the_header(tmp_path):
+    """A report's title merged across its columns is in each of their cells: over a header cell left
+    blank, a title ``Charges`` would have named the missing charge column. A header is split over
+    two rows only when the upper one holds several values."""
+    book = openpyxl.Workbook()
+    ws = book.active
+    ws.append(["Charges"])
+    ws.merge_cells("A1:J1")
+    ws.append(["Claim #", "Line #", "Patient Acct", "Ins Code", "Rendering NPI", "DOS", "Date Billed", "CPT",
+               "Units", None])
+    ws.append(["C1", 1, "P1", "MCR01", 1234567893, dt.date(2025, 1, 31), dt.date(2025, 2, 3), "99213", 1, 120])
+    book.save(tmp_path / "charges.xlsx")
+    with pytest.raises(InputError, match="no header for required field 'charge'"):
+        import_files(tmp_path / "charges.xlsx")
+
+
+def test_page_headers_and_footers_of_a_report_printed_to_csv_have_their_own_reason(tmp_path):
+    """A report printed to a file repeats its page's number at each page's top or foot. Those rows were
+    'not a data row' (a heading or a note), or a title row above the header; they are a page header
+    or footer, and still counted."""
+    path = write_payments(tmp_path / "c.csv", [
+        "Sunrise Clinic - Charge Detail", "Page 1 of 2", HEADER, ROWS[0], "Page 1 of 2,,,,,,,,,,,,,,,",
+        "Sunrise Clinic - Charge Detail,,,,,,,,,,,,,,,", "Pg. 2/2,,,,,,,,,,,,,,,", HEADER, ROWS[1], ROWS[2],
+        ",,,Printed 02/05/2025 Page 2 of 2,,,,,,,,,,,,"])
+    source = import_files(path).sources[0]
+    reasons = source.aside.set_index("_row")["_reason"].to_dict()
+    page = "page header or footer (a report printed page by page)"
+    assert reasons == {1: "title row above the header", 2: page, 5: page, 7: page, 11: page,
+                       6: "not a data row: most required columns are blank (a heading or a note)",
+                       8: "the header repeated (a page break in the report)"}
+    assert (source.rows_read, source.rows_used, source.rows_set_aside) == (10, 3, 7)

@@ -402,6 +402,28 @@ def test_codes_written_in_lower_case_are_read_in_capitals(tmp_path):
 
 
 
+def test_diagnoses_an_export_writes_without_their_point_read_as_the_837_of_the_same_claim_does(tmp_path):
+    """Billing systems keep and export diagnosis codes as X12 sends them, without the point: from a CSV
+    ``E119`` stayed ``E119`` while the 837 of the same claim gave ``E11.9`` (and matched the reference
+    tables, which keep the point). The point goes where the 837 import puts it; a code already dotted,
+    and one not shaped as an ICD-10-CM code, stays as sent."""
+    (tmp_path / "claims.837").write_bytes(claims_file())
+    from_837 = import_files(tmp_path / "claims.837").tables["claim_lines.csv"]
+    export = tmp_path / "charges.csv"
+    export.write_text("\n".join([
+        "Claim #,Line #,Patient Acct,Ins Code,Rendering NPI,DOS,Date Billed,CPT,Units,Billed Amt,Dx 1,Dx 2",
+        "C2,1,M1,P1,2222222222,01/05/2025,01/02/2025,99213,1,60.00,E119,I10",
+        "C3,1,M2,P1,1111111111,01/10/2025,01/02/2025,99211,1,10.00,z0000,",
+        "C4,1,M2,P1,1111111111,01/10/2025,01/02/2025,99211,1,10.00,'S72001A,E11.9",
+        "C5,1,M2,P1,1111111111,01/10/2025,01/02/2025,99211,1,10.00,25000,99213X",
+        'C6,1,M2,P1,1111111111,01/10/2025,01/02/2025,99211,1,10.00,"M545, Z3A1",']) + "\n")
+    from_csv = import_files(export).tables["claim_lines.csv"]
+    codes = dict(zip(from_csv["claim_id"], from_csv["diagnosis_codes"]))
+    expected = dict(zip(from_837["claim_id"] + "/" + from_837["line_no"].astype(str), from_837["diagnosis_codes"]))
+    assert (codes["C2"], codes["C3"]) == (expected["C2/1"], expected["C3/1"]) == ("E11.9;I10", "Z00.00")
+    assert (codes["C4"], codes["C5"], codes["C6"]) == ("S72.001A;E11.9", "25000;99213X", "M54.5;Z3A.1")
+
+
 def test_an_archive_of_837s_is_named_as_one_with_what_to_do(tmp_path):
     """837s are often sent zipped. A zip given as --claims was "not a readable workbook
     (InvalidFileException: openpyxl does not support .zip file format ...)", a .gz "binary data: a PDF,

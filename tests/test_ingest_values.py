@@ -271,3 +271,13 @@ def test_a_patient_column_beside_a_patient_id_is_the_name_not_the_id(headers, ta
 def test_two_patient_ids_stay_ambiguous_whatever_name_column_is_beside_them():
     p = propose("claims", ["Claim #", "Patient", "Patient #", "Acct #"])
     assert p.ambiguous["patient_id"] == ["Patient #", "Acct #"]
+
+
+@pytest.mark.parametrize("written, iso", [
+    ("Jan 03, 25", "2025-01-03"), ("January 3, 25", "2025-01-03"), ("Sep 30 99", "1999-09-30"),
+    ("Dec. 1, 68", "2068-12-01"), ("Fri Jan 03, 25", "2025-01-03"),
+])
+def test_a_month_name_with_a_two_digit_year_reads_as_the_other_two_digit_years(written, iso):
+    """``Jan 03, 25`` was set aside while ``1/3/25`` and ``03-Jan-25`` were read: its year is put in
+    its century as theirs are (2000-2068, else 1969-1999)."""
+    assert _vals(to_dates([written])) == ([iso], [False])

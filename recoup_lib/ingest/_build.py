@@ -11,7 +11,8 @@ why. Rows are judged before their values:
 - a row whose first filled cell says TOTAL, SUBTOTAL or GRAND TOTAL and has
   no claim of its own is a total row;
 - a row with most required columns blank is a heading or a note, and below
-  the last data row, a footer.
+  the last data row, a footer; one holding a page's number (``Page 1 of 2``)
+  is a page header or footer, wherever it stands.
 
 Then each value is read (:mod:`._values`); a value that cannot be read sets
 its row aside with the column's header, what was expected and what was found.
@@ -37,7 +38,7 @@ from ..schema import FileSpec
 from . import _values as V
 from ._calendar import date_text, read_dates
 from ._fields import GROUP_FIELDS, Proposal, normalise_header
-from ._tables import RawExport
+from ._tables import PAGE_MARK, PAGE_MARK_REASON, RawExport
 
 __all__ = ["Built", "build_export", "required_fields", "equal_lowered", "total_rows", "TOTAL_PATTERN"]
 
@@ -188,6 +189,18 @@ _TOTAL_REASON = {"claims": "a total row, not a claim line", "payments": "a total
                  "coverage": "a total row, not a coverage span", "documentation": "a total row, not a line's note"}
 
 
+def _page_marks(cells: dict[str, pa.Array], headers: list[str], rows: np.ndarray) -> np.ndarray:
+    """Which of ``rows`` (rows that are no data row) hold a page's number in a cell
+    (:data:`._tables.PAGE_MARK`)."""
+    found = np.zeros(len(rows), dtype=bool)
+    if not len(rows):
+        return found
+    taken = pa.array(rows)
+    for h in headers:
+        found |= np.asarray(pc.match_substring_regex(cells[h].take(taken), PAGE_MARK))
+    return found
+
+
 def _leading_zero_twins(values: pa.Array) -> tuple[int, str]:
     """Ids of digits written both with and without leading zeros (``00123`` and ``123``, or ``0123``):
     how many, and one such pair as shown in a note. Only the distinct ids with a leading zero are
@@ -261,10 +274,13 @@ def build_export(raw: RawExport, spec: FileSpec, proposal: Proposal, fill_down=(
     verdict[total] = 3
     verdict[repeated] = 4
     verdict[~any_filled] = 0
+    loose = np.flatnonzero((verdict == 1) | (verdict == 2))
+    verdict[loose[_page_marks(cells, raw.headers, loose)]] = 5
     verdicts = ["", "not a data row: most required columns are blank (a heading or a note)",
                 "text below the data (a footer or total row)",
                 _TOTAL_REASON.get(proposal.kind, "a total row"),
-                "the header repeated (a page break in the report)"]
+                "the header repeated (a page break in the report)",
+                PAGE_MARK_REASON]
     judged = verdict > 0
     judged_idx = np.flatnonzero(judged)
     first_of = first.take(pa.array(judged_idx)).to_pylist()
@@ -291,6 +307,8 @@ def build_export(raw: RawExport, spec: FileSpec, proposal: Proposal, fill_down=(
             given = {h: V.whole_code(c) for h, c in given.items()}
         if column.kind == "codes":
             out[name] = V.as_code(V.join_lists([given[h] for h in headers]), name in _CAPITAL_CODES, listed=True)
+            if name == "diagnosis_codes":
+                out[name] = V.dotted_diagnoses(out[name])
             continue
         values = given[headers[0]]
         if column.kind in ("id", "code"):
@@ -299,7 +317,7 @@ def build_export(raw: RawExport, spec: FileSpec, proposal: Proposal, fill_down=(
         bad = None
         if column.kind == "date":
             expected = V.EXPECTED["date"]
-            dates[name] = read_dates(values)
+            dates[name] = read_dates(values, raw.info.get("date_epoch"))
             _, _, ok, blank = dates[name]
             bad = ~ok & ~blank
         elif column.kind == "money":

@@ -2,7 +2,8 @@
 
 :func:`read_dates` (:func:`to_dates` for the contract's text) reads
 ``01/31/2025``, ``1/31/25``, ``01-31-2025``, ``20250131``, ``2025-01-31``,
-``31-Jan-2025``, ``Jan 31, 2025``, Excel serial numbers (``45688``) and a
+``31-Jan-2025``, ``Jan 31, 2025``, ``Jan 31, 25``, Excel serial numbers (``45688``; counted
+from the workbook's own day zero when it uses the 1904 date system) and a
 trailing time of day, with its zone (``2025-01-31T00:00:00Z``, the date as
 written), a day's name before any of these (``Fri 01/31/2025``, ``Friday,
 January 31, 2025``: it must be the date's day) -> ``2025-01-31``; US order
@@ -35,6 +36,8 @@ _MONTHS = {m: i + 1 for i, m in enumerate(
 #: Excel's day zero (its 1900 system counts the fictitious 1900-02-29; serials from 61 on are
 #: right with this epoch, and the kit accepts 1900-03-01 onwards from serials).
 _EXCEL_EPOCH = np.datetime64("1899-12-30", "D")
+#: The first and last days a serial number may be read as.
+_SERIAL_DAYS = (np.datetime64("1900-03-01", "D"), np.datetime64("2100-12-31", "D"))
 _TIME = r"(?:[ T]+\d{1,2}:\d{2}(?::\d{2}(?:\.\d+)?)?(?:\s*[AaPp][Mm])?(?:\s*(?:[Zz]|[+-]\d{2}:?\d{2}))?)?"
 
 
@@ -62,8 +65,12 @@ def date_text(arr: pa.Array, days: np.ndarray, ok: np.ndarray) -> pa.Array:
     return pc.if_else(pa.array(ok), out, arr)
 
 
-def read_dates(values) -> tuple[pa.Array, np.ndarray, np.ndarray, np.ndarray]:
+def read_dates(values, epoch: str | None = None) -> tuple[pa.Array, np.ndarray, np.ndarray, np.ndarray]:
     """Dates as offices write them, read (see the module doc for the shapes understood).
+
+    ``epoch``: the day zero of the workbook the values come from, when it is not Excel's usual
+    1899-12-30: a workbook saved in the 1904 date system (Mac Excel) counts its serial numbers
+    from ``"1904-01-01"``, and read with the usual day zero they would fall 4 years and a day early.
 
     Returns
     -------
@@ -78,7 +85,7 @@ def read_dates(values) -> tuple[pa.Array, np.ndarray, np.ndarray, np.ndarray]:
     each = distinct_values(arr)
     if each is not None:
         values, index = each
-        _, days, ok, blank = read_dates(values)
+        _, days, ok, blank = read_dates(values, epoch)
         return arr, days[index], ok[index], blank[index]
     n = len(arr)
     serial = np.full(n, -1, dtype=np.int64)
@@ -91,7 +98,7 @@ def read_dates(values) -> tuple[pa.Array, np.ndarray, np.ndarray, np.ndarray]:
         (rf"^(?P<m>\d{{1,2}})[-/.](?P<d>\d{{1,2}})[-/.](?P<y>\d{{4}}|\d{{2}}){_TIME}$", None),
         (r"^(?P<y>\d{4})(?P<m>\d{2})(?P<d>\d{2})$", None),
         (rf"^(?P<d>\d{{1,2}})[- ](?P<mon>[A-Za-z]{{3}})[a-z]*\.?[- ](?P<y>\d{{4}}|\d{{2}}){_TIME}$", "mon"),
-        (rf"^(?P<mon>[A-Za-z]{{3}})[a-z]*\.? (?P<d>\d{{1,2}}),? (?P<y>\d{{4}}){_TIME}$", "mon"),
+        (rf"^(?P<mon>[A-Za-z]{{3}})[a-z]*\.? (?P<d>\d{{1,2}}),? (?P<y>\d{{4}}|\d{{2}}){_TIME}$", "mon"),
     ]
     if todo.any():
         rest = np.flatnonzero(todo)
@@ -133,8 +140,10 @@ def read_dates(values) -> tuple[pa.Array, np.ndarray, np.ndarray, np.ndarray]:
     named = weekday >= 0
     if named.any():
         ok[named] &= (days[named].astype(np.int64) + 3) % 7 == weekday[named]
-    from_serial = (serial >= 61) & (serial <= 73415)  # 1900-03-01 .. 2100-12-31
-    days[from_serial] = _EXCEL_EPOCH + serial[from_serial]
+    zero = _EXCEL_EPOCH if epoch is None else np.datetime64(epoch, "D")
+    first, last = ((day - zero).astype(np.int64) for day in _SERIAL_DAYS)
+    from_serial = (serial >= max(first, 1)) & (serial <= last)
+    days[from_serial] = zero + serial[from_serial]
     ok |= from_serial
     return arr, days, ok, blank
 

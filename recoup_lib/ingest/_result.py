@@ -28,7 +28,8 @@ __all__ = ["ImportResult", "SourceReport", "mapping_document", "MANIFEST_KEY"]
 
 MANIFEST_KEY = "written_by"
 #: Reasons for rows that are not data at all (title, total, footer, repeated header, heading).
-_STRUCTURAL = re.compile(r"title row|a total row|text below the data|the header repeated|not a data row")
+_STRUCTURAL = re.compile(r"title row|a total row|text below the data|the header repeated|not a data row|"
+                         r"page header or footer")
 _WRITER = "recoup import"
 
 

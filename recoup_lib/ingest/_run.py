@@ -92,19 +92,49 @@ def _is_x12_source(spec) -> bool:
     return False
 
 
-def _score(kind: str, extra: set[str]):
-    def score(cells) -> int:
-        names = set()
+class _HeaderScore:
+    """A row's cells read as a header of a ``kind`` export.
+
+    ``score(cells)``: how many fields they name (the early row naming the most is the header,
+    :func:`._tables.find_header`); the names ``--map`` and ``--column`` give count as one each.
+    ``score.complete(cells)``: whether they name every required field of ``kind`` the user did not
+    leave out (a sheet past a cover page, or two rows of a split header, are a table of this kind).
+
+    Parameters
+    ----------
+    kind : str
+    fixed : dict
+        Normalised header -> the field ``--map`` or ``--column`` names it for (any kind's).
+    left_out : set of str
+        Fields ``--column FIELD=`` leaves out.
+    """
+
+    def __init__(self, kind: str, fixed: dict[str, str], left_out: set[str]):
+        self.kind = kind
+        self.fixed = fixed
+        self.required = set(required_fields(SPECS[TARGET_FILES[kind]])) - left_out
+
+    def _named(self, cells) -> tuple[set, set]:
+        """(what the cells name, as counted; the fields they name)."""
+        names, fields = set(), set()
         for cell in cells:
             text = str(cell).strip()
             if not text:
                 continue
-            if normalise_header(text) in extra:
-                names.add(("fixed", normalise_header(text)))
-            for f in recognised_fields(kind, text):
-                names.add(f)
-        return len(names)
-    return score
+            norm = normalise_header(text)
+            if norm in self.fixed:
+                names.add(("fixed", norm))
+                fields.add(self.fixed[norm])
+            recognised = recognised_fields(self.kind, text)
+            names |= recognised
+            fields |= recognised
+        return names, fields
+
+    def __call__(self, cells) -> int:
+        return len(self._named(cells)[0])
+
+    def complete(self, cells) -> bool:
+        return self.required <= self._named(cells)[1]
 
 
 def _parse(built: Built, spec, label: str, report: SourceReport):
@@ -154,11 +184,9 @@ def _typed_as_text(rejected: pd.DataFrame, typed: tuple) -> pd.DataFrame:
 
 def _read_exports(kind: str, specs: list, mapping: dict, columns: dict, seen: dict) -> list:
     """Read each export of one kind (header row found with the names of --map and --column too)."""
-    fixed_names = set()
-    for v in list(mapping.get("columns", {}).get(kind, {}).values()) + list(columns.values()):
-        for h in ([v] if isinstance(v, str) else list(v or [])):
-            fixed_names.add(normalise_header(h))
-    score = _score(kind, fixed_names)
+    settled = list(mapping.get("columns", {}).get(kind, {}).items()) + list(columns.items())
+    fixed = {normalise_header(h): name for name, v in settled for h in ([v] if isinstance(v, str) else list(v or []))}
+    score = _HeaderScore(kind, fixed, {name for name, v in settled if v in (None, "", [])})
     raws = [read_export(item, score) for item in specs]
     for raw in raws:
         seen[raw.label] = raw.headers
@@ -229,9 +257,11 @@ def _build_mapped(kind: str, raw, proposal, fill_down):
     report = SourceReport(raw.label, kind, fmt, blank_rows=built.blank_rows,
                           info={**raw.info, **({"fill_down": fill_down} if fill_down else {})},
                           columns=dict(proposal.columns))
-    if raw.info.get("holds"):
-        report.notes.append(raw.info["holds"])
+    report.notes += [raw.info[k] for k in ("holds", "sheet_note", "header_note") if raw.info.get(k)]
     report.notes += built.notes
+    if raw.info.get("date_epoch"):
+        report.notes.append(f"the workbook counts its dates from {raw.info['date_epoch']}, not 1899-12-30 (as "
+                            "Mac Excel's 1904 date system does): dates written as serial numbers are read so")
     merged = raw.info.get("merged") or []
     if merged:
         report.notes.append(f"merged cells read as one value in each of their cells: {', '.join(merged[:6])}"

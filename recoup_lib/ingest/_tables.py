@@ -3,7 +3,8 @@
 An export is rarely a clean table: a report title and a date range above the
 header, a blank line, then the data, then a TOTAL row and "End of report".
 :func:`read_export` finds the header row (the row that names the most
-contract fields), sets aside the rows above it as title rows, and returns
+contract fields; two rows read as one when the header is printed over two:
+:func:`find_header_rows`), sets aside the rows above it as title rows, and returns
 every row below it as text, each with the row number a spreadsheet shows.
 Which of those rows are totals, footers or repeated headers is decided later,
 once the mapping says which column holds what (:mod:`._run`).
@@ -14,7 +15,8 @@ billing software writes (Windows-1252 first), and decoded in full, so no row
 is ever lost to an encoding. The separator (comma, tab, semicolon, pipe) is
 the one that splits the first lines most consistently. Workbooks (``.xlsx``,
 ``.xlsm``, ``.xls``, ``.ods``) are read by :mod:`._workbook`: the first sheet
-shown that holds cells, or the one named after ``#`` (``payments.xlsx#June``); Excel dates become
+shown that holds cells (past a cover page, the one sheet holding the table), or
+the one named after ``#`` (``payments.xlsx#June``); Excel dates become
 ``YYYY-MM-DD``, whole numbers lose their ``.0``.
 """
 
@@ -42,7 +44,8 @@ from ..formulas import GUARD, unguard_formulas, unguard_text, unwrap_text_formul
 from ..remit._files import shown
 from ._exact import csv_body_exact
 
-__all__ = ["RawExport", "read_export", "split_sheet", "WORKBOOK_SUFFIXES", "decode_bytes", "preview_rows"]
+__all__ = ["RawExport", "read_export", "split_sheet", "WORKBOOK_SUFFIXES", "decode_bytes", "preview_rows", "Header",
+           "find_header_rows", "above_header", "PAGE_MARK", "PAGE_MARK_REASON"]
 
 WORKBOOK_SUFFIXES = (".xlsx", ".xlsm", ".xls", ".ods", ".xlsb")
 #: Encodings charset-normalizer may choose among for text that is not UTF-8.
@@ -219,6 +222,91 @@ def find_header(preview: list[list[str]], score) -> int:
     return 0
 
 
+#: Why a row holding a page's number (``Page 1 of 2``) is set aside, wherever it stands.
+PAGE_MARK_REASON = "page header or footer (a report printed page by page)"
+#: A page's number as a report printed to a file writes it at each page's top or foot: a cell
+#: ``Page 2``, ``Page: 2 of 5``, ``Pg. 2/5``, or ``Page 2 of 5`` within a longer text
+#: (``Printed 02/03/2025 Page 2 of 5``). Read by Python's ``re`` and by Arrow's RE2 alike.
+PAGE_MARK = (r"(?i)^(?:page|pg\.?)\s*[:#]?\s*\d+(?:\s*(?:of|/)\s*\d+)?$"
+             r"|\bpage\s*[:#]?\s*\d+\s+of\s+\d+\b")
+
+
+def above_header(cells: list[str]) -> str:
+    """Why a row above the header is set aside: a page header (:data:`PAGE_MARK`), else a title row."""
+    if any(re.search(PAGE_MARK, str(c).strip()) for c in cells):
+        return PAGE_MARK_REASON
+    return "title row above the header"
+
+
+@dataclass
+class Header:
+    """The header of an export: its row (or the two rows of a header split over two) and its cells.
+
+    Attributes
+    ----------
+    first, last : int
+        Indexes of its first and last rows in the preview (equal for a header on one row): the rows
+        above ``first`` are title rows, the data starts below ``last``.
+    cells : list of str
+        The header's cells (for a split header, each column's two cells joined: :func:`_joined_header`).
+    """
+
+    first: int
+    last: int
+    cells: list[str]
+
+    def note(self, row_of) -> str | None:
+        """What the summary says of a split header (``row_of(i)``: the number of preview row ``i``)."""
+        if self.first == self.last:
+            return None
+        named = [repr(c) for c in self.cells if c.strip()]
+        return (f"header split over two rows ({row_of(self.first)} and {row_of(self.last)}) read as one: "
+                + ", ".join(named[:12]) + (" ..." if len(named) > 12 else ""))
+
+
+def find_header_rows(preview: list[list[str]], score) -> Header:
+    """The header of an export: the row :func:`find_header` finds, or that row and the one next to it
+    when the header is split over two (``Date of`` above ``Service``, ``Paid`` above ``Amount``, a
+    group's name merged over the columns below it).
+
+    Two rows are one header when neither names every required field and the two joined do
+    (``score.complete(cells)``, when ``score`` has it), and the upper row holds more than one
+    distinct value: a title row above a header leaves the header as it is, for the header alone
+    names every field, or the two joined name no more than the header does, or the title is one
+    value (merged across the columns, its value is in each of them).
+    """
+    index = find_header(preview, score)
+    cells = [str(c) for c in preview[index]] if preview else []
+    complete = getattr(score, "complete", None)
+    if complete is None or complete(cells):
+        return Header(index, index, cells)
+    for top in (index, index - 1):
+        if top < 0 or top + 1 >= len(preview):
+            continue
+        upper, lower = ([str(c) for c in row] for row in preview[top:top + 2])
+        if len({c.strip() for c in upper} - {""}) < 2 or not any(c.strip() for c in lower) \
+                or complete(upper) or complete(lower):
+            continue
+        joined = _joined_header(upper, lower, score)
+        if complete(joined) and score(joined) > max(score(upper), score(lower)):
+            return Header(top, top + 1, joined)
+    return Header(index, index, cells)
+
+
+def _joined_header(upper: list[str], lower: list[str], score) -> list[str]:
+    """Each column's two header cells as one: ``Date of`` and ``Service`` -> ``Date of Service``; the
+    lower cell alone where it names a field and the two together do not (a group's name above it:
+    ``Amounts`` over ``Charge``); the cell that is filled where the other is blank."""
+    out = []
+    for above, below in itertools.zip_longest(upper, lower, fillvalue=""):
+        above, below = above.strip(), below.strip()
+        both = f"{above} {below}".strip()
+        if above and below and not score([both]) and score([below]):
+            both = below
+        out.append(both)
+    return out
+
+
 def check_readable(path: Path, folder_ok: bool = True) -> None:
     """Refuse, before anything opens it, a path that is missing or is not a file (nor a folder where
     ``folder_ok``): opening a pipe would wait for a writer for ever, and a device never ends.
@@ -378,15 +466,14 @@ def _read_csv_data(path: Path, data: bytes, encoding: str, score, transcode: boo
             line_of.append(blank_lines + reader.line_num)
     except csv.Error as exc:
         raise InputError(f"{path.name}, row {blank_lines + reader.line_num}: not readable as CSV ({exc})") from None
-    index = find_header(preview, score)
-    header_line = line_of[index]
-    first_line = (line_of[index - 1] + 1) if index else blank_lines + 1
-    headers = _unique([h.strip() for h in preview[index]])
-    set_aside = [(line_of[i - 1] + 1 if i else blank_lines + 1, "title row above the header",
+    header = find_header_rows(preview, score)
+    header_line = line_of[header.last]
+    headers = _unique([h.strip() for h in header.cells])
+    set_aside = [(line_of[i - 1] + 1 if i else blank_lines + 1, above_header(r),
                   " | ".join(c.strip() for c in r if c.strip()))
-                 for i, r in enumerate(preview[:index]) if any(c.strip() for c in r)]
-    info = {"encoding": encoding, "delimiter": delimiter, "sheet": None, "header_row": header_line,
-            "header_starts_at": first_line}
+                 for i, r in enumerate(preview[:header.first]) if any(c.strip() for c in r)]
+    info = {"encoding": encoding, "delimiter": delimiter, "sheet": None, "header_row": line_of[header.first],
+            "header_note": header.note(lambda i: line_of[i])}
     columns, rows, extra = _csv_body(data, header_line, headers, delimiter, path.name,
                                      encoding if transcode else None)
     return RawExport(shown(path.name), headers, columns, rows, set_aside + extra, info)

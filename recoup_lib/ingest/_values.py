@@ -18,7 +18,8 @@ compute kernels and numpy, so a million values take a fraction of a second.
 - lists: several columns, or one column separated by commas, spaces, ``/``,
   ``|`` or ``;`` -> ``25;59``.
 - ids and codes: a leading ``'`` (text in a spreadsheet) dropped; procedure,
-  modifier and diagnosis codes in capitals.
+  modifier and diagnosis codes in capitals; an ICD-10-CM code written without
+  its point (``E119``) -> ``E11.9``, as the 837 import writes it.
 """
 
 from __future__ import annotations
@@ -37,7 +38,8 @@ from ._amounts import common_amounts
 from ._distinct import distinct_values
 
 __all__ = ["text", "value_bytes", "ascii_only", "no_value", "NO_VALUE", "to_money", "read_money", "money_text", "Money",
-           "as_code", "whole_code", "excel_scientific", "to_flags", "to_whole", "to_place_of_service", "join_lists", "split_code_modifiers", "five_digit_codes", "EXPECTED", "insert_icd_dot"]
+           "as_code", "whole_code", "excel_scientific", "to_flags", "to_whole", "to_place_of_service", "join_lists", "split_code_modifiers", "five_digit_codes", "EXPECTED", "insert_icd_dot",
+           "dotted_diagnoses"]
 
 EXPECTED = {
     "date": "a date such as 01/31/2025, 1/31/25, 20250131 or 2025-01-31 (month first; a day's name "
@@ -574,3 +576,33 @@ def insert_icd_dot(codes, icd9=None) -> pa.Array:
                                                       pc.utf8_slice_codeunits(arr, w), ".")
             out = pc.if_else(pa.array(mask), dotted_text, out)
     return out
+
+
+#: An ICD-10-CM code written without its point: a letter, a digit, a digit or letter (the category),
+#: then one to four digits or letters (``E119``, ``S72001A``, ``Z3A1``).
+_UNDOTTED_ICD10 = r"^([A-Z][0-9][0-9A-Z])([0-9A-Z]{1,4})$"
+
+
+def dotted_diagnoses(lists) -> pa.Array:
+    """``;``-joined diagnosis codes (in capitals) with the point put back after the third character
+    of each ICD-10-CM code an export wrote without it: ``E119;I10`` -> ``E11.9;I10``.
+
+    Billing systems and clearinghouses often store and export the codes as X12 sends them, without
+    the point; the 837 import puts it back (:func:`insert_icd_dot`), and so the same claim reads the
+    same from either, and matches the reference tables, which keep it. A code already dotted, and one
+    not shaped as an ICD-10-CM code (digits alone, as ICD-9 or a stray procedure code), is left as sent.
+
+    >>> dotted_diagnoses(["E119;I10", "S72001A", "E11.9", "25000"]).to_pylist()
+    ['E11.9;I10', 'S72.001A', 'E11.9', '25000']
+    """
+    arr = text(lists)
+    present = _bytes_present(arr)
+    if not any(present[letter] for letter in range(ord("A"), ord("Z") + 1)):
+        return arr
+    return _by_distinct_value(arr, _dotted_lists)
+
+
+def _dotted_lists(arr: pa.Array) -> pa.Array:
+    codes = pc.split_pattern(arr, ";")
+    dotted = pc.replace_substring_regex(pc.list_flatten(codes), _UNDOTTED_ICD10, r"\1.\2")
+    return pc.binary_join(pa.ListArray.from_arrays(codes.offsets, dotted), ";")

@@ -13,6 +13,7 @@ import functools
 import html
 import re
 import zipfile
+from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
@@ -22,7 +23,7 @@ from ..errors import InputError
 from ..filekind import zip_archive
 from ..remit._files import shown
 from ._disguised import spreadsheet_xml_rows, web_page_rows
-from ._tables import RawExport, _unique, find_header, preview_rows
+from ._tables import Header, RawExport, _unique, above_header, find_header_rows, preview_rows
 
 __all__ = ["read_workbook"]
 
@@ -125,6 +126,37 @@ def _formulas_without_values(path: Path, sheet: str) -> list[str]:
     return found
 
 
+#: A workbook part saying its serial numbers count from 1904 (Mac Excel's date system) ...
+_DATE1904 = re.compile(rb'<(?:\w+:)?workbookPr\b[^>]*\bdate1904="(?:1|true)"')
+#: ... and the day zero an OpenDocument spreadsheet names (LibreOffice's "null date").
+_NULL_DATE = re.compile(rb'<table:null-date\b[^>]*\btable:date-value="(\d{4}-\d{2}-\d{2})')
+_USUAL_DAY_ZERO = "1899-12-30"
+
+
+def _day_zero(path: Path) -> str | None:
+    """The day a workbook counts its date serial numbers from when it is not Excel's usual
+    1899-12-30: ``"1904-01-01"`` for an .xlsx or .xlsm saved in the 1904 date system (``date1904``
+    in its workbook part: Mac Excel's, kept by the workbooks it made), an .ods's own null date;
+    None for the usual one, and for a workbook it cannot tell from (.xls, .xlsb).
+
+    A reader turns the cells formatted as dates with it; a date written as a number formatted
+    General stays a number, and read with the usual day zero it would fall 4 years and a day early.
+    """
+    try:
+        with zipfile.ZipFile(path) as book:
+            names = set(book.namelist())
+            if "xl/workbook.xml" in names:
+                return "1904-01-01" if _DATE1904.search(book.read("xl/workbook.xml")) else None
+            if "content.xml" in names:
+                with book.open("content.xml") as content:
+                    found = _NULL_DATE.search(content.read(1 << 20))
+                zero = found.group(1).decode("ascii") if found else _USUAL_DAY_ZERO
+                return None if zero == _USUAL_DAY_ZERO else zero
+    except (OSError, KeyError, ValueError, zipfile.BadZipFile):
+        return None
+    return None
+
+
 def _first_shown_sheet(names: list[str], shown: list[bool], filled) -> str:
     """The sheet an export is read from when none is named: the first one a spreadsheet shows that
     holds a cell (``filled(name)``), else the first one shown, else the first.
@@ -136,15 +168,17 @@ def _first_shown_sheet(names: list[str], shown: list[bool], filled) -> str:
     return next((n for n in visible if filled(n)), visible[0])
 
 
-def _workbook_rows(path: Path, sheet: str | None, kind: str) -> tuple[list[list], str, list[str], list[str]]:
+def _workbook_rows(path: Path, sheet: str | None, kind: str) -> tuple[list[list], str, list[str], list[str],
+                                                                    list[str]]:
     """The sheet's cells (merged ranges filled, see :func:`_fill_merged`), its name, the ranges filled,
-    and the names of all the workbook's sheets; with no ``sheet``, the one :func:`_first_shown_sheet`
-    picks. ``kind``: what the file holds (:func:`._disguised.content_kind`): a web page's table or an
-    Excel 2003 XML sheet is read as a sheet; a zip that is no workbook (a .docx, an archive) is named
-    as what it is (:func:`~recoup_lib.filekind.zip_archive`) before any reader opens it."""
+    the names of all the workbook's sheets and of those a spreadsheet shows; with no ``sheet``, the one
+    :func:`_first_shown_sheet` picks. ``kind``: what the file holds (:func:`._disguised.content_kind`):
+    a web page's table or an Excel 2003 XML sheet is read as a sheet; a zip that is no workbook (a
+    .docx, an archive) is named as what it is (:func:`~recoup_lib.filekind.zip_archive`) before any
+    reader opens it."""
     if kind in ("html", "spreadsheetml"):
         grid, chosen, names = (web_page_rows if kind == "html" else spreadsheet_xml_rows)(path, sheet)
-        return grid, chosen, [], names
+        return grid, chosen, [], names, names
     archive = zip_archive(path)
     if archive is not None:
         raise InputError(f"{path.name}: not a workbook but {archive}")
@@ -161,7 +195,8 @@ def _workbook_rows(path: Path, sheet: str | None, kind: str) -> tuple[list[list]
         chosen = sheet if sheet is not None else _first_shown_sheet(names, shown, lambda name: load(name).height > 0)
         found = load(chosen)
         grid = found.to_python(skip_empty_area=False)
-        return grid, chosen, _fill_merged(grid, getattr(found, "merged_cell_ranges", None)), names
+        merged = _fill_merged(grid, getattr(found, "merged_cell_ranges", None))
+        return grid, chosen, merged, names, [n for n, s in zip(names, shown) if s]
     except InputError:
         raise
     except Exception:  # noqa: BLE001 - any calamine failure: try openpyxl before giving up
@@ -175,34 +210,87 @@ def _workbook_rows(path: Path, sheet: str | None, kind: str) -> tuple[list[list]
     names = book.sheetnames
     if sheet is not None and sheet not in names:
         raise InputError(f"{path.name}: no sheet named {sheet!r} (sheets: {', '.join(names)})")
+    visible = [n for n in names if book[n].sheet_state == "visible"]
     ws = book[sheet if sheet is not None else _first_shown_sheet(
-        names, [book[n].sheet_state == "visible" for n in names],
+        names, [n in visible for n in names],
         lambda name: next(book[name].iter_rows(values_only=True), None) is not None)]
     rows = [list(r) for r in ws.iter_rows(min_row=1, values_only=True)]
-    return rows, ws.title, [], names
+    return rows, ws.title, [], names, visible
+
+
+@dataclass
+class _Sheet:
+    """A sheet as read to find its header: its name, cells, merged ranges filled, first rows and header."""
+
+    name: str
+    grid: list[list]
+    merged: list[str]
+    preview: list[list[str]]
+    header: Header
+
+
+def _read_sheet(path: Path, sheet: str | None, kind: str, score) -> tuple[_Sheet, list[str], list[str]]:
+    """A sheet (``sheet``, or the one :func:`_workbook_rows` picks) with its header found, the names of
+    the workbook's sheets and of those shown."""
+    grid, chosen, merged, names, visible = _workbook_rows(path, sheet, kind)
+    preview = list(preview_rows([_cell_text(v) for v in row] for row in grid))
+    return _Sheet(chosen, grid, merged, preview, find_header_rows(preview, score)), names, visible
+
+
+def _past_a_cover_page(path: Path, kind: str, cover: _Sheet, visible: list[str], score) -> tuple[_Sheet, str]:
+    """The sheet to read in place of a cover page (a first sheet with a title and a run date, no row
+    naming two fields): the one other shown sheet whose header names every required field
+    (``score.complete``), and the note saying so; the cover page itself (and no note) when none does.
+
+    Raises
+    ------
+    InputError
+        Several sheets do: which one is meant cannot be told; the message names them and how to
+        name one.
+    """
+    found, names = None, []
+    for name in visible:
+        if name == cover.name:
+            continue
+        sheet = _read_sheet(path, name, kind, score)[0]
+        if score.complete(sheet.header.cells):
+            found = found or sheet          # the first one's cells are kept, the others' names only
+            names.append(name)
+    if found is None:
+        return cover, ""
+    if len(names) > 1:
+        raise InputError(f"{shown(path.name)}: sheet {cover.name!r} holds no table (a cover page?), and sheets "
+                         f"{', '.join(map(repr, names))} each hold one with every required field: name the one "
+                         f"to read as {path.name}#SHEET (e.g. {path.name}#{names[0]})")
+    return found, (f"sheet {cover.name!r} holds no table (a cover page?): sheet {found.name!r} read, the one "
+                   "other sheet holding a table with every required field")
 
 
 def read_workbook(path: Path, sheet: str | None, score, kind: str = "workbook") -> RawExport:
     """A workbook's sheet as an export: ``sheet``, else the first shown one holding cells (see
-    :func:`_first_shown_sheet`); merged ranges filled (see
-    :func:`_fill_merged`), formula cells without a saved value noted (see :func:`_formulas_without_values`)."""
-    grid, chosen, merged, names = _workbook_rows(path, sheet, kind)
-    unsaved = _formulas_without_values(path, chosen) if kind == "workbook" else []
-    label = f"{shown(path.name)}#{chosen}" if sheet is not None else shown(path.name)
-    preview = list(preview_rows([_cell_text(v) for v in row] for row in grid))
-    if not any(any(c.strip() for c in row) for row in preview):
-        others = [n for n in names if n != chosen]
-        raise InputError(f"{label}: sheet {chosen!r} is empty (expected a header row and data)"
+    :func:`_first_shown_sheet`), or past it when it is a cover page (see :func:`_past_a_cover_page`);
+    merged ranges filled (see :func:`_fill_merged`), formula cells without a saved value noted (see
+    :func:`_formulas_without_values`), a header split over two rows joined (see
+    :func:`._tables.find_header_rows`)."""
+    read, names, visible = _read_sheet(path, sheet, kind, score)
+    label = f"{shown(path.name)}#{read.name}" if sheet is not None else shown(path.name)
+    if not any(any(c.strip() for c in row) for row in read.preview):
+        others = [n for n in names if n != read.name]
+        raise InputError(f"{label}: sheet {read.name!r} is empty (expected a header row and data)"
                          + (f"; the workbook's other sheets: {', '.join(map(repr, others))} "
                             f"(name one as {path.name}#SHEET)" if others else ""))
-    index = find_header(preview, score)
-    headers_raw = preview[index]
-    last = max((j for j, c in enumerate(headers_raw) if c.strip()), default=0)
-    headers = _unique([h.strip() for h in headers_raw[:last + 1]])
+    sheet_note = ""
+    if sheet is None and score(read.header.cells) < 2 and hasattr(score, "complete"):
+        read, sheet_note = _past_a_cover_page(path, kind, read, visible, score)
+    chosen, grid, header, preview = read.name, read.grid, read.header, read.preview
+    unsaved = _formulas_without_values(path, chosen) if kind == "workbook" else []
+    last = max((j for j, c in enumerate(header.cells) if c.strip()), default=0)
+    headers = _unique([h.strip() for h in header.cells[:last + 1]])
     width = len(headers)
-    set_aside = [(i + 1, "title row above the header", " | ".join(c for c in r if c.strip()))
-                 for i, r in enumerate(preview[:index]) if any(c.strip() for c in r)]
-    body = grid[index + 1:]
+    set_aside = [(i + 1, above_header(r), " | ".join(c for c in r if c.strip()))
+                 for i, r in enumerate(preview[:header.first]) if any(c.strip() for c in r)]
+    start = header.last + 1
+    body = grid[start:]
     keep, rows = [], []
     for i, row in enumerate(body):
         cells = [_cell_text(v) for v in row[:width]]
@@ -210,14 +298,17 @@ def read_workbook(path: Path, sheet: str | None, score, kind: str = "workbook") 
             cells += [""] * (width - len(cells))
         spill = [_cell_text(v) for v in row[width:]]
         if any(c.strip() for c in spill):
-            set_aside.append((index + 2 + i, f"values beyond the last headed column ({width})",
+            set_aside.append((start + 1 + i, f"values beyond the last headed column ({width})",
                               " | ".join(c for c in cells + spill if c.strip())))
             continue
         if not any(c.strip() for c in cells):
             continue
         keep.append(cells)
-        rows.append(index + 2 + i)
+        rows.append(start + 1 + i)
     columns = {h: pa.array([r[j] for r in keep], pa.string()) for j, h in enumerate(headers)}
-    info = {"encoding": None, "delimiter": None, "sheet": chosen, "header_row": index + 1, "merged": merged,
-            "formulas_without_values": unsaved, "other_sheets": [n for n in names if n != chosen]}
+    info = {"encoding": None, "delimiter": None, "sheet": chosen, "header_row": header.first + 1,
+            "merged": read.merged, "formulas_without_values": unsaved,
+            "other_sheets": [n for n in names if n != chosen], "sheet_note": sheet_note,
+            "header_note": header.note(lambda i: i + 1),
+            "date_epoch": _day_zero(path) if kind == "workbook" else None}
     return RawExport(label, headers, columns, np.asarray(rows, dtype=np.int64), set_aside, info)
