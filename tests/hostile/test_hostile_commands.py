@@ -131,6 +131,19 @@ def test_sample_malformed_frames(hostile, frame):
                 "--out", "s", expect=expect, out="s", names=["frame.csv"])
 
 
+def test_sample_names_the_file_row_of_an_amount_below_the_lowest_band(hostile):
+    """An amount below the lowest --strata-bounds was named by its frame position (3 for the file's
+    row 5 here, after a blank line), the first one only; now every one, by the row a spreadsheet shows."""
+    hostile.write("frame.csv", "claim_id,paid\nC1,50\nC2,150\n\nC3,-5\nC4,700\nC5,$-20.50\n")
+    run = hostile.run("sample", "frame.csv", "--id-column", "claim_id", "--size", "2", "--seed", "1",
+                      "--strata-bounds", "0,100", "--out", "s", expect=1, out="s",
+                      names=["frame.csv, row 5, column 'paid': expected an amount of at least 0.00",
+                             "got '-5'", "frame.csv, row 7, column 'paid'", "got '$-20.50'"])
+    assert "position" not in run.err
+    hostile.run("sample", "frame.csv", "--id-column", "claim_id", "--size", "2", "--seed", "1",
+                "--strata-bounds", "100,0", "--out", "s", expect=2, out="s", names=["strictly increasing"])
+
+
 @pytest.mark.parametrize("label", ["Total", "TOTAL:", "Grand Total", "Sub-total"])
 def test_a_total_row_is_never_taken_for_a_unit(hostile, label):
     """A spreadsheet's total row under the units ('Total', the sum of the overpayments) was read as one
