@@ -16,7 +16,8 @@ Prints one paragraph.
 The work is :func:`recoup_lib.remit.reconcile`.
 
 Exit status: 0 when at least one transaction could be used; 1 when none
-could, or the notices file is unusable; 2 on a usage error.
+could, or the notices file is unusable, or the payers.csv they are checked
+against lists no payer (as ``recoup appeal`` stops); 2 on a usage error.
 """
 
 from __future__ import annotations

@@ -298,6 +298,20 @@ def test_reconcile_names_a_folder_under_the_name_of_a_file_the_notices_are_check
                 out="rc", names=[f"{name}: a folder in {folder}; expected a CSV file"])
 
 
+@pytest.mark.parametrize("given", [True, False])
+def test_reconcile_with_a_payers_file_holding_no_payer_stops_naming_it_as_appeal_does(hostile, given):
+    """A payers.csv of a header alone (given with --payers, or beside the notices) only warned that no notice
+    could be used, each set aside for its payer, where recoup appeal on the same folder stops naming it."""
+    folder = hostile.practice()
+    payers = hostile.path("other/payers.csv") if given else folder / "payers.csv"
+    payers.parent.mkdir(exist_ok=True)
+    payers.write_text((folder / "payers.csv").read_text(encoding="utf-8").splitlines()[0] + "\n", encoding="utf-8")
+    option = ["--payers", payers] if given else []
+    hostile.run("reconcile", folder / "remits", "--notices", folder / "notices.csv", *option, "--out", "rc",
+                expect=1, out="rc", names=[f"payers.csv: no payer in {payers}"])
+    assert not hostile.path("rc").exists()
+
+
 def test_reconcile_of_notices_holding_no_row_says_so_and_points_to_no_file_it_did_not_write(hostile):
     folder = hostile.practice()
     rewrite_csv(folder / "notices.csv", lambda rows: rows.__delitem__(slice(1, None)))
