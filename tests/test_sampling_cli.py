@@ -49,6 +49,15 @@ def test_extrapolate_domain_vector_prints_contract_json(capsys):
         (0.8, 7006.33, 23397.0), (0.9, 4583.58, 25819.75), (0.95, 2420.74, 27982.6)]
 
 
+def test_contract_shows_what_extrapolate_prints(capsys):
+    """docs/contract.md showed the JSON on two lines, keys run together; the command prints it indented."""
+    contract = (Path(__file__).parents[1] / "docs" / "contract.md").read_text(encoding="utf-8")
+    shown = re.search(r"```\n\$ recoup extrapolate sample\.csv --universe-size 1000\n(.*?)```", contract, re.S)
+    assert shown, "docs/contract.md no longer shows recoup extrapolate's output"
+    assert main(["extrapolate", str(DATA / "domain_4_4_sample.csv"), "--universe-size", "1000"]) == 0
+    assert capsys.readouterr().out == shown.group(1)
+
+
 def test_extrapolate_confidence_option_changes_the_interval(capsys):
     out = run_json(capsys, ["extrapolate", str(DATA / "domain_4_4_sample.csv"),
                             "--universe-size", "1000", "--confidence", "0.95"])
