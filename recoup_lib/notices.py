@@ -23,7 +23,7 @@ from .filekind import not_a_file
 from .money import format_cents
 from .schema import ParsedTable
 
-__all__ = ["NOTICES", "notice_checks", "read_notices", "set_aside_notices", "usable_notices"]
+__all__ = ["NOTICES", "notice_checks", "read_notices", "read_payers", "set_aside_notices", "usable_notices"]
 
 #: The file's name, as every message about its rows says it.
 NOTICES = "notices.csv"
@@ -228,6 +228,26 @@ def read_notices(notices, **checks) -> ParsedTable:
     return set_aside_notices(notices, **checks)[0]
 
 
+def read_payers(path: str | Path) -> ParsedTable:
+    """Read the payers.csv the notices are checked against, refusing one that lists no payer.
+
+    A payers.csv of a header alone would set every notice aside, each blamed
+    on notices.csv: ``recoup appeal`` and ``recoup reconcile`` stop instead,
+    naming the file.
+
+    Raises
+    ------
+    InputError
+        The file is missing, lacks a required column, or holds no row.
+    """
+    payers = read_table(path, name="payers.csv")
+    if not payers.rows_read:
+        raise InputError(f"payers.csv: no payer in {path} (a header and no rows): every notice is checked "
+                         "against its payer's entry and decided under its rules, so none could be used; list "
+                         "the payers the notices name")
+    return payers
+
+
 def notice_checks(folder: str | Path, payers: str | Path | None = None) -> dict[str, pd.DataFrame]:
     """What the notices of ``folder`` are checked against: its payers.csv, claim_lines.csv and payments.csv.
 
@@ -250,10 +270,17 @@ def notice_checks(folder: str | Path, payers: str | Path | None = None) -> dict[
     dict
         ``payers``, ``claim_lines`` and ``payments`` (usable rows), for the
         files found; claim_lines and payments only together.
+
+    Raises
+    ------
+    InputError
+        A file found is unreadable, or the payers.csv lists no payer
+        (:func:`read_payers`).
     """
     folder = Path(folder)
     found = {"payers": Path(payers) if payers is not None else folder / "payers.csv",
              "claim_lines": folder / "claim_lines.csv", "payments": folder / "payments.csv"}
     if not (found["claim_lines"].exists() and found["payments"].exists()):
         del found["claim_lines"], found["payments"]
-    return {key: read_table(path, name=f"{key}.csv").data for key, path in found.items() if path.exists()}
+    return {key: (read_payers(path) if key == "payers" else read_table(path, name=f"{key}.csv")).data
+            for key, path in found.items() if path.exists()}

@@ -686,6 +686,17 @@ def test_cli_exit_codes_and_messages(tmp_path, capsys):
     assert main(["import", "--claims", str(claims), "--column", "service_date=DOS", "--column",
                  "service_date=Date Billed", "--out", str(tmp_path / "o2")]) == 2
     assert "--column service_date= is given twice ('DOS' and 'Date Billed')" in capsys.readouterr().err
+    # Two fields of claims read from one column: the patient's account number taken for the claim's too.
+    assert main(["import", "--claims", str(claims), "--column", "claim_id=Patient Acct", "--column",
+                 "patient_id=patient acct", "--out", str(tmp_path / "o2")]) == 2
+    assert "--column claim_id=Patient Acct and --column patient_id=patient acct: two fields of claims files " \
+           "under one header 'patient acct'" in capsys.readouterr().err
+    assert not (tmp_path / "o2").exists()
+    # One header may hold fields of two kinds of file: the charge in the claims, the payment in the payments.
+    amounts = [write_claims(tmp_path / "ca.csv", header=HEADER.replace("Billed Amt", "Amount")),
+               write_payments(tmp_path / "pa.csv", [PAYMENTS[0].replace("Paid Amt", "Amount"), *PAYMENTS[1:]])]
+    assert main(["import", "--claims", str(amounts[0]), "--payments", str(amounts[1]), "--column",
+                 "charge=Amount", "--column", "paid=Amount", "--out", str(tmp_path / "o3")]) == 0
     assert main(["import", "--claims", str(tmp_path / "p.csv"), "--out", str(tmp_path / "o2")]) == 1
     err = capsys.readouterr().err
     assert "no header for required field 'patient_id'" in err and "Headers seen: 'Claim #'" in err

@@ -49,6 +49,15 @@ def test_extrapolate_domain_vector_prints_contract_json(capsys):
         (0.8, 7006.33, 23397.0), (0.9, 4583.58, 25819.75), (0.95, 2420.74, 27982.6)]
 
 
+def test_contract_shows_what_extrapolate_prints(capsys):
+    """docs/contract.md showed the JSON on two lines, keys run together; the command prints it indented."""
+    contract = (Path(__file__).parents[1] / "docs" / "contract.md").read_text(encoding="utf-8")
+    shown = re.search(r"```\n\$ recoup extrapolate sample\.csv --universe-size 1000\n(.*?)```", contract, re.S)
+    assert shown, "docs/contract.md no longer shows recoup extrapolate's output"
+    assert main(["extrapolate", str(DATA / "domain_4_4_sample.csv"), "--universe-size", "1000"]) == 0
+    assert capsys.readouterr().out == shown.group(1)
+
+
 def test_extrapolate_confidence_option_changes_the_interval(capsys):
     out = run_json(capsys, ["extrapolate", str(DATA / "domain_4_4_sample.csv"),
                             "--universe-size", "1000", "--confidence", "0.95"])
@@ -150,6 +159,25 @@ def test_extrapolate_bad_strata_file_rows_exit_1(capsys, tmp_path):
     assert "strata.csv, row 4, column 'stratum': expected a key not used" in err
 
 
+def test_extrapolate_matches_strata_ignoring_case_and_surrounding_spaces(capsys, tmp_path):
+    """A sample typed ``a`` or `` B `` where the strata file says ``A`` and ``B`` was refused as strata with no
+    universe size: the spellings name one stratum each, so the appraisal is the one of the file as written."""
+    text = (DATA / "stratified_sample.csv").read_text(encoding="utf-8")
+    respelled = write(tmp_path / "s.csv", text.replace("A2,A,", "A2,a,").replace("B1,B,", "B1, b ,"))
+    assert respelled.read_text(encoding="utf-8") != text
+    strata = ["--strata", str(DATA / "stratified_strata.csv")]
+    expected = run_json(capsys, ["extrapolate", str(DATA / "stratified_sample.csv"), *strata])
+    assert run_json(capsys, ["extrapolate", str(respelled), *strata]) == expected
+    assert [s["stratum"] for s in expected["strata"]] == ["A", "B", "C"]
+
+
+def test_extrapolate_refuses_strata_spelled_alike_but_for_case(capsys, tmp_path):
+    strata = write(tmp_path / "strata.csv", "stratum,universe_size\nA,10\nB,20\nC,50\nb,5\n")
+    err = run_fail(capsys, ["extrapolate", str(DATA / "stratified_sample.csv"), "--strata", str(strata)], 1)
+    assert "strata.csv, row 5, column 'stratum': expected the spelling of row 3, 'B' (strata are matched " \
+           "ignoring case, so 'B' and 'b' cannot be two strata); got 'b'" in err
+
+
 def test_extrapolate_strata_without_stratum_column_exit_1(capsys):
     err = run_fail(capsys, ["extrapolate", str(DATA / "domain_4_4_sample.csv"),
                             "--strata", str(DATA / "stratified_strata.csv")], 1)
@@ -230,13 +258,26 @@ def test_sample_strata_bounds_then_extrapolate_round_trip(capsys, tmp_path, fram
     assert result["lower_bound"] <= result["point_estimate"] <= result["upper_bound"]
 
 
-def test_sample_stratum_sizes_are_respected(capsys, tmp_path, frame_csv):
+@pytest.mark.parametrize("sizes", ["FM=3,IM=4,CARD=5", "fm=3, Im =4,CARD=5"])  # strata named ignoring case
+def test_sample_stratum_sizes_are_respected(capsys, tmp_path, frame_csv, sizes):
     out = tmp_path / "out"
     assert main(["sample", str(frame_csv), "--id-column", "claim_id", "--seed", "1",
-                 "--stratify-by", "specialty", "--stratum-sizes", "FM=3,IM=4,CARD=5",
+                 "--stratify-by", "specialty", "--stratum-sizes", sizes,
                  "--out", str(out)]) == 0
     design = json.loads((out / "sample_design.json").read_text())
     assert design["sample_sizes"] == {"CARD": 5, "FM": 3, "IM": 4}
+
+
+def test_sample_refuses_a_frame_spelling_a_stratum_two_ways(capsys, tmp_path, frame_csv):
+    """``FM`` on some rows and ``fm`` on others were drawn as two strata, whose strata.csv extrapolate then
+    cannot tell apart: refused, naming the row of each other spelling."""
+    text = frame_csv.read_text(encoding="utf-8").replace("C0004,148.04,IM", "C0004,148.04,im")
+    frame = write(tmp_path / "mixed.csv", text.replace("C0003,111.03,FM", "C0003,111.03,fm"))
+    err = run_fail(capsys, ["sample", str(frame), "--id-column", "claim_id", "--size", "9", "--seed", "1",
+                            "--stratify-by", "specialty", "--out", str(tmp_path / "o")], 1)
+    assert "mixed.csv, row 5, column 'specialty': expected the spelling of row 2, 'IM'" in err
+    assert "mixed.csv, row 7, column 'specialty': expected the spelling of row 4, 'fm'" in err  # the first wins
+    assert not (tmp_path / "o").exists()
 
 
 def test_sample_frame_with_repeated_and_blank_ids_exit_1(capsys, tmp_path):

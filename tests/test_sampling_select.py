@@ -161,6 +161,19 @@ def test_per_stratum_sizes_must_name_every_stratum():
                       strata="specialty")
 
 
+def test_per_stratum_sizes_name_strata_ignoring_case():
+    sel = select_sample(make_frame(10, ["A", "B"]), "claim_id", {"a": 2, " B": 3}, seed=1, strata="specialty")
+    assert sel.design["sample_sizes"] == {"A": 2, "B": 3}
+    with pytest.raises(InvalidParameterError, match=r"name a stratum more than once \(as 'A', 'a'\)"):
+        select_sample(make_frame(10, ["A", "B"]), "claim_id", {"A": 2, "a": 2, "B": 2}, seed=1,
+                      strata="specialty")
+
+
+def test_a_stratum_spelled_two_ways_is_refused_naming_both():
+    with pytest.raises(InputError, match="strata 'A' and 'a' differ only by case"):
+        select_sample(make_frame(10, ["A", "B", "a"]), "claim_id", 4, seed=1, strata="specialty")
+
+
 # --- invariants ----------------------------------------------------------------------------------
 
 @settings(max_examples=50, deadline=None)

@@ -226,6 +226,20 @@ def test_sampled_stratum_missing_from_strata_and_empty_stratum_are_both_listed()
         appraise_variable(frame_of([1, 2, 3, 4], ["A", "A", "Z", "Z"]), strata={"A": 5, "B": 9})
 
 
+def test_sample_strata_match_the_strata_given_ignoring_case_and_spaces():
+    exact = appraise_variable(frame_of([1, 2, 3, 4], ["A", "A", "B", "B"]), strata={"A": 5, "B": 9})
+    respelled = appraise_variable(frame_of([1, 2, 3, 4], ["a", " A", "B ", "b"]), strata={"A": 5, "B": 9})
+    assert respelled.to_dict() == exact.to_dict()
+    assert respelled.strata["stratum"].tolist() == ["A", "B"]
+    assert appraise_variable(frame_of([1, 2], ["a", "A"]), universe_size=5).sample_size == 2
+
+
+def test_strata_spelled_alike_but_for_case_are_refused_naming_both():
+    with pytest.raises(InputError, match=r"s.csv: strata 'B' and 'b' differ only by case"):
+        appraise_variable(frame_of([1, 2, 3, 4], ["A", "A", "B", "B"]), strata={"A": 5, "B": 9, "b": 3},
+                          label="s.csv")
+
+
 def test_both_or_neither_universe_and_strata_is_usage_error():
     with pytest.raises(InvalidParameterError, match="exactly one of universe_size"):
         appraise_variable(frame_of([1, 2]))

@@ -17,7 +17,7 @@ import pandas as pd
 from ..errors import InputError, InvalidParameterError, NothingUsableError, Problem
 from ..folder import (AuditInputs, existing_folder, files_present, problems_frame, read_audit_folder, read_table,
                       to_text_frame, write_csv)
-from ..notices import set_aside_notices
+from ..notices import read_payers, set_aside_notices
 from ..outputs import writes_folder
 from ..results import StepResult
 from ..schema import ParsedTable
@@ -88,10 +88,7 @@ def read_appeal_folder(folder: str | Path) -> AppealInputs:
             raise InputError(f"{name}: required file not found in {folder} (an appeal folder is an audit "
                              "folder plus notices.csv and payers.csv)")
     notices = read_table(folder / "notices.csv")
-    payers = read_table(folder / "payers.csv")
-    if not payers.rows_read:
-        raise InputError(f"payers.csv: no payer in {folder / 'payers.csv'} (a header and no rows): every notice "
-                         "is decided under its payer's rules, so none could be; list the payers the notices name")
+    payers = read_payers(folder / "payers.csv")
     audit = read_audit_folder(folder)
     notices, aside = set_aside_notices(notices, payers=payers.data, claim_lines=audit.claim_lines,
                                        payments=audit.payments)

@@ -5,7 +5,7 @@ offset, deferred, added), links every recoupment to the payment it takes
 back and, given the notices, to its notice, and ages what the notices still
 leave open. Writes ``deposits.csv``, ``recoupment_links.csv``,
 ``open_ledger.csv`` (header only without notices), ``cash_flow.csv`` (by
-month), ``summary.json`` (``taken_back``: the same figure as ``recoup remit``),
+month), ``summary.json`` (``taken_back_cents``: the same figure as ``recoup remit``),
 plus ``rejected.csv`` (835 problems that set data aside), ``warnings.csv`` (those
 that kept their data), ``files.csv`` (each file's status) and, when notice rows were set aside, ``notices_rejected.csv``.
 The notices are checked as ``recoup appeal`` checks them (one reader,
@@ -16,7 +16,8 @@ Prints one paragraph.
 The work is :func:`recoup_lib.remit.reconcile`.
 
 Exit status: 0 when at least one transaction could be used; 1 when none
-could, or the notices file is unusable; 2 on a usage error.
+could, or the notices file is unusable, or the payers.csv they are checked
+against lists no payer (as ``recoup appeal`` stops); 2 on a usage error.
 """
 
 from __future__ import annotations

@@ -57,13 +57,17 @@ def _whole(text: str, option: str, minimum: int) -> int:
 
 def _bounds(text: str) -> list[int]:
     from ..money import parse_cents_scalar
+    from ..sampling import check_strata_bounds
+    from . import options_checked
 
     parts = [p.strip() for p in text.split(",")]
     try:
-        return [parse_cents_scalar(p) for p in parts]
+        bounds = [parse_cents_scalar(p) for p in parts]
     except ValueError:
         raise UsageError("--strata-bounds must be dollar amounts separated by commas "
                          f"(e.g. 0,100,500); got {text!r}") from None
+    with options_checked():
+        return check_strata_bounds(bounds)
 
 
 def _stratum_sizes(text: str) -> dict[str, int]:
@@ -116,7 +120,8 @@ def run(args: argparse.Namespace) -> int:
     check_folder(args.out, inputs=[args.frame])
     frame = read_frame_file(
         args.frame, args.id_column, stratify_by=args.stratify_by,
-        amount_column=args.amount_column if bounds is not None else None)
+        amount_column=args.amount_column if bounds is not None else None,
+        lowest_amount_cents=bounds[0] if bounds is not None else None)
     strata, described = None, None
     column = args.amount_column if bounds is not None else (args.stratify_by or args.id_column)
     with _named(Path(args.frame).name, column), options_checked():

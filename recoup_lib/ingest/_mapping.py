@@ -149,6 +149,27 @@ def _fixed_for(kind: str, label: str, headers: list[str], mapping: dict, columns
     return fixed, sources
 
 
+def _one_field_per_header(columns: dict) -> None:
+    """Refuse --column settling two fields of one kind of file to one header (a usage error): a column holds
+    one field, so one of the two would be read from another field's values (a patient id taken for the claim).
+
+    One header may settle fields of different kinds (``--column charge=Amount --column paid=Amount``: the
+    claims export's Amount is the charge, the payments export's the payment); headers are compared as the
+    files' are, ignoring case, spaces and punctuation.
+    """
+    for kind, fields in FIELD_NAMES.items():
+        settled: dict[str, tuple[str, str]] = {}
+        for name, value in columns.items():
+            if name not in fields:
+                continue
+            for header in [value] if isinstance(value, str) else list(value or []):
+                first = settled.setdefault(normalise_header(header), (name, header))
+                if first[0] != name:
+                    raise UsageError(f"--column {first[0]}={first[1]} and --column {name}={header}: two fields "
+                                     f"of {kind} files under one header {header!r}; a column holds one field, "
+                                     "so give each field its own header")
+
+
 def _check_columns_option(columns: dict, seen: dict[str, list[str]]) -> None:
     """Every --column names a known field and a header some file has (else a usage error)."""
     every = {f for names in FIELD_NAMES.values() for f in names}

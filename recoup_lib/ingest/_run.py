@@ -24,7 +24,7 @@ from ..remit._files import looks_like_x12, shown
 from ..schema import SPECS, parse_table
 from ._build import Built, build_export, rename_reason, required_fields, text_frame
 from ._fields import GROUP_FIELDS, KINDS, TARGET_FILES, check_required, normalise_header, propose, recognised_fields
-from ._mapping import _check_columns_option, _fixed_for, _wrong_fill_down, load_mapping
+from ._mapping import _check_columns_option, _fixed_for, _one_field_per_header, _wrong_fill_down, load_mapping
 from ._remit_payments import payments_from_835
 from ._result import ImportResult, SourceReport
 from ._tables import check_readable, read_export, split_sheet
@@ -374,7 +374,8 @@ def import_files(claims, payments=None, coverage=None, documentation=None, colum
         A file is missing or unreadable, or a required field has no header or
         two (the message names the candidates and the headers seen).
     UsageError
-        ``columns`` names an unknown field or a header no file has.
+        ``columns`` names an unknown field or a header no file has, or
+        settles two fields of one kind of file to one header.
 
     Examples
     --------
@@ -384,6 +385,7 @@ def import_files(claims, payments=None, coverage=None, documentation=None, colum
     >>> result.write("my_audit_folder")  # doctest: +SKIP
     """
     columns = dict(columns or {})
+    _one_field_per_header(columns)
     mapping = load_mapping(mapping)
     if fill_down:
         wrong = _wrong_fill_down(list(fill_down))

@@ -7,6 +7,8 @@ import math
 from decimal import ROUND_HALF_UP, Decimal, localcontext
 from fractions import Fraction
 
+import pandas as pd
+
 from ..errors import InputError, InvalidParameterError
 from ..money import MAX_CENTS, dollars, format_cents_scalar
 
@@ -167,6 +169,45 @@ def refuse_unreportable(appraisal) -> None:
                 "a trillion dollars or more, which the kit does not represent (amounts stay "
                 f"under {dollars(MAX_CENTS + 1)}); check the overpayment values and the "
                 "universe size")
+
+
+def stratum_key(name) -> str:
+    """A stratum's name as strata are matched between files: case and surrounding spaces ignored."""
+    return str(name).strip().casefold()
+
+
+def case_variants(names) -> dict[str, list[str]]:
+    """Strata spelled two ways, differing only by case or surrounding spaces (``High``, ``high``).
+
+    Strata are matched ignoring case (:func:`match_strata`), so two such
+    spellings cannot be two strata. Returns ``{first spelling: [later
+    spellings]}``, in order of appearance; empty when each stratum is
+    spelled one way.
+    """
+    groups: dict[str, list[str]] = {}
+    names = names if isinstance(names, pd.Series) else pd.Series(list(names), dtype="object")
+    for name in names.astype("str").str.strip().drop_duplicates():
+        groups.setdefault(stratum_key(name), []).append(name)
+    return {spellings[0]: spellings[1:] for spellings in groups.values() if len(spellings) > 1}
+
+
+def refuse_case_variants(names, head: str = "") -> None:
+    """Raise InputError naming every stratum spelled two ways in ``names`` (:func:`case_variants`)."""
+    variants = case_variants(names)
+    if variants:
+        listed = "; ".join(" and ".join(repr(s) for s in (first, *others)) for first, others in variants.items())
+        raise InputError(f"{head}strata {listed} differ only by case: strata are matched ignoring case and "
+                         "surrounding spaces, so these cannot be told apart; spell each stratum one way")
+
+
+def match_strata(names, known) -> dict[str, str]:
+    """Each of ``names`` -> the stratum of ``known`` it names: itself, else the one spelled alike
+    ignoring case and surrounding spaces (``high`` -> ``High``); a name matching none is kept.
+
+    ``known`` must hold no two names spelled alike (:func:`refuse_case_variants`).
+    """
+    by_key = {stratum_key(k): k for k in known}
+    return {n: n if n in known else by_key.get(stratum_key(n), n) for n in names}
 
 
 def kit_version() -> str:

@@ -20,7 +20,9 @@ import pyarrow.compute as pc
 from ..errors import InputError, Problem
 from ..csvread import broken_problems, total_rows
 from ..folder import read_csv_text
+from ..money import format_cents_scalar
 from ..schema import SAMPLE_SPEC, STRATA_SPEC, FileSpec, frame_spec, money_column, parse_table
+from ._common import case_variants
 
 __all__ = ["SAMPLE_SPEC", "STRATA_SPEC", "SampleFile", "read_sample_file", "read_strata_file",
            "read_frame_file", "MAX_LISTED"]
@@ -48,12 +50,36 @@ def _total_rows(data: pd.DataFrame, id_column: str, label: str) -> list[Problem]
             for row, value in zip(data.loc[total, "_row"], data.loc[total, id_column])]
 
 
+def _case_problems(data: pd.DataFrame, column: str, label: str) -> list[Problem]:
+    """A stratum spelled two ways in ``column`` (``High``, ``high``): a problem at the first row of each
+    later spelling, naming the first (strata are matched ignoring case, so they cannot be two strata)."""
+    variants = case_variants(data[column])
+    if not variants:
+        return []
+    rows = data.groupby(column, sort=False)["_row"].min()
+    return [Problem(label, int(rows[other]), column, other,
+                    f"the spelling of row {int(rows[first])}, {first!r} (strata are matched ignoring case, "
+                    f"so {first!r} and {other!r} cannot be two strata)")
+            for first, others in variants.items() for other in others]
+
+
+def _below(raw: pd.DataFrame, data: pd.DataFrame, amount_column: str, lowest_cents: int,
+           label: str) -> list[Problem]:
+    """A unit whose amount is below the lowest edge of the dollar bands, which puts it in no band."""
+    below = data.loc[data[money_column(amount_column)] < lowest_cents, "_row"]
+    return [Problem(label, int(row), amount_column, str(raw.at[row, amount_column]),
+                    f"an amount of at least {format_cents_scalar(lowest_cents)}, the lowest strata bound "
+                    "(a unit below it is in no dollar band)")
+            for row in below]
+
+
 def _parse(path: Path, spec: FileSpec, label: str):
-    """Read and type a file; return the parsed table, every problem, and rows read."""
+    """Read and type a file; return its text (indexed by spreadsheet row), the parsed table, every
+    problem, and rows read."""
     raw, rows, broken = read_csv_text(path, spec, label)
     parsed = parse_table(raw, spec, label=label, row_numbers=rows)
     problems = list(parsed.problems) + broken_problems(broken, label)
-    return raw, parsed, problems, parsed.rows_read + len(broken)
+    return raw.set_axis(rows), parsed, problems, parsed.rows_read + len(broken)
 
 
 @dataclass
@@ -188,12 +214,15 @@ def read_strata_file(path: str | Path) -> dict[str, int]:
     Raises
     ------
     InputError
-        Missing file or column, blank or repeated stratum, universe size not
-        a whole number >= 1. All problems are listed.
+        Missing file or column, blank or repeated stratum (also one spelled
+        as another but for case or surrounding spaces: strata are matched to
+        the sample's ignoring them), universe size not a whole number >= 1.
+        All problems are listed.
     """
     path = Path(path)
     label = path.name
     _, parsed, problems, rows_read = _parse(path, STRATA_SPEC, label)
+    problems += _case_problems(parsed.data, "stratum", label)
     if problems:
         _raise_problems(label, sorted(problems, key=lambda p: p.row), rows_read,
                         "every stratum needs its universe size:")
@@ -204,7 +233,8 @@ def read_strata_file(path: str | Path) -> dict[str, int]:
 
 
 def read_frame_file(path: str | Path, id_column: str, *, stratify_by: str | None = None,
-                    amount_column: str | None = None) -> pd.DataFrame:
+                    amount_column: str | None = None,
+                    lowest_amount_cents: int | None = None) -> pd.DataFrame:
     """Read a sample frame: one row per unit of the universe.
 
     Parameters
@@ -213,11 +243,15 @@ def read_frame_file(path: str | Path, id_column: str, *, stratify_by: str | None
     id_column : str
         Required, non-blank and unique.
     stratify_by : str, optional
-        Required and non-blank on every row.
+        Required and non-blank on every row, each stratum spelled one way
+        (not ``High`` on one row and ``high`` on another).
     amount_column : str, optional
         Required; dollars with at most two decimals on every row (for dollar
         bands). Parsed into ``<amount_column>_cents`` (the name gains no
         second suffix if it already ends in ``_cents``).
+    lowest_amount_cents : int, optional
+        The smallest amount allowed (the lowest edge of the dollar bands):
+        a unit below it is in no band, a problem of its row.
 
     Returns
     -------
@@ -229,14 +263,19 @@ def read_frame_file(path: str | Path, id_column: str, *, stratify_by: str | None
     ------
     InputError
         Missing file or column; any blank/repeated id, total row, blank
-        stratum or bad amount (all listed): a frame with unusable rows is not
-        the universe.
+        stratum, stratum spelled two ways, bad amount or amount below
+        ``lowest_amount_cents`` (all listed, each at its row of the file): a
+        frame with unusable rows is not the universe.
     """
     path = Path(path)
     label = path.name
     spec = frame_spec(label, id_column, stratify_by, amount_column)
     raw, parsed, problems, rows_read = _parse(path, spec, label)
     problems += _total_rows(parsed.data, id_column, label)
+    if stratify_by:
+        problems += _case_problems(parsed.data, stratify_by, label)
+    if amount_column and lowest_amount_cents is not None:
+        problems += _below(raw, parsed.data, amount_column, lowest_amount_cents, label)
     if problems:
         _raise_problems(label, sorted(problems, key=lambda p: p.row), rows_read,
                         "a frame with unusable rows is not the whole universe, so no sample "
@@ -253,4 +292,3 @@ def read_frame_file(path: str | Path, id_column: str, *, stratify_by: str | None
         cents = money_column(amount_column)
         frame[cents] = parsed.data[cents].to_numpy(dtype=np.int64)
     return frame
-

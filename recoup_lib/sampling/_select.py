@@ -38,13 +38,14 @@ from ..folder import to_text_frame, write_csv
 from ..money import allocate, format_cents_scalar
 from ..outputs import writes_folder
 from ..results import StepResult
-from ._common import kit_version
+from ._common import kit_version, match_strata, refuse_case_variants
 
 __all__ = [
     "SampleSelection",
     "select_sample",
     "allocate_sample",
     "strata_from_bounds",
+    "check_strata_bounds",
     "stratum_rng",
     "SAMPLE_COLUMNS",
     "GENERATOR",
@@ -177,6 +178,21 @@ def stratum_rng(seed: int, stratum: str | None = None) -> np.random.Generator:
         np.random.SeedSequence(seed, spawn_key=tuple(str(stratum).encode("utf-8"))))
 
 
+def check_strata_bounds(bounds_cents: Sequence[int]) -> list[int]:
+    """The edges of dollar bands as whole cents, checked before any frame is read.
+
+    Raises
+    ------
+    InvalidParameterError
+        No edge, or edges not strictly increasing.
+    """
+    bounds = [int(b) for b in bounds_cents]
+    if not bounds or any(b >= c for b, c in zip(bounds, bounds[1:])):
+        raise InvalidParameterError("strata bounds must be one or more strictly increasing amounts "
+                         f"(e.g. 0,100,500); got {[format_cents_scalar(b) for b in bounds]}")
+    return bounds
+
+
 def strata_from_bounds(amounts_cents, bounds_cents: Sequence[int]) -> pd.Series:
     """Label each amount with its dollar band.
 
@@ -207,10 +223,7 @@ def strata_from_bounds(amounts_cents, bounds_cents: Sequence[int]) -> pd.Series:
     >>> strata_from_bounds([0, 9999, 10000, 75000], [0, 10000, 50000]).tolist()
     ['0.00-99.99', '0.00-99.99', '100.00-499.99', '500.00+']
     """
-    bounds = [int(b) for b in bounds_cents]
-    if not bounds or any(b >= c for b, c in zip(bounds, bounds[1:])):
-        raise InvalidParameterError("strata bounds must be one or more strictly increasing amounts "
-                         f"(e.g. 0,100,500); got {[format_cents_scalar(b) for b in bounds]}")
+    bounds = check_strata_bounds(bounds_cents)
     index = amounts_cents.index if isinstance(amounts_cents, pd.Series) else None
     amounts = pd.Series(amounts_cents, index=index, copy=False)
     if amounts.isna().any():
@@ -325,7 +338,8 @@ def select_sample(frame: pd.DataFrame, id_column: str, size: int | Mapping[str, 
         Column identifying each unit (non-blank, unique).
     size : int or mapping of str to int
         Total sample size; for a stratified sample either a total (split by
-        :func:`allocate_sample`) or the size of every stratum.
+        :func:`allocate_sample`) or the size of every stratum (a stratum
+        named ignoring case and surrounding spaces: ``high`` for ``High``).
     seed : int
         Whole number >= 0. Keep it with the audit file: it reproduces the
         sample exactly (see the module notes for the generator).
@@ -354,7 +368,8 @@ def select_sample(frame: pd.DataFrame, id_column: str, size: int | Mapping[str, 
         Size, seed or spares not whole numbers; size larger than the frame or
         a stratum; per-stratum sizes not matching the strata.
     InputError
-        Blank or repeated ids; blank stratum labels.
+        Blank or repeated ids; blank stratum labels; a stratum spelled two
+        ways (``High``, ``high``).
 
     Notes
     -----
@@ -402,6 +417,7 @@ def select_sample(frame: pd.DataFrame, id_column: str, size: int | Mapping[str, 
         if len(blank):
             raise InputError(f"{len(blank)} frame unit(s) have no stratum (first at frame "
                              f"position {blank[0] + 1})")
+        refuse_case_variants(labels)
         codes, names = pd.factorize(labels)
         counts = np.bincount(codes, minlength=len(names))
         if isinstance(given.dtype, pd.CategoricalDtype):
@@ -412,7 +428,12 @@ def select_sample(frame: pd.DataFrame, id_column: str, size: int | Mapping[str, 
         universe = {str(names[i]): int(counts[i]) for i in order}
         code_of = {str(names[i]): i for i in order}
         if isinstance(size, Mapping):
-            sizes = {str(k): _check_whole(v, f"sample size of stratum '{k}'", 1)
+            named = match_strata([str(k) for k in size], universe)
+            twice = [k for k in named if list(named.values()).count(named[k]) > 1]
+            if twice:
+                raise InvalidParameterError("per-stratum sizes name a stratum more than once (as "
+                                            + ", ".join(repr(k) for k in twice) + ")")
+            sizes = {named[str(k)]: _check_whole(v, f"sample size of stratum '{k}'", 1)
                      for k, v in size.items()}
             unknown = sorted(set(sizes) - set(universe))
             missing = sorted(set(universe) - set(sizes))

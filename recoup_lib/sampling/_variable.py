@@ -39,11 +39,14 @@ from ._common import (
     check_confidence,
     critical_value,
     fraction_to_decimal,
+    match_strata,
     money_json,
+    refuse_case_variants,
     refuse_unreportable,
     round_fraction_digits,
     round_half_up,
     sqrt_fraction,
+    stratum_key,
     two_sided_level,
 )
 
@@ -401,7 +404,8 @@ def appraise_variable(sample: pd.DataFrame, universe_size: int | None = None,
         One row per reviewed sampling unit. ``value_column`` holds the
         overpayment in integer cents (0 for a clean unit; negative values,
         i.e. underpayments, are used as given). For a stratified appraisal
-        ``stratum_column`` names each unit's stratum.
+        ``stratum_column`` names each unit's stratum, matched to ``strata``
+        ignoring case and surrounding spaces (``high`` is stratum ``High``).
     universe_size : int, optional
         Number of units in the universe (unstratified appraisal).
     strata : mapping or pandas.DataFrame, optional
@@ -434,8 +438,8 @@ def appraise_variable(sample: pd.DataFrame, universe_size: int | None = None,
         The sample cannot support an estimate: fewer than 2 units in a
         stratum that is not fully sampled, more units than the universe, a
         sampled stratum missing from ``strata``, a stratum of ``strata`` with
-        no sampled unit, or values that are not whole cents. Every problem is
-        listed in one message.
+        no sampled unit, two strata spelled alike but for case, or values
+        that are not whole cents. Every problem is listed in one message.
 
     Notes
     -----
@@ -500,13 +504,16 @@ def appraise_variable(sample: pd.DataFrame, universe_size: int | None = None,
         if stratum_column not in sample.columns:
             raise InputError(f"{head}a stratified appraisal needs a '{stratum_column}' column in the "
                              "sample")
+        refuse_case_variants(universes, head)
         labels = sample[stratum_column].astype("str").str.strip()
+        labels = labels.map(match_strata(labels.drop_duplicates(), universes))
         blank = labels == ""
         if blank.any():
             problems.append(f"{int(blank.sum())} sampled unit(s) have a blank stratum")
     else:
         if stratum_column in sample.columns:
-            seen = sorted(set(sample[stratum_column].astype("str").str.strip()) - {""})
+            named = sample[stratum_column].astype("str").str.strip().drop_duplicates()
+            seen = sorted(set(named[~named.map(stratum_key).duplicated()]) - {""})
             if len(seen) > 1:
                 raise InputError(
                     f"{head}the sample has {len(seen)} strata ({', '.join(seen[:5])}"

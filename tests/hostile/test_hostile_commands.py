@@ -131,6 +131,19 @@ def test_sample_malformed_frames(hostile, frame):
                 "--out", "s", expect=expect, out="s", names=["frame.csv"])
 
 
+def test_sample_names_the_file_row_of_an_amount_below_the_lowest_band(hostile):
+    """An amount below the lowest --strata-bounds was named by its frame position (3 for the file's
+    row 5 here, after a blank line), the first one only; now every one, by the row a spreadsheet shows."""
+    hostile.write("frame.csv", "claim_id,paid\nC1,50\nC2,150\n\nC3,-5\nC4,700\nC5,$-20.50\n")
+    run = hostile.run("sample", "frame.csv", "--id-column", "claim_id", "--size", "2", "--seed", "1",
+                      "--strata-bounds", "0,100", "--out", "s", expect=1, out="s",
+                      names=["frame.csv, row 5, column 'paid': expected an amount of at least 0.00",
+                             "got '-5'", "frame.csv, row 7, column 'paid'", "got '$-20.50'"])
+    assert "position" not in run.err
+    hostile.run("sample", "frame.csv", "--id-column", "claim_id", "--size", "2", "--seed", "1",
+                "--strata-bounds", "100,0", "--out", "s", expect=2, out="s", names=["strictly increasing"])
+
+
 @pytest.mark.parametrize("label", ["Total", "TOTAL:", "Grand Total", "Sub-total"])
 def test_a_total_row_is_never_taken_for_a_unit(hostile, label):
     """A spreadsheet's total row under the units ('Total', the sum of the overpayments) was read as one
@@ -283,6 +296,20 @@ def test_reconcile_names_a_folder_under_the_name_of_a_file_the_notices_are_check
     (folder / name).mkdir()
     hostile.run("reconcile", folder / "remits", "--notices", folder / "notices.csv", "--out", "rc", expect=1,
                 out="rc", names=[f"{name}: a folder in {folder}; expected a CSV file"])
+
+
+@pytest.mark.parametrize("given", [True, False])
+def test_reconcile_with_a_payers_file_holding_no_payer_stops_naming_it_as_appeal_does(hostile, given):
+    """A payers.csv of a header alone (given with --payers, or beside the notices) only warned that no notice
+    could be used, each set aside for its payer, where recoup appeal on the same folder stops naming it."""
+    folder = hostile.practice()
+    payers = hostile.path("other/payers.csv") if given else folder / "payers.csv"
+    payers.parent.mkdir(exist_ok=True)
+    payers.write_text((folder / "payers.csv").read_text(encoding="utf-8").splitlines()[0] + "\n", encoding="utf-8")
+    option = ["--payers", payers] if given else []
+    hostile.run("reconcile", folder / "remits", "--notices", folder / "notices.csv", *option, "--out", "rc",
+                expect=1, out="rc", names=[f"payers.csv: no payer in {payers}"])
+    assert not hostile.path("rc").exists()
 
 
 def test_reconcile_of_notices_holding_no_row_says_so_and_points_to_no_file_it_did_not_write(hostile):
