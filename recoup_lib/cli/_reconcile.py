@@ -5,7 +5,7 @@ offset, deferred, added), links every recoupment to the payment it takes
 back and, given the notices, to its notice, and ages what the notices still
 leave open. Writes ``deposits.csv``, ``recoupment_links.csv``,
 ``open_ledger.csv`` (header only without notices), ``cash_flow.csv`` (by
-month), ``summary.json`` (``taken_back_cents``: the same figure as ``recoup remit``),
+month), ``summary.json`` (``taken_back``: the same figure as ``recoup remit``),
 plus ``rejected.csv`` (835 problems that set data aside), ``warnings.csv`` (those
 that kept their data), ``files.csv`` (each file's status) and, when notice rows were set aside, ``notices_rejected.csv``.
 The notices are checked as ``recoup appeal`` checks them (one reader,

@@ -136,7 +136,7 @@ class Reconciliation(StepResult):
         return taken_back(rec.loc[~paid_after(rec, self.as_of)])
 
     def totals(self) -> dict:
-        """Counts and totals written to ``summary.json`` (money in integer cents, keys ending ``_cents``)."""
+        """Counts and totals written to ``summary.json`` (cents as integers; ``taken_back`` in dollars)."""
         s = self.remit.totals()
         d, links, ledger = self.deposits, self.links, self.ledger
         out = {
@@ -151,7 +151,7 @@ class Reconciliation(StepResult):
             "recoupments": len(links),
             "linked_to_original": int((links["original_status"] == "linked").sum())
             if len(links) else 0,
-            "taken_back_cents": s["taken_back_cents"],
+            "taken_back": s["taken_back"], "taken_back_cents": s["taken_back_cents"],
             "taken_back_as_of_cents": self.taken_back_as_of(),
             "recouped_total_cents": s["recouped_total_cents"],
             "as_of": self.as_of.isoformat() if self.as_of else None,
@@ -180,7 +180,7 @@ class Reconciliation(StepResult):
         ``_row`` and ``_reason`` in front); when a transaction could be used,
         also ``deposits.csv``, ``recoupment_links.csv``, ``open_ledger.csv``
         (header only without notices), ``cash_flow.csv`` and ``summary.json``
-        (with ``taken_back_cents``, the same figure as ``recoup remit`` writes).
+        (with ``taken_back``, the same figure as ``recoup remit`` writes).
         """
         out = Path(out)
         out.mkdir(parents=True, exist_ok=True)

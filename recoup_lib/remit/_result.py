@@ -151,11 +151,11 @@ class Remit(StepResult):
     def totals(self) -> dict:
         """Counts and totals of the batch, as written to ``summary.json``.
 
-        Money is in integer cents (keys ending ``_cents``), never a float:
-        ``taken_back_cents`` is the sum of ``net_amount`` over
-        recoupments.csv; ``recouped_total_cents`` and the reversal/offset
-        totals are gross (before corrections, deferrals and balances carried
-        forward).
+        Money is in integer cents (keys ending ``_cents``), except
+        ``taken_back``: the same figure as ``taken_back_cents`` in dollars,
+        the sum of ``net_amount`` over recoupments.csv. ``recouped_total_cents``
+        and the reversal/offset totals are gross (before corrections,
+        deferrals and balances carried forward).
         """
         t, rec, f = self.transactions, self.recoupments, self.files
         read = int(f["transactions"].sum())
@@ -180,6 +180,7 @@ class Remit(StepResult):
             "payment_total_cents": int(t["bpr_amount_cents"].sum()),
             "claim_paid_total_cents": int(t["claim_paid_total_cents"].sum()),
             "provider_adjustment_total_cents": int(t["provider_adjustment_total_cents"].sum()),
+            "taken_back": net / 100,
             "taken_back_cents": net,
             "recouped_total_cents": int(rec["amount_cents"].sum()),
             "reversal_total_cents": int(rec.loc[rec["mechanism"] == "reversal",

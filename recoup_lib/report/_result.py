@@ -137,7 +137,6 @@ class Report(StepResult):
         """The figures written to ``summary.json``: the as-of, the claim lines, money taken back (net and gross),
         notices open.
 
-        Money is in integer cents (keys ending ``_cents``), never a float.
         ``lines`` and ``claims`` are every claim line audited (those
         ``at_risk_cents`` counts); ``lines_submitted`` and
         ``claims_submitted`` are the metrics' (metrics.csv): with an as-of
@@ -155,7 +154,7 @@ class Report(StepResult):
                "at_risk_cents": int(self.audit.total_at_risk_cents)}
         if self.recoupments is not None:
             net = taken_back(self.recoupments)
-            out.update({"taken_back_cents": net,
+            out.update({"taken_back": net / 100, "taken_back_cents": net,
                         "taken_back_gross_cents": int(self.recoupments["amount_cents"].astype("int64").sum()),
                         "recoupments": len(self.recoupments), "recoupment_source": self.recoupment_source})
         if self.ledger is not None:
