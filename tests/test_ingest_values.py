@@ -184,6 +184,28 @@ def test_a_named_code_or_date_column_is_taken_before_one_that_may_hold_something
     assert p.columns[field] == taken and field not in p.ambiguous
 
 
+@pytest.mark.parametrize("headers, claim", [
+    (["Patient Account Number", "Paid Amount"], "Patient Account Number"),
+    (["Patient Acct #", "Paid Amount"], "Patient Acct #"),
+    (["Claim #", "Patient Account Number", "Paid Amount"], "Claim #"),
+    (["Patient Control Number", "Patient Account Number"], "Patient Control Number"),
+    (["Encounter #", "Patient Account Number"], "Encounter #"),
+])
+def test_a_payment_files_patient_account_number_is_its_claim_only_when_nothing_else_is(headers, claim):
+    """An ERA viewer heads the 835's CLP01 'Patient Account Number'; a claims export's is the patient's."""
+    assert propose("payments", headers).columns["claim_id"] == claim
+    claims = propose("claims", ["Claim #", "Patient Account Number"])
+    assert claims.columns == {"claim_id": "Claim #", "patient_id": "Patient Account Number"}
+
+
+def test_a_payment_files_cpt_and_date_of_service_are_read_only_without_line_numbers():
+    numbered = propose("payments", ["Claim #", "Line #", "CPT", "DOS", "CPT Code", "Paid"])
+    assert not {"procedure_code", "service_date"} & (set(numbered.columns) | set(numbered.ambiguous))
+    bare = propose("payments", ["Claim #", "CPT", "Mod 1", "Mod 2", "DOS", "Date", "Paid"])
+    assert (bare.columns["procedure_code"], bare.columns["modifiers"], bare.columns["service_date"],
+            bare.columns["payment_date"]) == ("CPT", ["Mod 1", "Mod 2"], "DOS", "Date")
+
+
 def test_a_remark_code_is_no_denial_reason():
     """RARCs (N130, M15) only explain a CARC: a 'Remark Code' column is kept as an extra column."""
     p = propose("payments", ["Claim #", "Adj Reason", "Remark Code"])
@@ -234,12 +256,13 @@ def test_missing_required_field_says_how_to_name_it():
         check_required(p, ["claim_id", "line_no", "paid"], "p.csv")
 
 
-def test_every_kind_lists_the_contract_fields():
+def test_every_kind_lists_the_contract_fields_and_those_that_find_a_line_without_its_number():
     from recoup_lib.schema import SPECS
     from recoup_lib.ingest import TARGET_FILES
+    from recoup_lib.ingest._fields import LINE_FINDERS
 
     for kind, target in TARGET_FILES.items():
-        assert set(FIELD_NAMES[kind]) == {c.name for c in SPECS[target].columns}
+        assert set(FIELD_NAMES[kind]) == {c.name for c in SPECS[target].columns} | set(LINE_FINDERS.get(kind, ()))
 
 
 def test_the_import_workflow_page_lists_every_recognised_header():

@@ -75,6 +75,27 @@ def test_line_status_marks_coded_and_zero_allowed_denials_not_the_deductible():
     assert status.loc[("B", 2), "denial_codes"] == "CO-16"
 
 
+def test_only_a_line_paid_nothing_with_a_code_that_is_no_routine_adjustment_is_denied():
+    """A posting report's CARC column (read as denial_code) holds CO-45, the contractual write-off, on
+    lines paid, and PR-1 on a line paid nothing because of the deductible: every such line counted as
+    denied. A denial pays 0, with a code the kit's CARC table does not call routine, or with 0 allowed."""
+    lines = _lines([("E", n, "2025-01-05", 10000) for n in range(1, 8)])
+    pay = _payments([
+        ("E", 1, "2025-01-25", 8000, 6400, "CO-45"),          # paid, contractual write-off
+        ("E", 2, "2025-01-25", 8000, 0, "PR-1"),              # the deductible took it all
+        ("E", 3, "2025-01-25", None, 0, "CO-45, PR-2"),       # two routine codes in one cell
+        ("E", 4, "2025-01-25", None, 0, "CO-97"),             # bundled: paid nothing
+        ("E", 5, "2025-01-25", 8000, 3000, "CO-150"),         # downcoded, but paid
+        ("E", 6, "2025-01-25", -8000, -6400, "CO-129"),       # a reversal
+        ("E", 7, "2025-01-25", None, 0, "co 999"),            # a code the kit does not know
+    ])
+    status = line_status(lines, pay).set_index("line_no")
+    assert status.index[status["denied"]].tolist() == [4, 7]
+    assert status["denial_codes"].tolist() == ["", "", "", "CO-97", "", "", "co 999"]
+    row = _row(denial_rate(lines, pay), "denial_rate_lines")
+    assert row["numerator"] == 2 and "not CO-45, PR-1/2/3" in row["note"]
+
+
 def test_clean_claim_rate_counts_only_claims_adjudicated_undenied_and_unflagged():
     findings = pd.DataFrame({"claim_id": ["A"], "line_no": [2]})
     row = _row(clean_claim_rate(LINES, PAYMENTS, findings), "clean_claim_rate")

@@ -37,7 +37,7 @@ from ..money import MAX_TOTAL_CENTS
 from ..schema import FileSpec
 from . import _values as V
 from ._calendar import date_text, read_dates
-from ._fields import GROUP_FIELDS, Proposal, normalise_header
+from ._fields import GROUP_FIELDS, LINE_FINDERS, Proposal, normalise_header
 from ._tables import PAGE_MARK, PAGE_MARK_REASON, RawExport
 
 __all__ = ["Built", "build_export", "required_fields", "equal_lowered", "total_rows", "TOTAL_PATTERN"]
@@ -379,12 +379,17 @@ def build_export(raw: RawExport, spec: FileSpec, proposal: Proposal, fill_down=(
                 typed.append(column.name)
             else:
                 out[column.name] = V.money_text(money)
-    contract_lower = {c.name.lower() for c in spec.columns}
+    # The columns that find a payment's line are kept as read too: the line found is all the folder keeps
+    # of them, so their headers are free to keep beside them.
+    finder_fields = LINE_FINDERS.get(proposal.kind, ())
+    finders = {h for f in finder_fields if f in proposal.columns for h in _headers_of(proposal.columns[f])}
+    contract_lower = {c.name.lower() for c in spec.columns if c.name not in finder_fields}
     columns = dict(out)
     for h in raw.headers:
-        if h in used:
+        if h in used and h not in finders:
             continue
-        label = h if (h.lower() not in contract_lower and not h.startswith("_")) else f"{h.lstrip('_')} (export)"
+        taken = h.lower() in contract_lower or h in out or h.startswith("_")
+        label = f"{h.lstrip('_')} (export)" if taken else h
         columns[label] = cells[h]
     frame = text_frame(columns, keep)
     aside_idx = np.flatnonzero(set_aside)

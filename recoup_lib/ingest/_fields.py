@@ -24,7 +24,14 @@ lists them.
 A later tier holds the names that may mean something else when a better one
 is there: a posting report's ``Post Date`` is the office's, its ``Check Date``
 the payer's payment date; a ``Procedure`` column may hold the practice's own
-code or the description, where ``CPT Code`` cannot.
+code or the description, where ``CPT Code`` cannot. In a payment file, an ERA
+viewer's ``Patient Account Number`` (the 835's CLP01) is the claim number when
+no claim header is there (in a claims export it is the patient's account).
+
+A payment report without line numbers is mapped with the procedure code,
+modifiers and service date of each row (:data:`LINE_FINDERS`), with which
+the import finds the claim line paid; a report with line numbers does not
+need them, so they are kept there as extra columns, as read.
 """
 
 from __future__ import annotations
@@ -34,8 +41,8 @@ from dataclasses import dataclass
 
 from ..errors import InputError
 
-__all__ = ["KINDS", "TARGET_FILES", "FIELD_NAMES", "LIST_FIELDS", "GROUP_FIELDS", "normalise_header",
-           "propose", "Proposal", "fields_of"]
+__all__ = ["KINDS", "TARGET_FILES", "FIELD_NAMES", "LIST_FIELDS", "GROUP_FIELDS", "LINE_FINDERS",
+           "normalise_header", "propose", "Proposal", "fields_of", "account_as_claim_note"]
 
 #: The four kinds of file a user brings, and the audit-folder file each becomes.
 TARGET_FILES = {"claims": "claim_lines.csv", "payments": "payments.csv",
@@ -69,6 +76,19 @@ _PAYER = [["Payer ID", "Payer Code", "Payor ID", "Payor Code", "Insurance ID", "
           ["Payer", "Payor", "Insurance", "Carrier", "Plan", "Primary Insurance", "Primary Payer",
            "Primary Ins", "Ins Plan", "Insurance Plan", "Payer Name", "Insurance Name", "Ins"]]
 
+_SERVICE_DATE = [["Service Date", "DOS", "Date of Service", "Svc Date", "Svc Dt", "Srv Date", "Service Dt",
+                  "DOS From", "From DOS", "Begin DOS", "Service From", "Service From Date", "From Date",
+                  "Date From", "DateOfService", "Visit Date", "Encounter Date"]]
+_PROCEDURE = [["Procedure Code", "CPT", "CPT Code", "CPT/HCPCS", "CPT HCPCS", "HCPCS", "HCPCS Code", "Proc Code",
+               "CPT-4", "CPT4", "Px Code", "CPT/HCPCS Code"],
+              ["Proc", "Procedure", "Service Code", "Billing Code"]]
+_MODIFIERS = [["Modifiers", "Modifier", "Mod", "Mods", "Modifier(s)", "CPT Modifier", "CPT Modifiers"]]
+#: What an ERA viewer heads the 835's CLP01 (the patient control number the 837 sent, the practice's
+#: claim number) with: a payment file's claim_id when it names the claim no other way. In a claims
+#: export the same names are the patient's account.
+_ACCOUNT_AS_CLAIM = ["Patient Account Number", "Patient Account #", "Patient Account No", "Patient Acct #",
+                     "Patient Acct No", "Patient Acct Number", "Pt Acct #", "Pat Acct #", "Pat Acct No"]
+
 _FIELDS: dict[str, dict[str, list[list[str]]]] = {
     "claims": {
         "claim_id": _CLAIM_ID,
@@ -81,22 +101,13 @@ _FIELDS: dict[str, dict[str, list[list[str]]]] = {
                            "NPI", "Rendering ID"],
                           ["Rendering", "Rendering Provider", "Rendering Prov", "Servicing Provider",
                            "Provider", "Physician", "Doctor", "Performing Provider"]],
-        "service_date": [["Service Date", "DOS", "Date of Service", "Svc Date", "Svc Dt", "Srv Date",
-                          "Service Dt", "DOS From", "From DOS", "Begin DOS", "Service From",
-                          "Service From Date", "From Date", "Date From", "DateOfService",
-                          "Visit Date", "Encounter Date"],
-                         ["Charge Date", "Date"]],
+        "service_date": _SERVICE_DATE + [["Charge Date", "Date"]],
         "submitted_date": [["Submitted Date", "Submit Date", "Date Submitted", "Submission Date",
                             "Billed Date", "Bill Date", "Date Billed", "First Billed",
                             "First Bill Date", "Claim Date", "Claim Sent", "Sent Date", "Date Sent",
                             "Filed Date", "Date Filed", "Transmit Date", "Transmitted"]],
-        "procedure_code": [["Procedure Code", "CPT", "CPT Code", "CPT/HCPCS", "CPT HCPCS",
-                            "HCPCS", "HCPCS Code", "Proc Code", "CPT-4", "CPT4", "Px Code",
-                            "CPT/HCPCS Code"],
-                           ["Proc", "Procedure", "Service Code", "Billing Code"],
-                           ["Code"]],
-        "modifiers": [["Modifiers", "Modifier", "Mod", "Mods", "Modifier(s)", "CPT Modifier",
-                       "CPT Modifiers"]],
+        "procedure_code": _PROCEDURE + [["Code"]],
+        "modifiers": _MODIFIERS,
         "units": [["Units", "Qty", "Quantity", "Unit", "Svc Units", "Service Units", "Days/Units",
                    "Days or Units", "Units of Service", "UOS", "Billed Units"]],
         "charge": [["Charge", "Charges", "Charge Amount", "Charge Amt", "Chg Amt", "Billed",
@@ -109,7 +120,7 @@ _FIELDS: dict[str, dict[str, list[list[str]]]] = {
         "place_of_service": [["POS", "Place of Service", "POS Code", "Place of Svc", "Place Of Service Code"]],
     },
     "payments": {
-        "claim_id": _CLAIM_ID,
+        "claim_id": _CLAIM_ID + [_ACCOUNT_AS_CLAIM],
         "line_no": _LINE_NO,
         "payment_id": [["Payment ID", "Payment No", "Payment Number", "Pmt ID",
                         "Pmt #", "Transaction ID", "Remit ID"],
@@ -138,6 +149,10 @@ _FIELDS: dict[str, dict[str, list[list[str]]]] = {
         "copay": [["Copay", "Co-pay", "Copay Amt", "Copay Amount", "Copayment"]],
         "denial_code": [["Denial Code", "Denial Reason", "Reason Code", "Reason Cd", "CARC",
                          "Adj Reason", "Adjustment Reason", "Adj Code", "Denial", "Denial Reason Code"]],
+        # Read only from a report without line numbers, to find the line each payment paid.
+        "procedure_code": _PROCEDURE,
+        "modifiers": _MODIFIERS,
+        "service_date": _SERVICE_DATE,
     },
     "coverage": {
         "patient_id": _PATIENT,
@@ -168,6 +183,10 @@ _FIELDS: dict[str, dict[str, list[list[str]]]] = {
                              "Correct Code", "Coded As", "Note Supports", "Supported CPT"]],
     },
 }
+
+#: Fields a kind of file gives only to find the line a row belongs to when it has no line number
+#: (a payment report posting per claim line without numbering the lines): proposed only then.
+LINE_FINDERS = {"payments": ("procedure_code", "modifiers", "service_date")}
 
 #: Numbered headers: ``Mod 2`` -> ("modifiers", 2); ``Dx 11`` -> ("diagnosis_codes", 11).
 _NUMBERED = {
@@ -326,7 +345,22 @@ def propose(kind: str, headers: list[str], fixed: dict[str, str | list[str] | No
             columns[field] = ([single] if isinstance(single, str) else []) + repeats + numbered
             sources[field] = "recognised"
             ambiguous.pop(field, None)
+    if "line_no" in columns:
+        for field in LINE_FINDERS.get(kind, ()):
+            for found in (columns, ambiguous, sources):
+                found.pop(field, None)
     return Proposal(kind, list(headers), columns, ambiguous, sources)
+
+
+def account_as_claim_note(proposal: Proposal) -> str | None:
+    """The note saying a payment file's claim number is read from its patient account column (an ERA
+    viewer's name for CLP01), when it is; else None."""
+    header = proposal.columns.get("claim_id")
+    account = {normalise_header(n) for n in _ACCOUNT_AS_CLAIM}
+    if proposal.kind != "payments" or not isinstance(header, str) or normalise_header(header) not in account:
+        return None
+    return (f"'{header}' (claim_id): read as the claim number, as an ERA shows the 835's patient control number "
+            "(CLP01, the claim number the practice sent); the file has no other claim number column")
 
 
 def check_required(proposal: Proposal, required: list[str], label: str) -> None:

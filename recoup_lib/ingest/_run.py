@@ -17,13 +17,15 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from ..errors import WHOLE_LINE, WHOLE_PAYMENT, InputError, Problem, UsageError
+from ..errors import WHOLE_LINE, WHOLE_PAYMENT, WHOLE_ROW, InputError, Problem, UsageError
 from ..folder import LINE_KEY, line_exists
 from ..money import format_cents
 from ..remit._files import looks_like_x12, shown
 from ..schema import SPECS, parse_table
 from ._build import Built, build_export, rename_reason, required_fields, text_frame
-from ._fields import GROUP_FIELDS, KINDS, TARGET_FILES, check_required, normalise_header, propose, recognised_fields
+from ._fields import (GROUP_FIELDS, KINDS, LINE_FINDERS, TARGET_FILES, account_as_claim_note, check_required,
+                      normalise_header, propose, recognised_fields)
+from ._line_match import ONLY_LINE, UNNUMBERED, find_lines, spec_for
 from ._mapping import _check_columns_option, _fixed_for, _one_field_per_header, _wrong_fill_down, load_mapping
 from ._remit_payments import payments_from_835
 from ._result import ImportResult, SourceReport
@@ -112,7 +114,9 @@ class _HeaderScore:
     def __init__(self, kind: str, fixed: dict[str, str], left_out: set[str]):
         self.kind = kind
         self.fixed = fixed
-        self.required = set(required_fields(SPECS[TARGET_FILES[kind]])) - left_out
+        # A payment report may find its lines by CPT code instead of line numbers (._line_match).
+        # A payment report may find its lines by CPT code instead of line numbers (._line_match).
+        self.required = set(required_fields(UNNUMBERED if kind == "payments" else SPECS[TARGET_FILES[kind]])) - left_out
 
     def _named(self, cells) -> tuple[set, set]:
         """(what the cells name, as counted; the fields they name)."""
@@ -211,8 +215,8 @@ def _read_map_check(kind: str, exports: list, mapping: dict, columns: dict):
         built = _build_exports(kind, raws, mapping, columns, [])
     except Exception as exc:  # noqa: BLE001 - raised by import_files in its turn
         return raws, exc, []
-    spec = SPECS[TARGET_FILES[kind]]
-    return raws, built, [_settled(_parse, b, spec, report.label, report) for b, report in built]
+    return raws, built, [_settled(_parse, b, spec_for(kind, report.columns), report.label, report)
+                         for b, report in built]
 
 
 def _settled(function, *args) -> Future:
@@ -236,10 +240,9 @@ def _proposal_for(kind: str, raw, mapping: dict, columns: dict):
 
 
 def _build_one(kind: str, raw, mapping: dict, columns: dict):
-    spec = SPECS[TARGET_FILES[kind]]
     proposal = _proposal_for(kind, raw, mapping, columns)
     try:
-        check_required(proposal, required_fields(spec), raw.label)
+        check_required(proposal, required_fields(spec_for(kind, proposal.columns)), raw.label)
     except InputError as exc:
         others = raw.info.get("other_sheets")
         if not others or raw.label.endswith(f"#{raw.info['sheet']}"):
@@ -252,12 +255,15 @@ def _build_one(kind: str, raw, mapping: dict, columns: dict):
 def _build_mapped(kind: str, raw, proposal, fill_down):
     """One export read through its mapping: (Built, SourceReport with its notes)."""
     fill_down = [f for f in fill_down if f in proposal.columns]
-    built = build_export(raw, SPECS[TARGET_FILES[kind]], proposal, fill_down)
+    built = build_export(raw, spec_for(kind, proposal.columns), proposal, fill_down)
     fmt = "workbook" if raw.info.get("sheet") is not None else "CSV"
     report = SourceReport(raw.label, kind, fmt, blank_rows=built.blank_rows,
                           info={**raw.info, **({"fill_down": fill_down} if fill_down else {})},
                           columns=dict(proposal.columns))
     report.notes += [raw.info[k] for k in ("holds", "sheet_note", "header_note") if raw.info.get(k)]
+    account = account_as_claim_note(proposal)
+    if account:
+        report.notes.append(account)
     report.notes += built.notes
     if raw.info.get("date_epoch"):
         report.notes.append(f"the workbook counts its dates from {raw.info['date_epoch']}, not 1899-12-30 (as "
@@ -329,10 +335,8 @@ def _dedupe_across(parsed: list[tuple[pd.DataFrame, SourceReport]], key: tuple, 
         if dup.any():
             extra = data.loc[dup, columns + ["_row"]].astype(str).assign(
                 _row=data.loc[dup, "_row"].to_numpy(), _reason=reason)
-            report.aside = pd.concat([report.aside, extra], ignore_index=True)
-            report.rows_used -= int(dup.sum())
-            report.rows_set_aside += int(dup.sum())
-            problems += [Problem(report.label, int(r), ",".join(key), "", reason) for r in extra["_row"]]
+            _set_aside_later(report, extra, [Problem(report.label, int(r), ",".join(key), "", reason)
+                                             for r in extra["_row"]], problems)
             data = data.loc[~dup]
         kept.append(data)
     return kept
@@ -443,6 +447,8 @@ def import_files(claims, payments=None, coverage=None, documentation=None, colum
                 data, got = future.result()
                 data["_file"] = report.label
                 problems += got
+                if kind == "payments" and "line_no" not in report.columns:
+                    data = _place_unnumbered(data, b, report, tables.get("claim_lines.csv"), problems)
                 parsed.append((data, report))
             if kind == "payments" and x12:
                 parsed += _payments_835(x12, tables.get("claim_lines.csv"), spec, reports, messages, problems)
@@ -498,17 +504,51 @@ def _orphans(payments: pd.DataFrame, lines: pd.DataFrame, reports: list, problem
     reason = "no usable claim line with this claim_id and line_no among the claims imported"
     expected = "a claim line among the claims imported"
     for label, group in payments.loc[orphan].groupby("_file", sort=False):
-        report = by_label.get(label)
         extra = pd.DataFrame({"_row": group["_row"].to_numpy(), "_reason": reason,
                               "claim_id": group["claim_id"].astype(str).to_numpy(),
                               "line_no": group["line_no"].astype(str).to_numpy()})
-        if report is not None:
-            report.aside = pd.concat([report.aside, extra], ignore_index=True)
-            report.rows_used -= len(group)
-            report.rows_set_aside += len(group)
-        problems += [Problem(label, int(r), LINE_KEY, f"{c}|{n}", expected)
-                     for r, c, n in zip(group["_row"], group["claim_id"], group["line_no"])]
+        _set_aside_later(by_label.get(label), extra,
+                         [Problem(label, int(r), LINE_KEY, f"{c}|{n}", expected)
+                          for r, c, n in zip(group["_row"], group["claim_id"], group["line_no"])], problems)
     return payments.loc[~orphan].reset_index(drop=True)
+
+
+def _set_aside_later(report: SourceReport | None, rows: pd.DataFrame, found: list[Problem], problems: list) -> None:
+    """Rows set aside after the contract check (``rows``: ``_row``, ``_reason``, cells) counted in their
+    file's report (when it has one), and their problems added to ``problems``."""
+    if report is not None:
+        report.aside = pd.concat([report.aside, rows], ignore_index=True)
+        report.rows_used -= len(rows)
+        report.rows_set_aside += len(rows)
+    problems += found
+
+
+def _place_unnumbered(data: pd.DataFrame, built: Built, report: SourceReport, lines: pd.DataFrame | None,
+                      problems: list) -> pd.DataFrame:
+    """A payment report without line numbers: each payment put on the claim line it paid (its
+    ``line_no``, and ``matched_by`` saying how: :func:`._line_match.find_lines`), the others set aside
+    with their reason and their cells as read; a note counts both."""
+    line_no, matched_by, reason = find_lines(data, lines)
+    placed = ~np.asarray(pd.isna(line_no))
+    aside = ~placed
+    if aside.any():
+        rows = _as_read(built, data.loc[aside, ["_row"]])
+        rows.insert(1, "_reason", reason[aside])
+        _set_aside_later(report, rows, [Problem(report.label, int(r), WHOLE_ROW, str(c), why) for r, c, why in
+                                        zip(rows["_row"], data.loc[aside, "claim_id"], reason[aside])], problems)
+    kept = data.loc[placed].drop(columns=[f for f in LINE_FINDERS["payments"] if f in data.columns])
+    kept.insert(kept.columns.get_loc("claim_id") + 1, "line_no", np.asarray(line_no[placed], dtype=np.int64))
+    kept["matched_by"] = pd.array(matched_by[placed].astype(str), dtype=pd.StringDtype("pyarrow"))
+    only = int((matched_by == ONLY_LINE).sum())
+    by_values = int(placed.sum()) - only
+    told = [f"{by_values:,} payment(s) put on the one line of their claim with their procedure code, modifiers "
+            "and service date (those the row gives)"] if by_values or not only else []
+    if only:
+        told.append(f"{only:,} payment(s) put on their claim's only line (no procedure code given)")
+    if aside.any():
+        told.append(f"{int(aside.sum()):,} set aside: no line of their claim fits, or several do")
+    report.notes.append("no line number column: " + "; ".join(told))
+    return kept.reset_index(drop=True)
 
 
 def preview_file(path, kind: str = "claims", columns: dict | None = None, raw=None, fill_down=()):
@@ -550,13 +590,17 @@ def preview_file(path, kind: str = "claims", columns: dict | None = None, raw=No
                          "as it is (give it with --claims or --payments); it has no columns to map.")
     raw = raw if raw is not None else _read_exports(kind, [path], {}, columns, {})[0]
     proposal = _proposal_for(kind, raw, {}, columns)
-    spec = SPECS[TARGET_FILES[kind]]
+    spec = spec_for(kind, proposal.columns)
     missing = [f for f in required_fields(spec) if f not in proposal.columns]
     proposal.raw = raw
     if missing:
         return proposal, None, missing
     built, report = _build_mapped(kind, raw, proposal, fill_down)
     _parse(built, spec, raw.label, report)
+    if spec is UNNUMBERED:
+        report.notes.append("no line number column: the import puts each payment on the line of its claim with its "
+                            "procedure code, modifiers and service date (those the row gives), among the claims "
+                            "imported, and sets aside one that fits no line or several")
     return proposal, report, []
 
 

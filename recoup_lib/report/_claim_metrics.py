@@ -1,18 +1,69 @@
 """Claim metrics: what was billed and paid, the clean claim rate and the denial rate.
 
-A claim line's status comes from its payments (:func:`line_status`); the
-rates divide by the claims or lines submitted (docs/sources.md §9.1).
+A claim line's status comes from its payments (:func:`line_status`, which
+payment is a denial: :func:`denials`); the rates divide by the claims or
+lines submitted (docs/sources.md §9.1).
 """
 
 from __future__ import annotations
 
+import numpy as np
 import pandas as pd
 
+from ..reference.codes import carc_categories
 from ._metrics import clean_text, metric_frame, metric_row, require_columns, switched_off
 
-__all__ = ["line_status", "volume", "clean_claim_rate", "denial_rate"]
+__all__ = ["line_status", "denials", "volume", "clean_claim_rate", "denial_rate"]
 
 _KEY = ["claim_id", "line_no"]
+#: What the rates' notes say a denial is.
+_DENIED_MEANS = ("0 paid with a reason code that is no routine adjustment (not CO-45, PR-1/2/3 or another the "
+                 "kit's CARC table calls routine), or 0 paid with 0 allowed")
+
+
+def denials(paid_cents, allowed_cents, codes) -> np.ndarray:
+    """Which payment rows are denials: the payer paid nothing, and said no.
+
+    Parameters
+    ----------
+    paid_cents : array-like of int
+    allowed_cents : array-like of Int64
+        Missing where the payment gives none.
+    codes : pandas.Series of str
+        Each row's reason code (``denial_code``: ``CO-16``, ``45``), ``""`` where none; several
+        written in one cell (``CO-45, PR-2``) are each looked up.
+
+    Returns
+    -------
+    numpy.ndarray of bool
+
+    Notes
+    -----
+    A row pays nothing (0) and either carries a reason code that is not a routine adjustment, or
+    allowed 0 (an adjudication that allowed nothing). Routine are the codes of the kit's CARC table
+    (``reference/data/carc.csv``) in category ``routine``: the contractual write-off CO-45, the
+    patient's deductible, coinsurance and copay (1, 2, 3), sequestration (253), ... A posting
+    report's reason column holds them on the lines paid, where they say why the payment is less
+    than the charge, not that the line was refused; an 835 sends CO-45 on nearly every line paid.
+    So a row that paid something (a partial payment, a downcode) or took money back (a reversal)
+    is no denial whatever its code, and 0 paid with 0 allowed is one without a code. A code the
+    table does not know counts as a denial's.
+
+    Examples
+    --------
+    >>> denials([6400, 0, 0, 0, 0], pd.array([8000, 0, 8000, None, 8000], dtype="Int64"),
+    ...         pd.Series(["CO-45", "", "PR-1", "CO-16", "CO-45, PR-1"])).tolist()
+    [False, True, False, True, False]
+    """
+    nothing = np.asarray(paid_cents, dtype=np.int64) == 0
+    zero_allowed = (pd.array(allowed_cents, dtype="Int64") == 0).to_numpy(dtype=bool, na_value=False)
+    which, distinct = pd.factorize(pd.Series(codes, dtype="object").fillna("").astype(str).str.strip())
+    parts = pd.Series(distinct, dtype="object").str.split(r"\s*[,;|]\s*", regex=True).explode()
+    parts = parts.loc[parts != ""]
+    routine = ((carc_categories(parts) == "routine").groupby(level=0).all()
+               .reindex(range(len(distinct)), fill_value=False).to_numpy(dtype=bool))
+    refused = (np.asarray(distinct, dtype=object) != "") & ~routine
+    return nothing & (refused[which] | zero_allowed)
 
 
 def line_status(lines: pd.DataFrame, payments: pd.DataFrame) -> pd.DataFrame:
@@ -34,15 +85,17 @@ def line_status(lines: pd.DataFrame, payments: pd.DataFrame) -> pd.DataFrame:
         One row per line, in input order: claim_id, line_no (and
         service_date, charge_cents when given), n_payments, paid_cents,
         allowed_cents (sum of the payments' allowed; 0 when none is known),
-        denied (bool), denial_codes (the line's codes, ``;``-joined).
+        denied (bool), denial_codes (the codes of its denials, ``;``-joined).
 
     Notes
     -----
-    A payment row is a denial when it carries a denial code, or pays 0 with
-    0 allowed (an adjudication that allowed nothing). A line is denied when
-    any of its payment rows is, even if a later payment paid it after a
+    A payment row is a denial as :func:`denials` says: it pays 0, with a
+    reason code that is no routine adjustment (CO-45 on a paid line is the
+    contractual write-off, not a denial) or with 0 allowed. A line is denied
+    when any of its payment rows is, even if a later payment paid it after a
     resubmission: the first pass was still denied. A payment with 0 paid
     but an allowed amount (applied to the deductible) is not a denial.
+    ``denial_codes`` lists the codes of the line's denials only.
     """
     require_columns(lines, _KEY, "lines")
     require_columns(payments, [*_KEY, "paid_cents"], "payments")
@@ -53,11 +106,10 @@ def line_status(lines: pd.DataFrame, payments: pd.DataFrame) -> pd.DataFrame:
     allowed = (payments["allowed_cents"] if "allowed_cents" in payments.columns
                else pd.Series(pd.NA, index=payments.index, dtype="Int64"))
     pay["allowed_cents"] = allowed.astype("Int64").fillna(0).astype("int64").to_numpy()
-    zero = (payments["paid_cents"].to_numpy() == 0) & (allowed.astype("Int64") == 0).fillna(False).to_numpy()
     codes = (clean_text(payments["denial_code"]) if "denial_code" in payments.columns
              else pd.Series("", index=payments.index, dtype="str"))
-    pay["denied"] = (codes.to_numpy() != "") | zero
-    pay["code"] = codes.to_numpy()
+    pay["denied"] = denials(pay["paid_cents"].to_numpy(), allowed.to_numpy(), codes)
+    pay["code"] = np.where(pay["denied"].to_numpy(), codes.to_numpy(), "")
     grouped = pay.groupby(_KEY, sort=False)
     agg = pd.DataFrame({
         "n_payments": grouped.size(),
@@ -202,9 +254,10 @@ def denial_rate(lines: pd.DataFrame, payments: pd.DataFrame,
     -----
     docs/sources.md §9.1: denied claims (count or dollars) / submitted claims on the
     same basis; 5-10% is typical and under 5% good (MGMA, secondary). A line
-    is denied as :func:`line_status` says (a denial code, or 0 paid with 0
-    allowed). A claim counts as denied when any of its lines is (partial
-    denials included).
+    is denied as :func:`line_status` says (0 paid with a reason code that is
+    no routine adjustment such as CO-45, or 0 paid with 0 allowed:
+    :func:`denials`). A claim counts as denied when any of its lines is
+    (partial denials included).
 
     Examples
     --------
@@ -217,7 +270,7 @@ def denial_rate(lines: pd.DataFrame, payments: pd.DataFrame,
     """
     status = line_status(lines, payments)
     coded = "denial_code" in payments.columns
-    how = ("a denial code or 0 paid with 0 allowed" if coded else
+    how = (_DENIED_MEANS if coded else
            "0 paid with 0 allowed (payments.csv has no denial_code column, so coded denials that "
            "allowed an amount are not seen)")
     denied_claims = status.loc[status["denied"], "claim_id"].nunique()

@@ -725,6 +725,28 @@ def test_import_on_hostile_exports(hostile, case):
                 names=["charges.csv"] if expect == 1 else ["--out"] if expect == 2 else [])
 
 
+@pytest.mark.parametrize("case", ["formula_cells", "nothing_fits", "per_claim_of_no_claim"])
+def test_import_of_payments_without_line_numbers(hostile, case):
+    """A posting report that does not number the lines: hostile cells are read and written guarded, and a
+    report none of whose payments fits a claim line is exit 1, naming the file and the reason."""
+    rows = {"formula_cells": [f"C1,{EVIL},+25,01/05/2025,EFT1,02/01/2025,@90.00", "C1,99213,,-5,EFT1,02/01/2025,90",
+                              "+C2,99214,,01/06/2025,=EFT1,02/01/2025,80.00", "C2,99214,,01/06/2025,EFT2,02/01/2025,80"],
+            "nothing_fits": ["C1,99215,,01/05/2025,EFT1,02/01/2025,90.00", "C2,99213,,01/06/2025,EFT1,02/01/2025,80"],
+            "per_claim_of_no_claim": ["C7,,,,EFT1,02/01/2025,90.00"]}[case]
+    hostile.write("in/charges.csv", CLAIMS)
+    hostile.write("in/pay.csv", "Claim #,CPT,Mod,DOS,Check #,Check Date,Paid Amt\n" + "\n".join(rows) + "\n")
+    expect = 0 if case == "formula_cells" else 1
+    reason = {"nothing_fits": "no line number, and no line of its claim has its procedure code and service date",
+              "per_claim_of_no_claim": "no line number, and no usable line of its claim"}.get(case)
+    run = hostile.run("import", "--claims", "in/charges.csv", "--payments", "in/pay.csv", "--out", "imp",
+                      expect=expect, out="imp", names=["pay.csv", reason] if reason else [])
+    if case == "formula_cells":
+        assert "pay.csv (payments: CSV, UTF-8): 4 rows read = 1 used + 3 set aside" in run.out
+        assert "1 payment(s) put on the one line of their claim" in run.out
+    else:
+        assert not hostile.path("imp/payments.csv").exists()
+
+
 def test_import_of_a_file_named_twice_reads_it_once(hostile):
     """Named twice (another spelling of its path, a link to it), a file was read twice and every row of
     the second reading set aside as "the same claim_id and line_no came earlier from another file"."""

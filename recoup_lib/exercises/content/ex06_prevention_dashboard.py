@@ -75,7 +75,8 @@ def _clean_claim_rate(m):
 @EX.question("q2", prompt="What is the denial rate counted by claim lines, as a share?",
              rule="Denial rate = denied items divided by submitted items, on one basis (claims, lines or "
                   "dollars); 5-10% is typical, under 5% good (MGMA) [secondary]. A line is denied when the "
-                  "payer sent a denial code, or paid nothing and allowed nothing.",
+                  "payer paid nothing and sent a denial code (a routine adjustment such as CO-45, the contractual "
+                  "write-off, is none), or paid nothing and allowed nothing.",
              source="docs/sources.md §9.1 [secondary]; lesson 06 section 3.2", kind="number")
 def _denial_rate_lines(m):
     return _fraction(m, "denial_rate_lines")

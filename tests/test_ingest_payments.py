@@ -1,0 +1,173 @@
+"""``recoup import`` of payment reports as billing offices send them: posting reports and ERA viewer
+exports that do not number the lines, reports of one row per claim, and the reason codes they carry."""
+
+from __future__ import annotations
+
+import datetime as dt
+from pathlib import Path
+
+import openpyxl
+import pandas as pd
+
+from recoup_lib.cli import main
+from recoup_lib.ingest import import_files
+from recoup_lib.report import denial_rate, line_status
+
+#: A charge detail export: C2 bills 20610 on both knees and two units of 97110 on two lines (GP).
+CLAIMS = ["Claim #,Line #,Patient Acct,Ins Code,Rendering NPI,DOS,Date Billed,CPT,Mod 1,Mod 2,Units,Billed Amt",
+          "C1,1,P1,MCR01,1234567893,01/31/2025,2/3/25,99213,25,,1,$100.00",
+          "C1,2,P1,MCR01,1234567893,01/31/2025,2/3/25,36415,,,1,$15.00",
+          "C2,1,P2,MCR01,1234567893,02/03/2025,2/4/25,20610,RT,,1,$200.00",
+          "C2,2,P2,MCR01,1234567893,02/03/2025,2/4/25,20610,LT,59,1,$200.00",
+          "C2,3,P2,MCR01,1234567893,02/03/2025,2/4/25,97110,GP,,1,$40.00",
+          "C2,4,P2,MCR01,1234567893,02/03/2025,2/4/25,97110,GP,,1,$40.00",
+          "C3,1,P3,MCR01,1234567893,02/05/2025,2/6/25,99214,,,1,$150.00"]
+
+
+def write_claims(path: Path) -> Path:
+    path.write_bytes("\r\n".join(CLAIMS).encode("cp1252") + b"\r\n")
+    return path
+
+
+def _posting_report(path: Path) -> Path:
+    """An ERA posting report as a practice-management system saves it to Excel: a title, one row per
+    claim line paid (claim, date of service, CPT and modifiers, no line number), dates as dates,
+    amounts as numbers, the CARC of the line's adjustment, and a subtotal."""
+    book = openpyxl.Workbook()
+    ws = book.active
+    ws.title = "ERA Posting"
+    ws.append(["ERA Import Posting Report - Sunrise Clinic"])
+    ws.append(["Post Date", "Check Date", "Chk Nbr", "Clm Nbr", "Svc Date", "CPT4", "Mod", "Mod 2", "Bill Amt",
+               "Allwd Amt", "Pd Amt", "Reason Cd"])
+    check, posted = dt.datetime(2025, 2, 20), dt.datetime(2025, 2, 24)
+    c1, c2, c3 = dt.datetime(2025, 1, 31), dt.datetime(2025, 2, 3), dt.datetime(2025, 2, 5)
+    for row in [
+        ("EFT1", "C1", c1, "99213", "25", None, 100, 80, 64, "CO-45"),      # line 1
+        ("EFT1", "C1", c1, "36415", None, None, 15, 10, 8, "CO-45"),        # line 2
+        ("EFT2", "C1", c1, "99213", "25", None, 100, -80, -64, "CO-129"),   # line 1 reversed
+        ("EFT1", "C2", c2, "20610", "RT", None, 200, 150, 120, "CO-45"),    # line 1
+        ("EFT1", "C2", c2, "20610", "59", "LT", 200, 0, 0, "CO-97"),        # line 2, modifiers in another order
+        ("EFT1", "C2", c2, "97110", "GP", None, 40, 30, 24, "CO-45"),       # lines 3 and 4 both fit
+        ("EFT1", "C2", c2, "99215", None, None, 150, 110, 88, "CO-45"),     # no line of C2 bills 99215
+        ("EFT1", "C3", c3, "99214", None, None, 150, 110, 88, "CO-45"),     # line 1
+        ("EFT1", "C9", c3, "99214", None, None, 150, 110, 88, "CO-45"),     # a claim not imported
+    ]:
+        ws.append([posted, check, *row])
+    ws.append(["Subtotal", None, None, None, None, None, None, None, 1105, 520, 316])
+    book.save(path)
+    return path
+
+
+def test_a_posting_report_without_line_numbers_puts_each_payment_on_its_claim_line(tmp_path, capsys):
+    """The report had to name a line column (--column line_no=...), and then failed anyway: without
+    one each payment is put on the line of its claim with its CPT code, modifiers and date of
+    service; one that fits no line, or two, is set aside saying which, and the summary counts both."""
+    result = import_files(write_claims(tmp_path / "charges.csv"), payments=_posting_report(tmp_path / "era.xlsx"))
+    pay = result.tables["payments.csv"]
+    assert list(zip(pay["claim_id"], pay["line_no"], pay["paid_cents"])) == [
+        ("C1", 1, 6400), ("C1", 2, 800), ("C1", 1, -6400), ("C2", 1, 12000), ("C2", 2, 0), ("C3", 1, 8800)]
+    assert pay["matched_by"].tolist()[:2] == ["procedure code, modifiers and service date",
+                                              "procedure code and service date"]
+    assert {"CPT4", "Mod", "Mod 2", "Svc Date"} <= set(pay.columns)        # kept as read
+    assert "procedure_code" not in pay.columns and "service_date" not in pay.columns
+    report = result.sources[1]
+    assert (report.rows_read, report.rows_used, report.rows_set_aside) == (11, 6, 5)
+    reasons = report.aside.set_index("_row")["_reason"]
+    assert reasons[8] == ("no line number, and several lines of its claim have its procedure code, modifiers and "
+                          "service date: which one it paid cannot be told")
+    assert reasons[9] == "no line number, and no line of its claim has its procedure code and service date"
+    assert reasons[11] == "no line number, and no usable line of its claim among the claims imported"
+    assert report.aside.set_index("_row").loc[8, "CPT4"] == "97110"          # the row as the report held it
+    assert ("no line number column: 6 payment(s) put on the one line of their claim with their procedure code, "
+            "modifiers and service date (those the row gives); 3 set aside: no line of their claim fits, or "
+            "several do") in report.notes
+    assert main(["import", "--claims", str(tmp_path / "charges.csv"), "--payments", str(tmp_path / "era.xlsx"),
+                 "--out", str(tmp_path / "out")]) == 0
+    assert "3 set aside: no line of their claim fits" in capsys.readouterr().out
+    rejected = pd.read_csv(tmp_path / "out" / "import_rejected.csv", dtype=str)
+    assert rejected.loc[rejected["row"] == "11", "reason"].tolist() == [reasons[11]]
+    counts = pd.read_csv(tmp_path / "out" / "import_counts.csv")
+    assert (counts["rows_read"] == counts["rows_used"] + counts["rows_set_aside"]).all()
+    assert len(pd.read_csv(tmp_path / "out" / "payments.csv")) == 6
+
+
+def test_two_lines_of_one_code_are_told_apart_by_the_modifiers_a_row_gives_or_does_not(tmp_path):
+    """A row without modifiers, in a report that has them, is the line billed without any; a row without
+    a code is no such row (it may pay the whole claim)."""
+    claims = CLAIMS[:1] + ["C4,1,P4,MCR01,1234567893,03/03/2025,3/4/25,20610,,,1,$200.00",
+                           "C4,2,P4,MCR01,1234567893,03/03/2025,3/4/25,20610,59,,1,$200.00"]
+    (tmp_path / "c.csv").write_text("\n".join(claims) + "\n", encoding="utf-8")
+    (tmp_path / "p.csv").write_text("Claim #,CPT,Modifier,DOS,Check #,Check Date,Paid Amt\n"
+                                    "C4,20610-59,,03/03/2025,EFT9,03/20/2025,40.00\n"
+                                    "C4,20610,,03/03/2025,EFT9,03/20/2025,90.00\n"
+                                    "C4,,,03/03/2025,EFT9,03/20/2025,130.00\n", encoding="utf-8")
+    result = import_files(tmp_path / "c.csv", payments=tmp_path / "p.csv")
+    pay = result.tables["payments.csv"]
+    assert pay["line_no"].tolist() == [2, 1]
+    assert result.sources[1].aside["_reason"].str.startswith("no line number or procedure code").tolist() == [True]
+    assert pay["matched_by"].tolist() == ["procedure code, modifiers and service date",
+                                          "procedure code and service date (no modifiers)"]
+
+
+def test_a_report_of_one_payment_per_claim_pays_a_claim_of_one_line_and_says_why_not_another(tmp_path):
+    """A claim payment summary has no CPT code: as an 835 claim payment without service lines, the
+    payment goes on its claim's only line; a claim of several lines cannot say which it paid."""
+    (tmp_path / "p.csv").write_text("Claim #,Patient Account,Check #,Check Date,Paid Amt\n"
+                                    "C3,P3,EFT1,02/20/2025,$88.00\n"
+                                    "C1,P1,EFT1,02/20/2025,$72.00\n", encoding="utf-8")
+    result = import_files(write_claims(tmp_path / "c.csv"), payments=tmp_path / "p.csv")
+    pay = result.tables["payments.csv"]
+    assert list(zip(pay["claim_id"], pay["line_no"], pay["matched_by"])) == [("C3", 1, "the claim's only line")]
+    [reason] = result.sources[1].aside["_reason"].tolist()
+    assert reason.startswith("no line number or procedure code, and its claim has several lines: which one it paid "
+                             "cannot be told (a payment for the whole claim;")
+    assert result.sources[1].notes[-1] == ("no line number column: 1 payment(s) put on their claim's only line (no "
+                                           "procedure code given); 1 set aside: no line of their claim fits, or "
+                                           "several do")
+    assert pay["Patient Account"].tolist() == ["P3"]       # beside Claim #, the patient's account stays one
+
+
+def test_an_era_viewers_patient_account_number_is_the_claim_number(tmp_path):
+    """An ERA viewer heads the 835's CLP01 (the claim number the practice sent) 'Patient Account
+    Number': in a payment file with no other claim header it is the claim_id, and a note says so."""
+    (tmp_path / "era.csv").write_text(
+        "Patient Name,Patient Account Number,Payer Claim Control Number,Service Date,Procedure Code,Modifier 1,"
+        "Billed Amount,Allowed Amount,Paid Amount,Adj Reason,Check/EFT Number,Check/EFT Date\n"
+        '"PENA, JOSE",C1,2025031100123,01/31/2025,99213,25,100.00,80.00,64.00,CO-45,EFT1,02/20/2025\n'
+        '"PENA, JOSE",C1,2025031100123,01/31/2025,36415,,15.00,10.00,8.00,CO-45,EFT1,02/20/2025\n', encoding="utf-8")
+    result = import_files(write_claims(tmp_path / "c.csv"), payments=tmp_path / "era.csv")
+    pay = result.tables["payments.csv"]
+    assert result.sources[1].columns["claim_id"] == "Patient Account Number"
+    assert list(zip(pay["claim_id"], pay["line_no"])) == [("C1", 1), ("C1", 2)]
+    assert any(n.startswith("'Patient Account Number' (claim_id): read as the claim number") for n in
+               result.sources[1].notes)
+
+
+def test_a_co_45_on_a_paid_line_of_a_posting_report_is_no_denial(tmp_path):
+    """The report's CARC column is read as denial_code, and CO-45 (the contractual write-off, on
+    every line paid) made every line 'denied': only the line paid nothing with CO-97 is a denial,
+    and a reversal's CO-129 is none."""
+    result = import_files(write_claims(tmp_path / "c.csv"), payments=_posting_report(tmp_path / "era.xlsx"))
+    lines, pay = result.tables["claim_lines.csv"], result.tables["payments.csv"]
+    assert pay["denial_code"].tolist().count("CO-45") == 4
+    status = line_status(lines, pay).set_index(["claim_id", "line_no"])
+    assert status.index[status["denied"]].tolist() == [("C2", 2)]
+    assert status.loc[("C2", 2), "denial_codes"] == "CO-97" and status.loc[("C1", 1), "denial_codes"] == ""
+    rate = denial_rate(lines, pay).set_index("metric").loc["denial_rate_lines"]
+    assert (rate["numerator"], rate["denominator"]) == (1, 7)
+
+
+def test_a_posting_report_past_a_cover_page_is_found_without_line_numbers(tmp_path):
+    """A report opening on a cover page is read from its one other sheet holding a table of payments;
+    a posting report's table has no line number, and is still that table."""
+    book = openpyxl.load_workbook(_posting_report(tmp_path / "era.xlsx"))
+    cover = book.create_sheet("Cover", 0)
+    cover.append(["ERA Import Posting Report"])
+    cover.append(["Run date", dt.datetime(2025, 3, 1)])
+    book.active = 0
+    book.save(tmp_path / "era.xlsx")
+    result = import_files(write_claims(tmp_path / "charges.csv"), payments=tmp_path / "era.xlsx")
+    pay = result.tables["payments.csv"]
+    assert list(zip(pay["claim_id"], pay["line_no"])) == [("C1", 1), ("C1", 2), ("C1", 1), ("C2", 1), ("C2", 2),
+                                                         ("C3", 1)]
+    assert any("sheet 'ERA Posting' read" in note for note in result.sources[1].notes)
