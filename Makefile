@@ -16,6 +16,8 @@ TOKEN  ?=
 # The desk's practice: empty uses the app's own defaults (family_practice, seed 2025).
 SEED   ?=
 PROFILE ?=
+# An office's own folder for the desk (the one `recoup import` wrote), instead of a generated practice.
+FOLDER ?=
 PYTEST_ARGS ?= -n auto
 LESSONS  := $(sort $(wildcard notebooks/[0-9][0-9]_*.ipynb))
 HANDOUTS_DIR ?= handouts
@@ -84,11 +86,13 @@ lab: kernel
 
 # Voila runs apps/practice_desk.ipynb and shows only its text and widgets: no code cell, no traceback.
 desk: $(STAMP)
-	@$(NEW_TOKEN); \
+	@$(NEW_TOKEN); folder="$(FOLDER)"; \
+	if [ -n "$$folder" ]; then folder=$$(cd -- "$$folder" 2>/dev/null && pwd) || \
+	  { printf 'make desk: FOLDER=%s: no such folder (give the folder recoup import wrote)\n' "$(FOLDER)" >&2; exit 2; }; fi; \
 	printf '\n  RecoupKit practice desk (no code). Open this address in your browser:\n\n      %s\n\n  %s\n\n' \
 	  "http://$(HOST):$(DESK_PORT)/?token=$$token" \
 	  "(each page load makes a fresh desk in about 10 seconds; Ctrl-C stops it; another port: make desk DESK_PORT=8867)"; \
-	RECOUP_DESK_SEED="$(SEED)" RECOUP_DESK_PROFILE="$(PROFILE)" \
+	RECOUP_DESK_SEED="$(SEED)" RECOUP_DESK_PROFILE="$(PROFILE)" RECOUP_DESK_FOLDER="$$folder" \
 	exec $(BIN)/voila apps/practice_desk.ipynb --no-browser --Voila.ip=$(HOST) --port=$(DESK_PORT) \
 	  --Voila.port_retries=0 --token="$$token" --strip_sources=True --show_tracebacks=False
 

@@ -86,3 +86,24 @@ def test_make_desk_serves_the_app_with_voila_without_code_or_tracebacks():
     assert "--strip_sources=True" in script and "--show_tracebacks=False" in script
     assert '--token="$token"' in script and "http://127.0.0.1:8877/?token=$token" in script
     assert 'RECOUP_DESK_SEED="12"' in script
+
+
+@needs_make
+def test_make_desk_folder_passes_the_offices_folder_as_an_absolute_path(tmp_path):
+    """``make desk FOLDER=office`` opens an office's own folder: Voila runs the app in apps/, so a path relative to
+    where make was run is made absolute first, and a folder that does not exist stops make with exit 2."""
+    office = tmp_path / "my office"
+    office.mkdir()
+    done = subprocess.run(["make", "-n", "desk", f"FOLDER={office}"], cwd=ROOT, capture_output=True, text=True)
+    assert done.returncode == 0, done.stderr
+    script = done.stdout[done.stdout.index('folder="'):]
+    assert 'RECOUP_DESK_FOLDER="$folder"' in script
+    shell = script[:script.index("printf '\\n  RecoupKit")] + 'printf "%s" "$folder"'
+    ran = subprocess.run(["sh", "-c", shell], cwd=tmp_path, capture_output=True, text=True)
+    assert (ran.returncode, ran.stdout) == (0, str(office.resolve()))
+    relative = shell.replace(f'folder="{office}"', 'folder="my office"')
+    assert subprocess.run(["sh", "-c", relative], cwd=tmp_path, capture_output=True, text=True).stdout == str(
+        office.resolve())
+    gone = subprocess.run(["sh", "-c", shell.replace(str(office), str(tmp_path / "nowhere"))], cwd=tmp_path,
+                          capture_output=True, text=True)
+    assert gone.returncode == 2 and "no such folder" in gone.stderr

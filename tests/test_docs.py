@@ -231,6 +231,48 @@ def test_relative_links_resolve(page):
     assert not broken, f"{page.relative_to(ROOT)}:\n" + "\n".join(broken)
 
 
+#: Publishers whose pages docs/sources.md may link: the official text itself (docs/sources.md, "How to read
+#: this page"). Any host under .gov, or a state government's .state.XX.us, is official; besides those:
+PRIMARY_HOSTS = {
+    "x12.org": "X12, the standard's publisher (code lists, transaction sets, interpretations)",
+    "ama-assn.org": "the AMA, which publishes CPT and its own policies",
+    "cgsmedicare.com": "CGS, a Medicare Administrative Contractor",
+    "ngsmedicare.com": "NGS, a Medicare Administrative Contractor",
+    "palmettogba.com": "Palmetto GBA, a Medicare Administrative Contractor",
+    "fcso.com": "First Coast Service Options, a Medicare Administrative Contractor",
+    "noridianmedicare.com": "Noridian, a Medicare Administrative Contractor",
+}
+#: An address written without its scheme (``site.com/path``): not a link, and not checkable as one.
+_BARE_ADDRESS = re.compile(r"(?<![/\w.@-])(?:[a-z0-9-]+\.)+(?:com|org|gov|net|us|edu|info|tips)/[^\s),;\]]*")
+_URL = re.compile(r"https?://[^\s<>`\"')\]]+")
+
+
+def _primary_host(host: str) -> bool:
+    labels = host.lower().split(".")
+    return (labels[-1] == "gov" or (labels[-1] == "us" and "state" in labels)
+            or any(host.lower() == name or host.lower().endswith("." + name) for name in PRIMARY_HOSTS))
+
+
+def test_every_address_in_sources_is_a_well_formed_link_to_a_primary_source():
+    """docs/sources.md links only the official texts (secondary sources are named, with their status, not
+    linked), each as a whole https address; an address written without its scheme is no link at all."""
+    from urllib.parse import urlsplit
+
+    text = SOURCES.read_text(encoding="utf-8")
+    wrong = [f"written without https://: {bare}" for bare in _BARE_ADDRESS.findall(text)]
+    urls = [url.rstrip(".,;:") for url in _URL.findall(text)]
+    assert len(urls) > 80, f"only {len(urls)} addresses found: is the pattern still reading them?"
+    for url in urls:
+        parts = urlsplit(url)
+        if parts.scheme != "https" or "." not in parts.netloc or parts.netloc != parts.netloc.strip():
+            wrong.append(f"not a whole https address: {url}")
+        elif url.count("(") != url.count(")"):
+            wrong.append(f"unbalanced parenthesis: {url}")
+        elif not _primary_host(parts.hostname or ""):
+            wrong.append(f"not a primary publisher ({parts.hostname}): {url}")
+    assert not wrong, "docs/sources.md:\n" + "\n".join(wrong)
+
+
 # --- (d) contract.md describes every column the code knows ------------------------------------------
 
 

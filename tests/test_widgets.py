@@ -88,11 +88,6 @@ def test_build_deck_from_practice_in_memory_is_seeded(practice):
     assert any(not c.is_clean for c in a)
 
 
-def test_build_deck_without_labels_raises(tmp_path):
-    for name in ("claim_lines.csv", "payments.csv"):
-        (tmp_path / name).write_text((DEMO / name).read_text())
-    with pytest.raises(ValueError, match="no labels.csv"):
-        build_deck(tmp_path)
 
 
 @pytest.mark.parametrize("kwargs, message", [({"size": 0}, "size: expected a whole number >= 1"),
@@ -454,6 +449,135 @@ def test_appeal_desk_without_a_usable_notice_says_why_and_its_buttons_do_nothing
 def test_appeal_desk_from_notices_table_requires_payers():
     with pytest.raises(ValueError, match="payers and payments are required"):
         appeal_desk(pd.DataFrame({"notice_id": ["N1"]}))
+
+
+# --- an office's own folder: recoup import's, with no answer key and no notices ------
+
+MESSY = ROOT / "synthetic" / "messy_export"
+
+
+@pytest.fixture(scope="module")
+def office(tmp_path_factory):
+    """What an office has after ``recoup import``: claim_lines.csv and payments.csv (from the committed messy
+    export), no labels.csv, notices.csv or payers.csv; and, beside it, the 835s its payers sent (the same
+    practice's, generated again from the export's seed) and the recoupments.csv ``recoup remit`` wrote."""
+    from recoup_lib.ingest import import_files
+    from recoup_lib.remit import read_835
+    from recoup_lib.synthetic import generate_practice
+
+    root = tmp_path_factory.mktemp("office")
+    import_files(MESSY / "charges.csv", payments=MESSY / "payments.xlsx").write(root / "imported")
+    generate_practice(lines=1500, seed=909, profile="family_practice").write(root / "payers_side")
+    remit = read_835(root / "payers_side" / "remits")
+    remit.write(root / "remit_out")
+    return {"folder": root / "imported", "remits": root / "payers_side" / "remits",
+            "recoupments": root / "remit_out" / "recoupments.csv", "remit": remit}
+
+
+def _copy_of(office, tmp_path, *extra) -> Path:
+    folder = tmp_path / "office"
+    shutil.copytree(office["folder"], folder)
+    for what in extra:
+        target = folder / office[what].name
+        (shutil.copytree if office[what].is_dir() else shutil.copy)(office[what], target)
+    return folder
+
+
+def test_claim_reviewer_over_an_imported_folder_shows_the_audits_findings_and_scores_nothing(office):
+    """An office's folder has no labels.csv: the reviewer used to refuse it. Its claims are now shown with what
+    the audit finds on them (the same audit `recoup audit` runs), and no score is claimed."""
+    from recoup_lib.rules import audit_folder
+
+    folder = office["folder"]
+    assert not (folder / "labels.csv").exists()
+    found = audit_folder(folder).findings.groupby("claim_id")["error_type"].agg(set)
+    reviewer = claim_reviewer(folder, size=8, seed=2)
+    deck = reviewer.session.deck
+    assert all(not card.scored and card.answer_from == "the audit" for card in deck)
+    assert any(card.is_clean for card in deck) and not all(card.is_clean for card in deck)
+    for card in deck:
+        assert set(card.answer) == found.get(card.claim_id, set())
+    flagged = next(i for i, card in enumerate(deck) if not card.is_clean)
+    for _ in range(flagged):
+        reviewer.next()
+    card = reviewer.session.current
+    said = reviewer.answer(card.answer[0])
+    assert said.correct is None and said.feedback.startswith("The audit finds the same: line ")
+    assert str(card.key["evidence"].iloc[0]) in said.feedback
+    other = next(e for e in ERROR_TYPES if e not in card.answer)
+    assert reviewer.answer(other).feedback.startswith(f"The audit does not find {other.replace('_', ' ')}")
+    assert "&#10004;" not in reviewer.feedback.value and "&#10008;" not in reviewer.feedback.value
+    assert "Not scored: scoring needs an answer key (labels.csv)" in reviewer.score.value
+    assert reviewer.session.results()["correct"].isna().all()
+
+
+def test_claim_reviewer_over_an_imported_folder_takes_the_findings_recoup_audit_wrote(office, tmp_path):
+    from recoup_lib.rules import audit_folder
+
+    folder = office["folder"]
+    audit_folder(folder).write(tmp_path / "audit")
+    audited_here = [c.claim_id for c in build_deck(folder, size=6, seed=3)]
+    assert [c.claim_id for c in build_deck(folder, size=6, seed=3, findings=tmp_path / "audit")] == audited_here
+    findings = (tmp_path / "audit" / "findings.csv").read_text().splitlines(keepends=True)
+    (tmp_path / "other.csv").write_text(findings[0] + findings[1].replace(findings[1].split(",")[0], "C9999999", 1)
+                                        + "".join(findings[2:]))
+    with pytest.raises(InputError, match=r"other.csv: row 2: claim C9999999 line \d+ is not in .*claim_lines.csv"):
+        build_deck(folder, findings=tmp_path / "other.csv")
+    with pytest.raises(ValueError, match="findings: no such file"):
+        build_deck(folder, findings=tmp_path / "nothing.csv")
+
+
+def test_appeal_desk_over_an_imported_folder_without_notices_lists_the_money_taken_back(office, tmp_path):
+    """No notices.csv: the appeal step decides notices only, so the desk decides nothing, says why, and lists the
+    take-backs of recoup remit's recoupments.csv (or of the 835s in remits/), each dollar once."""
+    from recoup_lib.money import dollars
+    from recoup_lib.remit import taken_back
+
+    bare = appeal_desk(office["folder"])
+    assert bare.desk.notice_ids == [] and all(button.disabled for button in bare.buttons.values())
+    assert "has no notices.csv, so there is no notice to decide" in bare.facts.value
+    assert "Nor does it hold remittances" in bare.facts.value
+    remit = office["remit"]
+    total = dollars(taken_back(remit))
+    for extra, source in (("recoupments", "recoupments.csv"), ("remits", "835 file(s) of remits/")):
+        view = appeal_desk(_copy_of(office, tmp_path / extra, extra))
+        assert view.desk.notice_ids == [] and view.choose("appeal") is None
+        assert f"{source}) show {len(remit.recoupments)} take-back(s), {total} taken back" in view.facts.value
+        assert view.facts.value.count("</tr>") == len(remit.recoupments) + 1
+        assert len(view.desk.recoupments) == len(remit.recoupments)
+
+
+def test_office_desks_open_an_imported_folder_with_what_each_desk_can_do(office, tmp_path):
+    folder = _copy_of(office, tmp_path, "remits")
+    desks = dict(widgets.office_desks(folder, size=4, seed=1))
+    assert list(desks) == ["Review claims", "Decide notices", "Explain a deposit"]
+    assert "recoup-claim-reviewer" in desks["Review claims"]._dom_classes
+    assert "recoup-appeal-desk" in desks["Decide notices"]._dom_classes
+    assert len(desks["Explain a deposit"].children[0].options) == len(office["remit"].transactions)
+    without = dict(widgets.office_desks(office["folder"], size=4, seed=1))
+    assert "has no 835 remittances to explain" in without["Explain a deposit"].value
+    missing = dict(widgets.office_desks(tmp_path / "nowhere"))
+    assert missing["Review claims"].value.startswith("<p>No claim to review: ")
+    assert "no such folder" in missing["Decide notices"].value
+
+
+def test_the_desk_app_opens_an_imported_folder(office, tmp_path, monkeypatch):
+    """``make desk FOLDER=...`` sets RECOUP_DESK_FOLDER: the app's cells, run as Voila runs them, show the
+    office's three desks instead of a generated practice's four."""
+    import nbformat
+
+    folder = _copy_of(office, tmp_path, "recoupments")
+    monkeypatch.setenv("RECOUP_DESK_FOLDER", str(folder))
+    app = nbformat.read(ROOT / "apps" / "practice_desk.ipynb", as_version=4)
+    space = {}
+    for cell in app.cells:
+        if cell.cell_type == "code":
+            exec(compile(cell.source, "practice_desk.ipynb", "exec"), space)  # noqa: S102 - the kit's own app
+    desk = space["desk"]
+    assert "recoup-practice-desk" in desk._dom_classes and "practice" not in space
+    assert list(desk.titles) == ["Review claims", "Decide notices", "Explain a deposit"]
+    assert "Not scored" in desk.children[0].children[-1].children[1].value
+    assert "take-back(s)" in desk.children[1].children[1].value
 
 
 # --- the remittance explainer, on an office's 835s ----------------------------

@@ -10,6 +10,9 @@
 :func:`remittance_explainer`   pick a deposit of an 835, see what was paid,
                                reversed and offset (``remittance.py``, over
                                :mod:`recoup_lib.remit.reconcile`)
+:func:`office_desks`           the three desks over an office's own folder (no
+                               answer key): claims reviewed against the audit,
+                               notices decided or money taken back listed
 =============================  ==================================================
 
 The widgets are thin: their logic lives in ``_review.py`` and
@@ -27,10 +30,12 @@ from ._review import CHOICES, ReviewSession, build_deck, grade, rule_explanation
 from .appeal_desk import appeal_desk
 from .claim_reviewer import claim_reviewer
 from .mapping import MappingSession, mapping_widget  # noqa: F401 - the mapping widget (ingest)
+from .office import office_desks
 
 __all__ = ["claim_reviewer", "appeal_desk", "remittance_explainer", "AppealDesk", "ReviewSession",
            "CHOICES", "build_deck", "grade", "rule_explanation", "deadline_calendar", "desk_from_folder",
-           "desk_from_practice", "training_desk", "grade_choice", "MappingSession", "mapping_widget"]
+           "desk_from_practice", "training_desk", "grade_choice", "MappingSession", "mapping_widget",
+           "office_desks"]
 
 
 def __getattr__(name: str):

@@ -18,6 +18,13 @@ A trainee's choice (``appeal``, ``accept`` or ``partial``) is graded twice:
   ``recoupment_labels.csv``): a valid demand should be repaid, an invalid
   one appealed, and splitting it is right where the kit's audit supports
   part of the amount.
+
+An office's folder often has no notices.csv, only its remittances. The
+appeal step decides notices only (a take-back in an 835 has no notice date
+to count the deadlines from), so the desk then decides nothing and says so,
+and lists the money the remittances show taken back (``recoupments.csv``
+of ``recoup remit``, else the 835s of ``remits/``) for the office to match
+with the payers' letters.
 """
 
 from __future__ import annotations
@@ -29,8 +36,10 @@ from pathlib import Path
 
 import pandas as pd
 
-from ..appeals import AppealResult, appeal_folder, decide, load_profiles, profile_dates, profile_for
+from ..appeals import DECISION_COLUMNS, AppealResult, appeal_folder, decide, load_profiles, profile_dates, \
+    profile_for
 from ..errors import InputError, InvalidParameterError, NothingUsableError
+from ..folder import existing_folder, files_present
 from ..money import dollars
 from ..schema import BOOL_FALSE, BOOL_TRUE
 from ..synthetic import FOLDER_FILES, generate_practice
@@ -256,8 +265,12 @@ class AppealDesk:
         made with :func:`recoup_lib.appeals.decide`.
     why_empty : str, optional
         Why no notice could be decided, when none could (set by
-        :meth:`from_result` from the run's rows set aside); see
+        :meth:`from_result` from the run's rows set aside, or by
+        :func:`desk_from_folder` for a folder without notices.csv); see
         :meth:`empty_text`.
+    recoupments : pandas.DataFrame, optional
+        The money the folder's remittances show taken back, for a folder
+        without notices (the contract's recoupments columns, in cents).
 
     Examples
     --------
@@ -276,6 +289,7 @@ class AppealDesk:
     outcomes: dict[str, DeskOutcome] = field(default_factory=dict)
     decisions: pd.DataFrame | None = None
     why_empty: str = ""
+    recoupments: pd.DataFrame | None = None
 
     def __post_init__(self):
         self.profiles = self.profiles or load_profiles()
@@ -353,6 +367,51 @@ TRUTH_FILES = ("recoupment_labels.csv",)
 _BOOLEAN_TEXT = {**dict.fromkeys(BOOL_TRUE, True), **dict.fromkeys(BOOL_FALSE, False)}
 
 
+def _taken_back_in(folder: Path) -> tuple[pd.DataFrame | None, str]:
+    """The money a folder's remittances show taken back, and what they are, in a sentence.
+
+    ``recoupments.csv`` (``recoup remit``'s) first, else the 835 files of
+    ``remits/``, as ``recoup report`` reads them; None when the folder has
+    neither, or its recoupments.csv cannot be read. (The 835 reader and the
+    report's readers are imported here, when a folder without notices needs them.)
+    """
+    from ..remit import remits_in, taken_back
+    from ..report import read_recoupments, recoupments_from_remits
+
+    if files_present(folder, ["recoupments.csv"]):
+        try:
+            parsed = read_recoupments(folder / "recoupments.csv")
+        except InputError as exc:
+            return None, f"Its recoupments.csv could not be read: {exc}"
+        table, source, notes = parsed.data.drop(columns=["_row"]), "recoupments.csv", []
+        if parsed.problems:
+            notes.append(f"{len(parsed.problems)} row(s) of recoupments.csv set aside; the first: "
+                         f"{parsed.problems[0].message}")
+    else:
+        files = remits_in(folder)
+        if not files:
+            return None, ("Nor does it hold remittances that show money taken back: put the recoupments.csv "
+                          "`recoup remit` writes in the folder, or the payers' 835 files in remits/.")
+        table, notes = recoupments_from_remits(files)
+        source = f"the {len(files)} 835 file(s) of remits/"
+    if not len(table):
+        return table, f"Its remittances ({source}) show no money taken back." + "".join(f" {n}." for n in notes)
+    text = (f"Its remittances ({source}) show {len(table)} take-back(s), {dollars(taken_back(table))} taken back "
+            "in all, listed below: to decide one, add the payer's notice about it to notices.csv.")
+    return table, text + "".join(f" {n}." for n in notes)
+
+
+def _desk_without_notices(folder: Path) -> AppealDesk:
+    """A desk with no notice to decide, saying why, and listing what the remittances took back."""
+    recoupments, said = _taken_back_in(folder)
+    why = (f"{folder} has no notices.csv, so there is no notice to decide. The appeal desk decides the notices "
+           "a payer sends (notices.csv, with payers.csv), as `recoup appeal` does; money taken back in a "
+           "remittance is not a notice: it carries no notice date to count the deadlines from. " + said)
+    empty = pd.DataFrame(columns=["notice_id"])
+    return AppealDesk(empty, pd.DataFrame(columns=["payer_id", "payer_type", "state"]), None, pd.DataFrame(),
+                      decisions=pd.DataFrame(columns=DECISION_COLUMNS), why_empty=why, recoupments=recoupments)
+
+
 def desk_from_folder(folder, truth: pd.DataFrame | None = None, profiles=None) -> AppealDesk:
     """An appeal desk over an appeal folder (an audit folder plus notices.csv and payers.csv).
 
@@ -361,8 +420,15 @@ def desk_from_folder(folder, truth: pd.DataFrame | None = None, profiles=None) -
     the folder's rule tables, then the shipped ones). The truth is read from
     the first of :data:`TRUTH_FILES` present with a ``valid`` column, unless
     given.
+
+    A folder without notices.csv (an office's, from ``recoup import``) gives
+    a desk with no notice to decide: :meth:`AppealDesk.empty_text` says why,
+    and ``recoupments`` holds the money its remittances show taken back
+    (recoupments.csv, else remits/), if any.
     """
-    folder = Path(folder)
+    folder = existing_folder(folder, "an appeal folder: an audit folder plus notices.csv and payers.csv")
+    if not files_present(folder, ["notices.csv"]):
+        return _desk_without_notices(folder)
     result = appeal_folder(folder, profiles=profiles)
     if truth is None:
         for name in TRUTH_FILES:

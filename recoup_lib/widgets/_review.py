@@ -12,6 +12,12 @@ choice is right when it is the error type of any labelled line of the claim
 Per claim is how a biller reads a remittance or a demand letter: one claim
 at a time, looking for the reason the money is at risk.
 
+Only a generated practice has an answer key. An office's own folder
+(``recoup import``) is reviewed against the audit's findings instead (the
+findings given, or the audit run on the folder): the feedback says what the
+audit finds on the claim and why, and nothing is scored, since the audit is
+what is being reviewed, not the truth.
+
 The feedback explains the billing rule with the audit rule's own words (its
 ``summary`` and the first paragraph of its docstring, from
 :func:`recoup_lib.rules.default_registry`) and the next action of its
@@ -20,17 +26,15 @@ category (:data:`recoup_lib.rules.ACTIONS`, docs/contract.md "Findings").
 
 from __future__ import annotations
 
-import tempfile
 from dataclasses import dataclass, field
-from pathlib import Path
 
 import numpy as np
 import pandas as pd
 
-from ..errors import InputError, InvalidParameterError
-from ..folder import read_table
+from ..errors import InvalidParameterError
 from ..money import dollars
-from ..rules import ACTIONS, ERROR_TYPES, audit_folder, default_registry
+from ..rules import ACTIONS, ERROR_TYPES, default_registry
+from ._answer_key import ANSWER_KEY, audit_and_key
 
 __all__ = ["CHOICES", "ReviewCard", "Grade", "ReviewSession", "build_deck", "grade", "rule_explanation",
            "choice_label", "card_html", "html_table", "TABLE_STYLE"]
@@ -81,11 +85,16 @@ class ReviewCard:
     answer : tuple of str
         Error types of the claim in the answer key (empty: clean).
     key : pandas.DataFrame
-        The answer key's rows: line_no, error_type, at_risk_cents, injected_as.
+        The answer key's rows: line_no, error_type, at_risk_cents, injected_as
+        (from labels.csv) or evidence (from the audit's findings).
     not_given : tuple of str
         The optional files the folder does not have (``documentation.csv``,
         ``coverage.csv``): their tables are empty because nothing was given,
         not because the claim has no note or no coverage.
+    answer_from : str
+        Where ``answer`` comes from (:mod:`recoup_lib.widgets._answer_key`):
+        ``"labels.csv"``, the answer key (graded), or ``"the audit"``, the
+        audit's findings (shown, not scored).
     """
 
     claim_id: str
@@ -104,44 +113,31 @@ class ReviewCard:
     answer: tuple[str, ...]
     key: pd.DataFrame
     not_given: tuple[str, ...] = ()
+    answer_from: str = ANSWER_KEY
 
     @property
     def is_clean(self) -> bool:
         return not self.answer
 
+    @property
+    def scored(self) -> bool:
+        """Whether an answer to this claim is graded (only against an answer key, labels.csv)."""
+        return self.answer_from == ANSWER_KEY
+
 
 @dataclass(frozen=True)
 class Grade:
-    """The verdict on one answer: ``correct``, what was chosen, the key, and the feedback text."""
+    """The verdict on one answer: ``correct``, what was chosen, the key, and the feedback text.
+
+    ``correct`` is None when the answer is not scored (the claim's key is the
+    audit's findings, not an answer key).
+    """
 
     claim_id: str
     choice: str
     answer: tuple[str, ...]
-    correct: bool
+    correct: bool | None
     feedback: str
-
-
-def _read(folder: Path):
-    """The folder read and typed by the audit step (no rule run), and its answer key."""
-    audit = audit_folder(folder, only=[])
-    labels_path = folder / "labels.csv"
-    if not labels_path.is_file():
-        raise InvalidParameterError(f"{folder}: no labels.csv, so claims cannot be graded "
-                                    "(use a generated practice)")
-    labels = read_table(labels_path)
-    if labels.problems:
-        raise InputError(f"{labels.problems[0].message} A claim whose key row is set aside would be graded as "
-                         f"clean, so the deck cannot be graded ({len(labels.problems)} problem(s) in labels.csv).")
-    return audit, labels.data
-
-
-def _audit_and_labels(source):
-    """The audit (no rule run) and the answer key of a folder, or of a practice in memory."""
-    if isinstance(source, (str, Path)):
-        return _read(Path(source))
-    with tempfile.TemporaryDirectory(prefix="recoup-deck-") as scratch:
-        source.write(scratch, payer=False)
-        return _read(Path(scratch))
 
 
 def _pick_claims(labels: pd.DataFrame, paid_claims: pd.Index, size: int,
@@ -170,20 +166,28 @@ def _frame(df: pd.DataFrame | None, columns: list[str]) -> pd.DataFrame:
     return df[[c for c in columns if c in df.columns]].reset_index(drop=True)
 
 
-def build_deck(source, size: int = 12, seed: int = 0, clean_share: float = 0.4) -> list[ReviewCard]:
+def build_deck(source, size: int = 12, seed: int = 0, clean_share: float = 0.4,
+               findings=None) -> list[ReviewCard]:
     """A shuffled, seeded deck of claims to review, mixing clean and erroneous ones.
 
     Parameters
     ----------
     source : str, pathlib.Path or recoup_lib.synthetic.Practice
-        An audit folder with ``labels.csv`` (a generated practice), or a
-        practice in memory.
+        An audit folder, or a practice in memory. A folder with
+        ``labels.csv`` (a generated practice) is graded against it; any other
+        folder (an office's own, from ``recoup import``) is reviewed against
+        the audit's findings, and not scored.
     size : int, default 12
         Number of claims (fewer if the practice has not enough).
     seed : int, default 0
         Same seed, same claims in the same order.
     clean_share : float, default 0.4
-        Share of clean claims (claims with something paid and no label).
+        Share of clean claims (claims with something paid and no label, or
+        no finding).
+    findings : pandas.DataFrame or path-like, optional
+        For a folder without labels.csv: the audit's findings already made
+        (a findings table, the ``findings.csv`` of ``recoup audit``, or its
+        ``--out`` folder). Default: the folder is audited here.
 
     Returns
     -------
@@ -192,19 +196,20 @@ def build_deck(source, size: int = 12, seed: int = 0, clean_share: float = 0.4) 
     Raises
     ------
     InvalidParameterError
-        The folder has no labels.csv, ``size`` < 1, ``clean_share`` is
-        outside [0, 1], or no claim can be drawn.
+        ``size`` < 1, ``clean_share`` is outside [0, 1], ``findings`` names
+        no file or lacks the findings' columns, or no claim can be drawn.
     InputError
-        A row of labels.csv cannot be read (its claim would be graded as
-        clean).
+        A row of labels.csv or of the findings cannot be read (its claim
+        would be shown as clean), or a finding is on a line the folder does
+        not have.
 
     Notes
     -----
     Erroneous claims are drawn round-robin over the ten error types in a
     seeded order, so a deck of ten or more claims with no clean share shows
     every type the practice has. Clean claims are drawn from claims whose
-    lines were paid (> 0) and carry no label: what was never paid cannot be
-    recouped (docs/contract.md "Findings").
+    lines were paid (> 0) and carry no label (no finding): what was never
+    paid cannot be recouped (docs/contract.md "Findings").
 
     Examples
     --------
@@ -217,7 +222,7 @@ def build_deck(source, size: int = 12, seed: int = 0, clean_share: float = 0.4) 
         raise InvalidParameterError(f"size: expected a whole number >= 1; got {size!r}")
     if not 0 <= clean_share <= 1:
         raise InvalidParameterError(f"clean_share: expected a share between 0 and 1; got {clean_share!r}")
-    audit, labels = _audit_and_labels(source)
+    audit, labels, answer_from = audit_and_key(source, findings)
     ctx, inputs = audit.context, audit.inputs
     payments, coverage, documentation = inputs.payments, inputs.coverage, inputs.documentation
     ncci, mue, policies = inputs.ncci_ptp, inputs.mue, inputs.payer_policies
@@ -233,11 +238,13 @@ def build_deck(source, size: int = 12, seed: int = 0, clean_share: float = 0.4) 
     rng = np.random.default_rng(seed)
     chosen = _pick_claims(labels, paid_claims, size, clean_share, rng)
     if not chosen:
-        raise InvalidParameterError("no claims to review: the practice has no labelled and no paid claims")
-    return [_card(cid, cl, payments, coverage, documentation, ncci, policies, labels) for cid in chosen]
+        flagged = "labelled" if answer_from == ANSWER_KEY else "flagged"
+        raise InvalidParameterError(f"no claims to review: the practice has no {flagged} and no paid claims")
+    return [_card(cid, cl, payments, coverage, documentation, ncci, policies, labels, answer_from)
+            for cid in chosen]
 
 
-def _card(claim_id, cl, payments, coverage, documentation, ncci, policies, labels) -> ReviewCard:
+def _card(claim_id, cl, payments, coverage, documentation, ncci, policies, labels, answer_from) -> ReviewCard:
     mine = cl.loc[cl["claim_id"] == claim_id].sort_values("line_no")
     first = mine.iloc[0]
     day = cl.loc[(cl["patient_id"] == first["patient_id"]) & (cl["rendering_npi"] == first["rendering_npi"])
@@ -278,9 +285,10 @@ def _card(claim_id, cl, payments, coverage, documentation, ncci, policies, label
         ncci_pairs=_frame(active, ["column_1", "column_2", "modifier_indicator"]),
         policies=_frame(pol, ["procedure_code", "effective_date", "announced_date", "description"]),
         answer=answer,
-        key=_frame(key, ["line_no", "error_type", "at_risk_cents", "injected_as"]),
+        key=_frame(key, ["line_no", "error_type", "at_risk_cents", "injected_as", "evidence"]),
         not_given=tuple(name for name, table in (("documentation.csv", documentation), ("coverage.csv", coverage))
                         if table is None),
+        answer_from=answer_from,
     )
 
 
@@ -300,6 +308,22 @@ def rule_explanation(error_type: str) -> str:
     return text + f" Next step for the office: {ACTIONS[rule.category]}."
 
 
+def _checked(card: ReviewCard) -> str:
+    """What a clean claim was checked for, in a sentence's words (the files not given left out)."""
+    checked = ["every line was paid by the rules"]
+    checked += [what for name, what in (("documentation.csv", "the notes support the codes"),
+                                        ("coverage.csv", "the patient was covered"))
+                if name not in card.not_given]
+    return checked[0] if len(checked) == 1 else ", ".join(checked[:-1]) + " and " + checked[-1]
+
+
+def _not_given(card: ReviewCard) -> str:
+    if not card.not_given:
+        return ""
+    return (f" ({' and '.join(card.not_given)} {'were' if len(card.not_given) > 1 else 'was'} not given, so that "
+            "was not checked.)")
+
+
 def grade(card: ReviewCard, choice: str) -> Grade:
     """Grade one answer for a claim against the answer key, with feedback.
 
@@ -312,6 +336,9 @@ def grade(card: ReviewCard, choice: str) -> Grade:
     Returns
     -------
     Grade
+        ``correct`` is None for a card whose answer is the audit's findings
+        (``card.scored`` is False): the feedback says what the audit finds,
+        whether it agrees with the choice, and why.
 
     Raises
     ------
@@ -334,38 +361,36 @@ def grade(card: ReviewCard, choice: str) -> Grade:
     """
     if choice not in CHOICES:
         raise InvalidParameterError(f"choice: expected 'clean' or one of {', '.join(ERROR_TYPES)}; got {choice!r}")
+    agrees = choice == "clean" if card.is_clean else choice in card.answer
+    correct = agrees if card.scored else None
     if card.is_clean:
-        correct = choice == "clean"
-        if correct:
-            checked = ["every line was paid by the rules"]
-            checked += [what for name, what in (("documentation.csv", "the notes support the codes"),
-                                                ("coverage.csv", "the patient was covered"))
-                        if name not in card.not_given]
-            said = checked[0] if len(checked) == 1 else ", ".join(checked[:-1]) + " and " + checked[-1]
+        said = _checked(card)
+        if agrees and card.scored:
             text = (f"Right: claim {card.claim_id} is clean. {said[0].upper()}{said[1:]}, so nothing here can be "
-                    "recouped.")
-            if card.not_given:
-                text += (f" ({' and '.join(card.not_given)} {'were' if len(card.not_given) > 1 else 'was'} not "
-                         "given, so that was not checked.)")
+                    f"recouped.{_not_given(card)}")
+        elif agrees:
+            text = f"The audit agrees: it finds nothing on claim {card.claim_id} ({said}).{_not_given(card)}"
         else:
-            text = (f"Not this time: claim {card.claim_id} is clean (the answer key has no error on it). "
-                    f"What {choice_label(choice).lower()} would need: {rule_explanation(choice)}")
+            verdict = (f"Not this time: claim {card.claim_id} is clean (the answer key has no error on it)."
+                       if card.scored else f"The audit finds nothing on claim {card.claim_id}.")
+            text = f"{verdict} What {choice_label(choice).lower()} would need: {rule_explanation(choice)}"
         return Grade(card.claim_id, choice, (), correct, text)
-    correct = choice in card.answer
     facts = []
-    for row in card.key.itertuples():
-        facts.append(f"line {row.line_no}: {choice_label(row.error_type).lower()}, {row.injected_as} "
-                     f"({dollars(row.at_risk_cents)} at risk)")
+    for row in card.key.to_dict("records"):
+        how = row.get("injected_as") if card.scored else row.get("evidence")
+        facts.append(f"line {row['line_no']}: {choice_label(row['error_type']).lower()}, {how} "
+                     f"({dollars(row['at_risk_cents'])} at risk)")
     found = "; ".join(facts)
-    if correct:
+    if agrees:
         others = [e for e in card.answer if e != choice]
-        text = f"Right: {found}. {rule_explanation(choice)}"
+        text = f"{'Right' if card.scored else 'The audit finds the same'}: {found}. {rule_explanation(choice)}"
         if others:
-            text += " This claim also has: " + ", ".join(choice_label(e).lower() for e in others) + "."
+            text += (" This claim also has: " if card.scored else " The audit also finds: ") + ", ".join(
+                choice_label(e).lower() for e in others) + "."
     else:
         what = "clean" if choice == "clean" else choice_label(choice).lower()
-        text = (f"Not {what}: the answer key says {found}. "
-                + " ".join(rule_explanation(e) for e in card.answer))
+        verdict = f"Not {what}: the answer key says" if card.scored else f"The audit does not find {what}; it finds"
+        text = f"{verdict} {found}. " + " ".join(rule_explanation(e) for e in card.answer)
     return Grade(card.claim_id, choice, card.answer, correct, text)
 
 
@@ -375,6 +400,8 @@ class ReviewSession:
 
     Only the first answer to a claim counts towards the score (trying again
     after reading the feedback shows the feedback again but scores nothing).
+    A deck reviewed against the audit's findings (an office's folder, no
+    labels.csv) keeps the answers but scores none (:attr:`scored`).
 
     Examples
     --------
@@ -407,16 +434,31 @@ class ReviewSession:
 
     @property
     def right(self) -> int:
-        return sum(g.correct for g in self.grades.values())
+        return sum(g.correct is True for g in self.grades.values())
+
+    @property
+    def scored(self) -> bool:
+        """Whether the deck is graded (its claims' answers come from an answer key, labels.csv)."""
+        return all(card.scored for card in self.deck)
 
     def score_text(self) -> str:
+        if not self.scored:
+            return (f"Not scored: scoring needs an answer key (labels.csv), which only a generated practice has; "
+                    f"the answers shown are the audit's findings. {self.answered} of {len(self.deck)} claims "
+                    "reviewed.")
         return f"Score: {self.right} right out of {self.answered} answered ({len(self.deck)} claims in the deck)"
 
     def results(self) -> pd.DataFrame:
-        """One row per answered claim: claim_id, choice, answer (``;``-joined; blank = clean), correct."""
+        """One row per answered claim: claim_id, choice, answer (``;``-joined; blank = clean), correct.
+
+        ``correct`` is blank (NA) for claims not scored (their answer is the audit's findings).
+        """
         rows = [{"claim_id": g.claim_id, "choice": g.choice, "answer": ";".join(g.answer), "correct": g.correct}
                 for _, g in sorted(self.grades.items())]
-        return pd.DataFrame(rows, columns=["claim_id", "choice", "answer", "correct"])
+        table = pd.DataFrame(rows, columns=["claim_id", "choice", "answer", "correct"])
+        if not self.scored:
+            table["correct"] = pd.array([None] * len(table), dtype="boolean")
+        return table
 
 
 def html_table(df: pd.DataFrame, empty: str) -> str:

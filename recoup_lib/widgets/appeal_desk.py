@@ -19,6 +19,7 @@ import pandas as pd
 
 from ..errors import InvalidParameterError
 from ._appeal_desk import DESK_CHOICES, AppealDesk, calendar_chart, desk_from_folder
+from ._review import TABLE_STYLE, html_table
 
 __all__ = ["appeal_desk", "AppealDeskWidget"]
 
@@ -56,7 +57,7 @@ class AppealDeskWidget:
         if desk.notice_ids:
             self.show(desk.notice_ids[0])
         else:
-            self.facts.value = f"<p>{html.escape(desk.empty_text())}</p>"
+            self.facts.value = f"<p>{html.escape(desk.empty_text())}</p>" + _taken_back_table(desk.recoupments)
             self.outcome.value = "<i>No notice to decide.</i>"
             for button in self.buttons.values():
                 button.disabled = True
@@ -97,6 +98,21 @@ class AppealDeskWidget:
         return outcome
 
 
+#: The columns of the money taken back a desk without notices lists, in the order shown.
+_TAKEN_BACK = ["payment_date", "claim_id", "amount_cents", "net_amount_cents", "mechanism", "reason_code",
+               "reference", "trace_number"]
+
+
+def _taken_back_table(recoupments: pd.DataFrame | None) -> str:
+    """The money the remittances show taken back, as a table (nothing when there is none to show)."""
+    if recoupments is None or not len(recoupments):
+        return ""
+    shown = recoupments[[c for c in _TAKEN_BACK if c in recoupments.columns]].sort_values("payment_date",
+                                                                                         kind="stable")
+    return TABLE_STYLE + html_table(shown.rename(columns={"amount_cents": "gross_cents",
+                                                          "net_amount_cents": "taken_back_cents"}), "none")
+
+
 def appeal_desk(source, payers: pd.DataFrame | None = None, findings: pd.DataFrame | None = None,
                 payments: pd.DataFrame | None = None, **tables) -> AppealDeskWidget:
     """An appeal desk over an appeal folder, or over tables in memory.
@@ -106,7 +122,9 @@ def appeal_desk(source, payers: pd.DataFrame | None = None, findings: pd.DataFra
     source : str, pathlib.Path, AppealDesk or pandas.DataFrame
         An appeal folder (audit folder plus notices.csv and payers.csv), a
         ready :class:`AppealDesk`, or the notices table (then ``payers``,
-        ``findings`` and ``payments`` are required).
+        ``findings`` and ``payments`` are required). A folder without
+        notices.csv shows why nothing can be decided and lists the money its
+        remittances show taken back (see :func:`desk_from_folder`).
     payers, findings, payments : pandas.DataFrame, optional
     **tables
         ``documentation``, ``claim_lines``, ``truth``, ``profiles`` (see

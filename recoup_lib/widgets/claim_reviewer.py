@@ -66,8 +66,8 @@ class ClaimReviewer:
     def answer(self, choice: str):
         """Grade ``choice`` for the current claim and show the feedback (what a button click does)."""
         result = self.session.answer(choice)
-        mark = "&#10004;" if result.correct else "&#10008;"
-        colour = "#2e7d32" if result.correct else "#c62828"
+        mark, colour = {True: ("&#10004;", "#2e7d32"), False: ("&#10008;", "#c62828"),
+                        None: ("&#8505;", "#1f4e79")}[result.correct]
         self.feedback.value = (f"<div style='color:{colour}'><b>{mark}</b> "
                                f"{html.escape(result.feedback)}</div>")
         self.score.value = html.escape(self.session.score_text())
@@ -80,13 +80,19 @@ class ClaimReviewer:
         self._show()
 
 
-def claim_reviewer(source, size: int = 12, seed: int = 0, clean_share: float = 0.4) -> ClaimReviewer:
-    """A claim reviewer over a generated practice (folder with labels.csv, or a Practice).
+def claim_reviewer(source, size: int = 12, seed: int = 0, clean_share: float = 0.4,
+                   findings=None) -> ClaimReviewer:
+    """A claim reviewer over a practice or an office's own folder.
+
+    A generated practice (a folder with labels.csv, or a Practice) is graded
+    against its answer key. An office's folder (``recoup import``) has no
+    answer key: each claim is shown with what the audit finds on it, and the
+    score line says that scoring needs labels.csv.
 
     Parameters
     ----------
     source : str, pathlib.Path or recoup_lib.synthetic.Practice
-    size, seed, clean_share
+    size, seed, clean_share, findings
         As :func:`recoup_lib.widgets._review.build_deck`.
 
     Returns
@@ -100,5 +106,6 @@ def claim_reviewer(source, size: int = 12, seed: int = 0, clean_share: float = 0
     >>> reviewer = claim_reviewer("synthetic/demo/family_practice", size=6, seed=1)  # doctest: +SKIP
     >>> reviewer  # doctest: +SKIP
     """
-    return ClaimReviewer(ReviewSession(build_deck(source, size=size, seed=seed, clean_share=clean_share)))
+    return ClaimReviewer(ReviewSession(build_deck(source, size=size, seed=seed, clean_share=clean_share,
+                                                  findings=findings)))
 

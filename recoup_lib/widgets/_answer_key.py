@@ -1,0 +1,90 @@
+"""Where the claim reviewer's answers come from: a practice's answer key, or the audit's findings.
+
+A generated practice has ``labels.csv``, the answer key its errors were
+planted from: a deck over it is graded. An office's own folder (``recoup
+import``) has none, so a deck over it shows the audit's findings instead,
+those passed in (``recoup audit``'s findings.csv) or the audit run on the
+folder, and is not scored: the audit is what is being reviewed, not the
+truth.
+"""
+
+from __future__ import annotations
+
+import tempfile
+from pathlib import Path
+
+import pandas as pd
+
+from ..errors import InputError, InvalidParameterError
+from ..folder import read_table
+from ..rules import audit_folder
+
+__all__ = ["ANSWER_KEY", "AUDIT_KEY", "audit_and_key"]
+
+#: Where a card's answer comes from: the answer key of a generated practice (graded) ...
+ANSWER_KEY = "labels.csv"
+#: ... or the audit's findings on an office's own folder (shown, not scored).
+AUDIT_KEY = "the audit"
+
+
+def _read(folder: Path, findings=None):
+    """The folder read and typed by the audit step, its claims' key, and where the key comes from.
+
+    The key is labels.csv when the folder has one; else the findings given,
+    else the audit's findings on the folder (the audit is then run with
+    every rule, as ``recoup audit`` runs it).
+    """
+    labels_path = folder / "labels.csv"
+    if not labels_path.is_file():
+        if findings is None:
+            audit = audit_folder(folder)
+            return audit, audit.findings, AUDIT_KEY
+        audit = audit_folder(folder, only=[])
+        return audit, _given_findings(findings, audit.lines, folder), AUDIT_KEY
+    audit = audit_folder(folder, only=[])
+    labels = read_table(labels_path)
+    if labels.problems:
+        raise InputError(f"{labels.problems[0].message} A claim whose key row is set aside would be graded as "
+                         f"clean, so the deck cannot be graded ({len(labels.problems)} problem(s) in labels.csv).")
+    return audit, labels.data, ANSWER_KEY
+
+
+def _given_findings(findings, lines: pd.DataFrame, folder: Path) -> pd.DataFrame:
+    """Findings passed in (a table, a findings.csv, or the folder ``recoup audit`` wrote), checked against the
+    folder's claim lines: a finding on a line the folder does not have is of another folder."""
+    if isinstance(findings, pd.DataFrame):
+        table, label = findings, "findings"
+    else:
+        path = Path(findings)
+        path = path / "findings.csv" if path.is_dir() else path
+        if not path.is_file():
+            raise InvalidParameterError(f"findings: no such file {str(path)!r} (give the findings.csv "
+                                        "`recoup audit` wrote, or its --out folder)")
+        parsed = read_table(path, "findings.csv")
+        if parsed.problems:
+            raise InputError(f"{parsed.problems[0].message} A claim whose finding is set aside would be shown as "
+                             f"clean ({len(parsed.problems)} problem(s) in {path}).")
+        table, label = parsed.data, str(path)
+    missing = [c for c in ("claim_id", "line_no", "error_type", "at_risk_cents") if c not in table.columns]
+    if missing:
+        raise InvalidParameterError(f"{label}: expected the audit's findings; missing column(s) {', '.join(missing)}")
+    known = pd.MultiIndex.from_frame(lines[["claim_id", "line_no"]].astype({"line_no": "int64"}))
+    where = pd.MultiIndex.from_frame(table[["claim_id", "line_no"]].astype({"line_no": "int64"}))
+    stray = ~where.isin(known)
+    if stray.any():
+        first = table.loc[stray].iloc[0]
+        row = f"row {int(first['_row'])}: " if "_row" in table.columns else ""
+        raise InputError(f"{label}: {row}claim {first['claim_id']} line {first['line_no']} is not in "
+                         f"{folder / 'claim_lines.csv'} ({int(stray.sum())} finding(s) are not): these findings "
+                         "are of another folder or an older import; audit the folder again (recoup audit) or "
+                         "leave the findings out to have it audited here")
+    return table
+
+
+def audit_and_key(source, findings=None):
+    """The audit, the key and its origin, of a folder or of a practice in memory (which has labels)."""
+    if isinstance(source, (str, Path)):
+        return _read(Path(source), findings)
+    with tempfile.TemporaryDirectory(prefix="recoup-deck-") as scratch:
+        source.write(scratch, payer=False)
+        return _read(Path(scratch))
