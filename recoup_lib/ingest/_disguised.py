@@ -19,7 +19,7 @@ from pathlib import Path
 from xml.etree import ElementTree
 
 from ..errors import InputError
-from ..filekind import byte_signature, utf16_codec
+from ..filekind import file_signature, utf16_codec
 from ._tables import decode_bytes
 
 __all__ = ["content_kind", "web_page_rows", "spreadsheet_xml_rows", "WHAT_IT_HOLDS"]
@@ -44,17 +44,18 @@ WHAT_IT_HOLDS = {"workbook": "an Excel workbook", "html": "a web page (an HTML t
 
 def content_kind(path: Path) -> tuple[str, str]:
     """What a file holds, from its first bytes, and what its byte signature names it (``""`` without
-    one): ``"empty"``, ``"workbook"`` or ``"binary"`` (by the signatures of
-    :data:`~recoup_lib.filekind.BYTE_SIGNATURES`: a zip or OLE2 file; a PDF, an image),
-    ``"spreadsheetml"``, ``"html"`` (a page holding a table), ``"binary"`` also for control bytes no
-    text holds (a damaged file), or ``"text"`` (anything else). A file is empty only when it holds
+    one): ``"empty"``, ``"workbook"``, ``"zip"`` or ``"binary"`` (by the signatures of
+    :data:`~recoup_lib.filekind.BYTE_SIGNATURES`, see :func:`~recoup_lib.filekind.file_signature`:
+    a workbook; a zip that is none, a .docx or an archive; a PDF, an image), ``"spreadsheetml"``,
+    ``"html"`` (a page holding a table), ``"binary"`` also for control bytes no text holds (a
+    damaged file), or ``"text"`` (anything else). A file is empty only when it holds
     nothing but blank bytes (:data:`_BLANK`) to its end: an export may start with many blank lines."""
     with open(path, "rb") as handle:
         head = handle.read(_HEAD_BYTES)
         content = head if head.strip(_BLANK) else _content_after_blank(handle)
     if not content:
         return "empty", ""
-    signature = byte_signature(head)
+    signature = file_signature(head, path)
     if signature is not None:
         return signature
     if utf16_codec(content) is None and sum(map(content.count, _CONTROL_BYTES)) > len(content) * _BINARY_SHARE:

@@ -260,6 +260,8 @@ def read_export(spec: str | Path, score) -> RawExport:
     kind, what = content_kind(path)
     if kind == "empty":
         raise InputError(f"{path.name}: the file is empty (expected a header row and data)")
+    if kind == "zip":
+        raise InputError(f"{path.name}: not a workbook but {what}")
     if kind == "binary":
         raise InputError(f"{path.name}: not a CSV export nor a workbook (it holds binary data: "
                          f"{what or 'a PDF, an image or a damaged file?'}); give the export itself")

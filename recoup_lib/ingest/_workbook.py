@@ -19,7 +19,6 @@ import numpy as np
 import pyarrow as pa
 
 from ..errors import InputError
-from ..filekind import zip_archive
 from ..remit._files import shown
 from ._disguised import spreadsheet_xml_rows, web_page_rows
 from ._tables import RawExport, _unique, find_header, preview_rows
@@ -140,14 +139,10 @@ def _workbook_rows(path: Path, sheet: str | None, kind: str) -> tuple[list[list]
     """The sheet's cells (merged ranges filled, see :func:`_fill_merged`), its name, the ranges filled,
     and the names of all the workbook's sheets; with no ``sheet``, the one :func:`_first_shown_sheet`
     picks. ``kind``: what the file holds (:func:`._disguised.content_kind`): a web page's table or an
-    Excel 2003 XML sheet is read as a sheet; a zip that is no workbook (a .docx, an archive) is named
-    as what it is (:func:`~recoup_lib.filekind.zip_archive`) before any reader opens it."""
+    Excel 2003 XML sheet is read as a sheet."""
     if kind in ("html", "spreadsheetml"):
         grid, chosen, names = (web_page_rows if kind == "html" else spreadsheet_xml_rows)(path, sheet)
         return grid, chosen, [], names
-    archive = zip_archive(path)
-    if archive is not None:
-        raise InputError(f"{path.name}: not a workbook but {archive}")
     try:
         import python_calamine
 

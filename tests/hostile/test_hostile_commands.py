@@ -727,6 +727,10 @@ def _zipped(*members: tuple[str, str]) -> bytes:
      "charges.docx: not a workbook but a Word document (.docx)"),
     ("charges.xlsx", [("[Content_Types].xml", "<Types/>"), ("word/document.xml", "<w:document/>")],
      "charges.xlsx: not a workbook but a Word document (.docx)"),
+    ("charges.pptx", [("[Content_Types].xml", "<Types/>"), ("ppt/presentation.xml", "<p:presentation/>")],
+     "charges.pptx: not a workbook but a PowerPoint presentation (.pptx)"),
+    ("charges.csv", [("charges.csv", CLAIMS), ("payments.csv", "Claim #\n")],
+     "charges.csv: not a workbook but a zip archive holding charges.csv, payments.csv"),
 ])
 def test_import_of_a_zip_that_is_no_workbook_says_what_it_is(hostile, name, members, said):
     """A zip given as an export (an archive of exports, a Word document, one renamed .xlsx) is named as
