@@ -1,4 +1,5 @@
-"""What a file is, told by its path and its first bytes, before anything reads it as text.
+"""What a file is, told by its path and its first bytes, before anything reads it as text, and how
+its name is shown (:func:`shown`).
 
 A path given as an input may be no regular file (:func:`not_a_file`): missing,
 a folder, or a pipe or a device, which is never opened. A file's first bytes
@@ -20,11 +21,25 @@ names it.
 from __future__ import annotations
 
 import io
+import os
 import zipfile
 from pathlib import Path
 
-__all__ = ["NOT_A_REGULAR_FILE", "not_a_file", "BYTE_SIGNATURES", "byte_signature", "zip_archive", "file_signature",
-           "signature_name", "utf16_codec", "not_csv_text"]
+__all__ = ["shown", "NOT_A_REGULAR_FILE", "not_a_file", "BYTE_SIGNATURES", "byte_signature", "zip_archive",
+           "file_signature", "signature_name", "utf16_codec", "not_csv_text"]
+
+
+def shown(path) -> str:
+    """A path as text that can be printed and written to a CSV.
+
+    A file name made on another system may hold bytes that are not UTF-8
+    (``caf\\xe9.835`` saved in Latin-1); Python keeps them as lone surrogates,
+    which no UTF-8 output accepts. They are shown escaped, as ``\\xe9``.
+
+    >>> shown(os.fsdecode(b"caf\\xe9.835"))
+    'caf\\\\xe9.835'
+    """
+    return os.fsencode(path).decode("utf-8", "backslashreplace")
 
 
 #: What a path given as an input file is when it is neither missing nor a file: reading a pipe waits

@@ -19,7 +19,7 @@ from pathlib import Path
 from xml.etree import ElementTree
 
 from ..errors import InputError
-from ..filekind import file_signature, utf16_codec
+from ..filekind import file_signature, shown, utf16_codec
 from ._tables import decode_bytes
 
 __all__ = ["content_kind", "web_page_rows", "spreadsheet_xml_rows", "WHAT_IT_HOLDS"]
@@ -174,17 +174,18 @@ def web_page_rows(path: Path, sheet: str | None) -> tuple[list[list], str, list[
         The page holds no table with rows (a sign-in page or an error page saved in its place), or
         none named ``sheet``.
     """
-    text = decode_bytes(path.read_bytes(), path.name)[0].decode("utf-8", errors="replace")
+    name = shown(path.name)
+    text = decode_bytes(path.read_bytes(), name)[0].decode("utf-8", errors="replace")
     parser = _Tables()
     parser.feed(text)
     parser.close()
     tables = [t for t in parser.tables if any(t)]
     if not tables:
-        raise InputError(f"{path.name}: a web page (HTML) with no table, not an export: it may be a sign-in or "
+        raise InputError(f"{name}: a web page (HTML) with no table, not an export: it may be a sign-in or "
                          "error page saved in the export's place; export the report again")
     names = [f"table {i + 1}" for i in range(len(tables))]
     if sheet is not None and sheet not in names:
-        raise InputError(f"{path.name}: no table named {sheet!r} (tables: {', '.join(names)})")
+        raise InputError(f"{name}: no table named {sheet!r} (tables: {', '.join(names)})")
     chosen = names.index(sheet) if sheet is not None else max(range(len(tables)), key=lambda i: len(tables[i]))
     return _spanned(tables[chosen]), names[chosen], names
 
@@ -217,11 +218,11 @@ def spreadsheet_xml_rows(path: Path, sheet: str | None) -> tuple[list[list], str
     try:
         root = ElementTree.parse(path).getroot()
     except ElementTree.ParseError as exc:
-        raise InputError(f"{path.name}: an Excel 2003 XML spreadsheet that cannot be read ({exc})") from None
+        raise InputError(f"{shown(path.name)}: an Excel 2003 XML spreadsheet that cannot be read ({exc})") from None
     sheets = root.findall(f"{_SS}Worksheet")
     names = [ws.get(f"{_SS}Name") or f"Sheet{i + 1}" for i, ws in enumerate(sheets)]
     if sheet is not None and sheet not in names:
-        raise InputError(f"{path.name}: no sheet named {sheet!r} (sheets: {', '.join(names)})")
+        raise InputError(f"{shown(path.name)}: no sheet named {sheet!r} (sheets: {', '.join(names)})")
     rows_of = [ws.findall(f"{_SS}Table/{_SS}Row") for ws in sheets]
     if sheet is not None:
         chosen = names.index(sheet)

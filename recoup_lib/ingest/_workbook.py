@@ -19,7 +19,7 @@ import numpy as np
 import pyarrow as pa
 
 from ..errors import InputError
-from ..remit._files import shown
+from ..filekind import shown
 from ._disguised import spreadsheet_xml_rows, web_page_rows
 from ._tables import RawExport, _unique, find_header, preview_rows
 
@@ -124,14 +124,14 @@ def _formulas_without_values(path: Path, sheet: str) -> list[str]:
     return found
 
 
-def _first_shown_sheet(names: list[str], shown: list[bool], filled) -> str:
+def _first_shown_sheet(names: list[str], showing: list[bool], filled) -> str:
     """The sheet an export is read from when none is named: the first one a spreadsheet shows that
     holds a cell (``filled(name)``), else the first one shown, else the first.
 
     A billing office's workbook may open on a hidden lookup sheet or an empty ``Sheet1`` left
     before the report; the user sees, and means, the report.
     """
-    visible = [n for n, s in zip(names, shown) if s] or names[:1]
+    visible = [n for n, s in zip(names, showing) if s] or names[:1]
     return next((n for n in visible if filled(n)), visible[0])
 
 
@@ -143,17 +143,18 @@ def _workbook_rows(path: Path, sheet: str | None, kind: str) -> tuple[list[list]
     if kind in ("html", "spreadsheetml"):
         grid, chosen, names = (web_page_rows if kind == "html" else spreadsheet_xml_rows)(path, sheet)
         return grid, chosen, [], names
+    name = shown(path.name)
     try:
         import python_calamine
 
         book = python_calamine.CalamineWorkbook.from_path(str(path))
         names = list(book.sheet_names)
         if sheet is not None and sheet not in names:
-            raise InputError(f"{path.name}: no sheet named {sheet!r} (sheets: {', '.join(names)})")
-        shown = [str(m.visible).endswith(".Visible") and str(m.typ).endswith(".WorkSheet")
-                 for m in book.sheets_metadata]
+            raise InputError(f"{name}: no sheet named {sheet!r} (sheets: {', '.join(names)})")
+        showing = [str(m.visible).endswith(".Visible") and str(m.typ).endswith(".WorkSheet")
+                   for m in book.sheets_metadata]
         load = functools.lru_cache(maxsize=None)(book.get_sheet_by_name)   # the sheet chosen is read once
-        chosen = sheet if sheet is not None else _first_shown_sheet(names, shown, lambda name: load(name).height > 0)
+        chosen = sheet if sheet is not None else _first_shown_sheet(names, showing, lambda n: load(n).height > 0)
         found = load(chosen)
         grid = found.to_python(skip_empty_area=False)
         return grid, chosen, _fill_merged(grid, getattr(found, "merged_cell_ranges", None)), names
@@ -166,13 +167,13 @@ def _workbook_rows(path: Path, sheet: str | None, kind: str) -> tuple[list[list]
 
         book = openpyxl.load_workbook(path, read_only=True, data_only=True)
     except Exception as exc:  # noqa: BLE001
-        raise InputError(f"{path.name}: not a readable workbook ({type(exc).__name__}: {exc})") from None
+        raise InputError(f"{name}: not a readable workbook ({type(exc).__name__}: {exc})") from None
     names = book.sheetnames
     if sheet is not None and sheet not in names:
-        raise InputError(f"{path.name}: no sheet named {sheet!r} (sheets: {', '.join(names)})")
+        raise InputError(f"{name}: no sheet named {sheet!r} (sheets: {', '.join(names)})")
     ws = book[sheet if sheet is not None else _first_shown_sheet(
         names, [book[n].sheet_state == "visible" for n in names],
-        lambda name: next(book[name].iter_rows(values_only=True), None) is not None)]
+        lambda n: next(book[n].iter_rows(values_only=True), None) is not None)]
     rows = [list(r) for r in ws.iter_rows(min_row=1, values_only=True)]
     return rows, ws.title, [], names
 
@@ -183,13 +184,14 @@ def read_workbook(path: Path, sheet: str | None, score, kind: str = "workbook") 
     :func:`_fill_merged`), formula cells without a saved value noted (see :func:`_formulas_without_values`)."""
     grid, chosen, merged, names = _workbook_rows(path, sheet, kind)
     unsaved = _formulas_without_values(path, chosen) if kind == "workbook" else []
-    label = f"{shown(path.name)}#{chosen}" if sheet is not None else shown(path.name)
+    name = shown(path.name)
+    label = f"{name}#{chosen}" if sheet is not None else name
     preview = list(preview_rows([_cell_text(v) for v in row] for row in grid))
     if not any(any(c.strip() for c in row) for row in preview):
         others = [n for n in names if n != chosen]
         raise InputError(f"{label}: sheet {chosen!r} is empty (expected a header row and data)"
                          + (f"; the workbook's other sheets: {', '.join(map(repr, others))} "
-                            f"(name one as {path.name}#SHEET)" if others else ""))
+                            f"(name one as {name}#SHEET)" if others else ""))
     index = find_header(preview, score)
     headers_raw = preview[index]
     last = max((j for j, c in enumerate(headers_raw) if c.strip()), default=0)

@@ -23,8 +23,8 @@ from pathlib import Path
 import numpy as np
 import pyarrow as pa
 
-from ..filekind import not_a_file, signature_name
-from ..remit._files import looks_like_x12, shown, x12_not_as_sent
+from ..filekind import not_a_file, shown, signature_name
+from ..remit._files import looks_like_x12, x12_not_as_sent
 from ._x12cut import cut_file
 from ._x12spans import Segments
 from ._x837_frequency import CLAIM_COLUMNS, corrected_claims
@@ -208,7 +208,7 @@ def _cut(path: Path) -> tuple[str, tuple | None]:
     what = not_a_file(path)
     if what is not None:
         dangling = path.is_symlink() and not path.exists()
-        return (f"a link to {os.readlink(path)}, which does not exist" if dangling else what), None
+        return (f"a link to {shown(os.readlink(path))}, which does not exist" if dangling else what), None
     try:
         data = path.read_bytes()
     except OSError as exc:
