@@ -160,11 +160,11 @@ def read_837(paths) -> Claims837:
         lines = _assemble(parts, labels, each)
     # Warnings in the order of the chunks the files fall in (see _Plan).
     problems += [entry for _, entry in sorted(warnings, key=lambda keyed: keyed[0])]
-    lines, replaced, notes = corrected_claims(lines, labels)
+    rank = {label: i for i, label in enumerate(labels)}
+    lines, replaced, notes = corrected_claims(lines, rank)
     problems += notes
     # Lines set aside in file order (a file's, then their segments'), those a correction replaced among them.
-    rank = {label: i for i, label in enumerate(labels)}
-    set_aside = sorted([entry for _, entry in set_aside] + replaced, key=lambda entry: (rank[entry[0]], entry[1]))
+    set_aside = sorted(set_aside + replaced, key=lambda entry: (rank[entry[0]], entry[1]))
     return Claims837(lines, set_aside, problems, labels)
 
 
