@@ -1,4 +1,5 @@
-"""What a file is, told by its path and its first bytes, before anything reads it as text.
+"""What a file is, told by its path and its first bytes, before anything reads it as text, and how
+its name is shown (:func:`shown`).
 
 A path given as an input may be no regular file (:func:`not_a_file`): missing,
 a folder, or a pipe or a device, which is never opened. A file's first bytes
@@ -6,7 +7,8 @@ may show it is not CSV text (:func:`not_csv_text`): a workbook, a PDF or an
 image under a ``.csv`` name (:data:`BYTE_SIGNATURES`), or Excel's "Unicode
 text", UTF-16 with or without a byte-order mark (:func:`utf16_codec`). A zip
 that is not a workbook is a document (a .docx) or an archive, named with what
-it holds (:func:`zip_archive`).
+it holds (:func:`zip_archive`); :func:`file_signature` names any file by its
+signature, such a zip included.
 
 These are asked in one place by every reader: :mod:`recoup_lib.csvread`
 refuses such a file saying what it is, ``recoup import``
@@ -19,11 +21,25 @@ names it.
 from __future__ import annotations
 
 import io
+import os
 import zipfile
 from pathlib import Path
 
-__all__ = ["NOT_A_REGULAR_FILE", "not_a_file", "BYTE_SIGNATURES", "byte_signature", "zip_archive", "signature_name",
-           "utf16_codec", "not_csv_text"]
+__all__ = ["shown", "NOT_A_REGULAR_FILE", "not_a_file", "BYTE_SIGNATURES", "byte_signature", "zip_archive",
+           "file_signature", "signature_name", "utf16_codec", "not_csv_text"]
+
+
+def shown(path) -> str:
+    """A path as text that can be printed and written to a CSV.
+
+    A file name made on another system may hold bytes that are not UTF-8
+    (``caf\\xe9.835`` saved in Latin-1); Python keeps them as lone surrogates,
+    which no UTF-8 output accepts. They are shown escaped, as ``\\xe9``.
+
+    >>> shown(os.fsdecode(b"caf\\xe9.835"))
+    'caf\\\\xe9.835'
+    """
+    return os.fsencode(path).decode("utf-8", "backslashreplace")
 
 
 #: What a path given as an input file is when it is neither missing nor a file: reading a pipe waits
@@ -94,18 +110,32 @@ def zip_archive(source: Path | bytes) -> str | None:
     return f"a zip archive holding {held} (unzip it and give the files it holds, or their folder)"
 
 
+def file_signature(head: bytes, source: Path | bytes) -> tuple[str, str] | None:
+    """(kind, what the file is) when ``head``, a file's first bytes, starts with a signature of
+    :data:`BYTE_SIGNATURES`, else None: the kind it gives, except a zip that is no workbook (a .docx,
+    an archive of exports), which is ``"zip"``, named by :func:`zip_archive`. ``source``: the
+    file's path, or all its bytes (a zip's list of members is at its end).
+
+    >>> file_signature(b"%PDF-1.7", b"%PDF-1.7"), file_signature(b"ISA*00*", b"ISA*00*")
+    (('binary', 'a PDF document'), None)
+    """
+    signature = byte_signature(head)
+    if signature is None or signature[0] != "workbook":
+        return signature
+    archive = zip_archive(source)
+    return signature if archive is None else ("zip", archive)
+
+
 def signature_name(data: bytes) -> str | None:
     """What a file whose bytes (``data``, the whole file) start with a signature of
-    :data:`BYTE_SIGNATURES` is, a zip named by :func:`zip_archive` when it is no workbook; None
-    without one. How a reader that takes no workbook (the 837 and 835 readers) names such a file.
+    :data:`BYTE_SIGNATURES` is (:func:`file_signature`); None without one. How a reader that takes
+    no workbook (the 837 and 835 readers) names such a file.
 
     >>> signature_name(b"%PDF-1.7"), signature_name(b"ISA*00*")
     ('a PDF document', None)
     """
-    signature = byte_signature(data)
-    if signature is None:
-        return None
-    return (zip_archive(data) if signature[0] == "workbook" else None) or signature[1]
+    signature = file_signature(data, data)
+    return None if signature is None else signature[1]
 
 
 def utf16_codec(data: bytes) -> str | None:

@@ -49,6 +49,7 @@ from .manifest import (MANIFEST, fingerprint, foreign_entries, read_manifest, re
 
 __all__ = [
     "MANIFEST",
+    "listed",
     "check_folder",
     "check_file",
     "output_folder",
@@ -148,9 +149,13 @@ def _vouched(path: Path) -> dict | None:
     return recorded[1] if same else None
 
 
-def _quote(names: list[str]) -> str:
-    shown = ", ".join(names[:_SHOWN])
-    return shown + (f" and {len(names) - _SHOWN} more" if len(names) > _SHOWN else "")
+def listed(names: list[str], first: int = _SHOWN) -> str:
+    """The ``first`` of ``names`` and how many more, for a message: ``a, b, c and 1,204 more``.
+
+    >>> listed(["a", "b"]), listed(["a", "b", "c", "d", "e"], 2)
+    ('a, b', 'a, b and 3 more')
+    """
+    return ", ".join(names[:first]) + (f" and {len(names) - first:,} more" if len(names) > first else "")
 
 
 def _check_inputs(out: Path, inputs: Iterable, option: str, shown: str) -> None:
@@ -219,7 +224,7 @@ def check_folder(out, *, inputs: Iterable = (), force: bool = False, option: str
         if foreign:
             raise UsageError(
                 f"{option} {shown}: holds files the kit did not write, or changed since it wrote them "
-                f"({_quote(foreign)}); the kit never writes over them. Choose a new or empty folder"
+                f"({listed(foreign)}); the kit never writes over them. Choose a new or empty folder"
                 + (f"{hint}" if hint else ""))
     return target
 
@@ -423,7 +428,7 @@ def _refuse_clashes(kept: list[str], files: dict, recorded: dict, option: str, s
     if clashes:
         raise UsageError(
             f"{option} {shown}: holds files the kit did not write under the names of its results "
-            f"({_quote(clashes)}); even with --force the kit never writes over a file it did not write. "
+            f"({listed(clashes)}); even with --force the kit never writes over a file it did not write. "
             "Move or rename them, or choose another folder; nothing was changed")
 
 

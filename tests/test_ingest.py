@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import io
 import json
 import sys
 import zipfile
@@ -395,16 +396,30 @@ def test_a_file_that_holds_no_export_is_refused_saying_what_it_holds(tmp_path, c
 
 def test_what_a_file_holds_comes_with_the_name_its_signature_gives_it(tmp_path):
     """The first bytes are read once: the kind they show and, for a signature, what it names (the
-    message refusing a PDF says so without opening the file again)."""
+    message refusing a PDF says so without opening the file again). A zip that is no workbook (a
+    .docx, a .pptx, an archive of exports) is told apart from a workbook here, named as what it is."""
     from recoup_lib.ingest._disguised import content_kind
 
+    def zipped(*names: str) -> bytes:
+        packed = io.BytesIO()
+        with zipfile.ZipFile(packed, "w") as archive:
+            for name in names:
+                archive.writestr(name, "<x/>")
+        return packed.getvalue()
+
     given = {"a.pdf": b"%PDF-1.4\n1 0 obj", "b.xls": b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + b"\x00" * 64,
-             "c.bin": b"\x00\x01\x02\x03" * 64, "d.csv": b"claim_id,line_no\nC1,1\n", "e.csv": b" \r\n"}
+             "c.bin": b"\x00\x01\x02\x03" * 64, "d.csv": b"claim_id,line_no\nC1,1\n", "e.csv": b" \r\n",
+             "f.xlsx": zipped("[Content_Types].xml", "xl/workbook.xml"),
+             "g.xlsx": zipped("[Content_Types].xml", "word/document.xml"),
+             "h.csv": zipped("[Content_Types].xml", "ppt/presentation.xml"), "i.zip": zipped("a.csv", "b.csv")}
     for name, content in given.items():
         (tmp_path / name).write_bytes(content)
     assert {name: content_kind(tmp_path / name) for name in given} == {
         "a.pdf": ("binary", "a PDF document"), "b.xls": ("workbook", "an Excel 97-2003 workbook (.xls)"),
-        "c.bin": ("binary", ""), "d.csv": ("text", ""), "e.csv": ("empty", "")}
+        "c.bin": ("binary", ""), "d.csv": ("text", ""), "e.csv": ("empty", ""),
+        "f.xlsx": ("workbook", "an Excel workbook (or another zip file)"),
+        "g.xlsx": ("zip", "a Word document (.docx)"), "h.csv": ("zip", "a PowerPoint presentation (.pptx)"),
+        "i.zip": ("zip", "a zip archive holding a.csv, b.csv (unzip it and give the files it holds, or their folder)")}
 
 
 @pytest.mark.parametrize("blank, separator, encoding", [("\n", ",", "utf-8"), ("\r\n", "\t", "cp1252"),

@@ -9,7 +9,7 @@ from recoup_lib.ingest import FIELD_NAMES, normalise_header, propose, recognised
 from recoup_lib.ingest._calendar import to_dates
 from recoup_lib.ingest._fields import _FIELDS, check_required
 from recoup_lib.ingest._values import (excel_scientific, insert_icd_dot, join_lists, split_code_modifiers, to_flags,
-                                       to_money, to_place_of_service, to_whole)
+                                       to_money, to_place_of_service, to_whole, whole_code)
 
 
 def _vals(result):
@@ -80,7 +80,9 @@ def test_flags_units_and_place_of_service():
         ["true", "false", "true", "true", "false", "maybe", ""], [False] * 5 + [True, False])
     assert _vals(to_whole(["1", "1.00", "2.0", " 3 ", "1.5", ""])) == (
         ["1", "1", "2", "3", "1.5", ""], [False, False, False, False, True, False])
-    assert to_place_of_service(["2", "11", "02", "2.0", ""]).to_pylist() == ["02", "11", "02", "02", ""]
+    assert to_place_of_service(["2", "11", "02", " 2 ", "011", ""]).to_pylist() == ["02", "11", "02", "02", "011", ""]
+    # A code written as a decimal is read whole first, as the import does for every code.
+    assert to_place_of_service(whole_code(["2.0", "11.0", "2.00", " 2.0 "])).to_pylist() == ["02", "11", "02", "02"]
 
 
 def test_lists_from_columns_or_separators():

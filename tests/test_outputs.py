@@ -62,6 +62,23 @@ def test_a_folder_holding_what_the_kit_did_not_write_is_refused(tmp_path, change
     assert (out / "a.csv").exists()
 
 
+def test_a_long_list_of_files_is_cut_the_same_way_in_every_message(tmp_path):
+    """The refusal of a folder holding the user's files and a command's last line ("wrote N files")
+    list the first few names and how many more, with one helper (:func:`recoup_lib.outputs.listed`)."""
+    from recoup_lib.cli import files_written
+    from recoup_lib.outputs import listed
+
+    out = _write(tmp_path / "out", {"a.csv": "x\n"})
+    mine = [f"mine{n}.txt" for n in range(5)]
+    for name in mine:
+        (out / name).write_text("mine", encoding="utf-8")
+    with pytest.raises(UsageError) as refused:
+        check_folder(out)
+    assert "(mine0.txt, mine1.txt, mine2.txt and 2 more)" in str(refused.value)
+    assert files_written(out, [out / name for name in mine], shown=3) == f"5 files to {out} ({listed(mine)})"
+    assert listed([f"f{n}" for n in range(1204)], 1) == "f0 and 1,203 more"
+
+
 def test_force_replaces_the_kits_files_even_edited_but_keeps_the_users(tmp_path):
     out = tmp_path / "out"
     with output_folder(out) as stage:

@@ -15,8 +15,8 @@ from pathlib import Path
 import pandas as pd
 
 from ..errors import InputError, InvalidParameterError, NothingUsableError, Problem
-from ..folder import (AuditInputs, existing_folder, files_present, problems_frame, read_audit_folder, read_table,
-                      to_text_frame, write_csv)
+from ..folder import (AuditInputs, existing_folder, problems_frame, read_audit_folder, read_table, to_text_frame,
+                      write_csv)
 from ..notices import read_payers, set_aside_notices
 from ..outputs import writes_folder
 from ..results import StepResult
@@ -84,7 +84,7 @@ def read_appeal_folder(folder: str | Path) -> AppealInputs:
     """
     folder = existing_folder(folder, "an audit folder with notices.csv and payers.csv")
     for name in APPEAL_FILES:
-        if not files_present(folder, [name]):
+        if not (folder / name).exists():
             raise InputError(f"{name}: required file not found in {folder} (an appeal folder is an audit "
                              "folder plus notices.csv and payers.csv)")
     notices = read_table(folder / "notices.csv")
@@ -302,7 +302,7 @@ def remittance_dates(folder: str | Path) -> pd.Series:
     Returns an empty Series when the folder has neither.
     """
     folder = Path(folder)
-    if files_present(folder, ["recoupments.csv"]):
+    if (folder / "recoupments.csv").exists():
         parsed = read_table(folder / "recoupments.csv")
         return parsed.data["payment_date"] if "payment_date" in parsed.data.columns else pd.Series(dtype="object")
     from ..remit import read_835, remits_in
@@ -348,9 +348,9 @@ def folder_as_of(folder: str | Path | None = None, *, notices=None, payments=Non
     """
     if folder is not None:
         folder = Path(folder)
-        if notices is None and files_present(folder, ["notices.csv"]):
+        if notices is None and (folder / "notices.csv").exists():
             notices = read_table(folder / "notices.csv").data.get("notice_date")
-        if payments is None and files_present(folder, ["payments.csv"]):
+        if payments is None and (folder / "payments.csv").exists():
             payments = read_table(folder / "payments.csv").data.get("payment_date")
         if remittances is None:
             remittances = remittance_dates(folder)

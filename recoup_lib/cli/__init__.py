@@ -46,9 +46,10 @@ def files_written(out, paths, shown: int = 10) -> str:
     to ``out`` (``rejected_rows/claim_lines.csv``), the first ``shown`` of them, then how many more."""
     from pathlib import Path
 
+    from ..outputs import listed
+
     names = [Path(p).relative_to(Path(out)).as_posix() for p in paths]
-    listed = ", ".join(names[:shown]) + (f" and {len(names) - shown:,} more" if len(names) > shown else "")
-    return f"{len(names)} files to {out} ({listed})"
+    return f"{len(names)} files to {out} ({listed(names, shown)})"
 
 
 def _command_modules():

@@ -19,7 +19,7 @@ from pathlib import Path
 from xml.etree import ElementTree
 
 from ..errors import InputError
-from ..filekind import byte_signature, utf16_codec
+from ..filekind import file_signature, shown, utf16_codec
 from ._tables import decode_bytes
 
 __all__ = ["content_kind", "web_page_rows", "spreadsheet_xml_rows", "WHAT_IT_HOLDS"]
@@ -44,17 +44,18 @@ WHAT_IT_HOLDS = {"workbook": "an Excel workbook", "html": "a web page (an HTML t
 
 def content_kind(path: Path) -> tuple[str, str]:
     """What a file holds, from its first bytes, and what its byte signature names it (``""`` without
-    one): ``"empty"``, ``"workbook"`` or ``"binary"`` (by the signatures of
-    :data:`~recoup_lib.filekind.BYTE_SIGNATURES`: a zip or OLE2 file; a PDF, an image),
-    ``"spreadsheetml"``, ``"html"`` (a page holding a table), ``"binary"`` also for control bytes no
-    text holds (a damaged file), or ``"text"`` (anything else). A file is empty only when it holds
+    one): ``"empty"``, ``"workbook"``, ``"zip"`` or ``"binary"`` (by the signatures of
+    :data:`~recoup_lib.filekind.BYTE_SIGNATURES`, see :func:`~recoup_lib.filekind.file_signature`:
+    a workbook; a zip that is none, a .docx or an archive; a PDF, an image), ``"spreadsheetml"``,
+    ``"html"`` (a page holding a table), ``"binary"`` also for control bytes no text holds (a
+    damaged file), or ``"text"`` (anything else). A file is empty only when it holds
     nothing but blank bytes (:data:`_BLANK`) to its end: an export may start with many blank lines."""
     with open(path, "rb") as handle:
         head = handle.read(_HEAD_BYTES)
         content = head if head.strip(_BLANK) else _content_after_blank(handle)
     if not content:
         return "empty", ""
-    signature = byte_signature(head)
+    signature = file_signature(head, path)
     if signature is not None:
         return signature
     if utf16_codec(content) is None and sum(map(content.count, _CONTROL_BYTES)) > len(content) * _BINARY_SHARE:
@@ -173,17 +174,18 @@ def web_page_rows(path: Path, sheet: str | None) -> tuple[list[list], str, list[
         The page holds no table with rows (a sign-in page or an error page saved in its place), or
         none named ``sheet``.
     """
-    text = decode_bytes(path.read_bytes(), path.name)[0].decode("utf-8", errors="replace")
+    name = shown(path.name)
+    text = decode_bytes(path.read_bytes(), name)[0].decode("utf-8", errors="replace")
     parser = _Tables()
     parser.feed(text)
     parser.close()
     tables = [t for t in parser.tables if any(t)]
     if not tables:
-        raise InputError(f"{path.name}: a web page (HTML) with no table, not an export: it may be a sign-in or "
+        raise InputError(f"{name}: a web page (HTML) with no table, not an export: it may be a sign-in or "
                          "error page saved in the export's place; export the report again")
     names = [f"table {i + 1}" for i in range(len(tables))]
     if sheet is not None and sheet not in names:
-        raise InputError(f"{path.name}: no table named {sheet!r} (tables: {', '.join(names)})")
+        raise InputError(f"{name}: no table named {sheet!r} (tables: {', '.join(names)})")
     chosen = names.index(sheet) if sheet is not None else max(range(len(tables)), key=lambda i: len(tables[i]))
     return _spanned(tables[chosen]), names[chosen], names
 
@@ -216,11 +218,11 @@ def spreadsheet_xml_rows(path: Path, sheet: str | None) -> tuple[list[list], str
     try:
         root = ElementTree.parse(path).getroot()
     except ElementTree.ParseError as exc:
-        raise InputError(f"{path.name}: an Excel 2003 XML spreadsheet that cannot be read ({exc})") from None
+        raise InputError(f"{shown(path.name)}: an Excel 2003 XML spreadsheet that cannot be read ({exc})") from None
     sheets = root.findall(f"{_SS}Worksheet")
     names = [ws.get(f"{_SS}Name") or f"Sheet{i + 1}" for i, ws in enumerate(sheets)]
     if sheet is not None and sheet not in names:
-        raise InputError(f"{path.name}: no sheet named {sheet!r} (sheets: {', '.join(names)})")
+        raise InputError(f"{shown(path.name)}: no sheet named {sheet!r} (sheets: {', '.join(names)})")
     rows_of = [ws.findall(f"{_SS}Table/{_SS}Row") for ws in sheets]
     if sheet is not None:
         chosen = names.index(sheet)

@@ -21,18 +21,18 @@ from ..remit import read_835
 __all__ = ["payments_from_835"]
 
 
-def _control_as_line_no(lines: pd.DataFrame, claim_lines: pd.DataFrame | None) -> pd.arrays.IntegerArray:
+def _control_as_line_no(lines: pd.DataFrame, claim_ids: np.ndarray,
+                        claim_lines: pd.DataFrame | None) -> pd.arrays.IntegerArray:
     """Each service line's control number read as a line number by the 835 reader (REF*6R of at most
-    six digits), unless its claim was imported and has no line of that number; NA elsewhere (the
-    SVC's position is then the better guess)."""
+    six digits), unless its claim (``claim_ids``: the lines' claim ids as text) was imported and has
+    no line of that number; NA elsewhere (the SVC's position is then the better guess)."""
     control = pd.array(lines["line_no"], dtype="Int64")
     candidates = np.flatnonzero(pd.notna(control))
     if claim_lines is None or not len(claim_lines) or not len(candidates):
         return control
     known = pd.DataFrame({"claim_id": claim_lines["claim_id"].astype(str).to_numpy(),
                           "line_no": pd.array(pd.to_numeric(claim_lines["line_no"], errors="coerce"), dtype="Int64")})
-    wanted = pd.DataFrame({"claim_id": lines["claim_id"].astype(str).to_numpy()[candidates],
-                           "line_no": control[candidates]})
+    wanted = pd.DataFrame({"claim_id": claim_ids[candidates], "line_no": control[candidates]})
     imported = wanted["claim_id"].isin(known["claim_id"]).to_numpy()
     named = wanted.merge(known.drop_duplicates().assign(_named=True), how="left", on=["claim_id", "line_no"],
                          sort=False)["_named"].notna().to_numpy()
@@ -56,14 +56,15 @@ def payments_from_835(paths, claim_lines: pd.DataFrame | None):
     messages = [str(m) for m in remit.problems["message"]]
     date_of = pays.set_index(["file", "trace_number", "claim_seq"])["payment_date"]
     key = pd.MultiIndex.from_arrays([lines["file"], lines["trace_number"], lines["claim_seq"]])
-    control = _control_as_line_no(lines, claim_lines)
+    claim_ids = lines["claim_id"].astype(str).to_numpy()
+    control = _control_as_line_no(lines, claim_ids, claim_lines)
     line_no = control.copy()
     how = np.where(pd.notna(line_no), "control number", "position")
     if claim_lines is not None and "line_control" in claim_lines.columns and len(lines):
         controls = claim_lines.loc[claim_lines["line_control"].astype(str) != "",
                                    ["claim_id", "line_control", "line_no"]].drop_duplicates(
             ["claim_id", "line_control"])
-        found = pd.DataFrame({"claim_id": lines["claim_id"].astype(str).to_numpy(),
+        found = pd.DataFrame({"claim_id": claim_ids,
                               "line_control": lines["line_control"].astype(str).to_numpy()}).merge(
             controls.astype({"claim_id": str, "line_control": str}), how="left",
             on=["claim_id", "line_control"])["line_no"]
@@ -74,7 +75,7 @@ def payments_from_835(paths, claim_lines: pd.DataFrame | None):
         how = np.where(matched, "837 control number", how)
     line_no = line_no.fillna(pd.array(lines["line_seq"], dtype="Int64")) if len(lines) else line_no
     frame = pd.DataFrame({
-        "claim_id": lines["claim_id"].astype(str).to_numpy(),
+        "claim_id": claim_ids,
         "line_no": [str(x) for x in line_no],
         "payment_id": lines["trace_number"].astype(str).to_numpy(),
         "payment_date": pd.Series(date_of.reindex(key).to_numpy()).dt.strftime("%Y-%m-%d").fillna("").to_numpy(),

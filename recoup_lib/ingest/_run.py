@@ -18,9 +18,10 @@ import numpy as np
 import pandas as pd
 
 from ..errors import WHOLE_LINE, WHOLE_PAYMENT, WHOLE_ROW, InputError, Problem, UsageError
+from ..filekind import shown
 from ..folder import LINE_KEY, line_exists
 from ..money import format_cents
-from ..remit._files import looks_like_x12, shown
+from ..remit._files import looks_like_x12
 from ..schema import SPECS, parse_table
 from ._build import Built, build_export, rename_reason, required_fields, text_frame
 from ._fields import (GROUP_FIELDS, KINDS, LINE_FINDERS, TARGET_FILES, account_as_claim_note, check_required,
@@ -90,7 +91,7 @@ def _is_x12_source(spec) -> bool:
         return True
     refusal = not_as_sent(head)
     if refusal:
-        raise InputError(f"{path.name}: {refusal}, and import it again.")
+        raise InputError(f"{shown(path.name)}: {refusal}, and import it again.")
     return False
 
 

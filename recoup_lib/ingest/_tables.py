@@ -39,9 +39,8 @@ from ..errors import InputError
 from ..arrowtext import string_parts
 from ..csvread import RESERVED_PREFIX
 from ..csvrecords import last_line_leaves_quote_open
-from ..filekind import not_a_file, utf16_codec
+from ..filekind import not_a_file, shown, utf16_codec
 from ..formulas import GUARD, unguard_formulas, unguard_text, unwrap_text_formulas
-from ..remit._files import shown
 from ._exact import csv_body_exact
 
 __all__ = ["RawExport", "read_export", "split_sheet", "WORKBOOK_SUFFIXES", "decode_bytes", "preview_rows", "Header",
@@ -320,8 +319,8 @@ def check_readable(path: Path, folder_ok: bool = True) -> None:
     if what is None or (folder_ok and what == "a folder"):
         return
     if what == "no such file":
-        raise InputError(f"{path.name}: file not found in {path.parent}")
-    raise InputError(f"{path}: {what}; give the export file itself")
+        raise InputError(f"{shown(path.name)}: file not found in {shown(path.parent)}")
+    raise InputError(f"{shown(path)}: {what}; give the export file itself")
 
 
 def read_export(spec: str | Path, score) -> RawExport:
@@ -346,15 +345,18 @@ def read_export(spec: str | Path, score) -> RawExport:
     from ._workbook import read_workbook
 
     kind, what = content_kind(path)
+    name = shown(path.name)
     if kind == "empty":
-        raise InputError(f"{path.name}: the file is empty (expected a header row and data)")
+        raise InputError(f"{name}: the file is empty (expected a header row and data)")
+    if kind == "zip":
+        raise InputError(f"{name}: not a workbook but {what}")
     if kind == "binary":
-        raise InputError(f"{path.name}: not a CSV export nor a workbook (it holds binary data: "
+        raise InputError(f"{name}: not a CSV export nor a workbook (it holds binary data: "
                          f"{what or 'a PDF, an image or a damaged file?'}); give the export itself")
     raw = _read_csv(path, score) if kind == "text" else read_workbook(path, sheet, score, kind)
     named_as = "workbook" if path.suffix.lower() in WORKBOOK_SUFFIXES else "text"
     if kind != named_as:
-        raw.info["holds"] = (f"{path.name} holds {WHAT_IT_HOLDS[kind]}, not "
+        raw.info["holds"] = (f"{name} holds {WHAT_IT_HOLDS[kind]}, not "
                              f"{'an Excel workbook' if named_as == 'workbook' else 'CSV text'}: read as such")
     return raw
 
@@ -367,7 +369,7 @@ def _read_csv(path: Path, score) -> RawExport:
             return _read_csv_data(path, data, single, score, transcode=True)
         except (_Irregular, UnicodeDecodeError):
             return _read_csv_data(path, *_decode_as(data, single), score)
-    return _read_csv_data(path, *decode_bytes(data, path.name), score)
+    return _read_csv_data(path, *decode_bytes(data, shown(path.name)), score)
 
 
 class _Irregular(Exception):
@@ -452,6 +454,7 @@ def _read_csv_data(path: Path, data: bytes, encoding: str, score, transcode: boo
     The file holds content (:func:`._disguised.content_kind` said it is not empty); the blank lines
     before it, and those between its first rows, are passed over in looking for the header.
     """
+    label = shown(path.name)
     blank_lines, start = _blank_lines_before(data)
     head = data[start:start + _HEAD_BYTES]
     if transcode:
@@ -465,7 +468,7 @@ def _read_csv_data(path: Path, data: bytes, encoding: str, score, transcode: boo
             preview.append(record)
             line_of.append(blank_lines + reader.line_num)
     except csv.Error as exc:
-        raise InputError(f"{path.name}, row {blank_lines + reader.line_num}: not readable as CSV ({exc})") from None
+        raise InputError(f"{label}, row {blank_lines + reader.line_num}: not readable as CSV ({exc})") from None
     header = find_header_rows(preview, score)
     header_line = line_of[header.last]
     headers = _unique([h.strip() for h in header.cells])
@@ -474,9 +477,8 @@ def _read_csv_data(path: Path, data: bytes, encoding: str, score, transcode: boo
                  for i, r in enumerate(preview[:header.first]) if any(c.strip() for c in r)]
     info = {"encoding": encoding, "delimiter": delimiter, "sheet": None, "header_row": line_of[header.first],
             "header_note": header.note(lambda i: line_of[i])}
-    columns, rows, extra = _csv_body(data, header_line, headers, delimiter, path.name,
-                                     encoding if transcode else None)
-    return RawExport(shown(path.name), headers, columns, rows, set_aside + extra, info)
+    columns, rows, extra = _csv_body(data, header_line, headers, delimiter, label, encoding if transcode else None)
+    return RawExport(label, headers, columns, rows, set_aside + extra, info)
 
 
 def _blank_lines_before(data: bytes) -> tuple[int, int]:

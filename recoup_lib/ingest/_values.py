@@ -478,12 +478,13 @@ def to_whole(values) -> tuple[pa.Array, np.ndarray]:
 
 
 def to_place_of_service(values) -> pa.Array:
-    """Place of service codes are two digits: ``2`` (Excel dropped the zero) -> ``02``."""
+    """Place of service codes are two digits: ``2`` (Excel dropped the zero) -> ``02``. A code a data
+    tool wrote as a decimal (``2.0``) is read whole before (:func:`whole_code`, as every code is)."""
     arr = text(values)
-    offsets, raw = array_parts(arr)
-    if not (np.diff(offsets) == 1).any() and not (raw == ord(".")).any():
-        return arr      # no single digit, and no point: nothing the pattern would change
-    return pc.replace_substring_regex(arr, r"^(\d)(?:\.0+)?$", r"0\1")
+    offsets, _ = array_parts(arr)
+    if not (np.diff(offsets) == 1).any():
+        return arr      # no single character: nothing the pattern would change
+    return pc.replace_substring_regex(arr, r"^(\d)$", r"0\1")
 
 
 def _semicolons(arr: pa.Array) -> pa.Array:

@@ -20,8 +20,7 @@ import numpy as np
 import pyarrow as pa
 
 from ..errors import InputError
-from ..filekind import zip_archive
-from ..remit._files import shown
+from ..filekind import shown
 from ._disguised import spreadsheet_xml_rows, web_page_rows
 from ._tables import Header, RawExport, _unique, above_header, find_header_rows, preview_rows
 
@@ -157,14 +156,14 @@ def _day_zero(path: Path) -> str | None:
     return None
 
 
-def _first_shown_sheet(names: list[str], shown: list[bool], filled) -> str:
+def _first_shown_sheet(names: list[str], showing: list[bool], filled) -> str:
     """The sheet an export is read from when none is named: the first one a spreadsheet shows that
     holds a cell (``filled(name)``), else the first one shown, else the first.
 
     A billing office's workbook may open on a hidden lookup sheet or an empty ``Sheet1`` left
     before the report; the user sees, and means, the report.
     """
-    visible = [n for n, s in zip(names, shown) if s] or names[:1]
+    visible = [n for n, s in zip(names, showing) if s] or names[:1]
     return next((n for n in visible if filled(n)), visible[0])
 
 
@@ -173,30 +172,27 @@ def _workbook_rows(path: Path, sheet: str | None, kind: str) -> tuple[list[list]
     """The sheet's cells (merged ranges filled, see :func:`_fill_merged`), its name, the ranges filled,
     the names of all the workbook's sheets and of those a spreadsheet shows; with no ``sheet``, the one
     :func:`_first_shown_sheet` picks. ``kind``: what the file holds (:func:`._disguised.content_kind`):
-    a web page's table or an Excel 2003 XML sheet is read as a sheet; a zip that is no workbook (a
-    .docx, an archive) is named as what it is (:func:`~recoup_lib.filekind.zip_archive`) before any
-    reader opens it."""
+    a web page's table or an Excel 2003 XML sheet is read as a sheet (a zip that is no workbook never
+    comes here: :func:`._disguised.content_kind` names it)."""
     if kind in ("html", "spreadsheetml"):
         grid, chosen, names = (web_page_rows if kind == "html" else spreadsheet_xml_rows)(path, sheet)
         return grid, chosen, [], names, names
-    archive = zip_archive(path)
-    if archive is not None:
-        raise InputError(f"{path.name}: not a workbook but {archive}")
+    name = shown(path.name)
     try:
         import python_calamine
 
         book = python_calamine.CalamineWorkbook.from_path(str(path))
         names = list(book.sheet_names)
         if sheet is not None and sheet not in names:
-            raise InputError(f"{path.name}: no sheet named {sheet!r} (sheets: {', '.join(names)})")
-        shown = [str(m.visible).endswith(".Visible") and str(m.typ).endswith(".WorkSheet")
+            raise InputError(f"{name}: no sheet named {sheet!r} (sheets: {', '.join(names)})")
+        showing = [str(m.visible).endswith(".Visible") and str(m.typ).endswith(".WorkSheet")
                  for m in book.sheets_metadata]
         load = functools.lru_cache(maxsize=None)(book.get_sheet_by_name)   # the sheet chosen is read once
-        chosen = sheet if sheet is not None else _first_shown_sheet(names, shown, lambda name: load(name).height > 0)
+        chosen = sheet if sheet is not None else _first_shown_sheet(names, showing, lambda n: load(n).height > 0)
         found = load(chosen)
         grid = found.to_python(skip_empty_area=False)
         merged = _fill_merged(grid, getattr(found, "merged_cell_ranges", None))
-        return grid, chosen, merged, names, [n for n, s in zip(names, shown) if s]
+        return grid, chosen, merged, names, [n for n, s in zip(names, showing) if s]
     except InputError:
         raise
     except Exception:  # noqa: BLE001 - any calamine failure: try openpyxl before giving up
@@ -206,14 +202,14 @@ def _workbook_rows(path: Path, sheet: str | None, kind: str) -> tuple[list[list]
 
         book = openpyxl.load_workbook(path, read_only=True, data_only=True)
     except Exception as exc:  # noqa: BLE001
-        raise InputError(f"{path.name}: not a readable workbook ({type(exc).__name__}: {exc})") from None
+        raise InputError(f"{name}: not a readable workbook ({type(exc).__name__}: {exc})") from None
     names = book.sheetnames
     if sheet is not None and sheet not in names:
-        raise InputError(f"{path.name}: no sheet named {sheet!r} (sheets: {', '.join(names)})")
+        raise InputError(f"{name}: no sheet named {sheet!r} (sheets: {', '.join(names)})")
     visible = [n for n in names if book[n].sheet_state == "visible"]
     ws = book[sheet if sheet is not None else _first_shown_sheet(
         names, [n in visible for n in names],
-        lambda name: next(book[name].iter_rows(values_only=True), None) is not None)]
+        lambda n: next(book[n].iter_rows(values_only=True), None) is not None)]
     rows = [list(r) for r in ws.iter_rows(min_row=1, values_only=True)]
     return rows, ws.title, [], names, visible
 
@@ -261,7 +257,7 @@ def _past_a_cover_page(path: Path, kind: str, cover: _Sheet, visible: list[str],
     if len(names) > 1:
         raise InputError(f"{shown(path.name)}: sheet {cover.name!r} holds no table (a cover page?), and sheets "
                          f"{', '.join(map(repr, names))} each hold one with every required field: name the one "
-                         f"to read as {path.name}#SHEET (e.g. {path.name}#{names[0]})")
+                         f"to read as {shown(path.name)}#SHEET (e.g. {shown(path.name)}#{names[0]})")
     return found, (f"sheet {cover.name!r} holds no table (a cover page?): sheet {found.name!r} read, the one "
                    "other sheet holding a table with every required field")
 
@@ -278,7 +274,7 @@ def read_workbook(path: Path, sheet: str | None, score, kind: str = "workbook") 
         others = [n for n in names if n != read.name]
         raise InputError(f"{label}: sheet {read.name!r} is empty (expected a header row and data)"
                          + (f"; the workbook's other sheets: {', '.join(map(repr, others))} "
-                            f"(name one as {path.name}#SHEET)" if others else ""))
+                            f"(name one as {shown(path.name)}#SHEET)" if others else ""))
     sheet_note = ""
     if sheet is None and score(read.header.cells) < 2 and hasattr(score, "complete"):
         read, sheet_note = _past_a_cover_page(path, kind, read, visible, score)

@@ -23,8 +23,8 @@ from pathlib import Path
 import numpy as np
 import pyarrow as pa
 
-from ..filekind import not_a_file, signature_name
-from ..remit._files import looks_like_x12, shown, x12_not_as_sent
+from ..filekind import not_a_file, shown, signature_name
+from ..remit._files import looks_like_x12, x12_not_as_sent
 from ._x12cut import cut_file
 from ._x12spans import Segments
 from ._x837_frequency import CLAIM_COLUMNS, corrected_claims
@@ -160,11 +160,11 @@ def read_837(paths) -> Claims837:
         lines = _assemble(parts, labels, each)
     # Warnings in the order of the chunks the files fall in (see _Plan).
     problems += [entry for _, entry in sorted(warnings, key=lambda keyed: keyed[0])]
-    lines, replaced, notes = corrected_claims(lines, labels)
+    rank = {label: i for i, label in enumerate(labels)}
+    lines, replaced, notes = corrected_claims(lines, rank)
     problems += notes
     # Lines set aside in file order (a file's, then their segments'), those a correction replaced among them.
-    rank = {label: i for i, label in enumerate(labels)}
-    set_aside = sorted([entry for _, entry in set_aside] + replaced, key=lambda entry: (rank[entry[0]], entry[1]))
+    set_aside = sorted(set_aside + replaced, key=lambda entry: (rank[entry[0]], entry[1]))
     return Claims837(lines, set_aside, problems, labels)
 
 
@@ -208,7 +208,7 @@ def _cut(path: Path) -> tuple[str, tuple | None]:
     what = not_a_file(path)
     if what is not None:
         dangling = path.is_symlink() and not path.exists()
-        return (f"a link to {os.readlink(path)}, which does not exist" if dangling else what), None
+        return (f"a link to {shown(os.readlink(path))}, which does not exist" if dangling else what), None
     try:
         data = path.read_bytes()
     except OSError as exc:

@@ -35,15 +35,16 @@ CLAIM_COLUMNS = ("_frequency", "_claim_row")
 REPLACEMENT, VOID = "7", "8"
 
 
-def corrected_claims(lines: dict, labels: list[str]) -> tuple[dict, list, list]:
+def corrected_claims(lines: dict, rank: dict[str, int]) -> tuple[dict, list, list]:
     """The lines without those a later replacement or void takes back; (lines, set aside, notes).
 
     Parameters
     ----------
     lines : dict of str to array
         The 837 reader's columns, with :data:`CLAIM_COLUMNS` and ``_file``/``_row``.
-    labels : list of str
-        The files' labels in the order given (the order ties are broken by).
+    rank : dict of str to int
+        Each file's place in the order the files were given, by its label (the order ties are
+        broken by, and the notes sorted by).
 
     Returns
     -------
@@ -76,7 +77,6 @@ def corrected_claims(lines: dict, labels: list[str]) -> tuple[dict, list, list]:
     submitted, line_no, code = values(lines["submitted_date"]), values(lines["line_no"]), values(lines["procedure_code"])
     claim_row = np.asarray(claim_row_all.take(taken_at).to_numpy(zero_copy_only=False), dtype=np.int64)
     rows = np.asarray(lines["_row"], dtype=np.int64)[at]
-    rank = {label: i for i, label in enumerate(labels)}
     # The deciding submission of each claim (CLM01 and patient): its last replacement or void.
     last: dict[tuple, tuple] = {}
     for i in np.flatnonzero(np.isin(frequency, [REPLACEMENT, VOID])):

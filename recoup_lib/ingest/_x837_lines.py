@@ -140,9 +140,10 @@ def read_segments(segs: Segments, labels: list[str]):
     """The claim lines of one run of segments, with what was set aside and warned about.
 
     Returns ``(lines, set_aside, warnings)``: :data:`LINE_COLUMNS` as Arrow text plus ``_file``
-    (index into ``labels``) and ``_row`` (segment numbers) as numpy; each line set aside and each
-    warning keyed by where it is reported (:func:`_order`), for :func:`._x837.read_837` to merge
-    in order across runs.
+    (index into ``labels``) and ``_row`` (segment numbers) as numpy; each line set aside as
+    ``(file, segment, reason, text)`` (:func:`._x837.read_837` sorts them by file and segment);
+    each warning keyed by where it is reported (:func:`_order`), for :func:`._x837.read_837` to
+    merge in order across runs.
     """
     comp = segs.separators.component
     st, hl, clm, lx = segs.where("ST"), segs.where("HL"), segs.where("CLM"), segs.where("LX")
@@ -150,7 +151,7 @@ def read_segments(segs: Segments, labels: list[str]):
     owner = _Owners(segs, hl, clm, lx, txn)
     txn_of = owner.txn
     warnings: list[tuple[int, tuple[str, int, str]]] = []
-    set_aside: list[tuple[int, tuple[str, int, str, str]]] = []
+    set_aside: list[tuple[str, int, str, str]] = []
     lx, line_no = _service_lines(segs, owner, clm, lx, labels, set_aside, warnings)
     if line_no is not None:
         owner = _Owners(segs, hl, clm, lx, txn)
@@ -265,8 +266,8 @@ def read_segments(segs: Segments, labels: list[str]):
     reason[bad_txn] = "a service line of a transaction that is not an 837"
     keep = reason == ""
     for i in np.flatnonzero(~keep):
-        set_aside.append((_order(segs, lx[i], 0), (labels[int(segs.files[lx[i]])], int(segs.numbers[lx[i]]),
-                                                   str(reason[i]), segs.text(int(lx[i])))))
+        set_aside.append((labels[int(segs.files[lx[i]])], int(segs.numbers[lx[i]]), str(reason[i]),
+                          segs.text(int(lx[i]))))
     lineless = np.ones(len(clm), dtype=bool)
     lineless[line_claim[line_claim >= 0]] = False
     _warn_first_per_file(segs, clm[lineless], labels, warnings, _NO_SERVICE_LINE)
@@ -380,8 +381,8 @@ def _without_revenue_only(segs: Segments, out: dict, lines: np.ndarray, labels, 
     taken = pa.array(which)
     described = zip(*(out[name].take(taken).to_pylist() for name in ("claim_id", "line_no", "revenue_code", "charge")))
     for i, (claim, line, revenue, charge) in zip(lines[which], described):
-        set_aside.append((_order(segs, i, 0), (labels[int(segs.files[i])], int(segs.numbers[i]), REVENUE_ONLY,
-                                                f"claim {claim} line {line}: revenue code {revenue}, charge {charge}")))
+        set_aside.append((labels[int(segs.files[i])], int(segs.numbers[i]), REVENUE_ONLY,
+                          f"claim {claim} line {line}: revenue code {revenue}, charge {charge}"))
     mask = pa.array(kept)
     return {name: values[kept] if isinstance(values, np.ndarray) else values.filter(mask)
             for name, values in out.items()}, kept
@@ -426,9 +427,9 @@ def _service_lines(segs: Segments, owner: _Owners, clm: np.ndarray, lx: np.ndarr
     has_lx[claim_of_lx[claim_of_lx >= 0]] = True
     stray = direct & _at(has_lx, in_claim)
     for i in service[stray]:
-        set_aside.append((_order(segs, i, 0), (
-            labels[int(segs.files[i])], int(segs.numbers[i]),
-            "a service line before its claim's first LX (its line number is unknown)", segs.text(int(i)))))
+        set_aside.append((labels[int(segs.files[i])], int(segs.numbers[i]),
+                          "a service line before its claim's first LX (its line number is unknown)",
+                          segs.text(int(i))))
     bare = direct & ~stray
     if not bare.any():
         return lx, None
@@ -487,8 +488,8 @@ def _numbered_once(segs: Segments, numbers: pa.Array, claim: np.ndarray, place: 
 
 
 def _order(segs: Segments, i: int, kind: int) -> tuple:
-    """Where a set-aside line or a warning about segment ``i`` is reported: its chunk, then the
-    kind of message (0 for lines and transactions, then composites of SV1, SV2, HI), then its place."""
+    """Where a warning about segment ``i`` is reported: its chunk, then the kind of message (0 for
+    segments, then composites of SV1, SV2, HI), then its place."""
     return int(segs.chunks[i]), kind, int(segs.files[i]), int(segs.numbers[i])
 
 

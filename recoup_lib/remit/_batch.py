@@ -43,12 +43,13 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from ..filekind import shown
 from ._columns import COLUMNS, typed
 from ._levels import read_chunk
 from ._problems import ACTION, SegmentProblem
 from ._recoupments import recoupments, without_original_warnings
 from ._result import Remit
-from ._files import TRANSACTION_NAMES, expand, format_of, looks_like_x12, other_transaction_kinds, shown
+from ._files import TRANSACTION_NAMES, expand, format_of, looks_like_x12, other_transaction_kinds
 from ._repeats import find_repeats
 from ._segments import code_name, combine, split_interchanges
 

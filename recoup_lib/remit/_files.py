@@ -16,10 +16,10 @@ from pathlib import Path
 
 import numpy as np
 
-from ..filekind import NOT_A_REGULAR_FILE, signature_name, utf16_codec
+from ..filekind import NOT_A_REGULAR_FILE, shown, signature_name, utf16_codec
 
 __all__ = ["FileList", "expand", "looks_like_x12", "x12_not_as_sent", "other_transaction_kinds", "DOCUMENT_SUFFIXES",
-           "REMIT_SUFFIXES", "remits_in", "shown", "format_of"]
+           "REMIT_SUFFIXES", "remits_in", "format_of"]
 
 #: File endings read as 835 remittances in an audit folder's ``remits/``.
 REMIT_SUFFIXES = (".835", ".edi", ".x12")
@@ -28,19 +28,6 @@ REMIT_SUFFIXES = (".835", ".edi", ".x12")
 DOCUMENT_SUFFIXES = frozenset(
     ".md .rst .pdf .doc .docx .xls .xlsx .xlsm .csv .tsv .json .xml .html .htm .png .jpg "
     ".jpeg .gif .svg .zip .gz .7z .py .ipynb .exe .dll .msg .eml".split())
-
-
-def shown(path) -> str:
-    """A path as text that can be printed and written to a CSV.
-
-    A file name made on another system may hold bytes that are not UTF-8
-    (``caf\\xe9.835`` saved in Latin-1); Python keeps them as lone surrogates,
-    which no UTF-8 output accepts. They are shown escaped, as ``\\xe9``.
-
-    >>> shown(os.fsdecode(b"caf\\xe9.835"))
-    'caf\\\\xe9.835'
-    """
-    return os.fsencode(path).decode("utf-8", "backslashreplace")
 
 
 @dataclass
@@ -52,7 +39,7 @@ class FileList:
     files : list of Path
     labels : list of str
         The file name, or the path as given when two files share a name
-        (as :func:`shown`: printable, whatever bytes the name holds).
+        (as :func:`~recoup_lib.filekind.shown`: printable, whatever bytes the name holds).
     in_folder : set of int
         Positions of the files found inside a folder (a file found there
         that is not X12 is skipped; a file named explicitly is always read).

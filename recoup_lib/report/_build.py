@@ -20,7 +20,7 @@ import pandas as pd
 
 from ..appeals import FOLDER_AS_OF, appeal_folder, folder_as_of, load_profiles, read_appeal_folder
 from ..errors import InputError, InvalidParameterError
-from ..folder import existing_folder, files_present, read_csv_text
+from ..folder import existing_folder, read_csv_text
 from ..money import dollars
 from ..remit import REMIT_SUFFIXES, Remit, paid_after, remits_in, taken_back
 from ..remit.reconcile import LINK_COLUMNS, link_recoupments, open_ledger
@@ -314,7 +314,7 @@ def _outcomes(folder: Path, outcomes, appeals):
     if outcomes is not None:
         return outcomes, "outcomes passed in", None, []
     path = folder / "appeal_outcomes.csv"
-    if files_present(folder, [path.name]):
+    if path.exists():
         try:
             return read_outcomes(path), path.name, None, []
         except InputError as exc:
@@ -384,7 +384,7 @@ def build_report(folder, as_of=None, *, recoupments: pd.DataFrame | None = None,
     remittance_dates = None if found is None else found["payment_date"]
     as_of_note = ""
     appeals, appeal_reason, inputs = None, None, None
-    has = [bool(files_present(folder, [name])) for name in ("notices.csv", "payers.csv")]
+    has = [(folder / name).exists() for name in ("notices.csv", "payers.csv")]
     if all(has):
         rules = profiles or load_profiles(folder)
         try:

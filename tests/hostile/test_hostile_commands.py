@@ -776,6 +776,10 @@ def _zipped(*members: tuple[str, str]) -> bytes:
      "charges.docx: not a workbook but a Word document (.docx)"),
     ("charges.xlsx", [("[Content_Types].xml", "<Types/>"), ("word/document.xml", "<w:document/>")],
      "charges.xlsx: not a workbook but a Word document (.docx)"),
+    ("charges.pptx", [("[Content_Types].xml", "<Types/>"), ("ppt/presentation.xml", "<p:presentation/>")],
+     "charges.pptx: not a workbook but a PowerPoint presentation (.pptx)"),
+    ("charges.csv", [("charges.csv", CLAIMS), ("payments.csv", "Claim #\n")],
+     "charges.csv: not a workbook but a zip archive holding charges.csv, payments.csv"),
 ])
 def test_import_of_a_zip_that_is_no_workbook_says_what_it_is(hostile, name, members, said):
     """A zip given as an export (an archive of exports, a Word document, one renamed .xlsx) is named as
@@ -792,18 +796,43 @@ X12_CLAIM = ("ISA*00*          *00*          *ZZ*SENDER         *ZZ*RECEIVER    
              "SE*14*0001~GE*1*1~IEA*1*000000001~")
 
 
+def _web_page(text: str) -> str:
+    """An export saved as a web page: the rows of CSV ``text`` as an HTML table."""
+    rows = ("<tr>" + "".join(f"<td>{cell}</td>" for cell in line.split(",")) + "</tr>" for line in text.splitlines())
+    return "<html><body><table>" + "".join(rows) + "</table></body></html>"
+
+
 @pytest.mark.parametrize("name, text", [(b"in/cl\xe9ims.csv", CLAIMS), (b"in/cl\xe9ims.837", X12_CLAIM),
-                                        (b"in/837s/cl\xe9ims.837", X12_CLAIM)])
+                                        (b"in/837s/cl\xe9ims.837", X12_CLAIM),
+                                        (b"in/cl\xe9ims.xls", _web_page(CLAIMS))])
 def test_import_of_a_file_whose_name_is_not_utf8(hostile, name, text):
     """A name made on another system (Latin-1 ``\\xe9``) reaches Python with a surrogate that no UTF-8
     table or Arrow array takes: it ended in "unexpected error: UnicodeEncodeError". It is shown as
-    ``cl\\xe9ims`` in the counts and messages, and the file is read."""
+    ``cl\\xe9ims`` in the counts and messages, and the file is read; so is the note saying a web page
+    named .xls was read as one (it still held the raw name, and writing the summary failed)."""
     hostile.write(os.fsdecode(name), text)
     given = "in/837s" if b"837s" in name else os.fsdecode(name)
     run = hostile.run("import", "--claims", given, "--out", "imp", expect=0, out="imp")
     assert "cl\\xe9ims" in run.out
     counts = hostile.path("imp/import_counts.csv").read_text(encoding="utf-8")
     assert "cl\\xe9ims" in counts and ",claims,claim_lines.csv," in counts
+    if name.endswith(b".xls"):
+        assert "cl\\xe9ims.xls holds a web page" in hostile.path("imp/summary.txt").read_text(encoding="utf-8")
+
+
+@pytest.mark.parametrize("name, text, said", [
+    (b"in/cl\xe9ims.docx", _zipped(("[Content_Types].xml", "<Types/>"), ("word/document.xml", "<w:document/>")),
+     "cl\\xe9ims.docx: not a workbook but a Word document"),
+    (b"in/cl\xe9ims.csv", b"", "cl\\xe9ims.csv: the file is empty"),
+    (b"in/cl\xe9ims.xls", "<html><p>Please sign in</p><table></table></html>",
+     "cl\\xe9ims.xls: a web page (HTML) with no table"),
+    (b"in/cl\xe9ims.xlsx", b"PK\x03\x04 cut short", "cl\\xe9ims.xlsx: not a readable workbook"),
+])
+def test_import_refusing_a_file_whose_name_is_not_utf8_shows_its_name_as_the_summary_does(hostile, name, text, said):
+    """The messages refusing an export name it as the counts and the summary do (``cl\\xe9ims``), not
+    with the surrogate Python keeps for the Latin-1 byte (printed ``cl\\udce9ims``)."""
+    hostile.write(os.fsdecode(name), text)
+    hostile.run("import", "--claims", os.fsdecode(name), "--out", "imp", expect=1, out="imp", names=[said])
 
 
 @pytest.mark.parametrize("given", ["claims", "payments", "hidden only"])
