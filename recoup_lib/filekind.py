@@ -94,18 +94,28 @@ def zip_archive(source: Path | bytes) -> str | None:
     return f"a zip archive holding {held} (unzip it and give the files it holds, or their folder)"
 
 
-def signature_name(data: bytes) -> str | None:
-    """What a file whose bytes (``data``, the whole file) start with a signature of
-    :data:`BYTE_SIGNATURES` is, a zip named by :func:`zip_archive` when it is no workbook; None
-    without one. How a reader that takes no workbook (the 837 and 835 readers) names such a file.
+def signature_name(source: bytes | Path) -> str | None:
+    """What a file that starts with a signature of :data:`BYTE_SIGNATURES` is, a zip named by
+    :func:`zip_archive` when it is no workbook; None without one (or when ``source`` cannot be
+    read). How a reader that takes no workbook (the 837 and 835 readers) names such a file.
+    ``source``: the file's bytes (the whole file), or its path (only its first bytes and, for a
+    zip, its list of names are read: how a folder's archive is named without reading it whole).
 
     >>> signature_name(b"%PDF-1.7"), signature_name(b"ISA*00*")
     ('a PDF document', None)
     """
-    signature = byte_signature(data)
+    if isinstance(source, bytes):
+        head = source
+    else:
+        try:
+            with open(source, "rb") as handle:
+                head = handle.read(8)
+        except OSError:
+            return None
+    signature = byte_signature(head)
     if signature is None:
         return None
-    return (zip_archive(data) if signature[0] == "workbook" else None) or signature[1]
+    return (zip_archive(source) if signature[0] == "workbook" else None) or signature[1]
 
 
 def utf16_codec(data: bytes) -> str | None:

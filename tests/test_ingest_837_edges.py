@@ -261,28 +261,30 @@ def test_a_pipe_or_a_link_to_nothing_in_a_folder_of_837s_is_named_not_passed_ove
 
 def test_a_folder_given_to_import_is_told_from_an_export_without_listing_it_first(tmp_path, monkeypatch):
     """import asks whether a folder holds anything to read before reading it; the answer stops at
-    the first file found (the whole folder was listed, then listed again by the reader)."""
+    the first file found (the whole folder was listed, then listed again by the reader). A folder
+    holding nothing to read is refused saying what the walk passed over and why."""
     from recoup_lib.ingest._run import _is_x12_source
 
     folder = tmp_path / "sent"
     (folder / ".git").mkdir(parents=True)
     (folder / ".git" / "HEAD").write_text("ref")
     for k in range(30):
-        (folder / f"c{k:02}.837").write_bytes(b"")
-    seen = []
-    listed = Path.rglob
+        (folder / f"{2000 + k}").mkdir()
+        (folder / f"{2000 + k}" / "c.837").write_bytes(b"")
+    listed, listing = [], os.scandir
 
-    def counted(self, pattern):
-        for found in listed(self, pattern):
-            seen.append(found)
-            yield found
+    def counted(path="."):
+        listed.append(Path(path))
+        return listing(path)
 
-    monkeypatch.setattr(Path, "rglob", counted)
+    monkeypatch.setattr(os, "scandir", counted)
     assert _is_x12_source(folder)
-    assert len(seen) <= 3
-    for entry in folder.glob("c*.837"):
-        entry.unlink()
-    with pytest.raises(InputError, match="sent: the folder holds no file to read"):
+    assert len(listed) <= 3
+    for k in range(30):
+        (folder / f"{2000 + k}" / "c.837").unlink()
+    (folder / "2000" / "notes.pdf").write_bytes(b"%PDF-1.7")
+    with pytest.raises(InputError, match=r"sent: the folder holds no file to read \(\.git: a hidden folder \(not "
+                                         r"read\); 2000/notes\.pdf: a \.pdf document, not an 837\); give the folder"):
         _is_x12_source(folder)
 
 
@@ -296,9 +298,9 @@ def test_a_link_to_nothing_is_told_by_the_file_system_not_by_the_words_of_a_mess
                                                  "not exist")]
 
 
-def test_a_pipe_named_as_an_837_is_set_aside_without_waiting_on_it(tmp_path):
-    """Reading a named pipe waits for a writer for ever: read_837 sets it aside unopened (run in a
-    child process so that a hang fails the test)."""
+def test_a_pipe_named_as_an_837_is_skipped_without_waiting_on_it(tmp_path):
+    """Reading a named pipe waits for a writer for ever: read_837 skips it unopened, as read_835 does
+    (run in a child process so that a hang fails the test)."""
     pipe = tmp_path / "claims.837"
     os.mkfifo(pipe)
     code = ("from recoup_lib.ingest import read_837; import sys; "
@@ -307,8 +309,8 @@ def test_a_pipe_named_as_an_837_is_set_aside_without_waiting_on_it(tmp_path):
                           capture_output=True, text=True, timeout=120)
     assert done.returncode == 0, done.stderr
     assert done.stdout.strip() == str([
-        ("claims.837", 0, "file set aside: not a regular file (a device, pipe or socket)"),
-        ("missing.837", 0, "file set aside: no such file")])
+        ("missing.837", 0, "file set aside: no such file"),
+        ("claims.837", 0, "skipped: not a regular file (a device, pipe or socket)")])
 
 
 def test_an_837_downloaded_with_a_banner_line_before_its_isa_is_imported_as_an_837(tmp_path):
@@ -424,9 +426,31 @@ def test_an_archive_of_837s_is_named_as_one_with_what_to_do(tmp_path):
     claims = read_837(folder)
     assert len(claims) == len(expected())
     assert [p for p in claims.problems if p[0] in ("claims.zip", "claims.7z")] == [
-        ("claims.7z", 0, "skipped (in a folder of 837s): not an X12 file but a 7-Zip archive, to unpack first"),
-        ("claims.zip", 0, "skipped (in a folder of 837s): not an X12 file but a zip archive holding a.837, b.837 "
+        ("claims.7z", 0, "skipped (in a folder of 837s): a 7-Zip archive, to unpack first"),
+        ("claims.zip", 0, "skipped (in a folder of 837s): a zip archive holding a.837, b.837 "
                           "(unzip it and give the files it holds, or their folder)")]
+
+
+def test_each_x12_reader_asks_what_a_file_is_once_before_cutting_it(tmp_path, monkeypatch):
+    """Whether a file is a zip, a PDF or a web page was asked inside the tokenizer the 837 reader cuts
+    files with, once for the header and again for a file of two interchanges, and the 837 reader
+    asked the signature again itself. Each reader now asks once per file, before cutting it."""
+    import recoup_lib.filekind as filekind
+    from recoup_lib.remit import read_835
+
+    asked = []
+    signature = filekind.byte_signature
+    monkeypatch.setattr(filekind, "byte_signature", lambda head: asked.append(1) or signature(head))
+    folder = tmp_path / "sent"
+    folder.mkdir()
+    (folder / "two.837").write_bytes(claims_file() + claims_file().replace(b"000000001", b"000000002"))
+    (folder / "print.837").write_bytes(b"%PDF-1.7")
+    remittance = Path(__file__).parent / "data" / "835" / "medicare-part-a.835"
+    (folder / "two.835").write_bytes(remittance.read_bytes() * 2)
+    for read in (read_837, read_835):
+        asked.clear()
+        read([folder, remittance])
+        assert len(asked) == 4, read
 
 
 def _claim(number: str, frequency: str, code: str, charge: str, bht_date: str = "20250102",
