@@ -22,7 +22,7 @@ import pytest
 from recoup_lib.errors import InputError
 from recoup_lib.ingest import _x837, import_files, read_837
 from recoup_lib.ingest._x12spans import Parts, span_codes
-from recoup_lib.ingest._x837_envelope import CUT_SHORT, NO_IEA, NO_SE, SE_COUNT
+from recoup_lib.ingest._x837_envelope import CUT_SHORT, NO_IEA, NO_SE, SE_AFTER_ENVELOPE, SE_COUNT, STRAY_SE
 from recoup_lib.remit._segments import segment_code
 
 ISA = ("ISA*00*          *00*          *ZZ*SENDER         *ZZ*RECEIVER       *250102*1200*^*00501*"
@@ -348,6 +348,40 @@ def test_a_file_cut_short_between_segments_is_warned_about_by_its_envelopes(tmp_
                             ("cut.837", 3, "warning: " + NO_SE.format(count="1"))]
     assert read_837(tmp_path / "miscounted.837").problems == [
         ("miscounted.837", 3, "warning: " + SE_COUNT.format(count="1"))]
+
+
+@pytest.mark.parametrize("order", ["GE before SE", "no SE"])
+def test_a_group_closed_before_its_se_is_read_alike_by_the_835_and_837_readers(tmp_path, order):
+    """A GE before the SE (the SE missing, or written after the GE): the 835 reader read the
+    transaction up to the GE with a warning at its ST, then warned that the SE closed nothing and
+    set it aside as a segment outside any transaction too (an error for a warning's segment); the
+    837 reader took the SE after the GE as the transaction's (with no word of the GE), and with no
+    SE warned the file was cut short. Both now warn at the ST that the transaction is read up to
+    the GE, once at a stray SE that it is ignored, and keep what was read."""
+    from recoup_lib.remit import read_835
+
+    body = [s.format(hl=2, member="M1") if "{" in s else s for s in SUBSCRIBER] + [
+        "CLM*C1*90***11:B:1*Y*A*Y*Y", "HI*ABK:E119", "DTP*472*D8*20250105", "LX*1", "SV1*HC:99213*60*UN*1***1"]
+    claims = enveloped(body).decode()
+    remittance = (Path(__file__).parent / "data" / "835" / "medicare-part-a.835").read_text()
+    for name, text in (("claims.837", claims), ("paid.835", remittance)):
+        se = text[text.index("SE*"): text.index("GE*")]
+        ge = text[text.index("GE*"): text.index("IEA*")]
+        (tmp_path / name).write_text(text.replace(se + ge, ge + se if order == "GE before SE" else ge))
+    se_at = (claims.count("~") - 1) if order == "GE before SE" else None  # the SE, now the segment before IEA
+    read = read_837(tmp_path / "claims.837")
+    assert [r["line_no"] for r in rows(read)] == ["1"]
+    assert read.problems == [("claims.837", 3, "warning: " + SE_AFTER_ENVELOPE.format(count="1"))] + (
+        [("claims.837", se_at, "warning: " + STRAY_SE.format(count="1"))] if se_at else [])
+    remit = read_835([tmp_path / "paid.835"])
+    assert remit.loaded and len(remit.transactions) == 1 and remit.transactions["balanced"].all()
+    assert remit.files["status"].tolist() == ["read"]
+    said = remit.problems[["segment", "expected", "severity", "action"]].values.tolist()
+    assert [s[1:] for s in said] == [
+        ["SE closing transaction '1234' before GE at segment 30 (the transaction is read up to there)", "warning",
+         "kept"]] + ([["ST before SE (SE closes no open transaction; it is ignored)", "warning", "kept"]]
+                     if se_at else [])
+    assert said[0][0] == 3
 
 
 def test_the_service_line_a_file_ends_inside_is_set_aside_not_read_with_its_cut_values(tmp_path):
