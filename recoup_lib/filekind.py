@@ -126,15 +126,25 @@ def file_signature(head: bytes, source: Path | bytes) -> tuple[str, str] | None:
     return signature if archive is None else ("zip", archive)
 
 
-def signature_name(data: bytes) -> str | None:
-    """What a file whose bytes (``data``, the whole file) start with a signature of
-    :data:`BYTE_SIGNATURES` is (:func:`file_signature`); None without one. How a reader that takes
-    no workbook (the 837 and 835 readers) names such a file.
+def signature_name(source: bytes | Path) -> str | None:
+    """What a file that starts with a signature of :data:`BYTE_SIGNATURES` is, a zip named by
+    :func:`zip_archive` when it is no workbook; None without one (or when ``source`` cannot be
+    read). How a reader that takes no workbook (the 837 and 835 readers) names such a file.
+    ``source``: the file's bytes (the whole file), or its path (only its first bytes and, for a
+    zip, its list of names are read: how a folder's archive is named without reading it whole).
 
     >>> signature_name(b"%PDF-1.7"), signature_name(b"ISA*00*")
     ('a PDF document', None)
     """
-    signature = file_signature(data, data)
+    if isinstance(source, bytes):
+        head = source
+    else:
+        try:
+            with open(source, "rb") as handle:
+                head = handle.read(8)
+        except OSError:
+            return None
+    signature = file_signature(head, source)
     return None if signature is None else signature[1]
 
 

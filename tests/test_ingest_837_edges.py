@@ -22,7 +22,7 @@ import pytest
 from recoup_lib.errors import InputError
 from recoup_lib.ingest import _x837, import_files, read_837
 from recoup_lib.ingest._x12spans import Parts, span_codes
-from recoup_lib.ingest._x837_envelope import CUT_SHORT, NO_IEA, NO_SE, SE_COUNT
+from recoup_lib.ingest._x837_envelope import CUT_SHORT, NO_IEA, NO_SE, SE_AFTER_ENVELOPE, SE_COUNT, STRAY_SE
 from recoup_lib.remit._segments import segment_code
 
 ISA = ("ISA*00*          *00*          *ZZ*SENDER         *ZZ*RECEIVER       *250102*1200*^*00501*"
@@ -261,28 +261,30 @@ def test_a_pipe_or_a_link_to_nothing_in_a_folder_of_837s_is_named_not_passed_ove
 
 def test_a_folder_given_to_import_is_told_from_an_export_without_listing_it_first(tmp_path, monkeypatch):
     """import asks whether a folder holds anything to read before reading it; the answer stops at
-    the first file found (the whole folder was listed, then listed again by the reader)."""
+    the first file found (the whole folder was listed, then listed again by the reader). A folder
+    holding nothing to read is refused saying what the walk passed over and why."""
     from recoup_lib.ingest._run import _is_x12_source
 
     folder = tmp_path / "sent"
     (folder / ".git").mkdir(parents=True)
     (folder / ".git" / "HEAD").write_text("ref")
     for k in range(30):
-        (folder / f"c{k:02}.837").write_bytes(b"")
-    seen = []
-    listed = Path.rglob
+        (folder / f"{2000 + k}").mkdir()
+        (folder / f"{2000 + k}" / "c.837").write_bytes(b"")
+    listed, listing = [], os.scandir
 
-    def counted(self, pattern):
-        for found in listed(self, pattern):
-            seen.append(found)
-            yield found
+    def counted(path="."):
+        listed.append(Path(path))
+        return listing(path)
 
-    monkeypatch.setattr(Path, "rglob", counted)
+    monkeypatch.setattr(os, "scandir", counted)
     assert _is_x12_source(folder)
-    assert len(seen) <= 3
-    for entry in folder.glob("c*.837"):
-        entry.unlink()
-    with pytest.raises(InputError, match="sent: the folder holds no file to read"):
+    assert len(listed) <= 3
+    for k in range(30):
+        (folder / f"{2000 + k}" / "c.837").unlink()
+    (folder / "2000" / "notes.pdf").write_bytes(b"%PDF-1.7")
+    with pytest.raises(InputError, match=r"sent: the folder holds no file to read \(\.git: a hidden folder \(not "
+                                         r"read\); 2000/notes\.pdf: a \.pdf document, not an 837\); give the folder"):
         _is_x12_source(folder)
 
 
@@ -296,9 +298,9 @@ def test_a_link_to_nothing_is_told_by_the_file_system_not_by_the_words_of_a_mess
                                                  "not exist")]
 
 
-def test_a_pipe_named_as_an_837_is_set_aside_without_waiting_on_it(tmp_path):
-    """Reading a named pipe waits for a writer for ever: read_837 sets it aside unopened (run in a
-    child process so that a hang fails the test)."""
+def test_a_pipe_named_as_an_837_is_skipped_without_waiting_on_it(tmp_path):
+    """Reading a named pipe waits for a writer for ever: read_837 skips it unopened, as read_835 does
+    (run in a child process so that a hang fails the test)."""
     pipe = tmp_path / "claims.837"
     os.mkfifo(pipe)
     code = ("from recoup_lib.ingest import read_837; import sys; "
@@ -307,8 +309,8 @@ def test_a_pipe_named_as_an_837_is_set_aside_without_waiting_on_it(tmp_path):
                           capture_output=True, text=True, timeout=120)
     assert done.returncode == 0, done.stderr
     assert done.stdout.strip() == str([
-        ("claims.837", 0, "file set aside: not a regular file (a device, pipe or socket)"),
-        ("missing.837", 0, "file set aside: no such file")])
+        ("missing.837", 0, "file set aside: no such file"),
+        ("claims.837", 0, "skipped: not a regular file (a device, pipe or socket)")])
 
 
 def test_an_837_downloaded_with_a_banner_line_before_its_isa_is_imported_as_an_837(tmp_path):
@@ -346,6 +348,40 @@ def test_a_file_cut_short_between_segments_is_warned_about_by_its_envelopes(tmp_
                             ("cut.837", 3, "warning: " + NO_SE.format(count="1"))]
     assert read_837(tmp_path / "miscounted.837").problems == [
         ("miscounted.837", 3, "warning: " + SE_COUNT.format(count="1"))]
+
+
+@pytest.mark.parametrize("order", ["GE before SE", "no SE"])
+def test_a_group_closed_before_its_se_is_read_alike_by_the_835_and_837_readers(tmp_path, order):
+    """A GE before the SE (the SE missing, or written after the GE): the 835 reader read the
+    transaction up to the GE with a warning at its ST, then warned that the SE closed nothing and
+    set it aside as a segment outside any transaction too (an error for a warning's segment); the
+    837 reader took the SE after the GE as the transaction's (with no word of the GE), and with no
+    SE warned the file was cut short. Both now warn at the ST that the transaction is read up to
+    the GE, once at a stray SE that it is ignored, and keep what was read."""
+    from recoup_lib.remit import read_835
+
+    body = [s.format(hl=2, member="M1") if "{" in s else s for s in SUBSCRIBER] + [
+        "CLM*C1*90***11:B:1*Y*A*Y*Y", "HI*ABK:E119", "DTP*472*D8*20250105", "LX*1", "SV1*HC:99213*60*UN*1***1"]
+    claims = enveloped(body).decode()
+    remittance = (Path(__file__).parent / "data" / "835" / "medicare-part-a.835").read_text()
+    for name, text in (("claims.837", claims), ("paid.835", remittance)):
+        se = text[text.index("SE*"): text.index("GE*")]
+        ge = text[text.index("GE*"): text.index("IEA*")]
+        (tmp_path / name).write_text(text.replace(se + ge, ge + se if order == "GE before SE" else ge))
+    se_at = (claims.count("~") - 1) if order == "GE before SE" else None  # the SE, now the segment before IEA
+    read = read_837(tmp_path / "claims.837")
+    assert [r["line_no"] for r in rows(read)] == ["1"]
+    assert read.problems == [("claims.837", 3, "warning: " + SE_AFTER_ENVELOPE.format(count="1"))] + (
+        [("claims.837", se_at, "warning: " + STRAY_SE.format(count="1"))] if se_at else [])
+    remit = read_835([tmp_path / "paid.835"])
+    assert remit.loaded and len(remit.transactions) == 1 and remit.transactions["balanced"].all()
+    assert remit.files["status"].tolist() == ["read"]
+    said = remit.problems[["segment", "expected", "severity", "action"]].values.tolist()
+    assert [s[1:] for s in said] == [
+        ["SE closing transaction '1234' before GE at segment 30 (the transaction is read up to there)", "warning",
+         "kept"]] + ([["ST before SE (SE closes no open transaction; it is ignored)", "warning", "kept"]]
+                     if se_at else [])
+    assert said[0][0] == 3
 
 
 def test_the_service_line_a_file_ends_inside_is_set_aside_not_read_with_its_cut_values(tmp_path):
@@ -446,9 +482,31 @@ def test_an_archive_of_837s_is_named_as_one_with_what_to_do(tmp_path):
     claims = read_837(folder)
     assert len(claims) == len(expected())
     assert [p for p in claims.problems if p[0] in ("claims.zip", "claims.7z")] == [
-        ("claims.7z", 0, "skipped (in a folder of 837s): not an X12 file but a 7-Zip archive, to unpack first"),
-        ("claims.zip", 0, "skipped (in a folder of 837s): not an X12 file but a zip archive holding a.837, b.837 "
+        ("claims.7z", 0, "skipped (in a folder of 837s): a 7-Zip archive, to unpack first"),
+        ("claims.zip", 0, "skipped (in a folder of 837s): a zip archive holding a.837, b.837 "
                           "(unzip it and give the files it holds, or their folder)")]
+
+
+def test_each_x12_reader_asks_what_a_file_is_once_before_cutting_it(tmp_path, monkeypatch):
+    """Whether a file is a zip, a PDF or a web page was asked inside the tokenizer the 837 reader cuts
+    files with, once for the header and again for a file of two interchanges, and the 837 reader
+    asked the signature again itself. Each reader now asks once per file, before cutting it."""
+    import recoup_lib.filekind as filekind
+    from recoup_lib.remit import read_835
+
+    asked = []
+    signature = filekind.byte_signature
+    monkeypatch.setattr(filekind, "byte_signature", lambda head: asked.append(1) or signature(head))
+    folder = tmp_path / "sent"
+    folder.mkdir()
+    (folder / "two.837").write_bytes(claims_file() + claims_file().replace(b"000000001", b"000000002"))
+    (folder / "print.837").write_bytes(b"%PDF-1.7")
+    remittance = Path(__file__).parent / "data" / "835" / "medicare-part-a.835"
+    (folder / "two.835").write_bytes(remittance.read_bytes() * 2)
+    for read in (read_837, read_835):
+        asked.clear()
+        read([folder, remittance])
+        assert len(asked) == 4, read
 
 
 def _claim(number: str, frequency: str, code: str, charge: str, bht_date: str = "20250102",

@@ -21,7 +21,7 @@ from ..errors import WHOLE_LINE, WHOLE_PAYMENT, WHOLE_ROW, InputError, Problem, 
 from ..filekind import shown
 from ..folder import LINE_KEY, line_exists
 from ..money import format_cents
-from ..remit._files import looks_like_x12
+from ..remit._files import holds_a_file, looks_like_x12
 from ..schema import SPECS, parse_table
 from ._build import Built, build_export, rename_reason, required_fields, text_frame
 from ._fields import (GROUP_FIELDS, KINDS, LINE_FINDERS, TARGET_FILES, account_as_claim_note, check_required,
@@ -31,7 +31,7 @@ from ._mapping import _check_columns_option, _fixed_for, _one_field_per_header, 
 from ._remit_payments import payments_from_835
 from ._result import ImportResult, SourceReport
 from ._tables import check_readable, read_export, split_sheet
-from ._x837 import LINE_COLUMNS, X12_ELEMENTS, _workers, holds_a_file, not_as_sent, read_837
+from ._x837 import LINE_COLUMNS, X12_ELEMENTS, _workers, not_as_sent, read_837
 
 __all__ = ["import_files", "preview_file"]
 
@@ -65,7 +65,11 @@ def _each_once(given: dict[str, list]) -> tuple[dict[str, list], list[str]]:
     return once, repeats
 
 
-def _is_x12_source(spec) -> bool:
+#: The X12 transaction set each kind of input is read from (named in what a folder's walk skips).
+_X12_KIND = {"claims": "837", "payments": "835"}
+
+
+def _is_x12_source(spec, kind: str = "claims") -> bool:
     """Whether a file given is X12 (an 837 or 835) rather than an export; a folder is read as X12.
 
     Raises
@@ -73,14 +77,18 @@ def _is_x12_source(spec) -> bool:
     InputError
         The file is X12 saved as UTF-16 or in lower case, which the X12 reader does not take
         (read as an export, it would end in a puzzling "no header for required field"); or
-        the folder holds no file at all (read, it would give no row and no message).
+        the folder holds no file to read (read, it would give no row): the message says what
+        the walk of ``recoup remit`` and of the X12 readers passed over in it, and why.
     """
     path, _ = split_sheet(spec)
     if path.is_dir():
-        if not holds_a_file(path):
-            raise InputError(f"{shown(path)}: the folder holds no file to read (files and folders whose "
-                             "name starts with '.' are passed over); give the folder that holds the 837 or 835 "
-                             "files.")
+        passed: list = []
+        if not holds_a_file(path, passed, _X12_KIND.get(kind, "837 or 835")):
+            said = [f"{_below(path, where)}: {reason}" for where, _, reason in passed]
+            raise InputError(f"{shown(path)}: the folder holds no file to read ("
+                             + ("; ".join(said[:3]) + (f"; and {len(said) - 3:,} more" if len(said) > 3 else "")
+                                if said else "it is empty")
+                             + "); give the folder that holds the 837 or 835 files.")
         return True
     try:
         with open(path, "rb") as handle:
@@ -93,6 +101,14 @@ def _is_x12_source(spec) -> bool:
     if refusal:
         raise InputError(f"{shown(path.name)}: {refusal}, and import it again.")
     return False
+
+
+def _below(folder: Path, where: str) -> str:
+    """``where``, a path the walk of ``folder`` met, as shown in a message: from the folder down."""
+    try:
+        return shown(Path(where).relative_to(folder))
+    except ValueError:
+        return shown(where)
 
 
 class _HeaderScore:
@@ -115,7 +131,6 @@ class _HeaderScore:
     def __init__(self, kind: str, fixed: dict[str, str], left_out: set[str]):
         self.kind = kind
         self.fixed = fixed
-        # A payment report may find its lines by CPT code instead of line numbers (._line_match).
         # A payment report may find its lines by CPT code instead of line numbers (._line_match).
         self.required = set(required_fields(UNNUMBERED if kind == "payments" else SPECS[TARGET_FILES[kind]])) - left_out
 
@@ -420,7 +435,7 @@ def import_files(claims, payments=None, coverage=None, documentation=None, colum
     with ThreadPoolExecutor(_workers()) as pool:
         working = {}
         for kind in ("claims", "coverage", "documentation", "payments"):
-            exports = [p for p in given[kind] if not (kind in ("claims", "payments") and _is_x12_source(p))]
+            exports = [p for p in given[kind] if not (kind in ("claims", "payments") and _is_x12_source(p, kind))]
             x12[kind] = [p for p in given[kind] if p not in exports]
             working[kind] = pool.submit(_read_map_check, kind, exports, mapping, columns)
         for kind, future in working.items():
@@ -584,7 +599,7 @@ def preview_file(path, kind: str = "claims", columns: dict | None = None, raw=No
         837 or 835 file (the import reads those without a mapping).
     """
     columns = dict(columns or {})
-    if raw is None and _is_x12_source(path):
+    if raw is None and _is_x12_source(path, kind):
         where = split_sheet(path)[0]
         what = "a folder, read as X12 files" if where.is_dir() else "an X12 file"
         raise InputError(f"{shown(where.name)}: {what} (837 claims or 835 remittances), which recoup import reads "

@@ -1,14 +1,17 @@
 """Read X12 837 claim files (5010 837P and 837I; 4010 too) into claim lines.
 
-:func:`read_837` takes files and folders of them (:func:`expand_paths`).
+:func:`read_837` takes files and folders of them, walked as ``recoup remit`` walks a folder of 835s
+(:func:`~recoup_lib.remit._files.expand`: the same files read, the same skipped, for the same reasons).
 How it is read: the 835 tokenizer (:mod:`recoup_lib.remit._segments`) cuts
 the bytes into segments with the separators of each ISA (:mod:`._x12cut`);
 the pieces that share separators are read together, a few files' worth at a
 time, on threads (:class:`_Plan`), each into claim lines by
 :mod:`._x837_lines` (which segment gives each field: its docstring lists
 them); the lines are put back in the order the files were given
-(:func:`_assemble`). A file that is not X12, cannot be read, or is no
-regular file is named in the problems, never opened or passed over.
+(:func:`_assemble`). A file that is not X12 (named by its first bytes as
+the 835 reader names it: :func:`~recoup_lib.remit._files.format_of`), cannot
+be read, or is no regular file is named in the problems, never opened or
+passed over.
 """
 
 from __future__ import annotations
@@ -23,15 +26,14 @@ from pathlib import Path
 import numpy as np
 import pyarrow as pa
 
-from ..filekind import not_a_file, shown, signature_name
-from ..remit._files import looks_like_x12, x12_not_as_sent
+from ..filekind import not_a_file, shown
+from ..remit._files import expand, format_of, looks_like_x12, x12_not_as_sent
 from ._x12cut import cut_file
 from ._x12spans import Segments
 from ._x837_frequency import CLAIM_COLUMNS, corrected_claims
 from ._x837_lines import LINE_COLUMNS, X12_ELEMENTS, read_segments
 
-__all__ = ["read_837", "Claims837", "LINE_COLUMNS", "X12_ELEMENTS", "X12_NOT_AS_SENT", "expand_paths", "holds_a_file",
-           "not_as_sent"]
+__all__ = ["read_837", "Claims837", "LINE_COLUMNS", "X12_ELEMENTS", "X12_NOT_AS_SENT", "not_as_sent"]
 
 
 @dataclass
@@ -47,8 +49,10 @@ class Claims837:
         Service lines that could not be read as claim lines, in file order (the files as given,
         then their segments).
     problems : list of (file, segment, message)
-        File-level problems (not an 837, unreadable) and warnings.
+        File-level problems (not an 837, unreadable), warnings, and what the walk of a folder
+        skipped (hidden entries, documents, links back up, files given twice) with its reason.
     files : list of str
+        The labels of the files read (the name, or the path when two files share a name).
     """
 
     lines: dict[str, pa.Array]
@@ -60,43 +64,8 @@ class Claims837:
         return len(self.lines["claim_id"])
 
 
-def expand_paths(paths) -> tuple[list[Path], set[int]]:
-    """Files to read, folders searched recursively (hidden files and folders skipped).
-
-    Returns the files and the positions of those found inside a folder (a
-    file there that is not X12 is skipped with a note; one named is an error).
-    Whatever a folder holds besides folders is listed, so that a pipe, a
-    device or a link to nothing is reported by :func:`read_837`, not passed
-    over in silence.
-    """
-    files: list[Path] = []
-    found: set[int] = set()
-    for p in [paths] if isinstance(paths, (str, Path)) else paths:
-        p = Path(p)
-        if not p.is_dir():
-            files.append(p)
-            continue
-        inside = sorted(_files_in(p))
-        found.update(range(len(files), len(files) + len(inside)))
-        files += inside
-    return files, found
-
-
-def _files_in(folder: Path):
-    """Whatever lies below ``folder`` that is not a folder, in the order found (hidden files, and
-    everything in hidden folders, left out)."""
-    return (q for q in folder.rglob("*")
-            if not q.is_dir() and not any(part.startswith(".") for part in q.relative_to(folder).parts))
-
-
-def holds_a_file(folder: Path) -> bool:
-    """Whether :func:`expand_paths` finds anything to read in ``folder``: the walk stops at the first."""
-    return next(_files_in(folder), None) is not None
-
-
-def _labels(files: list[Path]) -> list[str]:
-    names = [shown(f.name) for f in files]
-    return names if len(set(names)) == len(names) else [shown(str(f)) for f in files]
+#: How a file found in a folder of 837s and not read is introduced in the problems (one named is set aside).
+_SKIPPED_IN_FOLDER = "skipped (in a folder of 837s)"
 
 
 def read_837(paths) -> Claims837:
@@ -105,6 +74,9 @@ def read_837(paths) -> Claims837:
     Parameters
     ----------
     paths : path-like or sequence of path-like
+        Files, or folders (read recursively, links to folders followed; hidden files and folders,
+        and documents such as ``.pdf`` or ``.csv``, are skipped and named in the problems). A file
+        given twice, or found twice, is read once.
 
     Returns
     -------
@@ -116,8 +88,8 @@ def read_837(paths) -> Claims837:
     read as soon as it is complete, while the next files are cut: only the files being cut
     or waiting to be read are held in memory, not every file of a large batch at once.
     """
-    files, in_folder = expand_paths(paths)
-    labels = _labels(files)
+    walked = expand(paths, kind="837")
+    files, labels, in_folder = walked.files, walked.labels, walked.in_folder
     problems: list[tuple[str, int, str]] = []
     plan = _Plan()
     reads: list[tuple[tuple[int, int], object]] = []
@@ -132,7 +104,7 @@ def read_837(paths) -> Claims837:
 
         cuts = _in_order(pool, _cut, files, 2 * workers) if workers > 1 else map(_cut, files)
         for f, (label, (unreadable, cut)) in enumerate(zip(labels, cuts)):
-            where = "skipped (in a folder of 837s)" if f in in_folder else "file set aside"
+            where = _SKIPPED_IN_FOLDER if f in in_folder else "file set aside"
             if unreadable:
                 problems.append((label, 0, f"{where}: {unreadable}"))
                 continue
@@ -163,6 +135,8 @@ def read_837(paths) -> Claims837:
     rank = {label: i for i, label in enumerate(labels)}
     lines, replaced, notes = corrected_claims(lines, rank)
     problems += notes
+    problems += [(label, 0, f"{_SKIPPED_IN_FOLDER if inside else 'skipped'}: {reason}")
+                 for label, _, reason, inside in walked.skipped]
     # Lines set aside in file order (a file's, then their segments'), those a correction replaced among them.
     set_aside = sorted(set_aside + replaced, key=lambda entry: (rank[entry[0]], entry[1]))
     return Claims837(lines, set_aside, problems, labels)
@@ -204,7 +178,8 @@ def _cut(path: Path) -> tuple[str, tuple | None]:
     """(why the file is not read or "", its pieces as :func:`._x12cut.cut_file` gives them or None
     when it is not X12). A path that is not a regular file is never opened: reading a pipe waits
     for a writer for ever, and a device never ends. A file that is not X12 but something its first
-    bytes name (a zip archive of 837s, a PDF) is said to be that."""
+    bytes name (a zip archive of 837s, a PDF, a web page: :func:`format_of`, asked before anything
+    cuts it) is said to be that."""
     what = not_a_file(path)
     if what is not None:
         dangling = path.is_symlink() and not path.exists()
@@ -213,13 +188,12 @@ def _cut(path: Path) -> tuple[str, tuple | None]:
         data = path.read_bytes()
     except OSError as exc:
         return f"cannot be read ({exc.strerror or exc})", None
+    what = format_of(data, "837")
+    if what:
+        return f"not an X12 file but {what}", None
     if looks_like_x12(data, utf16=False):
         return "", cut_file(data, keep_breaks=True)
-    refusal = not_as_sent(data)
-    if refusal:
-        return refusal, None
-    what = signature_name(data)
-    return ("", None) if what is None else (f"not an X12 file but {what}", None)
+    return not_as_sent(data) or "", None
 
 
 #: What is said of X12 saved so that it cannot be read as it is (``why``: :func:`x12_not_as_sent`).

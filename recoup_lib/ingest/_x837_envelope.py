@@ -5,7 +5,10 @@ anywhere. Cut between two segments, it still reads as good X12: only its
 envelopes tell that claims are missing (a transaction without its SE, an SE01
 that does not count the segments sent, an interchange without its IEA), so
 the reader warns about each, naming the file and the ST or ISA segment
-(:func:`envelope_warnings`). Cut inside a segment, its last segment has no
+(:func:`envelope_warnings`). A transaction whose group or interchange closes
+before its SE (``ST ... GE SE``, or no SE at all) and an SE that closes no
+transaction are warned about as the 835 reader warns (the transaction is read
+up to the GE; the SE is ignored). Cut inside a segment, its last segment has no
 terminator and its last element may be cut (units ``12`` read as ``1``, the
 pointers ``1:2`` as ``1:``, an NPI short of digits): the service line holding
 that segment is set aside (:func:`lines_cut_short`).
@@ -19,10 +22,14 @@ import pyarrow.compute as pc
 from ..remit._segments import segment_code
 from ._x12spans import Segments
 
-__all__ = ["envelope_warnings", "lines_cut_short", "NO_SE", "SE_COUNT", "NO_IEA", "CUT_SHORT"]
+__all__ = ["envelope_warnings", "lines_cut_short", "NO_SE", "SE_AFTER_ENVELOPE", "STRAY_SE", "SE_COUNT", "NO_IEA",
+           "CUT_SHORT"]
 
 NO_SE = ("{count} transaction(s) (ST) with no SE before the next ST or the end of the file, this one first: "
          "cut short? Claims after the last one read in them would be missing")
+SE_AFTER_ENVELOPE = ("{count} transaction(s) (ST) with no SE closing them before the GS, GE or IEA that follows, "
+                     "this one first: each is read up to there (the claims found are read)")
+STRAY_SE = "{count} SE segment(s) closing no open transaction (no ST before them), this one first: ignored"
 SE_COUNT = ("{count} transaction(s) whose SE01 does not count their segments from ST to SE, this one first: "
             "segments may have been lost or added on the way (the claims found are read)")
 CUT_SHORT = ("the file ends inside this service line (segment {segment} has no terminator after it: the file "
@@ -30,6 +37,8 @@ CUT_SHORT = ("the file ends inside this service line (segment {segment} has no t
 NO_IEA = ("{count} interchange(s) (ISA) with no IEA after them, this one first: the file may have been cut "
           "short, and transactions after the last one read would be missing")
 _TRAILERS = np.array([segment_code(name) for name in ("SE", "GE", "IEA")], dtype=np.uint32)
+#: The envelope segments that end a transaction left open: its group's or interchange's.
+_CLOSING_ENVELOPE = ("GS", "GE", "IEA")
 
 
 def _piece_ends(segs: Segments, rows: np.ndarray) -> np.ndarray:
@@ -52,14 +61,23 @@ def envelope_warnings(segs: Segments, warn) -> None:
 
     ``warn(rows, text)`` reports ``text`` once per file, at the first of ``rows`` in it, with
     ``{count}`` the file's number of such rows. A transaction ends at its SE, else at the next ST
-    or the end of its interchange; SE01 counts the segments from ST to SE, both included.
+    or the end of its interchange; SE01 counts the segments from ST to SE, both included. As the
+    835 reader (:func:`recoup_lib.remit._envelope.walk_envelope`) reads them, a GS, GE or IEA
+    before the SE ends the transaction there (an SE after it closes nothing), and an SE that
+    closes no transaction is ignored: both are warned about.
     """
-    st = segs.where("ST")
+    st, every_se = segs.where("ST"), segs.where("SE")
+    se = np.zeros(0, dtype=np.int64)
     if len(st):
-        next_st = np.append(st[1:], len(segs))
-        se = _closing(st, segs.where("SE"), np.minimum(next_st, _piece_ends(segs, st)))
-        if (se < 0).any():
-            warn(st[se < 0], NO_SE)
+        limit = np.minimum(np.append(st[1:], len(segs)), _piece_ends(segs, st))
+        se = _closing(st, every_se, limit)
+        envelope = _closing(st, np.sort(np.concatenate([segs.where(n) for n in _CLOSING_ENVELOPE])), limit)
+        before = (envelope >= 0) & ((se < 0) | (envelope < se))
+        if before.any():
+            warn(st[before], SE_AFTER_ENVELOPE)
+        se = np.where(before, -1, se)
+        if ((se < 0) & ~before).any():
+            warn(st[(se < 0) & ~before], NO_SE)
         closed = se >= 0
         if closed.any():
             said = segs.fields(se[closed])[1]
@@ -71,6 +89,9 @@ def envelope_warnings(segs: Segments, warn) -> None:
             wrong = ~digits | (counted != found)
             if wrong.any():
                 warn(st[closed][wrong], SE_COUNT)
+    stray = every_se[~np.isin(every_se, se)]
+    if len(stray):
+        warn(stray, STRAY_SE)
     isa = segs.where("ISA")
     if len(isa):
         iea = _closing(isa, segs.where("IEA"), _piece_ends(segs, isa))

@@ -124,7 +124,7 @@ def read_835(paths) -> Remit:
             p.file, p.segment, p.segment_id, p.element, p.value, p.expected, p.severity,
             ACTION["file"], p.trace_number) for p in problems]
     repeated = find_repeats(parts, txn_file, bad_txn, labels, problems, found.path_rank())
-    for label, path, reason in found.skipped:
+    for label, path, reason, _ in found.skipped:
         problems.append(SegmentProblem(label, 0, "", "", "", f"an 835 file to read; this is {reason}",
                                        "warning", "skipped"))
     _in_file_order(problems, labels)
@@ -134,7 +134,7 @@ def read_835(paths) -> Remit:
                   bool(skipped[f])) for f, (path, label) in enumerate(zip(files, labels))]
     read = set(labels)
     file_rows += [(label, path, 0, np.zeros(0, np.int64), True)
-                  for label, path, _ in found.skipped if label not in read]
+                  for label, path, _, _ in found.skipped if label not in read]
     return _assemble(parts, labels, txn_file, bad_txn, repeated, problems, file_rows)
 
 
@@ -164,8 +164,10 @@ def _load(files: list[Path], labels: list[str], in_folder: set[int], state: _Fil
     """Read and cut every file, one at a time, yielding its pieces; problems go to ``state``.
 
     A file found in a folder that does not hold X12 (a README, a spreadsheet)
-    is skipped with a warning; a file named explicitly is always read. Each
-    file is cut on its own: whatever it holds, the other files are read.
+    is skipped with a warning; a file named explicitly is always read, and set
+    aside when its first bytes name another format (:func:`format_of`, asked
+    once per file). Each file is cut on its own: whatever it holds, the other
+    files are read.
     """
     problems = state.problems
     for f, (path, label) in enumerate(zip(files, labels)):
@@ -178,12 +180,17 @@ def _load(files: list[Path], labels: list[str], in_folder: set[int], state: _Fil
                                            ACTION["file"]))
             state.file_bad[f] = True
             continue
-        if f in in_folder and not looks_like_x12(data):
+        what = format_of(data)
+        if f in in_folder and (what or not looks_like_x12(data)):
             state.skipped[f] = True
-            what = format_of(data)
             problems.append(SegmentProblem(label, 0, "", "", "", "an X12 file (an ISA header "
                                            "or ST near the start); this file in the folder is "
-                                           + (f"{what}" if what else "not one"), "warning", "skipped"))
+                                           + (what or "not one"), "warning", "skipped"))
+            continue
+        if what:
+            state.file_bad[f] = True
+            problems.append(SegmentProblem(label, 1, "", "", "", f"an X12 835 file; this is {what}", "error",
+                                           ACTION["file"]))
             continue
         kinds = other_transaction_kinds(data) if f in in_folder else []
         if kinds:

@@ -25,7 +25,9 @@ C = {name: segment_code(name) for name in _IDS}
 _KNOWN = frozenset(segment_code(s) for s in (
     "ISA GS ST BPR NTE TRN CUR REF DTM N1 N2 N3 N4 PER RDM LX TS3 TS2 CLP CAS NM1 MIA MOA "
     "AMT QTY SVC LQ PLB SE GE IEA TA1").split())
-_ENVELOPE = np.array([C["ISA"], C["GS"], C["GE"], C["IEA"]], dtype=np.uint32)
+#: Segments that may lie outside any transaction without being set aside: the envelope's, and an SE
+#: that closes no transaction (the envelope walk warns that it is ignored; it holds no data to set aside).
+_ENVELOPE = np.array([C["ISA"], C["GS"], C["GE"], C["IEA"], C["SE"]], dtype=np.uint32)
 #: The known segment ids, sorted: a segment's kind is its index here (len() when unknown).
 _SORTED = np.array(sorted(_KNOWN), dtype=np.uint32)
 #: Packed codes of the qualifiers compared without building strings.

@@ -1,10 +1,13 @@
-"""Which files a batch reads: folders walked recursively, hidden entries and repeats skipped.
+"""Which files a batch of X12 reads: folders walked recursively, hidden entries and repeats skipped.
 
 :func:`expand` turns the paths a user gives (files and folders, in any mix,
 the same folder twice) into the list of files to read, each once, with a
 label for messages, and says what it skipped: hidden files and folders
 (their names start with a dot, like ``.DS_Store`` or ``.git``), documents
-that are not remittances by their extension, and files given twice.
+that are not X12 by their extension, and files given twice. Both X12
+readers walk folders with it (``recoup remit`` its 835s, ``recoup import``
+its 837s), so they read, skip and name the same files; and both name a file
+that is no X12 by its first bytes with :func:`format_of`.
 """
 
 from __future__ import annotations
@@ -18,16 +21,19 @@ import numpy as np
 
 from ..filekind import NOT_A_REGULAR_FILE, shown, signature_name, utf16_codec
 
-__all__ = ["FileList", "expand", "looks_like_x12", "x12_not_as_sent", "other_transaction_kinds", "DOCUMENT_SUFFIXES",
-           "REMIT_SUFFIXES", "remits_in", "format_of"]
+__all__ = ["FileList", "expand", "holds_a_file", "looks_like_x12", "x12_not_as_sent", "other_transaction_kinds",
+           "DOCUMENT_SUFFIXES", "ARCHIVE_SUFFIXES", "REMIT_SUFFIXES", "remits_in", "format_of"]
 
 #: File endings read as 835 remittances in an audit folder's ``remits/``.
 REMIT_SUFFIXES = (".835", ".edi", ".x12")
 
-#: Extensions of files that are never 835s; found in a folder, they are skipped.
+#: Extensions of files that are never X12 (835s or 837s); found in a folder, they are skipped.
 DOCUMENT_SUFFIXES = frozenset(
     ".md .rst .pdf .doc .docx .xls .xlsx .xlsm .csv .tsv .json .xml .html .htm .png .jpg "
     ".jpeg .gif .svg .zip .gz .7z .py .ipynb .exe .dll .msg .eml".split())
+#: Archives among them: one found in a folder is named by its first bytes, a zip with what it holds
+#: (837s or 835s zipped to be sent are to be unpacked, which "a document" would not say).
+ARCHIVE_SUFFIXES = frozenset(".zip .gz .7z".split())
 
 
 @dataclass
@@ -43,14 +49,15 @@ class FileList:
     in_folder : set of int
         Positions of the files found inside a folder (a file found there
         that is not X12 is skipped; a file named explicitly is always read).
-    skipped : list of (label, path, reason)
-        Hidden entries, documents and files given more than once.
+    skipped : list of (label, path, reason, in_folder)
+        Hidden entries, documents and files given more than once; ``in_folder``
+        tells an entry found inside a folder from a path given as it is.
     """
 
     files: list[Path] = field(default_factory=list)
     labels: list[str] = field(default_factory=list)
     in_folder: set[int] = field(default_factory=set)
-    skipped: list[tuple[str, str, str]] = field(default_factory=list)
+    skipped: list[tuple[str, str, str, bool]] = field(default_factory=list)
 
     def path_rank(self) -> np.ndarray:
         """Each file's place (0, 1, ...) when the files are sorted by their full path.
@@ -78,15 +85,32 @@ def _real(path: Path) -> str:
         return str(path.absolute())
 
 
-def _walk(folder: Path, skipped: list) -> list[Path]:
-    """Every file below ``folder``, sorted by path; hidden entries are pruned and noted.
+def _walk(folder: Path, skipped: list, kind: str = "835") -> list[Path]:
+    """Every file below ``folder`` to read, sorted by path; what is passed over is noted in
+    ``skipped`` as ``(path, path, reason)`` (:func:`_files_below`)."""
+    return sorted(_files_below(folder, skipped, kind), key=lambda p: p.relative_to(folder).parts)
+
+
+def holds_a_file(folder: Path, skipped: list | None = None, kind: str = "835") -> bool:
+    """Whether :func:`expand` finds a file to read in ``folder``; the walk stops at the first.
+
+    What the walk passed over until then (all of it when the answer is no) is added to
+    ``skipped`` as ``(path, path, reason)``: a folder of hidden files, documents or links to
+    nothing holds no file to read, and the reasons say why.
+    """
+    return next(_files_below(folder, [] if skipped is None else skipped, kind), None) is not None
+
+
+def _files_below(folder: Path, skipped: list, kind: str):
+    """The files below ``folder`` to read, in the order the walk meets them; hidden entries are
+    pruned and noted, and so are documents (by their extension, never X12; the reason says they
+    are no ``kind`` file).
 
     Links to folders are followed (an office links an archive in: its files
-    are remittances like the others); a link to a folder already being read
+    are X12 like the others); a link to a folder already being read
     (a link back up, which would never end) is noted and not followed, and so
     is a folder that cannot be listed (its files would be missed unseen).
     """
-    found = []
     read = {_real(folder)}
 
     def unlisted(exc: OSError) -> None:
@@ -111,22 +135,24 @@ def _walk(folder: Path, skipped: list) -> list[Path]:
             if name.startswith("."):
                 skipped.append((str(path), str(path), "a hidden file (not read)"))
             elif path.suffix.lower() in DOCUMENT_SUFFIXES:
-                skipped.append((str(path), str(path), f"a {path.suffix} document, not an 835"))
+                archive = signature_name(path) if path.suffix.lower() in ARCHIVE_SUFFIXES and path.is_file() else None
+                skipped.append((str(path), str(path), archive or f"a {path.suffix} document, not an {kind}"))
             elif path.is_file():
-                found.append(path)
+                yield path
             elif path.is_symlink():
                 skipped.append((str(path), str(path), f"a link to {shown(os.readlink(path))}, which does not exist"))
             else:
                 skipped.append((str(path), str(path), NOT_A_REGULAR_FILE))
-    return sorted(found, key=lambda p: p.relative_to(folder).parts)
 
 
-def expand(paths) -> FileList:
+def expand(paths, kind: str = "835") -> FileList:
     """The files to read from files and folders given in any mix (folders recursively).
 
     Parameters
     ----------
     paths : path-like or sequence of path-like
+    kind : str
+        The transaction set read (``"835"``, ``"837"``), named in the reasons for skipping.
 
     Returns
     -------
@@ -139,9 +165,11 @@ def expand(paths) -> FileList:
     for given in paths:
         given = Path(given)
         if given.is_dir():
-            inside = _walk(given, out.skipped)
+            passed: list = []
+            inside = _walk(given, passed, kind)
+            out.skipped += [(where, path, reason, True) for where, path, reason in passed]
         elif given.exists() and not given.is_file():
-            out.skipped.append((str(given), str(given), NOT_A_REGULAR_FILE))
+            out.skipped.append((str(given), str(given), NOT_A_REGULAR_FILE, False))
             continue
         else:
             inside = [given]
@@ -151,7 +179,7 @@ def expand(paths) -> FileList:
             except OSError:
                 key = str(path)
             if key in seen:
-                out.skipped.append((seen[key], str(path), "given more than once (read once)"))
+                out.skipped.append((seen[key], str(path), "given more than once (read once)", given.is_dir()))
                 continue
             seen[key] = len(out.files)
             if given.is_dir():
@@ -167,7 +195,7 @@ def expand(paths) -> FileList:
         name = shown(Path(path).name)
         return shown(path) if name in taken else name
 
-    out.skipped = [(label(where, path), shown(path), reason) for where, path, reason in out.skipped]
+    out.skipped = [(label(where, path), shown(path), reason, found) for where, path, reason, found in out.skipped]
     return out
 
 
@@ -225,19 +253,29 @@ def x12_not_as_sent(head: bytes) -> str | None:
 _WEB_PAGE = re.compile(rb"\s*<(?:!DOCTYPE html|html)", re.IGNORECASE)
 
 
-def format_of(data: bytes) -> str:
+def format_of(data: bytes, kind: str = "835") -> str:
     """What a file is when it is a known format that is not X12, by its first bytes; ``""`` otherwise.
 
-    The 835 saved packed (a zip archive, named with what it holds), its printout, an image: the
-    signatures every reader knows (:func:`~recoup_lib.filekind.signature_name`); or the payer
-    portal's page saved instead of the file.
+    The 835 or 837 saved packed (a zip archive, named with what it holds), its printout, an image:
+    the signatures every reader knows (:func:`~recoup_lib.filekind.signature_name`), after a UTF-8
+    byte-order mark too; or the portal's page saved instead of the file, in UTF-8 or UTF-16 (a
+    Windows editor's "Unicode"). ``kind``: the transaction set the reader expected, named for the page.
+    Both X12 readers ask it once per file, before cutting it.
 
     >>> format_of(b"%PDF-1.7"), format_of(b"ISA*00*")
     ('a PDF document', '')
+    >>> format_of("<!DOCTYPE html><html>".encode("utf-16"), "837")
+    'an HTML page (a web page saved instead of the 837 file?)'
     """
     data = data.removeprefix(b"\xef\xbb\xbf")
-    return signature_name(data) or (
-        "an HTML page (a web page saved instead of the 835 file?)" if _WEB_PAGE.match(data[:512]) else "")
+    named = signature_name(data)
+    if named:
+        return named
+    head = data[:512]
+    utf16 = utf16_codec(head)
+    if utf16:
+        head = head.decode(utf16, errors="ignore").encode("utf-8", errors="ignore")
+    return f"an HTML page (a web page saved instead of the {kind} file?)" if _WEB_PAGE.match(head) else ""
 
 
 _ST = re.compile(rb"(?<![A-Za-z0-9])ST([^A-Za-z0-9\s])\s*(\d{3})\s*\1")

@@ -29,7 +29,6 @@ from dataclasses import dataclass
 import numpy as np
 
 from ._blanks import strip_blanks
-from ._files import format_of
 
 __all__ = ["Separators", "DEFAULT_SEPARATORS", "Piece", "RawProblem", "split_interchanges"]
 
@@ -324,7 +323,9 @@ def split_interchanges(data: bytes) -> tuple[list[Piece], list[RawProblem], list
     Parameters
     ----------
     data : bytes
-        The whole file.
+        The whole file. Its callers (the 835 and 837 readers) have first asked
+        :func:`~recoup_lib.remit._files.format_of` whether it is another format
+        (a zip, a PDF, a web page), once per file: here it would be no X12 at all.
 
     Returns
     -------
@@ -339,9 +340,6 @@ def split_interchanges(data: bytes) -> tuple[list[Piece], list[RawProblem], list
         fixed width, ISA16 missing, separators that are not ASCII, indented
         segments, no final terminator, text after the last IEA).
     """
-    what = format_of(data)
-    if what:
-        return [], [RawProblem(1, "", "", "", f"an X12 835 file; this is {what}")], []
     data, note = _decode(data)
     notes: list[tuple] = [note] if note else []
     if data.startswith(b"\xef\xbb\xbf"):

@@ -7,8 +7,10 @@ import csv
 import io
 import json
 import os
+import re
 import shutil
 import zipfile
+from pathlib import Path
 
 import pytest
 from hostile_helpers import AS_OF, rewrite_csv, set_cell
@@ -855,3 +857,120 @@ def test_import_of_a_folder_holding_no_file_is_exit_1_naming_it(hostile, given):
 def test_a_device_given_as_an_input_is_refused_at_once_naming_it(hostile, argv):
     """/dev/zero never ends: read, it would fill memory; every command refuses it before reading."""
     hostile.run(*argv, expect=1, out=argv[-1] if "--out" in argv else None, names=["not a regular file"])
+
+
+def _x12(kind: str, n: int) -> str:
+    """A small 835 or 837 whose claim (and trace number) is its own: ``n`` tells files apart."""
+    if kind == "835":
+        return _remit_text(claim_id=f"C{n:07}", trace=f"TRACE{n}", plb_ref=f"C{n:07}")
+    return X12_CLAIM.replace("CLM*C1*", f"CLM*C{n}*")
+
+
+#: What each command says of a file in a folder that is no X12, around what the file is (nothing: "not one").
+_NOT_X12 = re.compile(r"an X12 file \(an ISA header or ST near the start\); this file in the folder is (?:not one|(.*))"
+                      r"|not an X12 file(?: \(expected ISA or ST at the start\)| but (.*))")
+
+
+def _walked_by_both(hostile, build) -> tuple[dict, dict]:
+    """``recoup remit`` on a folder of 835s and ``recoup import`` on the same folder made of 837s
+    (``build(folder, kind)`` fills each): per file found, ``(status, reason)``, with 835 and 837
+    written ``KIND``, and a file that is no X12 said ``not X12: what it is``, so that the two can be
+    compared."""
+    for kind in ("835", "837"):
+        build(hostile.path(f"in/{kind}s"), kind)
+    hostile.run("remit", "in/835s", "--out", "r", expect=0, out="r")
+    remit = {}
+    with open(hostile.path("r/files.csv"), encoding="utf-8") as handle:
+        for row in csv.DictReader(handle):
+            remit[row["file"]] = ["read" if row["status"] == "read" else "skipped", ""]
+    with open(hostile.path("r/warnings.csv"), encoding="utf-8") as handle:
+        for row in csv.DictReader(handle):
+            if row["action"] == "skipped":
+                remit[row["file"]][1] = row["expected"].removeprefix("an 835 file to read; this is ")
+    run = hostile.run("import", "--claims", "in/837s", "--out", "imp", expect=0, out="imp")
+    imported = {row["file"]: ["read" if int(row["rows_used"]) else "skipped", ""]
+                for row in csv.DictReader(io.StringIO(hostile.path("imp/import_counts.csv").read_text("utf-8")))}
+    label = None
+    for line in run.out.splitlines():
+        if " (claims: 837): " in line:
+            label = line.split(" (claims: 837): ")[0]
+        elif line.startswith("  skipped (in a folder of 837s): "):
+            imported[label][1] = line.removeprefix("  skipped (in a folder of 837s): ")
+        elif ": skipped (in a folder of 837s): " in line:
+            name, reason = line.split(": skipped (in a folder of 837s): ")
+            imported[name] = ["skipped", reason]
+
+    def common(text: str) -> str:
+        return text.replace("835", "KIND").replace("837", "KIND")
+
+    def said(reason: str) -> str:
+        not_x12 = _NOT_X12.fullmatch(reason)
+        return common(reason if not_x12 is None else f"not X12: {not_x12.group(1) or not_x12.group(2) or ''}")
+    return ({common(name): (status, said(reason)) for name, (status, reason) in found.items()}
+            for found in (remit, imported))
+
+
+def test_remit_and_import_walk_a_folder_alike(hostile):
+    """``recoup import`` walked a folder of 837s with a walk of its own: a linked folder was not read,
+    a hidden file or a link back up passed over in silence, a PDF opened. It now walks it as
+    ``recoup remit`` walks a folder of 835s: the same files read, the same skipped, for the same reasons."""
+    archives = hostile.path("archive")
+
+    def build(folder: Path, kind: str) -> None:
+        hostile.write(f"archive/{kind}/c.{kind}", _x12(kind, 3))
+        hostile.write(f"in/{folder.name}/a.{kind}", _x12(kind, 1))
+        hostile.write(f"in/{folder.name}/2024/b.{kind}", _x12(kind, 2))
+        hostile.write(f"in/{folder.name}/.b.{kind}", _x12(kind, 4))
+        hostile.write(f"in/{folder.name}/empty.{kind}", "")
+        hostile.write(f"in/{folder.name}/notes.pdf", b"%PDF-1.7")
+        (folder / "linked").symlink_to(archives / kind, target_is_directory=True)
+        (folder / "again").symlink_to(folder, target_is_directory=True)
+
+    remit, imported = _walked_by_both(hostile, build)
+    assert remit == imported
+    assert imported["empty.KIND"] == ("skipped", "not X12: ")
+    assert {name: status for name, (status, _) in imported.items()} == {
+        "a.KIND": "read", "b.KIND": "read", "c.KIND": "read", "empty.KIND": "skipped", "again": "skipped",
+        ".b.KIND": "skipped", "notes.pdf": "skipped"}
+    assert imported["again"][1].startswith("a link to a folder already read")
+    assert imported[".b.KIND"][1] == "a hidden file (not read)"
+    assert imported["notes.pdf"][1] == "a .pdf document, not an KIND"
+
+
+def test_remit_and_import_name_what_is_no_x12_alike(hostile):
+    """The 837 reader named a file that is no X12 by its byte signature alone: a web page saved in
+    the 837's place, or a PDF after a UTF-8 byte-order mark, was "not an X12 file". Both commands now
+    ask one function, before cutting the file: the same bytes are named the same, in a folder and
+    named explicitly (where ``recoup import`` takes a file that is no X12 for an export, and says so)."""
+    page = "\r\n<!DOCTYPE html><html><body>Session expired, sign in again</body></html>"
+
+    def build(folder: Path, kind: str) -> None:
+        packed = io.BytesIO()
+        with zipfile.ZipFile(packed, "w", zipfile.ZIP_STORED) as archive:  # stored: its X12 shows through
+            archive.writestr(f"sent.{kind}", _x12(kind, 9))
+        for name, data in ((f"zipped.{kind}", packed.getvalue()), (f"print.{kind}", b"%PDF-1.7\n%\xe2\xe3"),
+                           (f"marked.{kind}", b"\xef\xbb\xbf%PDF-1.7\n"), (f"page.{kind}", page.encode()),
+                           (f"unicode-page.{kind}", page.encode("utf-16")),
+                           (f"bom.{kind}", b"\xef\xbb\xbf" + _x12(kind, 1).encode()),
+                           (f"unicode.{kind}", _x12(kind, 2).encode("utf-16"))):
+            hostile.write(f"in/{folder.name}/{name}", data)
+
+    remit, imported = _walked_by_both(hostile, build)
+    web_page = "not X12: an HTML page (a web page saved instead of the KIND file?)"
+    expected = {"zipped.KIND": "not X12: a zip archive holding sent.KIND (unzip it and give the files it holds, "
+                               "or their folder)",
+                "print.KIND": "not X12: a PDF document", "marked.KIND": "not X12: a PDF document",
+                "page.KIND": web_page, "unicode-page.KIND": web_page}
+    assert {name: said for name, (_, said) in remit.items() if name in expected} == expected
+    assert {name: said for name, (_, said) in imported.items() if name in expected} == expected
+    assert remit["bom.KIND"] == imported["bom.KIND"] == ("read", "")
+    # The 835 reader reads UTF-16 (with a warning); recoup import asks for the file saved as plain text.
+    assert remit["unicode.KIND"] == ("read", "")
+    assert imported["unicode.KIND"][1].startswith("the file looks like X12 (an KIND or KIND) but it is saved as UTF-16")
+    # Named explicitly: recoup remit sets the file aside saying what it is; recoup import reads it as an export
+    # and says what it is too.
+    for name, what in (("page", "an HTML page"), ("marked", "a PDF document"), ("zipped", "a zip archive holding")):
+        run = hostile.run("remit", f"in/835s/{name}.835", "--out", f"r-{name}", expect=1, out=f"r-{name}")
+        assert f"an X12 835 file; this is {what}" in hostile.path(f"r-{name}/rejected.csv").read_text("utf-8"), run
+    for name, what in (("page", "a web page (HTML)"), ("print", "a PDF document"), ("zipped", "a zip archive holding")):
+        hostile.run("import", "--claims", f"in/837s/{name}.837", "--out", "imp2", expect=1, names=[f"{name}.837", what])
