@@ -587,6 +587,31 @@ def test_mapping_json_is_written_and_accepted_back(tmp_path):
         import_files(other, mapping=mapping)
 
 
+def test_a_mapping_giving_one_header_to_two_fields_is_a_usage_error(tmp_path, capsys):
+    """As --column does, a mapping.json (the widget's, or edited by hand) giving one header to two fields of
+    a file is refused before any file is read (exit 2), naming the mapping file, both entries and the
+    header; it was read, the patient's account number taken for the claim's too."""
+    path = write_claims(tmp_path / "c.csv")
+    first = import_files(path)
+    first.write(tmp_path / "out")
+    mapping = json.loads((tmp_path / "out" / "mapping.json").read_text())
+    mapping["columns"]["claims"]["claim_id"] = "patient acct"
+    (tmp_path / "edited.json").write_text(json.dumps(mapping))
+    assert main(["import", "--claims", str(path), "--map", str(tmp_path / "edited.json"),
+                 "--out", str(tmp_path / "o")]) == 2
+    assert ("edited.json: columns.claims.claim_id and columns.claims.patient_id: two fields of claims files under "
+            "one header 'Patient Acct'; a column holds one field") in capsys.readouterr().err
+    assert not (tmp_path / "o").exists()
+    per_file = {"files": [{"kind": "claims", "file": "c.csv", "columns": {"claim_id": "Claim #", "line_no": "Line #",
+                                                                        "modifiers": ["Mod 1", "Claim #"]}}]}
+    with pytest.raises(UsageError, match=r"the mapping: files\[0\]\.columns\.claim_id and files\[0\]\.columns\."
+                                         "modifiers: two fields of claims files under one header 'Claim #'"):
+        import_files(path, mapping=per_file)
+    # One header for fields of two kinds of file stays allowed, as with --column.
+    assert import_files(path, mapping={"columns": {"claims": {"charge": "Billed Amt"},
+                                                   "payments": {"paid": "Billed Amt"}}}).tables
+
+
 GROUPED = ["Claim #,Line #,Patient Acct,Ins Code,Rendering NPI,DOS,Date Billed,CPT,Units,Billed Amt",
            "C1,1,P1,MCR01,1234567893,01/31/2025,2/3/25,99213,1,$100.00",
            ",2,,,,,,36415,1,$15.00",

@@ -394,8 +394,8 @@ def import_files(claims, payments=None, coverage=None, documentation=None, colum
         A file is missing or unreadable, or a required field has no header or
         two (the message names the candidates and the headers seen).
     UsageError
-        ``columns`` names an unknown field or a header no file has, or
-        settles two fields of one kind of file to one header.
+        ``columns`` names an unknown field or a header no file has; it, or
+        ``mapping``, settles two fields of one kind of file to one header.
 
     Examples
     --------
