@@ -958,7 +958,18 @@ def test_a_workbook_in_the_1904_date_system_reads_its_serial_numbers_from_1904(t
     lines = result.tables["claim_lines.csv"]
     assert lines["service_date"].dt.strftime("%Y-%m-%d").tolist() == ["2025-01-31", "2025-02-01"]
     assert lines["submitted_date"].dt.strftime("%Y-%m-%d").tolist() == ["2025-02-03"] * 2
-    assert "counts its dates from 1904-01-01" in result.summary()
+    assert ("counts its dates from 1904-01-01, not 1899-12-30 (as Mac Excel's 1904 date system does): 2 date(s) "
+            "written as serial numbers, in 'Date Billed' (submitted_date), are read so") in result.summary()
+    # Every date a date cell: the day zero changed none of them, and a note would send the user looking.
+    book = openpyxl.Workbook()
+    book.epoch = CALENDAR_MAC_1904
+    _charges_sheet(book.active)
+    book.save(tmp_path / "mac_dates.xlsx")
+    result = import_files(tmp_path / "mac_dates.xlsx")
+    assert result.tables["claim_lines.csv"]["submitted_date"].dt.strftime("%Y-%m-%d").tolist() == ["2025-02-03"] * 2
+    assert "1904" not in result.summary()
+    book = openpyxl.Workbook()
+    _charges_sheet(book.active, serial_billed=True)
     book.epoch = openpyxl.utils.datetime.CALENDAR_WINDOWS_1900
     book.save(tmp_path / "pc.xlsx")
     result = import_files(tmp_path / "pc.xlsx")

@@ -281,9 +281,6 @@ def _build_mapped(kind: str, raw, proposal, fill_down):
     if account:
         report.notes.append(account)
     report.notes += built.notes
-    if raw.info.get("date_epoch"):
-        report.notes.append(f"the workbook counts its dates from {raw.info['date_epoch']}, not 1899-12-30 (as "
-                            "Mac Excel's 1904 date system does): dates written as serial numbers are read so")
     merged = raw.info.get("merged") or []
     if merged:
         report.notes.append(f"merged cells read as one value in each of their cells: {', '.join(merged[:6])}"
