@@ -1048,6 +1048,17 @@ def test_an_ods_whose_null_date_is_1904_reads_its_serial_numbers_from_it(tmp_pat
         assert lines["submitted_date"].dt.strftime("%Y-%m-%d").tolist() == [billed]
 
 
+def test_import_help_says_which_sheet_of_a_workbook_is_read_as_the_guide_does(capsys):
+    """`recoup import -h` named FILE.xlsx#Sheet but not the cover page passed over, which the guide describes."""
+    with pytest.raises(SystemExit):
+        main(["import", "-h"])
+    shown = " ".join(capsys.readouterr().out.split())
+    assert ("a workbook opening on a cover page is read from the one other sheet holding the table, "
+            "FILE.xlsx#Sheet reads the sheet named") in shown
+    guide = " ".join((Path(__file__).resolve().parents[1] / "docs" / "import-workflow.md").read_text().split())
+    assert "A workbook that opens on a cover page" in guide and "give the one to read as `FILE.xlsx#Sheet`" in guide
+
+
 def test_a_workbook_opening_on_a_cover_page_is_read_from_its_one_sheet_holding_the_table(tmp_path, capsys):
     """Many reports open on a cover page (the report's name, the run date, no table). The one sheet
     whose header names every required field is read, and a note says so; a payments sheet beside it
