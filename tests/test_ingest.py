@@ -587,6 +587,31 @@ def test_mapping_json_is_written_and_accepted_back(tmp_path):
         import_files(other, mapping=mapping)
 
 
+def test_a_mapping_giving_one_header_to_two_fields_is_a_usage_error(tmp_path, capsys):
+    """As --column does, a mapping.json (the widget's, or edited by hand) giving one header to two fields of
+    a file is refused before any file is read (exit 2), naming the mapping file, both entries and the
+    header; it was read, the patient's account number taken for the claim's too."""
+    path = write_claims(tmp_path / "c.csv")
+    first = import_files(path)
+    first.write(tmp_path / "out")
+    mapping = json.loads((tmp_path / "out" / "mapping.json").read_text())
+    mapping["columns"]["claims"]["claim_id"] = "patient acct"
+    (tmp_path / "edited.json").write_text(json.dumps(mapping))
+    assert main(["import", "--claims", str(path), "--map", str(tmp_path / "edited.json"),
+                 "--out", str(tmp_path / "o")]) == 2
+    assert ("edited.json: columns.claims.claim_id and columns.claims.patient_id: two fields of claims files under "
+            "one header 'Patient Acct'; a column holds one field") in capsys.readouterr().err
+    assert not (tmp_path / "o").exists()
+    per_file = {"files": [{"kind": "claims", "file": "c.csv", "columns": {"claim_id": "Claim #", "line_no": "Line #",
+                                                                        "modifiers": ["Mod 1", "Claim #"]}}]}
+    with pytest.raises(UsageError, match=r"the mapping: files\[0\]\.columns\.claim_id and files\[0\]\.columns\."
+                                         "modifiers: two fields of claims files under one header 'Claim #'"):
+        import_files(path, mapping=per_file)
+    # One header for fields of two kinds of file stays allowed, as with --column.
+    assert import_files(path, mapping={"columns": {"claims": {"charge": "Billed Amt"},
+                                                   "payments": {"paid": "Billed Amt"}}}).tables
+
+
 GROUPED = ["Claim #,Line #,Patient Acct,Ins Code,Rendering NPI,DOS,Date Billed,CPT,Units,Billed Amt",
            "C1,1,P1,MCR01,1234567893,01/31/2025,2/3/25,99213,1,$100.00",
            ",2,,,,,,36415,1,$15.00",
@@ -933,12 +958,51 @@ def test_a_workbook_in_the_1904_date_system_reads_its_serial_numbers_from_1904(t
     lines = result.tables["claim_lines.csv"]
     assert lines["service_date"].dt.strftime("%Y-%m-%d").tolist() == ["2025-01-31", "2025-02-01"]
     assert lines["submitted_date"].dt.strftime("%Y-%m-%d").tolist() == ["2025-02-03"] * 2
-    assert "counts its dates from 1904-01-01" in result.summary()
+    assert ("counts its dates from 1904-01-01, not 1899-12-30 (as Mac Excel's 1904 date system does): 2 date(s) "
+            "written as serial numbers, in 'Date Billed' (submitted_date), are read so") in result.summary()
+    # Every date a date cell: the day zero changed none of them, and a note would send the user looking.
+    book = openpyxl.Workbook()
+    book.epoch = CALENDAR_MAC_1904
+    _charges_sheet(book.active)
+    book.save(tmp_path / "mac_dates.xlsx")
+    result = import_files(tmp_path / "mac_dates.xlsx")
+    assert result.tables["claim_lines.csv"]["submitted_date"].dt.strftime("%Y-%m-%d").tolist() == ["2025-02-03"] * 2
+    assert "1904" not in result.summary()
+    book = openpyxl.Workbook()
+    _charges_sheet(book.active, serial_billed=True)
     book.epoch = openpyxl.utils.datetime.CALENDAR_WINDOWS_1900
     book.save(tmp_path / "pc.xlsx")
     result = import_files(tmp_path / "pc.xlsx")
     assert result.tables["claim_lines.csv"]["submitted_date"].dt.strftime("%Y-%m-%d").tolist() == ["2021-02-02"] * 2
     assert "1904" not in result.summary()
+
+
+@pytest.mark.parametrize("mini", [False, True], ids=["stream", "mini-stream"])
+def test_an_xls_in_the_1904_date_system_reads_its_serial_numbers_from_1904(tmp_path, mini):
+    """An .xls says its date system in the Date1904 record of its workbook globals; it was read in the
+    1900 system, a General-formatted 44229 taken for 2021-02-02 in place of 2025-02-03. The workbook
+    stream is in sectors, or in the mini stream where a compound file keeps a stream under 4 KiB."""
+    from binary_workbooks import xls_bytes
+
+    rows = [["Claim #", "Line #", "Patient Acct", "Ins Code", "Rendering NPI", "DOS", "Date Billed", "CPT",
+             "Units", "Billed Amt"], ["C1", 1, "P1", "MCR01", 1234567893, "01/31/2025", 44229, "99213", 1, 120]]
+    for date1904, billed in [(True, "2025-02-03"), (False, "2021-02-02")]:
+        (tmp_path / "charges.xls").write_bytes(xls_bytes(rows, date1904, mini=mini))
+        result = import_files(tmp_path / "charges.xls")
+        assert result.tables["claim_lines.csv"]["submitted_date"].dt.strftime("%Y-%m-%d").tolist() == [billed]
+        assert ("counts its dates from 1904-01-01" in result.summary()) == date1904
+
+
+def test_an_xlsb_in_the_1904_date_system_is_known_by_its_workbook_properties(tmp_path):
+    """An .xlsb says its date system in the f1904 bit of its BrtWbProp record; it was taken for 1900."""
+    from binary_workbooks import xlsb_workbook_part
+
+    from recoup_lib.ingest._day_zero import day_zero
+
+    for date1904, zero in [(True, "1904-01-01"), (False, None)]:
+        with zipfile.ZipFile(tmp_path / "charges.xlsb", "w") as book:
+            book.writestr("xl/workbook.bin", xlsb_workbook_part(date1904))
+        assert day_zero(tmp_path / "charges.xlsb") == zero
 
 
 def test_an_ods_whose_null_date_is_1904_reads_its_serial_numbers_from_it(tmp_path):
@@ -982,6 +1046,17 @@ def test_an_ods_whose_null_date_is_1904_reads_its_serial_numbers_from_it(tmp_pat
     for null_date, billed in [("1904-01-01", "2025-02-03"), ("1899-12-30", "2021-02-02")]:
         lines = import_files(ods(null_date)).tables["claim_lines.csv"]
         assert lines["submitted_date"].dt.strftime("%Y-%m-%d").tolist() == [billed]
+
+
+def test_import_help_says_which_sheet_of_a_workbook_is_read_as_the_guide_does(capsys):
+    """`recoup import -h` named FILE.xlsx#Sheet but not the cover page passed over, which the guide describes."""
+    with pytest.raises(SystemExit):
+        main(["import", "-h"])
+    shown = " ".join(capsys.readouterr().out.split())
+    assert ("a workbook opening on a cover page is read from the one other sheet holding the table, "
+            "FILE.xlsx#Sheet reads the sheet named") in shown
+    guide = " ".join((Path(__file__).resolve().parents[1] / "docs" / "import-workflow.md").read_text().split())
+    assert "A workbook that opens on a cover page" in guide and "give the one to read as `FILE.xlsx#Sheet`" in guide
 
 
 def test_a_workbook_opening_on_a_cover_page_is_read_from_its_one_sheet_holding_the_table(tmp_path, capsys):

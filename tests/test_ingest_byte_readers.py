@@ -68,12 +68,13 @@ def test_a_long_repetitive_column_is_read_once_per_distinct_value_with_the_same_
     _same_money(values)
     dates = [rng.choice(DATES + [written for written, _ in US_DATES]) for _ in range(_MIN_ROWS)]
     assert distinct_values(text(pa.array(dates))) is not None
-    arr, days, ok, blank = read_dates(dates)
+    arr, days, ok, blank, serial = read_dates(dates)
     alone = [read_dates([value]) for value in DATES + [written for written, _ in US_DATES]]
-    by_value = {value: (d[0], o[0], b[0]) for value, (_, d, o, b) in zip(DATES + [w for w, _ in US_DATES], alone)}
+    by_value = {value: (d[0], o[0], b[0], s[0])
+                for value, (_, d, o, b, s) in zip(DATES + [w for w, _ in US_DATES], alone)}
     for i, value in enumerate(dates):
         want = by_value[value]
-        assert (ok[i], blank[i]) == (want[1], want[2]), value
+        assert (ok[i], blank[i], serial[i]) == want[1:], value
         if ok[i]:
             assert days[i] == want[0], value
 
@@ -93,16 +94,17 @@ DATES = ["2/29/2025", "2/29/1900", "4/31/2025", "13/01/2025", "00/10/2025", "1/3
 @pytest.mark.parametrize("written, iso", US_DATES)
 def test_every_us_date_form_reads_to_its_day_alone_and_in_columns_of_one_or_many_lengths(written, iso):
     for column in ([written], [written] * 5, [written, "1/2/25", "2025-02-03"], ["x", written][1:]):
-        _, days, ok, _ = read_dates(pa.array(column).slice(0) if column else column)
+        _, days, ok, _, serial = read_dates(pa.array(column).slice(0) if column else column)
         assert ok[column.index(written)], (written, column)
+        assert serial[column.index(written)] == (written == "45688")      # the one serial number
         assert str(days[column.index(written)]) == iso
 
 
 @pytest.mark.parametrize("written", DATES)
 def test_impossible_dates_and_text_are_not_dates_in_any_column(written):
     for column in ([written], [written] * 5, [written, "1/2/25", "2025-02-03"]):
-        _, _, ok, blank = read_dates(column)
-        assert not ok[0]
+        _, _, ok, blank, serial = read_dates(column)
+        assert not ok[0] and not serial[0]
         assert blank[0] == (written == "")
 
 

@@ -101,9 +101,15 @@ def test_dollar_bands_are_half_open_with_open_top():
                                "500.00+", "500.00+"]
 
 
-def test_amount_below_lowest_bound_is_refused():
-    with pytest.raises(InputError, match="below the lowest strata bound 0.00 .*position 2"):
+def test_amount_below_lowest_bound_is_refused_naming_its_index_label():
+    """The row is named as a pandas user finds it (``amounts.loc[...]``); its position was named, another
+    row's label in a frame indexed by claim or filtered."""
+    with pytest.raises(InputError, match=r"1 frame unit\(s\) are below the lowest strata bound 0.00 \(first at "
+                                         r"index label 1\)"):
         strata_from_bounds([100, -5], [0, 10000])
+    paid = pd.Series([100, 250, -5, -7], index=["C10", "C11", "C12", "C13"])
+    with pytest.raises(InputError, match=r"2 frame unit\(s\) are below .* \(first at index label 'C12'\)"):
+        strata_from_bounds(paid, [0, 10000])
 
 
 def test_bounds_not_increasing_are_usage_error():
@@ -130,12 +136,21 @@ def test_allocation_below_two_per_stratum_or_above_frame_is_refused():
 
 # --- bad frames and arguments -------------------------------------------------------------------
 
-def test_repeated_and_blank_ids_are_refused_with_positions():
+def test_repeated_and_blank_ids_and_strata_are_refused_naming_index_labels():
+    """A library caller's frame: its rows named by index label (what ``frame.loc`` takes), not by a
+    position that is another row's label once the frame is filtered."""
     frame = pd.DataFrame({"claim_id": ["A", "B", "A", " ", "C"]})
-    with pytest.raises(InputError, match=r"1 unit\(s\) have a blank 'claim_id' \(first at frame "
-                                         r"position 4\).*repeat an earlier 'claim_id' \(first: "
-                                         r"'A' at frame position 3\)"):
+    with pytest.raises(InputError, match=r"1 unit\(s\) have a blank 'claim_id' \(first at index "
+                                         r"label 3\).*repeat an earlier 'claim_id' \(first: "
+                                         r"'A' at index label 2\)"):
         select_sample(frame, "claim_id", 2, seed=1)
+    filtered = make_frame(10, ["A", "B"]).iloc[4:]
+    filtered.loc[filtered.index[2], "claim_id"] = filtered["claim_id"].iloc[0]
+    with pytest.raises(InputError, match=r"repeat an earlier 'claim_id' \(first: 'C00005' at index label 6\)"):
+        select_sample(filtered, "claim_id", 2, seed=1)
+    filtered = make_frame(10, ["A", "B"]).iloc[4:].assign(specialty=["A", "B", None, "A", "B", "A"])
+    with pytest.raises(InputError, match=r"1 frame unit\(s\) have no stratum \(first at index label 6\)"):
+        select_sample(filtered, "claim_id", 2, seed=1, strata="specialty")
 
 
 def test_missing_id_column_is_refused():

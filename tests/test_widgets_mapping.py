@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import html
 import json
 from pathlib import Path
 
@@ -39,6 +40,35 @@ def test_changing_a_dropdown_changes_what_would_be_set_aside():
         s.choose("units", "Nope")
     with pytest.raises(ValueError, match="no field 'paid'"):
         s.choose("paid", "Units")
+
+
+def test_a_header_already_chosen_for_another_field_is_refused_and_not_applied():
+    """A column holds one field, as recoup import --column and --map say: the widget let the billing date be
+    chosen for both dates, and saved a mapping.json giving one header to two fields."""
+    s = MappingSession(MESSY / "charges.csv")
+    s.choose("service_date", "Date Billed")
+    with pytest.raises(ValueError, match="service_date=Date Billed and submitted_date=Date Billed: two fields of "
+                                         "claims files under one header 'Date Billed'; a column holds one field"):
+        s.choose("submitted_date", "Date Billed")
+    assert "submitted_date" not in s.settled and s.missing == ["submitted_date"]
+    s.choose("diagnosis_codes", ["Dx 1"])
+    with pytest.raises(ValueError, match="one header 'Dx 1'"):
+        s.choose("modifiers", ["Mod 1", "Dx 1"])              # a list field too
+    s.choose("service_date", "Date Billed")                    # the same choice again is no clash
+    s.choose("submitted_date", "DOS")
+    assert s.report.rows_used == 1500
+
+
+def test_the_widget_shows_why_a_choice_is_refused_and_keeps_the_one_in_force():
+    box = mapping_widget(MESSY / "charges.csv")
+    saved = box.children[len(box.pickers) + 5]
+    box.pickers["service_date"].value = "Date Billed"
+    box.pickers["submitted_date"].value = "DOS"
+    box.pickers["submitted_date"].value = "Date Billed"
+    assert "two fields of claims files under one header 'Date Billed'" in html.unescape(saved.value)
+    assert box.pickers["submitted_date"].value == "DOS" and box.session.mapping()["submitted_date"] == "DOS"
+    box.pickers["place_of_service"].value = NOT_IN_FILE       # a choice applied: the refusal is no longer shown
+    assert saved.value == ""
 
 
 def test_saved_mapping_is_accepted_back_by_the_import(tmp_path):

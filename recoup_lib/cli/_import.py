@@ -18,9 +18,12 @@ def add_parser(sub):
         "their reasons, and write the audit folder `recoup audit` reads, with mapping.json (give it "
         "back with --map), import_rejected.csv and import_counts.csv.")
     p.add_argument("--claims", action="append", required=True, metavar="FILE",
-                   help="claims export (CSV or workbook) or 837 files / a folder of them (repeatable)")
+                   help="claims export (CSV or workbook) or 837 files / a folder of them (repeatable); a "
+                   "workbook opening on a cover page is read from the one other sheet holding the table, "
+                   "FILE.xlsx#Sheet reads the sheet named")
     p.add_argument("--payments", action="append", metavar="FILE",
-                   help="payments export (CSV or workbook) or 835 files / a folder of them (repeatable)")
+                   help="payments export (CSV or workbook, its sheet found as for --claims) or 835 files / a "
+                   "folder of them (repeatable)")
     p.add_argument("--coverage", action="append", metavar="FILE", help="coverage export (optional)")
     p.add_argument("--documentation", action="append", metavar="FILE",
                    help="documentation export: note present, signed, documented code (optional)")

@@ -318,7 +318,7 @@ def build_export(raw: RawExport, spec: FileSpec, proposal: Proposal, fill_down=(
         if column.kind == "date":
             expected = V.EXPECTED["date"]
             dates[name] = read_dates(values, raw.info.get("date_epoch"))
-            _, _, ok, blank = dates[name]
+            _, _, ok, blank, _ = dates[name]
             bad = ~ok & ~blank
         elif column.kind == "money":
             expected = V.EXPECTED["money"]
@@ -353,6 +353,7 @@ def build_export(raw: RawExport, spec: FileSpec, proposal: Proposal, fill_down=(
                 text = f"column {where}: expected {expected}; got {v!r}"
                 value_reasons[i] = value_reasons[i] + "; " + text if i in value_reasons else text
         out[name] = values
+    notes += _day_zero_note(raw.info.get("date_epoch"), dates, header_of, alive)
     if extra_modifiers is not None and pc.any(pc.not_equal(extra_modifiers, "")).as_py():
         base = out.get("modifiers", pa.array([""] * n, pa.string()))
         out["modifiers"] = V.join_lists([extra_modifiers, base])
@@ -363,7 +364,7 @@ def build_export(raw: RawExport, spec: FileSpec, proposal: Proposal, fill_down=(
     typed = []
     for column in spec.columns:
         if column.name in dates:
-            arr, days, ok, blank = dates[column.name]
+            arr, days, ok, blank, _ = dates[column.name]
             if column.nullable or not (blank & keep).any():
                 # Every kept date was read: the contract check takes them typed, as the folder reader gives them.
                 out[column.name] = np.where(ok, days, np.datetime64("NaT")).astype("datetime64[us]")
@@ -426,6 +427,20 @@ def _without_no_value(cells: pa.Array, header: str, column, notes: list[str]) ->
     notes.append(f"{_where(header, column.name)}: {int(missing.sum()):,} cell(s) holding {', '.join(map(repr, words[:4]))} "
                  "read as blank (no value)")
     return pc.if_else(pa.array(missing), pa.scalar("", pa.string()), cells)
+
+
+def _day_zero_note(epoch: str | None, dates: dict[str, tuple], header_of: dict[str, str],
+                   rows: np.ndarray) -> list[str]:
+    """The note saying a workbook's serial numbers were counted from its own day zero ``epoch`` (its
+    reader's ``date_epoch``), given only when some date of ``rows`` was written as one: the day zero
+    changes no other date, and a note about none would send a user looking for them."""
+    counts = {name: int((read[4] & rows).sum()) for name, read in dates.items()} if epoch else {}
+    columns = [_where(header_of[name], name) for name, count in counts.items() if count]
+    if not columns:
+        return []
+    return [f"the workbook counts its dates from {epoch}, not 1899-12-30 (as Mac Excel's 1904 date system "
+            f"does): {sum(counts.values()):,} date(s) written as serial numbers, in {', '.join(columns)}, "
+            "are read so"]
 
 
 def _where(header: str, name: str) -> str:

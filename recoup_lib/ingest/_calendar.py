@@ -55,7 +55,7 @@ def _ints(struct, name: str) -> np.ndarray:
 
 def to_dates(values) -> tuple[pa.Array, np.ndarray]:
     """Dates as offices write them -> ``YYYY-MM-DD`` text; (text, bad mask)."""
-    arr, days, ok, blank = read_dates(values)
+    arr, days, ok, blank, _ = read_dates(values)
     return date_text(arr, days, ok), ~ok & ~blank
 
 
@@ -65,7 +65,7 @@ def date_text(arr: pa.Array, days: np.ndarray, ok: np.ndarray) -> pa.Array:
     return pc.if_else(pa.array(ok), out, arr)
 
 
-def read_dates(values, epoch: str | None = None) -> tuple[pa.Array, np.ndarray, np.ndarray, np.ndarray]:
+def read_dates(values, epoch: str | None = None) -> tuple[pa.Array, np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
     """Dates as offices write them, read (see the module doc for the shapes understood).
 
     ``epoch``: the day zero of the workbook the values come from, when it is not Excel's usual
@@ -78,15 +78,16 @@ def read_dates(values, epoch: str | None = None) -> tuple[pa.Array, np.ndarray, 
         The values as trimmed text.
     days : numpy.ndarray of datetime64[D]
         The date read (meaningless where not ``ok``).
-    ok, blank : numpy.ndarray of bool
-        Where a date was read; where the value is blank.
+    ok, blank, serial : numpy.ndarray of bool
+        Where a date was read; where the value is blank; where the date was read from a serial
+        number (the values ``epoch`` bears on).
     """
     arr = text(values)
     each = distinct_values(arr)
     if each is not None:
         values, index = each
-        _, days, ok, blank = read_dates(values, epoch)
-        return arr, days[index], ok[index], blank[index]
+        _, days, ok, blank, from_serial = read_dates(values, epoch)
+        return arr, days[index], ok[index], blank[index], from_serial[index]
     n = len(arr)
     serial = np.full(n, -1, dtype=np.int64)
     blank = np.asarray(pc.equal(arr, ""))
@@ -145,7 +146,7 @@ def read_dates(values, epoch: str | None = None) -> tuple[pa.Array, np.ndarray, 
     from_serial = (serial >= max(first, 1)) & (serial <= last)
     days[from_serial] = zero + serial[from_serial]
     ok |= from_serial
-    return arr, days, ok, blank
+    return arr, days, ok, blank, from_serial
 
 
 #: A day's name written before a date (``Fri 01/03/2025``, ``Friday, January 3, 2025``).

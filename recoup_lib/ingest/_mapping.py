@@ -10,7 +10,9 @@ for every file holding that header (:func:`_fixed_for`). A hand-edited
 mapping is checked whole before any file is read, so a wrong entry is named
 (``columns.claims.claim_id``) and never ends in an internal error or a
 mapping half used; a ``--column`` or ``--fill-down`` naming an unknown
-field, or a header no file has, is a usage error.
+field, or a header no file has, is a usage error, and so is one header
+given to two fields of one kind of file, by ``--column`` or by a mapping
+(:func:`fields_sharing_a_header`).
 """
 
 from __future__ import annotations
@@ -33,6 +35,9 @@ def load_mapping(mapping) -> dict:
         The file cannot be read as JSON, or is not shaped as the import writes it: the message
         names the file and the key at fault (``columns.claims.claim_id``), so a hand-edited
         mapping never ends in an internal error or is half used.
+    UsageError
+        The mapping gives one header to two fields of one kind of file (the message names the
+        file, both entries and the header).
     """
     if mapping is None:
         return {}
@@ -71,6 +76,7 @@ def _checked_mapping(data, name: str) -> dict:
         if kind not in FIELD_NAMES:
             raise refuse(f"columns.{kind}", "one of the kinds " + ", ".join(KINDS), kind)
         _check_fields(fields, kind, f"columns.{kind}", refuse)
+        _one_field_per_mapped_header(fields, kind, f"columns.{kind}", name)
     if _wrong_fill_down(data.get("fill_down", [])) is not None:
         raise refuse("fill_down", "a list of field names (" + ", ".join(GROUP_FIELDS) + ")", data["fill_down"])
     files = data.get("files", [])
@@ -85,7 +91,17 @@ def _checked_mapping(data, name: str) -> dict:
         if not isinstance(entry.get("file", ""), str):
             raise refuse(f"{key}.file", "a file name", entry.get("file"))
         _check_fields(entry.get("columns", {}), entry["kind"], f"{key}.columns", refuse)
+        _one_field_per_mapped_header(entry.get("columns", {}), entry["kind"], f"{key}.columns", name)
     return data
+
+
+def _one_field_per_mapped_header(fields: dict, kind: str, key: str, name: str) -> None:
+    """Refuse a mapping (``name``, its entry ``key``) giving one header to two fields of a file, as
+    --column does (a usage error, exit 2): the mapping widget or a hand edit may have written it."""
+    shared = fields_sharing_a_header(fields)
+    if shared is not None:
+        first, _, later, header = shared
+        raise UsageError(f"{name}: {key}.{first} and {key}.{later}: " + one_field_per_header(kind, header))
 
 
 def _wrong_fill_down(fields) -> object:
@@ -149,25 +165,43 @@ def _fixed_for(kind: str, label: str, headers: list[str], mapping: dict, columns
     return fixed, sources
 
 
+def fields_sharing_a_header(fields: dict) -> tuple[str, str, str, str] | None:
+    """The first two fields of ``fields`` (field -> header, list of headers or None) given one header:
+    (field, its header, the later field, its header as written); None when each header holds one field.
+
+    A column holds one field: read for two fields of a file, one of them would take another's values
+    (a patient id taken for the claim). Headers are compared as the files' are, ignoring case, spaces
+    and punctuation; the same header listed twice for one field (a list field) is no clash.
+    """
+    settled: dict[str, tuple[str, str]] = {}
+    for name, value in fields.items():
+        for header in [value] if isinstance(value, str) else list(value or []):
+            first = settled.setdefault(normalise_header(header), (name, header))
+            if first[0] != name:
+                return first[0], first[1], name, header
+    return None
+
+
+def one_field_per_header(kind: str, header: str) -> str:
+    """Why two fields of one kind of file may not be read from one header (the end of each message
+    refusing it: ``--column``, ``--map``, the mapping widget)."""
+    return (f"two fields of {kind} files under one header {header!r}; a column holds one field, "
+            "so give each field its own header")
+
+
 def _one_field_per_header(columns: dict) -> None:
-    """Refuse --column settling two fields of one kind of file to one header (a usage error): a column holds
-    one field, so one of the two would be read from another field's values (a patient id taken for the claim).
+    """Refuse --column settling two fields of one kind of file to one header (a usage error,
+    :func:`fields_sharing_a_header`).
 
     One header may settle fields of different kinds (``--column charge=Amount --column paid=Amount``: the
-    claims export's Amount is the charge, the payments export's the payment); headers are compared as the
-    files' are, ignoring case, spaces and punctuation.
+    claims export's Amount is the charge, the payments export's the payment).
     """
     for kind, fields in FIELD_NAMES.items():
-        settled: dict[str, tuple[str, str]] = {}
-        for name, value in columns.items():
-            if name not in fields:
-                continue
-            for header in [value] if isinstance(value, str) else list(value or []):
-                first = settled.setdefault(normalise_header(header), (name, header))
-                if first[0] != name:
-                    raise UsageError(f"--column {first[0]}={first[1]} and --column {name}={header}: two fields "
-                                     f"of {kind} files under one header {header!r}; a column holds one field, "
-                                     "so give each field its own header")
+        shared = fields_sharing_a_header({name: value for name, value in columns.items() if name in fields})
+        if shared is not None:
+            first, first_header, name, header = shared
+            raise UsageError(f"--column {first}={first_header} and --column {name}={header}: "
+                             + one_field_per_header(kind, header))
 
 
 def _check_columns_option(columns: dict, seen: dict[str, list[str]]) -> None:

@@ -281,9 +281,6 @@ def _build_mapped(kind: str, raw, proposal, fill_down):
     if account:
         report.notes.append(account)
     report.notes += built.notes
-    if raw.info.get("date_epoch"):
-        report.notes.append(f"the workbook counts its dates from {raw.info['date_epoch']}, not 1899-12-30 (as "
-                            "Mac Excel's 1904 date system does): dates written as serial numbers are read so")
     merged = raw.info.get("merged") or []
     if merged:
         report.notes.append(f"merged cells read as one value in each of their cells: {', '.join(merged[:6])}"
@@ -394,8 +391,8 @@ def import_files(claims, payments=None, coverage=None, documentation=None, colum
         A file is missing or unreadable, or a required field has no header or
         two (the message names the candidates and the headers seen).
     UsageError
-        ``columns`` names an unknown field or a header no file has, or
-        settles two fields of one kind of file to one header.
+        ``columns`` names an unknown field or a header no file has; it, or
+        ``mapping``, settles two fields of one kind of file to one header.
 
     Examples
     --------

@@ -97,7 +97,17 @@ class MappingSession:
         return [NOT_IN_FILE] + self.headers
 
     def choose(self, field: str, header) -> None:
-        """Settle ``field`` to ``header`` (a list for list fields; :data:`NOT_IN_FILE` to leave it out)."""
+        """Settle ``field`` to ``header`` (a list for list fields; :data:`NOT_IN_FILE` to leave it out).
+
+        Raises
+        ------
+        ValueError
+            ``field`` or ``header`` is not one of this file's, or ``header`` is already chosen for
+            another field: a column holds one field, as ``recoup import --column`` and ``--map`` say
+            (the choice is not applied).
+        """
+        from ..ingest._mapping import fields_sharing_a_header, one_field_per_header
+
         if field not in self.fields:
             raise ValueError(f"{self.kind} files have no field {field!r}; fields: {', '.join(self.fields)}")
         headers = [header] if isinstance(header, str) else list(header or [])
@@ -105,7 +115,13 @@ class MappingSession:
         if unknown:
             raise ValueError(f"{unknown[0]!r} is not a header of this file; headers: {', '.join(self.headers)}")
         kept = [h for h in headers if h != NOT_IN_FILE]
-        self.settled[field] = (kept[0] if isinstance(header, str) else kept) if kept else None
+        chosen = (kept[0] if isinstance(header, str) else kept) if kept else None
+        shared = fields_sharing_a_header({**{f: h for f, h in self.settled.items() if f != field}, field: chosen})
+        if shared is not None:
+            other, _, _, taken = shared
+            raise ValueError(f"{other}={taken} and {field}={taken}: {one_field_per_header(self.kind, taken)} "
+                             f"(not applied: choose another column for {other} first)")
+        self.settled[field] = chosen
         self.refresh()
 
     def status(self) -> str:
@@ -191,12 +207,22 @@ def mapping_widget(path, kind: str = "claims", save_as: str = "mapping.json"):
         table.value = ("<p>No row is set aside.</p>" if aside.empty else
                        "<p>Rows set aside, and why:</p>" + aside.head(50).to_html(index=False, escape=True))
 
+    putting_back: set[str] = set()
+
     def changed(field):
         def handler(change):
+            if field in putting_back:
+                return
             try:
                 session.choose(field, change["new"])
+                saved.value = ""
             except ValueError as exc:
                 saved.value = f"<p style='color:#c0392b'>{html.escape(str(exc))}</p>"
+                putting_back.add(field)         # the dropdown shows the choice in force, not the one refused
+                try:
+                    pickers[field].value = change["old"]
+                finally:
+                    putting_back.discard(field)
             draw()
         return handler
 
