@@ -977,34 +977,6 @@ def test_a_workbook_in_the_1904_date_system_reads_its_serial_numbers_from_1904(t
     assert "1904" not in result.summary()
 
 
-@pytest.mark.parametrize("mini", [False, True], ids=["stream", "mini-stream"])
-def test_an_xls_in_the_1904_date_system_reads_its_serial_numbers_from_1904(tmp_path, mini):
-    """An .xls says its date system in the Date1904 record of its workbook globals; it was read in the
-    1900 system, a General-formatted 44229 taken for 2021-02-02 in place of 2025-02-03. The workbook
-    stream is in sectors, or in the mini stream where a compound file keeps a stream under 4 KiB."""
-    from binary_workbooks import xls_bytes
-
-    rows = [["Claim #", "Line #", "Patient Acct", "Ins Code", "Rendering NPI", "DOS", "Date Billed", "CPT",
-             "Units", "Billed Amt"], ["C1", 1, "P1", "MCR01", 1234567893, "01/31/2025", 44229, "99213", 1, 120]]
-    for date1904, billed in [(True, "2025-02-03"), (False, "2021-02-02")]:
-        (tmp_path / "charges.xls").write_bytes(xls_bytes(rows, date1904, mini=mini))
-        result = import_files(tmp_path / "charges.xls")
-        assert result.tables["claim_lines.csv"]["submitted_date"].dt.strftime("%Y-%m-%d").tolist() == [billed]
-        assert ("counts its dates from 1904-01-01" in result.summary()) == date1904
-
-
-def test_an_xlsb_in_the_1904_date_system_is_known_by_its_workbook_properties(tmp_path):
-    """An .xlsb says its date system in the f1904 bit of its BrtWbProp record; it was taken for 1900."""
-    from binary_workbooks import xlsb_workbook_part
-
-    from recoup_lib.ingest._day_zero import day_zero
-
-    for date1904, zero in [(True, "1904-01-01"), (False, None)]:
-        with zipfile.ZipFile(tmp_path / "charges.xlsb", "w") as book:
-            book.writestr("xl/workbook.bin", xlsb_workbook_part(date1904))
-        assert day_zero(tmp_path / "charges.xlsb") == zero
-
-
 def test_an_ods_whose_null_date_is_1904_reads_its_serial_numbers_from_it(tmp_path):
     """LibreOffice keeps the day its serial numbers count from (its "null date") in the document; one
     set to 1904-01-01 (to match a Mac workbook) counts as Mac Excel's 1904 system does."""

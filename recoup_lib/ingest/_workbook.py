@@ -3,9 +3,7 @@
 python-calamine reads the sheet (openpyxl when it cannot); a range of merged
 cells gives its value to each of its cells, and formula cells saved without
 their value are named, so the summary of an import says why they read blank.
-The header is found and the rows kept as :mod:`._tables` does for a CSV; the
-day the workbook counts its date serial numbers from is read by
-:mod:`._day_zero`.
+The header is found and the rows kept as :mod:`._tables` does for a CSV.
 """
 
 from __future__ import annotations
@@ -23,7 +21,6 @@ import pyarrow as pa
 
 from ..errors import InputError
 from ..filekind import shown
-from ._day_zero import day_zero
 from ._disguised import spreadsheet_xml_rows, web_page_rows
 from ._tables import Header, RawExport, _unique, above_header, find_header_rows, preview_rows
 
@@ -126,6 +123,37 @@ def _formulas_without_values(path: Path, sheet: str) -> list[str]:
         if body and b"<f" in body and not _SAVED_VALUE.search(body):
             found.append(dict(_XML_ATTRIBUTE.findall(attributes)).get(b"r", b"?").decode("ascii", "replace"))
     return found
+
+
+#: A workbook part saying its serial numbers count from 1904 (Mac Excel's date system) ...
+_DATE1904 = re.compile(rb'<(?:\w+:)?workbookPr\b[^>]*\bdate1904="(?:1|true)"')
+#: ... and the day zero an OpenDocument spreadsheet names (LibreOffice's "null date").
+_NULL_DATE = re.compile(rb'<table:null-date\b[^>]*\btable:date-value="(\d{4}-\d{2}-\d{2})')
+_USUAL_DAY_ZERO = "1899-12-30"
+
+
+def _day_zero(path: Path) -> str | None:
+    """The day a workbook counts its date serial numbers from when it is not Excel's usual
+    1899-12-30: ``"1904-01-01"`` for an .xlsx or .xlsm saved in the 1904 date system (``date1904``
+    in its workbook part: Mac Excel's, kept by the workbooks it made), an .ods's own null date;
+    None for the usual one, and for a workbook it cannot tell from (.xls, .xlsb).
+
+    A reader turns the cells formatted as dates with it; a date written as a number formatted
+    General stays a number, and read with the usual day zero it would fall 4 years and a day early.
+    """
+    try:
+        with zipfile.ZipFile(path) as book:
+            names = set(book.namelist())
+            if "xl/workbook.xml" in names:
+                return "1904-01-01" if _DATE1904.search(book.read("xl/workbook.xml")) else None
+            if "content.xml" in names:
+                with book.open("content.xml") as content:
+                    found = _NULL_DATE.search(content.read(1 << 20))
+                zero = found.group(1).decode("ascii") if found else _USUAL_DAY_ZERO
+                return None if zero == _USUAL_DAY_ZERO else zero
+    except (OSError, KeyError, ValueError, zipfile.BadZipFile):
+        return None
+    return None
 
 
 def _first_shown_sheet(names: list[str], showing: list[bool], filled) -> str:
@@ -278,5 +306,5 @@ def read_workbook(path: Path, sheet: str | None, score, kind: str = "workbook") 
             "merged": read.merged, "formulas_without_values": unsaved,
             "other_sheets": [n for n in names if n != chosen], "sheet_note": sheet_note,
             "header_note": header.note(lambda i: i + 1),
-            "date_epoch": day_zero(path) if kind == "workbook" else None}
+            "date_epoch": _day_zero(path) if kind == "workbook" else None}
     return RawExport(label, headers, columns, np.asarray(rows, dtype=np.int64), set_aside, info)
