@@ -208,6 +208,40 @@ def test_a_payment_files_cpt_and_date_of_service_are_read_only_without_line_numb
             bare.columns["payment_date"]) == ("CPT", ["Mod 1", "Mod 2"], "DOS", "Date")
 
 
+@pytest.mark.parametrize("headers, field, both", [
+    (["Billed", "Fee"], "charge", ["Billed", "Fee"]),                      # OpenEMR: a billed flag, and the fee
+    (["Code", "ServiceCode"], "procedure_code", ["Code", "ServiceCode"]),  # eClinicalWorks' claim lines
+    (["Procedure", "Code"], "procedure_code", ["Procedure", "Code"]),
+    (["encounterId", "invoiceId"], "claim_id", ["encounterId", "invoiceId"]),  # eClinicalWorks' payment detail
+])
+def test_names_that_mean_different_things_in_different_systems_are_asked_about(headers, field, both):
+    p = propose("claims", ["Line #"] + headers)
+    assert field not in p.columns and p.ambiguous[field] == both
+
+
+@pytest.mark.parametrize("kind, headers, field, taken", [
+    ("claims", ["Billed"], "charge", "Billed"),
+    ("claims", ["Billed", "Billed Amt"], "charge", "Billed Amt"),
+    ("claims", ["Code"], "procedure_code", "Code"),
+    ("claims", ["Charge Code", "CPT Code"], "procedure_code", "CPT Code"),
+    ("claims", ["From", "To", "DOS"], "service_date", "DOS"),
+    ("claims", ["From", "To"], "service_date", "From"),
+    ("claims", ["Appointment ID", "Visit ID"], "claim_id", "Visit ID"),
+    ("payments", ["Appointment ID", "Check #"], "claim_id", "Appointment ID"),
+    ("coverage", ["Subscriber ID", "Member ID"], "member_id", "Member ID"),
+    ("coverage", ["SubscriberId"], "member_id", "SubscriberId"),
+    ("claims", ["RenderingProviderID", "ReferringProviderID"], "rendering_npi", "RenderingProviderID"),
+    ("claims", ["Billing Provider", "Provider Name"], "rendering_npi", "Provider Name"),
+    ("claims", ["ProcedureModifier2", "ProcedureModifier1"], "modifiers", ["ProcedureModifier1", "ProcedureModifier2"]),
+    ("claims", ["Primary Diagnosis", "Dx 2"], "diagnosis_codes", ["Primary Diagnosis", "Dx 2"]),
+    ("payments", ["Date of Entry", "Date of Deposit"], "payment_date", "Date of Deposit"),
+    ("payments", ["Insurance Payments", "Total Payments", "Patient Payments"], "paid", "Insurance Payments"),
+])
+def test_names_from_other_systems_exports_and_what_they_give_way_to(kind, headers, field, taken):
+    p = propose(kind, headers)
+    assert p.columns[field] == taken and field not in p.ambiguous
+
+
 def test_a_remark_code_is_no_denial_reason():
     """RARCs (N130, M15) only explain a CARC: a 'Remark Code' column is kept as an extra column."""
     p = propose("payments", ["Claim #", "Adj Reason", "Remark Code"])

@@ -18,7 +18,10 @@ The names were gathered from the contract's list and from public descriptions
 of practice-management exports and report layouts (OfficeEMR's payments
 export, WebPT's charges report, CollaborateMD's charge fields, Healthie's
 CMS-1500 line fields, OpenEMR's billing table, Kareo's encounter schema,
-NextGen's ERA posting and payment report columns); ``docs/import-workflow.md``
+NextGen's ERA posting and payment report columns) and from the export files
+and reports other systems document (Tebra/Kareo, AdvancedMD, eClinicalWorks,
+Epic, OpenEMR, DrChrono, Practice Fusion, Office Ally: an export of each is
+imported in ``tests/test_ingest_vendor_exports.py``); ``docs/import-workflow.md``
 lists them.
 
 A later tier holds the names that may mean something else when a better one
@@ -27,6 +30,9 @@ the payer's payment date; a ``Procedure`` column may hold the practice's own
 code or the description, where ``CPT Code`` cannot. In a payment file, an ERA
 viewer's ``Patient Account Number`` (the 835's CLP01) is the claim number when
 no claim header is there (in a claims export it is the patient's account).
+Names that mean different things in different systems share a tier, so that
+a file with two of them is asked about: ``Billed`` (an amount, or OpenEMR's
+billed flag) beside ``Fee``; a bare ``Code`` beside ``Service Code``.
 
 A payment report without line numbers is mapped with the procedure code,
 modifiers and service date of each row (:data:`LINE_FINDERS`), with which
@@ -60,8 +66,9 @@ _CLAIM_ID = [["Claim ID", "Claim #", "Claim No", "Claim Number", "Claim", "Claim
               "Patient Control #", "PCN", "Claim Ref"],
              ["Encounter", "Encounter ID", "Encounter #", "Encounter Number", "Enc ID", "Enc #",
               "Enc Nbr", "Enc No", "Visit ID", "Visit #",
-              "Visit Number", "Ticket #", "Ticket Number", "Invoice #", "Invoice Number", "Bill ID",
-              "Charge Ticket"]]
+              "Visit Number", "Ticket #", "Ticket Number", "Invoice #", "Invoice Number", "Invoice ID",
+              "Bill ID", "Charge Ticket"],
+             ["Appointment ID"]]
 _LINE_NO = [["Line No", "Line #", "Line", "Line Number", "Ln", "Ln #", "Line Seq", "Svc Line",
              "Service Line", "Charge Line", "Line Item", "Claim Line"],
             ["Seq", "Sequence", "Item", "Item #"]]
@@ -72,17 +79,21 @@ _PATIENT = [["Patient ID", "Patient Acct", "Patient Account", "Patient Account #
              "Person Nbr", "Per Nbr", "Patient"]]
 _PAYER = [["Payer ID", "Payer Code", "Payor ID", "Payor Code", "Insurance ID", "Insurance Code",
            "Ins Code", "Ins ID", "Carrier Code", "Carrier ID", "Plan ID", "Plan Code", "Payer Number",
-           "Pyr ID"],
+           "Pyr ID", "Insurance Payer ID"],
           ["Payer", "Payor", "Insurance", "Carrier", "Plan", "Primary Insurance", "Primary Payer",
-           "Primary Ins", "Ins Plan", "Insurance Plan", "Payer Name", "Insurance Name", "Ins"]]
+           "Primary Ins", "Ins Plan", "Insurance Plan", "Payer Name", "Insurance Name", "Ins",
+           "Insurance Company", "Insurance Company Name", "Primary Insurance Company Name",
+           "Transaction Carrier"]]
 
 _SERVICE_DATE = [["Service Date", "DOS", "Date of Service", "Svc Date", "Svc Dt", "Srv Date", "Service Dt",
                   "DOS From", "From DOS", "Begin DOS", "Service From", "Service From Date", "From Date",
-                  "Date From", "DateOfService", "Visit Date", "Encounter Date"]]
+                  "Date From", "DateOfService", "Visit Date", "Encounter Date", "Service Start Date",
+                  "Procedure Start Date", "SDOS", "LN_FROM_DT"]]
 _PROCEDURE = [["Procedure Code", "CPT", "CPT Code", "CPT/HCPCS", "CPT HCPCS", "HCPCS", "HCPCS Code", "Proc Code",
-               "CPT-4", "CPT4", "Px Code", "CPT/HCPCS Code"],
-              ["Proc", "Procedure", "Service Code", "Billing Code"]]
-_MODIFIERS = [["Modifiers", "Modifier", "Mod", "Mods", "Modifier(s)", "CPT Modifier", "CPT Modifiers"]]
+               "CPT-4", "CPT4", "Px Code", "CPT/HCPCS Code", "LN_PROC_CD"],
+              ["Proc", "Procedure", "Service Code", "Billing Code", "Charge Code"]]
+_MODIFIERS = [["Modifiers", "Modifier", "Mod", "Mods", "Modifier(s)", "CPT Modifier", "CPT Modifiers",
+               "LN_PROC_MOD"]]
 #: What an ERA viewer heads the 835's CLP01 (the patient control number the 837 sent, the practice's
 #: claim number) with: a payment file's claim_id when it names the claim no other way. In a claims
 #: export the same names are the patient's account.
@@ -98,26 +109,31 @@ _FIELDS: dict[str, dict[str, list[list[str]]]] = {
         "rendering_npi": [["Rendering NPI", "Rendering Provider NPI", "Rendering Prov NPI",
                            "Provider NPI", "Rend NPI", "Servicing NPI", "Servicing Provider NPI",
                            "Performing NPI", "Performing Provider NPI", "Physician NPI", "Doctor NPI",
-                           "NPI", "Rendering ID"],
+                           "NPI", "Rendering ID", "Rendering Provider ID", "RendPrNPI", "LN_REND_NPI"],
                           ["Rendering", "Rendering Provider", "Rendering Prov", "Servicing Provider",
-                           "Provider", "Physician", "Doctor", "Performing Provider"]],
-        "service_date": _SERVICE_DATE + [["Charge Date", "Date"]],
+                           "Provider", "Physician", "Doctor", "Performing Provider", "Provider Name",
+                           "Provider ID"]],
+        "service_date": _SERVICE_DATE + [["Charge Date", "From", "Date"]],
         "submitted_date": [["Submitted Date", "Submit Date", "Date Submitted", "Submission Date",
                             "Billed Date", "Bill Date", "Date Billed", "First Billed",
                             "First Bill Date", "Claim Date", "Claim Sent", "Sent Date", "Date Sent",
-                            "Filed Date", "Date Filed", "Transmit Date", "Transmitted"]],
-        "procedure_code": _PROCEDURE + [["Code"]],
+                            "Filed Date", "Date Filed", "Transmit Date", "Transmitted",
+                            "Primary Insurance First Bill Date"]],
+        "procedure_code": [_PROCEDURE[0], _PROCEDURE[1] + ["Code"]],
         "modifiers": _MODIFIERS,
         "units": [["Units", "Qty", "Quantity", "Unit", "Svc Units", "Service Units", "Days/Units",
-                   "Days or Units", "Units of Service", "UOS", "Billed Units"]],
-        "charge": [["Charge", "Charges", "Charge Amount", "Charge Amt", "Chg Amt", "Billed",
+                   "Days or Units", "Units of Service", "UOS", "Billed Units", "LN_QTY"]],
+        "charge": [["Charge", "Charges", "Charge Amount", "Charge Amt", "Chg Amt",
                     "Billed Amt", "Bill Amt", "Billed Amount", "Amount Billed", "Total Charge",
-                    "Total Charges", "Line Charge", "Gross Charge", "Submitted Charge", "Charge $"],
-                   ["Amount", "Fee", "Amt"]],
+                    "Total Charges", "Line Charge", "Gross Charge", "Submitted Charge", "Charge $",
+                    "Billed Fee", "LN_AMT"],
+                   ["Amount", "Fee", "Amt", "Billed"]],
         "diagnosis_codes": [["Diagnosis Codes", "Diagnosis Code", "Diagnosis", "Diagnoses", "Dx",
                              "Dx Codes", "Dx Code", "ICD-10", "ICD10", "ICD Codes", "ICD-10 Codes",
-                             "ICD Code", "ICD", "Diag", "Diag Codes"]],
-        "place_of_service": [["POS", "Place of Service", "POS Code", "Place of Svc", "Place Of Service Code"]],
+                             "ICD Code", "ICD", "Diag", "Diag Codes"],
+                            ["Primary Diagnosis"]],
+        "place_of_service": [["POS", "Place of Service", "POS Code", "Place of Svc", "Place Of Service Code",
+                              "LN_POS_CD"]],
     },
     "payments": {
         "claim_id": _CLAIM_ID + [_ACCOUNT_AS_CLAIM],
@@ -131,9 +147,9 @@ _FIELDS: dict[str, dict[str, list[list[str]]]] = {
                         "Reference #", "Payment Reference", "Deposit #", "ERA #", "ICN"]],
         "payment_date": [["Payment Date", "Pmt Date", "Paid Date", "Date Paid", "Check Date",
                           "EFT Date", "Check/EFT Date", "Remit Date", "Settlement Date"],
-                         ["Deposit Date", "Dep Date", "Adjudication Date"],
+                         ["Deposit Date", "Dep Date", "Adjudication Date", "Date of Deposit"],
                          ["Posting Date", "Post Date", "Posted Date", "Date Posted", "Posted",
-                          "Trx Date", "Transaction Date", "Tran Dt", "Process Date"],
+                          "Trx Date", "Transaction Date", "Tran Dt", "Process Date", "Date of Entry"],
                          ["Date"]],
         "allowed": [["Allowed", "Allowed Amt", "Allowed Amount", "Allowable", "Amt Allowed",
                      "Amount Allowed", "Allowed $", "Allwd Amt", "Approved Amount", "Approved Amt",
@@ -141,14 +157,15 @@ _FIELDS: dict[str, dict[str, list[list[str]]]] = {
         "paid": [["Paid", "Paid Amt", "Paid Amount", "Amount Paid", "Payment", "Payment Amount",
                   "Payment Amt", "Pmt Amt", "Pmt Amount", "Pay Amt", "Pd Amt", "Ins Paid",
                   "Insurance Paid", "Insurance Payment", "Ins Pmt", "Payer Paid", "Plan Paid", "Net Paid",
-                  "Paid $"],
-                 ["Amount", "Amt"]],
-        "deductible": [["Deductible", "Ded", "Deductible Amt", "Deductible Amount", "Ded Amt"]],
+                  "Paid $", "Insurance Payments", "Pay Amount"],
+                 ["Amount", "Amt", "Applied Payments", "Applied Amount"]],
+        "deductible": [["Deductible", "Ded", "Deductible Amt", "Deductible Amount", "Ded Amt", "Deduct"]],
         "coinsurance": [["Coinsurance", "Coins", "Co-ins", "Coinsurance Amt", "Coinsurance Amount",
                          "Co-insurance", "Coins Amt"]],
         "copay": [["Copay", "Co-pay", "Copay Amt", "Copay Amount", "Copayment"]],
         "denial_code": [["Denial Code", "Denial Reason", "Reason Code", "Reason Cd", "CARC",
-                         "Adj Reason", "Adjustment Reason", "Adj Code", "Denial", "Denial Reason Code"]],
+                         "Adj Reason", "Adjustment Reason", "Adj Code", "Denial", "Denial Reason Code",
+                         "Denial Codes", "Adjustment Code", "Adjustment Codes"]],
         # Read only from a report without line numbers, to find the line each payment paid.
         "procedure_code": _PROCEDURE,
         "modifiers": _MODIFIERS,
@@ -157,18 +174,19 @@ _FIELDS: dict[str, dict[str, list[list[str]]]] = {
     "coverage": {
         "patient_id": _PATIENT,
         "payer_id": _PAYER,
-        "member_id": [["Member ID", "Member #", "Member Number", "Member No", "Subscriber ID",
-                       "Subscriber #", "Subscriber Number", "Policy #", "Policy Number", "Policy ID",
-                       "Policy No", "Insured ID", "Insured's ID", "ID Number", "MBI", "HICN",
-                       "Medicaid ID", "Medicare ID"]],
+        "member_id": [["Member ID", "Member #", "Member Number", "Member No", "Policy #", "Policy Number",
+                       "Policy ID", "Policy No", "Insured ID", "Insured's ID", "ID Number", "MBI", "HICN",
+                       "Medicaid ID", "Medicare ID", "Insurance ID Number"],
+                      ["Subscriber ID", "Subscriber #", "Subscriber Number"]],
         "effective_date": [["Eff Date", "Effective Date", "Effective", "Eff", "Eff Dt",
                             "Coverage Start", "Coverage Start Date", "Coverage From", "Start Date",
                             "Begin Date", "Policy Start", "Policy Start Date", "Plan Start",
-                            "Eligibility Start", "From"]],
+                            "Eligibility Start", "From", "Effective From Date", "Plan Effective Date"]],
         "termination_date": [["Term Date", "Termination Date", "Term", "Term Dt", "End Date",
                               "Coverage End", "Coverage End Date", "Coverage To", "Expiration Date",
                               "Exp Date", "Policy End", "Policy End Date", "Plan End",
-                              "Eligibility End", "Thru", "Through", "To"]],
+                              "Eligibility End", "Thru", "Through", "To", "Effective To Date",
+                              "Plan Expiration Date"]],
     },
     "documentation": {
         "claim_id": _CLAIM_ID,
@@ -190,7 +208,8 @@ LINE_FINDERS = {"payments": ("procedure_code", "modifiers", "service_date")}
 
 #: Numbered headers: ``Mod 2`` -> ("modifiers", 2); ``Dx 11`` -> ("diagnosis_codes", 11).
 _NUMBERED = {
-    "modifiers": re.compile(r"^(?:mod|modifier|mods|cptmod|cptmodifier|procmod|procmodifier|m)(\d)$"),
+    "modifiers": re.compile(r"^(?:mod|modifier|mods|cptmod|cptmodifier|procmod|procmodifier|proceduremodifier|m)"
+                            r"(\d)$"),
     "diagnosis_codes": re.compile(r"^(?:dx|diag|diagnosis|diagnosiscode|dxcode|icd|icd10|icdcode|"
                                   r"icd10code|icd10cm|diagcode)(\d{1,2})$"),
 }

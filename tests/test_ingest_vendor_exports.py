@@ -1,0 +1,260 @@
+"""Exports of real billing systems, headers as each vendor documents them, read without --column.
+
+Each file in ``tests/data/vendor_exports/`` carries the column names a vendor's public documentation
+gives for one report or export file (``SOURCES.md`` there names the page and says which columns were
+kept), over a few rows in that system's formats. Most such reports lack some field the contract
+requires (a line number above all): the import then stops naming exactly those fields, and a header
+two fields' names fit equally stops it naming both. The same file with the missing fields added
+under their contract names, and the ambiguous ones settled as a user would (``--column``), imports
+with every documented field taken from the documented header.
+"""
+
+from __future__ import annotations
+
+import csv
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import pytest
+
+from recoup_lib.errors import InputError
+from recoup_lib.ingest import TARGET_FILES, import_files
+
+DATA = Path(__file__).resolve().parent / "data" / "vendor_exports"
+
+
+@dataclass(frozen=True)
+class Export:
+    """One documented export: which headers hold which field, and what the report lacks.
+
+    ``mapped`` is field -> the documented header (a list for modifiers and diagnosis codes);
+    ``missing`` the required fields no documented header holds; ``ambiguous`` field -> the headers
+    that fit it equally and the one a user would choose; ``added`` values for the missing fields,
+    one per row; ``typed`` output column -> the values the rows must be read as; ``finders`` the
+    headers a payment report without line numbers gives its lines' procedure code, modifiers and
+    service date by (the import finds each payment's line with them).
+    """
+
+    file: str
+    kind: str
+    mapped: dict
+    missing: tuple = ()
+    ambiguous: dict = field(default_factory=dict)
+    added: dict = field(default_factory=dict)
+    typed: dict = field(default_factory=dict)
+    finders: dict = field(default_factory=dict)
+
+
+EXPORTS = [
+    Export("tebra-kareo-getcharges.csv", "claims",
+           {"claim_id": "EncounterID", "patient_id": "PatientID", "payer_id": "PrimaryInsuranceCompanyName",
+            "rendering_npi": "RenderingProviderID", "service_date": "ServiceStartDate",
+            "submitted_date": "PrimaryInsuranceFirstBillDate", "procedure_code": "ProcedureCode",
+            "modifiers": ["ProcedureModifier1", "ProcedureModifier2"], "units": "Units", "charge": "TotalCharges"},
+           missing=("line_no",), added={"line_no": [1, 2, 1]},
+           typed={"charge_cents": [12500, 1500, 8000], "modifiers": ["25", "", "GP;59"],
+                  "submitted_date": ["2025-02-03", "2025-02-03", "2025-02-06"]}),
+    Export("tebra-encounter-procedures.csv", "claims",
+           {"service_date": "From", "procedure_code": "Procedure", "modifiers": ["Mod 1", "Mod 2"],
+            "units": "Units", "charge": "Total Charge", "diagnosis_codes": ["Diag 1", "Diag 2"]},
+           missing=("claim_id", "line_no", "patient_id", "payer_id", "rendering_npi", "submitted_date"),
+           added={"claim_id": ["E1", "E1", "E2"], "line_no": [1, 2, 1], "patient_id": ["P1", "P1", "P2"],
+                  "payer_id": ["AETNA"] * 3, "rendering_npi": ["1245319599"] * 3,
+                  "submitted_date": ["02/03/2025", "02/03/2025", "02/06/2025"]},
+           typed={"charge_cents": [12500, 1500, 8000], "diagnosis_codes": ["E11.9;I10", "E11.9", "M54.50"]}),
+    Export("advancedmd-patient-transaction-report-charges.csv", "claims",
+           {"claim_id": "Visit Number", "patient_id": "Chart Number", "payer_id": "Transaction Carrier",
+            "rendering_npi": "Provider", "service_date": "Date of Service", "procedure_code": "Charge Code",
+            "modifiers": ["Modifiers"], "units": "Units", "charge": "Charges",
+            "diagnosis_codes": ["Primary Diagnosis"]},
+           missing=("line_no", "submitted_date"),
+           added={"line_no": [1, 2, 1], "submitted_date": ["02/03/2025", "02/03/2025", "02/17/2025"]},
+           typed={"charge_cents": [16500, 1500, 11000], "procedure_code": ["99214", "36415", "99213"]}),
+    Export("advancedmd-patient-transaction-report-payments.csv", "payments",
+           {"claim_id": "Visit Number", "payment_id": "Check Number", "payment_date": "Date of Deposit",
+            "paid": "Insurance Payments"},
+           finders={"procedure_code": "Charge Code", "modifiers": ["Modifiers"], "service_date": "Date of Service"},
+           typed={"paid_cents": [9368, 7135], "payment_date": ["2025-02-21", "2025-03-07"], "line_no": [1, 1]}),
+    Export("ecw-edi-inv-cpt.csv", "claims",
+           {"claim_id": "InvoiceId", "rendering_npi": "RendPrNPI", "service_date": "SDOS",
+            "modifiers": ["Mod1", "Mod2"], "units": "Units", "charge": "BilledFee",
+            "diagnosis_codes": ["ICD1", "ICD2"], "place_of_service": "pos"},
+           missing=("line_no", "patient_id", "payer_id", "submitted_date"),
+           ambiguous={"procedure_code": (["Code", "ServiceCode"], "Code")},
+           added={"line_no": [1, 2, 1], "patient_id": ["P9"] * 3, "payer_id": ["BCBS"] * 3,
+                  "submitted_date": ["02/03/2025", "02/03/2025", "02/10/2025"]},
+           typed={"charge_cents": [18000, 3500, 11000], "service_date": ["2025-01-31", "2025-01-31", "2025-02-07"],
+                  "procedure_code": ["99203", "87880", "99213"], "diagnosis_codes": ["J06.9", "J02.0;J06.9", "I10"]}),
+    Export("ecw-edi-paymentdetail.csv", "payments",
+           {"payment_id": "paymentId", "allowed": "allowed", "paid": "paid", "deductible": "deduct",
+            "coinsurance": "coins"},
+           missing=("payment_date",),
+           ambiguous={"claim_id": (["encounterId", "invoiceId"], "invoiceId")},
+           added={"payment_date": ["02/21/2025", "02/21/2025"]},
+           typed={"paid_cents": [8627, 1670], "allowed_cents": [10784, 1670], "coinsurance_cents": [2157, 0]}),
+    Export("epic-ehi-svc-ln-info.tsv", "claims",
+           {"line_no": "LINE", "service_date": "LN_FROM_DT", "procedure_code": "LN_PROC_CD",
+            "modifiers": ["LN_PROC_MOD"], "units": "LN_QTY", "charge": "LN_AMT", "place_of_service": "LN_POS_CD",
+            "rendering_npi": "LN_REND_NPI"},
+           missing=("claim_id", "patient_id", "payer_id", "submitted_date"),
+           added={"claim_id": ["31022451", "31022451", "31022498"], "patient_id": ["Z100"] * 3,
+                  "payer_id": ["BCWI0"] * 3, "submitted_date": ["02/03/2025", "02/03/2025", "02/10/2025"]},
+           typed={"charge_cents": [21000, 6200, 24550], "modifiers": ["25", "", "RT;59"],
+                  "service_date": ["2025-01-31", "2025-01-31", "2025-02-07"]}),
+    Export("openemr-billing.csv", "claims",
+           {"claim_id": "encounter", "patient_id": "pid", "payer_id": "payer_id", "rendering_npi": "provider_id",
+            "service_date": "date", "submitted_date": "bill_date", "procedure_code": "code",
+            "modifiers": ["modifier"], "units": "units"},
+           missing=("line_no",), ambiguous={"charge": (["billed", "fee"], "fee")},
+           added={"line_no": [1, 2, 1]},
+           typed={"charge_cents": [12500, 1500, 16500], "submitted_date": ["2025-02-03", "2025-02-03", "2025-02-07"]}),
+    Export("openemr-ar-activity.csv", "payments",
+           {"claim_id": "encounter", "paid": "pay_amount", "denial_code": "reason_code"},
+           missing=("payment_id", "payment_date"), finders={"modifiers": ["modifier"]},
+           added={"payment_id": ["88", "88"], "payment_date": ["02/21/2025", "02/21/2025"]},
+           typed={"paid_cents": [7840, 0], "denial_code": ["", "CO-45"]}),
+    Export("drchrono-payments-insurance.csv", "payments",
+           {"claim_id": "appointment_id", "payment_id": "trace_number", "payment_date": "posted_date",
+            "allowed": "allowed", "paid": "ins_paid", "denial_code": "adjustment_reason"},
+           finders={"service_date": "date_of_service"},
+           typed={"paid_cents": [7400, 4648], "payment_date": ["2025-02-24", "2025-03-03"]}),
+    Export("drchrono-primary-hospital-insurance.csv", "coverage",
+           {"patient_id": "patient_id", "payer_id": "insurance_payer_id", "member_id": "insurance_id_number"},
+           missing=("effective_date",), added={"effective_date": ["01/01/2025", "07/01/2024"]},
+           typed={"member_id": ["W123456789", "1EG4TE5MK73"]}),
+    Export("practice-fusion-superbill-procedures.tsv", "claims",
+           {"service_date": "ProcedureStartDate", "procedure_code": "BillingCode", "units": "Quantity",
+            "charge": "Amount", "place_of_service": "PlaceOfServiceCode"},
+           missing=("claim_id", "line_no", "patient_id", "payer_id", "rendering_npi", "submitted_date"),
+           added={"claim_id": ["SB1", "SB1"], "line_no": [1, 2], "patient_id": ["P1", "P1"],
+                  "payer_id": ["ANTHEM", "ANTHEM"], "rendering_npi": ["1679576722"] * 2,
+                  "submitted_date": ["02/03/2025", "02/03/2025"]},
+           typed={"charge_cents": [12500, 2800], "service_date": ["2025-01-31", "2025-01-31"]}),
+    Export("practice-fusion-patient-insurances.tsv", "coverage",
+           {"payer_id": "PayerName", "member_id": "MemberId", "effective_date": "EffectiveFromDate",
+            "termination_date": "EffectiveToDate"},
+           missing=("patient_id",), added={"patient_id": ["P1", "P2"]},
+           typed={"member_id": ["XJH412908771", "XJH412908774"]}),
+    Export("webpt-charges-report.csv", "claims",
+           {"patient_id": "Acct", "payer_id": "Primary Insurance", "rendering_npi": "Provider",
+            "service_date": "Date of Service", "procedure_code": "CPT", "units": "Units", "charge": "Amount",
+            "diagnosis_codes": ["Dx1", "Dx2", "Dx3", "Dx4"]},
+           missing=("claim_id", "line_no", "submitted_date"),
+           added={"claim_id": ["V1", "V1", "V2"], "line_no": [1, 2, 1],
+                  "submitted_date": ["02/04/2025", "02/04/2025", "02/07/2025"]},
+           typed={"charge_cents": [9000, 4800, 15000], "diagnosis_codes": ["M54.50;M62.81", "M54.50", "S83.241A"]}),
+    Export("office-ally-applied-payments-detail.csv", "payments",
+           {"payment_id": "Payment ID", "payment_date": "Payment Date", "paid": "Applied Payments"},
+           missing=("claim_id",), added={"claim_id": ["OA1", "OA1"]},
+           finders={"procedure_code": "CPT", "service_date": "Date of Service"},
+           typed={"paid_cents": [6812, 1250], "line_no": [1, 2]}),
+    Export("collaboratemd-claim-data.csv", "claims",
+           {"claim_id": "Claim ID", "patient_id": "Patient ID", "rendering_npi": "Rendering Provider ID"},
+           missing=("line_no", "payer_id", "service_date", "submitted_date", "procedure_code", "units", "charge"),
+           added={"line_no": [1, 1], "payer_id": ["MCR", "MCR"], "service_date": ["01/31/2025", "02/03/2025"],
+                  "submitted_date": ["02/04/2025", "02/05/2025"], "procedure_code": ["99213", "99214"],
+                  "units": [1, 1], "charge": ["125.00", "165.00"]},
+           typed={"rendering_npi": ["1417", "1417"]}),
+]
+
+
+def _read(export: Export) -> tuple[list[str], list[list[str]], str]:
+    text = (DATA / export.file).read_text(encoding="utf-8")
+    sep = "\t" if export.file.endswith(".tsv") else ","
+    rows = list(csv.reader(text.splitlines(), delimiter=sep))
+    return rows[0], rows[1:], sep
+
+
+def _with_missing_fields(export: Export, out: Path) -> Path:
+    """The export with its missing fields added under their contract names, as a user would add them."""
+    header, rows, sep = _read(export)
+    extra = list(export.added)
+    with open(out, "w", newline="", encoding="utf-8") as f:
+        writer = csv.writer(f, delimiter=sep)
+        writer.writerow(header + extra)
+        for i, row in enumerate(rows):
+            writer.writerow(row + [export.added[name][i] for name in extra])
+    return out
+
+
+def _claims_file(out: Path, lines) -> Path:
+    """Contract-form claim lines: (claim_id, line_no, procedure code, modifiers, service date) each."""
+    rows = ["claim_id,line_no,patient_id,payer_id,rendering_npi,service_date,submitted_date,procedure_code,"
+            "modifiers,units,charge"]
+    rows += [f"{c},{n},P1,PAYER,1234567893,{dos},03/31/2025,{code},{mods},1,100.00" for c, n, code, mods, dos in lines]
+    out.write_text("\n".join(rows) + "\n", encoding="utf-8")
+    return out
+
+
+def _claims_paid_by(export: Export, payments: Path, out: Path) -> Path:
+    """One claim line for every claim, procedure code, modifiers and service date a payment file names,
+    so that each payment has exactly one line to be put on (the import finds it by those values)."""
+    with open(payments, newline="", encoding="utf-8") as f:
+        rows = list(csv.DictReader(f, delimiter="\t" if export.file.endswith(".tsv") else ","))
+    named = {**export.mapped, **export.finders, **{f: choice for f, (_, choice) in export.ambiguous.items()}}
+    named.update({f: f for f in export.added})
+    by_claim: dict[str, list] = {}
+    for row in rows:
+        mods = named.get("modifiers")
+        values = (row.get(named.get("procedure_code"), "") or "99213",
+                  ";".join(row[m] for m in ([mods] if isinstance(mods, str) else mods or []) if row[m]),
+                  row.get(named.get("service_date"), "") or "01/31/2025")
+        if values not in by_claim.setdefault(row[named["claim_id"]], []):
+            by_claim[row[named["claim_id"]]].append(values)
+    return _claims_file(out, [(c, n, *v) for c, lines in by_claim.items() for n, v in enumerate(lines, 1)])
+
+
+def _import(export: Export, path: Path, tmp_path: Path, columns=None):
+    if export.kind == "claims":
+        return import_files(path, columns=columns)
+    if export.kind == "payments":
+        claims = _claims_paid_by(export, _with_missing_fields(export, tmp_path / "paid.csv"), tmp_path / "claims.csv")
+    else:
+        claims = _claims_file(tmp_path / "claims.csv", [("C1", 1, "99213", "", "01/31/2025")])
+    return import_files(claims, columns=columns, **{export.kind: path})
+
+
+@pytest.mark.parametrize("export", EXPORTS, ids=lambda e: e.file)
+def test_the_documented_headers_alone_stop_only_on_what_the_report_lacks_or_leaves_open(export, tmp_path):
+    """Without --column the import names exactly the fields the report lacks and the ones two of its
+    headers fit equally (with both headers): no documented header is taken for the wrong field. A
+    report that lacks nothing imports as it is."""
+    if not export.missing and not export.ambiguous:
+        _check_read(export, _import(export, DATA / export.file, tmp_path))
+        return
+    with pytest.raises(InputError) as stop:
+        _import(export, DATA / export.file, tmp_path)
+    message = str(stop.value)
+    assert export.file in message
+    named_missing = set(re.findall(r"no header for required field '(\w+)'", message))
+    assert named_missing == set(export.missing)
+    named_ambiguous = dict(re.findall(r"field '(\w+)' matches ('[^;]+?); settle", message))
+    assert set(named_ambiguous) == set(export.ambiguous)
+    for field_name, (headers, _) in export.ambiguous.items():
+        assert named_ambiguous[field_name] == " and ".join(repr(h) for h in headers)
+
+
+@pytest.mark.parametrize("export", EXPORTS, ids=lambda e: e.file)
+def test_with_the_missing_fields_added_every_documented_header_is_read_for_its_field(export, tmp_path):
+    path = _with_missing_fields(export, tmp_path / f"filled-{export.file}")
+    chosen = {f: choice for f, (_, choice) in export.ambiguous.items()}
+    _check_read(export, _import(export, path, tmp_path, columns=chosen or None))
+
+
+def _check_read(export: Export, result) -> None:
+    """Every documented field read from its documented header, every row used, the values as expected."""
+    source = next(s for s in result.sources if s.kind == export.kind)
+    for field_name, header in {**export.mapped, **export.finders}.items():
+        taken = source.columns[field_name]
+        assert ([taken] if isinstance(header, list) and isinstance(taken, str) else taken) == header, field_name
+    for field_name in export.missing:
+        assert source.columns[field_name] == field_name
+    for field_name, (_, choice) in export.ambiguous.items():
+        assert source.columns[field_name] == choice
+    table = result.tables[TARGET_FILES[export.kind]]
+    assert source.rows_set_aside == 0 and len(table) == len(_read(export)[1])
+    for column, values in export.typed.items():
+        got = table[column]
+        got = got.dt.strftime("%Y-%m-%d").fillna("") if hasattr(got, "dt") else got.fillna("").astype(str)
+        assert got.tolist() == [str(v) for v in values], column
