@@ -171,3 +171,21 @@ def test_a_posting_report_past_a_cover_page_is_found_without_line_numbers(tmp_pa
     assert list(zip(pay["claim_id"], pay["line_no"])) == [("C1", 1), ("C1", 2), ("C1", 1), ("C2", 1), ("C2", 2),
                                                          ("C3", 1)]
     assert any("sheet 'ERA Posting' read" in note for note in result.sources[1].notes)
+
+
+def test_a_column_of_group_and_reason_codes_is_the_denial_code_and_remarks_are_not(tmp_path):
+    """NextGen's ERA posting report has "CAGC/CARC" (group and reason, CO-45) beside "Reason Cd";
+    other reports head it "Adj Group/Reason" or "Group/Reason". Those are the denial code, taken before
+    a column of the reason alone; a remark code (RARC: N362) is none."""
+    for header in ("CAGC/CARC", "Adj Group/Reason", "Group/Reason"):
+        (tmp_path / "p.csv").write_text(
+            f"Clm Nbr,CPT4,Svc Date,Chk Nbr,Check Date,Allwd Amt,Pd Amt,Reason Cd,{header},Remark Codes,RARC\n"
+            "C1,99213,01/31/2025,EFT1,02/20/2025,80.00,64.00,45,CO-45,N130,N130\n"
+            "C1,36415,01/31/2025,EFT1,02/20/2025,0.00,0.00,97,CO-97,M15,M15\n", encoding="utf-8")
+        result = import_files(write_claims(tmp_path / "c.csv"), payments=tmp_path / "p.csv")
+        assert result.sources[1].columns["denial_code"] == header
+        pay = result.tables["payments.csv"]
+        assert pay["denial_code"].tolist() == ["CO-45", "CO-97"]
+        assert {"Remark Codes", "RARC", "Reason Cd"} <= set(pay.columns)     # kept as read, no field of theirs
+        status = line_status(result.tables["claim_lines.csv"], pay).set_index(["claim_id", "line_no"])
+        assert status.loc[("C1", 2), "denial_codes"] == "CO-97" and not status.loc[("C1", 1), "denied"]
