@@ -275,6 +275,24 @@ def test_other_seeds_show_other_lines():
     assert len(claims) > 1
 
 
+def test_ex00_calls_a_line_denied_as_the_report_does():
+    """ex00 called any line paid nothing with a reason code a denial, where the report (and lesson 00)
+    does not: a deductible's PR-1 on an allowed line, or CO-45 on 0 paid, is no denial; 0 allowed is
+    one without a code."""
+    from recoup_lib.exercises.content.ex00_recoupment_or_denial import kind_of_line
+    from recoup_lib.report import line_status
+
+    def history(allowed, paid, code):
+        return pd.DataFrame({"claim_id": "C1", "line_no": 1, "allowed_cents": pd.array(allowed, dtype="Int64"),
+                             "paid_cents": paid, "denial_code": code})
+
+    cases = [history([8000], [0], ["PR-1"]), history([8000], [0], ["CO-45"]), history([0], [0], [""]),
+             history([0], [0], ["CO-16"]), history([8000, 8000], [6400, -6400], ["CO-45", "CO-129"])]
+    assert [kind_of_line(h) for h in cases] == ["neither", "neither", "denial", "denial", "recoupment"]
+    lines = pd.DataFrame({"claim_id": ["C1"], "line_no": [1]})
+    assert [bool(line_status(lines, h)["denied"].iloc[0]) for h in cases[:4]] == [False, False, True, True]
+
+
 def test_ex06_answers_agree_with_the_dashboard_metrics():
     exercise = get_exercise("ex06_prevention_dashboard")
     m = exercise.materials()

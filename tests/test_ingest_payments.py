@@ -74,7 +74,8 @@ def test_a_posting_report_without_line_numbers_puts_each_payment_on_its_claim_li
     assert (report.rows_read, report.rows_used, report.rows_set_aside) == (11, 6, 5)
     reasons = report.aside.set_index("_row")["_reason"]
     assert reasons[8] == ("no line number, and several lines of its claim have its procedure code, modifiers and "
-                          "service date: which one it paid cannot be told")
+                          "service date (2 lines; the report has 1 payment(s) for them, not one payment per line): "
+                          "which one each paid cannot be told")
     assert reasons[9] == "no line number, and no line of its claim has its procedure code and service date"
     assert reasons[11] == "no line number, and no usable line of its claim among the claims imported"
     assert report.aside.set_index("_row").loc[8, "CPT4"] == "97110"          # the row as the report held it
@@ -171,3 +172,116 @@ def test_a_posting_report_past_a_cover_page_is_found_without_line_numbers(tmp_pa
     assert list(zip(pay["claim_id"], pay["line_no"])) == [("C1", 1), ("C1", 2), ("C1", 1), ("C2", 1), ("C2", 2),
                                                          ("C3", 1)]
     assert any("sheet 'ERA Posting' read" in note for note in result.sources[1].notes)
+
+
+def _unnumbered(path: Path, rows: list[str]) -> Path:
+    path.write_text("Claim #,CPT,Modifier,DOS,Check #,Check Date,Paid Amt\n" + "\n".join(rows) + "\n",
+                    encoding="utf-8")
+    return path
+
+
+def test_lines_alike_paid_one_row_each_are_paid_in_order_reversals_too(tmp_path, capsys):
+    """C2 bills 97110 GP on lines 3 and 4: a remittance pays each with a row of its own, which no CPT
+    code, modifier or date tells apart. Both rows were set aside ("several lines fit"); with as many
+    payment rows as lines, they are put in the claim's order, and so is a reversal of each."""
+    rows = ["C2,97110,GP,02/03/2025,EFT1,02/20/2025,24.00",
+            "C2,97110,GP,02/03/2025,EFT1,02/20/2025,20.00",
+            "C2,20610,RT,02/03/2025,EFT1,02/20/2025,120.00",
+            "C2,97110,GP,02/03/2025,EFT2,03/20/2025,-24.00",
+            "C2,97110,GP,02/03/2025,EFT2,03/20/2025,-20.00"]
+    result = import_files(write_claims(tmp_path / "c.csv"), payments=_unnumbered(tmp_path / "p.csv", rows))
+    pay = result.tables["payments.csv"]
+    assert list(zip(pay["line_no"], pay["paid_cents"])) == [(3, 2400), (4, 2000), (1, 12000), (3, -2400), (4, -2000)]
+    assert pay["matched_by"].tolist()[:3] == [
+        "procedure code, modifiers and service date, in order among lines alike",
+        "procedure code, modifiers and service date, in order among lines alike",
+        "procedure code, modifiers and service date"]
+    assert result.sources[1].rows_set_aside == 0
+    assert result.sources[1].notes[-1] == (
+        "no line number column: 1 payment(s) put on the one line of their claim with their procedure code, "
+        "modifiers and service date (those the row gives); 4 put in order on lines alike (a claim billing one "
+        "code, modifiers and date on several lines, with one payment row per line: the first on the lowest line "
+        "number)")
+    assert main(["import", "--claims", str(tmp_path / "c.csv"), "--payments", str(tmp_path / "p.csv"),
+                 "--out", str(tmp_path / "out")]) == 0
+    assert "4 put in order on lines alike" in capsys.readouterr().out
+    written = pd.read_csv(tmp_path / "out" / "payments.csv", dtype=str)
+    assert written["line_no"].tolist() == ["3", "4", "1", "3", "4"]
+
+
+def test_lines_alike_are_not_paid_in_order_when_the_rows_are_not_one_per_line(tmp_path):
+    """Three payments for two lines alike, two payments with one reversal, or rows fitting the lines
+    in two ways (one without its date): which row paid which line cannot be told, so none is put."""
+    lines = [("C5", 1, "03/03/2025", "97140"), ("C5", 2, "03/03/2025", "97140"),
+             ("C6", 1, "03/03/2025", "97112"), ("C6", 2, "03/03/2025", "97112"),
+             ("C7", 1, "03/03/2025", "97110"), ("C7", 2, "03/03/2025", "97110"), ("C7", 3, "03/04/2025", "97110")]
+    claims = CLAIMS[:1] + [f"{claim},{n},P5,MCR01,1234567893,{dos},3/4/25,{code},GP,,1,$40.00"
+                           for claim, n, dos, code in lines]
+    (tmp_path / "c.csv").write_text("\n".join(claims) + "\n", encoding="utf-8")
+    rows = ["C5,97140,GP,03/03/2025,EFT1,03/20/2025,30.00", "C5,97140,GP,03/03/2025,EFT1,03/20/2025,30.00",
+            "C5,97140,GP,03/03/2025,EFT2,04/20/2025,30.00",
+            "C6,97112,GP,03/03/2025,EFT1,03/20/2025,30.00", "C6,97112,GP,03/03/2025,EFT1,03/20/2025,25.00",
+            "C6,97112,GP,03/03/2025,EFT2,04/20/2025,-30.00",
+            "C7,97110,GP,03/03/2025,EFT1,03/20/2025,24.00", "C7,97110,GP,03/03/2025,EFT1,03/20/2025,24.00",
+            "C7,97110,GP,,EFT1,03/20/2025,24.00"]
+    result = import_files(tmp_path / "c.csv", payments=_unnumbered(tmp_path / "p.csv", rows))
+    assert "payments.csv" not in result.tables or not len(result.tables["payments.csv"])
+    report = result.sources[1]
+    assert (report.rows_read, report.rows_set_aside) == (9, 9)
+    reasons = report.aside.set_index("_row")["_reason"]
+    several = "no line number, and several lines of its claim have its procedure code, modifiers and service date"
+    assert reasons[2] == reasons[4] == (several + " (2 lines; the report has 3 payment(s) for them, not one payment "
+                                        "per line): which one each paid cannot be told")
+    assert reasons[7] == (several + " (2 lines; the report has 2 payment(s) and 1 reversal(s) for them, not one "
+                          "payment per line and one reversal per line taking it back): which one each paid cannot be "
+                          "told")
+    assert reasons[8] == several + ": which one it paid cannot be told"
+    assert reasons[10].startswith("no line number, and several lines of its claim have its procedure code and "
+                                  "modifiers: which one it paid")
+
+
+def test_rows_with_a_blank_line_number_are_placed_by_their_cpt_code(tmp_path):
+    """A report numbering most lines left some cells blank, and those rows were set aside ("may not be
+    blank"): they are put on their line by CPT code, modifiers and date as a report without line
+    numbers is, the numbered rows kept as they are; matched_by and a note say which was which."""
+    (tmp_path / "p.csv").write_text(
+        "Claim #,Line #,CPT,Modifier,DOS,Check #,Check Date,Paid Amt\n"
+        "C1,1,99213,25,01/31/2025,EFT1,02/20/2025,64.00\n"
+        "C1,,36415,,01/31/2025,EFT1,02/20/2025,8.00\n"
+        "C2,1,20610,RT,02/03/2025,EFT1,02/20/2025,120.00\n"
+        "C2,,20610,LT 59,02/03/2025,EFT1,02/20/2025,60.00\n"
+        "C2,,99215,,02/03/2025,EFT1,02/20/2025,88.00\n"
+        "C3,1,99999,,12/31/2024,EFT1,02/20/2025,88.00\n", encoding="utf-8")
+    result = import_files(write_claims(tmp_path / "c.csv"), payments=tmp_path / "p.csv")
+    pay = result.tables["payments.csv"]
+    assert list(zip(pay["claim_id"], pay["line_no"], pay["paid_cents"])) == [
+        ("C1", 1, 6400), ("C1", 2, 800), ("C2", 1, 12000), ("C2", 2, 6000), ("C3", 1, 8800)]
+    assert pay["matched_by"].tolist() == ["line number", "procedure code and service date", "line number",
+                                          "procedure code, modifiers and service date", "line number"]
+    assert pay["CPT"].tolist()[-1] == "99999"                      # a numbered row's other columns: as they were
+    report = result.sources[1]
+    assert (report.rows_read, report.rows_used, report.rows_set_aside) == (6, 5, 1)
+    assert report.aside["_reason"].tolist() == [
+        "no line number, and no line of its claim has its procedure code and service date"]
+    assert report.aside["CPT"].tolist() == ["99215"]
+    assert report.notes[-1] == ("3 row(s) with a blank line number: 2 payment(s) put on the one line of their claim "
+                                "with their procedure code, modifiers and service date (those the row gives); 1 set "
+                                "aside: no line of their claim fits, or several do")
+
+
+def test_a_column_of_group_and_reason_codes_is_the_denial_code_and_remarks_are_not(tmp_path):
+    """NextGen's ERA posting report has "CAGC/CARC" (group and reason, CO-45) beside "Reason Cd";
+    other reports head it "Adj Group/Reason" or "Group/Reason". Those are the denial code, taken before
+    a column of the reason alone; a remark code (RARC: N362) is none."""
+    for header in ("CAGC/CARC", "Adj Group/Reason", "Group/Reason"):
+        (tmp_path / "p.csv").write_text(
+            f"Clm Nbr,CPT4,Svc Date,Chk Nbr,Check Date,Allwd Amt,Pd Amt,Reason Cd,{header},Remark Codes,RARC\n"
+            "C1,99213,01/31/2025,EFT1,02/20/2025,80.00,64.00,45,CO-45,N130,N130\n"
+            "C1,36415,01/31/2025,EFT1,02/20/2025,0.00,0.00,97,CO-97,M15,M15\n", encoding="utf-8")
+        result = import_files(write_claims(tmp_path / "c.csv"), payments=tmp_path / "p.csv")
+        assert result.sources[1].columns["denial_code"] == header
+        pay = result.tables["payments.csv"]
+        assert pay["denial_code"].tolist() == ["CO-45", "CO-97"]
+        assert {"Remark Codes", "RARC", "Reason Cd"} <= set(pay.columns)     # kept as read, no field of theirs
+        status = line_status(result.tables["claim_lines.csv"], pay).set_index(["claim_id", "line_no"])
+        assert status.loc[("C1", 2), "denial_codes"] == "CO-97" and not status.loc[("C1", 1), "denied"]

@@ -100,6 +100,13 @@ _MODIFIERS = [["Modifiers", "Modifier", "Mod", "Mods", "Modifier(s)", "CPT Modif
 _ACCOUNT_AS_CLAIM = ["Patient Account Number", "Patient Account #", "Patient Account No", "Patient Acct #",
                      "Patient Acct No", "Patient Acct Number", "Pt Acct #", "Pat Acct #", "Pat Acct No"]
 
+#: What a posting report or ERA viewer heads an adjustment's group and reason code together with
+#: (``CO-45``, ``PR-2``: the 835's CAS01 and CAS02), as NextGen's ERA posting report writes ``CAGC/CARC``
+#: beside its ``Reason Cd``: the whole code, so taken before a column of the reason alone. A remark
+#: code column (``Remark Codes``, ``RARC``: N362, M15) says more about a reason and is no reason code.
+_GROUP_REASON = [["CAGC/CARC", "Group/Reason", "Group/Reason Code", "Group Code/Reason Code", "Adj Group/Reason",
+                  "Adjustment Group/Reason", "Adj Group/Reason Code", "Adj Grp/Rsn", "Grp/Rsn"]]
+
 _FIELDS: dict[str, dict[str, list[list[str]]]] = {
     "claims": {
         "claim_id": _CLAIM_ID,
@@ -163,9 +170,10 @@ _FIELDS: dict[str, dict[str, list[list[str]]]] = {
         "coinsurance": [["Coinsurance", "Coins", "Co-ins", "Coinsurance Amt", "Coinsurance Amount",
                          "Co-insurance", "Coins Amt"]],
         "copay": [["Copay", "Co-pay", "Copay Amt", "Copay Amount", "Copayment"]],
-        "denial_code": [["Denial Code", "Denial Reason", "Reason Code", "Reason Cd", "CARC",
-                         "Adj Reason", "Adjustment Reason", "Adj Code", "Denial", "Denial Reason Code",
-                         "Denial Codes", "Adjustment Code", "Adjustment Codes"]],
+        "denial_code": _GROUP_REASON + [["Denial Code", "Denial Reason", "Reason Code", "Reason Cd", "CARC",
+                                         "Adj Reason", "Adjustment Reason", "Adj Code", "Denial",
+                                         "Denial Reason Code", "Denial Codes", "Adjustment Code", "Adjustment Codes",
+                                         "Adj Reason Code", "Adjustment Reason Code", "Claim Adjustment Reason Code"]],
         # Read only from a report without line numbers, to find the line each payment paid.
         "procedure_code": _PROCEDURE,
         "modifiers": _MODIFIERS,

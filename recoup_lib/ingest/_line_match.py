@@ -15,9 +15,22 @@ imported, that has them (:func:`find_lines`):
   claim's only line, as an 835 claim payment without service lines is
   (:mod:`._remit_payments`).
 
-Exactly one line must fit; otherwise the payment is set aside, the reason
-saying whether its claim has no line imported, no line with its values, or
-several (which one it paid cannot be told).
+Exactly one line must fit, with one exception: lines alike (a claim billing
+97110 GP on lines 3 and 4, two units of a timed code) are paid one row each,
+in the order the claim lists them, as a remittance pays a claim's lines. When
+``k`` lines fit a row alike, no other row fits or pays any of them, and the
+report has exactly ``k`` payment rows fitting those same lines, the first
+row is put on the lowest line number, the second on the next, ...; reversals
+(negative rows) may follow, exactly ``k`` of them, each taking back the
+payment put on its line. Otherwise the payments are set aside, the reason
+saying whether their claim has no line imported, no line with their values,
+or several (which one each paid cannot be told, with the counts when they
+are what stopped it).
+
+A report with a line number column reads it; a row whose cell is blank
+(:data:`NUMBERED` lets it through the contract check) is placed as a row of
+a report without one (:mod:`._placing`), and no row is put in order on a line
+a numbered row of the report pays.
 """
 
 from __future__ import annotations
@@ -30,7 +43,8 @@ import pandas as pd
 from ..schema import SPECS, FileSpec
 from ._fields import LINE_FINDERS, TARGET_FILES
 
-__all__ = ["UNNUMBERED", "ONLY_LINE", "spec_for", "find_lines"]
+__all__ = ["UNNUMBERED", "NUMBERED", "ONLY_LINE", "IN_ORDER", "spec_for", "contract_for", "find_lines",
+           "placed_note"]
 
 _PAYMENTS = SPECS["payments.csv"]
 #: payments.csv's contract for a report without line numbers: no line_no (it is found, not read), and
@@ -41,9 +55,18 @@ UNNUMBERED = FileSpec(
     + tuple(replace(SPECS["claim_lines.csv"].column(name), required=False, nullable=True, fill_missing=False)
             for name in LINE_FINDERS["payments"]),
     description="payments posted to claim lines not numbered in the report")
+#: The contract check of a report with a line number column: a blank line number passes it, and the
+#: row is placed as a row of a report without one (the export is still mapped and read as
+#: payments.csv's, where line_no is required).
+NUMBERED = FileSpec(
+    _PAYMENTS.name,
+    tuple(replace(c, nullable=True) if c.name == "line_no" else c for c in _PAYMENTS.columns),
+    description="payments posted to numbered claim lines, some rows without their number")
 
 #: How a payment is placed that gives nothing but its claim.
 ONLY_LINE = "the claim's only line"
+#: How payments are placed on lines alike (added to the values they were matched on).
+IN_ORDER = "in order among lines alike"
 #: Why a payment without a line number is set aside.
 NO_CLAIM = "no line number, and no usable line of its claim among the claims imported"
 PER_CLAIM = ("no line number or procedure code, and its claim has several lines: which one it paid cannot be "
@@ -56,6 +79,13 @@ def spec_for(kind: str, columns: dict) -> FileSpec:
     if kind == "payments" and "line_no" not in columns:
         return UNNUMBERED
     return SPECS[TARGET_FILES[kind]]
+
+
+def contract_for(kind: str, columns: dict) -> FileSpec:
+    """The contract an export of ``kind`` mapped to ``columns`` is checked against once read: as
+    :func:`spec_for`, but a payment report with line numbers lets a blank one through (:data:`NUMBERED`)."""
+    spec = spec_for(kind, columns)
+    return NUMBERED if spec is _PAYMENTS else spec
 
 
 def _modifier_sets(values) -> np.ndarray:
@@ -74,17 +104,72 @@ def _keys_named(code: np.ndarray, mods: np.ndarray, dos: np.ndarray) -> np.ndarr
     return last.to_numpy(dtype=object)
 
 
-def find_lines(payments: pd.DataFrame, lines: pd.DataFrame | None) -> tuple[pd.arrays.IntegerArray, np.ndarray,
-                                                                             np.ndarray]:
+def _in_order(several: pd.DataFrame, paid: np.ndarray, paid_alone: set) -> tuple[dict[int, int], dict[int, str]]:
+    """Payments put on lines alike, one row each in order (see the module doc).
+
+    Parameters
+    ----------
+    several : pandas.DataFrame
+        ``_pos``, ``claim_id``, ``_line``: each line that fits a payment several lines fit.
+    paid : numpy.ndarray of int
+        Each payment's amount in cents (negative: a reversal).
+    paid_alone : set of (claim_id, line_no)
+        The lines another payment of the report is on by itself (the one line it fits, or numbered).
+
+    Returns
+    -------
+    placed : dict
+        Payment position -> the line it is put on.
+    counted : dict
+        Payment position -> why the rows of its lines alike were not put in order, when their count
+        stopped it (``2 lines; the report has 3 payment(s) for them, ...``).
+    """
+    lines_of: dict[int, list] = {}
+    claim_of: dict[int, str] = {}
+    for pos, claim, line in zip(several["_pos"].tolist(), several["claim_id"].tolist(), several["_line"].tolist()):
+        lines_of.setdefault(pos, []).append(line)
+        claim_of[pos] = claim
+    groups: dict[tuple, list[int]] = {}
+    for pos in sorted(lines_of):
+        groups.setdefault((claim_of[pos], tuple(sorted(lines_of[pos]))), []).append(pos)
+    fitted: dict[tuple, set] = {}
+    for claim, lines in groups:
+        for line in lines:
+            fitted.setdefault((claim, line), set()).add(lines)
+    placed: dict[int, int] = {}
+    counted: dict[int, str] = {}
+    for (claim, lines), rows in groups.items():
+        if any(len(fitted[(claim, line)]) > 1 or (claim, line) in paid_alone for line in lines):
+            continue
+        payments = [p for p in rows if paid[p] >= 0]
+        reversals = [p for p in rows if paid[p] < 0]
+        if len(payments) == len(lines) and (not reversals or (
+                len(reversals) == len(lines) and all(paid[r] == -paid[p] for r, p in zip(reversals, payments)))):
+            placed.update(zip(payments, lines))
+            placed.update(zip(reversals, lines))
+            continue
+        counted.update((p, f"{len(lines)} lines; the report has {len(payments):,} payment(s)"
+                           + (f" and {len(reversals):,} reversal(s)" if reversals else "")
+                           + " for them, not one payment per line"
+                           + (" and one reversal per line taking it back" if reversals else "")) for p in rows)
+    return placed, counted
+
+
+def find_lines(payments: pd.DataFrame, lines: pd.DataFrame | None,
+               paid_elsewhere: pd.DataFrame | None = None) -> tuple[pd.arrays.IntegerArray, np.ndarray, np.ndarray]:
     """The claim line each payment of a report without line numbers paid (see the module doc).
 
     Parameters
     ----------
     payments : pandas.DataFrame
-        claim_id and, when the report has them, procedure_code, modifiers, service_date (as
-        :data:`UNNUMBERED` reads them: blank or NaT where a row has none).
+        claim_id, paid_cents and, when the report has them, procedure_code, modifiers,
+        service_date (as :data:`UNNUMBERED` reads them: blank or NaT where a row has none), in
+        the report's order.
     lines : pandas.DataFrame or None
         The claim lines imported: claim_id, line_no, procedure_code, modifiers, service_date.
+    paid_elsewhere : pandas.DataFrame, optional
+        claim_id, line_no of the lines the report's numbered rows pay (a report with line numbers,
+        some blank): no payment is put in order on them.
 
     Returns
     -------
@@ -92,7 +177,7 @@ def find_lines(payments: pd.DataFrame, lines: pd.DataFrame | None) -> tuple[pd.a
         Per payment, the line it paid; NA where none could be told.
     matched_by : numpy.ndarray of str
         Per payment placed, what placed it (``procedure code and service date``, ``the claim's
-        only line``); ``""`` elsewhere.
+        only line``, ``procedure code, in order among lines alike``); ``""`` elsewhere.
     reason : numpy.ndarray of str
         Per payment not placed, why; ``""`` elsewhere.
     """
@@ -128,13 +213,53 @@ def find_lines(payments: pd.DataFrame, lines: pd.DataFrame | None) -> tuple[pd.a
     taken = fits & placed[pos]
     line_no[pos[taken]] = candidates["_line"].to_numpy()[taken]
 
+    alone = candidates.loc[taken, ["claim_id", "_line"]]
+    if paid_elsewhere is not None:
+        alone = pd.concat([alone, pd.DataFrame({"claim_id": paid_elsewhere["claim_id"].astype(str).to_numpy(),
+                                                "_line": np.asarray(paid_elsewhere["line_no"], dtype=np.int64)})])
+    paid = (np.asarray(payments["paid_cents"], dtype=np.int64) if "paid_cents" in payments.columns
+            else np.zeros(n, dtype=np.int64))
+    alike = fits & ((fitting > 1) & has_code)[pos]
+    ordered, counted = _in_order(candidates.loc[alike, ["_pos", "claim_id", "_line"]], paid,
+                                 set(zip(alone["claim_id"].tolist(), alone["_line"].tolist())))
+    in_order = np.zeros(n, dtype=bool)
+    if ordered:
+        line_no[np.fromiter(ordered, dtype=np.int64)] = np.fromiter(ordered.values(), dtype=np.int64)
+        in_order[list(ordered)] = True
+    count_said = np.full(n, "", dtype=object)
+    for p, said in counted.items():
+        count_said[p] = said
+
     keys = _keys_named(has_code, has_mods, has_dos)
     of_claim = np.bincount(pos, minlength=n)
     matched_by = np.where(keys == "", ONLY_LINE, keys)
     matched_by = np.where(by_mods & ~has_mods, matched_by + " (no modifiers)", matched_by)
+    matched_by = np.where(in_order, matched_by + ", " + IN_ORDER, matched_by)
+    several = "no line number, and several lines of its claim have its " + keys
     reason = np.select(
-        [of_claim == 0, fitting == 0, (fitting > 1) & ~has_code, fitting > 1],
-        [NO_CLAIM, "no line number, and no line of its claim has its " + keys, PER_CLAIM,
-         "no line number, and several lines of its claim have its " + keys + ": which one it paid cannot be told"],
+        [of_claim == 0, fitting == 0, (fitting > 1) & ~has_code, in_order, count_said != "", fitting > 1],
+        [NO_CLAIM, "no line number, and no line of its claim has its " + keys, PER_CLAIM, "",
+         several + " (" + count_said + "): which one each paid cannot be told",
+         several + ": which one it paid cannot be told"],
         "")
-    return line_no, np.where(placed, matched_by, "").astype(object), reason.astype(object)
+    return line_no, np.where(placed | in_order, matched_by, "").astype(object), reason.astype(object)
+
+
+def placed_note(matched_by: np.ndarray, set_aside: int, rows: str = "no line number column") -> str:
+    """The summary's note on payments placed without a line number: how many each way, and set aside.
+
+    ``matched_by`` holds, per payment looked for, what placed it (``""`` where none did);
+    ``rows`` names the payments looked for."""
+    only = int((matched_by == ONLY_LINE).sum())
+    in_order = int(pd.Series(matched_by, dtype="object").str.endswith(IN_ORDER).sum())
+    by_values = int((matched_by != "").sum()) - only - in_order
+    told = [f"{by_values:,} payment(s) put on the one line of their claim with their procedure code, modifiers "
+            "and service date (those the row gives)"] if by_values or not (only or in_order) else []
+    if in_order:
+        told.append(f"{in_order:,} put in order on lines alike (a claim billing one code, modifiers and date on "
+                    "several lines, with one payment row per line: the first on the lowest line number)")
+    if only:
+        told.append(f"{only:,} payment(s) put on their claim's only line (no procedure code given)")
+    if set_aside:
+        told.append(f"{set_aside:,} set aside: no line of their claim fits, or several do")
+    return f"{rows}: " + "; ".join(told)

@@ -17,17 +17,18 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from ..errors import WHOLE_LINE, WHOLE_PAYMENT, WHOLE_ROW, InputError, Problem, UsageError
+from ..errors import WHOLE_LINE, WHOLE_PAYMENT, InputError, Problem, UsageError
 from ..filekind import shown
 from ..folder import LINE_KEY, line_exists
 from ..money import format_cents
 from ..remit._files import holds_a_file, looks_like_x12
 from ..schema import SPECS, parse_table
 from ._build import Built, build_export, rename_reason, required_fields, text_frame
-from ._fields import (GROUP_FIELDS, KINDS, LINE_FINDERS, TARGET_FILES, account_as_claim_note, check_required,
+from ._fields import (GROUP_FIELDS, KINDS, TARGET_FILES, account_as_claim_note, check_required,
                       normalise_header, propose, recognised_fields)
-from ._line_match import ONLY_LINE, UNNUMBERED, find_lines, spec_for
+from ._line_match import UNNUMBERED, contract_for, spec_for
 from ._mapping import _check_columns_option, _fixed_for, _one_field_per_header, _wrong_fill_down, load_mapping
+from ._placing import as_read, place_blank_numbers, place_unnumbered, set_aside_later
 from ._remit_payments import payments_from_835
 from ._result import ImportResult, SourceReport
 from ._tables import check_readable, read_export, split_sheet
@@ -165,7 +166,7 @@ def _parse(built: Built, spec, label: str, report: SourceReport):
     if len(parsed.rejected):
         rej = _typed_as_text(parsed.rejected, built.typed)
         reasons = [rename_reason(r, built.header_of, x12=report.format == "837") for r in rej["_reason"]]
-        original = _as_read(built, rej) if built.cells_as_read else rej.drop(columns=["_file", "_reason"])
+        original = as_read(built, rej) if built.cells_as_read else rej.drop(columns=["_file", "_reason"])
         original.insert(1, "_reason", reasons)
         aside = pd.concat([aside, original], ignore_index=True).sort_values("_row", kind="stable")
         problems += [Problem(p.file, p.row, built.header_of.get(p.column, p.column), p.value, p.expected)
@@ -175,15 +176,6 @@ def _parse(built: Built, spec, label: str, report: SourceReport):
     report.rows_read = report.rows_used + report.rows_set_aside
     report.aside = aside.reset_index(drop=True)
     return parsed.data, problems
-
-
-def _as_read(built: Built, rejected: pd.DataFrame) -> pd.DataFrame:
-    """``_row`` and the cells, as the export held them, of the rows the contract check set aside
-    (in ``rejected``'s order): what a user finds in the file, not the text the import made of it."""
-    rows = rejected["_row"].to_numpy()
-    cells = built.cells_as_read(np.searchsorted(built.rows, rows))  # an export's rows are numbered in order
-    cells.insert(0, "_row", rows)
-    return cells
 
 
 def _typed_as_text(rejected: pd.DataFrame, typed: tuple) -> pd.DataFrame:
@@ -231,7 +223,7 @@ def _read_map_check(kind: str, exports: list, mapping: dict, columns: dict):
         built = _build_exports(kind, raws, mapping, columns, [])
     except Exception as exc:  # noqa: BLE001 - raised by import_files in its turn
         return raws, exc, []
-    return raws, built, [_settled(_parse, b, spec_for(kind, report.columns), report.label, report)
+    return raws, built, [_settled(_parse, b, contract_for(kind, report.columns), report.label, report)
                          for b, report in built]
 
 
@@ -348,8 +340,8 @@ def _dedupe_across(parsed: list[tuple[pd.DataFrame, SourceReport]], key: tuple, 
         if dup.any():
             extra = data.loc[dup, columns + ["_row"]].astype(str).assign(
                 _row=data.loc[dup, "_row"].to_numpy(), _reason=reason)
-            _set_aside_later(report, extra, [Problem(report.label, int(r), ",".join(key), "", reason)
-                                             for r in extra["_row"]], problems)
+            set_aside_later(report, extra, [Problem(report.label, int(r), ",".join(key), "", reason)
+                                            for r in extra["_row"]], problems)
             data = data.loc[~dup]
         kept.append(data)
     return kept
@@ -460,8 +452,9 @@ def import_files(claims, payments=None, coverage=None, documentation=None, colum
                 data, got = future.result()
                 data["_file"] = report.label
                 problems += got
-                if kind == "payments" and "line_no" not in report.columns:
-                    data = _place_unnumbered(data, b, report, tables.get("claim_lines.csv"), problems)
+                if kind == "payments":
+                    place = place_blank_numbers if "line_no" in report.columns else place_unnumbered
+                    data = place(data, b, report, tables.get("claim_lines.csv"), problems)
                 parsed.append((data, report))
             if kind == "payments" and x12:
                 parsed += _payments_835(x12, tables.get("claim_lines.csv"), spec, reports, messages, problems)
@@ -520,48 +513,10 @@ def _orphans(payments: pd.DataFrame, lines: pd.DataFrame, reports: list, problem
         extra = pd.DataFrame({"_row": group["_row"].to_numpy(), "_reason": reason,
                               "claim_id": group["claim_id"].astype(str).to_numpy(),
                               "line_no": group["line_no"].astype(str).to_numpy()})
-        _set_aside_later(by_label.get(label), extra,
-                         [Problem(label, int(r), LINE_KEY, f"{c}|{n}", expected)
-                          for r, c, n in zip(group["_row"], group["claim_id"], group["line_no"])], problems)
+        set_aside_later(by_label.get(label), extra,
+                        [Problem(label, int(r), LINE_KEY, f"{c}|{n}", expected)
+                         for r, c, n in zip(group["_row"], group["claim_id"], group["line_no"])], problems)
     return payments.loc[~orphan].reset_index(drop=True)
-
-
-def _set_aside_later(report: SourceReport | None, rows: pd.DataFrame, found: list[Problem], problems: list) -> None:
-    """Rows set aside after the contract check (``rows``: ``_row``, ``_reason``, cells) counted in their
-    file's report (when it has one), and their problems added to ``problems``."""
-    if report is not None:
-        report.aside = pd.concat([report.aside, rows], ignore_index=True)
-        report.rows_used -= len(rows)
-        report.rows_set_aside += len(rows)
-    problems += found
-
-
-def _place_unnumbered(data: pd.DataFrame, built: Built, report: SourceReport, lines: pd.DataFrame | None,
-                      problems: list) -> pd.DataFrame:
-    """A payment report without line numbers: each payment put on the claim line it paid (its
-    ``line_no``, and ``matched_by`` saying how: :func:`._line_match.find_lines`), the others set aside
-    with their reason and their cells as read; a note counts both."""
-    line_no, matched_by, reason = find_lines(data, lines)
-    placed = ~np.asarray(pd.isna(line_no))
-    aside = ~placed
-    if aside.any():
-        rows = _as_read(built, data.loc[aside, ["_row"]])
-        rows.insert(1, "_reason", reason[aside])
-        _set_aside_later(report, rows, [Problem(report.label, int(r), WHOLE_ROW, str(c), why) for r, c, why in
-                                        zip(rows["_row"], data.loc[aside, "claim_id"], reason[aside])], problems)
-    kept = data.loc[placed].drop(columns=[f for f in LINE_FINDERS["payments"] if f in data.columns])
-    kept.insert(kept.columns.get_loc("claim_id") + 1, "line_no", np.asarray(line_no[placed], dtype=np.int64))
-    kept["matched_by"] = pd.array(matched_by[placed].astype(str), dtype=pd.StringDtype("pyarrow"))
-    only = int((matched_by == ONLY_LINE).sum())
-    by_values = int(placed.sum()) - only
-    told = [f"{by_values:,} payment(s) put on the one line of their claim with their procedure code, modifiers "
-            "and service date (those the row gives)"] if by_values or not only else []
-    if only:
-        told.append(f"{only:,} payment(s) put on their claim's only line (no procedure code given)")
-    if aside.any():
-        told.append(f"{int(aside.sum()):,} set aside: no line of their claim fits, or several do")
-    report.notes.append("no line number column: " + "; ".join(told))
-    return kept.reset_index(drop=True)
 
 
 def preview_file(path, kind: str = "claims", columns: dict | None = None, raw=None, fill_down=()):
@@ -609,11 +564,13 @@ def preview_file(path, kind: str = "claims", columns: dict | None = None, raw=No
     if missing:
         return proposal, None, missing
     built, report = _build_mapped(kind, raw, proposal, fill_down)
-    _parse(built, spec, raw.label, report)
-    if spec is UNNUMBERED:
-        report.notes.append("no line number column: the import puts each payment on the line of its claim with its "
-                            "procedure code, modifiers and service date (those the row gives), among the claims "
-                            "imported, and sets aside one that fits no line or several")
+    data, _ = _parse(built, contract_for(kind, proposal.columns), raw.label, report)
+    blank = int(data["line_no"].isna().sum()) if spec is not UNNUMBERED and kind == "payments" else 0
+    if spec is UNNUMBERED or blank:
+        rows = "no line number column" if spec is UNNUMBERED else f"{blank:,} row(s) with a blank line number"
+        report.notes.append(f"{rows}: the import puts each payment on the line of its claim with its procedure code, "
+                            "modifiers and service date (those the row gives), among the claims imported, and sets "
+                            "aside one that fits no line or several")
     return proposal, report, []
 
 

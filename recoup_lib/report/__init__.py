@@ -12,6 +12,7 @@ guarded against formula injection.
 :func:`write_report`            ``Report.write``: metrics.csv, trend.csv, PNGs, report.md, report.xlsx
 :func:`clean_claim_rate`        clean claims / claims submitted (kit proxy for HFMA)
 :func:`denial_rate`             denied claims, lines, charged dollars / submitted
+:func:`denials`                 which payments are denials (0 paid, refused: no routine adjustment)
 :func:`recoupment_rate`         money taken back / money paid (835 or recoupments.csv)
 :func:`money_at_risk`           the audit's exposure, capped per line, by cause
 :func:`appeal_overturn_rate`    appeals won fully or partly / decided, per level
@@ -57,7 +58,7 @@ from ._appeal_metrics import (
 )
 from ._build import REMIT_SUFFIXES, build_report, report_from_audit
 from ._charts import cash_flow_chart, money_bar_chart, recoupment_chart, sampling_chart, timeline_chart
-from ._claim_metrics import clean_claim_rate, denial_rate, line_status, volume
+from ._claim_metrics import clean_claim_rate, denial_rate, denials, line_status, volume
 from ._excel import (
     DATE_FORMAT,
     FORMULA_TRIGGERS,
@@ -120,7 +121,7 @@ __all__ = [
     "MONTH_FORMAT", "NOTICE_AGE_BUCKETS", "OUTCOMES", "PERCENT_FORMAT", "RECOUPMENT_COLUMNS",
     "REMIT_SUFFIXES", "RESPONSE_DATE_COLUMNS", "WON_OUTCOMES",
     "Money", "Percent", "Report",
-    "appeal_overturn_rate", "build_report", "cash_flow_chart", "clean_claim_rate", "denial_rate",
+    "appeal_overturn_rate", "build_report", "cash_flow_chart", "clean_claim_rate", "denial_rate", "denials",
     "format_metric", "line_status", "metric_value", "metrics_text", "money_at_risk", "money_bar_chart",
     "notice_aging", "notice_amounts", "notice_response_days", "off_reasons", "open_notices",
     "outcomes_frame", "outcomes_from_decisions", "outcomes_in_run", "pareto_table", "payment_reversals", "plot_at_risk_pareto",

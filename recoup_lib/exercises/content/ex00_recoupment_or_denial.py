@@ -11,7 +11,7 @@ import pandas as pd
 
 from ...appeals import medicare_dates
 from ...remit import taken_back
-from ...report import recoupments_from_payments
+from ...report import denials, recoupments_from_payments
 from ...rules import CATEGORY_LABELS, ERROR_TYPES
 from .._registry import Exercise, register
 from ._common import OFFSET_STARTS_RULE, STOP_OFFSET_RULE, demo_tables, line_history, pick
@@ -21,11 +21,12 @@ CAUSES = tuple(CATEGORY_LABELS)
 
 
 def kind_of_line(history: pd.DataFrame) -> str:
-    """``recoupment`` when money paid was taken back, ``denial`` when never paid, else ``neither``."""
+    """``recoupment`` when money paid was taken back, ``denial`` when a payment is a denial as ``recoup
+    report`` counts one (:func:`recoup_lib.report.denials`), else ``neither``."""
     paid = history["paid_cents"]
     if (paid < 0).any():
         return "recoupment"
-    if paid.sum() == 0 and history["denial_code"].fillna("").ne("").any():
+    if denials(paid, history["allowed_cents"], history["denial_code"]).any():
         return "denial"
     return "neither"
 
@@ -35,7 +36,8 @@ def build(PROFILE: str, SEED: int, NOTICE_DATE: str) -> dict:
     t = demo_tables(PROFILE)
     pay, labels = t["payments"], t["labels"]
     rng = np.random.default_rng(SEED)
-    flags = pay.assign(negative=pay["paid_cents"] < 0, denied=pay["denial_code"].fillna("").ne(""))
+    flags = pay.assign(negative=pay["paid_cents"] < 0,
+                       denied=denials(pay["paid_cents"], pay["allowed_cents"], pay["denial_code"]))
     per_line = flags.groupby(["claim_id", "line_no"], as_index=False).agg(
         paid=("paid_cents", "sum"), first=("paid_cents", "first"), payments=("paid_cents", "size"),
         negative=("negative", "any"), denied=("denied", "any"))
@@ -58,10 +60,11 @@ EX = register(Exercise(
     "ex00_recoupment_or_denial", "Recoupment or denial?", build,
     {"PROFILE": "family_practice", "SEED": 0, "NOTICE_DATE": "2025-08-04"}))
 
-_LINE_RULE = ("A denial is a 'no' before any money moves: the line was never paid, so nothing can be "
-              "taken back. A recoupment is a 'yes' that became a 'no' after payment: a reversal "
-              "(a negative payment, claim status 22 on an 835) or an offset takes money already paid. "
-              "A line paid once and left alone is neither.")
+_LINE_RULE = ("A denial is a 'no' before any money moves: a payment of 0 with a reason code that is no routine "
+              "adjustment (CO-45, the contractual write-off on most lines paid, and the patient's PR-1/2/3 are "
+              "none), or with 0 allowed; recoup report counts denials the same way. A recoupment is a 'yes' that "
+              "became a 'no' after payment: a reversal (a negative payment, claim status 22 on an 835) or an "
+              "offset takes money already paid. A line paid once and left alone is neither.")
 _LINE_SOURCE = "lesson 00 section 1; docs/sources.md §5.1-5.3"
 
 

@@ -1,0 +1,153 @@
+"""Payments put on the claim lines they paid when their report does not number them.
+
+A payment report without a line number column has every payment placed by
+:func:`._line_match.find_lines` (:func:`place_unnumbered`); one with such a
+column but some cells blank keeps its numbered rows as they are and places
+the others the same way (:func:`place_blank_numbers`). A payment that fits
+no line is set aside with its reason and its cells as read, counted in its
+file's report (:func:`set_aside_later`, also used for the rows set aside
+after the contract check for other reasons); a note says how many were
+placed each way.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pyarrow as pa
+
+from ..errors import WHOLE_ROW, Problem
+from ..schema import FileSpec, parse_table
+from ._build import Built, build_export, rename_reason
+from ._fields import LINE_FINDERS, Proposal, propose
+from ._line_match import UNNUMBERED, find_lines, placed_note
+from ._result import SourceReport
+from ._tables import RawExport
+
+__all__ = ["as_read", "set_aside_later", "place_unnumbered", "place_blank_numbers"]
+
+
+def as_read(built: Built, rejected: pd.DataFrame) -> pd.DataFrame:
+    """``_row`` and the cells, as the export held them, of the rows the contract check set aside
+    (in ``rejected``'s order): what a user finds in the file, not the text the import made of it."""
+    rows = rejected["_row"].to_numpy()
+    cells = built.cells_as_read(np.searchsorted(built.rows, rows))  # an export's rows are numbered in order
+    cells.insert(0, "_row", rows)
+    return cells
+
+
+def set_aside_later(report: SourceReport | None, rows: pd.DataFrame, found: list[Problem], problems: list) -> None:
+    """Rows set aside after the contract check (``rows``: ``_row``, ``_reason``, cells) counted in their
+    file's report (when it has one), and their problems added to ``problems``."""
+    if report is not None:
+        report.aside = pd.concat([report.aside, rows], ignore_index=True)
+        report.rows_used -= len(rows)
+        report.rows_set_aside += len(rows)
+    problems += found
+
+
+def _set_aside_unplaced(report: SourceReport, cells: pd.DataFrame, claim_ids, reasons: np.ndarray,
+                        problems: list) -> None:
+    """Payments no line was found for (``cells``: ``_row`` and their cells as read) set aside with ``reasons``."""
+    if not len(cells):
+        return
+    cells = cells.reset_index(drop=True)
+    cells.insert(1, "_reason", reasons)
+    set_aside_later(report, cells, [Problem(report.label, int(r), WHOLE_ROW, str(c), why) for r, c, why in
+                                    zip(cells["_row"], claim_ids, reasons)], problems)
+
+
+def place_unnumbered(data: pd.DataFrame, built: Built, report: SourceReport, lines: pd.DataFrame | None,
+                     problems: list) -> pd.DataFrame:
+    """A payment report without line numbers: each payment put on the claim line it paid (its
+    ``line_no``, and ``matched_by`` saying how: :func:`._line_match.find_lines`), the others set aside
+    with their reason and their cells as read; a note counts both."""
+    line_no, matched_by, reason = find_lines(data, lines)
+    placed = ~np.asarray(pd.isna(line_no))
+    aside = ~placed
+    _set_aside_unplaced(report, as_read(built, data.loc[aside, ["_row"]]), data.loc[aside, "claim_id"],
+                        reason[aside], problems)
+    kept = data.loc[placed].drop(columns=[f for f in LINE_FINDERS["payments"] if f in data.columns])
+    kept.insert(kept.columns.get_loc("claim_id") + 1, "line_no", np.asarray(line_no[placed], dtype=np.int64))
+    kept["matched_by"] = pd.array(matched_by[placed].astype(str), dtype=pd.StringDtype("pyarrow"))
+    report.notes.append(placed_note(matched_by, int(aside.sum())))
+    return kept.reset_index(drop=True)
+
+
+#: What finds the line of a row whose line number is blank, in a report with line numbers: its claim
+#: (as the row was read, a claim number filled down too) and its procedure code, modifiers and service
+#: date, read as a report without line numbers reads them.
+_FINDERS = FileSpec(UNNUMBERED.name, tuple(UNNUMBERED.column(name) for name in ("claim_id", *LINE_FINDERS["payments"])),
+                    description="the values that find a payment's claim line")
+_CLAIM_READ = "_claim_id as read"
+
+
+def _finders_read(rows: pd.DataFrame, cells: pd.DataFrame, report: SourceReport) -> tuple[pd.DataFrame, dict]:
+    """The procedure code, modifiers and service date of payments whose line number is blank.
+
+    Parameters
+    ----------
+    rows : pandas.DataFrame
+        ``_row``, claim_id, paid_cents of the payments, as read.
+    cells : pandas.DataFrame
+        ``_row`` and their cells as the export held them, in the same order.
+    report : SourceReport
+        Their file's, with its mapping (``columns``): the columns of the fields that find a line
+        are the ones a report without line numbers would be mapped to.
+
+    Returns
+    -------
+    found : pandas.DataFrame
+        ``_row``, claim_id, paid_cents, and the fields found, of the rows whose values could be read.
+    unread : dict
+        Row number -> why its values could not be read (``column 'DOS' (service_date): ...``).
+    """
+    headers = [h for h in cells.columns if h != "_row"]
+    texts = {h: pa.array(cells[h].astype(object).fillna("").tolist(), pa.string()) for h in headers}
+    texts[_CLAIM_READ] = pa.array(rows["claim_id"].astype(str).tolist(), pa.string())
+    raw = RawExport(report.label, [*headers, _CLAIM_READ], texts, rows["_row"].to_numpy(dtype=np.int64), [],
+                    dict(report.info))
+    mapped = propose("payments", headers, {**report.columns, "line_no": None}).columns
+    finders = {f: mapped[f] for f in LINE_FINDERS["payments"] if f in mapped}
+    built = build_export(raw, _FINDERS, Proposal("payments", raw.headers, {"claim_id": _CLAIM_READ, **finders}, {}, {}))
+    parsed = parse_table(built.frame, _FINDERS, label=report.label, row_numbers=built.rows)
+    unread = dict(zip(built.aside["_row"].tolist(), built.aside["_reason"].tolist()))
+    if len(parsed.rejected):
+        unread.update((int(r), rename_reason(why, built.header_of))
+                      for r, why in zip(parsed.rejected["_row"], parsed.rejected["_reason"]))
+    found = parsed.data[["_row", "claim_id", *finders]].merge(rows[["_row", "paid_cents"]], on="_row", how="left")
+    return found, unread
+
+
+def place_blank_numbers(data: pd.DataFrame, built: Built, report: SourceReport, lines: pd.DataFrame | None,
+                        problems: list) -> pd.DataFrame:
+    """A payment report with a line number column, some of its cells blank: the rows numbered kept as
+    they are, each other one put on the line it paid as a row of a report without line numbers is
+    (:func:`place_unnumbered`; its procedure code, modifiers and service date read from its cells
+    as the export held them), or set aside with the reason; ``matched_by`` says how each row's line
+    was had (``line number`` for the numbered), and a note counts them."""
+    blank = np.asarray(data["line_no"].isna())
+    if not blank.any():
+        data["line_no"] = np.asarray(data["line_no"], dtype=np.int64)   # as a report numbering every line gives them
+        return data
+    cells = as_read(built, data.loc[blank, ["_row"]])
+    found, unread = _finders_read(data.loc[blank, ["_row", "claim_id", "paid_cents"]], cells, report)
+    line_no, matched_by, reason = find_lines(found, lines, paid_elsewhere=data.loc[~blank, ["claim_id", "line_no"]])
+    at = {int(r): i for i, r in enumerate(found["_row"])}
+    rows = cells["_row"].astype(int).tolist()
+    line_found = pd.array([line_no[at[r]] if r in at else pd.NA for r in rows], dtype="Int64")
+    how = np.array([matched_by[at[r]] if r in at else "" for r in rows], dtype=object)
+    why = np.array([reason[at[r]] if r in at else "no line number, and " + unread[r] for r in rows], dtype=object)
+    aside = np.asarray(line_found.isna())
+    _set_aside_unplaced(report, cells.loc[aside], data.loc[blank, "claim_id"].to_numpy()[aside], why[aside], problems)
+    out = data.copy()
+    out.loc[blank, "line_no"] = line_found
+    by = np.full(len(data), "line number", dtype=object)
+    by[blank] = how
+    out["matched_by"] = pd.array(by.astype(str), dtype=pd.StringDtype("pyarrow"))
+    unplaced = np.zeros(len(data), dtype=bool)
+    unplaced[np.flatnonzero(blank)[aside]] = True
+    out = out.loc[~unplaced]
+    out["line_no"] = out["line_no"].astype("int64")
+    report.notes.append(placed_note(how, int(aside.sum()), f"{int(blank.sum()):,} row(s) with a blank line number"))
+    return out.reset_index(drop=True)
