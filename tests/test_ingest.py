@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import io
 import json
+import os
 import sys
 import zipfile
 from pathlib import Path
@@ -309,8 +310,8 @@ def test_the_sheet_read_when_none_is_named_is_loaded_once(tmp_path, monkeypatch)
 
     class Workbook:
         @staticmethod
-        def from_path(path):
-            return Counted(original.from_path(path))
+        def from_filelike(handle):
+            return Counted(original.from_filelike(handle))
 
     book = openpyxl.Workbook()
     book.active.title = "Sheet1"
@@ -380,6 +381,22 @@ def test_an_excel_export_that_is_no_workbook_or_a_workbook_named_csv_is_read_as_
     assert lines["Patient Name"].tolist()[1:] == ["Peña, José", "Müller, Zoë"]
     assert result.sources[0].rows_read == 3
     assert f"charges.{path.suffix[1:]} holds {said}" in result.summary()
+
+
+@pytest.mark.parametrize("reader", ["calamine", "openpyxl"])
+def test_a_workbook_saved_under_a_csv_name_that_is_not_utf8_is_read(tmp_path, monkeypatch, reader):
+    """``cl\\xe9ims.csv`` made on a Latin-1 system: python-calamine could not open that name, and openpyxl
+    refuses a .csv one, so the workbook was "not a readable workbook". Each reads the file's content."""
+    if reader == "openpyxl":
+        monkeypatch.setitem(sys.modules, "python_calamine", None)
+    path = tmp_path / os.fsdecode(b"cl\xe9ims.csv")
+    book = openpyxl.Workbook()
+    for row in _cells():
+        book.active.append(row)
+    book.save(path)
+    result = import_files(path)
+    assert result.tables["claim_lines.csv"]["claim_id"].tolist() == ["C1", "C1", "C2"]
+    assert "cl\\xe9ims.csv holds an Excel workbook, not CSV text" in result.summary()
 
 
 @pytest.mark.parametrize("content, message", [
