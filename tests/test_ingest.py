@@ -428,7 +428,8 @@ def test_what_a_file_holds_comes_with_the_name_its_signature_gives_it(tmp_path):
              "c.bin": b"\x00\x01\x02\x03" * 64, "d.csv": b"claim_id,line_no\nC1,1\n", "e.csv": b" \r\n",
              "f.xlsx": zipped("[Content_Types].xml", "xl/workbook.xml"),
              "g.xlsx": zipped("[Content_Types].xml", "word/document.xml"),
-             "h.csv": zipped("[Content_Types].xml", "ppt/presentation.xml"), "i.zip": zipped("a.csv", "b.csv")}
+             "h.csv": zipped("[Content_Types].xml", "ppt/presentation.xml"), "i.zip": zipped("a.csv", "b.csv"),
+             "j.zip": zipped(*(f"m{n:04d}.csv" for n in range(1004)))}
     for name, content in given.items():
         (tmp_path / name).write_bytes(content)
     assert {name: content_kind(tmp_path / name) for name in given} == {
@@ -436,7 +437,9 @@ def test_what_a_file_holds_comes_with_the_name_its_signature_gives_it(tmp_path):
         "c.bin": ("binary", ""), "d.csv": ("text", ""), "e.csv": ("empty", ""),
         "f.xlsx": ("workbook", "an Excel workbook (or another zip file)"),
         "g.xlsx": ("zip", "a Word document (.docx)"), "h.csv": ("zip", "a PowerPoint presentation (.pptx)"),
-        "i.zip": ("zip", "a zip archive holding a.csv, b.csv (unzip it and give the files it holds, or their folder)")}
+        "i.zip": ("zip", "a zip archive holding a.csv, b.csv (unzip it and give the files it holds, or their folder)"),
+        "j.zip": ("zip", "a zip archive holding m0000.csv, m0001.csv, m0002.csv and 1,001 more (unzip it and give "
+                         "the files it holds, or their folder)")}
 
 
 @pytest.mark.parametrize("blank, separator, encoding", [("\n", ",", "utf-8"), ("\r\n", "\t", "cp1252"),
