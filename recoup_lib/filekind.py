@@ -25,6 +25,8 @@ import os
 import zipfile
 from pathlib import Path
 
+from .outputs import listed
+
 __all__ = ["shown", "NOT_A_REGULAR_FILE", "not_a_file", "BYTE_SIGNATURES", "byte_signature", "zip_archive",
            "file_signature", "signature_name", "utf16_codec", "not_csv_text"]
 
@@ -106,7 +108,7 @@ def zip_archive(source: Path | bytes) -> str | None:
         return next((what for part, what in _DOCUMENT_PARTS if any(name.startswith(part) for name in names)),
                     next((what for kind, what in _DOCUMENT_TYPES if mimetype.startswith(kind)),
                          "an Office document that holds no sheet"))
-    held = ", ".join(names[:3]) + (f" and {len(names) - 3} more" if len(names) > 3 else "") if names else "nothing"
+    held = listed(names) if names else "nothing"
     return f"a zip archive holding {held} (unzip it and give the files it holds, or their folder)"
 
 

@@ -6,7 +6,7 @@ size and CRC-32 (:mod:`recoup_lib.checksums`); a single file the kit wrote
 also carries its mark, an extended attribute holding the same, where the file
 system keeps them (:func:`record_file`). A file is the kit's only while it is
 exactly what was recorded (:func:`written_unchanged`): one someone edited
-since counts as theirs. :func:`foreign_entries` lists what a folder holds
+since counts as theirs. :func:`foreign_entries` lists and counts what a folder holds
 that the kit did not write, or that changed since; :func:`read_manifest`,
 :func:`write_manifest` and :func:`fingerprint` are what the folder writer
 records with.
@@ -72,26 +72,38 @@ def write_manifest(folder: Path, files: dict, written_by: str) -> None:
     (folder / MANIFEST).write_text(json.dumps(document, indent=1) + "\n", encoding="utf-8")
 
 
-def foreign_entries(out: Path, limit: int = 50) -> list[str]:
-    """Entries of ``out`` the kit did not write, or changed since (up to ``limit``), as relative paths."""
+def foreign_entries(out: Path, limit: int | None = 50) -> tuple[list[str], int]:
+    """Entries of ``out`` the kit did not write, or changed since: the first ``limit`` (all with None),
+    as relative paths, and how many there are in all.
+
+    Past the first ``limit`` they are only counted, so that refusing a folder holding a thousand of the
+    user's files says how many without keeping their names; a name the manifest does not list is
+    counted without looking at the file.
+    """
     recorded = read_manifest(out)
     found: list[str] = []
+    count = 0
+
+    def add(rel: str) -> None:
+        nonlocal count
+        count += 1
+        if limit is None or len(found) < limit:
+            found.append(rel)
+
     for root, dirs, files in os.walk(out):
         here = Path(root)
+        prefix = here.relative_to(out).as_posix() + "/" if here != out else ""
         for name in sorted(dirs):
             if (here / name).is_symlink():
-                found.append((here / name).relative_to(out).as_posix())
+                add(prefix + name)
         dirs[:] = sorted(d for d in dirs if not (here / d).is_symlink())
         for name in sorted(files):
-            rel = (here / name).relative_to(out).as_posix()
+            rel = prefix + name
             if rel == MANIFEST:
                 continue
-            path = here / name
-            if path.is_symlink() or not _same(path, recorded.get(rel)):
-                found.append(rel)
-            if len(found) >= limit:
-                return found
-    return found
+            if rel not in recorded or (here / name).is_symlink() or not _same(here / name, recorded[rel]):
+                add(rel)
+    return found, count
 
 
 def _xattr_mark(path: Path) -> dict | None:

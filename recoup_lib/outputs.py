@@ -149,13 +149,15 @@ def _vouched(path: Path) -> dict | None:
     return recorded[1] if same else None
 
 
-def listed(names: list[str], first: int = _SHOWN) -> str:
-    """The ``first`` of ``names`` and how many more, for a message: ``a, b, c and 1,204 more``.
+def listed(names: list[str], first: int = _SHOWN, total: int | None = None) -> str:
+    """The ``first`` of ``names`` and how many more, for a message: ``a, b, c and 1,204 more``;
+    ``total``: how many there are in all when ``names`` holds only the first of them.
 
-    >>> listed(["a", "b"]), listed(["a", "b", "c", "d", "e"], 2)
-    ('a, b', 'a, b and 3 more')
+    >>> listed(["a", "b"]), listed(["a", "b", "c", "d", "e"], 2), listed(["a", "b", "c"], 2, total=1004)
+    ('a, b', 'a, b and 3 more', 'a, b and 1,002 more')
     """
-    return ", ".join(names[:first]) + (f" and {len(names) - first:,} more" if len(names) > first else "")
+    more = (len(names) if total is None else total) - first
+    return ", ".join(names[:first]) + (f" and {more:,} more" if more > 0 else "")
 
 
 def _check_inputs(out: Path, inputs: Iterable, option: str, shown: str) -> None:
@@ -220,11 +222,11 @@ def check_folder(out, *, inputs: Iterable = (), force: bool = False, option: str
     _check_inputs(target, inputs, option, shown)
     _parent_usable(target, option, shown)
     if target.is_dir() and not force:
-        foreign = foreign_entries(target)
+        foreign, count = foreign_entries(target, limit=_SHOWN)
         if foreign:
             raise UsageError(
                 f"{option} {shown}: holds files the kit did not write, or changed since it wrote them "
-                f"({listed(foreign)}); the kit never writes over them. Choose a new or empty folder"
+                f"({listed(foreign, total=count)}); the kit never writes over them. Choose a new or empty folder"
                 + (f"{hint}" if hint else ""))
     return target
 
@@ -397,7 +399,7 @@ def output_folder(out, *, inputs: Iterable = (), force: bool = False, written_by
     try:
         with _writing(stage, option, shown):
             yield stage
-            kept = foreign_entries(target, limit=10**9) if (force and target.is_dir()) else []
+            kept = foreign_entries(target, limit=None)[0] if (force and target.is_dir()) else []
             written = sorted(p for p in stage.rglob("*") if p.is_file() and not p.is_symlink()
                              and p.relative_to(stage).as_posix() != MANIFEST)
             files = dict(zip((p.relative_to(stage).as_posix() for p in written), _fingerprints(written)))

@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import io
 import json
+import os
 import sys
 import zipfile
 from pathlib import Path
@@ -309,8 +310,8 @@ def test_the_sheet_read_when_none_is_named_is_loaded_once(tmp_path, monkeypatch)
 
     class Workbook:
         @staticmethod
-        def from_path(path):
-            return Counted(original.from_path(path))
+        def from_filelike(handle):
+            return Counted(original.from_filelike(handle))
 
     book = openpyxl.Workbook()
     book.active.title = "Sheet1"
@@ -382,6 +383,22 @@ def test_an_excel_export_that_is_no_workbook_or_a_workbook_named_csv_is_read_as_
     assert f"charges.{path.suffix[1:]} holds {said}" in result.summary()
 
 
+@pytest.mark.parametrize("reader", ["calamine", "openpyxl"])
+def test_a_workbook_saved_under_a_csv_name_that_is_not_utf8_is_read(tmp_path, monkeypatch, reader):
+    """``cl\\xe9ims.csv`` made on a Latin-1 system: python-calamine could not open that name, and openpyxl
+    refuses a .csv one, so the workbook was "not a readable workbook". Each reads the file's content."""
+    if reader == "openpyxl":
+        monkeypatch.setitem(sys.modules, "python_calamine", None)
+    path = tmp_path / os.fsdecode(b"cl\xe9ims.csv")
+    book = openpyxl.Workbook()
+    for row in _cells():
+        book.active.append(row)
+    book.save(path)
+    result = import_files(path)
+    assert result.tables["claim_lines.csv"]["claim_id"].tolist() == ["C1", "C1", "C2"]
+    assert "cl\\xe9ims.csv holds an Excel workbook, not CSV text" in result.summary()
+
+
 @pytest.mark.parametrize("content, message", [
     (b"", "the file is empty"), (b"%PDF-1.4\n%\xe2\xe3\n1 0 obj<<>>endobj\n", "binary data: a PDF document"),
     (b"\x00\x01\x02\x03" * 64, "binary data: a PDF, an image or a damaged file"),
@@ -411,7 +428,8 @@ def test_what_a_file_holds_comes_with_the_name_its_signature_gives_it(tmp_path):
              "c.bin": b"\x00\x01\x02\x03" * 64, "d.csv": b"claim_id,line_no\nC1,1\n", "e.csv": b" \r\n",
              "f.xlsx": zipped("[Content_Types].xml", "xl/workbook.xml"),
              "g.xlsx": zipped("[Content_Types].xml", "word/document.xml"),
-             "h.csv": zipped("[Content_Types].xml", "ppt/presentation.xml"), "i.zip": zipped("a.csv", "b.csv")}
+             "h.csv": zipped("[Content_Types].xml", "ppt/presentation.xml"), "i.zip": zipped("a.csv", "b.csv"),
+             "j.zip": zipped(*(f"m{n:04d}.csv" for n in range(1004)))}
     for name, content in given.items():
         (tmp_path / name).write_bytes(content)
     assert {name: content_kind(tmp_path / name) for name in given} == {
@@ -419,7 +437,9 @@ def test_what_a_file_holds_comes_with_the_name_its_signature_gives_it(tmp_path):
         "c.bin": ("binary", ""), "d.csv": ("text", ""), "e.csv": ("empty", ""),
         "f.xlsx": ("workbook", "an Excel workbook (or another zip file)"),
         "g.xlsx": ("zip", "a Word document (.docx)"), "h.csv": ("zip", "a PowerPoint presentation (.pptx)"),
-        "i.zip": ("zip", "a zip archive holding a.csv, b.csv (unzip it and give the files it holds, or their folder)")}
+        "i.zip": ("zip", "a zip archive holding a.csv, b.csv (unzip it and give the files it holds, or their folder)"),
+        "j.zip": ("zip", "a zip archive holding m0000.csv, m0001.csv, m0002.csv and 1,001 more (unzip it and give "
+                         "the files it holds, or their folder)")}
 
 
 @pytest.mark.parametrize("blank, separator, encoding", [("\n", ",", "utf-8"), ("\r\n", "\t", "cp1252"),

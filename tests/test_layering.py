@@ -8,13 +8,14 @@ a part listed earlier: a line above, or further left on the same line. The
 list is read from the README itself, so the README and the code cannot drift.
 ``recoup_lib/__init__.py`` (the version) is below every part and imports none;
 ``recoup_lib/__main__.py`` is the command line's entry point and counts as
-``cli``.
+``cli``. Every line of the package also keeps to the line length pyproject.toml sets.
 """
 
 from __future__ import annotations
 
 import ast
 import re
+import tomllib
 from collections import defaultdict
 from pathlib import Path
 
@@ -136,6 +137,13 @@ def test_every_import_goes_down_the_readme_layer_list(layers, imports):
     upward = upward_imports(layers, imports)
     assert not upward, ("imports that go up (or sideways to the right) in the README's layer list:\n  "
                         + "\n  ".join(upward))
+
+
+def test_no_line_of_the_package_is_longer_than_pyproject_toml_allows():
+    limit = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))["tool"]["ruff"]["line-length"]
+    long = [f"{path.relative_to(ROOT)}:{number} ({len(line)} characters)" for path in sorted(PACKAGE.rglob("*.py"))
+            for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1) if len(line) > limit]
+    assert not long, f"lines over {limit} characters:\n  " + "\n  ".join(long)
 
 
 def test_the_package_itself_imports_no_part(imports):

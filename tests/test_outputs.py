@@ -79,6 +79,19 @@ def test_a_long_list_of_files_is_cut_the_same_way_in_every_message(tmp_path):
     assert listed([f"f{n}" for n in range(1204)], 1) == "f0 and 1,203 more"
 
 
+def test_the_refusal_of_a_folder_counts_every_file_of_the_users(tmp_path):
+    """A folder holding 1,004 of the user's files (two of them in a subfolder, one the kit's file edited
+    since) was refused naming three and "47 more": the count stopped at 50."""
+    out = _write(tmp_path / "out", {"a.csv": "x\n", "b.csv": "y\n"})
+    (out / "a.csv").write_text("edited\n", encoding="utf-8")
+    (out / "sub").mkdir()
+    for n in range(1003):
+        (out / ("sub" if n < 2 else ".") / f"mine{n:04d}.txt").write_text("mine", encoding="utf-8")
+    with pytest.raises(UsageError) as refused:
+        check_folder(out)
+    assert "(a.csv, mine0002.txt, mine0003.txt and 1,001 more)" in str(refused.value)
+
+
 def test_force_replaces_the_kits_files_even_edited_but_keeps_the_users(tmp_path):
     out = tmp_path / "out"
     with output_folder(out) as stage:

@@ -214,6 +214,17 @@ def test_cli_score_reads_capitalised_error_types_and_warns_of_unknown_ones(tmp_p
     assert upcoding.split()[1:5] == ["1", "1", "1.000", "1.000"]
 
 
+def test_cli_score_lists_five_unknown_error_types_and_counts_the_others_as_every_list_does(tmp_path, capsys):
+    """The warning counted the unknown types it did not list in its own words ("and 1000 more"); it
+    uses :func:`recoup_lib.outputs.listed`, as every list cut short does."""
+    (tmp_path / "labels.csv").write_text("claim_id,line_no,error_type,at_risk\nC1,1,upcoding,10.00\n",
+                                         encoding="utf-8")
+    (tmp_path / "findings.csv").write_text("claim_id,line_no,error_type,at_risk\n" + "".join(
+        f"C1,{n + 1},made_up_{n:04d},1.00\n" for n in range(1005)), encoding="utf-8")
+    assert main(["score", str(tmp_path / "findings.csv"), str(tmp_path / "labels.csv")]) == 0
+    assert "'made_up_0004' (1 rows) and 1,000 more" in capsys.readouterr().err
+
+
 def test_cli_score_out_writes_dollars_without_a_column_twice(tmp_path, capsys, audit):
     audit.write(tmp_path / "a")
     assert main(["score", str(tmp_path / "a" / "findings.csv"), str(DEMO / "labels.csv"),

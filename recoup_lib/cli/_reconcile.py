@@ -7,7 +7,8 @@ leave open. Writes ``deposits.csv``, ``recoupment_links.csv``,
 ``open_ledger.csv`` (header only without notices), ``cash_flow.csv`` (by
 month), ``summary.json`` (``taken_back``: the same figure as ``recoup remit``),
 plus ``rejected.csv`` (835 problems that set data aside), ``warnings.csv`` (those
-that kept their data), ``files.csv`` (each file's status) and, when notice rows were set aside, ``notices_rejected.csv``.
+that kept their data), ``files.csv`` (each file's status) and, when notice rows
+were set aside, ``notices_rejected.csv``.
 The notices are checked as ``recoup appeal`` checks them (one reader,
 :func:`recoup_lib.notices.read_notices`), against the ``payers.csv``,
 ``claim_lines.csv`` and ``payments.csv`` beside them (``--payers`` names

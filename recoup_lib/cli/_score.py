@@ -24,7 +24,7 @@ def run(args) -> int:
     from ..errors import InputError
     from ..folder import read_table, write_csv
     from ..money import dollars
-    from ..outputs import check_file, output_file
+    from ..outputs import check_file, listed, output_file
     from ..rules import score
     from ..schema import ERROR_TYPE_NAMES
 
@@ -42,8 +42,7 @@ def run(args) -> int:
         unknown = parsed.data.loc[~parsed.data["error_type"].isin(ERROR_TYPE_NAMES), "error_type"].value_counts()
         if len(unknown):
             print(f"warning: {path}: error types outside the contract's ten, scored as types of their own: "
-                  + ", ".join(f"{kind!r} ({count:,} rows)" for kind, count in unknown.head(5).items())
-                  + (f" and {len(unknown) - 5} more" if len(unknown) > 5 else ""), file=sys.stderr)
+                  + listed([f"{kind!r} ({count:,} rows)" for kind, count in unknown.items()], 5), file=sys.stderr)
     table = score(tables["findings.csv"], tables["labels.csv"])
     print(f"{'error_type':<24}{'labelled':>9}{'flagged':>9}{'precision':>10}{'recall':>8}"
           f"{'at risk':>16}{'found':>16}")

@@ -40,6 +40,6 @@ from ._run import import_files, preview_file
 from ._tables import read_export
 from ._x837 import LINE_COLUMNS, Claims837, read_837
 
-__all__ = ["import_files", "preview_file", "mapping_document", "ImportResult", "SourceReport", "load_mapping", "read_837", "Claims837",
-           "LINE_COLUMNS", "read_export", "propose", "recognised_fields", "normalise_header",
+__all__ = ["import_files", "preview_file", "mapping_document", "ImportResult", "SourceReport", "load_mapping",
+           "read_837", "Claims837", "LINE_COLUMNS", "read_export", "propose", "recognised_fields", "normalise_header",
            "FIELD_NAMES", "KINDS", "TARGET_FILES", "LIST_FIELDS"]

@@ -424,8 +424,8 @@ def _without_no_value(cells: pa.Array, header: str, column, notes: list[str]) ->
     if not missing.any():
         return cells
     words = sorted(set(cells.filter(pa.array(missing)).to_pylist()))
-    notes.append(f"{_where(header, column.name)}: {int(missing.sum()):,} cell(s) holding {', '.join(map(repr, words[:4]))} "
-                 "read as blank (no value)")
+    notes.append(f"{_where(header, column.name)}: {int(missing.sum()):,} cell(s) holding "
+                 f"{', '.join(map(repr, words[:4]))} read as blank (no value)")
     return pc.if_else(pa.array(missing), pa.scalar("", pa.string()), cells)
 
 

@@ -21,6 +21,7 @@ from ..errors import WHOLE_LINE, WHOLE_PAYMENT, InputError, Problem, UsageError
 from ..filekind import shown
 from ..folder import LINE_KEY, line_exists
 from ..money import format_cents
+from ..outputs import listed
 from ..remit._files import holds_a_file, looks_like_x12
 from ..schema import SPECS, parse_table
 from ._build import Built, build_export, rename_reason, required_fields, text_frame
@@ -275,8 +276,7 @@ def _build_mapped(kind: str, raw, proposal, fill_down):
     report.notes += built.notes
     merged = raw.info.get("merged") or []
     if merged:
-        report.notes.append(f"merged cells read as one value in each of their cells: {', '.join(merged[:6])}"
-                            + (f" and {len(merged) - 6:,} more" if len(merged) > 6 else ""))
+        report.notes.append(f"merged cells read as one value in each of their cells: {listed(merged, 6)}")
     unsaved = raw.info.get("formulas_without_values") or []
     if unsaved:
         report.notes.append(f"{len(unsaved):,} formula cell(s) with no saved value, read as blank ("

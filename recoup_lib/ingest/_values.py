@@ -38,8 +38,8 @@ from ._amounts import common_amounts
 from ._distinct import distinct_values
 
 __all__ = ["text", "value_bytes", "ascii_only", "no_value", "NO_VALUE", "to_money", "read_money", "money_text", "Money",
-           "as_code", "whole_code", "excel_scientific", "to_flags", "to_whole", "to_place_of_service", "join_lists", "split_code_modifiers", "five_digit_codes", "EXPECTED", "insert_icd_dot",
-           "dotted_diagnoses"]
+           "as_code", "whole_code", "excel_scientific", "to_flags", "to_whole", "to_place_of_service", "join_lists",
+           "split_code_modifiers", "five_digit_codes", "EXPECTED", "insert_icd_dot", "dotted_diagnoses"]
 
 EXPECTED = {
     "date": "a date such as 01/31/2025, 1/31/25, 20250131 or 2025-01-31 (month first; a day's name "

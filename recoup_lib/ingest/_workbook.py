@@ -1,6 +1,9 @@
 """Workbooks (``.xlsx``, ``.xlsm``, ``.xls``, ``.ods``) read as exports: one sheet's cells as text.
 
-python-calamine reads the sheet (openpyxl when it cannot); a range of merged
+python-calamine reads the sheet (openpyxl when it cannot), each given the
+file's content, not its name: by name, calamine cannot open a file whose name
+is not UTF-8 (one saved on a Latin-1 system) and openpyxl refuses one ending
+``.csv``, as a workbook saved as ``cl\\xe9ims.csv`` is. A range of merged
 cells gives its value to each of its cells, and formula cells saved without
 their value are named, so the summary of an import says why they read blank.
 The header is found and the rows kept as :mod:`._tables` does for a CSV.
@@ -11,6 +14,7 @@ from __future__ import annotations
 import datetime as dt
 import functools
 import html
+import io
 import re
 import zipfile
 from dataclasses import dataclass
@@ -181,7 +185,8 @@ def _workbook_rows(path: Path, sheet: str | None, kind: str) -> tuple[list[list]
     try:
         import python_calamine
 
-        book = python_calamine.CalamineWorkbook.from_path(str(path))
+        with open(path, "rb") as handle:
+            book = python_calamine.CalamineWorkbook.from_filelike(handle)
         names = list(book.sheet_names)
         if sheet is not None and sheet not in names:
             raise InputError(f"{name}: no sheet named {sheet!r} (sheets: {', '.join(names)})")
@@ -200,7 +205,7 @@ def _workbook_rows(path: Path, sheet: str | None, kind: str) -> tuple[list[list]
     try:
         import openpyxl
 
-        book = openpyxl.load_workbook(path, read_only=True, data_only=True)
+        book = openpyxl.load_workbook(io.BytesIO(path.read_bytes()), read_only=True, data_only=True)
     except Exception as exc:  # noqa: BLE001
         raise InputError(f"{name}: not a readable workbook ({type(exc).__name__}: {exc})") from None
     names = book.sheetnames

@@ -74,7 +74,8 @@ def corrected_claims(lines: dict, rank: dict[str, int]) -> tuple[dict, list, lis
     # correction applies to the claims of the same patient only.
     claim = values(lines["claim_id"])
     key = list(zip(claim.tolist(), values(lines["patient_id"]).tolist()))
-    submitted, line_no, code = values(lines["submitted_date"]), values(lines["line_no"]), values(lines["procedure_code"])
+    submitted, line_no = values(lines["submitted_date"]), values(lines["line_no"])
+    code = values(lines["procedure_code"])
     claim_row = np.asarray(claim_row_all.take(taken_at).to_numpy(zero_copy_only=False), dtype=np.int64)
     rows = np.asarray(lines["_row"], dtype=np.int64)[at]
     # The deciding submission of each claim (CLM01 and patient): its last replacement or void.

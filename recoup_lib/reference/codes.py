@@ -189,8 +189,9 @@ def explain_carc(code) -> str:
 
     Examples
     --------
-    >>> explain_carc("CO-18")
-    'CO-18: The same claim or service was already sent and processed: an exact duplicate. (CO = contractual obligation; borne by the provider.)'
+    >>> print(explain_carc("CO-18"))  # doctest: +NORMALIZE_WHITESPACE
+    CO-18: The same claim or service was already sent and processed: an exact duplicate.
+    (CO = contractual obligation; borne by the provider.)
     """
     group, carc = split_adjustment(code)
     row = lookup("carc", carc)

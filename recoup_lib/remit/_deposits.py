@@ -92,8 +92,10 @@ def explain_deposits(remit, links: pd.DataFrame | None = None, max_items: int = 
     --------
     >>> from recoup_lib.remit import read_835
     >>> d = explain_deposits(read_835(["tests/data/835/domain-5.5.835"]))
-    >>> print(d.loc[0, "sentence"])
-    $420.00 paid for 1 claim, less $150.00 reversal of claim PCN-B200, plus $90.00 correction of claim PCN-B200, less $75.00 WO offset for reference ICN-C0-0003 1EG4TE5MK73, plus $2.35 interest (L6) = $287.35 deposited.
+    >>> print(d.loc[0, "sentence"])  # doctest: +NORMALIZE_WHITESPACE
+    $420.00 paid for 1 claim, less $150.00 reversal of claim PCN-B200, plus $90.00 correction of claim
+    PCN-B200, less $75.00 WO offset for reference ICN-C0-0003 1EG4TE5MK73, plus $2.35 interest (L6)
+    = $287.35 deposited.
     """
     t = remit.transactions
     items = deposit_items(remit) if items is None else items

@@ -262,7 +262,8 @@ def patient_credit_balances(refunds: pd.DataFrame, as_of, *, state: str | None =
     out["age_days"] = (day - out["oldest"]).dt.days.astype("int64")
     out["report_as_unclaimed_from"] = out["oldest"] + pd.DateOffset(years=years)
     out["dormant"] = out["report_as_unclaimed_from"] <= day
-    return out.sort_values(["credit_cents", "patient_id"], ascending=[False, True], kind="stable").reset_index(drop=True)
+    out = out.sort_values(["credit_cents", "patient_id"], ascending=[False, True], kind="stable")
+    return out.reset_index(drop=True)
 
 
 def credit_balance_report_rule(quarter_end, rules: PatientRules | None = None) -> pd.Series:

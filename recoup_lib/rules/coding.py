@@ -136,7 +136,9 @@ def unbundling(ctx) -> pd.DataFrame:
         + "; NCCI pair " + pairs["column_1"].to_numpy() + "/" + pairs["column_2"].to_numpy()
         + " modifier indicator " + pairs["modifier_indicator"].to_numpy()
         + np.where(pairs["modifier_indicator"].to_numpy() == "0",
-                   " (no modifier can bypass it)", " and neither line carries an NCCI-associated modifier (59, X{EPSU}, anatomic, global surgery, 27, 91)")
+                   " (no modifier can bypass it)",
+                   " and neither line carries an NCCI-associated modifier "
+                   "(59, X{EPSU}, anatomic, global surgery, 27, 91)")
         + "; paid " + usd(sel["paid_cents"]).to_numpy() + " on the component code"
     )
     return hits(sel.index, sel["paid_cents"], evidence)

@@ -36,7 +36,7 @@ import pandas as pd
 from ..errors import InputError, InvalidParameterError
 from ..folder import to_text_frame, write_csv
 from ..money import allocate, format_cents_scalar
-from ..outputs import writes_folder
+from ..outputs import listed, writes_folder
 from ..results import StepResult
 from ._common import kit_version, match_strata, refuse_case_variants
 
@@ -145,8 +145,7 @@ class SampleSelection(StepResult):
                        f" + {row['spares']:,} spare(s)")
         short = [row for row in d["strata"] if row["spares"] < d["spares_requested"]]
         if short:
-            where = (", ".join(f"{row['stratum']!r} ({row['spares']:,})" for row in short[:5])
-                     + (f" and {len(short) - 5:,} more strata" if len(short) > 5 else "")
+            where = (listed([f"{row['stratum']!r} ({row['spares']:,})" for row in short], 5)
                      if d["stratified_by"] else f"the frame ({short[0]['spares']:,})")
             out.append(f"Fewer spares than the {d['spares_requested']:,} asked for in {where}: the sample leaves "
                        "no more units to spare.")

@@ -7,10 +7,11 @@ whether a value may be blank. The audit and appeal folder's files of
 that folder have a named spec each (:data:`RECOUPMENTS_SPEC`,
 :data:`APPEAL_OUTCOMES_SPEC`, :data:`DECISIONS_SPEC`,
 :data:`RECOUPMENT_LABELS_SPEC`, :data:`SAMPLE_SPEC`, :data:`STRATA_SPEC`,
-:func:`frame_spec`), and the appeal rule tables are :data:`APPEAL_RULE_SPECS`. :func:`recoup_lib.folder.read_table` reads a file with
-its spec; :func:`parse_table` turns a table of raw text into typed columns,
-collecting *every* problem of the file (never stopping at the first), and
-sets aside the rows that cannot be used.
+:func:`frame_spec`), and the appeal rule tables are :data:`APPEAL_RULE_SPECS`.
+:func:`recoup_lib.folder.read_table` reads a file with its spec;
+:func:`parse_table` turns a table of raw text into typed columns, collecting
+*every* problem of the file (never stopping at the first), and sets aside the
+rows that cannot be used.
 
 In-memory conventions (the "column contract" every other module relies on):
 

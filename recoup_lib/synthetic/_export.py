@@ -61,8 +61,8 @@ HEADER_STYLES = {
                          "place_of_service": "Place of Service"},
 }
 
-_ACCENTED_LAST = ["Peña", "Núñez", "Muñoz", "Ibáñez", "Gómez", "Martínez", "Rodríguez", "Müller", "Gonçalves",
-                  "Sánchez", "Díaz", "Jiménez", "Lefèvre", "Ørsted"]
+_ACCENTED_LAST = ["Peña", "Núñez", "Muñoz", "Ibáñez", "Gómez", "Martínez", "Rodríguez", "Müller",
+                  "Gonçalves", "Sánchez", "Díaz", "Jiménez", "Lefèvre", "Ørsted"]
 _ACCENTED_FIRST = ["José", "María", "Zoë", "Renée", "Inés", "Raúl", "Joaquín", "Ángel", "Chloé", "Noël"]
 _FIXED_TIME = (2025, 1, 1, 0, 0, 0)
 
@@ -297,12 +297,16 @@ through `recoup import`, then the audit.
 
 | file | what is messy about it |
 |---|---|
-| `charges.csv` | Windows-1252 (accented names), Windows line ends, a title, a date range and a blank line above the header, a billing system's headers, US dates (`01/31/2025`, `1/31/25`), `$1,234.50`, place of service without its leading zero, a TOTAL row and "End of report" below |
-| `payments.xlsx` | a workbook: a title row, Excel dates, amounts as numbers, reversals as text `($64.00)`, a TOTAL row; a second sheet of totals by payer |
+| `charges.csv` | Windows-1252 (accented names), Windows line ends, a title, a date range and a blank line \
+above the header, a billing system's headers, US dates (`01/31/2025`, `1/31/25`), `$1,234.50`, place of service \
+without its leading zero, a TOTAL row and "End of report" below |
+| `payments.xlsx` | a workbook: a title row, Excel dates, amounts as numbers, reversals as text \
+`($64.00)`, a TOTAL row; a second sheet of totals by payer |
 | `coverage.csv` | UTF-8 with a byte-order mark, `Eff Date` / `Term Date` as `MM/DD/YYYY` |
 | `documentation.csv` | `Y`/`N` flags |
 | `claims837/` | the same claims as the clearinghouse's 837P files, one per payer and month |
-| `reference/` | the payers' rules this practice was paid under (fee schedule, NCCI, MUE, payer policies), in contract form, to copy beside the imported files |
+| `reference/` | the payers' rules this practice was paid under (fee schedule, NCCI, MUE, payer policies), \
+in contract form, to copy beside the imported files |
 
 Rebuild (the same bytes every time; `tests/test_ingest_messy.py` checks it):
 

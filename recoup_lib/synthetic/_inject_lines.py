@@ -16,8 +16,8 @@ from ._inject_state import InjectionState, all_policies, member
 from ._random import stream
 from ._values import DAY, _contains, _dates, _is, next_weekday
 
-__all__ = ["resubmission_text", "inject_duplicate_claim", "inject_documentation_errors", "inject_unbundling", "inject_units_over_mue",
-           "inject_upcoding", "inject_overpaid_rate", "inject_duplicate_payment"]
+__all__ = ["resubmission_text", "inject_duplicate_claim", "inject_documentation_errors", "inject_unbundling",
+           "inject_units_over_mue", "inject_upcoding", "inject_overpaid_rate", "inject_duplicate_payment"]
 
 _BYPASS = r"(?:^|;)(?:" + "|".join(sorted(BYPASS_MODIFIERS)) + r")(?:;|$)"
 
@@ -397,5 +397,6 @@ def inject_duplicate_payment(s: InjectionState, k: int) -> None:
     s.used[r] = True
     x = base["paid_cents"].to_numpy(dtype=np.int64)
     s.record(r, "duplicate_payment", np.where(variant == 1, 2 * x, x),
-             np.select([variant == 0, variant == 1], ["the same payment sent twice", "the same payment sent three times"],
+             np.select([variant == 0, variant == 1],
+                       ["the same payment sent twice", "the same payment sent three times"],
                        "payment reversed then sent twice").astype(object))

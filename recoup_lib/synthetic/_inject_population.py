@@ -187,7 +187,8 @@ def inject_coverage_lapsed(s: InjectionState, k: int) -> None:
     in_scope = np.where(plan["gap"].to_numpy()[at],
                         (date >= plan["gap_start"].to_numpy()[at]) & (date <= plan["gap_end"].to_numpy()[at]),
                         date > plan["end"].to_numpy()[at])
-    plan = plan.assign(count=np.bincount(at, weights=in_scope & mine_paid[scoped], minlength=len(plan)).astype(np.int64))
+    count = np.bincount(at, weights=in_scope & mine_paid[scoped], minlength=len(plan)).astype(np.int64)
+    plan = plan.assign(count=count)
     plan = plan.loc[(plan["count"] >= 1) & (plan["count"] <= max(3, int(k * 0.05)))]
     plan = plan.iloc[rng.permutation(len(plan))]
     cum = np.cumsum(plan["count"].to_numpy())

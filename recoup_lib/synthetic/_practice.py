@@ -536,7 +536,8 @@ def build_clean(profile: Profile, seed: int, n_lines: int, start, end, refs: Ref
         "encounter": enc["encounter"].to_numpy()[at],
         "payer_type": pd.Categorical.from_codes(payer_types.codes[payer_at.codes],
                                                 categories=pd.Index(payer_types.categories, dtype=object)),
-        "kind": pd.Categorical.from_codes(kinds.codes[code_numbers], categories=pd.Index(kinds.categories, dtype=object)),
+        "kind": pd.Categorical.from_codes(kinds.codes[code_numbers],
+                                          categories=pd.Index(kinds.categories, dtype=object)),
     })
 
     practice = Practice(profile=profile, seed=seed, start=start, end=end, export_date=export_date,

@@ -165,7 +165,8 @@ def _check_payer_review(data: dict, label: str) -> None:
         pair = r[key]
         if (not isinstance(pair, list) or len(pair) != 2 or not all(isinstance(v, int) for v in pair)
                 or not 1 <= pair[0] <= pair[1]):
-            raise InvalidParameterError(f"{where}.{key} must be [low, high] whole days with 1 <= low <= high; got {pair!r}")
+            raise InvalidParameterError(f"{where}.{key} must be [low, high] whole days with 1 <= low <= high; "
+                                        f"got {pair!r}")
     if not isinstance(r["notice_margin_days"], int) or r["notice_margin_days"] < 0:
         raise InvalidParameterError(f"{where}.notice_margin_days must be a whole number of days >= 0; "
                          f"got {r['notice_margin_days']!r}")
@@ -173,8 +174,9 @@ def _check_payer_review(data: dict, label: str) -> None:
         mix = r[key]
         bad = sorted(set(mix) - allowed)
         if bad:
-            raise InvalidParameterError(f"{where}.{key} names unknown {'error types' if key[0] == 'f' else 'mechanisms'} "
-                             f"{', '.join(bad)}; expected some of {', '.join(sorted(allowed))}")
+            named = "error types" if key[0] == "f" else "mechanisms"
+            raise InvalidParameterError(f"{where}.{key} names unknown {named} "
+                                        f"{', '.join(bad)}; expected some of {', '.join(sorted(allowed))}")
         if any(not isinstance(v, (int, float)) or v < 0 for v in mix.values()) or abs(sum(mix.values()) - 1) > 1e-6:
             raise InvalidParameterError(f"{where}.{key} shares must be >= 0 and add up to 1; got {mix}")
     for key, allowed in (("appeal_share", {"valid", "invalid"}),
@@ -182,8 +184,8 @@ def _check_payer_review(data: dict, label: str) -> None:
         values = r[key]
         if set(values) != allowed or any(not isinstance(v, (int, float)) or not 0 <= v <= 1
                                          for v in values.values()):
-            raise InvalidParameterError(f"{where}.{key} must give {', '.join(sorted(allowed))} each a share from 0 to 1; "
-                             f"got {values}")
+            raise InvalidParameterError(f"{where}.{key} must give {', '.join(sorted(allowed))} each a share "
+                                        f"from 0 to 1; got {values}")
     if min(r["offset_cap_share"].values()) <= 0:
         raise InvalidParameterError(f"{where}.offset_cap_share must be above 0 for every payer type")
     carc = r["carc"]

@@ -498,7 +498,8 @@ def remit_tables(practice: Practice, plan: RemitPlan, tx_ids=None, people=None) 
         "payer_claim_control": clp["payer_claim_control"].to_numpy(dtype=object),
         "filing_indicator": pd.Series(ptype).map(_FILING).to_numpy(dtype=object),
         "facility_code": "11", "frequency_code": "1",
-        "patient_last_name": patients["last_name"].reindex(clp["patient"].to_numpy()).str.upper().to_numpy(dtype=object),
+        "patient_last_name": patients["last_name"].reindex(clp["patient"].to_numpy()).str.upper().to_numpy(
+            dtype=object),
         "patient_first_name": patients["first_name"].reindex(clp["patient"].to_numpy()).str.upper().to_numpy(
             dtype=object),
         "member_id": member.reindex(pd.MultiIndex.from_arrays([clp["patient"].to_numpy(),

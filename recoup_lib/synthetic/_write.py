@@ -421,6 +421,7 @@ def describe(summary: dict) -> str:
     review = summary.get("payer_review")
     if review is not None:
         out.append(f"payer review: {review['notices']:,} notices ({review['valid']:,} valid, "
-                   f"{review['false_accusations']:,} false accusation{'' if review['false_accusations'] == 1 else 's'}, "
+                   f"{review['false_accusations']:,} "
+                   f"false accusation{'' if review['false_accusations'] == 1 else 's'}, "
                    f"{review['after_lookback']:,} after the look-back limit)")
     return "\n".join(out)

@@ -145,7 +145,8 @@ def appeal_desk(source, payers: pd.DataFrame | None = None, findings: pd.DataFra
         desk = source
     elif isinstance(source, pd.DataFrame):
         if payers is None or payments is None:
-            raise InvalidParameterError("appeal_desk(notices, ...): payers and payments are required with a notices table")
+            raise InvalidParameterError("appeal_desk(notices, ...): payers and payments are required with a "
+                                        "notices table")
         desk = AppealDesk(source, payers, findings, payments, **tables)
     else:
         desk = desk_from_folder(source, truth=tables.get("truth"), profiles=tables.get("profiles"))

@@ -804,14 +804,28 @@ def _web_page(text: str) -> str:
     return "<html><body><table>" + "".join(rows) + "</table></body></html>"
 
 
+def _workbook(text: str) -> bytes:
+    """An export saved as an .xlsx workbook: the rows of CSV ``text`` as one sheet's cells."""
+    import openpyxl
+
+    book, packed = openpyxl.Workbook(), io.BytesIO()
+    for line in text.splitlines():
+        book.active.append(line.split(","))
+    book.save(packed)
+    return packed.getvalue()
+
+
 @pytest.mark.parametrize("name, text", [(b"in/cl\xe9ims.csv", CLAIMS), (b"in/cl\xe9ims.837", X12_CLAIM),
                                         (b"in/837s/cl\xe9ims.837", X12_CLAIM),
-                                        (b"in/cl\xe9ims.xls", _web_page(CLAIMS))])
+                                        (b"in/cl\xe9ims.xls", _web_page(CLAIMS)),
+                                        (b"in/cl\xe9ims.csv", _workbook(CLAIMS))])
 def test_import_of_a_file_whose_name_is_not_utf8(hostile, name, text):
     """A name made on another system (Latin-1 ``\\xe9``) reaches Python with a surrogate that no UTF-8
     table or Arrow array takes: it ended in "unexpected error: UnicodeEncodeError". It is shown as
     ``cl\\xe9ims`` in the counts and messages, and the file is read; so is the note saying a web page
-    named .xls was read as one (it still held the raw name, and writing the summary failed)."""
+    named .xls was read as one (it still held the raw name, and writing the summary failed). A workbook
+    so named was "not a readable workbook": python-calamine could not open the name, and openpyxl
+    refuses a .csv one."""
     hostile.write(os.fsdecode(name), text)
     given = "in/837s" if b"837s" in name else os.fsdecode(name)
     run = hostile.run("import", "--claims", given, "--out", "imp", expect=0, out="imp")
@@ -820,6 +834,8 @@ def test_import_of_a_file_whose_name_is_not_utf8(hostile, name, text):
     assert "cl\\xe9ims" in counts and ",claims,claim_lines.csv," in counts
     if name.endswith(b".xls"):
         assert "cl\\xe9ims.xls holds a web page" in hostile.path("imp/summary.txt").read_text(encoding="utf-8")
+    if isinstance(text, bytes) and name.endswith(b".csv"):
+        assert "cl\\xe9ims.csv holds an Excel workbook" in hostile.path("imp/summary.txt").read_text(encoding="utf-8")
 
 
 @pytest.mark.parametrize("name, text, said", [

@@ -111,7 +111,8 @@ def _n1_agreed(m):
 
 
 @EX.question("q7", prompt="N2: \"accept\", \"partial\" or \"appeal\"?", rule=_RECOMMEND,
-             source="docs/contract.md appeal decisions; lesson 00 section 6", kind="choice", choices=("accept", "partial", "appeal"))
+             source="docs/contract.md appeal decisions; lesson 00 section 6", kind="choice",
+             choices=("accept", "partial", "appeal"))
 def _n2_recommendation(m):
     return str(_decision(m, "N2")["recommendation"])
 

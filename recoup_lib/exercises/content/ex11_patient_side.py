@@ -113,7 +113,8 @@ def _d_decision(m):
                           "report (CMS-838) due (YYYY-MM-DD)?",
              rule="Until November 30, 2024 the Medicare Credit Balance Report was due within 30 days after the end "
                   "of each calendar quarter (April 30, July 30, October 30, January 30).",
-             source="lesson 11 section 4; CGS Credit Balance Report (https://cgsmedicare.com/hhh/financial/CMS-588.html)",
+             source="lesson 11 section 4; CGS Credit Balance Report "
+                    "(https://cgsmedicare.com/hhh/financial/CMS-588.html)",
              kind="date")
 def _cms838_due(m):
     return credit_balance_report_rule(m["quarter_end"])["due"]
