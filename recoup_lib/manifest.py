@@ -25,7 +25,7 @@ from pathlib import Path
 
 from .checksums import file_crc32
 
-__all__ = ["MANIFEST", "fingerprint", "read_manifest", "write_manifest", "foreign_entries", "record_file",
+__all__ = ["MANIFEST", "COUNT_CAP", "fingerprint", "read_manifest", "write_manifest", "foreign_entries", "record_file",
            "written_unchanged"]
 
 #: The manifest of an output folder: the files the kit wrote there, with size and checksum.
@@ -72,9 +72,15 @@ def write_manifest(folder: Path, files: dict, written_by: str) -> None:
     (folder / MANIFEST).write_text(json.dumps(document, indent=1) + "\n", encoding="utf-8")
 
 
+#: How many of a folder's foreign entries :func:`foreign_entries` counts at most when it keeps only
+#: the first few: an --out given as a home folder is refused at once, not after walking all of it.
+COUNT_CAP = 10_000
+
+
 def foreign_entries(out: Path, limit: int | None = 50) -> tuple[list[str], int]:
     """Entries of ``out`` the kit did not write, or changed since: the first ``limit`` (all with None),
-    as relative paths, and how many there are in all.
+    as relative paths, and how many there are in all (with a ``limit``, :data:`COUNT_CAP` at most:
+    "that many or more").
 
     Past the first ``limit`` they are only counted, so that refusing a folder holding a thousand of the
     user's files says how many without keeping their names; a name the manifest does not list is
@@ -91,6 +97,8 @@ def foreign_entries(out: Path, limit: int | None = 50) -> tuple[list[str], int]:
             found.append(rel)
 
     for root, dirs, files in os.walk(out):
+        if limit is not None and count >= COUNT_CAP:
+            break
         here = Path(root)
         prefix = here.relative_to(out).as_posix() + "/" if here != out else ""
         for name in sorted(dirs):
@@ -103,7 +111,7 @@ def foreign_entries(out: Path, limit: int | None = 50) -> tuple[list[str], int]:
                 continue
             if rel not in recorded or (here / name).is_symlink() or not _same(here / name, recorded[rel]):
                 add(rel)
-    return found, count
+    return found, count if limit is None else min(count, COUNT_CAP)
 
 
 def _xattr_mark(path: Path) -> dict | None:

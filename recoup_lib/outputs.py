@@ -44,7 +44,7 @@ from pathlib import Path
 from typing import Callable, Iterable
 
 from .errors import UsageError
-from .manifest import (MANIFEST, fingerprint, foreign_entries, read_manifest, record_file, write_manifest,
+from .manifest import (COUNT_CAP, MANIFEST, fingerprint, foreign_entries, read_manifest, record_file, write_manifest,
                        written_unchanged)
 
 __all__ = [
@@ -149,15 +149,18 @@ def _vouched(path: Path) -> dict | None:
     return recorded[1] if same else None
 
 
-def listed(names: list[str], first: int = _SHOWN, total: int | None = None) -> str:
+def listed(names: list[str], first: int = _SHOWN, total: int | None = None, at_least: bool = False) -> str:
     """The ``first`` of ``names`` and how many more, for a message: ``a, b, c and 1,204 more``;
-    ``total``: how many there are in all when ``names`` holds only the first of them.
+    ``total``: how many there are in all when ``names`` holds only the first of them (``at_least``:
+    that many or more, when counting stopped there).
 
     >>> listed(["a", "b"]), listed(["a", "b", "c", "d", "e"], 2), listed(["a", "b", "c"], 2, total=1004)
     ('a, b', 'a, b and 3 more', 'a, b and 1,002 more')
+    >>> listed(["a", "b", "c"], 2, total=10000, at_least=True)
+    'a, b and at least 9,998 more'
     """
     more = (len(names) if total is None else total) - first
-    return ", ".join(names[:first]) + (f" and {more:,} more" if more > 0 else "")
+    return ", ".join(names[:first]) + (f" and {'at least ' if at_least else ''}{more:,} more" if more > 0 else "")
 
 
 def _check_inputs(out: Path, inputs: Iterable, option: str, shown: str) -> None:
@@ -226,7 +229,7 @@ def check_folder(out, *, inputs: Iterable = (), force: bool = False, option: str
         if foreign:
             raise UsageError(
                 f"{option} {shown}: holds files the kit did not write, or changed since it wrote them "
-                f"({listed(foreign, total=count)}); the kit never writes over them. Choose a new or empty folder"
+                f"({listed(foreign, total=count, at_least=count >= COUNT_CAP)}); the kit never writes over them. Choose a new or empty folder"
                 + (f"{hint}" if hint else ""))
     return target
 

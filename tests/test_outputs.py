@@ -230,3 +230,23 @@ def test_the_output_writer_uses_only_the_manifest_modules_public_names():
     taken = [alias.name for node in ast.walk(tree) if isinstance(node, ast.ImportFrom) and node.module == "manifest"
              for alias in node.names]
     assert taken and set(taken) <= set(recoup_lib.manifest.__all__), taken
+
+
+def test_the_refusal_of_a_huge_folder_stops_counting_and_says_at_least(tmp_path, monkeypatch):
+    """An --out given as a home folder is refused at once: counting stops at COUNT_CAP entries (here
+    lowered to 100) and the message says "at least", never a figure that understates."""
+    import recoup_lib.manifest as manifest
+
+    monkeypatch.setattr(manifest, "COUNT_CAP", 100)
+    monkeypatch.setattr("recoup_lib.outputs.COUNT_CAP", 100)
+    out = tmp_path / "home"
+    for folder in range(5):
+        (out / f"d{folder}").mkdir(parents=True)
+        for n in range(60):
+            (out / f"d{folder}" / f"f{n:02d}.txt").write_text("mine", encoding="utf-8")
+    found, count = manifest.foreign_entries(out, limit=3)
+    assert (len(found), count) == (3, 100)
+    assert manifest.foreign_entries(out, limit=None)[1] == 300
+    with pytest.raises(UsageError) as refused:
+        check_folder(out)
+    assert "(d0/f00.txt, d0/f01.txt, d0/f02.txt and at least 97 more)" in str(refused.value)
