@@ -229,7 +229,8 @@ def check_folder(out, *, inputs: Iterable = (), force: bool = False, option: str
         if foreign:
             raise UsageError(
                 f"{option} {shown}: holds files the kit did not write, or changed since it wrote them "
-                f"({listed(foreign, total=count, at_least=count >= COUNT_CAP)}); the kit never writes over them. Choose a new or empty folder"
+                f"({listed(foreign, total=count, at_least=count >= COUNT_CAP)}); the kit never writes over them. "
+                "Choose a new or empty folder"
                 + (f"{hint}" if hint else ""))
     return target
 
