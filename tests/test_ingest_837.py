@@ -124,7 +124,7 @@ def test_broken_files_are_set_aside_with_their_reason_never_raised(tmp_path):
     messages = {f: m for f, _, m in claims.problems}
     assert messages["not837.837"] == ("transaction set aside: ST01 is '835' (835 remittances), not an 837 claim: "
                                       "give 835 files with --payments")
-    assert "not an X12 file" in messages["text.837"]
+    assert messages["text.837"] == "skipped (in a folder of 837s): not X12 (no ISA header or ST near its start)"
     assert sorted((f, why) for f, _, why, _ in claims.set_aside) == [
         ("no_sv1.837", "an LX service line without SV1 (837P) or SV2 (837I)")] + [
         ("not837.837", "a service line of a transaction that is not an 837")] * 4

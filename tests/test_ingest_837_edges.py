@@ -23,6 +23,7 @@ from recoup_lib.errors import InputError
 from recoup_lib.ingest import _x837, import_files, read_837
 from recoup_lib.ingest._x12spans import Parts, span_codes
 from recoup_lib.ingest._x837_envelope import CUT_SHORT, NO_IEA, NO_SE, SE_AFTER_ENVELOPE, SE_COUNT, STRAY_SE
+from recoup_lib.remit._files import LOWER_CASE_X12
 from recoup_lib.remit._segments import segment_code
 
 ISA = ("ISA*00*          *00*          *ZZ*SENDER         *ZZ*RECEIVER       *250102*1200*^*00501*"
@@ -98,7 +99,7 @@ def test_a_file_without_st_sets_its_lines_aside_alone_as_in_a_folder(tmp_path):
     (tmp_path / "b_good.837").write_bytes(claims_file())
     alone = read_837(tmp_path / "a_bad.837")
     together = read_837(tmp_path)
-    reason = "a service line of a transaction that is not an 837"
+    reason = "a service line outside any ST...SE transaction"
     assert len(alone) == 0 and {why for _, _, why, _ in alone.set_aside} == {reason}
     assert alone.set_aside == [entry for entry in together.set_aside if entry[0] == "a_bad.837"]
     assert len(together) == len(expected())
@@ -139,7 +140,7 @@ def test_a_file_without_st_never_borrows_the_transaction_of_the_file_before_it(t
     (tmp_path / bad_name).write_bytes(claims_file().replace(b"ST*837*", b"st*837*"))
     (tmp_path / "m_good.837").write_bytes(claims_file())
     together = read_837(tmp_path)
-    reason = "a service line of a transaction that is not an 837"
+    reason = "a service line outside any ST...SE transaction"
     assert {why for label, _, why, _ in together.set_aside if label == bad_name} == {reason}
     assert len(together) == len(expected())
     assert together.set_aside == [entry for entry in together.set_aside if entry[0] == bad_name]
@@ -324,6 +325,12 @@ def test_an_837_downloaded_with_a_banner_line_before_its_isa_is_imported_as_an_8
     assert any("batch.txt, segment 1: warning" in m and "text before it was skipped" in m for m in result.messages)
 
 
+def x12_raw(transactions: list[str], groups: int = 1) -> bytes:
+    """An interchange holding ``transactions`` (segments from ST on) in one group."""
+    segments = [HEAD[0]] + transactions + [f"GE*{groups}*1", "IEA*1*000000001"]
+    return (ISA + "\n" + "".join(s + "~\n" for s in segments)).encode()
+
+
 def enveloped(body: list[str]) -> bytes:
     """An interchange whose SE01 counts its transaction's segments, GE and IEA closing it."""
     se = f"SE*{len(HEAD) - 1 + len(body) + 1}*0001"
@@ -382,6 +389,91 @@ def test_a_group_closed_before_its_se_is_read_alike_by_the_835_and_837_readers(t
          "kept"]] + ([["ST before SE (SE closes no open transaction; it is ignored)", "warning", "kept"]]
                      if se_at else [])
     assert said[0][0] == 3
+
+
+def _claim_body(claim: str, member: str = "M1") -> list[str]:
+    """A subscriber's claim with one service line, inside a transaction after HEAD."""
+    return [s.format(hl=2, member=member) if "{" in s else s for s in SUBSCRIBER] + [
+        f"CLM*{claim}*60***11:B:1*Y*A*Y*Y", "HI*ABK:E119", "DTP*472*D8*20250105", "LX*1", "SV1*HC:99213*60*UN*1***1"]
+
+
+def _transaction(body: list[str], control: str, se: bool = True) -> list[str]:
+    """ST (with HEAD's header segments) to SE around ``body``; SE01 counts them."""
+    segments = [s.replace("ST*837*0001", f"ST*837*{control}") for s in HEAD[1:]] + body
+    return segments + ([f"SE*{len(segments) + 1}*{control}"] if se else [])
+
+
+def _remittance(missing_se: bool = False, between: list[str] = ()) -> str:
+    """medicare-part-a.835 with a second transaction (trace 67890) after the first, which has no SE when
+    ``missing_se``; ``between``: segments after the first transaction's GE, before the second ST (no GS)."""
+    text = (Path(__file__).parent / "data" / "835" / "medicare-part-a.835").read_text()
+    first = text[text.index("ST*835*1234"): text.index("GE*1*1~")]
+    second = first.replace("ST*835*1234", "ST*835*1235").replace("SE*28*1234", "SE*28*1235").replace(
+        "TRN*1*12345*", "TRN*1*67890*")
+    if missing_se:
+        first = first.replace("SE*28*1234~\n", "")
+    rest = "GE*1*1~\n" + "".join(f"{s}~\n" for s in between) + second if between else second + "GE*2*1~\n"
+    return text[: text.index("ST*835*1234")] + first + rest + "IEA*1*000000907~\n"
+
+
+@pytest.mark.parametrize("where", ["before the next ST", "at the end of the file"])
+def test_a_transaction_without_its_se_is_read_alike_by_the_835_and_837_readers(tmp_path, where):
+    """An SE missing before the next ST: the 837 reader warned "cut short? Claims ... would be missing",
+    which the next ST shows it is not, while the 835 reader read it up to there. At the end of the file
+    (a file cut short between two segments) the 837 reader kept the claims read, while the 835 reader
+    set the transaction aside. Both now read it up to the next ST, saying so, and at the end of the file
+    keep what was read with a warning that claims after it would be missing."""
+    from recoup_lib.remit import read_835
+
+    if where == "before the next ST":
+        claims = x12_raw(_transaction(_claim_body("C1"), "0001", se=False) + _transaction(_claim_body("C2"), "0002"),
+                         groups=1)
+        paid = _remittance(missing_se=True)
+    else:
+        whole = enveloped(_claim_body("C1"))
+        claims = whole[: whole.index(b"SE*")]
+        text = (Path(__file__).parent / "data" / "835" / "medicare-part-a.835").read_text()
+        paid = text[: text.index("SE*28*1234")]
+    (tmp_path / "claims.837").write_bytes(claims)
+    (tmp_path / "paid.835").write_text(paid)
+    read = read_837(tmp_path / "claims.837")
+    assert [r["claim_id"] for r in rows(read)] == (["C1", "C2"] if where == "before the next ST" else ["C1"])
+    if where == "before the next ST":
+        assert read.problems == [("claims.837", 3, "warning: " + SE_AFTER_ENVELOPE.format(count="1"))]
+    else:
+        assert read.problems == [("claims.837", 1, "warning: " + NO_IEA.format(count="1")),
+                                 ("claims.837", 3, "warning: " + NO_SE.format(count="1"))]
+    remit = read_835([tmp_path / "paid.835"])
+    assert remit.loaded and remit.files["status"].tolist() == ["read"] and len(remit.rejected) == 0
+    assert remit.transactions["trace_number"].tolist() == (["12345", "67890"] if where == "before the next ST"
+                                                           else ["12345"])
+    said = remit.warnings.loc[remit.warnings["element"] == "SE01", "expected"].tolist()
+    assert said == (["SE closing transaction '1234' before the next ST at segment 30 (the transaction is read up to "
+                     "there)"] if where == "before the next ST" else
+                    ["SE closing transaction '1234'; the file ends at segment 29 without it: cut short? Claims after "
+                     "the last one read would be missing (the transaction is read up to there)"])
+
+
+def test_segments_between_a_ge_and_the_next_st_are_set_aside_alike_by_the_835_and_837_readers(tmp_path):
+    """Segments after a group's GE and before the next ST (sent without its GS) lie outside any
+    transaction. The 835 reader set them aside; the 837 reader gave them to the transaction before,
+    whose SE and GE had closed it, and read its claim. Both now set them aside, with the same reason
+    (the next transaction is read, with a warning that it has no GS)."""
+    from recoup_lib.remit import read_835
+
+    stray = [s.format(hl=3, member="M9") if "{" in s else s for s in SUBSCRIBER] + [
+        "CLM*C9*60***11:B:1*Y*A*Y*Y", "LX*1", "SV1*HC:99213*60*UN*1***1"]
+    first, second = _transaction(_claim_body("C1"), "0001"), _transaction(_claim_body("C2"), "0002")
+    segments = [HEAD[0]] + first + ["GE*1*1"] + stray + second + ["GE*1*2", "IEA*2*000000001"]
+    (tmp_path / "claims.837").write_bytes((ISA + "\n" + "".join(s + "~\n" for s in segments)).encode())
+    (tmp_path / "paid.835").write_text(_remittance(between=["CLP*STRAY*1*10*10**MB*ICN9"]))
+    read = read_837(tmp_path / "claims.837")
+    assert [r["claim_id"] for r in rows(read)] == ["C1", "C2"]
+    lx = 2 + len(first) + 1 + len(stray) - 1
+    assert read.set_aside == [("claims.837", lx, "a service line outside any ST...SE transaction", "LX*1")]
+    remit = read_835([tmp_path / "paid.835"])
+    assert remit.transactions["trace_number"].tolist() == ["12345", "67890"]
+    assert remit.rejected["expected"].tolist() == ["ST before CLP (the segment is outside any ST...SE transaction)"]
 
 
 def test_the_service_line_a_file_ends_inside_is_set_aside_not_read_with_its_cut_values(tmp_path):
@@ -660,15 +752,24 @@ def test_composites_written_with_a_colon_although_isa16_declares_another_are_rea
         "warning: composites use ':' although ISA16 declares '^'; read with ':' (e.g. 'HC:85025:QW')"]
 
 
-def test_x12_saved_as_utf16_or_in_lower_case_in_a_folder_is_named_as_such_not_as_no_x12(tmp_path):
+@pytest.mark.parametrize("codec", ["utf-16", "utf-16-le", "utf-16-be"])
+def test_x12_saved_as_utf16_is_read_as_the_835_reader_reads_it_and_lower_case_is_named(tmp_path, codec):
+    """An 837 saved as UTF-16 was refused ("save it as plain text") where ``recoup remit`` reads a UTF-16
+    835: it is now transcoded once and read, with the 835 reader's warning, in a folder and named alone.
+    X12 in lower case is named as such, in the words the 835 reader now uses too."""
     # OopFactory X12Parser's UnicodeExample.txt is an 837 saved as UTF-16 (little-endian, no mark).
-    good = x12(CLAIMS).decode()
-    (tmp_path / "unicode.837").write_bytes(good.encode("utf-16-le"))
+    good = claims_file().decode()
+    (tmp_path / "unicode.837").write_bytes(good.encode(codec))
     (tmp_path / "lower.837").write_text(good.lower())
-    messages = {f: m for f, _, m in read_837(tmp_path).problems if f in ("unicode.837", "lower.837")}
-    assert "but it is saved as UTF-16 text; save it as plain text" in messages["unicode.837"]
-    assert "but its segment ids are in lower case" in messages["lower.837"]
-    assert all(m.startswith("skipped (in a folder of 837s): the file looks like X12") for m in messages.values())
+    read = read_837(tmp_path)
+    assert [tuple(r[k] for k in KEYS) for r in rows(read)] == expected()
+    messages = [(f, m) for f, _, m in read.problems if f in ("unicode.837", "lower.837")]
+    assert ("unicode.837", "warning: expected UTF-8 text (the file was read as UTF-16); found UTF-16 text (read)") \
+        in messages
+    assert ("lower.837", f"skipped (in a folder of 837s): {LOWER_CASE_X12}") in messages
+    alone = read_837(tmp_path / "unicode.837")
+    assert [tuple(r[k] for k in KEYS) for r in rows(alone)] == expected()
+    assert read_837(tmp_path / "lower.837").problems == [("lower.837", 0, f"file set aside: {LOWER_CASE_X12}")]
 
 
 def test_a_file_that_gives_no_line_says_why_once(tmp_path, capsys):

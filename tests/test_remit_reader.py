@@ -12,6 +12,7 @@ import pyarrow as pa
 import pytest
 
 from recoup_lib.remit import read_835
+from recoup_lib.remit._repeats import CUT_COPY
 from recoup_lib.remit._segments import parse_amounts
 
 DATA = Path(__file__).parent / "data" / "835"
@@ -488,23 +489,53 @@ def test_groups_after_the_sixth_in_one_cas_or_plb_are_read_with_a_warning(tmp_pa
     assert "at most six" in warned["CAS20"] and "at most six" in warned["PLB15"]
 
 
-def test_truncated_file_keeps_the_complete_transaction(tmp_path):
+def test_a_transaction_cut_short_between_segments_is_kept_with_a_warning_as_the_837_reader_keeps_its_claims(tmp_path):
+    """A file cut between two segments ends in a transaction without its SE. It was set aside ("is it
+    truncated?") while the 837 reader kept such a transaction's claims. Envelope defects are warnings:
+    the claims read are kept, the warning says those after them would be missing, and balancing says
+    the money does not add up."""
     first = (DATA / "domain-5.5-later.835").read_text()
     second = (DATA / "domain-5.5.835").read_text()
     cut = second[: second.index("CLP*PCN-B200*1")]
     remit = read_835([_write(tmp_path, "cut.835", first + cut)])
-    assert remit.transactions["trace_number"].tolist() == ["EFT0000456"]
-    assert remit.files["status"].tolist() == ["partly set aside"]
-    assert "is it truncated?" in _messages(remit)
+    assert remit.transactions["trace_number"].tolist() == ["EFT0000456", "EFT0000123"]
+    assert remit.transactions["balanced"].tolist() == [True, False]
+    assert remit.payments.loc[remit.payments["trace_number"] == "EFT0000123", "claim_id"].tolist() == [
+        "PCN-A100", "PCN-B200"]
+    assert remit.files["status"].tolist() == ["read"] and len(remit.rejected) == 0
+    warned = remit.warnings.loc[remit.warnings["element"] == "SE01", ["segment", "expected", "action"]]
+    assert warned.values.tolist() == [[remit.transactions["segment"].iloc[1], (
+        "SE closing transaction '0001'; the file ends at segment 23 without it: cut short? Claims after the last "
+        "one read would be missing (the transaction is read up to there)"), "kept"]]
 
 
-def test_file_cut_mid_segment_is_reported(tmp_path):
+def test_a_copy_cut_short_gives_way_to_a_whole_copy_of_the_same_remittance(tmp_path):
+    """Kept, a transaction cut short could have been the copy kept of a remittance downloaded again (the
+    copy whose file's path sorts first is kept): the whole copy is kept in its place, whichever sorts first."""
+    whole = (DATA / "domain-5.5.835").read_text()
+    cut = whole[: whole.index("CLP*PCN-B200*1")]
+    for cut_name, whole_name in (("a_cut.835", "b_whole.835"), ("b_cut.835", "a_whole.835")):
+        folder = tmp_path / cut_name
+        folder.mkdir()
+        _write(folder, cut_name, cut)
+        _write(folder, whole_name, whole)
+        remit = read_835([folder])
+        assert remit.transactions["file"].tolist() == [whole_name], cut_name
+        assert remit.transactions["balanced"].tolist() == [True]
+        assert remit.files.set_index("file")["status"].to_dict() == {cut_name: "repeat", whole_name: "read"}
+        repeat = remit.warnings.loc[remit.warnings["action"] == "counted once"]
+        assert repeat["file"].tolist() == [cut_name] and repeat["expected"].str.endswith(CUT_COPY).all()
+
+
+def test_file_cut_mid_segment_sets_its_transaction_aside(tmp_path):
+    """Cut inside a segment, a file's last value may be cut (``420.00`` left as ``42``): the money of its
+    transaction cannot be read, so that transaction is set aside (the 837 reader sets aside the line)."""
     text = (DATA / "domain-5.5.835").read_text()
     remit = read_835([_write(tmp_path, "mid.835", text[: text.index("*420*") + 3])])
     assert not remit.loaded
     assert remit.problems["message"].tolist() == [
-        "mid.835, segment 1 (ST), element SE01: expected SE closing transaction '0001'; the file "
-        "ends at segment 8 without it (is it truncated?) (transaction set aside).",
+        "mid.835, segment 1 (ST), element SE01: expected SE closing transaction '0001'; the file ends inside "
+        "segment 8 (no terminator after it: cut short), so its last values may be cut (transaction set aside).",
         "mid.835, segment 8: expected the segment terminator '~' after the last segment; got "
         "'the end of the file' (kept)."]
 
@@ -618,12 +649,15 @@ def test_wrong_transaction_type_is_set_aside(tmp_path):
     assert "element ST01: expected ST01 = 835" in _messages(remit) and not remit.loaded
 
 
-def test_a_folder_s_837s_and_999s_are_skipped_not_read_as_broken_835s(tmp_path):
-    """A practice folder holds its claims (837) beside its remittances: only the 835s are read."""
+@pytest.mark.parametrize("codec", ["utf-8", "utf-16", "utf-16-le"])
+def test_a_folder_s_837s_and_999s_are_skipped_not_read_as_broken_835s(tmp_path, codec):
+    """A practice folder holds its claims (837) beside its remittances: only the 835s are read. An 837
+    saved as UTF-16 was read and set aside as a broken 835 (its transaction kind was looked for in the
+    bytes as they stand): it is skipped as an 837, as the same file in UTF-8 is."""
     remittance = (DATA / "domain-5.5.835").read_text()
     folder = tmp_path / "practice"
     folder.mkdir()
-    _write(folder, "claims.837", (DATA.parent / "837" / "demo.example1.837").read_text())
+    (folder / "claims.837").write_bytes((DATA.parent / "837" / "demo.example1.837").read_text().encode(codec))
     _write(folder, "ack.txt", remittance.replace("ST*835*0001", "ST*999*0001"))
     _write(folder, "mixed.edi", remittance.replace("ST*835*0001", "ST*837*0001")
            + (DATA / "medicare-part-a.835").read_text())
@@ -779,3 +813,18 @@ def test_a_line_control_too_long_for_a_line_number_is_not_one(tmp_path):
     assert long_line.line_control == "251111111111" and pd.isna(long_line.line_no)
     assert seven_line.line_control == "1234567" and pd.isna(seven_line.line_no)  # LX01 has six digits at most
     assert short_line.line_control == "3" and short_line.line_no == 3
+
+
+@pytest.mark.parametrize("codec", ["utf-8", "utf-16", "utf-16-le"])
+def test_an_era_saved_as_txt_counts_among_a_folder_s_remits_as_recoup_remit_reads_it(tmp_path, codec):
+    """``remits_in`` (what ``recoup report`` reads as a folder's remittances) took an ERA a portal saved
+    as .txt by its content, but looked for its ST01 in the bytes as they stand: one saved as UTF-16,
+    which ``recoup remit`` reads, was left out."""
+    from recoup_lib.remit import remits_in
+
+    remits = tmp_path / "practice" / "remits"
+    remits.mkdir(parents=True)
+    (remits / "era.txt").write_bytes((DATA / "domain-5.5.835").read_text().encode(codec))
+    (remits / "claims.txt").write_bytes((DATA.parent / "837" / "demo.example1.837").read_text().encode(codec))
+    assert remits_in(tmp_path / "practice") == [remits / "era.txt"]
+    assert read_835(remits_in(tmp_path / "practice")).transactions["trace_number"].tolist() == ["EFT0000123"]

@@ -13,6 +13,7 @@ value to each cell it covers, as a merged range does in a workbook).
 
 from __future__ import annotations
 
+import codecs
 import datetime as dt
 from html.parser import HTMLParser
 from pathlib import Path
@@ -49,13 +50,15 @@ def content_kind(path: Path) -> tuple[str, str]:
     a workbook; a zip that is none, a .docx or an archive; a PDF, an image), ``"spreadsheetml"``,
     ``"html"`` (a page holding a table), ``"binary"`` also for control bytes no text holds (a
     damaged file), or ``"text"`` (anything else). A file is empty only when it holds
-    nothing but blank bytes (:data:`_BLANK`) to its end: an export may start with many blank lines."""
+    nothing but blank bytes (:data:`_BLANK`) to its end: an export may start with many blank lines.
+    A signature is looked for after a UTF-8 byte-order mark too (a PDF an editor saved with one is
+    still a PDF), as the X12 readers look for it (:func:`~recoup_lib.remit._files.format_of`)."""
     with open(path, "rb") as handle:
         head = handle.read(_HEAD_BYTES)
         content = head if head.strip(_BLANK) else _content_after_blank(handle)
     if not content:
         return "empty", ""
-    signature = file_signature(head, path)
+    signature = file_signature(head.removeprefix(codecs.BOM_UTF8), path)
     if signature is not None:
         return signature
     if utf16_codec(content) is None and sum(map(content.count, _CONTROL_BYTES)) > len(content) * _BINARY_SHARE:

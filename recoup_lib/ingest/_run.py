@@ -22,7 +22,7 @@ from ..filekind import shown
 from ..folder import LINE_KEY, line_exists
 from ..money import format_cents
 from ..outputs import listed
-from ..remit._files import holds_a_file, looks_like_x12
+from ..remit._files import LOWER_CASE_X12, holds_a_file, looks_like_x12, lower_case_x12
 from ..schema import SPECS, parse_table
 from ._build import Built, build_export, rename_reason, required_fields, text_frame
 from ._fields import (GROUP_FIELDS, KINDS, TARGET_FILES, account_as_claim_note, check_required,
@@ -33,7 +33,7 @@ from ._placing import as_read, place_blank_numbers, place_unnumbered, set_aside_
 from ._remit_payments import payments_from_835
 from ._result import ImportResult, SourceReport
 from ._tables import check_readable, read_export, split_sheet
-from ._x837 import LINE_COLUMNS, X12_ELEMENTS, _workers, not_as_sent, read_837
+from ._x837 import LINE_COLUMNS, X12_ELEMENTS, _workers, read_837
 
 __all__ = ["import_files", "preview_file"]
 
@@ -77,7 +77,7 @@ def _is_x12_source(spec, kind: str = "claims") -> bool:
     Raises
     ------
     InputError
-        The file is X12 saved as UTF-16 or in lower case, which the X12 reader does not take
+        The file is X12 with its segment ids in lower case, which the X12 readers do not take
         (read as an export, it would end in a puzzling "no header for required field"); or
         the folder holds no file to read (read, it would give no row): the message says what
         the walk of ``recoup remit`` and of the X12 readers passed over in it, and why.
@@ -97,11 +97,10 @@ def _is_x12_source(spec, kind: str = "claims") -> bool:
             head = handle.read(512)
     except OSError:
         return False
-    if looks_like_x12(head, utf16=False):
+    if looks_like_x12(head):
         return True
-    refusal = not_as_sent(head)
-    if refusal:
-        raise InputError(f"{shown(path.name)}: {refusal}, and import it again.")
+    if lower_case_x12(head):
+        raise InputError(f"{shown(path.name)}: {LOWER_CASE_X12}, and import it again.")
     return False
 
 

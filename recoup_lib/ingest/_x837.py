@@ -8,10 +8,11 @@ the pieces that share separators are read together, a few files' worth at a
 time, on threads (:class:`_Plan`), each into claim lines by
 :mod:`._x837_lines` (which segment gives each field: its docstring lists
 them); the lines are put back in the order the files were given
-(:func:`_assemble`). A file that is not X12 (named by its first bytes as
-the 835 reader names it: :func:`~recoup_lib.remit._files.format_of`), cannot
-be read, or is no regular file is named in the problems, never opened or
-passed over.
+(:func:`_assemble`). A file saved as UTF-16 is read as the 835 reader reads
+it (transcoded once, with a warning). A file that is not X12 (named by its
+first bytes, or as X12 in lower case, in the 835 reader's words:
+:func:`~recoup_lib.remit._files.x12_bytes`), cannot be read, or is no
+regular file is named in the problems, never opened or passed over.
 """
 
 from __future__ import annotations
@@ -27,13 +28,13 @@ import numpy as np
 import pyarrow as pa
 
 from ..filekind import not_a_file, shown
-from ..remit._files import expand, format_of, looks_like_x12, x12_not_as_sent
+from ..remit._files import expand, x12_bytes
 from ._x12cut import cut_file
 from ._x12spans import Segments
 from ._x837_frequency import CLAIM_COLUMNS, corrected_claims
 from ._x837_lines import LINE_COLUMNS, X12_ELEMENTS, read_segments
 
-__all__ = ["read_837", "Claims837", "LINE_COLUMNS", "X12_ELEMENTS", "X12_NOT_AS_SENT", "not_as_sent"]
+__all__ = ["read_837", "Claims837", "LINE_COLUMNS", "X12_ELEMENTS"]
 
 
 @dataclass
@@ -104,12 +105,9 @@ def read_837(paths) -> Claims837:
 
         cuts = _in_order(pool, _cut, files, 2 * workers) if workers > 1 else map(_cut, files)
         for f, (label, (unreadable, cut)) in enumerate(zip(labels, cuts)):
-            where = _SKIPPED_IN_FOLDER if f in in_folder else "file set aside"
             if unreadable:
+                where = _SKIPPED_IN_FOLDER if f in in_folder else "file set aside"
                 problems.append((label, 0, f"{where}: {unreadable}"))
-                continue
-            if cut is None:
-                problems.append((label, 0, f"{where}: not an X12 file (expected ISA or ST at the start)"))
                 continue
             found, raw_problems, notes, delimiters = cut
             for rp in raw_problems:
@@ -176,10 +174,11 @@ def _workers() -> int:
 
 def _cut(path: Path) -> tuple[str, tuple | None]:
     """(why the file is not read or "", its pieces as :func:`._x12cut.cut_file` gives them or None
-    when it is not X12). A path that is not a regular file is never opened: reading a pipe waits
-    for a writer for ever, and a device never ends. A file that is not X12 but something its first
-    bytes name (a zip archive of 837s, a PDF, a web page: :func:`format_of`, asked before anything
-    cuts it) is said to be that."""
+    when it is not read). A path that is not a regular file is never opened: reading a pipe waits
+    for a writer for ever, and a device never ends. What the file is, and its text (UTF-16
+    transcoded, with a warning), are asked once, before anything cuts it, as ``recoup remit`` asks
+    (:func:`~recoup_lib.remit._files.x12_bytes`): a file that is no X12, or X12 in lower case, is
+    said to be that, in the words ``recoup remit`` uses."""
     what = not_a_file(path)
     if what is not None:
         dangling = path.is_symlink() and not path.exists()
@@ -188,25 +187,11 @@ def _cut(path: Path) -> tuple[str, tuple | None]:
         data = path.read_bytes()
     except OSError as exc:
         return f"cannot be read ({exc.strerror or exc})", None
-    what = format_of(data, "837")
-    if what:
-        return f"not an X12 file but {what}", None
-    if looks_like_x12(data, utf16=False):
-        return "", cut_file(data, keep_breaks=True)
-    return not_as_sent(data) or "", None
-
-
-#: What is said of X12 saved so that it cannot be read as it is (``why``: :func:`x12_not_as_sent`).
-X12_NOT_AS_SENT = ("the file looks like X12 (an 837 or 835) but {why}; save it as plain text (ASCII or UTF-8) "
-                   "with segment ids in capitals, as its sender writes it")
-
-
-def not_as_sent(head: bytes) -> str | None:
-    """What is said of a file holding X12 saved so that it cannot be read as it is (UTF-16, segment
-    ids in lower case: :func:`~recoup_lib.remit._files.x12_not_as_sent`); None for any other file.
-    ``head``: the file's first bytes (512 are looked at)."""
-    why = x12_not_as_sent(head[:512])
-    return X12_NOT_AS_SENT.format(why=why) if why else None
+    data, why, transcoded = x12_bytes(data, "837")
+    if why:
+        return why, None
+    found, problems, notes, delimiters = cut_file(data, keep_breaks=True)
+    return "", (found, problems, ([transcoded] if transcoded else []) + notes, delimiters)
 
 
 #: Bytes of files per batch; the batches fix the order in which lines set aside and warnings are reported.

@@ -36,13 +36,14 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from ..remit._chunk import OUTSIDE_ANY_TRANSACTION
 from ..remit._files import TRANSACTION_NAMES
 from ..remit._segments import segment_code
 from ._x12spans import Parts, Segments, first_owned, running
-from ._x837_envelope import CUT_SHORT, envelope_warnings, lines_cut_short
+from ._x837_envelope import CUT_SHORT, Transactions, envelope_warnings, lines_cut_short, transactions
 from ._x837_values import diagnoses, line_diagnoses, mend, name_ids, service_fields, to_iso
 
-__all__ = ["LINE_COLUMNS", "REVENUE_ONLY", "read_segments"]
+__all__ = ["LINE_COLUMNS", "REVENUE_ONLY", "OUTSIDE_TRANSACTION", "read_segments"]
 
 #: Columns of the claim lines read from 837s, in order (contract columns first).
 LINE_COLUMNS = ["claim_id", "line_no", "patient_id", "payer_id", "rendering_npi", "service_date",
@@ -118,21 +119,18 @@ class _Owners:
         return np.where(np.take(self.mark_txn, k) == self.txn(pos), np.take(self.of_kind[kind], k), -1)
 
 
-def _transactions(segs: Segments, st: np.ndarray) -> np.ndarray:
-    """Each segment's transaction: the index of the last ST at or before it in its own file (-1: none).
+def _transactions(segs: Segments, spans: Transactions) -> np.ndarray:
+    """Each segment's transaction: the index of the last ST at or before it while that transaction
+    lasts (to its SE, or to what ends it: :func:`._x837_envelope.transactions`); -1 outside any.
 
-    Files that share separators are read as one run of segments, so the segments a file
-    holds before its first ST (its envelope, or all of them in a file without ST) would
-    otherwise fall into the previous file's last transaction, and how files were batched
-    would decide what they mean.
+    Outside any transaction lie a file's envelope, the segments after a transaction's SE (or the GE
+    that ended it) before the next ST, and every segment of a file without ST. Files that share
+    separators are read as one run of segments: without that end, the segments a file holds
+    before its first ST would fall into the previous file's last transaction, and how files were
+    batched would decide what they mean.
     """
-    txn = running(st, len(segs))
-    files = segs.files
-    new_file = np.r_[True, files.values[1:] != files.values[:-1]]
-    for start in files.bounds[new_file]:
-        if start < len(txn) and txn[start] >= 0 and st[txn[start]] < start:
-            end = st[np.searchsorted(st, start)] if st[-1] > start else len(txn)
-            txn[start:end] = -1
+    txn = running(spans.st, len(segs))
+    txn[spans.outside(len(segs))] = -1
     return txn
 
 
@@ -147,7 +145,8 @@ def read_segments(segs: Segments, labels: list[str]):
     """
     comp = segs.separators.component
     st, hl, clm, lx = segs.where("ST"), segs.where("HL"), segs.where("CLM"), segs.where("LX")
-    txn = _transactions(segs, st)
+    spans = transactions(segs)
+    txn = _transactions(segs, spans)
     owner = _Owners(segs, hl, clm, lx, txn)
     txn_of = owner.txn
     warnings: list[tuple[int, tuple[str, int, str]]] = []
@@ -161,7 +160,7 @@ def read_segments(segs: Segments, labels: list[str]):
     for i in np.flatnonzero(not_837):
         warnings.append((_order(segs, st[i], 0), (labels[int(segs.files[st[i]])], int(segs.numbers[st[i]]),
                                                    _not_837(st_kind[i]))))
-    envelope_warnings(segs, lambda rows, what: _warn_first_per_file(segs, rows, labels, warnings, what))
+    envelope_warnings(segs, spans, lambda rows, what: _warn_first_per_file(segs, rows, labels, warnings, what))
     if not len(lx):
         _warn_first_per_file(segs, clm, labels, warnings, _NO_SERVICE_LINE)
         return _empty_lines(), set_aside, warnings
@@ -264,6 +263,7 @@ def read_segments(segs: Segments, labels: list[str]):
         reason[line] = CUT_SHORT.format(segment=segment)
     reason[line_claim < 0] = "an LX service line outside any claim (no CLM before it)"
     reason[bad_txn] = "a service line of a transaction that is not an 837"
+    reason[lx_txn < 0] = OUTSIDE_TRANSACTION
     keep = reason == ""
     for i in np.flatnonzero(~keep):
         set_aside.append((labels[int(segs.files[lx[i]])], int(segs.numbers[lx[i]]), str(reason[i]),
@@ -324,6 +324,9 @@ def read_segments(segs: Segments, labels: list[str]):
     return out, set_aside, warnings
 
 
+#: Why a service line after a transaction's end (its SE, or the GE that ended it) and before the next ST, or in
+#: a file without ST, is set aside: in the words of the 835 reader, which sets such segments aside.
+OUTSIDE_TRANSACTION = f"a service line {OUTSIDE_ANY_TRANSACTION}"
 #: Why an 837I line with a revenue code and no procedure code is set aside.
 REVENUE_ONLY = ("an institutional line with a revenue code and no procedure code (SV202-2 blank): the audit's "
                 "rules read procedure codes (HCPCS/CPT), so this line cannot be audited")

@@ -18,15 +18,16 @@ few million segments take seconds.
 What is set aside
 -----------------
 A transaction whose money cannot be read (a non-numeric or over-precise BPR,
-CLP or PLB amount, no BPR) or that the file ends in before its SE is set
-aside; a file whose ISA header cannot be read, or that holds no transaction,
-is set aside whole; a segment between SE and the next ST is set aside on its
-own. Each problem names the file, the segment's 1-based position in the file,
-the element and what was expected. Envelope bookkeeping (SE01, GE01/IEA01
-counts, control numbers, an SE missing before the next GE or ST), segments
-out of place, line and adjustment amounts that cannot be read (read as 0, so
-they cannot balance) and unreadable dates are warnings; the data is kept. The
-rest of the batch always loads.
+CLP or PLB amount, no BPR, a file that ends inside one of its segments) is
+set aside; a file whose ISA header cannot be read, or that holds no
+transaction, is set aside whole; a segment between SE and the next ST is set
+aside on its own. Each problem names the file, the segment's 1-based position
+in the file, the element and what was expected. Envelope bookkeeping (SE01,
+GE01/IEA01 counts, control numbers, an SE missing before the next ST, GS, GE,
+ISA or IEA, or before the end of a file cut short between two segments),
+segments out of place, line and adjustment amounts that cannot be read (read
+as 0, so they cannot balance) and unreadable dates are warnings; the data is
+kept. The rest of the batch always loads.
 
 Balancing (docs/sources.md §5.4) is checked, never assumed: a transaction is balanced
 when BPR02 = sum of CLP04 - sum of PLB amounts; claims and service lines carry
@@ -49,13 +50,16 @@ from ._levels import read_chunk
 from ._problems import ACTION, SegmentProblem
 from ._recoupments import recoupments, without_original_warnings
 from ._result import Remit
-from ._files import TRANSACTION_NAMES, expand, format_of, looks_like_x12, other_transaction_kinds
+from ._files import NOT_X12, TRANSACTION_NAMES, expand, other_transaction_kinds, x12_bytes
 from ._repeats import find_repeats
 from ._segments import code_name, combine, split_interchanges
 
 __all__ = ["read_835"]
 
 _TABLES = ("transactions", "payments", "service_lines", "adjustments", "provider_adjustments")
+#: How a file skipped is introduced in ``expected``; its reason follows, in the words the 837 reader
+#: gives for what it skips (:func:`~._files.x12_bytes`, :func:`~._files.expand`).
+_SKIPPED = "an 835 file to read; this is "
 
 
 def _concat(values: list):
@@ -125,8 +129,7 @@ def read_835(paths) -> Remit:
             ACTION["file"], p.trace_number) for p in problems]
     repeated = find_repeats(parts, txn_file, bad_txn, labels, problems, found.path_rank())
     for label, path, reason, _ in found.skipped:
-        problems.append(SegmentProblem(label, 0, "", "", "", f"an 835 file to read; this is {reason}",
-                                       "warning", "skipped"))
+        problems.append(SegmentProblem(label, 0, "", "", "", _SKIPPED + reason, "warning", "skipped"))
     _in_file_order(problems, labels)
     by_file = np.argsort(txn_file, kind="stable")
     bounds = np.searchsorted(txn_file[by_file], np.arange(len(files) + 1))
@@ -165,8 +168,9 @@ def _load(files: list[Path], labels: list[str], in_folder: set[int], state: _Fil
 
     A file found in a folder that does not hold X12 (a README, a spreadsheet)
     is skipped with a warning; a file named explicitly is always read, and set
-    aside when its first bytes name another format (:func:`format_of`, asked
-    once per file). Each file is cut on its own: whatever it holds, the other
+    aside when its first bytes name another format or it is X12 in lower case
+    (:func:`~._files.x12_bytes`, asked once per file, which also transcodes
+    UTF-16 text). Each file is cut on its own: whatever it holds, the other
     files are read.
     """
     problems = state.problems
@@ -180,16 +184,14 @@ def _load(files: list[Path], labels: list[str], in_folder: set[int], state: _Fil
                                            ACTION["file"]))
             state.file_bad[f] = True
             continue
-        what = format_of(data)
-        if f in in_folder and (what or not looks_like_x12(data)):
+        data, why, transcoded = x12_bytes(data)
+        if why and f in in_folder:
             state.skipped[f] = True
-            problems.append(SegmentProblem(label, 0, "", "", "", "an X12 file (an ISA header "
-                                           "or ST near the start); this file in the folder is "
-                                           + (what or "not one"), "warning", "skipped"))
+            problems.append(SegmentProblem(label, 0, "", "", "", _SKIPPED + why, "warning", "skipped"))
             continue
-        if what:
+        if why and why != NOT_X12:
             state.file_bad[f] = True
-            problems.append(SegmentProblem(label, 1, "", "", "", f"an X12 835 file; this is {what}", "error",
+            problems.append(SegmentProblem(label, 1, "", "", "", f"an X12 835 file; this is {why}", "error",
                                            ACTION["file"]))
             continue
         kinds = other_transaction_kinds(data) if f in in_folder else []
@@ -197,7 +199,7 @@ def _load(files: list[Path], labels: list[str], in_folder: set[int], state: _Fil
             state.skipped[f] = True
             named = ", ".join(TRANSACTION_NAMES.get(k, f"{k} transactions") for k in kinds)
             hint = " (`recoup import` reads 837 claims)" if "837" in kinds else ""
-            problems.append(SegmentProblem(label, 0, "", "", "", f"an 835 file to read; this is X12 holding "
+            problems.append(SegmentProblem(label, 0, "", "", "", f"{_SKIPPED}X12 holding "
                                            f"{named}, not remittances{hint}", "warning", "skipped"))
             continue
         try:
@@ -211,7 +213,7 @@ def _load(files: list[Path], labels: list[str], in_folder: set[int], state: _Fil
             state.file_bad[f] |= rp.scope == "file"
             problems.append(SegmentProblem(label, rp.segment, rp.segment_id, rp.element,
                                            rp.value, rp.expected, "error", ACTION[rp.scope]))
-        for number, expected, found_text in notes:
+        for number, expected, found_text in ([transcoded] if transcoded else []) + notes:
             problems.append(SegmentProblem(label, number, "", "", found_text, expected,
                                            "warning", "kept"))
         state.segments[f] = sum(len(piece) for piece in found)

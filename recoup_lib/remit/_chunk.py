@@ -17,7 +17,11 @@ import pyarrow.compute as pc
 
 from ._segments import AMOUNT_EXPECTED, Chunk, Elements, code_name, parse_amounts, segment_code
 
-__all__ = ["ChunkReader", "C", "QUALIFIER", "GROUPS_5010", "first_per_group", "fill"]
+__all__ = ["ChunkReader", "C", "QUALIFIER", "GROUPS_5010", "first_per_group", "fill", "OUTSIDE_ANY_TRANSACTION"]
+
+#: Where a segment after a transaction's end (its SE, or the GE that ended it) and before the next ST lies;
+#: set aside by both X12 readers (the 837 reader sets aside the service lines there, in these words).
+OUTSIDE_ANY_TRANSACTION = "outside any ST...SE transaction"
 
 _IDS = ("ISA GS ST BPR TRN DTM N1 CLP CAS NM1 SVC REF AMT PLB SE GE IEA LX MOA MIA LQ").split()
 #: Packed codes of the segment ids the reader looks for.
@@ -71,7 +75,8 @@ class ChunkReader:
     """Parse one chunk of segments into per-level columns (local indices).
 
     Attributes set by the envelope walk: ``txn_start``, ``txn_end`` (segment
-    index of each ST and SE), ``txn_ok``, ``txn_meta`` and ``T`` (count).
+    index of each ST and SE), ``txn_ok``, ``txn_cut`` (the file ends in it),
+    ``txn_meta`` and ``T`` (count).
     The loop readers put their columns in ``out[table]``.
     """
 
@@ -164,7 +169,7 @@ class ChunkReader:
             where = np.flatnonzero(stray)
             for p in where[:5]:
                 self.flag(p, "", "", f"ST before {code_name(int(codes[p])) or 'this segment'} "
-                          "(the segment is outside any ST...SE transaction)", "segment")
+                          f"(the segment is {OUTSIDE_ANY_TRANSACTION})", "segment")
             if len(where) > 5:
                 self.flag(where[5], "", "", f"ST before each segment: {len(where) - 5} more "
                           "segments lie outside any transaction", "segment")

@@ -23,10 +23,13 @@ def walk_envelope(r: ChunkReader) -> None:
     Transactions never cross a file boundary or an ISA. Envelope defects are
     warnings and the transaction is kept (docs/contract.md, "Remittances"):
     a wrong SE01 count or SE02 control number, GE/IEA counts and control
-    numbers, an SE missing before the next ST, GE or ISA (the transaction
-    ends there). Only a transaction the file ends inside (no SE: the file
-    is truncated, so its money cannot be read whole) or one that is not an
-    835 (ST01) is set aside.
+    numbers, an SE missing before the next ST, GS, GE, ISA or IEA (the
+    transaction ends there), or before the end of the file (cut short
+    between two segments: the claims read are kept, and the warning says
+    those after them would be missing; balancing tells whether its money adds
+    up). Only a transaction the file ends inside a segment of (its last
+    values may be cut, so its money cannot be read) or one that is not an 835
+    (ST01) is set aside. ``r.txn_cut`` tells the transactions a file ends in.
     """
     chunk, codes = r.chunk, r.codes
     numbers, files = chunk.numbers, chunk.files
@@ -41,23 +44,30 @@ def walk_envelope(r: ChunkReader) -> None:
     starts_of_files = set((np.flatnonzero(np.diff(files)) + 1).tolist()) | {0}
     events = sorted(set(marks.tolist()) | starts_of_files)
     spans: list[tuple] = []
+    cut_inside = set(chunk.unterminated.tolist())
     state = {"st": None, "gs": None, "isa": None, "groups": 0, "iea": True}
 
-    def close_open(end: int, expected: str, scope: str) -> None:
+    def close_open(end: int, expected: str, scope: str, cut: bool = False) -> None:
         st = state["st"]
         ident = info[st][0]
         r.flag(st, "SE01", "", expected, scope)
         if ident != "835":
             r.flag(st, "ST01", ident, "ST01 = 835 (a health care claim payment)", "transaction")
-        spans.append((st, end, state["isa"], state["gs"], scope == "warning" and ident == "835"))
+        spans.append((st, end, state["isa"], state["gs"], scope == "warning" and ident == "835", cut))
         state["st"] = None
 
     def end_of_file(p: int) -> None:
         last = p - 1
         if state["st"] is not None:
-            close_open(last, f"SE closing transaction {info[state['st']][1]!r}; the file "
-                       f"ends at segment {numbers[last]} without it (is it truncated?)",
-                       "transaction")
+            control = info[state["st"]][1]
+            if last in cut_inside:
+                close_open(last, f"SE closing transaction {control!r}; the file ends inside segment "
+                           f"{numbers[last]} (no terminator after it: cut short), so its last values may "
+                           "be cut", "transaction", cut=True)
+            else:
+                close_open(last, f"SE closing transaction {control!r}; the file ends at segment "
+                           f"{numbers[last]} without it: cut short? Claims after the last one read would "
+                           "be missing (the transaction is read up to there)", "warning", cut=True)
         if not state["iea"]:
             r.flag(last, "", "", "IEA closing the interchange (is the file truncated?)",
                    "warning")
@@ -96,7 +106,7 @@ def walk_envelope(r: ChunkReader) -> None:
             if se_control != control:
                 r.flag(p, "SE02", se_control, f"the ST02 control number {control!r} "
                        "(the transaction is kept)", "warning")
-            spans.append((st, p, state["isa"], state["gs"], ok))
+            spans.append((st, p, state["isa"], state["gs"], ok, False))
             state["st"] = None
         elif code in (C["ISA"], C["GS"], C["GE"], C["IEA"]):
             if state["st"] is not None:
@@ -142,10 +152,11 @@ def walk_envelope(r: ChunkReader) -> None:
     r.txn_start = np.array([s[0] for s in spans], dtype=np.int64)
     r.txn_end = np.array([s[1] for s in spans], dtype=np.int64)
     r.txn_ok = np.array([s[4] for s in spans], dtype=bool)
+    r.txn_cut = np.array([s[5] for s in spans], dtype=bool)
     isa_version = {"00501": "005010", "00401": "004010"}
     meta = {k: [] for k in ("transaction_control", "version", "group_control", "sender_id",
                             "receiver_id", "interchange_control", "interchange_sender")}
-    for st, _, isa, gs, _ in spans:
+    for st, _, isa, gs, _, _ in spans:
         _, control, st03 = info[st]
         meta["transaction_control"].append(control)
         version = st03 or (gs[3] if gs else "") or (

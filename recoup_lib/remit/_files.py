@@ -20,9 +20,11 @@ from pathlib import Path
 import numpy as np
 
 from ..filekind import NOT_A_REGULAR_FILE, shown, signature_name, utf16_codec
+from ._interchanges import from_utf16
 
-__all__ = ["FileList", "expand", "holds_a_file", "looks_like_x12", "x12_not_as_sent", "other_transaction_kinds",
-           "DOCUMENT_SUFFIXES", "ARCHIVE_SUFFIXES", "REMIT_SUFFIXES", "remits_in", "format_of"]
+__all__ = ["FileList", "expand", "holds_a_file", "looks_like_x12", "lower_case_x12", "other_transaction_kinds",
+           "DOCUMENT_SUFFIXES", "ARCHIVE_SUFFIXES", "REMIT_SUFFIXES", "remits_in", "format_of", "x12_bytes",
+           "NOT_X12", "NOT_X12_BUT", "LOWER_CASE_X12"]
 
 #: File endings read as 835 remittances in an audit folder's ``remits/``.
 REMIT_SUFFIXES = (".835", ".edi", ".x12")
@@ -207,45 +209,88 @@ _ISA = re.compile(rb"(?<![A-Za-z0-9])ISA(?:[^A-Za-z0-9\s]|[\xc2-\xf4][\x80-\xbf]
 _BARE = re.compile(rb"GS([^A-Za-z0-9\s])\s*[A-Z]{2}\s*\1|ST([^A-Za-z0-9\s])\s*\d{3}\s*\2")
 
 
-def looks_like_x12(data: bytes, utf16: bool = True) -> bool:
+def looks_like_x12(data: bytes) -> bool:
     """Does a file hold X12: an ISA header near its start (after a banner line or two in some
     downloads), or a bare GS or ST at its start (a file sent without its interchange envelope)?
+    Text saved as UTF-16 (with or without a byte-order mark) is looked at as the text it holds.
 
     One test for every reader (``recoup remit`` walking a folder, ``recoup import`` telling an 837
     or 835 from an export): a CSV whose text holds ``VISA,10`` or whose first column is ``ST`` is
-    not X12. ``utf16=False`` looks at the bytes as they are, for a reader that does not decode
-    UTF-16 (the 837 reader says so itself rather than misreading the file).
+    not X12.
 
     >>> looks_like_x12(b"ISA*00*          *00*          *ZZ*PAYER~"), looks_like_x12(b"ST*835*0001~BPR*I~")
     (True, True)
     >>> looks_like_x12(b"card,amount\\nVISA,10.00\\n"), looks_like_x12(b"ST,CITY\\nIL,Chicago\\n")
     (False, False)
+    >>> looks_like_x12("ST*835*0001~".encode("utf-16-le"))
+    True
     """
     head = data[:65536]
-    if utf16 and head[:2] in (b"\xff\xfe", b"\xfe\xff"):
-        head = head.decode("utf-16", "replace").encode("utf-8")
+    utf16 = utf16_codec(head)
+    if utf16:
+        head = head.decode(utf16, "replace").encode("utf-8")
     stripped = head.lstrip(b"\xef\xbb\xbf \t\r\n")
     return bool(_BARE.match(stripped) or _ISA.search(head))
 
 
-def x12_not_as_sent(head: bytes) -> str | None:
-    """Why a file that is not X12 as its bytes stand still holds X12 (None: it does not).
+def lower_case_x12(head: bytes) -> bool:
+    """Whether a file that is no X12 as its bytes stand holds X12 with its segment ids in lower case
+    (``isa*00*...``): an interchange header, its 16 elements in 106 bytes, in any case. Saying it is
+    no X12 at all would send the user looking for another file. ``head``: the file's first bytes
+    (512 are looked at; UTF-16 is looked at as its text).
 
-    X12 saved as UTF-16 (a Windows editor's "Unicode") or with its segment ids in lower case is
-    X12 a reader cannot take as it is: saying it is no X12 at all would send the user looking
-    for another file. ``head``: the file's first bytes (512 are enough).
-
-    >>> x12_not_as_sent("ISA*00*".encode("utf-16-le")), x12_not_as_sent(b"Claim,DOS")
-    ('it is saved as UTF-16 text', None)
+    >>> header = b"ISA*00*          *00*          *ZZ*SENDER         *ZZ*PAYER          *250102*1200*^*00501*1*0*P*:~"
+    >>> lower_case_x12(header.lower()), lower_case_x12(b"Isa Claim #,DOS")
+    (True, False)
     """
+    head = head[:512]
     utf16 = utf16_codec(head)
     text = head.decode(utf16, errors="ignore").encode("ascii", errors="ignore") if utf16 else head
     upper = text.lstrip(b"\xef\xbb\xbf \t\r\n").upper()
-    # An interchange header in capitals: ISA, then its 16 elements in 106 bytes (not a header "Isa...").
-    envelope = upper.startswith(b"ISA") and not upper[3:4].isalnum() and upper[:106].count(upper[3:4]) == 16
-    if utf16 and (looks_like_x12(text, utf16=False) or envelope):
-        return "it is saved as UTF-16 text"
-    return "its segment ids are in lower case" if envelope else None
+    return upper.startswith(b"ISA") and not upper[3:4].isalnum() and upper[:106].count(upper[3:4]) == 16
+
+
+#: Why a file is not read as X12, in the words both readers use (``recoup remit`` and ``recoup import``,
+#: a file skipped in a folder or set aside): nothing X12 near its start; a known format (``{what}``,
+#: :func:`format_of`); X12 whose segment ids are in lower case (:func:`lower_case_x12`).
+NOT_X12 = "not X12 (no ISA header or ST near its start)"
+NOT_X12_BUT = "not X12 but {what}"
+LOWER_CASE_X12 = ("X12 whose segment ids are in lower case; give the file as its sender wrote it, with segment "
+                  "ids in capitals")
+
+
+def x12_bytes(data: bytes, kind: str = "835") -> tuple[bytes, str, tuple | None]:
+    """A file's bytes as both X12 readers read them, and why it is not X12 when it is not.
+
+    Asked once per file, before anything cuts it: first what its first bytes name (a zip, a PDF, a
+    web page: :func:`format_of`, after a byte-order mark too), then UTF-16 is transcoded to UTF-8
+    once (:func:`~._interchanges.from_utf16`), then the text is looked at for X12
+    (:func:`looks_like_x12`; :func:`lower_case_x12`).
+
+    Parameters
+    ----------
+    data : bytes
+        The whole file.
+    kind : str
+        The transaction set the reader expects (``"835"``, ``"837"``), named for a web page.
+
+    Returns
+    -------
+    data : bytes
+        The file's bytes, as UTF-8 when it was saved as UTF-16.
+    why : str
+        ``""`` for X12; else :data:`NOT_X12`, :data:`NOT_X12_BUT` with what the file is, or
+        :data:`LOWER_CASE_X12`.
+    note : tuple or None
+        :data:`~._interchanges.UTF16_NOTE` when the file was transcoded (a warning of the file).
+    """
+    what = format_of(data, kind)
+    if what:
+        return data, NOT_X12_BUT.format(what=what), None
+    data, note = from_utf16(data)
+    if looks_like_x12(data):
+        return data, "", note
+    return data, LOWER_CASE_X12 if lower_case_x12(data) else NOT_X12, note
 
 
 #: A web page: what a payer's portal gives when it is saved instead of the 835 (a page is text, so no
@@ -328,4 +373,5 @@ def _holds_835(path: Path) -> bool:
             head = handle.read(65536)
     except OSError:
         return False
+    head = from_utf16(head)[0]
     return looks_like_x12(head) and any(m.group(2) == b"835" for m in _ST.finditer(head))

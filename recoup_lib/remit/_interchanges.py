@@ -28,9 +28,11 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from ..filekind import utf16_codec
 from ._blanks import strip_blanks
 
-__all__ = ["Separators", "DEFAULT_SEPARATORS", "Piece", "RawProblem", "split_interchanges"]
+__all__ = ["Separators", "DEFAULT_SEPARATORS", "Piece", "RawProblem", "split_interchanges", "from_utf16",
+           "UTF16_NOTE"]
 
 _WHITESPACE = b" \t\r\n\x00\x1a"
 #: The information separators (file, group, record, unit): Python counts them as blanks, but X12 lets
@@ -123,16 +125,35 @@ def _plain(char: bytes) -> bool:
     return bool(text) and not text.isalnum() and (not text.isspace() or text in _INFORMATION_SEPARATORS)
 
 
+#: The note of a file read as UTF-16 (a Windows editor's "Unicode"), as ``(segment, expected, found)``.
+UTF16_NOTE = (0, "UTF-8 text (the file was read as UTF-16)", "UTF-16 text")
+
+
+def from_utf16(data: bytes) -> tuple[bytes, tuple | None]:
+    """A file saved as UTF-16 (with or without a byte-order mark: :func:`~recoup_lib.filekind.utf16_codec`)
+    as UTF-8 bytes, with :data:`UTF16_NOTE`; any other file as it is, with None.
+
+    Both X12 readers ask it once per file, before anything looks for X12 in it, so that what looks
+    (:func:`~._files.looks_like_x12`, :func:`~._files.other_transaction_kinds`) and what cuts see the same
+    text, and the file is transcoded once.
+
+    >>> from_utf16("ST*835*1~".encode("utf-16-le"))
+    (b'ST*835*1~', (0, 'UTF-8 text (the file was read as UTF-16)', 'UTF-16 text'))
+    """
+    codec = utf16_codec(data)
+    if codec is None:
+        return data, None
+    try:
+        return data.decode(codec).encode("utf-8"), UTF16_NOTE
+    except UnicodeDecodeError:
+        return data, None
+
+
 def _decode(data: bytes) -> tuple[bytes, tuple | None]:
     """Return UTF-8 bytes; UTF-16 and Latin-1 input are converted, with a note."""
-    if data.startswith((b"\xff\xfe", b"\xfe\xff")) or (
-            len(data) > 8 and data[1:16:2].count(0) >= 6 and b"I\x00S\x00A" in data[:64]):
-        try:
-            text = data.decode("utf-16")
-            return text.encode("utf-8"), (0, "UTF-8 text (the file was read as UTF-16)",
-                                          "UTF-16 text")
-        except UnicodeDecodeError:
-            pass
+    data, note = from_utf16(data)
+    if note:
+        return data, note
     if data.isascii():
         return data, None
     try:

@@ -129,6 +129,7 @@ def read_transactions(r: ChunkReader) -> None:
     cols["payer_id"] = pc.if_else(pc.equal(cols["payer_id"], ""), cols.pop("trace_payer_id"),
                                   cols["payer_id"])
     cols["segment"] = r.txn_start
+    cols["_cut_short"] = r.txn_cut  # for find_repeats: a complete copy is kept before one cut short
     r.out["transactions"] = cols
 
 

@@ -6,10 +6,12 @@ weekly file. A transaction is the same payment when it has the same ISA
 sender (ISA06), TRN02 trace number and BPR02 amount (docs/contract.md,
 "Remittances"), whatever file holds it. The copy in the file whose full path
 sorts first (then the first in that file) is kept, whatever order the files
-were given or found in, so the tables never depend on that order; every other
-copy is left out of the tables and listed as a warning naming the one kept,
-and saying so when the two hold different claims, service lines, adjustments
-or provider adjustments.
+were given or found in, so the tables never depend on that order; a copy
+its file ends in without its SE (a download interrupted, then fetched
+again) is kept only when no copy is whole. Every other copy is left out of
+the tables and listed as a warning naming the one kept, and saying so when
+the two hold different claims, service lines, adjustments or provider
+adjustments.
 
 The same payment delivered by two routes (the payer's portal and a
 clearinghouse) carries two ISA senders: by that rule it is no repeat, and
@@ -25,12 +27,16 @@ import pyarrow as pa
 from ..money import dollars
 from ._problems import ACTION, SegmentProblem
 
-__all__ = ["find_repeats", "DIFFERENT_COPY"]
+__all__ = ["find_repeats", "DIFFERENT_COPY", "CUT_COPY"]
 
 #: How a repeat's ``expected`` ends when the two copies disagree. :attr:`~._result.Remit.different_copies`
 #: finds those warnings by this ending: the file names and sender said before it may hold any text.
 DIFFERENT_COPY = ("differ from that one's, which is kept because its file's path sorts first (whatever the order "
                   "the files were given in): check which is right")
+
+#: How a repeat's ``expected`` ends when it is a copy its file ends in (no SE) and the one kept is whole.
+CUT_COPY = ("this copy's file ends in it without its SE (cut short: claims may be missing), so the whole copy is "
+            "kept, wherever its file's path sorts")
 
 
 def _column(chunks: list) -> list:
@@ -100,7 +106,9 @@ def find_repeats(parts: dict, txn_file: np.ndarray, bad_txn: set, labels: list[s
     Notes
     -----
     A transaction set aside for a problem of its own is never the one kept:
-    a good copy in another file is used instead. A transaction without a
+    a good copy in another file is used instead; nor is one its file ends in
+    without its SE (cut short: claims may be missing) when another copy is
+    whole (a remittance downloaded again). A transaction without a
     trace number repeats another only when its claims, service lines and
     adjustments are the same too (the same file copied).
     """
@@ -113,7 +121,8 @@ def find_repeats(parts: dict, txn_file: np.ndarray, bad_txn: set, labels: list[s
     payer = _column(cols["payer_id"])
     segment = _column(cols["segment"])
     rank = np.asarray(txn_file) if file_rank is None else np.asarray(file_rank)[np.asarray(txn_file)]
-    order = np.lexsort((np.asarray(segment, dtype=np.int64), rank))
+    cut = np.asarray(_column(cols["_cut_short"]), dtype=bool) if "_cut_short" in cols else np.zeros(len(rank), bool)
+    order = np.lexsort((np.asarray(segment, dtype=np.int64), rank, cut))
     copies: dict[tuple, list[int]] = {}
     untraced: list[int] = []
     for t in order.tolist():
@@ -140,8 +149,11 @@ def find_repeats(parts: dict, txn_file: np.ndarray, bad_txn: set, labels: list[s
     for (who, number, cents, *_), (kept, *later) in repeats.items():
         for t in later:
             repeated.add(t)
-            differs = (f"; its claims, service lines or adjustments {DIFFERENT_COPY}"
-                       if content[t] != content[kept] else "")
+            if cut[t] and not cut[kept]:
+                differs = f"; {CUT_COPY}"
+            else:
+                differs = (f"; its claims, service lines or adjustments {DIFFERENT_COPY}"
+                           if content[t] != content[kept] else "")
             which = f"trace {number}" if number else "no trace number, the same claims and adjustments"
             problems.append(SegmentProblem(
                 labels[int(txn_file[t])], int(segment[t]), "ST", "TRN02", str(trace[t]),

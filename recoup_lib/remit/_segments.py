@@ -19,7 +19,7 @@ may itself be the terminator.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 import pyarrow as pa
@@ -68,6 +68,8 @@ class Chunk:
     separators : Separators
     splitter : Splitter
         Element separator positions, for :class:`Elements`.
+    unterminated : numpy.ndarray of int64
+        Positions of the segments a file ends inside (no terminator after them: ``Piece.unterminated``).
     """
 
     buf: np.ndarray
@@ -78,6 +80,7 @@ class Chunk:
     files: np.ndarray
     separators: Separators
     splitter: "Splitter"
+    unterminated: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=np.int64))
 
     def __len__(self) -> int:
         return len(self.starts)
@@ -115,7 +118,10 @@ def combine(pieces: list[tuple[int, Piece]]) -> list[Chunk]:
         files = np.concatenate([np.full(len(p), f, dtype=np.int64) for f, p in items])
         codes = segment_codes(buf, starts, ends, ord(seps.element))
         splitter = Splitter(buf, starts, ends, seps.element)
-        chunks.append(Chunk(buf, starts, ends, codes, numbers, files, seps, splitter))
+        first = np.concatenate([[0], np.cumsum([len(p) for _, p in items])[:-1]]).astype(np.int64)
+        cut = np.array([at + len(p) - 1 for (_, p), at in zip(items, first) if p.unterminated and len(p)],
+                       dtype=np.int64)
+        chunks.append(Chunk(buf, starts, ends, codes, numbers, files, seps, splitter, cut))
     return chunks
 
 

@@ -7,7 +7,6 @@ import csv
 import io
 import json
 import os
-import re
 import shutil
 import zipfile
 from pathlib import Path
@@ -882,16 +881,11 @@ def _x12(kind: str, n: int) -> str:
     return X12_CLAIM.replace("CLM*C1*", f"CLM*C{n}*")
 
 
-#: What each command says of a file in a folder that is no X12, around what the file is (nothing: "not one").
-_NOT_X12 = re.compile(r"an X12 file \(an ISA header or ST near the start\); this file in the folder is (?:not one|(.*))"
-                      r"|not an X12 file(?: \(expected ISA or ST at the start\)| but (.*))")
-
-
 def _walked_by_both(hostile, build) -> tuple[dict, dict]:
     """``recoup remit`` on a folder of 835s and ``recoup import`` on the same folder made of 837s
     (``build(folder, kind)`` fills each): per file found, ``(status, reason)``, with 835 and 837
-    written ``KIND``, and a file that is no X12 said ``not X12: what it is``, so that the two can be
-    compared."""
+    written ``KIND``, so that the two can be compared: each command gives its reasons in its own frame
+    (``an 835 file to read; this is REASON``, ``skipped (in a folder of 837s): REASON``)."""
     for kind in ("835", "837"):
         build(hostile.path(f"in/{kind}s"), kind)
     hostile.run("remit", "in/835s", "--out", "r", expect=0, out="r")
@@ -919,10 +913,7 @@ def _walked_by_both(hostile, build) -> tuple[dict, dict]:
     def common(text: str) -> str:
         return text.replace("835", "KIND").replace("837", "KIND")
 
-    def said(reason: str) -> str:
-        not_x12 = _NOT_X12.fullmatch(reason)
-        return common(reason if not_x12 is None else f"not X12: {not_x12.group(1) or not_x12.group(2) or ''}")
-    return ({common(name): (status, said(reason)) for name, (status, reason) in found.items()}
+    return ({common(name): (status, common(reason)) for name, (status, reason) in found.items()}
             for found in (remit, imported))
 
 
@@ -944,7 +935,7 @@ def test_remit_and_import_walk_a_folder_alike(hostile):
 
     remit, imported = _walked_by_both(hostile, build)
     assert remit == imported
-    assert imported["empty.KIND"] == ("skipped", "not X12: ")
+    assert imported["empty.KIND"] == ("skipped", "not X12 (no ISA header or ST near its start)")
     assert {name: status for name, (status, _) in imported.items()} == {
         "a.KIND": "read", "b.KIND": "read", "c.KIND": "read", "empty.KIND": "skipped", "again": "skipped",
         ".b.KIND": "skipped", "notes.pdf": "skipped"}
@@ -956,8 +947,11 @@ def test_remit_and_import_walk_a_folder_alike(hostile):
 def test_remit_and_import_name_what_is_no_x12_alike(hostile):
     """The 837 reader named a file that is no X12 by its byte signature alone: a web page saved in
     the 837's place, or a PDF after a UTF-8 byte-order mark, was "not an X12 file". Both commands now
-    ask one function, before cutting the file: the same bytes are named the same, in a folder and
-    named explicitly (where ``recoup import`` takes a file that is no X12 for an export, and says so)."""
+    ask one function, before cutting the file: the same bytes are named the same, in the same words,
+    in a folder and named explicitly (where ``recoup import`` takes a file that is no X12 for an
+    export, and says what it is: a PDF after a byte-order mark was "no header for required field").
+    X12 saved as UTF-16 is read by both (``recoup import`` refused it); X12 in lower case is named
+    as such by both (``recoup remit`` said it was no X12)."""
     page = "\r\n<!DOCTYPE html><html><body>Session expired, sign in again</body></html>"
 
     def build(folder: Path, kind: str) -> None:
@@ -968,25 +962,58 @@ def test_remit_and_import_name_what_is_no_x12_alike(hostile):
                            (f"marked.{kind}", b"\xef\xbb\xbf%PDF-1.7\n"), (f"page.{kind}", page.encode()),
                            (f"unicode-page.{kind}", page.encode("utf-16")),
                            (f"bom.{kind}", b"\xef\xbb\xbf" + _x12(kind, 1).encode()),
-                           (f"unicode.{kind}", _x12(kind, 2).encode("utf-16"))):
+                           (f"unicode.{kind}", _x12(kind, 2).encode("utf-16")),
+                           (f"unmarked.{kind}", _x12(kind, 3).encode("utf-16-le")),
+                           (f"lower.{kind}", _x12(kind, 4).lower()), (f"notes.{kind}", "Call the payer back\n")):
             hostile.write(f"in/{folder.name}/{name}", data)
 
     remit, imported = _walked_by_both(hostile, build)
-    web_page = "not X12: an HTML page (a web page saved instead of the KIND file?)"
-    expected = {"zipped.KIND": "not X12: a zip archive holding sent.KIND (unzip it and give the files it holds, "
-                               "or their folder)",
-                "print.KIND": "not X12: a PDF document", "marked.KIND": "not X12: a PDF document",
-                "page.KIND": web_page, "unicode-page.KIND": web_page}
+    web_page = "not X12 but an HTML page (a web page saved instead of the KIND file?)"
+    expected = {"zipped.KIND": "not X12 but a zip archive holding sent.KIND (unzip it and give the files it "
+                               "holds, or their folder)",
+                "print.KIND": "not X12 but a PDF document", "marked.KIND": "not X12 but a PDF document",
+                "page.KIND": web_page, "unicode-page.KIND": web_page,
+                "lower.KIND": "X12 whose segment ids are in lower case; give the file as its sender wrote it, with "
+                              "segment ids in capitals",
+                "notes.KIND": "not X12 (no ISA header or ST near its start)"}
     assert {name: said for name, (_, said) in remit.items() if name in expected} == expected
     assert {name: said for name, (_, said) in imported.items() if name in expected} == expected
-    assert remit["bom.KIND"] == imported["bom.KIND"] == ("read", "")
-    # The 835 reader reads UTF-16 (with a warning); recoup import asks for the file saved as plain text.
-    assert remit["unicode.KIND"] == ("read", "")
-    assert imported["unicode.KIND"][1].startswith("the file looks like X12 (an KIND or KIND) but it is saved as UTF-16")
+    for name in ("bom.KIND", "unicode.KIND", "unmarked.KIND"):
+        assert remit[name] == imported[name] == ("read", ""), name
     # Named explicitly: recoup remit sets the file aside saying what it is; recoup import reads it as an export
-    # and says what it is too.
-    for name, what in (("page", "an HTML page"), ("marked", "a PDF document"), ("zipped", "a zip archive holding")):
+    # and says what it is too, or refuses X12 in lower case saying so.
+    for name, what in (("page", "not X12 but an HTML page"), ("marked", "not X12 but a PDF document"),
+                       ("zipped", "not X12 but a zip archive holding"),
+                       ("lower", "X12 whose segment ids are in lower case")):
         run = hostile.run("remit", f"in/835s/{name}.835", "--out", f"r-{name}", expect=1, out=f"r-{name}")
         assert f"an X12 835 file; this is {what}" in hostile.path(f"r-{name}/rejected.csv").read_text("utf-8"), run
-    for name, what in (("page", "a web page (HTML)"), ("print", "a PDF document"), ("zipped", "a zip archive holding")):
-        hostile.run("import", "--claims", f"in/837s/{name}.837", "--out", "imp2", expect=1, names=[f"{name}.837", what])
+    for kind, option in (("837", "--claims"), ("835", "--payments")):
+        given = [] if kind == "837" else ["--claims", "in/837s/bom.837"]
+        for name, what in (("page", "a web page (HTML)"), ("print", "a PDF document"), ("marked", "a PDF document"),
+                           ("zipped", "a zip archive holding"), ("lower", "X12 whose segment ids are in lower case")):
+            run = hostile.run("import", *given, option, f"in/{kind}s/{name}.{kind}", "--out", "imp2", expect=1,
+                              names=[f"{name}.{kind}", what])
+            assert "no header for required field" not in run.err, run
+
+
+def test_import_reads_utf16_x12_as_remit_does(hostile):
+    """``recoup remit`` read a UTF-16 835 (with or without a byte-order mark) while ``recoup import`` refused
+    a UTF-16 837 or 835 ("save it as plain text"). Both now read it, transcoded once, with a warning; the
+    claims and payments are those of the same file saved as plain text."""
+    for codec in ("utf-16", "utf-16-le"):
+        hostile.write(f"in/{codec}/claims.837", _x12("837", 1).encode(codec))
+        hostile.write(f"in/{codec}/paid.835", _remit_text(claim_id="C1").encode(codec))
+    hostile.write("in/plain/claims.837", _x12("837", 1))
+    hostile.write("in/plain/paid.835", _remit_text(claim_id="C1"))
+    tables = {}
+    for folder in ("plain", "utf-16", "utf-16-le"):
+        run = hostile.run("import", "--claims", f"in/{folder}/claims.837", "--payments", f"in/{folder}/paid.835",
+                          "--out", f"imp-{folder}", expect=0, out=f"imp-{folder}")
+        tables[folder] = [hostile.path(f"imp-{folder}/{name}").read_text("utf-8")
+                          for name in ("claim_lines.csv", "payments.csv")]
+        said = "expected UTF-8 text (the file was read as UTF-16)"
+        assert (said in run.out) == (folder != "plain"), run.out
+        remit = hostile.run("remit", f"in/{folder}/paid.835", "--out", f"r-{folder}", expect=0, out=f"r-{folder}")
+        assert (said in hostile.path(f"r-{folder}/warnings.csv").read_text("utf-8")) == (folder != "plain"), remit
+    assert tables["utf-16"] == tables["utf-16-le"] == tables["plain"]
+    assert "C1" in tables["plain"][1]
