@@ -22,7 +22,14 @@ REFUSED = {"oopfactory-837d-4010-Spec_4.2.1_WorkmansComp.txt":
            "imsweb-x12_999_accepted.txt":
            "transaction set aside: ST01 is '999' (999 acknowledgments), not an 837 claim",
            "imsweb-x12_277CA_accepted.txt":
-           "transaction set aside: ST01 is '277' (277 claim status answers), not an 837 claim"}
+           "transaction set aside: ST01 is '277' (277 claim status answers), not an 837 claim",
+           # 837s that bill nothing: a predetermination (an estimate asked before the service) and a payer's report.
+           "stupidedi-X291-hmo-plan.edi":
+           "transaction set aside: it is a professional predetermination of benefits, an estimate asked before the "
+           "service (ST03/GS08 '005010X291'), not a claim billed: only 837P and 837I claims are read",
+           "stupidedi-X298-pacdr-professional-external-example.edi":
+           "a service line of a post-adjudicated claims data report, a payer's report of claims it paid "
+           "(ST03/GS08 '005010X298'), not a claim billed"}
 #: What the folder holds besides X12 files: its notes and the expectations.
 NOT_X12 = {"SOURCES.md", "expected_lines.csv"}
 CONTRACT = ["claim_id", "line_no", "patient_id", "payer_id", "rendering_npi", "service_date", "submitted_date",

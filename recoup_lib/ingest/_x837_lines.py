@@ -156,10 +156,15 @@ def read_segments(segs: Segments, labels: list[str]):
         owner = _Owners(segs, hl, clm, lx, txn)
 
     st_kind = segs.fields(st)[1].to_pylist()
-    not_837 = np.array([k != "837" for k in st_kind], dtype=bool)
+    guides = _guides(segs, st)
+    unbilled = [_not_billed(guide) if kind == "837" else "" for kind, guide in zip(st_kind, guides)]
+    why_not = [_not_837(kind) if kind != "837" else (
+        f"transaction set aside: it is {what}, not a claim billed: only 837P and 837I claims are read" if what else "")
+        for kind, what in zip(st_kind, unbilled)]
+    not_837 = np.array([bool(why) for why in why_not], dtype=bool)
     for i in np.flatnonzero(not_837):
         warnings.append((_order(segs, st[i], 0), (labels[int(segs.files[st[i]])], int(segs.numbers[st[i]]),
-                                                   _not_837(st_kind[i]))))
+                                                   why_not[i])))
     envelope_warnings(segs, spans, lambda rows, what: _warn_first_per_file(segs, rows, labels, warnings, what))
     if not len(lx):
         _warn_first_per_file(segs, clm, labels, warnings, _NO_SERVICE_LINE)
@@ -263,6 +268,9 @@ def read_segments(segs: Segments, labels: list[str]):
         reason[line] = CUT_SHORT.format(segment=segment)
     reason[line_claim < 0] = "an LX service line outside any claim (no CLM before it)"
     reason[bad_txn] = "a service line of a transaction that is not an 837"
+    for i in np.flatnonzero((lx_txn >= 0) & bad_txn):
+        if unbilled[int(lx_txn[i])]:
+            reason[i] = f"a service line of {unbilled[int(lx_txn[i])]}, not a claim billed"
     reason[lx_txn < 0] = OUTSIDE_TRANSACTION
     keep = reason == ""
     for i in np.flatnonzero(~keep):
@@ -399,6 +407,28 @@ def _not_837(kind: str) -> str:
                 "with --payments")
     named = TRANSACTION_NAMES.get(kind)
     return f"transaction set aside: ST01 is {kind!r}{f' ({named})' if named else ''}, not an 837 claim"
+
+
+#: The 837 guides whose transactions are not claims billed for payment, and what each one is.
+NOT_BILLED = {"X291": "a professional predetermination of benefits, an estimate asked before the service",
+              "X292": "an institutional predetermination of benefits, an estimate asked before the service",
+              "X298": "a post-adjudicated claims data report, a payer's report of claims it paid"}
+
+
+def _guides(segs: Segments, st: np.ndarray) -> list[str]:
+    """Each transaction's implementation guide: its ST03, else its group's GS08 (``005010X222A1``)."""
+    gs = segs.where("GS")
+    group = _last_before(gs, st)
+    group = np.where(segs.files[_at(gs, group)] == segs.files[st], group, -1)  # a GS of the same file
+    gs08 = segs.fields(gs).text_at(8, group).to_pylist() if len(gs) else [""] * len(st)
+    return [own or of_group for own, of_group in zip(segs.fields(st)[3].to_pylist(), gs08)]
+
+
+def _not_billed(guide: str) -> str:
+    """What an 837 written to a guide of :data:`NOT_BILLED` is, naming the guide ("" for a claim):
+    a predetermination or a payer's report holds no service billed, so it has nothing to audit."""
+    named = next((what for code, what in NOT_BILLED.items() if code in guide.upper()), "")
+    return f"{named} (ST03/GS08 {guide!r})" if named else ""
 
 
 def _warn_first_per_file(segs: Segments, rows: np.ndarray, labels, warnings: list, what: str) -> None:
