@@ -3,7 +3,9 @@
 Each file in ``tests/data/vendor_exports/`` carries the column names a vendor's public documentation
 gives for one report or export file (``SOURCES.md`` there names the page and says which columns were
 kept), over a few rows in that system's formats. Most such reports lack some field the contract
-requires (a line number above all): the import then stops naming exactly those fields, and a header
+requires (a line number above all). A claims export may lack its line numbers and its billed date:
+the import numbers each claim's lines in the order listed and takes the service date as the
+submitted date, saying so. For any other field it stops naming exactly those fields, and a header
 two fields' names fit equally stops it naming both. The same file with the missing fields added
 under their contract names, and the ambiguous ones settled as a user would (``--column``), imports
 with every documented field taken from the documented header.
@@ -22,6 +24,8 @@ from recoup_lib.errors import InputError
 from recoup_lib.ingest import TARGET_FILES, import_files
 
 DATA = Path(__file__).resolve().parent / "data" / "vendor_exports"
+#: Fields a claims export may lack: its lines are numbered in the order listed, its service date is the submitted date.
+STAND_INS = ("line_no", "submitted_date")
 
 
 @dataclass(frozen=True)
@@ -29,7 +33,8 @@ class Export:
     """One documented export: which headers hold which field, and what the report lacks.
 
     ``mapped`` is field -> the documented header (a list for modifiers and diagnosis codes);
-    ``missing`` the required fields no documented header holds; ``ambiguous`` field -> the headers
+    ``missing`` the contract's required fields no documented header holds (a claims export's
+    :data:`STAND_INS` among them: the import stops only on the others); ``ambiguous`` field -> the headers
     that fit it equally and the one a user would choose; ``added`` values for the missing fields,
     one per row; ``typed`` output column -> the values the rows must be read as; ``finders`` the
     headers a payment report without line numbers gives its lines' procedure code, modifiers and
@@ -44,6 +49,16 @@ class Export:
     added: dict = field(default_factory=dict)
     typed: dict = field(default_factory=dict)
     finders: dict = field(default_factory=dict)
+
+    @property
+    def stops_on(self) -> tuple:
+        """The missing fields the import stops on: those it cannot put anything in the place of."""
+        return tuple(f for f in self.missing if self.kind != "claims" or f not in STAND_INS)
+
+    @property
+    def stood_in(self) -> tuple:
+        """The missing fields the import puts something in the place of (numbers in order, the service date)."""
+        return tuple(f for f in self.missing if f not in self.stops_on)
 
 
 EXPORTS = [
@@ -217,18 +232,19 @@ def _import(export: Export, path: Path, tmp_path: Path, columns=None):
 
 @pytest.mark.parametrize("export", EXPORTS, ids=lambda e: e.file)
 def test_the_documented_headers_alone_stop_only_on_what_the_report_lacks_or_leaves_open(export, tmp_path):
-    """Without --column the import names exactly the fields the report lacks and the ones two of its
-    headers fit equally (with both headers): no documented header is taken for the wrong field. A
-    report that lacks nothing imports as it is."""
-    if not export.missing and not export.ambiguous:
-        _check_read(export, _import(export, DATA / export.file, tmp_path))
+    """Without --column the import names exactly the fields the report lacks (bar a claims export's
+    line numbers and billed date) and the ones two of its headers fit equally (with both headers):
+    no documented header is taken for the wrong field. A report that lacks nothing else imports as
+    it is."""
+    if not export.stops_on and not export.ambiguous:
+        _check_read(export, _import(export, DATA / export.file, tmp_path), added=False)
         return
     with pytest.raises(InputError) as stop:
         _import(export, DATA / export.file, tmp_path)
     message = str(stop.value)
     assert export.file in message
     named_missing = set(re.findall(r"no header for required field '(\w+)'", message))
-    assert named_missing == set(export.missing)
+    assert named_missing == set(export.stops_on)
     named_ambiguous = dict(re.findall(r"field '(\w+)' matches ('[^;]+?); settle", message))
     assert set(named_ambiguous) == set(export.ambiguous)
     for field_name, (headers, _) in export.ambiguous.items():
@@ -242,14 +258,29 @@ def test_with_the_missing_fields_added_every_documented_header_is_read_for_its_f
     _check_read(export, _import(export, path, tmp_path, columns=chosen or None))
 
 
-def _check_read(export: Export, result) -> None:
-    """Every documented field read from its documented header, every row used, the values as expected."""
+@pytest.mark.parametrize("export", [e for e in EXPORTS if e.stood_in and not e.stops_on], ids=lambda e: e.file)
+def test_a_claims_export_lacking_only_line_numbers_or_a_billed_date_imports_with_nothing_added(export, tmp_path):
+    """Tebra's charges (no line number), AdvancedMD's transaction report (no line number, no billed date)
+    and OpenEMR's billing table (no line number; its charge settled between ``billed`` and ``fee``)
+    stopped on "no header for required field 'line_no'": a billing office's charge export now imports
+    as it is, each claim's lines numbered in the order listed and the service date standing for the
+    billed one, and the summary says so."""
+    chosen = {f: choice for f, (_, choice) in export.ambiguous.items()}
+    _check_read(export, _import(export, DATA / export.file, tmp_path, columns=chosen or None), added=False)
+
+
+def _check_read(export: Export, result, added: bool = True) -> None:
+    """Every documented field read from its documented header, every row used, the values as expected;
+    the missing fields read from the columns added under their names (``added``), or, when none was,
+    the lines numbered in order and the service date taken as the submitted date, with a note each."""
     source = next(s for s in result.sources if s.kind == export.kind)
     for field_name, header in {**export.mapped, **export.finders}.items():
         taken = source.columns[field_name]
         assert ([taken] if isinstance(header, list) and isinstance(taken, str) else taken) == header, field_name
-    for field_name in export.missing:
+    for field_name in export.missing if added else ():
         assert source.columns[field_name] == field_name
+    if not added:
+        _check_stood_in(export, result, source)
     for field_name, (_, choice) in export.ambiguous.items():
         assert source.columns[field_name] == choice
     table = result.tables[TARGET_FILES[export.kind]]
@@ -258,3 +289,18 @@ def _check_read(export: Export, result) -> None:
         got = table[column]
         got = got.dt.strftime("%Y-%m-%d").fillna("") if hasattr(got, "dt") else got.fillna("").astype(str)
         assert got.tolist() == [str(v) for v in values], column
+
+
+def _check_stood_in(export: Export, result, source) -> None:
+    """The fields a claims export lacks put in place: its lines numbered as a user would number them
+    (``added``), the submitted date the service date; a note each in the summary."""
+    lines = result.tables["claim_lines.csv"]
+    assert set(export.stood_in) <= {"line_no", "submitted_date"} and not set(export.stood_in) & set(source.columns)
+    if "line_no" in export.stood_in:
+        assert lines["line_no"].tolist() == export.added["line_no"]
+        assert any(n.startswith("line_no: no column; each claim's lines numbered in the order") for n in source.notes)
+    if "submitted_date" in export.stood_in:
+        assert lines["submitted_date"].tolist() == lines["service_date"].tolist()
+        assert any(n.startswith("submitted_date: no column; each line's service date") for n in source.notes)
+    summary = result.summary()
+    assert all(n in summary for n in source.notes)

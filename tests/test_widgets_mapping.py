@@ -27,7 +27,8 @@ def test_session_proposes_the_mapping_and_counts_the_rows():
 def test_changing_a_dropdown_changes_what_would_be_set_aside():
     s = MappingSession(MESSY / "charges.csv")
     s.choose("service_date", "Date Billed")                    # a plausible slip: the billing date
-    assert s.missing == ["submitted_date"]                     # a header holds one field only
+    assert "submitted_date" not in s.mapping() and s.missing == []    # a header holds one field only, and
+    assert any(n.startswith("submitted_date: no column; each line's service date") for n in s.notes())  # says so
     s.choose("submitted_date", "DOS")
     assert s.mapping()["service_date"] == "Date Billed" and s.report.rows_used == 1500
     s.choose("units", "Patient Name")                          # names are not units
@@ -50,7 +51,7 @@ def test_a_header_already_chosen_for_another_field_is_refused_and_not_applied():
     with pytest.raises(ValueError, match="service_date=Date Billed and submitted_date=Date Billed: two fields of "
                                          "claims files under one header 'Date Billed'; a column holds one field"):
         s.choose("submitted_date", "Date Billed")
-    assert "submitted_date" not in s.settled and s.missing == ["submitted_date"]
+    assert "submitted_date" not in s.settled and "submitted_date" not in s.mapping()
     s.choose("diagnosis_codes", ["Dx 1"])
     with pytest.raises(ValueError, match="one header 'Dx 1'"):
         s.choose("modifiers", ["Mod 1", "Dx 1"])              # a list field too

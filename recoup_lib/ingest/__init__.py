@@ -17,6 +17,7 @@ call, :func:`import_files`, returns an :class:`ImportResult` (``.write(out)``,
 :mod:`._amounts`            the common amount forms read from the bytes
 :mod:`._distinct`           a repetitive column read once per distinct value
 :mod:`._build`              rows to contract rows; title, total, footer rows
+:mod:`._claims_stand_ins`   claims exports without line numbers (numbered in order) or a billed date
 :mod:`._x837`               X12 837P/837I files read, on threads, in batches
 :mod:`._x837_lines`         one run of 837 segments -> claim lines (vectorised)
 :mod:`._x12cut`             837 files cut into segments, every delimiter found

@@ -37,6 +37,7 @@ from ..money import MAX_TOTAL_CENTS
 from ..schema import FileSpec
 from . import _values as V
 from ._calendar import date_text, read_dates
+from ._claims_stand_ins import LINE_NO_NOTE, SUBMITTED_NOTE, left_out, numbered_in_order
 from ._fields import GROUP_FIELDS, LINE_FINDERS, Proposal, normalise_header
 from ._tables import PAGE_MARK, PAGE_MARK_REASON, RawExport
 
@@ -53,9 +54,12 @@ _CONVERT = {"bool": (V.to_flags, V.EXPECTED["bool"]), "int": (V.to_whole, V.EXPE
 _TYPED_MONEY_TOTAL = MAX_TOTAL_CENTS * 0.99
 
 
-def required_fields(spec: FileSpec) -> list[str]:
-    """Fields an export must supply: the contract's required columns that may not be blank."""
-    return [c.name for c in spec.columns if c.required and not c.nullable]
+def required_fields(spec: FileSpec, kind: str | None = None) -> list[str]:
+    """Fields an export must supply: the contract's required columns that may not be blank, bar those
+    an export of ``kind`` may leave out (a claims export's line numbers and submitted date:
+    :mod:`._claims_stand_ins`)."""
+    optional = set(left_out(kind, {})) if kind else set()
+    return [c.name for c in spec.columns if c.required and not c.nullable and c.name not in optional]
 
 
 @dataclass
@@ -85,6 +89,9 @@ class Built:
         ``cells_as_read(positions)``: the cells of the kept rows at ``positions`` (in that order) as the
         export held them, for rows the contract check sets aside afterwards; None when the source
         has no cells (an 837).
+    line_counts : pandas.Series, optional
+        Per claim, how many lines a claims export without line numbers lists (its lines numbered in
+        order: :mod:`._claims_stand_ins`); None when the source numbers them.
     """
 
     frame: pd.DataFrame
@@ -96,6 +103,7 @@ class Built:
     typed: tuple = ()
     notes: list[str] = field(default_factory=list)
     cells_as_read: Callable[[np.ndarray], pd.DataFrame] | None = None
+    line_counts: pd.Series | None = None
 
 
 def _headers_of(value) -> list[str]:
@@ -354,6 +362,15 @@ def build_export(raw: RawExport, spec: FileSpec, proposal: Proposal, fill_down=(
                 value_reasons[i] = value_reasons[i] + "; " + text if i in value_reasons else text
         out[name] = values
     notes += _day_zero_note(raw.info.get("date_epoch"), dates, header_of, alive)
+    line_counts = None
+    stand_ins = left_out(proposal.kind, proposal.columns)
+    if "line_no" in stand_ins and "claim_id" in out:
+        out["line_no"], line_counts = numbered_in_order(out["claim_id"], alive)
+        notes.append(LINE_NO_NOTE)
+    if "submitted_date" in stand_ins and "service_date" in dates:
+        dates["submitted_date"] = dates["service_date"]
+        header_of["submitted_date"] = header_of["service_date"]
+        notes.append(SUBMITTED_NOTE)
     if extra_modifiers is not None and pc.any(pc.not_equal(extra_modifiers, "")).as_py():
         base = out.get("modifiers", pa.array([""] * n, pa.string()))
         out["modifiers"] = V.join_lists([extra_modifiers, base])
@@ -406,7 +423,7 @@ def build_export(raw: RawExport, spec: FileSpec, proposal: Proposal, fill_down=(
     aside = aside.sort_values("_row", kind="stable").reset_index(drop=True)
     problems.sort(key=lambda p: p.row)
     return Built(frame, raw.rows[keep_idx], aside, problems, header_of, int((~any_filled).sum()), tuple(typed),
-                 notes, functools.partial(_kept_cells, raw, keep_idx))
+                 notes, functools.partial(_kept_cells, raw, keep_idx), line_counts)
 
 
 def _kept_cells(raw: RawExport, keep_idx: np.ndarray, positions: np.ndarray) -> pd.DataFrame:

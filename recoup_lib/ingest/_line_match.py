@@ -41,6 +41,7 @@ import numpy as np
 import pandas as pd
 
 from ..schema import SPECS, FileSpec
+from ._claims_stand_ins import claims_contract
 from ._fields import LINE_FINDERS, TARGET_FILES
 
 __all__ = ["UNNUMBERED", "NUMBERED", "ONLY_LINE", "IN_ORDER", "spec_for", "contract_for", "find_lines",
@@ -83,7 +84,11 @@ def spec_for(kind: str, columns: dict) -> FileSpec:
 
 def contract_for(kind: str, columns: dict) -> FileSpec:
     """The contract an export of ``kind`` mapped to ``columns`` is checked against once read: as
-    :func:`spec_for`, but a payment report with line numbers lets a blank one through (:data:`NUMBERED`)."""
+    :func:`spec_for`, but a payment report with line numbers lets a blank one through (:data:`NUMBERED`),
+    and a claims export whose submitted date is its service date checks that date once
+    (:func:`._claims_stand_ins.claims_contract`)."""
+    if kind == "claims":
+        return claims_contract(columns)
     spec = spec_for(kind, columns)
     return NUMBERED if spec is _PAYMENTS else spec
 

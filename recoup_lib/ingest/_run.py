@@ -25,6 +25,7 @@ from ..outputs import listed
 from ..remit._files import LOWER_CASE_X12, holds_a_file, looks_like_x12, lower_case_x12
 from ..schema import SPECS, parse_table
 from ._build import Built, build_export, rename_reason, required_fields, text_frame
+from ._claims_stand_ins import continue_numbering
 from ._fields import (GROUP_FIELDS, KINDS, TARGET_FILES, account_as_claim_note, check_required,
                       normalise_header, propose, recognised_fields)
 from ._line_match import UNNUMBERED, contract_for, spec_for
@@ -118,7 +119,11 @@ class _HeaderScore:
     ``score(cells)``: how many fields they name (the early row naming the most is the header,
     :func:`._tables.find_header`); the names ``--map`` and ``--column`` give count as one each.
     ``score.complete(cells)``: whether they name every required field of ``kind`` the user did not
-    leave out (a sheet past a cover page, or two rows of a split header, are a table of this kind).
+    leave out, a claims export's line number and submitted date included (two rows of a split
+    header are read as one when only the two together do: a row naming all but the billed date
+    may hold a weaker name, ``Date``, for the service date the two rows name better).
+    ``score.usable(cells)``: whether they name every field the import needs (a sheet past a cover
+    page holding them is a table of this kind).
 
     Parameters
     ----------
@@ -133,7 +138,9 @@ class _HeaderScore:
         self.kind = kind
         self.fixed = fixed
         # A payment report may find its lines by CPT code instead of line numbers (._line_match).
-        self.required = set(required_fields(UNNUMBERED if kind == "payments" else SPECS[TARGET_FILES[kind]])) - left_out
+        spec = UNNUMBERED if kind == "payments" else SPECS[TARGET_FILES[kind]]
+        self.required = set(required_fields(spec)) - left_out
+        self.needed = set(required_fields(spec, kind)) - left_out
 
     def _named(self, cells) -> tuple[set, set]:
         """(what the cells name, as counted; the fields they name)."""
@@ -156,6 +163,9 @@ class _HeaderScore:
 
     def complete(self, cells) -> bool:
         return self.required <= self._named(cells)[1]
+
+    def usable(self, cells) -> bool:
+        return self.needed <= self._named(cells)[1]
 
 
 def _parse(built: Built, spec, label: str, report: SourceReport):
@@ -250,7 +260,7 @@ def _proposal_for(kind: str, raw, mapping: dict, columns: dict):
 def _build_one(kind: str, raw, mapping: dict, columns: dict):
     proposal = _proposal_for(kind, raw, mapping, columns)
     try:
-        check_required(proposal, required_fields(spec_for(kind, proposal.columns)), raw.label)
+        check_required(proposal, required_fields(spec_for(kind, proposal.columns), kind), raw.label)
     except InputError as exc:
         others = raw.info.get("other_sheets")
         if not others or raw.label.endswith(f"#{raw.info['sheet']}"):
@@ -446,8 +456,9 @@ def import_files(claims, payments=None, coverage=None, documentation=None, colum
         for kind in ("claims", "coverage", "documentation", "payments"):
             built, x12 = built_by_kind[kind]
             spec = SPECS[TARGET_FILES[kind]]
-            parsed = []
+            parsed, line_counts = [], []
             for (b, report), future in zip(built, parsing[kind]):
+                line_counts.append(b.line_counts)
                 data, got = future.result()
                 data["_file"] = report.label
                 problems += got
@@ -459,6 +470,8 @@ def import_files(claims, payments=None, coverage=None, documentation=None, colum
                 parsed += _payments_835(x12, tables.get("claim_lines.csv"), spec, reports, messages, problems)
             if not parsed:
                 continue
+            if kind == "claims":
+                parsed = list(zip(continue_numbering(parsed, line_counts, problems), [r for _, r in parsed]))
             if spec.key:
                 kept = _dedupe_across(parsed, spec.key, problems)
             else:
@@ -558,7 +571,7 @@ def preview_file(path, kind: str = "claims", columns: dict | None = None, raw=No
     raw = raw if raw is not None else _read_exports(kind, [path], {}, columns, {})[0]
     proposal = _proposal_for(kind, raw, {}, columns)
     spec = spec_for(kind, proposal.columns)
-    missing = [f for f in required_fields(spec) if f not in proposal.columns]
+    missing = [f for f in required_fields(spec, kind) if f not in proposal.columns]
     proposal.raw = raw
     if missing:
         return proposal, None, missing

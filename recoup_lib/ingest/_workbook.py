@@ -240,8 +240,8 @@ def _read_sheet(path: Path, sheet: str | None, kind: str, score) -> tuple[_Sheet
 
 def _past_a_cover_page(path: Path, kind: str, cover: _Sheet, visible: list[str], score) -> tuple[_Sheet, str]:
     """The sheet to read in place of a cover page (a first sheet with a title and a run date, no row
-    naming two fields): the one other shown sheet whose header names every required field
-    (``score.complete``), and the note saying so; the cover page itself (and no note) when none does.
+    naming two fields): the one other shown sheet whose header names every field the import needs
+    (``score.usable``), and the note saying so; the cover page itself (and no note) when none does.
 
     Raises
     ------
@@ -254,7 +254,7 @@ def _past_a_cover_page(path: Path, kind: str, cover: _Sheet, visible: list[str],
         if name == cover.name:
             continue
         sheet = _read_sheet(path, name, kind, score)[0]
-        if score.complete(sheet.header.cells):
+        if score.usable(sheet.header.cells):
             found = found or sheet          # the first one's cells are kept, the others' names only
             names.append(name)
     if found is None:

@@ -748,6 +748,29 @@ def test_import_of_payments_without_line_numbers(hostile, case):
         assert not hostile.path("imp/payments.csv").exists()
 
 
+def _unnumbered(text: str) -> str:
+    """The charges without their line number and bill date columns, as most charge exports come."""
+    rows = [row.split(",") for row in text.splitlines()]
+    return "".join(",".join(r[:1] + r[2:6] + r[7:]) + "\n" for r in rows)
+
+
+def test_import_of_overlapping_charge_exports_without_line_numbers(hostile):
+    """Two charge exports without line numbers or bill dates, the second repeating the first's claims
+    (one with a formula for its number) and adding a line to C2: the lines are numbered in order,
+    the repeats set aside and counted, the formula written guarded, and the summary says how."""
+    first = _unnumbered(CLAIMS).replace("C1,", f"\"{EVIL}\",")
+    hostile.write("in/jan.csv", first)
+    hostile.write("in/feb.csv", first + "C2,P2,MCR01,1234567893,01/06/2025,36415,,1,$15.00,I10,11\n")
+    run = hostile.run("import", "--claims", "in/jan.csv", "--claims", "in/feb.csv", "--out", "imp", expect=0,
+                      out="imp")
+    assert "feb.csv (claims: CSV, UTF-8): 3 rows read = 1 used + 2 set aside" in run.out
+    assert "line_no: no column; each claim's lines numbered in the order the export lists them" in run.out
+    raw, _, _ = read_csv_text(hostile.path("imp/claim_lines.csv"))
+    assert list(zip(raw["claim_id"], raw["line_no"], raw["procedure_code"]))[1:] == [("C2", "1", "99214"),
+                                                                                     ("C2", "2", "36415")]
+    assert (raw["submitted_date"] == raw["service_date"]).all()
+
+
 def test_import_of_a_file_named_twice_reads_it_once(hostile):
     """Named twice (another spelling of its path, a link to it), a file was read twice and every row of
     the second reading set aside as "the same claim_id and line_no came earlier from another file"."""
