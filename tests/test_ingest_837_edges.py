@@ -781,3 +781,22 @@ def test_a_file_that_gives_no_line_says_why_once(tmp_path, capsys):
     assert main(["import", "--claims", str(ack), "--out", str(tmp_path / "out")]) == 1
     shown = capsys.readouterr()
     assert (shown.out + shown.err).count("ST01 is '999'") == 1
+
+
+@pytest.mark.parametrize("codec", ["utf-16", "utf-16-le"])
+def test_a_utf16_x12_file_cut_short_by_an_odd_byte_is_read_up_to_the_cut(tmp_path, codec):
+    """A UTF-16 file cut inside a character (an odd number of bytes) failed to decode and was handed on
+    as raw bytes: every claim of the 837 was lost, and the 835's transaction, behind a garbled
+    'expected an ISA interchange header; got ...'. The half character is dropped and the rest read."""
+    from recoup_lib.remit import read_835
+
+    good = claims_file().decode()
+    (tmp_path / "cut.837").write_bytes(good.encode(codec)[:-41])
+    read = read_837(tmp_path / "cut.837")
+    assert [tuple(r[k] for k in KEYS) for r in rows(read)] == expected()
+    assert not any("ISA interchange header" in m for _, _, m in read.problems)
+    remit = Path(__file__).parent / "data" / "835" / "managed-care.835"
+    text = remit.read_bytes().decode("utf-8")
+    (tmp_path / "cut.835").write_bytes(text.encode(codec)[:-41])
+    result = read_835([tmp_path / "cut.835"])
+    assert len(result.transactions) == 1

@@ -39,7 +39,8 @@ NO_SE = ("{count} transaction(s) (ST) with no SE before the end of the file, thi
          "after the last one read in them would be missing (the claims found are read)")
 SE_AFTER_ENVELOPE = ("{count} transaction(s) (ST) with no SE closing them before the ST, GS, GE, ISA or IEA that "
                      "follows, this one first: each is read up to there (the claims found are read)")
-STRAY_SE = "{count} SE segment(s) closing no open transaction (no ST before them), this one first: ignored"
+STRAY_SE = ("{count} SE segment(s) closing no open transaction (no ST before them, or the ST, GS, GE, ISA or "
+            "IEA before them had already ended it), this one first: ignored")
 SE_COUNT = ("{count} transaction(s) whose SE01 does not count their segments from ST to SE, this one first: "
             "segments may have been lost or added on the way (the claims found are read)")
 CUT_SHORT = ("the file ends inside this service line (segment {segment} has no terminator after it: the file "

@@ -143,10 +143,10 @@ def from_utf16(data: bytes) -> tuple[bytes, tuple | None]:
     codec = utf16_codec(data)
     if codec is None:
         return data, None
-    try:
-        return data.decode(codec).encode("utf-8"), UTF16_NOTE
-    except UnicodeDecodeError:
-        return data, None
+    # A file cut short (or ending in a stray byte) has an odd length: the half character left is
+    # dropped, so the text before it is read, cut short as any file is, rather than the whole file
+    # handed on as bytes that no X12 reader can cut.
+    return data[:len(data) - len(data) % 2].decode(codec, errors="replace").encode("utf-8"), UTF16_NOTE
 
 
 def _decode(data: bytes) -> tuple[bytes, tuple | None]:
