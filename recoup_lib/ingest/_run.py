@@ -117,7 +117,7 @@ class _HeaderScore:
     """A row's cells read as a header of a ``kind`` export.
 
     ``score(cells)``: how many fields they name (the early row naming the most is the header,
-    :func:`._tables.find_header`); the names ``--map`` and ``--column`` give count as one each.
+    :func:`._header_rows.find_header`); the names ``--map`` and ``--column`` give count as one each.
     ``score.complete(cells)``: whether they name every required field of ``kind`` the user did not
     leave out, a claims export's line number and submitted date included (two rows of a split
     header are read as one when only the two together do: a row naming all but the billed date
