@@ -632,6 +632,30 @@ def test_a_mapping_giving_one_header_to_two_fields_is_a_usage_error(tmp_path, ca
                                                    "payments": {"paid": "Billed Amt"}}}).tables
 
 
+
+def test_a_field_settled_to_find_payment_lines_yields_a_payment_reports_header_to_another_field(tmp_path):
+    """``service_date``, ``procedure_code`` and ``modifiers`` are payment fields too (they find the line of
+    a payment without a line number): --column service_date=Date, given for the claims export, or a mapping
+    giving it to a payment report, took the report's Date from its payment date (the import stopped, and
+    --column payment_date=Date beside it was refused). Another field keeps its header; the clash between two
+    claims fields is still refused."""
+    claims = tmp_path / "c.csv"
+    claims.write_text("Claim #,Line #,Patient Acct,Ins Code,Rendering NPI,Date,Charge Date,CPT,Units,Billed Amt\n"
+                      "C1,1,P1,MCR01,1234567893,01/31/2025,2/3/25,99213,1,$100.00\n", encoding="utf-8")
+    payments = tmp_path / "p.csv"
+    payments.write_text("Claim ID,Line,Check #,Date,Paid\nC1,1,EFT1,02/20/2025,64.00\n", encoding="utf-8")
+    for settled in ({"columns": {"service_date": "Date"}},
+                    {"columns": {"service_date": "Date", "payment_date": "Date"}},
+                    {"mapping": {"columns": {"claims": {"service_date": "Date"},
+                                             "payments": {"service_date": "Date"}}}}):
+        result = import_files(claims, payments=payments, **settled)
+        assert result.tables["payments.csv"]["payment_date"].tolist() == [pd.Timestamp("2025-02-20")], settled
+        assert "service_date" not in result.sources[1].columns
+    with pytest.raises(UsageError, match="--column service_date=Date and --column procedure_code=Date: two fields "
+                                         "of claims files under one header 'Date'"):
+        import_files(claims, payments=payments, columns={"service_date": "Date", "procedure_code": "Date"})
+
+
 GROUPED = ["Claim #,Line #,Patient Acct,Ins Code,Rendering NPI,DOS,Date Billed,CPT,Units,Billed Amt",
            "C1,1,P1,MCR01,1234567893,01/31/2025,2/3/25,99213,1,$100.00",
            ",2,,,,,,36415,1,$15.00",

@@ -1,7 +1,7 @@
 """The 837 reader's byte-level shortcuts give what the general functions they stand for give.
 
 - ``_x837_values._with_dots`` writes the ICD dot into the bytes of codes read from an 837;
-  ``_values.insert_icd_dot`` (Arrow kernels) is the reference, for any text;
+  ``_diagnoses.insert_icd_dot`` (Arrow kernels) is the reference, for any text;
 - ``_x12spans.span_codes`` gathers the first three bytes of each value one byte at a time;
   the reference is :func:`~recoup_lib.remit._segments.segment_code` of the value's bytes;
 - ``_x837_values._modifiers`` cuts the procedure composites' modifiers after their second
@@ -15,7 +15,7 @@ import pyarrow as pa
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from recoup_lib.ingest._values import insert_icd_dot
+from recoup_lib.ingest._diagnoses import insert_icd_dot
 from recoup_lib.ingest import _x837_values
 from recoup_lib.ingest._x12spans import Parts, span_codes
 from recoup_lib.ingest._x837_values import _with_dots

@@ -80,11 +80,11 @@ def test_a_posting_report_without_line_numbers_puts_each_payment_on_its_claim_li
     assert reasons[11] == "no line number, and no usable line of its claim among the claims imported"
     assert report.aside.set_index("_row").loc[8, "CPT4"] == "97110"          # the row as the report held it
     assert ("no line number column: 6 payment(s) put on the one line of their claim with their procedure code, "
-            "modifiers and service date (those the row gives); 3 set aside: no line of their claim fits, or "
-            "several do") in report.notes
+            "modifiers and service date (those the row gives); 3 set aside: 1 whose claim is not among the claims "
+            "imported, 1 that no line of its claim fits, 1 that several lines of its claim fit") in report.notes
     assert main(["import", "--claims", str(tmp_path / "charges.csv"), "--payments", str(tmp_path / "era.xlsx"),
                  "--out", str(tmp_path / "out")]) == 0
-    assert "3 set aside: no line of their claim fits" in capsys.readouterr().out
+    assert "3 set aside: 1 whose claim is not among the claims imported" in capsys.readouterr().out
     rejected = pd.read_csv(tmp_path / "out" / "import_rejected.csv", dtype=str)
     assert rejected.loc[rejected["row"] == "11", "reason"].tolist() == [reasons[11]]
     counts = pd.read_csv(tmp_path / "out" / "import_counts.csv")
@@ -123,8 +123,8 @@ def test_a_report_of_one_payment_per_claim_pays_a_claim_of_one_line_and_says_why
     assert reason.startswith("no line number or procedure code, and its claim has several lines: which one it paid "
                              "cannot be told (a payment for the whole claim;")
     assert result.sources[1].notes[-1] == ("no line number column: 1 payment(s) put on their claim's only line (no "
-                                           "procedure code given); 1 set aside: no line of their claim fits, or "
-                                           "several do")
+                                           "procedure code given); 1 set aside: 1 paying a claim of several "
+                                           "lines as a whole")
     assert pay["Patient Account"].tolist() == ["P3"]       # beside Claim #, the patient's account stays one
 
 
@@ -266,7 +266,7 @@ def test_rows_with_a_blank_line_number_are_placed_by_their_cpt_code(tmp_path):
     assert report.aside["CPT"].tolist() == ["99215"]
     assert report.notes[-1] == ("3 row(s) with a blank line number: 2 payment(s) put on the one line of their claim "
                                 "with their procedure code, modifiers and service date (those the row gives); 1 set "
-                                "aside: no line of their claim fits, or several do")
+                                "aside: 1 that no line of its claim fits")
 
 
 def test_a_column_of_group_and_reason_codes_is_the_denial_code_and_remarks_are_not(tmp_path):
@@ -285,3 +285,72 @@ def test_a_column_of_group_and_reason_codes_is_the_denial_code_and_remarks_are_n
         assert {"Remark Codes", "RARC", "Reason Cd"} <= set(pay.columns)     # kept as read, no field of theirs
         status = line_status(result.tables["claim_lines.csv"], pay).set_index(["claim_id", "line_no"])
         assert status.loc[("C1", 2), "denial_codes"] == "CO-97" and not status.loc[("C1", 1), "denied"]
+
+
+def test_a_downcoded_payment_goes_on_its_claims_only_line_saying_the_code_differs(tmp_path):
+    """An ERA viewer shows the code the payer adjudicated: C3 billed 99214 on its one line and was paid as
+    99213; that payment was set aside ("no line of its claim has its procedure code"). A claim of one line
+    takes it, ``matched_by`` saying what differs; a claim of several lines still sets such a row aside."""
+    (tmp_path / "p.csv").write_text(
+        "Claim #,CPT,DOS,Check #,Check Date,Paid Amt\n"
+        "C3,99213,02/05/2025,EFT1,02/20/2025,70.00\n"
+        "C3,99214,02/06/2025,EFT1,02/20/2025,5.00\n"
+        "C1,99215,01/31/2025,EFT1,02/20/2025,88.00\n", encoding="utf-8")
+    result = import_files(write_claims(tmp_path / "c.csv"), payments=tmp_path / "p.csv")
+    pay = result.tables["payments.csv"]
+    assert list(zip(pay["claim_id"], pay["line_no"], pay["matched_by"])) == [
+        ("C3", 1, "the claim's only line (procedure code differs: 99213 paid, 99214 billed)"),
+        ("C3", 1, "the claim's only line (service date differs: 2025-02-06 paid, 2025-02-05 billed)")]
+    assert result.sources[1].aside["_reason"].tolist() == [
+        "no line number, and no line of its claim has its procedure code and service date"]
+    assert result.sources[1].notes[-1] == (
+        "no line number column: 2 put on their claim's only line though its procedure code, modifiers or service "
+        "date differ (a payer's adjudicated code: a downcode); 1 set aside: 1 that no line of its claim fits")
+
+
+def test_the_note_counts_each_reason_for_setting_aside_and_no_zero_placed(tmp_path):
+    """Every row set aside was counted as "no line of their claim fits, or several do", a claim not
+    imported or a date that could not be read too; and a report none of whose rows was placed said
+    "0 payment(s) put on ...". Each reason is counted on its own, and a count of none is left out."""
+    (tmp_path / "p.csv").write_text(
+        "Claim #,Line #,CPT,DOS,Check #,Check Date,Paid Amt\n"
+        "C1,1,99213,01/31/2025,EFT1,02/20/2025,64.00\n"
+        "C9,,99213,01/31/2025,EFT1,02/20/2025,8.00\n"
+        "C1,,36415,31/31/2025,EFT1,02/20/2025,8.00\n"
+        "C2,,97110,02/03/2025,EFT1,02/20/2025,24.00\n", encoding="utf-8")
+    result = import_files(write_claims(tmp_path / "c.csv"), payments=tmp_path / "p.csv")
+    report = result.sources[1]
+    assert report.notes[-1] == ("3 row(s) with a blank line number: 3 set aside: 1 whose claim is not among the "
+                                "claims imported, 1 that several lines of its claim fit, 1 with a value that could "
+                                "not be read")
+    unread = [p for p in result.problems if p.file == "p.csv" and p.row == 4]
+    assert [(p.column, p.value) for p in unread] == [("DOS", "31/31/2025")]
+    assert "column 'DOS' (service_date)" in report.aside.set_index("_row").loc[4, "_reason"]
+
+
+def test_a_column_the_user_gave_finds_the_line_of_a_row_whose_number_is_blank(tmp_path):
+    """In a report with line numbers, the procedure code settled with --column was dropped from the mapping,
+    so a row whose line number is blank was placed by the headers recognised alone: with none, set aside as
+    a payment per claim. The field the user settled is kept for those rows."""
+    (tmp_path / "p.csv").write_text(
+        "Claim #,Line #,Billing Item,Check #,Check Date,Paid Amt\n"
+        "C1,1,99213,EFT1,02/20/2025,64.00\n"
+        "C1,,36415,EFT1,02/20/2025,8.00\n", encoding="utf-8")
+    result = import_files(write_claims(tmp_path / "c.csv"), payments=tmp_path / "p.csv",
+                          columns={"procedure_code": "Billing Item"})
+    pay = result.tables["payments.csv"]
+    assert list(zip(pay["line_no"], pay["matched_by"])) == [(1, "line number"), (2, "procedure code")]
+    assert result.sources[1].columns["procedure_code"] == "Billing Item"
+
+
+def test_every_row_of_a_numbered_report_says_it_was_placed_by_its_line_number(tmp_path):
+    """``matched_by`` says how each payment was placed; a report numbering every line had none, and beside a
+    report without line numbers its rows were blank there."""
+    (tmp_path / "numbered.csv").write_text("Claim #,Line #,Check #,Check Date,Paid Amt\n"
+                                           "C1,1,EFT1,02/20/2025,64.00\n", encoding="utf-8")
+    (tmp_path / "unnumbered.csv").write_text("Claim #,CPT,Check #,Check Date,Paid Amt\n"
+                                             "C1,36415,EFT1,02/20/2025,8.00\n", encoding="utf-8")
+    alone = import_files(write_claims(tmp_path / "c.csv"), payments=tmp_path / "numbered.csv")
+    assert alone.tables["payments.csv"]["matched_by"].tolist() == ["line number"]
+    both = import_files(tmp_path / "c.csv", payments=[tmp_path / "numbered.csv", tmp_path / "unnumbered.csv"])
+    assert both.tables["payments.csv"]["matched_by"].tolist() == ["line number", "procedure code"]

@@ -8,8 +8,9 @@ from recoup_lib.errors import InputError
 from recoup_lib.ingest import FIELD_NAMES, normalise_header, propose, recognised_fields
 from recoup_lib.ingest._calendar import to_dates
 from recoup_lib.ingest._fields import _FIELDS, check_required
-from recoup_lib.ingest._values import (excel_scientific, insert_icd_dot, join_lists, split_code_modifiers, to_flags,
-                                       to_money, to_place_of_service, to_whole, whole_code)
+from recoup_lib.ingest._diagnoses import insert_icd_dot
+from recoup_lib.ingest._values import (excel_scientific, join_lists, split_code_modifiers, to_flags, to_money,
+                                       to_place_of_service, to_whole, whole_code)
 
 
 def _vals(result):

@@ -38,8 +38,10 @@ from ..schema import FileSpec
 from . import _values as V
 from ._calendar import date_text, read_dates
 from ._claims_stand_ins import LINE_NO_NOTE, SUBMITTED_NOTE, left_out, numbered_in_order
+from ._diagnoses import dotted_diagnoses
 from ._fields import GROUP_FIELDS, LINE_FINDERS, Proposal, normalise_header
-from ._tables import PAGE_MARK, PAGE_MARK_REASON, RawExport
+from ._header_rows import PAGE_MARK, PAGE_MARK_REASON
+from ._tables import RawExport
 
 __all__ = ["Built", "build_export", "required_fields", "equal_lowered", "total_rows", "TOTAL_PATTERN"]
 
@@ -199,7 +201,7 @@ _TOTAL_REASON = {"claims": "a total row, not a claim line", "payments": "a total
 
 def _page_marks(cells: dict[str, pa.Array], headers: list[str], rows: np.ndarray) -> np.ndarray:
     """Which of ``rows`` (rows that are no data row) hold a page's number in a cell
-    (:data:`._tables.PAGE_MARK`)."""
+    (:data:`._header_rows.PAGE_MARK`)."""
     found = np.zeros(len(rows), dtype=bool)
     if not len(rows):
         return found
@@ -316,7 +318,7 @@ def build_export(raw: RawExport, spec: FileSpec, proposal: Proposal, fill_down=(
         if column.kind == "codes":
             out[name] = V.as_code(V.join_lists([given[h] for h in headers]), name in _CAPITAL_CODES, listed=True)
             if name == "diagnosis_codes":
-                out[name] = V.dotted_diagnoses(out[name])
+                out[name] = dotted_diagnoses(out[name])
             continue
         values = given[headers[0]]
         if column.kind in ("id", "code"):

@@ -37,7 +37,9 @@ billed flag) beside ``Fee``; a bare ``Code`` beside ``Service Code``.
 A payment report without line numbers is mapped with the procedure code,
 modifiers and service date of each row (:data:`LINE_FINDERS`), with which
 the import finds the claim line paid; a report with line numbers does not
-need them, so they are kept there as extra columns, as read.
+need them, so they are kept there as extra columns, as read (those settled
+by ``--column`` or ``--map`` are kept mapped, to place the rows whose line
+number is blank).
 """
 
 from __future__ import annotations
@@ -373,7 +375,7 @@ def propose(kind: str, headers: list[str], fixed: dict[str, str | list[str] | No
             sources[field] = "recognised"
             ambiguous.pop(field, None)
     if "line_no" in columns:
-        for field in LINE_FINDERS.get(kind, ()):
+        for field in (f for f in LINE_FINDERS.get(kind, ()) if f not in fixed):
             for found in (columns, ambiguous, sources):
                 found.pop(field, None)
     return Proposal(kind, list(headers), columns, ambiguous, sources)

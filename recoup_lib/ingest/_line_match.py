@@ -13,7 +13,10 @@ imported, that has them (:func:`find_lines`):
   none) is taken;
 - a row with none of them (a report of one row per claim) is put on its
   claim's only line, as an 835 claim payment without service lines is
-  (:mod:`._remit_payments`).
+  (:mod:`._remit_payments`);
+- a row no line fits whose claim has one line is put on it, saying what
+  differs: an ERA viewer shows the code the payer adjudicated, so a downcode
+  (99214 billed, paid as 99213) pays the claim's only line.
 
 Exactly one line must fit, with one exception: lines alike (a claim billing
 97110 GP on lines 3 and 4, two units of a timed code) are paid one row each,
@@ -45,7 +48,7 @@ from ._claims_stand_ins import claims_contract
 from ._fields import LINE_FINDERS, TARGET_FILES
 
 __all__ = ["UNNUMBERED", "NUMBERED", "ONLY_LINE", "IN_ORDER", "spec_for", "contract_for", "find_lines",
-           "placed_note"]
+           "placed_note", "rows_looked_for", "placing_note"]
 
 _PAYMENTS = SPECS["payments.csv"]
 #: payments.csv's contract for a report without line numbers: no line_no (it is found, not read), and
@@ -107,6 +110,24 @@ def _keys_named(code: np.ndarray, mods: np.ndarray, dos: np.ndarray) -> np.ndarr
         words = np.where(given, np.where(words == "", name, words + ", " + name), words)
     last = pd.Series(words, dtype="object").str.replace(r", ([a-z ]+)$", r" and \1", regex=True)
     return last.to_numpy(dtype=object)
+
+
+def _differences(code, line_code, mods, line_mods, dos, line_dos) -> np.ndarray:
+    """Per payment put on its claim's only line though no line fits it, what differs, in words
+    (``procedure code differs: 99213 paid, 99214 billed``)."""
+    def shown(values) -> np.ndarray:
+        return pd.Series(values, dtype="object").replace("", "none").to_numpy(dtype=object)
+
+    said = np.full(len(code), "", dtype=object)
+    dos_text = np.datetime_as_string(dos, unit="D").astype(object)
+    line_dos_text = np.datetime_as_string(line_dos, unit="D").astype(object)
+    for given, differs, paid, billed, what in (
+            (code != "", code != line_code, code, line_code, "procedure code differs"),
+            (mods != "", mods != line_mods, shown(mods), shown(line_mods), "modifiers differ"),
+            (~np.isnat(dos), dos != line_dos, dos_text, line_dos_text, "service date differs")):
+        told = what + ": " + paid + " paid, " + billed + " billed"
+        said = np.where(given & differs, np.where(said == "", told, said + "; " + told), said)
+    return said
 
 
 def _in_order(several: pd.DataFrame, paid: np.ndarray, paid_alone: set) -> tuple[dict[int, int], dict[int, str]]:
@@ -182,7 +203,8 @@ def find_lines(payments: pd.DataFrame, lines: pd.DataFrame | None,
         Per payment, the line it paid; NA where none could be told.
     matched_by : numpy.ndarray of str
         Per payment placed, what placed it (``procedure code and service date``, ``the claim's
-        only line``, ``procedure code, in order among lines alike``); ``""`` elsewhere.
+        only line``, ``the claim's only line (procedure code differs: 99213 paid, 99214 billed)``,
+        ``procedure code, in order among lines alike``); ``""`` elsewhere.
     reason : numpy.ndarray of str
         Per payment not placed, why; ``""`` elsewhere.
     """
@@ -214,9 +236,16 @@ def find_lines(payments: pd.DataFrame, lines: pd.DataFrame | None,
         (np.bincount(pos[same_mods], minlength=n) == 1)
     fits &= ~by_mods[pos] | same_mods
     fitting = np.bincount(pos[fits], minlength=n)
-    placed = fitting == 1
-    taken = fits & placed[pos]
+    of_claim = np.bincount(pos, minlength=n)
+    differing = (fitting == 0) & (of_claim == 1)
+    placed = (fitting == 1) | differing
+    taken = (fits | differing[pos]) & placed[pos]
     line_no[pos[taken]] = candidates["_line"].to_numpy()[taken]
+    differences = np.full(n, "", dtype=object)
+    only = differing[pos]
+    differences[pos[only]] = _differences(code[pos[only]], candidates["_code"].to_numpy(dtype=object)[only],
+                                          mods[pos[only]], line_mods[only], dos[pos[only]],
+                                          candidates["_dos"].to_numpy().astype("datetime64[D]")[only])
 
     alone = candidates.loc[taken, ["claim_id", "_line"]]
     if paid_elsewhere is not None:
@@ -236,13 +265,14 @@ def find_lines(payments: pd.DataFrame, lines: pd.DataFrame | None,
         count_said[p] = said
 
     keys = _keys_named(has_code, has_mods, has_dos)
-    of_claim = np.bincount(pos, minlength=n)
     matched_by = np.where(keys == "", ONLY_LINE, keys)
+    matched_by = np.where(differing, ONLY_LINE + " (" + differences + ")", matched_by)
     matched_by = np.where(by_mods & ~has_mods, matched_by + " (no modifiers)", matched_by)
     matched_by = np.where(in_order, matched_by + ", " + IN_ORDER, matched_by)
     several = "no line number, and several lines of its claim have its " + keys
     reason = np.select(
-        [of_claim == 0, fitting == 0, (fitting > 1) & ~has_code, in_order, count_said != "", fitting > 1],
+        [of_claim == 0, (fitting == 0) & ~differing, (fitting > 1) & ~has_code, in_order, count_said != "",
+         fitting > 1],
         [NO_CLAIM, "no line number, and no line of its claim has its " + keys, PER_CLAIM, "",
          several + " (" + count_said + "): which one each paid cannot be told",
          several + ": which one it paid cannot be told"],
@@ -250,21 +280,58 @@ def find_lines(payments: pd.DataFrame, lines: pd.DataFrame | None,
     return line_no, np.where(placed | in_order, matched_by, "").astype(object), reason.astype(object)
 
 
-def placed_note(matched_by: np.ndarray, set_aside: int, rows: str = "no line number column") -> str:
-    """The summary's note on payments placed without a line number: how many each way, and set aside.
+#: How the summary counts the payments set aside without a line number, by the start of their reason.
+_ASIDE_COUNTED = (
+    (NO_CLAIM, "whose claim is not among the claims imported"),
+    ("no line number, and no line of its claim", "that no line of its claim fits"),
+    ("no line number, and several lines of its claim", "that several lines of its claim fit"),
+    (PER_CLAIM, "paying a claim of several lines as a whole"),
+)
+#: What placing a payment without a line number puts it on, by its values.
+_BY_VALUES = "the one line of their claim with their procedure code, modifiers and service date (those the row gives)"
 
-    ``matched_by`` holds, per payment looked for, what placed it (``""`` where none did);
-    ``rows`` names the payments looked for."""
-    only = int((matched_by == ONLY_LINE).sum())
-    in_order = int(pd.Series(matched_by, dtype="object").str.endswith(IN_ORDER).sum())
-    by_values = int((matched_by != "").sum()) - only - in_order
-    told = [f"{by_values:,} payment(s) put on the one line of their claim with their procedure code, modifiers "
-            "and service date (those the row gives)"] if by_values or not (only or in_order) else []
+
+def rows_looked_for(blank: int | None = None) -> str:
+    """The payments of a file placed without a line number, in words: every row of a report without
+    a line number column (``blank`` None), or its ``blank`` rows whose line number cell is blank."""
+    return "no line number column" if blank is None else f"{blank:,} row(s) with a blank line number"
+
+
+def placing_note(rows: str) -> str:
+    """The note on payments to be placed without a line number, before the claims are at hand (the
+    mapping widget's preview of a payment file)."""
+    return (f"{rows}: the import puts each payment on {_BY_VALUES.replace('their', 'its')}, among the claims "
+            "imported, or on its claim's only line, and sets aside one that fits no line or several")
+
+
+def placed_note(matched_by: np.ndarray, reasons: np.ndarray, rows: str = rows_looked_for()) -> str:
+    """The summary's note on payments placed without a line number: how many each way, and how many set
+    aside for each reason.
+
+    ``matched_by`` holds, per payment looked for, what placed it (``""`` where none did); ``reasons``,
+    per payment set aside, why; ``rows`` names the payments looked for (:func:`rows_looked_for`)."""
+    how = pd.Series(matched_by, dtype="object")
+    only = int((how == ONLY_LINE).sum())
+    differing = int(how.str.startswith(ONLY_LINE + " (").sum())
+    in_order = int(how.str.endswith(IN_ORDER).sum())
+    by_values = int((how != "").sum()) - only - differing - in_order
+    told = [f"{by_values:,} payment(s) put on {_BY_VALUES}"] if by_values else []
     if in_order:
         told.append(f"{in_order:,} put in order on lines alike (a claim billing one code, modifiers and date on "
                     "several lines, with one payment row per line: the first on the lowest line number)")
     if only:
         told.append(f"{only:,} payment(s) put on their claim's only line (no procedure code given)")
-    if set_aside:
-        told.append(f"{set_aside:,} set aside: no line of their claim fits, or several do")
-    return f"{rows}: " + "; ".join(told)
+    if differing:
+        told.append(f"{differing:,} put on their claim's only line though its procedure code, modifiers or service "
+                    "date differ (a payer's adjudicated code: a downcode)")
+    why = pd.Series(reasons, dtype="object").astype(str)
+    counted = np.zeros(len(why), dtype=bool)
+    each = []
+    for start, said in (*_ASIDE_COUNTED, ("", "with a value that could not be read")):
+        hit = why.str.startswith(start).to_numpy() & ~counted
+        counted |= hit
+        if hit.any():
+            each.append(f"{int(hit.sum()):,} {said}")
+    if each:
+        told.append(f"{len(why):,} set aside: " + ", ".join(each))
+    return f"{rows}: " + ("; ".join(told) or "none")

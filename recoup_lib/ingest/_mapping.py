@@ -21,7 +21,7 @@ import json
 from pathlib import Path
 
 from ..errors import InputError, UsageError
-from ._fields import FIELD_NAMES, GROUP_FIELDS, KINDS, LIST_FIELDS, normalise_header
+from ._fields import FIELD_NAMES, GROUP_FIELDS, KINDS, LINE_FINDERS, LIST_FIELDS, normalise_header, propose
 
 __all__ = ["load_mapping"]
 
@@ -76,7 +76,7 @@ def _checked_mapping(data, name: str) -> dict:
         if kind not in FIELD_NAMES:
             raise refuse(f"columns.{kind}", "one of the kinds " + ", ".join(KINDS), kind)
         _check_fields(fields, kind, f"columns.{kind}", refuse)
-        _one_field_per_mapped_header(fields, kind, f"columns.{kind}", name)
+        _one_field_per_header(kind, fields, _mapped_entries(name, f"columns.{kind}"))
     if _wrong_fill_down(data.get("fill_down", [])) is not None:
         raise refuse("fill_down", "a list of field names (" + ", ".join(GROUP_FIELDS) + ")", data["fill_down"])
     files = data.get("files", [])
@@ -91,17 +91,13 @@ def _checked_mapping(data, name: str) -> dict:
         if not isinstance(entry.get("file", ""), str):
             raise refuse(f"{key}.file", "a file name", entry.get("file"))
         _check_fields(entry.get("columns", {}), entry["kind"], f"{key}.columns", refuse)
-        _one_field_per_mapped_header(entry.get("columns", {}), entry["kind"], f"{key}.columns", name)
+        _one_field_per_header(entry["kind"], entry.get("columns", {}), _mapped_entries(name, f"{key}.columns"))
     return data
 
 
-def _one_field_per_mapped_header(fields: dict, kind: str, key: str, name: str) -> None:
-    """Refuse a mapping (``name``, its entry ``key``) giving one header to two fields of a file, as
-    --column does (a usage error, exit 2): the mapping widget or a hand edit may have written it."""
-    shared = fields_sharing_a_header(fields)
-    if shared is not None:
-        first, _, later, header = shared
-        raise UsageError(f"{name}: {key}.{first} and {key}.{later}: " + one_field_per_header(kind, header))
+def _mapped_entries(name: str, key: str):
+    """How a mapping (``name``) names two of its entries (under ``key``) in a message."""
+    return lambda first, first_header, later, header: f"{name}: {key}.{first} and {key}.{later}"
 
 
 def _wrong_fill_down(fields) -> object:
@@ -162,7 +158,31 @@ def _fixed_for(kind: str, label: str, headers: list[str], mapping: dict, columns
         if all(g is not None for g in got):
             fixed[name] = got[0] if isinstance(value, str) else got
             sources[name] = "--column"
+    if kind == "payments":
+        for name in _finders_yielding(headers, fixed):
+            del fixed[name], sources[name]
     return fixed, sources
+
+
+def _headers_of(value) -> set[str]:
+    return {value} if isinstance(value, str) else set(value or [])
+
+
+def _finders_yielding(headers: list[str], fixed: dict) -> list[str]:
+    """The fields settled for a payment file that it reads only to find its lines (:data:`LINE_FINDERS`)
+    whose header another of its fields takes (settled too, or recognised without them).
+
+    ``--column service_date=Date`` settles the claims export's date of service; a payment report's
+    ``Date`` is its payment date, which it keeps (the field that finds a line is then recognised among
+    the other headers, as if not settled).
+    """
+    finders = {name: value for name, value in fixed.items() if name in LINE_FINDERS["payments"] and value}
+    if not finders:
+        return []
+    others = propose("payments", headers, {name: value for name, value in fixed.items() if name not in finders})
+    taken = set().union(*(_headers_of(value) for name, value in others.columns.items()
+                          if name not in LINE_FINDERS["payments"]))
+    return [name for name, value in finders.items() if taken & _headers_of(value)]
 
 
 def fields_sharing_a_header(fields: dict) -> tuple[str, str, str, str] | None:
@@ -189,19 +209,30 @@ def one_field_per_header(kind: str, header: str) -> str:
             "so give each field its own header")
 
 
-def _one_field_per_header(columns: dict) -> None:
-    """Refuse --column settling two fields of one kind of file to one header (a usage error,
-    :func:`fields_sharing_a_header`).
+def _one_field_per_header(kind: str, fields: dict, named) -> None:
+    """Refuse ``fields`` (field -> header) settling two fields of a ``kind`` file to one header (a usage
+    error, exit 2; :func:`fields_sharing_a_header`), by --column or a mapping (the mapping widget or a
+    hand edit may have written it); ``named(first, its header, later, its header)`` names the two
+    entries at the start of the message."""
+    shared = fields_sharing_a_header(fields)
+    if shared is not None:
+        raise UsageError(named(*shared) + ": " + one_field_per_header(kind, shared[3]))
+
+
+def _one_column_per_header(columns: dict) -> None:
+    """Refuse --column settling two fields of one kind of file to one header (:func:`_one_field_per_header`).
 
     One header may settle fields of different kinds (``--column charge=Amount --column paid=Amount``: the
-    claims export's Amount is the charge, the payments export's the payment).
+    claims export's Amount is the charge, the payments export's the payment). The fields a payment file
+    reads only to find its lines (:data:`LINE_FINDERS`: ``--column service_date=Date`` for the claims'
+    date of service) are left out of the payments' check: such a --column yields, in a payment file,
+    to another field under that header (:func:`_finders_yielding`).
     """
     for kind, fields in FIELD_NAMES.items():
-        shared = fields_sharing_a_header({name: value for name, value in columns.items() if name in fields})
-        if shared is not None:
-            first, first_header, name, header = shared
-            raise UsageError(f"--column {first}={first_header} and --column {name}={header}: "
-                             + one_field_per_header(kind, header))
+        _one_field_per_header(kind, {name: value for name, value in columns.items()
+                                     if name in fields and name not in LINE_FINDERS.get(kind, ())},
+                              lambda first, first_header, later, header:
+                              f"--column {first}={first_header} and --column {later}={header}")
 
 
 def _check_columns_option(columns: dict, seen: dict[str, list[str]]) -> None:

@@ -20,7 +20,7 @@ from ..errors import WHOLE_ROW, Problem
 from ..schema import FileSpec, parse_table
 from ._build import Built, build_export, rename_reason
 from ._fields import LINE_FINDERS, Proposal, propose
-from ._line_match import UNNUMBERED, find_lines, placed_note
+from ._line_match import UNNUMBERED, find_lines, placed_note, rows_looked_for
 from ._result import SourceReport
 from ._tables import RawExport
 
@@ -46,15 +46,16 @@ def set_aside_later(report: SourceReport | None, rows: pd.DataFrame, found: list
     problems += found
 
 
-def _set_aside_unplaced(report: SourceReport, cells: pd.DataFrame, claim_ids, reasons: np.ndarray,
+def _set_aside_unplaced(report: SourceReport, cells: pd.DataFrame, columns, values, reasons: np.ndarray,
                         problems: list) -> None:
-    """Payments no line was found for (``cells``: ``_row`` and their cells as read) set aside with ``reasons``."""
+    """Payments no line was found for (``cells``: ``_row`` and their cells as read) set aside with ``reasons``,
+    each problem naming its column and value (the whole row and its claim, when no line fits it)."""
     if not len(cells):
         return
     cells = cells.reset_index(drop=True)
     cells.insert(1, "_reason", reasons)
-    set_aside_later(report, cells, [Problem(report.label, int(r), WHOLE_ROW, str(c), why) for r, c, why in
-                                    zip(cells["_row"], claim_ids, reasons)], problems)
+    set_aside_later(report, cells, [Problem(report.label, int(r), column, str(value), why) for r, column, value, why
+                                    in zip(cells["_row"], columns, values, reasons)], problems)
 
 
 def place_unnumbered(data: pd.DataFrame, built: Built, report: SourceReport, lines: pd.DataFrame | None,
@@ -65,12 +66,12 @@ def place_unnumbered(data: pd.DataFrame, built: Built, report: SourceReport, lin
     line_no, matched_by, reason = find_lines(data, lines)
     placed = ~np.asarray(pd.isna(line_no))
     aside = ~placed
-    _set_aside_unplaced(report, as_read(built, data.loc[aside, ["_row"]]), data.loc[aside, "claim_id"],
-                        reason[aside], problems)
+    _set_aside_unplaced(report, as_read(built, data.loc[aside, ["_row"]]), np.full(int(aside.sum()), WHOLE_ROW),
+                        data.loc[aside, "claim_id"], reason[aside], problems)
     kept = data.loc[placed].drop(columns=[f for f in LINE_FINDERS["payments"] if f in data.columns])
     kept.insert(kept.columns.get_loc("claim_id") + 1, "line_no", np.asarray(line_no[placed], dtype=np.int64))
     kept["matched_by"] = pd.array(matched_by[placed].astype(str), dtype=pd.StringDtype("pyarrow"))
-    report.notes.append(placed_note(matched_by, int(aside.sum())))
+    report.notes.append(placed_note(matched_by, reason[aside]))
     return kept.reset_index(drop=True)
 
 
@@ -100,7 +101,8 @@ def _finders_read(rows: pd.DataFrame, cells: pd.DataFrame, report: SourceReport)
     found : pandas.DataFrame
         ``_row``, claim_id, paid_cents, and the fields found, of the rows whose values could be read.
     unread : dict
-        Row number -> why its values could not be read (``column 'DOS' (service_date): ...``).
+        Row number -> the first value of it that could not be read: (its header, the value as read,
+        why: ``column 'DOS' (service_date): ...``).
     """
     headers = [h for h in cells.columns if h != "_row"]
     texts = {h: pa.array(cells[h].astype(object).fillna("").tolist(), pa.string()) for h in headers}
@@ -111,10 +113,14 @@ def _finders_read(rows: pd.DataFrame, cells: pd.DataFrame, report: SourceReport)
     finders = {f: mapped[f] for f in LINE_FINDERS["payments"] if f in mapped}
     built = build_export(raw, _FINDERS, Proposal("payments", raw.headers, {"claim_id": _CLAIM_READ, **finders}, {}, {}))
     parsed = parse_table(built.frame, _FINDERS, label=report.label, row_numbers=built.rows)
-    unread = dict(zip(built.aside["_row"].tolist(), built.aside["_reason"].tolist()))
+    first_bad: dict[int, tuple[str, str]] = {}
+    for problem in (*built.problems, *parsed.problems):
+        first_bad.setdefault(int(problem.row), (built.header_of.get(problem.column, problem.column), problem.value))
+    reasons = list(zip(built.aside["_row"].tolist(), built.aside["_reason"].tolist()))
     if len(parsed.rejected):
-        unread.update((int(r), rename_reason(why, built.header_of))
-                      for r, why in zip(parsed.rejected["_row"], parsed.rejected["_reason"]))
+        reasons += [(int(r), rename_reason(why, built.header_of))
+                    for r, why in zip(parsed.rejected["_row"], parsed.rejected["_reason"])]
+    unread = {r: (*first_bad.get(r, (WHOLE_ROW, "")), why) for r, why in reasons}
     found = parsed.data[["_row", "claim_id", *finders]].merge(rows[["_row", "paid_cents"]], on="_row", how="left")
     return found, unread
 
@@ -129,6 +135,7 @@ def place_blank_numbers(data: pd.DataFrame, built: Built, report: SourceReport, 
     blank = np.asarray(data["line_no"].isna())
     if not blank.any():
         data["line_no"] = np.asarray(data["line_no"], dtype=np.int64)   # as a report numbering every line gives them
+        data["matched_by"] = pd.array(np.full(len(data), "line number"), dtype=pd.StringDtype("pyarrow"))
         return data
     cells = as_read(built, data.loc[blank, ["_row"]])
     found, unread = _finders_read(data.loc[blank, ["_row", "claim_id", "paid_cents"]], cells, report)
@@ -137,9 +144,12 @@ def place_blank_numbers(data: pd.DataFrame, built: Built, report: SourceReport, 
     rows = cells["_row"].astype(int).tolist()
     line_found = pd.array([line_no[at[r]] if r in at else pd.NA for r in rows], dtype="Int64")
     how = np.array([matched_by[at[r]] if r in at else "" for r in rows], dtype=object)
-    why = np.array([reason[at[r]] if r in at else "no line number, and " + unread[r] for r in rows], dtype=object)
+    why = np.array([reason[at[r]] if r in at else "no line number, and " + unread[r][2] for r in rows], dtype=object)
+    column = np.array([WHOLE_ROW if r in at else unread[r][0] for r in rows], dtype=object)
+    value = np.where(column == WHOLE_ROW, data.loc[blank, "claim_id"].astype(str).to_numpy(dtype=object),
+                     np.array([unread[r][1] if r in unread else "" for r in rows], dtype=object))
     aside = np.asarray(line_found.isna())
-    _set_aside_unplaced(report, cells.loc[aside], data.loc[blank, "claim_id"].to_numpy()[aside], why[aside], problems)
+    _set_aside_unplaced(report, cells.loc[aside], column[aside], value[aside], why[aside], problems)
     out = data.copy()
     out.loc[blank, "line_no"] = line_found
     by = np.full(len(data), "line number", dtype=object)
@@ -149,5 +159,5 @@ def place_blank_numbers(data: pd.DataFrame, built: Built, report: SourceReport, 
     unplaced[np.flatnonzero(blank)[aside]] = True
     out = out.loc[~unplaced]
     out["line_no"] = out["line_no"].astype("int64")
-    report.notes.append(placed_note(how, int(aside.sum()), f"{int(blank.sum()):,} row(s) with a blank line number"))
+    report.notes.append(placed_note(how, why[aside], rows_looked_for(int(blank.sum()))))
     return out.reset_index(drop=True)

@@ -28,8 +28,8 @@ from ._build import Built, build_export, rename_reason, required_fields, text_fr
 from ._claims_stand_ins import continue_numbering
 from ._fields import (GROUP_FIELDS, KINDS, TARGET_FILES, account_as_claim_note, check_required,
                       normalise_header, propose, recognised_fields)
-from ._line_match import UNNUMBERED, contract_for, spec_for
-from ._mapping import _check_columns_option, _fixed_for, _one_field_per_header, _wrong_fill_down, load_mapping
+from ._line_match import UNNUMBERED, contract_for, placing_note, rows_looked_for, spec_for
+from ._mapping import _check_columns_option, _fixed_for, _one_column_per_header, _wrong_fill_down, load_mapping
 from ._placing import as_read, place_blank_numbers, place_unnumbered, set_aside_later
 from ._remit_payments import payments_from_835
 from ._result import ImportResult, SourceReport
@@ -117,7 +117,7 @@ class _HeaderScore:
     """A row's cells read as a header of a ``kind`` export.
 
     ``score(cells)``: how many fields they name (the early row naming the most is the header,
-    :func:`._tables.find_header`); the names ``--map`` and ``--column`` give count as one each.
+    :func:`._header_rows.find_header`); the names ``--map`` and ``--column`` give count as one each.
     ``score.complete(cells)``: whether they name every required field of ``kind`` the user did not
     leave out, a claims export's line number and submitted date included (two rows of a split
     header are read as one when only the two together do: a row naming all but the billed date
@@ -403,7 +403,7 @@ def import_files(claims, payments=None, coverage=None, documentation=None, colum
     >>> result.write("my_audit_folder")  # doctest: +SKIP
     """
     columns = dict(columns or {})
-    _one_field_per_header(columns)
+    _one_column_per_header(columns)
     mapping = load_mapping(mapping)
     if fill_down:
         wrong = _wrong_fill_down(list(fill_down))
@@ -579,10 +579,7 @@ def preview_file(path, kind: str = "claims", columns: dict | None = None, raw=No
     data, _ = _parse(built, contract_for(kind, proposal.columns), raw.label, report)
     blank = int(data["line_no"].isna().sum()) if spec is not UNNUMBERED and kind == "payments" else 0
     if spec is UNNUMBERED or blank:
-        rows = "no line number column" if spec is UNNUMBERED else f"{blank:,} row(s) with a blank line number"
-        report.notes.append(f"{rows}: the import puts each payment on the line of its claim with its procedure code, "
-                            "modifiers and service date (those the row gives), among the claims imported, and sets "
-                            "aside one that fits no line or several")
+        report.notes.append(placing_note(rows_looked_for(None if spec is UNNUMBERED else blank)))
     return proposal, report, []
 
 

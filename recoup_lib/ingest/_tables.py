@@ -4,8 +4,9 @@ An export is rarely a clean table: a report title and a date range above the
 header, a blank line, then the data, then a TOTAL row and "End of report".
 :func:`read_export` finds the header row (the row that names the most
 contract fields; two rows read as one when the header is printed over two:
-:func:`find_header_rows`), sets aside the rows above it as title rows, and returns
-every row below it as text, each with the row number a spreadsheet shows.
+:func:`._header_rows.find_header_rows`), sets aside the rows above it as
+title rows, and returns every row below it as text, each with the row
+number a spreadsheet shows.
 Which of those rows are totals, footers or repeated headers is decided later,
 once the mapping says which column holds what (:mod:`._run`).
 
@@ -42,14 +43,13 @@ from ..csvrecords import last_line_leaves_quote_open
 from ..filekind import not_a_file, shown, utf16_codec
 from ..formulas import GUARD, unguard_formulas, unguard_text, unwrap_text_formulas
 from ._exact import csv_body_exact
+from ._header_rows import _PREVIEW_ROWS, above_header, find_header_rows, preview_rows
 
-__all__ = ["RawExport", "read_export", "split_sheet", "WORKBOOK_SUFFIXES", "decode_bytes", "preview_rows", "Header",
-           "find_header_rows", "above_header", "PAGE_MARK", "PAGE_MARK_REASON"]
+__all__ = ["RawExport", "read_export", "split_sheet", "WORKBOOK_SUFFIXES", "decode_bytes"]
 
 WORKBOOK_SUFFIXES = (".xlsx", ".xlsm", ".xls", ".ods", ".xlsb")
 #: Encodings charset-normalizer may choose among for text that is not UTF-8.
 WESTERN_ENCODINGS = ["cp1252", "latin_1", "mac_roman", "cp850"]
-_PREVIEW_ROWS = 60
 #: Bytes of a CSV file (from its first line that is not blank) its delimiter and header are found in.
 _HEAD_BYTES = 262144
 #: A byte that is not blank (ASCII whitespace).
@@ -195,115 +195,6 @@ def _sniff_delimiter(head: str) -> str:
         if score > best_score:
             best, best_score = delim, score
     return best
-
-
-def preview_rows(records):
-    """The first records of an export, up to the :data:`_PREVIEW_ROWS`-th that is not blank: the rows
-    its header is looked for in (blank lines and rows are passed over without being counted, so
-    however many of them stand above the header, it is found)."""
-    filled = 0
-    for record in records:
-        yield record
-        filled += any(str(c).strip() for c in record)
-        if filled >= _PREVIEW_ROWS:
-            return
-
-
-def find_header(preview: list[list[str]], score) -> int:
-    """Index of the header row: the first row naming the most fields (at least two)."""
-    scores = [score(row) for row in preview]
-    top = max(scores, default=0)
-    if top >= 2:
-        return scores.index(top)
-    for i, row in enumerate(preview):
-        if any(str(c).strip() for c in row):
-            return i
-    return 0
-
-
-#: Why a row holding a page's number (``Page 1 of 2``) is set aside, wherever it stands.
-PAGE_MARK_REASON = "page header or footer (a report printed page by page)"
-#: A page's number as a report printed to a file writes it at each page's top or foot: a cell
-#: ``Page 2``, ``Page: 2 of 5``, ``Pg. 2/5``, or ``Page 2 of 5`` within a longer text
-#: (``Printed 02/03/2025 Page 2 of 5``). Read by Python's ``re`` and by Arrow's RE2 alike.
-PAGE_MARK = (r"(?i)^(?:page|pg\.?)\s*[:#]?\s*\d+(?:\s*(?:of|/)\s*\d+)?$"
-             r"|\bpage\s*[:#]?\s*\d+\s+of\s+\d+\b")
-
-
-def above_header(cells: list[str]) -> str:
-    """Why a row above the header is set aside: a page header (:data:`PAGE_MARK`), else a title row."""
-    if any(re.search(PAGE_MARK, str(c).strip()) for c in cells):
-        return PAGE_MARK_REASON
-    return "title row above the header"
-
-
-@dataclass
-class Header:
-    """The header of an export: its row (or the two rows of a header split over two) and its cells.
-
-    Attributes
-    ----------
-    first, last : int
-        Indexes of its first and last rows in the preview (equal for a header on one row): the rows
-        above ``first`` are title rows, the data starts below ``last``.
-    cells : list of str
-        The header's cells (for a split header, each column's two cells joined: :func:`_joined_header`).
-    """
-
-    first: int
-    last: int
-    cells: list[str]
-
-    def note(self, row_of) -> str | None:
-        """What the summary says of a split header (``row_of(i)``: the number of preview row ``i``)."""
-        if self.first == self.last:
-            return None
-        named = [repr(c) for c in self.cells if c.strip()]
-        return (f"header split over two rows ({row_of(self.first)} and {row_of(self.last)}) read as one: "
-                + ", ".join(named[:12]) + (" ..." if len(named) > 12 else ""))
-
-
-def find_header_rows(preview: list[list[str]], score) -> Header:
-    """The header of an export: the row :func:`find_header` finds, or that row and the one next to it
-    when the header is split over two (``Date of`` above ``Service``, ``Paid`` above ``Amount``, a
-    group's name merged over the columns below it).
-
-    Two rows are one header when neither names every required field and the two joined do
-    (``score.complete(cells)``, when ``score`` has it), and the upper row holds more than one
-    distinct value: a title row above a header leaves the header as it is, for the header alone
-    names every field, or the two joined name no more than the header does, or the title is one
-    value (merged across the columns, its value is in each of them).
-    """
-    index = find_header(preview, score)
-    cells = [str(c) for c in preview[index]] if preview else []
-    complete = getattr(score, "complete", None)
-    if complete is None or complete(cells):
-        return Header(index, index, cells)
-    for top in (index, index - 1):
-        if top < 0 or top + 1 >= len(preview):
-            continue
-        upper, lower = ([str(c) for c in row] for row in preview[top:top + 2])
-        if len({c.strip() for c in upper} - {""}) < 2 or not any(c.strip() for c in lower) \
-                or complete(upper) or complete(lower):
-            continue
-        joined = _joined_header(upper, lower, score)
-        if complete(joined) and score(joined) > max(score(upper), score(lower)):
-            return Header(top, top + 1, joined)
-    return Header(index, index, cells)
-
-
-def _joined_header(upper: list[str], lower: list[str], score) -> list[str]:
-    """Each column's two header cells as one: ``Date of`` and ``Service`` -> ``Date of Service``; the
-    lower cell alone where it names a field and the two together do not (a group's name above it:
-    ``Amounts`` over ``Charge``); the cell that is filled where the other is blank."""
-    out = []
-    for above, below in itertools.zip_longest(upper, lower, fillvalue=""):
-        above, below = above.strip(), below.strip()
-        both = f"{above} {below}".strip()
-        if above and below and not score([both]) and score([below]):
-            both = below
-        out.append(both)
-    return out
 
 
 def check_readable(path: Path, folder_ok: bool = True) -> None:

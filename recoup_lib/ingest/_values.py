@@ -19,7 +19,7 @@ compute kernels and numpy, so a million values take a fraction of a second.
   ``|`` or ``;`` -> ``25;59``.
 - ids and codes: a leading ``'`` (text in a spreadsheet) dropped; procedure,
   modifier and diagnosis codes in capitals; an ICD-10-CM code written without
-  its point (``E119``) -> ``E11.9``, as the 837 import writes it.
+  its point (``E119``) -> ``E11.9``, as the 837 import writes it (:mod:`._diagnoses`).
 """
 
 from __future__ import annotations
@@ -39,7 +39,7 @@ from ._distinct import distinct_values
 
 __all__ = ["text", "value_bytes", "ascii_only", "no_value", "NO_VALUE", "to_money", "read_money", "money_text", "Money",
            "as_code", "whole_code", "excel_scientific", "to_flags", "to_whole", "to_place_of_service", "join_lists",
-           "split_code_modifiers", "five_digit_codes", "EXPECTED", "insert_icd_dot", "dotted_diagnoses"]
+           "split_code_modifiers", "five_digit_codes", "EXPECTED"]
 
 EXPECTED = {
     "date": "a date such as 01/31/2025, 1/31/25, 20250131 or 2025-01-31 (month first; a day's name "
@@ -549,61 +549,3 @@ def five_digit_codes(codes) -> tuple[pa.Array, int]:
     if not count:
         return arr, 0
     return pc.if_else(short, pc.utf8_lpad(arr, 5, "0"), arr), count
-
-
-def insert_icd_dot(codes, icd9=None) -> pa.Array:
-    """X12 writes diagnosis codes without the dot (``E119``); the contract keeps it (``E11.9``).
-
-    ICD-10-CM: after the third character. ICD-9-CM (``icd9`` mask): after the
-    third character, the fourth for E codes. Codes of three characters, or
-    already dotted, are left as they are.
-    """
-    arr = text(codes)
-    n = len(arr)
-    width = np.full(n, 3, dtype=np.int64)
-    if icd9 is not None:
-        e_code = np.asarray(pc.starts_with(arr, "E")) & np.asarray(icd9, dtype=bool)
-        width[e_code] = 4
-    length = np.asarray(pc.utf8_length(arr))
-    dotted = np.asarray(pc.match_substring(arr, "."))
-    needs = (length > width) & ~dotted
-    if not needs.any():
-        return arr
-    out = arr
-    for w in (3, 4):
-        mask = needs & (width == w)
-        if mask.any():
-            dotted_text = pc.binary_join_element_wise(pc.utf8_slice_codeunits(arr, 0, w),
-                                                      pc.utf8_slice_codeunits(arr, w), ".")
-            out = pc.if_else(pa.array(mask), dotted_text, out)
-    return out
-
-
-#: An ICD-10-CM code written without its point: a letter, a digit, a digit or letter (the category),
-#: then one to four digits or letters (``E119``, ``S72001A``, ``Z3A1``).
-_UNDOTTED_ICD10 = r"^([A-Z][0-9][0-9A-Z])([0-9A-Z]{1,4})$"
-
-
-def dotted_diagnoses(lists) -> pa.Array:
-    """``;``-joined diagnosis codes (in capitals) with the point put back after the third character
-    of each ICD-10-CM code an export wrote without it: ``E119;I10`` -> ``E11.9;I10``.
-
-    Billing systems and clearinghouses often store and export the codes as X12 sends them, without
-    the point; the 837 import puts it back (:func:`insert_icd_dot`), and so the same claim reads the
-    same from either, and matches the reference tables, which keep it. A code already dotted, and one
-    not shaped as an ICD-10-CM code (digits alone, as ICD-9 or a stray procedure code), is left as sent.
-
-    >>> dotted_diagnoses(["E119;I10", "S72001A", "E11.9", "25000"]).to_pylist()
-    ['E11.9;I10', 'S72.001A', 'E11.9', '25000']
-    """
-    arr = text(lists)
-    present = _bytes_present(arr)
-    if not any(present[letter] for letter in range(ord("A"), ord("Z") + 1)):
-        return arr
-    return _by_distinct_value(arr, _dotted_lists)
-
-
-def _dotted_lists(arr: pa.Array) -> pa.Array:
-    codes = pc.split_pattern(arr, ";")
-    dotted = pc.replace_substring_regex(pc.list_flatten(codes), _UNDOTTED_ICD10, r"\1.\2")
-    return pc.binary_join(pa.ListArray.from_arrays(codes.offsets, dotted), ";")

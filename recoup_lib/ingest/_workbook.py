@@ -26,7 +26,8 @@ import pyarrow as pa
 from ..errors import InputError
 from ..filekind import shown
 from ._disguised import spreadsheet_xml_rows, web_page_rows
-from ._tables import Header, RawExport, _unique, above_header, find_header_rows, preview_rows
+from ._header_rows import Header, above_header, find_header_rows, preview_rows
+from ._tables import RawExport, _unique
 
 __all__ = ["read_workbook"]
 
@@ -272,7 +273,7 @@ def read_workbook(path: Path, sheet: str | None, score, kind: str = "workbook") 
     :func:`_first_shown_sheet`), or past it when it is a cover page (see :func:`_past_a_cover_page`);
     merged ranges filled (see :func:`_fill_merged`), formula cells without a saved value noted (see
     :func:`_formulas_without_values`), a header split over two rows joined (see
-    :func:`._tables.find_header_rows`)."""
+    :func:`._header_rows.find_header_rows`)."""
     read, names, visible = _read_sheet(path, sheet, kind, score)
     label = f"{shown(path.name)}#{read.name}" if sheet is not None else shown(path.name)
     if not any(any(c.strip() for c in row) for row in read.preview):

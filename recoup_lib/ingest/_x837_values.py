@@ -17,7 +17,8 @@ import pyarrow.compute as pc
 from ..arrowtext import array_parts
 from ..money import format_cents_arrow
 from ..remit._segments import parse_amounts, segment_code
-from ._values import as_code, insert_icd_dot
+from ._diagnoses import insert_icd_dot
+from ._values import as_code
 from ._x12spans import Parts, span_text
 
 __all__ = ["mend", "to_iso", "charges", "whole_units", "service_fields", "diagnoses", "line_diagnoses", "name_ids"]
@@ -322,7 +323,7 @@ def diagnoses(segs, owner, n_claims: int, comp: str, alt) -> tuple[pa.Array, np.
 
 
 def _with_dots(codes: pa.Array, icd9: np.ndarray) -> pa.Array:
-    """:func:`~recoup_lib.ingest._values.insert_icd_dot` for diagnoses read from 837s, done on the bytes.
+    """:func:`~recoup_lib.ingest._diagnoses.insert_icd_dot` for diagnoses read from 837s, done on the bytes.
 
     The codes of an 837 are ASCII and written without a dot: each code longer than its
     width (3; 4 for an ICD-9 E code) gets a dot after that many bytes, by writing the bytes

@@ -734,7 +734,10 @@ def test_import_of_payments_without_line_numbers(hostile, case):
                               "+C2,99214,,01/06/2025,=EFT1,02/01/2025,80.00", "C2,99214,,01/06/2025,EFT2,02/01/2025,80"],
             "nothing_fits": ["C1,99215,,01/05/2025,EFT1,02/01/2025,90.00", "C2,99213,,01/06/2025,EFT1,02/01/2025,80"],
             "per_claim_of_no_claim": ["C7,,,,EFT1,02/01/2025,90.00"]}[case]
-    hostile.write("in/charges.csv", CLAIMS)
+    second_lines = ("C1,2,P1,MCR01,1234567893,01/05/2025,01/07/2025,36415,,1,$15.00,I10,11\n"
+                    "C2,2,P2,MCR01,1234567893,01/06/2025,01/08/2025,36415,,1,$15.00,I10,11\n")
+    # Claims of one line take a payment no line fits (a downcode): those of nothing_fits have two.
+    hostile.write("in/charges.csv", CLAIMS + (second_lines if case == "nothing_fits" else ""))
     hostile.write("in/pay.csv", "Claim #,CPT,Mod,DOS,Check #,Check Date,Paid Amt\n" + "\n".join(rows) + "\n")
     expect = 0 if case == "formula_cells" else 1
     reason = {"nothing_fits": "no line number, and no line of its claim has its procedure code and service date",
@@ -746,6 +749,30 @@ def test_import_of_payments_without_line_numbers(hostile, case):
         assert "1 payment(s) put on the one line of their claim" in run.out
     else:
         assert not hostile.path("imp/payments.csv").exists()
+
+
+def test_import_column_for_the_claims_date_leaves_a_payment_reports_date_alone(hostile):
+    """A claims export with both ``Date`` and ``Charge Date`` asks for ``--column service_date=Date``; that
+    --column was applied to a payment report's ``Date`` too (the service date finds the line of a payment
+    without a line number), so the payment date was lost: "no header for required field 'payment_date'",
+    and ``--column payment_date=Date`` beside it was refused as two fields under one header (exit 2). In
+    a payment report another field's header stays that field's; a report without line numbers finds
+    its service date among its other headers."""
+    hostile.write("in/charges.csv", CLAIMS.replace("DOS,Bill Date", "Date,Charge Date"))
+    hostile.write("in/pay2.csv", "Claim ID,Line,Check #,Date,Paid\nC1,1,=EFT1,02/01/2025,90.00\n"
+                                 "C2,1,EFT1,02/03/2025,80.00\n")
+    hostile.write("in/pay3.csv", "Claim ID,CPT,DOS,Check #,Date,Paid\nC1,99213,01/05/2025,EFT2,02/04/2025,-90.00\n")
+    hostile.run("import", "--claims", "in/charges.csv", "--payments", "in/pay2.csv", "--out", "ask", expect=1,
+                out="ask", names=["charges.csv", "--column service_date=HEADER"])
+    for also in ([], ["--column", "payment_date=Date"]):
+        out = f"imp{len(also)}"
+        hostile.run("import", "--claims", "in/charges.csv", "--payments", "in/pay2.csv", "--payments", "in/pay3.csv",
+                    "--column", "service_date=Date", *also, "--out", out, expect=0, out=out)
+        pay, _, _ = read_csv_text(hostile.path(f"{out}/payments.csv"))
+        assert pay["payment_date"].tolist() == ["2025-02-01", "2025-02-03", "2025-02-04"]
+        assert pay["line_no"].tolist() == ["1", "1", "1"]
+        claims, _, _ = read_csv_text(hostile.path(f"{out}/claim_lines.csv"))
+        assert claims["service_date"].tolist() == ["2025-01-05", "2025-01-06"]
 
 
 def _unnumbered(text: str) -> str:
