@@ -97,6 +97,16 @@ def test_build_deck_bad_arguments_raise(kwargs, message):
         build_deck(DEMO, **kwargs)
 
 
+def test_build_deck_refuses_findings_it_would_not_use(practice):
+    """A practice (a folder with labels.csv, or in memory) is graded against its answer key: findings given
+    with it were ignored without a word."""
+    findings = pd.DataFrame({"claim_id": ["C1"], "line_no": [1], "error_type": ["upcoding"], "at_risk_cents": [1]})
+    with pytest.raises(ValueError, match=r"findings: .*labels.csv is the answer key .* not against findings"):
+        build_deck(DEMO, findings=findings)
+    with pytest.raises(ValueError, match="findings: a practice in memory is graded against its own answer key"):
+        build_deck(practice, findings=findings)
+
+
 def test_card_html_shows_every_line_and_escapes_text(every_type_deck):
     card = every_type_deck[0]
     page = card_html(card)
@@ -525,6 +535,27 @@ def test_claim_reviewer_over_an_imported_folder_takes_the_findings_recoup_audit_
         build_deck(folder, findings=tmp_path / "other.csv")
     with pytest.raises(ValueError, match="findings: no such file"):
         build_deck(folder, findings=tmp_path / "nothing.csv")
+
+
+def test_claim_reviewer_over_findings_without_evidence_or_of_another_type_explains_them(office, tmp_path):
+    """findings.csv may leave out evidence and name an error type outside the ten (`recoup score` warns):
+    the feedback said "upcoding, None", and a claim of another type raised KeyError when graded."""
+    from recoup_lib.rules import audit_folder
+
+    folder = office["folder"]
+    audit_folder(folder).write(tmp_path / "audit")
+    table = pd.read_csv(tmp_path / "audit" / "findings.csv", dtype=str, keep_default_na=False)
+    table = table.drop(columns=["evidence"])
+    table.loc[0, "error_type"] = "late_filing"
+    table.to_csv(tmp_path / "findings.csv", index=False)
+    deck = build_deck(folder, size=12, seed=1, clean_share=0.0, findings=tmp_path / "findings.csv")
+    other = next(card for card in deck if "late_filing" in card.answer)
+    for card in deck:
+        said = grade(card, "clean").feedback
+        assert "None" not in said and ", (" not in said
+    said = grade(other, "clean").feedback
+    assert f"line {table.loc[0, 'line_no']}: late filing (" in said
+    assert "Late filing: not one of the kit's ten error types" in said
 
 
 def test_appeal_desk_over_an_imported_folder_without_notices_lists_the_money_taken_back(office, tmp_path):
