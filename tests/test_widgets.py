@@ -570,12 +570,26 @@ def test_appeal_desk_over_an_imported_folder_without_notices_lists_the_money_tak
     assert "Nor does it hold remittances" in bare.facts.value
     remit = office["remit"]
     total = dollars(taken_back(remit))
-    for extra, source in (("recoupments", "recoupments.csv"), ("remits", "835 file(s) of remits/")):
+    files = len(list(office["remits"].iterdir()))
+    for extra, source in (("recoupments", "recoupments.csv"), ("remits", f"remits/ ({files} files)")):
         view = appeal_desk(_copy_of(office, tmp_path / extra, extra))
         assert view.desk.notice_ids == [] and view.choose("appeal") is None
-        assert f"{source}) show {len(remit.recoupments)} take-back(s), {total} taken back" in view.facts.value
+        assert f"{source}, show {len(remit.recoupments)} take-back(s), {total} taken back" in view.facts.value
         assert view.facts.value.count("</tr>") == len(remit.recoupments) + 1
         assert len(view.desk.recoupments) == len(remit.recoupments)
+
+
+def test_appeal_desk_and_report_read_a_folders_remittances_alike(office, tmp_path):
+    """The desk read recoupments.csv or remits/ on its own: a remits/ whose one transaction cannot be used
+    showed "no money taken back", where the report says no transaction could be used."""
+    from recoup_lib.report import build_report
+
+    folder = _copy_of(office, tmp_path)
+    (folder / "remits").mkdir()
+    shutil.copy(_letter_in_money(tmp_path), folder / "remits")
+    said = "No remittance data: no transaction of remits/ (1 file) could be used"
+    assert said in appeal_desk(folder).facts.value
+    assert said in build_report(folder, as_of="2026-01-01").metrics.set_index("metric").loc["recoupment_rate", "note"]
 
 
 def test_office_desks_open_an_imported_folder_with_what_each_desk_can_do(office, tmp_path):
