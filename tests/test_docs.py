@@ -358,6 +358,19 @@ def test_contract_states_the_findings_vocabulary():
         assert re.search(rf"\| {category} \| {re.escape(ACTIONS[category])} \|", findings), category
 
 
+def test_every_page_saying_serial_dates_count_from_1904_names_the_workbooks_that_do():
+    """Only an .xlsx, .xlsm or .ods tells its day zero (recoup_lib/ingest/_workbook.py ``_day_zero``); an
+    .xls or .xlsb is read in the 1900 system. contract.md and your-own-data.md said any workbook saved in
+    the 1904 date system was read from 1904."""
+    vague = []
+    for page in documentation_pages():
+        for paragraph in re.split(r"\n\s*\n", page.read_text(encoding="utf-8")):
+            words = " ".join(paragraph.split())
+            if "1904 date system" in words and "an `.xls` or `.xlsb` is read in the usual 1900 system" not in words:
+                vague.append(f"{page.relative_to(ROOT)}: {words[:120]}")
+    assert not vague, "says 1904 serial dates without the workbooks it applies to:\n" + "\n".join(vague)
+
+
 def test_contract_and_sources_list_the_same_ncci_associated_modifiers():
     contract = CONTRACT.read_text(encoding="utf-8")
     sources = SOURCES.read_text(encoding="utf-8")

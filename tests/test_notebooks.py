@@ -7,6 +7,7 @@ themselves); this file reads them as JSON and never executes them.
 
 from __future__ import annotations
 
+import ast
 import re
 from pathlib import Path
 
@@ -92,6 +93,26 @@ def test_notebook_asserts_something(notebook):
     path, book = notebook
     assert any(re.search(r"^\s*assert\b", c.source, re.MULTILINE) for c in _code(book)), \
         f"{_id(path)}: no code cell checks anything with assert"
+
+
+def test_notebook_tells_denials_by_the_reports_rule(notebook):
+    """Lesson 06 and the ex06 master worked out which payments are denials by hand, each with a rule
+    `recoup report` no longer counts by (any code, routine CO-45 too): a mask of denied rows built from
+    paid_cents or denial_code calls recoup_lib.report.denials, as lessons 00-01 and ex00 do."""
+    path, book = notebook
+    by_hand = []
+    for cell in _code(book):
+        source = "\n".join("" if line.lstrip().startswith(("%", "!")) else line for line in cell.source.splitlines())
+        for node in ast.walk(ast.parse(source)):
+            if not (isinstance(node, ast.Assign) and any(isinstance(t, ast.Name) and "denied" in t.id
+                                                        for t in node.targets)):
+                continue
+            text = ast.get_source_segment(source, node.value)
+            calls = {n.func.id for n in ast.walk(node.value)
+                     if isinstance(n, ast.Call) and isinstance(n.func, ast.Name)}
+            if re.search(r"\b(paid_cents|denial_code)\b", text) and "denials" not in calls:
+                by_hand.append(source.splitlines()[node.lineno - 1].strip())
+    assert not by_hand, f"{_id(path)}: denied rows worked out by hand, not with denials(): {by_hand}"
 
 
 def test_notebook_has_no_absolute_paths(notebook):

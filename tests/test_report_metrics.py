@@ -96,6 +96,19 @@ def test_only_a_line_paid_nothing_with_a_code_that_is_no_routine_adjustment_is_d
     assert row["numerator"] == 2 and "not CO-45, PR-1/2/3" in row["note"]
 
 
+@pytest.mark.parametrize("cell, denied", [
+    ("CO-45 PR-2", False), ("CO45/PR2", False), ("CO45PR2", False), ("CO 45", False), (",", False),
+    ("co-45 | co-16", True), ("CO 97", True),
+])
+def test_a_cell_of_several_codes_is_read_code_by_code_whatever_separates_them(cell, denied):
+    """Codes were split on ``, ; |`` only: ``CO-45 PR-2`` or ``CO45/PR2`` (0 paid, 80.00 allowed) was read as
+    one code the table does not know, a denial; a cell of a lone ``,`` too. Each group+code is now pulled out
+    (``CO 45`` is one code), and a cell holding none is no code."""
+    lines = _lines([("F", 1, "2025-01-05", 10000)])
+    pay = _payments([("F", 1, "2025-01-25", 8000, 0, cell)])
+    assert line_status(lines, pay)["denied"].tolist() == [denied]
+
+
 def test_clean_claim_rate_counts_only_claims_adjudicated_undenied_and_unflagged():
     findings = pd.DataFrame({"claim_id": ["A"], "line_no": [2]})
     row = _row(clean_claim_rate(LINES, PAYMENTS, findings), "clean_claim_rate")

@@ -97,6 +97,16 @@ def test_build_deck_bad_arguments_raise(kwargs, message):
         build_deck(DEMO, **kwargs)
 
 
+def test_build_deck_refuses_findings_it_would_not_use(practice):
+    """A practice (a folder with labels.csv, or in memory) is graded against its answer key: findings given
+    with it were ignored without a word."""
+    findings = pd.DataFrame({"claim_id": ["C1"], "line_no": [1], "error_type": ["upcoding"], "at_risk_cents": [1]})
+    with pytest.raises(ValueError, match=r"findings: .*labels.csv is the answer key .* not against findings"):
+        build_deck(DEMO, findings=findings)
+    with pytest.raises(ValueError, match="findings: a practice in memory is graded against its own answer key"):
+        build_deck(practice, findings=findings)
+
+
 def test_card_html_shows_every_line_and_escapes_text(every_type_deck):
     card = every_type_deck[0]
     page = card_html(card)
@@ -527,6 +537,27 @@ def test_claim_reviewer_over_an_imported_folder_takes_the_findings_recoup_audit_
         build_deck(folder, findings=tmp_path / "nothing.csv")
 
 
+def test_claim_reviewer_over_findings_without_evidence_or_of_another_type_explains_them(office, tmp_path):
+    """findings.csv may leave out evidence and name an error type outside the ten (`recoup score` warns):
+    the feedback said "upcoding, None", and a claim of another type raised KeyError when graded."""
+    from recoup_lib.rules import audit_folder
+
+    folder = office["folder"]
+    audit_folder(folder).write(tmp_path / "audit")
+    table = pd.read_csv(tmp_path / "audit" / "findings.csv", dtype=str, keep_default_na=False)
+    table = table.drop(columns=["evidence"])
+    table.loc[0, "error_type"] = "late_filing"
+    table.to_csv(tmp_path / "findings.csv", index=False)
+    deck = build_deck(folder, size=12, seed=1, clean_share=0.0, findings=tmp_path / "findings.csv")
+    other = next(card for card in deck if "late_filing" in card.answer)
+    for card in deck:
+        said = grade(card, "clean").feedback
+        assert "None" not in said and ", (" not in said
+    said = grade(other, "clean").feedback
+    assert f"line {table.loc[0, 'line_no']}: late filing (" in said
+    assert "Late filing: not one of the kit's ten error types" in said
+
+
 def test_appeal_desk_over_an_imported_folder_without_notices_lists_the_money_taken_back(office, tmp_path):
     """No notices.csv: the appeal step decides notices only, so the desk decides nothing, says why, and lists the
     take-backs of recoup remit's recoupments.csv (or of the 835s in remits/), each dollar once."""
@@ -539,12 +570,26 @@ def test_appeal_desk_over_an_imported_folder_without_notices_lists_the_money_tak
     assert "Nor does it hold remittances" in bare.facts.value
     remit = office["remit"]
     total = dollars(taken_back(remit))
-    for extra, source in (("recoupments", "recoupments.csv"), ("remits", "835 file(s) of remits/")):
+    files = len(list(office["remits"].iterdir()))
+    for extra, source in (("recoupments", "recoupments.csv"), ("remits", f"remits/ ({files} files)")):
         view = appeal_desk(_copy_of(office, tmp_path / extra, extra))
         assert view.desk.notice_ids == [] and view.choose("appeal") is None
-        assert f"{source}) show {len(remit.recoupments)} take-back(s), {total} taken back" in view.facts.value
+        assert f"{source}, show {len(remit.recoupments)} take-back(s), {total} taken back" in view.facts.value
         assert view.facts.value.count("</tr>") == len(remit.recoupments) + 1
         assert len(view.desk.recoupments) == len(remit.recoupments)
+
+
+def test_appeal_desk_and_report_read_a_folders_remittances_alike(office, tmp_path):
+    """The desk read recoupments.csv or remits/ on its own: a remits/ whose one transaction cannot be used
+    showed "no money taken back", where the report says no transaction could be used."""
+    from recoup_lib.report import build_report
+
+    folder = _copy_of(office, tmp_path)
+    (folder / "remits").mkdir()
+    shutil.copy(_letter_in_money(tmp_path), folder / "remits")
+    said = "No remittance data: no transaction of remits/ (1 file) could be used"
+    assert said in appeal_desk(folder).facts.value
+    assert said in build_report(folder, as_of="2026-01-01").metrics.set_index("metric").loc["recoupment_rate", "note"]
 
 
 def test_office_desks_open_an_imported_folder_with_what_each_desk_can_do(office, tmp_path):

@@ -14,6 +14,7 @@ guarded against formula injection.
 :func:`denial_rate`             denied claims, lines, charged dollars / submitted
 :func:`denials`                 which payments are denials (0 paid, refused: no routine adjustment)
 :func:`recoupment_rate`         money taken back / money paid (835 or recoupments.csv)
+:func:`folder_remittance`       a folder's take-backs: recoupments.csv, else the 835s of remits/
 :func:`money_at_risk`           the audit's exposure, capped per line, by cause
 :func:`appeal_overturn_rate`    appeals won fully or partly / decided, per level
 :func:`notice_response_days`    notice date to response (or days left on the worklist)
@@ -56,7 +57,7 @@ from ._appeal_metrics import (
     notice_response_days,
     open_notices,
 )
-from ._build import REMIT_SUFFIXES, build_report, report_from_audit
+from ._build import REMIT_SUFFIXES, FolderRemittance, build_report, folder_remittance, report_from_audit
 from ._charts import cash_flow_chart, money_bar_chart, recoupment_chart, sampling_chart, timeline_chart
 from ._claim_metrics import clean_claim_rate, denial_rate, denials, line_status, volume
 from ._excel import (
@@ -120,9 +121,10 @@ __all__ = [
     "FIGURE_TITLES", "FORMULA_TRIGGERS", "HEADLINE", "HEADLINE_METRICS", "MAX_ROWS", "METRIC_COLUMNS", "MONEY_FORMAT",
     "MONTH_FORMAT", "NOTICE_AGE_BUCKETS", "OUTCOMES", "PERCENT_FORMAT", "RECOUPMENT_COLUMNS",
     "REMIT_SUFFIXES", "RESPONSE_DATE_COLUMNS", "WON_OUTCOMES",
-    "Money", "Percent", "Report",
+    "FolderRemittance", "Money", "Percent", "Report",
     "appeal_overturn_rate", "build_report", "cash_flow_chart", "clean_claim_rate", "denial_rate", "denials",
-    "format_metric", "line_status", "metric_value", "metrics_text", "money_at_risk", "money_bar_chart",
+    "folder_remittance", "format_metric", "line_status", "metric_value", "metrics_text", "money_at_risk",
+    "money_bar_chart",
     "notice_aging", "notice_amounts", "notice_response_days", "off_reasons", "open_notices",
     "outcomes_frame", "outcomes_from_decisions", "outcomes_in_run", "pareto_table", "payment_reversals",
     "plot_at_risk_pareto", "plot_exposure_by_month", "plot_money_by_month", "plot_notice_aging", "plot_pareto",

@@ -14,6 +14,7 @@ PNG figures, report.md and, on request, report.xlsx.
 from __future__ import annotations
 
 from pathlib import Path
+from typing import NamedTuple
 
 import numpy as np
 import pandas as pd
@@ -42,7 +43,8 @@ from ._tables import (
 )
 from ._trend import trend_by_month
 
-__all__ = ["build_report", "report_from_audit", "REMIT_SUFFIXES", "FOLDER_AS_OF"]
+__all__ = ["build_report", "report_from_audit", "folder_remittance", "FolderRemittance", "REMIT_SUFFIXES",
+           "FOLDER_AS_OF"]
 
 
 def _ledger(decisions: pd.DataFrame, remit, as_of) -> pd.DataFrame:
@@ -275,34 +277,78 @@ def _set_aside_message(name: str, parsed, problems: list) -> list[str]:
             f"{parsed.rows_set_aside} set aside ({first})"]
 
 
-def _remittance(folder: Path, recoupments, problems: list):
-    """(recoupments, source, reason, messages, remit) from what was passed in or what the folder holds;
-    values set aside are added to ``problems``."""
-    if recoupments is not None:
-        return recoupments_frame(recoupments), "recoupments passed in", None, [], None
+class FolderRemittance(NamedTuple):
+    """What an audit folder's remittances show taken back (:func:`folder_remittance`).
+
+    Attributes
+    ----------
+    recoupments : pandas.DataFrame or None
+        :func:`recoupments_frame`'s columns; None when the folder holds no
+        remittance, or none that can be used.
+    source : str
+        ``"recoupments.csv"`` or ``"remits/ (N files)"``; ``""`` with none.
+    reason : str or None
+        Why none could be used (``recoupments`` is None); None when one was, or
+        when the folder holds neither recoupments.csv nor remits/.
+    messages : list of str
+        What a person should know: rows set aside, files or transactions not read.
+    problems : list of recoup_lib.errors.Problem
+        The rows of recoupments.csv set aside.
+    remit : recoup_lib.remit.Remit or None
+        The 835s as read, when they are the source.
+    """
+
+    recoupments: pd.DataFrame | None
+    source: str
+    reason: str | None
+    messages: list
+    problems: list
+    remit: Remit | None
+
+
+def folder_remittance(folder) -> FolderRemittance:
+    """The money an audit folder's remittances show taken back: ``recoupments.csv`` (``recoup remit``'s),
+    else the 835 files of ``remits/`` (:func:`recoup_lib.remit.remits_in`).
+
+    What ``recoup report`` reads as the folder's recoupments, and what the
+    appeal desk lists for a folder without notices: one reading, in the same
+    words, wherever it is shown.
+    """
+    folder = Path(folder)
     csv_path, remits = folder / "recoupments.csv", folder / "remits"
-    if csv_path.is_file():
+    if csv_path.exists():
         messages = ["remits/ not read: recoupments.csv is used"] if remits.is_dir() else []
         try:
             parsed = read_recoupments(csv_path)
         except InputError as exc:
-            return None, "", f"recoupments.csv could not be used: {exc}", messages + [
-                f"recoupment metrics switched off: {exc}"], None
-        return (parsed.data.drop(columns=["_row"]), "recoupments.csv", None,
-                messages + _set_aside_message("recoupments.csv", parsed, problems), None)
-    if remits.is_dir():
-        files = remits_in(folder)
-        if not files:
-            return None, "", ("No remittance data: remits/ holds no 835 file (named "
-                              + ", ".join(REMIT_SUFFIXES) + ", or X12 holding 835s)."), [], None
-        remit, messages = read_remits(files)
-        count = f"{len(files)} file{'s' if len(files) != 1 else ''}"
-        if not remit.loaded:
-            reason = (f"No remittance data: no transaction of remits/ ({count}) could be used; run "
-                      "`recoup remit` on the folder to see why.")
-            return None, "", reason, messages, None
-        return recoupments_frame(remit.recoupments), f"remits/ ({count})", None, messages, remit
-    return None, "", None, [], None
+            return FolderRemittance(None, "", f"recoupments.csv could not be used: {exc}",
+                                    messages + [f"recoupment metrics switched off: {exc}"], [], None)
+        problems: list = []
+        messages += _set_aside_message("recoupments.csv", parsed, problems)
+        return FolderRemittance(parsed.data.drop(columns=["_row"]), "recoupments.csv", None, messages, problems,
+                                None)
+    if not remits.is_dir():
+        return FolderRemittance(None, "", None, [], [], None)
+    files = remits_in(folder)
+    if not files:
+        return FolderRemittance(None, "", ("No remittance data: remits/ holds no 835 file (named "
+                                           + ", ".join(REMIT_SUFFIXES) + ", or X12 holding 835s)."), [], [], None)
+    remit, messages = read_remits(files)
+    count = f"{len(files)} file{'s' if len(files) != 1 else ''}"
+    if not remit.loaded:
+        return FolderRemittance(None, "", (f"No remittance data: no transaction of remits/ ({count}) could be used; "
+                                           "run `recoup remit` on the folder to see why."), messages, [], None)
+    return FolderRemittance(recoupments_frame(remit.recoupments), f"remits/ ({count})", None, messages, [], remit)
+
+
+def _remittance(folder: Path, recoupments, problems: list):
+    """(recoupments, source, reason, messages, remit) from what was passed in or what the folder holds
+    (:func:`folder_remittance`); values set aside are added to ``problems``."""
+    if recoupments is not None:
+        return recoupments_frame(recoupments), "recoupments passed in", None, [], None
+    found = folder_remittance(folder)
+    problems.extend(found.problems)
+    return found.recoupments, found.source, found.reason, found.messages, found.remit
 
 
 def _outcomes(folder: Path, outcomes, appeals):

@@ -7,6 +7,8 @@ lines submitted (docs/sources.md §9.1).
 
 from __future__ import annotations
 
+import re
+
 import numpy as np
 import pandas as pd
 
@@ -16,6 +18,10 @@ from ._metrics import clean_text, metric_frame, metric_row, require_columns, swi
 __all__ = ["line_status", "denials", "volume", "clean_claim_rate", "denial_rate"]
 
 _KEY = ["claim_id", "line_no"]
+#: One reason code in a cell, with or without its group (``CO-45``, ``CO 45``, ``co45``, ``PR-B13``, ``16``): the
+#: CARC is captured. A group may follow the code before it directly (``CO45PR2``); a bare code may not start
+#: inside a word or a number (``MA130`` holds none).
+_REASON_CODE = re.compile(r"(?:(?<![A-Z])(?:CO|PR|OA|PI|CR)[\s\-:]*|(?<![A-Z0-9]))([A-Z]?\d+)")
 #: What the rates' notes say a denial is.
 _DENIED_MEANS = ("0 paid with a reason code that is no routine adjustment (not CO-45, PR-1/2/3 or another the "
                  "kit's CARC table calls routine), or 0 paid with 0 allowed")
@@ -31,7 +37,8 @@ def denials(paid_cents, allowed_cents, codes) -> np.ndarray:
         Missing where the payment gives none.
     codes : pandas.Series of str
         Each row's reason code (``denial_code``: ``CO-16``, ``45``), ``""`` where none; several
-        written in one cell (``CO-45, PR-2``) are each looked up.
+        written in one cell (``CO-45, PR-2``, ``CO-45 PR-2``, ``CO45/PR2``) are each looked up, and a
+        cell holding no code (``,``) counts as none.
 
     Returns
     -------
@@ -51,19 +58,17 @@ def denials(paid_cents, allowed_cents, codes) -> np.ndarray:
 
     Examples
     --------
-    >>> denials([6400, 0, 0, 0, 0], pd.array([8000, 0, 8000, None, 8000], dtype="Int64"),
-    ...         pd.Series(["CO-45", "", "PR-1", "CO-16", "CO-45, PR-1"])).tolist()
-    [False, True, False, True, False]
+    >>> denials([6400, 0, 0, 0, 0, 0], pd.array([8000, 0, 8000, None, 8000, 8000], dtype="Int64"),
+    ...         pd.Series(["CO-45", "", "PR-1", "CO-16", "CO-45, PR-1", "CO45/PR2"])).tolist()
+    [False, True, False, True, False, False]
     """
     nothing = np.asarray(paid_cents, dtype=np.int64) == 0
     zero_allowed = (pd.array(allowed_cents, dtype="Int64") == 0).to_numpy(dtype=bool, na_value=False)
-    which, distinct = pd.factorize(pd.Series(codes, dtype="object").fillna("").astype(str).str.strip())
-    parts = pd.Series(distinct, dtype="object").str.split(r"\s*[,;|]\s*", regex=True).explode()
-    parts = parts.loc[parts != ""]
-    routine = ((carc_categories(parts) == "routine").groupby(level=0).all()
-               .reindex(range(len(distinct)), fill_value=False).to_numpy(dtype=bool))
-    refused = (np.asarray(distinct, dtype=object) != "") & ~routine
-    return nothing & (refused[which] | zero_allowed)
+    which, distinct = pd.factorize(pd.Series(codes, dtype="object").fillna("").astype(str).str.upper())
+    tokens = pd.Series(distinct, dtype="object").str.findall(_REASON_CODE).explode().dropna()
+    routine = carc_categories(tokens.astype("str")) == "routine"
+    refused = (~routine).groupby(level=0).any().reindex(range(len(distinct)), fill_value=False)
+    return nothing & (refused.to_numpy(dtype=bool)[which] | zero_allowed)
 
 
 def line_status(lines: pd.DataFrame, payments: pd.DataFrame) -> pd.DataFrame:

@@ -30,11 +30,16 @@ AUDIT_KEY = "the audit"
 def _read(folder: Path, findings=None):
     """The folder read and typed by the audit step, its claims' key, and where the key comes from.
 
-    The key is labels.csv when the folder has one; else the findings given,
-    else the audit's findings on the folder (the audit is then run with
-    every rule, as ``recoup audit`` runs it).
+    The key is labels.csv when the folder has one (findings given as well
+    are refused: the deck would be graded against labels.csv, not them);
+    else the findings given, else the audit's findings on the folder (the
+    audit is then run with every rule, as ``recoup audit`` runs it).
     """
     labels_path = folder / "labels.csv"
+    if findings is not None and labels_path.is_file():
+        raise InvalidParameterError(f"findings: {labels_path} is the answer key of a generated practice, and a "
+                                    "deck over it is graded against it, not against findings; give findings only "
+                                    "for a folder without labels.csv (an office's own), or leave them out")
     if not labels_path.is_file():
         if findings is None:
             audit = audit_folder(folder)
@@ -85,6 +90,10 @@ def audit_and_key(source, findings=None):
     """The audit, the key and its origin, of a folder or of a practice in memory (which has labels)."""
     if isinstance(source, (str, Path)):
         return _read(Path(source), findings)
+    if findings is not None:
+        raise InvalidParameterError("findings: a practice in memory is graded against its own answer key "
+                                    "(labels.csv), not against findings; give findings only with an office's "
+                                    "folder, or leave them out")
     with tempfile.TemporaryDirectory(prefix="recoup-deck-") as scratch:
         source.write(scratch, payer=False)
         return _read(Path(scratch))

@@ -39,7 +39,7 @@ import pandas as pd
 from ..appeals import DECISION_COLUMNS, AppealResult, appeal_folder, decide, load_profiles, profile_dates, \
     profile_for
 from ..errors import InputError, InvalidParameterError, NothingUsableError
-from ..folder import existing_folder, files_present
+from ..folder import existing_folder
 from ..money import dollars
 from ..schema import BOOL_FALSE, BOOL_TRUE
 from ..synthetic import FOLDER_FILES, generate_practice
@@ -370,35 +370,25 @@ _BOOLEAN_TEXT = {**dict.fromkeys(BOOL_TRUE, True), **dict.fromkeys(BOOL_FALSE, F
 def _taken_back_in(folder: Path) -> tuple[pd.DataFrame | None, str]:
     """The money a folder's remittances show taken back, and what they are, in a sentence.
 
-    ``recoupments.csv`` (``recoup remit``'s) first, else the 835 files of
-    ``remits/``, as ``recoup report`` reads them; None when the folder has
-    neither, or its recoupments.csv cannot be read. (The 835 reader and the
-    report's readers are imported here, when a folder without notices needs them.)
+    Read as ``recoup report`` reads them (:func:`recoup_lib.report.folder_remittance`):
+    ``recoupments.csv`` first, else the 835 files of ``remits/``; None when the
+    folder has neither, or what it has cannot be used. (The report is imported
+    here, when a folder without notices needs it.)
     """
-    from ..remit import remits_in, taken_back
-    from ..report import read_recoupments, recoupments_from_remits
+    from ..remit import taken_back
+    from ..report import folder_remittance
 
-    if files_present(folder, ["recoupments.csv"]):
-        try:
-            parsed = read_recoupments(folder / "recoupments.csv")
-        except InputError as exc:
-            return None, f"Its recoupments.csv could not be read: {exc}"
-        table, source, notes = parsed.data.drop(columns=["_row"]), "recoupments.csv", []
-        if parsed.problems:
-            notes.append(f"{len(parsed.problems)} row(s) of recoupments.csv set aside; the first: "
-                         f"{parsed.problems[0].message}")
-    else:
-        files = remits_in(folder)
-        if not files:
-            return None, ("Nor does it hold remittances that show money taken back: put the recoupments.csv "
-                          "`recoup remit` writes in the folder, or the payers' 835 files in remits/.")
-        table, notes = recoupments_from_remits(files)
-        source = f"the {len(files)} 835 file(s) of remits/"
+    found = folder_remittance(folder)
+    if found.recoupments is None:
+        return None, found.reason or ("Nor does it hold remittances that show money taken back: put the "
+                                      "recoupments.csv `recoup remit` writes in the folder, or the payers' 835 "
+                                      "files in remits/.")
+    table, notes = found.recoupments, "".join(f" {n}." for n in found.messages)
     if not len(table):
-        return table, f"Its remittances ({source}) show no money taken back." + "".join(f" {n}." for n in notes)
-    text = (f"Its remittances ({source}) show {len(table)} take-back(s), {dollars(taken_back(table))} taken back "
-            "in all, listed below: to decide one, add the payer's notice about it to notices.csv.")
-    return table, text + "".join(f" {n}." for n in notes)
+        return table, f"Its remittances, {found.source}, show no money taken back.{notes}"
+    return table, (f"Its remittances, {found.source}, show {len(table)} take-back(s), "
+                   f"{dollars(taken_back(table))} taken back in all, listed below: to decide one, add the payer's "
+                   f"notice about it to notices.csv.{notes}")
 
 
 def _desk_without_notices(folder: Path) -> AppealDesk:
@@ -427,7 +417,7 @@ def desk_from_folder(folder, truth: pd.DataFrame | None = None, profiles=None) -
     (recoupments.csv, else remits/), if any.
     """
     folder = existing_folder(folder, "an appeal folder: an audit folder plus notices.csv and payers.csv")
-    if not files_present(folder, ["notices.csv"]):
+    if not (folder / "notices.csv").exists():
         return _desk_without_notices(folder)
     result = appeal_folder(folder, profiles=profiles)
     if truth is None:

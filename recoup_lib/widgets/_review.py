@@ -145,12 +145,13 @@ def _pick_claims(labels: pd.DataFrame, paid_claims: pd.Index, size: int,
     """Erroneous claims round-robin over error types (each type shows up), then clean paid claims."""
     n_clean = int(round(size * clean_share))
     n_bad = size - n_clean
+    others = sorted(set(labels["error_type"].astype(str)) - set(ERROR_TYPES))
     by_type = {et: rng.permutation(np.sort(labels.loc[labels["error_type"] == et, "claim_id"].unique()))
-               for et in ERROR_TYPES}
+               for et in (*ERROR_TYPES, *others)}
     bad: list[str] = []
     depth = 0
     while len(bad) < n_bad and any(depth < len(v) for v in by_type.values()):
-        for et in rng.permutation(list(ERROR_TYPES)):
+        for et in [*rng.permutation(list(ERROR_TYPES)), *others]:
             if depth < len(by_type[et]) and len(bad) < n_bad and by_type[et][depth] not in bad:
                 bad.append(str(by_type[et][depth]))
         depth += 1
@@ -187,7 +188,8 @@ def build_deck(source, size: int = 12, seed: int = 0, clean_share: float = 0.4,
     findings : pandas.DataFrame or path-like, optional
         For a folder without labels.csv: the audit's findings already made
         (a findings table, the ``findings.csv`` of ``recoup audit``, or its
-        ``--out`` folder). Default: the folder is audited here.
+        ``--out`` folder); refused with a practice. Default: the folder is
+        audited here.
 
     Returns
     -------
@@ -197,7 +199,8 @@ def build_deck(source, size: int = 12, seed: int = 0, clean_share: float = 0.4,
     ------
     InvalidParameterError
         ``size`` < 1, ``clean_share`` is outside [0, 1], ``findings`` names
-        no file or lacks the findings' columns, or no claim can be drawn.
+        no file or lacks the findings' columns, ``findings`` are given with a
+        practice (labels.csv grades it), or no claim can be drawn.
     InputError
         A row of labels.csv or of the findings cannot be read (its claim
         would be shown as clean), or a finding is on a line the folder does
@@ -206,7 +209,8 @@ def build_deck(source, size: int = 12, seed: int = 0, clean_share: float = 0.4,
     Notes
     -----
     Erroneous claims are drawn round-robin over the ten error types in a
-    seeded order, so a deck of ten or more claims with no clean share shows
+    seeded order (then any other type the findings name, explained as
+    such), so a deck of ten or more claims with no clean share shows
     every type the practice has. Clean claims are drawn from claims whose
     lines were paid (> 0) and carry no label (no finding): what was never
     paid cannot be recouped (docs/contract.md "Findings").
@@ -299,7 +303,12 @@ def rule_explanation(error_type: str) -> str:
     --------
     >>> rule_explanation("missing_signature").startswith("Missing signature: the note exists but is not signed")
     True
+
+    An error type outside the ten (findings.csv allows one) is explained as such, not looked up.
     """
+    if error_type not in ERROR_TYPES:
+        return (f"{choice_label(error_type)}: not one of the kit's ten error types (the findings given name it), "
+                "so the kit has no rule to explain it; the finding's evidence says what was seen.")
     rule = default_registry().get(error_type)
     first_paragraph = " ".join(rule.doc.split("\n\n")[1].split()) if "\n\n" in rule.doc else ""
     text = f"{choice_label(error_type)}: {rule.summary}."
@@ -378,7 +387,8 @@ def grade(card: ReviewCard, choice: str) -> Grade:
     facts = []
     for row in card.key.to_dict("records"):
         how = row.get("injected_as") if card.scored else row.get("evidence")
-        facts.append(f"line {row['line_no']}: {choice_label(row['error_type']).lower()}, {how} "
+        how = "" if how is None or pd.isna(how) or not str(how).strip() else f", {how}"
+        facts.append(f"line {row['line_no']}: {choice_label(row['error_type']).lower()}{how} "
                      f"({dollars(row['at_risk_cents'])} at risk)")
     found = "; ".join(facts)
     if agrees:
