@@ -98,12 +98,13 @@ def test_only_a_line_paid_nothing_with_a_code_that_is_no_routine_adjustment_is_d
 
 @pytest.mark.parametrize("cell, denied", [
     ("CO-45 PR-2", False), ("CO45/PR2", False), ("CO45PR2", False), ("CO 45", False), (",", False),
-    ("co-45 | co-16", True), ("CO 97", True),
+    ("co-45 | co-16", True), ("CO 97", True), ("DENIED", True), ("Not covered", True), ("MA130", True),
 ])
 def test_a_cell_of_several_codes_is_read_code_by_code_whatever_separates_them(cell, denied):
     """Codes were split on ``, ; |`` only: ``CO-45 PR-2`` or ``CO45/PR2`` (0 paid, 80.00 allowed) was read as
     one code the table does not know, a denial; a cell of a lone ``,`` too. Each group+code is now pulled out
-    (``CO 45`` is one code), and a cell holding none is no code."""
+    (``CO 45`` is one code); a cell of separators alone is no code, and a reason in words (``DENIED``) or a
+    remark code alone counts as a reason the table does not know, as it did before."""
     lines = _lines([("F", 1, "2025-01-05", 10000)])
     pay = _payments([("F", 1, "2025-01-25", 8000, 0, cell)])
     assert line_status(lines, pay)["denied"].tolist() == [denied]

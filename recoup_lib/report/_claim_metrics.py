@@ -38,7 +38,8 @@ def denials(paid_cents, allowed_cents, codes) -> np.ndarray:
     codes : pandas.Series of str
         Each row's reason code (``denial_code``: ``CO-16``, ``45``), ``""`` where none; several
         written in one cell (``CO-45, PR-2``, ``CO-45 PR-2``, ``CO45/PR2``) are each looked up, and a
-        cell holding no code (``,``) counts as none.
+        cell of separators alone (``,``) counts as none, and one in words (``DENIED``) as a reason
+        the table does not know.
 
     Returns
     -------
@@ -58,17 +59,23 @@ def denials(paid_cents, allowed_cents, codes) -> np.ndarray:
 
     Examples
     --------
-    >>> denials([6400, 0, 0, 0, 0, 0], pd.array([8000, 0, 8000, None, 8000, 8000], dtype="Int64"),
-    ...         pd.Series(["CO-45", "", "PR-1", "CO-16", "CO-45, PR-1", "CO45/PR2"])).tolist()
-    [False, True, False, True, False, False]
+    >>> allowed = pd.array([8000, 0, 8000, None, 8000, 8000, 8000, 8000], dtype="Int64")
+    >>> denials([6400, 0, 0, 0, 0, 0, 0, 0], allowed,
+    ...         pd.Series(["CO-45", "", "PR-1", "CO-16", "CO-45, PR-1", "CO45/PR2", "DENIED", ","])).tolist()
+    [False, True, False, True, False, False, True, False]
     """
     nothing = np.asarray(paid_cents, dtype=np.int64) == 0
     zero_allowed = (pd.array(allowed_cents, dtype="Int64") == 0).to_numpy(dtype=bool, na_value=False)
     which, distinct = pd.factorize(pd.Series(codes, dtype="object").fillna("").astype(str).str.upper())
     tokens = pd.Series(distinct, dtype="object").str.findall(_REASON_CODE).explode().dropna()
     routine = carc_categories(tokens.astype("str")) == "routine"
-    refused = (~routine).groupby(level=0).any().reindex(range(len(distinct)), fill_value=False)
-    return nothing & (refused.to_numpy(dtype=bool)[which] | zero_allowed)
+    refused = (~routine).groupby(level=0).any().reindex(range(len(distinct)), fill_value=False).to_numpy(dtype=bool)
+    # A reason written in words (``DENIED``, ``Not covered``) or a code the pattern does not know is still the
+    # payer's reason: only a cell of separators alone says nothing.
+    worded = pd.Series(distinct, dtype="object").str.contains(r"[A-Z0-9]", regex=True).to_numpy(dtype=bool)
+    coded = np.zeros(len(distinct), dtype=bool)
+    coded[np.unique(tokens.index.to_numpy(dtype=np.int64))] = True
+    return nothing & ((refused | (worded & ~coded))[which] | zero_allowed)
 
 
 def line_status(lines: pd.DataFrame, payments: pd.DataFrame) -> pd.DataFrame:
