@@ -25,7 +25,7 @@ import os
 import zipfile
 from pathlib import Path
 
-from .outputs import listed
+from .wording import listed
 
 __all__ = ["shown", "NOT_A_REGULAR_FILE", "not_a_file", "BYTE_SIGNATURES", "byte_signature", "zip_archive",
            "file_signature", "signature_name", "utf16_codec", "not_csv_text"]

@@ -46,6 +46,7 @@ from typing import Callable, Iterable
 from .errors import UsageError
 from .manifest import (COUNT_CAP, MANIFEST, fingerprint, foreign_entries, read_manifest, record_file, write_manifest,
                        written_unchanged)
+from .wording import SHOWN, listed
 
 __all__ = [
     "MANIFEST",
@@ -62,7 +63,6 @@ __all__ = [
 ]
 
 _NEW, _OLD = "recoup-new", "recoup-old"
-_SHOWN = 3
 
 #: Staging folders being written by this process (a nested write goes straight into them).
 _ACTIVE: set[Path] = set()
@@ -149,20 +149,6 @@ def _vouched(path: Path) -> dict | None:
     return recorded[1] if same else None
 
 
-def listed(names: list[str], first: int = _SHOWN, total: int | None = None, at_least: bool = False) -> str:
-    """The ``first`` of ``names`` and how many more, for a message: ``a, b, c and 1,204 more``;
-    ``total``: how many there are in all when ``names`` holds only the first of them (``at_least``:
-    that many or more, when counting stopped there).
-
-    >>> listed(["a", "b"]), listed(["a", "b", "c", "d", "e"], 2), listed(["a", "b", "c"], 2, total=1004)
-    ('a, b', 'a, b and 3 more', 'a, b and 1,002 more')
-    >>> listed(["a", "b", "c"], 2, total=10000, at_least=True)
-    'a, b and at least 9,998 more'
-    """
-    more = (len(names) if total is None else total) - first
-    return ", ".join(names[:first]) + (f" and {'at least ' if at_least else ''}{more:,} more" if more > 0 else "")
-
-
 def _check_inputs(out: Path, inputs: Iterable, option: str, shown: str) -> None:
     """Refuse an output that is an input, lies inside an input folder, or holds an input."""
     for given in inputs or ():
@@ -225,7 +211,7 @@ def check_folder(out, *, inputs: Iterable = (), force: bool = False, option: str
     _check_inputs(target, inputs, option, shown)
     _parent_usable(target, option, shown)
     if target.is_dir() and not force:
-        foreign, count = foreign_entries(target, limit=_SHOWN)
+        foreign, count = foreign_entries(target, limit=SHOWN)
         if foreign:
             raise UsageError(
                 f"{option} {shown}: holds files the kit did not write, or changed since it wrote them "

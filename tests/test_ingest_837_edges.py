@@ -800,3 +800,24 @@ def test_a_utf16_x12_file_cut_short_by_an_odd_byte_is_read_up_to_the_cut(tmp_pat
     (tmp_path / "cut.835").write_bytes(text.encode(codec)[:-41])
     result = read_835([tmp_path / "cut.835"])
     assert len(result.transactions) == 1
+
+
+@pytest.mark.parametrize("other_claim", [["HI*ABK:J069"], ["HI*ABK:J069*ABF:T1491XXA1"]])
+def test_a_diagnosis_the_claim_lists_twice_is_read_once_per_line_and_pointers_keep_their_place(tmp_path,
+                                                                                              other_claim):
+    """A claim's HI can list a code twice (in one segment or two, in lower case once) and a line can point
+    to it twice: diagnosis_codes holds each code once, in the order first met. The pointers still
+    number the HI list as sent, so ``3:2`` names I10 then S01.00. Another claim's code too long to be
+    an ICD code (read another way to find repeats) changes nothing."""
+    body = [s.format(hl=2, member="M1") if "{" in s else s for s in SUBSCRIBER] + [
+        "CLM*C1*240***11:B:1*Y*A*Y*Y", "HI*ABK:S0100*ABF:S0100*ABF:I10", "HI*ABF:s0100",
+        "DTP*472*D8*20250105", "LX*1", "SV1*HC:99213*60*UN*1***1:2:3", "LX*2", "SV1*HC:12001*60*UN*1***3:2",
+        "LX*3", "SV1*HC:12002*60*UN*1***4:3:1", "LX*4", "SV1*HC:99211*60*UN*1***3:3",
+        "CLM*C2*300***13:A:1*Y*A*Y*Y", "HI*ABK:S72001A*ABF:E119*ABF:S72001A", "DTP*434*RD8*20250105-20250106",
+        "LX*1", "SV2*0450*HC:99284*300*UN*1",
+        "CLM*C3*50***11:B:1*Y*A*Y*Y", *other_claim, "DTP*472*D8*20250105", "LX*1", "SV1*HC:99212*50*UN*1***1"]
+    path = tmp_path / "repeats.837"
+    path.write_bytes(enveloped(body))
+    got = [(r["claim_id"], r["diagnosis_codes"]) for r in rows(read_837(path))]
+    assert got == [("C1", "S01.00;I10"), ("C1", "I10;S01.00"), ("C1", "S01.00;I10"), ("C1", "I10"),
+                   ("C2", "S72.001A;E11.9"), ("C3", "J06.9")]

@@ -64,9 +64,13 @@ def test_a_folder_holding_what_the_kit_did_not_write_is_refused(tmp_path, change
 
 def test_a_long_list_of_files_is_cut_the_same_way_in_every_message(tmp_path):
     """The refusal of a folder holding the user's files and a command's last line ("wrote N files")
-    list the first few names and how many more, with one helper (:func:`recoup_lib.outputs.listed`)."""
+    list the first few names and how many more, with one helper (:func:`recoup_lib.wording.listed`, still
+    importable from :mod:`recoup_lib.outputs`, where it was first)."""
+    from recoup_lib import outputs
     from recoup_lib.cli import files_written
-    from recoup_lib.outputs import listed
+    from recoup_lib.wording import listed
+
+    assert outputs.listed is listed
 
     out = _write(tmp_path / "out", {"a.csv": "x\n"})
     mine = [f"mine{n}.txt" for n in range(5)]

@@ -216,7 +216,7 @@ def test_cli_score_reads_capitalised_error_types_and_warns_of_unknown_ones(tmp_p
 
 def test_cli_score_lists_five_unknown_error_types_and_counts_the_others_as_every_list_does(tmp_path, capsys):
     """The warning counted the unknown types it did not list in its own words ("and 1000 more"); it
-    uses :func:`recoup_lib.outputs.listed`, as every list cut short does."""
+    uses :func:`recoup_lib.wording.listed`, as every list cut short does."""
     (tmp_path / "labels.csv").write_text("claim_id,line_no,error_type,at_risk\nC1,1,upcoding,10.00\n",
                                          encoding="utf-8")
     (tmp_path / "findings.csv").write_text("claim_id,line_no,error_type,at_risk\n" + "".join(

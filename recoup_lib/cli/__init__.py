@@ -46,7 +46,7 @@ def files_written(out, paths, shown: int = 10) -> str:
     to ``out`` (``rejected_rows/claim_lines.csv``), the first ``shown`` of them, then how many more."""
     from pathlib import Path
 
-    from ..outputs import listed
+    from ..wording import listed
 
     names = [Path(p).relative_to(Path(out)).as_posix() for p in paths]
     return f"{len(names)} files to {out} ({listed(names, shown)})"

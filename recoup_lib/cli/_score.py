@@ -24,9 +24,10 @@ def run(args) -> int:
     from ..errors import InputError
     from ..folder import read_table, write_csv
     from ..money import dollars
-    from ..outputs import check_file, listed, output_file
+    from ..outputs import check_file, output_file
     from ..rules import score
     from ..schema import ERROR_TYPE_NAMES
+    from ..wording import listed
 
     inputs = [args.findings, args.labels]
     if args.out:

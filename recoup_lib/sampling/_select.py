@@ -36,8 +36,9 @@ import pandas as pd
 from ..errors import InputError, InvalidParameterError
 from ..folder import to_text_frame, write_csv
 from ..money import allocate, format_cents_scalar
-from ..outputs import listed, writes_folder
+from ..outputs import writes_folder
 from ..results import StepResult
+from ..wording import listed
 from ._common import kit_version, match_strata, refuse_case_variants
 
 __all__ = [
