@@ -648,12 +648,13 @@ def test_a_field_settled_to_find_payment_lines_yields_a_payment_reports_header_t
                     {"columns": {"service_date": "Date", "payment_date": "Date"}},
                     {"mapping": {"columns": {"claims": {"service_date": "Date"},
                                              "payments": {"service_date": "Date"}}}}):
-        result = import_files(claims, payments=payments, **settled)
+        result = import_files(claims, payments=payments, infer_missing=True, **settled)
         assert result.tables["payments.csv"]["payment_date"].tolist() == [pd.Timestamp("2025-02-20")], settled
         assert "service_date" not in result.sources[1].columns
     with pytest.raises(UsageError, match="--column service_date=Date and --column procedure_code=Date: two fields "
                                          "of claims files under one header 'Date'"):
-        import_files(claims, payments=payments, columns={"service_date": "Date", "procedure_code": "Date"})
+        import_files(claims, payments=payments, columns={"service_date": "Date", "procedure_code": "Date"},
+                     infer_missing=True)
 
 
 GROUPED = ["Claim #,Line #,Patient Acct,Ins Code,Rendering NPI,DOS,Date Billed,CPT,Units,Billed Amt",

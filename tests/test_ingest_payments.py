@@ -3,6 +3,8 @@ exports that do not number the lines, reports of one row per claim, and the reas
 
 from __future__ import annotations
 
+import functools
+
 import datetime as dt
 from pathlib import Path
 
@@ -10,8 +12,11 @@ import openpyxl
 import pandas as pd
 
 from recoup_lib.cli import main
-from recoup_lib.ingest import import_files
+from recoup_lib.ingest import import_files as _import_files
 from recoup_lib.report import denial_rate, line_status
+
+#: These exports lack line numbers or a billed date: the import reads them with --infer-missing.
+import_files = functools.partial(_import_files, infer_missing=True)
 
 #: A charge detail export: C2 bills 20610 on both knees and two units of 97110 on two lines (GP).
 CLAIMS = ["Claim #,Line #,Patient Acct,Ins Code,Rendering NPI,DOS,Date Billed,CPT,Mod 1,Mod 2,Units,Billed Amt",
@@ -82,7 +87,7 @@ def test_a_posting_report_without_line_numbers_puts_each_payment_on_its_claim_li
     assert ("no line number column: 6 payment(s) put on the one line of their claim with their procedure code, "
             "modifiers and service date (those the row gives); 3 set aside: 1 whose claim is not among the claims "
             "imported, 1 that no line of its claim fits, 1 that several lines of its claim fit") in report.notes
-    assert main(["import", "--claims", str(tmp_path / "charges.csv"), "--payments", str(tmp_path / "era.xlsx"),
+    assert main(["import", "--infer-missing", "--claims", str(tmp_path / "charges.csv"), "--payments", str(tmp_path / "era.xlsx"),
                  "--out", str(tmp_path / "out")]) == 0
     assert "3 set aside: 1 whose claim is not among the claims imported" in capsys.readouterr().out
     rejected = pd.read_csv(tmp_path / "out" / "import_rejected.csv", dtype=str)
@@ -202,7 +207,7 @@ def test_lines_alike_paid_one_row_each_are_paid_in_order_reversals_too(tmp_path,
         "modifiers and service date (those the row gives); 4 put in order on lines alike (a claim billing one "
         "code, modifiers and date on several lines, with one payment row per line: the first on the lowest line "
         "number)")
-    assert main(["import", "--claims", str(tmp_path / "c.csv"), "--payments", str(tmp_path / "p.csv"),
+    assert main(["import", "--infer-missing", "--claims", str(tmp_path / "c.csv"), "--payments", str(tmp_path / "p.csv"),
                  "--out", str(tmp_path / "out")]) == 0
     assert "4 put in order on lines alike" in capsys.readouterr().out
     written = pd.read_csv(tmp_path / "out" / "payments.csv", dtype=str)

@@ -9,6 +9,8 @@ on the folder written.
 
 from __future__ import annotations
 
+import functools
+
 import re
 import shutil
 from pathlib import Path
@@ -19,9 +21,13 @@ import pandas as pd
 import pytest
 
 from recoup_lib.cli import main
-from recoup_lib.ingest import import_files
+from recoup_lib.errors import InputError
+from recoup_lib.ingest import import_files as _import_files
 from recoup_lib.remit import read_835
 from recoup_lib.rules import audit_folder
+
+#: These exports lack line numbers or a billed date: the import reads them with --infer-missing.
+import_files = functools.partial(_import_files, infer_missing=True)
 
 HEADER = "Claim #,Patient Acct,Ins Code,Rendering NPI,DOS,CPT,Mod,Units,Charges"
 #: A charge export listing C1's lines apart and its 81002 last; C2's second row holds no amount; C4
@@ -85,7 +91,7 @@ def test_payments_refer_to_the_numbers_and_the_audit_runs_on_the_folder(tmp_path
     duplicate of C1's 99213 on C4 (same day, no billed date to tell them apart) is C4's, the later claim."""
     charges = _write(tmp_path / "charges.csv", CHARGES)
     payments = _write(tmp_path / "payments.csv", PAYMENTS)
-    assert main(["import", "--claims", str(charges), "--payments", str(payments), "--out", str(tmp_path / "f")]) == 0
+    assert main(["import", "--infer-missing", "--claims", str(charges), "--payments", str(payments), "--out", str(tmp_path / "f")]) == 0
     assert "line_no: no column" in capsys.readouterr().out
     written = pd.read_csv(tmp_path / "f" / "claim_lines.csv", dtype=str)
     assert written[["claim_id", "line_no"]].values.tolist()[:3] == [["C1", "1"], ["C2", "1"], ["C1", "2"]]
@@ -182,3 +188,24 @@ def test_835_payments_find_the_lines_numbered_in_order(tmp_path, control):
     # The practice's 837 sent each line's number in its control number (C0000007-2, or 2).
     billed = pay["line_control"].str.extract(r"(\d+)$")[0].astype(int)
     assert (pay["line_no"] == billed).all()
+
+
+def test_without_infer_missing_an_export_lacking_line_numbers_stops_as_the_contract_says(tmp_path, capsys):
+    """A required field without a header stops the import (exit 1) naming the candidates: line numbers
+    and billed dates too, unless the user lets the import stand in for them; the message says how."""
+    charges = _write(tmp_path / "charges.csv", CHARGES)
+    with pytest.raises(InputError, match=r"no header for required field 'line_no' .*--infer-missing to number each "
+                                         r"claim's lines in the order the export lists them"):
+        _import_files(charges)
+    assert main(["import", "--claims", str(charges), "--out", str(tmp_path / "out")]) == 1
+    assert "--infer-missing" in capsys.readouterr().err
+    assert not (tmp_path / "out" / "claim_lines.csv").exists()
+    payments = tmp_path / "pay.csv"
+    payments.write_text("Claim #,CPT,DOS,Check #,Check Date,Paid Amt\nC1,99213,01/05/2025,EFT1,02/01/2025,90.00\n",
+                        encoding="utf-8")
+    numbered = tmp_path / "numbered.csv"
+    numbered.write_text("Claim #,Line #,Patient Acct,Ins Code,Rendering NPI,DOS,Bill Date,CPT,Units,Billed Amt\n"
+                        "C1,1,P1,MCR01,1234567893,01/05/2025,01/07/2025,99213,1,$100.00\n", encoding="utf-8")
+    with pytest.raises(InputError, match=r"pay.csv: no header for required field 'line_no' .*--infer-missing to put "
+                                         r"each payment on the line of its claim"):
+        _import_files(numbered, payments=payments)

@@ -34,6 +34,10 @@ def add_parser(sub):
     p.add_argument("--fill-down", action="append", default=[], metavar="FIELD",
                    help="a field the report prints only on the first row of each group (a claim's number "
                    "on its first line): blank cells below are filled from the row above (repeatable)")
+    p.add_argument("--infer-missing", action="store_true",
+                   help="read exports without line numbers or a billed date: each claim's lines numbered in "
+                   "the order listed, the service date as the billed date, each payment put on its line by "
+                   "CPT code, modifiers and date of service (each noted); without it they stop the import")
     p.add_argument("--map", metavar="MAPFILE", help="a mapping.json written by an earlier import")
     p.add_argument("--out", required=True, help="the audit folder to write (new, or an earlier import's)")
     p.set_defaults(run=run)
@@ -77,7 +81,7 @@ def run(args) -> int:
     check_folder(args.out, inputs=inputs)
     result = import_files(args.claims, payments=args.payments, coverage=args.coverage,
                           documentation=args.documentation, columns=parse_columns(args.column),
-                          mapping=args.map, fill_down=args.fill_down)
+                          mapping=args.map, fill_down=args.fill_down, infer_missing=args.infer_missing)
     print(result.summary())
     errors, warnings = result.alarms()
     if errors:

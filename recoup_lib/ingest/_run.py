@@ -26,7 +26,7 @@ from ..schema import SPECS, parse_table
 from ..wording import listed
 from ._build import Built, build_export, rename_reason, required_fields, text_frame
 from ._claims_stand_ins import continue_numbering
-from ._fields import (GROUP_FIELDS, KINDS, TARGET_FILES, account_as_claim_note, check_required,
+from ._fields import (GROUP_FIELDS, INFERABLE, KINDS, TARGET_FILES, account_as_claim_note, check_required,
                       normalise_header, propose, recognised_fields)
 from ._line_match import UNNUMBERED, contract_for, placing_note, rows_looked_for, spec_for
 from ._mapping import _check_columns_option, _fixed_for, _one_column_per_header, _wrong_fill_down, load_mapping
@@ -257,10 +257,24 @@ def _proposal_for(kind: str, raw, mapping: dict, columns: dict):
     return proposal
 
 
+#: The in-memory mapping's key saying the import may stand in for line numbers and billed dates
+#: (``--infer-missing``; never written to mapping.json).
+INFER_MISSING = "_infer_missing"
+
+
+def _required(kind: str, proposal, mapping: dict) -> list[str]:
+    """The fields an export of ``kind`` must have a header for: the contract's required fields, bar
+    line numbers and billed dates when the user lets the import stand in for them (``--infer-missing``:
+    :mod:`._claims_stand_ins`, :mod:`._line_match`)."""
+    if mapping.get(INFER_MISSING):
+        return required_fields(spec_for(kind, proposal.columns), kind)
+    return required_fields(SPECS[TARGET_FILES[kind]])
+
+
 def _build_one(kind: str, raw, mapping: dict, columns: dict):
     proposal = _proposal_for(kind, raw, mapping, columns)
     try:
-        check_required(proposal, required_fields(spec_for(kind, proposal.columns), kind), raw.label)
+        check_required(proposal, _required(kind, proposal, mapping), raw.label, inferable=INFERABLE[kind])
     except InputError as exc:
         others = raw.info.get("other_sheets")
         if not others or raw.label.endswith(f"#{raw.info['sheet']}"):
@@ -357,7 +371,7 @@ def _dedupe_across(parsed: list[tuple[pd.DataFrame, SourceReport]], key: tuple, 
 
 
 def import_files(claims, payments=None, coverage=None, documentation=None, columns=None,
-                 mapping=None, fill_down=None) -> ImportResult:
+                 mapping=None, fill_down=None, infer_missing: bool = False) -> ImportResult:
     """Turn a billing office's files into the audit folder the kit reads.
 
     Parameters
@@ -381,6 +395,13 @@ def import_files(claims, payments=None, coverage=None, documentation=None, colum
         on its first line): each blank cell of such a field, on a row holding other values, is
         filled from the nearest row above that has one (``--fill-down FIELD``). Kept in
         mapping.json.
+    infer_missing : bool, default False
+        ``--infer-missing``: an export without line numbers or a billed date is read rather than
+        stopped at: each claim's lines numbered in the order the export lists them, the service
+        date taken as the billed date, each payment put on its claim's line by its CPT code,
+        modifiers and date of service (each said in a note). Without it such an export stops the
+        import (exit 1), as any required field without a header does, and the message names
+        this option.
 
     Returns
     -------
@@ -411,6 +432,8 @@ def import_files(claims, payments=None, coverage=None, documentation=None, colum
             raise UsageError(f"--fill-down {wrong}: unknown field, or not one a grouped report prints on a "
                              f"group's first row only; fields: {', '.join(GROUP_FIELDS)}")
         mapping = {**mapping, "fill_down": list(dict.fromkeys(fill_down))}
+    if infer_missing:
+        mapping = {**mapping, INFER_MISSING: True}
     given, repeats = _each_once({"claims": _as_list(claims), "payments": _as_list(payments),
                                  "coverage": _as_list(coverage), "documentation": _as_list(documentation)})
     if not given["claims"]:

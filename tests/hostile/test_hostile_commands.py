@@ -742,8 +742,8 @@ def test_import_of_payments_without_line_numbers(hostile, case):
     expect = 0 if case == "formula_cells" else 1
     reason = {"nothing_fits": "no line number, and no line of its claim has its procedure code and service date",
               "per_claim_of_no_claim": "no line number, and no usable line of its claim"}.get(case)
-    run = hostile.run("import", "--claims", "in/charges.csv", "--payments", "in/pay.csv", "--out", "imp",
-                      expect=expect, out="imp", names=["pay.csv", reason] if reason else [])
+    run = hostile.run("import", "--infer-missing", "--claims", "in/charges.csv", "--payments", "in/pay.csv", "--out",
+                      "imp", expect=expect, out="imp", names=["pay.csv", reason] if reason else [])
     if case == "formula_cells":
         assert "pay.csv (payments: CSV, UTF-8): 4 rows read = 1 used + 3 set aside" in run.out
         assert "1 payment(s) put on the one line of their claim" in run.out
@@ -766,8 +766,9 @@ def test_import_column_for_the_claims_date_leaves_a_payment_reports_date_alone(h
                 out="ask", names=["charges.csv", "--column service_date=HEADER"])
     for also in ([], ["--column", "payment_date=Date"]):
         out = f"imp{len(also)}"
-        hostile.run("import", "--claims", "in/charges.csv", "--payments", "in/pay2.csv", "--payments", "in/pay3.csv",
-                    "--column", "service_date=Date", *also, "--out", out, expect=0, out=out)
+        hostile.run("import", "--infer-missing", "--claims", "in/charges.csv", "--payments", "in/pay2.csv",
+                    "--payments", "in/pay3.csv", "--column", "service_date=Date", *also, "--out", out, expect=0,
+                    out=out)
         pay, _, _ = read_csv_text(hostile.path(f"{out}/payments.csv"))
         assert pay["payment_date"].tolist() == ["2025-02-01", "2025-02-03", "2025-02-04"]
         assert pay["line_no"].tolist() == ["1", "1", "1"]
@@ -788,8 +789,8 @@ def test_import_of_overlapping_charge_exports_without_line_numbers(hostile):
     first = _unnumbered(CLAIMS).replace("C1,", f"\"{EVIL}\",")
     hostile.write("in/jan.csv", first)
     hostile.write("in/feb.csv", first + "C2,P2,MCR01,1234567893,01/06/2025,36415,,1,$15.00,I10,11\n")
-    run = hostile.run("import", "--claims", "in/jan.csv", "--claims", "in/feb.csv", "--out", "imp", expect=0,
-                      out="imp")
+    run = hostile.run("import", "--infer-missing", "--claims", "in/jan.csv", "--claims", "in/feb.csv", "--out", "imp",
+                      expect=0, out="imp")
     assert "feb.csv (claims: CSV, UTF-8): 3 rows read = 1 used + 2 set aside" in run.out
     assert "line_no: no column; each claim's lines numbered in the order the export lists them" in run.out
     raw, _, _ = read_csv_text(hostile.path("imp/claim_lines.csv"))
