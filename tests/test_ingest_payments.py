@@ -34,6 +34,12 @@ def write_claims(path: Path) -> Path:
     return path
 
 
+def _import_report(tmp_path: Path, report: str, name: str = "p.csv", **options):
+    """Import the charge export and a payment report given as its text (``tmp_path / name``)."""
+    (tmp_path / name).write_text(report, encoding="utf-8")
+    return import_files(write_claims(tmp_path / "c.csv"), payments=tmp_path / name, **options)
+
+
 def _posting_report(path: Path) -> Path:
     """An ERA posting report as a practice-management system saves it to Excel: a title, one row per
     claim line paid (claim, date of service, CPT and modifiers, no line number), dates as dates,
@@ -118,10 +124,9 @@ def test_two_lines_of_one_code_are_told_apart_by_the_modifiers_a_row_gives_or_do
 def test_a_report_of_one_payment_per_claim_pays_a_claim_of_one_line_and_says_why_not_another(tmp_path):
     """A claim payment summary has no CPT code: as an 835 claim payment without service lines, the
     payment goes on its claim's only line; a claim of several lines cannot say which it paid."""
-    (tmp_path / "p.csv").write_text("Claim #,Patient Account,Check #,Check Date,Paid Amt\n"
-                                    "C3,P3,EFT1,02/20/2025,$88.00\n"
-                                    "C1,P1,EFT1,02/20/2025,$72.00\n", encoding="utf-8")
-    result = import_files(write_claims(tmp_path / "c.csv"), payments=tmp_path / "p.csv")
+    result = _import_report(tmp_path, "Claim #,Patient Account,Check #,Check Date,Paid Amt\n"
+                                      "C3,P3,EFT1,02/20/2025,$88.00\n"
+                                      "C1,P1,EFT1,02/20/2025,$72.00\n")
     pay = result.tables["payments.csv"]
     assert list(zip(pay["claim_id"], pay["line_no"], pay["matched_by"])) == [("C3", 1, "the claim's only line")]
     [reason] = result.sources[1].aside["_reason"].tolist()
@@ -136,12 +141,12 @@ def test_a_report_of_one_payment_per_claim_pays_a_claim_of_one_line_and_says_why
 def test_an_era_viewers_patient_account_number_is_the_claim_number(tmp_path):
     """An ERA viewer heads the 835's CLP01 (the claim number the practice sent) 'Patient Account
     Number': in a payment file with no other claim header it is the claim_id, and a note says so."""
-    (tmp_path / "era.csv").write_text(
+    result = _import_report(
+        tmp_path,
         "Patient Name,Patient Account Number,Payer Claim Control Number,Service Date,Procedure Code,Modifier 1,"
         "Billed Amount,Allowed Amount,Paid Amount,Adj Reason,Check/EFT Number,Check/EFT Date\n"
         '"PENA, JOSE",C1,2025031100123,01/31/2025,99213,25,100.00,80.00,64.00,CO-45,EFT1,02/20/2025\n'
-        '"PENA, JOSE",C1,2025031100123,01/31/2025,36415,,15.00,10.00,8.00,CO-45,EFT1,02/20/2025\n', encoding="utf-8")
-    result = import_files(write_claims(tmp_path / "c.csv"), payments=tmp_path / "era.csv")
+        '"PENA, JOSE",C1,2025031100123,01/31/2025,36415,,15.00,10.00,8.00,CO-45,EFT1,02/20/2025\n', name="era.csv")
     pay = result.tables["payments.csv"]
     assert result.sources[1].columns["claim_id"] == "Patient Account Number"
     assert list(zip(pay["claim_id"], pay["line_no"])) == [("C1", 1), ("C1", 2)]
@@ -249,15 +254,13 @@ def test_rows_with_a_blank_line_number_are_placed_by_their_cpt_code(tmp_path):
     """A report numbering most lines left some cells blank, and those rows were set aside ("may not be
     blank"): they are put on their line by CPT code, modifiers and date as a report without line
     numbers is, the numbered rows kept as they are; matched_by and a note say which was which."""
-    (tmp_path / "p.csv").write_text(
-        "Claim #,Line #,CPT,Modifier,DOS,Check #,Check Date,Paid Amt\n"
-        "C1,1,99213,25,01/31/2025,EFT1,02/20/2025,64.00\n"
-        "C1,,36415,,01/31/2025,EFT1,02/20/2025,8.00\n"
-        "C2,1,20610,RT,02/03/2025,EFT1,02/20/2025,120.00\n"
-        "C2,,20610,LT 59,02/03/2025,EFT1,02/20/2025,60.00\n"
-        "C2,,99215,,02/03/2025,EFT1,02/20/2025,88.00\n"
-        "C3,1,99999,,12/31/2024,EFT1,02/20/2025,88.00\n", encoding="utf-8")
-    result = import_files(write_claims(tmp_path / "c.csv"), payments=tmp_path / "p.csv")
+    result = _import_report(tmp_path, "Claim #,Line #,CPT,Modifier,DOS,Check #,Check Date,Paid Amt\n"
+                                      "C1,1,99213,25,01/31/2025,EFT1,02/20/2025,64.00\n"
+                                      "C1,,36415,,01/31/2025,EFT1,02/20/2025,8.00\n"
+                                      "C2,1,20610,RT,02/03/2025,EFT1,02/20/2025,120.00\n"
+                                      "C2,,20610,LT 59,02/03/2025,EFT1,02/20/2025,60.00\n"
+                                      "C2,,99215,,02/03/2025,EFT1,02/20/2025,88.00\n"
+                                      "C3,1,99999,,12/31/2024,EFT1,02/20/2025,88.00\n")
     pay = result.tables["payments.csv"]
     assert list(zip(pay["claim_id"], pay["line_no"], pay["paid_cents"])) == [
         ("C1", 1, 6400), ("C1", 2, 800), ("C2", 1, 12000), ("C2", 2, 6000), ("C3", 1, 8800)]
@@ -279,11 +282,11 @@ def test_a_column_of_group_and_reason_codes_is_the_denial_code_and_remarks_are_n
     other reports head it "Adj Group/Reason" or "Group/Reason". Those are the denial code, taken before
     a column of the reason alone; a remark code (RARC: N362) is none."""
     for header in ("CAGC/CARC", "Adj Group/Reason", "Group/Reason"):
-        (tmp_path / "p.csv").write_text(
+        result = _import_report(
+            tmp_path,
             f"Clm Nbr,CPT4,Svc Date,Chk Nbr,Check Date,Allwd Amt,Pd Amt,Reason Cd,{header},Remark Codes,RARC\n"
             "C1,99213,01/31/2025,EFT1,02/20/2025,80.00,64.00,45,CO-45,N130,N130\n"
-            "C1,36415,01/31/2025,EFT1,02/20/2025,0.00,0.00,97,CO-97,M15,M15\n", encoding="utf-8")
-        result = import_files(write_claims(tmp_path / "c.csv"), payments=tmp_path / "p.csv")
+            "C1,36415,01/31/2025,EFT1,02/20/2025,0.00,0.00,97,CO-97,M15,M15\n")
         assert result.sources[1].columns["denial_code"] == header
         pay = result.tables["payments.csv"]
         assert pay["denial_code"].tolist() == ["CO-45", "CO-97"]
@@ -296,12 +299,10 @@ def test_a_downcoded_payment_goes_on_its_claims_only_line_saying_the_code_differ
     """An ERA viewer shows the code the payer adjudicated: C3 billed 99214 on its one line and was paid as
     99213; that payment was set aside ("no line of its claim has its procedure code"). A claim of one line
     takes it, ``matched_by`` saying what differs; a claim of several lines still sets such a row aside."""
-    (tmp_path / "p.csv").write_text(
-        "Claim #,CPT,DOS,Check #,Check Date,Paid Amt\n"
-        "C3,99213,02/05/2025,EFT1,02/20/2025,70.00\n"
-        "C3,99214,02/06/2025,EFT1,02/20/2025,5.00\n"
-        "C1,99215,01/31/2025,EFT1,02/20/2025,88.00\n", encoding="utf-8")
-    result = import_files(write_claims(tmp_path / "c.csv"), payments=tmp_path / "p.csv")
+    result = _import_report(tmp_path, "Claim #,CPT,DOS,Check #,Check Date,Paid Amt\n"
+                                      "C3,99213,02/05/2025,EFT1,02/20/2025,70.00\n"
+                                      "C3,99214,02/06/2025,EFT1,02/20/2025,5.00\n"
+                                      "C1,99215,01/31/2025,EFT1,02/20/2025,88.00\n")
     pay = result.tables["payments.csv"]
     assert list(zip(pay["claim_id"], pay["line_no"], pay["matched_by"])) == [
         ("C3", 1, "the claim's only line (procedure code differs: 99213 paid, 99214 billed)"),
@@ -317,13 +318,11 @@ def test_the_note_counts_each_reason_for_setting_aside_and_no_zero_placed(tmp_pa
     """Every row set aside was counted as "no line of their claim fits, or several do", a claim not
     imported or a date that could not be read too; and a report none of whose rows was placed said
     "0 payment(s) put on ...". Each reason is counted on its own, and a count of none is left out."""
-    (tmp_path / "p.csv").write_text(
-        "Claim #,Line #,CPT,DOS,Check #,Check Date,Paid Amt\n"
-        "C1,1,99213,01/31/2025,EFT1,02/20/2025,64.00\n"
-        "C9,,99213,01/31/2025,EFT1,02/20/2025,8.00\n"
-        "C1,,36415,31/31/2025,EFT1,02/20/2025,8.00\n"
-        "C2,,97110,02/03/2025,EFT1,02/20/2025,24.00\n", encoding="utf-8")
-    result = import_files(write_claims(tmp_path / "c.csv"), payments=tmp_path / "p.csv")
+    result = _import_report(tmp_path, "Claim #,Line #,CPT,DOS,Check #,Check Date,Paid Amt\n"
+                                      "C1,1,99213,01/31/2025,EFT1,02/20/2025,64.00\n"
+                                      "C9,,99213,01/31/2025,EFT1,02/20/2025,8.00\n"
+                                      "C1,,36415,31/31/2025,EFT1,02/20/2025,8.00\n"
+                                      "C2,,97110,02/03/2025,EFT1,02/20/2025,24.00\n")
     report = result.sources[1]
     assert report.notes[-1] == ("3 row(s) with a blank line number: 3 set aside: 1 whose claim is not among the "
                                 "claims imported, 1 that several lines of its claim fit, 1 with a value that could "
@@ -337,12 +336,9 @@ def test_a_column_the_user_gave_finds_the_line_of_a_row_whose_number_is_blank(tm
     """In a report with line numbers, the procedure code settled with --column was dropped from the mapping,
     so a row whose line number is blank was placed by the headers recognised alone: with none, set aside as
     a payment per claim. The field the user settled is kept for those rows."""
-    (tmp_path / "p.csv").write_text(
-        "Claim #,Line #,Billing Item,Check #,Check Date,Paid Amt\n"
-        "C1,1,99213,EFT1,02/20/2025,64.00\n"
-        "C1,,36415,EFT1,02/20/2025,8.00\n", encoding="utf-8")
-    result = import_files(write_claims(tmp_path / "c.csv"), payments=tmp_path / "p.csv",
-                          columns={"procedure_code": "Billing Item"})
+    result = _import_report(tmp_path, "Claim #,Line #,Billing Item,Check #,Check Date,Paid Amt\n"
+                                      "C1,1,99213,EFT1,02/20/2025,64.00\n"
+                                      "C1,,36415,EFT1,02/20/2025,8.00\n", columns={"procedure_code": "Billing Item"})
     pay = result.tables["payments.csv"]
     assert list(zip(pay["line_no"], pay["matched_by"])) == [(1, "line number"), (2, "procedure code")]
     assert result.sources[1].columns["procedure_code"] == "Billing Item"
