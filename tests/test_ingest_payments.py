@@ -93,8 +93,8 @@ def test_a_posting_report_without_line_numbers_puts_each_payment_on_its_claim_li
     assert ("no line number column: 6 payment(s) put on the one line of their claim with their procedure code, "
             "modifiers and service date (those the row gives); 3 set aside: 1 whose claim is not among the claims "
             "imported, 1 that no line of its claim fits, 1 that several lines of its claim fit") in report.notes
-    assert main(["import", "--infer-missing", "--claims", str(tmp_path / "charges.csv"), "--payments", str(tmp_path / "era.xlsx"),
-                 "--out", str(tmp_path / "out")]) == 0
+    assert main(["import", "--infer-missing", "--claims", str(tmp_path / "charges.csv"),
+                 "--payments", str(tmp_path / "era.xlsx"), "--out", str(tmp_path / "out")]) == 0
     assert "3 set aside: 1 whose claim is not among the claims imported" in capsys.readouterr().out
     rejected = pd.read_csv(tmp_path / "out" / "import_rejected.csv", dtype=str)
     assert rejected.loc[rejected["row"] == "11", "reason"].tolist() == [reasons[11]]
@@ -212,8 +212,8 @@ def test_lines_alike_paid_one_row_each_are_paid_in_order_reversals_too(tmp_path,
         "modifiers and service date (those the row gives); 4 put in order on lines alike (a claim billing one "
         "code, modifiers and date on several lines, with one payment row per line: the first on the lowest line "
         "number)")
-    assert main(["import", "--infer-missing", "--claims", str(tmp_path / "c.csv"), "--payments", str(tmp_path / "p.csv"),
-                 "--out", str(tmp_path / "out")]) == 0
+    assert main(["import", "--infer-missing", "--claims", str(tmp_path / "c.csv"),
+                 "--payments", str(tmp_path / "p.csv"), "--out", str(tmp_path / "out")]) == 0
     assert "4 put in order on lines alike" in capsys.readouterr().out
     written = pd.read_csv(tmp_path / "out" / "payments.csv", dtype=str)
     assert written["line_no"].tolist() == ["3", "4", "1", "3", "4"]
