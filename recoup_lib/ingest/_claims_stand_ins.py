@@ -38,13 +38,23 @@ import pyarrow.compute as pc
 from ..errors import WHOLE_ROW, Problem
 from ..schema import SPECS, FileSpec
 
-__all__ = ["STAND_INS", "LINE_NO_NOTE", "SUBMITTED_NOTE", "left_out", "claims_contract", "numbered_in_order",
-           "continue_numbering"]
+__all__ = ["STAND_INS", "INFERABLE", "LINE_NO_NOTE", "SUBMITTED_NOTE", "left_out", "claims_contract",
+           "numbered_in_order", "continue_numbering"]
 
 _CLAIMS = SPECS["claim_lines.csv"]
 #: Fields of claim_lines.csv a claims export may leave out: its lines are numbered in order, and the
 #: service date stands for the submitted one.
 STAND_INS = ("line_no", "submitted_date")
+#: Per kind of export, the required fields the import stands in for with ``--infer-missing`` (these,
+#: and a payment report's line numbers: :mod:`._line_match`), and what it then does, for the message
+#: that stops an import without it.
+INFERABLE = {
+    "claims": dict(zip(STAND_INS, ("number each claim's lines in the order the export lists them",
+                                   "take each line's service date as its billed date"))),
+    "payments": {"line_no": "put each payment on the line of its claim with its CPT code, modifiers and "
+                            "date of service"},
+    "coverage": {}, "documentation": {},
+}
 LINE_NO_NOTE = "line_no: no column; each claim's lines numbered in the order the export lists them"
 SUBMITTED_NOTE = ("submitted_date: no column; each line's service date taken as its submitted date (two lines "
                   "alike are then told original and copy by claim number, then line number)")

@@ -49,7 +49,7 @@ from dataclasses import dataclass
 
 from ..errors import InputError
 
-__all__ = ["INFERABLE", "KINDS", "TARGET_FILES", "FIELD_NAMES", "LIST_FIELDS", "GROUP_FIELDS", "LINE_FINDERS",
+__all__ = ["KINDS", "TARGET_FILES", "FIELD_NAMES", "LIST_FIELDS", "GROUP_FIELDS", "LINE_FINDERS",
            "normalise_header", "propose", "Proposal", "fields_of", "account_as_claim_note"]
 
 #: The four kinds of file a user brings, and the audit-folder file each becomes.
@@ -392,19 +392,9 @@ def account_as_claim_note(proposal: Proposal) -> str | None:
             "(CLP01, the claim number the practice sent); the file has no other claim number column")
 
 
-#: Per kind of export, the required fields the import can stand in for with ``--infer-missing``, and how.
-INFERABLE = {
-    "claims": {"line_no": "number each claim's lines in the order the export lists them",
-               "submitted_date": "take each line's service date as its billed date"},
-    "payments": {"line_no": "put each payment on the line of its claim with its CPT code, modifiers and "
-                            "date of service"},
-    "coverage": {}, "documentation": {},
-}
-
-
 def check_required(proposal: Proposal, required: list[str], label: str, inferable: dict | None = None) -> None:
     """Stop (exit 1) when a required field is missing or ambiguous, naming candidates and headers;
-    for a field in ``inferable`` (:data:`INFERABLE`), saying what ``--infer-missing`` would do instead."""
+    for a field in ``inferable`` (field -> what ``--infer-missing`` would do instead), saying so."""
     problems = []
     for field in required:
         if field in proposal.ambiguous and field not in proposal.columns:

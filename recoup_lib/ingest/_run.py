@@ -25,8 +25,8 @@ from ..remit._files import LOWER_CASE_X12, holds_a_file, looks_like_x12, lower_c
 from ..schema import SPECS, parse_table
 from ..wording import listed
 from ._build import Built, build_export, rename_reason, required_fields, text_frame
-from ._claims_stand_ins import continue_numbering
-from ._fields import (GROUP_FIELDS, INFERABLE, KINDS, TARGET_FILES, account_as_claim_note, check_required,
+from ._claims_stand_ins import INFERABLE, continue_numbering
+from ._fields import (GROUP_FIELDS, KINDS, TARGET_FILES, account_as_claim_note, check_required,
                       normalise_header, propose, recognised_fields)
 from ._line_match import UNNUMBERED, contract_for, placing_note, rows_looked_for, spec_for
 from ._mapping import _check_columns_option, _fixed_for, _one_column_per_header, _wrong_fill_down, load_mapping
