@@ -43,6 +43,7 @@ from dataclasses import replace
 import numpy as np
 import pandas as pd
 
+from ..rules import modifier_key
 from ..schema import SPECS, FileSpec
 from ._claims_stand_ins import claims_contract
 from ._fields import LINE_FINDERS, TARGET_FILES
@@ -97,10 +98,9 @@ def contract_for(kind: str, columns: dict) -> FileSpec:
 
 
 def _modifier_sets(values) -> np.ndarray:
-    """Each ``;``-joined list of modifiers with its modifiers in one order (``59;RT`` for ``RT;59``)."""
-    codes, distinct = pd.factorize(pd.Series(values, dtype="object").fillna("").astype(str))
-    ordered = np.array([";".join(sorted(v.split(";"))) for v in distinct], dtype=object)
-    return ordered[codes]
+    """Each ``;``-joined list of modifiers as the audit compares them (``59;RT`` for ``RT;59``, a modifier
+    written twice once: :func:`recoup_lib.rules.modifier_key`)."""
+    return modifier_key(pd.Series(values, dtype="object")).to_numpy(dtype=object)
 
 
 def _keys_named(code: np.ndarray, mods: np.ndarray, dos: np.ndarray) -> np.ndarray:

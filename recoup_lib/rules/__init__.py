@@ -14,7 +14,7 @@ See ``recoup_lib/rules/builtin.py`` for where each rule lives, and the README's
 "Where do I add ..." table for adding one.
 """
 
-from ._context import AuditContext, build_context
+from ._context import AuditContext, build_context, modifier_key
 from ._engine import (
     FINDING_COLUMNS,
     AuditResult,
@@ -44,6 +44,6 @@ __all__ = [
     "NCCI_ASSOCIATED_MODIFIERS_TEXT", "REPEAT_MODIFIERS", "FINDING_COLUMNS", "AuditContext", "AuditResult", "Rule",
     "RuleRegistry",
     "audit_folder", "audit_tables", "build_context", "capped_findings", "custom_rule",
-    "default_registry", "explain_claim", "run_audit", "score", "summarise", "summary_markdown",
+    "default_registry", "explain_claim", "modifier_key", "run_audit", "score", "summarise", "summary_markdown",
     "write_audit", "write_audit_set_aside",
 ]
