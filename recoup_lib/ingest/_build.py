@@ -37,9 +37,9 @@ from ..money import MAX_TOTAL_CENTS
 from ..schema import FileSpec
 from . import _values as V
 from ._calendar import date_text, read_dates
-from ._claims_stand_ins import LINE_NO_NOTE, SUBMITTED_NOTE, left_out, numbered_in_order
+from ._claims_stand_ins import LINE_NO_NOTE, STAND_INS, SUBMITTED_NOTE, left_out, numbered_in_order
 from ._diagnoses import dotted_diagnoses
-from ._fields import GROUP_FIELDS, LINE_FINDERS, Proposal, normalise_header
+from ._fields import GROUP_FIELDS, LINE_FINDERS, Proposal, headers_of, normalise_header
 from ._header_rows import PAGE_MARK, PAGE_MARK_REASON
 from ._tables import RawExport
 
@@ -60,7 +60,7 @@ def required_fields(spec: FileSpec, kind: str | None = None) -> list[str]:
     """Fields an export must supply: the contract's required columns that may not be blank, bar those
     an export of ``kind`` may leave out (a claims export's line numbers and submitted date:
     :mod:`._claims_stand_ins`)."""
-    optional = set(left_out(kind, {})) if kind else set()
+    optional = set(STAND_INS) if kind == "claims" else set()
     return [c.name for c in spec.columns if c.required and not c.nullable and c.name not in optional]
 
 
@@ -106,10 +106,6 @@ class Built:
     notes: list[str] = field(default_factory=list)
     cells_as_read: Callable[[np.ndarray], pd.DataFrame] | None = None
     line_counts: pd.Series | None = None
-
-
-def _headers_of(value) -> list[str]:
-    return [value] if isinstance(value, str) else list(value)
 
 
 def text_frame(columns: dict, mask: np.ndarray | None = None) -> pd.DataFrame:
@@ -247,11 +243,11 @@ def build_export(raw: RawExport, spec: FileSpec, proposal: Proposal, fill_down=(
     for h in raw.headers:
         any_filled |= filled[h]
     key_field = "claim_id" if "claim_id" in proposal.columns else "patient_id"
-    key_header = _headers_of(proposal.columns[key_field])[0] if key_field in proposal.columns else raw.headers[0]
+    key_header = headers_of(proposal.columns[key_field])[0] if key_field in proposal.columns else raw.headers[0]
     first = _first_cells(cells, raw.headers, key_header, filled[key_header] | ~any_filled)
     total = total_rows(first)
     notes: list[str] = []
-    grouped = {f: _headers_of(proposal.columns[f])[0] for f in fill_down if f in proposal.columns}
+    grouped = {f: headers_of(proposal.columns[f])[0] for f in fill_down if f in proposal.columns}
     others = np.zeros(n, dtype=bool)
     for h in used - set(grouped.values()):
         others |= filled[h]
@@ -262,7 +258,7 @@ def build_export(raw: RawExport, spec: FileSpec, proposal: Proposal, fill_down=(
         if count:
             notes.append(f"{_where(h, name)}: {count:,} blank cell(s) filled from the row above (fill-down)")
     required = required_fields(spec)
-    req_headers = [_headers_of(proposal.columns[f])[0] for f in required if f in proposal.columns]
+    req_headers = [headers_of(proposal.columns[f])[0] for f in required if f in proposal.columns]
     count = np.zeros(n, dtype=np.int64)
     for h in req_headers:
         count += filled[h]
@@ -309,7 +305,7 @@ def build_export(raw: RawExport, spec: FileSpec, proposal: Proposal, fill_down=(
         name = column.name
         if name not in proposal.columns:
             continue
-        headers = _headers_of(proposal.columns[name])
+        headers = headers_of(proposal.columns[name])
         header_of[name] = " + ".join(headers)
         given = {h: _without_no_value(cells[h], h, column, notes) if column.nullable else cells[h]
                  for h in headers}
@@ -402,7 +398,7 @@ def build_export(raw: RawExport, spec: FileSpec, proposal: Proposal, fill_down=(
     # The columns that find a payment's line are kept as read too: the line found is all the folder keeps
     # of them, so their headers are free to keep beside them.
     finder_fields = LINE_FINDERS.get(proposal.kind, ())
-    finders = {h for f in finder_fields if f in proposal.columns for h in _headers_of(proposal.columns[f])}
+    finders = {h for f in finder_fields if f in proposal.columns for h in headers_of(proposal.columns[f])}
     contract_lower = {c.name.lower() for c in spec.columns if c.name not in finder_fields}
     columns = dict(out)
     for h in raw.headers:
@@ -489,7 +485,7 @@ def _fill_down_hints(proposal: Proposal, required: list[str], filled: dict[str, 
     """A note naming the required group fields (:data:`GROUP_FIELDS`) blank on line rows (rows
     holding every other required value) right below a row that has them: the shape of a report
     printing them on a group's first row only, which ``--fill-down`` reads."""
-    fields = {f: _headers_of(proposal.columns[f])[0] for f in required if f in proposal.columns}
+    fields = {f: headers_of(proposal.columns[f])[0] for f in required if f in proposal.columns}
     group = {f: h for f, h in fields.items() if f in GROUP_FIELDS and f not in grouped}
     line_like = rows.copy()
     for f, h in fields.items():

@@ -49,7 +49,7 @@ from dataclasses import dataclass
 
 from ..errors import InputError
 
-__all__ = ["KINDS", "TARGET_FILES", "FIELD_NAMES", "LIST_FIELDS", "GROUP_FIELDS", "LINE_FINDERS",
+__all__ = ["headers_of", "KINDS", "TARGET_FILES", "FIELD_NAMES", "LIST_FIELDS", "GROUP_FIELDS", "LINE_FINDERS",
            "normalise_header", "propose", "Proposal", "fields_of", "account_as_claim_note"]
 
 #: The four kinds of file a user brings, and the audit-folder file each becomes.
@@ -390,6 +390,16 @@ def account_as_claim_note(proposal: Proposal) -> str | None:
         return None
     return (f"'{header}' (claim_id): read as the claim number, as an ERA shows the 835's patient control number "
             "(CLP01, the claim number the practice sent); the file has no other claim number column")
+
+
+def headers_of(value) -> list[str]:
+    """The headers a mapping gives one field: one header, a list of them (modifiers, diagnoses), or
+    none (``None`` or ``""``: the field left out).
+
+    >>> headers_of("DOS"), headers_of(["Mod 1", "Mod 2"]), headers_of(None)
+    (['DOS'], ['Mod 1', 'Mod 2'], [])
+    """
+    return [value] if isinstance(value, str) else list(value or [])
 
 
 def check_required(proposal: Proposal, required: list[str], label: str, inferable: dict | None = None) -> None:

@@ -21,7 +21,7 @@ import json
 from pathlib import Path
 
 from ..errors import InputError, UsageError
-from ._fields import FIELD_NAMES, GROUP_FIELDS, KINDS, LINE_FINDERS, LIST_FIELDS, normalise_header, propose
+from ._fields import FIELD_NAMES, GROUP_FIELDS, KINDS, LINE_FINDERS, LIST_FIELDS, headers_of, normalise_header, propose
 
 __all__ = ["load_mapping"]
 
@@ -138,7 +138,7 @@ def _fixed_for(kind: str, label: str, headers: list[str], mapping: dict, columns
     for name, value in mapped.items():
         if name not in FIELD_NAMES[kind]:
             continue
-        wanted = [value] if isinstance(value, str) else list(value or [])
+        wanted = headers_of(value)
         got = [find(h) for h in wanted]
         missing = [h for h, g in zip(wanted, got) if g is None]
         if missing:
@@ -153,7 +153,7 @@ def _fixed_for(kind: str, label: str, headers: list[str], mapping: dict, columns
             fixed[name] = None
             sources[name] = "--column"
             continue
-        wanted = [value] if isinstance(value, str) else list(value)
+        wanted = headers_of(value)
         got = [find(h) for h in wanted]
         if all(g is not None for g in got):
             fixed[name] = got[0] if isinstance(value, str) else got
@@ -162,10 +162,6 @@ def _fixed_for(kind: str, label: str, headers: list[str], mapping: dict, columns
         for name in _finders_yielding(headers, fixed):
             del fixed[name], sources[name]
     return fixed, sources
-
-
-def _headers_of(value) -> set[str]:
-    return {value} if isinstance(value, str) else set(value or [])
 
 
 def _finders_yielding(headers: list[str], fixed: dict) -> list[str]:
@@ -180,9 +176,9 @@ def _finders_yielding(headers: list[str], fixed: dict) -> list[str]:
     if not finders:
         return []
     others = propose("payments", headers, {name: value for name, value in fixed.items() if name not in finders})
-    taken = set().union(*(_headers_of(value) for name, value in others.columns.items()
+    taken = set().union(*(headers_of(value) for name, value in others.columns.items()
                           if name not in LINE_FINDERS["payments"]))
-    return [name for name, value in finders.items() if taken & _headers_of(value)]
+    return [name for name, value in finders.items() if taken & set(headers_of(value))]
 
 
 def fields_sharing_a_header(fields: dict) -> tuple[str, str, str, str] | None:
@@ -195,7 +191,7 @@ def fields_sharing_a_header(fields: dict) -> tuple[str, str, str, str] | None:
     """
     settled: dict[str, tuple[str, str]] = {}
     for name, value in fields.items():
-        for header in [value] if isinstance(value, str) else list(value or []):
+        for header in headers_of(value):
             first = settled.setdefault(normalise_header(header), (name, header))
             if first[0] != name:
                 return first[0], first[1], name, header
@@ -244,7 +240,7 @@ def _check_columns_option(columns: dict, seen: dict[str, list[str]]) -> None:
                              + ", ".join(sorted(every)))
         if value in (None, "", []):
             continue
-        wanted = [value] if isinstance(value, str) else list(value)
+        wanted = headers_of(value)
         for header in wanted:
             hits = [label for label, headers in seen.items()
                     if any(normalise_header(h) == normalise_header(header) for h in headers)]

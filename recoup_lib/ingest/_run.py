@@ -26,7 +26,7 @@ from ..schema import SPECS, parse_table
 from ..wording import listed
 from ._build import Built, build_export, rename_reason, required_fields, text_frame
 from ._claims_stand_ins import INFERABLE, continue_numbering
-from ._fields import (GROUP_FIELDS, KINDS, TARGET_FILES, account_as_claim_note, check_required,
+from ._fields import (GROUP_FIELDS, KINDS, TARGET_FILES, account_as_claim_note, check_required, headers_of,
                       normalise_header, propose, recognised_fields)
 from ._line_match import UNNUMBERED, contract_for, placing_note, rows_looked_for, spec_for
 from ._mapping import _check_columns_option, _fixed_for, _one_column_per_header, _wrong_fill_down, load_mapping
@@ -207,7 +207,7 @@ def _typed_as_text(rejected: pd.DataFrame, typed: tuple) -> pd.DataFrame:
 def _read_exports(kind: str, specs: list, mapping: dict, columns: dict, seen: dict) -> list:
     """Read each export of one kind (header row found with the names of --map and --column too)."""
     settled = list(mapping.get("columns", {}).get(kind, {}).items()) + list(columns.items())
-    fixed = {normalise_header(h): name for name, v in settled for h in ([v] if isinstance(v, str) else list(v or []))}
+    fixed = {normalise_header(h): name for name, v in settled for h in headers_of(v)}
     score = _HeaderScore(kind, fixed, {name for name, v in settled if v in (None, "", [])})
     raws = [read_export(item, score) for item in specs]
     for raw in raws:
