@@ -184,6 +184,10 @@ def test_se01_written_with_leading_zeros_counts_as_its_number(tmp_path):
     (tmp_path / "wrong.835").write_text(text.replace(f"SE*{count}*", f"SE*{int(count) + 1}*"), encoding="utf-8")
     assert not read_835([tmp_path / "padded.835"]).problems["element"].eq("SE01").any()
     assert read_835([tmp_path / "wrong.835"]).problems["element"].eq("SE01").sum() == 1
+    # A Latin-1 superscript two (digits to str.isdigit, not to int) gave up the whole file: it is a wrong count.
+    (tmp_path / "latin.835").write_bytes(text.replace(f"SE*{count}*", f"SE*{count}\u00b2*").encode("latin-1"))
+    latin = read_835([tmp_path / "latin.835"])
+    assert len(latin.transactions) == 1 and latin.problems["element"].eq("SE01").sum() == 1
 
 
 def test_domain_snippet_claim_b_is_a_reversal_of_150_and_a_repayment_of_90():

@@ -100,7 +100,8 @@ def walk_envelope(r: ChunkReader) -> None:
                 r.flag(st, "ST01", ident, "ST01 = 835 (a health care claim payment)",
                        "transaction")
                 ok = False
-            if not (count.isdigit() and int(count) == p - st + 1):  # "05" counts five, as the 837 reader reads it
+            # "05" counts five, as the 837 reader reads it (^[0-9]{1,9}$); "1²" is digits to isdigit, not to int.
+            if not (count.isascii() and count.isdigit() and len(count) <= 9 and int(count) == p - st + 1):
                 r.flag(p, "SE01", count, "the number of segments from ST to SE, "
                        f"{p - st + 1} (the transaction is kept)", "warning")
             if se_control != control:
