@@ -19,7 +19,7 @@ from pathlib import Path
 
 import numpy as np
 
-from ..filekind import NOT_A_REGULAR_FILE, shown, signature_name, utf16_codec
+from ..filekind import NOT_A_REGULAR_FILE, file_signature, shown, signature_name, utf16_codec
 from ._interchanges import from_utf16
 
 __all__ = ["FileList", "expand", "holds_a_file", "looks_like_x12", "lower_case_x12", "other_transaction_kinds",
@@ -175,16 +175,17 @@ def expand(paths, kind: str = "835") -> FileList:
             continue
         else:
             inside = [given]
+        folder = given.is_dir()
         for path in inside:
             try:
                 key = str(path.resolve())
             except OSError:
                 key = str(path)
             if key in seen:
-                out.skipped.append((seen[key], str(path), "given more than once (read once)", given.is_dir()))
+                out.skipped.append((seen[key], str(path), "given more than once (read once)", folder))
                 continue
             seen[key] = len(out.files)
-            if given.is_dir():
+            if folder:
                 out.in_folder.add(len(out.files))
             out.files.append(path)
     names = [shown(f.name) for f in out.files]
@@ -312,11 +313,10 @@ def format_of(data: bytes, kind: str = "835") -> str:
     >>> format_of("<!DOCTYPE html><html>".encode("utf-16"), "837")
     'an HTML page (a web page saved instead of the 837 file?)'
     """
-    data = data.removeprefix(b"\xef\xbb\xbf")
-    named = signature_name(data)
-    if named:
-        return named
-    head = data[:512]
+    head = data[:515].removeprefix(b"\xef\xbb\xbf")[:512]   # the few bytes looked at, not a copy of the file
+    signature = file_signature(head, data)
+    if signature:
+        return signature[1]
     utf16 = utf16_codec(head)
     if utf16:
         head = head.decode(utf16, errors="ignore").encode("utf-8", errors="ignore")
