@@ -535,6 +535,9 @@ def test_claim_reviewer_over_an_imported_folder_takes_the_findings_recoup_audit_
         build_deck(folder, findings=tmp_path / "other.csv")
     with pytest.raises(ValueError, match="findings: no such file"):
         build_deck(folder, findings=tmp_path / "nothing.csv")
+    (tmp_path / "audit_dir" / "findings.csv").mkdir(parents=True)
+    with pytest.raises(ValueError, match="findings: a folder"):
+        build_deck(folder, findings=tmp_path / "audit_dir")
 
 
 def test_claim_reviewer_over_findings_without_evidence_or_of_another_type_explains_them(office, tmp_path):

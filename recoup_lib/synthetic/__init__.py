@@ -46,7 +46,7 @@ from ._blocks import (
     workers_within,
 )
 from ._claims837 import CLAIMS837_FOLDER
-from ._export import write_messy_export
+from ._export import HEADER_STYLES, write_messy_export
 from ._remits import plan_remits, remit_tables
 from ._practice import Practice, References
 from ._profile import Profile, load_profile, profile_names, profiles_dir
@@ -63,7 +63,7 @@ from ._write import (
 __all__ = ["generate_practice", "write_practice", "generate", "Practice", "GeneratedPractice", "load_profile",
            "profile_names", "profiles_dir", "default_references", "DEFAULT_ERROR_RATE",
            "FOLDER_FILES", "PAYER_FILES", "RECOUPMENT_LABEL_COLUMNS", "plan_remits", "remit_tables",
-           "REMITS_FOLDER", "CLAIMS837_FOLDER", "describe", "write_messy_export"]
+           "REMITS_FOLDER", "CLAIMS837_FOLDER", "describe", "write_messy_export", "HEADER_STYLES"]
 
 DEFAULT_ERROR_RATE = 0.08
 

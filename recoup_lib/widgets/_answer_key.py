@@ -16,6 +16,7 @@ from pathlib import Path
 import pandas as pd
 
 from ..errors import InputError, InvalidParameterError
+from ..filekind import not_a_file, shown
 from ..folder import read_table
 from ..rules import audit_folder
 
@@ -36,11 +37,11 @@ def _read(folder: Path, findings=None):
     audit is then run with every rule, as ``recoup audit`` runs it).
     """
     labels_path = folder / "labels.csv"
-    if findings is not None and labels_path.is_file():
+    if findings is not None and labels_path.exists():
         raise InvalidParameterError(f"findings: {labels_path} is the answer key of a generated practice, and a "
                                     "deck over it is graded against it, not against findings; give findings only "
                                     "for a folder without labels.csv (an office's own), or leave them out")
-    if not labels_path.is_file():
+    if not labels_path.exists():
         if findings is None:
             audit = audit_folder(folder)
             return audit, audit.findings, AUDIT_KEY
@@ -62,8 +63,9 @@ def _given_findings(findings, lines: pd.DataFrame, folder: Path) -> pd.DataFrame
     else:
         path = Path(findings)
         path = path / "findings.csv" if path.is_dir() else path
-        if not path.is_file():
-            raise InvalidParameterError(f"findings: no such file {str(path)!r} (give the findings.csv "
+        what = not_a_file(path)
+        if what:
+            raise InvalidParameterError(f"findings: {what} {shown(path)!r} (give the findings.csv "
                                         "`recoup audit` wrote, or its --out folder)")
         parsed = read_table(path, "findings.csv")
         if parsed.problems:

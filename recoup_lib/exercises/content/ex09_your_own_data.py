@@ -24,8 +24,7 @@ import pandas as pd
 
 from ...ingest import import_files
 from ...rules import audit_folder
-from ...synthetic import generate_practice, write_messy_export
-from ...synthetic._export import HEADER_STYLES
+from ...synthetic import HEADER_STYLES, generate_practice, write_messy_export
 from .._registry import Exercise, register
 
 LINES = 400
