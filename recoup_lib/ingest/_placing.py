@@ -5,9 +5,8 @@ A payment report without a line number column has every payment placed by
 column but some cells blank keeps its numbered rows as they are and places
 the others the same way (:func:`place_blank_numbers`). A payment that fits
 no line is set aside with its reason and its cells as read, counted in its
-file's report (:func:`set_aside_later`, also used for the rows set aside
-after the contract check for other reasons); a note says how many were
-placed each way.
+file's report (:meth:`._result.SourceReport.set_aside_later`); a note says
+how many were placed each way.
 """
 
 from __future__ import annotations
@@ -24,7 +23,7 @@ from ._line_match import UNNUMBERED, find_lines, placed_note, rows_looked_for
 from ._result import SourceReport
 from ._tables import RawExport
 
-__all__ = ["as_read", "set_aside_later", "place_unnumbered", "place_blank_numbers"]
+__all__ = ["as_read", "place_unnumbered", "place_blank_numbers"]
 
 
 def as_read(built: Built, rejected: pd.DataFrame) -> pd.DataFrame:
@@ -36,16 +35,6 @@ def as_read(built: Built, rejected: pd.DataFrame) -> pd.DataFrame:
     return cells
 
 
-def set_aside_later(report: SourceReport | None, rows: pd.DataFrame, found: list[Problem], problems: list) -> None:
-    """Rows set aside after the contract check (``rows``: ``_row``, ``_reason``, cells) counted in their
-    file's report (when it has one), and their problems added to ``problems``."""
-    if report is not None:
-        report.aside = pd.concat([report.aside, rows], ignore_index=True)
-        report.rows_used -= len(rows)
-        report.rows_set_aside += len(rows)
-    problems += found
-
-
 def _set_aside_unplaced(report: SourceReport, cells: pd.DataFrame, columns, values, reasons: np.ndarray,
                         problems: list) -> None:
     """Payments no line was found for (``cells``: ``_row`` and their cells as read) set aside with ``reasons``,
@@ -54,8 +43,8 @@ def _set_aside_unplaced(report: SourceReport, cells: pd.DataFrame, columns, valu
         return
     cells = cells.reset_index(drop=True)
     cells.insert(1, "_reason", reasons)
-    set_aside_later(report, cells, [Problem(report.label, int(r), column, str(value), why) for r, column, value, why
-                                    in zip(cells["_row"], columns, values, reasons)], problems)
+    report.set_aside_later(cells, [Problem(report.label, int(r), column, str(value), why) for r, column, value, why
+                                   in zip(cells["_row"], columns, values, reasons)], problems)
 
 
 def place_unnumbered(data: pd.DataFrame, built: Built, report: SourceReport, lines: pd.DataFrame | None,

@@ -30,7 +30,7 @@ from ._fields import (GROUP_FIELDS, KINDS, TARGET_FILES, account_as_claim_note, 
                       normalise_header, propose, recognised_fields)
 from ._line_match import UNNUMBERED, contract_for, placing_note, rows_looked_for, spec_for
 from ._mapping import _check_columns_option, _fixed_for, _one_column_per_header, _wrong_fill_down, load_mapping
-from ._placing import as_read, place_blank_numbers, place_unnumbered, set_aside_later
+from ._placing import as_read, place_blank_numbers, place_unnumbered
 from ._remit_payments import payments_from_835
 from ._result import ImportResult, SourceReport
 from ._tables import check_readable, read_export, split_sheet
@@ -363,8 +363,8 @@ def _dedupe_across(parsed: list[tuple[pd.DataFrame, SourceReport]], key: tuple, 
         if dup.any():
             extra = data.loc[dup, columns + ["_row"]].astype(str).assign(
                 _row=data.loc[dup, "_row"].to_numpy(), _reason=reason)
-            set_aside_later(report, extra, [Problem(report.label, int(r), ",".join(key), "", reason)
-                                            for r in extra["_row"]], problems)
+            report.set_aside_later(extra, [Problem(report.label, int(r), ",".join(key), "", reason)
+                                           for r in extra["_row"]], problems)
             data = data.loc[~dup]
         kept.append(data)
     return kept
@@ -548,9 +548,9 @@ def _orphans(payments: pd.DataFrame, lines: pd.DataFrame, reports: list, problem
         extra = pd.DataFrame({"_row": group["_row"].to_numpy(), "_reason": reason,
                               "claim_id": group["claim_id"].astype(str).to_numpy(),
                               "line_no": group["line_no"].astype(str).to_numpy()})
-        set_aside_later(by_label.get(label), extra,
-                        [Problem(label, int(r), LINE_KEY, f"{c}|{n}", expected)
-                         for r, c, n in zip(group["_row"], group["claim_id"], group["line_no"])], problems)
+        by_label[label].set_aside_later(extra, [Problem(label, int(r), LINE_KEY, f"{c}|{n}", expected)
+                                                for r, c, n in zip(group["_row"], group["claim_id"],
+                                                                   group["line_no"])], problems)
     return payments.loc[~orphan].reset_index(drop=True)
 
 
