@@ -27,7 +27,7 @@ from ..wording import listed
 from ._build import Built, build_export, rename_reason, required_fields, text_frame
 from ._claims_stand_ins import INFERABLE, continue_numbering
 from ._fields import (GROUP_FIELDS, KINDS, TARGET_FILES, account_as_claim_note, check_required, headers_of,
-                      normalise_header, propose, recognised_fields)
+                      normalise_header, propose, recognised_fields, yielded_notes)
 from ._line_match import UNNUMBERED, contract_for, placing_note, rows_looked_for, spec_for
 from ._mapping import _check_columns_option, _fixed_for, _one_column_per_header, _wrong_fill_down, load_mapping
 from ._placing import as_read, place_blank_numbers, place_unnumbered
@@ -293,6 +293,7 @@ def _build_mapped(kind: str, raw, proposal, fill_down):
                           info={**raw.info, **({"fill_down": fill_down} if fill_down else {})},
                           columns=dict(proposal.columns))
     report.notes += [raw.info[k] for k in ("holds", "sheet_note", "header_note") if raw.info.get(k)]
+    report.notes += yielded_notes(proposal, raw.label)
     account = account_as_claim_note(proposal)
     if account:
         report.notes.append(account)
