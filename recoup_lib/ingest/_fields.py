@@ -256,11 +256,12 @@ class Proposal:
     ``ambiguous`` holds, per field, the headers that matched equally well;
     ``sources`` says for each field whether it came from ``recognised``
     names, ``--map`` or ``--column``; ``raw`` keeps the file as read, when
-    a preview wants to map it again without reading it again. ``yielded``
-    holds, per field that finds a payment's line (:data:`LINE_FINDERS`)
-    settled to a header another field of the file takes, (its headers as
-    settled, where it was settled, that header, the other field): see
-    :func:`yielded_notes`.
+    a preview wants to map it again without reading it again. ``finders``
+    holds the fields that find a payment's line (:data:`LINE_FINDERS`) as a
+    report without line numbers maps them, kept for the rows of a report with
+    them whose number is blank; ``yielded``, per such field settled to a header
+    another field of the file takes, (its headers as settled, where it was
+    settled, that header, the other field): see :func:`yielded_notes`.
     """
 
     kind: str
@@ -269,6 +270,7 @@ class Proposal:
     ambiguous: dict[str, list[str]]
     sources: dict[str, str]
     raw: object = None
+    finders: dict[str, str | list[str]] = dataclasses.field(default_factory=dict)
     yielded: dict[str, tuple[list[str], str, str, str]] = dataclasses.field(default_factory=dict)
 
     def used_headers(self) -> set[str]:
@@ -417,11 +419,12 @@ def propose(kind: str, headers: list[str], fixed: dict[str, str | list[str] | No
             columns[field] = ([single] if isinstance(single, str) else []) + repeats + numbered
             sources[field] = "recognised"
             ambiguous.pop(field, None)
+    finders = {field: columns[field] for field in finder_fields if field in columns}
     if "line_no" in columns:
         for field in (f for f in finder_fields if f not in fixed):
             for found in (columns, ambiguous, sources):
                 found.pop(field, None)
-    return Proposal(kind, list(headers), columns, ambiguous, sources, yielded=yielded)
+    return Proposal(kind, list(headers), columns, ambiguous, sources, finders=finders, yielded=yielded)
 
 
 def account_as_claim_note(proposal: Proposal) -> str | None:

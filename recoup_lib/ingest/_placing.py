@@ -18,7 +18,7 @@ import pyarrow as pa
 from ..errors import WHOLE_ROW, Problem
 from ..schema import FileSpec, parse_table
 from ._build import Built, build_export, rename_reason
-from ._fields import LINE_FINDERS, Proposal, propose
+from ._fields import LINE_FINDERS, Proposal, headers_of
 from ._line_match import UNNUMBERED, find_lines, placed_note, rows_looked_for
 from ._result import SourceReport
 from ._tables import RawExport
@@ -72,7 +72,8 @@ _FINDERS = FileSpec(UNNUMBERED.name, tuple(UNNUMBERED.column(name) for name in (
 _CLAIM_READ = "_claim_id as read"
 
 
-def _finders_read(rows: pd.DataFrame, cells: pd.DataFrame, report: SourceReport) -> tuple[pd.DataFrame, dict]:
+def _finders_read(rows: pd.DataFrame, cells: pd.DataFrame, mapped: dict,
+                  report: SourceReport) -> tuple[pd.DataFrame, dict]:
     """The procedure code, modifiers and service date of payments whose line number is blank.
 
     Parameters
@@ -81,9 +82,11 @@ def _finders_read(rows: pd.DataFrame, cells: pd.DataFrame, report: SourceReport)
         ``_row``, claim_id, paid_cents of the payments, as read.
     cells : pandas.DataFrame
         ``_row`` and their cells as the export held them, in the same order.
+    mapped : dict
+        The headers of the fields that find a line, as their file's mapping found them for a report
+        without line numbers (``Built.finders``).
     report : SourceReport
-        Their file's, with its mapping (``columns``): the columns of the fields that find a line
-        are the ones a report without line numbers would be mapped to.
+        Their file's.
 
     Returns
     -------
@@ -92,14 +95,19 @@ def _finders_read(rows: pd.DataFrame, cells: pd.DataFrame, report: SourceReport)
     unread : dict
         Row number -> the first value of it that could not be read: (its header, the value as read,
         why: ``column 'DOS' (service_date): ...``).
+
+    Notes
+    -----
+    The file's mapping and its reading are reused: only the columns of these fields are read here,
+    from the rows' cells as the export held them, with the claim number the file's reading gave
+    (filled down too).
     """
-    headers = [h for h in cells.columns if h != "_row"]
+    finders = {f: mapped[f] for f in LINE_FINDERS["payments"] if f in mapped}
+    headers = list(dict.fromkeys(h for value in finders.values() for h in headers_of(value)))
     texts = {h: pa.array(cells[h].astype(object).fillna("").tolist(), pa.string()) for h in headers}
     texts[_CLAIM_READ] = pa.array(rows["claim_id"].astype(str).tolist(), pa.string())
     raw = RawExport(report.label, [*headers, _CLAIM_READ], texts, rows["_row"].to_numpy(dtype=np.int64), [],
                     dict(report.info))
-    mapped = propose("payments", headers, {**report.columns, "line_no": None}).columns
-    finders = {f: mapped[f] for f in LINE_FINDERS["payments"] if f in mapped}
     built = build_export(raw, _FINDERS, Proposal("payments", raw.headers, {"claim_id": _CLAIM_READ, **finders}, {}, {}))
     parsed = parse_table(built.frame, _FINDERS, label=report.label, row_numbers=built.rows)
     first_bad: dict[int, tuple[str, str]] = {}
@@ -127,7 +135,7 @@ def place_blank_numbers(data: pd.DataFrame, built: Built, report: SourceReport, 
         data["matched_by"] = pd.array(np.full(len(data), "line number"), dtype=pd.StringDtype("pyarrow"))
         return data
     cells = as_read(built, data.loc[blank, ["_row"]])
-    found, unread = _finders_read(data.loc[blank, ["_row", "claim_id", "paid_cents"]], cells, report)
+    found, unread = _finders_read(data.loc[blank, ["_row", "claim_id", "paid_cents"]], cells, built.finders, report)
     line_no, matched_by, reason = find_lines(found, lines, paid_elsewhere=data.loc[~blank, ["claim_id", "line_no"]])
     at = {int(r): i for i, r in enumerate(found["_row"])}
     rows = cells["_row"].astype(int).tolist()
