@@ -555,7 +555,8 @@ def _orphans(payments: pd.DataFrame, lines: pd.DataFrame, reports: list, problem
     return payments.loc[~orphan].reset_index(drop=True)
 
 
-def preview_file(path, kind: str = "claims", columns: dict | None = None, raw=None, fill_down=()):
+def preview_file(path, kind: str = "claims", columns: dict | None = None, raw=None, fill_down=(),
+                 infer_missing: bool = False):
     """One export mapped and read on its own: what the mapping widget shows.
 
     Parameters
@@ -569,6 +570,9 @@ def preview_file(path, kind: str = "claims", columns: dict | None = None, raw=No
         The file as already read (``preview.raw`` of an earlier call), to skip reading it again.
     fill_down : list of str, optional
         Fields filled down the rows of a grouped report (as ``import_files(fill_down=...)``).
+    infer_missing : bool, default False
+        As ``import_files(infer_missing=...)``: without it, line numbers and billed dates without a
+        column are missing, as they stop the import; with it, the preview stands in for them.
 
     Returns
     -------
@@ -595,7 +599,7 @@ def preview_file(path, kind: str = "claims", columns: dict | None = None, raw=No
     raw = raw if raw is not None else _read_exports(kind, [path], {}, columns, {})[0]
     proposal = _proposal_for(kind, raw, {}, columns)
     spec = spec_for(kind, proposal.columns)
-    missing = [f for f in required_fields(spec, kind) if f not in proposal.columns]
+    missing = [f for f in _required(kind, proposal, {INFER_MISSING: infer_missing}) if f not in proposal.columns]
     proposal.raw = raw
     if missing:
         return proposal, None, missing
