@@ -644,13 +644,17 @@ def test_a_field_settled_to_find_payment_lines_yields_a_payment_reports_header_t
                       "C1,1,P1,MCR01,1234567893,01/31/2025,2/3/25,99213,1,$100.00\n", encoding="utf-8")
     payments = tmp_path / "p.csv"
     payments.write_text("Claim ID,Line,Check #,Date,Paid\nC1,1,EFT1,02/20/2025,64.00\n", encoding="utf-8")
-    for settled in ({"columns": {"service_date": "Date"}},
-                    {"columns": {"service_date": "Date", "payment_date": "Date"}},
-                    {"mapping": {"columns": {"claims": {"service_date": "Date"},
-                                             "payments": {"service_date": "Date"}}}}):
+    by_map = {"mapping": {"columns": {"claims": {"service_date": "Date"}, "payments": {"service_date": "Date"}}}}
+    for settled, said in (({"columns": {"service_date": "Date"}}, "--column"),
+                          ({"columns": {"service_date": "Date", "payment_date": "Date"}}, "--column"),
+                          (by_map, "--map")):
         result = import_files(claims, payments=payments, infer_missing=True, **settled)
         assert result.tables["payments.csv"]["payment_date"].tolist() == [pd.Timestamp("2025-02-20")], settled
         assert "service_date" not in result.sources[1].columns
+        # The setting dropped for the payment file is said, not left to be believed read.
+        note = f"{said} service_date=Date was not used for p.csv: its 'Date' is its payment_date"
+        assert note in result.sources[1].notes and f"  {note}" in result.summary().splitlines()
+        assert not [n for n in result.sources[0].notes if "was not used" in n]
     with pytest.raises(UsageError, match="--column service_date=Date and --column procedure_code=Date: two fields "
                                          "of claims files under one header 'Date'"):
         import_files(claims, payments=payments, columns={"service_date": "Date", "procedure_code": "Date"},

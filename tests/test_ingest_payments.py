@@ -344,6 +344,21 @@ def test_a_column_the_user_gave_finds_the_line_of_a_row_whose_number_is_blank(tm
     assert result.sources[1].columns["procedure_code"] == "Billing Item"
 
 
+def test_a_field_the_mapping_leaves_out_does_not_find_the_line_of_a_row_whose_number_is_blank(tmp_path):
+    """The rows whose line number is blank were mapped a second time, from the headers alone: a mapping
+    leaving a payment file's service_date out (null) had its DOS read for them all the same, and a row no
+    line of that date fits was set aside. They are read with the file's own mapping."""
+    report = ("Claim #,Line #,CPT,DOS,Check #,Check Date,Paid Amt\n"
+              "C1,1,99213,01/31/2025,EFT1,02/20/2025,64.00\n"
+              "C1,,36415,01/01/2025,EFT1,02/20/2025,8.00\n")
+    read = _import_report(tmp_path, report)
+    assert read.sources[1].aside["_reason"].tolist() == [
+        "no line number, and no line of its claim has its procedure code and service date"]
+    left_out = _import_report(tmp_path, report, mapping={"columns": {"payments": {"service_date": None}}})
+    pay = left_out.tables["payments.csv"]
+    assert list(zip(pay["line_no"], pay["matched_by"])) == [(1, "line number"), (2, "procedure code")]
+
+
 def test_every_row_of_a_numbered_report_says_it_was_placed_by_its_line_number(tmp_path):
     """``matched_by`` says how each payment was placed; a report numbering every line had none, and beside a
     report without line numbers its rows were blank there."""

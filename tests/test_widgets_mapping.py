@@ -27,8 +27,7 @@ def test_session_proposes_the_mapping_and_counts_the_rows():
 def test_changing_a_dropdown_changes_what_would_be_set_aside():
     s = MappingSession(MESSY / "charges.csv")
     s.choose("service_date", "Date Billed")                    # a plausible slip: the billing date
-    assert "submitted_date" not in s.mapping() and s.missing == []    # a header holds one field only, and
-    assert any(n.startswith("submitted_date: no column; each line's service date") for n in s.notes())  # says so
+    assert "submitted_date" not in s.mapping() and s.missing == ["submitted_date"]  # a header holds one field
     s.choose("submitted_date", "DOS")
     assert s.mapping()["service_date"] == "Date Billed" and s.report.rows_used == 1500
     s.choose("units", "Patient Name")                          # names are not units
@@ -62,7 +61,7 @@ def test_a_header_already_chosen_for_another_field_is_refused_and_not_applied():
 
 def test_the_widget_shows_why_a_choice_is_refused_and_keeps_the_one_in_force():
     box = mapping_widget(MESSY / "charges.csv")
-    saved = box.children[len(box.pickers) + 5]
+    saved = box.children[len(box.pickers) + 6]
     box.pickers["service_date"].value = "Date Billed"
     box.pickers["submitted_date"].value = "DOS"
     box.pickers["submitted_date"].value = "Date Billed"
@@ -100,7 +99,7 @@ def test_workbook_payments_session():
 def test_widget_draws_and_reacts_to_a_dropdown():
     box = mapping_widget(MESSY / "charges.csv")
     assert "recoup-mapping" in box._dom_classes
-    status = box.children[len(box.pickers) + 2]
+    status = box.children[len(box.pickers) + 3]
     assert "1,500 used" in status.value
     box.pickers["units"].value = "Patient Name"
     assert "0 used" in status.value
@@ -168,3 +167,46 @@ def test_the_widget_opens_on_a_file_it_cannot_read_and_says_why(tmp_path):
     box = mapping_widget(empty)
     assert box.session is None and "the file is empty" in box.children[-1].value
     assert "file not found" in mapping_widget(tmp_path / "gone.csv").children[-1].value
+
+
+UNNUMBERED = ["Claim #,Patient Acct,Ins Code,Rendering NPI,DOS,CPT,Units,Billed Amt",
+              "C1,P1,MCR01,1234567893,01/31/2025,99213,1,$100.00",
+              "C1,P1,MCR01,1234567893,01/31/2025,36415,1,$15.00"]
+
+
+def test_an_export_without_line_numbers_is_previewed_as_the_import_reads_it(tmp_path):
+    """The preview stood in for line numbers and billed dates as if --infer-missing were given, while the
+    `recoup import --map` it prepared stopped, naming the option. Without the "infer missing" choice the
+    preview says the import stops and why; with it, it shows the stand-ins and the command carries the
+    option, which the import then needs and takes."""
+    from recoup_lib.ingest._claims_stand_ins import LINE_NO_NOTE
+
+    path = tmp_path / "charges.csv"
+    path.write_text("\n".join(UNNUMBERED) + "\n", encoding="utf-8")
+    widget = mapping_widget(path, save_as=str(tmp_path / "mapping.json"))
+    s = widget.session
+    status = widget.children[len(widget.pickers) + 3]
+    shown = widget.children[len(widget.pickers) + 7]
+    assert s.report is None and s.missing == ["line_no", "submitted_date"]
+    assert s.status() == (
+        "Choose a column for: line_no, submitted_date; without a column for line_no or submitted_date the import "
+        "stops, unless given --infer-missing (choose \"infer missing\") to number each claim's lines in the order "
+        "the export lists them and take each line's service date as its billed date")
+    assert "--infer-missing" in html.unescape(status.value)
+    assert s.command() == "recoup import --claims charges.csv --map mapping.json --out FOLDER"
+    assert "--infer-missing" not in html.unescape(shown.value)
+    saved = s.save(tmp_path / "mapping.json")
+    with pytest.raises(InputError, match="give --infer-missing"):
+        import_files(path, mapping=saved)
+    widget.infer_missing.value = True
+    assert s.missing == [] and s.report.rows_used == 2 and LINE_NO_NOTE in s.notes()
+    assert "recoup import --claims charges.csv --map mapping.json --infer-missing --out FOLDER" in html.unescape(
+        shown.value)
+    assert import_files(path, mapping=saved, infer_missing=True).tables["claim_lines.csv"]["line_no"].tolist() == [1, 2]
+    pay = tmp_path / "pay.csv"
+    pay.write_text("Claim #,CPT,Check #,Check Date,Paid\nC1,99213,EFT1,02/20/2025,64.00\n", encoding="utf-8")
+    paid = MappingSession(pay, "payments")
+    assert paid.missing == ["line_no"] and "put each payment on the line of its claim" in paid.status()
+    assert paid.command("m.json") == "recoup import --claims CLAIMS_FILE --payments pay.csv --map m.json --out FOLDER"
+    paid.set_infer_missing(True)
+    assert paid.missing == [] and paid.report.rows_used == 1

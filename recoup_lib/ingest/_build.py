@@ -94,6 +94,10 @@ class Built:
     line_counts : pandas.Series, optional
         Per claim, how many lines a claims export without line numbers lists (its lines numbered in
         order: :mod:`._claims_stand_ins`); None when the source numbers them.
+    finders : dict
+        The headers of the fields that find a payment's line, as its mapping found them
+        (:attr:`._fields.Proposal.finders`): a report with line numbers reads them for its rows
+        whose number is blank (:mod:`._placing`).
     """
 
     frame: pd.DataFrame
@@ -106,6 +110,7 @@ class Built:
     notes: list[str] = field(default_factory=list)
     cells_as_read: Callable[[np.ndarray], pd.DataFrame] | None = None
     line_counts: pd.Series | None = None
+    finders: dict = field(default_factory=dict)
 
 
 def text_frame(columns: dict, mask: np.ndarray | None = None) -> pd.DataFrame:
@@ -421,7 +426,7 @@ def build_export(raw: RawExport, spec: FileSpec, proposal: Proposal, fill_down=(
     aside = aside.sort_values("_row", kind="stable").reset_index(drop=True)
     problems.sort(key=lambda p: p.row)
     return Built(frame, raw.rows[keep_idx], aside, problems, header_of, int((~any_filled).sum()), tuple(typed),
-                 notes, functools.partial(_kept_cells, raw, keep_idx), line_counts)
+                 notes, functools.partial(_kept_cells, raw, keep_idx), line_counts, dict(proposal.finders))
 
 
 def _kept_cells(raw: RawExport, keep_idx: np.ndarray, positions: np.ndarray) -> pd.DataFrame:

@@ -229,15 +229,13 @@ def _before_within(claim: np.ndarray, line_no: np.ndarray, again: np.ndarray) ->
 
 def _set_aside_again(data: pd.DataFrame, again: np.ndarray, report, problems: list) -> pd.DataFrame:
     """The lines at positions ``again`` set aside as come again (:data:`REPEATED`), counted in ``report``."""
-    from ._placing import set_aside_later     # it reads exports as this module's caller does: imported late
-
     rows = data.iloc[again]
     extra = rows[["claim_id", "procedure_code"]].astype(str).assign(
         service_date=rows["service_date"].dt.strftime("%Y-%m-%d").to_numpy(), _reason=REPEATED,
         _row=rows["_row"].to_numpy())
-    set_aside_later(report, extra[["_row", "_reason", "claim_id", "service_date", "procedure_code"]],
-                    [Problem(report.label, int(r), WHOLE_ROW, str(c), REPEATED)
-                     for r, c in zip(rows["_row"], rows["claim_id"])], problems)
+    report.set_aside_later(extra[["_row", "_reason", "claim_id", "service_date", "procedure_code"]],
+                           [Problem(report.label, int(r), WHOLE_ROW, str(c), REPEATED)
+                            for r, c in zip(rows["_row"], rows["claim_id"])], problems)
     keep = np.ones(len(data), dtype=bool)
     keep[again] = False
     return data.loc[keep].reset_index(drop=True)

@@ -44,13 +44,14 @@ number is blank).
 
 from __future__ import annotations
 
+import dataclasses
 import re
 from dataclasses import dataclass
 
 from ..errors import InputError
 
 __all__ = ["headers_of", "KINDS", "TARGET_FILES", "FIELD_NAMES", "LIST_FIELDS", "GROUP_FIELDS", "LINE_FINDERS",
-           "normalise_header", "propose", "Proposal", "fields_of", "account_as_claim_note"]
+           "normalise_header", "propose", "Proposal", "fields_of", "account_as_claim_note", "yielded_notes"]
 
 #: The four kinds of file a user brings, and the audit-folder file each becomes.
 TARGET_FILES = {"claims": "claim_lines.csv", "payments": "payments.csv",
@@ -255,7 +256,12 @@ class Proposal:
     ``ambiguous`` holds, per field, the headers that matched equally well;
     ``sources`` says for each field whether it came from ``recognised``
     names, ``--map`` or ``--column``; ``raw`` keeps the file as read, when
-    a preview wants to map it again without reading it again.
+    a preview wants to map it again without reading it again. ``finders``
+    holds the fields that find a payment's line (:data:`LINE_FINDERS`) as a
+    report without line numbers maps them, kept for the rows of a report with
+    them whose number is blank; ``yielded``, per such field settled to a header
+    another field of the file takes, (its headers as settled, where it was
+    settled, that header, the other field): see :func:`yielded_notes`.
     """
 
     kind: str
@@ -264,6 +270,8 @@ class Proposal:
     ambiguous: dict[str, list[str]]
     sources: dict[str, str]
     raw: object = None
+    finders: dict[str, str | list[str]] = dataclasses.field(default_factory=dict)
+    yielded: dict[str, tuple[list[str], str, str, str]] = dataclasses.field(default_factory=dict)
 
     def used_headers(self) -> set[str]:
         used: set[str] = set()
@@ -303,6 +311,23 @@ def _repeated_name(header: str, headers: list[str]) -> str:
     return found.group(1) if found and found.group(1) in headers else header
 
 
+def _deciding_hits(field: str, kind: str, headers: list[str], matched: list[str], taken: set, held: set) -> list[str]:
+    """The headers not ``taken`` that match the first of ``field``'s tiers any of them matches (normalised
+    as ``matched``): one is the field's, several are ambiguous. A header a settled line-finding field
+    holds (``held``) is taken only as the one header of its tier (:func:`propose`)."""
+    demoted = {h for h, n in zip(headers, matched) if n in _BARE_LAST.get(field, ()) and "#" not in h}
+    for tier in (*_INDEX[kind][field], None):
+        if tier is None:
+            hits = [h for h in headers if h in demoted and h not in taken]
+        else:
+            hits = [h for h, n in zip(headers, matched) if n in tier and h not in taken and h not in demoted]
+        if len(hits) > 1:
+            hits = [h for h in hits if h not in held]
+        if hits:
+            return hits
+    return []
+
+
 #: A field's bare word, written without ``#``, is tried after every other name of the field: an export
 #: holding ``Patient`` (the patient's name) beside ``Patient ID`` or ``Acct #`` means the id, where
 #: ``Patient #`` is an id itself (headers are compared without their ``#``, so it cannot be a tier).
@@ -327,6 +352,14 @@ def propose(kind: str, headers: list[str], fixed: dict[str, str | list[str] | No
     Returns
     -------
     Proposal
+
+    Notes
+    -----
+    A field that only finds a payment's line (:data:`LINE_FINDERS`), settled to a header another field
+    of the file takes (settled too, or the one header of its deciding tier), gives way to it and is
+    recognised among the other headers, as if not settled (``Proposal.yielded`` says so):
+    ``--column service_date=Date`` settles a claims export's date of service, and a payment report's
+    ``Date`` stays its payment date. A header such a field holds is otherwise left to it.
     """
     fixed = dict(fixed or {})
     fixed_source = dict(fixed_source or {})
@@ -334,30 +367,42 @@ def propose(kind: str, headers: list[str], fixed: dict[str, str | list[str] | No
     ambiguous: dict[str, list[str]] = {}
     sources: dict[str, str] = {}
     taken = set()
+    finder_fields = LINE_FINDERS.get(kind, ())
+    held = {field: headers_of(value) for field, value in fixed.items() if field in finder_fields and value}
+    held_by = {h: field for field, hs in held.items() for h in hs}
+    yielded: dict[str, tuple[list[str], str, str, str]] = {}
+
+    def gives_way(header: str, to: str) -> None:
+        owner = held_by.get(header)
+        if owner in fixed:
+            yielded[owner] = (held[owner], sources.pop(owner), header, to)
+            del columns[owner], fixed[owner]
+
     for field, value in fixed.items():
         if value:
             columns[field] = value
             sources[field] = fixed_source.get(field, "--column")
-            taken.update([value] if isinstance(value, str) else value)
+    for field, value in list(fixed.items()):
+        if field not in held:
+            for header in headers_of(value):
+                taken.add(header)
+                gives_way(header, field)
     norms = [normalise_header(h) for h in headers]
     repeated = [normalise_header(_repeated_name(h, headers)) for h in headers]
-    for field, tiers in _INDEX[kind].items():
+    others = [field for field in _INDEX[kind] if field not in finder_fields]
+    for field in (*others, *(f for f in _INDEX[kind] if f in finder_fields)):
         if field in fixed:
             continue
-        matched = norms if field in LIST_FIELDS else repeated
-        demoted = {h for h, n in zip(headers, matched) if n in _BARE_LAST.get(field, ()) and "#" not in h}
-        for tier in (*tiers, None):
-            if tier is None:
-                hits = [h for h in headers if h in demoted and h not in taken]
-            else:
-                hits = [h for h, n in zip(headers, matched) if n in tier and h not in taken and h not in demoted]
-            if len(hits) == 1:
-                columns[field] = hits[0]
-                sources[field] = "recognised"
-                break
-            if len(hits) > 1:
-                ambiguous[field] = hits
-                break
+        if field in finder_fields:
+            taken.update(h for f, hs in held.items() if f in fixed for h in hs)
+        still_held = {h for h, f in held_by.items() if f in fixed}
+        hits = _deciding_hits(field, kind, headers, norms if field in LIST_FIELDS else repeated, taken, still_held)
+        if len(hits) > 1:
+            ambiguous[field] = hits
+        elif hits:
+            columns[field] = hits[0]
+            sources[field] = "recognised"
+            gives_way(hits[0], field)
     for field, limit in LIST_FIELDS.items():
         if field not in _INDEX[kind] or field in fixed:
             continue
@@ -374,11 +419,12 @@ def propose(kind: str, headers: list[str], fixed: dict[str, str | list[str] | No
             columns[field] = ([single] if isinstance(single, str) else []) + repeats + numbered
             sources[field] = "recognised"
             ambiguous.pop(field, None)
+    finders = {field: columns[field] for field in finder_fields if field in columns}
     if "line_no" in columns:
-        for field in (f for f in LINE_FINDERS.get(kind, ()) if f not in fixed):
+        for field in (f for f in finder_fields if f not in fixed):
             for found in (columns, ambiguous, sources):
                 found.pop(field, None)
-    return Proposal(kind, list(headers), columns, ambiguous, sources)
+    return Proposal(kind, list(headers), columns, ambiguous, sources, finders=finders, yielded=yielded)
 
 
 def account_as_claim_note(proposal: Proposal) -> str | None:
@@ -390,6 +436,14 @@ def account_as_claim_note(proposal: Proposal) -> str | None:
         return None
     return (f"'{header}' (claim_id): read as the claim number, as an ERA shows the 835's patient control number "
             "(CLP01, the claim number the practice sent); the file has no other claim number column")
+
+
+def yielded_notes(proposal: Proposal, label: str) -> list[str]:
+    """Per ``--column`` or ``--map`` setting of a line-finding field the file ``label`` did not use, its
+    header being another field's (:func:`propose`), the note saying so: a setting dropped silently
+    would leave its user believing it read."""
+    return [f"{' '.join(f'{source} {field}={h}' for h in settled)} was not used for {label}: its {header!r} is "
+            f"its {other}" for field, (settled, source, header, other) in proposal.yielded.items()]
 
 
 def headers_of(value) -> list[str]:

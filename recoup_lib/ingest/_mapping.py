@@ -21,7 +21,7 @@ import json
 from pathlib import Path
 
 from ..errors import InputError, UsageError
-from ._fields import FIELD_NAMES, GROUP_FIELDS, KINDS, LINE_FINDERS, LIST_FIELDS, headers_of, normalise_header, propose
+from ._fields import FIELD_NAMES, GROUP_FIELDS, KINDS, LINE_FINDERS, LIST_FIELDS, headers_of, normalise_header
 
 __all__ = ["load_mapping"]
 
@@ -158,27 +158,7 @@ def _fixed_for(kind: str, label: str, headers: list[str], mapping: dict, columns
         if all(g is not None for g in got):
             fixed[name] = got[0] if isinstance(value, str) else got
             sources[name] = "--column"
-    if kind == "payments":
-        for name in _finders_yielding(headers, fixed):
-            del fixed[name], sources[name]
     return fixed, sources
-
-
-def _finders_yielding(headers: list[str], fixed: dict) -> list[str]:
-    """The fields settled for a payment file that it reads only to find its lines (:data:`LINE_FINDERS`)
-    whose header another of its fields takes (settled too, or recognised without them).
-
-    ``--column service_date=Date`` settles the claims export's date of service; a payment report's
-    ``Date`` is its payment date, which it keeps (the field that finds a line is then recognised among
-    the other headers, as if not settled).
-    """
-    finders = {name: value for name, value in fixed.items() if name in LINE_FINDERS["payments"] and value}
-    if not finders:
-        return []
-    others = propose("payments", headers, {name: value for name, value in fixed.items() if name not in finders})
-    taken = set().union(*(headers_of(value) for name, value in others.columns.items()
-                          if name not in LINE_FINDERS["payments"]))
-    return [name for name, value in finders.items() if taken & set(headers_of(value))]
 
 
 def fields_sharing_a_header(fields: dict) -> tuple[str, str, str, str] | None:
@@ -222,7 +202,7 @@ def _one_column_per_header(columns: dict) -> None:
     claims export's Amount is the charge, the payments export's the payment). The fields a payment file
     reads only to find its lines (:data:`LINE_FINDERS`: ``--column service_date=Date`` for the claims'
     date of service) are left out of the payments' check: such a --column yields, in a payment file,
-    to another field under that header (:func:`_finders_yielding`).
+    to another field under that header (:func:`._fields.propose`).
     """
     for kind, fields in FIELD_NAMES.items():
         _one_field_per_header(kind, {name: value for name, value in columns.items()

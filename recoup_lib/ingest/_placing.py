@@ -5,9 +5,8 @@ A payment report without a line number column has every payment placed by
 column but some cells blank keeps its numbered rows as they are and places
 the others the same way (:func:`place_blank_numbers`). A payment that fits
 no line is set aside with its reason and its cells as read, counted in its
-file's report (:func:`set_aside_later`, also used for the rows set aside
-after the contract check for other reasons); a note says how many were
-placed each way.
+file's report (:meth:`._result.SourceReport.set_aside_later`); a note says
+how many were placed each way.
 """
 
 from __future__ import annotations
@@ -19,12 +18,12 @@ import pyarrow as pa
 from ..errors import WHOLE_ROW, Problem
 from ..schema import FileSpec, parse_table
 from ._build import Built, build_export, rename_reason
-from ._fields import LINE_FINDERS, Proposal, propose
+from ._fields import LINE_FINDERS, Proposal, headers_of
 from ._line_match import UNNUMBERED, find_lines, placed_note, rows_looked_for
 from ._result import SourceReport
 from ._tables import RawExport
 
-__all__ = ["as_read", "set_aside_later", "place_unnumbered", "place_blank_numbers"]
+__all__ = ["as_read", "place_unnumbered", "place_blank_numbers"]
 
 
 def as_read(built: Built, rejected: pd.DataFrame) -> pd.DataFrame:
@@ -36,16 +35,6 @@ def as_read(built: Built, rejected: pd.DataFrame) -> pd.DataFrame:
     return cells
 
 
-def set_aside_later(report: SourceReport | None, rows: pd.DataFrame, found: list[Problem], problems: list) -> None:
-    """Rows set aside after the contract check (``rows``: ``_row``, ``_reason``, cells) counted in their
-    file's report (when it has one), and their problems added to ``problems``."""
-    if report is not None:
-        report.aside = pd.concat([report.aside, rows], ignore_index=True)
-        report.rows_used -= len(rows)
-        report.rows_set_aside += len(rows)
-    problems += found
-
-
 def _set_aside_unplaced(report: SourceReport, cells: pd.DataFrame, columns, values, reasons: np.ndarray,
                         problems: list) -> None:
     """Payments no line was found for (``cells``: ``_row`` and their cells as read) set aside with ``reasons``,
@@ -54,8 +43,8 @@ def _set_aside_unplaced(report: SourceReport, cells: pd.DataFrame, columns, valu
         return
     cells = cells.reset_index(drop=True)
     cells.insert(1, "_reason", reasons)
-    set_aside_later(report, cells, [Problem(report.label, int(r), column, str(value), why) for r, column, value, why
-                                    in zip(cells["_row"], columns, values, reasons)], problems)
+    report.set_aside_later(cells, [Problem(report.label, int(r), column, str(value), why) for r, column, value, why
+                                   in zip(cells["_row"], columns, values, reasons)], problems)
 
 
 def place_unnumbered(data: pd.DataFrame, built: Built, report: SourceReport, lines: pd.DataFrame | None,
@@ -83,7 +72,8 @@ _FINDERS = FileSpec(UNNUMBERED.name, tuple(UNNUMBERED.column(name) for name in (
 _CLAIM_READ = "_claim_id as read"
 
 
-def _finders_read(rows: pd.DataFrame, cells: pd.DataFrame, report: SourceReport) -> tuple[pd.DataFrame, dict]:
+def _finders_read(rows: pd.DataFrame, cells: pd.DataFrame, mapped: dict,
+                  report: SourceReport) -> tuple[pd.DataFrame, dict]:
     """The procedure code, modifiers and service date of payments whose line number is blank.
 
     Parameters
@@ -92,9 +82,11 @@ def _finders_read(rows: pd.DataFrame, cells: pd.DataFrame, report: SourceReport)
         ``_row``, claim_id, paid_cents of the payments, as read.
     cells : pandas.DataFrame
         ``_row`` and their cells as the export held them, in the same order.
+    mapped : dict
+        The headers of the fields that find a line, as their file's mapping found them for a report
+        without line numbers (``Built.finders``).
     report : SourceReport
-        Their file's, with its mapping (``columns``): the columns of the fields that find a line
-        are the ones a report without line numbers would be mapped to.
+        Their file's.
 
     Returns
     -------
@@ -103,14 +95,19 @@ def _finders_read(rows: pd.DataFrame, cells: pd.DataFrame, report: SourceReport)
     unread : dict
         Row number -> the first value of it that could not be read: (its header, the value as read,
         why: ``column 'DOS' (service_date): ...``).
+
+    Notes
+    -----
+    The file's mapping and its reading are reused: only the columns of these fields are read here,
+    from the rows' cells as the export held them, with the claim number the file's reading gave
+    (filled down too).
     """
-    headers = [h for h in cells.columns if h != "_row"]
+    finders = {f: mapped[f] for f in LINE_FINDERS["payments"] if f in mapped}
+    headers = list(dict.fromkeys(h for value in finders.values() for h in headers_of(value)))
     texts = {h: pa.array(cells[h].astype(object).fillna("").tolist(), pa.string()) for h in headers}
     texts[_CLAIM_READ] = pa.array(rows["claim_id"].astype(str).tolist(), pa.string())
     raw = RawExport(report.label, [*headers, _CLAIM_READ], texts, rows["_row"].to_numpy(dtype=np.int64), [],
                     dict(report.info))
-    mapped = propose("payments", headers, {**report.columns, "line_no": None}).columns
-    finders = {f: mapped[f] for f in LINE_FINDERS["payments"] if f in mapped}
     built = build_export(raw, _FINDERS, Proposal("payments", raw.headers, {"claim_id": _CLAIM_READ, **finders}, {}, {}))
     parsed = parse_table(built.frame, _FINDERS, label=report.label, row_numbers=built.rows)
     first_bad: dict[int, tuple[str, str]] = {}
@@ -138,7 +135,7 @@ def place_blank_numbers(data: pd.DataFrame, built: Built, report: SourceReport, 
         data["matched_by"] = pd.array(np.full(len(data), "line number"), dtype=pd.StringDtype("pyarrow"))
         return data
     cells = as_read(built, data.loc[blank, ["_row"]])
-    found, unread = _finders_read(data.loc[blank, ["_row", "claim_id", "paid_cents"]], cells, report)
+    found, unread = _finders_read(data.loc[blank, ["_row", "claim_id", "paid_cents"]], cells, built.finders, report)
     line_no, matched_by, reason = find_lines(found, lines, paid_elsewhere=data.loc[~blank, ["claim_id", "line_no"]])
     at = {int(r): i for i, r in enumerate(found["_row"])}
     rows = cells["_row"].astype(int).tolist()

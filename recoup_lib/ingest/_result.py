@@ -49,6 +49,14 @@ class SourceReport:
     aside: pd.DataFrame = field(default_factory=pd.DataFrame)
     notes: list[str] = field(default_factory=list)
 
+    def set_aside_later(self, rows: pd.DataFrame, found: list[Problem], problems: list) -> None:
+        """Rows set aside after the contract check (``rows``: ``_row``, ``_reason``, cells) counted in this
+        file's report, and their problems added to ``problems``."""
+        self.aside = pd.concat([self.aside, rows], ignore_index=True)
+        self.rows_used -= len(rows)
+        self.rows_set_aside += len(rows)
+        problems += found
+
 
 class ImportResult(StepResult):
     """What :func:`import_files` made: the audit folder's tables, the mapping, what was set aside.

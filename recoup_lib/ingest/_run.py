@@ -27,10 +27,10 @@ from ..wording import listed
 from ._build import Built, build_export, rename_reason, required_fields, text_frame
 from ._claims_stand_ins import INFERABLE, continue_numbering
 from ._fields import (GROUP_FIELDS, KINDS, TARGET_FILES, account_as_claim_note, check_required, headers_of,
-                      normalise_header, propose, recognised_fields)
+                      normalise_header, propose, recognised_fields, yielded_notes)
 from ._line_match import UNNUMBERED, contract_for, placing_note, rows_looked_for, spec_for
 from ._mapping import _check_columns_option, _fixed_for, _one_column_per_header, _wrong_fill_down, load_mapping
-from ._placing import as_read, place_blank_numbers, place_unnumbered, set_aside_later
+from ._placing import as_read, place_blank_numbers, place_unnumbered
 from ._remit_payments import payments_from_835
 from ._result import ImportResult, SourceReport
 from ._tables import check_readable, read_export, split_sheet
@@ -293,6 +293,7 @@ def _build_mapped(kind: str, raw, proposal, fill_down):
                           info={**raw.info, **({"fill_down": fill_down} if fill_down else {})},
                           columns=dict(proposal.columns))
     report.notes += [raw.info[k] for k in ("holds", "sheet_note", "header_note") if raw.info.get(k)]
+    report.notes += yielded_notes(proposal, raw.label)
     account = account_as_claim_note(proposal)
     if account:
         report.notes.append(account)
@@ -363,8 +364,8 @@ def _dedupe_across(parsed: list[tuple[pd.DataFrame, SourceReport]], key: tuple, 
         if dup.any():
             extra = data.loc[dup, columns + ["_row"]].astype(str).assign(
                 _row=data.loc[dup, "_row"].to_numpy(), _reason=reason)
-            set_aside_later(report, extra, [Problem(report.label, int(r), ",".join(key), "", reason)
-                                            for r in extra["_row"]], problems)
+            report.set_aside_later(extra, [Problem(report.label, int(r), ",".join(key), "", reason)
+                                           for r in extra["_row"]], problems)
             data = data.loc[~dup]
         kept.append(data)
     return kept
@@ -548,13 +549,14 @@ def _orphans(payments: pd.DataFrame, lines: pd.DataFrame, reports: list, problem
         extra = pd.DataFrame({"_row": group["_row"].to_numpy(), "_reason": reason,
                               "claim_id": group["claim_id"].astype(str).to_numpy(),
                               "line_no": group["line_no"].astype(str).to_numpy()})
-        set_aside_later(by_label.get(label), extra,
-                        [Problem(label, int(r), LINE_KEY, f"{c}|{n}", expected)
-                         for r, c, n in zip(group["_row"], group["claim_id"], group["line_no"])], problems)
+        by_label[label].set_aside_later(extra, [Problem(label, int(r), LINE_KEY, f"{c}|{n}", expected)
+                                                for r, c, n in zip(group["_row"], group["claim_id"],
+                                                                   group["line_no"])], problems)
     return payments.loc[~orphan].reset_index(drop=True)
 
 
-def preview_file(path, kind: str = "claims", columns: dict | None = None, raw=None, fill_down=()):
+def preview_file(path, kind: str = "claims", columns: dict | None = None, raw=None, fill_down=(),
+                 infer_missing: bool = False):
     """One export mapped and read on its own: what the mapping widget shows.
 
     Parameters
@@ -568,6 +570,9 @@ def preview_file(path, kind: str = "claims", columns: dict | None = None, raw=No
         The file as already read (``preview.raw`` of an earlier call), to skip reading it again.
     fill_down : list of str, optional
         Fields filled down the rows of a grouped report (as ``import_files(fill_down=...)``).
+    infer_missing : bool, default False
+        As ``import_files(infer_missing=...)``: without it, line numbers and billed dates without a
+        column are missing, as they stop the import; with it, the preview stands in for them.
 
     Returns
     -------
@@ -594,7 +599,7 @@ def preview_file(path, kind: str = "claims", columns: dict | None = None, raw=No
     raw = raw if raw is not None else _read_exports(kind, [path], {}, columns, {})[0]
     proposal = _proposal_for(kind, raw, {}, columns)
     spec = spec_for(kind, proposal.columns)
-    missing = [f for f in required_fields(spec, kind) if f not in proposal.columns]
+    missing = [f for f in _required(kind, proposal, {INFER_MISSING: infer_missing}) if f not in proposal.columns]
     proposal.raw = raw
     if missing:
         return proposal, None, missing

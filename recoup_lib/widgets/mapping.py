@@ -7,7 +7,11 @@ of them with a dropdown, shows how many rows would be used and which would be
 set aside and why (and what was read in a way to know of, such as a grouped
 report whose claim number is printed on a claim's first line only, with the
 fields to fill down the rows), and saves the mapping as ``mapping.json`` for
-``recoup import --map`` (or ``import_files(mapping=...)``).
+``recoup import --map`` (or ``import_files(mapping=...)``), showing that
+command. An export without line numbers or a billed date stops the import
+unless it is given ``--infer-missing``: the widget says so, and its "infer
+missing" choice previews what the import then puts in their place and adds
+the option to the command.
 
 The logic is :class:`MappingSession` (no browser needed; tested in
 ``tests/test_widgets_mapping.py``); :func:`mapping_widget` only draws it.
@@ -17,6 +21,7 @@ from __future__ import annotations
 
 import html
 import json
+import shlex
 from pathlib import Path
 
 import pandas as pd
@@ -35,6 +40,8 @@ class MappingSession:
     path : path-like
         A CSV or workbook export (``book.xlsx#Sheet`` for another sheet).
     kind : {"claims", "payments", "coverage", "documentation"}
+    infer_missing : bool, default False
+        Preview the import given ``--infer-missing`` (:meth:`set_infer_missing`).
 
     Examples
     --------
@@ -45,7 +52,7 @@ class MappingSession:
     1500
     """
 
-    def __init__(self, path, kind: str = "claims"):
+    def __init__(self, path, kind: str = "claims", infer_missing: bool = False):
         from ..ingest import FIELD_NAMES
 
         if kind not in FIELD_NAMES:
@@ -54,6 +61,7 @@ class MappingSession:
         self.fields = list(FIELD_NAMES[kind])
         self.settled: dict = {}
         self.fill_down: list[str] = []
+        self.infer_missing = bool(infer_missing)
         self._raw = None
         self.refresh()
 
@@ -61,7 +69,7 @@ class MappingSession:
         from ..ingest import preview_file
 
         self.proposal, self.report, self.missing = preview_file(self.path, self.kind, self.settled, self._raw,
-                                                                self.fill_down)
+                                                                self.fill_down, self.infer_missing)
         self._raw = self.proposal.raw
 
     def fill_down_options(self) -> list[str]:
@@ -78,6 +86,21 @@ class MappingSession:
             raise ValueError(f"{wrong[0]!r} cannot be filled down; fields: {', '.join(self.fill_down_options())}")
         self.fill_down = fields
         self.refresh()
+
+    def set_infer_missing(self, on: bool) -> None:
+        """Preview the import given ``--infer-missing`` (``on``) or not: without it, an export without
+        line numbers or a billed date stops the import, so the preview names them missing; with it,
+        the preview puts in their place what the import would, and :meth:`command` gives the option."""
+        self.infer_missing = bool(on)
+        self.refresh()
+
+    def command(self, mapping="mapping.json") -> str:
+        """The ``recoup import`` command that reads this file with the mapping saved as ``mapping`` (by
+        name: the folder it is run from holds both), ``--infer-missing`` in it when chosen."""
+        given = f"--{self.kind} {shlex.quote(Path(str(self.path)).name)}"
+        return ("recoup import " + ("" if self.kind == "claims" else "--claims CLAIMS_FILE ") + given
+                + f" --map {shlex.quote(Path(str(mapping)).name)}" + (" --infer-missing" if self.infer_missing else "")
+                + " --out FOLDER")
 
     def notes(self) -> list[str]:
         """What the import would say besides the counts: cells filled down or read as blank, and a
@@ -125,12 +148,20 @@ class MappingSession:
         self.refresh()
 
     def status(self) -> str:
-        """One line: rows read = used + set aside, or what is still missing."""
+        """One line: rows read = used + set aside, or what is still missing (and, for a field
+        ``--infer-missing`` stands in for, that the import stops without it, and what it would do)."""
+        from ..ingest._claims_stand_ins import INFERABLE
+
         if self.missing:
             text = "Choose a column for: " + ", ".join(self.missing)
             if self.proposal.ambiguous:
                 text += " (two columns fit " + "; ".join(f"{f}: {' or '.join(h)}" for f, h
                                                          in self.proposal.ambiguous.items()) + ")"
+            inferable = [f for f in self.missing if f in INFERABLE[self.kind]]
+            if inferable:
+                text += (f"; without a column for {' or '.join(inferable)} the import stops, unless given "
+                         "--infer-missing (choose \"infer missing\") to "
+                         + " and ".join(INFERABLE[self.kind][f] for f in inferable))
             return text
         r = self.report
         return f"{r.label}: {r.rows_read:,} rows read = {r.rows_used:,} used + {r.rows_set_aside:,} set aside"
@@ -176,9 +207,9 @@ def mapping_widget(path, kind: str = "claims", save_as: str = "mapping.json"):
     Returns
     -------
     ipywidgets.VBox
-        CSS class ``recoup-mapping``; ``.session`` is the :class:`MappingSession`. A file the
-        session cannot read (missing, empty, an 837 or 835) gives a box saying why, whose
-        ``.session`` is None.
+        CSS class ``recoup-mapping``; ``.session`` is the :class:`MappingSession`, ``.infer_missing``
+        its "infer missing" checkbox. A file the session cannot read (missing, empty, an 837 or 835)
+        gives a box saying why, whose ``.session`` is None.
     """
     import ipywidgets as widgets
 
@@ -191,17 +222,20 @@ def mapping_widget(path, kind: str = "claims", save_as: str = "mapping.json"):
     except InputError as exc:
         box = widgets.VBox([title, widgets.HTML(f"<p style='color:#c0392b'><b>{html.escape(str(exc))}</b></p>")])
         box.add_class("recoup-mapping")
-        box.session, box.pickers, box.fill_down = None, {}, None
+        box.session, box.pickers, box.fill_down, box.infer_missing = None, {}, None, None
         return box
     status = widgets.HTML()
     notes = widgets.HTML()
     table = widgets.HTML()
     saved = widgets.HTML()
+    command = widgets.HTML()
     pickers = {}
+    name = widgets.Text(value=save_as, description="Save as", style={"description_width": "140px"})
 
     def draw() -> None:
         colour = "#c0392b" if session.missing else "#1e8449"
         status.value = f"<p style='color:{colour}'><b>{html.escape(session.status())}</b></p>"
+        command.value = f"<p>The import: <code>{html.escape(session.command(name.value))}</code></p>"
         notes.value = "".join(f"<p>{html.escape(note)}</p>" for note in session.notes())
         aside = session.set_aside()
         table.value = ("<p>No row is set aside.</p>" if aside.empty else
@@ -246,21 +280,31 @@ def mapping_widget(path, kind: str = "claims", save_as: str = "mapping.json"):
         draw()
 
     fill.observe(filled, names="value")
-    name = widgets.Text(value=save_as, description="Save as", style={"description_width": "140px"})
+    infer = widgets.Checkbox(value=False, description="infer missing (--infer-missing)",
+                             style={"description_width": "140px"})
+
+    def inferring(change):
+        session.set_infer_missing(change["new"])
+        draw()
+
+    infer.observe(inferring, names="value")
+    name.observe(lambda _: draw(), names="value")
     button = widgets.Button(description="Save mapping.json", button_style="success")
 
     def save(_):
         try:
             written = session.save(name.value)
-            saved.value = f"<p>Saved {html.escape(str(written))}: use it with <code>recoup import --map</code>.</p>"
+            saved.value = f"<p>Saved {html.escape(str(written))}: use it with the import below.</p>"
         except (OSError, FileExistsError) as exc:
             saved.value = f"<p style='color:#c0392b'>{html.escape(str(exc))}</p>"
 
     button.on_click(save)
     draw()
-    box = widgets.VBox([title, *pickers.values(), fill, status, notes, widgets.HBox([name, button]), saved, table])
+    box = widgets.VBox([title, *pickers.values(), fill, infer, status, notes, widgets.HBox([name, button]), saved,
+                        command, table])
     box.add_class("recoup-mapping")
     box.session = session
     box.pickers = pickers
     box.fill_down = fill
+    box.infer_missing = infer
     return box
