@@ -953,7 +953,43 @@ def test_an_835_control_number_that_cannot_be_a_line_number_leaves_the_line_to_i
     assert payments_from_835([numbered], None)[0]["line_no"].tolist() == ["1", "2", "3"]
     claims = pd.DataFrame({"claim_id": ["200200964A52"] * 2, "line_no": ["1", "5"]})
     frame = payments_from_835([numbered], claims)[0]
-    assert frame["matched_by"].tolist() == ["control number", "position", "position"]
+    # The payer paid lines 1 and 2 under other codes than the 59410 billed (SVC06): matched_by says so.
+    assert frame["matched_by"].tolist() == [
+        "control number (the payer changed the code billed: 59430 paid, 59410 billed)",
+        "position (the payer changed the code billed: 59440 paid, 59410 billed)", "position"]
+
+
+def _downcoded_835(path: Path) -> Path:
+    """An 835 paying claim C9: its first SVC paid as 99214 the 99215 billed (SVC06), its second 36415
+    as billed; no REF*6R, so each line is found by its position."""
+    segments = [
+        "ISA*00*          *00*          *ZZ*PAYER          *ZZ*CLINIC         *250301*1200*^*00501*000000001*0*P*:",
+        "GS*HP*PAYER*CLINIC*20250301*1200*1*X*005010X221A1", "ST*835*0001",
+        "BPR*I*72*C*ACH*CCP*01*999999999*DA*123456*1234567890**01*999999999*DA*654321*20250301",
+        "TRN*1*EFT9*1234567890", "N1*PR*PAYER ONE", "N1*PE*CLINIC*XX*1234567893", "LX*1",
+        "CLP*C9*1*115*72**MC*ICN9", "NM1*QC*1*DOE*JANE",
+        "SVC*HC:99214*100*60**1*HC:99215", "DTM*472*20250131", "CAS*CO*45*40",
+        "SVC*HC:36415*15*12", "DTM*472*20250131", "CAS*CO*45*3",
+        "SE*15*0001", "GE*1*1", "IEA*1*000000001"]
+    path.write_text("~\n".join(segments) + "~\n")
+    return path
+
+
+def test_an_835_line_paid_under_another_code_than_billed_is_placed_and_says_the_payer_changed_it(tmp_path):
+    """A payer that paid the 99215 billed as 99214 sends SVC*HC:99214*...*HC:99215: SVC06 holds the
+    code billed. The reader dropped it, so nothing said the line was paid under another code than
+    billed; the payment lands on the line billed 99215 and matched_by names both codes."""
+    rows = ['C9,1,P9,"Doe, Jane",MCR01,1234567893,01/31/2025,2/3/25,99215,,,1,$100.00,E11.9,,11',
+            'C9,2,P9,"Doe, Jane",MCR01,1234567893,01/31/2025,2/3/25,36415,,,1,$15.00,E11.9,,11']
+    result = import_files(write_claims(tmp_path / "c.csv", rows=rows, total=False),
+                          payments=_downcoded_835(tmp_path / "era.835"))
+    pay = result.tables["payments.csv"]
+    lines = result.tables["claim_lines.csv"].set_index("line_no")["procedure_code"]
+    assert [lines[n] for n in pay["line_no"]] == ["99215", "36415"]
+    assert pay["paid_cents"].tolist() == [6000, 1200]
+    assert pay["matched_by"].tolist() == [
+        "position (the payer changed the code billed: 99214 paid, 99215 billed)", "position"]
+    assert not [p for p in result.problems if p.file == "era.835"]
 
 
 def test_a_payments_total_row_is_named_as_no_payment():

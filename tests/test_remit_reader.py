@@ -477,6 +477,30 @@ def test_unreadable_adjustment_amount_is_a_warning_and_its_claim_cannot_balance(
            "decimals" in message and "read as 0.00" in message
 
 
+@pytest.mark.parametrize("svc06, code, expected", [
+    (":", "", "a qualifier and the procedure code as billed, e.g. HC:99215 (the submitted code is left blank)"),
+    ("HC", "", "a qualifier and the procedure code as billed"),
+    ("99215", "", "a qualifier and the procedure code as billed"),
+    ("XX:99215", "99215", "a qualifier HC, NU, N4, AD, ER, HP, IV, WK before the procedure code as billed "
+                          "(the billed code is read as sent)"),
+])
+def test_a_malformed_svc06_is_a_warning_naming_its_segment_and_the_line_is_read(tmp_path, svc06, code, expected):
+    """SVC06 holds the code billed when the payer paid another (SVC01). One without a code after its
+    qualifier is read as no code billed, one with a qualifier X12 does not list as sent, each with a
+    warning naming the file, the segment and the value; the line and its money are read."""
+    text = (DATA / "managed-care.835").read_text().replace("SVC*HC:93555*1200.00*550.00~",
+                                                           f"SVC*HC:93555*1200.00*550.00***{svc06}~")
+    remit = read_835([_write(tmp_path, "svc06.835", text)])
+    lines = remit.service_lines
+    assert lines["procedure_code"].tolist() == ["99211", "93555"]
+    assert lines["submitted_procedure_code"].tolist() == ["", code]
+    assert lines["paid_cents"].tolist() == [50000, 55000] and len(remit.rejected) == 0
+    [warning] = remit.warnings.loc[remit.warnings["element"] == "SVC06"].itertuples()
+    assert (warning.file, warning.segment, warning.segment_id, warning.element, warning.value) == (
+        "svc06.835", 23, "SVC", "SVC06", svc06)
+    assert f"expected {expected}" in warning.message
+
+
 def test_groups_after_the_sixth_in_one_cas_or_plb_are_read_with_a_warning(tmp_path):
     """X12 lets a CAS hold six reason/amount triplets and a PLB six pairs; a writer that puts a
     seventh in the same segment still sends that money: it is read (here a WO offset), and warned."""

@@ -196,6 +196,31 @@ def test_remark_codes_and_group_oa_are_valid_for_pyx12(tmp_path):
     assert valid and errors == []
 
 
+def test_the_code_billed_is_written_in_svc06_and_read_back_beside_the_code_paid(tmp_path):
+    """A payer that paid 99215 as 99214 sends SVC*HC:99214...*HC:99215 (005010X221A1 SVC06): the
+    reader kept only the code paid, so the line billed could not be told; it now reads the code and
+    modifiers billed into submitted_procedure_code and submitted_modifiers, blank on the lines
+    without SVC06, and the writer writes them back."""
+    down = ServiceLine("99214", 20000, 12000, modifiers=("25",), service_date=DAY, line_control="1",
+                       adjustments=(Adjustment("CO", "45", 8000),), submitted_procedure_code="99215",
+                       submitted_modifiers=("25", "GT"))
+    plain = ServiceLine("36415", 2000, 1500, service_date=DAY, line_control="2",
+                        adjustments=(Adjustment("CO", "45", 500),))
+    claim = ClaimPayment("PCN-DC", "1", 22000, 13500, "ICN-DC", lines=(down, plain))
+    remittance = Remittance("EFT-DC", DAY, "PAYER", "1999999999", "CLINIC", NPI, claims=(claim,))
+    path = write_835(tmp_path / "downcode.835", interchange(remittance))
+    segments = path.read_text().replace("\n", "").split("~")
+    assert "SVC*HC:99214:25*200*120***HC:99215:25:GT" in segments and "SVC*HC:36415*20*15" in segments
+    remit = read_835([path])
+    lines = remit.service_lines
+    assert lines["procedure_code"].tolist() == ["99214", "36415"]
+    assert lines["submitted_procedure_code"].tolist() == ["99215", ""]
+    assert lines["submitted_modifiers"].tolist() == ["25;GT", ""]
+    assert len(remit.problems) == 0
+    valid, errors = pyx12_errors(path)
+    assert valid and errors == []
+
+
 @pytest.mark.parametrize("carc", ["16", "96", "129", "234", "252"])
 def test_carc_that_needs_a_remark_code_without_one_is_refused(carc):
     line = ServiceLine("99213", 5000, 0, adjustments=(Adjustment("CO", carc, 5000),))

@@ -8,7 +8,9 @@ as ``docs/contract.md`` says, in this order: the line whose control number
 (REF*6R, which the 837 sent and the 835 echoes) matches, among the claim
 lines imported; a control number that is itself a line number; the SVC's
 position within its CLP. A claim payment without service lines is put on
-the claim's only line, or set aside when the claim has several.
+the claim's only line, or set aside when the claim has several. When the
+payer adjudicated another code than the one billed (SVC06 holds the code
+billed, SVC01 the code paid), ``matched_by`` says so with both codes.
 """
 
 from __future__ import annotations
@@ -17,8 +19,29 @@ import numpy as np
 import pandas as pd
 
 from ..remit import read_835
+from ..rules import modifier_key
 
 __all__ = ["payments_from_835"]
+
+
+def _code_changed(lines: pd.DataFrame) -> np.ndarray:
+    """Per service line, what the payer changed of the code billed (SVC06) in the code it paid (SVC01),
+    in words (``the payer changed the code billed: 99214 paid, 99215-25 billed``); ``""`` where the SVC
+    has no SVC06 or repeats the code billed there."""
+    def written(code: str, modifiers: str) -> str:
+        return "-".join([code, *modifiers.split(";")]) if modifiers else code
+
+    said = np.full(len(lines), "", dtype=object)
+    sent = np.flatnonzero((lines["submitted_procedure_code"].astype(str) != "").to_numpy())
+    if not len(sent):
+        return said
+    codes = lines[["procedure_code", "modifiers", "submitted_procedure_code", "submitted_modifiers"]].iloc[sent]
+    codes = codes.astype(str)
+    changed = ((codes["procedure_code"] != codes["submitted_procedure_code"])
+               | (modifier_key(codes["modifiers"]) != modifier_key(codes["submitted_modifiers"]))).to_numpy()
+    said[sent[changed]] = [f"the payer changed the code billed: {written(c, m)} paid, {written(b, bm)} billed"
+                           for c, m, b, bm in codes.loc[changed].itertuples(index=False)]
+    return said
 
 
 def _control_as_line_no(lines: pd.DataFrame, claim_ids: np.ndarray,
@@ -74,6 +97,10 @@ def payments_from_835(paths, claim_lines: pd.DataFrame | None):
         line_no[~matched & pd.isna(control)] = pd.NA
         how = np.where(matched, "837 control number", how)
     line_no = line_no.fillna(pd.array(lines["line_seq"], dtype="Int64")) if len(lines) else line_no
+    changed = _code_changed(lines)
+    told = changed != ""
+    how = how.astype(object)
+    how[told] = how[told] + " (" + changed[told] + ")"
     frame = pd.DataFrame({
         "claim_id": claim_ids,
         "line_no": [str(x) for x in line_no],

@@ -29,6 +29,11 @@ __all__ = ["read_chunk"]
 #: back as line numbers; an id of their own (``800941258001``, ``1234567``) is no line number.
 LINE_NUMBER_DIGITS = 6
 
+#: The qualifiers 005010X221A1 lists for SVC06-1, the billed procedure code's code list (HC: HCPCS and
+#: CPT; NU: a revenue code; N4: an NDC; AD: ADA dental; ER: jurisdiction-specific; HP: HIPPS; IV: HIEC;
+#: WK: ABC codes).
+SUBMITTED_QUALIFIERS = ("HC", "NU", "N4", "AD", "ER", "HP", "IV", "WK")
+
 #: The value reported for a misplaced segment (no element of it is wrong).
 _NO_VALUE = ""
 
@@ -208,6 +213,11 @@ def read_claims(r: ChunkReader) -> None:
     r.out["payments"] = cols
 
 
+def _blanks(n: int) -> pa.Array:
+    """``n`` empty strings, made without a Python string each."""
+    return pa.LargeStringArray.from_buffers(n, pa.py_buffer(np.zeros(n + 1, np.int64)), pa.py_buffer(b""))
+
+
 def _joined(n: int, parts: list[tuple[np.ndarray, pa.Array]]) -> pa.Array:
     """Per owner (0..n-1), the non-blank values of ``parts`` joined with ``;``, in order."""
     owners, values = [], []
@@ -215,8 +225,7 @@ def _joined(n: int, parts: list[tuple[np.ndarray, pa.Array]]) -> pa.Array:
         owners.append(owner)
         values.extend(column.to_pylist())
     if not values:
-        return pa.LargeStringArray.from_buffers(n, pa.py_buffer(np.zeros(n + 1, np.int64)),
-                                                pa.py_buffer(b""))
+        return _blanks(n)
     owner = np.concatenate(owners)
     out = [""] * n
     for o, v in zip(owner.tolist(), values):
@@ -251,19 +260,14 @@ def read_service_lines(r: ChunkReader) -> None:
     r.flag_mask(svc, no_code, "SVC01", el[1],
                 f"a qualifier and a procedure code (e.g. HC{sep.component}99213)",
                 "warning")
-    mods = comp[2]
-    semicolon = pa.scalar(";", pa.large_string())
-    for extra in comp[3:]:
-        more = pc.not_equal(extra, "")
-        if pc.any(more).as_py():
-            joined = pc.binary_join_element_wise(mods, extra, semicolon)
-            mods = pc.if_else(more, pc.utf8_ltrim(joined, ";"), mods)
+    submitted_code, submitted_mods = _submitted(r, svc, el[6])
     tx = r.txn_of(svc)
     claim_of = r.claim_at(svc, tx)
     rank = np.arange(len(svc)) - np.searchsorted(claim_of, claim_of, side="left")
     cols = {
         "_tx": tx, "_claim": claim_of, "line_seq": rank + 1,
-        "procedure_qualifier": comp[0], "procedure_code": comp[1], "modifiers": mods,
+        "procedure_qualifier": comp[0], "procedure_code": comp[1], "modifiers": _modifiers(comp),
+        "submitted_procedure_code": submitted_code, "submitted_modifiers": submitted_mods,
         "revenue_code": el[4], "charge_cents": charge, "paid_cents": paid,
         "units": np.where(units_blank | units_bad, 1.0, units),
         "_money_bad": bad_charge | bad_paid,
@@ -316,8 +320,53 @@ def read_service_lines(r: ChunkReader) -> None:
     r.out["service_lines"] = cols
 
 
-def _composite(r: ChunkReader, positions: np.ndarray, values: pa.Array) -> pa.Array:
-    """SVC01 text; a composite written with another separator than ISA16 is mended."""
+def _modifiers(comp: list[pa.Array]) -> pa.Array:
+    """The modifiers of a split procedure composite (components 3 to 6), joined with ``;``."""
+    mods = comp[2]
+    semicolon = pa.scalar(";", pa.large_string())
+    for extra in comp[3:6]:
+        more = pc.not_equal(extra, "")
+        if pc.any(more).as_py():
+            joined = pc.binary_join_element_wise(mods, extra, semicolon)
+            mods = pc.if_else(more, pc.utf8_ltrim(joined, ";"), mods)
+    return mods
+
+
+def _submitted(r: ChunkReader, svc: np.ndarray, values: pa.Array) -> tuple[pa.Array, pa.Array]:
+    """The procedure code and modifiers as billed (SVC06), blank where the SVC has none.
+
+    A payer that adjudicated another code than the one billed (a downcode, a
+    bundled code) puts its own in SVC01 and the billed one in SVC06
+    (005010X221A1): matching a payment to the claim line billed needs the
+    billed one. An SVC06 without a code after its qualifier is read as none,
+    with a warning; one with a qualifier X12 does not list for it is read as
+    sent, with a warning.
+    """
+    sep = r.chunk.separators
+    sent = np.flatnonzero(np.asarray(pc.not_equal(values, "")))
+    if not len(sent):   # most remittances: nothing more to read
+        return _blanks(len(svc)), _blanks(len(svc))
+    code = np.full(len(svc), "", dtype=object)
+    mods = np.full(len(svc), "", dtype=object)
+    at, text = svc[sent], values.take(pa.array(sent))
+    comp = Splitter.of_array(_composite(r, at, text, "SVC06"), sep.component)
+    comp = [comp.element(j) for j in range(6)]
+    no_code = np.asarray(pc.equal(comp[1], ""))
+    r.flag_mask(at, no_code, "SVC06", text,
+                f"a qualifier and the procedure code as billed, e.g. HC{sep.component}99215 (the "
+                "submitted code is left blank)", "warning")
+    odd = ~no_code & ~np.asarray(pc.is_in(comp[0], pa.array(SUBMITTED_QUALIFIERS)))
+    r.flag_mask(at, odd, "SVC06", text,
+                f"a qualifier {', '.join(SUBMITTED_QUALIFIERS)} before the procedure code as billed "
+                "(the billed code is read as sent)", "warning")
+    code[sent] = np.where(no_code, "", np.asarray(comp[1].to_pylist(), dtype=object))
+    mods[sent] = np.where(no_code, "", np.asarray(_modifiers(comp).to_pylist(), dtype=object))
+    return pa.array(code, pa.large_string()), pa.array(mods, pa.large_string())
+
+
+def _composite(r: ChunkReader, positions: np.ndarray, values: pa.Array,
+               element: str = "SVC01") -> pa.Array:
+    """SVC01 (or SVC06) text; a composite written with another separator than ISA16 is mended."""
     sep = r.chunk.separators
     if len(values) == 0:
         return values
@@ -338,7 +387,7 @@ def _composite(r: ChunkReader, positions: np.ndarray, values: pa.Array) -> pa.Ar
         key = (int(r.chunk.files[positions[i]]), ch)
         if key not in seen:
             seen.add(key)
-            r.flag(positions[i], "SVC01", values[int(i)].as_py(),
+            r.flag(positions[i], element, values[int(i)].as_py(),
                    f"components separated by ISA16 {sep.component!r}; read with "
                    f"{ch!r}, which this file uses instead", "warning")
     return pa.array(texts, pa.large_string())

@@ -306,7 +306,8 @@ def check_separators(seps: Separators, tr, pay, lines, adj, plb) -> None:
                            "patient_first_name", "member_id", "claim_remark_codes",
                            "covered_days"]),
         ("service_lines", lines, ["procedure_qualifier", "procedure_code", "modifiers",
-                                  "revenue_code", "line_control", "remark_codes"]),
+                                  "revenue_code", "line_control", "remark_codes",
+                                  "submitted_procedure_code", "submitted_modifiers"]),
         ("adjustments", adj, ["group_code", "reason_code", "quantity"]),
         ("provider_adjustments", plb, ["provider_id", "reason_code", "reference"]),
     ]
@@ -315,7 +316,7 @@ def check_separators(seps: Separators, tr, pay, lines, adj, plb) -> None:
             if col not in frame.columns or not len(frame):
                 continue
             values = as_text(frame[col])
-            if col in ("modifiers", "claim_remark_codes", "remark_codes"):
+            if col in ("modifiers", "submitted_modifiers", "claim_remark_codes", "remark_codes"):
                 values = pc.replace_substring(values, ";", "")
             values = values.cast(LS)
             data = values.buffers()[2]

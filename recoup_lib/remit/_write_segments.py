@@ -176,20 +176,33 @@ def _claim_remarks(pieces: Pieces, t: Tables, E: str, end: str, pf: np.ndarray) 
             pieces.add(pa.array(texts[which[idx]], LS), pf[idx], t.pay_tx[idx], 1, t.c_seq[idx], 0, 3)
 
 
+def _procedure(qualifier: pa.Array, code, modifiers, comp: str) -> pa.Array:
+    """An SVC01 or SVC06 composite: qualifier, code and the ``;``-separated modifiers as components."""
+    mods = pc.utf8_trim(pc.replace_substring_regex(as_text(modifiers), r"\s+", ""), ";")
+    mods = pc.replace_substring(mods, ";", comp)
+    return join_text(qualifier, comp, as_text(code),
+                     pc.if_else(pc.equal(mods, ""), pa.scalar("", LS), join_text(comp, mods)))
+
+
 def line_pieces(pieces: Pieces, t: Tables, options: WriteOptions) -> None:
     """SVC, DTM*472, REF*6R, AMT*B6 and LQ*HE of each service line (line CAS from cas_pieces)."""
     E, comp, end = options.separators.element, options.separators.component, options.end
     lines, l_seq = t.lines, t.l_seq
     lt = t.pay_tx[t.line_claim]
     lf, lc = t.f_tx[lt], t.c_seq[t.line_claim]
-    mods = pc.utf8_trim(pc.replace_substring_regex(as_text(lines["modifiers"]), r"\s+", ""), ";")
-    mods = pc.replace_substring(mods, ";", comp)
-    composite = join_text(as_text(lines["procedure_qualifier"]), comp, as_text(lines["procedure_code"]),
-                          pc.if_else(pc.equal(mods, ""), pa.scalar("", LS), join_text(comp, mods)))
+    qualifier = as_text(lines["procedure_qualifier"])
+    composite = _procedure(qualifier, lines["procedure_code"], lines["modifiers"], comp)
     units = lines["units"].astype("float64").fillna(1.0).to_numpy()
     shown_units = pc.if_else(pa.array(units == 1.0), pa.scalar("", LS), units_text(units))
-    svc = segment_text(E, "SVC", composite, amount_text(lines["charge_cents"]),
-                       amount_text(lines["paid_cents"]), as_text(lines["revenue_code"]), shown_units)
+    elements = [composite, amount_text(lines["charge_cents"]), amount_text(lines["paid_cents"]),
+                as_text(lines["revenue_code"]), shown_units]
+    if "submitted_procedure_code" in lines.columns:
+        code = as_text(lines["submitted_procedure_code"])
+        billed = pc.not_equal(code, "")
+        if pc.any(billed).as_py():
+            mods = lines.get("submitted_modifiers", pd.Series("", index=lines.index))
+            elements.append(pc.if_else(billed, _procedure(qualifier, code, mods, comp), pa.scalar("", LS)))
+    svc = segment_text(E, "SVC", *elements)
     pieces.add(join_text(svc, end), lf, lt, 1, lc, l_seq, 0)
     if "service_date" in lines.columns:
         dates = pd.to_datetime(lines["service_date"]).to_numpy(dtype="datetime64[us]")

@@ -111,6 +111,12 @@ class ServiceLine:
     remark_codes : tuple of str, default ()
         RARCs of the line (LQ*HE), in order. X12 asks for at least one with
         CARC 16, 96, 129, 234 or 252 (docs/sources.md §6.2-6.3).
+    submitted_procedure_code : str, default ""
+        SVC06-2: the code billed, when the payer adjudicated another one
+        (``procedure_code``: a downcode, a bundled code); written with
+        ``qualifier``.
+    submitted_modifiers : tuple of str, default ()
+        SVC06-3..6, the modifiers billed with it.
     """
 
     procedure_code: str
@@ -125,10 +131,13 @@ class ServiceLine:
     allowed_cents: int | None = None
     revenue_code: str = ""
     remark_codes: tuple[str, ...] = ()
+    submitted_procedure_code: str = ""
+    submitted_modifiers: tuple[str, ...] = ()
 
     def __post_init__(self) -> None:
         _check_cents(self)
         object.__setattr__(self, "modifiers", tuple(self.modifiers))
+        object.__setattr__(self, "submitted_modifiers", tuple(self.submitted_modifiers))
         object.__setattr__(self, "adjustments", tuple(self.adjustments))
         object.__setattr__(self, "remark_codes", tuple(self.remark_codes))
         object.__setattr__(self, "line_control", str(self.line_control))
