@@ -306,13 +306,14 @@ class FolderRemittance(NamedTuple):
     remit: Remit | None
 
 
-def folder_remittance(folder) -> FolderRemittance:
+def folder_remittance(folder, remit: Remit | None = None) -> FolderRemittance:
     """The money an audit folder's remittances show taken back: ``recoupments.csv`` (``recoup remit``'s),
     else the 835 files of ``remits/`` (:func:`recoup_lib.remit.remits_in`).
 
     What ``recoup report`` reads as the folder's recoupments, and what the
     appeal desk lists for a folder without notices: one reading, in the same
-    words, wherever it is shown.
+    words, wherever it is shown. ``remit``: the 835s of ``remits/`` already
+    read (:func:`recoup_lib.remit.read_835`), not read again.
     """
     folder = Path(folder)
     csv_path, remits = folder / "recoupments.csv", folder / "remits"
@@ -333,7 +334,7 @@ def folder_remittance(folder) -> FolderRemittance:
     if not files:
         return FolderRemittance(None, "", ("No remittance data: remits/ holds no 835 file (named "
                                            + ", ".join(REMIT_SUFFIXES) + ", or X12 holding 835s)."), [], [], None)
-    remit, messages = read_remits(files)
+    remit, messages = read_remits(files, remit)
     count = f"{len(files)} file{'s' if len(files) != 1 else ''}"
     if not remit.loaded:
         return FolderRemittance(None, "", (f"No remittance data: no transaction of remits/ ({count}) could be used; "

@@ -167,8 +167,15 @@ def read_recoupments(path: str | Path) -> ParsedTable:
     return parsed
 
 
-def read_remits(paths):
+def read_remits(paths, remit=None):
     """Read X12 835 files with :func:`recoup_lib.remit.read_835`, with what a person should know.
+
+    Parameters
+    ----------
+    paths : path-like or sequence of path-like
+        835 files or folders of them.
+    remit : recoup_lib.remit.Remit, optional
+        The files already read: not read again.
 
     Returns
     -------
@@ -176,9 +183,10 @@ def read_remits(paths):
     messages : list of str
         Problems and unbalanced transactions met in the files.
     """
-    from ..remit import read_835
+    if remit is None:
+        from ..remit import read_835
 
-    remit = read_835(paths)
+        remit = read_835(paths)
     messages = []
     problems = getattr(remit, "problems", None)
     if problems is not None and len(problems):
