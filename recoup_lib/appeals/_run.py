@@ -302,7 +302,9 @@ def remittance_dates(folder: str | Path, remit=None) -> pd.Series:
     ``recoupments.csv`` if present (the payment_date of each row that has
     one), else every usable transaction of the 835s of ``remits/``, whether
     it takes money back or not: a remittance is dated by its payment (BPR16,
-    else DTM*405), not by what it recoups.
+    else DTM*405), not by what it recoups. The one reading of "the latest
+    remittance date" behind :func:`folder_as_of`, so ``recoup appeal``,
+    ``recoup report`` and the desks count from the same day on the same folder.
 
     Parameters
     ----------
