@@ -211,11 +211,22 @@ def recoupments_from_remits(paths) -> tuple[pd.DataFrame, list[str]]:
     Returns
     -------
     recoupments : pandas.DataFrame
-        The contract's recoupments columns (:func:`recoupments_frame`), with
-        net_amount_cents as the reader computed it.
+        One row per amount taken back: the contract's recoupments columns
+        first (:data:`RECOUPMENT_COLUMNS`: file, trace_number, payment_date,
+        claim_id, amount_cents, mechanism, reason_code, reference,
+        net_amount_cents; money in int64 cents, amount_cents gross and > 0,
+        net_amount_cents as the reader computed it), then the reader's own
+        columns (:attr:`recoup_lib.remit.Remit.recoupments`: payer_claim_control,
+        match, deferred_cents, ...): the rows of ``recoup remit``'s
+        recoupments.csv.
     messages : list of str
         What a person should know (problems and unbalanced transactions met
         in the files).
+
+    Examples
+    --------
+    >>> recoupments, messages = recoupments_from_remits("practice/remits")  # doctest: +SKIP
+    >>> int(recoupments["net_amount_cents"].sum())  # doctest: +SKIP
     """
     remit, messages = read_remits(paths)
     return recoupments_frame(remit.recoupments), messages
