@@ -283,6 +283,26 @@ def test_split_adjustment_forms():
     assert codes.split_adjustment("P1") == ("", "P1")
 
 
+@pytest.mark.parametrize("written, group, carc", [
+    ("CO-45", "CO", "45"), ("CO 45", "CO", "45"), ("CO:45", "CO", "45"), ("CO45", "CO", "45"),
+    ("CO - 45", "CO", "45"), ("CO--45", "CO", "45"), ("CO\t45", "CO", "45"), ("PIB13", "PI", "B13"),
+    ("CR-B5", "CR", "B5"), ("16", None, "16"), ("B13", None, "B13"),
+])
+def test_the_one_reason_code_pattern_splits_odd_spellings_as_every_user_of_it_does(written, group, carc):
+    match = codes.REASON_CODE.fullmatch(written)
+    assert match is not None and (match["group"], match["carc"]) == (group, carc)
+    assert codes.split_adjustment(written.lower()) == (group or "", carc)
+    assert codes.carc_categories(pd.Series([written])).tolist() == codes.carc_categories(pd.Series([carc])).tolist()
+
+
+@pytest.mark.parametrize("cell, carcs", [
+    ("CO45/PR2", ["45", "2"]), ("CO45PR2", ["45", "2"]), ("CO-45, PR-2", ["45", "2"]), ("PR-3 N130", ["3", "N130"]),
+    ("45CO16", ["45", "16"]), ("MA130", []), ("DENIED", []), (",", []),
+])
+def test_the_reason_code_pattern_finds_each_code_of_a_cell_and_none_inside_a_word(cell, carcs):
+    assert [m["carc"] for m in codes.REASON_CODE.finditer(cell)] == carcs
+
+
 def test_vectorised_helpers_keep_index_and_blank_unknowns():
     carcs = pd.Series(["CO-150", "45", "pr-27", "B13", "XYZ"], index=[10, 11, 12, 13, 14])
     assert codes.carc_error_types(carcs).tolist() == [

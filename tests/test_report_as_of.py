@@ -149,6 +149,33 @@ def test_remittances_kept_in_subfolders_of_remits_count_in_the_report_as_in_reco
     assert report["open_cents"] == recon["open_cents"] == flat["open_cents"]
 
 
+def _late_835(day: str) -> str:
+    """One remittance dated ``day`` (YYYYMMDD) paying a claim of no folder and taking nothing back."""
+    body = ["ST*835*0001", f"BPR*I*91.29*C*CHK************{day}", f"TRN*1*LATE-{day}*1624053210",
+            f"DTM*405*{day}", "N1*PR*LATE PAYER", "N1*PE*FAMILY PRACTICE*XX*1528608726", "LX*1",
+            "CLP*LATE0001*1*190*91.29*30*12*ICNLATE0001*11*1", "SVC*HC:99213*190*91.29", f"DTM*472*{day}",
+            "CAS*PR*3*30", "CAS*CO*45*68.71"]
+    return "~".join([f"ISA*00*          *00*          *ZZ*LATE           *ZZ*1528608726     *{day[2:]}*1200*^*"
+                     "00501*000000901*0*P*:", f"GS*HP*LATE*1528608726*{day}*1200*901*X*005010X221A1", *body,
+                     f"SE*{len(body) + 1}*0001", "GE*1*901", "IEA*1*000000901"]) + "~"
+
+
+def test_report_appeal_and_reconcile_take_the_same_own_date_from_a_remittance_that_takes_nothing_back(
+        practice, command, tmp_path):
+    """The latest remittance is dated by its payment, whether it takes money back or not: the report once
+    dated the remittances by their take-backs alone, and so counted from an earlier day than the appeal."""
+    import shutil
+
+    from recoup_lib.appeals import appeal_folder
+
+    folder = tmp_path / "practice"
+    shutil.copytree(practice, folder)
+    (folder / "remits" / "LATE.835").write_text(_late_835("20261231"), encoding="ascii")
+    _, report, _ = command("report", folder)
+    _, recon, _ = command("reconcile", folder)
+    assert report["as_of"] == recon["as_of"] == f"{appeal_folder(folder).as_of:%Y-%m-%d}" == "2026-12-31"
+
+
 def test_money_taken_back_counts_only_take_backs_paid_by_the_as_of_in_both_views(practice, command):
     _, whole, _ = command("reconcile", practice)
     dates = pd.read_csv(command("reconcile", practice)[0] / "recoupment_links.csv", dtype=str)["payment_date"]

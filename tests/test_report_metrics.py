@@ -442,6 +442,24 @@ def test_recoupments_from_payments_turns_each_negative_payment_into_a_positive_r
         ["A", "P2", 9000, "reversal", "line 1"]]
 
 
+def test_recoupments_from_remits_lists_each_take_back_of_generated_835s_in_cents(tmp_path):
+    """Public and used by no command: its documented columns, typed, and a reversal's amount as the 835 says."""
+    from recoup_lib.report import RECOUPMENT_COLUMNS, recoupments_from_remits
+    from recoup_lib.synthetic import generate
+
+    remits = generate(tmp_path / "practice", lines=300, seed=3) / "remits"
+    table, messages = recoupments_from_remits(remits)
+    assert list(table.columns[:len(RECOUPMENT_COLUMNS)]) == RECOUPMENT_COLUMNS and messages == []
+    assert (table["amount_cents"].dtype, table["net_amount_cents"].dtype) == ("int64", "int64")
+    assert str(table["payment_date"].dtype).startswith("datetime64")
+    assert (table["amount_cents"] > 0).all() and set(table["mechanism"]) == {"reversal", "offset"}
+    first = table.loc[table["mechanism"] == "reversal"].iloc[0]
+    segments = (remits / first["file"]).read_text(encoding="ascii").replace("\n", "").split("~")
+    clp = next(seg.split("*") for seg in segments if seg.startswith(f"CLP*{first['claim_id']}*22*"))
+    assert first["amount_cents"] == -int(Decimal(clp[4]) * 100) > 0
+    assert first["payment_date"] == pd.Timestamp(next(seg.split("*")[16] for seg in segments if seg.startswith("BPR*")))
+
+
 def test_recoupments_csv_net_amount_is_money_taken_back_and_gross_is_labelled(tmp_path):
     from recoup_lib.report import read_recoupments, recoupments_frame
 

@@ -609,6 +609,37 @@ def test_office_desks_open_an_imported_folder_with_what_each_desk_can_do(office,
     assert "no such folder" in missing["Decide notices"].value
 
 
+@pytest.mark.parametrize("with_notices", [False, True])
+def test_office_desks_audit_the_folder_and_read_its_835s_once(office, tmp_path, monkeypatch, with_notices):
+    """The claim reviewer audited the folder and the appeal desk audited it again to decide its notices; the
+    appeal desk read the 835s (for the money taken back, or the folder's own date) and the deposit explainer
+    read them again. Each desk now takes what the others already have."""
+    import recoup_lib.remit as remit_package
+    from recoup_lib.rules import _engine
+
+    if with_notices:
+        folder = tmp_path / "office"
+        shutil.copytree(office["remits"].parent, folder)
+        (folder / "labels.csv").unlink()
+    else:
+        folder = _copy_of(office, tmp_path, "remits")
+    calls = {"audit": 0, "read_835": 0}
+
+    def counted(name, real):
+        def call(*args, **kwargs):
+            calls[name] += 1
+            return real(*args, **kwargs)
+        return call
+
+    monkeypatch.setattr(_engine, "audit_tables", counted("audit", _engine.audit_tables))
+    monkeypatch.setattr(remit_package, "read_835", counted("read_835", remit_package.read_835))
+    desks = dict(widgets.office_desks(folder, size=4, seed=1))
+    assert calls == {"audit": 1, "read_835": 1}
+    assert "recoup-claim-reviewer" in desks["Review claims"]._dom_classes
+    assert "recoup-appeal-desk" in desks["Decide notices"]._dom_classes
+    assert len(desks["Explain a deposit"].children[0].options) == len(office["remit"].transactions)
+
+
 def test_the_desk_app_opens_an_imported_folder(office, tmp_path, monkeypatch):
     """``make desk FOLDER=...`` sets RECOUP_DESK_FOLDER: the app's cells, run as Voila runs them, show the
     office's three desks instead of a generated practice's four."""

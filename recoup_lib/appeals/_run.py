@@ -296,25 +296,50 @@ def _latest(values) -> pd.Timestamp | None:
     return dates.max() if len(dates) else None
 
 
-def remittance_dates(folder: str | Path) -> pd.Series:
-    """Payment dates of a folder's remittance data: ``recoupments.csv`` if present, else the 835s of ``remits/``.
+def remittance_dates(folder: str | Path, remit=None) -> pd.Series:
+    """Payment dates of a folder's remittance data, the latest of which is its latest remittance date.
 
-    Returns an empty Series when the folder has neither.
+    ``recoupments.csv`` if present (the payment_date of each row that has
+    one), else every usable transaction of the 835s of ``remits/``, whether
+    it takes money back or not: a remittance is dated by its payment (BPR16,
+    else DTM*405), not by what it recoups. The one reading of "the latest
+    remittance date" behind :func:`folder_as_of`, so ``recoup appeal``,
+    ``recoup report`` and the desks count from the same day on the same folder.
+
+    Parameters
+    ----------
+    folder : path-like
+    remit : recoup_lib.remit.Remit, optional
+        The 835s of ``folder/remits`` already read (:func:`recoup_lib.remit.read_835`),
+        so they are not read again; unused when the folder has recoupments.csv.
+
+    Returns
+    -------
+    pandas.Series
+        Empty when the folder has neither.
+
+    Raises
+    ------
+    InputError
+        recoupments.csv cannot be read (a folder under its name, not CSV
+        text): the date would otherwise be taken from the rest in silence.
     """
     folder = Path(folder)
     if (folder / "recoupments.csv").exists():
         parsed = read_table(folder / "recoupments.csv")
         return parsed.data["payment_date"] if "payment_date" in parsed.data.columns else pd.Series(dtype="object")
-    from ..remit import read_835, remits_in
+    if remit is None:
+        from ..remit import read_835, remits_in
 
-    files = remits_in(folder)
-    if not files:
-        return pd.Series(dtype="datetime64[us]")
-    return read_835(files).transactions["payment_date"]
+        files = remits_in(folder)
+        if not files:
+            return pd.Series(dtype="datetime64[us]")
+        remit = read_835(files)
+    return remit.transactions["payment_date"]
 
 
 def folder_as_of(folder: str | Path | None = None, *, notices=None, payments=None,
-                 remittances=None) -> tuple[dt.date, str]:
+                 remittances=None, remit=None) -> tuple[dt.date, str]:
     """The folder's own as-of: its latest payment, remittance or notice date (never the wall clock).
 
     What ``recoup appeal``, ``recoup report`` and ``recoup reconcile`` count
@@ -329,6 +354,8 @@ def folder_as_of(folder: str | Path | None = None, *, notices=None, payments=Non
     notices, payments, remittances : date-like sequences, optional
         The notice dates, payment dates (payments.csv) and remittance
         payment dates already read; each one given is not read again.
+    remit : recoup_lib.remit.Remit, optional
+        The folder's 835s already read, for :func:`remittance_dates`.
 
     Returns
     -------
@@ -353,7 +380,7 @@ def folder_as_of(folder: str | Path | None = None, *, notices=None, payments=Non
         if payments is None and (folder / "payments.csv").exists():
             payments = read_table(folder / "payments.csv").data.get("payment_date")
         if remittances is None:
-            remittances = remittance_dates(folder)
+            remittances = remittance_dates(folder, remit)
     known = [d for d in (_latest(notices), _latest(payments), _latest(remittances)) if d is not None]
     if not known:
         raise InputError(f"{folder or 'the data given'}: no payment, remittance or notice date to count "
@@ -362,7 +389,7 @@ def folder_as_of(folder: str | Path | None = None, *, notices=None, payments=Non
 
 
 def appeal_folder(folder: str | Path, as_of=None, *, profiles: Profiles | str | Path | None = None,
-                  inputs: AppealInputs | None = None) -> AppealResult:
+                  inputs: AppealInputs | None = None, remit=None) -> AppealResult:
     """Read an appeal folder, audit it and decide every notice: the pipeline's appeal step.
 
     The Python call behind ``recoup appeal``; the report and the appeal desk
@@ -384,6 +411,9 @@ def appeal_folder(folder: str | Path, as_of=None, *, profiles: Profiles | str | 
     inputs : AppealInputs, optional
         The folder as :func:`read_appeal_folder` already read it (so the
         report, which needs the dates first, does not read it twice).
+    remit : recoup_lib.remit.Remit, optional
+        The 835s of ``folder/remits`` already read, for the folder's own
+        as-of (:func:`remittance_dates`), so they are not read again.
 
     Returns
     -------
@@ -416,7 +446,7 @@ def appeal_folder(folder: str | Path, as_of=None, *, profiles: Profiles | str | 
     note = ""
     if as_of is None:
         as_of, note = folder_as_of(folder, notices=inputs.notices["notice_date"],
-                                   payments=inputs.audit.payments["payment_date"])
+                                   payments=inputs.audit.payments["payment_date"], remit=remit)
     result = run_appeals(inputs, audit.findings, as_of, profiles)
     result.audit = audit
     result.as_of_note = note

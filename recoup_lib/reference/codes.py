@@ -30,6 +30,7 @@ from . import load
 
 __all__ = [
     "TABLES",
+    "REASON_CODE",
     "code_table",
     "normalize_code",
     "split_adjustment",
@@ -62,7 +63,12 @@ TABLES: dict[str, tuple[str, str, str]] = {
 }
 
 _GROUPS = ("CO", "PR", "OA", "PI", "CR")
-_ADJUSTMENT = re.compile(r"^(CO|PR|OA|PI|CR)[\s\-:]*([A-Z]?\d+)$")
+#: One reason code, upper-cased, with or without its CAS group (``CO-45``, ``CO 45``, ``CO:45``, ``CO45``,
+#: ``PR-B13``, ``16``): ``group`` is the group (None without one), ``carc`` the CARC. Searched in a cell, it
+#: finds each code written there: a group may follow the code before it directly (``CO45PR2``); a bare
+#: code may not start inside a word or a number (``MA130`` holds none). Matched whole (``fullmatch``), it
+#: splits one code.
+REASON_CODE = re.compile(rf"(?:(?<![A-Z])(?P<group>{'|'.join(_GROUPS)})[\s\-:]*|(?<![A-Z0-9]))(?P<carc>[A-Z]?\d+)")
 
 
 @lru_cache(maxsize=None)
@@ -139,9 +145,9 @@ def split_adjustment(text) -> tuple[str, str]:
     ('', 'B13')
     """
     code = normalize_code(text)
-    match = _ADJUSTMENT.match(code)
-    if match:
-        return match.group(1), match.group(2)
+    match = REASON_CODE.fullmatch(code)
+    if match and match["group"]:
+        return match["group"], match["carc"]
     return "", code
 
 
@@ -363,7 +369,8 @@ def _map_column(codes: pd.Series, table: str, column: str) -> pd.Series:
     frame = _indexed(table)
     keys = codes.astype("str").str.strip().str.upper()
     if table == "carc":
-        keys = keys.str.replace(r"^(CO|PR|OA|PI|CR)[\s\-:]*(?=[A-Z]?\d+$)", "", regex=True)
+        split = keys.str.extract(rf"^(?:{REASON_CODE.pattern})$")
+        keys = split["carc"].where(split["group"].notna(), keys)
     elif table == "pos":
         keys = keys.where(~keys.str.fullmatch(r"\d"), keys.str.zfill(2))
     mapped = keys.map(frame[column])

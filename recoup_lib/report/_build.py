@@ -19,7 +19,7 @@ from typing import NamedTuple
 import numpy as np
 import pandas as pd
 
-from ..appeals import FOLDER_AS_OF, appeal_folder, folder_as_of, load_profiles, read_appeal_folder
+from ..appeals import FOLDER_AS_OF, appeal_folder, folder_as_of, load_profiles, read_appeal_folder, remittance_dates
 from ..errors import InputError, InvalidParameterError
 from ..folder import existing_folder, read_csv_text
 from ..money import dollars
@@ -295,7 +295,8 @@ class FolderRemittance(NamedTuple):
     problems : list of recoup_lib.errors.Problem
         The rows of recoupments.csv set aside.
     remit : recoup_lib.remit.Remit or None
-        The 835s as read, when they are the source.
+        The 835s as read, when they are the source (even when none of their
+        transactions could be used).
     """
 
     recoupments: pd.DataFrame | None
@@ -306,13 +307,14 @@ class FolderRemittance(NamedTuple):
     remit: Remit | None
 
 
-def folder_remittance(folder) -> FolderRemittance:
+def folder_remittance(folder, remit: Remit | None = None) -> FolderRemittance:
     """The money an audit folder's remittances show taken back: ``recoupments.csv`` (``recoup remit``'s),
     else the 835 files of ``remits/`` (:func:`recoup_lib.remit.remits_in`).
 
     What ``recoup report`` reads as the folder's recoupments, and what the
     appeal desk lists for a folder without notices: one reading, in the same
-    words, wherever it is shown.
+    words, wherever it is shown. ``remit``: the 835s of ``remits/`` already
+    read (:func:`recoup_lib.remit.read_835`), not read again.
     """
     folder = Path(folder)
     csv_path, remits = folder / "recoupments.csv", folder / "remits"
@@ -333,11 +335,11 @@ def folder_remittance(folder) -> FolderRemittance:
     if not files:
         return FolderRemittance(None, "", ("No remittance data: remits/ holds no 835 file (named "
                                            + ", ".join(REMIT_SUFFIXES) + ", or X12 holding 835s)."), [], [], None)
-    remit, messages = read_remits(files)
+    remit, messages = read_remits(files, remit)
     count = f"{len(files)} file{'s' if len(files) != 1 else ''}"
     if not remit.loaded:
         return FolderRemittance(None, "", (f"No remittance data: no transaction of remits/ ({count}) could be used; "
-                                           "run `recoup remit` on the folder to see why."), messages, [], None)
+                                           "run `recoup remit` on the folder to see why."), messages, [], remit)
     return FolderRemittance(recoupments_frame(remit.recoupments), f"remits/ ({count})", None, messages, [], remit)
 
 
@@ -427,7 +429,15 @@ def build_report(folder, as_of=None, *, recoupments: pd.DataFrame | None = None,
     messages: list[str] = []
     problems: list = []
     found, source, reason, more, remit = _remittance(folder, recoupments, problems)
-    remittance_dates = None if found is None else found["payment_date"]
+    remitted_on = None
+    if as_of is None and recoupments is not None:
+        remitted_on = found["payment_date"]
+    elif as_of is None:
+        try:
+            remitted_on = remittance_dates(folder, remit)
+        except InputError:
+            pass  # recoupments.csv unreadable: the recoupment metrics are switched off, saying why
+    remit = remit if remit is not None and remit.loaded else None
     as_of_note = ""
     appeals, appeal_reason, inputs = None, None, None
     has = [(folder / name).exists() for name in ("notices.csv", "payers.csv")]
@@ -438,7 +448,7 @@ def build_report(folder, as_of=None, *, recoupments: pd.DataFrame | None = None,
             if as_of is None:
                 as_of, as_of_note = folder_as_of(notices=inputs.notices["notice_date"],
                                                  payments=inputs.audit.payments["payment_date"],
-                                                 remittances=remittance_dates)
+                                                 remittances=remitted_on)
             appeals = appeal_folder(folder, as_of, profiles=rules, inputs=inputs)
         except InputError as exc:
             appeal_reason = f"notices could not be used: {exc}"
@@ -450,7 +460,7 @@ def build_report(folder, as_of=None, *, recoupments: pd.DataFrame | None = None,
     messages.extend(audit.messages)
     if as_of is None:
         as_of, as_of_note = folder_as_of(payments=audit.context.payments["payment_date"], notices=[],
-                                         remittances=remittance_dates)
+                                         remittances=remitted_on)
     if appeals is not None:
         problems[:0] = appeals.inputs.problems
         for row in appeals.inputs.counts.itertuples(index=False):

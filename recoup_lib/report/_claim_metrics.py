@@ -7,21 +7,15 @@ lines submitted (docs/sources.md §9.1).
 
 from __future__ import annotations
 
-import re
-
 import numpy as np
 import pandas as pd
 
-from ..reference.codes import carc_categories
+from ..reference.codes import REASON_CODE, carc_categories
 from ._metrics import clean_text, metric_frame, metric_row, require_columns, switched_off
 
 __all__ = ["line_status", "denials", "volume", "clean_claim_rate", "denial_rate"]
 
 _KEY = ["claim_id", "line_no"]
-#: One reason code in a cell, with or without its group (``CO-45``, ``CO 45``, ``co45``, ``PR-B13``, ``16``): the
-#: CARC is captured. A group may follow the code before it directly (``CO45PR2``); a bare code may not start
-#: inside a word or a number (``MA130`` holds none).
-_REASON_CODE = re.compile(r"(?:(?<![A-Z])(?:CO|PR|OA|PI|CR)[\s\-:]*|(?<![A-Z0-9]))([A-Z]?\d+)")
 #: What the rates' notes say a denial is.
 _DENIED_MEANS = ("0 paid with a reason code that is no routine adjustment (not CO-45, PR-1/2/3 or another the "
                  "kit's CARC table calls routine), or 0 paid with 0 allowed")
@@ -67,7 +61,7 @@ def denials(paid_cents, allowed_cents, codes) -> np.ndarray:
     nothing = np.asarray(paid_cents, dtype=np.int64) == 0
     zero_allowed = (pd.array(allowed_cents, dtype="Int64") == 0).to_numpy(dtype=bool, na_value=False)
     which, distinct = pd.factorize(pd.Series(codes, dtype="object").fillna("").astype(str).str.upper())
-    tokens = pd.Series(distinct, dtype="object").str.findall(_REASON_CODE).explode().dropna()
+    tokens = pd.Series(distinct, dtype="object").str.extractall(REASON_CODE)["carc"].droplevel("match")
     routine = carc_categories(tokens.astype("str")) == "routine"
     refused = (~routine).groupby(level=0).any().reindex(range(len(distinct)), fill_value=False).to_numpy(dtype=bool)
     # A reason written in words (``DENIED``, ``Not covered``) or a code the pattern does not know is still the

@@ -167,8 +167,15 @@ def read_recoupments(path: str | Path) -> ParsedTable:
     return parsed
 
 
-def read_remits(paths):
+def read_remits(paths, remit=None):
     """Read X12 835 files with :func:`recoup_lib.remit.read_835`, with what a person should know.
+
+    Parameters
+    ----------
+    paths : path-like or sequence of path-like
+        835 files or folders of them.
+    remit : recoup_lib.remit.Remit, optional
+        The files already read: not read again.
 
     Returns
     -------
@@ -176,9 +183,10 @@ def read_remits(paths):
     messages : list of str
         Problems and unbalanced transactions met in the files.
     """
-    from ..remit import read_835
+    if remit is None:
+        from ..remit import read_835
 
-    remit = read_835(paths)
+        remit = read_835(paths)
     messages = []
     problems = getattr(remit, "problems", None)
     if problems is not None and len(problems):
@@ -203,11 +211,22 @@ def recoupments_from_remits(paths) -> tuple[pd.DataFrame, list[str]]:
     Returns
     -------
     recoupments : pandas.DataFrame
-        The contract's recoupments columns (:func:`recoupments_frame`), with
-        net_amount_cents as the reader computed it.
+        One row per amount taken back: the contract's recoupments columns
+        first (:data:`RECOUPMENT_COLUMNS`: file, trace_number, payment_date,
+        claim_id, amount_cents, mechanism, reason_code, reference,
+        net_amount_cents; money in int64 cents, amount_cents gross and > 0,
+        net_amount_cents as the reader computed it), then the reader's own
+        columns (:attr:`recoup_lib.remit.Remit.recoupments`: payer_claim_control,
+        match, deferred_cents, ...): the rows of ``recoup remit``'s
+        recoupments.csv.
     messages : list of str
         What a person should know (problems and unbalanced transactions met
         in the files).
+
+    Examples
+    --------
+    >>> recoupments, messages = recoupments_from_remits("practice/remits")  # doctest: +SKIP
+    >>> int(recoupments["net_amount_cents"].sum())  # doctest: +SKIP
     """
     remit, messages = read_remits(paths)
     return recoupments_frame(remit.recoupments), messages

@@ -28,13 +28,15 @@ ANSWER_KEY = "labels.csv"
 AUDIT_KEY = "the audit"
 
 
-def _read(folder: Path, findings=None):
+def _read(folder: Path, findings=None, audit=None):
     """The folder read and typed by the audit step, its claims' key, and where the key comes from.
 
     The key is labels.csv when the folder has one (findings given as well
     are refused: the deck would be graded against labels.csv, not them);
     else the findings given, else the audit's findings on the folder (the
-    audit is then run with every rule, as ``recoup audit`` runs it).
+    audit is then run with every rule, as ``recoup audit`` runs it). An
+    ``audit`` of the folder already run with every rule is used rather than
+    run again.
     """
     labels_path = folder / "labels.csv"
     if findings is not None and labels_path.exists():
@@ -43,11 +45,11 @@ def _read(folder: Path, findings=None):
                                     "for a folder without labels.csv (an office's own), or leave them out")
     if not labels_path.exists():
         if findings is None:
-            audit = audit_folder(folder)
+            audit = audit if audit is not None else audit_folder(folder)
             return audit, audit.findings, AUDIT_KEY
-        audit = audit_folder(folder, only=[])
+        audit = audit if audit is not None else audit_folder(folder, only=[])
         return audit, _given_findings(findings, audit.lines, folder), AUDIT_KEY
-    audit = audit_folder(folder, only=[])
+    audit = audit if audit is not None else audit_folder(folder, only=[])
     labels = read_table(labels_path)
     if labels.problems:
         raise InputError(f"{labels.problems[0].message} A claim whose key row is set aside would be graded as "
@@ -88,10 +90,13 @@ def _given_findings(findings, lines: pd.DataFrame, folder: Path) -> pd.DataFrame
     return table
 
 
-def audit_and_key(source, findings=None):
-    """The audit, the key and its origin, of a folder or of a practice in memory (which has labels)."""
+def audit_and_key(source, findings=None, audit=None):
+    """The audit, the key and its origin, of a folder or of a practice in memory (which has labels).
+
+    ``audit``: the folder's audit already run with every rule, not run again (ignored with a practice).
+    """
     if isinstance(source, (str, Path)):
-        return _read(Path(source), findings)
+        return _read(Path(source), findings, audit)
     if findings is not None:
         raise InvalidParameterError("findings: a practice in memory is graded against its own answer key "
                                     "(labels.csv), not against findings; give findings only with an office's "

@@ -271,6 +271,9 @@ class AppealDesk:
     recoupments : pandas.DataFrame, optional
         The money the folder's remittances show taken back, for a folder
         without notices (the contract's recoupments columns, in cents).
+    audit : recoup_lib.rules.AuditResult, optional
+        The audit the decisions rest on (set by :meth:`from_result`), for
+        the other desks over the same folder to use rather than run again.
 
     Examples
     --------
@@ -290,6 +293,7 @@ class AppealDesk:
     decisions: pd.DataFrame | None = None
     why_empty: str = ""
     recoupments: pd.DataFrame | None = None
+    audit: object = None
 
     def __post_init__(self):
         self.profiles = self.profiles or load_profiles()
@@ -311,7 +315,7 @@ class AppealDesk:
             why_empty = str(exc) + (f" The first: {first.iloc[0]}" if len(first) else "")
         return cls(result.inputs.notices, result.inputs.payers, result.audit.findings, a.payments,
                    documentation=a.documentation, claim_lines=a.claim_lines, truth=truth,
-                   profiles=result.profiles, decisions=result.decisions, why_empty=why_empty)
+                   profiles=result.profiles, decisions=result.decisions, why_empty=why_empty, audit=result.audit)
 
     @property
     def notice_ids(self) -> list[str]:
@@ -367,18 +371,19 @@ TRUTH_FILES = ("recoupment_labels.csv",)
 _BOOLEAN_TEXT = {**dict.fromkeys(BOOL_TRUE, True), **dict.fromkeys(BOOL_FALSE, False)}
 
 
-def _taken_back_in(folder: Path) -> tuple[pd.DataFrame | None, str]:
+def _taken_back_in(folder: Path, remit=None) -> tuple[pd.DataFrame | None, str]:
     """The money a folder's remittances show taken back, and what they are, in a sentence.
 
     Read as ``recoup report`` reads them (:func:`recoup_lib.report.folder_remittance`):
     ``recoupments.csv`` first, else the 835 files of ``remits/``; None when the
     folder has neither, or what it has cannot be used. (The report is imported
-    here, when a folder without notices needs it.)
+    here, when a folder without notices needs it.) ``remit``: the 835s of
+    ``remits/`` already read.
     """
     from ..remit import taken_back
     from ..report import folder_remittance
 
-    found = folder_remittance(folder)
+    found = folder_remittance(folder, remit)
     if found.recoupments is None:
         return None, found.reason or ("Nor does it hold remittances that show money taken back: put the "
                                       "recoupments.csv `recoup remit` writes in the folder, or the payers' 835 "
@@ -391,9 +396,9 @@ def _taken_back_in(folder: Path) -> tuple[pd.DataFrame | None, str]:
                    f"notice about it to notices.csv.{notes}")
 
 
-def _desk_without_notices(folder: Path) -> AppealDesk:
+def _desk_without_notices(folder: Path, remit=None) -> AppealDesk:
     """A desk with no notice to decide, saying why, and listing what the remittances took back."""
-    recoupments, said = _taken_back_in(folder)
+    recoupments, said = _taken_back_in(folder, remit)
     why = (f"{folder} has no notices.csv, so there is no notice to decide. The appeal desk decides the notices "
            "a payer sends (notices.csv, with payers.csv), as `recoup appeal` does; money taken back in a "
            "remittance is not a notice: it carries no notice date to count the deadlines from. " + said)
@@ -402,7 +407,7 @@ def _desk_without_notices(folder: Path) -> AppealDesk:
                       decisions=pd.DataFrame(columns=DECISION_COLUMNS), why_empty=why, recoupments=recoupments)
 
 
-def desk_from_folder(folder, truth: pd.DataFrame | None = None, profiles=None) -> AppealDesk:
+def desk_from_folder(folder, truth: pd.DataFrame | None = None, profiles=None, remit=None) -> AppealDesk:
     """An appeal desk over an appeal folder (an audit folder plus notices.csv and payers.csv).
 
     The decisions are :func:`recoup_lib.appeals.appeal_folder`'s (the folder's
@@ -415,11 +420,14 @@ def desk_from_folder(folder, truth: pd.DataFrame | None = None, profiles=None) -
     a desk with no notice to decide: :meth:`AppealDesk.empty_text` says why,
     and ``recoupments`` holds the money its remittances show taken back
     (recoupments.csv, else remits/), if any.
+
+    ``remit``, the 835s of ``folder/remits`` already read
+    (:func:`recoup_lib.remit.read_835`), is used rather than read again.
     """
     folder = existing_folder(folder, "an appeal folder: an audit folder plus notices.csv and payers.csv")
     if not (folder / "notices.csv").exists():
-        return _desk_without_notices(folder)
-    result = appeal_folder(folder, profiles=profiles)
+        return _desk_without_notices(folder, remit)
+    result = appeal_folder(folder, profiles=profiles, remit=remit)
     if truth is None:
         for name in TRUTH_FILES:
             path = folder / name

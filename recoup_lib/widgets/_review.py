@@ -168,7 +168,7 @@ def _frame(df: pd.DataFrame | None, columns: list[str]) -> pd.DataFrame:
 
 
 def build_deck(source, size: int = 12, seed: int = 0, clean_share: float = 0.4,
-               findings=None) -> list[ReviewCard]:
+               findings=None, audit=None) -> list[ReviewCard]:
     """A shuffled, seeded deck of claims to review, mixing clean and erroneous ones.
 
     Parameters
@@ -190,6 +190,10 @@ def build_deck(source, size: int = 12, seed: int = 0, clean_share: float = 0.4,
         (a findings table, the ``findings.csv`` of ``recoup audit``, or its
         ``--out`` folder); refused with a practice. Default: the folder is
         audited here.
+    audit : recoup_lib.rules.AuditResult, optional
+        The folder's audit already run with every rule (``audit_folder``'s,
+        or the one an appeal desk over the folder rests on): used rather
+        than run again. Ignored with a practice.
 
     Returns
     -------
@@ -226,7 +230,7 @@ def build_deck(source, size: int = 12, seed: int = 0, clean_share: float = 0.4,
         raise InvalidParameterError(f"size: expected a whole number >= 1; got {size!r}")
     if not 0 <= clean_share <= 1:
         raise InvalidParameterError(f"clean_share: expected a share between 0 and 1; got {clean_share!r}")
-    audit, labels, answer_from = audit_and_key(source, findings)
+    audit, labels, answer_from = audit_and_key(source, findings, audit)
     ctx, inputs = audit.context, audit.inputs
     payments, coverage, documentation = inputs.payments, inputs.coverage, inputs.documentation
     ncci, mue, policies = inputs.ncci_ptp, inputs.mue, inputs.payer_policies

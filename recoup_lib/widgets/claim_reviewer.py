@@ -81,7 +81,7 @@ class ClaimReviewer:
 
 
 def claim_reviewer(source, size: int = 12, seed: int = 0, clean_share: float = 0.4,
-                   findings=None) -> ClaimReviewer:
+                   findings=None, audit=None) -> ClaimReviewer:
     """A claim reviewer over a practice or an office's own folder.
 
     A generated practice (a folder with labels.csv, or a Practice) is graded
@@ -92,7 +92,7 @@ def claim_reviewer(source, size: int = 12, seed: int = 0, clean_share: float = 0
     Parameters
     ----------
     source : str, pathlib.Path or recoup_lib.synthetic.Practice
-    size, seed, clean_share, findings
+    size, seed, clean_share, findings, audit
         As :func:`recoup_lib.widgets._review.build_deck`.
 
     Returns
@@ -107,5 +107,5 @@ def claim_reviewer(source, size: int = 12, seed: int = 0, clean_share: float = 0
     >>> reviewer  # doctest: +SKIP
     """
     return ClaimReviewer(ReviewSession(build_deck(source, size=size, seed=seed, clean_share=clean_share,
-                                                  findings=findings)))
+                                                  findings=findings, audit=audit)))
 

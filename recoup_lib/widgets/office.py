@@ -8,7 +8,8 @@ desks the app shows (``make desk FOLDER=...``) from such a folder: the
 claims are reviewed against the audit's findings (not scored), the notices
 decided when there are any (else the money taken back is listed), and the
 835s' deposits explained when there are any. A desk that cannot be made
-says why in its tab, so the others still open.
+says why in its tab, so the others still open. The folder is audited once
+and its 835s read once, whatever the desks that use them.
 """
 
 from __future__ import annotations
@@ -19,6 +20,7 @@ from pathlib import Path
 import ipywidgets as w
 
 from ..errors import InvalidParameterError, RecoupError
+from ._appeal_desk import desk_from_folder
 from .appeal_desk import AppealDeskWidget, appeal_desk
 from .claim_reviewer import claim_reviewer
 
@@ -37,16 +39,22 @@ def _made(lead: str, make):
         return _said(f"{lead}: {exc}")
 
 
-def _deposits(folder: Path, notices):
-    """The remittance explainer over the 835s of ``folder/remits``, or why there is none."""
+def _remits(folder: Path):
+    """The 835s of ``folder/remits`` read, or None when it holds none."""
     from ..remit import read_835, remits_in
-    from .remittance import remittance_explainer
 
     files = remits_in(folder)
-    if not files:
+    return read_835(files) if files else None
+
+
+def _deposits(folder: Path, remit, notices):
+    """The remittance explainer over the 835s read (``remit``), or why there is none."""
+    from .remittance import remittance_explainer
+
+    if remit is None:
         return _said(f"{folder} has no 835 remittances to explain: put the payers' 835 files in "
                      f"{folder / 'remits'} (a recoupments.csv lists what was taken back, not the deposits).")
-    return remittance_explainer(read_835(files), notices=notices)
+    return remittance_explainer(remit, notices=notices)
 
 
 def office_desks(folder, size: int = 12, seed: int = 0, findings=None) -> list[tuple[str, w.Widget]]:
@@ -78,11 +86,15 @@ def office_desks(folder, size: int = 12, seed: int = 0, findings=None) -> list[t
     ['Review claims', 'Decide notices', 'Explain a deposit']
     """
     folder = Path(folder)
-    reviewer = _made("No claim to review", lambda: claim_reviewer(folder, size=size, seed=seed,
-                                                                  findings=findings).widget)
-    appeals = _made("No notice to decide", lambda: appeal_desk(folder))
+    remit = _made("No deposit to explain", lambda: _remits(folder))
+    read = None if isinstance(remit, w.HTML) else remit
+    appeals = _made("No notice to decide", lambda: appeal_desk(desk_from_folder(folder, remit=read)))
     deciding = isinstance(appeals, AppealDeskWidget)
+    audit = appeals.desk.audit if deciding else None
+    reviewer = _made("No claim to review", lambda: claim_reviewer(folder, size=size, seed=seed, findings=findings,
+                                                                  audit=audit).widget)
     notices = appeals.desk.notices if deciding and appeals.desk.notice_ids else None
-    deposits = _made("No deposit to explain", lambda: _deposits(folder, notices))
+    deposits = remit if isinstance(remit, w.HTML) else _made("No deposit to explain",
+                                                              lambda: _deposits(folder, read, notices))
     return [("Review claims", reviewer), ("Decide notices", appeals.widget if deciding else appeals),
             ("Explain a deposit", deposits)]
