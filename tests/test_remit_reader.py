@@ -13,7 +13,7 @@ import pytest
 
 from recoup_lib.remit import read_835
 from recoup_lib.remit._repeats import CUT_COPY
-from recoup_lib.remit._segments import parse_amounts
+from recoup_lib.x12 import parse_amounts
 
 DATA = Path(__file__).parent / "data" / "835"
 SAMPLES = ["cob-contractural-adjustment.835", "managed-care.835", "medicare-part-a.835",

@@ -134,7 +134,7 @@ def from_utf16(data: bytes) -> tuple[bytes, tuple | None]:
     as UTF-8 bytes, with :data:`UTF16_NOTE`; any other file as it is, with None.
 
     Both X12 readers ask it once per file, before anything looks for X12 in it, so that what looks
-    (:func:`~._files.looks_like_x12`, :func:`~._files.other_transaction_kinds`) and what cuts see the same
+    (:func:`~._files.looks_like_x12`, the 835 reader's look for other transaction sets) and what cuts see the same
     text, and the file is transcoded once.
 
     >>> from_utf16("ST*835*1~".encode("utf-16-le"))
@@ -345,7 +345,7 @@ def split_interchanges(data: bytes) -> tuple[list[Piece], list[RawProblem], list
     ----------
     data : bytes
         The whole file. Its callers (the 835 and 837 readers) have first asked
-        :func:`~recoup_lib.remit._files.format_of` whether it is another format
+        :func:`~._files.format_of` whether it is another format
         (a zip, a PDF, a web page), once per file: here it would be no X12 at all.
 
     Returns
