@@ -45,7 +45,8 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from ..filekind import shown
-from ..x12 import NOT_X12, TRANSACTION_NAMES, code_name, combine, expand, split_interchanges, x12_bytes
+from ..x12 import (NOT_X12, TRANSACTION_NAMES, code_name, combine, expand, link_to_nothing, split_interchanges,
+                   x12_bytes)
 from ._columns import COLUMNS, typed
 from ._levels import read_chunk
 from ._problems import ACTION, SegmentProblem
@@ -178,7 +179,9 @@ def _load(files: list[Path], labels: list[str], in_folder: set[int], state: _Fil
         try:
             data = path.read_bytes()
         except OSError as exc:
-            reason = "file not found" if isinstance(exc, FileNotFoundError) else exc.strerror
+            reason = exc.strerror
+            if isinstance(exc, FileNotFoundError):
+                reason = link_to_nothing(path) if path.is_symlink() else "file not found"
             problems.append(SegmentProblem(label, 0, "", "", shown(path),
                                            f"a readable file ({reason})", "error",
                                            ACTION["file"]))
