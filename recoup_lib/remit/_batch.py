@@ -36,7 +36,7 @@ their own ``balanced`` flags. Unbalanced data is kept and reported.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 import numpy as np
@@ -45,8 +45,8 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from ..filekind import shown
-from ..x12 import (NOT_X12, TRANSACTION_NAMES, code_name, combine, expand, link_to_nothing, split_interchanges,
-                   x12_bytes)
+from ..x12 import (NO_X12_START, NOT_X12, TRANSACTION_NAMES, code_name, combine, expand, link_to_nothing,
+                   split_interchanges, x12_bytes)
 from ._columns import COLUMNS, typed
 from ._levels import read_chunk
 from ._problems import ACTION, SegmentProblem
@@ -171,8 +171,10 @@ def _load(files: list[Path], labels: list[str], in_folder: set[int], state: _Fil
     is skipped with a warning; a file named explicitly is always read, and set
     aside when its first bytes name another format or it is X12 in lower case
     (:func:`~recoup_lib.x12.x12_bytes`, asked once per file, which also transcodes
-    UTF-16 text). Each file is cut on its own: whatever it holds, the other
-    files are read.
+    UTF-16 text), or when the tokenizer finds no X12 in a file that did not look
+    like X12 (a CSV, a letter: said to be no X12, in the words a folder's walk
+    uses, with its first line). Each file is cut on its own: whatever it holds,
+    the other files are read.
     """
     problems = state.problems
     for f, (path, label) in enumerate(zip(files, labels)):
@@ -214,6 +216,8 @@ def _load(files: list[Path], labels: list[str], in_folder: set[int], state: _Fil
         del data
         for rp in raw_problems:
             state.file_bad[f] |= rp.scope == "file"
+            if why == NOT_X12 and rp.expected == NO_X12_START:   # a CSV, a letter: no X12, as a folder's walk says
+                rp = replace(rp, segment_id="", expected=f"an X12 835 file; this is {NOT_X12}")
             problems.append(SegmentProblem(label, rp.segment, rp.segment_id, rp.element,
                                            rp.value, rp.expected, "error", ACTION[rp.scope]))
         for number, expected, found_text in ([transcoded] if transcoded else []) + notes:

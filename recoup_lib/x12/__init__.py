@@ -41,7 +41,7 @@ from ._files import (
     walk,
     x12_bytes,
 )
-from ._interchanges import UTF16_NOTE, from_utf16
+from ._interchanges import NO_X12_START, UTF16_NOTE, from_utf16
 from ._segments import (
     AMOUNT_EXPECTED,
     DEFAULT_SEPARATORS,
@@ -67,7 +67,7 @@ __all__ = [
     "FileList", "expand", "walk", "holds_a_file", "x12_bytes", "format_of", "looks_like_x12", "lower_case_x12",
     "link_to_nothing", "NOT_X12", "NOT_X12_BUT", "LOWER_CASE_X12", "TRANSACTION_NAMES", "DOCUMENT_SUFFIXES",
     "ARCHIVE_SUFFIXES", "from_utf16", "UTF16_NOTE",
-    "Separators", "DEFAULT_SEPARATORS", "Piece", "RawProblem", "split_interchanges", "Chunk", "combine",
+    "Separators", "DEFAULT_SEPARATORS", "Piece", "RawProblem", "split_interchanges", "NO_X12_START", "Chunk", "combine",
     "segment_code", "segment_codes", "code_name", "Elements", "Splitter", "split_values", "parse_amounts",
     "parse_quantities", "AMOUNT_EXPECTED", "QUANTITY_EXPECTED", "OUTSIDE_ANY_TRANSACTION",
     "words_at",

@@ -1056,6 +1056,34 @@ def test_remit_and_import_name_what_is_no_x12_alike(hostile):
             assert "no header for required field" not in run.err, run
 
 
+@pytest.mark.parametrize(("name", "data", "what"), [
+    ("deposits.csv", "claim_id,amount\nC1,10.00\n", "not X12 (no ISA header or ST near its start)"),
+    ("era.835", "claim_id,amount\nC1,10.00\n", "not X12 (no ISA header or ST near its start)"),
+    ("letter.txt", "Dear provider,\nWe have reviewed your claim.\n", "not X12 (no ISA header or ST near its start)"),
+    ("print.pdf", b"%PDF-1.7\n%\xe2\xe3", "not X12 but a PDF document"),
+])
+def test_remit_names_a_file_given_that_is_no_x12_as_a_folders_walk_does(hostile, name, data, what):
+    """A CSV or a letter named to ``recoup remit`` was set aside with the tokenizer's words, "expected an ISA
+    interchange header (or ST for a bare transaction); got 'claim_id,amount'", where a folder's walk (and
+    ``recoup import``) says it is no X12. It is now set aside saying so, its first line shown."""
+    hostile.write(f"in/{name}", data)
+    run = hostile.run("remit", f"in/{name}", "--out", "r", expect=1, out="r", names=[name, what])
+    assert "ISA interchange header" not in run.out + run.err, run
+    rows = list(csv.DictReader(io.StringIO(hostile.path("r/rejected.csv").read_text("utf-8"))))
+    assert [(row["file"], row["expected"], row["action"]) for row in rows] == [
+        (name, f"an X12 835 file; this is {what}", "file set aside")]
+
+
+def test_remit_still_reads_x12_that_does_not_look_like_it_at_its_start(hostile):
+    """What is said of a file named that does not look like X12 changes only when the tokenizer finds
+    none in it: a transaction sent bare after a banner line is read as before."""
+    bare = _remit_text().split("ST*835*", 1)[1].rsplit("GE*", 1)[0]
+    hostile.write("in/banner.835", "Remittance advice printed 2025-01-05\nST*835*" + bare)
+    hostile.run("remit", "in/banner.835", "--out", "r", expect=0, out="r")
+    rows = list(csv.DictReader(io.StringIO(hostile.path("r/files.csv").read_text("utf-8"))))
+    assert [(row["file"], row["status"]) for row in rows] == [("banner.835", "read")]
+
+
 def test_import_reads_utf16_x12_as_remit_does(hostile):
     """``recoup remit`` read a UTF-16 835 (with or without a byte-order mark) while ``recoup import`` refused
     a UTF-16 837 or 835 ("save it as plain text"). Both now read it, transcoded once, with a warning; the
