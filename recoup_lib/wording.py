@@ -1,13 +1,20 @@
-"""How messages word what they list: the first few names of a long list and how many more.
+"""How messages word what they list and the sizes they give: ``a, b, c and 1,204 more``, ``512 MB``.
 
 Every message that names files, rows or values cut its list short the same way
 (``a, b, c and 1,204 more``), from the lowest layer of the package to the
-command line, so the one helper sits below all of them and imports nothing.
+command line, so the one helper sits below all of them; a memory budget
+(``--max-memory 1GB``) is read and shown in one way by every command that takes
+one (the audit, the generator). It imports only the exception types.
 """
 
 from __future__ import annotations
 
-__all__ = ["SHOWN", "listed"]
+import numbers
+import re
+
+from .errors import InvalidParameterError
+
+__all__ = ["SHOWN", "listed", "parse_size", "size_text"]
 
 #: How many names a message shows before saying how many more there are.
 SHOWN = 3
@@ -25,3 +32,32 @@ def listed(names: list[str], first: int = SHOWN, total: int | None = None, at_le
     """
     more = (len(names) if total is None else total) - first
     return ", ".join(names[:first]) + (f" and {'at least ' if at_least else ''}{more:,} more" if more > 0 else "")
+
+
+_SIZE = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*([kmgt]?i?b?)\s*$", re.IGNORECASE)
+_UNIT = {"": 1, "b": 1, "k": 10**3, "kb": 10**3, "kib": 2**10, "m": 10**6, "mb": 10**6, "mib": 2**20,
+         "g": 10**9, "gb": 10**9, "gib": 2**30, "t": 10**12, "tb": 10**12, "tib": 2**40}
+
+
+def parse_size(size) -> int:
+    """Bytes in ``"1GB"``, ``"512MB"``, ``"2GiB"`` or a number (GB = 10**9 bytes, GiB = 2**30).
+
+    >>> parse_size("1GB"), parse_size("2GiB"), parse_size(4096)
+    (1000000000, 2147483648, 4096)
+
+    Raises
+    ------
+    InvalidParameterError
+        Not a size.
+    """
+    if isinstance(size, numbers.Integral) and not isinstance(size, bool) and size > 0:
+        return int(size)
+    match = _SIZE.match(str(size))
+    if not match or match.group(2).lower() not in _UNIT or float(match.group(1)) <= 0:
+        raise InvalidParameterError(f"max_memory must be a size such as 1GB, 512MB or 2GiB; got {size!r}")
+    return int(float(match.group(1)) * _UNIT[match.group(2).lower()])
+
+
+def size_text(size: int) -> str:
+    """A size in the words of the messages: ``"512 MB"``, or bytes under a megabyte (``"10,000 bytes"``)."""
+    return f"{size / 10**6:,.0f} MB" if size >= 10**6 else f"{size:,} bytes"

@@ -11,7 +11,8 @@ from recoup_lib.cli import main
 from recoup_lib.errors import InvalidParameterError
 from recoup_lib.folder import read_table
 from recoup_lib.rules import audit_folder, custom_rule, score, write_audit
-from recoup_lib.rules._partition import audit_folder_partitioned, parse_size, plan_partitions, stable_hash
+from recoup_lib.rules._partition import audit_folder_partitioned, plan_partitions, stable_hash
+from recoup_lib.wording import parse_size
 from recoup_lib.synthetic import generate_practice, write_practice
 
 pytestmark = pytest.mark.slow  # its tests take 20 s or more together: conftest.py starts the file first

@@ -3,7 +3,7 @@
 - ``_x837_values._with_dots`` writes the ICD dot into the bytes of codes read from an 837;
   ``_diagnoses.insert_icd_dot`` (Arrow kernels) is the reference, for any text;
 - ``_x12spans.span_codes`` gathers the first three bytes of each value one byte at a time;
-  the reference is :func:`~recoup_lib.remit._segments.segment_code` of the value's bytes;
+  the reference is :func:`~recoup_lib.x12.segment_code` of the value's bytes;
 - ``_x837_values._modifiers`` cuts the procedure composites' modifiers after their second
   separator when no piece is blank; joining the pieces one by one is the reference.
 """

@@ -2,7 +2,7 @@
 
 ``recoup_lib.ingest._x12cut.cut_file`` cuts a well-formed single-interchange
 ASCII file itself and hands every other file to
-``recoup_lib.remit._segments.split_interchanges``; both ways must give the
+``recoup_lib.x12.split_interchanges``; both ways must give the
 same pieces, problems and notes, and the delimiters the reader indexes into
 must be those of the pieces.
 """
@@ -17,7 +17,7 @@ import pytest
 from recoup_lib.ingest import read_837
 from recoup_lib.ingest import _x837
 from recoup_lib.ingest._x12cut import _one_interchange, cut_file, delimiters_of
-from recoup_lib.remit._segments import split_interchanges
+from recoup_lib.x12 import split_interchanges
 from recoup_lib.synthetic import CLAIMS837_FOLDER, generate_practice, write_practice
 
 DATA = Path(__file__).parent / "data" / "837"

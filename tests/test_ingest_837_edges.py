@@ -23,8 +23,7 @@ from recoup_lib.errors import InputError
 from recoup_lib.ingest import _x837, import_files, read_837
 from recoup_lib.ingest._x12spans import Parts, span_codes
 from recoup_lib.ingest._x837_envelope import CUT_SHORT, NO_IEA, NO_SE, SE_AFTER_ENVELOPE, SE_COUNT, STRAY_SE
-from recoup_lib.remit._files import LOWER_CASE_X12
-from recoup_lib.remit._segments import segment_code
+from recoup_lib.x12 import LOWER_CASE_X12, segment_code
 
 ISA = ("ISA*00*          *00*          *ZZ*SENDER         *ZZ*RECEIVER       *250102*1200*^*00501*"
        "000000001*0*P*:~")

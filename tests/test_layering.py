@@ -24,15 +24,15 @@ import pytest
 ROOT = Path(__file__).resolve().parents[1]
 PACKAGE = ROOT / "recoup_lib"
 ROOT_PART = "recoup_lib"
-_LAYER_LINE = re.compile(r"^  ([a-z_]+(?:, [a-z_]+)*)(?:\s{2,}\S|$)")
+_LAYER_LINE = re.compile(r"^  ([a-z_][a-z0-9_]*(?:, [a-z_][a-z0-9_]*)*)(?:\s{2,}\S|$)")
 
 
 def readme_layers(text: str) -> list[list[str]]:
     """The layer list of the README's Layout block: one list of part names per line, lowest first.
 
     >>> readme_layers("# Kit\\n\\n## Layout\\n\\n```\\nrecoup_lib/  the library\\n  money, errors   cents\\n"
-    ...               "  rules           the audit\\ntests/\\n```\\n")
-    [['money', 'errors'], ['rules']]
+    ...               "  x12             X12 files\\n  rules           the audit\\ntests/\\n```\\n")
+    [['money', 'errors'], ['x12'], ['rules']]
     """
     layout = text.split("\n## Layout", 1)[1].split("\n## ", 1)[0]
     block = layout.split("```", 2)[1]

@@ -13,7 +13,7 @@ import pytest
 
 from recoup_lib.remit import read_835
 from recoup_lib.remit._repeats import CUT_COPY
-from recoup_lib.remit._segments import parse_amounts
+from recoup_lib.x12 import parse_amounts
 
 DATA = Path(__file__).parent / "data" / "835"
 SAMPLES = ["cob-contractural-adjustment.835", "managed-care.835", "medicare-part-a.835",
@@ -638,7 +638,7 @@ def test_missing_and_empty_files_are_set_aside_and_the_rest_loads(tmp_path):
     msg = _messages(remit)
     assert "absent.835: expected a readable file (file not found)" in msg
     assert "empty.835, segment 1: expected an X12 835 file (it is empty)" in msg
-    assert "notes.txt, segment 1: expected an ISA interchange header" in msg
+    assert "notes.txt, segment 1: expected an X12 835 file; this is not X12 (no ISA header or ST near its start)" in msg
     assert remit.loaded and len(remit.transactions) == 1
 
 

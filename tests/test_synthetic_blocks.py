@@ -16,9 +16,10 @@ from recoup_lib.folder import read_audit_folder, read_table
 from recoup_lib.outputs import MANIFEST
 from recoup_lib.rules import audit_folder, score
 from recoup_lib.synthetic import _blocks, _layout, describe, generate, generate_practice, write_practice
-from recoup_lib.synthetic._blocks import block_sizes, memory_needed, parse_size
+from recoup_lib.synthetic._blocks import block_sizes, memory_needed
 from recoup_lib.synthetic._random import block_seed
 from recoup_lib.synthetic._write import write_in_blocks
+from recoup_lib.wording import parse_size
 
 pytestmark = pytest.mark.slow  # its tests take 20 s or more together: conftest.py starts the file first
 

@@ -52,7 +52,7 @@ def content_kind(path: Path) -> tuple[str, str]:
     damaged file), or ``"text"`` (anything else). A file is empty only when it holds
     nothing but blank bytes (:data:`_BLANK`) to its end: an export may start with many blank lines.
     A signature is looked for after a UTF-8 byte-order mark too (a PDF an editor saved with one is
-    still a PDF), as the X12 readers look for it (:func:`~recoup_lib.remit._files.format_of`)."""
+    still a PDF), as the X12 readers look for it (:func:`~recoup_lib.x12.format_of`)."""
     with open(path, "rb") as handle:
         head = handle.read(_HEAD_BYTES)
         content = head if head.strip(_BLANK) else _content_after_blank(handle)

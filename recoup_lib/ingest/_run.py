@@ -21,9 +21,9 @@ from ..errors import WHOLE_LINE, WHOLE_PAYMENT, InputError, Problem, UsageError
 from ..filekind import shown
 from ..folder import LINE_KEY, line_exists
 from ..money import format_cents
-from ..remit._files import LOWER_CASE_X12, holds_a_file, looks_like_x12, lower_case_x12
 from ..schema import SPECS, parse_table
 from ..wording import listed
+from ..x12 import LOWER_CASE_X12, holds_a_file, looks_like_x12, lower_case_x12
 from ._build import Built, build_export, rename_reason, required_fields, text_frame
 from ._claims_stand_ins import INFERABLE, continue_numbering
 from ._fields import (GROUP_FIELDS, KINDS, TARGET_FILES, account_as_claim_note, check_required, headers_of,

@@ -33,7 +33,7 @@ import pyarrow.compute as pc
 
 from ..arrowtext import array_parts
 from ..money import format_cents_arrow
-from ..remit._segments import parse_amounts
+from ..x12 import parse_amounts
 from ._amounts import common_amounts
 from ._distinct import distinct_values
 
@@ -265,7 +265,7 @@ def read_money(values) -> Money:
     The common forms (``131.00``, ``$1,234.50``, ``($3.84)``, ``-12.00``) are read
     straight from the bytes (:func:`._amounts.common_amounts`); the other values
     mark by mark, looking only for the marks they really hold, and then as
-    X12-style decimal text, exactly (:func:`recoup_lib.remit._segments.parse_amounts`).
+    X12-style decimal text, exactly (:func:`recoup_lib.x12.parse_amounts`).
     Values of a common form are marked ``plain=False``: :func:`money_text` writes
     them from their cents.
     """

@@ -1,6 +1,6 @@
 """Cutting X12 files into segments, with the position of every delimiter.
 
-:func:`cut_file` returns what :func:`recoup_lib.remit._segments.split_interchanges`
+:func:`cut_file` returns what :func:`recoup_lib.x12.split_interchanges`
 returns for a file (its pieces, problems and notes) and, for each piece, the
 positions of its element separators and segment terminators
 (:class:`Delimiters`), from which every element of every segment is found
@@ -29,8 +29,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from ..remit._bytes import words_at
-from ..remit._segments import Piece, split_interchanges
+from ..x12 import Piece, split_interchanges, words_at
 
 __all__ = ["Delimiters", "cut_file", "delimiters_of"]
 
@@ -92,7 +91,7 @@ def cut_file(data: bytes, keep_breaks: bool = False) -> tuple[list[Piece], list,
     Returns
     -------
     pieces, problems, notes
-        As :func:`recoup_lib.remit._segments.split_interchanges` returns them.
+        As :func:`recoup_lib.x12.split_interchanges` returns them.
     delimiters : list of Delimiters
         One per piece.
     """

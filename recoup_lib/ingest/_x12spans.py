@@ -18,7 +18,7 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from ..remit._segments import Piece, segment_code
+from ..x12 import Piece, segment_code
 from ._x12cut import Delimiters
 
 __all__ = ["Segments", "Fields", "Parts", "span_text", "span_codes", "running", "first_owned"]
@@ -344,7 +344,7 @@ class Segments:
     closed : bool
         Whether every segment ends at its terminator's mark (``marks[first + count] == ends``).
     codes : numpy.ndarray of uint32
-        :func:`~recoup_lib.remit._segments.segment_code` of each segment id (the bytes before
+        :func:`~recoup_lib.x12.segment_code` of each segment id (the bytes before
         its first separator; an id of four or more bytes is ``0xFFFFFF``, an empty one 0).
     numbers : indexable by segment positions, giving int64
         1-based position of each segment in its file.

@@ -1,8 +1,8 @@
 """Read X12 837 claim files (5010 837P and 837I; 4010 too) into claim lines.
 
 :func:`read_837` takes files and folders of them, walked as ``recoup remit`` walks a folder of 835s
-(:func:`~recoup_lib.remit._files.expand`: the same files read, the same skipped, for the same reasons).
-How it is read: the 835 tokenizer (:mod:`recoup_lib.remit._segments`) cuts
+(:func:`~recoup_lib.x12.expand`: the same files read, the same skipped, for the same reasons).
+How it is read: the tokenizer the 835 reader uses too (:mod:`recoup_lib.x12`) cuts
 the bytes into segments with the separators of each ISA (:mod:`._x12cut`);
 the pieces that share separators are read together, a few files' worth at a
 time, on threads (:class:`_Plan`), each into claim lines by
@@ -11,7 +11,7 @@ them); the lines are put back in the order the files were given
 (:func:`_assemble`). A file saved as UTF-16 is read as the 835 reader reads
 it (transcoded once, with a warning). A file that is not X12 (named by its
 first bytes, or as X12 in lower case, in the 835 reader's words:
-:func:`~recoup_lib.remit._files.x12_bytes`), cannot be read, or is no
+:func:`~recoup_lib.x12.x12_bytes`), cannot be read, or is no
 regular file is named in the problems, never opened or passed over.
 """
 
@@ -27,8 +27,8 @@ from pathlib import Path
 import numpy as np
 import pyarrow as pa
 
-from ..filekind import not_a_file, shown
-from ..remit._files import expand, x12_bytes
+from ..filekind import not_a_file
+from ..x12 import expand, link_to_nothing, x12_bytes
 from ._x12cut import cut_file
 from ._x12spans import Segments
 from ._x837_frequency import CLAIM_COLUMNS, corrected_claims
@@ -177,12 +177,12 @@ def _cut(path: Path) -> tuple[str, tuple | None]:
     when it is not read). A path that is not a regular file is never opened: reading a pipe waits
     for a writer for ever, and a device never ends. What the file is, and its text (UTF-16
     transcoded, with a warning), are asked once, before anything cuts it, as ``recoup remit`` asks
-    (:func:`~recoup_lib.remit._files.x12_bytes`): a file that is no X12, or X12 in lower case, is
+    (:func:`~recoup_lib.x12.x12_bytes`): a file that is no X12, or X12 in lower case, is
     said to be that, in the words ``recoup remit`` uses."""
     what = not_a_file(path)
     if what is not None:
         dangling = path.is_symlink() and not path.exists()
-        return (f"a link to {shown(os.readlink(path))}, which does not exist" if dangling else what), None
+        return (link_to_nothing(path) if dangling else what), None
     try:
         data = path.read_bytes()
     except OSError as exc:

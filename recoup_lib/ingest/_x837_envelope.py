@@ -29,7 +29,7 @@ from dataclasses import dataclass
 import numpy as np
 import pyarrow.compute as pc
 
-from ..remit._segments import segment_code
+from ..x12 import segment_code
 from ._x12spans import Segments
 
 __all__ = ["Transactions", "transactions", "envelope_warnings", "lines_cut_short", "NO_SE", "SE_AFTER_ENVELOPE",

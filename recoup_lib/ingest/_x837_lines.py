@@ -36,9 +36,7 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from ..remit._chunk import OUTSIDE_ANY_TRANSACTION
-from ..remit._files import TRANSACTION_NAMES
-from ..remit._segments import segment_code
+from ..x12 import OUTSIDE_ANY_TRANSACTION, TRANSACTION_NAMES, segment_code
 from ._x12spans import Parts, Segments, first_owned, running
 from ._x837_envelope import CUT_SHORT, Transactions, envelope_warnings, lines_cut_short, transactions
 from ._x837_values import diagnoses, line_diagnoses, mend, name_ids, service_fields, to_iso

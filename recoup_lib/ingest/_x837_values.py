@@ -4,7 +4,7 @@ Each function takes Arrow text cut from the segments (:mod:`._x12spans`)
 and returns the contract's text. The common shapes (``20250131``, ``190`` or
 ``12.5``, ``1``) are read straight from the bytes with numpy; anything else
 goes through the general rule (Arrow kernels, or
-:func:`recoup_lib.remit._segments.parse_amounts` for amounts), row for row
+:func:`recoup_lib.x12.parse_amounts` for amounts), row for row
 the same result.
 """
 
@@ -16,7 +16,7 @@ import pyarrow.compute as pc
 
 from ..arrowtext import array_parts
 from ..money import format_cents_arrow
-from ..remit._segments import parse_amounts, segment_code
+from ..x12 import parse_amounts, segment_code
 from ._diagnoses import insert_icd_dot
 from ._values import as_code
 from ._x12spans import Parts, span_text
@@ -118,7 +118,7 @@ def charges(text: pa.Array) -> pa.Array:
     """X12 amounts -> dollars with two decimals; blank or unreadable text kept as it is.
 
     A plain amount gets its missing decimals appended (``190`` -> ``190.00``); any other
-    is read by :func:`~recoup_lib.remit._segments.parse_amounts` (all of them together, as
+    is read by :func:`~recoup_lib.x12.parse_amounts` (all of them together, as
     it judges a whole column) and written by :func:`~recoup_lib.money.format_cents_arrow`.
     """
     text = pc.cast(text, pa.string())
@@ -246,7 +246,7 @@ _POINTED_CODES = np.array([segment_code(q) for q in _DX_POINTED], dtype=np.uint3
 
 
 def _upper_codes(codes: np.ndarray) -> np.ndarray:
-    """Codes of up to three bytes (:func:`recoup_lib.remit._segments.segment_code`) with their
+    """Codes of up to three bytes (:func:`recoup_lib.x12.segment_code`) with their
     lower-case letters as capitals: a qualifier written ``abk`` is ``ABK``."""
     codes = codes.astype(np.int64)
     for shift in (16, 8, 0):

@@ -24,7 +24,6 @@ from ._reconciliation import Reconciliation, reconcile
 from ._recoupments import RECOUPMENT_REASONS, paid_after, taken_back
 from ._result import Remit
 from ._refunds import plb_refund_pair
-from ._segments import Separators
 from ._writer import (
     RemitWriteError,
     UnbalancedRemittance,
@@ -35,6 +34,7 @@ from ._writer import (
     write_835,
     write_835_from_tables,
 )
+from ..x12 import Separators
 from .model import (
     GROUP_CODES,
     Adjustment,

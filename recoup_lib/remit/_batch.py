@@ -8,7 +8,7 @@ every problem met.
 
 How a file is read
 ------------------
-Separators come from each ISA header (:mod:`._segments`); a bare ST...SE run
+Separators come from each ISA header (:mod:`recoup_lib.x12`); a bare ST...SE run
 without one is read with ``*``, ``~`` (or line breaks when the file has no
 ``~``) and ``:``. The work is columnar: segments are located in the bytes as
 read, elements are gathered a column at a time into Arrow arrays, and loops are
@@ -36,7 +36,7 @@ their own ``balanced`` flags. Unbalanced data is kept and reported.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 import numpy as np
@@ -45,20 +45,21 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from ..filekind import shown
+from ..x12 import (NO_X12_START, NOT_X12, TRANSACTION_NAMES, code_name, combine, expand, link_to_nothing,
+                   split_interchanges, x12_bytes)
 from ._columns import COLUMNS, typed
 from ._levels import read_chunk
 from ._problems import ACTION, SegmentProblem
 from ._recoupments import recoupments, without_original_warnings
 from ._result import Remit
-from ._files import NOT_X12, TRANSACTION_NAMES, expand, other_transaction_kinds, x12_bytes
+from ._files import other_transaction_kinds
 from ._repeats import find_repeats
-from ._segments import code_name, combine, split_interchanges
 
 __all__ = ["read_835"]
 
 _TABLES = ("transactions", "payments", "service_lines", "adjustments", "provider_adjustments")
 #: How a file skipped is introduced in ``expected``; its reason follows, in the words the 837 reader
-#: gives for what it skips (:func:`~._files.x12_bytes`, :func:`~._files.expand`).
+#: gives for what it skips (:func:`~recoup_lib.x12.x12_bytes`, :func:`~recoup_lib.x12.expand`).
 _SKIPPED = "an 835 file to read; this is "
 
 
@@ -169,16 +170,20 @@ def _load(files: list[Path], labels: list[str], in_folder: set[int], state: _Fil
     A file found in a folder that does not hold X12 (a README, a spreadsheet)
     is skipped with a warning; a file named explicitly is always read, and set
     aside when its first bytes name another format or it is X12 in lower case
-    (:func:`~._files.x12_bytes`, asked once per file, which also transcodes
-    UTF-16 text). Each file is cut on its own: whatever it holds, the other
-    files are read.
+    (:func:`~recoup_lib.x12.x12_bytes`, asked once per file, which also transcodes
+    UTF-16 text), or when the tokenizer finds no X12 in a file that did not look
+    like X12 (a CSV, a letter: said to be no X12, in the words a folder's walk
+    uses, with its first line). Each file is cut on its own: whatever it holds,
+    the other files are read.
     """
     problems = state.problems
     for f, (path, label) in enumerate(zip(files, labels)):
         try:
             data = path.read_bytes()
         except OSError as exc:
-            reason = "file not found" if isinstance(exc, FileNotFoundError) else exc.strerror
+            reason = exc.strerror
+            if isinstance(exc, FileNotFoundError):
+                reason = link_to_nothing(path) if path.is_symlink() else "file not found"
             problems.append(SegmentProblem(label, 0, "", "", shown(path),
                                            f"a readable file ({reason})", "error",
                                            ACTION["file"]))
@@ -211,6 +216,8 @@ def _load(files: list[Path], labels: list[str], in_folder: set[int], state: _Fil
         del data
         for rp in raw_problems:
             state.file_bad[f] |= rp.scope == "file"
+            if why == NOT_X12 and rp.expected == NO_X12_START:   # a CSV, a letter: no X12, as a folder's walk says
+                rp = replace(rp, segment_id="", expected=f"an X12 835 file; this is {NOT_X12}")
             problems.append(SegmentProblem(label, rp.segment, rp.segment_id, rp.element,
                                            rp.value, rp.expected, "error", ACTION[rp.scope]))
         for number, expected, found_text in ([transcoded] if transcoded else []) + notes:

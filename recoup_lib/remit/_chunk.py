@@ -1,6 +1,6 @@
 """One chunk of segments, located: which transaction, claim and line each segment belongs to.
 
-:class:`ChunkReader` holds a :class:`~._segments.Chunk` (the segments of any
+:class:`ChunkReader` holds a :class:`~recoup_lib.x12.Chunk` (the segments of any
 number of files that share separators) and answers, vectorised, where a
 segment sits: its transaction (ST...SE span), its claim (the last CLP before
 it) and its service line (the last SVC). It also collects the problems met,
@@ -15,13 +15,9 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from ._segments import AMOUNT_EXPECTED, Chunk, Elements, code_name, parse_amounts, segment_code
+from ..x12 import AMOUNT_EXPECTED, OUTSIDE_ANY_TRANSACTION, Chunk, Elements, code_name, parse_amounts, segment_code
 
-__all__ = ["ChunkReader", "C", "QUALIFIER", "GROUPS_5010", "first_per_group", "fill", "OUTSIDE_ANY_TRANSACTION"]
-
-#: Where a segment after a transaction's end (its SE, or the GE that ended it) and before the next ST lies;
-#: set aside by both X12 readers (the 837 reader sets aside the service lines there, in these words).
-OUTSIDE_ANY_TRANSACTION = "outside any ST...SE transaction"
+__all__ = ["ChunkReader", "C", "QUALIFIER", "GROUPS_5010", "first_per_group", "fill"]
 
 _IDS = ("ISA GS ST BPR TRN DTM N1 CLP CAS NM1 SVC REF AMT PLB SE GE IEA LX MOA MIA LQ").split()
 #: Packed codes of the segment ids the reader looks for.

@@ -11,8 +11,8 @@ from __future__ import annotations
 
 import numpy as np
 
+from ..x12 import Elements, code_name
 from ._chunk import C, ChunkReader
-from ._segments import Elements, code_name
 
 __all__ = ["walk_envelope"]
 

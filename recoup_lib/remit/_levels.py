@@ -17,10 +17,10 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from ..x12 import AMOUNT_EXPECTED, QUANTITY_EXPECTED, Chunk, Elements, Splitter, parse_amounts, parse_quantities, \
+    split_values
 from ._chunk import GROUPS_5010, QUALIFIER, ChunkReader, fill, first_per_group
 from ._envelope import walk_envelope
-from ._segments import AMOUNT_EXPECTED, QUANTITY_EXPECTED, Chunk, Elements, Splitter, \
-    parse_amounts, parse_quantities, split_values
 
 __all__ = ["read_chunk"]
 

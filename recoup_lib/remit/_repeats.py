@@ -99,7 +99,7 @@ def find_repeats(parts: dict, txn_file: np.ndarray, bad_txn: set, labels: list[s
     ----------
     file_rank : numpy.ndarray, optional
         Each file's place when the files are sorted by full path
-        (:meth:`~._files.FileList.path_rank`): the copy in the first file by
+        (:meth:`~recoup_lib.x12.FileList.path_rank`): the copy in the first file by
         that order is kept, so the result does not depend on the order the
         files were given in. Default: the order read.
 

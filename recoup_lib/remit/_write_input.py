@@ -19,7 +19,7 @@ import pyarrow.compute as pc
 
 from ..errors import RecoupError
 from ..money import format_cents_scalar
-from ._segments import Separators
+from ..x12 import Separators
 from ._x12text import LS, arrow_text, as_text
 
 __all__ = ["RemitWriteError", "UnbalancedRemittance", "Tables", "prepare", "check_separators",

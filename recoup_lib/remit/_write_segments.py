@@ -16,7 +16,7 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from ._segments import Separators
+from ..x12 import Separators
 from ._write_input import RemitWriteError, Tables
 from ._x12text import LS, amount_text, as_text, date_text, join_text, segment_text, units_text
 

@@ -1,7 +1,7 @@
 """Where :func:`read_835` and :class:`Remit` were defined; kept so that older imports keep working.
 
 The reader now lives in private modules of one idea each: tokenising
-(``_segments``), the envelope and the loops (``_chunk``, ``_envelope``,
+(:mod:`recoup_lib.x12`, shared with the 837 reader), the envelope and the loops (``_chunk``, ``_envelope``,
 ``_levels``), the batch (``_batch``), recoupments (``_recoupments``) and the
 result (``_result``). Import from :mod:`recoup_lib.remit`.
 """

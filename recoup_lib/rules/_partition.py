@@ -29,7 +29,6 @@ from __future__ import annotations
 import math
 import os
 import pickle
-import re
 import shutil
 import tempfile
 from concurrent.futures import ProcessPoolExecutor
@@ -67,10 +66,11 @@ from ..folder import (
     worker_count,
 )
 from ..schema import SPECS, ParsedTable, parse_table
+from ..wording import parse_size, size_text
 from ._engine import AuditResult, audit_tables
 from ._registry import RuleRegistry, default_registry
 
-__all__ = ["audit_folder_partitioned", "parse_size", "size_text", "PartitionedAuditResult", "plan_partitions"]
+__all__ = ["audit_folder_partitioned", "PartitionedAuditResult", "plan_partitions"]
 
 #: Memory model (measured on generated practices): an in-memory audit peaks at about eight
 #: bytes per byte of its CSV inputs; a worker process holds about 200 MB before any data.
@@ -79,32 +79,6 @@ _PARENT_BYTES = 300 * 10**6
 _WORKER_BYTES = 200 * 10**6
 _SMALLEST_PART = 4 * 10**6
 _PIECE_BYTES = 8 << 20
-
-_SIZE = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*([kmgt]?i?b?)\s*$", re.IGNORECASE)
-_UNIT = {"": 1, "b": 1, "k": 10**3, "kb": 10**3, "kib": 2**10, "m": 10**6, "mb": 10**6, "mib": 2**20,
-         "g": 10**9, "gb": 10**9, "gib": 2**30, "t": 10**12, "tb": 10**12, "tib": 2**40}
-
-
-def parse_size(size) -> int:
-    """Bytes in ``"1GB"``, ``"512MB"``, ``"2GiB"`` or a number (GB = 10**9 bytes, GiB = 2**30).
-
-    Raises
-    ------
-    InvalidParameterError
-        Not a size.
-    """
-    if isinstance(size, (int, np.integer)) and not isinstance(size, bool) and size > 0:
-        return int(size)
-    match = _SIZE.match(str(size))
-    if not match or match.group(2).lower() not in _UNIT or float(match.group(1)) <= 0:
-        raise InvalidParameterError(f"max_memory must be a size such as 1GB, 512MB or 2GiB; got {size!r}")
-    return int(float(match.group(1)) * _UNIT[match.group(2).lower()])
-
-
-def size_text(size: int) -> str:
-    """A size in the words of the messages: ``"512 MB"``, or bytes under a megabyte (``"10,000 bytes"``)."""
-    return f"{size / 10**6:,.0f} MB" if size >= 10**6 else f"{size:,} bytes"
-
 
 def plan_partitions(input_bytes: int, max_memory: int, workers: int) -> tuple[int, int]:
     """How many patient partitions, and how many audited side by side, fit ``max_memory``.

@@ -33,14 +33,13 @@ from .. import reference
 from ..errors import InvalidParameterError
 from ..outputs import output_folder, writes_folder
 from ..results import StepResult
+from ..wording import parse_size, size_text
 from ._blocks import (
     Layout,
     combine,
     memory_needed,
-    parse_size,
     plan_layout,
     run_blocks,
-    size_text,
     wait_for_workers,
     whole_block,
     workers_within,

@@ -43,7 +43,6 @@ from typing import Callable, Iterator
 import numpy as np
 import pandas as pd
 
-from ..rules._partition import parse_size, size_text
 from ._inject import inject_block_errors, plan_counts
 from ._inject_lines import resubmission_text
 from ._inject_population import PolicyChoice, apply_policies, choose_policies, policy_view
@@ -54,8 +53,8 @@ from ._profile import Profile
 from ._random import block_seed
 from ._values import _arrow_series, _obj, text_id_array
 
-__all__ = ["BLOCK_LINES", "Layout", "plan_layout", "run_blocks", "wait_for_workers", "place", "combine", "parse_size",
-           "size_text", "memory_needed", "workers_within"]
+__all__ = ["BLOCK_LINES", "Layout", "plan_layout", "run_blocks", "wait_for_workers", "place", "combine",
+           "memory_needed", "workers_within"]
 
 #: Claim lines of one block at most: a practice up to this size is simulated in one piece.
 BLOCK_LINES = 250_000

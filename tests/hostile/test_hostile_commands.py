@@ -16,6 +16,7 @@ from hostile_helpers import AS_OF, rewrite_csv, set_cell
 
 from recoup_lib.folder import read_csv_text
 from recoup_lib.outputs import MANIFEST
+from recoup_lib.x12 import link_to_nothing
 
 pytestmark = pytest.mark.slow  # its tests take 20 s or more together: conftest.py starts the file first
 
@@ -971,7 +972,8 @@ def _walked_by_both(hostile, build) -> tuple[dict, dict]:
 def test_remit_and_import_walk_a_folder_alike(hostile):
     """``recoup import`` walked a folder of 837s with a walk of its own: a linked folder was not read,
     a hidden file or a link back up passed over in silence, a PDF opened. It now walks it as
-    ``recoup remit`` walks a folder of 835s: the same files read, the same skipped, for the same reasons."""
+    ``recoup remit`` walks a folder of 835s: the same files read, the same skipped, for the same reasons
+    (a link to a file that does not exist too: its words, once written by each reader, are written once)."""
     archives = hostile.path("archive")
 
     def build(folder: Path, kind: str) -> None:
@@ -983,13 +985,20 @@ def test_remit_and_import_walk_a_folder_alike(hostile):
         hostile.write(f"in/{folder.name}/notes.pdf", b"%PDF-1.7")
         (folder / "linked").symlink_to(archives / kind, target_is_directory=True)
         (folder / "again").symlink_to(folder, target_is_directory=True)
+        (folder / f"moved.{kind}").symlink_to(archives / f"gone.{kind}")
 
     remit, imported = _walked_by_both(hostile, build)
     assert remit == imported
+    moved = link_to_nothing(hostile.path("in/837s/moved.837"))   # the words both commands take from recoup_lib.x12
+    assert imported["moved.KIND"] == ("skipped", moved.replace("837", "KIND"))
+    # Named: recoup remit said "file not found" of the link; it names the file missing, as read_837 does.
+    hostile.run("remit", "in/835s/moved.835", "--out", "r-moved", expect=1, out="r-moved")
+    rejected = hostile.path("r-moved/rejected.csv").read_text("utf-8")
+    assert f"a readable file ({link_to_nothing(hostile.path('in/835s/moved.835'))})" in rejected, rejected
     assert imported["empty.KIND"] == ("skipped", "not X12 (no ISA header or ST near its start)")
     assert {name: status for name, (status, _) in imported.items()} == {
         "a.KIND": "read", "b.KIND": "read", "c.KIND": "read", "empty.KIND": "skipped", "again": "skipped",
-        ".b.KIND": "skipped", "notes.pdf": "skipped"}
+        ".b.KIND": "skipped", "notes.pdf": "skipped", "moved.KIND": "skipped"}
     assert imported["again"][1].startswith("a link to a folder already read")
     assert imported[".b.KIND"][1] == "a hidden file (not read)"
     assert imported["notes.pdf"][1] == "a .pdf document, not an KIND"
@@ -1045,6 +1054,34 @@ def test_remit_and_import_name_what_is_no_x12_alike(hostile):
             run = hostile.run("import", *given, option, f"in/{kind}s/{name}.{kind}", "--out", "imp2", expect=1,
                               names=[f"{name}.{kind}", what])
             assert "no header for required field" not in run.err, run
+
+
+@pytest.mark.parametrize(("name", "data", "what"), [
+    ("deposits.csv", "claim_id,amount\nC1,10.00\n", "not X12 (no ISA header or ST near its start)"),
+    ("era.835", "claim_id,amount\nC1,10.00\n", "not X12 (no ISA header or ST near its start)"),
+    ("letter.txt", "Dear provider,\nWe have reviewed your claim.\n", "not X12 (no ISA header or ST near its start)"),
+    ("print.pdf", b"%PDF-1.7\n%\xe2\xe3", "not X12 but a PDF document"),
+])
+def test_remit_names_a_file_given_that_is_no_x12_as_a_folders_walk_does(hostile, name, data, what):
+    """A CSV or a letter named to ``recoup remit`` was set aside with the tokenizer's words, "expected an ISA
+    interchange header (or ST for a bare transaction); got 'claim_id,amount'", where a folder's walk (and
+    ``recoup import``) says it is no X12. It is now set aside saying so, its first line shown."""
+    hostile.write(f"in/{name}", data)
+    run = hostile.run("remit", f"in/{name}", "--out", "r", expect=1, out="r", names=[name, what])
+    assert "ISA interchange header" not in run.out + run.err, run
+    rows = list(csv.DictReader(io.StringIO(hostile.path("r/rejected.csv").read_text("utf-8"))))
+    assert [(row["file"], row["expected"], row["action"]) for row in rows] == [
+        (name, f"an X12 835 file; this is {what}", "file set aside")]
+
+
+def test_remit_still_reads_x12_that_does_not_look_like_it_at_its_start(hostile):
+    """What is said of a file named that does not look like X12 changes only when the tokenizer finds
+    none in it: a transaction sent bare after a banner line is read as before."""
+    bare = _remit_text().split("ST*835*", 1)[1].rsplit("GE*", 1)[0]
+    hostile.write("in/banner.835", "Remittance advice printed 2025-01-05\nST*835*" + bare)
+    hostile.run("remit", "in/banner.835", "--out", "r", expect=0, out="r")
+    rows = list(csv.DictReader(io.StringIO(hostile.path("r/files.csv").read_text("utf-8"))))
+    assert [(row["file"], row["status"]) for row in rows] == [("banner.835", "read")]
 
 
 def test_import_reads_utf16_x12_as_remit_does(hostile):

@@ -46,7 +46,12 @@ __all__ = [
     "parse_quantities",
     "AMOUNT_EXPECTED",
     "QUANTITY_EXPECTED",
+    "OUTSIDE_ANY_TRANSACTION",
 ]
+
+#: Where a segment after a transaction's end (its SE, or the GE that ended it) and before the next ST lies;
+#: set aside by both X12 readers (the 837 reader sets aside the service lines there, in these words).
+OUTSIDE_ANY_TRANSACTION = "outside any ST...SE transaction"
 
 
 @dataclass
@@ -143,7 +148,7 @@ def segment_codes(buf: np.ndarray, starts: np.ndarray, ends: np.ndarray, sep: in
     """:func:`segment_code` of each segment's id (the bytes before its first separator;
     ``0xFFFFFF`` when that is longer than three), read four bytes at a time.
 
-    Shared by the 835 reader and the 837 reader (:mod:`recoup_lib.ingest._x12spans`).
+    Shared by the 835 reader and the 837 reader.
     """
     n = len(starts)
     if n == 0:

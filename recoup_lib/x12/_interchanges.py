@@ -32,7 +32,7 @@ from ..filekind import utf16_codec
 from ._blanks import strip_blanks
 
 __all__ = ["Separators", "DEFAULT_SEPARATORS", "Piece", "RawProblem", "split_interchanges", "from_utf16",
-           "UTF16_NOTE"]
+           "UTF16_NOTE", "NO_X12_START"]
 
 _WHITESPACE = b" \t\r\n\x00\x1a"
 #: The information separators (file, group, record, unit): Python counts them as blanks, but X12 lets
@@ -55,6 +55,10 @@ class Separators:
     def characters(self) -> str:
         return self.element + self.component + self.segment + (self.repetition or "")
 
+
+#: What a file in which no interchange starts was expected to hold (nothing X12 found in its first megabyte:
+#: no ISA header that can be read, no ST at the start of a line).
+NO_X12_START = "an ISA interchange header (or ST for a bare transaction)"
 
 #: What a bare ST...SE transaction (no ISA header) is read with.
 DEFAULT_SEPARATORS = Separators("*", ":", "~", None)
@@ -134,7 +138,7 @@ def from_utf16(data: bytes) -> tuple[bytes, tuple | None]:
     as UTF-8 bytes, with :data:`UTF16_NOTE`; any other file as it is, with None.
 
     Both X12 readers ask it once per file, before anything looks for X12 in it, so that what looks
-    (:func:`~._files.looks_like_x12`, :func:`~._files.other_transaction_kinds`) and what cuts see the same
+    (:func:`~._files.looks_like_x12`, the 835 reader's look for other transaction sets) and what cuts see the same
     text, and the file is transcoded once.
 
     >>> from_utf16("ST*835*1~".encode("utf-16-le"))
@@ -345,7 +349,7 @@ def split_interchanges(data: bytes) -> tuple[list[Piece], list[RawProblem], list
     ----------
     data : bytes
         The whole file. Its callers (the 835 and 837 readers) have first asked
-        :func:`~recoup_lib.remit._files.format_of` whether it is another format
+        :func:`~._files.format_of` whether it is another format
         (a zip, a PDF, a web page), once per file: here it would be no X12 at all.
 
     Returns
@@ -377,8 +381,7 @@ def split_interchanges(data: bytes) -> tuple[list[Piece], list[RawProblem], list
         if start < 0:
             got = data[pos: pos + 40].split(b"\n")[0].decode("utf-8", "replace")
             ident = got[:3] if re.match(r"[A-Z0-9]{2,3}[^A-Za-z0-9]", got) else ""
-            problems.append(RawProblem(1, ident, "", got, "an ISA interchange header (or ST "
-                                       "for a bare transaction)"))
+            problems.append(RawProblem(1, ident, "", got, NO_X12_START))
             return pieces, problems, notes
         skipped = data[pos:start].decode("utf-8", "replace").strip()
         bare = re.match(r"GS[^A-Za-z0-9\s]", skipped) is not None
