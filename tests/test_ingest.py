@@ -174,7 +174,8 @@ def test_an_optional_cell_saying_n_a_or_null_is_blank_and_counted_in_a_note(tmp_
 
 
 def test_a_date_with_its_days_name_is_read_and_a_day_that_is_not_the_dates_is_set_aside(tmp_path):
-    rows = [ROWS[0].replace("01/31/2025", "Fri 01/31/2025"), ROWS[1].replace("01/31/2025", '"Friday, January 31, 2025"'),
+    rows = [ROWS[0].replace("01/31/2025", "Fri 01/31/2025"),
+            ROWS[1].replace("01/31/2025", '"Friday, January 31, 2025"'),
             ROWS[2].replace("02/01/2025", "Mon 02/01/2025")]
     result = import_files(write_claims(tmp_path / "c.csv", rows=rows, title=False, total=False))
     lines = result.tables["claim_lines.csv"]
@@ -247,7 +248,8 @@ def test_workbook_first_sheet_or_named_sheet_with_excel_dates_and_numbers(tmp_pa
     claims = write_claims(tmp_path / "c.csv")
     result = import_files(claims, payments=f"{tmp_path / 'pay.xlsx'}#Payments")
     pay = result.tables["payments.csv"]
-    assert pay["payment_date"].dt.strftime("%Y-%m-%d").tolist() == ["2025-02-20", "2025-03-01", "2025-02-20", "2025-02-20"]
+    assert pay["payment_date"].dt.strftime("%Y-%m-%d").tolist() == ["2025-02-20", "2025-03-01", "2025-02-20",
+                                                                     "2025-02-20"]
     assert pay["paid_cents"].tolist() == [6400, -6400, 825, -10]
     assert pay["allowed_cents"].tolist()[2] == 1050 and pay["payment_id"].tolist()[2] == "1234"
     report = result.sources[1]
@@ -716,7 +718,8 @@ def test_a_grouped_report_is_read_with_fill_down_and_the_summary_says_when_to_us
     assert "--fill-down units: unknown field, or not one a grouped report prints" in capsys.readouterr().err
     mapping["fill_down"] = "claim_id"
     (tmp_path / "bad.json").write_text(json.dumps(mapping))
-    assert main(["import", "--claims", str(path), "--map", str(tmp_path / "bad.json"), "--out", str(tmp_path / "o3")]) == 1
+    assert main(["import", "--claims", str(path), "--map", str(tmp_path / "bad.json"),
+                 "--out", str(tmp_path / "o3")]) == 1
     assert "bad.json: fill_down: expected a list of field names" in capsys.readouterr().err
 
 
