@@ -93,7 +93,8 @@ _TYPED = st.fixed_dictionaries({
 def test_csv_bytes_of_numbers_dates_and_booleans_match_the_csv_module(data, columns):
     frame = pd.DataFrame({
         "n": pd.array(data["n"], dtype="Int64"), "x_cents": pd.array(data["n"], dtype="Int64"),
-        "d": pd.to_datetime(pd.Series(data["d"], dtype=object), format="%Y-%m-%d"), "b": pd.array(data["b"], dtype="boolean"),
+        "d": pd.to_datetime(pd.Series(data["d"], dtype=object), format="%Y-%m-%d"),
+        "b": pd.array(data["b"], dtype="boolean"),
         "t": pd.Series(data["t"], dtype="str")})[columns]
     header, body = csvout.csv_bytes(frame)
     table = csvout.to_text_table(frame)

@@ -241,7 +241,8 @@ def test_importing_the_report_leaves_openpyxl_and_matplotlib_until_a_workbook_or
     import subprocess
     import sys
 
-    probe = ("import sys, recoup_lib.report as r; before = {m for m in ('openpyxl', 'matplotlib') if m in sys.modules}; "
+    probe = ("import sys, recoup_lib.report as r; "
+             "before = {m for m in ('openpyxl', 'matplotlib') if m in sys.modules}; "
              "r.safe_text('=1'); print(sorted(before), 'openpyxl' in sys.modules)")
     shown = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, check=True).stdout.split()
     assert shown == ["[]", "True"]

@@ -188,7 +188,8 @@ def test_every_question_explains_its_rule_and_cites_a_source(name):
     assert 5 <= len(exercise.questions) <= 10
     for q in exercise.questions.values():
         assert q.prompt and len(q.rule) > 40, f"{name} {q.qid}: explain the rule"
-        assert re.search(r"docs/sources\.md|lesson \d\d|https?://", q.source), f"{name} {q.qid}: cite docs/sources.md or a lesson"
+        assert re.search(r"docs/sources\.md|lesson \d\d|https?://", q.source), \
+            f"{name} {q.qid}: cite docs/sources.md or a lesson"
 
 
 @pytest.mark.parametrize("name", sorted(all_exercises()))

@@ -174,7 +174,8 @@ def test_an_optional_cell_saying_n_a_or_null_is_blank_and_counted_in_a_note(tmp_
 
 
 def test_a_date_with_its_days_name_is_read_and_a_day_that_is_not_the_dates_is_set_aside(tmp_path):
-    rows = [ROWS[0].replace("01/31/2025", "Fri 01/31/2025"), ROWS[1].replace("01/31/2025", '"Friday, January 31, 2025"'),
+    rows = [ROWS[0].replace("01/31/2025", "Fri 01/31/2025"),
+            ROWS[1].replace("01/31/2025", '"Friday, January 31, 2025"'),
             ROWS[2].replace("02/01/2025", "Mon 02/01/2025")]
     result = import_files(write_claims(tmp_path / "c.csv", rows=rows, title=False, total=False))
     lines = result.tables["claim_lines.csv"]
@@ -247,7 +248,8 @@ def test_workbook_first_sheet_or_named_sheet_with_excel_dates_and_numbers(tmp_pa
     claims = write_claims(tmp_path / "c.csv")
     result = import_files(claims, payments=f"{tmp_path / 'pay.xlsx'}#Payments")
     pay = result.tables["payments.csv"]
-    assert pay["payment_date"].dt.strftime("%Y-%m-%d").tolist() == ["2025-02-20", "2025-03-01", "2025-02-20", "2025-02-20"]
+    assert pay["payment_date"].dt.strftime("%Y-%m-%d").tolist() == ["2025-02-20", "2025-03-01", "2025-02-20",
+                                                                     "2025-02-20"]
     assert pay["paid_cents"].tolist() == [6400, -6400, 825, -10]
     assert pay["allowed_cents"].tolist()[2] == 1050 and pay["payment_id"].tolist()[2] == "1234"
     report = result.sources[1]
@@ -290,29 +292,42 @@ def test_without_a_sheet_named_the_first_shown_sheet_holding_cells_is_read(tmp_p
         import_files(claims, payments=tmp_path / "pay.xlsx")
 
 
-def test_the_sheet_read_when_none_is_named_is_loaded_once(tmp_path, monkeypatch):
-    """Finding the first shown sheet that holds cells loads it; reading its cells uses that load."""
+def _watched_calamine(monkeypatch) -> dict[str, list]:
+    """python-calamine noting each workbook opened (``opened``: the file's name), sheet loaded
+    (``loaded``) and sheet's rows turned into Python lists (``converted``: the sheet's name and the
+    rows asked for, None for all)."""
     import python_calamine
 
-    loads: list[str] = []
+    seen: dict[str, list] = {"opened": [], "loaded": [], "converted": []}
     original = python_calamine.CalamineWorkbook
 
-    class Counted:
-        def __init__(self, book):
-            self.book = book
+    class Watched:
+        def __init__(self, wrapped):
+            self.wrapped = wrapped
 
         def __getattr__(self, name):
-            return getattr(self.book, name)
+            return getattr(self.wrapped, name)
 
         def get_sheet_by_name(self, name):
-            loads.append(name)
-            return self.book.get_sheet_by_name(name)
+            seen["loaded"].append(name)
+            return Watched(self.wrapped.get_sheet_by_name(name))
+
+        def to_python(self, skip_empty_area=True, nrows=None):
+            seen["converted"].append((self.wrapped.name, nrows))
+            return self.wrapped.to_python(skip_empty_area=skip_empty_area, nrows=nrows)
 
     class Workbook:
         @staticmethod
         def from_filelike(handle):
-            return Counted(original.from_filelike(handle))
+            seen["opened"].append(handle.name)
+            return Watched(original.from_filelike(handle))
 
+    monkeypatch.setattr(python_calamine, "CalamineWorkbook", Workbook, raising=True)
+    return seen
+
+
+def test_the_sheet_read_when_none_is_named_is_loaded_once(tmp_path, monkeypatch):
+    """Finding the first shown sheet that holds cells loads it; reading its cells uses that load."""
     book = openpyxl.Workbook()
     book.active.title = "Sheet1"
     ws = book.create_sheet("Payments")
@@ -320,10 +335,10 @@ def test_the_sheet_read_when_none_is_named_is_loaded_once(tmp_path, monkeypatch)
         ws.append(row.split(","))
     book.save(tmp_path / "pay.xlsx")
     claims = write_claims(tmp_path / "c.csv")
-    monkeypatch.setattr(python_calamine, "CalamineWorkbook", Workbook, raising=True)
+    seen = _watched_calamine(monkeypatch)
     result = import_files(claims, payments=tmp_path / "pay.xlsx")
     assert result.sources[1].info["sheet"] == "Payments" and len(result.tables["payments.csv"]) == 4
-    assert loads == ["Sheet1", "Payments"]
+    assert seen["loaded"] == ["Sheet1", "Payments"]
 
 
 def _cells(rows=ROWS, header=HEADER) -> list[list[str]]:
@@ -707,7 +722,8 @@ def test_a_grouped_report_is_read_with_fill_down_and_the_summary_says_when_to_us
     assert "--fill-down units: unknown field, or not one a grouped report prints" in capsys.readouterr().err
     mapping["fill_down"] = "claim_id"
     (tmp_path / "bad.json").write_text(json.dumps(mapping))
-    assert main(["import", "--claims", str(path), "--map", str(tmp_path / "bad.json"), "--out", str(tmp_path / "o3")]) == 1
+    assert main(["import", "--claims", str(path), "--map", str(tmp_path / "bad.json"),
+                 "--out", str(tmp_path / "o3")]) == 1
     assert "bad.json: fill_down: expected a list of field names" in capsys.readouterr().err
 
 
@@ -1146,6 +1162,33 @@ def test_a_workbook_opening_on_a_cover_page_is_read_from_its_one_sheet_holding_t
     assert "report.xlsx#SHEET" in capsys.readouterr().err
     named = import_files(f"{tmp_path / 'report.xlsx'}#Charges 2024")
     assert named.sources[0].info["sheet"] == "Charges 2024" and len(named.tables["claim_lines.csv"]) == 2
+
+
+def test_the_sheets_past_a_cover_page_are_searched_in_their_first_rows(tmp_path, monkeypatch):
+    """Looking past a cover page opens the workbook once and reads of each other sheet the first rows
+    its header is looked for in; only the sheet then read is read whole. A header below more blank
+    rows than are read first is found all the same, by either reader."""
+    book = openpyxl.Workbook()
+    book.active.title = "Cover"
+    book.active.append(["Charge Detail Report"])
+    payments = book.create_sheet("Payments")
+    for row in PAYMENTS + ["C9,1,EFT9,02/20/2025,1.00,1.00"] * 3000:
+        payments.append(row.split(","))
+    charges = book.create_sheet("Charges")
+    _charges_sheet(charges)
+    charges.insert_rows(1, 700)
+    book.save(tmp_path / "report.xlsx")
+    seen = _watched_calamine(monkeypatch)
+    result = import_files(tmp_path / "report.xlsx")
+    assert result.sources[0].info["sheet"] == "Charges" and result.sources[0].info["header_row"] == 701
+    assert result.tables["claim_lines.csv"]["claim_id"].tolist() == ["C1", "C2"]
+    assert len(seen["opened"]) == 1
+    assert [name for name, nrows in seen["converted"] if nrows is None] == ["Cover", "Charges"]
+    assert all(nrows < 1000 for name, nrows in seen["converted"] if name == "Payments")
+    monkeypatch.setitem(sys.modules, "python_calamine", None)
+    result = import_files(tmp_path / "report.xlsx")
+    assert result.sources[0].info["sheet"] == "Charges" and result.sources[0].info["header_row"] == 701
+    assert result.tables["claim_lines.csv"]["claim_id"].tolist() == ["C1", "C2"]
 
 
 def test_a_header_split_over_two_rows_is_joined_and_noted(tmp_path):

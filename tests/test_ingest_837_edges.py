@@ -551,6 +551,21 @@ def test_diagnoses_an_export_writes_without_their_point_read_as_the_837_of_the_s
     assert (codes["C4"], codes["C5"], codes["C6"]) == ("S72.001A;E11.9", "25000;99213X", "M54.5;Z3A.1")
 
 
+def test_a_diagnosis_an_export_gives_twice_is_read_once_where_it_first_stands(tmp_path):
+    """``Dx 1`` = ``E119`` and ``Dx 2`` = ``E11.9`` are one code once the point is put back: the line
+    read ``E11.9;E11.9``. Each code is kept once, in the order first given, as the 837 import keeps a
+    claim's code listed twice; codes written alike twice, or in one cell, are kept once too."""
+    export = tmp_path / "charges.csv"
+    export.write_text("\n".join([
+        "Claim #,Line #,Patient Acct,Ins Code,Rendering NPI,DOS,Date Billed,CPT,Units,Billed Amt,Dx 1,Dx 2,Dx 3",
+        "C1,1,M1,P1,2222222222,01/05/2025,01/02/2025,99213,1,60.00,E119,E11.9,",
+        "C1,2,M1,P1,2222222222,01/05/2025,01/02/2025,99214,1,60.00,I10,e119,I10",
+        'C2,1,M2,P1,1111111111,01/10/2025,01/02/2025,99211,1,10.00,"Z0000; I10; Z00.00",,Z23',
+        "C3,1,M2,P1,1111111111,01/10/2025,01/02/2025,99211,1,10.00,25000,25000,"]) + "\n")
+    lines = import_files(export).tables["claim_lines.csv"]
+    assert lines["diagnosis_codes"].tolist() == ["E11.9", "I10;E11.9", "Z00.00;I10;Z23", "25000"]
+
+
 def test_an_archive_of_837s_is_named_as_one_with_what_to_do(tmp_path):
     """837s are often sent zipped. A zip given as --claims was "not a readable workbook
     (InvalidFileException: openpyxl does not support .zip file format ...)", a .gz "binary data: a PDF,

@@ -28,7 +28,8 @@ SAMPLES = sorted(p for p in DATA.iterdir() if p.suffix not in (".md", ".csv"))
 def generated(tmp_path_factory) -> list[Path]:
     """Three of a generated practice's 837s (seed 9: other claims than the usual cut's tests)."""
     practice = generate_practice(lines=300, seed=9)
-    return sorted(write_practice(practice, tmp_path_factory.mktemp("inplace")).joinpath(CLAIMS837_FOLDER).glob("*.837"))[:3]
+    folder = write_practice(practice, tmp_path_factory.mktemp("inplace"))
+    return sorted(folder.joinpath(CLAIMS837_FOLDER).glob("*.837"))[:3]
 
 
 def _split(data: bytes) -> tuple[bytes, bytes, bytes, list[bytes]]:

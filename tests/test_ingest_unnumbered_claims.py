@@ -91,7 +91,8 @@ def test_payments_refer_to_the_numbers_and_the_audit_runs_on_the_folder(tmp_path
     duplicate of C1's 99213 on C4 (same day, no billed date to tell them apart) is C4's, the later claim."""
     charges = _write(tmp_path / "charges.csv", CHARGES)
     payments = _write(tmp_path / "payments.csv", PAYMENTS)
-    assert main(["import", "--infer-missing", "--claims", str(charges), "--payments", str(payments), "--out", str(tmp_path / "f")]) == 0
+    assert main(["import", "--infer-missing", "--claims", str(charges), "--payments", str(payments),
+                 "--out", str(tmp_path / "f")]) == 0
     assert "line_no: no column" in capsys.readouterr().out
     written = pd.read_csv(tmp_path / "f" / "claim_lines.csv", dtype=str)
     assert written[["claim_id", "line_no"]].values.tolist()[:3] == [["C1", "1"], ["C2", "1"], ["C1", "2"]]

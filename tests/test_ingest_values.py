@@ -113,7 +113,8 @@ def test_claims_headers_are_recognised_ignoring_case_and_punctuation(header, fie
 
 
 @pytest.mark.parametrize("kind, header, field", [
-    ("payments", "Paid Amt", "paid"), ("payments", "Allowed Amt", "allowed"), ("payments", "Payment Date", "payment_date"),
+    ("payments", "Paid Amt", "paid"), ("payments", "Allowed Amt", "allowed"),
+    ("payments", "Payment Date", "payment_date"),
     ("payments", "Check/EFT #", "payment_id"), ("coverage", "Member ID", "member_id"),
     ("coverage", "Eff Date", "effective_date"), ("coverage", "Term Date", "termination_date"),
     ("documentation", "Note on File", "note_present"),
@@ -146,7 +147,8 @@ def test_no_header_name_stands_in_two_tiers_of_one_field():
     # NextGen Enterprise PM's ERA Import Posting and Payments by Transaction report columns
     ("payments", "Chk Nbr", "payment_id"), ("payments", "Clm Nbr", "claim_id"), ("payments", "Enc Nbr", "claim_id"),
     ("payments", "Pd Amt", "paid"), ("payments", "Pay Amt", "paid"), ("payments", "Allwd Amt", "allowed"),
-    ("payments", "Aprv Amt", "allowed"), ("payments", "CoIns Amt", "coinsurance"), ("payments", "Reason Cd", "denial_code"),
+    ("payments", "Aprv Amt", "allowed"), ("payments", "CoIns Amt", "coinsurance"),
+    ("payments", "Reason Cd", "denial_code"),
     ("payments", "Tran Dt", "payment_date"), ("claims", "Bill Amt", "charge"), ("claims", "Pyr ID", "payer_id"),
     ("claims", "Per Nbr", "patient_id"), ("claims", "Chg Amt", "charge"), ("claims", "CPT4", "procedure_code"),
     # remittance viewers and posting reports
@@ -259,7 +261,8 @@ def test_numbered_columns_are_joined_in_order_and_tiers_decide():
 
 def test_two_headers_for_a_required_field_stop_naming_both_and_the_headers_seen():
     p = propose("claims", ["Claim #", "Claim ID", "DOS"])
-    with pytest.raises(InputError, match=r"'claim_id' matches 'Claim #' and 'Claim ID'.*Headers seen: 'Claim #', 'Claim ID', 'DOS'"):
+    with pytest.raises(InputError, match=r"'claim_id' matches 'Claim #' and 'Claim ID'.*"
+                                         r"Headers seen: 'Claim #', 'Claim ID', 'DOS'"):
         check_required(p, ["claim_id", "service_date"], "x.csv")
 
 

@@ -107,7 +107,8 @@ def test_report_without_as_of_is_the_report_at_the_folders_own_date(practice, co
 
 
 def test_no_module_of_the_report_reconcile_or_appeal_path_reads_the_wall_clock():
-    clock = re.compile(r"\b(?:date|datetime)\.today\(|\bdatetime\.now\(|\btime\.time\(|\bpd\.Timestamp\.(?:today|now)\(")
+    clock = re.compile(r"\b(?:date|datetime)\.today\(|\bdatetime\.now\(|\btime\.time\("
+                       r"|\bpd\.Timestamp\.(?:today|now)\(")
     for folder in ("report", "remit", "appeals", "cli"):
         for path in sorted((ROOT / "recoup_lib" / folder).rglob("*.py")):
             for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1):

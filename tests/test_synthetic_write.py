@@ -35,7 +35,8 @@ def _keys(draw):
         if kind == "uint64":
             return draw(hnp.arrays(np.uint64, n, elements=st.integers(0, 2**64 - 1)))
         if kind == "float64":
-            return draw(hnp.arrays(np.float64, n, elements=st.floats(-50, 50) | st.sampled_from([0.5, 3.0, np.nan, np.inf])))
+            return draw(hnp.arrays(np.float64, n,
+                                   elements=st.floats(-50, 50) | st.sampled_from([0.5, 3.0, np.nan, np.inf])))
         values = draw(hnp.arrays(np.int64, n, elements=st.integers(low, high)))
         return values.astype(np.float64) if kind == "whole float" else values
 
@@ -172,7 +173,8 @@ def test_categorical_text_is_each_values_text(categories, codes):
     codes = np.array([c if c < len(categories) else -1 for c in codes], dtype=np.int8)
     column = pd.Series(pd.Categorical.from_codes(codes, categories=categories))
     text = pa.array(np.asarray(categories, dtype=object).astype(str), type=pa.string())
-    general = pc.if_else(pa.array(codes < 0), pa.scalar(None, pa.string()), text.take(pa.array(np.where(codes < 0, 0, codes))))
+    general = pc.if_else(pa.array(codes < 0), pa.scalar(None, pa.string()),
+                         text.take(pa.array(np.where(codes < 0, 0, codes))))
     assert _arrow_text(column).equals(general)
 
 
@@ -335,7 +337,8 @@ def test_mapped_is_series_map(values, mapping):
 
 
 @settings(max_examples=150, deadline=None)
-@given(categories=st.lists(st.sampled_from(["MCR", "BCBS-GA", "AET", "99213", ""]), min_size=1, max_size=5, unique=True),
+@given(categories=st.lists(st.sampled_from(["MCR", "BCBS-GA", "AET", "99213", ""]), min_size=1, max_size=5,
+                           unique=True),
        codes=st.lists(st.integers(-1, 4), max_size=40), rows=st.none() | st.lists(st.integers(0, 39), max_size=20),
        categorical=st.booleans())
 def test_text_values_are_the_columns_objects(categories, codes, rows, categorical):

@@ -38,7 +38,7 @@ from ..schema import FileSpec
 from . import _values as V
 from ._calendar import date_text, read_dates
 from ._claims_stand_ins import LINE_NO_NOTE, STAND_INS, SUBMITTED_NOTE, left_out, numbered_in_order
-from ._diagnoses import dotted_diagnoses
+from ._diagnoses import dotted_diagnoses, each_code_once
 from ._fields import GROUP_FIELDS, LINE_FINDERS, Proposal, headers_of, normalise_header
 from ._header_rows import PAGE_MARK, PAGE_MARK_REASON
 from ._tables import RawExport
@@ -319,7 +319,7 @@ def build_export(raw: RawExport, spec: FileSpec, proposal: Proposal, fill_down=(
         if column.kind == "codes":
             out[name] = V.as_code(V.join_lists([given[h] for h in headers]), name in _CAPITAL_CODES, listed=True)
             if name == "diagnosis_codes":
-                out[name] = dotted_diagnoses(out[name])
+                out[name] = each_code_once(dotted_diagnoses(out[name]))
             continue
         values = given[headers[0]]
         if column.kind in ("id", "code"):

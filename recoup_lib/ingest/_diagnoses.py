@@ -1,9 +1,10 @@
 """Diagnosis codes with their point: ``E119`` -> ``E11.9``, as the contract and the reference tables
-keep them.
+keep them, and each once.
 
 X12 writes ICD codes without the point, and many billing systems and clearinghouses store and export
 them so; an export (:func:`dotted_diagnoses`) and an 837 (:func:`insert_icd_dot`) of the same claim
-read alike once it is put back.
+read alike once it is put back. A code written twice, with and without its point or alike, is one
+code (:func:`each_code_once`, :func:`first_of_its_code`).
 """
 
 from __future__ import annotations
@@ -14,7 +15,7 @@ import pyarrow.compute as pc
 
 from ._values import _by_distinct_value, _bytes_present, text
 
-__all__ = ["insert_icd_dot", "dotted_diagnoses"]
+__all__ = ["insert_icd_dot", "dotted_diagnoses", "each_code_once", "first_of_its_code"]
 
 
 def insert_icd_dot(codes, icd9=None) -> pa.Array:
@@ -73,3 +74,46 @@ def _dotted_lists(arr: pa.Array) -> pa.Array:
     codes = pc.split_pattern(arr, ";")
     dotted = pc.replace_substring_regex(pc.list_flatten(codes), _UNDOTTED_ICD10, r"\1.\2")
     return pc.binary_join(pa.ListArray.from_arrays(codes.offsets, dotted), ";")
+
+
+def first_of_its_code(codes: pa.Array, count: np.ndarray) -> np.ndarray | None:
+    """For each code, the position of the first code of its group with the same text; None when no
+    group holds a code twice. ``count``: the codes of each group, which follow one another (a claim's
+    in an 837, a line's list in an export)."""
+    if count.max(initial=0) < 2:
+        return None
+    ids = np.asarray(pc.dictionary_encode(codes, null_encoding="encode").indices, dtype=np.int64)
+    group = np.repeat(np.arange(len(count), dtype=np.int64), count)
+    _, first, place = np.unique(group * (int(ids.max(initial=0)) + 1) + ids, return_index=True,
+                                return_inverse=True)
+    first = first[place]
+    return None if bool((first == np.arange(len(codes))).all()) else first
+
+
+def each_code_once(lists) -> pa.Array:
+    """``;``-joined codes with each code once, where it first stands: ``E11.9;I10;E11.9`` ->
+    ``E11.9;I10``.
+
+    An export listing a line's diagnoses in columns (``Dx 1``, ``Dx 2``) may give one twice, and once
+    the points are put back (:func:`dotted_diagnoses`) ``E119`` and ``E11.9`` are one code, as an
+    837's claim listing a code twice gives each line it once.
+
+    >>> each_code_once(["E11.9;I10;E11.9", "I10", "Z00.00;Z00.00"]).to_pylist()
+    ['E11.9;I10', 'I10', 'Z00.00']
+    """
+    arr = text(lists)
+    if not _bytes_present(arr)[ord(";")]:
+        return arr
+    return _by_distinct_value(arr, _once_each)
+
+
+def _once_each(arr: pa.Array) -> pa.Array:
+    codes = pc.split_pattern(arr, ";")
+    flat = pc.list_flatten(codes)
+    first = first_of_its_code(flat, np.asarray(pc.list_value_length(codes)))
+    if first is None:
+        return arr
+    kept = first == np.arange(len(flat))
+    offsets = np.zeros(len(arr) + 1, dtype=np.int32)
+    np.cumsum(np.bincount(np.asarray(pc.list_parent_indices(codes))[kept], minlength=len(arr)), out=offsets[1:])
+    return pc.binary_join(pa.ListArray.from_arrays(pa.array(offsets), flat.filter(pa.array(kept))), ";")

@@ -15,10 +15,12 @@ import datetime as dt
 import functools
 import html
 import io
+import itertools
 import re
 import zipfile
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Callable
 
 import numpy as np
 import pyarrow as pa
@@ -172,52 +174,110 @@ def _first_shown_sheet(names: list[str], showing: list[bool], filled) -> str:
     return next((n for n in visible if filled(n)), visible[0])
 
 
-def _workbook_rows(path: Path, sheet: str | None, kind: str) -> tuple[list[list], str, list[str], list[str],
-                                                                    list[str]]:
-    """The sheet's cells (merged ranges filled, see :func:`_fill_merged`), its name, the ranges filled,
-    the names of all the workbook's sheets and of those a spreadsheet shows; with no ``sheet``, the one
-    :func:`_first_shown_sheet` picks. ``kind``: what the file holds (:func:`._disguised.content_kind`):
-    a web page's table or an Excel 2003 XML sheet is read as a sheet (a zip that is no workbook never
-    comes here: :func:`._disguised.content_kind` names it)."""
-    if kind in ("html", "spreadsheetml"):
-        grid, chosen, names = (web_page_rows if kind == "html" else spreadsheet_xml_rows)(path, sheet)
-        return grid, chosen, [], names, names
-    name = shown(path.name)
-    try:
-        import python_calamine
+@dataclass
+class _Book:
+    """A workbook opened once: the names of its sheets and of those a spreadsheet shows, the sheet read
+    when none is named (:func:`_first_shown_sheet`), and ``rows(name, limit)``: the cells of a sheet's
+    first ``limit`` rows (all of them when None), merged ranges filled (see :func:`_fill_merged`), and
+    the ranges filled."""
 
-        with open(path, "rb") as handle:
-            book = python_calamine.CalamineWorkbook.from_filelike(handle)
-        names = list(book.sheet_names)
-        if sheet is not None and sheet not in names:
-            raise InputError(f"{name}: no sheet named {sheet!r} (sheets: {', '.join(names)})")
-        showing = [str(m.visible).endswith(".Visible") and str(m.typ).endswith(".WorkSheet")
-                 for m in book.sheets_metadata]
-        load = functools.lru_cache(maxsize=None)(book.get_sheet_by_name)   # the sheet chosen is read once
-        chosen = sheet if sheet is not None else _first_shown_sheet(names, showing, lambda n: load(n).height > 0)
-        found = load(chosen)
-        grid = found.to_python(skip_empty_area=False)
-        merged = _fill_merged(grid, getattr(found, "merged_cell_ranges", None))
-        return grid, chosen, merged, names, [n for n, s in zip(names, showing) if s]
+    names: list[str]
+    visible: list[str]
+    first: str
+    rows: Callable[[str, int | None], tuple[list[list], list[str]]]
+
+
+def _sheet_named(path: Path, sheet: str | None, names: list[str]) -> None:
+    if sheet is not None and sheet not in names:
+        raise InputError(f"{shown(path.name)}: no sheet named {sheet!r} (sheets: {', '.join(names)})")
+
+
+def _calamine_book(path: Path, sheet: str | None) -> _Book:
+    """The workbook as python-calamine reads it; a sheet it fails on is read by openpyxl."""
+    import python_calamine
+
+    with open(path, "rb") as handle:
+        book = python_calamine.CalamineWorkbook.from_filelike(handle)
+    names = list(book.sheet_names)
+    _sheet_named(path, sheet, names)
+    showing = [str(m.visible).endswith(".Visible") and str(m.typ).endswith(".WorkSheet")
+               for m in book.sheets_metadata]
+    load = functools.lru_cache(maxsize=1)(book.get_sheet_by_name)   # each sheet parsed once, read in turn
+    first = sheet if sheet is not None else _first_shown_sheet(names, showing, lambda n: load(n).height > 0)
+    fallback = functools.cache(lambda: _openpyxl_book(path, None))
+
+    def rows(name: str, limit: int | None) -> tuple[list[list], list[str]]:
+        try:
+            found = load(name)
+            grid = found.to_python(skip_empty_area=False, nrows=limit)
+        except Exception:  # noqa: BLE001 - openpyxl reads it (the whole workbook, if the first: _open_book)
+            if name == first:
+                raise
+            return fallback().rows(name, limit)
+        return grid, _fill_merged(grid, getattr(found, "merged_cell_ranges", None))
+
+    return _Book(names, [n for n, s in zip(names, showing) if s], first, rows)
+
+
+def _openpyxl_book(path: Path, sheet: str | None) -> _Book:
+    """The workbook as openpyxl reads it (merged ranges not filled: read-only mode does not list them)."""
+    import openpyxl
+
+    try:
+        book = openpyxl.load_workbook(io.BytesIO(path.read_bytes()), read_only=True, data_only=True)
+    except Exception as exc:  # noqa: BLE001
+        raise InputError(f"{shown(path.name)}: not a readable workbook ({type(exc).__name__}: {exc})") from None
+    names = book.sheetnames
+    _sheet_named(path, sheet, names)
+    visible = [n for n in names if book[n].sheet_state == "visible"]
+    first = sheet if sheet is not None else _first_shown_sheet(
+        names, [n in visible for n in names], lambda n: next(book[n].iter_rows(values_only=True), None) is not None)
+
+    def rows(name: str, limit: int | None) -> tuple[list[list], list[str]]:
+        return [list(r) for r in itertools.islice(book[name].iter_rows(min_row=1, values_only=True), limit)], []
+
+    return _Book(names, visible, first, rows)
+
+
+def _open_book(path: Path, sheet: str | None, kind: str) -> tuple[_Book, list[list], list[str]]:
+    """The workbook opened, and the whole of the sheet it is read from (``sheet``, else ``first``) with
+    the merged ranges filled. ``kind``: what the file holds (:func:`._disguised.content_kind`): a web
+    page's table or an Excel 2003 XML sheet is read as a sheet (a zip that is no workbook never comes
+    here: :func:`._disguised.content_kind` names it)."""
+    if kind in ("html", "spreadsheetml"):
+        read = web_page_rows if kind == "html" else spreadsheet_xml_rows
+        grid, first, names = read(path, sheet)
+
+        def rows(name: str, limit: int | None) -> tuple[list[list], list[str]]:
+            return (grid if name == first else read(path, name)[0])[:limit], []
+
+        return _Book(names, names, first, rows), grid, []
+    try:
+        book = _calamine_book(path, sheet)
+        return book, *book.rows(book.first, None)
     except InputError:
         raise
     except Exception:  # noqa: BLE001 - any calamine failure: try openpyxl before giving up
         pass
-    try:
-        import openpyxl
+    book = _openpyxl_book(path, sheet)
+    return book, *book.rows(book.first, None)
 
-        book = openpyxl.load_workbook(io.BytesIO(path.read_bytes()), read_only=True, data_only=True)
-    except Exception as exc:  # noqa: BLE001
-        raise InputError(f"{name}: not a readable workbook ({type(exc).__name__}: {exc})") from None
-    names = book.sheetnames
-    if sheet is not None and sheet not in names:
-        raise InputError(f"{name}: no sheet named {sheet!r} (sheets: {', '.join(names)})")
-    visible = [n for n in names if book[n].sheet_state == "visible"]
-    ws = book[sheet if sheet is not None else _first_shown_sheet(
-        names, [n in visible for n in names],
-        lambda n: next(book[n].iter_rows(values_only=True), None) is not None)]
-    rows = [list(r) for r in ws.iter_rows(min_row=1, values_only=True)]
-    return rows, ws.title, [], names, visible
+
+#: Rows of a sheet first read to look for its header in; more when blank rows leave fewer than
+#: :func:`._header_rows.preview_rows` looks at.
+_FIRST_ROWS = 256
+
+
+def _first_rows(book: _Book, name: str) -> list[list[str]]:
+    """The first rows of sheet ``name`` as text, as many as :func:`._header_rows.preview_rows` looks at
+    (read from the sheet alone, not the whole of it)."""
+    limit = _FIRST_ROWS
+    while True:
+        grid = book.rows(name, limit)[0]
+        preview = list(preview_rows([_cell_text(v) for v in row] for row in grid))
+        if len(preview) < len(grid) or len(grid) < limit:
+            return preview
+        limit *= 8
 
 
 @dataclass
@@ -231,18 +291,17 @@ class _Sheet:
     header: Header
 
 
-def _read_sheet(path: Path, sheet: str | None, kind: str, score) -> tuple[_Sheet, list[str], list[str]]:
-    """A sheet (``sheet``, or the one :func:`_workbook_rows` picks) with its header found, the names of
-    the workbook's sheets and of those shown."""
-    grid, chosen, merged, names, visible = _workbook_rows(path, sheet, kind)
+def _read_sheet(name: str, grid: list[list], merged: list[str], score) -> _Sheet:
+    """Sheet ``name`` (its cells ``grid``, ``merged`` the ranges filled) with its header found."""
     preview = list(preview_rows([_cell_text(v) for v in row] for row in grid))
-    return _Sheet(chosen, grid, merged, preview, find_header_rows(preview, score)), names, visible
+    return _Sheet(name, grid, merged, preview, find_header_rows(preview, score))
 
 
-def _past_a_cover_page(path: Path, kind: str, cover: _Sheet, visible: list[str], score) -> tuple[_Sheet, str]:
+def _past_a_cover_page(path: Path, book: _Book, cover: _Sheet, score) -> tuple[_Sheet, str]:
     """The sheet to read in place of a cover page (a first sheet with a title and a run date, no row
     naming two fields): the one other shown sheet whose header names every field the import needs
-    (``score.usable``), and the note saying so; the cover page itself (and no note) when none does.
+    (``score.usable``, found in its first rows: :func:`_first_rows`), and the note saying so; the
+    cover page itself (and no note) when none does.
 
     Raises
     ------
@@ -251,12 +310,11 @@ def _past_a_cover_page(path: Path, kind: str, cover: _Sheet, visible: list[str],
         name one.
     """
     found, names = None, []
-    for name in visible:
+    for name in book.visible:
         if name == cover.name:
             continue
-        sheet = _read_sheet(path, name, kind, score)[0]
-        if score.usable(sheet.header.cells):
-            found = found or sheet          # the first one's cells are kept, the others' names only
+        if score.usable(find_header_rows(_first_rows(book, name), score).cells):
+            found = found or _read_sheet(name, *book.rows(name, None), score)   # the others' names only
             names.append(name)
     if found is None:
         return cover, ""
@@ -274,7 +332,8 @@ def read_workbook(path: Path, sheet: str | None, score, kind: str = "workbook") 
     merged ranges filled (see :func:`_fill_merged`), formula cells without a saved value noted (see
     :func:`_formulas_without_values`), a header split over two rows joined (see
     :func:`._header_rows.find_header_rows`)."""
-    read, names, visible = _read_sheet(path, sheet, kind, score)
+    book, grid, merged = _open_book(path, sheet, kind)
+    read, names = _read_sheet(book.first, grid, merged, score), book.names
     label = f"{shown(path.name)}#{read.name}" if sheet is not None else shown(path.name)
     if not any(any(c.strip() for c in row) for row in read.preview):
         others = [n for n in names if n != read.name]
@@ -283,7 +342,7 @@ def read_workbook(path: Path, sheet: str | None, score, kind: str = "workbook") 
                             f"(name one as {shown(path.name)}#SHEET)" if others else ""))
     sheet_note = ""
     if sheet is None and score(read.header.cells) < 2 and hasattr(score, "complete"):
-        read, sheet_note = _past_a_cover_page(path, kind, read, visible, score)
+        read, sheet_note = _past_a_cover_page(path, book, read, score)
     chosen, grid, header, preview = read.name, read.grid, read.header, read.preview
     unsaved = _formulas_without_values(path, chosen) if kind == "workbook" else []
     last = max((j for j, c in enumerate(header.cells) if c.strip()), default=0)

@@ -17,7 +17,7 @@ import pyarrow.compute as pc
 from ..arrowtext import array_parts
 from ..money import format_cents_arrow
 from ..x12 import parse_amounts, segment_code
-from ._diagnoses import insert_icd_dot
+from ._diagnoses import first_of_its_code, insert_icd_dot
 from ._values import as_code
 from ._x12spans import Parts, span_text
 
@@ -396,43 +396,12 @@ def line_diagnoses(pointers: pa.Array, prof: np.ndarray, line_claim: np.ndarray,
     return _joined_codes(codes, index, prof, line_claim, count, cnt, base), dangling
 
 
-def _code_keys(codes: pa.Array) -> np.ndarray:
-    """A number per code, the same for codes of the same text: its bytes, zero-padded, read as one
-    integer (an ICD code has at most eight with its dot), or for other text (longer, holding a zero
-    byte, or null) its index in Arrow's dictionary of the codes."""
-    offsets, buf = _layout(codes)
-    lengths = np.diff(offsets)
-    if codes.null_count or int(lengths.max(initial=0)) > 8 or bool((buf == 0).any()):
-        return np.asarray(pc.dictionary_encode(codes).indices)
-    packed = _eight_bytes(buf, offsets[:-1]) * (np.arange(8) < lengths[:, None])
-    return packed.view("<u8").ravel()
-
-
-def _first_of_its_code(codes: pa.Array, count: np.ndarray) -> np.ndarray | None:
-    """For each code, the position of the first code of its claim with the same text (``count``: codes
-    per claim, which follow one another); None when no claim lists a code twice."""
-    if count.max(initial=0) < 2:
-        return None
-    ids = _code_keys(codes)
-    claim_of = np.repeat(np.arange(len(count)), count)
-    positions = np.arange(len(codes))
-    first = positions.copy()
-    repeated = False
-    # Going further back each time, so the earliest of a claim's repeats is the one kept.
-    for back in range(1, int(count.max(initial=0))):
-        same = (ids[back:] == ids[:-back]) & (claim_of[back:] == claim_of[:-back])
-        if same.any():
-            repeated = True
-            first[back:] = np.where(same, positions[:-back], first[back:])
-    return first if repeated else None
-
-
 def _once_per_line(codes: pa.Array, index: list, count: np.ndarray) -> list:
     """``index`` (for each of a line's codes, its position or -1) with every code after the line's first
     of the same text set to -1: a claim's HI can list a code twice (``HI*ABK:S0100*ABF:S0100``) and
     a line can point to one twice (``1:1``). The positions, and so what each pointer names, are kept
     as the claim sent them."""
-    first = _first_of_its_code(codes, count)
+    first = first_of_its_code(codes, count)
     if first is None:
         # Positions are then distinct codes: only a line's pointers (the first four) can repeat one.
         same_code = index[:4]

@@ -732,7 +732,8 @@ def test_import_of_payments_without_line_numbers(hostile, case):
     """A posting report that does not number the lines: hostile cells are read and written guarded, and a
     report none of whose payments fits a claim line is exit 1, naming the file and the reason."""
     rows = {"formula_cells": [f"C1,{EVIL},+25,01/05/2025,EFT1,02/01/2025,@90.00", "C1,99213,,-5,EFT1,02/01/2025,90",
-                              "+C2,99214,,01/06/2025,=EFT1,02/01/2025,80.00", "C2,99214,,01/06/2025,EFT2,02/01/2025,80"],
+                              "+C2,99214,,01/06/2025,=EFT1,02/01/2025,80.00",
+                              "C2,99214,,01/06/2025,EFT2,02/01/2025,80"],
             "nothing_fits": ["C1,99215,,01/05/2025,EFT1,02/01/2025,90.00", "C2,99213,,01/06/2025,EFT1,02/01/2025,80"],
             "per_claim_of_no_claim": ["C7,,,,EFT1,02/01/2025,90.00"]}[case]
     second_lines = ("C1,2,P1,MCR01,1234567893,01/05/2025,01/07/2025,36415,,1,$15.00,I10,11\n"
@@ -841,7 +842,8 @@ def test_import_of_a_zip_that_is_no_workbook_says_what_it_is(hostile, name, memb
     hostile.run("import", "--claims", f"in/{name}", "--out", "imp", expect=1, out="imp", names=[said])
 
 
-X12_CLAIM = ("ISA*00*          *00*          *ZZ*SENDER         *ZZ*RECEIVER       *250102*1200*^*00501*000000001*0*P*:~"
+X12_CLAIM = ("ISA*00*          *00*          *ZZ*SENDER         *ZZ*RECEIVER       "
+             "*250102*1200*^*00501*000000001*0*P*:~"
              "GS*HC*SENDER*RECEIVER*20250102*1200*1*X*005010X222A1~ST*837*0001*005010X222A1~"
              "BHT*0019*00*B1*20250107*1200*CH~HL*1**20*1~NM1*85*2*CLINIC*****XX*1234567893~HL*2*1*22*0~"
              "SBR*P*18*******CI~NM1*IL*1*DOE*JANE****MI*P1~NM1*PR*2*PAYER*****PI*MCR01~"
