@@ -118,6 +118,13 @@ def test_claims_headers_are_recognised_ignoring_case_and_punctuation(header, fie
     ("payments", "Check/EFT #", "payment_id"), ("coverage", "Member ID", "member_id"),
     ("coverage", "Eff Date", "effective_date"), ("coverage", "Term Date", "termination_date"),
     ("documentation", "Note on File", "note_present"),
+    # chart-completion and visit-note reports: yes/no columns, and the line-finding columns of one without
+    # line numbers
+    ("documentation", "Signed (Y/N)", "signed"), ("documentation", "Note Signed (Y/N)", "signed"),
+    ("documentation", "Signed Off", "signed"), ("documentation", "Is Signed", "signed"),
+    ("documentation", "Note (Y/N)", "note_present"), ("documentation", "Note Exists", "note_present"),
+    ("documentation", "Has Documentation", "note_present"), ("documentation", "CPT", "procedure_code"),
+    ("documentation", "DOS", "service_date"), ("documentation", "Visit Date", "service_date"),
 ])
 def test_other_files_headers_are_recognised(kind, header, field):
     assert field in recognised_fields(kind, header)

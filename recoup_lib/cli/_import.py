@@ -37,7 +37,8 @@ def add_parser(sub):
     p.add_argument("--infer-missing", action="store_true",
                    help="read exports without line numbers or a billed date: each claim's lines numbered in "
                    "the order listed, the service date as the billed date, each payment put on its line by "
-                   "CPT code, modifiers and date of service (each noted); without it they stop the import")
+                   "CPT code, modifiers and date of service, each note of a documentation export on its line "
+                   "by CPT code or on every line of its visit (each noted); without it they stop the import")
     p.add_argument("--map", metavar="MAPFILE", help="a mapping.json written by an earlier import")
     p.add_argument("--out", required=True, help="the audit folder to write (new, or an earlier import's)")
     p.set_defaults(run=run)

@@ -37,7 +37,7 @@ from ..money import MAX_TOTAL_CENTS
 from ..schema import FileSpec
 from . import _values as V
 from ._calendar import date_text, read_dates
-from ._claims_stand_ins import LINE_NO_NOTE, STAND_INS, SUBMITTED_NOTE, left_out, numbered_in_order
+from ._claims_stand_ins import LEFT_OUT, LINE_NO_NOTE, NOTE_PRESENT_NOTE, SUBMITTED_NOTE, left_out, numbered_in_order
 from ._diagnoses import dotted_diagnoses, each_code_once
 from ._fields import GROUP_FIELDS, LINE_FINDERS, Proposal, headers_of, normalise_header
 from ._header_rows import PAGE_MARK, PAGE_MARK_REASON
@@ -58,9 +58,9 @@ _TYPED_MONEY_TOTAL = MAX_TOTAL_CENTS * 0.99
 
 def required_fields(spec: FileSpec, kind: str | None = None) -> list[str]:
     """Fields an export must supply: the contract's required columns that may not be blank, bar those
-    an export of ``kind`` may leave out (a claims export's line numbers and submitted date:
-    :mod:`._claims_stand_ins`)."""
-    optional = set(STAND_INS) if kind == "claims" else set()
+    an export of ``kind`` may leave out (a claims export's line numbers and submitted date, a
+    documentation export's note_present: :mod:`._claims_stand_ins`)."""
+    optional = set(LEFT_OUT.get(kind, ()))
     return [c.name for c in spec.columns if c.required and not c.nullable and c.name not in optional]
 
 
@@ -374,6 +374,9 @@ def build_export(raw: RawExport, spec: FileSpec, proposal: Proposal, fill_down=(
         dates["submitted_date"] = dates["service_date"]
         header_of["submitted_date"] = header_of["service_date"]
         notes.append(SUBMITTED_NOTE)
+    if "note_present" in stand_ins:
+        out["note_present"] = pa.array(np.full(n, "true", dtype=object), pa.string())
+        notes.append(NOTE_PRESENT_NOTE)
     if extra_modifiers is not None and pc.any(pc.not_equal(extra_modifiers, "")).as_py():
         base = out.get("modifiers", pa.array([""] * n, pa.string()))
         out["modifiers"] = V.join_lists([extra_modifiers, base])

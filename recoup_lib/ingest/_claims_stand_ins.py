@@ -19,6 +19,11 @@ the claim was billed (the vendors' exports of ``tests/data/vendor_exports/``).
   falls to claim_id, then line_no; the report's ``--as-of`` counts a line as
   submitted from its date of service.
 
+A documentation export (a visit-note or chart-completion report) may leave
+out **note_present** too: each row it lists is a note on file (its ``signed``
+says whether it is signed). Its line numbers are found by its claim, CPT code
+and date of service (:mod:`._notes_placing`).
+
 A note in the import's summary says each. Payments with line numbers refer
 to this numbering; a payment report without them finds its lines by CPT code
 (:mod:`._line_match`), and an 835 by the line's control number or its
@@ -38,13 +43,16 @@ import pyarrow.compute as pc
 from ..errors import WHOLE_ROW, Problem
 from ..schema import SPECS, FileSpec
 
-__all__ = ["STAND_INS", "INFERABLE", "LINE_NO_NOTE", "SUBMITTED_NOTE", "left_out", "claims_contract",
-           "numbered_in_order", "continue_numbering"]
+__all__ = ["STAND_INS", "LEFT_OUT", "INFERABLE", "LINE_NO_NOTE", "SUBMITTED_NOTE", "NOTE_PRESENT_NOTE", "left_out",
+           "claims_contract", "numbered_in_order", "continue_numbering"]
 
 _CLAIMS = SPECS["claim_lines.csv"]
 #: Fields of claim_lines.csv a claims export may leave out: its lines are numbered in order, and the
 #: service date stands for the submitted one.
 STAND_INS = ("line_no", "submitted_date")
+#: Per kind of export, the fields it may leave out, the import standing in for them while reading it
+#: (:func:`left_out`); a documentation export's line numbers are found afterwards, by its claim lines.
+LEFT_OUT = {"claims": STAND_INS, "documentation": ("note_present",)}
 #: Per kind of export, the required fields the import stands in for with ``--infer-missing`` (these,
 #: and a payment report's line numbers: :mod:`._line_match`), and what it then does, for the message
 #: that stops an import without it.
@@ -53,9 +61,13 @@ INFERABLE = {
                                    "take each line's service date as its billed date"))),
     "payments": {"line_no": "put each payment on the line of its claim with its CPT code, modifiers and "
                             "date of service"},
-    "coverage": {}, "documentation": {},
+    "coverage": {},
+    "documentation": {"line_no": "put each note on the line of its claim with its CPT code and date of service, "
+                                "or on every line of its visit when it gives no CPT code",
+                      "note_present": "take each row the export lists as a note on file"},
 }
 LINE_NO_NOTE = "line_no: no column; each claim's lines numbered in the order the export lists them"
+NOTE_PRESENT_NOTE = "note_present: no column; each row the export lists taken as a note on file"
 SUBMITTED_NOTE = ("submitted_date: no column; each line's service date taken as its submitted date (two lines "
                   "alike are then told original and copy by claim number, then line number)")
 #: Why a line of a later file is set aside when its claim came in an earlier one with a line alike.
@@ -69,8 +81,8 @@ _SUBMITTED_AS_SERVED = replace(
 
 
 def left_out(kind: str, columns: dict) -> list[str]:
-    """The fields of :data:`STAND_INS` an export of ``kind`` mapped to ``columns`` has no column for."""
-    return [name for name in STAND_INS if kind == "claims" and name not in columns]
+    """The fields of :data:`LEFT_OUT` an export of ``kind`` mapped to ``columns`` has no column for."""
+    return [name for name in LEFT_OUT.get(kind, ()) if name not in columns]
 
 
 def claims_contract(columns: dict) -> FileSpec:

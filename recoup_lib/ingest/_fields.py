@@ -39,7 +39,9 @@ modifiers and service date of each row (:data:`LINE_FINDERS`), with which
 the import finds the claim line paid; a report with line numbers does not
 need them, so they are kept there as extra columns, as read (those settled
 by ``--column`` or ``--map`` are kept mapped, to place the rows whose line
-number is blank).
+number is blank). A documentation export listing notes per visit (claim or
+encounter, date of service, maybe the CPT code) is mapped with the same
+three, with which each note finds the lines it documents.
 """
 
 from __future__ import annotations
@@ -204,18 +206,26 @@ _FIELDS: dict[str, dict[str, list[list[str]]]] = {
         "line_no": _LINE_NO,
         "note_present": [["Note Present", "Note", "Has Note", "Note on File", "Note On File",
                           "Documented", "Documentation", "Documentation Present", "Record Present",
-                          "Chart Note", "Doc Present", "Notes", "Progress Note"]],
+                          "Chart Note", "Doc Present", "Notes", "Progress Note", "Note Y/N", "Note Exists",
+                          "Has Documentation"]],
         "signed": [["Signed", "Signature", "Note Signed", "Signed Y/N", "Signature Present",
-                    "Provider Signed", "Signed Note", "Sig", "Authenticated"]],
+                    "Provider Signed", "Signed Note", "Sig", "Authenticated", "Note Signed Y/N", "Signed Off",
+                    "Is Signed"]],
         "documented_code": [["Documented Code", "Supported Code", "Code Supported",
                              "Code Documented", "Documented CPT", "Audited Code", "Audit Code",
                              "Correct Code", "Coded As", "Note Supports", "Supported CPT"]],
+        # Read only from an export without line numbers, to find the lines each note documents.
+        "procedure_code": _PROCEDURE,
+        "modifiers": _MODIFIERS,
+        "service_date": _SERVICE_DATE,
     },
 }
 
 #: Fields a kind of file gives only to find the line a row belongs to when it has no line number
-#: (a payment report posting per claim line without numbering the lines): proposed only then.
-LINE_FINDERS = {"payments": ("procedure_code", "modifiers", "service_date")}
+#: (a payment report posting per claim line without numbering the lines, a documentation export
+#: listing notes per visit): proposed only then.
+_FINDING_FIELDS = ("procedure_code", "modifiers", "service_date")
+LINE_FINDERS = {"payments": _FINDING_FIELDS, "documentation": _FINDING_FIELDS}
 
 #: Numbered headers: ``Mod 2`` -> ("modifiers", 2); ``Dx 11`` -> ("diagnosis_codes", 11).
 _NUMBERED = {

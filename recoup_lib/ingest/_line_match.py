@@ -34,6 +34,10 @@ A report with a line number column reads it; a row whose cell is blank
 (:data:`NUMBERED` lets it through the contract check) is placed as a row of
 a report without one (:mod:`._placing`), and no row is put in order on a line
 a numbered row of the report pays.
+
+A documentation export without line numbers is read alike (:data:`UNNUMBERED_NOTES`),
+and its notes giving a CPT code are put on their lines the same way
+(:mod:`._notes_placing`).
 """
 
 from __future__ import annotations
@@ -48,18 +52,26 @@ from ..schema import SPECS, FileSpec
 from ._claims_stand_ins import claims_contract
 from ._fields import LINE_FINDERS, TARGET_FILES
 
-__all__ = ["UNNUMBERED", "NUMBERED", "ONLY_LINE", "IN_ORDER", "spec_for", "contract_for", "find_lines",
-           "placed_note", "rows_looked_for", "placing_note"]
+__all__ = ["UNNUMBERED", "UNNUMBERED_NOTES", "NUMBERED", "ONLY_LINE", "IN_ORDER", "spec_for", "contract_for", "find_lines",
+           "placed_note", "aside_counted", "rows_looked_for", "placing_note"]
 
 _PAYMENTS = SPECS["payments.csv"]
-#: payments.csv's contract for a report without line numbers: no line_no (it is found, not read), and
-#: the fields that find it, read as a claims export's are (codes in capitals, modifiers split off a code).
-UNNUMBERED = FileSpec(
-    _PAYMENTS.name,
-    tuple(c for c in _PAYMENTS.columns if c.name != "line_no")
-    + tuple(replace(SPECS["claim_lines.csv"].column(name), required=False, nullable=True, fill_missing=False)
-            for name in LINE_FINDERS["payments"]),
-    description="payments posted to claim lines not numbered in the report")
+
+
+def _unnumbered(spec: FileSpec, description: str) -> FileSpec:
+    """``spec`` for an export without line numbers: no line_no (it is found, not read), no key, and the
+    fields that find it, read as a claims export's are (codes in capitals, modifiers split off a code)."""
+    return FileSpec(spec.name, tuple(c for c in spec.columns if c.name != "line_no")
+                    + tuple(replace(SPECS["claim_lines.csv"].column(name), required=False, nullable=True,
+                                    fill_missing=False) for name in LINE_FINDERS["payments"]),
+                    description=description)
+
+
+#: payments.csv's contract for a report without line numbers.
+UNNUMBERED = _unnumbered(_PAYMENTS, "payments posted to claim lines not numbered in the report")
+#: documentation.csv's contract for an export listing notes per visit, without line numbers.
+UNNUMBERED_NOTES = _unnumbered(SPECS["documentation.csv"], "notes of visits whose lines the export does not number")
+_UNNUMBERED_OF = {"payments": UNNUMBERED, "documentation": UNNUMBERED_NOTES}
 #: The contract check of a report with a line number column: a blank line number passes it, and the
 #: row is placed as a row of a report without one (the export is still mapped and read as
 #: payments.csv's, where line_no is required).
@@ -80,9 +92,10 @@ PER_CLAIM = ("no line number or procedure code, and its claim has several lines:
 
 def spec_for(kind: str, columns: dict) -> FileSpec:
     """The contract an export of ``kind`` mapped to ``columns`` is read with: a payment report whose
-    line numbers have no column is read as :data:`UNNUMBERED`."""
-    if kind == "payments" and "line_no" not in columns:
-        return UNNUMBERED
+    line numbers have no column is read as :data:`UNNUMBERED`, a documentation export as
+    :data:`UNNUMBERED_NOTES`."""
+    if kind in _UNNUMBERED_OF and "line_no" not in columns:
+        return _UNNUMBERED_OF[kind]
     return SPECS[TARGET_FILES[kind]]
 
 
@@ -324,6 +337,13 @@ def placed_note(matched_by: np.ndarray, reasons: np.ndarray, rows: str = rows_lo
     if differing:
         told.append(f"{differing:,} put on their claim's only line though its procedure code, modifiers or service "
                     "date differ (a payer's adjudicated code: a downcode)")
+    told += aside_counted(reasons)
+    return f"{rows}: " + ("; ".join(told) or "none")
+
+
+def aside_counted(reasons: np.ndarray) -> list[str]:
+    """``["3 set aside: 1 whose claim is not among the claims imported, ..."]``: the rows set aside without
+    a line number (``reasons``: why each was) counted by reason; ``[]`` when none was."""
     why = pd.Series(reasons, dtype="object").astype(str)
     counted = np.zeros(len(why), dtype=bool)
     each = []
@@ -332,6 +352,4 @@ def placed_note(matched_by: np.ndarray, reasons: np.ndarray, rows: str = rows_lo
         counted |= hit
         if hit.any():
             each.append(f"{int(hit.sum()):,} {said}")
-    if each:
-        told.append(f"{len(why):,} set aside: " + ", ".join(each))
-    return f"{rows}: " + ("; ".join(told) or "none")
+    return [f"{len(why):,} set aside: " + ", ".join(each)] if each else []

@@ -30,6 +30,7 @@ from ._fields import (GROUP_FIELDS, KINDS, TARGET_FILES, account_as_claim_note, 
                       normalise_header, propose, recognised_fields, yielded_notes)
 from ._line_match import UNNUMBERED, contract_for, placing_note, rows_looked_for, spec_for
 from ._mapping import _check_columns_option, _fixed_for, _one_column_per_header, _wrong_fill_down, load_mapping
+from ._notes_placing import place_notes
 from ._placing import as_read, place_blank_numbers, place_unnumbered
 from ._remit_payments import payments_from_835
 from ._result import ImportResult, SourceReport
@@ -137,8 +138,9 @@ class _HeaderScore:
     def __init__(self, kind: str, fixed: dict[str, str], left_out: set[str]):
         self.kind = kind
         self.fixed = fixed
-        # A payment report may find its lines by CPT code instead of line numbers (._line_match).
-        spec = UNNUMBERED if kind == "payments" else SPECS[TARGET_FILES[kind]]
+        # A payment report or a documentation export may find its lines by CPT code instead of line
+        # numbers (._line_match).
+        spec = spec_for(kind, {})
         self.required = set(required_fields(spec)) - left_out
         self.needed = set(required_fields(spec, kind)) - left_out
 
@@ -400,7 +402,9 @@ def import_files(claims, payments=None, coverage=None, documentation=None, colum
         ``--infer-missing``: an export without line numbers or a billed date is read rather than
         stopped at: each claim's lines numbered in the order the export lists them, the service
         date taken as the billed date, each payment put on its claim's line by its CPT code,
-        modifiers and date of service (each said in a note). Without it such an export stops the
+        modifiers and date of service, each note of a documentation export on its line by its CPT
+        code, or on every line of its visit without one, a row listed taken as a note on file when
+        the export has no note-present column (each said in a note). Without it such an export stops the
         import (exit 1), as any required field without a header does, and the message names
         this option.
 
@@ -489,6 +493,8 @@ def import_files(claims, payments=None, coverage=None, documentation=None, colum
                 if kind == "payments":
                     place = place_blank_numbers if "line_no" in report.columns else place_unnumbered
                     data = place(data, b, report, tables.get("claim_lines.csv"), problems)
+                elif kind == "documentation" and "line_no" not in report.columns:
+                    data = place_notes(data, b, report, tables.get("claim_lines.csv"), problems)
                 parsed.append((data, report))
             if kind == "payments" and x12:
                 parsed += _payments_835(x12, tables.get("claim_lines.csv"), spec, reports, messages, problems)

@@ -1,0 +1,128 @@
+"""``recoup import --documentation`` of visit-note and chart-completion reports, which number no lines.
+
+Such an export lists notes per visit (encounter number, date of service, maybe the CPT code, signed or
+not). With ``--infer-missing`` a note with a CPT code goes on its claim's line with that code, as a
+payment does; one without covers every line of its visit; one fitting no line is set aside with its
+reason; two notes on one line make one row. The audit then flags the right lines.
+"""
+
+from __future__ import annotations
+
+import functools
+from pathlib import Path
+
+import pandas as pd
+import pytest
+from test_ingest_unnumbered_claims import _write
+
+from recoup_lib.cli import main
+from recoup_lib.errors import InputError
+from recoup_lib.ingest import import_files as _import_files
+from recoup_lib.rules import audit_folder
+
+import_files = functools.partial(_import_files, infer_missing=True)
+
+#: C3 is billed on two days (its second line the next day).
+CLAIMS = ["Claim #,Line #,Patient Acct,Ins Code,Rendering NPI,DOS,Date Billed,CPT,Mod 1,Units,Billed Amt",
+          "C1,1,P1,MCR01,1234567893,01/31/2025,2/3/25,99213,25,1,$100.00",
+          "C1,2,P1,MCR01,1234567893,01/31/2025,2/3/25,36415,,1,$15.00",
+          "C2,1,P2,MCR01,1234567893,02/03/2025,2/4/25,99214,,1,$150.00",
+          "C2,2,P2,MCR01,1234567893,02/03/2025,2/4/25,97110,GP,1,$40.00",
+          "C3,1,P3,MCR01,1234567893,02/05/2025,2/6/25,99213,,1,$100.00",
+          "C3,2,P3,MCR01,1234567893,02/06/2025,2/7/25,99213,,1,$100.00"]
+PAYMENTS = ["Claim #,Line #,Check #,Check Date,Paid Amt"] + [
+    f"{claim},{line},EFT1,02/20/2025,50.00" for claim, line in
+    (("C1", 1), ("C1", 2), ("C2", 1), ("C2", 2), ("C3", 1), ("C3", 2))]
+#: A chart-completion report with the CPT code: C2's 99214 has a signed and an unsigned note; C9 is no
+#: claim imported.
+WITH_CPT = ["Encounter #,DOS,CPT,Signed",
+            "C1,01/31/2025,99213,Y",
+            "C1,01/31/2025,36415,N",
+            "C2,02/03/2025,99214,N",
+            "C2,02/03/2025,99214,Y",
+            "C9,02/03/2025,99214,Y"]
+#: A visit-note report: one note per visit, no CPT code; C2's has no date, C3's visit of 02/06 has an
+#: unsigned and a signed note, and one on 03/01 matches no line of C3.
+VISITS = ["Encounter #,Visit Date,Note Present,Signed",
+          "C1,01/31/2025,Y,N",
+          "C2,,Y,Y",
+          "C3,02/06/2025,Y,N",
+          "C3,02/06/2025,Y,Y",
+          "C3,03/01/2025,Y,Y"]
+
+
+def _import(tmp_path: Path, notes: list[str]):
+    return import_files(_write(tmp_path / "claims.csv", CLAIMS), payments=_write(tmp_path / "pay.csv", PAYMENTS),
+                        documentation=_write(tmp_path / "notes.csv", notes))
+
+
+def _documented(result) -> list[tuple]:
+    doc = result.tables["documentation.csv"]
+    return list(zip(doc["claim_id"], doc["line_no"], doc["note_present"], doc["signed"]))
+
+
+def test_a_note_with_a_cpt_code_goes_on_its_claims_line_with_that_code(tmp_path):
+    """Encounter #, DOS, CPT, Signed: each note on the line of its claim with its code and date, each row a
+    note on file (no note-present column); the unsigned and the signed note of C2's 99214 make one row,
+    signed; C9's note is set aside, counted and written."""
+    result = _import(tmp_path, WITH_CPT)
+    assert _documented(result) == [("C1", 1, True, True), ("C1", 2, True, False), ("C2", 1, True, True)]
+    assert result.tables["documentation.csv"]["matched_by"].tolist() == ["procedure code and service date"] * 3
+    report = next(s for s in result.sources if s.label == "notes.csv")
+    assert (report.rows_read, report.rows_used, report.rows_set_aside) == (5, 4, 1)
+    assert report.aside.set_index("_row").loc[6, "_reason"] == ("no line number, and no usable line of its claim "
+                                                                "among the claims imported")
+    assert "note_present: no column; each row the export lists taken as a note on file" in report.notes
+    said = next(n for n in report.notes if n.startswith("no line number column"))
+    assert said.startswith("no line number column: 4 note(s) put on the one line of their claim with their "
+                           "procedure code")
+    assert "1 set aside: 1 whose claim is not among the claims imported" in said
+    assert "1 line(s) documented by more than one note, written as one row each" in said
+
+
+def test_a_note_without_a_cpt_code_covers_every_line_of_its_visit(tmp_path):
+    """No CPT column: a note applies to every line of its claim, of its date of service when it gives one
+    (C3's note of 02/06 documents line 2, not line 1 of 02/05); one on a day its claim billed nothing is
+    set aside; the summary says how many notes covered how many lines."""
+    result = _import(tmp_path, VISITS)
+    assert _documented(result) == [("C1", 1, True, False), ("C1", 2, True, False), ("C2", 1, True, True),
+                                   ("C2", 2, True, True), ("C3", 2, True, True)]
+    report = next(s for s in result.sources if s.label == "notes.csv")
+    assert (report.rows_read, report.rows_used, report.rows_set_aside) == (5, 4, 1)
+    assert report.aside.set_index("_row").loc[6, "_reason"] == ("no line number, and no line of its claim has its "
+                                                                "service date")
+    said = next(n for n in report.notes if n.startswith("no line number column"))
+    assert "4 note(s) applied to 5 line(s) of their claims" in said
+
+
+def test_the_audit_flags_missing_signature_on_the_lines_the_notes_land_on(tmp_path, capsys):
+    """The command writes one documentation row per line and the audit reads it: the unsigned note of
+    C1's 36415 is missing_signature, C2's 99214 (one note signed) is not, and the lines no note
+    documents (C2's 97110, C3's) are missing_documentation."""
+    _write(tmp_path / "claims.csv", CLAIMS)
+    _write(tmp_path / "pay.csv", PAYMENTS)
+    _write(tmp_path / "notes.csv", WITH_CPT)
+    args = ["import", "--claims", str(tmp_path / "claims.csv"), "--payments", str(tmp_path / "pay.csv"),
+            "--documentation", str(tmp_path / "notes.csv"), "--out", str(tmp_path / "f")]
+    assert main(args + ["--infer-missing"]) == 0
+    assert "4 note(s) put on the one line of their claim" in capsys.readouterr().out
+    written = pd.read_csv(tmp_path / "f" / "documentation.csv", dtype=str)
+    assert not written.duplicated(["claim_id", "line_no"]).any()
+    rejected = pd.read_csv(tmp_path / "f" / "import_rejected.csv", dtype=str)
+    assert rejected.loc[rejected["file"] == "notes.csv", "row"].tolist() == ["6"]
+    found = audit_folder(tmp_path / "f").findings
+    doc = found.loc[found["category"] == "documentation"].sort_values(["claim_id", "line_no"])
+    assert list(zip(doc["claim_id"], doc["line_no"], doc["error_type"])) == [
+        ("C1", 2, "missing_signature"), ("C2", 2, "missing_documentation"), ("C3", 1, "missing_documentation"),
+        ("C3", 2, "missing_documentation")]
+
+
+def test_without_infer_missing_a_documentation_export_without_line_numbers_stops_naming_it(tmp_path, capsys):
+    notes = _write(tmp_path / "notes.csv", WITH_CPT)
+    claims = _write(tmp_path / "claims.csv", CLAIMS)
+    with pytest.raises(InputError, match=r"no header for required field 'line_no' .*--infer-missing to put each "
+                                         r"note on the line of its claim"):
+        _import_files(claims, documentation=notes)
+    assert main(["import", "--claims", str(claims), "--documentation", str(notes), "--out", str(tmp_path / "o")]) == 1
+    assert "--infer-missing" in capsys.readouterr().err
+    assert not (tmp_path / "o").exists()
