@@ -37,7 +37,8 @@ from ..money import MAX_TOTAL_CENTS
 from ..schema import FileSpec
 from . import _values as V
 from ._calendar import date_text, read_dates
-from ._claims_stand_ins import LEFT_OUT, LINE_NO_NOTE, NOTE_PRESENT_NOTE, SUBMITTED_NOTE, left_out, numbered_in_order
+from ._claims_stand_ins import (LEFT_OUT, LINE_NO_NOTE, NOTE_PRESENT_NOTE, SUBMITTED_NOTE, left_out,
+                                numbered_in_order)
 from ._diagnoses import dotted_diagnoses, each_code_once
 from ._fields import GROUP_FIELDS, LINE_FINDERS, Proposal, headers_of, normalise_header
 from ._header_rows import PAGE_MARK, PAGE_MARK_REASON
