@@ -919,6 +919,21 @@ def test_import_of_a_folder_holding_no_file_is_exit_1_naming_it(hostile, given):
     assert not hostile.path("imp").exists()
 
 
+@pytest.mark.parametrize("given, said, why", [
+    ("in/x12/c.837", "c.837: no payments to import: the file holds", "c.837, segment 3 (ST), element ST01: expected "
+                                                                     "ST01 = 835"),
+    ("in/x12", "x12/: no payments to import: the folder holds", "c.837: expected an 835 file to read")])
+def test_import_of_payments_given_837s_only_is_exit_1_naming_them(hostile, given, said, why):
+    """837s given as --payments (a file, or a folder holding no 835) gave exit 0, "next: recoup audit" and
+    a payments.csv of its header alone: the 835 reader skipped each file and no payment file was counted."""
+    hostile.write("in/charges.csv", CLAIMS)
+    hostile.write("in/x12/c.837", X12_CLAIM)
+    run = hostile.run("import", "--claims", "in/charges.csv", "--payments", given, "--out", "imp", expect=1,
+                      out="imp", names=[said + " no claim payment (CLP)"])
+    assert why in run.out
+    assert not hostile.path("imp/payments.csv").exists()
+
+
 @pytest.mark.parametrize("argv", [["score", "/dev/zero", "/dev/zero"],
                                   ["exercises", "grade", "/dev/zero", "--out", "grades.csv"],
                                   ["remit", "/dev/zero", "--out", "remit"],
