@@ -55,8 +55,8 @@ from ..schema import SPECS, FileSpec
 from ._claims_stand_ins import claims_contract
 from ._fields import LINE_FINDERS, TARGET_FILES
 
-__all__ = ["UNNUMBERED", "UNNUMBERED_NOTES", "NUMBERED", "ONLY_LINE", "IN_ORDER", "spec_for", "contract_for", "find_lines",
-           "placed_note", "aside_counted", "rows_looked_for", "placing_note"]
+__all__ = ["UNNUMBERED", "UNNUMBERED_NOTES", "NUMBERED", "ONLY_LINE", "IN_ORDER", "spec_for", "contract_for",
+           "find_lines", "placed_note", "aside_counted", "rows_looked_for", "placing_note"]
 
 _PAYMENTS = SPECS["payments.csv"]
 
