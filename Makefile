@@ -88,7 +88,8 @@ lab: kernel
 desk: $(STAMP)
 	@$(NEW_TOKEN); folder="$(FOLDER)"; \
 	if [ -n "$$folder" ]; then folder=$$(cd -- "$$folder" 2>/dev/null && pwd) || \
-	  { printf 'make desk: FOLDER=%s: no such folder (give the folder recoup import wrote)\n' "$(FOLDER)" >&2; exit 2; }; fi; \
+	  { what='no such folder'; [ -e "$(FOLDER)" ] && what='a file, not a folder'; \
+	    printf 'make desk: FOLDER=%s: %s (give the folder recoup import wrote)\n' "$(FOLDER)" "$$what" >&2; exit 2; }; fi; \
 	printf '\n  RecoupKit practice desk (no code). Open this address in your browser:\n\n      %s\n\n  %s\n\n' \
 	  "http://$(HOST):$(DESK_PORT)/?token=$$token" \
 	  "(each page load makes a fresh desk in about 10 seconds; Ctrl-C stops it; another port: make desk DESK_PORT=8867)"; \

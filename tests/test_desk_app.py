@@ -91,7 +91,8 @@ def test_make_desk_serves_the_app_with_voila_without_code_or_tracebacks():
 @needs_make
 def test_make_desk_folder_passes_the_offices_folder_as_an_absolute_path(tmp_path):
     """``make desk FOLDER=office`` opens an office's own folder: Voila runs the app in apps/, so a path relative to
-    where make was run is made absolute first, and a folder that does not exist stops make with exit 2."""
+    where make was run is made absolute first, and a folder that does not exist, or a file given for it, stops make
+    with exit 2 saying which."""
     office = tmp_path / "my office"
     office.mkdir()
     done = subprocess.run(["make", "-n", "desk", f"FOLDER={office}"], cwd=ROOT, capture_output=True, text=True)
@@ -107,3 +108,7 @@ def test_make_desk_folder_passes_the_offices_folder_as_an_absolute_path(tmp_path
     gone = subprocess.run(["sh", "-c", shell.replace(str(office), str(tmp_path / "nowhere"))], cwd=tmp_path,
                           capture_output=True, text=True)
     assert gone.returncode == 2 and "no such folder" in gone.stderr
+    (tmp_path / "claim_lines.csv").write_text("claim_id\n", encoding="utf-8")
+    a_file = subprocess.run(["sh", "-c", shell.replace(str(office), str(tmp_path / "claim_lines.csv"))],
+                            cwd=tmp_path, capture_output=True, text=True)
+    assert a_file.returncode == 2 and "claim_lines.csv: a file, not a folder" in a_file.stderr

@@ -250,6 +250,33 @@ def test_lines_alike_are_not_paid_in_order_when_the_rows_are_not_one_per_line(tm
                                   "modifiers: which one it paid")
 
 
+def test_lines_of_one_code_told_apart_only_by_what_the_report_omits_are_not_paid_in_order(tmp_path):
+    """C2 bills 20610 RT and 20610 LT 59; a report without a modifier column (or a row leaving its
+    blank line number's modifiers out) paying both was put on lines 1 and 2 in the report's order,
+    "in order among lines alike", though the lines are not alike: the row order chose which knee was
+    paid. So were two dates of one code in a report without dates. Both are set aside, saying why."""
+    claims = CLAIMS + ["C4,1,P4,MCR01,1234567893,03/03/2025,3/10/25,97110,GP,,1,$40.00",
+                       "C4,2,P4,MCR01,1234567893,03/07/2025,3/10/25,97110,GP,,1,$40.00"]
+    (tmp_path / "c.csv").write_text("\n".join(claims) + "\n", encoding="utf-8")
+    reports = {"no_modifiers": "Claim #,CPT,DOS,Check #,Check Date,Paid Amt\n"
+                               "C2,20610,02/03/2025,EFT1,02/20/2025,120.00\nC2,20610,02/03/2025,EFT1,02/20/2025,0.00\n",
+               "no_dates": "Claim #,CPT,Check #,Check Date,Paid Amt\nC4,97110,EFT1,03/20/2025,24.00\n"
+                           "C4,97110,EFT1,03/20/2025,24.00\n",
+               "blank_numbers": "Claim #,Line #,CPT,Check #,Check Date,Paid Amt\nC2,,20610,EFT1,02/20/2025,120.00\n"
+                                "C2,,20610,EFT1,02/20/2025,0.00\n"}
+    for name, text in reports.items():
+        (tmp_path / f"{name}.csv").write_text(text, encoding="utf-8")
+        result = import_files(tmp_path / "c.csv", payments=tmp_path / f"{name}.csv")
+        assert "payments.csv" not in result.tables or not len(result.tables["payments.csv"]), name
+        report = result.sources[1]
+        assert (report.rows_read, report.rows_set_aside) == (2, 2), name
+        given = "procedure code and service date" if name == "no_modifiers" else "procedure code"
+        differ = "service dates" if name == "no_dates" else "modifiers"
+        assert set(report.aside["_reason"]) == {
+            f"no line number, and several lines of its claim have its {given} (2 lines, not alike: their {differ} "
+            "differ, which the report does not give): which one each paid cannot be told"}, name
+
+
 def test_rows_with_a_blank_line_number_are_placed_by_their_cpt_code(tmp_path):
     """A report numbering most lines left some cells blank, and those rows were set aside ("may not be
     blank"): they are put on their line by CPT code, modifiers and date as a report without line

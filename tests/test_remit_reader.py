@@ -637,7 +637,8 @@ def test_missing_and_empty_files_are_set_aside_and_the_rest_loads(tmp_path):
     assert remit.files["status"].tolist() == ["set aside"] * 3 + ["read"]
     msg = _messages(remit)
     assert "absent.835: expected a readable file (file not found)" in msg
-    assert "empty.835, segment 1: expected an X12 835 file (it is empty)" in msg
+    assert ("empty.835, segment 1: expected an X12 835 file; this is an empty file, nothing but blank space: a "
+            "download or copy that did not finish?") in msg
     assert "notes.txt, segment 1: expected an X12 835 file; this is not X12 (no ISA header or ST near its start)" in msg
     assert remit.loaded and len(remit.transactions) == 1
 

@@ -607,6 +607,12 @@ def test_office_desks_open_an_imported_folder_with_what_each_desk_can_do(office,
     missing = dict(widgets.office_desks(tmp_path / "nowhere"))
     assert missing["Review claims"].value.startswith("<p>No claim to review: ")
     assert "no such folder" in missing["Decide notices"].value
+    # The deposit desk told the user to put the 835s in nowhere/remits, and in a_file.csv/remits for a file.
+    assert missing["Explain a deposit"].value.startswith("<p>No deposit to explain: ")
+    assert "nowhere: no such folder" in missing["Explain a deposit"].value
+    (tmp_path / "a_file.csv").write_text("claim_id\n", encoding="utf-8")
+    of_a_file = dict(widgets.office_desks(tmp_path / "a_file.csv"))
+    assert all("a_file.csv: a file, not a folder" in desk.value for desk in of_a_file.values())
 
 
 @pytest.mark.parametrize("with_notices", [False, True])

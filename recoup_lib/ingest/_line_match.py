@@ -18,17 +18,20 @@ imported, that has them (:func:`find_lines`):
   differs: an ERA viewer shows the code the payer adjudicated, so a downcode
   (99214 billed, paid as 99213) pays the claim's only line.
 
-Exactly one line must fit, with one exception: lines alike (a claim billing
-97110 GP on lines 3 and 4, two units of a timed code) are paid one row each,
-in the order the claim lists them, as a remittance pays a claim's lines. When
-``k`` lines fit a row alike, no other row fits or pays any of them, and the
-report has exactly ``k`` payment rows fitting those same lines, the first
-row is put on the lowest line number, the second on the next, ...; reversals
-(negative rows) may follow, exactly ``k`` of them, each taking back the
-payment put on its line. Otherwise the payments are set aside, the reason
-saying whether their claim has no line imported, no line with their values,
-or several (which one each paid cannot be told, with the counts when they
-are what stopped it).
+Exactly one line must fit, with one exception: lines alike (one procedure
+code, modifiers and service date: a claim billing 97110 GP on lines 3 and 4,
+two units of a timed code) are paid one row each, in the order the claim
+lists them, as a remittance pays a claim's lines. When ``k`` lines alike fit
+a row, no other row fits or pays any of them, and the report has exactly
+``k`` payment rows fitting those same lines, the first row is put on the
+lowest line number, the second on the next, ...; reversals (negative rows)
+may follow, exactly ``k`` of them, each taking back the payment put on its
+line. Lines a row fits only because it does not give their modifiers or date
+(97110 GP and 97110 59, in a report without a modifier column) are not alike:
+the order of the rows would decide which line is paid. Otherwise the payments
+are set aside, the reason saying whether their claim has no line imported, no
+line with their values, or several (which one each paid cannot be told, with
+the lines' differences or the counts when they are what stopped it).
 
 A report with a line number column reads it; a row whose cell is blank
 (:data:`NUMBERED` lets it through the contract check) is placed as a row of
@@ -149,7 +152,8 @@ def _in_order(several: pd.DataFrame, paid: np.ndarray, paid_alone: set) -> tuple
     Parameters
     ----------
     several : pandas.DataFrame
-        ``_pos``, ``claim_id``, ``_line``: each line that fits a payment several lines fit.
+        ``_pos``, ``claim_id``, ``_line``, ``_mods``, ``_dos``: each line that fits a payment several
+        lines fit, with its modifiers and service date.
     paid : numpy.ndarray of int
         Each payment's amount in cents (negative: a reversal).
     paid_alone : set of (claim_id, line_no)
@@ -160,14 +164,19 @@ def _in_order(several: pd.DataFrame, paid: np.ndarray, paid_alone: set) -> tuple
     placed : dict
         Payment position -> the line it is put on.
     counted : dict
-        Payment position -> why the rows of its lines alike were not put in order, when their count
-        stopped it (``2 lines; the report has 3 payment(s) for them, ...``).
+        Payment position -> why the rows of the lines it fits were not put in order, when the lines
+        differ in what the row does not give (``2 lines, not alike: their modifiers differ``) or
+        their count stopped it (``2 lines; the report has 3 payment(s) for them, ...``).
     """
     lines_of: dict[int, list] = {}
     claim_of: dict[int, str] = {}
-    for pos, claim, line in zip(several["_pos"].tolist(), several["claim_id"].tolist(), several["_line"].tolist()):
+    values_of: dict[tuple, tuple] = {}
+    for pos, claim, line, mods, dos in zip(several["_pos"].tolist(), several["claim_id"].tolist(),
+                                           several["_line"].tolist(), several["_mods"].tolist(),
+                                           several["_dos"].tolist()):
         lines_of.setdefault(pos, []).append(line)
         claim_of[pos] = claim
+        values_of[(claim, line)] = (mods, dos)
     groups: dict[tuple, list[int]] = {}
     for pos in sorted(lines_of):
         groups.setdefault((claim_of[pos], tuple(sorted(lines_of[pos]))), []).append(pos)
@@ -179,6 +188,13 @@ def _in_order(several: pd.DataFrame, paid: np.ndarray, paid_alone: set) -> tuple
     counted: dict[int, str] = {}
     for (claim, lines), rows in groups.items():
         if any(len(fitted[(claim, line)]) > 1 or (claim, line) in paid_alone for line in lines):
+            continue
+        differing = [what for what, values in zip(("modifiers", "service dates"),
+                                                  zip(*(values_of[(claim, line)] for line in lines)))
+                     if len(set(values)) > 1]
+        if differing:
+            counted.update((p, f"{len(lines)} lines, not alike: their {' and '.join(differing)} differ, "
+                               "which the report does not give") for p in rows)
             continue
         payments = [p for p in rows if paid[p] >= 0]
         reversals = [p for p in rows if paid[p] < 0]
@@ -267,7 +283,7 @@ def find_lines(payments: pd.DataFrame, lines: pd.DataFrame | None,
     paid = (np.asarray(payments["paid_cents"], dtype=np.int64) if "paid_cents" in payments.columns
             else np.zeros(n, dtype=np.int64))
     alike = fits & ((fitting > 1) & has_code)[pos]
-    ordered, counted = _in_order(candidates.loc[alike, ["_pos", "claim_id", "_line"]], paid,
+    ordered, counted = _in_order(candidates.loc[alike, ["_pos", "claim_id", "_line", "_mods", "_dos"]], paid,
                                  set(zip(alone["claim_id"].tolist(), alone["_line"].tolist())))
     in_order = np.zeros(n, dtype=bool)
     if ordered:

@@ -280,7 +280,8 @@ def _nothing_to_import(name: str, kind: str, group: list[SourceReport], structur
     else:
         held = "no data row below the header"
     what = "claim lines" if kind == "claims" else "payments"
-    return (f"{name}: no {what} to import: {'each file holds' if len(group) > 1 else 'the file holds'} "
+    holder = "each file" if len(group) > 1 else "the folder" if name.endswith("/") else "the file"
+    return (f"{name}: no {what} to import: {holder} holds "
             f"{held}, so no audit folder can be made.")
 
 

@@ -518,7 +518,10 @@ def import_files(claims, payments=None, coverage=None, documentation=None, colum
 
 def _payments_835(paths, claim_lines, spec, reports, messages, problems) -> list:
     """The 835 files' payments, each file's as ``(payments, its SourceReport)``: what is set aside
-    later (payments of no claim line imported) is counted in the file it came from."""
+    later (payments of no claim line imported) is counted in the file it came from. Files that give
+    no payment at all (837s given as payments, 835s whose every transaction is set aside) are
+    counted as the paths given (a folder's name ending in ``/``), each with no row, so the import stops
+    saying so."""
     frame, rows, labels, aside, notes = payments_from_835(paths, claim_lines)
     messages += notes
     parsed = []
@@ -539,7 +542,11 @@ def _payments_835(paths, claim_lines, spec, reports, messages, problems) -> list
         empty = parse_table(pd.DataFrame({c: pd.Series([], dtype="str") for c in
                                           ["claim_id", "line_no", "payment_id", "payment_date", "paid"]}),
                             spec).data
-        parsed.append((empty, SourceReport("835 files", "payments", "835")))
+        for path in map(Path, paths):
+            label = shown(path.name) + ("/" if path.is_dir() else "")
+            report = SourceReport(label, "payments", "835", info={"segment_numbers": True})
+            reports.append(report)
+            parsed.append((empty.assign(_file=report.label), report))
     return parsed
 
 

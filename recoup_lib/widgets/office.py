@@ -20,6 +20,7 @@ from pathlib import Path
 import ipywidgets as w
 
 from ..errors import InvalidParameterError, RecoupError
+from ..folder import existing_folder
 from ._appeal_desk import desk_from_folder
 from .appeal_desk import AppealDeskWidget, appeal_desk
 from .claim_reviewer import claim_reviewer
@@ -40,10 +41,11 @@ def _made(lead: str, make):
 
 
 def _remits(folder: Path):
-    """The 835s of ``folder/remits`` read, or None when it holds none."""
+    """The 835s of ``folder/remits`` read, or None when it holds none (a path that is no folder is
+    named as what it is, as the other desks name it)."""
     from ..remit import read_835, remits_in
 
-    files = remits_in(folder)
+    files = remits_in(existing_folder(folder, "an audit folder with the payers' 835 files in remits/"))
     return read_835(files) if files else None
 
 

@@ -268,6 +268,8 @@ def lower_case_x12(head: bytes) -> bool:
 #: a file skipped in a folder or set aside): nothing X12 near its start; a known format (``{what}``,
 #: :func:`format_of`); X12 whose segment ids are in lower case (:func:`lower_case_x12`).
 NOT_X12 = "not X12 (no ISA header or ST near its start)"
+#: Why a file holding nothing (a download or copy that did not finish) is not read.
+EMPTY_FILE = "an empty file, {held}: a download or copy that did not finish?"
 NOT_X12_BUT = "not X12 but {what}"
 LOWER_CASE_X12 = ("X12 whose segment ids are in lower case; give the file as its sender wrote it, with segment "
                   "ids in capitals")
@@ -293,11 +295,13 @@ def x12_bytes(data: bytes, kind: str = "835") -> tuple[bytes, str, tuple | None]
     data : bytes
         The file's bytes, as UTF-8 when it was saved as UTF-16.
     why : str
-        ``""`` for X12; else :data:`NOT_X12`, :data:`NOT_X12_BUT` with what the file is, or
-        :data:`LOWER_CASE_X12`.
+        ``""`` for X12; else :data:`EMPTY_FILE`, :data:`NOT_X12`, :data:`NOT_X12_BUT` with what the
+        file is, or :data:`LOWER_CASE_X12`.
     note : tuple or None
         :data:`~recoup_lib.x12.UTF16_NOTE` when the file was transcoded (a warning of the file).
     """
+    if not data.strip():
+        return data, EMPTY_FILE.format(held="nothing but blank space" if data else "0 bytes"), None
     what = format_of(data, kind)
     if what:
         return data, NOT_X12_BUT.format(what=what), None

@@ -919,6 +919,21 @@ def test_import_of_a_folder_holding_no_file_is_exit_1_naming_it(hostile, given):
     assert not hostile.path("imp").exists()
 
 
+@pytest.mark.parametrize("given, said, why", [
+    ("in/x12/c.837", "c.837: no payments to import: the file holds", "c.837, segment 3 (ST), element ST01: expected "
+                                                                     "ST01 = 835"),
+    ("in/x12", "x12/: no payments to import: the folder holds", "c.837: expected an 835 file to read")])
+def test_import_of_payments_given_837s_only_is_exit_1_naming_them(hostile, given, said, why):
+    """837s given as --payments (a file, or a folder holding no 835) gave exit 0, "next: recoup audit" and
+    a payments.csv of its header alone: the 835 reader skipped each file and no payment file was counted."""
+    hostile.write("in/charges.csv", CLAIMS)
+    hostile.write("in/x12/c.837", X12_CLAIM)
+    run = hostile.run("import", "--claims", "in/charges.csv", "--payments", given, "--out", "imp", expect=1,
+                      out="imp", names=[said + " no claim payment (CLP)"])
+    assert why in run.out
+    assert not hostile.path("imp/payments.csv").exists()
+
+
 @pytest.mark.parametrize("argv", [["score", "/dev/zero", "/dev/zero"],
                                   ["exercises", "grade", "/dev/zero", "--out", "grades.csv"],
                                   ["remit", "/dev/zero", "--out", "remit"],
@@ -997,7 +1012,8 @@ def test_remit_and_import_walk_a_folder_alike(hostile):
     hostile.run("remit", "in/835s/moved.835", "--out", "r-moved", expect=1, out="r-moved")
     rejected = hostile.path("r-moved/rejected.csv").read_text("utf-8")
     assert f"a readable file ({link_to_nothing(hostile.path('in/835s/moved.835'))})" in rejected, rejected
-    assert imported["empty.KIND"] == ("skipped", "not X12 (no ISA header or ST near its start)")
+    # An empty file was "not X12 (no ISA header ...)", as if its format were wrong; it holds nothing.
+    assert imported["empty.KIND"] == ("skipped", "an empty file, 0 bytes: a download or copy that did not finish?")
     assert {name: status for name, (status, _) in imported.items()} == {
         "a.KIND": "read", "b.KIND": "read", "c.KIND": "read", "empty.KIND": "skipped", "again": "skipped",
         ".b.KIND": "skipped", "notes.pdf": "skipped", "moved.KIND": "skipped"}
@@ -1026,7 +1042,8 @@ def test_remit_and_import_name_what_is_no_x12_alike(hostile):
                            (f"bom.{kind}", b"\xef\xbb\xbf" + _x12(kind, 1).encode()),
                            (f"unicode.{kind}", _x12(kind, 2).encode("utf-16")),
                            (f"unmarked.{kind}", _x12(kind, 3).encode("utf-16-le")),
-                           (f"lower.{kind}", _x12(kind, 4).lower()), (f"notes.{kind}", "Call the payer back\n")):
+                           (f"lower.{kind}", _x12(kind, 4).lower()), (f"notes.{kind}", "Call the payer back\n"),
+                           (f"blank.{kind}", "\r\n \r\n")):
             hostile.write(f"in/{folder.name}/{name}", data)
 
     remit, imported = _walked_by_both(hostile, build)
@@ -1037,7 +1054,8 @@ def test_remit_and_import_name_what_is_no_x12_alike(hostile):
                 "page.KIND": web_page, "unicode-page.KIND": web_page,
                 "lower.KIND": "X12 whose segment ids are in lower case; give the file as its sender wrote it, with "
                               "segment ids in capitals",
-                "notes.KIND": "not X12 (no ISA header or ST near its start)"}
+                "notes.KIND": "not X12 (no ISA header or ST near its start)",
+                "blank.KIND": "an empty file, nothing but blank space: a download or copy that did not finish?"}
     assert {name: said for name, (_, said) in remit.items() if name in expected} == expected
     assert {name: said for name, (_, said) in imported.items() if name in expected} == expected
     for name in ("bom.KIND", "unicode.KIND", "unmarked.KIND"):
