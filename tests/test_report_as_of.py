@@ -176,6 +176,27 @@ def test_report_appeal_and_reconcile_take_the_same_own_date_from_a_remittance_th
     assert report["as_of"] == recon["as_of"] == f"{appeal_folder(folder).as_of:%Y-%m-%d}" == "2026-12-31"
 
 
+def test_reconcile_counts_the_payments_its_notices_are_checked_against_toward_its_own_date_as_appeal_does(
+        practice, command, tmp_path):
+    """recoup reconcile worked out its own as-of from the 835s and the notices alone, while report and appeal
+    take the folder's latest payment, remittance or notice date (one function: folder_as_of). A payment
+    posted after every remittance and notice moved theirs and not reconcile's; it reads payments.csv beside
+    the notices anyway (to check them), and now counts it as appeal does."""
+    import shutil
+
+    from recoup_lib.appeals import appeal_folder
+
+    folder = tmp_path / "practice"
+    shutil.copytree(practice, folder)
+    payments = pd.read_csv(folder / "payments.csv", dtype=str, keep_default_na=False)
+    payments.loc[payments.index[-1], "payment_date"] = "2026-12-30"
+    payments.to_csv(folder / "payments.csv", index=False)
+    _, report, _ = command("report", folder)
+    _, recon, _ = command("reconcile", folder)
+    assert report["as_of"] == recon["as_of"] == f"{appeal_folder(folder).as_of:%Y-%m-%d}" == "2026-12-30"
+    assert recon["as_of_from"] == "the latest payment, remittance or notice date"
+
+
 def test_money_taken_back_counts_only_take_backs_paid_by_the_as_of_in_both_views(practice, command):
     _, whole, _ = command("reconcile", practice)
     dates = pd.read_csv(command("reconcile", practice)[0] / "recoupment_links.csv", dtype=str)["payment_date"]
