@@ -16,8 +16,10 @@ import pandas as pd
 
 from ..errors import InputError
 from ..folder import read_table
+from ..schema import RECOUPMENTS_SPEC
 from ._batch import read_835
 from ._files import remits_in
+from ._recoupments import usable_recoupments
 
 __all__ = ["FOLDER_AS_OF", "folder_as_of", "remittance_dates"]
 
@@ -36,12 +38,14 @@ def _latest(values) -> pd.Timestamp | None:
 def remittance_dates(folder: str | Path, remit=None) -> pd.Series:
     """Payment dates of a folder's remittance data, the latest of which is its latest remittance date.
 
-    ``recoupments.csv`` if present (the payment_date of each row that has
-    one), else every usable transaction of the 835s of ``remits/``, whether
-    it takes money back or not: a remittance is dated by its payment (BPR16,
-    else DTM*405), not by what it recoups. The one reading of "the latest
-    remittance date" behind :func:`folder_as_of`, so ``recoup appeal``,
-    ``recoup report`` and the desks count from the same day on the same folder.
+    ``recoupments.csv`` if present (the payment_date of each row the report
+    counts: not of a row it sets aside, :func:`usable_recoupments`, whose date
+    is no more to be trusted than its amount), else every usable transaction
+    of the 835s of ``remits/``, whether it takes money back or not: a
+    remittance is dated by its payment (BPR16, else DTM*405), not by what it
+    recoups. The one reading of "the latest remittance date" behind
+    :func:`folder_as_of`, so ``recoup appeal``, ``recoup report`` and the
+    desks count from the same day on the same folder.
 
     Parameters
     ----------
@@ -59,12 +63,12 @@ def remittance_dates(folder: str | Path, remit=None) -> pd.Series:
     ------
     InputError
         recoupments.csv cannot be read (a folder under its name, not CSV
-        text): the date would otherwise be taken from the rest in silence.
+        text, no payment_date or amount column): the date would otherwise be
+        taken from the rest in silence.
     """
     folder = Path(folder)
     if (folder / "recoupments.csv").exists():
-        parsed = read_table(folder / "recoupments.csv")
-        return parsed.data["payment_date"] if "payment_date" in parsed.data.columns else pd.Series(dtype="object")
+        return usable_recoupments(read_table(folder / "recoupments.csv", spec=RECOUPMENTS_SPEC).data)["payment_date"]
     if remit is None:
         files = remits_in(folder)
         if not files:
