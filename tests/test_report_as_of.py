@@ -8,6 +8,7 @@ after the as-of, exactly as ``recoup reconcile`` does for the same date.
 from __future__ import annotations
 
 import contextlib
+import datetime as dt
 import hashlib
 import io
 import json
@@ -175,6 +176,76 @@ def test_report_appeal_and_reconcile_take_the_same_own_date_from_a_remittance_th
     _, report, _ = command("report", folder)
     _, recon, _ = command("reconcile", folder)
     assert report["as_of"] == recon["as_of"] == f"{appeal_folder(folder).as_of:%Y-%m-%d}" == "2026-12-31"
+
+
+def test_reconcile_counts_the_payments_its_notices_are_checked_against_toward_its_own_date_as_appeal_does(
+        practice, command, tmp_path):
+    """recoup reconcile worked out its own as-of from the 835s and the notices alone, while report and appeal
+    take the folder's latest payment, remittance or notice date (one function: folder_as_of). A payment
+    posted after every remittance and notice moved theirs and not reconcile's; it reads payments.csv beside
+    the notices anyway (to check them), and now counts it as appeal does."""
+    import shutil
+
+    from recoup_lib.appeals import appeal_folder
+
+    folder = tmp_path / "practice"
+    shutil.copytree(practice, folder)
+    payments = pd.read_csv(folder / "payments.csv", dtype=str, keep_default_na=False)
+    payments.loc[payments.index[-1], "payment_date"] = "2026-12-30"
+    payments.to_csv(folder / "payments.csv", index=False)
+    _, report, _ = command("report", folder)
+    _, recon, _ = command("reconcile", folder)
+    assert report["as_of"] == recon["as_of"] == f"{appeal_folder(folder).as_of:%Y-%m-%d}" == "2026-12-30"
+    assert recon["as_of_from"] == "the latest payment, remittance or notice date"
+
+
+def _recoupments_csv(*rows: tuple[str, str, str]) -> str:
+    """A recoupments.csv of (payment_date, amount, net_amount) rows, taken back from one claim."""
+    lines = ["payment_date,claim_id,amount,mechanism,net_amount"]
+    lines += [f"{day},C0000001,{amount},offset,{net}" for day, amount, net in rows]
+    return "\n".join(lines) + "\n"
+
+
+def test_a_recoupments_row_set_aside_does_not_move_the_folders_own_date(practice, tmp_path):
+    """A row of recoupments.csv the report sets aside (an amount not above 0, a net amount outside 0 to
+    the amount) counted toward the as-of of both report and appeal: its date is no more to be trusted
+    than its amount, so the date is the one the usable rows give."""
+    import shutil
+
+    from recoup_lib.appeals import appeal_folder, folder_as_of
+
+    folder = tmp_path / "practice"
+    shutil.copytree(practice, folder)
+    (folder / "recoupments.csv").write_text(_recoupments_csv(("2026-01-15", "10.00", "10.00")), encoding="utf-8")
+    usable_only = folder_as_of(folder)[0]
+    (folder / "recoupments.csv").write_text(_recoupments_csv(
+        ("2026-01-15", "10.00", "10.00"), ("2027-03-31", "-5.00", ""), ("2027-02-28", "10.00", "20.00"),
+        ("2027-01-31", "10.00", "-1.00")), encoding="utf-8")
+    assert usable_only < dt.date(2027, 1, 31)
+    assert folder_as_of(folder)[0] == appeal_folder(folder).as_of == usable_only
+    report = build_report(folder)
+    assert report.as_of == usable_only
+    assert len(report.problems) >= 3
+
+
+def test_report_without_as_of_reads_recoupments_csv_once(practice, tmp_path, monkeypatch):
+    """The report read recoupments.csv for its metrics, then again for the folder's own date."""
+    import shutil
+
+    import recoup_lib.remit._as_of as as_of_module
+    import recoup_lib.report._tables as tables_module
+
+    folder = tmp_path / "practice"
+    shutil.copytree(practice, folder)
+    (folder / "recoupments.csv").write_text(_recoupments_csv(("2026-01-15", "10.00", "10.00")), encoding="utf-8")
+    reads = []
+    for module in (as_of_module, tables_module):
+        def counted(path, *args, _read=module.read_table, **kwargs):
+            reads.append(Path(path).name)
+            return _read(path, *args, **kwargs)
+        monkeypatch.setattr(module, "read_table", counted)
+    build_report(folder)
+    assert reads.count("recoupments.csv") == 1
 
 
 def test_money_taken_back_counts_only_take_backs_paid_by_the_as_of_in_both_views(practice, command):

@@ -45,6 +45,7 @@ from ._audit_letters import (AUDIT_FILES, PROGRAMS, AuditLetter, AuditRules, Pro
 from ._dates import TIMELINE_COLUMNS, NextStep, add_months, aic_threshold, level_deadlines, medicare_dates, \
     medicare_timeline, next_level, profile_dates, shift, to_days
 from ..notices import usable_notices
+from ..remit import FOLDER_AS_OF, folder_as_of, remittance_dates  # the data's own as-of, shared with reconcile
 from ._decide import DECISION_COLUMNS, ERROR_TYPES, decide
 from ._interest import InterestDue, RateRow, interest_due, interest_periods, interest_table, \
     period_interest, rate_on
@@ -58,8 +59,8 @@ from ._profiles import DATA_DIR, PROFILE_FILES, PayerProfile, Profiles, Rule, lo
 from ._rate_notices import RATE_COLUMNS, RateNotices, merge_rate_notices, read_rate_notices, with_rate_notices
 from ._score import (OUTCOME_COLUMNS, SCORE_COLUMNS, appeal_outcomes, read_recoupment_labels,
                      read_score_inputs, score_recommendations)
-from ._run import APPEAL_FILES, FOLDER_AS_OF, AppealInputs, AppealResult, appeal_folder, folder_as_of, \
-    read_appeal_folder, remittance_dates, run_appeals, write_appeal_outputs
+from ._run import APPEAL_FILES, AppealInputs, AppealResult, appeal_folder, read_appeal_folder, run_appeals, \
+    write_appeal_outputs
 from ._tables import SOURCED_COLUMNS, choice_column, load_rule_table, text_column
 from ._sixty_day import (ROUTES, SIXTY_DAY_FILES, SixtyDayClock, SixtyDayRules, load_sixty_day_rules,
                          lookback_start, overpayment_workup, return_route, sixty_day_clock, workup_summary)

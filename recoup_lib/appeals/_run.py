@@ -19,6 +19,7 @@ from ..folder import (AuditInputs, existing_folder, problems_frame, read_audit_f
                       write_csv)
 from ..notices import read_payers, set_aside_notices
 from ..outputs import writes_folder
+from ..remit import folder_as_of
 from ..results import StepResult
 from ..schema import ParsedTable
 from ._decide import decide
@@ -27,8 +28,8 @@ from ._letters import Letter, letters, write_letters
 from ._profiles import Profiles, load_profiles
 from ._worklist import worklist
 
-__all__ = ["APPEAL_FILES", "AppealInputs", "AppealResult", "FOLDER_AS_OF", "appeal_folder", "folder_as_of",
-           "read_appeal_folder", "remittance_dates", "run_appeals", "write_appeal_outputs"]
+__all__ = ["APPEAL_FILES", "AppealInputs", "AppealResult", "appeal_folder", "read_appeal_folder", "run_appeals",
+           "write_appeal_outputs"]
 
 #: What an appeal folder holds beyond an audit folder (docs/contract.md "Appeal decisions").
 APPEAL_FILES = ("notices.csv", "payers.csv")
@@ -133,7 +134,7 @@ class AppealResult(StepResult):
         The day deadlines were counted from; notices dated after it are set
         aside (in ``rejected``), not decided.
     as_of_note : str
-        Where ``as_of`` came from when it was not given (:data:`FOLDER_AS_OF`);
+        Where ``as_of`` came from when it was not given (:data:`recoup_lib.remit.FOLDER_AS_OF`);
         blank when given.
     inputs : AppealInputs or None
         What was read (set by :func:`appeal_folder`).
@@ -285,109 +286,6 @@ def _set_aside_after(inputs: AppealInputs, as_of) -> AppealInputs:
     return _with_notices(replace(inputs, notices_set_aside=pd.concat([inputs.notices_set_aside, later])), notices)
 
 
-#: How the folder's own as-of is described wherever it is used (report, appeal, reconcile).
-FOLDER_AS_OF = "the folder's own date: its latest payment, remittance or notice date"
-
-
-def _latest(values) -> pd.Timestamp | None:
-    if values is None:
-        return None
-    dates = pd.to_datetime(pd.Series(values), errors="coerce").dropna()
-    return dates.max() if len(dates) else None
-
-
-def remittance_dates(folder: str | Path, remit=None) -> pd.Series:
-    """Payment dates of a folder's remittance data, the latest of which is its latest remittance date.
-
-    ``recoupments.csv`` if present (the payment_date of each row that has
-    one), else every usable transaction of the 835s of ``remits/``, whether
-    it takes money back or not: a remittance is dated by its payment (BPR16,
-    else DTM*405), not by what it recoups. The one reading of "the latest
-    remittance date" behind :func:`folder_as_of`, so ``recoup appeal``,
-    ``recoup report`` and the desks count from the same day on the same folder.
-
-    Parameters
-    ----------
-    folder : path-like
-    remit : recoup_lib.remit.Remit, optional
-        The 835s of ``folder/remits`` already read (:func:`recoup_lib.remit.read_835`),
-        so they are not read again; unused when the folder has recoupments.csv.
-
-    Returns
-    -------
-    pandas.Series
-        Empty when the folder has neither.
-
-    Raises
-    ------
-    InputError
-        recoupments.csv cannot be read (a folder under its name, not CSV
-        text): the date would otherwise be taken from the rest in silence.
-    """
-    folder = Path(folder)
-    if (folder / "recoupments.csv").exists():
-        parsed = read_table(folder / "recoupments.csv")
-        return parsed.data["payment_date"] if "payment_date" in parsed.data.columns else pd.Series(dtype="object")
-    if remit is None:
-        from ..remit import read_835, remits_in
-
-        files = remits_in(folder)
-        if not files:
-            return pd.Series(dtype="datetime64[us]")
-        remit = read_835(files)
-    return remit.transactions["payment_date"]
-
-
-def folder_as_of(folder: str | Path | None = None, *, notices=None, payments=None,
-                 remittances=None, remit=None) -> tuple[dt.date, str]:
-    """The folder's own as-of: its latest payment, remittance or notice date (never the wall clock).
-
-    What ``recoup appeal``, ``recoup report`` and ``recoup reconcile`` count
-    deadlines and ages from when no ``--as-of`` is given (docs/contract.md,
-    "Output safety"), so the same folder gives the same results on any day.
-
-    Parameters
-    ----------
-    folder : path-like, optional
-        Where to read what is not passed in: notices.csv, payments.csv and
-        the remittance data (recoupments.csv or remits/).
-    notices, payments, remittances : date-like sequences, optional
-        The notice dates, payment dates (payments.csv) and remittance
-        payment dates already read; each one given is not read again.
-    remit : recoup_lib.remit.Remit, optional
-        The folder's 835s already read, for :func:`remittance_dates`.
-
-    Returns
-    -------
-    as_of : datetime.date
-    note : str
-        :data:`FOLDER_AS_OF`, for the summaries to say where the date came from.
-
-    Raises
-    ------
-    InputError
-        No date at all to count from.
-
-    Examples
-    --------
-    >>> folder_as_of(notices=["2026-02-27"], payments=["2026-01-05"], remittances=["2026-03-02"])[0]
-    datetime.date(2026, 3, 2)
-    """
-    if folder is not None:
-        folder = Path(folder)
-        if notices is None and (folder / "notices.csv").exists():
-            notices = read_table(folder / "notices.csv").data.get("notice_date")
-        if payments is None and (folder / "payments.csv").exists():
-            payments = read_table(folder / "payments.csv").data.get("payment_date")
-        if remittances is None:
-            remittances = remittance_dates(folder, remit)
-    known = [d for d in (_latest(notices), _latest(payments), _latest(remittances)) if d is not None]
-    if not known:
-        raise InputError(f"{folder or 'the data given'}: no payment, remittance or notice date to count "
-                         "from; give the as-of date")
-    return max(known).date(), FOLDER_AS_OF
-
-
 def appeal_folder(folder: str | Path, as_of=None, *, profiles: Profiles | str | Path | None = None,
                   inputs: AppealInputs | None = None, remit=None) -> AppealResult:
     """Read an appeal folder, audit it and decide every notice: the pipeline's appeal step.
@@ -403,7 +301,7 @@ def appeal_folder(folder: str | Path, as_of=None, *, profiles: Profiles | str | 
     as_of : date-like, optional
         The day deadlines and interest are counted from; notices dated
         after it are set aside. Default: the folder's own date, its latest
-        payment, remittance or notice date (:func:`folder_as_of`).
+        payment, remittance or notice date (:func:`recoup_lib.remit.folder_as_of`).
     profiles : Profiles or path-like, optional
         The appeal rule tables, or a folder of edited copies (a file there
         replaces the shipped one). Default: the copies in ``folder``, then
@@ -413,7 +311,7 @@ def appeal_folder(folder: str | Path, as_of=None, *, profiles: Profiles | str | 
         report, which needs the dates first, does not read it twice).
     remit : recoup_lib.remit.Remit, optional
         The 835s of ``folder/remits`` already read, for the folder's own
-        as-of (:func:`remittance_dates`), so they are not read again.
+        as-of (:func:`recoup_lib.remit.remittance_dates`), so they are not read again.
 
     Returns
     -------

@@ -50,8 +50,9 @@ def add_parser(subparsers) -> None:
                         "--notices)")
     parser.add_argument("--as-of", dest="as_of", default=None, metavar="DATE",
                         help="the day the open ledger is read, YYYY-MM-DD; notices dated after it are set "
-                        "aside with that reason (default: the latest remittance or notice date read; never the "
-                        "wall clock)")
+                        "aside with that reason (default: the latest remittance or notice date read, or payment "
+                        "date of the payments.csv the notices are checked against, as recoup appeal counts; never "
+                        "the wall clock)")
     parser.add_argument("--out", type=Path, required=True, metavar="OUT",
                         help="folder for the CSV results (created if needed)")
     parser.set_defaults(run=run)
@@ -65,7 +66,8 @@ def _as_of(text: str | None) -> dt.date | None:
 
 
 def _notices(args):
-    """The notices read and checked as ``recoup appeal`` checks them, and the files they were checked against."""
+    """The notices read and checked as ``recoup appeal`` checks them, and the tables they were checked against
+    (by file name stem)."""
     from ..errors import UsageError
     from ..filekind import not_a_file
     from ..notices import notice_checks, read_notices
@@ -73,11 +75,11 @@ def _notices(args):
     if args.notices is None:
         if args.payers is not None:
             raise UsageError("--payers: only used with --notices (it checks the notices' payers)")
-        return None, []
+        return None, {}
     if args.payers is not None and (what := not_a_file(args.payers)):
         raise UsageError(f"--payers {str(args.payers)!r}: {what}; expected a payers.csv file")
     checks = notice_checks(args.notices.parent, payers=args.payers) if args.notices.is_file() else {}
-    return read_notices(args.notices, **checks), [f"{name}.csv" for name in checks]
+    return read_notices(args.notices, **checks), checks
 
 
 def run(args) -> int:
@@ -89,14 +91,15 @@ def run(args) -> int:
     parsed, checked = _notices(args)
     from ..remit import reconcile
 
-    result = reconcile(args.files, notices=parsed, as_of=as_of)
+    payments = checked["payments"]["payment_date"] if "payments" in checked else None
+    result = reconcile(args.files, notices=parsed, as_of=as_of, payments=payments)
     result.write(args.out, inputs=inputs)
     result.require_loaded(f" (see {args.out / 'rejected.csv'})")
     print(result.summary())
     notices = result.notices
     if checked:
         where = f" (payers.csv: {args.payers})" if args.payers is not None else ""
-        print(f"Notices checked as recoup appeal checks them, against {', '.join(checked)} of "
+        print(f"Notices checked as recoup appeal checks them, against {', '.join(f'{n}.csv' for n in checked)} of "
               f"{args.notices.parent}{where}.")
     print(f"Wrote deposits.csv, recoupment_links.csv, open_ledger.csv, cash_flow.csv, "
           f"files.csv, rejected.csv, warnings.csv and summary.json to {args.out}"

@@ -42,6 +42,7 @@ from ..csvread import RESERVED_PREFIX
 from ..csvrecords import last_line_leaves_quote_open
 from ..filekind import not_a_file, shown, utf16_codec
 from ..formulas import GUARD, unguard_formulas, unguard_text, unwrap_text_formulas
+from ..x12 import link_to_nothing
 from ._exact import csv_body_exact
 from ._header_rows import _PREVIEW_ROWS, above_header, find_header_rows, preview_rows
 
@@ -199,7 +200,9 @@ def _sniff_delimiter(head: str) -> str:
 
 def check_readable(path: Path, folder_ok: bool = True) -> None:
     """Refuse, before anything opens it, a path that is missing or is not a file (nor a folder where
-    ``folder_ok``): opening a pipe would wait for a writer for ever, and a device never ends.
+    ``folder_ok``): opening a pipe would wait for a writer for ever, and a device never ends. A link
+    whose target is gone is named as the 835 and 837 readers name it
+    (:func:`recoup_lib.x12.link_to_nothing`): "file not found" would name the link, not what is missing.
 
     Raises
     ------
@@ -209,6 +212,8 @@ def check_readable(path: Path, folder_ok: bool = True) -> None:
     what = not_a_file(path)
     if what is None or (folder_ok and what == "a folder"):
         return
+    if what == "no such file" and path.is_symlink():
+        raise InputError(f"{shown(path)}: {link_to_nothing(path)}")
     if what == "no such file":
         raise InputError(f"{shown(path.name)}: file not found in {shown(path.parent)}")
     raise InputError(f"{shown(path)}: {what}; give the export file itself")

@@ -4,8 +4,8 @@ A transaction runs from its ST to its SE (:func:`transactions`). Its group's
 or interchange's closing (a GS, GE, ISA or IEA), or the next ST, before its
 SE ends it there, and the SE after it closes nothing; with neither, it ends
 with its file. These are envelope defects: the transaction is read up to
-where it ends, with a warning, as the 835 reader reads it
-(:func:`recoup_lib.remit._envelope.walk_envelope`). Segments after a
+where it ends, with a warning, as the 835 reader's envelope walk
+(:func:`recoup_lib.remit.read_835`) reads it. Segments after a
 transaction's end and before the next ST lie outside any transaction: as the
 835 reader sets them aside, the service lines among them are set aside with
 that reason (:mod:`._x837_lines`).
@@ -126,8 +126,8 @@ def envelope_warnings(segs: Segments, spans: Transactions, warn) -> None:
 
     ``spans``: :func:`transactions` of ``segs``. ``warn(rows, text)`` reports ``text`` once per file,
     at the first of ``rows`` in it, with ``{count}`` the file's number of such rows. SE01 counts
-    the segments from ST to SE, both included. As the 835 reader
-    (:func:`recoup_lib.remit._envelope.walk_envelope`) reads them, a transaction ended before its
+    the segments from ST to SE, both included. As the 835 reader's envelope walk
+    (:func:`recoup_lib.remit.read_835`) reads them, a transaction ended before its
     SE is read up to there, one its file ends in is read with a warning that claims may be missing,
     and an SE that closes no transaction is ignored: each is warned about.
     """

@@ -16,12 +16,13 @@ tidy DataFrames to :func:`write_835_from_tables`.
 # The parts module is loaded first: binding the function ``reconcile`` below then
 # wins, and a later ``from recoup_lib.remit.reconcile import ...`` does not rebind it.
 from . import reconcile as _reconcile_parts  # noqa: F401
+from ._as_of import FOLDER_AS_OF, folder_as_of, remittance_dates
 from ._batch import read_835
 from ._columns import COLUMNS
 from ._files import REMIT_SUFFIXES, remits_in
 from ._problems import SegmentProblem
 from ._reconciliation import Reconciliation, reconcile
-from ._recoupments import RECOUPMENT_REASONS, paid_after, taken_back
+from ._recoupments import RECOUPMENT_REASONS, RECOUPMENT_ROW_CHECKS, paid_after, taken_back, usable_recoupments
 from ._result import Remit
 from ._refunds import plb_refund_pair
 from ._writer import (
@@ -57,6 +58,7 @@ __all__ = [
     "plb_forward_balance", "with_forward_balance", "plb_refund_pair",
     "read_835", "Remit", "SegmentProblem", "COLUMNS", "RECOUPMENT_REASONS",
     "reconcile", "Reconciliation", "taken_back", "paid_after", "REMIT_SUFFIXES", "remits_in",
+    "RECOUPMENT_ROW_CHECKS", "usable_recoupments", "FOLDER_AS_OF", "folder_as_of", "remittance_dates",
     "write_835", "format_835", "write_835_from_tables", "tables_from_models", "WriteOptions",
     "Separators", "RemitWriteError", "UnbalancedRemittance", "amount_text",
 ]

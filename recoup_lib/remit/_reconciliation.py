@@ -16,12 +16,14 @@ from pathlib import Path
 
 import pandas as pd
 
+from ..errors import InputError
 from ..folder import write_csv
 from ..money import dollars
 from ..notices import read_notices, set_aside_notices
 from ..outputs import writes_folder
 from ..results import StepResult
 from ..schema import ParsedTable
+from ._as_of import folder_as_of
 from ._batch import read_835
 from ._deposits import DEPOSIT_COLUMNS, explain_deposits
 from ._items import deposit_items
@@ -206,7 +208,7 @@ def _empty(columns: list[str]) -> pd.DataFrame:
     return pd.DataFrame({c: pd.Series(dtype="str") for c in columns})
 
 
-def reconcile(remits, notices=None, as_of=None) -> Reconciliation:
+def reconcile(remits, notices=None, as_of=None, payments=None) -> Reconciliation:
     """Explain every deposit of some 835s to the cent and link every take-back.
 
     Parameters
@@ -224,9 +226,18 @@ def reconcile(remits, notices=None, as_of=None) -> Reconciliation:
         aside exactly the rows ``recoup appeal`` sets aside.
     as_of : date-like, optional
         The day the open ledger is read; notices dated after it are set
-        aside with that reason. Default: the latest remittance payment or
-        notice date (the data's own as-of, never the wall clock), said in
-        ``as_of_note``.
+        aside with that reason. Default: the latest remittance payment,
+        notice or ``payments`` date (the data's own as-of, never the wall
+        clock), said in ``as_of_note``: :func:`~recoup_lib.remit.folder_as_of`,
+        the date ``recoup appeal`` and ``recoup report`` count from, of the
+        data read here. Given an appeal folder's 835s (``remits/``), its
+        notices and its payments' dates, it is that folder's as-of; only a
+        folder whose remittance data is a recoupments.csv rather than 835s
+        can differ (reconcile reads 835s, never that file).
+    payments : date-like sequence, optional
+        The payment dates of the payments.csv the notices were checked
+        against (``recoup reconcile --notices`` passes them), counted
+        toward the default ``as_of`` as ``recoup appeal`` counts them.
 
     Returns
     -------
@@ -259,12 +270,12 @@ def reconcile(remits, notices=None, as_of=None) -> Reconciliation:
     data = parsed.data if parsed is not None else None
     note = ""
     if as_of is None:
-        dates = [remit.transactions["payment_date"].max()]
-        if data is not None and len(data):
-            dates.append(data["notice_date"].max())
-        known = [d for d in dates if not pd.isna(d)]
-        as_of = max(known).date() if known else None
-        note = "the latest remittance or notice date" if known else "no date found in the files read"
+        try:
+            as_of = folder_as_of(notices=None if data is None else data["notice_date"], payments=payments,
+                                 remittances=remit.transactions["payment_date"])[0]
+            note = f"the latest {'payment, ' if payments is not None else ''}remittance or notice date"
+        except InputError:
+            note = "no date found in the files read"
     else:
         as_of = pd.Timestamp(as_of).date()
     if data is not None and as_of is not None:

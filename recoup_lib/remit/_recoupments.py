@@ -16,8 +16,8 @@ from ..money import dollars, parse_cents
 from ._columns import COLUMNS, typed
 from ._problems import ACTION, SegmentProblem
 
-__all__ = ["RECOUPMENT_REASONS", "recoupments", "paired_corrections", "first_words", "control_key", "taken_back",
-           "paid_after", "without_original_warnings"]
+__all__ = ["RECOUPMENT_REASONS", "RECOUPMENT_ROW_CHECKS", "recoupments", "paired_corrections", "first_words",
+           "control_key", "taken_back", "paid_after", "usable_recoupments", "without_original_warnings"]
 
 #: PLB reason codes whose positive amount is an offset (docs/contract.md "Remittances").
 RECOUPMENT_REASONS = ("WO", "FB")
@@ -316,6 +316,38 @@ def paid_after(frame: pd.DataFrame, as_of, column: str = "payment_date") -> np.n
     [False, True, False]
     """
     return (pd.to_datetime(frame[column]) > pd.Timestamp(as_of)).to_numpy(dtype=bool)
+
+
+def _net_outside_amount(data: pd.DataFrame) -> np.ndarray:
+    if "net_amount_cents" not in data.columns:
+        return np.zeros(len(data), dtype=bool)
+    net = data["net_amount_cents"]
+    return (net.notna() & ((net < 0) | (net > data["amount_cents"]))).to_numpy(dtype=bool)
+
+
+#: What a row of a recoupments table read from a file (recoupments.csv, money in cents) must hold to
+#: be counted, as (column, the rows failing it, what was expected). The report sets aside the rows that
+#: fail one, naming it; the data's own as-of leaves them out (:func:`usable_recoupments`).
+RECOUPMENT_ROW_CHECKS = (
+    ("amount_cents", lambda data: (data["amount_cents"].astype("int64") <= 0).to_numpy(dtype=bool),
+     "a positive amount taken back (a deferral or a payment is not a recoupment)"),
+    ("net_amount_cents", _net_outside_amount,
+     "a net amount from 0 to the row's amount (each dollar taken back once: never more than the gross "
+     "amount, never a negative take-back)"),
+)
+
+
+def usable_recoupments(data: pd.DataFrame) -> pd.DataFrame:
+    """The rows of a recoupments table that pass every one of :data:`RECOUPMENT_ROW_CHECKS`.
+
+    >>> rows = pd.DataFrame({"payment_date": ["2025-01-31", "2025-03-01"], "amount_cents": [500, -500]})
+    >>> usable_recoupments(rows)["payment_date"].tolist()
+    ['2025-01-31']
+    """
+    failing = np.zeros(len(data), dtype=bool)
+    for _, fails, _ in RECOUPMENT_ROW_CHECKS:
+        failing |= fails(data)
+    return data.loc[~failing]
 
 
 def taken_back(recoupments) -> int:

@@ -430,8 +430,8 @@ def build_report(folder, as_of=None, *, recoupments: pd.DataFrame | None = None,
     problems: list = []
     found, source, reason, more, remit = _remittance(folder, recoupments, problems)
     remitted_on = None
-    if as_of is None and recoupments is not None:
-        remitted_on = found["payment_date"]
+    if as_of is None and found is not None and (recoupments is not None or source == "recoupments.csv"):
+        remitted_on = found["payment_date"]  # as read above, its unusable rows set aside: not read again
     elif as_of is None:
         try:
             remitted_on = remittance_dates(folder, remit)

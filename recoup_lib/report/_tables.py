@@ -31,6 +31,7 @@ import pandas as pd
 
 from ..errors import InputError, InvalidParameterError, Problem
 from ..folder import read_table, to_text_frame
+from ..remit import RECOUPMENT_ROW_CHECKS
 from ..schema import APPEAL_OUTCOMES_SPEC, RECOUPMENTS_SPEC, ParsedTable
 from ._appeal_metrics import OUTCOMES
 
@@ -138,7 +139,7 @@ def _set_aside(parsed: ParsedTable, mask: np.ndarray, label: str, column: str, e
 
 def read_recoupments(path: str | Path) -> ParsedTable:
     """Read a recoupments.csv (rows with an amount not above 0, or a net_amount below 0 or above the
-    amount, are set aside).
+    amount, are set aside: :data:`recoup_lib.remit.RECOUPMENT_ROW_CHECKS`).
 
     Returns
     -------
@@ -152,15 +153,8 @@ def read_recoupments(path: str | Path) -> ParsedTable:
     """
     path = Path(path)
     parsed = read_table(path, spec=RECOUPMENTS_SPEC)
-    amount = parsed.data["amount_cents"].astype("int64").to_numpy()
-    parsed = _set_aside(parsed, amount <= 0, path.name, "amount_cents",
-                        "a positive amount taken back (a deferral or a payment is not a recoupment)")
-    if "net_amount_cents" in parsed.data.columns:
-        net = parsed.data["net_amount_cents"]
-        outside = (net.notna() & ((net < 0) | (net > parsed.data["amount_cents"]))).to_numpy(dtype=bool)
-        parsed = _set_aside(parsed, outside, path.name, "net_amount_cents",
-                            "a net amount from 0 to the row's amount (each dollar taken back once: never "
-                            "more than the gross amount, never a negative take-back)")
+    for column, fails, expected in RECOUPMENT_ROW_CHECKS:
+        parsed = _set_aside(parsed, fails(parsed.data), path.name, column, expected)
     row = parsed.data["_row"]
     parsed.data = recoupments_frame(parsed.data.drop(columns=["_row"]))
     parsed.data.insert(0, "_row", row.to_numpy())

@@ -906,6 +906,20 @@ def test_import_refusing_a_file_whose_name_is_not_utf8_shows_its_name_as_the_sum
     hostile.run("import", "--claims", os.fsdecode(name), "--out", "imp", expect=1, out="imp", names=[said])
 
 
+@pytest.mark.parametrize("kind", ["claims", "payments", "coverage", "documentation"])
+def test_import_of_an_export_named_that_links_to_a_missing_file_names_the_missing_file(hostile, kind):
+    """An export given by name that is a link to a file since moved was "moved.csv: file not found in .":
+    the link exists, what is missing is its target. It is said in the words recoup remit and the 837
+    reader use (:func:`recoup_lib.x12.link_to_nothing`)."""
+    hostile.write("in/charges.csv", CLAIMS)
+    hostile.path("moved.csv").symlink_to(hostile.path("archive/gone.csv"))
+    given = {"claims": "moved.csv"} if kind == "claims" else {"claims": "in/charges.csv", kind: "moved.csv"}
+    argv = [part for option, name in given.items() for part in (f"--{option}", name)]
+    run = hostile.run("import", *argv, "--out", "imp", expect=1, out="imp")
+    assert f"moved.csv: {link_to_nothing(hostile.path('moved.csv'))}" in run.err, run.err
+    assert "file not found" not in run.err
+
+
 @pytest.mark.parametrize("given", ["claims", "payments", "hidden only"])
 def test_import_of_a_folder_holding_no_file_is_exit_1_naming_it(hostile, given):
     """An empty folder of 837s (or one holding only hidden files) gave exit 0, "wrote 4 files" and no
