@@ -33,7 +33,8 @@ def stub_audit(monkeypatch):
 
     def run_audit(inputs):
         findings = read_table(Path(inputs.folder) / "stub_findings.csv", "findings.csv").data
-        return types.SimpleNamespace(findings=findings.drop(columns=["_row"]))
+        return types.SimpleNamespace(findings=findings.drop(columns=["_row"]),
+                                     switched_off=pd.DataFrame(columns=["error_type", "rule_id", "missing", "message"]))
 
     module.run_audit = run_audit
     monkeypatch.setitem(sys.modules, "recoup_lib.rules", module)
@@ -165,6 +166,35 @@ def test_cli_end_to_end_with_the_real_audit(tmp_path, capsys):
     assert by_id.loc["N02", ["file_by", "stop_offset_by", "offset_starts"]].tolist() == \
         ["2024-07-03", "2024-03-29", "2024-04-09"]
     assert by_id.loc["N02", "recommendation"] == "appeal"  # the note is present and signed
+
+
+def test_cli_notice_of_an_error_the_audit_could_not_check_says_so_not_that_it_found_nothing(tmp_path, capsys):
+    # The folder has no coverage.csv: the coverage_lapsed rule is switched off, so the audit's silence on
+    # N05 is no answer to the payer, and neither the reasons nor the letter may claim a review found nothing.
+    out, report, decisions = _appeal(FOLDER, tmp_path, capsys, "2025-06-20")
+    n05 = decisions.set_index("notice_id").loc["N05"]
+    assert n05["recommendation"] == "appeal"
+    assert "Our audit could not check coverage_lapsed on this line (rule coverage_lapsed switched off: " \
+        "no coverage.csv" in n05["reasons"]  # N05 is late: its timing comes first
+    assert "Our audit does not find coverage_lapsed" not in n05["reasons"]
+    letter = (out / "letters" / "letter_N05.md").read_text(encoding="utf-8")
+    assert "The recovery is untimely" in letter
+    assert "does not support the stated reason" not in letter
+    assert "1 notice(s) not checked by the audit (rule coverage_lapsed switched off" in report
+    n01 = decisions.set_index("notice_id").loc["N01"]
+    assert "could not check" not in n01["reasons"]
+
+    folder = tmp_path / "no_documentation"
+    shutil.copytree(FOLDER, folder)
+    (folder / "documentation.csv").unlink()
+    out, report, decisions = _appeal(folder, tmp_path / "second", capsys, "2025-06-20")
+    n02 = decisions.set_index("notice_id").loc["N02"]
+    assert n02["recommendation"] == "appeal"
+    assert n02["reasons"].startswith("Our audit could not check missing_signature on claim C002 line 1 (rule "
+                                     "missing_signature switched off: no documentation.csv")
+    letter = (out / "letters" / "letter_N02.md").read_text(encoding="utf-8")
+    assert "does not support the stated reason" not in letter
+    assert "RecoupKit's audit could not check it" in letter
 
 
 def test_cli_xlsx_writes_a_workbook_without_formulas(tmp_path, capsys):

@@ -231,6 +231,21 @@ def test_decide_extra_notice_columns_pass_through():
     assert got["our_reference"].tolist() == ["A-1", "B-2"]
 
 
+def test_decide_unchecked_error_type_is_said_unchecked_only_where_the_audit_found_nothing():
+    notices, payers, findings, payments, _, _ = _frames(DECISION_CASES)
+    unchecked = {et: f"rule {et} switched off: test" for et in notices["error_type"].unique()}
+    plain = decide(notices, payers, findings, payments, profiles=PROFILES)
+    got = decide(notices, payers, findings, payments, profiles=PROFILES, unchecked=unchecked)
+    nothing_found = got["audit_at_risk_cents"].isna()
+    assert nothing_found.any() and (~nothing_found).any()
+    pd.testing.assert_frame_equal(got[DECISION_COLUMNS].drop(columns="reasons"),
+                                  plain[DECISION_COLUMNS].drop(columns="reasons"))
+    said = got["reasons"].str.contains("Our audit could not check", regex=False)
+    assert said.tolist() == (nothing_found & got["merit_basis"].eq("not_found")).tolist()
+    assert got.loc[said, "_audit_unchecked"].tolist() == [unchecked[et] for et in got.loc[said, "error_type"]]
+    assert (plain["_audit_unchecked"] == "").all()
+
+
 def test_decide_does_not_modify_its_inputs():
     frames = _frames(DECISION_CASES)
     before = [f.copy() for f in frames]

@@ -953,6 +953,21 @@ def test_835_payments_of_claims_not_imported_are_set_aside_and_counted_in_their_
     assert out
 
 
+def test_835_claim_payments_without_service_lines_say_whether_their_claim_was_imported():
+    """A CLP without SVC of a claim never imported was set aside as 'for a claim with several lines
+    (or none imported)', leaving the reader to guess which; each reason now says the one that holds."""
+    claims = pd.DataFrame({"claim_id": ["PCN-A100", "PCN-A100"], "line_no": [1, 2]})
+    from recoup_lib.ingest._remit_payments import payments_from_835
+    aside = payments_from_835([DATA / "835" / "domain-5.5.835"], claims)[3]
+    reasons = {text.split("*")[1]: reason for _, _, reason, text in aside}
+    assert reasons["PCN-A100"] == ("a claim payment (CLP) without service lines, for a claim with several lines: "
+                                   "which line it paid cannot be told")
+    assert set(reasons) - {"PCN-A100"}
+    for claim_id in set(reasons) - {"PCN-A100"}:
+        assert reasons[claim_id] == "a claim payment (CLP) without service lines, for a claim not among the claims " \
+            "imported"
+
+
 def test_an_835_control_number_that_cannot_be_a_line_number_leaves_the_line_to_its_position(tmp_path):
     """REF*6R holds the 837's line control number. Some senders number it 1, 2, 3 (the line
     number); others send an id of their own (800941258001): read as a line number, it set the

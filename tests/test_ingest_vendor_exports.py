@@ -250,6 +250,9 @@ def test_the_documented_headers_alone_stop_only_on_what_the_report_lacks_or_leav
     assert export.file in message
     named_missing = set(re.findall(r"no header for required field '(\w+)'", message))
     assert named_missing == set(export.stops_on)
+    for field_name in export.stops_on:  # a report that has no such column at all is told how to add one
+        assert f"--column {field_name}=HEADER, or, if the export has no such column, add one headed " \
+               f"{field_name} and fill it in" in message
     named_ambiguous = dict(re.findall(r"field '(\w+)' matches ('[^;]+?); settle", message))
     assert set(named_ambiguous) == set(export.ambiguous)
     for field_name, (headers, _) in export.ambiguous.items():

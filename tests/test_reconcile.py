@@ -15,6 +15,7 @@ from hypothesis import strategies as st
 
 from recoup_lib.cli import main
 from recoup_lib.folder import read_table
+from recoup_lib.money import dollars
 from recoup_lib.remit import (
     Adjustment,
     ClaimPayment,
@@ -183,6 +184,18 @@ def test_explain_deposits_public_and_domain_samples_balance_to_the_cent(name):
     expected = remit.transactions["claim_paid_total_cents"] - \
         remit.transactions["provider_adjustment_total_cents"]
     assert sums.reindex(range(len(d)), fill_value=0).tolist() == expected.tolist()
+
+
+@pytest.mark.parametrize("paths", [[DATA], [DATA / "medicare-4010.835"]], ids=["every sample", "a reversal"])
+def test_summary_claims_paid_less_reversed_is_the_claims_total_recoup_remit_gives(paths):
+    """Reconcile's "paid for claims" counts corrections and leaves reversals out; remit's "claims" nets
+    them: the paragraph gives the reversals and the net, so the two commands' figures meet to the cent."""
+    remit = read_835(paths)
+    result = reconcile(remit)
+    said, reversed_ = result.summary(), int(result.deposits["reversals_cents"].sum())
+    assert reversed_ > 0
+    assert f" less {dollars(reversed_)} reversed ({dollars(remit.totals()['claim_paid_total_cents'])} net, " \
+        "recoup remit's claims total)" in said
 
 
 def test_deposit_items_every_clp_and_plb_pair_is_one_item(sc):

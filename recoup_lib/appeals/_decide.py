@@ -121,7 +121,7 @@ def _findings_on(keys: pd.DataFrame, findings: pd.DataFrame | None) -> pd.DataFr
 def decide(notices: pd.DataFrame, payers: pd.DataFrame, findings: pd.DataFrame | None,
            payments: pd.DataFrame, *, documentation: pd.DataFrame | None = None,
            claim_lines: pd.DataFrame | None = None, payer_policies: pd.DataFrame | None = None,
-           profiles: Profiles | None = None) -> pd.DataFrame:
+           profiles: Profiles | None = None, unchecked: dict[str, str] | None = None) -> pd.DataFrame:
     """Decide every notice: accept, partial or appeal, with amounts, deadlines and reasons.
 
     Parameters
@@ -158,6 +158,12 @@ def decide(notices: pd.DataFrame, payers: pd.DataFrame, findings: pd.DataFrame |
         whose evidence says "retroactive" does.
     profiles : Profiles, optional
         Default: the shipped profile data.
+    unchecked : dict, optional
+        The error types our audit could not check, each with why (the
+        messages of the rules it switched off: ``AuditResult.switched_off``).
+        A notice of such a type is still appealed when nothing is found (the
+        contract's rule), but its reasons and letter say the audit could not
+        check it rather than that it found nothing.
 
     Returns
     -------
@@ -179,7 +185,9 @@ def decide(notices: pd.DataFrame, payers: pd.DataFrame, findings: pd.DataFrame |
         next_level_file_within, alj_threshold_cents, alj_year, alj_aic_met,
         p_win, p_win_source, appeal_cost_cents, expected_value_cents,
         evidence_checklist, unconfirmed_rules, the claim facts, any extra
-        notice columns, and ``_reason_list`` (the reasons as a list).
+        notice columns, ``_reason_list`` (the reasons as a list) and
+        ``_audit_unchecked`` (why our audit could not check the notice's
+        error type on a line where it found nothing, else blank).
 
     Raises
     ------
@@ -224,6 +232,10 @@ def decide(notices: pd.DataFrame, payers: pd.DataFrame, findings: pd.DataFrame |
     out["policy_retroactive"] = retro
     out["policy_announced_date"] = announced.astype("datetime64[us]")
     _recommend(out, documentation is not None)
+    unchecked = unchecked or {}
+    nothing_found = out["audit_at_risk_cents"].isna().to_numpy()
+    out["_audit_unchecked"] = pd.array([unchecked.get(et, "") if none else ""
+                                        for et, none in zip(out["error_type"], nothing_found)], dtype="str")
     out["needs_review"] = _needs_review(out, keys, profile_of)
 
     per_key = {}
@@ -245,7 +257,7 @@ def decide(notices: pd.DataFrame, payers: pd.DataFrame, findings: pd.DataFrame |
                                                                        "lookback_unchecked", "funding_from"}
     passthrough = [c for c in notices.columns if c not in known and not str(c).startswith("_")]
     return out[DECISION_COLUMNS + _EXTRAS + ["original_payment_date"] + facts_cols + passthrough
-               + ["_reason_list"]]
+               + ["_reason_list", "_audit_unchecked"]]
 
 
 _EXTRAS = [

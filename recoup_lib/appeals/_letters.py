@@ -115,7 +115,7 @@ def _arguments(r: dict, profile: PayerProfile) -> list[str]:
         out.append(f"The notice is dated {_d(r['notice_date'])}, after the limit of {lookback.describe()} "
                    f"({authority}): the line was {origin} on {_d(r['lookback_basis_date'])}, so the last day "
                    f"was {_d(r['lookback_limit'])}. The recovery is untimely.")
-        if not found:
+        if not found and not r.get("_audit_unchecked"):
             out.append(f"Independently, our review does not support the stated reason "
                        f"({_readable(r['error_type'])}).")
     elif basis == "retroactive_policy":
@@ -123,6 +123,9 @@ def _arguments(r: dict, profile: PayerProfile) -> list[str]:
     elif basis == "partial":
         out.append(f"Our review supports an overpayment of {dollars(int(at_risk))} on this line "
                    f"({_readable(r['error_type'])}), not the {dollars(amount)} demanded.")
+    elif r.get("_audit_unchecked"):
+        out.append(f"[Why the stated reason ({_readable(r['error_type'])}) does not hold, from your review of the "
+                   f"record: RecoupKit's audit could not check it ({r['_audit_unchecked']}).]")
     else:
         out.append(f"Our review of the claim, the remittance and the medical record does not support the "
                    f"stated reason ({_readable(r['error_type'])}).")

@@ -163,6 +163,8 @@ def _lookback_sentences(r, profile: PayerProfile, at_risk, amount: int, et: str)
             out.append("Because our own audit identifies this Medicaid overpayment, SSA §1128J(d) may still "
                        "require reporting and returning it to the state (42 CFR 401.305 covers Medicare Parts A "
                        "and B only): check with compliance before relying on timing alone.")
+    elif r.get("_audit_unchecked"):
+        out.append(f"Our audit could not check {et} on this line ({r['_audit_unchecked']}).")
     else:
         out.append(f"Our audit does not find {et} on this line either.")
     return out
@@ -224,6 +226,9 @@ def decision_reasons(r, profile: PayerProfile, state_given: str) -> list[str]:
     elif basis == "retroactive_policy":
         out.append(f"The notice asks {dollars(amount)} back on {where} because of a payer policy change: "
                    f"we dispute the full amount.")
+    elif r.get("_audit_unchecked"):
+        out.append(f"Our audit could not check {et} on {where} ({r['_audit_unchecked']}): the appeal of the "
+                   f"full {dollars(amount)} rests on no finding of ours, so review the record before filing it.")
     else:
         out.append(f"Our audit does not find {et} on {where}: we dispute the full {dollars(amount)}.")
         if et not in ERROR_TYPES:

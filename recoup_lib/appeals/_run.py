@@ -232,11 +232,15 @@ class AppealResult(StepResult):
                f"{int(counts.get('accept', 0))} accept"]
         out += [f"  {row.file}: {row.rows_read} read = {row.rows_used} used + {row.rows_set_aside} set aside"
                 for row in self.counts.itertuples(index=False)]
+        unchecked = self.decisions.get("_audit_unchecked", pd.Series(dtype="str")).astype("str")
+        for why, count in unchecked[unchecked != ""].value_counts(sort=False).items():
+            out.append(f"  {count} notice(s) not checked by the audit ({why}): appealed for want of a finding; "
+                       "review the record before filing")
         return "\n".join(out)
 
 
 def run_appeals(inputs: AppealInputs, findings: pd.DataFrame | None, as_of,
-                profiles: Profiles | None = None) -> AppealResult:
+                profiles: Profiles | None = None, switched_off: pd.DataFrame | None = None) -> AppealResult:
     """Decide every usable notice, build the worklist, the appeal path and the letters.
 
     Parameters
@@ -250,17 +254,22 @@ def run_appeals(inputs: AppealInputs, findings: pd.DataFrame | None, as_of,
         "Appeal decisions"), counted in ``counts`` and listed in
         ``rejected``.
     profiles : Profiles, optional
+    switched_off : pandas.DataFrame, optional
+        The audit's rules that did not run (``AuditResult.switched_off``:
+        error_type, message): a notice of such a type that the audit did not
+        flag is said to be unchecked, not unfounded.
 
     Returns
     -------
     AppealResult
     """
     profiles = profiles or load_profiles()
+    unchecked = {} if switched_off is None else dict(zip(switched_off["error_type"], switched_off["message"]))
     inputs = _set_aside_after(inputs, as_of)
     audit = inputs.audit
     decisions = decide(inputs.notices, inputs.payers, findings, audit.payments,
                        documentation=audit.documentation, claim_lines=audit.claim_lines,
-                       payer_policies=audit.payer_policies, profiles=profiles)
+                       payer_policies=audit.payer_policies, profiles=profiles, unchecked=unchecked)
     rejected = problems_frame(audit.problems + inputs.problems)
     counts = pd.concat([audit.counts.drop(columns=["source"], errors="ignore"), inputs.counts],
                        ignore_index=True)
@@ -345,7 +354,7 @@ def appeal_folder(folder: str | Path, as_of=None, *, profiles: Profiles | str | 
     if as_of is None:
         as_of, note = folder_as_of(folder, notices=inputs.notices["notice_date"],
                                    payments=inputs.audit.payments["payment_date"], remit=remit)
-    result = run_appeals(inputs, audit.findings, as_of, profiles)
+    result = run_appeals(inputs, audit.findings, as_of, profiles, audit.switched_off)
     result.audit = audit
     result.as_of_note = note
     return result

@@ -480,7 +480,8 @@ def check_required(proposal: Proposal, required: list[str], label: str, inferabl
             problems.append(f"no header for required field {field!r} (typical names: "
                             f"{', '.join(_FIELDS[proposal.kind][field][0][:4])}); "
                             f"name it with --column {field}=HEADER"
-                            + (f", or give --infer-missing to {instead}" if instead else ""))
+                            + (f", or give --infer-missing to {instead}" if instead else
+                               f", or, if the export has no such column, add one headed {field} and fill it in"))
     for field, hits in proposal.ambiguous.items():
         if field not in required and field not in proposal.columns:
             names = " and ".join(repr(h) for h in hits)

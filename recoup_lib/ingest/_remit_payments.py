@@ -131,10 +131,10 @@ def payments_from_835(paths, claim_lines: pd.DataFrame | None):
                     "allowed": "", "paid": f"{p.paid_cents / 100:.2f}", "line_control": "",
                     "matched_by": "the claim's only line"}))
             else:
-                aside.append((p.file, int(p.segment), "a claim payment (CLP) without service lines, "
-                              "for a claim with several lines (or none imported): which line it paid "
-                              f"cannot be told", f"CLP*{p.claim_id}*{p.status_code}*... paid "
-                              f"{p.paid_cents / 100:.2f}"))
+                why = ("for a claim with several lines: which line it paid cannot be told"
+                       if counts.get(p.claim_id, 0) else "for a claim not among the claims imported")
+                aside.append((p.file, int(p.segment), f"a claim payment (CLP) without service lines, {why}",
+                              f"CLP*{p.claim_id}*{p.status_code}*... paid {p.paid_cents / 100:.2f}"))
     if extra_rows:
         frame = pd.concat([frame, pd.DataFrame([r[2] for r in extra_rows])], ignore_index=True)
         rows = np.concatenate([rows, [r[1] for r in extra_rows]])

@@ -95,10 +95,13 @@ class Reconciliation(StepResult):
         taken = taken_back(self.remit)
         orig = int((links["original_status"] == "linked").sum())
         paid = int(deposits["paid_for_claims_cents"].sum() + deposits["corrections_cents"].sum())
+        reversed_ = int(deposits["reversals_cents"].sum())
+        net = (f" less {dollars(reversed_)} reversed ({dollars(paid - reversed_)} net, recoup remit's claims "
+               "total)" if reversed_ else "")
         text = (f"Reconciled {len(deposits):,} deposit(s) from {s['files']:,} file(s) "
                 f"({s['transactions_set_aside']:,} transaction(s) set aside): "
                 f"{dollars(int(deposits['bpr_amount_cents'].sum()))} deposited, "
-                f"{dollars(paid)} paid for claims; {len(links):,} recoupment(s) took back "
+                f"{dollars(paid)} paid for claims{net}; {len(links):,} recoupment(s) took back "
                 f"{dollars(taken)} net ({orig:,} linked to their original payment")
         if self.notices is not None:
             linked = int((links["notice_status"] == "linked").sum())
