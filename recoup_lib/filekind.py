@@ -2,7 +2,8 @@
 its name is shown (:func:`shown`).
 
 A path given as an input may be no regular file (:func:`not_a_file`): missing,
-a folder, or a pipe or a device, which is never opened. A file's first bytes
+a folder, or a pipe or a device, which is never opened; or an Office lock
+file, ``~$Book1.xlsx`` beside an open ``Book1.xlsx`` (:func:`office_lock_file`). A file's first bytes
 may show it is not CSV text (:func:`not_csv_text`): a workbook, a PDF or an
 image under a ``.csv`` name (:data:`BYTE_SIGNATURES`), or Excel's "Unicode
 text", UTF-16 with or without a byte-order mark (:func:`utf16_codec`). A zip
@@ -27,8 +28,8 @@ from pathlib import Path
 
 from .wording import listed
 
-__all__ = ["shown", "NOT_A_REGULAR_FILE", "not_a_file", "BYTE_SIGNATURES", "byte_signature", "zip_archive",
-           "file_signature", "signature_name", "utf16_codec", "not_csv_text"]
+__all__ = ["shown", "NOT_A_REGULAR_FILE", "not_a_file", "OFFICE_LOCK_FILE", "office_lock_file", "BYTE_SIGNATURES",
+           "byte_signature", "zip_archive", "file_signature", "signature_name", "utf16_codec", "not_csv_text"]
 
 
 def shown(path) -> str:
@@ -57,6 +58,20 @@ def not_a_file(path: Path) -> str | None:
     if not path.exists():
         return "no such file"
     return "a folder" if path.is_dir() else NOT_A_REGULAR_FILE
+
+
+#: What a file whose name starts with ``~$`` is: Excel, Word and PowerPoint leave one beside a document
+#: while it is open (a few bytes: the name of whoever opened it) and remove it when it is closed.
+OFFICE_LOCK_FILE = "an Office lock file (~$...), left while the document is open"
+
+
+def office_lock_file(path) -> bool:
+    """Whether ``path`` names an Office lock file (:data:`OFFICE_LOCK_FILE`): no data, whatever its extension.
+
+    >>> office_lock_file("exports/~$Book1.xlsx"), office_lock_file("exports/Book1.xlsx")
+    (True, False)
+    """
+    return Path(path).name.startswith("~$")
 
 
 #: First bytes of files that are not text, as (signature, kind, what the file is): ``"workbook"``, a

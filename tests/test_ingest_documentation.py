@@ -80,6 +80,23 @@ def test_a_note_with_a_cpt_code_goes_on_its_claims_line_with_that_code(tmp_path)
     assert "1 line(s) documented by more than one note, written as one row each" in said
 
 
+def test_a_note_of_another_code_is_set_aside_when_a_note_documents_the_claims_only_line(tmp_path):
+    """C4's only line is 99214, documented by a note giving 99214: a 36415 note of C4 is no changed code
+    of that line (it was put on it, its unsigned note deciding nothing but counted on the line); it is
+    set aside naming the note that documents the line."""
+    claims = CLAIMS + ["C4,1,P4,MCR01,1234567893,03/03/2025,3/4/25,99214,,1,$150.00"]
+    result = import_files(_write(tmp_path / "claims.csv", claims), payments=_write(tmp_path / "pay.csv", PAYMENTS),
+                          documentation=_write(tmp_path / "notes.csv", ["Encounter #,DOS,CPT,Signed",
+                                                                        "C4,03/03/2025,36415,N",
+                                                                        "C4,03/03/2025,99214,Y"]))
+    assert _documented(result) == [("C4", 1, True, True)]
+    report = next(s for s in result.sources if s.label == "notes.csv")
+    assert (report.rows_read, report.rows_used, report.rows_set_aside) == (2, 1, 1)
+    assert report.aside.set_index("_row").loc[2, "_reason"] == (
+        "no line number, and no line of its claim has its procedure code and service date (procedure code "
+        "differs: 36415 in the note, 99214 billed): its only line is documented by row 3, which fits it")
+
+
 def test_a_note_without_a_cpt_code_covers_every_line_of_its_visit(tmp_path):
     """No CPT column: a note applies to every line of its claim, of its date of service when it gives one
     (C3's note of 02/06 documents line 2, not line 1 of 02/05); one on a day its claim billed nothing is

@@ -341,6 +341,29 @@ def test_a_downcoded_payment_goes_on_its_claims_only_line_saying_the_code_differ
         "date differ (a payer's adjudicated code: a downcode); 1 set aside: 1 that no line of its claim fits")
 
 
+def test_a_row_of_another_code_is_no_downcode_of_a_line_another_row_pays_with_its_own_code(tmp_path):
+    """C3's only line is 99214, paid by a 99214 row: a 36415 row of C3 is no payer's changed code of that
+    line (it was put on it as a downcode, paying the line twice); it is set aside naming the row that
+    pays the line. A claim whose line no row pays exactly still takes its lone changed code."""
+    claims = CLAIMS + ["C4,1,P4,MCR01,1234567893,03/03/2025,3/4/25,99214,,,1,$150.00"]
+    (tmp_path / "c.csv").write_text("\n".join(claims) + "\n", encoding="utf-8")
+    (tmp_path / "p.csv").write_text("Claim #,CPT,DOS,Check #,Check Date,Paid Amt\n"
+                                    "C3,36415,02/05/2025,EFT1,02/20/2025,8.00\n"
+                                    "C3,99214,02/05/2025,EFT1,02/20/2025,90.00\n"
+                                    "C4,99213,03/03/2025,EFT1,03/20/2025,70.00\n", encoding="utf-8")
+    result = import_files(tmp_path / "c.csv", payments=tmp_path / "p.csv")
+    pay = result.tables["payments.csv"]
+    assert list(zip(pay["claim_id"], pay["line_no"], pay["matched_by"])) == [
+        ("C3", 1, "procedure code and service date"),
+        ("C4", 1, "the claim's only line (procedure code differs: 99213 paid, 99214 billed)")]
+    aside = result.sources[1].aside
+    assert aside["_reason"].tolist() == [
+        "no line number, and no line of its claim has its procedure code and service date (procedure code "
+        "differs: 36415 paid, 99214 billed): its only line is paid by row 3, which fits it"]
+    assert aside["_row"].tolist() == [2]
+    assert result.sources[1].notes[-1].endswith("1 set aside: 1 that no line of its claim fits")
+
+
 def test_the_note_counts_each_reason_for_setting_aside_and_no_zero_placed(tmp_path):
     """Every row set aside was counted as "no line of their claim fits, or several do", a claim not
     imported or a date that could not be read too; and a report none of whose rows was placed said

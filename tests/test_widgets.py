@@ -439,7 +439,8 @@ def test_appeal_desk_widget_picker_and_buttons():
 
 def test_appeal_desk_without_a_usable_notice_says_why_and_its_buttons_do_nothing(tmp_path):
     """An office's folder whose every notice is set aside: the desk names the file and the first reason
-    instead of an empty picker, and a decision button says there is nothing to decide (no KeyError)."""
+    instead of an empty picker, a decision button says there is nothing to decide (no KeyError), and no
+    score line shows (it was "Score: 0 of 0")."""
     for name in ("claim_lines.csv", "payments.csv", "payers.csv"):
         (tmp_path / name).write_text((DEMO / name).read_text())
     (tmp_path / "notices.csv").write_text(
@@ -451,9 +452,9 @@ def test_appeal_desk_without_a_usable_notice_says_why_and_its_buttons_do_nothing
     assert "row 2, column &#x27;amount&#x27;: expected an amount greater than 0" in view.facts.value
     assert all(button.disabled for button in view.buttons.values())
     assert view.choose("appeal") is None and "No notice to decide" in view.outcome.value
-    assert view.score.value.startswith("Score: 0 of 0")
+    assert view.desk.score_text() == view.score.value == ""       # was "Score: 0 of 0": nothing to score
     empty = AppealDesk(_desk().notices.iloc[:0], MEDICARE, None, _desk().payments, profiles=PROFILES)
-    assert "no notice to decide" in appeal_desk(empty).facts.value
+    assert "no notice to decide" in appeal_desk(empty).facts.value and appeal_desk(empty).score.value == ""
 
 
 def test_appeal_desk_from_notices_table_requires_payers():
@@ -601,6 +602,8 @@ def test_office_desks_open_an_imported_folder_with_what_each_desk_can_do(office,
     assert list(desks) == ["Review claims", "Decide notices", "Explain a deposit"]
     assert "recoup-claim-reviewer" in desks["Review claims"]._dom_classes
     assert "recoup-appeal-desk" in desks["Decide notices"]._dom_classes
+    [score] = [part for part in desks["Decide notices"].children if "recoup-score" in part._dom_classes]
+    assert score.value == ""                   # the folder has no notices: no "Score: 0 of 0"
     assert len(desks["Explain a deposit"].children[0].options) == len(office["remit"].transactions)
     without = dict(widgets.office_desks(office["folder"], size=4, seed=1))
     assert "has no 835 remittances to explain" in without["Explain a deposit"].value

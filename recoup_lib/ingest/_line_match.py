@@ -16,7 +16,9 @@ imported, that has them (:func:`find_lines`):
   (:mod:`._remit_payments`);
 - a row no line fits whose claim has one line is put on it, saying what
   differs: an ERA viewer shows the code the payer adjudicated, so a downcode
-  (99214 billed, paid as 99213) pays the claim's only line.
+  (99214 billed, paid as 99213) pays the claim's only line; unless another
+  row of the report pays that line with its own code (a 36415 row beside
+  the 99214 row of a claim of one 99214 line is no changed code of it).
 
 Exactly one line must fit, with one exception: lines alike (one procedure
 code, modifiers and service date: a claim billing 97110 GP on lines 3 and 4,
@@ -210,6 +212,24 @@ def _in_order(several: pd.DataFrame, paid: np.ndarray, paid_alone: set) -> tuple
     return placed, counted
 
 
+def _paid_exactly_by(payments: pd.DataFrame, claim_of: np.ndarray, pos: np.ndarray, exact: np.ndarray) -> np.ndarray:
+    """Per payment of a claim of one line, the first row of the report paying that line with its own procedure
+    code (``row 3``; ``""`` where none does): a row no line fits is then no changed code of that line.
+
+    ``claim_of``, ``pos`` and ``exact`` are per pair of a payment and a line of its claim: the claim, the
+    payment's position, and whether the payment fits the line with the procedure code it gives. A row is
+    named by ``_row`` (its row in the export) when ``payments`` has it, else by its position from 1.
+    """
+    n = len(payments)
+    rows = (np.asarray(payments["_row"], dtype=np.int64) if "_row" in payments.columns
+            else np.arange(1, n + 1, dtype=np.int64))
+    by = pd.Series(claim_of).map(pd.Series(pos[exact]).groupby(claim_of[exact]).min()).to_numpy()
+    lone = (np.bincount(pos, minlength=n)[pos] == 1) & ~pd.isna(by)
+    named = np.full(n, "", dtype=object)
+    named[pos[lone]] = [f"row {rows[int(p)]:,}" for p in by[lone]]
+    return named
+
+
 def find_lines(payments: pd.DataFrame, lines: pd.DataFrame | None,
                paid_elsewhere: pd.DataFrame | None = None) -> tuple[pd.arrays.IntegerArray, np.ndarray, np.ndarray]:
     """The claim line each payment of a report without line numbers paid (see the module doc).
@@ -266,12 +286,14 @@ def find_lines(payments: pd.DataFrame, lines: pd.DataFrame | None,
     fits &= ~by_mods[pos] | same_mods
     fitting = np.bincount(pos[fits], minlength=n)
     of_claim = np.bincount(pos, minlength=n)
-    differing = (fitting == 0) & (of_claim == 1)
+    paid_by = np.where(fitting == 0, _paid_exactly_by(payments, candidates["claim_id"].to_numpy(), pos,
+                                                      fits & has_code[pos]), "").astype(object)
+    differing = (fitting == 0) & (of_claim == 1) & (paid_by == "")
     placed = (fitting == 1) | differing
     taken = (fits | differing[pos]) & placed[pos]
     line_no[pos[taken]] = candidates["_line"].to_numpy()[taken]
     differences = np.full(n, "", dtype=object)
-    only = differing[pos]
+    only = ((fitting == 0) & (of_claim == 1))[pos]
     differences[pos[only]] = _differences(code[pos[only]], candidates["_code"].to_numpy(dtype=object)[only],
                                           mods[pos[only]], line_mods[only], dos[pos[only]],
                                           candidates["_dos"].to_numpy().astype("datetime64[D]")[only])
@@ -299,10 +321,12 @@ def find_lines(payments: pd.DataFrame, lines: pd.DataFrame | None,
     matched_by = np.where(by_mods & ~has_mods, matched_by + " (no modifiers)", matched_by)
     matched_by = np.where(in_order, matched_by + ", " + IN_ORDER, matched_by)
     several = "no line number, and several lines of its claim have its " + keys
+    none_fits = "no line number, and no line of its claim has its " + keys
     reason = np.select(
-        [of_claim == 0, (fitting == 0) & ~differing, (fitting > 1) & ~has_code, in_order, count_said != "",
-         fitting > 1],
-        [NO_CLAIM, "no line number, and no line of its claim has its " + keys, PER_CLAIM, "",
+        [of_claim == 0, paid_by != "", (fitting == 0) & ~differing, (fitting > 1) & ~has_code, in_order,
+         count_said != "", fitting > 1],
+        [NO_CLAIM, none_fits + " (" + differences + "): its only line is paid by " + paid_by + ", which fits it",
+         none_fits, PER_CLAIM, "",
          several + " (" + count_said + "): which one each paid cannot be told",
          several + ": which one it paid cannot be told"],
         "")

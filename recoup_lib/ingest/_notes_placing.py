@@ -47,7 +47,8 @@ NO_LINE_ON_DATE = "no line number, and no line of its claim has its service date
 _SAID_OF_NOTES = ((r"which one (each|it) paid", r"which one \1 documents"),
                   (r"the report has ([\d,]+) payment\(s\) for them, not one payment per line",
                    r"the export has \1 note(s) for them, not one note per line"),
-                  (r"(\S+) paid, (\S+) billed", r"\1 in the note, \2 billed"))
+                  (r"(\S+) paid, (\S+) billed", r"\1 in the note, \2 billed"),
+                  (r"is paid by row", r"is documented by row"))
 
 
 def _of_notes(words: np.ndarray) -> np.ndarray:

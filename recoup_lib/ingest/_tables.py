@@ -40,7 +40,7 @@ from ..errors import InputError
 from ..arrowtext import string_parts
 from ..csvread import RESERVED_PREFIX
 from ..csvrecords import last_line_leaves_quote_open
-from ..filekind import not_a_file, shown, utf16_codec
+from ..filekind import OFFICE_LOCK_FILE, not_a_file, office_lock_file, shown, utf16_codec
 from ..formulas import GUARD, unguard_formulas, unguard_text, unwrap_text_formulas
 from ..x12 import link_to_nothing
 from ._exact import csv_body_exact
@@ -233,10 +233,12 @@ def read_export(spec: str | Path, score) -> RawExport:
     Raises
     ------
     InputError
-        The file is missing, empty, or the sheet does not exist.
+        The file is missing, empty, an Office lock file, or the sheet does not exist.
     """
     path, sheet = split_sheet(spec)
     check_readable(path, folder_ok=False)
+    if office_lock_file(path):
+        raise InputError(f"{shown(path.name)}: {OFFICE_LOCK_FILE}, not the export; give the document itself")
     from ._disguised import WHAT_IT_HOLDS, content_kind  # both build on this module's decoding and header finding
     from ._workbook import read_workbook
 

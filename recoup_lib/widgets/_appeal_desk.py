@@ -346,6 +346,10 @@ class AppealDesk:
         return outcome
 
     def score_text(self) -> str:
+        """The first choice per notice counted: how many agree with the kit (and the answer key, where it
+        grades them); ``""`` for a desk with no notice to decide, which has nothing to score."""
+        if not self.notice_ids:
+            return ""
         done = list(self.outcomes.values())
         text = (f"Score: {sum(o.agrees_with_kit for o in done)} of {len(done)} decided as the kit recommends")
         judged = [o for o in done if o.right_by_truth is not None]

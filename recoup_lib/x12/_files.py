@@ -3,8 +3,9 @@
 :func:`expand` turns the paths a user gives (files and folders, in any mix,
 the same folder twice) into the list of files to read, each once, with a
 label for messages, and says what it skipped: hidden files and folders
-(their names start with a dot, like ``.DS_Store`` or ``.git``), documents
-that are not X12 by their extension, links to nothing and files given twice.
+(their names start with a dot, like ``.DS_Store`` or ``.git``), Office lock
+files (``~$Book1.xlsx``, even named explicitly), documents that are not X12
+by their extension, links to nothing and files given twice.
 Both X12 readers walk folders with it (``recoup remit`` its 835s, ``recoup import``
 its 837s), so they read, skip and name the same files; and both ask
 :func:`x12_bytes` what a file holds before cutting it (:func:`format_of` names a
@@ -20,7 +21,8 @@ from pathlib import Path
 
 import numpy as np
 
-from ..filekind import NOT_A_REGULAR_FILE, file_signature, shown, signature_name, utf16_codec
+from ..filekind import (NOT_A_REGULAR_FILE, OFFICE_LOCK_FILE, file_signature, office_lock_file, shown,
+                        signature_name, utf16_codec)
 from ._interchanges import from_utf16
 
 __all__ = ["FileList", "expand", "walk", "holds_a_file", "looks_like_x12", "lower_case_x12", "DOCUMENT_SUFFIXES",
@@ -48,9 +50,10 @@ class FileList:
         (as :func:`~recoup_lib.filekind.shown`: printable, whatever bytes the name holds).
     in_folder : set of int
         Positions of the files found inside a folder (a file found there
-        that is not X12 is skipped; a file named explicitly is always read).
+        that is not X12 is skipped; a file named explicitly is always read, but for an Office
+        lock file).
     skipped : list of (label, path, reason, in_folder)
-        Hidden entries, documents and files given more than once; ``in_folder``
+        Hidden entries, Office lock files, documents and files given more than once; ``in_folder``
         tells an entry found inside a folder from a path given as it is.
     """
 
@@ -104,8 +107,8 @@ def holds_a_file(folder: Path, skipped: list | None = None, kind: str = "835") -
 
 def _files_below(folder: Path, skipped: list, kind: str):
     """The files below ``folder`` to read, in the order the walk meets them; hidden entries are
-    pruned and noted, and so are documents (by their extension, never X12; the reason says they
-    are no ``kind`` file).
+    pruned and noted, and so are Office lock files and documents (by their extension, never X12;
+    the reason says they are no ``kind`` file).
 
     Links to folders are followed (an office links an archive in: its files
     are X12 like the others); a link to a folder already being read
@@ -135,6 +138,8 @@ def _files_below(folder: Path, skipped: list, kind: str):
             path = base / name
             if name.startswith("."):
                 skipped.append((str(path), str(path), "a hidden file (not read)"))
+            elif office_lock_file(path):
+                skipped.append((str(path), str(path), OFFICE_LOCK_FILE))
             elif path.suffix.lower() in DOCUMENT_SUFFIXES:
                 archive = signature_name(path) if path.suffix.lower() in ARCHIVE_SUFFIXES and path.is_file() else None
                 skipped.append((str(path), str(path), archive or f"a {path.suffix} document, not an {kind}"))
@@ -185,6 +190,9 @@ def expand(paths, kind: str = "835") -> FileList:
             out.skipped += [(where, path, reason, True) for where, path, reason in passed]
         elif given.exists() and not given.is_file():
             out.skipped.append((str(given), str(given), NOT_A_REGULAR_FILE, False))
+            continue
+        elif office_lock_file(given) and given.is_file():
+            out.skipped.append((str(given), str(given), OFFICE_LOCK_FILE, False))
             continue
         else:
             inside = [given]

@@ -1036,6 +1036,36 @@ def test_remit_and_import_walk_a_folder_alike(hostile):
     assert imported["notes.pdf"][1] == "a .pdf document, not an KIND"
 
 
+#: What Excel leaves beside a workbook while it is open: the length of its owner's name, the name padded
+#: with spaces, then the name again in UTF-16 (165 bytes in all).
+_EXCEL_LOCK = (bytes([10]) + b"Dana Smith".ljust(53) + b"\x00\x0a\x00"
+               + "Dana Smith".encode("utf-16-le")).ljust(165, b" ")
+
+
+def test_an_office_lock_file_is_named_as_such_by_remit_and_import(hostile):
+    """``~$Book1.xlsx``, the lock file Excel leaves beside an open workbook in the folder an office saves
+    its 835s and 837s to, was "a .xlsx document, not an 835"; named explicitly, "not X12" to ``recoup
+    remit`` and "binary data: a PDF, an image or a damaged file?" to ``recoup import``. Both commands
+    now name it an Office lock file, whatever its extension, in a folder and named explicitly."""
+    lock = "an Office lock file (~$...), left while the document is open"
+
+    def build(folder: Path, kind: str) -> None:
+        hostile.write(f"in/{folder.name}/a.{kind}", _x12(kind, 1))
+        hostile.write(f"in/{folder.name}/~$Book1.xlsx", _EXCEL_LOCK)
+        hostile.write(f"in/{folder.name}/~$port.docx", _EXCEL_LOCK[:162])
+
+    remit, imported = _walked_by_both(hostile, build)
+    assert remit == imported
+    assert imported["~$Book1.xlsx"] == imported["~$port.docx"] == ("skipped", lock)
+    assert imported["a.KIND"] == ("read", "")
+    hostile.run("remit", "in/835s/~$Book1.xlsx", "--out", "r-lock", expect=1, out="r-lock")
+    assert f"an 835 file to read; this is {lock}" in hostile.path("r-lock/warnings.csv").read_text("utf-8")
+    for option in ("--claims", "--payments"):
+        given = [] if option == "--claims" else ["--claims", "in/837s/a.837"]
+        hostile.run("import", *given, option, "in/835s/~$Book1.xlsx", "--out", "imp-lock", expect=1,
+                    names=["~$Book1.xlsx", lock + ", not the export; give the document itself"])
+
+
 def test_remit_and_import_name_what_is_no_x12_alike(hostile):
     """The 837 reader named a file that is no X12 by its byte signature alone: a web page saved in
     the 837's place, or a PDF after a UTF-8 byte-order mark, was "not an X12 file". Both commands now
