@@ -364,6 +364,23 @@ def test_a_row_of_another_code_is_no_downcode_of_a_line_another_row_pays_with_it
     assert result.sources[1].notes[-1].endswith("1 set aside: 1 that no line of its claim fits")
 
 
+def test_a_changed_code_after_the_billed_code_is_reversed_still_pays_the_only_line(tmp_path):
+    """A payer re-adjudicating C4's 99214 as 99213 pays 99214, reverses it and pays 99213: the 99214 rows
+    net to nothing, so the 99213 row is the changed code of the claim's only line, not set aside."""
+    claims = CLAIMS + ["C4,1,P4,MCR01,1234567893,03/03/2025,3/4/25,99214,,,1,$150.00"]
+    (tmp_path / "c.csv").write_text("\n".join(claims) + "\n", encoding="utf-8")
+    (tmp_path / "p.csv").write_text("Claim #,CPT,DOS,Check #,Check Date,Paid Amt\n"
+                                    "C4,99214,03/03/2025,EFT1,03/20/2025,90.00\n"
+                                    "C4,99214,03/03/2025,EFT2,04/20/2025,-90.00\n"
+                                    "C4,99213,03/03/2025,EFT2,04/20/2025,70.00\n", encoding="utf-8")
+    result = import_files(tmp_path / "c.csv", payments=tmp_path / "p.csv")
+    pay = result.tables["payments.csv"]
+    assert list(zip(pay["line_no"], pay["paid_cents"], pay["matched_by"])) == [
+        (1, 9000, "procedure code and service date"), (1, -9000, "procedure code and service date"),
+        (1, 7000, "the claim's only line (procedure code differs: 99213 paid, 99214 billed)")]
+    assert not len(result.sources[1].aside)
+
+
 def test_the_note_counts_each_reason_for_setting_aside_and_no_zero_placed(tmp_path):
     """Every row set aside was counted as "no line of their claim fits, or several do", a claim not
     imported or a date that could not be read too; and a report none of whose rows was placed said

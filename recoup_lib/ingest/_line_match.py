@@ -16,9 +16,10 @@ imported, that has them (:func:`find_lines`):
   (:mod:`._remit_payments`);
 - a row no line fits whose claim has one line is put on it, saying what
   differs: an ERA viewer shows the code the payer adjudicated, so a downcode
-  (99214 billed, paid as 99213) pays the claim's only line; unless another
-  row of the report pays that line with its own code (a 36415 row beside
-  the 99214 row of a claim of one 99214 line is no changed code of it).
+  (99214 billed, paid as 99213) pays the claim's only line; unless other
+  rows of the report pay that line with its own code, more than they take
+  back (a 36415 row beside the 99214 row of a claim of one 99214 line is no
+  changed code of it; a 99213 row after a 99214 row and its reversal is).
 
 Exactly one line must fit, with one exception: lines alike (one procedure
 code, modifiers and service date: a claim billing 97110 GP on lines 3 and 4,
@@ -215,6 +216,8 @@ def _in_order(several: pd.DataFrame, paid: np.ndarray, paid_alone: set) -> tuple
 def _paid_exactly_by(payments: pd.DataFrame, claim_of: np.ndarray, pos: np.ndarray, exact: np.ndarray) -> np.ndarray:
     """Per payment of a claim of one line, the first row of the report paying that line with its own procedure
     code (``row 3``; ``""`` where none does): a row no line fits is then no changed code of that line.
+    Rows with the line's own code that net to nothing or less (99214 paid, then reversed) leave it
+    unpaid: a payer re-adjudicating 99214 as 99213 reverses the one and pays the other.
 
     ``claim_of``, ``pos`` and ``exact`` are per pair of a payment and a line of its claim: the claim, the
     payment's position, and whether the payment fits the line with the procedure code it gives. A row is
@@ -223,7 +226,11 @@ def _paid_exactly_by(payments: pd.DataFrame, claim_of: np.ndarray, pos: np.ndarr
     n = len(payments)
     rows = (np.asarray(payments["_row"], dtype=np.int64) if "_row" in payments.columns
             else np.arange(1, n + 1, dtype=np.int64))
-    by = pd.Series(claim_of).map(pd.Series(pos[exact]).groupby(claim_of[exact]).min()).to_numpy()
+    first = pd.Series(pos[exact]).groupby(claim_of[exact]).min()
+    if "paid_cents" in payments.columns:
+        paid = np.asarray(payments["paid_cents"], dtype=np.int64)
+        first = first[pd.Series(paid[pos[exact]]).groupby(claim_of[exact]).sum() > 0]
+    by = pd.Series(claim_of).map(first).to_numpy()
     lone = (np.bincount(pos, minlength=n)[pos] == 1) & ~pd.isna(by)
     named = np.full(n, "", dtype=object)
     named[pos[lone]] = [f"row {rows[int(p)]:,}" for p in by[lone]]
