@@ -30,7 +30,7 @@ from ._fields import (GROUP_FIELDS, KINDS, TARGET_FILES, account_as_claim_note, 
                       normalise_header, propose, recognised_fields, yielded_notes)
 from ._line_match import UNNUMBERED, contract_for, placing_note, rows_looked_for, spec_for
 from ._mapping import _check_columns_option, _fixed_for, _one_column_per_header, _wrong_fill_down, load_mapping
-from ._notes_placing import place_notes
+from ._notes_placing import place_blank_notes, place_notes
 from ._placing import as_read, place_blank_numbers, place_unnumbered
 from ._remit_payments import payments_from_835
 from ._result import ImportResult, SourceReport
@@ -495,6 +495,9 @@ def import_files(claims, payments=None, coverage=None, documentation=None, colum
                     data = place(data, b, report, tables.get("claim_lines.csv"), problems)
                 elif kind == "documentation" and "line_no" not in report.columns:
                     data = place_notes(data, b, report, tables.get("claim_lines.csv"), problems)
+                elif kind == "documentation":
+                    data = place_blank_notes(data, b, report, tables.get("claim_lines.csv"), problems,
+                                             bool(mapping.get(INFER_MISSING)))
                 parsed.append((data, report))
             if kind == "payments" and x12:
                 parsed += _payments_835(x12, tables.get("claim_lines.csv"), spec, reports, messages, problems)
