@@ -26,8 +26,8 @@ from ..wording import listed
 from ..x12 import LOWER_CASE_X12, holds_a_file, looks_like_x12, lower_case_x12
 from ._build import Built, build_export, rename_reason, required_fields, text_frame
 from ._claims_stand_ins import INFERABLE, continue_numbering
-from ._fields import (GROUP_FIELDS, KINDS, TARGET_FILES, account_as_claim_note, check_required, headers_of,
-                      normalise_header, propose, recognised_fields, yielded_notes)
+from ._fields import GROUP_FIELDS, KINDS, TARGET_FILES, account_as_claim_note, check_required, propose, yielded_notes
+from ._header_score import header_score
 from ._line_match import UNNUMBERED, contract_for, placing_note, rows_looked_for, spec_for
 from ._mapping import _check_columns_option, _fixed_for, _one_column_per_header, _wrong_fill_down, load_mapping
 from ._notes_placing import place_blank_notes, place_notes
@@ -114,62 +114,6 @@ def _below(folder: Path, where: str) -> str:
         return shown(where)
 
 
-class _HeaderScore:
-    """A row's cells read as a header of a ``kind`` export.
-
-    ``score(cells)``: how many fields they name (the early row naming the most is the header,
-    :func:`._header_rows.find_header`); the names ``--map`` and ``--column`` give count as one each.
-    ``score.complete(cells)``: whether they name every required field of ``kind`` the user did not
-    leave out, a claims export's line number and submitted date included (two rows of a split
-    header are read as one when only the two together do: a row naming all but the billed date
-    may hold a weaker name, ``Date``, for the service date the two rows name better).
-    ``score.usable(cells)``: whether they name every field the import needs (a sheet past a cover
-    page holding them is a table of this kind).
-
-    Parameters
-    ----------
-    kind : str
-    fixed : dict
-        Normalised header -> the field ``--map`` or ``--column`` names it for (any kind's).
-    left_out : set of str
-        Fields ``--column FIELD=`` leaves out.
-    """
-
-    def __init__(self, kind: str, fixed: dict[str, str], left_out: set[str]):
-        self.kind = kind
-        self.fixed = fixed
-        # A payment report or a documentation export may find its lines by CPT code instead of line
-        # numbers (._line_match).
-        spec = spec_for(kind, {})
-        self.required = set(required_fields(spec)) - left_out
-        self.needed = set(required_fields(spec, kind)) - left_out
-
-    def _named(self, cells) -> tuple[set, set]:
-        """(what the cells name, as counted; the fields they name)."""
-        names, fields = set(), set()
-        for cell in cells:
-            text = str(cell).strip()
-            if not text:
-                continue
-            norm = normalise_header(text)
-            if norm in self.fixed:
-                names.add(("fixed", norm))
-                fields.add(self.fixed[norm])
-            recognised = recognised_fields(self.kind, text)
-            names |= recognised
-            fields |= recognised
-        return names, fields
-
-    def __call__(self, cells) -> int:
-        return len(self._named(cells)[0])
-
-    def complete(self, cells) -> bool:
-        return self.required <= self._named(cells)[1]
-
-    def usable(self, cells) -> bool:
-        return self.needed <= self._named(cells)[1]
-
-
 def _parse(built: Built, spec, label: str, report: SourceReport):
     """The contract check on rows already in contract text (values the contract refuses are set aside)."""
     parsed = parse_table(built.frame, spec, label=label, row_numbers=built.rows)
@@ -208,9 +152,7 @@ def _typed_as_text(rejected: pd.DataFrame, typed: tuple) -> pd.DataFrame:
 
 def _read_exports(kind: str, specs: list, mapping: dict, columns: dict, seen: dict) -> list:
     """Read each export of one kind (header row found with the names of --map and --column too)."""
-    settled = list(mapping.get("columns", {}).get(kind, {}).items()) + list(columns.items())
-    fixed = {normalise_header(h): name for name, v in settled for h in headers_of(v)}
-    score = _HeaderScore(kind, fixed, {name for name, v in settled if v in (None, "", [])})
+    score = header_score(kind, mapping, columns)
     raws = [read_export(item, score) for item in specs]
     for raw in raws:
         seen[raw.label] = raw.headers
