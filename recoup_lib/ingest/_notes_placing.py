@@ -53,6 +53,8 @@ NO_LINE_ON_DATE = "no line number, and no line of its claim has its service date
 #: Why a row of a numbered export whose line number is blank is set aside without ``--infer-missing``.
 NEEDS_INFER = ("no line number: give --infer-missing to put the note on the line of its claim with its CPT code "
                "and service date (or on every line of its visit, without a CPT code)")
+#: What becomes of those rows, in the summary.
+_SET_ASIDE_WITHOUT_INFER = "set aside (give --infer-missing to put each on the lines it documents)"
 #: The words of :func:`._line_match.find_lines`, said of payments, as said of notes.
 _SAID_OF_NOTES = ((r"(\S+) paid, (\S+) billed", r"\1 in the note, \2 billed"),)
 
@@ -231,7 +233,7 @@ def place_blank_notes(data: pd.DataFrame, built: Built, report: SourceReport, li
     if not infer_missing:
         _set_aside_unplaced(report, cells, np.full(len(cells), built.header_of.get("line_no", "line_no")),
                             np.full(len(cells), ""), np.full(len(cells), NEEDS_INFER, dtype=object), problems)
-        report.notes.append(f"{rows}: set aside (give --infer-missing to put each on the lines it documents)")
+        report.notes.append(f"{rows}: {_SET_ASIDE_WITHOUT_INFER}")
         return numbered.reset_index(drop=True)
     found, unread = _finders_read(data.loc[blank].drop(columns="line_no"), cells, built.finders, report)
     placed, aside, told = _placed(found, lines)
@@ -252,3 +254,13 @@ def place_blank_notes(data: pd.DataFrame, built: Built, report: SourceReport, li
     return combined.reset_index(drop=True)
 
 
+def notes_placing_note(rows: str, infer_missing: bool) -> str:
+    """The note on the notes of ``rows`` (:func:`._line_match.rows_looked_for`) to be placed without a line
+    number, before the claims are at hand (the mapping widget's preview of a documentation export): what
+    the import does with them given ``--infer-missing`` (``infer_missing``), or that it sets them aside."""
+    if not infer_missing:
+        return f"{rows}: {_SET_ASIDE_WITHOUT_INFER}"
+    return (f"{rows}: the import puts each note on the line of its claim with its CPT code (and the modifiers "
+            "and service date it gives; on every line that has them alike), or, without a CPT code, on every "
+            "line of its visit (of its date of service when it gives one), among the claims imported, and sets "
+            "aside one that fits no line")

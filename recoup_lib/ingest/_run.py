@@ -28,9 +28,9 @@ from ._build import Built, build_export, rename_reason, required_fields, text_fr
 from ._claims_stand_ins import INFERABLE, continue_numbering
 from ._fields import GROUP_FIELDS, KINDS, TARGET_FILES, account_as_claim_note, check_required, propose, yielded_notes
 from ._header_score import header_score
-from ._line_match import UNNUMBERED, contract_for, placing_note, rows_looked_for, spec_for
+from ._line_match import UNNUMBERED, UNNUMBERED_NOTES, contract_for, placing_note, rows_looked_for, spec_for
 from ._mapping import _check_columns_option, _fixed_for, _one_column_per_header, _wrong_fill_down, load_mapping
-from ._notes_placing import place_blank_notes, place_notes
+from ._notes_placing import notes_placing_note, place_blank_notes, place_notes
 from ._placing import as_read, place_blank_numbers, place_unnumbered
 from ._remit_payments import payments_from_835
 from ._result import ImportResult, SourceReport
@@ -530,8 +530,9 @@ def preview_file(path, kind: str = "claims", columns: dict | None = None, raw=No
     proposal : Proposal
         The mapping in force (``columns``, ``ambiguous``, ``headers``).
     report : SourceReport or None
-        Rows read, used and set aside with reasons; None while a required
-        field has no header (``missing`` says which).
+        Rows read, used and set aside with reasons, and a note on what the import does with payments
+        or notes without a line number (placed on their claims' lines, or, notes without
+        ``--infer-missing``, set aside); None while a required field has no header (``missing`` says which).
     missing : list of str
         Required fields without a header, or with two.
 
@@ -556,9 +557,11 @@ def preview_file(path, kind: str = "claims", columns: dict | None = None, raw=No
         return proposal, None, missing
     built, report = _build_mapped(kind, raw, proposal, fill_down)
     data, _ = _parse(built, contract_for(kind, proposal.columns), raw.label, report)
-    blank = int(data["line_no"].isna().sum()) if spec is not UNNUMBERED and kind == "payments" else 0
-    if spec is UNNUMBERED or blank:
-        report.notes.append(placing_note(rows_looked_for(None if spec is UNNUMBERED else blank)))
+    unnumbered = spec in (UNNUMBERED, UNNUMBERED_NOTES)
+    blank = int(data["line_no"].isna().sum()) if not unnumbered and kind in ("payments", "documentation") else 0
+    if unnumbered or blank:
+        rows = rows_looked_for(None if unnumbered else blank)
+        report.notes.append(placing_note(rows) if kind == "payments" else notes_placing_note(rows, infer_missing))
     return proposal, report, []
 
 
