@@ -143,3 +143,83 @@ def test_without_infer_missing_a_documentation_export_without_line_numbers_stops
     assert main(["import", "--claims", str(claims), "--documentation", str(notes), "--out", str(tmp_path / "o")]) == 1
     assert "--infer-missing" in capsys.readouterr().err
     assert not (tmp_path / "o").exists()
+
+
+#: C4 bills 97110 GP on lines 3 and 4 (two units as two lines).
+ALIKE = ["C4,1,P4,MCR01,1234567893,02/10/2025,2/11/25,99213,,1,$100.00",
+         "C4,2,P4,MCR01,1234567893,02/10/2025,2/11/25,36415,,1,$15.00",
+         "C4,3,P4,MCR01,1234567893,02/10/2025,2/11/25,97110,GP,1,$40.00",
+         "C4,4,P4,MCR01,1234567893,02/10/2025,2/11/25,97110,GP,1,$40.00"]
+
+
+def test_a_note_whose_code_is_billed_on_two_lines_documents_both(tmp_path, capsys):
+    """One note for 97110, billed on C4's lines 3 and 4 alike, goes on both (not set aside as "several lines
+    fit"), so the audit flags neither missing_documentation; C4's 36415, which no note documents, is."""
+    _write(tmp_path / "claims.csv", CLAIMS + ALIKE)
+    _write(tmp_path / "pay.csv", PAYMENTS + [f"C4,{line},EFT2,02/20/2025,30.00" for line in range(1, 5)])
+    _write(tmp_path / "notes.csv", ["Encounter #,DOS,CPT,Signed", "C4,02/10/2025,99213,Y", "C4,02/10/2025,97110,Y"])
+    assert main(["import", "--claims", str(tmp_path / "claims.csv"), "--payments", str(tmp_path / "pay.csv"),
+                 "--documentation", str(tmp_path / "notes.csv"), "--infer-missing", "--out", str(tmp_path / "f")]) == 0
+    assert ("1 note(s) put on every line of their claim with their procedure code (2 line(s)"
+            in capsys.readouterr().out)
+    written = pd.read_csv(tmp_path / "f" / "documentation.csv", dtype=str)
+    assert list(zip(written["line_no"], written["matched_by"])) == [
+        ("1", "procedure code and service date"), ("3", "procedure code and service date, on every line alike"),
+        ("4", "procedure code and service date, on every line alike")]
+    rejected = pd.read_csv(tmp_path / "f" / "import_rejected.csv", dtype=str)
+    assert "notes.csv" not in rejected["file"].tolist()
+    found = audit_folder(tmp_path / "f").findings
+    missing = found.loc[(found["claim_id"] == "C4") & (found["error_type"] == "missing_documentation"), "line_no"]
+    assert missing.tolist() == [2]
+
+
+#: A numbered chart-completion report, four of its line numbers blank: two notes of C1's 36415 (unsigned,
+#: signed), C2's 97110 and C9's (no claim imported); its last row repeats C2's line 1.
+NUMBERED_BLANKS = ["Encounter #,Line #,DOS,CPT,Note Present,Signed",
+                   "C1,1,01/31/2025,99213,Y,Y",
+                   "C1,,01/31/2025,36415,Y,N",
+                   "C1,,01/31/2025,36415,Y,Y",
+                   "C2,1,02/03/2025,99214,Y,Y",
+                   "C2,,02/03/2025,97110,Y,Y",
+                   "C9,,02/03/2025,99214,Y,Y",
+                   "C2,1,02/03/2025,99214,Y,N"]
+REPEATED = "column 'claim_id,line_no': expected a key not used by an earlier row (claim_id, line_no); got 'C2|1'"
+
+
+def test_blank_line_numbers_of_a_numbered_export_are_placed_with_infer_missing(tmp_path):
+    """With --infer-missing the rows whose line number is blank are placed by their CPT code and date as
+    the notes of an export without line numbers are (two blank rows of one claim repeat no key; both of
+    C1's land on line 2, signed); the numbered ones keep theirs, a repeated one still set aside; C9's, no
+    claim imported, is set aside and counted."""
+    result = _import(tmp_path, NUMBERED_BLANKS)
+    assert _documented(result) == [("C1", 1, True, True), ("C1", 2, True, True), ("C2", 1, True, True),
+                                   ("C2", 2, True, True)]
+    assert result.tables["documentation.csv"]["matched_by"].tolist() == [
+        "line number", "procedure code and service date", "line number", "procedure code and service date"]
+    report = next(s for s in result.sources if s.label == "notes.csv")
+    assert (report.rows_read, report.rows_used, report.rows_set_aside) == (7, 5, 2)
+    assert report.aside.set_index("_row")["_reason"].to_dict() == {
+        7: "no line number, and no usable line of its claim among the claims imported", 8: REPEATED}
+    said = next(n for n in report.notes if n.startswith("4 row(s) with a blank line number"))
+    assert "3 note(s) put on the one line of their claim" in said and "1 set aside" in said
+    assert "1 line(s) documented by more than one note" in said
+
+
+def test_blank_line_numbers_of_a_numbered_export_are_set_aside_naming_infer_missing(tmp_path, capsys):
+    """Without --infer-missing those rows are set aside (not stopped at), the reason naming the option and the
+    column, counted in the file's report; the numbered rows are used."""
+    claims = _write(tmp_path / "claims.csv", CLAIMS)
+    notes = _write(tmp_path / "notes.csv", NUMBERED_BLANKS)
+    result = _import_files(claims, documentation=notes)
+    assert _documented(result) == [("C1", 1, True, True), ("C2", 1, True, True)]
+    report = next(s for s in result.sources if s.label == "notes.csv")
+    assert (report.rows_read, report.rows_used, report.rows_set_aside) == (7, 2, 5)
+    reasons = report.aside.set_index("_row")["_reason"]
+    assert sorted(reasons.index) == [3, 4, 6, 7, 8]
+    assert reasons.loc[[3, 4, 6, 7]].str.startswith("no line number: give --infer-missing").all()
+    assert reasons.loc[8] == REPEATED
+    assert [(p.row, p.column) for p in result.problems if p.file == "notes.csv" and p.row != 8] == [
+        (3, "Line #"), (4, "Line #"), (6, "Line #"), (7, "Line #")]
+    assert main(["import", "--claims", str(claims), "--documentation", str(notes), "--out", str(tmp_path / "o")]) == 0
+    rejected = pd.read_csv(tmp_path / "o" / "import_rejected.csv", dtype=str)
+    assert sorted(rejected.loc[rejected["file"] == "notes.csv", "row"].astype(int)) == [3, 4, 6, 7, 8]

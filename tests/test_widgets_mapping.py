@@ -210,3 +210,26 @@ def test_an_export_without_line_numbers_is_previewed_as_the_import_reads_it(tmp_
     assert paid.command("m.json") == "recoup import --claims CLAIMS_FILE --payments pay.csv --map m.json --out FOLDER"
     paid.set_infer_missing(True)
     assert paid.missing == [] and paid.report.rows_used == 1
+
+
+def test_a_documentation_export_without_line_numbers_is_previewed_with_what_infer_missing_does(tmp_path):
+    """As for payments, the preview of notes without line numbers says how the import places them: an export
+    with no line number column (once "infer missing" is chosen), and one whose line number cells are
+    partly blank (set aside without the option, placed with it)."""
+    visits = tmp_path / "notes.csv"
+    visits.write_text("Encounter #,DOS,CPT,Note Present,Signed\nC1,01/31/2025,99213,Y,Y\nC1,01/31/2025,,Y,N\n",
+                      encoding="utf-8")
+    notes = MappingSession(visits, "documentation")
+    assert notes.missing == ["line_no"] and "--infer-missing" in notes.status()
+    notes.set_infer_missing(True)
+    assert notes.missing == [] and notes.report.rows_used == 2
+    assert any(n.startswith("no line number column: the import puts each note on the line of its claim with its "
+                            "CPT code") and "on every line of its visit" in n for n in notes.notes())
+    numbered = tmp_path / "numbered.csv"
+    numbered.write_text("Encounter #,Line #,DOS,CPT,Note Present,Signed\nC1,1,01/31/2025,99213,Y,Y\n"
+                        "C1,,01/31/2025,36415,Y,N\n", encoding="utf-8")
+    blanks = MappingSession(numbered, "documentation")
+    assert "1 row(s) with a blank line number: set aside (give --infer-missing to put each on the lines it " \
+           "documents)" in blanks.notes()
+    blanks.set_infer_missing(True)
+    assert any(n.startswith("1 row(s) with a blank line number: the import puts each note") for n in blanks.notes())

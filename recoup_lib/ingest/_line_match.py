@@ -43,12 +43,14 @@ a numbered row of the report pays.
 
 A documentation export without line numbers is read alike (:data:`UNNUMBERED_NOTES`),
 and its notes giving a CPT code are put on their lines the same way
-(:mod:`._notes_placing`).
+(:mod:`._notes_placing`), but for lines alike: a note documents the service
+on every line of its claim with its code (and the modifiers and date it
+gives), where a payment pays one (:func:`every_line_alike`).
 """
 
 from __future__ import annotations
 
-from dataclasses import replace
+from dataclasses import dataclass, replace
 
 import numpy as np
 import pandas as pd
@@ -58,8 +60,9 @@ from ..schema import SPECS, FileSpec
 from ._claims_stand_ins import claims_contract
 from ._fields import LINE_FINDERS, TARGET_FILES
 
-__all__ = ["UNNUMBERED", "UNNUMBERED_NOTES", "NUMBERED", "ONLY_LINE", "IN_ORDER", "spec_for", "contract_for",
-           "find_lines", "placed_note", "aside_counted", "rows_looked_for", "placing_note"]
+__all__ = ["UNNUMBERED", "UNNUMBERED_NOTES", "NUMBERED", "NUMBERED_NOTES", "ONLY_LINE", "IN_ORDER", "EVERY_ALIKE",
+           "spec_for", "contract_for", "find_lines", "every_line_alike", "placed_note", "aside_counted",
+           "rows_looked_for", "placing_note"]
 
 _PAYMENTS = SPECS["payments.csv"]
 
@@ -85,11 +88,21 @@ NUMBERED = FileSpec(
     _PAYMENTS.name,
     tuple(replace(c, nullable=True) if c.name == "line_no" else c for c in _PAYMENTS.columns),
     description="payments posted to numbered claim lines, some rows without their number")
+#: The contract check of a documentation export with a line number column: a blank line number passes it
+#: (and a row with one repeats no key), and the note is placed with ``--infer-missing`` or set aside.
+NUMBERED_NOTES = FileSpec(
+    SPECS["documentation.csv"].name,
+    tuple(replace(c, nullable=True) if c.name == "line_no" else c for c in SPECS["documentation.csv"].columns),
+    key=SPECS["documentation.csv"].key,
+    description="notes of numbered claim lines, some rows without their number")
+_NUMBERED_OF = {"payments": NUMBERED, "documentation": NUMBERED_NOTES}
 
 #: How a payment is placed that gives nothing but its claim.
 ONLY_LINE = "the claim's only line"
 #: How payments are placed on lines alike (added to the values they were matched on).
 IN_ORDER = "in order among lines alike"
+#: How notes are placed on lines alike: each note on every one of them (:func:`every_line_alike`).
+EVERY_ALIKE = "on every line alike"
 #: Why a payment without a line number is set aside.
 NO_CLAIM = "no line number, and no usable line of its claim among the claims imported"
 PER_CLAIM = ("no line number or procedure code, and its claim has several lines: which one it paid cannot be "
@@ -107,13 +120,13 @@ def spec_for(kind: str, columns: dict) -> FileSpec:
 
 def contract_for(kind: str, columns: dict) -> FileSpec:
     """The contract an export of ``kind`` mapped to ``columns`` is checked against once read: as
-    :func:`spec_for`, but a payment report with line numbers lets a blank one through (:data:`NUMBERED`),
+    :func:`spec_for`, but a payment report or documentation export with line numbers lets a blank one
+    through (:data:`NUMBERED`, :data:`NUMBERED_NOTES`),
     and a claims export whose submitted date is its service date checks that date once
     (:func:`._claims_stand_ins.claims_contract`)."""
     if kind == "claims":
         return claims_contract(columns)
-    spec = spec_for(kind, columns)
-    return NUMBERED if spec is _PAYMENTS else spec
+    return _NUMBERED_OF.get(kind, SPECS[TARGET_FILES[kind]]) if "line_no" in columns else spec_for(kind, columns)
 
 
 def _modifier_sets(values) -> np.ndarray:
@@ -237,6 +250,101 @@ def _paid_exactly_by(payments: pd.DataFrame, claim_of: np.ndarray, pos: np.ndarr
     return named
 
 
+@dataclass
+class _Fitting:
+    """What :func:`find_lines` and :func:`every_line_alike` compare: each row's values and, per pair of a
+    row and a line of its claim (``candidates``: ``_pos``, ``claim_id``, ``_line``, ``_code``, ``_mods``,
+    ``_dos``), whether the line fits the row (``fits``, the row's modifiers choosing among lines alike
+    but for them: ``by_mods``)."""
+
+    code: np.ndarray
+    mods: np.ndarray
+    dos: np.ndarray
+    has_modifiers_column: bool
+    candidates: pd.DataFrame
+    fits: np.ndarray
+    by_mods: np.ndarray
+
+    @property
+    def pos(self) -> np.ndarray:
+        return self.candidates["_pos"].to_numpy()
+
+    @property
+    def fitting(self) -> np.ndarray:
+        """Per row, how many lines fit it."""
+        return np.bincount(self.pos[self.fits], minlength=len(self.code))
+
+    def keys_named(self) -> np.ndarray:
+        """Per row, the values of its own it is matched on, in words (``procedure code and service date``)."""
+        return _keys_named(self.code != "", self.mods != "", ~np.isnat(self.dos))
+
+
+def _fitting(payments: pd.DataFrame, lines: pd.DataFrame | None) -> _Fitting | None:
+    """Which lines of its claim fit each row (see the module doc); None when there is no row or no line."""
+    n = len(payments)
+    column = {name: name in payments.columns for name in ("procedure_code", "modifiers", "service_date")}
+    code = (payments["procedure_code"].fillna("").astype(str).to_numpy(dtype=object) if column["procedure_code"]
+            else np.full(n, "", dtype=object))
+    mods = _modifier_sets(payments["modifiers"]) if column["modifiers"] else np.full(n, "", dtype=object)
+    dos = (np.asarray(payments["service_date"], dtype="datetime64[D]") if column["service_date"]
+           else np.full(n, np.datetime64("NaT"), dtype="datetime64[D]"))
+    if lines is None or not len(lines) or not n:
+        return None
+    candidates = pd.DataFrame({"_pos": np.arange(n), "claim_id": payments["claim_id"].astype(str).to_numpy()}).merge(
+        pd.DataFrame({"claim_id": lines["claim_id"].astype(str).to_numpy(),
+                      "_line": np.asarray(lines["line_no"], dtype=np.int64),
+                      "_code": lines["procedure_code"].astype(str).to_numpy(dtype=object),
+                      "_mods": _modifier_sets(lines["modifiers"]),
+                      "_dos": np.asarray(lines["service_date"], dtype="datetime64[D]")}),
+        on="claim_id", how="inner", sort=False)
+    pos = candidates["_pos"].to_numpy()
+    has_code, has_mods, has_dos = code != "", mods != "", ~np.isnat(dos)
+    line_mods = candidates["_mods"].to_numpy(dtype=object)
+    fits = ((~has_code[pos] | (code[pos] == candidates["_code"].to_numpy(dtype=object)))
+            & (~has_mods[pos] | (mods[pos] == line_mods))
+            & (~has_dos[pos] | (dos[pos] == candidates["_dos"].to_numpy())))
+    same_mods = fits & (mods[pos] == line_mods)
+    by_mods = column["modifiers"] & has_code & (np.bincount(pos[fits], minlength=n) > 1) & \
+        (np.bincount(pos[same_mods], minlength=n) == 1)
+    fits &= ~by_mods[pos] | same_mods
+    return _Fitting(code, mods, dos, column["modifiers"], candidates, fits, by_mods)
+
+
+def _matched_by(fit: _Fitting) -> np.ndarray:
+    """Per row, what a line fitting it was found by (``procedure code and service date``, ``the claim's only
+    line``, with `` (no modifiers)`` when its lack of modifiers chose the line)."""
+    keys = fit.keys_named()
+    matched_by = np.where(keys == "", ONLY_LINE, keys)
+    return np.where(fit.by_mods & (fit.mods == ""), matched_by + " (no modifiers)", matched_by)
+
+
+def every_line_alike(rows: pd.DataFrame, lines: pd.DataFrame | None) -> pd.DataFrame:
+    """Each line of rows with a procedure code that several lines of their claim fit alike (97110 GP billed
+    on lines 3 and 4): a note documents the service on every one of them, where a payment pays one
+    (:func:`find_lines` puts payments in order instead).
+
+    Parameters
+    ----------
+    rows, lines : pandas.DataFrame
+        As :func:`find_lines` takes them.
+
+    Returns
+    -------
+    pandas.DataFrame
+        ``_pos`` (the row's position in ``rows``), ``_line`` and ``_how`` (what the lines were found by,
+        ``procedure code and service date, on every line alike``): one row per line, in ``rows``' order.
+    """
+    fit = _fitting(rows, lines)
+    if fit is None:
+        return pd.DataFrame({"_pos": np.array([], dtype=np.int64), "_line": np.array([], dtype=np.int64),
+                             "_how": np.array([], dtype=object)})
+    alike = fit.fits & ((fit.fitting > 1) & (fit.code != ""))[fit.pos]
+    pos = fit.pos[alike]
+    order = np.argsort(pos, kind="stable")
+    return pd.DataFrame({"_pos": pos[order], "_line": fit.candidates["_line"].to_numpy()[alike][order],
+                         "_how": (_matched_by(fit)[pos] + ", " + EVERY_ALIKE)[order]})
+
+
 def find_lines(payments: pd.DataFrame, lines: pd.DataFrame | None,
                paid_elsewhere: pd.DataFrame | None = None) -> tuple[pd.arrays.IntegerArray, np.ndarray, np.ndarray]:
     """The claim line each payment of a report without line numbers paid (see the module doc).
@@ -265,33 +373,14 @@ def find_lines(payments: pd.DataFrame, lines: pd.DataFrame | None,
         Per payment not placed, why; ``""`` elsewhere.
     """
     n = len(payments)
-    column = {name: name in payments.columns for name in ("procedure_code", "modifiers", "service_date")}
-    code = (payments["procedure_code"].fillna("").astype(str).to_numpy(dtype=object) if column["procedure_code"]
-            else np.full(n, "", dtype=object))
-    mods = _modifier_sets(payments["modifiers"]) if column["modifiers"] else np.full(n, "", dtype=object)
-    dos = (np.asarray(payments["service_date"], dtype="datetime64[D]") if column["service_date"]
-           else np.full(n, np.datetime64("NaT"), dtype="datetime64[D]"))
     line_no = pd.arrays.IntegerArray(np.zeros(n, dtype=np.int64), np.ones(n, dtype=bool))
-    if lines is None or not len(lines) or not n:
+    fit = _fitting(payments, lines)
+    if fit is None:
         return line_no, np.full(n, "", dtype=object), np.full(n, NO_CLAIM, dtype=object)
-    candidates = pd.DataFrame({"_pos": np.arange(n), "claim_id": payments["claim_id"].astype(str).to_numpy()}).merge(
-        pd.DataFrame({"claim_id": lines["claim_id"].astype(str).to_numpy(),
-                      "_line": np.asarray(lines["line_no"], dtype=np.int64),
-                      "_code": lines["procedure_code"].astype(str).to_numpy(dtype=object),
-                      "_mods": _modifier_sets(lines["modifiers"]),
-                      "_dos": np.asarray(lines["service_date"], dtype="datetime64[D]")}),
-        on="claim_id", how="inner", sort=False)
-    pos = candidates["_pos"].to_numpy()
-    has_code, has_mods, has_dos = code != "", mods != "", ~np.isnat(dos)
+    code, mods, dos, candidates, fits, pos = fit.code, fit.mods, fit.dos, fit.candidates, fit.fits, fit.pos
     line_mods = candidates["_mods"].to_numpy(dtype=object)
-    fits = ((~has_code[pos] | (code[pos] == candidates["_code"].to_numpy(dtype=object)))
-            & (~has_mods[pos] | (mods[pos] == line_mods))
-            & (~has_dos[pos] | (dos[pos] == candidates["_dos"].to_numpy())))
-    same_mods = fits & (mods[pos] == line_mods)
-    by_mods = column["modifiers"] & has_code & (np.bincount(pos[fits], minlength=n) > 1) & \
-        (np.bincount(pos[same_mods], minlength=n) == 1)
-    fits &= ~by_mods[pos] | same_mods
-    fitting = np.bincount(pos[fits], minlength=n)
+    has_code = code != ""
+    fitting = fit.fitting
     of_claim = np.bincount(pos, minlength=n)
     paid_by = np.where(fitting == 0, _paid_exactly_by(payments, candidates["claim_id"].to_numpy(), pos,
                                                       fits & has_code[pos]), "").astype(object)
@@ -322,10 +411,8 @@ def find_lines(payments: pd.DataFrame, lines: pd.DataFrame | None,
     for p, said in counted.items():
         count_said[p] = said
 
-    keys = _keys_named(has_code, has_mods, has_dos)
-    matched_by = np.where(keys == "", ONLY_LINE, keys)
-    matched_by = np.where(differing, ONLY_LINE + " (" + differences + ")", matched_by)
-    matched_by = np.where(by_mods & ~has_mods, matched_by + " (no modifiers)", matched_by)
+    keys = fit.keys_named()
+    matched_by = np.where(differing, ONLY_LINE + " (" + differences + ")", _matched_by(fit))
     matched_by = np.where(in_order, matched_by + ", " + IN_ORDER, matched_by)
     several = "no line number, and several lines of its claim have its " + keys
     none_fits = "no line number, and no line of its claim has its " + keys

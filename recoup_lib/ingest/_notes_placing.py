@@ -8,12 +8,19 @@ claims imported (:func:`place_notes`):
 
 - a note giving a CPT code goes on the line of its claim with that code (and
   the modifiers and date of service it gives), found as a payment's line is
-  (:func:`._line_match.find_lines`);
+  (:func:`._line_match.find_lines`); when several lines have them alike (97110
+  billed on lines 3 and 4, two units as two lines), it documents the service
+  on each: it goes on every one of them (:func:`._line_match.every_line_alike`);
 - a note without one (the export has no CPT column, or the row's is blank)
   documents its visit: it applies to every line of its claim, of its date of
   service when it gives one;
-- a note that fits no line, or several lines otherwise than as a visit, is
-  set aside with the reason, counted in its file's report.
+- a note that fits no line is set aside with the reason, counted in its
+  file's report.
+
+An export with a line number column, some of its cells blank, keeps its
+numbered rows as they are and places the others the same way with
+``--infer-missing``; without it, sets them aside with a reason naming the
+option (:func:`place_blank_notes`).
 
 documentation.csv holds one row per line, so two notes landing on one line
 (a signed and an unsigned note of one visit) make one row: the line is
@@ -32,17 +39,22 @@ import pandas as pd
 from ..errors import WHOLE_ROW
 from ._build import Built
 from ._fields import LINE_FINDERS
-from ._line_match import IN_ORDER, NO_CLAIM, ONLY_LINE, aside_counted, find_lines
-from ._placing import _set_aside_unplaced, as_read
+from ._line_match import NO_CLAIM, ONLY_LINE, aside_counted, every_line_alike, find_lines, rows_looked_for
+from ._placing import _finders_read, _set_aside_unplaced, as_read
 from ._result import SourceReport
 
-__all__ = ["place_notes", "VISIT", "VISIT_ON_DATE"]
+__all__ = ["place_notes", "place_blank_notes", "notes_placing_note", "VISIT", "VISIT_ON_DATE", "NEEDS_INFER"]
 
 #: How a note without a CPT code is placed: on every line of its claim (of its date of service).
 VISIT = "every line of its claim (a visit note)"
 VISIT_ON_DATE = "every line of its claim on its date of service (a visit note)"
 #: Why a note without a CPT code is set aside when its claim has lines, none of its date of service.
 NO_LINE_ON_DATE = "no line number, and no line of its claim has its service date"
+#: Why a row of a numbered export whose line number is blank is set aside without ``--infer-missing``.
+NEEDS_INFER = ("no line number: give --infer-missing to put the note on the line of its claim with its CPT code "
+               "and service date (or on every line of its visit, without a CPT code)")
+#: What becomes of those rows, in the summary.
+_SET_ASIDE_WITHOUT_INFER = "set aside (give --infer-missing to put each on the lines it documents)"
 #: The words of :func:`._line_match.find_lines`, said of payments, as said of notes.
 _SAID_OF_NOTES = ((r"which one (each|it) paid", r"which one \1 documents"),
                   (r"the report has ([\d,]+) payment\(s\) for them, not one payment per line",
@@ -105,30 +117,92 @@ def _one_row_per_line(placed: pd.DataFrame) -> tuple[pd.DataFrame, int]:
     return placed.loc[np.sort(deciding.index.to_numpy())], several
 
 
-def _placed_note(by_code: np.ndarray, visits: int, visit_lines: int, reasons: np.ndarray, several: int) -> str:
-    """The summary's note: notes put on a line by their CPT code each way, visit notes applied to the
-    lines of their visit, notes set aside for each reason, and lines documented by several notes."""
+def _placed(notes: pd.DataFrame, lines: pd.DataFrame | None) -> tuple[pd.DataFrame, pd.DataFrame, list[str]]:
+    """Each note put on the lines it documents (see the module doc).
+
+    Parameters
+    ----------
+    notes : pandas.DataFrame
+        ``_row``, claim_id, the note's fields and, when the export has them, procedure_code, modifiers,
+        service_date (as :data:`._line_match.UNNUMBERED_NOTES` reads them).
+    lines : pandas.DataFrame or None
+        The claim lines imported.
+
+    Returns
+    -------
+    placed : pandas.DataFrame
+        One row per note and line documented (two notes may be on one line), in the notes' order, with
+        ``line_no`` after claim_id and ``matched_by`` saying how; the fields that found it dropped.
+    aside : pandas.DataFrame
+        ``_row``, claim_id, ``_reason`` of the notes no line fits, in their order.
+    told : list of str
+        The summary's words on the notes placed, each way.
+    """
+    coded = (notes["procedure_code"].fillna("").astype(str).ne("").to_numpy(dtype=bool)
+             if "procedure_code" in notes.columns else np.zeros(len(notes), dtype=bool))
+    with_code, without = notes.loc[coded], notes.loc[~coded]
+    line_no, matched_by, code_reason = find_lines(with_code, lines)
+    alike = every_line_alike(with_code, lines)
+    on_lines_alike = np.zeros(len(with_code), dtype=bool)
+    on_lines_alike[alike["_pos"].to_numpy(dtype=np.int64)] = True
+    code_placed = ~np.asarray(pd.isna(line_no)) & ~on_lines_alike
+    code_aside = np.asarray(pd.isna(line_no)) & ~on_lines_alike
+    visit_lines, visit_reason = _whole_visits(without, lines)
+
+    by_code = with_code.loc[code_placed].assign(line_no=np.asarray(line_no[code_placed], dtype=np.int64),
+                                               matched_by=_of_notes(matched_by[code_placed]))
+    by_alike = with_code.iloc[alike["_pos"].to_numpy(dtype=np.int64)].assign(
+        line_no=alike["_line"].to_numpy(dtype=np.int64), matched_by=alike["_how"].to_numpy(dtype=object))
+    by_visit = without.iloc[visit_lines["_pos"].to_numpy(dtype=np.int64)].assign(
+        line_no=visit_lines["_line"].to_numpy(dtype=np.int64), matched_by=visit_lines["_how"].to_numpy(dtype=object))
+    placed = pd.concat([by_code, by_alike, by_visit]).sort_index(kind="stable").reset_index(drop=True)
+    placed = placed.drop(columns=[f for f in LINE_FINDERS["documentation"] if f in placed.columns])
+    placed.insert(placed.columns.get_loc("claim_id") + 1, "line_no", placed.pop("line_no"))
+    placed["matched_by"] = pd.array(placed["matched_by"].astype(str), dtype=pd.StringDtype("pyarrow"))
+
+    aside = pd.concat([with_code.loc[code_aside, ["_row", "claim_id"]].assign(
+                           _reason=_of_notes(code_reason[code_aside])),
+                       without.loc[visit_reason != "", ["_row", "claim_id"]].assign(
+                           _reason=visit_reason[visit_reason != ""])]).sort_index(kind="stable")
+    told = _placements_told(matched_by[code_placed], int(on_lines_alike.sum()), _lines_of(by_alike),
+                            int((visit_reason == "").sum()), _lines_of(by_visit))
+    return placed, aside, told
+
+
+def _lines_of(placed: pd.DataFrame) -> int:
+    """How many lines ``placed`` (claim_id, line_no) puts notes on."""
+    return len(placed[["claim_id", "line_no"]].drop_duplicates())
+
+
+def _placements_told(by_code: np.ndarray, alike: int, alike_lines: int, visits: int, visit_lines: int) -> list[str]:
+    """The summary's words on the notes put on a line by their CPT code each way, on every line alike, and
+    applied to the lines of their visit."""
     how = pd.Series(by_code, dtype="object")
-    in_order = int(how.str.endswith(IN_ORDER).sum())
     differing = int(how.str.startswith(ONLY_LINE + " (").sum())
-    by_values = len(how) - in_order - differing
+    by_values = len(how) - differing
     told = [f"{by_values:,} note(s) put on the one line of their claim with their procedure code (and the "
             "modifiers and service date the row gives)"] if by_values else []
-    if in_order:
-        told.append(f"{in_order:,} put in order on lines alike (one note per line: the first on the lowest line "
-                    "number)")
     if differing:
         told.append(f"{differing:,} put on their claim's only line though its procedure code, modifiers or service "
                     "date differ")
+    if alike:
+        told.append(f"{alike:,} note(s) put on every line of their claim with their procedure code ({alike_lines:,} "
+                    "line(s): a code billed on several lines alike, each documented by the note)")
     if visits:
         told.append(f"{visits:,} note(s) applied to {visit_lines:,} line(s) of their claims (a note without a CPT "
                     "code covers its visit: every line of its claim, of its date of service when it gives one)")
-    told += aside_counted(reasons)
+    return told
+
+
+def _placed_note(rows: str, told: list[str], reasons: np.ndarray, several: int) -> str:
+    """The summary's note on the notes of ``rows`` (:func:`._line_match.rows_looked_for`): those placed each
+    way (``told``), those set aside for each reason, and the lines documented by several notes."""
+    told = told + aside_counted(reasons)
     if several:
         told.append(f"{several:,} line(s) documented by more than one note, written as one row each: the note "
                     "present if any is, signed if any present note is (unsigned if one says so and none is "
                     "signed), the documented code of the note deciding")
-    return "no line number column: " + ("; ".join(told) or "none")
+    return f"{rows}: " + ("; ".join(told) or "none")
 
 
 def place_notes(data: pd.DataFrame, built: Built, report: SourceReport, lines: pd.DataFrame | None,
@@ -136,30 +210,61 @@ def place_notes(data: pd.DataFrame, built: Built, report: SourceReport, lines: p
     """A documentation export without line numbers: each note put on the lines it documents (see the
     module doc), with ``line_no`` and ``matched_by`` saying how; the notes no line fits set aside
     with their reason and their cells as read; one row per line; a note counts each."""
-    coded = (data["procedure_code"].fillna("").astype(str).ne("").to_numpy(dtype=bool)
-             if "procedure_code" in data.columns else np.zeros(len(data), dtype=bool))
-    with_code, without = data.loc[coded], data.loc[~coded]
-    line_no, matched_by, code_reason = find_lines(with_code, lines)
-    code_placed = ~np.asarray(pd.isna(line_no))
-    visit_lines, visit_reason = _whole_visits(without, lines)
-
-    by_code = with_code.loc[code_placed].assign(line_no=np.asarray(line_no[code_placed], dtype=np.int64),
-                                               matched_by=_of_notes(matched_by[code_placed]))
-    by_visit = without.iloc[visit_lines["_pos"].to_numpy(dtype=np.int64)].assign(
-        line_no=visit_lines["_line"].to_numpy(dtype=np.int64), matched_by=visit_lines["_how"].to_numpy(dtype=object))
-    placed = pd.concat([by_code, by_visit]).sort_index(kind="stable").reset_index(drop=True)
-    placed = placed.drop(columns=[f for f in LINE_FINDERS["documentation"] if f in placed.columns])
-    placed.insert(placed.columns.get_loc("claim_id") + 1, "line_no", placed.pop("line_no"))
-    placed["matched_by"] = pd.array(placed["matched_by"].astype(str), dtype=pd.StringDtype("pyarrow"))
+    placed, aside, told = _placed(data, lines)
     placed, several = _one_row_per_line(placed)
-
-    aside = pd.concat([with_code.loc[~code_placed, ["_row", "claim_id"]].assign(
-                           _reason=_of_notes(code_reason[~code_placed])),
-                       without.loc[visit_reason != "", ["_row", "claim_id"]].assign(
-                           _reason=visit_reason[visit_reason != ""])]).sort_index(kind="stable")
     reasons = aside["_reason"].to_numpy(dtype=object)
     _set_aside_unplaced(report, as_read(built, aside[["_row"]]), np.full(len(aside), WHOLE_ROW),
                         aside["claim_id"], reasons, problems)
-    report.notes.append(_placed_note(matched_by[code_placed], int((visit_reason == "").sum()),
-                                     len(by_visit[["claim_id", "line_no"]].drop_duplicates()), reasons, several))
+    report.notes.append(_placed_note(rows_looked_for(), told, reasons, several))
     return placed.reset_index(drop=True)
+
+
+def place_blank_notes(data: pd.DataFrame, built: Built, report: SourceReport, lines: pd.DataFrame | None,
+                      problems: list, infer_missing: bool) -> pd.DataFrame:
+    """A documentation export with a line number column, some of its cells blank: the numbered rows kept as
+    they are; with ``infer_missing`` each other note put on the lines it documents as a note of an export
+    without line numbers is (its CPT code, modifiers and service date read from its cells as the export
+    held them), ``matched_by`` saying how each row's line was had (``line number`` for the numbered), one
+    row per line; without it, those notes set aside, the reason naming ``--infer-missing``. A note counts
+    them."""
+    blank = np.asarray(data["line_no"].isna())
+    if not blank.any():
+        data["line_no"] = np.asarray(data["line_no"], dtype=np.int64)
+        return data
+    cells = as_read(built, data.loc[blank, ["_row"]])
+    rows = rows_looked_for(int(blank.sum()))
+    numbered = data.loc[~blank].assign(line_no=np.asarray(data.loc[~blank, "line_no"], dtype=np.int64))
+    if not infer_missing:
+        _set_aside_unplaced(report, cells, np.full(len(cells), built.header_of.get("line_no", "line_no")),
+                            np.full(len(cells), ""), np.full(len(cells), NEEDS_INFER, dtype=object), problems)
+        report.notes.append(f"{rows}: {_SET_ASIDE_WITHOUT_INFER}")
+        return numbered.reset_index(drop=True)
+    found, unread = _finders_read(data.loc[blank].drop(columns="line_no"), cells, built.finders, report)
+    placed, aside, told = _placed(found, lines)
+    combined = pd.concat([numbered.assign(matched_by=pd.array(np.full(len(numbered), "line number"),
+                                                              dtype=pd.StringDtype("pyarrow"))),
+                          placed[[c for c in numbered.columns if c in placed.columns] + ["matched_by"]]])
+    combined = combined.sort_values("_row", kind="stable").reset_index(drop=True)
+    combined, several = _one_row_per_line(combined)
+    not_read = cells.loc[cells["_row"].astype(int).isin(list(unread)).to_numpy()]
+    why = [unread[int(r)] for r in not_read["_row"]]
+    aside_cells = pd.concat([as_read(built, aside[["_row"]]), not_read], ignore_index=True)
+    column = np.array([WHOLE_ROW] * len(aside) + [w[0] for w in why], dtype=object)
+    value = np.array(aside["claim_id"].astype(str).tolist() + [w[1] for w in why], dtype=object)
+    reasons = np.array(aside["_reason"].tolist() + ["no line number, and " + w[2] for w in why], dtype=object)
+    order = np.argsort(aside_cells["_row"].to_numpy(), kind="stable")
+    _set_aside_unplaced(report, aside_cells.iloc[order], column[order], value[order], reasons[order], problems)
+    report.notes.append(_placed_note(rows, told, reasons, several))
+    return combined.reset_index(drop=True)
+
+
+def notes_placing_note(rows: str, infer_missing: bool) -> str:
+    """The note on the notes of ``rows`` (:func:`._line_match.rows_looked_for`) to be placed without a line
+    number, before the claims are at hand (the mapping widget's preview of a documentation export): what
+    the import does with them given ``--infer-missing`` (``infer_missing``), or that it sets them aside."""
+    if not infer_missing:
+        return f"{rows}: {_SET_ASIDE_WITHOUT_INFER}"
+    return (f"{rows}: the import puts each note on the line of its claim with its CPT code (and the modifiers "
+            "and service date it gives; on every line that has them alike), or, without a CPT code, on every "
+            "line of its visit (of its date of service when it gives one), among the claims imported, and sets "
+            "aside one that fits no line")

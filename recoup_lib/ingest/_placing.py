@@ -74,12 +74,12 @@ _CLAIM_READ = "_claim_id as read"
 
 def _finders_read(rows: pd.DataFrame, cells: pd.DataFrame, mapped: dict,
                   report: SourceReport) -> tuple[pd.DataFrame, dict]:
-    """The procedure code, modifiers and service date of payments whose line number is blank.
+    """The procedure code, modifiers and service date of payments (or notes) whose line number is blank.
 
     Parameters
     ----------
     rows : pandas.DataFrame
-        ``_row``, claim_id, paid_cents of the payments, as read.
+        ``_row``, claim_id and the other fields of the rows (paid_cents of payments, a note's fields), as read.
     cells : pandas.DataFrame
         ``_row`` and their cells as the export held them, in the same order.
     mapped : dict
@@ -91,7 +91,8 @@ def _finders_read(rows: pd.DataFrame, cells: pd.DataFrame, mapped: dict,
     Returns
     -------
     found : pandas.DataFrame
-        ``_row``, claim_id, paid_cents, and the fields found, of the rows whose values could be read.
+        ``_row``, claim_id, the fields found and the other fields of ``rows``, of the rows whose values could
+        be read.
     unread : dict
         Row number -> the first value of it that could not be read: (its header, the value as read,
         why: ``column 'DOS' (service_date): ...``).
@@ -118,7 +119,8 @@ def _finders_read(rows: pd.DataFrame, cells: pd.DataFrame, mapped: dict,
         reasons += [(int(r), rename_reason(why, built.header_of))
                     for r, why in zip(parsed.rejected["_row"], parsed.rejected["_reason"])]
     unread = {r: (*first_bad.get(r, (WHOLE_ROW, "")), why) for r, why in reasons}
-    found = parsed.data[["_row", "claim_id", *finders]].merge(rows[["_row", "paid_cents"]], on="_row", how="left")
+    others = rows.drop(columns=[c for c in ("claim_id", *LINE_FINDERS["payments"]) if c in rows.columns])
+    found = parsed.data[["_row", "claim_id", *finders]].merge(others, on="_row", how="left")
     return found, unread
 
 

@@ -26,11 +26,11 @@ from ..wording import listed
 from ..x12 import LOWER_CASE_X12, holds_a_file, looks_like_x12, lower_case_x12
 from ._build import Built, build_export, rename_reason, required_fields, text_frame
 from ._claims_stand_ins import INFERABLE, continue_numbering
-from ._fields import (GROUP_FIELDS, KINDS, TARGET_FILES, account_as_claim_note, check_required, headers_of,
-                      normalise_header, propose, recognised_fields, yielded_notes)
-from ._line_match import UNNUMBERED, contract_for, placing_note, rows_looked_for, spec_for
+from ._fields import GROUP_FIELDS, KINDS, TARGET_FILES, account_as_claim_note, check_required, propose, yielded_notes
+from ._header_score import header_score
+from ._line_match import UNNUMBERED, UNNUMBERED_NOTES, contract_for, placing_note, rows_looked_for, spec_for
 from ._mapping import _check_columns_option, _fixed_for, _one_column_per_header, _wrong_fill_down, load_mapping
-from ._notes_placing import place_notes
+from ._notes_placing import notes_placing_note, place_blank_notes, place_notes
 from ._placing import as_read, place_blank_numbers, place_unnumbered
 from ._remit_payments import payments_from_835
 from ._result import ImportResult, SourceReport
@@ -114,62 +114,6 @@ def _below(folder: Path, where: str) -> str:
         return shown(where)
 
 
-class _HeaderScore:
-    """A row's cells read as a header of a ``kind`` export.
-
-    ``score(cells)``: how many fields they name (the early row naming the most is the header,
-    :func:`._header_rows.find_header`); the names ``--map`` and ``--column`` give count as one each.
-    ``score.complete(cells)``: whether they name every required field of ``kind`` the user did not
-    leave out, a claims export's line number and submitted date included (two rows of a split
-    header are read as one when only the two together do: a row naming all but the billed date
-    may hold a weaker name, ``Date``, for the service date the two rows name better).
-    ``score.usable(cells)``: whether they name every field the import needs (a sheet past a cover
-    page holding them is a table of this kind).
-
-    Parameters
-    ----------
-    kind : str
-    fixed : dict
-        Normalised header -> the field ``--map`` or ``--column`` names it for (any kind's).
-    left_out : set of str
-        Fields ``--column FIELD=`` leaves out.
-    """
-
-    def __init__(self, kind: str, fixed: dict[str, str], left_out: set[str]):
-        self.kind = kind
-        self.fixed = fixed
-        # A payment report or a documentation export may find its lines by CPT code instead of line
-        # numbers (._line_match).
-        spec = spec_for(kind, {})
-        self.required = set(required_fields(spec)) - left_out
-        self.needed = set(required_fields(spec, kind)) - left_out
-
-    def _named(self, cells) -> tuple[set, set]:
-        """(what the cells name, as counted; the fields they name)."""
-        names, fields = set(), set()
-        for cell in cells:
-            text = str(cell).strip()
-            if not text:
-                continue
-            norm = normalise_header(text)
-            if norm in self.fixed:
-                names.add(("fixed", norm))
-                fields.add(self.fixed[norm])
-            recognised = recognised_fields(self.kind, text)
-            names |= recognised
-            fields |= recognised
-        return names, fields
-
-    def __call__(self, cells) -> int:
-        return len(self._named(cells)[0])
-
-    def complete(self, cells) -> bool:
-        return self.required <= self._named(cells)[1]
-
-    def usable(self, cells) -> bool:
-        return self.needed <= self._named(cells)[1]
-
-
 def _parse(built: Built, spec, label: str, report: SourceReport):
     """The contract check on rows already in contract text (values the contract refuses are set aside)."""
     parsed = parse_table(built.frame, spec, label=label, row_numbers=built.rows)
@@ -208,9 +152,7 @@ def _typed_as_text(rejected: pd.DataFrame, typed: tuple) -> pd.DataFrame:
 
 def _read_exports(kind: str, specs: list, mapping: dict, columns: dict, seen: dict) -> list:
     """Read each export of one kind (header row found with the names of --map and --column too)."""
-    settled = list(mapping.get("columns", {}).get(kind, {}).items()) + list(columns.items())
-    fixed = {normalise_header(h): name for name, v in settled for h in headers_of(v)}
-    score = _HeaderScore(kind, fixed, {name for name, v in settled if v in (None, "", [])})
+    score = header_score(kind, mapping, columns)
     raws = [read_export(item, score) for item in specs]
     for raw in raws:
         seen[raw.label] = raw.headers
@@ -495,6 +437,9 @@ def import_files(claims, payments=None, coverage=None, documentation=None, colum
                     data = place(data, b, report, tables.get("claim_lines.csv"), problems)
                 elif kind == "documentation" and "line_no" not in report.columns:
                     data = place_notes(data, b, report, tables.get("claim_lines.csv"), problems)
+                elif kind == "documentation":
+                    data = place_blank_notes(data, b, report, tables.get("claim_lines.csv"), problems,
+                                             bool(mapping.get(INFER_MISSING)))
                 parsed.append((data, report))
             if kind == "payments" and x12:
                 parsed += _payments_835(x12, tables.get("claim_lines.csv"), spec, reports, messages, problems)
@@ -592,8 +537,9 @@ def preview_file(path, kind: str = "claims", columns: dict | None = None, raw=No
     proposal : Proposal
         The mapping in force (``columns``, ``ambiguous``, ``headers``).
     report : SourceReport or None
-        Rows read, used and set aside with reasons; None while a required
-        field has no header (``missing`` says which).
+        Rows read, used and set aside with reasons, and a note on what the import does with payments
+        or notes without a line number (placed on their claims' lines, or, notes without
+        ``--infer-missing``, set aside); None while a required field has no header (``missing`` says which).
     missing : list of str
         Required fields without a header, or with two.
 
@@ -618,9 +564,11 @@ def preview_file(path, kind: str = "claims", columns: dict | None = None, raw=No
         return proposal, None, missing
     built, report = _build_mapped(kind, raw, proposal, fill_down)
     data, _ = _parse(built, contract_for(kind, proposal.columns), raw.label, report)
-    blank = int(data["line_no"].isna().sum()) if spec is not UNNUMBERED and kind == "payments" else 0
-    if spec is UNNUMBERED or blank:
-        report.notes.append(placing_note(rows_looked_for(None if spec is UNNUMBERED else blank)))
+    unnumbered = spec in (UNNUMBERED, UNNUMBERED_NOTES)
+    blank = int(data["line_no"].isna().sum()) if not unnumbered and kind in ("payments", "documentation") else 0
+    if unnumbered or blank:
+        rows = rows_looked_for(None if unnumbered else blank)
+        report.notes.append(placing_note(rows) if kind == "payments" else notes_placing_note(rows, infer_missing))
     return proposal, report, []
 
 

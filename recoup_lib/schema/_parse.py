@@ -197,7 +197,8 @@ def parse_table(raw: pd.DataFrame, spec: FileSpec, label: str | None = None,
     -----
     A row is set aside when any of its contract columns is invalid, or when it
     repeats the key of an earlier row (``spec.key``); the first occurrence is
-    kept. Problems are reported for every bad cell, not only the first.
+    kept (a key with a blank, in a key column that lets one through, repeats
+    none). Problems are reported for every bad cell, not only the first.
     Columns are checked and typed in Arrow and the frame is built once at the end,
     so a clean million-row file is not copied column by column.
     """
@@ -242,12 +243,15 @@ def parse_table(raw: pd.DataFrame, spec: FileSpec, label: str | None = None,
         if name not in known and name not in out:
             out[name] = raw[name].array
 
-    # Repeated keys: first occurrence wins, later ones are set aside.
+    # Repeated keys: first occurrence wins, later ones are set aside (a key with a blank, where a blank
+    # passes, is not yet one: documentation rows whose line is still to be found).
     if spec.key and all(k in raw.columns for k in spec.key):
         key_columns = [Column(k, "id").memory_name for k in spec.key]
         if not _strictly_increasing([out[k] for k in key_columns]):
             key_frame = pd.DataFrame({k: out[k] for k in key_columns})
             dup = _repeated_keys(key_frame) & ~bad
+            if dup.any():
+                dup[dup] = key_frame.loc[dup].notna().all(axis=1).to_numpy()
             if dup.any():
                 idx = np.flatnonzero(dup)
                 problem_frames.append(pd.DataFrame({
