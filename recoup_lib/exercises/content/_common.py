@@ -14,9 +14,9 @@ __all__ = ["demo_tables", "pick", "line_history", "case_evidence", "PAYMENT_COLU
            "OFFSET_STARTS_RULE", "letter_date"]
 
 #: Medicare's offset calendar as every exercise on demand letters explains it (docs/sources.md §1.1-1.4).
-STOP_OFFSET_RULE = ("Medicare counts the demand letter's date as day 1; a valid redetermination filed by "
-                    "day 30 stops the offset while it is decided (Section 935 of the Medicare "
-                    "Modernization Act).")
+STOP_OFFSET_RULE = ("Medicare counts the demand letter's date as day 1; a valid redetermination the "
+                    "contractor receives by day 30 stops the offset while it is decided (Section 935 of "
+                    "the Medicare Modernization Act; 42 CFR 405.379): one mailed on day 30 arrives too late.")
 OFFSET_STARTS_RULE = ("Unless the debt is paid, a timely appeal is on file or an extended repayment "
                       "schedule was asked for, Medicare keeps the money out of new payments from day 41 "
                       "of the letter's count.")

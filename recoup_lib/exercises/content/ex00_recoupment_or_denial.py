@@ -117,7 +117,7 @@ _LETTER = ("the letter's date", lambda m: m["notice_date"])
 
 
 @EX.question("q7", prompt="A Medicare demand letter is dated NOTICE_DATE. By which date must a "
-                          "redetermination be filed to stop the offset (YYYY-MM-DD)?",
+                          "redetermination reach the contractor to stop the offset (YYYY-MM-DD)?",
              rule=STOP_OFFSET_RULE,
              source="lesson 00 section 3; docs/sources.md §1.1, 1.3", kind="date", year_from=_LETTER)
 def _stop_offset_by(m):

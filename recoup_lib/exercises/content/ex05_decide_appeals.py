@@ -69,7 +69,7 @@ def _n1_file_by(m):
     return _decision(m, "N1")["file_by"]
 
 
-@EX.question("q2", prompt="N1: file by which date to stop the offset (YYYY-MM-DD)?",
+@EX.question("q2", prompt="N1: the redetermination must be received by which date to stop the offset (YYYY-MM-DD)?",
              rule=STOP_OFFSET_RULE,
              source="docs/sources.md §1.3", kind="date", year_from=letter_date("N1"))
 def _n1_stop(m):

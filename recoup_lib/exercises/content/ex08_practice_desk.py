@@ -188,8 +188,8 @@ def _decision(m, notice_id: str) -> pd.Series:
     return decisions.set_index("notice_id").loc[notice_id]
 
 
-@EX.question("q4", prompt="N1 (Medicare): the last day to file the redetermination and still stop the "
-                          "offset (YYYY-MM-DD)?",
+@EX.question("q4", prompt="N1 (Medicare): the last day for the redetermination to reach the contractor and "
+                          "still stop the offset (YYYY-MM-DD)?",
              rule=STOP_OFFSET_RULE,
              source="lesson 08 section 2; docs/sources.md §1.1, 1.3", kind="date",
              year_from=letter_date("N1"))

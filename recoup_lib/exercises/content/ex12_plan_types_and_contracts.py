@@ -47,7 +47,7 @@ def _plan(plan_type: str) -> pd.Series:
     return load_plan_types().set_index("plan_type").loc[plan_type]
 
 
-@EX.question("q1", prompt="N2 comes from a Medicare Advantage plan. Does an appeal filed by day 30 stop the plan's "
+@EX.question("q1", prompt="N2 comes from a Medicare Advantage plan. Does an appeal received by day 30 stop the plan's "
                           "offset under Section 935? \"yes\" or \"no\"",
              rule="Section 935's stay of the offset (appeal by day 30) is an Original Medicare rule. A Medicare "
                   "Advantage plan takes money back under its provider contract (or Part C rules for a provider "
@@ -57,8 +57,8 @@ def _ma_935(m):
     return _plan("medicare_advantage")["section_935"]
 
 
-@EX.question("q2", prompt="N1 is an Original Medicare demand letter. File the redetermination by which date to "
-                          "keep the offset from starting (YYYY-MM-DD)?",
+@EX.question("q2", prompt="N1 is an Original Medicare demand letter. The redetermination must be received by which "
+                          "date to keep the offset from starting (YYYY-MM-DD)?",
              rule="The demand letter's date is day 1; a redetermination received by day 30 stops the offset "
                   "(Section 935).",
              source="lesson 00 section 3; docs/sources.md §1.3", kind="date")
