@@ -301,3 +301,10 @@ def test_cli_notice_dated_before_the_payment_it_takes_back_is_set_aside(tmp_path
     assert rejected.loc["5", "column"] == "notice_date,original_payment_date"
     assert rejected.loc["5", "value"] == "2025-03-01|2025-04-01"
     assert rejected.loc["5", "reason"].startswith("expected a notice_date on or after the original_payment_date")
+
+
+def test_cli_ends_with_the_next_command_on_the_users_paths(tmp_path, capsys, stub_audit):
+    """Only recoup import printed a "next:" step; a person following the pipeline from the output was
+    left to guess that the report comes after the appeals, and with which as-of."""
+    _, report, _ = _appeal(FOLDER, tmp_path, capsys, "2025-06-20")
+    assert report.rstrip().splitlines()[-1] == f"next: recoup report {FOLDER} --as-of 2025-06-20 --out REPORT"

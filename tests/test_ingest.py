@@ -113,6 +113,23 @@ def test_codes_are_read_as_payers_write_them_without_a_spreadsheet_text_mark(tmp
     assert result.sources[1].rows_set_aside == 0
 
 
+def test_ten_digit_rendering_npis_failing_the_check_digit_are_noted_apart_and_kept(tmp_path):
+    """An NPI's tenth digit is a Luhn check digit (prefix 80840); a typo in one gave no word. The NPI
+    header is taken over the 'Provider' names beside it, the values are kept, and the mistyped ones
+    are counted in their own note."""
+    header = "Claim #,Line #,Patient Acct,Ins Code,Provider,Rendering NPI,DOS,Date Billed,CPT,Units,Billed Amt"
+    rows = ['C1,1,P1,MCR01,"WELBY, MARCUS",1234567893,01/31/2025,2/3/25,99213,1,$90.00',
+            'C1,2,P1,MCR01,"WELBY, MARCUS",1234567890,01/31/2025,2/3/25,36415,1,$15.00']
+    result = import_files(write_claims(tmp_path / "c.csv", rows=rows, header=header, title=False, total=False))
+    source = result.sources[0]
+    assert source.columns["rendering_npi"] == "Rendering NPI"
+    assert result.tables["claim_lines.csv"]["rendering_npi"].tolist() == ["1234567893", "1234567890"]
+    assert [n for n in source.notes if n.startswith("rendering_npi:")] == [
+        "rendering_npi: 1 values of 'Rendering NPI' have 10 digits but fail the NPI check digit (Luhn, prefix "
+        "80840): e.g. '1234567890'; they are kept as the provider's identity; check them against the NPI "
+        "registry (NPPES)"]
+
+
 def test_ids_and_codes_a_data_tool_wrote_as_decimal_numbers_are_read_whole(tmp_path):
     """A number column with a blank cell goes through pandas or a database export as decimals: claim
     1001 is written 1001.0, CPT 99213 99213.0, modifier 59 59.0. Kept so, claim 1001.0 and the payment

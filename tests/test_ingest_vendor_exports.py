@@ -312,3 +312,15 @@ def _check_stood_in(export: Export, result, source) -> None:
         assert any(n.startswith("submitted_date: no column; each line's service date") for n in source.notes)
     summary = result.summary()
     assert all(n in summary for n in source.notes)
+
+
+def test_provider_names_taken_as_rendering_npi_are_said_in_the_notes(tmp_path):
+    """AdvancedMD's transaction report heads the provider's name 'Provider' ("WELBY, MARCUS"): it was
+    taken as rendering_npi with no word that it is no NPI. It is still imported (the audit uses it as
+    the provider's identity), and the notes and the summary say so."""
+    result = import_files(DATA / "advancedmd-patient-transaction-report-charges.csv")
+    source = next(s for s in result.sources if s.kind == "claims")
+    assert result.tables["claim_lines.csv"]["rendering_npi"].tolist() == ["WELBY, MARCUS"] * 3
+    note = ("rendering_npi: 3 values of 'Provider' are not NPIs (10 digits): e.g. 'WELBY, MARCUS'; they are used "
+            "as the provider's name-as-identifier")
+    assert note in source.notes and note in result.summary()

@@ -277,3 +277,24 @@ def test_a_copy_of_a_remittance_without_a_trace_number_is_counted_once(tmp_path)
     assert sorted(csv(tmp_path / "out" / "payments.csv")["claim_id"]) == ["OTHER", "SIMPLE"]
     repeat = csv(tmp_path / "out" / "warnings.csv").query("action == 'counted once'")["message"]
     assert repeat.str.contains("no trace number, the same claims and adjustments").tolist() == [True]
+
+
+def test_remit_and_reconcile_end_with_the_next_command_on_the_users_paths(tmp_path, capsys):
+    """Only recoup import printed a "next:" step. The 835s of an audit folder's remits/ lead to
+    reconcile with the folder's notices, reconcile to the appeals of those notices; 835s of no audit
+    folder to the report, saying where they go."""
+    folder = tmp_path / "my practice"
+    (folder / "remits").mkdir(parents=True)
+    shutil.copy(DATA / "medicare-part-a.835", folder / "remits")
+    (folder / "claim_lines.csv").write_text("claim_id\n", encoding="utf-8")
+    (folder / "notices.csv").write_text("notice_id\n", encoding="utf-8")
+    remits = folder / "remits"
+    assert main(["remit", str(remits), "--out", str(tmp_path / "remit")]) == 0
+    assert capsys.readouterr().out.rstrip().splitlines()[-1] == (
+        f'next: recoup reconcile "{remits}" --notices "{folder / "notices.csv"}" --out RECON')
+    assert main(["reconcile", str(remits), "--as-of", "2025-12-31", "--out", str(tmp_path / "rec")]) == 0
+    assert capsys.readouterr().out.rstrip().splitlines()[-1] == (
+        f'next: recoup report "{folder}" --as-of 2025-12-31 --out REPORT')
+    assert main(["reconcile", str(DATA / "medicare-part-a.835"), "--out", str(tmp_path / "rec2")]) == 0
+    assert capsys.readouterr().out.rstrip().splitlines()[-1].startswith(
+        "next: recoup report FOLDER --out REPORT (FOLDER: the audit folder, with these 835s copied into")

@@ -281,3 +281,25 @@ def test_remits_with_nothing_usable_switch_the_money_taken_back_off_not_to_zero(
     row = _metrics(out)["recoupment_dollars"]
     assert row["available"] == "false" and "no transaction of remits/ (1 file) could be used" in row["note"]
     assert "Money taken back: off" in capsys.readouterr().out
+
+
+def test_835s_of_other_claims_are_left_out_of_the_recoupment_rate_and_said(tmp_path, capsys):
+    """A folder whose remits/ pay another practice's claims showed a recoupment rate of 1204.75%, with no
+    warning: money taken back on other claims was divided by this folder's payments."""
+    folder = _generated_with_remits(tmp_path)
+    own = build_report(folder)
+    assert metric_value(own.metrics, "recoupment_rate") > 0
+    assert not [m for m in own.messages if "does not hold" in m]
+    for path in (folder / "remits").rglob("*.835"):
+        path.write_bytes(path.read_bytes().replace(b"CLP*C", b"CLP*X"))
+    out = tmp_path / "out"
+    assert main(["report", str(folder), "--out", str(out)]) == 0
+    printed = capsys.readouterr().out
+    rows = _metrics(out)
+    assert rows["recoupment_dollars"]["numerator"] == f"{metric_value(own.metrics, 'recoupment_dollars') / 100:.2f}"
+    rate = rows["recoupment_rate"]
+    assert float(rate["numerator"]) == 0 and "on claims not in claim_lines.csv" in rate["note"]
+    claims = own.remit.payments["claim_id"].nunique()
+    warning = f"mostly pay claims this folder does not hold: 0 of {claims} claims match"
+    assert warning in printed
+    assert warning in (out / "report.md").read_text(encoding="utf-8")

@@ -19,8 +19,8 @@ from recoup_lib.errors import InvalidParameterError
 from recoup_lib.report import (
     AGING_BUCKETS, METRIC_COLUMNS, appeal_overturn_rate, build_report, clean_claim_rate, denial_rate,
     line_status, metric_value, metrics_text, money_at_risk, notice_aging, notice_amounts,
-    notice_response_days, outcomes_frame, payment_reversals, recoupment_rate, recoupments_frame,
-    trend_by_month, volume,
+    notice_response_days, other_claims_warning, outcomes_frame, payment_reversals, recoupment_rate,
+    recoupments_frame, trend_by_month, volume,
 )
 from recoup_lib.rules import ERROR_TYPES
 from recoup_lib.synthetic.demo import demo_path
@@ -174,6 +174,16 @@ def test_recoupment_rate_is_taken_back_over_gross_paid_with_mechanisms():
     assert metric_value(m, "recoupment_count") == 3
     assert metric_value(m, "recoupment_dollars[reversal]") == 8000
     assert metric_value(m, "recoupment_dollars[offset]") == 3734
+
+
+def test_recoupment_rate_counts_only_the_take_backs_on_the_folders_claims():
+    """Take-backs on claims the folder does not hold stay in the money taken back, out of the rate."""
+    m = recoupment_rate(RECOUPMENTS, PAYMENTS, source="test", claims=["A", "C", "D"])
+    rate = _row(m, "recoupment_rate")
+    assert (rate["numerator"], metric_value(m, "recoupment_dollars")) == (8000 + 2500, 11734)
+    assert "1 take-back(s) on claims not in claim_lines.csv ($12.34 net) left out" in rate["note"]
+    assert "mostly take back money on claims" in other_claims_warning(RECOUPMENTS, None, ["B"])
+    assert other_claims_warning(RECOUPMENTS, None, ["A"]) == ""
 
 
 def test_recoupment_rate_period_limits_both_sides():

@@ -88,11 +88,13 @@ def test_audit_result_summary_reads_as_the_command_prints_it(audit, capsys, tmp_
     assert "claim_lines.csv: 3000 rows read = 3000 used + 0 set aside (folder)" in text
     assert f"{len(audit.findings)} findings on " in text and "at risk (each line capped at what was paid)" in text
     assert main(["audit", str(DEMO), "--out", str(tmp_path / "a")]) == 0
-    # The last line names every file written (it named findings.csv alone, hiding the summary, the
-    # rows set aside and run.json the contract lists).
+    # A line names every file written (it named findings.csv alone, hiding the summary, the rows set
+    # aside and run.json the contract lists); the last one the next command, on the user's own paths
+    # (only recoup import said one): scoring against the answer key the folder holds, or the report.
     assert capsys.readouterr().out == text + (
         f"\nwrote 6 files to {tmp_path / 'a'} (findings.csv, findings_detail.csv, summary.csv, summary.md, "
-        "rejected.csv, run.json)\n")
+        f"rejected.csv, run.json)\nnext: recoup score {tmp_path / 'a' / 'findings.csv'} {DEMO / 'labels.csv'}, "
+        f"or recoup report {DEMO} --out REPORT\n")
 
 
 def test_audit_result_summary_with_a_dimension_is_the_totals_table(audit):

@@ -24,7 +24,7 @@ import sys
 
 from ..errors import InvalidParameterError, RecoupError, UsageError
 
-__all__ = ["main", "build_parser", "options_checked", "files_written"]
+__all__ = ["main", "build_parser", "options_checked", "files_written", "next_step", "shown_path"]
 
 
 @contextlib.contextmanager
@@ -50,6 +50,19 @@ def files_written(out, paths, shown: int = 10) -> str:
 
     names = [Path(p).relative_to(Path(out)).as_posix() for p in paths]
     return f"{len(names)} files to {out} ({listed(names, shown)})"
+
+
+def shown_path(path) -> str:
+    """A path as the user types it again in a command: in double quotes when it holds a space (both a
+    POSIX shell and Windows' read it so)."""
+    text = str(path)
+    return f'"{text}"' if any(c.isspace() for c in text) else text
+
+
+def next_step(*commands: str) -> str:
+    """``next: COMMAND`` (several: ``next: A, or B``): the pipeline's next command, with the user's own
+    paths, that a command prints last so a person can follow the pipeline from its output."""
+    return "next: " + ", or ".join(commands)
 
 
 def _command_modules():

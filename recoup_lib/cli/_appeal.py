@@ -70,6 +70,7 @@ def run(args) -> int:
     from ..appeals import appeal_folder, read_appeal_folder
     from ..errors import InputError, NothingUsableError
     from ..outputs import check_folder, output_folder
+    from . import next_step, shown_path
 
     folder = Path(args.folder)
     profiles_dir = Path(args.profiles) if args.profiles else folder
@@ -111,4 +112,9 @@ def run(args) -> int:
         print(f"  warning: {placeholder} Medicare notice(s) fall in a period whose interest rate is only a "
               "placeholder, so their interest is not shown; load CMS's rate notices with "
               "recoup reference import-interest-rates (see --profiles)", file=sys.stderr)
+    labels = folder / "recoupment_labels.csv"
+    score = ([f"recoup score-appeals {shown_path(out / 'decisions.csv')} {shown_path(labels)}"]
+             if labels.is_file() else [])
+    as_of_given = f" --as-of {args.as_of}" if args.as_of else ""
+    print(next_step(*score, f"recoup report {shown_path(folder)}{as_of_given} --out REPORT"))
     return 0

@@ -37,7 +37,7 @@ def run(args) -> int:
     from ..errors import InputError, InvalidParameterError, NothingUsableError, UsageError
     from ..outputs import check_folder, output_folder
     from ..rules import ERROR_TYPES, audit_folder, write_audit_set_aside
-    from . import files_written
+    from . import files_written, next_step, shown_path
 
     only = None
     if args.only is not None:
@@ -75,6 +75,10 @@ def run(args) -> int:
             names.append(Path("audit.xlsx"))
     print(result.summary())
     print(f"wrote {files_written(args.out, [Path(args.out) / n for n in names])}")
+    folder, out = shown_path(args.folder), Path(args.out)
+    score = ([f"recoup score {shown_path(out / 'findings.csv')} {shown_path(Path(args.folder) / 'labels.csv')}"]
+             if (Path(args.folder) / "labels.csv").is_file() else [])
+    print(next_step(*score, f"recoup report {folder} --out REPORT"))
     for warning in result.inputs.warnings:
         print(warning, file=sys.stderr)
     return 0

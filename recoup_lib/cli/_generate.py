@@ -46,7 +46,7 @@ def run(args) -> int:
     from ..errors import UsageError
     from ..outputs import check_folder
     from ..synthetic import describe, generate
-    from . import options_checked
+    from . import next_step, options_checked, shown_path
 
     if args.lines < 50:
         raise UsageError(f"--lines must be at least 50; got {args.lines}")
@@ -66,4 +66,5 @@ def run(args) -> int:
     for line in rest:
         print(line)
     print(f"wrote {Path(args.out)}")
+    print(next_step(f"recoup audit {shown_path(args.out)} --out AUDIT"))
     return 0

@@ -75,7 +75,7 @@ def run(args) -> int:
     from ..errors import InputError
     from ..ingest import import_files
     from ..outputs import check_folder
-    from . import files_written
+    from . import files_written, next_step, shown_path
 
     inputs = [p.split("#", 1)[0] for p in (*args.claims, *(args.payments or ()), *(args.coverage or ()),
                                            *(args.documentation or ()), *([args.map] if args.map else ()))]
@@ -93,8 +93,8 @@ def run(args) -> int:
     for warning in warnings:
         print(warning, file=sys.stderr)
     paths = result.write(args.out)
-    audit = f"recoup audit {args.out} --out AUDIT"
+    audit = f"recoup audit {shown_path(args.out)} --out AUDIT"
     nxt = (audit if Path(args.out) / "payments.csv" in paths else
            f"add payments.csv to it (or import again with --payments), then {audit}")
-    print(f"wrote {files_written(args.out, paths)}; next: {nxt}")
+    print(f"wrote {files_written(args.out, paths)}; {next_step(nxt)}")
     return 0

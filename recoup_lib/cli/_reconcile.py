@@ -110,4 +110,21 @@ def run(args) -> int:
                f"{args.out / 'notices_rejected.csv'}" if notices.rows_read else "it holds no row")
         print(f"recoup reconcile: warning: no notice of {args.notices} could be used ({why}), so no recoupment is "
               "linked to a notice and the open ledger is empty", file=sys.stderr)
+    print(_next(args))
     return 0
+
+
+def _next(args) -> str:
+    """The next step: decide the appeals of the notices' folder, else report on the 835s' audit folder."""
+    from . import next_step, shown_path
+    from ._remit import audit_folder_of
+
+    as_of = f" --as-of {args.as_of}" if args.as_of else ""
+    folder = args.notices.parent if args.notices is not None else None
+    if folder is not None and all((folder / n).is_file() for n in ("claim_lines.csv", "payers.csv")):
+        return next_step(f"recoup appeal {shown_path(folder)}{as_of} --out APPEALS")
+    folder = audit_folder_of(args.files)
+    if folder is None:
+        return next_step(f"recoup report FOLDER{as_of} --out REPORT (FOLDER: the audit folder, with these 835s "
+                         "copied into FOLDER/remits/)")
+    return next_step(f"recoup report {shown_path(folder)}{as_of} --out REPORT")

@@ -36,6 +36,7 @@ def add_parser(subparsers) -> None:
 def run(args) -> int:
     from ..outputs import check_folder
     from ..remit import read_835
+    from . import next_step, shown_path
 
     if args.out is not None:
         check_folder(args.out, inputs=args.files)
@@ -46,4 +47,16 @@ def run(args) -> int:
         print(f"Wrote {len(written)} files to {args.out}: "
               + ", ".join(p.name for p in written) + ".")
     remit.require_loaded(f" (see {args.out / 'rejected.csv'})" if written else "")
+    folder = audit_folder_of(args.files)
+    notices = [] if folder is None or not (folder / "notices.csv").is_file() else [
+        "--notices", shown_path(folder / "notices.csv")]
+    print(next_step(" ".join(["recoup reconcile", *map(shown_path, args.files), *notices, "--out RECON"])))
     return 0
+
+
+def audit_folder_of(files) -> Path | None:
+    """The audit folder the 835s given belong to (its ``remits/``, or the folder itself), when the first
+    one given sits in or is a folder holding claim_lines.csv; else None."""
+    first = Path(files[0])
+    here = first if first.is_dir() else first.parent
+    return next((f for f in (here, here.parent) if (f / "claim_lines.csv").is_file()), None)

@@ -34,7 +34,7 @@ from ..arrowtext import array_parts
 from ..csvread import TOTAL_PATTERN, total_rows
 from ..errors import WHOLE_ROW, Problem
 from ..money import MAX_TOTAL_CENTS
-from ..schema import FileSpec
+from ..schema import FileSpec, npi_shapes
 from . import _values as V
 from ._calendar import date_text, read_dates
 from ._claims_stand_ins import (LEFT_OUT, LINE_NO_NOTE, NOTE_PRESENT_NOTE, SUBMITTED_NOTE, left_out,
@@ -355,6 +355,8 @@ def build_export(raw: RawExport, spec: FileSpec, proposal: Proposal, fill_down=(
                 notes.append(f"{_where(headers[0], name)}: {twins:,} id(s) written both with and without leading "
                              f"zeros ({pair}), read as different ones: Excel drops the zeros of ids it stores as "
                              "numbers; if they are the same, correct the export")
+        if name == "rendering_npi":
+            notes += _npi_notes(values, alive, headers[0])
         if bad is not None and (bad & alive).any():
             bad_idx = np.flatnonzero(bad & alive)
             found = cells[headers[0]].take(pa.array(bad_idx)).to_pylist()
@@ -465,6 +467,23 @@ def _day_zero_note(epoch: str | None, dates: dict[str, tuple], header_of: dict[s
     return [f"the workbook counts its dates from {epoch}, not 1899-12-30 (as Mac Excel's 1904 date system "
             f"does): {sum(counts.values()):,} date(s) written as serial numbers, in {', '.join(columns)}, "
             "are read so"]
+
+
+def _npi_notes(values: pa.Array, alive: np.ndarray, header: str) -> list[str]:
+    """What the import says of rendering_npi values that are no NPI: not ten digits (a provider's name,
+    an office's own number), or ten digits failing the NPI's check digit. Both are kept: the audit
+    uses the value as the provider's identity."""
+    text = np.asarray(values.to_pylist(), dtype=object)
+    not_ten, bad_check = npi_shapes(text)
+    notes = []
+    for found, what, then in (
+            (not_ten & alive, "are not NPIs (10 digits)", "they are used as the provider's name-as-identifier"),
+            (bad_check & alive, "have 10 digits but fail the NPI check digit (Luhn, prefix 80840)",
+             "they are kept as the provider's identity; check them against the NPI registry (NPPES)")):
+        if found.any():
+            first = text[np.flatnonzero(found)[0]]
+            notes.append(f"rendering_npi: {int(found.sum()):,} values of '{header}' {what}: e.g. {first!r}; {then}")
+    return notes
 
 
 def _where(header: str, name: str) -> str:

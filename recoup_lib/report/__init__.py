@@ -13,7 +13,8 @@ guarded against formula injection.
 :func:`clean_claim_rate`        clean claims / claims submitted (kit proxy for HFMA)
 :func:`denial_rate`             denied claims, lines, charged dollars / submitted
 :func:`denials`                 which payments are denials (0 paid, refused: no routine adjustment)
-:func:`recoupment_rate`         money taken back / money paid (835 or recoupments.csv)
+:func:`recoupment_rate`         money taken back on the folder's claims / money paid (835 or recoupments.csv)
+:func:`other_claims_warning`    the warning when the remittances mostly concern claims the folder lacks
 :func:`folder_remittance`       a folder's take-backs: recoupments.csv, else the 835s of remits/
 :func:`money_at_risk`           the audit's exposure, capped per line, by cause
 :func:`appeal_overturn_rate`    appeals won fully or partly / decided, per level
@@ -77,7 +78,7 @@ from ._excel import (
 )
 from ._markdown import BENCHMARKS, HEADLINE, format_metric, report_markdown
 from ._metrics import METRIC_COLUMNS, metric_value, metrics_text, off_reasons, switched_off
-from ._money_metrics import money_at_risk, payment_reversals, recoupment_rate
+from ._money_metrics import money_at_risk, other_claims_warning, payment_reversals, recoupment_rate
 from ._patient_side import (
     PATIENT_EFFECTS,
     SHARE_COLUMNS,
@@ -126,7 +127,8 @@ __all__ = [
     "folder_remittance", "format_metric", "line_status", "metric_value", "metrics_text", "money_at_risk",
     "money_bar_chart",
     "notice_aging", "notice_amounts", "notice_response_days", "off_reasons", "open_notices",
-    "outcomes_frame", "outcomes_from_decisions", "outcomes_in_run", "pareto_table", "payment_reversals",
+    "other_claims_warning", "outcomes_frame", "outcomes_from_decisions", "outcomes_in_run",
+    "pareto_table", "payment_reversals",
     "plot_at_risk_pareto", "plot_exposure_by_month", "plot_money_by_month", "plot_notice_aging", "plot_pareto",
     "plot_recoupments_by_month", "plot_top_at_risk", "read_outcomes", "read_recoupments", "recoupment_chart",
     "recoupment_rate", "recoupments_frame", "recoupments_from_payments", "recoupments_from_remits",

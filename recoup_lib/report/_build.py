@@ -30,7 +30,7 @@ from ..schema import ParsedTable
 from ._appeal_metrics import (appeal_overturn_rate, notice_aging, notice_amounts, notice_response_days,
                               open_notices)
 from ._claim_metrics import clean_claim_rate, denial_rate, volume
-from ._money_metrics import money_at_risk, payment_reversals, recoupment_rate
+from ._money_metrics import money_at_risk, other_claims_warning, payment_reversals, recoupment_rate
 from ._result import Report
 from ._tables import (
     outcomes_frame,
@@ -228,7 +228,8 @@ def report_from_audit(audit, as_of=None, *, recoupments: pd.DataFrame | None = N
         volume(submitted, payments),
         clean_claim_rate(submitted, payments, findings),
         denial_rate(submitted, payments),
-        recoupment_rate(recoupments, payments, source=recoupment_source, reason=recoupment_reason),
+        recoupment_rate(recoupments, payments, source=recoupment_source, reason=recoupment_reason,
+                        claims=lines["claim_id"].unique()),
         payment_reversals(payments),
         money_at_risk(findings, lines),
         notice_amounts(decisions, reason=no_notices),
@@ -240,6 +241,8 @@ def report_from_audit(audit, as_of=None, *, recoupments: pd.DataFrame | None = N
     trend = trend_by_month(submitted, payments, findings, recoupments, decisions)
     aging = None if ledger is None else notice_aging(ledger, as_of)
     messages = list(messages) + outcome_note + later_note
+    other_claims = other_claims_warning(recoupments, remit, lines["claim_id"].unique(), where=recoupment_source)
+    messages += [other_claims] if other_claims else []
     if ledger is not None and not isinstance(remit, Remit):
         messages.append("notice aging: no 835 remittances to link take-backs to notices"
                         + (" (recoupments.csv holds no link to the notices)" if recoupments is not None else "")

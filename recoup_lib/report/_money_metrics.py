@@ -9,11 +9,12 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from ..money import dollars
 from ..remit import taken_back
 from ..rules import CATEGORIES, CATEGORY_LABELS, capped_findings
 from ._metrics import clean_text, metric_frame, metric_row, require_columns, switched_off
 
-__all__ = ["recoupment_rate", "payment_reversals", "money_at_risk"]
+__all__ = ["recoupment_rate", "payment_reversals", "money_at_risk", "other_claims_warning"]
 
 
 def _in_period(dates: pd.Series, start, end) -> np.ndarray:
@@ -32,8 +33,17 @@ _RECOUPMENT_METRICS = [("recoupment_dollars", "Money taken back", "dollars"),
                        ("recoupment_rate", "Recoupment rate", "percent")]
 
 
+def _on_other_claims(recoupments: pd.DataFrame, claims) -> np.ndarray:
+    """Which take-backs name a claim that is not one of ``claims`` (a take-back naming no claim is not)."""
+    if claims is None or "claim_id" not in recoupments.columns:
+        return np.zeros(len(recoupments), dtype=bool)
+    named = clean_text(recoupments["claim_id"])
+    own = set(clean_text(pd.Series(list(claims), dtype="str")))
+    return ((named != "") & ~named.isin(own)).to_numpy(dtype=bool)
+
+
 def recoupment_rate(recoupments: pd.DataFrame | None, payments: pd.DataFrame, start=None, end=None,
-                    source: str = "recoupments", reason: str | None = None) -> pd.DataFrame:
+                    source: str = "recoupments", reason: str | None = None, claims=None) -> pd.DataFrame:
     """Money taken back, and its share of the money paid in the period.
 
     Parameters
@@ -53,6 +63,10 @@ def recoupment_rate(recoupments: pd.DataFrame | None, payments: pd.DataFrame, st
         Where the recoupments came from (said in the rows).
     reason : str, optional
         Why there are none, when ``recoupments`` is None.
+    claims : iterable of str, optional
+        The folder's claim ids (claim_lines.csv). Given, the rate counts
+        only the take-backs on these claims (and those naming no claim):
+        its denominator is these claims' payments.
 
     Returns
     -------
@@ -60,7 +74,8 @@ def recoupment_rate(recoupments: pd.DataFrame | None, payments: pd.DataFrame, st
         recoupment_dollars (money taken back: :func:`recoup_lib.remit.taken_back`,
         the net amounts, each dollar once), recoupment_gross_dollars (the
         take-backs' gross amounts, labelled as such), recoupment_count,
-        recoupment_rate (taken back / gross paid, percent), then
+        recoupment_rate (taken back on the folder's claims / gross paid,
+        percent), then
         ``recoupment_dollars[<mechanism>]`` (net) for each mechanism
         present (reversal, offset).
 
@@ -100,6 +115,8 @@ def recoupment_rate(recoupments: pd.DataFrame | None, payments: pd.DataFrame, st
     net_given = "net_amount_cents" in rec.columns
     net = rec["net_amount_cents"].astype("int64") if net_given else rec["amount_cents"].astype("int64")
     total = taken_back(rec) if net_given else int(net.sum())
+    other = _on_other_claims(rec, claims)
+    own_total = total - int(net[other].sum())
     gross = int(rec["amount_cents"].astype("int64").sum())
     dates = pd.to_datetime(rec["payment_date"])
     span = (f" Dated {dates.min():%Y-%m-%d} to {dates.max():%Y-%m-%d}." if len(rec) and dates.notna().any()
@@ -116,10 +133,13 @@ def recoupment_rate(recoupments: pd.DataFrame | None, payments: pd.DataFrame, st
                    "before deferrals; not the money lost."),
         metric_row("recoupment_count", "Recoupments", "count", numerator=len(rec), basis="recoupments",
                    source=source, note="Rows of the recoupments table."),
-        metric_row("recoupment_rate", "Recoupment rate", "percent", numerator=total, denominator=gross_paid,
+        metric_row("recoupment_rate", "Recoupment rate", "percent", numerator=own_total, denominator=gross_paid,
                    basis="cents", source=f"{source}; payments.csv",
                    note="Money taken back / gross money paid (positive payments in payments.csv) in the period; "
-                  "kit-defined, no public benchmark."),
+                  "kit-defined, no public benchmark." + (
+                      f" Counts only the take-backs on the folder's claims: {int(other.sum())} take-back(s) on "
+                      f"claims not in claim_lines.csv ({dollars(int(net[other].sum()))} net) left out."
+                      if other.any() else "")),
     ]
     if "mechanism" in rec.columns:
         mech = clean_text(rec["mechanism"]).replace("", "unspecified")
@@ -128,6 +148,59 @@ def recoupment_rate(recoupments: pd.DataFrame | None, payments: pd.DataFrame, st
                                    numerator=int(cents), basis="cents", source=source,
                                    note=f"Recoupments with mechanism {name}, net."))
     return metric_frame(rows)
+
+
+def other_claims_warning(recoupments: pd.DataFrame | None, remit, claims, where: str = "remits/") -> str:
+    """The warning that the remittances mostly concern claims the folder does not hold; blank when they do not.
+
+    Parameters
+    ----------
+    recoupments : pandas.DataFrame or None
+        The take-backs (claim_id, net_amount_cents or amount_cents).
+    remit : recoup_lib.remit.Remit or None
+        The 835s read: their claim payments (CLP) are matched too.
+    claims : iterable of str
+        The folder's claim ids.
+    where : str
+        Where the remittances came from, named in the warning.
+
+    Returns
+    -------
+    str
+        Said when most of the 835s' claims, or most of the money taken back
+        on a named claim, is on claims not in ``claims``: a folder's own
+        payments compared with money taken back on other claims would make
+        the recoupment rate meaningless (:func:`recoupment_rate` leaves those
+        take-backs out).
+
+    Examples
+    --------
+    >>> rec = pd.DataFrame({"claim_id": ["X1", "C1"], "net_amount_cents": [9000, 1000]})
+    >>> other_claims_warning(rec, None, ["C1", "C2"])[:62]
+    'the remittances in remits/ mostly take back money on claims th'
+    """
+    own = set(clean_text(pd.Series(list(claims), dtype="str")))
+    paid = getattr(remit, "payments", None)
+    if paid is not None and len(paid):
+        named = pd.Series(clean_text(paid["claim_id"]).unique())
+        named = named[named != ""]
+        matched = int(named.isin(own).sum())
+        if len(named) and 2 * matched < len(named):
+            return (f"the 835s in {where} mostly pay claims this folder does not hold: {matched} of {len(named)} "
+                    "claims match; the recoupment rate counts only the money taken back on this folder's claims, "
+                    "and the money taken back counts every take-back in the 835s")
+    if recoupments is None or not len(recoupments):
+        return ""
+    other = _on_other_claims(recoupments, own)
+    column = "net_amount_cents" if "net_amount_cents" in recoupments.columns else "amount_cents"
+    cents = recoupments[column].astype("int64")
+    named = clean_text(recoupments["claim_id"]) != "" if "claim_id" in recoupments.columns else other
+    if not other.any() or 2 * int(cents[other].sum()) <= int(cents[named].sum()):
+        return ""
+    return (f"the remittances in {where} mostly take back money on claims this folder does not hold: "
+            f"{dollars(int(cents[other].sum()))} of {dollars(int(cents[named].sum()))} taken back on claims it "
+            "names; the recoupment rate counts only the money taken back on this folder's claims, and the money "
+            "taken back counts every take-back")
 
 
 def payment_reversals(payments: pd.DataFrame, source: str = "payments.csv") -> pd.DataFrame:

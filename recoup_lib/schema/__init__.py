@@ -30,6 +30,7 @@ from __future__ import annotations
 
 from ._columns import BOOL_FALSE, BOOL_TRUE, Column, FileSpec, money_column
 from ._keys import packed_ids, packed_positions, packed_ranks
+from ._npi import npi_check_digit, npi_shapes
 from ._parse import FIRST_DATE, LAST_DATE, MAX_WHOLE_NUMBER, ParsedTable, parse_table, value_codes
 
 __all__ = [
@@ -61,6 +62,8 @@ __all__ = [
     "packed_positions",
     "packed_ranks",
     "money_column",
+    "npi_check_digit",
+    "npi_shapes",
 ]
 
 

@@ -16,6 +16,8 @@ import numpy as np
 import pandas as pd
 from faker.providers.person.en_US import Provider as _Names
 
+from ..schema import npi_check_digit
+
 __all__ = ["name_pools", "npi_numbers", "npi_check_digit", "member_ids"]
 
 
@@ -45,19 +47,6 @@ def _weighted_draws(rng: random.Random, table, count: int) -> np.ndarray:
     points = np.array([rng.random() for _ in range(count)]) * total
     picked = np.minimum(np.searchsorted(cumulative, points, side="right"), len(names) - 1)
     return np.array(sorted(set(names[picked])))
-
-
-def npi_check_digit(base9: str) -> str:
-    """Luhn check digit of an NPI, computed over the prefix 80840 plus the first nine digits."""
-    digits = [int(d) for d in "80840" + base9]
-    total = 0
-    for i, d in enumerate(reversed(digits)):
-        if i % 2 == 0:
-            d *= 2
-            if d > 9:
-                d -= 9
-        total += d
-    return str((10 - total % 10) % 10)
 
 
 def npi_numbers(rng: np.random.Generator, n: int) -> list[str]:
