@@ -125,8 +125,8 @@ def test_ten_digit_rendering_npis_failing_the_check_digit_are_noted_apart_and_ke
     assert source.columns["rendering_npi"] == "Rendering NPI"
     assert result.tables["claim_lines.csv"]["rendering_npi"].tolist() == ["1234567893", "1234567890"]
     assert [n for n in source.notes if n.startswith("rendering_npi:")] == [
-        "rendering_npi: 1 values of 'Rendering NPI' have 10 digits but fail the NPI check digit (Luhn, prefix "
-        "80840): e.g. '1234567890'; they are kept as the provider's identity; check them against the NPI "
+        "rendering_npi: 1 value of 'Rendering NPI' has 10 digits but fails the NPI check digit (Luhn, prefix "
+        "80840): e.g. '1234567890'; it is kept as the provider's identity; check it against the NPI "
         "registry (NPPES)"]
 
 

@@ -32,15 +32,18 @@ def npi_check_digit(base9: str) -> str:
 def npi_shapes(values) -> tuple[np.ndarray, np.ndarray]:
     """(which values are not ten digits, which are ten digits with a wrong check digit); blanks are neither.
 
+    Each distinct value is checked once: a million claim lines name a few hundred providers.
+
     >>> not_ten, bad_check = npi_shapes(["1234567893", "1234567890", "WELBY, MARCUS", ""])
     >>> not_ten.tolist(), bad_check.tolist()
     ([False, False, True, False], [False, True, False, False])
     """
-    text = pd.Series(values, dtype="str").fillna("").str.strip()
+    codes, distinct = pd.factorize(pd.Series(values, dtype="str").fillna("").str.strip())
+    text = pd.Series(distinct, dtype="str")
     ten = text.str.fullmatch(r"\d{10}").to_numpy(dtype=bool)
     not_ten = ~ten & (text != "").to_numpy(dtype=bool)
     bad_check = np.zeros(len(text), dtype=bool)
     for i in np.flatnonzero(ten):
         value = text.iat[i]
         bad_check[i] = npi_check_digit(value[:9]) != value[9]
-    return not_ten, bad_check
+    return not_ten[codes], bad_check[codes]
