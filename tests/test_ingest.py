@@ -1007,18 +1007,20 @@ def test_an_835_control_number_that_cannot_be_a_line_number_leaves_the_line_to_i
         "position (the payer changed the code billed: 59440 paid, 59410 billed)", "position"]
 
 
-def _downcoded_835(path: Path) -> Path:
+_DOWNCODED_SVCS = ("SVC*HC:99214*100*60**1*HC:99215", "DTM*472*20250131", "CAS*CO*45*40")
+_AS_BILLED_SVCS = ("SVC*HC:36415*15*12", "DTM*472*20250131", "CAS*CO*45*3")
+
+
+def _downcoded_835(path: Path, svcs=_DOWNCODED_SVCS + _AS_BILLED_SVCS) -> Path:
     """An 835 paying claim C9: its first SVC paid as 99214 the 99215 billed (SVC06), its second 36415
-    as billed; no REF*6R, so each line is found by its position."""
+    as billed (``svcs``: the SVCs in the order sent); no REF*6R, so each line is found by its position."""
     segments = [
         "ISA*00*          *00*          *ZZ*PAYER          *ZZ*CLINIC         *250301*1200*^*00501*000000001*0*P*:",
         "GS*HP*PAYER*CLINIC*20250301*1200*1*X*005010X221A1", "ST*835*0001",
         "BPR*I*72*C*ACH*CCP*01*999999999*DA*123456*1234567890**01*999999999*DA*654321*20250301",
         "TRN*1*EFT9*1234567890", "N1*PR*PAYER ONE", "N1*PE*CLINIC*XX*1234567893", "LX*1",
-        "CLP*C9*1*115*72**MC*ICN9", "NM1*QC*1*DOE*JANE",
-        "SVC*HC:99214*100*60**1*HC:99215", "DTM*472*20250131", "CAS*CO*45*40",
-        "SVC*HC:36415*15*12", "DTM*472*20250131", "CAS*CO*45*3",
-        "SE*15*0001", "GE*1*1", "IEA*1*000000001"]
+        "CLP*C9*1*115*72**MC*ICN9", "NM1*QC*1*DOE*JANE", *svcs,
+        f"SE*{9 + len(svcs)}*0001", "GE*1*1", "IEA*1*000000001"]
     path.write_text("~\n".join(segments) + "~\n")
     return path
 
@@ -1038,6 +1040,32 @@ def test_an_835_line_paid_under_another_code_than_billed_is_placed_and_says_the_
     assert pay["matched_by"].tolist() == [
         "position (the payer changed the code billed: 99214 paid, 99215 billed)", "position"]
     assert not [p for p in result.problems if p.file == "era.835"]
+
+
+def test_an_835_payment_placed_by_position_on_a_line_billing_another_code_says_so(tmp_path):
+    """A payer that lists a claim's lines in another order than billed puts each payment, placed by
+    its position, on a line billing another code, and nothing said so. The placement stays (the
+    contract's rule), but matched_by names the code there, the code paid for (SVC06 when sent) and
+    the one other line billing it; the summary counts them."""
+    rows = ['C9,1,P9,"Doe, Jane",MCR01,1234567893,01/31/2025,2/3/25,99215,,,1,$100.00,E11.9,,11',
+            'C9,2,P9,"Doe, Jane",MCR01,1234567893,01/31/2025,2/3/25,36415,,,1,$15.00,E11.9,,11']
+    result = import_files(write_claims(tmp_path / "c.csv", rows=rows, total=False),
+                          payments=_downcoded_835(tmp_path / "era.835", _AS_BILLED_SVCS + _DOWNCODED_SVCS))
+    pay = result.tables["payments.csv"]
+    assert pay["line_no"].tolist() == [1, 2] and pay["paid_cents"].tolist() == [1200, 6000]
+    assert pay["matched_by"].tolist() == [
+        "position (the line there bills 99215; the payment is for 36415; line 2 bills 36415)",
+        "position (the payer changed the code billed: 99214 paid, 99215 billed; the line there bills 36415; "
+        "the payment is for 99215; line 1 bills 99215)"]
+    assert ("2 835 payment(s) placed by position on a line billing another code than the one paid for (a payer "
+            "listing the claim's lines in another order, or leaving one out): check them in payments.csv's "
+            "matched_by") in result.summary()
+    # A claim billing the code on two other lines: which one the payment was for is not named.
+    rows.append('C9,3,P9,"Doe, Jane",MCR01,1234567893,01/31/2025,2/3/25,36415,,,1,$15.00,E11.9,,11')
+    result = import_files(write_claims(tmp_path / "c3.csv", rows=rows, total=False),
+                          payments=_downcoded_835(tmp_path / "era3.835", _AS_BILLED_SVCS))
+    assert result.tables["payments.csv"]["matched_by"].tolist() == [
+        "position (the line there bills 99215; the payment is for 36415)"]
 
 
 def test_a_payments_total_row_is_named_as_no_payment():

@@ -11,6 +11,14 @@ position within its CLP. A claim payment without service lines is put on
 the claim's only line, or set aside when the claim has several. When the
 payer adjudicated another code than the one billed (SVC06 holds the code
 billed, SVC01 the code paid), ``matched_by`` says so with both codes.
+
+A payment placed by its position (or by a control number read as a line
+number) stays there, as the contract says; but when the line there bills
+another procedure code than the SVC's billed code (SVC06, else SVC01's),
+``matched_by`` says so, naming the one other line of the claim billing that
+code when there is one: a payer that lists a claim's lines in another order,
+or leaves out a denied one, otherwise puts money on the wrong line in
+silence. :func:`other_code_note` counts them for the import's summary.
 """
 
 from __future__ import annotations
@@ -21,7 +29,11 @@ import pandas as pd
 from ..remit import read_835
 from ..rules import modifier_key
 
-__all__ = ["payments_from_835"]
+__all__ = ["payments_from_835", "other_code_note"]
+
+#: What ``matched_by`` says of a payment placed on a line that bills another code (counted by
+#: :func:`other_code_note`).
+THERE_BILLS = "the line there bills "
 
 
 def _code_changed(lines: pd.DataFrame) -> np.ndarray:
@@ -44,6 +56,13 @@ def _code_changed(lines: pd.DataFrame) -> np.ndarray:
     return said
 
 
+def _line_keys(claim_lines: pd.DataFrame) -> pd.DataFrame:
+    """The claim lines imported as ``claim_id`` (text) and ``line_no`` (``Int64``), the keys an 835
+    payment is compared with."""
+    return pd.DataFrame({"claim_id": claim_lines["claim_id"].astype(str).to_numpy(),
+                         "line_no": pd.array(pd.to_numeric(claim_lines["line_no"], errors="coerce"), dtype="Int64")})
+
+
 def _control_as_line_no(lines: pd.DataFrame, claim_ids: np.ndarray,
                         claim_lines: pd.DataFrame | None) -> pd.arrays.IntegerArray:
     """Each service line's control number read as a line number by the 835 reader (REF*6R of at most
@@ -53,14 +72,58 @@ def _control_as_line_no(lines: pd.DataFrame, claim_ids: np.ndarray,
     candidates = np.flatnonzero(pd.notna(control))
     if claim_lines is None or not len(claim_lines) or not len(candidates):
         return control
-    known = pd.DataFrame({"claim_id": claim_lines["claim_id"].astype(str).to_numpy(),
-                          "line_no": pd.array(pd.to_numeric(claim_lines["line_no"], errors="coerce"), dtype="Int64")})
+    known = _line_keys(claim_lines)
     wanted = pd.DataFrame({"claim_id": claim_ids[candidates], "line_no": control[candidates]})
     imported = wanted["claim_id"].isin(known["claim_id"]).to_numpy()
     named = wanted.merge(known.drop_duplicates().assign(_named=True), how="left", on=["claim_id", "line_no"],
                          sort=False)["_named"].notna().to_numpy()
     control[candidates[imported & ~named]] = pd.NA
     return control
+
+
+def _other_code_there(lines: pd.DataFrame, claim_ids: np.ndarray, line_no: pd.arrays.IntegerArray,
+                       placed: np.ndarray, claim_lines: pd.DataFrame | None) -> np.ndarray:
+    """Per service line placed by position or a control number read as a line number (``placed``), what
+    differs when the claim line there bills another procedure code than the SVC's billed code (SVC06,
+    else SVC01's): ``the line there bills 99213; the payment is for 36415``, with ``; line 3 bills
+    36415`` when exactly one other line of the claim bills it. ``""`` elsewhere, where the codes agree,
+    where no claim line is there, and for an SVC01 revenue code (``NU``) without SVC06."""
+    said = np.full(len(lines), "", dtype=object)
+    if claim_lines is None or "procedure_code" not in claim_lines.columns or not placed.any():
+        return said
+    submitted = lines["submitted_procedure_code"].astype(str).to_numpy(dtype=object)
+    billed = np.where(submitted != "", submitted, lines["procedure_code"].astype(str).to_numpy(dtype=object))
+    looked = np.flatnonzero(placed & pd.notna(line_no) & (billed != "")
+                            & ((submitted != "") | (lines["procedure_qualifier"].astype(str).to_numpy() != "NU")))
+    known = _line_keys(claim_lines).assign(there=claim_lines["procedure_code"].astype(str).to_numpy(dtype=object)
+                                           ).drop_duplicates(["claim_id", "line_no"])
+    wanted = pd.DataFrame({"_i": looked, "claim_id": claim_ids[looked], "line_no": line_no[looked],
+                           "billed": billed[looked]})
+    there = wanted.merge(known, how="inner", on=["claim_id", "line_no"], sort=False)
+    other = there.loc[there["there"] != there["billed"]]
+    if not len(other):
+        return said
+    billing = other.merge(known.rename(columns={"line_no": "other_line", "there": "billed"}),
+                          how="inner", on=["claim_id", "billed"], sort=False)
+    billing = billing.loc[billing["other_line"] != billing["line_no"]]
+    billing = billing.loc[billing["_i"].map(billing["_i"].value_counts()) == 1]
+    line_of = dict(zip(billing["_i"], billing["other_line"]))
+    said[other["_i"].to_numpy()] = [
+        f"{THERE_BILLS}{code}; the payment is for {paid}"
+        + (f"; line {line_of[i]} bills {paid}" if i in line_of else "")
+        for i, code, paid in zip(other["_i"], other["there"], other["billed"])]
+    return said
+
+
+def other_code_note(matched_by: pd.Series) -> list[str]:
+    """The summary's note on one 835 file's payments placed by position (or a control number read as a
+    line number) on a line billing another code (``matched_by``: its payments' column); ``[]`` when none."""
+    count = int(matched_by.astype(str).str.contains(THERE_BILLS, regex=False).sum())
+    if not count:
+        return []
+    return [f"{count:,} 835 payment(s) placed by position on a line billing another code than the one paid for "
+            "(a payer listing the claim's lines in another order, or leaving one out): check them in "
+            "payments.csv's matched_by"]
 
 
 def payments_from_835(paths, claim_lines: pd.DataFrame | None):
@@ -70,8 +133,9 @@ def payments_from_835(paths, claim_lines: pd.DataFrame | None):
     ----------
     paths : list of path-like
     claim_lines : pandas.DataFrame, optional
-        The claim lines imported (``claim_id``, ``line_no``, and ``line_control``
-        when they came from 837s), to resolve control numbers.
+        The claim lines imported (``claim_id``, ``line_no``, ``procedure_code``, and
+        ``line_control`` when they came from 837s), to resolve control numbers and to
+        check the code billed on the line a payment is placed on by position.
     """
     remit = read_835(paths)
     lines = remit.service_lines
@@ -98,9 +162,12 @@ def payments_from_835(paths, claim_lines: pd.DataFrame | None):
         how = np.where(matched, "837 control number", how)
     line_no = line_no.fillna(pd.array(lines["line_seq"], dtype="Int64")) if len(lines) else line_no
     changed = _code_changed(lines)
-    told = changed != ""
+    elsewhere = _other_code_there(lines, claim_ids, line_no, np.isin(how, ["position", "control number"]),
+                                  claim_lines)
+    said = np.where((changed != "") & (elsewhere != ""), changed + "; " + elsewhere, changed + elsewhere)
+    told = said != ""
     how = how.astype(object)
-    how[told] = how[told] + " (" + changed[told] + ")"
+    how[told] = how[told] + " (" + said[told] + ")"
     frame = pd.DataFrame({
         "claim_id": claim_ids,
         "line_no": [str(x) for x in line_no],

@@ -32,7 +32,7 @@ from ._line_match import UNNUMBERED, UNNUMBERED_NOTES, contract_for, placing_not
 from ._mapping import _check_columns_option, _fixed_for, _one_column_per_header, _wrong_fill_down, load_mapping
 from ._notes_placing import notes_placing_note, place_blank_notes, place_notes
 from ._placing import as_read, place_blank_numbers, place_unnumbered
-from ._remit_payments import payments_from_835
+from ._remit_payments import other_code_note, payments_from_835
 from ._result import ImportResult, SourceReport
 from ._tables import check_readable, read_export, split_sheet
 from ._x837 import LINE_COLUMNS, X12_ELEMENTS, _workers, read_837
@@ -480,6 +480,7 @@ def _payments_835(paths, claim_lines, spec, reports, messages, problems) -> list
         report = SourceReport(label, "payments", "835", info={"segment_numbers": True})
         data, got = _parse(built, spec, label, report)
         data["_file"] = label
+        report.notes += other_code_note(data["matched_by"])
         problems += got
         reports.append(report)
         parsed.append((data, report))
