@@ -130,6 +130,24 @@ def test_ten_digit_rendering_npis_failing_the_check_digit_are_noted_apart_and_ke
         "registry (NPPES)"]
 
 
+def test_a_tie_for_rendering_npi_goes_to_the_header_whose_values_are_npis(tmp_path):
+    """An export whose only provider headers are 'Provider' (names) and 'Provider ID' (NPIs) stopped as
+    ambiguous: both names fit rendering_npi equally. The values break the tie, and the notes say so;
+    two headers of NPIs still stop the import."""
+    header = "Claim #,Line #,Patient Acct,Ins Code,Provider,Provider ID,DOS,Date Billed,CPT,Units,Billed Amt"
+    rows = ['C1,1,P1,MCR01,"WELBY, MARCUS",1234567893,01/31/2025,2/3/25,99213,1,$90.00',
+            'C1,2,P1,MCR01,"WELBY, MARCUS",1234567893,01/31/2025,2/3/25,36415,1,$15.00']
+    result = import_files(write_claims(tmp_path / "c.csv", rows=rows, header=header, title=False, total=False))
+    source = result.sources[0]
+    assert source.columns["rendering_npi"] == "Provider ID"
+    assert result.tables["claim_lines.csv"]["rendering_npi"].tolist() == ["1234567893"] * 2
+    note = "rendering_npi: 'Provider ID' chosen over 'Provider': its values are NPIs"
+    assert note in source.notes and note in result.summary()
+    both = [r.replace('"WELBY, MARCUS"', "1234567893") for r in rows]
+    with pytest.raises(InputError, match="field 'rendering_npi' matches 'Provider' and 'Provider ID'"):
+        import_files(write_claims(tmp_path / "both.csv", rows=both, header=header, title=False, total=False))
+
+
 def test_ids_and_codes_a_data_tool_wrote_as_decimal_numbers_are_read_whole(tmp_path):
     """A number column with a blank cell goes through pandas or a database export as decimals: claim
     1001 is written 1001.0, CPT 99213 99213.0, modifier 59 59.0. Kept so, claim 1001.0 and the payment
