@@ -794,6 +794,23 @@ def test_write_makes_the_folder_the_audit_reads_and_counts_every_row(tmp_path):
     assert len(rejected) == counts["rows_set_aside"].sum()
 
 
+def test_import_rejected_csv_is_in_row_order_per_file(tmp_path):
+    """Rows set aside after the contract check (a payment of a claim not imported) were appended after
+    the check's own rows, so import_rejected.csv was not in the order of the export read beside it."""
+    payments = PAYMENTS + ["C9,1,EFT3,03/02/2025,$10.00,$8.00", "C2,1,EFT3,13/45/2025,$10.00,$8.00",
+                           "C9,2,EFT3,03/02/2025,$10.00,$8.00"]
+    payments[1] = payments[1].replace("C1,", "C8,")
+    result = import_files(write_claims(tmp_path / "z.csv", title=False),
+                          payments=write_payments(tmp_path / "p.csv", rows=payments))
+    result.write(tmp_path / "out")
+    rejected = pd.read_csv(tmp_path / "out" / "import_rejected.csv", dtype={"row": int})
+    assert rejected["file"].tolist() == ["p.csv"] * 4 + ["z.csv"] * 2
+    assert rejected["row"].tolist() == [2, 6, 7, 8, 5, 6]
+    assert "13/45/2025" in rejected["row_as_read"][2] and "C9" in rejected["row_as_read"][1]
+    aside = pd.read_csv(tmp_path / "out" / "import_rejected_rows" / "p.csv", dtype={"_row": int})
+    assert aside["_row"].tolist() == [2, 6, 7, 8]
+
+
 def test_output_safety_rerun_foreign_files_and_input_folder(tmp_path):
     claims = write_claims(tmp_path / "c.csv")
     result = import_files(claims, payments=write_payments(tmp_path / "p.csv"))
