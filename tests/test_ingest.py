@@ -1092,9 +1092,9 @@ def test_an_835_payment_placed_by_position_on_a_line_billing_another_code_says_s
         "position (the line there bills 99215; the payment is for 36415; line 2 bills 36415)",
         "position (the payer changed the code billed: 99214 paid, 99215 billed; the line there bills 36415; "
         "the payment is for 99215; line 1 bills 99215)"]
-    assert ("2 835 payment(s) placed by position on a line billing another code than the one paid for (a payer "
-            "listing the claim's lines in another order, or leaving one out): check them in payments.csv's "
-            "matched_by") in result.summary()
+    assert ("2 835 payment(s) placed by position or by a control number read as a line number on a line billing "
+            "another code than the one paid for (a payer listing the claim's lines in another order, or leaving one "
+            "out): check them in payments.csv's matched_by") in result.summary()
     # A claim billing the code on two other lines: which one the payment was for is not named.
     rows.append('C9,3,P9,"Doe, Jane",MCR01,1234567893,01/31/2025,2/3/25,36415,,,1,$15.00,E11.9,,11')
     result = import_files(write_claims(tmp_path / "c3.csv", rows=rows, total=False),
