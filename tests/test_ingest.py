@@ -130,6 +130,24 @@ def test_ten_digit_rendering_npis_failing_the_check_digit_are_noted_apart_and_ke
         "registry (NPPES)"]
 
 
+def test_a_tie_for_rendering_npi_goes_to_the_header_whose_values_are_npis(tmp_path):
+    """An export whose only provider headers are 'Provider' (names) and 'Provider ID' (NPIs) stopped as
+    ambiguous: both names fit rendering_npi equally. The values break the tie, and the notes say so;
+    two headers of NPIs still stop the import."""
+    header = "Claim #,Line #,Patient Acct,Ins Code,Provider,Provider ID,DOS,Date Billed,CPT,Units,Billed Amt"
+    rows = ['C1,1,P1,MCR01,"WELBY, MARCUS",1234567893,01/31/2025,2/3/25,99213,1,$90.00',
+            'C1,2,P1,MCR01,"WELBY, MARCUS",1234567893,01/31/2025,2/3/25,36415,1,$15.00']
+    result = import_files(write_claims(tmp_path / "c.csv", rows=rows, header=header, title=False, total=False))
+    source = result.sources[0]
+    assert source.columns["rendering_npi"] == "Provider ID"
+    assert result.tables["claim_lines.csv"]["rendering_npi"].tolist() == ["1234567893"] * 2
+    note = "rendering_npi: 'Provider ID' chosen over 'Provider': its values are NPIs"
+    assert note in source.notes and note in result.summary()
+    both = [r.replace('"WELBY, MARCUS"', "1234567893") for r in rows]
+    with pytest.raises(InputError, match="field 'rendering_npi' matches 'Provider' and 'Provider ID'"):
+        import_files(write_claims(tmp_path / "both.csv", rows=both, header=header, title=False, total=False))
+
+
 def test_ids_and_codes_a_data_tool_wrote_as_decimal_numbers_are_read_whole(tmp_path):
     """A number column with a blank cell goes through pandas or a database export as decimals: claim
     1001 is written 1001.0, CPT 99213 99213.0, modifier 59 59.0. Kept so, claim 1001.0 and the payment
@@ -776,6 +794,23 @@ def test_write_makes_the_folder_the_audit_reads_and_counts_every_row(tmp_path):
     assert len(rejected) == counts["rows_set_aside"].sum()
 
 
+def test_import_rejected_csv_is_in_row_order_per_file(tmp_path):
+    """Rows set aside after the contract check (a payment of a claim not imported) were appended after
+    the check's own rows, so import_rejected.csv was not in the order of the export read beside it."""
+    payments = PAYMENTS + ["C9,1,EFT3,03/02/2025,$10.00,$8.00", "C2,1,EFT3,13/45/2025,$10.00,$8.00",
+                           "C9,2,EFT3,03/02/2025,$10.00,$8.00"]
+    payments[1] = payments[1].replace("C1,", "C8,")
+    result = import_files(write_claims(tmp_path / "z.csv", title=False),
+                          payments=write_payments(tmp_path / "p.csv", rows=payments))
+    result.write(tmp_path / "out")
+    rejected = pd.read_csv(tmp_path / "out" / "import_rejected.csv", dtype={"row": int})
+    assert rejected["file"].tolist() == ["p.csv"] * 4 + ["z.csv"] * 2
+    assert rejected["row"].tolist() == [2, 6, 7, 8, 5, 6]
+    assert "13/45/2025" in rejected["row_as_read"][2] and "C9" in rejected["row_as_read"][1]
+    aside = pd.read_csv(tmp_path / "out" / "import_rejected_rows" / "p.csv", dtype={"_row": int})
+    assert aside["_row"].tolist() == [2, 6, 7, 8]
+
+
 def test_output_safety_rerun_foreign_files_and_input_folder(tmp_path):
     claims = write_claims(tmp_path / "c.csv")
     result = import_files(claims, payments=write_payments(tmp_path / "p.csv"))
@@ -1057,9 +1092,9 @@ def test_an_835_payment_placed_by_position_on_a_line_billing_another_code_says_s
         "position (the line there bills 99215; the payment is for 36415; line 2 bills 36415)",
         "position (the payer changed the code billed: 99214 paid, 99215 billed; the line there bills 36415; "
         "the payment is for 99215; line 1 bills 99215)"]
-    assert ("2 835 payment(s) placed by position on a line billing another code than the one paid for (a payer "
-            "listing the claim's lines in another order, or leaving one out): check them in payments.csv's "
-            "matched_by") in result.summary()
+    assert ("2 835 payment(s) placed by position or by a control number read as a line number on a line billing "
+            "another code than the one paid for (a payer listing the claim's lines in another order, or leaving one "
+            "out): check them in payments.csv's matched_by") in result.summary()
     # A claim billing the code on two other lines: which one the payment was for is not named.
     rows.append('C9,3,P9,"Doe, Jane",MCR01,1234567893,01/31/2025,2/3/25,36415,,,1,$15.00,E11.9,,11')
     result = import_files(write_claims(tmp_path / "c3.csv", rows=rows, total=False),

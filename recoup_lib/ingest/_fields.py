@@ -50,10 +50,14 @@ import dataclasses
 import re
 from dataclasses import dataclass
 
+import pandas as pd
+
 from ..errors import InputError
+from ..schema import npi_shapes
 
 __all__ = ["headers_of", "KINDS", "TARGET_FILES", "FIELD_NAMES", "LIST_FIELDS", "GROUP_FIELDS", "LINE_FINDERS",
-           "normalise_header", "propose", "Proposal", "fields_of", "account_as_claim_note", "yielded_notes"]
+           "normalise_header", "propose", "Proposal", "fields_of", "account_as_claim_note", "yielded_notes",
+           "prefer_npi_values"]
 
 #: The four kinds of file a user brings, and the audit-folder file each becomes.
 TARGET_FILES = {"claims": "claim_lines.csv", "payments": "payments.csv",
@@ -272,6 +276,7 @@ class Proposal:
     them whose number is blank; ``yielded``, per such field settled to a header
     another field of the file takes, (its headers as settled, where it was
     settled, that header, the other field): see :func:`yielded_notes`.
+    ``notes`` says how a tie was broken by the values (:func:`prefer_npi_values`).
     """
 
     kind: str
@@ -282,6 +287,7 @@ class Proposal:
     raw: object = None
     finders: dict[str, str | list[str]] = dataclasses.field(default_factory=dict)
     yielded: dict[str, tuple[list[str], str, str, str]] = dataclasses.field(default_factory=dict)
+    notes: list[str] = dataclasses.field(default_factory=list)
 
     def used_headers(self) -> set[str]:
         used: set[str] = set()
@@ -435,6 +441,37 @@ def propose(kind: str, headers: list[str], fixed: dict[str, str | list[str] | No
             for found in (columns, ambiguous, sources):
                 found.pop(field, None)
     return Proposal(kind, list(headers), columns, ambiguous, sources, finders=finders, yielded=yielded)
+
+
+def prefer_npi_values(proposal: Proposal, values_of) -> None:
+    """Break a tie for rendering_npi by the values: of the headers that fit it equally (``Provider``
+    names beside ``Provider ID`` NPIs), the one whose values are all NPI-shaped (ten digits) is taken
+    when it is the only one, and ``proposal.notes`` says so; otherwise the tie stands.
+
+    Parameters
+    ----------
+    proposal : Proposal
+        Changed in place.
+    values_of : callable
+        Header -> its column's values, as text.
+    """
+    tied = proposal.ambiguous.get("rendering_npi")
+    if not tied or "rendering_npi" in proposal.columns:
+        return
+    shaped = []
+    for header in tied:
+        values = pd.Series(values_of(header), dtype="str").fillna("").str.strip()
+        not_ten, _ = npi_shapes(values)
+        if (values != "").any() and not not_ten.any():
+            shaped.append(header)
+    if len(shaped) != 1:
+        return
+    chosen = shaped[0]
+    del proposal.ambiguous["rendering_npi"]
+    proposal.columns["rendering_npi"] = chosen
+    proposal.sources["rendering_npi"] = "recognised"
+    others = " and ".join(repr(h) for h in tied if h != chosen)
+    proposal.notes.append(f"rendering_npi: {chosen!r} chosen over {others}: its values are NPIs")
 
 
 def account_as_claim_note(proposal: Proposal) -> str | None:

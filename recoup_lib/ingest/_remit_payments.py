@@ -121,9 +121,9 @@ def other_code_note(matched_by: pd.Series) -> list[str]:
     count = int(matched_by.astype(str).str.contains(THERE_BILLS, regex=False).sum())
     if not count:
         return []
-    return [f"{count:,} 835 payment(s) placed by position on a line billing another code than the one paid for "
-            "(a payer listing the claim's lines in another order, or leaving one out): check them in "
-            "payments.csv's matched_by"]
+    return [f"{count:,} 835 payment(s) placed by position or by a control number read as a line number on a line "
+            "billing another code than the one paid for (a payer listing the claim's lines in another order, or "
+            "leaving one out): check them in payments.csv's matched_by"]
 
 
 def payments_from_835(paths, claim_lines: pd.DataFrame | None):

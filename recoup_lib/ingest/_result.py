@@ -51,8 +51,9 @@ class SourceReport:
 
     def set_aside_later(self, rows: pd.DataFrame, found: list[Problem], problems: list) -> None:
         """Rows set aside after the contract check (``rows``: ``_row``, ``_reason``, cells) counted in this
-        file's report, and their problems added to ``problems``."""
-        self.aside = pd.concat([self.aside, rows], ignore_index=True)
+        file's report, among its rows in row order, and their problems added to ``problems``."""
+        self.aside = pd.concat([self.aside, rows], ignore_index=True).sort_values("_row", kind="stable",
+                                                                                 ignore_index=True)
         self.rows_used -= len(rows)
         self.rows_set_aside += len(rows)
         problems += found
@@ -94,7 +95,8 @@ class ImportResult(StepResult):
 
     @property
     def rejected(self) -> pd.DataFrame:
-        """Every row set aside: file, row, reason, and its cells joined with `` | ``."""
+        """Every row set aside: file, row, reason, and its cells joined with `` | ``; sorted by file, then row
+        (a file's rows in the order of the export a user reads beside it)."""
         frames = []
         for s in self.sources:
             if not len(s.aside):
@@ -107,7 +109,7 @@ class ImportResult(StepResult):
                                         "row_as_read": text}))
         if not frames:
             return pd.DataFrame(columns=["file", "target", "row", "reason", "row_as_read"])
-        return pd.concat(frames, ignore_index=True)
+        return pd.concat(frames, ignore_index=True).sort_values(["file", "row"], kind="stable", ignore_index=True)
 
     def mapping(self) -> dict:
         """The mapping used, as mapping.json holds it (give it back with ``mapping=``/``--map``)."""

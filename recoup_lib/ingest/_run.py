@@ -26,7 +26,8 @@ from ..wording import listed
 from ..x12 import LOWER_CASE_X12, holds_a_file, looks_like_x12, lower_case_x12
 from ._build import Built, build_export, rename_reason, required_fields, text_frame
 from ._claims_stand_ins import INFERABLE, continue_numbering
-from ._fields import GROUP_FIELDS, KINDS, TARGET_FILES, account_as_claim_note, check_required, propose, yielded_notes
+from ._fields import (GROUP_FIELDS, KINDS, TARGET_FILES, account_as_claim_note, check_required, prefer_npi_values,
+                      propose, yielded_notes)
 from ._header_score import header_score
 from ._line_match import UNNUMBERED, UNNUMBERED_NOTES, contract_for, placing_note, rows_looked_for, spec_for
 from ._mapping import _check_columns_option, _fixed_for, _one_column_per_header, _wrong_fill_down, load_mapping
@@ -192,9 +193,11 @@ def _settled(function, *args) -> Future:
 
 
 def _proposal_for(kind: str, raw, mapping: dict, columns: dict):
-    """The mapping in force for one export: proposed from its headers, with --map and --column applied."""
+    """The mapping in force for one export: proposed from its headers, with --map and --column applied,
+    and a tie for rendering_npi broken by the values (:func:`._fields.prefer_npi_values`)."""
     fixed, sources = _fixed_for(kind, raw.label, raw.headers, mapping, columns)
     proposal = propose(kind, raw.headers, fixed, sources)
+    prefer_npi_values(proposal, lambda header: raw.columns[header].to_pandas())
     for name, value in fixed.items():
         if value is None:
             proposal.columns.pop(name, None)
@@ -237,7 +240,7 @@ def _build_mapped(kind: str, raw, proposal, fill_down):
                           info={**raw.info, **({"fill_down": fill_down} if fill_down else {})},
                           columns=dict(proposal.columns))
     report.notes += [raw.info[k] for k in ("holds", "sheet_note", "header_note") if raw.info.get(k)]
-    report.notes += yielded_notes(proposal, raw.label)
+    report.notes += yielded_notes(proposal, raw.label) + proposal.notes
     account = account_as_claim_note(proposal)
     if account:
         report.notes.append(account)
