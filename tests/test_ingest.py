@@ -804,9 +804,9 @@ def test_import_rejected_csv_is_in_row_order_per_file(tmp_path):
                           payments=write_payments(tmp_path / "p.csv", rows=payments))
     result.write(tmp_path / "out")
     rejected = pd.read_csv(tmp_path / "out" / "import_rejected.csv", dtype={"row": int})
-    assert rejected["file"].tolist() == ["p.csv"] * 4 + ["z.csv"] * 2
-    assert rejected["row"].tolist() == [2, 6, 7, 8, 5, 6]
-    assert "13/45/2025" in rejected["row_as_read"][2] and "C9" in rejected["row_as_read"][1]
+    assert rejected["file"].tolist() == ["z.csv"] * 2 + ["p.csv"] * 4
+    assert rejected["row"].tolist() == [5, 6, 2, 6, 7, 8]
+    assert "13/45/2025" in rejected["row_as_read"][4] and "C9" in rejected["row_as_read"][3]
     aside = pd.read_csv(tmp_path / "out" / "import_rejected_rows" / "p.csv", dtype={"_row": int})
     assert aside["_row"].tolist() == [2, 6, 7, 8]
 

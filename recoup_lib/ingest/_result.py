@@ -95,8 +95,9 @@ class ImportResult(StepResult):
 
     @property
     def rejected(self) -> pd.DataFrame:
-        """Every row set aside: file, row, reason, and its cells joined with `` | ``; sorted by file, then row
-        (a file's rows in the order of the export a user reads beside it)."""
+        """Every row set aside: file, row, reason, and its cells joined with `` | ``; file by file in the
+        order the import read them (claims, coverage, documentation, payments, each kind's files as given),
+        a file's rows in the order of the export a user reads beside it."""
         frames = []
         for s in self.sources:
             if not len(s.aside):
@@ -109,7 +110,7 @@ class ImportResult(StepResult):
                                         "row_as_read": text}))
         if not frames:
             return pd.DataFrame(columns=["file", "target", "row", "reason", "row_as_read"])
-        return pd.concat(frames, ignore_index=True).sort_values(["file", "row"], kind="stable", ignore_index=True)
+        return pd.concat(frames, ignore_index=True)
 
     def mapping(self) -> dict:
         """The mapping used, as mapping.json holds it (give it back with ``mapping=``/``--map``)."""
