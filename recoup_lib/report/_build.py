@@ -224,13 +224,12 @@ def report_from_audit(audit, as_of=None, *, recoupments: pd.DataFrame | None = N
         still = set(ledger.loc[ledger["open_cents"] > 0, "notice_id"])
         worklist = appeals.worklist.loc[appeals.worklist["notice_id"].isin(still).to_numpy()]
     no_notices = appeal_reason or "No notices: add notices.csv and payers.csv to the folder."
-    own_claims = lines["claim_id"].unique()
     metrics = pd.concat([
         volume(submitted, payments),
         clean_claim_rate(submitted, payments, findings),
         denial_rate(submitted, payments),
         recoupment_rate(recoupments, payments, source=recoupment_source, reason=recoupment_reason,
-                        claims=own_claims),
+                        claims=lines["claim_id"].unique()),
         payment_reversals(payments),
         money_at_risk(findings, lines),
         notice_amounts(decisions, reason=no_notices),
@@ -239,10 +238,10 @@ def report_from_audit(audit, as_of=None, *, recoupments: pd.DataFrame | None = N
         notice_response_days(decisions, outcomes, worklist, reason=no_notices),
         appeal_overturn_rate(outcomes, reason=outcome_reason),
     ], ignore_index=True)
-    trend = trend_by_month(submitted, payments, findings, recoupments, decisions, claims=own_claims)
+    trend = trend_by_month(submitted, payments, findings, recoupments, decisions)
     aging = None if ledger is None else notice_aging(ledger, as_of)
     messages = list(messages) + outcome_note + later_note
-    other_claims = other_claims_warning(recoupments, remit, own_claims, where=recoupment_source)
+    other_claims = other_claims_warning(recoupments, remit, lines["claim_id"].unique(), where=recoupment_source)
     messages += [other_claims] if other_claims else []
     if ledger is not None and not isinstance(remit, Remit):
         messages.append("notice aging: no 835 remittances to link take-backs to notices"

@@ -33,7 +33,7 @@ _RECOUPMENT_METRICS = [("recoupment_dollars", "Money taken back", "dollars"),
                        ("recoupment_rate", "Recoupment rate", "percent")]
 
 
-def on_other_claims(recoupments: pd.DataFrame, claims) -> np.ndarray:
+def _on_other_claims(recoupments: pd.DataFrame, claims) -> np.ndarray:
     """Which take-backs name a claim that is not one of ``claims`` (a take-back naming no claim is not)."""
     if claims is None or "claim_id" not in recoupments.columns:
         return np.zeros(len(recoupments), dtype=bool)
@@ -115,7 +115,7 @@ def recoupment_rate(recoupments: pd.DataFrame | None, payments: pd.DataFrame, st
     net_given = "net_amount_cents" in rec.columns
     net = rec["net_amount_cents"].astype("int64") if net_given else rec["amount_cents"].astype("int64")
     total = taken_back(rec) if net_given else int(net.sum())
-    other = on_other_claims(rec, claims)
+    other = _on_other_claims(rec, claims)
     own_total = total - int(net[other].sum())
     gross = int(rec["amount_cents"].astype("int64").sum())
     dates = pd.to_datetime(rec["payment_date"])
@@ -187,11 +187,11 @@ def other_claims_warning(recoupments: pd.DataFrame | None, remit, claims, where:
         matched = int(named.isin(own).sum())
         if len(named) and 2 * matched < len(named):
             return (f"the 835s in {where} mostly pay claims this folder does not hold: {matched} of {len(named)} "
-                    "claims match; the recoupment rate and the trend count only the money taken back on this "
-                    "folder's claims, and the money taken back counts every take-back in the 835s")
+                    "claims match; the recoupment rate counts only the money taken back on this folder's claims, "
+                    "and the money taken back counts every take-back in the 835s")
     if recoupments is None or not len(recoupments):
         return ""
-    other = on_other_claims(recoupments, own)
+    other = _on_other_claims(recoupments, own)
     column = "net_amount_cents" if "net_amount_cents" in recoupments.columns else "amount_cents"
     cents = recoupments[column].astype("int64")
     named = clean_text(recoupments["claim_id"]) != "" if "claim_id" in recoupments.columns else other
@@ -199,8 +199,8 @@ def other_claims_warning(recoupments: pd.DataFrame | None, remit, claims, where:
         return ""
     return (f"the remittances in {where} mostly take back money on claims this folder does not hold: "
             f"{dollars(int(cents[other].sum()))} of {dollars(int(cents[named].sum()))} taken back on claims it "
-            "names; the recoupment rate and the trend count only the money taken back on this folder's claims, "
-            "and the money taken back counts every take-back")
+            "names; the recoupment rate counts only the money taken back on this folder's claims, and the money "
+            "taken back counts every take-back")
 
 
 def payment_reversals(payments: pd.DataFrame, source: str = "payments.csv") -> pd.DataFrame:

@@ -12,7 +12,6 @@ import pandas as pd
 from ..errors import InvalidParameterError
 from ..rules import capped_findings
 from ._claim_metrics import line_status
-from ._money_metrics import on_other_claims
 
 __all__ = ["trend_by_month", "weekly_cash"]
 
@@ -22,8 +21,7 @@ def _month(dates: pd.Series) -> pd.Series:
 
 
 def trend_by_month(lines: pd.DataFrame, payments: pd.DataFrame, findings: pd.DataFrame | None = None,
-                   recoupments: pd.DataFrame | None = None, notices: pd.DataFrame | None = None,
-                   claims=None) -> pd.DataFrame:
+                   recoupments: pd.DataFrame | None = None, notices: pd.DataFrame | None = None) -> pd.DataFrame:
     """Month by month: volume, denials, money at risk, money taken back, notices.
 
     Parameters
@@ -35,10 +33,6 @@ def trend_by_month(lines: pd.DataFrame, payments: pd.DataFrame, findings: pd.Dat
         optionally denial_code.
     findings, recoupments, notices : pandas.DataFrame, optional
         Their columns appear only when given.
-    claims : iterable of str, optional
-        The folder's claim ids (claim_lines.csv). Given, recouped_cents
-        counts the take-backs the recoupment rate counts: those on these
-        claims and those naming no claim (:func:`recoup_lib.report.recoupment_rate`).
 
     Returns
     -------
@@ -48,7 +42,7 @@ def trend_by_month(lines: pd.DataFrame, payments: pd.DataFrame, findings: pd.Dat
         paid_cents (gross positive payments, by payment month);
         at_risk_capped_cents (by service month); recouped_cents (money taken
         back, net as :func:`recoup_lib.remit.taken_back` counts it, by the
-        recoupment's payment month; only on ``claims`` when given); notices and notice_cents (by notice
+        recoupment's payment month); notices and notice_cents (by notice
         month). Every month from the first to the last is there; months
         with nothing are 0 (and their denial rate empty).
     """
@@ -69,7 +63,6 @@ def trend_by_month(lines: pd.DataFrame, payments: pd.DataFrame, findings: pd.Dat
                        .groupby("month")["at_risk_capped_cents"].sum(), how="outer")
     if recoupments is not None:
         money = "net_amount_cents" if "net_amount_cents" in recoupments.columns else "amount_cents"
-        recoupments = recoupments.loc[~on_other_claims(recoupments, claims)]
         out = out.join(recoupments.assign(month=_month(recoupments["payment_date"]))
                        .groupby("month")[money].sum().rename("recouped_cents"), how="outer")
     if notices is not None:
