@@ -221,6 +221,34 @@ def test_the_code_billed_is_written_in_svc06_and_read_back_beside_the_code_paid(
     assert valid and errors == []
 
 
+
+def test_svc06_keeps_its_own_qualifier_through_a_read_and_a_write(tmp_path):
+    """An SVC06 may bill under another qualifier than SVC01's (a revenue code, NU, for the HCPCS code
+    paid). The reader kept SVC06's code but not its qualifier, so the writer wrote
+    ``SVC*HC:93555*1200*550***HC:0450`` (a revenue code labelled HCPCS). The qualifier is now read into
+    submitted_procedure_qualifier and written back, from the tables and from a ServiceLine."""
+    text = (DATA / "managed-care.835").read_text().replace("SVC*HC:93555*1200.00*550.00~",
+                                                           "SVC*HC:93555*1200.00*550.00***NU:0450~")
+    path = tmp_path / "nu.835"
+    path.write_text(text)
+    remit = read_835([path])
+    lines = remit.service_lines
+    assert lines["submitted_procedure_qualifier"].tolist() == ["", "NU"]
+    assert lines["submitted_procedure_code"].tolist() == ["", "0450"]
+    [data] = write_835_from_tables(remit.transactions, remit.payments, lines, remit.adjustments,
+                                   remit.provider_adjustments).values()
+    segments = data.decode().replace("\n", "").split("~")
+    assert [s for s in segments if s.startswith("SVC")] == ["SVC*HC:99211*800*500",
+                                                            "SVC*HC:93555*1200*550***NU:0450"]
+    billed = ServiceLine("93555", 120000, 120000, service_date=DAY, submitted_procedure_qualifier="NU",
+                         submitted_procedure_code="0450")
+    claim = ClaimPayment("PCN-NU", "1", 120000, 120000, "ICN-NU", lines=(billed,))
+    remittance = Remittance("EFT-NU", DAY, "PAYER", "1999999999", "CLINIC", NPI, claims=(claim,))
+    written = write_835(tmp_path / "model.835", interchange(remittance))
+    assert "SVC*HC:93555*1200*1200***NU:0450" in written.read_text().replace("\n", "").split("~")
+    assert read_835([written]).service_lines["submitted_procedure_qualifier"].tolist() == ["NU"]
+
+
 @pytest.mark.parametrize("carc", ["16", "96", "129", "234", "252"])
 def test_carc_that_needs_a_remark_code_without_one_is_refused(carc):
     line = ServiceLine("99213", 5000, 0, adjustments=(Adjustment("CO", carc, 5000),))

@@ -13,6 +13,7 @@ import hashlib
 import io
 import json
 import re
+import shutil
 from pathlib import Path
 
 import pandas as pd
@@ -177,6 +178,37 @@ def test_report_appeal_and_reconcile_take_the_same_own_date_from_a_remittance_th
     _, recon, _ = command("reconcile", folder)
     assert report["as_of"] == recon["as_of"] == f"{appeal_folder(folder).as_of:%Y-%m-%d}" == "2026-12-31"
 
+
+def test_report_from_audit_without_as_of_dates_the_remittances_given_by_every_transaction(practice, tmp_path):
+    """report_from_audit without as_of took the remittance dates from the take-backs alone, while
+    build_report and appeal_folder count every usable 835 transaction: a library caller passing the same
+    835s got an earlier as-of than the report of the same folder."""
+    from recoup_lib.remit import read_835, remits_in
+    from recoup_lib.report import report_from_audit
+    from recoup_lib.rules import audit_folder
+
+    folder = tmp_path / "practice"
+    shutil.copytree(practice, folder)
+    (folder / "remits" / "LATE.835").write_text(_late_835("20261231"), encoding="ascii")
+    remit = read_835(remits_in(folder))
+    assert remit.recoupments["payment_date"].max() < pd.Timestamp("2026-12-31")
+    report = report_from_audit(audit_folder(folder), recoupments=remit.recoupments, remit=remit)
+    assert report.as_of == build_report(folder).as_of == dt.date(2026, 12, 31)
+
+
+def test_appeal_without_as_of_leaves_out_an_unreadable_recoupments_csv_and_says_so(tmp_path):
+    """recoup appeal does not use recoupments.csv, yet its own as-of read it against its contract and
+    stopped on one without an amount column, where recoup report goes on without it: both now leave its
+    dates out and take the same day, and the appeal's as-of note names the file."""
+    from recoup_lib.appeals import appeal_folder
+
+    folder = generate(tmp_path / "practice", lines=300, seed=3)
+    shutil.rmtree(folder / "remits")
+    (folder / "recoupments.csv").write_text("payment_date,claim_id,Amount Taken\n2027-06-30,C1,10.00\n",
+                                            encoding="utf-8")
+    result = appeal_folder(folder)
+    assert "recoupments.csv" in result.as_of_note and "'amount'" in result.as_of_note
+    assert result.as_of == build_report(folder).as_of < dt.date(2027, 6, 30)
 
 def test_reconcile_counts_the_payments_its_notices_are_checked_against_toward_its_own_date_as_appeal_does(
         practice, command, tmp_path):

@@ -35,7 +35,7 @@ def _latest(values) -> pd.Timestamp | None:
     return dates.max() if len(dates) else None
 
 
-def remittance_dates(folder: str | Path, remit=None) -> pd.Series:
+def remittance_dates(folder: str | Path | None, remit=None) -> pd.Series:
     """Payment dates of a folder's remittance data, the latest of which is its latest remittance date.
 
     ``recoupments.csv`` if present (the payment_date of each row the report
@@ -49,7 +49,9 @@ def remittance_dates(folder: str | Path, remit=None) -> pd.Series:
 
     Parameters
     ----------
-    folder : path-like
+    folder : path-like or None
+        None: the dates are those of ``remit`` alone (a library caller with
+        the 835s read and no folder).
     remit : Remit, optional
         The 835s of ``folder/remits`` already read (:func:`read_835`),
         so they are not read again; unused when the folder has recoupments.csv.
@@ -66,11 +68,11 @@ def remittance_dates(folder: str | Path, remit=None) -> pd.Series:
         text, no payment_date or amount column): the date would otherwise be
         taken from the rest in silence.
     """
-    folder = Path(folder)
-    if (folder / "recoupments.csv").exists():
+    folder = None if folder is None else Path(folder)
+    if folder is not None and (folder / "recoupments.csv").exists():
         return usable_recoupments(read_table(folder / "recoupments.csv", spec=RECOUPMENTS_SPEC).data)["payment_date"]
     if remit is None:
-        files = remits_in(folder)
+        files = remits_in(folder) if folder is not None else []
         if not files:
             return pd.Series(dtype="datetime64[us]")
         remit = read_835(files)
@@ -100,7 +102,10 @@ def folder_as_of(folder: str | Path | None = None, *, notices=None, payments=Non
     -------
     as_of : datetime.date
     note : str
-        :data:`FOLDER_AS_OF`, for the summaries to say where the date came from.
+        :data:`FOLDER_AS_OF`, for the summaries to say where the date came from;
+        when ``folder``'s recoupments.csv cannot be read (:func:`remittance_dates`
+        raises), its dates are left out and the note says so and why, as
+        ``recoup report`` goes on without its recoupment metrics.
 
     Raises
     ------
@@ -118,10 +123,14 @@ def folder_as_of(folder: str | Path | None = None, *, notices=None, payments=Non
             notices = read_table(folder / "notices.csv").data.get("notice_date")
         if payments is None and (folder / "payments.csv").exists():
             payments = read_table(folder / "payments.csv").data.get("payment_date")
-        if remittances is None:
+    left_out = ""
+    if folder is not None and remittances is None:
+        try:
             remittances = remittance_dates(folder, remit)
+        except InputError as exc:
+            left_out = f"; {exc} (its dates are left out)"
     known = [d for d in (_latest(notices), _latest(payments), _latest(remittances)) if d is not None]
     if not known:
         raise InputError(f"{folder or 'the data given'}: no payment, remittance or notice date to count "
-                         "from; give the as-of date")
-    return max(known).date(), FOLDER_AS_OF
+                         f"from{left_out}; give the as-of date")
+    return max(known).date(), FOLDER_AS_OF + left_out

@@ -47,7 +47,8 @@ COLUMNS: dict[str, list[tuple[str, str]]] = {
         ("allowed_cents", "Int64"), ("adjustment_total_cents", INT), ("balanced", BOOL),
         ("remark_codes", STR),
         ("service_date", DATE), ("service_end_date", DATE), ("segment", INT),
-        ("submitted_procedure_code", STR), ("submitted_modifiers", STR)],
+        ("submitted_procedure_qualifier", STR), ("submitted_procedure_code", STR),
+        ("submitted_modifiers", STR)],
     "adjustments": [
         ("file", STR), ("trace_number", STR), ("claim_id", STR), ("claim_seq", INT),
         ("line_seq", "Int64"), ("level", STR), ("group_code", STR), ("reason_code", STR),

@@ -260,13 +260,14 @@ def read_service_lines(r: ChunkReader) -> None:
     r.flag_mask(svc, no_code, "SVC01", el[1],
                 f"a qualifier and a procedure code (e.g. HC{sep.component}99213)",
                 "warning")
-    submitted_code, submitted_mods = _submitted(r, svc, el[6])
+    submitted_qualifier, submitted_code, submitted_mods = _submitted(r, svc, el[6])
     tx = r.txn_of(svc)
     claim_of = r.claim_at(svc, tx)
     rank = np.arange(len(svc)) - np.searchsorted(claim_of, claim_of, side="left")
     cols = {
         "_tx": tx, "_claim": claim_of, "line_seq": rank + 1,
         "procedure_qualifier": comp[0], "procedure_code": comp[1], "modifiers": _modifiers(comp),
+        "submitted_procedure_qualifier": submitted_qualifier,
         "submitted_procedure_code": submitted_code, "submitted_modifiers": submitted_mods,
         "revenue_code": el[4], "charge_cents": charge, "paid_cents": paid,
         "units": np.where(units_blank | units_bad, 1.0, units),
@@ -332,20 +333,23 @@ def _modifiers(comp: list[pa.Array]) -> pa.Array:
     return mods
 
 
-def _submitted(r: ChunkReader, svc: np.ndarray, values: pa.Array) -> tuple[pa.Array, pa.Array]:
-    """The procedure code and modifiers as billed (SVC06), blank where the SVC has none.
+def _submitted(r: ChunkReader, svc: np.ndarray,
+               values: pa.Array) -> tuple[pa.Array, pa.Array, pa.Array]:
+    """The qualifier, procedure code and modifiers as billed (SVC06), blank where the SVC has none.
 
     A payer that adjudicated another code than the one billed (a downcode, a
     bundled code) puts its own in SVC01 and the billed one in SVC06
     (005010X221A1): matching a payment to the claim line billed needs the
     billed one. An SVC06 without a code after its qualifier is read as none,
     with a warning; one with a qualifier X12 does not list for it is read as
-    sent, with a warning.
+    sent, with a warning. The qualifier is kept because it may differ from
+    SVC01's (a revenue code, ``NU``, billed for a HCPCS code paid).
     """
     sep = r.chunk.separators
     sent = np.flatnonzero(np.asarray(pc.not_equal(values, "")))
     if not len(sent):   # most remittances: nothing more to read
-        return _blanks(len(svc)), _blanks(len(svc))
+        return _blanks(len(svc)), _blanks(len(svc)), _blanks(len(svc))
+    qualifier = np.full(len(svc), "", dtype=object)
     code = np.full(len(svc), "", dtype=object)
     mods = np.full(len(svc), "", dtype=object)
     at, text = svc[sent], values.take(pa.array(sent))
@@ -359,9 +363,10 @@ def _submitted(r: ChunkReader, svc: np.ndarray, values: pa.Array) -> tuple[pa.Ar
     r.flag_mask(at, odd, "SVC06", text,
                 f"a qualifier {', '.join(SUBMITTED_QUALIFIERS)} before the procedure code as billed "
                 "(the billed code is read as sent)", "warning")
+    qualifier[sent] = np.where(no_code, "", np.asarray(comp[0].to_pylist(), dtype=object))
     code[sent] = np.where(no_code, "", np.asarray(comp[1].to_pylist(), dtype=object))
     mods[sent] = np.where(no_code, "", np.asarray(_modifiers(comp).to_pylist(), dtype=object))
-    return pa.array(code, pa.large_string()), pa.array(mods, pa.large_string())
+    return tuple(pa.array(v, pa.large_string()) for v in (qualifier, code, mods))
 
 
 def _composite(r: ChunkReader, positions: np.ndarray, values: pa.Array,

@@ -68,9 +68,9 @@ class Remit(StepResult):
         units, charge/paid/allowed (``_cents``), balanced (SVC02 - CAS = SVC03),
         service_date (DTM*472, else DTM*150), line_no (line_control as a number
         where it can be a line number: digits alone, at most six, as LX01),
-        submitted_procedure_code and submitted_modifiers (SVC06: the code
-        billed, when the payer adjudicated another in SVC01; blank without
-        SVC06).
+        submitted_procedure_qualifier, submitted_procedure_code and
+        submitted_modifiers (SVC06: the code billed, when the payer
+        adjudicated another in SVC01; blank without SVC06).
     adjustments : pandas.DataFrame
         One row per CAS reason/amount: level (``claim`` or ``line``),
         claim_seq, line_seq (blank for claim level), group_code, reason_code,

@@ -307,7 +307,8 @@ def check_separators(seps: Separators, tr, pay, lines, adj, plb) -> None:
                            "covered_days"]),
         ("service_lines", lines, ["procedure_qualifier", "procedure_code", "modifiers",
                                   "revenue_code", "line_control", "remark_codes",
-                                  "submitted_procedure_code", "submitted_modifiers"]),
+                                  "submitted_procedure_qualifier", "submitted_procedure_code",
+                                  "submitted_modifiers"]),
         ("adjustments", adj, ["group_code", "reason_code", "quantity"]),
         ("provider_adjustments", plb, ["provider_id", "reason_code", "reference"]),
     ]

@@ -201,7 +201,12 @@ def line_pieces(pieces: Pieces, t: Tables, options: WriteOptions) -> None:
         billed = pc.not_equal(code, "")
         if pc.any(billed).as_py():
             mods = lines.get("submitted_modifiers", pd.Series("", index=lines.index))
-            elements.append(pc.if_else(billed, _procedure(qualifier, code, mods, comp), pa.scalar("", LS)))
+            billed_qualifier = qualifier
+            if "submitted_procedure_qualifier" in lines.columns:
+                own = as_text(lines["submitted_procedure_qualifier"])
+                billed_qualifier = pc.if_else(pc.equal(own, ""), qualifier, own)
+            elements.append(pc.if_else(billed, _procedure(billed_qualifier, code, mods, comp),
+                                       pa.scalar("", LS)))
     svc = segment_text(E, "SVC", *elements)
     pieces.add(join_text(svc, end), lf, lt, 1, lc, l_seq, 0)
     if "service_date" in lines.columns:

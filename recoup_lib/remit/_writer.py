@@ -116,6 +116,7 @@ def tables_from_models(interchanges: Interchange | Sequence[Interchange],
                         "allowed_cents": line.allowed_cents, "service_date": line.service_date,
                         "line_control": line.line_control,
                         "remark_codes": ";".join(line.remark_codes),
+                        "submitted_procedure_qualifier": line.submitted_procedure_qualifier,
                         "submitted_procedure_code": line.submitted_procedure_code,
                         "submitted_modifiers": ";".join(line.submitted_modifiers),
                     })
@@ -132,8 +133,8 @@ def tables_from_models(interchanges: Interchange | Sequence[Interchange],
     lines = pd.DataFrame(s, columns=[
         "trace_number", "claim_seq", "line_seq", "procedure_qualifier", "procedure_code",
         "modifiers", "revenue_code", "units", "charge_cents", "paid_cents", "allowed_cents",
-        "service_date", "line_control", "remark_codes", "submitted_procedure_code",
-        "submitted_modifiers"])
+        "service_date", "line_control", "remark_codes", "submitted_procedure_qualifier",
+        "submitted_procedure_code", "submitted_modifiers"])
     lines["allowed_cents"] = pd.array(lines["allowed_cents"].tolist(), dtype="Int64")
     lines["service_date"] = pd.to_datetime(lines["service_date"]).astype("datetime64[us]")
     adjustments = pd.DataFrame(a, columns=["trace_number", "claim_seq", "line_seq", "group_code",
@@ -192,9 +193,10 @@ def write_835_from_tables(transactions: pd.DataFrame, payments: pd.DataFrame,
         paid_cents; optional remark_codes (``;``-separated RARCs, one LQ*HE
         each), line_seq, procedure_qualifier, modifiers
         (``;``-separated), units, service_date, line_control (REF*6R),
-        allowed_cents, revenue_code, submitted_procedure_code and
-        submitted_modifiers (SVC06, the code billed when the payer
-        adjudicated another; written with procedure_qualifier).
+        allowed_cents, revenue_code, submitted_procedure_qualifier,
+        submitted_procedure_code and submitted_modifiers (SVC06, the code
+        billed when the payer adjudicated another; a blank or missing
+        submitted_procedure_qualifier is written as procedure_qualifier).
     adjustments : pandas.DataFrame, optional
         trace_number, claim_seq (or claim_id), line_seq (blank for a
         claim-level CAS), group_code, reason_code, amount_cents, quantity.

@@ -111,10 +111,12 @@ class ServiceLine:
     remark_codes : tuple of str, default ()
         RARCs of the line (LQ*HE), in order. X12 asks for at least one with
         CARC 16, 96, 129, 234 or 252 (docs/sources.md §6.2-6.3).
+    submitted_procedure_qualifier : str, default ""
+        SVC06-1, the qualifier of the code billed (``NU`` for a revenue code
+        billed for the HCPCS code paid); blank: written with ``qualifier``.
     submitted_procedure_code : str, default ""
         SVC06-2: the code billed, when the payer adjudicated another one
-        (``procedure_code``: a downcode, a bundled code); written with
-        ``qualifier``.
+        (``procedure_code``: a downcode, a bundled code).
     submitted_modifiers : tuple of str, default ()
         SVC06-3..6, the modifiers billed with it.
     """
@@ -131,6 +133,7 @@ class ServiceLine:
     allowed_cents: int | None = None
     revenue_code: str = ""
     remark_codes: tuple[str, ...] = ()
+    submitted_procedure_qualifier: str = ""
     submitted_procedure_code: str = ""
     submitted_modifiers: tuple[str, ...] = ()
 

@@ -139,8 +139,10 @@ def report_from_audit(audit, as_of=None, *, recoupments: pd.DataFrame | None = N
     audit : recoup_lib.rules.AuditResult
     as_of : date-like, optional
         Default: the data's own as-of, the latest payment, remittance or
-        notice date given (:func:`recoup_lib.appeals.folder_as_of`); never
-        the wall clock. A date given also leaves out of the volume, the
+        notice date given (:func:`recoup_lib.appeals.folder_as_of`; the
+        remittance dates are those of every transaction of ``remit`` when
+        given, as :func:`build_report` counts them, else the recoupments');
+        never the wall clock. A date given also leaves out of the volume, the
         clean claim and denial rates and the trend the claim lines
         submitted after it (a message counts them), unless
         ``as_of_from_data`` says it is the data's own as-of.
@@ -194,10 +196,11 @@ def report_from_audit(audit, as_of=None, *, recoupments: pd.DataFrame | None = N
     if recoupments is not None:
         recoupments = recoupments_frame(recoupments)
     if as_of is None:
+        remitted_on = remittance_dates(None, remit) if isinstance(remit, Remit) else (
+            None if recoupments is None else recoupments["payment_date"])
         as_of, as_of_note = folder_as_of(
             notices=None if appeals is None else appeals.decisions["notice_date"],
-            payments=payments["payment_date"],
-            remittances=None if recoupments is None else recoupments["payment_date"])
+            payments=payments["payment_date"], remittances=remitted_on)
         as_of_from_data = True
     as_of = pd.Timestamp(as_of).date()
     first = lines["service_date"].min() if len(lines) else None

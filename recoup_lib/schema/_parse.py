@@ -197,8 +197,10 @@ def parse_table(raw: pd.DataFrame, spec: FileSpec, label: str | None = None,
     -----
     A row is set aside when any of its contract columns is invalid, or when it
     repeats the key of an earlier row (``spec.key``); the first occurrence is
-    kept (a key with a blank, in a key column that lets one through, repeats
-    none). Problems are reported for every bad cell, not only the first.
+    kept. A key with a blank in a number or date key column that lets one
+    through is read as missing and repeats none; a blank in a text key column
+    is a value like any other and repeats. Problems are reported for every bad
+    cell, not only the first.
     Columns are checked and typed in Arrow and the frame is built once at the end,
     so a clean million-row file is not copied column by column.
     """
@@ -243,8 +245,9 @@ def parse_table(raw: pd.DataFrame, spec: FileSpec, label: str | None = None,
         if name not in known and name not in out:
             out[name] = raw[name].array
 
-    # Repeated keys: first occurrence wins, later ones are set aside (a key with a blank, where a blank
-    # passes, is not yet one: documentation rows whose line is still to be found).
+    # Repeated keys: first occurrence wins, later ones are set aside. A key with a missing value (a blank
+    # in a number or date key column that lets one through) is not yet one: documentation rows whose line
+    # is still to be found. A blank text key is kept as "" and repeats.
     if spec.key and all(k in raw.columns for k in spec.key):
         key_columns = [Column(k, "id").memory_name for k in spec.key]
         if not _strictly_increasing([out[k] for k in key_columns]):
