@@ -1103,6 +1103,17 @@ def test_an_835_payment_placed_by_position_on_a_line_billing_another_code_says_s
         "position (the line there bills 99215; the payment is for 36415)"]
 
 
+def test_an_835_line_billed_as_a_revenue_code_in_svc06_is_not_compared_with_the_procedure_billed(tmp_path):
+    """SVC06 ``NU:0450`` says the line was billed under revenue code 0450, no procedure code: the claim
+    line's CPT (99215) is no other code than it, and matched_by said "the payment is for 0450"."""
+    rows = ['C9,1,P9,"Doe, Jane",MCR01,1234567893,01/31/2025,2/3/25,99215,,,1,$100.00,E11.9,,11',
+            'C9,2,P9,"Doe, Jane",MCR01,1234567893,01/31/2025,2/3/25,36415,,,1,$15.00,E11.9,,11']
+    svcs = ("SVC*HC:99214*100*60***NU:0450", "DTM*472*20250131", "CAS*CO*45*40") + _AS_BILLED_SVCS
+    result = import_files(write_claims(tmp_path / "c.csv", rows=rows, total=False),
+                          payments=_downcoded_835(tmp_path / "era.835", svcs))
+    assert not result.tables["payments.csv"]["matched_by"].str.contains("the line there bills").any()
+
+
 def test_a_payments_total_row_is_named_as_no_payment():
     """The total row under a payments report was set aside as 'not a claim line'."""
     messy = Path(__file__).resolve().parents[1] / "synthetic" / "messy_export"

@@ -87,14 +87,15 @@ def _other_code_there(lines: pd.DataFrame, claim_ids: np.ndarray, line_no: pd.ar
     differs when the claim line there bills another procedure code than the SVC's billed code (SVC06,
     else SVC01's): ``the line there bills 99213; the payment is for 36415``, with ``; line 3 bills
     36415`` when exactly one other line of the claim bills it. ``""`` elsewhere, where the codes agree,
-    where no claim line is there, and for an SVC01 revenue code (``NU``) without SVC06."""
+    where no claim line is there, and where the code billed is a revenue code (qualifier ``NU``)."""
     said = np.full(len(lines), "", dtype=object)
     if claim_lines is None or "procedure_code" not in claim_lines.columns or not placed.any():
         return said
     submitted = lines["submitted_procedure_code"].astype(str).to_numpy(dtype=object)
     billed = np.where(submitted != "", submitted, lines["procedure_code"].astype(str).to_numpy(dtype=object))
-    looked = np.flatnonzero(placed & pd.notna(line_no) & (billed != "")
-                            & ((submitted != "") | (lines["procedure_qualifier"].astype(str).to_numpy() != "NU")))
+    qualifier = np.where(submitted != "", lines["submitted_procedure_qualifier"].astype(str).to_numpy(dtype=object),
+                         lines["procedure_qualifier"].astype(str).to_numpy(dtype=object))
+    looked = np.flatnonzero(placed & pd.notna(line_no) & (billed != "") & (qualifier != "NU"))
     known = _line_keys(claim_lines).assign(there=claim_lines["procedure_code"].astype(str).to_numpy(dtype=object)
                                            ).drop_duplicates(["claim_id", "line_no"])
     wanted = pd.DataFrame({"_i": looked, "claim_id": claim_ids[looked], "line_no": line_no[looked],
