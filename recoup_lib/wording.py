@@ -1,10 +1,11 @@
-"""How messages word what they list and the sizes they give: ``a, b, c and 1,204 more``, ``512 MB``.
+"""How messages word what they list, the sizes and the paths they give: ``a, b, c and 1,204 more``, ``512 MB``.
 
 Every message that names files, rows or values cut its list short the same way
 (``a, b, c and 1,204 more``), from the lowest layer of the package to the
 command line, so the one helper sits below all of them; a memory budget
 (``--max-memory 1GB``) is read and shown in one way by every command that takes
-one (the audit, the generator). It imports only the exception types.
+one (the audit, the generator); a path a person is to type again (the commands' ``next:``
+lines, the mapping widget's import command) is quoted by one rule. It imports only the exception types.
 """
 
 from __future__ import annotations
@@ -14,7 +15,7 @@ import re
 
 from .errors import InvalidParameterError
 
-__all__ = ["SHOWN", "listed", "parse_size", "size_text"]
+__all__ = ["SHOWN", "listed", "parse_size", "shown_path", "size_text"]
 
 #: How many names a message shows before saying how many more there are.
 SHOWN = 3
@@ -61,3 +62,30 @@ def parse_size(size) -> int:
 def size_text(size: int) -> str:
     """A size in the words of the messages: ``"512 MB"``, or bytes under a megabyte (``"10,000 bytes"``)."""
     return f"{size / 10**6:,.0f} MB" if size >= 10**6 else f"{size:,} bytes"
+
+
+_BARE = re.compile(r"[A-Za-z0-9_./:\\@%+=,-]+")
+_ESCAPED_IN_QUOTES = re.compile(r'["$`]|\\(?=["$`\\\n]|\Z)')
+
+
+def shown_path(path) -> str:
+    r"""A path as a person types it again in a command (the ``next:`` lines, the mapping widget's import).
+
+    A path of letters, digits and ``_ . / : \ @ % + = , -`` only (the
+    backslash for Windows' paths) is shown as it is; any other (a space,
+    ``( ) ' & $ ! ; * # ~``, ...) in double quotes, which bash and Windows cmd both read. Inside them a
+    backslash goes before ``"``, ``$`` and a backtick, and before a backslash bash would otherwise read
+    as an escape (one followed by those, another backslash, a new line or the end), so bash gets the
+    path exactly. A Windows path (``C:\My Files\x.csv``) needs no backslash added and reads the same in
+    cmd; one holding ``"``, ``$``, a backtick or two backslashes in a row (a UNC path with a space) is
+    shown as bash reads it. An ``!`` in double quotes is still history expansion in an interactive bash.
+
+    >>> print(shown_path("practice/remits"), shown_path("my practice"), shown_path("Q1(2025)"))
+    practice/remits "my practice" "Q1(2025)"
+    >>> print(shown_path("O'Brien"), shown_path("$HOME-x"), shown_path('say "a"'), shown_path("C:\\My Files\\x"))
+    "O'Brien" "\$HOME-x" "say \"a\"" "C:\My Files\x"
+    """
+    text = str(path)
+    if _BARE.fullmatch(text):
+        return text
+    return '"' + _ESCAPED_IN_QUOTES.sub(lambda m: "\\" + m.group(), text) + '"'

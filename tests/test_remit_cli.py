@@ -298,3 +298,25 @@ def test_remit_and_reconcile_end_with_the_next_command_on_the_users_paths(tmp_pa
     assert main(["reconcile", str(DATA / "medicare-part-a.835"), "--out", str(tmp_path / "rec2")]) == 0
     assert capsys.readouterr().out.rstrip().splitlines()[-1].startswith(
         "next: recoup report FOLDER --out REPORT (FOLDER: the audit folder, with these 835s copied into")
+
+
+def test_remit_of_many_835s_names_their_folders_in_the_next_line_not_every_file(tmp_path, capsys):
+    """``recoup remit "my prac"/remits/*`` (47 files) printed every one of them in its next: line, a
+    3,000-character command. Files that are all a folder holds are given as the folder; files from two
+    folders as the two; files that are only part of a folder as the first few and "..."."""
+    folder = tmp_path / "my practice"
+    for sub in ("remits", "remits/2024", "other"):
+        (folder / sub).mkdir(parents=True)
+        for n in range(4):
+            shutil.copy(DATA / "medicare-part-a.835", folder / sub / f"era {n}.835")
+    remits = folder / "remits"
+
+    def next_line(*given) -> str:
+        assert main(["remit", *map(str, given)]) == 0
+        return capsys.readouterr().out.rstrip().splitlines()[-1]
+
+    assert next_line(*sorted(remits.iterdir())) == f'next: recoup reconcile "{remits}" --out RECON'
+    assert next_line(*sorted((remits / "2024").iterdir()), *sorted((folder / "other").iterdir())) == (
+        f'next: recoup reconcile "{remits / "2024"}" "{folder / "other"}" --out RECON')
+    part = sorted(remits.glob("*.835")) + sorted((folder / "other").iterdir())
+    assert next_line(*part) == f'next: recoup reconcile "{part[0]}" "{part[1]}" "{part[2]}" ... --out RECON'

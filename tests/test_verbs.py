@@ -246,3 +246,25 @@ def test_a_command_piped_into_a_reader_that_leaves_early_finishes_its_work(tmp_p
     assert done.stdout.strip() == "status 0", done
     assert "Broken pipe" not in done.stderr and "cannot be read" not in done.stderr, done.stderr
     assert (out / "claim_lines.csv").is_file() and (out / "practice.json").is_file()
+
+
+@pytest.mark.parametrize("path", ["practice/remits", "my practice/remits", "Q1(2025)/out", "O'Brien", "a&b",
+                                  "$HOME-x", 'say "a"', "tick`date`", "x;y|z>w", "~/not home", "*.835", "#1",
+                                  "{a,b}", "new\nline", "my files\\", "a b\\\\c", 'a b\\"c', "a b\\$c", ""])
+def test_a_path_in_a_next_line_reads_back_as_itself_in_bash(path):
+    """The next: lines quoted only a path with a space: ``Q1(2025)``, ``O'Brien``, ``a&b`` and ``$HOME-x``
+    came out bare and broke the shell or read as something else. Whatever the path, bash reads it back."""
+    from recoup_lib.cli import shown_path
+
+    shown = shown_path(path)
+    printed = subprocess.run(["bash", "-c", f"printf %s {shown}"], capture_output=True, text=True)
+    assert (printed.returncode, printed.stdout) == (0, path), shown
+
+
+def test_a_windows_path_is_shown_as_cmd_reads_it():
+    """Windows' cmd takes no backslash escapes: a Windows path is bare, or in double quotes as it is."""
+    from recoup_lib.cli import shown_path
+
+    assert shown_path("C:\\Users\\me\\audit") == "C:\\Users\\me\\audit"
+    assert shown_path("\\\\server\\billing\\remits") == "\\\\server\\billing\\remits"
+    assert shown_path("C:\\My Files\\Q1 (2025)") == '"C:\\My Files\\Q1 (2025)"'

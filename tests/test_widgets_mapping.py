@@ -4,13 +4,18 @@ from __future__ import annotations
 
 import html
 import json
+import os
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
 
+import recoup_lib
 from recoup_lib.errors import InputError
 from recoup_lib.ingest import import_files
 from recoup_lib.widgets.mapping import NOT_IN_FILE, MappingSession, mapping_widget
+from recoup_lib.wording import shown_path
 
 MESSY = Path(__file__).resolve().parents[1] / "synthetic" / "messy_export"
 
@@ -193,23 +198,43 @@ def test_an_export_without_line_numbers_is_previewed_as_the_import_reads_it(tmp_
         "stops, unless given --infer-missing (choose \"infer missing\") to number each claim's lines in the order "
         "the export lists them and take each line's service date as its billed date")
     assert "--infer-missing" in html.unescape(status.value)
-    assert s.command() == "recoup import --claims charges.csv --map mapping.json --out FOLDER"
+    assert s.command() == f"recoup import --claims {path} --map mapping.json --out FOLDER"
     assert "--infer-missing" not in html.unescape(shown.value)
     saved = s.save(tmp_path / "mapping.json")
     with pytest.raises(InputError, match="give --infer-missing"):
         import_files(path, mapping=saved)
     widget.infer_missing.value = True
     assert s.missing == [] and s.report.rows_used == 2 and LINE_NO_NOTE in s.notes()
-    assert "recoup import --claims charges.csv --map mapping.json --infer-missing --out FOLDER" in html.unescape(
-        shown.value)
+    assert f"recoup import --claims {path} --map {tmp_path / 'mapping.json'} --infer-missing --out FOLDER" in (
+        html.unescape(shown.value))
     assert import_files(path, mapping=saved, infer_missing=True).tables["claim_lines.csv"]["line_no"].tolist() == [1, 2]
     pay = tmp_path / "pay.csv"
     pay.write_text("Claim #,CPT,Check #,Check Date,Paid\nC1,99213,EFT1,02/20/2025,64.00\n", encoding="utf-8")
     paid = MappingSession(pay, "payments")
     assert paid.missing == ["line_no"] and "put each payment on the line of its claim" in paid.status()
-    assert paid.command("m.json") == "recoup import --claims CLAIMS_FILE --payments pay.csv --map m.json --out FOLDER"
+    assert paid.command("m.json") == f"recoup import --claims CLAIMS_FILE --payments {pay} --map m.json --out FOLDER"
     paid.set_infer_missing(True)
     assert paid.missing == [] and paid.report.rows_used == 1
+
+
+
+def test_the_import_command_shown_runs_with_the_export_and_mapping_in_two_folders(tmp_path):
+    """The command gave the export and mapping.json by file name only, which ran only from a folder holding
+    both; lesson 09 opens the export in one folder and saves the mapping in another. It now gives their
+    paths, quoted as the commands quote theirs, and runs in bash from anywhere."""
+    export, work, elsewhere = tmp_path / "Q1 (2025) export", tmp_path / "O'Brien's work", tmp_path / "elsewhere"
+    for folder in (export, work, elsewhere):
+        folder.mkdir()
+    (export / "charges.csv").write_text("\n".join(UNNUMBERED) + "\n", encoding="utf-8")
+    s = MappingSession(export / "charges.csv", infer_missing=True)
+    s.save(work / "mapping.json")
+    command = s.command(work / "mapping.json").replace("FOLDER", shown_path(tmp_path / "imported"))
+    recoup = f"{shown_path(sys.executable)} -m recoup_lib"
+    env = {**os.environ, "PYTHONPATH": str(Path(recoup_lib.__file__).parents[1])}
+    done = subprocess.run(["bash", "-c", command.replace("recoup ", recoup + " ", 1)], cwd=elsewhere, env=env,
+                          capture_output=True, text=True)
+    assert done.returncode == 0, (command, done.stderr)
+    assert (tmp_path / "imported" / "claim_lines.csv").is_file()
 
 
 def test_a_documentation_export_without_line_numbers_is_previewed_with_what_infer_missing_does(tmp_path):

@@ -23,6 +23,7 @@ import pkgutil
 import sys
 
 from ..errors import InvalidParameterError, RecoupError, UsageError
+from ..wording import shown_path
 
 __all__ = ["main", "build_parser", "options_checked", "files_written", "next_step", "shown_path"]
 
@@ -50,13 +51,6 @@ def files_written(out, paths, shown: int = 10) -> str:
 
     names = [Path(p).relative_to(Path(out)).as_posix() for p in paths]
     return f"{len(names)} files to {out} ({listed(names, shown)})"
-
-
-def shown_path(path) -> str:
-    """A path as the user types it again in a command: in double quotes when it holds a space (both a
-    POSIX shell and Windows' read it so)."""
-    text = str(path)
-    return f'"{text}"' if any(c.isspace() for c in text) else text
 
 
 def next_step(*commands: str) -> str:

@@ -50,8 +50,33 @@ def run(args) -> int:
     folder = audit_folder_of(args.files)
     notices = [] if folder is None or not (folder / "notices.csv").is_file() else [
         "--notices", shown_path(folder / "notices.csv")]
-    print(next_step(" ".join(["recoup reconcile", *map(shown_path, args.files), *notices, "--out RECON"])))
+    print(next_step(" ".join(["recoup reconcile", *reconcile_inputs(args.files), *notices, "--out RECON"])))
     return 0
+
+
+def reconcile_inputs(files) -> list[str]:
+    """The 835s given, as the next: line gives them to reconcile, short enough to read: as given when
+    there are at most :data:`~recoup_lib.wording.SHOWN` of them; else the folders they sit in when those
+    are few and every file the folders hold was given (``recoup remit practice/remits/*``:
+    ``practice/remits``); else the first few and ``...``."""
+    from ..wording import SHOWN, shown_path
+    from ..x12 import files_below
+
+    if len(files) <= SHOWN:
+        return [shown_path(f) for f in files]
+    given = [Path(f) for f in files]
+    folders = list(dict.fromkeys(p if p.is_dir() else p.parent for p in given))
+    folders = [f for f in folders if not any(other in f.parents for other in folders)]
+    given_files = {p.resolve() for p in given if not p.is_dir()}
+    given_folders = [p.resolve() for p in given if p.is_dir()]
+
+    def given_or_inside(path: Path) -> bool:
+        path = path.resolve()
+        return path in given_files or any(folder in path.parents for folder in given_folders)
+
+    if len(folders) <= SHOWN and all(given_or_inside(p) for f in folders for p in files_below(f)):
+        return [shown_path(f) for f in folders]
+    return [shown_path(f) for f in files[:SHOWN]] + ["..."]
 
 
 def audit_folder_of(files) -> Path | None:

@@ -21,7 +21,6 @@ from __future__ import annotations
 
 import html
 import json
-import shlex
 from pathlib import Path
 
 import pandas as pd
@@ -95,11 +94,14 @@ class MappingSession:
         self.refresh()
 
     def command(self, mapping="mapping.json") -> str:
-        """The ``recoup import`` command that reads this file with the mapping saved as ``mapping`` (by
-        name: the folder it is run from holds both), ``--infer-missing`` in it when chosen."""
-        given = f"--{self.kind} {shlex.quote(Path(str(self.path)).name)}"
+        """The ``recoup import`` command that reads this file with the mapping saved as ``mapping``, both
+        paths as given (so it runs from where the session was opened, wherever the two files are) and
+        quoted as the commands quote theirs; ``--infer-missing`` in it when chosen."""
+        from ..wording import shown_path
+
+        given = f"--{self.kind} {shown_path(self.path)}"
         return ("recoup import " + ("" if self.kind == "claims" else "--claims CLAIMS_FILE ") + given
-                + f" --map {shlex.quote(Path(str(mapping)).name)}" + (" --infer-missing" if self.infer_missing else "")
+                + f" --map {shown_path(mapping)}" + (" --infer-missing" if self.infer_missing else "")
                 + " --out FOLDER")
 
     def notes(self) -> list[str]:

@@ -33,6 +33,7 @@ from ._files import (
     TRANSACTION_NAMES,
     FileList,
     expand,
+    files_below,
     format_of,
     holds_a_file,
     link_to_nothing,
@@ -64,9 +65,9 @@ from ._segments import (
 )
 
 __all__ = [
-    "FileList", "expand", "walk", "holds_a_file", "x12_bytes", "format_of", "looks_like_x12", "lower_case_x12",
-    "link_to_nothing", "NOT_X12", "NOT_X12_BUT", "LOWER_CASE_X12", "TRANSACTION_NAMES", "DOCUMENT_SUFFIXES",
-    "ARCHIVE_SUFFIXES", "from_utf16", "UTF16_NOTE",
+    "FileList", "expand", "walk", "files_below", "holds_a_file", "x12_bytes", "format_of", "looks_like_x12",
+    "lower_case_x12", "link_to_nothing", "NOT_X12", "NOT_X12_BUT", "LOWER_CASE_X12", "TRANSACTION_NAMES",
+    "DOCUMENT_SUFFIXES", "ARCHIVE_SUFFIXES", "from_utf16", "UTF16_NOTE",
     "Separators", "DEFAULT_SEPARATORS", "Piece", "RawProblem", "split_interchanges", "NO_X12_START", "Chunk", "combine",
     "segment_code", "segment_codes", "code_name", "Elements", "Splitter", "split_values", "parse_amounts",
     "parse_quantities", "AMOUNT_EXPECTED", "QUANTITY_EXPECTED", "OUTSIDE_ANY_TRANSACTION",

@@ -25,9 +25,9 @@ from ..filekind import (NOT_A_REGULAR_FILE, OFFICE_LOCK_FILE, file_signature, of
                         signature_name, utf16_codec)
 from ._interchanges import from_utf16
 
-__all__ = ["FileList", "expand", "walk", "holds_a_file", "looks_like_x12", "lower_case_x12", "DOCUMENT_SUFFIXES",
-           "ARCHIVE_SUFFIXES", "format_of", "x12_bytes", "link_to_nothing", "NOT_X12", "NOT_X12_BUT", "LOWER_CASE_X12",
-           "TRANSACTION_NAMES"]
+__all__ = ["FileList", "expand", "walk", "files_below", "holds_a_file", "looks_like_x12", "lower_case_x12",
+           "DOCUMENT_SUFFIXES", "ARCHIVE_SUFFIXES", "format_of", "x12_bytes", "link_to_nothing", "NOT_X12",
+           "NOT_X12_BUT", "LOWER_CASE_X12", "TRANSACTION_NAMES"]
 
 #: Extensions of files that are never X12 (835s or 837s); found in a folder, they are skipped.
 DOCUMENT_SUFFIXES = frozenset(
@@ -93,6 +93,12 @@ def walk(folder: Path, skipped: list | None = None, kind: str = "835") -> list[P
     ``skipped`` as ``(path, path, reason)`` (:func:`_files_below`)."""
     skipped = [] if skipped is None else skipped
     return sorted(_files_below(folder, skipped, kind), key=lambda p: p.relative_to(folder).parts)
+
+
+def files_below(folder: Path, kind: str = "835"):
+    """The files below ``folder`` the walk reads, one at a time in the order it meets them (unsorted,
+    unlike :func:`walk`), for a question the first few may answer without walking a large folder."""
+    return _files_below(folder, [], kind)
 
 
 def holds_a_file(folder: Path, skipped: list | None = None, kind: str = "835") -> bool:
