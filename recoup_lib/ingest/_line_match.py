@@ -20,7 +20,8 @@ imported, that has them (:func:`find_lines`):
   (99214 billed, paid as 99213) pays the claim's only line; unless other
   rows of the report pay that line with its own code, more than they take
   back (a 36415 row beside the 99214 row of a claim of one 99214 line is no
-  changed code of it; a 99213 row after a 99214 row and its reversal is).
+  changed code of it; a 99213 row after a 99214 row and its reversal is),
+  numbered rows of the report paying it counted as such rows.
 
 Exactly one line must fit, with one exception: lines alike (one procedure
 code, modifiers and service date: a claim billing 97110 GP on lines 3 and 4,
@@ -247,27 +248,38 @@ def _in_order(several: pd.DataFrame, paid: np.ndarray, paid_alone: set) -> tuple
     return placed, counted
 
 
-def _paid_exactly_by(payments: pd.DataFrame, claim_of: np.ndarray, pos: np.ndarray, exact: np.ndarray) -> np.ndarray:
+def _paid_exactly_by(payments: pd.DataFrame, candidates: pd.DataFrame, exact: np.ndarray,
+                     paid_elsewhere: pd.DataFrame | None) -> np.ndarray:
     """Per payment of a claim of one line, the first row of the report paying that line with its own procedure
-    code (``row 3``; ``""`` where none does): a row no line fits is then no changed code of that line.
-    Rows with the line's own code that net to nothing or less (99214 paid, then reversed) leave it
-    unpaid: a payer re-adjudicating 99214 as 99213 reverses the one and pays the other.
+    code or its line number (``row 3``; ``""`` where none does): a row no line fits is then no changed code of
+    that line. Rows paying the line that net to nothing or less (99214 paid, then reversed) leave it unpaid: a
+    payer re-adjudicating 99214 as 99213 reverses the one and pays the other.
 
-    ``claim_of``, ``pos`` and ``exact`` are per pair of a payment and a line of its claim: the claim, the
-    payment's position, and whether the payment fits the line with the procedure code it gives. A row is
-    named by ``_row`` (its row in the export) when ``payments`` has it, else by its position from 1.
+    ``candidates`` (``_pos``, ``claim_id``, ``_line``) and ``exact`` are per pair of a payment and a line of
+    its claim: whether the payment fits the line with the procedure code it gives. ``paid_elsewhere`` holds
+    the numbered rows of the report (claim_id, line_no, ``_row``, paid_cents), each paying its line. A
+    row is named by ``_row`` (its row in the export) when ``payments`` has it, else by its position from 1.
     """
     n = len(payments)
+    pos = candidates["_pos"].to_numpy()
     rows = (np.asarray(payments["_row"], dtype=np.int64) if "_row" in payments.columns
             else np.arange(1, n + 1, dtype=np.int64))
-    first = pd.Series(pos[exact]).groupby(claim_of[exact]).min()
-    if "paid_cents" in payments.columns:
-        paid = np.asarray(payments["paid_cents"], dtype=np.int64)
-        first = first[pd.Series(paid[pos[exact]]).groupby(claim_of[exact]).sum() > 0]
-    by = pd.Series(claim_of).map(first).to_numpy()
-    lone = (np.bincount(pos, minlength=n)[pos] == 1) & ~pd.isna(by)
+    paid = (np.asarray(payments["paid_cents"], dtype=np.int64) if "paid_cents" in payments.columns
+            else np.ones(n, dtype=np.int64))
+    payers = [pd.DataFrame({"claim_id": candidates["claim_id"].to_numpy()[exact],
+                            "_line": candidates["_line"].to_numpy()[exact],
+                            "_by": rows[pos[exact]], "_paid": paid[pos[exact]]})]
+    if paid_elsewhere is not None:
+        payers.append(pd.DataFrame({"claim_id": paid_elsewhere["claim_id"].astype(str).to_numpy(),
+                                    "_line": np.asarray(paid_elsewhere["line_no"], dtype=np.int64),
+                                    "_by": np.asarray(paid_elsewhere["_row"], dtype=np.int64),
+                                    "_paid": np.asarray(paid_elsewhere["paid_cents"], dtype=np.int64)}))
+    per_line = pd.concat(payers).groupby(["claim_id", "_line"]).agg(_by=("_by", "min"), _paid=("_paid", "sum"))
+    per_line = per_line.loc[per_line["_paid"] > 0, ["_by"]].reset_index()
+    lone = np.bincount(pos, minlength=n)[pos] == 1
+    found = candidates.loc[lone, ["_pos", "claim_id", "_line"]].merge(per_line, on=["claim_id", "_line"])
     named = np.full(n, "", dtype=object)
-    named[pos[lone]] = [f"row {rows[int(p)]:,}" for p in by[lone]]
+    named[found["_pos"].to_numpy()] = [f"row {by:,}" for by in found["_by"].tolist()]
     return named
 
 
@@ -383,8 +395,9 @@ def find_lines(payments: pd.DataFrame, lines: pd.DataFrame | None, paid_elsewher
     lines : pandas.DataFrame or None
         The claim lines imported: claim_id, line_no, procedure_code, modifiers, service_date.
     paid_elsewhere : pandas.DataFrame, optional
-        claim_id, line_no of the lines the report's numbered rows pay (a report with line numbers,
-        some blank): no payment is put in order on them.
+        ``_row``, claim_id, line_no, paid_cents of the report's numbered rows (a report with line numbers,
+        some blank): no payment is put in order on the lines they pay, and a row no line fits is no changed
+        code of a claim's only line they pay.
     downcode : bool, default True
         Whether a row no line fits is put on its claim's only line, saying what differs (a payer's
         adjudicated code); when False it is set aside, the reason saying what differs (a note giving
@@ -411,8 +424,8 @@ def find_lines(payments: pd.DataFrame, lines: pd.DataFrame | None, paid_elsewher
     has_code = code != ""
     fitting = fit.fitting
     of_claim = np.bincount(pos, minlength=n)
-    paid_by = np.where(fitting == 0, _paid_exactly_by(payments, candidates["claim_id"].to_numpy(), pos,
-                                                      fits & has_code[pos]), "").astype(object)
+    paid_by = np.where(fitting == 0, _paid_exactly_by(payments, candidates, fits & has_code[pos], paid_elsewhere),
+                       "").astype(object)
     differing = downcode & (fitting == 0) & (of_claim == 1) & (paid_by == "")
     placed = (fitting == 1) | differing
     taken = (fits | differing[pos]) & placed[pos]
