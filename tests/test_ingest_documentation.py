@@ -146,6 +146,15 @@ def test_a_note_fitting_lines_not_alike_is_set_aside_as_a_payment_is(tmp_path):
             f"no line number, and several lines of its claim have its {given} (2 lines, not alike: their {differ} "
             "differ, which the note does not give): which one each documents cannot be told"], name
 
+def test_a_note_marked_unsigned_decides_a_lines_documented_code_before_one_saying_nothing(tmp_path):
+    """Two present notes of C1's 99213, the first with a blank Signed cell, the second marked unsigned: the
+    line is unsigned, and its documented code is the unsigned note's, the note the flag comes from (as
+    docs/import-workflow.md says), not the first present one's."""
+    result = _import(tmp_path, ["Encounter #,DOS,CPT,Signed,Documented Code", "C1,01/31/2025,99213,,99214",
+                                "C1,01/31/2025,99213,N,99212"])
+    doc = result.tables["documentation.csv"]
+    assert list(zip(doc["line_no"], doc["signed"], doc["documented_code"])) == [(1, False, "99212")]
+
 def test_a_note_without_a_cpt_code_covers_every_line_of_its_visit(tmp_path):
     """No CPT column: a note applies to every line of its claim, of its date of service when it gives one
     (C3's note of 02/06 documents line 2, not line 1 of 02/05); one on a day its claim billed nothing is

@@ -33,8 +33,10 @@ documentation.csv holds one row per line, so two notes landing on one line
 (a signed and an unsigned note of one visit) make one row: the line is
 documented when any of its notes is present, signed when any present note is
 signed, unsigned when none is and one says it is not (blank when none says),
-and its documented code is that of the note deciding (the first signed
-present note, else the first present one). A note in the summary counts each.
+and its documented code is that of the note deciding those (the first
+present note signed, else the first present one marked unsigned, whose flag
+the line takes, else the first present one, else the first of the others in
+that order). A note in the summary counts each.
 """
 
 from __future__ import annotations
