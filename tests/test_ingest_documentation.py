@@ -97,6 +97,64 @@ def test_a_note_of_another_code_is_set_aside_when_a_note_documents_the_claims_on
         "differs: 36415 in the note, 99214 billed): its only line is documented by row 3, which fits it")
 
 
+
+def test_a_note_of_another_code_than_a_claims_only_line_is_set_aside(tmp_path):
+    """A note giving 99213 for C4, whose only line bills 99214, was put on that line as a payer's downcode is,
+    documented_code blank ("as billed"): the note read as supporting 99214, and upcoding could not fire. It
+    is set aside, saying what differs; an export mapping a documented_code column still puts it on the line
+    (that column says what the note supports)."""
+    claims = CLAIMS + ["C4,1,P4,MCR01,1234567893,03/03/2025,3/4/25,99214,,1,$150.00"]
+    for header, row in (("Encounter #,DOS,CPT,Signed", "C4,03/03/2025,99213,Y"),
+                        ("Encounter #,DOS,CPT,Signed,Documented Code", "C4,03/03/2025,99213,Y,99213")):
+        result = import_files(_write(tmp_path / "claims.csv", claims), payments=_write(tmp_path / "pay.csv", PAYMENTS),
+                              documentation=_write(tmp_path / "notes.csv", [header, row]))
+        report = next(s for s in result.sources if s.label == "notes.csv")
+        if "Documented Code" not in header:
+            assert (report.rows_read, report.rows_used, report.rows_set_aside) == (1, 0, 1)
+            assert report.aside["_reason"].tolist() == [
+                "no line number, and no line of its claim has its procedure code and service date (procedure code "
+                "differs: 99213 in the note, 99214 billed)"]
+            continue
+        doc = result.tables["documentation.csv"]
+        assert list(zip(doc["claim_id"], doc["line_no"], doc["documented_code"])) == [("C4", 1, "99213")]
+        assert doc["matched_by"].tolist() == [
+            "the claim's only line (procedure code differs: 99213 in the note, 99214 billed)"]
+
+
+#: C5 bills 97110 GP and 97110 59 on one day.
+UNLIKE = ["C5,1,P5,MCR01,1234567893,02/10/2025,2/11/25,97110,GP,1,$40.00",
+          "C5,2,P5,MCR01,1234567893,02/10/2025,2/11/25,97110,59,1,$40.00"]
+
+
+def test_a_note_fitting_lines_not_alike_is_set_aside_as_a_payment_is(tmp_path):
+    """A note of 99213 for C3, billed on 02/05 and 02/06, with no date (a blank cell, or no date column),
+    went on both lines, one visit's note documenting another day's line; so did a 97110 note of C5 in an
+    export without a modifier column, documenting 97110 GP and 97110 59. Lines differing in what the note
+    does not give are not alike: the note is set aside, with the reason a payment gets."""
+    exports = {"blank_date": (["Encounter #,DOS,CPT,Signed", "C3,,99213,Y"], "procedure code", "service dates"),
+               "no_date": (["Encounter #,CPT,Signed", "C3,99213,Y"], "procedure code", "service dates"),
+               "no_modifiers": (["Encounter #,DOS,CPT,Signed", "C5,02/10/2025,97110,Y"],
+                                "procedure code and service date", "modifiers")}
+    for name, (notes, given, differ) in exports.items():
+        result = import_files(_write(tmp_path / "claims.csv", CLAIMS + UNLIKE),
+                              payments=_write(tmp_path / "pay.csv", PAYMENTS),
+                              documentation=_write(tmp_path / f"{name}.csv", notes))
+        assert not len(result.tables.get("documentation.csv", [])), name
+        report = next(s for s in result.sources if s.label == f"{name}.csv")
+        assert (report.rows_read, report.rows_set_aside) == (1, 1), name
+        assert report.aside["_reason"].tolist() == [
+            f"no line number, and several lines of its claim have its {given} (2 lines, not alike: their {differ} "
+            "differ, which the note does not give): which one each documents cannot be told"], name
+
+def test_a_note_marked_unsigned_decides_a_lines_documented_code_before_one_saying_nothing(tmp_path):
+    """Two present notes of C1's 99213, the first with a blank Signed cell, the second marked unsigned: the
+    line is unsigned, and its documented code is the unsigned note's, the note the flag comes from (as
+    docs/import-workflow.md says), not the first present one's."""
+    result = _import(tmp_path, ["Encounter #,DOS,CPT,Signed,Documented Code", "C1,01/31/2025,99213,,99214",
+                                "C1,01/31/2025,99213,N,99212"])
+    doc = result.tables["documentation.csv"]
+    assert list(zip(doc["line_no"], doc["signed"], doc["documented_code"])) == [(1, False, "99212")]
+
 def test_a_note_without_a_cpt_code_covers_every_line_of_its_visit(tmp_path):
     """No CPT column: a note applies to every line of its claim, of its date of service when it gives one
     (C3's note of 02/06 documents line 2, not line 1 of 02/05); one on a day its claim billed nothing is

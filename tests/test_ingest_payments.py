@@ -341,17 +341,22 @@ def test_a_downcoded_payment_goes_on_its_claims_only_line_saying_the_code_differ
         "date differ (a payer's adjudicated code: a downcode); 1 set aside: 1 that no line of its claim fits")
 
 
+def _import_with_c4(tmp_path: Path, report: str, name: str = "p.csv"):
+    """Import the charge export with C4, whose only line bills 99214, and a payment report given as its text."""
+    claims = CLAIMS + ["C4,1,P4,MCR01,1234567893,03/03/2025,3/4/25,99214,,,1,$150.00"]
+    (tmp_path / "c.csv").write_text("\n".join(claims) + "\n", encoding="utf-8")
+    (tmp_path / name).write_text(report, encoding="utf-8")
+    return import_files(tmp_path / "c.csv", payments=tmp_path / name)
+
+
 def test_a_row_of_another_code_is_no_downcode_of_a_line_another_row_pays_with_its_own_code(tmp_path):
     """C3's only line is 99214, paid by a 99214 row: a 36415 row of C3 is no payer's changed code of that
     line (it was put on it as a downcode, paying the line twice); it is set aside naming the row that
     pays the line. A claim whose line no row pays exactly still takes its lone changed code."""
-    claims = CLAIMS + ["C4,1,P4,MCR01,1234567893,03/03/2025,3/4/25,99214,,,1,$150.00"]
-    (tmp_path / "c.csv").write_text("\n".join(claims) + "\n", encoding="utf-8")
-    (tmp_path / "p.csv").write_text("Claim #,CPT,DOS,Check #,Check Date,Paid Amt\n"
-                                    "C3,36415,02/05/2025,EFT1,02/20/2025,8.00\n"
-                                    "C3,99214,02/05/2025,EFT1,02/20/2025,90.00\n"
-                                    "C4,99213,03/03/2025,EFT1,03/20/2025,70.00\n", encoding="utf-8")
-    result = import_files(tmp_path / "c.csv", payments=tmp_path / "p.csv")
+    result = _import_with_c4(tmp_path, "Claim #,CPT,DOS,Check #,Check Date,Paid Amt\n"
+                                       "C3,36415,02/05/2025,EFT1,02/20/2025,8.00\n"
+                                       "C3,99214,02/05/2025,EFT1,02/20/2025,90.00\n"
+                                       "C4,99213,03/03/2025,EFT1,03/20/2025,70.00\n")
     pay = result.tables["payments.csv"]
     assert list(zip(pay["claim_id"], pay["line_no"], pay["matched_by"])) == [
         ("C3", 1, "procedure code and service date"),
@@ -367,16 +372,35 @@ def test_a_row_of_another_code_is_no_downcode_of_a_line_another_row_pays_with_it
 def test_a_changed_code_after_the_billed_code_is_reversed_still_pays_the_only_line(tmp_path):
     """A payer re-adjudicating C4's 99214 as 99213 pays 99214, reverses it and pays 99213: the 99214 rows
     net to nothing, so the 99213 row is the changed code of the claim's only line, not set aside."""
-    claims = CLAIMS + ["C4,1,P4,MCR01,1234567893,03/03/2025,3/4/25,99214,,,1,$150.00"]
-    (tmp_path / "c.csv").write_text("\n".join(claims) + "\n", encoding="utf-8")
-    (tmp_path / "p.csv").write_text("Claim #,CPT,DOS,Check #,Check Date,Paid Amt\n"
-                                    "C4,99214,03/03/2025,EFT1,03/20/2025,90.00\n"
-                                    "C4,99214,03/03/2025,EFT2,04/20/2025,-90.00\n"
-                                    "C4,99213,03/03/2025,EFT2,04/20/2025,70.00\n", encoding="utf-8")
-    result = import_files(tmp_path / "c.csv", payments=tmp_path / "p.csv")
+    result = _import_with_c4(tmp_path, "Claim #,CPT,DOS,Check #,Check Date,Paid Amt\n"
+                                       "C4,99214,03/03/2025,EFT1,03/20/2025,90.00\n"
+                                       "C4,99214,03/03/2025,EFT2,04/20/2025,-90.00\n"
+                                       "C4,99213,03/03/2025,EFT2,04/20/2025,70.00\n")
     pay = result.tables["payments.csv"]
     assert list(zip(pay["line_no"], pay["paid_cents"], pay["matched_by"])) == [
         (1, 9000, "procedure code and service date"), (1, -9000, "procedure code and service date"),
+        (1, 7000, "the claim's only line (procedure code differs: 99213 paid, 99214 billed)")]
+    assert not len(result.sources[1].aside)
+
+
+def test_a_numbered_row_paying_a_claims_only_line_makes_a_blank_numbered_row_of_another_code_no_downcode(tmp_path):
+    """C4's only line is 99214, paid by a row numbering it: a 36415 row of C4 whose line number is blank was
+    put on that line as a downcode, paying it twice; it is set aside naming the numbered row. Numbered
+    rows that net to nothing (99214 paid, then reversed) leave the line to a blank row's changed code."""
+    header = "Claim #,Line #,CPT,DOS,Check #,Check Date,Paid Amt\n"
+    result = _import_with_c4(tmp_path, header + "C4,1,99214,03/03/2025,EFT1,03/20/2025,90.00\n"
+                                                "C4,,36415,03/03/2025,EFT1,03/20/2025,8.00\n")
+    pay = result.tables["payments.csv"]
+    assert list(zip(pay["line_no"], pay["paid_cents"], pay["matched_by"])) == [(1, 9000, "line number")]
+    assert result.sources[1].aside["_reason"].tolist() == [
+        "no line number, and no line of its claim has its procedure code and service date (procedure code "
+        "differs: 36415 paid, 99214 billed): its only line is paid by row 2, which fits it"]
+    result = _import_with_c4(tmp_path, header + "C4,1,99214,03/03/2025,EFT1,03/20/2025,90.00\n"
+                                                "C4,1,99214,03/03/2025,EFT2,04/20/2025,-90.00\n"
+                                                "C4,,99213,03/03/2025,EFT2,04/20/2025,70.00\n", "redone.csv")
+    pay = result.tables["payments.csv"]
+    assert list(zip(pay["line_no"], pay["paid_cents"], pay["matched_by"])) == [
+        (1, 9000, "line number"), (1, -9000, "line number"),
         (1, 7000, "the claim's only line (procedure code differs: 99213 paid, 99214 billed)")]
     assert not len(result.sources[1].aside)
 

@@ -473,12 +473,7 @@ def _npi_notes(values: pa.Array, alive: np.ndarray, header: str) -> list[str]:
     """What the import says of rendering_npi values that are no NPI: not ten digits (a provider's name,
     an office's own number), or ten digits failing the NPI's check digit. Both are kept: the audit
     uses the value as the provider's identity."""
-    encoded = pc.dictionary_encode(values.combine_chunks() if isinstance(values, pa.ChunkedArray) else values)
-    codes = np.asarray(encoded.indices.fill_null(0), dtype=np.int64)
-    known = np.asarray(encoded.indices.is_valid(), dtype=bool)
-    distinct = np.asarray(encoded.dictionary.to_pylist() or [""], dtype=object)
-    not_ten, bad_check = (shape[codes] & known for shape in npi_shapes(distinct))
-    text = distinct[codes]
+    not_ten, bad_check = npi_shapes(values)
     notes = []
     for found, (one, many) in (
             (not_ten & alive, ("is no NPI (10 digits): e.g. {}; it is used as the provider's name-as-identifier",
@@ -490,7 +485,7 @@ def _npi_notes(values: pa.Array, alive: np.ndarray, header: str) -> list[str]:
                                  "are kept as the provider's identity; check them against the NPI registry (NPPES)"))):
         count = int(found.sum())
         if count:
-            first = text[np.flatnonzero(found)[0]]
+            first = values[int(np.flatnonzero(found)[0])].as_py()
             said = (one if count == 1 else many).format(repr(first))
             notes.append(f"rendering_npi: {count:,} value{'s' if count > 1 else ''} of '{header}' {said}")
     return notes

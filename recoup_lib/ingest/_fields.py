@@ -271,8 +271,8 @@ class Proposal:
     ``sources`` says for each field whether it came from ``recognised``
     names, ``--map`` or ``--column``; ``raw`` keeps the file as read, when
     a preview wants to map it again without reading it again. ``finders``
-    holds the fields that find a payment's line (:data:`LINE_FINDERS`) as a
-    report without line numbers maps them, kept for the rows of a report with
+    holds the fields that find a payment's or a note's line (:data:`LINE_FINDERS`) as an
+    export without line numbers maps them, kept for the rows of an export with
     them whose number is blank; ``yielded``, per such field settled to a header
     another field of the file takes, (its headers as settled, where it was
     settled, that header, the other field): see :func:`yielded_notes`.
@@ -371,7 +371,7 @@ def propose(kind: str, headers: list[str], fixed: dict[str, str | list[str] | No
 
     Notes
     -----
-    A field that only finds a payment's line (:data:`LINE_FINDERS`), settled to a header another field
+    A field that only finds a payment's or a note's line (:data:`LINE_FINDERS`), settled to a header another field
     of the file takes (settled too, or the one header of its deciding tier), gives way to it and is
     recognised among the other headers, as if not settled (``Proposal.yielded`` says so):
     ``--column service_date=Date`` settles a claims export's date of service, and a payment report's

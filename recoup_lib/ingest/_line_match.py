@@ -14,12 +14,14 @@ imported, that has them (:func:`find_lines`):
 - a row with none of them (a report of one row per claim) is put on its
   claim's only line, as an 835 claim payment without service lines is
   (:mod:`._remit_payments`);
-- a row no line fits whose claim has one line is put on it, saying what
+- a row no line fits whose claim has one line is put on it (unless the
+  caller says otherwise: ``downcode``), saying what
   differs: an ERA viewer shows the code the payer adjudicated, so a downcode
   (99214 billed, paid as 99213) pays the claim's only line; unless other
   rows of the report pay that line with its own code, more than they take
   back (a 36415 row beside the 99214 row of a claim of one 99214 line is no
-  changed code of it; a 99213 row after a 99214 row and its reversal is).
+  changed code of it; a 99213 row after a 99214 row and its reversal is),
+  numbered rows of the report paying it counted as such rows.
 
 Exactly one line must fit, with one exception: lines alike (one procedure
 code, modifiers and service date: a claim billing 97110 GP on lines 3 and 4,
@@ -45,7 +47,8 @@ A documentation export without line numbers is read alike (:data:`UNNUMBERED_NOT
 and its notes giving a CPT code are put on their lines the same way
 (:mod:`._notes_placing`), but for lines alike: a note documents the service
 on every line of its claim with its code (and the modifiers and date it
-gives), where a payment pays one (:func:`every_line_alike`).
+gives), where a payment pays one (:func:`every_line_alike`); lines not alike
+(:func:`_not_alike`, as for payments) set it aside.
 """
 
 from __future__ import annotations
@@ -162,6 +165,32 @@ def _differences(code, line_code, mods, line_mods, dos, line_dos) -> np.ndarray:
     return said
 
 
+def _not_alike(fitting: pd.DataFrame) -> pd.Series:
+    """Per row several lines fit, ``""`` when those lines are alike, else why they are not, in words (``2 lines,
+    not alike: their modifiers differ, which the report does not give``): lines a row fits only because it
+    does not give their modifiers or date (97110 GP and 97110 59, in a report without a modifier column) are
+    not alike, and a row of them cannot be told to be on one line rather than another.
+
+    Parameters
+    ----------
+    fitting : pandas.DataFrame
+        ``_pos``, ``_mods``, ``_dos``: each line that fits a row (its position) with its modifiers and date.
+
+    Returns
+    -------
+    pandas.Series
+        Indexed by ``_pos``.
+    """
+    per_row = fitting.groupby("_pos", sort=False).agg(lines=("_mods", "size"), mods=("_mods", "nunique"),
+                                                      dates=("_dos", "nunique"))
+    mods_differ, dates_differ = per_row["mods"].to_numpy() > 1, per_row["dates"].to_numpy() > 1
+    differ = np.select([mods_differ & dates_differ, mods_differ, dates_differ],
+                       ["modifiers and service dates", "modifiers", "service dates"], "").astype(object)
+    said = np.where(differ != "", per_row["lines"].astype(str).to_numpy(dtype=object) + " lines, not alike: their "
+                    + differ + " differ, which the report does not give", "")
+    return pd.Series(said, index=per_row.index, dtype=object)
+
+
 def _in_order(several: pd.DataFrame, paid: np.ndarray, paid_alone: set) -> tuple[dict[int, int], dict[int, str]]:
     """Payments put on lines alike, one row each in order (see the module doc).
 
@@ -186,13 +215,10 @@ def _in_order(several: pd.DataFrame, paid: np.ndarray, paid_alone: set) -> tuple
     """
     lines_of: dict[int, list] = {}
     claim_of: dict[int, str] = {}
-    values_of: dict[tuple, tuple] = {}
-    for pos, claim, line, mods, dos in zip(several["_pos"].tolist(), several["claim_id"].tolist(),
-                                           several["_line"].tolist(), several["_mods"].tolist(),
-                                           several["_dos"].tolist()):
+    for pos, claim, line in zip(several["_pos"].tolist(), several["claim_id"].tolist(), several["_line"].tolist()):
         lines_of.setdefault(pos, []).append(line)
         claim_of[pos] = claim
-        values_of[(claim, line)] = (mods, dos)
+    not_alike = _not_alike(several)
     groups: dict[tuple, list[int]] = {}
     for pos in sorted(lines_of):
         groups.setdefault((claim_of[pos], tuple(sorted(lines_of[pos]))), []).append(pos)
@@ -205,12 +231,8 @@ def _in_order(several: pd.DataFrame, paid: np.ndarray, paid_alone: set) -> tuple
     for (claim, lines), rows in groups.items():
         if any(len(fitted[(claim, line)]) > 1 or (claim, line) in paid_alone for line in lines):
             continue
-        differing = [what for what, values in zip(("modifiers", "service dates"),
-                                                  zip(*(values_of[(claim, line)] for line in lines)))
-                     if len(set(values)) > 1]
-        if differing:
-            counted.update((p, f"{len(lines)} lines, not alike: their {' and '.join(differing)} differ, "
-                               "which the report does not give") for p in rows)
+        if not_alike[rows[0]]:
+            counted.update((p, not_alike[rows[0]]) for p in rows)
             continue
         payments = [p for p in rows if paid[p] >= 0]
         reversals = [p for p in rows if paid[p] < 0]
@@ -226,27 +248,38 @@ def _in_order(several: pd.DataFrame, paid: np.ndarray, paid_alone: set) -> tuple
     return placed, counted
 
 
-def _paid_exactly_by(payments: pd.DataFrame, claim_of: np.ndarray, pos: np.ndarray, exact: np.ndarray) -> np.ndarray:
+def _paid_exactly_by(payments: pd.DataFrame, candidates: pd.DataFrame, exact: np.ndarray,
+                     paid_elsewhere: pd.DataFrame | None) -> np.ndarray:
     """Per payment of a claim of one line, the first row of the report paying that line with its own procedure
-    code (``row 3``; ``""`` where none does): a row no line fits is then no changed code of that line.
-    Rows with the line's own code that net to nothing or less (99214 paid, then reversed) leave it
-    unpaid: a payer re-adjudicating 99214 as 99213 reverses the one and pays the other.
+    code or its line number (``row 3``; ``""`` where none does): a row no line fits is then no changed code of
+    that line. Rows paying the line that net to nothing or less (99214 paid, then reversed) leave it unpaid: a
+    payer re-adjudicating 99214 as 99213 reverses the one and pays the other.
 
-    ``claim_of``, ``pos`` and ``exact`` are per pair of a payment and a line of its claim: the claim, the
-    payment's position, and whether the payment fits the line with the procedure code it gives. A row is
-    named by ``_row`` (its row in the export) when ``payments`` has it, else by its position from 1.
+    ``candidates`` (``_pos``, ``claim_id``, ``_line``) and ``exact`` are per pair of a payment and a line of
+    its claim: whether the payment fits the line with the procedure code it gives. ``paid_elsewhere`` holds
+    the numbered rows of the report (claim_id, line_no, ``_row``, paid_cents), each paying its line. A
+    row is named by ``_row`` (its row in the export) when ``payments`` has it, else by its position from 1.
     """
     n = len(payments)
+    pos = candidates["_pos"].to_numpy()
     rows = (np.asarray(payments["_row"], dtype=np.int64) if "_row" in payments.columns
             else np.arange(1, n + 1, dtype=np.int64))
-    first = pd.Series(pos[exact]).groupby(claim_of[exact]).min()
-    if "paid_cents" in payments.columns:
-        paid = np.asarray(payments["paid_cents"], dtype=np.int64)
-        first = first[pd.Series(paid[pos[exact]]).groupby(claim_of[exact]).sum() > 0]
-    by = pd.Series(claim_of).map(first).to_numpy()
-    lone = (np.bincount(pos, minlength=n)[pos] == 1) & ~pd.isna(by)
+    paid = (np.asarray(payments["paid_cents"], dtype=np.int64) if "paid_cents" in payments.columns
+            else np.ones(n, dtype=np.int64))
+    payers = [pd.DataFrame({"claim_id": candidates["claim_id"].to_numpy()[exact],
+                            "_line": candidates["_line"].to_numpy()[exact],
+                            "_by": rows[pos[exact]], "_paid": paid[pos[exact]]})]
+    if paid_elsewhere is not None:
+        payers.append(pd.DataFrame({"claim_id": paid_elsewhere["claim_id"].astype(str).to_numpy(),
+                                    "_line": np.asarray(paid_elsewhere["line_no"], dtype=np.int64),
+                                    "_by": np.asarray(paid_elsewhere["_row"], dtype=np.int64),
+                                    "_paid": np.asarray(paid_elsewhere["paid_cents"], dtype=np.int64)}))
+    per_line = pd.concat(payers).groupby(["claim_id", "_line"]).agg(_by=("_by", "min"), _paid=("_paid", "sum"))
+    per_line = per_line.loc[per_line["_paid"] > 0, ["_by"]].reset_index()
+    lone = np.bincount(pos, minlength=n)[pos] == 1
+    found = candidates.loc[lone, ["_pos", "claim_id", "_line"]].merge(per_line, on=["claim_id", "_line"])
     named = np.full(n, "", dtype=object)
-    named[pos[lone]] = [f"row {rows[int(p)]:,}" for p in by[lone]]
+    named[found["_pos"].to_numpy()] = [f"row {by:,}" for by in found["_by"].tolist()]
     return named
 
 
@@ -321,7 +354,9 @@ def _matched_by(fit: _Fitting) -> np.ndarray:
 def every_line_alike(rows: pd.DataFrame, lines: pd.DataFrame | None) -> pd.DataFrame:
     """Each line of rows with a procedure code that several lines of their claim fit alike (97110 GP billed
     on lines 3 and 4): a note documents the service on every one of them, where a payment pays one
-    (:func:`find_lines` puts payments in order instead).
+    (:func:`find_lines` puts payments in order instead). Lines a row fits that are not alike
+    (:func:`_not_alike`: 99213 on two dates, a row giving none) get none of it: :func:`find_lines` sets
+    it aside, saying why.
 
     Parameters
     ----------
@@ -339,14 +374,16 @@ def every_line_alike(rows: pd.DataFrame, lines: pd.DataFrame | None) -> pd.DataF
         return pd.DataFrame({"_pos": np.array([], dtype=np.int64), "_line": np.array([], dtype=np.int64),
                              "_how": np.array([], dtype=object)})
     alike = fit.fits & ((fit.fitting > 1) & (fit.code != ""))[fit.pos]
+    not_alike = _not_alike(fit.candidates.loc[alike, ["_pos", "_mods", "_dos"]])
+    alike &= ~np.isin(fit.pos, not_alike.index[not_alike.to_numpy() != ""])
     pos = fit.pos[alike]
     order = np.argsort(pos, kind="stable")
     return pd.DataFrame({"_pos": pos[order], "_line": fit.candidates["_line"].to_numpy()[alike][order],
                          "_how": (_matched_by(fit)[pos] + ", " + EVERY_ALIKE)[order]})
 
 
-def find_lines(payments: pd.DataFrame, lines: pd.DataFrame | None,
-               paid_elsewhere: pd.DataFrame | None = None) -> tuple[pd.arrays.IntegerArray, np.ndarray, np.ndarray]:
+def find_lines(payments: pd.DataFrame, lines: pd.DataFrame | None, paid_elsewhere: pd.DataFrame | None = None,
+               downcode: bool = True) -> tuple[pd.arrays.IntegerArray, np.ndarray, np.ndarray]:
     """The claim line each payment of a report without line numbers paid (see the module doc).
 
     Parameters
@@ -358,8 +395,13 @@ def find_lines(payments: pd.DataFrame, lines: pd.DataFrame | None,
     lines : pandas.DataFrame or None
         The claim lines imported: claim_id, line_no, procedure_code, modifiers, service_date.
     paid_elsewhere : pandas.DataFrame, optional
-        claim_id, line_no of the lines the report's numbered rows pay (a report with line numbers,
-        some blank): no payment is put in order on them.
+        ``_row``, claim_id, line_no, paid_cents of the report's numbered rows (a report with line numbers,
+        some blank): no payment is put in order on the lines they pay, and a row no line fits is no changed
+        code of a claim's only line they pay.
+    downcode : bool, default True
+        Whether a row no line fits is put on its claim's only line, saying what differs (a payer's
+        adjudicated code); when False it is set aside, the reason saying what differs (a note giving
+        another code than the line bills does not document it).
 
     Returns
     -------
@@ -382,9 +424,9 @@ def find_lines(payments: pd.DataFrame, lines: pd.DataFrame | None,
     has_code = code != ""
     fitting = fit.fitting
     of_claim = np.bincount(pos, minlength=n)
-    paid_by = np.where(fitting == 0, _paid_exactly_by(payments, candidates["claim_id"].to_numpy(), pos,
-                                                      fits & has_code[pos]), "").astype(object)
-    differing = (fitting == 0) & (of_claim == 1) & (paid_by == "")
+    paid_by = np.where(fitting == 0, _paid_exactly_by(payments, candidates, fits & has_code[pos], paid_elsewhere),
+                       "").astype(object)
+    differing = downcode & (fitting == 0) & (of_claim == 1) & (paid_by == "")
     placed = (fitting == 1) | differing
     taken = (fits | differing[pos]) & placed[pos]
     line_no[pos[taken]] = candidates["_line"].to_numpy()[taken]
@@ -420,7 +462,7 @@ def find_lines(payments: pd.DataFrame, lines: pd.DataFrame | None,
         [of_claim == 0, paid_by != "", (fitting == 0) & ~differing, (fitting > 1) & ~has_code, in_order,
          count_said != "", fitting > 1],
         [NO_CLAIM, none_fits + " (" + differences + "): its only line is paid by " + paid_by + ", which fits it",
-         none_fits, PER_CLAIM, "",
+         np.where(differences != "", none_fits + " (" + differences + ")", none_fits), PER_CLAIM, "",
          several + " (" + count_said + "): which one each paid cannot be told",
          several + ": which one it paid cannot be told"],
         "")

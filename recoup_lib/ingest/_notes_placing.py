@@ -10,7 +10,14 @@ claims imported (:func:`place_notes`):
   the modifiers and date of service it gives), found as a payment's line is
   (:func:`._line_match.find_lines`); when several lines have them alike (97110
   billed on lines 3 and 4, two units as two lines), it documents the service
-  on each: it goes on every one of them (:func:`._line_match.every_line_alike`);
+  on each: it goes on every one of them (:func:`._line_match.every_line_alike`),
+  but not on lines differing in the modifiers or date it does not give (99213
+  billed on two days, a note without a date: one visit's note would document
+  the other's line), where it is set aside as such a payment is;
+- a note giving another code than its claim's only line bills is set aside
+  (a payer's downcode pays that line; a note of 99213 does not document
+  99214), unless the export maps a documented_code column: then it goes on
+  the line as a payment does, its documented code saying what it supports;
 - a note without one (the export has no CPT column, or the row's is blank)
   documents its visit: it applies to every line of its claim, of its date of
   service when it gives one;
@@ -26,8 +33,10 @@ documentation.csv holds one row per line, so two notes landing on one line
 (a signed and an unsigned note of one visit) make one row: the line is
 documented when any of its notes is present, signed when any present note is
 signed, unsigned when none is and one says it is not (blank when none says),
-and its documented code is that of the note deciding (the first signed
-present note, else the first present one). A note in the summary counts each.
+and its documented code is that of the note deciding those (the first
+present note signed, else the first present one marked unsigned, whose flag
+the line takes, else the first present one, else the first of the others in
+that order). A note in the summary counts each.
 """
 
 from __future__ import annotations
@@ -60,7 +69,8 @@ _SAID_OF_NOTES = ((r"which one (each|it) paid", r"which one \1 documents"),
                   (r"the report has ([\d,]+) payment\(s\) for them, not one payment per line",
                    r"the export has \1 note(s) for them, not one note per line"),
                   (r"(\S+) paid, (\S+) billed", r"\1 in the note, \2 billed"),
-                  (r"is paid by row", r"is documented by row"))
+                  (r"is paid by row", r"is documented by row"),
+                  (r"which the report does not give", r"which the note does not give"))
 
 
 def _of_notes(words: np.ndarray) -> np.ndarray:
@@ -117,7 +127,8 @@ def _one_row_per_line(placed: pd.DataFrame) -> tuple[pd.DataFrame, int]:
     return placed.loc[np.sort(deciding.index.to_numpy())], several
 
 
-def _placed(notes: pd.DataFrame, lines: pd.DataFrame | None) -> tuple[pd.DataFrame, pd.DataFrame, list[str]]:
+def _placed(notes: pd.DataFrame, lines: pd.DataFrame | None,
+            documented_code: bool) -> tuple[pd.DataFrame, pd.DataFrame, list[str]]:
     """Each note put on the lines it documents (see the module doc).
 
     Parameters
@@ -127,6 +138,10 @@ def _placed(notes: pd.DataFrame, lines: pd.DataFrame | None) -> tuple[pd.DataFra
         service_date (as :data:`._line_match.UNNUMBERED_NOTES` reads them).
     lines : pandas.DataFrame or None
         The claim lines imported.
+    documented_code : bool
+        Whether the export maps a documented_code column: only then is a note no line fits put on its
+        claim's only line, as a payment of a changed code is (the column says what the note supports);
+        otherwise it is set aside, saying what differs.
 
     Returns
     -------
@@ -141,7 +156,7 @@ def _placed(notes: pd.DataFrame, lines: pd.DataFrame | None) -> tuple[pd.DataFra
     coded = (notes["procedure_code"].fillna("").astype(str).ne("").to_numpy(dtype=bool)
              if "procedure_code" in notes.columns else np.zeros(len(notes), dtype=bool))
     with_code, without = notes.loc[coded], notes.loc[~coded]
-    line_no, matched_by, code_reason = find_lines(with_code, lines)
+    line_no, matched_by, code_reason = find_lines(with_code, lines, downcode=documented_code)
     alike = every_line_alike(with_code, lines)
     on_lines_alike = np.zeros(len(with_code), dtype=bool)
     on_lines_alike[alike["_pos"].to_numpy(dtype=np.int64)] = True
@@ -210,7 +225,7 @@ def place_notes(data: pd.DataFrame, built: Built, report: SourceReport, lines: p
     """A documentation export without line numbers: each note put on the lines it documents (see the
     module doc), with ``line_no`` and ``matched_by`` saying how; the notes no line fits set aside
     with their reason and their cells as read; one row per line; a note counts each."""
-    placed, aside, told = _placed(data, lines)
+    placed, aside, told = _placed(data, lines, "documented_code" in built.header_of)
     placed, several = _one_row_per_line(placed)
     reasons = aside["_reason"].to_numpy(dtype=object)
     _set_aside_unplaced(report, as_read(built, aside[["_row"]]), np.full(len(aside), WHOLE_ROW),
@@ -240,7 +255,7 @@ def place_blank_notes(data: pd.DataFrame, built: Built, report: SourceReport, li
         report.notes.append(f"{rows}: {_SET_ASIDE_WITHOUT_INFER}")
         return numbered.reset_index(drop=True)
     found, unread = _finders_read(data.loc[blank].drop(columns="line_no"), cells, built.finders, report)
-    placed, aside, told = _placed(found, lines)
+    placed, aside, told = _placed(found, lines, "documented_code" in built.header_of)
     combined = pd.concat([numbered.assign(matched_by=pd.array(np.full(len(numbered), "line number"),
                                                               dtype=pd.StringDtype("pyarrow"))),
                           placed[[c for c in numbered.columns if c in placed.columns] + ["matched_by"]]])

@@ -138,7 +138,8 @@ def place_blank_numbers(data: pd.DataFrame, built: Built, report: SourceReport, 
         return data
     cells = as_read(built, data.loc[blank, ["_row"]])
     found, unread = _finders_read(data.loc[blank, ["_row", "claim_id", "paid_cents"]], cells, built.finders, report)
-    line_no, matched_by, reason = find_lines(found, lines, paid_elsewhere=data.loc[~blank, ["claim_id", "line_no"]])
+    numbered = data.loc[~blank, ["_row", "claim_id", "line_no", "paid_cents"]]
+    line_no, matched_by, reason = find_lines(found, lines, paid_elsewhere=numbered)
     at = {int(r): i for i, r in enumerate(found["_row"])}
     rows = cells["_row"].astype(int).tolist()
     line_found = pd.array([line_no[at[r]] if r in at else pd.NA for r in rows], dtype="Int64")
