@@ -121,6 +121,25 @@ def test_a_note_of_another_code_than_a_claims_only_line_is_set_aside(tmp_path):
             "the claim's only line (procedure code differs: 99213 in the note, 99214 billed)"]
 
 
+def test_a_note_of_another_code_with_its_documented_code_cell_blank_documents_its_own_code(tmp_path):
+    """An export mapping documented_code, its cell blank for a note giving 99213 on C4's only line (99214):
+    the note went on the line with documented_code blank, read as "same as billed" (99214), so upcoding
+    could not fire. A blank cell there takes the note's own code; the audit then flags C4 as upcoded."""
+    claims = CLAIMS + ["C4,1,P4,MCR01,1234567893,03/03/2025,3/4/25,99214,,1,$150.00"]
+    result = import_files(_write(tmp_path / "claims.csv", claims),
+                          payments=_write(tmp_path / "pay.csv", PAYMENTS + ["C4,1,EFT1,03/20/2025,90.00"]),
+                          documentation=_write(tmp_path / "notes.csv", ["Encounter #,DOS,CPT,Signed,Documented Code",
+                                                                        "C4,03/03/2025,99213,Y,",
+                                                                        "C2,02/03/2025,99214,Y,"]))
+    doc = result.tables["documentation.csv"].set_index("claim_id")
+    assert doc.loc["C4", "documented_code"] == "99213"
+    assert pd.isna(doc.loc["C2", "documented_code"]) or doc.loc["C2", "documented_code"] == ""
+    result.write(tmp_path / "out")
+    findings = audit_folder(tmp_path / "out").findings
+    assert ("C4", 1) in set(zip(findings.loc[findings["error_type"] == "upcoding", "claim_id"],
+                               findings.loc[findings["error_type"] == "upcoding", "line_no"]))
+
+
 #: C5 bills 97110 GP and 97110 59 on one day.
 UNLIKE = ["C5,1,P5,MCR01,1234567893,02/10/2025,2/11/25,97110,GP,1,$40.00",
           "C5,2,P5,MCR01,1234567893,02/10/2025,2/11/25,97110,59,1,$40.00"]

@@ -164,8 +164,9 @@ def _placed(notes: pd.DataFrame, lines: pd.DataFrame | None,
     code_aside = np.asarray(pd.isna(line_no)) & ~on_lines_alike
     visit_lines, visit_reason = _whole_visits(without, lines)
 
-    by_code = with_code.loc[code_placed].assign(line_no=np.asarray(line_no[code_placed], dtype=np.int64),
-                                               matched_by=_of_notes(matched_by[code_placed]))
+    by_code = _code_as_documented(with_code.loc[code_placed].assign(
+        line_no=np.asarray(line_no[code_placed], dtype=np.int64), matched_by=_of_notes(matched_by[code_placed])),
+        lines)
     by_alike = with_code.iloc[alike["_pos"].to_numpy(dtype=np.int64)].assign(
         line_no=alike["_line"].to_numpy(dtype=np.int64), matched_by=alike["_how"].to_numpy(dtype=object))
     by_visit = without.iloc[visit_lines["_pos"].to_numpy(dtype=np.int64)].assign(
@@ -182,6 +183,25 @@ def _placed(notes: pd.DataFrame, lines: pd.DataFrame | None,
     told = _placements_told(matched_by[code_placed], int(on_lines_alike.sum()), _lines_of(by_alike),
                             int((visit_reason == "").sum()), _lines_of(by_visit))
     return placed, aside, told
+
+
+def _code_as_documented(by_code: pd.DataFrame, lines: pd.DataFrame) -> pd.DataFrame:
+    """Notes put on their claim's only line though they give another procedure code than it bills (an
+    export mapping documented_code: :func:`_placed`), with their own code as the code documented where
+    their documented_code cell is blank: blank means "same as billed", which such a note does not say."""
+    if "documented_code" not in by_code.columns or not len(by_code):
+        return by_code
+    billed = by_code[["claim_id", "line_no"]].astype({"claim_id": str}).merge(
+        lines[["claim_id", "line_no", "procedure_code"]].astype({"claim_id": str, "line_no": "int64"}),
+        on=["claim_id", "line_no"], how="left")["procedure_code"].fillna("").astype(str).to_numpy(dtype=object)
+    own = by_code["procedure_code"].fillna("").astype(str).to_numpy(dtype=object)
+    blank = by_code["documented_code"].fillna("").astype(str).str.strip().eq("").to_numpy(dtype=bool)
+    other = blank & (own != billed)
+    if not other.any():
+        return by_code
+    documented = by_code["documented_code"].astype(object).to_numpy(copy=True)
+    documented[other] = own[other]
+    return by_code.assign(documented_code=pd.array(documented, dtype=by_code["documented_code"].dtype))
 
 
 def _lines_of(placed: pd.DataFrame) -> int:
