@@ -237,6 +237,19 @@ def test_the_import_command_shown_runs_with_the_export_and_mapping_in_two_folder
     assert (tmp_path / "imported" / "claim_lines.csv").is_file()
 
 
+def test_a_no_code_app_leaves_the_import_command_out(tmp_path):
+    """The practice desk maps an export into a temporary folder: the command with that folder's path was on
+    its page (no command for its user to run). ``show_command=False`` leaves it out."""
+    path = tmp_path / "charges.csv"
+    path.write_text("\n".join(UNNUMBERED) + "\n", encoding="utf-8")
+    shown = mapping_widget(path, save_as=str(tmp_path / "mapping.json"))
+    hidden = mapping_widget(path, save_as=str(tmp_path / "mapping.json"), show_command=False)
+    texts = [[c.value for c in box.children if hasattr(c, "value") and isinstance(c.value, str)]
+             for box in (shown, hidden)]
+    assert any("The import: <code>recoup import" in t for t in texts[0])
+    assert not any("recoup import" in t or str(tmp_path) in t for t in texts[1])
+
+
 def test_a_documentation_export_without_line_numbers_is_previewed_with_what_infer_missing_does(tmp_path):
     """As for payments, the preview of notes without line numbers says how the import places them: an export
     with no line number column (once "infer missing" is chosen), and one whose line number cells are

@@ -203,8 +203,11 @@ class MappingSession:
         return path
 
 
-def mapping_widget(path, kind: str = "claims", save_as: str = "mapping.json"):
+def mapping_widget(path, kind: str = "claims", save_as: str = "mapping.json", show_command: bool = True):
     """Dropdowns for the mapping of one export, the rows set aside, and a Save button.
+
+    ``show_command`` False leaves out the ``recoup import`` command the mapping is for: a no-code app
+    (the practice desk) whose files sit in a temporary folder has no command for its user to run.
 
     Returns
     -------
@@ -237,7 +240,8 @@ def mapping_widget(path, kind: str = "claims", save_as: str = "mapping.json"):
     def draw() -> None:
         colour = "#c0392b" if session.missing else "#1e8449"
         status.value = f"<p style='color:{colour}'><b>{html.escape(session.status())}</b></p>"
-        command.value = f"<p>The import: <code>{html.escape(session.command(name.value))}</code></p>"
+        if show_command:
+            command.value = f"<p>The import: <code>{html.escape(session.command(name.value))}</code></p>"
         notes.value = "".join(f"<p>{html.escape(note)}</p>" for note in session.notes())
         aside = session.set_aside()
         table.value = ("<p>No row is set aside.</p>" if aside.empty else
@@ -296,7 +300,8 @@ def mapping_widget(path, kind: str = "claims", save_as: str = "mapping.json"):
     def save(_):
         try:
             written = session.save(name.value)
-            saved.value = f"<p>Saved {html.escape(str(written))}: use it with the import below.</p>"
+            then = ": use it with the import below" if show_command else ""
+            saved.value = f"<p>Saved {html.escape(str(written))}{then}.</p>"
         except (OSError, FileExistsError) as exc:
             saved.value = f"<p style='color:#c0392b'>{html.escape(str(exc))}</p>"
 
