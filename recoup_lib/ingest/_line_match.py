@@ -31,9 +31,11 @@ a row, no other row fits or pays any of them, and the report has exactly
 ``k`` payment rows fitting those same lines, the first row is put on the
 lowest line number, the second on the next, ...; reversals (negative rows)
 may follow, exactly ``k`` of them, each taking back the payment put on its
-line. Lines a row fits only because it does not give their modifiers or date
-(97110 GP and 97110 59, in a report without a modifier column) are not alike:
-the order of the rows would decide which line is paid. Otherwise the payments
+line. A report holding no payment of them, only ``k`` reversals (a month of
+take-backs of lines paid earlier), has them put in order alike. Lines a row
+fits only because it does not give their modifiers or date (97110 GP and
+97110 59, in a report without a modifier column) are not alike: the order of
+the rows would decide which line is paid. Otherwise the payments
 are set aside, the reason saying whether their claim has no line imported, no
 line with their values, or several (which one each paid cannot be told, with
 the lines' differences or the counts when they are what stopped it).
@@ -236,16 +238,24 @@ def _in_order(several: pd.DataFrame, paid: np.ndarray, paid_alone: set) -> tuple
             continue
         payments = [p for p in rows if paid[p] >= 0]
         reversals = [p for p in rows if paid[p] < 0]
-        if len(payments) == len(lines) and (not reversals or (
+        if not payments and len(reversals) == len(lines) or len(payments) == len(lines) and (not reversals or (
                 len(reversals) == len(lines) and all(paid[r] == -paid[p] for r, p in zip(reversals, payments)))):
             placed.update(zip(payments, lines))
             placed.update(zip(reversals, lines))
             continue
-        counted.update((p, f"{len(lines)} lines; the report has {len(payments):,} payment(s)"
-                           + (f" and {len(reversals):,} reversal(s)" if reversals else "")
-                           + " for them, not one payment per line"
-                           + (" and one reversal per line taking it back" if reversals else "")) for p in rows)
+        counted.update((p, _not_one_per_line(len(lines), len(payments), len(reversals))) for p in rows)
     return placed, counted
+
+
+def _not_one_per_line(lines: int, payments: int, reversals: int) -> str:
+    """Why the rows fitting ``lines`` lines alike were not put in order, given how many of them are payments and
+    how many reversals (``2 lines; the report has 3 payment(s) for them, not one payment per line``)."""
+    if not payments:
+        return (f"{lines} lines; the report has {reversals:,} reversal(s) for them and no payment, not one reversal "
+                "per line")
+    return (f"{lines} lines; the report has {payments:,} payment(s)"
+            + (f" and {reversals:,} reversal(s)" if reversals else "") + " for them, not one payment per line"
+            + (" and one reversal per line taking it back" if reversals else ""))
 
 
 def _paid_exactly_by(payments: pd.DataFrame, candidates: pd.DataFrame, exact: np.ndarray,
