@@ -49,7 +49,7 @@ A documentation export without line numbers is read alike (:data:`UNNUMBERED_NOT
 and its notes giving a CPT code are put on their lines the same way
 (:mod:`._notes_placing`), but for lines alike: a note documents the service
 on every line of its claim with its code (and the modifiers and date it
-gives), where a payment pays one (:func:`every_line_alike`); lines not alike
+gives), where a payment pays one (:func:`find_note_lines`); lines not alike
 (:func:`_not_alike`, as for payments) set it aside.
 """
 
@@ -66,7 +66,7 @@ from ._claims_stand_ins import claims_contract
 from ._fields import LINE_FINDERS, TARGET_FILES
 
 __all__ = ["UNNUMBERED", "UNNUMBERED_NOTES", "NUMBERED", "NUMBERED_NOTES", "ONLY_LINE", "IN_ORDER", "EVERY_ALIKE",
-           "spec_for", "contract_for", "find_lines", "every_line_alike", "placed_note", "aside_counted",
+           "spec_for", "contract_for", "find_lines", "find_note_lines", "placed_note", "aside_counted",
            "rows_looked_for", "placing_note"]
 
 _PAYMENTS = SPECS["payments.csv"]
@@ -106,7 +106,7 @@ _NUMBERED_OF = {"payments": NUMBERED, "documentation": NUMBERED_NOTES}
 ONLY_LINE = "the claim's only line"
 #: How payments are placed on lines alike (added to the values they were matched on).
 IN_ORDER = "in order among lines alike"
-#: How notes are placed on lines alike: each note on every one of them (:func:`every_line_alike`).
+#: How notes are placed on lines alike: each note on every one of them (:func:`find_note_lines`).
 EVERY_ALIKE = "on every line alike"
 #: Why a payment without a line number is set aside.
 NO_CLAIM = "no line number, and no usable line of its claim among the claims imported"
@@ -295,7 +295,7 @@ def _paid_exactly_by(payments: pd.DataFrame, candidates: pd.DataFrame, exact: np
 
 @dataclass
 class _Fitting:
-    """What :func:`find_lines` and :func:`every_line_alike` compare: each row's values and, per pair of a
+    """What :func:`find_lines` and :func:`find_note_lines` compare: each row's values and, per pair of a
     row and a line of its claim (``candidates``: ``_pos``, ``claim_id``, ``_line``, ``_code``, ``_mods``,
     ``_dos``), whether the line fits the row (``fits``, the row's modifiers choosing among lines alike
     but for them: ``by_mods``)."""
@@ -361,7 +361,7 @@ def _matched_by(fit: _Fitting) -> np.ndarray:
     return np.where(fit.by_mods & (fit.mods == ""), matched_by + " (no modifiers)", matched_by)
 
 
-def every_line_alike(rows: pd.DataFrame, lines: pd.DataFrame | None) -> pd.DataFrame:
+def _every_line_alike(fit: _Fitting | None) -> pd.DataFrame:
     """Each line of rows with a procedure code that several lines of their claim fit alike (97110 GP billed
     on lines 3 and 4): a note documents the service on every one of them, where a payment pays one
     (:func:`find_lines` puts payments in order instead). Lines a row fits that are not alike
@@ -370,16 +370,15 @@ def every_line_alike(rows: pd.DataFrame, lines: pd.DataFrame | None) -> pd.DataF
 
     Parameters
     ----------
-    rows, lines : pandas.DataFrame
-        As :func:`find_lines` takes them.
+    fit : _Fitting or None
+        The lines fitting each row (:func:`_fitting`).
 
     Returns
     -------
     pandas.DataFrame
-        ``_pos`` (the row's position in ``rows``), ``_line`` and ``_how`` (what the lines were found by,
-        ``procedure code and service date, on every line alike``): one row per line, in ``rows``' order.
+        ``_pos`` (the row's position), ``_line`` and ``_how`` (what the lines were found by, ``procedure code
+        and service date, on every line alike``): one row per line, in the rows' order.
     """
-    fit = _fitting(rows, lines)
     if fit is None:
         return pd.DataFrame({"_pos": np.array([], dtype=np.int64), "_line": np.array([], dtype=np.int64),
                              "_how": np.array([], dtype=object)})
@@ -424,9 +423,32 @@ def find_lines(payments: pd.DataFrame, lines: pd.DataFrame | None, paid_elsewher
     reason : numpy.ndarray of str
         Per payment not placed, why; ``""`` elsewhere.
     """
+    return _lines_found(payments, _fitting(payments, lines), paid_elsewhere, downcode)
+
+
+def find_note_lines(notes: pd.DataFrame, lines: pd.DataFrame | None,
+                    downcode: bool) -> tuple[pd.arrays.IntegerArray, np.ndarray, np.ndarray, pd.DataFrame]:
+    """The line each note of an export without line numbers documents, as :func:`find_lines` finds a
+    payment's (``downcode`` as it takes it), and each of the lines alike a note documents every one of (see
+    the module doc), the lines fitting each note compared once for both.
+
+    Returns
+    -------
+    line_no, matched_by, reason
+        As :func:`find_lines` returns them.
+    alike : pandas.DataFrame
+        ``_pos`` (the note's position in ``notes``), ``_line`` and ``_how`` (what the lines were found by,
+        ``procedure code and service date, on every line alike``): one row per line, in ``notes``' order.
+    """
+    fit = _fitting(notes, lines)
+    return (*_lines_found(notes, fit, None, downcode), _every_line_alike(fit))
+
+
+def _lines_found(payments: pd.DataFrame, fit: _Fitting | None, paid_elsewhere: pd.DataFrame | None,
+                 downcode: bool) -> tuple[pd.arrays.IntegerArray, np.ndarray, np.ndarray]:
+    """:func:`find_lines`, given the lines fitting each payment (:func:`_fitting`)."""
     n = len(payments)
     line_no = pd.arrays.IntegerArray(np.zeros(n, dtype=np.int64), np.ones(n, dtype=bool))
-    fit = _fitting(payments, lines)
     if fit is None:
         return line_no, np.full(n, "", dtype=object), np.full(n, NO_CLAIM, dtype=object)
     code, mods, dos, candidates, fits, pos = fit.code, fit.mods, fit.dos, fit.candidates, fit.fits, fit.pos
