@@ -413,7 +413,7 @@ def test_a_numbered_row_paying_a_claims_only_line_makes_a_blank_numbered_row_of_
     assert list(zip(pay["line_no"], pay["paid_cents"], pay["matched_by"])) == [(1, 9000, "line number")]
     assert result.sources[1].aside["_reason"].tolist() == [
         "no line number, and no line of its claim has its procedure code and service date (procedure code "
-        "differs: 36415 paid, 99214 billed): its only line is paid by row 2, which fits it"]
+        "differs: 36415 paid, 99214 billed): its only line is paid by row 2, which pays it by its line number"]
     result = _import_with_c4(tmp_path, header + "C4,1,99214,03/03/2025,EFT1,03/20/2025,90.00\n"
                                                 "C4,1,99214,03/03/2025,EFT2,04/20/2025,-90.00\n"
                                                 "C4,,99213,03/03/2025,EFT2,04/20/2025,70.00\n", "redone.csv")

@@ -261,9 +261,10 @@ def _not_one_per_line(lines: int, payments: int, reversals: int) -> str:
 def _paid_exactly_by(payments: pd.DataFrame, candidates: pd.DataFrame, exact: np.ndarray,
                      paid_elsewhere: pd.DataFrame | None) -> np.ndarray:
     """Per payment of a claim of one line, the first row of the report paying that line with its own procedure
-    code or its line number (``row 3``; ``""`` where none does): a row no line fits is then no changed code of
-    that line. Rows paying the line that net to nothing or less (99214 paid, then reversed) leave it unpaid: a
-    payer re-adjudicating 99214 as 99213 reverses the one and pays the other.
+    code or its line number, and how (``row 3, which fits it``, ``row 2, which pays it by its line number``;
+    ``""`` where none does): a row no line fits is then no changed code of that line. Rows paying the line that
+    net to nothing or less (99214 paid, then reversed) leave it unpaid: a payer re-adjudicating 99214 as 99213
+    reverses the one and pays the other.
 
     ``candidates`` (``_pos``, ``claim_id``, ``_line``) and ``exact`` are per pair of a payment and a line of
     its claim: whether the payment fits the line with the procedure code it gives. ``paid_elsewhere`` holds
@@ -278,18 +279,21 @@ def _paid_exactly_by(payments: pd.DataFrame, candidates: pd.DataFrame, exact: np
             else np.ones(n, dtype=np.int64))
     payers = [pd.DataFrame({"claim_id": candidates["claim_id"].to_numpy()[exact],
                             "_line": candidates["_line"].to_numpy()[exact],
-                            "_by": rows[pos[exact]], "_paid": paid[pos[exact]]})]
+                            "_by": rows[pos[exact]], "_paid": paid[pos[exact]], "_how": "which fits it"})]
     if paid_elsewhere is not None:
         payers.append(pd.DataFrame({"claim_id": paid_elsewhere["claim_id"].astype(str).to_numpy(),
                                     "_line": np.asarray(paid_elsewhere["line_no"], dtype=np.int64),
                                     "_by": np.asarray(paid_elsewhere["_row"], dtype=np.int64),
-                                    "_paid": np.asarray(paid_elsewhere["paid_cents"], dtype=np.int64)}))
-    per_line = pd.concat(payers).groupby(["claim_id", "_line"]).agg(_by=("_by", "min"), _paid=("_paid", "sum"))
-    per_line = per_line.loc[per_line["_paid"] > 0, ["_by"]].reset_index()
+                                    "_paid": np.asarray(paid_elsewhere["paid_cents"], dtype=np.int64),
+                                    "_how": "which pays it by its line number"}))
+    per_line = pd.concat(payers).sort_values("_by", kind="stable").groupby(["claim_id", "_line"]).agg(
+        _by=("_by", "first"), _how=("_how", "first"), _paid=("_paid", "sum"))
+    per_line = per_line.loc[per_line["_paid"] > 0, ["_by", "_how"]].reset_index()
     lone = np.bincount(pos, minlength=n)[pos] == 1
     found = candidates.loc[lone, ["_pos", "claim_id", "_line"]].merge(per_line, on=["claim_id", "_line"])
     named = np.full(n, "", dtype=object)
-    named[found["_pos"].to_numpy()] = [f"row {by:,}" for by in found["_by"].tolist()]
+    named[found["_pos"].to_numpy()] = [f"row {by:,}, {how}" for by, how in zip(found["_by"].tolist(),
+                                                                               found["_how"].tolist())]
     return named
 
 
@@ -493,7 +497,7 @@ def _lines_found(payments: pd.DataFrame, fit: _Fitting | None, paid_elsewhere: p
     reason = np.select(
         [of_claim == 0, paid_by != "", (fitting == 0) & ~differing, (fitting > 1) & ~has_code, in_order,
          count_said != "", fitting > 1],
-        [NO_CLAIM, none_fits + " (" + differences + "): its only line is paid by " + paid_by + ", which fits it",
+        [NO_CLAIM, none_fits + " (" + differences + "): its only line is paid by " + paid_by,
          np.where(differences != "", none_fits + " (" + differences + ")", none_fits), PER_CLAIM, "",
          several + " (" + count_said + "): which one each paid cannot be told",
          several + ": which one it paid cannot be told"],
