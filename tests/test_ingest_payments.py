@@ -219,6 +219,25 @@ def test_lines_alike_paid_one_row_each_are_paid_in_order_reversals_too(tmp_path,
     assert written["line_no"].tolist() == ["3", "4", "1", "3", "4"]
 
 
+def test_lines_alike_only_reversed_in_a_report_are_reversed_in_order(tmp_path):
+    """A month's report holding only take-backs of C2's 97110 GP lines 3 and 4 (paid in an earlier report):
+    one reversal row per line alike, and no payment of them, was set aside ("not one payment per line");
+    they are put in the claim's order as payments alike are. Three reversals for the two lines are not."""
+    rows = ["C2,97110,GP,02/03/2025,EFT2,03/20/2025,-24.00", "C2,97110,GP,02/03/2025,EFT2,03/20/2025,-20.00"]
+    result = import_files(write_claims(tmp_path / "c.csv"), payments=_unnumbered(tmp_path / "p.csv", rows))
+    pay = result.tables["payments.csv"]
+    assert list(zip(pay["line_no"], pay["paid_cents"])) == [(3, -2400), (4, -2000)]
+    assert set(pay["matched_by"]) == {"procedure code, modifiers and service date, in order among lines alike"}
+    assert result.sources[1].rows_set_aside == 0
+    result = import_files(write_claims(tmp_path / "c.csv"),
+                          payments=_unnumbered(tmp_path / "three.csv", rows + rows[:1]))
+    assert "payments.csv" not in result.tables or not len(result.tables["payments.csv"])
+    assert set(result.sources[1].aside["_reason"]) == {
+        "no line number, and several lines of its claim have its procedure code, modifiers and service date (2 "
+        "lines; the report has 3 reversal(s) for them and no payment, not one reversal per line): which one each "
+        "paid cannot be told"}
+
+
 def test_lines_alike_are_not_paid_in_order_when_the_rows_are_not_one_per_line(tmp_path):
     """Three payments for two lines alike, two payments with one reversal, or rows fitting the lines
     in two ways (one without its date): which row paid which line cannot be told, so none is put."""
@@ -394,7 +413,7 @@ def test_a_numbered_row_paying_a_claims_only_line_makes_a_blank_numbered_row_of_
     assert list(zip(pay["line_no"], pay["paid_cents"], pay["matched_by"])) == [(1, 9000, "line number")]
     assert result.sources[1].aside["_reason"].tolist() == [
         "no line number, and no line of its claim has its procedure code and service date (procedure code "
-        "differs: 36415 paid, 99214 billed): its only line is paid by row 2, which fits it"]
+        "differs: 36415 paid, 99214 billed): its only line is paid by row 2, which pays it by its line number"]
     result = _import_with_c4(tmp_path, header + "C4,1,99214,03/03/2025,EFT1,03/20/2025,90.00\n"
                                                 "C4,1,99214,03/03/2025,EFT2,04/20/2025,-90.00\n"
                                                 "C4,,99213,03/03/2025,EFT2,04/20/2025,70.00\n", "redone.csv")

@@ -31,9 +31,11 @@ a row, no other row fits or pays any of them, and the report has exactly
 ``k`` payment rows fitting those same lines, the first row is put on the
 lowest line number, the second on the next, ...; reversals (negative rows)
 may follow, exactly ``k`` of them, each taking back the payment put on its
-line. Lines a row fits only because it does not give their modifiers or date
-(97110 GP and 97110 59, in a report without a modifier column) are not alike:
-the order of the rows would decide which line is paid. Otherwise the payments
+line. A report holding no payment of them, only ``k`` reversals (a month of
+take-backs of lines paid earlier), has them put in order alike. Lines a row
+fits only because it does not give their modifiers or date (97110 GP and
+97110 59, in a report without a modifier column) are not alike: the order of
+the rows would decide which line is paid. Otherwise the payments
 are set aside, the reason saying whether their claim has no line imported, no
 line with their values, or several (which one each paid cannot be told, with
 the lines' differences or the counts when they are what stopped it).
@@ -47,7 +49,7 @@ A documentation export without line numbers is read alike (:data:`UNNUMBERED_NOT
 and its notes giving a CPT code are put on their lines the same way
 (:mod:`._notes_placing`), but for lines alike: a note documents the service
 on every line of its claim with its code (and the modifiers and date it
-gives), where a payment pays one (:func:`every_line_alike`); lines not alike
+gives), where a payment pays one (:func:`find_note_lines`); lines not alike
 (:func:`_not_alike`, as for payments) set it aside.
 """
 
@@ -64,7 +66,7 @@ from ._claims_stand_ins import claims_contract
 from ._fields import LINE_FINDERS, TARGET_FILES
 
 __all__ = ["UNNUMBERED", "UNNUMBERED_NOTES", "NUMBERED", "NUMBERED_NOTES", "ONLY_LINE", "IN_ORDER", "EVERY_ALIKE",
-           "spec_for", "contract_for", "find_lines", "every_line_alike", "placed_note", "aside_counted",
+           "spec_for", "contract_for", "find_lines", "find_note_lines", "placed_note", "aside_counted",
            "rows_looked_for", "placing_note"]
 
 _PAYMENTS = SPECS["payments.csv"]
@@ -104,7 +106,7 @@ _NUMBERED_OF = {"payments": NUMBERED, "documentation": NUMBERED_NOTES}
 ONLY_LINE = "the claim's only line"
 #: How payments are placed on lines alike (added to the values they were matched on).
 IN_ORDER = "in order among lines alike"
-#: How notes are placed on lines alike: each note on every one of them (:func:`every_line_alike`).
+#: How notes are placed on lines alike: each note on every one of them (:func:`find_note_lines`).
 EVERY_ALIKE = "on every line alike"
 #: Why a payment without a line number is set aside.
 NO_CLAIM = "no line number, and no usable line of its claim among the claims imported"
@@ -236,24 +238,33 @@ def _in_order(several: pd.DataFrame, paid: np.ndarray, paid_alone: set) -> tuple
             continue
         payments = [p for p in rows if paid[p] >= 0]
         reversals = [p for p in rows if paid[p] < 0]
-        if len(payments) == len(lines) and (not reversals or (
+        if not payments and len(reversals) == len(lines) or len(payments) == len(lines) and (not reversals or (
                 len(reversals) == len(lines) and all(paid[r] == -paid[p] for r, p in zip(reversals, payments)))):
             placed.update(zip(payments, lines))
             placed.update(zip(reversals, lines))
             continue
-        counted.update((p, f"{len(lines)} lines; the report has {len(payments):,} payment(s)"
-                           + (f" and {len(reversals):,} reversal(s)" if reversals else "")
-                           + " for them, not one payment per line"
-                           + (" and one reversal per line taking it back" if reversals else "")) for p in rows)
+        counted.update((p, _not_one_per_line(len(lines), len(payments), len(reversals))) for p in rows)
     return placed, counted
+
+
+def _not_one_per_line(lines: int, payments: int, reversals: int) -> str:
+    """Why the rows fitting ``lines`` lines alike were not put in order, given how many of them are payments and
+    how many reversals (``2 lines; the report has 3 payment(s) for them, not one payment per line``)."""
+    if not payments:
+        return (f"{lines} lines; the report has {reversals:,} reversal(s) for them and no payment, not one reversal "
+                "per line")
+    return (f"{lines} lines; the report has {payments:,} payment(s)"
+            + (f" and {reversals:,} reversal(s)" if reversals else "") + " for them, not one payment per line"
+            + (" and one reversal per line taking it back" if reversals else ""))
 
 
 def _paid_exactly_by(payments: pd.DataFrame, candidates: pd.DataFrame, exact: np.ndarray,
                      paid_elsewhere: pd.DataFrame | None) -> np.ndarray:
     """Per payment of a claim of one line, the first row of the report paying that line with its own procedure
-    code or its line number (``row 3``; ``""`` where none does): a row no line fits is then no changed code of
-    that line. Rows paying the line that net to nothing or less (99214 paid, then reversed) leave it unpaid: a
-    payer re-adjudicating 99214 as 99213 reverses the one and pays the other.
+    code or its line number, and how (``row 3, which fits it``, ``row 2, which pays it by its line number``;
+    ``""`` where none does): a row no line fits is then no changed code of that line. Rows paying the line that
+    net to nothing or less (99214 paid, then reversed) leave it unpaid: a payer re-adjudicating 99214 as 99213
+    reverses the one and pays the other.
 
     ``candidates`` (``_pos``, ``claim_id``, ``_line``) and ``exact`` are per pair of a payment and a line of
     its claim: whether the payment fits the line with the procedure code it gives. ``paid_elsewhere`` holds
@@ -268,24 +279,27 @@ def _paid_exactly_by(payments: pd.DataFrame, candidates: pd.DataFrame, exact: np
             else np.ones(n, dtype=np.int64))
     payers = [pd.DataFrame({"claim_id": candidates["claim_id"].to_numpy()[exact],
                             "_line": candidates["_line"].to_numpy()[exact],
-                            "_by": rows[pos[exact]], "_paid": paid[pos[exact]]})]
+                            "_by": rows[pos[exact]], "_paid": paid[pos[exact]], "_how": "which fits it"})]
     if paid_elsewhere is not None:
         payers.append(pd.DataFrame({"claim_id": paid_elsewhere["claim_id"].astype(str).to_numpy(),
                                     "_line": np.asarray(paid_elsewhere["line_no"], dtype=np.int64),
                                     "_by": np.asarray(paid_elsewhere["_row"], dtype=np.int64),
-                                    "_paid": np.asarray(paid_elsewhere["paid_cents"], dtype=np.int64)}))
-    per_line = pd.concat(payers).groupby(["claim_id", "_line"]).agg(_by=("_by", "min"), _paid=("_paid", "sum"))
-    per_line = per_line.loc[per_line["_paid"] > 0, ["_by"]].reset_index()
+                                    "_paid": np.asarray(paid_elsewhere["paid_cents"], dtype=np.int64),
+                                    "_how": "which pays it by its line number"}))
+    per_line = pd.concat(payers).sort_values("_by", kind="stable").groupby(["claim_id", "_line"]).agg(
+        _by=("_by", "first"), _how=("_how", "first"), _paid=("_paid", "sum"))
+    per_line = per_line.loc[per_line["_paid"] > 0, ["_by", "_how"]].reset_index()
     lone = np.bincount(pos, minlength=n)[pos] == 1
     found = candidates.loc[lone, ["_pos", "claim_id", "_line"]].merge(per_line, on=["claim_id", "_line"])
     named = np.full(n, "", dtype=object)
-    named[found["_pos"].to_numpy()] = [f"row {by:,}" for by in found["_by"].tolist()]
+    named[found["_pos"].to_numpy()] = [f"row {by:,}, {how}" for by, how in zip(found["_by"].tolist(),
+                                                                               found["_how"].tolist())]
     return named
 
 
 @dataclass
 class _Fitting:
-    """What :func:`find_lines` and :func:`every_line_alike` compare: each row's values and, per pair of a
+    """What :func:`find_lines` and :func:`find_note_lines` compare: each row's values and, per pair of a
     row and a line of its claim (``candidates``: ``_pos``, ``claim_id``, ``_line``, ``_code``, ``_mods``,
     ``_dos``), whether the line fits the row (``fits``, the row's modifiers choosing among lines alike
     but for them: ``by_mods``)."""
@@ -351,7 +365,7 @@ def _matched_by(fit: _Fitting) -> np.ndarray:
     return np.where(fit.by_mods & (fit.mods == ""), matched_by + " (no modifiers)", matched_by)
 
 
-def every_line_alike(rows: pd.DataFrame, lines: pd.DataFrame | None) -> pd.DataFrame:
+def _every_line_alike(fit: _Fitting | None) -> pd.DataFrame:
     """Each line of rows with a procedure code that several lines of their claim fit alike (97110 GP billed
     on lines 3 and 4): a note documents the service on every one of them, where a payment pays one
     (:func:`find_lines` puts payments in order instead). Lines a row fits that are not alike
@@ -360,16 +374,15 @@ def every_line_alike(rows: pd.DataFrame, lines: pd.DataFrame | None) -> pd.DataF
 
     Parameters
     ----------
-    rows, lines : pandas.DataFrame
-        As :func:`find_lines` takes them.
+    fit : _Fitting or None
+        The lines fitting each row (:func:`_fitting`).
 
     Returns
     -------
     pandas.DataFrame
-        ``_pos`` (the row's position in ``rows``), ``_line`` and ``_how`` (what the lines were found by,
-        ``procedure code and service date, on every line alike``): one row per line, in ``rows``' order.
+        ``_pos`` (the row's position), ``_line`` and ``_how`` (what the lines were found by, ``procedure code
+        and service date, on every line alike``): one row per line, in the rows' order.
     """
-    fit = _fitting(rows, lines)
     if fit is None:
         return pd.DataFrame({"_pos": np.array([], dtype=np.int64), "_line": np.array([], dtype=np.int64),
                              "_how": np.array([], dtype=object)})
@@ -414,9 +427,32 @@ def find_lines(payments: pd.DataFrame, lines: pd.DataFrame | None, paid_elsewher
     reason : numpy.ndarray of str
         Per payment not placed, why; ``""`` elsewhere.
     """
+    return _lines_found(payments, _fitting(payments, lines), paid_elsewhere, downcode)
+
+
+def find_note_lines(notes: pd.DataFrame, lines: pd.DataFrame | None,
+                    downcode: bool) -> tuple[pd.arrays.IntegerArray, np.ndarray, np.ndarray, pd.DataFrame]:
+    """The line each note of an export without line numbers documents, as :func:`find_lines` finds a
+    payment's (``downcode`` as it takes it), and each of the lines alike a note documents every one of (see
+    the module doc), the lines fitting each note compared once for both.
+
+    Returns
+    -------
+    line_no, matched_by, reason
+        As :func:`find_lines` returns them.
+    alike : pandas.DataFrame
+        ``_pos`` (the note's position in ``notes``), ``_line`` and ``_how`` (what the lines were found by,
+        ``procedure code and service date, on every line alike``): one row per line, in ``notes``' order.
+    """
+    fit = _fitting(notes, lines)
+    return (*_lines_found(notes, fit, None, downcode), _every_line_alike(fit))
+
+
+def _lines_found(payments: pd.DataFrame, fit: _Fitting | None, paid_elsewhere: pd.DataFrame | None,
+                 downcode: bool) -> tuple[pd.arrays.IntegerArray, np.ndarray, np.ndarray]:
+    """:func:`find_lines`, given the lines fitting each payment (:func:`_fitting`)."""
     n = len(payments)
     line_no = pd.arrays.IntegerArray(np.zeros(n, dtype=np.int64), np.ones(n, dtype=bool))
-    fit = _fitting(payments, lines)
     if fit is None:
         return line_no, np.full(n, "", dtype=object), np.full(n, NO_CLAIM, dtype=object)
     code, mods, dos, candidates, fits, pos = fit.code, fit.mods, fit.dos, fit.candidates, fit.fits, fit.pos
@@ -461,7 +497,7 @@ def find_lines(payments: pd.DataFrame, lines: pd.DataFrame | None, paid_elsewher
     reason = np.select(
         [of_claim == 0, paid_by != "", (fitting == 0) & ~differing, (fitting > 1) & ~has_code, in_order,
          count_said != "", fitting > 1],
-        [NO_CLAIM, none_fits + " (" + differences + "): its only line is paid by " + paid_by + ", which fits it",
+        [NO_CLAIM, none_fits + " (" + differences + "): its only line is paid by " + paid_by,
          np.where(differences != "", none_fits + " (" + differences + ")", none_fits), PER_CLAIM, "",
          several + " (" + count_said + "): which one each paid cannot be told",
          several + ": which one it paid cannot be told"],

@@ -10,7 +10,7 @@ claims imported (:func:`place_notes`):
   the modifiers and date of service it gives), found as a payment's line is
   (:func:`._line_match.find_lines`); when several lines have them alike (97110
   billed on lines 3 and 4, two units as two lines), it documents the service
-  on each: it goes on every one of them (:func:`._line_match.every_line_alike`),
+  on each: it goes on every one of them (:func:`._line_match.find_note_lines`),
   but not on lines differing in the modifiers or date it does not give (99213
   billed on two days, a note without a date: one visit's note would document
   the other's line), where it is set aside as such a payment is;
@@ -48,7 +48,7 @@ import pandas as pd
 from ..errors import WHOLE_ROW
 from ._build import Built
 from ._fields import LINE_FINDERS
-from ._line_match import NO_CLAIM, ONLY_LINE, aside_counted, every_line_alike, find_lines, rows_looked_for
+from ._line_match import NO_CLAIM, ONLY_LINE, aside_counted, find_note_lines, rows_looked_for
 from ._placing import _finders_read, _set_aside_unplaced, as_read
 from ._result import SourceReport
 
@@ -156,8 +156,7 @@ def _placed(notes: pd.DataFrame, lines: pd.DataFrame | None,
     coded = (notes["procedure_code"].fillna("").astype(str).ne("").to_numpy(dtype=bool)
              if "procedure_code" in notes.columns else np.zeros(len(notes), dtype=bool))
     with_code, without = notes.loc[coded], notes.loc[~coded]
-    line_no, matched_by, code_reason = find_lines(with_code, lines, downcode=documented_code)
-    alike = every_line_alike(with_code, lines)
+    line_no, matched_by, code_reason, alike = find_note_lines(with_code, lines, downcode=documented_code)
     on_lines_alike = np.zeros(len(with_code), dtype=bool)
     on_lines_alike[alike["_pos"].to_numpy(dtype=np.int64)] = True
     code_placed = ~np.asarray(pd.isna(line_no)) & ~on_lines_alike

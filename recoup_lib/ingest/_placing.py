@@ -64,11 +64,11 @@ def place_unnumbered(data: pd.DataFrame, built: Built, report: SourceReport, lin
     return kept.reset_index(drop=True)
 
 
-#: What finds the line of a row whose line number is blank, in a report with line numbers: its claim
-#: (as the row was read, a claim number filled down too) and its procedure code, modifiers and service
-#: date, read as a report without line numbers reads them.
+#: What finds the line of a row whose line number is blank, in a payment report or documentation export
+#: with line numbers (:func:`_finders_read`): its claim (as the row was read, a claim number filled down
+#: too) and its procedure code, modifiers and service date, read as a report without line numbers reads them.
 _FINDERS = FileSpec(UNNUMBERED.name, tuple(UNNUMBERED.column(name) for name in ("claim_id", *LINE_FINDERS["payments"])),
-                    description="the values that find a payment's claim line")
+                    description="the values that find the claim line of a payment or a note")
 _CLAIM_READ = "_claim_id as read"
 
 
