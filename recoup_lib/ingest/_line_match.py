@@ -543,7 +543,8 @@ def placed_note(matched_by: np.ndarray, reasons: np.ndarray, rows: str = rows_lo
     told = [f"{by_values:,} payment(s) put on {_BY_VALUES}"] if by_values else []
     if in_order:
         told.append(f"{in_order:,} put in order on lines alike (a claim billing one code, modifiers and date on "
-                    "several lines, with one payment row per line: the first on the lowest line number)")
+                    "several lines, with one payment row per line, one reversal row per line, or one of each: the "
+                    "first payment, and the first reversal, on the lowest line number)")
     if only:
         told.append(f"{only:,} payment(s) put on their claim's only line (no procedure code given)")
     if differing:
