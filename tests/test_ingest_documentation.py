@@ -300,3 +300,26 @@ def test_blank_line_numbers_of_a_numbered_export_are_set_aside_naming_infer_miss
     assert main(["import", "--claims", str(claims), "--documentation", str(notes), "--out", str(tmp_path / "o")]) == 0
     rejected = pd.read_csv(tmp_path / "o" / "import_rejected.csv", dtype=str)
     assert sorted(rejected.loc[rejected["file"] == "notes.csv", "row"].astype(int)) == [3, 4, 6, 7, 8]
+
+
+def test_a_blank_numbered_note_of_another_code_is_set_aside_when_a_numbered_note_documents_the_only_line(tmp_path):
+    """A numbered export mapping documented_code: C4's only line (99214) is documented by row 3, numbered; a
+    36415 note of C4 with its line number blank went on that line as a changed code of it, the numbered note
+    not looked at (the line then documented by two notes, the 36415 one counted on it). It is set aside naming
+    the numbered row, as a payment is beside a numbered payment."""
+    claims = CLAIMS + ["C4,1,P4,MCR01,1234567893,03/03/2025,3/4/25,99214,,1,$150.00"]
+    result = import_files(_write(tmp_path / "claims.csv", claims), payments=_write(tmp_path / "pay.csv", PAYMENTS),
+                          documentation=_write(tmp_path / "notes.csv", [
+                              "Encounter #,Line #,DOS,CPT,Note Present,Signed,Documented Code",
+                              "C1,1,01/31/2025,99213,Y,Y,99213",
+                              "C4,1,03/03/2025,99214,Y,Y,99214",
+                              "C4,,03/03/2025,36415,Y,N,"]))
+    assert _documented(result) == [("C1", 1, True, True), ("C4", 1, True, True)]
+    assert result.tables["documentation.csv"]["matched_by"].tolist() == ["line number", "line number"]
+    report = next(s for s in result.sources if s.label == "notes.csv")
+    assert (report.rows_read, report.rows_used, report.rows_set_aside) == (3, 2, 1)
+    assert report.aside.set_index("_row").loc[4, "_reason"] == (
+        "no line number, and no line of its claim has its procedure code and service date (procedure code "
+        "differs: 36415 in the note, 99214 billed): its only line is documented by row 3, which documents it by "
+        "its line number")
+    assert report.notes[-1] == "1 row(s) with a blank line number: 1 set aside: 1 that no line of its claim fits"

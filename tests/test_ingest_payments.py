@@ -210,8 +210,8 @@ def test_lines_alike_paid_one_row_each_are_paid_in_order_reversals_too(tmp_path,
     assert result.sources[1].notes[-1] == (
         "no line number column: 1 payment(s) put on the one line of their claim with their procedure code, "
         "modifiers and service date (those the row gives); 4 put in order on lines alike (a claim billing one "
-        "code, modifiers and date on several lines, with one payment row per line: the first on the lowest line "
-        "number)")
+        "code, modifiers and date on several lines, with one payment row per line, one reversal row per line, or "
+        "one of each: the first payment, and the first reversal, on the lowest line number)")
     assert main(["import", "--infer-missing", "--claims", str(tmp_path / "c.csv"),
                  "--payments", str(tmp_path / "p.csv"), "--out", str(tmp_path / "out")]) == 0
     assert "4 put in order on lines alike" in capsys.readouterr().out
@@ -222,13 +222,18 @@ def test_lines_alike_paid_one_row_each_are_paid_in_order_reversals_too(tmp_path,
 def test_lines_alike_only_reversed_in_a_report_are_reversed_in_order(tmp_path):
     """A month's report holding only take-backs of C2's 97110 GP lines 3 and 4 (paid in an earlier report):
     one reversal row per line alike, and no payment of them, was set aside ("not one payment per line");
-    they are put in the claim's order as payments alike are. Three reversals for the two lines are not."""
+    they are put in the claim's order as payments alike are, the summary not calling them payment rows.
+    Three reversals for the two lines are not."""
     rows = ["C2,97110,GP,02/03/2025,EFT2,03/20/2025,-24.00", "C2,97110,GP,02/03/2025,EFT2,03/20/2025,-20.00"]
     result = import_files(write_claims(tmp_path / "c.csv"), payments=_unnumbered(tmp_path / "p.csv", rows))
     pay = result.tables["payments.csv"]
     assert list(zip(pay["line_no"], pay["paid_cents"])) == [(3, -2400), (4, -2000)]
     assert set(pay["matched_by"]) == {"procedure code, modifiers and service date, in order among lines alike"}
     assert result.sources[1].rows_set_aside == 0
+    assert result.sources[1].notes[-1] == (
+        "no line number column: 2 put in order on lines alike (a claim billing one code, modifiers and date on "
+        "several lines, with one payment row per line, one reversal row per line, or one of each: the first "
+        "payment, and the first reversal, on the lowest line number)")
     result = import_files(write_claims(tmp_path / "c.csv"),
                           payments=_unnumbered(tmp_path / "three.csv", rows + rows[:1]))
     assert "payments.csv" not in result.tables or not len(result.tables["payments.csv"])

@@ -268,8 +268,9 @@ def _paid_exactly_by(payments: pd.DataFrame, candidates: pd.DataFrame, exact: np
 
     ``candidates`` (``_pos``, ``claim_id``, ``_line``) and ``exact`` are per pair of a payment and a line of
     its claim: whether the payment fits the line with the procedure code it gives. ``paid_elsewhere`` holds
-    the numbered rows of the report (claim_id, line_no, ``_row``, paid_cents), each paying its line. A
-    row is named by ``_row`` (its row in the export) when ``payments`` has it, else by its position from 1.
+    the numbered rows of the report (claim_id, line_no, ``_row``, paid_cents), each paying its line; rows
+    without paid_cents (notes) each count as paying it. A row is named by ``_row`` (its row in the export)
+    when ``payments`` has it, else by its position from 1.
     """
     n = len(payments)
     pos = candidates["_pos"].to_numpy()
@@ -284,7 +285,9 @@ def _paid_exactly_by(payments: pd.DataFrame, candidates: pd.DataFrame, exact: np
         payers.append(pd.DataFrame({"claim_id": paid_elsewhere["claim_id"].astype(str).to_numpy(),
                                     "_line": np.asarray(paid_elsewhere["line_no"], dtype=np.int64),
                                     "_by": np.asarray(paid_elsewhere["_row"], dtype=np.int64),
-                                    "_paid": np.asarray(paid_elsewhere["paid_cents"], dtype=np.int64),
+                                    "_paid": (np.asarray(paid_elsewhere["paid_cents"], dtype=np.int64)
+                                              if "paid_cents" in paid_elsewhere.columns
+                                              else np.ones(len(paid_elsewhere), dtype=np.int64)),
                                     "_how": "which pays it by its line number"}))
     per_line = pd.concat(payers).sort_values("_by", kind="stable").groupby(["claim_id", "_line"]).agg(
         _by=("_by", "first"), _how=("_how", "first"), _paid=("_paid", "sum"))
@@ -430,11 +433,19 @@ def find_lines(payments: pd.DataFrame, lines: pd.DataFrame | None, paid_elsewher
     return _lines_found(payments, _fitting(payments, lines), paid_elsewhere, downcode)
 
 
-def find_note_lines(notes: pd.DataFrame, lines: pd.DataFrame | None,
-                    downcode: bool) -> tuple[pd.arrays.IntegerArray, np.ndarray, np.ndarray, pd.DataFrame]:
+def find_note_lines(notes: pd.DataFrame, lines: pd.DataFrame | None, downcode: bool,
+                    documented_elsewhere: pd.DataFrame | None = None,
+                    ) -> tuple[pd.arrays.IntegerArray, np.ndarray, np.ndarray, pd.DataFrame]:
     """The line each note of an export without line numbers documents, as :func:`find_lines` finds a
-    payment's (``downcode`` as it takes it), and each of the lines alike a note documents every one of (see
-    the module doc), the lines fitting each note compared once for both.
+    payment's (``downcode`` and ``documented_elsewhere``, its ``paid_elsewhere``, as it takes them), and each
+    of the lines alike a note documents every one of (see the module doc), the lines fitting each note
+    compared once for both.
+
+    Parameters
+    ----------
+    documented_elsewhere : pandas.DataFrame, optional
+        ``_row``, claim_id, line_no of the export's numbered notes (an export with line numbers, some blank):
+        a note no line fits is no changed code of a claim's only line one of them documents.
 
     Returns
     -------
@@ -445,7 +456,7 @@ def find_note_lines(notes: pd.DataFrame, lines: pd.DataFrame | None,
         ``procedure code and service date, on every line alike``): one row per line, in ``notes``' order.
     """
     fit = _fitting(notes, lines)
-    return (*_lines_found(notes, fit, None, downcode), _every_line_alike(fit))
+    return (*_lines_found(notes, fit, documented_elsewhere, downcode), _every_line_alike(fit))
 
 
 def _lines_found(payments: pd.DataFrame, fit: _Fitting | None, paid_elsewhere: pd.DataFrame | None,
@@ -543,7 +554,8 @@ def placed_note(matched_by: np.ndarray, reasons: np.ndarray, rows: str = rows_lo
     told = [f"{by_values:,} payment(s) put on {_BY_VALUES}"] if by_values else []
     if in_order:
         told.append(f"{in_order:,} put in order on lines alike (a claim billing one code, modifiers and date on "
-                    "several lines, with one payment row per line: the first on the lowest line number)")
+                    "several lines, with one payment row per line, one reversal row per line, or one of each: the "
+                    "first payment, and the first reversal, on the lowest line number)")
     if only:
         told.append(f"{only:,} payment(s) put on their claim's only line (no procedure code given)")
     if differing:

@@ -17,7 +17,9 @@ claims imported (:func:`place_notes`):
 - a note giving another code than its claim's only line bills is set aside
   (a payer's downcode pays that line; a note of 99213 does not document
   99214), unless the export maps a documented_code column: then it goes on
-  the line as a payment does, its documented code saying what it supports;
+  the line as a payment does, its documented code saying what it supports,
+  unless another note of the export documents that line with its own code
+  or its line number (the note is set aside naming that row);
 - a note without one (the export has no CPT column, or the row's is blank)
   documents its visit: it applies to every line of its claim, of its date of
   service when it gives one;
@@ -26,7 +28,8 @@ claims imported (:func:`place_notes`):
 
 An export with a line number column, some of its cells blank, keeps its
 numbered rows as they are and places the others the same way with
-``--infer-missing``; without it, sets them aside with a reason naming the
+``--infer-missing`` (a numbered note documenting its line as a note
+fitting it does); without it, sets them aside with a reason naming the
 option (:func:`place_blank_notes`).
 
 documentation.csv holds one row per line, so two notes landing on one line
@@ -70,6 +73,7 @@ _SAID_OF_NOTES = ((r"which one (each|it) paid", r"which one \1 documents"),
                    r"the export has \1 note(s) for them, not one note per line"),
                   (r"(\S+) paid, (\S+) billed", r"\1 in the note, \2 billed"),
                   (r"is paid by row", r"is documented by row"),
+                  (r"which pays it by its line number", r"which documents it by its line number"),
                   (r"which the report does not give", r"which the note does not give"))
 
 
@@ -127,8 +131,8 @@ def _one_row_per_line(placed: pd.DataFrame) -> tuple[pd.DataFrame, int]:
     return placed.loc[np.sort(deciding.index.to_numpy())], several
 
 
-def _placed(notes: pd.DataFrame, lines: pd.DataFrame | None,
-            documented_code: bool) -> tuple[pd.DataFrame, pd.DataFrame, list[str]]:
+def _placed(notes: pd.DataFrame, lines: pd.DataFrame | None, documented_code: bool,
+            numbered: pd.DataFrame | None = None) -> tuple[pd.DataFrame, pd.DataFrame, list[str]]:
     """Each note put on the lines it documents (see the module doc).
 
     Parameters
@@ -142,6 +146,9 @@ def _placed(notes: pd.DataFrame, lines: pd.DataFrame | None,
         Whether the export maps a documented_code column: only then is a note no line fits put on its
         claim's only line, as a payment of a changed code is (the column says what the note supports);
         otherwise it is set aside, saying what differs.
+    numbered : pandas.DataFrame, optional
+        ``_row``, claim_id, line_no of the export's numbered notes (:func:`place_blank_notes`): a note no
+        line fits is not put on a claim's only line one of them documents, but set aside naming it.
 
     Returns
     -------
@@ -156,7 +163,8 @@ def _placed(notes: pd.DataFrame, lines: pd.DataFrame | None,
     coded = (notes["procedure_code"].fillna("").astype(str).ne("").to_numpy(dtype=bool)
              if "procedure_code" in notes.columns else np.zeros(len(notes), dtype=bool))
     with_code, without = notes.loc[coded], notes.loc[~coded]
-    line_no, matched_by, code_reason, alike = find_note_lines(with_code, lines, downcode=documented_code)
+    line_no, matched_by, code_reason, alike = find_note_lines(with_code, lines, downcode=documented_code,
+                                                              documented_elsewhere=numbered)
     on_lines_alike = np.zeros(len(with_code), dtype=bool)
     on_lines_alike[alike["_pos"].to_numpy(dtype=np.int64)] = True
     code_placed = ~np.asarray(pd.isna(line_no)) & ~on_lines_alike
@@ -274,7 +282,8 @@ def place_blank_notes(data: pd.DataFrame, built: Built, report: SourceReport, li
         report.notes.append(f"{rows}: {_SET_ASIDE_WITHOUT_INFER}")
         return numbered.reset_index(drop=True)
     found, unread = _finders_read(data.loc[blank].drop(columns="line_no"), cells, built.finders, report)
-    placed, aside, told = _placed(found, lines, "documented_code" in built.header_of)
+    placed, aside, told = _placed(found, lines, "documented_code" in built.header_of,
+                                  numbered[["_row", "claim_id", "line_no"]])
     combined = pd.concat([numbered.assign(matched_by=pd.array(np.full(len(numbered), "line number"),
                                                               dtype=pd.StringDtype("pyarrow"))),
                           placed[[c for c in numbered.columns if c in placed.columns] + ["matched_by"]]])
