@@ -323,3 +323,21 @@ def test_a_blank_numbered_note_of_another_code_is_set_aside_when_a_numbered_note
         "differs: 36415 in the note, 99214 billed): its only line is documented by row 3, which documents it by "
         "its line number")
     assert report.notes[-1] == "1 row(s) with a blank line number: 1 set aside: 1 that no line of its claim fits"
+
+
+def test_notes_after_a_row_set_aside_read_their_signed_and_note_present_cells(tmp_path):
+    """A first note whose line number is no number is set aside; the notes after it were kept as one run of
+    rows, their flags read as text starting past the first byte of its buffer (the first note's ``true``),
+    which pyarrow's ascii_lower misreads: Note Present and Signed read as 'true' were refused as
+    "got 'true'", every note set aside."""
+    result = import_files(_write(tmp_path / "claims.csv", CLAIMS), payments=_write(tmp_path / "pay.csv", PAYMENTS),
+                          documentation=_write(tmp_path / "notes.csv", [
+                              "Encounter #,Line #,DOS,CPT,Note Present,Signed",
+                              "C1,one,01/31/2025,99213,Y,Y",
+                              "C1,2,01/31/2025,36415,Y,Y",
+                              "C2,1,02/03/2025,99214,Y,N"]))
+    assert _documented(result) == [("C1", 2, True, True), ("C2", 1, True, False)]
+    report = next(s for s in result.sources if s.label == "notes.csv")
+    assert (report.rows_read, report.rows_used, report.rows_set_aside) == (3, 2, 1)
+    assert report.aside.set_index("_row")["_reason"].to_dict() == {
+        2: "column 'Line #' (line_no): expected a whole number such as 1 or 2; got 'one'"}
