@@ -9,8 +9,9 @@ from __future__ import annotations
 
 import numpy as np
 import pyarrow as pa
+import pyarrow.compute as pc
 
-__all__ = ["array_parts", "string_parts"]
+__all__ = ["array_parts", "string_parts", "offsets_from_zero"]
 
 
 def string_parts(values):
@@ -47,3 +48,41 @@ def array_parts(values: pa.Array) -> tuple[np.ndarray, np.ndarray]:
         values.offset:values.offset + len(values) + 1]
     data = values.buffers()[2]
     return offsets, (np.frombuffer(data, dtype=np.uint8) if data is not None else np.zeros(0, dtype=np.uint8))
+
+
+def offsets_from_zero(values):
+    """The text with each chunk's value offsets starting at 0, its bytes not copied.
+
+    A slice of text cast to another string type (``large_string``) keeps its parent's bytes, so its
+    first value starts past 0. pyarrow's ASCII case kernels (``ascii_lower``, ``ascii_upper``; pyarrow
+    26) misread such a chunk: every value after the first is shifted, the result invalid (``true``
+    lowered is no longer ``true``). Only such chunks are rebuilt, their offsets shifted down.
+
+    Parameters
+    ----------
+    values : pyarrow.Array or pyarrow.ChunkedArray of string or large_string
+
+    Returns
+    -------
+    pyarrow.Array or pyarrow.ChunkedArray
+        ``values`` itself when every chunk's offsets start at 0.
+    """
+    chunks = values.chunks if isinstance(values, pa.ChunkedArray) else [values]
+    rebased = [_rebased(chunk) for chunk in chunks]
+    if all(new is old for new, old in zip(rebased, chunks)):
+        return values
+    return pa.chunked_array(rebased, values.type) if isinstance(values, pa.ChunkedArray) else rebased[0]
+
+
+def _rebased(chunk: pa.Array) -> pa.Array:
+    """One chunk as :func:`offsets_from_zero` gives it."""
+    if not len(chunk) or chunk.buffers()[2] is None:
+        return chunk
+    offsets, _ = array_parts(chunk)
+    start = int(offsets[0])
+    if not start:
+        return chunk
+    valid = pa.array(pc.is_valid(chunk).to_numpy(zero_copy_only=False)).buffers()[1] if chunk.null_count else None
+    data = chunk.buffers()[2].slice(start, int(offsets[-1]) - start)
+    return pa.Array.from_buffers(chunk.type, len(chunk), [valid, pa.py_buffer(offsets - start), data],
+                                 chunk.null_count)

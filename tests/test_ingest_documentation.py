@@ -302,18 +302,22 @@ def test_blank_line_numbers_of_a_numbered_export_are_set_aside_naming_infer_miss
     assert sorted(rejected.loc[rejected["file"] == "notes.csv", "row"].astype(int)) == [3, 4, 6, 7, 8]
 
 
+def _import_with_c4(tmp_path: Path, notes: list[str]):
+    """:func:`_import` with a claim C4 of one line, 99214 on 03/03/2025."""
+    claims = CLAIMS + ["C4,1,P4,MCR01,1234567893,03/03/2025,3/4/25,99214,,1,$150.00"]
+    return import_files(_write(tmp_path / "claims.csv", claims), payments=_write(tmp_path / "pay.csv", PAYMENTS),
+                        documentation=_write(tmp_path / "notes.csv", notes))
+
+
 def test_a_blank_numbered_note_of_another_code_is_set_aside_when_a_numbered_note_documents_the_only_line(tmp_path):
     """A numbered export mapping documented_code: C4's only line (99214) is documented by row 3, numbered; a
     36415 note of C4 with its line number blank went on that line as a changed code of it, the numbered note
     not looked at (the line then documented by two notes, the 36415 one counted on it). It is set aside naming
     the numbered row, as a payment is beside a numbered payment."""
-    claims = CLAIMS + ["C4,1,P4,MCR01,1234567893,03/03/2025,3/4/25,99214,,1,$150.00"]
-    result = import_files(_write(tmp_path / "claims.csv", claims), payments=_write(tmp_path / "pay.csv", PAYMENTS),
-                          documentation=_write(tmp_path / "notes.csv", [
-                              "Encounter #,Line #,DOS,CPT,Note Present,Signed,Documented Code",
-                              "C1,1,01/31/2025,99213,Y,Y,99213",
-                              "C4,1,03/03/2025,99214,Y,Y,99214",
-                              "C4,,03/03/2025,36415,Y,N,"]))
+    result = _import_with_c4(tmp_path, ["Encounter #,Line #,DOS,CPT,Note Present,Signed,Documented Code",
+                                        "C1,1,01/31/2025,99213,Y,Y,99213",
+                                        "C4,1,03/03/2025,99214,Y,Y,99214",
+                                        "C4,,03/03/2025,36415,Y,N,"])
     assert _documented(result) == [("C1", 1, True, True), ("C4", 1, True, True)]
     assert result.tables["documentation.csv"]["matched_by"].tolist() == ["line number", "line number"]
     report = next(s for s in result.sources if s.label == "notes.csv")
@@ -323,3 +327,49 @@ def test_a_blank_numbered_note_of_another_code_is_set_aside_when_a_numbered_note
         "differs: 36415 in the note, 99214 billed): its only line is documented by row 3, which documents it by "
         "its line number")
     assert report.notes[-1] == "1 row(s) with a blank line number: 1 set aside: 1 that no line of its claim fits"
+
+
+#: C4's numbered 99214 note and a 36415 note of C4 with its line number and documented code blank, in an
+#: export with no note-present column (each row a note on file): the blank-numbered row last, or first.
+_C4_NOTES = ["C1,1,01/31/2025,99213,Y,99213", "C4,1,03/03/2025,99214,Y,99214"]
+_C4_BLANK = "C4,,03/03/2025,36415,N,"
+
+
+@pytest.mark.parametrize("rows, blank_row, numbered_row", [
+    (_C4_NOTES + [_C4_BLANK], 4, 3),
+    ([_C4_BLANK] + _C4_NOTES, 2, 4),
+])
+def test_a_blank_numbered_note_of_an_export_without_a_note_present_column_is_placed_wherever_it_stands(
+        tmp_path, rows, blank_row, numbered_row):
+    """Its note_present stood in for and its line number placed, the blank-numbered row has one required cell
+    filled of the two (claim, line number) counted: it was set aside as "text below the data" last and as "not a
+    data row" first, and first, the notes kept after it were set aside as "got 'true'" for Signed and the stand-in
+    note_present. It is placed as any blank-numbered note is (C4's only line, 99214, is documented by its numbered
+    note: set aside naming it), the numbered notes used."""
+    result = _import_with_c4(tmp_path, ["Encounter #,Line #,DOS,CPT,Signed,Documented Code", *rows])
+    assert _documented(result) == [("C1", 1, True, True), ("C4", 1, True, True)]
+    report = next(s for s in result.sources if s.label == "notes.csv")
+    assert (report.rows_read, report.rows_used, report.rows_set_aside) == (3, 2, 1)
+    assert report.aside.set_index("_row")["_reason"].to_dict() == {blank_row: (
+        "no line number, and no line of its claim has its procedure code and service date (procedure code "
+        f"differs: 36415 in the note, 99214 billed): its only line is documented by row {numbered_row}, which "
+        "documents it by its line number")}
+    assert not [p for p in result.problems if "got 'true'" in p.message or p.value == "true"]
+
+
+def test_notes_after_a_row_set_aside_read_their_signed_and_note_present_cells(tmp_path):
+    """A first note whose line number is no number is set aside; the notes after it were kept as one run of
+    rows, their flags read as text starting past the first byte of its buffer (the first note's ``true``),
+    which pyarrow's ascii_lower misreads: Note Present and Signed read as 'true' were refused as
+    "got 'true'", every note set aside."""
+    result = import_files(_write(tmp_path / "claims.csv", CLAIMS), payments=_write(tmp_path / "pay.csv", PAYMENTS),
+                          documentation=_write(tmp_path / "notes.csv", [
+                              "Encounter #,Line #,DOS,CPT,Note Present,Signed",
+                              "C1,one,01/31/2025,99213,Y,Y",
+                              "C1,2,01/31/2025,36415,Y,Y",
+                              "C2,1,02/03/2025,99214,Y,N"]))
+    assert _documented(result) == [("C1", 2, True, True), ("C2", 1, True, False)]
+    report = next(s for s in result.sources if s.label == "notes.csv")
+    assert (report.rows_read, report.rows_used, report.rows_set_aside) == (3, 2, 1)
+    assert report.aside.set_index("_row")["_reason"].to_dict() == {
+        2: "column 'Line #' (line_no): expected a whole number such as 1 or 2; got 'one'"}

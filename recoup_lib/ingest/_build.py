@@ -235,11 +235,15 @@ def _leading_zero_twins(values: pa.Array) -> tuple[int, str]:
     return len(set(bare.filter(pa.array(twin)).to_pylist())), f"{pair[0]!r} and {pair[1]!r}"
 
 
-def build_export(raw: RawExport, spec: FileSpec, proposal: Proposal, fill_down=()) -> Built:
+def build_export(raw: RawExport, spec: FileSpec, proposal: Proposal, fill_down=(),
+                 checked_by: FileSpec | None = None) -> Built:
     """Turn an export's rows into contract rows; set aside what cannot be used (see module doc).
 
     ``fill_down``: fields a grouped report prints only on the first row of each group (a claim's
-    number on its first line), filled into the rows below (:func:`_fill_down`).
+    number on its first line), filled into the rows below (:func:`_fill_down`). ``checked_by``: the
+    contract the rows are checked against once built, when it lets a field of ``spec`` be blank (a
+    line number, the row then placed by its claim and CPT code): a row is not judged a heading or a
+    footer for such a cell blank (:func:`_data_like`).
     """
     n = len(raw)
     cells = {h: V.text(raw.columns[h]) for h in raw.headers}
@@ -264,11 +268,7 @@ def build_export(raw: RawExport, spec: FileSpec, proposal: Proposal, fill_down=(
         if count:
             notes.append(f"{_where(h, name)}: {count:,} blank cell(s) filled from the row above (fill-down)")
     required = required_fields(spec)
-    req_headers = [headers_of(proposal.columns[f])[0] for f in required if f in proposal.columns]
-    count = np.zeros(n, dtype=np.int64)
-    for h in req_headers:
-        count += filled[h]
-    datalike = count * 2 > max(len(req_headers), 1)
+    datalike = _data_like(required, _blank_allowed(spec, checked_by), proposal, filled, n)
     repeated = np.zeros(n, dtype=bool)
     if used:
         ordered = sorted(used)
@@ -433,6 +433,33 @@ def build_export(raw: RawExport, spec: FileSpec, proposal: Proposal, fill_down=(
     problems.sort(key=lambda p: p.row)
     return Built(frame, raw.rows[keep_idx], aside, problems, header_of, int((~any_filled).sum()), tuple(typed),
                  notes, functools.partial(_kept_cells, raw, keep_idx), line_counts, dict(proposal.finders))
+
+
+def _blank_allowed(spec: FileSpec, checked_by: FileSpec | None) -> set[str]:
+    """Fields ``spec`` requires that the contract check ``checked_by`` lets be blank."""
+    if checked_by is None:
+        return set()
+    return {c.name for c in checked_by.columns if c.nullable} & set(required_fields(spec))
+
+
+def _data_like(required: list[str], blank_allowed: set[str], proposal: Proposal, filled: dict[str, np.ndarray],
+               n: int) -> np.ndarray:
+    """Which rows have most of the required fields the export maps filled: the rows that are data.
+
+    A field a stand-in fills (a documentation export's note_present) has no header and is not counted;
+    one of ``blank_allowed`` is counted on a row only where its cell is filled, so a note with its line
+    number blank (placed afterwards) is judged by its other required cells, not taken for a heading
+    or a footer.
+    """
+    count = np.zeros(n, dtype=np.int64)
+    counted = np.zeros(n, dtype=np.int64)
+    for name in required:
+        if name not in proposal.columns:
+            continue
+        cells = filled[headers_of(proposal.columns[name])[0]]
+        count += cells
+        counted += cells if name in blank_allowed else 1
+    return count * 2 > np.maximum(counted, 1)
 
 
 def _kept_cells(raw: RawExport, keep_idx: np.ndarray, positions: np.ndarray) -> pd.DataFrame:

@@ -234,7 +234,8 @@ def _build_one(kind: str, raw, mapping: dict, columns: dict):
 def _build_mapped(kind: str, raw, proposal, fill_down):
     """One export read through its mapping: (Built, SourceReport with its notes)."""
     fill_down = [f for f in fill_down if f in proposal.columns]
-    built = build_export(raw, spec_for(kind, proposal.columns), proposal, fill_down)
+    built = build_export(raw, spec_for(kind, proposal.columns), proposal, fill_down,
+                         contract_for(kind, proposal.columns))
     fmt = "workbook" if raw.info.get("sheet") is not None else "CSV"
     report = SourceReport(raw.label, kind, fmt, blank_rows=built.blank_rows,
                           info={**raw.info, **({"fill_down": fill_down} if fill_down else {})},

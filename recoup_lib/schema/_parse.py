@@ -16,7 +16,7 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from ..arrowtext import string_parts
+from ..arrowtext import offsets_from_zero, string_parts
 from ..errors import Problem
 from ..money import MAX_CENTS, MAX_TOTAL_CENTS, MONEY_PATTERN, parse_cents_arrays, plain_cents
 from ._columns import BOOL_FALSE, BOOL_TRUE, Column, FileSpec
@@ -333,7 +333,7 @@ def _parse_column(text: pa.ChunkedArray, col: Column, n: int, record, bad: np.nd
     if kind == "codes":
         return _normalised_list(text)
     if kind in ("choice", "bool"):
-        lowered = pc.ascii_lower(text) if _plain_ascii(text) else pc.utf8_lower(text)
+        lowered = pc.ascii_lower(offsets_from_zero(text)) if _plain_ascii(text) else pc.utf8_lower(text)
         if kind == "choice":
             ok = _mask(pc.is_in(lowered, value_set=pa.array([c.lower() for c in col.choices], lowered.type))) | blank
             record(~ok, col.expected)
