@@ -87,15 +87,16 @@ def main() -> None:
     parser.add_argument("--workers", type=int, help="cores for the audit (default: all)")
     parser.add_argument("--repeat", type=int, default=1, help="fresh-process audits of each size (default 1)")
     args = parser.parse_args()
+    repeat = max(1, args.repeat)
     rows, runs = [], []
     with tempfile.TemporaryDirectory() as tmp:
         for size in [int(s) for s in args.sizes.split(",")]:
             folder = os.path.join(tmp, f"p{size}")
             run_step("audit", "step_write", size, args.profile, folder)
-            for _ in range(max(1, args.repeat)):
+            for _ in range(repeat):
                 runs.append(run_step("audit", "step_audit", folder, os.path.join(tmp, f"out{size}"), args.workers))
                 runs[-1]["seconds"] = runs[-1]["cold"]  # the step's clock covers both audits and the floor
-            rows.append(_median_run(runs[-max(1, args.repeat):]))
+            rows.append(_median_run(runs[-repeat:]))
     print(f"{'lines':>10} {'seconds':>8} {'lines/s':>10} {'findings':>9} {'peak':>10} {'floor':>7} {'ratio':>6}"
           f" {'again':>7} {'ratio':>6}")
     for r in rows:
@@ -106,11 +107,11 @@ def main() -> None:
         ratio = (rows[-1]['seconds'] / rows[0]['seconds']) / (rows[-1]['lines'] / rows[0]['lines'])
         print(f"time per line, largest vs smallest: {ratio:.2f}x (1.00 = linear)")
     largest = rows[-1]
-    if args.repeat > 1:
-        _print_repeats(runs[-args.repeat:])
+    if repeat > 1:
+        _print_repeats(runs[-repeat:])
     print(f"audit / floor at {largest['lines']:,} lines: {largest['seconds'] / largest['floor']:.1f}x in a fresh "
           f"process, {largest['warm'] / largest['floor']:.1f}x audited again in the same process "
-          f"(floor {largest['floor']:.2f} s: pyarrow reading the same four files){' in the median run' if args.repeat > 1 else ''}; "
+          f"(floor {largest['floor']:.2f} s: pyarrow reading the same four files){' in the median run' if repeat > 1 else ''}; "
           f"target <= {TARGET_RATIO:.0f}x")
     print(f"the fresh-process audit at {largest['lines']:,} lines: {largest['cold_user']:.1f} s of user CPU, "
           f"{largest['cold_system']:.1f} s of system CPU, {largest['cold_faults']:,} page faults (system CPU "

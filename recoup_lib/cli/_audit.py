@@ -75,10 +75,10 @@ def run(args) -> int:
             names.append(Path("audit.xlsx"))
     print(result.summary())
     print(f"wrote {files_written(args.out, [Path(args.out) / n for n in names])}")
-    folder, out = shown_path(args.folder), Path(args.out)
-    score = ([f"recoup score {shown_path(out / 'findings.csv')} {shown_path(Path(args.folder) / 'labels.csv')}"]
-             if (Path(args.folder) / "labels.csv").is_file() else [])
-    print(next_step(*score, f"recoup report {folder} --out REPORT"))
+    labels = Path(args.folder) / "labels.csv"
+    score = ([f"recoup score {shown_path(Path(args.out) / 'findings.csv')} {shown_path(labels)}"]
+             if labels.is_file() else [])
+    print(next_step(*score, f"recoup report {shown_path(args.folder)} --out REPORT"))
     for warning in result.inputs.warnings:
         print(warning, file=sys.stderr)
     return 0

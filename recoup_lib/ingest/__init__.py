@@ -34,13 +34,16 @@ call, :func:`import_files`, returns an :class:`ImportResult` (``.write(out)``,
 ==========================  ================================================
 """
 
-from ._fields import FIELD_NAMES, KINDS, LIST_FIELDS, TARGET_FILES, normalise_header, propose, recognised_fields
-from ._result import ImportResult, SourceReport, mapping_document
-from ._mapping import load_mapping
+from ._fields import (FIELD_NAMES, GROUP_FIELDS, KINDS, LIST_FIELDS, TARGET_FILES, normalise_header, propose,
+                      recognised_fields)
+from ._result import MANIFEST_KEY, ImportResult, SourceReport, mapping_document
+from ._claims_stand_ins import INFERABLE
+from ._mapping import fields_sharing_a_header, load_mapping, one_field_per_header
 from ._run import import_files, preview_file
 from ._tables import read_export
 from ._x837 import LINE_COLUMNS, Claims837, read_837
 
 __all__ = ["import_files", "preview_file", "mapping_document", "ImportResult", "SourceReport", "load_mapping",
            "read_837", "Claims837", "LINE_COLUMNS", "read_export", "propose", "recognised_fields", "normalise_header",
-           "FIELD_NAMES", "KINDS", "TARGET_FILES", "LIST_FIELDS"]
+           "FIELD_NAMES", "KINDS", "TARGET_FILES", "LIST_FIELDS", "GROUP_FIELDS", "INFERABLE", "MANIFEST_KEY",
+           "fields_sharing_a_header", "one_field_per_header"]

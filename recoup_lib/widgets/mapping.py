@@ -73,7 +73,7 @@ class MappingSession:
 
     def fill_down_options(self) -> list[str]:
         """The fields a grouped report may print on a group's first row only (``--fill-down``)."""
-        from ..ingest._fields import GROUP_FIELDS
+        from ..ingest import GROUP_FIELDS
 
         return [f for f in self.fields if f in GROUP_FIELDS]
 
@@ -131,7 +131,7 @@ class MappingSession:
             another field: a column holds one field, as ``recoup import --column`` and ``--map`` say
             (the choice is not applied).
         """
-        from ..ingest._mapping import fields_sharing_a_header, one_field_per_header
+        from ..ingest import fields_sharing_a_header, one_field_per_header
 
         if field not in self.fields:
             raise ValueError(f"{self.kind} files have no field {field!r}; fields: {', '.join(self.fields)}")
@@ -152,7 +152,7 @@ class MappingSession:
     def status(self) -> str:
         """One line: rows read = used + set aside, or what is still missing (and, for a field
         ``--infer-missing`` stands in for, that the import stops without it, and what it would do)."""
-        from ..ingest._claims_stand_ins import INFERABLE
+        from ..ingest import INFERABLE
 
         if self.missing:
             text = "Choose a column for: " + ", ".join(self.missing)
@@ -189,7 +189,7 @@ class MappingSession:
 
     def save(self, path) -> Path:
         """Write mapping.json (never over a file that is not one the kit wrote)."""
-        from ..ingest._result import MANIFEST_KEY
+        from ..ingest import MANIFEST_KEY
 
         path = Path(path)
         if path.exists():
