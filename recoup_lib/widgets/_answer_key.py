@@ -43,13 +43,13 @@ def _read(folder: Path, findings=None, audit=None):
         raise InvalidParameterError(f"findings: {labels_path} is the answer key of a generated practice, and a "
                                     "deck over it is graded against it, not against findings; give findings only "
                                     "for a folder without labels.csv (an office's own), or leave them out")
+    keyed_by_audit = findings is None and not labels_path.exists()
+    if audit is None:
+        audit = audit_folder(folder) if keyed_by_audit else audit_folder(folder, only=[])
+    if keyed_by_audit:
+        return audit, audit.findings, AUDIT_KEY
     if not labels_path.exists():
-        if findings is None:
-            audit = audit if audit is not None else audit_folder(folder)
-            return audit, audit.findings, AUDIT_KEY
-        audit = audit if audit is not None else audit_folder(folder, only=[])
         return audit, _given_findings(findings, audit.lines, folder), AUDIT_KEY
-    audit = audit if audit is not None else audit_folder(folder, only=[])
     labels = read_table(labels_path)
     if labels.problems:
         raise InputError(f"{labels.problems[0].message} A claim whose key row is set aside would be graded as "
