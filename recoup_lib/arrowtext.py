@@ -82,7 +82,7 @@ def _rebased(chunk: pa.Array) -> pa.Array:
     start = int(offsets[0])
     if not start:
         return chunk
-    valid = pa.array(pc.is_valid(chunk).to_numpy(zero_copy_only=False)).buffers()[1] if chunk.null_count else None
+    valid = pc.is_valid(chunk).buffers()[1] if chunk.null_count else None
     data = chunk.buffers()[2].slice(start, int(offsets[-1]) - start)
     return pa.Array.from_buffers(chunk.type, len(chunk), [valid, pa.py_buffer(offsets - start), data],
                                  chunk.null_count)

@@ -21,11 +21,12 @@ import io
 import os
 import pkgutil
 import sys
+from pathlib import Path
 
 from ..errors import InvalidParameterError, RecoupError, UsageError
 from ..wording import shown_path
 
-__all__ = ["main", "build_parser", "options_checked", "files_written", "next_step", "shown_path"]
+__all__ = ["main", "build_parser", "options_checked", "files_written", "next_step", "audit_folder_of", "shown_path"]
 
 
 @contextlib.contextmanager
@@ -45,8 +46,6 @@ def options_checked():
 def files_written(out, paths, shown: int = 10) -> str:
     """``N files to OUT (a, b, ...)``: what a command wrote, for its last line; the names are relative
     to ``out`` (``rejected_rows/claim_lines.csv``), the first ``shown`` of them, then how many more."""
-    from pathlib import Path
-
     from ..wording import listed
 
     names = [Path(p).relative_to(Path(out)).as_posix() for p in paths]
@@ -57,6 +56,13 @@ def next_step(*commands: str) -> str:
     """``next: COMMAND`` (several: ``next: A, or B``): the pipeline's next command, with the user's own
     paths, that a command prints last so a person can follow the pipeline from its output."""
     return "next: " + ", or ".join(commands)
+
+def audit_folder_of(files) -> Path | None:
+    """The audit folder the 835s given belong to (its ``remits/``, or the folder itself), when the first
+    one given sits in or is a folder holding claim_lines.csv; else None."""
+    first = Path(files[0])
+    here = first if first.is_dir() else first.parent
+    return next((f for f in (here, here.parent) if (f / "claim_lines.csv").is_file()), None)
 
 
 def _command_modules():

@@ -116,8 +116,7 @@ def run(args) -> int:
 
 def _next(args) -> str:
     """The next step: decide the appeals of the notices' folder, else report on the 835s' audit folder."""
-    from . import next_step, shown_path
-    from ._remit import audit_folder_of
+    from . import audit_folder_of, next_step, shown_path
 
     as_of = f" --as-of {args.as_of}" if args.as_of else ""
     folder = args.notices.parent if args.notices is not None else None

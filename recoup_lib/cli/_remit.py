@@ -36,7 +36,7 @@ def add_parser(subparsers) -> None:
 def run(args) -> int:
     from ..outputs import check_folder
     from ..remit import read_835
-    from . import next_step, shown_path
+    from . import audit_folder_of, next_step, shown_path
 
     if args.out is not None:
         check_folder(args.out, inputs=args.files)
@@ -77,11 +77,3 @@ def reconcile_inputs(files) -> list[str]:
     if len(folders) <= SHOWN and all(given_or_inside(p) for f in folders for p in files_below(f)):
         return [shown_path(f) for f in folders]
     return [shown_path(f) for f in files[:SHOWN]] + ["..."]
-
-
-def audit_folder_of(files) -> Path | None:
-    """The audit folder the 835s given belong to (its ``remits/``, or the folder itself), when the first
-    one given sits in or is a folder holding claim_lines.csv; else None."""
-    first = Path(files[0])
-    here = first if first.is_dir() else first.parent
-    return next((f for f in (here, here.parent) if (f / "claim_lines.csv").is_file()), None)

@@ -17,8 +17,8 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from ..x12 import AMOUNT_EXPECTED, QUANTITY_EXPECTED, Chunk, Elements, Splitter, parse_amounts, parse_quantities, \
-    split_values
+from ..x12 import AMOUNT_EXPECTED, QUANTITY_EXPECTED, Chunk, Elements, Splitter, empty_strings, parse_amounts, \
+    parse_quantities, split_values
 from ._chunk import GROUPS_5010, QUALIFIER, ChunkReader, fill, first_per_group
 from ._envelope import walk_envelope
 
@@ -213,11 +213,6 @@ def read_claims(r: ChunkReader) -> None:
     r.out["payments"] = cols
 
 
-def _blanks(n: int) -> pa.Array:
-    """``n`` empty strings, made without a Python string each."""
-    return pa.LargeStringArray.from_buffers(n, pa.py_buffer(np.zeros(n + 1, np.int64)), pa.py_buffer(b""))
-
-
 def _joined(n: int, parts: list[tuple[np.ndarray, pa.Array]]) -> pa.Array:
     """Per owner (0..n-1), the non-blank values of ``parts`` joined with ``;``, in order."""
     owners, values = [], []
@@ -225,7 +220,7 @@ def _joined(n: int, parts: list[tuple[np.ndarray, pa.Array]]) -> pa.Array:
         owners.append(owner)
         values.extend(column.to_pylist())
     if not values:
-        return _blanks(n)
+        return empty_strings(n)
     owner = np.concatenate(owners)
     out = [""] * n
     for o, v in zip(owner.tolist(), values):
@@ -348,7 +343,7 @@ def _submitted(r: ChunkReader, svc: np.ndarray,
     sep = r.chunk.separators
     sent = np.flatnonzero(np.asarray(pc.not_equal(values, "")))
     if not len(sent):   # most remittances: nothing more to read
-        return _blanks(len(svc)), _blanks(len(svc)), _blanks(len(svc))
+        return empty_strings(len(svc)), empty_strings(len(svc)), empty_strings(len(svc))
     qualifier = np.full(len(svc), "", dtype=object)
     code = np.full(len(svc), "", dtype=object)
     mods = np.full(len(svc), "", dtype=object)

@@ -56,6 +56,7 @@ from ._segments import (
     Splitter,
     code_name,
     combine,
+    empty_strings,
     parse_amounts,
     parse_quantities,
     segment_code,
@@ -71,5 +72,5 @@ __all__ = [
     "Separators", "DEFAULT_SEPARATORS", "Piece", "RawProblem", "split_interchanges", "NO_X12_START", "Chunk", "combine",
     "segment_code", "segment_codes", "code_name", "Elements", "Splitter", "split_values", "parse_amounts",
     "parse_quantities", "AMOUNT_EXPECTED", "QUANTITY_EXPECTED", "OUTSIDE_ANY_TRANSACTION",
-    "words_at",
+    "words_at", "empty_strings",
 ]

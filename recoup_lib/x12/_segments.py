@@ -29,6 +29,7 @@ from ._bytes import words_at
 from ._interchanges import DEFAULT_SEPARATORS, Piece, RawProblem, Separators, split_interchanges
 
 __all__ = [
+    "empty_strings",
     "Separators",
     "DEFAULT_SEPARATORS",
     "Chunk",
@@ -246,7 +247,7 @@ class Splitter:
         """
         begin, lengths = self.span(j, rows, rest, located)
         if not lengths.any():
-            return _empty_strings(len(lengths))
+            return empty_strings(len(lengths))
         return _gather(self.buf, begin, lengths)
 
     def span(self, j: int, rows: np.ndarray | None = None, rest: bool = False,
@@ -276,7 +277,8 @@ class Splitter:
         return begin, lengths
 
 
-def _empty_strings(n: int) -> pa.Array:
+def empty_strings(n: int) -> pa.Array:
+    """``n`` empty strings (Arrow ``large_string``), made without a Python string each."""
     return pa.LargeStringArray.from_buffers(n, pa.py_buffer(np.zeros(n + 1, dtype=np.int64)),
                                             pa.py_buffer(b""))
 
