@@ -233,9 +233,8 @@ def decide(notices: pd.DataFrame, payers: pd.DataFrame, findings: pd.DataFrame |
     out["policy_announced_date"] = announced.astype("datetime64[us]")
     _recommend(out, documentation is not None)
     unchecked = unchecked or {}
-    nothing_found = out["audit_at_risk_cents"].isna().to_numpy()
-    out["_audit_unchecked"] = pd.array([unchecked.get(et, "") if none else ""
-                                        for et, none in zip(out["error_type"], nothing_found)], dtype="str")
+    said = out["error_type"].astype(object).map(unchecked).fillna("").where(out["audit_at_risk_cents"].isna(), "")
+    out["_audit_unchecked"] = pd.array(said.to_numpy(dtype=object), dtype="str")
     out["needs_review"] = _needs_review(out, keys, profile_of)
 
     per_key = {}
