@@ -13,6 +13,7 @@ from pathlib import Path
 import openpyxl
 import pandas as pd
 import pytest
+from ingest_helpers import write_lines
 
 from recoup_lib.cli import main
 from recoup_lib.errors import InputError, UsageError
@@ -36,18 +37,12 @@ def write_claims(path: Path, rows=ROWS, encoding="cp1252", title=True, total=Tru
     lines += [header] + list(rows)
     if total:
         lines += ["TOTAL,,,,,,,,,,,3,\"$1,325.00\",,,", "End of report"]
-    path.write_bytes(line_end.join(lines).encode(encoding) + line_end.encode())
-    return path
-
-
-def write_payments(path: Path, rows=PAYMENTS) -> Path:
-    path.write_text("\n".join(rows) + "\n", encoding="utf-8")
-    return path
+    return write_lines(path, lines, encoding, line_end)
 
 
 def test_windows_1252_export_with_title_and_total_rows_loses_no_row(tmp_path):
     claims = write_claims(tmp_path / "charges.csv")
-    result = import_files(claims, payments=write_payments(tmp_path / "pay.csv"))
+    result = import_files(claims, payments=write_lines(tmp_path / "pay.csv", PAYMENTS))
     lines = result.tables["claim_lines.csv"]
     assert lines["Patient Name"].tolist() == ["Peña, José", "Peña, José", "Müller, Zoë"]
     assert lines["service_date"].dt.strftime("%Y-%m-%d").tolist() == ["2025-01-31", "2025-01-31", "2025-02-01"]
@@ -103,7 +98,7 @@ def test_codes_are_read_as_payers_write_them_without_a_spreadsheet_text_mark(tmp
     rows = [ROWS[0].replace("C1,", "'C1,", 1).replace("99213,25", "'99213,rt"),
             ROWS[1].replace("36415", "g0439").replace("E11.9,I10", "'e11.9,'i10"), ROWS[2]]
     result = import_files(write_claims(tmp_path / "c.csv", rows=rows, title=False, total=False),
-                          payments=write_payments(tmp_path / "pay.csv"))
+                          payments=write_lines(tmp_path / "pay.csv", PAYMENTS))
     lines = result.tables["claim_lines.csv"]
     assert lines["claim_id"].tolist() == ["C1", "C1", "C2"]
     assert lines["procedure_code"].tolist() == ["99213", "G0439", "99214"]
@@ -158,7 +153,7 @@ def test_ids_and_codes_a_data_tool_wrote_as_decimal_numbers_are_read_whole(tmp_p
             "1001,2,123,MCR01,1234567893,01/31/2025,2/3/25,97110,,2,40,250.00,2.0"]
     payments = ["Claim #,Line #,Check #,Payment Date,Paid Amt", "1001,1,12345.00,02/20/2025,40.00"]
     result = import_files(write_claims(tmp_path / "c.csv", rows=rows, header=header, title=False, total=False),
-                          payments=write_payments(tmp_path / "p.csv", payments))
+                          payments=write_lines(tmp_path / "p.csv", payments))
     lines = result.tables["claim_lines.csv"]
     got = lines[["claim_id", "patient_id", "rendering_npi", "procedure_code", "modifiers", "place_of_service"]]
     assert got.values.tolist() == [["1001", "123", "1234567893", "97140", "59", "11"],
@@ -190,7 +185,7 @@ def test_an_optional_cell_saying_n_a_or_null_is_blank_and_counted_in_a_note(tmp_
     payments = PAYMENTS[:1] + ["C1,1,EFT1,02/20/2025,N/A,$64.00", "C1,1,EFT2,03/01/2025,#N/A,($64.00)",
                                "C1,2,EFT1,02/20/2025,-,$8.00", "C2,1,EFT1,02/20/2025,$90.00,N/A"]
     result = import_files(write_claims(tmp_path / "c.csv", rows=rows, title=False, total=False),
-                          payments=write_payments(tmp_path / "pay.csv", payments))
+                          payments=write_lines(tmp_path / "pay.csv", payments))
     lines = result.tables["claim_lines.csv"]
     assert lines["modifiers"].tolist() == ["", "", ""]
     assert lines["diagnosis_codes"].tolist() == ["E11.9", "E11.9;I10", "I10"]
@@ -547,7 +542,7 @@ def test_a_claim_merged_down_the_rows_of_its_lines_gives_each_line_its_claim(tmp
     ws.merge_cells("A3:A5")
     ws.merge_cells("C3:C5")
     book.save(tmp_path / "charges.xlsx")
-    result = import_files(tmp_path / "charges.xlsx", payments=write_payments(tmp_path / "p.csv"))
+    result = import_files(tmp_path / "charges.xlsx", payments=write_lines(tmp_path / "p.csv", PAYMENTS))
     lines = result.tables["claim_lines.csv"]
     assert lines[["claim_id", "line_no", "patient_id"]].values.tolist() == [
         ["C1", 1, "P1"], ["C1", 2, "P1"], ["C1", 3, "P1"], ["C2", 1, "P2"]]
@@ -618,7 +613,7 @@ def test_a_formula_without_a_saved_value_is_named_in_the_summary(tmp_path, saved
     """A workbook written by a script keeps formulas without their results: every reader sees a blank.
     The summary names those cells and says how to fix the workbook; a saved value is read as usual."""
     path = _charges_with_a_formula(tmp_path / "charges.xlsx", saved_value)
-    result = import_files(path, payments=write_payments(tmp_path / "p.csv"))
+    result = import_files(path, payments=write_lines(tmp_path / "p.csv", PAYMENTS))
     said = result.summary()
     assert ("1 formula cell(s) with no saved value, read as blank (J3)" in said) is not saved_value
     lines = result.tables["claim_lines.csv"]
@@ -727,7 +722,7 @@ def test_a_grouped_report_is_read_with_fill_down_and_the_summary_says_when_to_us
     """A report printing the claim's fields on its first line only: without --fill-down its other lines
     are set aside and the summary names the option; with it every line is kept, the subtotal rows are
     still set aside as totals (never filled), and mapping.json keeps the list for --map."""
-    path = write_payments(tmp_path / "grouped.csv", GROUPED)
+    path = write_lines(tmp_path / "grouped.csv", GROUPED)
     plain = import_files(path)
     assert plain.sources[0].rows_used == 2
     hint = [n for n in plain.sources[0].notes if "--fill-down" in n]
@@ -767,7 +762,7 @@ def test_fill_down_fills_every_line_that_is_no_total_row_whatever_its_first_cell
     both for what fill-down fills and for what is set aside: a line of claim C1 whose description
     reads 'Total knee arthroplasty' was taken for a subtotal and left unfilled (then set aside as
     'not a data row'), although it is no total row."""
-    path = write_payments(tmp_path / "grouped.csv", [
+    path = write_lines(tmp_path / "grouped.csv", [
         "Description,Claim #,Line #,Patient Acct,Ins Code,Rendering NPI,DOS,Date Billed,CPT,Units,Billed Amt",
         "Office visit,C1,1,P1,MCR01,1234567893,01/31/2025,2/3/25,99213,1,$100.00",
         "Total knee arthroplasty,C1,2,,,,,,27447,1,$1500.00",
@@ -782,7 +777,7 @@ def test_fill_down_fills_every_line_that_is_no_total_row_whatever_its_first_cell
 def test_write_makes_the_folder_the_audit_reads_and_counts_every_row(tmp_path):
     from recoup_lib.folder import read_audit_folder
 
-    result = import_files(write_claims(tmp_path / "c.csv"), payments=write_payments(tmp_path / "p.csv"))
+    result = import_files(write_claims(tmp_path / "c.csv"), payments=write_lines(tmp_path / "p.csv", PAYMENTS))
     paths = result.write(tmp_path / "out")
     names = {p.name for p in paths}
     assert {"claim_lines.csv", "payments.csv", "mapping.json", "import_rejected.csv", "import_counts.csv"} <= names
@@ -801,7 +796,7 @@ def test_import_rejected_csv_is_in_row_order_per_file(tmp_path):
                            "C9,2,EFT3,03/02/2025,$10.00,$8.00"]
     payments[1] = payments[1].replace("C1,", "C8,")
     result = import_files(write_claims(tmp_path / "z.csv", title=False),
-                          payments=write_payments(tmp_path / "p.csv", rows=payments))
+                          payments=write_lines(tmp_path / "p.csv", payments))
     result.write(tmp_path / "out")
     rejected = pd.read_csv(tmp_path / "out" / "import_rejected.csv", dtype={"row": int})
     assert rejected["file"].tolist() == ["z.csv"] * 2 + ["p.csv"] * 4
@@ -813,7 +808,7 @@ def test_import_rejected_csv_is_in_row_order_per_file(tmp_path):
 
 def test_output_safety_rerun_foreign_files_and_input_folder(tmp_path):
     claims = write_claims(tmp_path / "c.csv")
-    result = import_files(claims, payments=write_payments(tmp_path / "p.csv"))
+    result = import_files(claims, payments=write_lines(tmp_path / "p.csv", PAYMENTS))
     result.write(tmp_path / "out")
     import_files(claims).write(tmp_path / "out")                     # a rerun replaces its own files
     assert not (tmp_path / "out" / "payments.csv").exists()          # ... and leaves nothing stale
@@ -827,7 +822,7 @@ def test_output_safety_rerun_foreign_files_and_input_folder(tmp_path):
 
 def test_cli_exit_codes_and_messages(tmp_path, capsys):
     claims = write_claims(tmp_path / "c.csv")
-    assert main(["import", "--claims", str(claims), "--payments", str(write_payments(tmp_path / "p.csv")),
+    assert main(["import", "--claims", str(claims), "--payments", str(write_lines(tmp_path / "p.csv", PAYMENTS)),
                  "--out", str(tmp_path / "out")]) == 0
     out = capsys.readouterr().out
     assert "c.csv (claims: CSV, Windows-1252, header on row 4): 7 rows read = 3 used + 4 set aside" in out
@@ -851,7 +846,7 @@ def test_cli_exit_codes_and_messages(tmp_path, capsys):
     assert not (tmp_path / "o2").exists()
     # One header may hold fields of two kinds of file: the charge in the claims, the payment in the payments.
     amounts = [write_claims(tmp_path / "ca.csv", header=HEADER.replace("Billed Amt", "Amount")),
-               write_payments(tmp_path / "pa.csv", [PAYMENTS[0].replace("Paid Amt", "Amount"), *PAYMENTS[1:]])]
+               write_lines(tmp_path / "pa.csv", [PAYMENTS[0].replace("Paid Amt", "Amount"), *PAYMENTS[1:]])]
     assert main(["import", "--claims", str(amounts[0]), "--payments", str(amounts[1]), "--column",
                  "charge=Amount", "--column", "paid=Amount", "--out", str(tmp_path / "o3")]) == 0
     assert main(["import", "--claims", str(tmp_path / "p.csv"), "--out", str(tmp_path / "o2")]) == 1
@@ -870,7 +865,7 @@ def test_the_alarm_over_many_payment_files_names_them_by_count_not_one_by_one(tm
     for month in range(1, 6):
         unmatched = [PAYMENTS[0]] + [row.replace("C1,", f"X{month},").replace("C2,", f"Y{month},")
                                      for row in PAYMENTS[1:]]
-        args += ["--payments", str(write_payments(folder / f"pay_2025-{month:02d}.csv", unmatched))]
+        args += ["--payments", str(write_lines(folder / f"pay_2025-{month:02d}.csv", unmatched))]
     assert main(["import", "--claims", str(claims), *args, "--out", str(tmp_path / "out")]) == 1
     err = capsys.readouterr().err
     assert "the 5 payments files (pay_2025-01.csv ... pay_2025-05.csv)" in err
@@ -892,7 +887,7 @@ def test_import_exits_1_when_every_row_is_set_aside_and_warns_above_half(tmp_pat
     assert json.loads((out / "mapping.json").read_text())["columns"]["claims"]["service_date"] == "DOS"
     unpaid = [PAYMENTS[0]] + [",".join(row.split(",")[:-1] + [""]) for row in PAYMENTS[1:]]
     assert main(["import", "--claims", str(write_claims(tmp_path / "c2.csv")), "--payments",
-                 str(write_payments(tmp_path / "p.csv", unpaid)), "--out", str(tmp_path / "out2")]) == 1
+                 str(write_lines(tmp_path / "p.csv", unpaid)), "--out", str(tmp_path / "out2")]) == 1
     assert "most often column 'Paid Amt' (4 rows), which expected a value" in capsys.readouterr().err
     # Set aside by the contract check after the values were read, a row still shows the file's cells.
     aside = pd.read_csv(tmp_path / "out2" / "import_rejected.csv", dtype=str)
@@ -1303,8 +1298,8 @@ def test_a_header_split_over_two_rows_is_joined_and_noted(tmp_path):
     stay title rows, and the rows are counted as before (the header's rows are no data)."""
     claims = write_claims(tmp_path / "c.csv", header="Claim #,Line #,Patient,Patient,Ins,Rendering,Date of,Date,CPT,"
                           "Mod 1,Mod 2,Units,Billed,Dx 1,Dx 2,POS\n,,Acct,Name,Code,NPI,Service,Billed,,,,,Amt,,,")
-    payments = write_payments(tmp_path / "p.csv", ["Payment Detail", "Claim #,Line #,Check/EFT #,Payment,Allowed,Paid",
-                                                   ",,,Date,Amount,Amount"] + PAYMENTS[1:])
+    payments = write_lines(tmp_path / "p.csv", ["Payment Detail", "Claim #,Line #,Check/EFT #,Payment,Allowed,Paid",
+                                                ",,,Date,Amount,Amount"] + PAYMENTS[1:])
     result = import_files(claims, payments=payments)
     lines = result.tables["claim_lines.csv"]
     assert lines["service_date"].dt.strftime("%Y-%m-%d").tolist() == ["2025-01-31", "2025-01-31", "2025-02-01"]
@@ -1368,7 +1363,7 @@ def test_page_headers_and_footers_of_a_report_printed_to_csv_have_their_own_reas
     """A report printed to a file repeats its page's number at each page's top or foot. Those rows were
     'not a data row' (a heading or a note), or a title row above the header; they are a page header
     or footer, and still counted."""
-    path = write_payments(tmp_path / "c.csv", [
+    path = write_lines(tmp_path / "c.csv", [
         "Sunrise Clinic - Charge Detail", "Page 1 of 2", HEADER, ROWS[0], "Page 1 of 2,,,,,,,,,,,,,,,",
         "Sunrise Clinic - Charge Detail,,,,,,,,,,,,,,,", "Pg. 2/2,,,,,,,,,,,,,,,", HEADER, ROWS[1], ROWS[2],
         ",,,Printed 02/05/2025 Page 2 of 2,,,,,,,,,,,,"])

@@ -332,8 +332,7 @@ def x12_raw(transactions: list[str], groups: int = 1) -> bytes:
 
 def enveloped(body: list[str]) -> bytes:
     """An interchange whose SE01 counts its transaction's segments, GE and IEA closing it."""
-    se = f"SE*{len(HEAD) - 1 + len(body) + 1}*0001"
-    return (ISA + "\n" + "".join(s + "~\n" for s in HEAD + body + [se, "GE*1*1", "IEA*1*000000001"])).encode()
+    return x12_raw(_transaction(body, "0001"))
 
 
 def test_a_file_cut_short_between_segments_is_warned_about_by_its_envelopes(tmp_path):

@@ -8,19 +8,16 @@ reason; two notes on one line make one row. The audit then flags the right lines
 
 from __future__ import annotations
 
-import functools
 from pathlib import Path
 
 import pandas as pd
 import pytest
-from test_ingest_unnumbered_claims import _write
+from ingest_helpers import import_files, write_lines
 
 from recoup_lib.cli import main
 from recoup_lib.errors import InputError
 from recoup_lib.ingest import import_files as _import_files
 from recoup_lib.rules import audit_folder
-
-import_files = functools.partial(_import_files, infer_missing=True)
 
 #: C3 is billed on two days (its second line the next day).
 CLAIMS = ["Claim #,Line #,Patient Acct,Ins Code,Rendering NPI,DOS,Date Billed,CPT,Mod 1,Units,Billed Amt",
@@ -52,8 +49,9 @@ VISITS = ["Encounter #,Visit Date,Note Present,Signed",
 
 
 def _import(tmp_path: Path, notes: list[str]):
-    return import_files(_write(tmp_path / "claims.csv", CLAIMS), payments=_write(tmp_path / "pay.csv", PAYMENTS),
-                        documentation=_write(tmp_path / "notes.csv", notes))
+    return import_files(write_lines(tmp_path / "claims.csv", CLAIMS),
+                        payments=write_lines(tmp_path / "pay.csv", PAYMENTS),
+                        documentation=write_lines(tmp_path / "notes.csv", notes))
 
 
 def _documented(result) -> list[tuple]:
@@ -85,10 +83,11 @@ def test_a_note_of_another_code_is_set_aside_when_a_note_documents_the_claims_on
     of that line (it was put on it, its unsigned note deciding nothing but counted on the line); it is
     set aside naming the note that documents the line."""
     claims = CLAIMS + ["C4,1,P4,MCR01,1234567893,03/03/2025,3/4/25,99214,,1,$150.00"]
-    result = import_files(_write(tmp_path / "claims.csv", claims), payments=_write(tmp_path / "pay.csv", PAYMENTS),
-                          documentation=_write(tmp_path / "notes.csv", ["Encounter #,DOS,CPT,Signed",
-                                                                        "C4,03/03/2025,36415,N",
-                                                                        "C4,03/03/2025,99214,Y"]))
+    result = import_files(write_lines(tmp_path / "claims.csv", claims),
+                          payments=write_lines(tmp_path / "pay.csv", PAYMENTS),
+                          documentation=write_lines(tmp_path / "notes.csv", ["Encounter #,DOS,CPT,Signed",
+                                                                             "C4,03/03/2025,36415,N",
+                                                                             "C4,03/03/2025,99214,Y"]))
     assert _documented(result) == [("C4", 1, True, True)]
     report = next(s for s in result.sources if s.label == "notes.csv")
     assert (report.rows_read, report.rows_used, report.rows_set_aside) == (2, 1, 1)
@@ -106,8 +105,9 @@ def test_a_note_of_another_code_than_a_claims_only_line_is_set_aside(tmp_path):
     claims = CLAIMS + ["C4,1,P4,MCR01,1234567893,03/03/2025,3/4/25,99214,,1,$150.00"]
     for header, row in (("Encounter #,DOS,CPT,Signed", "C4,03/03/2025,99213,Y"),
                         ("Encounter #,DOS,CPT,Signed,Documented Code", "C4,03/03/2025,99213,Y,99213")):
-        result = import_files(_write(tmp_path / "claims.csv", claims), payments=_write(tmp_path / "pay.csv", PAYMENTS),
-                              documentation=_write(tmp_path / "notes.csv", [header, row]))
+        result = import_files(write_lines(tmp_path / "claims.csv", claims),
+                              payments=write_lines(tmp_path / "pay.csv", PAYMENTS),
+                              documentation=write_lines(tmp_path / "notes.csv", [header, row]))
         report = next(s for s in result.sources if s.label == "notes.csv")
         if "Documented Code" not in header:
             assert (report.rows_read, report.rows_used, report.rows_set_aside) == (1, 0, 1)
@@ -126,11 +126,11 @@ def test_a_note_of_another_code_with_its_documented_code_cell_blank_documents_it
     the note went on the line with documented_code blank, read as "same as billed" (99214), so upcoding
     could not fire. A blank cell there takes the note's own code; the audit then flags C4 as upcoded."""
     claims = CLAIMS + ["C4,1,P4,MCR01,1234567893,03/03/2025,3/4/25,99214,,1,$150.00"]
-    result = import_files(_write(tmp_path / "claims.csv", claims),
-                          payments=_write(tmp_path / "pay.csv", PAYMENTS + ["C4,1,EFT1,03/20/2025,90.00"]),
-                          documentation=_write(tmp_path / "notes.csv", ["Encounter #,DOS,CPT,Signed,Documented Code",
-                                                                        "C4,03/03/2025,99213,Y,",
-                                                                        "C2,02/03/2025,99214,Y,"]))
+    result = import_files(write_lines(tmp_path / "claims.csv", claims),
+                          payments=write_lines(tmp_path / "pay.csv", PAYMENTS + ["C4,1,EFT1,03/20/2025,90.00"]),
+                          documentation=write_lines(tmp_path / "notes.csv", [
+                              "Encounter #,DOS,CPT,Signed,Documented Code", "C4,03/03/2025,99213,Y,",
+                              "C2,02/03/2025,99214,Y,"]))
     doc = result.tables["documentation.csv"].set_index("claim_id")
     assert doc.loc["C4", "documented_code"] == "99213"
     assert pd.isna(doc.loc["C2", "documented_code"]) or doc.loc["C2", "documented_code"] == ""
@@ -155,9 +155,9 @@ def test_a_note_fitting_lines_not_alike_is_set_aside_as_a_payment_is(tmp_path):
                "no_modifiers": (["Encounter #,DOS,CPT,Signed", "C5,02/10/2025,97110,Y"],
                                 "procedure code and service date", "modifiers")}
     for name, (notes, given, differ) in exports.items():
-        result = import_files(_write(tmp_path / "claims.csv", CLAIMS + UNLIKE),
-                              payments=_write(tmp_path / "pay.csv", PAYMENTS),
-                              documentation=_write(tmp_path / f"{name}.csv", notes))
+        result = import_files(write_lines(tmp_path / "claims.csv", CLAIMS + UNLIKE),
+                              payments=write_lines(tmp_path / "pay.csv", PAYMENTS),
+                              documentation=write_lines(tmp_path / f"{name}.csv", notes))
         assert not len(result.tables.get("documentation.csv", [])), name
         report = next(s for s in result.sources if s.label == f"{name}.csv")
         assert (report.rows_read, report.rows_set_aside) == (1, 1), name
@@ -193,9 +193,9 @@ def test_the_audit_flags_missing_signature_on_the_lines_the_notes_land_on(tmp_pa
     """The command writes one documentation row per line and the audit reads it: the unsigned note of
     C1's 36415 is missing_signature, C2's 99214 (one note signed) is not, and the lines no note
     documents (C2's 97110, C3's) are missing_documentation."""
-    _write(tmp_path / "claims.csv", CLAIMS)
-    _write(tmp_path / "pay.csv", PAYMENTS)
-    _write(tmp_path / "notes.csv", WITH_CPT)
+    write_lines(tmp_path / "claims.csv", CLAIMS)
+    write_lines(tmp_path / "pay.csv", PAYMENTS)
+    write_lines(tmp_path / "notes.csv", WITH_CPT)
     args = ["import", "--claims", str(tmp_path / "claims.csv"), "--payments", str(tmp_path / "pay.csv"),
             "--documentation", str(tmp_path / "notes.csv"), "--out", str(tmp_path / "f")]
     assert main(args + ["--infer-missing"]) == 0
@@ -212,8 +212,8 @@ def test_the_audit_flags_missing_signature_on_the_lines_the_notes_land_on(tmp_pa
 
 
 def test_without_infer_missing_a_documentation_export_without_line_numbers_stops_naming_it(tmp_path, capsys):
-    notes = _write(tmp_path / "notes.csv", WITH_CPT)
-    claims = _write(tmp_path / "claims.csv", CLAIMS)
+    notes = write_lines(tmp_path / "notes.csv", WITH_CPT)
+    claims = write_lines(tmp_path / "claims.csv", CLAIMS)
     with pytest.raises(InputError, match=r"no header for required field 'line_no' .*--infer-missing to put each "
                                          r"note on the line of its claim"):
         _import_files(claims, documentation=notes)
@@ -232,9 +232,10 @@ ALIKE = ["C4,1,P4,MCR01,1234567893,02/10/2025,2/11/25,99213,,1,$100.00",
 def test_a_note_whose_code_is_billed_on_two_lines_documents_both(tmp_path, capsys):
     """One note for 97110, billed on C4's lines 3 and 4 alike, goes on both (not set aside as "several lines
     fit"), so the audit flags neither missing_documentation; C4's 36415, which no note documents, is."""
-    _write(tmp_path / "claims.csv", CLAIMS + ALIKE)
-    _write(tmp_path / "pay.csv", PAYMENTS + [f"C4,{line},EFT2,02/20/2025,30.00" for line in range(1, 5)])
-    _write(tmp_path / "notes.csv", ["Encounter #,DOS,CPT,Signed", "C4,02/10/2025,99213,Y", "C4,02/10/2025,97110,Y"])
+    write_lines(tmp_path / "claims.csv", CLAIMS + ALIKE)
+    write_lines(tmp_path / "pay.csv", PAYMENTS + [f"C4,{line},EFT2,02/20/2025,30.00" for line in range(1, 5)])
+    write_lines(tmp_path / "notes.csv",
+                ["Encounter #,DOS,CPT,Signed", "C4,02/10/2025,99213,Y", "C4,02/10/2025,97110,Y"])
     assert main(["import", "--claims", str(tmp_path / "claims.csv"), "--payments", str(tmp_path / "pay.csv"),
                  "--documentation", str(tmp_path / "notes.csv"), "--infer-missing", "--out", str(tmp_path / "f")]) == 0
     assert ("1 note(s) put on every line of their claim with their procedure code (2 line(s)"
@@ -285,8 +286,8 @@ def test_blank_line_numbers_of_a_numbered_export_are_placed_with_infer_missing(t
 def test_blank_line_numbers_of_a_numbered_export_are_set_aside_naming_infer_missing(tmp_path, capsys):
     """Without --infer-missing those rows are set aside (not stopped at), the reason naming the option and the
     column, counted in the file's report; the numbered rows are used."""
-    claims = _write(tmp_path / "claims.csv", CLAIMS)
-    notes = _write(tmp_path / "notes.csv", NUMBERED_BLANKS)
+    claims = write_lines(tmp_path / "claims.csv", CLAIMS)
+    notes = write_lines(tmp_path / "notes.csv", NUMBERED_BLANKS)
     result = _import_files(claims, documentation=notes)
     assert _documented(result) == [("C1", 1, True, True), ("C2", 1, True, True)]
     report = next(s for s in result.sources if s.label == "notes.csv")
@@ -305,8 +306,9 @@ def test_blank_line_numbers_of_a_numbered_export_are_set_aside_naming_infer_miss
 def _import_with_c4(tmp_path: Path, notes: list[str]):
     """:func:`_import` with a claim C4 of one line, 99214 on 03/03/2025."""
     claims = CLAIMS + ["C4,1,P4,MCR01,1234567893,03/03/2025,3/4/25,99214,,1,$150.00"]
-    return import_files(_write(tmp_path / "claims.csv", claims), payments=_write(tmp_path / "pay.csv", PAYMENTS),
-                        documentation=_write(tmp_path / "notes.csv", notes))
+    return import_files(write_lines(tmp_path / "claims.csv", claims),
+                        payments=write_lines(tmp_path / "pay.csv", PAYMENTS),
+                        documentation=write_lines(tmp_path / "notes.csv", notes))
 
 
 def test_a_blank_numbered_note_of_another_code_is_set_aside_when_a_numbered_note_documents_the_only_line(tmp_path):
@@ -362,8 +364,9 @@ def test_notes_after_a_row_set_aside_read_their_signed_and_note_present_cells(tm
     rows, their flags read as text starting past the first byte of its buffer (the first note's ``true``),
     which pyarrow's ascii_lower misreads: Note Present and Signed read as 'true' were refused as
     "got 'true'", every note set aside."""
-    result = import_files(_write(tmp_path / "claims.csv", CLAIMS), payments=_write(tmp_path / "pay.csv", PAYMENTS),
-                          documentation=_write(tmp_path / "notes.csv", [
+    result = import_files(write_lines(tmp_path / "claims.csv", CLAIMS),
+                          payments=write_lines(tmp_path / "pay.csv", PAYMENTS),
+                          documentation=write_lines(tmp_path / "notes.csv", [
                               "Encounter #,Line #,DOS,CPT,Note Present,Signed",
                               "C1,one,01/31/2025,99213,Y,Y",
                               "C1,2,01/31/2025,36415,Y,Y",

@@ -3,20 +3,15 @@ exports that do not number the lines, reports of one row per claim, and the reas
 
 from __future__ import annotations
 
-import functools
-
 import datetime as dt
 from pathlib import Path
 
 import openpyxl
 import pandas as pd
+from ingest_helpers import import_files, write_lines
 
 from recoup_lib.cli import main
-from recoup_lib.ingest import import_files as _import_files
 from recoup_lib.report import denial_rate, line_status
-
-#: These exports lack line numbers or a billed date: the import reads them with --infer-missing.
-import_files = functools.partial(_import_files, infer_missing=True)
 
 #: A charge detail export: C2 bills 20610 on both knees and two units of 97110 on two lines (GP).
 CLAIMS = ["Claim #,Line #,Patient Acct,Ins Code,Rendering NPI,DOS,Date Billed,CPT,Mod 1,Mod 2,Units,Billed Amt",
@@ -29,15 +24,18 @@ CLAIMS = ["Claim #,Line #,Patient Acct,Ins Code,Rendering NPI,DOS,Date Billed,CP
           "C3,1,P3,MCR01,1234567893,02/05/2025,2/6/25,99214,,,1,$150.00"]
 
 
-def write_claims(path: Path) -> Path:
-    path.write_bytes("\r\n".join(CLAIMS).encode("cp1252") + b"\r\n")
-    return path
+#: The charge export with C4, whose only line bills 99214.
+WITH_C4 = CLAIMS + ["C4,1,P4,MCR01,1234567893,03/03/2025,3/4/25,99214,,,1,$150.00"]
 
 
-def _import_report(tmp_path: Path, report: str, name: str = "p.csv", **options):
-    """Import the charge export and a payment report given as its text (``tmp_path / name``)."""
+def write_claims(path: Path, rows: list[str] = CLAIMS) -> Path:
+    return write_lines(path, rows, encoding="cp1252", line_end="\r\n")
+
+
+def _import_report(tmp_path: Path, report: str, name: str = "p.csv", claims: list[str] = CLAIMS, **options):
+    """Import a charge export (``claims``) and a payment report given as its text (``tmp_path / name``)."""
     (tmp_path / name).write_text(report, encoding="utf-8")
-    return import_files(write_claims(tmp_path / "c.csv"), payments=tmp_path / name, **options)
+    return import_files(write_claims(tmp_path / "c.csv", claims), payments=tmp_path / name, **options)
 
 
 def _posting_report(path: Path) -> Path:
@@ -108,12 +106,10 @@ def test_two_lines_of_one_code_are_told_apart_by_the_modifiers_a_row_gives_or_do
     a code is no such row (it may pay the whole claim)."""
     claims = CLAIMS[:1] + ["C4,1,P4,MCR01,1234567893,03/03/2025,3/4/25,20610,,,1,$200.00",
                            "C4,2,P4,MCR01,1234567893,03/03/2025,3/4/25,20610,59,,1,$200.00"]
-    (tmp_path / "c.csv").write_text("\n".join(claims) + "\n", encoding="utf-8")
-    (tmp_path / "p.csv").write_text("Claim #,CPT,Modifier,DOS,Check #,Check Date,Paid Amt\n"
-                                    "C4,20610-59,,03/03/2025,EFT9,03/20/2025,40.00\n"
-                                    "C4,20610,,03/03/2025,EFT9,03/20/2025,90.00\n"
-                                    "C4,,,03/03/2025,EFT9,03/20/2025,130.00\n", encoding="utf-8")
-    result = import_files(tmp_path / "c.csv", payments=tmp_path / "p.csv")
+    result = _import_report(tmp_path, "Claim #,CPT,Modifier,DOS,Check #,Check Date,Paid Amt\n"
+                                      "C4,20610-59,,03/03/2025,EFT9,03/20/2025,40.00\n"
+                                      "C4,20610,,03/03/2025,EFT9,03/20/2025,90.00\n"
+                                      "C4,,,03/03/2025,EFT9,03/20/2025,130.00\n", claims=claims)
     pay = result.tables["payments.csv"]
     assert pay["line_no"].tolist() == [2, 1]
     assert result.sources[1].aside["_reason"].str.startswith("no line number or procedure code").tolist() == [True]
@@ -185,9 +181,7 @@ def test_a_posting_report_past_a_cover_page_is_found_without_line_numbers(tmp_pa
 
 
 def _unnumbered(path: Path, rows: list[str]) -> Path:
-    path.write_text("Claim #,CPT,Modifier,DOS,Check #,Check Date,Paid Amt\n" + "\n".join(rows) + "\n",
-                    encoding="utf-8")
-    return path
+    return write_lines(path, ["Claim #,CPT,Modifier,DOS,Check #,Check Date,Paid Amt", *rows])
 
 
 def test_lines_alike_paid_one_row_each_are_paid_in_order_reversals_too(tmp_path, capsys):
@@ -251,14 +245,13 @@ def test_lines_alike_are_not_paid_in_order_when_the_rows_are_not_one_per_line(tm
              ("C7", 1, "03/03/2025", "97110"), ("C7", 2, "03/03/2025", "97110"), ("C7", 3, "03/04/2025", "97110")]
     claims = CLAIMS[:1] + [f"{claim},{n},P5,MCR01,1234567893,{dos},3/4/25,{code},GP,,1,$40.00"
                            for claim, n, dos, code in lines]
-    (tmp_path / "c.csv").write_text("\n".join(claims) + "\n", encoding="utf-8")
     rows = ["C5,97140,GP,03/03/2025,EFT1,03/20/2025,30.00", "C5,97140,GP,03/03/2025,EFT1,03/20/2025,30.00",
             "C5,97140,GP,03/03/2025,EFT2,04/20/2025,30.00",
             "C6,97112,GP,03/03/2025,EFT1,03/20/2025,30.00", "C6,97112,GP,03/03/2025,EFT1,03/20/2025,25.00",
             "C6,97112,GP,03/03/2025,EFT2,04/20/2025,-30.00",
             "C7,97110,GP,03/03/2025,EFT1,03/20/2025,24.00", "C7,97110,GP,03/03/2025,EFT1,03/20/2025,24.00",
             "C7,97110,GP,,EFT1,03/20/2025,24.00"]
-    result = import_files(tmp_path / "c.csv", payments=_unnumbered(tmp_path / "p.csv", rows))
+    result = import_files(write_claims(tmp_path / "c.csv", claims), payments=_unnumbered(tmp_path / "p.csv", rows))
     assert "payments.csv" not in result.tables or not len(result.tables["payments.csv"])
     report = result.sources[1]
     assert (report.rows_read, report.rows_set_aside) == (9, 9)
@@ -281,7 +274,7 @@ def test_lines_of_one_code_told_apart_only_by_what_the_report_omits_are_not_paid
     paid. So were two dates of one code in a report without dates. Both are set aside, saying why."""
     claims = CLAIMS + ["C4,1,P4,MCR01,1234567893,03/03/2025,3/10/25,97110,GP,,1,$40.00",
                        "C4,2,P4,MCR01,1234567893,03/07/2025,3/10/25,97110,GP,,1,$40.00"]
-    (tmp_path / "c.csv").write_text("\n".join(claims) + "\n", encoding="utf-8")
+    write_claims(tmp_path / "c.csv", claims)
     reports = {"no_modifiers": "Claim #,CPT,DOS,Check #,Check Date,Paid Amt\n"
                                "C2,20610,02/03/2025,EFT1,02/20/2025,120.00\nC2,20610,02/03/2025,EFT1,02/20/2025,0.00\n",
                "no_dates": "Claim #,CPT,Check #,Check Date,Paid Amt\nC4,97110,EFT1,03/20/2025,24.00\n"
@@ -365,22 +358,14 @@ def test_a_downcoded_payment_goes_on_its_claims_only_line_saying_the_code_differ
         "date differ (a payer's adjudicated code: a downcode); 1 set aside: 1 that no line of its claim fits")
 
 
-def _import_with_c4(tmp_path: Path, report: str, name: str = "p.csv"):
-    """Import the charge export with C4, whose only line bills 99214, and a payment report given as its text."""
-    claims = CLAIMS + ["C4,1,P4,MCR01,1234567893,03/03/2025,3/4/25,99214,,,1,$150.00"]
-    (tmp_path / "c.csv").write_text("\n".join(claims) + "\n", encoding="utf-8")
-    (tmp_path / name).write_text(report, encoding="utf-8")
-    return import_files(tmp_path / "c.csv", payments=tmp_path / name)
-
-
 def test_a_row_of_another_code_is_no_downcode_of_a_line_another_row_pays_with_its_own_code(tmp_path):
     """C3's only line is 99214, paid by a 99214 row: a 36415 row of C3 is no payer's changed code of that
     line (it was put on it as a downcode, paying the line twice); it is set aside naming the row that
     pays the line. A claim whose line no row pays exactly still takes its lone changed code."""
-    result = _import_with_c4(tmp_path, "Claim #,CPT,DOS,Check #,Check Date,Paid Amt\n"
-                                       "C3,36415,02/05/2025,EFT1,02/20/2025,8.00\n"
-                                       "C3,99214,02/05/2025,EFT1,02/20/2025,90.00\n"
-                                       "C4,99213,03/03/2025,EFT1,03/20/2025,70.00\n")
+    result = _import_report(tmp_path, "Claim #,CPT,DOS,Check #,Check Date,Paid Amt\n"
+                                      "C3,36415,02/05/2025,EFT1,02/20/2025,8.00\n"
+                                      "C3,99214,02/05/2025,EFT1,02/20/2025,90.00\n"
+                                      "C4,99213,03/03/2025,EFT1,03/20/2025,70.00\n", claims=WITH_C4)
     pay = result.tables["payments.csv"]
     assert list(zip(pay["claim_id"], pay["line_no"], pay["matched_by"])) == [
         ("C3", 1, "procedure code and service date"),
@@ -396,10 +381,10 @@ def test_a_row_of_another_code_is_no_downcode_of_a_line_another_row_pays_with_it
 def test_a_changed_code_after_the_billed_code_is_reversed_still_pays_the_only_line(tmp_path):
     """A payer re-adjudicating C4's 99214 as 99213 pays 99214, reverses it and pays 99213: the 99214 rows
     net to nothing, so the 99213 row is the changed code of the claim's only line, not set aside."""
-    result = _import_with_c4(tmp_path, "Claim #,CPT,DOS,Check #,Check Date,Paid Amt\n"
-                                       "C4,99214,03/03/2025,EFT1,03/20/2025,90.00\n"
-                                       "C4,99214,03/03/2025,EFT2,04/20/2025,-90.00\n"
-                                       "C4,99213,03/03/2025,EFT2,04/20/2025,70.00\n")
+    result = _import_report(tmp_path, "Claim #,CPT,DOS,Check #,Check Date,Paid Amt\n"
+                                      "C4,99214,03/03/2025,EFT1,03/20/2025,90.00\n"
+                                      "C4,99214,03/03/2025,EFT2,04/20/2025,-90.00\n"
+                                      "C4,99213,03/03/2025,EFT2,04/20/2025,70.00\n", claims=WITH_C4)
     pay = result.tables["payments.csv"]
     assert list(zip(pay["line_no"], pay["paid_cents"], pay["matched_by"])) == [
         (1, 9000, "procedure code and service date"), (1, -9000, "procedure code and service date"),
@@ -412,16 +397,17 @@ def test_a_numbered_row_paying_a_claims_only_line_makes_a_blank_numbered_row_of_
     put on that line as a downcode, paying it twice; it is set aside naming the numbered row. Numbered
     rows that net to nothing (99214 paid, then reversed) leave the line to a blank row's changed code."""
     header = "Claim #,Line #,CPT,DOS,Check #,Check Date,Paid Amt\n"
-    result = _import_with_c4(tmp_path, header + "C4,1,99214,03/03/2025,EFT1,03/20/2025,90.00\n"
-                                                "C4,,36415,03/03/2025,EFT1,03/20/2025,8.00\n")
+    result = _import_report(tmp_path, header + "C4,1,99214,03/03/2025,EFT1,03/20/2025,90.00\n"
+                                               "C4,,36415,03/03/2025,EFT1,03/20/2025,8.00\n", claims=WITH_C4)
     pay = result.tables["payments.csv"]
     assert list(zip(pay["line_no"], pay["paid_cents"], pay["matched_by"])) == [(1, 9000, "line number")]
     assert result.sources[1].aside["_reason"].tolist() == [
         "no line number, and no line of its claim has its procedure code and service date (procedure code "
         "differs: 36415 paid, 99214 billed): its only line is paid by row 2, which pays it by its line number"]
-    result = _import_with_c4(tmp_path, header + "C4,1,99214,03/03/2025,EFT1,03/20/2025,90.00\n"
-                                                "C4,1,99214,03/03/2025,EFT2,04/20/2025,-90.00\n"
-                                                "C4,,99213,03/03/2025,EFT2,04/20/2025,70.00\n", "redone.csv")
+    result = _import_report(tmp_path, header + "C4,1,99214,03/03/2025,EFT1,03/20/2025,90.00\n"
+                                               "C4,1,99214,03/03/2025,EFT2,04/20/2025,-90.00\n"
+                                               "C4,,99213,03/03/2025,EFT2,04/20/2025,70.00\n", "redone.csv",
+                            claims=WITH_C4)
     pay = result.tables["payments.csv"]
     assert list(zip(pay["line_no"], pay["paid_cents"], pay["matched_by"])) == [
         (1, 9000, "line number"), (1, -9000, "line number"),

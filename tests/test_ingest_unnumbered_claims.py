@@ -9,8 +9,6 @@ on the folder written.
 
 from __future__ import annotations
 
-import functools
-
 import re
 import shutil
 from pathlib import Path
@@ -19,15 +17,13 @@ import numpy as np
 import openpyxl
 import pandas as pd
 import pytest
+from ingest_helpers import import_files, write_lines
 
 from recoup_lib.cli import main
 from recoup_lib.errors import InputError
 from recoup_lib.ingest import import_files as _import_files
 from recoup_lib.remit import read_835
 from recoup_lib.rules import audit_folder
-
-#: These exports lack line numbers or a billed date: the import reads them with --infer-missing.
-import_files = functools.partial(_import_files, infer_missing=True)
 
 HEADER = "Claim #,Patient Acct,Ins Code,Rendering NPI,DOS,CPT,Mod,Units,Charges"
 #: A charge export listing C1's lines apart and its 81002 last; C2's second row holds no amount; C4
@@ -50,11 +46,6 @@ PAYMENTS = ["Claim #,Line #,Check #,Check Date,Paid Amt",
             "C4,1,EFT2,03/03/2025,80.00"]
 
 
-def _write(path: Path, rows: list[str]) -> Path:
-    path.write_text("\n".join(rows) + "\n", encoding="utf-8")
-    return path
-
-
 def _lines(result) -> list[tuple]:
     lines = result.tables["claim_lines.csv"]
     return list(zip(lines["claim_id"], lines["line_no"], lines["procedure_code"]))
@@ -64,7 +55,7 @@ def test_each_claims_lines_are_numbered_in_the_order_listed_apart_or_not(tmp_pat
     """A claim's lines apart in the export are numbered in file order; a row set aside for its value
     keeps its place (C2's 81002 is line 3, as listed), a title or total row takes none; the service
     date stands for the billed one, and the summary says both."""
-    result = import_files(_write(tmp_path / "charges.csv", CHARGES))
+    result = import_files(write_lines(tmp_path / "charges.csv", CHARGES))
     assert _lines(result) == [("C1", 1, "99213"), ("C2", 1, "99214"), ("C1", 2, "36415"), ("C3", 1, "99213"),
                               ("C2", 3, "81002"), ("C1", 3, "81002"), ("C4", 1, "99213")]
     lines = result.tables["claim_lines.csv"]
@@ -81,7 +72,7 @@ def test_each_claims_lines_are_numbered_in_the_order_listed_apart_or_not(tmp_pat
 def test_a_column_named_for_line_no_still_settles_it(tmp_path):
     """``--column line_no=HEADER`` reads the numbers the export has under another name, in place of the order."""
     rows = [CHARGES[1] + ",Seq No"] + [row + f",{9 - i}" for i, row in enumerate(CHARGES[2:-1])]
-    result = import_files(_write(tmp_path / "charges.csv", rows), columns={"line_no": "Seq No"})
+    result = import_files(write_lines(tmp_path / "charges.csv", rows), columns={"line_no": "Seq No"})
     assert result.tables["claim_lines.csv"]["line_no"].tolist() == [9, 8, 7, 5, 4, 3, 2]
     assert not any(n.startswith("line_no:") for n in result.sources[0].notes)
 
@@ -89,8 +80,8 @@ def test_a_column_named_for_line_no_still_settles_it(tmp_path):
 def test_payments_refer_to_the_numbers_and_the_audit_runs_on_the_folder(tmp_path, capsys):
     """Payments numbered by line go on the lines so numbered; the audit reads the folder written, and the
     duplicate of C1's 99213 on C4 (same day, no billed date to tell them apart) is C4's, the later claim."""
-    charges = _write(tmp_path / "charges.csv", CHARGES)
-    payments = _write(tmp_path / "payments.csv", PAYMENTS)
+    charges = write_lines(tmp_path / "charges.csv", CHARGES)
+    payments = write_lines(tmp_path / "payments.csv", PAYMENTS)
     assert main(["import", "--infer-missing", "--claims", str(charges), "--payments", str(payments),
                  "--out", str(tmp_path / "f")]) == 0
     assert "line_no: no column" in capsys.readouterr().out
@@ -109,9 +100,10 @@ def test_a_claims_lines_in_a_later_file_follow_its_numbers_in_the_earlier_ones(t
     """Two exports: a claim's lines in the second follow its highest number in the first; a line of the
     second alike in every column to one of its claim in the first (exports of overlapping periods) is
     set aside as come again, counted in its file, and takes no number."""
-    first = _write(tmp_path / "january.csv", [HEADER] + CHARGES[2:5])
-    second = _write(tmp_path / "february.csv", [HEADER, CHARGES[3], CHARGES[8], "C2,P2,MCR01,1234567893,02/03/2025,"
-                                                "97110,GP,2,$80.00", CHARGES[4], CHARGES[6]])
+    first = write_lines(tmp_path / "january.csv", [HEADER] + CHARGES[2:5])
+    second = write_lines(tmp_path / "february.csv", [HEADER, CHARGES[3], CHARGES[8],
+                                                     "C2,P2,MCR01,1234567893,02/03/2025,97110,GP,2,$80.00",
+                                                     CHARGES[4], CHARGES[6]])
     result = import_files([first, second])
     assert _lines(result) == [("C1", 1, "99213"), ("C2", 1, "99214"), ("C1", 2, "36415"),
                               ("C1", 3, "81002"), ("C2", 2, "97110"), ("C3", 1, "99213")]
@@ -127,8 +119,8 @@ def test_a_later_file_that_repeats_a_line_twice_listed_keeps_the_one_more(tmp_pa
     """Lines alike within one claim (97110 on two lines) are two lines: a later file listing them three
     times has two of them set aside as come again, and the third numbered after the claim's others."""
     line = "C9,P9,MCR01,1234567893,02/03/2025,97110,GP,1,$40.00"
-    first = _write(tmp_path / "a.csv", [HEADER, line, line])
-    second = _write(tmp_path / "b.csv", [HEADER, line, line, line])
+    first = write_lines(tmp_path / "a.csv", [HEADER, line, line])
+    second = write_lines(tmp_path / "b.csv", [HEADER, line, line, line])
     result = import_files([first, second])
     assert [n for _, n, _ in _lines(result)] == [1, 2, 3]
     assert result.sources[1].rows_set_aside == 2
@@ -194,7 +186,7 @@ def test_835_payments_find_the_lines_numbered_in_order(tmp_path, control):
 def test_without_infer_missing_an_export_lacking_line_numbers_stops_as_the_contract_says(tmp_path, capsys):
     """A required field without a header stops the import (exit 1) naming the candidates: line numbers
     and billed dates too, unless the user lets the import stand in for them; the message says how."""
-    charges = _write(tmp_path / "charges.csv", CHARGES)
+    charges = write_lines(tmp_path / "charges.csv", CHARGES)
     with pytest.raises(InputError, match=r"no header for required field 'line_no' .*--infer-missing to number each "
                                          r"claim's lines in the order the export lists them"):
         _import_files(charges)

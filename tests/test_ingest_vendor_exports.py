@@ -13,20 +13,16 @@ with every documented field taken from the documented header.
 
 from __future__ import annotations
 
-import functools
-
 import csv
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import pytest
+from ingest_helpers import import_files, write_lines
 
 from recoup_lib.errors import InputError
-from recoup_lib.ingest import TARGET_FILES, import_files as _import_files
-
-#: These exports lack line numbers or a billed date: the import reads them with --infer-missing.
-import_files = functools.partial(_import_files, infer_missing=True)
+from recoup_lib.ingest import TARGET_FILES
 
 DATA = Path(__file__).resolve().parent / "data" / "vendor_exports"
 #: Fields a claims export may lack: its lines are numbered in the order listed, its service date is the submitted date.
@@ -203,8 +199,7 @@ def _claims_file(out: Path, lines) -> Path:
     rows = ["claim_id,line_no,patient_id,payer_id,rendering_npi,service_date,submitted_date,procedure_code,"
             "modifiers,units,charge"]
     rows += [f"{c},{n},P1,PAYER,1234567893,{dos},03/31/2025,{code},{mods},1,100.00" for c, n, code, mods, dos in lines]
-    out.write_text("\n".join(rows) + "\n", encoding="utf-8")
-    return out
+    return write_lines(out, rows)
 
 
 def _claims_paid_by(export: Export, payments: Path, out: Path) -> Path:
