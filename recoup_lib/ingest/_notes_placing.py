@@ -67,22 +67,6 @@ NEEDS_INFER = ("no line number: give --infer-missing to put the note on the line
                "and service date (or on every line of its visit, without a CPT code)")
 #: What becomes of those rows, in the summary.
 _SET_ASIDE_WITHOUT_INFER = "set aside (give --infer-missing to put each on the lines it documents)"
-#: The words of :func:`._line_match.find_lines`, said of payments, as said of notes.
-_SAID_OF_NOTES = ((r"which one (each|it) paid", r"which one \1 documents"),
-                  (r"the report has ([\d,]+) payment\(s\) for them, not one payment per line",
-                   r"the export has \1 note(s) for them, not one note per line"),
-                  (r"(\S+) paid, (\S+) billed", r"\1 in the note, \2 billed"),
-                  (r"is paid by row", r"is documented by row"),
-                  (r"which pays it by its line number", r"which documents it by its line number"),
-                  (r"which the report does not give", r"which the note does not give"))
-
-
-def _of_notes(words: np.ndarray) -> np.ndarray:
-    """Reasons or ``matched_by`` of :func:`._line_match.find_lines` worded for notes, not payments."""
-    said = pd.Series(words, dtype="object")
-    for pattern, replacement in _SAID_OF_NOTES:
-        said = said.str.replace(pattern, replacement, regex=True)
-    return said.to_numpy(dtype=object)
 
 
 def _whole_visits(notes: pd.DataFrame, lines: pd.DataFrame | None) -> tuple[pd.DataFrame, np.ndarray]:
@@ -172,7 +156,7 @@ def _placed(notes: pd.DataFrame, lines: pd.DataFrame | None, documented_code: bo
     visit_lines, visit_reason = _whole_visits(without, lines)
 
     by_code = _code_as_documented(with_code.loc[code_placed].assign(
-        line_no=np.asarray(line_no[code_placed], dtype=np.int64), matched_by=_of_notes(matched_by[code_placed])),
+        line_no=np.asarray(line_no[code_placed], dtype=np.int64), matched_by=matched_by[code_placed]),
         lines)
     by_alike = with_code.iloc[alike["_pos"].to_numpy(dtype=np.int64)].assign(
         line_no=alike["_line"].to_numpy(dtype=np.int64), matched_by=alike["_how"].to_numpy(dtype=object))
@@ -184,7 +168,7 @@ def _placed(notes: pd.DataFrame, lines: pd.DataFrame | None, documented_code: bo
     placed["matched_by"] = pd.array(placed["matched_by"].astype(str), dtype=pd.StringDtype("pyarrow"))
 
     aside = pd.concat([with_code.loc[code_aside, ["_row", "claim_id"]].assign(
-                           _reason=_of_notes(code_reason[code_aside])),
+                           _reason=code_reason[code_aside]),
                        without.loc[visit_reason != "", ["_row", "claim_id"]].assign(
                            _reason=visit_reason[visit_reason != ""])]).sort_index(kind="stable")
     told = _placements_told(matched_by[code_placed], int(on_lines_alike.sum()), _lines_of(by_alike),
