@@ -114,6 +114,33 @@ PER_CLAIM = ("no line number or procedure code, and its claim has several lines:
              "told (a payment for the whole claim; export the payments per line, with line numbers or CPT codes)")
 
 
+@dataclass(frozen=True)
+class _Words:
+    """How the reasons and ``matched_by`` of :func:`find_lines` speak of the rows they place: payments of a
+    report, or notes of a documentation export (:func:`find_note_lines`), which pay nothing."""
+
+    #: What holds the rows (``the report has 3 payment(s) for them``).
+    source: str
+    #: One of its rows.
+    row: str
+    #: What a row did to its line (``which one it paid cannot be told``).
+    took: str
+    #: What a numbered row does to its line (``which pays it by its line number``).
+    takes: str
+    #: What befalls a line a row takes (``its only line is paid by row 3``).
+    taken: str
+    #: Where a row's own value is, beside the line's (``99213 paid, 99214 billed``).
+    own_value: str
+    #: What leaves out the values that would tell lines apart (``which the report does not give``).
+    giver: str
+
+
+_PAYMENT_WORDS = _Words(source="report", row="payment", took="paid", takes="pays", taken="paid",
+                        own_value="paid", giver="the report")
+_NOTE_WORDS = _Words(source="export", row="note", took="documents", takes="documents", taken="documented",
+                     own_value="in the note", giver="the note")
+
+
 def spec_for(kind: str, columns: dict) -> FileSpec:
     """The contract an export of ``kind`` mapped to ``columns`` is read with: a payment report whose
     line numbers have no column is read as :data:`UNNUMBERED`, a documentation export as
@@ -149,8 +176,8 @@ def _keys_named(code: np.ndarray, mods: np.ndarray, dos: np.ndarray) -> np.ndarr
     return last.to_numpy(dtype=object)
 
 
-def _differences(code, line_code, mods, line_mods, dos, line_dos) -> np.ndarray:
-    """Per payment put on its claim's only line though no line fits it, what differs, in words
+def _differences(code, line_code, mods, line_mods, dos, line_dos, words: _Words) -> np.ndarray:
+    """Per payment put on its claim's only line though no line fits it, what differs, in ``words``
     (``procedure code differs: 99213 paid, 99214 billed``)."""
     def shown(values) -> np.ndarray:
         return pd.Series(values, dtype="object").replace("", "none").to_numpy(dtype=object)
@@ -162,13 +189,13 @@ def _differences(code, line_code, mods, line_mods, dos, line_dos) -> np.ndarray:
             (code != "", code != line_code, code, line_code, "procedure code differs"),
             (mods != "", mods != line_mods, shown(mods), shown(line_mods), "modifiers differ"),
             (~np.isnat(dos), dos != line_dos, dos_text, line_dos_text, "service date differs")):
-        told = what + ": " + paid + " paid, " + billed + " billed"
+        told = what + ": " + paid + f" {words.own_value}, " + billed + " billed"
         said = np.where(given & differs, np.where(said == "", told, said + "; " + told), said)
     return said
 
 
-def _not_alike(fitting: pd.DataFrame) -> pd.Series:
-    """Per row several lines fit, ``""`` when those lines are alike, else why they are not, in words (``2 lines,
+def _not_alike(fitting: pd.DataFrame, words: _Words) -> pd.Series:
+    """Per row several lines fit, ``""`` when those lines are alike, else why they are not, in ``words`` (``2 lines,
     not alike: their modifiers differ, which the report does not give``): lines a row fits only because it
     does not give their modifiers or date (97110 GP and 97110 59, in a report without a modifier column) are
     not alike, and a row of them cannot be told to be on one line rather than another.
@@ -177,6 +204,8 @@ def _not_alike(fitting: pd.DataFrame) -> pd.Series:
     ----------
     fitting : pandas.DataFrame
         ``_pos``, ``_mods``, ``_dos``: each line that fits a row (its position) with its modifiers and date.
+    words : _Words
+        How the rows are spoken of.
 
     Returns
     -------
@@ -189,11 +218,12 @@ def _not_alike(fitting: pd.DataFrame) -> pd.Series:
     differ = np.select([mods_differ & dates_differ, mods_differ, dates_differ],
                        ["modifiers and service dates", "modifiers", "service dates"], "").astype(object)
     said = np.where(differ != "", per_row["lines"].astype(str).to_numpy(dtype=object) + " lines, not alike: their "
-                    + differ + " differ, which the report does not give", "")
+                    + differ + f" differ, which {words.giver} does not give", "")
     return pd.Series(said, index=per_row.index, dtype=object)
 
 
-def _in_order(several: pd.DataFrame, paid: np.ndarray, paid_alone: set) -> tuple[dict[int, int], dict[int, str]]:
+def _in_order(several: pd.DataFrame, paid: np.ndarray, paid_alone: set,
+              words: _Words) -> tuple[dict[int, int], dict[int, str]]:
     """Payments put on lines alike, one row each in order (see the module doc).
 
     Parameters
@@ -205,6 +235,8 @@ def _in_order(several: pd.DataFrame, paid: np.ndarray, paid_alone: set) -> tuple
         Each payment's amount in cents (negative: a reversal).
     paid_alone : set of (claim_id, line_no)
         The lines another payment of the report is on by itself (the one line it fits, or numbered).
+    words : _Words
+        How the rows are spoken of in ``counted``.
 
     Returns
     -------
@@ -220,7 +252,7 @@ def _in_order(several: pd.DataFrame, paid: np.ndarray, paid_alone: set) -> tuple
     for pos, claim, line in zip(several["_pos"].tolist(), several["claim_id"].tolist(), several["_line"].tolist()):
         lines_of.setdefault(pos, []).append(line)
         claim_of[pos] = claim
-    not_alike = _not_alike(several)
+    not_alike = _not_alike(several, words)
     groups: dict[tuple, list[int]] = {}
     for pos in sorted(lines_of):
         groups.setdefault((claim_of[pos], tuple(sorted(lines_of[pos]))), []).append(pos)
@@ -243,23 +275,24 @@ def _in_order(several: pd.DataFrame, paid: np.ndarray, paid_alone: set) -> tuple
             placed.update(zip(payments, lines))
             placed.update(zip(reversals, lines))
             continue
-        counted.update((p, _not_one_per_line(len(lines), len(payments), len(reversals))) for p in rows)
+        counted.update((p, _not_one_per_line(len(lines), len(payments), len(reversals), words)) for p in rows)
     return placed, counted
 
 
-def _not_one_per_line(lines: int, payments: int, reversals: int) -> str:
+def _not_one_per_line(lines: int, payments: int, reversals: int, words: _Words) -> str:
     """Why the rows fitting ``lines`` lines alike were not put in order, given how many of them are payments and
-    how many reversals (``2 lines; the report has 3 payment(s) for them, not one payment per line``)."""
+    how many reversals, in ``words`` (``2 lines; the report has 3 payment(s) for them, not one payment per
+    line``)."""
     if not payments:
-        return (f"{lines} lines; the report has {reversals:,} reversal(s) for them and no payment, not one reversal "
-                "per line")
-    return (f"{lines} lines; the report has {payments:,} payment(s)"
-            + (f" and {reversals:,} reversal(s)" if reversals else "") + " for them, not one payment per line"
+        return (f"{lines} lines; the {words.source} has {reversals:,} reversal(s) for them and no {words.row}, "
+                "not one reversal per line")
+    return (f"{lines} lines; the {words.source} has {payments:,} {words.row}(s)"
+            + (f" and {reversals:,} reversal(s)" if reversals else "") + f" for them, not one {words.row} per line"
             + (" and one reversal per line taking it back" if reversals else ""))
 
 
 def _paid_exactly_by(payments: pd.DataFrame, candidates: pd.DataFrame, exact: np.ndarray,
-                     paid_elsewhere: pd.DataFrame | None) -> np.ndarray:
+                     paid_elsewhere: pd.DataFrame | None, words: _Words) -> np.ndarray:
     """Per payment of a claim of one line, the first row of the report paying that line with its own procedure
     code or its line number, and how (``row 3, which fits it``, ``row 2, which pays it by its line number``;
     ``""`` where none does): a row no line fits is then no changed code of that line. Rows paying the line that
@@ -270,7 +303,7 @@ def _paid_exactly_by(payments: pd.DataFrame, candidates: pd.DataFrame, exact: np
     its claim: whether the payment fits the line with the procedure code it gives. ``paid_elsewhere`` holds
     the numbered rows of the report (claim_id, line_no, ``_row``, paid_cents), each paying its line; rows
     without paid_cents (notes) each count as paying it. A row is named by ``_row`` (its row in the export)
-    when ``payments`` has it, else by its position from 1.
+    when ``payments`` has it, else by its position from 1; how it pays the line is said in ``words``.
     """
     n = len(payments)
     pos = candidates["_pos"].to_numpy()
@@ -288,7 +321,7 @@ def _paid_exactly_by(payments: pd.DataFrame, candidates: pd.DataFrame, exact: np
                                     "_paid": (np.asarray(paid_elsewhere["paid_cents"], dtype=np.int64)
                                               if "paid_cents" in paid_elsewhere.columns
                                               else np.ones(len(paid_elsewhere), dtype=np.int64)),
-                                    "_how": "which pays it by its line number"}))
+                                    "_how": f"which {words.takes} it by its line number"}))
     per_line = pd.concat(payers).sort_values("_by", kind="stable").groupby(["claim_id", "_line"]).agg(
         _by=("_by", "first"), _how=("_how", "first"), _paid=("_paid", "sum"))
     per_line = per_line.loc[per_line["_paid"] > 0, ["_by", "_how"]].reset_index()
@@ -390,7 +423,7 @@ def _every_line_alike(fit: _Fitting | None) -> pd.DataFrame:
         return pd.DataFrame({"_pos": np.array([], dtype=np.int64), "_line": np.array([], dtype=np.int64),
                              "_how": np.array([], dtype=object)})
     alike = fit.fits & ((fit.fitting > 1) & (fit.code != ""))[fit.pos]
-    not_alike = _not_alike(fit.candidates.loc[alike, ["_pos", "_mods", "_dos"]])
+    not_alike = _not_alike(fit.candidates.loc[alike, ["_pos", "_mods", "_dos"]], _NOTE_WORDS)
     alike &= ~np.isin(fit.pos, not_alike.index[not_alike.to_numpy() != ""])
     pos = fit.pos[alike]
     order = np.argsort(pos, kind="stable")
@@ -430,7 +463,7 @@ def find_lines(payments: pd.DataFrame, lines: pd.DataFrame | None, paid_elsewher
     reason : numpy.ndarray of str
         Per payment not placed, why; ``""`` elsewhere.
     """
-    return _lines_found(payments, _fitting(payments, lines), paid_elsewhere, downcode)
+    return _lines_found(payments, _fitting(payments, lines), paid_elsewhere, downcode, _PAYMENT_WORDS)
 
 
 def find_note_lines(notes: pd.DataFrame, lines: pd.DataFrame | None, downcode: bool,
@@ -439,7 +472,8 @@ def find_note_lines(notes: pd.DataFrame, lines: pd.DataFrame | None, downcode: b
     """The line each note of an export without line numbers documents, as :func:`find_lines` finds a
     payment's (``downcode`` and ``documented_elsewhere``, its ``paid_elsewhere``, as it takes them), and each
     of the lines alike a note documents every one of (see the module doc), the lines fitting each note
-    compared once for both.
+    compared once for both; its reasons and ``matched_by`` speak of notes, not payments (``which one it
+    documents cannot be told``, ``99213 in the note, 99214 billed``).
 
     Parameters
     ----------
@@ -456,12 +490,13 @@ def find_note_lines(notes: pd.DataFrame, lines: pd.DataFrame | None, downcode: b
         ``procedure code and service date, on every line alike``): one row per line, in ``notes``' order.
     """
     fit = _fitting(notes, lines)
-    return (*_lines_found(notes, fit, documented_elsewhere, downcode), _every_line_alike(fit))
+    return (*_lines_found(notes, fit, documented_elsewhere, downcode, _NOTE_WORDS), _every_line_alike(fit))
 
 
 def _lines_found(payments: pd.DataFrame, fit: _Fitting | None, paid_elsewhere: pd.DataFrame | None,
-                 downcode: bool) -> tuple[pd.arrays.IntegerArray, np.ndarray, np.ndarray]:
-    """:func:`find_lines`, given the lines fitting each payment (:func:`_fitting`)."""
+                 downcode: bool, words: _Words) -> tuple[pd.arrays.IntegerArray, np.ndarray, np.ndarray]:
+    """:func:`find_lines`, given the lines fitting each payment (:func:`_fitting`), its reasons and
+    ``matched_by`` in ``words``."""
     n = len(payments)
     line_no = pd.arrays.IntegerArray(np.zeros(n, dtype=np.int64), np.ones(n, dtype=bool))
     if fit is None:
@@ -471,8 +506,8 @@ def _lines_found(payments: pd.DataFrame, fit: _Fitting | None, paid_elsewhere: p
     has_code = code != ""
     fitting = fit.fitting
     of_claim = np.bincount(pos, minlength=n)
-    paid_by = np.where(fitting == 0, _paid_exactly_by(payments, candidates, fits & has_code[pos], paid_elsewhere),
-                       "").astype(object)
+    paid_by = np.where(fitting == 0, _paid_exactly_by(payments, candidates, fits & has_code[pos], paid_elsewhere,
+                                                      words), "").astype(object)
     differing = downcode & (fitting == 0) & (of_claim == 1) & (paid_by == "")
     placed = (fitting == 1) | differing
     taken = (fits | differing[pos]) & placed[pos]
@@ -481,7 +516,7 @@ def _lines_found(payments: pd.DataFrame, fit: _Fitting | None, paid_elsewhere: p
     only = ((fitting == 0) & (of_claim == 1))[pos]
     differences[pos[only]] = _differences(code[pos[only]], candidates["_code"].to_numpy(dtype=object)[only],
                                           mods[pos[only]], line_mods[only], dos[pos[only]],
-                                          candidates["_dos"].to_numpy().astype("datetime64[D]")[only])
+                                          candidates["_dos"].to_numpy().astype("datetime64[D]")[only], words)
 
     alone = candidates.loc[taken, ["claim_id", "_line"]]
     if paid_elsewhere is not None:
@@ -491,7 +526,7 @@ def _lines_found(payments: pd.DataFrame, fit: _Fitting | None, paid_elsewhere: p
             else np.zeros(n, dtype=np.int64))
     alike = fits & ((fitting > 1) & has_code)[pos]
     ordered, counted = _in_order(candidates.loc[alike, ["_pos", "claim_id", "_line", "_mods", "_dos"]], paid,
-                                 set(zip(alone["claim_id"].tolist(), alone["_line"].tolist())))
+                                 set(zip(alone["claim_id"].tolist(), alone["_line"].tolist())), words)
     in_order = np.zeros(n, dtype=bool)
     if ordered:
         line_no[np.fromiter(ordered, dtype=np.int64)] = np.fromiter(ordered.values(), dtype=np.int64)
@@ -508,10 +543,10 @@ def _lines_found(payments: pd.DataFrame, fit: _Fitting | None, paid_elsewhere: p
     reason = np.select(
         [of_claim == 0, paid_by != "", (fitting == 0) & ~differing, (fitting > 1) & ~has_code, in_order,
          count_said != "", fitting > 1],
-        [NO_CLAIM, none_fits + " (" + differences + "): its only line is paid by " + paid_by,
+        [NO_CLAIM, none_fits + " (" + differences + f"): its only line is {words.taken} by " + paid_by,
          np.where(differences != "", none_fits + " (" + differences + ")", none_fits), PER_CLAIM, "",
-         several + " (" + count_said + "): which one each paid cannot be told",
-         several + ": which one it paid cannot be told"],
+         several + " (" + count_said + f"): which one each {words.took} cannot be told",
+         several + f": which one it {words.took} cannot be told"],
         "")
     return line_no, np.where(placed | in_order, matched_by, "").astype(object), reason.astype(object)
 

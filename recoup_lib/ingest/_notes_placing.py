@@ -52,7 +52,7 @@ from ..errors import WHOLE_ROW
 from ._build import Built
 from ._fields import LINE_FINDERS
 from ._line_match import NO_CLAIM, ONLY_LINE, aside_counted, find_note_lines, rows_looked_for
-from ._placing import _finders_read, _set_aside_unplaced, as_read
+from ._placing import as_read, blank_numbers, set_aside_unplaced
 from ._result import SourceReport
 
 __all__ = ["place_notes", "place_blank_notes", "notes_placing_note", "VISIT", "VISIT_ON_DATE", "NEEDS_INFER"]
@@ -67,22 +67,6 @@ NEEDS_INFER = ("no line number: give --infer-missing to put the note on the line
                "and service date (or on every line of its visit, without a CPT code)")
 #: What becomes of those rows, in the summary.
 _SET_ASIDE_WITHOUT_INFER = "set aside (give --infer-missing to put each on the lines it documents)"
-#: The words of :func:`._line_match.find_lines`, said of payments, as said of notes.
-_SAID_OF_NOTES = ((r"which one (each|it) paid", r"which one \1 documents"),
-                  (r"the report has ([\d,]+) payment\(s\) for them, not one payment per line",
-                   r"the export has \1 note(s) for them, not one note per line"),
-                  (r"(\S+) paid, (\S+) billed", r"\1 in the note, \2 billed"),
-                  (r"is paid by row", r"is documented by row"),
-                  (r"which pays it by its line number", r"which documents it by its line number"),
-                  (r"which the report does not give", r"which the note does not give"))
-
-
-def _of_notes(words: np.ndarray) -> np.ndarray:
-    """Reasons or ``matched_by`` of :func:`._line_match.find_lines` worded for notes, not payments."""
-    said = pd.Series(words, dtype="object")
-    for pattern, replacement in _SAID_OF_NOTES:
-        said = said.str.replace(pattern, replacement, regex=True)
-    return said.to_numpy(dtype=object)
 
 
 def _whole_visits(notes: pd.DataFrame, lines: pd.DataFrame | None) -> tuple[pd.DataFrame, np.ndarray]:
@@ -172,7 +156,7 @@ def _placed(notes: pd.DataFrame, lines: pd.DataFrame | None, documented_code: bo
     visit_lines, visit_reason = _whole_visits(without, lines)
 
     by_code = _code_as_documented(with_code.loc[code_placed].assign(
-        line_no=np.asarray(line_no[code_placed], dtype=np.int64), matched_by=_of_notes(matched_by[code_placed])),
+        line_no=np.asarray(line_no[code_placed], dtype=np.int64), matched_by=matched_by[code_placed]),
         lines)
     by_alike = with_code.iloc[alike["_pos"].to_numpy(dtype=np.int64)].assign(
         line_no=alike["_line"].to_numpy(dtype=np.int64), matched_by=alike["_how"].to_numpy(dtype=object))
@@ -184,7 +168,7 @@ def _placed(notes: pd.DataFrame, lines: pd.DataFrame | None, documented_code: bo
     placed["matched_by"] = pd.array(placed["matched_by"].astype(str), dtype=pd.StringDtype("pyarrow"))
 
     aside = pd.concat([with_code.loc[code_aside, ["_row", "claim_id"]].assign(
-                           _reason=_of_notes(code_reason[code_aside])),
+                           _reason=code_reason[code_aside]),
                        without.loc[visit_reason != "", ["_row", "claim_id"]].assign(
                            _reason=visit_reason[visit_reason != ""])]).sort_index(kind="stable")
     told = _placements_told(matched_by[code_placed], int(on_lines_alike.sum()), _lines_of(by_alike),
@@ -255,8 +239,8 @@ def place_notes(data: pd.DataFrame, built: Built, report: SourceReport, lines: p
     placed, aside, told = _placed(data, lines, "documented_code" in built.header_of)
     placed, several = _one_row_per_line(placed)
     reasons = aside["_reason"].to_numpy(dtype=object)
-    _set_aside_unplaced(report, as_read(built, aside[["_row"]]), np.full(len(aside), WHOLE_ROW),
-                        aside["claim_id"], reasons, problems)
+    set_aside_unplaced(report, as_read(built, aside[["_row"]]), np.full(len(aside), WHOLE_ROW),
+                       aside["claim_id"], reasons, problems)
     report.notes.append(_placed_note(rows_looked_for(), told, reasons, several))
     return placed.reset_index(drop=True)
 
@@ -269,34 +253,32 @@ def place_blank_notes(data: pd.DataFrame, built: Built, report: SourceReport, li
     held them), ``matched_by`` saying how each row's line was had (``line number`` for the numbered), one
     row per line; without it, those notes set aside, the reason naming ``--infer-missing``. A note counts
     them."""
-    blank = np.asarray(data["line_no"].isna())
-    if not blank.any():
+    blanks = blank_numbers(data, built, report,
+                           [c for c in data.columns if c != "line_no"] if infer_missing else None)
+    if blanks is None:
         data["line_no"] = np.asarray(data["line_no"], dtype=np.int64)
         return data
-    cells = as_read(built, data.loc[blank, ["_row"]])
-    rows = rows_looked_for(int(blank.sum()))
+    blank, cells, rows = blanks.blank, blanks.cells, blanks.rows
     numbered = data.loc[~blank].assign(line_no=np.asarray(data.loc[~blank, "line_no"], dtype=np.int64))
     if not infer_missing:
-        _set_aside_unplaced(report, cells, np.full(len(cells), built.header_of.get("line_no", "line_no")),
-                            np.full(len(cells), ""), np.full(len(cells), NEEDS_INFER, dtype=object), problems)
+        set_aside_unplaced(report, cells, np.full(len(cells), built.header_of.get("line_no", "line_no")),
+                           np.full(len(cells), ""), np.full(len(cells), NEEDS_INFER, dtype=object), problems)
         report.notes.append(f"{rows}: {_SET_ASIDE_WITHOUT_INFER}")
         return numbered.reset_index(drop=True)
-    found, unread = _finders_read(data.loc[blank].drop(columns="line_no"), cells, built.finders, report)
-    placed, aside, told = _placed(found, lines, "documented_code" in built.header_of,
+    placed, aside, told = _placed(blanks.found, lines, "documented_code" in built.header_of,
                                   numbered[["_row", "claim_id", "line_no"]])
     combined = pd.concat([numbered.assign(matched_by=pd.array(np.full(len(numbered), "line number"),
                                                               dtype=pd.StringDtype("pyarrow"))),
                           placed[[c for c in numbered.columns if c in placed.columns] + ["matched_by"]]])
     combined = combined.sort_values("_row", kind="stable").reset_index(drop=True)
     combined, several = _one_row_per_line(combined)
-    not_read = cells.loc[cells["_row"].astype(int).isin(list(unread)).to_numpy()]
-    why = [unread[int(r)] for r in not_read["_row"]]
-    aside_cells = pd.concat([as_read(built, aside[["_row"]]), not_read], ignore_index=True)
-    column = np.array([WHOLE_ROW] * len(aside) + [w[0] for w in why], dtype=object)
-    value = np.array(aside["claim_id"].astype(str).tolist() + [w[1] for w in why], dtype=object)
-    reasons = np.array(aside["_reason"].tolist() + ["no line number, and " + w[2] for w in why], dtype=object)
+    unread = blanks.at < 0
+    aside_cells = pd.concat([as_read(built, aside[["_row"]]), cells.loc[unread]], ignore_index=True)
+    column = np.concatenate([np.full(len(aside), WHOLE_ROW, dtype=object), blanks.column[unread]])
+    value = np.concatenate([aside["claim_id"].astype(str).to_numpy(dtype=object), blanks.value[unread]])
+    reasons = np.concatenate([aside["_reason"].to_numpy(dtype=object), blanks.reason[unread]])
     order = np.argsort(aside_cells["_row"].to_numpy(), kind="stable")
-    _set_aside_unplaced(report, aside_cells.iloc[order], column[order], value[order], reasons[order], problems)
+    set_aside_unplaced(report, aside_cells.iloc[order], column[order], value[order], reasons[order], problems)
     report.notes.append(_placed_note(rows, told, reasons, several))
     return combined.reset_index(drop=True)
 

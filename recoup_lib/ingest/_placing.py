@@ -11,6 +11,8 @@ how many were placed each way.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 import numpy as np
 import pandas as pd
 import pyarrow as pa
@@ -23,7 +25,8 @@ from ._line_match import UNNUMBERED, find_lines, placed_note, rows_looked_for
 from ._result import SourceReport
 from ._tables import RawExport
 
-__all__ = ["as_read", "place_unnumbered", "place_blank_numbers"]
+__all__ = ["as_read", "set_aside_unplaced", "BlankNumbers", "blank_numbers", "place_unnumbered",
+           "place_blank_numbers"]
 
 
 def as_read(built: Built, rejected: pd.DataFrame) -> pd.DataFrame:
@@ -35,8 +38,8 @@ def as_read(built: Built, rejected: pd.DataFrame) -> pd.DataFrame:
     return cells
 
 
-def _set_aside_unplaced(report: SourceReport, cells: pd.DataFrame, columns, values, reasons: np.ndarray,
-                        problems: list) -> None:
+def set_aside_unplaced(report: SourceReport, cells: pd.DataFrame, columns, values, reasons: np.ndarray,
+                       problems: list) -> None:
     """Payments no line was found for (``cells``: ``_row`` and their cells as read) set aside with ``reasons``,
     each problem naming its column and value (the whole row and its claim, when no line fits it)."""
     if not len(cells):
@@ -55,8 +58,8 @@ def place_unnumbered(data: pd.DataFrame, built: Built, report: SourceReport, lin
     line_no, matched_by, reason = find_lines(data, lines)
     placed = ~np.asarray(pd.isna(line_no))
     aside = ~placed
-    _set_aside_unplaced(report, as_read(built, data.loc[aside, ["_row"]]), np.full(int(aside.sum()), WHOLE_ROW),
-                        data.loc[aside, "claim_id"], reason[aside], problems)
+    set_aside_unplaced(report, as_read(built, data.loc[aside, ["_row"]]), np.full(int(aside.sum()), WHOLE_ROW),
+                       data.loc[aside, "claim_id"], reason[aside], problems)
     kept = data.loc[placed].drop(columns=[f for f in LINE_FINDERS["payments"] if f in data.columns])
     kept.insert(kept.columns.get_loc("claim_id") + 1, "line_no", np.asarray(line_no[placed], dtype=np.int64))
     kept["matched_by"] = pd.array(matched_by[placed].astype(str), dtype=pd.StringDtype("pyarrow"))
@@ -124,6 +127,66 @@ def _finders_read(rows: pd.DataFrame, cells: pd.DataFrame, mapped: dict,
     return found, unread
 
 
+@dataclass(frozen=True)
+class BlankNumbers:
+    """The rows of a payment report or documentation export with a line number column whose line number is
+    blank, as :func:`blank_numbers` reads them to be placed without it.
+
+    Attributes
+    ----------
+    blank : numpy.ndarray of bool
+        Per row of the data, whether its line number is blank.
+    cells : pandas.DataFrame
+        ``_row`` and the cells of those rows as the export held them, in the data's order.
+    rows : str
+        Those rows in words, for the summary (:func:`._line_match.rows_looked_for`).
+    found : pandas.DataFrame or None
+        ``_row``, claim_id, the fields that find a line and the other fields asked for, of the rows whose
+        values could be read (:func:`_finders_read`); None when they were not read.
+    at : numpy.ndarray of int or None
+        Per row of ``cells``, its position in ``found``; -1 where its values could not be read.
+    column, value, reason : numpy.ndarray of str or None
+        Per row of ``cells`` whose values could not be read, the header of the first such value, the value
+        as read and why the row is set aside (``no line number, and column 'DOS' (service_date): ...``);
+        WHOLE_ROW, ``""`` and ``""`` for the rows read.
+    """
+
+    blank: np.ndarray
+    cells: pd.DataFrame
+    rows: str
+    found: pd.DataFrame | None = None
+    at: np.ndarray | None = None
+    column: np.ndarray | None = None
+    value: np.ndarray | None = None
+    reason: np.ndarray | None = None
+
+
+def blank_numbers(data: pd.DataFrame, built: Built, report: SourceReport,
+                  fields: list[str] | None) -> BlankNumbers | None:
+    """The rows of ``data`` (a payment report or documentation export with a line number column) whose line
+    number is blank, with their cells as read and, given ``fields`` (the columns of ``data`` to keep with
+    them), the values that find their line read from those cells as a report without line numbers reads
+    them, and why a row whose values could not be read is set aside; None when no line number is blank.
+
+    Shared by :func:`place_blank_numbers` and :func:`._notes_placing.place_blank_notes`; ``fields`` None
+    leaves the values unread (notes set aside for want of ``--infer-missing``)."""
+    blank = np.asarray(data["line_no"].isna())
+    if not blank.any():
+        return None
+    cells = as_read(built, data.loc[blank, ["_row"]])
+    rows = rows_looked_for(int(blank.sum()))
+    if fields is None:
+        return BlankNumbers(blank, cells, rows)
+    found, unread = _finders_read(data.loc[blank, fields], cells, built.finders, report)
+    position = {int(r): i for i, r in enumerate(found["_row"])}
+    cell_rows = cells["_row"].astype(int).tolist()
+    said = [(WHOLE_ROW, "", "") if r in position else (*unread[r][:2], "no line number, and " + unread[r][2])
+            for r in cell_rows]
+    column, value, reason = (np.array([each[i] for each in said], dtype=object) for i in range(3))
+    at = np.array([position.get(r, -1) for r in cell_rows], dtype=np.int64)
+    return BlankNumbers(blank, cells, rows, found, at, column, value, reason)
+
+
 def place_blank_numbers(data: pd.DataFrame, built: Built, report: SourceReport, lines: pd.DataFrame | None,
                         problems: list) -> pd.DataFrame:
     """A payment report with a line number column, some of its cells blank: the rows numbered kept as
@@ -131,25 +194,23 @@ def place_blank_numbers(data: pd.DataFrame, built: Built, report: SourceReport, 
     (:func:`place_unnumbered`; its procedure code, modifiers and service date read from its cells
     as the export held them), or set aside with the reason; ``matched_by`` says how each row's line
     was had (``line number`` for the numbered), and a note counts them."""
-    blank = np.asarray(data["line_no"].isna())
-    if not blank.any():
+    blanks = blank_numbers(data, built, report, ["_row", "claim_id", "paid_cents"])
+    if blanks is None:
         data["line_no"] = np.asarray(data["line_no"], dtype=np.int64)   # as a report numbering every line gives them
         data["matched_by"] = pd.array(np.full(len(data), "line number"), dtype=pd.StringDtype("pyarrow"))
         return data
-    cells = as_read(built, data.loc[blank, ["_row"]])
-    found, unread = _finders_read(data.loc[blank, ["_row", "claim_id", "paid_cents"]], cells, built.finders, report)
+    blank = blanks.blank
     numbered = data.loc[~blank, ["_row", "claim_id", "line_no", "paid_cents"]]
-    line_no, matched_by, reason = find_lines(found, lines, paid_elsewhere=numbered)
-    at = {int(r): i for i, r in enumerate(found["_row"])}
-    rows = cells["_row"].astype(int).tolist()
-    line_found = pd.array([line_no[at[r]] if r in at else pd.NA for r in rows], dtype="Int64")
-    how = np.array([matched_by[at[r]] if r in at else "" for r in rows], dtype=object)
-    why = np.array([reason[at[r]] if r in at else "no line number, and " + unread[r][2] for r in rows], dtype=object)
-    column = np.array([WHOLE_ROW if r in at else unread[r][0] for r in rows], dtype=object)
+    line_no, matched_by, reason = find_lines(blanks.found, lines, paid_elsewhere=numbered)
+    at = blanks.at.tolist()
+    line_found = pd.array([line_no[i] if i >= 0 else pd.NA for i in at], dtype="Int64")
+    how = np.array([matched_by[i] if i >= 0 else "" for i in at], dtype=object)
+    why = np.array([reason[i] if i >= 0 else unread for i, unread in zip(at, blanks.reason)], dtype=object)
+    column = blanks.column
     value = np.where(column == WHOLE_ROW, data.loc[blank, "claim_id"].astype(str).to_numpy(dtype=object),
-                     np.array([unread[r][1] if r in unread else "" for r in rows], dtype=object))
+                     blanks.value)
     aside = np.asarray(line_found.isna())
-    _set_aside_unplaced(report, cells.loc[aside], column[aside], value[aside], why[aside], problems)
+    set_aside_unplaced(report, blanks.cells.loc[aside], column[aside], value[aside], why[aside], problems)
     out = data.copy()
     out.loc[blank, "line_no"] = line_found
     by = np.full(len(data), "line number", dtype=object)
@@ -159,5 +220,5 @@ def place_blank_numbers(data: pd.DataFrame, built: Built, report: SourceReport, 
     unplaced[np.flatnonzero(blank)[aside]] = True
     out = out.loc[~unplaced]
     out["line_no"] = out["line_no"].astype("int64")
-    report.notes.append(placed_note(how, why[aside], rows_looked_for(int(blank.sum()))))
+    report.notes.append(placed_note(how, why[aside], blanks.rows))
     return out.reset_index(drop=True)
