@@ -36,7 +36,7 @@ from ..errors import WHOLE_ROW, Problem
 from ..money import MAX_TOTAL_CENTS
 from ..schema import FileSpec, npi_shapes
 from . import _values as V
-from ._calendar import date_text, read_dates
+from ._calendar import EXCEL_DAY_ZERO, date_text, read_dates
 from ._claims_stand_ins import (LEFT_OUT, LINE_NO_NOTE, NOTE_PRESENT_NOTE, SUBMITTED_NOTE, left_out,
                                 numbered_in_order)
 from ._diagnoses import dotted_diagnoses, each_code_once
@@ -491,7 +491,7 @@ def _day_zero_note(epoch: str | None, dates: dict[str, tuple], header_of: dict[s
     columns = [_where(header_of[name], name) for name, count in counts.items() if count]
     if not columns:
         return []
-    return [f"the workbook counts its dates from {epoch}, not 1899-12-30 (as Mac Excel's 1904 date system "
+    return [f"the workbook counts its dates from {epoch}, not {EXCEL_DAY_ZERO} (as Mac Excel's 1904 date system "
             f"does): {sum(counts.values()):,} date(s) written as serial numbers, in {', '.join(columns)}, "
             "are read so"]
 
