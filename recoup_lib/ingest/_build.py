@@ -268,7 +268,7 @@ def build_export(raw: RawExport, spec: FileSpec, proposal: Proposal, fill_down=(
         if count:
             notes.append(f"{_where(h, name)}: {count:,} blank cell(s) filled from the row above (fill-down)")
     required = required_fields(spec)
-    datalike = _data_like(required, _blank_allowed(spec, checked_by), proposal, filled, n)
+    datalike = _data_like(required, _blank_allowed(required, checked_by), proposal, filled, n)
     repeated = np.zeros(n, dtype=bool)
     if used:
         ordered = sorted(used)
@@ -435,11 +435,12 @@ def build_export(raw: RawExport, spec: FileSpec, proposal: Proposal, fill_down=(
                  notes, functools.partial(_kept_cells, raw, keep_idx), line_counts, dict(proposal.finders))
 
 
-def _blank_allowed(spec: FileSpec, checked_by: FileSpec | None) -> set[str]:
-    """Fields ``spec`` requires that the contract check ``checked_by`` lets be blank."""
+def _blank_allowed(required: list[str], checked_by: FileSpec | None) -> set[str]:
+    """Fields of ``required`` (the fields the export's contract requires, :func:`required_fields`)
+    that the contract check ``checked_by`` lets be blank."""
     if checked_by is None:
         return set()
-    return {c.name for c in checked_by.columns if c.nullable} & set(required_fields(spec))
+    return {c.name for c in checked_by.columns if c.nullable} & set(required)
 
 
 def _data_like(required: list[str], blank_allowed: set[str], proposal: Proposal, filled: dict[str, np.ndarray],
