@@ -1,8 +1,9 @@
 """What a file is, told by its path and its first bytes, before anything reads it as text, and how
 its name is shown (:func:`shown`).
 
-A path given as an input may be no regular file (:func:`not_a_file`): missing,
-a folder, or a pipe or a device, which is never opened; or an Office lock
+A path given as an input may be no regular file (:func:`not_a_file`): missing
+(or a link to nothing, :func:`link_to_nothing`), a folder, or a pipe or a
+device, which is never opened; or an Office lock
 file, ``~$Book1.xlsx`` beside an open ``Book1.xlsx`` (:func:`office_lock_file`). A file's first bytes
 may show it is not CSV text (:func:`not_csv_text`): a workbook, a PDF or an
 image under a ``.csv`` name (:data:`BYTE_SIGNATURES`), or Excel's "Unicode
@@ -28,8 +29,9 @@ from pathlib import Path
 
 from .wording import listed
 
-__all__ = ["shown", "NOT_A_REGULAR_FILE", "not_a_file", "OFFICE_LOCK_FILE", "office_lock_file", "BYTE_SIGNATURES",
-           "byte_signature", "zip_archive", "file_signature", "signature_name", "utf16_codec", "not_csv_text"]
+__all__ = ["shown", "NOT_A_REGULAR_FILE", "not_a_file", "link_to_nothing", "OFFICE_LOCK_FILE", "office_lock_file",
+           "BYTE_SIGNATURES", "byte_signature", "zip_archive", "file_signature", "signature_name", "utf16_codec",
+           "not_csv_text"]
 
 
 def shown(path) -> str:
@@ -58,6 +60,20 @@ def not_a_file(path: Path) -> str | None:
     if not path.exists():
         return "no such file"
     return "a folder" if path.is_dir() else NOT_A_REGULAR_FILE
+
+
+def link_to_nothing(path: Path) -> str:
+    """What a link whose target does not exist is, in the words of both X12 readers and of ``recoup
+    import``'s export reader (a file moved or deleted after a link to it was made: saying "file not
+    found" would name the link, not what is missing).
+
+    >>> import tempfile
+    >>> with tempfile.TemporaryDirectory() as folder:
+    ...     (Path(folder) / "moved.835").symlink_to("/archive/gone.835")
+    ...     link_to_nothing(Path(folder) / "moved.835")
+    'a link to /archive/gone.835, which does not exist'
+    """
+    return f"a link to {shown(os.readlink(path))}, which does not exist"
 
 
 #: What a file whose name starts with ``~$`` is: Excel, Word and PowerPoint leave one beside a document

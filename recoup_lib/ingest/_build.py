@@ -36,7 +36,7 @@ from ..errors import WHOLE_ROW, Problem
 from ..money import MAX_TOTAL_CENTS
 from ..schema import FileSpec, npi_shapes
 from . import _values as V
-from ._calendar import date_text, read_dates
+from ._calendar import EXCEL_DAY_ZERO, date_text, read_dates
 from ._claims_stand_ins import (LEFT_OUT, LINE_NO_NOTE, NOTE_PRESENT_NOTE, SUBMITTED_NOTE, left_out,
                                 numbered_in_order)
 from ._diagnoses import dotted_diagnoses, each_code_once
@@ -268,7 +268,7 @@ def build_export(raw: RawExport, spec: FileSpec, proposal: Proposal, fill_down=(
         if count:
             notes.append(f"{_where(h, name)}: {count:,} blank cell(s) filled from the row above (fill-down)")
     required = required_fields(spec)
-    datalike = _data_like(required, _blank_allowed(spec, checked_by), proposal, filled, n)
+    datalike = _data_like(required, _blank_allowed(required, checked_by), proposal, filled, n)
     repeated = np.zeros(n, dtype=bool)
     if used:
         ordered = sorted(used)
@@ -435,11 +435,12 @@ def build_export(raw: RawExport, spec: FileSpec, proposal: Proposal, fill_down=(
                  notes, functools.partial(_kept_cells, raw, keep_idx), line_counts, dict(proposal.finders))
 
 
-def _blank_allowed(spec: FileSpec, checked_by: FileSpec | None) -> set[str]:
-    """Fields ``spec`` requires that the contract check ``checked_by`` lets be blank."""
+def _blank_allowed(required: list[str], checked_by: FileSpec | None) -> set[str]:
+    """Fields of ``required`` (the fields the export's contract requires, :func:`required_fields`)
+    that the contract check ``checked_by`` lets be blank."""
     if checked_by is None:
         return set()
-    return {c.name for c in checked_by.columns if c.nullable} & set(required_fields(spec))
+    return {c.name for c in checked_by.columns if c.nullable} & set(required)
 
 
 def _data_like(required: list[str], blank_allowed: set[str], proposal: Proposal, filled: dict[str, np.ndarray],
@@ -491,7 +492,7 @@ def _day_zero_note(epoch: str | None, dates: dict[str, tuple], header_of: dict[s
     columns = [_where(header_of[name], name) for name, count in counts.items() if count]
     if not columns:
         return []
-    return [f"the workbook counts its dates from {epoch}, not 1899-12-30 (as Mac Excel's 1904 date system "
+    return [f"the workbook counts its dates from {epoch}, not {EXCEL_DAY_ZERO} (as Mac Excel's 1904 date system "
             f"does): {sum(counts.values()):,} date(s) written as serial numbers, in {', '.join(columns)}, "
             "are read so"]
 

@@ -29,13 +29,14 @@ from ..arrowtext import array_parts
 from ._distinct import distinct_values
 from ._values import _EMPTY, text
 
-__all__ = ["to_dates", "date_text", "read_dates", "plain_dates", "days_in_month", "days_since_1970"]
+__all__ = ["EXCEL_DAY_ZERO", "to_dates", "date_text", "read_dates", "plain_dates", "days_in_month", "days_since_1970"]
 
 _MONTHS = {m: i + 1 for i, m in enumerate(
     ["jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec"])}
 #: Excel's day zero (its 1900 system counts the fictitious 1900-02-29; serials from 61 on are
 #: right with this epoch, and the kit accepts 1900-03-01 onwards from serials).
-_EXCEL_EPOCH = np.datetime64("1899-12-30", "D")
+EXCEL_DAY_ZERO = "1899-12-30"
+_EXCEL_EPOCH = np.datetime64(EXCEL_DAY_ZERO, "D")
 #: The first and last days a serial number may be read as.
 _SERIAL_DAYS = (np.datetime64("1900-03-01", "D"), np.datetime64("2100-12-31", "D"))
 _TIME = r"(?:[ T]+\d{1,2}:\d{2}(?::\d{2}(?:\.\d+)?)?(?:\s*[AaPp][Mm])?(?:\s*(?:[Zz]|[+-]\d{2}:?\d{2}))?)?"

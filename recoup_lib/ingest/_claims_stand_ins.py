@@ -44,7 +44,7 @@ from ..errors import WHOLE_ROW, Problem
 from ..schema import SPECS, FileSpec
 
 __all__ = ["STAND_INS", "LEFT_OUT", "INFERABLE", "LINE_NO_NOTE", "SUBMITTED_NOTE", "NOTE_PRESENT_NOTE", "left_out",
-           "claims_contract", "numbered_in_order", "continue_numbering"]
+           "claims_contract", "blank_allowed_in", "numbered_in_order", "continue_numbering"]
 
 _CLAIMS = SPECS["claim_lines.csv"]
 #: Fields of claim_lines.csv a claims export may leave out: its lines are numbered in order, and the
@@ -74,10 +74,19 @@ SUBMITTED_NOTE = ("submitted_date: no column; each line's service date taken as 
 REPEATED = "the same line of this claim (every column alike) came earlier from another file"
 #: The claim_lines.csv columns (as read) two lines of one claim are compared on: all but the line number.
 _COMPARED = [c.memory_name for c in _CLAIMS.columns if c.name not in STAND_INS]
+
+
+def blank_allowed_in(spec: FileSpec, column: str, **changes) -> FileSpec:
+    """``spec`` with ``column`` allowed blank: a contract checked on an export whose blank there is
+    dealt with after the check (a stand-in taken, a line looked for). Its name, key and description
+    are kept unless ``changes`` (other :class:`~recoup_lib.schema.FileSpec` fields) say otherwise."""
+    return replace(spec, columns=tuple(replace(c, nullable=True) if c.name == column else c for c in spec.columns),
+                   **changes)
+
+
 #: claim_lines.csv's contract for an export whose submitted date is the service date: checked once, on
 #: the service date (a blank one sets its row aside), not twice.
-_SUBMITTED_AS_SERVED = replace(
-    _CLAIMS, columns=tuple(replace(c, nullable=True) if c.name == "submitted_date" else c for c in _CLAIMS.columns))
+_SUBMITTED_AS_SERVED = blank_allowed_in(_CLAIMS, "submitted_date")
 
 
 def left_out(kind: str, columns: dict) -> list[str]:

@@ -62,7 +62,7 @@ import pandas as pd
 
 from ..rules import modifier_key
 from ..schema import SPECS, FileSpec
-from ._claims_stand_ins import claims_contract
+from ._claims_stand_ins import blank_allowed_in, claims_contract
 from ._fields import LINE_FINDERS, TARGET_FILES
 
 __all__ = ["UNNUMBERED", "UNNUMBERED_NOTES", "NUMBERED", "NUMBERED_NOTES", "ONLY_LINE", "IN_ORDER", "EVERY_ALIKE",
@@ -89,17 +89,12 @@ _UNNUMBERED_OF = {"payments": UNNUMBERED, "documentation": UNNUMBERED_NOTES}
 #: The contract check of a report with a line number column: a blank line number passes it, and the
 #: row is placed as a row of a report without one (the export is still mapped and read as
 #: payments.csv's, where line_no is required).
-NUMBERED = FileSpec(
-    _PAYMENTS.name,
-    tuple(replace(c, nullable=True) if c.name == "line_no" else c for c in _PAYMENTS.columns),
-    description="payments posted to numbered claim lines, some rows without their number")
+NUMBERED = blank_allowed_in(_PAYMENTS, "line_no",
+                            description="payments posted to numbered claim lines, some rows without their number")
 #: The contract check of a documentation export with a line number column: a blank line number passes it
 #: (and a row with one repeats no key), and the note is placed with ``--infer-missing`` or set aside.
-NUMBERED_NOTES = FileSpec(
-    SPECS["documentation.csv"].name,
-    tuple(replace(c, nullable=True) if c.name == "line_no" else c for c in SPECS["documentation.csv"].columns),
-    key=SPECS["documentation.csv"].key,
-    description="notes of numbered claim lines, some rows without their number")
+NUMBERED_NOTES = blank_allowed_in(SPECS["documentation.csv"], "line_no",
+                                  description="notes of numbered claim lines, some rows without their number")
 _NUMBERED_OF = {"payments": NUMBERED, "documentation": NUMBERED_NOTES}
 
 #: How a payment is placed that gives nothing but its claim.

@@ -28,6 +28,7 @@ import pandas as pd
 
 from ..remit import read_835
 from ..rules import modifier_key
+from ._line_match import ONLY_LINE
 
 __all__ = ["payments_from_835", "other_code_note"]
 
@@ -197,7 +198,7 @@ def payments_from_835(paths, claim_lines: pd.DataFrame | None):
                     "claim_id": p.claim_id, "line_no": str(only), "payment_id": p.trace_number,
                     "payment_date": p.payment_date.strftime("%Y-%m-%d") if pd.notna(p.payment_date) else "",
                     "allowed": "", "paid": f"{p.paid_cents / 100:.2f}", "line_control": "",
-                    "matched_by": "the claim's only line"}))
+                    "matched_by": ONLY_LINE}))
             else:
                 why = ("for a claim with several lines: which line it paid cannot be told"
                        if counts.get(p.claim_id, 0) else "for a claim not among the claims imported")

@@ -40,9 +40,8 @@ from ..errors import InputError
 from ..arrowtext import string_parts
 from ..csvread import RESERVED_PREFIX
 from ..csvrecords import last_line_leaves_quote_open
-from ..filekind import OFFICE_LOCK_FILE, not_a_file, office_lock_file, shown, utf16_codec
+from ..filekind import OFFICE_LOCK_FILE, link_to_nothing, not_a_file, office_lock_file, shown, utf16_codec
 from ..formulas import GUARD, unguard_formulas, unguard_text, unwrap_text_formulas
-from ..x12 import link_to_nothing
 from ._exact import csv_body_exact
 from ._header_rows import _PREVIEW_ROWS, above_header, find_header_rows, preview_rows
 
@@ -202,7 +201,7 @@ def check_readable(path: Path, folder_ok: bool = True) -> None:
     """Refuse, before anything opens it, a path that is missing or is not a file (nor a folder where
     ``folder_ok``): opening a pipe would wait for a writer for ever, and a device never ends. A link
     whose target is gone is named as the 835 and 837 readers name it
-    (:func:`recoup_lib.x12.link_to_nothing`): "file not found" would name the link, not what is missing.
+    (:func:`recoup_lib.filekind.link_to_nothing`): "file not found" would name the link, not what is missing.
 
     Raises
     ------

@@ -27,6 +27,7 @@ import pyarrow as pa
 
 from ..errors import InputError
 from ..filekind import shown
+from ._calendar import EXCEL_DAY_ZERO
 from ._disguised import spreadsheet_xml_rows, web_page_rows
 from ._header_rows import Header, above_header, find_header_rows, preview_rows
 from ._tables import RawExport, _unique
@@ -100,18 +101,31 @@ def _attributes(tag_pattern: bytes, xml: bytes) -> list[dict]:
     return [dict(_XML_ATTRIBUTE.findall(tag)) for tag in re.findall(tag_pattern, xml)]
 
 
-def _formulas_without_values(path: Path, sheet: str) -> list[str]:
-    """Cells of an .xlsx sheet holding a formula and no saved value, as ``C7`` (reading the file's XML).
+def _workbook_part(path: Path) -> bytes | None:
+    """The workbook part (``xl/workbook.xml``) of an .xlsx or .xlsm, read once for the sheets' names
+    and the date system; None when the file holds none (.ods, .xls, .xlsb) or cannot be read."""
+    try:
+        with zipfile.ZipFile(path) as book:
+            return book.read("xl/workbook.xml")
+    except (OSError, KeyError, ValueError, zipfile.BadZipFile):
+        return None
+
+
+def _formulas_without_values(path: Path, sheet: str, workbook_part: bytes | None) -> list[str]:
+    """Cells of an .xlsx sheet holding a formula and no saved value, as ``C7`` (reading the file's XML;
+    ``workbook_part``: its ``xl/workbook.xml``, see :func:`_workbook_part`).
 
     A workbook written by a program that does not calculate (a script, some exports) keeps formulas
     without their results; every reader then sees those cells blank. Saying which cells they are
     turns a puzzling "expected a value" into something a user can fix (open and save the workbook
     in a spreadsheet program). Sheets over :data:`_FORMULA_SCAN_BYTES` are not searched.
     """
+    if workbook_part is None:
+        return []
     try:
         with zipfile.ZipFile(path) as book:
             sheets = {html.unescape(a.get(b"name", b"").decode("utf-8")): a.get(b"r:id", b"")
-                      for a in _attributes(rb"<sheet\b[^>]*>", book.read("xl/workbook.xml"))}
+                      for a in _attributes(rb"<sheet\b[^>]*>", workbook_part)}
             targets = {a.get(b"Id"): a.get(b"Target")
                        for a in _attributes(rb"<Relationship\b[^>]*>", book.read("xl/_rels/workbook.xml.rels"))}
             target = (targets.get(sheets.get(sheet)) or b"").decode("utf-8")
@@ -136,10 +150,9 @@ def _formulas_without_values(path: Path, sheet: str) -> list[str]:
 _DATE1904 = re.compile(rb'<(?:\w+:)?workbookPr\b[^>]*\bdate1904="(?:1|true)"')
 #: ... and the day zero an OpenDocument spreadsheet names (LibreOffice's "null date").
 _NULL_DATE = re.compile(rb'<table:null-date\b[^>]*\btable:date-value="(\d{4}-\d{2}-\d{2})')
-_USUAL_DAY_ZERO = "1899-12-30"
 
 
-def _day_zero(path: Path) -> str | None:
+def _day_zero(path: Path, workbook_part: bytes | None) -> str | None:
     """The day a workbook counts its date serial numbers from when it is not Excel's usual
     1899-12-30: ``"1904-01-01"`` for an .xlsx or .xlsm saved in the 1904 date system (``date1904``
     in its workbook part: Mac Excel's, kept by the workbooks it made), an .ods's own null date;
@@ -147,17 +160,18 @@ def _day_zero(path: Path) -> str | None:
 
     A reader turns the cells formatted as dates with it; a date written as a number formatted
     General stays a number, and read with the usual day zero it would fall 4 years and a day early.
+    ``workbook_part``: the file's ``xl/workbook.xml`` (see :func:`_workbook_part`).
     """
+    if workbook_part is not None:
+        return "1904-01-01" if _DATE1904.search(workbook_part) else None
     try:
         with zipfile.ZipFile(path) as book:
             names = set(book.namelist())
-            if "xl/workbook.xml" in names:
-                return "1904-01-01" if _DATE1904.search(book.read("xl/workbook.xml")) else None
-            if "content.xml" in names:
+            if "content.xml" in names and "xl/workbook.xml" not in names:
                 with book.open("content.xml") as content:
                     found = _NULL_DATE.search(content.read(1 << 20))
-                zero = found.group(1).decode("ascii") if found else _USUAL_DAY_ZERO
-                return None if zero == _USUAL_DAY_ZERO else zero
+                zero = found.group(1).decode("ascii") if found else EXCEL_DAY_ZERO
+                return None if zero == EXCEL_DAY_ZERO else zero
     except (OSError, KeyError, ValueError, zipfile.BadZipFile):
         return None
     return None
@@ -344,7 +358,8 @@ def read_workbook(path: Path, sheet: str | None, score, kind: str = "workbook") 
     if sheet is None and score(read.header.cells) < 2 and hasattr(score, "complete"):
         read, sheet_note = _past_a_cover_page(path, book, read, score)
     chosen, grid, header, preview = read.name, read.grid, read.header, read.preview
-    unsaved = _formulas_without_values(path, chosen) if kind == "workbook" else []
+    workbook_part = _workbook_part(path) if kind == "workbook" else None
+    unsaved = _formulas_without_values(path, chosen, workbook_part) if kind == "workbook" else []
     last = max((j for j, c in enumerate(header.cells) if c.strip()), default=0)
     headers = _unique([h.strip() for h in header.cells[:last + 1]])
     width = len(headers)
@@ -371,5 +386,5 @@ def read_workbook(path: Path, sheet: str | None, score, kind: str = "workbook") 
             "merged": read.merged, "formulas_without_values": unsaved,
             "other_sheets": [n for n in names if n != chosen], "sheet_note": sheet_note,
             "header_note": header.note(lambda i: i + 1),
-            "date_epoch": _day_zero(path) if kind == "workbook" else None}
+            "date_epoch": _day_zero(path, workbook_part) if kind == "workbook" else None}
     return RawExport(label, headers, columns, np.asarray(rows, dtype=np.int64), set_aside, info)

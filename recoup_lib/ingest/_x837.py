@@ -27,8 +27,8 @@ from pathlib import Path
 import numpy as np
 import pyarrow as pa
 
-from ..filekind import not_a_file
-from ..x12 import expand, link_to_nothing, x12_bytes
+from ..filekind import link_to_nothing, not_a_file
+from ..x12 import expand, x12_bytes
 from ._x12cut import cut_file
 from ._x12spans import Segments
 from ._x837_frequency import CLAIM_COLUMNS, corrected_claims

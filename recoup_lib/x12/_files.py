@@ -21,8 +21,8 @@ from pathlib import Path
 
 import numpy as np
 
-from ..filekind import (NOT_A_REGULAR_FILE, OFFICE_LOCK_FILE, file_signature, office_lock_file, shown,
-                        signature_name, utf16_codec)
+from ..filekind import (NOT_A_REGULAR_FILE, OFFICE_LOCK_FILE, file_signature, link_to_nothing, office_lock_file,
+                        shown, signature_name, utf16_codec)
 from ._interchanges import from_utf16
 
 __all__ = ["FileList", "expand", "walk", "files_below", "holds_a_file", "looks_like_x12", "lower_case_x12",
@@ -155,20 +155,6 @@ def _files_below(folder: Path, skipped: list, kind: str):
                 skipped.append((str(path), str(path), link_to_nothing(path)))
             else:
                 skipped.append((str(path), str(path), NOT_A_REGULAR_FILE))
-
-
-def link_to_nothing(path: Path) -> str:
-    """What a link whose target does not exist is, in the words of both X12 readers (a file moved
-    or deleted after a link to it was made: saying "file not found" would name the link, not what is
-    missing).
-
-    >>> import tempfile
-    >>> with tempfile.TemporaryDirectory() as folder:
-    ...     (Path(folder) / "moved.835").symlink_to("/archive/gone.835")
-    ...     link_to_nothing(Path(folder) / "moved.835")
-    'a link to /archive/gone.835, which does not exist'
-    """
-    return f"a link to {shown(os.readlink(path))}, which does not exist"
 
 
 def expand(paths, kind: str = "835") -> FileList:
