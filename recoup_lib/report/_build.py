@@ -125,6 +125,20 @@ def _left_out(*parts: str) -> list[str]:
     return ["; ".join(said) + " (the audit's money at risk and exposure rate still count them)"] if said else []
 
 
+def _remitted_on(recoupments: pd.DataFrame | None, remit) -> pd.Series | None:
+    """The remittance dates the data's own as-of counts (:func:`recoup_lib.appeals.folder_as_of`).
+
+    Those of every transaction of ``remit`` (the 835s read), else the
+    take-backs' payment dates as already read, their unusable rows set
+    aside; None with neither (no remittance data, or a recoupments.csv that
+    could not be read: the recoupment metrics say why, and it is not read
+    again).
+    """
+    if isinstance(remit, Remit):
+        return remittance_dates(None, remit)
+    return None if recoupments is None else recoupments["payment_date"]
+
+
 def report_from_audit(audit, as_of=None, *, recoupments: pd.DataFrame | None = None,
                       recoupment_source: str = "recoupments", recoupment_reason: str | None = None,
                       appeals=None, appeal_reason: str | None = None,
@@ -196,11 +210,9 @@ def report_from_audit(audit, as_of=None, *, recoupments: pd.DataFrame | None = N
     if recoupments is not None:
         recoupments = recoupments_frame(recoupments)
     if as_of is None:
-        remitted_on = remittance_dates(None, remit) if isinstance(remit, Remit) else (
-            None if recoupments is None else recoupments["payment_date"])
         as_of, as_of_note = folder_as_of(
             notices=None if appeals is None else appeals.decisions["notice_date"],
-            payments=payments["payment_date"], remittances=remitted_on)
+            payments=payments["payment_date"], remittances=_remitted_on(recoupments, remit))
         as_of_from_data = True
     as_of = pd.Timestamp(as_of).date()
     first = lines["service_date"].min() if len(lines) else None
@@ -435,14 +447,7 @@ def build_report(folder, as_of=None, *, recoupments: pd.DataFrame | None = None,
     messages: list[str] = []
     problems: list = []
     found, source, reason, more, remit = _remittance(folder, recoupments, problems)
-    remitted_on = None
-    if as_of is None and found is not None and (recoupments is not None or source == "recoupments.csv"):
-        remitted_on = found["payment_date"]  # as read above, its unusable rows set aside: not read again
-    elif as_of is None:
-        try:
-            remitted_on = remittance_dates(folder, remit)
-        except InputError:
-            pass  # recoupments.csv unreadable: the recoupment metrics are switched off, saying why
+    remitted_on = _remitted_on(found, remit) if as_of is None else None
     remit = remit if remit is not None and remit.loaded else None
     as_of_note = ""
     appeals, appeal_reason, inputs = None, None, None
