@@ -345,6 +345,36 @@ def test_trend_by_month_puts_each_amount_in_its_own_month():
     assert pd.isna(trend.loc[pd.Timestamp("2025-04-01"), "denial_rate_lines"])
 
 
+def test_the_line_status_given_is_the_one_the_rates_and_trend_compute():
+    status = line_status(LINES, PAYMENTS)
+    kept = status.copy()
+    findings = pd.DataFrame({"claim_id": ["B"]})
+    pd.testing.assert_frame_equal(clean_claim_rate(LINES, PAYMENTS, findings, status=status),
+                                  clean_claim_rate(LINES, PAYMENTS, findings))
+    pd.testing.assert_frame_equal(denial_rate(LINES, PAYMENTS, status=status), denial_rate(LINES, PAYMENTS))
+    pd.testing.assert_frame_equal(trend_by_month(LINES, PAYMENTS, status=status), trend_by_month(LINES, PAYMENTS))
+    pd.testing.assert_frame_equal(status, kept)
+
+
+def test_a_report_works_out_each_lines_status_once(monkeypatch):
+    """The clean claim rate, the denial rate and the trend each worked out every line's status again,
+    each running :func:`recoup_lib.report.denials` (a regex and a CARC lookup) over every payment."""
+    import recoup_lib.report._claim_metrics as claim_metrics
+    from recoup_lib.report import report_from_audit
+    from recoup_lib.rules import audit_folder
+
+    audit = audit_folder(demo_path("family_practice"))
+    calls = []
+
+    def counted(*args, _denials=claim_metrics.denials, **kwargs):
+        calls.append(1)
+        return _denials(*args, **kwargs)
+
+    monkeypatch.setattr(claim_metrics, "denials", counted)
+    report_from_audit(audit, "2026-03-01")
+    assert len(calls) == 1
+
+
 def test_metrics_text_writes_dollars_and_blank_values_for_switched_off():
     m = pd.concat([volume(LINES, PAYMENTS), denial_rate(LINES, PAYMENTS), recoupment_rate(None, PAYMENTS)])
     text = metrics_text(m).set_index("metric")

@@ -29,7 +29,7 @@ from ..rules import audit_folder
 from ..schema import ParsedTable
 from ._appeal_metrics import (appeal_overturn_rate, notice_aging, notice_amounts, notice_response_days,
                               open_notices)
-from ._claim_metrics import clean_claim_rate, denial_rate, volume
+from ._claim_metrics import clean_claim_rate, denial_rate, line_status, volume
 from ._money_metrics import money_at_risk, other_claims_warning, payment_reversals, recoupment_rate
 from ._result import Report
 from ._tables import (
@@ -238,11 +238,12 @@ def report_from_audit(audit, as_of=None, *, recoupments: pd.DataFrame | None = N
     if appeals is not None:
         still = set(ledger.loc[ledger["open_cents"] > 0, "notice_id"])
         worklist = appeals.worklist.loc[appeals.worklist["notice_id"].isin(still).to_numpy()]
+    status = line_status(submitted, payments)
     no_notices = appeal_reason or "No notices: add notices.csv and payers.csv to the folder."
     metrics = pd.concat([
         volume(submitted, payments),
-        clean_claim_rate(submitted, payments, findings),
-        denial_rate(submitted, payments),
+        clean_claim_rate(submitted, payments, findings, status=status),
+        denial_rate(submitted, payments, status=status),
         recoupment_rate(recoupments, payments, source=recoupment_source, reason=recoupment_reason,
                         claims=lines["claim_id"].unique()),
         payment_reversals(payments),
@@ -253,7 +254,7 @@ def report_from_audit(audit, as_of=None, *, recoupments: pd.DataFrame | None = N
         notice_response_days(decisions, outcomes, worklist, reason=no_notices),
         appeal_overturn_rate(outcomes, reason=outcome_reason),
     ], ignore_index=True)
-    trend = trend_by_month(submitted, payments, findings, recoupments, decisions)
+    trend = trend_by_month(submitted, payments, findings, recoupments, decisions, status=status)
     aging = None if ledger is None else notice_aging(ledger, as_of)
     messages = list(messages) + outcome_note + later_note
     other_claims = other_claims_warning(recoupments, remit, lines["claim_id"].unique(), where=recoupment_source)
