@@ -186,6 +186,36 @@ def test_recoupment_rate_counts_only_the_take_backs_on_the_folders_claims():
     assert other_claims_warning(RECOUPMENTS, None, ["A"]) == ""
 
 
+@pytest.mark.parametrize("start, end", [(None, None), ("2025-03-01", "2025-03-31"), ("2025-04-01", None)])
+def test_take_backs_on_other_claims_given_are_those_the_rate_and_warning_work_out(start, end):
+    from recoup_lib.report._money_metrics import _on_other_claims
+
+    for claims in (["A", "C", "D"], ["B"], ["A"]):
+        other = _on_other_claims(RECOUPMENTS, claims)
+        pd.testing.assert_frame_equal(
+            recoupment_rate(RECOUPMENTS, PAYMENTS, start, end, claims=claims, on_other_claims=other),
+            recoupment_rate(RECOUPMENTS, PAYMENTS, start, end, claims=claims))
+        assert (other_claims_warning(RECOUPMENTS, None, claims, on_other_claims=other)
+                == other_claims_warning(RECOUPMENTS, None, claims))
+
+
+def test_a_report_works_out_the_take_backs_on_other_claims_once(monkeypatch):
+    """The recoupment rate and the warning each matched every take-back against the folder's claims."""
+    import recoup_lib.report._build as build
+    import recoup_lib.report._money_metrics as money_metrics
+
+    calls = []
+
+    def counted(*args, _match=money_metrics._on_other_claims, **kwargs):
+        calls.append(1)
+        return _match(*args, **kwargs)
+
+    for module in (build, money_metrics):
+        monkeypatch.setattr(module, "_on_other_claims", counted, raising=False)
+    report = build_report(demo_path("family_practice"), as_of="2026-03-01", recoupments=RECOUPMENTS)
+    assert len(report.recoupments) == len(RECOUPMENTS) and len(calls) == 1
+
+
 def test_recoupment_rate_period_limits_both_sides():
     m = recoupment_rate(RECOUPMENTS, PAYMENTS, start="2025-03-01", end="2025-03-31")
     rate = _row(m, "recoupment_rate")

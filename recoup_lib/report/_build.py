@@ -30,7 +30,7 @@ from ..schema import ParsedTable
 from ._appeal_metrics import (appeal_overturn_rate, notice_aging, notice_amounts, notice_response_days,
                               open_notices)
 from ._claim_metrics import clean_claim_rate, denial_rate, line_status, volume
-from ._money_metrics import money_at_risk, other_claims_warning, payment_reversals, recoupment_rate
+from ._money_metrics import _on_other_claims, money_at_risk, other_claims_warning, payment_reversals, recoupment_rate
 from ._result import Report
 from ._tables import (
     outcomes_frame,
@@ -239,13 +239,15 @@ def report_from_audit(audit, as_of=None, *, recoupments: pd.DataFrame | None = N
         still = set(ledger.loc[ledger["open_cents"] > 0, "notice_id"])
         worklist = appeals.worklist.loc[appeals.worklist["notice_id"].isin(still).to_numpy()]
     status = line_status(submitted, payments)
+    claims = lines["claim_id"].unique()
+    on_other_claims = None if recoupments is None else _on_other_claims(recoupments, claims)
     no_notices = appeal_reason or "No notices: add notices.csv and payers.csv to the folder."
     metrics = pd.concat([
         volume(submitted, payments),
         clean_claim_rate(submitted, payments, findings, status=status),
         denial_rate(submitted, payments, status=status),
         recoupment_rate(recoupments, payments, source=recoupment_source, reason=recoupment_reason,
-                        claims=lines["claim_id"].unique()),
+                        claims=claims, on_other_claims=on_other_claims),
         payment_reversals(payments),
         money_at_risk(findings, lines),
         notice_amounts(decisions, reason=no_notices),
@@ -257,7 +259,8 @@ def report_from_audit(audit, as_of=None, *, recoupments: pd.DataFrame | None = N
     trend = trend_by_month(submitted, payments, findings, recoupments, decisions, status=status)
     aging = None if ledger is None else notice_aging(ledger, as_of)
     messages = list(messages) + outcome_note + later_note
-    other_claims = other_claims_warning(recoupments, remit, lines["claim_id"].unique(), where=recoupment_source)
+    other_claims = other_claims_warning(recoupments, remit, claims, where=recoupment_source,
+                                        on_other_claims=on_other_claims)
     messages += [other_claims] if other_claims else []
     if ledger is not None and not isinstance(remit, Remit):
         messages.append("notice aging: no 835 remittances to link take-backs to notices"
