@@ -260,24 +260,43 @@ def test_a_recoupments_row_set_aside_does_not_move_the_folders_own_date(practice
     assert len(report.problems) >= 3
 
 
-def test_report_without_as_of_reads_recoupments_csv_once(practice, tmp_path, monkeypatch):
-    """The report read recoupments.csv for its metrics, then again for the folder's own date."""
-    import shutil
-
+def _counted_table_reads(monkeypatch) -> list[str]:
+    """The names of the files the report's recoupments.csv readers read, one entry per read."""
     import recoup_lib.remit._as_of as as_of_module
     import recoup_lib.report._tables as tables_module
 
-    folder = tmp_path / "practice"
-    shutil.copytree(practice, folder)
-    (folder / "recoupments.csv").write_text(_recoupments_csv(("2026-01-15", "10.00", "10.00")), encoding="utf-8")
     reads = []
     for module in (as_of_module, tables_module):
         def counted(path, *args, _read=module.read_table, **kwargs):
             reads.append(Path(path).name)
             return _read(path, *args, **kwargs)
         monkeypatch.setattr(module, "read_table", counted)
+    return reads
+
+
+def test_report_without_as_of_reads_recoupments_csv_once(practice, tmp_path, monkeypatch):
+    """The report read recoupments.csv for its metrics, then again for the folder's own date."""
+    import shutil
+
+    folder = tmp_path / "practice"
+    shutil.copytree(practice, folder)
+    (folder / "recoupments.csv").write_text(_recoupments_csv(("2026-01-15", "10.00", "10.00")), encoding="utf-8")
+    reads = _counted_table_reads(monkeypatch)
     build_report(folder)
     assert reads.count("recoupments.csv") == 1
+
+
+def test_report_without_as_of_reads_an_unreadable_recoupments_csv_once(tmp_path, monkeypatch):
+    """A recoupments.csv the report could not read for its metrics was read again for the folder's own
+    date, only to fail again: its dates are left out either way."""
+    folder = generate(tmp_path / "practice", lines=300, seed=3)
+    shutil.rmtree(folder / "remits")
+    (folder / "recoupments.csv").write_text("payment_date,claim_id,Amount Taken\n2027-06-30,C1,10.00\n",
+                                            encoding="utf-8")
+    reads = _counted_table_reads(monkeypatch)
+    report = build_report(folder)
+    assert reads.count("recoupments.csv") == 1
+    assert report.as_of < dt.date(2027, 6, 30)
 
 
 def test_money_taken_back_counts_only_take_backs_paid_by_the_as_of_in_both_views(practice, command):

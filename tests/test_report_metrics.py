@@ -186,6 +186,36 @@ def test_recoupment_rate_counts_only_the_take_backs_on_the_folders_claims():
     assert other_claims_warning(RECOUPMENTS, None, ["A"]) == ""
 
 
+@pytest.mark.parametrize("start, end", [(None, None), ("2025-03-01", "2025-03-31"), ("2025-04-01", None)])
+def test_take_backs_on_other_claims_given_are_those_the_rate_and_warning_work_out(start, end):
+    from recoup_lib.report._money_metrics import _on_other_claims
+
+    for claims in (["A", "C", "D"], ["B"], ["A"]):
+        other = _on_other_claims(RECOUPMENTS, claims)
+        pd.testing.assert_frame_equal(
+            recoupment_rate(RECOUPMENTS, PAYMENTS, start, end, claims=claims, on_other_claims=other),
+            recoupment_rate(RECOUPMENTS, PAYMENTS, start, end, claims=claims))
+        assert (other_claims_warning(RECOUPMENTS, None, claims, on_other_claims=other)
+                == other_claims_warning(RECOUPMENTS, None, claims))
+
+
+def test_a_report_works_out_the_take_backs_on_other_claims_once(monkeypatch):
+    """The recoupment rate and the warning each matched every take-back against the folder's claims."""
+    import recoup_lib.report._build as build
+    import recoup_lib.report._money_metrics as money_metrics
+
+    calls = []
+
+    def counted(*args, _match=money_metrics._on_other_claims, **kwargs):
+        calls.append(1)
+        return _match(*args, **kwargs)
+
+    for module in (build, money_metrics):
+        monkeypatch.setattr(module, "_on_other_claims", counted, raising=False)
+    report = build_report(demo_path("family_practice"), as_of="2026-03-01", recoupments=RECOUPMENTS)
+    assert len(report.recoupments) == len(RECOUPMENTS) and len(calls) == 1
+
+
 def test_recoupment_rate_period_limits_both_sides():
     m = recoupment_rate(RECOUPMENTS, PAYMENTS, start="2025-03-01", end="2025-03-31")
     rate = _row(m, "recoupment_rate")
@@ -343,6 +373,36 @@ def test_trend_by_month_puts_each_amount_in_its_own_month():
     assert (mar["recouped_cents"], trend.loc[pd.Timestamp("2025-04-01"), "recouped_cents"]) == (10500, 1234)
     assert (jan["notices"], jan["notice_cents"]) == (2, 15000)
     assert pd.isna(trend.loc[pd.Timestamp("2025-04-01"), "denial_rate_lines"])
+
+
+def test_the_line_status_given_is_the_one_the_rates_and_trend_compute():
+    status = line_status(LINES, PAYMENTS)
+    kept = status.copy()
+    findings = pd.DataFrame({"claim_id": ["B"]})
+    pd.testing.assert_frame_equal(clean_claim_rate(LINES, PAYMENTS, findings, status=status),
+                                  clean_claim_rate(LINES, PAYMENTS, findings))
+    pd.testing.assert_frame_equal(denial_rate(LINES, PAYMENTS, status=status), denial_rate(LINES, PAYMENTS))
+    pd.testing.assert_frame_equal(trend_by_month(LINES, PAYMENTS, status=status), trend_by_month(LINES, PAYMENTS))
+    pd.testing.assert_frame_equal(status, kept)
+
+
+def test_a_report_works_out_each_lines_status_once(monkeypatch):
+    """The clean claim rate, the denial rate and the trend each worked out every line's status again,
+    each running :func:`recoup_lib.report.denials` (a regex and a CARC lookup) over every payment."""
+    import recoup_lib.report._claim_metrics as claim_metrics
+    from recoup_lib.report import report_from_audit
+    from recoup_lib.rules import audit_folder
+
+    audit = audit_folder(demo_path("family_practice"))
+    calls = []
+
+    def counted(*args, _denials=claim_metrics.denials, **kwargs):
+        calls.append(1)
+        return _denials(*args, **kwargs)
+
+    monkeypatch.setattr(claim_metrics, "denials", counted)
+    report_from_audit(audit, "2026-03-01")
+    assert len(calls) == 1
 
 
 def test_metrics_text_writes_dollars_and_blank_values_for_switched_off():

@@ -29,8 +29,8 @@ from ..rules import audit_folder
 from ..schema import ParsedTable
 from ._appeal_metrics import (appeal_overturn_rate, notice_aging, notice_amounts, notice_response_days,
                               open_notices)
-from ._claim_metrics import clean_claim_rate, denial_rate, volume
-from ._money_metrics import money_at_risk, other_claims_warning, payment_reversals, recoupment_rate
+from ._claim_metrics import clean_claim_rate, denial_rate, line_status, volume
+from ._money_metrics import _on_other_claims, money_at_risk, other_claims_warning, payment_reversals, recoupment_rate
 from ._result import Report
 from ._tables import (
     outcomes_frame,
@@ -125,6 +125,20 @@ def _left_out(*parts: str) -> list[str]:
     return ["; ".join(said) + " (the audit's money at risk and exposure rate still count them)"] if said else []
 
 
+def _remitted_on(recoupments: pd.DataFrame | None, remit) -> pd.Series | None:
+    """The remittance dates the data's own as-of counts (:func:`recoup_lib.appeals.folder_as_of`).
+
+    Those of every transaction of ``remit`` (the 835s read), else the
+    take-backs' payment dates as already read, their unusable rows set
+    aside; None with neither (no remittance data, or a recoupments.csv that
+    could not be read: the recoupment metrics say why, and it is not read
+    again).
+    """
+    if isinstance(remit, Remit):
+        return remittance_dates(None, remit)
+    return None if recoupments is None else recoupments["payment_date"]
+
+
 def report_from_audit(audit, as_of=None, *, recoupments: pd.DataFrame | None = None,
                       recoupment_source: str = "recoupments", recoupment_reason: str | None = None,
                       appeals=None, appeal_reason: str | None = None,
@@ -196,11 +210,9 @@ def report_from_audit(audit, as_of=None, *, recoupments: pd.DataFrame | None = N
     if recoupments is not None:
         recoupments = recoupments_frame(recoupments)
     if as_of is None:
-        remitted_on = remittance_dates(None, remit) if isinstance(remit, Remit) else (
-            None if recoupments is None else recoupments["payment_date"])
         as_of, as_of_note = folder_as_of(
             notices=None if appeals is None else appeals.decisions["notice_date"],
-            payments=payments["payment_date"], remittances=remitted_on)
+            payments=payments["payment_date"], remittances=_remitted_on(recoupments, remit))
         as_of_from_data = True
     as_of = pd.Timestamp(as_of).date()
     first = lines["service_date"].min() if len(lines) else None
@@ -226,13 +238,16 @@ def report_from_audit(audit, as_of=None, *, recoupments: pd.DataFrame | None = N
     if appeals is not None:
         still = set(ledger.loc[ledger["open_cents"] > 0, "notice_id"])
         worklist = appeals.worklist.loc[appeals.worklist["notice_id"].isin(still).to_numpy()]
+    status = line_status(submitted, payments)
+    claims = lines["claim_id"].unique()
+    on_other_claims = None if recoupments is None else _on_other_claims(recoupments, claims)
     no_notices = appeal_reason or "No notices: add notices.csv and payers.csv to the folder."
     metrics = pd.concat([
         volume(submitted, payments),
-        clean_claim_rate(submitted, payments, findings),
-        denial_rate(submitted, payments),
+        clean_claim_rate(submitted, payments, findings, status=status),
+        denial_rate(submitted, payments, status=status),
         recoupment_rate(recoupments, payments, source=recoupment_source, reason=recoupment_reason,
-                        claims=lines["claim_id"].unique()),
+                        claims=claims, on_other_claims=on_other_claims),
         payment_reversals(payments),
         money_at_risk(findings, lines),
         notice_amounts(decisions, reason=no_notices),
@@ -241,10 +256,11 @@ def report_from_audit(audit, as_of=None, *, recoupments: pd.DataFrame | None = N
         notice_response_days(decisions, outcomes, worklist, reason=no_notices),
         appeal_overturn_rate(outcomes, reason=outcome_reason),
     ], ignore_index=True)
-    trend = trend_by_month(submitted, payments, findings, recoupments, decisions)
+    trend = trend_by_month(submitted, payments, findings, recoupments, decisions, status=status)
     aging = None if ledger is None else notice_aging(ledger, as_of)
     messages = list(messages) + outcome_note + later_note
-    other_claims = other_claims_warning(recoupments, remit, lines["claim_id"].unique(), where=recoupment_source)
+    other_claims = other_claims_warning(recoupments, remit, claims, where=recoupment_source,
+                                        on_other_claims=on_other_claims)
     messages += [other_claims] if other_claims else []
     if ledger is not None and not isinstance(remit, Remit):
         messages.append("notice aging: no 835 remittances to link take-backs to notices"
@@ -435,14 +451,7 @@ def build_report(folder, as_of=None, *, recoupments: pd.DataFrame | None = None,
     messages: list[str] = []
     problems: list = []
     found, source, reason, more, remit = _remittance(folder, recoupments, problems)
-    remitted_on = None
-    if as_of is None and found is not None and (recoupments is not None or source == "recoupments.csv"):
-        remitted_on = found["payment_date"]  # as read above, its unusable rows set aside: not read again
-    elif as_of is None:
-        try:
-            remitted_on = remittance_dates(folder, remit)
-        except InputError:
-            pass  # recoupments.csv unreadable: the recoupment metrics are switched off, saying why
+    remitted_on = _remitted_on(found, remit) if as_of is None else None
     remit = remit if remit is not None and remit.loaded else None
     as_of_note = ""
     appeals, appeal_reason, inputs = None, None, None

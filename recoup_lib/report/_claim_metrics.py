@@ -178,7 +178,8 @@ def volume(lines: pd.DataFrame, payments: pd.DataFrame, source: str = "claim_lin
 
 
 def clean_claim_rate(lines: pd.DataFrame, payments: pd.DataFrame, findings: pd.DataFrame | None,
-                     source: str = "claim_lines.csv, payments.csv, audit findings") -> pd.DataFrame:
+                     source: str = "claim_lines.csv, payments.csv, audit findings",
+                     status: pd.DataFrame | None = None) -> pd.DataFrame:
     """Clean claim rate: claims that went through without a problem / claims submitted.
 
     Parameters
@@ -189,6 +190,9 @@ def clean_claim_rate(lines: pd.DataFrame, payments: pd.DataFrame, findings: pd.D
         claim_id, line_no, paid_cents, allowed_cents, optionally denial_code.
     findings : pandas.DataFrame or None
         The audit's findings (claim_id). ``None`` switches the metric off.
+    status : pandas.DataFrame, optional
+        ``line_status(lines, payments)`` already computed, so it is not
+        computed again.
 
     Returns
     -------
@@ -223,7 +227,8 @@ def clean_claim_rate(lines: pd.DataFrame, payments: pd.DataFrame, findings: pd.D
     if findings is None:
         return switched_off([("clean_claim_rate", label, "percent")],
                             "No audit findings: the clean claim rate needs the audit.", source)
-    status = line_status(lines, payments)
+    if status is None:
+        status = line_status(lines, payments)
     claims = status["claim_id"].drop_duplicates()
     unpaid = set(status.loc[status["n_payments"] == 0, "claim_id"])
     denied = set(status.loc[status["denied"], "claim_id"])
@@ -238,7 +243,7 @@ def clean_claim_rate(lines: pd.DataFrame, payments: pd.DataFrame, findings: pd.D
 
 
 def denial_rate(lines: pd.DataFrame, payments: pd.DataFrame,
-                source: str = "claim_lines.csv, payments.csv") -> pd.DataFrame:
+                source: str = "claim_lines.csv, payments.csv", status: pd.DataFrame | None = None) -> pd.DataFrame:
     """Denial rate by claims, by lines and by charged dollars.
 
     Parameters
@@ -247,6 +252,9 @@ def denial_rate(lines: pd.DataFrame, payments: pd.DataFrame,
         claim_id, line_no, optionally charge_cents.
     payments : pandas.DataFrame
         claim_id, line_no, paid_cents, allowed_cents, optionally denial_code.
+    status : pandas.DataFrame, optional
+        ``line_status(lines, payments)`` already computed, so it is not
+        computed again.
 
     Returns
     -------
@@ -274,7 +282,8 @@ def denial_rate(lines: pd.DataFrame, payments: pd.DataFrame,
     >>> denial_rate(lines, pay)[["metric", "value"]].to_dict("list")["value"]
     [100.0, 50.0, 25.0]
     """
-    status = line_status(lines, payments)
+    if status is None:
+        status = line_status(lines, payments)
     coded = "denial_code" in payments.columns
     how = (_DENIED_MEANS if coded else
            "0 paid with 0 allowed (payments.csv has no denial_code column, so coded denials that "

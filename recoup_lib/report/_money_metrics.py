@@ -43,7 +43,8 @@ def _on_other_claims(recoupments: pd.DataFrame, claims) -> np.ndarray:
 
 
 def recoupment_rate(recoupments: pd.DataFrame | None, payments: pd.DataFrame, start=None, end=None,
-                    source: str = "recoupments", reason: str | None = None, claims=None) -> pd.DataFrame:
+                    source: str = "recoupments", reason: str | None = None, claims=None,
+                    on_other_claims=None) -> pd.DataFrame:
     """Money taken back, and its share of the money paid in the period.
 
     Parameters
@@ -67,6 +68,10 @@ def recoupment_rate(recoupments: pd.DataFrame | None, payments: pd.DataFrame, st
         The folder's claim ids (claim_lines.csv). Given, the rate counts
         only the take-backs on these claims (and those naming no claim):
         its denominator is these claims' payments.
+    on_other_claims : numpy.ndarray of bool, optional
+        Which rows of ``recoupments`` name a claim not in ``claims``, already
+        worked out (as :func:`other_claims_warning` takes it), so it is not
+        worked out again.
 
     Returns
     -------
@@ -109,13 +114,15 @@ def recoupment_rate(recoupments: pd.DataFrame | None, payments: pd.DataFrame, st
                             source)
     require_columns(recoupments, ["payment_date", "amount_cents"], "recoupments")
     require_columns(payments, ["payment_date", "paid_cents"], "payments")
-    rec = recoupments.loc[_in_period(recoupments["payment_date"], start, end)]
+    in_period = _in_period(recoupments["payment_date"], start, end)
+    rec = recoupments.loc[in_period]
     pay = payments.loc[_in_period(payments["payment_date"], start, end), "paid_cents"].astype("int64")
     gross_paid = int(pay[pay > 0].sum())
     net_given = "net_amount_cents" in rec.columns
     net = rec["net_amount_cents"].astype("int64") if net_given else rec["amount_cents"].astype("int64")
     total = taken_back(rec) if net_given else int(net.sum())
-    other = _on_other_claims(rec, claims)
+    other = (_on_other_claims(rec, claims) if on_other_claims is None
+             else np.asarray(on_other_claims, dtype=bool)[in_period])
     own_total = total - int(net[other].sum())
     gross = int(rec["amount_cents"].astype("int64").sum())
     dates = pd.to_datetime(rec["payment_date"])
@@ -150,7 +157,8 @@ def recoupment_rate(recoupments: pd.DataFrame | None, payments: pd.DataFrame, st
     return metric_frame(rows)
 
 
-def other_claims_warning(recoupments: pd.DataFrame | None, remit, claims, where: str = "remits/") -> str:
+def other_claims_warning(recoupments: pd.DataFrame | None, remit, claims, where: str = "remits/",
+                         on_other_claims=None) -> str:
     """The warning that the remittances mostly concern claims the folder does not hold; blank when they do not.
 
     Parameters
@@ -163,6 +171,10 @@ def other_claims_warning(recoupments: pd.DataFrame | None, remit, claims, where:
         The folder's claim ids.
     where : str
         Where the remittances came from, named in the warning.
+    on_other_claims : numpy.ndarray of bool, optional
+        Which rows of ``recoupments`` name a claim not in ``claims``, already
+        worked out (as :func:`recoupment_rate` takes it), so it is not
+        worked out again.
 
     Returns
     -------
@@ -191,7 +203,8 @@ def other_claims_warning(recoupments: pd.DataFrame | None, remit, claims, where:
                     "and the money taken back counts every take-back in the 835s")
     if recoupments is None or not len(recoupments):
         return ""
-    other = _on_other_claims(recoupments, own)
+    other = (_on_other_claims(recoupments, own) if on_other_claims is None
+             else np.asarray(on_other_claims, dtype=bool))
     column = "net_amount_cents" if "net_amount_cents" in recoupments.columns else "amount_cents"
     cents = recoupments[column].astype("int64")
     named = clean_text(recoupments["claim_id"]) != "" if "claim_id" in recoupments.columns else other

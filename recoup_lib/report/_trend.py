@@ -21,7 +21,8 @@ def _month(dates: pd.Series) -> pd.Series:
 
 
 def trend_by_month(lines: pd.DataFrame, payments: pd.DataFrame, findings: pd.DataFrame | None = None,
-                   recoupments: pd.DataFrame | None = None, notices: pd.DataFrame | None = None) -> pd.DataFrame:
+                   recoupments: pd.DataFrame | None = None, notices: pd.DataFrame | None = None,
+                   status: pd.DataFrame | None = None) -> pd.DataFrame:
     """Month by month: volume, denials, money at risk, money taken back, notices.
 
     Parameters
@@ -33,6 +34,9 @@ def trend_by_month(lines: pd.DataFrame, payments: pd.DataFrame, findings: pd.Dat
         optionally denial_code.
     findings, recoupments, notices : pandas.DataFrame, optional
         Their columns appear only when given.
+    status : pandas.DataFrame, optional
+        ``line_status(lines, payments)`` already computed, so it is not
+        computed again (it is not changed).
 
     Returns
     -------
@@ -46,8 +50,9 @@ def trend_by_month(lines: pd.DataFrame, payments: pd.DataFrame, findings: pd.Dat
         month). Every month from the first to the last is there; months
         with nothing are 0 (and their denial rate empty).
     """
-    status = line_status(lines, payments)
-    status["month"] = _month(status["service_date"])
+    if status is None:
+        status = line_status(lines, payments)
+    status = status.assign(month=_month(status["service_date"]))
     by_line = status.groupby("month")
     out = pd.DataFrame({"claims": by_line["claim_id"].nunique(), "lines": by_line.size(),
                         "denied_lines": by_line["denied"].sum()})
