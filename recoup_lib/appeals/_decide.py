@@ -233,7 +233,8 @@ def decide(notices: pd.DataFrame, payers: pd.DataFrame, findings: pd.DataFrame |
     out["policy_announced_date"] = announced.astype("datetime64[us]")
     _recommend(out, documentation is not None)
     unchecked = unchecked or {}
-    said = out["error_type"].astype(object).map(unchecked).fillna("").where(out["audit_at_risk_cents"].isna(), "")
+    said = out["error_type"].astype(object).map(unchecked).astype(object).fillna("").where(
+        out["audit_at_risk_cents"].isna(), "")
     out["_audit_unchecked"] = pd.array(said.to_numpy(dtype=object), dtype="str")
     out["needs_review"] = _needs_review(out, keys, profile_of)
 
