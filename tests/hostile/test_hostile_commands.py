@@ -591,6 +591,37 @@ def test_reference_import_reads_a_cms_table_resaved_as_unicode_text(hostile, cod
     assert hostile.path("mue.csv").read_text(encoding="utf-8") == "procedure_code,mue_value,mai\n10001,1,1\n10002,2,3\n"
 
 
+@pytest.mark.parametrize("action", ["import-ptp", "import-mue", "import-interest-rates"])
+@pytest.mark.parametrize(("given", "said"), [("CMS files", "a folder"), ("no such.csv", "file not found")])
+def test_reference_import_says_what_a_path_that_is_no_file_is(hostile, action, given, said):
+    """A folder given as the CMS file was called "file not found", and import-interest-rates answered a
+    folder or a missing file with Python's own words ("[Errno 21] Is a directory")."""
+    hostile.path("CMS files").mkdir()
+    run = hostile.run("reference", action, given, "--out", "o.csv", expect=1, out="o.csv", names=[given, said])
+    assert "Errno" not in run.err
+
+
+RATES_HEADER = "effective_date,rate_percent\n"
+
+
+def test_interest_rates_name_the_row_a_spreadsheet_shows_after_blank_rows(hostile):
+    """A blank line, or a row of commas Excel writes for an empty row, moved every later row's number up:
+    the rate of row 6 was named as row 3's."""
+    hostile.write("rates.csv", "\n" + RATES_HEADER + "2025-01-01,9.5\n\n,\n2025-04-01,150\n")
+    run = hostile.run("reference", "import-interest-rates", "rates.csv", "--out", "r.csv", expect=0, out="r.csv")
+    assert "rates.csv: 2 row(s) read = 1 used + 1 set aside" in run.out
+    assert "rates.csv, row 6, column 'rate_percent'" in run.out
+
+
+def test_interest_rates_list_every_row_set_aside(hostile):
+    """Past ten rows set aside, the others were counted but never shown, nor written anywhere."""
+    rows = "".join(f"2025-01-{day:02d},{100 + day}\n" for day in range(1, 13))
+    hostile.write("rates.csv", RATES_HEADER + rows + "2026-01-01,9.5\n")
+    run = hostile.run("reference", "import-interest-rates", "rates.csv", "--out", "r.csv", expect=0, out="r.csv")
+    assert "13 row(s) read = 1 used + 12 set aside" in run.out
+    assert all(f"rates.csv, row {row}, column 'rate_percent'" in run.out for row in range(2, 14))
+
+
 @pytest.mark.parametrize("code", [EVIL, "$\\x$", "\x00", "9" * 10000])
 def test_reference_explain_anything_unknown_is_exit_1(hostile, code):
     hostile.run("reference", "explain", code, expect=1, names=[code])
