@@ -146,6 +146,22 @@ def test_sample_names_the_file_row_of_an_amount_below_the_lowest_band(hostile):
                 "--strata-bounds", "100,0", "--out", "s", expect=2, out="s", names=["strictly increasing"])
 
 
+def test_a_frames_columns_named_like_the_samples_own_never_reach_the_appraisal(hostile):
+    """A frame holding a 'Stratum' or 'Is_Spare' column (another tool's frame) gave a sample.csv that
+    recoup extrapolate refused ("column 'stratum' appears twice"), as its reader matches names ignoring
+    case; and a frame's own 'Overpayment' went into sample.csv as if reviewed, so the extrapolation ran
+    on amounts nobody reviewed."""
+    hostile.write("frame.csv", "Claim ID,Stratum,Is_Spare,frame_stratum,Overpayment\n"
+                  + "".join(f"C{i},{1 + i % 2},no,x,{i}00.00\n" for i in range(8)))
+    hostile.run("sample", "frame.csv", "--id-column", "Claim ID", "--stratify-by", "Stratum", "--size", "4",
+                "--seed", "1", "--out", "s", expect=0, out="s")
+    raw, _, _ = read_csv_text(hostile.path("s/sample.csv"))
+    assert len({name.lower() for name in raw.columns}) == len(raw.columns)
+    assert {"frame_frame_Stratum", "frame_Is_Spare", "frame_stratum", "frame_Overpayment"} <= set(raw.columns)
+    hostile.run("extrapolate", "s/sample.csv", "--strata", "s/strata.csv", expect=1,
+                names=["sample.csv: missing required column 'overpayment'"])  # nothing reviewed yet
+
+
 @pytest.mark.parametrize("label", ["Total", "TOTAL:", "Grand Total", "Sub-total"])
 def test_a_total_row_is_never_taken_for_a_unit(hostile, label):
     """A spreadsheet's total row under the units ('Total', the sum of the overpayments) was read as one
