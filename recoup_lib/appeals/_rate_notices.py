@@ -105,7 +105,8 @@ def _read_text(path: Path) -> pd.DataFrame:
         text = data.decode("cp1252")
     above = re.match(r"(?:[ \t]*\r?\n)*", text)
     raw = pd.read_csv(StringIO(text[above.end():]), dtype="str", keep_default_na=False, skip_blank_lines=False)
-    raw.index = raw.index + above.group().count("\n") + 2
+    first = above.group().count("\n") + 2
+    raw.index = range(first, first + len(raw))  # by position: a first row longer than the header indexes by its cells
     blank = raw.apply(lambda column: column.str.strip().eq("")).all(axis=1)
     return raw.loc[~blank]
 

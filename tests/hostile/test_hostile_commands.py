@@ -627,6 +627,8 @@ def test_interest_rates_name_the_row_a_spreadsheet_shows_after_blank_rows(hostil
     run = hostile.run("reference", "import-interest-rates", "rates.csv", "--out", "r.csv", expect=0, out="r.csv")
     assert "rates.csv: 2 row(s) read = 1 used + 1 set aside" in run.out
     assert "rates.csv, row 6, column 'rate_percent'" in run.out
+    hostile.write("long.csv", RATES_HEADER + "2025-01-01,9.5,a note\n2025-04-01,9\n")  # pandas indexes by its cells
+    hostile.run("reference", "import-interest-rates", "long.csv", "--out", "l.csv", expect=1, names=["long.csv, row 2"])
 
 
 def test_interest_rates_list_every_row_set_aside(hostile):
