@@ -32,6 +32,7 @@ from pathlib import Path
 import pandas as pd
 
 from ..errors import InputError, Problem
+from ..filekind import not_a_file
 from ._profiles import Profiles, _check_rates, _decimal_between, _filled_end_dates
 
 __all__ = ["RateNotices", "read_rate_notices", "merge_rate_notices", "with_rate_notices", "RATE_COLUMNS"]
@@ -94,12 +95,20 @@ def _parse_day(text: str):
 
 
 def _read_text(path: Path) -> pd.DataFrame:
+    """The file's cells as text, indexed by the row a spreadsheet shows (the header is the first line
+    that is not blank). Rows blank in every cell (a blank line, or the commas Excel writes for an empty
+    row) are dropped but keep their place in that numbering, so a problem names the row the user sees."""
     data = path.read_bytes()
     try:
         text = data.decode("utf-8-sig")
     except UnicodeDecodeError:
         text = data.decode("cp1252")
-    return pd.read_csv(StringIO(text), dtype="str", keep_default_na=False, skip_blank_lines=True)
+    above = re.match(r"(?:[ \t]*\r?\n)*", text)
+    raw = pd.read_csv(StringIO(text[above.end():]), dtype="str", keep_default_na=False, skip_blank_lines=False)
+    first = above.group().count("\n") + 2
+    raw.index = range(first, first + len(raw))  # by position: a first row longer than the header indexes by its cells
+    blank = raw.apply(lambda column: column.str.strip().eq("")).all(axis=1)
+    return raw.loc[~blank]
 
 
 def read_rate_notices(path: str | Path) -> RateNotices:
@@ -133,6 +142,10 @@ def read_rate_notices(path: str | Path) -> RateNotices:
     """
     path = Path(path)
     label = path.name
+    what = not_a_file(path)
+    if what:
+        raise InputError(f"{label}: {'file not found' if what == 'no such file' else what}; expected a CSV of "
+                         "rate notices")
     try:
         raw = _read_text(path)
     except (OSError, pd.errors.ParserError, pd.errors.EmptyDataError) as exc:
@@ -148,8 +161,7 @@ def read_rate_notices(path: str | Path) -> RateNotices:
                          f"Period and Interest Rate); got {', '.join(map(repr, raw.columns)) or 'no header'}")
     problems: list[Problem] = []
     rows = []
-    for i, rec in enumerate(raw.to_dict("records")):
-        row = i + 2
+    for row, rec in zip(raw.index, raw.to_dict("records")):
         get = {field: str(rec.get(col, "")).strip() for field, col in names.items()}
         if "effective_date" in names:
             start_text, end_text = get["effective_date"], get.get("end_date", "")

@@ -162,7 +162,7 @@ def _import_rates(args) -> int:
     placeholders = int(merged["note"].str.upper().str.contains("PLACEHOLDER").sum())
     print(f"recoup reference import-interest-rates: {Path(args.files[0]).name}: {notices.rows_read} row(s) read "
           f"= {len(notices.rates)} used + {notices.rows_set_aside} set aside")
-    for problem in notices.problems[:_SHOWN_PROBLEMS]:
+    for problem in notices.problems:  # a file of a few notices a year: every row set aside is shown
         print(f"  {problem.message}")
     first, last = notices.rates["effective_date"].min(), notices.rates["end_date"].max()
     span = (f"from {first:%Y-%m-%d} on (the last one is still in force)" if notices.rates["end_date"].isna().any()

@@ -38,6 +38,7 @@ from ..folder import to_text_frame, write_csv
 from ..money import allocate, format_cents_scalar
 from ..outputs import writes_folder
 from ..results import StepResult
+from ..schema import SAMPLE_SPEC
 from ..wording import listed
 from ._common import kit_version, match_strata, refuse_case_variants
 
@@ -56,6 +57,27 @@ __all__ = [
 #: Columns of the selection table, in order (frame columns follow them).
 SAMPLE_COLUMNS = ("selection_order", "sample_id", "stratum", "is_spare", "frame_position",
                   "stratum_size", "frame_size", "seed", "method")
+
+
+def _frame_column_names(names: list[str]) -> list[str]:
+    """The frame's columns as named in ``sample.csv``: one named like a selection column or like a column
+    ``recoup extrapolate`` reads (ignoring case, as its reader matches names) gets the prefix ``frame_``,
+    repeated until the name is taken by no other column.
+
+    ``Stratum`` beside the kit's ``stratum`` would make the sample unreadable (a column twice), and a
+    frame's own ``overpayment`` would be read as the reviewed amount of units nobody has reviewed yet.
+    """
+    reserved = {name.lower() for name in (*SAMPLE_COLUMNS, *(c.name for c in SAMPLE_SPEC.columns))}
+    taken = reserved | {name.lower() for name in names}
+    renamed = []
+    for name in names:
+        if name.lower() in reserved:
+            while name.lower() in taken:
+                name = f"frame_{name}"
+            taken.add(name.lower())
+        renamed.append(name)
+    return renamed
+
 
 GENERATOR = "numpy.random.default_rng (PCG64); per stratum SeedSequence(seed, spawn_key=UTF-8 " \
             "bytes of the stratum name); rng.permutation of the stratum's frame positions"
@@ -79,8 +101,8 @@ class SampleSelection(StepResult):
         count), ``sample_id`` (the frame's id), ``stratum`` (``"all"`` when
         unstratified), ``is_spare``, ``frame_position`` (1 = first data row of
         the frame), ``stratum_size`` (N_h), ``frame_size`` (N), ``seed``,
-        ``method``; then the frame's other columns (a name that clashes gets
-        the prefix ``frame_``).
+        ``method``; then the frame's other columns (one named like these or
+        like ``overpayment``, ignoring case, gets the prefix ``frame_``).
     design : dict
         Seed, generator, numpy and kit versions, frame size, method,
         allocation, and per stratum the universe size, sample size and spares
@@ -484,7 +506,7 @@ def select_sample(frame: pd.DataFrame, id_column: str, size: int | Mapping[str, 
                             "is_spare": "bool"})
     others = [c for c in frame.columns if c != id_column]
     extra = frame.iloc[sample["frame_position"].to_numpy() - 1][others].reset_index(drop=True)
-    extra.columns = [f"frame_{c}" if c in SAMPLE_COLUMNS else c for c in others]
+    extra.columns = _frame_column_names(others)
     sample = pd.concat([sample, extra], axis=1)
 
     design = {

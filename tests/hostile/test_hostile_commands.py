@@ -146,6 +146,22 @@ def test_sample_names_the_file_row_of_an_amount_below_the_lowest_band(hostile):
                 "--strata-bounds", "100,0", "--out", "s", expect=2, out="s", names=["strictly increasing"])
 
 
+def test_a_frames_columns_named_like_the_samples_own_never_reach_the_appraisal(hostile):
+    """A frame holding a 'Stratum' or 'Is_Spare' column (another tool's frame) gave a sample.csv that
+    recoup extrapolate refused ("column 'stratum' appears twice"), as its reader matches names ignoring
+    case; and a frame's own 'Overpayment' went into sample.csv as if reviewed, so the extrapolation ran
+    on amounts nobody reviewed."""
+    hostile.write("frame.csv", "Claim ID,Stratum,Is_Spare,frame_stratum,Overpayment\n"
+                  + "".join(f"C{i},{1 + i % 2},no,x,{i}00.00\n" for i in range(8)))
+    hostile.run("sample", "frame.csv", "--id-column", "Claim ID", "--stratify-by", "Stratum", "--size", "4",
+                "--seed", "1", "--out", "s", expect=0, out="s")
+    raw, _, _ = read_csv_text(hostile.path("s/sample.csv"))
+    assert len({name.lower() for name in raw.columns}) == len(raw.columns)
+    assert {"frame_frame_Stratum", "frame_Is_Spare", "frame_stratum", "frame_Overpayment"} <= set(raw.columns)
+    hostile.run("extrapolate", "s/sample.csv", "--strata", "s/strata.csv", expect=1,
+                names=["sample.csv: missing required column 'overpayment'"])  # nothing reviewed yet
+
+
 @pytest.mark.parametrize("label", ["Total", "TOTAL:", "Grand Total", "Sub-total"])
 def test_a_total_row_is_never_taken_for_a_unit(hostile, label):
     """A spreadsheet's total row under the units ('Total', the sum of the overpayments) was read as one
@@ -589,6 +605,39 @@ def test_reference_import_reads_a_cms_table_resaved_as_unicode_text(hostile, cod
     run = hostile.run("reference", "import-mue", "mue.txt", "--out", "mue.csv", expect=0, out="mue.csv")
     assert "rows read 2 = used 2 + set aside 0" in run.out
     assert hostile.path("mue.csv").read_text(encoding="utf-8") == "procedure_code,mue_value,mai\n10001,1,1\n10002,2,3\n"
+
+
+@pytest.mark.parametrize("action", ["import-ptp", "import-mue", "import-interest-rates"])
+@pytest.mark.parametrize(("given", "said"), [("CMS files", "a folder"), ("no such.csv", "file not found")])
+def test_reference_import_says_what_a_path_that_is_no_file_is(hostile, action, given, said):
+    """A folder given as the CMS file was called "file not found", and import-interest-rates answered a
+    folder or a missing file with Python's own words ("[Errno 21] Is a directory")."""
+    hostile.path("CMS files").mkdir()
+    run = hostile.run("reference", action, given, "--out", "o.csv", expect=1, out="o.csv", names=[given, said])
+    assert "Errno" not in run.err
+
+
+RATES_HEADER = "effective_date,rate_percent\n"
+
+
+def test_interest_rates_name_the_row_a_spreadsheet_shows_after_blank_rows(hostile):
+    """A blank line, or a row of commas Excel writes for an empty row, moved every later row's number up:
+    the rate of row 6 was named as row 3's."""
+    hostile.write("rates.csv", "\n" + RATES_HEADER + "2025-01-01,9.5\n\n,\n2025-04-01,150\n")
+    run = hostile.run("reference", "import-interest-rates", "rates.csv", "--out", "r.csv", expect=0, out="r.csv")
+    assert "rates.csv: 2 row(s) read = 1 used + 1 set aside" in run.out
+    assert "rates.csv, row 6, column 'rate_percent'" in run.out
+    hostile.write("long.csv", RATES_HEADER + "2025-01-01,9.5,a note\n2025-04-01,9\n")  # pandas indexes by its cells
+    hostile.run("reference", "import-interest-rates", "long.csv", "--out", "l.csv", expect=1, names=["long.csv, row 2"])
+
+
+def test_interest_rates_list_every_row_set_aside(hostile):
+    """Past ten rows set aside, the others were counted but never shown, nor written anywhere."""
+    rows = "".join(f"2025-01-{day:02d},{100 + day}\n" for day in range(1, 13))
+    hostile.write("rates.csv", RATES_HEADER + rows + "2026-01-01,9.5\n")
+    run = hostile.run("reference", "import-interest-rates", "rates.csv", "--out", "r.csv", expect=0, out="r.csv")
+    assert "13 row(s) read = 1 used + 12 set aside" in run.out
+    assert all(f"rates.csv, row {row}, column 'rate_percent'" in run.out for row in range(2, 14))
 
 
 @pytest.mark.parametrize("code", [EVIL, "$\\x$", "\x00", "9" * 10000])
