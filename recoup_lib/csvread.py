@@ -250,7 +250,7 @@ def read_header(path: Path, spec: FileSpec | None, label: str) -> list[str]:
     if what == "no such file":
         raise InputError(f"{label}: file not found in {path.parent}")
     if what:
-        raise InputError(f"{label}: {what} in {path.parent}; expected a CSV file")
+        raise InputError(f"{label} in {path.parent}: {what}; expected a CSV file")
     return _canonical_header(_file_header(path, label), spec, label)
 
 

@@ -53,12 +53,21 @@ NOT_A_REGULAR_FILE = "not a regular file (a device, pipe or socket)"
 
 
 def not_a_file(path: Path) -> str | None:
-    """What ``path`` is when it is not a regular file the kit may read (``no such file``, ``a folder``,
-    :data:`NOT_A_REGULAR_FILE`); None when it is one. Asked before anything opens the path."""
+    """What ``path`` is when it is not a regular file the kit may read (``no such file``, a link whose
+    target is gone in the words of :func:`link_to_nothing`, ``a folder``, :data:`NOT_A_REGULAR_FILE`);
+    None when it is one. Asked before anything opens the path, so every reader names a link to
+    nothing as such, not as a missing file.
+
+    >>> import tempfile
+    >>> with tempfile.TemporaryDirectory() as folder:
+    ...     (Path(folder) / "moved.csv").symlink_to("/archive/gone.csv")
+    ...     not_a_file(Path(folder) / "moved.csv"), not_a_file(Path(folder) / "nothing.csv")
+    ('a link to /archive/gone.csv, which does not exist', 'no such file')
+    """
     if path.is_file():
         return None
     if not path.exists():
-        return "no such file"
+        return link_to_nothing(path) if path.is_symlink() else "no such file"
     return "a folder" if path.is_dir() else NOT_A_REGULAR_FILE
 
 

@@ -414,6 +414,10 @@ def test_grade_a_trainee_notebook_finds_its_answers_by_the_trainee_parameter(tmp
 def test_grade_paths_bad_files_raise_input_error(tmp_path):
     with pytest.raises(InputError, match="no such file"):
         grade_paths([tmp_path / "missing.json"])
+    (tmp_path / "moved.json").symlink_to(tmp_path / "gone.json")
+    said = f"moved.json: a link to {tmp_path / 'gone.json'}, which does not exist"
+    with pytest.raises(InputError, match=re.escape(said)):
+        grade_paths([tmp_path / "moved.json"])
     bad = tmp_path / "bad.json"
     bad.write_text("{not json", encoding="utf-8")
     with pytest.raises(InputError, match="bad.json: expected an answer file"):

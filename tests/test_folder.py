@@ -79,6 +79,15 @@ def test_cli_missing_required_file_exits_1(tmp_path, capsys):
     assert "payments.csv: required file not found" in capsys.readouterr().err
 
 
+def test_a_table_that_is_a_link_to_nothing_names_what_is_missing(tmp_path):
+    """A file that is a link to a file since moved was "file not found", naming the link, not what is missing."""
+    (tmp_path / "notices.csv").symlink_to(tmp_path / "archive" / "gone.csv")
+    with pytest.raises(InputError) as raised:
+        read_table(tmp_path / "notices.csv")
+    assert str(raised.value) == (f"notices.csv in {tmp_path}: a link to {tmp_path / 'archive' / 'gone.csv'}, "
+                                 "which does not exist; expected a CSV file")
+
+
 def test_cli_writes_rejected_rows_and_counts(tmp_path, capsys):
     folder = _folder(tmp_path, [GOOD, "C2,1,P1,MCR01,1234567893,2025-01-05,2025-01-06,99213,,two,150.00,I10,11"],
                      payments=PAYMENTS + "C9,1,PM2,2025-02-01,92.00,73.60\n")

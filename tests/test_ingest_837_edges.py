@@ -20,7 +20,7 @@ import pyarrow as pa
 import pytest
 
 from recoup_lib.errors import InputError
-from recoup_lib.ingest import _x837, import_files, read_837
+from recoup_lib.ingest import import_files, read_837
 from recoup_lib.ingest._x12spans import Parts, span_codes
 from recoup_lib.ingest._x837_envelope import CUT_SHORT, NO_IEA, NO_SE, SE_AFTER_ENVELOPE, SE_COUNT, STRAY_SE
 from recoup_lib.x12 import LOWER_CASE_X12, segment_code
@@ -288,11 +288,10 @@ def test_a_folder_given_to_import_is_told_from_an_export_without_listing_it_firs
         _is_x12_source(folder)
 
 
-def test_a_link_to_nothing_is_told_by_the_file_system_not_by_the_words_of_a_message(tmp_path, monkeypatch):
-    """The reader named a link to nothing when filekind's message for a missing path read exactly
-    'no such file'; it now asks the file system, so other words there change nothing."""
+def test_a_named_link_to_nothing_is_set_aside_naming_its_target(tmp_path):
+    """A link named on its own, whose target is gone, is set aside in the words a folder's walk uses
+    (:func:`recoup_lib.filekind.not_a_file` gives them to every reader), not as a missing file."""
     (tmp_path / "c_link.837").symlink_to(tmp_path / "gone.837")
-    monkeypatch.setattr(_x837, "not_a_file", lambda path: None if path.is_file() else "missing")
     claims = read_837(tmp_path / "c_link.837")
     assert claims.problems == [("c_link.837", 0, f"file set aside: a link to {tmp_path / 'gone.837'}, which does "
                                                  "not exist")]

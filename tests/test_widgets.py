@@ -539,6 +539,9 @@ def test_claim_reviewer_over_an_imported_folder_takes_the_findings_recoup_audit_
     (tmp_path / "audit_dir" / "findings.csv").mkdir(parents=True)
     with pytest.raises(ValueError, match="findings: a folder"):
         build_deck(folder, findings=tmp_path / "audit_dir")
+    (tmp_path / "moved.csv").symlink_to(tmp_path / "gone.csv")
+    with pytest.raises(ValueError, match=f"findings: a link to {tmp_path / 'gone.csv'}, which does not exist"):
+        build_deck(folder, findings=tmp_path / "moved.csv")
 
 
 def test_claim_reviewer_over_findings_without_evidence_or_of_another_type_explains_them(office, tmp_path):

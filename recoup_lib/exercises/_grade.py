@@ -87,7 +87,8 @@ def read_answer_files(paths, set_aside: list | None = None) -> list[dict]:
         elif p.is_file():
             files.append(p)
         else:
-            raise InputError(f"{p}: " + ("no such file or folder" if not p.exists() else not_a_file(p))
+            what = not_a_file(p)
+            raise InputError(f"{p}: " + ("no such file or folder" if what == "no such file" else what)
                              + " (expected answer files *.json or a folder of them)")
     unique: dict[Path, Path] = {}
     for f in files:

@@ -56,6 +56,7 @@ gives), where a payment pays one (:func:`find_note_lines`); lines not alike
 from __future__ import annotations
 
 from dataclasses import dataclass, replace
+from functools import cached_property
 
 import numpy as np
 import pandas as pd
@@ -328,12 +329,13 @@ def _paid_exactly_by(payments: pd.DataFrame, candidates: pd.DataFrame, exact: np
     return named
 
 
-@dataclass
+@dataclass(frozen=True)
 class _Fitting:
     """What :func:`find_lines` and :func:`find_note_lines` compare: each row's values and, per pair of a
     row and a line of its claim (``candidates``: ``_pos``, ``claim_id``, ``_line``, ``_code``, ``_mods``,
     ``_dos``), whether the line fits the row (``fits``, the row's modifiers choosing among lines alike
-    but for them: ``by_mods``)."""
+    but for them: ``by_mods``). Never changed once made, so what is worked out from it is worked out
+    once (a note's lines found and its lines alike ask the same)."""
 
     code: np.ndarray
     mods: np.ndarray
@@ -347,11 +349,12 @@ class _Fitting:
     def pos(self) -> np.ndarray:
         return self.candidates["_pos"].to_numpy()
 
-    @property
+    @cached_property
     def fitting(self) -> np.ndarray:
         """Per row, how many lines fit it."""
         return np.bincount(self.pos[self.fits], minlength=len(self.code))
 
+    @cached_property
     def keys_named(self) -> np.ndarray:
         """Per row, the values of its own it is matched on, in words (``procedure code and service date``)."""
         return _keys_named(self.code != "", self.mods != "", ~np.isnat(self.dos))
@@ -391,7 +394,7 @@ def _fitting(payments: pd.DataFrame, lines: pd.DataFrame | None) -> _Fitting | N
 def _matched_by(fit: _Fitting) -> np.ndarray:
     """Per row, what a line fitting it was found by (``procedure code and service date``, ``the claim's only
     line``, with `` (no modifiers)`` when its lack of modifiers chose the line)."""
-    keys = fit.keys_named()
+    keys = fit.keys_named
     matched_by = np.where(keys == "", ONLY_LINE, keys)
     return np.where(fit.by_mods & (fit.mods == ""), matched_by + " (no modifiers)", matched_by)
 
@@ -530,7 +533,7 @@ def _lines_found(payments: pd.DataFrame, fit: _Fitting | None, paid_elsewhere: p
     for p, said in counted.items():
         count_said[p] = said
 
-    keys = fit.keys_named()
+    keys = fit.keys_named
     matched_by = np.where(differing, ONLY_LINE + " (" + differences + ")", _matched_by(fit))
     matched_by = np.where(in_order, matched_by + ", " + IN_ORDER, matched_by)
     several = "no line number, and several lines of its claim have its " + keys

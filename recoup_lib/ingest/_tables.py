@@ -40,7 +40,7 @@ from ..errors import InputError
 from ..arrowtext import string_parts
 from ..csvread import RESERVED_PREFIX
 from ..csvrecords import last_line_leaves_quote_open
-from ..filekind import OFFICE_LOCK_FILE, link_to_nothing, not_a_file, office_lock_file, shown, utf16_codec
+from ..filekind import OFFICE_LOCK_FILE, not_a_file, office_lock_file, shown, utf16_codec
 from ..formulas import GUARD, unguard_formulas, unguard_text, unwrap_text_formulas
 from ._exact import csv_body_exact
 from ._header_rows import _PREVIEW_ROWS, above_header, find_header_rows, preview_rows
@@ -200,8 +200,8 @@ def _sniff_delimiter(head: str) -> str:
 def check_readable(path: Path, folder_ok: bool = True) -> None:
     """Refuse, before anything opens it, a path that is missing or is not a file (nor a folder where
     ``folder_ok``): opening a pipe would wait for a writer for ever, and a device never ends. A link
-    whose target is gone is named as the 835 and 837 readers name it
-    (:func:`recoup_lib.filekind.link_to_nothing`): "file not found" would name the link, not what is missing.
+    whose target is gone is named as the 835 and 837 readers name it (:func:`recoup_lib.filekind.not_a_file`
+    gives the words): "file not found" would name the link, not what is missing.
 
     Raises
     ------
@@ -211,8 +211,6 @@ def check_readable(path: Path, folder_ok: bool = True) -> None:
     what = not_a_file(path)
     if what is None or (folder_ok and what == "a folder"):
         return
-    if what == "no such file" and path.is_symlink():
-        raise InputError(f"{shown(path)}: {link_to_nothing(path)}")
     if what == "no such file":
         raise InputError(f"{shown(path.name)}: file not found in {shown(path.parent)}")
     raise InputError(f"{shown(path)}: {what}; give the export file itself")

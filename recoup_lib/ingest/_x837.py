@@ -27,7 +27,7 @@ from pathlib import Path
 import numpy as np
 import pyarrow as pa
 
-from ..filekind import link_to_nothing, not_a_file
+from ..filekind import not_a_file
 from ..x12 import expand, x12_bytes
 from ._x12cut import cut_file
 from ._x12spans import Segments
@@ -181,8 +181,7 @@ def _cut(path: Path) -> tuple[str, tuple | None]:
     said to be that, in the words ``recoup remit`` uses."""
     what = not_a_file(path)
     if what is not None:
-        dangling = path.is_symlink() and not path.exists()
-        return (link_to_nothing(path) if dangling else what), None
+        return what, None
     try:
         data = path.read_bytes()
     except OSError as exc:

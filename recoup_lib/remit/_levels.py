@@ -243,15 +243,13 @@ def read_service_lines(r: ChunkReader) -> None:
                 "warning")
     svc = svc[~orphan]
     el = Elements.of(chunk, svc)
-    composite = _composite(r, svc, el[1])
-    comp = Splitter.of_array(composite, sep.component)
-    comp = [comp.element(j) for j in range(6)]
+    qualifier, code, modifiers = _procedure(r, svc, el[1])
     charge, _, bad_charge = r.amounts(svc, el[2], "SVC02", scope="warning", full=True)
     paid, _, bad_paid = r.amounts(svc, el[3], "SVC03", scope="warning", full=True)
     units, units_blank, units_bad = parse_quantities(el[5])
     r.flag_mask(svc, units_bad, "SVC05", el[5], QUANTITY_EXPECTED + " (the units are left "
                 "blank)", "warning")
-    no_code = np.asarray(pc.equal(comp[1], ""))
+    no_code = np.asarray(pc.equal(code, ""))
     r.flag_mask(svc, no_code, "SVC01", el[1],
                 f"a qualifier and a procedure code (e.g. HC{sep.component}99213)",
                 "warning")
@@ -261,7 +259,7 @@ def read_service_lines(r: ChunkReader) -> None:
     rank = np.arange(len(svc)) - np.searchsorted(claim_of, claim_of, side="left")
     cols = {
         "_tx": tx, "_claim": claim_of, "line_seq": rank + 1,
-        "procedure_qualifier": comp[0], "procedure_code": comp[1], "modifiers": _modifiers(comp),
+        "procedure_qualifier": qualifier, "procedure_code": code, "modifiers": modifiers,
         "submitted_procedure_qualifier": submitted_qualifier,
         "submitted_procedure_code": submitted_code, "submitted_modifiers": submitted_mods,
         "revenue_code": el[4], "charge_cents": charge, "paid_cents": paid,
@@ -316,8 +314,13 @@ def read_service_lines(r: ChunkReader) -> None:
     r.out["service_lines"] = cols
 
 
-def _modifiers(comp: list[pa.Array]) -> pa.Array:
-    """The modifiers of a split procedure composite (components 3 to 6), joined with ``;``."""
+def _procedure(r: ChunkReader, positions: np.ndarray, values: pa.Array,
+               element: str = "SVC01") -> tuple[pa.Array, pa.Array, pa.Array]:
+    """(qualifier, procedure code, modifiers joined with ``;``) of SVC01 or SVC06 composites, read
+    alike: the composite mended as :func:`_composite` mends it, then split on ISA16 (the modifiers
+    are components 3 to 6)."""
+    comp = Splitter.of_array(_composite(r, positions, values, element), r.chunk.separators.component)
+    comp = [comp.element(j) for j in range(6)]
     mods = comp[2]
     semicolon = pa.scalar(";", pa.large_string())
     for extra in comp[3:6]:
@@ -325,7 +328,7 @@ def _modifiers(comp: list[pa.Array]) -> pa.Array:
         if pc.any(more).as_py():
             joined = pc.binary_join_element_wise(mods, extra, semicolon)
             mods = pc.if_else(more, pc.utf8_ltrim(joined, ";"), mods)
-    return mods
+    return comp[0], comp[1], mods
 
 
 def _submitted(r: ChunkReader, svc: np.ndarray,
@@ -348,19 +351,17 @@ def _submitted(r: ChunkReader, svc: np.ndarray,
     code = np.full(len(svc), "", dtype=object)
     mods = np.full(len(svc), "", dtype=object)
     at, text = svc[sent], values.take(pa.array(sent))
-    comp = Splitter.of_array(_composite(r, at, text, "SVC06"), sep.component)
-    comp = [comp.element(j) for j in range(6)]
-    no_code = np.asarray(pc.equal(comp[1], ""))
+    billed_qualifier, billed_code, billed_mods = _procedure(r, at, text, "SVC06")
+    no_code = np.asarray(pc.equal(billed_code, ""))
     r.flag_mask(at, no_code, "SVC06", text,
                 f"a qualifier and the procedure code as billed, e.g. HC{sep.component}99215 (the "
                 "submitted code is left blank)", "warning")
-    odd = ~no_code & ~np.asarray(pc.is_in(comp[0], pa.array(SUBMITTED_QUALIFIERS)))
+    odd = ~no_code & ~np.asarray(pc.is_in(billed_qualifier, pa.array(SUBMITTED_QUALIFIERS)))
     r.flag_mask(at, odd, "SVC06", text,
                 f"a qualifier {', '.join(SUBMITTED_QUALIFIERS)} before the procedure code as billed "
                 "(the billed code is read as sent)", "warning")
-    qualifier[sent] = np.where(no_code, "", np.asarray(comp[0].to_pylist(), dtype=object))
-    code[sent] = np.where(no_code, "", np.asarray(comp[1].to_pylist(), dtype=object))
-    mods[sent] = np.where(no_code, "", np.asarray(_modifiers(comp).to_pylist(), dtype=object))
+    for column, billed in ((qualifier, billed_qualifier), (code, billed_code), (mods, billed_mods)):
+        column[sent] = np.where(no_code, "", np.asarray(billed.to_pylist(), dtype=object))
     return tuple(pa.array(v, pa.large_string()) for v in (qualifier, code, mods))
 
 

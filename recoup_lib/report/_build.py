@@ -19,11 +19,12 @@ from typing import NamedTuple
 import numpy as np
 import pandas as pd
 
-from ..appeals import FOLDER_AS_OF, appeal_folder, folder_as_of, load_profiles, read_appeal_folder, remittance_dates
+from ..appeals import appeal_folder, load_profiles, read_appeal_folder
 from ..errors import InputError, InvalidParameterError
 from ..folder import existing_folder, read_csv_text
 from ..money import dollars
-from ..remit import REMIT_SUFFIXES, Remit, paid_after, remits_in, taken_back
+from ..remit import (FOLDER_AS_OF, REMIT_SUFFIXES, Remit, folder_as_of, paid_after, remits_in, remittance_dates,
+                     taken_back)
 from ..remit.reconcile import LINK_COLUMNS, link_recoupments, open_ledger
 from ..rules import audit_folder
 from ..schema import ParsedTable
@@ -126,7 +127,7 @@ def _left_out(*parts: str) -> list[str]:
 
 
 def _remitted_on(recoupments: pd.DataFrame | None, remit) -> pd.Series | None:
-    """The remittance dates the data's own as-of counts (:func:`recoup_lib.appeals.folder_as_of`).
+    """The remittance dates the data's own as-of counts (:func:`recoup_lib.remit.folder_as_of`).
 
     Those of every transaction of ``remit`` (the 835s read), else the
     take-backs' payment dates as already read, their unusable rows set
@@ -153,7 +154,7 @@ def report_from_audit(audit, as_of=None, *, recoupments: pd.DataFrame | None = N
     audit : recoup_lib.rules.AuditResult
     as_of : date-like, optional
         Default: the data's own as-of, the latest payment, remittance or
-        notice date given (:func:`recoup_lib.appeals.folder_as_of`; the
+        notice date given (:func:`recoup_lib.remit.folder_as_of`; the
         remittance dates are those of every transaction of ``remit`` when
         given, as :func:`build_report` counts them, else the recoupments');
         never the wall clock. A date given also leaves out of the volume, the
@@ -189,7 +190,7 @@ def report_from_audit(audit, as_of=None, *, recoupments: pd.DataFrame | None = N
         says so).
     as_of_from_data : bool, default False
         Whether the ``as_of`` given is the data's own as-of, worked out by
-        the caller as the default is (:func:`recoup_lib.appeals.folder_as_of`;
+        the caller as the default is (:func:`recoup_lib.remit.folder_as_of`;
         ``recoup report`` without ``--as-of``): then every claim line counts,
         whatever its submitted_date, as the export holds it (a line
         submitted after the latest payment is not yet adjudicated). True

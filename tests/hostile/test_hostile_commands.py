@@ -293,11 +293,16 @@ def test_reconcile_bad_options(hostile, argv):
 
 
 @pytest.mark.parametrize("option", ["--notices", "--payers"])
-@pytest.mark.parametrize("given, said", [("a_folder", "a folder"), ("/dev/null", "not a regular file")])
+@pytest.mark.parametrize("given, said", [("a_folder", "a folder"), ("/dev/null", "not a regular file"),
+                                         ("moved.csv", "a link to ")])
 def test_reconcile_names_what_a_notices_or_payers_path_is(hostile, option, given, said):
-    """A folder or a device given as --notices or --payers was called "no such file"."""
+    """A folder or a device given as --notices or --payers was called "no such file", and so was a link
+    to a file since moved (what is missing is its target, named as recoup remit names it)."""
     folder = hostile.practice()
     hostile.path("a_folder").mkdir()
+    hostile.path("moved.csv").symlink_to(hostile.path("archive/gone.csv"))
+    if given == "moved.csv":
+        said = link_to_nothing(hostile.path("moved.csv"))
     notices = given if option == "--notices" else folder / "notices.csv"
     payers = ["--payers", given] if option == "--payers" else []
     hostile.run("reconcile", folder / "remits", "--notices", notices, *payers, "--out", "rc",
@@ -313,7 +318,7 @@ def test_reconcile_names_a_folder_under_the_name_of_a_file_the_notices_are_check
     (folder / name).unlink()
     (folder / name).mkdir()
     hostile.run("reconcile", folder / "remits", "--notices", folder / "notices.csv", "--out", "rc", expect=1,
-                out="rc", names=[f"{name}: a folder in {folder}; expected a CSV file"])
+                out="rc", names=[f"{name} in {folder}: a folder; expected a CSV file"])
 
 
 @pytest.mark.parametrize("given", [True, False])
@@ -378,7 +383,7 @@ def test_appeal_folder_holding_a_folder_under_a_files_name_says_so(hostile, name
     (folder / name).unlink()
     (folder / name).mkdir()
     hostile.run("appeal", folder, "--as-of", AS_OF, "--out", "ap", expect=1, out="ap",
-                names=[f"{name}: a folder in {folder}; expected a CSV file"])
+                names=[f"{name} in {folder}: a folder; expected a CSV file"])
 
 
 def test_appeal_without_as_of_names_a_folder_under_the_recoupments_files_name(hostile):
@@ -388,7 +393,7 @@ def test_appeal_without_as_of_names_a_folder_under_the_recoupments_files_name(ho
     folder = hostile.practice()
     (folder / "recoupments.csv").mkdir()
     hostile.run("appeal", folder, "--out", "ap", expect=0, out="ap",
-                names=[f"recoupments.csv: a folder in {folder}; expected a CSV file (its dates are left out)"])
+                names=[f"recoupments.csv in {folder}: a folder; expected a CSV file (its dates are left out)"])
 
 
 def test_appeal_with_a_payers_file_holding_no_payer_names_that_file(hostile):
@@ -522,7 +527,7 @@ def test_report_says_why_an_optional_file_that_is_a_folder_is_not_used(hostile, 
     (folder / name).unlink(missing_ok=True)
     (folder / name).mkdir()
     run = hostile.run("report", folder, "--out", "rep", "--as-of", AS_OF, expect=0, out="rep")
-    assert f"{name}: a folder in {folder}; expected a CSV file" in run.out
+    assert f"{name} in {folder}: a folder; expected a CSV file" in run.out
 
 
 def test_report_writes_every_value_it_set_aside_with_file_row_and_column(hostile):
