@@ -18,7 +18,8 @@ import pandas as pd
 
 from ..money import div_half_up
 from ._random import stream
-from ._values import DAY, _arrow_series, _dates, _is, _norm, _obj, _same_text, next_weekday, pay_weekday, text_id_array
+from ._values import (DAY, _arrow_series, _dates, _is, _norm, _obj, _same_text, lexsort_order, next_weekday, pay_weekday,
+                      text_id_array)
 
 if TYPE_CHECKING:
     from ._practice import Practice, References
@@ -146,7 +147,15 @@ def price_and_pay(practice: Practice) -> None:
     payer_codes = lines["payer_id"].cat.codes.to_numpy().astype(np.int64)
     n_years = int(year.max() - year.min()) + 1 if n else 1
     key = (lines["patient"].to_numpy().astype(np.int64) * len(payers) + payer_codes) * n_years + (year - year.min())
-    _, first_row, inverse = np.unique(key, return_index=True, return_inverse=True)
+    day_number = service_day.astype(np.int64)
+    # One sort by key, then day: the keys' numbers, one line of each key, and the order to sum in.
+    order = lexsort_order((day_number, key))
+    sorted_key = key[order]
+    key_starts = np.r_[True, sorted_key[1:] != sorted_key[:-1]] if n else np.zeros(0, dtype=bool)
+    group_start = np.flatnonzero(key_starts)
+    first_row = order[group_start]
+    inverse = np.empty(n, dtype=np.int64)
+    inverse[order] = np.cumsum(key_starts) - 1
     n_keys = len(first_row)
     owes = stream(seed, "deductibles").random(n_keys)
     level = stream(seed, "deductible-level").choice([25000, 50000, 100000, 200000], size=n_keys)
@@ -155,14 +164,9 @@ def price_and_pay(practice: Practice) -> None:
     annual = np.where(key_type == "medicare", np.where(owes < 0.15, med_ded, 0),
                       np.where(key_type == "commercial", np.where(owes < 0.20, level, 0), 0))
     deductible_cap = annual[inverse]
-    day_number = service_day.astype(np.int64)
-    order = np.argsort(inverse * (int(day_number.max() - day_number.min()) + 1 if n else 1)
-                       + (day_number - (day_number.min() if n else 0)), kind="stable")
     subject = np.where(preventive, 0, allowed)
     sorted_subject = subject[order]
-    grp = inverse[order]
     running = np.cumsum(sorted_subject)
-    group_start = np.r_[0, np.flatnonzero(np.diff(grp)) + 1]
     base = np.repeat(running[group_start] - sorted_subject[group_start], np.diff(np.r_[group_start, n]))
     cum = np.zeros(n, dtype=np.int64)
     cum[order] = running - sorted_subject - base

@@ -31,7 +31,7 @@ from ._payments import price_and_pay
 from ._profile import Profile, expand_visits, expected_lines, template_lines
 from ._random import stream
 from ._values import (DAY, _arrow_series, _category, _dates, _is, _norm, _obj, _same_text, _text_values,
-                      lexsort_order, month_end, text_id_array, text_ids, weekday)
+                      lexsort_order, month_end, stable_argsort, text_id_array, text_ids, weekday)
 
 __all__ = ["Practice", "build_clean", "patient_count", "References"]
 
@@ -314,7 +314,7 @@ def _visit_lines(profile: Profile, seed: int, enc: pd.DataFrame, patients: pd.Da
     vts = profile["visit_types"]
     # New or established: a new patient's first visit of the year is "new".
     patient = enc["patient"].to_numpy()
-    order = lexsort_order((enc["service_date"].to_numpy().view(np.int64), patient))
+    order = lexsort_order((enc["service_date"].to_numpy().astype("datetime64[D]"), patient))
     in_order = patient[order]
     first = np.r_[True, in_order[1:] != in_order[:-1]] if len(order) else np.zeros(0, dtype=bool)
     new_visit = np.zeros(len(enc), dtype=bool)
@@ -372,8 +372,31 @@ def _visit_lines(profile: Profile, seed: int, enc: pd.DataFrame, patients: pd.Da
         pool = np.flatnonzero(providers["specialty"].to_numpy(dtype=object) == sp)
         npi[mine] = pool[rng.integers(0, len(pool), int(mine.sum()))]
     lines["npi"] = npi
-    order = lexsort_order((lines["slot"], lines["encounter"]))
-    return {c: v[order] for c, v in lines.items()}
+    place = _places_by_visit(lines["encounter"], sizes)
+    ordered = {}
+    for column, values in lines.items():
+        ordered[column] = np.empty_like(values)
+        ordered[column][place] = values
+    return ordered
+
+
+def _places_by_visit(encounter: np.ndarray, sizes: list[int]) -> np.ndarray:
+    """Where each line goes when lines are ordered by encounter, then place in the visit, without a sort.
+
+    ``encounter`` is the parts' lines one part after another (``sizes``); a
+    part bills each visit at most once and a visit's parts come in the order
+    of their place in it, so each line goes after the lines of its visit
+    already placed.
+    """
+    base = int(encounter.min()) if len(encounter) else 0
+    count = np.bincount(encounter - base)
+    free = np.cumsum(count) - count
+    place = np.empty(len(encounter), dtype=np.int64)
+    for end, size in zip(np.cumsum(sizes), sizes):
+        visits = encounter[end - size:end] - base
+        place[end - size:end] = free[visits]
+        free[visits] += 1
+    return place
 
 
 def patient_count(profile: Profile, n_lines: int) -> int:
@@ -481,9 +504,9 @@ def build_clean(profile: Profile, seed: int, n_lines: int, start, end, refs: Ref
     ed = np.array(["emergency" in vt["name"] for vt in vts])[enc["visit_type"].to_numpy()]
     lag = np.where(ed, rng.integers(2, 11, len(enc)), rng.integers(1, 6, len(enc)))
     enc["submitted_date"] = enc["service_date"] + pd.to_timedelta(lag, unit="D")
-    by_claim = lexsort_order((enc["encounter"].to_numpy(), enc["patient"].to_numpy(),
-                              enc["service_date"].to_numpy().view(np.int64),
-                              enc["submitted_date"].to_numpy().view(np.int64)))
+    service_day = enc["service_date"].to_numpy().astype("datetime64[D]")
+    by_claim = lexsort_order((enc["encounter"].to_numpy(), enc["patient"].to_numpy(), service_day,
+                              service_day + lag * DAY))
     enc = enc.iloc[by_claim].reset_index(drop=True)
     enc["claim"] = np.arange(1, len(enc) + 1, dtype=np.int64)
     pos_default = profile.get("place_of_service", {"11": 1.0})
@@ -501,7 +524,7 @@ def build_clean(profile: Profile, seed: int, n_lines: int, start, end, refs: Ref
     # Order lines by claim number, then by their place in the visit; copy each visit's columns once.
     claim_of_run = pd.Series(enc["claim"].to_numpy(), index=enc["encounter"].to_numpy()).reindex(
         run_encounter).to_numpy()
-    runs = np.argsort(claim_of_run, kind="stable")
+    runs = stable_argsort(claim_of_run)
     size = run_size[runs]
     n_lines = int(size.sum())
     first_of_run = np.cumsum(size) - size
