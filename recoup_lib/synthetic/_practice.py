@@ -140,9 +140,10 @@ def _patients_and_spans(profile: Profile, seed: int, n_patients: int, start, end
     shares = np.array([mix[p] for p in payer_ids], dtype=float)
     shares = shares / shares.sum()
     payer_type = refs.payers.set_index("payer_id")["payer_type"]
+    mix_type = payer_type.reindex(payer_ids).to_numpy(dtype=object)
     pick = rng.choice(len(payer_ids), size=n_patients, p=shares)
     primary = payer_ids[pick]
-    is_medicare = (payer_type.reindex(payer_ids).to_numpy() == "medicare")[pick]
+    is_medicare = (mix_type == "medicare")[pick]
     age = np.where(is_medicare, 65 + np.minimum(rng.gamma(2.0, 5.0, n_patients), 34).astype(int),
                    rng.integers(1, 65, n_patients))
     birth = start - (age * 365.25).astype(int) * DAY - rng.integers(0, 365, n_patients) * DAY
@@ -166,31 +167,36 @@ def _patients_and_spans(profile: Profile, seed: int, n_patients: int, start, end
     eff_before = start - rng.integers(30, 3650, n_patients) * DAY
     switch_at = month_end(start + rng.integers(45, max(46, days - 45), n_patients) * DAY)
     gap = np.where(rng.random(n_patients) < 0.6, 0, rng.integers(15, 76, n_patients)) * DAY
-    other = payer_ids[rng.choice(len(payer_ids), size=n_patients, p=shares)]
-    same = other == primary
-    position = {p: i for i, p in enumerate(payer_ids)}
-    other[same] = payer_ids[(np.array([position[o] for o in other[same]], dtype=int) + 1) % len(payer_ids)]
+    other = rng.choice(len(payer_ids), size=n_patients, p=shares)
+    same = other == pick
+    other[same] = (other[same] + 1) % len(payer_ids)
     joined_at = start + rng.integers(0, max(1, min(270, days - 30)), n_patients) * DAY
     left_at = month_end(start + rng.integers(60, max(61, days - 30), n_patients) * DAY)
     nat = np.full(n_patients, np.datetime64("NaT"), dtype="datetime64[D]")
     number = patients["patient"].to_numpy()
-    parts = []
-    for mask, payer, eff, term, label in [
-        (kind == 0, primary, eff_before, nat, "stable"),
-        (kind == 1, primary, eff_before, switch_at, "switched away"),
-        (kind == 1, other, switch_at + DAY + gap, nat, "switched to"),
-        (kind == 2, primary, joined_at, nat, "joined"),
-        (kind == 3, primary, eff_before, left_at, "left"),
-    ]:
-        parts.append(pd.DataFrame({"patient": number[mask], "payer_id": payer[mask],
-                                   "effective_date": _dates(eff[mask]), "termination_date": _dates(term[mask]),
-                                   "span_kind": _same_text(int(mask.sum()), label)}))
-    spans = pd.concat(parts, ignore_index=True)
-    spans = spans.sort_values(["patient", "effective_date"], kind="stable").reset_index(drop=True)
-    spans["payer_id"] = _category(spans["payer_id"], payer_ids_all)
-    types = payer_type.reindex(spans["payer_id"].astype(object)).astype(object)
-    spans.insert(2, "member_id", member_ids(stream(seed, "member_ids"), types,
-                                            spans["payer_id"].astype(object)).to_numpy())
+    pieces = [(number[mask], payer[mask], eff[mask], term[mask], _same_text(int(mask.sum()), label))
+              for mask, payer, eff, term, label in [
+                  (kind == 0, pick, eff_before, nat, "stable"),
+                  (kind == 1, pick, eff_before, switch_at, "switched away"),
+                  (kind == 1, other, switch_at + DAY + gap, nat, "switched to"),
+                  (kind == 2, pick, joined_at, nat, "joined"),
+                  (kind == 3, pick, eff_before, left_at, "left")]]
+    patient, payer_at, effective, termination, span_kind = (np.concatenate(column) for column in zip(*pieces))
+    order = lexsort_order((effective, patient))
+    patient, payer_at, effective, termination, span_kind = (
+        column[order] for column in (patient, payer_at, effective, termination, span_kind))
+    # The payers (positions in the mix) as codes of all the payers, each payer id looked up once.
+    used = np.flatnonzero(np.bincount(payer_at, minlength=len(payer_ids)))
+    used_payers = _category(payer_ids[used], payer_ids_all)
+    payer_code = np.full(len(payer_ids), -1, dtype=np.int64)
+    payer_code[used] = used_payers.codes
+    spans = pd.DataFrame({
+        "patient": patient,
+        "payer_id": pd.Categorical.from_codes(payer_code[payer_at], dtype=used_payers.dtype),
+        "member_id": member_ids(stream(seed, "member_ids"), pd.Series(mix_type[payer_at]),
+                                pd.Series(payer_ids[payer_at])).to_numpy(),
+        "effective_date": _dates(effective), "termination_date": _dates(termination), "span_kind": span_kind,
+    })
     return patients, spans
 
 
