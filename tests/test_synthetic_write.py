@@ -331,14 +331,14 @@ def test_stable_argsort_is_numpys(key):
 @settings(max_examples=100, deadline=None)
 @given(st.lists(st.lists(st.booleans(), min_size=12, max_size=12), max_size=8), st.integers(0, 3))
 def test_places_by_visit_order_lines_by_visit_and_slot(billed, batch):
-    from recoup_lib.synthetic._practice import _places_by_visit
+    from recoup_lib.synthetic._profile import places_by_visit
 
     visits = np.arange(12, dtype=np.int64) + batch * 10_000_000
     parts = [visits[np.array(row, dtype=bool)] for row in billed]
     encounter = np.concatenate(parts) if parts else np.zeros(0, dtype=np.int64)
     slot = np.repeat(np.arange(len(parts)), [len(part) for part in parts])
     order = np.empty(len(encounter), dtype=np.int64)
-    order[_places_by_visit(encounter, [len(part) for part in parts])] = np.arange(len(encounter))
+    order[places_by_visit(encounter, [len(part) for part in parts])] = np.arange(len(encounter))
     assert np.array_equal(order, np.lexsort((slot, encounter)))
 
 

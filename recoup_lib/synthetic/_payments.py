@@ -18,8 +18,8 @@ import pandas as pd
 
 from ..money import div_half_up
 from ._random import stream
-from ._values import (DAY, _arrow_series, _dates, _is, _norm, _obj, _same_text, lexsort_order, next_weekday, pay_weekday,
-                      text_id_array)
+from ._values import (DAY, _arrow_series, _dates, _is, _norm, _obj, _same_text, lexsort_order, next_weekday,
+                      pay_weekday, text_id_array)
 
 if TYPE_CHECKING:
     from ._practice import Practice, References

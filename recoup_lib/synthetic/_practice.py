@@ -28,7 +28,7 @@ import pyarrow as pa
 
 from ._identities import member_ids, name_pools, npi_numbers
 from ._payments import price_and_pay
-from ._profile import Profile, expand_visits, expected_lines, template_lines
+from ._profile import Profile, expand_visits, expected_lines, places_by_visit, template_lines
 from ._random import stream
 from ._values import (DAY, _arrow_series, _category, _dates, _is, _norm, _obj, _same_text, _text_values,
                       lexsort_order, month_end, stable_argsort, text_id_array, text_ids, weekday)
@@ -148,12 +148,14 @@ def _patients_and_spans(profile: Profile, seed: int, n_patients: int, start, end
                    rng.integers(1, 65, n_patients))
     birth = start - (age * 365.25).astype(int) * DAY - rng.integers(0, 365, n_patients) * DAY
     sex = np.where(rng.random(n_patients) < 0.54, "F", "M")
-    first = np.where(sex == "F", pools["female"][rng.integers(0, len(pools["female"]), n_patients)],
-                     pools["male"][rng.integers(0, len(pools["male"]), n_patients)])
-    last = pools["last"][rng.integers(0, len(pools["last"]), n_patients)]
+    # The pools' few hundred names made Python strings once, shared by the patients who bear them.
+    names = {kind: pool.astype(object) for kind, pool in pools.items()}
+    first = np.where(sex == "F", names["female"][rng.integers(0, len(names["female"]), n_patients)],
+                     names["male"][rng.integers(0, len(names["male"]), n_patients)])
+    last = names["last"][rng.integers(0, len(names["last"]), n_patients)]
     patients = pd.DataFrame({
         "patient": np.arange(1, n_patients + 1, dtype=np.int64),
-        "first_name": first.astype(object), "last_name": last.astype(object),
+        "first_name": first, "last_name": last,
         "birth_date": _dates(birth), "sex": sex.astype(object),
         "visit_weight": rng.gamma(2.0, 0.5, n_patients) + 0.05,
         "is_new": rng.random(n_patients) < float(profile.get("new_patient_share", 0.2)),
@@ -311,7 +313,7 @@ def _visit_lines(profile: Profile, seed: int, enc: pd.DataFrame, patients: pd.Da
                  providers: pd.DataFrame, batch: int, vocab: dict) -> dict[str, np.ndarray]:
     """The lines of each visit, ordered by encounter and place in the visit.
 
-    Returns columns as arrays: encounter, slot, code (the procedure code's
+    Returns columns as arrays: encounter, code (the procedure code's
     number in ``vocab["code"]``, negative for a code missing from the
     reference table), units, modifiers (number in ``vocab["modifiers"]``) and
     npi (the rendering provider's row in ``providers``, -1 for the visit's).
@@ -363,7 +365,6 @@ def _visit_lines(profile: Profile, seed: int, enc: pd.DataFrame, patients: pd.Da
 
     lines = {
         "encounter": np.concatenate([part["encounter"] for part in parts]).astype(np.int64),
-        "slot": per_line([part["slot"] for part in parts]),
         "code": np.concatenate([part["code"] if isinstance(part["code"], np.ndarray)
                                 else np.full(len(part["encounter"]), code_number(part["code"]), dtype=np.int64)
                                 for part in parts]),
@@ -378,31 +379,12 @@ def _visit_lines(profile: Profile, seed: int, enc: pd.DataFrame, patients: pd.Da
         pool = np.flatnonzero(providers["specialty"].to_numpy(dtype=object) == sp)
         npi[mine] = pool[rng.integers(0, len(pool), int(mine.sum()))]
     lines["npi"] = npi
-    place = _places_by_visit(lines["encounter"], sizes)
+    place = places_by_visit(lines["encounter"], sizes)
     ordered = {}
     for column, values in lines.items():
         ordered[column] = np.empty_like(values)
         ordered[column][place] = values
     return ordered
-
-
-def _places_by_visit(encounter: np.ndarray, sizes: list[int]) -> np.ndarray:
-    """Where each line goes when lines are ordered by encounter, then place in the visit, without a sort.
-
-    ``encounter`` is the parts' lines one part after another (``sizes``); a
-    part bills each visit at most once and a visit's parts come in the order
-    of their place in it, so each line goes after the lines of its visit
-    already placed.
-    """
-    base = int(encounter.min()) if len(encounter) else 0
-    count = np.bincount(encounter - base)
-    free = np.cumsum(count) - count
-    place = np.empty(len(encounter), dtype=np.int64)
-    for end, size in zip(np.cumsum(sizes), sizes):
-        visits = encounter[end - size:end] - base
-        place[end - size:end] = free[visits]
-        free[visits] += 1
-    return place
 
 
 def patient_count(profile: Profile, n_lines: int) -> int:
@@ -591,16 +573,16 @@ def _document(practice: Practice) -> None:
                 "99212": "99213", "99213": "99214", "99214": "99215"}
     under = (rng.random(n) < 0.03) & _is(lines["procedure_code"], lambda c: c in em_steps)
     documented[under] = [em_steps[c] for c in code[under]]
-    doc = pd.DataFrame({"claim": lines["claim"].to_numpy(), "line_no": lines["line_no"].to_numpy(),
-                        "note_present": pd.array(np.ones(n, dtype=bool), dtype="boolean"),
-                        "signed": pd.array(np.ones(n, dtype=bool), dtype="boolean"),
-                        "documented_code": _obj(documented), "_line": np.arange(n)})
-    # Unpaid lines are untidy in real offices: some have no note on file yet.
+    # Unpaid lines are untidy in real offices: some have no note on file yet (no row, or a row
+    # saying it is absent and so unsigned).
     paid = np.zeros(n, dtype=np.int64)
     np.add.at(paid, practice.payments["_line"].to_numpy(), practice.payments["paid_cents"].to_numpy())
     untidy = (paid <= 0) & (rng.random(n) < 0.25)
     missing_row = untidy & (rng.random(n) < 0.5)
-    absent = untidy & ~missing_row
-    doc.loc[absent, "note_present"] = False
-    doc.loc[absent, "signed"] = pd.NA
-    practice.documentation = doc.loc[~missing_row].reset_index(drop=True)
+    rows = np.flatnonzero(~missing_row)
+    absent = untidy[rows]
+    practice.documentation = pd.DataFrame({
+        "claim": lines["claim"].to_numpy()[rows], "line_no": lines["line_no"].to_numpy()[rows],
+        "note_present": pd.arrays.BooleanArray(~absent, np.zeros(len(rows), dtype=bool)),
+        "signed": pd.arrays.BooleanArray(np.ones(len(rows), dtype=bool), absent),
+        "documented_code": _obj(documented[rows]), "_line": rows})
