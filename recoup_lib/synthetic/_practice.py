@@ -31,7 +31,7 @@ from ._payments import price_and_pay
 from ._profile import Profile, expand_visits, expected_lines, places_by_visit, template_lines
 from ._random import stream
 from ._values import (DAY, _arrow_series, _category, _dates, _is, _norm, _obj, _same_text, _text_values,
-                      lexsort_order, month_end, stable_argsort, text_id_array, text_ids, weekday)
+                      lexsort_order, month_end, text_id_array, text_ids, weekday)
 
 __all__ = ["Practice", "build_clean", "patient_count", "References"]
 
@@ -484,18 +484,18 @@ def build_clean(profile: Profile, seed: int, n_lines: int, start, end, refs: Ref
     if taken < n_lines:
         kept_size[shuffled[int(whole.sum())]] = n_lines - taken
     run_start, run_size = run_start[kept_size > 0], kept_size[kept_size > 0]
-    run_encounter = encounter[run_start]
-    enc = enc.loc[enc["encounter"].isin(run_encounter).to_numpy()].reset_index(drop=True)
+    # The visits of the runs kept (visits, like lines, are in encounter order).
+    kept = np.searchsorted(enc["encounter"].to_numpy(), encounter[run_start])
 
-    # Submission, claim numbers, place of service, diagnoses.
+    # Submission, claim numbers, place of service, diagnoses. The visits kept are taken once, in claim order.
     rng = stream(seed, "claims")
-    ed = np.array(["emergency" in vt["name"] for vt in vts])[enc["visit_type"].to_numpy()]
-    lag = np.where(ed, rng.integers(2, 11, len(enc)), rng.integers(1, 6, len(enc)))
-    enc["submitted_date"] = enc["service_date"] + pd.to_timedelta(lag, unit="D")
-    service_day = enc["service_date"].to_numpy().astype("datetime64[D]")
-    by_claim = lexsort_order((enc["encounter"].to_numpy(), enc["patient"].to_numpy(), service_day,
+    ed = np.array(["emergency" in vt["name"] for vt in vts])[enc["visit_type"].to_numpy()[kept]]
+    lag = np.where(ed, rng.integers(2, 11, len(kept)), rng.integers(1, 6, len(kept)))
+    service_day = enc["service_date"].to_numpy()[kept].astype("datetime64[D]")
+    by_claim = lexsort_order((enc["encounter"].to_numpy()[kept], enc["patient"].to_numpy()[kept], service_day,
                               service_day + lag * DAY))
-    enc = enc.iloc[by_claim].reset_index(drop=True)
+    enc = enc.iloc[kept[by_claim]].reset_index(drop=True)
+    enc["submitted_date"] = enc["service_date"] + pd.to_timedelta(lag[by_claim], unit="D")
     enc["claim"] = np.arange(1, len(enc) + 1, dtype=np.int64)
     pos_default = profile.get("place_of_service", {"11": 1.0})
     pos_vocab, dx_vocab = _Vocabulary(), _Vocabulary()
@@ -510,14 +510,12 @@ def build_clean(profile: Profile, seed: int, n_lines: int, start, end, refs: Ref
     enc["visit_name"] = _obj(np.array([vt["name"] for vt in vts], dtype=object)[enc["visit_type"].to_numpy()])
 
     # Order lines by claim number, then by their place in the visit; copy each visit's columns once.
-    claim_of_run = pd.Series(enc["claim"].to_numpy(), index=enc["encounter"].to_numpy()).reindex(
-        run_encounter).to_numpy()
-    runs = stable_argsort(claim_of_run)
-    size = run_size[runs]
+    # The runs kept are the kept visits' lines, both in encounter order: the claim order sorts both.
+    size = run_size[by_claim]
     n_lines = int(size.sum())
     first_of_run = np.cumsum(size) - size
-    order = np.repeat(run_start[runs] - first_of_run, size) + np.arange(n_lines)
-    at = np.repeat(claim_of_run[runs] - 1, size)
+    order = np.repeat(run_start[by_claim] - first_of_run, size) + np.arange(n_lines)
+    at = np.repeat(np.arange(len(enc)), size)
     code_numbers = lines["code"][order]
     if (code_numbers < 0).any():
         raise ValueError("a profile bills codes missing from procedure_codes.csv: "
