@@ -318,6 +318,30 @@ def test_lexsort_order_of_a_blocks_visits():
     assert np.array_equal(lexsort_order(keys), np.lexsort(keys))
 
 
+@settings(max_examples=300, deadline=None)
+@given(st.sampled_from([np.uint8, np.uint16, np.int32, np.int64, np.uint64]).flatmap(
+    lambda dtype: hnp.arrays(dtype, st.integers(0, 300), elements=st.integers(0, 3) | st.integers(
+        0, min(2**16 + 1, int(np.iinfo(dtype).max))) | st.integers(0, int(np.iinfo(dtype).max)))))
+def test_stable_argsort_is_numpys(key):
+    from recoup_lib.synthetic._values import stable_argsort
+
+    assert np.array_equal(stable_argsort(key), np.argsort(key, kind="stable"))
+
+
+@settings(max_examples=100, deadline=None)
+@given(st.lists(st.lists(st.booleans(), min_size=12, max_size=12), max_size=8), st.integers(0, 3))
+def test_places_by_visit_order_lines_by_visit_and_slot(billed, batch):
+    from recoup_lib.synthetic._profile import places_by_visit
+
+    visits = np.arange(12, dtype=np.int64) + batch * 10_000_000
+    parts = [visits[np.array(row, dtype=bool)] for row in billed]
+    encounter = np.concatenate(parts) if parts else np.zeros(0, dtype=np.int64)
+    slot = np.repeat(np.arange(len(parts)), [len(part) for part in parts])
+    order = np.empty(len(encounter), dtype=np.int64)
+    order[places_by_visit(encounter, [len(part) for part in parts])] = np.arange(len(encounter))
+    assert np.array_equal(order, np.lexsort((slot, encounter)))
+
+
 @settings(max_examples=200, deadline=None)
 @given(values=st.lists(st.sampled_from(["a", "b", "c", "zz", None, np.nan]), max_size=40),
        mapping=st.sampled_from([{"a": 0, "b": 1, "c": 2, "zz": 3}, {"a": 5, "b": 1}, {"a": "x", "b": "y", "zz": "w"},

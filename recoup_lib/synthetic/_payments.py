@@ -18,7 +18,8 @@ import pandas as pd
 
 from ..money import div_half_up
 from ._random import stream
-from ._values import DAY, _arrow_series, _dates, _is, _norm, _obj, _same_text, next_weekday, pay_weekday, text_id_array
+from ._values import (DAY, _arrow_series, _dates, _is, _norm, _obj, _same_text, lexsort_order, next_weekday,
+                      pay_weekday, text_id_array)
 
 if TYPE_CHECKING:
     from ._practice import Practice, References
@@ -146,7 +147,15 @@ def price_and_pay(practice: Practice) -> None:
     payer_codes = lines["payer_id"].cat.codes.to_numpy().astype(np.int64)
     n_years = int(year.max() - year.min()) + 1 if n else 1
     key = (lines["patient"].to_numpy().astype(np.int64) * len(payers) + payer_codes) * n_years + (year - year.min())
-    _, first_row, inverse = np.unique(key, return_index=True, return_inverse=True)
+    day_number = service_day.astype(np.int64)
+    # One sort by key, then day: the keys' numbers, one line of each key, and the order to sum in.
+    order = lexsort_order((day_number, key))
+    sorted_key = key[order]
+    key_starts = np.r_[True, sorted_key[1:] != sorted_key[:-1]] if n else np.zeros(0, dtype=bool)
+    group_start = np.flatnonzero(key_starts)
+    first_row = order[group_start]
+    inverse = np.empty(n, dtype=np.int64)
+    inverse[order] = np.cumsum(key_starts) - 1
     n_keys = len(first_row)
     owes = stream(seed, "deductibles").random(n_keys)
     level = stream(seed, "deductible-level").choice([25000, 50000, 100000, 200000], size=n_keys)
@@ -155,14 +164,9 @@ def price_and_pay(practice: Practice) -> None:
     annual = np.where(key_type == "medicare", np.where(owes < 0.15, med_ded, 0),
                       np.where(key_type == "commercial", np.where(owes < 0.20, level, 0), 0))
     deductible_cap = annual[inverse]
-    day_number = service_day.astype(np.int64)
-    order = np.argsort(inverse * (int(day_number.max() - day_number.min()) + 1 if n else 1)
-                       + (day_number - (day_number.min() if n else 0)), kind="stable")
     subject = np.where(preventive, 0, allowed)
     sorted_subject = subject[order]
-    grp = inverse[order]
     running = np.cumsum(sorted_subject)
-    group_start = np.r_[0, np.flatnonzero(np.diff(grp)) + 1]
     base = np.repeat(running[group_start] - sorted_subject[group_start], np.diff(np.r_[group_start, n]))
     cum = np.zeros(n, dtype=np.int64)
     cum[order] = running - sorted_subject - base
@@ -184,9 +188,11 @@ def price_and_pay(practice: Practice) -> None:
     paid = allowed - deductible - copay - coinsurance
 
     # Denials: clean ones (reasons a claim is refused up front) and prospective payer policies.
+    # A line's denial code is its number in ``reasons`` (texts are made for the payments only).
     denied = rng.random(n) < 0.04
-    reasons = np.array(list(DENIAL_REASONS), dtype=object)
-    denial_code = np.where(denied, reasons[rng.choice(len(reasons), n, p=_norm(list(DENIAL_REASONS.values())))], "")
+    reasons = np.array(list(DENIAL_REASONS) + ["CO-96", ""], dtype=object)
+    reason = np.where(denied, rng.choice(len(DENIAL_REASONS), n, p=_norm(list(DENIAL_REASONS.values()))),
+                      len(reasons) - 1)
     pol = refs.payer_policies
     if len(pol):
         payer_index = pd.Index(list(refs.payers["payer_id"]), dtype=object)
@@ -194,10 +200,9 @@ def price_and_pay(practice: Practice) -> None:
         hit = policy_hits(payer_index.get_indexer(pol["payer_id"].to_numpy(dtype=object)),
                           code_index.get_indexer(pol["procedure_code"].to_numpy(dtype=object)),
                           pol["effective_date"].to_numpy().astype("datetime64[us]"),
-                          lines["payer_id"].cat.codes.to_numpy(), lines["procedure_code"].cat.codes.to_numpy(),
-                          lines["service_date"].to_numpy().astype("datetime64[us]"))
+                          payer_codes, lines["procedure_code"].cat.codes.to_numpy(), lines["service_date"].to_numpy())
         denied[hit] = True
-        denial_code[hit] = "CO-96"
+        reason[hit] = len(reasons) - 2
     for arr in (allowed, deductible, copay, coinsurance, paid):
         arr[denied] = 0
 
@@ -212,16 +217,6 @@ def price_and_pay(practice: Practice) -> None:
     pay_date = next_weekday(submitted + claim_lag * DAY, pay_day)
     posted = pay_date <= practice.export_date
 
-    line_no = lines["line_no"].to_numpy()
-    m = int(posted.sum())
-    pay = pd.DataFrame({
-        "claim": claim[posted], "line_no": line_no[posted],
-        "payment_date": _dates(pay_date[posted]), "allowed_cents": allowed[posted], "paid_cents": paid[posted],
-        "deductible_cents": deductible[posted], "coinsurance_cents": coinsurance[posted],
-        "copay_cents": copay[posted], "denial_code": _obj(denial_code[posted]), "_line": np.flatnonzero(posted),
-        "_kind": _obj(_same_text(m, "original")),
-    })
-
     # Reversal and correction: the payer re-adjudicates a paid line and pays a little less.
     noise = posted & (paid > 0) & (rng.random(n) < 0.015)
     idx = np.flatnonzero(noise)
@@ -230,17 +225,27 @@ def price_and_pay(practice: Practice) -> None:
     idx, redo = idx[ok], redo[ok]
     cut = div_half_up(paid[idx] * rng.integers(5, 41, len(idx)), 100)
     cut = np.clip(cut, 1, paid[idx])
-    reversal = pd.DataFrame({
-        "claim": claim[idx], "line_no": line_no[idx],
-        "payment_date": _dates(redo), "allowed_cents": -allowed[idx], "paid_cents": -paid[idx],
-        "deductible_cents": -deductible[idx], "coinsurance_cents": -coinsurance[idx],
-        "copay_cents": -copay[idx], "denial_code": _obj(_same_text(len(idx), "")), "_line": idx,
-        "_kind": _obj(_same_text(len(idx), "reversal")),
+
+    # The payments: the posted lines' originals, then the reversals, then the corrections.
+    original = np.flatnonzero(posted)
+    source = np.concatenate([original, idx, idx])
+
+    def stacked(originals, reversals, corrections) -> np.ndarray:
+        return np.concatenate([originals, reversals, corrections])
+
+    practice.payments = pd.DataFrame({
+        "claim": claim[source], "line_no": lines["line_no"].to_numpy()[source],
+        "payment_date": _dates(stacked(pay_date[original], redo, redo)),
+        "allowed_cents": stacked(allowed[original], -allowed[idx], allowed[idx]),
+        "paid_cents": stacked(paid[original], -paid[idx], paid[idx] - cut),
+        "deductible_cents": stacked(deductible[original], -deductible[idx], deductible[idx] + cut),
+        "coinsurance_cents": stacked(coinsurance[original], -coinsurance[idx], coinsurance[idx]),
+        "copay_cents": stacked(copay[original], -copay[idx], copay[idx]),
+        "denial_code": _obj(stacked(reasons[reason[original]], _same_text(len(idx), ""), _same_text(len(idx), ""))),
+        "_line": source,
+        "_kind": _obj(stacked(_same_text(len(original), "original"), _same_text(len(idx), "reversal"),
+                              _same_text(len(idx), "correction"))),
     })
-    correction = reversal.assign(
-        allowed_cents=allowed[idx], paid_cents=paid[idx] - cut, deductible_cents=deductible[idx] + cut,
-        coinsurance_cents=coinsurance[idx], copay_cents=copay[idx], _kind=_obj(_same_text(len(idx), "correction")))
-    practice.payments = pd.concat([pay, reversal, correction], ignore_index=True)
 
 
 def policy_hits(rule_payer, rule_code, rule_effective, payer, code, service) -> np.ndarray:

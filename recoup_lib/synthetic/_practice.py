@@ -28,7 +28,7 @@ import pyarrow as pa
 
 from ._identities import member_ids, name_pools, npi_numbers
 from ._payments import price_and_pay
-from ._profile import Profile, expand_visits, expected_lines, template_lines
+from ._profile import Profile, expand_visits, expected_lines, places_by_visit, template_lines
 from ._random import stream
 from ._values import (DAY, _arrow_series, _category, _dates, _is, _norm, _obj, _same_text, _text_values,
                       lexsort_order, month_end, text_id_array, text_ids, weekday)
@@ -140,19 +140,22 @@ def _patients_and_spans(profile: Profile, seed: int, n_patients: int, start, end
     shares = np.array([mix[p] for p in payer_ids], dtype=float)
     shares = shares / shares.sum()
     payer_type = refs.payers.set_index("payer_id")["payer_type"]
+    mix_type = payer_type.reindex(payer_ids).to_numpy(dtype=object)
     pick = rng.choice(len(payer_ids), size=n_patients, p=shares)
     primary = payer_ids[pick]
-    is_medicare = (payer_type.reindex(payer_ids).to_numpy() == "medicare")[pick]
+    is_medicare = (mix_type == "medicare")[pick]
     age = np.where(is_medicare, 65 + np.minimum(rng.gamma(2.0, 5.0, n_patients), 34).astype(int),
                    rng.integers(1, 65, n_patients))
     birth = start - (age * 365.25).astype(int) * DAY - rng.integers(0, 365, n_patients) * DAY
     sex = np.where(rng.random(n_patients) < 0.54, "F", "M")
-    first = np.where(sex == "F", pools["female"][rng.integers(0, len(pools["female"]), n_patients)],
-                     pools["male"][rng.integers(0, len(pools["male"]), n_patients)])
-    last = pools["last"][rng.integers(0, len(pools["last"]), n_patients)]
+    # The pools' few hundred names made Python strings once, shared by the patients who bear them.
+    names = {kind: pool.astype(object) for kind, pool in pools.items()}
+    first = np.where(sex == "F", names["female"][rng.integers(0, len(names["female"]), n_patients)],
+                     names["male"][rng.integers(0, len(names["male"]), n_patients)])
+    last = names["last"][rng.integers(0, len(names["last"]), n_patients)]
     patients = pd.DataFrame({
         "patient": np.arange(1, n_patients + 1, dtype=np.int64),
-        "first_name": first.astype(object), "last_name": last.astype(object),
+        "first_name": first, "last_name": last,
         "birth_date": _dates(birth), "sex": sex.astype(object),
         "visit_weight": rng.gamma(2.0, 0.5, n_patients) + 0.05,
         "is_new": rng.random(n_patients) < float(profile.get("new_patient_share", 0.2)),
@@ -166,31 +169,36 @@ def _patients_and_spans(profile: Profile, seed: int, n_patients: int, start, end
     eff_before = start - rng.integers(30, 3650, n_patients) * DAY
     switch_at = month_end(start + rng.integers(45, max(46, days - 45), n_patients) * DAY)
     gap = np.where(rng.random(n_patients) < 0.6, 0, rng.integers(15, 76, n_patients)) * DAY
-    other = payer_ids[rng.choice(len(payer_ids), size=n_patients, p=shares)]
-    same = other == primary
-    position = {p: i for i, p in enumerate(payer_ids)}
-    other[same] = payer_ids[(np.array([position[o] for o in other[same]], dtype=int) + 1) % len(payer_ids)]
+    other = rng.choice(len(payer_ids), size=n_patients, p=shares)
+    same = other == pick
+    other[same] = (other[same] + 1) % len(payer_ids)
     joined_at = start + rng.integers(0, max(1, min(270, days - 30)), n_patients) * DAY
     left_at = month_end(start + rng.integers(60, max(61, days - 30), n_patients) * DAY)
     nat = np.full(n_patients, np.datetime64("NaT"), dtype="datetime64[D]")
     number = patients["patient"].to_numpy()
-    parts = []
-    for mask, payer, eff, term, label in [
-        (kind == 0, primary, eff_before, nat, "stable"),
-        (kind == 1, primary, eff_before, switch_at, "switched away"),
-        (kind == 1, other, switch_at + DAY + gap, nat, "switched to"),
-        (kind == 2, primary, joined_at, nat, "joined"),
-        (kind == 3, primary, eff_before, left_at, "left"),
-    ]:
-        parts.append(pd.DataFrame({"patient": number[mask], "payer_id": payer[mask],
-                                   "effective_date": _dates(eff[mask]), "termination_date": _dates(term[mask]),
-                                   "span_kind": _same_text(int(mask.sum()), label)}))
-    spans = pd.concat(parts, ignore_index=True)
-    spans = spans.sort_values(["patient", "effective_date"], kind="stable").reset_index(drop=True)
-    spans["payer_id"] = _category(spans["payer_id"], payer_ids_all)
-    types = payer_type.reindex(spans["payer_id"].astype(object)).astype(object)
-    spans.insert(2, "member_id", member_ids(stream(seed, "member_ids"), types,
-                                            spans["payer_id"].astype(object)).to_numpy())
+    pieces = [(number[mask], payer[mask], eff[mask], term[mask], _same_text(int(mask.sum()), label))
+              for mask, payer, eff, term, label in [
+                  (kind == 0, pick, eff_before, nat, "stable"),
+                  (kind == 1, pick, eff_before, switch_at, "switched away"),
+                  (kind == 1, other, switch_at + DAY + gap, nat, "switched to"),
+                  (kind == 2, pick, joined_at, nat, "joined"),
+                  (kind == 3, pick, eff_before, left_at, "left")]]
+    patient, payer_at, effective, termination, span_kind = (np.concatenate(column) for column in zip(*pieces))
+    order = lexsort_order((effective, patient))
+    patient, payer_at, effective, termination, span_kind = (
+        column[order] for column in (patient, payer_at, effective, termination, span_kind))
+    # The payers (positions in the mix) as codes of all the payers, each payer id looked up once.
+    used = np.flatnonzero(np.bincount(payer_at, minlength=len(payer_ids)))
+    used_payers = _category(payer_ids[used], payer_ids_all)
+    payer_code = np.full(len(payer_ids), -1, dtype=np.int64)
+    payer_code[used] = used_payers.codes
+    spans = pd.DataFrame({
+        "patient": patient,
+        "payer_id": pd.Categorical.from_codes(payer_code[payer_at], dtype=used_payers.dtype),
+        "member_id": member_ids(stream(seed, "member_ids"), pd.Series(mix_type[payer_at]),
+                                pd.Series(payer_ids[payer_at])).to_numpy(),
+        "effective_date": _dates(effective), "termination_date": _dates(termination), "span_kind": span_kind,
+    })
     return patients, spans
 
 
@@ -305,7 +313,7 @@ def _visit_lines(profile: Profile, seed: int, enc: pd.DataFrame, patients: pd.Da
                  providers: pd.DataFrame, batch: int, vocab: dict) -> dict[str, np.ndarray]:
     """The lines of each visit, ordered by encounter and place in the visit.
 
-    Returns columns as arrays: encounter, slot, code (the procedure code's
+    Returns columns as arrays: encounter, code (the procedure code's
     number in ``vocab["code"]``, negative for a code missing from the
     reference table), units, modifiers (number in ``vocab["modifiers"]``) and
     npi (the rendering provider's row in ``providers``, -1 for the visit's).
@@ -314,7 +322,7 @@ def _visit_lines(profile: Profile, seed: int, enc: pd.DataFrame, patients: pd.Da
     vts = profile["visit_types"]
     # New or established: a new patient's first visit of the year is "new".
     patient = enc["patient"].to_numpy()
-    order = lexsort_order((enc["service_date"].to_numpy().view(np.int64), patient))
+    order = lexsort_order((enc["service_date"].to_numpy().astype("datetime64[D]"), patient))
     in_order = patient[order]
     first = np.r_[True, in_order[1:] != in_order[:-1]] if len(order) else np.zeros(0, dtype=bool)
     new_visit = np.zeros(len(enc), dtype=bool)
@@ -357,7 +365,6 @@ def _visit_lines(profile: Profile, seed: int, enc: pd.DataFrame, patients: pd.Da
 
     lines = {
         "encounter": np.concatenate([part["encounter"] for part in parts]).astype(np.int64),
-        "slot": per_line([part["slot"] for part in parts]),
         "code": np.concatenate([part["code"] if isinstance(part["code"], np.ndarray)
                                 else np.full(len(part["encounter"]), code_number(part["code"]), dtype=np.int64)
                                 for part in parts]),
@@ -372,8 +379,12 @@ def _visit_lines(profile: Profile, seed: int, enc: pd.DataFrame, patients: pd.Da
         pool = np.flatnonzero(providers["specialty"].to_numpy(dtype=object) == sp)
         npi[mine] = pool[rng.integers(0, len(pool), int(mine.sum()))]
     lines["npi"] = npi
-    order = lexsort_order((lines["slot"], lines["encounter"]))
-    return {c: v[order] for c, v in lines.items()}
+    place = places_by_visit(lines["encounter"], sizes)
+    ordered = {}
+    for column, values in lines.items():
+        ordered[column] = np.empty_like(values)
+        ordered[column][place] = values
+    return ordered
 
 
 def patient_count(profile: Profile, n_lines: int) -> int:
@@ -473,18 +484,18 @@ def build_clean(profile: Profile, seed: int, n_lines: int, start, end, refs: Ref
     if taken < n_lines:
         kept_size[shuffled[int(whole.sum())]] = n_lines - taken
     run_start, run_size = run_start[kept_size > 0], kept_size[kept_size > 0]
-    run_encounter = encounter[run_start]
-    enc = enc.loc[enc["encounter"].isin(run_encounter).to_numpy()].reset_index(drop=True)
+    # The visits of the runs kept (visits, like lines, are in encounter order).
+    kept = np.searchsorted(enc["encounter"].to_numpy(), encounter[run_start])
 
-    # Submission, claim numbers, place of service, diagnoses.
+    # Submission, claim numbers, place of service, diagnoses. The visits kept are taken once, in claim order.
     rng = stream(seed, "claims")
-    ed = np.array(["emergency" in vt["name"] for vt in vts])[enc["visit_type"].to_numpy()]
-    lag = np.where(ed, rng.integers(2, 11, len(enc)), rng.integers(1, 6, len(enc)))
-    enc["submitted_date"] = enc["service_date"] + pd.to_timedelta(lag, unit="D")
-    by_claim = lexsort_order((enc["encounter"].to_numpy(), enc["patient"].to_numpy(),
-                              enc["service_date"].to_numpy().view(np.int64),
-                              enc["submitted_date"].to_numpy().view(np.int64)))
-    enc = enc.iloc[by_claim].reset_index(drop=True)
+    ed = np.array(["emergency" in vt["name"] for vt in vts])[enc["visit_type"].to_numpy()[kept]]
+    lag = np.where(ed, rng.integers(2, 11, len(kept)), rng.integers(1, 6, len(kept)))
+    service_day = enc["service_date"].to_numpy()[kept].astype("datetime64[D]")
+    by_claim = lexsort_order((enc["encounter"].to_numpy()[kept], enc["patient"].to_numpy()[kept], service_day,
+                              service_day + lag * DAY))
+    enc = enc.iloc[kept[by_claim]].reset_index(drop=True)
+    enc["submitted_date"] = enc["service_date"] + pd.to_timedelta(lag[by_claim], unit="D")
     enc["claim"] = np.arange(1, len(enc) + 1, dtype=np.int64)
     pos_default = profile.get("place_of_service", {"11": 1.0})
     pos_vocab, dx_vocab = _Vocabulary(), _Vocabulary()
@@ -499,14 +510,12 @@ def build_clean(profile: Profile, seed: int, n_lines: int, start, end, refs: Ref
     enc["visit_name"] = _obj(np.array([vt["name"] for vt in vts], dtype=object)[enc["visit_type"].to_numpy()])
 
     # Order lines by claim number, then by their place in the visit; copy each visit's columns once.
-    claim_of_run = pd.Series(enc["claim"].to_numpy(), index=enc["encounter"].to_numpy()).reindex(
-        run_encounter).to_numpy()
-    runs = np.argsort(claim_of_run, kind="stable")
-    size = run_size[runs]
+    # The runs kept are the kept visits' lines, both in encounter order: the claim order sorts both.
+    size = run_size[by_claim]
     n_lines = int(size.sum())
     first_of_run = np.cumsum(size) - size
-    order = np.repeat(run_start[runs] - first_of_run, size) + np.arange(n_lines)
-    at = np.repeat(claim_of_run[runs] - 1, size)
+    order = np.repeat(run_start[by_claim] - first_of_run, size) + np.arange(n_lines)
+    at = np.repeat(np.arange(len(enc)), size)
     code_numbers = lines["code"][order]
     if (code_numbers < 0).any():
         raise ValueError("a profile bills codes missing from procedure_codes.csv: "
@@ -562,16 +571,16 @@ def _document(practice: Practice) -> None:
                 "99212": "99213", "99213": "99214", "99214": "99215"}
     under = (rng.random(n) < 0.03) & _is(lines["procedure_code"], lambda c: c in em_steps)
     documented[under] = [em_steps[c] for c in code[under]]
-    doc = pd.DataFrame({"claim": lines["claim"].to_numpy(), "line_no": lines["line_no"].to_numpy(),
-                        "note_present": pd.array(np.ones(n, dtype=bool), dtype="boolean"),
-                        "signed": pd.array(np.ones(n, dtype=bool), dtype="boolean"),
-                        "documented_code": _obj(documented), "_line": np.arange(n)})
-    # Unpaid lines are untidy in real offices: some have no note on file yet.
+    # Unpaid lines are untidy in real offices: some have no note on file yet (no row, or a row
+    # saying it is absent and so unsigned).
     paid = np.zeros(n, dtype=np.int64)
     np.add.at(paid, practice.payments["_line"].to_numpy(), practice.payments["paid_cents"].to_numpy())
     untidy = (paid <= 0) & (rng.random(n) < 0.25)
     missing_row = untidy & (rng.random(n) < 0.5)
-    absent = untidy & ~missing_row
-    doc.loc[absent, "note_present"] = False
-    doc.loc[absent, "signed"] = pd.NA
-    practice.documentation = doc.loc[~missing_row].reset_index(drop=True)
+    rows = np.flatnonzero(~missing_row)
+    absent = untidy[rows]
+    practice.documentation = pd.DataFrame({
+        "claim": lines["claim"].to_numpy()[rows], "line_no": lines["line_no"].to_numpy()[rows],
+        "note_present": pd.arrays.BooleanArray(~absent, np.zeros(len(rows), dtype=bool)),
+        "signed": pd.arrays.BooleanArray(np.ones(len(rows), dtype=bool), absent),
+        "documented_code": _obj(documented[rows]), "_line": rows})

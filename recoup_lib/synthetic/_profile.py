@@ -29,7 +29,7 @@ import numpy as np
 from ..errors import InvalidParameterError
 
 __all__ = ["Profile", "load_profile", "profile_names", "profiles_dir", "unknown_profile", "expand_visits",
-           "expected_lines", "template_lines", "PAYER_REVIEW_DEFAULTS", "payer_review"]
+           "places_by_visit", "expected_lines", "template_lines", "PAYER_REVIEW_DEFAULTS", "payer_review"]
 
 #: How the payers review paid lines and take money back (a profile's ``payer_review``
 #: section overrides any of these; nested dicts are merged key by key). Shares are
@@ -275,3 +275,23 @@ def expand_visits(specs, encounters: np.ndarray, rng: np.random.Generator) -> li
 
     walk(specs, np.asarray(encounters, dtype=np.int64))
     return parts
+
+
+def places_by_visit(encounter: np.ndarray, sizes: list[int]) -> np.ndarray:
+    """Where each line goes when lines are ordered by encounter, then place in the visit, without a sort.
+
+    ``encounter`` is the lines of the parts :func:`expand_visits` emits (and
+    a visit's E/M line before them), one part after another (``sizes``): a
+    part bills each visit at most once and a visit's parts come in the order
+    of their place in it, so each line goes after the lines of its visit
+    already placed.
+    """
+    base = int(encounter.min()) if len(encounter) else 0
+    count = np.bincount(encounter - base)
+    free = np.cumsum(count) - count
+    place = np.empty(len(encounter), dtype=np.int64)
+    for end, size in zip(np.cumsum(sizes), sizes):
+        visits = encounter[end - size:end] - base
+        place[end - size:end] = free[visits]
+        free[visits] += 1
+    return place
