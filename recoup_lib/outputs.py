@@ -447,8 +447,10 @@ def _refuse_clashes(kept: list[str], files: dict, recorded: dict, written_by: st
     (their own ``claim_lines.csv``) is never written over: the run stops
     before anything moves.
     """
-    clashes = [rel for rel in kept if rel in files
-               and not (isinstance(recorded.get(rel), dict) and same_writer(recorded[rel].get("written_by"), written_by))]
+    def own(rel: str) -> bool:
+        return isinstance(recorded.get(rel), dict) and same_writer(recorded[rel].get("written_by"), written_by)
+
+    clashes = [rel for rel in kept if rel in files and not own(rel)]
     if clashes:
         raise UsageError(
             f"{option} {shown}: holds files `{written_by}` did not write under the names of its results "

@@ -346,7 +346,8 @@ def test_every_step_writes_under_a_name_of_its_own_that_its_command_uses_too():
 
     for package in ("synthetic", "ingest", "rules", "remit", "appeals", "report", "sampling"):
         importlib.import_module(f"recoup_lib.{package}")
-    steps = {cls: cls.written_by for cls in _subclasses(StepResult) if cls.__module__.startswith("recoup_lib.")}
+    steps = {cls: cls.written_by for cls in _subclasses(StepResult)  # a partitioned audit is the audit's step
+             if cls.__module__.startswith("recoup_lib.") and "written_by" in vars(cls)}
     assert len(steps) >= 9 and len(set(steps.values())) == len(steps), steps
     for cls, name in steps.items():
         command = name.removeprefix("recoup ")
