@@ -11,6 +11,13 @@ that the kit did not write, or that changed since; :func:`read_manifest`,
 :func:`write_manifest` and :func:`fingerprint` are what the folder writer
 records with.
 
+Each record also names the step that wrote the file (``"recoup audit"``,
+``"recoup score"``: the manifest's ``written_by`` for the folder's files, an
+entry's own ``written_by`` for a file another step wrote into it, the mark's
+for a single file), because a step replaces only its own files
+(:func:`same_writer`, :func:`other_writers`). A record of an older kit that
+names no step, or names one two steps shared, counts as another step's.
+
 :mod:`recoup_lib.outputs` asks these before writing anything and records
 each output as it puts it in place (docs/contract.md, "Output safety").
 """
@@ -26,7 +33,7 @@ from pathlib import Path
 from .checksums import file_crc32
 
 __all__ = ["MANIFEST", "COUNT_CAP", "fingerprint", "read_manifest", "write_manifest", "foreign_entries", "record_file",
-           "written_unchanged"]
+           "written_unchanged", "same_writer", "other_writers", "file_writer"]
 
 #: The manifest of an output folder: the files the kit wrote there, with size and checksum.
 MANIFEST = ".recoup-manifest.json"
@@ -50,25 +57,53 @@ def _same(path: Path, recorded) -> bool:
         return False
 
 
-def read_manifest(folder: Path) -> dict:
-    """The files :data:`MANIFEST` of ``folder`` lists, by relative path, with their fingerprints
-    (none when it is missing or unreadable)."""
+#: The writer names older kits recorded for a result written from Python (``recoup_lib.<package>``), with
+#: the step each stands for; a package whose results two steps write (remit: ``recoup remit`` and ``recoup
+#: reconcile``; sampling) stands for none, so its files count as another step's.
+_OLDER_WRITERS = {"recoup_lib.synthetic": "recoup generate", "recoup_lib.ingest": "recoup import",
+                  "recoup_lib.rules": "recoup audit", "recoup_lib.appeals": "recoup appeal",
+                  "recoup_lib.report": "recoup report"}
+
+
+def same_writer(recorded, written_by: str) -> bool:
+    """Whether a file recorded as written by ``recorded`` is one the step ``written_by`` wrote (and may
+    replace); a record naming no step, or an older kit's name for two steps, is another step's."""
+    return isinstance(recorded, str) and bool(recorded) and _OLDER_WRITERS.get(recorded, recorded) == written_by
+
+
+def _document(folder: Path) -> dict:
     try:
         data = json.loads((folder / MANIFEST).read_text(encoding="utf-8"))
     except (OSError, ValueError):
         return {}
-    files = data.get("files") if isinstance(data, dict) else None
-    return files if isinstance(files, dict) else {}
+    return data if isinstance(data, dict) and isinstance(data.get("files"), dict) else {}
+
+
+def read_manifest(folder: Path) -> dict:
+    """The files :data:`MANIFEST` of ``folder`` lists, by relative path, with their fingerprints
+    and ``written_by``, the step that wrote each (the folder's unless the entry names another; none
+    when it is missing or unreadable)."""
+    return _with_writers(_document(folder))
+
+
+def _with_writers(document: dict) -> dict:
+    """The files of a manifest ``document``, each entry naming its writer (the folder's when it names none)."""
+    writer = document.get("written_by")
+    return {rel: {"written_by": writer, **entry} if isinstance(entry, dict) else entry
+            for rel, entry in document.get("files", {}).items()}
 
 
 def write_manifest(folder: Path, files: dict, written_by: str) -> None:
-    """Write :data:`MANIFEST` of ``folder``: ``files`` (relative path -> fingerprint), the command that
-    wrote them and the kit's version."""
+    """Write :data:`MANIFEST` of ``folder``: ``files`` (relative path -> fingerprint, with the
+    ``written_by`` of an entry another step wrote), the step that wrote the rest and the kit's version."""
     from . import __version__
 
+    entries = {rel: {k: v for k, v in entry.items() if k != "written_by" or v != written_by}
+               if isinstance(entry, dict) else entry for rel, entry in sorted(files.items())}
     document = {"written_by": written_by, "kit_version": __version__,
-                "note": "files RecoupKit wrote in this folder; it replaces only these",
-                "files": dict(sorted(files.items()))}
+                "note": "files RecoupKit wrote in this folder, and the step that wrote each; a step replaces "
+                        "only its own",
+                "files": entries}
     (folder / MANIFEST).write_text(json.dumps(document, indent=1) + "\n", encoding="utf-8")
 
 
@@ -114,6 +149,29 @@ def foreign_entries(out: Path, limit: int | None = 50) -> tuple[list[str], int]:
     return found, count if limit is None else min(count, COUNT_CAP)
 
 
+def other_writers(out: Path, written_by: str) -> dict[str, list[str]]:
+    """The files in ``out`` its manifest records as written by a step other than ``written_by``, by the
+    writer recorded (a file that is no longer there is left out; whether one changed since is
+    :func:`foreign_entries`' question)."""
+    found: dict[str, list[str]] = {}
+    root = out.resolve()
+    for rel, entry in read_manifest(out).items():
+        writer = entry.get("written_by") if isinstance(entry, dict) else None
+        if not same_writer(writer, written_by) and _held(out, rel, root):
+            found.setdefault(writer if isinstance(writer, str) and writer else "", []).append(rel)
+    return found
+
+
+def _held(out: Path, rel: str, root: Path) -> bool:
+    """Whether the manifest's entry ``rel`` is a regular file inside ``out`` (not through a symbolic link,
+    not ``..`` or an absolute path a hand-edited manifest may hold)."""
+    path = out / rel
+    try:
+        return path.is_file() and not path.is_symlink() and path.resolve().parent.is_relative_to(root)
+    except (OSError, ValueError):
+        return False
+
+
 def _xattr_mark(path: Path) -> dict | None:
     try:
         return json.loads(os.getxattr(path, _XATTR))
@@ -121,33 +179,47 @@ def _xattr_mark(path: Path) -> dict | None:
         return None
 
 
-def written_unchanged(path: Path) -> bool:
-    """Whether the kit wrote the single file ``path`` (its folder's manifest or its mark says so)
-    and nobody changed it since."""
+def _unchanged_record(path: Path) -> dict | None:
+    """The kit's record of the single file ``path`` (its folder's manifest entry, else its mark) when
+    the file is still what it records; else None."""
     recorded = read_manifest(path.parent).get(path.name)
-    if recorded is not None:
-        return _same(path, recorded)
-    mark = _xattr_mark(path)
-    return mark is not None and _same(path, mark)
+    if recorded is None:
+        recorded = _xattr_mark(path)
+    return recorded if recorded is not None and _same(path, recorded) else None
+
+
+def written_unchanged(path: Path, written_by: str | None = None) -> bool:
+    """Whether the kit wrote the single file ``path`` (its folder's manifest or its mark says so)
+    and nobody changed it since; with ``written_by``, also whether that step wrote it."""
+    recorded = _unchanged_record(path)
+    return recorded is not None and (written_by is None or same_writer(recorded.get("written_by"), written_by))
+
+
+def file_writer(path: Path) -> str | None:
+    """The step recorded as writing the unchanged kit file ``path`` (``""`` when an older kit did not
+    record it); None when the kit cannot tell it wrote the file, or it changed since."""
+    recorded = _unchanged_record(path)
+    if recorded is None:
+        return None
+    writer = recorded.get("written_by")
+    return writer if isinstance(writer, str) else ""
 
 
 #: Held while a folder's manifest is read and written again (see :func:`record_file`).
 _MANIFEST_LOCK = threading.Lock()
 
 
-def record_file(path: Path) -> None:
-    """Mark ``path`` as written by the kit: in its folder's manifest if it has one, and on the file."""
+def record_file(path: Path, written_by: str) -> None:
+    """Mark ``path`` as written by the step ``written_by``: in its folder's manifest if it has one,
+    and on the file."""
     path = Path(path)
-    recorded = fingerprint(path)
+    recorded = {**fingerprint(path), "written_by": written_by}
     with contextlib.suppress(AttributeError, OSError):
         os.setxattr(path, _XATTR, json.dumps(recorded).encode())
     with _MANIFEST_LOCK:  # two files of one folder written side by side: neither entry is lost
-        if not (path.parent / MANIFEST).is_file():
-            return
-        try:
-            document = json.loads((path.parent / MANIFEST).read_text(encoding="utf-8"))
-        except (OSError, ValueError):
-            return
-        if isinstance(document, dict) and isinstance(document.get("files"), dict):
-            document["files"][path.name] = recorded
-            write_manifest(path.parent, document["files"], document.get("written_by", "recoup"))
+        document = _document(path.parent)
+        if document:
+            files = _with_writers(document)
+            files[path.name] = recorded
+            folder_writer = document.get("written_by")
+            write_manifest(path.parent, files, folder_writer if isinstance(folder_writer, str) else "")

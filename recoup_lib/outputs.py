@@ -44,8 +44,8 @@ from pathlib import Path
 from typing import Callable, Iterable
 
 from .errors import UsageError
-from .manifest import (COUNT_CAP, MANIFEST, fingerprint, foreign_entries, read_manifest, record_file, write_manifest,
-                       written_unchanged)
+from .manifest import (COUNT_CAP, MANIFEST, file_writer, fingerprint, foreign_entries, other_writers, read_manifest,
+                       record_file, same_writer, write_manifest, written_unchanged)
 from .wording import SHOWN, listed
 
 __all__ = [
@@ -177,9 +177,9 @@ def _parent_usable(path: Path, option: str, shown: str) -> None:
             return
 
 
-def check_folder(out, *, inputs: Iterable = (), force: bool = False, option: str = "--out",
-                 hint: str = "") -> Path:
-    """Check that the kit may write the folder ``out``; return it made absolute.
+def check_folder(out, *, inputs: Iterable = (), force: bool = False, written_by: str = "recoup",
+                 option: str = "--out", hint: str = "") -> Path:
+    """Check that the step ``written_by`` may write the folder ``out``; return it made absolute.
 
     Parameters
     ----------
@@ -188,19 +188,24 @@ def check_folder(out, *, inputs: Iterable = (), force: bool = False, option: str
     inputs : iterable of path-like
         The command's input files and folders.
     force : bool, default False
-        Accept a folder holding files the kit did not write (they are kept).
+        Accept a folder holding files the kit did not write, or another step
+        wrote (they are kept).
+    written_by : str
+        The step writing (``"recoup audit"``): only the files it wrote itself
+        may be replaced.
     option : str
         The option named in messages.
     hint : str
-        Added to the refusal of a folder holding files the kit did not write
-        (``recoup generate`` names its ``--force``).
+        Added to the refusal of a folder holding files the step may not
+        replace (``recoup generate`` names its ``--force``).
 
     Raises
     ------
     UsageError
         ``out`` is a file, cannot be written, is or holds an input or lies in
-        an input folder, or (without ``force``) holds files the kit did not
-        write or that changed since it wrote them.
+        an input folder, or (without ``force``) holds files another step
+        wrote, files the kit did not write, or files that changed since it
+        wrote them.
     """
     shown = os.fspath(out) if isinstance(out, (str, os.PathLike)) else repr(out)
     target = _absolute(out)
@@ -211,6 +216,7 @@ def check_folder(out, *, inputs: Iterable = (), force: bool = False, option: str
     _check_inputs(target, inputs, option, shown)
     _parent_usable(target, option, shown)
     if target.is_dir() and not force:
+        _refuse_other_writers(target, written_by, option, shown, hint)
         foreign, count = foreign_entries(target, limit=SHOWN)
         if foreign:
             raise UsageError(
@@ -219,6 +225,24 @@ def check_folder(out, *, inputs: Iterable = (), force: bool = False, option: str
                 "Choose a new or empty folder"
                 + (f"{hint}" if hint else ""))
     return target
+
+
+def _writer_named(writer: str) -> str:
+    return f"`{writer}`" if writer else "an older version of the kit (which did not record the command)"
+
+
+def _refuse_other_writers(target: Path, written_by: str, option: str, shown: str, hint: str) -> None:
+    """Refuse a folder holding results another step wrote: writing there would delete them (a mistyped
+    ``--out`` naming another command's folder)."""
+    others = other_writers(target, written_by)
+    if not others:
+        return
+    files = [rel for found in others.values() for rel in found]
+    writers = [_writer_named(writer) for writer in sorted(others)]
+    raise UsageError(
+        f"{option} {shown}: holds the results of {listed(writers)} ({listed(files)}); "
+        f"`{written_by}` writes over only its own results, so writing there would delete them. "
+        "Choose a new or empty folder" + (f"{hint}" if hint else ""))
 
 
 def _pid_alive(pid: int) -> bool:
@@ -350,12 +374,14 @@ def output_folder(out, *, inputs: Iterable = (), force: bool = False, written_by
     inputs : iterable of path-like
         The command's inputs (an output is never one, inside one, or holding one).
     force : bool, default False
-        Replace a folder holding files the kit did not write; those files are
-        kept (carried into the new folder), the kit's own are replaced, even
-        edited ones. A file the kit did not write under the name of a result
-        stops the run (:func:`_refuse_clashes`).
+        Replace a folder holding files the kit did not write, or another step
+        wrote; those files are kept (carried into the new folder, another
+        step's with their records), the step's own are replaced, even edited
+        ones. A file the step did not write under the name of a result stops
+        the run (:func:`_refuse_clashes`).
     written_by : str
-        Recorded in the manifest (e.g. ``"recoup audit"``).
+        The step writing, recorded in the manifest (e.g. ``"recoup audit"``):
+        the step whose files a later run may replace.
     option, hint : str
         As in :func:`check_folder`.
 
@@ -377,7 +403,7 @@ def output_folder(out, *, inputs: Iterable = (), force: bool = False, written_by
     if staged(out):
         yield _absolute(out)
         return
-    target = check_folder(out, inputs=inputs, force=force, option=option, hint=hint)
+    target = check_folder(out, inputs=inputs, force=force, written_by=written_by, option=option, hint=hint)
     try:
         target.parent.mkdir(parents=True, exist_ok=True)
         _tidy(target)
@@ -389,16 +415,20 @@ def output_folder(out, *, inputs: Iterable = (), force: bool = False, written_by
     try:
         with _writing(stage, option, shown):
             yield stage
-            kept = foreign_entries(target, limit=None)[0] if (force and target.is_dir()) else []
+            changed = foreign_entries(target, limit=None)[0] if (force and target.is_dir()) else []
+            others = [rel for found in other_writers(target, written_by).values() for rel in found
+                      if rel not in changed] if (force and target.is_dir()) else []
             written = sorted(p for p in stage.rglob("*") if p.is_file() and not p.is_symlink()
                              and p.relative_to(stage).as_posix() != MANIFEST)
             files = dict(zip((p.relative_to(stage).as_posix() for p in written), _fingerprints(written)))
-            _refuse_clashes(kept, files, read_manifest(target), option, shown)
-            for rel in kept:
+            recorded = read_manifest(target)
+            _refuse_clashes(changed + others, files, recorded, written_by, option, shown)
+            for rel in changed + others:
                 source = target / rel
                 if rel not in files and rel != MANIFEST and source.is_file() and not (stage / rel).exists():
                     _link_or_copy(source, stage / rel)
-            write_manifest(stage, files, written_by)
+            carried = {rel: recorded[rel] for rel in others if rel not in files}
+            write_manifest(stage, {**carried, **files}, written_by)
             _swap(stage, target)
     finally:
         _ACTIVE.discard(stage)
@@ -408,34 +438,39 @@ def output_folder(out, *, inputs: Iterable = (), force: bool = False, written_by
             shutil.rmtree(stage, ignore_errors=True)
 
 
-def _refuse_clashes(kept: list[str], files: dict, recorded: dict, option: str, shown: str) -> None:
-    """Refuse to replace, even with ``force``, a file the kit never wrote that has the name of a result.
+def _refuse_clashes(kept: list[str], files: dict, recorded: dict, written_by: str, option: str, shown: str) -> None:
+    """Refuse to replace, even with ``force``, a file the step never wrote that has the name of a result.
 
-    ``force`` replaces the kit's own files (the manifest lists them) even where
-    someone edited them, and keeps every other file; a file of the user's
-    that happens to carry a result's name (their own ``claim_lines.csv``) is
-    never written over: the run stops before anything moves.
+    ``force`` replaces the step's own files (the manifest lists them as its
+    own) even where someone edited them, and keeps every other file; a file
+    of the user's, or of another step's, that happens to carry a result's name
+    (their own ``claim_lines.csv``) is never written over: the run stops
+    before anything moves.
     """
-    clashes = [rel for rel in kept if rel in files and rel not in recorded]
+    def own(rel: str) -> bool:
+        return isinstance(recorded.get(rel), dict) and same_writer(recorded[rel].get("written_by"), written_by)
+
+    clashes = [rel for rel in kept if rel in files and not own(rel)]
     if clashes:
         raise UsageError(
-            f"{option} {shown}: holds files the kit did not write under the names of its results "
-            f"({listed(clashes)}); even with --force the kit never writes over a file it did not write. "
+            f"{option} {shown}: holds files `{written_by}` did not write under the names of its results "
+            f"({listed(clashes)}); even with --force the kit never writes over a file it did not write itself. "
             "Move or rename them, or choose another folder; nothing was changed")
 
 
-def check_file(path, *, inputs: Iterable = (), option: str = "--out",
+def check_file(path, *, inputs: Iterable = (), written_by: str = "recoup", option: str = "--out",
                owned: Callable[[Path], bool] | None = None) -> Path:
-    """Check that the kit may write the file ``path``; return it made absolute.
+    """Check that the step ``written_by`` may write the file ``path``; return it made absolute.
 
-    An existing file is replaced only when the kit wrote it (see the module
+    An existing file is replaced only when that step wrote it (see the module
     docstring) or ``owned(path)`` says so.
 
     Raises
     ------
     UsageError
         ``path`` is a folder, an input, inside an input folder, cannot be
-        written, or is a file the kit cannot tell it wrote.
+        written, is a file another step wrote, or a file the kit cannot tell
+        it wrote.
     """
     shown = os.fspath(path) if isinstance(path, (str, os.PathLike)) else repr(path)
     target = _absolute(path)
@@ -444,7 +479,12 @@ def check_file(path, *, inputs: Iterable = (), option: str = "--out",
     _check_inputs(target, inputs, option, shown)
     _parent_usable(target, option, shown)
     if target.exists() or target.is_symlink():
-        mine = not target.is_symlink() and (written_unchanged(target) or (owned is not None and owned(target)))
+        mine = not target.is_symlink() and (written_unchanged(target, written_by)
+                                            or (owned is not None and owned(target)))
+        writer = None if mine or target.is_symlink() else file_writer(target)
+        if writer is not None:
+            raise UsageError(f"{option} {shown}: the file holds a result of {_writer_named(writer)}; `{written_by}` "
+                             "writes over only its own results. Choose a new name, or move the file away first")
         if not mine:
             raise UsageError(f"{option} {shown}: the file exists and the kit cannot tell it wrote it "
                              "(or it changed since); the kit never writes over such a file. "
@@ -453,7 +493,7 @@ def check_file(path, *, inputs: Iterable = (), option: str = "--out",
 
 
 @contextlib.contextmanager
-def output_file(path, *, inputs: Iterable = (), option: str = "--out",
+def output_file(path, *, inputs: Iterable = (), written_by: str = "recoup", option: str = "--out",
                 owned: Callable[[Path], bool] | None = None):
     """Write one file whole: yield a temporary path beside it, then rename it over ``path``.
 
@@ -463,6 +503,11 @@ def output_file(path, *, inputs: Iterable = (), option: str = "--out",
         The file to write (its folder is created if missing).
     inputs : iterable of path-like
         The command's inputs.
+    written_by : str
+        The step writing (``"recoup score"``), recorded with the file: only
+        the same step replaces it later. ``"recoup"`` (the default) is a file
+        written from Python (:func:`recoup_lib.folder.write_csv`, a
+        workbook's ``save``).
     option : str
         The option named in messages.
     owned : callable, optional
@@ -479,7 +524,7 @@ def output_file(path, *, inputs: Iterable = (), option: str = "--out",
     if staged(path):
         yield _absolute(path)
         return
-    target = check_file(path, inputs=inputs, option=option, owned=owned)
+    target = check_file(path, inputs=inputs, written_by=written_by, option=option, owned=owned)
     try:
         target.parent.mkdir(parents=True, exist_ok=True)
     except OSError as exc:
@@ -490,7 +535,7 @@ def output_file(path, *, inputs: Iterable = (), option: str = "--out",
         with _writing(temporary, option, shown):
             yield temporary
             os.replace(temporary, target)
-            record_file(target)
+            record_file(target, written_by)
     finally:
         _ACTIVE.discard(temporary)
         with contextlib.suppress(OSError):
@@ -502,7 +547,10 @@ def writes_folder(method):
 
     The wrapped method accepts two more keywords, ``inputs`` (paths the
     output must not be, lie in, or hold; default: the result's
-    ``input_paths`` attribute when it has one) and ``force`` (see :func:`output_folder`). It
+    ``input_paths`` attribute when it has one) and ``force`` (see :func:`output_folder`).
+    The folder is recorded as written by the result's step, its class's
+    ``written_by`` (:class:`~recoup_lib.results.StepResult`), the name the
+    command line writes it under too, so either may write it again. It
     returns the paths written, in their final place. Given a staging folder
     that is being written (a command adding a workbook beside the result's
     files), it writes straight into it.
@@ -513,9 +561,8 @@ def writes_folder(method):
             return method(self, Path(out), *args, **kwargs)
         if inputs is None:
             inputs = getattr(self, "input_paths", ()) or ()
-        part = type(self).__module__.split(".")
-        with output_folder(out, inputs=inputs, force=force,
-                           written_by=f"recoup_lib.{part[1] if len(part) > 1 else part[0]}") as stage:
+        written_by = getattr(self, "written_by", None) or f"{type(self).__module__}.{type(self).__qualname__}"
+        with output_folder(out, inputs=inputs, force=force, written_by=written_by) as stage:
             paths = method(self, stage, *args, **kwargs) or []
         final = Path(os.fspath(out))
 

@@ -12,12 +12,24 @@ from __future__ import annotations
 
 import abc
 from pathlib import Path
+from typing import ClassVar
 
 __all__ = ["StepResult"]
 
 
 class StepResult(abc.ABC):
-    """A pipeline step's result: tables in memory, written on request."""
+    """A pipeline step's result: tables in memory, written on request.
+
+    Attributes
+    ----------
+    written_by : str
+        The step's name (``"recoup audit"``), recorded in the manifest of the
+        folder :meth:`write` writes: the command line writes the same step's
+        results under the same name, and a step replaces only the files it
+        wrote itself (:mod:`recoup_lib.outputs`).
+    """
+
+    written_by: ClassVar[str]
 
     @abc.abstractmethod
     def write(self, out: str | Path) -> list[Path]:

@@ -37,7 +37,7 @@ def test_a_rerun_replaces_the_kits_files_and_leaves_nothing_stale(tmp_path):
 def test_an_error_inside_leaves_the_previous_result_untouched(tmp_path):
     out = _write(tmp_path / "out", {"a.csv": "x\n"})
     with pytest.raises(RuntimeError):
-        with output_folder(out) as stage:
+        with output_folder(out, written_by="test") as stage:
             (stage / "a.csv").write_text("half", encoding="utf-8")
             raise RuntimeError("failed half way")
     assert (out / "a.csv").read_text() == "x\n"
@@ -56,7 +56,7 @@ def test_a_folder_holding_what_the_kit_did_not_write_is_refused(tmp_path, change
     else:
         (out / "link").symlink_to(tmp_path)
     with pytest.raises(UsageError, match="did not write"):
-        check_folder(out)
+        check_folder(out, written_by="test")
     with pytest.raises(UsageError):
         _write(out, {"a.csv": "new\n"})
     assert (out / "a.csv").exists()
@@ -77,7 +77,7 @@ def test_a_long_list_of_files_is_cut_the_same_way_in_every_message(tmp_path):
     for name in mine:
         (out / name).write_text("mine", encoding="utf-8")
     with pytest.raises(UsageError) as refused:
-        check_folder(out)
+        check_folder(out, written_by="test")
     assert "(mine0.txt, mine1.txt, mine2.txt and 2 more)" in str(refused.value)
     assert files_written(out, [out / name for name in mine], shown=3) == f"5 files to {out} ({listed(mine)})"
     assert listed([f"f{n}" for n in range(1204)], 1) == "f0 and 1,203 more"
@@ -92,7 +92,7 @@ def test_the_refusal_of_a_folder_counts_every_file_of_the_users(tmp_path):
     for n in range(1003):
         (out / ("sub" if n < 2 else ".") / f"mine{n:04d}.txt").write_text("mine", encoding="utf-8")
     with pytest.raises(UsageError) as refused:
-        check_folder(out)
+        check_folder(out, written_by="test")
     assert "(a.csv, mine0002.txt, mine0003.txt and 1,001 more)" in str(refused.value)
 
 
@@ -173,12 +173,21 @@ def test_one_file_is_written_whole_and_replaced_only_when_the_kit_wrote_it(tmp_p
         check_file(tmp_path)
 
 
-def test_one_file_in_a_result_folder_joins_its_manifest(tmp_path):
+def test_one_file_in_a_result_folder_joins_its_manifest_under_its_own_writer(tmp_path):
+    """score.csv written into an audit's folder: its own step may write it again; the audit, rerun into
+    the folder, is refused naming it (it would delete the score), as is another single-file step."""
     out = _write(tmp_path / "out", {"a.csv": "x\n"})
-    with output_file(out / "score.csv") as temporary:
-        temporary.write_text("s\n", encoding="utf-8")
-    assert "score.csv" in json.loads((out / MANIFEST).read_text())["files"]
-    check_folder(out)
+    for text in ("s\n", "s again\n"):
+        with output_file(out / "score.csv", written_by="recoup score") as temporary:
+            temporary.write_text(text, encoding="utf-8")
+    manifest = json.loads((out / MANIFEST).read_text())
+    assert manifest["written_by"] == "test" and manifest["files"]["score.csv"]["written_by"] == "recoup score"
+    assert "written_by" not in manifest["files"]["a.csv"]
+    with pytest.raises(UsageError, match=r"holds the results of `recoup score` \(score\.csv\)"):
+        check_folder(out, written_by="test")
+    with pytest.raises(UsageError, match="holds a result of `recoup score`"):
+        check_file(out / "score.csv", written_by="recoup exercises grade")
+    assert (out / "score.csv").read_text() == "s again\n" and (out / "a.csv").read_text() == "x\n"
 
 
 def test_writes_inside_a_staging_folder_go_straight_in(tmp_path):
@@ -254,3 +263,114 @@ def test_the_refusal_of_a_huge_folder_stops_counting_and_says_at_least(tmp_path,
     with pytest.raises(UsageError) as refused:
         check_folder(out)
     assert "(d0/f00.txt, d0/f01.txt, d0/f02.txt and at least 97 more)" in str(refused.value)
+
+
+def test_a_folder_another_step_wrote_is_refused_naming_it_and_left_whole(tmp_path):
+    """Any step accepted any file the manifest listed: an audit's --out mistyped as another command's
+    folder deleted every file there. Now only the step that wrote a folder replaces it."""
+    out = _write(tmp_path / "out", {"a.csv": "x\n", "sub/b.csv": "y\n"})
+    with pytest.raises(UsageError, match=r"holds the results of `test` \(a\.csv, sub/b\.csv\); `recoup audit` "
+                                         r"writes over only its own results.*Choose a new or empty folder"):
+        with output_folder(out, written_by="recoup audit") as stage:
+            (stage / "findings.csv").write_text("f\n", encoding="utf-8")
+    assert sorted(p.relative_to(out).as_posix() for p in out.rglob("*.csv")) == ["a.csv", "sub/b.csv"]
+    _write(out, {"c.csv": "z\n"})  # the step that wrote it replaces it, stale files gone
+    assert sorted(p.name for p in out.iterdir()) == [MANIFEST, "c.csv"]
+
+
+def test_force_keeps_another_steps_files_with_their_records(tmp_path):
+    out = _write(tmp_path / "out", {"findings.csv": "f\n", "letters/1.md": "l"})
+    (out / "notes.txt").write_text("mine", encoding="utf-8")
+    with output_folder(out, force=True, written_by="recoup generate") as stage:
+        (stage / "claim_lines.csv").write_text("c\n", encoding="utf-8")
+    assert (out / "findings.csv").read_text() == "f\n" and (out / "letters/1.md").read_text() == "l"
+    assert (out / "notes.txt").read_text() == "mine"
+    manifest = json.loads((out / MANIFEST).read_text(encoding="utf-8"))
+    assert manifest["written_by"] == "recoup generate"
+    assert {rel: entry.get("written_by") for rel, entry in manifest["files"].items()} == {
+        "claim_lines.csv": None, "findings.csv": "test", "letters/1.md": "test"}
+    with pytest.raises(UsageError, match=r"holds files `recoup generate` did not write under the names of its "
+                                         r"results \(findings\.csv\).*nothing was changed"):
+        with output_folder(out, force=True, written_by="recoup generate") as stage:
+            (stage / "findings.csv").write_text("g\n", encoding="utf-8")
+    assert (out / "findings.csv").read_text() == "f\n" and (out / "claim_lines.csv").read_text() == "c\n"
+
+
+def test_records_of_an_older_kit_count_as_the_folders_writer_or_another_steps(tmp_path):
+    """An older manifest names only the folder's writer, for the command line the step's name, from Python
+    its package: a package two steps share (remit: remit and reconcile) or no name at all is another
+    step's, so neither step deletes it."""
+    out = _write(tmp_path / "out", {"a.csv": "x\n"})
+    document = json.loads((out / MANIFEST).read_text(encoding="utf-8"))
+    for older, step, accepted in [("recoup_lib.rules", "recoup audit", True), ("recoup audit", "recoup audit", True),
+                                  ("recoup_lib.remit", "recoup remit", False),
+                                  ("recoup_lib.remit", "recoup reconcile", False),
+                                  (None, "recoup audit", False), ("recoup_lib.rules", "recoup report", False)]:
+        (out / MANIFEST).write_text(json.dumps({**document, "written_by": older}), encoding="utf-8")
+        if accepted:
+            check_folder(out, written_by=step)
+            check_file(out / "a.csv", written_by=step)
+        else:
+            with pytest.raises(UsageError, match="holds the results of"):
+                check_folder(out, written_by=step)
+            with pytest.raises(UsageError, match="holds a result of"):
+                check_file(out / "a.csv", written_by=step)
+
+
+def test_a_single_file_replaced_only_by_the_step_its_mark_names(tmp_path):
+    from recoup_lib.manifest import fingerprint
+
+    target = tmp_path / "score.csv"
+    with output_file(target, written_by="recoup score") as temporary:
+        temporary.write_text("s\n", encoding="utf-8")
+    try:
+        mark = json.loads(os.getxattr(target, "user.recoupkit.written"))
+    except OSError:
+        pytest.skip("the file system keeps no extended attributes")
+    assert mark["written_by"] == "recoup score"
+    check_file(target, written_by="recoup score")
+    with pytest.raises(UsageError, match="holds a result of `recoup score`; `recoup exercises grade` writes over"):
+        check_file(target, written_by="recoup exercises grade")
+    os.setxattr(target, "user.recoupkit.written", json.dumps(fingerprint(target)).encode())  # an older kit's mark
+    with pytest.raises(UsageError, match="an older version of the kit"):
+        check_file(target, written_by="recoup score")
+
+
+def test_every_step_writes_under_a_name_of_its_own_that_its_command_uses_too():
+    """``result.write(out)`` and the command line record one name per step, so a folder either wrote is
+    the same step's to write again; remit and reconcile (one package) were both "recoup_lib.remit"."""
+    import importlib
+    import inspect
+
+    from recoup_lib.results import StepResult
+
+    for package in ("synthetic", "ingest", "rules", "remit", "appeals", "report", "sampling"):
+        importlib.import_module(f"recoup_lib.{package}")
+    steps = {cls: cls.written_by for cls in _subclasses(StepResult)  # a partitioned audit is the audit's step
+             if cls.__module__.startswith("recoup_lib.") and "written_by" in vars(cls)}
+    assert len(steps) >= 9 and len(set(steps.values())) == len(steps), steps
+    for cls, name in steps.items():
+        command = name.removeprefix("recoup ")
+        if command != "extrapolate":  # it prints its estimate, writes no folder
+            source = inspect.getsource(importlib.import_module(f"recoup_lib.cli._{command}"))
+            assert f'written_by="{name}"' in source, (cls, name)
+
+
+def _subclasses(cls):
+    for sub in cls.__subclasses__():
+        yield sub
+        yield from _subclasses(sub)
+
+
+def test_a_hand_edited_manifest_naming_paths_outside_the_folder_is_never_followed(tmp_path):
+    out = _write(tmp_path / "out", {"a.csv": "x\n"})
+    (tmp_path / "victim.csv").write_text("v\n", encoding="utf-8")
+    document = json.loads((out / MANIFEST).read_text(encoding="utf-8"))
+    far = {"bytes": 2, "crc32": "00000000", "written_by": "recoup audit"}
+    document["files"].update({"../victim.csv": far, str(tmp_path / "victim.csv"): far})
+    (out / MANIFEST).write_text(json.dumps(document), encoding="utf-8")
+    check_folder(out, written_by="test")
+    with output_folder(out, force=True, written_by="test") as stage:
+        (stage / "b.csv").write_text("y\n", encoding="utf-8")
+    assert (tmp_path / "victim.csv").read_text() == "v\n"
+    assert sorted(json.loads((out / MANIFEST).read_text(encoding="utf-8"))["files"]) == ["b.csv"]

@@ -143,6 +143,8 @@ class AppealResult(StepResult):
         :func:`appeal_folder`).
     """
 
+    written_by = "recoup appeal"
+
     decisions: pd.DataFrame
     worklist: pd.DataFrame
     path: pd.DataFrame

@@ -77,7 +77,7 @@ def run(args) -> int:
     if args.profiles and not profiles_dir.is_dir():
         raise UsageError(f"--profiles: no such folder {args.profiles!r}")
     inputs = [folder] + ([profiles_dir] if args.profiles else [])
-    check_folder(args.out, inputs=inputs)
+    check_folder(args.out, inputs=inputs, written_by="recoup appeal")
     read = read_appeal_folder(folder)
     _check_as_of(as_of, read.notices)
     result = appeal_folder(folder, as_of, profiles=Path(args.profiles) if args.profiles else None, inputs=read)

@@ -53,7 +53,7 @@ def run(args) -> int:
         raise UsageError("--xlsx needs the lines in memory; leave out --max-memory and --engine spark")
     if args.workers is not None and args.workers < 0:
         raise UsageError(f"--workers: expected a whole number >= 0 (0 = every core); got {args.workers}")
-    check_folder(args.out, inputs=[args.folder])
+    check_folder(args.out, inputs=[args.folder], written_by="recoup audit")
     try:
         result = audit_folder(args.folder, only=only, use_defaults=not args.no_defaults, engine=args.engine,
                               max_memory=args.max_memory, workers=args.workers)

@@ -54,8 +54,8 @@ def run(args) -> int:
         raise UsageError(f"--error-rate must be between 0 and 0.5; got {args.error_rate}")
     profile = Path(args.profile)
     inputs = [profile] if profile.suffix == ".json" and profile.exists() else []
-    check_folder(args.out, inputs=inputs, force=args.force,
-                 hint=", or add --force to replace the practice there (files the kit did not write are kept)")
+    check_folder(args.out, inputs=inputs, force=args.force, written_by="recoup generate",
+                 hint=", or add --force to replace the practice there (files it did not write are kept)")
     started = time.perf_counter()
     with options_checked():
         out = generate(args.out, lines=args.lines, seed=args.seed, error_rate=args.error_rate, profile=args.profile,

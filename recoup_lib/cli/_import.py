@@ -79,7 +79,7 @@ def run(args) -> int:
 
     inputs = [p.split("#", 1)[0] for p in (*args.claims, *(args.payments or ()), *(args.coverage or ()),
                                            *(args.documentation or ()), *([args.map] if args.map else ()))]
-    check_folder(args.out, inputs=inputs)
+    check_folder(args.out, inputs=inputs, written_by="recoup import")
     result = import_files(args.claims, payments=args.payments, coverage=args.coverage,
                           documentation=args.documentation, columns=parse_columns(args.column),
                           mapping=args.map, fill_down=args.fill_down, infer_missing=args.infer_missing)

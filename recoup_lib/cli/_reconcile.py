@@ -87,7 +87,7 @@ def run(args) -> int:
 
     as_of = _as_of(args.as_of)
     inputs = [*args.files, *(p for p in (args.notices, args.payers) if p is not None)]
-    check_folder(args.out, inputs=inputs)
+    check_folder(args.out, inputs=inputs, written_by="recoup reconcile")
     parsed, checked = _notices(args)
     from ..remit import reconcile
 

@@ -96,7 +96,8 @@ def _import(args) -> int:
     if out.is_dir():
         out = out / args.contract
     rejected_path = out.with_name(f"{out.stem}_rejected.csv")
-    check_file(out, inputs=args.files)
+    step = f"recoup reference {args.action}"
+    check_file(out, inputs=args.files, written_by=step)
     reader = cms.read_ptp if args.action == "import-ptp" else cms.read_mue
     result = reader(args.files)
     noun = "edits" if result.kind == "ptp" else "codes"
@@ -109,33 +110,33 @@ def _import(args) -> int:
     for line in result.skipped:
         print(f"  skipped {line}")
     if result.rows_set_aside:
-        check_file(rejected_path, inputs=args.files)
+        check_file(rejected_path, inputs=args.files, written_by=step)
     if result.rows_used == 0:
         names = ", ".join(Path(f).name for f in args.files)
         if not result.rows_read:
             raise InputError(f"no usable rows in {names}: no rows under the header; {out.name} not written")
-        _write_rejected(result, rejected_path, args.files)
+        _write_rejected(result, rejected_path, args.files, step)
         raise InputError(f"no usable rows in {names}: all {result.rows_read:,} row(s) set aside (first: "
                          f"{result.problems[0].message}); {out.name} not written, the reasons are in "
                          f"{rejected_path}")
-    with output_file(out, inputs=args.files) as path:
+    with output_file(out, inputs=args.files, written_by=step) as path:
         write_csv(result.contract_frame(extra=args.keep_cms_columns), path)
     print(f"wrote {out}: {result.rows_used:,} {noun} (rows read {result.rows_read:,} = "
           f"used {result.rows_used:,} + set aside {result.rows_set_aside:,})")
     if result.rows_set_aside:
-        _write_rejected(result, rejected_path, args.files)
-    elif rejected_path.is_file() and written_unchanged(rejected_path):
+        _write_rejected(result, rejected_path, args.files, step)
+    elif rejected_path.is_file() and written_unchanged(rejected_path, step):
         rejected_path.unlink()  # an earlier run's: its rows are not those of the table just written
     return 0
 
 
-def _write_rejected(result, rejected_path: Path, inputs) -> None:
+def _write_rejected(result, rejected_path: Path, inputs, step: str) -> None:
     """Write the rows set aside with their reasons, and show the first problems."""
     from ..folder import write_csv
     from ..outputs import output_file
 
     rejected = result.rejected.rename(columns={"_file": "file", "_row": "row", "_reason": "reason"})
-    with output_file(rejected_path, inputs=inputs) as path:
+    with output_file(rejected_path, inputs=inputs, written_by=step) as path:
         write_csv(rejected, path)
     print(f"rows set aside, with reasons: {rejected_path}")
     for problem in result.problems[:_SHOWN_PROBLEMS]:

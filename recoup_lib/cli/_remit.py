@@ -39,7 +39,7 @@ def run(args) -> int:
     from . import audit_folder_of, next_step, shown_path
 
     if args.out is not None:
-        check_folder(args.out, inputs=args.files)
+        check_folder(args.out, inputs=args.files, written_by="recoup remit")
     remit = read_835(args.files)
     written = remit.write(args.out, inputs=args.files) if args.out is not None else []
     print(remit.summary())

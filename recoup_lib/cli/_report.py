@@ -34,7 +34,7 @@ def run(args) -> int:
     from ._appeal import _as_of
 
     as_of = _as_of(args.as_of)
-    check_folder(args.out, inputs=[args.folder])
+    check_folder(args.out, inputs=[args.folder], written_by="recoup report")
     from ..report import build_report
 
     with options_checked():

@@ -117,7 +117,7 @@ def run(args: argparse.Namespace) -> int:
     size = _stratum_sizes(args.stratum_sizes) if args.stratum_sizes else _whole(
         args.size, "--size", 1)
     bounds = _bounds(args.strata_bounds) if args.strata_bounds else None
-    check_folder(args.out, inputs=[args.frame])
+    check_folder(args.out, inputs=[args.frame], written_by="recoup sample")
     frame = read_frame_file(
         args.frame, args.id_column, stratify_by=args.stratify_by,
         amount_column=args.amount_column if bounds is not None else None,

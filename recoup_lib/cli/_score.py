@@ -31,7 +31,7 @@ def run(args) -> int:
 
     inputs = [args.findings, args.labels]
     if args.out:
-        check_file(args.out, inputs=inputs)
+        check_file(args.out, inputs=inputs, written_by="recoup score")
     tables = {}
     for name, path in (("findings.csv", args.findings), ("labels.csv", args.labels)):
         parsed = read_table(path, name)
@@ -53,7 +53,7 @@ def run(args) -> int:
         print(f"{r.error_type:<24}{r.labelled:>9}{r.flagged:>9}{p:>10}{rc:>8}"
               f"{dollars(r.at_risk_cents):>16}{dollars(r.found_cents):>16}")
     if args.out:
-        with output_file(args.out, inputs=inputs) as path:
+        with output_file(args.out, inputs=inputs, written_by="recoup score") as path:
             write_csv(table.rename(columns={"flagged_cents": "flagged_at_risk_cents"}), path)
         print(f"wrote {args.out}")
     return 0

@@ -28,7 +28,7 @@ def run(args) -> int:
 
     inputs = [args.decisions, args.labels]
     if args.out:
-        check_folder(args.out, inputs=inputs)
+        check_folder(args.out, inputs=inputs, written_by="recoup score-appeals")
     decisions, labels = read_score_inputs(args.decisions, args.labels)
     outcomes, summary = score_recommendations(decisions, labels)
     print(f"{'measure':<20}{'notices':>9}{'amount':>16}  meaning")

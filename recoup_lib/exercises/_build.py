@@ -34,6 +34,8 @@ BEGIN = "### BEGIN SOLUTION"
 END = "### END SOLUTION"
 DEFAULT_PLACEHOLDER = "answer = None  # your answer"
 SOLUTION_TAG = "solution"
+#: The step recorded as writing the trainee copies (only it replaces them).
+_WRITTEN_BY = "recoup exercises build"
 _BEGIN = re.compile(r"^(?P<indent>[ \t]*)### BEGIN SOLUTION(?:\s*\|\s*(?P<placeholder>.*\S))?\s*$")
 _END = re.compile(r"^[ \t]*### END SOLUTION\s*$")
 
@@ -225,9 +227,9 @@ def build_all(folder: str | Path | None = None, out: str | Path | None = None,
     if edited:
         raise UsageError(_edited_message(edited, folder))
     for target in touched:  # the edited copies are refused above: what is left is the kit's own, or a stranger's
-        check_file(target, inputs=[folder / "masters"], option="--out", owned=_built_copy)
+        check_file(target, inputs=[folder / "masters"], written_by=_WRITTEN_BY, option="--out", owned=_built_copy)
     for target, (text, _) in touched.items():
-        with output_file(target, inputs=[folder / "masters"], owned=_built_copy) as temporary:
+        with output_file(target, inputs=[folder / "masters"], written_by=_WRITTEN_BY, owned=_built_copy) as temporary:
             temporary.write_text(text, encoding="utf-8", newline="\n")
     return list(touched)
 

@@ -78,6 +78,8 @@ class ImportResult(StepResult):
         Warnings about whole files (a sheet, an encoding, an 835 envelope).
     """
 
+    written_by = _WRITER
+
     def __init__(self, tables, sources, problems, messages, inputs):
         self.tables = tables
         self.sources = sources

@@ -64,6 +64,8 @@ class Reconciliation(StepResult):
         when given.
     """
 
+    written_by = "recoup reconcile"
+
     remit: Remit
     deposits: pd.DataFrame
     links: pd.DataFrame

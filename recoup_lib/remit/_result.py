@@ -96,6 +96,8 @@ class Remit(StepResult):
         transactions read / used / set aside / repeated, errors, warnings.
     """
 
+    written_by = "recoup remit"
+
     transactions: pd.DataFrame
     payments: pd.DataFrame
     service_lines: pd.DataFrame

@@ -96,6 +96,8 @@ class Report(StepResult):
         the machine).
     """
 
+    written_by = "recoup report"
+
     as_of: dt.date
     audit: object
     metrics: pd.DataFrame

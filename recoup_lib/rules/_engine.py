@@ -78,6 +78,8 @@ class AuditResult(StepResult):
         At-risk dollars by one dimension (:func:`summarise`).
     """
 
+    written_by = "recoup audit"
+
     findings: pd.DataFrame
     context: AuditContext
     rules_run: list[Rule] = field(default_factory=list)

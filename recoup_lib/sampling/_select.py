@@ -109,6 +109,8 @@ class SampleSelection(StepResult):
         (JSON-ready; :meth:`write` writes it as ``sample_design.json``).
     """
 
+    written_by = "recoup sample"
+
     sample: pd.DataFrame = field(repr=False)
     design: dict
 

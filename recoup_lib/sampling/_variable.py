@@ -138,6 +138,8 @@ class VariableAppraisal(StepResult):
         Name of the sample's file, put in front of error messages.
     """
 
+    written_by = "recoup extrapolate"
+
     sample_size: int
     universe_size: int
     point_exact: Fraction

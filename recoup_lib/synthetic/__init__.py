@@ -87,6 +87,8 @@ class GeneratedPractice(Practice, StepResult):
     :meth:`summary` says in plain words what the practice holds.
     """
 
+    written_by = "recoup generate"
+
     @writes_folder
     def write(self, out: str | Path, *, payer: bool = True, remits: bool = True,
               claims837: bool | None = None) -> list[Path]:
@@ -282,7 +284,7 @@ def write_practice(practice: Practice, out: str | Path, payer: bool = True, remi
     pathlib.Path
         ``out``.
     """
-    with output_folder(out, force=force, written_by="recoup generate") as folder:
+    with output_folder(out, force=force, written_by=GeneratedPractice.written_by) as folder:
         write_folder(practice, folder, payer=payer, remits=remits, claims837=claims837)
     return Path(out)
 
@@ -330,7 +332,7 @@ def generate(out: str | Path, lines: int = 20000, seed: int = 0, error_rate: flo
     if remits and whole_fits:
         workers = workers_within(layout.lines, True, True, workers, budget)
         practice = _whole(layout, workers, named)
-        with output_folder(out, force=force, inputs=inputs, written_by="recoup generate") as folder:
+        with output_folder(out, force=force, inputs=inputs, written_by=GeneratedPractice.written_by) as folder:
             write_folder(practice, folder, payer=True, remits=True)
         return Path(out)
     need = memory_needed(layout.lines, whole=False)
@@ -347,7 +349,7 @@ def generate(out: str | Path, lines: int = 20000, seed: int = 0, error_rate: flo
     workers = workers_within(layout.lines, whole_fits, False, workers, budget)
     try:
         with _profile_problems(named), output_folder(out, force=force, inputs=inputs,
-                                                     written_by="recoup generate") as folder:
+                                                     written_by=GeneratedPractice.written_by) as folder:
             # The workers end while the folder's checksums are made.
             write_in_blocks(layout, folder, keep=whole_fits, workers=workers, close_later=True)
     finally:

@@ -12,7 +12,7 @@ import zipfile
 from pathlib import Path
 
 import pytest
-from hostile_helpers import AS_OF, rewrite_csv, set_cell
+from hostile_helpers import AS_OF, read_json, rewrite_csv, set_cell
 
 from recoup_lib.folder import read_csv_text
 from recoup_lib.outputs import MANIFEST
@@ -563,6 +563,63 @@ def test_an_empty_out_is_a_usage_error_for_every_command(hostile, command, form)
     hostile.practice()
     out = ["--out", " "] if form == "--out" else ["--out="]
     hostile.run(*command, *out, expect=2, names=["--out"])
+
+
+# --- an --out holding another command's results -------------------------------------------------
+
+def _generated(hostile, name: str = "other") -> Path:
+    """A generated practice with its manifest, as ``cp -r`` copies one."""
+    return Path(shutil.copytree(hostile.template, hostile.path(name)))
+
+
+def _contents(folder: Path) -> dict:
+    return {p.relative_to(folder).as_posix(): p.read_bytes() for p in sorted(folder.rglob("*")) if p.is_file()}
+
+
+@pytest.mark.parametrize("command", [
+    ["audit", "practice"], ["sample", "practice/payers.csv", "--id-column", "payer_id", "--size", "1", "--seed", "1"],
+    ["report", "practice", "--as-of", AS_OF], ["appeal", "practice", "--as-of", AS_OF], ["remit", "practice/remits"],
+    ["reconcile", "practice/remits"], ["import", "--claims", "practice/claim_lines.csv"],
+])
+def test_an_out_holding_another_commands_results_is_refused_and_left_byte_for_byte(hostile, command):
+    """Every command accepted any file the kit's manifest listed, whichever command wrote it: `recoup audit
+    practiceA --out practiceB` deleted every file of practiceB."""
+    hostile.practice()
+    other = _generated(hostile)
+    before = _contents(other)
+    hostile.run(*command, "--out", other, expect=2,
+                names=["--out", "`recoup generate`", "claim_lines.csv", "Choose a new or empty folder"])
+    assert _contents(other) == before
+
+
+def test_score_out_never_replaces_a_file_another_command_wrote(hostile):
+    folder = _audited(hostile)
+    other = _generated(hostile)
+    claims = (other / "claim_lines.csv").read_bytes()
+    hostile.run("score", "audit/findings.csv", folder / "labels.csv", "--out", other / "claim_lines.csv", expect=2,
+                names=["--out", "claim_lines.csv", "`recoup generate`"])
+    assert (other / "claim_lines.csv").read_bytes() == claims
+
+
+def test_a_score_in_the_audits_folder_is_score_s_to_rewrite_and_stops_an_audit_rerun_there(hostile):
+    """score.csv written into an audit's folder joins its manifest as `recoup score`'s: a rerun of the score
+    replaces it; the audit run again into that folder would delete it, so it stops and names it."""
+    folder = _audited(hostile)
+    for _ in range(2):
+        hostile.run("score", "audit/findings.csv", folder / "labels.csv", "--out", "audit/score.csv", expect=0,
+                    out="audit/score.csv", changes=(f"audit/{MANIFEST}",))
+    score = hostile.path("audit/score.csv").read_bytes()
+    hostile.run("audit", folder, "--out", "audit", expect=2, names=["score.csv", "`recoup score`"])
+    assert hostile.path("audit/score.csv").read_bytes() == score
+
+
+def test_a_folder_written_from_python_is_the_same_steps_for_the_command_line(hostile):
+    from recoup_lib.rules import audit_folder
+
+    folder = hostile.practice()
+    audit_folder(folder).write(hostile.path("audit"))
+    hostile.run("audit", folder, "--out", "audit", expect=0, out="audit")
+    assert read_json(hostile.path(f"audit/{MANIFEST}"))["written_by"] == "recoup audit"
 
 
 # --- reference ----------------------------------------------------------------------------------

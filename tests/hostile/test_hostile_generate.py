@@ -54,6 +54,20 @@ def test_generate_force_stops_before_writing_over_a_users_file_of_the_same_name(
     assert sorted(p.name for p in hostile.path("existing").iterdir()) == ["claim_lines.csv", "notes.txt"]
 
 
+def test_generate_force_over_an_audits_folder_keeps_the_audits_files(hostile):
+    """Without --force a practice is not written over an audit's results (it would delete them); with it,
+    they stay, still recorded as the audit's."""
+    practice = hostile.practice()
+    hostile.run("audit", practice, "--out", "audit", expect=0, out="audit")
+    audit = {p.name: p.read_bytes() for p in hostile.path("audit").iterdir() if p.name != MANIFEST}
+    hostile.run("generate", *SMALL, "--out", "audit", expect=2, names=["`recoup audit`", "findings.csv", "--force"])
+    hostile.run("generate", *SMALL, "--force", "--out", "audit", expect=0, out="audit")
+    assert {name: hostile.path(f"audit/{name}").read_bytes() for name in audit} == audit
+    manifest = json.loads(hostile.path(f"audit/{MANIFEST}").read_text())
+    assert manifest["written_by"] == "recoup generate" and "claim_lines.csv" in manifest["files"]
+    assert {rel for rel, entry in manifest["files"].items() if entry.get("written_by") == "recoup audit"} == set(audit)
+
+
 def test_generate_over_its_own_practice_replaces_it_whole(hostile):
     hostile.run("generate", "--lines", "50", "--seed", "1", "--out", "p", expect=0, out="p")
     assert any(hostile.path("p/remits").iterdir())
