@@ -33,11 +33,21 @@ __all__ = ["write_csv", "write_csvs", "write_csv_and_front", "csv_bytes", "csv_b
            "to_text_table", "to_text_frame"]
 
 
-def _arrow_text(s: pd.Series) -> pa.Array:
-    """One in-memory column as Arrow text in contract form (null = blank)."""
+def _arrow_text(s: pd.Series, guard: bool = False) -> pa.Array:
+    """One in-memory column as Arrow text in contract form (null = blank).
+
+    ``guard``: with :func:`recoup_lib.formulas.guard_formulas` applied. A
+    categorical column's categories are guarded before they are looked up:
+    the same text, with a few categories looked at instead of every value
+    (a block's 250,000 claim lines hold seven such columns).
+    """
     dtype = s.dtype
+    if guard and not isinstance(dtype, pd.CategoricalDtype):
+        return guard_formulas(_arrow_text(s))
     if isinstance(dtype, pd.CategoricalDtype):
         categories = pa.array(np.asarray(dtype.categories, dtype=object).astype(str), type=pa.string())
+        if guard:
+            categories = guard_formulas(categories)
         codes = s.cat.codes.to_numpy()
         missing = codes < 0
         return categories.take(pa.array(codes, mask=missing if missing.any() else None))
@@ -113,8 +123,10 @@ def _formatted(s: pd.Series) -> bool:
                  or pd.api.types.is_integer_dtype(dtype)))
 
 
-def _text_columns(df: pd.DataFrame, drop_private: bool) -> tuple[list[str], list[pa.Array], list[bool]]:
-    """Names, contract text and whether each is :func:`_formatted` (``_cents`` columns are)."""
+def _text_columns(df: pd.DataFrame, drop_private: bool,
+                  guard: bool = False) -> tuple[list[str], list[pa.Array], list[bool]]:
+    """Names, contract text and whether each is :func:`_formatted` (``_cents`` columns are); ``guard``:
+    the text of the columns not formatted guarded against formulas (see :func:`_arrow_text`)."""
     names, arrays, formatted = [], [], []
     for name in df.columns:
         if drop_private and str(name).startswith("_"):
@@ -126,8 +138,8 @@ def _text_columns(df: pd.DataFrame, drop_private: bool) -> tuple[list[str], list
             formatted.append(True)
         else:
             names.append(str(name))
-            arrays.append(_arrow_text(s))
             formatted.append(_formatted(s))
+            arrays.append(_arrow_text(s, guard=guard and not formatted[-1]))
     return names, arrays, formatted
 
 
@@ -228,11 +240,10 @@ def _contract_text(df: pd.DataFrame, text: bool) -> tuple[pa.Table, list[bool]]:
     guarded), and which columns are :func:`_formatted`."""
     if text:
         names = [str(c) for c in df.columns]
-        arrays, formatted = [_arrow_text(df[c]) for c in df.columns], [False] * len(names)
+        arrays, formatted = [_arrow_text(df[c], guard=True) for c in df.columns], [False] * len(names)
     else:
-        names, arrays, formatted = _text_columns(df, drop_private=True)
-    table = pa.table([pc.fill_null(a, "") if done else guard_formulas(pc.fill_null(a, ""))
-                      for a, done in zip(arrays, formatted)], names=[guard_text(name) for name in names])
+        names, arrays, formatted = _text_columns(df, drop_private=True, guard=True)
+    table = pa.table([pc.fill_null(a, "") for a in arrays], names=[guard_text(name) for name in names])
     return table, formatted
 
 

@@ -179,6 +179,27 @@ def test_categorical_text_is_each_values_text(categories, codes):
 
 
 @settings(max_examples=60, deadline=None)
+@given(categories=st.lists(st.sampled_from(["=1+2", "'=x", "''@y", "-40.50", "+3", "-x", "@SUM(A1)", "\tz", "plain",
+                                            "", "a,b", "'"]), min_size=1, max_size=6, unique=True),
+       codes=st.lists(st.integers(min_value=-1, max_value=5), max_size=40))
+def test_categorical_text_guarded_by_its_categories_is_each_values_guarded_text(categories, codes):
+    """Categories guarded against formulas, then looked up: each value's text guarded, and the file the
+    same as the one written from the column as plain text values."""
+    import pandas as pd
+
+    from recoup_lib.csvout import _arrow_text, csv_bytes
+    from recoup_lib.formulas import guard_formulas
+
+    codes = np.array([c if c < len(categories) else -1 for c in codes], dtype=np.int8)
+    column = pd.Series(pd.Categorical.from_codes(codes, categories=categories))
+    assert _arrow_text(column, guard=True).equals(guard_formulas(_arrow_text(column)))
+    as_values = column.astype(object)
+    for other in ([], [np.arange(len(codes))]):
+        frame = pd.DataFrame(dict(zip(["code", "n"], [column, *other])))
+        assert csv_bytes(frame) == csv_bytes(frame.assign(code=as_values))
+
+
+@settings(max_examples=60, deadline=None)
 @given(share=st.sampled_from([0.0, 0.0001, 0.05, 0.1, 0.3]),
        large=st.sampled_from([(10**5, 10**5), (10**5, 10**7), (-(10**12), 10**12), (-(2**63) + 1, 2**63 - 1)]),
        nulls=st.booleans(), seed=st.integers(0, 2**16))
