@@ -70,6 +70,15 @@ def test_score_says_how_many_problems_it_does_not_list(hostile):
     assert "column 'at_risk'" not in run.err  # the fourth problem onwards is counted, not shown
 
 
+def test_score_says_blank_for_a_blank_cell(hostile):
+    """A blank cell was quoted as ``got ''.;``, punctuation a reader takes for a typo."""
+    folder = _audited(hostile)
+    set_cell(folder / "labels.csv", 1, "line_no", "")
+    run = hostile.run("score", "audit/findings.csv", folder / "labels.csv", expect=1,
+                      names=["labels.csv, row 2, column 'line_no'", "got blank."])
+    assert "''" not in run.err
+
+
 def test_score_with_formula_error_types_guards_them(hostile):
     folder = _audited(hostile)
     set_cell(folder / "labels.csv", 1, "error_type", EVIL)
