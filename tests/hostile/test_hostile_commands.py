@@ -171,6 +171,17 @@ def test_a_frames_columns_named_like_the_samples_own_never_reach_the_appraisal(h
                 names=["sample.csv: missing required column 'overpayment'"])  # nothing reviewed yet
 
 
+def test_a_control_character_in_a_frames_header_never_reaches_sample_csv(hostile):
+    """A NUL byte in a header cell (a frame saved by a practice-management system) was copied into
+    sample.csv's header, which a spreadsheet then showed cut at the NUL."""
+    hostile.write("frame.csv", "claim_id,pa\x00id,no\x07te\n" + "".join(f"C{i},{i}.00,n\n" for i in range(6)))
+    hostile.run("sample", "frame.csv", "--id-column", "claim_id", "--size", "2", "--seed", "1", "--out", "s",
+                expect=0, out="s")
+    raw, _, _ = read_csv_text(hostile.path("s/sample.csv"))
+    assert {"paid", "note"} <= set(raw.columns)
+    assert "\x00" not in hostile.path("s/sample.csv").read_text(encoding="utf-8")
+
+
 @pytest.mark.parametrize("label", ["Total", "TOTAL:", "Grand Total", "Sub-total"])
 def test_a_total_row_is_never_taken_for_a_unit(hostile, label):
     """A spreadsheet's total row under the units ('Total', the sum of the overpayments) was read as one
