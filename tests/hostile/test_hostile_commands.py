@@ -709,8 +709,16 @@ def test_interest_rates_name_the_row_a_spreadsheet_shows_after_blank_rows(hostil
     run = hostile.run("reference", "import-interest-rates", "rates.csv", "--out", "r.csv", expect=0, out="r.csv")
     assert "rates.csv: 2 row(s) read = 1 used + 1 set aside" in run.out
     assert "rates.csv, row 6, column 'rate_percent'" in run.out
-    hostile.write("long.csv", RATES_HEADER + "2025-01-01,9.5,a note\n2025-04-01,9\n")  # pandas indexes by its cells
-    hostile.run("reference", "import-interest-rates", "long.csv", "--out", "l.csv", expect=1, names=["long.csv, row 2"])
+
+
+def test_interest_rates_set_aside_a_row_with_more_cells_than_the_header(hostile):
+    """A row with one cell more than the header was read shifted one column (its date taken for the row's
+    name, its rate for its date); a later one stopped the whole file. Each is set aside, naming its row."""
+    hostile.write("long.csv", RATES_HEADER + "2025-01-01,9.5,a note\n2025-04-01,9\n2025-07-01,9,x\n2025-10-01,8.5,\n")
+    run = hostile.run("reference", "import-interest-rates", "long.csv", "--out", "l.csv", expect=0, out="l.csv")
+    assert "long.csv: 4 row(s) read = 2 used + 2 set aside" in run.out
+    assert all(f"long.csv, row {row}, column '(whole row)': expected at most 2 cells, as the header has" in run.out
+               for row in (2, 4))
 
 
 def test_interest_rates_list_every_row_set_aside(hostile):
