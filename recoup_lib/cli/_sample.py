@@ -101,6 +101,9 @@ def run(args: argparse.Namespace) -> int:
     from ..schema import money_column
     from . import options_checked
 
+    for option in ("id_column", "stratify_by", "amount_column"):  # names as typed: " Claim # " is 'Claim #'
+        if getattr(args, option) is not None:
+            setattr(args, option, getattr(args, option).strip())
     seed = _whole(args.seed, "--seed", 0)
     spares = _whole(args.spares, "--spares", 0)
     stratified = bool(args.stratify_by or args.strata_bounds)

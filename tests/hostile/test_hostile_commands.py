@@ -182,6 +182,17 @@ def test_a_control_character_in_a_frames_header_never_reaches_sample_csv(hostile
     assert "\x00" not in hostile.path("s/sample.csv").read_text(encoding="utf-8")
 
 
+def test_sample_matches_column_options_trimmed_and_ignoring_case(hostile):
+    """``--id-column " Claim # "`` (spaces typed around the name) was refused as a missing column although
+    the header names 'Claim #': a header is matched trimmed and ignoring case."""
+    hostile.write("frame.csv", "Claim #,Payer,Paid\n" + "".join(f"C{i},P{i % 2},{i}.00\n" for i in range(8)))
+    hostile.run("sample", "frame.csv", "--id-column", " Claim # ", "--stratify-by", " payer ", "--size", "4",
+                "--seed", "1", "--out", "s", expect=0, out="s")
+    hostile.run("sample", "frame.csv", "--id-column", "claim #", "--strata-bounds", "0,4", "--amount-column",
+                "PAID ", "--size", "4", "--seed", "1", "--out", "t", expect=0, out="t")
+    assert len(read_csv_text(hostile.path("s/sample.csv"))[0]) == 4
+
+
 @pytest.mark.parametrize("label", ["Total", "TOTAL:", "Grand Total", "Sub-total"])
 def test_a_total_row_is_never_taken_for_a_unit(hostile, label):
     """A spreadsheet's total row under the units ('Total', the sum of the overpayments) was read as one
