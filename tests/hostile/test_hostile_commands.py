@@ -208,6 +208,17 @@ def test_a_total_row_is_never_taken_for_a_unit(hostile, label):
     hostile.run("extrapolate", "reviewed.csv", "--universe-size", "100", expect=0)
 
 
+def test_extrapolate_names_the_strata_file_missing_a_stratum(hostile):
+    """A stratum of the sample with no row in the strata file was reported against the sample file, which
+    is not the file to fix."""
+    hostile.write("reviewed.csv", "sample_id,overpayment,stratum\nA,1,x\nB,2,x\nC,3, Y\nD,4,y\n")
+    hostile.write("strata.csv", "stratum,universe_size\nx,50\n")
+    run = hostile.run("extrapolate", "reviewed.csv", "--strata", "strata.csv", expect=1,
+                      names=["strata.csv, column 'stratum': expected a row for stratum 'Y' with its universe_size",
+                             "reviewed.csv holds it at row(s) 4, 5"])
+    assert not run.err.startswith("recoup extrapolate: reviewed.csv")
+
+
 @pytest.mark.parametrize(("sample", "argv", "expect"), [
     ("sample_id,overpayment\nA,1\nB,2\nC,3\n", ["--universe-size", "10"], 0),
     ("sample_id,overpayment\nA,1\nB,99999999999999999999\nC,3\n", ["--universe-size", "10"], 1),
