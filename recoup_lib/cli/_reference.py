@@ -178,8 +178,8 @@ def _explain(codes: list[str]) -> int:
     """Print what each code means; exit 1 when none of them is in any table.
 
     An argument may hold several codes as a user pastes them (see
-    :func:`~recoup_lib.reference.codes.pasted_codes`). A blank code is a usage error (exit 2) and nothing is printed. When some
-    codes are known and some are not, the known ones are explained, the
+    :func:`~recoup_lib.reference.codes.pasted_codes`). A blank code is a
+    usage error (exit 2) and nothing is printed. When some codes are known and some are not, the known ones are explained, the
     unknown ones are named, and the run succeeds (exit 0).
     """
     from ..errors import InputError, UsageError
