@@ -179,8 +179,9 @@ def _explain(codes: list[str]) -> int:
 
     An argument may hold several codes as a user pastes them (see
     :func:`~recoup_lib.reference.codes.pasted_codes`). A blank code is a
-    usage error (exit 2) and nothing is printed. When some codes are known and some are not, the known ones are explained, the
-    unknown ones are named, and the run succeeds (exit 0).
+    usage error (exit 2) and nothing is printed. When some codes are known
+    and some are not, the known ones are explained, the unknown ones are
+    named, and the run succeeds (exit 0).
     """
     from ..errors import InputError, UsageError
     from ..reference import codes as lookup
