@@ -81,10 +81,15 @@ def run(args: argparse.Namespace) -> int:
         appraisal = appraise_variable(sample.data, universe_size=universe, strata=strata,
                                       confidence=confidence, df_method=args.stratified_df,
                                       label=Path(args.sample).name)
+    notes = [f"{reading.note()}." for reading in (sample.reading, getattr(strata, "reading", None))
+             if reading is not None and reading.note()]
     if args.table:
         print(appraisal.summary())
         if sample.unused_spares:
             print(f"\n  {sample.unused_spares} unused spare(s) skipped.")
+        print("".join(f"\n  {note}" for note in notes), end="\n" if notes else "")
         return 0
     print(appraisal.to_json(rows_read=sample.rows_read, unused_spares=sample.unused_spares))
+    for note in notes:  # standard output holds the JSON alone
+        print(f"note: {note}", file=sys.stderr)
     return 0

@@ -182,6 +182,25 @@ def test_a_control_character_in_a_frames_header_never_reaches_sample_csv(hostile
     assert "\x00" not in hostile.path("s/sample.csv").read_text(encoding="utf-8")
 
 
+def test_windows_1252_frames_samples_and_strata_are_read_in_their_encoding(hostile):
+    """A frame or reviewed sample saved from Excel in Windows-1252 had each row holding 'Muñoz' refused
+    ("save the file as UTF-8"): such files are decoded as recoup import decodes them, and the summary
+    says which encoding was used."""
+    hostile.write("frame.csv", "Claim #,Patient,Paid\r\nC1,Muñoz,10.00\r\nC2,Peña,20.00\r\nC3,Smith,30.00\r\n"
+                  "C4,Núñez,5.00\r\n".encode("cp1252"))
+    run = hostile.run("sample", "frame.csv", "--id-column", "Claim #", "--size", "4", "--seed", "1", "--out", "s",
+                      expect=0, out="s")
+    assert "frame.csv: read as Windows-1252." in run.out
+    raw, _, _ = read_csv_text(hostile.path("s/sample.csv"))
+    assert sorted(raw["Patient"]) == ["Muñoz", "Núñez", "Peña", "Smith"]
+    hostile.write("reviewed.csv", "sample_id,overpayment,stratum,note\nC1,12.00,Año,Muñoz\nC2,1.00,Año,\n"
+                  "C3,0,B,\nC4,0,B,\n".encode("cp1252"))
+    hostile.write("strata.csv", "stratum,universe_size\nAño,40\nB,50\n".encode("cp1252"))
+    run = hostile.run("extrapolate", "reviewed.csv", "--strata", "strata.csv", expect=0)
+    assert json.loads(run.out)["sample_size"] == 4
+    assert "reviewed.csv: read as Windows-1252." in run.err and "strata.csv: read as Windows-1252." in run.err
+
+
 def test_sample_matches_column_options_trimmed_and_ignoring_case(hostile):
     """``--id-column " Claim # "`` (spaces typed around the name) was refused as a missing column although
     the header names 'Claim #': a header is matched trimmed and ignoring case."""
