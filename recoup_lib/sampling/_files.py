@@ -85,16 +85,24 @@ class FileReading:
         The file's name.
     encoding : str
         The encoding its text was read in (``utf-8`` unless charset detection chose another).
+    blank_rows : int
+        Rows blank in every cell (``,,,`` where Excel saved an empty row), skipped: neither used
+        nor set aside, so not among the rows read.
     """
 
     label: str
     encoding: str = "utf-8"
+    blank_rows: int = 0
 
     def note(self) -> str | None:
-        """``frame.csv: read as Windows-1252``; None for a file read as UTF-8 as written."""
-        if self.encoding in ("utf-8", "utf-8-sig"):
-            return None
-        return f"{self.label}: read as {ENCODING_NAMES.get(self.encoding, self.encoding)}"
+        """``frame.csv: read as Windows-1252; 1 blank row skipped``; None for a file read as UTF-8
+        as written, without blank rows."""
+        said = []
+        if self.encoding not in ("utf-8", "utf-8-sig"):
+            said.append(f"read as {ENCODING_NAMES.get(self.encoding, self.encoding)}")
+        if self.blank_rows:
+            said.append(f"{self.blank_rows:,} blank row(s) skipped")
+        return f"{self.label}: {'; '.join(said)}" if said else None
 
 
 def _read_text(path: Path, spec: FileSpec, label: str):
@@ -124,10 +132,25 @@ def _parse(path: Path, spec: FileSpec, label: str):
     """Read and type a file; return its text (indexed by spreadsheet row), the parsed table, every
     problem, rows read, and how it was read (:class:`FileReading`)."""
     raw, rows, broken, encoding = _read_text(path, spec, label)
+    blank = _blank_rows(raw)
+    blank_broken = broken["_text"].astype("str").str.replace(",", "", regex=False).str.strip().eq("").to_numpy()
+    if blank.any():
+        raw, rows = raw.loc[~blank].reset_index(drop=True), rows[~blank]
+    broken = broken.loc[~blank_broken]
     parsed = parse_table(raw, spec, label=label, row_numbers=rows)
     problems = list(parsed.problems) + broken_problems(broken, label)
     return (raw.set_axis(rows), parsed, problems, parsed.rows_read + len(broken),
-            FileReading(label, encoding))
+            FileReading(label, encoding, int(blank.sum() + blank_broken.sum())))
+
+
+def _blank_rows(raw: pd.DataFrame) -> np.ndarray:
+    """Rows blank in every cell (``,,,``: a row Excel saved empty), which hold no unit to use or set aside."""
+    blank = np.ones(len(raw), dtype=bool)
+    for name in raw.columns:
+        blank &= raw[name].astype("str").str.strip().eq("").to_numpy(dtype=bool)
+        if not blank.any():
+            break
+    return blank
 
 
 @dataclass

@@ -201,6 +201,20 @@ def test_windows_1252_frames_samples_and_strata_are_read_in_their_encoding(hosti
     assert "reviewed.csv: read as Windows-1252." in run.err and "strata.csv: read as Windows-1252." in run.err
 
 
+def test_rows_blank_in_every_cell_are_skipped_in_frames_samples_and_strata(hostile):
+    """A row of commas (Excel's empty row) in a frame was refused as a blank id, and in a sample or strata
+    file as a blank value: it holds no unit, so it is skipped, counted in the summary, never an error."""
+    hostile.write("frame.csv", "claim_id,paid,note\nC1,10.00,a\n,,\nC2,20.00,b\n , ,\nC3,30.00,c\n,\n")
+    run = hostile.run("sample", "frame.csv", "--id-column", "claim_id", "--size", "3", "--seed", "1", "--out", "s",
+                      expect=0, out="s")
+    assert "frame.csv: 3 blank row(s) skipped." in run.out and "drawn from 3 " in run.out
+    hostile.write("reviewed.csv", "sample_id,overpayment,stratum\nA,1,x\n,,\nB,2,x\nC,3,y\nD,4,y\n,,\n")
+    hostile.write("strata.csv", "stratum,universe_size\nx,50\n,\ny,60\n")
+    run = hostile.run("extrapolate", "reviewed.csv", "--strata", "strata.csv", expect=0)
+    assert json.loads(run.out)["sample_size"] == 4
+    assert "reviewed.csv: 2 blank row(s) skipped." in run.err and "strata.csv: 1 blank row(s) skipped." in run.err
+
+
 def test_sample_matches_column_options_trimmed_and_ignoring_case(hostile):
     """``--id-column " Claim # "`` (spaces typed around the name) was refused as a missing column although
     the header names 'Claim #': a header is matched trimmed and ignoring case."""
