@@ -137,10 +137,31 @@ def _parse(path: Path, spec: FileSpec, label: str):
     if blank.any():
         raw, rows = raw.loc[~blank].reset_index(drop=True), rows[~blank]
     broken = broken.loc[~blank_broken]
-    parsed = parse_table(raw, spec, label=label, row_numbers=rows)
+    parsed = parse_table(_as_written_by_hand(raw, spec), spec, label=label, row_numbers=rows)
     problems = list(parsed.problems) + broken_problems(broken, label)
     return (raw.set_axis(rows), parsed, problems, parsed.rows_read + len(broken),
             FileReading(label, encoding, int(blank.sum() + blank_broken.sum())))
+
+
+#: A whole number with thousands separators (``1,000``), as ``--universe-size`` accepts it.
+_GROUPED_WHOLE = r"^\s*\d{1,3}(?:,\d{3})+\s*$"
+
+
+def _as_written_by_hand(raw: pd.DataFrame, spec: FileSpec) -> pd.DataFrame:
+    """The text to parse, with the forms a person types in a spreadsheet read as the contract's:
+    a whole number's thousands separators dropped (``1,000`` -> ``1000``). ``raw`` itself is kept as
+    written (a frame's columns are copied into sample.csv from it)."""
+    text = raw
+    for col in spec.columns:
+        if col.kind != "int" or col.name not in raw.columns:
+            continue
+        values = pa.array(raw[col.name], from_pandas=True, type=pa.string())
+        grouped = pc.fill_null(pc.match_substring_regex(values, _GROUPED_WHOLE), False)
+        if pc.any(grouped).as_py():
+            text = text.copy() if text is raw else text
+            text[col.name] = pd.Series(pc.if_else(grouped, pc.replace_substring(values, ",", ""), values),
+                                       index=raw.index, dtype=raw[col.name].dtype)
+    return text
 
 
 def _blank_rows(raw: pd.DataFrame) -> np.ndarray:

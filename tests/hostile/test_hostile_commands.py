@@ -215,6 +215,17 @@ def test_rows_blank_in_every_cell_are_skipped_in_frames_samples_and_strata(hosti
     assert "reviewed.csv: 2 blank row(s) skipped." in run.err and "strata.csv: 1 blank row(s) skipped." in run.err
 
 
+def test_a_strata_files_universe_size_may_hold_thousands_separators(hostile):
+    """``--universe-size 1,000`` was accepted but ``1,000`` in a strata file refused."""
+    hostile.write("reviewed.csv", "sample_id,overpayment,stratum\nA,1,x\nB,2,x\nC,3,y\nD,4,y\n")
+    hostile.write("strata.csv", 'stratum,universe_size\nx,"1,000"\ny," 12,345,678 "\n')
+    run = hostile.run("extrapolate", "reviewed.csv", "--strata", "strata.csv", expect=0)
+    assert json.loads(run.out)["universe_size"] == 1000 + 12_345_678
+    hostile.write("strata.csv", 'stratum,universe_size\nx,"1,000"\ny,"1,23"\n')
+    hostile.run("extrapolate", "reviewed.csv", "--strata", "strata.csv", expect=1,
+                names=["strata.csv, row 3, column 'universe_size'", "got '1,23'"])
+
+
 def test_sample_matches_column_options_trimmed_and_ignoring_case(hostile):
     """``--id-column " Claim # "`` (spaces typed around the name) was refused as a missing column although
     the header names 'Claim #': a header is matched trimmed and ignoring case."""
