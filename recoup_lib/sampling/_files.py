@@ -18,11 +18,12 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from ..amounts import common_amounts
 from ..errors import InputError, Problem
 from ..csvread import broken_problems, total_rows
 from ..filekind import ENCODING_NAMES, decode_bytes, not_a_file, not_csv_text
 from ..folder import read_csv_text
-from ..money import format_cents_scalar
+from ..money import format_cents_arrow, format_cents_scalar
 from ..schema import SAMPLE_SPEC, STRATA_SPEC, FileSpec, frame_spec, money_column, parse_table
 from ._common import case_variants, match_strata, stratum_key
 
@@ -149,18 +150,27 @@ _GROUPED_WHOLE = r"^\s*\d{1,3}(?:,\d{3})+\s*$"
 
 def _as_written_by_hand(raw: pd.DataFrame, spec: FileSpec) -> pd.DataFrame:
     """The text to parse, with the forms a person types in a spreadsheet read as the contract's:
-    a whole number's thousands separators dropped (``1,000`` -> ``1000``). ``raw`` itself is kept as
-    written (a frame's columns are copied into sample.csv from it)."""
+    a whole number's thousands separators dropped (``1,000`` -> ``1000``), and an amount in an
+    accounting negative (``(12.00)``, ``($1,234.56)``) read as ``recoup import`` reads it
+    (:func:`recoup_lib.amounts.common_amounts`) and written as the contract writes it (``-12.00``).
+    ``raw`` itself is kept as written (a frame's columns are copied into sample.csv from it)."""
     text = raw
     for col in spec.columns:
-        if col.kind != "int" or col.name not in raw.columns:
+        if col.kind not in ("int", "money") or col.name not in raw.columns:
             continue
-        values = pa.array(raw[col.name], from_pandas=True, type=pa.string())
-        grouped = pc.fill_null(pc.match_substring_regex(values, _GROUPED_WHOLE), False)
-        if pc.any(grouped).as_py():
+        written_as = pa.array(raw[col.name], from_pandas=True, type=pa.string())
+        values = pc.utf8_trim_whitespace(written_as)
+        if col.kind == "int":
+            read = pc.fill_null(pc.match_substring_regex(values, _GROUPED_WHOLE), False)
+            written = pc.replace_substring(values, ",", "")
+        else:
+            common, cents, in_parentheses = common_amounts(values)
+            read = pa.array(common & in_parentheses)
+            written = format_cents_arrow(cents).cast(pa.string())
+        if pc.any(read).as_py():
             text = text.copy() if text is raw else text
-            text[col.name] = pd.Series(pc.if_else(grouped, pc.replace_substring(values, ",", ""), values),
-                                       index=raw.index, dtype=raw[col.name].dtype)
+            text[col.name] = pd.Series(pc.if_else(read, written, written_as), index=raw.index,
+                                       dtype=raw[col.name].dtype)
     return text
 
 

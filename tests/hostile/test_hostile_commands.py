@@ -226,6 +226,17 @@ def test_a_strata_files_universe_size_may_hold_thousands_separators(hostile):
                 names=["strata.csv, row 3, column 'universe_size'", "got '1,23'"])
 
 
+def test_a_reviewed_samples_accounting_negatives_are_read_as_recoup_import_reads_them(hostile):
+    """An overpayment written ``(12.00)`` (Excel's accounting negative) was refused; it is -12.00, as
+    ``recoup import`` reads it, beside ``$1,234.56``. A value that is no amount is still refused as written."""
+    hostile.write("reviewed.csv", 'sample_id,overpayment\nA,(12.00)\nB,"$1,234.56"\nC," ($1,000.00) "\nD,0\n')
+    run = hostile.run("extrapolate", "reviewed.csv", "--universe-size", "4", expect=0)
+    assert json.loads(run.out, parse_float=str)["point_estimate"] == "222.56"  # -12 + 1,234.56 - 1,000 + 0
+    hostile.write("reviewed.csv", "sample_id,overpayment\nA,(12.00)\nB,(1.234)\nC,3\n")
+    hostile.run("extrapolate", "reviewed.csv", "--universe-size", "4", expect=1,
+                names=["reviewed.csv, row 3, column 'overpayment'", "got '(1.234)'"])
+
+
 def test_sample_matches_column_options_trimmed_and_ignoring_case(hostile):
     """``--id-column " Claim # "`` (spaces typed around the name) was refused as a missing column although
     the header names 'Claim #': a header is matched trimmed and ignoring case."""
