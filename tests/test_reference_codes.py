@@ -280,6 +280,14 @@ def test_cli_explain_splits_codes_as_a_user_pastes_them(capsys, pasted, read):
     assert all(part in out for part in read)
 
 
+def test_cli_explain_names_an_argument_holding_no_known_code_as_given(capsys):
+    from recoup_lib.cli import main
+
+    assert main(["reference", "explain", "=cmd|' /C calc'!A0", "45"]) == 0
+    assert capsys.readouterr().out.splitlines()[0] == ("=cmd|' /C calc'!A0: not in the kit's code tables (CARC, RARC, "
+                                                        "PLB, CAS group, place of service, claim status, office E/M)")
+
+
 @pytest.mark.parametrize("blank", ["", "   ", " , "])
 def test_cli_explain_refuses_a_blank_code(capsys, blank):
     from recoup_lib.cli import main

@@ -193,10 +193,13 @@ def _explain(codes: list[str]) -> int:
                          "45, CO-45, N362, WO or 11")
     unknown_note = ("not in the kit's code tables (CARC, RARC, PLB, CAS group, place of service, "
                     "claim status, office E/M)")
-    codes = [code for given in codes for code in lookup.pasted_codes(given)]
-    explained = [(code, lookup.explain(code)) for code in codes]
-    unknown = [code for code, found in explained if not found["known"].any()]
-    if len(unknown) == len(codes):
+    explained = []
+    for given in codes:
+        pieces = [(code, lookup.explain(code)) for code in lookup.pasted_codes(given)]
+        known = any(found["known"].any() for _, found in pieces)
+        explained += pieces if known else [(given.strip(), None)]  # nothing known: named as given
+    unknown = [code for code, found in explained if found is None or not found["known"].any()]
+    if len(unknown) == len(explained):
         raise InputError(f"explain: {', '.join(unknown)}: {unknown_note}")
     for code, found in explained:
         if code in unknown:
