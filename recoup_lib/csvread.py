@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import csv
 import mmap
+import re
 from pathlib import Path
 
 import numpy as np
@@ -472,9 +473,15 @@ def _shown_header(header: list[str]) -> str:
     return shown
 
 
+#: Control characters (a NUL, a bell, a line break inside a quoted name): no column's name holds one, and
+#: carried into a written header they make a file another program misreads.
+_CONTROL = re.compile(r"[\x00-\x1f\x7f]")
+
+
 def _file_header(path: Path, label: str) -> list[str]:
-    """The first record of the file: names stripped and unguarded, blank ones named ``unnamed_N``,
-    and names starting with ``_`` given one more (see :data:`RESERVED_PREFIX`)."""
+    """The first record of the file: names stripped of control characters and surrounding spaces and
+    unguarded, blank ones named ``unnamed_N``, and names starting with ``_`` given one more (see
+    :data:`RESERVED_PREFIX`)."""
     with open(path, "rb") as handle:
         head = handle.read(65536)
     if not head.strip():
@@ -491,7 +498,7 @@ def _file_header(path: Path, label: str) -> list[str]:
             raise InputError(f"{label}, row 1 (the header): not readable as CSV ({exc})") from None
     header = []
     for i, name in enumerate(record):
-        name = unguard_text(name).strip() or f"unnamed_{i + 1}"
+        name = unguard_text(_CONTROL.sub("", name)).strip() or f"unnamed_{i + 1}"
         header.append(RESERVED_PREFIX + name if name.startswith(RESERVED_PREFIX) else name)
     return header
 

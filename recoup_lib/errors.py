@@ -102,8 +102,13 @@ class Problem:
             return f"{self.file}, column '{self.column}': {self.expected}."
         return (
             f"{self.file}, row {self.row}, column '{self.column}': "
-            f"expected {self.expected}; got {self.value!r}."
+            f"expected {self.expected}; got {self.shown_value}."
         )
+
+    @property
+    def shown_value(self) -> str:
+        """The value as a message quotes it; ``blank`` for an empty cell, which ``''`` hides in punctuation."""
+        return repr(self.value) if str(self.value).strip() else "blank"
 
     def __str__(self) -> str:
         return self.message

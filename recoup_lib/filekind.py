@@ -10,7 +10,8 @@ image under a ``.csv`` name (:data:`BYTE_SIGNATURES`), or Excel's "Unicode
 text", UTF-16 with or without a byte-order mark (:func:`utf16_codec`). A zip
 that is not a workbook is a document (a .docx) or an archive, named with what
 it holds (:func:`zip_archive`); :func:`file_signature` names any file by its
-signature, such a zip included.
+signature, such a zip included. A text file that is not UTF-8 is decoded in the encoding
+charset-normalizer finds among the Western ones (:func:`decode_bytes`).
 
 These are asked in one place by every reader: :mod:`recoup_lib.csvread`
 refuses such a file saying what it is, ``recoup import``
@@ -22,11 +23,18 @@ names it.
 
 from __future__ import annotations
 
+import codecs
 import io
+import itertools
 import os
+import re
 import zipfile
 from pathlib import Path
 
+import numpy as np
+import pyarrow as pa
+
+from .errors import InputError
 from .wording import listed
 
 __all__ = ["shown", "NOT_A_REGULAR_FILE", "not_a_file", "link_to_nothing", "OFFICE_LOCK_FILE", "office_lock_file",
@@ -238,3 +246,78 @@ def not_csv_text(head: bytes) -> str | None:
     if signature is not None and signature[0] == "workbook":
         return signature[1]
     return "UTF-16 text" if utf16_codec(head) is not None else None
+
+
+#: Encodings charset-normalizer may choose among for text that is not UTF-8.
+WESTERN_ENCODINGS = ["cp1252", "latin_1", "mac_roman", "cp850"]
+_HIGH_BYTE = re.compile(rb"[\x80-\xff]")
+#: An encoding as a summary names it.
+ENCODING_NAMES = {"utf-8": "UTF-8", "utf-8-sig": "UTF-8 with BOM", "cp1252": "Windows-1252", "latin_1": "Latin-1",
+                  "utf-16": "UTF-16"}
+
+
+def decode_bytes(data: bytes, name: str = "the file") -> tuple[bytes, str]:
+    """Bytes of a text file -> (UTF-8 bytes, the encoding they were read with).
+
+    Raises
+    ------
+    InputError
+        The bytes look like UTF-16 (see :func:`~recoup_lib.filekind.utf16_codec`) but are not valid UTF-16.
+    """
+    if data.startswith(codecs.BOM_UTF8):
+        return data[3:], "utf-8-sig"
+    utf16 = utf16_codec(data)
+    if utf16 is not None:
+        try:
+            text = data.decode(utf16)
+        except UnicodeDecodeError:
+            raise InputError(f"{name}: the file looks like UTF-16 text but cannot be read as such; "
+                             "save it as UTF-8 or CSV and import it again.") from None
+        return text.removeprefix("\ufeff").encode("utf-8"), "utf-16"
+    if _is_utf8(data):
+        return data, "utf-8"
+    return _decode_as(data, _detect(data))
+
+
+def _decode_as(data: bytes, encoding: str) -> tuple[bytes, str]:
+    try:
+        text = data.decode(encoding)
+    except UnicodeDecodeError:
+        encoding, text = "latin_1", data.decode("latin_1")  # every byte is a character: nothing lost
+    return text.encode("utf-8"), encoding
+
+
+def _is_utf8(data: bytes) -> bool:
+    """Whether the bytes are valid UTF-8 (as strict as Python's decoder), checked by Arrow without
+    building a Python string of the whole file."""
+    if data.isascii():
+        return True
+    offsets = pa.py_buffer(np.array([0, len(data)], dtype=np.int64))
+    whole = pa.Array.from_buffers(pa.large_binary(), 1, [None, offsets, pa.py_buffer(data)])
+    try:
+        whole.cast(pa.large_string())
+    except pa.ArrowInvalid:
+        return False
+    return True
+
+
+def _detect(data: bytes) -> str:
+    """Ask charset-normalizer about the lines that hold non-ASCII bytes."""
+    import charset_normalizer
+
+    high = (match.start() for match in itertools.islice(_HIGH_BYTE.finditer(data), 2000))
+    pieces, last, size = [], -1, 0
+    for pos in high:
+        if pos <= last:
+            continue
+        start = data.rfind(b"\n", 0, pos) + 1
+        stop = data.find(b"\n", pos)
+        stop = len(data) if stop < 0 else stop
+        pieces.append(data[start:stop])
+        size += stop - start
+        last = stop
+        if size > 65536:
+            break
+    sample = b"\n".join(pieces) or data[:65536]
+    best = charset_normalizer.from_bytes(sample, cp_isolation=WESTERN_ENCODINGS).best()
+    return best.encoding if best is not None else "cp1252"

@@ -266,7 +266,29 @@ def test_cli_explain_fails_only_when_no_code_is_known(capsys):
     assert lines[0].startswith("ZZZ9: not in the kit's code tables") and lines[1].startswith("45 [CARC]: ")
 
 
-@pytest.mark.parametrize("blank", ["", "   "])
+@pytest.mark.parametrize(("pasted", "read"), [
+    ("45,96", ["45 [CARC]", "96 [CARC]"]), ("OA*23", ["OA-23 [CARC]"]), ("CO-45 CO-96", ["CO-45 [CARC]", "CO-96 [CARC]"]),
+])
+def test_cli_explain_splits_codes_as_a_user_pastes_them(capsys, pasted, read):
+    """``45,96``, ``OA*23`` (an X12 CAS segment's group*code) and ``CO-45 CO-96`` were each looked up as
+    one code and called unknown."""
+    from recoup_lib.cli import main
+
+    assert main(["reference", "explain", pasted]) == 0
+    out = capsys.readouterr().out
+    assert "not in the kit's code tables" not in out
+    assert all(part in out for part in read)
+
+
+def test_cli_explain_names_an_argument_holding_no_known_code_as_given(capsys):
+    from recoup_lib.cli import main
+
+    assert main(["reference", "explain", "=cmd|' /C calc'!A0", "45"]) == 0
+    assert capsys.readouterr().out.splitlines()[0] == ("=cmd|' /C calc'!A0: not in the kit's code tables (CARC, RARC, "
+                                                        "PLB, CAS group, place of service, claim status, office E/M)")
+
+
+@pytest.mark.parametrize("blank", ["", "   ", " , "])
 def test_cli_explain_refuses_a_blank_code(capsys, blank):
     from recoup_lib.cli import main
 

@@ -148,7 +148,8 @@ def test_extrapolate_stratum_missing_from_strata_file_exit_1(capsys, tmp_path):
     strata = write(tmp_path / "strata.csv", "stratum,universe_size\nA,10\nB,20\n")
     err = run_fail(capsys, ["extrapolate", str(DATA / "stratified_sample.csv"),
                             "--strata", str(strata)], 1)
-    assert "stratum 'C' is in the sample but has no universe size" in err
+    assert ("strata.csv, column 'stratum': expected a row for stratum 'C' with its universe_size; "
+            "stratified_sample.csv holds it at row(s) 9, 10, 11") in err
 
 
 def test_extrapolate_bad_strata_file_rows_exit_1(capsys, tmp_path):

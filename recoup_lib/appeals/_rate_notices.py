@@ -24,6 +24,7 @@ Headers are matched with case and punctuation ignored. Dates may be
 
 from __future__ import annotations
 
+import csv
 import re
 from dataclasses import dataclass, replace
 from io import StringIO
@@ -31,7 +32,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from ..errors import InputError, Problem
+from ..errors import WHOLE_ROW, InputError, Problem
 from ..filekind import not_a_file
 from ._profiles import Profiles, _check_rates, _decimal_between, _filled_end_dates
 
@@ -94,21 +95,48 @@ def _parse_day(text: str):
     return pd.NaT
 
 
-def _read_text(path: Path) -> pd.DataFrame:
-    """The file's cells as text, indexed by the row a spreadsheet shows (the header is the first line
-    that is not blank). Rows blank in every cell (a blank line, or the commas Excel writes for an empty
-    row) are dropped but keep their place in that numbering, so a problem names the row the user sees."""
+def _read_text(path: Path, label: str) -> tuple[pd.DataFrame, list[Problem]]:
+    """The file's cells as text, indexed by the row a spreadsheet shows (the header is the first row
+    that is not blank), and the rows set aside for holding more cells than the header.
+
+    Rows blank in every cell (a blank line, or the commas Excel writes for an empty row) are dropped
+    but keep their place in that numbering, so a problem names the row the user sees. A row shorter
+    than the header is blank in its last columns; one with more cells than the header (a comma too
+    many, or a value holding a comma without quotes) cannot say which cell is whose, so it is set
+    aside, unless its extra cells are blank.
+    """
     data = path.read_bytes()
     try:
         text = data.decode("utf-8-sig")
     except UnicodeDecodeError:
         text = data.decode("cp1252")
-    above = re.match(r"(?:[ \t]*\r?\n)*", text)
-    raw = pd.read_csv(StringIO(text[above.end():]), dtype="str", keep_default_na=False, skip_blank_lines=False)
-    first = above.group().count("\n") + 2
-    raw.index = range(first, first + len(raw))  # by position: a first row longer than the header indexes by its cells
-    blank = raw.apply(lambda column: column.str.strip().eq("")).all(axis=1)
-    return raw.loc[~blank]
+    records = list(csv.reader(StringIO(text, newline="")))
+    filled = [number for number, cells in enumerate(records, start=1) if any(cell.strip() for cell in cells)]
+    if not filled:
+        raise InputError(f"{label}: cannot be read as a CSV of rate notices (no header row)")
+    header_row = filled[0]
+    header = _unique_names(records[header_row - 1])
+    rows, numbers, too_long = [], [], []
+    for number in filled[1:]:
+        cells = records[number - 1]
+        if len(cells) > len(header) and any(cell.strip() for cell in cells[len(header):]):
+            too_long.append(Problem(label, number, WHOLE_ROW, ",".join(cells),
+                                    f"at most {len(header)} cells, as the header has (this row has {len(cells)}: a "
+                                    "comma too many, or a value holding a comma without quotes)"))
+            continue
+        rows.append(cells[:len(header)] + [""] * (len(header) - len(cells)))
+        numbers.append(number)
+    return pd.DataFrame(rows, columns=header, index=numbers, dtype="str"), too_long
+
+
+def _unique_names(header: list[str]) -> list[str]:
+    """The header's names, a repeated one numbered as pandas numbers it (``rate``, ``rate.1``)."""
+    seen: dict[str, int] = {}
+    names = []
+    for name in header:
+        names.append(f"{name}.{seen[name]}" if name in seen else name)
+        seen[name] = seen.get(name, 0) + 1
+    return names
 
 
 def read_rate_notices(path: str | Path) -> RateNotices:
@@ -147,8 +175,8 @@ def read_rate_notices(path: str | Path) -> RateNotices:
         raise InputError(f"{label}: {'file not found' if what == 'no such file' else what}; expected a CSV of "
                          "rate notices")
     try:
-        raw = _read_text(path)
-    except (OSError, pd.errors.ParserError, pd.errors.EmptyDataError) as exc:
+        raw, too_long = _read_text(path, label)
+    except (OSError, csv.Error) as exc:
         raise InputError(f"{label}: cannot be read as a CSV of rate notices ({exc})") from None
     names = {}
     for column in raw.columns:
@@ -159,7 +187,8 @@ def read_rate_notices(path: str | Path) -> RateNotices:
     if not has_dates or "rate_percent" not in names:
         raise InputError(f"{label}: expected columns effective_date and rate_percent (or CMS's table columns "
                          f"Period and Interest Rate); got {', '.join(map(repr, raw.columns)) or 'no header'}")
-    problems: list[Problem] = []
+    problems: list[Problem] = list(too_long)
+    rows_read = len(raw) + len(too_long)
     rows = []
     for row, rec in zip(raw.index, raw.to_dict("records")):
         get = {field: str(rec.get(col, "")).strip() for field, col in names.items()}
@@ -192,7 +221,7 @@ def read_rate_notices(path: str | Path) -> RateNotices:
                      "note": get.get("note", ""), "_row": row})
     if not rows:
         first = f" First problem: {problems[0].message}" if problems else ""
-        raise InputError(f"{label}: no usable rate notice (rows read: {len(raw)}).{first}")
+        raise InputError(f"{label}: no usable rate notice (rows read: {rows_read}).{first}")
     rates = pd.DataFrame(rows)
     rates["effective_date"] = pd.to_datetime(rates["effective_date"]).astype("datetime64[us]")
     rates["end_date"] = pd.to_datetime(rates["end_date"]).astype("datetime64[us]")
@@ -202,7 +231,8 @@ def read_rate_notices(path: str | Path) -> RateNotices:
         raise InputError(Problem(label, int(row), column, str(value), expected).message)
     rates["end_date"] = _filled_end_dates(rates)
     rates = rates.sort_values("effective_date", kind="stable").drop(columns="_row").reset_index(drop=True)
-    return RateNotices(rates[RATE_COLUMNS], problems, len(raw))
+    problems.sort(key=lambda problem: problem.row)
+    return RateNotices(rates[RATE_COLUMNS], problems, rows_read)
 
 
 def merge_rate_notices(table: pd.DataFrame, notices: RateNotices | pd.DataFrame) -> pd.DataFrame:

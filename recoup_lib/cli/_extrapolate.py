@@ -58,7 +58,9 @@ def _universe_size(text: str) -> int:
 
 
 def run(args: argparse.Namespace) -> int:
-    from ..sampling import appraise_variable, check_confidence, read_sample_file, read_strata_file
+    from ..sampling import (
+        appraise_variable, check_confidence, read_sample_file, read_strata_file, refuse_unlisted_strata,
+    )
     from . import options_checked
 
     if (args.universe_size is None) == (args.strata is None):
@@ -73,14 +75,21 @@ def run(args: argparse.Namespace) -> int:
               "they could replace is still in the file, so the sample is larger than drawn; a spare takes the "
               "place of a unit that cannot be reviewed: delete that unit's row", file=sys.stderr)
     strata = None if args.strata is None else read_strata_file(args.strata)
+    if strata is not None:
+        refuse_unlisted_strata(sample, strata, Path(args.sample).name, Path(args.strata).name)
     with options_checked():
         appraisal = appraise_variable(sample.data, universe_size=universe, strata=strata,
                                       confidence=confidence, df_method=args.stratified_df,
                                       label=Path(args.sample).name)
+    notes = [f"{reading.note()}." for reading in (sample.reading, getattr(strata, "reading", None))
+             if reading is not None and reading.note()]
     if args.table:
         print(appraisal.summary())
         if sample.unused_spares:
             print(f"\n  {sample.unused_spares} unused spare(s) skipped.")
+        print("".join(f"\n  {note}" for note in notes), end="\n" if notes else "")
         return 0
     print(appraisal.to_json(rows_read=sample.rows_read, unused_spares=sample.unused_spares))
+    for note in notes:  # standard output holds the JSON alone
+        print(f"note: {note}", file=sys.stderr)
     return 0

@@ -67,7 +67,8 @@ def add_parser(subparsers) -> argparse.ArgumentParser:
     sub = actions.add_parser("explain", help="say what codes mean (CARC, RARC, PLB, group, POS, ...)",
                              description="Explain codes from remittances and claims: CARCs "
                              "(45, CO-45, B13), RARCs (N362), PLB reasons (WO), CAS groups (CO), "
-                             "place of service (11), claim status (22) and office E/M codes.")
+                             "place of service (11), claim status (22) and office E/M codes. A "
+                             "code may hold several as pasted: 45,96 or 'CO-45 CO-96' or OA*23.")
     sub.add_argument("codes", nargs="+", metavar="CODE")
 
     actions.add_parser("list", help="list the shipped reference tables",
@@ -176,23 +177,29 @@ def _import_rates(args) -> int:
 def _explain(codes: list[str]) -> int:
     """Print what each code means; exit 1 when none of them is in any table.
 
-    A blank code is a usage error (exit 2) and nothing is printed. When some
-    codes are known and some are not, the known ones are explained, the
-    unknown ones are named, and the run succeeds (exit 0).
+    An argument may hold several codes as a user pastes them (see
+    :func:`~recoup_lib.reference.codes.pasted_codes`). A blank code is a
+    usage error (exit 2) and nothing is printed. When some codes are known
+    and some are not, the known ones are explained, the unknown ones are
+    named, and the run succeeds (exit 0).
     """
     from ..errors import InputError, UsageError
     from ..reference import codes as lookup
 
-    blank = [position for position, code in enumerate(codes, start=1) if not code.strip()]
+    blank = [position for position, code in enumerate(codes, start=1) if not lookup.pasted_codes(code)]
     if blank:
         where = ", ".join(str(position) for position in blank)
         raise UsageError(f"explain: code {where} of the {len(codes)} given is empty; give codes such as "
                          "45, CO-45, N362, WO or 11")
     unknown_note = ("not in the kit's code tables (CARC, RARC, PLB, CAS group, place of service, "
                     "claim status, office E/M)")
-    explained = [(code, lookup.explain(code)) for code in codes]
-    unknown = [code for code, found in explained if not found["known"].any()]
-    if len(unknown) == len(codes):
+    explained = []
+    for given in codes:
+        pieces = [(code, lookup.explain(code)) for code in lookup.pasted_codes(given)]
+        known = any(found["known"].any() for _, found in pieces)
+        explained += pieces if known else [(given.strip(), None)]  # nothing known: named as given
+    unknown = [code for code, found in explained if found is None or not found["known"].any()]
+    if len(unknown) == len(explained):
         raise InputError(f"explain: {', '.join(unknown)}: {unknown_note}")
     for code, found in explained:
         if code in unknown:

@@ -101,6 +101,9 @@ def run(args: argparse.Namespace) -> int:
     from ..schema import money_column
     from . import options_checked
 
+    for option in ("id_column", "stratify_by", "amount_column"):  # names as typed: " Claim # " is 'Claim #'
+        if getattr(args, option) is not None:
+            setattr(args, option, getattr(args, option).strip())
     seed = _whole(args.seed, "--seed", 0)
     spares = _whole(args.spares, "--spares", 0)
     stratified = bool(args.stratify_by or args.strata_bounds)
@@ -122,6 +125,7 @@ def run(args: argparse.Namespace) -> int:
         args.frame, args.id_column, stratify_by=args.stratify_by,
         amount_column=args.amount_column if bounds is not None else None,
         lowest_amount_cents=bounds[0] if bounds is not None else None)
+    reading = frame.attrs.get("reading")
     strata, described = None, None
     column = args.amount_column if bounds is not None else (args.stratify_by or args.id_column)
     with _named(Path(args.frame).name, column), options_checked():
@@ -137,5 +141,7 @@ def run(args: argparse.Namespace) -> int:
     out = Path(args.out)
     selection.write(out, frame_file=Path(args.frame).name, inputs=[args.frame])
     print(f"recoup sample: {selection.summary()}")
+    if reading is not None and reading.note():
+        print(f"{reading.note()}.")
     print(f"Wrote {out / 'sample.csv'}, {out / 'sample_design.json'} and {out / 'strata.csv'}.")
     return 0

@@ -12,9 +12,8 @@ call, :func:`import_files`, returns an :class:`ImportResult` (``.write(out)``,
                             a stray quote set aside where it opens
 :mod:`._fields`             which header holds which field (names billing
                             systems use), ambiguity and missing-field errors
-:mod:`._values`             $ and (12.00), Y/N flags, whole numbers, lists, codes
+:mod:`._values`             $ and (12.00) (common forms: recoup_lib.amounts), Y/N flags, whole numbers, lists, codes
 :mod:`._calendar`           US dates and Excel serials; the usual shapes read from the bytes
-:mod:`._amounts`            the common amount forms read from the bytes
 :mod:`._distinct`           a repetitive column read once per distinct value
 :mod:`._build`              rows to contract rows; title, total, footer rows
 :mod:`._claims_stand_ins`   claims exports without line numbers (numbered in order) or a billed date

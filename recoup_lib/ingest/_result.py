@@ -19,6 +19,7 @@ import pandas as pd
 
 from .. import __version__
 from ..errors import WHOLE_ROW, InputError, Problem
+from ..filekind import ENCODING_NAMES
 from ..folder import set_aside_alarm, write_csv
 from ..outputs import writes_folder
 from ..results import StepResult
@@ -169,8 +170,7 @@ class ImportResult(StepResult):
         for s in self.sources:
             how = [s.format]
             if s.info.get("encoding"):
-                how.append({"utf-8": "UTF-8", "utf-8-sig": "UTF-8 with BOM", "cp1252": "Windows-1252",
-                            "latin_1": "Latin-1", "utf-16": "UTF-16"}.get(s.info["encoding"], s.info["encoding"]))
+                how.append(ENCODING_NAMES.get(s.info["encoding"], s.info["encoding"]))
             if s.info.get("sheet"):
                 how.append(f"sheet {s.info['sheet']!r}")
             if s.info.get("header_row") and s.info["header_row"] != 1:

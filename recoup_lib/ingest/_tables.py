@@ -40,7 +40,9 @@ from ..errors import InputError
 from ..arrowtext import string_parts
 from ..csvread import RESERVED_PREFIX
 from ..csvrecords import last_line_leaves_quote_open
-from ..filekind import OFFICE_LOCK_FILE, not_a_file, office_lock_file, shown, utf16_codec
+from ..filekind import (  # noqa: F401 - decode_bytes, _is_utf8 imported from here before filekind held them
+    OFFICE_LOCK_FILE, _decode_as, _detect, _is_utf8, decode_bytes, not_a_file, office_lock_file, shown, utf16_codec,
+)
 from ..formulas import GUARD, unguard_formulas, unguard_text, unwrap_text_formulas
 from ._exact import csv_body_exact
 from ._header_rows import _PREVIEW_ROWS, above_header, find_header_rows, preview_rows
@@ -48,15 +50,12 @@ from ._header_rows import _PREVIEW_ROWS, above_header, find_header_rows, preview
 __all__ = ["RawExport", "read_export", "split_sheet", "WORKBOOK_SUFFIXES", "decode_bytes"]
 
 WORKBOOK_SUFFIXES = (".xlsx", ".xlsm", ".xls", ".ods", ".xlsb")
-#: Encodings charset-normalizer may choose among for text that is not UTF-8.
-WESTERN_ENCODINGS = ["cp1252", "latin_1", "mac_roman", "cp850"]
 #: Bytes of a CSV file (from its first line that is not blank) its delimiter and header are found in.
 _HEAD_BYTES = 262144
 #: A byte that is not blank (ASCII whitespace).
 _CONTENT_BYTE = re.compile(rb"[^ \t\r\n\x0b\x0c]")
 #: Bytes of CSV each of Arrow's reading threads parses at a time.
 _BLOCK_SIZE = 1 << 24
-_HIGH_BYTE = re.compile(rb"[\x80-\xff]")
 
 
 @dataclass
@@ -99,73 +98,6 @@ def split_sheet(spec: str | Path) -> tuple[Path, str | None]:
         return path, None
     base, _, sheet = text.rpartition("#")
     return Path(base), sheet or None
-
-
-def decode_bytes(data: bytes, name: str = "the file") -> tuple[bytes, str]:
-    """Bytes of a text file -> (UTF-8 bytes, the encoding they were read with).
-
-    Raises
-    ------
-    InputError
-        The bytes look like UTF-16 (see :func:`~recoup_lib.filekind.utf16_codec`) but are not valid UTF-16.
-    """
-    if data.startswith(codecs.BOM_UTF8):
-        return data[3:], "utf-8-sig"
-    utf16 = utf16_codec(data)
-    if utf16 is not None:
-        try:
-            text = data.decode(utf16)
-        except UnicodeDecodeError:
-            raise InputError(f"{name}: the file looks like UTF-16 text but cannot be read as such; "
-                             "save it as UTF-8 or CSV and import it again.") from None
-        return text.removeprefix("\ufeff").encode("utf-8"), "utf-16"
-    if _is_utf8(data):
-        return data, "utf-8"
-    return _decode_as(data, _detect(data))
-
-
-def _decode_as(data: bytes, encoding: str) -> tuple[bytes, str]:
-    try:
-        text = data.decode(encoding)
-    except UnicodeDecodeError:
-        encoding, text = "latin_1", data.decode("latin_1")  # every byte is a character: nothing lost
-    return text.encode("utf-8"), encoding
-
-
-def _is_utf8(data: bytes) -> bool:
-    """Whether the bytes are valid UTF-8 (as strict as Python's decoder), checked by Arrow without
-    building a Python string of the whole file."""
-    if data.isascii():
-        return True
-    offsets = pa.py_buffer(np.array([0, len(data)], dtype=np.int64))
-    whole = pa.Array.from_buffers(pa.large_binary(), 1, [None, offsets, pa.py_buffer(data)])
-    try:
-        whole.cast(pa.large_string())
-    except pa.ArrowInvalid:
-        return False
-    return True
-
-
-def _detect(data: bytes) -> str:
-    """Ask charset-normalizer about the lines that hold non-ASCII bytes."""
-    import charset_normalizer
-
-    high = (match.start() for match in itertools.islice(_HIGH_BYTE.finditer(data), 2000))
-    pieces, last, size = [], -1, 0
-    for pos in high:
-        if pos <= last:
-            continue
-        start = data.rfind(b"\n", 0, pos) + 1
-        stop = data.find(b"\n", pos)
-        stop = len(data) if stop < 0 else stop
-        pieces.append(data[start:stop])
-        size += stop - start
-        last = stop
-        if size > 65536:
-            break
-    sample = b"\n".join(pieces) or data[:65536]
-    best = charset_normalizer.from_bytes(sample, cp_isolation=WESTERN_ENCODINGS).best()
-    return best.encoding if best is not None else "cp1252"
 
 
 def _unique(headers: list[str]) -> list[str]:

@@ -34,7 +34,7 @@ import pyarrow.compute as pc
 from ..arrowtext import array_parts
 from ..money import format_cents_arrow
 from ..x12 import parse_amounts
-from ._amounts import common_amounts
+from ..amounts import common_amounts
 from ._distinct import distinct_values
 
 __all__ = ["text", "value_bytes", "ascii_only", "no_value", "NO_VALUE", "to_money", "read_money", "money_text", "Money",
@@ -263,7 +263,7 @@ def read_money(values) -> Money:
     """Money as offices write it, read into cents.
 
     The common forms (``131.00``, ``$1,234.50``, ``($3.84)``, ``-12.00``) are read
-    straight from the bytes (:func:`._amounts.common_amounts`); the other values
+    straight from the bytes (:func:`recoup_lib.amounts.common_amounts`); the other values
     mark by mark, looking only for the marks they really hold, and then as
     X12-style decimal text, exactly (:func:`recoup_lib.x12.parse_amounts`).
     Values of a common form are marked ``plain=False``: :func:`money_text` writes

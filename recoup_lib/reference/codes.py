@@ -34,6 +34,7 @@ __all__ = [
     "code_table",
     "normalize_code",
     "split_adjustment",
+    "pasted_codes",
     "lookup",
     "explain",
     "explain_carc",
@@ -149,6 +150,33 @@ def split_adjustment(text) -> tuple[str, str]:
     if match and match["group"]:
         return match["group"], match["carc"]
     return "", code
+
+
+def pasted_codes(text) -> list[str]:
+    """The codes of a list as a user pastes it: ``"45,96"``, ``"CO-45 CO-96"``, ``"OA*23"``.
+
+    Codes are separated by commas, semicolons, spaces or ``*``; a CAS group followed by a code
+    (``CO 45``, or ``OA*23`` as an X12 CAS segment writes a group and its reason) is one code, the
+    group's.
+
+    Examples
+    --------
+    >>> pasted_codes("45,96; CO-45 CO-96 OA*23 PR 2 N362")
+    ['45', '96', 'CO-45', 'CO-96', 'OA-23', 'PR-2', 'N362']
+    """
+    found = []
+    for item in re.split(r"[,;]", str(text)):
+        words = [word for word in re.split(r"[\s*]+", item) if word]
+        at = 0
+        while at < len(words):
+            word = words[at]
+            if word.upper() in _GROUPS and at + 1 < len(words) and words[at + 1].upper() not in _GROUPS:
+                found.append(f"{word}-{words[at + 1]}")
+                at += 2
+                continue
+            found.append(word)
+            at += 1
+    return found
 
 
 def lookup(table: str, code) -> dict | None:

@@ -9,6 +9,7 @@ frame, is not the probability sample the design describes.
 
 from __future__ import annotations
 
+import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -17,15 +18,17 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from ..amounts import common_amounts
 from ..errors import InputError, Problem
 from ..csvread import broken_problems, total_rows
+from ..filekind import ENCODING_NAMES, decode_bytes, not_a_file, not_csv_text
 from ..folder import read_csv_text
-from ..money import format_cents_scalar
+from ..money import format_cents_arrow, format_cents_scalar
 from ..schema import SAMPLE_SPEC, STRATA_SPEC, FileSpec, frame_spec, money_column, parse_table
-from ._common import case_variants
+from ._common import case_variants, match_strata, stratum_key
 
-__all__ = ["SAMPLE_SPEC", "STRATA_SPEC", "SampleFile", "read_sample_file", "read_strata_file",
-           "read_frame_file", "MAX_LISTED"]
+__all__ = ["SAMPLE_SPEC", "STRATA_SPEC", "FileReading", "SampleFile", "StrataSizes", "read_sample_file",
+           "read_strata_file", "refuse_unlisted_strata", "read_frame_file", "MAX_LISTED"]
 
 #: How many problems a message lists before summarising the rest.
 MAX_LISTED = 25
@@ -73,13 +76,112 @@ def _below(raw: pd.DataFrame, data: pd.DataFrame, amount_column: str, lowest_cen
             for row in below]
 
 
+@dataclass(frozen=True)
+class FileReading:
+    """How a file was read, for the command's summary.
+
+    Attributes
+    ----------
+    label : str
+        The file's name.
+    encoding : str
+        The encoding its text was read in (``utf-8`` unless charset detection chose another).
+    blank_rows : int
+        Rows blank in every cell (``,,,`` where Excel saved an empty row), skipped: neither used
+        nor set aside, so not among the rows read.
+    """
+
+    label: str
+    encoding: str = "utf-8"
+    blank_rows: int = 0
+
+    def note(self) -> str | None:
+        """``frame.csv: read as Windows-1252; 1 blank row skipped``; None for a file read as UTF-8
+        as written, without blank rows."""
+        said = []
+        if self.encoding not in ("utf-8", "utf-8-sig"):
+            said.append(f"read as {ENCODING_NAMES.get(self.encoding, self.encoding)}")
+        if self.blank_rows:
+            said.append(f"{self.blank_rows:,} blank row(s) skipped")
+        return f"{self.label}: {'; '.join(said)}" if said else None
+
+
+def _read_text(path: Path, spec: FileSpec, label: str):
+    """:func:`~recoup_lib.csvread.read_csv_text` of a file in whatever encoding it was saved in.
+
+    A frame or sample saved from Excel or a practice-management system is often Windows-1252
+    (``Muñoz``): its bytes are decoded as ``recoup import`` decodes them (charset detection,
+    :func:`~recoup_lib.filekind.decode_bytes`) into a UTF-8 copy in a temporary folder, which is read
+    under the file's own name. A workbook saved as ``.csv`` is left to the reader, which names it.
+    Returns the reader's three results and the encoding used.
+    """
+    data = b"" if not_a_file(path) else path.read_bytes()
+    if not data or not_csv_text(data[:65536]) not in (None, "UTF-16 text"):
+        return (*read_csv_text(path, spec, label), "utf-8")
+    text, encoding = decode_bytes(data, label)
+    if encoding in ("utf-8", "utf-8-sig"):
+        del data, text
+        return (*read_csv_text(path, spec, label), encoding)
+    with tempfile.TemporaryDirectory(prefix="recoup-") as folder:
+        copy = Path(folder) / path.name
+        copy.write_bytes(text)
+        del data, text
+        return (*read_csv_text(copy, spec, label), encoding)
+
+
 def _parse(path: Path, spec: FileSpec, label: str):
     """Read and type a file; return its text (indexed by spreadsheet row), the parsed table, every
-    problem, and rows read."""
-    raw, rows, broken = read_csv_text(path, spec, label)
-    parsed = parse_table(raw, spec, label=label, row_numbers=rows)
+    problem, rows read, and how it was read (:class:`FileReading`)."""
+    raw, rows, broken, encoding = _read_text(path, spec, label)
+    blank = _blank_rows(raw)
+    blank_broken = broken["_text"].astype("str").str.replace(",", "", regex=False).str.strip().eq("").to_numpy()
+    if blank.any():
+        raw, rows = raw.loc[~blank].reset_index(drop=True), rows[~blank]
+    broken = broken.loc[~blank_broken]
+    parsed = parse_table(_as_written_by_hand(raw, spec), spec, label=label, row_numbers=rows)
     problems = list(parsed.problems) + broken_problems(broken, label)
-    return raw.set_axis(rows), parsed, problems, parsed.rows_read + len(broken)
+    return (raw.set_axis(rows), parsed, problems, parsed.rows_read + len(broken),
+            FileReading(label, encoding, int(blank.sum() + blank_broken.sum())))
+
+
+#: A whole number with thousands separators (``1,000``), as ``--universe-size`` accepts it.
+_GROUPED_WHOLE = r"^\s*\d{1,3}(?:,\d{3})+\s*$"
+
+
+def _as_written_by_hand(raw: pd.DataFrame, spec: FileSpec) -> pd.DataFrame:
+    """The text to parse, with the forms a person types in a spreadsheet read as the contract's:
+    a whole number's thousands separators dropped (``1,000`` -> ``1000``), and an amount in an
+    accounting negative (``(12.00)``, ``($1,234.56)``) read as ``recoup import`` reads it
+    (:func:`recoup_lib.amounts.common_amounts`) and written as the contract writes it (``-12.00``).
+    ``raw`` itself is kept as written (a frame's columns are copied into sample.csv from it)."""
+    text = raw
+    for col in spec.columns:
+        if col.kind not in ("int", "money") or col.name not in raw.columns:
+            continue
+        written_as = pa.array(raw[col.name], from_pandas=True, type=pa.string())
+        values = pc.utf8_trim_whitespace(written_as)
+        if col.kind == "int":
+            read = pc.fill_null(pc.match_substring_regex(values, _GROUPED_WHOLE), False)
+            written = pc.replace_substring(values, ",", "")
+        else:
+            common, cents, in_parentheses = common_amounts(values)
+            read = pa.array(common & in_parentheses)
+            written = format_cents_arrow(cents).cast(pa.string())
+        if pc.any(read).as_py():
+            text = text.copy() if text is raw else text
+            text[col.name] = pd.Series(pc.if_else(read, written, written_as), index=raw.index,
+                                       dtype=raw[col.name].dtype)
+    return text
+
+
+def _blank_rows(raw: pd.DataFrame) -> np.ndarray:
+    """Rows blank in every cell (``,,,``: a row Excel saved empty), which hold no unit to use or set aside."""
+    blank = np.ones(len(raw), dtype=bool)
+    for name in raw.columns:
+        blank &= raw[name].astype("str").str.strip().eq("").to_numpy(dtype=bool)
+        if not blank.any():
+            break
+    return blank
 
 
 @dataclass
@@ -101,6 +203,8 @@ class SampleFile:
     extra_spares : int
         Spares reviewed beyond the units taken out of the sample (see
         :func:`_extra_spares`): the caller warns, the units are still appraised.
+    reading : FileReading, optional
+        How the file was read (its encoding), for the summary.
     """
 
     data: pd.DataFrame
@@ -108,6 +212,16 @@ class SampleFile:
     rows_read: int
     unused_spares: int
     extra_spares: int = 0
+    reading: FileReading | None = None
+
+
+class StrataSizes(dict):
+    """The universe size of each stratum (``{stratum: size}``, in file order), and how the strata file
+    was read (``reading``, a :class:`FileReading`)."""
+
+    def __init__(self, sizes, reading: FileReading | None = None):
+        super().__init__(sizes)
+        self.reading = reading
 
 
 def read_sample_file(path: str | Path, stratified: bool = False) -> SampleFile:
@@ -143,7 +257,7 @@ def read_sample_file(path: str | Path, stratified: bool = False) -> SampleFile:
     """
     path = Path(path)
     label = path.name
-    raw, parsed, problems, rows_read = _parse(path, SAMPLE_SPEC, label)
+    raw, parsed, problems, rows_read, reading = _parse(path, SAMPLE_SPEC, label)
     data = parsed.data
     has_stratum = "stratum" in raw.columns
     if stratified and not has_stratum:
@@ -171,7 +285,8 @@ def read_sample_file(path: str | Path, stratified: bool = False) -> SampleFile:
     used = data.loc[~unused].reset_index(drop=True)
     used["overpayment_cents"] = used["overpayment_cents"].astype("int64")
     return SampleFile(data=used, has_stratum=has_stratum, rows_read=rows_read,
-                      unused_spares=int(unused.sum()), extra_spares=_extra_spares(data, spare, unused))
+                      unused_spares=int(unused.sum()), extra_spares=_extra_spares(data, spare, unused),
+                      reading=reading)
 
 
 def _extra_spares(data: pd.DataFrame, spare: np.ndarray, unused: np.ndarray) -> int:
@@ -199,7 +314,7 @@ def _extra_spares(data: pd.DataFrame, spare: np.ndarray, unused: np.ndarray) -> 
     return extra
 
 
-def read_strata_file(path: str | Path) -> dict[str, int]:
+def read_strata_file(path: str | Path) -> StrataSizes:
     """Read STRATA.csv (``stratum``, ``universe_size``) into a dict.
 
     Parameters
@@ -208,8 +323,8 @@ def read_strata_file(path: str | Path) -> dict[str, int]:
 
     Returns
     -------
-    dict of str to int
-        Universe size of each stratum, in file order.
+    StrataSizes
+        Universe size of each stratum, in file order (a dict), and how the file was read.
 
     Raises
     ------
@@ -221,7 +336,7 @@ def read_strata_file(path: str | Path) -> dict[str, int]:
     """
     path = Path(path)
     label = path.name
-    _, parsed, problems, rows_read = _parse(path, STRATA_SPEC, label)
+    _, parsed, problems, rows_read, reading = _parse(path, STRATA_SPEC, label)
     problems += _case_problems(parsed.data, "stratum", label)
     if problems:
         _raise_problems(label, sorted(problems, key=lambda p: p.row), rows_read,
@@ -229,7 +344,31 @@ def read_strata_file(path: str | Path) -> dict[str, int]:
     if not len(parsed.data):
         raise InputError(f"{label}: no strata (expected one row per stratum with its "
                          "universe_size)")
-    return {str(s): int(u) for s, u in zip(parsed.data["stratum"], parsed.data["universe_size"])}
+    return StrataSizes({str(s): int(u) for s, u in zip(parsed.data["stratum"], parsed.data["universe_size"])},
+                       reading)
+
+
+def refuse_unlisted_strata(sample: SampleFile, universes: dict[str, int], sample_label: str,
+                           strata_label: str) -> None:
+    """Raise InputError naming the strata file when a stratum of the sample has no row in it.
+
+    The universe size is what is missing, and it belongs in the strata file: the message names that
+    file and its ``stratum`` column, and the sample's rows holding the stratum (strata are matched
+    ignoring case and surrounding spaces, :func:`~recoup_lib.sampling._common.match_strata`).
+    """
+    labels = sample.data["stratum"].astype("str").str.strip()
+    named = labels.map(match_strata(labels.drop_duplicates(), universes))
+    missing = sample.data.loc[(named != "") & ~named.isin(list(universes)), ["stratum", "_row"]]
+    if not len(missing):
+        return
+    lines = []
+    for _, rows in missing.groupby(labels[missing.index].map(stratum_key), sort=False)["_row"]:
+        stratum = labels[rows.index[0]]
+        shown = ", ".join(str(int(r)) for r in rows.iloc[:10]) + (", ..." if len(rows) > 10 else "")
+        lines.append(f"  {strata_label}, column 'stratum': expected a row for stratum {stratum!r} with its "
+                     f"universe_size; {sample_label} holds it at row(s) {shown}")
+    raise InputError(f"{strata_label}: {len(lines)} stratum(s) of the sample have no universe size, so nothing "
+                     "was estimated. Add a row for each:\n" + "\n".join(lines))
 
 
 def read_frame_file(path: str | Path, id_column: str, *, stratify_by: str | None = None,
@@ -258,6 +397,7 @@ def read_frame_file(path: str | Path, id_column: str, *, stratify_by: str | None
     pandas.DataFrame
         The frame in file order, every column as text, plus
         ``<amount_column>_cents`` when asked. No private columns.
+        ``attrs["reading"]`` says how the file was read (:class:`FileReading`).
 
     Raises
     ------
@@ -270,7 +410,7 @@ def read_frame_file(path: str | Path, id_column: str, *, stratify_by: str | None
     path = Path(path)
     label = path.name
     spec = frame_spec(label, id_column, stratify_by, amount_column)
-    raw, parsed, problems, rows_read = _parse(path, spec, label)
+    raw, parsed, problems, rows_read, reading = _parse(path, spec, label)
     problems += _total_rows(parsed.data, id_column, label)
     if stratify_by:
         problems += _case_problems(parsed.data, stratify_by, label)
@@ -291,4 +431,5 @@ def read_frame_file(path: str | Path, id_column: str, *, stratify_by: str | None
     if amount_column:
         cents = money_column(amount_column)
         frame[cents] = parsed.data[cents].to_numpy(dtype=np.int64)
+    frame.attrs["reading"] = reading
     return frame

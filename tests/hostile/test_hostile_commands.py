@@ -70,6 +70,15 @@ def test_score_says_how_many_problems_it_does_not_list(hostile):
     assert "column 'at_risk'" not in run.err  # the fourth problem onwards is counted, not shown
 
 
+def test_score_says_blank_for_a_blank_cell(hostile):
+    """A blank cell was quoted as ``got ''.;``, punctuation a reader takes for a typo."""
+    folder = _audited(hostile)
+    set_cell(folder / "labels.csv", 1, "line_no", "")
+    run = hostile.run("score", "audit/findings.csv", folder / "labels.csv", expect=1,
+                      names=["labels.csv, row 2, column 'line_no'", "got blank."])
+    assert "''" not in run.err
+
+
 def test_score_with_formula_error_types_guards_them(hostile):
     folder = _audited(hostile)
     set_cell(folder / "labels.csv", 1, "error_type", EVIL)
@@ -162,6 +171,83 @@ def test_a_frames_columns_named_like_the_samples_own_never_reach_the_appraisal(h
                 names=["sample.csv: missing required column 'overpayment'"])  # nothing reviewed yet
 
 
+def test_a_control_character_in_a_frames_header_never_reaches_sample_csv(hostile):
+    """A NUL byte in a header cell (a frame saved by a practice-management system) was copied into
+    sample.csv's header, which a spreadsheet then showed cut at the NUL."""
+    hostile.write("frame.csv", "claim_id,pa\x00id,no\x07te\n" + "".join(f"C{i},{i}.00,n\n" for i in range(6)))
+    hostile.run("sample", "frame.csv", "--id-column", "claim_id", "--size", "2", "--seed", "1", "--out", "s",
+                expect=0, out="s")
+    raw, _, _ = read_csv_text(hostile.path("s/sample.csv"))
+    assert {"paid", "note"} <= set(raw.columns)
+    assert "\x00" not in hostile.path("s/sample.csv").read_text(encoding="utf-8")
+
+
+def test_windows_1252_frames_samples_and_strata_are_read_in_their_encoding(hostile):
+    """A frame or reviewed sample saved from Excel in Windows-1252 had each row holding 'Muñoz' refused
+    ("save the file as UTF-8"): such files are decoded as recoup import decodes them, and the summary
+    says which encoding was used."""
+    hostile.write("frame.csv", "Claim #,Patient,Paid\r\nC1,Muñoz,10.00\r\nC2,Peña,20.00\r\nC3,Smith,30.00\r\n"
+                  "C4,Núñez,5.00\r\n".encode("cp1252"))
+    run = hostile.run("sample", "frame.csv", "--id-column", "Claim #", "--size", "4", "--seed", "1", "--out", "s",
+                      expect=0, out="s")
+    assert "frame.csv: read as Windows-1252." in run.out
+    raw, _, _ = read_csv_text(hostile.path("s/sample.csv"))
+    assert sorted(raw["Patient"]) == ["Muñoz", "Núñez", "Peña", "Smith"]
+    hostile.write("reviewed.csv", "sample_id,overpayment,stratum,note\nC1,12.00,Año,Muñoz\nC2,1.00,Año,\n"
+                  "C3,0,B,\nC4,0,B,\n".encode("cp1252"))
+    hostile.write("strata.csv", "stratum,universe_size\nAño,40\nB,50\n".encode("cp1252"))
+    run = hostile.run("extrapolate", "reviewed.csv", "--strata", "strata.csv", expect=0)
+    assert json.loads(run.out)["sample_size"] == 4
+    assert "reviewed.csv: read as Windows-1252." in run.err and "strata.csv: read as Windows-1252." in run.err
+
+
+def test_rows_blank_in_every_cell_are_skipped_in_frames_samples_and_strata(hostile):
+    """A row of commas (Excel's empty row) in a frame was refused as a blank id, and in a sample or strata
+    file as a blank value: it holds no unit, so it is skipped, counted in the summary, never an error."""
+    hostile.write("frame.csv", "claim_id,paid,note\nC1,10.00,a\n,,\nC2,20.00,b\n , ,\nC3,30.00,c\n,\n")
+    run = hostile.run("sample", "frame.csv", "--id-column", "claim_id", "--size", "3", "--seed", "1", "--out", "s",
+                      expect=0, out="s")
+    assert "frame.csv: 3 blank row(s) skipped." in run.out and "drawn from 3 " in run.out
+    hostile.write("reviewed.csv", "sample_id,overpayment,stratum\nA,1,x\n,,\nB,2,x\nC,3,y\nD,4,y\n,,\n")
+    hostile.write("strata.csv", "stratum,universe_size\nx,50\n,\ny,60\n")
+    run = hostile.run("extrapolate", "reviewed.csv", "--strata", "strata.csv", expect=0)
+    assert json.loads(run.out)["sample_size"] == 4
+    assert "reviewed.csv: 2 blank row(s) skipped." in run.err and "strata.csv: 1 blank row(s) skipped." in run.err
+
+
+def test_a_strata_files_universe_size_may_hold_thousands_separators(hostile):
+    """``--universe-size 1,000`` was accepted but ``1,000`` in a strata file refused."""
+    hostile.write("reviewed.csv", "sample_id,overpayment,stratum\nA,1,x\nB,2,x\nC,3,y\nD,4,y\n")
+    hostile.write("strata.csv", 'stratum,universe_size\nx,"1,000"\ny," 12,345,678 "\n')
+    run = hostile.run("extrapolate", "reviewed.csv", "--strata", "strata.csv", expect=0)
+    assert json.loads(run.out)["universe_size"] == 1000 + 12_345_678
+    hostile.write("strata.csv", 'stratum,universe_size\nx,"1,000"\ny,"1,23"\n')
+    hostile.run("extrapolate", "reviewed.csv", "--strata", "strata.csv", expect=1,
+                names=["strata.csv, row 3, column 'universe_size'", "got '1,23'"])
+
+
+def test_a_reviewed_samples_accounting_negatives_are_read_as_recoup_import_reads_them(hostile):
+    """An overpayment written ``(12.00)`` (Excel's accounting negative) was refused; it is -12.00, as
+    ``recoup import`` reads it, beside ``$1,234.56``. A value that is no amount is still refused as written."""
+    hostile.write("reviewed.csv", 'sample_id,overpayment\nA,(12.00)\nB,"$1,234.56"\nC," ($1,000.00) "\nD,0\n')
+    run = hostile.run("extrapolate", "reviewed.csv", "--universe-size", "4", expect=0)
+    assert json.loads(run.out, parse_float=str)["point_estimate"] == "222.56"  # -12 + 1,234.56 - 1,000 + 0
+    hostile.write("reviewed.csv", "sample_id,overpayment\nA,(12.00)\nB,(1.234)\nC,3\n")
+    hostile.run("extrapolate", "reviewed.csv", "--universe-size", "4", expect=1,
+                names=["reviewed.csv, row 3, column 'overpayment'", "got '(1.234)'"])
+
+
+def test_sample_matches_column_options_trimmed_and_ignoring_case(hostile):
+    """``--id-column " Claim # "`` (spaces typed around the name) was refused as a missing column although
+    the header names 'Claim #': a header is matched trimmed and ignoring case."""
+    hostile.write("frame.csv", "Claim #,Payer,Paid\n" + "".join(f"C{i},P{i % 2},{i}.00\n" for i in range(8)))
+    hostile.run("sample", "frame.csv", "--id-column", " Claim # ", "--stratify-by", " payer ", "--size", "4",
+                "--seed", "1", "--out", "s", expect=0, out="s")
+    hostile.run("sample", "frame.csv", "--id-column", "claim #", "--strata-bounds", "0,4", "--amount-column",
+                "PAID ", "--size", "4", "--seed", "1", "--out", "t", expect=0, out="t")
+    assert len(read_csv_text(hostile.path("s/sample.csv"))[0]) == 4
+
+
 @pytest.mark.parametrize("label", ["Total", "TOTAL:", "Grand Total", "Sub-total"])
 def test_a_total_row_is_never_taken_for_a_unit(hostile, label):
     """A spreadsheet's total row under the units ('Total', the sum of the overpayments) was read as one
@@ -175,6 +261,17 @@ def test_a_total_row_is_never_taken_for_a_unit(hostile, label):
                 names=["reviewed.csv, row 5, column 'sample_id'", "total row"])
     hostile.write("reviewed.csv", "sample_id,overpayment\nA,10\nB,0\nC,20\nTOTALLY-7,5\n")
     hostile.run("extrapolate", "reviewed.csv", "--universe-size", "100", expect=0)
+
+
+def test_extrapolate_names_the_strata_file_missing_a_stratum(hostile):
+    """A stratum of the sample with no row in the strata file was reported against the sample file, which
+    is not the file to fix."""
+    hostile.write("reviewed.csv", "sample_id,overpayment,stratum\nA,1,x\nB,2,x\nC,3, Y\nD,4,y\n")
+    hostile.write("strata.csv", "stratum,universe_size\nx,50\n")
+    run = hostile.run("extrapolate", "reviewed.csv", "--strata", "strata.csv", expect=1,
+                      names=["strata.csv, column 'stratum': expected a row for stratum 'Y' with its universe_size",
+                             "reviewed.csv holds it at row(s) 4, 5"])
+    assert not run.err.startswith("recoup extrapolate: reviewed.csv")
 
 
 @pytest.mark.parametrize(("sample", "argv", "expect"), [
@@ -689,8 +786,16 @@ def test_interest_rates_name_the_row_a_spreadsheet_shows_after_blank_rows(hostil
     run = hostile.run("reference", "import-interest-rates", "rates.csv", "--out", "r.csv", expect=0, out="r.csv")
     assert "rates.csv: 2 row(s) read = 1 used + 1 set aside" in run.out
     assert "rates.csv, row 6, column 'rate_percent'" in run.out
-    hostile.write("long.csv", RATES_HEADER + "2025-01-01,9.5,a note\n2025-04-01,9\n")  # pandas indexes by its cells
-    hostile.run("reference", "import-interest-rates", "long.csv", "--out", "l.csv", expect=1, names=["long.csv, row 2"])
+
+
+def test_interest_rates_set_aside_a_row_with_more_cells_than_the_header(hostile):
+    """A row with one cell more than the header was read shifted one column (its date taken for the row's
+    name, its rate for its date); a later one stopped the whole file. Each is set aside, naming its row."""
+    hostile.write("long.csv", RATES_HEADER + "2025-01-01,9.5,a note\n2025-04-01,9\n2025-07-01,9,x\n2025-10-01,8.5,\n")
+    run = hostile.run("reference", "import-interest-rates", "long.csv", "--out", "l.csv", expect=0, out="l.csv")
+    assert "long.csv: 4 row(s) read = 2 used + 2 set aside" in run.out
+    assert all(f"long.csv, row {row}, column '(whole row)': expected at most 2 cells, as the header has" in run.out
+               for row in (2, 4))
 
 
 def test_interest_rates_list_every_row_set_aside(hostile):

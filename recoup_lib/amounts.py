@@ -6,7 +6,8 @@ ways: ``131.00``, ``$131.00``, ``$1,234.50``, ``($3.84)``, ``-12.00``, ``1234``.
 column's bytes and reads them into cents (the digits gathered and handed to
 Arrow's integer parser), so :func:`recoup_lib.ingest._values.read_money` runs
 its general, mark-by-mark reading only on the few values left (anything else:
-``12.5``, ``5.00 CR``, ``USD 8``, ``-$5.00``, blanks, errors).
+``12.5``, ``5.00 CR``, ``USD 8``, ``-$5.00``, blanks, errors). The sampling files
+read a reviewed overpayment in parentheses with it too (:mod:`recoup_lib.sampling`).
 
 A value is read here only where the general reading gives the same cents for
 it whatever else its column holds: its ``$`` (if any) opens the amount, so it
@@ -19,7 +20,7 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from ..arrowtext import array_parts
+from .arrowtext import array_parts
 
 __all__ = ["common_amounts"]
 
