@@ -146,7 +146,7 @@ def _line_table(sorted_keys: np.ndarray, order: np.ndarray, size: int) -> np.nda
 
 
 def _line_key(claim_codes: np.ndarray, line_no: np.ndarray, width: int) -> np.ndarray:
-    return claim_codes.astype(np.int64) * width + line_no.astype(np.int64)
+    return claim_codes.astype(np.int64, copy=False) * width + line_no.astype(np.int64, copy=False)
 
 
 @dataclass
