@@ -500,7 +500,7 @@ def _tighten(values, col: Column):
     if col.kind in ("money", "int") and not col.nullable and not values.isna().any():
         return values.to_numpy(dtype=np.int64)
     if col.kind == "date":
-        return values.astype("datetime64[us]")
+        return values.astype("datetime64[us]", copy=False)
     return values
 
 
