@@ -52,8 +52,9 @@ _OPEN_END = _DAY_SPAN
 def _days(dates, missing: int = -1) -> np.ndarray:
     """Dates as whole days, shifted to be >= 0 (``missing`` where there is no date)."""
     values = np.asarray(dates).astype("datetime64[D]")
-    days = values.astype(np.int64) + _DAY_ZERO
-    return np.where(np.isnat(values), missing, days)
+    days = values.view(np.int64) + _DAY_ZERO
+    days[np.isnat(values)] = missing
+    return days
 
 
 def _canonical(value: str) -> str:
@@ -126,9 +127,11 @@ def _days_table(packed: np.ndarray, groups: int, lines: int) -> dict:
 
 def _effective_on(index: dict, group: np.ndarray, known: np.ndarray, day: np.ndarray) -> np.ndarray:
     """:func:`_latest_effective` read from the table of :func:`_days_table`."""
-    column = np.clip(day - (index["day_low"] - 1), 0, index["day_width"] - 1)
-    cell = np.maximum(group, 0) * index["day_width"] + column
-    return np.where(known & (group >= 0), index["by_day"][cell], -1)
+    cell = np.clip(day - (index["day_low"] - 1), 0, index["day_width"] - 1)
+    cell += np.maximum(group, 0) * index["day_width"]
+    found = index["by_day"][cell]
+    found[~known | (group < 0)] = -1
+    return found
 
 
 def _line_table(sorted_keys: np.ndarray, order: np.ndarray, size: int) -> np.ndarray | None:
