@@ -107,7 +107,9 @@ def _string_frame(table: pa.Table, guarded: bool = True) -> pd.DataFrame:
             table = table.set_column(i, f.name, unguard_formulas(table[f.name]))
     mapped = {pa.string(): pd.StringDtype("pyarrow"), pa.large_string(): pd.StringDtype("pyarrow"),
               pa.int64(): pd.Int64Dtype()}
-    return table.to_pandas(types_mapper=mapped.get)
+    # One block per column: a column Arrow can hand over without a copy (text, a timestamp without
+    # nulls) is not then copied into a block shared with the others.
+    return table.to_pandas(types_mapper=mapped.get, split_blocks=True)
 
 
 def _python_csv(path: Path, label: str, header: list[str], spans=None):

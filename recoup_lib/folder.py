@@ -424,8 +424,8 @@ def set_aside_orphans(payments: pd.DataFrame, orphan: np.ndarray):
     return payments.loc[~orphan].reset_index(drop=True), problems, extra
 
 
-def _claim_codes(known: pd.Series, wanted: pd.Series) -> tuple[np.ndarray, int]:
-    """Codes of the claim ids of ``known`` then ``wanted`` (equal where the ids are equal), and how many.
+def _claim_codes(known: pd.Series, wanted: pd.Series) -> tuple[np.ndarray, np.ndarray, int]:
+    """Codes of the claim ids of ``known`` and of ``wanted`` (equal where the ids are equal), and how many.
 
     Claim ids of one short width are numbered as integers (see
     :func:`recoup_lib.schema.packed_ids`); ids of ``wanted`` not in ``known``
@@ -437,8 +437,10 @@ def _claim_codes(known: pd.Series, wanted: pd.Series) -> tuple[np.ndarray, int]:
         distinct, codes, _ = packed_ranks(packed[0])
         found = packed_positions(wanted, distinct, packed[1])
         if found is not None:  # a claim id not among the known ones gets one code of its own
-            return np.concatenate([codes, np.where(found >= 0, found, len(distinct))]), len(distinct) + 1
-    return value_codes(pd.concat([known, wanted], ignore_index=True))
+            found[found < 0] = len(distinct)
+            return codes, found, len(distinct) + 1
+    codes, distinct = value_codes(pd.concat([known, wanted], ignore_index=True))
+    return codes[:len(known)], codes[len(known):], distinct
 
 
 def line_exists(lines: pd.DataFrame, rows: pd.DataFrame) -> np.ndarray:
@@ -450,19 +452,29 @@ def line_exists(lines: pd.DataFrame, rows: pd.DataFrame) -> np.ndarray:
     """
     if not len(rows):
         return np.zeros(0, dtype=bool)
-    codes, distinct = _claim_codes(lines["claim_id"], rows["claim_id"])
-    line_no = np.concatenate([lines["line_no"].to_numpy(dtype=np.int64),
-                              rows["line_no"].to_numpy(dtype=np.int64)])
-    low, high = (int(line_no.min()), int(line_no.max())) if len(line_no) else (0, 0)
+    known_claims, wanted_claims, distinct = _claim_codes(lines["claim_id"], rows["claim_id"])
+    known_no = lines["line_no"].to_numpy(dtype=np.int64)
+    wanted_no = rows["line_no"].to_numpy(dtype=np.int64)
+    low = int(min(wanted_no.min(), known_no.min(initial=wanted_no.min())))
+    high = int(max(wanted_no.max(), known_no.max(initial=wanted_no.max())))
     width = high - low + 1
     if width * distinct >= 2**62:
         key = lines[["claim_id", "line_no"]].assign(_known=True)
         return rows.merge(key, on=["claim_id", "line_no"], how="left")["_known"].notna().to_numpy()
-    combined = codes * width + (line_no - low)
-    known, wanted = combined[:len(lines)], combined[len(lines):]
-    if width * distinct <= max(1 << 20, 32 * len(combined)):
+    known, wanted = (_joined_key(claims, line_no, width, low) for claims, line_no in
+                     ((known_claims, known_no), (wanted_claims, wanted_no)))
+    if width * distinct <= max(1 << 20, 32 * (len(known) + len(wanted))):
         # Keys this dense are looked up in a table of flags, one byte per possible key.
         seen = np.zeros(width * distinct, dtype=bool)
         seen[known] = True
         return seen[wanted]
     return pd.Series(wanted).isin(known).to_numpy()
+
+
+def _joined_key(claims: np.ndarray, line_no: np.ndarray, width: int, low: int) -> np.ndarray:
+    """``claims * width + (line_no - low)``, worked out in one new array."""
+    key = claims.astype(np.int64)
+    key *= width
+    key += line_no
+    key -= low
+    return key

@@ -53,6 +53,16 @@ def test_the_byte_looks_at_text_answer_as_arrow_kernels_do(values, pieces, large
     assert parse._visible(data) == all(0x21 <= b <= 0x7E for b in data)
 
 
+@given(st.lists(st.text(alphabet="25RT;; \té", max_size=6), max_size=25), st.integers(1, 4))
+def test_lists_whose_bytes_show_no_stray_separator_are_taken_as_they_are_and_read_the_same(values, pieces):
+    arr = _chunked(values, pieces)
+    general = mock.patch.object(parse, "_untidy_separators", return_value=True)
+    with general:
+        expected = pd.Series(parse._normalised_list(arr))
+    assert pd.Series(parse._normalised_list(arr)).equals(expected)
+    assert expected.tolist() == [";".join(p for p in "".join(v.split()).split(";") if p) for v in values]
+
+
 _CELL = st.sampled_from(["", "a", "12", "2025-01-05", " x ", "é", "=1+2", "'=x", "-3", "x;y", "1.50"])
 
 

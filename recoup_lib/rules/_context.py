@@ -52,8 +52,9 @@ _OPEN_END = _DAY_SPAN
 def _days(dates, missing: int = -1) -> np.ndarray:
     """Dates as whole days, shifted to be >= 0 (``missing`` where there is no date)."""
     values = np.asarray(dates).astype("datetime64[D]")
-    days = values.astype(np.int64) + _DAY_ZERO
-    return np.where(np.isnat(values), missing, days)
+    days = values.view(np.int64) + _DAY_ZERO
+    days[np.isnat(values)] = missing
+    return days
 
 
 def _canonical(value: str) -> str:
@@ -126,9 +127,11 @@ def _days_table(packed: np.ndarray, groups: int, lines: int) -> dict:
 
 def _effective_on(index: dict, group: np.ndarray, known: np.ndarray, day: np.ndarray) -> np.ndarray:
     """:func:`_latest_effective` read from the table of :func:`_days_table`."""
-    column = np.clip(day - (index["day_low"] - 1), 0, index["day_width"] - 1)
-    cell = np.maximum(group, 0) * index["day_width"] + column
-    return np.where(known & (group >= 0), index["by_day"][cell], -1)
+    cell = np.clip(day - (index["day_low"] - 1), 0, index["day_width"] - 1)
+    cell += np.maximum(group, 0) * index["day_width"]
+    found = index["by_day"][cell]
+    found[~known | (group < 0)] = -1
+    return found
 
 
 def _line_table(sorted_keys: np.ndarray, order: np.ndarray, size: int) -> np.ndarray | None:
@@ -146,7 +149,7 @@ def _line_table(sorted_keys: np.ndarray, order: np.ndarray, size: int) -> np.nda
 
 
 def _line_key(claim_codes: np.ndarray, line_no: np.ndarray, width: int) -> np.ndarray:
-    return claim_codes.astype(np.int64) * width + line_no.astype(np.int64)
+    return claim_codes.astype(np.int64, copy=False) * width + line_no.astype(np.int64, copy=False)
 
 
 @dataclass
@@ -378,8 +381,14 @@ def _text(values) -> pa.Array:
     return pc.cast(arr, pa.string())
 
 
-def _one_chunk(frame: pd.DataFrame, pool: ThreadPoolExecutor | None = None) -> pd.DataFrame:
-    """``frame`` with each Arrow-backed column in one contiguous chunk.
+#: The text columns of the lines that rules and findings take rows of (the identifiers). The others
+#: (modifiers, diagnosis codes, place of service) are only read whole, so joining them would copy them
+#: for nothing; a rule that takes rows of one still gets them, joined by that take.
+_TAKEN_FROM_LINES = ("claim_id", "patient_id", "payer_id", "rendering_npi", "procedure_code")
+
+
+def _one_chunk(frame: pd.DataFrame, names, pool: ThreadPoolExecutor | None = None) -> pd.DataFrame:
+    """``frame`` with each Arrow-backed column of ``names`` in one contiguous chunk.
 
     Taking rows from a chunked Arrow column first joins its chunks, so every
     ``iloc`` of a rule would copy whole text columns; joining them once here
@@ -387,7 +396,7 @@ def _one_chunk(frame: pd.DataFrame, pool: ThreadPoolExecutor | None = None) -> p
     the interpreter lock, so with a ``pool`` the columns are joined side by side.
     """
     joining = {}
-    for name in frame.columns:
+    for name in frame.columns.intersection(names, sort=False):
         chunked = getattr(frame[name].array, "_pa_array", None)
         if isinstance(chunked, pa.ChunkedArray) and chunked.num_chunks > 1:
             joining[name] = pool.submit(chunked.combine_chunks) if pool is not None else chunked.combine_chunks()
@@ -521,10 +530,11 @@ def build_context(claim_lines: pd.DataFrame, payments: pd.DataFrame, workers: in
         coverage, documentation, fee_schedule, ncci_ptp, mue, payer_policies
         (``None`` where absent).
     """
-    # Copy-on-write: new columns go on this frame only; the caller's table is never changed.
+    # Copy-on-write: new columns go on this frame only; the caller's table is never changed. The payments'
+    # text is left in its chunks: a rule takes rows of it once at most (duplicate_payment's listing).
     with ThreadPoolExecutor(max_workers=max(1, min(workers, 4))) as pool:
-        lines = _one_chunk(claim_lines.reset_index(drop=True), pool)
-        pay = _one_chunk(payments.reset_index(drop=True), pool)
+        lines = _one_chunk(claim_lines.reset_index(drop=True), _TAKEN_FROM_LINES, pool)
+    pay = payments.reset_index(drop=True)
     n = len(lines)
     line_no = lines["line_no"].to_numpy(dtype=np.int64)
     width = int(line_no.max()) + 2 if n else 2

@@ -108,7 +108,8 @@ def duplicate_payment(ctx) -> pd.DataFrame:
     if not len(flagged):
         return NO_HITS
     pay = ctx.payments
-    pay = pay.loc[pay["_line"].isin(flagged.index) & (pay["paid_cents"] != 0)]
+    pay = pay.loc[pay["_line"].isin(flagged.index) & (pay["paid_cents"] != 0),
+                  ["_line", "payment_date", "payment_id", "paid_cents"]]
     pay = pay.sort_values(["_line", "payment_date", "payment_id"], kind="stable")
     listing = join_by_group(pay["_line"].to_numpy(), usd(pay["paid_cents"]).to_numpy())
     lines = ctx.lines.loc[flagged.index, ["paid_cents"]]

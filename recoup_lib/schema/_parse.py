@@ -152,9 +152,24 @@ def _mask(arr) -> np.ndarray:
     return np.asarray(pc.fill_null(arr, False).to_numpy(zero_copy_only=False), dtype=bool)
 
 
+def _untidy_separators(offsets: np.ndarray, data: np.ndarray) -> bool:
+    """Whether a value of one chunk (see :func:`~recoup_lib.arrowtext.string_parts`) may start or end with
+    ``;`` or hold ``;;``: looks at its bytes, no new text. A ``;;`` across two values says yes too, rightly:
+    the first of them ends with ``;``."""
+    semicolon = data[offsets[0]:offsets[-1]] == ord(";")
+    if not semicolon.any():
+        return False
+    filled = offsets[1:] > offsets[:-1]
+    return bool((semicolon[1:] & semicolon[:-1]).any() or (data[offsets[:-1][filled]] == ord(";")).any()
+                or (data[offsets[1:][filled] - 1] == ord(";")).any())
+
+
 def _normalised_list(arr: pa.ChunkedArray):
     """Trimmed Arrow text of lists, ``" 25; 59 ;"`` -> ``"25;59"``, as the in-memory text column (only
-    rows that need it are rewritten)."""
+    rows that need it are rewritten). Text of visible ASCII whose bytes show no stray ``;`` is tidy
+    already: it is taken as it is, without searching each value."""
+    if _plain_ascii(arr) and not any(_untidy_separators(*parts) for parts in string_parts(arr)):
+        return _as_text(arr)
     untidy = pc.or_(pc.match_substring(arr, ";;"), pc.or_(pc.starts_with(arr, ";"), pc.ends_with(arr, ";")))
     if not _plain_ascii(arr):
         untidy = pc.or_(untidy, pc.match_substring(arr, " "))
@@ -500,7 +515,7 @@ def _tighten(values, col: Column):
     if col.kind in ("money", "int") and not col.nullable and not values.isna().any():
         return values.to_numpy(dtype=np.int64)
     if col.kind == "date":
-        return values.astype("datetime64[us]")
+        return values.astype("datetime64[us]", copy=False)
     return values
 
 
