@@ -151,3 +151,18 @@ def test_caught_duplicates_carry_carc_18_under_group_oa_in_payments_csv_and_the_
     adjustments = read_835([folder / "remits"]).adjustments
     groups = set(adjustments.loc[adjustments["reason_code"] == "18", "group_code"])
     assert groups == {"OA"}
+
+
+@pytest.mark.parametrize("offset", [0, 10**12])
+def test_visits_number_the_encounters_in_order_small_numbers_or_not(offset):
+    """A line's visit is its encounter's rank among the block's encounters (small numbers or large)."""
+    import numpy as np
+
+    from recoup_lib.synthetic._inject_state import InjectionState
+
+    state = InjectionState(generate_practice(lines=3000, seed=5))
+    state.lines["encounter"] = state.lines["encounter"].to_numpy() + offset
+    visit, visits = state.visits()
+    expected_visit, expected_visits = pd.factorize(state.lines["encounter"].to_numpy(), sort=True)
+    assert np.array_equal(visits, expected_visits) and np.array_equal(visit, expected_visit)
+    assert np.array_equal(visits[visit], state.lines["encounter"].to_numpy())

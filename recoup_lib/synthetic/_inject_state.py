@@ -13,7 +13,7 @@ import pandas as pd
 
 from ._payments import line_fees
 from ._practice import Practice
-from ._values import _dates, pay_weekday
+from ._values import _dates, _same_text, pay_weekday
 
 __all__ = ["InjectionState", "all_policies", "member"]
 
@@ -51,7 +51,7 @@ class InjectionState:
         self.doc = practice.documentation.copy(deep=False)
         self.spans = practice.spans.copy(deep=False)
         self.used = np.zeros(len(self.lines), dtype=bool)
-        self.ledger: list[pd.DataFrame] = []
+        self.ledger: list[dict] = []
         self.policies: list[dict] = []
         self.coverage_changes: list[dict] = []
         refs = practice.refs
@@ -106,11 +106,20 @@ class InjectionState:
     def visits(self) -> tuple[np.ndarray, np.ndarray]:
         """Each line's visit number (visits in encounter order) and the visits' encounters.
 
-        Made once until lines are added (encounters of existing lines never change).
+        Made once until lines are added (encounters of existing lines never change). A block's
+        encounters are small non-negative numbers, numbered by marking them in a bitmap (a sort
+        otherwise).
         """
         made = self.__dict__.get("_visits")
         if made is None or made[0] != len(self.lines):
-            visit, visits = pd.factorize(self.lines["encounter"].to_numpy(), sort=True)
+            encounter = self.lines["encounter"].to_numpy()
+            if len(encounter) and 0 <= encounter.min() and encounter.max() <= 4 * len(encounter):
+                seen = np.zeros(int(encounter.max()) + 1, dtype=bool)
+                seen[encounter] = True
+                visits = np.flatnonzero(seen).astype(encounter.dtype)
+                visit = (np.cumsum(seen) - 1)[encounter]
+            else:
+                visit, visits = pd.factorize(encounter, sort=True)
             made = self._visits = (len(self.lines), visit, visits)
         return made[1], made[2]
 
@@ -126,15 +135,23 @@ class InjectionState:
         return numbers
 
     def record(self, rows, error_type: str, at_risk, how, copied_from=None, delay=None) -> None:
-        """Flag lines; a resubmitted claim also records the claim it copies and after how many days."""
+        """Flag lines; a resubmitted claim also records the claim it copies and after how many days
+        (other lines: -1 and 0)."""
         rows = np.asarray(rows, dtype=np.int64)
-        how = np.broadcast_to(np.asarray(how, dtype=object), rows.shape)
-        entry = pd.DataFrame({"_line": rows, "error_type": error_type,
-                              "at_risk_cents": np.asarray(at_risk, dtype=np.int64), "injected_as": how})
-        if copied_from is not None:
-            entry = entry.assign(_copied_from=np.asarray(copied_from, dtype=np.int64),
-                                 _delay=np.asarray(delay, dtype=np.int64))
-        self.ledger.append(entry)
+
+        def each(values, dtype) -> np.ndarray:
+            return np.broadcast_to(np.asarray(values, dtype=dtype), rows.shape)
+
+        self.ledger.append({
+            "_line": rows, "error_type": _same_text(len(rows), error_type),
+            "at_risk_cents": each(at_risk, np.int64), "injected_as": each(how, object),
+            "_copied_from": each(-1 if copied_from is None else copied_from, np.int64),
+            "_delay": each(0 if delay is None else delay, np.int64)})
+
+    def ledger_columns(self) -> dict[str, np.ndarray]:
+        """Everything recorded, in order, column by column (the ledger's columns, see :meth:`record`)."""
+        columns = ["_line", "error_type", "at_risk_cents", "injected_as", "_copied_from", "_delay"]
+        return {c: np.concatenate([entry[c] for entry in self.ledger]) for c in columns}
 
     def append_lines(self, new: pd.DataFrame) -> np.ndarray:
         """Add lines (marked used); text columns keep the lines' categorical types."""
