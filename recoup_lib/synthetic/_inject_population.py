@@ -140,6 +140,20 @@ def apply_policies(s: InjectionState, choice: PolicyChoice, first: int = 0, only
             s.deny(mine, "CO-96")
 
 
+def _first_drawn(patient: np.ndarray, draw: np.ndarray) -> np.ndarray:
+    """Each patient's first row in the order of ``draw`` (ties: the earlier row), ordered by their draws.
+
+    The rows ``np.argsort(draw, kind="stable")`` would keep after dropping each patient's later ones,
+    found without sorting every row: a patient's first is its smallest draw.
+    """
+    smallest = np.full(int(patient.max(initial=0)) + 1, np.inf)
+    np.minimum.at(smallest, patient, draw)
+    tied = np.flatnonzero(draw == smallest[patient])
+    _, first = np.unique(patient[tied], return_index=True)
+    firsts = tied[np.sort(first)]
+    return firsts[np.argsort(draw[firsts], kind="stable")]
+
+
 def inject_coverage_lapsed(s: InjectionState, k: int) -> None:
     """Terminate coverage retroactively (70%) or open a month's gap (30%) for some patients."""
     rng = stream(s.p.seed, "inject-coverage_lapsed")
@@ -170,8 +184,7 @@ def inject_coverage_lapsed(s: InjectionState, k: int) -> None:
     mine_date = lines["service_date"].to_numpy()[rows]
     mine_paid = paid[rows] > 0
     paid_rows = np.flatnonzero(mine_paid)
-    by_draw = paid_rows[np.argsort(rng.random(len(paid_rows)), kind="stable")]
-    picked = by_draw[~pd.Series(mine_patient[by_draw]).duplicated().to_numpy()]
+    picked = paid_rows[_first_drawn(mine_patient[paid_rows], rng.random(len(paid_rows)))]
     pick = mine_date[picked].astype("datetime64[D]")
     first = pick.astype("datetime64[M]").astype("datetime64[D]")
     effective = spans["effective_date"].to_numpy()[mine_span[picked]].astype("datetime64[D]")
