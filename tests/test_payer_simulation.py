@@ -303,3 +303,10 @@ def test_label_support_is_the_largest_at_risk_of_that_error_on_that_line():
     empty = _label_support(np.zeros(0, np.int64), np.zeros(0, object), np.zeros(0, np.int64),
                            asked["_line"].to_numpy(), asked["error_type"].to_numpy(object))
     assert not empty[0].any()
+
+
+@pytest.mark.parametrize("first, count", [(1, 0), (1, 3), (999_998, 4)])
+def test_notice_ids_have_six_digits_at_least(first, count):
+    from recoup_lib.synthetic._payer import notice_ids
+
+    assert list(notice_ids(first, count)) == [f"N{i:06d}" for i in range(first, first + count)]

@@ -170,8 +170,9 @@ class InjectionState:
     def append_lines(self, new: pd.DataFrame) -> np.ndarray:
         """Add lines (marked used); text columns keep the lines' categorical types."""
         start = len(self.lines)
-        new = new.reset_index(drop=True).astype({"procedure_code": self.lines["procedure_code"].dtype,
-                                                 "payer_id": self.lines["payer_id"].dtype})
+        new = new.reset_index(drop=True)
+        for column in ("procedure_code", "payer_id"):  # column by column: DataFrame.astype visits every column
+            new[column] = new[column].astype(self.lines[column].dtype)
         for column in self.lines.columns:
             dtype = self.lines[column].dtype
             if isinstance(dtype, pd.CategoricalDtype) and new[column].dtype != dtype:

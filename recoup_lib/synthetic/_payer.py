@@ -52,9 +52,9 @@ from ._inject_population import RETROACTIVE_POLICY
 from ._practice import DAY, Practice, _dates, _obj
 from ._profile import payer_review
 from ._random import stream
-from ._values import _text_values
+from ._values import _text_values, text_ids
 
-__all__ = ["simulate_notices", "NOTICE_COLUMNS", "lookback_limits"]
+__all__ = ["simulate_notices", "NOTICE_COLUMNS", "lookback_limits", "notice_ids"]
 
 #: notices.csv columns (docs/contract.md "Appeal decisions"), money in cents in memory.
 NOTICE_COLUMNS = ["notice_id", "payer_id", "claim_id", "line_no", "notice_date", "amount_cents", "reason_code",
@@ -157,6 +157,11 @@ def lookback_limits(practice: Practice, first_paid: np.ndarray):
         state_rule[idx] = (profile.payer_type == "commercial" and profile.has_state_rows
                            and "lookback" not in profile.fallbacks)
     return limit, state_rule, by_payer
+
+
+def notice_ids(first: int, count: int) -> np.ndarray:
+    """Notice ids ``N000001``... (six digits at least) numbered from ``first``, as objects."""
+    return text_ids("N", np.arange(first, first + count), 6)
 
 
 def _pick(rng, candidates: np.ndarray, k: int) -> np.ndarray:
@@ -317,7 +322,7 @@ def simulate_notices(practice: Practice) -> pd.DataFrame:
     order = np.lexsort((line_no, claim, notice_date))
     carc = cfg["carc"]
     out = pd.DataFrame({
-        "notice_id": _obj([f"N{i:06d}" for i in range(1, m + 1)]),
+        "notice_id": _obj(notice_ids(1, m)),
         "payer_id": _obj(payer_of[order]),
         "claim": claim[order],
         "line_no": line_no[order],
