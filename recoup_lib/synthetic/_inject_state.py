@@ -72,8 +72,8 @@ class InjectionState:
     # -- the payments, with per-line totals kept until they change ----------------------
     #
     # Rows the injectors add are kept apart (``_added``, a few thousand rows) and joined to the block's
-    # table only when it is read whole: each injector reads the payments of a few lines, and copying a
-    # quarter of a million rows for every few thousand added took more time than the rest of its work.
+    # table only when it is read whole: the injectors read the payments of a few lines, and the table
+    # (a quarter of a million rows) was copied each time a few thousand were added, five times a block.
     @property
     def payments(self) -> pd.DataFrame:
         """Every payment row, in the order added."""
