@@ -282,3 +282,31 @@ def test_generated_835s_carry_the_remark_codes_x12_asks_for_and_duplicates_under
         touched = medicare["status_code"].isin(["4", "22"])
         assert (medicare.loc[touched, "claim_remark_codes"] == "MA01").all()
     assert {"16", "96"} <= seen
+
+
+def test_label_support_is_the_largest_at_risk_of_that_error_on_that_line():
+    """A notice's support: labels of the same line and error_type (several, or none), their largest at-risk."""
+    from recoup_lib.synthetic._payer import _label_support
+
+    rng = np.random.default_rng(4)
+    kinds = np.array(["upcoding", "unbundling", "coverage_lapsed"], dtype=object)
+    labels = pd.DataFrame({"_line": rng.integers(0, 40, 300), "error_type": kinds[rng.integers(0, 3, 300)],
+                           "at_risk_cents": rng.integers(0, 500, 300)})
+    asked = pd.DataFrame({"_line": rng.integers(0, 50, 200), "error_type": kinds[rng.integers(0, 3, 200)]})
+    found, support = _label_support(labels["_line"].to_numpy(), labels["error_type"].to_numpy(object),
+                                    labels["at_risk_cents"].to_numpy(), asked["_line"].to_numpy(),
+                                    asked["error_type"].to_numpy(object))
+    largest = labels.groupby(["_line", "error_type"])["at_risk_cents"].max()
+    expected = asked.join(largest, on=["_line", "error_type"])["at_risk_cents"]
+    assert np.array_equal(found, expected.notna().to_numpy()) and not found.all() and found.any()
+    assert np.array_equal(support[found], expected.dropna().to_numpy(dtype=np.int64))
+    empty = _label_support(np.zeros(0, np.int64), np.zeros(0, object), np.zeros(0, np.int64),
+                           asked["_line"].to_numpy(), asked["error_type"].to_numpy(object))
+    assert not empty[0].any()
+
+
+@pytest.mark.parametrize("first, count", [(1, 0), (1, 3), (999_998, 4)])
+def test_notice_ids_have_six_digits_at_least(first, count):
+    from recoup_lib.synthetic._payer import notice_ids
+
+    assert list(notice_ids(first, count)) == [f"N{i:06d}" for i in range(first, first + count)]

@@ -151,3 +151,33 @@ def test_caught_duplicates_carry_carc_18_under_group_oa_in_payments_csv_and_the_
     adjustments = read_835([folder / "remits"]).adjustments
     groups = set(adjustments.loc[adjustments["reason_code"] == "18", "group_code"])
     assert groups == {"OA"}
+
+
+@pytest.mark.parametrize("offset", [0, 10**12])
+def test_visits_number_the_encounters_in_order_small_numbers_or_not(offset):
+    """A line's visit is its encounter's rank among the block's encounters (small numbers or large)."""
+    import numpy as np
+
+    from recoup_lib.synthetic._inject_state import InjectionState
+
+    state = InjectionState(generate_practice(lines=3000, seed=5))
+    state.lines["encounter"] = state.lines["encounter"].to_numpy() + offset
+    visit, visits = state.visits()
+    expected_visit, expected_visits = pd.factorize(state.lines["encounter"].to_numpy(), sort=True)
+    assert np.array_equal(visits, expected_visits) and np.array_equal(visit, expected_visit)
+    assert np.array_equal(visits[visit], state.lines["encounter"].to_numpy())
+
+
+@pytest.mark.parametrize("rows, patients, draws", [(0, 1, 1), (1, 1, 1), (2000, 60, 10), (5000, 3000, 1000)])
+def test_each_patients_first_drawn_row_is_the_one_a_stable_sort_keeps(rows, patients, draws):
+    """Coverage lapses pick each patient's first row in a random order: as sorting every row would (ties too)."""
+    import numpy as np
+
+    from recoup_lib.synthetic._inject_population import _first_drawn
+
+    rng = np.random.default_rng(rows)
+    patient = rng.integers(0, patients, rows)
+    draw = rng.integers(0, draws, rows) / draws
+    by_draw = np.argsort(draw, kind="stable")
+    expected = by_draw[~pd.Series(patient[by_draw]).duplicated().to_numpy()]
+    assert np.array_equal(_first_drawn(patient, draw), expected)

@@ -47,7 +47,7 @@ from ._inject import inject_block_errors, plan_counts
 from ._inject_lines import resubmission_text
 from ._inject_population import PolicyChoice, apply_policies, choose_policies, policy_view
 from ._inject_state import InjectionState
-from ._payer import resolved_profiles, simulate_notices, use_profiles
+from ._payer import notice_ids, resolved_profiles, simulate_notices, use_profiles
 from ._practice import Practice, References, build_clean, patient_count
 from ._profile import Profile
 from ._random import block_seed
@@ -157,7 +157,7 @@ def place(practice: Practice, layout: Layout, at: dict) -> None:
         pay["payment_id"] = _arrow_series(text_id_array("PMT", np.arange(first, first + len(pay)), width))
     notices = practice.notices
     if at["notices"] and len(notices):
-        notices["notice_id"] = _obj([f"N{i:06d}" for i in range(at["notices"] + 1, at["notices"] + len(notices) + 1)])
+        notices["notice_id"] = _obj(notice_ids(at["notices"] + 1, len(notices)))
 
 
 def _as_practice_numbers(practice: Practice, block: int, at: dict) -> Practice:

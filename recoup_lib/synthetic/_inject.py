@@ -56,7 +56,7 @@ from ._inject_population import (
     choose_policies,
     inject_coverage_lapsed,
     policy_view,
-    population_labels,
+    record_population_labels,
 )
 from ._inject_state import InjectionState, all_policies
 from ._payments import number_payments
@@ -156,22 +156,23 @@ def inject_block_errors(s: InjectionState, plan: dict, payment_width: int = 8,
     inject_overpaid_rate(s, flag["overpaid_rate"])
     inject_duplicate_payment(s, flag["duplicate_payment"])
 
-    ledger = pd.concat(s.ledger + [population_labels(s)], ignore_index=True)
+    record_population_labels(s)
+    ledger = s.ledger_columns()
     lines = s.lines
-    at = ledger["_line"].to_numpy()
+    at = ledger["_line"]
     labels = pd.DataFrame({
         "claim": lines["claim"].to_numpy()[at],
         "line_no": lines["line_no"].to_numpy(dtype=np.int64)[at],
-        "error_type": ledger["error_type"].to_numpy(dtype=object),
-        "at_risk_cents": ledger["at_risk_cents"].to_numpy(dtype=np.int64),
-        "category": _mapped(ledger["error_type"].to_numpy(dtype=object), ERROR_TYPES).astype(object),
-        "injected_as": ledger["injected_as"].to_numpy(dtype=object),
+        "error_type": ledger["error_type"],
+        "at_risk_cents": ledger["at_risk_cents"],
+        "category": _mapped(ledger["error_type"], ERROR_TYPES).astype(object),
+        "injected_as": ledger["injected_as"],
         "_line": at,
-        "_copied_from": ledger.get("_copied_from", pd.Series(-1, index=ledger.index)).fillna(-1).to_numpy(np.int64),
-        "_delay": ledger.get("_delay", pd.Series(0, index=ledger.index)).fillna(0).to_numpy(np.int64),
+        "_copied_from": ledger["_copied_from"],
+        "_delay": ledger["_delay"],
     })
     order = {e: i for i, e in enumerate(ERROR_TYPES)}
-    rank = _mapped(labels["error_type"].to_numpy(dtype=object), order)
+    rank = _mapped(ledger["error_type"], order)
     labels = labels.iloc[lexsort_order((rank, labels["line_no"].to_numpy(), labels["claim"].to_numpy()))]
     practice.labels = labels.reset_index(drop=True)
     practice.payments = number_payments(s.payments.drop(columns=["payment_id"], errors="ignore"),

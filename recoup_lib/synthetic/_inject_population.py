@@ -1,7 +1,7 @@
 """Errors that reach many lines at once: a payer policy applied to a code, coverage ended for a patient.
 
 They run first, on lines no other injector has used, and their labels are
-computed at the end over every paid line in scope (:func:`population_labels`),
+computed at the end over every paid line in scope (:func:`record_population_labels`),
 so lines added later (duplicates, unbundled codes) are labelled too.
 """
 
@@ -18,7 +18,7 @@ from ._random import stream
 from ._values import DAY, _dates, _is, month_end
 
 __all__ = ["PolicyView", "PolicyChoice", "policy_view", "choose_policies", "apply_policies",
-           "inject_coverage_lapsed", "population_labels", "RETROACTIVE_POLICY"]
+           "inject_coverage_lapsed", "record_population_labels", "RETROACTIVE_POLICY"]
 
 #: labels.csv's injected_as for a policy announced after the service it is applied to (the audit's
 #: evidence says "retroactive"): the notice citing it is appealed whatever the audit finds (docs/contract.md).
@@ -140,6 +140,20 @@ def apply_policies(s: InjectionState, choice: PolicyChoice, first: int = 0, only
             s.deny(mine, "CO-96")
 
 
+def _first_drawn(patient: np.ndarray, draw: np.ndarray) -> np.ndarray:
+    """Each patient's first row in the order of ``draw`` (ties: the earlier row), ordered by their draws.
+
+    The rows ``np.argsort(draw, kind="stable")`` would keep after dropping each patient's later ones,
+    found without sorting every row: a patient's first is its smallest draw.
+    """
+    smallest = np.full(int(patient.max(initial=0)) + 1, np.inf)
+    np.minimum.at(smallest, patient, draw)
+    tied = np.flatnonzero(draw == smallest[patient])
+    _, first = np.unique(patient[tied], return_index=True)
+    firsts = tied[np.sort(first)]
+    return firsts[np.argsort(draw[firsts], kind="stable")]
+
+
 def inject_coverage_lapsed(s: InjectionState, k: int) -> None:
     """Terminate coverage retroactively (70%) or open a month's gap (30%) for some patients."""
     rng = stream(s.p.seed, "inject-coverage_lapsed")
@@ -170,8 +184,7 @@ def inject_coverage_lapsed(s: InjectionState, k: int) -> None:
     mine_date = lines["service_date"].to_numpy()[rows]
     mine_paid = paid[rows] > 0
     paid_rows = np.flatnonzero(mine_paid)
-    by_draw = paid_rows[np.argsort(rng.random(len(paid_rows)), kind="stable")]
-    picked = by_draw[~pd.Series(mine_patient[by_draw]).duplicated().to_numpy()]
+    picked = paid_rows[_first_drawn(mine_patient[paid_rows], rng.random(len(paid_rows)))]
     pick = mine_date[picked].astype("datetime64[D]")
     first = pick.astype("datetime64[M]").astype("datetime64[D]")
     effective = spans["effective_date"].to_numpy()[mine_span[picked]].astype("datetime64[D]")
@@ -216,8 +229,8 @@ def inject_coverage_lapsed(s: InjectionState, k: int) -> None:
         s.coverage_changes.append(change)
 
 
-def population_labels(s: InjectionState) -> pd.DataFrame:
-    """coverage_lapsed and policy_change over every paid line, from the final tables."""
+def record_population_labels(s: InjectionState) -> None:
+    """Record coverage_lapsed and policy_change over every paid line, from the final tables (run last)."""
     lines = s.lines
     paid = s.paid()
     rows = np.flatnonzero(paid > 0)
@@ -233,8 +246,10 @@ def population_labels(s: InjectionState) -> pd.DataFrame:
     span_payer = payer_index.get_indexer(spans["payer_id"].to_numpy(dtype=object)[by_patient])
     effective = spans["effective_date"].to_numpy()[by_patient]
     termination = spans["termination_date"].to_numpy()[by_patient]
-    first = np.searchsorted(span_patient, patient, "left")
-    count = np.searchsorted(span_patient, patient, "right") - first
+    # Patients are small numbers: each one's spans (first and count) found by counting, not searching.
+    spans_of = np.bincount(span_patient, minlength=int(patient.max(initial=0)) + 1)
+    count = spans_of[patient]
+    first = (np.cumsum(spans_of) - spans_of)[patient]
     covered = np.zeros(len(rows), dtype=bool)
     for k in range(int(count.max(initial=0))):
         todo = np.flatnonzero(~covered & (count > k))
@@ -246,8 +261,7 @@ def population_labels(s: InjectionState) -> pd.DataFrame:
     changes = {c["patient_id"]: c["kind"] for c in s.coverage_changes}
     patient_text = s.p.patient_ids(lines["patient"].to_numpy()[lapsed])
     how = np.array([f"{changes.get(p, 'coverage')} by the payer" for p in patient_text], dtype=object)
-    out = [pd.DataFrame({"_line": lapsed, "error_type": "coverage_lapsed", "at_risk_cents": paid[lapsed],
-                         "injected_as": how})]
+    s.record(lapsed, "coverage_lapsed", paid[lapsed], how)
     pol = all_policies(s)
     pol = pd.DataFrame({"payer": payer_index.get_indexer(pol["payer_id"]).astype(np.int64),
                         "code": code_index.get_indexer(pol["procedure_code"]).astype(np.int64),
@@ -260,8 +274,5 @@ def population_labels(s: InjectionState) -> pd.DataFrame:
     j = j.loc[j["effective_date"] <= j["service_date"]].sort_values(
         ["_line", "announced_date"], kind="stable").drop_duplicates("_line")
     retro = (j["announced_date"] > j["service_date"]).to_numpy()
-    out.append(pd.DataFrame({"_line": j["_line"].to_numpy(), "error_type": "policy_change",
-                             "at_risk_cents": paid[j["_line"].to_numpy()],
-                             "injected_as": np.where(retro, RETROACTIVE_POLICY,
-                                                     "paid after the payer's announced policy").astype(object)}))
-    return pd.concat(out, ignore_index=True)
+    s.record(j["_line"].to_numpy(), "policy_change", paid[j["_line"].to_numpy()],
+             np.where(retro, RETROACTIVE_POLICY, "paid after the payer's announced policy").astype(object))

@@ -13,7 +13,7 @@ import pandas as pd
 
 from ._payments import line_fees
 from ._practice import Practice
-from ._values import _dates, pay_weekday
+from ._values import _dates, _same_text, pay_weekday
 
 __all__ = ["InjectionState", "all_policies", "member"]
 
@@ -51,7 +51,7 @@ class InjectionState:
         self.doc = practice.documentation.copy(deep=False)
         self.spans = practice.spans.copy(deep=False)
         self.used = np.zeros(len(self.lines), dtype=bool)
-        self.ledger: list[pd.DataFrame] = []
+        self.ledger: list[dict] = []
         self.policies: list[dict] = []
         self.coverage_changes: list[dict] = []
         refs = practice.refs
@@ -70,20 +70,34 @@ class InjectionState:
         self._per_line = None
 
     # -- the payments, with per-line totals kept until they change ----------------------
+    #
+    # Rows the injectors add are kept apart (``_added``, a few thousand rows) and joined to the block's
+    # table only when it is read whole: the injectors read the payments of a few lines, and the table
+    # (a quarter of a million rows) was copied each time a few thousand were added, five times a block.
     @property
     def payments(self) -> pd.DataFrame:
+        """Every payment row, in the order added."""
+        if self._added is not None:
+            self._payments = pd.concat([self._payments, self._added], ignore_index=True)
+            self._added = None
         return self._payments
 
     @payments.setter
     def payments(self, value: pd.DataFrame) -> None:
         self._payments = value
+        self._added = None
         self._per_line = None
+
+    def _parts(self) -> list[pd.DataFrame]:
+        """The payments as they are held: the table, then the rows added since it was last read whole."""
+        return [self._payments] if self._added is None else [self._payments, self._added]
 
     def _totals(self) -> tuple[np.ndarray, np.ndarray]:
         if self._per_line is None:
-            at = self._payments["_line"].to_numpy(dtype=np.int64)
+            parts = self._parts()
+            at = np.concatenate([part["_line"].to_numpy(dtype=np.int64) for part in parts])
             paid = np.zeros(len(self.lines), dtype=np.int64)
-            np.add.at(paid, at, self._payments["paid_cents"].to_numpy(dtype=np.int64))
+            np.add.at(paid, at, np.concatenate([part["paid_cents"].to_numpy(dtype=np.int64) for part in parts]))
             self._per_line = (paid, np.bincount(at, minlength=len(self.lines)))
         return self._per_line
 
@@ -106,11 +120,20 @@ class InjectionState:
     def visits(self) -> tuple[np.ndarray, np.ndarray]:
         """Each line's visit number (visits in encounter order) and the visits' encounters.
 
-        Made once until lines are added (encounters of existing lines never change).
+        Made once until lines are added (encounters of existing lines never change). A block's
+        encounters are small non-negative numbers, numbered by marking them in a bitmap (a sort
+        otherwise).
         """
         made = self.__dict__.get("_visits")
         if made is None or made[0] != len(self.lines):
-            visit, visits = pd.factorize(self.lines["encounter"].to_numpy(), sort=True)
+            encounter = self.lines["encounter"].to_numpy()
+            if len(encounter) and 0 <= encounter.min() and encounter.max() <= 4 * len(encounter):
+                seen = np.zeros(int(encounter.max()) + 1, dtype=bool)
+                seen[encounter] = True
+                visits = np.flatnonzero(seen).astype(encounter.dtype)
+                visit = (np.cumsum(seen) - 1)[encounter]
+            else:
+                visit, visits = pd.factorize(encounter, sort=True)
             made = self._visits = (len(self.lines), visit, visits)
         return made[1], made[2]
 
@@ -126,21 +149,30 @@ class InjectionState:
         return numbers
 
     def record(self, rows, error_type: str, at_risk, how, copied_from=None, delay=None) -> None:
-        """Flag lines; a resubmitted claim also records the claim it copies and after how many days."""
+        """Flag lines; a resubmitted claim also records the claim it copies and after how many days
+        (other lines: -1 and 0)."""
         rows = np.asarray(rows, dtype=np.int64)
-        how = np.broadcast_to(np.asarray(how, dtype=object), rows.shape)
-        entry = pd.DataFrame({"_line": rows, "error_type": error_type,
-                              "at_risk_cents": np.asarray(at_risk, dtype=np.int64), "injected_as": how})
-        if copied_from is not None:
-            entry = entry.assign(_copied_from=np.asarray(copied_from, dtype=np.int64),
-                                 _delay=np.asarray(delay, dtype=np.int64))
-        self.ledger.append(entry)
+
+        def each(values, dtype) -> np.ndarray:
+            return np.broadcast_to(np.asarray(values, dtype=dtype), rows.shape)
+
+        self.ledger.append({
+            "_line": rows, "error_type": _same_text(len(rows), error_type),
+            "at_risk_cents": each(at_risk, np.int64), "injected_as": each(how, object),
+            "_copied_from": each(-1 if copied_from is None else copied_from, np.int64),
+            "_delay": each(0 if delay is None else delay, np.int64)})
+
+    def ledger_columns(self) -> dict[str, np.ndarray]:
+        """Everything recorded, in order, column by column (the ledger's columns, see :meth:`record`)."""
+        columns = ["_line", "error_type", "at_risk_cents", "injected_as", "_copied_from", "_delay"]
+        return {c: np.concatenate([entry[c] for entry in self.ledger]) for c in columns}
 
     def append_lines(self, new: pd.DataFrame) -> np.ndarray:
         """Add lines (marked used); text columns keep the lines' categorical types."""
         start = len(self.lines)
-        new = new.reset_index(drop=True).astype({"procedure_code": self.lines["procedure_code"].dtype,
-                                                 "payer_id": self.lines["payer_id"].dtype})
+        new = new.reset_index(drop=True)
+        for column in ("procedure_code", "payer_id"):  # column by column: DataFrame.astype visits every column
+            new[column] = new[column].astype(self.lines[column].dtype)
         for column in self.lines.columns:
             dtype = self.lines[column].dtype
             if isinstance(dtype, pd.CategoricalDtype) and new[column].dtype != dtype:
@@ -156,7 +188,8 @@ class InjectionState:
         return np.arange(start, start + len(new))
 
     def append_payments(self, rows: pd.DataFrame) -> None:
-        self.payments = pd.concat([self.payments, rows], ignore_index=True)
+        self._added = rows if self._added is None else pd.concat([self._added, rows], ignore_index=True)
+        self._per_line = None
 
     def add_notes(self, new: pd.DataFrame, rows: np.ndarray) -> None:
         """A present, signed note for each added line."""
@@ -168,17 +201,21 @@ class InjectionState:
 
     def payment_of(self, rows: np.ndarray) -> pd.DataFrame:
         """The single payment row of each line, aligned with ``rows``."""
-        pay = self.payments
-        return pay.loc[member(pay["_line"], rows)].set_index("_line").reindex(rows)
+        found = [part.loc[member(part["_line"], rows)] for part in self._parts()]
+        pay = found[0] if len(found) == 1 else pd.concat(found)
+        return pay.set_index("_line").reindex(rows)
 
     def set_payment(self, rows: np.ndarray, **values) -> None:
         """Change the single payment row of each line (lines paid once)."""
-        mask = member(self.payments["_line"], rows)
         order = pd.Series(np.arange(len(rows)), index=rows)
-        pos = order.reindex(self.payments.loc[mask, "_line"]).to_numpy()
-        for column, value in values.items():
-            value = np.asarray(value)
-            self.payments.loc[mask, column] = value[pos] if value.ndim else value
+        for part in self._parts():
+            mask = member(part["_line"], rows)
+            if not mask.any():
+                continue
+            pos = order.reindex(part.loc[mask, "_line"]).to_numpy()
+            for column, value in values.items():
+                value = np.asarray(value)
+                part.loc[mask, column] = value[pos] if value.ndim else value
         self._per_line = None
 
     def deny(self, rows: np.ndarray, code: str) -> None:

@@ -52,9 +52,9 @@ from ._inject_population import RETROACTIVE_POLICY
 from ._practice import DAY, Practice, _dates, _obj
 from ._profile import payer_review
 from ._random import stream
-from ._values import _text_values
+from ._values import _text_values, text_ids
 
-__all__ = ["simulate_notices", "NOTICE_COLUMNS", "lookback_limits"]
+__all__ = ["simulate_notices", "NOTICE_COLUMNS", "lookback_limits", "notice_ids"]
 
 #: notices.csv columns (docs/contract.md "Appeal decisions"), money in cents in memory.
 NOTICE_COLUMNS = ["notice_id", "payer_id", "claim_id", "line_no", "notice_date", "amount_cents", "reason_code",
@@ -159,6 +159,11 @@ def lookback_limits(practice: Practice, first_paid: np.ndarray):
     return limit, state_rule, by_payer
 
 
+def notice_ids(first: int, count: int) -> np.ndarray:
+    """Notice ids ``N000001``... (six digits at least) numbered from ``first``, as objects."""
+    return text_ids("N", np.arange(first, first + count), 6)
+
+
 def _pick(rng, candidates: np.ndarray, k: int) -> np.ndarray:
     k = min(int(k), len(candidates))
     return np.sort(candidates[rng.permutation(len(candidates))[:k]])
@@ -168,6 +173,22 @@ def _uniform_days(rng, lo: np.ndarray, hi: np.ndarray) -> np.ndarray:
     """A date uniformly between lo and hi (inclusive), element by element."""
     span = (hi - lo).astype(np.int64)
     return lo + (np.floor(rng.random(len(lo)) * (span + 1))).astype(np.int64) * DAY
+
+
+def _label_support(label_line, label_type, label_risk, line, error_type) -> tuple[np.ndarray, np.ndarray]:
+    """For each (line, error_type): whether labels.csv has that error on that line, and the largest
+    at-risk amount it gives there (0 where none)."""
+    kinds, kind_names = pd.factorize(np.r_[label_type, error_type].astype(object))
+    label_key = label_line * len(kind_names) + kinds[:len(label_line)]
+    key = np.asarray(line, dtype=np.int64) * len(kind_names) + kinds[len(label_line):]
+    order = np.argsort(label_key, kind="stable")
+    keys, starts = np.unique(label_key[order], return_index=True)
+    largest = np.maximum.reduceat(label_risk[order], starts) if len(keys) else np.zeros(0, dtype=np.int64)
+    # A last key no line has, so every search lands on a key.
+    keys, largest = np.append(keys, np.iinfo(np.int64).max), np.append(largest, 0)
+    at = np.searchsorted(keys, key)
+    found = keys[at] == key
+    return found, np.where(found, largest[at], 0)
 
 
 def simulate_notices(practice: Practice) -> pd.DataFrame:
@@ -218,20 +239,21 @@ def simulate_notices(practice: Practice) -> pd.DataFrame:
     late_lo, late_hi = cfg["late_days"]
     can_be_late = (paid > 0) & state_rule & ~np.isnat(limit) & (limit + late_lo * DAY <= last_notice)
 
-    # True notices: one labelled error per line, on a share of the labelled lines.
-    lab = practice.labels
-    lab = lab.loc[lab["at_risk_cents"].to_numpy() > 0]
-    lab = lab.iloc[rng.permutation(len(lab))].drop_duplicates("_line")
-    lab = lab.iloc[np.argsort(lab["_line"].to_numpy(), kind="stable")]
-    lab_line = lab["_line"].to_numpy(dtype=np.int64)
-    possible = in_time[lab_line]
-    lab = lab.loc[possible]
-    lab_line = lab_line[possible]
+    # True notices: one labelled error per line (the first in a random order), on a share of the labelled
+    # lines, in line order.
+    labels = practice.labels
+    label_line = labels["_line"].to_numpy(dtype=np.int64)
+    label_type = labels["error_type"].to_numpy(dtype=object)
+    label_risk = labels["at_risk_cents"].to_numpy(dtype=np.int64)
+    at_risk = np.flatnonzero(label_risk > 0)
+    shuffled = at_risk[rng.permutation(len(at_risk))]
+    _, first = np.unique(label_line[shuffled], return_index=True)
+    lab = shuffled[first]
+    lab = lab[in_time[label_line[lab]]]
     n_true = int(round(cfg["found_share"] * len(lab)))
-    chosen = _pick(rng, np.arange(len(lab)), n_true)
-    true_rows = lab.iloc[chosen]
-    true_line = lab_line[chosen]
-    n_late = int(round(cfg["late_share"] * len(true_rows)))
+    chosen = lab[_pick(rng, np.arange(len(lab)), n_true)]
+    true_line = label_line[chosen]
+    n_late = int(round(cfg["late_share"] * len(true_line)))
     late_pool = np.flatnonzero(can_be_late[true_line])
     if cfg["late_share"] > 0 and n_late == 0 and len(late_pool):
         n_late = 1
@@ -240,9 +262,9 @@ def simulate_notices(practice: Practice) -> pd.DataFrame:
 
     # False accusations: clean paid lines, a plausible reason and an amount <= paid.
     labelled = np.zeros(n, dtype=bool)
-    labelled[practice.labels["_line"].to_numpy(dtype=np.int64)] = True
+    labelled[label_line] = True
     clean = np.flatnonzero(~labelled & in_time)
-    n_false = int(round(cfg["false_accusation_share"] * len(true_rows)))
+    n_false = int(round(cfg["false_accusation_share"] * len(true_line)))
     false_line = _pick(rng, clean, n_false)
     mix = cfg["false_error_mix"]
     kinds = np.array(list(mix), dtype=object)
@@ -259,8 +281,8 @@ def simulate_notices(practice: Practice) -> pd.DataFrame:
                                     1, false_paid), false_paid)
 
     notice_line = np.r_[true_line, false_line].astype(np.int64)
-    error_type = np.r_[true_rows["error_type"].to_numpy(dtype=object), false_type].astype(object)
-    amount = np.r_[true_rows["at_risk_cents"].to_numpy(dtype=np.int64), false_amount].astype(np.int64)
+    error_type = np.r_[label_type[chosen], false_type].astype(object)
+    amount = np.r_[label_risk[chosen], false_amount].astype(np.int64)
     accusation = np.r_[np.full(len(true_line), "label", dtype=object), np.full(len(false_line), "false", dtype=object)]
     is_late = np.r_[late, np.zeros(len(false_line), dtype=bool)]
 
@@ -274,15 +296,12 @@ def simulate_notices(practice: Practice) -> pd.DataFrame:
     notice_date = np.where(is_late, late_date, on_time_date)
 
     # Answer key: merits against labels.csv, the look-back, and whether the office appealed.
-    key = practice.labels[["_line", "error_type", "at_risk_cents"]]
-    probe = pd.DataFrame({"_line": notice_line, "error_type": error_type, "_i": np.arange(m)})
-    hit = probe.merge(key, on=["_line", "error_type"], how="left")
-    support = hit.groupby("_i")["at_risk_cents"].max().reindex(np.arange(m)).to_numpy()
-    merits = ~np.isnan(support.astype(float)) & (np.nan_to_num(support.astype(float), nan=-1) >= amount)
+    labelled_there, support = _label_support(label_line, label_type, label_risk, notice_line, error_type)
+    merits = labelled_there & (support >= amount)
     within = np.isnat(limit[notice_line]) | (notice_date <= limit[notice_line])
-    retro_key = practice.labels.loc[(practice.labels["error_type"] == "policy_change").to_numpy()
-                                    & (practice.labels["injected_as"] == RETROACTIVE_POLICY).to_numpy(), "_line"]
-    retroactive = (error_type == "policy_change") & np.isin(notice_line, retro_key.to_numpy(dtype=np.int64))
+    retro_key = label_line[(label_type == "policy_change")
+                           & (labels["injected_as"].to_numpy(dtype=object) == RETROACTIVE_POLICY)]
+    retroactive = (error_type == "policy_change") & np.isin(notice_line, retro_key)
     valid = merits & within & ~retroactive
     appeal = cfg["appeal_share"]
     appealed = rng.random(m) < np.where(valid, appeal["valid"], appeal["invalid"])
@@ -303,7 +322,7 @@ def simulate_notices(practice: Practice) -> pd.DataFrame:
     order = np.lexsort((line_no, claim, notice_date))
     carc = cfg["carc"]
     out = pd.DataFrame({
-        "notice_id": _obj([f"N{i:06d}" for i in range(1, m + 1)]),
+        "notice_id": _obj(notice_ids(1, m)),
         "payer_id": _obj(payer_of[order]),
         "claim": claim[order],
         "line_no": line_no[order],
