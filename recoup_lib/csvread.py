@@ -254,7 +254,8 @@ def read_header(path: Path, spec: FileSpec | None, label: str) -> list[str]:
         raise InputError(f"{label}: file not found in {path.parent}")
     if what:
         raise InputError(f"{label} in {path.parent}: {what}; expected a CSV file")
-    return _canonical_header(_file_header(path, label), spec, label)
+    header, record = _file_header(path, label)
+    return _canonical_header(header, spec, label, record)
 
 
 def _read_csv(path, spec: FileSpec | None, label: str | None, typed: bool):
@@ -480,10 +481,10 @@ def _shown_header(header: list[str]) -> str:
 _CONTROL = re.compile(r"[\x00-\x1f\x7f]")
 
 
-def _file_header(path: Path, label: str) -> list[str]:
-    """The first record of the file: names stripped of control characters and surrounding spaces and
-    unguarded, blank ones named ``unnamed_N``, and names starting with ``_`` given one more (see
-    :data:`RESERVED_PREFIX`)."""
+def _file_header(path: Path, label: str) -> tuple[list[str], list[str]]:
+    """The first record of the file: its names unguarded and stripped of control characters and
+    surrounding spaces, blank ones named ``unnamed_N``, and names starting with ``_`` given one more
+    (see :data:`RESERVED_PREFIX`); and the record as the file has it, for messages to quote."""
     with open(path, "rb") as handle:
         head = handle.read(65536)
     if not head.strip():
@@ -500,12 +501,14 @@ def _file_header(path: Path, label: str) -> list[str]:
             raise InputError(f"{label}, row 1 (the header): not readable as CSV ({exc})") from None
     header = []
     for i, name in enumerate(record):
-        name = unguard_text(_CONTROL.sub("", name)).strip() or f"unnamed_{i + 1}"
+        name = _CONTROL.sub("", unguard_text(name)).strip() or f"unnamed_{i + 1}"
         header.append(RESERVED_PREFIX + name if name.startswith(RESERVED_PREFIX) else name)
-    return header
+    return header, record
 
 
-def _canonical_header(header: list[str], spec: FileSpec | None, label: str) -> list[str]:
+def _canonical_header(header: list[str], spec: FileSpec | None, label: str, record: list[str]) -> list[str]:
+    """``header`` with the contract's names in their own case; raises on a name twice or a required
+    column missing (quoting ``record``, the header as the file has it: a binary file's says so)."""
     wanted = {c.name.lower(): c.name for c in spec.columns} if spec is not None else {}
     renamed = [wanted.get(h.lower(), h) for h in header]
     seen: set[str] = set()
@@ -520,7 +523,7 @@ def _canonical_header(header: list[str], spec: FileSpec | None, label: str) -> l
         quoted = ", ".join(f"'{m}'" for m in missing)
         raise InputError(
             f"{label}: missing required column{'s' if len(missing) > 1 else ''} {quoted} "
-            f"(the header has: {_shown_header(header)})"
+            f"(the header has: {_shown_header(record)})"
         )
     return renamed
 
