@@ -27,7 +27,7 @@ from . import reference
 from .csvout import csv_bytes, to_text_frame, to_text_table, write_csv
 from .csvread import read_csv_text, read_table
 from .errors import WHOLE_LINE, WHOLE_PAYMENT, WHOLE_ROW, InputError, InvalidParameterError, NothingUsableError, Problem
-from .schema import SPECS, packed_ids, packed_positions, packed_ranks, value_codes
+from .schema import SPECS, ClaimKeys, claim_keys, value_codes
 
 __all__ = [
     "AuditInputs",
@@ -80,6 +80,11 @@ class AuditInputs:
     errors, warnings : list of str
         A required file with every row set aside (the audit stops: see
         :meth:`require_usable`), or more than half (the audit warns).
+    claim_keys : ClaimKeys or None
+        The claim ids of ``claim_lines`` as ranked integers and the position of each payment's
+        claim among them (:class:`~recoup_lib.schema.ClaimKeys`), made to find the payments
+        without a claim line; None where the claim ids do not pack. The first audit of these
+        inputs (:func:`~recoup_lib.rules.run_audit`) takes them over, and sets this to None.
     """
 
     claim_lines: pd.DataFrame
@@ -97,6 +102,7 @@ class AuditInputs:
     folder: Path | None = None
     errors: list[str] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)
+    claim_keys: ClaimKeys | None = None
 
     @property
     def rejected(self) -> pd.DataFrame:
@@ -227,7 +233,7 @@ def read_audit_folder(folder: str | Path, use_defaults: bool = True, workers: in
     # Arrow reads and converts outside the interpreter lock, so files read side by side use
     # every core; a file's error is still raised in reading order. Which payments have a claim
     # line is found here while the files after the two required ones are still being read.
-    orphan = None
+    orphan = keys = None
     with ThreadPoolExecutor(max_workers=max(1, min(len(present), worker_count(workers)))) as pool:
         reading = {name: pool.submit(read_table, folder / name, name) for name in present}
         parsed_files = {}
@@ -235,7 +241,8 @@ def read_audit_folder(folder: str | Path, use_defaults: bool = True, workers: in
             for name in present:
                 parsed_files[name] = reading[name].result()
                 if name == "payments.csv" and "claim_lines.csv" in parsed_files:
-                    orphan = ~line_exists(parsed_files["claim_lines.csv"].data, parsed_files[name].data)
+                    found, keys = lines_found(parsed_files["claim_lines.csv"].data, parsed_files[name].data)
+                    orphan = ~found
         except BaseException:
             for future in reading.values():
                 future.cancel()
@@ -255,9 +262,12 @@ def read_audit_folder(folder: str | Path, use_defaults: bool = True, workers: in
     lines = tables["claim_lines.csv"]
     payments = tables["payments.csv"]
     if orphan is None:
-        orphan = ~line_exists(lines, payments)
+        found, keys = lines_found(lines, payments)
+        orphan = ~found
     if orphan.any():
         kept, new_problems, extra = set_aside_orphans(payments, orphan)
+        if keys is not None and keys.paid is not None:
+            keys = keys.with_payments(kept["claim_id"], keys.paid[~orphan])
         problems.extend(new_problems)
         rejected_rows["payments.csv"] = pd.concat(
             [rejected_rows.get("payments.csv", pd.DataFrame()), extra], ignore_index=True)
@@ -285,6 +295,7 @@ def read_audit_folder(folder: str | Path, use_defaults: bool = True, workers: in
         folder=folder,
         errors=errors,
         warnings=warnings,
+        claim_keys=keys,
     )
 
 
@@ -424,35 +435,39 @@ def set_aside_orphans(payments: pd.DataFrame, orphan: np.ndarray):
     return payments.loc[~orphan].reset_index(drop=True), problems, extra
 
 
-def _claim_codes(known: pd.Series, wanted: pd.Series) -> tuple[np.ndarray, np.ndarray, int]:
-    """Codes of the claim ids of ``known`` and of ``wanted`` (equal where the ids are equal), and how many.
+def _claim_codes(known: pd.Series, wanted: pd.Series) -> tuple[np.ndarray, np.ndarray, int, ClaimKeys | None]:
+    """Codes of the claim ids of ``known`` and of ``wanted`` (equal where the ids are equal; -1 for an id of
+    ``wanted`` not in ``known``), how many codes ``known`` has, and the :class:`~recoup_lib.schema.ClaimKeys`
+    of ``known`` holding ``wanted``'s claims (None where the ids do not pack).
 
     Claim ids of one short width are numbered as integers (see
-    :func:`recoup_lib.schema.packed_ids`); ids of ``wanted`` not in ``known``
-    may then share one code, which no id of ``known`` has. Others are
-    numbered as text.
+    :func:`recoup_lib.schema.packed_ids`); others are numbered as text.
     """
-    packed = packed_ids(known)
-    if packed is not None and len(packed[0]):
-        distinct, codes, _ = packed_ranks(packed[0])
-        found = packed_positions(wanted, distinct, packed[1])
-        if found is not None:  # a claim id not among the known ones gets one code of its own
-            found[found < 0] = len(distinct)
-            return codes, found, len(distinct) + 1
+    keys = claim_keys(known)
+    found = None if keys is None else keys.positions(wanted)
+    if found is not None:
+        return keys.ranks, found, len(keys.distinct), keys.with_payments(wanted, found)
     codes, distinct = value_codes(pd.concat([known, wanted], ignore_index=True))
-    return codes[:len(known)], codes[len(known):], distinct
+    return codes[:len(known)], codes[len(known):], distinct, keys
 
 
 def line_exists(lines: pd.DataFrame, rows: pd.DataFrame) -> np.ndarray:
-    """For each row of ``rows``, whether ``lines`` has its (claim_id, line_no).
+    """For each row of ``rows``, whether ``lines`` has its (claim_id, line_no) (see :func:`lines_found`)."""
+    return lines_found(lines, rows)[0]
+
+
+def lines_found(lines: pd.DataFrame, rows: pd.DataFrame) -> tuple[np.ndarray, ClaimKeys | None]:
+    """For each row of ``rows``, whether ``lines`` has its (claim_id, line_no); and the claim keys made for it
+    (:class:`~recoup_lib.schema.ClaimKeys` of ``lines`` holding the claims of ``rows``), or None.
 
     Claim ids are numbered once over both tables and joined with the line number into one
     integer, so the lookup is a hash of integers (or, when those integers are dense, a table of
     flags indexed by them), not a merge of text.
     """
     if not len(rows):
-        return np.zeros(0, dtype=bool)
-    known_claims, wanted_claims, distinct = _claim_codes(lines["claim_id"], rows["claim_id"])
+        return np.zeros(0, dtype=bool), None
+    known_claims, wanted_claims, claims, keys = _claim_codes(lines["claim_id"], rows["claim_id"])
+    distinct = claims + 1  # code -1, a claim not among the lines, is the first of the keys
     known_no = lines["line_no"].to_numpy(dtype=np.int64)
     wanted_no = rows["line_no"].to_numpy(dtype=np.int64)
     low = int(min(wanted_no.min(), known_no.min(initial=wanted_no.min())))
@@ -460,20 +475,21 @@ def line_exists(lines: pd.DataFrame, rows: pd.DataFrame) -> np.ndarray:
     width = high - low + 1
     if width * distinct >= 2**62:
         key = lines[["claim_id", "line_no"]].assign(_known=True)
-        return rows.merge(key, on=["claim_id", "line_no"], how="left")["_known"].notna().to_numpy()
+        return rows.merge(key, on=["claim_id", "line_no"], how="left")["_known"].notna().to_numpy(), keys
     known, wanted = (_joined_key(claims, line_no, width, low) for claims, line_no in
                      ((known_claims, known_no), (wanted_claims, wanted_no)))
     if width * distinct <= max(1 << 20, 32 * (len(known) + len(wanted))):
         # Keys this dense are looked up in a table of flags, one byte per possible key.
         seen = np.zeros(width * distinct, dtype=bool)
         seen[known] = True
-        return seen[wanted]
-    return pd.Series(wanted).isin(known).to_numpy()
+        return seen[wanted], keys
+    return pd.Series(wanted).isin(known).to_numpy(), keys
 
 
 def _joined_key(claims: np.ndarray, line_no: np.ndarray, width: int, low: int) -> np.ndarray:
-    """``claims * width + (line_no - low)``, worked out in one new array."""
+    """``(claims + 1) * width + (line_no - low)``, worked out in one new array."""
     key = claims.astype(np.int64)
+    key += 1
     key *= width
     key += line_no
     key -= low

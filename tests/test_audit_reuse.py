@@ -17,9 +17,10 @@ from hypothesis import strategies as st
 
 import recoup_lib.csvout as csvout
 import recoup_lib.folder as folder_module
+import recoup_lib.rules._context as context_module
 import recoup_lib.rules._engine as engine
 from recoup_lib.folder import line_exists, read_audit_folder, read_table
-from recoup_lib.rules import audit_folder, capped_findings
+from recoup_lib.rules import audit_folder, build_context, capped_findings, run_audit
 from recoup_lib.synthetic import demo
 
 
@@ -36,13 +37,13 @@ def test_payments_without_a_line_found_while_reading_are_those_found_after(tmp_p
     # Every third claim line gone: their payments have no line left.
     (folder / "claim_lines.csv").write_text("".join(lines[:1] + [line for i, line in enumerate(lines[1:]) if i % 3]))
     calls = []
-    original = folder_module.line_exists
+    original = folder_module.lines_found
 
     def recorded(claim_lines, rows):
         calls.append(len(rows))
         return original(claim_lines, rows)
 
-    monkeypatch.setattr(folder_module, "line_exists", recorded)
+    monkeypatch.setattr(folder_module, "lines_found", recorded)
     inputs = read_audit_folder(folder, workers=2)
     assert len(calls) == 1  # found once, while the files after payments.csv were read
     claim_lines = read_table(folder / "claim_lines.csv", "claim_lines.csv").data
@@ -55,6 +56,51 @@ def test_payments_without_a_line_found_while_reading_are_those_found_after(tmp_p
     assert (counts["rows_used"], counts["rows_set_aside"]) == (len(kept), int(orphan.sum()))
     orphans = [p for p in inputs.problems if p.column == "claim_id,line_no"]
     assert [p.row for p in orphans] == payments.loc[orphan, "_row"].tolist()
+
+
+@pytest.mark.parametrize("drop_every", [0, 3])
+def test_the_claim_keys_the_reader_made_are_taken_over_by_the_audit(tmp_path, monkeypatch, drop_every):
+    """The context packs no claim id the reader packed already (the payments' either, orphans set aside or
+    not), and its keys, lines, payments and findings are those it makes alone."""
+    folder = tmp_path / "practice"
+    shutil.copytree(demo.demo_path("family_practice"), folder)
+    if drop_every:  # payments of the lines dropped are set aside, so the keys must follow the payments kept
+        lines = (folder / "claim_lines.csv").read_text().splitlines(keepends=True)
+        (folder / "claim_lines.csv").write_text("".join(lines[:1] + [line for i, line in enumerate(lines[1:])
+                                                                     if i % drop_every]))
+    inputs = read_audit_folder(folder, workers=1)
+    handed = inputs.claim_keys
+    assert handed is not None and handed.made_from(inputs.claim_lines["claim_id"])
+    assert len(handed.paid) == len(inputs.payments)
+    packed = []
+    monkeypatch.setattr(context_module, "claim_keys", lambda values: packed.append(values) or None)
+    monkeypatch.setattr(type(handed), "positions", lambda self, values, real=type(handed).positions:
+                        packed.append(values) if real(self, values) is not self.paid else self.paid)
+    result = run_audit(inputs)
+    assert inputs.claim_keys is None  # handed over: the context owns its arrays
+    assert [len(values) for values in packed] == [len(inputs.documentation)]  # the notes' claims only
+    monkeypatch.undo()
+    alone = build_context(inputs.claim_lines, inputs.payments,
+                          **{name: getattr(inputs, name) for name in ("coverage", "documentation", "fee_schedule",
+                                                                      "ncci_ptp", "mue", "payer_policies")})
+    pd.testing.assert_frame_equal(result.context.lines, alone.lines)
+    pd.testing.assert_frame_equal(result.context.payments, alone.payments)
+    assert result.context.keys["claim"].equals(alone.keys["claim"])
+    pd.testing.assert_frame_equal(result.findings, engine._run(alone, engine.default_registry()).findings)
+
+
+def test_claim_keys_of_another_column_are_not_used():
+    """Keys made of the claim lines as read hold for that column only: after a value of it is set, or for
+    another table's claim ids, the context makes its own."""
+    inputs = read_audit_folder(demo.demo_path("family_practice"), workers=1)
+    handed = inputs.claim_keys
+    lines = inputs.claim_lines.copy()
+    lines.loc[0, "claim_id"] = lines["claim_id"].iloc[-1]
+    assert not handed.made_from(lines["claim_id"]) and handed.made_from(inputs.claim_lines["claim_id"])
+    ctx = build_context(lines, inputs.payments, claim_keys=handed)
+    assert ctx.keys["claim_packed"] is not handed
+    assert ctx.lines["_claim"].iloc[0] == ctx.lines["_claim"].iloc[-1]
+    pd.testing.assert_frame_equal(ctx.lines, build_context(lines, inputs.payments).lines)
 
 
 def test_an_audits_summary_keys_and_lines_flagged_are_those_made_afresh(demo_result):

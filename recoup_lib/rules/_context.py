@@ -37,8 +37,8 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from ..schema import packed_ids, packed_positions, packed_ranks
-from ._vocabulary import BYPASS_MODIFIERS, REPEAT_MODIFIERS
+from ..schema import ClaimKeys, claim_keys
+from ._modifiers import _modifier_columns, has_any_modifier, modifier_key
 
 __all__ = ["AuditContext", "build_context", "modifier_key", "has_any_modifier"]
 
@@ -55,24 +55,6 @@ def _days(dates, missing: int = -1) -> np.ndarray:
     days = values.view(np.int64) + _DAY_ZERO
     days[np.isnat(values)] = missing
     return days
-
-
-def _canonical(value: str) -> str:
-    return ";".join(sorted({m for m in value.split(";") if m}))
-
-
-def modifier_key(modifiers: pd.Series) -> pd.Series:
-    """Canonical set of modifiers: ``"59;25;25"`` -> ``"25;59"``; blank stays blank."""
-    codes, uniques = pd.factorize(modifiers.fillna("").astype("str"))
-    canonical = np.array([_canonical(str(u)) for u in uniques], dtype=object)
-    return pd.Series(canonical[codes] if len(codes) else [], index=modifiers.index, dtype="str")
-
-
-def has_any_modifier(modifiers: pd.Series, wanted: frozenset[str]) -> pd.Series:
-    """True where the ``;``-list of modifiers contains any of ``wanted``."""
-    codes, uniques = pd.factorize(modifiers.fillna("").astype("str"))
-    hit = np.array([bool(set(str(u).split(";")) & wanted) for u in uniques], dtype=bool)
-    return pd.Series(hit[codes] if len(codes) else np.zeros(0, dtype=bool), index=modifiers.index)
 
 
 #: The most (payer, code) pairs a fee schedule is looked up by in a direct table (else by binary search).
@@ -451,14 +433,14 @@ def _decode(encoded: pa.DictionaryArray, keys_of_dictionary: np.ndarray) -> np.n
                     else -1, -1)
 
 
-def _claim_keys(claim_id: pd.Series) -> tuple[pa.Array, np.ndarray, tuple | None]:
-    """The distinct claim ids in sorted order, each line's position among them, and (for claim ids of
-    one short width, see :func:`recoup_lib.schema.packed_ids`) those distinct ids as sorted integers
-    and their width, so other tables' claim ids are found by a search of integers."""
-    packed = packed_ids(claim_id)
-    if packed is not None and len(packed[0]):
-        distinct, codes, heads = packed_ranks(packed[0])
-        return _text(claim_id).take(pa.array(heads)), codes, (distinct, packed[1])
+def _claim_keys(claim_id: pd.Series, handed: ClaimKeys | None = None) -> tuple[pa.Array, np.ndarray,
+                                                                             ClaimKeys | None]:
+    """The distinct claim ids in sorted order, each line's position among them, and (for claim ids of one
+    short width) their :class:`~recoup_lib.schema.ClaimKeys` (``handed``, made already, else made here), so
+    other tables' claim ids are found by a search of integers."""
+    packed = handed if handed is not None else claim_keys(claim_id)
+    if packed is not None:
+        return _text(claim_id).take(pa.array(packed.heads)), packed.ranks, packed
     encoded = pc.dictionary_encode(_text(claim_id))
     rank = pc.sort_indices(encoded.dictionary)
     position = np.empty(len(rank), dtype=np.int64)
@@ -467,11 +449,14 @@ def _claim_keys(claim_id: pd.Series) -> tuple[pa.Array, np.ndarray, tuple | None
     return encoded.dictionary.take(rank), codes, None
 
 
-def _claim_positions(values, keys: dict) -> np.ndarray:
-    """:meth:`AuditContext.key` of claim ids: by integers where both sides pack (see :func:`_claim_keys`)."""
+def _claim_positions(values, keys: dict, copy: bool = True) -> np.ndarray:
+    """:meth:`AuditContext.key` of claim ids: by integers where both sides pack (see :func:`_claim_keys`);
+    positions the keys hold already are copied unless ``copy`` is False."""
     packed = keys.get("claim_packed")
-    found = None if packed is None else packed_positions(values, *packed)
-    return _positions(values, keys["claim"]) if found is None else found
+    found = None if packed is None else packed.positions(values)
+    if found is None:
+        return _positions(values, keys["claim"])
+    return found.copy() if copy and found is packed.paid else found
 
 
 def _code_keys(procedure_code: pd.Series, documented_code, *others) -> tuple[np.ndarray, pa.Array, np.ndarray | None]:
@@ -483,24 +468,6 @@ def _code_keys(procedure_code: pd.Series, documented_code, *others) -> tuple[np.
     dictionary_keys = np.where(pc.equal(documented.dictionary, "").to_numpy(zero_copy_only=False), -1,
                                _positions(documented.dictionary, index))
     return codes, index, _decode(documented, dictionary_keys)
-
-
-def _modifier_columns(modifiers: pd.Series) -> dict[str, np.ndarray | pd.Series]:
-    """modifier_key, _mods, has_repeat_modifier and has_bypass_modifier (see the module docstring)."""
-    n = len(modifiers)
-    # A missing value is its own first-seen entry, read as "" (no copy of the column filled in first);
-    # a column holding both gives "" twice, which the canonical factorize below makes one.
-    mod_codes, mod_uniques = pd.factorize(modifiers, use_na_sentinel=False)
-    distinct = ["" if pd.isna(u) else str(u) for u in mod_uniques]
-    canonical = np.array([_canonical(u) for u in distinct], dtype=object)
-    # Each line's text taken by Arrow from the few distinct ones, not a million Python strings converted.
-    key = pa.array(canonical, type=pa.large_string()).take(pa.array(mod_codes)) if n else []
-    out = {"modifier_key": pd.Series(pd.array(key, dtype="str"), index=modifiers.index),
-           "_mods": pd.factorize(canonical)[0].astype(np.int64)[mod_codes] if n else np.zeros(0, dtype=np.int64)}
-    for column, wanted in (("has_repeat_modifier", REPEAT_MODIFIERS), ("has_bypass_modifier", BYPASS_MODIFIERS)):
-        hit = np.array([bool(set(u.split(";")) & wanted) for u in distinct], dtype=bool)
-        out[column] = hit[mod_codes] if n else np.zeros(0, dtype=bool)
-    return out
 
 
 def _with_columns(frame: pd.DataFrame, columns: dict) -> pd.DataFrame:
@@ -517,7 +484,8 @@ def _with_columns(frame: pd.DataFrame, columns: dict) -> pd.DataFrame:
     return pd.concat([frame, added], axis=1)
 
 
-def build_context(claim_lines: pd.DataFrame, payments: pd.DataFrame, workers: int = 1, **tables) -> AuditContext:
+def build_context(claim_lines: pd.DataFrame, payments: pd.DataFrame, workers: int = 1,
+                  claim_keys: ClaimKeys | None = None, **tables) -> AuditContext:
     """Join payments to lines and derive the columns and keys rules share.
 
     Parameters
@@ -526,6 +494,10 @@ def build_context(claim_lines: pd.DataFrame, payments: pd.DataFrame, workers: in
         Typed contract tables (see :mod:`recoup_lib.schema`).
     workers : int, default 1
         Threads hashing identifier columns side by side (the context is the same).
+    claim_keys : ClaimKeys, optional
+        The claim keys :func:`~recoup_lib.folder.read_audit_folder` made of these claim lines and
+        payments (:attr:`~recoup_lib.folder.AuditInputs.claim_keys`), taken over instead of made
+        again; keys of other columns than these tables' are not used.
     **tables
         coverage, documentation, fee_schedule, ncci_ptp, mue, payer_policies
         (``None`` where absent).
@@ -547,7 +519,8 @@ def build_context(claim_lines: pd.DataFrame, payments: pd.DataFrame, workers: in
     # this thread canonicalises modifiers. Each column of the lines is hashed once: its distinct
     # values, first seen first, open the index of that kind, and values only other tables use follow.
     with ThreadPoolExecutor(max_workers=max(1, min(workers, 4))) as pool:
-        claims_job = pool.submit(_claim_keys, lines["claim_id"])
+        handed = claim_keys if claim_keys is not None and claim_keys.made_from(claim_lines["claim_id"]) else None
+        claims_job = pool.submit(_claim_keys, lines["claim_id"], handed)
         codes_job = pool.submit(_code_keys, lines["procedure_code"], col("documentation", "documented_code"),
                                 col("fee_schedule", "procedure_code"), col("ncci_ptp", "column_1"),
                                 col("ncci_ptp", "column_2"), col("mue", "procedure_code"),
@@ -557,10 +530,10 @@ def build_context(claim_lines: pd.DataFrame, payments: pd.DataFrame, workers: in
         patient_job = pool.submit(_encode, lines["patient_id"], col("coverage", "patient_id"))
         npi_job = pool.submit(_encode, lines["rendering_npi"])
         claims, claim_codes, claims_packed = claims_job.result()
-        claim_keys = {"claim": claims, "claim_packed": claims_packed}
-        paid_claims_job = pool.submit(_claim_positions, pay["claim_id"], claim_keys)
+        claim_lookup = {"claim": claims, "claim_packed": claims_packed}
+        paid_claims_job = pool.submit(_claim_positions, payments["claim_id"], claim_lookup, False)
         noted_claims_job = (None if col("documentation", "claim_id") is None
-                            else pool.submit(_claim_positions, col("documentation", "claim_id"), claim_keys))
+                            else pool.submit(_claim_positions, col("documentation", "claim_id"), claim_lookup))
         modifiers = _modifier_columns(lines["modifiers"])
         (code_of, codes_index, documented_keys), (payer_of, payer_index, payer_others) = (codes_job.result(),
                                                                                             payer_job.result())
@@ -568,7 +541,7 @@ def build_context(claim_lines: pd.DataFrame, payments: pd.DataFrame, workers: in
         paid_claims = paid_claims_job.result()
         noted_claims = None if noted_claims_job is None else noted_claims_job.result()
     line_keys = _line_key(claim_codes, line_no, width)
-    keys = {**claim_keys, "code": codes_index, "payer": payer_index, "patient": patient_index,
+    keys = {**claim_lookup, "code": codes_index, "payer": payer_index, "patient": patient_index,
             "npi": npis, "line_width": width, "line_keys": line_keys,
             "line_order": np.argsort(line_keys, kind="stable")}
     if documented_keys is not None:

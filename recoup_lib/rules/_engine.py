@@ -22,6 +22,7 @@ from ..folder import AuditInputs, read_audit_folder, required_file_alarms, why_a
 from ..money import dollars
 from ..outputs import writes_folder
 from ..results import StepResult
+from ..schema import ClaimKeys
 from ._context import AuditContext, build_context
 from ._registry import Rule, RuleRegistry, default_registry
 from ._side_by_side import answers
@@ -239,7 +240,7 @@ def _normalise_hits(rule: Rule, raw, ctx: AuditContext) -> pd.DataFrame:
 def audit_tables(claim_lines: pd.DataFrame, payments: pd.DataFrame, *, coverage=None,
                  documentation=None, fee_schedule=None, ncci_ptp=None, mue=None,
                  payer_policies=None, rules: RuleRegistry | None = None,
-                 extra_rules=(), only=None, workers: int = 1) -> AuditResult:
+                 extra_rules=(), only=None, workers: int = 1, claim_keys: ClaimKeys | None = None) -> AuditResult:
     """Audit in-memory tables (typed as :mod:`recoup_lib.schema` describes).
 
     Parameters
@@ -257,13 +258,16 @@ def audit_tables(claim_lines: pd.DataFrame, payments: pd.DataFrame, *, coverage=
         Cores to use: identifier columns hashed side by side, and the rules
         of a large audit shared by forked processes (see
         :mod:`recoup_lib.rules._side_by_side`); the findings are the same.
+    claim_keys : ClaimKeys, optional
+        Claim keys already made of these tables (see :func:`build_context`).
 
     Returns
     -------
     AuditResult
     """
-    ctx = build_context(claim_lines, payments, workers=workers, coverage=coverage, documentation=documentation,
-                        fee_schedule=fee_schedule, ncci_ptp=ncci_ptp, mue=mue, payer_policies=payer_policies)
+    ctx = build_context(claim_lines, payments, workers=workers, claim_keys=claim_keys, coverage=coverage,
+                        documentation=documentation, fee_schedule=fee_schedule, ncci_ptp=ncci_ptp, mue=mue,
+                        payer_policies=payer_policies)
     registry = (rules if rules is not None else default_registry()).copy()
     for rule in extra_rules:
         registry.add(rule)
@@ -335,11 +339,13 @@ def run_audit(inputs: AuditInputs, rules: RuleRegistry | None = None, extra_rule
               only=None, workers: int = 1) -> AuditResult:
     """Audit what :func:`recoup_lib.folder.read_audit_folder` read (``workers``: see :func:`audit_tables`)."""
     inputs.require_usable()
+    # The claim keys the reader made go to this audit's context, which owns them from now on.
+    claim_keys, inputs.claim_keys = inputs.claim_keys, None
     result = audit_tables(
         inputs.claim_lines, inputs.payments, coverage=inputs.coverage,
         documentation=inputs.documentation, fee_schedule=inputs.fee_schedule,
         ncci_ptp=inputs.ncci_ptp, mue=inputs.mue, payer_policies=inputs.payer_policies,
-        rules=rules, extra_rules=extra_rules, only=only, workers=workers)
+        rules=rules, extra_rules=extra_rules, only=only, workers=workers, claim_keys=claim_keys)
     result.inputs = inputs
     return result
 

@@ -13,12 +13,13 @@ and callers hash the text as before.
 from __future__ import annotations
 
 import sys
+from dataclasses import dataclass, replace
 
 import numpy as np
 import pandas as pd
 import pyarrow as pa
 
-__all__ = ["packed_ids", "packed_positions", "packed_ranks", "PACKED_WIDTH"]
+__all__ = ["ClaimKeys", "claim_keys", "packed_ids", "packed_positions", "packed_ranks", "PACKED_WIDTH"]
 
 #: The widest identifier (in bytes) that fits one integer.
 PACKED_WIDTH = 8
@@ -103,3 +104,67 @@ def packed_positions(values, sorted_ids: np.ndarray, width: int) -> np.ndarray |
         return np.full(len(packed[0]), -1, dtype=np.int64)
     at = np.minimum(np.searchsorted(sorted_ids, packed[0]), len(sorted_ids) - 1)
     return np.where(sorted_ids[at] == packed[0], at, -1).astype(np.int64)
+
+
+def _arrow_source(values) -> pa.ChunkedArray | None:
+    """The Arrow data behind a column (a new object whenever a value of it is set), to tell it apart."""
+    return getattr(values.array if isinstance(values, pd.Series) else values, "_pa_array", None)
+
+
+@dataclass(frozen=True)
+class ClaimKeys:
+    """The claim lines' claim ids as ranked integers (:func:`claim_keys`), and the payments' claims among them.
+
+    The audit folder's reader makes them to find payments without a claim line
+    (:func:`recoup_lib.folder.read_audit_folder`); the audit's context takes
+    them over instead of packing, ranking and searching the same claim ids again.
+
+    Attributes
+    ----------
+    lines : pyarrow.ChunkedArray
+        The claim_id column they were made from: they hold for that very column only (a value set
+        in it, or another table's column, has other Arrow data and is keyed afresh).
+    distinct : numpy.ndarray
+        The distinct claim ids, packed (:func:`packed_ids`) and sorted.
+    width : int
+        Their width in bytes.
+    ranks, heads : numpy.ndarray
+        Each line's claim's position in ``distinct``, and each distinct claim's first line
+        (:func:`packed_ranks`).
+    payments : pyarrow.ChunkedArray, optional
+        The payments' claim_id column that ``paid`` was found for.
+    paid : numpy.ndarray, optional
+        Position of each payment's claim in ``distinct``, -1 where it is not there.
+    """
+
+    lines: pa.ChunkedArray
+    distinct: np.ndarray
+    width: int
+    ranks: np.ndarray
+    heads: np.ndarray
+    payments: pa.ChunkedArray | None = None
+    paid: np.ndarray | None = None
+
+    def made_from(self, claim_id) -> bool:
+        """Whether these keys were made from this very ``claim_id`` column."""
+        source = _arrow_source(claim_id)
+        return source is not None and source is self.lines
+
+    def positions(self, claim_id) -> np.ndarray | None:
+        """:func:`packed_positions` of ``claim_id`` among the claims (``paid`` for the payments' own column)."""
+        if self.payments is not None and _arrow_source(claim_id) is self.payments:
+            return self.paid
+        return packed_positions(claim_id, self.distinct, self.width)
+
+    def with_payments(self, claim_id, paid: np.ndarray) -> "ClaimKeys":
+        """These keys, with ``paid`` the :meth:`positions` of the payments' ``claim_id`` column."""
+        return replace(self, payments=_arrow_source(claim_id), paid=paid)
+
+
+def claim_keys(claim_id) -> ClaimKeys | None:
+    """:class:`ClaimKeys` of a claim_id column, or None when its ids do not pack (see :func:`packed_ids`)."""
+    packed = packed_ids(claim_id)
+    if packed is None or not len(packed[0]):
+        return None
+    distinct, ranks, heads = packed_ranks(packed[0])
+    return ClaimKeys(_arrow_source(claim_id), distinct, packed[1], ranks, heads)
