@@ -483,6 +483,17 @@ def test_appeal_folder_holding_a_folder_under_a_files_name_says_so(hostile, name
                 names=[f"{name} in {folder}: a folder; expected a CSV file"])
 
 
+@pytest.mark.parametrize("name", ["notices.csv", "payers.csv", "claim_lines.csv", "coverage.csv"])
+def test_appeal_folder_holding_a_link_to_nothing_under_a_files_name_says_so(hostile, name):
+    """A notices.csv that is a link to a file since moved was "required file not found", naming the link,
+    not what is missing; a coverage.csv one was passed over in silence, switching its rule off."""
+    folder = hostile.practice()
+    (folder / name).unlink()
+    (folder / name).symlink_to(hostile.path("archive") / name)
+    hostile.run("appeal", folder, "--as-of", AS_OF, "--out", "ap", expect=1, out="ap",
+                names=[f"{name} in {folder}: {link_to_nothing(folder / name)}; expected a CSV file"])
+
+
 def test_appeal_without_as_of_names_a_folder_under_the_recoupments_files_name(hostile):
     """The folder's own as-of is read from recoupments.csv when present: a folder under that name was
     passed over, and the date taken from the 835s instead, in silence. The appeal goes on without its
