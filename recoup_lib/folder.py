@@ -167,11 +167,13 @@ def worker_count(workers: int | None = None) -> int:
 def files_present(folder: Path, names) -> list[str]:
     """Those of ``names`` that ``folder`` holds, as a file or as anything else under that name.
 
-    A folder named ``coverage.csv`` (an export unzipped under the file's name)
-    counts as present, so reading it stops the run saying what it is, rather
-    than passing it over as an absent file and switching its rules off in silence.
+    A folder named ``coverage.csv`` (an export unzipped under the file's name),
+    or a link to a file since moved, counts as present, so reading it stops the
+    run saying what it is (:func:`~recoup_lib.filekind.not_a_file`), rather than
+    calling a required file "not found" or passing an optional one over as
+    absent and switching its rules off in silence.
     """
-    return [name for name in names if (folder / name).exists()]
+    return [name for name in names if (folder / name).exists() or (folder / name).is_symlink()]
 
 
 def parsed_or_default(folder: Path, name: str, parsed_files: dict, use_defaults: bool):

@@ -12,6 +12,7 @@ from recoup_lib.appeals import (
 )
 from recoup_lib.cli import main
 from recoup_lib.errors import InputError
+from recoup_lib.folder import write_csv
 
 PROFILES = load_profiles()
 TABLE = ('Period,Interest Rate\n'
@@ -92,7 +93,7 @@ def test_worklist_interest_uses_the_loaded_rates(tmp_path):
         (16250, "9.75", "confirmed")
 
 
-def test_cli_import_interest_rates_writes_a_table_recoup_appeal_reads_and_never_overwrites(tmp_path, capsys):
+def test_cli_import_interest_rates_writes_a_table_recoup_appeal_reads_and_a_rerun_replaces(tmp_path, capsys):
     source = _write(tmp_path, TABLE)
     folder = tmp_path / "rules"
     folder.mkdir()
@@ -102,7 +103,22 @@ def test_cli_import_interest_rates_writes_a_table_recoup_appeal_reads_and_never_
     loaded = load_profiles(folder)
     assert loaded.sources["medicare_interest_rates.csv"] == str(folder / "medicare_interest_rates.csv")
     assert rate_on("2025-05-01", loaded).rate_percent == "9.75"
-    before = (folder / "medicare_interest_rates.csv").read_bytes()
-    assert main(["reference", "import-interest-rates", str(source), "--out", str(folder)]) == 2
-    assert "already exists" in capsys.readouterr().err
-    assert (folder / "medicare_interest_rates.csv").read_bytes() == before
+    _write(tmp_path, TABLE.replace("9.75", "9.875"))
+    assert main(["reference", "import-interest-rates", str(source), "--out", str(folder)]) == 0
+    assert rate_on("2025-05-01", load_profiles(folder)).rate_percent == "9.875"
+
+
+@pytest.mark.parametrize("mine", ["a_users_file", "another_steps_file"])
+def test_cli_import_interest_rates_never_writes_over_a_file_it_did_not_write(tmp_path, capsys, mine):
+    """The step replaces only a table it wrote itself (a rerun after the next notice); a file of the user's,
+    or one another step wrote, is refused (exit 2) and left as it was."""
+    source = _write(tmp_path, TABLE)
+    out = tmp_path / "medicare_interest_rates.csv"
+    if mine == "a_users_file":
+        out.write_text("effective_date,rate_percent\n2025-01-01,1\n", encoding="utf-8")
+    else:
+        write_csv(pd.DataFrame({"effective_date": ["2025-01-01"]}), out)
+    before = out.read_bytes()
+    assert main(["reference", "import-interest-rates", str(source), "--out", str(out)]) == 2
+    assert "--out" in capsys.readouterr().err
+    assert out.read_bytes() == before

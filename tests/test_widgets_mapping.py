@@ -14,6 +14,7 @@ import pytest
 import recoup_lib
 from recoup_lib.errors import InputError
 from recoup_lib.ingest import import_files
+from recoup_lib.manifest import file_writer
 from recoup_lib.widgets.mapping import NOT_IN_FILE, MappingSession, mapping_widget
 from recoup_lib.wording import shown_path
 
@@ -86,6 +87,20 @@ def test_saved_mapping_is_accepted_back_by_the_import(tmp_path):
     (tmp_path / "notes.json").write_text("{}")
     with pytest.raises(FileExistsError):
         s.save(tmp_path / "notes.json")
+
+
+def test_a_saved_mapping_is_written_as_any_output_file_the_kit_writes(tmp_path):
+    """save() wrote mapping.json in place with an ownership check of its own, and recorded nothing: the
+    file was not known as the kit's outside its JSON. It is now written whole by recoup_lib.outputs as
+    the step "recoup import mapping", which may write it again; a user's file is refused, naming it."""
+    s = MappingSession(MESSY / "charges.csv")
+    for _ in range(2):
+        saved = s.save(tmp_path / "mapping.json")
+    assert file_writer(saved) == "recoup import mapping"
+    (tmp_path / "mine.json").write_text("{}", encoding="utf-8")
+    with pytest.raises(FileExistsError, match=f"Save as {tmp_path / 'mine.json'}: the file exists"):
+        s.save(tmp_path / "mine.json")
+    assert (tmp_path / "mine.json").read_text(encoding="utf-8") == "{}"
 
 
 def test_the_widget_says_what_the_import_says_of_the_same_file():

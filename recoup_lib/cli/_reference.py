@@ -148,19 +148,18 @@ def _write_rejected(result, rejected_path: Path, inputs, step: str) -> None:
 
 def _import_rates(args) -> int:
     from ..appeals import load_profiles, merge_rate_notices, read_rate_notices
-    from ..errors import UsageError
     from ..folder import to_text_frame, write_csv
+    from ..outputs import check_file, output_file
 
     out = Path(args.out)
     if out.is_dir():
         out = out / "medicare_interest_rates.csv"
-    if out.exists():
-        raise UsageError(f"--out: {out} already exists; RecoupKit never writes over a file: move it away or "
-                         "choose another path")
+    step = f"recoup reference {args.action}"
+    check_file(out, inputs=args.files, written_by=step)
     notices = read_rate_notices(args.files[0])
     merged = merge_rate_notices(load_profiles().interest_rates, notices)
-    table = to_text_frame(merged)
-    write_csv(table, out, text=True)
+    with output_file(out, inputs=args.files, written_by=step) as path:
+        write_csv(to_text_frame(merged), path, text=True)
     placeholders = int(merged["note"].str.upper().str.contains("PLACEHOLDER").sum())
     print(f"recoup reference import-interest-rates: {Path(args.files[0]).name}: {notices.rows_read} row(s) read "
           f"= {len(notices.rates)} used + {notices.rows_set_aside} set aside")

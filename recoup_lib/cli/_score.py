@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import sys
+from pathlib import Path
 
 ORDER = 30
 
@@ -22,19 +23,24 @@ def add_parser(sub):
 
 def run(args) -> int:
     from ..errors import InputError
-    from ..folder import read_table, write_csv
+    from ..csvread import with_broken_rows
+    from ..csvsaved import read_as_saved
+    from ..folder import write_csv
     from ..money import dollars
     from ..outputs import check_file, output_file
     from ..rules import score
-    from ..schema import ERROR_TYPE_NAMES
+    from ..schema import ERROR_TYPE_NAMES, SPECS, parse_table
     from ..wording import listed
 
     inputs = [args.findings, args.labels]
     if args.out:
         check_file(args.out, inputs=inputs, written_by="recoup score")
-    tables = {}
+    tables, notes = {}, []
     for name, path in (("findings.csv", args.findings), ("labels.csv", args.labels)):
-        parsed = read_table(path, name)
+        raw, rows, broken, reading = read_as_saved(Path(path), SPECS[name], Path(path).name)
+        parsed = with_broken_rows(parse_table(raw, SPECS[name], label=reading.label, row_numbers=rows), broken,
+                                  reading.label)
+        notes += [f"{reading.note()}."] if reading.note() else []
         if parsed.problems:
             shown = "; ".join(p.message for p in parsed.problems[:3])
             more = f"; ... and {len(parsed.problems) - 3} more" if len(parsed.problems) > 3 else ""
@@ -52,6 +58,8 @@ def run(args) -> int:
         rc = "-" if r.recall != r.recall else f"{r.recall:.3f}"
         print(f"{r.error_type:<24}{r.labelled:>9}{r.flagged:>9}{p:>10}{rc:>8}"
               f"{dollars(r.at_risk_cents):>16}{dollars(r.found_cents):>16}")
+    for note in notes:
+        print(note)
     if args.out:
         with output_file(args.out, inputs=inputs, written_by="recoup score") as path:
             write_csv(table.rename(columns={"flagged_cents": "flagged_at_risk_cents"}), path)

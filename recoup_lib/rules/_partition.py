@@ -529,7 +529,7 @@ def _inputs(folder: Path, present, tallies, broken, orphan_problems, orphan_rows
     """What the in-memory reader would report: counts, problems and rows set aside, in its order."""
 
     def read_reference(name: str):
-        return read_table(folder / name, name) if (folder / name).exists() else None
+        return read_table(folder / name, name) if files_present(folder, [name]) else None
 
     return _inputs_from(folder, present, tallies, broken, orphan_problems, orphan_rows, use_defaults,
                         read_reference)

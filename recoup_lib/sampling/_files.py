@@ -9,7 +9,6 @@ frame, is not the probability sample the design describes.
 
 from __future__ import annotations
 
-import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -21,8 +20,7 @@ import pyarrow.compute as pc
 from ..amounts import common_amounts
 from ..errors import InputError, Problem
 from ..csvread import broken_problems, total_rows
-from ..filekind import ENCODING_NAMES, decode_bytes, not_a_file, not_csv_text
-from ..folder import read_csv_text
+from ..csvsaved import FileReading, read_as_saved
 from ..money import format_cents_arrow, format_cents_scalar
 from ..schema import SAMPLE_SPEC, STRATA_SPEC, FileSpec, frame_spec, money_column, parse_table
 from ._common import case_variants, match_strata, stratum_key
@@ -76,72 +74,14 @@ def _below(raw: pd.DataFrame, data: pd.DataFrame, amount_column: str, lowest_cen
             for row in below]
 
 
-@dataclass(frozen=True)
-class FileReading:
-    """How a file was read, for the command's summary.
-
-    Attributes
-    ----------
-    label : str
-        The file's name.
-    encoding : str
-        The encoding its text was read in (``utf-8`` unless charset detection chose another).
-    blank_rows : int
-        Rows blank in every cell (``,,,`` where Excel saved an empty row), skipped: neither used
-        nor set aside, so not among the rows read.
-    """
-
-    label: str
-    encoding: str = "utf-8"
-    blank_rows: int = 0
-
-    def note(self) -> str | None:
-        """``frame.csv: read as Windows-1252; 1 blank row skipped``; None for a file read as UTF-8
-        as written, without blank rows."""
-        said = []
-        if self.encoding not in ("utf-8", "utf-8-sig"):
-            said.append(f"read as {ENCODING_NAMES.get(self.encoding, self.encoding)}")
-        if self.blank_rows:
-            said.append(f"{self.blank_rows:,} blank row(s) skipped")
-        return f"{self.label}: {'; '.join(said)}" if said else None
-
-
-def _read_text(path: Path, spec: FileSpec, label: str):
-    """:func:`~recoup_lib.csvread.read_csv_text` of a file in whatever encoding it was saved in.
-
-    A frame or sample saved from Excel or a practice-management system is often Windows-1252
-    (``Muñoz``): its bytes are decoded as ``recoup import`` decodes them (charset detection,
-    :func:`~recoup_lib.filekind.decode_bytes`) into a UTF-8 copy in a temporary folder, which is read
-    under the file's own name. A workbook saved as ``.csv`` is left to the reader, which names it.
-    Returns the reader's three results and the encoding used.
-    """
-    data = b"" if not_a_file(path) else path.read_bytes()
-    if not data or not_csv_text(data[:65536]) not in (None, "UTF-16 text"):
-        return (*read_csv_text(path, spec, label), "utf-8")
-    text, encoding = decode_bytes(data, label)
-    if encoding in ("utf-8", "utf-8-sig"):
-        del data, text
-        return (*read_csv_text(path, spec, label), encoding)
-    with tempfile.TemporaryDirectory(prefix="recoup-") as folder:
-        copy = Path(folder) / path.name
-        copy.write_bytes(text)
-        del data, text
-        return (*read_csv_text(copy, spec, label), encoding)
-
-
 def _parse(path: Path, spec: FileSpec, label: str):
-    """Read and type a file; return its text (indexed by spreadsheet row), the parsed table, every
-    problem, rows read, and how it was read (:class:`FileReading`)."""
-    raw, rows, broken, encoding = _read_text(path, spec, label)
-    blank = _blank_rows(raw)
-    blank_broken = broken["_text"].astype("str").str.replace(",", "", regex=False).str.strip().eq("").to_numpy()
-    if blank.any():
-        raw, rows = raw.loc[~blank].reset_index(drop=True), rows[~blank]
-    broken = broken.loc[~blank_broken]
+    """Read and type a file saved in any encoding, with blank rows
+    (:func:`~recoup_lib.csvsaved.read_as_saved`); return its text (indexed by spreadsheet row), the
+    parsed table, every problem, rows read, and how it was read (:class:`FileReading`)."""
+    raw, rows, broken, reading = read_as_saved(path, spec, label)
     parsed = parse_table(_as_written_by_hand(raw, spec), spec, label=label, row_numbers=rows)
     problems = list(parsed.problems) + broken_problems(broken, label)
-    return (raw.set_axis(rows), parsed, problems, parsed.rows_read + len(broken),
-            FileReading(label, encoding, int(blank.sum() + blank_broken.sum())))
+    return raw.set_axis(rows), parsed, problems, parsed.rows_read + len(broken), reading
 
 
 #: A whole number with thousands separators (``1,000``), as ``--universe-size`` accepts it.
@@ -172,16 +112,6 @@ def _as_written_by_hand(raw: pd.DataFrame, spec: FileSpec) -> pd.DataFrame:
             text[col.name] = pd.Series(pc.if_else(read, written, written_as), index=raw.index,
                                        dtype=raw[col.name].dtype)
     return text
-
-
-def _blank_rows(raw: pd.DataFrame) -> np.ndarray:
-    """Rows blank in every cell (``,,,``: a row Excel saved empty), which hold no unit to use or set aside."""
-    blank = np.ones(len(raw), dtype=bool)
-    for name in raw.columns:
-        blank &= raw[name].astype("str").str.strip().eq("").to_numpy(dtype=bool)
-        if not blank.any():
-            break
-    return blank
 
 
 @dataclass

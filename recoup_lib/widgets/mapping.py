@@ -29,6 +29,19 @@ __all__ = ["mapping_widget", "MappingSession", "NOT_IN_FILE"]
 
 #: The dropdown choice meaning "this file has no such column".
 NOT_IN_FILE = "(not in this file)"
+#: The step :meth:`MappingSession.save` records as the writer of the mapping.json it saves.
+SAVED_BY = "recoup import mapping"
+
+
+def _kit_mapping(path: Path) -> bool:
+    """Whether ``path`` holds a mapping.json the kit wrote: a JSON object with ``recoup import``'s key."""
+    from ..ingest import MANIFEST_KEY
+
+    try:
+        document = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return False
+    return isinstance(document, dict) and bool(document.get(MANIFEST_KEY))
 
 
 class MappingSession:
@@ -188,18 +201,26 @@ class MappingSession:
         return document
 
     def save(self, path) -> Path:
-        """Write mapping.json (never over a file that is not one the kit wrote)."""
-        from ..ingest import MANIFEST_KEY
+        """Write mapping.json whole (:func:`recoup_lib.outputs.output_file`, as the step ``recoup import
+        mapping``), never over a file that is not one the kit wrote.
+
+        A mapping the kit wrote is one it marked, or one holding ``recoup import``'s ``written_by`` key
+        (a mapping saved before, or on a file system that keeps no mark, is replaced as it always was).
+
+        Raises
+        ------
+        FileExistsError
+            ``path`` holds a file the kit did not write, is a folder, or cannot be written.
+        """
+        from ..errors import UsageError
+        from ..outputs import output_file
 
         path = Path(path)
-        if path.exists():
-            try:
-                ours = json.loads(path.read_text(encoding="utf-8")).get(MANIFEST_KEY)
-            except (OSError, ValueError, AttributeError):
-                ours = None
-            if not ours:
-                raise FileExistsError(f"{path} exists and is not a mapping the kit wrote; choose another name")
-        path.write_text(json.dumps(self.document(), indent=2) + "\n", encoding="utf-8")
+        try:
+            with output_file(path, written_by=SAVED_BY, option="Save as", owned=_kit_mapping) as temporary:
+                temporary.write_text(json.dumps(self.document(), indent=2) + "\n", encoding="utf-8")
+        except UsageError as exc:
+            raise FileExistsError(str(exc)) from None
         return path
 
 

@@ -9,6 +9,7 @@ import pytest
 from hostile_helpers import read_json, rewrite_csv, set_cell
 
 from recoup_lib.folder import read_csv_text
+from recoup_lib.filekind import link_to_nothing
 from recoup_lib.outputs import MANIFEST
 
 pytestmark = pytest.mark.slow  # its tests take 20 s or more together: conftest.py starts the file first
@@ -252,6 +253,18 @@ def test_a_claim_lines_file_that_is_not_csv_text_is_named_for_what_it_is(hostile
     run = hostile.run("audit", folder, "--out", "out", expect=1, out="out", names=["claim_lines.csv"])
     assert said in run.err
     assert "\ufffd" not in run.err
+
+
+@pytest.mark.parametrize("memory", [[], ["--max-memory", "400MB"]], ids=["in_memory", "partitioned"])
+@pytest.mark.parametrize("file", ["claim_lines.csv", "payments.csv", "coverage.csv", "fee_schedule.csv"])
+def test_a_file_that_is_a_link_to_nothing_is_named_as_such(hostile, file, memory):
+    """A required file that is a link to a file since moved was "required file not found", naming the link,
+    not what is missing; an optional one was passed over as absent (its rule off, or the shipped table used)."""
+    folder = hostile.practice()
+    (folder / file).unlink()
+    (folder / file).symlink_to(hostile.path("archive") / file)
+    hostile.run("audit", folder, *memory, "--out", "out", expect=1, out="out",
+                names=[f"{file} in {folder}: {link_to_nothing(folder / file)}; expected a CSV file"])
 
 
 @pytest.mark.parametrize("file", ["fee_schedule.csv", "ncci_ptp.csv", "mue.csv", "payer_policies.csv",

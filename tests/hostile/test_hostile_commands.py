@@ -64,7 +64,7 @@ def test_score_inputs_with_bad_values_name_file_row_and_column(hostile, file, co
 def test_score_says_how_many_problems_it_does_not_list(hostile):
     """A count of 8 problems followed by three messages and nothing else left the other five unaccounted for."""
     folder = _audited(hostile)
-    rewrite_csv(hostile.path("audit/findings.csv"), lambda rows: rows.extend([[""] * len(rows[0])] * 2))
+    rewrite_csv(hostile.path("audit/findings.csv"), lambda rows: rows.extend([[""] * (len(rows[0]) - 1) + ["x"]] * 2))
     run = hostile.run("score", "audit/findings.csv", folder / "labels.csv", expect=1, changes=("audit/",),
                       names=["8 problem(s)", "and 5 more"])
     assert "column 'at_risk'" not in run.err  # the fourth problem onwards is counted, not shown
@@ -77,6 +77,33 @@ def test_score_says_blank_for_a_blank_cell(hostile):
     run = hostile.run("score", "audit/findings.csv", folder / "labels.csv", expect=1,
                       names=["labels.csv, row 2, column 'line_no'", "got blank."])
     assert "''" not in run.err
+
+
+def test_score_reads_findings_and_labels_saved_in_windows_1252_with_blank_rows(hostile):
+    """A findings or labels file saved from Excel in Windows-1252 had each row holding 'Muñoz' refused, and
+    a row of commas (Excel's empty row) was refused as blank values: both are read as recoup sample reads
+    its frame, and the summary says the encoding used and how many blank rows were skipped."""
+    folder = _audited(hostile)
+    expected = hostile.run("score", "audit/findings.csv", folder / "labels.csv", expect=0).out
+
+    def resaved(rows):
+        rows[0].append("note")
+        for row in rows[1:]:
+            row.append("Muñoz")
+        rows[2:2] = [[""] * len(rows[0]), [","]]
+
+    for name in ("findings.csv", "labels.csv"):
+        source = hostile.path("audit/findings.csv") if name == "findings.csv" else folder / "labels.csv"
+        with open(source, encoding="utf-8", newline="") as handle:
+            rows = list(csv.reader(handle))
+        resaved(rows)
+        text = io.StringIO()
+        csv.writer(text, lineterminator="\r\n").writerows(rows)
+        hostile.write(name, text.getvalue().encode("cp1252"))
+    run = hostile.run("score", "findings.csv", "labels.csv", expect=0)
+    assert "findings.csv: read as Windows-1252; 2 blank row(s) skipped." in run.out
+    assert "labels.csv: read as Windows-1252; 2 blank row(s) skipped." in run.out
+    assert run.out.startswith(expected)
 
 
 def test_score_with_formula_error_types_guards_them(hostile):
@@ -481,6 +508,17 @@ def test_appeal_folder_holding_a_folder_under_a_files_name_says_so(hostile, name
     (folder / name).mkdir()
     hostile.run("appeal", folder, "--as-of", AS_OF, "--out", "ap", expect=1, out="ap",
                 names=[f"{name} in {folder}: a folder; expected a CSV file"])
+
+
+@pytest.mark.parametrize("name", ["notices.csv", "payers.csv", "claim_lines.csv", "coverage.csv"])
+def test_appeal_folder_holding_a_link_to_nothing_under_a_files_name_says_so(hostile, name):
+    """A notices.csv that is a link to a file since moved was "required file not found", naming the link,
+    not what is missing; a coverage.csv one was passed over in silence, switching its rule off."""
+    folder = hostile.practice()
+    (folder / name).unlink()
+    (folder / name).symlink_to(hostile.path("archive") / name)
+    hostile.run("appeal", folder, "--as-of", AS_OF, "--out", "ap", expect=1, out="ap",
+                names=[f"{name} in {folder}: {link_to_nothing(folder / name)}; expected a CSV file"])
 
 
 def test_appeal_without_as_of_names_a_folder_under_the_recoupments_files_name(hostile):

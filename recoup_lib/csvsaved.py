@@ -1,0 +1,106 @@
+"""Reading a CSV file as a person saves it: in whatever Western encoding, with blank rows.
+
+A file saved from Excel or a practice-management system is often Windows-1252
+(``Muñoz``), and a row Excel saved empty is a row of commas (``,,,``).
+:func:`read_as_saved` reads such a file as :func:`recoup_lib.csvread.read_csv_text`
+reads a UTF-8 one: its bytes decoded as ``recoup import`` decodes them
+(:func:`recoup_lib.filekind.decode_bytes`), its blank rows skipped and counted,
+and says how it read it (:class:`FileReading`) for the command's summary.
+"""
+
+from __future__ import annotations
+
+import tempfile
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from .csvread import read_csv_text
+from .filekind import ENCODING_NAMES, decode_bytes, not_a_file, not_csv_text
+from .schema import FileSpec
+
+__all__ = ["FileReading", "read_as_saved"]
+
+
+@dataclass(frozen=True)
+class FileReading:
+    """How a file was read, for the command's summary.
+
+    Attributes
+    ----------
+    label : str
+        The file's name.
+    encoding : str
+        The encoding its text was read in (``utf-8`` unless charset detection chose another).
+    blank_rows : int
+        Rows blank in every cell (``,,,`` where Excel saved an empty row), skipped: neither used
+        nor set aside, so not among the rows read.
+    """
+
+    label: str
+    encoding: str = "utf-8"
+    blank_rows: int = 0
+
+    def note(self) -> str | None:
+        """``frame.csv: read as Windows-1252; 1 blank row skipped``; None for a file read as UTF-8
+        as written, without blank rows."""
+        said = []
+        if self.encoding not in ("utf-8", "utf-8-sig"):
+            said.append(f"read as {ENCODING_NAMES.get(self.encoding, self.encoding)}")
+        if self.blank_rows:
+            said.append(f"{self.blank_rows:,} blank row(s) skipped")
+        return f"{self.label}: {'; '.join(said)}" if said else None
+
+
+def _read_text(path: Path, spec: FileSpec, label: str):
+    """:func:`~recoup_lib.csvread.read_csv_text` of a file in whatever encoding it was saved in.
+
+    A file that is not UTF-8 is decoded (:func:`~recoup_lib.filekind.decode_bytes`) into a UTF-8
+    copy in a temporary folder, which is read under the file's own name. A workbook saved as
+    ``.csv`` is left to the reader, which names it. Returns the reader's three results and the
+    encoding used.
+    """
+    data = b"" if not_a_file(path) else path.read_bytes()
+    if not data or not_csv_text(data[:65536]) not in (None, "UTF-16 text"):
+        return (*read_csv_text(path, spec, label), "utf-8")
+    text, encoding = decode_bytes(data, label)
+    if encoding in ("utf-8", "utf-8-sig"):
+        del data, text
+        return (*read_csv_text(path, spec, label), encoding)
+    with tempfile.TemporaryDirectory(prefix="recoup-") as folder:
+        copy = Path(folder) / path.name
+        copy.write_bytes(text)
+        del data, text
+        return (*read_csv_text(copy, spec, label), encoding)
+
+
+def _blank_rows(raw: pd.DataFrame) -> np.ndarray:
+    """Rows blank in every cell (``,,,``: a row Excel saved empty), which hold nothing to use or set aside."""
+    blank = np.ones(len(raw), dtype=bool)
+    for name in raw.columns:
+        blank &= raw[name].astype("str").str.strip().eq("").to_numpy(dtype=bool)
+        if not blank.any():
+            break
+    return blank
+
+
+def read_as_saved(path: Path, spec: FileSpec, label: str):
+    """:func:`~recoup_lib.csvread.read_csv_text` of a file as a person saved it.
+
+    Returns
+    -------
+    raw, row_numbers, broken
+        As :func:`~recoup_lib.csvread.read_csv_text` gives them, without the rows blank in every
+        cell (a malformed row of commas alone, ``,`` under a three-column header, included).
+    reading : FileReading
+        The encoding used and how many blank rows were skipped.
+    """
+    raw, rows, broken, encoding = _read_text(path, spec, label)
+    blank = _blank_rows(raw)
+    blank_broken = broken["_text"].astype("str").str.replace(",", "", regex=False).str.strip().eq("").to_numpy()
+    if blank.any():
+        raw, rows = raw.loc[~blank].reset_index(drop=True), rows[~blank]
+    broken = broken.loc[~blank_broken]
+    return raw, rows, broken, FileReading(label, encoding, int(blank.sum() + blank_broken.sum()))
