@@ -506,9 +506,11 @@ def _file_header(path: Path, label: str) -> tuple[list[str], list[str]]:
     return header, record
 
 
-def _canonical_header(header: list[str], spec: FileSpec | None, label: str, record: list[str]) -> list[str]:
+def _canonical_header(header: list[str], spec: FileSpec | None, label: str,
+                      record: list[str] | None = None) -> list[str]:
     """``header`` with the contract's names in their own case; raises on a name twice or a required
-    column missing (quoting ``record``, the header as the file has it: a binary file's says so)."""
+    column missing (quoting ``record``, the header as the file has it, when given: a binary file's
+    says so)."""
     wanted = {c.name.lower(): c.name for c in spec.columns} if spec is not None else {}
     renamed = [wanted.get(h.lower(), h) for h in header]
     seen: set[str] = set()
@@ -523,7 +525,7 @@ def _canonical_header(header: list[str], spec: FileSpec | None, label: str, reco
         quoted = ", ".join(f"'{m}'" for m in missing)
         raise InputError(
             f"{label}: missing required column{'s' if len(missing) > 1 else ''} {quoted} "
-            f"(the header has: {_shown_header(record)})"
+            f"(the header has: {_shown_header(header if record is None else record)})"
         )
     return renamed
 

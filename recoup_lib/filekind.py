@@ -37,7 +37,8 @@ import pyarrow as pa
 from .errors import InputError
 from .wording import listed
 
-__all__ = ["shown", "NOT_A_REGULAR_FILE", "not_a_file", "link_to_nothing", "OFFICE_LOCK_FILE", "office_lock_file",
+__all__ = ["shown", "NOT_A_REGULAR_FILE", "not_a_file", "present", "link_to_nothing", "OFFICE_LOCK_FILE",
+           "office_lock_file",
            "BYTE_SIGNATURES", "byte_signature", "zip_archive", "file_signature", "signature_name", "utf16_codec",
            "not_csv_text"]
 
@@ -77,6 +78,15 @@ def not_a_file(path: Path) -> str | None:
     if not path.exists():
         return link_to_nothing(path) if path.is_symlink() else "no such file"
     return "a folder" if path.is_dir() else NOT_A_REGULAR_FILE
+
+
+def present(path: Path) -> bool:
+    """Whether anything is under ``path``: a file, a folder, or a link (even one to a file since moved).
+
+    Asked where a file may be absent, so that what is there under its name is read and named for what it
+    is (:func:`not_a_file`), rather than passed over as absent in silence.
+    """
+    return path.exists() or path.is_symlink()
 
 
 def link_to_nothing(path: Path) -> str:

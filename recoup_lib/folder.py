@@ -27,6 +27,7 @@ from . import reference
 from .csvout import csv_bytes, to_text_frame, to_text_table, write_csv
 from .csvread import read_csv_text, read_table
 from .errors import WHOLE_LINE, WHOLE_PAYMENT, WHOLE_ROW, InputError, InvalidParameterError, NothingUsableError, Problem
+from .filekind import present
 from .schema import SPECS, ClaimKeys, claim_keys, value_codes
 
 __all__ = [
@@ -173,7 +174,7 @@ def files_present(folder: Path, names) -> list[str]:
     calling a required file "not found" or passing an optional one over as
     absent and switching its rules off in silence.
     """
-    return [name for name in names if (folder / name).exists() or (folder / name).is_symlink()]
+    return [name for name in names if present(folder / name)]
 
 
 def parsed_or_default(folder: Path, name: str, parsed_files: dict, use_defaults: bool):

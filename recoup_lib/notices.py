@@ -19,7 +19,7 @@ import pandas as pd
 from .csvout import to_text_frame
 from .csvread import read_table
 from .errors import InputError, InvalidParameterError, Problem
-from .filekind import not_a_file
+from .filekind import not_a_file, present
 from .money import format_cents
 from .schema import ParsedTable
 
@@ -280,7 +280,7 @@ def notice_checks(folder: str | Path, payers: str | Path | None = None) -> dict[
     folder = Path(folder)
     found = {"payers": Path(payers) if payers is not None else folder / "payers.csv",
              "claim_lines": folder / "claim_lines.csv", "payments": folder / "payments.csv"}
-    if not (found["claim_lines"].exists() and found["payments"].exists()):
+    if not (present(found["claim_lines"]) and present(found["payments"])):
         del found["claim_lines"], found["payments"]
     return {key: (read_payers(path) if key == "payers" else read_table(path, name=f"{key}.csv")).data
-            for key, path in found.items() if path.exists()}
+            for key, path in found.items() if present(path)}

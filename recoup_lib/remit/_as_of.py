@@ -15,7 +15,7 @@ from pathlib import Path
 import pandas as pd
 
 from ..errors import InputError
-from ..folder import read_table
+from ..folder import files_present, read_table
 from ..schema import RECOUPMENTS_SPEC
 from ._batch import read_835
 from ._files import remits_in
@@ -119,9 +119,9 @@ def folder_as_of(folder: str | Path | None = None, *, notices=None, payments=Non
     """
     if folder is not None:
         folder = Path(folder)
-        if notices is None and (folder / "notices.csv").exists():
+        if notices is None and files_present(folder, ["notices.csv"]):
             notices = read_table(folder / "notices.csv").data.get("notice_date")
-        if payments is None and (folder / "payments.csv").exists():
+        if payments is None and files_present(folder, ["payments.csv"]):
             payments = read_table(folder / "payments.csv").data.get("payment_date")
     left_out = ""
     if folder is not None and remittances is None:

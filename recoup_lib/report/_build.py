@@ -21,7 +21,7 @@ import pandas as pd
 
 from ..appeals import appeal_folder, load_profiles, read_appeal_folder
 from ..errors import InputError, InvalidParameterError
-from ..folder import existing_folder, read_csv_text
+from ..folder import existing_folder, files_present, read_csv_text
 from ..money import dollars
 from ..remit import (FOLDER_AS_OF, REMIT_SUFFIXES, Remit, folder_as_of, paid_after, remits_in, remittance_dates,
                      taken_back)
@@ -456,8 +456,8 @@ def build_report(folder, as_of=None, *, recoupments: pd.DataFrame | None = None,
     remit = remit if remit is not None and remit.loaded else None
     as_of_note = ""
     appeals, appeal_reason, inputs = None, None, None
-    has = [(folder / name).exists() for name in ("notices.csv", "payers.csv")]
-    if all(has):
+    has = files_present(folder, ("notices.csv", "payers.csv"))
+    if len(has) == 2:
         rules = profiles or load_profiles(folder)
         try:
             inputs = read_appeal_folder(folder)
@@ -469,7 +469,7 @@ def build_report(folder, as_of=None, *, recoupments: pd.DataFrame | None = None,
         except InputError as exc:
             appeal_reason = f"notices could not be used: {exc}"
             messages.append(f"appeal metrics switched off: {exc}")
-    elif has[0]:
+    elif has == ["notices.csv"]:
         appeal_reason = "notices.csv is present but payers.csv is not: the appeal rules depend on the payer."
         messages.append("appeal metrics switched off: " + appeal_reason)
     audit = appeals.audit if appeals is not None else audit_folder(folder)

@@ -39,6 +39,7 @@ import pandas as pd
 
 from ..errors import InputError, InvalidParameterError, Problem
 from ..csvread import _canonical_header, broken_frame, read_header, read_table, with_broken_rows
+from ..filekind import present
 from ..folder import INPUT_FILES, REFERENCE_FILES, set_aside_orphans
 from ..schema import SPECS, FileSpec, ParsedTable, parse_table
 from ._partition import (
@@ -388,7 +389,7 @@ def audit_folder_spark(folder, rules: RuleRegistry | None = None, extra_rules=()
     local = _local(folder)
     if local is not None:
         def read_reference(name):
-            return read_table(local / name, name) if (local / name).exists() else None
+            return read_table(local / name, name) if present(local / name) else None
     else:
         read_reference = _spark_reference_reader(spark, folder)
     inputs = _inputs_from(folder, list(t + ".csv" for t in texts), tallies, broken, orphan_problems, orphan_rows,

@@ -521,6 +521,18 @@ def test_appeal_folder_holding_a_link_to_nothing_under_a_files_name_says_so(host
                 names=[f"{name} in {folder}: {link_to_nothing(folder / name)}; expected a CSV file"])
 
 
+@pytest.mark.parametrize("name", ["notices.csv", "payers.csv"])
+def test_report_without_as_of_names_a_link_to_nothing_under_a_notices_or_payers_name(hostile, name):
+    """The report and the folder's as-of looked for notices.csv and payers.csv with ``exists()``: a link to
+    a file since moved was passed over as absent, so the appeal metrics were off with no word of the link
+    (or, for payers.csv, blamed on a payers.csv "not present")."""
+    folder = hostile.practice()
+    (folder / name).unlink()
+    (folder / name).symlink_to(hostile.path("archive") / name)
+    run = hostile.run("report", folder, "--out", "rp", expect=0, out="rp")
+    assert f"{name} in {folder}: {link_to_nothing(folder / name)}; expected a CSV file" in run.out
+
+
 def test_appeal_without_as_of_names_a_folder_under_the_recoupments_files_name(hostile):
     """The folder's own as-of is read from recoupments.csv when present: a folder under that name was
     passed over, and the date taken from the 835s instead, in silence. The appeal goes on without its
