@@ -349,6 +349,22 @@ def test_stable_argsort_is_numpys(key):
     assert np.array_equal(stable_argsort(key), np.argsort(key, kind="stable"))
 
 
+@settings(max_examples=200, deadline=None)
+@given(days=st.lists(st.none() | st.integers(-1000, 1000) | st.integers(-(10**6), 10**6), max_size=60),
+       rule=st.sampled_from([(24, "months"), (1, "months"), (90, "days"), (41, "day_number"), (10, "business_days")]))
+def test_per_calendar_day_is_the_shift_of_each_date(days, rule):
+    from recoup_lib.appeals import shift
+    from recoup_lib.synthetic._values import per_calendar_day
+
+    dates = np.array([np.datetime64("NaT") if d is None else np.datetime64("2025-01-31") + d for d in days],
+                     dtype="datetime64[D]")
+    expected = np.array([np.datetime64("NaT") if np.isnat(d) else shift(np.array([d]), *rule)[0] for d in dates],
+                        dtype="datetime64[D]")
+    got = per_calendar_day(dates, lambda calendar: shift(calendar, *rule))
+    assert got.dtype == np.dtype("datetime64[D]")
+    assert np.array_equal(got, expected, equal_nan=True)
+
+
 @settings(max_examples=100, deadline=None)
 @given(st.lists(st.lists(st.booleans(), min_size=12, max_size=12), max_size=8), st.integers(0, 3))
 def test_places_by_visit_order_lines_by_visit_and_slot(billed, batch):
