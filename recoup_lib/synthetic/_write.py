@@ -258,7 +258,11 @@ class _Summary:
 
 
 def _tally(t, practice: Practice, once: bool = True) -> dict:
-    """One table set's share of practice.json (``once``: with the files written once)."""
+    """One table set's share of practice.json (``once``: with the files written once).
+
+    Lines with errors are counted on the practice's claim numbers, not on ``t``'s claim ids made
+    from them (one id per number): the same count without hashing text.
+    """
     review = None
     if t.notices is not None:
         rl = t.recoupment_labels
@@ -268,7 +272,7 @@ def _tally(t, practice: Practice, once: bool = True) -> dict:
     return {"files": Counter({name: int(len(getattr(t, name.removesuffix(".csv")))) for name in FOLDER_FILES[:-1]
                               if once or name not in _ONCE}),
             "labels": Counter(t.labels["error_type"].value_counts().to_dict()),
-            "lines_with_errors": int(t.labels[["claim_id", "line_no"]].drop_duplicates().shape[0]),
+            "lines_with_errors": int(practice.labels[["claim", "line_no"]].drop_duplicates().shape[0]),
             "coverage_changes": [{k: str(v) for k, v in c.items()} for c in practice.coverage_changes],
             "review": review}
 
