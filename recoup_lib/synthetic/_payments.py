@@ -290,16 +290,7 @@ def number_payments(payments: pd.DataFrame, width: int = 8, first: int | None = 
     day = payments["payment_date"].to_numpy().astype("datetime64[D]").astype(np.int64)
     claim = payments["claim"].to_numpy(dtype=np.int64)
     line_no = payments["line_no"].to_numpy(dtype=np.int64)
-    keys = (kind_order, line_no - line_no.min(initial=0), claim - claim.min(initial=0), day - day.min(initial=0))
-    spans = [int(k.max(initial=0)) + 1 for k in keys]
-    if np.prod([float(x) for x in spans]) < 2.0 ** 62:
-        combined = np.zeros(len(payments), dtype=np.int64)
-        for k, span in zip(reversed(keys), reversed(spans)):
-            combined = combined * span + k
-        order = np.argsort(combined, kind="stable")
-    else:
-        order = np.lexsort(keys)
-    payments = payments.iloc[order].reset_index(drop=True)
+    payments = payments.iloc[lexsort_order((kind_order, line_no, claim, day))].reset_index(drop=True)
     if first is None:
         return payments
     width = max(width, len(str(len(payments) * 2)))
