@@ -125,6 +125,22 @@ def _arrow_series(array) -> pd.Series:
     return pd.Series(pd.array(array, dtype=pd.StringDtype("pyarrow")))
 
 
+def _coded_text(texts, codes) -> pd.Series:
+    """The text column ``texts[codes]`` (pandas' ``str`` dtype, Arrow-backed; a negative code is missing).
+
+    Each text becomes Arrow text once and is looked up by code, so no Python
+    string is made per row, nor converted again when written (a block's
+    250,000 denial codes or documented codes: 9 ms each, written from Python
+    strings). Columns the injectors then add rows to keep the ``str`` dtype
+    pandas gives their text.
+    """
+    codes = np.asarray(codes, dtype=np.int64)
+    missing = codes < 0
+    taken = pa.array(np.asarray(texts, dtype=object), type=pa.string()).take(
+        pa.array(codes, mask=missing if missing.any() else None))
+    return pd.Series(taken, dtype="str")
+
+
 def _same_text(n: int, text: str) -> np.ndarray:
     """``n`` times the one string ``text``, as an object array.
 
