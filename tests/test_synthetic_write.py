@@ -244,6 +244,35 @@ def test_text_columns_blank_for_missing_as_fillna():
     assert made.tolist() == values.fillna("").tolist()
     mixed = pd.Series(["a", 3, None], dtype=object)
     assert _blank_for_missing(mixed).tolist() == mixed.fillna("").tolist()
+    arrow = pd.Series(["", "CO-96", None, "é,\"x"], dtype="str")
+    made = _blank_for_missing(arrow)
+    assert made.dtype == pd.StringDtype("pyarrow")
+    assert made.tolist() == arrow.fillna("").tolist()
+
+
+@settings(max_examples=200, deadline=None)
+@given(texts=st.lists(st.text(max_size=6), min_size=1, max_size=8), data=st.data())
+def test_coded_text_is_each_codes_text(texts, data):
+    """Denial and documented codes made from their numbers: the texts looked up, missing where negative."""
+    import pandas as pd
+
+    from recoup_lib.synthetic._values import _coded_text
+
+    codes = data.draw(st.lists(st.integers(-1, len(texts) - 1), max_size=40))
+    made = _coded_text(np.array(texts, dtype=object), codes)
+    assert made.dtype == "str"
+    assert [None if pd.isna(v) else v for v in made] == [texts[c] if c >= 0 else None for c in codes]
+
+
+def test_payments_and_notes_hold_their_codes_as_arrow_text():
+    """A practice's denial and documented codes are made as Arrow text, not converted when written."""
+    from recoup_lib.synthetic import generate_practice
+
+    practice = generate_practice(lines=2000, seed=3)
+    assert practice.payments["denial_code"].dtype == "str"
+    assert practice.documentation["documented_code"].dtype == "str"
+    assert (practice.payments["denial_code"].fillna("") != "").any()
+    assert (practice.documentation["documented_code"].fillna("") != "").any()
 
 
 def _merged_policy_hits(rule_payer, rule_code, rule_effective, payer, code, service) -> np.ndarray:
@@ -347,6 +376,22 @@ def test_stable_argsort_is_numpys(key):
     from recoup_lib.synthetic._values import stable_argsort
 
     assert np.array_equal(stable_argsort(key), np.argsort(key, kind="stable"))
+
+
+@settings(max_examples=200, deadline=None)
+@given(days=st.lists(st.none() | st.integers(-1000, 1000) | st.integers(-(10**6), 10**6), max_size=60),
+       rule=st.sampled_from([(24, "months"), (1, "months"), (90, "days"), (41, "day_number"), (10, "business_days")]))
+def test_per_calendar_day_is_the_shift_of_each_date(days, rule):
+    from recoup_lib.appeals import shift
+    from recoup_lib.synthetic._values import per_calendar_day
+
+    dates = np.array([np.datetime64("NaT") if d is None else np.datetime64("2025-01-31") + d for d in days],
+                     dtype="datetime64[D]")
+    expected = np.array([np.datetime64("NaT") if np.isnat(d) else shift(np.array([d]), *rule)[0] for d in dates],
+                        dtype="datetime64[D]")
+    got = per_calendar_day(dates, lambda calendar: shift(calendar, *rule))
+    assert got.dtype == np.dtype("datetime64[D]")
+    assert np.array_equal(got, expected, equal_nan=True)
 
 
 @settings(max_examples=100, deadline=None)

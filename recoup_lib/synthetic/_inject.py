@@ -179,7 +179,9 @@ def inject_block_errors(s: InjectionState, plan: dict, payment_width: int = 8,
                                         width=payment_width, first=first_payment)
     practice.lines = lines
     practice.documentation = s.doc.sort_values("_line", kind="stable").reset_index(drop=True)
-    practice.spans = s.spans.sort_values(["patient", "effective_date"], kind="stable").reset_index(drop=True)
+    spans = s.spans
+    by_patient = lexsort_order((spans["effective_date"].to_numpy(), spans["patient"].to_numpy()))
+    practice.spans = spans.iloc[by_patient].reset_index(drop=True)
     descriptions = pd.concat([practice.refs.payer_policies[["payer_id", "procedure_code", "description"]],
                               pd.DataFrame(s.policies, columns=["payer_id", "procedure_code", "description"])])
     practice.policies = all_policies(s).merge(descriptions.astype({"payer_id": object, "procedure_code": object}),

@@ -18,8 +18,8 @@ import pandas as pd
 
 from ..money import div_half_up
 from ._random import stream
-from ._values import (DAY, _arrow_series, _dates, _is, _norm, _obj, _same_text, lexsort_order, next_weekday,
-                      pay_weekday, text_id_array)
+from ._values import (DAY, _arrow_series, _coded_text, _dates, _is, _norm, _obj, _same_text, lexsort_order,
+                      next_weekday, pay_weekday, text_id_array)
 
 if TYPE_CHECKING:
     from ._practice import Practice, References
@@ -233,6 +233,8 @@ def price_and_pay(practice: Practice) -> None:
     def stacked(originals, reversals, corrections) -> np.ndarray:
         return np.concatenate([originals, reversals, corrections])
 
+    blank = np.full(len(idx), len(reasons) - 1)
+
     practice.payments = pd.DataFrame({
         "claim": claim[source], "line_no": lines["line_no"].to_numpy()[source],
         "payment_date": _dates(stacked(pay_date[original], redo, redo)),
@@ -241,7 +243,7 @@ def price_and_pay(practice: Practice) -> None:
         "deductible_cents": stacked(deductible[original], -deductible[idx], deductible[idx] + cut),
         "coinsurance_cents": stacked(coinsurance[original], -coinsurance[idx], coinsurance[idx]),
         "copay_cents": stacked(copay[original], -copay[idx], copay[idx]),
-        "denial_code": _obj(stacked(reasons[reason[original]], _same_text(len(idx), ""), _same_text(len(idx), ""))),
+        "denial_code": _coded_text(reasons, stacked(reason[original], blank, blank)),
         "_line": source,
         "_kind": _obj(stacked(_same_text(len(original), "original"), _same_text(len(idx), "reversal"),
                               _same_text(len(idx), "correction"))),
@@ -290,16 +292,7 @@ def number_payments(payments: pd.DataFrame, width: int = 8, first: int | None = 
     day = payments["payment_date"].to_numpy().astype("datetime64[D]").astype(np.int64)
     claim = payments["claim"].to_numpy(dtype=np.int64)
     line_no = payments["line_no"].to_numpy(dtype=np.int64)
-    keys = (kind_order, line_no - line_no.min(initial=0), claim - claim.min(initial=0), day - day.min(initial=0))
-    spans = [int(k.max(initial=0)) + 1 for k in keys]
-    if np.prod([float(x) for x in spans]) < 2.0 ** 62:
-        combined = np.zeros(len(payments), dtype=np.int64)
-        for k, span in zip(reversed(keys), reversed(spans)):
-            combined = combined * span + k
-        order = np.argsort(combined, kind="stable")
-    else:
-        order = np.lexsort(keys)
-    payments = payments.iloc[order].reset_index(drop=True)
+    payments = payments.iloc[lexsort_order((kind_order, line_no, claim, day))].reset_index(drop=True)
     if first is None:
         return payments
     width = max(width, len(str(len(payments) * 2)))

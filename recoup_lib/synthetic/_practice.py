@@ -30,7 +30,7 @@ from ._identities import member_ids, name_pools, npi_numbers
 from ._payments import price_and_pay
 from ._profile import Profile, expand_visits, expected_lines, places_by_visit, template_lines
 from ._random import stream
-from ._values import (DAY, _arrow_series, _category, _dates, _is, _norm, _obj, _same_text, _text_values,
+from ._values import (DAY, _arrow_series, _category, _coded_text, _dates, _is, _norm, _obj, _same_text,
                       lexsort_order, month_end, text_id_array, text_ids, weekday)
 
 __all__ = ["Practice", "build_clean", "patient_count", "References"]
@@ -564,13 +564,18 @@ def _document(practice: Practice) -> None:
     rng = stream(practice.seed, "documentation")
     lines = practice.lines
     n = len(lines)
-    code = _text_values(lines["procedure_code"])
-    documented = np.where(rng.random(n) < 0.10, code, "").astype(object)
+    # The documented codes as numbers into ``texts``: the billed code's category, or a blank.
+    code = lines["procedure_code"].cat.codes.to_numpy().astype(np.int64)
+    categories = list(lines["procedure_code"].cat.categories)
     # Under-coding (the note supports more than was billed) is not an error to recoup.
     em_steps = {"99202": "99203", "99203": "99204", "99204": "99205", "99211": "99212",
                 "99212": "99213", "99213": "99214", "99214": "99215"}
+    texts = categories + [""] + list(em_steps.values())
+    stepped = np.array([texts.index(em_steps[c], len(categories)) if c in em_steps else -1 for c in categories]
+                       + [-1], dtype=np.int64)
+    documented = np.where(rng.random(n) < 0.10, code, len(categories))
     under = (rng.random(n) < 0.03) & _is(lines["procedure_code"], lambda c: c in em_steps)
-    documented[under] = [em_steps[c] for c in code[under]]
+    documented[under] = stepped[code[under]]
     # Unpaid lines are untidy in real offices: some have no note on file yet (no row, or a row
     # saying it is absent and so unsigned).
     paid = np.zeros(n, dtype=np.int64)
@@ -583,4 +588,4 @@ def _document(practice: Practice) -> None:
         "claim": lines["claim"].to_numpy()[rows], "line_no": lines["line_no"].to_numpy()[rows],
         "note_present": pd.arrays.BooleanArray(~absent, np.zeros(len(rows), dtype=bool)),
         "signed": pd.arrays.BooleanArray(np.ones(len(rows), dtype=bool), absent),
-        "documented_code": _obj(documented[rows]), "_line": rows})
+        "documented_code": _coded_text(texts, documented[rows]), "_line": rows})

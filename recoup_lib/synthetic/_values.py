@@ -17,7 +17,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 __all__ = ["DAY", "month_end", "weekday", "next_weekday", "pay_weekday", "text_ids", "text_id_array",
-           "stable_argsort"]
+           "stable_argsort", "per_calendar_day"]
 
 #: One calendar day, to add to ``datetime64[D]`` values.
 DAY = np.timedelta64(1, "D")
@@ -81,6 +81,30 @@ def pay_weekday(payer_list, payer_ids) -> np.ndarray:
     return days.reindex(np.asarray(payer_ids, dtype=object)).to_numpy(dtype=np.int64)
 
 
+def per_calendar_day(days, compute) -> np.ndarray:
+    """``compute(days)`` for dates each worked out on its own (a deadline shift, a profile's step), computed
+    once per calendar day from the earliest to the latest of ``days`` and looked up; ``NaT`` stays ``NaT``.
+
+    A block's 250,000 lines hold a few hundred distinct days: shifting them by
+    months (``datetime64[M]`` arithmetic) once per day and looking them up is
+    0.9 ms instead of 15. Dates spread more thinly than one a day are computed
+    as they are.
+    """
+    days = np.asarray(days, dtype="datetime64[D]")
+    out = np.full(days.shape, np.datetime64("NaT"), dtype="datetime64[D]")
+    known = ~np.isnat(days)
+    if not known.any():
+        return out
+    ticks = days[known].view(np.int64)
+    first, span = int(ticks.min()), int(ticks.max()) - int(ticks.min()) + 1
+    if span > len(ticks):
+        out[known] = np.asarray(compute(days[known]), dtype="datetime64[D]")
+        return out
+    calendar = np.arange(first, first + span).astype("datetime64[D]")
+    out[known] = np.asarray(compute(calendar), dtype="datetime64[D]")[ticks - first]
+    return out
+
+
 def _dates(days) -> np.ndarray:
     """Days as the tables' ``datetime64[us]``."""
     return np.asarray(days, dtype="datetime64[D]").astype("datetime64[us]")
@@ -99,6 +123,22 @@ def _category(values, categories) -> pd.Categorical:
 def _arrow_series(array) -> pd.Series:
     """An Arrow string array as an Arrow-backed text column."""
     return pd.Series(pd.array(array, dtype=pd.StringDtype("pyarrow")))
+
+
+def _coded_text(texts, codes) -> pd.Series:
+    """The text column ``texts[codes]`` (pandas' ``str`` dtype, Arrow-backed; a negative code is missing).
+
+    Each text becomes Arrow text once and is looked up by code, so no Python
+    string is made per row, nor converted again when written (a block's
+    250,000 denial codes or documented codes: 9 ms each, written from Python
+    strings). Columns the injectors then add rows to keep the ``str`` dtype
+    pandas gives their text.
+    """
+    codes = np.asarray(codes, dtype=np.int64)
+    missing = codes < 0
+    taken = pa.array(np.asarray(texts, dtype=object), type=pa.string()).take(
+        pa.array(codes, mask=missing if missing.any() else None))
+    return pd.Series(taken, dtype="str")
 
 
 def _same_text(n: int, text: str) -> np.ndarray:
