@@ -8,7 +8,7 @@ import pandas as pd
 import pytest
 
 from recoup_lib.appeals import DATA_DIR, PROFILE_FILES, STATUSES, load_profiles, medicare_dates, profile_for
-from recoup_lib.errors import InputError
+from recoup_lib.errors import InputError, InvalidParameterError
 
 PROFILES = load_profiles()
 
@@ -125,3 +125,31 @@ def test_load_profiles_duplicate_parameter_is_refused(tmp_path):
     with pytest.raises(InputError, match=r"payer_rules.csv, row \d+, column 'payer_type,state,parameter': "
                                          r"expected a key not used by an earlier row .*got 'commercial\|NY\|lookback'"):
         load_profiles(tmp_path)
+
+
+def test_profile_levels_combine_a_state_own_first_level_with_the_default_later_ones(tmp_path):
+    """TX lists only its first level: level 2 is the default's. GA lists rules and no level: all default."""
+    text = (DATA_DIR / "appeal_levels.csv").read_text(encoding="utf-8")
+    lines = text.splitlines(keepends=True)
+    tx = next(x for x in lines if x.startswith("commercial,TX,1,"))
+    default_2 = next(x for x in lines if x.startswith("commercial,,2,"))
+    (tmp_path / "appeal_levels.csv").write_text(
+        text.replace(default_2, default_2 + default_2.replace("commercial,,2,", "commercial,,3,", 1), 1)
+        + tx.replace("commercial,TX,1,", "commercial,TX,2,", 1), encoding="utf-8")
+    edited = load_profiles(tmp_path)
+    tx_profile = profile_for(edited, "commercial", "TX")
+    assert tx_profile.levels[["state", "level"]].values.tolist() == [["TX", 1], ["TX", 2], ["", 3]]
+    assert list(tx_profile.levels.index) == [0, 1, 2] and not tx_profile.levels_from_default
+    ga = profile_for(edited, "commercial", "GA")
+    assert ga.has_state_rows and ga.levels_from_default
+    assert ga.levels[["state", "level"]].values.tolist() == [["", 1], ["", 2], ["", 3]]
+    assert ga.rule("lookback").state == "GA" and "statute" not in ga.fallbacks
+
+
+def test_profile_for_a_payer_type_without_default_levels_is_refused(tmp_path):
+    text = (DATA_DIR / "appeal_levels.csv").read_text(encoding="utf-8")
+    kept = [x for x in text.splitlines(keepends=True) if not x.startswith("medicaid,,")]
+    (tmp_path / "appeal_levels.csv").write_text("".join(kept), encoding="utf-8")
+    with pytest.raises(InvalidParameterError, match=r"appeal_levels.csv has no level for medicaid \(default profile\)"):
+        profile_for(load_profiles(tmp_path), "medicaid", "GA")
+

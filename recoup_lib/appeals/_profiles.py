@@ -436,35 +436,49 @@ def profile_for(profiles: Profiles, payer_type: str, state: str | None = None) -
     return profiles.memo(("profile", payer_type, state), lambda: _resolve(profiles, payer_type, state))
 
 
+def _rows_by_key(profiles: Profiles) -> tuple[dict, dict]:
+    """The rule tables grouped once by (payer_type, state): each pair's rules, and its levels' row positions.
+
+    Resolving a profile then takes one row selection of the levels instead
+    of a boolean mask over each table per question (the generator resolves
+    every payer of a practice while its worker processes start).
+    """
+    def group():
+        rules: dict[tuple, dict[str, Rule]] = {}
+        for r in profiles.rules.itertuples(index=False):
+            rules.setdefault((r.payer_type, r.state), {})[r.parameter] = Rule(
+                r.parameter, r.value, r.unit, r.counted_from, r.source, r.status, r.note, r.state)
+        levels: dict[tuple, list[int]] = {}
+        for position, key in enumerate(zip(profiles.levels["payer_type"], profiles.levels["state"])):
+            levels.setdefault(key, []).append(position)
+        return rules, levels
+
+    return profiles.memo(("rows by payer_type and state",), group)
+
+
 def _resolve(profiles: Profiles, payer_type: str, state: str) -> PayerProfile:
-    rules = profiles.rules.loc[profiles.rules["payer_type"] == payer_type]
-    levels = profiles.levels.loc[profiles.levels["payer_type"] == payer_type]
-
-    def as_rules(frame: pd.DataFrame) -> dict[str, Rule]:
-        return {r.parameter: Rule(r.parameter, r.value, r.unit, r.counted_from, r.source, r.status,
-                                  r.note, r.state) for r in frame.itertuples(index=False)}
-
-    default = as_rules(rules.loc[rules["state"] == ""])
-    own = as_rules(rules.loc[rules["state"] == state]) if state else {}
-    own_levels = levels.loc[levels["state"] == state] if state else levels.iloc[0:0]
-    has_state_rows = bool(own) or len(own_levels) > 0
-    merged = {**default, **own}
+    rules, levels = _rows_by_key(profiles)
+    default = rules.get((payer_type, ""), {})
+    own = rules.get((payer_type, state), {}) if state else {}
+    default_levels = levels.get((payer_type, ""), [])
+    own_levels = levels.get((payer_type, state), []) if state else []
+    has_state_rows = bool(own or own_levels)
     fallbacks = tuple(sorted(k for k in default if k not in own)) if has_state_rows else ()
-    use_levels = own_levels if len(own_levels) else levels.loc[levels["state"] == ""]
-    if not len(use_levels):
+    if not own_levels and not default_levels:
         raise InvalidParameterError(f"appeal_levels.csv has no level for {payer_type} (default profile)")
     # A state may list only its first level; later levels come from the default.
-    if len(own_levels):
-        later = levels.loc[(levels["state"] == "") & (levels["level"] > own_levels["level"].max())]
-        use_levels = pd.concat([own_levels, later], ignore_index=True)
+    later = []
+    if own_levels:
+        numbers = profiles.levels["level"].to_numpy()
+        later = [at for at in default_levels if numbers[at] > numbers[own_levels].max()]
     return PayerProfile(
         payer_type=payer_type,
         state=state,
         has_state_rows=has_state_rows,
-        rules=merged,
+        rules={**default, **own},
         fallbacks=fallbacks,
-        levels=use_levels.reset_index(drop=True),
-        levels_from_default=has_state_rows and not len(own_levels),
+        levels=profiles.levels.iloc[own_levels + later if own_levels else default_levels].reset_index(drop=True),
+        levels_from_default=has_state_rows and not own_levels,
     )
 
 

@@ -96,7 +96,7 @@ def resolved_profiles(payers: pd.DataFrame):
 
     A worker process building blocks (:mod:`._blocks`) is given them with
     :func:`use_profiles` instead of reading and resolving the rule tables
-    again (a quarter of a second in each). A payer whose rules cannot be
+    again (about a tenth of a second in each). A payer whose rules cannot be
     resolved is left for :func:`lookback_limits` to raise about, as it would.
     """
     from ..appeals import profile_for
