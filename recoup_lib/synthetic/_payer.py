@@ -181,7 +181,9 @@ def _label_support(label_line, label_type, label_risk, line, error_type) -> tupl
     label_key = label_line * len(kind_names) + kinds[:len(label_line)]
     key = np.asarray(line, dtype=np.int64) * len(kind_names) + kinds[len(label_line):]
     order = np.argsort(label_key, kind="stable")
-    keys, starts = np.unique(label_key[order], return_index=True)
+    in_order = label_key[order]
+    starts = np.flatnonzero(np.r_[True, in_order[1:] != in_order[:-1]]) if len(order) else np.zeros(0, dtype=np.int64)
+    keys = in_order[starts]
     largest = np.maximum.reduceat(label_risk[order], starts) if len(keys) else np.zeros(0, dtype=np.int64)
     # A last key no line has, so every search lands on a key.
     keys, largest = np.append(keys, np.iinfo(np.int64).max), np.append(largest, 0)
