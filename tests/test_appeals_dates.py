@@ -69,6 +69,19 @@ def test_shift_business_days_from_a_weekend_counts_the_next_monday_as_day_one():
     assert str(shift(_d(["2025-03-01"]), 30, "business_days")[0]) == "2025-04-11"
 
 
+@settings(max_examples=200, deadline=None)
+@given(st.lists(st.none() | st.integers(-40, 40) | st.integers(-(10**5), 10**5), max_size=120),
+       st.sampled_from(["months", "business_days"]), st.integers(0, 36))
+def test_shift_of_many_dates_is_the_shift_of_each_alone(offsets, unit, n):
+    """Months and business days are worked out once per calendar day and looked up; each date gets its own."""
+    dates = _d([np.datetime64("NaT") if o is None else np.datetime64("2024-02-29") + o for o in offsets])
+    alone = [d if np.isnat(d) else (add_months(_d([d]), n)[0] if unit == "months"
+                                    else np.busday_offset(d, n, roll="backward")) for d in dates]
+    got = shift(dates, n, unit)
+    assert got.dtype == np.dtype("datetime64[D]")
+    assert np.array_equal(got, _d(alone), equal_nan=True)
+
+
 def test_shift_unknown_unit_raises_naming_it():
     with pytest.raises(ValueError, match="unknown unit 'weeks'"):
         shift(_d(["2025-01-03"]), 1, "weeks")

@@ -43,7 +43,7 @@ from ._audit_letters import (AUDIT_FILES, PROGRAMS, AuditLetter, AuditRules, Pro
                              audit_calendar, load_audit_rules, probe_rates, probe_results, rac_adr_limit,
                              request_letter, results_letter, review_claims)
 from ._dates import TIMELINE_COLUMNS, NextStep, add_months, aic_threshold, level_deadlines, medicare_dates, \
-    medicare_timeline, next_level, profile_dates, shift, to_days
+    medicare_timeline, next_level, per_calendar_day, profile_dates, shift, to_days
 from ..notices import usable_notices
 from ..remit import FOLDER_AS_OF, folder_as_of, remittance_dates  # the data's own as-of, shared with reconcile
 from ._decide import DECISION_COLUMNS, ERROR_TYPES, decide
@@ -73,9 +73,9 @@ __all__ = [
     "RateRow", "Rule", "WinChance",
     "add_months", "aic_threshold", "appeal_folder", "appeal_path", "decide", "evidence_checklist", "expected_value",
     "interest_due", "interest_periods", "interest_table", "letter_stem", "letters", "level_deadlines",
-    "load_profiles", "markdown_escape", "medicare_dates", "medicare_timeline", "next_level", "period_interest",
-    "profile_dates", "profile_for", "rate_on", "read_appeal_folder", "run_appeals", "shift", "to_days",
-    "usable_notices", "win_probability", "worklist", "write_appeal_outputs", "write_letters",
+    "load_profiles", "markdown_escape", "medicare_dates", "medicare_timeline", "next_level", "per_calendar_day",
+    "period_interest", "profile_dates", "profile_for", "rate_on", "read_appeal_folder", "run_appeals", "shift",
+    "to_days", "usable_notices", "win_probability", "worklist", "write_appeal_outputs", "write_letters",
     "SCORE_COLUMNS", "read_score_inputs", "score_recommendations",
     "OUTCOME_COLUMNS", "appeal_outcomes", "read_recoupment_labels",
     "RATE_COLUMNS", "RateNotices", "merge_rate_notices", "read_rate_notices", "rule_keys", "with_rate_notices",

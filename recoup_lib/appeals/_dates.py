@@ -27,6 +27,7 @@ from ._profiles import PayerProfile, Profiles, load_profiles, profile_for
 
 __all__ = [
     "to_days",
+    "per_calendar_day",
     "add_months",
     "shift",
     "profile_dates",
@@ -49,6 +50,30 @@ def to_days(dates) -> np.ndarray:
     else:
         values = np.asarray(pd.to_datetime(np.atleast_1d(np.asarray(dates, dtype=object))))
     return values.astype("datetime64[D]")
+
+
+def per_calendar_day(days, compute) -> np.ndarray:
+    """``compute(days)`` for dates each worked out on its own (a deadline shift), computed once per
+    calendar day from the earliest to the latest of ``days`` and looked up; ``NaT`` stays ``NaT``.
+
+    A generated block's 250,000 lines hold a few hundred distinct days:
+    shifting them by months (``datetime64[M]`` arithmetic) once per day and
+    looking them up is 0.9 ms instead of 15. Dates spread more thinly than one
+    a day are computed as they are.
+    """
+    days = np.asarray(days, dtype="datetime64[D]")
+    out = np.full(days.shape, np.datetime64("NaT"), dtype="datetime64[D]")
+    known = ~np.isnat(days)
+    if not known.any():
+        return out
+    ticks = days[known].view(np.int64)
+    first, span = int(ticks.min()), int(ticks.max()) - int(ticks.min()) + 1
+    if span > len(ticks):
+        out[known] = np.asarray(compute(days[known]), dtype="datetime64[D]")
+        return out
+    calendar = np.arange(first, first + span).astype("datetime64[D]")
+    out[known] = np.asarray(compute(calendar), dtype="datetime64[D]")[ticks - first]
+    return out
 
 
 def add_months(days: np.ndarray, months: int) -> np.ndarray:
@@ -92,12 +117,9 @@ def shift(days: np.ndarray, value: int, unit: str) -> np.ndarray:
     if unit == "day_number":
         return days + np.timedelta64(value - 1, "D")
     if unit == "months":
-        return add_months(days, value)
+        return per_calendar_day(days, lambda calendar: add_months(calendar, value))
     if unit == "business_days":
-        out = np.full(days.shape, np.datetime64("NaT"), dtype="datetime64[D]")
-        ok = ~np.isnat(days)
-        out[ok] = np.busday_offset(days[ok], value, roll="backward")
-        return out
+        return per_calendar_day(days, lambda calendar: np.busday_offset(calendar, value, roll="backward"))
     raise InvalidParameterError(f"unknown unit {unit!r}; expected days, months, business_days or day_number")
 
 

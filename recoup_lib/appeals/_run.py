@@ -15,8 +15,9 @@ from pathlib import Path
 import pandas as pd
 
 from ..errors import InputError, InvalidParameterError, NothingUsableError, Problem
-from ..folder import (AuditInputs, existing_folder, files_present, problems_frame, read_audit_folder, read_table,
-                      to_text_frame, write_csv)
+from ..filekind import present
+from ..folder import (AuditInputs, existing_folder, problems_frame, read_audit_folder, read_table, to_text_frame,
+                      write_csv)
 from ..notices import read_payers, set_aside_notices
 from ..outputs import writes_folder
 from ..remit import folder_as_of
@@ -85,7 +86,7 @@ def read_appeal_folder(folder: str | Path) -> AppealInputs:
     """
     folder = existing_folder(folder, "an audit folder with notices.csv and payers.csv")
     for name in APPEAL_FILES:
-        if not files_present(folder, [name]):
+        if not present(folder / name):
             raise InputError(f"{name}: required file not found in {folder} (an appeal folder is an audit "
                              "folder plus notices.csv and payers.csv)")
     notices = read_table(folder / "notices.csv")

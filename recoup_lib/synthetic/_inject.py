@@ -160,19 +160,20 @@ def inject_block_errors(s: InjectionState, plan: dict, payment_width: int = 8,
     ledger = s.ledger_columns()
     lines = s.lines
     at = ledger["_line"]
+    kinds, recorded_types = pd.factorize(ledger["error_type"])
     labels = pd.DataFrame({
         "claim": lines["claim"].to_numpy()[at],
         "line_no": lines["line_no"].to_numpy(dtype=np.int64)[at],
         "error_type": ledger["error_type"],
         "at_risk_cents": ledger["at_risk_cents"],
-        "category": _mapped(ledger["error_type"], ERROR_TYPES).astype(object),
+        "category": _mapped(recorded_types, ERROR_TYPES).astype(object)[kinds],
         "injected_as": ledger["injected_as"],
         "_line": at,
         "_copied_from": ledger["_copied_from"],
         "_delay": ledger["_delay"],
     })
     order = {e: i for i, e in enumerate(ERROR_TYPES)}
-    rank = _mapped(ledger["error_type"], order)
+    rank = _mapped(recorded_types, order)[kinds]
     labels = labels.iloc[lexsort_order((rank, labels["line_no"].to_numpy(), labels["claim"].to_numpy()))]
     practice.labels = labels.reset_index(drop=True)
     practice.payments = number_payments(s.payments.drop(columns=["payment_id"], errors="ignore"),

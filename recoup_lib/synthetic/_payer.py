@@ -52,7 +52,7 @@ from ._inject_population import RETROACTIVE_POLICY
 from ._practice import DAY, Practice, _dates, _obj
 from ._profile import payer_review
 from ._random import stream
-from ._values import _text_values, per_calendar_day, text_ids
+from ._values import _text_values, text_ids
 
 __all__ = ["simulate_notices", "NOTICE_COLUMNS", "lookback_limits", "notice_ids"]
 
@@ -152,8 +152,7 @@ def lookback_limits(practice: Practice, first_paid: np.ndarray):
         if rule is None or rule.unit == "none":
             continue
         base = service[idx] if rule.counted_from == "service_date" else first_paid[idx]
-        ok = ~np.isnat(base)
-        limit[idx[ok]] = per_calendar_day(base[ok], lambda days: shift(days, rule.number, rule.unit))
+        limit[idx] = shift(base, rule.number, rule.unit)
         state_rule[idx] = (profile.payer_type == "commercial" and profile.has_state_rows
                            and "lookback" not in profile.fallbacks)
     return limit, state_rule, by_payer
@@ -182,7 +181,9 @@ def _label_support(label_line, label_type, label_risk, line, error_type) -> tupl
     label_key = label_line * len(kind_names) + kinds[:len(label_line)]
     key = np.asarray(line, dtype=np.int64) * len(kind_names) + kinds[len(label_line):]
     order = np.argsort(label_key, kind="stable")
-    keys, starts = np.unique(label_key[order], return_index=True)
+    in_order = label_key[order]
+    starts = np.flatnonzero(np.r_[True, in_order[1:] != in_order[:-1]]) if len(order) else np.zeros(0, dtype=np.int64)
+    keys = in_order[starts]
     largest = np.maximum.reduceat(label_risk[order], starts) if len(keys) else np.zeros(0, dtype=np.int64)
     # A last key no line has, so every search lands on a key.
     keys, largest = np.append(keys, np.iinfo(np.int64).max), np.append(largest, 0)
@@ -314,8 +315,7 @@ def simulate_notices(practice: Practice) -> pd.DataFrame:
         if not len(idx):
             continue
         payer_type[idx] = profile.payer_type
-        starts = per_calendar_day(notice_date[idx],
-                                  lambda days: profile_dates(days, profile)["offset_starts"].to_numpy())
+        starts = profile_dates(notice_date[idx], profile)["offset_starts"].to_numpy().astype("datetime64[D]")
         offset_starts[idx] = np.where(np.isnat(starts), notice_date[idx], starts)
 
     claim = lines["claim"].to_numpy()[notice_line]

@@ -30,7 +30,7 @@ from ._identities import member_ids, name_pools, npi_numbers
 from ._payments import price_and_pay
 from ._profile import Profile, expand_visits, expected_lines, places_by_visit, template_lines
 from ._random import stream
-from ._values import (DAY, _arrow_series, _category, _coded_text, _dates, _is, _norm, _obj, _same_text,
+from ._values import (DAY, _arrow_series, _category, _coded_text, _dates, _norm, _obj, _same_text,
                       lexsort_order, month_end, text_id_array, text_ids, weekday)
 
 __all__ = ["Practice", "build_clean", "patient_count", "References"]
@@ -574,7 +574,7 @@ def _document(practice: Practice) -> None:
     stepped = np.array([texts.index(em_steps[c], len(categories)) if c in em_steps else -1 for c in categories]
                        + [-1], dtype=np.int64)
     documented = np.where(rng.random(n) < 0.10, code, len(categories))
-    under = (rng.random(n) < 0.03) & _is(lines["procedure_code"], lambda c: c in em_steps)
+    under = (rng.random(n) < 0.03) & (stepped[code] >= 0)
     documented[under] = stepped[code[under]]
     # Unpaid lines are untidy in real offices: some have no note on file yet (no row, or a row
     # saying it is absent and so unsigned).

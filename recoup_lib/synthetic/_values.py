@@ -17,7 +17,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 __all__ = ["DAY", "month_end", "weekday", "next_weekday", "pay_weekday", "text_ids", "text_id_array",
-           "stable_argsort", "per_calendar_day"]
+           "stable_argsort"]
 
 #: One calendar day, to add to ``datetime64[D]`` values.
 DAY = np.timedelta64(1, "D")
@@ -81,28 +81,14 @@ def pay_weekday(payer_list, payer_ids) -> np.ndarray:
     return days.reindex(np.asarray(payer_ids, dtype=object)).to_numpy(dtype=np.int64)
 
 
-def per_calendar_day(days, compute) -> np.ndarray:
-    """``compute(days)`` for dates each worked out on its own (a deadline shift, a profile's step), computed
-    once per calendar day from the earliest to the latest of ``days`` and looked up; ``NaT`` stays ``NaT``.
-
-    A block's 250,000 lines hold a few hundred distinct days: shifting them by
-    months (``datetime64[M]`` arithmetic) once per day and looking them up is
-    0.9 ms instead of 15. Dates spread more thinly than one a day are computed
-    as they are.
-    """
-    days = np.asarray(days, dtype="datetime64[D]")
-    out = np.full(days.shape, np.datetime64("NaT"), dtype="datetime64[D]")
-    known = ~np.isnat(days)
-    if not known.any():
-        return out
-    ticks = days[known].view(np.int64)
-    first, span = int(ticks.min()), int(ticks.max()) - int(ticks.min()) + 1
-    if span > len(ticks):
-        out[known] = np.asarray(compute(days[known]), dtype="datetime64[D]")
-        return out
-    calendar = np.arange(first, first + span).astype("datetime64[D]")
-    out[known] = np.asarray(compute(calendar), dtype="datetime64[D]")[ticks - first]
-    return out
+def __getattr__(name: str):
+    """``per_calendar_day``, now :func:`recoup_lib.appeals.per_calendar_day` (where the deadline shifts use
+    it), still found here; imported on first use so importing the generator does not load the appeals
+    package."""
+    if name == "per_calendar_day":
+        from ..appeals import per_calendar_day
+        return per_calendar_day
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
 def _dates(days) -> np.ndarray:
