@@ -382,8 +382,7 @@ def test_stable_argsort_is_numpys(key):
 @given(days=st.lists(st.none() | st.integers(-1000, 1000) | st.integers(-(10**6), 10**6), max_size=60),
        rule=st.sampled_from([(24, "months"), (1, "months"), (90, "days"), (41, "day_number"), (10, "business_days")]))
 def test_per_calendar_day_is_the_shift_of_each_date(days, rule):
-    from recoup_lib.appeals import shift
-    from recoup_lib.synthetic._values import per_calendar_day
+    from recoup_lib.appeals import per_calendar_day, shift
 
     dates = np.array([np.datetime64("NaT") if d is None else np.datetime64("2025-01-31") + d for d in days],
                      dtype="datetime64[D]")

@@ -81,16 +81,6 @@ def pay_weekday(payer_list, payer_ids) -> np.ndarray:
     return days.reindex(np.asarray(payer_ids, dtype=object)).to_numpy(dtype=np.int64)
 
 
-def __getattr__(name: str):
-    """``per_calendar_day``, now :func:`recoup_lib.appeals.per_calendar_day` (where the deadline shifts use
-    it), still found here; imported on first use so importing the generator does not load the appeals
-    package."""
-    if name == "per_calendar_day":
-        from ..appeals import per_calendar_day
-        return per_calendar_day
-    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
-
-
 def _dates(days) -> np.ndarray:
     """Days as the tables' ``datetime64[us]``."""
     return np.asarray(days, dtype="datetime64[D]").astype("datetime64[us]")
