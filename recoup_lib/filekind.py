@@ -40,7 +40,7 @@ from .wording import listed
 __all__ = ["shown", "NOT_A_REGULAR_FILE", "not_a_file", "present", "link_to_nothing", "OFFICE_LOCK_FILE",
            "office_lock_file",
            "BYTE_SIGNATURES", "byte_signature", "zip_archive", "file_signature", "signature_name", "utf16_codec",
-           "not_csv_text"]
+           "not_csv_text", "decode_bytes", "decode_as", "is_utf8", "single_byte_encoding", "SINGLE_BYTE_ENCODINGS"]
 
 
 def shown(path) -> str:
@@ -284,12 +284,14 @@ def decode_bytes(data: bytes, name: str = "the file") -> tuple[bytes, str]:
             raise InputError(f"{name}: the file looks like UTF-16 text but cannot be read as such; "
                              "save it as UTF-8 or CSV and import it again.") from None
         return text.removeprefix("\ufeff").encode("utf-8"), "utf-16"
-    if _is_utf8(data):
+    if is_utf8(data):
         return data, "utf-8"
-    return _decode_as(data, _detect(data))
+    return decode_as(data, _detect(data))
 
 
-def _decode_as(data: bytes, encoding: str) -> tuple[bytes, str]:
+def decode_as(data: bytes, encoding: str) -> tuple[bytes, str]:
+    """Bytes of a text file in ``encoding`` -> (UTF-8 bytes, the encoding they were read with):
+    Latin-1 when ``encoding`` refuses a byte (every byte is a character in it)."""
     try:
         text = data.decode(encoding)
     except UnicodeDecodeError:
@@ -297,7 +299,25 @@ def _decode_as(data: bytes, encoding: str) -> tuple[bytes, str]:
     return text.encode("utf-8"), encoding
 
 
-def _is_utf8(data: bytes) -> bool:
+#: Encodings that write each character in one byte and ASCII as ASCII: CSV's commas, quotes and line
+#: breaks are the same bytes in them as in UTF-8, so a file can be cut into cells before decoding.
+SINGLE_BYTE_ENCODINGS = {"cp1252", "iso8859-1", "mac-roman", "cp850"}
+
+
+def single_byte_encoding(data: bytes) -> str | None:
+    """The detected encoding of a file that is not UTF-8 when it is single-byte
+    (:data:`SINGLE_BYTE_ENCODINGS`), else None."""
+    if data.startswith(codecs.BOM_UTF8) or utf16_codec(data) is not None or is_utf8(data):
+        return None
+    encoding = _detect(data)
+    try:
+        single = codecs.lookup(encoding).name in SINGLE_BYTE_ENCODINGS
+    except LookupError:
+        return None
+    return encoding if single else None
+
+
+def is_utf8(data: bytes) -> bool:
     """Whether the bytes are valid UTF-8 (as strict as Python's decoder), checked by Arrow without
     building a Python string of the whole file."""
     if data.isascii():
