@@ -317,10 +317,10 @@ def single_byte_encoding(data: bytes) -> str | None:
     return encoding if single else None
 
 
-def is_utf8(data: bytes) -> bool:
-    """Whether the bytes are valid UTF-8 (as strict as Python's decoder), checked by Arrow without
-    building a Python string of the whole file."""
-    if data.isascii():
+def is_utf8(data) -> bool:
+    """Whether the bytes (``bytes``, or a file's memory map) are valid UTF-8 (as strict as Python's
+    decoder), checked by Arrow without building a Python string of the whole file."""
+    if isinstance(data, bytes) and data.isascii():
         return True
     offsets = pa.py_buffer(np.array([0, len(data)], dtype=np.int64))
     whole = pa.Array.from_buffers(pa.large_binary(), 1, [None, offsets, pa.py_buffer(data)])
