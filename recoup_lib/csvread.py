@@ -41,6 +41,7 @@ __all__ = [
     "RESERVED_PREFIX",
     "TOTAL_PATTERN",
     "total_rows",
+    "blank_row_mask",
     "not_a_file",
     "not_csv_text",
     "read_csv_text",
@@ -324,13 +325,14 @@ def _fast_read(path: Path, header: list[str], types: dict) -> pa.Table | None:
         raise
     if needs_exact_reader(path, table.num_rows, counted, quoted):
         return None
-    if not counted and _has_blank_row(table):
+    if not counted and blank_row_mask(table).any():
         return None
     return table
 
 
-def _has_blank_row(table: pa.Table) -> bool:
-    """Whether some row is blank in every column (Arrow's reading of an empty line).
+def blank_row_mask(table: pa.Table, spaces: bool = False) -> np.ndarray:
+    """Which rows are blank in every column: Arrow's reading of an empty line, or (``spaces``, where a
+    cell of spaces alone counts as blank) a row of commas and spaces as Excel saves an empty row.
 
     Text columns never hold nulls here and typed ones hold a null only for a blank cell; the
     first column settles almost every file alone.
@@ -338,13 +340,13 @@ def _has_blank_row(table: pa.Table) -> bool:
     blank = None
     for column in table.columns:
         if pa.types.is_string(column.type) or pa.types.is_large_string(column.type):
-            empty = pc.equal(pc.binary_length(column), 0)
+            empty = pc.equal(pc.binary_length(pc.utf8_trim_whitespace(column) if spaces else column), 0)
         else:
             empty = pc.is_null(column)
         blank = empty if blank is None else pc.and_(blank, empty)
         if not pc.any(blank).as_py():
-            return False
-    return blank is not None
+            return np.zeros(table.num_rows, dtype=bool)
+    return np.zeros(table.num_rows, dtype=bool) if blank is None else np.asarray(blank, dtype=bool)
 
 
 def is_malformed_row(exc: pa.ArrowInvalid) -> bool:

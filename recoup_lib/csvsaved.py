@@ -16,10 +16,9 @@ import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
-import numpy as np
-import pandas as pd
+import pyarrow as pa
 
-from .csvread import read_csv_text
+from .csvread import blank_row_mask, read_csv_text
 from .filekind import ENCODING_NAMES, decode_bytes, is_utf8, not_a_file, not_csv_text
 from .schema import FileSpec
 
@@ -92,16 +91,6 @@ def _read_text(path: Path, spec: FileSpec, label: str):
         return (*read_csv_text(copy, spec, label), encoding)
 
 
-def _blank_rows(raw: pd.DataFrame) -> np.ndarray:
-    """Rows blank in every cell (``,,,``: a row Excel saved empty), which hold nothing to use or set aside."""
-    blank = np.ones(len(raw), dtype=bool)
-    for name in raw.columns:
-        blank &= raw[name].astype("str").str.strip().eq("").to_numpy(dtype=bool)
-        if not blank.any():
-            break
-    return blank
-
-
 def read_as_saved(path: Path, spec: FileSpec, label: str):
     """:func:`~recoup_lib.csvread.read_csv_text` of a file as a person saved it.
 
@@ -114,7 +103,7 @@ def read_as_saved(path: Path, spec: FileSpec, label: str):
         The encoding used and how many blank rows were skipped.
     """
     raw, rows, broken, encoding = _read_text(path, spec, label)
-    blank = _blank_rows(raw)
+    blank = blank_row_mask(pa.Table.from_pandas(raw, preserve_index=False), spaces=True)
     blank_broken = broken["_text"].astype("str").str.replace(",", "", regex=False).str.strip().eq("").to_numpy()
     if blank.any():
         raw, rows = raw.loc[~blank].reset_index(drop=True), rows[~blank]
