@@ -35,7 +35,9 @@ from .csvrecords import (  # noqa: F401 - imported from here before csvrecords h
 from .errors import WHOLE_ROW, InputError, Problem
 from .filekind import not_a_file, not_csv_text
 from .formulas import GUARD, unguard_formulas, unguard_text
-from .schema import FIRST_DATE, LAST_DATE, MAX_WHOLE_NUMBER, SPECS, FileSpec, ParsedTable, parse_table
+from .schema import (
+    CONTROL_CHARACTERS, FIRST_DATE, LAST_DATE, MAX_WHOLE_NUMBER, SPECS, FileSpec, ParsedTable, parse_table,
+)
 
 __all__ = [
     "RESERVED_PREFIX",
@@ -480,7 +482,7 @@ def _shown_header(header: list[str]) -> str:
 
 #: Control characters (a NUL, a bell, a line break inside a quoted name): no column's name holds one, and
 #: carried into a written header they make a file another program misreads.
-_CONTROL = re.compile(r"[\x00-\x1f\x7f]")
+_CONTROL = re.compile(CONTROL_CHARACTERS)
 
 
 def _file_header(path: Path, label: str) -> tuple[list[str], list[str]]:
