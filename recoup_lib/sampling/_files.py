@@ -310,7 +310,8 @@ def read_frame_file(path: str | Path, id_column: str, *, stratify_by: str | None
     ----------
     path : path-like
     id_column : str
-        Required, non-blank and unique.
+        Required, non-blank and unique. Each column is named as the header names it, ignoring case and
+        spaces around the name; the frame's column is named as given, trimmed (`` Claim # `` is ``Claim #``).
     stratify_by : str, optional
         Required and non-blank on every row, each stratum spelled one way
         (not ``High`` on one row and ``high`` on another).
@@ -339,6 +340,8 @@ def read_frame_file(path: str | Path, id_column: str, *, stratify_by: str | None
     """
     path = Path(path)
     label = path.name
+    id_column, stratify_by, amount_column = (None if name is None else name.strip()
+                                             for name in (id_column, stratify_by, amount_column))
     spec = frame_spec(label, id_column, stratify_by, amount_column)
     raw, parsed, problems, rows_read, reading = _parse(path, spec, label)
     problems += _total_rows(parsed.data, id_column, label)
