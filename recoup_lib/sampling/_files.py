@@ -93,12 +93,15 @@ def _as_written_by_hand(raw: pd.DataFrame, spec: FileSpec) -> pd.DataFrame:
     a whole number's thousands separators dropped (``1,000`` -> ``1000``), and an amount in an
     accounting negative (``(12.00)``, ``($1,234.56)``) read as ``recoup import`` reads it
     (:func:`recoup_lib.amounts.common_amounts`) and written as the contract writes it (``-12.00``).
-    ``raw`` itself is kept as written (a frame's columns are copied into sample.csv from it)."""
+    ``raw`` itself is kept as written (a frame's columns are copied into sample.csv from it). A column
+    without a ``,`` (whole numbers) or a ``(`` (amounts) holds nothing to rewrite and is passed over."""
     text = raw
     for col in spec.columns:
         if col.kind not in ("int", "money") or col.name not in raw.columns:
             continue
         written_as = pa.array(raw[col.name], from_pandas=True, type=pa.string())
+        if not pc.any(pc.match_substring(written_as, "," if col.kind == "int" else "(")).as_py():
+            continue
         values = pc.utf8_trim_whitespace(written_as)
         if col.kind == "int":
             read = pc.fill_null(pc.match_substring_regex(values, _GROUPED_WHOLE), False)
