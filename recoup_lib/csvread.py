@@ -33,7 +33,7 @@ from .csvrecords import (  # noqa: F401 - imported from here before csvrecords h
     rows_taken_in,
 )
 from .errors import WHOLE_ROW, InputError, Problem
-from .filekind import not_a_file, not_csv_text
+from .filekind import not_a_file, not_a_file_message, not_csv_text
 from .formulas import GUARD, unguard_formulas, unguard_text
 from .schema import (
     CONTROL_CHARACTERS, FIRST_DATE, LAST_DATE, MAX_WHOLE_NUMBER, SPECS, FileSpec, ParsedTable, parse_table,
@@ -252,11 +252,9 @@ _NO_BROKEN = ("_file", "_row", "_text", "_expected", "_got", "_column", "_reason
 
 def read_header(path: Path, spec: FileSpec | None, label: str) -> list[str]:
     """The file's header in the contract's spelling (see :func:`read_csv_text` for the errors)."""
-    what = not_a_file(path)
-    if what == "no such file":
-        raise InputError(f"{label}: file not found in {path.parent}")
-    if what:
-        raise InputError(f"{label} in {path.parent}: {what}; expected a CSV file")
+    refused = not_a_file_message(path, label, "expected a CSV file", path.parent)
+    if refused:
+        raise InputError(refused)
     header, record = _file_header(path, label)
     return _canonical_header(header, spec, label, record)
 

@@ -37,8 +37,8 @@ import pyarrow as pa
 from .errors import InputError
 from .wording import listed
 
-__all__ = ["shown", "NOT_A_REGULAR_FILE", "not_a_file", "present", "link_to_nothing", "OFFICE_LOCK_FILE",
-           "office_lock_file",
+__all__ = ["shown", "NOT_A_REGULAR_FILE", "not_a_file", "not_a_file_message", "present", "link_to_nothing",
+           "OFFICE_LOCK_FILE", "office_lock_file",
            "BYTE_SIGNATURES", "byte_signature", "zip_archive", "file_signature", "signature_name", "utf16_codec",
            "not_csv_text", "decode_bytes", "decode_as", "is_utf8", "single_byte_encoding", "SINGLE_BYTE_ENCODINGS"]
 
@@ -78,6 +78,25 @@ def not_a_file(path: Path) -> str | None:
     if not path.exists():
         return link_to_nothing(path) if path.is_symlink() else "no such file"
     return "a folder" if path.is_dir() else NOT_A_REGULAR_FILE
+
+
+def not_a_file_message(path: Path, label: str, expected: str, folder: str | Path | None = None) -> str | None:
+    """How a reader refuses ``path`` when it is no regular file (:func:`not_a_file`), else None:
+    ``{label}: file not found`` when nothing is under it, else ``{label}: {what it is}; {expected}``;
+    ``in {folder}`` after the label when ``folder`` is given.
+
+    >>> not_a_file_message(Path("/nowhere/rates.csv"), "rates.csv", "expected a CSV file", "/nowhere")
+    'rates.csv: file not found in /nowhere'
+    >>> not_a_file_message(Path("/"), "/", "expected a CSV file")
+    '/: a folder; expected a CSV file'
+    """
+    what = not_a_file(path)
+    if what is None:
+        return None
+    where = "" if folder is None else f" in {folder}"
+    if what == "no such file":
+        return f"{label}: file not found{where}"
+    return f"{label}{where}: {what}; {expected}"
 
 
 def present(path: Path) -> bool:

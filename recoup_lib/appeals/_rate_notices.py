@@ -33,7 +33,7 @@ from pathlib import Path
 import pandas as pd
 
 from ..errors import WHOLE_ROW, InputError, Problem
-from ..filekind import not_a_file
+from ..filekind import not_a_file_message
 from ._profiles import Profiles, _check_rates, _decimal_between, _filled_end_dates
 
 __all__ = ["RateNotices", "read_rate_notices", "merge_rate_notices", "with_rate_notices", "RATE_COLUMNS"]
@@ -170,10 +170,9 @@ def read_rate_notices(path: str | Path) -> RateNotices:
     """
     path = Path(path)
     label = path.name
-    what = not_a_file(path)
-    if what:
-        raise InputError(f"{label}: {'file not found' if what == 'no such file' else what}; expected a CSV of "
-                         "rate notices")
+    refused = not_a_file_message(path, label, "expected a CSV of rate notices")
+    if refused:
+        raise InputError(refused)
     try:
         raw, too_long = _read_text(path, label)
     except (OSError, csv.Error) as exc:

@@ -40,7 +40,7 @@ from ..arrowtext import string_parts
 from ..csvread import RESERVED_PREFIX
 from ..csvrecords import last_line_leaves_quote_open
 from ..filekind import (  # noqa: F401 - decode_bytes, _is_utf8 imported from here before filekind held them
-    OFFICE_LOCK_FILE, decode_as, decode_bytes, not_a_file, office_lock_file, shown, single_byte_encoding,
+    OFFICE_LOCK_FILE, decode_as, decode_bytes, not_a_file_message, office_lock_file, shown, single_byte_encoding,
 )
 from ..filekind import is_utf8 as _is_utf8  # noqa: F401
 from ..formulas import GUARD, unguard_formulas, unguard_text, unwrap_text_formulas
@@ -140,12 +140,11 @@ def check_readable(path: Path, folder_ok: bool = True) -> None:
     InputError
         Naming the path and what it is.
     """
-    what = not_a_file(path)
-    if what is None or (folder_ok and what == "a folder"):
+    if folder_ok and path.is_dir():
         return
-    if what == "no such file":
-        raise InputError(f"{shown(path.name)}: file not found in {shown(path.parent)}")
-    raise InputError(f"{shown(path)}: {what}; give the export file itself")
+    refused = not_a_file_message(path, shown(path), "give the export file itself")
+    if refused:
+        raise InputError(refused)
 
 
 def read_export(spec: str | Path, score) -> RawExport:
