@@ -23,10 +23,10 @@ from ..csvread import broken_problems, total_rows
 from ..csvsaved import FileReading, read_as_saved
 from ..money import format_cents_arrow, format_cents_scalar
 from ..schema import SAMPLE_SPEC, STRATA_SPEC, FileSpec, frame_spec, money_column, parse_table
-from ._common import case_variants, match_strata, stratum_key
+from ._common import case_variants
 
 __all__ = ["SAMPLE_SPEC", "STRATA_SPEC", "FileReading", "SampleFile", "StrataSizes", "read_sample_file",
-           "read_strata_file", "refuse_unlisted_strata", "read_frame_file", "MAX_LISTED"]
+           "read_strata_file", "read_frame_file", "MAX_LISTED"]
 
 #: How many problems a message lists before summarising the rest.
 MAX_LISTED = 25
@@ -279,29 +279,6 @@ def read_strata_file(path: str | Path) -> StrataSizes:
                          "universe_size)")
     return StrataSizes({str(s): int(u) for s, u in zip(parsed.data["stratum"], parsed.data["universe_size"])},
                        reading)
-
-
-def refuse_unlisted_strata(sample: SampleFile, universes: dict[str, int], sample_label: str,
-                           strata_label: str) -> None:
-    """Raise InputError naming the strata file when a stratum of the sample has no row in it.
-
-    The universe size is what is missing, and it belongs in the strata file: the message names that
-    file and its ``stratum`` column, and the sample's rows holding the stratum (strata are matched
-    ignoring case and surrounding spaces, :func:`~recoup_lib.sampling._common.match_strata`).
-    """
-    labels = sample.data["stratum"].astype("str").str.strip()
-    named = labels.map(match_strata(labels.drop_duplicates(), universes))
-    missing = sample.data.loc[(named != "") & ~named.isin(list(universes)), ["stratum", "_row"]]
-    if not len(missing):
-        return
-    lines = []
-    for _, rows in missing.groupby(labels[missing.index].map(stratum_key), sort=False)["_row"]:
-        stratum = labels[rows.index[0]]
-        shown = ", ".join(str(int(r)) for r in rows.iloc[:10]) + (", ..." if len(rows) > 10 else "")
-        lines.append(f"  {strata_label}, column 'stratum': expected a row for stratum {stratum!r} with its "
-                     f"universe_size; {sample_label} holds it at row(s) {shown}")
-    raise InputError(f"{strata_label}: {len(lines)} stratum(s) of the sample have no universe size, so nothing "
-                     "was estimated. Add a row for each:\n" + "\n".join(lines))
 
 
 def read_frame_file(path: str | Path, id_column: str, *, stratify_by: str | None = None,
