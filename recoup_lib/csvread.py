@@ -33,14 +33,17 @@ from .csvrecords import (  # noqa: F401 - imported from here before csvrecords h
     rows_taken_in,
 )
 from .errors import WHOLE_ROW, InputError, Problem
-from .filekind import not_a_file, not_csv_text
+from .filekind import not_a_file, not_a_file_message, not_csv_text
 from .formulas import GUARD, unguard_formulas, unguard_text
-from .schema import FIRST_DATE, LAST_DATE, MAX_WHOLE_NUMBER, SPECS, FileSpec, ParsedTable, parse_table
+from .schema import (
+    CONTROL_CHARACTERS, FIRST_DATE, LAST_DATE, MAX_WHOLE_NUMBER, SPECS, FileSpec, ParsedTable, parse_table,
+)
 
 __all__ = [
     "RESERVED_PREFIX",
     "TOTAL_PATTERN",
     "total_rows",
+    "blank_row_mask",
     "not_a_file",
     "not_csv_text",
     "read_csv_text",
@@ -249,11 +252,9 @@ _NO_BROKEN = ("_file", "_row", "_text", "_expected", "_got", "_column", "_reason
 
 def read_header(path: Path, spec: FileSpec | None, label: str) -> list[str]:
     """The file's header in the contract's spelling (see :func:`read_csv_text` for the errors)."""
-    what = not_a_file(path)
-    if what == "no such file":
-        raise InputError(f"{label}: file not found in {path.parent}")
-    if what:
-        raise InputError(f"{label} in {path.parent}: {what}; expected a CSV file")
+    refused = not_a_file_message(path, label, "expected a CSV file", path.parent)
+    if refused:
+        raise InputError(refused)
     header, record = _file_header(path, label)
     return _canonical_header(header, spec, label, record)
 
@@ -324,13 +325,14 @@ def _fast_read(path: Path, header: list[str], types: dict) -> pa.Table | None:
         raise
     if needs_exact_reader(path, table.num_rows, counted, quoted):
         return None
-    if not counted and _has_blank_row(table):
+    if not counted and blank_row_mask(table).any():
         return None
     return table
 
 
-def _has_blank_row(table: pa.Table) -> bool:
-    """Whether some row is blank in every column (Arrow's reading of an empty line).
+def blank_row_mask(table: pa.Table, spaces: bool = False) -> np.ndarray:
+    """Which rows are blank in every column: Arrow's reading of an empty line, or (``spaces``, where a
+    cell of spaces alone counts as blank) a row of commas and spaces as Excel saves an empty row.
 
     Text columns never hold nulls here and typed ones hold a null only for a blank cell; the
     first column settles almost every file alone.
@@ -338,13 +340,13 @@ def _has_blank_row(table: pa.Table) -> bool:
     blank = None
     for column in table.columns:
         if pa.types.is_string(column.type) or pa.types.is_large_string(column.type):
-            empty = pc.equal(pc.binary_length(column), 0)
+            empty = pc.equal(pc.binary_length(pc.utf8_trim_whitespace(column) if spaces else column), 0)
         else:
             empty = pc.is_null(column)
         blank = empty if blank is None else pc.and_(blank, empty)
         if not pc.any(blank).as_py():
-            return False
-    return blank is not None
+            return np.zeros(table.num_rows, dtype=bool)
+    return np.zeros(table.num_rows, dtype=bool) if blank is None else np.asarray(blank, dtype=bool)
 
 
 def is_malformed_row(exc: pa.ArrowInvalid) -> bool:
@@ -478,7 +480,7 @@ def _shown_header(header: list[str]) -> str:
 
 #: Control characters (a NUL, a bell, a line break inside a quoted name): no column's name holds one, and
 #: carried into a written header they make a file another program misreads.
-_CONTROL = re.compile(r"[\x00-\x1f\x7f]")
+_CONTROL = re.compile(CONTROL_CHARACTERS)
 
 
 def _file_header(path: Path, label: str) -> tuple[list[str], list[str]]:

@@ -10,15 +10,16 @@ and says how it read it (:class:`FileReading`) for the command's summary.
 
 from __future__ import annotations
 
+import codecs
+import mmap
 import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
-import numpy as np
-import pandas as pd
+import pyarrow as pa
 
-from .csvread import read_csv_text
-from .filekind import ENCODING_NAMES, decode_bytes, not_a_file, not_csv_text
+from .csvread import blank_row_mask, read_csv_text
+from .filekind import ENCODING_NAMES, decode_bytes, is_utf8, not_a_file, not_csv_text
 from .schema import FileSpec
 
 __all__ = ["FileReading", "read_as_saved"]
@@ -54,6 +55,23 @@ class FileReading:
         return f"{self.label}: {'; '.join(said)}" if said else None
 
 
+def _encoding_as_written(path: Path) -> str | None:
+    """``utf-8`` (``utf-8-sig`` with a byte-order mark) when :func:`~recoup_lib.csvread.read_csv_text`
+    reads the file as it is: UTF-8 text, or what it refuses and names (no regular file, an empty file,
+    a workbook saved as ``.csv``); None for text to decode first (UTF-16, a Western encoding). Looked
+    at through a memory map, so a UTF-8 file is read into memory only by the reader."""
+    if not_a_file(path) is not None or not path.stat().st_size:
+        return "utf-8"
+    with open(path, "rb") as handle, mmap.mmap(handle.fileno(), 0, access=mmap.ACCESS_READ) as data:
+        head = data[:65536]
+        if head.startswith(codecs.BOM_UTF8):
+            return "utf-8-sig"
+        kind = not_csv_text(head)
+        if kind == "UTF-16 text":
+            return None
+        return "utf-8" if kind is not None or is_utf8(data) else None
+
+
 def _read_text(path: Path, spec: FileSpec, label: str):
     """:func:`~recoup_lib.csvread.read_csv_text` of a file in whatever encoding it was saved in.
 
@@ -62,28 +80,15 @@ def _read_text(path: Path, spec: FileSpec, label: str):
     ``.csv`` is left to the reader, which names it. Returns the reader's three results and the
     encoding used.
     """
-    data = b"" if not_a_file(path) else path.read_bytes()
-    if not data or not_csv_text(data[:65536]) not in (None, "UTF-16 text"):
-        return (*read_csv_text(path, spec, label), "utf-8")
-    text, encoding = decode_bytes(data, label)
-    if encoding in ("utf-8", "utf-8-sig"):
-        del data, text
+    encoding = _encoding_as_written(path)
+    if encoding is not None:
         return (*read_csv_text(path, spec, label), encoding)
+    text, encoding = decode_bytes(path.read_bytes(), label)
     with tempfile.TemporaryDirectory(prefix="recoup-") as folder:
         copy = Path(folder) / path.name
         copy.write_bytes(text)
-        del data, text
+        del text
         return (*read_csv_text(copy, spec, label), encoding)
-
-
-def _blank_rows(raw: pd.DataFrame) -> np.ndarray:
-    """Rows blank in every cell (``,,,``: a row Excel saved empty), which hold nothing to use or set aside."""
-    blank = np.ones(len(raw), dtype=bool)
-    for name in raw.columns:
-        blank &= raw[name].astype("str").str.strip().eq("").to_numpy(dtype=bool)
-        if not blank.any():
-            break
-    return blank
 
 
 def read_as_saved(path: Path, spec: FileSpec, label: str):
@@ -98,7 +103,7 @@ def read_as_saved(path: Path, spec: FileSpec, label: str):
         The encoding used and how many blank rows were skipped.
     """
     raw, rows, broken, encoding = _read_text(path, spec, label)
-    blank = _blank_rows(raw)
+    blank = blank_row_mask(pa.Table.from_pandas(raw, preserve_index=False), spaces=True)
     blank_broken = broken["_text"].astype("str").str.replace(",", "", regex=False).str.strip().eq("").to_numpy()
     if blank.any():
         raw, rows = raw.loc[~blank].reset_index(drop=True), rows[~blank]

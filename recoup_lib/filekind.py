@@ -37,10 +37,10 @@ import pyarrow as pa
 from .errors import InputError
 from .wording import listed
 
-__all__ = ["shown", "NOT_A_REGULAR_FILE", "not_a_file", "present", "link_to_nothing", "OFFICE_LOCK_FILE",
-           "office_lock_file",
+__all__ = ["shown", "NOT_A_REGULAR_FILE", "not_a_file", "not_a_file_message", "present", "link_to_nothing",
+           "OFFICE_LOCK_FILE", "office_lock_file",
            "BYTE_SIGNATURES", "byte_signature", "zip_archive", "file_signature", "signature_name", "utf16_codec",
-           "not_csv_text"]
+           "not_csv_text", "decode_bytes", "decode_as", "is_utf8", "single_byte_encoding", "SINGLE_BYTE_ENCODINGS"]
 
 
 def shown(path) -> str:
@@ -78,6 +78,25 @@ def not_a_file(path: Path) -> str | None:
     if not path.exists():
         return link_to_nothing(path) if path.is_symlink() else "no such file"
     return "a folder" if path.is_dir() else NOT_A_REGULAR_FILE
+
+
+def not_a_file_message(path: Path, label: str, expected: str, folder: str | Path | None = None) -> str | None:
+    """How a reader refuses ``path`` when it is no regular file (:func:`not_a_file`), else None:
+    ``{label}: file not found`` when nothing is under it, else ``{label}: {what it is}; {expected}``;
+    ``in {folder}`` after the label when ``folder`` is given.
+
+    >>> not_a_file_message(Path("/nowhere/rates.csv"), "rates.csv", "expected a CSV file", "/nowhere")
+    'rates.csv: file not found in /nowhere'
+    >>> not_a_file_message(Path("/"), "/", "expected a CSV file")
+    '/: a folder; expected a CSV file'
+    """
+    what = not_a_file(path)
+    if what is None:
+        return None
+    where = "" if folder is None else f" in {folder}"
+    if what == "no such file":
+        return f"{label}: file not found{where}"
+    return f"{label}{where}: {what}; {expected}"
 
 
 def present(path: Path) -> bool:
@@ -284,12 +303,14 @@ def decode_bytes(data: bytes, name: str = "the file") -> tuple[bytes, str]:
             raise InputError(f"{name}: the file looks like UTF-16 text but cannot be read as such; "
                              "save it as UTF-8 or CSV and import it again.") from None
         return text.removeprefix("\ufeff").encode("utf-8"), "utf-16"
-    if _is_utf8(data):
+    if is_utf8(data):
         return data, "utf-8"
-    return _decode_as(data, _detect(data))
+    return decode_as(data, _detect(data))
 
 
-def _decode_as(data: bytes, encoding: str) -> tuple[bytes, str]:
+def decode_as(data: bytes, encoding: str) -> tuple[bytes, str]:
+    """Bytes of a text file in ``encoding`` -> (UTF-8 bytes, the encoding they were read with):
+    Latin-1 when ``encoding`` refuses a byte (every byte is a character in it)."""
     try:
         text = data.decode(encoding)
     except UnicodeDecodeError:
@@ -297,10 +318,28 @@ def _decode_as(data: bytes, encoding: str) -> tuple[bytes, str]:
     return text.encode("utf-8"), encoding
 
 
-def _is_utf8(data: bytes) -> bool:
-    """Whether the bytes are valid UTF-8 (as strict as Python's decoder), checked by Arrow without
-    building a Python string of the whole file."""
-    if data.isascii():
+#: Encodings that write each character in one byte and ASCII as ASCII: CSV's commas, quotes and line
+#: breaks are the same bytes in them as in UTF-8, so a file can be cut into cells before decoding.
+SINGLE_BYTE_ENCODINGS = {"cp1252", "iso8859-1", "mac-roman", "cp850"}
+
+
+def single_byte_encoding(data: bytes) -> str | None:
+    """The detected encoding of a file that is not UTF-8 when it is single-byte
+    (:data:`SINGLE_BYTE_ENCODINGS`), else None."""
+    if data.startswith(codecs.BOM_UTF8) or utf16_codec(data) is not None or is_utf8(data):
+        return None
+    encoding = _detect(data)
+    try:
+        single = codecs.lookup(encoding).name in SINGLE_BYTE_ENCODINGS
+    except LookupError:
+        return None
+    return encoding if single else None
+
+
+def is_utf8(data) -> bool:
+    """Whether the bytes (``bytes``, or a file's memory map) are valid UTF-8 (as strict as Python's
+    decoder), checked by Arrow without building a Python string of the whole file."""
+    if isinstance(data, bytes) and data.isascii():
         return True
     offsets = pa.py_buffer(np.array([0, len(data)], dtype=np.int64))
     whole = pa.Array.from_buffers(pa.large_binary(), 1, [None, offsets, pa.py_buffer(data)])

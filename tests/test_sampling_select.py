@@ -12,6 +12,7 @@ from recoup_lib.errors import InputError, InvalidParameterError
 from recoup_lib.sampling import (
     SAMPLE_COLUMNS,
     allocate_sample,
+    read_frame_file,
     select_sample,
     strata_from_bounds,
     stratum_rng,
@@ -156,6 +157,16 @@ def test_repeated_and_blank_ids_and_strata_are_refused_naming_index_labels():
 def test_missing_id_column_is_refused():
     with pytest.raises(InputError, match="no id column 'line_id'"):
         select_sample(make_frame(5), "line_id", 2, seed=1)
+
+
+def test_frame_file_columns_are_named_trimmed_by_a_python_caller_too(tmp_path):
+    """Spaces typed around a column's name (`` Claim # ``) were trimmed by ``recoup sample`` alone: a
+    Python caller of read_frame_file was told the column is missing although the header names it."""
+    (tmp_path / "frame.csv").write_text("Claim #,Payer,Paid\nC1,P1,1.00\nC2,P2,12.50\n")
+    frame = read_frame_file(tmp_path / "frame.csv", " Claim # ", stratify_by=" payer ", amount_column="PAID ",
+                            lowest_amount_cents=0)
+    assert frame["Claim #"].tolist() == ["C1", "C2"] and frame["payer"].tolist() == ["P1", "P2"]
+    assert frame["PAID_cents"].tolist() == [100, 1250]
 
 
 @pytest.mark.parametrize("kwargs, message", [

@@ -226,6 +226,19 @@ def test_sampled_stratum_missing_from_strata_and_empty_stratum_are_both_listed()
         appraise_variable(frame_of([1, 2, 3, 4], ["A", "A", "Z", "Z"]), strata={"A": 5, "B": 9})
 
 
+def test_a_stratum_missing_from_a_strata_file_is_named_against_that_file_for_a_python_caller(tmp_path):
+    """Only ``recoup extrapolate`` named the strata file (and the sample's rows) when a stratum of the sample
+    has no universe size there; a Python caller of appraise_variable was told of the sample alone."""
+    (tmp_path / "reviewed.csv").write_text("sample_id,overpayment,stratum\nA,1,x\nB,2,x\nC,3, Y\nD,4,y\n")
+    (tmp_path / "strata.csv").write_text("stratum,universe_size\nx,50\n")
+    sample = read_sample_file(tmp_path / "reviewed.csv", stratified=True)
+    with pytest.raises(InputError) as refused:
+        appraise_variable(sample.data, strata=read_strata_file(tmp_path / "strata.csv"), label="reviewed.csv")
+    assert str(refused.value).startswith("strata.csv: 1 stratum(s) of the sample have no universe size")
+    assert ("strata.csv, column 'stratum': expected a row for stratum 'Y' with its universe_size; reviewed.csv "
+            "holds it at row(s) 4, 5") in str(refused.value)
+
+
 def test_sample_strata_match_the_strata_given_ignoring_case_and_spaces():
     exact = appraise_variable(frame_of([1, 2, 3, 4], ["A", "A", "B", "B"]), strata={"A": 5, "B": 9})
     respelled = appraise_variable(frame_of([1, 2, 3, 4], ["a", " A", "B ", "b"]), strata={"A": 5, "B": 9})

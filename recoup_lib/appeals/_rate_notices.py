@@ -33,7 +33,7 @@ from pathlib import Path
 import pandas as pd
 
 from ..errors import WHOLE_ROW, InputError, Problem
-from ..filekind import not_a_file
+from ..filekind import not_a_file_message
 from ._profiles import Profiles, _check_rates, _decimal_between, _filled_end_dates
 
 __all__ = ["RateNotices", "read_rate_notices", "merge_rate_notices", "with_rate_notices", "RATE_COLUMNS"]
@@ -95,9 +95,9 @@ def _parse_day(text: str):
     return pd.NaT
 
 
-def _read_text(path: Path, label: str) -> tuple[pd.DataFrame, list[Problem]]:
-    """The file's cells as text, indexed by the row a spreadsheet shows (the header is the first row
-    that is not blank), and the rows set aside for holding more cells than the header.
+def _read_text(path: Path, label: str) -> tuple[list[str], list[tuple[int, list[str]]], list[Problem]]:
+    """The file's header (the first row that is not blank), its rows as ``(row, cells)`` numbered as a
+    spreadsheet shows them, and the rows set aside for holding more cells than the header.
 
     Rows blank in every cell (a blank line, or the commas Excel writes for an empty row) are dropped
     but keep their place in that numbering, so a problem names the row the user sees. A row shorter
@@ -114,9 +114,8 @@ def _read_text(path: Path, label: str) -> tuple[pd.DataFrame, list[Problem]]:
     filled = [number for number, cells in enumerate(records, start=1) if any(cell.strip() for cell in cells)]
     if not filled:
         raise InputError(f"{label}: cannot be read as a CSV of rate notices (no header row)")
-    header_row = filled[0]
-    header = _unique_names(records[header_row - 1])
-    rows, numbers, too_long = [], [], []
+    header = records[filled[0] - 1]
+    rows, too_long = [], []
     for number in filled[1:]:
         cells = records[number - 1]
         if len(cells) > len(header) and any(cell.strip() for cell in cells[len(header):]):
@@ -124,19 +123,8 @@ def _read_text(path: Path, label: str) -> tuple[pd.DataFrame, list[Problem]]:
                                     f"at most {len(header)} cells, as the header has (this row has {len(cells)}: a "
                                     "comma too many, or a value holding a comma without quotes)"))
             continue
-        rows.append(cells[:len(header)] + [""] * (len(header) - len(cells)))
-        numbers.append(number)
-    return pd.DataFrame(rows, columns=header, index=numbers, dtype="str"), too_long
-
-
-def _unique_names(header: list[str]) -> list[str]:
-    """The header's names, a repeated one numbered as pandas numbers it (``rate``, ``rate.1``)."""
-    seen: dict[str, int] = {}
-    names = []
-    for name in header:
-        names.append(f"{name}.{seen[name]}" if name in seen else name)
-        seen[name] = seen.get(name, 0) + 1
-    return names
+        rows.append((number, cells))
+    return header, rows, too_long
 
 
 def read_rate_notices(path: str | Path) -> RateNotices:
@@ -170,28 +158,28 @@ def read_rate_notices(path: str | Path) -> RateNotices:
     """
     path = Path(path)
     label = path.name
-    what = not_a_file(path)
-    if what:
-        raise InputError(f"{label}: {'file not found' if what == 'no such file' else what}; expected a CSV of "
-                         "rate notices")
+    refused = not_a_file_message(path, label, "expected a CSV of rate notices")
+    if refused:
+        raise InputError(refused)
     try:
-        raw, too_long = _read_text(path, label)
+        header, records, too_long = _read_text(path, label)
     except (OSError, csv.Error) as exc:
         raise InputError(f"{label}: cannot be read as a CSV of rate notices ({exc})") from None
-    names = {}
-    for column in raw.columns:
+    positions = {}
+    for at, column in enumerate(header):
         for field, keys in _HEADERS.items():
-            if _key(column) in keys and field not in names:
-                names[field] = column
+            if _key(column) in keys and field not in positions:
+                positions[field] = at
+    names = {field: header[at] for field, at in positions.items()}
     has_dates = "effective_date" in names or "period" in names
     if not has_dates or "rate_percent" not in names:
         raise InputError(f"{label}: expected columns effective_date and rate_percent (or CMS's table columns "
-                         f"Period and Interest Rate); got {', '.join(map(repr, raw.columns)) or 'no header'}")
+                         f"Period and Interest Rate); got {', '.join(map(repr, header)) or 'no header'}")
     problems: list[Problem] = list(too_long)
-    rows_read = len(raw) + len(too_long)
+    rows_read = len(records) + len(too_long)
     rows = []
-    for row, rec in zip(raw.index, raw.to_dict("records")):
-        get = {field: str(rec.get(col, "")).strip() for field, col in names.items()}
+    for row, cells in records:
+        get = {field: cells[at].strip() if at < len(cells) else "" for field, at in positions.items()}
         if "effective_date" in names:
             start_text, end_text = get["effective_date"], get.get("end_date", "")
             start_col, end_col = names["effective_date"], names.get("end_date", "end_date")

@@ -58,9 +58,7 @@ def _universe_size(text: str) -> int:
 
 
 def run(args: argparse.Namespace) -> int:
-    from ..sampling import (
-        appraise_variable, check_confidence, read_sample_file, read_strata_file, refuse_unlisted_strata,
-    )
+    from ..sampling import appraise_variable, check_confidence, read_sample_file, read_strata_file
     from . import options_checked
 
     if (args.universe_size is None) == (args.strata is None):
@@ -75,8 +73,6 @@ def run(args: argparse.Namespace) -> int:
               "they could replace is still in the file, so the sample is larger than drawn; a spare takes the "
               "place of a unit that cannot be reviewed: delete that unit's row", file=sys.stderr)
     strata = None if args.strata is None else read_strata_file(args.strata)
-    if strata is not None:
-        refuse_unlisted_strata(sample, strata, Path(args.sample).name, Path(args.strata).name)
     with options_checked():
         appraisal = appraise_variable(sample.data, universe_size=universe, strata=strata,
                                       confidence=confidence, df_method=args.stratified_df,

@@ -101,7 +101,7 @@ def run(args: argparse.Namespace) -> int:
     from ..schema import money_column
     from . import options_checked
 
-    for option in ("id_column", "stratify_by", "amount_column"):  # names as typed: " Claim # " is 'Claim #'
+    for option in ("id_column", "stratify_by", "amount_column"):  # named as read_frame_file names the columns
         if getattr(args, option) is not None:
             setattr(args, option, getattr(args, option).strip())
     seed = _whole(args.seed, "--seed", 0)

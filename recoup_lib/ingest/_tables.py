@@ -23,7 +23,6 @@ the one named after ``#`` (``payments.xlsx#June``); Excel dates become
 
 from __future__ import annotations
 
-import codecs
 import csv
 import functools
 import io
@@ -41,8 +40,9 @@ from ..arrowtext import string_parts
 from ..csvread import RESERVED_PREFIX
 from ..csvrecords import last_line_leaves_quote_open
 from ..filekind import (  # noqa: F401 - decode_bytes, _is_utf8 imported from here before filekind held them
-    OFFICE_LOCK_FILE, _decode_as, _detect, _is_utf8, decode_bytes, not_a_file, office_lock_file, shown, utf16_codec,
+    OFFICE_LOCK_FILE, decode_as, decode_bytes, not_a_file_message, office_lock_file, shown, single_byte_encoding,
 )
+from ..filekind import is_utf8 as _is_utf8  # noqa: F401
 from ..formulas import GUARD, unguard_formulas, unguard_text, unwrap_text_formulas
 from ._exact import csv_body_exact
 from ._header_rows import _PREVIEW_ROWS, above_header, find_header_rows, preview_rows
@@ -140,12 +140,11 @@ def check_readable(path: Path, folder_ok: bool = True) -> None:
     InputError
         Naming the path and what it is.
     """
-    what = not_a_file(path)
-    if what is None or (folder_ok and what == "a folder"):
+    if folder_ok and path.is_dir():
         return
-    if what == "no such file":
-        raise InputError(f"{shown(path.name)}: file not found in {shown(path.parent)}")
-    raise InputError(f"{shown(path)}: {what}; give the export file itself")
+    refused = not_a_file_message(path, shown(path), "give the export file itself")
+    if refused:
+        raise InputError(refused)
 
 
 def read_export(spec: str | Path, score) -> RawExport:
@@ -190,34 +189,17 @@ def read_export(spec: str | Path, score) -> RawExport:
 
 def _read_csv(path: Path, score) -> RawExport:
     data = path.read_bytes()
-    single = _single_byte_encoding(data)
+    single = single_byte_encoding(data)
     if single is not None:
         try:
             return _read_csv_data(path, data, single, score, transcode=True)
         except (_Irregular, UnicodeDecodeError):
-            return _read_csv_data(path, *_decode_as(data, single), score)
+            return _read_csv_data(path, *decode_as(data, single), score)
     return _read_csv_data(path, *decode_bytes(data, shown(path.name)), score)
 
 
 class _Irregular(Exception):
     """A file read in its own single-byte encoding needs the exact reader: it is decoded whole first."""
-
-
-#: Encodings that write each character in one byte and ASCII as ASCII: CSV's commas, quotes and line
-#: breaks are the same bytes in them as in UTF-8, so a file can be cut into cells before decoding.
-_SINGLE_BYTE = {"cp1252", "iso8859-1", "mac-roman", "cp850"}
-
-
-def _single_byte_encoding(data: bytes) -> str | None:
-    """The detected encoding of a file that is not UTF-8 when it is single-byte (else None)."""
-    if data.startswith(codecs.BOM_UTF8) or utf16_codec(data) is not None or _is_utf8(data):
-        return None
-    encoding = _detect(data)
-    try:
-        single = codecs.lookup(encoding).name in _SINGLE_BYTE
-    except LookupError:
-        return None
-    return encoding if single else None
 
 
 @functools.lru_cache(maxsize=None)

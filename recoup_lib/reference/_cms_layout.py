@@ -20,7 +20,7 @@ from datetime import date, datetime
 from pathlib import Path
 
 from ..errors import InputError
-from ..filekind import not_a_file, utf16_codec
+from ..filekind import not_a_file_message, utf16_codec
 
 __all__ = ["HEADER_SEARCH_ROWS", "HEADER_CONTINUATION_ROWS", "REQUIRED_LABEL", "Table", "Header",
            "find_tables", "ptp_header", "mue_header", "cell_text", "code_cell_text"]
@@ -156,11 +156,9 @@ def find_tables(paths, header_test) -> tuple[list[Table], list[str]]:
         raise InputError("no file given (expected one or more CMS NCCI files)")
     for path in paths:
         path = Path(path)
-        what = not_a_file(path)
-        if what == "no such file":
-            raise InputError(f"{path}: file not found")
-        if what:
-            raise InputError(f"{path}: {what}; expected a CMS file (.txt, .csv, .xlsx or .zip as downloaded)")
+        refused = not_a_file_message(path, str(path), "expected a CMS file (.txt, .csv, .xlsx or .zip as downloaded)")
+        if refused:
+            raise InputError(refused)
         suffix = path.suffix.lower()
         data = path.read_bytes()
         if suffix == ".zip":

@@ -43,9 +43,7 @@ from ._attribute import (
 )
 from ._common import STANDARD_CONFIDENCES, check_confidence
 from ._demand import DEMAND_BASES, demand_amount, one_sided_lower_bound
-from ._files import (
-    FileReading, SampleFile, StrataSizes, read_frame_file, read_sample_file, read_strata_file, refuse_unlisted_strata,
-)
+from ._files import FileReading, SampleFile, StrataSizes, read_frame_file, read_sample_file, read_strata_file
 from ._select import (
     GENERATOR,
     RAT_STATS_NOTE,
@@ -66,7 +64,6 @@ __all__ = [
     "errors_lower_bound", "errors_upper_bound", "minimum_sum_lower_bound",
     "STANDARD_CONFIDENCES", "check_confidence",
     "FileReading", "SampleFile", "StrataSizes", "read_frame_file", "read_sample_file", "read_strata_file",
-    "refuse_unlisted_strata",
     "GENERATOR", "RAT_STATS_NOTE", "SAMPLE_COLUMNS", "SampleSelection", "allocate_sample",
     "check_strata_bounds", "select_sample", "strata_from_bounds", "stratum_rng",
     "SampleSizePlan", "probe_sample_size", "variable_sample_size",

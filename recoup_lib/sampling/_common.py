@@ -210,6 +210,13 @@ def match_strata(names, known) -> dict[str, str]:
     return {n: n if n in known else by_key.get(stratum_key(n), n) for n in names}
 
 
+def strata_as_named(values: pd.Series, known) -> pd.Series:
+    """Each unit's stratum (``values``, trimmed) as ``known`` names it (:func:`match_strata`: ``high``
+    is ``High``); one ``known`` does not list stays as written, trimmed, and a blank one is ``""``."""
+    labels = values.astype("str").str.strip()
+    return labels.map(match_strata(labels.drop_duplicates(), known))
+
+
 def kit_version() -> str:
     """The kit's version, the same one every other output's manifest records.
 

@@ -23,10 +23,10 @@ from ..csvread import broken_problems, total_rows
 from ..csvsaved import FileReading, read_as_saved
 from ..money import format_cents_arrow, format_cents_scalar
 from ..schema import SAMPLE_SPEC, STRATA_SPEC, FileSpec, frame_spec, money_column, parse_table
-from ._common import case_variants, match_strata, stratum_key
+from ._common import case_variants
 
 __all__ = ["SAMPLE_SPEC", "STRATA_SPEC", "FileReading", "SampleFile", "StrataSizes", "read_sample_file",
-           "read_strata_file", "refuse_unlisted_strata", "read_frame_file", "MAX_LISTED"]
+           "read_strata_file", "read_frame_file", "MAX_LISTED"]
 
 #: How many problems a message lists before summarising the rest.
 MAX_LISTED = 25
@@ -93,12 +93,15 @@ def _as_written_by_hand(raw: pd.DataFrame, spec: FileSpec) -> pd.DataFrame:
     a whole number's thousands separators dropped (``1,000`` -> ``1000``), and an amount in an
     accounting negative (``(12.00)``, ``($1,234.56)``) read as ``recoup import`` reads it
     (:func:`recoup_lib.amounts.common_amounts`) and written as the contract writes it (``-12.00``).
-    ``raw`` itself is kept as written (a frame's columns are copied into sample.csv from it)."""
+    ``raw`` itself is kept as written (a frame's columns are copied into sample.csv from it). A column
+    without a ``,`` (whole numbers) or a ``(`` (amounts) holds nothing to rewrite and is passed over."""
     text = raw
     for col in spec.columns:
         if col.kind not in ("int", "money") or col.name not in raw.columns:
             continue
         written_as = pa.array(raw[col.name], from_pandas=True, type=pa.string())
+        if not pc.any(pc.match_substring(written_as, "," if col.kind == "int" else "(")).as_py():
+            continue
         values = pc.utf8_trim_whitespace(written_as)
         if col.kind == "int":
             read = pc.fill_null(pc.match_substring_regex(values, _GROUPED_WHOLE), False)
@@ -278,29 +281,6 @@ def read_strata_file(path: str | Path) -> StrataSizes:
                        reading)
 
 
-def refuse_unlisted_strata(sample: SampleFile, universes: dict[str, int], sample_label: str,
-                           strata_label: str) -> None:
-    """Raise InputError naming the strata file when a stratum of the sample has no row in it.
-
-    The universe size is what is missing, and it belongs in the strata file: the message names that
-    file and its ``stratum`` column, and the sample's rows holding the stratum (strata are matched
-    ignoring case and surrounding spaces, :func:`~recoup_lib.sampling._common.match_strata`).
-    """
-    labels = sample.data["stratum"].astype("str").str.strip()
-    named = labels.map(match_strata(labels.drop_duplicates(), universes))
-    missing = sample.data.loc[(named != "") & ~named.isin(list(universes)), ["stratum", "_row"]]
-    if not len(missing):
-        return
-    lines = []
-    for _, rows in missing.groupby(labels[missing.index].map(stratum_key), sort=False)["_row"]:
-        stratum = labels[rows.index[0]]
-        shown = ", ".join(str(int(r)) for r in rows.iloc[:10]) + (", ..." if len(rows) > 10 else "")
-        lines.append(f"  {strata_label}, column 'stratum': expected a row for stratum {stratum!r} with its "
-                     f"universe_size; {sample_label} holds it at row(s) {shown}")
-    raise InputError(f"{strata_label}: {len(lines)} stratum(s) of the sample have no universe size, so nothing "
-                     "was estimated. Add a row for each:\n" + "\n".join(lines))
-
-
 def read_frame_file(path: str | Path, id_column: str, *, stratify_by: str | None = None,
                     amount_column: str | None = None,
                     lowest_amount_cents: int | None = None) -> pd.DataFrame:
@@ -310,7 +290,8 @@ def read_frame_file(path: str | Path, id_column: str, *, stratify_by: str | None
     ----------
     path : path-like
     id_column : str
-        Required, non-blank and unique.
+        Required, non-blank and unique. Each column is named as the header names it, ignoring case and
+        spaces around the name; the frame's column is named as given, trimmed (`` Claim # `` is ``Claim #``).
     stratify_by : str, optional
         Required and non-blank on every row, each stratum spelled one way
         (not ``High`` on one row and ``high`` on another).
@@ -339,6 +320,8 @@ def read_frame_file(path: str | Path, id_column: str, *, stratify_by: str | None
     """
     path = Path(path)
     label = path.name
+    id_column, stratify_by, amount_column = (None if name is None else name.strip()
+                                             for name in (id_column, stratify_by, amount_column))
     spec = frame_spec(label, id_column, stratify_by, amount_column)
     raw, parsed, problems, rows_read, reading = _parse(path, spec, label)
     problems += _total_rows(parsed.data, id_column, label)

@@ -39,13 +39,13 @@ from ._common import (
     check_confidence,
     critical_value,
     fraction_to_decimal,
-    match_strata,
     money_json,
     refuse_case_variants,
     refuse_unreportable,
     round_fraction_digits,
     round_half_up,
     sqrt_fraction,
+    strata_as_named,
     stratum_key,
     two_sided_level,
 )
@@ -392,6 +392,24 @@ def _universe_table(universe_size, strata) -> dict[str, int]:
                      "with columns stratum, universe_size")
 
 
+def _unlisted_strata(named: pd.Series, universes: dict[str, int], rows: pd.Series, strata_label: str,
+                     sample_label: str) -> str | None:
+    """The message when a stratum of the sample (``named``, see
+    :func:`~recoup_lib.sampling._common.strata_as_named`) has no row in the strata file: the universe size
+    is what is missing, and it belongs in that file, so the message names the file and its ``stratum``
+    column, and the sample's rows (``rows``, as a spreadsheet numbers them) holding the stratum."""
+    missing = (named != "") & ~named.isin(list(universes))
+    if not missing.any():
+        return None
+    lines = []
+    for _, at in rows[missing].groupby(named[missing].map(stratum_key), sort=False):
+        shown = ", ".join(str(int(r)) for r in at.iloc[:10]) + (", ..." if len(at) > 10 else "")
+        lines.append(f"  {strata_label}, column 'stratum': expected a row for stratum {named[at.index[0]]!r} with "
+                     f"its universe_size; {sample_label} holds it at row(s) {shown}")
+    return (f"{strata_label}: {len(lines)} stratum(s) of the sample have no universe size, so nothing "
+            "was estimated. Add a row for each:\n" + "\n".join(lines))
+
+
 def appraise_variable(sample: pd.DataFrame, universe_size: int | None = None,
                       strata: Mapping[str, int] | pd.DataFrame | None = None, *,
                       confidence: float = 0.90, df_method: str = "satterthwaite",
@@ -413,7 +431,10 @@ def appraise_variable(sample: pd.DataFrame, universe_size: int | None = None,
     strata : mapping or pandas.DataFrame, optional
         Stratified appraisal: stratum -> universe size (or a table with
         columns ``stratum``, ``universe_size``). Give exactly one of
-        ``universe_size`` and ``strata``.
+        ``universe_size`` and ``strata``. Read by
+        :func:`~recoup_lib.sampling.read_strata_file`, with a sample read by
+        :func:`~recoup_lib.sampling.read_sample_file`: a stratum of the sample
+        it lacks is named against the strata file, with the sample's rows.
     confidence : float, default 0.90
         Two-sided confidence of the reported interval.
     df_method : {"satterthwaite", "pooled", "normal"}, default "satterthwaite"
@@ -507,8 +528,12 @@ def appraise_variable(sample: pd.DataFrame, universe_size: int | None = None,
             raise InputError(f"{head}a stratified appraisal needs a '{stratum_column}' column in the "
                              "sample")
         refuse_case_variants(universes, head)
-        labels = sample[stratum_column].astype("str").str.strip()
-        labels = labels.map(match_strata(labels.drop_duplicates(), universes))
+        labels = strata_as_named(sample[stratum_column], universes)
+        strata_file = getattr(getattr(strata, "reading", None), "label", None)
+        if strata_file is not None and "_row" in sample.columns:
+            unlisted = _unlisted_strata(labels, universes, sample["_row"], strata_file, label or "the sample")
+            if unlisted:
+                raise InputError(unlisted)
         blank = labels == ""
         if blank.any():
             problems.append(f"{int(blank.sum())} sampled unit(s) have a blank stratum")

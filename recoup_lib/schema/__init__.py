@@ -31,7 +31,7 @@ from __future__ import annotations
 from ._columns import BOOL_FALSE, BOOL_TRUE, Column, FileSpec, money_column
 from ._keys import ClaimKeys, claim_keys, packed_ids, packed_positions, packed_ranks
 from ._npi import npi_check_digit, npi_shapes
-from ._parse import FIRST_DATE, LAST_DATE, MAX_WHOLE_NUMBER, ParsedTable, parse_table, value_codes
+from ._parse import CONTROL_CHARACTERS, FIRST_DATE, LAST_DATE, MAX_WHOLE_NUMBER, ParsedTable, parse_table, value_codes
 
 __all__ = [
     "ERROR_TYPE_NAMES",
@@ -57,6 +57,7 @@ __all__ = [
     "FIRST_DATE",
     "LAST_DATE",
     "MAX_WHOLE_NUMBER",
+    "CONTROL_CHARACTERS",
     "value_codes",
     "ClaimKeys",
     "claim_keys",

@@ -22,7 +22,12 @@ from ..money import MAX_CENTS, MAX_TOTAL_CENTS, MONEY_PATTERN, parse_cents_array
 from ._columns import BOOL_FALSE, BOOL_TRUE, Column, FileSpec
 from ._keys import packed_ids
 
-__all__ = ["ParsedTable", "parse_table", "value_codes", "FIRST_DATE", "LAST_DATE", "MAX_WHOLE_NUMBER"]
+__all__ = ["ParsedTable", "parse_table", "value_codes", "FIRST_DATE", "LAST_DATE", "MAX_WHOLE_NUMBER",
+           "CONTROL_CHARACTERS"]
+
+#: Control characters (bytes 0-31 and 127: a NUL, a bell, a line break), as a regular expression Python
+#: and Arrow both read: no id or column name holds one, and a written file carrying one is misread.
+CONTROL_CHARACTERS = "[\\x00-\\x1f\\x7f]"
 
 #: Dates the kit can represent (docs/contract.md, "Errors"): a date outside is set aside.
 FIRST_DATE, LAST_DATE = np.datetime64("1900-01-01"), np.datetime64("2100-12-31")
@@ -102,7 +107,7 @@ def _control_characters(arr: pa.ChunkedArray) -> np.ndarray:
     for offsets, data in string_parts(arr):
         used = data[offsets[0]:offsets[-1]]
         if len(used) and (used.min() < 0x20 or (used.max() >= 0x7F and (used == 0x7F).any())):
-            return _mask(pc.match_substring_regex(arr, "[\\x00-\\x1f\\x7f]"))
+            return _mask(pc.match_substring_regex(arr, CONTROL_CHARACTERS))
     return np.zeros(len(arr), dtype=bool)
 
 
