@@ -28,7 +28,7 @@ from .csvout import csv_bytes, to_text_frame, to_text_table, write_csv
 from .csvread import read_csv_text, read_table
 from .errors import WHOLE_LINE, WHOLE_PAYMENT, WHOLE_ROW, InputError, InvalidParameterError, NothingUsableError, Problem
 from .filekind import present
-from .schema import SPECS, ClaimKeys, claim_keys, value_codes
+from .schema import SPECS, ClaimKeys, claim_keys, line_key, value_codes
 
 __all__ = [
     "AuditInputs",
@@ -479,7 +479,7 @@ def lines_found(lines: pd.DataFrame, rows: pd.DataFrame) -> tuple[np.ndarray, Cl
     if width * distinct >= 2**62:
         key = lines[["claim_id", "line_no"]].assign(_known=True)
         return rows.merge(key, on=["claim_id", "line_no"], how="left")["_known"].notna().to_numpy(), keys
-    known, wanted = (_joined_key(claims, line_no, width, low) for claims, line_no in
+    known, wanted = (line_key(claims, line_no, width, first=1, low=low) for claims, line_no in
                      ((known_claims, known_no), (wanted_claims, wanted_no)))
     if width * distinct <= max(1 << 20, 32 * (len(known) + len(wanted))):
         # Keys this dense are looked up in a table of flags, one byte per possible key.
@@ -487,13 +487,3 @@ def lines_found(lines: pd.DataFrame, rows: pd.DataFrame) -> tuple[np.ndarray, Cl
         seen[known] = True
         return seen[wanted], keys
     return pd.Series(wanted).isin(known).to_numpy(), keys
-
-
-def _joined_key(claims: np.ndarray, line_no: np.ndarray, width: int, low: int) -> np.ndarray:
-    """``(claims + 1) * width + (line_no - low)``, worked out in one new array."""
-    key = claims.astype(np.int64)
-    key += 1
-    key *= width
-    key += line_no
-    key -= low
-    return key

@@ -18,8 +18,8 @@ from recoup_lib.errors import InputError
 from recoup_lib.rules import ERROR_TYPES, default_registry
 from recoup_lib.widgets import AppealDesk, ReviewSession, appeal_desk, build_deck, claim_reviewer, grade
 from recoup_lib.widgets.remittance import remittance_explainer
-from recoup_lib.widgets._appeal_desk import (DESK_CHOICES, calendar_chart, deadline_calendar, desk_from_practice,
-                                             grade_choice, training_desk)
+from recoup_lib.widgets._appeal_desk import (DESK_CHOICES, calendar_chart, deadline_calendar, desk_from_folder,
+                                             desk_from_practice, grade_choice, training_desk)
 from recoup_lib.widgets._review import CHOICES, card_html, rule_explanation
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -367,6 +367,18 @@ def test_training_desk_without_notices_or_practice_json_says_what_is_missing(tmp
         training_desk(tmp_path, profiles=PROFILES)
 
 
+@pytest.mark.parametrize("open_desk", [training_desk, desk_from_folder])
+def test_desk_names_a_link_to_nothing_under_the_notices_files_name(tmp_path, open_desk):
+    """A notices.csv that is a link to a file since moved was passed over as absent: the desk showed no
+    notice to decide, or simulated the payers' notices from practice.json, with no word of the link."""
+    folder = tmp_path / "practice"
+    shutil.copytree(DEMO, folder)
+    (folder / "notices.csv").symlink_to(tmp_path / "gone.csv")
+    with pytest.raises(InputError, match=f"notices.csv in {folder}: a link to {tmp_path / 'gone.csv'}, which "
+                                         "does not exist"):
+        open_desk(folder, profiles=PROFILES)
+
+
 # --- the widgets, clicked without a browser ----------------------------------
 
 def test_claim_reviewer_buttons_grade_and_advance():
@@ -412,6 +424,17 @@ def test_claim_reviewer_refuses_an_answer_key_with_a_row_it_cannot_read(tmp_path
                                          "C0000001,1,overpaid_rate,90071992547409.91,overpayment,paid twice\n")
     with pytest.raises(InputError, match=r"labels.csv, row 2, column 'at_risk': expected an amount under a "
                                          r"trillion dollars.*cannot be graded"):
+        build_deck(tmp_path, size=2)
+
+
+def test_claim_reviewer_names_a_link_to_nothing_under_the_answer_keys_name(tmp_path):
+    """A labels.csv that is a link to a file since moved was passed over as absent: the deck was shown
+    with the audit's findings, not scored, with no word of the answer key it was given."""
+    for name in ("claim_lines.csv", "payments.csv"):
+        (tmp_path / name).write_text((DEMO / name).read_text())
+    (tmp_path / "labels.csv").symlink_to(tmp_path / "gone.csv")
+    with pytest.raises(InputError, match=f"labels.csv in {tmp_path}: a link to {tmp_path / 'gone.csv'}, which "
+                                         "does not exist"):
         build_deck(tmp_path, size=2)
 
 

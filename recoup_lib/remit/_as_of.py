@@ -15,6 +15,7 @@ from pathlib import Path
 import pandas as pd
 
 from ..errors import InputError
+from ..filekind import present
 from ..folder import files_present, read_table
 from ..schema import RECOUPMENTS_SPEC
 from ._batch import read_835
@@ -69,7 +70,7 @@ def remittance_dates(folder: str | Path | None, remit=None) -> pd.Series:
         taken from the rest in silence.
     """
     folder = None if folder is None else Path(folder)
-    if folder is not None and (folder / "recoupments.csv").exists():
+    if folder is not None and present(folder / "recoupments.csv"):
         return usable_recoupments(read_table(folder / "recoupments.csv", spec=RECOUPMENTS_SPEC).data)["payment_date"]
     if remit is None:
         files = remits_in(folder) if folder is not None else []

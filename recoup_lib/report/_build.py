@@ -21,6 +21,7 @@ import pandas as pd
 
 from ..appeals import appeal_folder, load_profiles, read_appeal_folder
 from ..errors import InputError, InvalidParameterError
+from ..filekind import present
 from ..folder import existing_folder, files_present, read_csv_text
 from ..money import dollars
 from ..remit import (FOLDER_AS_OF, REMIT_SUFFIXES, Remit, folder_as_of, paid_after, remits_in, remittance_dates,
@@ -341,7 +342,7 @@ def folder_remittance(folder, remit: Remit | None = None) -> FolderRemittance:
     """
     folder = Path(folder)
     csv_path, remits = folder / "recoupments.csv", folder / "remits"
-    if csv_path.exists():
+    if present(csv_path):
         messages = ["remits/ not read: recoupments.csv is used"] if remits.is_dir() else []
         try:
             parsed = read_recoupments(csv_path)
@@ -385,7 +386,7 @@ def _outcomes(folder: Path, outcomes, appeals):
     if outcomes is not None:
         return outcomes, "outcomes passed in", None, []
     path = folder / "appeal_outcomes.csv"
-    if path.exists():
+    if present(path):
         try:
             return read_outcomes(path), path.name, None, []
         except InputError as exc:

@@ -37,7 +37,7 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from ..schema import ClaimKeys, claim_keys
+from ..schema import ClaimKeys, claim_keys, line_key
 from ._modifiers import _modifier_columns, has_any_modifier, modifier_key
 
 __all__ = ["AuditContext", "build_context", "modifier_key", "has_any_modifier"]
@@ -130,10 +130,6 @@ def _line_table(sorted_keys: np.ndarray, order: np.ndarray, size: int) -> np.nda
     return table
 
 
-def _line_key(claim_codes: np.ndarray, line_no: np.ndarray, width: int) -> np.ndarray:
-    return claim_codes.astype(np.int64, copy=False) * width + line_no.astype(np.int64, copy=False)
-
-
 @dataclass
 class AuditContext:
     """Everything a rule may read. Build it with :func:`build_context`."""
@@ -191,7 +187,7 @@ class AuditContext:
         width = self.keys["line_width"]
         line_no = np.asarray(line_no, dtype=np.int64)
         wanted = np.where((claim >= 0) & (line_no >= 0) & (line_no < width),
-                          _line_key(claim, line_no, width), -1)
+                          line_key(claim, line_no, width), -1)
         order = self.keys["line_order"]
         sorted_keys = self.keys.get("line_sorted")
         if sorted_keys is None:
@@ -540,7 +536,7 @@ def build_context(claim_lines: pd.DataFrame, payments: pd.DataFrame, workers: in
         (patient_of, patient_index, (coverage_patient,)), (npi_of, npis, _) = patient_job.result(), npi_job.result()
         paid_claims = paid_claims_job.result()
         noted_claims = None if noted_claims_job is None else noted_claims_job.result()
-    line_keys = _line_key(claim_codes, line_no, width)
+    line_keys = line_key(claim_codes, line_no, width)
     keys = {**claim_lookup, "code": codes_index, "payer": payer_index, "patient": patient_index,
             "npi": npis, "line_width": width, "line_keys": line_keys,
             "line_order": np.argsort(line_keys, kind="stable")}

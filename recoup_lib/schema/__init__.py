@@ -29,7 +29,7 @@ In-memory conventions (the "column contract" every other module relies on):
 from __future__ import annotations
 
 from ._columns import BOOL_FALSE, BOOL_TRUE, Column, FileSpec, money_column
-from ._keys import ClaimKeys, claim_keys, packed_ids, packed_positions, packed_ranks
+from ._keys import ClaimKeys, claim_keys, line_key, packed_ids, packed_positions, packed_ranks
 from ._npi import npi_check_digit, npi_shapes
 from ._parse import CONTROL_CHARACTERS, FIRST_DATE, LAST_DATE, MAX_WHOLE_NUMBER, ParsedTable, parse_table, value_codes
 
@@ -61,6 +61,7 @@ __all__ = [
     "value_codes",
     "ClaimKeys",
     "claim_keys",
+    "line_key",
     "packed_ids",
     "packed_positions",
     "packed_ranks",

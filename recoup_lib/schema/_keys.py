@@ -7,7 +7,8 @@ equal, and ordered as the text is ordered byte by byte (Arrow's and Python's
 order for text). Finding each payment's or note's claim among a million claim
 lines is then a sort-free search of integers instead of a hash of text.
 Anything else (mixed widths, longer identifiers, missing values) returns None,
-and callers hash the text as before.
+and callers hash the text as before. A claim's integer code and a line number
+join into one integer per claim line (:func:`line_key`) the same way.
 """
 
 from __future__ import annotations
@@ -19,7 +20,7 @@ import numpy as np
 import pandas as pd
 import pyarrow as pa
 
-__all__ = ["ClaimKeys", "claim_keys", "packed_ids", "packed_positions", "packed_ranks", "PACKED_WIDTH"]
+__all__ = ["ClaimKeys", "claim_keys", "line_key", "packed_ids", "packed_positions", "packed_ranks", "PACKED_WIDTH"]
 
 #: The widest identifier (in bytes) that fits one integer.
 PACKED_WIDTH = 8
@@ -168,3 +169,19 @@ def claim_keys(claim_id) -> ClaimKeys | None:
         return None
     distinct, ranks, heads = packed_ranks(packed[0])
     return ClaimKeys(_arrow_source(claim_id), distinct, packed[1], ranks, heads)
+
+
+def line_key(claims, line_no: np.ndarray, width: int, *, first: int = 0, low: int = 0) -> np.ndarray:
+    """One integer per claim line, ``(claims + first) * width + (line_no - low)``, worked out in one new array.
+
+    ``claims`` are integer codes of the claims and ``width`` is more than ``line_no - low`` of any line,
+    so two lines share a key exactly when they share claim and line number: a join or lookup of claim
+    lines is then one of integers, not a merge of text. ``first`` (1) keeps the code -1 of a claim not
+    found at keys of 0 or more.
+    """
+    key = np.array(claims, dtype=np.int64)
+    key += first
+    key *= width
+    key += line_no
+    key -= low
+    return key

@@ -173,10 +173,11 @@ def _normalised_list(arr: pa.ChunkedArray):
     """Trimmed Arrow text of lists, ``" 25; 59 ;"`` -> ``"25;59"``, as the in-memory text column (only
     rows that need it are rewritten). Text of visible ASCII whose bytes show no stray ``;`` is tidy
     already: it is taken as it is, without searching each value."""
-    if _plain_ascii(arr) and not any(_untidy_separators(*parts) for parts in string_parts(arr)):
+    plain = _plain_ascii(arr)
+    if plain and not any(_untidy_separators(*parts) for parts in string_parts(arr)):
         return _as_text(arr)
     untidy = pc.or_(pc.match_substring(arr, ";;"), pc.or_(pc.starts_with(arr, ";"), pc.ends_with(arr, ";")))
-    if not _plain_ascii(arr):
+    if not plain:
         untidy = pc.or_(untidy, pc.match_substring(arr, " "))
         for space in ("\t", "\n", "\r"):
             untidy = pc.or_(untidy, pc.match_substring(arr, space))

@@ -16,7 +16,7 @@ from pathlib import Path
 import pandas as pd
 
 from ..errors import InputError, InvalidParameterError
-from ..filekind import not_a_file, shown
+from ..filekind import not_a_file, present, shown
 from ..folder import read_table
 from ..rules import audit_folder
 
@@ -39,16 +39,16 @@ def _read(folder: Path, findings=None, audit=None):
     run again.
     """
     labels_path = folder / "labels.csv"
-    if findings is not None and labels_path.exists():
+    if findings is not None and present(labels_path):
         raise InvalidParameterError(f"findings: {labels_path} is the answer key of a generated practice, and a "
                                     "deck over it is graded against it, not against findings; give findings only "
                                     "for a folder without labels.csv (an office's own), or leave them out")
-    keyed_by_audit = findings is None and not labels_path.exists()
+    keyed_by_audit = findings is None and not present(labels_path)
     if audit is None:
         audit = audit_folder(folder) if keyed_by_audit else audit_folder(folder, only=[])
     if keyed_by_audit:
         return audit, audit.findings, AUDIT_KEY
-    if not labels_path.exists():
+    if not present(labels_path):
         return audit, _given_findings(findings, audit.lines, folder), AUDIT_KEY
     labels = read_table(labels_path)
     if labels.problems:

@@ -39,6 +39,7 @@ import pandas as pd
 from ..appeals import DECISION_COLUMNS, AppealResult, appeal_folder, decide, load_profiles, profile_dates, \
     profile_for
 from ..errors import InputError, InvalidParameterError, NothingUsableError
+from ..filekind import present
 from ..folder import existing_folder
 from ..money import dollars
 from ..schema import BOOL_FALSE, BOOL_TRUE
@@ -429,7 +430,7 @@ def desk_from_folder(folder, truth: pd.DataFrame | None = None, profiles=None, r
     (:func:`recoup_lib.remit.read_835`), is used rather than read again.
     """
     folder = existing_folder(folder, "an appeal folder: an audit folder plus notices.csv and payers.csv")
-    if not (folder / "notices.csv").exists():
+    if not present(folder / "notices.csv"):
         return _desk_without_notices(folder, remit)
     result = appeal_folder(folder, profiles=profiles, remit=remit)
     if truth is None:
@@ -476,7 +477,7 @@ def training_desk(folder, profiles=None) -> AppealDesk:
         practice.json generates (a changed folder: give it a notices.csv).
     """
     folder = Path(folder)
-    if (folder / "notices.csv").is_file():
+    if present(folder / "notices.csv"):
         return desk_from_folder(folder, profiles=profiles)
     settings_path = folder / "practice.json"
     if not settings_path.is_file():

@@ -543,6 +543,16 @@ def test_appeal_without_as_of_names_a_folder_under_the_recoupments_files_name(ho
                 names=[f"recoupments.csv in {folder}: a folder; expected a CSV file (its dates are left out)"])
 
 
+def test_appeal_without_as_of_names_a_link_to_nothing_under_the_recoupments_files_name(hostile):
+    """The folder's own as-of looked for recoupments.csv with ``exists()``: a link to a file since moved
+    was passed over as absent, and the date taken from the 835s instead, with no word of the link."""
+    folder = hostile.practice()
+    (folder / "recoupments.csv").symlink_to(hostile.path("archive") / "recoupments.csv")
+    run = hostile.run("appeal", folder, "--out", "ap", expect=0, out="ap")
+    said = f"recoupments.csv in {folder}: {link_to_nothing(folder / 'recoupments.csv')}; expected a CSV file"
+    assert f"{said} (its dates are left out)" in run.out + run.err
+
+
 def test_appeal_with_a_payers_file_holding_no_payer_names_that_file(hostile):
     """A payers.csv of a header alone set every notice aside, each blamed on notices.csv."""
     folder = hostile.practice()
@@ -675,6 +685,16 @@ def test_report_says_why_an_optional_file_that_is_a_folder_is_not_used(hostile, 
     (folder / name).mkdir()
     run = hostile.run("report", folder, "--out", "rep", "--as-of", AS_OF, expect=0, out="rep")
     assert f"{name} in {folder}: a folder; expected a CSV file" in run.out
+
+
+@pytest.mark.parametrize("name", ["recoupments.csv", "appeal_outcomes.csv"])
+def test_report_names_a_link_to_nothing_under_an_optional_files_name(hostile, name):
+    """The report looked for recoupments.csv and appeal_outcomes.csv with ``exists()``: a link to a file
+    since moved was passed over as absent (the 835s, or the notices' outcomes, used instead in silence)."""
+    folder = hostile.practice()
+    (folder / name).symlink_to(hostile.path("archive") / name)
+    run = hostile.run("report", folder, "--out", "rep", "--as-of", AS_OF, expect=0, out="rep")
+    assert f"{name} in {folder}: {link_to_nothing(folder / name)}; expected a CSV file" in run.out + run.err
 
 
 def test_report_writes_every_value_it_set_aside_with_file_row_and_column(hostile):
