@@ -479,10 +479,9 @@ def check_file(path, *, inputs: Iterable = (), written_by: str = "recoup", optio
     _check_inputs(target, inputs, option, shown)
     _parent_usable(target, option, shown)
     if target.exists() or target.is_symlink():
-        mine = not target.is_symlink() and (written_unchanged(target, written_by)
-                                            or (owned is not None and owned(target)))
-        writer = None if mine or target.is_symlink() else file_writer(target)
-        if writer is not None:
+        writer = None if target.is_symlink() else file_writer(target)
+        mine = not target.is_symlink() and (same_writer(writer, written_by) or (owned is not None and owned(target)))
+        if writer is not None and not mine:
             raise UsageError(f"{option} {shown}: the file holds a result of {_writer_named(writer)}; `{written_by}` "
                              "writes over only its own results. Choose a new name, or move the file away first")
         if not mine:
