@@ -463,28 +463,32 @@ def check_file(path, *, inputs: Iterable = (), written_by: str = "recoup", optio
     """Check that the step ``written_by`` may write the file ``path``; return it made absolute.
 
     An existing file is replaced only when that step wrote it (see the module
-    docstring) or ``owned(path)`` says so.
+    docstring) or, for a file the kit holds no record of (or one that changed
+    since), ``owned(path)`` says so: a file recorded as another step's stays
+    that step's whatever ``owned`` says.
 
     Raises
     ------
     UsageError
         ``path`` is a folder, an input, inside an input folder, cannot be
         written, is a file another step wrote, or a file the kit cannot tell
-        it wrote.
+        it wrote; or it is named :data:`MANIFEST` (a folder's record).
     """
     shown = os.fspath(path) if isinstance(path, (str, os.PathLike)) else repr(path)
     target = _absolute(path)
     if target.is_dir():
         raise UsageError(f"{option} {shown}: a folder is in the way; expected a file name")
+    if target.name == MANIFEST:
+        raise UsageError(f"{option} {shown}: {MANIFEST} is the name of the kit's record of the files it wrote "
+                         "in a folder; choose another name")
     _check_inputs(target, inputs, option, shown)
     _parent_usable(target, option, shown)
     if target.exists() or target.is_symlink():
         writer = None if target.is_symlink() else file_writer(target)
-        mine = not target.is_symlink() and (same_writer(writer, written_by) or (owned is not None and owned(target)))
-        if writer is not None and not mine:
+        if writer is not None and not same_writer(writer, written_by):
             raise UsageError(f"{option} {shown}: the file holds a result of {_writer_named(writer)}; `{written_by}` "
                              "writes over only its own results. Choose a new name, or move the file away first")
-        if not mine:
+        if writer is None and (target.is_symlink() or owned is None or not owned(target)):
             raise UsageError(f"{option} {shown}: the file exists and the kit cannot tell it wrote it "
                              "(or it changed since); the kit never writes over such a file. "
                              "Choose a new name, or move the file away first")

@@ -317,6 +317,20 @@ def test_records_of_an_older_kit_count_as_the_folders_writer_or_another_steps(tm
                 check_file(out / "a.csv", written_by=step)
 
 
+def test_a_callers_own_check_never_overrides_the_kits_record_of_another_step(tmp_path):
+    """``owned`` was asked before the kit's record, so a caller recognising any JSON as its own replaced
+    another step's result, and a file named as the manifest could be written over a folder's record. The
+    record now decides where there is one; ``owned`` only for a file the kit holds no record of."""
+    out = _write(tmp_path / "out", {"a.csv": "x\n"})
+    (tmp_path / "theirs.csv").write_text("t\n", encoding="utf-8")
+    with pytest.raises(UsageError, match="holds a result of `test`; `recoup score` writes over only its own"):
+        check_file(out / "a.csv", written_by="recoup score", owned=lambda path: True)
+    check_file(tmp_path / "theirs.csv", written_by="recoup score", owned=lambda path: True)
+    for folder in (out, tmp_path / "new"):
+        with pytest.raises(UsageError, match=f"{MANIFEST} is the name of the kit's record"):
+            check_file(folder / MANIFEST, written_by="test", owned=lambda path: True)
+
+
 def test_a_single_file_replaced_only_by_the_step_its_mark_names(tmp_path):
     from recoup_lib.manifest import fingerprint
 
