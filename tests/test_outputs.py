@@ -331,6 +331,33 @@ def test_a_callers_own_check_never_overrides_the_kits_record_of_another_step(tmp
             check_file(folder / MANIFEST, written_by="test", owned=lambda path: True)
 
 
+def test_a_single_file_an_older_kit_listed_in_a_folder_stays_its_marks_step(tmp_path):
+    """An older kit listed a single file written into a folder (score.csv into an audit's) with no writer of
+    its own, so it counted as the folder's: the audit run again deleted it. The mark on the file says a single
+    write put it there: it is the mark's step's, or an older kit's when the mark names none."""
+    from recoup_lib.manifest import fingerprint
+
+    out = _write(tmp_path / "audit", {"findings.csv": "f\n"})
+    score = out / "score.csv"
+    score.write_text("s\n", encoding="utf-8")
+    try:
+        os.setxattr(score, "user.recoupkit.written", json.dumps(fingerprint(score)).encode())
+    except OSError:
+        pytest.skip("the file system keeps no extended attributes")
+    document = json.loads((out / MANIFEST).read_text(encoding="utf-8"))
+    document["files"]["score.csv"] = fingerprint(score)
+    (out / MANIFEST).write_text(json.dumps(document), encoding="utf-8")
+    with pytest.raises(UsageError, match=r"holds the results of an older version of the kit .*\(score\.csv\)"):
+        with output_folder(out, written_by="test") as stage:
+            (stage / "findings.csv").write_text("g\n", encoding="utf-8")
+    marked = {**fingerprint(score), "written_by": "recoup score"}
+    os.setxattr(score, "user.recoupkit.written", json.dumps(marked).encode())
+    with pytest.raises(UsageError, match=r"holds the results of `recoup score` \(score\.csv\)"):
+        check_folder(out, written_by="test")
+    check_file(score, written_by="recoup score")
+    assert score.read_text() == "s\n" and (out / "findings.csv").read_text() == "f\n"
+
+
 def test_a_single_file_replaced_only_by_the_step_its_mark_names(tmp_path):
     from recoup_lib.manifest import fingerprint
 
