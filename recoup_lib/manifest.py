@@ -125,16 +125,17 @@ def write_manifest(folder: Path, files: dict, written_by: str) -> None:
 COUNT_CAP = 10_000
 
 
-def foreign_entries(out: Path, limit: int | None = 50) -> tuple[list[str], int]:
+def foreign_entries(out: Path, limit: int | None = 50, recorded: dict | None = None) -> tuple[list[str], int]:
     """Entries of ``out`` the kit did not write, or changed since: the first ``limit`` (all with None),
     as relative paths, and how many there are in all (with a ``limit``, :data:`COUNT_CAP` at most:
     "that many or more").
 
     Past the first ``limit`` they are only counted, so that refusing a folder holding a thousand of the
     user's files says how many without keeping their names; a name the manifest does not list is
-    counted without looking at the file.
+    counted without looking at the file. ``recorded`` is ``read_manifest(out)`` when the caller has read it.
     """
-    recorded = read_manifest(out)
+    if recorded is None:
+        recorded = read_manifest(out)
     found: list[str] = []
     count = 0
 
@@ -162,13 +163,13 @@ def foreign_entries(out: Path, limit: int | None = 50) -> tuple[list[str], int]:
     return found, count if limit is None else min(count, COUNT_CAP)
 
 
-def other_writers(out: Path, written_by: str) -> dict[str, list[str]]:
+def other_writers(out: Path, written_by: str, recorded: dict | None = None) -> dict[str, list[str]]:
     """The files in ``out`` its manifest records as written by a step other than ``written_by``, by the
     writer recorded (a file that is no longer there is left out; whether one changed since is
-    :func:`foreign_entries`' question)."""
+    :func:`foreign_entries`' question). ``recorded`` is ``read_manifest(out)`` when the caller has read it."""
     found: dict[str, list[str]] = {}
     root = out.resolve()
-    for rel, entry in read_manifest(out).items():
+    for rel, entry in (read_manifest(out) if recorded is None else recorded).items():
         writer = entry.get("written_by") if isinstance(entry, dict) else None
         if not same_writer(writer, written_by) and _held(out, rel, root):
             found.setdefault(writer if isinstance(writer, str) and writer else "", []).append(rel)

@@ -216,8 +216,9 @@ def check_folder(out, *, inputs: Iterable = (), force: bool = False, written_by:
     _check_inputs(target, inputs, option, shown)
     _parent_usable(target, option, shown)
     if target.is_dir() and not force:
-        _refuse_other_writers(target, written_by, option, shown, hint)
-        foreign, count = foreign_entries(target, limit=SHOWN)
+        recorded = read_manifest(target)
+        _refuse_other_writers(target, written_by, recorded, option, shown, hint)
+        foreign, count = foreign_entries(target, limit=SHOWN, recorded=recorded)
         if foreign:
             raise UsageError(
                 f"{option} {shown}: holds files the kit did not write, or changed since it wrote them "
@@ -231,10 +232,10 @@ def _writer_named(writer: str) -> str:
     return f"`{writer}`" if writer else "an older version of the kit (which did not record the command)"
 
 
-def _refuse_other_writers(target: Path, written_by: str, option: str, shown: str, hint: str) -> None:
-    """Refuse a folder holding results another step wrote: writing there would delete them (a mistyped
-    ``--out`` naming another command's folder)."""
-    others = other_writers(target, written_by)
+def _refuse_other_writers(target: Path, written_by: str, recorded: dict, option: str, shown: str, hint: str) -> None:
+    """Refuse a folder holding results another step wrote (its manifest lists them, ``recorded``): writing
+    there would delete them (a mistyped ``--out`` naming another command's folder)."""
+    others = other_writers(target, written_by, recorded)
     if not others:
         return
     files = [rel for found in others.values() for rel in found]
@@ -415,13 +416,13 @@ def output_folder(out, *, inputs: Iterable = (), force: bool = False, written_by
     try:
         with _writing(stage, option, shown):
             yield stage
-            changed = foreign_entries(target, limit=None)[0] if (force and target.is_dir()) else []
-            others = [rel for found in other_writers(target, written_by).values() for rel in found
+            recorded = read_manifest(target)
+            changed = foreign_entries(target, limit=None, recorded=recorded)[0] if (force and target.is_dir()) else []
+            others = [rel for found in other_writers(target, written_by, recorded).values() for rel in found
                       if rel not in changed] if (force and target.is_dir()) else []
             written = sorted(p for p in stage.rglob("*") if p.is_file() and not p.is_symlink()
                              and p.relative_to(stage).as_posix() != MANIFEST)
             files = dict(zip((p.relative_to(stage).as_posix() for p in written), _fingerprints(written)))
-            recorded = read_manifest(target)
             _refuse_clashes(changed + others, files, recorded, written_by, option, shown)
             for rel in changed + others:
                 source = target / rel
