@@ -565,8 +565,7 @@ def writes_folder(method):
             return method(self, Path(out), *args, **kwargs)
         if inputs is None:
             inputs = getattr(self, "input_paths", ()) or ()
-        written_by = getattr(self, "written_by", None) or f"{type(self).__module__}.{type(self).__qualname__}"
-        with output_folder(out, inputs=inputs, force=force, written_by=written_by) as stage:
+        with output_folder(out, inputs=inputs, force=force, written_by=self.written_by) as stage:
             paths = method(self, stage, *args, **kwargs) or []
         final = Path(os.fspath(out))
 
