@@ -379,7 +379,8 @@ def test_a_single_file_replaced_only_by_the_step_its_mark_names(tmp_path):
 
 def test_every_step_writes_under_a_name_of_its_own_that_its_command_uses_too():
     """``result.write(out)`` and the command line record one name per step, so a folder either wrote is
-    the same step's to write again; remit and reconcile (one package) were both "recoup_lib.remit"."""
+    the same step's to write again; remit and reconcile (one package) were both "recoup_lib.remit". The
+    command passes its result class's name, so the two cannot drift apart."""
     import importlib
     import inspect
 
@@ -394,7 +395,7 @@ def test_every_step_writes_under_a_name_of_its_own_that_its_command_uses_too():
         command = name.removeprefix("recoup ")
         if command != "extrapolate":  # it prints its estimate, writes no folder
             source = inspect.getsource(importlib.import_module(f"recoup_lib.cli._{command}"))
-            assert f'written_by="{name}"' in source, (cls, name)
+            assert f"written_by={cls.__name__}.written_by" in source, (cls, name)
 
 
 def _subclasses(cls):
