@@ -14,7 +14,8 @@ records with.
 Each record also names the step that wrote the file (``"recoup audit"``,
 ``"recoup score"``: the manifest's ``written_by`` for the folder's files, an
 entry's own ``written_by`` for a file another step wrote into it, the mark's
-for a single file), because a step replaces only its own files
+for a single file, even one an older kit listed in a folder's manifest without
+naming its step), because a step replaces only its own files
 (:func:`same_writer`, :func:`other_writers`). A record of an older kit that
 names no step, or names one two steps shared, counts as another step's.
 
@@ -81,16 +82,28 @@ def _document(folder: Path) -> dict:
 
 def read_manifest(folder: Path) -> dict:
     """The files :data:`MANIFEST` of ``folder`` lists, by relative path, with their fingerprints
-    and ``written_by``, the step that wrote each (the folder's unless the entry names another; none
-    when it is missing or unreadable)."""
-    return _with_writers(_document(folder))
+    and ``written_by``, the step that wrote each (see :func:`_with_writer`; none when the manifest
+    is missing or unreadable)."""
+    return _with_writers(_document(folder), folder)
 
 
-def _with_writers(document: dict) -> dict:
-    """The files of a manifest ``document``, each entry naming its writer (the folder's when it names none)."""
-    writer = document.get("written_by")
-    return {rel: {"written_by": writer, **entry} if isinstance(entry, dict) else entry
+def _with_writers(document: dict, folder: Path) -> dict:
+    """The files of the manifest ``document`` of ``folder``, each entry naming its writer."""
+    return {rel: _with_writer(entry, folder / rel, document.get("written_by"))
             for rel, entry in document.get("files", {}).items()}
+
+
+def _with_writer(entry, path: Path, folder_writer):
+    """A manifest entry naming its writer: its own, else the mark's when the file carries the kit's mark
+    (a single file written into the folder by an older kit, which recorded no writer in the entry:
+    another step's, ``""`` when the mark names none either), else the folder's."""
+    if not isinstance(entry, dict) or "written_by" in entry:
+        return entry
+    mark = _xattr_mark(path)
+    if mark is None:
+        return {"written_by": folder_writer, **entry}
+    writer = mark.get("written_by") if isinstance(mark, dict) else None
+    return {"written_by": writer if isinstance(writer, str) else "", **entry}
 
 
 def write_manifest(folder: Path, files: dict, written_by: str) -> None:
@@ -112,16 +125,17 @@ def write_manifest(folder: Path, files: dict, written_by: str) -> None:
 COUNT_CAP = 10_000
 
 
-def foreign_entries(out: Path, limit: int | None = 50) -> tuple[list[str], int]:
+def foreign_entries(out: Path, limit: int | None = 50, recorded: dict | None = None) -> tuple[list[str], int]:
     """Entries of ``out`` the kit did not write, or changed since: the first ``limit`` (all with None),
     as relative paths, and how many there are in all (with a ``limit``, :data:`COUNT_CAP` at most:
     "that many or more").
 
     Past the first ``limit`` they are only counted, so that refusing a folder holding a thousand of the
     user's files says how many without keeping their names; a name the manifest does not list is
-    counted without looking at the file.
+    counted without looking at the file. ``recorded`` is ``read_manifest(out)`` when the caller has read it.
     """
-    recorded = read_manifest(out)
+    if recorded is None:
+        recorded = read_manifest(out)
     found: list[str] = []
     count = 0
 
@@ -149,13 +163,13 @@ def foreign_entries(out: Path, limit: int | None = 50) -> tuple[list[str], int]:
     return found, count if limit is None else min(count, COUNT_CAP)
 
 
-def other_writers(out: Path, written_by: str) -> dict[str, list[str]]:
+def other_writers(out: Path, written_by: str, recorded: dict | None = None) -> dict[str, list[str]]:
     """The files in ``out`` its manifest records as written by a step other than ``written_by``, by the
     writer recorded (a file that is no longer there is left out; whether one changed since is
-    :func:`foreign_entries`' question)."""
+    :func:`foreign_entries`' question). ``recorded`` is ``read_manifest(out)`` when the caller has read it."""
     found: dict[str, list[str]] = {}
     root = out.resolve()
-    for rel, entry in read_manifest(out).items():
+    for rel, entry in (read_manifest(out) if recorded is None else recorded).items():
         writer = entry.get("written_by") if isinstance(entry, dict) else None
         if not same_writer(writer, written_by) and _held(out, rel, root):
             found.setdefault(writer if isinstance(writer, str) and writer else "", []).append(rel)
@@ -182,8 +196,11 @@ def _xattr_mark(path: Path) -> dict | None:
 def _unchanged_record(path: Path) -> dict | None:
     """The kit's record of the single file ``path`` (its folder's manifest entry, else its mark) when
     the file is still what it records; else None."""
-    recorded = read_manifest(path.parent).get(path.name)
-    if recorded is None:
+    document = _document(path.parent)
+    recorded = document.get("files", {}).get(path.name)
+    if recorded is not None:
+        recorded = _with_writer(recorded, path, document.get("written_by"))
+    else:
         recorded = _xattr_mark(path)
     return recorded if recorded is not None and _same(path, recorded) else None
 
@@ -219,7 +236,7 @@ def record_file(path: Path, written_by: str) -> None:
     with _MANIFEST_LOCK:  # two files of one folder written side by side: neither entry is lost
         document = _document(path.parent)
         if document:
-            files = _with_writers(document)
+            files = _with_writers(document, path.parent)
             files[path.name] = recorded
             folder_writer = document.get("written_by")
             write_manifest(path.parent, files, folder_writer if isinstance(folder_writer, str) else "")

@@ -216,8 +216,9 @@ def check_folder(out, *, inputs: Iterable = (), force: bool = False, written_by:
     _check_inputs(target, inputs, option, shown)
     _parent_usable(target, option, shown)
     if target.is_dir() and not force:
-        _refuse_other_writers(target, written_by, option, shown, hint)
-        foreign, count = foreign_entries(target, limit=SHOWN)
+        recorded = read_manifest(target)
+        _refuse_other_writers(target, written_by, recorded, option, shown, hint)
+        foreign, count = foreign_entries(target, limit=SHOWN, recorded=recorded)
         if foreign:
             raise UsageError(
                 f"{option} {shown}: holds files the kit did not write, or changed since it wrote them "
@@ -231,10 +232,10 @@ def _writer_named(writer: str) -> str:
     return f"`{writer}`" if writer else "an older version of the kit (which did not record the command)"
 
 
-def _refuse_other_writers(target: Path, written_by: str, option: str, shown: str, hint: str) -> None:
-    """Refuse a folder holding results another step wrote: writing there would delete them (a mistyped
-    ``--out`` naming another command's folder)."""
-    others = other_writers(target, written_by)
+def _refuse_other_writers(target: Path, written_by: str, recorded: dict, option: str, shown: str, hint: str) -> None:
+    """Refuse a folder holding results another step wrote (its manifest lists them, ``recorded``): writing
+    there would delete them (a mistyped ``--out`` naming another command's folder)."""
+    others = other_writers(target, written_by, recorded)
     if not others:
         return
     files = [rel for found in others.values() for rel in found]
@@ -415,13 +416,13 @@ def output_folder(out, *, inputs: Iterable = (), force: bool = False, written_by
     try:
         with _writing(stage, option, shown):
             yield stage
-            changed = foreign_entries(target, limit=None)[0] if (force and target.is_dir()) else []
-            others = [rel for found in other_writers(target, written_by).values() for rel in found
+            recorded = read_manifest(target)
+            changed = foreign_entries(target, limit=None, recorded=recorded)[0] if (force and target.is_dir()) else []
+            others = [rel for found in other_writers(target, written_by, recorded).values() for rel in found
                       if rel not in changed] if (force and target.is_dir()) else []
             written = sorted(p for p in stage.rglob("*") if p.is_file() and not p.is_symlink()
                              and p.relative_to(stage).as_posix() != MANIFEST)
             files = dict(zip((p.relative_to(stage).as_posix() for p in written), _fingerprints(written)))
-            recorded = read_manifest(target)
             _refuse_clashes(changed + others, files, recorded, written_by, option, shown)
             for rel in changed + others:
                 source = target / rel
@@ -463,29 +464,32 @@ def check_file(path, *, inputs: Iterable = (), written_by: str = "recoup", optio
     """Check that the step ``written_by`` may write the file ``path``; return it made absolute.
 
     An existing file is replaced only when that step wrote it (see the module
-    docstring) or ``owned(path)`` says so.
+    docstring) or, for a file the kit holds no record of (or one that changed
+    since), ``owned(path)`` says so: a file recorded as another step's stays
+    that step's whatever ``owned`` says.
 
     Raises
     ------
     UsageError
         ``path`` is a folder, an input, inside an input folder, cannot be
         written, is a file another step wrote, or a file the kit cannot tell
-        it wrote.
+        it wrote; or it is named :data:`MANIFEST` (a folder's record).
     """
     shown = os.fspath(path) if isinstance(path, (str, os.PathLike)) else repr(path)
     target = _absolute(path)
     if target.is_dir():
         raise UsageError(f"{option} {shown}: a folder is in the way; expected a file name")
+    if target.name == MANIFEST:
+        raise UsageError(f"{option} {shown}: {MANIFEST} is the name of the kit's record of the files it wrote "
+                         "in a folder; choose another name")
     _check_inputs(target, inputs, option, shown)
     _parent_usable(target, option, shown)
     if target.exists() or target.is_symlink():
-        mine = not target.is_symlink() and (written_unchanged(target, written_by)
-                                            or (owned is not None and owned(target)))
-        writer = None if mine or target.is_symlink() else file_writer(target)
-        if writer is not None:
+        writer = None if target.is_symlink() else file_writer(target)
+        if writer is not None and not same_writer(writer, written_by):
             raise UsageError(f"{option} {shown}: the file holds a result of {_writer_named(writer)}; `{written_by}` "
                              "writes over only its own results. Choose a new name, or move the file away first")
-        if not mine:
+        if writer is None and (target.is_symlink() or owned is None or not owned(target)):
             raise UsageError(f"{option} {shown}: the file exists and the kit cannot tell it wrote it "
                              "(or it changed since); the kit never writes over such a file. "
                              "Choose a new name, or move the file away first")
@@ -561,8 +565,7 @@ def writes_folder(method):
             return method(self, Path(out), *args, **kwargs)
         if inputs is None:
             inputs = getattr(self, "input_paths", ()) or ()
-        written_by = getattr(self, "written_by", None) or f"{type(self).__module__}.{type(self).__qualname__}"
-        with output_folder(out, inputs=inputs, force=force, written_by=written_by) as stage:
+        with output_folder(out, inputs=inputs, force=force, written_by=self.written_by) as stage:
             paths = method(self, stage, *args, **kwargs) or []
         final = Path(os.fspath(out))
 

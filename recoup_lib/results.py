@@ -26,7 +26,9 @@ class StepResult(abc.ABC):
         The step's name (``"recoup audit"``), recorded in the manifest of the
         folder :meth:`write` writes: the command line writes the same step's
         results under the same name, and a step replaces only the files it
-        wrote itself (:mod:`recoup_lib.outputs`).
+        wrote itself (:mod:`recoup_lib.outputs`). Required: every step sets
+        it as a class attribute (a step writing under another name would find
+        its own folders refused).
     """
 
     written_by: ClassVar[str]

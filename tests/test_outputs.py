@@ -317,6 +317,47 @@ def test_records_of_an_older_kit_count_as_the_folders_writer_or_another_steps(tm
                 check_file(out / "a.csv", written_by=step)
 
 
+def test_a_callers_own_check_never_overrides_the_kits_record_of_another_step(tmp_path):
+    """``owned`` was asked before the kit's record, so a caller recognising any JSON as its own replaced
+    another step's result, and a file named as the manifest could be written over a folder's record. The
+    record now decides where there is one; ``owned`` only for a file the kit holds no record of."""
+    out = _write(tmp_path / "out", {"a.csv": "x\n"})
+    (tmp_path / "theirs.csv").write_text("t\n", encoding="utf-8")
+    with pytest.raises(UsageError, match="holds a result of `test`; `recoup score` writes over only its own"):
+        check_file(out / "a.csv", written_by="recoup score", owned=lambda path: True)
+    check_file(tmp_path / "theirs.csv", written_by="recoup score", owned=lambda path: True)
+    for folder in (out, tmp_path / "new"):
+        with pytest.raises(UsageError, match=f"{MANIFEST} is the name of the kit's record"):
+            check_file(folder / MANIFEST, written_by="test", owned=lambda path: True)
+
+
+def test_a_single_file_an_older_kit_listed_in_a_folder_stays_its_marks_step(tmp_path):
+    """An older kit listed a single file written into a folder (score.csv into an audit's) with no writer of
+    its own, so it counted as the folder's: the audit run again deleted it. The mark on the file says a single
+    write put it there: it is the mark's step's, or an older kit's when the mark names none."""
+    from recoup_lib.manifest import fingerprint
+
+    out = _write(tmp_path / "audit", {"findings.csv": "f\n"})
+    score = out / "score.csv"
+    score.write_text("s\n", encoding="utf-8")
+    try:
+        os.setxattr(score, "user.recoupkit.written", json.dumps(fingerprint(score)).encode())
+    except OSError:
+        pytest.skip("the file system keeps no extended attributes")
+    document = json.loads((out / MANIFEST).read_text(encoding="utf-8"))
+    document["files"]["score.csv"] = fingerprint(score)
+    (out / MANIFEST).write_text(json.dumps(document), encoding="utf-8")
+    with pytest.raises(UsageError, match=r"holds the results of an older version of the kit .*\(score\.csv\)"):
+        with output_folder(out, written_by="test") as stage:
+            (stage / "findings.csv").write_text("g\n", encoding="utf-8")
+    marked = {**fingerprint(score), "written_by": "recoup score"}
+    os.setxattr(score, "user.recoupkit.written", json.dumps(marked).encode())
+    with pytest.raises(UsageError, match=r"holds the results of `recoup score` \(score\.csv\)"):
+        check_folder(out, written_by="test")
+    check_file(score, written_by="recoup score")
+    assert score.read_text() == "s\n" and (out / "findings.csv").read_text() == "f\n"
+
+
 def test_a_single_file_replaced_only_by_the_step_its_mark_names(tmp_path):
     from recoup_lib.manifest import fingerprint
 
@@ -338,7 +379,8 @@ def test_a_single_file_replaced_only_by_the_step_its_mark_names(tmp_path):
 
 def test_every_step_writes_under_a_name_of_its_own_that_its_command_uses_too():
     """``result.write(out)`` and the command line record one name per step, so a folder either wrote is
-    the same step's to write again; remit and reconcile (one package) were both "recoup_lib.remit"."""
+    the same step's to write again; remit and reconcile (one package) were both "recoup_lib.remit". The
+    command passes its result class's name, so the two cannot drift apart."""
     import importlib
     import inspect
 
@@ -353,7 +395,7 @@ def test_every_step_writes_under_a_name_of_its_own_that_its_command_uses_too():
         command = name.removeprefix("recoup ")
         if command != "extrapolate":  # it prints its estimate, writes no folder
             source = inspect.getsource(importlib.import_module(f"recoup_lib.cli._{command}"))
-            assert f'written_by="{name}"' in source, (cls, name)
+            assert f"written_by={cls.__name__}.written_by" in source, (cls, name)
 
 
 def _subclasses(cls):

@@ -103,6 +103,27 @@ def test_a_saved_mapping_is_written_as_any_output_file_the_kit_writes(tmp_path):
     assert (tmp_path / "mine.json").read_text(encoding="utf-8") == "{}"
 
 
+def test_saving_a_mapping_never_takes_the_imports_mapping_json_or_a_folders_manifest(tmp_path):
+    """Any JSON holding a written_by key passed for a mapping the widget saved, even one the kit recorded as
+    another step's: saving into an import's folder replaced the mapping.json `recoup import` wrote (a rerun of
+    the import into the folder was then refused), and saving as .recoup-manifest.json overwrote the folder's
+    manifest. The kit's record now decides where it has one, and the manifest's name is never a mapping's."""
+    from recoup_lib.outputs import MANIFEST, check_folder
+
+    out = tmp_path / "imported"
+    import_files(MESSY / "charges.csv").write(out)
+    before = {name: (out / name).read_bytes() for name in ("mapping.json", MANIFEST)}
+    s = MappingSession(MESSY / "charges.csv")
+    with pytest.raises(FileExistsError, match="holds a result of `recoup import`; `recoup import mapping` writes"):
+        s.save(out / "mapping.json")
+    for folder in (out, tmp_path / "elsewhere"):
+        with pytest.raises(FileExistsError, match="is the name of the kit's record"):
+            s.save(folder / MANIFEST)
+    assert {name: (out / name).read_bytes() for name in before} == before
+    assert not (tmp_path / "elsewhere" / MANIFEST).exists()
+    check_folder(out, written_by="recoup import")
+
+
 def test_the_widget_says_what_the_import_says_of_the_same_file():
     """Extra columns kept, cells read as blank: the widget's notes are the import's, word for word."""
     s = MappingSession(MESSY / "charges.csv")

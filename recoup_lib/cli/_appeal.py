@@ -67,7 +67,7 @@ def _check_as_of(as_of: dt.date | None, notices) -> None:
 
 def run(args) -> int:
     as_of = _as_of(args.as_of)
-    from ..appeals import appeal_folder, read_appeal_folder
+    from ..appeals import AppealResult, appeal_folder, read_appeal_folder
     from ..errors import InputError, NothingUsableError
     from ..outputs import check_folder, output_folder
     from . import next_step, shown_path
@@ -77,21 +77,21 @@ def run(args) -> int:
     if args.profiles and not profiles_dir.is_dir():
         raise UsageError(f"--profiles: no such folder {args.profiles!r}")
     inputs = [folder] + ([profiles_dir] if args.profiles else [])
-    check_folder(args.out, inputs=inputs, written_by="recoup appeal")
+    check_folder(args.out, inputs=inputs, written_by=AppealResult.written_by)
     read = read_appeal_folder(folder)
     _check_as_of(as_of, read.notices)
     result = appeal_folder(folder, as_of, profiles=Path(args.profiles) if args.profiles else None, inputs=read)
     try:
         result.require_decided()
     except NothingUsableError as exc:
-        with output_folder(args.out, inputs=inputs, written_by="recoup appeal") as written:
+        with output_folder(args.out, inputs=inputs, written_by=AppealResult.written_by) as written:
             result.write_set_aside(written, str(exc))
         print(f"recoup appeal: {result.summary()}")
         out = Path(args.out)
         rows = f" and {out / 'rejected_rows'}" if (out / "rejected_rows").is_dir() else ""
         raise InputError(f"{exc} No decisions were written; the rows set aside, each with its reason, are in "
                          f"{out / 'rejected.csv'}{rows}, and {out / 'run.json'} says why the run stopped.") from None
-    with output_folder(args.out, inputs=inputs, written_by="recoup appeal") as written:
+    with output_folder(args.out, inputs=inputs, written_by=AppealResult.written_by) as written:
         result.write(written)
         if args.xlsx:
             from ..report import write_appeal_workbook

@@ -36,7 +36,7 @@ def run(args) -> int:
 
     from ..errors import InputError, InvalidParameterError, NothingUsableError, UsageError
     from ..outputs import check_folder, output_folder
-    from ..rules import ERROR_TYPES, audit_folder, write_audit_set_aside
+    from ..rules import ERROR_TYPES, AuditResult, audit_folder, write_audit_set_aside
     from . import files_written, next_step, shown_path
 
     only = None
@@ -53,7 +53,7 @@ def run(args) -> int:
         raise UsageError("--xlsx needs the lines in memory; leave out --max-memory and --engine spark")
     if args.workers is not None and args.workers < 0:
         raise UsageError(f"--workers: expected a whole number >= 0 (0 = every core); got {args.workers}")
-    check_folder(args.out, inputs=[args.folder], written_by="recoup audit")
+    check_folder(args.out, inputs=[args.folder], written_by=AuditResult.written_by)
     try:
         result = audit_folder(args.folder, only=only, use_defaults=not args.no_defaults, engine=args.engine,
                               max_memory=args.max_memory, workers=args.workers)
@@ -62,11 +62,11 @@ def run(args) -> int:
     except NothingUsableError as exc:
         if exc.set_aside is None:
             raise
-        with output_folder(args.out, inputs=[args.folder], written_by="recoup audit") as folder:
+        with output_folder(args.out, inputs=[args.folder], written_by=AuditResult.written_by) as folder:
             write_audit_set_aside(exc.set_aside, folder, str(exc))
         raise InputError(f"{exc} The rows set aside, each with its reason: "
                          f"{Path(args.out) / 'rejected.csv'} (no findings were written).") from None
-    with output_folder(args.out, inputs=[args.folder], written_by="recoup audit") as folder:
+    with output_folder(args.out, inputs=[args.folder], written_by=AuditResult.written_by) as folder:
         names = [p.relative_to(folder) for p in result.write(folder)]
         if args.xlsx:
             from ..report import write_audit_workbook

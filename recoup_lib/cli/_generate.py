@@ -45,7 +45,7 @@ def run(args) -> int:
 
     from ..errors import UsageError
     from ..outputs import check_folder
-    from ..synthetic import describe, generate
+    from ..synthetic import GeneratedPractice, describe, generate
     from . import next_step, options_checked, shown_path
 
     if args.lines < 50:
@@ -54,7 +54,7 @@ def run(args) -> int:
         raise UsageError(f"--error-rate must be between 0 and 0.5; got {args.error_rate}")
     profile = Path(args.profile)
     inputs = [profile] if profile.suffix == ".json" and profile.exists() else []
-    check_folder(args.out, inputs=inputs, force=args.force, written_by="recoup generate",
+    check_folder(args.out, inputs=inputs, force=args.force, written_by=GeneratedPractice.written_by,
                  hint=", or add --force to replace the practice there (files it did not write are kept)")
     started = time.perf_counter()
     with options_checked():

@@ -73,13 +73,13 @@ def run(args) -> int:
     from pathlib import Path
 
     from ..errors import InputError
-    from ..ingest import import_files
+    from ..ingest import ImportResult, import_files
     from ..outputs import check_folder
     from . import files_written, next_step, shown_path
 
     inputs = [p.split("#", 1)[0] for p in (*args.claims, *(args.payments or ()), *(args.coverage or ()),
                                            *(args.documentation or ()), *([args.map] if args.map else ()))]
-    check_folder(args.out, inputs=inputs, written_by="recoup import")
+    check_folder(args.out, inputs=inputs, written_by=ImportResult.written_by)
     result = import_files(args.claims, payments=args.payments, coverage=args.coverage,
                           documentation=args.documentation, columns=parse_columns(args.column),
                           mapping=args.map, fill_down=args.fill_down, infer_missing=args.infer_missing)

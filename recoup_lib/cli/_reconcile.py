@@ -84,12 +84,12 @@ def _notices(args):
 
 def run(args) -> int:
     from ..outputs import check_folder
+    from ..remit import Reconciliation, reconcile
 
     as_of = _as_of(args.as_of)
     inputs = [*args.files, *(p for p in (args.notices, args.payers) if p is not None)]
-    check_folder(args.out, inputs=inputs, written_by="recoup reconcile")
+    check_folder(args.out, inputs=inputs, written_by=Reconciliation.written_by)
     parsed, checked = _notices(args)
-    from ..remit import reconcile
 
     payments = checked["payments"]["payment_date"] if "payments" in checked else None
     result = reconcile(args.files, notices=parsed, as_of=as_of, payments=payments)

@@ -35,11 +35,11 @@ def add_parser(subparsers) -> None:
 
 def run(args) -> int:
     from ..outputs import check_folder
-    from ..remit import read_835
+    from ..remit import Remit, read_835
     from . import audit_folder_of, next_step, shown_path
 
     if args.out is not None:
-        check_folder(args.out, inputs=args.files, written_by="recoup remit")
+        check_folder(args.out, inputs=args.files, written_by=Remit.written_by)
     remit = read_835(args.files)
     written = remit.write(args.out, inputs=args.files) if args.out is not None else []
     print(remit.summary())

@@ -33,9 +33,10 @@ def run(args) -> int:
     from . import options_checked
     from ._appeal import _as_of
 
+    from ..report import Report, build_report
+
     as_of = _as_of(args.as_of)
-    check_folder(args.out, inputs=[args.folder], written_by="recoup report")
-    from ..report import build_report
+    check_folder(args.out, inputs=[args.folder], written_by=Report.written_by)
 
     with options_checked():
         report = build_report(args.folder, as_of)

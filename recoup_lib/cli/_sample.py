@@ -97,7 +97,9 @@ def run(args: argparse.Namespace) -> int:
     from pathlib import Path
 
     from ..outputs import check_folder
-    from ..sampling import read_frame_file, select_sample, strata_from_bounds
+    from ..sampling import (
+        SampleSelection, read_frame_file, select_sample, strata_from_bounds,
+    )
     from ..schema import money_column
     from . import options_checked
 
@@ -120,7 +122,7 @@ def run(args: argparse.Namespace) -> int:
     size = _stratum_sizes(args.stratum_sizes) if args.stratum_sizes else _whole(
         args.size, "--size", 1)
     bounds = _bounds(args.strata_bounds) if args.strata_bounds else None
-    check_folder(args.out, inputs=[args.frame], written_by="recoup sample")
+    check_folder(args.out, inputs=[args.frame], written_by=SampleSelection.written_by)
     frame = read_frame_file(
         args.frame, args.id_column, stratify_by=args.stratify_by,
         amount_column=args.amount_column if bounds is not None else None,

@@ -54,6 +54,7 @@ from ._write import (
     PAYER_FILES,
     RECOUPMENT_LABEL_COLUMNS,
     REMITS_FOLDER,
+    WRITTEN_BY,
     describe,
     write_folder,
     write_in_blocks,
@@ -87,7 +88,7 @@ class GeneratedPractice(Practice, StepResult):
     :meth:`summary` says in plain words what the practice holds.
     """
 
-    written_by = "recoup generate"
+    written_by = WRITTEN_BY
 
     @writes_folder
     def write(self, out: str | Path, *, payer: bool = True, remits: bool = True,

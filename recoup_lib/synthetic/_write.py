@@ -36,8 +36,11 @@ from ._random import stream
 from ._values import _arrow_series, lexsort_order
 from ._remits import TAKE_COLUMNS, plan_remits, write_remits
 
-__all__ = ["FOLDER_FILES", "PAYER_FILES", "REMITS_FOLDER", "RECOUPMENT_LABEL_COLUMNS", "contract_tables",
+__all__ = ["WRITTEN_BY", "FOLDER_FILES", "PAYER_FILES", "REMITS_FOLDER", "RECOUPMENT_LABEL_COLUMNS", "contract_tables",
            "practice_claims_837", "write_folder", "write_in_blocks", "describe"]
+
+#: The step that writes a generated folder: its manifest's writer and ``practice.json``'s generator.
+WRITTEN_BY = "recoup generate"
 
 #: Files of a generated folder, in the order they are written.
 FOLDER_FILES = ("claim_lines.csv", "payments.csv", "coverage.csv", "documentation.csv",
@@ -240,7 +243,7 @@ class _Summary:
     def as_dict(self) -> dict:
         p = self.facts
         summary = {
-            "generator": "recoup generate",
+            "generator": WRITTEN_BY,
             "kit_version": __version__,
             "profile": p["profile"].name,
             "profile_title": p["profile"].title,

@@ -205,7 +205,9 @@ class MappingSession:
         mapping``), never over a file that is not one the kit wrote.
 
         A mapping the kit wrote is one it marked, or one holding ``recoup import``'s ``written_by`` key
-        (a mapping saved before, or on a file system that keeps no mark, is replaced as it always was).
+        (a mapping saved before, or on a file system that keeps no mark, is replaced as it always was);
+        a file the kit recorded as another step's (the ``mapping.json`` an import wrote into its folder)
+        is not, nor is a file named as a folder's manifest.
 
         Raises
         ------
