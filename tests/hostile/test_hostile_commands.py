@@ -575,6 +575,16 @@ def test_appeal_next_step_reads_a_folder_under_the_recoupment_labels_files_name(
                 names=[f"recoupment_labels.csv in {folder}: a folder; expected a CSV file"])
 
 
+@pytest.mark.parametrize("name", ["payer_rules.csv", "appeal_levels.csv"])
+def test_appeal_names_a_folder_under_a_rule_tables_name(hostile, name):
+    """A folder's copy of a rule table replaces the shipped one; it was looked for with ``is_file()``, so a
+    folder under its name was passed over and the shipped table used in silence."""
+    folder = hostile.practice()
+    (folder / name).mkdir()
+    hostile.run("appeal", folder, "--as-of", AS_OF, "--out", "ap", expect=1, out="ap",
+                names=[f"{name} in {folder}: a folder; expected a CSV file"])
+
+
 @pytest.mark.parametrize("name", ["notices.csv", "payers.csv"])
 def test_report_without_as_of_names_a_link_to_nothing_under_a_notices_or_payers_name(hostile, name):
     """The report and the folder's as-of looked for notices.csv and payers.csv with ``exists()``: a link to
