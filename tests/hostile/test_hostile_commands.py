@@ -751,6 +751,16 @@ def test_report_says_why_an_optional_file_that_is_a_folder_is_not_used(hostile, 
     assert f"{name} in {folder}: a folder; expected a CSV file" in run.out
 
 
+def test_report_names_a_folder_under_the_providers_files_name(hostile):
+    """providers.csv gives the report's provider names; it was looked for with ``is_file()``, so a folder
+    under its name was passed over, and the NPIs shown without names, in silence."""
+    folder = hostile.practice()
+    (folder / "providers.csv").unlink()
+    (folder / "providers.csv").mkdir()
+    run = hostile.run("report", folder, "--out", "rep", "--as-of", AS_OF, expect=0, out="rep")
+    assert f"provider names not shown: providers.csv in {folder}: a folder; expected a CSV file" in run.out
+
+
 @pytest.mark.parametrize("name", ["recoupments.csv", "appeal_outcomes.csv"])
 def test_report_names_a_link_to_nothing_under_an_optional_files_name(hostile, name):
     """The report looked for recoupments.csv and appeal_outcomes.csv with ``exists()``: a link to a file
