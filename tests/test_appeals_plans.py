@@ -7,7 +7,7 @@ import pytest
 
 from recoup_lib.appeals import (PLAN_TYPES, cross_plan_offsets, load_plan_types, medicare_dates, plan_deadlines,
                                 plan_rules, plan_type_of)
-from recoup_lib.errors import InvalidParameterError
+from recoup_lib.errors import InputError, InvalidParameterError
 
 PLANS = load_plan_types()
 
@@ -68,3 +68,11 @@ def test_an_offset_from_a_deposit_that_also_paid_the_overpaid_plan_is_not_cross_
     offsets = pd.DataFrame({"claim_id": ["A", "A"], "paying_plan": ["G2;G1", "G2; G3"], "amount_cents": [1, 2]})
     got = cross_plan_offsets(offsets, pd.DataFrame({"claim_id": ["A"], "plan_id": ["G1"]}))
     assert got["cross_plan"].tolist() == [False, True]
+
+
+def test_a_folder_under_the_plan_tables_name_in_the_override_is_named(tmp_path):
+    """A folder's copy of plan_types.csv replaces the shipped one; it was looked for with ``is_file()``, so
+    a folder under its name was passed over and the shipped table used in silence."""
+    (tmp_path / "plan_types.csv").mkdir()
+    with pytest.raises(InputError, match=f"plan_types.csv in {tmp_path}: a folder; expected a CSV file"):
+        load_plan_types(tmp_path)

@@ -379,6 +379,23 @@ def test_desk_names_a_link_to_nothing_under_the_notices_files_name(tmp_path, ope
         open_desk(folder, profiles=PROFILES)
 
 
+
+@pytest.mark.parametrize("kind", ["folder", "link"])
+def test_desk_names_a_folder_or_a_link_to_nothing_under_the_answer_keys_name(tmp_path, demo_desk, kind):
+    """recoupment_labels.csv was looked for with ``is_file()``: a folder or a link to a file since moved under
+    its name was passed over as absent, and the desk shown with no answer key, with no word of it."""
+    from recoup_lib.folder import write_csv
+
+    folder = tmp_path / "practice"
+    shutil.copytree(DEMO, folder)
+    write_csv(demo_desk.notices, folder / "notices.csv")
+    truth = folder / "recoupment_labels.csv"
+    truth.unlink(missing_ok=True)
+    truth.mkdir() if kind == "folder" else truth.symlink_to(tmp_path / "gone.csv")
+    said = "a folder" if kind == "folder" else f"a link to {tmp_path / 'gone.csv'}, which does not exist"
+    with pytest.raises(InputError, match=f"recoupment_labels.csv in {folder}: {said}"):
+        desk_from_folder(folder, profiles=PROFILES)
+
 # --- the widgets, clicked without a browser ----------------------------------
 
 def test_claim_reviewer_buttons_grade_and_advance():

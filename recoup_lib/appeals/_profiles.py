@@ -29,6 +29,7 @@ import pandas as pd
 
 from ..errors import InputError, InvalidParameterError, Problem
 from ..csvread import broken_problems
+from ..filekind import present
 from ..folder import read_csv_text
 from ..money import parse_cents_scalar
 from ..schema import APPEAL_RULE_SPECS, PAYER_TYPES, PERIOD_UNITS, FileSpec, parse_table
@@ -327,7 +328,7 @@ def load_profiles(override: str | Path | None = None) -> Profiles:
     for name in PROFILE_FILES:
         path = DATA_DIR / name
         label = f"shipped {name}"
-        if folder is not None and (folder / name).is_file():
+        if folder is not None and present(folder / name):
             path = folder / name
             label = name
         attr, check = _PARSERS[name]

@@ -149,12 +149,13 @@ def read_score_inputs(decisions_path: str | Path, labels_path: str | Path) -> tu
         A file is missing, lacks a column, or has a row that cannot be read
         (the message names the file, row and column).
     """
+    from ..filekind import present
     from ..folder import read_table
 
     tables = []
     for path, spec in ((decisions_path, DECISIONS_SPEC), (labels_path, RECOUPMENT_LABELS_SPEC)):
         path = Path(path)
-        if not path.is_file():
+        if not present(path):
             raise InputError(f"{path}: no such file (expected {spec.name})")
         parsed = read_table(path, spec=spec)
         if parsed.problems:

@@ -13,6 +13,7 @@ from pathlib import Path
 
 import pandas as pd
 
+from ..filekind import present
 from ..schema import RULE_STATUSES, Column, FileSpec
 from ._profiles import DATA_DIR, _no_checks, _read
 
@@ -64,7 +65,7 @@ def load_rule_table(spec: FileSpec, override: str | Path | None = None, check=_n
         the file, the row and the column.
     """
     path, label, origin = Path(data_dir) / spec.name, f"shipped {spec.name}", "shipped"
-    if override is not None and (Path(override) / spec.name).is_file():
+    if override is not None and present(Path(override) / spec.name):
         path = Path(override) / spec.name
         label, origin = spec.name, str(path)
     return _read(path, label, check, spec), origin

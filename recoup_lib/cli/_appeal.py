@@ -69,6 +69,7 @@ def run(args) -> int:
     as_of = _as_of(args.as_of)
     from ..appeals import AppealResult, appeal_folder, read_appeal_folder
     from ..errors import InputError, NothingUsableError
+    from ..filekind import present
     from ..outputs import check_folder, output_folder
     from . import next_step, shown_path
 
@@ -114,7 +115,7 @@ def run(args) -> int:
               "recoup reference import-interest-rates (see --profiles)", file=sys.stderr)
     labels = folder / "recoupment_labels.csv"
     score = ([f"recoup score-appeals {shown_path(out / 'decisions.csv')} {shown_path(labels)}"]
-             if labels.is_file() else [])
+             if present(labels) else [])
     as_of_given = f" --as-of {args.as_of}" if args.as_of else ""
     print(next_step(*score, f"recoup report {shown_path(folder)}{as_of_given} --out REPORT"))
     return 0

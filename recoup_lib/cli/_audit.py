@@ -35,6 +35,7 @@ def run(args) -> int:
     from pathlib import Path
 
     from ..errors import InputError, InvalidParameterError, NothingUsableError, UsageError
+    from ..filekind import present
     from ..outputs import check_folder, output_folder
     from ..rules import ERROR_TYPES, AuditResult, audit_folder, write_audit_set_aside
     from . import files_written, next_step, shown_path
@@ -77,7 +78,7 @@ def run(args) -> int:
     print(f"wrote {files_written(args.out, [Path(args.out) / n for n in names])}")
     labels = Path(args.folder) / "labels.csv"
     score = ([f"recoup score {shown_path(Path(args.out) / 'findings.csv')} {shown_path(labels)}"]
-             if labels.is_file() else [])
+             if present(labels) else [])
     print(next_step(*score, f"recoup report {shown_path(args.folder)} --out REPORT"))
     for warning in result.inputs.warnings:
         print(warning, file=sys.stderr)

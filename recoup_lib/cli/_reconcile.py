@@ -116,11 +116,12 @@ def run(args) -> int:
 
 def _next(args) -> str:
     """The next step: decide the appeals of the notices' folder, else report on the 835s' audit folder."""
+    from ..filekind import present
     from . import audit_folder_of, next_step, shown_path
 
     as_of = f" --as-of {args.as_of}" if args.as_of else ""
     folder = args.notices.parent if args.notices is not None else None
-    if folder is not None and all((folder / n).is_file() for n in ("claim_lines.csv", "payers.csv")):
+    if folder is not None and all(present(folder / n) for n in ("claim_lines.csv", "payers.csv")):
         return next_step(f"recoup appeal {shown_path(folder)}{as_of} --out APPEALS")
     folder = audit_folder_of(args.files)
     if folder is None:

@@ -34,6 +34,7 @@ def add_parser(subparsers) -> None:
 
 
 def run(args) -> int:
+    from ..filekind import present
     from ..outputs import check_folder
     from ..remit import Remit, read_835
     from . import audit_folder_of, next_step, shown_path
@@ -48,7 +49,7 @@ def run(args) -> int:
               + ", ".join(p.name for p in written) + ".")
     remit.require_loaded(f" (see {args.out / 'rejected.csv'})" if written else "")
     folder = audit_folder_of(args.files)
-    notices = [] if folder is None or not (folder / "notices.csv").is_file() else [
+    notices = [] if folder is None or not present(folder / "notices.csv") else [
         "--notices", shown_path(folder / "notices.csv")]
     print(next_step(" ".join(["recoup reconcile", *reconcile_inputs(args.files), *notices, "--out RECON"])))
     return 0

@@ -278,17 +278,20 @@ def report_from_audit(audit, as_of=None, *, recoupments: pd.DataFrame | None = N
                   as_of_note=as_of_note, problems=problems, remit=remit if isinstance(remit, Remit) else None)
 
 
-def _names(folder: Path, file: str, key: str) -> dict[str, str]:
+def _names(folder: Path, file: str, key: str, what: str) -> tuple[dict[str, str], list[str]]:
+    """The ``name`` the folder's ``file`` gives each ``key`` (a provider's NPI, a payer's id), shown in the
+    report's tables, and the line saying why ``what`` names are not shown when a file under that name cannot
+    be read (a folder, a link to a file since moved: named, not passed over as absent)."""
     path = folder / file
-    if not path.is_file():
-        return {}
+    if not present(path):
+        return {}, []
     try:
         raw, _rows, _broken = read_csv_text(path)
-    except InputError:
-        return {}
+    except InputError as exc:
+        return {}, [f"{what} names not shown: {exc}"]
     if key not in raw.columns or "name" not in raw.columns:
-        return {}
-    return dict(zip(raw[key].astype("str").str.strip(), raw["name"].astype("str").str.strip()))
+        return {}, []
+    return dict(zip(raw[key].astype("str").str.strip(), raw["name"].astype("str").str.strip())), []
 
 
 def _set_aside_message(name: str, parsed, problems: list) -> list[str]:
@@ -492,8 +495,10 @@ def build_report(folder, as_of=None, *, recoupments: pd.DataFrame | None = None,
     messages.extend(more)
     found_outcomes, outcome_file, outcome_reason, more = _outcomes(folder, outcomes, appeals)
     messages.extend(more)
-    names = {"provider": _names(folder, "providers.csv", "rendering_npi"),
-             "payer": _names(folder, "payers.csv", "payer_id")}
+    names = {}
+    for what, file, key in (("provider", "providers.csv", "rendering_npi"), ("payer", "payers.csv", "payer_id")):
+        names[what], more = _names(folder, file, key, what)
+        messages.extend(more)
     return report_from_audit(audit, as_of, recoupments=found, recoupment_source=source or "recoupments",
                              recoupment_reason=reason, appeals=appeals, appeal_reason=appeal_reason,
                              outcomes=found_outcomes, outcome_reason=outcome_reason, outcome_file=outcome_file,

@@ -40,7 +40,7 @@ from ..appeals import DECISION_COLUMNS, AppealResult, appeal_folder, decide, loa
     profile_for
 from ..errors import InputError, InvalidParameterError, NothingUsableError
 from ..filekind import present
-from ..folder import existing_folder
+from ..folder import existing_folder, read_csv_text
 from ..money import dollars
 from ..schema import BOOL_FALSE, BOOL_TRUE
 from ..synthetic import FOLDER_FILES, generate_practice
@@ -419,7 +419,7 @@ def desk_from_folder(folder, truth: pd.DataFrame | None = None, profiles=None, r
     own audit supplies the findings; ``profiles`` as it takes them: default
     the folder's rule tables, then the shipped ones). The truth is read from
     the first of :data:`TRUTH_FILES` present with a ``valid`` column, unless
-    given.
+    given (a folder or a link to a file since moved under its name is named, not passed over).
 
     A folder without notices.csv (an office's, from ``recoup import``) gives
     a desk with no notice to decide: :meth:`AppealDesk.empty_text` says why,
@@ -436,8 +436,8 @@ def desk_from_folder(folder, truth: pd.DataFrame | None = None, profiles=None, r
     if truth is None:
         for name in TRUTH_FILES:
             path = folder / name
-            if path.is_file():
-                table = pd.read_csv(path, dtype="str", keep_default_na=False)
+            if present(path):
+                table = read_csv_text(path)[0]
                 if "valid" in table.columns:
                     text = table["valid"].str.strip().str.lower()
                     table["valid"] = pd.array(text.map(_BOOLEAN_TEXT), dtype="boolean")

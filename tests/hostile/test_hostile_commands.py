@@ -31,6 +31,19 @@ def _audited(hostile):
     return folder
 
 
+def test_audit_next_step_reads_a_folder_under_the_labels_files_name(hostile):
+    """labels.csv was looked for with ``is_file()``: a folder under its name was passed over in silence, and
+    the next step left out recoup score, which reads it and names what it is."""
+    folder = hostile.practice()
+    labels = folder / "labels.csv"
+    labels.unlink()
+    labels.mkdir()
+    run = hostile.run("audit", folder, "--out", "audit", expect=0, out="audit")
+    assert "next: recoup score " in run.out and f"{labels}, or recoup report" in run.out
+    hostile.run("score", hostile.path("audit/findings.csv"), labels, expect=1,
+                names=[f"labels.csv in {folder}: a folder; expected a CSV file"])
+
+
 def test_score_out_writes_the_table_and_a_rerun_replaces_it(hostile):
     folder = _audited(hostile)
     for _ in range(2):
@@ -401,6 +414,18 @@ def test_remit_of_nothing_readable_is_exit_1(hostile):
     hostile.run("remit", "missing_folder", "--out", "r2", expect=1, out="r2", names=["missing_folder"])
 
 
+def test_remit_next_step_reads_a_folder_under_the_notices_files_name(hostile):
+    """The audit folder's notices.csv was looked for with ``is_file()``: a folder under its name was passed
+    over in silence, and the next step left out --notices, with which reconcile reads it and names it."""
+    folder = hostile.practice()
+    (folder / "notices.csv").unlink()
+    (folder / "notices.csv").mkdir()
+    run = hostile.run("remit", folder / "remits", "--out", "r", expect=0, out="r")
+    assert f"--notices {folder / 'notices.csv'} --out RECON" in run.out
+    hostile.run("reconcile", folder / "remits", "--notices", folder / "notices.csv", "--out", "rc", expect=1,
+                out="rc", names=[f"{folder / 'notices.csv'}: a folder"])
+
+
 @pytest.mark.parametrize(("column", "value"), [("notice_date", "9999-12-31"), ("amount", "1e999"),
                                                ("notice_id", EVIL), ("claim_id", "+SUM(1)")])
 def test_reconcile_with_hostile_notices(hostile, column, value):
@@ -443,6 +468,21 @@ def test_reconcile_names_a_folder_under_the_name_of_a_file_the_notices_are_check
     (folder / name).mkdir()
     hostile.run("reconcile", folder / "remits", "--notices", folder / "notices.csv", "--out", "rc", expect=1,
                 out="rc", names=[f"{name} in {folder}: a folder; expected a CSV file"])
+
+
+def test_reconcile_next_step_reads_a_folder_under_the_claim_lines_files_name(hostile):
+    """The notices' folder was taken for an appeal folder only when claim_lines.csv and payers.csv were files:
+    a folder under one's name (left unread when payments.csv is absent) was passed over in silence, and the
+    next step pointed elsewhere, not to recoup appeal, which reads it and names what it is."""
+    folder = hostile.practice()
+    (folder / "payments.csv").unlink()
+    (folder / "claim_lines.csv").unlink()
+    (folder / "claim_lines.csv").mkdir()
+    run = hostile.run("reconcile", folder / "remits", "--notices", folder / "notices.csv", "--out", "rc",
+                      expect=0, out="rc")
+    assert f"next: recoup appeal {folder} --out APPEALS" in run.out
+    hostile.run("appeal", folder, "--as-of", AS_OF, "--out", "ap", expect=1, out="ap",
+                names=[f"claim_lines.csv in {folder}: a folder; expected a CSV file"])
 
 
 @pytest.mark.parametrize("given", [True, False])
@@ -519,6 +559,30 @@ def test_appeal_folder_holding_a_link_to_nothing_under_a_files_name_says_so(host
     (folder / name).symlink_to(hostile.path("archive") / name)
     hostile.run("appeal", folder, "--as-of", AS_OF, "--out", "ap", expect=1, out="ap",
                 names=[f"{name} in {folder}: {link_to_nothing(folder / name)}; expected a CSV file"])
+
+
+def test_appeal_next_step_reads_a_folder_under_the_recoupment_labels_files_name(hostile):
+    """recoupment_labels.csv was looked for with ``is_file()``: a folder under its name was passed over in
+    silence, and the next step left out recoup score-appeals, which now reads it and names what it is (it
+    said "no such file")."""
+    folder = hostile.practice()
+    labels = folder / "recoupment_labels.csv"
+    labels.unlink()
+    labels.mkdir()
+    run = hostile.run("appeal", folder, "--as-of", AS_OF, "--out", "ap", expect=0, out="ap")
+    assert "next: recoup score-appeals " in run.out and f"{labels}, or recoup report" in run.out
+    hostile.run("score-appeals", hostile.path("ap/decisions.csv"), labels, expect=1,
+                names=[f"recoupment_labels.csv in {folder}: a folder; expected a CSV file"])
+
+
+@pytest.mark.parametrize("name", ["payer_rules.csv", "appeal_levels.csv"])
+def test_appeal_names_a_folder_under_a_rule_tables_name(hostile, name):
+    """A folder's copy of a rule table replaces the shipped one; it was looked for with ``is_file()``, so a
+    folder under its name was passed over and the shipped table used in silence."""
+    folder = hostile.practice()
+    (folder / name).mkdir()
+    hostile.run("appeal", folder, "--as-of", AS_OF, "--out", "ap", expect=1, out="ap",
+                names=[f"{name} in {folder}: a folder; expected a CSV file"])
 
 
 @pytest.mark.parametrize("name", ["notices.csv", "payers.csv"])
@@ -685,6 +749,16 @@ def test_report_says_why_an_optional_file_that_is_a_folder_is_not_used(hostile, 
     (folder / name).mkdir()
     run = hostile.run("report", folder, "--out", "rep", "--as-of", AS_OF, expect=0, out="rep")
     assert f"{name} in {folder}: a folder; expected a CSV file" in run.out
+
+
+def test_report_names_a_folder_under_the_providers_files_name(hostile):
+    """providers.csv gives the report's provider names; it was looked for with ``is_file()``, so a folder
+    under its name was passed over, and the NPIs shown without names, in silence."""
+    folder = hostile.practice()
+    (folder / "providers.csv").unlink()
+    (folder / "providers.csv").mkdir()
+    run = hostile.run("report", folder, "--out", "rep", "--as-of", AS_OF, expect=0, out="rep")
+    assert f"provider names not shown: providers.csv in {folder}: a folder; expected a CSV file" in run.out
 
 
 @pytest.mark.parametrize("name", ["recoupments.csv", "appeal_outcomes.csv"])
