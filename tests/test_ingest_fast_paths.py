@@ -240,3 +240,12 @@ def test_line_feeds_are_counted_as_python_counts_them():
     data = (b"a,b\n" * 3_000_000) + b"\n\r\nx"
     assert _count_byte(data, 10, len(data)) == data.count(b"\n")
     assert _count_byte(data, 10, 5) == data.count(b"\n", 0, 5) and _count_byte(b"", 10, 0) == 0
+
+
+def test_a_column_saying_line_number_on_each_row_is_what_pandas_makes_of_the_text():
+    from recoup_lib.ingest._placing import by_line_number
+
+    for n in (0, 1, 3):
+        made = by_line_number(n)
+        expected = pd.array(["line number"] * n, dtype=pd.StringDtype("pyarrow"))
+        assert made.dtype == expected.dtype and made.tolist() == expected.tolist()

@@ -52,7 +52,7 @@ from ..errors import WHOLE_ROW
 from ._build import Built
 from ._fields import LINE_FINDERS
 from ._line_match import NO_CLAIM, ONLY_LINE, aside_counted, find_note_lines, rows_looked_for
-from ._placing import as_read, blank_numbers, set_aside_unplaced
+from ._placing import as_read, blank_numbers, by_line_number, set_aside_unplaced
 from ._result import SourceReport
 
 __all__ = ["place_notes", "place_blank_notes", "notes_placing_note", "VISIT", "VISIT_ON_DATE", "NEEDS_INFER"]
@@ -267,8 +267,7 @@ def place_blank_notes(data: pd.DataFrame, built: Built, report: SourceReport, li
         return numbered.reset_index(drop=True)
     placed, aside, told = _placed(blanks.found, lines, "documented_code" in built.header_of,
                                   numbered[["_row", "claim_id", "line_no"]])
-    combined = pd.concat([numbered.assign(matched_by=pd.array(np.full(len(numbered), "line number"),
-                                                              dtype=pd.StringDtype("pyarrow"))),
+    combined = pd.concat([numbered.assign(matched_by=by_line_number(len(numbered))),
                           placed[[c for c in numbered.columns if c in placed.columns] + ["matched_by"]]])
     combined = combined.sort_values("_row", kind="stable").reset_index(drop=True)
     combined, several = _one_row_per_line(combined)
