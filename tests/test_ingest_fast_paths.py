@@ -12,6 +12,7 @@ import csv
 import re
 from decimal import Decimal
 
+import numpy as np
 import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
@@ -249,3 +250,18 @@ def test_a_column_saying_line_number_on_each_row_is_what_pandas_makes_of_the_tex
         made = by_line_number(n)
         expected = pd.array(["line number"] * n, dtype=pd.StringDtype("pyarrow"))
         assert made.dtype == expected.dtype and made.tolist() == expected.tolist()
+
+
+def test_dates_and_cents_already_read_go_into_the_frame_without_a_copy():
+    """text_frame once inserted each typed column into the frame of text, which copied it."""
+    dates = np.array(["2025-01-01", "NaT", "2025-01-03"], dtype="datetime64[us]")
+    cents = pd.array([100, None, 250], dtype="Int64")
+    frame = B.text_frame({"claim_id": pa.array(["C1", "C2", "C3"]), "service_date": dates, "paid_cents": cents})
+    assert list(frame.columns) == ["claim_id", "service_date", "paid_cents"]
+    assert frame["claim_id"].dtype == pd.StringDtype("pyarrow") and frame["paid_cents"].dtype == "Int64"
+    assert np.shares_memory(frame["service_date"].to_numpy(), dates)
+    assert np.shares_memory(frame["paid_cents"].array._data, cents._data)
+    kept = B.text_frame({"claim_id": pa.array(["C1", "C2", "C3"]), "service_date": dates},
+                        np.array([False, True, True]))
+    assert kept["claim_id"].tolist() == ["C2", "C3"] and kept["service_date"].isna().tolist() == [True, False]
+

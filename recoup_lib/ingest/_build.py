@@ -116,7 +116,8 @@ class Built:
 
 def text_frame(columns: dict, mask: np.ndarray | None = None) -> pd.DataFrame:
     """Arrow text columns as a pandas frame of Arrow-backed strings (rows where ``mask``);
-    numpy and pandas arrays (dates and cents already read) are taken as they are."""
+    numpy and pandas arrays (dates and cents already read) are taken as they are, not copied (the
+    frame is made from all the columns at once, where inserting them one by one copied each)."""
     if not columns:
         return pd.DataFrame(index=pd.RangeIndex(0 if mask is None else int(mask.sum())))
     if mask is not None and mask.all():
@@ -130,12 +131,9 @@ def text_frame(columns: dict, mask: np.ndarray | None = None) -> pd.DataFrame:
         table = table.filter(pa.array(mask))
     # Large strings are what pandas keeps, so it has nothing to convert.
     table = table.cast(pa.schema([(k, pa.large_string()) for k in table.column_names]))
-    frame = table.to_pandas(types_mapper=lambda t: pd.StringDtype("pyarrow")) if texts else \
-        pd.DataFrame(index=pd.RangeIndex(len(next(iter(columns.values()))) if mask is None else int(mask.sum())))
-    for position, (k, v) in enumerate(columns.items()):
-        if k not in texts:
-            frame.insert(position, k, v if mask is None else v[run] if run is not None else v[mask])
-    return frame
+    arrays = {k: pd.arrays.ArrowStringArray(table.column(k)) if k in texts else
+              v if mask is None else v[run] if run is not None else v[mask] for k, v in columns.items()}
+    return pd.DataFrame(arrays, copy=False)
 
 
 def _one_run(mask: np.ndarray | None) -> slice | None:
