@@ -265,3 +265,23 @@ def test_dates_and_cents_already_read_go_into_the_frame_without_a_copy():
                         np.array([False, True, True]))
     assert kept["claim_id"].tolist() == ["C2", "C3"] and kept["service_date"].isna().tolist() == [True, False]
 
+
+def test_rendering_npis_are_judged_once_per_distinct_value_with_the_same_notes(monkeypatch):
+    values = pa.array(["1234567893", "1234567890", "WELBY, MARCUS", ""] * 10_000 + ["1234567890"])
+    alive = np.ones(len(values), dtype=bool)
+    alive[-1] = False
+    looked_at = []
+
+    def shapes(given):
+        looked_at.append(len(given))
+        return npi_shapes(given)
+
+    from recoup_lib.schema import npi_shapes
+    monkeypatch.setattr(B, "npi_shapes", shapes)
+    notes = B._npi_notes(values, alive, "NPI")
+    assert looked_at == [4]
+    assert notes == [
+        "rendering_npi: 10,000 values of 'NPI' are not NPIs (10 digits): e.g. 'WELBY, MARCUS'; they are used as "
+        "the provider's name-as-identifier",
+        "rendering_npi: 10,000 values of 'NPI' have 10 digits but fail the NPI check digit (Luhn, prefix 80840): "
+        "e.g. '1234567890'; they are kept as the provider's identity; check them against the NPI registry (NPPES)"]

@@ -40,6 +40,7 @@ from ._calendar import EXCEL_DAY_ZERO, date_text, read_dates
 from ._claims_stand_ins import (LEFT_OUT, LINE_NO_NOTE, NOTE_PRESENT_NOTE, SUBMITTED_NOTE, left_out,
                                 numbered_in_order)
 from ._diagnoses import dotted_diagnoses, each_code_once
+from ._distinct import distinct_values
 from ._fields import GROUP_FIELDS, LINE_FINDERS, Proposal, headers_of, normalise_header
 from ._header_rows import PAGE_MARK, PAGE_MARK_REASON
 from ._tables import RawExport
@@ -498,8 +499,14 @@ def _day_zero_note(epoch: str | None, dates: dict[str, tuple], header_of: dict[s
 def _npi_notes(values: pa.Array, alive: np.ndarray, header: str) -> list[str]:
     """What the import says of rendering_npi values that are no NPI: not ten digits (a provider's name,
     an office's own number), or ten digits failing the NPI's check digit. Both are kept: the audit
-    uses the value as the provider's identity."""
-    not_ten, bad_check = npi_shapes(values)
+    uses the value as the provider's identity. A column that repeats itself (a few hundred providers on
+    a million lines) is looked at on its distinct values (:mod:`._distinct`)."""
+    each = distinct_values(values)
+    if each is None:
+        not_ten, bad_check = npi_shapes(values)
+    else:
+        distinct, index = each
+        not_ten, bad_check = (shape[index] for shape in npi_shapes(distinct))
     notes = []
     for found, (one, many) in (
             (not_ten & alive, ("is no NPI (10 digits): e.g. {}; it is used as the provider's name-as-identifier",
