@@ -285,3 +285,29 @@ def test_rendering_npis_are_judged_once_per_distinct_value_with_the_same_notes(m
         "the provider's name-as-identifier",
         "rendering_npi: 10,000 values of 'NPI' have 10 digits but fail the NPI check digit (Luhn, prefix 80840): "
         "e.g. '1234567890'; they are kept as the provider's identity; check them against the NPI registry (NPPES)"]
+
+
+_CODE_CELLS = ["e119", "'E11.9", "E119, I10", "E11.9;E119", "", " z0000 ", "250.00", "I10/I10", "'e119;'i10", "25 59",
+               "S72001A|E119", "rt"]
+
+
+@pytest.mark.parametrize("width", [1, 2])
+@pytest.mark.parametrize("name", ["diagnosis_codes", "modifiers"])
+def test_list_fields_read_on_their_distinct_values_once_as_each_step_reads_the_rows(width, name, monkeypatch):
+    """A list field went through join_lists, as_code, dotted_diagnoses and each_code_once, and join_lists,
+    dotted_diagnoses and each_code_once each encoded the rows they were given; one column's rows are now
+    encoded once for all four steps (several columns: once more than each column for its separators)."""
+    import random
+
+    from recoup_lib.ingest._diagnoses import dotted_diagnoses, each_code_once
+
+    rng = random.Random(width)
+    columns = [pa.array([rng.choice(_CODE_CELLS) for _ in range(25_000)]) for _ in range(width)]
+    general = V.as_code(V.join_lists(columns), True, listed=True)
+    if name == "diagnosis_codes":
+        general = each_code_once(dotted_diagnoses(general))
+    encoded = []
+    original = V.distinct_values
+    monkeypatch.setattr(V, "distinct_values", lambda arr: encoded.append(len(arr)) or original(arr))
+    assert B._code_lists(columns, name).to_pylist() == general.to_pylist()
+    assert sum(n >= 20_000 for n in encoded) == (1 if width == 1 else width + 1)   # several: each for its separators

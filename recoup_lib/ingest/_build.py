@@ -317,9 +317,7 @@ def build_export(raw: RawExport, spec: FileSpec, proposal: Proposal, fill_down=(
         if column.kind in ("id", "code") or name == "modifiers":
             given = {h: V.whole_code(c) for h, c in given.items()}
         if column.kind == "codes":
-            out[name] = V.as_code(V.join_lists([given[h] for h in headers]), name in _CAPITAL_CODES, listed=True)
-            if name == "diagnosis_codes":
-                out[name] = each_code_once(dotted_diagnoses(out[name]))
+            out[name] = _code_lists([given[h] for h in headers], name)
             continue
         values = given[headers[0]]
         if column.kind in ("id", "code"):
@@ -432,6 +430,22 @@ def build_export(raw: RawExport, spec: FileSpec, proposal: Proposal, fill_down=(
     problems.sort(key=lambda p: p.row)
     return Built(frame, raw.rows[keep_idx], aside, problems, header_of, int((~any_filled).sum()), tuple(typed),
                  notes, functools.partial(_kept_cells, raw, keep_idx), line_counts, dict(proposal.finders))
+
+
+def _code_lists(columns: list[pa.Array], name: str) -> pa.Array:
+    """A list field's column(s) as ``;``-joined codes (:func:`._values.join_lists`), without the marks
+    that keep them text (:func:`._values.as_code`), diagnoses with their points and each code once.
+
+    Each step reads a value alone, so a column that repeats itself goes through all of them on its
+    distinct values, encoded once (each step encoding its own input again took three encodings).
+    """
+    def read(lists: pa.Array) -> pa.Array:
+        codes = V.as_code(lists, name in _CAPITAL_CODES, listed=True)
+        return each_code_once(dotted_diagnoses(codes)) if name == "diagnosis_codes" else codes
+
+    if len(columns) == 1:
+        return V._by_distinct_value(V.text(columns[0]), lambda values: read(V.join_lists([values])))
+    return V._by_distinct_value(V.join_lists(columns), read)
 
 
 def _blank_allowed(required: list[str], checked_by: FileSpec | None) -> set[str]:
