@@ -307,7 +307,9 @@ def test_list_fields_read_on_their_distinct_values_once_as_each_step_reads_the_r
     if name == "diagnosis_codes":
         general = each_code_once(dotted_diagnoses(general))
     encoded = []
-    original = V.distinct_values
-    monkeypatch.setattr(V, "distinct_values", lambda arr: encoded.append(len(arr)) or original(arr))
+    from recoup_lib.ingest import _distinct
+
+    original = _distinct.distinct_values
+    monkeypatch.setattr(_distinct, "distinct_values", lambda arr: encoded.append(len(arr)) or original(arr))
     assert B._code_lists(columns, name).to_pylist() == general.to_pylist()
     assert sum(n >= 20_000 for n in encoded) == (1 if width == 1 else width + 1)   # several: each for its separators

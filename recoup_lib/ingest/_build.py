@@ -40,7 +40,7 @@ from ._calendar import EXCEL_DAY_ZERO, date_text, read_dates
 from ._claims_stand_ins import (LEFT_OUT, LINE_NO_NOTE, NOTE_PRESENT_NOTE, SUBMITTED_NOTE, left_out,
                                 numbered_in_order)
 from ._diagnoses import dotted_diagnoses, each_code_once
-from ._distinct import distinct_values
+from ._distinct import by_distinct_value, distinct_values
 from ._fields import GROUP_FIELDS, LINE_FINDERS, Proposal, headers_of, normalise_header
 from ._header_rows import PAGE_MARK, PAGE_MARK_REASON
 from ._tables import RawExport
@@ -444,8 +444,8 @@ def _code_lists(columns: list[pa.Array], name: str) -> pa.Array:
         return each_code_once(dotted_diagnoses(codes)) if name == "diagnosis_codes" else codes
 
     if len(columns) == 1:
-        return V._by_distinct_value(V.text(columns[0]), lambda values: read(V.join_lists([values])))
-    return V._by_distinct_value(V.join_lists(columns), read)
+        return by_distinct_value(V.text(columns[0]), lambda values: read(V.join_lists([values])))
+    return by_distinct_value(V.join_lists(columns), read)
 
 
 def _blank_allowed(required: list[str], checked_by: FileSpec | None) -> set[str]:

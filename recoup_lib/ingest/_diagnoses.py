@@ -13,7 +13,8 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from ._values import _by_distinct_value, _bytes_present, text
+from ._distinct import by_distinct_value
+from ._values import _bytes_present, text
 
 __all__ = ["insert_icd_dot", "dotted_diagnoses", "each_code_once", "first_of_its_code"]
 
@@ -67,7 +68,7 @@ def dotted_diagnoses(lists) -> pa.Array:
     present = _bytes_present(arr)
     if not any(present[letter] for letter in range(ord("A"), ord("Z") + 1)):
         return arr
-    return _by_distinct_value(arr, _dotted_lists)
+    return by_distinct_value(arr, _dotted_lists)
 
 
 def _dotted_lists(arr: pa.Array) -> pa.Array:
@@ -104,7 +105,7 @@ def each_code_once(lists) -> pa.Array:
     arr = text(lists)
     if not _bytes_present(arr)[ord(";")]:
         return arr
-    return _by_distinct_value(arr, _once_each)
+    return by_distinct_value(arr, _once_each)
 
 
 def _once_each(arr: pa.Array) -> pa.Array:

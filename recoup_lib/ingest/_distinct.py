@@ -13,7 +13,7 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
-__all__ = ["distinct_values"]
+__all__ = ["distinct_values", "by_distinct_value"]
 
 #: Columns shorter than this are read directly (encoding them would cost more than it saves).
 _MIN_ROWS = 20_000
@@ -33,3 +33,13 @@ def distinct_values(arr: pa.Array) -> tuple[pa.Array, np.ndarray] | None:
     if len(encoded.dictionary) * _REPEATS > n:
         return None
     return encoded.dictionary, encoded.indices.to_numpy(zero_copy_only=False)
+
+
+def by_distinct_value(arr: pa.Array, rewrite) -> pa.Array:
+    """``rewrite(arr)`` of a text function of each value alone, worked out once per distinct value
+    where the column repeats itself (:func:`distinct_values`)."""
+    each = distinct_values(arr)
+    if each is None:
+        return rewrite(arr)
+    values, index = each
+    return rewrite(values).take(pa.array(index))

@@ -35,7 +35,7 @@ from ..arrowtext import array_parts
 from ..money import format_cents_arrow
 from ..x12 import parse_amounts
 from ..amounts import common_amounts
-from ._distinct import distinct_values
+from ._distinct import by_distinct_value, distinct_values
 
 __all__ = ["text", "value_bytes", "ascii_only", "no_value", "NO_VALUE", "to_money", "read_money", "money_text", "Money",
            "as_code", "whole_code", "excel_scientific", "to_flags", "to_whole", "to_place_of_service", "join_lists",
@@ -493,16 +493,6 @@ def _semicolons(arr: pa.Array) -> pa.Array:
     return pc.replace_substring_regex(arr, r"^;|;$", "")
 
 
-def _by_distinct_value(arr: pa.Array, rewrite) -> pa.Array:
-    """``rewrite(arr)`` of a text function of each value alone, worked out once per distinct value
-    where the column repeats itself (:mod:`._distinct`)."""
-    each = distinct_values(arr)
-    if each is None:
-        return rewrite(arr)
-    values, index = each
-    return rewrite(values).take(pa.array(index))
-
-
 def join_lists(columns: list) -> pa.Array:
     """Several columns (or one with separators) -> ``;``-joined codes, blanks dropped."""
     parts = []
@@ -510,7 +500,7 @@ def join_lists(columns: list) -> pa.Array:
         arr = text(col)
         present = _bytes_present(arr)
         if any(present[ord(ch)] for ch in (" ", ",", ";", "/", "|", "\t")):
-            arr = _by_distinct_value(arr, _semicolons)
+            arr = by_distinct_value(arr, _semicolons)
         parts.append(arr)
     if len(parts) == 1:
         return parts[0]
