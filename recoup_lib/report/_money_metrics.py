@@ -172,9 +172,7 @@ def other_claims_warning(recoupments: pd.DataFrame | None, remit, claims, where:
     where : str
         Where the remittances came from, named in the warning.
     on_other_claims : numpy.ndarray of bool, optional
-        Which rows of ``recoupments`` name a claim not in ``claims``, already
-        worked out (as :func:`recoupment_rate` takes it), so it is not
-        worked out again.
+        As :func:`recoupment_rate` takes it.
 
     Returns
     -------
