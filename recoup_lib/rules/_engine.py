@@ -22,7 +22,7 @@ from ..folder import AuditInputs, read_audit_folder, required_file_alarms, why_a
 from ..money import dollars
 from ..outputs import writes_folder
 from ..results import StepResult
-from ..schema import ClaimKeys
+from ..schema import SPECS, ClaimKeys, checked_frame
 from ._context import AuditContext, build_context
 from ._registry import Rule, RuleRegistry, default_registry
 from ._side_by_side import answers
@@ -240,14 +240,18 @@ def _normalise_hits(rule: Rule, raw, ctx: AuditContext) -> pd.DataFrame:
 def audit_tables(claim_lines: pd.DataFrame, payments: pd.DataFrame, *, coverage=None,
                  documentation=None, fee_schedule=None, ncci_ptp=None, mue=None,
                  payer_policies=None, rules: RuleRegistry | None = None,
-                 extra_rules=(), only=None, workers: int = 1, claim_keys: ClaimKeys | None = None) -> AuditResult:
-    """Audit in-memory tables (typed as :mod:`recoup_lib.schema` describes).
+                 extra_rules=(), only=None, workers: int = 1, claim_keys: ClaimKeys | None = None,
+                 check: bool = True) -> AuditResult:
+    """Audit in-memory tables: a notebook's DataFrames, or what the folder reader typed.
 
     Parameters
     ----------
     claim_lines, payments : pandas.DataFrame
     coverage, documentation, fee_schedule, ncci_ptp, mue, payer_policies : pandas.DataFrame, optional
-        ``None`` switches off the rules that need the table.
+        ``None`` switches off the rules that need the table. Each table is
+        checked and typed as its file would be (:func:`recoup_lib.schema.checked_frame`:
+        money as ``*_cents`` whole cents or as dollars under the file's
+        column name, dates as dates, text or date objects).
     rules : RuleRegistry, optional
         Defaults to the ten built-in rules.
     extra_rules : iterable of Rule
@@ -260,11 +264,28 @@ def audit_tables(claim_lines: pd.DataFrame, payments: pd.DataFrame, *, coverage=
         :mod:`recoup_lib.rules._side_by_side`); the findings are the same.
     claim_keys : ClaimKeys, optional
         Claim keys already made of these tables (see :func:`build_context`).
+    check : bool, default True
+        False for tables the kit itself typed (:func:`run_audit`, the
+        partitioned and Spark audits), which are not checked again.
 
     Returns
     -------
     AuditResult
+
+    Raises
+    ------
+    InputError
+        A table lacks a required column or holds a value its contract does
+        not allow (the message names the table, index label and column).
     """
+    if check:
+        tables = {"claim_lines": claim_lines, "payments": payments, "coverage": coverage,
+                  "documentation": documentation, "fee_schedule": fee_schedule, "ncci_ptp": ncci_ptp,
+                  "mue": mue, "payer_policies": payer_policies}
+        typed = {name: None if frame is None else checked_frame(frame, SPECS[name + ".csv"], name)
+                 for name, frame in tables.items()}
+        return audit_tables(**typed, rules=rules, extra_rules=extra_rules, only=only, workers=workers,
+                            check=False)
     ctx = build_context(claim_lines, payments, workers=workers, claim_keys=claim_keys, coverage=coverage,
                         documentation=documentation, fee_schedule=fee_schedule, ncci_ptp=ncci_ptp, mue=mue,
                         payer_policies=payer_policies)
@@ -345,7 +366,7 @@ def run_audit(inputs: AuditInputs, rules: RuleRegistry | None = None, extra_rule
         inputs.claim_lines, inputs.payments, coverage=inputs.coverage,
         documentation=inputs.documentation, fee_schedule=inputs.fee_schedule,
         ncci_ptp=inputs.ncci_ptp, mue=inputs.mue, payer_policies=inputs.payer_policies,
-        rules=rules, extra_rules=extra_rules, only=only, workers=workers, claim_keys=claim_keys)
+        rules=rules, extra_rules=extra_rules, only=only, workers=workers, claim_keys=claim_keys, check=False)
     result.inputs = inputs
     return result
 
