@@ -1,18 +1,20 @@
-"""The library as a notebook calls it: a person's own DataFrames.
+"""The library as a notebook calls it: a person's own DataFrames and custom rules.
 
 Money, dates and keys come in the forms pandas users hold them; each is either
 typed exactly as its CSV would be, or refused with the kit's own error naming
-the table, the index label and the column.
+the table, the index label and the column. A custom rule's fault is refused
+with the rule's name.
 """
 
 from __future__ import annotations
 
+import numpy as np
 import pandas as pd
 import pytest
 
-from recoup_lib.errors import InputError
+from recoup_lib.errors import InputError, InvalidParameterError
 from recoup_lib.folder import read_audit_folder, read_table
-from recoup_lib.rules import audit_tables, score
+from recoup_lib.rules import audit_tables, custom_rule, run_audit, score
 from recoup_lib.synthetic import generate_practice, write_practice
 
 
@@ -95,6 +97,48 @@ def test_score_refuses_float_cents_and_blank_keys_by_name(practice):
         score(found, labels.assign(at_risk_cents=labels["at_risk_cents"] / 100))
     with pytest.raises(InputError, match=r"(?s)findings: .*index label 0, column 'line_no': expected a value"):
         score(found.assign(line_no=found["line_no"].astype("Int64").mask(found.index == 0)), labels)
+
+
+# --------------------------------------------------------------------------- custom rules
+
+
+def _run(practice, answer):
+    rule = custom_rule("my_check", category="incorrect_billing")(answer)
+    return run_audit(practice["inputs"], extra_rules=[rule], only=["my_check"])
+
+
+@pytest.mark.parametrize("answer, said", [
+    (lambda ctx: 1 / 0, r"rule 'my_check' \(CUSTOM-MY_CHECK\) failed: ZeroDivisionError: division by zero"),
+    (lambda ctx: ctx.lines["procedure_code"].eq("99215").iloc[:10],
+     r"rule 'my_check' .* returned a boolean Series of 10 values whose index is not ctx.lines'"),
+    (lambda ctx: ctx.lines["procedure_code"].eq("99215").set_axis(ctx.lines.index + 1000),
+     r"returned a boolean Series of \d+ values whose index is not ctx.lines'"),
+    (lambda ctx: pd.Series(False, index=[0] * len(ctx.lines)), r"whose index is not ctx.lines'"),
+    (lambda ctx: ctx.lines.loc[ctx.lines["units"] > 1].reset_index(drop=True).rename(lambda i: i + 9000),
+     r"rule 'my_check' .* returned a DataFrame of \d+ rows without a 'line' column"),
+    (lambda ctx: ctx.lines["procedure_code"].eq("99215").astype(int), r"returned Series of int64; expected"),
+    (lambda ctx: None, r"returned NoneType; expected a boolean Series"),
+    (lambda ctx: pd.DataFrame({"line": [0.5]}), r"column 'line' must hold whole-number positions .*; got 0.5"),
+    (lambda ctx: pd.DataFrame({"line": [0, 1], "at_risk_cents": pd.array([1, None], dtype="Int64")}),
+     r"column 'at_risk_cents' must hold whole cents \(int\); got <NA> at position 1"),
+    (lambda ctx: pd.DataFrame({"line": [0], "at_risk_cents": ["$1.50"]}), r"whole cents \(int\); got '\$1.50'"),
+], ids=["raises", "short mask", "mask on another index", "repeated index", "rows of another index",
+        "numbers, not a mask", "nothing", "half a line", "missing amount", "dollar text"])
+def test_a_faulty_custom_rule_is_named(practice, answer, said):
+    with pytest.raises(InvalidParameterError, match=said):
+        _run(practice, answer)
+
+
+def test_a_custom_rule_error_keeps_the_original_as_its_cause(practice):
+    with pytest.raises(InvalidParameterError) as raised:
+        _run(practice, lambda ctx: ctx.lines["no_such_column"])
+    assert isinstance(raised.value.__cause__, KeyError)
+
+
+def test_whole_float_cents_from_a_rule_are_kept_exactly(practice):
+    found = _run(practice, lambda ctx: pd.DataFrame({"line": np.flatnonzero(ctx.is_paid)[:2],
+                                                     "at_risk_cents": [101.0, 7.0]})).findings
+    assert found["at_risk_cents"].tolist() == [101, 7]
 
 
 def test_date_objects_read_as_their_own_calendar_day(practice):

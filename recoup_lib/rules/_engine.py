@@ -198,11 +198,15 @@ class AuditResult(StepResult):
 
 
 def _normalise_hits(rule: Rule, raw, ctx: AuditContext) -> pd.DataFrame:
-    """Accept the shapes a rule may return and check them."""
+    """Accept the shapes a rule may return and check them; a fault is refused with the rule's name."""
     n = len(ctx.lines)
     if isinstance(raw, pd.Series) and pd.api.types.is_bool_dtype(raw.dtype):
-        mask = raw.reindex(ctx.lines.index).fillna(False).to_numpy(dtype=bool)
-        idx = np.flatnonzero(mask)
+        if not raw.index.equals(ctx.lines.index):
+            raise InvalidParameterError(
+                f"{rule.named} returned a boolean Series of {len(raw)} values whose index is not ctx.lines' "
+                f"({n} lines, 0 to {n - 1}); expected one value per line of ctx.lines (for some of the lines "
+                "only: .reindex(ctx.lines.index, fill_value=False))")
+        idx = np.flatnonzero(raw.fillna(False).to_numpy(dtype=bool))
         frame = pd.DataFrame({"line": idx, "at_risk_cents": ctx.paid.to_numpy()[idx],
                               "evidence": rule.summary or rule.error_type})
     elif isinstance(raw, pd.DataFrame):
@@ -213,28 +217,53 @@ def _normalise_hits(rule: Rule, raw, ctx: AuditContext) -> pd.DataFrame:
                     frame = frame.loc[frame["flag"].astype(bool)]
                 frame = frame.assign(line=frame.index)
             else:
-                raise InvalidParameterError(f"rule {rule.rule_id}: a DataFrame result needs a 'line' column "
-                                 "(positions in ctx.lines) or must be aligned with ctx.lines")
+                raise InvalidParameterError(
+                    f"{rule.named} returned a DataFrame of {len(frame)} rows without a 'line' column (columns: "
+                    f"{', '.join(map(str, frame.columns[:8])) or 'none'}{', ...' if len(frame.columns) > 8 else ''}); "
+                    f"expected a 'line' column (positions in ctx.lines) or one row per line of ctx.lines "
+                    f"({n}), on its index")
         if "at_risk_cents" not in frame.columns:
-            frame["at_risk_cents"] = ctx.paid.to_numpy()[frame["line"].to_numpy(dtype=np.int64)]
+            lines = _whole_numbers(rule, frame["line"], "line")
+            frame["at_risk_cents"] = ctx.paid.to_numpy()[np.clip(lines, 0, max(n - 1, 0))] if n else lines
         if "evidence" not in frame.columns:
             frame["evidence"] = rule.summary or rule.error_type
     else:
-        raise TypeError(f"rule {rule.rule_id} returned {type(raw).__name__}; expected a boolean "
-                        "Series or a DataFrame")
+        kind = type(raw).__name__ + (f" of {raw.dtype}" if isinstance(raw, (pd.Series, np.ndarray)) else "")
+        raise InvalidParameterError(f"{rule.named} returned {kind}; expected a boolean Series aligned with "
+                                    "ctx.lines or a DataFrame with a 'line' column")
     frame = frame[["line", "at_risk_cents", "evidence"]]
-    line = frame["line"].to_numpy(dtype=np.int64)
+    line = _whole_numbers(rule, frame["line"], "line")
     if len(line) and (line.min() < 0 or line.max() >= n):
-        raise InvalidParameterError(f"rule {rule.rule_id}: line positions outside ctx.lines")
+        raise InvalidParameterError(f"{rule.named}: line positions outside ctx.lines (0 to {n - 1}); got "
+                                    f"{int(line[(line < 0) | (line >= n)][0])}")
     if pd.Series(line).duplicated().any():
-        raise InvalidParameterError(f"rule {rule.rule_id} flagged the same line twice")
-    risk = pd.to_numeric(frame["at_risk_cents"])
-    if not pd.api.types.is_integer_dtype(risk.dtype):
-        raise TypeError(f"rule {rule.rule_id}: at_risk_cents must be whole cents (int), "
-                        f"got {risk.dtype}")
+        raise InvalidParameterError(f"{rule.named} flagged the same line twice")
+    risk = _whole_numbers(rule, frame["at_risk_cents"], "at_risk_cents")
     # The evidence stays Arrow text: as Python strings it would be made again when the findings are built.
-    return pd.DataFrame({"line": line, "at_risk_cents": risk.to_numpy(dtype=np.int64),
+    return pd.DataFrame({"line": line, "at_risk_cents": risk,
                          "evidence": frame["evidence"].astype("str").array})
+
+
+#: What each column of a rule's DataFrame answer holds.
+_WHOLE_NUMBER_MEANING = {"line": "whole-number positions in ctx.lines", "at_risk_cents": "whole cents (int)"}
+
+
+def _whole_numbers(rule: Rule, values: pd.Series, column: str) -> np.ndarray:
+    """A column of a rule's answer as int64; refused, with the rule's name and the first bad row, where a
+    value is missing, not a number or not whole (a float is used only where it is a whole number)."""
+    numeric = pd.api.types.is_numeric_dtype(values.dtype) and not pd.api.types.is_bool_dtype(values.dtype)
+    if numeric and pd.api.types.is_integer_dtype(values.dtype) and not values.hasnans:
+        return values.to_numpy(dtype=np.int64)
+    numbers = (values.astype("float64").to_numpy(na_value=np.nan) if numeric
+               else np.full(len(values), np.nan))
+    whole = np.isfinite(numbers) & (np.abs(numbers) < 2**53)
+    whole[whole] = numbers[whole] == np.round(numbers[whole])
+    if not whole.all():
+        at = int(np.flatnonzero(~whole)[0])
+        raise InvalidParameterError(
+            f"{rule.named}: column '{column}' must hold {_WHOLE_NUMBER_MEANING[column]}; "
+            f"got {values.iloc[at:at + 1].tolist()[0]!r} at position {at} of its answer ({values.dtype})")
+    return numbers.astype(np.int64)
 
 
 def audit_tables(claim_lines: pd.DataFrame, payments: pd.DataFrame, *, coverage=None,
