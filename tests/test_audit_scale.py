@@ -227,7 +227,7 @@ def test_rules_run_side_by_side_give_the_same_files(practice, tmp_path, monkeypa
 
     # Needing coverage, it runs beside coverage_lapsed (see test_rules_sharing_inputs_stay_in_one_group).
     broken_rule = custom_rule("broken", category="overpayment", needs=("coverage",))(broken)
-    with pytest.raises(ZeroDivisionError, match="the same error"):
+    with pytest.raises(InvalidParameterError, match="rule 'broken' .* failed: ZeroDivisionError: the same error"):
         audit_folder(practice, workers=2, extra_rules=[broken_rule])
 
 

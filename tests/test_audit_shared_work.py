@@ -17,6 +17,7 @@ from hypothesis import strategies as st
 import recoup_lib.csvout as csvout
 import recoup_lib.rules._context as context_module
 import recoup_lib.rules._engine as engine
+from recoup_lib.errors import InvalidParameterError
 from recoup_lib.folder import read_audit_folder
 from recoup_lib.rules import FINDING_COLUMNS, audit_folder, build_context, custom_rule
 from recoup_lib.rules import _side_by_side as side_by_side
@@ -118,7 +119,7 @@ def test_a_rule_failing_in_a_worker_answers_none_there_and_raises_here(demo_cont
     in_worker = side_by_side._run_groups(demo_context, rules, grouped, taken, here=False)
     assert sorted(in_worker) == [0, 1, 2] and in_worker[2] is None
     taken.value = 0
-    with pytest.raises(ZeroDivisionError, match="the same error"):
+    with pytest.raises(InvalidParameterError, match="rule 'broken' .* failed: ZeroDivisionError: the same error"):
         side_by_side._run_groups(demo_context, rules, grouped, taken, here=True)
 
 

@@ -4,6 +4,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
+from recoup_lib.errors import InvalidParameterError
 from recoup_lib.rules import (ERROR_TYPES, RuleRegistry, audit_folder, audit_tables, capped_findings,
                               custom_rule, default_registry, run_audit, score, summarise)
 from recoup_lib.rules._registry import Rule
@@ -93,7 +94,8 @@ def test_custom_rule_with_float_money_is_refused(demo_result):
     def bad(ctx):
         return pd.DataFrame({"line": [0], "at_risk_cents": [1.5]})
 
-    with pytest.raises(TypeError, match="whole cents"):
+    with pytest.raises(InvalidParameterError, match=r"rule 'bad_money' \(CUSTOM-BAD_MONEY\): column 'at_risk_cents' "
+                                                    r"must hold whole cents \(int\); got 1.5 at position 0"):
         run_audit(demo_result.inputs, extra_rules=[bad], only=["bad_money"])
 
 

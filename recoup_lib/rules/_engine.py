@@ -22,7 +22,7 @@ from ..folder import AuditInputs, read_audit_folder, required_file_alarms, why_a
 from ..money import dollars
 from ..outputs import writes_folder
 from ..results import StepResult
-from ..schema import ClaimKeys
+from ..schema import SPECS, ClaimKeys, checked_frame
 from ._context import AuditContext, build_context
 from ._registry import Rule, RuleRegistry, default_registry
 from ._side_by_side import answers
@@ -198,11 +198,15 @@ class AuditResult(StepResult):
 
 
 def _normalise_hits(rule: Rule, raw, ctx: AuditContext) -> pd.DataFrame:
-    """Accept the shapes a rule may return and check them."""
+    """Accept the shapes a rule may return and check them; a fault is refused with the rule's name."""
     n = len(ctx.lines)
     if isinstance(raw, pd.Series) and pd.api.types.is_bool_dtype(raw.dtype):
-        mask = raw.reindex(ctx.lines.index).fillna(False).to_numpy(dtype=bool)
-        idx = np.flatnonzero(mask)
+        if not raw.index.equals(ctx.lines.index):
+            raise InvalidParameterError(
+                f"{rule.named} returned a boolean Series of {len(raw)} values whose index is not ctx.lines' "
+                f"({n} lines, 0 to {n - 1}); expected one value per line of ctx.lines (for some of the lines "
+                "only: .reindex(ctx.lines.index, fill_value=False))")
+        idx = np.flatnonzero(raw.fillna(False).to_numpy(dtype=bool))
         frame = pd.DataFrame({"line": idx, "at_risk_cents": ctx.paid.to_numpy()[idx],
                               "evidence": rule.summary or rule.error_type})
     elif isinstance(raw, pd.DataFrame):
@@ -213,41 +217,70 @@ def _normalise_hits(rule: Rule, raw, ctx: AuditContext) -> pd.DataFrame:
                     frame = frame.loc[frame["flag"].astype(bool)]
                 frame = frame.assign(line=frame.index)
             else:
-                raise InvalidParameterError(f"rule {rule.rule_id}: a DataFrame result needs a 'line' column "
-                                 "(positions in ctx.lines) or must be aligned with ctx.lines")
+                raise InvalidParameterError(
+                    f"{rule.named} returned a DataFrame of {len(frame)} rows without a 'line' column (columns: "
+                    f"{', '.join(map(str, frame.columns[:8])) or 'none'}{', ...' if len(frame.columns) > 8 else ''}); "
+                    f"expected a 'line' column (positions in ctx.lines) or one row per line of ctx.lines "
+                    f"({n}), on its index")
         if "at_risk_cents" not in frame.columns:
-            frame["at_risk_cents"] = ctx.paid.to_numpy()[frame["line"].to_numpy(dtype=np.int64)]
+            lines = _whole_numbers(rule, frame["line"], "line")
+            frame["at_risk_cents"] = ctx.paid.to_numpy()[np.clip(lines, 0, max(n - 1, 0))] if n else lines
         if "evidence" not in frame.columns:
             frame["evidence"] = rule.summary or rule.error_type
     else:
-        raise TypeError(f"rule {rule.rule_id} returned {type(raw).__name__}; expected a boolean "
-                        "Series or a DataFrame")
+        kind = type(raw).__name__ + (f" of {raw.dtype}" if isinstance(raw, (pd.Series, np.ndarray)) else "")
+        raise InvalidParameterError(f"{rule.named} returned {kind}; expected a boolean Series aligned with "
+                                    "ctx.lines or a DataFrame with a 'line' column")
     frame = frame[["line", "at_risk_cents", "evidence"]]
-    line = frame["line"].to_numpy(dtype=np.int64)
+    line = _whole_numbers(rule, frame["line"], "line")
     if len(line) and (line.min() < 0 or line.max() >= n):
-        raise InvalidParameterError(f"rule {rule.rule_id}: line positions outside ctx.lines")
+        raise InvalidParameterError(f"{rule.named}: line positions outside ctx.lines (0 to {n - 1}); got "
+                                    f"{int(line[(line < 0) | (line >= n)][0])}")
     if pd.Series(line).duplicated().any():
-        raise InvalidParameterError(f"rule {rule.rule_id} flagged the same line twice")
-    risk = pd.to_numeric(frame["at_risk_cents"])
-    if not pd.api.types.is_integer_dtype(risk.dtype):
-        raise TypeError(f"rule {rule.rule_id}: at_risk_cents must be whole cents (int), "
-                        f"got {risk.dtype}")
+        raise InvalidParameterError(f"{rule.named} flagged the same line twice")
+    risk = _whole_numbers(rule, frame["at_risk_cents"], "at_risk_cents")
     # The evidence stays Arrow text: as Python strings it would be made again when the findings are built.
-    return pd.DataFrame({"line": line, "at_risk_cents": risk.to_numpy(dtype=np.int64),
+    return pd.DataFrame({"line": line, "at_risk_cents": risk,
                          "evidence": frame["evidence"].astype("str").array})
+
+
+#: What each column of a rule's DataFrame answer holds.
+_WHOLE_NUMBER_MEANING = {"line": "whole-number positions in ctx.lines", "at_risk_cents": "whole cents (int)"}
+
+
+def _whole_numbers(rule: Rule, values: pd.Series, column: str) -> np.ndarray:
+    """A column of a rule's answer as int64; refused, with the rule's name and the first bad row, where a
+    value is missing, not a number or not whole (a float is used only where it is a whole number)."""
+    numeric = pd.api.types.is_numeric_dtype(values.dtype) and not pd.api.types.is_bool_dtype(values.dtype)
+    if numeric and pd.api.types.is_integer_dtype(values.dtype) and not values.hasnans:
+        return values.to_numpy(dtype=np.int64)
+    numbers = (values.astype("float64").to_numpy(na_value=np.nan) if numeric
+               else np.full(len(values), np.nan))
+    whole = np.isfinite(numbers) & (np.abs(numbers) < 2**53)
+    whole[whole] = numbers[whole] == np.round(numbers[whole])
+    if not whole.all():
+        at = int(np.flatnonzero(~whole)[0])
+        raise InvalidParameterError(
+            f"{rule.named}: column '{column}' must hold {_WHOLE_NUMBER_MEANING[column]}; "
+            f"got {values.iloc[at:at + 1].tolist()[0]!r} at position {at} of its answer ({values.dtype})")
+    return numbers.astype(np.int64)
 
 
 def audit_tables(claim_lines: pd.DataFrame, payments: pd.DataFrame, *, coverage=None,
                  documentation=None, fee_schedule=None, ncci_ptp=None, mue=None,
                  payer_policies=None, rules: RuleRegistry | None = None,
-                 extra_rules=(), only=None, workers: int = 1, claim_keys: ClaimKeys | None = None) -> AuditResult:
-    """Audit in-memory tables (typed as :mod:`recoup_lib.schema` describes).
+                 extra_rules=(), only=None, workers: int = 1, claim_keys: ClaimKeys | None = None,
+                 check: bool = True) -> AuditResult:
+    """Audit in-memory tables: a notebook's DataFrames, or what the folder reader typed.
 
     Parameters
     ----------
     claim_lines, payments : pandas.DataFrame
     coverage, documentation, fee_schedule, ncci_ptp, mue, payer_policies : pandas.DataFrame, optional
-        ``None`` switches off the rules that need the table.
+        ``None`` switches off the rules that need the table. Each table is
+        checked and typed as its file would be (:func:`recoup_lib.schema.checked_frame`:
+        money as ``*_cents`` whole cents or as dollars under the file's
+        column name, dates as dates, text or date objects).
     rules : RuleRegistry, optional
         Defaults to the ten built-in rules.
     extra_rules : iterable of Rule
@@ -260,11 +293,28 @@ def audit_tables(claim_lines: pd.DataFrame, payments: pd.DataFrame, *, coverage=
         :mod:`recoup_lib.rules._side_by_side`); the findings are the same.
     claim_keys : ClaimKeys, optional
         Claim keys already made of these tables (see :func:`build_context`).
+    check : bool, default True
+        False for tables the kit itself typed (:func:`run_audit`, the
+        partitioned and Spark audits), which are not checked again.
 
     Returns
     -------
     AuditResult
+
+    Raises
+    ------
+    InputError
+        A table lacks a required column or holds a value its contract does
+        not allow (the message names the table, index label and column).
     """
+    if check:
+        tables = {"claim_lines": claim_lines, "payments": payments, "coverage": coverage,
+                  "documentation": documentation, "fee_schedule": fee_schedule, "ncci_ptp": ncci_ptp,
+                  "mue": mue, "payer_policies": payer_policies}
+        typed = {name: None if frame is None else checked_frame(frame, SPECS[name + ".csv"], name)
+                 for name, frame in tables.items()}
+        return audit_tables(**typed, rules=rules, extra_rules=extra_rules, only=only, workers=workers,
+                            check=False)
     ctx = build_context(claim_lines, payments, workers=workers, claim_keys=claim_keys, coverage=coverage,
                         documentation=documentation, fee_schedule=fee_schedule, ncci_ptp=ncci_ptp, mue=mue,
                         payer_policies=payer_policies)
@@ -345,7 +395,7 @@ def run_audit(inputs: AuditInputs, rules: RuleRegistry | None = None, extra_rule
         inputs.claim_lines, inputs.payments, coverage=inputs.coverage,
         documentation=inputs.documentation, fee_schedule=inputs.fee_schedule,
         ncci_ptp=inputs.ncci_ptp, mue=inputs.mue, payer_policies=inputs.payer_policies,
-        rules=rules, extra_rules=extra_rules, only=only, workers=workers, claim_keys=claim_keys)
+        rules=rules, extra_rules=extra_rules, only=only, workers=workers, claim_keys=claim_keys, check=False)
     result.inputs = inputs
     return result
 

@@ -12,6 +12,10 @@ What a rule may return (the engine normalises it):
   what was paid on the line);
 - a DataFrame with a ``line`` column (positions in ``ctx.lines``) or aligned
   with ``ctx.lines``, an ``at_risk_cents`` column and optionally ``evidence``.
+
+A custom rule that raises, or answers in another shape (a Series on another
+index, amounts that are not whole cents), is refused with an
+:class:`~recoup_lib.errors.InvalidParameterError` that names it.
 """
 
 from __future__ import annotations
@@ -71,8 +75,19 @@ class Rule:
     def doc(self) -> str:
         return (self.func.__doc__ or "").strip()
 
+    @property
+    def named(self) -> str:
+        """How messages name the rule: ``rule 'level_5_visit' (CUSTOM-LEVEL_5_VISIT)``."""
+        return f"rule {self.error_type!r} ({self.rule_id})"
+
     def __call__(self, ctx):
-        return self.func(ctx)
+        """The rule's answer; an error a custom rule raises is raised again with the rule's name."""
+        if self.builtin:
+            return self.func(ctx)
+        try:
+            return self.func(ctx)
+        except Exception as error:  # noqa: BLE001 - any fault of the user's function, named and chained
+            raise InvalidParameterError(f"{self.named} failed: {type(error).__name__}: {error}") from error
 
 
 @dataclass

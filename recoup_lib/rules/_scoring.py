@@ -11,11 +11,16 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from ..schema import ERROR_TYPE_NAMES, Column, FileSpec, checked_frame
 from ._vocabulary import ERROR_TYPES
 
 __all__ = ["score"]
 
 _KEY = ["claim_id", "line_no", "error_type"]
+#: What :func:`score` reads of findings and of labels (a repeated line is counted once, not refused).
+_SCORED = FileSpec("findings.csv", (Column("claim_id", "id"), Column("line_no", "int", minimum=1),
+                                    Column("error_type", "code", spellings=ERROR_TYPE_NAMES),
+                                    Column("at_risk", "money")))
 
 
 def score(findings: pd.DataFrame, labels: pd.DataFrame) -> pd.DataFrame:
@@ -24,7 +29,9 @@ def score(findings: pd.DataFrame, labels: pd.DataFrame) -> pd.DataFrame:
     Parameters
     ----------
     findings, labels : pandas.DataFrame
-        Columns claim_id, line_no, error_type, at_risk_cents.
+        Columns claim_id, line_no, error_type, at_risk_cents (or at_risk in
+        dollars), checked as :func:`recoup_lib.schema.checked_frame` checks
+        a table; a line flagged twice for one error type counts once.
 
     Returns
     -------
@@ -45,12 +52,8 @@ def score(findings: pd.DataFrame, labels: pd.DataFrame) -> pd.DataFrame:
     >>> first["error_type"], float(first["precision"]), float(first["recall"]), int(first["found_cents"])
     ('upcoding', 1.0, 1.0, 3900)
     """
-    f = findings[_KEY + ["at_risk_cents"]].astype({"claim_id": "str", "line_no": "int64",
-                                                   "error_type": "str"})
-    l = labels[_KEY + ["at_risk_cents"]].astype({"claim_id": "str", "line_no": "int64",
-                                                 "error_type": "str"})
-    f = f.drop_duplicates(_KEY)
-    l = l.drop_duplicates(_KEY)
+    f = checked_frame(findings, _SCORED, "findings")[_KEY + ["at_risk_cents"]].drop_duplicates(_KEY)
+    l = checked_frame(labels, _SCORED, "labels")[_KEY + ["at_risk_cents"]].drop_duplicates(_KEY)
     both = f.merge(l, on=_KEY, how="outer", suffixes=("_found", "_label"), indicator=True)
     types = [e for e in ERROR_TYPES if e in set(both["error_type"])]
     types += sorted(set(both["error_type"]) - set(types))

@@ -11,7 +11,8 @@ that folder have a named spec each (:data:`RECOUPMENTS_SPEC`,
 :func:`recoup_lib.folder.read_table` reads a file with its spec;
 :func:`parse_table` turns a table of raw text into typed columns, collecting
 *every* problem of the file (never stopping at the first), and sets aside the
-rows that cannot be used.
+rows that cannot be used; :func:`checked_frame` reads a table handed over in
+memory (a notebook's DataFrame) by the same rules, and refuses it by name.
 
 In-memory conventions (the "column contract" every other module relies on):
 
@@ -29,6 +30,7 @@ In-memory conventions (the "column contract" every other module relies on):
 from __future__ import annotations
 
 from ._columns import BOOL_FALSE, BOOL_TRUE, Column, FileSpec, money_column
+from ._frames import WHOLE_CENTS, checked_frame
 from ._keys import ClaimKeys, claim_keys, line_key, packed_ids, packed_positions, packed_ranks
 from ._npi import npi_check_digit, npi_shapes
 from ._parse import CONTROL_CHARACTERS, FIRST_DATE, LAST_DATE, MAX_WHOLE_NUMBER, ParsedTable, parse_table, value_codes
@@ -54,6 +56,8 @@ __all__ = [
     "BOOL_TRUE",
     "BOOL_FALSE",
     "parse_table",
+    "checked_frame",
+    "WHOLE_CENTS",
     "FIRST_DATE",
     "LAST_DATE",
     "MAX_WHOLE_NUMBER",

@@ -1,0 +1,148 @@
+"""The library as a notebook calls it: a person's own DataFrames and custom rules.
+
+Money, dates and keys come in the forms pandas users hold them; each is either
+typed exactly as its CSV would be, or refused with the kit's own error naming
+the table, the index label and the column. A custom rule's fault is refused
+with the rule's name.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from recoup_lib.errors import InputError, InvalidParameterError
+from recoup_lib.folder import read_audit_folder, read_table
+from recoup_lib.rules import audit_tables, custom_rule, run_audit, score
+from recoup_lib.synthetic import generate_practice, write_practice
+
+
+@pytest.fixture(scope="module")
+def practice(tmp_path_factory):
+    folder = write_practice(generate_practice(lines=120, seed=3), tmp_path_factory.mktemp("api") / "practice")
+    inputs = read_audit_folder(folder)
+    lines, payments = inputs.claim_lines.drop(columns="_row"), inputs.payments.drop(columns="_row")
+    return {"folder": folder, "inputs": inputs, "lines": lines, "payments": payments,
+            "expected": audit_tables(lines, payments).findings}
+
+
+def _same_findings(practice, lines=None, payments=None):
+    found = audit_tables(practice["lines"] if lines is None else lines,
+                         practice["payments"] if payments is None else payments).findings
+    pd.testing.assert_frame_equal(found, practice["expected"])
+
+
+# --------------------------------------------------------------------------- tables handed over
+
+
+@pytest.mark.parametrize("form", [
+    lambda s: s.dt.strftime("%Y-%m-%d"),
+    lambda s: s.dt.tz_localize("Asia/Tokyo"),
+    lambda s: s + pd.Timedelta(hours=23),
+    lambda s: s.dt.date,
+    lambda s: s.dt.date.astype("date32[pyarrow]"),
+], ids=["text", "tz-aware", "time of day", "date objects", "date32"])
+def test_dates_in_any_pandas_form_audit_as_dates(practice, form):
+    lines = practice["lines"]
+    _same_findings(practice, lines=lines.assign(service_date=form(lines["service_date"])))
+
+
+@pytest.mark.parametrize("form", [
+    lambda p: p.assign(paid_cents=p["paid_cents"].astype("float64")),
+    lambda p: p.assign(paid_cents=p["paid_cents"].astype("int64[pyarrow]")),
+    lambda p: p.drop(columns="paid_cents").assign(paid=p["paid_cents"] / 100),
+    lambda p: p.drop(columns="paid_cents").assign(paid="$" + (p["paid_cents"] / 100).map("{:,.2f}".format)),
+], ids=["float whole cents", "arrow cents", "float dollars", "dollar text"])
+def test_money_given_exactly_audits_to_the_cent(practice, form):
+    _same_findings(practice, payments=form(practice["payments"]))
+
+
+def test_categorical_ids_another_index_and_spaced_names_audit_the_same(practice):
+    lines = practice["lines"].astype({"claim_id": "category", "procedure_code": "category"})
+    lines = lines.set_axis(lines.index * 7 + 100).rename(columns={"units": " units "})
+    _same_findings(practice, lines=lines, payments=practice["payments"].set_axis([0] * len(practice["payments"])))
+
+
+@pytest.mark.parametrize("change, said", [
+    (lambda p: p.assign(paid_cents=p["paid_cents"] / 100),
+     r"payments: \d+ value\(s\) the kit cannot use:\n  index label \d+, column 'paid_cents': expected whole "
+     r"cents \(an integer number of cents\); dollars go in column 'paid'; got \d+\.\d+"),
+    (lambda p: p.drop(columns="paid_cents").assign(paid=p["paid_cents"] / 100 + 0.001),
+     r"column 'paid': expected an amount in dollars with at most two decimals .*; got 0.001"),
+    (lambda p: p.assign(paid_cents=p["paid_cents"].astype("Int64").mask(p.index == 3)),
+     r"index label 3, column 'paid_cents': expected a value \(this column may not be blank\); got blank"),
+    (lambda p: p.assign(claim_id=p["claim_id"].mask(p.index == 2)),
+     r"index label 2, column 'claim_id': expected a value"),
+    (lambda p: p.drop(columns="paid_cents"),
+     r"payments: no column 'paid_cents' \(whole cents\) or 'paid' \(dollars\)"),
+], ids=["float dollars as cents", "a tenth of a cent", "missing amount", "missing key", "no paid column"])
+def test_unusable_payments_are_refused_by_table_row_and_column(practice, change, said):
+    with pytest.raises(InputError, match=said):
+        audit_tables(practice["lines"], change(practice["payments"]))
+
+
+def test_a_repeated_claim_line_is_refused_with_its_position(practice):
+    lines = pd.concat([practice["lines"], practice["lines"].iloc[:1]])
+    with pytest.raises(InputError, match=rf"index label 0 \(position {len(lines) - 1}\), columns claim_id,line_no"):
+        audit_tables(lines, practice["payments"])
+
+
+def test_score_refuses_float_cents_and_blank_keys_by_name(practice):
+    labels = read_table(practice["folder"] / "labels.csv").data
+    found = audit_tables(practice["lines"], practice["payments"]).findings
+    assert score(found, labels.drop(columns="at_risk_cents").assign(at_risk=labels["at_risk_cents"] / 100)).equals(
+        score(found, labels))
+    with pytest.raises(InputError, match=r"(?s)labels: .*column 'at_risk_cents': expected whole cents"):
+        score(found, labels.assign(at_risk_cents=labels["at_risk_cents"] / 100))
+    with pytest.raises(InputError, match=r"(?s)findings: .*index label 0, column 'line_no': expected a value"):
+        score(found.assign(line_no=found["line_no"].astype("Int64").mask(found.index == 0)), labels)
+
+
+# --------------------------------------------------------------------------- custom rules
+
+
+def _run(practice, answer):
+    rule = custom_rule("my_check", category="incorrect_billing")(answer)
+    return run_audit(practice["inputs"], extra_rules=[rule], only=["my_check"])
+
+
+@pytest.mark.parametrize("answer, said", [
+    (lambda ctx: 1 / 0, r"rule 'my_check' \(CUSTOM-MY_CHECK\) failed: ZeroDivisionError: division by zero"),
+    (lambda ctx: ctx.lines["procedure_code"].eq("99215").iloc[:10],
+     r"rule 'my_check' .* returned a boolean Series of 10 values whose index is not ctx.lines'"),
+    (lambda ctx: ctx.lines["procedure_code"].eq("99215").set_axis(ctx.lines.index + 1000),
+     r"returned a boolean Series of \d+ values whose index is not ctx.lines'"),
+    (lambda ctx: pd.Series(False, index=[0] * len(ctx.lines)), r"whose index is not ctx.lines'"),
+    (lambda ctx: ctx.lines.loc[ctx.lines["units"] > 1].reset_index(drop=True).rename(lambda i: i + 9000),
+     r"rule 'my_check' .* returned a DataFrame of \d+ rows without a 'line' column"),
+    (lambda ctx: ctx.lines["procedure_code"].eq("99215").astype(int), r"returned Series of int64; expected"),
+    (lambda ctx: None, r"returned NoneType; expected a boolean Series"),
+    (lambda ctx: pd.DataFrame({"line": [0.5]}), r"column 'line' must hold whole-number positions .*; got 0.5"),
+    (lambda ctx: pd.DataFrame({"line": [0, 1], "at_risk_cents": pd.array([1, None], dtype="Int64")}),
+     r"column 'at_risk_cents' must hold whole cents \(int\); got <NA> at position 1"),
+    (lambda ctx: pd.DataFrame({"line": [0], "at_risk_cents": ["$1.50"]}), r"whole cents \(int\); got '\$1.50'"),
+], ids=["raises", "short mask", "mask on another index", "repeated index", "rows of another index",
+        "numbers, not a mask", "nothing", "half a line", "missing amount", "dollar text"])
+def test_a_faulty_custom_rule_is_named(practice, answer, said):
+    with pytest.raises(InvalidParameterError, match=said):
+        _run(practice, answer)
+
+
+def test_a_custom_rule_error_keeps_the_original_as_its_cause(practice):
+    with pytest.raises(InvalidParameterError) as raised:
+        _run(practice, lambda ctx: ctx.lines["no_such_column"])
+    assert isinstance(raised.value.__cause__, KeyError)
+
+
+def test_whole_float_cents_from_a_rule_are_kept_exactly(practice):
+    found = _run(practice, lambda ctx: pd.DataFrame({"line": np.flatnonzero(ctx.is_paid)[:2],
+                                                     "at_risk_cents": [101.0, 7.0]})).findings
+    assert found["at_risk_cents"].tolist() == [101, 7]
+
+
+def test_date_objects_read_as_their_own_calendar_day(practice):
+    lines = practice["lines"]
+    east = lines["service_date"].dt.tz_localize("Pacific/Kiritimati")
+    typed = audit_tables(lines.assign(service_date=east.astype(object)), practice["payments"]).lines
+    assert (typed["service_date"].dt.date == lines["service_date"].dt.date).all()
