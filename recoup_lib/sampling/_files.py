@@ -9,7 +9,7 @@ frame, is not the probability sample the design describes.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 import numpy as np
@@ -79,9 +79,19 @@ def _parse(path: Path, spec: FileSpec, label: str):
     (:func:`~recoup_lib.csvsaved.read_as_saved`); return its text (indexed by spreadsheet row), the
     parsed table, every problem, rows read, and how it was read (:class:`FileReading`)."""
     raw, rows, broken, reading = read_as_saved(path, spec, label)
-    parsed = parse_table(_as_written_by_hand(raw, spec), spec, label=label, row_numbers=rows)
-    problems = list(parsed.problems) + broken_problems(broken, label)
-    return raw.set_axis(rows), parsed, problems, parsed.rows_read + len(broken), reading
+    text = _as_written_by_hand(raw, spec)
+    parsed = parse_table(text, spec, label=label, row_numbers=rows)
+    problems = list(parsed.problems) if text is raw else _quoting_the_file(parsed.problems, raw, rows, spec)
+    return (raw.set_axis(rows), parsed, problems + broken_problems(broken, label), parsed.rows_read + len(broken),
+            reading)
+
+
+def _quoting_the_file(problems: list[Problem], raw: pd.DataFrame, rows: np.ndarray, spec: FileSpec) -> list[Problem]:
+    """``problems`` with each value of a column :func:`_as_written_by_hand` may rewrite quoted as the file
+    has it (``0,000``, not the ``0000`` parsed); ``rows``: the spreadsheet row of each row of ``raw``, rising."""
+    rewritable = {col.name for col in spec.columns if col.kind in ("int", "money")}
+    return [replace(p, value=str(raw[p.column].iat[int(np.searchsorted(rows, p.row))]))
+            if p.row and p.column in rewritable else p for p in problems]
 
 
 #: A whole number with thousands separators (``1,000``), as ``--universe-size`` accepts it.

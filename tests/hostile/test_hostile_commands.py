@@ -264,6 +264,9 @@ def test_a_strata_files_universe_size_may_hold_thousands_separators(hostile):
     hostile.write("strata.csv", 'stratum,universe_size\nx,"1,000"\ny,"1,23"\n')
     hostile.run("extrapolate", "reviewed.csv", "--strata", "strata.csv", expect=1,
                 names=["strata.csv, row 3, column 'universe_size'", "got '1,23'"])
+    hostile.write("strata.csv", 'stratum,universe_size\n,\nx,"0,000"\ny,"1,000"\n')  # quoted as written
+    hostile.run("extrapolate", "reviewed.csv", "--strata", "strata.csv", expect=1,
+                names=["strata.csv, row 3, column 'universe_size'", "a whole number >= 1; got '0,000'"])
 
 
 def test_a_reviewed_samples_accounting_negatives_are_read_as_recoup_import_reads_them(hostile):
