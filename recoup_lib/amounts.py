@@ -1,12 +1,13 @@
 """The amounts most exports hold, read straight from their bytes.
 
 Nearly every amount in a practice-management export is written one of a few
-ways: ``131.00``, ``$131.00``, ``$1,234.50``, ``($3.84)``, ``-12.00``, ``1234``.
+ways: ``131.00``, ``$131.00``, ``$1,234.50``, ``($3.84)``, ``-12.00``, ``1234``,
+and with one decimal where a spreadsheet's column shows one (``($1,000.5)``).
 :func:`common_amounts` recognises exactly those forms in one pass over a
 column's bytes and reads them into cents (the digits gathered and handed to
 Arrow's integer parser), so :func:`recoup_lib.ingest._values.read_money` runs
 its general, mark-by-mark reading only on the few values left (anything else:
-``12.5``, ``5.00 CR``, ``USD 8``, ``-$5.00``, blanks, errors). The sampling files
+``12.``, ``5.00 CR``, ``USD 8``, ``-$5.00``, blanks, errors). The sampling files
 read a reviewed overpayment in parentheses with it too (:mod:`recoup_lib.sampling`).
 
 A value is read here only where the general reading gives the same cents for
@@ -27,6 +28,8 @@ __all__ = ["common_amounts"]
 #: At most this many digits before the point: under a trillion dollars, whatever the digits.
 _MAX_WHOLE_DIGITS = 12
 _OPEN, _CLOSE, _MINUS, _DOLLAR, _COMMA, _POINT = (ord(c) for c in "()-$,.")
+#: What a number written with no, one or two decimals is multiplied by to give cents.
+_CENTS_PER_UNIT = np.array([100, 10, 1], dtype=np.int64)
 
 
 def common_amounts(arr: pa.Array) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
@@ -34,7 +37,8 @@ def common_amounts(arr: pa.Array) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
 
     The forms: ``[(][$]W[.DD][)]`` with both parentheses or neither, and
     ``[-]W[.DD]`` or ``$W[.DD]``, where ``W`` is 1-12 digits, or digits in
-    groups of three separated by commas (``1,234,567``) with 1-3 in front.
+    groups of three separated by commas (``1,234,567``) with 1-3 in front,
+    and ``.DD`` two decimals or one (``12.5``: a column formatted to one decimal).
 
     Parameters
     ----------
@@ -73,8 +77,9 @@ def common_amounts(arr: pa.Array) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     first += minus
     dollar = at(first) == _DOLLAR
     first += dollar
-    point = (stop - first >= 4) & (at(stop - 3) == _POINT)
-    whole_end = stop - 3 * point
+    two_decimals = (stop - first >= 4) & (at(stop - 3) == _POINT)
+    decimals = np.where(two_decimals, 2, (stop - first >= 3) & (at(stop - 2) == _POINT))
+    whole_end = stop - decimals - (decimals > 0)
     whole = whole_end - first
     commas = np.zeros(n, dtype=np.int32)
     if (raw == _COMMA).any():
@@ -88,7 +93,7 @@ def common_amounts(arr: pa.Array) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     counted = np.zeros(len(raw) + 1, dtype=np.int32)
     np.cumsum(is_digit, out=counted[1:])
     whole_digits = whole - commas
-    common = counted[stop] - counted[np.minimum(first, len(raw))] == whole_digits + 2 * point
+    common = counted[stop] - counted[np.minimum(first, len(raw))] == whole_digits + decimals
     common &= filled & (whole >= 1) & (whole_digits <= _MAX_WHOLE_DIGITS)
     common &= ~(minus & dollar)
     if commas.any():
@@ -102,7 +107,7 @@ def common_amounts(arr: pa.Array) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
                          pa.py_buffer(counted[offsets]), pa.py_buffer(np.compress(is_digit, raw))],
         null_count=int(n - common.sum()))
     cents = pc.fill_null(pc.cast(gathered, pa.int64()), 0).to_numpy().copy()
-    cents[~point] *= 100
+    cents *= _CENTS_PER_UNIT[decimals]
     negative = minus | paren
     cents[negative] = -cents[negative]
     cents[~common] = 0

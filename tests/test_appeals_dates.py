@@ -14,7 +14,7 @@ from hypothesis import strategies as st
 
 from recoup_lib.appeals import (
     add_months, aic_threshold, interest_due, interest_periods, interest_table, load_profiles, medicare_dates,
-    next_level, period_interest, rate_on, shift,
+    next_level, period_interest, rate_on, shift, to_days,
 )
 from recoup_lib.money import apply_rate
 
@@ -24,6 +24,22 @@ DAYS = st.dates(min_value=dt.date(2000, 1, 1), max_value=dt.date(2040, 12, 31))
 
 def _d(values) -> np.ndarray:
     return np.array(values, dtype="datetime64[D]")
+
+
+@pytest.mark.parametrize("given, last", [
+    (_d(["2025-01-31", "NaT", "10000-01-01"]), "10000-01-01"),
+    (np.array(["2025-01-31T13:45", "NaT", "10000-01-01"], dtype="datetime64[us]"), "10000-01-01"),
+    (pd.Series(np.array(["2025-01-31T13:45", "NaT", "2300-01-01"], dtype="datetime64[s]")), "2300-01-01"),
+    (["2025-01-31", None, "2300-01-01"], "2300-01-01"),
+])
+def test_to_days_keeps_datetime64_input_as_it_is_whatever_the_year(given, last):
+    """A datetime64 array went through Python objects: a day past datetime.date's range (year 10000) came
+    back as 1970-01-01, and a million days took 0.2 s instead of a cast."""
+    expected = ["2025-01-31", "NaT", last]
+    got = to_days(given)
+    assert got.dtype == np.dtype("datetime64[D]")
+    np.testing.assert_array_equal(got, np.array(expected, dtype="datetime64[D]"))
+    assert to_days(np.datetime64("2025-01-31T08:00")).tolist() == [dt.date(2025, 1, 31)]
 
 
 @pytest.mark.parametrize("start, months, expected", [

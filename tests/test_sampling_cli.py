@@ -392,3 +392,22 @@ def test_extrapolate_warns_of_a_spare_reviewed_beside_every_unit_it_could_replac
     assert main(["extrapolate", str(path), "--universe-size", "100"]) == 0
     said = capsys.readouterr().err
     assert ("1 spare(s) reviewed while every sample unit they could replace is still in the file" in said) is warned
+
+
+def test_a_frame_and_a_sample_read_in_several_blocks_are_read_whole(capsys, tmp_path):
+    """A frame or reviewed sample over a megabyte (here 80,000 rows) ended in "unexpected error:
+    AttributeError": Arrow reads such a file in several blocks, and the total-row and accounting-negative
+    checks read the bytes of one array, given a chunked one."""
+    rows = 80_000
+    frame = write(tmp_path / "frame.csv", "claim_id,paid\n" + "".join(
+        f"C{i:07d},{'(1.50)' if i % 7 == 0 else f'{i % 900}.25'}\n" for i in range(rows)))
+    assert frame.stat().st_size > 1 << 20
+    main(["sample", str(frame), "--id-column", "claim_id", "--amount-column", "paid", "--strata-bounds=-10,0,1000",
+          "--size", "40", "--seed", "1", "--out", str(tmp_path / "s")])
+    assert "error" not in capsys.readouterr().err
+    strata = {r["stratum"]: r["universe_size"] for r in csv.DictReader(open(tmp_path / "s" / "strata.csv"))}
+    assert sorted(strata.values()) == sorted([str(-(-rows // 7)), str(rows - -(-rows // 7))])
+    sample = write(tmp_path / "reviewed.csv", "sample_id,overpayment\n" + "".join(
+        f"C{i:07d},{'(1.50)' if i % 2 else '2.50'}\n" for i in range(rows)))
+    out = run_json(capsys, ["extrapolate", str(sample), "--universe-size", str(2 * rows)])
+    assert out["point_estimate"] == rows  # a mean of 0.50 a unit, in a universe of 2 * rows

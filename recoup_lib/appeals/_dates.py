@@ -44,7 +44,13 @@ _ONE_DAY = np.timedelta64(1, "D")
 
 
 def to_days(dates) -> np.ndarray:
-    """Any date-like input (scalar, list, Series, strings) as ``datetime64[D]``."""
+    """Any date-like input (scalar, list, Series, strings) as ``datetime64[D]``.
+
+    A ``datetime64`` array or scalar is cast as it is: through Python objects, a million days took
+    0.2 s, and a day beyond ``datetime.date``'s years (10000) came back as 1970-01-01.
+    """
+    if isinstance(dates, (np.ndarray, np.datetime64)) and dates.dtype.kind == "M":
+        return np.atleast_1d(dates).astype("datetime64[D]")
     if isinstance(dates, pd.Series):
         values = pd.to_datetime(dates).to_numpy()
     else:

@@ -9,7 +9,7 @@ frame, is not the probability sample the design describes.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 import numpy as np
@@ -42,10 +42,18 @@ def _raise_problems(label: str, problems: list[Problem], rows_read: int, what: s
         f"{listed}")
 
 
+def _as_one_array(values: pd.Series) -> pa.Array:
+    """A column's text as one Arrow ``string`` array, as :func:`~recoup_lib.csvread.total_rows` and
+    :func:`~recoup_lib.amounts.common_amounts` read it: a file over a megabyte is read in several
+    blocks, and its columns come in as many chunks."""
+    text = pa.array(values, from_pandas=True, type=pa.string())
+    return text.combine_chunks() if isinstance(text, pa.ChunkedArray) else text
+
+
 def _total_rows(data: pd.DataFrame, id_column: str, label: str) -> list[Problem]:
     """A spreadsheet's total row under the units ('Total', 'Grand total:'), whose id is the label: read as
     one more unit, it would join the universe, or put the sum of the overpayments in the sample as one."""
-    total = total_rows(pc.fill_null(pa.array(data[id_column], from_pandas=True, type=pa.string()), ""))
+    total = total_rows(pc.fill_null(_as_one_array(data[id_column]), ""))
     return [Problem(label, int(row), id_column, str(value), "a unit's id, not a total row's label (delete the "
                     "total row: it is not a unit)")
             for row, value in zip(data.loc[total, "_row"], data.loc[total, id_column])]
@@ -79,9 +87,19 @@ def _parse(path: Path, spec: FileSpec, label: str):
     (:func:`~recoup_lib.csvsaved.read_as_saved`); return its text (indexed by spreadsheet row), the
     parsed table, every problem, rows read, and how it was read (:class:`FileReading`)."""
     raw, rows, broken, reading = read_as_saved(path, spec, label)
-    parsed = parse_table(_as_written_by_hand(raw, spec), spec, label=label, row_numbers=rows)
-    problems = list(parsed.problems) + broken_problems(broken, label)
-    return raw.set_axis(rows), parsed, problems, parsed.rows_read + len(broken), reading
+    text = _as_written_by_hand(raw, spec)
+    parsed = parse_table(text, spec, label=label, row_numbers=rows)
+    problems = list(parsed.problems) if text is raw else _quoting_the_file(parsed.problems, raw, rows, spec)
+    return (raw.set_axis(rows), parsed, problems + broken_problems(broken, label), parsed.rows_read + len(broken),
+            reading)
+
+
+def _quoting_the_file(problems: list[Problem], raw: pd.DataFrame, rows: np.ndarray, spec: FileSpec) -> list[Problem]:
+    """``problems`` with each value of a column :func:`_as_written_by_hand` may rewrite quoted as the file
+    has it (``0,000``, not the ``0000`` parsed); ``rows``: the spreadsheet row of each row of ``raw``, rising."""
+    rewritable = {col.name for col in spec.columns if col.kind in ("int", "money")}
+    return [replace(p, value=str(raw[p.column].iat[int(np.searchsorted(rows, p.row))]))
+            if p.row and p.column in rewritable else p for p in problems]
 
 
 #: A whole number with thousands separators (``1,000``), as ``--universe-size`` accepts it.
@@ -99,7 +117,7 @@ def _as_written_by_hand(raw: pd.DataFrame, spec: FileSpec) -> pd.DataFrame:
     for col in spec.columns:
         if col.kind not in ("int", "money") or col.name not in raw.columns:
             continue
-        written_as = pa.array(raw[col.name], from_pandas=True, type=pa.string())
+        written_as = _as_one_array(raw[col.name])
         if not pc.any(pc.match_substring(written_as, "," if col.kind == "int" else "(")).as_py():
             continue
         values = pc.utf8_trim_whitespace(written_as)

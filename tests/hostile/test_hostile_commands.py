@@ -264,6 +264,9 @@ def test_a_strata_files_universe_size_may_hold_thousands_separators(hostile):
     hostile.write("strata.csv", 'stratum,universe_size\nx,"1,000"\ny,"1,23"\n')
     hostile.run("extrapolate", "reviewed.csv", "--strata", "strata.csv", expect=1,
                 names=["strata.csv, row 3, column 'universe_size'", "got '1,23'"])
+    hostile.write("strata.csv", 'stratum,universe_size\n,\nx,"0,000"\ny,"1,000"\n')  # quoted as written
+    hostile.run("extrapolate", "reviewed.csv", "--strata", "strata.csv", expect=1,
+                names=["strata.csv, row 3, column 'universe_size'", "a whole number >= 1; got '0,000'"])
 
 
 def test_a_reviewed_samples_accounting_negatives_are_read_as_recoup_import_reads_them(hostile):
@@ -275,6 +278,22 @@ def test_a_reviewed_samples_accounting_negatives_are_read_as_recoup_import_reads
     hostile.write("reviewed.csv", "sample_id,overpayment\nA,(12.00)\nB,(1.234)\nC,3\n")
     hostile.run("extrapolate", "reviewed.csv", "--universe-size", "4", expect=1,
                 names=["reviewed.csv, row 3, column 'overpayment'", "got '(1.234)'"])
+
+
+def test_amounts_with_one_decimal_are_read_in_frames_and_samples_as_recoup_import_reads_them(hostile):
+    """``($1,000.5)``, an accounting negative as a column formatted to one decimal shows it, was refused in
+    a reviewed sample and a frame, though ``recoup import`` reads it as -1,000.50 (``$1,000.5`` and ``1000.5``
+    were read). Three decimals are still refused, quoted as written."""
+    hostile.write("reviewed.csv", 'sample_id,overpayment\nA,"($1,000.5)"\nB,"$1,000.5"\nC,1000.5\nD,(12.5)\n')
+    run = hostile.run("extrapolate", "reviewed.csv", "--universe-size", "4", expect=0)
+    assert json.loads(run.out, parse_float=str)["point_estimate"] == "988.00"  # -1,000.50 + 1,000.50 + 1,000.50 - 12.50
+    hostile.write("frame.csv", 'claim_id,paid\nC1,"($1,000.5)"\nC2,"$1,000.5"\nC3,(2.5)\nC4,5.00\n')
+    hostile.run("sample", "frame.csv", "--id-column", "claim_id", "--amount-column", "paid",
+                "--strata-bounds=-2000,0,2000", "--size", "4", "--seed", "1", "--out", "s", expect=0, out="s")
+    assert sorted(read_csv_text(hostile.path("s/strata.csv"))[0]["universe_size"]) == ["2", "2"]
+    hostile.write("reviewed.csv", 'sample_id,overpayment\nA,"($1,000.505)"\nB,1\n')
+    hostile.run("extrapolate", "reviewed.csv", "--universe-size", "4", expect=1,
+                names=["reviewed.csv, row 2, column 'overpayment'", "at most two decimals", "got '($1,000.505)'"])
 
 
 def test_sample_matches_column_options_trimmed_and_ignoring_case(hostile):
