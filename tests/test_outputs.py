@@ -398,6 +398,34 @@ def test_every_step_writes_under_a_name_of_its_own_that_its_command_uses_too():
             assert f"written_by={cls.__name__}.written_by" in source, (cls, name)
 
 
+def test_every_step_name_is_written_once_where_the_step_lives():
+    """score, score-appeals, exercises grade and the reference imports passed their step names to the
+    output writer as literals, each typed twice or more on the command line's side: a name mistyped once
+    would make a file that step can never replace. Each is now a constant beside the step it names."""
+    import ast
+    from pathlib import Path
+
+    import recoup_lib
+    from recoup_lib.appeals import RATES_WRITTEN_BY, SCORE_APPEALS_WRITTEN_BY
+    from recoup_lib.exercises import GRADE_WRITTEN_BY
+    from recoup_lib.reference.cms import WRITTEN_BY as CMS_WRITTEN_BY
+    from recoup_lib.rules import SCORE_WRITTEN_BY
+
+    package = Path(recoup_lib.__file__).parent
+    literals = []
+    for path in sorted(package.rglob("*.py")):
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if isinstance(node, ast.keyword) and node.arg == "written_by" and isinstance(
+                    node.value, (ast.Constant, ast.JoinedStr)):
+                literals.append(f"{path.relative_to(package)}:{node.value.lineno}")
+    assert not literals, literals
+    names = [SCORE_WRITTEN_BY, SCORE_APPEALS_WRITTEN_BY, GRADE_WRITTEN_BY, RATES_WRITTEN_BY,
+             *CMS_WRITTEN_BY.values()]
+    assert names == ["recoup score", "recoup score-appeals", "recoup exercises grade",
+                     "recoup reference import-interest-rates", "recoup reference import-ptp",
+                     "recoup reference import-mue"]
+
+
 def _subclasses(cls):
     for sub in cls.__subclasses__():
         yield sub

@@ -178,6 +178,26 @@ def test_notices_without_payers_switch_appeal_metrics_off(folder):
     assert report.appeals is None
 
 
+@pytest.mark.parametrize("kind", ["folder", "link"])
+def test_a_payers_csv_that_cannot_be_read_is_named_once_for_the_appeal_metrics_and_the_payer_names(folder, kind):
+    """A folder (or a link to a file since moved) under payers.csv's name was named twice, once for the appeal
+    metrics and once for the payer names: one line now says both. A providers.csv that cannot be read is
+    still named on a line of its own."""
+    for name in ("payers.csv", "providers.csv"):
+        (folder / name).unlink(missing_ok=True)
+        if kind == "folder":
+            (folder / name).mkdir()
+        else:
+            (folder / name).symlink_to(folder.parent / "archive" / name)
+    report = build_report(folder, AS_OF)
+    payers = [m for m in report.messages if f"payers.csv in {folder}" in m]
+    providers = [m for m in report.messages if f"providers.csv in {folder}" in m]
+    assert len(payers) == 1 and len(providers) == 1, report.messages
+    assert payers[0].startswith(f"appeal metrics switched off and payer names not shown: payers.csv in {folder}: ")
+    assert providers[0].startswith(f"provider names not shown: providers.csv in {folder}: ")
+    assert report.appeals is None and not report.names["payer"]
+
+
 def test_notices_missing_a_column_switch_appeal_metrics_off_not_the_report(folder):
     frame = pd.read_csv(folder / "notices.csv", dtype=str).drop(columns=["error_type"])
     frame.to_csv(folder / "notices.csv", index=False)

@@ -56,9 +56,10 @@ from ._plans import FUNDING, PLAN_TYPES, cross_plan_offsets, load_plan_types, pl
     plan_type_of
 from ._profiles import DATA_DIR, PROFILE_FILES, PayerProfile, Profiles, Rule, load_profiles, \
     profile_for, rule_keys
-from ._rate_notices import RATE_COLUMNS, RateNotices, merge_rate_notices, read_rate_notices, with_rate_notices
-from ._score import (OUTCOME_COLUMNS, SCORE_COLUMNS, appeal_outcomes, read_recoupment_labels,
-                     read_score_inputs, score_recommendations)
+from ._rate_notices import RATE_COLUMNS, RATES_WRITTEN_BY, RateNotices, merge_rate_notices, read_rate_notices, \
+    with_rate_notices
+from ._score import (OUTCOME_COLUMNS, SCORE_APPEALS_WRITTEN_BY, SCORE_COLUMNS, appeal_outcomes,
+                     read_recoupment_labels, read_score_inputs, score_recommendations)
 from ._run import APPEAL_FILES, AppealInputs, AppealResult, appeal_folder, read_appeal_folder, run_appeals, \
     write_appeal_outputs
 from ._tables import SOURCED_COLUMNS, choice_column, load_rule_table, text_column
@@ -76,9 +77,10 @@ __all__ = [
     "load_profiles", "markdown_escape", "medicare_dates", "medicare_timeline", "next_level", "per_calendar_day",
     "period_interest", "profile_dates", "profile_for", "rate_on", "read_appeal_folder", "run_appeals", "shift",
     "to_days", "usable_notices", "win_probability", "worklist", "write_appeal_outputs", "write_letters",
-    "SCORE_COLUMNS", "read_score_inputs", "score_recommendations",
+    "SCORE_APPEALS_WRITTEN_BY", "SCORE_COLUMNS", "read_score_inputs", "score_recommendations",
     "OUTCOME_COLUMNS", "appeal_outcomes", "read_recoupment_labels",
-    "RATE_COLUMNS", "RateNotices", "merge_rate_notices", "read_rate_notices", "rule_keys", "with_rate_notices",
+    "RATE_COLUMNS", "RATES_WRITTEN_BY", "RateNotices", "merge_rate_notices", "read_rate_notices", "rule_keys",
+    "with_rate_notices",
     "FOLDER_AS_OF", "folder_as_of", "remittance_dates",
     "AUDIT_FILES", "PROGRAMS", "AuditLetter", "AuditRules", "ProbeRates", "ReviewSample", "audit_calendar",
     "load_audit_rules", "probe_rates", "probe_results", "rac_adr_limit", "request_letter", "results_letter",

@@ -36,7 +36,12 @@ from ..errors import WHOLE_ROW, InputError, Problem
 from ..filekind import not_a_file_message
 from ._profiles import Profiles, _check_rates, _decimal_between, _filled_end_dates
 
-__all__ = ["RateNotices", "read_rate_notices", "merge_rate_notices", "with_rate_notices", "RATE_COLUMNS"]
+__all__ = ["RateNotices", "read_rate_notices", "merge_rate_notices", "with_rate_notices", "RATE_COLUMNS",
+           "RATES_WRITTEN_BY"]
+
+#: The step recorded as writing the merged rate table (``recoup reference import-interest-rates``): only it
+#: replaces it.
+RATES_WRITTEN_BY = "recoup reference import-interest-rates"
 
 #: Columns of ``medicare_interest_rates.csv`` (docs/contract.md, "Appeal rule tables").
 RATE_COLUMNS = ["effective_date", "end_date", "rate_percent", "source", "source_url", "status", "note"]

@@ -19,7 +19,10 @@ from ..money import format_cents_scalar as format_cents
 from ..schema import DECISIONS_SPEC, RECOUPMENT_LABELS_SPEC
 
 __all__ = ["score_recommendations", "read_score_inputs", "read_recoupment_labels", "appeal_outcomes",
-           "SCORE_COLUMNS", "OUTCOME_COLUMNS"]
+           "SCORE_COLUMNS", "OUTCOME_COLUMNS", "SCORE_APPEALS_WRITTEN_BY"]
+
+#: The step recorded as writing a folder of appeal scores (``recoup score-appeals --out``): only it replaces one.
+SCORE_APPEALS_WRITTEN_BY = "recoup score-appeals"
 
 #: Columns of the per-notice outcome table.
 SCORE_COLUMNS = ["notice_id", "recommendation", "valid", "amount_cents", "agreed_amount_cents",

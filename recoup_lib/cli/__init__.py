@@ -59,10 +59,13 @@ def next_step(*commands: str) -> str:
 
 def audit_folder_of(files) -> Path | None:
     """The audit folder the 835s given belong to (its ``remits/``, or the folder itself), when the first
-    one given sits in or is a folder holding claim_lines.csv; else None."""
+    one given sits in or is a folder holding claim_lines.csv (anything under its name: the command the
+    next step names reads it and says what it is); else None."""
+    from ..filekind import present
+
     first = Path(files[0])
     here = first if first.is_dir() else first.parent
-    return next((f for f in (here, here.parent) if (f / "claim_lines.csv").is_file()), None)
+    return next((f for f in (here, here.parent) if present(f / "claim_lines.csv")), None)
 
 
 def _command_modules():

@@ -87,13 +87,13 @@ def run(args) -> int:
         return 0
 
     from ..errors import InputError
-    from ..exercises import grade_records, read_answer_files
+    from ..exercises import GRADE_WRITTEN_BY, grade_records, read_answer_files
     from ..folder import write_csv
     from ..outputs import check_file, output_file
 
     paths = args.answers or [_default_answers(args.folder)]
     if args.out:
-        check_file(args.out, inputs=paths, written_by="recoup exercises grade")
+        check_file(args.out, inputs=paths, written_by=GRADE_WRITTEN_BY)
     if not args.answers:
         print(f"grading the answers in {paths[0]}")
     set_aside: list[str] = []
@@ -113,7 +113,7 @@ def run(args) -> int:
         print(f"{trainee:<20} {exercise:<28} {r['score']:>3} / {r['questions']:<3}"
               f" ({r['answered']} answered)")
     if args.out:
-        with output_file(args.out, inputs=paths, written_by="recoup exercises grade") as path:
+        with output_file(args.out, inputs=paths, written_by=GRADE_WRITTEN_BY) as path:
             write_csv(table, path)
         print(f"scores written to {args.out}")
     return 0

@@ -97,9 +97,10 @@ def _import(args) -> int:
     if out.is_dir():
         out = out / args.contract
     rejected_path = out.with_name(f"{out.stem}_rejected.csv")
-    step = f"recoup reference {args.action}"
+    kind = "ptp" if args.action == "import-ptp" else "mue"
+    step = cms.WRITTEN_BY[kind]
     check_file(out, inputs=args.files, written_by=step)
-    reader = cms.read_ptp if args.action == "import-ptp" else cms.read_mue
+    reader = cms.read_ptp if kind == "ptp" else cms.read_mue
     result = reader(args.files)
     noun = "edits" if result.kind == "ptp" else "codes"
     print(f"recoup reference {args.action}: read {len(result.sources)} table(s)")
@@ -147,18 +148,17 @@ def _write_rejected(result, rejected_path: Path, inputs, step: str) -> None:
 
 
 def _import_rates(args) -> int:
-    from ..appeals import load_profiles, merge_rate_notices, read_rate_notices
+    from ..appeals import RATES_WRITTEN_BY, load_profiles, merge_rate_notices, read_rate_notices
     from ..folder import to_text_frame, write_csv
     from ..outputs import check_file, output_file
 
     out = Path(args.out)
     if out.is_dir():
         out = out / "medicare_interest_rates.csv"
-    step = f"recoup reference {args.action}"
-    check_file(out, inputs=args.files, written_by=step)
+    check_file(out, inputs=args.files, written_by=RATES_WRITTEN_BY)
     notices = read_rate_notices(args.files[0])
     merged = merge_rate_notices(load_profiles().interest_rates, notices)
-    with output_file(out, inputs=args.files, written_by=step) as path:
+    with output_file(out, inputs=args.files, written_by=RATES_WRITTEN_BY) as path:
         write_csv(to_text_frame(merged), path, text=True)
     placeholders = int(merged["note"].str.upper().str.contains("PLACEHOLDER").sum())
     print(f"recoup reference import-interest-rates: {Path(args.files[0]).name}: {notices.rows_read} row(s) read "

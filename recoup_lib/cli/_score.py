@@ -28,13 +28,13 @@ def run(args) -> int:
     from ..folder import write_csv
     from ..money import dollars
     from ..outputs import check_file, output_file
-    from ..rules import score
+    from ..rules import SCORE_WRITTEN_BY, score
     from ..schema import ERROR_TYPE_NAMES, SPECS, parse_table
     from ..wording import listed
 
     inputs = [args.findings, args.labels]
     if args.out:
-        check_file(args.out, inputs=inputs, written_by="recoup score")
+        check_file(args.out, inputs=inputs, written_by=SCORE_WRITTEN_BY)
     tables, notes = {}, []
     for name, path in (("findings.csv", args.findings), ("labels.csv", args.labels)):
         raw, rows, broken, reading = read_as_saved(Path(path), SPECS[name], Path(path).name)
@@ -61,7 +61,7 @@ def run(args) -> int:
     for note in notes:
         print(note)
     if args.out:
-        with output_file(args.out, inputs=inputs, written_by="recoup score") as path:
+        with output_file(args.out, inputs=inputs, written_by=SCORE_WRITTEN_BY) as path:
             write_csv(table.rename(columns={"flagged_cents": "flagged_at_risk_cents"}), path)
         print(f"wrote {args.out}")
     return 0

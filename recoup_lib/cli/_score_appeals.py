@@ -21,14 +21,14 @@ def add_parser(sub):
 def run(args) -> int:
     from pathlib import Path
 
-    from ..appeals import read_score_inputs, score_recommendations
+    from ..appeals import SCORE_APPEALS_WRITTEN_BY, read_score_inputs, score_recommendations
     from ..folder import write_csv
     from ..money import dollars
     from ..outputs import check_folder, output_folder
 
     inputs = [args.decisions, args.labels]
     if args.out:
-        check_folder(args.out, inputs=inputs, written_by="recoup score-appeals")
+        check_folder(args.out, inputs=inputs, written_by=SCORE_APPEALS_WRITTEN_BY)
     decisions, labels = read_score_inputs(args.decisions, args.labels)
     outcomes, summary = score_recommendations(decisions, labels)
     print(f"{'measure':<20}{'notices':>9}{'amount':>16}  meaning")
@@ -36,7 +36,7 @@ def run(args) -> int:
         print(f"{r.measure:<20}{r.notices:>9}{dollars(r.cents):>16}  {r.meaning}")
     if args.out:
         out = Path(args.out)
-        with output_folder(out, inputs=inputs, written_by="recoup score-appeals") as folder:
+        with output_folder(out, inputs=inputs, written_by=SCORE_APPEALS_WRITTEN_BY) as folder:
             write_csv(outcomes, folder / "appeal_scores.csv")
             write_csv(summary, folder / "appeal_score_summary.csv")
         print(f"wrote {out / 'appeal_scores.csv'} and {out / 'appeal_score_summary.csv'}")

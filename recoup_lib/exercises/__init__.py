@@ -19,12 +19,13 @@ module there (registered on import), a master notebook in
 
 from ._build import (BEGIN, END, EXERCISES_ENV, SOLUTION_TAG, build_all, edited_copies,
                      exercises_folder, solution_text, strip_solutions, trainee_notebook)
-from ._grade import SCORE_COLUMNS, grade_paths, grade_records, read_answer_files
+from ._grade import GRADE_WRITTEN_BY, SCORE_COLUMNS, grade_paths, grade_records, read_answer_files
 from ._registry import EXERCISES, KINDS, Check, Exercise, Question, get_exercise, normalise, register
 from ._session import ANSWERS_ENV, Feedback, Session, answers_folder, check, run_checks, start
 
 __all__ = [
-    "ANSWERS_ENV", "BEGIN", "END", "EXERCISES", "EXERCISES_ENV", "KINDS", "SCORE_COLUMNS", "SOLUTION_TAG",
+    "ANSWERS_ENV", "BEGIN", "END", "EXERCISES", "EXERCISES_ENV", "GRADE_WRITTEN_BY", "KINDS", "SCORE_COLUMNS",
+    "SOLUTION_TAG",
     "Check", "Exercise", "Feedback", "Question", "Session",
     "answers_folder", "build_all", "check", "edited_copies", "exercises_folder", "get_exercise", "grade_paths",
     "grade_records",

@@ -15,7 +15,10 @@ from ..filekind import not_a_file
 from ._registry import get_exercise, normalise
 from ._session import run_checks
 
-__all__ = ["SCORE_COLUMNS", "grade_records", "grade_paths", "read_answer_files", "one_record_each"]
+__all__ = ["SCORE_COLUMNS", "GRADE_WRITTEN_BY", "grade_records", "grade_paths", "read_answer_files", "one_record_each"]
+
+#: The step recorded as writing a score file (``recoup exercises grade --out``): only it replaces one.
+GRADE_WRITTEN_BY = "recoup exercises grade"
 
 #: Columns of the score table (one row per trainee, exercise and question).
 SCORE_COLUMNS = ["trainee", "exercise", "question", "answered", "public_passed", "hidden_passed",

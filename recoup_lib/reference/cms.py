@@ -68,7 +68,12 @@ __all__ = [
     "read_mue",
     "parse_mai",
     "describe_source",
+    "WRITTEN_BY",
 ]
+
+#: The step recorded as writing each kind's contract CSV and its ``_rejected.csv`` (``recoup reference
+#: import-ptp`` / ``import-mue``): only that step replaces them.
+WRITTEN_BY = {"ptp": "recoup reference import-ptp", "mue": "recoup reference import-mue"}
 
 _CODE = re.compile(r"^[A-Z0-9]{5}$")
 

@@ -278,20 +278,20 @@ def report_from_audit(audit, as_of=None, *, recoupments: pd.DataFrame | None = N
                   as_of_note=as_of_note, problems=problems, remit=remit if isinstance(remit, Remit) else None)
 
 
-def _names(folder: Path, file: str, key: str, what: str) -> tuple[dict[str, str], list[str]]:
+def _names(folder: Path, file: str, key: str) -> tuple[dict[str, str], str | None]:
     """The ``name`` the folder's ``file`` gives each ``key`` (a provider's NPI, a payer's id), shown in the
-    report's tables, and the line saying why ``what`` names are not shown when a file under that name cannot
-    be read (a folder, a link to a file since moved: named, not passed over as absent)."""
+    report's tables, and why a file under that name cannot be read (a folder, a link to a file since moved:
+    named, not passed over as absent), else None."""
     path = folder / file
     if not present(path):
-        return {}, []
+        return {}, None
     try:
         raw, _rows, _broken = read_csv_text(path)
     except InputError as exc:
-        return {}, [f"{what} names not shown: {exc}"]
+        return {}, str(exc)
     if key not in raw.columns or "name" not in raw.columns:
-        return {}, []
-    return dict(zip(raw[key].astype("str").str.strip(), raw["name"].astype("str").str.strip())), []
+        return {}, None
+    return dict(zip(raw[key].astype("str").str.strip(), raw["name"].astype("str").str.strip())), None
 
 
 def _set_aside_message(name: str, parsed, problems: list) -> list[str]:
@@ -460,6 +460,9 @@ def build_report(folder, as_of=None, *, recoupments: pd.DataFrame | None = None,
     remit = remit if remit is not None and remit.loaded else None
     as_of_note = ""
     appeals, appeal_reason, inputs = None, None, None
+    names, unnamed = {}, {}
+    for what, file, key in (("provider", "providers.csv", "rendering_npi"), ("payer", "payers.csv", "payer_id")):
+        names[what], unnamed[what] = _names(folder, file, key)
     has = files_present(folder, ("notices.csv", "payers.csv"))
     if len(has) == 2:
         rules = profiles or load_profiles(folder)
@@ -472,7 +475,9 @@ def build_report(folder, as_of=None, *, recoupments: pd.DataFrame | None = None,
             appeals = appeal_folder(folder, as_of, profiles=rules, inputs=inputs)
         except InputError as exc:
             appeal_reason = f"notices could not be used: {exc}"
-            messages.append(f"appeal metrics switched off: {exc}")
+            also = " and payer names not shown" if unnamed["payer"] == str(exc) else ""  # one unreadable payers.csv
+            unnamed["payer"] = None if also else unnamed["payer"]
+            messages.append(f"appeal metrics switched off{also}: {exc}")
     elif has == ["notices.csv"]:
         appeal_reason = "notices.csv is present but payers.csv is not: the appeal rules depend on the payer."
         messages.append("appeal metrics switched off: " + appeal_reason)
@@ -495,10 +500,7 @@ def build_report(folder, as_of=None, *, recoupments: pd.DataFrame | None = None,
     messages.extend(more)
     found_outcomes, outcome_file, outcome_reason, more = _outcomes(folder, outcomes, appeals)
     messages.extend(more)
-    names = {}
-    for what, file, key in (("provider", "providers.csv", "rendering_npi"), ("payer", "payers.csv", "payer_id")):
-        names[what], more = _names(folder, file, key, what)
-        messages.extend(more)
+    messages.extend(f"{what} names not shown: {reason}" for what, reason in unnamed.items() if reason)
     return report_from_audit(audit, as_of, recoupments=found, recoupment_source=source or "recoupments",
                              recoupment_reason=reason, appeals=appeals, appeal_reason=appeal_reason,
                              outcomes=found_outcomes, outcome_reason=outcome_reason, outcome_file=outcome_file,

@@ -26,7 +26,7 @@ from ._engine import (
     summarise,
 )
 from ._registry import Rule, RuleRegistry, custom_rule, default_registry
-from ._scoring import score
+from ._scoring import SCORE_WRITTEN_BY, score
 from ._vocabulary import (
     ACTIONS,
     BYPASS_MODIFIERS,
@@ -42,7 +42,7 @@ from ._write import summary_markdown, write_audit, write_audit_set_aside
 __all__ = [
     "ACTIONS", "BYPASS_MODIFIERS", "CATEGORIES", "CATEGORY_LABELS", "EM_FAMILIES", "ERROR_TYPES",
     "NCCI_ASSOCIATED_MODIFIERS_TEXT", "REPEAT_MODIFIERS", "FINDING_COLUMNS", "AuditContext", "AuditResult", "Rule",
-    "RuleRegistry",
+    "RuleRegistry", "SCORE_WRITTEN_BY",
     "audit_folder", "audit_tables", "build_context", "capped_findings", "custom_rule",
     "default_registry", "explain_claim", "modifier_key", "run_audit", "score", "summarise", "summary_markdown",
     "write_audit", "write_audit_set_aside",

@@ -14,7 +14,10 @@ import pandas as pd
 from ..schema import ERROR_TYPE_NAMES, Column, FileSpec, checked_frame
 from ._vocabulary import ERROR_TYPES
 
-__all__ = ["score"]
+__all__ = ["score", "SCORE_WRITTEN_BY"]
+
+#: The step recorded as writing a score table (``recoup score --out``): only it replaces one.
+SCORE_WRITTEN_BY = "recoup score"
 
 _KEY = ["claim_id", "line_no", "error_type"]
 #: What :func:`score` reads of findings and of labels (a repeated line is counted once, not refused).

@@ -504,6 +504,25 @@ def test_reconcile_next_step_reads_a_folder_under_the_claim_lines_files_name(hos
                 names=[f"claim_lines.csv in {folder}: a folder; expected a CSV file"])
 
 
+@pytest.mark.parametrize("kind", ["folder", "link"])
+def test_remit_and_reconcile_next_steps_read_whatever_is_under_the_audit_folders_claim_lines_name(hostile, kind):
+    """The 835s' audit folder was found by a claim_lines.csv that is a file: a folder or a link to a file
+    since moved under its name was passed over, so remit's next step left out the folder's --notices and
+    reconcile's named no folder, where recoup report on it reads it and names what it is."""
+    folder = hostile.practice()
+    (folder / "claim_lines.csv").unlink()
+    if kind == "folder":
+        (folder / "claim_lines.csv").mkdir()
+    else:
+        (folder / "claim_lines.csv").symlink_to(hostile.path("archive") / "claim_lines.csv")
+    run = hostile.run("remit", folder / "remits", "--out", "r", expect=0, out="r")
+    assert f"--notices {folder / 'notices.csv'} --out RECON" in run.out
+    run = hostile.run("reconcile", folder / "remits", "--out", "rc", expect=0, out="rc")
+    assert f"next: recoup report {folder} --out REPORT" in run.out
+    hostile.run("report", folder, "--as-of", AS_OF, "--out", "rep", expect=1, out="rep",
+                names=[f"claim_lines.csv in {folder}"])
+
+
 @pytest.mark.parametrize("given", [True, False])
 def test_reconcile_with_a_payers_file_holding_no_payer_stops_naming_it_as_appeal_does(hostile, given):
     """A payers.csv of a header alone (given with --payers, or beside the notices) only warned that no notice
