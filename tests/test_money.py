@@ -43,6 +43,18 @@ def test_format_then_parse_round_trips_exactly(values):
     assert back.tolist() == values
 
 
+def test_amounts_under_a_thousand_dollars_are_looked_up_as_the_general_path_writes_them():
+    """The ready-made texts of every amount under $1,000 either way are those the general formatting gives."""
+    import numpy as np
+    import pyarrow as pa
+
+    from recoup_lib.money import _SMALL, _format_arrow, _small_amounts
+
+    table = _small_amounts()
+    assert table.equals(_format_arrow(pa.array(np.arange(-_SMALL + 1, _SMALL, dtype=np.int64))))
+    assert table[0].as_py() == "-999.99" and table[_SMALL - 1].as_py() == "0.00" and table[-1].as_py() == "999.99"
+
+
 def test_format_cents_examples():
     assert format_cents(pd.Series([-4050, 5, 0, 123456])).tolist() == ["-40.50", "0.05", "0.00", "1234.56"]
     assert format_cents_scalar(-5) == "-0.05"

@@ -181,3 +181,32 @@ def test_each_patients_first_drawn_row_is_the_one_a_stable_sort_keeps(rows, pati
     by_draw = np.argsort(draw, kind="stable")
     expected = by_draw[~pd.Series(patient[by_draw]).duplicated().to_numpy()]
     assert np.array_equal(_first_drawn(patient, draw), expected)
+
+
+@pytest.mark.parametrize("categorical", [True, False])
+def test_a_columns_positions_in_an_index_are_those_get_indexer_gives(categorical):
+    """Spans' payers are found in the lines' payers through their categories: as looking up every value would
+    (values absent from the index and missing values: -1)."""
+    import numpy as np
+
+    from recoup_lib.synthetic._inject_population import _codes_in
+
+    values = pd.Series(["P2", "P9", None, "P1", "P2", "P1"], dtype="category" if categorical else object)
+    index = pd.Index(["P1", "P2", "P3"], dtype=object)
+    expected = index.get_indexer(values.to_numpy(dtype=object))
+    assert np.array_equal(_codes_in(values, index), expected)
+    assert list(expected) == [1, -1, -1, 0, 1, 0]
+
+
+def test_patients_names_and_sexes_are_the_pools_texts_drawn_for_them():
+    """Patients' names come from the seeded name pools, women's first names from the women's pool."""
+    from recoup_lib.synthetic._identities import name_pools
+
+    practice = generate_practice(lines=2000, seed=4)
+    patients, pools = practice.patients, name_pools(4)
+    women = patients["sex"] == "F"
+    assert set(patients["sex"]) == {"F", "M"} and str(patients["sex"].dtype) == "str"
+    assert set(patients.loc[women, "first_name"]) <= set(pools["female"])
+    assert set(patients.loc[~women, "first_name"]) <= set(pools["male"])
+    assert set(patients["last_name"]) <= set(pools["last"])
+    assert set(patients["primary_payer"]) <= set(load_profile("family_practice")["payer_mix"])

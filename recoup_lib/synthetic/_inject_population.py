@@ -229,6 +229,15 @@ def inject_coverage_lapsed(s: InjectionState, k: int) -> None:
         s.coverage_changes.append(change)
 
 
+def _codes_in(column: pd.Series, index: pd.Index) -> np.ndarray:
+    """Each value's position in ``index`` (-1: absent or missing), as ``index.get_indexer`` gives it; a
+    categorical column's categories looked up once instead of every value (a block's coverage spans)."""
+    if not isinstance(column.dtype, pd.CategoricalDtype):
+        return index.get_indexer(column.to_numpy(dtype=object))
+    positions = np.append(index.get_indexer(np.asarray(column.cat.categories, dtype=object)), -1)
+    return positions[column.cat.codes.to_numpy()]
+
+
 def record_population_labels(s: InjectionState) -> None:
     """Record coverage_lapsed and policy_change over every paid line, from the final tables (run last)."""
     lines = s.lines
@@ -243,7 +252,7 @@ def record_population_labels(s: InjectionState) -> None:
     spans = s.spans
     by_patient = np.argsort(spans["patient"].to_numpy(), kind="stable")
     span_patient = spans["patient"].to_numpy()[by_patient]
-    span_payer = payer_index.get_indexer(spans["payer_id"].to_numpy(dtype=object)[by_patient])
+    span_payer = _codes_in(spans["payer_id"], payer_index)[by_patient]
     effective = spans["effective_date"].to_numpy()[by_patient]
     termination = spans["termination_date"].to_numpy()[by_patient]
     # Patients are small numbers: each one's spans (first and count) found by counting, not searching.

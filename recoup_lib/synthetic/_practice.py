@@ -30,7 +30,7 @@ from ._identities import member_ids, name_pools, npi_numbers
 from ._payments import price_and_pay
 from ._profile import Profile, expand_visits, expected_lines, places_by_visit, template_lines
 from ._random import stream
-from ._values import (DAY, _arrow_series, _category, _coded_text, _dates, _norm, _obj, _same_text,
+from ._values import (DAY, _arrow_series, _category, _coded_text, _dates, _norm, _obj,
                       lexsort_order, month_end, text_id_array, text_ids, weekday)
 
 __all__ = ["Practice", "build_clean", "patient_count", "References"]
@@ -142,24 +142,25 @@ def _patients_and_spans(profile: Profile, seed: int, n_patients: int, start, end
     payer_type = refs.payers.set_index("payer_id")["payer_type"]
     mix_type = payer_type.reindex(payer_ids).to_numpy(dtype=object)
     pick = rng.choice(len(payer_ids), size=n_patients, p=shares)
-    primary = payer_ids[pick]
     is_medicare = (mix_type == "medicare")[pick]
     age = np.where(is_medicare, 65 + np.minimum(rng.gamma(2.0, 5.0, n_patients), 34).astype(int),
                    rng.integers(1, 65, n_patients))
     birth = start - (age * 365.25).astype(int) * DAY - rng.integers(0, 365, n_patients) * DAY
-    sex = np.where(rng.random(n_patients) < 0.54, "F", "M")
-    # The pools' few hundred names made Python strings once, shared by the patients who bear them.
-    names = {kind: pool.astype(object) for kind, pool in pools.items()}
-    first = np.where(sex == "F", names["female"][rng.integers(0, len(names["female"]), n_patients)],
-                     names["male"][rng.integers(0, len(names["male"]), n_patients)])
-    last = names["last"][rng.integers(0, len(names["last"]), n_patients)]
+    female = rng.random(n_patients) < 0.54
+    # Names, sexes and payers are looked up by number in their few hundred texts, each text made Arrow
+    # text once (not a Python string per patient, converted again to build the table).
+    n_female = len(pools["female"])
+    first = np.where(female, rng.integers(0, n_female, n_patients),
+                     n_female + rng.integers(0, len(pools["male"]), n_patients))
+    last = rng.integers(0, len(pools["last"]), n_patients)
     patients = pd.DataFrame({
         "patient": np.arange(1, n_patients + 1, dtype=np.int64),
-        "first_name": first, "last_name": last,
-        "birth_date": _dates(birth), "sex": sex.astype(object),
+        "first_name": _coded_text(np.concatenate([pools["female"], pools["male"]]).astype(object), first),
+        "last_name": _coded_text(pools["last"].astype(object), last),
+        "birth_date": _dates(birth), "sex": _coded_text(np.array(["M", "F"], dtype=object), female),
         "visit_weight": rng.gamma(2.0, 0.5, n_patients) + 0.05,
         "is_new": rng.random(n_patients) < float(profile.get("new_patient_share", 0.2)),
-        "primary_payer": primary,
+        "primary_payer": _coded_text(payer_ids, pick),
     })
 
     # Coverage histories: most patients keep one payer; some switch (sometimes with a gap),
@@ -176,13 +177,14 @@ def _patients_and_spans(profile: Profile, seed: int, n_patients: int, start, end
     left_at = month_end(start + rng.integers(60, max(61, days - 30), n_patients) * DAY)
     nat = np.full(n_patients, np.datetime64("NaT"), dtype="datetime64[D]")
     number = patients["patient"].to_numpy()
-    pieces = [(number[mask], payer[mask], eff[mask], term[mask], _same_text(int(mask.sum()), label))
+    span_kinds = np.array(["stable", "switched away", "switched to", "joined", "left"], dtype=object)
+    pieces = [(number[mask], payer[mask], eff[mask], term[mask], np.full(int(mask.sum()), label))
               for mask, payer, eff, term, label in [
-                  (kind == 0, pick, eff_before, nat, "stable"),
-                  (kind == 1, pick, eff_before, switch_at, "switched away"),
-                  (kind == 1, other, switch_at + DAY + gap, nat, "switched to"),
-                  (kind == 2, pick, joined_at, nat, "joined"),
-                  (kind == 3, pick, eff_before, left_at, "left")]]
+                  (kind == 0, pick, eff_before, nat, 0),
+                  (kind == 1, pick, eff_before, switch_at, 1),
+                  (kind == 1, other, switch_at + DAY + gap, nat, 2),
+                  (kind == 2, pick, joined_at, nat, 3),
+                  (kind == 3, pick, eff_before, left_at, 4)]]
     patient, payer_at, effective, termination, span_kind = (np.concatenate(column) for column in zip(*pieces))
     order = lexsort_order((effective, patient))
     patient, payer_at, effective, termination, span_kind = (
@@ -197,7 +199,8 @@ def _patients_and_spans(profile: Profile, seed: int, n_patients: int, start, end
         "payer_id": pd.Categorical.from_codes(payer_code[payer_at], dtype=used_payers.dtype),
         "member_id": member_ids(stream(seed, "member_ids"), pd.Series(mix_type[payer_at]),
                                 pd.Series(payer_ids[payer_at])).to_numpy(),
-        "effective_date": _dates(effective), "termination_date": _dates(termination), "span_kind": span_kind,
+        "effective_date": _dates(effective), "termination_date": _dates(termination),
+        "span_kind": _coded_text(span_kinds, span_kind),
     })
     return patients, spans
 
