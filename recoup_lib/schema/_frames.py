@@ -20,7 +20,7 @@ import numpy as np
 import pandas as pd
 
 from ..errors import InputError
-from ..money import format_cents
+from ..money import format_cents, whole_floats
 from ._columns import Column, FileSpec
 from ._parse import parse_table
 
@@ -118,8 +118,7 @@ def _cents_text(values: pd.Series):
     if pd.api.types.is_float_dtype(values.dtype):
         numbers = values.astype("float64").to_numpy(na_value=np.nan)
         blank = np.isnan(numbers)
-        whole = np.isfinite(numbers) & (np.abs(numbers) < 2**53)
-        whole[whole] = numbers[whole] == np.round(numbers[whole])
+        whole = whole_floats(numbers)
         cents = pd.array(np.where(whole, numbers, 0).astype(np.int64), dtype="Int64")
         cents[~whole] = pd.NA
         text = format_cents(pd.Series(cents)).to_numpy(dtype=object)
