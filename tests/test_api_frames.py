@@ -8,10 +8,13 @@ with the rule's name.
 
 from __future__ import annotations
 
+import warnings
+
 import numpy as np
 import pandas as pd
 import pytest
 
+from recoup_lib.appeals import _decide, appeal_folder, decide
 from recoup_lib.errors import InputError, InvalidParameterError
 from recoup_lib.folder import read_audit_folder, read_table
 from recoup_lib.rules import audit_tables, custom_rule, run_audit, score
@@ -146,3 +149,50 @@ def test_date_objects_read_as_their_own_calendar_day(practice):
     east = lines["service_date"].dt.tz_localize("Pacific/Kiritimati")
     typed = audit_tables(lines.assign(service_date=east.astype(object)), practice["payments"]).lines
     assert (typed["service_date"].dt.date == lines["service_date"].dt.date).all()
+
+
+# --------------------------------------------------------------------------- appeal decisions
+
+
+_NOTICE = {"notice_id": ["N1"], "payer_id": ["MCR"], "claim_id": ["C1"], "line_no": [1],
+           "notice_date": pd.to_datetime(["2024-01-02"]), "amount_cents": [10000], "error_type": ["upcoding"]}
+_DECIDE_WITH = {
+    "payers": pd.DataFrame({"payer_id": ["MCR"], "name": ["Medicare"], "payer_type": ["medicare"], "state": [""]}),
+    "findings": pd.DataFrame({"claim_id": ["C1"], "line_no": [1], "error_type": ["upcoding"],
+                              "at_risk_cents": [4000]}),
+    "payments": pd.DataFrame({"claim_id": ["C1"], "line_no": [1], "payment_date": pd.to_datetime(["2023-11-01"]),
+                              "paid_cents": [12000]}),
+}
+
+
+@pytest.mark.parametrize("change", [
+    lambda n: n.assign(notice_date=n["notice_date"].dt.tz_localize("US/Eastern")),
+    lambda n: n.assign(notice_date=["2024-01-02"]),
+    lambda n: n.drop(columns="amount_cents").assign(amount=["$100.00"]),
+    lambda n: n.assign(amount_cents=[10000.0], error_type=["UPCODING"]),
+], ids=["tz-aware", "text date", "dollar text", "float whole cents"])
+def test_decide_reads_notices_as_their_file_would(change):
+    expected = decide(pd.DataFrame(_NOTICE), **_DECIDE_WITH)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        found = decide(change(pd.DataFrame(_NOTICE)), **_DECIDE_WITH)
+    pd.testing.assert_frame_equal(found[expected.columns], expected)
+
+
+@pytest.mark.parametrize("change, said", [
+    (lambda n: n.assign(amount_cents=[6.09]),
+     r"notices: 1 value\(s\) .*\n  index label 0, column 'amount_cents': expected whole cents .*; "
+     r"dollars go in column 'amount'; got 6.09"),
+    (lambda n: n.assign(notice_id=[""]), r"index label 0, column 'notice_id': expected a value"),
+    (lambda n: n.drop(columns="amount_cents"), r"notices: no column 'amount_cents' \(whole cents\) or 'amount'"),
+], ids=["float dollars as cents", "blank notice_id", "no amount"])
+def test_decide_refuses_unusable_notices_by_row_and_column(change, said):
+    with pytest.raises(InputError, match=said):
+        decide(change(pd.DataFrame(_NOTICE)), **_DECIDE_WITH)
+
+
+def test_the_appeal_step_does_not_check_the_tables_it_typed(practice, monkeypatch):
+    checked = []
+    monkeypatch.setattr(_decide, "checked_frame", lambda *a: checked.append(a[2]))
+    assert len(appeal_folder(practice["folder"]).decisions)
+    assert checked == []
