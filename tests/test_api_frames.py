@@ -14,9 +14,11 @@ import numpy as np
 import pandas as pd
 import pytest
 
+from recoup_lib import notices as notices_module
 from recoup_lib.appeals import _decide, appeal_folder, decide
 from recoup_lib.errors import InputError, InvalidParameterError
 from recoup_lib.folder import read_audit_folder, read_table
+from recoup_lib.remit import read_835, reconcile
 from recoup_lib.rules import audit_tables, custom_rule, run_audit, score
 from recoup_lib.synthetic import generate_practice, write_practice
 
@@ -196,3 +198,42 @@ def test_the_appeal_step_does_not_check_the_tables_it_typed(practice, monkeypatc
     monkeypatch.setattr(_decide, "checked_frame", lambda *a: checked.append(a[2]))
     assert len(appeal_folder(practice["folder"]).decisions)
     assert checked == []
+
+
+# --------------------------------------------------------------------------- reconciliation
+
+
+@pytest.fixture(scope="module")
+def remit_and_notices(practice):
+    return read_835(practice["folder"] / "remits"), read_table(practice["folder"] / "notices.csv")
+
+
+@pytest.mark.parametrize("form", [
+    lambda n: n.assign(notice_date=n["notice_date"].dt.strftime("%Y-%m-%d")),
+    lambda n: n.assign(amount_cents=n["amount_cents"].astype("float64")),
+    lambda n: n.drop(columns="amount_cents").assign(amount="$" + (n["amount_cents"] / 100).map("{:,.2f}".format)),
+], ids=["text date", "float whole cents", "dollar text"])
+def test_reconcile_reads_notices_as_their_file_would(remit_and_notices, form):
+    remit, parsed = remit_and_notices
+    expected = reconcile(remit, notices=parsed)
+    found = reconcile(remit, notices=form(parsed.data.drop(columns="_row")))
+    assert len(expected.ledger) and found.as_of == expected.as_of
+    pd.testing.assert_frame_equal(found.ledger, expected.ledger)
+    pd.testing.assert_frame_equal(found.links, expected.links)
+
+
+def test_reconcile_refuses_float_dollars_as_cents_and_leaves_parsed_notices_unchecked(remit_and_notices,
+                                                                                        monkeypatch):
+    remit, parsed = remit_and_notices
+    notices = parsed.data.drop(columns="_row")
+    with pytest.raises(InputError, match=r"notices: .*\n  index label 0, column 'amount_cents': expected whole cents"):
+        reconcile(remit, notices=notices.assign(amount_cents=notices["amount_cents"] / 100))
+    monkeypatch.setattr(notices_module, "checked_frame", None)
+    assert reconcile(remit, notices=parsed).notices.rows_used == parsed.rows_used
+
+
+@pytest.mark.parametrize("as_of", ["2026-13-01", "", "soon"])
+def test_reconcile_names_an_as_of_that_is_no_day(remit_and_notices, as_of):
+    with pytest.raises(InvalidParameterError,
+                       match=rf"as_of: expected a real date written YYYY-MM-DD .*; got '{as_of}'"):
+        reconcile(remit_and_notices[0], notices=remit_and_notices[1], as_of=as_of)
