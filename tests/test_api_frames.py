@@ -20,6 +20,7 @@ from recoup_lib.errors import InputError, InvalidParameterError
 from recoup_lib.folder import read_audit_folder, read_table
 from recoup_lib.remit import read_835, reconcile
 from recoup_lib.rules import audit_tables, custom_rule, run_audit, score
+from recoup_lib.sampling import appraise_variable
 from recoup_lib.synthetic import generate_practice, write_practice
 
 
@@ -237,3 +238,16 @@ def test_reconcile_names_an_as_of_that_is_no_day(remit_and_notices, as_of):
     with pytest.raises(InvalidParameterError,
                        match=rf"as_of: expected a real date written YYYY-MM-DD .*; got '{as_of}'"):
         reconcile(remit_and_notices[0], notices=remit_and_notices[1], as_of=as_of)
+
+
+# --------------------------------------------------------------------------- sampling
+
+
+@pytest.mark.parametrize("values, index, said", [
+    ([0, 4520, 0, 112.5, 0, 3875], None, r"got 112.5 at index label 3$"),
+    ([0, 4520, 0, 112.5, np.inf, 3875], list("abcdef"), r"got 112.5 at index label 'd' \(position 3\) \(and 1 more\)$"),
+    (["0", "$45.20", 0, 1, 2, 3], None, r"got '\$45.20' at index label 1$"),
+], ids=["half a cent", "labelled index", "dollar text"])
+def test_appraise_variable_names_the_row_that_is_not_whole_cents(values, index, said):
+    with pytest.raises(InputError, match=r"column 'overpayment_cents' must hold whole cents; " + said):
+        appraise_variable(pd.DataFrame({"overpayment_cents": values}, index=index), universe_size=600)

@@ -24,7 +24,7 @@ from ..money import format_cents, whole_floats
 from ._columns import Column, FileSpec
 from ._parse import parse_table
 
-__all__ = ["checked_frame", "WHOLE_CENTS"]
+__all__ = ["checked_frame", "index_place", "WHOLE_CENTS"]
 
 #: What a ``*_cents`` column holds; a float is taken only where it is a whole number of cents.
 WHOLE_CENTS = "whole cents (an integer number of cents)"
@@ -134,8 +134,7 @@ def _problems_message(problems, frame: pd.DataFrame, given: dict, spec: FileSpec
                       if col.kind == "money" and given.get(col.name) == col.memory_name != col.name}
     lines = []
     for problem in problems[:_SHOWN]:
-        label_shown = _shown(frame.index[problem.row])
-        where = f"index label {label_shown}" + ("" if label_shown == str(problem.row) else f" (position {problem.row})")
+        where = index_place(frame.index, problem.row)
         if problem.column not in given:  # a repeated key: the problem names several columns
             lines.append(f"  {where}, columns {problem.column}: expected {problem.expected}; got {problem.value!r}")
             continue
@@ -148,6 +147,13 @@ def _problems_message(problems, frame: pd.DataFrame, given: dict, spec: FileSpec
         lines.append(f"  {where}, column '{source}': expected {expected}; got {shown}")
     more = f"\n  ... and {len(problems) - _SHOWN} more" if len(problems) > _SHOWN else ""
     return f"{label}: {len(problems)} value(s) the kit cannot use:\n" + "\n".join(lines) + more
+
+
+def index_place(index: pd.Index, position: int) -> str:
+    """Where a row of a table handed over is, as messages say it: ``index label 7``, with its position when
+    that differs from the label (``index label 'a' (position 0)``)."""
+    label = _shown(index[position])
+    return f"index label {label}" + ("" if label == str(position) else f" (position {position})")
 
 
 def _shown(value) -> str:
