@@ -88,6 +88,23 @@ def test_unusable_payments_are_refused_by_table_row_and_column(practice, change,
         audit_tables(practice["lines"], change(practice["payments"]))
 
 
+@pytest.mark.parametrize("column, bad, said", [
+    ("line_no", 0, r"column 'line_no': expected a whole number >= 1; got 0"),
+    ("units", 10**10, r"column 'units': expected a whole number of at most 999,999,999; got 10000000000"),
+    ("charge_cents", -10**14, r"column 'charge_cents': expected an amount under a trillion dollars .*; "
+                              r"got -100000000000000"),
+    ("service_date", pd.Timestamp("1850-01-01"),
+     r"column 'service_date': expected a date between 1900-01-01 and 2100-12-31; got Timestamp\('1850-01-01"),
+    ("submitted_date", pd.NaT, r"column 'submitted_date': expected a value \(this column may not be blank\)"),
+], ids=["line 0", "ten-digit units", "a trillion dollars", "before 1900", "no date"])
+def test_columns_of_the_in_memory_type_are_held_to_the_rules_of_their_text(practice, column, bad, said):
+    lines = practice["lines"]
+    changed = lines.assign(**{column: lines[column].where(lines.index != 5, bad)})
+    assert changed[column].dtype == lines[column].dtype
+    with pytest.raises(InputError, match="index label 5, " + said):
+        audit_tables(changed, practice["payments"])
+
+
 def test_a_repeated_claim_line_is_refused_with_its_position(practice):
     lines = pd.concat([practice["lines"], practice["lines"].iloc[:1]])
     with pytest.raises(InputError, match=rf"index label 0 \(position {len(lines) - 1}\), columns claim_id,line_no"):
