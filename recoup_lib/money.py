@@ -36,6 +36,7 @@ __all__ = [
     "MAX_TOTAL_CENTS",
     "prorate",
     "times_units",
+    "whole_floats",
 ]
 
 #: What the contract accepts as a money value: an optional sign, an optional
@@ -338,6 +339,20 @@ def dollars(cents: int) -> str:
     """
     sign = "-" if cents < 0 else ""
     return f"{sign}${abs(int(cents)) // 100:,}.{abs(int(cents)) % 100:02d}"
+
+
+def whole_floats(numbers: np.ndarray) -> np.ndarray:
+    """True where a float64 is a whole number int64 holds exactly: finite, under 2**53 in size, equal to its rounding.
+
+    Where a float is taken for cents or counts (a notebook's ``12.0``), only
+    such values are: anything else would be cut or rounded in silence.
+
+    >>> whole_floats(np.array([3.0, 2.5, np.nan, np.inf, 2.0**53])).tolist()
+    [True, False, False, False, False]
+    """
+    whole = np.isfinite(numbers) & (np.abs(numbers) < 2**53)
+    whole[whole] = numbers[whole] == np.round(numbers[whole])
+    return whole
 
 
 def div_half_up(numerator, denominator):

@@ -21,13 +21,34 @@ from .csvread import read_table
 from .errors import InputError, InvalidParameterError, Problem
 from .filekind import not_a_file, present
 from .money import format_cents
-from .schema import ParsedTable
+from .schema import SPECS, ParsedTable, checked_frame
 
-__all__ = ["NOTICES", "notice_checks", "read_notices", "read_payers", "set_aside_notices", "usable_notices"]
+__all__ = ["NOTICES", "as_of_day", "notice_checks", "read_notices", "read_payers", "set_aside_notices",
+           "usable_notices"]
 
 #: The file's name, as every message about its rows says it.
 NOTICES = "notices.csv"
+#: The columns the checks read (in-memory names): a table of notices must have them.
+_NEEDED = ("notice_id", "payer_id", "claim_id", "line_no", "notice_date", "amount_cents")
 _PARTS = ["_column", "_value", "_expected"]
+
+
+def as_of_day(as_of) -> pd.Timestamp:
+    """An ``as_of`` parameter as the day it names (midnight; a time zone's own calendar day).
+
+    Raises
+    ------
+    InvalidParameterError
+        ``as_of`` names no day (``"2026-13-01"``, blank); the message names
+        the parameter and the expected form.
+    """
+    try:
+        day = pd.Timestamp(as_of)
+    except (TypeError, ValueError):
+        day = pd.NaT
+    if pd.isna(day):
+        raise InvalidParameterError(f"as_of: expected a real date written YYYY-MM-DD (or a date); got {as_of!r}")
+    return (day.tz_localize(None) if day.tz is not None else day).normalize()
 
 
 def _days(values) -> pd.Series:
@@ -69,10 +90,7 @@ def _checks(notices: pd.DataFrame, payers, claim_lines, payments, as_of):
                "a date on or after the line's first payment in payments.csv, " + _days(first)
                + " (a notice cannot take back money before it was paid)")
     if as_of is not None and dated is not None:
-        try:
-            day = pd.Timestamp(as_of).normalize()
-        except (TypeError, ValueError):
-            raise InvalidParameterError(f"as_of: expected a date; got {as_of!r}") from None
+        day = as_of_day(as_of)
         yield (dated > day, "notice_date", _days(dated),
                f"a date on or before the as-of date {day:%Y-%m-%d} (a notice that had not arrived by then is "
                "set aside, not decided)")
@@ -139,8 +157,7 @@ def usable_notices(notices: pd.DataFrame, payers: pd.DataFrame | None = None,
     >>> usable["notice_id"].tolist(), aside["_reason"].iloc[0].split(" (")[0]
     (['N1'], "column 'notice_date': expected a date on or before the as-of date 2026-03-01")
     """
-    missing = [c for c in ("notice_id", "payer_id", "claim_id", "line_no", "notice_date", "amount_cents")
-               if c not in notices.columns]
+    missing = [c for c in _NEEDED if c not in notices.columns]
     if missing:
         raise InvalidParameterError("notices lacks column" + ("s " if len(missing) > 1 else " ")
                                     + ", ".join(repr(c) for c in missing))
@@ -203,7 +220,11 @@ def read_notices(notices, **checks) -> ParsedTable:
     Parameters
     ----------
     notices : path-like, pandas.DataFrame or ParsedTable
-        The file, or its rows already parsed (money in ``amount_cents``).
+        The file, its rows as read (a ParsedTable, used as it is), or a table
+        handed over, checked and typed as the file would be
+        (:func:`recoup_lib.schema.checked_frame`: money in ``amount_cents``
+        as whole cents or in ``amount`` as dollars, dates as dates); it must
+        have notice_id, payer_id, claim_id, line_no, notice_date and an amount.
     **checks
         ``payers``, ``claim_lines``, ``as_of``, ``payments``: see :func:`usable_notices`.
 
@@ -214,10 +235,13 @@ def read_notices(notices, **checks) -> ParsedTable:
     Raises
     ------
     InputError
-        The file does not exist, or lacks a required column.
+        The file does not exist, or lacks a required column; a table handed
+        over lacks one or holds a value the contract does not allow (the
+        message names the index label and the column).
     """
     if isinstance(notices, pd.DataFrame):
-        notices = ParsedTable(data=notices, rows_read=len(notices))
+        notices = ParsedTable(data=checked_frame(notices, SPECS[NOTICES].needing(_NEEDED), "notices"),
+                              rows_read=len(notices))
     elif not isinstance(notices, ParsedTable):
         path = Path(notices)
         what = not_a_file(path)

@@ -8,13 +8,19 @@ with the rule's name.
 
 from __future__ import annotations
 
+import warnings
+
 import numpy as np
 import pandas as pd
 import pytest
 
+from recoup_lib import notices as notices_module
+from recoup_lib.appeals import _decide, appeal_folder, decide
 from recoup_lib.errors import InputError, InvalidParameterError
 from recoup_lib.folder import read_audit_folder, read_table
+from recoup_lib.remit import read_835, reconcile
 from recoup_lib.rules import audit_tables, custom_rule, run_audit, score
+from recoup_lib.sampling import appraise_variable
 from recoup_lib.synthetic import generate_practice, write_practice
 
 
@@ -82,6 +88,23 @@ def test_unusable_payments_are_refused_by_table_row_and_column(practice, change,
         audit_tables(practice["lines"], change(practice["payments"]))
 
 
+@pytest.mark.parametrize("column, bad, said", [
+    ("line_no", 0, r"column 'line_no': expected a whole number >= 1; got 0"),
+    ("units", 10**10, r"column 'units': expected a whole number of at most 999,999,999; got 10000000000"),
+    ("charge_cents", -10**14, r"column 'charge_cents': expected an amount under a trillion dollars .*; "
+                              r"got -100000000000000"),
+    ("service_date", pd.Timestamp("1850-01-01"),
+     r"column 'service_date': expected a date between 1900-01-01 and 2100-12-31; got Timestamp\('1850-01-01"),
+    ("submitted_date", pd.NaT, r"column 'submitted_date': expected a value \(this column may not be blank\)"),
+], ids=["line 0", "ten-digit units", "a trillion dollars", "before 1900", "no date"])
+def test_columns_of_the_in_memory_type_are_held_to_the_rules_of_their_text(practice, column, bad, said):
+    lines = practice["lines"]
+    changed = lines.assign(**{column: lines[column].where(lines.index != 5, bad)})
+    assert changed[column].dtype == lines[column].dtype
+    with pytest.raises(InputError, match="index label 5, " + said):
+        audit_tables(changed, practice["payments"])
+
+
 def test_a_repeated_claim_line_is_refused_with_its_position(practice):
     lines = pd.concat([practice["lines"], practice["lines"].iloc[:1]])
     with pytest.raises(InputError, match=rf"index label 0 \(position {len(lines) - 1}\), columns claim_id,line_no"):
@@ -146,3 +169,102 @@ def test_date_objects_read_as_their_own_calendar_day(practice):
     east = lines["service_date"].dt.tz_localize("Pacific/Kiritimati")
     typed = audit_tables(lines.assign(service_date=east.astype(object)), practice["payments"]).lines
     assert (typed["service_date"].dt.date == lines["service_date"].dt.date).all()
+
+
+# --------------------------------------------------------------------------- appeal decisions
+
+
+_NOTICE = {"notice_id": ["N1"], "payer_id": ["MCR"], "claim_id": ["C1"], "line_no": [1],
+           "notice_date": pd.to_datetime(["2024-01-02"]), "amount_cents": [10000], "error_type": ["upcoding"]}
+_DECIDE_WITH = {
+    "payers": pd.DataFrame({"payer_id": ["MCR"], "name": ["Medicare"], "payer_type": ["medicare"], "state": [""]}),
+    "findings": pd.DataFrame({"claim_id": ["C1"], "line_no": [1], "error_type": ["upcoding"],
+                              "at_risk_cents": [4000]}),
+    "payments": pd.DataFrame({"claim_id": ["C1"], "line_no": [1], "payment_date": pd.to_datetime(["2023-11-01"]),
+                              "paid_cents": [12000]}),
+}
+
+
+@pytest.mark.parametrize("change", [
+    lambda n: n.assign(notice_date=n["notice_date"].dt.tz_localize("US/Eastern")),
+    lambda n: n.assign(notice_date=["2024-01-02"]),
+    lambda n: n.drop(columns="amount_cents").assign(amount=["$100.00"]),
+    lambda n: n.assign(amount_cents=[10000.0], error_type=["UPCODING"]),
+], ids=["tz-aware", "text date", "dollar text", "float whole cents"])
+def test_decide_reads_notices_as_their_file_would(change):
+    expected = decide(pd.DataFrame(_NOTICE), **_DECIDE_WITH)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        found = decide(change(pd.DataFrame(_NOTICE)), **_DECIDE_WITH)
+    pd.testing.assert_frame_equal(found[expected.columns], expected)
+
+
+@pytest.mark.parametrize("change, said", [
+    (lambda n: n.assign(amount_cents=[6.09]),
+     r"notices: 1 value\(s\) .*\n  index label 0, column 'amount_cents': expected whole cents .*; "
+     r"dollars go in column 'amount'; got 6.09"),
+    (lambda n: n.assign(notice_id=[""]), r"index label 0, column 'notice_id': expected a value"),
+    (lambda n: n.drop(columns="amount_cents"), r"notices: no column 'amount_cents' \(whole cents\) or 'amount'"),
+], ids=["float dollars as cents", "blank notice_id", "no amount"])
+def test_decide_refuses_unusable_notices_by_row_and_column(change, said):
+    with pytest.raises(InputError, match=said):
+        decide(change(pd.DataFrame(_NOTICE)), **_DECIDE_WITH)
+
+
+def test_the_appeal_step_does_not_check_the_tables_it_typed(practice, monkeypatch):
+    checked = []
+    monkeypatch.setattr(_decide, "checked_frame", lambda *a: checked.append(a[2]))
+    assert len(appeal_folder(practice["folder"]).decisions)
+    assert checked == []
+
+
+# --------------------------------------------------------------------------- reconciliation
+
+
+@pytest.fixture(scope="module")
+def remit_and_notices(practice):
+    return read_835(practice["folder"] / "remits"), read_table(practice["folder"] / "notices.csv")
+
+
+@pytest.mark.parametrize("form", [
+    lambda n: n.assign(notice_date=n["notice_date"].dt.strftime("%Y-%m-%d")),
+    lambda n: n.assign(amount_cents=n["amount_cents"].astype("float64")),
+    lambda n: n.drop(columns="amount_cents").assign(amount="$" + (n["amount_cents"] / 100).map("{:,.2f}".format)),
+], ids=["text date", "float whole cents", "dollar text"])
+def test_reconcile_reads_notices_as_their_file_would(remit_and_notices, form):
+    remit, parsed = remit_and_notices
+    expected = reconcile(remit, notices=parsed)
+    found = reconcile(remit, notices=form(parsed.data.drop(columns="_row")))
+    assert len(expected.ledger) and found.as_of == expected.as_of
+    pd.testing.assert_frame_equal(found.ledger, expected.ledger)
+    pd.testing.assert_frame_equal(found.links, expected.links)
+
+
+def test_reconcile_refuses_float_dollars_as_cents_and_leaves_parsed_notices_unchecked(remit_and_notices,
+                                                                                        monkeypatch):
+    remit, parsed = remit_and_notices
+    notices = parsed.data.drop(columns="_row")
+    with pytest.raises(InputError, match=r"notices: .*\n  index label 0, column 'amount_cents': expected whole cents"):
+        reconcile(remit, notices=notices.assign(amount_cents=notices["amount_cents"] / 100))
+    monkeypatch.setattr(notices_module, "checked_frame", None)
+    assert reconcile(remit, notices=parsed).notices.rows_used == parsed.rows_used
+
+
+@pytest.mark.parametrize("as_of", ["2026-13-01", "", "soon"])
+def test_reconcile_names_an_as_of_that_is_no_day(remit_and_notices, as_of):
+    with pytest.raises(InvalidParameterError,
+                       match=rf"as_of: expected a real date written YYYY-MM-DD .*; got '{as_of}'"):
+        reconcile(remit_and_notices[0], notices=remit_and_notices[1], as_of=as_of)
+
+
+# --------------------------------------------------------------------------- sampling
+
+
+@pytest.mark.parametrize("values, index, said", [
+    ([0, 4520, 0, 112.5, 0, 3875], None, r"got 112.5 at index label 3$"),
+    ([0, 4520, 0, 112.5, np.inf, 3875], list("abcdef"), r"got 112.5 at index label 'd' \(position 3\) \(and 1 more\)$"),
+    (["0", "$45.20", 0, 1, 2, 3], None, r"got '\$45.20' at index label 1$"),
+], ids=["half a cent", "labelled index", "dollar text"])
+def test_appraise_variable_names_the_row_that_is_not_whole_cents(values, index, said):
+    with pytest.raises(InputError, match=r"column 'overpayment_cents' must hold whole cents; " + said):
+        appraise_variable(pd.DataFrame({"overpayment_cents": values}, index=index), universe_size=600)

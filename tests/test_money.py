@@ -9,7 +9,8 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from recoup_lib.money import (MAX_CENTS, allocate, apply_rate, div_half_up, dollars, format_cents,
-                              format_cents_scalar, parse_cents, parse_cents_scalar, prorate, times_units)
+                              format_cents_scalar, parse_cents, parse_cents_scalar, prorate, times_units,
+                              whole_floats)
 
 
 @pytest.mark.parametrize(("text", "cents"), [
@@ -177,3 +178,11 @@ def test_plain_cents_reads_long_amounts_and_declines_every_other_form():
     for odd in ["1000000000000.00", "+1.00", "1.0", " 1.00", "$1.00", "-.00", "1,000.00", "1.-0", "--1.00", "٣.00"]:
         assert plain_cents(pa.array(["1.00", odd])) is None, odd
     assert plain_cents(pa.array(["1.00", None])) is None
+
+
+@given(st.lists(st.floats(allow_nan=True, allow_infinity=True), max_size=30))
+def test_whole_floats_are_exactly_the_floats_an_int64_keeps(values):
+    numbers = np.array(values, dtype=np.float64)
+    kept = [v == v and abs(v) < 2**53 and float(int(v)) == v if v not in (float("inf"), -float("inf")) else False
+            for v in values]
+    assert whole_floats(numbers).tolist() == kept

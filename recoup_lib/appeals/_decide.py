@@ -29,12 +29,14 @@ and its reasons say what to check.
 from __future__ import annotations
 
 import re
+from dataclasses import replace
 
 import numpy as np
 import pandas as pd
 
 from ..errors import InputError, InvalidParameterError
 from ..money import dollars
+from ..schema import SPECS, FileSpec, checked_frame
 from ._ladder import appeal_path
 from ._merits import evidence_checklist, expected_value, win_probability
 from ._plans import FUNDING, plan_type_of
@@ -58,6 +60,31 @@ _FUNDING_NAMES = (
     ("medicaid", "managed_care", re.compile(r"\b(?:managed[\s-]+care|mco|hmo)\b", re.IGNORECASE)),
     ("commercial", "self_funded", re.compile(r"\b(?:self[\s-]*(?:funded|insured)|aso|erisa)\b", re.IGNORECASE)),
 )
+
+
+#: The columns decide reads of each table (in-memory names), which a table handed over must have.
+_NEEDS = {
+    "notices": ["notice_id", "payer_id", "claim_id", "line_no", "notice_date", "amount_cents", "error_type"],
+    "payers": ["payer_id", "name", "payer_type", "state"],
+    "findings": ["claim_id", "line_no", "error_type", "at_risk_cents"],
+    "payments": ["claim_id", "line_no", "payment_date", "paid_cents"],
+    "documentation": ["claim_id", "line_no", "note_present", "signed", "documented_code"],
+    "claim_lines": ["claim_id", "line_no"],
+    "payer_policies": ["payer_id", "procedure_code", "effective_date", "announced_date"],
+}
+
+
+def _reading(name: str) -> FileSpec:
+    """``name``'s file contract as decide reads it (findings may repeat a line and error type: their amounts
+    add up, so their key is not enforced)."""
+    spec = SPECS[name + ".csv"].needing(_NEEDS[name])
+    return replace(spec, key=()) if name == "findings" else spec
+
+
+def _checked(tables: dict[str, pd.DataFrame | None]) -> dict[str, pd.DataFrame | None]:
+    """The tables handed to :func:`decide`, checked and typed as their files would be (None stays None)."""
+    return {name: None if frame is None or (name == "findings" and not len(frame))
+            else checked_frame(frame, _reading(name), name) for name, frame in tables.items()}
 
 
 def _require(frame: pd.DataFrame, columns: list[str], name: str) -> None:
@@ -100,7 +127,7 @@ def _findings_on(keys: pd.DataFrame, findings: pd.DataFrame | None) -> pd.DataFr
         out["audit_at_risk_cents"] = pd.array([pd.NA] * len(out), dtype="Int64")
         out["other_findings"] = ""
         return out
-    _require(findings, ["claim_id", "line_no", "error_type", "at_risk_cents"], "findings")
+    _require(findings, _NEEDS["findings"], "findings")
     f = findings[["claim_id", "line_no", "error_type", "at_risk_cents"]].copy()
     f["line_no"] = f["line_no"].astype("int64")
     f["at_risk_cents"] = f["at_risk_cents"].astype("int64")
@@ -121,17 +148,23 @@ def _findings_on(keys: pd.DataFrame, findings: pd.DataFrame | None) -> pd.DataFr
 def decide(notices: pd.DataFrame, payers: pd.DataFrame, findings: pd.DataFrame | None,
            payments: pd.DataFrame, *, documentation: pd.DataFrame | None = None,
            claim_lines: pd.DataFrame | None = None, payer_policies: pd.DataFrame | None = None,
-           profiles: Profiles | None = None, unchecked: dict[str, str] | None = None) -> pd.DataFrame:
+           profiles: Profiles | None = None, unchecked: dict[str, str] | None = None,
+           check: bool = True) -> pd.DataFrame:
     """Decide every notice: accept, partial or appeal, with amounts, deadlines and reasons.
+
+    Every table is checked and typed as its file would be
+    (:func:`recoup_lib.schema.checked_frame`: money as ``*_cents`` whole
+    cents or as dollars under the file's column name, dates as dates, text
+    or date objects); only the columns decide reads must be present.
 
     Parameters
     ----------
     notices : pandas.DataFrame
-        notice_id, payer_id, claim_id, line_no, notice_date (datetime64),
-        amount_cents (int), error_type, and optionally reason_code and
-        original_payment_date. Extra columns pass through. Notices dated
-        after the day the decisions are made for are set aside first
-        (:func:`recoup_lib.notices.usable_notices` with ``as_of``).
+        notice_id, payer_id, claim_id, line_no, notice_date,
+        amount_cents (whole cents; or ``amount`` in dollars), error_type, and
+        optionally reason_code and original_payment_date. Extra columns pass
+        through. Notices dated after the day the decisions are made for are
+        set aside first (:func:`recoup_lib.notices.usable_notices` with ``as_of``).
     payers : pandas.DataFrame
         payer_id, name, payer_type (medicare, medicaid, commercial), state,
         and optionally funding (``program``, ``managed_care``,
@@ -164,6 +197,9 @@ def decide(notices: pd.DataFrame, payers: pd.DataFrame, findings: pd.DataFrame |
         A notice of such a type is still appealed when nothing is found (the
         contract's rule), but its reasons and letter say the audit could not
         check it rather than that it found nothing.
+    check : bool, default True
+        False for tables the kit itself typed (:func:`run_appeals`), which
+        are not checked again.
 
     Returns
     -------
@@ -192,7 +228,9 @@ def decide(notices: pd.DataFrame, payers: pd.DataFrame, findings: pd.DataFrame |
     Raises
     ------
     InputError
-        A notice names a payer missing from ``payers`` (use
+        A table lacks a column decide reads or holds a value its contract
+        does not allow (the message names the table, index label and
+        column); a notice names a payer missing from ``payers`` (use
         :func:`recoup_lib.notices.usable_notices` first to set such notices aside), or a payer's
         funding value is not one of the four, or not one a payer of its type
         can have (a self-funded Medicare plan).
@@ -223,6 +261,11 @@ def decide(notices: pd.DataFrame, payers: pd.DataFrame, findings: pd.DataFrame |
     >>> d["recommendation"], int(d["agreed_amount_cents"]), int(d["disputed_amount_cents"]), f"{d['file_by']:%Y-%m-%d}"
     ('partial', 4000, 6000, '2024-05-06')
     """
+    if check:
+        typed = _checked({"notices": notices, "payers": payers, "findings": findings, "payments": payments,
+                          "documentation": documentation, "claim_lines": claim_lines,
+                          "payer_policies": payer_policies})
+        return decide(**typed, profiles=profiles, unchecked=unchecked, check=False)
     profiles = profiles or load_profiles()
     n = _joined(notices, payers, findings, payments, documentation, claim_lines)
     keys = (n["rules_payer_type"] + "|" + n["rules_state"]).to_numpy()
@@ -306,10 +349,8 @@ def _funding(p: pd.DataFrame) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
 
 def _joined(notices, payers, findings, payments, documentation, claim_lines) -> pd.DataFrame:
     """The notices with their payer, our findings on the line, its payments, record and claim facts."""
-    _require(notices, ["notice_id", "payer_id", "claim_id", "line_no", "notice_date", "amount_cents",
-                       "error_type"], "notices")
-    _require(payers, ["payer_id", "name", "payer_type", "state"], "payers")
-    _require(payments, ["claim_id", "line_no", "payment_date", "paid_cents"], "payments")
+    for name, frame in (("notices", notices), ("payers", payers), ("payments", payments)):
+        _require(frame, _NEEDS[name], name)
     n = notices.reset_index(drop=True).copy()
     known = n["payer_id"].isin(payers["payer_id"])
     if not known.all():

@@ -272,7 +272,7 @@ def run_appeals(inputs: AppealInputs, findings: pd.DataFrame | None, as_of,
     audit = inputs.audit
     decisions = decide(inputs.notices, inputs.payers, findings, audit.payments,
                        documentation=audit.documentation, claim_lines=audit.claim_lines,
-                       payer_policies=audit.payer_policies, profiles=profiles, unchecked=unchecked)
+                       payer_policies=audit.payer_policies, profiles=profiles, unchecked=unchecked, check=False)
     rejected = problems_frame(audit.problems + inputs.problems)
     counts = pd.concat([audit.counts.drop(columns=["source"], errors="ignore"), inputs.counts],
                        ignore_index=True)

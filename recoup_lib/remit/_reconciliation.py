@@ -19,7 +19,7 @@ import pandas as pd
 from ..errors import InputError
 from ..folder import write_csv
 from ..money import dollars
-from ..notices import read_notices, set_aside_notices
+from ..notices import as_of_day, read_notices, set_aside_notices
 from ..outputs import writes_folder
 from ..results import StepResult
 from ..schema import ParsedTable
@@ -224,7 +224,8 @@ def reconcile(remits, notices=None, as_of=None, payments=None) -> Reconciliation
     notices : path-like, pandas.DataFrame or ParsedTable, optional
         The payer's recoupment notices: a ``notices.csv`` of the contract
         (notice_id, payer_id, claim_id, line_no, notice_date, amount, ...),
-        or that file already parsed (money in ``amount_cents``). Its rows
+        or a table of them (money in ``amount_cents`` as whole cents or in
+        ``amount`` as dollars, dates as dates or text). Its rows
         are checked by :func:`recoup_lib.notices.read_notices`, the reader
         ``recoup appeal`` uses; pass what it returned with the folder's
         checks (``read_notices(path, **notice_checks(folder))``) to set
@@ -254,7 +255,11 @@ def reconcile(remits, notices=None, as_of=None, payments=None) -> Reconciliation
     Raises
     ------
     InputError
-        The notices file does not exist or cannot be used.
+        The notices file does not exist or cannot be used, or a table of
+        notices handed over holds a value its contract does not allow
+        (:func:`recoup_lib.notices.read_notices` checks it as the file).
+    InvalidParameterError
+        ``as_of`` names no day.
 
     Notes
     -----
@@ -267,6 +272,7 @@ def reconcile(remits, notices=None, as_of=None, payments=None) -> Reconciliation
     >>> result = reconcile(["tests/data/835/domain-5.5.835"])  # doctest: +SKIP
     >>> print(result.summary())  # doctest: +SKIP
     """
+    as_of = None if as_of is None else as_of_day(as_of).date()
     parsed = None if notices is None else read_notices(notices)
     remit = remits if isinstance(remits, Remit) else read_835(remits)
     if not remit.loaded:
@@ -281,8 +287,6 @@ def reconcile(remits, notices=None, as_of=None, payments=None) -> Reconciliation
             note = f"the latest {'payment, ' if payments is not None else ''}remittance or notice date"
         except InputError:
             note = "no date found in the files read"
-    else:
-        as_of = pd.Timestamp(as_of).date()
     if data is not None and as_of is not None:
         parsed = set_aside_notices(parsed, as_of=as_of)[0]
         data = parsed.data

@@ -19,7 +19,7 @@ import pyarrow.compute as pc
 
 from ..errors import InvalidParameterError
 from ..folder import AuditInputs, read_audit_folder, required_file_alarms, why_absent, worker_count
-from ..money import dollars
+from ..money import dollars, whole_floats
 from ..outputs import writes_folder
 from ..results import StepResult
 from ..schema import SPECS, ClaimKeys, checked_frame
@@ -256,8 +256,7 @@ def _whole_numbers(rule: Rule, values: pd.Series, column: str) -> np.ndarray:
         return values.to_numpy(dtype=np.int64)
     numbers = (values.astype("float64").to_numpy(na_value=np.nan) if numeric
                else np.full(len(values), np.nan))
-    whole = np.isfinite(numbers) & (np.abs(numbers) < 2**53)
-    whole[whole] = numbers[whole] == np.round(numbers[whole])
+    whole = whole_floats(numbers)
     if not whole.all():
         at = int(np.flatnonzero(~whole)[0])
         raise InvalidParameterError(

@@ -29,9 +29,10 @@ import pandas as pd
 
 from ..errors import InputError, InvalidParameterError
 from ..folder import write_csv
-from ..money import dollars
+from ..money import dollars, whole_floats
 from ..outputs import writes_folder
 from ..results import StepResult
+from ..schema import index_place
 from ._common import (
     DECIMAL_DIGITS,
     STANDARD_CONFIDENCES,
@@ -520,9 +521,14 @@ def appraise_variable(sample: pd.DataFrame, universe_size: int | None = None,
         problems.append(f"{int(values.isna().sum())} sampled unit(s) have no overpayment value "
                         "(every sampled unit needs its reviewed amount; 0 for a clean unit)")
     elif not pd.api.types.is_integer_dtype(values.dtype):
-        numbers = pd.to_numeric(values, errors="coerce")
-        if numbers.isna().any() or (numbers != np.floor(numbers)).any():
-            problems.append(f"column '{value_column}' must hold whole cents")
+        numbers = pd.to_numeric(values, errors="coerce").astype("float64").to_numpy(na_value=np.nan)
+        bad = np.flatnonzero(~whole_floats(numbers))
+        if len(bad):
+            first = int(bad[0])
+            value = values.iloc[first:first + 1].tolist()[0]
+            others = f" (and {len(bad) - 1} more)" if len(bad) > 1 else ""
+            problems.append(f"column '{value_column}' must hold whole cents; got {value!r} at "
+                            f"{index_place(sample.index, first)}{others}")
     if stratified:
         if stratum_column not in sample.columns:
             raise InputError(f"{head}a stratified appraisal needs a '{stratum_column}' column in the "

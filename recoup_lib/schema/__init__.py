@@ -30,7 +30,7 @@ In-memory conventions (the "column contract" every other module relies on):
 from __future__ import annotations
 
 from ._columns import BOOL_FALSE, BOOL_TRUE, Column, FileSpec, money_column
-from ._frames import WHOLE_CENTS, checked_frame
+from ._frames import WHOLE_CENTS, checked_frame, index_place
 from ._keys import ClaimKeys, claim_keys, line_key, packed_ids, packed_positions, packed_ranks
 from ._npi import npi_check_digit, npi_shapes
 from ._parse import CONTROL_CHARACTERS, FIRST_DATE, LAST_DATE, MAX_WHOLE_NUMBER, ParsedTable, parse_table, value_codes
@@ -57,6 +57,7 @@ __all__ = [
     "BOOL_FALSE",
     "parse_table",
     "checked_frame",
+    "index_place",
     "WHOLE_CENTS",
     "FIRST_DATE",
     "LAST_DATE",

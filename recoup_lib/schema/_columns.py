@@ -4,7 +4,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 __all__ = ["BOOL_TRUE", "BOOL_FALSE", "Column", "FileSpec", "money_column"]
 
@@ -98,6 +98,13 @@ class FileSpec:
     @property
     def column_names(self) -> list[str]:
         return [c.name for c in self.columns]
+
+    def needing(self, names) -> "FileSpec":
+        """This contract as a step that reads only ``names`` (in-memory names) takes a table handed over:
+        those columns must be present, the others are typed when given (never added)."""
+        return replace(self, columns=tuple(col if col.memory_name in names
+                                           else replace(col, required=False, fill_missing=False)
+                                           for col in self.columns))
 
     def column(self, name: str) -> Column:
         for c in self.columns:

@@ -5,11 +5,12 @@ The kit's functions over DataFrames expect the in-memory contract (money in
 pandas hands over what they have: dollars as floats or as ``"$1,204.10"``,
 nullable or Arrow-backed dtypes, dates as text, ``datetime.date`` objects,
 Arrow ``date32`` or time-zone-aware timestamps, column names with stray spaces.
-:func:`checked_frame` writes such a table out as the text of a file and reads
-it back with :func:`~recoup_lib.schema.parse_table`, so every column obeys the
-same rules as in a CSV, and a value that cannot be used is refused by name
-(table, index label, column, what was expected) instead of failing deep inside
-pandas or being rounded silently.
+:func:`checked_frame` hands such a table to :func:`~recoup_lib.schema.parse_table`:
+a column already in its in-memory type (integer cents and whole numbers,
+``datetime64`` dates without a zone) as it is, any other written out as the
+text of a file, so every column obeys the same rules as in a CSV, and a value
+that cannot be used is refused by name (table, index label, column, what was
+expected) instead of failing deep inside pandas or being rounded silently.
 """
 
 from __future__ import annotations
@@ -20,11 +21,11 @@ import numpy as np
 import pandas as pd
 
 from ..errors import InputError
-from ..money import format_cents
+from ..money import format_cents, whole_floats
 from ._columns import Column, FileSpec
 from ._parse import parse_table
 
-__all__ = ["checked_frame", "WHOLE_CENTS"]
+__all__ = ["checked_frame", "index_place", "WHOLE_CENTS"]
 
 #: What a ``*_cents`` column holds; a float is taken only where it is a whole number of cents.
 WHOLE_CENTS = "whole cents (an integer number of cents)"
@@ -76,13 +77,13 @@ def checked_frame(frame: pd.DataFrame, spec: FileSpec, label: str) -> pd.DataFra
         source = col.memory_name if col.memory_name in frame.columns else col.name
         if source in frame.columns:
             given[col.name] = source
-            raw[col.name] = _file_text(frame[source], col, in_cents=source != col.name)
+            raw[col.name] = _given(frame[source], col, in_cents=source != col.name)
     missing = [f"'{col.memory_name}' (whole cents) or '{col.name}' (dollars)" if col.kind == "money"
                else f"'{col.name}'" for col in spec.columns if col.required and col.name not in given]
     if missing:
         raise InputError(f"{label}: no column {', '.join(missing)} (columns: {', '.join(map(str, frame.columns))})")
     parsed = parse_table(pd.DataFrame(raw, index=range(len(frame)), copy=False), spec, label,
-                         row_numbers=np.arange(len(frame)))
+                         row_numbers=np.arange(len(frame)), check_typed=True)
     if parsed.problems:
         raise InputError(_problems_message(parsed.problems, frame, given, spec, label))
     typed = parsed.data.drop(columns="_row")
@@ -98,6 +99,16 @@ def _stripped_names(frame: pd.DataFrame, spec: FileSpec) -> pd.DataFrame:
                if isinstance(name, str) and name != name.strip() and name.strip() in known
                and name.strip() not in frame.columns}
     return frame.rename(columns=renames) if renames else frame
+
+
+def _given(values: pd.Series, col: Column, in_cents: bool):
+    """A column as :func:`parse_table` takes it: its values where they are of the in-memory type (checked
+    there by the rules their text would be), else the text of a file."""
+    signed = pd.api.types.is_signed_integer_dtype(values.dtype) and not isinstance(values.dtype, pd.StringDtype)
+    if ((col.kind == "date" and isinstance(values.dtype, np.dtype) and values.dtype.kind == "M")
+            or (signed and (col.kind == "int" or (col.kind == "money" and in_cents)))):
+        return values.array
+    return _file_text(values, col, in_cents)
 
 
 def _file_text(values: pd.Series, col: Column, in_cents: bool):
@@ -118,8 +129,7 @@ def _cents_text(values: pd.Series):
     if pd.api.types.is_float_dtype(values.dtype):
         numbers = values.astype("float64").to_numpy(na_value=np.nan)
         blank = np.isnan(numbers)
-        whole = np.isfinite(numbers) & (np.abs(numbers) < 2**53)
-        whole[whole] = numbers[whole] == np.round(numbers[whole])
+        whole = whole_floats(numbers)
         cents = pd.array(np.where(whole, numbers, 0).astype(np.int64), dtype="Int64")
         cents[~whole] = pd.NA
         text = format_cents(pd.Series(cents)).to_numpy(dtype=object)
@@ -135,20 +145,26 @@ def _problems_message(problems, frame: pd.DataFrame, given: dict, spec: FileSpec
                       if col.kind == "money" and given.get(col.name) == col.memory_name != col.name}
     lines = []
     for problem in problems[:_SHOWN]:
-        label_shown = _shown(frame.index[problem.row])
-        where = f"index label {label_shown}" + ("" if label_shown == str(problem.row) else f" (position {problem.row})")
+        where = index_place(frame.index, problem.row)
         if problem.column not in given:  # a repeated key: the problem names several columns
             lines.append(f"  {where}, columns {problem.column}: expected {problem.expected}; got {problem.value!r}")
             continue
         source = given[problem.column]
         value = frame[source].iloc[problem.row]
         expected = problem.expected
-        if problem.column in money_in_cents and not pd.isna(value):
+        if problem.column in money_in_cents and problem.value == _NOT_CENTS:
             expected = f"{WHOLE_CENTS}; dollars go in column '{problem.column}'"
         shown = "blank" if pd.isna(value) or not str(value).strip() else _shown(value)
         lines.append(f"  {where}, column '{source}': expected {expected}; got {shown}")
     more = f"\n  ... and {len(problems) - _SHOWN} more" if len(problems) > _SHOWN else ""
     return f"{label}: {len(problems)} value(s) the kit cannot use:\n" + "\n".join(lines) + more
+
+
+def index_place(index: pd.Index, position: int) -> str:
+    """Where a row of a table handed over is, as messages say it: ``index label 7``, with its position when
+    that differs from the label (``index label 'a' (position 0)``)."""
+    label = _shown(index[position])
+    return f"index label {label}" + ("" if label == str(position) else f" (position {position})")
 
 
 def _shown(value) -> str:

@@ -193,7 +193,7 @@ def _normalised_list(arr: pa.ChunkedArray):
 
 
 def parse_table(raw: pd.DataFrame, spec: FileSpec, label: str | None = None,
-                row_numbers: np.ndarray | None = None) -> ParsedTable:
+                row_numbers: np.ndarray | None = None, check_typed: bool = False) -> ParsedTable:
     """Validate and type a table of raw text against its contract.
 
     Parameters
@@ -208,6 +208,12 @@ def parse_table(raw: pd.DataFrame, spec: FileSpec, label: str | None = None,
         File name used in messages (defaults to ``spec.name``).
     row_numbers : numpy.ndarray, optional
         Spreadsheet row number of each raw row; defaults to ``index + 2``.
+    check_typed : bool, default False
+        Whether a column already in its in-memory type (``datetime64``
+        dates, integer whole numbers and cents) is checked by the rules its
+        text would be (blanks, minimum, ranges, totals) rather than taken as
+        the reader's own, which typed only what was valid. A table handed
+        over in memory (:func:`~recoup_lib.schema.checked_frame`) is checked.
 
     Returns
     -------
@@ -252,7 +258,9 @@ def parse_table(raw: pd.DataFrame, spec: FileSpec, label: str | None = None,
                 out[col.memory_name] = _blank_of(col, n)
             continue
         if _already_typed(raw[col.name], col):
-            out[col.memory_name] = _typed_values(raw[col.name], col)
+            out[col.memory_name] = (_checked_typed(raw[col.name], col, lambda mask, expected, col=col:
+                                                   record(mask, col, expected), bad) if check_typed
+                                    else _typed_values(raw[col.name], col))
             continue
         plain = _plain_money(raw[col.name], col, lambda mask, expected, col=col: record(mask, col, expected), bad)
         if plain is not None:
@@ -341,8 +349,7 @@ def _parse_column(text: pa.ChunkedArray, col: Column, n: int, record, bad: np.nd
     earlier columns) only matters for a money column's running total.
     """
     blank = _blanks(text)
-    if not col.nullable:
-        record(blank, "a value (this column may not be blank)")
+    _record_blanks(blank, col, record)
     kind = col.kind
     if kind in ("id", "code"):
         record(_control_characters(text), "an id or code without control characters (a line break, tab or NUL "
@@ -364,31 +371,69 @@ def _parse_column(text: pa.ChunkedArray, col: Column, n: int, record, bad: np.nd
         record(~(is_true | is_false | blank), col.expected)
         return pd.arrays.BooleanArray(is_true, ~(is_true | is_false))
     if kind == "int":
-        numbers, ok = _parse_ints(text)
-        if col.minimum is not None:
-            ok &= np.where(ok, numbers >= col.minimum, False)
-        too_large = ok & (numbers > MAX_WHOLE_NUMBER)
-        record(~ok & ~blank, col.expected)
-        record(too_large, f"a whole number of at most {MAX_WHOLE_NUMBER:,}")
-        ok &= ~too_large
-        return pd.arrays.IntegerArray(numbers, ~ok)
+        return _checked_ints(*_parse_ints(text), blank, col, record)
     if kind == "money":
         cents, missing, invalid = parse_cents_arrays(text)
         if invalid.any():
-            large = np.zeros(n, dtype=bool)
+            written = np.zeros(n, dtype=np.int64)
             idx = np.flatnonzero(invalid)
-            large[idx] = [_too_large(t) for t in text.take(idx).to_pylist()]
+            written[idx] = [_written_cents(t) for t in text.take(idx).to_pylist()]
+            large = _too_large(written)
             record(invalid & ~large, col.expected)
             record(large, _TOO_LARGE)
-        beyond = _beyond_total(cents, bad | invalid)
-        record(beyond, _BEYOND_TOTAL)
-        return pd.arrays.IntegerArray(cents, missing)
-    dates, ok = _parse_dates(text)
+        return _checked_cents(cents, missing, bad | invalid, record)
+    return _checked_dates(*_parse_dates(text), blank, col, record)
+
+
+def _record_blanks(blank: np.ndarray, col: Column, record) -> None:
+    if not col.nullable:
+        record(blank, "a value (this column may not be blank)")
+
+
+def _checked_ints(numbers: np.ndarray, ok: np.ndarray, blank: np.ndarray, col: Column, record):
+    """Whole numbers read (``ok``: a number was read) held to the column's minimum and to
+    :data:`MAX_WHOLE_NUMBER`: its in-memory values."""
+    if col.minimum is not None:
+        ok &= np.where(ok, numbers >= col.minimum, False)
+    too_large = ok & (numbers > MAX_WHOLE_NUMBER)
+    record(~ok & ~blank, col.expected)
+    record(too_large, f"a whole number of at most {MAX_WHOLE_NUMBER:,}")
+    ok &= ~too_large
+    return pd.arrays.IntegerArray(numbers, ~ok)
+
+
+def _checked_cents(cents: np.ndarray, missing: np.ndarray, bad: np.ndarray, record):
+    """Amounts read (0 where ``missing``) held to the file's total (``bad``: rows already set aside)."""
+    record(_beyond_total(cents, bad), _BEYOND_TOTAL)
+    return pd.arrays.IntegerArray(cents, missing)
+
+
+def _checked_dates(dates: np.ndarray, ok: np.ndarray, blank: np.ndarray, col: Column, record) -> np.ndarray:
+    """Dates read (``ok``: a real date was read) held to the range the kit represents."""
     record(~ok & ~blank, col.expected)
     outside = ok & ((dates < FIRST_DATE) | (dates > LAST_DATE))
     record(outside, _DATE_RANGE)
     dates[outside] = np.datetime64("NaT")
     return dates
+
+
+def _checked_typed(values: pd.Series, col: Column, record, bad: np.ndarray):
+    """A column already in its in-memory type, held to the rules its text would be held to.
+
+    A date keeps its calendar day (a time of day is dropped, as the day written in a file would be);
+    a blank is ``NaT`` or a missing number.
+    """
+    blank = pd.isna(values).to_numpy()
+    _record_blanks(blank, col, record)
+    if col.kind == "date":
+        days = values.to_numpy(dtype="datetime64[D]").astype("datetime64[us]")
+        return _checked_dates(days, ~blank, blank, col, record)
+    numbers = values.to_numpy(dtype=np.int64, na_value=0)
+    if col.kind == "int":
+        return _checked_ints(numbers, ~blank, blank, col, record)
+    large = _too_large(numbers)
+    record(large, _TOO_LARGE)
+    return _checked_cents(numbers, blank, bad | large, record)
 
 
 def value_codes(values: pd.Series) -> tuple[np.ndarray, int]:
@@ -480,13 +525,19 @@ def _parse_dates(text) -> tuple[np.ndarray, np.ndarray]:
     return values, ok
 
 
-def _too_large(text: str) -> bool:
-    """Whether money text is well written but a trillion dollars or more."""
+def _written_cents(text: str) -> int:
+    """The cents of well-written money text, however large (capped just past :data:`MAX_CENTS`); 0 for
+    other text."""
     match = re.match(MONEY_PATTERN, str(text))
     if match is None or (match.group(1) and match.group(2)):
-        return False
+        return 0
     whole, frac = match.group(3).replace(",", ""), (match.group(4) or "").ljust(2, "0")
-    return int(whole) * 100 + int(frac) > MAX_CENTS
+    return min(int(whole) * 100 + int(frac), MAX_CENTS + 1)
+
+
+def _too_large(cents: np.ndarray) -> np.ndarray:
+    """Amounts of a trillion dollars or more, either way (docs/contract.md, "Errors")."""
+    return (cents > MAX_CENTS) | (cents < -MAX_CENTS)
 
 
 def _beyond_total(cents: np.ndarray, bad: np.ndarray) -> np.ndarray:
