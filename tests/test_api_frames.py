@@ -16,7 +16,7 @@ import pytest
 
 from recoup_lib import notices as notices_module
 from recoup_lib.appeals import (_decide, appeal_folder, decide, interest_due, interest_table, letters, run_appeals,
-                                worklist)
+                                usable_notices, worklist)
 from recoup_lib.errors import InputError, InvalidParameterError
 from recoup_lib.folder import read_audit_folder, read_table
 from recoup_lib.remit import paid_after, read_835, reconcile
@@ -221,6 +221,15 @@ def test_decide_reads_notices_as_their_file_would(change):
 def test_decide_refuses_unusable_notices_by_row_and_column(change, said):
     with pytest.raises(InputError, match=said):
         decide(change(pd.DataFrame(_NOTICE)), **_DECIDE_WITH)
+
+
+def test_usable_notices_reads_a_table_as_its_file_would():
+    payers = _DECIDE_WITH["payers"]
+    expected = usable_notices(pd.DataFrame(_NOTICE), payers, as_of="2024-01-02")[0]
+    found = usable_notices(pd.DataFrame(_NOTICE).assign(notice_date=["2024-01-02"]), payers, as_of="2024-01-02")[0]
+    pd.testing.assert_frame_equal(found, expected)
+    with pytest.raises(InputError, match=r"notices: .*\n  index label 0, column 'amount_cents': expected whole cents"):
+        usable_notices(pd.DataFrame(_NOTICE).assign(amount_cents=[6.09]), payers)
 
 
 def test_the_appeal_step_does_not_check_the_tables_it_typed(practice, monkeypatch):
