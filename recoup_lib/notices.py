@@ -107,13 +107,17 @@ def _reason_text(column: pd.Series, value: pd.Series, expected: pd.Series) -> pd
 def usable_notices(notices: pd.DataFrame, payers: pd.DataFrame | None = None,
                    claim_lines: pd.DataFrame | None = None, as_of=None, *,
                    payments: pd.DataFrame | None = None) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """Split parsed notices into those that can be used and those set aside, with the reason.
+    """Split a table of notices into those that can be used and those set aside, with the reason.
 
     Parameters
     ----------
     notices : pandas.DataFrame
-        Parsed ``notices.csv`` (notice_id, payer_id, claim_id, line_no,
-        notice_date, amount_cents, optional original_payment_date, ...).
+        notice_id, payer_id, claim_id, line_no, notice_date, an amount
+        (``amount_cents`` whole cents or ``amount`` dollars), optional
+        original_payment_date, ...: checked and typed as ``notices.csv``
+        would be (:func:`recoup_lib.schema.checked_frame`, as
+        :func:`read_notices` takes a table), so the rows come back typed
+        and on a fresh index.
     payers : pandas.DataFrame, optional
         Parsed ``payers.csv``; when given, a notice's payer must be in it
         (no recoupment rules can be chosen for another).
@@ -137,8 +141,12 @@ def usable_notices(notices: pd.DataFrame, payers: pd.DataFrame | None = None,
 
     Raises
     ------
+    InputError
+        ``notices`` lacks one of the columns the checks read or holds a
+        value the contract does not allow (the message names the index
+        label and the column).
     InvalidParameterError
-        ``notices`` lacks one of the columns the checks read.
+        ``as_of`` names no day.
 
     Notes
     -----
@@ -157,6 +165,17 @@ def usable_notices(notices: pd.DataFrame, payers: pd.DataFrame | None = None,
     >>> usable["notice_id"].tolist(), aside["_reason"].iloc[0].split(" (")[0]
     (['N1'], "column 'notice_date': expected a date on or before the as-of date 2026-03-01")
     """
+    return _split(_checked(notices), payers, claim_lines, as_of, payments=payments)
+
+
+def _checked(notices: pd.DataFrame) -> pd.DataFrame:
+    """A table of notices handed over, checked and typed as notices.csv would be."""
+    return checked_frame(notices, SPECS[NOTICES].needing(_NEEDED), "notices")
+
+
+def _split(notices: pd.DataFrame, payers=None, claim_lines=None, as_of=None, *,
+           payments=None) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """:func:`usable_notices` on notices already typed (``notices.csv`` as read, or :func:`_checked`)."""
     missing = [c for c in _NEEDED if c not in notices.columns]
     if missing:
         raise InvalidParameterError("notices lacks column" + ("s " if len(missing) > 1 else " ")
@@ -196,7 +215,7 @@ def set_aside_notices(parsed: ParsedTable, **checks) -> tuple[ParsedTable, pd.Da
         The typed rows this call set aside, with their reason.
     """
     data = parsed.data
-    usable, aside = usable_notices(data, **checks)
+    usable, aside = _split(data, **checks)
     if not len(aside):
         return parsed, aside
     rows = (aside["_row"].astype("int64").to_numpy() if "_row" in aside.columns
@@ -240,8 +259,7 @@ def read_notices(notices, **checks) -> ParsedTable:
         message names the index label and the column).
     """
     if isinstance(notices, pd.DataFrame):
-        notices = ParsedTable(data=checked_frame(notices, SPECS[NOTICES].needing(_NEEDED), "notices"),
-                              rows_read=len(notices))
+        notices = ParsedTable(data=_checked(notices), rows_read=len(notices))
     elif not isinstance(notices, ParsedTable):
         path = Path(notices)
         what = not_a_file(path)

@@ -15,13 +15,25 @@ import pandas as pd
 import pytest
 
 from recoup_lib import notices as notices_module
-from recoup_lib.appeals import _decide, appeal_folder, decide
+from recoup_lib.appeals import (_decide, appeal_folder, decide, interest_due, interest_table, letters, run_appeals,
+                                usable_notices, worklist)
 from recoup_lib.errors import InputError, InvalidParameterError
 from recoup_lib.folder import read_audit_folder, read_table
-from recoup_lib.remit import read_835, reconcile
+from recoup_lib.remit import paid_after, read_835, reconcile
+from recoup_lib.remit.reconcile import open_ledger
+from recoup_lib.report import build_report, notice_aging, outcomes_in_run, patient_credit_balances, report_from_audit
 from recoup_lib.rules import audit_tables, custom_rule, run_audit, score
 from recoup_lib.sampling import appraise_variable
 from recoup_lib.synthetic import generate_practice, write_practice
+from recoup_lib.synthetic.demo import demo_path
+
+
+#: as_of values that name no day: a month 13, blank, a word.
+NO_DAYS = ["2026-13-01", "", "soon"]
+
+
+def _no_day(as_of: str) -> str:
+    return rf"as_of: expected a real date written YYYY-MM-DD .*; got '{as_of}'"
 
 
 @pytest.fixture(scope="module")
@@ -211,6 +223,15 @@ def test_decide_refuses_unusable_notices_by_row_and_column(change, said):
         decide(change(pd.DataFrame(_NOTICE)), **_DECIDE_WITH)
 
 
+def test_usable_notices_reads_a_table_as_its_file_would():
+    payers = _DECIDE_WITH["payers"]
+    expected = usable_notices(pd.DataFrame(_NOTICE), payers, as_of="2024-01-02")[0]
+    found = usable_notices(pd.DataFrame(_NOTICE).assign(notice_date=["2024-01-02"]), payers, as_of="2024-01-02")[0]
+    pd.testing.assert_frame_equal(found, expected)
+    with pytest.raises(InputError, match=r"notices: .*\n  index label 0, column 'amount_cents': expected whole cents"):
+        usable_notices(pd.DataFrame(_NOTICE).assign(amount_cents=[6.09]), payers)
+
+
 def test_the_appeal_step_does_not_check_the_tables_it_typed(practice, monkeypatch):
     checked = []
     monkeypatch.setattr(_decide, "checked_frame", lambda *a: checked.append(a[2]))
@@ -250,11 +271,48 @@ def test_reconcile_refuses_float_dollars_as_cents_and_leaves_parsed_notices_unch
     assert reconcile(remit, notices=parsed).notices.rows_used == parsed.rows_used
 
 
-@pytest.mark.parametrize("as_of", ["2026-13-01", "", "soon"])
+@pytest.mark.parametrize("as_of", NO_DAYS)
 def test_reconcile_names_an_as_of_that_is_no_day(remit_and_notices, as_of):
-    with pytest.raises(InvalidParameterError,
-                       match=rf"as_of: expected a real date written YYYY-MM-DD .*; got '{as_of}'"):
+    with pytest.raises(InvalidParameterError, match=_no_day(as_of)):
         reconcile(remit_and_notices[0], notices=remit_and_notices[1], as_of=as_of)
+
+
+# --------------------------------------------------------------------------- as_of
+
+
+@pytest.fixture(scope="module")
+def decided(practice):
+    return appeal_folder(practice["folder"])
+
+
+_LEDGER = pd.DataFrame({"notice_id": ["N1"], "notice_date": pd.to_datetime(["2025-01-02"]),
+                        "amount_cents": [10000], "open_cents": [10000]})
+_AS_OF_TAKERS = {
+    "build_report": lambda p, d, as_of: build_report(demo_path("family_practice"), as_of),
+    "report_from_audit": lambda p, d, as_of: report_from_audit(d.audit, as_of),
+    "appeal_folder before reading": lambda p, d, as_of: appeal_folder(p["folder"] / "nowhere", as_of),
+    "run_appeals": lambda p, d, as_of: run_appeals(d.inputs, d.audit.findings, as_of),
+    "worklist": lambda p, d, as_of: worklist(d.decisions, as_of),
+    "letters": lambda p, d, as_of: letters(d.decisions, as_of),
+    "interest_table": lambda p, d, as_of: interest_table(d.decisions, as_of),
+    "interest_due": lambda p, d, as_of: interest_due(10000, "2025-01-02", as_of),
+    "open_ledger": lambda p, d, as_of: open_ledger(_LEDGER.assign(net_taken_cents=0, payment_date=pd.NaT),
+                                                  _LEDGER, as_of),
+    "paid_after": lambda p, d, as_of: paid_after(_LEDGER.rename(columns={"notice_date": "payment_date"}), as_of),
+    "notice_aging": lambda p, d, as_of: notice_aging(_LEDGER, as_of),
+    "outcomes_in_run": lambda p, d, as_of: outcomes_in_run(
+        pd.DataFrame({"notice_id": ["N1"], "level": [1], "outcome": ["won"]}), as_of=as_of),
+    "patient_credit_balances": lambda p, d, as_of: patient_credit_balances(
+        pd.DataFrame({"patient_id": ["P1"], "refund_cents": [500], "arose_on": pd.to_datetime(["2025-01-02"])}),
+        as_of),
+}
+
+
+@pytest.mark.parametrize("as_of", NO_DAYS)
+@pytest.mark.parametrize("entry", _AS_OF_TAKERS)
+def test_every_entry_point_taking_an_as_of_names_one_that_is_no_day(practice, decided, entry, as_of):
+    with pytest.raises(InvalidParameterError, match=_no_day(as_of)):
+        _AS_OF_TAKERS[entry](practice, decided, as_of)
 
 
 # --------------------------------------------------------------------------- sampling

@@ -477,6 +477,26 @@ def test_unreadable_adjustment_amount_is_a_warning_and_its_claim_cannot_balance(
            "decimals" in message and "read as 0.00" in message
 
 
+@pytest.mark.parametrize("sample, segment, date, column, number", [
+    ("cob-contractural-adjustment.835", "DTM*472*20050202", "99991231", "service_date", 22),
+    ("managed-care.835", "DTM*150*20020301", "99991231", "service_date", 17),
+    ("managed-care.835", "DTM*151*20020304", "18991231", "service_end_date", 18),
+])
+def test_a_service_date_outside_the_kits_range_is_left_blank_with_a_warning(tmp_path, sample, segment, date,
+                                                                            column, number):
+    """Every CSV reader refuses a date outside 1900-01-01..2100-12-31 (``99991231``, "open ended");
+    the 835 reader leaves it blank with a warning naming the file, the segment and the element, as it
+    does an unreadable date, so service_lines.csv never holds one the kit would refuse to read back."""
+    text = (DATA / sample).read_text().replace(segment + "~", segment[:8] + date + "~", 1)
+    remit = read_835([_write(tmp_path, "far.835", text)])
+    assert remit.loaded and len(remit.rejected) == 0
+    assert pd.isna(remit.service_lines[column].iloc[0])
+    [warning] = remit.warnings.loc[remit.warnings["value"] == date].itertuples()
+    assert (warning.file, warning.segment, warning.segment_id, warning.element) == ("far.835", number, "DTM",
+                                                                                    "DTM02")
+    assert "expected a date between 1900-01-01 and 2100-12-31 (the date is left blank)" in warning.message
+
+
 @pytest.mark.parametrize("svc06, code, expected", [
     (":", "", "a qualifier and the procedure code as billed, e.g. HC:99215 (the submitted code is left blank)"),
     ("HC", "", "a qualifier and the procedure code as billed"),

@@ -163,8 +163,13 @@ def decide(notices: pd.DataFrame, payers: pd.DataFrame, findings: pd.DataFrame |
         notice_id, payer_id, claim_id, line_no, notice_date,
         amount_cents (whole cents; or ``amount`` in dollars), error_type, and
         optionally reason_code and original_payment_date. Extra columns pass
-        through. Notices dated after the day the decisions are made for are
-        set aside first (:func:`recoup_lib.notices.usable_notices` with ``as_of``).
+        through. Every notice given is decided, whatever its date (a
+        recommendation does not depend on the day it is made; the deadlines
+        are counted from the notice). Setting aside the notices dated after
+        an as-of date happens before decide: :func:`run_appeals` and
+        :func:`appeal_folder` do it (``recoup appeal --as-of``); a caller
+        deciding for a day runs :func:`recoup_lib.notices.usable_notices`
+        with ``as_of`` first.
     payers : pandas.DataFrame
         payer_id, name, payer_type (medicare, medicaid, commercial), state,
         and optionally funding (``program``, ``managed_care``,

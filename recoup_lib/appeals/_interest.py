@@ -26,6 +26,7 @@ import pandas as pd
 
 from ..errors import InvalidParameterError
 from ..money import div_half_up
+from ..notices import as_of_day
 from ._dates import to_days
 from ._profiles import PayerProfile, Profiles, load_profiles, profile_for, rule_keys
 
@@ -230,7 +231,7 @@ def interest_due(principal_cents: int, notice_date, as_of, profiles: Profiles | 
         raise InvalidParameterError(f"the {payer_type} profile has no interest_from rule")
     start, period, year = rules
     notice = to_days(notice_date)[0]
-    periods = int(interest_periods(notice, to_days(as_of)[0], start, period))
+    periods = int(interest_periods(notice, to_days(as_of_day(as_of))[0], start, period))
     next_on = (notice + np.timedelta64(start - 1 + periods * period, "D")).astype(object)
     rate = rate_on(notice, profiles)
     if rate is None:
@@ -275,7 +276,7 @@ def interest_table(frame: pd.DataFrame, as_of, profiles: Profiles | None = None)
     rate_text = [""] * n
     status = [""] * n
     notes = [""] * n
-    as_of_day = to_days(as_of)[0]
+    today = to_days(as_of_day(as_of))[0]
     notice = to_days(frame["notice_date"]) if n else np.array([], dtype="datetime64[D]")
     principal = frame["amount_cents"].to_numpy(dtype=np.int64) if n else np.array([], dtype=np.int64)
     types = rule_keys(frame)[0] if n else np.array([], dtype=object)
@@ -287,7 +288,7 @@ def interest_table(frame: pd.DataFrame, as_of, profiles: Profiles | None = None)
                 notes[i] = f"no interest rule in the {payer_type} profile"
             continue
         start, period, year = rules
-        k = interest_periods(notice[idx], np.full(len(idx), as_of_day), start, period)
+        k = interest_periods(notice[idx], np.full(len(idx), today), start, period)
         nxt = notice[idx] + (start - 1 + k * period).astype("timedelta64[D]")
         for j, i in enumerate(idx):
             rate = rate_on(notice[i], profiles)

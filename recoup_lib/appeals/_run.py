@@ -18,7 +18,7 @@ from ..errors import InputError, InvalidParameterError, NothingUsableError, Prob
 from ..filekind import present
 from ..folder import (AuditInputs, existing_folder, problems_frame, read_audit_folder, read_table, to_text_frame,
                       write_csv)
-from ..notices import read_payers, set_aside_notices
+from ..notices import as_of_day, read_payers, set_aside_notices
 from ..outputs import writes_folder
 from ..remit import folder_as_of
 from ..results import StepResult
@@ -266,6 +266,7 @@ def run_appeals(inputs: AppealInputs, findings: pd.DataFrame | None, as_of,
     -------
     AppealResult
     """
+    as_of = as_of_day(as_of)
     profiles = profiles or load_profiles()
     unchecked = {} if switched_off is None else dict(zip(switched_off["error_type"], switched_off["message"]))
     inputs = _set_aside_after(inputs, as_of)
@@ -284,7 +285,7 @@ def run_appeals(inputs: AppealInputs, findings: pd.DataFrame | None, as_of,
         rejected=rejected,
         counts=counts,
         profiles=profiles,
-        as_of=pd.Timestamp(as_of).date(),
+        as_of=as_of.date(),
         inputs=inputs,
     )
 
@@ -338,7 +339,8 @@ def appeal_folder(folder: str | Path, as_of=None, *, profiles: Profiles | str | 
         The folder, notices.csv, payers.csv, a required audit file or column
         is missing, or a rule table in the folder cannot be read.
     InvalidParameterError
-        ``profiles`` names a folder that does not exist.
+        ``profiles`` names a folder that does not exist, or ``as_of`` names
+        no day (checked before the folder is read).
 
     Examples
     --------
@@ -347,6 +349,7 @@ def appeal_folder(folder: str | Path, as_of=None, *, profiles: Profiles | str | 
     """
     if isinstance(profiles, (str, Path)) and not Path(profiles).is_dir():
         raise InvalidParameterError(f"profiles: no such folder {str(profiles)!r}")
+    as_of = None if as_of is None else as_of_day(as_of)
     inputs = inputs if inputs is not None else read_appeal_folder(folder)
     if not isinstance(profiles, Profiles):
         profiles = load_profiles(Path(folder) if profiles is None else Path(profiles))

@@ -15,6 +15,7 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from ..schema import FIRST_DATE, LAST_DATE
 from ..x12 import AMOUNT_EXPECTED, OUTSIDE_ANY_TRANSACTION, Chunk, Elements, code_name, parse_amounts, segment_code
 
 __all__ = ["ChunkReader", "C", "QUALIFIER", "GROUPS_5010", "first_per_group", "fill"]
@@ -135,10 +136,17 @@ class ChunkReader:
         return cents, blank
 
     def dates(self, positions, elements: Elements, j: int, element: str) -> np.ndarray:
-        """Element ``j`` of ``elements`` as dates; invalid ones are warned about and left NaT."""
+        """Element ``j`` of ``elements`` as dates; invalid ones, and real dates outside the kit's range
+        (``99991231``: every CSV reader refuses them, :data:`recoup_lib.schema.FIRST_DATE` to
+        :data:`~recoup_lib.schema.LAST_DATE`), are warned about and left NaT."""
         dates, _, invalid = elements.date(j)
         self.flag_mask(positions, invalid, element, lambda: elements[j],
                        "a date written CCYYMMDD (the date is left blank)", "warning")
+        outside = (dates < FIRST_DATE) | (dates > LAST_DATE)
+        if outside.any():
+            dates[outside] = np.datetime64("NaT", "us")
+            self.flag_mask(positions, outside, element, lambda: elements[j],
+                           f"a date between {FIRST_DATE} and {LAST_DATE} (the date is left blank)", "warning")
         return dates
 
     def where(self, name: str) -> np.ndarray:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from ..notices import as_of_day
 from ..schema import CLOSED_STATUSES
 from ._deposits import explain_deposits
 from ._items import STR
@@ -81,7 +82,7 @@ def open_ledger(links: pd.DataFrame, notices: pd.DataFrame, as_of) -> pd.DataFra
     >>> int(row.open_cents), int(row.days_open), row.aging, row.status
     (6000, 60, '31-60', 'partly taken')
     """
-    as_of = pd.Timestamp(as_of).as_unit("us")
+    as_of = as_of_day(as_of).as_unit("us")
     nt = notices.loc[notices["notice_date"] <= as_of].reset_index(drop=True)
     lk = links.loc[(links["notice_id"] != "") & (links["payment_date"] <= as_of)]
     g = lk.groupby("notice_id")

@@ -13,6 +13,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from ..money import dollars, parse_cents
+from ..notices import as_of_day
 from ._columns import COLUMNS, typed
 from ._problems import ACTION, SegmentProblem
 
@@ -315,7 +316,7 @@ def paid_after(frame: pd.DataFrame, as_of, column: str = "payment_date") -> np.n
     >>> paid_after(pd.DataFrame({"payment_date": ["2025-01-31", "2025-02-01", None]}), "2025-01-31").tolist()
     [False, True, False]
     """
-    return (pd.to_datetime(frame[column]) > pd.Timestamp(as_of)).to_numpy(dtype=bool)
+    return (pd.to_datetime(frame[column]) > as_of_day(as_of)).to_numpy(dtype=bool)
 
 
 def _net_outside_amount(data: pd.DataFrame) -> np.ndarray:

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import pandas as pd
 
+from ..notices import as_of_day
 from ..remit.reconcile import AGING_BUCKETS as LEDGER_BUCKETS
 from ..schema import CLOSED_STATUSES
 from ._metrics import clean_text, metric_frame, metric_row, require_columns, switched_off
@@ -289,7 +290,7 @@ def notice_aging(notices: pd.DataFrame, as_of) -> pd.DataFrame:
     else:
         frame = _open(notices)
         money = frame["amount_cents"].astype("int64").to_numpy()
-    age = (pd.Timestamp(as_of) - pd.to_datetime(frame["notice_date"])).dt.days
+    age = (as_of_day(as_of) - pd.to_datetime(frame["notice_date"])).dt.days
     future = int((age < 0).sum())
     rows = []
     for label, low, high in NOTICE_AGE_BUCKETS:

@@ -24,6 +24,7 @@ from ..errors import InputError, InvalidParameterError
 from ..filekind import present
 from ..folder import existing_folder, files_present, read_csv_text
 from ..money import dollars
+from ..notices import as_of_day
 from ..remit import (FOLDER_AS_OF, REMIT_SUFFIXES, Remit, folder_as_of, paid_after, remits_in, remittance_dates,
                      taken_back)
 from ..remit.reconcile import LINK_COLUMNS, link_recoupments, open_ledger
@@ -216,7 +217,7 @@ def report_from_audit(audit, as_of=None, *, recoupments: pd.DataFrame | None = N
             notices=None if appeals is None else appeals.decisions["notice_date"],
             payments=payments["payment_date"], remittances=_remitted_on(recoupments, remit))
         as_of_from_data = True
-    as_of = pd.Timestamp(as_of).date()
+    as_of = as_of_day(as_of).date()
     first = lines["service_date"].min() if len(lines) else None
     if first is not None and pd.notna(first) and first.date() > as_of:
         raise InvalidParameterError(
@@ -443,6 +444,9 @@ def build_report(folder, as_of=None, *, recoupments: pd.DataFrame | None = None,
         The folder, claim_lines.csv, payments.csv or one of their required
         columns is missing. A problem with an optional extra never raises:
         the metrics that need it are switched off and the reason is said.
+    InvalidParameterError
+        ``as_of`` names no day (checked before the folder is read), or is
+        before the folder's first date of service.
 
     Examples
     --------
@@ -451,6 +455,7 @@ def build_report(folder, as_of=None, *, recoupments: pd.DataFrame | None = None,
     >>> bool(report.metrics.set_index("metric").loc["clean_claim_rate", "available"])
     True
     """
+    as_of = None if as_of is None else as_of_day(as_of).date()
     folder = existing_folder(folder)
     as_of_from_data = as_of is None
     messages: list[str] = []
@@ -495,7 +500,7 @@ def build_report(folder, as_of=None, *, recoupments: pd.DataFrame | None = None,
         later = int((appeals.rejected["reason"].str.startswith("expected a date on or before the as-of date")
                      ).sum()) if len(appeals.rejected) else 0
         if later:
-            messages.append(f"{later} notice(s) dated after {pd.Timestamp(as_of):%Y-%m-%d} set aside: they had "
+            messages.append(f"{later} notice(s) dated after {as_of:%Y-%m-%d} set aside: they had "
                             "not arrived by the as-of date")
     messages.extend(more)
     found_outcomes, outcome_file, outcome_reason, more = _outcomes(folder, outcomes, appeals)

@@ -28,6 +28,7 @@ import pandas as pd
 from ..appeals import SOURCED_COLUMNS, choice_column, load_rule_table, text_column
 from ..errors import InvalidParameterError
 from ..money import div_half_up
+from ..notices import as_of_day
 from ..rules import ERROR_TYPES
 from ..schema import Column, FileSpec
 
@@ -258,7 +259,7 @@ def patient_credit_balances(refunds: pd.DataFrame, as_of, *, state: str | None =
     grouped = owed.groupby("patient_id")
     out = pd.DataFrame({"lines": grouped.size(), "credit_cents": grouped["refund_cents"].sum().astype("int64"),
                         "oldest": pd.to_datetime(grouped["arose_on"].min())}).reset_index()
-    day = pd.Timestamp(as_of).normalize()
+    day = as_of_day(as_of)
     out["age_days"] = (day - out["oldest"]).dt.days.astype("int64")
     out["report_as_unclaimed_from"] = out["oldest"] + pd.DateOffset(years=years)
     out["dormant"] = out["report_as_unclaimed_from"] <= day

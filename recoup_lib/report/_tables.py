@@ -31,6 +31,7 @@ import pandas as pd
 
 from ..errors import InputError, InvalidParameterError, Problem
 from ..folder import read_table, to_text_frame
+from ..notices import as_of_day
 from ..remit import RECOUPMENT_ROW_CHECKS
 from ..schema import APPEAL_OUTCOMES_SPEC, RECOUPMENTS_SPEC, ParsedTable
 from ._appeal_metrics import OUTCOMES
@@ -304,7 +305,7 @@ def _outcome_checks(notices: pd.DataFrame | None, as_of):
                lambda d: (day(d, "filed_date") < pd.to_datetime(
                    d["notice_id"].astype("str").str.strip().map(dated))).to_numpy(dtype=bool))
     if as_of is not None:
-        when = pd.Timestamp(as_of).normalize()
+        when = as_of_day(as_of)
         for column, what in (("filed_date", "filed"), ("decision_date", "decided")):
             yield (column, f"a date on or before the as-of date {when:%Y-%m-%d} (an appeal not {what} by then "
                    "is set aside, not counted)",
