@@ -315,6 +315,15 @@ def test_every_entry_point_taking_an_as_of_names_one_that_is_no_day(practice, de
         _AS_OF_TAKERS[entry](practice, decided, as_of)
 
 
+@pytest.mark.parametrize("as_of", ["1800-01-01", "2300-01-01"])
+@pytest.mark.parametrize("entry", ["build_report", "run_appeals", "worklist", "open_ledger"])
+def test_an_as_of_outside_the_kits_dates_is_refused_as_in_a_file(practice, decided, entry, as_of):
+    """The dates every file may hold (1900 to 2100) bound an as_of given from Python, as --as-of."""
+    with pytest.raises(InvalidParameterError, match=rf"as_of: expected a date between 1900-01-01 and 2100-12-31; "
+                                                    rf"got '{as_of}'"):
+        _AS_OF_TAKERS[entry](practice, decided, as_of)
+
+
 # --------------------------------------------------------------------------- sampling
 
 

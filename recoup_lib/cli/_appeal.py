@@ -48,8 +48,10 @@ def _as_of(text: str | None) -> dt.date | None:
         day = dt.date.fromisoformat(text)
     except ValueError:
         raise UsageError(f"--as-of: expected a real date written YYYY-MM-DD; got {text!r}") from None
-    if not dt.date(1900, 1, 1) <= day <= dt.date(2100, 12, 31):
-        raise UsageError(f"--as-of: expected a date between 1900-01-01 and 2100-12-31; got {text!r}")
+    from ..schema import DATE_RANGE, FIRST_DATE, LAST_DATE
+
+    if not FIRST_DATE.item() <= day <= LAST_DATE.item():
+        raise UsageError(f"--as-of: expected {DATE_RANGE}; got {text!r}")
     return day
 
 

@@ -23,7 +23,6 @@ against lists no payer (as ``recoup appeal`` stops); 2 on a usage error.
 
 from __future__ import annotations
 
-import datetime as dt
 import sys
 from pathlib import Path
 
@@ -58,13 +57,6 @@ def add_parser(subparsers) -> None:
     parser.set_defaults(run=run)
 
 
-def _as_of(text: str | None) -> dt.date | None:
-    """The --as-of date (checked as ``recoup appeal`` checks it), or None when not given."""
-    from ._appeal import _as_of as appeal_as_of
-
-    return None if text is None else appeal_as_of(text)
-
-
 def _notices(args):
     """The notices read and checked as ``recoup appeal`` checks them, and the tables they were checked against
     (by file name stem)."""
@@ -85,6 +77,7 @@ def _notices(args):
 def run(args) -> int:
     from ..outputs import check_folder
     from ..remit import Reconciliation, reconcile
+    from ._appeal import _as_of
 
     as_of = _as_of(args.as_of)
     inputs = [*args.files, *(p for p in (args.notices, args.payers) if p is not None)]

@@ -56,7 +56,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from ..errors import InputError, Problem
-from ..schema import FIRST_DATE, LAST_DATE
+from ..schema import DATE_RANGE, FIRST_DATE, LAST_DATE
 from ._cms_layout import REQUIRED_LABEL, Header, Table, cell_text, code_cell_text, find_tables, mue_header, ptp_header
 from ._cms_rows import MUE_COLUMNS, PTP_COLUMNS, Part, combine
 
@@ -214,8 +214,6 @@ def _parse_yyyymmdd(text: pd.Series) -> tuple[pd.Series, np.ndarray]:
     return dates.where(ok).astype("datetime64[us]"), ok
 
 
-_DATE_RANGE = f"a date between {FIRST_DATE} and {LAST_DATE}"
-
 _MAI_TEXT = (("line edit", "1"), ("policy", "2"), ("clinical", "3"))
 
 
@@ -347,7 +345,7 @@ def _ptp_date(check: _Checker, raw: pd.DataFrame, key: str, shape: str,
     dates, ok = _parse_yyyymmdd(raw[key])
     check.record(~ok & ~none, key, raw[key], shape)
     within = ((dates >= FIRST_DATE) & (dates <= LAST_DATE)).to_numpy()
-    check.record(ok & ~within, key, raw[key], _DATE_RANGE)
+    check.record(ok & ~within, key, raw[key], DATE_RANGE)
     return dates, ok & within
 
 

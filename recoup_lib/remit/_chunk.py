@@ -15,7 +15,7 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from ..schema import FIRST_DATE, LAST_DATE
+from ..schema import DATE_RANGE, FIRST_DATE, LAST_DATE
 from ..x12 import AMOUNT_EXPECTED, OUTSIDE_ANY_TRANSACTION, Chunk, Elements, code_name, parse_amounts, segment_code
 
 __all__ = ["ChunkReader", "C", "QUALIFIER", "GROUPS_5010", "first_per_group", "fill"]
@@ -146,7 +146,7 @@ class ChunkReader:
         if outside.any():
             dates[outside] = np.datetime64("NaT", "us")
             self.flag_mask(positions, outside, element, lambda: elements[j],
-                           f"a date between {FIRST_DATE} and {LAST_DATE} (the date is left blank)", "warning")
+                           f"{DATE_RANGE} (the date is left blank)", "warning")
         return dates
 
     def where(self, name: str) -> np.ndarray:

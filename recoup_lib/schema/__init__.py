@@ -33,7 +33,8 @@ from ._columns import BOOL_FALSE, BOOL_TRUE, Column, FileSpec, money_column
 from ._frames import WHOLE_CENTS, checked_frame, index_place
 from ._keys import ClaimKeys, claim_keys, line_key, packed_ids, packed_positions, packed_ranks
 from ._npi import npi_check_digit, npi_shapes
-from ._parse import CONTROL_CHARACTERS, FIRST_DATE, LAST_DATE, MAX_WHOLE_NUMBER, ParsedTable, parse_table, value_codes
+from ._parse import (CONTROL_CHARACTERS, DATE_RANGE, FIRST_DATE, LAST_DATE, MAX_WHOLE_NUMBER, ParsedTable,
+                     parse_table, value_codes)
 
 __all__ = [
     "ERROR_TYPE_NAMES",
@@ -59,6 +60,7 @@ __all__ = [
     "checked_frame",
     "index_place",
     "WHOLE_CENTS",
+    "DATE_RANGE",
     "FIRST_DATE",
     "LAST_DATE",
     "MAX_WHOLE_NUMBER",

@@ -22,7 +22,7 @@ from ..money import MAX_CENTS, MAX_TOTAL_CENTS, MONEY_PATTERN, parse_cents_array
 from ._columns import BOOL_FALSE, BOOL_TRUE, Column, FileSpec
 from ._keys import packed_ids
 
-__all__ = ["ParsedTable", "parse_table", "value_codes", "FIRST_DATE", "LAST_DATE", "MAX_WHOLE_NUMBER",
+__all__ = ["ParsedTable", "parse_table", "value_codes", "FIRST_DATE", "LAST_DATE", "DATE_RANGE", "MAX_WHOLE_NUMBER",
            "CONTROL_CHARACTERS"]
 
 #: Control characters (bytes 0-31 and 127: a NUL, a bell, a line break), as a regular expression Python
@@ -31,11 +31,12 @@ CONTROL_CHARACTERS = "[\\x00-\\x1f\\x7f]"
 
 #: Dates the kit can represent (docs/contract.md, "Errors"): a date outside is set aside.
 FIRST_DATE, LAST_DATE = np.datetime64("1900-01-01"), np.datetime64("2100-12-31")
+#: What a date must be, as messages say it.
+DATE_RANGE = f"a date between {FIRST_DATE} and {LAST_DATE}"
 #: The largest whole number (units, line numbers, sizes) the kit accepts: ten digits would make
 #: money times units leave what int64 holds.
 MAX_WHOLE_NUMBER = 999_999_999
 _TOO_LARGE = "an amount under a trillion dollars (at most 999999999999.99)"
-_DATE_RANGE = "a date between 1900-01-01 and 2100-12-31"
 _BEYOND_TOTAL = (f"amounts that add up, over the file, to less than ${MAX_TOTAL_CENTS // 100:,} "
                  "(the most the kit can total)")
 
@@ -412,7 +413,7 @@ def _checked_dates(dates: np.ndarray, ok: np.ndarray, blank: np.ndarray, col: Co
     """Dates read (``ok``: a real date was read) held to the range the kit represents."""
     record(~ok & ~blank, col.expected)
     outside = ok & ((dates < FIRST_DATE) | (dates > LAST_DATE))
-    record(outside, _DATE_RANGE)
+    record(outside, DATE_RANGE)
     dates[outside] = np.datetime64("NaT")
     return dates
 
