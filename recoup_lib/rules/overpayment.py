@@ -30,13 +30,16 @@ def _may_repeat(lines: pd.DataFrame, rows: np.ndarray) -> np.ndarray:
     are left out first by counting, so only the rest are hashed into a table.
     """
     mixed = np.zeros(len(rows), dtype=np.uint64)
+    shifted = np.empty_like(mixed)
     for name in DUPLICATE_KEY:
         values = lines[name].to_numpy()[rows]
         if values.dtype.kind == "M":
             values = values.astype("datetime64[D]")
-        mixed = (mixed ^ values.view(np.int64).astype(np.uint64)) * np.uint64(0x9E3779B97F4A7C15)
-        mixed ^= mixed >> np.uint64(29)
-    bucket = (mixed & np.uint64(_BUCKETS - 1)).astype(np.intp)
+        # Mixed in place: the same hash as ``(mixed ^ values) * K`` then ``mixed ^= mixed >> 29``.
+        mixed ^= values.view(np.uint64)
+        mixed *= np.uint64(0x9E3779B97F4A7C15)
+        mixed ^= np.right_shift(mixed, np.uint64(29), out=shifted)
+    bucket = np.bitwise_and(mixed, np.uint64(_BUCKETS - 1), out=shifted).view(np.intp)
     shared = np.bincount(bucket, minlength=_BUCKETS)[bucket] > 1
     out = np.zeros(len(rows), dtype=bool)
     out[shared] = pd.Series(mixed[shared]).duplicated(keep=False).to_numpy()
