@@ -353,3 +353,30 @@ def test_paid_lines_are_those_of_the_lines_the_context_holds_now():
     ctx.lines = ctx.lines.iloc[:10].assign(paid_cents=0)
     assert len(ctx.is_paid) == 10 and not ctx.is_paid.any()
 
+
+def _totals_by_groupby(f: pd.DataFrame, by: str) -> pd.DataFrame:
+    """The summaries' totals as pandas groups them (what :func:`engine._totals` counts without a groupby)."""
+    grouped = f.groupby(engine._DIMENSIONS[by], sort=False)
+    out = pd.DataFrame({"lines": grouped["_linekey"].nunique(), "findings": grouped.size(),
+                        "at_risk_cents": grouped["at_risk_cents"].sum(),
+                        "at_risk_capped_cents": grouped["at_risk_capped_cents"].sum()})
+    out.index.name = by
+    if by == "category":
+        out = out.reindex(list(engine.CATEGORIES)).fillna(0).astype("int64")
+    elif by == "error_type":
+        out = out.reindex(list(engine.ERROR_TYPES) + [e for e in out.index if e not in engine.ERROR_TYPES])
+        out = out.fillna(0).astype("int64")
+    elif by == "month":
+        out = out.sort_index()
+    else:
+        out = out.sort_values(["at_risk_capped_cents", "lines"], ascending=False, kind="stable")
+    return out.reset_index()
+
+
+def test_summary_totals_counted_over_group_codes_are_the_groupbys():
+    keyed = audit_folder(demo.demo_path("family_practice"), workers=1).summary_keyed
+    gaps = keyed.assign(payer_id=keyed["payer_id"].where(np.arange(len(keyed)) % 7 != 0),
+                        rendering_npi=keyed["rendering_npi"].astype(object))
+    for frame in (keyed, gaps, keyed.iloc[:0]):
+        for by in engine._DIMENSIONS:
+            pd.testing.assert_frame_equal(engine._totals(frame, by), _totals_by_groupby(frame, by))
