@@ -380,3 +380,13 @@ def test_summary_totals_counted_over_group_codes_are_the_groupbys():
     for frame in (keyed, gaps, keyed.iloc[:0]):
         for by in engine._DIMENSIONS:
             pd.testing.assert_frame_equal(engine._totals(frame, by), _totals_by_groupby(frame, by))
+
+
+def test_months_written_once_each_are_every_findings_month():
+    result = audit_folder(demo.demo_path("family_practice"), workers=1)
+    dates = result.capped["service_date"]
+    for when in (dates, dates.where(np.arange(len(dates)) % 5 != 0), dates.iloc[:0]):
+        capped = result.capped.loc[when.index].assign(service_date=when)
+        months = np.datetime_as_string(when.to_numpy().astype("datetime64[M]"), unit="M")
+        assert engine._with_summary_keys(capped)["_month"].tolist() == months.tolist()
+    assert result.lines_flagged == len(result.findings[["claim_id", "line_no"]].drop_duplicates())

@@ -159,8 +159,15 @@ class AuditResult(StepResult):
 
     @property
     def lines_flagged(self) -> int:
-        """How many distinct lines (claim_id, line_no) the findings name (computed once)."""
-        return self._once("_flagged", lambda: int(self.findings[["claim_id", "line_no"]].drop_duplicates().shape[0]))
+        """How many distinct lines (claim_id, line_no) the findings name (computed once): the line keys
+        :func:`capped_findings` numbered from 0 in order, where it made them."""
+        def distinct_lines() -> int:
+            keys = self._capped_and_line_keys()[1]
+            if keys is not None:
+                return int(keys[1][-1]) + 1
+            return int(self.findings[["claim_id", "line_no"]].drop_duplicates().shape[0])
+
+        return self._once("_flagged", distinct_lines)
 
     def _once(self, name: str, make):
         """``make()``, kept until ``findings`` is replaced (the figures of one set of findings)."""
@@ -581,8 +588,10 @@ def _with_summary_keys(capped: pd.DataFrame, lines: tuple | None = None) -> pd.D
     ``lines``: :func:`_sorted_line_keys` of these rows when already found (by :func:`capped_findings`).
     """
     f = capped.copy()
-    months = f["service_date"].to_numpy().astype("datetime64[M]")
-    f["_month"] = pd.Series(np.datetime_as_string(months, unit="M"), index=f.index, dtype="str")
+    # Each distinct month written once, then taken for every finding.
+    months, month = np.unique(f["service_date"].to_numpy().astype("datetime64[M]"), return_inverse=True)
+    f["_month"] = pd.Series(pd.array(pa.array(np.datetime_as_string(months, unit="M"), pa.large_string())
+                                     .take(month), dtype="str"), index=f.index)
     if lines is None:
         lines = _sorted_line_keys(f) if len(f) else None
     if lines is None:

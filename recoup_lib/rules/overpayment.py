@@ -10,7 +10,7 @@ import numpy as np
 import pandas as pd
 
 from ..money import times_units
-from ._hits import NO_HITS, date_text, hits, join_by_group, usd
+from ._hits import NO_HITS, among, date_text, hits, join_by_group, usd
 from ._registry import register
 
 #: What makes two lines "the same service" (integer keys of the audit context).
@@ -111,7 +111,7 @@ def duplicate_payment(ctx) -> pd.DataFrame:
     if not len(flagged):
         return NO_HITS
     pay = ctx.payments
-    pay = pay.loc[pay["_line"].isin(flagged.index) & (pay["paid_cents"] != 0),
+    pay = pay.loc[among(pay["_line"], flagged.index) & (pay["paid_cents"] != 0).to_numpy(),
                   ["_line", "payment_date", "payment_id", "paid_cents"]]
     pay = pay.sort_values(["_line", "payment_date", "payment_id"], kind="stable")
     listing = join_by_group(pay["_line"].to_numpy(), usd(pay["paid_cents"]).to_numpy())
