@@ -307,3 +307,86 @@ def test_documentation_of_a_line_given_twice_keeps_the_first_row():
     assert by_line["_has_row"].tolist() == [False, True, True]
     assert by_line["documented_code"].tolist() == ["", "99212", ""]
     assert by_line["note_present"].tolist() == [pd.NA, True, False]
+
+
+def test_modifiers_written_as_sets_already_are_their_own_key():
+    values = pd.Series(["", "25", "25;59", "76", "", "RT"], dtype="str")
+    columns = context_module._modifier_columns(values)
+    assert columns["modifier_key"].array._pa_array is values.array._pa_array  # taken as it is, not made again
+    assert columns["modifier_key"].tolist() == context_module.modifier_key(values).tolist()
+    assert columns["modifier_key"].dtype == context_module.modifier_key(values).dtype
+    assert columns["_mods"].tolist() == [0, 1, 2, 3, 0, 4]
+
+
+@settings(max_examples=80, deadline=None)
+@given(st.lists(st.tuples(st.integers(0, 4), st.integers(1, 4)), min_size=1, max_size=12, unique=True),
+       st.lists(st.tuples(st.integers(-1, 6), st.integers(-2, 9)), max_size=15), st.booleans())
+def test_lines_found_by_table_or_by_binary_search_are_the_lines_with_that_claim_and_number(lines, wanted, table):
+    frame = _lines([f"C{claim}" for claim, _ in lines], [number for _, number in lines], ["99213"] * len(lines),
+                   ["2024-01-02"] * len(lines), ["M"] * len(lines))
+    with mock.patch.object(context_module, "_line_table", wraps=context_module._line_table) as made:
+        if not table:
+            made.side_effect = lambda *args: None
+        ctx = build_context(frame, _NO_PAYMENTS)
+        # Claim keys as the context gives them (-1: unknown); line numbers past the widest or below 0.
+        wanted = [(claim if claim < len(ctx.keys["claim"]) else -1, number) for claim, number in wanted]
+        found = ctx.find_lines(np.array([claim for claim, _ in wanted], dtype=np.int64),
+                               np.array([number for _, number in wanted], dtype=np.int64))
+    where = {(int(c), int(n)): i for i, (c, n) in enumerate(zip(ctx.lines["_claim"], frame["line_no"]))}
+    assert found.dtype == np.int64
+    assert found.tolist() == [where.get((claim, number), -1) for claim, number in wanted]
+
+
+def test_documented_codes_taken_from_the_index_of_codes_are_the_documentations_own():
+    ctx = audit_folder(demo.demo_path("family_practice"), workers=1).context
+    shared = ctx.documentation_by_line
+    ctx.keys.pop("documented_code")
+    del ctx.__dict__["documentation_by_line"]
+    pd.testing.assert_frame_equal(shared, ctx.documentation_by_line)
+    assert shared["documented_code"].ne("").sum() > 100
+
+
+def test_paid_lines_are_those_of_the_lines_the_context_holds_now():
+    ctx = audit_folder(demo.demo_path("family_practice"), workers=1).context
+    assert ctx.is_paid is ctx.is_paid
+    assert ctx.is_paid.equals(ctx.lines["paid_cents"] > 0)
+    ctx.lines = ctx.lines.iloc[:10].assign(paid_cents=0)
+    assert len(ctx.is_paid) == 10 and not ctx.is_paid.any()
+
+
+def _totals_by_groupby(f: pd.DataFrame, by: str) -> pd.DataFrame:
+    """The summaries' totals as pandas groups them (what :func:`engine._totals` counts without a groupby)."""
+    grouped = f.groupby(engine._DIMENSIONS[by], sort=False)
+    out = pd.DataFrame({"lines": grouped["_linekey"].nunique(), "findings": grouped.size(),
+                        "at_risk_cents": grouped["at_risk_cents"].sum(),
+                        "at_risk_capped_cents": grouped["at_risk_capped_cents"].sum()})
+    out.index.name = by
+    if by == "category":
+        out = out.reindex(list(engine.CATEGORIES)).fillna(0).astype("int64")
+    elif by == "error_type":
+        out = out.reindex(list(engine.ERROR_TYPES) + [e for e in out.index if e not in engine.ERROR_TYPES])
+        out = out.fillna(0).astype("int64")
+    elif by == "month":
+        out = out.sort_index()
+    else:
+        out = out.sort_values(["at_risk_capped_cents", "lines"], ascending=False, kind="stable")
+    return out.reset_index()
+
+
+def test_summary_totals_counted_over_group_codes_are_the_groupbys():
+    keyed = audit_folder(demo.demo_path("family_practice"), workers=1).summary_keyed
+    gaps = keyed.assign(payer_id=keyed["payer_id"].where(np.arange(len(keyed)) % 7 != 0),
+                        rendering_npi=keyed["rendering_npi"].astype(object))
+    for frame in (keyed, gaps, keyed.iloc[:0]):
+        for by in engine._DIMENSIONS:
+            pd.testing.assert_frame_equal(engine._totals(frame, by), _totals_by_groupby(frame, by))
+
+
+def test_months_written_once_each_are_every_findings_month():
+    result = audit_folder(demo.demo_path("family_practice"), workers=1)
+    dates = result.capped["service_date"]
+    for when in (dates, dates.where(np.arange(len(dates)) % 5 != 0), dates.iloc[:0]):
+        capped = result.capped.loc[when.index].assign(service_date=when)
+        months = np.datetime_as_string(when.to_numpy().astype("datetime64[M]"), unit="M")
+        assert engine._with_summary_keys(capped)["_month"].tolist() == months.tolist()
+    assert result.lines_flagged == len(result.findings[["claim_id", "line_no"]].drop_duplicates())

@@ -107,6 +107,8 @@ def test_times_units_is_exact_or_saturates_with_its_sign(cents, units):
     exact = cents * units
     got = int(times_units([cents], [units])[0])
     assert got == exact if abs(exact) <= 2**61 else got == (2**61 if exact > 0 else -2**61)
+    # Whole numbers in NumPy arrays take a shorter way to the same product.
+    assert int(times_units(np.array([cents]), np.array([units], dtype=np.int32))[0]) == got
 
 
 @given(st.integers(min_value=-MAX_CENTS, max_value=MAX_CENTS), st.integers(min_value=1, max_value=10**12),

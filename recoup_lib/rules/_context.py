@@ -155,8 +155,12 @@ class AuditContext:
 
     @property
     def is_paid(self) -> pd.Series:
-        """Lines with something paid (> 0): the only ones that can be recouped."""
-        return self.lines["paid_cents"] > 0
+        """Lines with something paid (> 0): the only ones that can be recouped (found once for ``lines``;
+        most rules ask)."""
+        found = self.__dict__.get("_is_paid")
+        if found is None or found[0] is not self.lines:
+            found = self.__dict__["_is_paid"] = (self.lines, self.lines["paid_cents"] > 0)
+        return found[1]
 
     def key(self, kind: str, values) -> np.ndarray:
         """Integer key of identifiers of ``kind`` (claim, patient, payer, npi, code); -1 if unknown.
@@ -185,9 +189,11 @@ class AuditContext:
     def find_lines(self, claim, line_no) -> np.ndarray:
         """:meth:`line_positions` of claims given by their integer key (``_claim``)."""
         width = self.keys["line_width"]
-        line_no = np.asarray(line_no, dtype=np.int64)
-        wanted = np.where((claim >= 0) & (line_no >= 0) & (line_no < width),
-                          line_key(claim, line_no, width), -1)
+        claim, line_no = np.asarray(claim), np.asarray(line_no, dtype=np.int64)
+        # One new array, worked in place: the key of each wanted line (-1 where it cannot be one),
+        # then the line found for it.
+        wanted = line_key(claim, line_no, width)
+        wanted[(claim < 0) | (line_no < 0) | (line_no >= width)] = -1
         order = self.keys["line_order"]
         sorted_keys = self.keys.get("line_sorted")
         if sorted_keys is None:
@@ -195,7 +201,10 @@ class AuditContext:
             self.keys["line_table"] = _line_table(sorted_keys, order, len(self.keys["claim"]) * width)
         table = self.keys.get("line_table")
         if table is not None:
-            return np.where(wanted >= 0, table[np.clip(wanted, 0, len(table) - 1)], -1).astype(np.int64)
+            unknown = wanted < 0
+            np.copyto(wanted, table.take(wanted, mode="clip"))
+            wanted[unknown] = -1
+            return wanted
         if not len(sorted_keys):
             return np.full(len(wanted), -1, dtype=np.int64)
         at = np.clip(np.searchsorted(sorted_keys, wanted), 0, len(sorted_keys) - 1)
@@ -324,24 +333,33 @@ class AuditContext:
             return None
         doc = self.documentation
         pos = self.line_positions(doc["claim_id"], doc["line_no"])
-        # The first row of a (claim, line) wins, as the reader keeps the first of a repeated key.
-        first = pos >= 0
-        if len(pos) and np.bincount(pos[first], minlength=len(self.lines)).max(initial=0) > 1:
-            first &= ~pd.Series(pos).duplicated().to_numpy()
+        found = pos >= 0
         row = np.full(len(self.lines), -1, dtype=np.int64)
-        row[pos[first]] = np.flatnonzero(first)
+        row[pos[found]] = np.flatnonzero(found)
+        if np.count_nonzero(row >= 0) < np.count_nonzero(found):
+            # A line has two rows: the first wins, as the reader keeps the first of a repeated key.
+            first = found & ~pd.Series(pos).duplicated().to_numpy()
+            row[:] = -1
+            row[pos[first]] = np.flatnonzero(first)
         has_row = row >= 0
-        code = _text(doc["documented_code"]).take(pa.array(row, mask=~has_row))
         keys = self.keys.get("documented_code")
-        if keys is None:
+        shared = keys is not None
+        if not shared:
             keys = np.where(doc["documented_code"].fillna("").eq("").to_numpy(), -1,
                             self.key("code", doc["documented_code"]))
-        doc_code = keys[np.maximum(row, 0)] if len(doc) else row
+        doc_code = np.where(has_row, keys[np.maximum(row, 0)], -1) if len(doc) else row
+        if shared:
+            # build_context put every documented code in the index of codes: each line's text is taken
+            # from those few values ("" last, for a blank code or a line without a row).
+            words = pa.concat_arrays([self.keys["code"].cast(pa.large_string()), pa.array([""], pa.large_string())])
+            code = words.take(np.where(doc_code >= 0, doc_code, len(words) - 1))
+        else:
+            code = pc.fill_null(_text(doc["documented_code"]).take(pa.array(row, mask=~has_row)), "")
         return pd.DataFrame({"note_present": doc["note_present"].array.take(row, allow_fill=True),
                              "signed": doc["signed"].array.take(row, allow_fill=True),
-                             "documented_code": pd.array(pc.fill_null(code, ""), dtype="str"),
+                             "documented_code": pd.array(code, dtype="str"),
                              "_has_row": has_row,
-                             "_doc_code": np.where(has_row, doc_code, -1)}, index=self.lines.index)
+                             "_doc_code": doc_code}, index=self.lines.index)
 
 
 def _text(values) -> pa.Array:
@@ -563,7 +581,8 @@ def build_context(claim_lines: pd.DataFrame, payments: pd.DataFrame, workers: in
     np.add.at(paid, pos, pay["paid_cents"].to_numpy(dtype=np.int64))
     allowed = np.zeros(n, dtype=np.int64)
     np.add.at(allowed, pos, pay["allowed_cents"].fillna(0).to_numpy(dtype=np.int64))
-    derived.update(paid_cents=paid, allowed_cents=allowed, n_payments=np.bincount(pos, minlength=n).astype(np.int64))
+    derived.update(paid_cents=paid, allowed_cents=allowed,
+                   n_payments=np.bincount(pos, minlength=n).astype(np.int64, copy=False))
     ctx.lines = _with_columns(lines, derived)
     ctx.payments = pay
     return ctx

@@ -159,8 +159,15 @@ class AuditResult(StepResult):
 
     @property
     def lines_flagged(self) -> int:
-        """How many distinct lines (claim_id, line_no) the findings name (computed once)."""
-        return self._once("_flagged", lambda: int(self.findings[["claim_id", "line_no"]].drop_duplicates().shape[0]))
+        """How many distinct lines (claim_id, line_no) the findings name (computed once): the line keys
+        :func:`capped_findings` numbered from 0 in order, where it made them."""
+        def distinct_lines() -> int:
+            keys = self._capped_and_line_keys()[1]
+            if keys is not None:
+                return int(keys[1][-1]) + 1
+            return int(self.findings[["claim_id", "line_no"]].drop_duplicates().shape[0])
+
+        return self._once("_flagged", distinct_lines)
 
     def _once(self, name: str, make):
         """``make()``, kept until ``findings`` is replaced (the figures of one set of findings)."""
@@ -581,8 +588,10 @@ def _with_summary_keys(capped: pd.DataFrame, lines: tuple | None = None) -> pd.D
     ``lines``: :func:`_sorted_line_keys` of these rows when already found (by :func:`capped_findings`).
     """
     f = capped.copy()
-    months = f["service_date"].to_numpy().astype("datetime64[M]")
-    f["_month"] = pd.Series(np.datetime_as_string(months, unit="M"), index=f.index, dtype="str")
+    # Each distinct month written once, then taken for every finding.
+    months, month = np.unique(f["service_date"].to_numpy().astype("datetime64[M]"), return_inverse=True)
+    f["_month"] = pd.Series(pd.array(pa.array(np.datetime_as_string(months, unit="M"), pa.large_string())
+                                     .take(month), dtype="str"), index=f.index)
     if lines is None:
         lines = _sorted_line_keys(f) if len(f) else None
     if lines is None:
@@ -595,16 +604,29 @@ def _with_summary_keys(capped: pd.DataFrame, lines: tuple | None = None) -> pd.D
 
 
 def _totals(f: pd.DataFrame, by: str) -> pd.DataFrame:
-    """:func:`summarise` of findings already given :func:`_with_summary_keys`."""
-    column = _DIMENSIONS[by]
-    grouped = f.groupby(column, sort=False)
+    """:func:`summarise` of findings already given :func:`_with_summary_keys`.
+
+    The groups are those of ``groupby(column, sort=False)`` (first seen first, a missing value in
+    none), counted and summed over their integer codes: the column is hashed once, where a groupby
+    hashed it again for each of its four aggregates.
+    """
+    codes, groups = pd.factorize(f[_DIMENSIONS[by]])
+    grouped = codes >= 0
+    codes, count = codes[grouped], len(groups)
+
+    def summed(name: str) -> np.ndarray:
+        total = np.zeros(count, dtype=np.int64)
+        np.add.at(total, codes, f[name].to_numpy(dtype=np.int64)[grouped])
+        return total
+
+    line = f["_linekey"].to_numpy(dtype=np.int64)[grouped]
+    span = int(line.max()) + 1 if len(line) else 1
     out = pd.DataFrame({
-        "lines": grouped["_linekey"].nunique(),
-        "findings": grouped.size(),
-        "at_risk_cents": grouped["at_risk_cents"].sum(),
-        "at_risk_capped_cents": grouped["at_risk_capped_cents"].sum(),
-    })
-    out.index.name = by
+        "lines": np.bincount(pd.unique(codes * span + line) // span, minlength=count),
+        "findings": np.bincount(codes, minlength=count),
+        "at_risk_cents": summed("at_risk_cents"),
+        "at_risk_capped_cents": summed("at_risk_capped_cents"),
+    }, index=pd.Index(groups, name=by))
     if by == "category":
         out = out.reindex(list(CATEGORIES)).fillna(0).astype("int64")
     elif by == "error_type":

@@ -15,6 +15,9 @@ from ._vocabulary import BYPASS_MODIFIERS, REPEAT_MODIFIERS
 
 __all__ = ["modifier_key", "has_any_modifier"]
 
+#: The dtype of the kit's text columns (Arrow-backed ``str``).
+_TEXT = pd.StringDtype("pyarrow", na_value=np.nan)
+
 
 def _canonical(value: str) -> str:
     return ";".join(sorted({m for m in value.split(";") if m}))
@@ -42,9 +45,13 @@ def _modifier_columns(modifiers: pd.Series) -> dict[str, np.ndarray | pd.Series]
     mod_codes, mod_uniques = pd.factorize(modifiers, use_na_sentinel=False)
     distinct = ["" if pd.isna(u) else str(u) for u in mod_uniques]
     canonical = np.array([_canonical(u) for u in distinct], dtype=object)
-    # Each line's text taken by Arrow from the few distinct ones, not a million Python strings converted.
-    key = pa.array(canonical, type=pa.large_string()).take(pa.array(mod_codes)) if n else []
-    out = {"modifier_key": pd.Series(pd.array(key, dtype="str"), index=modifiers.index),
+    if n and modifiers.dtype == _TEXT and not pd.isna(mod_uniques).any() and canonical.tolist() == distinct:
+        # Every value is written as its set already (an export's usual case): the key is the column.
+        key = modifiers.array
+    else:
+        # Each line's text taken by Arrow from the few distinct ones, not a million Python strings converted.
+        key = pd.array(pa.array(canonical, type=pa.large_string()).take(pa.array(mod_codes)) if n else [], dtype="str")
+    out = {"modifier_key": pd.Series(key, index=modifiers.index),
            "_mods": pd.factorize(canonical)[0].astype(np.int64)[mod_codes] if n else np.zeros(0, dtype=np.int64)}
     for column, wanted in (("has_repeat_modifier", REPEAT_MODIFIERS), ("has_bypass_modifier", BYPASS_MODIFIERS)):
         hit = np.array([bool(set(u.split(";")) & wanted) for u in distinct], dtype=bool)

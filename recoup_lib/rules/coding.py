@@ -167,9 +167,8 @@ def units_over_mue(ctx) -> pd.DataFrame:
     lines = ctx.lines
     table = mue.assign(_code=ctx.key("code", mue["procedure_code"])).drop_duplicates("procedure_code")
     table = table.loc[table["_code"] >= 0].set_index("_code")
-    candidates = ctx.is_paid.to_numpy() & among(lines["_code"], table.index)
-    paid = lines[["_patient", "_npi", "service_date", "_code", "units", "paid_cents",
-                  "procedure_code"]].iloc[np.flatnonzero(candidates)]
+    candidates = np.flatnonzero(ctx.is_paid.to_numpy() & among(lines["_code"], table.index))
+    paid = lines[["_patient", "_npi", "service_date", "_code", "units", "paid_cents"]].iloc[candidates]
     if not len(paid):
         return NO_HITS
     limit = table["mue_value"].reindex(paid["_code"]).to_numpy(dtype=np.int64)
@@ -185,7 +184,7 @@ def units_over_mue(ctx) -> pd.DataFrame:
         return NO_HITS
     excess = compared - limit
     at_risk = prorate(paid["paid_cents"].to_numpy(dtype=np.int64)[over], excess[over], compared[over])
-    sel = paid.loc[over]
+    sel = lines[["units", "procedure_code", "service_date", "paid_cents"]].iloc[candidates[over]]
     mai_text = np.select([mai[over] == "1", mai[over] == "2"],
                          ["MAI 1, per line", "MAI 2, per day, policy"], "MAI 3, per day, clinical")
     evidence = np.where(

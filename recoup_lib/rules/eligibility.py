@@ -95,10 +95,14 @@ def _covered(found: tuple, date: np.ndarray, spans: pd.DataFrame) -> np.ndarray:
     effective = spans["effective_date"].to_numpy()
     ending = spans["termination_date"].to_numpy()
     covered = np.zeros(len(date), dtype=bool)
+    lines = np.arange(len(date))
     for k in range(int(count.max()) if len(count) else 0):
-        row = order[np.minimum(first + k, len(order) - 1)]
+        # The lines with a (k+1)th span: most have one, so the second look is at a few.
+        lines = lines[count[lines] > k]
+        row = order[first[lines] + k]
         end = ending[row]
-        covered |= (k < count) & (effective[row] <= date) & (np.isnat(end) | (end >= date))
+        on = date[lines]
+        covered[lines] |= (effective[row] <= on) & (np.isnat(end) | (end >= on))
     return covered
 
 

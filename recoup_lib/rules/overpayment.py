@@ -10,7 +10,7 @@ import numpy as np
 import pandas as pd
 
 from ..money import times_units
-from ._hits import NO_HITS, date_text, hits, join_by_group, usd
+from ._hits import NO_HITS, among, date_text, hits, join_by_group, usd
 from ._registry import register
 
 #: What makes two lines "the same service" (integer keys of the audit context).
@@ -30,13 +30,16 @@ def _may_repeat(lines: pd.DataFrame, rows: np.ndarray) -> np.ndarray:
     are left out first by counting, so only the rest are hashed into a table.
     """
     mixed = np.zeros(len(rows), dtype=np.uint64)
+    shifted = np.empty_like(mixed)
     for name in DUPLICATE_KEY:
         values = lines[name].to_numpy()[rows]
         if values.dtype.kind == "M":
             values = values.astype("datetime64[D]")
-        mixed = (mixed ^ values.view(np.int64).astype(np.uint64)) * np.uint64(0x9E3779B97F4A7C15)
-        mixed ^= mixed >> np.uint64(29)
-    bucket = (mixed & np.uint64(_BUCKETS - 1)).astype(np.intp)
+        # Mixed in place: the same hash as ``(mixed ^ values) * K`` then ``mixed ^= mixed >> 29``.
+        mixed ^= values.view(np.uint64)
+        mixed *= np.uint64(0x9E3779B97F4A7C15)
+        mixed ^= np.right_shift(mixed, np.uint64(29), out=shifted)
+    bucket = np.bitwise_and(mixed, np.uint64(_BUCKETS - 1), out=shifted).view(np.intp)
     shared = np.bincount(bucket, minlength=_BUCKETS)[bucket] > 1
     out = np.zeros(len(rows), dtype=bool)
     out[shared] = pd.Series(mixed[shared]).duplicated(keep=False).to_numpy()
@@ -108,7 +111,7 @@ def duplicate_payment(ctx) -> pd.DataFrame:
     if not len(flagged):
         return NO_HITS
     pay = ctx.payments
-    pay = pay.loc[pay["_line"].isin(flagged.index) & (pay["paid_cents"] != 0),
+    pay = pay.loc[among(pay["_line"], flagged.index) & (pay["paid_cents"] != 0).to_numpy(),
                   ["_line", "payment_date", "payment_id", "paid_cents"]]
     pay = pay.sort_values(["_line", "payment_date", "payment_id"], kind="stable")
     listing = join_by_group(pay["_line"].to_numpy(), usd(pay["paid_cents"]).to_numpy())
