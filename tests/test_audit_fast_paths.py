@@ -22,6 +22,7 @@ import recoup_lib.csvout as csvout
 import recoup_lib.csvread as csvread
 import recoup_lib.rules._context as context_module
 import recoup_lib.rules._engine as engine
+import recoup_lib.rules._summary as summary
 import recoup_lib.rules.eligibility as eligibility
 import recoup_lib.rules.overpayment as overpayment
 import recoup_lib.rules.policy as policy
@@ -196,18 +197,18 @@ def test_capped_findings_by_integer_keys_match_the_frame_sort(rows):
         "service_date": pd.to_datetime(pd.Series(["2025-03-01"] * len(rows), dtype=object))})
     # One paid amount per line, as in an audit's findings.
     findings["paid_cents"] = findings.groupby(["claim_id", "line_no"])["paid_cents"].transform("first")
-    fast, lines = engine._capped_with_line_keys(findings)
+    fast, lines = summary._capped_with_line_keys(findings)
     pd.testing.assert_frame_equal(capped_findings(findings), fast)
-    keyed = engine._with_summary_keys(fast)
+    keyed = summary._with_summary_keys(fast)
     if lines is not None:  # the order capping found, used again by the summaries, keys them as finding it again does
-        pd.testing.assert_frame_equal(engine._with_summary_keys(fast, lines), keyed)
-    original = engine._sorted_line_keys
-    engine._sorted_line_keys = lambda frame: None
+        pd.testing.assert_frame_equal(summary._with_summary_keys(fast, lines), keyed)
+    original = summary._sorted_line_keys
+    summary._sorted_line_keys = lambda frame: None
     try:
         general = capped_findings(findings)
-        general_keyed = engine._with_summary_keys(general)
+        general_keyed = summary._with_summary_keys(general)
     finally:
-        engine._sorted_line_keys = original
+        summary._sorted_line_keys = original
     pd.testing.assert_frame_equal(fast, general)
     assert keyed.groupby("_linekey").ngroups == general_keyed.groupby("_linekey").ngroups
     assert (keyed.groupby("_linekey")[["claim_id", "line_no"]].nunique() == 1).all().all()
@@ -355,16 +356,16 @@ def test_paid_lines_are_those_of_the_lines_the_context_holds_now():
 
 
 def _totals_by_groupby(f: pd.DataFrame, by: str) -> pd.DataFrame:
-    """The summaries' totals as pandas groups them (what :func:`engine._totals` counts without a groupby)."""
-    grouped = f.groupby(engine._DIMENSIONS[by], sort=False)
+    """The summaries' totals as pandas groups them (what :func:`summary._totals` counts without a groupby)."""
+    grouped = f.groupby(summary._DIMENSIONS[by], sort=False)
     out = pd.DataFrame({"lines": grouped["_linekey"].nunique(), "findings": grouped.size(),
                         "at_risk_cents": grouped["at_risk_cents"].sum(),
                         "at_risk_capped_cents": grouped["at_risk_capped_cents"].sum()})
     out.index.name = by
     if by == "category":
-        out = out.reindex(list(engine.CATEGORIES)).fillna(0).astype("int64")
+        out = out.reindex(list(summary.CATEGORIES)).fillna(0).astype("int64")
     elif by == "error_type":
-        out = out.reindex(list(engine.ERROR_TYPES) + [e for e in out.index if e not in engine.ERROR_TYPES])
+        out = out.reindex(list(summary.ERROR_TYPES) + [e for e in out.index if e not in summary.ERROR_TYPES])
         out = out.fillna(0).astype("int64")
     elif by == "month":
         out = out.sort_index()
@@ -378,8 +379,8 @@ def test_summary_totals_counted_over_group_codes_are_the_groupbys():
     gaps = keyed.assign(payer_id=keyed["payer_id"].where(np.arange(len(keyed)) % 7 != 0),
                         rendering_npi=keyed["rendering_npi"].astype(object))
     for frame in (keyed, gaps, keyed.iloc[:0]):
-        for by in engine._DIMENSIONS:
-            pd.testing.assert_frame_equal(engine._totals(frame, by), _totals_by_groupby(frame, by))
+        for by in summary._DIMENSIONS:
+            pd.testing.assert_frame_equal(summary._totals(frame, by), _totals_by_groupby(frame, by))
 
 
 def test_months_written_once_each_are_every_findings_month():
@@ -388,5 +389,5 @@ def test_months_written_once_each_are_every_findings_month():
     for when in (dates, dates.where(np.arange(len(dates)) % 5 != 0), dates.iloc[:0]):
         capped = result.capped.loc[when.index].assign(service_date=when)
         months = np.datetime_as_string(when.to_numpy().astype("datetime64[M]"), unit="M")
-        assert engine._with_summary_keys(capped)["_month"].tolist() == months.tolist()
+        assert summary._with_summary_keys(capped)["_month"].tolist() == months.tolist()
     assert result.lines_flagged == len(result.findings[["claim_id", "line_no"]].drop_duplicates())

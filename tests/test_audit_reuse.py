@@ -19,6 +19,7 @@ import recoup_lib.csvout as csvout
 import recoup_lib.folder as folder_module
 import recoup_lib.rules._context as context_module
 import recoup_lib.rules._engine as engine
+import recoup_lib.rules._summary as summary
 from recoup_lib.folder import line_exists, read_audit_folder, read_table
 from recoup_lib.rules import audit_folder, build_context, capped_findings, run_audit
 from recoup_lib.synthetic import demo
@@ -105,7 +106,7 @@ def test_claim_keys_of_another_column_are_not_used():
 
 def test_an_audits_summary_keys_and_lines_flagged_are_those_made_afresh(demo_result):
     result = demo_result
-    fresh = engine._with_summary_keys(capped_findings(result.findings))
+    fresh = summary._with_summary_keys(capped_findings(result.findings))
     pd.testing.assert_frame_equal(result.summary_keyed, fresh)
     capped, lines = result._capped_and_line_keys()
     assert capped is result.capped and lines is not None  # the capping order was kept for the summaries
@@ -120,7 +121,7 @@ def test_figures_kept_for_one_set_of_findings_are_made_again_for_another(demo_re
     assert after != before
     assert after[0] == len(result.findings[["claim_id", "line_no"]].drop_duplicates())
     pd.testing.assert_frame_equal(result.summary_keyed,
-                                  engine._with_summary_keys(capped_findings(result.findings)))
+                                  summary._with_summary_keys(capped_findings(result.findings)))
 
 
 _TEXT = st.text(alphabet=st.sampled_from(list('ab ,"\r\n-é=')), max_size=6)

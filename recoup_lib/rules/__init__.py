@@ -20,13 +20,12 @@ from ._engine import (
     AuditResult,
     audit_folder,
     audit_tables,
-    capped_findings,
     explain_claim,
     run_audit,
-    summarise,
 )
 from ._registry import Rule, RuleRegistry, custom_rule, default_registry
 from ._scoring import SCORE_WRITTEN_BY, score
+from ._summary import capped_findings, summarise
 from ._vocabulary import (
     ACTIONS,
     BYPASS_MODIFIERS,

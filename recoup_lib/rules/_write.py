@@ -12,7 +12,8 @@ import pandas as pd
 from ..csvout import write_csv_and_front, write_csvs
 from ..folder import AuditInputs, problems_frame, write_csv
 from ..money import dollars
-from ._engine import FINDING_COLUMNS, AuditResult, _totals, summarise
+from ._engine import FINDING_COLUMNS, AuditResult
+from ._summary import _totals, summarise
 
 __all__ = ["write_audit", "write_audit_set_aside", "summary_markdown"]
 

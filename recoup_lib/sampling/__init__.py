@@ -44,6 +44,7 @@ from ._attribute import (
 from ._common import STANDARD_CONFIDENCES, check_confidence
 from ._demand import DEMAND_BASES, demand_amount, one_sided_lower_bound
 from ._files import FileReading, SampleFile, StrataSizes, read_frame_file, read_sample_file, read_strata_file
+from ._limits import CONTRACT_KEYS, DF_METHODS, Interval, VariableAppraisal
 from ._select import (
     GENERATOR,
     RAT_STATS_NOTE,
@@ -57,7 +58,7 @@ from ._select import (
 )
 from ._simulate import repeated_appraisals
 from ._size import SampleSizePlan, probe_sample_size, variable_sample_size
-from ._variable import CONTRACT_KEYS, DF_METHODS, Interval, VariableAppraisal, appraise_variable
+from ._variable import appraise_variable
 
 __all__ = [
     "ATTRIBUTE_METHODS", "AttributeAppraisal", "MinimumSumBound", "appraise_attribute",

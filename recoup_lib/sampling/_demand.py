@@ -4,7 +4,7 @@ point estimate, as the caller chooses (:data:`DEMAND_BASES`)."""
 from __future__ import annotations
 
 from ..errors import InvalidParameterError
-from ._variable import VariableAppraisal
+from ._limits import VariableAppraisal
 
 __all__ = ["DEMAND_BASES", "one_sided_lower_bound", "demand_amount"]
 
