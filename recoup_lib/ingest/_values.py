@@ -31,7 +31,7 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from ..arrowtext import array_parts
+from ..arrowtext import array_parts, visible_ascii
 from ..money import format_cents_arrow
 from ..x12 import parse_amounts
 from ..amounts import common_amounts
@@ -71,10 +71,11 @@ def text(values) -> pa.Array:
     if arr.type != pa.string():
         arr = pc.cast(arr, pa.string())
     arr = pc.fill_null(arr, "")
-    if not ascii_only(arr) and _NBSP in value_bytes(arr):
-        arr = pc.replace_substring(arr, "\u00a0", " ")
-    if not _edges_plain(arr):
-        arr = pc.utf8_trim_whitespace(arr)
+    if not visible_ascii(arr):      # else no space, nor any byte beyond ASCII, to look at value by value
+        if not ascii_only(arr) and _NBSP in value_bytes(arr):
+            arr = pc.replace_substring(arr, "\u00a0", " ")
+        if not _edges_plain(arr):
+            arr = pc.utf8_trim_whitespace(arr)
     _CLEAN[id(arr)] = arr
     return arr
 

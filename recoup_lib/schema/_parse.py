@@ -16,7 +16,7 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from ..arrowtext import offsets_from_zero, string_parts
+from ..arrowtext import offsets_from_zero, string_parts, visible_ascii
 from ..errors import Problem
 from ..money import MAX_CENTS, MAX_TOTAL_CENTS, MONEY_PATTERN, parse_cents_arrays, plain_cents
 from ._columns import BOOL_FALSE, BOOL_TRUE, Column, FileSpec
@@ -121,15 +121,6 @@ def _canonical_spelling(arr: pa.ChunkedArray, spellings: tuple[str, ...]) -> pa.
     return pc.if_else(pc.is_in(folded, value_set=vocabulary), folded, arr)
 
 
-def _plain_ascii(arr: pa.ChunkedArray) -> bool:
-    """Whether every byte of the text is printable ASCII other than a space (``!`` to ``~``).
-
-    Such text has nothing to lower-case beyond ASCII or collapse: one scan of the
-    bytes instead of a kernel that writes a new array.
-    """
-    return all(_visible(data[offsets[0]:offsets[-1]]) for offsets, data in string_parts(arr))
-
-
 def _trimmed(arr: pa.ChunkedArray) -> pa.ChunkedArray:
     """``str.strip()`` of every value (Arrow's Unicode whitespace trim), skipped where nothing can need it:
     every value starts and ends with a visible ASCII character (whitespace, Unicode's too, cannot)."""
@@ -173,7 +164,7 @@ def _normalised_list(arr: pa.ChunkedArray):
     """Trimmed Arrow text of lists, ``" 25; 59 ;"`` -> ``"25;59"``, as the in-memory text column (only
     rows that need it are rewritten). Text of visible ASCII whose bytes show no stray ``;`` is tidy
     already: it is taken as it is, without searching each value."""
-    plain = _plain_ascii(arr)
+    plain = visible_ascii(arr)
     if plain and not any(_untidy_separators(*parts) for parts in string_parts(arr)):
         return _as_text(arr)
     untidy = pc.or_(pc.match_substring(arr, ";;"), pc.or_(pc.starts_with(arr, ";"), pc.ends_with(arr, ";")))
@@ -361,7 +352,7 @@ def _parse_column(text: pa.ChunkedArray, col: Column, n: int, record, bad: np.nd
     if kind == "codes":
         return _normalised_list(text)
     if kind in ("choice", "bool"):
-        lowered = pc.ascii_lower(offsets_from_zero(text)) if _plain_ascii(text) else pc.utf8_lower(text)
+        lowered = pc.ascii_lower(offsets_from_zero(text)) if visible_ascii(text) else pc.utf8_lower(text)
         if kind == "choice":
             ok = _mask(pc.is_in(lowered, value_set=pa.array([c.lower() for c in col.choices], lowered.type))) | blank
             record(~ok, col.expected)
