@@ -373,3 +373,30 @@ def test_arrow_checks_the_cells_as_utf8_only_where_decoding_the_file_did_not(tmp
     raw = T.read_export(path, header_score("claims", {}, {}))
     assert raw.columns["Patient Acct"].to_pylist() == [text.split(",")[-1].strip()]
     assert asked == [checked]
+
+
+def test_whole_numbers_held_as_wide_arrow_text_are_read_without_a_narrow_copy(monkeypatch):
+    """The contract check cast each column of line numbers to narrow text (``string``) before reading
+    it; Arrow reads the digits of pandas' wide text (``large_string``) as they are."""
+    from recoup_lib.schema import _parse as P
+
+    narrowed = []
+    original = P._arrow_text
+    monkeypatch.setattr(P, "_arrow_text", lambda text: narrowed.append(len(text)) or original(text))
+    numbers, ok = P._parse_ints(pa.chunked_array([pa.array(["1", "12", "3"], pa.large_string())]))
+    assert numbers.tolist() == [1, 12, 3] and ok.tolist() == [True, True, True] and narrowed == []
+    numbers, ok = P._parse_ints(pa.chunked_array([pa.array(["3.0", "+2", "x", None], pa.large_string())]))
+    assert numbers.tolist()[:2] == [3, 2] and ok.tolist() == [True, True, False, False] and narrowed == [4]
+
+
+def test_ids_with_no_leading_zero_are_not_read_as_digits(monkeypatch):
+    """Every id column was read as digits or not (``utf8_is_decimal``) to find ids written with and
+    without leading zeros; a look at each id's first byte now rules most columns out."""
+    asked = []
+    original = B.pc.utf8_is_decimal
+    monkeypatch.setattr(B.pc, "utf8_is_decimal", lambda values: asked.append(len(values)) or original(values))
+    assert B._leading_zero_twins(pa.array(["C0000001", "123", "P0001"])) == (0, "")
+    assert asked == []
+    assert B._leading_zero_twins(pa.array(["00123", "123", "C1"])) == (1, "'00123' and '123'")
+    assert asked == [3]
+

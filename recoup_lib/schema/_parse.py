@@ -488,14 +488,20 @@ def _arrow_text(text) -> pa.Array:
 
 
 def _parse_ints(text) -> tuple[np.ndarray, np.ndarray]:
-    """Whole numbers (``"3"``, ``"+3"``, ``"3.0"``) -> (int64 values, valid mask); vectorised."""
-    arr = _arrow_text(text)
+    """Whole numbers (``"3"``, ``"+3"``, ``"3.0"``) -> (int64 values, valid mask); vectorised.
+
+    A column of digits alone (the usual one) is read by Arrow's cast straight from the text it is
+    given, wide (``large_string``, as pandas keeps it) or not, with no copy made narrow first.
+    """
+    arr = text if isinstance(text, (pa.Array, pa.ChunkedArray)) else _arrow_text(text)
     try:
         values = pc.cast(arr, pa.int64())
-        ok = pc.is_valid(values).to_numpy(zero_copy_only=False)
-        return pc.fill_null(values, 0).to_numpy(), ok
     except (pa.ArrowInvalid, pa.ArrowNotImplementedError):
-        pass
+        arr = _arrow_text(arr)
+    else:
+        if not values.null_count:
+            return values.to_numpy(), np.ones(len(values), dtype=bool)
+        return pc.fill_null(values, 0).to_numpy(), pc.is_valid(values).to_numpy(zero_copy_only=False)
     matched = pc.fill_null(pc.match_substring_regex(arr, r"^[+]?[0-9]{1,15}(\.0+)?$"), False)
     digits = pc.replace_substring_regex(pc.if_else(matched, arr, pa.scalar("0")), r"^[+]?([0-9]+)(\.0+)?$", r"\1")
     values = pc.cast(digits, pa.int64())
