@@ -400,3 +400,14 @@ def test_ids_with_no_leading_zero_are_not_read_as_digits(monkeypatch):
     assert B._leading_zero_twins(pa.array(["00123", "123", "C1"])) == (1, "'00123' and '123'")
     assert asked == [3]
 
+
+def test_amounts_read_on_their_distinct_values_give_each_row_only_what_the_import_reads():
+    """Each row took all five of its distinct value's readings; the marks (plain, negative) are read
+    by money_text alone, from the distinct values, so the rows no longer take them."""
+    written = ["$190.00", "(12.00)", "", "-5.00", "1,234.50", "12.00 CR", "abc"] * 5_000
+    money = V.read_money(pa.array(written))
+    general = V.read_money(pa.array(written[:7]))
+    assert money.each is not None and money.plain is None and money.negative is None
+    for name in ("cents", "blank", "bad"):
+        assert getattr(money, name).tolist() == getattr(general, name).tolist() * 5_000, name
+    assert V.money_text(money).to_pylist() == V.money_text(general).to_pylist() * 5_000

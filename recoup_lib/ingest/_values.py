@@ -247,13 +247,14 @@ class Money:
         Where the value is blank; where it is not an amount.
     each : (Money, numpy.ndarray) or None
         When the column was read on its distinct values (:mod:`._distinct`): their
-        ``Money`` and each row's index into them (``stripped`` is then None).
+        ``Money`` and each row's index into them (``stripped``, ``plain`` and ``negative`` are then
+        None: :func:`money_text`, which alone reads them, takes them from there).
     """
 
     text: pa.Array
     stripped: pa.Array | None
-    plain: np.ndarray
-    negative: np.ndarray
+    plain: np.ndarray | None
+    negative: np.ndarray | None
     cents: np.ndarray
     blank: np.ndarray
     bad: np.ndarray
@@ -275,8 +276,7 @@ def read_money(values) -> Money:
     if each is not None:
         values, index = each
         read = read_money(values)
-        return Money(arr, None, read.plain[index], read.negative[index], read.cents[index], read.blank[index],
-                     read.bad[index], (read, index))
+        return Money(arr, None, None, None, read.cents[index], read.blank[index], read.bad[index], (read, index))
     common, cents, in_parentheses = common_amounts(arr)
     if not common.any():
         return _read_money_marks(arr)
