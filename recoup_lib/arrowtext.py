@@ -11,7 +11,7 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
-__all__ = ["array_parts", "string_parts", "offsets_from_zero"]
+__all__ = ["array_parts", "string_parts", "offsets_from_zero", "visible_ascii", "may_start_with"]
 
 
 def string_parts(values):
@@ -48,6 +48,35 @@ def array_parts(values: pa.Array) -> tuple[np.ndarray, np.ndarray]:
         values.offset:values.offset + len(values) + 1]
     data = values.buffers()[2]
     return offsets, (np.frombuffer(data, dtype=np.uint8) if data is not None else np.zeros(0, dtype=np.uint8))
+
+
+def visible_ascii(values) -> bool:
+    """Whether every byte of the text is printable ASCII other than a space (``!`` to ``~``): two
+    reductions of each chunk's bytes, no new array.
+
+    Such text has no whitespace to trim, nothing beyond ASCII to lower-case, no control character.
+    """
+    for offsets, data in string_parts(values):
+        used = data[offsets[0]:offsets[-1]]
+        if len(used) and (used.min() < 0x21 or used.max() > 0x7E):
+            return False
+    return True
+
+
+def may_start_with(values, starts: tuple[str, ...]) -> bool:
+    """Whether any value may start with one of ``starts`` (one-byte ASCII characters).
+
+    Text columns are read from Arrow's buffers (:func:`string_parts`): one byte per value, no new
+    strings. ``True`` may be a false alarm (an empty value's slot shows the next value's first byte),
+    never a miss.
+    """
+    if not (pa.types.is_string(values.type) or pa.types.is_large_string(values.type)):
+        first = pc.utf8_slice_codeunits(values, 0, 1)
+        return pc.any(pc.fill_null(pc.is_in(first, value_set=pa.array(starts)), False)).as_py()
+    wanted = np.zeros(256, dtype=bool)
+    wanted[list("".join(starts).encode("ascii"))] = True
+    return any(len(data) and wanted.take(data.take(offsets[:-1], mode="clip")).any()
+               for offsets, data in string_parts(values))
 
 
 def offsets_from_zero(values):

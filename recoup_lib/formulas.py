@@ -68,24 +68,11 @@ def _may_start_a_formula(values) -> bool:
 
 
 def _may_start_with(values, starts: tuple[str, ...]) -> bool:
-    """Whether any value may start with one of ``starts`` (one-byte ASCII characters).
+    """:func:`recoup_lib.arrowtext.may_start_with`, imported when first asked (this module loads without
+    pyarrow)."""
+    from .arrowtext import may_start_with
 
-    Text columns are read from Arrow's buffers (:func:`recoup_lib.arrowtext.string_parts`): one
-    byte per value, no new strings. ``True`` may be a false alarm (an empty value's slot shows the
-    next value's first byte), never a miss.
-    """
-    pa, pc = _arrow()
-    import numpy as np
-
-    from .arrowtext import string_parts
-
-    if not (pa.types.is_string(values.type) or pa.types.is_large_string(values.type)):
-        first = pc.utf8_slice_codeunits(values, 0, 1)
-        return pc.any(pc.fill_null(pc.is_in(first, value_set=pa.array(starts)), False)).as_py()
-    wanted = np.zeros(256, dtype=bool)
-    wanted[list("".join(starts).encode("ascii"))] = True
-    return any(len(data) and wanted.take(data.take(offsets[:-1], mode="clip")).any()
-               for offsets, data in string_parts(values))
+    return may_start_with(values, starts)
 
 
 def unguard_formulas(values):

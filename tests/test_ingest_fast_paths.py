@@ -200,7 +200,8 @@ def test_rows_read_without_lexing_for_line_breaks_are_those_read_with_it(width, 
     try:
         T._BLOCK_SIZE = block
         fast = T._csv_body(data, 1, headers, ",", "test.csv")
-        T._arrow_rows = lambda *args, newlines_in_values: original_rows(*args, newlines_in_values=True)
+        T._arrow_rows = lambda *args, newlines_in_values, **options: original_rows(*args, newlines_in_values=True,
+                                                                                    **options)
         general = T._csv_body(data, 1, headers, ",", "test.csv")
     finally:
         T._BLOCK_SIZE, T._arrow_rows = original_size, original_rows
@@ -313,3 +314,100 @@ def test_list_fields_read_on_their_distinct_values_once_as_each_step_reads_the_r
     monkeypatch.setattr(_distinct, "distinct_values", lambda arr: encoded.append(len(arr)) or original(arr))
     assert B._code_lists(columns, name).to_pylist() == general.to_pylist()
     assert sum(n >= 20_000 for n in encoded) == (1 if width == 1 else width + 1)   # several: each for its separators
+
+
+def test_text_of_visible_ascii_alone_is_not_looked_at_value_by_value(monkeypatch):
+    """A column whose bytes are all visible ASCII has no blank to trim: each value's first and last
+    bytes were looked at all the same; two reductions of the column's bytes now answer."""
+    looked_at = []
+    original = V._edges_plain
+    monkeypatch.setattr(V, "_edges_plain", lambda arr: looked_at.append(len(arr)) or original(arr))
+    assert V.text(pa.array(["C1", "99213", "", "$1,234.50"])).to_pylist() == ["C1", "99213", "", "$1,234.50"]
+    assert looked_at == []
+    names = ["Torres, Gregory", "Pe\u00f1a"]
+    assert V.text(pa.array([" C1", *names])).to_pylist() == ["C1", *names]
+    assert looked_at == [3]
+
+
+def test_a_file_without_an_equals_sign_is_not_searched_for_text_written_as_formulas(monkeypatch):
+    """Each column's values were looked at for a ``="0001"``; a file holding no ``=`` cannot hold one."""
+    from recoup_lib.ingest import _tables as T
+
+    asked = []
+    original = T.unwrap_text_formulas
+    monkeypatch.setattr(T, "unwrap_text_formulas", lambda values: asked.append(len(values)) or original(values))
+    plain, _, _ = T._csv_body(b"Claim,Code\nC1,99213\nC2,0001U\n", 1, ["Claim", "Code"], ",", "plain.csv")
+    assert plain["Code"].to_pylist() == ["99213", "0001U"] and asked == []
+    wrapped, _, _ = T._csv_body(b'Claim,Code\nC1,"=""0001U"""\n', 1, ["Claim", "Code"], ",", "wrapped.csv")
+    assert wrapped["Code"].to_pylist() == ["0001U"] and asked == [1, 1]
+
+
+def test_a_column_read_in_one_block_is_taken_as_it_is_not_copied():
+    from recoup_lib.ingest import _tables as T
+
+    table = T._arrow_rows(b"Claim,Code\nC1,99213\nC2,0001U\n", 1, ["Claim", "Code"], ",", pa.string(),
+                          newlines_in_values=False)
+    column = table.column("Code")
+    assert column.num_chunks == 1
+    assert T._one_array(column).buffers()[2].address == column.chunk(0).buffers()[2].address
+    assert T._one_array(pa.chunked_array([pa.array(["a"]), pa.array(["b", ""])])).to_pylist() == ["a", "b", ""]
+
+
+@pytest.mark.parametrize("text, bom, checked", [("Claim #,Patient Acct\nC1,Pe\u00f1a\n", False, False),
+                                                ("Claim #,Patient Acct\nC1,Pe\u00f1a\n", True, True),
+                                                ("Claim #,Patient Acct\nC1,P1\n", False, False)])
+def test_arrow_checks_the_cells_as_utf8_only_where_decoding_the_file_did_not(tmp_path, monkeypatch, text, bom,
+                                                                             checked):
+    """The bytes of a UTF-8 file were checked whole before Arrow checked each cell again; only those after a
+    byte order mark are not checked before."""
+    import codecs
+
+    from recoup_lib.ingest import _tables as T
+    from recoup_lib.ingest._header_score import header_score
+
+    asked = []
+    original = T._arrow_rows
+    monkeypatch.setattr(T, "_arrow_rows", lambda *args, **kw: asked.append(kw["check_utf8"]) or original(*args, **kw))
+    path = tmp_path / "claims.csv"
+    path.write_bytes((codecs.BOM_UTF8 if bom else b"") + text.encode())
+    raw = T.read_export(path, header_score("claims", {}, {}))
+    assert raw.columns["Patient Acct"].to_pylist() == [text.split(",")[-1].strip()]
+    assert asked == [checked]
+
+
+def test_whole_numbers_held_as_wide_arrow_text_are_read_without_a_narrow_copy(monkeypatch):
+    """The contract check cast each column of line numbers to narrow text (``string``) before reading
+    it; Arrow reads the digits of pandas' wide text (``large_string``) as they are."""
+    from recoup_lib.schema import _parse as P
+
+    narrowed = []
+    original = P._arrow_text
+    monkeypatch.setattr(P, "_arrow_text", lambda text: narrowed.append(len(text)) or original(text))
+    numbers, ok = P._parse_ints(pa.chunked_array([pa.array(["1", "12", "3"], pa.large_string())]))
+    assert numbers.tolist() == [1, 12, 3] and ok.tolist() == [True, True, True] and narrowed == []
+    numbers, ok = P._parse_ints(pa.chunked_array([pa.array(["3.0", "+2", "x", None], pa.large_string())]))
+    assert numbers.tolist()[:2] == [3, 2] and ok.tolist() == [True, True, False, False] and narrowed == [4]
+
+
+def test_ids_with_no_leading_zero_are_not_read_as_digits(monkeypatch):
+    """Every id column was read as digits or not (``utf8_is_decimal``) to find ids written with and
+    without leading zeros; a look at each id's first byte now rules most columns out."""
+    asked = []
+    original = B.pc.utf8_is_decimal
+    monkeypatch.setattr(B.pc, "utf8_is_decimal", lambda values: asked.append(len(values)) or original(values))
+    assert B._leading_zero_twins(pa.array(["C0000001", "123", "P0001"])) == (0, "")
+    assert asked == []
+    assert B._leading_zero_twins(pa.array(["00123", "123", "C1"])) == (1, "'00123' and '123'")
+    assert asked == [3]
+
+
+def test_amounts_read_on_their_distinct_values_give_each_row_only_what_the_import_reads():
+    """Each row took all five of its distinct value's readings; the marks (plain, negative) are read
+    by money_text alone, from the distinct values, so the rows no longer take them."""
+    written = ["$190.00", "(12.00)", "", "-5.00", "1,234.50", "12.00 CR", "abc"] * 5_000
+    money = V.read_money(pa.array(written))
+    general = V.read_money(pa.array(written[:7]))
+    assert money.each is not None and money.plain is None and money.negative is None
+    for name in ("cents", "blank", "bad"):
+        assert getattr(money, name).tolist() == getattr(general, name).tolist() * 5_000, name
+    assert V.money_text(money).to_pylist() == V.money_text(general).to_pylist() * 5_000

@@ -286,7 +286,9 @@ def _read_csv_data(path: Path, data: bytes, encoding: str, score, transcode: boo
                  for i, r in enumerate(preview[:header.first]) if any(c.strip() for c in r)]
     info = {"encoding": encoding, "delimiter": delimiter, "sheet": None, "header_row": line_of[header.first],
             "header_note": header.note(lambda i: line_of[i])}
-    columns, rows, extra = _csv_body(data, header_line, headers, delimiter, label, encoding if transcode else None)
+    # decode_bytes checked the bytes as UTF-8, or wrote them so, bar those after a UTF-8 byte order mark.
+    columns, rows, extra = _csv_body(data, header_line, headers, delimiter, label, encoding if transcode else None,
+                                     utf8_checked=encoding != "utf-8-sig")
     return RawExport(label, headers, columns, rows, set_aside + extra, info)
 
 
@@ -302,45 +304,47 @@ def _blank_lines_before(data: bytes) -> tuple[int, int]:
 
 
 def _csv_body(data: bytes, header_line: int, headers: list[str], delimiter: str, label: str,
-              transcode: str | None = None):
+              transcode: str | None = None, utf8_checked: bool = False):
     """The rows below the header: Arrow's reader when the file is regular, else an exact one
     (:func:`~._exact.csv_body_exact`, which also sets aside a quote that runs away; Arrow would take
     the lines after it as one value, or close a quote left open on the last line without a word).
 
     ``transcode``: the single-byte encoding ``data`` is in; its cells are read as bytes and decoded
     (see :func:`_transcoded`); a file that needs the exact reader raises :class:`_Irregular`.
+    ``utf8_checked``: ``data`` is known to be valid UTF-8, so Arrow need not check each cell again.
     """
     end = len(data)
     while end and data[end - 1] in (10, 13):
         end -= 1
     breaks = _count_byte(data, 10, end)
     kind = pa.binary() if transcode else pa.string()
+    read = functools.partial(_arrow_rows, data, header_line, headers, delimiter, kind, check_utf8=not utf8_checked)
     table = None
     if not _has_lone_carriage_return(data, end):
-        table = _arrow_rows(data, header_line, headers, delimiter, kind, newlines_in_values=False)
+        table = read(newlines_in_values=False)
     if table is not None and (breaks != header_line - 1 + table.num_rows or _holds_line_break(table)):
         table = None
     if table is None and not transcode:     # a file in a single-byte encoding is decoded whole first
-        table = _arrow_rows(data, header_line, headers, delimiter, kind, newlines_in_values=True)
+        table = read(newlines_in_values=True)
     if table is not None and breaks == header_line - 1 + table.num_rows and \
             not last_line_leaves_quote_open(data, delimiter):
         rows = np.arange(table.num_rows, dtype=np.int64) + header_line + 1
-        guarded = GUARD.encode() in data
-        columns = {h: table.column(h).combine_chunks() for h in headers}
+        guarded, formulas = GUARD.encode() in data, b"=" in data
+        columns = {h: _one_array(table.column(h)) for h in headers}
         if transcode:
             columns = {h: _transcoded(values, transcode) for h, values in columns.items()}
-        return {h: _as_shown(values, guarded) for h, values in columns.items()}, rows, []
+        return {h: _as_shown(values, guarded, formulas) for h, values in columns.items()}, rows, []
     if transcode:
         raise _Irregular
     try:
         columns, rows, extra = csv_body_exact(data, header_line, headers, delimiter)
     except csv.Error as exc:
         raise InputError(f"{label}: not readable as CSV ({exc})") from None
-    return {h: _as_shown(values, True) for h, values in columns.items()}, rows, extra
+    return {h: _as_shown(values, True, True) for h, values in columns.items()}, rows, extra
 
 
 def _arrow_rows(data: bytes, header_line: int, headers: list[str], delimiter: str, kind: pa.DataType,
-                newlines_in_values: bool) -> pa.Table | None:
+                newlines_in_values: bool, check_utf8: bool = True) -> pa.Table | None:
     """The rows below the header as Arrow reads them, every column of type ``kind``; None when a row
     has another number of fields than the header or the file is not readable so.
 
@@ -351,7 +355,7 @@ def _arrow_rows(data: bytes, header_line: int, headers: list[str], delimiter: st
     ``newlines_in_values=False`` spares Arrow a lexing pass over each block to find where its rows
     end; a value holding a line break is then read right within a block but may be cut where a block
     ends, so the caller checks that no value holds one (:func:`_holds_line_break`) and reads the
-    file again with ``True`` when one does.
+    file again with ``True`` when one does. ``check_utf8=False``: the bytes are known to be UTF-8.
     """
     try:
         table = pacsv.read_csv(
@@ -361,7 +365,7 @@ def _arrow_rows(data: bytes, header_line: int, headers: list[str], delimiter: st
             parse_options=pacsv.ParseOptions(delimiter=delimiter, newlines_in_values=newlines_in_values),
             convert_options=pacsv.ConvertOptions(column_types={h: kind for h in headers},
                                                  strings_can_be_null=False,
-                                                 quoted_strings_can_be_null=False))
+                                                 quoted_strings_can_be_null=False, check_utf8=check_utf8))
     except (pa.ArrowInvalid, UnicodeDecodeError):
         return None
     return table
@@ -404,12 +408,19 @@ def _count_byte(data: bytes, byte: int, end: int) -> int:
     return sum(int(np.count_nonzero(raw[i:i + step] == byte)) for i in range(0, end, step))
 
 
-def _as_shown(values: pa.Array, guarded: bool) -> pa.Array:
+def _one_array(column: pa.ChunkedArray) -> pa.Array:
+    """A column Arrow read as one array: its chunks joined, or its one chunk as it is (joining one
+    chunk copies it)."""
+    return column.chunk(0) if column.num_chunks == 1 else column.combine_chunks()
+
+
+def _as_shown(values: pa.Array, guarded: bool, formulas: bool) -> pa.Array:
     """Cells as a spreadsheet shows them: a guarded formula unguarded
     (:func:`~recoup_lib.formulas.unguard_formulas`, asked only of a column holding a quote mark;
     ``guarded``: whether the file holds any), and text written as a formula (``="0001"``) unwrapped
-    (:func:`~recoup_lib.formulas.unwrap_text_formulas`)."""
+    (:func:`~recoup_lib.formulas.unwrap_text_formulas`; ``formulas``: whether the file holds an ``=``,
+    one look at its bytes where each column's first bytes took several)."""
     data = values.buffers()[2]
     if guarded and data is not None and (np.frombuffer(data, dtype=np.uint8) == ord(GUARD)).any():
         values = unguard_formulas(values)
-    return unwrap_text_formulas(values)
+    return unwrap_text_formulas(values) if formulas else values

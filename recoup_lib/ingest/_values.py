@@ -31,7 +31,7 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from ..arrowtext import array_parts
+from ..arrowtext import array_parts, visible_ascii
 from ..money import format_cents_arrow
 from ..x12 import parse_amounts
 from ..amounts import common_amounts
@@ -71,10 +71,11 @@ def text(values) -> pa.Array:
     if arr.type != pa.string():
         arr = pc.cast(arr, pa.string())
     arr = pc.fill_null(arr, "")
-    if not ascii_only(arr) and _NBSP in value_bytes(arr):
-        arr = pc.replace_substring(arr, "\u00a0", " ")
-    if not _edges_plain(arr):
-        arr = pc.utf8_trim_whitespace(arr)
+    if not visible_ascii(arr):      # else no space, nor any byte beyond ASCII, to look at value by value
+        if not ascii_only(arr) and _NBSP in value_bytes(arr):
+            arr = pc.replace_substring(arr, "\u00a0", " ")
+        if not _edges_plain(arr):
+            arr = pc.utf8_trim_whitespace(arr)
     _CLEAN[id(arr)] = arr
     return arr
 
@@ -246,13 +247,14 @@ class Money:
         Where the value is blank; where it is not an amount.
     each : (Money, numpy.ndarray) or None
         When the column was read on its distinct values (:mod:`._distinct`): their
-        ``Money`` and each row's index into them (``stripped`` is then None).
+        ``Money`` and each row's index into them (``stripped``, ``plain`` and ``negative`` are then
+        None: :func:`money_text`, which alone reads them, takes them from there).
     """
 
     text: pa.Array
     stripped: pa.Array | None
-    plain: np.ndarray
-    negative: np.ndarray
+    plain: np.ndarray | None
+    negative: np.ndarray | None
     cents: np.ndarray
     blank: np.ndarray
     bad: np.ndarray
@@ -274,8 +276,7 @@ def read_money(values) -> Money:
     if each is not None:
         values, index = each
         read = read_money(values)
-        return Money(arr, None, read.plain[index], read.negative[index], read.cents[index], read.blank[index],
-                     read.bad[index], (read, index))
+        return Money(arr, None, None, None, read.cents[index], read.blank[index], read.bad[index], (read, index))
     common, cents, in_parentheses = common_amounts(arr)
     if not common.any():
         return _read_money_marks(arr)

@@ -16,7 +16,7 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from ..arrowtext import offsets_from_zero, string_parts
+from ..arrowtext import offsets_from_zero, string_parts, visible_ascii
 from ..errors import Problem
 from ..money import MAX_CENTS, MAX_TOTAL_CENTS, MONEY_PATTERN, parse_cents_arrays, plain_cents
 from ._columns import BOOL_FALSE, BOOL_TRUE, Column, FileSpec
@@ -122,15 +122,6 @@ def _canonical_spelling(arr: pa.ChunkedArray, spellings: tuple[str, ...]) -> pa.
     return pc.if_else(pc.is_in(folded, value_set=vocabulary), folded, arr)
 
 
-def _plain_ascii(arr: pa.ChunkedArray) -> bool:
-    """Whether every byte of the text is printable ASCII other than a space (``!`` to ``~``).
-
-    Such text has nothing to lower-case beyond ASCII or collapse: one scan of the
-    bytes instead of a kernel that writes a new array.
-    """
-    return all(_visible(data[offsets[0]:offsets[-1]]) for offsets, data in string_parts(arr))
-
-
 def _trimmed(arr: pa.ChunkedArray) -> pa.ChunkedArray:
     """``str.strip()`` of every value (Arrow's Unicode whitespace trim), skipped where nothing can need it:
     every value starts and ends with a visible ASCII character (whitespace, Unicode's too, cannot)."""
@@ -174,7 +165,7 @@ def _normalised_list(arr: pa.ChunkedArray):
     """Trimmed Arrow text of lists, ``" 25; 59 ;"`` -> ``"25;59"``, as the in-memory text column (only
     rows that need it are rewritten). Text of visible ASCII whose bytes show no stray ``;`` is tidy
     already: it is taken as it is, without searching each value."""
-    plain = _plain_ascii(arr)
+    plain = visible_ascii(arr)
     if plain and not any(_untidy_separators(*parts) for parts in string_parts(arr)):
         return _as_text(arr)
     untidy = pc.or_(pc.match_substring(arr, ";;"), pc.or_(pc.starts_with(arr, ";"), pc.ends_with(arr, ";")))
@@ -362,7 +353,7 @@ def _parse_column(text: pa.ChunkedArray, col: Column, n: int, record, bad: np.nd
     if kind == "codes":
         return _normalised_list(text)
     if kind in ("choice", "bool"):
-        lowered = pc.ascii_lower(offsets_from_zero(text)) if _plain_ascii(text) else pc.utf8_lower(text)
+        lowered = pc.ascii_lower(offsets_from_zero(text)) if visible_ascii(text) else pc.utf8_lower(text)
         if kind == "choice":
             ok = _mask(pc.is_in(lowered, value_set=pa.array([c.lower() for c in col.choices], lowered.type))) | blank
             record(~ok, col.expected)
@@ -498,14 +489,20 @@ def _arrow_text(text) -> pa.Array:
 
 
 def _parse_ints(text) -> tuple[np.ndarray, np.ndarray]:
-    """Whole numbers (``"3"``, ``"+3"``, ``"3.0"``) -> (int64 values, valid mask); vectorised."""
-    arr = _arrow_text(text)
+    """Whole numbers (``"3"``, ``"+3"``, ``"3.0"``) -> (int64 values, valid mask); vectorised.
+
+    A column of digits alone (the usual one) is read by Arrow's cast straight from the text it is
+    given, wide (``large_string``, as pandas keeps it) or not, with no copy made narrow first.
+    """
+    arr = text if isinstance(text, (pa.Array, pa.ChunkedArray)) else _arrow_text(text)
     try:
         values = pc.cast(arr, pa.int64())
-        ok = pc.is_valid(values).to_numpy(zero_copy_only=False)
-        return pc.fill_null(values, 0).to_numpy(), ok
     except (pa.ArrowInvalid, pa.ArrowNotImplementedError):
-        pass
+        arr = _arrow_text(arr)
+    else:
+        if not values.null_count:
+            return values.to_numpy(), np.ones(len(values), dtype=bool)
+        return pc.fill_null(values, 0).to_numpy(), pc.is_valid(values).to_numpy(zero_copy_only=False)
     matched = pc.fill_null(pc.match_substring_regex(arr, r"^[+]?[0-9]{1,15}(\.0+)?$"), False)
     digits = pc.replace_substring_regex(pc.if_else(matched, arr, pa.scalar("0")), r"^[+]?([0-9]+)(\.0+)?$", r"\1")
     values = pc.cast(digits, pa.int64())
