@@ -43,6 +43,7 @@ __all__ = [
     "RESERVED_PREFIX",
     "TOTAL_PATTERN",
     "total_rows",
+    "first_filled_cells",
     "blank_row_mask",
     "not_a_file",
     "not_csv_text",
@@ -97,6 +98,26 @@ def total_rows(first: pa.Array) -> np.ndarray:
         rows = np.unique(np.searchsorted(offsets, np.asarray(found) + offsets[0], side="right") - 1)
         total[rows] = np.asarray(pc.match_substring_regex(first.take(pa.array(rows)), TOTAL_PATTERN))
     return total
+
+
+def first_filled_cells(cells: dict[str, pa.Array], headers: list[str], key_header: str,
+                       keyed: np.ndarray) -> pa.Array:
+    """Each row's label, for :func:`total_rows`: its key where ``keyed`` (the key filled, or the row
+    empty), else the first filled cell of the row in ``headers`` order, looked for only in those few
+    rows. A spreadsheet's total row may hold its label in another column than the key's.
+
+    ``cells``: text without nulls, by header (every one of ``headers``).
+    """
+    key = cells[key_header]
+    keyless = np.flatnonzero(~keyed)
+    if not len(keyless):
+        return key
+    take = pa.array(keyless)
+    found = pa.array([""] * len(keyless), pa.string())
+    for h in reversed(headers):
+        values = cells[h].take(take)
+        found = pc.if_else(pc.not_equal(values, ""), values, found)
+    return pc.replace_with_mask(key, pa.array(~keyed), found)
 
 
 def _string_frame(table: pa.Table, guarded: bool = True) -> pd.DataFrame:

@@ -96,6 +96,23 @@ def test_partitioned_audit_writes_the_in_memory_audits_files(request, tmp_path, 
         assert broken == [123]  # row 122 in messy_values: the blank line before it counts, as in a spreadsheet
 
 
+def test_a_blank_line_is_skipped_as_the_in_memory_audit_skips_it(practice, tmp_path, in_memory_files):
+    """A blank line in a claim_lines.csv without quotes was read in partitions as a row blank in every
+    column (one more row read and set aside, rejected.csv naming each of its columns); the in-memory audit
+    skips it, counting it only in the row numbers of the rows below."""
+    folder = tmp_path / "practice"
+    shutil.copytree(practice, folder)
+    lines = (folder / "claim_lines.csv").read_text().splitlines()
+    lines.insert(80, "")
+    (folder / "claim_lines.csv").write_text("\n".join(lines) + "\n")
+    assert '"' not in (folder / "claim_lines.csv").read_text()  # the fast reader's file: no quoted values
+    parts = audit_folder_partitioned(folder, "1GB", workers=1, partitions=2)
+    assert _written(parts, tmp_path / "parts") == in_memory_files(folder)
+    counts = parts.inputs.counts.set_index("file")
+    assert counts.loc["claim_lines.csv", "rows_read"] == len(lines) - 2
+    assert counts.loc["claim_lines.csv", "rows_set_aside"] == 0
+
+
 def test_partitioned_audit_finds_exactly_the_labels(practice):
     result = audit_folder(practice, max_memory="600MB", workers=1)
     table = score(result.findings, read_table(practice / "labels.csv").data).set_index("error_type")

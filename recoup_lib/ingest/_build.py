@@ -31,7 +31,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from ..arrowtext import array_parts, may_start_with
-from ..csvread import TOTAL_PATTERN, total_rows
+from ..csvread import TOTAL_PATTERN, first_filled_cells, total_rows
 from ..errors import WHOLE_ROW, Problem
 from ..money import MAX_TOTAL_CENTS
 from ..schema import FileSpec, npi_shapes
@@ -152,22 +152,6 @@ def _cells_frame(raw: RawExport, mask: np.ndarray) -> pd.DataFrame:
     return text_frame({h: raw.columns[h] for h in raw.headers}, mask)
 
 
-def _first_cells(cells: dict[str, pa.Array], headers: list[str], key_header: str,
-                 keyed: np.ndarray) -> pa.Array:
-    """Each row's first filled cell: its key where the key is filled (or the row is empty), else the
-    first filled cell of the row, looked for only in those few rows."""
-    key = cells[key_header]
-    keyless = np.flatnonzero(~keyed)
-    if not len(keyless):
-        return key
-    take = pa.array(keyless)
-    found = pa.array([""] * len(keyless), pa.string())
-    for h in reversed(headers):
-        values = cells[h].take(take)
-        found = pc.if_else(pc.not_equal(values, ""), values, found)
-    return pc.replace_with_mask(key, pa.array(~keyed), found)
-
-
 def _kept_total_below(money: V.Money, keep: np.ndarray) -> bool:
     """Whether the magnitudes of the kept amounts sum to under :data:`_TYPED_MONEY_TOTAL`. The
     largest magnitude (of the distinct values, when the column was read on them) times the rows
@@ -255,7 +239,7 @@ def build_export(raw: RawExport, spec: FileSpec, proposal: Proposal, fill_down=(
         any_filled |= filled[h]
     key_field = "claim_id" if "claim_id" in proposal.columns else "patient_id"
     key_header = headers_of(proposal.columns[key_field])[0] if key_field in proposal.columns else raw.headers[0]
-    first = _first_cells(cells, raw.headers, key_header, filled[key_header] | ~any_filled)
+    first = first_filled_cells(cells, raw.headers, key_header, filled[key_header] | ~any_filled)
     total = total_rows(first)
     notes: list[str] = []
     grouped = {f: headers_of(proposal.columns[f])[0] for f in fill_down if f in proposal.columns}

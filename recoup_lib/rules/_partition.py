@@ -46,6 +46,7 @@ from ..errors import InputError, InvalidParameterError
 from ..csvread import (  # noqa: F401 - the private check is the fast reader's own
     _has_quote,
     arrow_options,
+    blank_row_mask,
     broken_frame,
     needs_exact_reader,
     python_csv_chunks,
@@ -232,13 +233,19 @@ class _NeedsExactReader(Exception):
 
 
 def _arrow_pieces(path: Path, header: list[str]):
-    """The file as text in pieces (Arrow's streaming reader): (piece, its rows' numbers in the file)."""
+    """The file as text in pieces (Arrow's streaming reader): (piece, its rows' numbers in the file).
+
+    A piece holding a row blank in every column (Arrow's reading of a blank line) sends the file to
+    the exact reader, which skips blank lines, as the in-memory reader does.
+    """
     counted = len(header) < 2
     quoted = _has_quote(path)
     read, parse, convert = arrow_options(header, {h: pa.string() for h in header}, _PIECE_BYTES, quoted=quoted)
     reader = pacsv.open_csv(path, read_options=read, parse_options=parse, convert_options=convert)
     seen = 0
     for batch in reader:
+        if not counted and blank_row_mask(batch).any():
+            raise _NeedsExactReader
         frame = batch.to_pandas(types_mapper={pa.string(): pd.StringDtype("pyarrow")}.get)
         yield frame, np.arange(seen, seen + len(frame), dtype=np.int64) + 2
         seen += len(frame)

@@ -19,7 +19,7 @@ import pyarrow.compute as pc
 
 from ..amounts import common_amounts
 from ..errors import InputError, Problem
-from ..csvread import broken_problems, total_rows
+from ..csvread import broken_problems, first_filled_cells, total_rows
 from ..csvsaved import FileReading, read_as_saved
 from ..money import format_cents_arrow, format_cents_scalar
 from ..schema import SAMPLE_SPEC, STRATA_SPEC, FileSpec, frame_spec, money_column, parse_table
@@ -50,13 +50,31 @@ def _as_one_array(values: pd.Series) -> pa.Array:
     return text.combine_chunks() if isinstance(text, pa.ChunkedArray) else text
 
 
-def _total_rows(data: pd.DataFrame, id_column: str, label: str) -> list[Problem]:
-    """A spreadsheet's total row under the units ('Total', 'Grand total:'), whose id is the label: read as
-    one more unit, it would join the universe, or put the sum of the overpayments in the sample as one."""
-    total = total_rows(pc.fill_null(_as_one_array(data[id_column]), ""))
+def _total_rows(raw: pd.DataFrame, spec: FileSpec, id_column: str, label: str) -> list[Problem]:
+    """A spreadsheet's total row under the units: its label ('Total', 'Grand total:') as its id, or, the id
+    blank, as the first filled cell of its other text columns (the sum under the amounts). Read as one more
+    unit, it would join the universe, or put the sum of the overpayments in the sample as one.
+
+    ``raw``: the file's text, indexed by spreadsheet row."""
+    numbers = {col.name for col in spec.columns if col.kind in ("int", "money")}
+    ids = pc.fill_null(_as_one_array(raw[id_column]), "")
+    keyed = np.asarray(pc.not_equal(pc.utf8_trim_whitespace(ids), ""))
+    labels = ids
+    if not keyed.all():
+        headers = [h for h in raw.columns if h == id_column or h not in numbers]
+        cells = {h: ids if h == id_column else pc.fill_null(_as_one_array(raw[h]), "") for h in headers}
+        labels = first_filled_cells(cells, headers, id_column, keyed)
+    total = total_rows(labels)
     return [Problem(label, int(row), id_column, str(value), "a unit's id, not a total row's label (delete the "
                     "total row: it is not a unit)")
-            for row, value in zip(data.loc[total, "_row"], data.loc[total, id_column])]
+            for row, value in zip(raw.index[total], labels.filter(pa.array(total)).to_pylist())]
+
+
+def _one_problem_per_total_row(problems: list[Problem], totals: list[Problem]) -> list[Problem]:
+    """``problems`` with the row of each total row's problem in ``totals`` named by that problem alone (its
+    blank id or amount says nothing more: the row is to be deleted)."""
+    rows = {p.row for p in totals}
+    return [p for p in problems if p.row not in rows] + totals
 
 
 def _case_problems(data: pd.DataFrame, column: str, label: str) -> list[Problem]:
@@ -214,7 +232,7 @@ def read_sample_file(path: str | Path, stratified: bool = False) -> SampleFile:
     if stratified and not has_stratum:
         raise InputError(f"{label}: no 'stratum' column, which a stratified appraisal "
                          "(--strata) needs")
-    problems += _total_rows(data, "sample_id", label)
+    totals = _total_rows(raw, SAMPLE_SPEC, "sample_id", label)
     spare = data["is_spare"].fillna(False).to_numpy(dtype=bool)
     blank = data["overpayment_cents"].isna().to_numpy()
     unused = spare & blank
@@ -225,6 +243,7 @@ def read_sample_file(path: str | Path, stratified: bool = False) -> SampleFile:
     if stratified:
         for r in data.loc[(data["stratum"] == "") & ~unused, "_row"]:
             problems.append(Problem(label, int(r), "stratum", "", "the unit's stratum"))
+    problems = _one_problem_per_total_row(problems, totals)
     if problems:
         problems.sort(key=lambda p: p.row)
         _raise_problems(label, problems, rows_read,
@@ -342,11 +361,11 @@ def read_frame_file(path: str | Path, id_column: str, *, stratify_by: str | None
                                              for name in (id_column, stratify_by, amount_column))
     spec = frame_spec(label, id_column, stratify_by, amount_column)
     raw, parsed, problems, rows_read, reading = _parse(path, spec, label)
-    problems += _total_rows(parsed.data, id_column, label)
     if stratify_by:
         problems += _case_problems(parsed.data, stratify_by, label)
     if amount_column and lowest_amount_cents is not None:
         problems += _below(raw, parsed.data, amount_column, lowest_amount_cents, label)
+    problems = _one_problem_per_total_row(problems, _total_rows(raw, spec, id_column, label))
     if problems:
         _raise_problems(label, sorted(problems, key=lambda p: p.row), rows_read,
                         "a frame with unusable rows is not the whole universe, so no sample "

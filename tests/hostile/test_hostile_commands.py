@@ -322,6 +322,25 @@ def test_a_total_row_is_never_taken_for_a_unit(hostile, label):
     hostile.run("extrapolate", "reviewed.csv", "--universe-size", "100", expect=0)
 
 
+def test_a_total_rows_label_beside_a_blank_id_is_named_as_a_total_row(hostile):
+    """A spreadsheet's total label in another column than the id (the id blank, the sum under the amounts)
+    was reported as a blank id, "expected a value ... got blank": it is a total row, named as one in the
+    id column is. A unit whose id alone is blank is still asked for its id."""
+    hostile.write("frame.csv", "claim_id,payer,paid\nC1,A,10.00\nC2,B,20.00\nC3,A,30.00\n,Total,60.00\n")
+    run = hostile.run("sample", "frame.csv", "--id-column", "claim_id", "--amount-column", "paid",
+                      "--strata-bounds", "0,25", "--size", "2", "--seed", "1", "--out", "s", expect=1, out="s",
+                      names=["frame.csv, row 5, column 'claim_id'", "not a total row's label", "got 'Total'"])
+    assert "1 problem(s)" in run.err and "got blank" not in run.err
+    hostile.write("reviewed.csv", "note,sample_id,overpayment\na,A,10\nb,B,0\nc,C,20\nGrand total:,,30\n")
+    run = hostile.run("extrapolate", "reviewed.csv", "--universe-size", "100", expect=1,
+                      names=["reviewed.csv, row 5, column 'sample_id'", "not a total row's label",
+                             "got 'Grand total:'"])
+    assert "1 problem(s)" in run.err and "got blank" not in run.err
+    hostile.write("reviewed.csv", "sample_id,overpayment,note\nA,10,x\n,0,reviewed\n")
+    hostile.run("extrapolate", "reviewed.csv", "--universe-size", "100", expect=1,
+                names=["reviewed.csv, row 3, column 'sample_id'", "got blank"])
+
+
 def test_extrapolate_names_the_strata_file_missing_a_stratum(hostile):
     """A stratum of the sample with no row in the strata file was reported against the sample file, which
     is not the file to fix."""
