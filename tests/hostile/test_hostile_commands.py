@@ -441,6 +441,15 @@ def test_remit_and_reconcile_read_a_file_whose_name_is_not_utf8(hostile):
     hostile.run("reconcile", folder / "remits", "--out", "c", expect=0, out="c")
 
 
+def test_remit_reads_a_byte_order_mark_before_latin_1_as_no_text_before_the_isa(hostile):
+    """An 835 with a UTF-8 byte-order mark before Latin-1 text was decoded mark and all as Latin-1, and
+    warned of text ``ï»¿`` before the ISA header beside the warning that it was read as Latin-1."""
+    hostile.write("r.835", b"\xef\xbb\xbf" + _remit_text(payer="PE\u00d1A PAYER").encode("latin-1"))
+    hostile.run("remit", "r.835", "--out", "o", expect=0, out="o")
+    warnings = hostile.path("o/warnings.csv").read_text(encoding="utf-8")
+    assert "read as Latin-1" in warnings and "ISA header" not in warnings
+
+
 def test_remit_of_nothing_readable_is_exit_1(hostile):
     hostile.write("in/readme.txt", "no remittances here")
     hostile.run("remit", "in", "--out", "r", expect=1, out="r")
