@@ -40,7 +40,8 @@ from .wording import listed
 __all__ = ["shown", "NOT_A_REGULAR_FILE", "not_a_file", "not_a_file_message", "present", "link_to_nothing",
            "OFFICE_LOCK_FILE", "office_lock_file",
            "BYTE_SIGNATURES", "byte_signature", "zip_archive", "file_signature", "signature_name", "utf16_codec",
-           "not_csv_text", "text_encoding", "decode_bytes", "decode_as", "is_utf8", "single_byte_encoding", "SINGLE_BYTE_ENCODINGS"]
+           "not_csv_text", "text_encoding", "decode_bytes", "decode_as", "is_utf8", "single_byte_encoding",
+           "SINGLE_BYTE_ENCODINGS"]
 
 
 def shown(path) -> str:
