@@ -10,7 +10,6 @@ and says how it read it (:class:`FileReading`) for the command's summary.
 
 from __future__ import annotations
 
-import codecs
 import mmap
 import tempfile
 from dataclasses import dataclass
@@ -19,7 +18,7 @@ from pathlib import Path
 import pyarrow as pa
 
 from .csvread import blank_row_mask, read_csv_text
-from .filekind import ENCODING_NAMES, decode_bytes, is_utf8, not_a_file, not_csv_text
+from .filekind import ENCODING_NAMES, decode_bytes, not_a_file, not_csv_text, text_encoding
 from .schema import FileSpec
 
 __all__ = ["FileReading", "read_as_saved"]
@@ -55,35 +54,31 @@ class FileReading:
         return f"{self.label}: {'; '.join(said)}" if said else None
 
 
-def _encoding_as_written(path: Path) -> str | None:
-    """``utf-8`` (``utf-8-sig`` with a byte-order mark) when :func:`~recoup_lib.csvread.read_csv_text`
-    reads the file as it is: UTF-8 text, or what it refuses and names (no regular file, an empty file,
-    a workbook saved as ``.csv``); None for text to decode first (UTF-16, a Western encoding). Looked
-    at through a memory map, so a UTF-8 file is read into memory only by the reader."""
+def _encoding(path: Path) -> str:
+    """The encoding the file's text is in (:func:`~recoup_lib.filekind.text_encoding`); ``utf-8`` for
+    what :func:`~recoup_lib.csvread.read_csv_text` refuses and names (no regular file, an empty file,
+    a workbook saved as ``.csv``). Looked at through a memory map, so a UTF-8 file is read into
+    memory only by the reader."""
     if not_a_file(path) is not None or not path.stat().st_size:
         return "utf-8"
     with open(path, "rb") as handle, mmap.mmap(handle.fileno(), 0, access=mmap.ACCESS_READ) as data:
-        head = data[:65536]
-        if head.startswith(codecs.BOM_UTF8):
-            return "utf-8-sig"
-        kind = not_csv_text(head)
-        if kind == "UTF-16 text":
-            return None
-        return "utf-8" if kind is not None or is_utf8(data) else None
+        if not_csv_text(data[:65536]) not in (None, "UTF-16 text"):
+            return "utf-8"
+        return text_encoding(data)
 
 
 def _read_text(path: Path, spec: FileSpec, label: str):
     """:func:`~recoup_lib.csvread.read_csv_text` of a file in whatever encoding it was saved in.
 
-    A file that is not UTF-8 is decoded (:func:`~recoup_lib.filekind.decode_bytes`) into a UTF-8
-    copy in a temporary folder, which is read under the file's own name. A workbook saved as
-    ``.csv`` is left to the reader, which names it. Returns the reader's three results and the
-    encoding used.
+    A file that is not UTF-8 (after a byte-order mark or not) is decoded
+    (:func:`~recoup_lib.filekind.decode_bytes`) into a UTF-8 copy in a temporary folder, which is
+    read under the file's own name. A workbook saved as ``.csv`` is left to the reader, which names
+    it. Returns the reader's three results and the encoding used.
     """
-    encoding = _encoding_as_written(path)
-    if encoding is not None:
+    encoding = _encoding(path)
+    if encoding in ("utf-8", "utf-8-sig"):
         return (*read_csv_text(path, spec, label), encoding)
-    text, encoding = decode_bytes(path.read_bytes(), label)
+    text, encoding = decode_bytes(path.read_bytes(), label, encoding)
     with tempfile.TemporaryDirectory(prefix="recoup-") as folder:
         copy = Path(folder) / path.name
         copy.write_bytes(text)

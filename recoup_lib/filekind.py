@@ -40,7 +40,8 @@ from .wording import listed
 __all__ = ["shown", "NOT_A_REGULAR_FILE", "not_a_file", "not_a_file_message", "present", "link_to_nothing",
            "OFFICE_LOCK_FILE", "office_lock_file",
            "BYTE_SIGNATURES", "byte_signature", "zip_archive", "file_signature", "signature_name", "utf16_codec",
-           "not_csv_text", "decode_bytes", "decode_as", "is_utf8", "single_byte_encoding", "SINGLE_BYTE_ENCODINGS"]
+           "not_csv_text", "text_encoding", "decode_bytes", "decode_as", "is_utf8", "single_byte_encoding",
+           "SINGLE_BYTE_ENCODINGS"]
 
 
 def shown(path) -> str:
@@ -285,27 +286,51 @@ ENCODING_NAMES = {"utf-8": "UTF-8", "utf-8-sig": "UTF-8 with BOM", "cp1252": "Wi
                   "utf-16": "UTF-16"}
 
 
-def decode_bytes(data: bytes, name: str = "the file") -> tuple[bytes, str]:
-    """Bytes of a text file -> (UTF-8 bytes, the encoding they were read with).
+def text_encoding(data) -> str:
+    """The encoding a text file's bytes (``bytes``, or a file's memory map) are read in.
+
+    ``utf-8-sig`` for UTF-8 after a UTF-8 byte-order mark; the UTF-16 codec of UTF-16 text
+    (:func:`utf16_codec`); ``utf-8``; else the Western encoding charset-normalizer finds
+    (:data:`WESTERN_ENCODINGS`). The bytes after a byte-order mark are checked as those of a file
+    without one: a tool may write the mark before text in the office's code page (``Peña`` in
+    Windows-1252), which read as UTF-8 would stop the reader. The one place :func:`decode_bytes`,
+    :func:`single_byte_encoding` and :mod:`recoup_lib.csvsaved` decide it.
+
+    >>> text_encoding(codecs.BOM_UTF8 + "Peña".encode()), text_encoding(codecs.BOM_UTF8 + "Peña".encode("cp1252"))
+    ('utf-8-sig', 'cp1252')
+    """
+    if data[:len(codecs.BOM_UTF8)] == codecs.BOM_UTF8:
+        start = len(codecs.BOM_UTF8)
+        if is_utf8(data, start):
+            return "utf-8-sig"
+        return _detect(data, start)
+    utf16 = utf16_codec(data[:_UTF16_WINDOW])
+    if utf16 is not None:
+        return utf16
+    return "utf-8" if is_utf8(data) else _detect(data)
+
+
+def decode_bytes(data: bytes, name: str = "the file", encoding: str | None = None) -> tuple[bytes, str]:
+    """Bytes of a text file -> (UTF-8 bytes, the encoding they were read with), a byte-order mark
+    left out. ``encoding``: what :func:`text_encoding` said of ``data``, when already asked.
 
     Raises
     ------
     InputError
         The bytes look like UTF-16 (see :func:`~recoup_lib.filekind.utf16_codec`) but are not valid UTF-16.
     """
-    if data.startswith(codecs.BOM_UTF8):
-        return data[3:], "utf-8-sig"
-    utf16 = utf16_codec(data)
-    if utf16 is not None:
+    encoding = encoding or text_encoding(data)
+    if encoding == "utf-8":
+        return data, encoding
+    if encoding.startswith("utf-16"):
         try:
-            text = data.decode(utf16)
+            text = data.decode(encoding)
         except UnicodeDecodeError:
             raise InputError(f"{name}: the file looks like UTF-16 text but cannot be read as such; "
                              "save it as UTF-8 or CSV and import it again.") from None
         return text.removeprefix("\ufeff").encode("utf-8"), "utf-16"
-    if is_utf8(data):
-        return data, "utf-8"
-    return decode_as(data, _detect(data))
+    data = data.removeprefix(codecs.BOM_UTF8)
+    return (data, encoding) if encoding == "utf-8-sig" else decode_as(data, encoding)
 
 
 def decode_as(data: bytes, encoding: str) -> tuple[bytes, str]:
@@ -323,12 +348,9 @@ def decode_as(data: bytes, encoding: str) -> tuple[bytes, str]:
 SINGLE_BYTE_ENCODINGS = {"cp1252", "iso8859-1", "mac-roman", "cp850"}
 
 
-def single_byte_encoding(data: bytes) -> str | None:
-    """The detected encoding of a file that is not UTF-8 when it is single-byte
+def single_byte_encoding(encoding: str) -> str | None:
+    """``encoding`` (as :func:`text_encoding` gives it) when it is single-byte
     (:data:`SINGLE_BYTE_ENCODINGS`), else None."""
-    if data.startswith(codecs.BOM_UTF8) or utf16_codec(data) is not None or is_utf8(data):
-        return None
-    encoding = _detect(data)
     try:
         single = codecs.lookup(encoding).name in SINGLE_BYTE_ENCODINGS
     except LookupError:
@@ -336,12 +358,13 @@ def single_byte_encoding(data: bytes) -> str | None:
     return encoding if single else None
 
 
-def is_utf8(data) -> bool:
-    """Whether the bytes (``bytes``, or a file's memory map) are valid UTF-8 (as strict as Python's
-    decoder), checked by Arrow without building a Python string of the whole file."""
-    if isinstance(data, bytes) and data.isascii():
+def is_utf8(data, start: int = 0) -> bool:
+    """Whether the bytes (``bytes``, or a file's memory map) from ``start`` on are valid UTF-8 (as
+    strict as Python's decoder), checked by Arrow without building a Python string of the whole file
+    (nor copying the bytes after ``start``)."""
+    if isinstance(data, bytes) and not start and data.isascii():
         return True
-    offsets = pa.py_buffer(np.array([0, len(data)], dtype=np.int64))
+    offsets = pa.py_buffer(np.array([start, len(data)], dtype=np.int64))
     whole = pa.Array.from_buffers(pa.large_binary(), 1, [None, offsets, pa.py_buffer(data)])
     try:
         whole.cast(pa.large_string())
@@ -350,23 +373,23 @@ def is_utf8(data) -> bool:
     return True
 
 
-def _detect(data: bytes) -> str:
-    """Ask charset-normalizer about the lines that hold non-ASCII bytes."""
+def _detect(data, start: int = 0) -> str:
+    """Ask charset-normalizer about the lines that hold non-ASCII bytes (those from ``start`` on)."""
     import charset_normalizer
 
-    high = (match.start() for match in itertools.islice(_HIGH_BYTE.finditer(data), 2000))
+    high = (match.start() for match in itertools.islice(_HIGH_BYTE.finditer(data, start), 2000))
     pieces, last, size = [], -1, 0
     for pos in high:
         if pos <= last:
             continue
-        start = data.rfind(b"\n", 0, pos) + 1
+        begin = max(data.rfind(b"\n", 0, pos) + 1, start)
         stop = data.find(b"\n", pos)
         stop = len(data) if stop < 0 else stop
-        pieces.append(data[start:stop])
-        size += stop - start
+        pieces.append(data[begin:stop])
+        size += stop - begin
         last = stop
         if size > 65536:
             break
-    sample = b"\n".join(pieces) or data[:65536]
+    sample = b"\n".join(pieces) or data[start:start + 65536]
     best = charset_normalizer.from_bytes(sample, cp_isolation=WESTERN_ENCODINGS).best()
     return best.encoding if best is not None else "cp1252"

@@ -33,7 +33,7 @@ from pathlib import Path
 import pandas as pd
 
 from ..errors import WHOLE_ROW, InputError, Problem
-from ..filekind import not_a_file_message
+from ..filekind import decode_bytes, not_a_file_message
 from ._profiles import Profiles, _check_rates, _decimal_between, _filled_end_dates
 
 __all__ = ["RateNotices", "read_rate_notices", "merge_rate_notices", "with_rate_notices", "RATE_COLUMNS",
@@ -110,11 +110,7 @@ def _read_text(path: Path, label: str) -> tuple[list[str], list[tuple[int, list[
     many, or a value holding a comma without quotes) cannot say which cell is whose, so it is set
     aside, unless its extra cells are blank.
     """
-    data = path.read_bytes()
-    try:
-        text = data.decode("utf-8-sig")
-    except UnicodeDecodeError:
-        text = data.decode("cp1252")
+    text = decode_bytes(path.read_bytes(), label)[0].decode("utf-8")
     records = list(csv.reader(StringIO(text, newline="")))
     filled = [number for number, cells in enumerate(records, start=1) if any(cell.strip() for cell in cells)]
     if not filled:

@@ -23,6 +23,7 @@ the one named after ``#`` (``payments.xlsx#June``); Excel dates become
 
 from __future__ import annotations
 
+import codecs
 import csv
 import functools
 import io
@@ -41,6 +42,7 @@ from ..csvread import RESERVED_PREFIX
 from ..csvrecords import last_line_leaves_quote_open
 from ..filekind import (  # noqa: F401 - decode_bytes, _is_utf8 imported from here before filekind held them
     OFFICE_LOCK_FILE, decode_as, decode_bytes, not_a_file_message, office_lock_file, shown, single_byte_encoding,
+    text_encoding,
 )
 from ..filekind import is_utf8 as _is_utf8  # noqa: F401
 from ..formulas import GUARD, unguard_formulas, unguard_text, unwrap_text_formulas
@@ -189,13 +191,15 @@ def read_export(spec: str | Path, score) -> RawExport:
 
 def _read_csv(path: Path, score) -> RawExport:
     data = path.read_bytes()
-    single = single_byte_encoding(data)
+    encoding = text_encoding(data)
+    single = single_byte_encoding(encoding)
     if single is not None:
+        data = data.removeprefix(codecs.BOM_UTF8)
         try:
             return _read_csv_data(path, data, single, score, transcode=True)
         except (_Irregular, UnicodeDecodeError):
             return _read_csv_data(path, *decode_as(data, single), score)
-    return _read_csv_data(path, *decode_bytes(data, shown(path.name)), score)
+    return _read_csv_data(path, *decode_bytes(data, shown(path.name), encoding), score)
 
 
 class _Irregular(Exception):
@@ -286,9 +290,9 @@ def _read_csv_data(path: Path, data: bytes, encoding: str, score, transcode: boo
                  for i, r in enumerate(preview[:header.first]) if any(c.strip() for c in r)]
     info = {"encoding": encoding, "delimiter": delimiter, "sheet": None, "header_row": line_of[header.first],
             "header_note": header.note(lambda i: line_of[i])}
-    # decode_bytes checked the bytes as UTF-8, or wrote them so, bar those after a UTF-8 byte order mark.
+    # text_encoding checked the bytes as UTF-8 (after a byte-order mark too), or decode_bytes wrote them so.
     columns, rows, extra = _csv_body(data, header_line, headers, delimiter, label, encoding if transcode else None,
-                                     utf8_checked=encoding != "utf-8-sig")
+                                     utf8_checked=True)
     return RawExport(label, headers, columns, rows, set_aside + extra, info)
 
 

@@ -11,6 +11,7 @@ joined. :mod:`recoup_lib.reference.cms` then reads the rows under it.
 
 from __future__ import annotations
 
+import codecs
 import csv
 import io
 import re
@@ -20,7 +21,7 @@ from datetime import date, datetime
 from pathlib import Path
 
 from ..errors import InputError
-from ..filekind import not_a_file_message, utf16_codec
+from ..filekind import not_a_file_message, text_encoding
 
 __all__ = ["HEADER_SEARCH_ROWS", "HEADER_CONTINUATION_ROWS", "REQUIRED_LABEL", "Table", "Header",
            "find_tables", "ptp_header", "mue_header", "cell_text", "code_cell_text"]
@@ -68,15 +69,13 @@ class Table:
 
 
 def _decode(data: bytes) -> str:
-    """A text table's characters: UTF-8, Excel's "Unicode Text" (UTF-16) of a table re-saved, else cp1252."""
-    codec = utf16_codec(data)
-    if codec is not None:
-        return data.decode(codec, errors="replace")
-    try:
-        return data.decode("utf-8-sig")
-    except UnicodeDecodeError:
-        # CMS files carry a cp1252 registered-trademark sign in the CPT notice.
-        return data.decode("cp1252", errors="replace")
+    """A text table's characters, in the encoding :func:`~recoup_lib.filekind.text_encoding` finds:
+    UTF-8, Excel's "Unicode Text" (UTF-16) of a table re-saved, or a Western one (CMS files carry a
+    cp1252 registered-trademark sign in the CPT notice), a UTF-8 byte-order mark left out."""
+    encoding = text_encoding(data)
+    if encoding.startswith("utf-16"):
+        return data.decode(encoding, errors="replace")
+    return data.removeprefix(codecs.BOM_UTF8).decode(encoding, errors="replace")
 
 
 def _text_tables(label: str, name: str, data: bytes, header_test) -> list[Table]:

@@ -163,8 +163,8 @@ def _decode(data: bytes) -> tuple[bytes, tuple | None]:
     try:
         data.decode("utf-8")
         return data, None
-    except UnicodeDecodeError as exc:
-        return data.decode("latin-1").encode("utf-8"), (
+    except UnicodeDecodeError as exc:  # a UTF-8 byte-order mark before Latin-1 text is no text before the ISA
+        return data.removeprefix(b"\xef\xbb\xbf").decode("latin-1").encode("utf-8"), (
             0, "UTF-8 text (the file was read as Latin-1)",
             f"bytes that are not UTF-8, the first at byte {exc.start}")
 

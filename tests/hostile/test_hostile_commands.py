@@ -241,6 +241,22 @@ def test_windows_1252_frames_samples_and_strata_are_read_in_their_encoding(hosti
     assert "reviewed.csv: read as Windows-1252." in run.err and "strata.csv: read as Windows-1252." in run.err
 
 
+def test_frames_and_samples_with_a_byte_order_mark_before_windows_1252_are_read_in_that_encoding(hostile):
+    """A tool that writes a UTF-8 byte-order mark and then the office's code page (``Peña`` in
+    Windows-1252): every row of such a frame was refused as "not UTF-8", though the same file without
+    the mark was read as Windows-1252. The bytes after the mark are read as a file without one is."""
+    bom = b"\xef\xbb\xbf"
+    hostile.write("frame.csv", bom + "unit_id,book_value,Name\r\nU1,100.00,Peña\r\nU2,50.00,Zoë\r\n".encode("cp1252"))
+    run = hostile.run("sample", "frame.csv", "--id-column", "unit_id", "--size", "2", "--seed", "1", "--out", "s",
+                      expect=0, out="s")
+    assert "frame.csv: read as Windows-1252." in run.out
+    raw, _, _ = read_csv_text(hostile.path("s/sample.csv"))
+    assert sorted(raw["Name"]) == ["Peña", "Zoë"]
+    hostile.write("reviewed.csv", bom + "sample_id,overpayment,note\nU1,12.00,Muñoz\nU2,0,\n".encode("cp1252"))
+    run = hostile.run("extrapolate", "reviewed.csv", "--universe-size", "2", expect=0)
+    assert json.loads(run.out)["sample_size"] == 2 and "reviewed.csv: read as Windows-1252." in run.err
+
+
 def test_rows_blank_in_every_cell_are_skipped_in_frames_samples_and_strata(hostile):
     """A row of commas (Excel's empty row) in a frame was refused as a blank id, and in a sample or strata
     file as a blank value: it holds no unit, so it is skipped, counted in the summary, never an error."""
@@ -442,6 +458,15 @@ def test_remit_and_reconcile_read_a_file_whose_name_is_not_utf8(hostile):
     assert "caf\\xe9-" in files and "caf\\xe9-" in (hostile.path("r") / "transactions.csv").read_text(encoding="utf-8")
     assert "0 set aside" in run.out
     hostile.run("reconcile", folder / "remits", "--out", "c", expect=0, out="c")
+
+
+def test_remit_reads_a_byte_order_mark_before_latin_1_as_no_text_before_the_isa(hostile):
+    """An 835 with a UTF-8 byte-order mark before Latin-1 text was decoded mark and all as Latin-1, and
+    warned of text ``ï»¿`` before the ISA header beside the warning that it was read as Latin-1."""
+    hostile.write("r.835", b"\xef\xbb\xbf" + _remit_text(payer="PE\u00d1A PAYER").encode("latin-1"))
+    hostile.run("remit", "r.835", "--out", "o", expect=0, out="o")
+    warnings = hostile.path("o/warnings.csv").read_text(encoding="utf-8")
+    assert "read as Latin-1" in warnings and "ISA header" not in warnings
 
 
 def test_remit_of_nothing_readable_is_exit_1(hostile):
@@ -967,6 +992,15 @@ def test_reference_import_reads_a_cms_table_resaved_as_unicode_text(hostile, cod
     assert hostile.path("mue.csv").read_text(encoding="utf-8") == "procedure_code,mue_value,mai\n10001,1,1\n10002,2,3\n"
 
 
+def test_reference_import_reads_a_cms_table_with_a_byte_order_mark_before_windows_1252(hostile):
+    """A byte-order mark before Windows-1252 text was decoded with the text as Windows-1252, so the first
+    header began ``ï»¿`` and the table was "no header row ... is this the right kind of CMS file?"."""
+    text = MUE_HEADER.replace("\n", ",Rationale\n") + "10001,1,1,CPT\u00ae\n10002,2,3,Peña\n"
+    hostile.write("mue.txt", b"\xef\xbb\xbf" + text.encode("cp1252"))
+    run = hostile.run("reference", "import-mue", "mue.txt", "--out", "mue.csv", expect=0, out="mue.csv")
+    assert "rows read 2 = used 2 + set aside 0" in run.out
+
+
 @pytest.mark.parametrize("action", ["import-ptp", "import-mue", "import-interest-rates"])
 @pytest.mark.parametrize(("given", "said"), [("CMS files", "a folder"), ("no such.csv", "file not found")])
 def test_reference_import_says_what_a_path_that_is_no_file_is(hostile, action, given, said):
@@ -987,6 +1021,17 @@ def test_interest_rates_name_the_row_a_spreadsheet_shows_after_blank_rows(hostil
     run = hostile.run("reference", "import-interest-rates", "rates.csv", "--out", "r.csv", expect=0, out="r.csv")
     assert "rates.csv: 2 row(s) read = 1 used + 1 set aside" in run.out
     assert "rates.csv, row 6, column 'rate_percent'" in run.out
+
+
+@pytest.mark.parametrize("bom", [b"", b"\xef\xbb\xbf"])
+def test_interest_rates_read_bytes_windows_1252_does_not_define_after_a_byte_order_mark_or_not(hostile, bom):
+    """A file that is not UTF-8 was decoded as Windows-1252 whole, its byte-order mark included: a byte
+    Windows-1252 does not define (0x81, which Latin-1 does) ended in "unexpected error: UnicodeDecodeError".
+    Each file is decoded as recoup import decodes it, the bytes after a mark as those of a file without one."""
+    hostile.write("rates.csv", bom + (RATES_HEADER.replace("\n", ",note\n") + "2025-01-01,9.5,Peña").encode("cp1252")
+                  + b"\x81\n")
+    run = hostile.run("reference", "import-interest-rates", "rates.csv", "--out", "r.csv", expect=0, out="r.csv")
+    assert "rates.csv: 1 row(s) read = 1 used + 0 set aside" in run.out
 
 
 def test_interest_rates_set_aside_a_row_with_more_cells_than_the_header(hostile):
@@ -1307,6 +1352,19 @@ def test_import_of_a_file_whose_name_is_not_utf8(hostile, name, text):
         assert "cl\\xe9ims.xls holds a web page" in hostile.path("imp/summary.txt").read_text(encoding="utf-8")
     if isinstance(text, bytes) and name.endswith(b".csv"):
         assert "cl\\xe9ims.csv holds an Excel workbook" in hostile.path("imp/summary.txt").read_text(encoding="utf-8")
+
+
+def test_import_reads_a_byte_order_mark_before_windows_1252_in_that_encoding(hostile):
+    """A tool that writes a UTF-8 byte-order mark and then the office's code page (``Peña``, ``Zoë`` in
+    Windows-1252): the bytes after the mark were taken as UTF-8 unchecked, and the import ended in
+    "unexpected error: UnicodeDecodeError". They are read as a file without the mark is, and the
+    summary names the encoding used."""
+    text = CLAIMS.replace(",P1,", ",Peña,").replace(",P2,", ",Zoë,")
+    hostile.write("in/charges.csv", b"\xef\xbb\xbf" + text.encode("cp1252"))
+    run = hostile.run("import", "--claims", "in/charges.csv", "--out", "imp", expect=0, out="imp")
+    assert "charges.csv (claims: CSV, Windows-1252): 2 rows read = 2 used + 0 set aside" in run.out
+    raw, _, _ = read_csv_text(hostile.path("imp/claim_lines.csv"))
+    assert raw["patient_id"].tolist() == ["Peña", "Zoë"]
 
 
 @pytest.mark.parametrize("name, text, said", [
