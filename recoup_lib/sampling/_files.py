@@ -56,18 +56,26 @@ def _total_rows(raw: pd.DataFrame, spec: FileSpec, id_column: str, label: str) -
     unit, it would join the universe, or put the sum of the overpayments in the sample as one.
 
     ``raw``: the file's text, indexed by spreadsheet row."""
-    numbers = {col.name for col in spec.columns if col.kind in ("int", "money")}
     ids = pc.fill_null(_as_one_array(raw[id_column]), "")
     keyed = np.asarray(pc.not_equal(pc.utf8_trim_whitespace(ids), ""))
-    labels = ids
+    total = total_rows(ids)
+    found = list(zip(raw.index[total], ids.filter(pa.array(total)).to_pylist()))
     if not keyed.all():
-        headers = [h for h in raw.columns if h == id_column or h not in numbers]
-        cells = {h: ids if h == id_column else pc.fill_null(_as_one_array(raw[h]), "") for h in headers}
-        labels = first_filled_cells(cells, headers, id_column, keyed)
-    total = total_rows(labels)
+        found += _labels_beside_blank_ids(raw.iloc[np.flatnonzero(~keyed)], spec, id_column)
     return [Problem(label, int(row), id_column, str(value), "a unit's id, not a total row's label (delete the "
                     "total row: it is not a unit)")
-            for row, value in zip(raw.index[total], labels.filter(pa.array(total)).to_pylist())]
+            for row, value in found]
+
+
+def _labels_beside_blank_ids(rows: pd.DataFrame, spec: FileSpec, id_column: str) -> list[tuple[int, str]]:
+    """The spreadsheet row and label of each of ``rows`` (rows of a blank id) whose first filled text cell
+    is a total row's label; only these rows' cells are read."""
+    numbers = {col.name for col in spec.columns if col.kind in ("int", "money")}
+    headers = [h for h in rows.columns if h == id_column or h not in numbers]
+    cells = {h: pc.fill_null(_as_one_array(rows[h]), "") for h in headers}
+    labels = first_filled_cells(cells, headers, id_column, np.zeros(len(rows), dtype=bool))
+    total = total_rows(labels)
+    return list(zip(rows.index[total], labels.filter(pa.array(total)).to_pylist()))
 
 
 def _one_problem_per_total_row(problems: list[Problem], totals: list[Problem]) -> list[Problem]:
