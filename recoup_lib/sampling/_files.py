@@ -50,14 +50,20 @@ def _as_one_array(values: pd.Series) -> pa.Array:
     return text.combine_chunks() if isinstance(text, pa.ChunkedArray) else text
 
 
+def _cells(values: pd.Series) -> pa.Array:
+    """A column's cells as trimmed Arrow text, a missing value ``""``: a cell of spaces is blank, as
+    ``recoup import`` reads it."""
+    return pc.utf8_trim_whitespace(pc.fill_null(_as_one_array(values), ""))
+
+
 def _total_rows(raw: pd.DataFrame, spec: FileSpec, id_column: str, label: str) -> list[Problem]:
     """A spreadsheet's total row under the units: its label ('Total', 'Grand total:') as its id, or, the id
     blank, as the first filled cell of its other text columns (the sum under the amounts). Read as one more
     unit, it would join the universe, or put the sum of the overpayments in the sample as one.
 
     ``raw``: the file's text, indexed by spreadsheet row."""
-    ids = pc.fill_null(_as_one_array(raw[id_column]), "")
-    keyed = np.asarray(pc.not_equal(pc.utf8_trim_whitespace(ids), ""))
+    ids = _cells(raw[id_column])
+    keyed = np.asarray(pc.not_equal(ids, ""))
     total = total_rows(ids)
     found = list(zip(raw.index[total], ids.filter(pa.array(total)).to_pylist()))
     if not keyed.all():
@@ -72,7 +78,7 @@ def _labels_beside_blank_ids(rows: pd.DataFrame, spec: FileSpec, id_column: str)
     is a total row's label; only these rows' cells are read."""
     numbers = {col.name for col in spec.columns if col.kind in ("int", "money")}
     headers = [h for h in rows.columns if h == id_column or h not in numbers]
-    cells = {h: pc.fill_null(_as_one_array(rows[h]), "") for h in headers}
+    cells = {h: _cells(rows[h]) for h in headers}
     labels = first_filled_cells(cells, headers, id_column, np.zeros(len(rows), dtype=bool))
     total = total_rows(labels)
     return list(zip(rows.index[total], labels.filter(pa.array(total)).to_pylist()))

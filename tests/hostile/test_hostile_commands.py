@@ -357,6 +357,16 @@ def test_a_total_rows_label_beside_a_blank_id_is_named_as_a_total_row(hostile):
                 names=["reviewed.csv, row 3, column 'sample_id'", "got blank"])
 
 
+def test_an_id_of_spaces_beside_a_total_label_is_a_blank_id(hostile):
+    """An id cell holding spaces beside 'Total' was taken for the row's first filled cell, so the total row
+    was reported as a blank id, though ``recoup import`` reads a cell of spaces as blank."""
+    hostile.write("frame.csv", "claim_id,payer,paid\nC1,A,10.00\nC2,B,20.00\n  ,Total,30.00\n")
+    run = hostile.run("sample", "frame.csv", "--id-column", "claim_id", "--size", "2", "--seed", "1", "--out", "s",
+                      expect=1, out="s",
+                      names=["frame.csv, row 4, column 'claim_id'", "not a total row's label", "got 'Total'"])
+    assert "got blank" not in run.err
+
+
 def test_extrapolate_names_the_strata_file_missing_a_stratum(hostile):
     """A stratum of the sample with no row in the strata file was reported against the sample file, which
     is not the file to fix."""
