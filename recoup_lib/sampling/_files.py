@@ -58,30 +58,40 @@ def _cells(values: pd.Series) -> pa.Array:
 
 def _total_rows(raw: pd.DataFrame, spec: FileSpec, id_column: str, label: str) -> list[Problem]:
     """A spreadsheet's total row under the units: its label ('Total', 'Grand total:') as its id, or, the id
-    blank, as the first filled cell of its other text columns (the sum under the amounts). Read as one more
-    unit, it would join the universe, or put the sum of the overpayments in the sample as one.
+    blank, as the whole of the first filled cell of its other text columns (the sum under the amounts). Read
+    as one more unit, it would join the universe, or put the sum of the overpayments in the sample as one.
 
     ``raw``: the file's text, indexed by spreadsheet row."""
     ids = _cells(raw[id_column])
     keyed = np.asarray(pc.not_equal(ids, ""))
     total = total_rows(ids)
-    found = list(zip(raw.index[total], ids.filter(pa.array(total)).to_pylist()))
+    problems = [Problem(label, int(row), id_column, str(value), _not_a_unit())
+                for row, value in zip(raw.index[total], ids.filter(pa.array(total)).to_pylist())]
     if not keyed.all():
-        found += _labels_beside_blank_ids(raw.iloc[np.flatnonzero(~keyed)], spec, id_column)
-    return [Problem(label, int(row), id_column, str(value), "a unit's id, not a total row's label (delete the "
-                    "total row: it is not a unit)")
-            for row, value in found]
+        problems += [Problem(label, int(row), id_column, value, _not_a_unit(column))
+                     for row, column, value in _labels_beside_blank_ids(raw.iloc[np.flatnonzero(~keyed)], spec,
+                                                                        id_column)]
+    return problems
 
 
-def _labels_beside_blank_ids(rows: pd.DataFrame, spec: FileSpec, id_column: str) -> list[tuple[int, str]]:
-    """The spreadsheet row and label of each of ``rows`` (rows of a blank id) whose first filled text cell
-    is a total row's label; only these rows' cells are read."""
+def _not_a_unit(column: str | None = None) -> str:
+    """What a total row's problem expects; ``column``: where its label is, when not in the id column."""
+    where = f"in column {column!r}; " if column else ""
+    return f"a unit's id, not a total row's label ({where}delete the total row: it is not a unit)"
+
+
+def _labels_beside_blank_ids(rows: pd.DataFrame, spec: FileSpec, id_column: str) -> list[tuple[int, str, str]]:
+    """The spreadsheet row, column and label of each of ``rows`` (rows of a blank id) whose first filled text
+    cell is a total row's label and nothing more; only these rows' cells are read."""
     numbers = {col.name for col in spec.columns if col.kind in ("int", "money")}
     headers = [h for h in rows.columns if h == id_column or h not in numbers]
     cells = {h: _cells(rows[h]) for h in headers}
     labels = first_filled_cells(cells, headers, id_column, np.zeros(len(rows), dtype=bool))
-    total = total_rows(labels)
-    return list(zip(rows.index[total], labels.filter(pa.array(total)).to_pylist()))
+    found = []
+    for i in np.flatnonzero(total_rows(labels, whole_cell=True)):
+        value = labels[i].as_py()
+        found.append((rows.index[i], next(h for h in headers if cells[h][i].as_py() == value), value))
+    return found
 
 
 def _one_problem_per_total_row(problems: list[Problem], totals: list[Problem]) -> list[Problem]:

@@ -357,6 +357,19 @@ def test_a_total_rows_label_beside_a_blank_id_is_named_as_a_total_row(hostile):
                 names=["reviewed.csv, row 3, column 'sample_id'", "got blank"])
 
 
+def test_a_units_text_beginning_with_total_beside_a_blank_id_is_not_a_total_row(hostile):
+    """A unit whose description begins with the word ('Total knee arthroplasty') beside its blank id was
+    called a total row, its description quoted under claim_id: beside a blank id only a cell that is the
+    label and nothing more ('Total', 'Grand total:') makes a total row, whose message names its column."""
+    hostile.write("frame.csv", 'claim_id,description,billed\nC1,Knee,10.00\n,Total knee arthroplasty,"2,345.00"\n'
+                               "C3,Hip,1.00\n,Total,30\n")
+    run = hostile.run("sample", "frame.csv", "--id-column", "claim_id", "--size", "2", "--seed", "1", "--out", "s",
+                      expect=1, out="s", names=["frame.csv, row 3, column 'claim_id': expected a value", "got blank",
+                                                "frame.csv, row 5, column 'claim_id'", "not a total row's label",
+                                                "in column 'description'", "got 'Total'"])
+    assert "Total knee" not in run.err
+
+
 def test_an_id_of_spaces_beside_a_total_label_is_a_blank_id(hostile):
     """An id cell holding spaces beside 'Total' was taken for the row's first filled cell, so the total row
     was reported as a blank id, though ``recoup import`` reads a cell of spaces as blank."""
