@@ -58,8 +58,10 @@ def _cells(values: pd.Series) -> pa.Array:
 
 def _total_rows(raw: pd.DataFrame, spec: FileSpec, id_column: str, label: str) -> list[Problem]:
     """A spreadsheet's total row under the units: its label ('Total', 'Grand total:') as its id, or, the id
-    blank, as the whole of the first filled cell of its other text columns (the sum under the amounts). Read
-    as one more unit, it would join the universe, or put the sum of the overpayments in the sample as one.
+    blank, as the whole of the first filled cell of its other text columns (the sum under the amounts), or
+    as the whole of its first column's cell when that is not the id column (an Excel table's total row may
+    count the ids: 'Total,3,30'). Read as one more unit, it would join the universe, or put the sum of the
+    overpayments in the sample as one.
 
     ``raw``: the file's text, indexed by spreadsheet row."""
     ids = _cells(raw[id_column])
@@ -71,6 +73,12 @@ def _total_rows(raw: pd.DataFrame, spec: FileSpec, id_column: str, label: str) -
         problems += [Problem(label, int(row), id_column, value, _not_a_unit(column))
                      for row, column, value in _labels_beside_blank_ids(raw.iloc[np.flatnonzero(~keyed)], spec,
                                                                         id_column)]
+    first = raw.columns[0]
+    if first != id_column:
+        firsts = pc.fill_null(_as_one_array(raw[first]), "")
+        labelled = np.flatnonzero(keyed & ~total & total_rows(firsts, whole_cell=True))
+        problems += [Problem(label, int(raw.index[i]), id_column, firsts[i].as_py().strip(), _not_a_unit(first))
+                     for i in labelled]
     return problems
 
 

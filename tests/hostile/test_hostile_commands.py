@@ -370,6 +370,19 @@ def test_a_units_text_beginning_with_total_beside_a_blank_id_is_not_a_total_row(
     assert "Total knee" not in run.err
 
 
+def test_a_total_row_counting_the_ids_under_a_label_in_the_first_column_is_a_total_row(hostile):
+    """An Excel table's total row with Count on the id column ('Total,3,30' under note,sample_id,overpayment)
+    was read as unit '3' with an overpayment of $30.00: a whole-cell total label in the first column, where
+    that is not the id column, makes a total row. A note that only begins with the word is a unit's."""
+    hostile.write("reviewed.csv", "note,sample_id,overpayment\na,A,10\nb,B,0\nc,C,20\nTotal,3,30\n")
+    run = hostile.run("extrapolate", "reviewed.csv", "--universe-size", "100", expect=1,
+                      names=["reviewed.csv, row 5, column 'sample_id'", "not a total row's label",
+                             "in column 'note'", "got 'Total'"])
+    assert "1 problem(s)" in run.err
+    hostile.write("reviewed.csv", "note,sample_id,overpayment\na,A,10\nb,B,0\nTotal knee,C,20\n")
+    hostile.run("extrapolate", "reviewed.csv", "--universe-size", "100", expect=0)
+
+
 def test_an_id_of_spaces_beside_a_total_label_is_a_blank_id(hostile):
     """An id cell holding spaces beside 'Total' was taken for the row's first filled cell, so the total row
     was reported as a blank id, though ``recoup import`` reads a cell of spaces as blank."""
