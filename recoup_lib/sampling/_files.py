@@ -31,6 +31,11 @@ __all__ = ["SAMPLE_SPEC", "STRATA_SPEC", "FileReading", "SampleFile", "StrataSiz
 #: How many problems a message lists before summarising the rest.
 MAX_LISTED = 25
 
+#: The kinds of column holding numbers: never a total row's label, and rewritten from the forms a person
+#: types (:func:`_as_written_by_hand`).
+_NUMBER_KINDS = ("int", "money")
+
+
 def _raise_problems(label: str, problems: list[Problem], rows_read: int, what: str) -> None:
     bad_rows = len({p.row for p in problems if p.row})
     listed = "\n".join(f"  {p.message}" for p in problems[:MAX_LISTED])
@@ -91,7 +96,7 @@ def _not_a_unit(column: str | None = None) -> str:
 def _labels_beside_blank_ids(rows: pd.DataFrame, spec: FileSpec, id_column: str) -> list[tuple[int, str, str]]:
     """The spreadsheet row, column and label of each of ``rows`` (rows of a blank id) whose first filled text
     cell is a total row's label and nothing more; only these rows' cells are read."""
-    numbers = {col.name for col in spec.columns if col.kind in ("int", "money")}
+    numbers = {col.name for col in spec.columns if col.kind in _NUMBER_KINDS}
     headers = [h for h in rows.columns if h == id_column or h not in numbers]
     cells = {h: _cells(rows[h]) for h in headers}
     labels = first_filled_cells(cells, headers, id_column, np.zeros(len(rows), dtype=bool))
@@ -137,19 +142,19 @@ def _parse(path: Path, spec: FileSpec, label: str):
     (:func:`~recoup_lib.csvsaved.read_as_saved`); return its text (indexed by spreadsheet row), the
     parsed table, every problem, rows read, and how it was read (:class:`FileReading`)."""
     raw, rows, broken, reading = read_as_saved(path, spec, label)
+    by_row = raw.set_axis(rows)
     text = _as_written_by_hand(raw, spec)
     parsed = parse_table(text, spec, label=label, row_numbers=rows)
-    problems = list(parsed.problems) if text is raw else _quoting_the_file(parsed.problems, raw, rows, spec)
-    return (raw.set_axis(rows), parsed, problems + broken_problems(broken, label), parsed.rows_read + len(broken),
-            reading)
+    problems = list(parsed.problems) if text is raw else _quoting_the_file(parsed.problems, by_row, spec)
+    return by_row, parsed, problems + broken_problems(broken, label), parsed.rows_read + len(broken), reading
 
 
-def _quoting_the_file(problems: list[Problem], raw: pd.DataFrame, rows: np.ndarray, spec: FileSpec) -> list[Problem]:
+def _quoting_the_file(problems: list[Problem], raw: pd.DataFrame, spec: FileSpec) -> list[Problem]:
     """``problems`` with each value of a column :func:`_as_written_by_hand` may rewrite quoted as the file
-    has it (``0,000``, not the ``0000`` parsed); ``rows``: the spreadsheet row of each row of ``raw``, rising."""
-    rewritable = {col.name for col in spec.columns if col.kind in ("int", "money")}
-    return [replace(p, value=str(raw[p.column].iat[int(np.searchsorted(rows, p.row))]))
-            if p.row and p.column in rewritable else p for p in problems]
+    has it (``0,000``, not the ``0000`` parsed); ``raw``: the file's text, indexed by spreadsheet row."""
+    rewritable = {col.name for col in spec.columns if col.kind in _NUMBER_KINDS}
+    return [replace(p, value=str(raw.at[p.row, p.column])) if p.row and p.column in rewritable else p
+            for p in problems]
 
 
 #: A whole number with thousands separators (``1,000``), as ``--universe-size`` accepts it.
@@ -165,7 +170,7 @@ def _as_written_by_hand(raw: pd.DataFrame, spec: FileSpec) -> pd.DataFrame:
     without a ``,`` (whole numbers) or a ``(`` (amounts) holds nothing to rewrite and is passed over."""
     text = raw
     for col in spec.columns:
-        if col.kind not in ("int", "money") or col.name not in raw.columns:
+        if col.kind not in _NUMBER_KINDS or col.name not in raw.columns:
             continue
         written_as = _as_one_array(raw[col.name])
         if not pc.any(pc.match_substring(written_as, "," if col.kind == "int" else "(")).as_py():
