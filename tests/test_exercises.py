@@ -258,6 +258,15 @@ def test_start_again_resumes_the_answers_with_the_same_parameters(session, tmp_p
     assert other_seed.summary()["attempts"].sum() == 0
 
 
+def test_start_refuses_an_answer_file_that_is_not_utf8_json_naming_it(session, tmp_path):
+    """An answer file edited by hand and saved in Windows-1252 ended start() in a UnicodeDecodeError
+    traceback in the notebook: it is refused, named, as grading refuses it."""
+    session.check("q5", "eligibility")
+    session.path.write_bytes(session.path.read_bytes().replace(b"eligibility", b"elegibilit\xe9"))
+    with pytest.raises(InputError, match=rf"{re.escape(str(session.path))}: expected an answer file"):
+        start("ex00_recoupment_or_denial", trainee="Ana Lima", answers=tmp_path)
+
+
 def test_unknown_names_raise_with_the_closest_match(session):
     with pytest.raises(UsageError, match="did you mean 'ex00_recoupment_or_denial'"):
         start("ex00_recoupment_or_denail", trainee="x")

@@ -21,7 +21,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from ..errors import UsageError
+from ..errors import InputError, UsageError
 from ._registry import Exercise, Question, get_exercise, is_unanswered, normalise
 
 __all__ = ["Feedback", "Session", "start", "check", "answers_folder", "ANSWERS_ENV", "run_checks"]
@@ -218,6 +218,8 @@ def start(name: str, trainee: str, answers: str | os.PathLike | None = None, **p
     ------
     UsageError
         Unknown exercise or parameter, empty trainee name.
+    InputError
+        The trainee's answer file is not JSON (edited by hand, or saved in another encoding).
 
     Examples
     --------
@@ -230,7 +232,10 @@ def start(name: str, trainee: str, answers: str | os.PathLike | None = None, **p
     path = answers_folder(answers) / _safe_name(trainee) / f"{exercise.name}.json"
     record = {"exercise": exercise.name, "trainee": str(trainee), "params": full, "answers": {}}
     if path.exists():
-        old = json.loads(path.read_text(encoding="utf-8-sig"))
+        try:
+            old = json.loads(path.read_text(encoding="utf-8-sig"))
+        except (UnicodeDecodeError, json.JSONDecodeError, RecursionError) as exc:
+            raise InputError(f"{path}: expected an answer file written by check(); not JSON ({exc})") from None
         if old.get("params") == full:
             record["answers"] = old.get("answers", {})
     session = Session(exercise, str(trainee), full, path, record)

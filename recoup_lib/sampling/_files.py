@@ -31,6 +31,11 @@ __all__ = ["SAMPLE_SPEC", "STRATA_SPEC", "FileReading", "SampleFile", "StrataSiz
 #: How many problems a message lists before summarising the rest.
 MAX_LISTED = 25
 
+#: The kinds of column holding numbers: never a total row's label, and rewritten from the forms a person
+#: types (:func:`_as_written_by_hand`).
+_NUMBER_KINDS = ("int", "money")
+
+
 def _raise_problems(label: str, problems: list[Problem], rows_read: int, what: str) -> None:
     bad_rows = len({p.row for p in problems if p.row})
     listed = "\n".join(f"  {p.message}" for p in problems[:MAX_LISTED])
@@ -50,24 +55,56 @@ def _as_one_array(values: pd.Series) -> pa.Array:
     return text.combine_chunks() if isinstance(text, pa.ChunkedArray) else text
 
 
+def _cells(values: pd.Series) -> pa.Array:
+    """A column's cells as trimmed Arrow text, a missing value ``""``: a cell of spaces is blank, as
+    ``recoup import`` reads it."""
+    return pc.utf8_trim_whitespace(pc.fill_null(_as_one_array(values), ""))
+
+
 def _total_rows(raw: pd.DataFrame, spec: FileSpec, id_column: str, label: str) -> list[Problem]:
     """A spreadsheet's total row under the units: its label ('Total', 'Grand total:') as its id, or, the id
-    blank, as the first filled cell of its other text columns (the sum under the amounts). Read as one more
-    unit, it would join the universe, or put the sum of the overpayments in the sample as one.
+    blank, as the whole of the first filled cell of its other text columns (the sum under the amounts), or
+    as the whole of its first column's cell when that is not the id column (an Excel table's total row may
+    count the ids: 'Total,3,30'). Read as one more unit, it would join the universe, or put the sum of the
+    overpayments in the sample as one.
 
     ``raw``: the file's text, indexed by spreadsheet row."""
-    numbers = {col.name for col in spec.columns if col.kind in ("int", "money")}
-    ids = pc.fill_null(_as_one_array(raw[id_column]), "")
-    keyed = np.asarray(pc.not_equal(pc.utf8_trim_whitespace(ids), ""))
-    labels = ids
+    ids = _cells(raw[id_column])
+    keyed = np.asarray(pc.not_equal(ids, ""))
+    total = total_rows(ids)
+    problems = [Problem(label, int(row), id_column, str(value), _not_a_unit())
+                for row, value in zip(raw.index[total], ids.filter(pa.array(total)).to_pylist())]
     if not keyed.all():
-        headers = [h for h in raw.columns if h == id_column or h not in numbers]
-        cells = {h: ids if h == id_column else pc.fill_null(_as_one_array(raw[h]), "") for h in headers}
-        labels = first_filled_cells(cells, headers, id_column, keyed)
-    total = total_rows(labels)
-    return [Problem(label, int(row), id_column, str(value), "a unit's id, not a total row's label (delete the "
-                    "total row: it is not a unit)")
-            for row, value in zip(raw.index[total], labels.filter(pa.array(total)).to_pylist())]
+        problems += [Problem(label, int(row), id_column, value, _not_a_unit(column))
+                     for row, column, value in _labels_beside_blank_ids(raw.iloc[np.flatnonzero(~keyed)], spec,
+                                                                        id_column)]
+    first = raw.columns[0]
+    if first != id_column:
+        firsts = pc.fill_null(_as_one_array(raw[first]), "")
+        labelled = np.flatnonzero(keyed & ~total & total_rows(firsts, whole_cell=True))
+        problems += [Problem(label, int(raw.index[i]), id_column, firsts[i].as_py().strip(), _not_a_unit(first))
+                     for i in labelled]
+    return problems
+
+
+def _not_a_unit(column: str | None = None) -> str:
+    """What a total row's problem expects; ``column``: where its label is, when not in the id column."""
+    where = f"in column {column!r}; " if column else ""
+    return f"a unit's id, not a total row's label ({where}delete the total row: it is not a unit)"
+
+
+def _labels_beside_blank_ids(rows: pd.DataFrame, spec: FileSpec, id_column: str) -> list[tuple[int, str, str]]:
+    """The spreadsheet row, column and label of each of ``rows`` (rows of a blank id) whose first filled text
+    cell is a total row's label and nothing more; only these rows' cells are read."""
+    numbers = {col.name for col in spec.columns if col.kind in _NUMBER_KINDS}
+    headers = [h for h in rows.columns if h == id_column or h not in numbers]
+    cells = {h: _cells(rows[h]) for h in headers}
+    labels = first_filled_cells(cells, headers, id_column, np.zeros(len(rows), dtype=bool))
+    found = []
+    for i in np.flatnonzero(total_rows(labels, whole_cell=True)):
+        value = labels[i].as_py()
+        found.append((rows.index[i], next(h for h in headers if cells[h][i].as_py() == value), value))
+    return found
 
 
 def _one_problem_per_total_row(problems: list[Problem], totals: list[Problem]) -> list[Problem]:
@@ -105,19 +142,19 @@ def _parse(path: Path, spec: FileSpec, label: str):
     (:func:`~recoup_lib.csvsaved.read_as_saved`); return its text (indexed by spreadsheet row), the
     parsed table, every problem, rows read, and how it was read (:class:`FileReading`)."""
     raw, rows, broken, reading = read_as_saved(path, spec, label)
+    by_row = raw.set_axis(rows)
     text = _as_written_by_hand(raw, spec)
     parsed = parse_table(text, spec, label=label, row_numbers=rows)
-    problems = list(parsed.problems) if text is raw else _quoting_the_file(parsed.problems, raw, rows, spec)
-    return (raw.set_axis(rows), parsed, problems + broken_problems(broken, label), parsed.rows_read + len(broken),
-            reading)
+    problems = list(parsed.problems) if text is raw else _quoting_the_file(parsed.problems, by_row, spec)
+    return by_row, parsed, problems + broken_problems(broken, label), parsed.rows_read + len(broken), reading
 
 
-def _quoting_the_file(problems: list[Problem], raw: pd.DataFrame, rows: np.ndarray, spec: FileSpec) -> list[Problem]:
+def _quoting_the_file(problems: list[Problem], raw: pd.DataFrame, spec: FileSpec) -> list[Problem]:
     """``problems`` with each value of a column :func:`_as_written_by_hand` may rewrite quoted as the file
-    has it (``0,000``, not the ``0000`` parsed); ``rows``: the spreadsheet row of each row of ``raw``, rising."""
-    rewritable = {col.name for col in spec.columns if col.kind in ("int", "money")}
-    return [replace(p, value=str(raw[p.column].iat[int(np.searchsorted(rows, p.row))]))
-            if p.row and p.column in rewritable else p for p in problems]
+    has it (``0,000``, not the ``0000`` parsed); ``raw``: the file's text, indexed by spreadsheet row."""
+    rewritable = {col.name for col in spec.columns if col.kind in _NUMBER_KINDS}
+    return [replace(p, value=str(raw.at[p.row, p.column])) if p.row and p.column in rewritable else p
+            for p in problems]
 
 
 #: A whole number with thousands separators (``1,000``), as ``--universe-size`` accepts it.
@@ -133,7 +170,7 @@ def _as_written_by_hand(raw: pd.DataFrame, spec: FileSpec) -> pd.DataFrame:
     without a ``,`` (whole numbers) or a ``(`` (amounts) holds nothing to rewrite and is passed over."""
     text = raw
     for col in spec.columns:
-        if col.kind not in ("int", "money") or col.name not in raw.columns:
+        if col.kind not in _NUMBER_KINDS or col.name not in raw.columns:
             continue
         written_as = _as_one_array(raw[col.name])
         if not pc.any(pc.match_substring(written_as, "," if col.kind == "int" else "(")).as_py():

@@ -357,6 +357,42 @@ def test_a_total_rows_label_beside_a_blank_id_is_named_as_a_total_row(hostile):
                 names=["reviewed.csv, row 3, column 'sample_id'", "got blank"])
 
 
+def test_a_units_text_beginning_with_total_beside_a_blank_id_is_not_a_total_row(hostile):
+    """A unit whose description begins with the word ('Total knee arthroplasty') beside its blank id was
+    called a total row, its description quoted under claim_id: beside a blank id only a cell that is the
+    label and nothing more ('Total', 'Grand total:') makes a total row, whose message names its column."""
+    hostile.write("frame.csv", 'claim_id,description,billed\nC1,Knee,10.00\n,Total knee arthroplasty,"2,345.00"\n'
+                               "C3,Hip,1.00\n,Total,30\n")
+    run = hostile.run("sample", "frame.csv", "--id-column", "claim_id", "--size", "2", "--seed", "1", "--out", "s",
+                      expect=1, out="s", names=["frame.csv, row 3, column 'claim_id': expected a value", "got blank",
+                                                "frame.csv, row 5, column 'claim_id'", "not a total row's label",
+                                                "in column 'description'", "got 'Total'"])
+    assert "Total knee" not in run.err
+
+
+def test_a_total_row_counting_the_ids_under_a_label_in_the_first_column_is_a_total_row(hostile):
+    """An Excel table's total row with Count on the id column ('Total,3,30' under note,sample_id,overpayment)
+    was read as unit '3' with an overpayment of $30.00: a whole-cell total label in the first column, where
+    that is not the id column, makes a total row. A note that only begins with the word is a unit's."""
+    hostile.write("reviewed.csv", "note,sample_id,overpayment\na,A,10\nb,B,0\nc,C,20\nTotal,3,30\n")
+    run = hostile.run("extrapolate", "reviewed.csv", "--universe-size", "100", expect=1,
+                      names=["reviewed.csv, row 5, column 'sample_id'", "not a total row's label",
+                             "in column 'note'", "got 'Total'"])
+    assert "1 problem(s)" in run.err
+    hostile.write("reviewed.csv", "note,sample_id,overpayment\na,A,10\nb,B,0\nTotal knee,C,20\n")
+    hostile.run("extrapolate", "reviewed.csv", "--universe-size", "100", expect=0)
+
+
+def test_an_id_of_spaces_beside_a_total_label_is_a_blank_id(hostile):
+    """An id cell holding spaces beside 'Total' was taken for the row's first filled cell, so the total row
+    was reported as a blank id, though ``recoup import`` reads a cell of spaces as blank."""
+    hostile.write("frame.csv", "claim_id,payer,paid\nC1,A,10.00\nC2,B,20.00\n  ,Total,30.00\n")
+    run = hostile.run("sample", "frame.csv", "--id-column", "claim_id", "--size", "2", "--seed", "1", "--out", "s",
+                      expect=1, out="s",
+                      names=["frame.csv, row 4, column 'claim_id'", "not a total row's label", "got 'Total'"])
+    assert "got blank" not in run.err
+
+
 def test_extrapolate_names_the_strata_file_missing_a_stratum(hostile):
     """A stratum of the sample with no row in the strata file was reported against the sample file, which
     is not the file to fix."""
