@@ -155,12 +155,9 @@ class AuditContext:
 
     @property
     def is_paid(self) -> pd.Series:
-        """Lines with something paid (> 0): the only ones that can be recouped (found once for ``lines``;
-        most rules ask)."""
-        found = self.__dict__.get("_is_paid")
-        if found is None or found[0] is not self.lines:
-            found = self.__dict__["_is_paid"] = (self.lines, self.lines["paid_cents"] > 0)
-        return found[1]
+        """Lines with something paid (> 0): the only ones that can be recouped (found anew on each call,
+        so a rule changing what it was given, or a change to ``lines``, never reaches the next rule)."""
+        return self.lines["paid_cents"] > 0
 
     def key(self, kind: str, values) -> np.ndarray:
         """Integer key of identifiers of ``kind`` (claim, patient, payer, npi, code); -1 if unknown.
