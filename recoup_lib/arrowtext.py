@@ -11,7 +11,7 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
-__all__ = ["array_parts", "string_parts", "offsets_from_zero", "visible_ascii", "may_start_with"]
+__all__ = ["array_parts", "string_parts", "offsets_from_zero", "one_array", "visible_ascii", "may_start_with"]
 
 
 def string_parts(values):
@@ -35,6 +35,31 @@ def string_parts(values):
         if not len(chunk) or chunk.buffers()[2] is None:
             continue
         yield array_parts(chunk)
+
+
+def one_array(values) -> pa.Array:
+    """A column as one Arrow array: a chunked column's chunks joined, or its one chunk as it is (joining
+    one chunk copies it).
+
+    Arrow reads a file over a megabyte in several blocks, and its columns come in as many chunks; the
+    byte readers here and the rows taken from a column want one array.
+
+    Parameters
+    ----------
+    values : pyarrow.Array, pyarrow.ChunkedArray or pandas.Series
+        A Series (or other values that are not Arrow's) is read as Arrow ``string`` first, its missing
+        values null.
+
+    Returns
+    -------
+    pyarrow.Array
+        ``values`` itself when it is one array already.
+    """
+    if not isinstance(values, (pa.Array, pa.ChunkedArray)):
+        values = pa.array(values, from_pandas=True, type=pa.string())
+    if not isinstance(values, pa.ChunkedArray):
+        return values
+    return values.chunk(0) if values.num_chunks == 1 else values.combine_chunks()
 
 
 def array_parts(values: pa.Array) -> tuple[np.ndarray, np.ndarray]:

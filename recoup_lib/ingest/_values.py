@@ -31,7 +31,7 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from ..arrowtext import array_parts, visible_ascii
+from ..arrowtext import array_parts, one_array, visible_ascii
 from ..money import format_cents_arrow
 from ..x12 import parse_amounts
 from ..amounts import common_amounts
@@ -65,9 +65,7 @@ def text(values) -> pa.Array:
     """Any column as trimmed Arrow text (nulls -> ``""``; non-breaking spaces trimmed too)."""
     if _CLEAN.get(id(values)) is values:
         return values
-    arr = values if isinstance(values, (pa.Array, pa.ChunkedArray)) else pa.array(values, pa.string())
-    if isinstance(arr, pa.ChunkedArray):
-        arr = arr.combine_chunks()
+    arr = one_array(values if isinstance(values, (pa.Array, pa.ChunkedArray)) else pa.array(values, pa.string()))
     if arr.type != pa.string():
         arr = pc.cast(arr, pa.string())
     arr = pc.fill_null(arr, "")

@@ -37,6 +37,7 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from ..arrowtext import one_array
 from ..schema import ClaimKeys, claim_keys, line_key
 from ._modifiers import _modifier_columns, has_any_modifier, modifier_key
 
@@ -369,9 +370,7 @@ def _text(values) -> pa.Array:
             arr = pa.array(series.array)
         else:
             arr = pa.array(series.astype("str").to_numpy(dtype=object), type=pa.string(), from_pandas=True)
-    if isinstance(arr, pa.ChunkedArray):
-        arr = arr.combine_chunks()
-    return pc.cast(arr, pa.string())
+    return pc.cast(one_array(arr), pa.string())
 
 
 #: The text columns of the lines that rules and findings take rows of (the identifiers). The others

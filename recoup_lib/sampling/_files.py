@@ -18,6 +18,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from ..amounts import common_amounts
+from ..arrowtext import one_array
 from ..errors import InputError, Problem
 from ..csvread import broken_problems, first_filled_cells, total_rows
 from ..csvsaved import FileReading, read_as_saved
@@ -42,14 +43,6 @@ def _raise_problems(label: str, problems: list[Problem], rows_read: int, what: s
         f"{listed}")
 
 
-def _as_one_array(values: pd.Series) -> pa.Array:
-    """A column's text as one Arrow ``string`` array, as :func:`~recoup_lib.csvread.total_rows` and
-    :func:`~recoup_lib.amounts.common_amounts` read it: a file over a megabyte is read in several
-    blocks, and its columns come in as many chunks."""
-    text = pa.array(values, from_pandas=True, type=pa.string())
-    return text.combine_chunks() if isinstance(text, pa.ChunkedArray) else text
-
-
 def _total_rows(raw: pd.DataFrame, spec: FileSpec, id_column: str, label: str) -> list[Problem]:
     """A spreadsheet's total row under the units: its label ('Total', 'Grand total:') as its id, or, the id
     blank, as the first filled cell of its other text columns (the sum under the amounts). Read as one more
@@ -57,12 +50,12 @@ def _total_rows(raw: pd.DataFrame, spec: FileSpec, id_column: str, label: str) -
 
     ``raw``: the file's text, indexed by spreadsheet row."""
     numbers = {col.name for col in spec.columns if col.kind in ("int", "money")}
-    ids = pc.fill_null(_as_one_array(raw[id_column]), "")
+    ids = pc.fill_null(one_array(raw[id_column]), "")
     keyed = np.asarray(pc.not_equal(pc.utf8_trim_whitespace(ids), ""))
     labels = ids
     if not keyed.all():
         headers = [h for h in raw.columns if h == id_column or h not in numbers]
-        cells = {h: ids if h == id_column else pc.fill_null(_as_one_array(raw[h]), "") for h in headers}
+        cells = {h: ids if h == id_column else pc.fill_null(one_array(raw[h]), "") for h in headers}
         labels = first_filled_cells(cells, headers, id_column, keyed)
     total = total_rows(labels)
     return [Problem(label, int(row), id_column, str(value), "a unit's id, not a total row's label (delete the "
@@ -135,7 +128,7 @@ def _as_written_by_hand(raw: pd.DataFrame, spec: FileSpec) -> pd.DataFrame:
     for col in spec.columns:
         if col.kind not in ("int", "money") or col.name not in raw.columns:
             continue
-        written_as = _as_one_array(raw[col.name])
+        written_as = one_array(raw[col.name])
         if not pc.any(pc.match_substring(written_as, "," if col.kind == "int" else "(")).as_py():
             continue
         values = pc.utf8_trim_whitespace(written_as)
