@@ -11,7 +11,8 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
-__all__ = ["array_parts", "string_parts", "offsets_from_zero", "one_array", "visible_ascii", "may_start_with"]
+__all__ = ["array_parts", "string_parts", "offsets_from_zero", "one_array", "byte_range", "visible_ascii",
+           "may_start_with"]
 
 
 def string_parts(values):
@@ -75,17 +76,25 @@ def array_parts(values: pa.Array) -> tuple[np.ndarray, np.ndarray]:
     return offsets, (np.frombuffer(data, dtype=np.uint8) if data is not None else np.zeros(0, dtype=np.uint8))
 
 
+def byte_range(values) -> tuple[int, int]:
+    """The smallest and the largest byte of the text's values: two reductions of each chunk's bytes,
+    no new array. Text with no bytes gives ``(0xFF, 0)``, so that it is within any range asked of it."""
+    lo, hi = 0xFF, 0
+    for offsets, data in string_parts(values):
+        used = data[offsets[0]:offsets[-1]]
+        if len(used):
+            lo, hi = min(lo, int(used.min())), max(hi, int(used.max()))
+    return lo, hi
+
+
 def visible_ascii(values) -> bool:
-    """Whether every byte of the text is printable ASCII other than a space (``!`` to ``~``): two
-    reductions of each chunk's bytes, no new array.
+    """Whether every byte of the text is printable ASCII other than a space (``!`` to ``~``; see
+    :func:`byte_range`).
 
     Such text has no whitespace to trim, nothing beyond ASCII to lower-case, no control character.
     """
-    for offsets, data in string_parts(values):
-        used = data[offsets[0]:offsets[-1]]
-        if len(used) and (used.min() < 0x21 or used.max() > 0x7E):
-            return False
-    return True
+    lo, hi = byte_range(values)
+    return lo >= 0x21 and hi <= 0x7E
 
 
 def may_start_with(values, starts: tuple[str, ...]) -> bool:
