@@ -11,7 +11,8 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
-__all__ = ["array_parts", "string_parts", "offsets_from_zero", "visible_ascii", "may_start_with"]
+__all__ = ["array_parts", "string_parts", "offsets_from_zero", "one_array", "byte_range", "visible_ascii",
+           "may_start_with"]
 
 
 def string_parts(values):
@@ -37,6 +38,31 @@ def string_parts(values):
         yield array_parts(chunk)
 
 
+def one_array(values) -> pa.Array:
+    """A column as one Arrow array: a chunked column's chunks joined, or its one chunk as it is (joining
+    one chunk copies it).
+
+    Arrow reads a file over a megabyte in several blocks, and its columns come in as many chunks; the
+    byte readers here and the rows taken from a column want one array.
+
+    Parameters
+    ----------
+    values : pyarrow.Array, pyarrow.ChunkedArray or pandas.Series
+        A Series (or other values that are not Arrow's) is read as Arrow ``string`` first, its missing
+        values null.
+
+    Returns
+    -------
+    pyarrow.Array
+        ``values`` itself when it is one array already.
+    """
+    if not isinstance(values, (pa.Array, pa.ChunkedArray)):
+        values = pa.array(values, from_pandas=True, type=pa.string())
+    if not isinstance(values, pa.ChunkedArray):
+        return values
+    return values.chunk(0) if values.num_chunks == 1 else values.combine_chunks()
+
+
 def array_parts(values: pa.Array) -> tuple[np.ndarray, np.ndarray]:
     """One text (or binary) array's ``(offsets, data)``, as :func:`string_parts` gives each chunk.
 
@@ -50,17 +76,25 @@ def array_parts(values: pa.Array) -> tuple[np.ndarray, np.ndarray]:
     return offsets, (np.frombuffer(data, dtype=np.uint8) if data is not None else np.zeros(0, dtype=np.uint8))
 
 
+def byte_range(values) -> tuple[int, int]:
+    """The smallest and the largest byte of the text's values: two reductions of each chunk's bytes,
+    no new array. Text with no bytes gives ``(0xFF, 0)``, so that it is within any range asked of it."""
+    lo, hi = 0xFF, 0
+    for offsets, data in string_parts(values):
+        used = data[offsets[0]:offsets[-1]]
+        if len(used):
+            lo, hi = min(lo, int(used.min())), max(hi, int(used.max()))
+    return lo, hi
+
+
 def visible_ascii(values) -> bool:
-    """Whether every byte of the text is printable ASCII other than a space (``!`` to ``~``): two
-    reductions of each chunk's bytes, no new array.
+    """Whether every byte of the text is printable ASCII other than a space (``!`` to ``~``; see
+    :func:`byte_range`).
 
     Such text has no whitespace to trim, nothing beyond ASCII to lower-case, no control character.
     """
-    for offsets, data in string_parts(values):
-        used = data[offsets[0]:offsets[-1]]
-        if len(used) and (used.min() < 0x21 or used.max() > 0x7E):
-            return False
-    return True
+    lo, hi = byte_range(values)
+    return lo >= 0x21 and hi <= 0x7E
 
 
 def may_start_with(values, starts: tuple[str, ...]) -> bool:

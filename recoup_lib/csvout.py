@@ -25,7 +25,7 @@ import pyarrow.compute as pc
 import pyarrow.csv as pacsv
 
 from .money import format_cents_arrow
-from .arrowtext import array_parts
+from .arrowtext import array_parts, one_array
 from .formulas import guard_formulas, guard_text
 from .outputs import output_file, staged
 
@@ -398,8 +398,7 @@ def _rows(fields: list):
 
 def _rows_view(rows) -> memoryview:
     """Rows (see :func:`_rows`) as one view of their bytes in Arrow's buffer, not copied."""
-    if isinstance(rows, pa.ChunkedArray):
-        rows = rows.chunk(0) if rows.num_chunks == 1 else rows.combine_chunks()
+    rows = one_array(rows)
     if not len(rows) or rows.buffers()[2] is None:
         return memoryview(b"")
     offsets = np.frombuffer(rows.buffers()[1], dtype=np.int64)[rows.offset:rows.offset + len(rows) + 1]

@@ -52,6 +52,7 @@ __all__ = [
     "read_table",
     "python_csv_chunks",
     "needs_exact_reader",
+    "reads_blank_line",
     "open_quote_field",
     "quoted_records",
     "rows_taken_in",
@@ -347,11 +348,17 @@ def _fast_read(path: Path, header: list[str], types: dict) -> pa.Table | None:
         if is_malformed_row(exc):
             return None
         raise
-    if needs_exact_reader(path, table.num_rows, counted, quoted):
-        return None
-    if not counted and blank_row_mask(table).any():
+    if needs_exact_reader(path, table.num_rows, counted, quoted) or reads_blank_line(table, counted):
         return None
     return table
+
+
+def reads_blank_line(rows, one_column: bool) -> bool:
+    """Whether Arrow's ``rows`` (a table or a batch) hold a blank line of the file, which the exact
+    reader skips: with two or more columns Arrow reads one as a row blank in every column. A
+    one-column file's blank lines are found by counting its line breaks (:func:`needs_exact_reader`).
+    """
+    return not one_column and bool(blank_row_mask(rows).any())
 
 
 def blank_row_mask(table: pa.Table, spaces: bool = False) -> np.ndarray:

@@ -343,14 +343,15 @@ def test_a_file_without_an_equals_sign_is_not_searched_for_text_written_as_formu
 
 
 def test_a_column_read_in_one_block_is_taken_as_it_is_not_copied():
+    from recoup_lib.arrowtext import one_array
     from recoup_lib.ingest import _tables as T
 
     table = T._arrow_rows(b"Claim,Code\nC1,99213\nC2,0001U\n", 1, ["Claim", "Code"], ",", pa.string(),
                           newlines_in_values=False)
     column = table.column("Code")
     assert column.num_chunks == 1
-    assert T._one_array(column).buffers()[2].address == column.chunk(0).buffers()[2].address
-    assert T._one_array(pa.chunked_array([pa.array(["a"]), pa.array(["b", ""])])).to_pylist() == ["a", "b", ""]
+    assert one_array(column).buffers()[2].address == column.chunk(0).buffers()[2].address
+    assert one_array(pa.chunked_array([pa.array(["a"]), pa.array(["b", ""])])).to_pylist() == ["a", "b", ""]
 
 
 @pytest.mark.parametrize("text, bom, checked", [("Claim #,Patient Acct\nC1,Pe\u00f1a\n", False, False),

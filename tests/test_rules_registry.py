@@ -154,3 +154,19 @@ def test_audit_of_tables_equals_audit_of_folder(demo_result):
     result = audit_tables(i.claim_lines, i.payments, coverage=i.coverage, documentation=i.documentation,
                           fee_schedule=i.fee_schedule, ncci_ptp=i.ncci_ptp, mue=i.mue, payer_policies=i.payer_policies)
     pd.testing.assert_frame_equal(result.findings, demo_result.findings)
+
+
+def test_a_rule_narrowing_paid_lines_in_place_leaves_them_whole_for_the_next_rule(demo_result):
+    @custom_rule("narrowed", category="overpayment")
+    def narrowed(ctx):
+        paid = ctx.is_paid
+        paid &= ctx.lines["procedure_code"].eq("99215")
+        return paid
+
+    @custom_rule("every_paid", category="overpayment")
+    def every_paid(ctx):
+        return ctx.is_paid
+
+    result = run_audit(demo_result.inputs, extra_rules=[narrowed, every_paid], only=["narrowed", "every_paid"])
+    counts = result.findings["error_type"].value_counts()
+    assert counts["every_paid"] == int((result.lines["paid_cents"] > 0).sum()) > counts["narrowed"] > 0

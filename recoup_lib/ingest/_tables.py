@@ -37,7 +37,7 @@ import pyarrow as pa
 import pyarrow.csv as pacsv
 
 from ..errors import InputError
-from ..arrowtext import string_parts
+from ..arrowtext import one_array, string_parts
 from ..csvread import RESERVED_PREFIX
 from ..csvrecords import last_line_leaves_quote_open
 from ..filekind import (  # noqa: F401 - decode_bytes, _is_utf8 imported from here before filekind held them
@@ -334,7 +334,7 @@ def _csv_body(data: bytes, header_line: int, headers: list[str], delimiter: str,
             not last_line_leaves_quote_open(data, delimiter):
         rows = np.arange(table.num_rows, dtype=np.int64) + header_line + 1
         guarded, formulas = GUARD.encode() in data, b"=" in data
-        columns = {h: _one_array(table.column(h)) for h in headers}
+        columns = {h: one_array(table.column(h)) for h in headers}
         if transcode:
             columns = {h: _transcoded(values, transcode) for h, values in columns.items()}
         return {h: _as_shown(values, guarded, formulas) for h, values in columns.items()}, rows, []
@@ -410,12 +410,6 @@ def _count_byte(data: bytes, byte: int, end: int) -> int:
     raw = np.frombuffer(data, dtype=np.uint8, count=end)
     step = 1 << 22
     return sum(int(np.count_nonzero(raw[i:i + step] == byte)) for i in range(0, end, step))
-
-
-def _one_array(column: pa.ChunkedArray) -> pa.Array:
-    """A column Arrow read as one array: its chunks joined, or its one chunk as it is (joining one
-    chunk copies it)."""
-    return column.chunk(0) if column.num_chunks == 1 else column.combine_chunks()
 
 
 def _as_shown(values: pa.Array, guarded: bool, formulas: bool) -> pa.Array:

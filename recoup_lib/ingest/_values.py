@@ -31,7 +31,7 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from ..arrowtext import array_parts, visible_ascii
+from ..arrowtext import array_parts, byte_range, one_array
 from ..money import format_cents_arrow
 from ..x12 import parse_amounts
 from ..amounts import common_amounts
@@ -65,14 +65,13 @@ def text(values) -> pa.Array:
     """Any column as trimmed Arrow text (nulls -> ``""``; non-breaking spaces trimmed too)."""
     if _CLEAN.get(id(values)) is values:
         return values
-    arr = values if isinstance(values, (pa.Array, pa.ChunkedArray)) else pa.array(values, pa.string())
-    if isinstance(arr, pa.ChunkedArray):
-        arr = arr.combine_chunks()
+    arr = one_array(values if isinstance(values, (pa.Array, pa.ChunkedArray)) else pa.array(values, pa.string()))
     if arr.type != pa.string():
         arr = pc.cast(arr, pa.string())
     arr = pc.fill_null(arr, "")
-    if not visible_ascii(arr):      # else no space, nor any byte beyond ASCII, to look at value by value
-        if not ascii_only(arr) and _NBSP in value_bytes(arr):
+    lo, hi = byte_range(arr)
+    if lo < 0x21 or hi > 0x7E:      # else visible ASCII: no space, nor any byte beyond ASCII, to look at value by value
+        if hi >= 0x80 and _NBSP in value_bytes(arr):
             arr = pc.replace_substring(arr, "\u00a0", " ")
         if not _edges_plain(arr):
             arr = pc.utf8_trim_whitespace(arr)
@@ -98,9 +97,7 @@ def value_bytes(arr: pa.Array) -> bytes:
 
 def ascii_only(arr: pa.Array) -> bool:
     """Whether every value is ASCII: no byte of the values at 0x80 or above (read in place)."""
-    offsets, raw = array_parts(arr)
-    raw = raw[offsets[0]:offsets[-1]] if len(raw) else raw
-    return not len(raw) or int(raw.max()) < 0x80
+    return byte_range(arr)[1] < 0x80
 
 
 def _edges_plain(arr: pa.Array) -> bool:

@@ -37,6 +37,7 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from ..arrowtext import one_array
 from ..schema import ClaimKeys, claim_keys, line_key
 from ._modifiers import _modifier_columns, has_any_modifier, modifier_key
 
@@ -155,12 +156,9 @@ class AuditContext:
 
     @property
     def is_paid(self) -> pd.Series:
-        """Lines with something paid (> 0): the only ones that can be recouped (found once for ``lines``;
-        most rules ask)."""
-        found = self.__dict__.get("_is_paid")
-        if found is None or found[0] is not self.lines:
-            found = self.__dict__["_is_paid"] = (self.lines, self.lines["paid_cents"] > 0)
-        return found[1]
+        """Lines with something paid (> 0): the only ones that can be recouped (found anew on each call,
+        so a rule changing what it was given, or a change to ``lines``, never reaches the next rule)."""
+        return self.lines["paid_cents"] > 0
 
     def key(self, kind: str, values) -> np.ndarray:
         """Integer key of identifiers of ``kind`` (claim, patient, payer, npi, code); -1 if unknown.
@@ -350,9 +348,8 @@ class AuditContext:
         doc_code = np.where(has_row, keys[np.maximum(row, 0)], -1) if len(doc) else row
         if shared:
             # build_context put every documented code in the index of codes: each line's text is taken
-            # from those few values ("" last, for a blank code or a line without a row).
-            words = pa.concat_arrays([self.keys["code"].cast(pa.large_string()), pa.array([""], pa.large_string())])
-            code = words.take(np.where(doc_code >= 0, doc_code, len(words) - 1))
+            # from those few values ("" for a blank code or a line without a row).
+            code = pc.fill_null(self.keys["code"].take(pa.array(doc_code, mask=doc_code < 0)), "")
         else:
             code = pc.fill_null(_text(doc["documented_code"]).take(pa.array(row, mask=~has_row)), "")
         return pd.DataFrame({"note_present": doc["note_present"].array.take(row, allow_fill=True),
@@ -372,9 +369,7 @@ def _text(values) -> pa.Array:
             arr = pa.array(series.array)
         else:
             arr = pa.array(series.astype("str").to_numpy(dtype=object), type=pa.string(), from_pandas=True)
-    if isinstance(arr, pa.ChunkedArray):
-        arr = arr.combine_chunks()
-    return pc.cast(arr, pa.string())
+    return pc.cast(one_array(arr), pa.string())
 
 
 #: The text columns of the lines that rules and findings take rows of (the identifiers). The others

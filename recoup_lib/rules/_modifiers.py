@@ -11,12 +11,10 @@ import numpy as np
 import pandas as pd
 import pyarrow as pa
 
+from ..schema._parse import _TEXT
 from ._vocabulary import BYPASS_MODIFIERS, REPEAT_MODIFIERS
 
 __all__ = ["modifier_key", "has_any_modifier"]
-
-#: The dtype of the kit's text columns (Arrow-backed ``str``).
-_TEXT = pd.StringDtype("pyarrow", na_value=np.nan)
 
 
 def _canonical(value: str) -> str:

@@ -46,11 +46,11 @@ from ..errors import InputError, InvalidParameterError
 from ..csvread import (  # noqa: F401 - the private check is the fast reader's own
     _has_quote,
     arrow_options,
-    blank_row_mask,
     broken_frame,
     needs_exact_reader,
     python_csv_chunks,
     read_header,
+    reads_blank_line,
     spanning_columns,
     read_table,
     with_broken_rows,
@@ -244,7 +244,7 @@ def _arrow_pieces(path: Path, header: list[str]):
     reader = pacsv.open_csv(path, read_options=read, parse_options=parse, convert_options=convert)
     seen = 0
     for batch in reader:
-        if not counted and blank_row_mask(batch).any():
+        if reads_blank_line(batch, counted):
             raise _NeedsExactReader
         frame = batch.to_pandas(types_mapper={pa.string(): pd.StringDtype("pyarrow")}.get)
         yield frame, np.arange(seen, seen + len(frame), dtype=np.int64) + 2

@@ -184,15 +184,16 @@ def units_over_mue(ctx) -> pd.DataFrame:
         return NO_HITS
     excess = compared - limit
     at_risk = prorate(paid["paid_cents"].to_numpy(dtype=np.int64)[over], excess[over], compared[over])
-    sel = lines[["units", "procedure_code", "service_date", "paid_cents"]].iloc[candidates[over]]
+    sel = paid.loc[over]
+    codes = lines["procedure_code"].iloc[candidates[over]].to_numpy()
     mai_text = np.select([mai[over] == "1", mai[over] == "2"],
                          ["MAI 1, per line", "MAI 2, per day, policy"], "MAI 3, per day, clinical")
     evidence = np.where(
         per_line[over],
-        sel["units"].astype("str").to_numpy() + " units of " + sel["procedure_code"].to_numpy()
+        sel["units"].astype("str").to_numpy() + " units of " + codes
         + " on this line; MUE " + limit[over].astype(str) + " (" + mai_text + "); "
         + excess[over].astype(str) + " over",
-        day_units[over].astype(str) + " units of " + sel["procedure_code"].to_numpy() + " on "
+        day_units[over].astype(str) + " units of " + codes + " on "
         + date_text(sel["service_date"]).to_numpy() + " across " + day_lines[over].astype(str)
         + " paid line(s); MUE " + limit[over].astype(str) + " (" + mai_text + "); "
         + excess[over].astype(str) + " over, shared in proportion to units",

@@ -18,6 +18,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from ..amounts import common_amounts
+from ..arrowtext import one_array
 from ..errors import InputError, Problem
 from ..csvread import broken_problems, first_filled_cells, total_rows
 from ..csvsaved import FileReading, read_as_saved
@@ -47,18 +48,10 @@ def _raise_problems(label: str, problems: list[Problem], rows_read: int, what: s
         f"{listed}")
 
 
-def _as_one_array(values: pd.Series) -> pa.Array:
-    """A column's text as one Arrow ``string`` array, as :func:`~recoup_lib.csvread.total_rows` and
-    :func:`~recoup_lib.amounts.common_amounts` read it: a file over a megabyte is read in several
-    blocks, and its columns come in as many chunks."""
-    text = pa.array(values, from_pandas=True, type=pa.string())
-    return text.combine_chunks() if isinstance(text, pa.ChunkedArray) else text
-
-
 def _cells(values: pd.Series) -> pa.Array:
     """A column's cells as trimmed Arrow text, a missing value ``""``: a cell of spaces is blank, as
     ``recoup import`` reads it."""
-    return pc.utf8_trim_whitespace(pc.fill_null(_as_one_array(values), ""))
+    return pc.utf8_trim_whitespace(pc.fill_null(one_array(values), ""))
 
 
 def _total_rows(raw: pd.DataFrame, spec: FileSpec, id_column: str, label: str) -> list[Problem]:
@@ -80,7 +73,7 @@ def _total_rows(raw: pd.DataFrame, spec: FileSpec, id_column: str, label: str) -
                                                                         id_column)]
     first = raw.columns[0]
     if first != id_column:
-        firsts = pc.fill_null(_as_one_array(raw[first]), "")
+        firsts = pc.fill_null(one_array(raw[first]), "")
         labelled = np.flatnonzero(keyed & ~total & total_rows(firsts, whole_cell=True))
         problems += [Problem(label, int(raw.index[i]), id_column, firsts[i].as_py().strip(), _not_a_unit(first))
                      for i in labelled]
@@ -172,7 +165,7 @@ def _as_written_by_hand(raw: pd.DataFrame, spec: FileSpec) -> pd.DataFrame:
     for col in spec.columns:
         if col.kind not in _NUMBER_KINDS or col.name not in raw.columns:
             continue
-        written_as = _as_one_array(raw[col.name])
+        written_as = one_array(raw[col.name])
         if not pc.any(pc.match_substring(written_as, "," if col.kind == "int" else "(")).as_py():
             continue
         values = pc.utf8_trim_whitespace(written_as)

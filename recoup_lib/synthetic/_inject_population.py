@@ -174,8 +174,7 @@ def inject_coverage_lapsed(s: InjectionState, k: int) -> None:
     span_of = np.full(top, -1, dtype=np.int64)
     span_of[span_patient[stable]] = stable
     span_payer = np.full(top, -2, dtype=np.int64)
-    span_payer[span_patient[stable]] = lines["payer_id"].cat.categories.get_indexer(
-        spans["payer_id"].to_numpy(dtype=object)[stable])
+    span_payer[span_patient[stable]] = _codes_in(spans["payer_id"], lines["payer_id"].cat.categories)[stable]
     rows = np.flatnonzero(span_payer[line_patient] == lines["payer_id"].cat.codes.to_numpy())
     if not len(rows):
         return
