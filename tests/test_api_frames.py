@@ -239,6 +239,13 @@ def test_the_appeal_step_does_not_check_the_tables_it_typed(practice, monkeypatc
     assert checked == []
 
 
+def test_run_appeals_checks_the_findings_handed_to_it(decided):
+    findings = decided.audit.findings
+    assert len(findings)
+    with pytest.raises(InputError, match=r"findings: .*\n  index label 0, column 'at_risk_cents': expected whole cents"):
+        run_appeals(decided.inputs, findings.assign(at_risk_cents=findings["at_risk_cents"] + 0.7), "2026-03-01")
+
+
 # --------------------------------------------------------------------------- reconciliation
 
 
