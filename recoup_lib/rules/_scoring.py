@@ -26,7 +26,7 @@ _SCORED = FileSpec("findings.csv", (Column("claim_id", "id"), Column("line_no", 
                                     Column("at_risk", "money")))
 
 
-def score(findings: pd.DataFrame, labels: pd.DataFrame) -> pd.DataFrame:
+def score(findings: pd.DataFrame, labels: pd.DataFrame, *, check: bool = True) -> pd.DataFrame:
     """Precision, recall and dollars per error type, plus an ``all`` row.
 
     Parameters
@@ -35,6 +35,10 @@ def score(findings: pd.DataFrame, labels: pd.DataFrame) -> pd.DataFrame:
         Columns claim_id, line_no, error_type, at_risk_cents (or at_risk in
         dollars), checked as :func:`recoup_lib.schema.checked_frame` checks
         a table; a line flagged twice for one error type counts once.
+    check : bool, default True
+        False for tables the kit itself typed (``recoup score`` reads both
+        files with :func:`recoup_lib.schema.parse_table`), which are not
+        checked again.
 
     Returns
     -------
@@ -55,8 +59,10 @@ def score(findings: pd.DataFrame, labels: pd.DataFrame) -> pd.DataFrame:
     >>> first["error_type"], float(first["precision"]), float(first["recall"]), int(first["found_cents"])
     ('upcoding', 1.0, 1.0, 3900)
     """
-    f = checked_frame(findings, _SCORED, "findings")[_KEY + ["at_risk_cents"]].drop_duplicates(_KEY)
-    l = checked_frame(labels, _SCORED, "labels")[_KEY + ["at_risk_cents"]].drop_duplicates(_KEY)
+    if check:
+        findings, labels = checked_frame(findings, _SCORED, "findings"), checked_frame(labels, _SCORED, "labels")
+    f = findings[_KEY + ["at_risk_cents"]].drop_duplicates(_KEY)
+    l = labels[_KEY + ["at_risk_cents"]].drop_duplicates(_KEY)
     both = f.merge(l, on=_KEY, how="outer", suffixes=("_found", "_label"), indicator=True)
     types = [e for e in ERROR_TYPES if e in set(both["error_type"])]
     types += sorted(set(both["error_type"]) - set(types))
