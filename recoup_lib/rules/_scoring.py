@@ -8,10 +8,12 @@ precision, recall, and dollars found against dollars at risk.
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import numpy as np
 import pandas as pd
 
-from ..schema import ERROR_TYPE_NAMES, Column, FileSpec, checked_frame
+from ..schema import SPECS, checked_frame
 from ._vocabulary import ERROR_TYPES
 
 __all__ = ["score", "SCORE_WRITTEN_BY"]
@@ -20,10 +22,9 @@ __all__ = ["score", "SCORE_WRITTEN_BY"]
 SCORE_WRITTEN_BY = "recoup score"
 
 _KEY = ["claim_id", "line_no", "error_type"]
-#: What :func:`score` reads of findings and of labels (a repeated line is counted once, not refused).
-_SCORED = FileSpec("findings.csv", (Column("claim_id", "id"), Column("line_no", "int", minimum=1),
-                                    Column("error_type", "code", spellings=ERROR_TYPE_NAMES),
-                                    Column("at_risk", "money")))
+#: What :func:`score` reads of findings and of labels: findings.csv's columns that labels.csv shares (a repeated
+#: line is counted once, not refused, so the key is not enforced).
+_SCORED = replace(SPECS["findings.csv"].needing(_KEY + ["at_risk_cents"]), key=())
 
 
 def score(findings: pd.DataFrame, labels: pd.DataFrame, *, check: bool = True) -> pd.DataFrame:
