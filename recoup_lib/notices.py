@@ -21,7 +21,7 @@ from .csvread import read_table
 from .errors import InputError, InvalidParameterError, Problem
 from .filekind import not_a_file, present
 from .money import format_cents
-from .schema import DATE_RANGE, FIRST_DATE, LAST_DATE, SPECS, ParsedTable, checked_frame
+from .schema import SPECS, ParsedTable, as_of_day, checked_frame
 
 __all__ = ["NOTICES", "as_of_day", "notice_checks", "read_notices", "read_payers", "set_aside_notices",
            "usable_notices"]
@@ -31,28 +31,6 @@ NOTICES = "notices.csv"
 #: The columns the checks read (in-memory names): a table of notices must have them.
 _NEEDED = ("notice_id", "payer_id", "claim_id", "line_no", "notice_date", "amount_cents")
 _PARTS = ["_column", "_value", "_expected"]
-
-
-def as_of_day(as_of) -> pd.Timestamp:
-    """An ``as_of`` parameter as the day it names (midnight; a time zone's own calendar day).
-
-    Raises
-    ------
-    InvalidParameterError
-        ``as_of`` names no day (``"2026-13-01"``, blank) or one outside the
-        kit's dates (1900 to 2100, as in every file); the message names the
-        parameter and the expected form.
-    """
-    try:
-        day = pd.Timestamp(as_of)
-    except (TypeError, ValueError):
-        day = pd.NaT
-    if pd.isna(day):
-        raise InvalidParameterError(f"as_of: expected a real date written YYYY-MM-DD (or a date); got {as_of!r}")
-    day = (day.tz_localize(None) if day.tz is not None else day).normalize()
-    if not FIRST_DATE <= day.to_datetime64() <= LAST_DATE:
-        raise InvalidParameterError(f"as_of: expected {DATE_RANGE}; got {as_of!r}")
-    return day
 
 
 def _days(values) -> pd.Series:
