@@ -60,7 +60,7 @@ def _ledger(decisions: pd.DataFrame, remit, as_of) -> pd.DataFrame:
     else:
         links = pd.DataFrame({c: pd.Series(dtype="str") for c in LINK_COLUMNS}).astype(
             {"net_taken_cents": "int64", "payment_date": "datetime64[us]"})
-    return open_ledger(links, notices, as_of)
+    return open_ledger(links, notices, as_of, check=False)
 
 
 def _kept_by(frame: pd.DataFrame, as_of, column: str = "payment_date") -> tuple[pd.DataFrame, np.ndarray]:
@@ -268,7 +268,7 @@ def report_from_audit(audit, as_of=None, *, recoupments: pd.DataFrame | None = N
         appeal_overturn_rate(outcomes, reason=outcome_reason),
     ], ignore_index=True)
     trend = trend_by_month(submitted, payments, findings, recoupments, decisions, status=status)
-    aging = None if ledger is None else notice_aging(ledger, as_of)
+    aging = None if ledger is None else notice_aging(ledger, as_of, check=False)
     messages = list(messages) + outcome_note + later_note
     other_claims = other_claims_warning(recoupments, remit, claims, where=recoupment_source,
                                         on_other_claims=on_other_claims)
