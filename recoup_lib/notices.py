@@ -11,6 +11,7 @@ folder's claim lines and payments are given, the as-of check when a date is.
 
 from __future__ import annotations
 
+from dataclasses import replace
 from pathlib import Path
 
 import numpy as np
@@ -21,38 +22,16 @@ from .csvread import read_table
 from .errors import InputError, InvalidParameterError, Problem
 from .filekind import not_a_file, present
 from .money import format_cents
-from .schema import DATE_RANGE, FIRST_DATE, LAST_DATE, SPECS, ParsedTable, checked_frame
+from .schema import SPECS, Column, ParsedTable, as_of_day, checked_frame
 
-__all__ = ["NOTICES", "as_of_day", "notice_checks", "read_notices", "read_payers", "set_aside_notices",
-           "usable_notices"]
+__all__ = ["NOTICES", "as_of_day", "checked_notices", "notice_checks", "read_notices", "read_payers",
+           "set_aside_notices", "usable_notices"]
 
 #: The file's name, as every message about its rows says it.
 NOTICES = "notices.csv"
 #: The columns the checks read (in-memory names): a table of notices must have them.
 _NEEDED = ("notice_id", "payer_id", "claim_id", "line_no", "notice_date", "amount_cents")
 _PARTS = ["_column", "_value", "_expected"]
-
-
-def as_of_day(as_of) -> pd.Timestamp:
-    """An ``as_of`` parameter as the day it names (midnight; a time zone's own calendar day).
-
-    Raises
-    ------
-    InvalidParameterError
-        ``as_of`` names no day (``"2026-13-01"``, blank) or one outside the
-        kit's dates (1900 to 2100, as in every file); the message names the
-        parameter and the expected form.
-    """
-    try:
-        day = pd.Timestamp(as_of)
-    except (TypeError, ValueError):
-        day = pd.NaT
-    if pd.isna(day):
-        raise InvalidParameterError(f"as_of: expected a real date written YYYY-MM-DD (or a date); got {as_of!r}")
-    day = (day.tz_localize(None) if day.tz is not None else day).normalize()
-    if not FIRST_DATE <= day.to_datetime64() <= LAST_DATE:
-        raise InvalidParameterError(f"as_of: expected {DATE_RANGE}; got {as_of!r}")
-    return day
 
 
 def _days(values) -> pd.Series:
@@ -169,17 +148,39 @@ def usable_notices(notices: pd.DataFrame, payers: pd.DataFrame | None = None,
     >>> usable["notice_id"].tolist(), aside["_reason"].iloc[0].split(" (")[0]
     (['N1'], "column 'notice_date': expected a date on or before the as-of date 2026-03-01")
     """
-    return _split(_checked(notices), payers, claim_lines, as_of, payments=payments)
+    return _split(checked_notices(notices), payers, claim_lines, as_of, payments=payments)
 
 
-def _checked(notices: pd.DataFrame) -> pd.DataFrame:
-    """A table of notices handed over, checked and typed as notices.csv would be."""
-    return checked_frame(notices, SPECS[NOTICES].needing(_NEEDED), "notices")
+def checked_notices(notices: pd.DataFrame, needing=_NEEDED, money=()) -> pd.DataFrame:
+    """A table of notices handed over (a notebook's DataFrame), checked and typed as notices.csv would be.
+
+    Parameters
+    ----------
+    notices : pandas.DataFrame
+    needing : sequence of str
+        The in-memory columns the caller reads: they must be present; the
+        file's other columns are typed when given.
+    money : sequence of str
+        Money columns of the kit's own that the caller reads when given, by
+        their file names (``"open"`` for ``open_cents``): whole cents, as the
+        file's amounts.
+
+    Raises
+    ------
+    InputError
+        A column of ``needing`` is missing or a value is not what
+        notices.csv allows; the message names the index label and column.
+    """
+    spec = SPECS[NOTICES].needing(needing)
+    if money:
+        spec = replace(spec, columns=spec.columns + tuple(Column(name, "money", required=False, fill_missing=False)
+                                                          for name in money))
+    return checked_frame(notices, spec, "notices")
 
 
 def _split(notices: pd.DataFrame, payers=None, claim_lines=None, as_of=None, *,
            payments=None) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """:func:`usable_notices` on notices already typed (``notices.csv`` as read, or :func:`_checked`)."""
+    """:func:`usable_notices` on notices already typed (``notices.csv`` as read, or :func:`checked_notices`)."""
     missing = [c for c in _NEEDED if c not in notices.columns]
     if missing:
         raise InvalidParameterError("notices lacks column" + ("s " if len(missing) > 1 else " ")
@@ -263,7 +264,7 @@ def read_notices(notices, **checks) -> ParsedTable:
         message names the index label and the column).
     """
     if isinstance(notices, pd.DataFrame):
-        notices = ParsedTable(data=_checked(notices), rows_read=len(notices))
+        notices = ParsedTable(data=checked_notices(notices), rows_read=len(notices))
     elif not isinstance(notices, ParsedTable):
         path = Path(notices)
         what = not_a_file(path)

@@ -239,6 +239,13 @@ def test_the_appeal_step_does_not_check_the_tables_it_typed(practice, monkeypatc
     assert checked == []
 
 
+def test_run_appeals_checks_the_findings_handed_to_it(decided):
+    findings = decided.audit.findings
+    assert len(findings)
+    with pytest.raises(InputError, match=r"findings: .*\n  index label 0, column 'at_risk_cents': expected whole cents"):
+        run_appeals(decided.inputs, findings.assign(at_risk_cents=findings["at_risk_cents"] + 0.7), "2026-03-01")
+
+
 # --------------------------------------------------------------------------- reconciliation
 
 
@@ -306,6 +313,22 @@ _AS_OF_TAKERS = {
         pd.DataFrame({"patient_id": ["P1"], "refund_cents": [500], "arose_on": pd.to_datetime(["2025-01-02"])}),
         as_of),
 }
+
+
+def test_ledger_aging_and_interest_read_notices_as_their_file_would():
+    links = _LEDGER.assign(net_taken_cents=4000, payment_date=pd.to_datetime(["2025-02-14"]))[
+        ["notice_id", "net_taken_cents", "payment_date"]]
+    expected = open_ledger(links, _LEDGER, "2025-03-03")
+    text_date = _LEDGER.assign(notice_date=["2025-01-02"])
+    pd.testing.assert_frame_equal(open_ledger(links, text_date, "2025-03-03"), expected)
+    with pytest.raises(InputError, match=r"notices: .*\n  index label 0, column 'amount_cents': expected whole cents"):
+        open_ledger(links, _LEDGER.assign(amount_cents=[10000.5]), "2025-03-03")
+    assert notice_aging(text_date, "2025-03-03")["amount_cents"].sum() == 10000
+    with pytest.raises(InputError, match=r"notices: .*\n  index label 0, column 'open_cents': expected whole cents"):
+        notice_aging(_LEDGER.assign(open_cents=[1050.7]), "2025-03-03")
+    with pytest.raises(InvalidParameterError, match=r"notice_date: expected a real date written YYYY-MM-DD .*; "
+                                                    r"got '2025-13-01'"):
+        interest_due(10000, "2025-13-01", "2026-01-02")
 
 
 @pytest.mark.parametrize("as_of", NO_DAYS)

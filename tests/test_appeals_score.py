@@ -43,6 +43,15 @@ def test_score_names_missing_columns():
         score_recommendations(_decisions([]), pd.DataFrame({"notice_id": [], "amount_cents": []}))
 
 
+def test_score_checks_the_tables_handed_to_it_as_their_files():
+    key = _key([("N1", 4000, False)])
+    with pytest.raises(InputError, match=r"(?s)decisions: .*index label 0, column 'disputed_amount_cents': "
+                                         r"expected whole cents"):
+        score_recommendations(_decisions([("N1", "appeal", 0, 4000.5)]), key)
+    with pytest.raises(InputError, match=r"(?s)recoupment_labels: .*column 'amount_cents': expected whole cents"):
+        score_recommendations(_decisions([("N1", "appeal", 0, 4000)]), key.assign(amount_cents=[4000.7]))
+
+
 @settings(max_examples=60, deadline=None)
 @given(st.lists(st.tuples(st.integers(1, 10**7), st.booleans(), st.sampled_from(["appeal", "accept", "partial", None]),
                           st.integers(0, 100)), min_size=0, max_size=30))

@@ -240,6 +240,15 @@ def test_recoupments_frame_requires_cents_and_names_the_column():
                                         "mechanism", "reason_code", "reference"]
 
 
+def test_recoupments_and_outcomes_from_python_are_checked_as_their_files():
+    from recoup_lib.errors import InputError
+    with pytest.raises(InputError, match=r"(?s)recoupments: .*index label 0, column 'amount_cents': expected whole cents"):
+        recoupments_frame(pd.DataFrame({"payment_date": ["2025-01-01"], "amount_cents": [12.7]}))
+    with pytest.raises(InputError, match=r"(?s)outcomes: .*column 'decision_date'"):
+        outcomes_frame(pd.DataFrame({"notice_id": ["N1"], "level": ["redetermination"], "outcome": ["favorable"],
+                                     "decision_date": ["2025-13-01"]}))
+
+
 def test_payment_reversals_are_the_negative_payments():
     m = payment_reversals(PAYMENTS)
     assert metric_value(m, "reversals_posted_dollars") == 8000

@@ -109,7 +109,7 @@ def test_amount_below_lowest_bound_is_refused_naming_its_index_label():
                                          r"index label 1\)"):
         strata_from_bounds([100, -5], [0, 10000])
     paid = pd.Series([100, 250, -5, -7], index=["C10", "C11", "C12", "C13"])
-    with pytest.raises(InputError, match=r"2 frame unit\(s\) are below .* \(first at index label 'C12'\)"):
+    with pytest.raises(InputError, match=r"2 frame unit\(s\) are below .* \(first at index label 'C12' \(position 2\)\)"):
         strata_from_bounds(paid, [0, 10000])
 
 
@@ -147,10 +147,10 @@ def test_repeated_and_blank_ids_and_strata_are_refused_naming_index_labels():
         select_sample(frame, "claim_id", 2, seed=1)
     filtered = make_frame(10, ["A", "B"]).iloc[4:]
     filtered.loc[filtered.index[2], "claim_id"] = filtered["claim_id"].iloc[0]
-    with pytest.raises(InputError, match=r"repeat an earlier 'claim_id' \(first: 'C00005' at index label 6\)"):
+    with pytest.raises(InputError, match=r"repeat an earlier 'claim_id' \(first: 'C00005' at index label 6 \(position 2\)\)"):
         select_sample(filtered, "claim_id", 2, seed=1)
     filtered = make_frame(10, ["A", "B"]).iloc[4:].assign(specialty=["A", "B", None, "A", "B", "A"])
-    with pytest.raises(InputError, match=r"1 frame unit\(s\) have no stratum \(first at index label 6\)"):
+    with pytest.raises(InputError, match=r"1 frame unit\(s\) have no stratum \(first at index label 6 \(position 2\)\)"):
         select_sample(filtered, "claim_id", 2, seed=1, strata="specialty")
 
 

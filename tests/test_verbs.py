@@ -216,6 +216,15 @@ def test_cli_score_reads_capitalised_error_types_and_warns_of_unknown_ones(tmp_p
     assert upcoding.split()[1:5] == ["1", "1", "1.000", "1.000"]
 
 
+def test_cli_score_checks_the_files_it_read_once(tmp_path, capsys, monkeypatch):
+    from recoup_lib.rules import _scoring
+    checked = []
+    monkeypatch.setattr(_scoring, "checked_frame", lambda *a: checked.append(a[2]))
+    (tmp_path / "labels.csv").write_text("claim_id,line_no,error_type,at_risk\nC1,1,upcoding,10.00\n", encoding="utf-8")
+    assert main(["score", str(tmp_path / "labels.csv"), str(tmp_path / "labels.csv")]) == 0
+    assert checked == []
+
+
 def test_cli_score_lists_five_unknown_error_types_and_counts_the_others_as_every_list_does(tmp_path, capsys):
     """The warning counted the unknown types it did not list in its own words ("and 1000 more"); it
     uses :func:`recoup_lib.wording.listed`, as every list cut short does."""

@@ -36,6 +36,7 @@ import pandas as pd
 
 from ..errors import InputError, InvalidParameterError
 from ..money import dollars
+from ..notices import _NEEDED as _NOTICES_NEEDED
 from ..schema import SPECS, FileSpec, checked_frame
 from ._ladder import appeal_path
 from ._merits import evidence_checklist, expected_value, win_probability
@@ -64,7 +65,7 @@ _FUNDING_NAMES = (
 
 #: The columns decide reads of each table (in-memory names), which a table handed over must have.
 _NEEDS = {
-    "notices": ["notice_id", "payer_id", "claim_id", "line_no", "notice_date", "amount_cents", "error_type"],
+    "notices": [*_NOTICES_NEEDED, "error_type"],
     "payers": ["payer_id", "name", "payer_type", "state"],
     "findings": ["claim_id", "line_no", "error_type", "at_risk_cents"],
     "payments": ["claim_id", "line_no", "payment_date", "paid_cents"],

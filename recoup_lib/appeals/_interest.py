@@ -209,7 +209,8 @@ def interest_due(principal_cents: int, notice_date, as_of, profiles: Profiles | 
     Raises
     ------
     InvalidParameterError
-        The payer type's profile has no interest rule.
+        The payer type's profile has no interest rule, or ``notice_date`` or
+        ``as_of`` names no day between 1900 and 2100.
 
     Notes
     -----
@@ -230,8 +231,9 @@ def interest_due(principal_cents: int, notice_date, as_of, profiles: Profiles | 
     if rules is None:
         raise InvalidParameterError(f"the {payer_type} profile has no interest_from rule")
     start, period, year = rules
-    notice = to_days(notice_date)[0]
-    periods = int(interest_periods(notice, to_days(as_of_day(as_of))[0], start, period))
+    day = to_days(as_of_day(as_of))[0]
+    notice = to_days(as_of_day(notice_date, name="notice_date"))[0]
+    periods = int(interest_periods(notice, day, start, period))
     next_on = (notice + np.timedelta64(start - 1 + periods * period, "D")).astype(object)
     rate = rate_on(notice, profiles)
     if rate is None:

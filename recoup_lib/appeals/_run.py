@@ -23,7 +23,7 @@ from ..outputs import writes_folder
 from ..remit import folder_as_of
 from ..results import StepResult
 from ..schema import ParsedTable
-from ._decide import decide
+from ._decide import _checked, decide
 from ._ladder import appeal_path
 from ._letters import Letter, letters, write_letters
 from ._profiles import Profiles, load_profiles
@@ -265,8 +265,21 @@ def run_appeals(inputs: AppealInputs, findings: pd.DataFrame | None, as_of,
     Returns
     -------
     AppealResult
+
+    Raises
+    ------
+    InputError
+        ``findings`` holds a value its file could not (checked as
+        :func:`decide` checks it).
     """
     as_of = as_of_day(as_of)
+    findings = _checked({"findings": findings})["findings"]
+    return _run_appeals(inputs, findings, as_of, profiles, switched_off)
+
+
+def _run_appeals(inputs: AppealInputs, findings: pd.DataFrame | None, as_of: pd.Timestamp,
+                 profiles: Profiles | None, switched_off: pd.DataFrame | None) -> AppealResult:
+    """:func:`run_appeals` for ``findings`` the kit's audit typed, not checked again."""
     profiles = profiles or load_profiles()
     unchecked = {} if switched_off is None else dict(zip(switched_off["error_type"], switched_off["message"]))
     inputs = _set_aside_after(inputs, as_of)
@@ -360,7 +373,7 @@ def appeal_folder(folder: str | Path, as_of=None, *, profiles: Profiles | str | 
     if as_of is None:
         as_of, note = folder_as_of(folder, notices=inputs.notices["notice_date"],
                                    payments=inputs.audit.payments["payment_date"], remit=remit)
-    result = run_appeals(inputs, audit.findings, as_of, profiles, audit.switched_off)
+    result = _run_appeals(inputs, audit.findings, as_of_day(as_of), profiles, audit.switched_off)
     result.audit = audit
     result.as_of_note = note
     return result

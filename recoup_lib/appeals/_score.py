@@ -16,7 +16,7 @@ import pandas as pd
 
 from ..errors import InputError, InvalidParameterError
 from ..money import format_cents_scalar as format_cents
-from ..schema import DECISIONS_SPEC, RECOUPMENT_LABELS_SPEC
+from ..schema import DECISIONS_SPEC, RECOUPMENT_LABELS_SPEC, checked_frame
 
 __all__ = ["score_recommendations", "read_score_inputs", "read_recoupment_labels", "appeal_outcomes",
            "SCORE_COLUMNS", "OUTCOME_COLUMNS", "SCORE_APPEALS_WRITTEN_BY"]
@@ -37,8 +37,20 @@ _OUTCOMES = {
 }
 
 
-def score_recommendations(decisions: pd.DataFrame,
-                          recoupment_labels: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]:
+#: The columns :func:`score_recommendations` reads of decisions and of the answer key.
+_DECISIONS_READ = ["notice_id", "recommendation", "agreed_amount_cents", "disputed_amount_cents"]
+_LABELS_READ = ["notice_id", "amount_cents", "valid"]
+
+
+def _checked(frame: pd.DataFrame, spec, name: str) -> pd.DataFrame:
+    """``frame`` checked as its file would be, keeping the name of the file it came from (``attrs["file"]``)."""
+    checked = checked_frame(frame, spec, frame.attrs.get("file", name))
+    checked.attrs.update(frame.attrs)
+    return checked
+
+
+def score_recommendations(decisions: pd.DataFrame, recoupment_labels: pd.DataFrame, *,
+                          check: bool = True) -> tuple[pd.DataFrame, pd.DataFrame]:
     """Per-notice outcomes and a summary of appeal recommendations against the answer key.
 
     Parameters
@@ -50,6 +62,11 @@ def score_recommendations(decisions: pd.DataFrame,
     recoupment_labels : pandas.DataFrame
         notice_id, amount_cents, valid (bool), from a generated practice's
         recoupment_labels.csv.
+    check : bool, default True
+        Check both tables as their files would be
+        (:func:`recoup_lib.schema.checked_frame`); False for tables the kit
+        typed (:func:`read_score_inputs`, as ``recoup score-appeals`` reads
+        them).
 
     Returns
     -------
@@ -68,8 +85,9 @@ def score_recommendations(decisions: pd.DataFrame,
     Raises
     ------
     InputError
-        A required column is missing, or a decision names a notice the answer
-        key does not have.
+        A required column is missing, a value is not what its file allows
+        (cents that are not whole, a recommendation of another word), or a
+        decision names a notice the answer key does not have.
 
     Notes
     -----
@@ -87,12 +105,15 @@ def score_recommendations(decisions: pd.DataFrame,
     >>> outcomes["outcome"].tolist(), int(summary.set_index("measure").loc["wrongly_conceded", "cents"])
     (['won', 'missed_win'], 5000)
     """
-    for frame, name, cols in ((decisions, "decisions", ["notice_id", "recommendation", "agreed_amount_cents",
-                                                        "disputed_amount_cents"]),
-                              (recoupment_labels, "recoupment_labels", ["notice_id", "amount_cents", "valid"])):
+    for frame, name, cols in ((decisions, "decisions", _DECISIONS_READ),
+                              (recoupment_labels, "recoupment_labels", _LABELS_READ)):
         missing = [c for c in cols if c not in frame.columns]
         if missing:
             raise InputError(f"{frame.attrs.get('file', name)}: missing column(s) {', '.join(missing)}")
+    if check:
+        decisions = _checked(decisions, DECISIONS_SPEC.needing(_DECISIONS_READ), "decisions")
+        recoupment_labels = _checked(recoupment_labels, RECOUPMENT_LABELS_SPEC.needing(_LABELS_READ),
+                                     "recoupment_labels")
     key = recoupment_labels[["notice_id", "amount_cents", "valid"]].astype({"notice_id": "str"})
     dec = decisions[["notice_id", "recommendation", "agreed_amount_cents", "disputed_amount_cents"]].astype(
         {"notice_id": "str"})

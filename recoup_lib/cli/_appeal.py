@@ -6,7 +6,7 @@ import datetime as dt
 import sys
 from pathlib import Path
 
-from ..errors import UsageError
+from ..errors import InvalidParameterError, UsageError
 
 ORDER = 40
 
@@ -45,14 +45,15 @@ def _as_of(text: str | None) -> dt.date | None:
     try:
         if len(text) != 10:
             raise ValueError
-        day = dt.date.fromisoformat(text)
+        dt.date.fromisoformat(text)
     except ValueError:
         raise UsageError(f"--as-of: expected a real date written YYYY-MM-DD; got {text!r}") from None
-    from ..schema import DATE_RANGE, FIRST_DATE, LAST_DATE
+    from ..schema import as_of_day
 
-    if not FIRST_DATE.item() <= day <= LAST_DATE.item():
-        raise UsageError(f"--as-of: expected {DATE_RANGE}; got {text!r}")
-    return day
+    try:
+        return as_of_day(text, name="--as-of").date()
+    except InvalidParameterError as exc:
+        raise UsageError(str(exc)) from None
 
 
 def _check_as_of(as_of: dt.date | None, notices) -> None:

@@ -30,7 +30,7 @@ def run(args) -> int:
     if args.out:
         check_folder(args.out, inputs=inputs, written_by=SCORE_APPEALS_WRITTEN_BY)
     decisions, labels = read_score_inputs(args.decisions, args.labels)
-    outcomes, summary = score_recommendations(decisions, labels)
+    outcomes, summary = score_recommendations(decisions, labels, check=False)
     print(f"{'measure':<20}{'notices':>9}{'amount':>16}  meaning")
     for r in summary.itertuples():
         print(f"{r.measure:<20}{r.notices:>9}{dollars(r.cents):>16}  {r.meaning}")

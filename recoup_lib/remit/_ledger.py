@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from ..notices import as_of_day
+from ..notices import as_of_day, checked_notices
 from ..schema import CLOSED_STATUSES
 from ._deposits import explain_deposits
 from ._items import STR
@@ -33,7 +33,7 @@ def _bucket(days: pd.Series) -> np.ndarray:
     return np.select(conds, names, "")
 
 
-def open_ledger(links: pd.DataFrame, notices: pd.DataFrame, as_of) -> pd.DataFrame:
+def open_ledger(links: pd.DataFrame, notices: pd.DataFrame, as_of, *, check: bool = True) -> pd.DataFrame:
     """Per notice: how much the payer has taken so far, what is still open, and for how long.
 
     Parameters
@@ -41,14 +41,19 @@ def open_ledger(links: pd.DataFrame, notices: pd.DataFrame, as_of) -> pd.DataFra
     links : pandas.DataFrame
         From :func:`link_recoupments` made with ``notices``.
     notices : pandas.DataFrame
-        The parsed ``notices.csv`` (notice_id, payer_id, claim_id, line_no,
-        notice_date, amount_cents, error_type; optionally status: a value in
+        The parsed ``notices.csv`` (notice_id, notice_date, amount_cents;
+        payer_id, claim_id, line_no, error_type shown when given; checked as
+        the file's, :func:`recoup_lib.notices.checked_notices`; optionally
+        status: a value in
         :data:`recoup_lib.schema.CLOSED_STATUSES` means the office has
         settled the notice, so nothing of it is open, as the appeal worklist
         reads it).
     as_of : date-like
         The day the ledger is read; takes paid after it and notices dated
         after it are left out.
+    check : bool, default True
+        False for notices the kit typed (notices.csv as read, decisions),
+        which are not checked again.
 
     Returns
     -------
@@ -83,6 +88,8 @@ def open_ledger(links: pd.DataFrame, notices: pd.DataFrame, as_of) -> pd.DataFra
     (6000, 60, '31-60', 'partly taken')
     """
     as_of = as_of_day(as_of).as_unit("us")
+    if check:
+        notices = checked_notices(notices, needing=("notice_id", "notice_date", "amount_cents"))
     nt = notices.loc[notices["notice_date"] <= as_of].reset_index(drop=True)
     lk = links.loc[(links["notice_id"] != "") & (links["payment_date"] <= as_of)]
     g = lk.groupby("notice_id")

@@ -294,5 +294,6 @@ def reconcile(remits, notices=None, as_of=None, payments=None) -> Reconciliation
     links = link_recoupments(remit, data, items=items)
     deposits = explain_deposits(remit, links, items=items)
     flow = cash_flow(remit, deposits=deposits)
-    ledger = open_ledger(links, data, as_of) if data is not None and as_of is not None else _empty(LEDGER_COLUMNS)
+    ledger = (open_ledger(links, data, as_of, check=False) if data is not None and as_of is not None
+              else _empty(LEDGER_COLUMNS))
     return Reconciliation(remit, deposits, links, ledger, flow, parsed, as_of, as_of_note=note)

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import pandas as pd
 
-from ..notices import as_of_day
+from ..notices import as_of_day, checked_notices
 from ..remit.reconcile import AGING_BUCKETS as LEDGER_BUCKETS
 from ..schema import CLOSED_STATUSES
 from ._metrics import clean_text, metric_frame, metric_row, require_columns, switched_off
@@ -244,7 +244,7 @@ def _open(notices: pd.DataFrame) -> pd.DataFrame:
     return notices.loc[~closed.to_numpy()]
 
 
-def notice_aging(notices: pd.DataFrame, as_of) -> pd.DataFrame:
+def notice_aging(notices: pd.DataFrame, as_of, *, check: bool = True) -> pd.DataFrame:
     """Open notices by age, in the buckets of ``recoup reconcile``'s open ledger.
 
     Parameters
@@ -256,8 +256,12 @@ def notice_aging(notices: pd.DataFrame, as_of) -> pd.DataFrame:
         taken back is netted; or notices / decisions (notice_id,
         notice_date, amount_cents, optionally disputed_amount_cents and
         status: a value in :data:`recoup_lib.schema.CLOSED_STATUSES` closes
-        a notice), each open for its whole amount.
+        a notice), each open for its whole amount. Checked as notices.csv's
+        columns (:func:`recoup_lib.notices.checked_notices`), open_cents and
+        disputed_amount_cents as whole cents.
     as_of : date-like
+    check : bool, default True
+        False for a ledger or decisions the kit made, not checked again.
 
     Returns
     -------
@@ -284,13 +288,17 @@ def notice_aging(notices: pd.DataFrame, as_of) -> pd.DataFrame:
     >>> notice_aging(ledger, "2025-03-15")["amount_cents"].tolist()
     [50, 0, 0, 0, 0]
     """
+    as_of = as_of_day(as_of)
+    if check:
+        notices = checked_notices(notices, needing=("notice_date",) + (
+            () if "open_cents" in notices.columns else ("amount_cents",)), money=("open", "disputed_amount"))
     if "open_cents" in notices.columns:
         frame = notices.loc[notices["open_cents"].astype("int64").to_numpy() > 0]
         money = frame["open_cents"].astype("int64").to_numpy()
     else:
         frame = _open(notices)
         money = frame["amount_cents"].astype("int64").to_numpy()
-    age = (as_of_day(as_of) - pd.to_datetime(frame["notice_date"])).dt.days
+    age = (as_of - pd.to_datetime(frame["notice_date"])).dt.days
     future = int((age < 0).sum())
     rows = []
     for label, low, high in NOTICE_AGE_BUCKETS:

@@ -43,6 +43,7 @@ from ._tables import (
     read_recoupments,
     read_remits,
     recoupments_frame,
+    _recoupment_columns,
 )
 from ._trend import trend_by_month
 
@@ -59,7 +60,7 @@ def _ledger(decisions: pd.DataFrame, remit, as_of) -> pd.DataFrame:
     else:
         links = pd.DataFrame({c: pd.Series(dtype="str") for c in LINK_COLUMNS}).astype(
             {"net_taken_cents": "int64", "payment_date": "datetime64[us]"})
-    return open_ledger(links, notices, as_of)
+    return open_ledger(links, notices, as_of, check=False)
 
 
 def _kept_by(frame: pd.DataFrame, as_of, column: str = "payment_date") -> tuple[pd.DataFrame, np.ndarray]:
@@ -148,7 +149,7 @@ def report_from_audit(audit, as_of=None, *, recoupments: pd.DataFrame | None = N
                       outcomes: pd.DataFrame | ParsedTable | None = None, outcome_reason: str | None = None,
                       outcome_file: str = "outcomes", messages=(), names: dict | None = None,
                       title: str = "", remit=None, as_of_from_data: bool = False, as_of_note: str = "",
-                      problems=()) -> Report:
+                      problems=(), check: bool = True) -> Report:
     """Compute the dashboard from an audit (and optional appeals, recoupments, outcomes) in memory.
 
     Parameters
@@ -204,14 +205,21 @@ def report_from_audit(audit, as_of=None, *, recoupments: pd.DataFrame | None = N
     problems : iterable of recoup_lib.errors.Problem
         Values set aside in inputs other than the audit's (which are taken
         from ``audit``).
+    check : bool, default True
+        Check ``recoupments`` and an ``outcomes`` DataFrame as their files
+        would be (:func:`recoup_lib.report.recoupments_frame`,
+        :func:`recoup_lib.report.outcomes_frame`); False for tables the kit
+        has typed already, as :func:`build_report` passes them.
 
     Returns
     -------
     Report
     """
     lines, payments, findings = audit.lines, audit.context.payments, audit.findings
-    if recoupments is not None:
+    if recoupments is not None and check:
         recoupments = recoupments_frame(recoupments)
+    if outcomes is not None and check and not isinstance(outcomes, ParsedTable):
+        outcomes = outcomes_frame(outcomes)
     if as_of is None:
         as_of, as_of_note = folder_as_of(
             notices=None if appeals is None else appeals.decisions["notice_date"],
@@ -231,7 +239,7 @@ def report_from_audit(audit, as_of=None, *, recoupments: pd.DataFrame | None = N
     problems = list(problems)
     outcome_note = []
     if outcomes is not None:
-        parsed = outcomes_in_run(outcomes if isinstance(outcomes, ParsedTable) else outcomes_frame(outcomes),
+        parsed = outcomes_in_run(outcomes,
                                  None if appeals is None else appeals.decisions, as_of, label=outcome_file)
         outcome_note = _set_aside_message(outcome_file, parsed, problems)
         outcomes = parsed.data.drop(columns=["_row"])
@@ -260,7 +268,7 @@ def report_from_audit(audit, as_of=None, *, recoupments: pd.DataFrame | None = N
         appeal_overturn_rate(outcomes, reason=outcome_reason),
     ], ignore_index=True)
     trend = trend_by_month(submitted, payments, findings, recoupments, decisions, status=status)
-    aging = None if ledger is None else notice_aging(ledger, as_of)
+    aging = None if ledger is None else notice_aging(ledger, as_of, check=False)
     messages = list(messages) + outcome_note + later_note
     other_claims = other_claims_warning(recoupments, remit, claims, where=recoupment_source,
                                         on_other_claims=on_other_claims)
@@ -368,7 +376,7 @@ def folder_remittance(folder, remit: Remit | None = None) -> FolderRemittance:
     if not remit.loaded:
         return FolderRemittance(None, "", (f"No remittance data: no transaction of remits/ ({count}) could be used; "
                                            "run `recoup remit` on the folder to see why."), messages, [], remit)
-    return FolderRemittance(recoupments_frame(remit.recoupments), f"remits/ ({count})", None, messages, [], remit)
+    return FolderRemittance(_recoupment_columns(remit.recoupments), f"remits/ ({count})", None, messages, [], remit)
 
 
 def _remittance(folder: Path, recoupments, problems: list):
@@ -388,7 +396,7 @@ def _outcomes(folder: Path, outcomes, appeals):
     :func:`report_from_audit` sets aside the ones it cannot count
     (:func:`recoup_lib.report.outcomes_in_run`) and counts them under that file's name."""
     if outcomes is not None:
-        return outcomes, "outcomes passed in", None, []
+        return outcomes_frame(outcomes), "outcomes passed in", None, []
     path = folder / "appeal_outcomes.csv"
     if present(path):
         try:
@@ -511,4 +519,5 @@ def build_report(folder, as_of=None, *, recoupments: pd.DataFrame | None = None,
                              outcomes=found_outcomes, outcome_reason=outcome_reason, outcome_file=outcome_file,
                              messages=messages,
                              names=names, title=folder.resolve().name, remit=remit,
-                             as_of_from_data=as_of_from_data, as_of_note=as_of_note, problems=problems)
+                             as_of_from_data=as_of_from_data, as_of_note=as_of_note, problems=problems,
+                             check=False)

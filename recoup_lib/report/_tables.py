@@ -33,7 +33,7 @@ from ..errors import InputError, InvalidParameterError, Problem
 from ..folder import read_table, to_text_frame
 from ..notices import as_of_day
 from ..remit import RECOUPMENT_ROW_CHECKS
-from ..schema import APPEAL_OUTCOMES_SPEC, RECOUPMENTS_SPEC, ParsedTable
+from ..schema import APPEAL_OUTCOMES_SPEC, RECOUPMENTS_SPEC, ParsedTable, checked_frame
 from ._appeal_metrics import OUTCOMES
 
 __all__ = [
@@ -53,6 +53,10 @@ __all__ = [
 #: payment_date, claim_id, amount_cents (gross), mechanism, reason_code, reference,
 #: net_amount_cents (what "taken back" sums: :func:`recoup_lib.remit.taken_back`).
 RECOUPMENT_COLUMNS = [c.memory_name for c in RECOUPMENTS_SPEC.columns]
+#: What :func:`recoupments_frame` needs of a table handed over; the contract's other columns are checked when given.
+_RECOUPMENTS_READ = RECOUPMENTS_SPEC.needing(("payment_date", "amount_cents"))
+#: What :func:`outcomes_frame` needs of a table handed over.
+_OUTCOMES_READ = APPEAL_OUTCOMES_SPEC.needing(("notice_id", "level", "outcome"))
 
 _OUTCOME_WORDS = {"fully_favorable": "favorable", "favourable": "favorable", "fully_favourable": "favorable",
                   "partially_favourable": "partially_favorable", "partial": "partially_favorable",
@@ -70,10 +74,12 @@ def recoupments_frame(recoupments: pd.DataFrame) -> pd.DataFrame:
     ----------
     recoupments : pandas.DataFrame
         At least payment_date and amount_cents (positive cents taken back,
-        gross); the other contract columns (:data:`RECOUPMENT_COLUMNS`) are
-        filled blank when absent, and net_amount_cents with amount_cents
-        where it is absent or blank (``attrs["net_given"]`` says whether
-        any net amount was given). Extra columns are kept.
+        gross); the other contract columns
+        (:data:`RECOUPMENT_COLUMNS`) are filled blank when absent, and
+        net_amount_cents with amount_cents where it is absent or blank
+        (``attrs["net_given"]`` says whether any net amount was given).
+        Values are checked as recoupments.csv's would be
+        (:func:`recoup_lib.schema.checked_frame`). Extra columns are kept.
 
     Returns
     -------
@@ -84,16 +90,22 @@ def recoupments_frame(recoupments: pd.DataFrame) -> pd.DataFrame:
     Raises
     ------
     InvalidParameterError
-        A required column is missing, or an amount is missing.
+        A required column is missing.
+    InputError
+        A value is not what recoupments.csv allows (an amount missing or not
+        whole cents, a date that is not one).
     """
     missing = [c for c in ("payment_date", "amount_cents") if c not in recoupments.columns]
     if missing:
         hint = " (money in memory is integer cents: amount_cents)" if "amount" in recoupments.columns else ""
         raise InvalidParameterError("recoupments lacks column" + ("s " if len(missing) > 1 else " ")
                          + ", ".join(repr(c) for c in missing) + hint)
+    return _recoupment_columns(checked_frame(recoupments, _RECOUPMENTS_READ, "recoupments"))
+
+
+def _recoupment_columns(recoupments: pd.DataFrame) -> pd.DataFrame:
+    """A typed recoupments table (the kit's own reading, or one checked) in :func:`recoupments_frame`'s shape."""
     out = recoupments.reset_index(drop=True).copy()
-    if out["amount_cents"].isna().any():
-        raise InvalidParameterError("recoupments: amount_cents has missing values")
     out["amount_cents"] = out["amount_cents"].astype("int64")
     out["payment_date"] = pd.to_datetime(out["payment_date"]).astype("datetime64[us]")
     net = out["net_amount_cents"] if "net_amount_cents" in out.columns else pd.Series(pd.NA, index=out.index)
@@ -157,7 +169,7 @@ def read_recoupments(path: str | Path) -> ParsedTable:
     for column, fails, expected in RECOUPMENT_ROW_CHECKS:
         parsed = _set_aside(parsed, fails(parsed.data), path.name, column, expected)
     row = parsed.data["_row"]
-    parsed.data = recoupments_frame(parsed.data.drop(columns=["_row"]))
+    parsed.data = _recoupment_columns(parsed.data.drop(columns=["_row"]))
     parsed.data.insert(0, "_row", row.to_numpy())
     return parsed
 
@@ -224,7 +236,7 @@ def recoupments_from_remits(paths) -> tuple[pd.DataFrame, list[str]]:
     >>> int(recoupments["net_amount_cents"].sum())  # doctest: +SKIP
     """
     remit, messages = read_remits(paths)
-    return recoupments_frame(remit.recoupments), messages
+    return _recoupment_columns(remit.recoupments), messages
 
 
 def _normal_outcome(values: pd.Series) -> pd.Series:
@@ -250,11 +262,19 @@ def outcomes_frame(outcomes: pd.DataFrame) -> pd.DataFrame:
     ------
     InvalidParameterError
         A column is missing or an outcome is not one of :data:`OUTCOMES`.
+    InputError
+        A value is not what appeal_outcomes.csv allows (a date that is not
+        one, a notice and level given twice).
     """
     missing = [c for c in ("notice_id", "level", "outcome") if c not in outcomes.columns]
     if missing:
         raise InvalidParameterError("outcomes lacks column" + ("s " if len(missing) > 1 else " ")
                          + ", ".join(repr(c) for c in missing))
+    return _normal_outcomes(checked_frame(outcomes, _OUTCOMES_READ, "outcomes"))
+
+
+def _normal_outcomes(outcomes: pd.DataFrame) -> pd.DataFrame:
+    """A typed outcomes table (the kit's own reading, or one checked) with its outcomes normalised."""
     out = outcomes.reset_index(drop=True).copy()
     out["outcome"] = _normal_outcome(out["outcome"])
     unknown = sorted(set(out["outcome"]) - set(OUTCOMES))
@@ -280,7 +300,7 @@ def read_outcomes(path: str | Path) -> ParsedTable:
     normal = _normal_outcome(parsed.data["outcome"])
     parsed = _set_aside(parsed, ~normal.isin(OUTCOMES).to_numpy(), path.name, "outcome",
                         "one of " + ", ".join(OUTCOMES) + " (blank = pending)")
-    parsed.data = outcomes_frame(parsed.data)
+    parsed.data = _normal_outcomes(parsed.data)
     return parsed
 
 
@@ -382,7 +402,7 @@ def outcomes_from_decisions(decisions: pd.DataFrame) -> pd.DataFrame | None:
                         "level": frame["appeal_level"].astype("str").to_numpy(),
                         "outcome": frame["outcome"].to_numpy()})
     try:
-        return outcomes_frame(out)
+        return _normal_outcomes(out)
     except ValueError as exc:
         raise InputError(f"notices.csv, column 'outcome': {exc}") from None
 

@@ -298,6 +298,9 @@ def audit_tables(claim_lines: pd.DataFrame, payments: pd.DataFrame, *, coverage=
         :mod:`recoup_lib.rules._side_by_side`); the findings are the same.
     claim_keys : ClaimKeys, optional
         Claim keys already made of these tables (see :func:`build_context`).
+        Used with ``check=False`` only: checked tables are new frames, whose
+        claim_id column the keys were not made of (keys hold for the very
+        column they came from), so they are made afresh.
     check : bool, default True
         False for tables the kit itself typed (:func:`run_audit`, the
         partitioned and Spark audits), which are not checked again.

@@ -8,10 +8,12 @@ precision, recall, and dollars found against dollars at risk.
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import numpy as np
 import pandas as pd
 
-from ..schema import ERROR_TYPE_NAMES, Column, FileSpec, checked_frame
+from ..schema import SPECS, checked_frame
 from ._vocabulary import ERROR_TYPES
 
 __all__ = ["score", "SCORE_WRITTEN_BY"]
@@ -20,13 +22,12 @@ __all__ = ["score", "SCORE_WRITTEN_BY"]
 SCORE_WRITTEN_BY = "recoup score"
 
 _KEY = ["claim_id", "line_no", "error_type"]
-#: What :func:`score` reads of findings and of labels (a repeated line is counted once, not refused).
-_SCORED = FileSpec("findings.csv", (Column("claim_id", "id"), Column("line_no", "int", minimum=1),
-                                    Column("error_type", "code", spellings=ERROR_TYPE_NAMES),
-                                    Column("at_risk", "money")))
+#: What :func:`score` reads of findings and of labels: findings.csv's columns that labels.csv shares (a repeated
+#: line is counted once, not refused, so the key is not enforced).
+_SCORED = replace(SPECS["findings.csv"].needing(_KEY + ["at_risk_cents"]), key=())
 
 
-def score(findings: pd.DataFrame, labels: pd.DataFrame) -> pd.DataFrame:
+def score(findings: pd.DataFrame, labels: pd.DataFrame, *, check: bool = True) -> pd.DataFrame:
     """Precision, recall and dollars per error type, plus an ``all`` row.
 
     Parameters
@@ -35,6 +36,10 @@ def score(findings: pd.DataFrame, labels: pd.DataFrame) -> pd.DataFrame:
         Columns claim_id, line_no, error_type, at_risk_cents (or at_risk in
         dollars), checked as :func:`recoup_lib.schema.checked_frame` checks
         a table; a line flagged twice for one error type counts once.
+    check : bool, default True
+        False for tables the kit itself typed (``recoup score`` reads both
+        files with :func:`recoup_lib.schema.parse_table`), which are not
+        checked again.
 
     Returns
     -------
@@ -55,8 +60,10 @@ def score(findings: pd.DataFrame, labels: pd.DataFrame) -> pd.DataFrame:
     >>> first["error_type"], float(first["precision"]), float(first["recall"]), int(first["found_cents"])
     ('upcoding', 1.0, 1.0, 3900)
     """
-    f = checked_frame(findings, _SCORED, "findings")[_KEY + ["at_risk_cents"]].drop_duplicates(_KEY)
-    l = checked_frame(labels, _SCORED, "labels")[_KEY + ["at_risk_cents"]].drop_duplicates(_KEY)
+    if check:
+        findings, labels = checked_frame(findings, _SCORED, "findings"), checked_frame(labels, _SCORED, "labels")
+    f = findings[_KEY + ["at_risk_cents"]].drop_duplicates(_KEY)
+    l = labels[_KEY + ["at_risk_cents"]].drop_duplicates(_KEY)
     both = f.merge(l, on=_KEY, how="outer", suffixes=("_found", "_label"), indicator=True)
     types = [e for e in ERROR_TYPES if e in set(both["error_type"])]
     types += sorted(set(both["error_type"]) - set(types))

@@ -38,7 +38,7 @@ from ..folder import to_text_frame, write_csv
 from ..money import allocate, format_cents_scalar
 from ..outputs import writes_folder
 from ..results import StepResult
-from ..schema import SAMPLE_SPEC
+from ..schema import SAMPLE_SPEC, index_place
 from ..wording import listed
 from ._common import kit_version, match_strata, refuse_case_variants
 
@@ -258,7 +258,7 @@ def strata_from_bounds(amounts_cents, bounds_cents: Sequence[int]) -> pd.Series:
     if below.any():
         raise InputError(f"{int(below.sum())} frame unit(s) are below the lowest strata bound "
                          f"{format_cents_scalar(bounds[0])} (first at "
-                         f"{_row_label(amounts.index, int(np.flatnonzero(below)[0]))})")
+                         f"{index_place(amounts.index, int(np.flatnonzero(below)[0]))})")
     labels = [f"{format_cents_scalar(lo)}-{format_cents_scalar(hi - 1)}"
               for lo, hi in zip(bounds, bounds[1:])] + [f"{format_cents_scalar(bounds[-1])}+"]
     band = np.searchsorted(np.asarray(bounds, dtype=np.int64), values, side="right") - 1
@@ -331,21 +331,14 @@ def _check_frame(frame: pd.DataFrame, id_column: str) -> pd.Series:
     blank = np.flatnonzero((ids == "").to_numpy() | frame[id_column].isna().to_numpy())
     if len(blank):
         problems.append(f"{len(blank)} unit(s) have a blank '{id_column}' (first at "
-                        f"{_row_label(frame.index, blank[0])})")
+                        f"{index_place(frame.index, blank[0])})")
     dup = np.flatnonzero(ids.duplicated(keep="first").to_numpy())
     if len(dup):
         problems.append(f"{len(dup)} unit(s) repeat an earlier '{id_column}' (first: "
-                        f"{ids.iloc[dup[0]]!r} at {_row_label(frame.index, dup[0])})")
+                        f"{ids.iloc[dup[0]]!r} at {index_place(frame.index, dup[0])})")
     if problems:
         raise InputError("the sample frame is not a valid universe: " + "; ".join(problems))
     return ids
-
-
-def _row_label(index: pd.Index, position: int) -> str:
-    """A frame's row named as a pandas user finds it, by its index label (``frame.loc[label]``): ``index
-    label 'C7'``; its position would be another row's label in a frame filtered or indexed by id. A frame
-    read from a file never gets here with a bad row: its reader names the file's row."""
-    return f"index label {index[position:position + 1].tolist()[0]!r}"
 
 
 def _check_whole(value, name: str, minimum: int) -> int:
@@ -447,7 +440,7 @@ def select_sample(frame: pd.DataFrame, id_column: str, size: int | Mapping[str, 
         blank = np.flatnonzero((labels == "").to_numpy() | given.isna().to_numpy())
         if len(blank):
             raise InputError(f"{len(blank)} frame unit(s) have no stratum (first at "
-                             f"{_row_label(frame.index, blank[0])})")
+                             f"{index_place(frame.index, blank[0])})")
         refuse_case_variants(labels)
         codes, names = pd.factorize(labels)
         counts = np.bincount(codes, minlength=len(names))

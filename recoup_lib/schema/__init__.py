@@ -12,7 +12,8 @@ that folder have a named spec each (:data:`RECOUPMENTS_SPEC`,
 :func:`parse_table` turns a table of raw text into typed columns, collecting
 *every* problem of the file (never stopping at the first), and sets aside the
 rows that cannot be used; :func:`checked_frame` reads a table handed over in
-memory (a notebook's DataFrame) by the same rules, and refuses it by name.
+memory (a notebook's DataFrame) by the same rules, and refuses it by name;
+:func:`as_of_day` holds a day given as a parameter to the same dates.
 
 In-memory conventions (the "column contract" every other module relies on):
 
@@ -30,6 +31,7 @@ In-memory conventions (the "column contract" every other module relies on):
 from __future__ import annotations
 
 from ._columns import BOOL_FALSE, BOOL_TRUE, Column, FileSpec, money_column
+from ._days import as_of_day
 from ._frames import WHOLE_CENTS, checked_frame, index_place
 from ._keys import ClaimKeys, claim_keys, line_key, packed_ids, packed_positions, packed_ranks
 from ._npi import npi_check_digit, npi_shapes
@@ -59,6 +61,7 @@ __all__ = [
     "parse_table",
     "checked_frame",
     "index_place",
+    "as_of_day",
     "WHOLE_CENTS",
     "DATE_RANGE",
     "FIRST_DATE",
