@@ -331,6 +331,13 @@ def test_ledger_aging_and_interest_read_notices_as_their_file_would():
         interest_due(10000, "2025-13-01", "2026-01-02")
 
 
+@pytest.mark.parametrize("principal", [10000.5, "10000", True, float("nan"), 2.0**60])
+def test_interest_due_takes_a_principal_only_in_whole_cents(principal):
+    assert interest_due(1_000_000.0, "2012-02-01", "2012-03-02").total_cents == 8750
+    with pytest.raises(InvalidParameterError, match=r"^principal_cents: expected whole cents .*; got "):
+        interest_due(principal, "2012-02-01", "2012-03-02")
+
+
 @pytest.mark.parametrize("as_of", NO_DAYS)
 @pytest.mark.parametrize("entry", _AS_OF_TAKERS)
 def test_every_entry_point_taking_an_as_of_names_one_that_is_no_day(practice, decided, entry, as_of):
