@@ -52,6 +52,7 @@ __all__ = [
     "read_table",
     "python_csv_chunks",
     "needs_exact_reader",
+    "has_quote",
     "reads_blank_line",
     "open_quote_field",
     "quoted_records",
@@ -340,7 +341,7 @@ def _fast_read(path: Path, header: list[str], types: dict) -> pa.Table | None:
     if not _header_on_one_line(path):
         return None  # a header spanning lines: only the exact reader knows where the data starts
     counted = len(header) < 2
-    quoted = _has_quote(path)
+    quoted = has_quote(path)
     read, parse, convert = arrow_options(header, types, quoted=quoted)
     try:
         table = pacsv.read_csv(path, read_options=read, parse_options=parse, convert_options=convert)
@@ -394,7 +395,7 @@ def arrow_options(header: list[str], types: dict, block_size: int | None = None,
     ``invalid_row_handler``: Arrow gives a handler the row as UTF-8 text, and a row holding
     Windows-1252 bytes (``Peña``) made it print a traceback as it failed to decode it.
 
-    ``quoted=False`` says the file holds no quote character (see :func:`_has_quote`), so no value can
+    ``quoted=False`` says the file holds no quote character (see :func:`has_quote`), so no value can
     hold a line break: Arrow then cuts the file into blocks at any line break instead of tracking
     quotes through it (about a quarter less work for a million-line file; the same table).
 
@@ -447,7 +448,8 @@ def _typed_columns_clean(table: pa.Table, spec: FileSpec) -> bool:
     return True
 
 
-def _has_quote(path: Path) -> bool:
+def has_quote(path: Path) -> bool:
+    """Whether the file holds a quote character: without one no value can span lines or hide a comma."""
     return _holds(path, b'"')
 
 

@@ -314,6 +314,10 @@ def decode_bytes(data: bytes, name: str = "the file", encoding: str | None = Non
     """Bytes of a text file -> (UTF-8 bytes, the encoding they were read with), a byte-order mark
     left out. ``encoding``: what :func:`text_encoding` said of ``data``, when already asked.
 
+    The bytes returned are valid UTF-8 whatever the encoding: those of a ``utf-8`` or ``utf-8-sig``
+    file as :func:`text_encoding` checked them (:func:`is_utf8`), any other decoded and written anew
+    (:func:`decode_as`), so a reader of them need not check them again.
+
     Raises
     ------
     InputError
@@ -335,7 +339,8 @@ def decode_bytes(data: bytes, name: str = "the file", encoding: str | None = Non
 
 def decode_as(data: bytes, encoding: str) -> tuple[bytes, str]:
     """Bytes of a text file in ``encoding`` -> (UTF-8 bytes, the encoding they were read with):
-    Latin-1 when ``encoding`` refuses a byte (every byte is a character in it)."""
+    Latin-1 when ``encoding`` refuses a byte (every byte is a character in it). The bytes returned
+    are written by Python's UTF-8 codec, so they are valid UTF-8."""
     try:
         text = data.decode(encoding)
     except UnicodeDecodeError:

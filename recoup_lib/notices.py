@@ -24,13 +24,13 @@ from .filekind import not_a_file, present
 from .money import format_cents
 from .schema import SPECS, Column, ParsedTable, as_of_day, checked_frame
 
-__all__ = ["NOTICES", "as_of_day", "checked_notices", "notice_checks", "read_notices", "read_payers",
-           "set_aside_notices", "usable_notices"]
+__all__ = ["NOTICES", "NOTICE_CHECK_COLUMNS", "as_of_day", "checked_notices", "notice_checks", "read_notices",
+           "read_payers", "set_aside_notices", "usable_notices"]
 
 #: The file's name, as every message about its rows says it.
 NOTICES = "notices.csv"
 #: The columns the checks read (in-memory names): a table of notices must have them.
-_NEEDED = ("notice_id", "payer_id", "claim_id", "line_no", "notice_date", "amount_cents")
+NOTICE_CHECK_COLUMNS = ("notice_id", "payer_id", "claim_id", "line_no", "notice_date", "amount_cents")
 _PARTS = ["_column", "_value", "_expected"]
 
 
@@ -151,7 +151,7 @@ def usable_notices(notices: pd.DataFrame, payers: pd.DataFrame | None = None,
     return _split(checked_notices(notices), payers, claim_lines, as_of, payments=payments)
 
 
-def checked_notices(notices: pd.DataFrame, needing=_NEEDED, money=()) -> pd.DataFrame:
+def checked_notices(notices: pd.DataFrame, needing=NOTICE_CHECK_COLUMNS, money=()) -> pd.DataFrame:
     """A table of notices handed over (a notebook's DataFrame), checked and typed as notices.csv would be.
 
     Parameters
@@ -181,7 +181,7 @@ def checked_notices(notices: pd.DataFrame, needing=_NEEDED, money=()) -> pd.Data
 def _split(notices: pd.DataFrame, payers=None, claim_lines=None, as_of=None, *,
            payments=None) -> tuple[pd.DataFrame, pd.DataFrame]:
     """:func:`usable_notices` on notices already typed (``notices.csv`` as read, or :func:`checked_notices`)."""
-    missing = [c for c in _NEEDED if c not in notices.columns]
+    missing = [c for c in NOTICE_CHECK_COLUMNS if c not in notices.columns]
     if missing:
         raise InvalidParameterError("notices lacks column" + ("s " if len(missing) > 1 else " ")
                                     + ", ".join(repr(c) for c in missing))

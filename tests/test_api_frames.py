@@ -331,6 +331,28 @@ def test_ledger_aging_and_interest_read_notices_as_their_file_would():
         interest_due(10000, "2025-13-01", "2026-01-02")
 
 
+def test_open_ledger_reads_links_as_recoupment_links_csv_would():
+    links = _LEDGER.assign(net_taken_cents=4000, payment_date=pd.to_datetime(["2025-02-14"]))[
+        ["notice_id", "net_taken_cents", "payment_date"]]
+    expected = open_ledger(links, _LEDGER, "2025-03-03")
+    as_written = pd.DataFrame({"notice_id": ["N1", ""], "payment_date": ["2025-02-14", "2025-02-20"],
+                               "net_taken": ["40.00", "7.00"]})
+    pd.testing.assert_frame_equal(open_ledger(as_written, _LEDGER, "2025-03-03"), expected)
+    with pytest.raises(InputError, match=r"links: .*\n  index label 0, column 'net_taken_cents': expected whole cents"):
+        open_ledger(links.assign(net_taken_cents=[4000.5]), _LEDGER, "2025-03-03")
+    with pytest.raises(InputError, match=r"links: .*\n  index label 0, column 'payment_date': expected a real date"):
+        open_ledger(links.assign(payment_date=["2025-02-30"]), _LEDGER, "2025-03-03")
+    with pytest.raises(InputError, match=r"^links: no column 'net_taken_cents' \(whole cents\) or 'net_taken'"):
+        open_ledger(links.drop(columns="net_taken_cents"), _LEDGER, "2025-03-03")
+
+
+@pytest.mark.parametrize("principal", [10000.5, "10000", True, float("nan"), 2.0**60])
+def test_interest_due_takes_a_principal_only_in_whole_cents(principal):
+    assert interest_due(1_000_000.0, "2012-02-01", "2012-03-02").total_cents == 8750
+    with pytest.raises(InvalidParameterError, match=r"^principal_cents: expected whole cents .*; got "):
+        interest_due(principal, "2012-02-01", "2012-03-02")
+
+
 @pytest.mark.parametrize("as_of", NO_DAYS)
 @pytest.mark.parametrize("entry", _AS_OF_TAKERS)
 def test_every_entry_point_taking_an_as_of_names_one_that_is_no_day(practice, decided, entry, as_of):

@@ -267,6 +267,19 @@ def test_start_refuses_an_answer_file_that_is_not_utf8_json_naming_it(session, t
         start("ex00_recoupment_or_denial", trainee="Ana Lima", answers=tmp_path)
 
 
+@pytest.mark.parametrize("text", ["[1, 2]", '"answers"', "null"])
+def test_start_refuses_an_answer_file_of_json_that_is_not_an_object_naming_it(session, tmp_path, text):
+    """A list in the answer file ended start() in an AttributeError at ``old.get``; it is refused,
+    named, in the words grading uses for it."""
+    session.check("q5", "eligibility")
+    session.path.write_text(text, encoding="utf-8")
+    said = rf"{re.escape(str(session.path))}, field '\(whole file\)': expected an answer record"
+    with pytest.raises(InputError, match=said):
+        start("ex00_recoupment_or_denial", trainee="Ana Lima", answers=tmp_path)
+    with pytest.raises(InputError, match=said):
+        grade_paths([session.path])
+
+
 def test_unknown_names_raise_with_the_closest_match(session):
     with pytest.raises(UsageError, match="did you mean 'ex00_recoupment_or_denial'"):
         start("ex00_recoupment_or_denail", trainee="x")

@@ -36,7 +36,7 @@ import pandas as pd
 
 from ..errors import InputError, InvalidParameterError
 from ..money import dollars
-from ..notices import _NEEDED as _NOTICES_NEEDED
+from ..notices import NOTICE_CHECK_COLUMNS
 from ..schema import SPECS, FileSpec, checked_frame
 from ._ladder import appeal_path
 from ._merits import evidence_checklist, expected_value, win_probability
@@ -45,7 +45,7 @@ from ._profiles import PayerProfile, Profiles, load_profiles, profile_for
 from ._reasons import CONTRACT_PLANS, ERROR_TYPES, decision_reasons, within_text
 from ._timeline import policy_timing, timeline
 
-__all__ = ["DECISION_COLUMNS", "ERROR_TYPES", "decide"]
+__all__ = ["DECISION_COLUMNS", "ERROR_TYPES", "checked_tables", "decide"]
 
 #: The contract's columns of ``decisions.csv``, in order (money in cents in memory).
 DECISION_COLUMNS = [
@@ -65,7 +65,7 @@ _FUNDING_NAMES = (
 
 #: The columns decide reads of each table (in-memory names), which a table handed over must have.
 _NEEDS = {
-    "notices": [*_NOTICES_NEEDED, "error_type"],
+    "notices": [*NOTICE_CHECK_COLUMNS, "error_type"],
     "payers": ["payer_id", "name", "payer_type", "state"],
     "findings": ["claim_id", "line_no", "error_type", "at_risk_cents"],
     "payments": ["claim_id", "line_no", "payment_date", "paid_cents"],
@@ -82,7 +82,7 @@ def _reading(name: str) -> FileSpec:
     return replace(spec, key=()) if name == "findings" else spec
 
 
-def _checked(tables: dict[str, pd.DataFrame | None]) -> dict[str, pd.DataFrame | None]:
+def checked_tables(tables: dict[str, pd.DataFrame | None]) -> dict[str, pd.DataFrame | None]:
     """The tables handed to :func:`decide`, checked and typed as their files would be (None stays None)."""
     return {name: None if frame is None or (name == "findings" and not len(frame))
             else checked_frame(frame, _reading(name), name) for name, frame in tables.items()}
@@ -268,7 +268,7 @@ def decide(notices: pd.DataFrame, payers: pd.DataFrame, findings: pd.DataFrame |
     ('partial', 4000, 6000, '2024-05-06')
     """
     if check:
-        typed = _checked({"notices": notices, "payers": payers, "findings": findings, "payments": payments,
+        typed = checked_tables({"notices": notices, "payers": payers, "findings": findings, "payments": payments,
                           "documentation": documentation, "claim_lines": claim_lines,
                           "payer_policies": payer_policies})
         return decide(**typed, profiles=profiles, unchecked=unchecked, check=False)

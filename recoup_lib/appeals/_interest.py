@@ -20,13 +20,15 @@ from __future__ import annotations
 from dataclasses import dataclass
 from decimal import Decimal
 from fractions import Fraction
+from numbers import Integral, Real
 
 import numpy as np
 import pandas as pd
 
 from ..errors import InvalidParameterError
-from ..money import div_half_up
+from ..money import div_half_up, whole_floats
 from ..notices import as_of_day
+from ..schema import WHOLE_CENTS
 from ._dates import to_days
 from ._profiles import PayerProfile, Profiles, load_profiles, profile_for, rule_keys
 
@@ -188,6 +190,15 @@ def _interest_rules(profile: PayerProfile) -> tuple[int, int, int] | None:
     return start.number, period.number if period else 30, year.number if year else 360
 
 
+def _whole_cents(value, name: str) -> int:
+    """A parameter in cents as an int: a float only where it is a whole number of cents, as in a table."""
+    if isinstance(value, Integral) and not isinstance(value, bool):
+        return int(value)
+    if isinstance(value, Real) and not isinstance(value, bool) and whole_floats(np.array([value], dtype=float))[0]:
+        return int(value)
+    raise InvalidParameterError(f"{name}: expected {WHOLE_CENTS}; got {value!r}")
+
+
 def interest_due(principal_cents: int, notice_date, as_of, profiles: Profiles | None = None,
                  payer_type: str = "medicare", allow_placeholder: bool = False) -> InterestDue:
     """Interest owed on ``as_of`` if nothing has been paid or recovered since the notice.
@@ -209,8 +220,9 @@ def interest_due(principal_cents: int, notice_date, as_of, profiles: Profiles | 
     Raises
     ------
     InvalidParameterError
-        The payer type's profile has no interest rule, or ``notice_date`` or
-        ``as_of`` names no day between 1900 and 2100.
+        The payer type's profile has no interest rule, ``principal_cents`` is
+        not a whole number of cents (``12.5``, ``"100"``), or ``notice_date``
+        or ``as_of`` names no day between 1900 and 2100.
 
     Notes
     -----
@@ -226,6 +238,7 @@ def interest_due(principal_cents: int, notice_date, as_of, profiles: Profiles | 
     >>> interest_due(1_000_000, "2026-02-01", "2026-03-04").total_cents is None  # placeholder rate only
     True
     """
+    principal_cents = _whole_cents(principal_cents, "principal_cents")
     profiles = profiles or load_profiles()
     rules = _interest_rules(profile_for(profiles, payer_type))
     if rules is None:

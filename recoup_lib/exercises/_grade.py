@@ -13,7 +13,7 @@ import pandas as pd
 from ..errors import InputError, RecoupError
 from ..filekind import not_a_file
 from ._registry import get_exercise, normalise
-from ._session import run_checks
+from ._session import ANSWER_RECORD, read_answer_file, run_checks
 
 __all__ = ["SCORE_COLUMNS", "GRADE_WRITTEN_BY", "grade_records", "grade_paths", "read_answer_files", "one_record_each"]
 
@@ -155,13 +155,7 @@ def one_record_each(records: list[dict], set_aside: list | None = None) -> list[
 
 
 def _answer_record(f: Path) -> dict:
-    try:
-        record = json.loads(f.read_text(encoding="utf-8-sig"))
-    except (UnicodeDecodeError, json.JSONDecodeError, RecursionError) as exc:
-        raise InputError(f"{f}: expected an answer file written by check(); not JSON ({exc})") from None
-    except OSError as exc:
-        raise InputError(f"{f}: cannot be read ({exc.strerror or exc})") from None
-    return checked_record(record, f)
+    return checked_record(read_answer_file(f), f)
 
 
 #: Longest trainee name, parameter text and answer text kept in a grade sheet.
@@ -189,8 +183,7 @@ def checked_record(record, source) -> dict:
         return InputError(f"{source}, field '{field_name}': expected {expected}; got {shown}")
 
     if not isinstance(record, dict):
-        raise bad("(whole file)", "an answer record (a JSON object with exercise, trainee and answers)",
-                  type(record).__name__)
+        raise bad("(whole file)", ANSWER_RECORD, type(record).__name__)
     for key in ("exercise", "trainee", "answers"):
         if key not in record:
             raise InputError(f"{source}, field '{key}': missing (an answer file written by check() has "

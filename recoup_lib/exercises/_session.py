@@ -24,7 +24,8 @@ import pandas as pd
 from ..errors import InputError, UsageError
 from ._registry import Exercise, Question, get_exercise, is_unanswered, normalise
 
-__all__ = ["Feedback", "Session", "start", "check", "answers_folder", "ANSWERS_ENV", "run_checks"]
+__all__ = ["Feedback", "Session", "start", "check", "answers_folder", "ANSWERS_ENV", "run_checks",
+           "ANSWER_RECORD", "read_answer_file"]
 
 #: Environment variable naming the folder answers are written to (default ``answers``).
 ANSWERS_ENV = "RECOUP_ANSWERS"
@@ -35,6 +36,33 @@ _CURRENT: list["Session"] = []
 def answers_folder(folder: str | os.PathLike | None = None) -> Path:
     """Where answers go: ``folder``, else $RECOUP_ANSWERS, else ``answers`` in the working folder."""
     return Path(folder or os.environ.get(ANSWERS_ENV) or "answers")
+
+
+#: What an answer file holds, as a message says it expected.
+ANSWER_RECORD = "an answer record (a JSON object with exercise, trainee and answers)"
+
+
+def read_answer_file(path: Path) -> dict:
+    """A trainee's answer file as the JSON object :meth:`Session.check` writes.
+
+    The one reader of answer files, for :func:`start` resuming a session and for grading, so a file
+    edited by hand is refused in the same words by both.
+
+    Raises
+    ------
+    InputError
+        The file cannot be read, is not UTF-8 JSON (saved in another encoding, cut short), or holds
+        another JSON value than an object (a list); the message names the file.
+    """
+    try:
+        record = json.loads(path.read_text(encoding="utf-8-sig"))
+    except (UnicodeDecodeError, json.JSONDecodeError, RecursionError) as exc:
+        raise InputError(f"{path}: expected an answer file written by check(); not JSON ({exc})") from None
+    except OSError as exc:
+        raise InputError(f"{path}: cannot be read ({exc.strerror or exc})") from None
+    if not isinstance(record, dict):
+        raise InputError(f"{path}, field '(whole file)': expected {ANSWER_RECORD}; got {type(record).__name__!r}")
+    return record
 
 
 def _safe_name(trainee: str) -> str:
@@ -219,7 +247,8 @@ def start(name: str, trainee: str, answers: str | os.PathLike | None = None, **p
     UsageError
         Unknown exercise or parameter, empty trainee name.
     InputError
-        The trainee's answer file is not JSON (edited by hand, or saved in another encoding).
+        The trainee's answer file cannot be read or is not a JSON object (edited by hand, or saved
+        in another encoding): :func:`read_answer_file`.
 
     Examples
     --------
@@ -232,10 +261,7 @@ def start(name: str, trainee: str, answers: str | os.PathLike | None = None, **p
     path = answers_folder(answers) / _safe_name(trainee) / f"{exercise.name}.json"
     record = {"exercise": exercise.name, "trainee": str(trainee), "params": full, "answers": {}}
     if path.exists():
-        try:
-            old = json.loads(path.read_text(encoding="utf-8-sig"))
-        except (UnicodeDecodeError, json.JSONDecodeError, RecursionError) as exc:
-            raise InputError(f"{path}: expected an answer file written by check(); not JSON ({exc})") from None
+        old = read_answer_file(path)
         if old.get("params") == full:
             record["answers"] = old.get("answers", {})
     session = Session(exercise, str(trainee), full, path, record)

@@ -40,6 +40,7 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from ..arrowtext import one_array
 from ..errors import WHOLE_ROW, Problem
 from ..schema import SPECS, FileSpec
 
@@ -117,9 +118,7 @@ def numbered_in_order(claim_ids: pa.Array, listed: np.ndarray) -> tuple[np.ndarr
         Per claim number, how many lines the export lists.
     """
     at = np.flatnonzero(listed)
-    if isinstance(claim_ids, pa.ChunkedArray):
-        claim_ids = claim_ids.combine_chunks()
-    encoded = pc.dictionary_encode(claim_ids.take(pa.array(at)))
+    encoded = pc.dictionary_encode(one_array(claim_ids).take(pa.array(at)))
     codes = encoded.indices.to_numpy(zero_copy_only=False).astype(np.int64)
     order = np.argsort(codes, kind="stable")
     ordered = codes[order]
@@ -208,9 +207,7 @@ def continue_numbering(parsed: list, counts: list, problems: list) -> list[pd.Da
 
 def _text(values: pd.Series) -> pa.Array:
     """A column of ids as Arrow ``string``."""
-    arr = pa.array(values.astype(pd.StringDtype("pyarrow")).array)
-    arr = arr.combine_chunks() if isinstance(arr, pa.ChunkedArray) else arr
-    return pc.cast(arr, pa.string())
+    return pc.cast(one_array(pa.array(values.astype(pd.StringDtype("pyarrow")).array)), pa.string())
 
 
 def _shared_lines(datas: list[pd.DataFrame], claims: list[pa.Array], counts: list, shared: pa.Array) -> pd.DataFrame:

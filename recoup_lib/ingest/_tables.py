@@ -290,9 +290,7 @@ def _read_csv_data(path: Path, data: bytes, encoding: str, score, transcode: boo
                  for i, r in enumerate(preview[:header.first]) if any(c.strip() for c in r)]
     info = {"encoding": encoding, "delimiter": delimiter, "sheet": None, "header_row": line_of[header.first],
             "header_note": header.note(lambda i: line_of[i])}
-    # text_encoding checked the bytes as UTF-8 (after a byte-order mark too), or decode_bytes wrote them so.
-    columns, rows, extra = _csv_body(data, header_line, headers, delimiter, label, encoding if transcode else None,
-                                     utf8_checked=True)
+    columns, rows, extra = _csv_body(data, header_line, headers, delimiter, label, encoding if transcode else None)
     return RawExport(label, headers, columns, rows, set_aside + extra, info)
 
 
@@ -308,21 +306,22 @@ def _blank_lines_before(data: bytes) -> tuple[int, int]:
 
 
 def _csv_body(data: bytes, header_line: int, headers: list[str], delimiter: str, label: str,
-              transcode: str | None = None, utf8_checked: bool = False):
+              transcode: str | None = None):
     """The rows below the header: Arrow's reader when the file is regular, else an exact one
     (:func:`~._exact.csv_body_exact`, which also sets aside a quote that runs away; Arrow would take
     the lines after it as one value, or close a quote left open on the last line without a word).
 
-    ``transcode``: the single-byte encoding ``data`` is in; its cells are read as bytes and decoded
+    ``data``: UTF-8 as :func:`~recoup_lib.filekind.decode_bytes` and
+    :func:`~recoup_lib.filekind.decode_as` return it, valid, so Arrow does not check each cell again;
+    or, with ``transcode``, in that single-byte encoding: its cells are read as bytes and decoded
     (see :func:`_transcoded`); a file that needs the exact reader raises :class:`_Irregular`.
-    ``utf8_checked``: ``data`` is known to be valid UTF-8, so Arrow need not check each cell again.
     """
     end = len(data)
     while end and data[end - 1] in (10, 13):
         end -= 1
     breaks = _count_byte(data, 10, end)
     kind = pa.binary() if transcode else pa.string()
-    read = functools.partial(_arrow_rows, data, header_line, headers, delimiter, kind, check_utf8=not utf8_checked)
+    read = functools.partial(_arrow_rows, data, header_line, headers, delimiter, kind, check_utf8=False)
     table = None
     if not _has_lone_carriage_return(data, end):
         table = read(newlines_in_values=False)

@@ -176,7 +176,7 @@ class _Census:
 
 def _bytes_present(arr: pa.Array) -> _Census:
     """Which byte values occur anywhere in a string array (its data buffer, copied once)."""
-    arr = arr.combine_chunks() if isinstance(arr, pa.ChunkedArray) else arr
+    arr = one_array(arr)
     data = arr.buffers()[2]
     if data is None or not len(arr):
         return _Census(b"")

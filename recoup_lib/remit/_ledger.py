@@ -6,7 +6,7 @@ import numpy as np
 import pandas as pd
 
 from ..notices import as_of_day, checked_notices
-from ..schema import CLOSED_STATUSES
+from ..schema import CLOSED_STATUSES, RECOUPMENT_LINKS_SPEC, checked_frame
 from ._deposits import explain_deposits
 from ._items import STR
 
@@ -39,7 +39,11 @@ def open_ledger(links: pd.DataFrame, notices: pd.DataFrame, as_of, *, check: boo
     Parameters
     ----------
     links : pandas.DataFrame
-        From :func:`link_recoupments` made with ``notices``.
+        From :func:`link_recoupments` made with ``notices`` (or
+        ``recoupment_links.csv`` read back): notice_id (blank where a
+        take-back has no notice), payment_date and ``net_taken_cents``
+        (whole cents, or dollars under ``net_taken``), checked as the
+        file's (:data:`recoup_lib.schema.RECOUPMENT_LINKS_SPEC`).
     notices : pandas.DataFrame
         The parsed ``notices.csv`` (notice_id, notice_date, amount_cents;
         payer_id, claim_id, line_no, error_type shown when given; checked as
@@ -52,8 +56,8 @@ def open_ledger(links: pd.DataFrame, notices: pd.DataFrame, as_of, *, check: boo
         The day the ledger is read; takes paid after it and notices dated
         after it are left out.
     check : bool, default True
-        False for notices the kit typed (notices.csv as read, decisions),
-        which are not checked again.
+        False for tables the kit typed (notices.csv as read, decisions,
+        :func:`link_recoupments`' links), which are not checked again.
 
     Returns
     -------
@@ -68,6 +72,15 @@ def open_ledger(links: pd.DataFrame, notices: pd.DataFrame, as_of, *, check: boo
         while open, ``closed`` once nothing is open) and ``status``
         (``open``: nothing taken; ``partly taken``; ``closed``; ``over
         taken``: more taken than the notice asked).
+
+    Raises
+    ------
+    InputError
+        ``links`` or ``notices`` lacks a column it reads or holds a value
+        its file does not allow (the message names the table, the index
+        label and the column).
+    InvalidParameterError
+        ``as_of`` names no day.
 
     Notes
     -----
@@ -90,6 +103,7 @@ def open_ledger(links: pd.DataFrame, notices: pd.DataFrame, as_of, *, check: boo
     as_of = as_of_day(as_of).as_unit("us")
     if check:
         notices = checked_notices(notices, needing=("notice_id", "notice_date", "amount_cents"))
+        links = checked_frame(links, RECOUPMENT_LINKS_SPEC, "links")
     nt = notices.loc[notices["notice_date"] <= as_of].reset_index(drop=True)
     lk = links.loc[(links["notice_id"] != "") & (links["payment_date"] <= as_of)]
     g = lk.groupby("notice_id")

@@ -43,10 +43,10 @@ import pyarrow.csv as pacsv
 import pyarrow.parquet as pq
 
 from ..errors import InputError, InvalidParameterError
-from ..csvread import (  # noqa: F401 - the private check is the fast reader's own
-    _has_quote,
+from ..csvread import (
     arrow_options,
     broken_frame,
+    has_quote,
     needs_exact_reader,
     python_csv_chunks,
     read_header,
@@ -239,7 +239,7 @@ def _arrow_pieces(path: Path, header: list[str]):
     the exact reader, which skips blank lines, as the in-memory reader does.
     """
     counted = len(header) < 2
-    quoted = _has_quote(path)
+    quoted = has_quote(path)
     read, parse, convert = arrow_options(header, {h: pa.string() for h in header}, _PIECE_BYTES, quoted=quoted)
     reader = pacsv.open_csv(path, read_options=read, parse_options=parse, convert_options=convert)
     seen = 0

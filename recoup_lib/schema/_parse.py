@@ -16,7 +16,7 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from ..arrowtext import offsets_from_zero, string_parts, visible_ascii
+from ..arrowtext import offsets_from_zero, one_array, string_parts, visible_ascii
 from ..errors import Problem
 from ..money import MAX_CENTS, MAX_TOTAL_CENTS, MONEY_PATTERN, parse_cents_arrays, plain_cents
 from ._columns import BOOL_FALSE, BOOL_TRUE, Column, FileSpec
@@ -434,9 +434,7 @@ def value_codes(values: pd.Series) -> tuple[np.ndarray, int]:
     Text is dictionary-encoded by Arrow, which is faster than ``pandas.factorize`` on it.
     """
     if isinstance(values.dtype, pd.StringDtype):
-        encoded = pc.dictionary_encode(_arrow_text(values), null_encoding="encode")
-        if isinstance(encoded, pa.ChunkedArray):
-            encoded = encoded.combine_chunks()
+        encoded = one_array(pc.dictionary_encode(_arrow_text(values), null_encoding="encode"))
         return encoded.indices.to_numpy(zero_copy_only=False).astype(np.int64), max(len(encoded.dictionary), 1)
     codes, uniques = pd.factorize(values, use_na_sentinel=False)
     return codes.astype(np.int64), max(len(uniques), 1)
@@ -592,8 +590,7 @@ def _strictly_increasing(columns: list) -> bool:
             ids = packed[0]
             less, equal = ids[:-1] < ids[1:], ids[:-1] == ids[1:]
         elif isinstance(values.dtype, pd.StringDtype):
-            arr = pa.array(values)
-            arr = arr.combine_chunks() if isinstance(arr, pa.ChunkedArray) else arr
+            arr = one_array(pa.array(values))
             if arr.null_count:
                 return False
             before, after = arr.slice(0, n - 1), arr.slice(1)
