@@ -405,6 +405,20 @@ def test_an_id_or_code_holding_a_control_character_is_set_aside_naming_its_colum
     assert parsed.problems[0].expected.startswith("an id or code without control characters")
 
 
+def test_ids_excel_saved_in_scientific_notation_are_each_set_aside_saying_what_to_do(tmp_path):
+    """Claims 202501030001234 and 202501030001235 saved from Excel are both ``2.02501E+14``: the first was
+    once used as a claim and the second set aside as its repeat, so the second claim's payments met the
+    first's line. Neither can be told apart now: both are set aside, saying to format the column as Text;
+    an id that merely holds an E (``2E+14A``, ``C1E+05``) is an id like any other."""
+    good = GOOD.split(",")
+    lines = [",".join([claim, *good[1:]]) for claim in ("2.02501E+14", "2.02501E+14", "C1E+05", "2E+14A")]
+    parsed = read_table(_folder(tmp_path, lines) / "claim_lines.csv")
+    assert parsed.data["claim_id"].tolist() == ["C1E+05", "2E+14A"]
+    assert [(p.row, p.column, p.value) for p in parsed.problems] == [(2, "claim_id", "2.02501E+14"),
+                                                                      (3, "claim_id", "2.02501E+14")]
+    assert "format the column as Text before saving" in parsed.problems[0].expected
+
+
 @pytest.mark.parametrize("written", ["UNITS_OVER_MUE", "Units over MUE", "units-over-mue", " units_over_mue "])
 def test_an_error_type_in_other_case_or_with_spaces_is_read_as_the_contract_spells_it(tmp_path, written):
     """A payer's export or a spreadsheet may capitalise the error type: it is still that type, so the

@@ -23,11 +23,19 @@ from ._columns import BOOL_FALSE, BOOL_TRUE, Column, FileSpec
 from ._keys import packed_ids
 
 __all__ = ["ParsedTable", "parse_table", "value_codes", "FIRST_DATE", "LAST_DATE", "DATE_RANGE", "MAX_WHOLE_NUMBER",
-           "CONTROL_CHARACTERS"]
+           "CONTROL_CHARACTERS", "EXCEL_SCIENTIFIC", "WHOLE_ID"]
 
 #: Control characters (bytes 0-31 and 127: a NUL, a bell, a line break), as a regular expression Python
 #: and Arrow both read: no id or column name holds one, and a written file carrying one is misread.
 CONTROL_CHARACTERS = "[\\x00-\\x1f\\x7f]"
+
+#: A long number as Excel shows it in scientific notation and saves it so in a CSV (``2.02501E+14``), as a
+#: regular expression Python and Arrow both read: an id or code written so has lost its last digits.
+EXCEL_SCIENTIFIC = r"^[0-9](?:\.[0-9]+)?[Ee]\+[0-9]{2}$"
+#: What an id or code in :data:`EXCEL_SCIENTIFIC` should have been, and what to do, as messages say it.
+WHOLE_ID = ("an id or code with all its digits (this is a long number as Excel shows it in scientific notation, "
+            "its last digits lost: export the file again without opening it in Excel, or format the column as "
+            "Text before saving)")
 
 #: Dates the kit can represent (docs/contract.md, "Errors"): a date outside is set aside.
 FIRST_DATE, LAST_DATE = np.datetime64("1900-01-01"), np.datetime64("2100-12-31")
@@ -109,6 +117,16 @@ def _control_characters(arr: pa.ChunkedArray) -> np.ndarray:
         used = data[offsets[0]:offsets[-1]]
         if len(used) and (used.min() < 0x20 or (used.max() >= 0x7F and (used == 0x7F).any())):
             return _mask(pc.match_substring_regex(arr, CONTROL_CHARACTERS))
+    return np.zeros(len(arr), dtype=bool)
+
+
+def _excel_scientific(arr: pa.ChunkedArray) -> np.ndarray:
+    """Which values are an id Excel saved in scientific notation (:data:`EXCEL_SCIENTIFIC`): such ids merge
+    into one another (``202501030001234`` and ``202501030001235`` are both ``2.02501E+14``), so each is set
+    aside rather than matched to another's claim. The text is searched only when a ``+`` is among its bytes."""
+    for offsets, data in string_parts(arr):
+        if b"+" in data[offsets[0]:offsets[-1]].tobytes():
+            return _mask(pc.match_substring_regex(arr, EXCEL_SCIENTIFIC))
     return np.zeros(len(arr), dtype=bool)
 
 
@@ -346,6 +364,7 @@ def _parse_column(text: pa.ChunkedArray, col: Column, n: int, record, bad: np.nd
     if kind in ("id", "code"):
         record(_control_characters(text), "an id or code without control characters (a line break, tab or NUL "
                "byte inside it: the cell ran into another, or the file is damaged)")
+        record(_excel_scientific(text), WHOLE_ID)
     if col.spellings:
         text = _canonical_spelling(text, col.spellings)
     if kind in ("id", "code", "text"):
