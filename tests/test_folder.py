@@ -391,6 +391,20 @@ def test_a_money_column_reads_the_same_through_the_plain_fast_path_and_the_gener
     assert fast.problems == general.problems and fast.rows_read == general.rows_read
 
 
+@pytest.mark.parametrize("saved", ["3/7/2025", "07/03/2025", "7.3.25"])
+def test_a_date_a_spreadsheet_rewrote_is_set_aside_saying_how_to_save_it(tmp_path, saved):
+    """Excel saves a date column as the computer shows dates (3/7/2025 in the US, 07/03/2025 in the UK): which
+    number is the month the file cannot say, so the row is set aside, and the message says what happened and
+    how to save the file instead of only that YYYY-MM-DD was expected."""
+    second = GOOD.replace("C1", "C2").replace("2025-01-05", saved)
+    parsed = read_table(_folder(tmp_path, [GOOD, second]) / "claim_lines.csv")
+    assert parsed.data["claim_id"].tolist() == ["C1"]
+    [problem] = parsed.problems
+    assert (problem.row, problem.column, problem.value) == (3, "service_date", saved)
+    assert problem.expected.startswith("a real date written YYYY-MM-DD (a spreadsheet saved this date")
+    assert "format the column as yyyy-mm-dd before saving" in problem.expected
+
+
 @pytest.mark.parametrize(("column", "bad"), [("claim_id", "C\x002"), ("claim_id", "C\t2"), ("patient_id", "P\x1b1"),
                                              ("procedure_code", "992\x7f13")])
 def test_an_id_or_code_holding_a_control_character_is_set_aside_naming_its_column(tmp_path, column, bad):

@@ -37,6 +37,13 @@ WHOLE_ID = ("an id or code with all its digits (this is a long number as Excel s
             "its last digits lost: export the file again without opening it in Excel, or format the column as "
             "Text before saving)")
 
+#: A date as a spreadsheet saves a column it shows in its own date format (``3/7/2025``, ``07/03/2025``,
+#: ``7.3.25``): whether its first number is the month or the day depends on the computer that saved it.
+SPREADSHEET_DATE = r"^[0-9]{1,2}[/.-][0-9]{1,2}[/.-](?:[0-9]{2}|[0-9]{4})$"
+_SPREADSHEET_DATE_ADVICE = ("(a spreadsheet saved this date in its own format, month or day first as the computer that "
+                            "saved it was set: format the column as yyyy-mm-dd before saving, or take the file again "
+                            "from the command that wrote it)")
+
 #: Dates the kit can represent (docs/contract.md, "Errors"): a date outside is set aside.
 FIRST_DATE, LAST_DATE = np.datetime64("1900-01-01"), np.datetime64("2100-12-31")
 #: What a date must be, as messages say it.
@@ -393,7 +400,7 @@ def _parse_column(text: pa.ChunkedArray, col: Column, n: int, record, bad: np.nd
             record(invalid & ~large, col.expected)
             record(large, _TOO_LARGE)
         return _checked_cents(cents, missing, bad | invalid, record)
-    return _checked_dates(*_parse_dates(text), blank, col, record)
+    return _checked_dates(*_parse_dates(text), blank, col, record, text)
 
 
 def _record_blanks(blank: np.ndarray, col: Column, record) -> None:
@@ -419,9 +426,16 @@ def _checked_cents(cents: np.ndarray, missing: np.ndarray, bad: np.ndarray, reco
     return pd.arrays.IntegerArray(cents, missing)
 
 
-def _checked_dates(dates: np.ndarray, ok: np.ndarray, blank: np.ndarray, col: Column, record) -> np.ndarray:
-    """Dates read (``ok``: a real date was read) held to the range the kit represents."""
-    record(~ok & ~blank, col.expected)
+def _checked_dates(dates: np.ndarray, ok: np.ndarray, blank: np.ndarray, col: Column, record,
+                   text: pa.ChunkedArray | None = None) -> np.ndarray:
+    """Dates read (``ok``: a real date was read) held to the range the kit represents. A date of ``text``
+    that a spreadsheet rewrote in its own format (:data:`SPREADSHEET_DATE`) is set aside saying so and
+    what to do: which of its numbers is the month the file cannot tell, so it is never guessed."""
+    unread = ~ok & ~blank
+    rewritten = (unread & _mask(pc.match_substring_regex(text, SPREADSHEET_DATE)) if text is not None and unread.any()
+                 else np.zeros(len(unread), dtype=bool))
+    record(unread & ~rewritten, col.expected)
+    record(rewritten, f"{col.expected} {_SPREADSHEET_DATE_ADVICE}")
     outside = ok & ((dates < FIRST_DATE) | (dates > LAST_DATE))
     record(outside, DATE_RANGE)
     dates[outside] = np.datetime64("NaT")
