@@ -444,6 +444,18 @@ def test_an_error_type_in_other_case_or_with_spaces_is_read_as_the_contract_spel
     assert parsed.data["error_type"].tolist() == ["units_over_mue", "made_up"] and not parsed.problems
 
 
+def test_payments_whose_claim_ids_lost_their_leading_zeros_in_claim_lines_say_so(tmp_path, capsys):
+    """claim_lines.csv opened and saved in Excel: claim 00123 became 123, so no payment meets its line. The
+    payments are still set aside (never matched to a claim that now bears the short number), and the
+    message says what happened and what to do instead of only "add the claim lines they pay"."""
+    line = GOOD.replace("C1,", "123,", 1)
+    folder = _folder(tmp_path, [line], payments=PAYMENTS.replace("\nC1,", "\n00123,"))
+    assert main(["audit", str(folder), "--out", str(tmp_path / "out")]) == 1
+    err = capsys.readouterr().err
+    assert "payments.csv: all 1 rows were set aside" in err
+    assert "lost their leading zeros ('00123' became '123'): format the claim_id column as Text" in err
+
+
 def test_the_alarm_names_the_reason_not_a_column_for_835_claim_payments_set_aside_whole():
     """An 835 claim payment set aside as a whole has no column to name: the alarm gives the most common
     reason, and no advice to name a column with --column."""
