@@ -17,11 +17,11 @@ from pathlib import Path
 
 import pyarrow as pa
 
-from .csvread import blank_row_mask, read_csv_text
+from .csvread import blank_row_mask, read_csv_text, with_broken_rows
 from .filekind import ENCODING_NAMES, decode_bytes, not_a_file, not_csv_text, text_encoding
-from .schema import FileSpec
+from .schema import FileSpec, ParsedTable, parse_table
 
-__all__ = ["FileReading", "read_as_saved"]
+__all__ = ["FileReading", "read_as_saved", "parse_as_saved"]
 
 
 @dataclass(frozen=True)
@@ -104,3 +104,11 @@ def read_as_saved(path: Path, spec: FileSpec, label: str):
         raw, rows = raw.loc[~blank].reset_index(drop=True), rows[~blank]
     broken = broken.loc[~blank_broken]
     return raw, rows, broken, FileReading(label, encoding, int(blank.sum() + blank_broken.sum()))
+
+
+def parse_as_saved(path: Path, spec: FileSpec, label: str) -> tuple[ParsedTable, FileReading]:
+    """A file as a person saved it (:func:`read_as_saved`), parsed against its contract, its malformed
+    rows among the rows set aside: what a command reads when it takes back a file of the kit's that a
+    person opened and saved in a spreadsheet (``findings.csv``, ``decisions.csv``)."""
+    raw, rows, broken, reading = read_as_saved(path, spec, label)
+    return with_broken_rows(parse_table(raw, spec, label=label, row_numbers=rows), broken, label), reading

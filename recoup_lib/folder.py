@@ -398,7 +398,8 @@ def set_aside_alarm(name: str, rows_read: int, rows_used: int, problems: list[Pr
     if located and column == LINE_KEY:
         advice = ("No audit folder was written. Those rows pay claim lines that are not among the claims given: "
                   "give the claims they pay too (their 837s, or the export that holds them)."
-                  if fix is None else "Add the claim lines they pay to claim_lines.csv.")
+                  if fix is None else "Add the claim lines they pay to claim_lines.csv."
+                  + _lost_zeros_hint([p.value for p in located if p.column == LINE_KEY]))
         rest = ("see import_rejected.csv" if fix is None else "see rejected.csv") + " for each row's claim and line."
     elif fix is None and not located:
         advice, rest = "No audit folder was written.", "see import_rejected.csv for each row's reason."
@@ -417,6 +418,20 @@ def set_aside_alarm(name: str, rows_read: int, rows_used: int, problems: list[Pr
         return f"{name}: all {rows_read:,} rows were set aside, so no findings can be produced{what}. {advice}", None
     return None, (f"WARNING: {name}: {set_aside:,} of {rows_read:,} rows ({set_aside / rows_read:.0%}) were set "
                   f"aside{what}. Findings cover only the rest; {rest}")
+
+
+def _lost_zeros_hint(line_keys: list[str]) -> str:
+    """What to do when the claims of payments that found no claim line are numbers written with leading zeros
+    (``00123|1``): a spreadsheet that saved claim_lines.csv stored its claim ids as numbers and dropped the
+    zeros (``123``), so no payment meets its line. The payments are set aside all the same, never matched
+    to the claim that now bears the shortened number."""
+    claims = [key.split("|", 1)[0] for key in line_keys]
+    zeroed = next((claim for claim in claims if len(claim) > 1 and claim.startswith("0") and claim.isdigit()), None)
+    if zeroed is None:
+        return ""
+    return (f" If claim_lines.csv was saved from a spreadsheet, its claim ids may have lost their leading zeros "
+            f"({zeroed!r} became {zeroed.lstrip('0') or '0'!r}): format the claim_id column as Text before saving, "
+            "or take the file again from where it came.")
 
 
 def set_aside_orphans(payments: pd.DataFrame, orphan: np.ndarray):

@@ -391,6 +391,20 @@ def test_a_money_column_reads_the_same_through_the_plain_fast_path_and_the_gener
     assert fast.problems == general.problems and fast.rows_read == general.rows_read
 
 
+@pytest.mark.parametrize("saved", ["3/7/2025", "07/03/2025", "7.3.25"])
+def test_a_date_a_spreadsheet_rewrote_is_set_aside_saying_how_to_save_it(tmp_path, saved):
+    """Excel saves a date column as the computer shows dates (3/7/2025 in the US, 07/03/2025 in the UK): which
+    number is the month the file cannot say, so the row is set aside, and the message says what happened and
+    how to save the file instead of only that YYYY-MM-DD was expected."""
+    second = GOOD.replace("C1", "C2").replace("2025-01-05", saved)
+    parsed = read_table(_folder(tmp_path, [GOOD, second]) / "claim_lines.csv")
+    assert parsed.data["claim_id"].tolist() == ["C1"]
+    [problem] = parsed.problems
+    assert (problem.row, problem.column, problem.value) == (3, "service_date", saved)
+    assert problem.expected.startswith("a real date written YYYY-MM-DD (a spreadsheet saved this date")
+    assert "format the column as yyyy-mm-dd before saving" in problem.expected
+
+
 @pytest.mark.parametrize(("column", "bad"), [("claim_id", "C\x002"), ("claim_id", "C\t2"), ("patient_id", "P\x1b1"),
                                              ("procedure_code", "992\x7f13")])
 def test_an_id_or_code_holding_a_control_character_is_set_aside_naming_its_column(tmp_path, column, bad):
@@ -405,6 +419,20 @@ def test_an_id_or_code_holding_a_control_character_is_set_aside_naming_its_colum
     assert parsed.problems[0].expected.startswith("an id or code without control characters")
 
 
+def test_ids_excel_saved_in_scientific_notation_are_each_set_aside_saying_what_to_do(tmp_path):
+    """Claims 202501030001234 and 202501030001235 saved from Excel are both ``2.02501E+14``: the first was
+    once used as a claim and the second set aside as its repeat, so the second claim's payments met the
+    first's line. Neither can be told apart now: both are set aside, saying to format the column as Text;
+    an id that merely holds an E (``2E+14A``, ``C1E+05``) is an id like any other."""
+    good = GOOD.split(",")
+    lines = [",".join([claim, *good[1:]]) for claim in ("2.02501E+14", "2.02501E+14", "C1E+05", "2E+14A")]
+    parsed = read_table(_folder(tmp_path, lines) / "claim_lines.csv")
+    assert parsed.data["claim_id"].tolist() == ["C1E+05", "2E+14A"]
+    assert [(p.row, p.column, p.value) for p in parsed.problems] == [(2, "claim_id", "2.02501E+14"),
+                                                                      (3, "claim_id", "2.02501E+14")]
+    assert "format the column as Text before saving" in parsed.problems[0].expected
+
+
 @pytest.mark.parametrize("written", ["UNITS_OVER_MUE", "Units over MUE", "units-over-mue", " units_over_mue "])
 def test_an_error_type_in_other_case_or_with_spaces_is_read_as_the_contract_spells_it(tmp_path, written):
     """A payer's export or a spreadsheet may capitalise the error type: it is still that type, so the
@@ -414,6 +442,18 @@ def test_an_error_type_in_other_case_or_with_spaces_is_read_as_the_contract_spel
                     encoding="utf-8")
     parsed = read_table(path, "labels.csv")
     assert parsed.data["error_type"].tolist() == ["units_over_mue", "made_up"] and not parsed.problems
+
+
+def test_payments_whose_claim_ids_lost_their_leading_zeros_in_claim_lines_say_so(tmp_path, capsys):
+    """claim_lines.csv opened and saved in Excel: claim 00123 became 123, so no payment meets its line. The
+    payments are still set aside (never matched to a claim that now bears the short number), and the
+    message says what happened and what to do instead of only "add the claim lines they pay"."""
+    line = GOOD.replace("C1,", "123,", 1)
+    folder = _folder(tmp_path, [line], payments=PAYMENTS.replace("\nC1,", "\n00123,"))
+    assert main(["audit", str(folder), "--out", str(tmp_path / "out")]) == 1
+    err = capsys.readouterr().err
+    assert "payments.csv: all 1 rows were set aside" in err
+    assert "lost their leading zeros ('00123' became '123'): format the claim_id column as Text" in err
 
 
 def test_the_alarm_names_the_reason_not_a_column_for_835_claim_payments_set_aside_whole():

@@ -187,6 +187,22 @@ def test_a_mapping_saved_with_a_byte_order_mark_is_accepted_back(tmp_path, capsy
     assert load_mapping(edited) == load_mapping(mapping)
 
 
+def test_a_mapping_saved_in_windows_1252_meets_the_export_saved_so(tmp_path, capsys):
+    """An export whose header says "Fecha de atención", saved by Excel as plain "CSV" (Windows-1252), and
+    the mapping.json edited to name it in Notepad saved as "ANSI": the export was read in its encoding but
+    the mapping was refused ("'utf-8' codec can't decode byte 0xf3"). Both are read as saved, so the
+    header the mapping names is the export's."""
+    header = CLAIMS.replace("DOS", "Fecha de atención")
+    claims = tmp_path / "charges.csv"
+    claims.write_bytes("\r\n".join([header, *ROWS, ""]).encode("cp1252"))
+    assert run(tmp_path, capsys, "--claims", claims, "--column", "service_date=Fecha de atención")[0] == 0
+    document = load_mapping(tmp_path / "out" / "mapping.json")
+    assert document["columns"]["claims"]["service_date"] == "Fecha de atención"
+    edited = tmp_path / "edited.json"
+    edited.write_bytes(json.dumps(document, ensure_ascii=False, indent=2).encode("cp1252"))
+    assert load_mapping(edited) == document
+
+
 def test_the_mapping_an_import_wrote_is_accepted_back_with_lists_where_documented(tmp_path, capsys):
     claims = write(tmp_path / "charges.csv", [CLAIMS, *ROWS])
     assert run(tmp_path, capsys, "--claims", claims)[0] == 0

@@ -170,6 +170,21 @@ def test_unknown_outcome_is_set_aside_not_fatal(folder):
     assert any("appeal_outcomes.csv: 2 rows read = 1 used + 1 set aside" in m for m in report.messages)
 
 
+def test_appeal_outcomes_saved_from_excel_are_read_as_saved(folder):
+    """appeal_outcomes.csv is kept by hand in a spreadsheet: saved from Excel as plain "CSV" (Windows-1252, a
+    reviewer's accented name in a note, CRLF, rows of commas under the outcomes) every row was once set aside
+    as bytes that are not UTF-8 and the blank rows counted as rows; the outcomes are now read as written,
+    the blank rows skipped, and the report says how the file was read."""
+    (folder / "appeal_outcomes.csv").write_bytes(
+        "notice_id,level,outcome,note\r\nN0,Redetermination,favorable,Muñoz\r\n"
+        "N1,Redetermination,unfavorable,Peña\r\n,,,\r\n,,,\r\n".encode("cp1252"))
+    report = build_report(folder, AS_OF)
+    row = report.metrics.set_index("metric").loc["appeal_overturn_rate"]
+    assert (row["numerator"], row["denominator"]) == (1, 2)
+    assert "appeal_outcomes.csv: read as Windows-1252; 2 blank row(s) skipped." in report.messages
+    assert not [p for p in report.problems if p.file == "appeal_outcomes.csv"]
+
+
 def test_notices_without_payers_switch_appeal_metrics_off(folder):
     (folder / "payers.csv").unlink()
     report = build_report(folder, AS_OF)

@@ -167,25 +167,29 @@ def score_recommendations(decisions: pd.DataFrame, recoupment_labels: pd.DataFra
 def read_score_inputs(decisions_path: str | Path, labels_path: str | Path) -> tuple[pd.DataFrame, pd.DataFrame]:
     """Read decisions.csv and recoupment_labels.csv, typed (money in ``_cents``).
 
+    Each is read as a person saves it (:func:`~recoup_lib.csvsaved.parse_as_saved`): decisions opened in
+    Excel and saved again, in Windows-1252 or with rows of commas left under them, read as written;
+    each table's ``attrs["reading"]`` says how (:class:`~recoup_lib.csvsaved.FileReading`).
+
     Raises
     ------
     InputError
         A file is missing, lacks a column, or has a row that cannot be read
         (the message names the file, row and column).
     """
+    from ..csvsaved import parse_as_saved
     from ..filekind import present
-    from ..folder import read_table
 
     tables = []
     for path, spec in ((decisions_path, DECISIONS_SPEC), (labels_path, RECOUPMENT_LABELS_SPEC)):
         path = Path(path)
         if not present(path):
             raise InputError(f"{path}: no such file (expected {spec.name})")
-        parsed = read_table(path, spec=spec)
+        parsed, reading = parse_as_saved(path, spec, path.name)
         if parsed.problems:
             shown = "; ".join(p.message for p in parsed.problems[:3])
             raise InputError(f"{len(parsed.problems)} problem(s) in {path}: {shown}")
-        parsed.data.attrs["file"] = path.name
+        parsed.data.attrs.update(file=path.name, reading=reading)
         tables.append(parsed.data)
     decisions, labels = tables
     if not len(decisions):

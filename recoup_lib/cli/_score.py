@@ -23,13 +23,12 @@ def add_parser(sub):
 
 def run(args) -> int:
     from ..errors import InputError
-    from ..csvread import with_broken_rows
-    from ..csvsaved import read_as_saved
+    from ..csvsaved import parse_as_saved
     from ..folder import write_csv
     from ..money import dollars
     from ..outputs import check_file, output_file
     from ..rules import SCORE_WRITTEN_BY, score
-    from ..schema import ERROR_TYPE_NAMES, SPECS, parse_table
+    from ..schema import ERROR_TYPE_NAMES, SPECS
     from ..wording import listed
 
     inputs = [args.findings, args.labels]
@@ -37,9 +36,7 @@ def run(args) -> int:
         check_file(args.out, inputs=inputs, written_by=SCORE_WRITTEN_BY)
     tables, notes = {}, []
     for name, path in (("findings.csv", args.findings), ("labels.csv", args.labels)):
-        raw, rows, broken, reading = read_as_saved(Path(path), SPECS[name], Path(path).name)
-        parsed = with_broken_rows(parse_table(raw, SPECS[name], label=reading.label, row_numbers=rows), broken,
-                                  reading.label)
+        parsed, reading = parse_as_saved(Path(path), SPECS[name], Path(path).name)
         notes += [f"{reading.note()}."] if reading.note() else []
         if parsed.problems:
             shown = "; ".join(p.message for p in parsed.problems[:3])

@@ -34,6 +34,9 @@ def run(args) -> int:
     print(f"{'measure':<20}{'notices':>9}{'amount':>16}  meaning")
     for r in summary.itertuples():
         print(f"{r.measure:<20}{r.notices:>9}{dollars(r.cents):>16}  {r.meaning}")
+    for table in (decisions, labels):
+        if table.attrs["reading"].note():
+            print(f"{table.attrs['reading'].note()}.")
     if args.out:
         out = Path(args.out)
         with output_folder(out, inputs=inputs, written_by=SCORE_APPEALS_WRITTEN_BY) as folder:

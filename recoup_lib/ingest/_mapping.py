@@ -21,6 +21,7 @@ import json
 from pathlib import Path
 
 from ..errors import InputError, UsageError
+from ..filekind import decode_bytes
 from ._fields import FIELD_NAMES, GROUP_FIELDS, KINDS, LINE_FINDERS, LIST_FIELDS, headers_of, normalise_header
 
 __all__ = ["load_mapping"]
@@ -28,6 +29,10 @@ __all__ = ["load_mapping"]
 
 def load_mapping(mapping) -> dict:
     """A mapping.json (path or dict) as written by :meth:`ImportResult.write`, its shape checked.
+
+    A file edited by hand is read in the encoding its editor saved it in, as an export is
+    (:func:`~recoup_lib.filekind.decode_bytes`: ``Fecha de atención`` saved by Notepad as "ANSI" is
+    Windows-1252), so its headers meet the export's.
 
     Raises
     ------
@@ -45,7 +50,7 @@ def load_mapping(mapping) -> dict:
         return _checked_mapping(mapping, "the mapping")
     path = Path(mapping)
     try:
-        data = json.loads(path.read_text(encoding="utf-8-sig"))
+        data = json.loads(decode_bytes(path.read_bytes(), path.name)[0])
     except (OSError, ValueError) as exc:
         raise InputError(f"{path.name}: not a readable mapping file ({exc})") from None
     except RecursionError:

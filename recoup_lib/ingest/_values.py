@@ -33,6 +33,7 @@ import pyarrow.compute as pc
 
 from ..arrowtext import array_parts, byte_range, one_array
 from ..money import format_cents_arrow
+from ..schema import EXCEL_SCIENTIFIC, WHOLE_ID
 from ..x12 import parse_amounts
 from ..amounts import common_amounts
 from ._distinct import by_distinct_value, distinct_values
@@ -48,9 +49,7 @@ EXPECTED = {
     "money": "an amount such as 1234.50, $1,234.50, (12.00) or -12.00, with at most two decimals",
     "bool": "a yes/no flag (Y, N, yes, no, true, false, 1, 0)",
     "int": "a whole number such as 1 or 2",
-    "id": "an id or code with all its digits (this is a long number as Excel shows it in scientific "
-          "notation, its last digits lost: export the file again without opening it in Excel, or "
-          "format the column as Text before saving)",
+    "id": WHOLE_ID,
 }
 
 _EMPTY = pa.scalar("", pa.string())
@@ -438,7 +437,7 @@ def excel_scientific(values) -> np.ndarray:
     arr = text(values)
     if not _has(arr, "E+", ignore_case=True):
         return np.zeros(len(arr), dtype=bool)
-    return np.asarray(pc.match_substring_regex(arr, r"^[0-9](?:\.[0-9]+)?[Ee]\+[0-9]{2}$"))
+    return np.asarray(pc.match_substring_regex(arr, EXCEL_SCIENTIFIC))
 
 
 def to_flags(values) -> tuple[pa.Array, np.ndarray]:

@@ -400,7 +400,9 @@ def _outcomes(folder: Path, outcomes, appeals):
     path = folder / "appeal_outcomes.csv"
     if present(path):
         try:
-            return read_outcomes(path), path.name, None, []
+            parsed = read_outcomes(path)
+            note = parsed.data.attrs["reading"].note()
+            return parsed, path.name, None, [f"{note}."] if note else []
         except InputError as exc:
             return None, path.name, f"appeal_outcomes.csv could not be used: {exc}", [
                 f"appeal overturn rate switched off: {exc}"]

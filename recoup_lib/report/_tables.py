@@ -30,6 +30,7 @@ import numpy as np
 import pandas as pd
 
 from ..errors import InputError, InvalidParameterError, Problem
+from ..csvsaved import parse_as_saved
 from ..folder import read_table, to_text_frame
 from ..notices import as_of_day
 from ..remit import RECOUPMENT_ROW_CHECKS
@@ -290,17 +291,22 @@ def _normal_outcomes(outcomes: pd.DataFrame) -> pd.DataFrame:
 def read_outcomes(path: str | Path) -> ParsedTable:
     """Read appeal_outcomes.csv; rows with an unknown outcome are set aside.
 
+    The file is one a person keeps in a spreadsheet: it is read as saved
+    (:func:`~recoup_lib.csvsaved.parse_as_saved`: Windows-1252 or UTF-8, rows of commas skipped), and
+    ``data.attrs["reading"]`` says how (:class:`~recoup_lib.csvsaved.FileReading`).
+
     Raises
     ------
     InputError
         The file is missing or empty, or a required column is missing.
     """
     path = Path(path)
-    parsed = read_table(path, spec=APPEAL_OUTCOMES_SPEC)
+    parsed, reading = parse_as_saved(path, APPEAL_OUTCOMES_SPEC, path.name)
     normal = _normal_outcome(parsed.data["outcome"])
     parsed = _set_aside(parsed, ~normal.isin(OUTCOMES).to_numpy(), path.name, "outcome",
                         "one of " + ", ".join(OUTCOMES) + " (blank = pending)")
     parsed.data = _normal_outcomes(parsed.data)
+    parsed.data.attrs["reading"] = reading
     return parsed
 
 

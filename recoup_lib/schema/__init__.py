@@ -35,8 +35,8 @@ from ._days import as_of_day
 from ._frames import WHOLE_CENTS, checked_frame, index_place
 from ._keys import ClaimKeys, claim_keys, line_key, packed_ids, packed_positions, packed_ranks
 from ._npi import npi_check_digit, npi_shapes
-from ._parse import (CONTROL_CHARACTERS, DATE_RANGE, FIRST_DATE, LAST_DATE, MAX_WHOLE_NUMBER, ParsedTable,
-                     parse_table, value_codes)
+from ._parse import (CONTROL_CHARACTERS, DATE_RANGE, EXCEL_SCIENTIFIC, FIRST_DATE, LAST_DATE, MAX_WHOLE_NUMBER,
+                     WHOLE_ID, ParsedTable, parse_table, value_codes)
 
 __all__ = [
     "ERROR_TYPE_NAMES",
@@ -69,6 +69,8 @@ __all__ = [
     "LAST_DATE",
     "MAX_WHOLE_NUMBER",
     "CONTROL_CHARACTERS",
+    "EXCEL_SCIENTIFIC",
+    "WHOLE_ID",
     "value_codes",
     "ClaimKeys",
     "claim_keys",

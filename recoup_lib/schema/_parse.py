@@ -23,11 +23,26 @@ from ._columns import BOOL_FALSE, BOOL_TRUE, Column, FileSpec
 from ._keys import packed_ids
 
 __all__ = ["ParsedTable", "parse_table", "value_codes", "FIRST_DATE", "LAST_DATE", "DATE_RANGE", "MAX_WHOLE_NUMBER",
-           "CONTROL_CHARACTERS"]
+           "CONTROL_CHARACTERS", "EXCEL_SCIENTIFIC", "WHOLE_ID"]
 
 #: Control characters (bytes 0-31 and 127: a NUL, a bell, a line break), as a regular expression Python
 #: and Arrow both read: no id or column name holds one, and a written file carrying one is misread.
 CONTROL_CHARACTERS = "[\\x00-\\x1f\\x7f]"
+
+#: A long number as Excel shows it in scientific notation and saves it so in a CSV (``2.02501E+14``), as a
+#: regular expression Python and Arrow both read: an id or code written so has lost its last digits.
+EXCEL_SCIENTIFIC = r"^[0-9](?:\.[0-9]+)?[Ee]\+[0-9]{2}$"
+#: What an id or code in :data:`EXCEL_SCIENTIFIC` should have been, and what to do, as messages say it.
+WHOLE_ID = ("an id or code with all its digits (this is a long number as Excel shows it in scientific notation, "
+            "its last digits lost: export the file again without opening it in Excel, or format the column as "
+            "Text before saving)")
+
+#: A date as a spreadsheet saves a column it shows in its own date format (``3/7/2025``, ``07/03/2025``,
+#: ``7.3.25``): whether its first number is the month or the day depends on the computer that saved it.
+SPREADSHEET_DATE = r"^[0-9]{1,2}[/.-][0-9]{1,2}[/.-](?:[0-9]{2}|[0-9]{4})$"
+_SPREADSHEET_DATE_ADVICE = ("(a spreadsheet saved this date in its own format, month or day first as the computer that "
+                            "saved it was set: format the column as yyyy-mm-dd before saving, or take the file again "
+                            "from the command that wrote it)")
 
 #: Dates the kit can represent (docs/contract.md, "Errors"): a date outside is set aside.
 FIRST_DATE, LAST_DATE = np.datetime64("1900-01-01"), np.datetime64("2100-12-31")
@@ -109,6 +124,16 @@ def _control_characters(arr: pa.ChunkedArray) -> np.ndarray:
         used = data[offsets[0]:offsets[-1]]
         if len(used) and (used.min() < 0x20 or (used.max() >= 0x7F and (used == 0x7F).any())):
             return _mask(pc.match_substring_regex(arr, CONTROL_CHARACTERS))
+    return np.zeros(len(arr), dtype=bool)
+
+
+def _excel_scientific(arr: pa.ChunkedArray) -> np.ndarray:
+    """Which values are an id Excel saved in scientific notation (:data:`EXCEL_SCIENTIFIC`): such ids merge
+    into one another (``202501030001234`` and ``202501030001235`` are both ``2.02501E+14``), so each is set
+    aside rather than matched to another's claim. The text is searched only when a ``+`` is among its bytes."""
+    for offsets, data in string_parts(arr):
+        if b"+" in data[offsets[0]:offsets[-1]].tobytes():
+            return _mask(pc.match_substring_regex(arr, EXCEL_SCIENTIFIC))
     return np.zeros(len(arr), dtype=bool)
 
 
@@ -346,6 +371,7 @@ def _parse_column(text: pa.ChunkedArray, col: Column, n: int, record, bad: np.nd
     if kind in ("id", "code"):
         record(_control_characters(text), "an id or code without control characters (a line break, tab or NUL "
                "byte inside it: the cell ran into another, or the file is damaged)")
+        record(_excel_scientific(text), WHOLE_ID)
     if col.spellings:
         text = _canonical_spelling(text, col.spellings)
     if kind in ("id", "code", "text"):
@@ -374,7 +400,7 @@ def _parse_column(text: pa.ChunkedArray, col: Column, n: int, record, bad: np.nd
             record(invalid & ~large, col.expected)
             record(large, _TOO_LARGE)
         return _checked_cents(cents, missing, bad | invalid, record)
-    return _checked_dates(*_parse_dates(text), blank, col, record)
+    return _checked_dates(*_parse_dates(text), blank, col, record, text)
 
 
 def _record_blanks(blank: np.ndarray, col: Column, record) -> None:
@@ -400,9 +426,16 @@ def _checked_cents(cents: np.ndarray, missing: np.ndarray, bad: np.ndarray, reco
     return pd.arrays.IntegerArray(cents, missing)
 
 
-def _checked_dates(dates: np.ndarray, ok: np.ndarray, blank: np.ndarray, col: Column, record) -> np.ndarray:
-    """Dates read (``ok``: a real date was read) held to the range the kit represents."""
-    record(~ok & ~blank, col.expected)
+def _checked_dates(dates: np.ndarray, ok: np.ndarray, blank: np.ndarray, col: Column, record,
+                   text: pa.ChunkedArray | None = None) -> np.ndarray:
+    """Dates read (``ok``: a real date was read) held to the range the kit represents. A date of ``text``
+    that a spreadsheet rewrote in its own format (:data:`SPREADSHEET_DATE`) is set aside saying so and
+    what to do: which of its numbers is the month the file cannot tell, so it is never guessed."""
+    unread = ~ok & ~blank
+    rewritten = (unread & _mask(pc.match_substring_regex(text, SPREADSHEET_DATE)) if text is not None and unread.any()
+                 else np.zeros(len(unread), dtype=bool))
+    record(unread & ~rewritten, col.expected)
+    record(rewritten, f"{col.expected} {_SPREADSHEET_DATE_ADVICE}")
     outside = ok & ((dates < FIRST_DATE) | (dates > LAST_DATE))
     record(outside, DATE_RANGE)
     dates[outside] = np.datetime64("NaT")

@@ -780,6 +780,25 @@ def test_score_appeals(hostile, case):
                 out="sa", changes=("ap/",), names=names)
 
 
+def test_score_appeals_reads_decisions_saved_from_excel(hostile):
+    """Decisions a reviewer opened in Excel and saved as plain "CSV": Windows-1252 (a name with an accent),
+    CRLF, and a row of commas Excel left under them. They once stopped score-appeals (bytes that are not
+    UTF-8, a blank notice_id); they are scored as the decisions written, and the summary says how they
+    were read."""
+    folder = hostile.practice()
+    hostile.run("appeal", folder, "--as-of", AS_OF, "--out", "ap", expect=0, out="ap")
+    set_cell(hostile.path("ap/decisions.csv"), 1, "reasons", "reviewed by J. Muñoz")
+    labels = folder / "recoupment_labels.csv"
+    hostile.run("score-appeals", "ap/decisions.csv", labels, "--out", "as_written", expect=0, out="as_written")
+    text = hostile.path("ap/decisions.csv").read_text(encoding="utf-8")
+    saved = text.replace("\n", "\r\n") + "," * text.splitlines()[0].count(",") + "\r\n"
+    hostile.write("excel/decisions.csv", saved.encode("cp1252"))
+    run = hostile.run("score-appeals", "excel/decisions.csv", labels, "--out", "as_saved", expect=0, out="as_saved")
+    assert "decisions.csv: read as Windows-1252; 1 blank row(s) skipped." in run.out
+    for name in ("appeal_scores.csv", "appeal_score_summary.csv"):
+        assert hostile.path(f"as_saved/{name}").read_bytes() == hostile.path(f"as_written/{name}").read_bytes()
+
+
 # --- report -------------------------------------------------------------------------------------
 
 @pytest.mark.parametrize(("file", "column", "value"), [
