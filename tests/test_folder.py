@@ -467,3 +467,20 @@ def test_the_alarm_names_the_reason_not_a_column_for_835_claim_payments_set_asid
     _, warning = set_aside_alarm("era.835", 4, 1, problems, fix=None)
     assert "most often (3 rows): a claim payment with its service lines" in warning
     assert "(claim payment)" not in warning and "--column" not in warning
+
+
+@pytest.mark.parametrize("written, cents", [("($172.92)", -17292), ("(172.92)", -17292),
+                                            ("($1,234.50)", -123450), ("$1,234.50", 123450)])
+def test_an_amount_saved_in_excels_currency_or_accounting_format_is_read(tmp_path, written, cents):
+    """Excel's Currency and Accounting formats save a negative in parentheses (``($172.92)``): it reads as
+    ``recoup import`` and the sampling files read it (-172.92), in a column of other amounts too."""
+    payments = PAYMENTS + f'C1,1,PM2,2025-03-01,92.00,"{written}"\n'
+    parsed = read_table(_folder(tmp_path, [GOOD], payments=payments) / "payments.csv")
+    assert parsed.problems == [] and parsed.data["paid_cents"].tolist() == [7360, cents]
+
+
+@pytest.mark.parametrize("written", ["(-172.92)", "(172.92", "-($172.92)", "($1,23.00)", "(172.925)", "()"])
+def test_an_amount_half_written_in_parentheses_is_still_set_aside(tmp_path, written):
+    payments = PAYMENTS + f'C1,1,PM2,2025-03-01,92.00,"{written}"\n'
+    parsed = read_table(_folder(tmp_path, [GOOD], payments=payments) / "payments.csv")
+    assert [(p.row, p.column, p.value) for p in parsed.problems] == [(3, "paid", written)]
