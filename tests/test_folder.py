@@ -504,3 +504,27 @@ def test_a_row_of_commas_is_skipped_as_a_blank_line(tmp_path, capsys, max_memory
         outputs.append([(out / f).read_bytes() for f in ("findings.csv", "rejected.csv")])
     assert outputs[0] == outputs[1]
     assert b"claim_lines.csv,4,units" in outputs[1][1] and b"(blank)" not in outputs[1][1]
+
+
+@pytest.mark.parametrize("max_memory", [[], ["--max-memory", "1GB"]])
+@pytest.mark.parametrize("workbook", ["documentation.xlsx", "documentation.xls", "documentation.XLSX"])
+def test_a_workbook_beside_a_missing_optional_csv_is_named(tmp_path, capsys, max_memory, workbook):
+    """documentation.xlsx where documentation.csv should be: the audit said only "no documentation.csv";
+    it now says the workbook is there and to save it as CSV under the name the audit reads."""
+    folder = _folder(tmp_path, [GOOD])
+    (folder / workbook).write_bytes(b"PK\x03\x04 a workbook")
+    assert main(["audit", str(folder), "--no-defaults", *max_memory, "--out", str(tmp_path / "out")]) == 0
+    said = capsys.readouterr()
+    assert (f"{workbook} is in the folder, but the audit reads documentation.csv: save the workbook from "
+            "the spreadsheet as \"CSV UTF-8\" named documentation.csv") in said.out + said.err
+
+
+@pytest.mark.parametrize("max_memory", [[], ["--max-memory", "1GB"]])
+def test_a_workbook_beside_a_missing_required_csv_is_named(tmp_path, capsys, max_memory):
+    folder = _folder(tmp_path, [GOOD])
+    (folder / "payments.csv").rename(folder / "payments.xlsx")
+    assert main(["audit", str(folder), "--out", str(tmp_path / "out"), *max_memory]) == 1
+    err = " ".join(capsys.readouterr().err.split())
+    assert "payments.csv: required file not found in" in err
+    assert ("payments.xlsx is in the folder, but the audit reads payments.csv: save the workbook from the "
+            "spreadsheet as \"CSV UTF-8\" named payments.csv") in err
