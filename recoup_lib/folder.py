@@ -48,6 +48,8 @@ __all__ = [
     "existing_folder",
     "files_present",
     "why_absent",
+    "required_file_missing",
+    "workbook_in_place_of",
 ]
 
 #: Files of the audit folder, in reading order.
@@ -189,10 +191,37 @@ def parsed_or_default(folder: Path, name: str, parsed_files: dict, use_defaults:
     if name in parsed_files:
         return parsed_files[name], "folder"
     if SPECS[name].required:
-        raise InputError(f"{name}: required file not found in {folder}")
+        raise InputError(required_file_missing(folder, name))
     if use_defaults and name in REFERENCE_FILES and reference.has_default(name):
         return reference.load_default_parsed(name), "shipped default"
     return None, "absent"
+
+
+def required_file_missing(folder: Path, name: str) -> str:
+    """The message of a required file the folder does not hold, naming a workbook saved in its place."""
+    workbook = workbook_in_place_of(folder, name)
+    return f"{name}: required file not found in {folder}" + (f"; {workbook}" if workbook else "")
+
+
+#: The endings of a workbook's name (Excel's, LibreOffice's): what a file saved from a spreadsheet under
+#: a contract file's name, but not as CSV, ends in.
+_WORKBOOK_SUFFIXES = (".xlsx", ".xlsm", ".xls", ".xlsb", ".ods")
+
+
+def workbook_in_place_of(folder, name: str) -> str:
+    """What to do when ``folder`` holds a workbook under ``name``'s stem (``documentation.xlsx``) and no
+    ``name`` (``documentation.csv``): the audit reads only the CSV, and said no more than that the
+    CSV was missing. "" when there is no such workbook, or ``folder`` is no local folder (Spark's).
+    """
+    if not isinstance(folder, Path) or present(folder / name):
+        return ""
+    stem = Path(name).stem
+    for suffix in _WORKBOOK_SUFFIXES:
+        for ending in (suffix, suffix.upper()):
+            if (folder / (stem + ending)).is_file():
+                return (f"{stem + ending} is in the folder, but the audit reads {name}: save the workbook "
+                        f"from the spreadsheet as \"CSV UTF-8\" named {name}")
+    return ""
 
 
 def why_absent(name: str) -> str:
@@ -281,7 +310,7 @@ def read_audit_folder(folder: str | Path, use_defaults: bool = True, workers: in
         ]
     counts_frame = pd.DataFrame(counts, columns=["file", "rows_read", "rows_used", "rows_set_aside"])
     counts_frame["source"] = counts_frame["file"].map(sources)
-    errors, warnings = required_file_alarms(counts_frame, problems)
+    errors, warnings = required_file_alarms(counts_frame, problems, folder)
     return AuditInputs(
         claim_lines=tables["claim_lines.csv"],
         payments=tables["payments.csv"],
@@ -302,9 +331,10 @@ def read_audit_folder(folder: str | Path, use_defaults: bool = True, workers: in
     )
 
 
-def required_file_alarms(counts: pd.DataFrame, problems: list[Problem]) -> tuple[list[str], list[str]]:
+def required_file_alarms(counts: pd.DataFrame, problems: list[Problem],
+                         folder: Path | None = None) -> tuple[list[str], list[str]]:
     """(errors, warnings) of an audit folder's two required files (see :func:`set_aside_alarm`), and the
-    warnings of its optional ones (:func:`optional_file_warnings`).
+    warnings of its optional ones (:func:`optional_file_warnings`; ``folder``: where they were looked for).
 
     ``counts`` is :attr:`AuditInputs.counts`. Either file with no rows at all
     is an error too: with no claim lines there is nothing to audit, and with
@@ -326,21 +356,23 @@ def required_file_alarms(counts: pd.DataFrame, problems: list[Problem]) -> tuple
                                          [p for p in problems if p.file == row.file])
         errors += [error] if error else []
         warnings += [warning] if warning else []
-    return errors, warnings + optional_file_warnings(counts)
+    return errors, warnings + optional_file_warnings(counts, folder)
 
 
 #: The rule each optional input file feeds that flags a paid line the file holds no row for.
 _FLAGS_A_LINE_WITHOUT_A_ROW = {"coverage.csv": "coverage_lapsed", "documentation.csv": "missing_documentation"}
 
 
-def optional_file_warnings(counts: pd.DataFrame) -> list[str]:
-    """Warnings for coverage.csv or documentation.csv with no usable row, or more than half set aside.
+def optional_file_warnings(counts: pd.DataFrame, folder: Path | None = None) -> list[str]:
+    """Warnings for coverage.csv or documentation.csv with no usable row, or more than half set aside,
+    and for an optional file ``folder`` holds only as a workbook (:func:`workbook_in_place_of`).
 
     Absent, such a file switches its rule off; present, its rule flags every paid line it holds no
     row for. A file that lost its rows (an export of a header alone, dates the reader refused) would
     flag the whole practice, findings that come from the file and not from the claims.
     """
-    warnings = []
+    warnings = [f"WARNING: {workbook}." for workbook in (workbook_in_place_of(folder, name)
+                                                          for name in INPUT_FILES + REFERENCE_FILES) if workbook]
     for row in counts.loc[counts["file"].isin(list(_FLAGS_A_LINE_WITHOUT_A_ROW))].itertuples():
         rule, aside = _FLAGS_A_LINE_WITHOUT_A_ROW[row.file], row.rows_read - row.rows_used
         if row.rows_used == 0:

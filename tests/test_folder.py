@@ -467,3 +467,64 @@ def test_the_alarm_names_the_reason_not_a_column_for_835_claim_payments_set_asid
     _, warning = set_aside_alarm("era.835", 4, 1, problems, fix=None)
     assert "most often (3 rows): a claim payment with its service lines" in warning
     assert "(claim payment)" not in warning and "--column" not in warning
+
+
+@pytest.mark.parametrize("written, cents", [("($172.92)", -17292), ("(172.92)", -17292),
+                                            ("($1,234.50)", -123450), ("$1,234.50", 123450)])
+def test_an_amount_saved_in_excels_currency_or_accounting_format_is_read(tmp_path, written, cents):
+    """Excel's Currency and Accounting formats save a negative in parentheses (``($172.92)``): it reads as
+    ``recoup import`` and the sampling files read it (-172.92), in a column of other amounts too."""
+    payments = PAYMENTS + f'C1,1,PM2,2025-03-01,92.00,"{written}"\n'
+    parsed = read_table(_folder(tmp_path, [GOOD], payments=payments) / "payments.csv")
+    assert parsed.problems == [] and parsed.data["paid_cents"].tolist() == [7360, cents]
+
+
+@pytest.mark.parametrize("written", ["(-172.92)", "(172.92", "-($172.92)", "($1,23.00)", "(172.925)", "()"])
+def test_an_amount_half_written_in_parentheses_is_still_set_aside(tmp_path, written):
+    payments = PAYMENTS + f'C1,1,PM2,2025-03-01,92.00,"{written}"\n'
+    parsed = read_table(_folder(tmp_path, [GOOD], payments=payments) / "payments.csv")
+    assert [(p.row, p.column, p.value) for p in parsed.problems] == [(3, "paid", written)]
+
+
+@pytest.mark.parametrize("max_memory", [[], ["--max-memory", "1GB"]])
+@pytest.mark.parametrize("empty_row", [",,,,,,,,,,,,", ", ,,,,,,,,,,,", ",,,,,,,,,,,,,,,"])
+def test_a_row_of_commas_is_skipped_as_a_blank_line(tmp_path, capsys, max_memory, empty_row):
+    """Excel saves an empty row as a row of commas: skipped as a blank line is (counted in row numbers
+    alone), never set aside as a row of blanks, by the in-memory and the --max-memory reader alike."""
+    lines = [GOOD, "C2,1,P1,MCR01,1234567893,2025-01-05,2025-01-06,99213,,two,150.00,I10,11"]
+    outputs = []
+    for name, empty in (("blank", ""), ("commas", empty_row)):
+        (tmp_path / name).mkdir()
+        folder = _folder(tmp_path / name, [lines[0], empty, lines[1], empty],
+                         payments=PAYMENTS + empty_row[:5] + "\n" if empty else PAYMENTS + "\n")
+        out = tmp_path / name / "out"
+        assert main(["audit", str(folder), "--no-defaults", *max_memory, "--out", str(out)]) == 0
+        said = capsys.readouterr().out
+        assert "claim_lines.csv: 2 rows read = 1 used + 1 set aside" in said
+        outputs.append([(out / f).read_bytes() for f in ("findings.csv", "rejected.csv")])
+    assert outputs[0] == outputs[1]
+    assert b"claim_lines.csv,4,units" in outputs[1][1] and b"(blank)" not in outputs[1][1]
+
+
+@pytest.mark.parametrize("max_memory", [[], ["--max-memory", "1GB"]])
+@pytest.mark.parametrize("workbook", ["documentation.xlsx", "documentation.xls", "documentation.XLSX"])
+def test_a_workbook_beside_a_missing_optional_csv_is_named(tmp_path, capsys, max_memory, workbook):
+    """documentation.xlsx where documentation.csv should be: the audit said only "no documentation.csv";
+    it now says the workbook is there and to save it as CSV under the name the audit reads."""
+    folder = _folder(tmp_path, [GOOD])
+    (folder / workbook).write_bytes(b"PK\x03\x04 a workbook")
+    assert main(["audit", str(folder), "--no-defaults", *max_memory, "--out", str(tmp_path / "out")]) == 0
+    said = capsys.readouterr()
+    assert (f"{workbook} is in the folder, but the audit reads documentation.csv: save the workbook from "
+            "the spreadsheet as \"CSV UTF-8\" named documentation.csv") in said.out + said.err
+
+
+@pytest.mark.parametrize("max_memory", [[], ["--max-memory", "1GB"]])
+def test_a_workbook_beside_a_missing_required_csv_is_named(tmp_path, capsys, max_memory):
+    folder = _folder(tmp_path, [GOOD])
+    (folder / "payments.csv").rename(folder / "payments.xlsx")
+    assert main(["audit", str(folder), "--out", str(tmp_path / "out"), *max_memory]) == 1
+    err = " ".join(capsys.readouterr().err.split())
+    assert "payments.csv: required file not found in" in err
+    assert ("payments.xlsx is in the folder, but the audit reads payments.csv: save the workbook from the "
+            "spreadsheet as \"CSV UTF-8\" named payments.csv") in err

@@ -477,8 +477,8 @@ def _usable(result: AuditResult) -> AuditResult:
     """A result audited part by part, refused (exit 1) as an in-memory audit would be when a required
     file had every row set aside (see :func:`recoup_lib.folder.required_file_alarms`)."""
     if result.inputs is not None:
-        result.inputs.errors, result.inputs.warnings = required_file_alarms(result.inputs.counts,
-                                                                            result.inputs.problems)
+        result.inputs.errors, result.inputs.warnings = required_file_alarms(
+            result.inputs.counts, result.inputs.problems, result.inputs.folder)
         result.inputs.require_usable()
     return result
 

@@ -63,6 +63,7 @@ from ..folder import (
     files_present,
     line_exists,
     parsed_or_default,
+    required_file_missing,
     set_aside_orphans,
     worker_count,
 )
@@ -406,7 +407,7 @@ def audit_folder_partitioned(folder, max_memory, *, workers: int | None = None,
     present = files_present(folder, INPUT_FILES)
     for name in INPUT_FILES:
         if SPECS[name].required and name not in present:
-            raise InputError(f"{name}: required file not found in {folder}")
+            raise InputError(required_file_missing(folder, name))
         if name in present:
             read_header(folder / name, SPECS[name], name)
     input_bytes = sum((folder / name).stat().st_size for name in present)

@@ -16,6 +16,7 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from ..amounts import common_amounts
 from ..arrowtext import offsets_from_zero, one_array, string_parts, visible_ascii
 from ..errors import Problem
 from ..money import MAX_CENTS, MAX_TOTAL_CENTS, MONEY_PATTERN, parse_cents_arrays, plain_cents
@@ -391,7 +392,7 @@ def _parse_column(text: pa.ChunkedArray, col: Column, n: int, record, bad: np.nd
     if kind == "int":
         return _checked_ints(*_parse_ints(text), blank, col, record)
     if kind == "money":
-        cents, missing, invalid = parse_cents_arrays(text)
+        cents, missing, invalid = _money_cents(text)
         if invalid.any():
             written = np.zeros(n, dtype=np.int64)
             idx = np.flatnonzero(invalid)
@@ -401,6 +402,25 @@ def _parse_column(text: pa.ChunkedArray, col: Column, n: int, record, bad: np.nd
             record(large, _TOO_LARGE)
         return _checked_cents(cents, missing, bad | invalid, record)
     return _checked_dates(*_parse_dates(text), blank, col, record, text)
+
+
+def _money_cents(text: pa.ChunkedArray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """:func:`recoup_lib.money.parse_cents_arrays` of trimmed text, an accounting negative included.
+
+    Excel's Currency and Accounting formats save a negative in parentheses (``($172.92)``,
+    ``(1,234.50)``): such a value is read as ``recoup import`` reads it
+    (:func:`recoup_lib.amounts.common_amounts`), so a file saved from Excel loses no row to it.
+    """
+    cents, missing, invalid = parse_cents_arrays(text)
+    if not invalid.any():
+        return cents, missing, invalid
+    idx = np.flatnonzero(invalid)
+    common, read, in_parentheses = common_amounts(one_array(text.take(idx)))
+    accounting = idx[common & in_parentheses]
+    cents[accounting] = read[common & in_parentheses]
+    missing[accounting] = False
+    invalid[accounting] = False
+    return cents, missing, invalid
 
 
 def _record_blanks(blank: np.ndarray, col: Column, record) -> None:
