@@ -391,7 +391,7 @@ def test_a_money_column_reads_the_same_through_the_plain_fast_path_and_the_gener
     assert fast.problems == general.problems and fast.rows_read == general.rows_read
 
 
-@pytest.mark.parametrize("saved", ["3/7/2025", "07/03/2025", "7.3.25"])
+@pytest.mark.parametrize("saved", ["3/7/2025", "07/03/2025", "7.3.25", "3/7/2025 0:00", "3/7/2025 12:00:00 AM"])
 def test_a_date_a_spreadsheet_rewrote_is_set_aside_saying_how_to_save_it(tmp_path, saved):
     """Excel saves a date column as the computer shows dates (3/7/2025 in the US, 07/03/2025 in the UK): which
     number is the month the file cannot say, so the row is set aside, and the message says what happened and

@@ -33,7 +33,7 @@ import pyarrow.compute as pc
 
 from ..arrowtext import array_parts, byte_range, one_array
 from ..money import format_cents_arrow
-from ..schema import EXCEL_SCIENTIFIC, WHOLE_ID
+from ..schema import WHOLE_ID, excel_scientific as scientific_in_text
 from ..x12 import parse_amounts
 from ..amounts import common_amounts
 from ._distinct import by_distinct_value, distinct_values
@@ -434,10 +434,7 @@ def excel_scientific(values) -> np.ndarray:
     ``202501030001234`` becomes ``2.02501E+14``, the same text as its neighbours'. Taken as an
     id, such claims would merge into one; the digits cannot be recovered, so the row is set aside.
     """
-    arr = text(values)
-    if not _has(arr, "E+", ignore_case=True):
-        return np.zeros(len(arr), dtype=bool)
-    return np.asarray(pc.match_substring_regex(arr, EXCEL_SCIENTIFIC))
+    return scientific_in_text(text(values))
 
 
 def to_flags(values) -> tuple[pa.Array, np.ndarray]:

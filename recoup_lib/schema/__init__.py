@@ -36,7 +36,7 @@ from ._frames import WHOLE_CENTS, checked_frame, index_place
 from ._keys import ClaimKeys, claim_keys, line_key, packed_ids, packed_positions, packed_ranks
 from ._npi import npi_check_digit, npi_shapes
 from ._parse import (CONTROL_CHARACTERS, DATE_RANGE, EXCEL_SCIENTIFIC, FIRST_DATE, LAST_DATE, MAX_WHOLE_NUMBER,
-                     WHOLE_ID, ParsedTable, parse_table, value_codes)
+                     WHOLE_ID, ParsedTable, excel_scientific, parse_table, value_codes)
 
 __all__ = [
     "ERROR_TYPE_NAMES",
@@ -71,6 +71,7 @@ __all__ = [
     "CONTROL_CHARACTERS",
     "EXCEL_SCIENTIFIC",
     "WHOLE_ID",
+    "excel_scientific",
     "value_codes",
     "ClaimKeys",
     "claim_keys",

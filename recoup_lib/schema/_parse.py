@@ -24,7 +24,7 @@ from ._columns import BOOL_FALSE, BOOL_TRUE, Column, FileSpec
 from ._keys import packed_ids
 
 __all__ = ["ParsedTable", "parse_table", "value_codes", "FIRST_DATE", "LAST_DATE", "DATE_RANGE", "MAX_WHOLE_NUMBER",
-           "CONTROL_CHARACTERS", "EXCEL_SCIENTIFIC", "WHOLE_ID"]
+           "CONTROL_CHARACTERS", "EXCEL_SCIENTIFIC", "WHOLE_ID", "excel_scientific"]
 
 #: Control characters (bytes 0-31 and 127: a NUL, a bell, a line break), as a regular expression Python
 #: and Arrow both read: no id or column name holds one, and a written file carrying one is misread.
@@ -39,8 +39,10 @@ WHOLE_ID = ("an id or code with all its digits (this is a long number as Excel s
             "Text before saving)")
 
 #: A date as a spreadsheet saves a column it shows in its own date format (``3/7/2025``, ``07/03/2025``,
-#: ``7.3.25``): whether its first number is the month or the day depends on the computer that saved it.
-SPREADSHEET_DATE = r"^[0-9]{1,2}[/.-][0-9]{1,2}[/.-](?:[0-9]{2}|[0-9]{4})$"
+#: ``7.3.25``; with a time when the cell held one: ``3/7/2025 0:00``, ``3/7/2025 12:00:00 AM``): whether its
+#: first number is the month or the day depends on the computer that saved it.
+SPREADSHEET_DATE = (r"^[0-9]{1,2}[/.-][0-9]{1,2}[/.-](?:[0-9]{2}|[0-9]{4})"
+                    r"(?: [0-9]{1,2}:[0-9]{2}(?::[0-9]{2})?(?: ?[AaPp][Mm])?)?$")
 _SPREADSHEET_DATE_ADVICE = ("(a spreadsheet saved this date in its own format, month or day first as the computer that "
                             "saved it was set: format the column as yyyy-mm-dd before saving, or take the file again "
                             "from the command that wrote it)")
@@ -128,10 +130,11 @@ def _control_characters(arr: pa.ChunkedArray) -> np.ndarray:
     return np.zeros(len(arr), dtype=bool)
 
 
-def _excel_scientific(arr: pa.ChunkedArray) -> np.ndarray:
-    """Which values are an id Excel saved in scientific notation (:data:`EXCEL_SCIENTIFIC`): such ids merge
-    into one another (``202501030001234`` and ``202501030001235`` are both ``2.02501E+14``), so each is set
-    aside rather than matched to another's claim. The text is searched only when a ``+`` is among its bytes."""
+def excel_scientific(arr) -> np.ndarray:
+    """Which values of Arrow text (an Array or a ChunkedArray) are an id Excel saved in scientific notation
+    (:data:`EXCEL_SCIENTIFIC`): such ids merge into one another (``202501030001234`` and ``202501030001235``
+    are both ``2.02501E+14``), so each is set aside rather than matched to another's claim. The text is
+    searched only when a ``+`` is among its bytes."""
     for offsets, data in string_parts(arr):
         if b"+" in data[offsets[0]:offsets[-1]].tobytes():
             return _mask(pc.match_substring_regex(arr, EXCEL_SCIENTIFIC))
@@ -372,7 +375,7 @@ def _parse_column(text: pa.ChunkedArray, col: Column, n: int, record, bad: np.nd
     if kind in ("id", "code"):
         record(_control_characters(text), "an id or code without control characters (a line break, tab or NUL "
                "byte inside it: the cell ran into another, or the file is damaged)")
-        record(_excel_scientific(text), WHOLE_ID)
+        record(excel_scientific(text), WHOLE_ID)
     if col.spellings:
         text = _canonical_spelling(text, col.spellings)
     if kind in ("id", "code", "text"):
