@@ -53,6 +53,12 @@ class FileReading:
             said.append(f"{self.blank_rows:,} blank row(s) skipped")
         return f"{self.label}: {'; '.join(said)}" if said else None
 
+    def sentences(self) -> list[str]:
+        """The note as the sentence a command prints (``frame.csv: read as Windows-1252.``); none for
+        a file with nothing to note."""
+        note = self.note()
+        return [f"{note}."] if note else []
+
 
 def _encoding(path: Path) -> str:
     """The encoding the file's text is in (:func:`~recoup_lib.filekind.text_encoding`); ``utf-8`` for

@@ -9,6 +9,8 @@ with the rule's name.
 from __future__ import annotations
 
 import warnings
+from decimal import Decimal
+from fractions import Fraction
 
 import numpy as np
 import pandas as pd
@@ -19,6 +21,7 @@ from recoup_lib.appeals import (_decide, appeal_folder, decide, interest_due, in
                                 usable_notices, worklist)
 from recoup_lib.errors import InputError, InvalidParameterError
 from recoup_lib.folder import read_audit_folder, read_table
+from recoup_lib.money import MAX_CENTS
 from recoup_lib.remit import paid_after, read_835, reconcile
 from recoup_lib.remit.reconcile import open_ledger
 from recoup_lib.report import build_report, notice_aging, outcomes_in_run, patient_credit_balances, report_from_audit
@@ -346,11 +349,19 @@ def test_open_ledger_reads_links_as_recoupment_links_csv_would():
         open_ledger(links.drop(columns="net_taken_cents"), _LEDGER, "2025-03-03")
 
 
-@pytest.mark.parametrize("principal", [10000.5, "10000", True, float("nan"), 2.0**60])
+@pytest.mark.parametrize("principal", [10000.5, "10000", True, np.bool_(True), float("nan"), 2.0**60,
+                                       Decimal("10000.5"), Decimal("NaN"), Decimal("sNaN"), Decimal("Infinity"),
+                                       Fraction(1, 3), 10**25, -(10**25), MAX_CENTS + 1, Decimal(MAX_CENTS + 1)])
 def test_interest_due_takes_a_principal_only_in_whole_cents(principal):
     assert interest_due(1_000_000.0, "2012-02-01", "2012-03-02").total_cents == 8750
     with pytest.raises(InvalidParameterError, match=r"^principal_cents: expected whole cents .*; got "):
         interest_due(principal, "2012-02-01", "2012-03-02")
+
+
+@pytest.mark.parametrize("principal", [1_000_000, np.int64(1_000_000), 1_000_000.0, np.float32(1_000_000),
+                                       Decimal("1000000"), Decimal("1000000.00"), Fraction(1_000_000)])
+def test_interest_due_takes_a_whole_principal_of_any_number_type(principal):
+    assert interest_due(principal, "2012-02-01", "2012-03-02").total_cents == 8750
 
 
 @pytest.mark.parametrize("as_of", NO_DAYS)

@@ -45,7 +45,7 @@ from ._profiles import PayerProfile, Profiles, load_profiles, profile_for
 from ._reasons import CONTRACT_PLANS, ERROR_TYPES, decision_reasons, within_text
 from ._timeline import policy_timing, timeline
 
-__all__ = ["DECISION_COLUMNS", "ERROR_TYPES", "checked_tables", "decide"]
+__all__ = ["DECISION_COLUMNS", "ERROR_TYPES", "checked_table", "checked_tables", "decide"]
 
 #: The contract's columns of ``decisions.csv``, in order (money in cents in memory).
 DECISION_COLUMNS = [
@@ -82,10 +82,17 @@ def _reading(name: str) -> FileSpec:
     return replace(spec, key=()) if name == "findings" else spec
 
 
+def checked_table(name: str, frame: pd.DataFrame | None) -> pd.DataFrame | None:
+    """One table handed to :func:`decide` (``name``: its file's, without ``.csv``), checked and typed as
+    its file would be; None stays None, and an empty findings table is None (no findings)."""
+    if frame is None or (name == "findings" and not len(frame)):
+        return None
+    return checked_frame(frame, _reading(name), name)
+
+
 def checked_tables(tables: dict[str, pd.DataFrame | None]) -> dict[str, pd.DataFrame | None]:
     """The tables handed to :func:`decide`, checked and typed as their files would be (None stays None)."""
-    return {name: None if frame is None or (name == "findings" and not len(frame))
-            else checked_frame(frame, _reading(name), name) for name, frame in tables.items()}
+    return {name: checked_table(name, frame) for name, frame in tables.items()}
 
 
 def _require(frame: pd.DataFrame, columns: list[str], name: str) -> None:

@@ -26,7 +26,7 @@ import numpy as np
 import pandas as pd
 
 from ..errors import InvalidParameterError
-from ..money import div_half_up, whole_floats
+from ..money import MAX_CENTS, div_half_up
 from ..notices import as_of_day
 from ..schema import WHOLE_CENTS
 from ._dates import to_days
@@ -191,12 +191,23 @@ def _interest_rules(profile: PayerProfile) -> tuple[int, int, int] | None:
 
 
 def _whole_cents(value, name: str) -> int:
-    """A parameter in cents as an int: a float only where it is a whole number of cents, as in a table."""
+    """A parameter in cents as an int: an integer as it is, any other number (a float, a Decimal) only
+    where it is a whole number of cents, as in a table; never a bool, never past :data:`MAX_CENTS`."""
+    cents = None
     if isinstance(value, Integral) and not isinstance(value, bool):
-        return int(value)
-    if isinstance(value, Real) and not isinstance(value, bool) and whole_floats(np.array([value], dtype=float))[0]:
-        return int(value)
-    raise InvalidParameterError(f"{name}: expected {WHOLE_CENTS}; got {value!r}")
+        cents = int(value)
+    elif isinstance(value, (Real, Decimal)) and not isinstance(value, bool):
+        try:
+            number = float(value)
+        except (ValueError, OverflowError):  # a signalling NaN, a Fraction past what a float holds
+            number = float("nan")
+        cents = int(number) if number.is_integer() else None
+    if cents is None:
+        raise InvalidParameterError(f"{name}: expected {WHOLE_CENTS}; got {value!r}")
+    if abs(cents) > MAX_CENTS:
+        raise InvalidParameterError(f"{name}: expected {WHOLE_CENTS} under a trillion dollars "
+                                    f"(at most {MAX_CENTS:,} either way); got {value!r}")
+    return cents
 
 
 def interest_due(principal_cents: int, notice_date, as_of, profiles: Profiles | None = None,
@@ -221,7 +232,8 @@ def interest_due(principal_cents: int, notice_date, as_of, profiles: Profiles | 
     ------
     InvalidParameterError
         The payer type's profile has no interest rule, ``principal_cents`` is
-        not a whole number of cents (``12.5``, ``"100"``), or ``notice_date``
+        not a whole number of cents (``12.5``, ``"100"``) under a trillion
+        dollars, or ``notice_date``
         or ``as_of`` names no day between 1900 and 2100.
 
     Notes

@@ -23,7 +23,7 @@ from ..outputs import writes_folder
 from ..remit import folder_as_of
 from ..results import StepResult
 from ..schema import ParsedTable
-from ._decide import checked_tables, decide
+from ._decide import checked_table, decide
 from ._ladder import appeal_path
 from ._letters import Letter, letters, write_letters
 from ._profiles import Profiles, load_profiles
@@ -273,7 +273,7 @@ def run_appeals(inputs: AppealInputs, findings: pd.DataFrame | None, as_of,
         :func:`decide` checks it).
     """
     as_of = as_of_day(as_of)
-    findings = checked_tables({"findings": findings})["findings"]
+    findings = checked_table("findings", findings)
     return _run_appeals(inputs, findings, as_of, profiles, switched_off)
 
 

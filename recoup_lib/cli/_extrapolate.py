@@ -77,8 +77,8 @@ def run(args: argparse.Namespace) -> int:
         appraisal = appraise_variable(sample.data, universe_size=universe, strata=strata,
                                       confidence=confidence, df_method=args.stratified_df,
                                       label=Path(args.sample).name)
-    notes = [f"{reading.note()}." for reading in (sample.reading, getattr(strata, "reading", None))
-             if reading is not None and reading.note()]
+    notes = [sentence for reading in (sample.reading, getattr(strata, "reading", None)) if reading is not None
+             for sentence in reading.sentences()]
     if args.table:
         print(appraisal.summary())
         if sample.unused_spares:

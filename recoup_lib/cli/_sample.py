@@ -143,7 +143,7 @@ def run(args: argparse.Namespace) -> int:
     out = Path(args.out)
     selection.write(out, frame_file=Path(args.frame).name, inputs=[args.frame])
     print(f"recoup sample: {selection.summary()}")
-    if reading is not None and reading.note():
-        print(f"{reading.note()}.")
+    for sentence in reading.sentences() if reading is not None else []:
+        print(sentence)
     print(f"Wrote {out / 'sample.csv'}, {out / 'sample_design.json'} and {out / 'strata.csv'}.")
     return 0

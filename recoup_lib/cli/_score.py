@@ -37,7 +37,7 @@ def run(args) -> int:
     tables, notes = {}, []
     for name, path in (("findings.csv", args.findings), ("labels.csv", args.labels)):
         parsed, reading = parse_as_saved(Path(path), SPECS[name], Path(path).name)
-        notes += [f"{reading.note()}."] if reading.note() else []
+        notes += reading.sentences()
         if parsed.problems:
             shown = "; ".join(p.message for p in parsed.problems[:3])
             more = f"; ... and {len(parsed.problems) - 3} more" if len(parsed.problems) > 3 else ""

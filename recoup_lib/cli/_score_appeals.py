@@ -35,8 +35,8 @@ def run(args) -> int:
     for r in summary.itertuples():
         print(f"{r.measure:<20}{r.notices:>9}{dollars(r.cents):>16}  {r.meaning}")
     for table in (decisions, labels):
-        if table.attrs["reading"].note():
-            print(f"{table.attrs['reading'].note()}.")
+        for sentence in table.attrs["reading"].sentences():
+            print(sentence)
     if args.out:
         out = Path(args.out)
         with output_folder(out, inputs=inputs, written_by=SCORE_APPEALS_WRITTEN_BY) as folder:

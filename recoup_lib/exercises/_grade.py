@@ -13,7 +13,7 @@ import pandas as pd
 from ..errors import InputError, RecoupError
 from ..filekind import not_a_file
 from ._registry import get_exercise, normalise
-from ._session import ANSWER_RECORD, read_answer_file, run_checks
+from ._session import ANSWER_RECORD, answer_field_problem, read_answer_file, run_checks
 
 __all__ = ["SCORE_COLUMNS", "GRADE_WRITTEN_BY", "grade_records", "grade_paths", "read_answer_files", "one_record_each"]
 
@@ -178,9 +178,7 @@ def checked_record(record, source) -> dict:
         A missing or malformed field, an unknown exercise, question or parameter.
     """
     def bad(field_name: str, expected: str, got) -> InputError:
-        shown = repr(got)
-        shown = shown if len(shown) <= 80 else shown[:77] + "..."
-        return InputError(f"{source}, field '{field_name}': expected {expected}; got {shown}")
+        return answer_field_problem(source, field_name, expected, got)
 
     if not isinstance(record, dict):
         raise bad("(whole file)", ANSWER_RECORD, type(record).__name__)

@@ -25,7 +25,7 @@ from ..errors import InputError, UsageError
 from ._registry import Exercise, Question, get_exercise, is_unanswered, normalise
 
 __all__ = ["Feedback", "Session", "start", "check", "answers_folder", "ANSWERS_ENV", "run_checks",
-           "ANSWER_RECORD", "read_answer_file"]
+           "ANSWER_RECORD", "answer_field_problem", "read_answer_file"]
 
 #: Environment variable naming the folder answers are written to (default ``answers``).
 ANSWERS_ENV = "RECOUP_ANSWERS"
@@ -40,6 +40,15 @@ def answers_folder(folder: str | os.PathLike | None = None) -> Path:
 
 #: What an answer file holds, as a message says it expected.
 ANSWER_RECORD = "an answer record (a JSON object with exercise, trainee and answers)"
+
+
+def answer_field_problem(source, field_name: str, expected: str, got) -> InputError:
+    """The refusal of one field of an answer file (``'(whole file)'`` for the file as a whole), in the
+    words of every such refusal: the file, the field, what was expected and what it held (its repr,
+    cut at 80 characters)."""
+    shown = repr(got)
+    shown = shown if len(shown) <= 80 else shown[:77] + "..."
+    return InputError(f"{source}, field '{field_name}': expected {expected}; got {shown}")
 
 
 def read_answer_file(path: Path) -> dict:
@@ -61,7 +70,7 @@ def read_answer_file(path: Path) -> dict:
     except OSError as exc:
         raise InputError(f"{path}: cannot be read ({exc.strerror or exc})") from None
     if not isinstance(record, dict):
-        raise InputError(f"{path}, field '(whole file)': expected {ANSWER_RECORD}; got {type(record).__name__!r}")
+        raise answer_field_problem(path, "(whole file)", ANSWER_RECORD, type(record).__name__)
     return record
 
 

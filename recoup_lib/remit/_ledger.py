@@ -6,7 +6,7 @@ import numpy as np
 import pandas as pd
 
 from ..notices import as_of_day, checked_notices
-from ..schema import CLOSED_STATUSES, RECOUPMENT_LINKS_SPEC, checked_frame
+from ..schema import CLOSED_STATUSES, Column, FileSpec, checked_frame
 from ._deposits import explain_deposits
 from ._items import STR
 
@@ -21,6 +21,15 @@ LEDGER_COLUMNS = [
     "taken_cents", "open_cents", "takes", "first_take_date", "last_take_date", "days_open",
     "aging", "status",
 ]
+
+#: The columns :func:`open_ledger` reads from the links handed over (the links table has the
+#: columns of :data:`recoup_lib.remit.reconcile.LINK_COLUMNS`; the others pass). notice_id is blank where a
+#: take-back has no notice. Columns, not a file's contract: the kit never reads recoupment_links.csv.
+_LINKS_READ = (
+    Column("payment_date", "date", nullable=True),
+    Column("net_taken", "money"),
+    Column("notice_id", "code", nullable=True),
+)
 
 
 def _bucket(days: pd.Series) -> np.ndarray:
@@ -42,8 +51,8 @@ def open_ledger(links: pd.DataFrame, notices: pd.DataFrame, as_of, *, check: boo
         From :func:`link_recoupments` made with ``notices`` (or
         ``recoupment_links.csv`` read back): notice_id (blank where a
         take-back has no notice), payment_date and ``net_taken_cents``
-        (whole cents, or dollars under ``net_taken``), checked as the
-        file's (:data:`recoup_lib.schema.RECOUPMENT_LINKS_SPEC`).
+        (whole cents, or dollars under ``net_taken``), checked by the
+        rules of the kit's files.
     notices : pandas.DataFrame
         The parsed ``notices.csv`` (notice_id, notice_date, amount_cents;
         payer_id, claim_id, line_no, error_type shown when given; checked as
@@ -103,7 +112,7 @@ def open_ledger(links: pd.DataFrame, notices: pd.DataFrame, as_of, *, check: boo
     as_of = as_of_day(as_of).as_unit("us")
     if check:
         notices = checked_notices(notices, needing=("notice_id", "notice_date", "amount_cents"))
-        links = checked_frame(links, RECOUPMENT_LINKS_SPEC, "links")
+        links = checked_frame(links, FileSpec("links", _LINKS_READ), "links")
     nt = notices.loc[notices["notice_date"] <= as_of].reset_index(drop=True)
     lk = links.loc[(links["notice_id"] != "") & (links["payment_date"] <= as_of)]
     g = lk.groupby("notice_id")

@@ -401,8 +401,7 @@ def _outcomes(folder: Path, outcomes, appeals):
     if present(path):
         try:
             parsed = read_outcomes(path)
-            note = parsed.data.attrs["reading"].note()
-            return parsed, path.name, None, [f"{note}."] if note else []
+            return parsed, path.name, None, parsed.data.attrs["reading"].sentences()
         except InputError as exc:
             return None, path.name, f"appeal_outcomes.csv could not be used: {exc}", [
                 f"appeal overturn rate switched off: {exc}"]

@@ -5,7 +5,7 @@ columns, what kind of value each holds, whether the column must exist and
 whether a value may be blank. The audit and appeal folder's files of
 ``docs/contract.md`` are :data:`SPECS`, by file name; the files kept outside
 that folder have a named spec each (:data:`RECOUPMENTS_SPEC`,
-:data:`RECOUPMENT_LINKS_SPEC`, :data:`APPEAL_OUTCOMES_SPEC`, :data:`DECISIONS_SPEC`,
+:data:`APPEAL_OUTCOMES_SPEC`, :data:`DECISIONS_SPEC`,
 :data:`RECOUPMENT_LABELS_SPEC`, :data:`SAMPLE_SPEC`, :data:`STRATA_SPEC`,
 :func:`frame_spec`), and the appeal rule tables are :data:`APPEAL_RULE_SPECS`.
 :func:`recoup_lib.folder.read_table` reads a file with its spec;
@@ -45,7 +45,6 @@ __all__ = [
     "ParsedTable",
     "SPECS",
     "RECOUPMENTS_SPEC",
-    "RECOUPMENT_LINKS_SPEC",
     "APPEAL_OUTCOMES_SPEC",
     "DECISIONS_SPEC",
     "RECOUPMENT_LABELS_SPEC",
@@ -293,18 +292,6 @@ RECOUPMENTS_SPEC = FileSpec(
     ),
     description="money taken back (reversals and offsets); net_amount, when given, is each take-back net of "
                 "the corrected payment paired with it and of deferrals (blank or absent: the amount)",
-)
-
-#: recoupment_links.csv (written by ``recoup reconcile``): the columns the open ledger reads from a table
-#: of links handed over; other columns pass. notice_id is blank where a take-back has no notice.
-RECOUPMENT_LINKS_SPEC = FileSpec(
-    "recoupment_links.csv",
-    (
-        _c("payment_date", "date", nullable=True),
-        _c("net_taken", "money"),
-        _c("notice_id", "code", nullable=True),
-    ),
-    description="each recoupment linked to the payment it takes back and to its notice (recoup reconcile)",
 )
 
 #: appeal_outcomes.csv (the kit's own format): what each appeal level decided.
