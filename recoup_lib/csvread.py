@@ -202,8 +202,8 @@ def python_csv_chunks(path: Path, header: list[str], chunk_rows: int | None = No
     with open(path, encoding="utf-8-sig", errors="surrogateescape", newline="") as handle:
         for record_no, record, problem, line in _lines_as_records(handle, header, spans):
             text = ",".join(record)
-            if not record or (len(header) > 1 and problem is None and not any(f.strip() for f in record)):
-                continue  # a blank line, or a row of commas and spaces (Excel's empty row)
+            if not record or (len(record) == 1 and record[0] == "" and len(header) > 1 and problem is None):
+                continue  # a blank line
             try:
                 text.encode("utf-8")
             except UnicodeEncodeError:
@@ -356,11 +356,10 @@ def _fast_read(path: Path, header: list[str], types: dict) -> pa.Table | None:
 
 def reads_blank_line(rows, one_column: bool) -> bool:
     """Whether Arrow's ``rows`` (a table or a batch) hold a blank line of the file, which the exact
-    reader skips: with two or more columns Arrow reads one as a row blank in every column, as it
-    reads a row of commas (Excel's empty row, skipped too, spaces and all). A one-column file's
-    blank lines are found by counting its line breaks (:func:`needs_exact_reader`).
+    reader skips: with two or more columns Arrow reads one as a row blank in every column. A
+    one-column file's blank lines are found by counting its line breaks (:func:`needs_exact_reader`).
     """
-    return not one_column and bool(blank_row_mask(rows, spaces=True).any())
+    return not one_column and bool(blank_row_mask(rows).any())
 
 
 def blank_row_mask(table: pa.Table, spaces: bool = False) -> np.ndarray:

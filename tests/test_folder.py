@@ -487,26 +487,6 @@ def test_an_amount_half_written_in_parentheses_is_still_set_aside(tmp_path, writ
 
 
 @pytest.mark.parametrize("max_memory", [[], ["--max-memory", "1GB"]])
-@pytest.mark.parametrize("empty_row", [",,,,,,,,,,,,", ", ,,,,,,,,,,,", ",,,,,,,,,,,,,,,"])
-def test_a_row_of_commas_is_skipped_as_a_blank_line(tmp_path, capsys, max_memory, empty_row):
-    """Excel saves an empty row as a row of commas: skipped as a blank line is (counted in row numbers
-    alone), never set aside as a row of blanks, by the in-memory and the --max-memory reader alike."""
-    lines = [GOOD, "C2,1,P1,MCR01,1234567893,2025-01-05,2025-01-06,99213,,two,150.00,I10,11"]
-    outputs = []
-    for name, empty in (("blank", ""), ("commas", empty_row)):
-        (tmp_path / name).mkdir()
-        folder = _folder(tmp_path / name, [lines[0], empty, lines[1], empty],
-                         payments=PAYMENTS + empty_row[:5] + "\n" if empty else PAYMENTS + "\n")
-        out = tmp_path / name / "out"
-        assert main(["audit", str(folder), "--no-defaults", *max_memory, "--out", str(out)]) == 0
-        said = capsys.readouterr().out
-        assert "claim_lines.csv: 2 rows read = 1 used + 1 set aside" in said
-        outputs.append([(out / f).read_bytes() for f in ("findings.csv", "rejected.csv")])
-    assert outputs[0] == outputs[1]
-    assert b"claim_lines.csv,4,units" in outputs[1][1] and b"(blank)" not in outputs[1][1]
-
-
-@pytest.mark.parametrize("max_memory", [[], ["--max-memory", "1GB"]])
 @pytest.mark.parametrize("workbook", ["documentation.xlsx", "documentation.xls", "documentation.XLSX"])
 def test_a_workbook_beside_a_missing_optional_csv_is_named(tmp_path, capsys, max_memory, workbook):
     """documentation.xlsx where documentation.csv should be: the audit said only "no documentation.csv";
