@@ -367,6 +367,7 @@ def test_typed_fast_reader_gives_what_the_text_parser_gives(rows):
 ])
 def test_a_money_column_reads_the_same_through_the_plain_fast_path_and_the_general_parser(
         tmp_path, monkeypatch, paid):
+    import recoup_lib.schema._money as money_columns
     import recoup_lib.schema._parse as parse
 
     rows = [f"C1,{i + 1},PM{i},2025-02-01,92.00,{p}" for i, p in enumerate(paid)] * 400
@@ -375,7 +376,7 @@ def test_a_money_column_reads_the_same_through_the_plain_fast_path_and_the_gener
     path.write_text("claim_id,line_no,payment_id,payment_date,allowed,paid\n" + "\n".join(rows) + "\n",
                     encoding="utf-8")
     if paid[-1] == "99999999999.99":
-        monkeypatch.setattr(parse, "MAX_TOTAL_CENTS", 10**14)
+        monkeypatch.setattr(money_columns, "MAX_TOTAL_CENTS", 10**14)
     taken = []
     with monkeypatch.context() as patch:
         patch.setattr(parse, "_plain_money", lambda values, col, *args, plain=parse._plain_money:

@@ -3,12 +3,12 @@
 :func:`parse_table` checks each column of a :class:`~recoup_lib.schema.FileSpec` in one
 vectorised pass (pyarrow), records *every* bad cell with its row and column, sets
 aside the rows that cannot be used, and types the rest as the package docstring
-describes.
+describes. A money column is read as cents, and its amounts held to what the kit can
+total, by :mod:`recoup_lib.schema._money`.
 """
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -16,12 +16,11 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from ..amounts import common_amounts
 from ..arrowtext import offsets_from_zero, one_array, string_parts, visible_ascii
 from ..errors import Problem
-from ..money import MAX_CENTS, MAX_TOTAL_CENTS, MONEY_PATTERN, parse_cents_arrays, plain_cents
 from ._columns import BOOL_FALSE, BOOL_TRUE, Column, FileSpec
 from ._keys import packed_ids
+from ._money import _TOO_LARGE, _checked_cents, _money_cents, _plain_money, _too_large, _written_cents
 
 __all__ = ["ParsedTable", "parse_table", "value_codes", "FIRST_DATE", "LAST_DATE", "DATE_RANGE", "MAX_WHOLE_NUMBER",
            "CONTROL_CHARACTERS", "EXCEL_SCIENTIFIC", "WHOLE_ID", "excel_scientific"]
@@ -54,9 +53,6 @@ DATE_RANGE = f"a date between {FIRST_DATE} and {LAST_DATE}"
 #: The largest whole number (units, line numbers, sizes) the kit accepts: ten digits would make
 #: money times units leave what int64 holds.
 MAX_WHOLE_NUMBER = 999_999_999
-_TOO_LARGE = "an amount under a trillion dollars (at most 999999999999.99)"
-_BEYOND_TOTAL = (f"amounts that add up, over the file, to less than ${MAX_TOTAL_CENTS // 100:,} "
-                 "(the most the kit can total)")
 
 
 @dataclass
@@ -342,27 +338,6 @@ def parse_table(raw: pd.DataFrame, spec: FileSpec, label: str | None = None,
     return ParsedTable(data=pd.DataFrame(columns, copy=False), problems=problems, rejected=rejected, rows_read=n)
 
 
-def _plain_money(values: pd.Series, col: Column, record, bad: np.ndarray):
-    """A money column whose every value is blank or written ``125.00`` or ``-40.50``, as cents read straight
-    from the Arrow text the reader made (see :func:`recoup_lib.money.plain_cents`); None for any other
-    column, which :func:`_parse_column` then trims, checks and parses.
-
-    Such a column has nothing to trim and no invalid value, so what is left to report is what
-    :func:`_parse_column` reports for it: blanks where the column needs a value, and a total too large.
-    """
-    arrow = getattr(values.array, "_pa_array", None)
-    if col.kind != "money" or arrow is None:
-        return None
-    plain = plain_cents(arrow)
-    if plain is None:
-        return None
-    cents, blank = plain
-    if not col.nullable:
-        record(blank, "a value (this column may not be blank)")
-    record(_beyond_total(cents, bad), _BEYOND_TOTAL)
-    return pd.arrays.IntegerArray(cents, blank)
-
-
 def _parse_column(text: pa.ChunkedArray, col: Column, n: int, record, bad: np.ndarray):
     """One contract column, trimmed, checked and typed: its in-memory values (an array of ``n``).
 
@@ -407,25 +382,6 @@ def _parse_column(text: pa.ChunkedArray, col: Column, n: int, record, bad: np.nd
     return _checked_dates(*_parse_dates(text), blank, col, record, text)
 
 
-def _money_cents(text: pa.ChunkedArray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """:func:`recoup_lib.money.parse_cents_arrays` of trimmed text, an accounting negative included.
-
-    Excel's Currency and Accounting formats save a negative in parentheses (``($172.92)``,
-    ``(1,234.50)``): such a value is read as ``recoup import`` reads it
-    (:func:`recoup_lib.amounts.common_amounts`), so a file saved from Excel loses no row to it.
-    """
-    cents, missing, invalid = parse_cents_arrays(text)
-    if not invalid.any():
-        return cents, missing, invalid
-    idx = np.flatnonzero(invalid)
-    common, read, in_parentheses = common_amounts(one_array(text.take(idx)))
-    accounting = idx[common & in_parentheses]
-    cents[accounting] = read[common & in_parentheses]
-    missing[accounting] = False
-    invalid[accounting] = False
-    return cents, missing, invalid
-
-
 def _record_blanks(blank: np.ndarray, col: Column, record) -> None:
     if not col.nullable:
         record(blank, "a value (this column may not be blank)")
@@ -441,12 +397,6 @@ def _checked_ints(numbers: np.ndarray, ok: np.ndarray, blank: np.ndarray, col: C
     record(too_large, f"a whole number of at most {MAX_WHOLE_NUMBER:,}")
     ok &= ~too_large
     return pd.arrays.IntegerArray(numbers, ~ok)
-
-
-def _checked_cents(cents: np.ndarray, missing: np.ndarray, bad: np.ndarray, record):
-    """Amounts read (0 where ``missing``) held to the file's total (``bad``: rows already set aside)."""
-    record(_beyond_total(cents, bad), _BEYOND_TOTAL)
-    return pd.arrays.IntegerArray(cents, missing)
 
 
 def _checked_dates(dates: np.ndarray, ok: np.ndarray, blank: np.ndarray, col: Column, record,
@@ -575,38 +525,6 @@ def _parse_dates(text) -> tuple[np.ndarray, np.ndarray]:
     values = parsed.to_numpy(zero_copy_only=False).astype("datetime64[us]")
     values[~ok] = np.datetime64("NaT")
     return values, ok
-
-
-def _written_cents(text: str) -> int:
-    """The cents of well-written money text, however large (capped just past :data:`MAX_CENTS`); 0 for
-    other text."""
-    match = re.match(MONEY_PATTERN, str(text))
-    if match is None or (match.group(1) and match.group(2)):
-        return 0
-    whole, frac = match.group(3).replace(",", ""), (match.group(4) or "").ljust(2, "0")
-    return min(int(whole) * 100 + int(frac), MAX_CENTS + 1)
-
-
-def _too_large(cents: np.ndarray) -> np.ndarray:
-    """Amounts of a trillion dollars or more, either way (docs/contract.md, "Errors")."""
-    return (cents > MAX_CENTS) | (cents < -MAX_CENTS)
-
-
-def _beyond_total(cents: np.ndarray, bad: np.ndarray) -> np.ndarray:
-    """Rows whose amount would take the file's running total of amounts (in absolute value) past
-    :data:`~recoup_lib.money.MAX_TOTAL_CENTS`: set aside, so every sum of the column stays exact.
-
-    ``cents`` holds 0 where there is no amount. A file whose largest amount times its number of
-    rows stays well under the limit (every real file) is answered without a running total.
-    """
-    if not len(cents) or max(abs(int(cents.max())), abs(int(cents.min()))) * len(cents) < MAX_TOTAL_CENTS // 2:
-        return np.zeros(len(cents), dtype=bool)
-    magnitude = np.abs(cents.astype(np.float64))
-    magnitude[bad] = 0.0
-    if magnitude.sum() < MAX_TOTAL_CENTS * 0.999:
-        return np.zeros(len(magnitude), dtype=bool)
-    beyond = np.cumsum(magnitude) >= MAX_TOTAL_CENTS * 0.999
-    return beyond & (magnitude > 0)
 
 
 def _blank_of(col: Column, n: int):
