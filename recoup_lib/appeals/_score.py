@@ -107,7 +107,8 @@ def score_recommendations(decisions: pd.DataFrame, recoupment_labels: pd.DataFra
     """
     for frame, name, cols in ((decisions, "decisions", _DECISIONS_READ),
                               (recoupment_labels, "recoupment_labels", _LABELS_READ)):
-        missing = [c for c in cols if c not in frame.columns]
+        missing = [c for c in cols if c not in frame.columns
+                   and not (c.endswith("_cents") and c.removesuffix("_cents") in frame.columns)]
         if missing:
             raise InputError(f"{frame.attrs.get('file', name)}: missing column(s) {', '.join(missing)}")
     if check:
