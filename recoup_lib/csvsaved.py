@@ -15,13 +15,15 @@ import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
+import pandas as pd
 import pyarrow as pa
 
 from .csvread import blank_row_mask, read_csv_text, with_broken_rows
-from .filekind import ENCODING_NAMES, decode_bytes, not_a_file, not_csv_text, text_encoding
+from .errors import InputError
+from .filekind import ENCODING_NAMES, decode_bytes, not_a_file, not_csv_text, present, text_encoding
 from .schema import FileSpec, ParsedTable, parse_table
 
-__all__ = ["FileReading", "read_as_saved", "parse_as_saved"]
+__all__ = ["FileReading", "read_as_saved", "parse_as_saved", "read_saved_table"]
 
 
 @dataclass(frozen=True)
@@ -118,3 +120,24 @@ def parse_as_saved(path: Path, spec: FileSpec, label: str) -> tuple[ParsedTable,
     person opened and saved in a spreadsheet (``findings.csv``, ``decisions.csv``)."""
     raw, rows, broken, reading = read_as_saved(path, spec, label)
     return with_broken_rows(parse_table(raw, spec, label=label, row_numbers=rows), broken, label), reading
+
+
+def read_saved_table(path, spec: FileSpec) -> pd.DataFrame:
+    """A kit file a person may have opened and saved again (:func:`parse_as_saved`), typed, for a command
+    that needs every row: ``attrs["file"]`` is its name, ``attrs["reading"]`` how it was read.
+
+    Raises
+    ------
+    InputError
+        The file is missing or has a row that cannot be read (the first three named by row and column).
+    """
+    path = Path(path)
+    if not present(path):
+        raise InputError(f"{path}: no such file (expected {spec.name})")
+    parsed, reading = parse_as_saved(path, spec, path.name)
+    if parsed.problems:
+        shown = "; ".join(p.message for p in parsed.problems[:3])
+        more = f"; ... and {len(parsed.problems) - 3} more" if len(parsed.problems) > 3 else ""
+        raise InputError(f"{len(parsed.problems)} problem(s) in {path}: {shown}{more}")
+    parsed.data.attrs.update(file=path.name, reading=reading)
+    return parsed.data

@@ -38,7 +38,7 @@ from .errors import InputError
 from .wording import listed
 
 __all__ = ["shown", "NOT_A_REGULAR_FILE", "not_a_file", "not_a_file_message", "present", "link_to_nothing",
-           "OFFICE_LOCK_FILE", "office_lock_file",
+           "OFFICE_LOCK_FILE", "office_lock_file", "WORKBOOK_SUFFIXES",
            "BYTE_SIGNATURES", "byte_signature", "zip_archive", "file_signature", "signature_name", "utf16_codec",
            "not_csv_text", "text_encoding", "decode_bytes", "decode_as", "is_utf8", "single_byte_encoding",
            "SINGLE_BYTE_ENCODINGS"]
@@ -125,6 +125,10 @@ def link_to_nothing(path: Path) -> str:
 
 #: What a file whose name starts with ``~$`` is: Excel, Word and PowerPoint leave one beside a document
 #: while it is open (a few bytes: the name of whoever opened it) and remove it when it is closed.
+#: The endings of a workbook's name (Excel's, LibreOffice's), compared in lower case: a file saved from a
+#: spreadsheet but not as CSV.
+WORKBOOK_SUFFIXES = (".xlsx", ".xlsm", ".xls", ".ods", ".xlsb")
+
 OFFICE_LOCK_FILE = "an Office lock file (~$...), left while the document is open"
 
 

@@ -27,7 +27,7 @@ from . import reference
 from .csvout import csv_bytes, to_text_frame, to_text_table, write_csv
 from .csvread import read_csv_text, read_table
 from .errors import WHOLE_LINE, WHOLE_PAYMENT, WHOLE_ROW, InputError, InvalidParameterError, NothingUsableError, Problem
-from .filekind import present
+from .filekind import WORKBOOK_SUFFIXES, present
 from .schema import SPECS, ClaimKeys, claim_keys, line_key, value_codes
 
 __all__ = [
@@ -203,11 +203,6 @@ def required_file_missing(folder: Path, name: str) -> str:
     return f"{name}: required file not found in {folder}" + (f"; {workbook}" if workbook else "")
 
 
-#: The endings of a workbook's name (Excel's, LibreOffice's): what a file saved from a spreadsheet under
-#: a contract file's name, but not as CSV, ends in.
-_WORKBOOK_SUFFIXES = (".xlsx", ".xlsm", ".xls", ".xlsb", ".ods")
-
-
 def workbook_in_place_of(folder, name: str) -> str:
     """What to do when ``folder`` holds a workbook under ``name``'s stem (``documentation.xlsx``) and no
     ``name`` (``documentation.csv``): the audit reads only the CSV, and said no more than that the
@@ -216,12 +211,15 @@ def workbook_in_place_of(folder, name: str) -> str:
     if not isinstance(folder, Path) or present(folder / name):
         return ""
     stem = Path(name).stem
-    for suffix in _WORKBOOK_SUFFIXES:
-        for ending in (suffix, suffix.upper()):
-            if (folder / (stem + ending)).is_file():
-                return (f"{stem + ending} is in the folder, but the audit reads {name}: save the workbook "
-                        f"from the spreadsheet as \"CSV UTF-8\" named {name}")
-    return ""
+    try:
+        workbooks = sorted(entry.name for entry in folder.iterdir()
+                           if entry.stem == stem and entry.suffix.lower() in WORKBOOK_SUFFIXES and entry.is_file())
+    except OSError:
+        return ""
+    if not workbooks:
+        return ""
+    return (f"{workbooks[0]} is in the folder, but the audit reads {name}: save the workbook "
+            f"from the spreadsheet as \"CSV UTF-8\" named {name}")
 
 
 def why_absent(name: str) -> str:

@@ -208,8 +208,8 @@ def _unchanged_record(path: Path) -> dict | None:
 def written_unchanged(path: Path, written_by: str | None = None) -> bool:
     """Whether the kit wrote the single file ``path`` (its folder's manifest or its mark says so)
     and nobody changed it since; with ``written_by``, also whether that step wrote it."""
-    recorded = _unchanged_record(path)
-    return recorded is not None and (written_by is None or same_writer(recorded.get("written_by"), written_by))
+    writer = file_writer(path)
+    return writer is not None and (written_by is None or same_writer(writer, written_by))
 
 
 def file_writer(path: Path) -> str | None:

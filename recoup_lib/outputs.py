@@ -417,14 +417,17 @@ def output_folder(out, *, inputs: Iterable = (), force: bool = False, written_by
         with _writing(stage, option, shown):
             yield stage
             recorded = read_manifest(target)
-            changed = foreign_entries(target, limit=None, recorded=recorded)[0] if (force and target.is_dir()) else []
-            others = [rel for found in other_writers(target, written_by, recorded).values() for rel in found
-                      if rel not in changed] if (force and target.is_dir()) else []
+            changed, others = [], []
+            if force and target.is_dir():
+                changed = foreign_entries(target, limit=None, recorded=recorded)[0]
+                others = [rel for found in other_writers(target, written_by, recorded).values() for rel in found
+                          if rel not in changed]
+            kept = changed + others
             written = sorted(p for p in stage.rglob("*") if p.is_file() and not p.is_symlink()
                              and p.relative_to(stage).as_posix() != MANIFEST)
             files = dict(zip((p.relative_to(stage).as_posix() for p in written), _fingerprints(written)))
-            _refuse_clashes(changed + others, files, recorded, written_by, option, shown)
-            for rel in changed + others:
+            _refuse_clashes(kept, files, recorded, written_by, option, shown)
+            for rel in kept:
                 source = target / rel
                 if rel not in files and rel != MANIFEST and source.is_file() and not (stage / rel).exists():
                     _link_or_copy(source, stage / rel)

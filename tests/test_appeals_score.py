@@ -33,6 +33,20 @@ def test_score_each_outcome_and_the_money_wrongly_conceded_or_disputed():
     assert (s.loc["won", "notices"], s.loc["appeals", "notices"], s.loc["appeals", "cents"]) == (2, 3, 6600)
 
 
+def test_score_reads_amounts_given_in_dollars_under_the_files_column_names():
+    """A notebook may hand the decisions and labels with dollars under the files' names (agreed_amount,
+    amount), as every table-taking call reads them: the same scores as in cents."""
+    key = _key([("N1", 4000, False), ("N2", 5000, True)])
+    dec = _decisions([("N1", "appeal", 0, 4000), ("N2", "partial", 1000, 4000)])
+    in_cents = score_recommendations(dec, key)
+    in_dollars = score_recommendations(
+        dec.rename(columns=lambda c: c.removesuffix("_cents")).assign(agreed_amount=["0.00", "$10.00"],
+                                                                      disputed_amount=[40.0, 40.0]),
+        key.rename(columns={"amount_cents": "amount"}).assign(amount=["40.00", "50.00"]))
+    pd.testing.assert_frame_equal(in_dollars[1], in_cents[1])
+    assert in_dollars[0]["outcome"].tolist() == in_cents[0]["outcome"].tolist()
+
+
 def test_score_rejects_a_decision_for_an_unknown_notice():
     with pytest.raises(InputError, match=r"notice 'N9' is not in the answer key \(1 such notice"):
         score_recommendations(_decisions([("N9", "accept", 100, 0)]), _key([("N1", 100, True)]))

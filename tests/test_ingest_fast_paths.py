@@ -21,7 +21,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from recoup_lib.ingest import import_files
-from recoup_lib.ingest._tables import _is_utf8, decode_bytes
+from recoup_lib.filekind import is_utf8 as _is_utf8
+from recoup_lib.ingest._tables import decode_bytes
 from recoup_lib.ingest import _build as B
 from recoup_lib.ingest import _values as V
 from recoup_lib.ingest._values import to_money

@@ -23,10 +23,12 @@ import numpy as np
 import pandas as pd
 
 from ..errors import InvalidParameterError
+from ..schema import as_of_day
 from ._profiles import PayerProfile, Profiles, load_profiles, profile_for
 
 __all__ = [
     "to_days",
+    "day_of",
     "per_calendar_day",
     "add_months",
     "shift",
@@ -56,6 +58,12 @@ def to_days(dates) -> np.ndarray:
     else:
         values = np.asarray(pd.to_datetime(np.atleast_1d(np.asarray(dates, dtype=object))))
     return values.astype("datetime64[D]")
+
+
+def day_of(value, name: str = "as_of") -> np.datetime64:
+    """A date parameter (``as_of``, a notice's date) checked by :func:`~recoup_lib.schema.as_of_day` and
+    given as the ``datetime64[D]`` day the deadline arithmetic works in."""
+    return as_of_day(value, name=name).to_datetime64().astype("datetime64[D]")
 
 
 def per_calendar_day(days, compute) -> np.ndarray:

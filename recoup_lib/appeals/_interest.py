@@ -27,9 +27,8 @@ import pandas as pd
 
 from ..errors import InvalidParameterError
 from ..money import MAX_CENTS, div_half_up
-from ..notices import as_of_day
 from ..schema import WHOLE_CENTS
-from ._dates import to_days
+from ._dates import day_of, to_days
 from ._profiles import PayerProfile, Profiles, load_profiles, profile_for, rule_keys
 
 __all__ = ["RateRow", "rate_on", "interest_periods", "period_interest", "InterestDue",
@@ -256,8 +255,8 @@ def interest_due(principal_cents: int, notice_date, as_of, profiles: Profiles | 
     if rules is None:
         raise InvalidParameterError(f"the {payer_type} profile has no interest_from rule")
     start, period, year = rules
-    day = to_days(as_of_day(as_of))[0]
-    notice = to_days(as_of_day(notice_date, name="notice_date"))[0]
+    day = day_of(as_of)
+    notice = day_of(notice_date, name="notice_date")
     periods = int(interest_periods(notice, day, start, period))
     next_on = (notice + np.timedelta64(start - 1 + periods * period, "D")).astype(object)
     rate = rate_on(notice, profiles)
@@ -303,7 +302,7 @@ def interest_table(frame: pd.DataFrame, as_of, profiles: Profiles | None = None)
     rate_text = [""] * n
     status = [""] * n
     notes = [""] * n
-    today = to_days(as_of_day(as_of))[0]
+    today = day_of(as_of)
     notice = to_days(frame["notice_date"]) if n else np.array([], dtype="datetime64[D]")
     principal = frame["amount_cents"].to_numpy(dtype=np.int64) if n else np.array([], dtype=np.int64)
     types = rule_keys(frame)[0] if n else np.array([], dtype=object)

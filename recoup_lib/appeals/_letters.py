@@ -21,8 +21,7 @@ import jinja2
 import pandas as pd
 
 from ..money import dollars
-from ..notices import as_of_day
-from ._dates import to_days
+from ._dates import day_of
 from ._profiles import PayerProfile, Profiles, load_profiles, profile_for, rule_keys
 from ._reasons import CONTRACT_PLANS
 
@@ -294,7 +293,7 @@ def letters(decisions: pd.DataFrame, as_of, profiles: Profiles | None = None,
     markdown_env, html_env = _environments()
     md_template = markdown_env.get_template("letter.md.j2")
     html_template = html_env.get_template("letter.html.j2")
-    today = to_days(as_of_day(as_of))[0]
+    today = day_of(as_of)
     taken: set[str] = set()
     cache: dict[tuple[str, str], PayerProfile] = {}
     out = []

@@ -18,11 +18,11 @@ from ..errors import InputError, InvalidParameterError, NothingUsableError, Prob
 from ..filekind import present
 from ..folder import (AuditInputs, existing_folder, problems_frame, read_audit_folder, read_table, to_text_frame,
                       write_csv)
-from ..notices import as_of_day, read_payers, set_aside_notices
+from ..notices import read_payers, set_aside_notices
 from ..outputs import writes_folder
 from ..remit import folder_as_of
 from ..results import StepResult
-from ..schema import ParsedTable
+from ..schema import ParsedTable, as_of_day
 from ._decide import checked_table, decide
 from ._ladder import appeal_path
 from ._letters import Letter, letters, write_letters
@@ -373,7 +373,8 @@ def appeal_folder(folder: str | Path, as_of=None, *, profiles: Profiles | str | 
     if as_of is None:
         as_of, note = folder_as_of(folder, notices=inputs.notices["notice_date"],
                                    payments=inputs.audit.payments["payment_date"], remit=remit)
-    result = _run_appeals(inputs, audit.findings, as_of_day(as_of), profiles, audit.switched_off)
+        as_of = as_of_day(as_of)
+    result = _run_appeals(inputs, audit.findings, as_of, profiles, audit.switched_off)
     result.audit = audit
     result.as_of_note = note
     return result

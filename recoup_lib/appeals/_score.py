@@ -107,7 +107,8 @@ def score_recommendations(decisions: pd.DataFrame, recoupment_labels: pd.DataFra
     """
     for frame, name, cols in ((decisions, "decisions", _DECISIONS_READ),
                               (recoupment_labels, "recoupment_labels", _LABELS_READ)):
-        missing = [c for c in cols if c not in frame.columns]
+        missing = [c for c in cols if c not in frame.columns
+                   and not (c.endswith("_cents") and c.removesuffix("_cents") in frame.columns)]
         if missing:
             raise InputError(f"{frame.attrs.get('file', name)}: missing column(s) {', '.join(missing)}")
     if check:
@@ -177,21 +178,10 @@ def read_score_inputs(decisions_path: str | Path, labels_path: str | Path) -> tu
         A file is missing, lacks a column, or has a row that cannot be read
         (the message names the file, row and column).
     """
-    from ..csvsaved import parse_as_saved
-    from ..filekind import present
+    from ..csvsaved import read_saved_table
 
-    tables = []
-    for path, spec in ((decisions_path, DECISIONS_SPEC), (labels_path, RECOUPMENT_LABELS_SPEC)):
-        path = Path(path)
-        if not present(path):
-            raise InputError(f"{path}: no such file (expected {spec.name})")
-        parsed, reading = parse_as_saved(path, spec, path.name)
-        if parsed.problems:
-            shown = "; ".join(p.message for p in parsed.problems[:3])
-            raise InputError(f"{len(parsed.problems)} problem(s) in {path}: {shown}")
-        parsed.data.attrs.update(file=path.name, reading=reading)
-        tables.append(parsed.data)
-    decisions, labels = tables
+    decisions = read_saved_table(decisions_path, DECISIONS_SPEC)
+    labels = read_saved_table(labels_path, RECOUPMENT_LABELS_SPEC)
     if not len(decisions):
         raise InputError(f"{Path(decisions_path)}: no decisions (the file has a header and no rows), so "
                          "nothing can be scored")

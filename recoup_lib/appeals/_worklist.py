@@ -5,9 +5,8 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from ..notices import as_of_day
 from ..schema import CLOSED_STATUSES
-from ._dates import to_days
+from ._dates import day_of, to_days
 from ._interest import interest_table
 from ._profiles import Profiles, load_profiles
 
@@ -72,7 +71,7 @@ def worklist(decisions: pd.DataFrame, as_of, profiles: Profiles | None = None) -
         closed = frame["status"].astype("str").str.strip().str.lower().isin(CLOSED_STATUSES)
         frame = frame.loc[~closed.to_numpy()]
     frame = frame.reset_index(drop=True)
-    today = to_days(as_of_day(as_of))[0]
+    today = day_of(as_of)
     n = len(frame)
     deadline = np.full(n, np.datetime64("NaT"), dtype="datetime64[D]")
     action = np.full(n, "", dtype=object)

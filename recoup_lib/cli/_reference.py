@@ -185,7 +185,8 @@ def _explain(codes: list[str]) -> int:
     from ..errors import InputError, UsageError
     from ..reference import codes as lookup
 
-    blank = [position for position, code in enumerate(codes, start=1) if not lookup.pasted_codes(code)]
+    pasted = [lookup.pasted_codes(code) for code in codes]
+    blank = [position for position, found in enumerate(pasted, start=1) if not found]
     if blank:
         where = ", ".join(str(position) for position in blank)
         raise UsageError(f"explain: code {where} of the {len(codes)} given is empty; give codes such as "
@@ -193,8 +194,8 @@ def _explain(codes: list[str]) -> int:
     unknown_note = ("not in the kit's code tables (CARC, RARC, PLB, CAS group, place of service, "
                     "claim status, office E/M)")
     explained = []
-    for given in codes:
-        pieces = [(code, lookup.explain(code)) for code in lookup.pasted_codes(given)]
+    for given, found_codes in zip(codes, pasted):
+        pieces = [(code, lookup.explain(code)) for code in found_codes]
         known = any(found["known"].any() for _, found in pieces)
         explained += pieces if known else [(given.strip(), None)]  # nothing known: named as given
     unknown = [code for code, found in explained if found is None or not found["known"].any()]

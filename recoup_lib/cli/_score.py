@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import sys
-from pathlib import Path
 
 ORDER = 30
 
@@ -22,8 +21,7 @@ def add_parser(sub):
 
 
 def run(args) -> int:
-    from ..errors import InputError
-    from ..csvsaved import parse_as_saved
+    from ..csvsaved import read_saved_table
     from ..folder import write_csv
     from ..money import dollars
     from ..outputs import check_file, output_file
@@ -36,14 +34,9 @@ def run(args) -> int:
         check_file(args.out, inputs=inputs, written_by=SCORE_WRITTEN_BY)
     tables, notes = {}, []
     for name, path in (("findings.csv", args.findings), ("labels.csv", args.labels)):
-        parsed, reading = parse_as_saved(Path(path), SPECS[name], Path(path).name)
-        notes += reading.sentences()
-        if parsed.problems:
-            shown = "; ".join(p.message for p in parsed.problems[:3])
-            more = f"; ... and {len(parsed.problems) - 3} more" if len(parsed.problems) > 3 else ""
-            raise InputError(f"{len(parsed.problems)} problem(s) in {path}: {shown}{more}")
-        tables[name] = parsed.data
-        unknown = parsed.data.loc[~parsed.data["error_type"].isin(ERROR_TYPE_NAMES), "error_type"].value_counts()
+        tables[name] = read_saved_table(path, SPECS[name])
+        notes += tables[name].attrs["reading"].sentences()
+        unknown = tables[name].loc[~tables[name]["error_type"].isin(ERROR_TYPE_NAMES), "error_type"].value_counts()
         if len(unknown):
             print(f"warning: {path}: error types outside the contract's ten, scored as types of their own: "
                   + listed([f"{kind!r} ({count:,} rows)" for kind, count in unknown.items()], 5), file=sys.stderr)

@@ -40,18 +40,16 @@ from ..errors import InputError
 from ..arrowtext import one_array, string_parts
 from ..csvread import RESERVED_PREFIX
 from ..csvrecords import last_line_leaves_quote_open
-from ..filekind import (  # noqa: F401 - decode_bytes, _is_utf8 imported from here before filekind held them
-    OFFICE_LOCK_FILE, decode_as, decode_bytes, not_a_file_message, office_lock_file, shown, single_byte_encoding,
-    text_encoding,
+from ..filekind import (  # noqa: F401 - decode_bytes imported from here before filekind held it
+    OFFICE_LOCK_FILE, WORKBOOK_SUFFIXES, decode_as, decode_bytes, not_a_file_message, office_lock_file, shown,
+    single_byte_encoding, text_encoding,
 )
-from ..filekind import is_utf8 as _is_utf8  # noqa: F401
 from ..formulas import GUARD, unguard_formulas, unguard_text, unwrap_text_formulas
 from ._exact import csv_body_exact
 from ._header_rows import _PREVIEW_ROWS, above_header, find_header_rows, preview_rows
 
 __all__ = ["RawExport", "read_export", "split_sheet", "WORKBOOK_SUFFIXES", "decode_bytes"]
 
-WORKBOOK_SUFFIXES = (".xlsx", ".xlsm", ".xls", ".ods", ".xlsb")
 #: Bytes of a CSV file (from its first line that is not blank) its delimiter and header are found in.
 _HEAD_BYTES = 262144
 #: A byte that is not blank (ASCII whitespace).

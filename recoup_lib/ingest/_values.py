@@ -64,7 +64,7 @@ def text(values) -> pa.Array:
     """Any column as trimmed Arrow text (nulls -> ``""``; non-breaking spaces trimmed too)."""
     if _CLEAN.get(id(values)) is values:
         return values
-    arr = one_array(values if isinstance(values, (pa.Array, pa.ChunkedArray)) else pa.array(values, pa.string()))
+    arr = one_array(values)
     if arr.type != pa.string():
         arr = pc.cast(arr, pa.string())
     arr = pc.fill_null(arr, "")

@@ -72,10 +72,7 @@ def _decode(data: bytes) -> str:
     """A text table's characters, in the encoding :func:`~recoup_lib.filekind.text_encoding` finds:
     UTF-8, Excel's "Unicode Text" (UTF-16) of a table re-saved, or a Western one (CMS files carry a
     cp1252 registered-trademark sign in the CPT notice), a UTF-8 byte-order mark left out."""
-    encoding = text_encoding(data)
-    if encoding.startswith("utf-16"):
-        return data.decode(encoding, errors="replace")
-    return data.removeprefix(codecs.BOM_UTF8).decode(encoding, errors="replace")
+    return data.removeprefix(codecs.BOM_UTF8).decode(text_encoding(data), errors="replace")
 
 
 def _text_tables(label: str, name: str, data: bytes, header_test) -> list[Table]:

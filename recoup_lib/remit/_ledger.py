@@ -5,8 +5,8 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from ..notices import as_of_day, checked_notices
-from ..schema import CLOSED_STATUSES, Column, FileSpec, checked_frame
+from ..notices import checked_notices
+from ..schema import CLOSED_STATUSES, Column, FileSpec, as_of_day, checked_frame
 from ._deposits import explain_deposits
 from ._items import STR
 

@@ -19,10 +19,10 @@ import pandas as pd
 from ..errors import InputError
 from ..folder import write_csv
 from ..money import dollars
-from ..notices import as_of_day, read_notices, set_aside_notices
+from ..notices import read_notices, set_aside_notices
 from ..outputs import writes_folder
 from ..results import StepResult
-from ..schema import ParsedTable
+from ..schema import ParsedTable, as_of_day
 from ._as_of import folder_as_of
 from ._batch import read_835
 from ._deposits import DEPOSIT_COLUMNS, explain_deposits

@@ -13,7 +13,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from ..money import dollars, parse_cents
-from ..notices import as_of_day
+from ..schema import as_of_day
 from ._columns import COLUMNS, typed
 from ._problems import ACTION, SegmentProblem
 

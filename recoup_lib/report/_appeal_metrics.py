@@ -10,9 +10,9 @@ from __future__ import annotations
 
 import pandas as pd
 
-from ..notices import as_of_day, checked_notices
+from ..notices import checked_notices
 from ..remit.reconcile import AGING_BUCKETS as LEDGER_BUCKETS
-from ..schema import CLOSED_STATUSES
+from ..schema import CLOSED_STATUSES, as_of_day
 from ._metrics import clean_text, metric_frame, metric_row, require_columns, switched_off
 
 __all__ = [

@@ -24,12 +24,11 @@ from ..errors import InputError, InvalidParameterError
 from ..filekind import present
 from ..folder import existing_folder, files_present, read_csv_text
 from ..money import dollars
-from ..notices import as_of_day
 from ..remit import (FOLDER_AS_OF, REMIT_SUFFIXES, Remit, folder_as_of, paid_after, remits_in, remittance_dates,
                      taken_back)
 from ..remit.reconcile import LINK_COLUMNS, link_recoupments, open_ledger
 from ..rules import audit_folder
-from ..schema import ParsedTable
+from ..schema import ParsedTable, as_of_day
 from ._appeal_metrics import (appeal_overturn_rate, notice_aging, notice_amounts, notice_response_days,
                               open_notices)
 from ._claim_metrics import clean_claim_rate, denial_rate, line_status, volume

@@ -28,9 +28,8 @@ import pandas as pd
 from ..appeals import SOURCED_COLUMNS, choice_column, load_rule_table, text_column
 from ..errors import InvalidParameterError
 from ..money import div_half_up
-from ..notices import as_of_day
 from ..rules import ERROR_TYPES
-from ..schema import Column, FileSpec
+from ..schema import Column, FileSpec, as_of_day
 
 __all__ = ["PATIENT_EFFECTS", "load_patient_rules", "PatientRules", "patient_share_changes",
            "takeback_patient_effects", "patient_credit_balances", "credit_balance_report_rule",

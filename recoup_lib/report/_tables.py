@@ -32,9 +32,8 @@ import pandas as pd
 from ..errors import InputError, InvalidParameterError, Problem
 from ..csvsaved import parse_as_saved
 from ..folder import read_table, to_text_frame
-from ..notices import as_of_day
 from ..remit import RECOUPMENT_ROW_CHECKS
-from ..schema import APPEAL_OUTCOMES_SPEC, RECOUPMENTS_SPEC, ParsedTable, checked_frame
+from ..schema import APPEAL_OUTCOMES_SPEC, ParsedTable, RECOUPMENTS_SPEC, as_of_day, checked_frame
 from ._appeal_metrics import OUTCOMES
 
 __all__ = [

@@ -73,9 +73,9 @@ def _total_rows(raw: pd.DataFrame, spec: FileSpec, id_column: str, label: str) -
                                                                         id_column)]
     first = raw.columns[0]
     if first != id_column:
-        firsts = pc.fill_null(one_array(raw[first]), "")
+        firsts = _cells(raw[first])
         labelled = np.flatnonzero(keyed & ~total & total_rows(firsts, whole_cell=True))
-        problems += [Problem(label, int(raw.index[i]), id_column, firsts[i].as_py().strip(), _not_a_unit(first))
+        problems += [Problem(label, int(raw.index[i]), id_column, firsts[i].as_py(), _not_a_unit(first))
                      for i in labelled]
     return problems
 

@@ -23,6 +23,7 @@ after ISA16 (a line break when nothing else follows it).
 
 from __future__ import annotations
 
+import codecs
 import re
 from dataclasses import dataclass
 
@@ -154,17 +155,19 @@ def from_utf16(data: bytes) -> tuple[bytes, tuple | None]:
 
 
 def _decode(data: bytes) -> tuple[bytes, tuple | None]:
-    """Return UTF-8 bytes; UTF-16 and Latin-1 input are converted, with a note."""
+    """Return UTF-8 bytes without a UTF-8 byte-order mark (before Latin-1 text too: it is no text before the
+    ISA); UTF-16 and Latin-1 input are converted, with a note."""
     data, note = from_utf16(data)
     if note:
-        return data, note
+        return data.removeprefix(codecs.BOM_UTF8), note
     if data.isascii():
         return data, None
+    body = data.removeprefix(codecs.BOM_UTF8)
     try:
         data.decode("utf-8")
-        return data, None
-    except UnicodeDecodeError as exc:  # a UTF-8 byte-order mark before Latin-1 text is no text before the ISA
-        return data.removeprefix(b"\xef\xbb\xbf").decode("latin-1").encode("utf-8"), (
+        return body, None
+    except UnicodeDecodeError as exc:
+        return body.decode("latin-1").encode("utf-8"), (
             0, "UTF-8 text (the file was read as Latin-1)",
             f"bytes that are not UTF-8, the first at byte {exc.start}")
 
@@ -367,8 +370,6 @@ def split_interchanges(data: bytes) -> tuple[list[Piece], list[RawProblem], list
     """
     data, note = _decode(data)
     notes: list[tuple] = [note] if note else []
-    if data.startswith(b"\xef\xbb\xbf"):
-        data = data[3:]
     pieces: list[Piece] = []
     problems: list[RawProblem] = []
     pos = _skip_space(data, 0)
