@@ -50,11 +50,23 @@ _DAY_ZERO = 2**22
 _OPEN_END = _DAY_SPAN
 
 
+def _pair_keys(payer: np.ndarray, code: np.ndarray, width: int) -> np.ndarray:
+    """One integer per (payer, code) pair of integer keys (-1 where either is -1): ``payer``, a new array
+    of the caller's, is worked in place."""
+    unknown = (payer < 0) | (code < 0)
+    payer *= width
+    payer += code
+    payer[unknown] = -1
+    return payer
+
+
 def _days(dates, missing: int = -1) -> np.ndarray:
     """Dates as whole days, shifted to be >= 0 (``missing`` where there is no date)."""
-    values = np.asarray(dates).astype("datetime64[D]")
-    days = values.view(np.int64) + _DAY_ZERO
-    days[np.isnat(values)] = missing
+    values = np.asarray(dates).astype("datetime64[D]")  # a new array, worked in place
+    missing_at = np.isnat(values)
+    days = values.view(np.int64)
+    days += _DAY_ZERO
+    days[missing_at] = missing
     return days
 
 
@@ -245,15 +257,12 @@ class AuditContext:
         (default: every line); ``fee`` is 0 where ``has_fee`` is False.
         """
         rows = np.arange(len(self.lines)) if rows is None else np.asarray(rows, dtype=np.int64)
-        fee = np.zeros(len(rows), dtype=np.int64)
-        has = np.zeros(len(rows), dtype=bool)
         index = self._fee_index
         if index is None or not len(rows):
-            return fee, has
-        code = (self.lines["_code"].to_numpy()[rows] if procedure_code is None
-                else self.key("code", procedure_code))
-        payer = self.lines["_payer"].to_numpy()[rows]
-        pair = np.where((payer >= 0) & (code >= 0), payer * index["width"] + code, -1)
+            return np.zeros(len(rows), dtype=np.int64), np.zeros(len(rows), dtype=bool)
+        pair = _pair_keys(self.lines["_payer"].to_numpy()[rows],
+                          self.lines["_code"].to_numpy()[rows] if procedure_code is None
+                          else self.key("code", procedure_code), index["width"])
         day = _days(self.lines["service_date"].to_numpy()[rows])
         if "by_day" in index:
             found = _effective_on(index, index["group_of_pair"][np.maximum(pair, 0)], pair >= 0, day)
@@ -267,9 +276,12 @@ class AuditContext:
             safe = np.maximum(found, 0)
             found = np.where((groups[at] == pair) & (found >= 0) & (index["packed"][safe] // _DAY_SPAN == at),
                              found, -1)
-        safe = np.maximum(found, 0)
-        has = (found >= 0) & (index["end"][safe] >= day)
-        fee = np.where(has, index["allowed"][safe], 0)
+        # The arrays made here are worked in place: a million-line lookup makes no more than it returns.
+        has = found >= 0
+        safe = np.maximum(found, 0, out=found)
+        has &= index["end"][safe] >= day
+        fee = index["allowed"][safe]
+        fee[~has] = 0
         return fee, has
 
     def fee(self, procedure_code=None, rows: np.ndarray | None = None) -> pd.Series:
