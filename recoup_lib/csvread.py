@@ -49,6 +49,7 @@ __all__ = [
     "not_csv_text",
     "read_csv_text",
     "read_header",
+    "canonical_header",
     "read_table",
     "python_csv_chunks",
     "needs_exact_reader",
@@ -282,7 +283,7 @@ def read_header(path: Path, spec: FileSpec | None, label: str) -> list[str]:
     if refused:
         raise InputError(refused)
     header, record = _file_header(path, label)
-    return _canonical_header(header, spec, label, record)
+    return canonical_header(header, spec, label, record)
 
 
 def _read_csv(path, spec: FileSpec | None, label: str | None, typed: bool):
@@ -541,7 +542,7 @@ def _file_header(path: Path, label: str) -> tuple[list[str], list[str]]:
     return header, record
 
 
-def _canonical_header(header: list[str], spec: FileSpec | None, label: str,
+def canonical_header(header: list[str], spec: FileSpec | None, label: str,
                       record: list[str] | None = None) -> list[str]:
     """``header`` with the contract's names in their own case; raises on a name twice or a required
     column missing (quoting ``record``, the header as the file has it, when given: a binary file's

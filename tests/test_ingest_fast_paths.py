@@ -385,9 +385,9 @@ def test_whole_numbers_held_as_wide_arrow_text_are_read_without_a_narrow_copy(mo
     narrowed = []
     original = P._arrow_text
     monkeypatch.setattr(P, "_arrow_text", lambda text: narrowed.append(len(text)) or original(text))
-    numbers, ok = P._parse_ints(pa.chunked_array([pa.array(["1", "12", "3"], pa.large_string())]))
+    numbers, ok = P.parse_ints(pa.chunked_array([pa.array(["1", "12", "3"], pa.large_string())]))
     assert numbers.tolist() == [1, 12, 3] and ok.tolist() == [True, True, True] and narrowed == []
-    numbers, ok = P._parse_ints(pa.chunked_array([pa.array(["3.0", "+2", "x", None], pa.large_string())]))
+    numbers, ok = P.parse_ints(pa.chunked_array([pa.array(["3.0", "+2", "x", None], pa.large_string())]))
     assert numbers.tolist()[:2] == [3, 2] and ok.tolist() == [True, True, False, False] and narrowed == [4]
 
 
