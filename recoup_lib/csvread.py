@@ -236,7 +236,8 @@ _CLOSING_QUOTE = {
 }
 
 
-def read_csv_text(path: str | Path, spec: FileSpec | None = None, label: str | None = None):
+def read_csv_text(path: str | Path, spec: FileSpec | None = None, label: str | None = None,
+                  utf8_checked: bool = False):
     """Read a CSV as text, checking its header against a contract.
 
     Parameters
@@ -247,6 +248,9 @@ def read_csv_text(path: str | Path, spec: FileSpec | None = None, label: str | N
         and surrounding spaces, then renamed to the contract's spelling).
     label : str, optional
         Name used in messages (default: the file name).
+    utf8_checked : bool, optional
+        The caller has checked that the file's bytes are UTF-8 (see
+        :func:`~recoup_lib.filekind.text_encoding`), so Arrow does not check each value again.
 
     Returns
     -------
@@ -266,7 +270,7 @@ def read_csv_text(path: str | Path, spec: FileSpec | None = None, label: str | N
     InputError
         The file is missing, empty, or lacks a required column.
     """
-    return _read_csv(path, spec, label, typed=False)
+    return _read_csv(path, spec, label, typed=False, utf8_checked=utf8_checked)
 
 
 #: Arrow types the fast reader converts to while reading (in its threads), by column kind.
@@ -286,7 +290,7 @@ def read_header(path: Path, spec: FileSpec | None, label: str) -> list[str]:
     return canonical_header(header, spec, label, record)
 
 
-def _read_csv(path, spec: FileSpec | None, label: str | None, typed: bool):
+def _read_csv(path, spec: FileSpec | None, label: str | None, typed: bool, utf8_checked: bool = False):
     """:func:`read_csv_text`; with ``typed``, date and whole-number columns come back typed.
 
     A typed column is only returned when every value of it converted and none breaks its
@@ -303,11 +307,11 @@ def _read_csv(path, spec: FileSpec | None, label: str | None, typed: bool):
             if col.name in types and col.kind in _ARROW_KINDS:
                 types[col.name] = _ARROW_KINDS[col.kind]
     try:
-        table = _fast_read(path, header, types)
+        table = _fast_read(path, header, types, utf8_checked)
         if table is not None and typed and not _typed_columns_clean(table, spec):
             raise pa.ArrowInvalid("a typed column needs its values as written")
     except (pa.ArrowInvalid, pa.ArrowNotImplementedError):
-        table = _converted_as_text(path, header) if any(t != _TEXT for t in types.values()) else None
+        table = _converted_as_text(path, header, utf8_checked) if any(t != _TEXT for t in types.values()) else None
     if table is not None:
         raw = _string_frame(table, guarded=_holds(path, GUARD.encode()))
         rows = np.arange(len(raw), dtype=np.int64) + 2
@@ -328,7 +332,7 @@ def broken_frame(broken: list, label: str) -> pd.DataFrame:
     return frame
 
 
-def _fast_read(path: Path, header: list[str], types: dict) -> pa.Table | None:
+def _fast_read(path: Path, header: list[str], types: dict, utf8_checked: bool = False) -> pa.Table | None:
     """The file through Arrow's multi-threaded reader; None when only the exact reader can say
     what each row is (a malformed row, a blank line, a line break inside a quoted value, a quote
     left open on the last line, or a value that does not convert to its column's type: that one
@@ -343,7 +347,7 @@ def _fast_read(path: Path, header: list[str], types: dict) -> pa.Table | None:
         return None  # a header spanning lines: only the exact reader knows where the data starts
     counted = len(header) < 2
     quoted = has_quote(path)
-    read, parse, convert = arrow_options(header, types, quoted=quoted)
+    read, parse, convert = arrow_options(header, types, quoted=quoted, check_utf8=not utf8_checked)
     try:
         table = pacsv.read_csv(path, read_options=read, parse_options=parse, convert_options=convert)
     except pa.ArrowInvalid as exc:
@@ -388,7 +392,8 @@ def is_malformed_row(exc: pa.ArrowInvalid) -> bool:
     return str(exc).startswith("CSV parse error")
 
 
-def arrow_options(header: list[str], types: dict, block_size: int | None = None, quoted: bool = True):
+def arrow_options(header: list[str], types: dict, block_size: int | None = None, quoted: bool = True,
+                  check_utf8: bool = True):
     """Arrow's read, parse and convert options for a contract file.
 
     A malformed row (another number of fields than the header) stops Arrow with ``ArrowInvalid``
@@ -404,13 +409,14 @@ def arrow_options(header: list[str], types: dict, block_size: int | None = None,
     Arrow cannot tell it from a malformed row. In a typed column only a blank cell is missing: Arrow's
     own null spellings (``NA``, ``NULL``, ``N/A``, ``nan``...) are values like any other, so a
     ``termination_date`` of ``NA`` is refused as the text parser refuses it, never read as "no date".
+    ``check_utf8=False``: the bytes are known to be UTF-8 (Arrow would check each value again).
     """
     read = pacsv.ReadOptions(column_names=header, skip_rows=1, use_threads=True,
                              **({"block_size": block_size} if block_size else {}))
     parse = pacsv.ParseOptions(newlines_in_values=quoted,
                                ignore_empty_lines=len(header) < 2)
     convert = pacsv.ConvertOptions(column_types=types, null_values=[""], strings_can_be_null=False,
-                                   quoted_strings_can_be_null=False)
+                                   quoted_strings_can_be_null=False, check_utf8=check_utf8)
     return read, parse, convert
 
 
@@ -424,9 +430,9 @@ def _header_on_one_line(path: Path) -> bool:
     return b"\r" not in line and line.count(b'"') % 2 == 0
 
 
-def _converted_as_text(path: Path, header: list[str]) -> pa.Table | None:
+def _converted_as_text(path: Path, header: list[str], utf8_checked: bool = False) -> pa.Table | None:
     try:
-        return _fast_read(path, header, {h: _TEXT for h in header})
+        return _fast_read(path, header, {h: _TEXT for h in header}, utf8_checked)
     except (pa.ArrowInvalid, pa.ArrowNotImplementedError):
         return None
 
