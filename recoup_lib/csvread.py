@@ -26,6 +26,7 @@ import pyarrow.csv as pacsv
 
 from .arrowtext import array_parts
 from .csvrecords import (  # noqa: F401 - imported from here before csvrecords held them
+    CLOSING_QUOTE,
     END_OF_FILE,
     last_line_leaves_quote_open,
     open_quote_field,
@@ -179,7 +180,7 @@ def _lines_as_records(handle, header: list[str], spans: set[str]):
             yield number, fields, None, line
         else:
             at = runaway[0]
-            yield number, fields, (at, _CLOSING_QUOTE[may_span(at)], '"' + fields[at]), line
+            yield number, fields, (at, CLOSING_QUOTE[may_span(at)], '"' + fields[at]), line
 
 
 def python_csv_chunks(path: Path, header: list[str], chunk_rows: int | None = None, spans=None):
@@ -226,14 +227,6 @@ def python_csv_chunks(path: Path, header: list[str], chunk_rows: int | None = No
                 yield piece()
                 good, good_rows, broken = [], [], []
     yield piece()
-
-
-#: What a row whose quote is left open expected, by whether its column's values may hold a line break.
-_CLOSING_QUOTE = {
-    False: "a closing quote on the same row (a value of this column never holds a line break)",
-    True: "a closing quote before the lines after it (this one is never closed, or takes in lines "
-          "that look like rows)",
-}
 
 
 def read_csv_text(path: str | Path, spec: FileSpec | None = None, label: str | None = None,
