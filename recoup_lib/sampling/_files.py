@@ -19,10 +19,11 @@ import pyarrow.compute as pc
 
 from ..arrowtext import one_array
 from ..errors import InputError, Problem
-from ..csvread import broken_problems, first_filled_cells, total_rows
+from ..csvread import broken_problems
 from ..csvsaved import FileReading, read_as_saved
 from ..money import format_cents_scalar
 from ..schema import SAMPLE_SPEC, STRATA_SPEC, FileSpec, frame_spec, money_column, parse_table
+from ..totalrows import first_filled_cells, total_rows
 from ._common import case_variants
 
 __all__ = ["SAMPLE_SPEC", "STRATA_SPEC", "FileReading", "SampleFile", "StrataSizes", "read_sample_file",
