@@ -24,8 +24,8 @@ import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.csv as pacsv
 
-from .arrowtext import array_parts
 from .csvrecords import (  # noqa: F401 - imported from here before csvrecords held them
+    CLOSING_QUOTE,
     END_OF_FILE,
     last_line_leaves_quote_open,
     open_quote_field,
@@ -38,6 +38,11 @@ from .formulas import GUARD, unguard_formulas, unguard_text
 from .schema import (
     CONTROL_CHARACTERS, FIRST_DATE, LAST_DATE, MAX_WHOLE_NUMBER, SPECS, FileSpec, ParsedTable, parse_table,
 )
+from .totalrows import (  # noqa: F401 - imported from here before totalrows held them
+    TOTAL_PATTERN,
+    first_filled_cells,
+    total_rows,
+)
 
 __all__ = [
     "RESERVED_PREFIX",
@@ -49,6 +54,7 @@ __all__ = [
     "not_csv_text",
     "read_csv_text",
     "read_header",
+    "canonical_header",
     "read_table",
     "python_csv_chunks",
     "needs_exact_reader",
@@ -71,59 +77,6 @@ __all__ = [
 #: ``rejected_rows/`` file fed back after fixing it) gets one more ``_`` in front, so it never
 #: meets the kit's names.
 RESERVED_PREFIX = "_"
-
-#: A total row's label: TOTAL, Totals:, Grand Total, Sub-total, Report total, Page total ... (a
-#: spreadsheet's sum under the rows, which ``recoup import`` and the sampling files set aside).
-TOTAL_PATTERN = r"(?i)^\s*(?:grand|sub|report|page|batch|claim|provider|payer|final|file)?[\s-]*totals?\b"
-
-#: Values holding ``total`` beyond which :func:`total_rows` tries its pattern on the whole column.
-_TOTAL_CANDIDATES = 10_000
-
-
-def total_rows(first: pa.Array, whole_cell: bool = False) -> np.ndarray:
-    """Which values (text, no nulls) are a total row's label (:data:`TOTAL_PATTERN`); with ``whole_cell``,
-    only those that are the label and nothing more (``Total``, ``Grand total:``, not ``Total knee
-    arthroplasty``: a unit's text beside its blank id may begin with the word).
-
-    Every label the pattern matches holds ``total`` (its letters match no other character, in any
-    case), so the pattern is tried only on the values whose bytes hold it, found by ``bytes.find``
-    on the column lowered as ASCII (on every value when there are many).
-    """
-    pattern = TOTAL_PATTERN + r"\W*$" if whole_cell else TOTAL_PATTERN
-    offsets, raw = array_parts(first)
-    data = raw[offsets[0]:offsets[-1]].tobytes().lower() if len(first) else b""
-    found, at = [], data.find(b"total")
-    while at >= 0:
-        if len(found) == _TOTAL_CANDIDATES:
-            return np.asarray(pc.match_substring_regex(first, pattern))
-        found.append(at)
-        at = data.find(b"total", at + 1)
-    total = np.zeros(len(first), dtype=bool)
-    if found:
-        rows = np.unique(np.searchsorted(offsets, np.asarray(found) + offsets[0], side="right") - 1)
-        total[rows] = np.asarray(pc.match_substring_regex(first.take(pa.array(rows)), pattern))
-    return total
-
-
-def first_filled_cells(cells: dict[str, pa.Array], headers: list[str], key_header: str,
-                       keyed: np.ndarray) -> pa.Array:
-    """Each row's label, for :func:`total_rows`: its key where ``keyed`` (the key filled, or the row
-    empty), else the first filled cell of the row in ``headers`` order, looked for only in those few
-    rows. A spreadsheet's total row may hold its label in another column than the key's.
-
-    ``cells``: text without nulls, by header (every one of ``headers``).
-    """
-    key = cells[key_header]
-    keyless = np.flatnonzero(~keyed)
-    if not len(keyless):
-        return key
-    take = pa.array(keyless)
-    found = pa.array([""] * len(keyless), pa.string())
-    for h in reversed(headers):
-        values = cells[h].take(take)
-        found = pc.if_else(pc.not_equal(values, ""), values, found)
-    return pc.replace_with_mask(key, pa.array(~keyed), found)
-
 
 def _string_frame(table: pa.Table, guarded: bool = True) -> pd.DataFrame:
     """Text columns as pyarrow-backed strings (formula guards taken off, see
@@ -178,7 +131,7 @@ def _lines_as_records(handle, header: list[str], spans: set[str]):
             yield number, fields, None, line
         else:
             at = runaway[0]
-            yield number, fields, (at, _CLOSING_QUOTE[may_span(at)], '"' + fields[at]), line
+            yield number, fields, (at, CLOSING_QUOTE[may_span(at)], '"' + fields[at]), line
 
 
 def python_csv_chunks(path: Path, header: list[str], chunk_rows: int | None = None, spans=None):
@@ -227,15 +180,8 @@ def python_csv_chunks(path: Path, header: list[str], chunk_rows: int | None = No
     yield piece()
 
 
-#: What a row whose quote is left open expected, by whether its column's values may hold a line break.
-_CLOSING_QUOTE = {
-    False: "a closing quote on the same row (a value of this column never holds a line break)",
-    True: "a closing quote before the lines after it (this one is never closed, or takes in lines "
-          "that look like rows)",
-}
-
-
-def read_csv_text(path: str | Path, spec: FileSpec | None = None, label: str | None = None):
+def read_csv_text(path: str | Path, spec: FileSpec | None = None, label: str | None = None,
+                  utf8_checked: bool = False):
     """Read a CSV as text, checking its header against a contract.
 
     Parameters
@@ -246,6 +192,9 @@ def read_csv_text(path: str | Path, spec: FileSpec | None = None, label: str | N
         and surrounding spaces, then renamed to the contract's spelling).
     label : str, optional
         Name used in messages (default: the file name).
+    utf8_checked : bool, optional
+        The caller has checked that the file's bytes are UTF-8 (see
+        :func:`~recoup_lib.filekind.text_encoding`), so Arrow does not check each value again.
 
     Returns
     -------
@@ -265,7 +214,7 @@ def read_csv_text(path: str | Path, spec: FileSpec | None = None, label: str | N
     InputError
         The file is missing, empty, or lacks a required column.
     """
-    return _read_csv(path, spec, label, typed=False)
+    return _read_csv(path, spec, label, typed=False, utf8_checked=utf8_checked)
 
 
 #: Arrow types the fast reader converts to while reading (in its threads), by column kind.
@@ -282,10 +231,10 @@ def read_header(path: Path, spec: FileSpec | None, label: str) -> list[str]:
     if refused:
         raise InputError(refused)
     header, record = _file_header(path, label)
-    return _canonical_header(header, spec, label, record)
+    return canonical_header(header, spec, label, record)
 
 
-def _read_csv(path, spec: FileSpec | None, label: str | None, typed: bool):
+def _read_csv(path, spec: FileSpec | None, label: str | None, typed: bool, utf8_checked: bool = False):
     """:func:`read_csv_text`; with ``typed``, date and whole-number columns come back typed.
 
     A typed column is only returned when every value of it converted and none breaks its
@@ -302,11 +251,11 @@ def _read_csv(path, spec: FileSpec | None, label: str | None, typed: bool):
             if col.name in types and col.kind in _ARROW_KINDS:
                 types[col.name] = _ARROW_KINDS[col.kind]
     try:
-        table = _fast_read(path, header, types)
+        table = _fast_read(path, header, types, utf8_checked)
         if table is not None and typed and not _typed_columns_clean(table, spec):
             raise pa.ArrowInvalid("a typed column needs its values as written")
     except (pa.ArrowInvalid, pa.ArrowNotImplementedError):
-        table = _converted_as_text(path, header) if any(t != _TEXT for t in types.values()) else None
+        table = _converted_as_text(path, header, utf8_checked) if any(t != _TEXT for t in types.values()) else None
     if table is not None:
         raw = _string_frame(table, guarded=_holds(path, GUARD.encode()))
         rows = np.arange(len(raw), dtype=np.int64) + 2
@@ -327,7 +276,7 @@ def broken_frame(broken: list, label: str) -> pd.DataFrame:
     return frame
 
 
-def _fast_read(path: Path, header: list[str], types: dict) -> pa.Table | None:
+def _fast_read(path: Path, header: list[str], types: dict, utf8_checked: bool = False) -> pa.Table | None:
     """The file through Arrow's multi-threaded reader; None when only the exact reader can say
     what each row is (a malformed row, a blank line, a line break inside a quoted value, a quote
     left open on the last line, or a value that does not convert to its column's type: that one
@@ -342,7 +291,7 @@ def _fast_read(path: Path, header: list[str], types: dict) -> pa.Table | None:
         return None  # a header spanning lines: only the exact reader knows where the data starts
     counted = len(header) < 2
     quoted = has_quote(path)
-    read, parse, convert = arrow_options(header, types, quoted=quoted)
+    read, parse, convert = arrow_options(header, types, quoted=quoted, check_utf8=not utf8_checked)
     try:
         table = pacsv.read_csv(path, read_options=read, parse_options=parse, convert_options=convert)
     except pa.ArrowInvalid as exc:
@@ -387,7 +336,8 @@ def is_malformed_row(exc: pa.ArrowInvalid) -> bool:
     return str(exc).startswith("CSV parse error")
 
 
-def arrow_options(header: list[str], types: dict, block_size: int | None = None, quoted: bool = True):
+def arrow_options(header: list[str], types: dict, block_size: int | None = None, quoted: bool = True,
+                  check_utf8: bool = True):
     """Arrow's read, parse and convert options for a contract file.
 
     A malformed row (another number of fields than the header) stops Arrow with ``ArrowInvalid``
@@ -403,13 +353,14 @@ def arrow_options(header: list[str], types: dict, block_size: int | None = None,
     Arrow cannot tell it from a malformed row. In a typed column only a blank cell is missing: Arrow's
     own null spellings (``NA``, ``NULL``, ``N/A``, ``nan``...) are values like any other, so a
     ``termination_date`` of ``NA`` is refused as the text parser refuses it, never read as "no date".
+    ``check_utf8=False``: the bytes are known to be UTF-8 (Arrow would check each value again).
     """
     read = pacsv.ReadOptions(column_names=header, skip_rows=1, use_threads=True,
                              **({"block_size": block_size} if block_size else {}))
     parse = pacsv.ParseOptions(newlines_in_values=quoted,
                                ignore_empty_lines=len(header) < 2)
     convert = pacsv.ConvertOptions(column_types=types, null_values=[""], strings_can_be_null=False,
-                                   quoted_strings_can_be_null=False)
+                                   quoted_strings_can_be_null=False, check_utf8=check_utf8)
     return read, parse, convert
 
 
@@ -423,9 +374,9 @@ def _header_on_one_line(path: Path) -> bool:
     return b"\r" not in line and line.count(b'"') % 2 == 0
 
 
-def _converted_as_text(path: Path, header: list[str]) -> pa.Table | None:
+def _converted_as_text(path: Path, header: list[str], utf8_checked: bool = False) -> pa.Table | None:
     try:
-        return _fast_read(path, header, {h: _TEXT for h in header})
+        return _fast_read(path, header, {h: _TEXT for h in header}, utf8_checked)
     except (pa.ArrowInvalid, pa.ArrowNotImplementedError):
         return None
 
@@ -541,7 +492,7 @@ def _file_header(path: Path, label: str) -> tuple[list[str], list[str]]:
     return header, record
 
 
-def _canonical_header(header: list[str], spec: FileSpec | None, label: str,
+def canonical_header(header: list[str], spec: FileSpec | None, label: str,
                       record: list[str] | None = None) -> list[str]:
     """``header`` with the contract's names in their own case; raises on a name twice or a required
     column missing (quoting ``record``, the header as the file has it, when given: a binary file's

@@ -12,10 +12,12 @@ lines after it are read again as what they are.
 tells a fast reader (which closes such a quote at the end of the file
 silently) to leave the file to this one.
 
-Both readers of CSV text use it: contract CSVs (:mod:`recoup_lib.csvread`,
-where only text columns may span lines) and users' exports
-(:mod:`recoup_lib.ingest`, any field, any delimiter); each numbers and
-words its own messages.
+The kit's readers of CSV text use it: contract CSVs (:mod:`recoup_lib.csvread`,
+where only text columns may span lines), users' exports
+(:mod:`recoup_lib.ingest`, any field, any delimiter) and CMS's rate notices
+(:func:`recoup_lib.appeals.read_rate_notices`); each numbers its own rows
+and says what a row whose quote runs away expected in the same words
+(:data:`CLOSING_QUOTE`).
 """
 
 from __future__ import annotations
@@ -24,7 +26,8 @@ import csv
 import itertools
 import sys
 
-__all__ = ["END_OF_FILE", "open_quote_field", "rows_taken_in", "quoted_records", "last_line_leaves_quote_open"]
+__all__ = ["END_OF_FILE", "CLOSING_QUOTE", "open_quote_field", "rows_taken_in", "quoted_records",
+           "last_line_leaves_quote_open"]
 
 #: Python's csv module refuses fields over 131,072 characters by default; a long note beside a
 #: malformed row must not stop the exact reader.
@@ -34,6 +37,14 @@ csv.field_size_limit(min(sys.maxsize, 2**31 - 1))
 #: closed, and ends up inside a value when one is still open at the end of the file.
 END_OF_FILE = "\ufdd0"
 _LINE_BREAKS = ("\n", "\r")
+
+#: What a record whose quote runs away (see :func:`quoted_records`) expected, by whether its field's
+#: values may hold a line break: the words of every reader's message.
+CLOSING_QUOTE = {
+    False: "a closing quote on the same row (a value of this column never holds a line break)",
+    True: "a closing quote before the lines after it (this one is never closed, or takes in lines "
+          "that look like rows)",
+}
 
 
 def open_quote_field(line: str, delimiter: str = ",") -> tuple[list[str], int | None]:

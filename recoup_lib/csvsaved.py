@@ -62,16 +62,17 @@ class FileReading:
         return [f"{note}."] if note else []
 
 
-def _encoding(path: Path) -> str:
-    """The encoding the file's text is in (:func:`~recoup_lib.filekind.text_encoding`); ``utf-8`` for
-    what :func:`~recoup_lib.csvread.read_csv_text` refuses and names (no regular file, an empty file,
-    a workbook saved as ``.csv``). Looked at through a memory map, so a UTF-8 file is read into
-    memory only by the reader."""
+def _encoding(path: Path) -> str | None:
+    """The encoding the file's text is in (:func:`~recoup_lib.filekind.text_encoding`, which checks
+    every byte of a UTF-8 file); None, the bytes not looked at, for what
+    :func:`~recoup_lib.csvread.read_csv_text` refuses and names (no regular file, an empty file, a
+    workbook saved as ``.csv``). Looked at through a memory map, so a UTF-8 file is read into memory
+    only by the reader."""
     if not_a_file(path) is not None or not path.stat().st_size:
-        return "utf-8"
+        return None
     with open(path, "rb") as handle, mmap.mmap(handle.fileno(), 0, access=mmap.ACCESS_READ) as data:
         if not_csv_text(data[:65536]) not in (None, "UTF-16 text"):
-            return "utf-8"
+            return None
         return text_encoding(data)
 
 
@@ -82,16 +83,21 @@ def _read_text(path: Path, spec: FileSpec, label: str):
     (:func:`~recoup_lib.filekind.decode_bytes`) into a UTF-8 copy in a temporary folder, which is
     read under the file's own name. A workbook saved as ``.csv`` is left to the reader, which names
     it. Returns the reader's three results and the encoding used.
+
+    UTF-8 is checked once: the file's bytes by :func:`~recoup_lib.filekind.text_encoding`, a decoded
+    copy's as its codec wrote them; the reader is told so and does not check them again.
     """
     encoding = _encoding(path)
+    if encoding is None:
+        return (*read_csv_text(path, spec, label), "utf-8")
     if encoding in ("utf-8", "utf-8-sig"):
-        return (*read_csv_text(path, spec, label), encoding)
+        return (*read_csv_text(path, spec, label, utf8_checked=True), encoding)
     text, encoding = decode_bytes(path.read_bytes(), label, encoding)
     with tempfile.TemporaryDirectory(prefix="recoup-") as folder:
         copy = Path(folder) / path.name
         copy.write_bytes(text)
         del text
-        return (*read_csv_text(copy, spec, label), encoding)
+        return (*read_csv_text(copy, spec, label, utf8_checked=True), encoding)
 
 
 def read_as_saved(path: Path, spec: FileSpec, label: str):

@@ -122,3 +122,24 @@ def test_cli_import_interest_rates_never_writes_over_a_file_it_did_not_write(tmp
     assert main(["reference", "import-interest-rates", str(source), "--out", str(out)]) == 2
     assert "--out" in capsys.readouterr().err
     assert out.read_bytes() == before
+
+
+def test_a_windows_1252_file_with_a_byte_order_mark_and_a_row_of_commas_is_read(tmp_path):
+    text = "Effective Date,Rate,Note\r\n01/21/2025,9.875,Peña\r\n,,\r\n04/21/2025,9.750,café\r\n"
+    path = tmp_path / "rates.csv"
+    path.write_bytes(b"\xef\xbb\xbf" + text.encode("cp1252"))
+    got = read_rate_notices(path)
+    assert got.rates["rate_percent"].tolist() == ["9.875", "9.750"]
+    assert got.rates["note"].tolist() == ["Peña", "café"] and (got.rows_read, got.problems) == (2, [])
+
+
+def test_a_quote_that_runs_away_sets_aside_its_row_and_the_rows_after_it_are_read(tmp_path):
+    """A stray quote left open swallowed every row after it into its value (one row read, the later
+    notices lost without a word); it is cut as the kit's other CSV readers cut it, its row set aside."""
+    text = ('effective_date,end_date,rate_percent,note\n2025-01-01,,9.5,"as announced\n'
+            '2025-04-01,,9.25,\n2025-07-01,,9.0,"two\nlines"\n')
+    got = read_rate_notices(_write(tmp_path, text))
+    assert got.rates["rate_percent"].tolist() == ["9.25", "9.0"] and got.rates["note"].iloc[1] == "two\nlines"
+    (problem,) = got.problems
+    assert problem.message.startswith("rates.csv, row 2, column 'note': expected a closing quote")
+    assert got.rows_read == 3

@@ -140,15 +140,15 @@ _LABELS = st.one_of(st.text(alphabet="totalTOTALsgrandSUB -:\u00e9\u212a1", max_
 def test_total_rows_found_through_the_bytes_are_those_the_pattern_matches_in_every_value(values, limit):
     column = pa.array(values, pa.string())
     general = pc.match_substring_regex(column, B.TOTAL_PATTERN).to_pylist()
-    from recoup_lib import csvread
+    from recoup_lib import totalrows
 
-    original = csvread._TOTAL_CANDIDATES
+    original = totalrows._TOTAL_CANDIDATES
     try:
-        csvread._TOTAL_CANDIDATES = limit    # also on the whole column, once values holding "total" are many
+        totalrows._TOTAL_CANDIDATES = limit    # also on the whole column, once values holding "total" are many
         assert B.total_rows(column).tolist() == general
         assert B.total_rows(column.slice(1)).tolist() == general[1:]
     finally:
-        csvread._TOTAL_CANDIDATES = original
+        totalrows._TOTAL_CANDIDATES = original
 
 
 @settings(max_examples=200, deadline=None)
@@ -385,9 +385,9 @@ def test_whole_numbers_held_as_wide_arrow_text_are_read_without_a_narrow_copy(mo
     narrowed = []
     original = P._arrow_text
     monkeypatch.setattr(P, "_arrow_text", lambda text: narrowed.append(len(text)) or original(text))
-    numbers, ok = P._parse_ints(pa.chunked_array([pa.array(["1", "12", "3"], pa.large_string())]))
+    numbers, ok = P.parse_ints(pa.chunked_array([pa.array(["1", "12", "3"], pa.large_string())]))
     assert numbers.tolist() == [1, 12, 3] and ok.tolist() == [True, True, True] and narrowed == []
-    numbers, ok = P._parse_ints(pa.chunked_array([pa.array(["3.0", "+2", "x", None], pa.large_string())]))
+    numbers, ok = P.parse_ints(pa.chunked_array([pa.array(["3.0", "+2", "x", None], pa.large_string())]))
     assert numbers.tolist()[:2] == [3, 2] and ok.tolist() == [True, True, False, False] and narrowed == [4]
 
 

@@ -199,3 +199,24 @@ def test_upward_and_sideways_imports_are_reported_downward_ones_not():
                ("rules", "sampling", "d.py:4"), ("money", "errors", "e.py:5"), ("cli", ROOT_PART, "f.py:6")]
     assert upward_imports(layers, imports) == ["c.py:3: rules imports cli", "d.py:4: rules imports sampling",
                                                "e.py:5: money imports errors"]
+
+
+def private_names_across_parts() -> list[str]:
+    """``from <another part> import _name``: a name its part keeps to itself, used from outside it."""
+    found = []
+    for path in sorted(PACKAGE.rglob("*.py")):
+        module = _module_name(path)
+        tree = ast.parse(path.read_text(encoding="utf-8"), filename=str(path))
+        for node in ast.walk(tree):
+            if not isinstance(node, ast.ImportFrom):
+                continue
+            for target in _targets(node, module, path.name == "__init__.py"):
+                if part_of(target) == part_of(module):
+                    continue
+                names = [a.name for a in node.names if a.name.startswith("_") and not a.name.startswith("__")]
+                found += [f"{path.relative_to(ROOT)}:{node.lineno}: {name} from {target}" for name in names]
+    return found
+
+
+def test_no_part_imports_another_parts_private_name():
+    assert private_names_across_parts() == []

@@ -32,6 +32,7 @@ from pathlib import Path
 
 import pandas as pd
 
+from ..csvrecords import CLOSING_QUOTE, quoted_records
 from ..errors import WHOLE_ROW, InputError, Problem
 from ..filekind import decode_bytes, not_a_file_message
 from ._profiles import Profiles, _check_rates, _decimal_between, _filled_end_dates
@@ -100,32 +101,50 @@ def _parse_day(text: str):
     return pd.NaT
 
 
+def _records(lines: list[str], width: int = 0):
+    """``(fields, lines taken, runaway)`` for each record of ``lines``, read by the kit's exact CSV
+    reader (:func:`~recoup_lib.csvrecords.quoted_records`): any value may hold a line break, and a
+    quote that runs away (never closed, or taking in lines that look like rows of a file ``width``
+    cells wide) is cut after its first line, the lines after it read as the rows they are."""
+    for fields, _, taken, runaway in quoted_records(lines, width, lambda at: True):
+        yield fields, 1 if runaway else taken, runaway
+
+
 def _read_text(path: Path, label: str) -> tuple[list[str], list[tuple[int, list[str]]], list[Problem]]:
     """The file's header (the first row that is not blank), its rows as ``(row, cells)`` numbered as a
-    spreadsheet shows them, and the rows set aside for holding more cells than the header.
+    spreadsheet shows them, and the rows set aside: for holding more cells than the header, or a
+    quote that runs away.
 
-    Rows blank in every cell (a blank line, or the commas Excel writes for an empty row) are dropped
-    but keep their place in that numbering, so a problem names the row the user sees. A row shorter
-    than the header is blank in its last columns; one with more cells than the header (a comma too
-    many, or a value holding a comma without quotes) cannot say which cell is whose, so it is set
-    aside, unless its extra cells are blank.
+    The bytes are decoded as ``recoup import`` decodes them
+    (:func:`~recoup_lib.filekind.decode_bytes`: UTF-8, UTF-16, Windows-1252..., after a byte-order
+    mark or not). Rows blank in every cell (a blank line, or the commas Excel writes for an empty
+    row) are dropped but keep their place in that numbering, so a problem names the row the user
+    sees. A row shorter than the header is blank in its last columns; one with more cells than the
+    header (a comma too many, or a value holding a comma without quotes) cannot say which cell is
+    whose, so it is set aside, unless its extra cells are blank.
     """
-    text = decode_bytes(path.read_bytes(), label)[0].decode("utf-8")
-    records = list(csv.reader(StringIO(text, newline="")))
-    filled = [number for number, cells in enumerate(records, start=1) if any(cell.strip() for cell in cells)]
-    if not filled:
+    lines = StringIO(decode_bytes(path.read_bytes(), label)[0].decode("utf-8"), newline="").readlines()
+    header, row, start = None, 0, 0
+    for fields, taken, _ in _records(lines):
+        row, start = row + 1, start + taken
+        if any(cell.strip() for cell in fields):
+            header = fields
+            break
+    if header is None:
         raise InputError(f"{label}: cannot be read as a CSV of rate notices (no header row)")
-    header = records[filled[0] - 1]
-    rows, too_long = [], []
-    for number in filled[1:]:
-        cells = records[number - 1]
-        if len(cells) > len(header) and any(cell.strip() for cell in cells[len(header):]):
-            too_long.append(Problem(label, number, WHOLE_ROW, ",".join(cells),
-                                    f"at most {len(header)} cells, as the header has (this row has {len(cells)}: a "
-                                    "comma too many, or a value holding a comma without quotes)"))
-            continue
-        rows.append((number, cells))
-    return header, rows, too_long
+    rows, set_aside = [], []
+    for number, (cells, _, runaway) in enumerate(_records(lines[start:], len(header)), start=row + 1):
+        if runaway is not None:
+            at = runaway[0]
+            column = header[at] if at < len(header) else f"field {at + 1}"
+            set_aside.append(Problem(label, number, column, '"' + cells[at], CLOSING_QUOTE[True]))
+        elif len(cells) > len(header) and any(cell.strip() for cell in cells[len(header):]):
+            set_aside.append(Problem(label, number, WHOLE_ROW, ",".join(cells),
+                                     f"at most {len(header)} cells, as the header has (this row has {len(cells)}: a "
+                                     "comma too many, or a value holding a comma without quotes)"))
+        elif any(cell.strip() for cell in cells):
+            rows.append((number, cells))
+    return header, rows, set_aside
 
 
 def read_rate_notices(path: str | Path) -> RateNotices:
@@ -163,7 +182,7 @@ def read_rate_notices(path: str | Path) -> RateNotices:
     if refused:
         raise InputError(refused)
     try:
-        header, records, too_long = _read_text(path, label)
+        header, records, set_aside = _read_text(path, label)
     except (OSError, csv.Error) as exc:
         raise InputError(f"{label}: cannot be read as a CSV of rate notices ({exc})") from None
     positions = {}
@@ -176,8 +195,8 @@ def read_rate_notices(path: str | Path) -> RateNotices:
     if not has_dates or "rate_percent" not in names:
         raise InputError(f"{label}: expected columns effective_date and rate_percent (or CMS's table columns "
                          f"Period and Interest Rate); got {', '.join(map(repr, header)) or 'no header'}")
-    problems: list[Problem] = list(too_long)
-    rows_read = len(records) + len(too_long)
+    problems: list[Problem] = list(set_aside)
+    rows_read = len(records) + len(set_aside)
     rows = []
     for row, cells in records:
         get = {field: cells[at].strip() if at < len(cells) else "" for field, at in positions.items()}

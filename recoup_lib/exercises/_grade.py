@@ -40,7 +40,7 @@ def notebook_answer_file(notebook: Path) -> Path:
         No ``TRAINEE`` parameter, or no answer file (the notebook was not run,
         or $RECOUP_ANSWERS sent the answers elsewhere).
     """
-    from ._session import _safe_name
+    from ._session import trainee_folder_name
 
     try:
         book = json.loads(notebook.read_text(encoding="utf-8"))
@@ -50,7 +50,7 @@ def notebook_answer_file(notebook: Path) -> Path:
     found = next((m for m in map(_TRAINEE.search, sources) if m), None)
     if found is None:
         raise InputError(f"{notebook}: no TRAINEE = \"...\" parameter to find the trainee's answers by")
-    path = notebook.parent / "answers" / _safe_name(found.group("name")) / f"{notebook.stem}.json"
+    path = notebook.parent / "answers" / trainee_folder_name(found.group("name")) / f"{notebook.stem}.json"
     if not path.is_file():
         raise InputError(f"{notebook}: no answers at {path} (run the notebook's check() cells first, "
                          "or grade the answers folder itself)")

@@ -74,7 +74,13 @@ def read_answer_file(path: Path) -> dict:
     return record
 
 
-def _safe_name(trainee: str) -> str:
+def trainee_folder_name(trainee: str) -> str:
+    """The folder a trainee's answers are kept in: the name with anything but letters, digits,
+    ``.``, ``_`` and ``-`` made ``_`` (so a name cannot reach outside the answers folder).
+
+    Shared by :func:`start`/``check`` and by grading, which finds a notebook's answers by its
+    ``TRAINEE`` parameter. Raises :class:`UsageError` for a name left empty.
+    """
     name = re.sub(r"[^A-Za-z0-9._-]+", "_", str(trainee).strip()).strip("._")
     if not name:
         raise UsageError("trainee: expected a name (letters, digits, '.', '_' or '-'); got "
@@ -267,7 +273,7 @@ def start(name: str, trainee: str, answers: str | os.PathLike | None = None, **p
     """
     exercise = get_exercise(name)
     full = exercise.params(params)
-    path = answers_folder(answers) / _safe_name(trainee) / f"{exercise.name}.json"
+    path = answers_folder(answers) / trainee_folder_name(trainee) / f"{exercise.name}.json"
     record = {"exercise": exercise.name, "trainee": str(trainee), "params": full, "answers": {}}
     if path.exists():
         old = read_answer_file(path)

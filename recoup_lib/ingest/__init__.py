@@ -25,6 +25,7 @@ call, :func:`import_files`, returns an :class:`ImportResult` (``.write(out)``,
 :mod:`._x837_envelope`      837 envelopes that tell a file cut short (SE, SE01, IEA)
 :mod:`._x837_frequency`     837 claims resent: a replacement takes its claim's place, a void cancels it
 :mod:`._remit_payments`     835 service-line payments as payments.csv rows
+:mod:`._unnumbered`         the contracts of payment and note exports with and without line numbers
 :mod:`._line_match`         payments of a report without line numbers put on their claim lines
 :mod:`._placing`            those payments (or a report's rows with a blank line number) placed or set aside
 :mod:`._mapping`            mapping.json loaded and checked; --column, --fill-down

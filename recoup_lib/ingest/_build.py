@@ -31,10 +31,10 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from ..arrowtext import array_parts, may_start_with
-from ..csvread import TOTAL_PATTERN, first_filled_cells, total_rows
 from ..errors import WHOLE_ROW, Problem
 from ..money import MAX_TOTAL_CENTS
 from ..schema import FileSpec, npi_shapes
+from ..totalrows import TOTAL_PATTERN, first_filled_cells, total_rows
 from . import _values as V
 from ._calendar import EXCEL_DAY_ZERO, date_text, read_dates
 from ._claims_stand_ins import (LEFT_OUT, LINE_NO_NOTE, NOTE_PRESENT_NOTE, SUBMITTED_NOTE, left_out,

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from ._build import required_fields
 from ._fields import headers_of, normalise_header, recognised_fields
-from ._line_match import spec_for
+from ._unnumbered import spec_for
 
 __all__ = ["HeaderScore", "header_score"]
 

@@ -2,7 +2,7 @@
 
 Many payment reports post per claim line without numbering the lines: claim
 number, CPT code, date of service, paid. Such a report is read with the
-procedure code, modifiers and service date of each row (:data:`UNNUMBERED`),
+procedure code, modifiers and service date of each row (:data:`._unnumbered.UNNUMBERED`),
 and each payment is put on the line of its claim, among the claim lines
 imported, that has them (:func:`find_lines`):
 
@@ -41,11 +41,11 @@ line with their values, or several (which one each paid cannot be told, with
 the lines' differences or the counts when they are what stopped it).
 
 A report with a line number column reads it; a row whose cell is blank
-(:data:`NUMBERED` lets it through the contract check) is placed as a row of
+(:data:`._unnumbered.NUMBERED` lets it through the contract check) is placed as a row of
 a report without one (:mod:`._placing`), and no row is put in order on a line
 a numbered row of the report pays.
 
-A documentation export without line numbers is read alike (:data:`UNNUMBERED_NOTES`),
+A documentation export without line numbers is read alike (:data:`._unnumbered.UNNUMBERED_NOTES`),
 and its notes giving a CPT code are put on their lines the same way
 (:mod:`._notes_placing`), but for lines alike: a note documents the service
 on every line of its claim with its code (and the modifiers and date it
@@ -55,48 +55,16 @@ gives), where a payment pays one (:func:`find_note_lines`); lines not alike
 
 from __future__ import annotations
 
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from functools import cached_property
 
 import numpy as np
 import pandas as pd
 
 from ..rules import modifier_key
-from ..schema import SPECS, FileSpec
-from ._claims_stand_ins import blank_allowed_in, claims_contract
-from ._fields import LINE_FINDERS, TARGET_FILES
 
-__all__ = ["UNNUMBERED", "UNNUMBERED_NOTES", "NUMBERED", "NUMBERED_NOTES", "ONLY_LINE", "IN_ORDER", "EVERY_ALIKE",
-           "spec_for", "contract_for", "find_lines", "find_note_lines", "placed_note", "aside_counted",
+__all__ = ["ONLY_LINE", "IN_ORDER", "EVERY_ALIKE", "find_lines", "find_note_lines", "placed_note", "aside_counted",
            "rows_looked_for", "placing_note"]
-
-_PAYMENTS = SPECS["payments.csv"]
-
-
-def _unnumbered(spec: FileSpec, description: str) -> FileSpec:
-    """``spec`` for an export without line numbers: no line_no (it is found, not read), no key, and the
-    fields that find it, read as a claims export's are (codes in capitals, modifiers split off a code)."""
-    return FileSpec(spec.name, tuple(c for c in spec.columns if c.name != "line_no")
-                    + tuple(replace(SPECS["claim_lines.csv"].column(name), required=False, nullable=True,
-                                    fill_missing=False) for name in LINE_FINDERS["payments"]),
-                    description=description)
-
-
-#: payments.csv's contract for a report without line numbers.
-UNNUMBERED = _unnumbered(_PAYMENTS, "payments posted to claim lines not numbered in the report")
-#: documentation.csv's contract for an export listing notes per visit, without line numbers.
-UNNUMBERED_NOTES = _unnumbered(SPECS["documentation.csv"], "notes of visits whose lines the export does not number")
-_UNNUMBERED_OF = {"payments": UNNUMBERED, "documentation": UNNUMBERED_NOTES}
-#: The contract check of a report with a line number column: a blank line number passes it, and the
-#: row is placed as a row of a report without one (the export is still mapped and read as
-#: payments.csv's, where line_no is required).
-NUMBERED = blank_allowed_in(_PAYMENTS, "line_no",
-                            description="payments posted to numbered claim lines, some rows without their number")
-#: The contract check of a documentation export with a line number column: a blank line number passes it
-#: (and a row with one repeats no key), and the note is placed with ``--infer-missing`` or set aside.
-NUMBERED_NOTES = blank_allowed_in(SPECS["documentation.csv"], "line_no",
-                                  description="notes of numbered claim lines, some rows without their number")
-_NUMBERED_OF = {"payments": NUMBERED, "documentation": NUMBERED_NOTES}
 
 #: How a payment is placed that gives nothing but its claim.
 ONLY_LINE = "the claim's only line"
@@ -135,26 +103,6 @@ _PAYMENT_WORDS = _Words(source="report", row="payment", took="paid", takes="pays
                         own_value="paid", giver="the report")
 _NOTE_WORDS = _Words(source="export", row="note", took="documents", takes="documents", taken="documented",
                      own_value="in the note", giver="the note")
-
-
-def spec_for(kind: str, columns: dict) -> FileSpec:
-    """The contract an export of ``kind`` mapped to ``columns`` is read with: a payment report whose
-    line numbers have no column is read as :data:`UNNUMBERED`, a documentation export as
-    :data:`UNNUMBERED_NOTES`."""
-    if kind in _UNNUMBERED_OF and "line_no" not in columns:
-        return _UNNUMBERED_OF[kind]
-    return SPECS[TARGET_FILES[kind]]
-
-
-def contract_for(kind: str, columns: dict) -> FileSpec:
-    """The contract an export of ``kind`` mapped to ``columns`` is checked against once read: as
-    :func:`spec_for`, but a payment report or documentation export with line numbers lets a blank one
-    through (:data:`NUMBERED`, :data:`NUMBERED_NOTES`),
-    and a claims export whose submitted date is its service date checks that date once
-    (:func:`._claims_stand_ins.claims_contract`)."""
-    if kind == "claims":
-        return claims_contract(columns)
-    return _NUMBERED_OF.get(kind, SPECS[TARGET_FILES[kind]]) if "line_no" in columns else spec_for(kind, columns)
 
 
 def _modifier_sets(values) -> np.ndarray:
@@ -437,7 +385,7 @@ def find_lines(payments: pd.DataFrame, lines: pd.DataFrame | None, paid_elsewher
     ----------
     payments : pandas.DataFrame
         claim_id, paid_cents and, when the report has them, procedure_code, modifiers,
-        service_date (as :data:`UNNUMBERED` reads them: blank or NaT where a row has none), in
+        service_date (as :data:`._unnumbered.UNNUMBERED` reads them: blank or NaT where a row has none), in
         the report's order.
     lines : pandas.DataFrame or None
         The claim lines imported: claim_id, line_no, procedure_code, modifiers, service_date.

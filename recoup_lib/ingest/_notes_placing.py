@@ -3,7 +3,7 @@
 A visit-note or chart-completion report lists notes per visit: claim or
 encounter number, date of service, maybe the CPT code, whether a note is on
 file and signed; it numbers no lines. Read with ``--infer-missing``
-(:data:`._line_match.UNNUMBERED_NOTES`), each note is put on lines of the
+(:data:`._unnumbered.UNNUMBERED_NOTES`), each note is put on lines of the
 claims imported (:func:`place_notes`):
 
 - a note giving a CPT code goes on the line of its claim with that code (and
@@ -123,7 +123,7 @@ def _placed(notes: pd.DataFrame, lines: pd.DataFrame | None, documented_code: bo
     ----------
     notes : pandas.DataFrame
         ``_row``, claim_id, the note's fields and, when the export has them, procedure_code, modifiers,
-        service_date (as :data:`._line_match.UNNUMBERED_NOTES` reads them).
+        service_date (as :data:`._unnumbered.UNNUMBERED_NOTES` reads them).
     lines : pandas.DataFrame or None
         The claim lines imported.
     documented_code : bool

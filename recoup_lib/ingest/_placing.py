@@ -21,9 +21,10 @@ from ..errors import WHOLE_ROW, Problem
 from ..schema import FileSpec, parse_table
 from ._build import Built, build_export, rename_reason
 from ._fields import LINE_FINDERS, Proposal, headers_of
-from ._line_match import UNNUMBERED, find_lines, placed_note, rows_looked_for
+from ._line_match import find_lines, placed_note, rows_looked_for
 from ._result import SourceReport
 from ._tables import RawExport
+from ._unnumbered import UNNUMBERED
 
 __all__ = ["as_read", "set_aside_unplaced", "BlankNumbers", "blank_numbers", "place_unnumbered",
            "place_blank_numbers", "by_line_number"]

@@ -29,13 +29,14 @@ from ._claims_stand_ins import INFERABLE, continue_numbering
 from ._fields import (GROUP_FIELDS, KINDS, TARGET_FILES, account_as_claim_note, check_required, prefer_npi_values,
                       propose, yielded_notes)
 from ._header_score import header_score
-from ._line_match import UNNUMBERED, UNNUMBERED_NOTES, contract_for, placing_note, rows_looked_for, spec_for
+from ._line_match import placing_note, rows_looked_for
 from ._mapping import _check_columns_option, _fixed_for, _one_column_per_header, _wrong_fill_down, load_mapping
 from ._notes_placing import notes_placing_note, place_blank_notes, place_notes
 from ._placing import as_read, place_blank_numbers, place_unnumbered
 from ._remit_payments import other_code_note, payments_from_835
 from ._result import ImportResult, SourceReport
 from ._tables import check_readable, read_export, split_sheet
+from ._unnumbered import UNNUMBERED, UNNUMBERED_NOTES, contract_for, spec_for
 from ._x837 import LINE_COLUMNS, X12_ELEMENTS, _workers, read_837
 
 __all__ = ["import_files", "preview_file"]

@@ -11,7 +11,7 @@ import numpy as np
 import pandas as pd
 import pyarrow as pa
 
-from ..schema._parse import _TEXT
+from ..schema import TEXT_DTYPE
 from ._vocabulary import BYPASS_MODIFIERS, REPEAT_MODIFIERS
 
 __all__ = ["modifier_key", "has_any_modifier"]
@@ -43,7 +43,7 @@ def _modifier_columns(modifiers: pd.Series) -> dict[str, np.ndarray | pd.Series]
     mod_codes, mod_uniques = pd.factorize(modifiers, use_na_sentinel=False)
     distinct = ["" if pd.isna(u) else str(u) for u in mod_uniques]
     canonical = np.array([_canonical(u) for u in distinct], dtype=object)
-    if n and modifiers.dtype == _TEXT and not pd.isna(mod_uniques).any() and canonical.tolist() == distinct:
+    if n and modifiers.dtype == TEXT_DTYPE and not pd.isna(mod_uniques).any() and canonical.tolist() == distinct:
         # Every value is written as its set already (an export's usual case): the key is the column.
         key = modifiers.array
     else:

@@ -38,7 +38,7 @@ import numpy as np
 import pandas as pd
 
 from ..errors import InputError, InvalidParameterError, Problem
-from ..csvread import _canonical_header, broken_frame, read_header, read_table, with_broken_rows
+from ..csvread import canonical_header, broken_frame, read_header, read_table, with_broken_rows
 from ..filekind import present
 from ..folder import INPUT_FILES, REFERENCE_FILES, set_aside_orphans
 from ..schema import SPECS, FileSpec, ParsedTable, parse_table
@@ -149,7 +149,7 @@ def _read_text(spark, folder: str, name: str):
     csv_path, parquet_path = _join(folder, name), _join(folder, stem + ".parquet")
     if _exists(spark, parquet_path):
         frame = spark.read.parquet(parquet_path)
-        header = _canonical_header([c.strip() for c in frame.columns], spec, stem + ".parquet")
+        header = canonical_header([c.strip() for c in frame.columns], spec, stem + ".parquet")
         frame = frame.toDF(*header).select(*[F.col(c).cast("string").alias(c) for c in header])
         corrupt = None
     elif _exists(spark, csv_path):
@@ -161,7 +161,7 @@ def _read_text(spark, folder: str, name: str):
             if not first or not first[0][0].strip():
                 raise InputError(f"{name}: the file is empty (expected a header row)")
             raw_header = [h.strip().lstrip("\ufeff") for h in next(csv.reader([first[0][0]]))]
-            header = _canonical_header(raw_header, spec, name)
+            header = canonical_header(raw_header, spec, name)
         schema = ", ".join(f"`{h}` string" for h in header) + ", `_corrupt` string"
         frame = (spark.read.option("header", True).option("escape", '"').option("mode", "PERMISSIVE")
                  .option("columnNameOfCorruptRecord", "_corrupt").option("encoding", "UTF-8")
@@ -195,7 +195,7 @@ def _parse_rows(spec: FileSpec, name: str, header: list[str]):
     trimmed claim_id, whole line number or null; a row set aside still
     counts for "the first row of a key wins"), and ``_hash`` of its patient.
     """
-    from ..schema._parse import _parse_ints, _strip
+    from ..schema import parse_ints, strip_text
 
     def parse(batches):
         unkeyed = FileSpec(spec.name, spec.columns, (), spec.required, spec.description)
@@ -214,12 +214,12 @@ def _parse_rows(spec: FileSpec, name: str, header: list[str]):
             out["_bad"] = np.array([r in reasons for r in rows], dtype=bool) | broken
             out["_reason"] = pd.Series([reasons.get(r, "") for r in rows], dtype=object)
             if "claim_id" in spec.column_names:
-                out["_k_claim"] = _strip(raw["claim_id"]).to_numpy(dtype=object)
-                numbers, ok = _parse_ints(_strip(raw["line_no"]))
+                out["_k_claim"] = strip_text(raw["claim_id"]).to_numpy(dtype=object)
+                numbers, ok = parse_ints(strip_text(raw["line_no"]))
                 ok &= np.where(ok, numbers >= 1, False)
                 out["_k_line"] = pd.Series(np.where(ok, numbers, 0).astype(str), dtype=object).where(ok, None)
             if "patient_id" in spec.column_names:
-                patient = _strip(raw["patient_id"])
+                patient = strip_text(raw["patient_id"])
                 out["_hash"] = (stable_hash(patient) >> np.uint64(1)).astype(np.int64)
             yield out
 

@@ -17,13 +17,13 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from ..amounts import common_amounts
 from ..arrowtext import one_array
 from ..errors import InputError, Problem
-from ..csvread import broken_problems, first_filled_cells, total_rows
+from ..csvread import broken_problems
 from ..csvsaved import FileReading, read_as_saved
-from ..money import format_cents_arrow, format_cents_scalar
+from ..money import format_cents_scalar
 from ..schema import SAMPLE_SPEC, STRATA_SPEC, FileSpec, frame_spec, money_column, parse_table
+from ..totalrows import first_filled_cells, total_rows
 from ._common import case_variants
 
 __all__ = ["SAMPLE_SPEC", "STRATA_SPEC", "FileReading", "SampleFile", "StrataSizes", "read_sample_file",
@@ -32,8 +32,7 @@ __all__ = ["SAMPLE_SPEC", "STRATA_SPEC", "FileReading", "SampleFile", "StrataSiz
 #: How many problems a message lists before summarising the rest.
 MAX_LISTED = 25
 
-#: The kinds of column holding numbers: never a total row's label, and rewritten from the forms a person
-#: types (:func:`_as_written_by_hand`).
+#: The kinds of column holding numbers: never a total row's label.
 _NUMBER_KINDS = ("int", "money")
 
 
@@ -143,9 +142,10 @@ def _parse(path: Path, spec: FileSpec, label: str):
 
 
 def _quoting_the_file(problems: list[Problem], raw: pd.DataFrame, spec: FileSpec) -> list[Problem]:
-    """``problems`` with each value of a column :func:`_as_written_by_hand` may rewrite quoted as the file
-    has it (``0,000``, not the ``0000`` parsed); ``raw``: the file's text, indexed by spreadsheet row."""
-    rewritable = {col.name for col in spec.columns if col.kind in _NUMBER_KINDS}
+    """``problems`` with each value of a column :func:`_as_written_by_hand` may rewrite (whole numbers)
+    quoted as the file has it (``0,000``, not the ``0000`` parsed); ``raw``: the file's text, indexed by
+    spreadsheet row."""
+    rewritable = {col.name for col in spec.columns if col.kind == "int"}
     return [replace(p, value=str(raw.at[p.row, p.column])) if p.row and p.column in rewritable else p
             for p in problems]
 
@@ -155,31 +155,26 @@ _GROUPED_WHOLE = r"^\s*\d{1,3}(?:,\d{3})+\s*$"
 
 
 def _as_written_by_hand(raw: pd.DataFrame, spec: FileSpec) -> pd.DataFrame:
-    """The text to parse, with the forms a person types in a spreadsheet read as the contract's:
-    a whole number's thousands separators dropped (``1,000`` -> ``1000``), and an amount in an
-    accounting negative (``(12.00)``, ``($1,234.56)``) read as ``recoup import`` reads it
-    (:func:`recoup_lib.amounts.common_amounts`) and written as the contract writes it (``-12.00``).
-    ``raw`` itself is kept as written (a frame's columns are copied into sample.csv from it). A column
-    without a ``,`` (whole numbers) or a ``(`` (amounts) holds nothing to rewrite and is passed over."""
+    """The text to parse, with a whole number's thousands separators dropped (``1,000`` -> ``1000``), as
+    a person types it in a spreadsheet and ``--universe-size`` accepts it; the contract's parser reads
+    only digits. ``raw`` itself is kept as written (a frame's columns are copied into sample.csv from
+    it). A column without a ``,`` holds nothing to rewrite and is passed over.
+
+    Amounts need no rewrite: the parser reads a person's forms (``$1,234.5``, ``(12.00)``,
+    ``($1,234.56)``) as ``recoup import`` reads them (:func:`recoup_lib.amounts.common_amounts`)."""
     text = raw
     for col in spec.columns:
-        if col.kind not in _NUMBER_KINDS or col.name not in raw.columns:
+        if col.kind != "int" or col.name not in raw.columns:
             continue
         written_as = one_array(raw[col.name])
-        if not pc.any(pc.match_substring(written_as, "," if col.kind == "int" else "(")).as_py():
+        if not pc.any(pc.match_substring(written_as, ",")).as_py():
             continue
         values = pc.utf8_trim_whitespace(written_as)
-        if col.kind == "int":
-            read = pc.fill_null(pc.match_substring_regex(values, _GROUPED_WHOLE), False)
-            written = pc.replace_substring(values, ",", "")
-        else:
-            common, cents, in_parentheses = common_amounts(values)
-            read = pa.array(common & in_parentheses)
-            written = format_cents_arrow(cents).cast(pa.string())
+        read = pc.fill_null(pc.match_substring_regex(values, _GROUPED_WHOLE), False)
         if pc.any(read).as_py():
             text = text.copy() if text is raw else text
-            text[col.name] = pd.Series(pc.if_else(read, written, written_as), index=raw.index,
-                                       dtype=raw[col.name].dtype)
+            text[col.name] = pd.Series(pc.if_else(read, pc.replace_substring(values, ",", ""), written_as),
+                                       index=raw.index, dtype=raw[col.name].dtype)
     return text
 
 

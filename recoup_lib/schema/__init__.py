@@ -36,7 +36,8 @@ from ._frames import WHOLE_CENTS, checked_frame, index_place
 from ._keys import ClaimKeys, claim_keys, line_key, packed_ids, packed_positions, packed_ranks
 from ._npi import npi_check_digit, npi_shapes
 from ._parse import (CONTROL_CHARACTERS, DATE_RANGE, EXCEL_SCIENTIFIC, FIRST_DATE, LAST_DATE, MAX_WHOLE_NUMBER,
-                     WHOLE_ID, ParsedTable, excel_scientific, parse_table, value_codes)
+                     TEXT_DTYPE, WHOLE_ID, ParsedTable, excel_scientific, parse_ints, parse_table, strip_text,
+                     value_codes)
 
 __all__ = [
     "ERROR_TYPE_NAMES",
@@ -59,6 +60,9 @@ __all__ = [
     "BOOL_TRUE",
     "BOOL_FALSE",
     "parse_table",
+    "parse_ints",
+    "TEXT_DTYPE",
+    "strip_text",
     "checked_frame",
     "index_place",
     "as_of_day",

@@ -86,12 +86,17 @@ class ParsedTable:
         return len(self.rejected)
 
 
-def _strip(series: pd.Series) -> pd.Series:
+def strip_text(series: pd.Series) -> pd.Series:
+    """A column as the in-memory text of an identifier: ``str`` values, surrounding spaces removed.
+
+    What :func:`parse_table` keeps for a code or id column, for readers (the Spark engine) that
+    key rows before the parser has typed them.
+    """
     return series.astype("str").str.strip()
 
 
 #: The dtype ``astype("str")`` gives: text columns in memory have it.
-_TEXT = pd.Series([], dtype="str").dtype
+TEXT_DTYPE = pd.Series([], dtype="str").dtype
 
 
 def _text_array(series: pd.Series) -> pa.ChunkedArray:
@@ -106,9 +111,9 @@ def _text_array(series: pd.Series) -> pa.ChunkedArray:
 
 
 def _as_text(arr: pa.ChunkedArray) -> pd.api.extensions.ExtensionArray:
-    """Arrow text as the in-memory text column (what ``_strip`` gives), without copying."""
+    """Arrow text as the in-memory text column (what ``strip_text`` gives), without copying."""
     return pd.arrays.ArrowStringArray(arr if arr.type == pa.large_string() else pc.cast(arr, pa.large_string()),
-                                      dtype=_TEXT)
+                                      dtype=TEXT_DTYPE)
 
 
 def _visible(data: np.ndarray) -> bool:
@@ -368,7 +373,7 @@ def _parse_column(text: pa.ChunkedArray, col: Column, n: int, record, bad: np.nd
         record(~(is_true | is_false | blank), col.expected)
         return pd.arrays.BooleanArray(is_true, ~(is_true | is_false))
     if kind == "int":
-        return _checked_ints(*_parse_ints(text), blank, col, record)
+        return _checked_ints(*parse_ints(text), blank, col, record)
     if kind == "money":
         cents, missing, invalid = _money_cents(text)
         if invalid.any():
@@ -492,7 +497,7 @@ def _arrow_text(text) -> pa.Array:
     return pc.cast(text, pa.string())
 
 
-def _parse_ints(text) -> tuple[np.ndarray, np.ndarray]:
+def parse_ints(text) -> tuple[np.ndarray, np.ndarray]:
     """Whole numbers (``"3"``, ``"+3"``, ``"3.0"``) -> (int64 values, valid mask); vectorised.
 
     A column of digits alone (the usual one) is read by Arrow's cast straight from the text it is
