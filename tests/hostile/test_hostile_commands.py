@@ -505,6 +505,19 @@ def test_remit_reads_a_byte_order_mark_before_latin_1_as_no_text_before_the_isa(
     assert "read as Latin-1" in warnings and "ISA header" not in warnings
 
 
+@pytest.mark.parametrize("byte", ["\x00", "\x01", "\x7f"])
+def test_remit_warns_of_a_control_character_inside_a_patient_control_number(hostile, byte):
+    """A NUL byte inside CLP01 (a damaged file, found by fuzzing) was kept in payments.csv without a word,
+    while recoup import sets the same claim aside: the claim matches no claim or notice of the practice."""
+    hostile.write("r.835", _remit_text(claim_id=f"C00{byte}00001"))
+    run = hostile.run("remit", "r.835", "--out", "o", expect=0, out="o")
+    assert "1 used, 0 set aside" in run.out
+    with open(hostile.path("o/warnings.csv"), encoding="utf-8", newline="") as handle:
+        warned = [row for row in csv.DictReader(handle) if row["element"] == "CLP01"]
+    assert [(row["segment"], row["value"]) for row in warned] == [("10", f"C00{byte}00001")]
+    assert repr(f"C00{byte}00001") in warned[0]["message"] and "control characters" in warned[0]["expected"]
+
+
 def test_remit_of_nothing_readable_is_exit_1(hostile):
     hostile.write("in/readme.txt", "no remittances here")
     hostile.run("remit", "in", "--out", "r", expect=1, out="r")
