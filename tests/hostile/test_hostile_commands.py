@@ -1422,6 +1422,18 @@ def test_import_of_a_file_whose_name_is_not_utf8(hostile, name, text):
         assert "cl\\xe9ims.csv holds an Excel workbook" in hostile.path("imp/summary.txt").read_text(encoding="utf-8")
 
 
+def test_import_stopping_names_the_reason_the_values_it_quotes_failed(hostile):
+    """An 837 whose member ids (NM109) are blank in one claim and hold a NUL byte in two (found by fuzzing):
+    the message said NM109 "expected a value (this column may not be blank) but held values like 'P\\x002'",
+    the first reason met beside the values another reason set aside."""
+    members = ["MI*~", "MI*P\x002~", "MI*P\x003~"]
+    hostile.write("in/c.837", "".join(X12_CLAIM.replace("CLM*C1*", f"CLM*C{n}*").replace("MI*P1~", member)
+                                      for n, member in enumerate(members, 1)))
+    run = hostile.run("import", "--claims", "in/c.837", "--out", "imp", expect=1, out="imp", names=["c.837"])
+    assert ("most often element NM109 of 2010CA/2010BA (2 rows), which expected an id or code without control "
+            "characters") in run.err and "but held values like 'P\\x002', 'P\\x003'" in run.err
+
+
 def test_import_reads_a_byte_order_mark_before_windows_1252_in_that_encoding(hostile):
     """A tool that writes a UTF-8 byte-order mark and then the office's code page (``Peña``, ``Zoë`` in
     Windows-1252): the bytes after the mark were taken as UTF-8 unchecked, and the import ended in
