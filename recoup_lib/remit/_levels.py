@@ -257,6 +257,9 @@ def read_service_lines(r: ChunkReader) -> None:
     r.flag_mask(svc, no_code, "SVC01", el[1],
                 f"a qualifier and a procedure code (e.g. HC{sep.component}99213)",
                 "warning")
+    r.flag_mask(svc, np.asarray(pc.equal(qualifier, "")) & ~no_code, "SVC01", el[1],
+                f"a qualifier before the procedure code (e.g. HC{sep.component}99213: HC for a CPT or HCPCS "
+                "code, NU for a revenue code; the code is read without one)", "warning")
     submitted_qualifier, submitted_code, submitted_mods = _submitted(r, svc, el[6])
     tx = r.txn_of(svc)
     claim_of = r.claim_at(svc, tx)

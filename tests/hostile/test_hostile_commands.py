@@ -518,6 +518,18 @@ def test_remit_warns_of_a_control_character_inside_a_patient_control_number(host
     assert repr(f"C00{byte}00001") in warned[0]["message"] and "control characters" in warned[0]["expected"]
 
 
+def test_remit_warns_of_a_procedure_code_without_its_qualifier(hostile):
+    """SVC01 ``:99213`` (the composite's qualifier missing, found by fuzzing) was read without a word, while
+    ``HC:`` (its code missing) was warned of."""
+    hostile.write("r.835", _remit_text().replace("SVC*HC:99213*", "SVC*:99213*"))
+    hostile.run("remit", "r.835", "--out", "o", expect=0, out="o")
+    with open(hostile.path("o/warnings.csv"), encoding="utf-8", newline="") as handle:
+        warned = [(row["segment"], row["value"]) for row in csv.DictReader(handle) if row["element"] == "SVC01"]
+    assert warned == [("12", ":99213")]
+    with open(hostile.path("o/service_lines.csv"), encoding="utf-8", newline="") as handle:
+        assert [row["procedure_code"] for row in csv.DictReader(handle)] == ["99213"]
+
+
 def test_remit_of_nothing_readable_is_exit_1(hostile):
     hostile.write("in/readme.txt", "no remittances here")
     hostile.run("remit", "in", "--out", "r", expect=1, out="r")
