@@ -394,8 +394,9 @@ def set_aside_alarm(name: str, rows_read: int, rows_used: int, problems: list[Pr
 
     A run that silently sets aside every claim line ("0 findings; $0.00 at
     risk") reads as a clean practice; the contract makes it exit 1 instead.
-    The message names the column that failed most often and quotes the values
-    it held (e.g. dates like '01/31/2025'), and suggests ``fix``
+    The message names the column and the reason that failed most often together and
+    quotes the values that failed it (e.g. dates like '01/31/2025'), never those a
+    column's other reason set aside, and suggests ``fix``
     (``recoup import``, which reads US dates, $ amounts, Excel files and
     other headers). ``fix=None`` is for ``recoup import`` itself: the advice
     is then to check the column mapping and the rows set aside, or, for X12
@@ -415,15 +416,15 @@ def set_aside_alarm(name: str, rows_read: int, rows_used: int, problems: list[Pr
         reason = max(reasons, key=reasons.get)
         what = f"; most often ({reasons[reason]:,} rows): {reason}"
     if located:
-        column_counts: dict[str, int] = {}
+        reason_counts: dict[tuple[str, str], int] = {}
         for p in located:
-            column_counts[p.column] = column_counts.get(p.column, 0) + 1
-        column = max(column_counts, key=column_counts.get)
-        values = list(dict.fromkeys(p.value for p in located if p.column == column and p.value))[:3]
-        expected = next(p.expected for p in located if p.column == column)
+            reason_counts[p.column, p.expected] = reason_counts.get((p.column, p.expected), 0) + 1
+        column, expected = max(reason_counts, key=reason_counts.get)
+        values = list(dict.fromkeys(p.value for p in located
+                                    if (p.column, p.expected) == (column, expected) and p.value))[:3]
         shown = ", ".join(repr(v) for v in values)
         named = f"element {column}" if x12 else f"column '{column}'"
-        what = (f"; most often {named} ({column_counts[column]:,} rows), which expected "
+        what = (f"; most often {named} ({reason_counts[column, expected]:,} rows), which expected "
                 f"{expected}" + (f" but held values like {shown}" if shown else ""))
     if located and column == LINE_KEY:
         advice = ("No audit folder was written. Those rows pay claim lines that are not among the claims given: "

@@ -17,6 +17,7 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from ..schema import CONTROL_CHARACTERS
 from ..x12 import AMOUNT_EXPECTED, QUANTITY_EXPECTED, Chunk, Elements, Splitter, empty_strings, parse_amounts, \
     parse_quantities, split_values
 from ._chunk import GROUPS_5010, QUALIFIER, ChunkReader, fill, first_per_group
@@ -153,6 +154,9 @@ def read_claims(r: ChunkReader) -> None:
         r.flag_mask(clp, blank, f"CLP0{j}", el[j],
                     "a patient control number" if j == 1 else "a claim status code",
                     "warning")
+    r.flag_mask(clp, np.asarray(pc.match_substring_regex(claim_id, CONTROL_CHARACTERS)), "CLP01", claim_id,
+                "a patient control number without control characters (a NUL byte or line break inside it: the "
+                "file is damaged; the claim is read, but matches no claim or notice of the practice)", "warning")
     charge, _, bad_charge = r.amounts(clp, el[3], "CLP03", full=True)
     paid, _, bad_paid = r.amounts(clp, el[4], "CLP04", full=True)
     resp, _ = r.amounts(clp, el[5], "CLP05", required=False)
@@ -253,6 +257,9 @@ def read_service_lines(r: ChunkReader) -> None:
     r.flag_mask(svc, no_code, "SVC01", el[1],
                 f"a qualifier and a procedure code (e.g. HC{sep.component}99213)",
                 "warning")
+    r.flag_mask(svc, np.asarray(pc.equal(qualifier, "")) & ~no_code, "SVC01", el[1],
+                f"a qualifier before the procedure code (e.g. HC{sep.component}99213: HC for a CPT or HCPCS "
+                "code, NU for a revenue code; the code is read without one)", "warning")
     submitted_qualifier, submitted_code, submitted_mods = _submitted(r, svc, el[6])
     tx = r.txn_of(svc)
     claim_of = r.claim_at(svc, tx)

@@ -505,6 +505,31 @@ def test_remit_reads_a_byte_order_mark_before_latin_1_as_no_text_before_the_isa(
     assert "read as Latin-1" in warnings and "ISA header" not in warnings
 
 
+@pytest.mark.parametrize("byte", ["\x00", "\x01", "\x7f"])
+def test_remit_warns_of_a_control_character_inside_a_patient_control_number(hostile, byte):
+    """A NUL byte inside CLP01 (a damaged file, found by fuzzing) was kept in payments.csv without a word,
+    while recoup import sets the same claim aside: the claim matches no claim or notice of the practice."""
+    hostile.write("r.835", _remit_text(claim_id=f"C00{byte}00001"))
+    run = hostile.run("remit", "r.835", "--out", "o", expect=0, out="o")
+    assert "1 used, 0 set aside" in run.out
+    with open(hostile.path("o/warnings.csv"), encoding="utf-8", newline="") as handle:
+        warned = [row for row in csv.DictReader(handle) if row["element"] == "CLP01"]
+    assert [(row["segment"], row["value"]) for row in warned] == [("10", f"C00{byte}00001")]
+    assert repr(f"C00{byte}00001") in warned[0]["message"] and "control characters" in warned[0]["expected"]
+
+
+def test_remit_warns_of_a_procedure_code_without_its_qualifier(hostile):
+    """SVC01 ``:99213`` (the composite's qualifier missing, found by fuzzing) was read without a word, while
+    ``HC:`` (its code missing) was warned of."""
+    hostile.write("r.835", _remit_text().replace("SVC*HC:99213*", "SVC*:99213*"))
+    hostile.run("remit", "r.835", "--out", "o", expect=0, out="o")
+    with open(hostile.path("o/warnings.csv"), encoding="utf-8", newline="") as handle:
+        warned = [(row["segment"], row["value"]) for row in csv.DictReader(handle) if row["element"] == "SVC01"]
+    assert warned == [("12", ":99213")]
+    with open(hostile.path("o/service_lines.csv"), encoding="utf-8", newline="") as handle:
+        assert [row["procedure_code"] for row in csv.DictReader(handle)] == ["99213"]
+
+
 def test_remit_of_nothing_readable_is_exit_1(hostile):
     hostile.write("in/readme.txt", "no remittances here")
     hostile.run("remit", "in", "--out", "r", expect=1, out="r")
@@ -1407,6 +1432,18 @@ def test_import_of_a_file_whose_name_is_not_utf8(hostile, name, text):
         assert "cl\\xe9ims.xls holds a web page" in hostile.path("imp/summary.txt").read_text(encoding="utf-8")
     if isinstance(text, bytes) and name.endswith(b".csv"):
         assert "cl\\xe9ims.csv holds an Excel workbook" in hostile.path("imp/summary.txt").read_text(encoding="utf-8")
+
+
+def test_import_stopping_names_the_reason_the_values_it_quotes_failed(hostile):
+    """An 837 whose member ids (NM109) are blank in one claim and hold a NUL byte in two (found by fuzzing):
+    the message said NM109 "expected a value (this column may not be blank) but held values like 'P\\x002'",
+    the first reason met beside the values another reason set aside."""
+    members = ["MI*~", "MI*P\x002~", "MI*P\x003~"]
+    hostile.write("in/c.837", "".join(X12_CLAIM.replace("CLM*C1*", f"CLM*C{n}*").replace("MI*P1~", member)
+                                      for n, member in enumerate(members, 1)))
+    run = hostile.run("import", "--claims", "in/c.837", "--out", "imp", expect=1, out="imp", names=["c.837"])
+    assert ("most often element NM109 of 2010CA/2010BA (2 rows), which expected an id or code without control "
+            "characters") in run.err and "but held values like 'P\\x002', 'P\\x003'" in run.err
 
 
 def test_import_reads_a_byte_order_mark_before_windows_1252_in_that_encoding(hostile):
