@@ -147,6 +147,10 @@ def test_total_rows_found_through_the_bytes_are_those_the_pattern_matches_in_eve
         csvread._TOTAL_CANDIDATES = limit    # also on the whole column, once values holding "total" are many
         assert B.total_rows(column).tolist() == general
         assert B.total_rows(column.slice(1)).tolist() == general[1:]
+        whole = pc.match_substring_regex(column, B.TOTAL_PATTERN + r"\W*$").to_pylist()
+        beside_blank = np.arange(len(values)) % 2 == 1
+        assert B.total_rows(column, whole_cell=beside_blank).tolist() == [
+            w if b else g for g, w, b in zip(general, whole, beside_blank)]
     finally:
         csvread._TOTAL_CANDIDATES = original
 

@@ -239,8 +239,9 @@ def build_export(raw: RawExport, spec: FileSpec, proposal: Proposal, fill_down=(
         any_filled |= filled[h]
     key_field = "claim_id" if "claim_id" in proposal.columns else "patient_id"
     key_header = headers_of(proposal.columns[key_field])[0] if key_field in proposal.columns else raw.headers[0]
-    first = first_filled_cells(cells, raw.headers, key_header, filled[key_header] | ~any_filled)
-    total = total_rows(first)
+    keyed = filled[key_header] | ~any_filled
+    first = first_filled_cells(cells, raw.headers, key_header, keyed)
+    total = total_rows(first, whole_cell=~keyed)
     notes: list[str] = []
     grouped = {f: headers_of(proposal.columns[f])[0] for f in fill_down if f in proposal.columns}
     others = np.zeros(n, dtype=bool)
