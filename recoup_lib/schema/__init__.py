@@ -37,6 +37,7 @@ from ._keys import ClaimKeys, claim_keys, line_key, packed_ids, packed_positions
 from ._npi import npi_check_digit, npi_shapes
 from ._parse import (CONTROL_CHARACTERS, DATE_RANGE, EXCEL_SCIENTIFIC, FIRST_DATE, LAST_DATE, MAX_WHOLE_NUMBER,
                      WHOLE_ID, ParsedTable, excel_scientific, parse_table, value_codes)
+from ._zeros import ZEROS_DROPPED, leading_zero_twins
 
 __all__ = [
     "ERROR_TYPE_NAMES",
@@ -71,6 +72,8 @@ __all__ = [
     "EXCEL_SCIENTIFIC",
     "WHOLE_ID",
     "excel_scientific",
+    "ZEROS_DROPPED",
+    "leading_zero_twins",
     "value_codes",
     "ClaimKeys",
     "claim_keys",
