@@ -483,16 +483,19 @@ def test_the_alarm_names_the_reason_not_a_column_for_835_claim_payments_set_asid
 
 
 @pytest.mark.parametrize("written, cents", [("($172.92)", -17292), ("(172.92)", -17292),
-                                            ("($1,234.50)", -123450), ("$1,234.50", 123450)])
+                                            ("($1,234.50)", -123450), ("$1,234.50", 123450),
+                                            ("$ (172.92)", -17292), ("($ 172.92)", -17292), ("$(172.92)", -17292)])
 def test_an_amount_saved_in_excels_currency_or_accounting_format_is_read(tmp_path, written, cents):
-    """Excel's Currency and Accounting formats save a negative in parentheses (``($172.92)``): it reads as
-    ``recoup import`` and the sampling files read it (-172.92), in a column of other amounts too."""
+    """Excel's Currency and Accounting formats save a negative in parentheses (``($172.92)``; some exports
+    with a space, ``$ (172.92)``, ``($ 172.92)``): it reads as ``recoup import`` and the sampling files read
+    it (-172.92), in a column of other amounts too."""
     payments = PAYMENTS + f'C1,1,PM2,2025-03-01,92.00,"{written}"\n'
     parsed = read_table(_folder(tmp_path, [GOOD], payments=payments) / "payments.csv")
     assert parsed.problems == [] and parsed.data["paid_cents"].tolist() == [7360, cents]
 
 
-@pytest.mark.parametrize("written", ["(-172.92)", "(172.92", "-($172.92)", "($1,23.00)", "(172.925)", "()"])
+@pytest.mark.parametrize("written", ["(-172.92)", "(172.92", "-($172.92)", "($1,23.00)", "(172.925)", "()",
+                                     "$ ($172.92)"])
 def test_an_amount_half_written_in_parentheses_is_still_set_aside(tmp_path, written):
     payments = PAYMENTS + f'C1,1,PM2,2025-03-01,92.00,"{written}"\n'
     parsed = read_table(_folder(tmp_path, [GOOD], payments=payments) / "payments.csv")

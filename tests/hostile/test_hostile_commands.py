@@ -312,6 +312,14 @@ def test_amounts_with_one_decimal_are_read_in_frames_and_samples_as_recoup_impor
                 names=["reviewed.csv, row 2, column 'overpayment'", "at most two decimals", "got '($1,000.505)'"])
 
 
+def test_accounting_negatives_written_with_a_space_are_read_in_a_reviewed_sample(hostile):
+    """``$ (12.00)`` and ``($ 3.00)``, accounting negatives as some exports write them, were refused in a
+    reviewed sample although ``recoup import`` reads them as ``($12.00)``."""
+    hostile.write("reviewed.csv", 'sample_id,overpayment\nA,$ (12.00)\nB,($ 3.00)\nC,18\n')
+    run = hostile.run("extrapolate", "reviewed.csv", "--universe-size", "3", expect=0)
+    assert json.loads(run.out, parse_float=str)["point_estimate"] == "3.00"  # (-12 - 3 + 18) / 3 * 3
+
+
 def test_sample_matches_column_options_trimmed_and_ignoring_case(hostile):
     """``--id-column " Claim # "`` (spaces typed around the name) was refused as a missing column although
     the header names 'Claim #': a header is matched trimmed and ignoring case."""
