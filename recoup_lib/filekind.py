@@ -287,7 +287,7 @@ WESTERN_ENCODINGS = ["cp1252", "latin_1", "mac_roman", "cp850"]
 _HIGH_BYTE = re.compile(rb"[\x80-\xff]")
 #: An encoding as a summary names it.
 ENCODING_NAMES = {"utf-8": "UTF-8", "utf-8-sig": "UTF-8 with BOM", "cp1252": "Windows-1252", "latin_1": "Latin-1",
-                  "utf-16": "UTF-16"}
+                  "utf-16": "UTF-16", "mac_roman": "Mac OS Roman", "cp850": "DOS Latin-1 (code page 850)"}
 
 
 def text_encoding(data) -> str:
