@@ -28,7 +28,7 @@ from . import reference
 from .csvout import csv_bytes, to_text_frame, to_text_table, write_csv
 from .csvread import read_csv_text, read_table
 from .errors import WHOLE_LINE, WHOLE_PAYMENT, WHOLE_ROW, InputError, InvalidParameterError, NothingUsableError, Problem
-from .filekind import WORKBOOK_SUFFIXES, present
+from .filekind import present, workbook_hint
 from .schema import SPECS, ZEROS_DROPPED, ClaimKeys, claim_keys, leading_zero_twins, line_key, value_codes
 
 __all__ = [
@@ -207,20 +207,10 @@ def required_file_missing(folder: Path, name: str) -> str:
 def workbook_in_place_of(folder, name: str) -> str:
     """What to do when ``folder`` holds a workbook under ``name``'s stem (``documentation.xlsx``) and no
     ``name`` (``documentation.csv``): the audit reads only the CSV, and said no more than that the
-    CSV was missing. "" when there is no such workbook, or ``folder`` is no local folder (Spark's).
+    CSV was missing (:func:`recoup_lib.filekind.workbook_hint`). "" when there is no such
+    workbook, or ``folder`` is no local folder (Spark's).
     """
-    if not isinstance(folder, Path) or present(folder / name):
-        return ""
-    stem = Path(name).stem
-    try:
-        workbooks = sorted(entry.name for entry in folder.iterdir()
-                           if entry.stem == stem and entry.suffix.lower() in WORKBOOK_SUFFIXES and entry.is_file())
-    except OSError:
-        return ""
-    if not workbooks:
-        return ""
-    return (f"{workbooks[0]} is in the folder, but the audit reads {name}: save the workbook "
-            f"from the spreadsheet as \"CSV UTF-8\" named {name}")
+    return workbook_hint(folder / name, "the audit") if isinstance(folder, Path) else ""
 
 
 def why_absent(name: str) -> str:
