@@ -1,7 +1,7 @@
 """The amounts most exports hold, read straight from their bytes.
 
 Nearly every amount in a practice-management export is written one of a few
-ways: ``131.00``, ``$131.00``, ``$1,234.50``, ``($3.84)``, ``-12.00``, ``1234``,
+ways: ``131.00``, ``$131.00``, ``$1,234.50``, ``($3.84)`` (``($ 3.84)``, ``$ (3.84)``), ``-12.00``, ``1234``,
 and with one decimal where a spreadsheet's column shows one (``($1,000.5)``).
 :func:`common_amounts` recognises exactly those forms in one pass over a
 column's bytes and reads them into cents (the digits gathered and handed to
@@ -27,7 +27,7 @@ __all__ = ["common_amounts"]
 
 #: At most this many digits before the point: under a trillion dollars, whatever the digits.
 _MAX_WHOLE_DIGITS = 12
-_OPEN, _CLOSE, _MINUS, _DOLLAR, _COMMA, _POINT = (ord(c) for c in "()-$,.")
+_OPEN, _CLOSE, _MINUS, _DOLLAR, _COMMA, _POINT, _SPACE = (ord(c) for c in "()-$,. ")
 #: What a number written with no, one or two decimals is multiplied by to give cents.
 _CENTS_PER_UNIT = np.array([100, 10, 1], dtype=np.int64)
 
@@ -35,7 +35,9 @@ _CENTS_PER_UNIT = np.array([100, 10, 1], dtype=np.int64)
 def common_amounts(arr: pa.Array) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Which values of a trimmed text column are written in a common form, and their cents.
 
-    The forms: ``[(][$]W[.DD][)]`` with both parentheses or neither, and
+    The forms: ``[(][$]W[.DD][)]`` with both parentheses or neither, the ``$`` of an amount in
+    parentheses followed by a space or written before them as some exports write an accounting
+    negative (``($ 12.00)``, ``$ (12.00)``, ``$(12.00)``), and
     ``[-]W[.DD]`` or ``$W[.DD]``, where ``W`` is 1-12 digits, or digits in
     groups of three separated by commas (``1,234,567``) with 1-3 in front,
     and ``.DD`` two decimals or one (``12.5``: a column formatted to one decimal).
@@ -70,13 +72,17 @@ def common_amounts(arr: pa.Array) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         return raw.take(position, mode="clip")
 
     filled = end > start
-    paren = filled & (at(start) == _OPEN) & (at(end - 1) == _CLOSE)
-    first = start + paren
+    outside = filled & (at(start) == _DOLLAR)
+    opening = start + outside + (outside & (at(start + 1) == _SPACE))
+    paren = filled & (at(opening) == _OPEN) & (at(end - 1) == _CLOSE)
+    outside &= paren
+    first = np.where(paren, opening + 1, start)
     stop = end - paren
     minus = ~paren & (at(first) == _MINUS)
     first += minus
-    dollar = at(first) == _DOLLAR
+    dollar = ~outside & (at(first) == _DOLLAR)
     first += dollar
+    first += paren & dollar & (at(first) == _SPACE)
     two_decimals = (stop - first >= 4) & (at(stop - 3) == _POINT)
     decimals = np.where(two_decimals, 2, (stop - first >= 3) & (at(stop - 2) == _POINT))
     whole_end = stop - decimals - (decimals > 0)

@@ -20,7 +20,8 @@ import pyarrow as pa
 
 from .csvread import blank_row_mask, read_csv_text, with_broken_rows
 from .errors import InputError
-from .filekind import ENCODING_NAMES, decode_bytes, not_a_file, not_csv_text, present, text_encoding
+from .filekind import (ENCODING_NAMES, decode_bytes, not_a_file, not_csv_text, present, text_encoding,
+                       with_workbook_hint)
 from .schema import FileSpec, ParsedTable, parse_table
 
 __all__ = ["FileReading", "read_as_saved", "parse_as_saved", "read_saved_table"]
@@ -139,7 +140,7 @@ def read_saved_table(path, spec: FileSpec) -> pd.DataFrame:
     """
     path = Path(path)
     if not present(path):
-        raise InputError(f"{path}: no such file (expected {spec.name})")
+        raise InputError(with_workbook_hint(f"{path}: no such file (expected {spec.name})", path))
     parsed, reading = parse_as_saved(path, spec, path.name)
     if parsed.problems:
         shown = "; ".join(p.message for p in parsed.problems[:3])

@@ -38,7 +38,8 @@ from .errors import InputError
 from .wording import listed
 
 __all__ = ["shown", "NOT_A_REGULAR_FILE", "not_a_file", "not_a_file_message", "present", "link_to_nothing",
-           "OFFICE_LOCK_FILE", "office_lock_file", "WORKBOOK_SUFFIXES",
+           "OFFICE_LOCK_FILE", "office_lock_file", "WORKBOOK_SUFFIXES", "workbook_hint",
+           "with_workbook_hint",
            "BYTE_SIGNATURES", "byte_signature", "zip_archive", "file_signature", "signature_name", "utf16_codec",
            "not_csv_text", "text_encoding", "decode_bytes", "decode_as", "is_utf8", "single_byte_encoding",
            "SINGLE_BYTE_ENCODINGS"]
@@ -96,8 +97,32 @@ def not_a_file_message(path: Path, label: str, expected: str, folder: str | Path
         return None
     where = "" if folder is None else f" in {folder}"
     if what == "no such file":
-        return f"{label}: file not found{where}"
+        return with_workbook_hint(f"{label}: file not found{where}", path)
     return f"{label}{where}: {what}; {expected}"
+
+
+def with_workbook_hint(message: str, path: Path, reader: str = "the command") -> str:
+    """``message`` (that nothing is at ``path``), followed by :func:`workbook_hint` when it has one."""
+    hint = workbook_hint(path, reader)
+    return f"{message}; {hint}" if hint else message
+
+
+def workbook_hint(path: Path, reader: str = "the command") -> str:
+    """What to do when nothing is at ``path`` (``frame.csv``) but its folder holds a workbook of its name
+    (``frame.xlsx``, any of :data:`WORKBOOK_SUFFIXES`): the spreadsheet was saved in its own format where
+    ``reader`` reads only the CSV, and "file not found" alone does not say so. "" when there is no such
+    workbook (or the folder cannot be listed)."""
+    if present(path):
+        return ""
+    try:
+        workbooks = sorted(entry.name for entry in path.parent.iterdir() if entry.stem == path.stem
+                           and entry.suffix.lower() in WORKBOOK_SUFFIXES and entry.is_file())
+    except OSError:
+        return ""
+    if not workbooks:
+        return ""
+    return (f"{workbooks[0]} is in the folder, but {reader} reads {path.name}: save the workbook "
+            f"from the spreadsheet as \"CSV UTF-8\" named {path.name}")
 
 
 def present(path: Path) -> bool:
@@ -287,7 +312,7 @@ WESTERN_ENCODINGS = ["cp1252", "latin_1", "mac_roman", "cp850"]
 _HIGH_BYTE = re.compile(rb"[\x80-\xff]")
 #: An encoding as a summary names it.
 ENCODING_NAMES = {"utf-8": "UTF-8", "utf-8-sig": "UTF-8 with BOM", "cp1252": "Windows-1252", "latin_1": "Latin-1",
-                  "utf-16": "UTF-16"}
+                  "utf-16": "UTF-16", "mac_roman": "Mac OS Roman", "cp850": "DOS Latin-1 (code page 850)"}
 
 
 def text_encoding(data) -> str:

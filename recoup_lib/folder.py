@@ -22,13 +22,14 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
 
 from . import reference
 from .csvout import csv_bytes, to_text_frame, to_text_table, write_csv
 from .csvread import read_csv_text, read_table
 from .errors import WHOLE_LINE, WHOLE_PAYMENT, WHOLE_ROW, InputError, InvalidParameterError, NothingUsableError, Problem
-from .filekind import WORKBOOK_SUFFIXES, present
-from .schema import SPECS, ClaimKeys, claim_keys, line_key, value_codes
+from .filekind import present, workbook_hint
+from .schema import SPECS, ZEROS_DROPPED, ClaimKeys, claim_keys, leading_zero_twins, line_key, value_codes
 
 __all__ = [
     "AuditInputs",
@@ -206,20 +207,10 @@ def required_file_missing(folder: Path, name: str) -> str:
 def workbook_in_place_of(folder, name: str) -> str:
     """What to do when ``folder`` holds a workbook under ``name``'s stem (``documentation.xlsx``) and no
     ``name`` (``documentation.csv``): the audit reads only the CSV, and said no more than that the
-    CSV was missing. "" when there is no such workbook, or ``folder`` is no local folder (Spark's).
+    CSV was missing (:func:`recoup_lib.filekind.workbook_hint`). "" when there is no such
+    workbook, or ``folder`` is no local folder (Spark's).
     """
-    if not isinstance(folder, Path) or present(folder / name):
-        return ""
-    stem = Path(name).stem
-    try:
-        workbooks = sorted(entry.name for entry in folder.iterdir()
-                           if entry.stem == stem and entry.suffix.lower() in WORKBOOK_SUFFIXES and entry.is_file())
-    except OSError:
-        return ""
-    if not workbooks:
-        return ""
-    return (f"{workbooks[0]} is in the folder, but the audit reads {name}: save the workbook "
-            f"from the spreadsheet as \"CSV UTF-8\" named {name}")
+    return workbook_hint(folder / name, "the audit") if isinstance(folder, Path) else ""
 
 
 def why_absent(name: str) -> str:
@@ -308,7 +299,7 @@ def read_audit_folder(folder: str | Path, use_defaults: bool = True, workers: in
         ]
     counts_frame = pd.DataFrame(counts, columns=["file", "rows_read", "rows_used", "rows_set_aside"])
     counts_frame["source"] = counts_frame["file"].map(sources)
-    errors, warnings = required_file_alarms(counts_frame, problems, folder)
+    errors, warnings = required_file_alarms(counts_frame, problems, folder, lines["claim_id"])
     return AuditInputs(
         claim_lines=tables["claim_lines.csv"],
         payments=tables["payments.csv"],
@@ -329,10 +320,11 @@ def read_audit_folder(folder: str | Path, use_defaults: bool = True, workers: in
     )
 
 
-def required_file_alarms(counts: pd.DataFrame, problems: list[Problem],
-                         folder: Path | None = None) -> tuple[list[str], list[str]]:
-    """(errors, warnings) of an audit folder's two required files (see :func:`set_aside_alarm`), and the
-    warnings of its optional ones (:func:`optional_file_warnings`; ``folder``: where they were looked for).
+def required_file_alarms(counts: pd.DataFrame, problems: list[Problem], folder: Path | None = None,
+                         claim_ids=None) -> tuple[list[str], list[str]]:
+    """(errors, warnings) of an audit folder's two required files (see :func:`set_aside_alarm`; ``claim_ids``:
+    claim_lines.csv's, when read), and the warnings of its optional ones (:func:`optional_file_warnings`;
+    ``folder``: where they were looked for).
 
     ``counts`` is :attr:`AuditInputs.counts`. Either file with no rows at all
     is an error too: with no claim lines there is nothing to audit, and with
@@ -351,7 +343,7 @@ def required_file_alarms(counts: pd.DataFrame, problems: list[Problem],
             errors.append(f"{row.file}: {empty[row.file]}")
             continue
         error, warning = set_aside_alarm(row.file, row.rows_read, row.rows_used,
-                                         [p for p in problems if p.file == row.file])
+                                         [p for p in problems if p.file == row.file], claim_ids=claim_ids)
         errors += [error] if error else []
         warnings += [warning] if warning else []
     return errors, warnings + optional_file_warnings(counts, folder)
@@ -389,7 +381,8 @@ LINE_KEY = "claim_id,line_no"
 
 
 def set_aside_alarm(name: str, rows_read: int, rows_used: int, problems: list[Problem],
-                    fix: str | None = "recoup import --claims FILE --payments FILE --out FOLDER", x12: bool = False):
+                    fix: str | None = "recoup import --claims FILE --payments FILE --out FOLDER", x12: bool = False,
+                    claim_ids=None):
     """(error, warning) for a required file that lost all, or more than half, of its rows.
 
     A run that silently sets aside every claim line ("0 findings; $0.00 at
@@ -400,7 +393,9 @@ def set_aside_alarm(name: str, rows_read: int, rows_used: int, problems: list[Pr
     (``recoup import``, which reads US dates, $ amounts, Excel files and
     other headers). ``fix=None`` is for ``recoup import`` itself: the advice
     is then to check the column mapping and the rows set aside, or, for X12
-    files (``x12``: 837s and 835s, which have no mapping), their values.
+    files (``x12``: 837s and 835s, which have no mapping), their values. ``claim_ids``:
+    claim_lines.csv's, to say when payments that found no claim line name their claims with other
+    leading zeros (:func:`_lost_zeros_hint`).
     """
     set_aside = rows_read - rows_used
     if rows_read <= 0 or set_aside * 2 <= rows_read:
@@ -430,7 +425,8 @@ def set_aside_alarm(name: str, rows_read: int, rows_used: int, problems: list[Pr
         advice = ("No audit folder was written. Those rows pay claim lines that are not among the claims given: "
                   "give the claims they pay too (their 837s, or the export that holds them)."
                   if fix is None else "Add the claim lines they pay to claim_lines.csv."
-                  + _lost_zeros_hint([p.value for p in located if p.column == LINE_KEY]))
+                  + (_lost_zeros_hint([p.value for p in located if p.column == LINE_KEY], claim_ids)
+                     if rows_used == 0 and claim_ids is not None else ""))
         rest = ("see import_rejected.csv" if fix is None else "see rejected.csv") + " for each row's claim and line."
     elif fix is None and not located:
         advice, rest = "No audit folder was written.", "see import_rejected.csv for each row's reason."
@@ -451,18 +447,20 @@ def set_aside_alarm(name: str, rows_read: int, rows_used: int, problems: list[Pr
                   f"aside{what}. Findings cover only the rest; {rest}")
 
 
-def _lost_zeros_hint(line_keys: list[str]) -> str:
-    """What to do when the claims of payments that found no claim line are numbers written with leading zeros
-    (``00123|1``): a spreadsheet that saved claim_lines.csv stored its claim ids as numbers and dropped the
-    zeros (``123``), so no payment meets its line. The payments are set aside all the same, never matched
-    to the claim that now bears the shortened number."""
-    claims = [key.split("|", 1)[0] for key in line_keys]
-    zeroed = next((claim for claim in claims if len(claim) > 1 and claim.startswith("0") and claim.isdigit()), None)
-    if zeroed is None:
-        return ""
-    return (f" If claim_lines.csv was saved from a spreadsheet, its claim ids may have lost their leading zeros "
-            f"({zeroed!r} became {zeroed.lstrip('0') or '0'!r}): format the claim_id column as Text before saving, "
-            "or take the file again from where it came.")
+def _lost_zeros_hint(line_keys: list[str], claim_ids) -> str:
+    """What to do when payments that found no claim line (``line_keys``, ``claim|line``) name claims that
+    claim_lines.csv (``claim_ids``) writes with other leading zeros: a spreadsheet that saved one file stored
+    its claim ids as numbers and dropped the zeros (``00123`` became ``123``), so no payment meets its line.
+    Said only when the ids match once the zeros are taken off (:func:`~recoup_lib.schema.leading_zero_twins`);
+    the payments are set aside all the same, never matched to the claim that now bears the shortened number."""
+    paid = pa.array([key.split("|", 1)[0] for key in line_keys], pa.string())
+    for padded_in, others, saved in ((paid, claim_ids, "claim_lines.csv"), (claim_ids, paid, "payments.csv")):
+        twins, pair = leading_zero_twins(padded_in, others)
+        if twins:
+            return (f" If {saved} was saved from a spreadsheet, its claim ids lost their leading zeros "
+                    f"({pair[0]!r} became {pair[1]!r}; {ZEROS_DROPPED}): format the claim_id column as Text "
+                    "before saving, or take the file again from where it came.")
+    return ""
 
 
 def set_aside_orphans(payments: pd.DataFrame, orphan: np.ndarray):

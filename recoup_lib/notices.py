@@ -20,7 +20,7 @@ import pandas as pd
 from .csvout import to_text_frame
 from .csvread import read_table
 from .errors import InputError, InvalidParameterError, Problem
-from .filekind import not_a_file, present
+from .filekind import not_a_file, present, with_workbook_hint
 from .money import format_cents
 from .schema import SPECS, Column, ParsedTable, as_of_day, checked_frame
 
@@ -269,8 +269,9 @@ def read_notices(notices, **checks) -> ParsedTable:
         path = Path(notices)
         what = not_a_file(path)
         if what:
-            raise InputError(f"{path}: {what} (expected the notices.csv of the contract: "
-                             "notice_id, payer_id, claim_id, line_no, notice_date, amount, ...)")
+            raise InputError(with_workbook_hint(f"{path}: {what} (expected the notices.csv of the contract: "
+                                                "notice_id, payer_id, claim_id, line_no, notice_date, amount, ...)",
+                                                path))
         notices = read_table(path, name=NOTICES)
     return set_aside_notices(notices, **checks)[0]
 

@@ -24,29 +24,38 @@ TOTAL_PATTERN = r"(?i)^\s*(?:grand|sub|report|page|batch|claim|provider|payer|fi
 _TOTAL_CANDIDATES = 10_000
 
 
-def total_rows(first: pa.Array, whole_cell: bool = False) -> np.ndarray:
+def total_rows(first: pa.Array, whole_cell: bool | np.ndarray = False) -> np.ndarray:
     """Which values (text, no nulls) are a total row's label (:data:`TOTAL_PATTERN`); with ``whole_cell``,
     only those that are the label and nothing more (``Total``, ``Grand total:``, not ``Total knee
-    arthroplasty``: a unit's text beside its blank id may begin with the word).
+    arthroplasty``: a unit's text beside its blank id may begin with the word). ``whole_cell`` may be a
+    mask: the values that must be the whole label (those read beside a blank id, :func:`first_filled_cells`),
+    the others only begin with it (an id cell's ``Total claims: 12``).
 
     Every label the pattern matches holds ``total`` (its letters match no other character, in any
     case), so the pattern is tried only on the values whose bytes hold it, found by ``bytes.find``
     on the column lowered as ASCII (on every value when there are many).
     """
-    pattern = TOTAL_PATTERN + r"\W*$" if whole_cell else TOTAL_PATTERN
     offsets, raw = array_parts(first)
     data = raw[offsets[0]:offsets[-1]].tobytes().lower() if len(first) else b""
     found, at = [], data.find(b"total")
     while at >= 0:
         if len(found) == _TOTAL_CANDIDATES:
-            return np.asarray(pc.match_substring_regex(first, pattern))
+            return _total_labels(first, np.broadcast_to(whole_cell, len(first)))
         found.append(at)
         at = data.find(b"total", at + 1)
     total = np.zeros(len(first), dtype=bool)
     if found:
         rows = np.unique(np.searchsorted(offsets, np.asarray(found) + offsets[0], side="right") - 1)
-        total[rows] = np.asarray(pc.match_substring_regex(first.take(pa.array(rows)), pattern))
+        total[rows] = _total_labels(first.take(pa.array(rows)), np.broadcast_to(whole_cell, len(first))[rows])
     return total
+
+
+def _total_labels(values: pa.Array, whole_cell: np.ndarray) -> np.ndarray:
+    """:func:`total_rows`' pattern tried on each of ``values``: the whole value where ``whole_cell``."""
+    begins = np.asarray(pc.match_substring_regex(values, TOTAL_PATTERN))
+    if not whole_cell.any():
+        return begins
+    return begins & (~whole_cell | np.asarray(pc.match_substring_regex(values, TOTAL_PATTERN + r"\W*$")))
 
 
 def first_filled_cells(cells: dict[str, pa.Array], headers: list[str], key_header: str,

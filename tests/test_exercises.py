@@ -280,6 +280,24 @@ def test_start_refuses_an_answer_file_of_json_that_is_not_an_object_naming_it(se
         grade_paths([session.path])
 
 
+@pytest.mark.parametrize("answers, field_name", [("[1, 2]", "answers"), ('"q5"', "answers"),
+                                                  ('{"q5": ["eligibility"]}', "answers.q5")])
+def test_start_refuses_answers_that_are_not_an_object_naming_the_file_and_field(session, tmp_path, answers,
+                                                                                 field_name):
+    """An answer file whose ``answers`` (or one question's entry) was edited into a list or a string was
+    resumed by start(), and the next check() or summary() ended in an AttributeError: it is refused,
+    naming the file and the field, in the words grading uses for it."""
+    session.check("q5", "eligibility")
+    record = json.loads(session.path.read_text(encoding="utf-8"))
+    record["answers"] = json.loads(answers)
+    session.path.write_text(json.dumps(record), encoding="utf-8")
+    said = rf"{re.escape(str(session.path))}, field '{re.escape(field_name)}': expected a JSON object"
+    with pytest.raises(InputError, match=said):
+        start("ex00_recoupment_or_denial", trainee="Ana Lima", answers=tmp_path)
+    with pytest.raises(InputError, match=said):
+        grade_paths([session.path])
+
+
 def test_unknown_names_raise_with_the_closest_match(session):
     with pytest.raises(UsageError, match="did you mean 'ex00_recoupment_or_denial'"):
         start("ex00_recoupment_or_denail", trainee="x")

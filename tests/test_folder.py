@@ -445,16 +445,28 @@ def test_an_error_type_in_other_case_or_with_spaces_is_read_as_the_contract_spel
     assert parsed.data["error_type"].tolist() == ["units_over_mue", "made_up"] and not parsed.problems
 
 
-def test_payments_whose_claim_ids_lost_their_leading_zeros_in_claim_lines_say_so(tmp_path, capsys):
-    """claim_lines.csv opened and saved in Excel: claim 00123 became 123, so no payment meets its line. The
-    payments are still set aside (never matched to a claim that now bears the short number), and the
-    message says what happened and what to do instead of only "add the claim lines they pay"."""
-    line = GOOD.replace("C1,", "123,", 1)
-    folder = _folder(tmp_path, [line], payments=PAYMENTS.replace("\nC1,", "\n00123,"))
+@pytest.mark.parametrize("line_claim, paid_claim, said", [
+    ("123", "00123", "If claim_lines.csv was saved from a spreadsheet, its claim ids lost their leading zeros "
+                     "('00123' became '123'; Excel drops the zeros of ids it stores as numbers): format the "
+                     "claim_id column as Text"),
+    ("00123", "123", "If payments.csv was saved from a spreadsheet, its claim ids lost their leading zeros "
+                     "('00123' became '123'"),
+    ("C1", "00123", None), ("124", "00123", None)])
+def test_payments_whose_claim_ids_lost_their_leading_zeros_say_so_only_when_the_ids_then_match(
+        tmp_path, capsys, line_claim, paid_claim, said):
+    """claim_lines.csv (or payments.csv) opened and saved in Excel: claim 00123 became 123, so no payment
+    meets its line. The payments are still set aside (never matched to a claim that now bears the short
+    number), and the message says what happened and what to do instead of only "add the claim lines they
+    pay"; but only when the ids match once their zeros are off, not for any payment's id of zeros."""
+    line = GOOD.replace("C1,", f"{line_claim},", 1)
+    folder = _folder(tmp_path, [line], payments=PAYMENTS.replace("\nC1,", f"\n{paid_claim},"))
     assert main(["audit", str(folder), "--out", str(tmp_path / "out")]) == 1
     err = capsys.readouterr().err
     assert "payments.csv: all 1 rows were set aside" in err
-    assert "lost their leading zeros ('00123' became '123'): format the claim_id column as Text" in err
+    if said:
+        assert said in err
+    else:
+        assert "leading zeros" not in err and "Add the claim lines they pay to claim_lines.csv." in err
 
 
 def test_the_alarm_names_the_reason_not_a_column_for_835_claim_payments_set_aside_whole():
@@ -471,16 +483,19 @@ def test_the_alarm_names_the_reason_not_a_column_for_835_claim_payments_set_asid
 
 
 @pytest.mark.parametrize("written, cents", [("($172.92)", -17292), ("(172.92)", -17292),
-                                            ("($1,234.50)", -123450), ("$1,234.50", 123450)])
+                                            ("($1,234.50)", -123450), ("$1,234.50", 123450),
+                                            ("$ (172.92)", -17292), ("($ 172.92)", -17292), ("$(172.92)", -17292)])
 def test_an_amount_saved_in_excels_currency_or_accounting_format_is_read(tmp_path, written, cents):
-    """Excel's Currency and Accounting formats save a negative in parentheses (``($172.92)``): it reads as
-    ``recoup import`` and the sampling files read it (-172.92), in a column of other amounts too."""
+    """Excel's Currency and Accounting formats save a negative in parentheses (``($172.92)``; some exports
+    with a space, ``$ (172.92)``, ``($ 172.92)``): it reads as ``recoup import`` and the sampling files read
+    it (-172.92), in a column of other amounts too."""
     payments = PAYMENTS + f'C1,1,PM2,2025-03-01,92.00,"{written}"\n'
     parsed = read_table(_folder(tmp_path, [GOOD], payments=payments) / "payments.csv")
     assert parsed.problems == [] and parsed.data["paid_cents"].tolist() == [7360, cents]
 
 
-@pytest.mark.parametrize("written", ["(-172.92)", "(172.92", "-($172.92)", "($1,23.00)", "(172.925)", "()"])
+@pytest.mark.parametrize("written", ["(-172.92)", "(172.92", "-($172.92)", "($1,23.00)", "(172.925)", "()",
+                                     "$ ($172.92)"])
 def test_an_amount_half_written_in_parentheses_is_still_set_aside(tmp_path, written):
     payments = PAYMENTS + f'C1,1,PM2,2025-03-01,92.00,"{written}"\n'
     parsed = read_table(_folder(tmp_path, [GOOD], payments=payments) / "payments.csv")

@@ -757,15 +757,18 @@ def test_a_grouped_report_is_read_with_fill_down_and_the_summary_says_when_to_us
     assert "bad.json: fill_down: expected a list of field names" in capsys.readouterr().err
 
 
-def test_fill_down_fills_every_line_that_is_no_total_row_whatever_its_first_cell_says(tmp_path):
+@pytest.mark.parametrize("claim", ["C1", ""])
+def test_fill_down_fills_every_line_that_is_no_total_row_whatever_its_first_cell_says(tmp_path, claim):
     """Which rows are totals is decided once, by the row's claim number (else its first filled cell),
     both for what fill-down fills and for what is set aside: a line of claim C1 whose description
     reads 'Total knee arthroplasty' was taken for a subtotal and left unfilled (then set aside as
-    'not a data row'), although it is no total row."""
+    'not a data row'), although it is no total row. Beside a blank claim number only a cell that is a
+    total label and nothing more makes a total row, as sampling decides it (csvread.total_rows,
+    whole_cell): the line was set aside as a total row instead of filled down."""
     path = write_lines(tmp_path / "grouped.csv", [
         "Description,Claim #,Line #,Patient Acct,Ins Code,Rendering NPI,DOS,Date Billed,CPT,Units,Billed Amt",
         "Office visit,C1,1,P1,MCR01,1234567893,01/31/2025,2/3/25,99213,1,$100.00",
-        "Total knee arthroplasty,C1,2,,,,,,27447,1,$1500.00",
+        f"Total knee arthroplasty,{claim},2,,,,,,27447,1,$1500.00",
         ",,,,,,,,Claim Total:,2,$1600.00"])
     result = import_files(path, fill_down=GROUP_FIELDS)
     lines = result.tables["claim_lines.csv"]

@@ -147,6 +147,10 @@ def test_total_rows_found_through_the_bytes_are_those_the_pattern_matches_in_eve
         totalrows._TOTAL_CANDIDATES = limit    # also on the whole column, once values holding "total" are many
         assert B.total_rows(column).tolist() == general
         assert B.total_rows(column.slice(1)).tolist() == general[1:]
+        whole = pc.match_substring_regex(column, B.TOTAL_PATTERN + r"\W*$").to_pylist()
+        beside_blank = np.arange(len(values)) % 2 == 1
+        assert B.total_rows(column, whole_cell=beside_blank).tolist() == [
+            w if b else g for g, w, b in zip(general, whole, beside_blank)]
     finally:
         totalrows._TOTAL_CANDIDATES = original
 
@@ -394,12 +398,14 @@ def test_whole_numbers_held_as_wide_arrow_text_are_read_without_a_narrow_copy(mo
 def test_ids_with_no_leading_zero_are_not_read_as_digits(monkeypatch):
     """Every id column was read as digits or not (``utf8_is_decimal``) to find ids written with and
     without leading zeros; a look at each id's first byte now rules most columns out."""
+    from recoup_lib.schema import leading_zero_twins
+
     asked = []
     original = B.pc.utf8_is_decimal
     monkeypatch.setattr(B.pc, "utf8_is_decimal", lambda values: asked.append(len(values)) or original(values))
-    assert B._leading_zero_twins(pa.array(["C0000001", "123", "P0001"])) == (0, "")
+    assert leading_zero_twins(pa.array(["C0000001", "123", "P0001"])) == (0, None)
     assert asked == []
-    assert B._leading_zero_twins(pa.array(["00123", "123", "C1"])) == (1, "'00123' and '123'")
+    assert leading_zero_twins(pa.array(["00123", "123", "C1"])) == (1, ("00123", "123"))
     assert asked == [3]
 
 

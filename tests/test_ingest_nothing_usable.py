@@ -164,16 +164,22 @@ def test_a_malformed_map_is_refused_naming_the_file_and_key(tmp_path, capsys, do
     assert "unexpected error" not in err and "claim_lines.csv" not in written(tmp_path)
 
 
-@pytest.mark.parametrize(("text", "expected"), [("[" * 100_000 + "]" * 100_000, "nested too deeply"),
-                                                ("{not json", "Expecting property name")])
-def test_an_unreadable_map_is_refused_naming_the_file(tmp_path, capsys, text, expected):
-    """JSON nested past Python's recursion limit ended in "an input nested too deeply", no file named."""
+@pytest.mark.parametrize(("data", "expected"), [
+    (("[" * 100_000 + "]" * 100_000).encode(), "read as UTF-8: nested too deeply"),
+    (b"{not json", "read as UTF-8: Expecting property name"),
+    ('{"columns": {"claims": {"service_date": "Fecha de atención"}}'.encode("cp1252"),
+     "read as Windows-1252: Expecting ',' delimiter"),
+    (b"\x00\x00\xfe\xff", "Expecting value")])
+def test_an_unreadable_map_is_refused_naming_the_file(tmp_path, capsys, data, expected):
+    """JSON nested past Python's recursion limit ended in "an input nested too deeply", no file named. The
+    message says the encoding the file was read in as a person names it (Windows-1252), and never a
+    Python codec's ("'utf-32-be' codec can't decode bytes": JSON's own guess at bytes of zeros)."""
     claims = write(tmp_path / "charges.csv", [CLAIMS, *ROWS])
     mapfile = tmp_path / "bad_map.json"
-    mapfile.write_text(text)
+    mapfile.write_bytes(data)
     code, _, err = run(tmp_path, capsys, "--claims", claims, "--map", mapfile)
-    assert code == 1 and err.startswith("recoup import: bad_map.json: not a readable mapping file (")
-    assert expected in err and "claim_lines.csv" not in written(tmp_path)
+    assert code == 1 and err.startswith("recoup import: bad_map.json: not a readable mapping file (read as ")
+    assert expected in err and "codec" not in err and "claim_lines.csv" not in written(tmp_path)
 
 
 def test_a_mapping_saved_with_a_byte_order_mark_is_accepted_back(tmp_path, capsys):

@@ -11,6 +11,7 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
@@ -700,3 +701,15 @@ def test_rows_link_to_their_claims_the_same_way_on_small_and_large_tables(claim_
     assert small == large
     if -1 not in picks and not numbers:
         assert small == [p % len(claim_keys) for p in picks]
+
+
+def test_as_text_keeps_a_one_chunk_column_without_copying_it():
+    """A column of one Arrow chunk (the usual read) is written from its own buffer, not joined into a
+    copy (arrowtext.one_array); several chunks still make one array of their values."""
+    from recoup_lib.remit._x12text import as_text
+
+    chunk = pa.array(["CLP", "SVC"], pa.large_string())
+    one = as_text(pa.chunked_array([chunk]))
+    assert one.buffers()[2].address == chunk.buffers()[2].address
+    several = as_text(pa.chunked_array([chunk, pa.array([None, "PLB"], pa.large_string())]))
+    assert several.to_pylist() == ["CLP", "SVC", "", "PLB"]

@@ -61,7 +61,7 @@ def _notices(args):
     """The notices read and checked as ``recoup appeal`` checks them, and the tables they were checked against
     (by file name stem)."""
     from ..errors import UsageError
-    from ..filekind import not_a_file
+    from ..filekind import not_a_file, with_workbook_hint
     from ..notices import notice_checks, read_notices
 
     if args.notices is None:
@@ -69,7 +69,8 @@ def _notices(args):
             raise UsageError("--payers: only used with --notices (it checks the notices' payers)")
         return None, {}
     if args.payers is not None and (what := not_a_file(args.payers)):
-        raise UsageError(f"--payers {str(args.payers)!r}: {what}; expected a payers.csv file")
+        raise UsageError(with_workbook_hint(f"--payers {str(args.payers)!r}: {what}; expected a payers.csv file",
+                                            args.payers))
     checks = notice_checks(args.notices.parent, payers=args.payers) if args.notices.is_file() else {}
     return read_notices(args.notices, **checks), checks
 

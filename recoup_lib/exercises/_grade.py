@@ -164,7 +164,8 @@ _ANSWER_LIMIT = 10_000
 
 
 def checked_record(record, source) -> dict:
-    """An answer record checked field by field, as :meth:`Session.check` writes them.
+    """An answer record read by :func:`read_answer_file` (which refuses ``answers`` that are not an object
+    of objects) checked field by field, as :meth:`Session.check` writes them.
 
     Every problem names the file and the field (``answers/ana/ex01.json, field
     'params.SEED': expected a whole number between 0 and ...``), so a trainer
@@ -214,14 +215,9 @@ def checked_record(record, source) -> dict:
             raise bad(f"params.{key}", f"one of the parameters of {exercise.name} "
                       f"({', '.join(exercise.defaults)})", key)
         _check_param(exercise.defaults[key], value, f"params.{key}", bad)
-    answers = record["answers"]
-    if not isinstance(answers, dict):
-        raise bad("answers", "a JSON object of question -> {answer, attempts}", answers)
-    for qid, entry in answers.items():
+    for qid, entry in record["answers"].items():
         if qid not in exercise.questions:
             raise bad(f"answers.{qid}", f"a question of {exercise.name} ({', '.join(exercise.questions)})", qid)
-        if not isinstance(entry, dict):
-            raise bad(f"answers.{qid}", "a JSON object with 'answer' and 'attempts'", entry)
         attempts = entry.get("attempts", 0)
         if isinstance(attempts, bool) or not isinstance(attempts, int) or not 0 <= attempts <= 10**6:
             raise bad(f"answers.{qid}.attempts", "a whole number of attempts, 0 or more", attempts)

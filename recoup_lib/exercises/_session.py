@@ -60,8 +60,9 @@ def read_answer_file(path: Path) -> dict:
     Raises
     ------
     InputError
-        The file cannot be read, is not UTF-8 JSON (saved in another encoding, cut short), or holds
-        another JSON value than an object (a list); the message names the file.
+        The file cannot be read, is not UTF-8 JSON (saved in another encoding, cut short), holds
+        another JSON value than an object (a list), or its ``answers`` (or one question's entry in
+        them) is not an object; the message names the file and the field.
     """
     try:
         record = json.loads(path.read_text(encoding="utf-8-sig"))
@@ -71,6 +72,12 @@ def read_answer_file(path: Path) -> dict:
         raise InputError(f"{path}: cannot be read ({exc.strerror or exc})") from None
     if not isinstance(record, dict):
         raise answer_field_problem(path, "(whole file)", ANSWER_RECORD, type(record).__name__)
+    answers = record.get("answers", {})
+    if not isinstance(answers, dict):
+        raise answer_field_problem(path, "answers", "a JSON object of question -> {answer, attempts}", answers)
+    for qid, entry in answers.items():
+        if not isinstance(entry, dict):
+            raise answer_field_problem(path, f"answers.{qid}", "a JSON object with 'answer' and 'attempts'", entry)
     return record
 
 

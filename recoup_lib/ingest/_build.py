@@ -30,10 +30,10 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from ..arrowtext import array_parts, may_start_with
+from ..arrowtext import array_parts
 from ..errors import WHOLE_ROW, Problem
 from ..money import MAX_TOTAL_CENTS
-from ..schema import FileSpec, npi_shapes
+from ..schema import ZEROS_DROPPED, FileSpec, leading_zero_twins, npi_shapes
 from ..totalrows import TOTAL_PATTERN, first_filled_cells, total_rows
 from . import _values as V
 from ._calendar import EXCEL_DAY_ZERO, date_text, read_dates
@@ -196,30 +196,6 @@ def _page_marks(cells: dict[str, pa.Array], headers: list[str], rows: np.ndarray
     return found
 
 
-def _leading_zero_twins(values: pa.Array) -> tuple[int, str]:
-    """Ids of digits written both with and without leading zeros (``00123`` and ``123``, or ``0123``):
-    how many, and one such pair as shown in a note. Only the distinct ids with a leading zero are
-    looked at, by hash (a million ids of digits take milliseconds)."""
-    if not may_start_with(values, ("0",)):     # most id columns: a look at each first byte says no
-        return 0, ""
-    digits = pc.fill_null(pc.utf8_is_decimal(values), False)
-    zeroed = pc.and_(digits, pc.starts_with(values, "0"))
-    if not pc.any(zeroed).as_py():
-        return 0, ""
-    padded = pc.unique(values.filter(zeroed))
-    bare = pc.utf8_ltrim(padded, "0")
-    plain = pc.unique(values.filter(pc.and_(digits, pc.invert(zeroed))))
-    counted = pc.value_counts(bare)
-    repeated = counted.field("values").filter(pc.greater(counted.field("counts"), 1))
-    twin = pc.or_(pc.is_in(bare, value_set=plain), pc.is_in(bare, value_set=repeated)).to_numpy(zero_copy_only=False)
-    if not twin.any():
-        return 0, ""
-    key = bare[int(np.flatnonzero(twin)[0])].as_py()
-    pair = [p for p, b in zip(padded.to_pylist(), bare.to_pylist()) if b == key][:2]
-    pair = pair if len(pair) == 2 else [pair[0], key]
-    return len(set(bare.filter(pa.array(twin)).to_pylist())), f"{pair[0]!r} and {pair[1]!r}"
-
-
 def build_export(raw: RawExport, spec: FileSpec, proposal: Proposal, fill_down=(),
                  checked_by: FileSpec | None = None) -> Built:
     """Turn an export's rows into contract rows; set aside what cannot be used (see module doc).
@@ -239,8 +215,9 @@ def build_export(raw: RawExport, spec: FileSpec, proposal: Proposal, fill_down=(
         any_filled |= filled[h]
     key_field = "claim_id" if "claim_id" in proposal.columns else "patient_id"
     key_header = headers_of(proposal.columns[key_field])[0] if key_field in proposal.columns else raw.headers[0]
-    first = first_filled_cells(cells, raw.headers, key_header, filled[key_header] | ~any_filled)
-    total = total_rows(first)
+    keyed = filled[key_header] | ~any_filled
+    first = first_filled_cells(cells, raw.headers, key_header, keyed)
+    total = total_rows(first, whole_cell=~keyed)
     notes: list[str] = []
     grouped = {f: headers_of(proposal.columns[f])[0] for f in fill_down if f in proposal.columns}
     others = np.zeros(n, dtype=bool)
@@ -333,11 +310,11 @@ def build_export(raw: RawExport, spec: FileSpec, proposal: Proposal, fill_down=(
         if column.kind in ("id", "code"):
             bad, expected = scientific, V.EXPECTED["id"]
         if column.kind == "id":
-            twins, pair = _leading_zero_twins(values)
+            twins, pair = leading_zero_twins(values)
             if twins:
                 notes.append(f"{_where(headers[0], name)}: {twins:,} id(s) written both with and without leading "
-                             f"zeros ({pair}), read as different ones: Excel drops the zeros of ids it stores as "
-                             "numbers; if they are the same, correct the export")
+                             f"zeros ({pair[0]!r} and {pair[1]!r}), read as different ones: {ZEROS_DROPPED}; "
+                             "if they are the same, correct the export")
         if name == "rendering_npi":
             notes += _npi_notes(values, alive, headers[0])
         if bad is not None and (bad & alive).any():

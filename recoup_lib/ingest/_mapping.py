@@ -21,7 +21,7 @@ import json
 from pathlib import Path
 
 from ..errors import InputError, UsageError
-from ..filekind import decode_bytes
+from ..filekind import ENCODING_NAMES, decode_bytes
 from ._fields import FIELD_NAMES, GROUP_FIELDS, KINDS, LINE_FINDERS, LIST_FIELDS, headers_of, normalise_header
 
 __all__ = ["load_mapping"]
@@ -32,7 +32,8 @@ def load_mapping(mapping) -> dict:
 
     A file edited by hand is read in the encoding its editor saved it in, as an export is
     (:func:`~recoup_lib.filekind.decode_bytes`: ``Fecha de atención`` saved by Notepad as "ANSI" is
-    Windows-1252), so its headers meet the export's.
+    Windows-1252), so its headers meet the export's. A file that is no JSON is refused saying the
+    encoding it was read in, as a person names it (``read as Windows-1252``).
 
     Raises
     ------
@@ -50,11 +51,16 @@ def load_mapping(mapping) -> dict:
         return _checked_mapping(mapping, "the mapping")
     path = Path(mapping)
     try:
-        data = json.loads(decode_bytes(path.read_bytes(), path.name)[0])
-    except (OSError, ValueError) as exc:
+        text, encoding = decode_bytes(path.read_bytes(), path.name)
+    except OSError as exc:
         raise InputError(f"{path.name}: not a readable mapping file ({exc})") from None
+    read_as = f"read as {ENCODING_NAMES.get(encoding, encoding)}"
+    try:
+        data = json.loads(text.decode("utf-8"))
+    except ValueError as exc:
+        raise InputError(f"{path.name}: not a readable mapping file ({read_as}: {exc})") from None
     except RecursionError:
-        raise InputError(f"{path.name}: not a readable mapping file (nested too deeply)") from None
+        raise InputError(f"{path.name}: not a readable mapping file ({read_as}: nested too deeply)") from None
     return _checked_mapping(data, path.name)
 
 

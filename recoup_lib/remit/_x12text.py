@@ -7,6 +7,8 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from ..arrowtext import one_array
+
 __all__ = ["LS", "amount_text", "date_text", "as_text", "arrow_text", "join_text", "segment_text",
            "units_text"]
 
@@ -68,9 +70,7 @@ def as_text(values) -> pa.Array:
         if not pd.api.types.is_string_dtype(series.dtype) or series.dtype == object:
             series = series.astype("str")
         arr = pa.array(series.fillna("").astype("str").array)
-    if isinstance(arr, pa.ChunkedArray):
-        arr = arr.combine_chunks()
-    return pc.fill_null(pc.cast(arr, LS), "")
+    return pc.fill_null(pc.cast(one_array(arr), LS), "")
 
 
 def arrow_text(values) -> pa.Array | None:

@@ -38,6 +38,7 @@ from ._npi import npi_check_digit, npi_shapes
 from ._parse import (CONTROL_CHARACTERS, DATE_RANGE, EXCEL_SCIENTIFIC, FIRST_DATE, LAST_DATE, MAX_WHOLE_NUMBER,
                      TEXT_DTYPE, WHOLE_ID, ParsedTable, excel_scientific, parse_ints, parse_table, strip_text,
                      value_codes)
+from ._zeros import ZEROS_DROPPED, leading_zero_twins
 
 __all__ = [
     "ERROR_TYPE_NAMES",
@@ -75,6 +76,8 @@ __all__ = [
     "EXCEL_SCIENTIFIC",
     "WHOLE_ID",
     "excel_scientific",
+    "ZEROS_DROPPED",
+    "leading_zero_twins",
     "value_codes",
     "ClaimKeys",
     "claim_keys",

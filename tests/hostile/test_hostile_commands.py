@@ -312,6 +312,34 @@ def test_amounts_with_one_decimal_are_read_in_frames_and_samples_as_recoup_impor
                 names=["reviewed.csv, row 2, column 'overpayment'", "at most two decimals", "got '($1,000.505)'"])
 
 
+@pytest.mark.parametrize("missing, argv, expect", [
+    ("frame.csv", ["sample", "frame.csv", "--id-column", "claim_id", "--size", "2", "--seed", "1", "--out", "s"], 1),
+    ("reviewed.csv", ["extrapolate", "reviewed.csv", "--universe-size", "4"], 1),
+    ("findings.csv", ["score", "findings.csv", "labels.csv"], 1),
+    ("notices.csv", ["reconcile", "remits", "--notices", "notices.csv", "--out", "c"], 1),
+    ("payers.csv", ["reconcile", "remits", "--notices", "notices.csv", "--payers", "payers.csv", "--out", "c"], 2)])
+def test_a_workbook_beside_a_missing_csv_is_named_by_every_command(hostile, missing, argv, expect):
+    """frame.xlsx where frame.csv was given: only the audit said a workbook of that name was there and how
+    to save it; every command handed a CSV path that does not exist now says it, in the audit's words."""
+    hostile.write("labels.csv", "claim_id,line_no,error_type,at_risk\nC1,1,units_over_mue,10.00\n")
+    if missing != "notices.csv":
+        hostile.write("notices.csv", "notice_id\n")
+    hostile.path("remits").mkdir()
+    workbook = missing.replace(".csv", ".xlsx")
+    hostile.write(workbook, b"PK\x03\x04")
+    hostile.run(*argv, expect=expect, names=[
+        missing, f'{workbook} is in the folder, but the command reads {missing}: save the workbook from the '
+        f'spreadsheet as "CSV UTF-8" named {missing}'])
+
+
+def test_accounting_negatives_written_with_a_space_are_read_in_a_reviewed_sample(hostile):
+    """``$ (12.00)`` and ``($ 3.00)``, accounting negatives as some exports write them, were refused in a
+    reviewed sample although ``recoup import`` reads them as ``($12.00)``."""
+    hostile.write("reviewed.csv", 'sample_id,overpayment\nA,$ (12.00)\nB,($ 3.00)\nC,18\n')
+    run = hostile.run("extrapolate", "reviewed.csv", "--universe-size", "3", expect=0)
+    assert json.loads(run.out, parse_float=str)["point_estimate"] == "3.00"  # (-12 - 3 + 18) / 3 * 3
+
+
 def test_sample_matches_column_options_trimmed_and_ignoring_case(hostile):
     """``--id-column " Claim # "`` (spaces typed around the name) was refused as a missing column although
     the header names 'Claim #': a header is matched trimmed and ignoring case."""
