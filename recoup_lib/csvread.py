@@ -50,6 +50,9 @@ __all__ = [
     "total_rows",
     "first_filled_cells",
     "blank_row_mask",
+    "blank_rows",
+    "blank_texts",
+    "without_blank_rows",
     "not_a_file",
     "not_csv_text",
     "read_csv_text",
@@ -330,6 +333,41 @@ def blank_row_mask(table: pa.Table, spaces: bool = False) -> np.ndarray:
     return np.zeros(table.num_rows, dtype=bool) if blank is None else np.asarray(blank, dtype=bool)
 
 
+def blank_texts(texts) -> np.ndarray:
+    """Which malformed rows' texts (``_text`` of :func:`broken_frame`) hold nothing but commas and
+    spaces: an empty row Excel saved with fewer commas than the header has, blank as a row of
+    commas is."""
+    return pd.Series(texts, dtype="str").str.replace(",", "", regex=False).str.strip().eq("").to_numpy(dtype=bool)
+
+
+def blank_rows(raw: pd.DataFrame) -> np.ndarray:
+    """Which rows of ``raw`` (a file's rows as read, text or typed) are blank in every cell, spaces
+    counting as blank (:func:`blank_row_mask`). The first column is looked at alone first: with no
+    blank cell there, no row is blank, and the other columns are not converted."""
+    if not len(raw) or not len(raw.columns):
+        return np.zeros(len(raw), dtype=bool)
+    if not blank_row_mask(pa.Table.from_pandas(raw.iloc[:, :1], preserve_index=False), spaces=True).any():
+        return np.zeros(len(raw), dtype=bool)
+    return blank_row_mask(pa.Table.from_pandas(raw, preserve_index=False), spaces=True)
+
+
+def without_blank_rows(raw: pd.DataFrame, row_numbers: np.ndarray, broken: pd.DataFrame | None = None):
+    """:func:`read_csv_text`'s results without the rows blank in every cell (spaces count as blank:
+    ``,,,`` or ``, ,,``, an empty row as Excel saves it), a malformed row of commas alone included
+    (:func:`blank_texts`; ``broken`` None: no malformed rows looked at); and how many were taken out.
+
+    For the commands that skip such rows and count them ("2 blank row(s) skipped"): the readers
+    themselves keep them, so that a row of blank cells written by the kit reads back.
+    """
+    blank = blank_rows(raw)
+    blank_broken = blank_texts(broken["_text"]) if broken is not None and len(broken) else np.zeros(0, dtype=bool)
+    if blank.any():
+        raw, row_numbers = raw.loc[~blank].reset_index(drop=True), row_numbers[~blank]
+    if blank_broken.any():
+        broken = broken.loc[~blank_broken]
+    return raw, row_numbers, broken, int(blank.sum() + blank_broken.sum())
+
+
 def is_malformed_row(exc: pa.ArrowInvalid) -> bool:
     """Whether Arrow stopped at a row with another number of fields than the header (its parse
     error), rather than at a value its column's type refuses."""
@@ -516,24 +554,34 @@ def canonical_header(header: list[str], spec: FileSpec | None, label: str,
     return renamed
 
 
-def read_table(path: str | Path, name: str | None = None, spec: FileSpec | None = None) -> ParsedTable:
+def read_table(path: str | Path, name: str | None = None, spec: FileSpec | None = None,
+               skip_blank_rows: bool = False) -> ParsedTable:
     """Read and parse one file against its contract.
 
     ``spec`` gives the contract directly; else ``name`` (default: the file's
     own name, e.g. ``claim_lines.csv``) selects one of :data:`SPECS`. A file
     with no contract (``patients.csv``, ``providers.csv`` of a generated
     practice) is read as text, every column kept. Malformed rows are added to
-    the set-aside rows.
+    the set-aside rows. With ``skip_blank_rows`` (the audit folder's files), a
+    row blank in every cell is skipped (:func:`without_blank_rows`) and counted in
+    ``blank_rows``, not set aside as a row of blank values.
     """
     path = Path(path)
     spec = spec or SPECS.get(name or path.name) or FileSpec(name or path.name, ())
     label = path.name
-    raw, rows, broken = _read_csv(path, spec, label, typed=True)
-    parsed = parse_table(raw, spec, label=label, row_numbers=rows)
+
+    def parsed_from(raw, rows, broken):
+        blank = 0
+        if skip_blank_rows:
+            raw, rows, broken, blank = without_blank_rows(raw, rows, broken)
+        parsed = parse_table(raw, spec, label=label, row_numbers=rows)
+        parsed.blank_rows = blank
+        return parsed, broken, raw
+
+    parsed, broken, raw = parsed_from(*_read_csv(path, spec, label, typed=True))
     if len(parsed.rejected) and any(not isinstance(t, pd.StringDtype) for t in raw.dtypes):
         # Rows set aside are kept exactly as written, so a file with any takes the text path.
-        raw, rows, broken = read_csv_text(path, spec, label)
-        parsed = parse_table(raw, spec, label=label, row_numbers=rows)
+        parsed, broken, raw = parsed_from(*read_csv_text(path, spec, label))
     return with_broken_rows(parsed, broken, label)
 
 

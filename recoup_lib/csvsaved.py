@@ -16,15 +16,14 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import pandas as pd
-import pyarrow as pa
 
-from .csvread import blank_row_mask, read_csv_text, with_broken_rows
+from .csvread import read_csv_text, with_broken_rows, without_blank_rows
 from .errors import InputError
 from .filekind import (ENCODING_NAMES, decode_bytes, not_a_file, not_csv_text, present, text_encoding,
                        with_workbook_hint)
 from .schema import FileSpec, ParsedTable, parse_table
 
-__all__ = ["FileReading", "read_as_saved", "parse_as_saved", "read_saved_table"]
+__all__ = ["FileReading", "blank_rows_skipped", "read_as_saved", "parse_as_saved", "read_saved_table"]
 
 
 @dataclass(frozen=True)
@@ -53,7 +52,7 @@ class FileReading:
         if self.encoding not in ("utf-8", "utf-8-sig"):
             said.append(f"read as {ENCODING_NAMES.get(self.encoding, self.encoding)}")
         if self.blank_rows:
-            said.append(f"{self.blank_rows:,} blank row(s) skipped")
+            said.append(blank_rows_skipped(self.blank_rows))
         return f"{self.label}: {'; '.join(said)}" if said else None
 
     def sentences(self) -> list[str]:
@@ -61,6 +60,11 @@ class FileReading:
         a file with nothing to note."""
         note = self.note()
         return [f"{note}."] if note else []
+
+
+def blank_rows_skipped(count: int) -> str:
+    """``2 blank row(s) skipped``: how every command that skips rows blank in every cell counts them."""
+    return f"{count:,} blank row(s) skipped"
 
 
 def _encoding(path: Path) -> str | None:
@@ -113,12 +117,8 @@ def read_as_saved(path: Path, spec: FileSpec, label: str):
         The encoding used and how many blank rows were skipped.
     """
     raw, rows, broken, encoding = _read_text(path, spec, label)
-    blank = blank_row_mask(pa.Table.from_pandas(raw, preserve_index=False), spaces=True)
-    blank_broken = broken["_text"].astype("str").str.replace(",", "", regex=False).str.strip().eq("").to_numpy()
-    if blank.any():
-        raw, rows = raw.loc[~blank].reset_index(drop=True), rows[~blank]
-    broken = broken.loc[~blank_broken]
-    return raw, rows, broken, FileReading(label, encoding, int(blank.sum() + blank_broken.sum()))
+    raw, rows, broken, blank = without_blank_rows(raw, rows, broken)
+    return raw, rows, broken, FileReading(label, encoding, blank)
 
 
 def parse_as_saved(path: Path, spec: FileSpec, label: str) -> tuple[ParsedTable, FileReading]:

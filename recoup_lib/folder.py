@@ -27,6 +27,7 @@ import pyarrow as pa
 from . import reference
 from .csvout import csv_bytes, to_text_frame, to_text_table, write_csv
 from .csvread import read_csv_text, read_table
+from .csvsaved import blank_rows_skipped
 from .errors import WHOLE_LINE, WHOLE_PAYMENT, WHOLE_ROW, InputError, InvalidParameterError, NothingUsableError, Problem
 from .filekind import present, workbook_hint
 from .schema import SPECS, ZEROS_DROPPED, ClaimKeys, claim_keys, leading_zero_twins, line_key, value_codes
@@ -43,6 +44,10 @@ __all__ = [
     "INPUT_FILES",
     "REFERENCE_FILES",
     "LINE_KEY",
+    "COUNT_COLUMNS",
+    "file_counts",
+    "counts_said",
+    "counts_worth_saying",
     "set_aside_alarm",
     "required_file_alarms",
     "optional_file_warnings",
@@ -57,6 +62,8 @@ __all__ = [
 INPUT_FILES = ("claim_lines.csv", "payments.csv", "coverage.csv", "documentation.csv")
 #: Reference files: the folder's copy wins, else the shipped default is used.
 REFERENCE_FILES = ("fee_schedule.csv", "ncci_ptp.csv", "mue.csv", "payer_policies.csv")
+#: What an audit counts of each file it read (:attr:`AuditInputs.counts`, run.json's ``files``).
+COUNT_COLUMNS = ["file", "rows_read", "rows_used", "rows_set_aside", "blank_rows_skipped"]
 
 
 @dataclass
@@ -75,7 +82,8 @@ class AuditInputs:
     sources : dict
         For each file: ``"folder"``, ``"shipped default"`` or ``"absent"``.
     counts : pandas.DataFrame
-        Per file: rows_read, rows_used, rows_set_aside.
+        Per file (:data:`COUNT_COLUMNS`): rows_read = rows_used + rows_set_aside +
+        blank_rows_skipped (rows blank in every cell, ``,,,`` as Excel saves an empty row), and source.
     problems : list of Problem
     rejected : pandas.DataFrame
         One row per problem: file, row, column, value, reason.
@@ -256,7 +264,7 @@ def read_audit_folder(folder: str | Path, use_defaults: bool = True, workers: in
     # line is found here while the files after the two required ones are still being read.
     orphan = keys = None
     with ThreadPoolExecutor(max_workers=max(1, min(len(present), worker_count(workers)))) as pool:
-        reading = {name: pool.submit(read_table, folder / name, name) for name in present}
+        reading = {name: pool.submit(read_table, folder / name, name, skip_blank_rows=True) for name in present}
         parsed_files = {}
         try:
             for name in present:
@@ -277,7 +285,7 @@ def read_audit_folder(folder: str | Path, use_defaults: bool = True, workers: in
         problems.extend(parsed.problems)
         if len(parsed.rejected):
             rejected_rows[name] = parsed.rejected
-        counts.append((name, parsed.rows_read, parsed.rows_used, parsed.rows_set_aside))
+        counts.append(file_counts(name, parsed, parsed.rows_used))
 
     # Payments must belong to a usable claim line; others are set aside, not dropped.
     lines = tables["claim_lines.csv"]
@@ -294,10 +302,10 @@ def read_audit_folder(folder: str | Path, use_defaults: bool = True, workers: in
             [rejected_rows.get("payments.csv", pd.DataFrame()), extra], ignore_index=True)
         tables["payments.csv"] = kept
         counts = [
-            (n, r, u - int(orphan.sum()), s + int(orphan.sum())) if n == "payments.csv" else (n, r, u, s)
-            for n, r, u, s in counts
+            (n, r, u - int(orphan.sum()), s + int(orphan.sum()), b) if n == "payments.csv" else (n, r, u, s, b)
+            for n, r, u, s, b in counts
         ]
-    counts_frame = pd.DataFrame(counts, columns=["file", "rows_read", "rows_used", "rows_set_aside"])
+    counts_frame = pd.DataFrame(counts, columns=COUNT_COLUMNS)
     counts_frame["source"] = counts_frame["file"].map(sources)
     errors, warnings = required_file_alarms(counts_frame, problems, folder, lines["claim_id"])
     return AuditInputs(
@@ -320,6 +328,31 @@ def read_audit_folder(folder: str | Path, use_defaults: bool = True, workers: in
     )
 
 
+def file_counts(name: str, parsed, used: int) -> tuple:
+    """One row of :data:`COUNT_COLUMNS` for a file read into ``parsed`` (a
+    :class:`~recoup_lib.schema.ParsedTable`), ``used`` of its rows used: its rows read count the
+    blank rows skipped too, so that every row of the file is counted somewhere."""
+    return (name, parsed.rows_read + parsed.blank_rows, used, parsed.rows_read - used, parsed.blank_rows)
+
+
+def counts_said(row, read: str = "rows read") -> str:
+    """``claim_lines.csv: 5 rows read = 1 used + 1 set aside + 3 blank row(s) skipped``: a row of
+    :attr:`AuditInputs.counts` as the audit's summary and messages say it (the blank rows only when
+    there are some, worded as every command that skips them words it); ``read``: the words before
+    the ``=`` (``recoup appeal`` says ``5 read``)."""
+    blank = getattr(row, "blank_rows_skipped", 0)
+    return (f"{row.file}: {row.rows_read} {read} = {row.rows_used} used + {row.rows_set_aside} set aside"
+            + (f" + {blank_rows_skipped(blank)}" if blank else ""))
+
+
+def counts_worth_saying(counts: pd.DataFrame) -> list[str]:
+    """The rows of ``counts`` (:data:`COUNT_COLUMNS`) of the files with rows set aside or blank rows
+    skipped, said (:func:`counts_said`), for a command's messages (the report's)."""
+    return [counts_said(row) + (" (see rejected.csv)" if row.rows_set_aside else "")
+            for row in counts.itertuples(index=False)
+            if row.rows_set_aside or getattr(row, "blank_rows_skipped", 0)]
+
+
 def required_file_alarms(counts: pd.DataFrame, problems: list[Problem], folder: Path | None = None,
                          claim_ids=None) -> tuple[list[str], list[str]]:
     """(errors, warnings) of an audit folder's two required files (see :func:`set_aside_alarm`; ``claim_ids``:
@@ -333,16 +366,18 @@ def required_file_alarms(counts: pd.DataFrame, problems: list[Problem], folder: 
     export that lost its rows.
     """
     errors, warnings = [], []
-    empty = {"claim_lines.csv": "no claim lines (the file has a header and no rows), so no findings can be "
+    empty = {"claim_lines.csv": "no claim lines (the file has a header and {rows}), so no findings can be "
                                 "produced",
-             "payments.csv": "no payments (the file has a header and no rows): no line was paid, so nothing "
+             "payments.csv": "no payments (the file has a header and {rows}): no line was paid, so nothing "
                              "could be taken back and no findings can be produced; export the payments (or "
                              "remittances) of the same claims"}
     for row in counts.loc[counts["file"].isin(list(empty))].itertuples():
-        if row.rows_read == 0:
-            errors.append(f"{row.file}: {empty[row.file]}")
+        if row.rows_used + row.rows_set_aside == 0:
+            blank = getattr(row, "blank_rows_skipped", 0)
+            rows = f"no rows but {blank:,} blank one(s)" if blank else "no rows"
+            errors.append(f"{row.file}: {empty[row.file].format(rows=rows)}")
             continue
-        error, warning = set_aside_alarm(row.file, row.rows_read, row.rows_used,
+        error, warning = set_aside_alarm(row.file, row.rows_used + row.rows_set_aside, row.rows_used,
                                          [p for p in problems if p.file == row.file], claim_ids=claim_ids)
         errors += [error] if error else []
         warnings += [warning] if warning else []
@@ -364,13 +399,14 @@ def optional_file_warnings(counts: pd.DataFrame, folder: Path | None = None) -> 
     warnings = [f"WARNING: {workbook}." for workbook in (workbook_in_place_of(folder, name)
                                                           for name in INPUT_FILES + REFERENCE_FILES) if workbook]
     for row in counts.loc[counts["file"].isin(list(_FLAGS_A_LINE_WITHOUT_A_ROW))].itertuples():
-        rule, aside = _FLAGS_A_LINE_WITHOUT_A_ROW[row.file], row.rows_read - row.rows_used
+        rule, aside = _FLAGS_A_LINE_WITHOUT_A_ROW[row.file], row.rows_set_aside
+        held = row.rows_used + aside
         if row.rows_used == 0:
-            what = "a header and no rows" if row.rows_read == 0 else f"all {row.rows_read:,} rows set aside"
+            what = "a header and no rows" if held == 0 else f"all {held:,} rows set aside"
             warnings.append(f"WARNING: {row.file}: no usable row ({what}), so {rule} flags every paid line: "
                             f"correct the file, or remove it to switch {rule} off.")
-        elif aside * 2 > row.rows_read:
-            warnings.append(f"WARNING: {row.file}: {aside:,} of {row.rows_read:,} rows ({aside / row.rows_read:.0%}) "
+        elif aside * 2 > held:
+            warnings.append(f"WARNING: {row.file}: {aside:,} of {held:,} rows ({aside / held:.0%}) "
                             f"were set aside, so {rule} flags the paid lines they would have covered: correct "
                             "them (see rejected.csv) before acting on its findings.")
     return warnings

@@ -234,7 +234,7 @@ def set_aside_notices(parsed: ParsedTable, **checks) -> tuple[ParsedTable, pd.Da
     rejected = pd.concat([parsed.rejected, text], ignore_index=True) if len(parsed.rejected) else text
     out = ParsedTable(data=usable, problems=sorted(parsed.problems + problems, key=lambda p: p.row),
                       rejected=rejected.sort_values("_row", kind="stable").reset_index(drop=True),
-                      rows_read=parsed.rows_read)
+                      rows_read=parsed.rows_read, blank_rows=parsed.blank_rows)
     return out, aside
 
 
@@ -272,7 +272,7 @@ def read_notices(notices, **checks) -> ParsedTable:
             raise InputError(with_workbook_hint(f"{path}: {what} (expected the notices.csv of the contract: "
                                                 "notice_id, payer_id, claim_id, line_no, notice_date, amount, ...)",
                                                 path))
-        notices = read_table(path, name=NOTICES)
+        notices = read_table(path, name=NOTICES, skip_blank_rows=True)
     return set_aside_notices(notices, **checks)[0]
 
 
@@ -288,7 +288,7 @@ def read_payers(path: str | Path) -> ParsedTable:
     InputError
         The file is missing, lacks a required column, or holds no row.
     """
-    payers = read_table(path, name="payers.csv")
+    payers = read_table(path, name="payers.csv", skip_blank_rows=True)
     if not payers.rows_read:
         raise InputError(f"payers.csv: no payer in {path} (a header and no rows): every notice is checked "
                          "against its payer's entry and decided under its rules, so none could be used; list "

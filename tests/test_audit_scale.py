@@ -61,6 +61,22 @@ def messy(messy_values, tmp_path_factory) -> Path:
     return folder
 
 
+@pytest.fixture(scope="module")
+def rows_of_commas(messy_values, tmp_path_factory) -> Path:
+    """messy_values with empty rows as Excel saves them, to be skipped and counted: claim_lines.csv's
+    hold spaces (``, , ,``: read by the fast readers), the other files' only commas, one of them
+    short (``,,``: a malformed row, which takes the file to the exact reader)."""
+    folder = tmp_path_factory.mktemp("rows_of_commas") / "practice"
+    shutil.copytree(messy_values, folder)
+    for name in ("claim_lines.csv", "payments.csv", "coverage.csv", "documentation.csv"):
+        lines = (folder / name).read_text().splitlines()
+        empty = ", " * lines[0].count(",") if name == "claim_lines.csv" else "," * lines[0].count(",")
+        lines[30:30] = [empty, empty]
+        lines += [empty, empty if name == "claim_lines.csv" else ",,"]
+        (folder / name).write_text("\n".join(lines) + "\n")
+    return folder
+
+
 def _written(result, out: Path) -> dict[str, bytes]:
     write_audit(result, out)
     return {p.relative_to(out).as_posix(): p.read_bytes() for p in sorted(out.rglob("*")) if p.is_file()}
@@ -80,7 +96,7 @@ def in_memory_files(tmp_path_factory):
     return files
 
 
-@pytest.mark.parametrize("folder_name", ["practice", "messy"])
+@pytest.mark.parametrize("folder_name", ["practice", "messy", "rows_of_commas"])
 @pytest.mark.parametrize("partitions,workers", [(1, 1), (5, 1), (4, 2)])
 def test_partitioned_audit_writes_the_in_memory_audits_files(request, tmp_path, in_memory_files, folder_name,
                                                              partitions, workers):
@@ -94,6 +110,10 @@ def test_partitioned_audit_writes_the_in_memory_audits_files(request, tmp_path, 
         assert counts.loc["payments.csv", "rows_set_aside"] >= 2  # and the payments of the lines set aside
         broken = [p.row for p in parts.inputs.problems if p.column == "(whole row)"]
         assert broken == [123]  # row 122 in messy_values: the blank line before it counts, as in a spreadsheet
+    if folder_name == "rows_of_commas":
+        assert (parts.inputs.counts["blank_rows_skipped"] == [4, 4, 4, 4, 0, 0, 0, 0]).all()
+        assert (parts.inputs.counts["rows_read"] == parts.inputs.counts[
+            ["rows_used", "rows_set_aside", "blank_rows_skipped"]].sum(axis=1)).all()
 
 
 def test_a_blank_line_is_skipped_as_the_in_memory_audit_skips_it(practice, tmp_path, in_memory_files):
@@ -193,7 +213,7 @@ def spark():
     session.stop()
 
 
-@pytest.mark.parametrize("folder_name", ["practice", "messy_values"])
+@pytest.mark.parametrize("folder_name", ["practice", "messy_values", "rows_of_commas"])
 def test_spark_engine_writes_the_in_memory_audits_files(request, spark, tmp_path, in_memory_files, folder_name):
     folder = request.getfixturevalue(folder_name)
     on_spark = audit_folder(folder, engine="spark") if folder_name == "practice" else None
@@ -210,6 +230,7 @@ def test_spark_engine_writes_the_in_memory_audits_files(request, spark, tmp_path
         counts = on_spark.inputs.counts.set_index("file")
         assert counts.loc["claim_lines.csv", "rows_set_aside"] == 3
         assert counts.loc["payments.csv", "rows_set_aside"] >= 2
+        assert counts.loc["claim_lines.csv", "blank_rows_skipped"] == (4 if folder_name == "rows_of_commas" else 0)
 
 
 def test_workers_read_files_side_by_side_with_the_same_result(practice, tmp_path):

@@ -16,8 +16,8 @@ import pandas as pd
 
 from ..errors import InputError, InvalidParameterError, NothingUsableError, Problem
 from ..filekind import present
-from ..folder import (AuditInputs, existing_folder, problems_frame, read_audit_folder, read_table, to_text_frame,
-                      write_csv)
+from ..folder import (COUNT_COLUMNS, AuditInputs, counts_said, existing_folder, file_counts, problems_frame,
+                      read_audit_folder, read_table, to_text_frame, write_csv)
 from ..notices import read_payers, set_aside_notices
 from ..outputs import writes_folder
 from ..remit import folder_as_of
@@ -51,7 +51,7 @@ class AppealInputs:
         Every problem of notices.csv and payers.csv (the audit's are in
         ``audit.problems``).
     counts : pandas.DataFrame
-        file, rows_read, rows_used, rows_set_aside for the two files.
+        :data:`~recoup_lib.folder.COUNT_COLUMNS` for the two files (rows of commas skipped: blank_rows_skipped).
     notices_read, payers_read : ParsedTable or None
         The two files as read and checked (None when built by hand).
     rejected_rows : dict of str to pandas.DataFrame
@@ -89,7 +89,7 @@ def read_appeal_folder(folder: str | Path) -> AppealInputs:
         if not present(folder / name):
             raise InputError(f"{name}: required file not found in {folder} (an appeal folder is an audit "
                              "folder plus notices.csv and payers.csv)")
-    notices = read_table(folder / "notices.csv")
+    notices = read_table(folder / "notices.csv", skip_blank_rows=True)
     payers = read_payers(folder / "payers.csv")
     audit = read_audit_folder(folder)
     notices, aside = set_aside_notices(notices, payers=payers.data, claim_lines=audit.claim_lines,
@@ -101,10 +101,9 @@ def read_appeal_folder(folder: str | Path) -> AppealInputs:
 def _with_notices(inputs: AppealInputs, notices: ParsedTable) -> AppealInputs:
     """``inputs`` with its notices, problems, counts and rows set aside taken from ``notices``."""
     payers = inputs.payers_read or ParsedTable(data=inputs.payers, rows_read=len(inputs.payers))
-    counts = pd.DataFrame([
-        ("notices.csv", notices.rows_read, notices.rows_used, notices.rows_set_aside),
-        ("payers.csv", payers.rows_read, payers.rows_used, payers.rows_set_aside),
-    ], columns=["file", "rows_read", "rows_used", "rows_set_aside"])
+    counts = pd.DataFrame([file_counts(name, parsed, parsed.rows_used)
+                           for name, parsed in (("notices.csv", notices), ("payers.csv", payers))],
+                          columns=COUNT_COLUMNS)
     rows = {name: t.rejected for name, t in (("notices.csv", notices), ("payers.csv", payers))
             if len(t.rejected)}
     return replace(inputs, notices=notices.data, notices_read=notices, problems=notices.problems + payers.problems,
@@ -128,7 +127,7 @@ class AppealResult(StepResult):
     rejected : pandas.DataFrame
         Every problem of the folder's files (file, row, column, value, reason).
     counts : pandas.DataFrame
-        file, rows_read, rows_used, rows_set_aside for every file read.
+        :data:`~recoup_lib.folder.COUNT_COLUMNS` for every file read.
     profiles : Profiles
         The rule tables used.
     as_of : datetime.date or None
@@ -233,7 +232,7 @@ class AppealResult(StepResult):
         out = [f"{when}{len(self.decisions)} notice(s) decided: "
                f"{int(counts.get('appeal', 0))} appeal, {int(counts.get('partial', 0))} partial, "
                f"{int(counts.get('accept', 0))} accept"]
-        out += [f"  {row.file}: {row.rows_read} read = {row.rows_used} used + {row.rows_set_aside} set aside"
+        out += ["  " + counts_said(row, read="read")
                 for row in self.counts.itertuples(index=False)]
         unchecked = self.decisions.get("_audit_unchecked", pd.Series(dtype="str")).astype("str")
         for why, count in unchecked[unchecked != ""].value_counts(sort=False).items():

@@ -24,7 +24,9 @@ __all__ = ["csv_body_exact"]
 def csv_body_exact(data: bytes, header_line: int, headers: list[str], delimiter: str):
     """The rows below the header line by line: exact row numbers, short rows padded, long rows and
     runaway quotes set aside (:func:`~recoup_lib.csvrecords.quoted_records`; a value of any column
-    may hold a line break).
+    may hold a line break). A row of commas (``,,,``, an empty row as Excel saves it, maybe shorter
+    than the header) is kept, padded, as Arrow's reader keeps it: the import counts it among the
+    blank rows ignored (:func:`~._build.build_export`).
 
     Returns
     -------
@@ -47,8 +49,8 @@ def csv_body_exact(data: bytes, header_line: int, headers: list[str], delimiter:
         if runaway is not None:
             extra.append(_runaway(first, taken, runaway, text, headers))
             continue
-        if not record or not any(c.strip() for c in record):
-            continue
+        if not record:
+            continue  # an empty line, which Arrow's reader passes over too
         if len(record) > width:
             if any(c.strip() for c in record[width:]):
                 extra.append((first, f"{len(record)} fields where the header has {width}", delimiter.join(record)))

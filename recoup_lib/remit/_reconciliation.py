@@ -16,6 +16,7 @@ from pathlib import Path
 
 import pandas as pd
 
+from ..csvsaved import blank_rows_skipped
 from ..errors import InputError
 from ..folder import write_csv
 from ..money import dollars
@@ -117,8 +118,9 @@ class Reconciliation(StepResult):
             open_cents = int(ledger["open_cents"].sum()) if len(ledger) else 0
             still = int((ledger["open_cents"] > 0).sum()) if len(ledger) else 0
             when = f"{self.as_of or 'no date'}" + (f" ({self.as_of_note})" if self.as_of_note else "")
-            text += (f" Notices: {parsed.rows_read:,} read = {parsed.rows_used:,} used + "
-                     f"{parsed.rows_set_aside:,} set aside; as of {when}, "
+            blank = f" + {blank_rows_skipped(parsed.blank_rows)}" if parsed.blank_rows else ""
+            text += (f" Notices: {parsed.rows_read + parsed.blank_rows:,} read = {parsed.rows_used:,} used + "
+                     f"{parsed.rows_set_aside:,} set aside{blank}; as of {when}, "
                      f"{still:,} still open for {dollars(open_cents)}.")
         if s["transactions_repeated"]:
             text += (f" {s['transactions_repeated']:,} transaction(s) repeated another and were counted once "
@@ -166,8 +168,9 @@ class Reconciliation(StepResult):
         }
         if self.notices is not None:
             out.update({
-                "notices_read": self.notices.rows_read, "notices_used": self.notices.rows_used,
-                "notices_set_aside": self.notices.rows_set_aside,
+                "notices_read": self.notices.rows_read + self.notices.blank_rows,
+                "notices_used": self.notices.rows_used, "notices_set_aside": self.notices.rows_set_aside,
+                "notices_blank_rows_skipped": self.notices.blank_rows,
                 "linked_to_notice": int((links["notice_status"] == "linked").sum())
                 if len(links) else 0,
                 "notices_open": int((ledger["open_cents"] > 0).sum()) if len(ledger) else 0,

@@ -20,9 +20,10 @@ import numpy as np
 import pandas as pd
 
 from ..appeals import appeal_folder, load_profiles, read_appeal_folder
+from ..csvsaved import blank_rows_skipped
 from ..errors import InputError, InvalidParameterError
 from ..filekind import present
-from ..folder import existing_folder, files_present, read_csv_text
+from ..folder import counts_worth_saying, existing_folder, files_present, read_csv_text
 from ..money import dollars
 from ..remit import (FOLDER_AS_OF, REMIT_SUFFIXES, Remit, folder_as_of, paid_after, remits_in, remittance_dates,
                      taken_back)
@@ -303,13 +304,15 @@ def _names(folder: Path, file: str, key: str) -> tuple[dict[str, str], str | Non
 
 
 def _set_aside_message(name: str, parsed, problems: list) -> list[str]:
-    """The line saying how many rows of an optional file were set aside; its problems go to ``problems``."""
+    """The line saying how many rows of an optional file were set aside, or skipped as blank rows
+    (``parsed.blank_rows``); its problems go to ``problems``."""
     problems.extend(parsed.problems)
-    if not parsed.rows_set_aside:
+    if not parsed.rows_set_aside and not parsed.blank_rows:
         return []
-    first = parsed.problems[0].message if parsed.problems else ""
-    return [f"{name}: {parsed.rows_read} rows read = {parsed.rows_read - parsed.rows_set_aside} used + "
-            f"{parsed.rows_set_aside} set aside ({first})"]
+    first = f" ({parsed.problems[0].message if parsed.problems else ''})" if parsed.rows_set_aside else ""
+    blank = f" + {blank_rows_skipped(parsed.blank_rows)}" if parsed.blank_rows else ""
+    return [f"{name}: {parsed.rows_read + parsed.blank_rows} rows read = {parsed.rows_read - parsed.rows_set_aside} "
+            f"used + {parsed.rows_set_aside} set aside{blank}{first}"]
 
 
 class FolderRemittance(NamedTuple):
@@ -501,10 +504,7 @@ def build_report(folder, as_of=None, *, recoupments: pd.DataFrame | None = None,
                                          remittances=remitted_on)
     if appeals is not None:
         problems[:0] = appeals.inputs.problems
-        for row in appeals.inputs.counts.itertuples(index=False):
-            if row.rows_set_aside:
-                messages.append(f"{row.file}: {row.rows_read} rows read = {row.rows_used} used + "
-                                f"{row.rows_set_aside} set aside (see rejected.csv)")
+        messages.extend(counts_worth_saying(appeals.inputs.counts))
         later = int((appeals.rejected["reason"].str.startswith("expected a date on or before the as-of date")
                      ).sum()) if len(appeals.rejected) else 0
         if later:

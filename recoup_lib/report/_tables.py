@@ -147,12 +147,13 @@ def _set_aside(parsed: ParsedTable, mask: np.ndarray, label: str, column: str, e
     return ParsedTable(data=parsed.data.loc[~mask].reset_index(drop=True),
                        problems=sorted(parsed.problems + problems, key=lambda p: p.row),
                        rejected=_in_file_order(pd.concat([parsed.rejected, extra], ignore_index=True)),
-                       rows_read=parsed.rows_read)
+                       rows_read=parsed.rows_read, blank_rows=parsed.blank_rows)
 
 
 def read_recoupments(path: str | Path) -> ParsedTable:
     """Read a recoupments.csv (rows with an amount not above 0, or a net_amount below 0 or above the
-    amount, are set aside: :data:`recoup_lib.remit.RECOUPMENT_ROW_CHECKS`).
+    amount, are set aside: :data:`recoup_lib.remit.RECOUPMENT_ROW_CHECKS`; rows of commas skipped,
+    counted in ``blank_rows``).
 
     Returns
     -------
@@ -165,7 +166,7 @@ def read_recoupments(path: str | Path) -> ParsedTable:
         The file is missing or empty, or payment_date or amount is missing.
     """
     path = Path(path)
-    parsed = read_table(path, spec=RECOUPMENTS_SPEC)
+    parsed = read_table(path, spec=RECOUPMENTS_SPEC, skip_blank_rows=True)
     for column, fails, expected in RECOUPMENT_ROW_CHECKS:
         parsed = _set_aside(parsed, fails(parsed.data), path.name, column, expected)
     row = parsed.data["_row"]

@@ -18,7 +18,8 @@ import pandas as pd
 import pyarrow as pa
 
 from ..errors import InvalidParameterError
-from ..folder import AuditInputs, read_audit_folder, required_file_alarms, why_absent, worker_count
+from ..folder import (AuditInputs, counts_said, counts_worth_saying, read_audit_folder, required_file_alarms,
+                      why_absent, worker_count)
 from ..money import dollars, whole_floats
 from ..outputs import writes_folder
 from ..results import StepResult
@@ -123,8 +124,7 @@ class AuditResult(StepResult):
         out = []
         if self.inputs is not None:
             for row in self.inputs.counts.itertuples():
-                out.append(f"{row.file}: {row.rows_read} rows read = {row.rows_used} used + "
-                           f"{row.rows_set_aside} set aside ({row.source})")
+                out.append(f"{counts_said(row)} ({row.source})")
             problems = self.inputs.problems
             out += [f"  {problem.message}" for problem in problems[:SHOWN_PROBLEMS]]
             if len(problems) > SHOWN_PROBLEMS:
@@ -196,10 +196,7 @@ class AuditResult(StepResult):
         """What a person should know about the run (rules switched off, rows set aside)."""
         out = list(self.switched_off["message"]) if len(self.switched_off) else []
         if self.inputs is not None:
-            for row in self.inputs.counts.itertuples():
-                if row.rows_set_aside:
-                    out.append(f"{row.file}: {row.rows_read} rows read = {row.rows_used} used + "
-                               f"{row.rows_set_aside} set aside (see rejected.csv)")
+            out += counts_worth_saying(self.inputs.counts)
         return out
 
 

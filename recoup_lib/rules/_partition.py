@@ -45,6 +45,7 @@ import pyarrow.parquet as pq
 from ..errors import InputError, InvalidParameterError
 from ..csvread import (
     arrow_options,
+    blank_texts,
     broken_frame,
     has_quote,
     needs_exact_reader,
@@ -54,14 +55,17 @@ from ..csvread import (
     spanning_columns,
     read_table,
     with_broken_rows,
+    without_blank_rows,
 )
 from ..folder import (
+    COUNT_COLUMNS,
     INPUT_FILES,
     REFERENCE_FILES,
     AuditInputs,
     existing_folder,
     files_present,
     line_exists,
+    file_counts,
     parsed_or_default,
     required_file_missing,
     set_aside_orphans,
@@ -254,25 +258,38 @@ def _arrow_pieces(path: Path, header: list[str]):
         raise _NeedsExactReader
 
 
-def _stream(path: Path, name: str, consume, restart) -> list:
-    """Feed ``consume(raw, row_numbers)`` the file's pieces; return its malformed rows.
+def _stream(path: Path, name: str, consume, restart) -> tuple[list, int]:
+    """Feed ``consume(raw, row_numbers)`` the file's pieces; return its malformed rows, and how many
+    rows blank in every cell were skipped (:func:`~recoup_lib.csvread.without_blank_rows`, as the
+    in-memory reader of an audit folder skips them).
 
     The fast reader is tried first; if the file needs the exact one, what was
     consumed is undone by ``restart()`` and the file is read again exactly.
     """
     header = read_header(path, SPECS[name], name)
+    blank = 0
+
+    def consume_kept(raw, rows):
+        nonlocal blank
+        raw, rows, _, skipped = without_blank_rows(raw, rows)
+        blank += skipped
+        consume(raw, rows)
+
     try:
         for raw, rows in _arrow_pieces(path, header):
-            consume(raw, rows)
-        return []
+            consume_kept(raw, rows)
+        return [], blank
     except (_NeedsExactReader, pa.ArrowInvalid):
         restart()
+        blank = 0
     broken = []
     rows_per_piece = max(10_000, _PIECE_BYTES // 100)
     for raw, rows, bad in python_csv_chunks(path, header, rows_per_piece, spanning_columns(header, SPECS[name])):
-        broken.extend(bad)
-        consume(raw, rows)
-    return broken
+        blank_bad = blank_texts([b[1] for b in bad])
+        broken.extend(b for b, is_blank in zip(bad, blank_bad) if not is_blank)
+        blank += int(blank_bad.sum())
+        consume_kept(raw, rows)
+    return broken, blank
 
 
 class _FileTally:
@@ -284,6 +301,7 @@ class _FileTally:
         self.rejected: list[pd.DataFrame] = []
         self.rows_read = 0
         self.rows_used = 0
+        self.blank_rows = 0
 
     def add(self, parsed: ParsedTable) -> None:
         self.problems.extend(parsed.problems)
@@ -297,7 +315,7 @@ class _FileTally:
         rejected = (pd.concat(self.rejected, ignore_index=True).sort_values("_row", kind="stable")
                     .reset_index(drop=True) if self.rejected else pd.DataFrame())
         parsed = ParsedTable(data=pd.DataFrame(), problems=sorted(self.problems, key=lambda p: p.row),
-                             rejected=rejected, rows_read=self.rows_read)
+                             rejected=rejected, rows_read=self.rows_read, blank_rows=self.blank_rows)
         return with_broken_rows(parsed, broken_frame(broken, self.name), self.name)
 
 
@@ -444,7 +462,7 @@ def audit_folder_partitioned(folder, max_memory, *, workers: int | None = None,
             def restart(name=name, table=table):
                 tallies[name] = _FileTally(name)
                 shelf.drop("coverage" if name == "coverage.csv" else "text_" + table)
-            broken[name] = _stream(folder / name, name, consume, restart)
+            broken[name], tallies[name].blank_rows = _stream(folder / name, name, consume, restart)
         shelf.close()
         tallies = {name: tallies[name] for name in present}
 
@@ -537,7 +555,7 @@ def _inputs(folder: Path, present, tallies, broken, orphan_problems, orphan_rows
     """What the in-memory reader would report: counts, problems and rows set aside, in its order."""
 
     def read_reference(name: str):
-        return read_table(folder / name, name) if files_present(folder, [name]) else None
+        return read_table(folder / name, name, skip_blank_rows=True) if files_present(folder, [name]) else None
 
     return _inputs_from(folder, present, tallies, broken, orphan_problems, orphan_rows, use_defaults,
                         read_reference)
@@ -558,14 +576,13 @@ def _inputs_from(folder, present, tallies, broken, orphan_problems, orphan_rows,
         problems.extend(parsed.problems)
         if len(parsed.rejected):
             rejected_rows[name] = parsed.rejected
-        used = tallies[name].rows_used if name in tallies else parsed.rows_used
-        counts.append((name, parsed.rows_read, used, parsed.rows_read - used))
+        counts.append(file_counts(name, parsed, tallies[name].rows_used if name in tallies else parsed.rows_used))
     if orphan_rows:
         problems.extend(sorted(orphan_problems, key=lambda p: p.row))
         extra = pd.concat(orphan_rows, ignore_index=True).sort_values("_row", kind="stable")
         rejected_rows["payments.csv"] = pd.concat(
             [rejected_rows.get("payments.csv", pd.DataFrame()), extra], ignore_index=True)
-    counts_frame = pd.DataFrame(counts, columns=["file", "rows_read", "rows_used", "rows_set_aside"])
+    counts_frame = pd.DataFrame(counts, columns=COUNT_COLUMNS)
     counts_frame["source"] = counts_frame["file"].map(sources)
     return AuditInputs(
         claim_lines=None, payments=None, coverage=None, documentation=None,

@@ -38,7 +38,10 @@ import numpy as np
 import pandas as pd
 
 from ..errors import InputError, InvalidParameterError, Problem
-from ..csvread import canonical_header, broken_frame, read_header, read_table, with_broken_rows
+from ..csvread import (
+    canonical_header, blank_rows, blank_texts, broken_frame, read_header, read_table, with_broken_rows,
+    without_blank_rows,
+)
 from ..filekind import present
 from ..folder import INPUT_FILES, REFERENCE_FILES, set_aside_orphans
 from ..schema import SPECS, FileSpec, ParsedTable, parse_table
@@ -204,14 +207,18 @@ def _parse_rows(spec: FileSpec, name: str, header: list[str]):
             broken = batch["_corrupt"].notna().to_numpy()
             raw = batch[header].fillna("").astype(pd.StringDtype("pyarrow"))
             rows = batch["_row"].to_numpy(dtype=np.int64)
-            parsed = parse_table(raw.loc[~broken].reset_index(drop=True), unkeyed, label=name,
-                                 row_numbers=rows[~broken])
+            blank = np.ones(len(raw), dtype=bool)
+            blank[~broken] = blank_rows(raw.loc[~broken])
+            blank[broken] = blank_texts(batch.loc[broken, "_corrupt"])
+            used = ~broken & ~blank
+            parsed = parse_table(raw.loc[used].reset_index(drop=True), unkeyed, label=name, row_numbers=rows[used])
             reasons = dict(zip(parsed.rejected["_row"].to_numpy(dtype=np.int64), parsed.rejected["_reason"])) \
                 if len(parsed.rejected) else {}
             out = pd.DataFrame({h: raw[h].astype(object) for h in header})
             out["_row"] = rows
             out["_corrupt"] = batch["_corrupt"].astype(object)
-            out["_bad"] = np.array([r in reasons for r in rows], dtype=bool) | broken
+            out["_bad"] = np.array([r in reasons for r in rows], dtype=bool) | broken | blank
+            out["_blank"] = blank
             out["_reason"] = pd.Series([reasons.get(r, "") for r in rows], dtype=object)
             if "claim_id" in spec.column_names:
                 out["_k_claim"] = strip_text(raw["claim_id"]).to_numpy(dtype=object)
@@ -310,7 +317,7 @@ def audit_folder_spark(folder, rules: RuleRegistry | None = None, extra_rules=()
         tallies[name] = _FileTally(name)
         broken[name] = []
         schema = ", ".join(f"`{h}` string" for h in headers[table]) + ", _row long, _corrupt string"
-        schema += ", _bad boolean, _reason string"
+        schema += ", _bad boolean, _blank boolean, _reason string"
         if "claim_id" in SPECS[name].column_names:
             schema += ", _k_claim string, _k_line string"
         if "patient_id" in SPECS[name].column_names:
@@ -333,7 +340,9 @@ def audit_folder_spark(folder, rules: RuleRegistry | None = None, extra_rules=()
         spec = SPECS[name]
         dup = F.col("_dup") if "_dup" in frame.columns else F.lit(False)
         bad = frame.where(F.col("_bad") | dup).toPandas()
-        total = records[name]
+        blank = bad["_blank"].to_numpy(dtype=bool)
+        bad = bad.loc[~blank].reset_index(drop=True)
+        total = records[name] - int(blank.sum())
         torn = bad["_corrupt"].notna().to_numpy()
         for row, text in zip(bad.loc[torn, "_row"], bad.loc[torn, "_corrupt"]):
             fields = next(csv.reader([text]), [])
@@ -343,6 +352,7 @@ def audit_folder_spark(folder, rules: RuleRegistry | None = None, extra_rules=()
         tally = tallies[name]
         tally.rows_read = total - int(torn.sum())
         tally.rows_used = tally.rows_read - len(bad)
+        tally.blank_rows = int(blank.sum())
         if len(bad):
             raw = bad[headers[table]].fillna("").astype(pd.StringDtype("pyarrow"))
             rows = bad["_row"].to_numpy(dtype=np.int64)
@@ -389,7 +399,7 @@ def audit_folder_spark(folder, rules: RuleRegistry | None = None, extra_rules=()
     local = _local(folder)
     if local is not None:
         def read_reference(name):
-            return read_table(local / name, name) if present(local / name) else None
+            return read_table(local / name, name, skip_blank_rows=True) if present(local / name) else None
     else:
         read_reference = _spark_reference_reader(spark, folder)
     inputs = _inputs_from(folder, list(t + ".csv" for t in texts), tallies, broken, orphan_problems, orphan_rows,
@@ -457,10 +467,13 @@ def _spark_reference_reader(spark, folder: str):
         header = [c for c in frame.columns if c not in ("_row", "_corrupt")]
         bad = pdf["_corrupt"].notna()
         raw = pdf.loc[~bad, header].fillna("").astype(pd.StringDtype("pyarrow")).reset_index(drop=True)
-        parsed = parse_table(raw, SPECS[name], label=name, row_numbers=pdf.loc[~bad, "_row"].to_numpy(dtype=np.int64))
         broken = [(int(r), t, f"{len(header)} fields, as in the header", f"{len(next(csv.reader([t]), []))} fields")
                   for r, t in zip(pdf.loc[bad, "_row"], pdf.loc[bad, "_corrupt"])]
-        return with_broken_rows(parsed, broken_frame(broken, name), name)
+        raw, rows, broken, blank = without_blank_rows(raw, pdf.loc[~bad, "_row"].to_numpy(dtype=np.int64),
+                                                      broken_frame(broken, name))
+        parsed = parse_table(raw, SPECS[name], label=name, row_numbers=rows)
+        parsed.blank_rows = blank
+        return with_broken_rows(parsed, broken, name)
 
     return read
 

@@ -70,12 +70,18 @@ class ParsedTable:
         The unusable rows exactly as read (all text), with ``_row`` and
         ``_reason`` in front.
     rows_read : int
+        Rows used and set aside.
+    blank_rows : int
+        Rows blank in every cell (``,,,`` where Excel saved an empty row) that the command's reader
+        skipped before parsing (:func:`recoup_lib.csvread.without_blank_rows`): neither used nor
+        set aside, so not among ``rows_read``.
     """
 
     data: pd.DataFrame
     problems: list[Problem] = field(default_factory=list)
     rejected: pd.DataFrame = field(default_factory=pd.DataFrame)
     rows_read: int = 0
+    blank_rows: int = 0
 
     @property
     def rows_used(self) -> int:

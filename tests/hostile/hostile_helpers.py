@@ -34,9 +34,11 @@ from recoup_lib.outputs import MANIFEST
 AS_OF = "2026-06-01"
 _FORMULA = re.compile(r"^[=+\-@\t\r]")
 _NUMBER = re.compile(r"^[+-]?(?:[0-9]+(?:\.[0-9]*)?|\.[0-9]+)(?:[eE][+-]?[0-9]+)?$")
-# "12 rows read = 10 used + 2 set aside", "12 read = 10 used + 2 set aside", "rows read 12 = used 10 + set aside 2"
-_COUNTS = (re.compile(r"(\d[\d,]*) (?:rows )?read = (\d[\d,]*) used \+ (\d[\d,]*) set aside"),
-           re.compile(r"rows read (\d[\d,]*) = used (\d[\d,]*) \+ set aside (\d[\d,]*)"))
+# "12 rows read = 10 used + 2 set aside", "12 read = 10 used + 2 set aside", "rows read 12 = used 10 + set aside 2",
+# "15 rows read = 10 used + 2 set aside + 3 blank row(s) skipped"
+_COUNTS = (re.compile(r"(\d[\d,]*) (?:rows )?read = (\d[\d,]*) used \+ (\d[\d,]*) set aside"
+                      r"(?: \+ (\d[\d,]*) blank row\(s\) skipped)?"),
+           re.compile(r"rows read (\d[\d,]*) = used (\d[\d,]*) \+ set aside (\d[\d,]*)()"))
 
 
 def _snapshot(root: Path) -> dict[str, str]:
@@ -144,9 +146,9 @@ class Harness:
                 assert str(name) in run.err, f"the message does not name {name!r}: {shown}"
         for line in (run.out + run.err).splitlines():
             for pattern in _COUNTS:
-                for read, used, aside in pattern.findall(line):
-                    n = [int(x.replace(",", "")) for x in (read, used, aside)]
-                    assert n[0] == n[1] + n[2], f"rows read != used + set aside in {line!r}: {shown}"
+                for read, used, aside, blank in pattern.findall(line):
+                    n = [int(x.replace(",", "") or 0) for x in (read, used, aside, blank)]
+                    assert n[0] == n[1] + n[2] + n[3], f"rows read != used + set aside (+ blank) in {line!r}: {shown}"
         out_rel = None
         if out is not None:
             out_path = Path(out) if Path(out).is_absolute() else self.root / out

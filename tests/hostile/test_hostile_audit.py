@@ -20,7 +20,7 @@ FORMULAS = ["=cmd|' /C calc'!A0", "+cmd|' /C calc'!A0", "-2+3", "@SUM(A1)", "\tT
 def _audit_counts_add_up(folder):
     run = read_json(folder / "run.json")
     for row in run["files"]:
-        assert row["rows_read"] == row["rows_used"] + row["rows_set_aside"], row
+        assert row["rows_read"] == row["rows_used"] + row["rows_set_aside"] + row["blank_rows_skipped"], row
         aside = folder / "rejected_rows" / row["file"]
         if row["rows_set_aside"] and row["source"] == "folder":
             raw, _, _ = read_csv_text(aside)
@@ -401,3 +401,49 @@ def test_a_missing_folder_is_exit_1_naming_it(hostile, target):
     if target.endswith(".csv"):
         hostile.write(target, "claim_id\n1\n")
     hostile.run("audit", target, "--out", "out", expect=1, out="out", names=[target])
+
+
+#: A value each file's contract refuses, by file and column: the row that holds it is set aside.
+_REFUSED = {"claim_lines.csv": ("units", "two"), "payments.csv": ("paid", "lots"),
+            "coverage.csv": ("effective_date", "someday"), "documentation.csv": ("note_present", "maybe"),
+            "fee_schedule.csv": ("allowed", "free")}
+
+
+@pytest.mark.parametrize("memory", [[], ["--max-memory", "400MB"]], ids=["in_memory", "partitioned"])
+@pytest.mark.parametrize("file", list(_REFUSED))
+def test_rows_of_commas_are_skipped_and_counted_not_set_aside(hostile, file, memory):
+    """Excel saves a row it holds empty as a row of commas (``,,,,``, fewer commas after a short
+    row, spaces left in a cell): each was set aside as a row of blanks, a dozen messages in
+    rejected.csv and a row in rejected_rows/. Now skipped as the other readers skip them: the same
+    findings as without them, rejected.csv as with blank lines in their places (whose row numbers
+    they keep), and the count said."""
+    column, refused = _REFUSED[file]
+    runs = {}
+    for case in ("without", "commas", "blank_lines"):
+        folder = hostile.practice(case)
+        path = folder / file
+        with open(path, encoding="utf-8", newline="") as handle:
+            rows = list(csv.reader(handle))
+        rows[-1][rows[0].index(column)] = refused
+        lines = [",".join(row) for row in rows]
+        width = len(rows[0]) - 1
+        empty = {"without": None, "commas": ["," * width, " " + "," * width, ",,"],
+                 "blank_lines": ["", "", ""]}[case]
+        if empty:
+            lines = lines[:3] + empty[:1] + lines[3:] + empty[1:]
+        path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+        out = f"out_{case}"
+        said = hostile.run("audit", folder, "--out", out, *memory, "--workers", "1", expect=0, out=out).out
+        runs[case] = (said, _audit_counts_add_up(hostile.path(out)),
+                      {name: (hostile.path(out) / name).read_bytes() for name in ("findings.csv", "rejected.csv")})
+    (_, without, written_without), (said, commas, written), (_, _, written_blank) = runs.values()
+    assert written["findings.csv"] == written_without["findings.csv"]
+    assert written["rejected.csv"] == written_blank["rejected.csv"]
+    assert f"{file},{len(rows) + 1},{column},{refused}".encode() in written["rejected.csv"]
+    counts = {row["file"]: row for row in commas["files"]}[file]
+    before = {row["file"]: row for row in without["files"]}[file]
+    assert counts == {**before, "rows_read": before["rows_read"] + 3, "blank_rows_skipped": 3}
+    assert (f"{file}: {counts['rows_read']} rows read = {counts['rows_used']} used + "
+            f"{counts['rows_set_aside']} set aside + 3 blank row(s) skipped (folder)") in said.splitlines()
+    rejected_rows = hostile.path("out_commas") / "rejected_rows" / file
+    assert len(read_csv_text(rejected_rows)[0]) == counts["rows_set_aside"]

@@ -1765,3 +1765,89 @@ def test_import_reads_utf16_x12_as_remit_does(hostile):
         assert (said in hostile.path(f"r-{folder}/warnings.csv").read_text("utf-8")) == (folder != "plain"), remit
     assert tables["utf-16"] == tables["utf-16-le"] == tables["plain"]
     assert "C1" in tables["plain"][1]
+
+
+# --- rows of commas (an empty row as Excel saves it) in the files the commands after the audit read ---
+
+
+def _add_rows_of_commas(path: Path) -> int:
+    """Add three empty rows as Excel saves them to a CSV: ``,,,,`` after its first row, then at its end
+    one with a space left in a cell and one shorter than the header (``,,``). Returns how many."""
+    lines = path.read_text(encoding="utf-8").splitlines()
+    width = lines[0].count(",")
+    lines = lines[:2] + ["," * width] + lines[2:] + [" " + "," * width, ",,"]
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    return 3
+
+
+def _without_and_with_rows_of_commas(hostile, files, *argv, out="out"):
+    """Run ``recoup ARGV`` on a practice as generated and on one whose ``files`` hold rows of commas
+    (``{folder}`` in ``argv``: the practice); return both runs and their outputs' folders."""
+    runs = []
+    for case in ("without", "with"):
+        folder = hostile.practice(f"practice_{case}")
+        if case == "with":
+            for name in files:
+                _add_rows_of_commas(folder / name)
+        where = f"{out}_{case}"
+        runs.append((hostile.run(*[a.format(folder=folder) for a in argv], "--out", where, expect=0, out=where),
+                     hostile.path(where)))
+    return runs
+
+
+def test_appeal_skips_and_counts_rows_of_commas_in_notices_and_payers(hostile):
+    """A row of commas in notices.csv or payers.csv was set aside as a row of blanks, a message per empty
+    required cell in rejected.csv; now skipped as the audit's files' are, and counted."""
+    (_, without), (run, with_commas) = _without_and_with_rows_of_commas(
+        hostile, ["notices.csv", "payers.csv"], "appeal", "{folder}", "--as-of", AS_OF)
+    for name in ("decisions.csv", "rejected.csv", "worklist.csv"):
+        assert (with_commas / name).read_bytes() == (without / name).read_bytes(), name
+    said = [line.strip() for line in run.out.splitlines()]
+    assert any(line.startswith("notices.csv: ") and line.endswith(" set aside + 3 blank row(s) skipped")
+               for line in said), run.out
+    assert any(line.startswith("payers.csv: ") and line.endswith(" set aside + 3 blank row(s) skipped")
+               for line in said), run.out
+
+
+def test_reconcile_skips_and_counts_rows_of_commas_in_notices(hostile):
+    (_, without), (run, with_commas) = _without_and_with_rows_of_commas(
+        hostile, ["notices.csv", "payers.csv"], "reconcile", "{folder}/remits", "--notices", "{folder}/notices.csv",
+        "--payers", "{folder}/payers.csv")
+    assert not (with_commas / "notices_rejected.csv").exists()
+    for name in ("open_ledger.csv", "recoupment_links.csv"):
+        assert (with_commas / name).read_bytes() == (without / name).read_bytes(), name
+    assert " + 3 blank row(s) skipped; as of " in run.out
+    counts = read_json(with_commas / "summary.json")
+    assert counts["notices_blank_rows_skipped"] == 3
+    assert counts["notices_read"] == counts["notices_used"] + counts["notices_set_aside"] + 3
+
+
+def test_report_skips_and_counts_rows_of_commas_in_notices_payers_and_recoupments(hostile):
+    """recoupments.csv (written by recoup remit, perhaps opened and saved again) too."""
+    hostile.run("remit", hostile.practice("remitted") / "remits", "--out", "remit", expect=0, out="remit")
+    runs = []
+    for case in ("without", "with"):
+        folder = hostile.practice(f"practice_{case}")
+        shutil.copy(hostile.path("remit") / "recoupments.csv", folder / "recoupments.csv")
+        if case == "with":
+            for name in ("notices.csv", "payers.csv", "recoupments.csv"):
+                _add_rows_of_commas(folder / name)
+        where = f"report_{case}"
+        runs.append((hostile.run("report", folder, "--as-of", AS_OF, "--out", where, expect=0, out=where),
+                     hostile.path(where)))
+    (_, without), (run, with_commas) = runs
+    assert (with_commas / "metrics.csv").read_bytes() == (without / "metrics.csv").read_bytes()
+    assert (with_commas / "rejected.csv").read_bytes() == (without / "rejected.csv").read_bytes()
+    shown = run.out + run.err + "".join(p.read_text(encoding="utf-8") for p in with_commas.glob("*.md"))
+    for name in ("notices.csv", "payers.csv", "recoupments.csv"):
+        said = [line for line in shown.splitlines() if f"{name}: " in line and "rows read" in line]
+        assert said and all(" + 3 blank row(s) skipped" in line for line in said), (name, said)
+
+
+def test_import_counts_rows_of_commas_the_exact_reader_reads(hostile):
+    """A row of commas shorter than the header sends an export to the exact reader, which dropped every
+    row of commas uncounted (Arrow's reader keeps them, and the import counts them as blank rows)."""
+    (_, without), (run, with_commas) = _without_and_with_rows_of_commas(
+        hostile, ["claim_lines.csv"], "import", "--claims", "{folder}/claim_lines.csv")
+    assert (with_commas / "claim_lines.csv").read_bytes() == (without / "claim_lines.csv").read_bytes()
+    assert "60 rows read = 60 used + 0 set aside; 3 blank rows ignored" in run.out
