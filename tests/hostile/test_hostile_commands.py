@@ -1488,6 +1488,24 @@ def test_a_device_given_as_an_input_is_refused_at_once_naming_it(hostile, argv):
     hostile.run(*argv, expect=1, out=argv[-1] if "--out" in argv else None, names=["not a regular file"])
 
 
+@pytest.mark.parametrize("argv", [["import", "--claims", "in/charges.csv", "--documentation", "loop.csv", "--out", "imp"],
+                                  ["reference", "import-ptp", "loop.csv", "--out", "ptp.csv"],
+                                  ["exercises", "grade", "answers", "--out", "grades.csv"],
+                                  ["remit", *(f"in/{n}.835" for n in range(11)), "loop.csv", "--out", "remit"]])
+def test_a_link_that_leads_back_to_itself_is_named_as_a_loop(hostile, argv):
+    """A symbolic link to itself, given as an input or found in a folder given, ended in "unexpected error:
+    RuntimeError: Symlink loop" (Python's ``Path.resolve`` raises it, before Python 3.13) in every
+    command that compares its inputs' paths. It is named for what it is; remit reads the other files."""
+    hostile.write("in/charges.csv", CLAIMS)
+    for n in range(11):
+        hostile.write(f"in/{n}.835", _x12("835", n))
+    hostile.path("loop.csv").symlink_to("loop.csv")
+    hostile.path("answers/ana").mkdir(parents=True)
+    hostile.path("answers/ana/ex01_spot_the_cause.json").symlink_to("ex01_spot_the_cause.json")
+    said = "Too many levels of symbolic links" if argv[0] in ("remit", "exercises") else "a loop of links"
+    hostile.run(*argv, expect=0 if argv[0] == "remit" else 1, out=argv[-1], names=[said])
+
+
 def _x12(kind: str, n: int) -> str:
     """A small 835 or 837 whose claim (and trace number) is its own: ``n`` tells files apart."""
     if kind == "835":
