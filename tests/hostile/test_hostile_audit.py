@@ -295,6 +295,17 @@ def test_all_claim_lines_unusable_is_exit_1(hostile):
     hostile.run("audit", folder, "--out", "out", expect=1, out="out", names=["claim_lines.csv"])
 
 
+@pytest.mark.parametrize(("separator", "said"), [(";", "semicolons"), ("\t", "tabs")])
+def test_a_file_separated_otherwise_than_by_commas_is_named_so(hostile, separator, said):
+    """payments.csv saved by a spreadsheet set for a European locale (semicolons) or as "Text" (tabs) was
+    refused as "missing required columns 'claim_id', ..." though its header held every one of them."""
+    folder = hostile.practice()
+    text = (folder / "payments.csv").read_text(encoding="utf-8")
+    (folder / "payments.csv").write_text(text.replace(",", separator), encoding="utf-8")
+    hostile.run("audit", folder, "--out", "out", expect=1, out="out",
+                names=["payments.csv: missing required columns", f"separated by {said}, not commas"])
+
+
 @pytest.mark.parametrize("file", ["claim_lines.csv", "payments.csv"])
 def test_a_required_file_with_only_its_header_is_exit_1_and_writes_no_findings(hostile, file):
     folder = hostile.practice()

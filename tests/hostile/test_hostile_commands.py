@@ -182,6 +182,14 @@ def test_sample_malformed_frames(hostile, frame):
                 "--out", "s", expect=expect, out="s", names=["frame.csv"])
 
 
+@pytest.mark.parametrize("separator", [";", "\t"])
+def test_sample_names_a_frame_separated_otherwise_than_by_commas(hostile, separator):
+    """A frame saved with semicolons or tabs was refused as missing the columns its header held."""
+    hostile.write("frame.csv", f"claim_id{separator}paid\nA{separator}1\nB{separator}2\nC{separator}3\n")
+    hostile.run("sample", "frame.csv", "--id-column", "claim_id", "--size", "2", "--seed", "1", "--out", "s",
+                expect=1, out="s", names=["frame.csv", "not commas"])
+
+
 def test_sample_names_the_file_row_of_an_amount_below_the_lowest_band(hostile):
     """An amount below the lowest --strata-bounds was named by its frame position (3 for the file's
     row 5 here, after a blank line), the first one only; now every one, by the row a spreadsheet shows."""
