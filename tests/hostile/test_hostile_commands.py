@@ -1253,6 +1253,16 @@ def test_import_on_hostile_exports(hostile, case):
                 names=["charges.csv"] if expect == 1 else ["--out"] if expect == 2 else [])
 
 
+def test_import_reads_a_serial_date_with_a_time_of_day_as_its_date(hostile):
+    """A date and time saved from a column formatted General is a serial number with a fraction
+    (45662.5625: 2025-01-05 13:30): it was set aside as no date, though the same moment written
+    01/05/2025 13:30 or as the serial 45662 is read as its day."""
+    hostile.write("in/charges.csv", CLAIMS.replace("01/05/2025,", "45662.5625,", 1))
+    hostile.run("import", "--claims", "in/charges.csv", "--out", "imp", expect=0, out="imp")
+    lines = list(csv.DictReader(io.StringIO(hostile.path("imp/claim_lines.csv").read_text("utf-8"))))
+    assert [(line["claim_id"], line["service_date"]) for line in lines] == [("C1", "2025-01-05"), ("C2", "2025-01-06")]
+
+
 @pytest.mark.parametrize("case", ["formula_cells", "nothing_fits", "per_claim_of_no_claim"])
 def test_import_of_payments_without_line_numbers(hostile, case):
     """A posting report that does not number the lines: hostile cells are read and written guarded, and a
