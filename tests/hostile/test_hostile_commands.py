@@ -1253,6 +1253,15 @@ def test_import_on_hostile_exports(hostile, case):
                 names=["charges.csv"] if expect == 1 else ["--out"] if expect == 2 else [])
 
 
+def test_import_says_an_amount_of_a_trillion_dollars_is_too_large(hostile):
+    """A charge of twenty digits was set aside as "expected an amount ... with at most two decimals": it
+    has none; what it lacks is being under a trillion dollars, the kit's bound on every amount."""
+    hostile.write("in/charges.csv", CLAIMS.replace("$180.00", "99999999999999999999"))
+    run = hostile.run("import", "--claims", "in/charges.csv", "--out", "imp", expect=0, out="imp")
+    said = [line for line in run.out.splitlines() if "99999999999999999999" in line]
+    assert said and "under a trillion dollars" in said[0], run.out
+
+
 def test_import_reads_a_serial_date_with_a_time_of_day_as_its_date(hostile):
     """A date and time saved from a column formatted General is a serial number with a fraction
     (45662.5625: 2025-01-05 13:30): it was set aside as no date, though the same moment written
