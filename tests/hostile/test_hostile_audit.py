@@ -345,6 +345,30 @@ def test_an_optional_file_that_lost_its_rows_is_warned_about(hostile, file, rule
     assert "WARNING" not in clean.err
 
 
+@pytest.mark.parametrize("file, column, rule", [("mue.csv", "mue_value", "units_over_mue"),
+                                                ("ncci_ptp.csv", "effective_date", "unbundling"),
+                                                ("fee_schedule.csv", "allowed", "overpaid_rate"),
+                                                ("payer_policies.csv", "effective_date", "policy_change")])
+@pytest.mark.parametrize("how", ["header_only", "every_row_set_aside"])
+def test_a_reference_table_that_lost_its_rows_is_warned_about(hostile, file, column, rule, how):
+    """An mue.csv whose every value was refused (written 1,234) replaced the shipped table with nothing:
+    units_over_mue ran, found nothing, and the audit ended 0 with fewer findings and no word of why."""
+    folder = hostile.practice()
+
+    def lose(rows):
+        if how == "header_only":
+            del rows[1:]
+            return
+        i = rows[0].index(column)
+        for r in rows[1:]:
+            r[i] = "lost"
+    rewrite_csv(folder / file, lose)
+    run = hostile.run("audit", folder, "--out", "out", expect=0, out="out")
+    warned = [line for line in run.err.splitlines() if line.startswith(f"WARNING: {file}:")]
+    assert len(warned) == 1 and f"), so {rule} finds nothing" in warned[0], run.err
+    assert ("a header and no rows" in warned[0]) == (how == "header_only")
+
+
 @pytest.mark.parametrize("where", ["input", "inside_input", "holds_input", "user_file", "a_file", "under_a_file",
                                    "symlink_to_input", "edited_kit_file", "root"])
 def test_an_unsafe_out_is_refused_with_exit_2_and_nothing_changes(hostile, where):
