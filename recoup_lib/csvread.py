@@ -547,11 +547,24 @@ def canonical_header(header: list[str], spec: FileSpec | None, label: str,
     missing = [c.name for c in spec.columns if c.required and c.name not in seen]
     if missing:
         quoted = ", ".join(f"'{m}'" for m in missing)
+        given = header if record is None else record
         raise InputError(
             f"{label}: missing required column{'s' if len(missing) > 1 else ''} {quoted} "
-            f"(the header has: {_shown_header(header if record is None else record)})"
+            f"(the header has: {_shown_header(given)}){_other_separator(given, missing)}"
         )
     return renamed
+
+
+def _other_separator(record: list[str], missing: list[str]) -> str:
+    """What to do when the header is one field that another separator splits into the missing columns:
+    a spreadsheet set for a European locale saves "CSV" with semicolons; "Text" is tab-separated."""
+    if len(record) != 1:
+        return ""
+    for separator, name in ((";", "semicolons"), ("\t", "tabs"), ("|", "'|'")):
+        names = {part.strip().lower() for part in record[0].split(separator)}
+        if len(names) > 1 and all(m.lower() in names for m in missing):
+            return f"; its columns are separated by {name}, not commas: save it again as comma-separated CSV"
+    return ""
 
 
 def read_table(path: str | Path, name: str | None = None, spec: FileSpec | None = None,

@@ -24,6 +24,7 @@ names it.
 from __future__ import annotations
 
 import codecs
+import errno
 import io
 import itertools
 import os
@@ -37,7 +38,8 @@ import pyarrow as pa
 from .errors import InputError
 from .wording import listed
 
-__all__ = ["shown", "NOT_A_REGULAR_FILE", "not_a_file", "not_a_file_message", "present", "link_to_nothing",
+__all__ = ["shown", "NOT_A_REGULAR_FILE", "not_a_file", "not_a_file_message", "present", "resolved",
+           "link_to_nothing",
            "OFFICE_LOCK_FILE", "office_lock_file", "WORKBOOK_SUFFIXES", "workbook_hint",
            "with_workbook_hint",
            "BYTE_SIGNATURES", "byte_signature", "zip_archive", "file_signature", "signature_name", "utf16_codec",
@@ -134,10 +136,24 @@ def present(path: Path) -> bool:
     return path.exists() or path.is_symlink()
 
 
+def resolved(path) -> Path:
+    """``path`` made absolute with symbolic links resolved (it need not exist), to compare two paths.
+
+    A link that leads back to itself cannot be resolved: it is made absolute as it stands
+    (``Path.resolve`` raises RuntimeError on it before Python 3.13, OSError since), so that the
+    reader of the path names it (:func:`link_to_nothing`) rather than the kit failing.
+    """
+    given = Path(path)
+    try:
+        return given.resolve()
+    except (RuntimeError, OSError):
+        return Path(os.path.abspath(given))
+
+
 def link_to_nothing(path: Path) -> str:
     """What a link whose target does not exist is, in the words of both X12 readers and of ``recoup
     import``'s export reader (a file moved or deleted after a link to it was made: saying "file not
-    found" would name the link, not what is missing).
+    found" would name the link, not what is missing); a link that leads back to itself is named as a loop.
 
     >>> import tempfile
     >>> with tempfile.TemporaryDirectory() as folder:
@@ -145,6 +161,11 @@ def link_to_nothing(path: Path) -> str:
     ...     link_to_nothing(Path(folder) / "moved.835")
     'a link to /archive/gone.835, which does not exist'
     """
+    try:
+        os.stat(path)
+    except OSError as exc:
+        if exc.errno == errno.ELOOP:
+            return f"a link to {shown(os.readlink(path))}, which leads back to itself (a loop of links)"
     return f"a link to {shown(os.readlink(path))}, which does not exist"
 
 

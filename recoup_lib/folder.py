@@ -386,15 +386,21 @@ def required_file_alarms(counts: pd.DataFrame, problems: list[Problem], folder: 
 
 #: The rule each optional input file feeds that flags a paid line the file holds no row for.
 _FLAGS_A_LINE_WITHOUT_A_ROW = {"coverage.csv": "coverage_lapsed", "documentation.csv": "missing_documentation"}
+#: The rule each reference table feeds, which finds nothing with no row of it.
+_FINDS_NOTHING_WITHOUT_A_ROW = {"fee_schedule.csv": "overpaid_rate", "ncci_ptp.csv": "unbundling",
+                                "mue.csv": "units_over_mue", "payer_policies.csv": "policy_change"}
 
 
 def optional_file_warnings(counts: pd.DataFrame, folder: Path | None = None) -> list[str]:
     """Warnings for coverage.csv or documentation.csv with no usable row, or more than half set aside,
-    and for an optional file ``folder`` holds only as a workbook (:func:`workbook_in_place_of`).
+    for a reference table of the folder with no usable row, and for an optional file ``folder`` holds
+    only as a workbook (:func:`workbook_in_place_of`).
 
     Absent, such a file switches its rule off; present, its rule flags every paid line it holds no
     row for. A file that lost its rows (an export of a header alone, dates the reader refused) would
-    flag the whole practice, findings that come from the file and not from the claims.
+    flag the whole practice, findings that come from the file and not from the claims. A reference
+    table that lost its rows replaces the shipped one with nothing: its rule runs and finds nothing,
+    which would read as a clean practice.
     """
     warnings = [f"WARNING: {workbook}." for workbook in (workbook_in_place_of(folder, name)
                                                           for name in INPUT_FILES + REFERENCE_FILES) if workbook]
@@ -409,6 +415,14 @@ def optional_file_warnings(counts: pd.DataFrame, folder: Path | None = None) -> 
             warnings.append(f"WARNING: {row.file}: {aside:,} of {held:,} rows ({aside / held:.0%}) "
                             f"were set aside, so {rule} flags the paid lines they would have covered: correct "
                             "them (see rejected.csv) before acting on its findings.")
+    tables = counts["file"].isin(list(_FINDS_NOTHING_WITHOUT_A_ROW)) & (counts["rows_used"] == 0)
+    if "source" in counts:
+        tables &= counts["source"] == "folder"
+    for row in counts.loc[tables].itertuples():
+        rule = _FINDS_NOTHING_WITHOUT_A_ROW[row.file]
+        what = "a header and no rows" if row.rows_read == 0 else f"all {row.rows_read:,} rows set aside"
+        warnings.append(f"WARNING: {row.file}: no usable row ({what}), so {rule} finds nothing: correct the "
+                        "file, or remove it to use the shipped table.")
     return warnings
 
 

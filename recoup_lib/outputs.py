@@ -44,6 +44,7 @@ from pathlib import Path
 from typing import Callable, Iterable
 
 from .errors import UsageError
+from .filekind import resolved
 from .manifest import (COUNT_CAP, MANIFEST, file_writer, fingerprint, foreign_entries, other_writers, read_manifest,
                        record_file, same_writer, write_manifest, written_unchanged)
 from .wording import SHOWN, listed
@@ -79,7 +80,7 @@ def staged(path) -> bool:
 
 
 def _absolute(path: str | os.PathLike) -> Path:
-    """``path`` made absolute with symbolic links resolved, without requiring it to exist."""
+    """``path`` made absolute with symbolic links resolved, without requiring it to exist (:func:`resolved`)."""
     try:
         text = os.fspath(path)
     except TypeError:
@@ -88,7 +89,7 @@ def _absolute(path: str | os.PathLike) -> Path:
         raise UsageError("--out: expected a path; got an empty one")
     if "\0" in str(text):
         raise UsageError(f"--out {text!r}: a path cannot hold a NUL character")
-    return Path(text).expanduser().resolve()
+    return resolved(Path(text).expanduser())
 
 
 def _fingerprints(paths: list[Path]) -> list[dict]:
@@ -346,7 +347,7 @@ def _unwritable(option: str, shown: str, exc: OSError) -> UsageError:
 
 def _inside(path, folder: Path) -> bool:
     try:
-        return Path(os.fspath(path)).resolve().is_relative_to(folder)
+        return resolved(os.fspath(path)).is_relative_to(folder)
     except (TypeError, ValueError, OSError):
         return False
 

@@ -60,6 +60,7 @@ def reconcile_inputs(files) -> list[str]:
     there are at most :data:`~recoup_lib.wording.SHOWN` of them; else the folders they sit in when those
     are few and every file the folders hold was given (``recoup remit practice/remits/*``:
     ``practice/remits``); else the first few and ``...``."""
+    from ..filekind import resolved
     from ..wording import SHOWN, shown_path
     from ..x12 import files_below
 
@@ -68,11 +69,11 @@ def reconcile_inputs(files) -> list[str]:
     given = [Path(f) for f in files]
     folders = list(dict.fromkeys(p if p.is_dir() else p.parent for p in given))
     folders = [f for f in folders if not any(other in f.parents for other in folders)]
-    given_files = {p.resolve() for p in given if not p.is_dir()}
-    given_folders = [p.resolve() for p in given if p.is_dir()]
+    given_files = {resolved(p) for p in given if not p.is_dir()}
+    given_folders = [resolved(p) for p in given if p.is_dir()]
 
     def given_or_inside(path: Path) -> bool:
-        path = path.resolve()
+        path = resolved(path)
         return path in given_files or any(folder in path.parents for folder in given_folders)
 
     if len(folders) <= SHOWN and all(given_or_inside(p) for f in folders for p in files_below(f)):

@@ -11,7 +11,7 @@ from pathlib import Path
 import pandas as pd
 
 from ..errors import InputError, RecoupError
-from ..filekind import not_a_file
+from ..filekind import not_a_file, resolved
 from ._registry import get_exercise, normalise
 from ._session import ANSWER_RECORD, answer_field_problem, read_answer_file, run_checks
 
@@ -95,7 +95,7 @@ def read_answer_files(paths, set_aside: list | None = None) -> list[dict]:
                              + " (expected answer files *.json or a folder of them)")
     unique: dict[Path, Path] = {}
     for f in files:
-        unique.setdefault(f.resolve(), f)
+        unique.setdefault(resolved(f), f)
     files = list(unique.values())
     if not files:
         raise InputError(f"{', '.join(map(str, paths))}: no answer file to grade (expected the *.json files "

@@ -3,7 +3,8 @@
 :func:`read_dates` (:func:`to_dates` for the contract's text) reads
 ``01/31/2025``, ``1/31/25``, ``01-31-2025``, ``20250131``, ``2025-01-31``,
 ``31-Jan-2025``, ``Jan 31, 2025``, ``Jan 31, 25``, Excel serial numbers (``45688``; counted
-from the workbook's own day zero when it uses the 1904 date system) and a
+from the workbook's own day zero when it uses the 1904 date system; a fraction, the time of day of
+a date and time saved as a number, ``45688.5625``, is dropped as a written time is) and a
 trailing time of day, with its zone (``2025-01-31T00:00:00Z``, the date as
 written), a day's name before any of these (``Fri 01/31/2025``, ``Friday,
 January 31, 2025``: it must be the date's day) -> ``2025-01-31``; US order
@@ -132,7 +133,7 @@ def read_dates(values, epoch: str | None = None) -> tuple[pa.Array, np.ndarray, 
             shaped[at] = True
             open_ &= ~hit
         if open_.any():
-            parts = pc.extract_regex(pc.if_else(pa.array(open_), left, _EMPTY), r"^(?P<n>\d{1,5})(?:\.0+)?$")
+            parts = pc.extract_regex(pc.if_else(pa.array(open_), left, _EMPTY), r"^(?P<n>\d{1,5})(?:\.\d+)?$")
             hit = np.asarray(pc.is_valid(parts)) & open_
             if hit.any():
                 serial[rest[hit]] = _ints(parts.filter(pa.array(hit)), "n")

@@ -18,7 +18,7 @@ import numpy as np
 import pandas as pd
 
 from ..errors import WHOLE_LINE, WHOLE_PAYMENT, InputError, Problem, UsageError
-from ..filekind import shown
+from ..filekind import resolved, shown
 from ..folder import LINE_KEY, line_exists
 from ..money import format_cents
 from ..schema import SPECS, parse_table
@@ -62,7 +62,7 @@ def _each_once(given: dict[str, list]) -> tuple[dict[str, list], list[str]]:
         once[kind] = []
         for spec in specs:
             path, sheet = split_sheet(spec)
-            key = (path.resolve(), sheet)
+            key = (resolved(path), sheet)
             if key in seen:
                 repeats.append(f"{shown(spec)}: named twice as {kind}; read once")
                 continue

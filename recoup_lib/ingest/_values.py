@@ -46,7 +46,8 @@ EXPECTED = {
     "date": "a date such as 01/31/2025, 1/31/25, 20250131 or 2025-01-31 (month first; a day's name "
             "before it must be the date's own), "
             "between 1900 and 2100",
-    "money": "an amount such as 1234.50, $1,234.50, (12.00) or -12.00, with at most two decimals",
+    "money": "an amount such as 1234.50, $1,234.50, (12.00) or -12.00, with at most two decimals and under a "
+             "trillion dollars",
     "bool": "a yes/no flag (Y, N, yes, no, true, false, 1, 0)",
     "int": "a whole number such as 1 or 2",
     "id": WHOLE_ID,

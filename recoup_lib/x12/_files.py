@@ -22,7 +22,7 @@ from pathlib import Path
 import numpy as np
 
 from ..filekind import (NOT_A_REGULAR_FILE, OFFICE_LOCK_FILE, file_signature, link_to_nothing, office_lock_file,
-                        shown, signature_name, utf16_codec)
+                        resolved, shown, signature_name, utf16_codec)
 from ._interchanges import from_utf16
 
 __all__ = ["FileList", "expand", "walk", "files_below", "holds_a_file", "looks_like_x12", "lower_case_x12",
@@ -69,13 +69,7 @@ class FileList:
         kept: it depends only on which files were read, never on the order
         they were given in.
         """
-        def full(path: Path) -> tuple[str, ...]:
-            try:
-                return path.resolve().parts
-            except OSError:
-                return path.absolute().parts
-
-        by_path = sorted(range(len(self.files)), key=lambda i: full(self.files[i]))
+        by_path = sorted(range(len(self.files)), key=lambda i: resolved(self.files[i]).parts)
         rank = np.empty(len(self.files), dtype=np.int64)
         rank[by_path] = np.arange(len(self.files))
         return rank
@@ -190,10 +184,7 @@ def expand(paths, kind: str = "835") -> FileList:
             inside = [given]
         folder = given.is_dir()
         for path in inside:
-            try:
-                key = str(path.resolve())
-            except OSError:
-                key = str(path)
+            key = str(resolved(path))
             if key in seen:
                 out.skipped.append((seen[key], str(path), "given more than once (read once)", folder))
                 continue

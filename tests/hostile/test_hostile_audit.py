@@ -295,6 +295,17 @@ def test_all_claim_lines_unusable_is_exit_1(hostile):
     hostile.run("audit", folder, "--out", "out", expect=1, out="out", names=["claim_lines.csv"])
 
 
+@pytest.mark.parametrize(("separator", "said"), [(";", "semicolons"), ("\t", "tabs")])
+def test_a_file_separated_otherwise_than_by_commas_is_named_so(hostile, separator, said):
+    """payments.csv saved by a spreadsheet set for a European locale (semicolons) or as "Text" (tabs) was
+    refused as "missing required columns 'claim_id', ..." though its header held every one of them."""
+    folder = hostile.practice()
+    text = (folder / "payments.csv").read_text(encoding="utf-8")
+    (folder / "payments.csv").write_text(text.replace(",", separator), encoding="utf-8")
+    hostile.run("audit", folder, "--out", "out", expect=1, out="out",
+                names=["payments.csv: missing required columns", f"separated by {said}, not commas"])
+
+
 @pytest.mark.parametrize("file", ["claim_lines.csv", "payments.csv"])
 def test_a_required_file_with_only_its_header_is_exit_1_and_writes_no_findings(hostile, file):
     folder = hostile.practice()
@@ -332,6 +343,30 @@ def test_an_optional_file_that_lost_its_rows_is_warned_about(hostile, file, rule
     assert ("no usable row" in warned[0]) == (how != "most_rows_set_aside")
     clean = hostile.run("audit", hostile.practice("clean"), "--out", "out_clean", expect=0, out="out_clean")
     assert "WARNING" not in clean.err
+
+
+@pytest.mark.parametrize("file, column, rule", [("mue.csv", "mue_value", "units_over_mue"),
+                                                ("ncci_ptp.csv", "effective_date", "unbundling"),
+                                                ("fee_schedule.csv", "allowed", "overpaid_rate"),
+                                                ("payer_policies.csv", "effective_date", "policy_change")])
+@pytest.mark.parametrize("how", ["header_only", "every_row_set_aside"])
+def test_a_reference_table_that_lost_its_rows_is_warned_about(hostile, file, column, rule, how):
+    """An mue.csv whose every value was refused (written 1,234) replaced the shipped table with nothing:
+    units_over_mue ran, found nothing, and the audit ended 0 with fewer findings and no word of why."""
+    folder = hostile.practice()
+
+    def lose(rows):
+        if how == "header_only":
+            del rows[1:]
+            return
+        i = rows[0].index(column)
+        for r in rows[1:]:
+            r[i] = "lost"
+    rewrite_csv(folder / file, lose)
+    run = hostile.run("audit", folder, "--out", "out", expect=0, out="out")
+    warned = [line for line in run.err.splitlines() if line.startswith(f"WARNING: {file}:")]
+    assert len(warned) == 1 and f"), so {rule} finds nothing" in warned[0], run.err
+    assert ("a header and no rows" in warned[0]) == (how == "header_only")
 
 
 @pytest.mark.parametrize("where", ["input", "inside_input", "holds_input", "user_file", "a_file", "under_a_file",

@@ -182,6 +182,14 @@ def test_sample_malformed_frames(hostile, frame):
                 "--out", "s", expect=expect, out="s", names=["frame.csv"])
 
 
+@pytest.mark.parametrize("separator", [";", "\t"])
+def test_sample_names_a_frame_separated_otherwise_than_by_commas(hostile, separator):
+    """A frame saved with semicolons or tabs was refused as missing the columns its header held."""
+    hostile.write("frame.csv", f"claim_id{separator}paid\nA{separator}1\nB{separator}2\nC{separator}3\n")
+    hostile.run("sample", "frame.csv", "--id-column", "claim_id", "--size", "2", "--seed", "1", "--out", "s",
+                expect=1, out="s", names=["frame.csv", "not commas"])
+
+
 def test_sample_names_the_file_row_of_an_amount_below_the_lowest_band(hostile):
     """An amount below the lowest --strata-bounds was named by its frame position (3 for the file's
     row 5 here, after a blank line), the first one only; now every one, by the row a spreadsheet shows."""
@@ -1298,6 +1306,25 @@ def test_import_on_hostile_exports(hostile, case):
                 names=["charges.csv"] if expect == 1 else ["--out"] if expect == 2 else [])
 
 
+def test_import_says_an_amount_of_a_trillion_dollars_is_too_large(hostile):
+    """A charge of twenty digits was set aside as "expected an amount ... with at most two decimals": it
+    has none; what it lacks is being under a trillion dollars, the kit's bound on every amount."""
+    hostile.write("in/charges.csv", CLAIMS.replace("$180.00", "99999999999999999999"))
+    run = hostile.run("import", "--claims", "in/charges.csv", "--out", "imp", expect=0, out="imp")
+    said = [line for line in run.out.splitlines() if "99999999999999999999" in line]
+    assert said and "under a trillion dollars" in said[0], run.out
+
+
+def test_import_reads_a_serial_date_with_a_time_of_day_as_its_date(hostile):
+    """A date and time saved from a column formatted General is a serial number with a fraction
+    (45662.5625: 2025-01-05 13:30): it was set aside as no date, though the same moment written
+    01/05/2025 13:30 or as the serial 45662 is read as its day."""
+    hostile.write("in/charges.csv", CLAIMS.replace("01/05/2025,", "45662.5625,", 1))
+    hostile.run("import", "--claims", "in/charges.csv", "--out", "imp", expect=0, out="imp")
+    lines = list(csv.DictReader(io.StringIO(hostile.path("imp/claim_lines.csv").read_text("utf-8"))))
+    assert [(line["claim_id"], line["service_date"]) for line in lines] == [("C1", "2025-01-05"), ("C2", "2025-01-06")]
+
+
 @pytest.mark.parametrize("case", ["formula_cells", "nothing_fits", "per_claim_of_no_claim"])
 def test_import_of_payments_without_line_numbers(hostile, case):
     """A posting report that does not number the lines: hostile cells are read and written guarded, and a
@@ -1551,6 +1578,24 @@ def test_import_of_payments_given_837s_only_is_exit_1_naming_them(hostile, given
 def test_a_device_given_as_an_input_is_refused_at_once_naming_it(hostile, argv):
     """/dev/zero never ends: read, it would fill memory; every command refuses it before reading."""
     hostile.run(*argv, expect=1, out=argv[-1] if "--out" in argv else None, names=["not a regular file"])
+
+
+@pytest.mark.parametrize("argv", [["import", "--claims", "in/charges.csv", "--documentation", "loop.csv", "--out", "imp"],
+                                  ["reference", "import-ptp", "loop.csv", "--out", "ptp.csv"],
+                                  ["exercises", "grade", "answers", "--out", "grades.csv"],
+                                  ["remit", *(f"in/{n}.835" for n in range(11)), "loop.csv", "--out", "remit"]])
+def test_a_link_that_leads_back_to_itself_is_named_as_a_loop(hostile, argv):
+    """A symbolic link to itself, given as an input or found in a folder given, ended in "unexpected error:
+    RuntimeError: Symlink loop" (Python's ``Path.resolve`` raises it, before Python 3.13) in every
+    command that compares its inputs' paths. It is named for what it is; remit reads the other files."""
+    hostile.write("in/charges.csv", CLAIMS)
+    for n in range(11):
+        hostile.write(f"in/{n}.835", _x12("835", n))
+    hostile.path("loop.csv").symlink_to("loop.csv")
+    hostile.path("answers/ana").mkdir(parents=True)
+    hostile.path("answers/ana/ex01_spot_the_cause.json").symlink_to("ex01_spot_the_cause.json")
+    said = "Too many levels of symbolic links" if argv[0] in ("remit", "exercises") else "a loop of links"
+    hostile.run(*argv, expect=0 if argv[0] == "remit" else 1, out=argv[-1], names=[said])
 
 
 def _x12(kind: str, n: int) -> str:
