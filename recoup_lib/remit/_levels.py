@@ -310,13 +310,24 @@ def read_service_lines(r: ChunkReader) -> None:
     r.out["service_lines"] = cols
 
 
+#: Components X12 defines in the SVC01 and SVC06 procedure composite (C003).
+_COMPOSITE_COMPONENTS = 8
+
+
 def _procedure(r: ChunkReader, positions: np.ndarray, values: pa.Array,
                element: str = "SVC01") -> tuple[pa.Array, pa.Array, pa.Array]:
     """(qualifier, procedure code, modifiers joined with ``;``) of SVC01 or SVC06 composites, read
     alike: the composite mended as :func:`_composite` mends it, then split on ISA16 (the modifiers
-    are components 3 to 6)."""
-    comp = Splitter.of_array(_composite(r, positions, values, element), r.chunk.separators.component)
-    comp = [comp.element(j) for j in range(6)]
+    are components 3 to 6; the description and product/service id, 7 and 8, are not kept). Components
+    after the eighth, which X12 does not define, are ignored with a warning."""
+    separator = r.chunk.separators.component
+    split = Splitter.of_array(_composite(r, positions, values, element), separator)
+    if (split.count >= _COMPOSITE_COMPONENTS).any():
+        beyond = pc.replace_substring(split.element(_COMPOSITE_COMPONENTS, rest=True), separator, "")
+        r.flag_mask(positions, np.asarray(pc.not_equal(beyond, "")), element, values,
+                    f"at most {_COMPOSITE_COMPONENTS} components in {element} (qualifier, procedure code, four "
+                    "modifiers, description, product/service id: the components after them are ignored)", "warning")
+    comp = [split.element(j) for j in range(6)]
     mods = comp[2]
     semicolon = pa.scalar(";", pa.large_string())
     for extra in comp[3:6]:

@@ -550,6 +550,23 @@ def test_remit_warns_of_a_procedure_code_without_its_qualifier(hostile):
         assert [row["procedure_code"] for row in csv.DictReader(handle)] == ["99213"]
 
 
+@pytest.mark.parametrize(("composite", "warned"), [
+    ("HC:99213:25:26:27:28:DESC:ID:59", True), ("HC:99213:25:26:27:28:DESC:ID", False),
+    ("HC:99213:25:26:27:28:DESC:ID:::", False),
+])
+def test_remit_warns_of_a_procedure_composite_with_more_components_than_x12_defines(hostile, composite, warned):
+    """An SVC01 with a ninth component (found by fuzzing) had it dropped without a word; the eight X12 defines
+    (qualifier, code, four modifiers, description, product/service id) are no warning, nor empty ones after them."""
+    hostile.write("r.835", _remit_text().replace("SVC*HC:99213*", f"SVC*{composite}*"))
+    hostile.run("remit", "r.835", "--out", "o", expect=0, out="o")
+    with open(hostile.path("o/warnings.csv"), encoding="utf-8", newline="") as handle:
+        found = [(row["segment"], row["element"], row["value"]) for row in csv.DictReader(handle)
+                 if "components" in row["expected"]]
+    assert found == ([("12", "SVC01", composite)] if warned else [])
+    with open(hostile.path("o/service_lines.csv"), encoding="utf-8", newline="") as handle:
+        assert [row["modifiers"] for row in csv.DictReader(handle)] == ["25;26;27;28"]
+
+
 def test_remit_of_nothing_readable_is_exit_1(hostile):
     hostile.write("in/readme.txt", "no remittances here")
     hostile.run("remit", "in", "--out", "r", expect=1, out="r")
