@@ -25,6 +25,9 @@ __all__ = ["mend", "to_iso", "charges", "whole_units", "service_fields", "diagno
 
 _DX_POINTED = ("ABK", "ABF", "BK", "BF")
 _ICD9 = ("BK", "BF")
+#: The most days month MM (00-99) can have: 0 for a month that is none (February's leap day is checked apart).
+_LONGEST_MONTH = np.zeros(100, dtype=np.uint8)
+_LONGEST_MONTH[1:13] = (31, 29, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31)
 
 
 def _blank(n: int) -> pa.Array:
@@ -60,7 +63,8 @@ def mend(values: pa.Array, files: np.ndarray, alt: dict[int, str], comp: str) ->
 
 
 def to_iso(values: pa.Array) -> pa.Array:
-    """``20250131`` (or the start of ``20250131-20250205``) -> ``2025-01-31``; other text as is."""
+    """``20250131`` (or the start of ``20250131-20250205``) -> ``2025-01-31``; other text, and eight digits that
+    are no real date (``20251307``), as is: the contract check refuses them quoting what the file holds."""
     text = pc.cast(values, pa.string())
     n = len(text)
     offsets, buf = _layout(text)
@@ -79,11 +83,24 @@ def to_iso(values: pa.Array) -> pa.Array:
             shaped &= ~long | ((d >= 0) & (d <= 9))
     if not shaped.any():
         return text
+    shaped &= _real_dates(first8 - 48)
     out = np.full((n, 10), 45, dtype=np.uint8)
     out[:, [0, 1, 2, 3, 5, 6, 8, 9]] = np.where(shaped[:, None], first8, 48)
     iso = pa.Array.from_buffers(pa.string(), n, [None, pa.py_buffer(np.arange(0, 10 * n + 1, 10, dtype=np.int32)),
                                                  pa.py_buffer(out)])
     return iso if shaped.all() else pc.if_else(pa.array(shaped), iso, text)
+
+
+def _real_dates(digits: np.ndarray) -> np.ndarray:
+    """Which rows of ``digits`` (n, 8; uint8), CCYYMMDD, are a day of the calendar (``20250231`` is not; rows
+    of other bytes than digits give nonsense, for the caller to leave out)."""
+    month, day = digits[:, 4] * 10 + digits[:, 5], digits[:, 6] * 10 + digits[:, 7]
+    real = (day >= 1) & (day <= _LONGEST_MONTH[np.minimum(month, 99)])
+    leap_day = np.flatnonzero(real & (month == 2) & (day == 29))
+    if len(leap_day):
+        year = digits[leap_day, :4].astype(np.int32) @ np.array([1000, 100, 10, 1], dtype=np.int32)
+        real[leap_day] = (year % 4 == 0) & ((year % 100 != 0) | (year % 400 == 0))
+    return real
 
 
 def _plain_shape(values: pa.Array) -> tuple[np.ndarray, np.ndarray]:
