@@ -17,6 +17,7 @@ import pyarrow.compute as pc
 from ..arrowtext import array_parts
 from ..money import format_cents_arrow
 from ..x12 import parse_amounts, segment_code
+from ._calendar import days_in_month
 from ._diagnoses import first_of_its_code, insert_icd_dot
 from ._values import as_code
 from ._x12spans import Parts, span_text
@@ -25,9 +26,6 @@ __all__ = ["mend", "to_iso", "charges", "whole_units", "service_fields", "diagno
 
 _DX_POINTED = ("ABK", "ABF", "BK", "BF")
 _ICD9 = ("BK", "BF")
-#: The most days month MM (00-99) can have: 0 for a month that is none (February's leap day is checked apart).
-_LONGEST_MONTH = np.zeros(100, dtype=np.uint8)
-_LONGEST_MONTH[1:13] = (31, 29, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31)
 
 
 def _blank(n: int) -> pa.Array:
@@ -94,12 +92,10 @@ def to_iso(values: pa.Array) -> pa.Array:
 def _real_dates(digits: np.ndarray) -> np.ndarray:
     """Which rows of ``digits`` (n, 8; uint8), CCYYMMDD, are a day of the calendar (``20250231`` is not; rows
     of other bytes than digits give nonsense, for the caller to leave out)."""
+    year = digits[:, :4].astype(np.int64) @ np.array([1000, 100, 10, 1], dtype=np.int64)
     month, day = digits[:, 4] * 10 + digits[:, 5], digits[:, 6] * 10 + digits[:, 7]
-    real = (day >= 1) & (day <= _LONGEST_MONTH[np.minimum(month, 99)])
-    leap_day = np.flatnonzero(real & (month == 2) & (day == 29))
-    if len(leap_day):
-        year = digits[leap_day, :4].astype(np.int32) @ np.array([1000, 100, 10, 1], dtype=np.int32)
-        real[leap_day] = (year % 4 == 0) & ((year % 100 != 0) | (year % 400 == 0))
+    real = (month >= 1) & (month <= 12) & (day >= 1)
+    real &= day <= days_in_month(year, np.where(real, month, 1))
     return real
 
 
