@@ -689,6 +689,28 @@ def test_a_bad_value_in_an_837_is_named_by_its_segment_and_element(tmp_path, cap
     assert "--column" not in err
 
 
+@pytest.mark.parametrize(("bht", "dtp", "said"), [
+    ("20251307", "D8*20250101", "element BHT04 (submitted_date): expected a real date written CCYYMMDD; "
+                                "e.g. segment 15 had '20251307'"),
+    ("20250102", "D8*20250231", "element DTP*472 DTP03 (service_date): expected a real date written CCYYMMDD "
+                                "(DTP02 D8) or CCYYMMDD-CCYYMMDD (RD8: the first is read); "
+                                "e.g. segment 15 had '20250231'"),
+    ("20250102", "RD8*20250230-20250302", "segment 15 had '20250230-20250302'"),
+])
+def test_a_bad_date_in_an_837_is_named_in_the_x12_format_as_the_file_wrote_it(tmp_path, capsys, bht, dtp, said):
+    """A BHT04 or DTP03 that is no real date was reported as "expected a real date written YYYY-MM-DD", the CSVs'
+    wording, quoting the text the import made of it ('2025-13-07'): an 837 writes CCYYMMDD (D8, RD8)."""
+    from recoup_lib.cli import main
+
+    subscriber = [s.format(hl=2, member="M1") for s in SUBSCRIBER]
+    text = x12(subscriber + ["CLM*C1*30***11:B:1*Y*A*Y*Y", "HI*ABK:J069", "LX*1", "SV1*HC:99213*30*UN*1***1",
+                             f"DTP*472*{dtp}"]).replace(b"B1*20250102*", f"B1*{bht}*".encode())
+    (tmp_path / "bad.837").write_bytes(text)
+    assert main(["import", "--claims", str(tmp_path / "bad.837"), "--out", str(tmp_path / "out")]) == 1
+    out, err = capsys.readouterr()
+    assert said in out and "YYYY-MM-DD" not in out + err
+
+
 def test_dependents_who_share_their_subscribers_id_are_named_in_a_warning(tmp_path):
     """Twins with no member ID of their own (HL level 23, 2010CA without NM109) are both keyed by
     their parent's ID, as the format leaves no other: the same flu shot on one day then reads as

@@ -17,6 +17,7 @@ import pyarrow.compute as pc
 from ..arrowtext import array_parts
 from ..money import format_cents_arrow
 from ..x12 import parse_amounts, segment_code
+from ._calendar import days_in_month
 from ._diagnoses import first_of_its_code, insert_icd_dot
 from ._values import as_code
 from ._x12spans import Parts, span_text
@@ -60,7 +61,8 @@ def mend(values: pa.Array, files: np.ndarray, alt: dict[int, str], comp: str) ->
 
 
 def to_iso(values: pa.Array) -> pa.Array:
-    """``20250131`` (or the start of ``20250131-20250205``) -> ``2025-01-31``; other text as is."""
+    """``20250131`` (or the start of ``20250131-20250205``) -> ``2025-01-31``; other text, and eight digits that
+    are no real date (``20251307``), as is: the contract check refuses them quoting what the file holds."""
     text = pc.cast(values, pa.string())
     n = len(text)
     offsets, buf = _layout(text)
@@ -79,11 +81,22 @@ def to_iso(values: pa.Array) -> pa.Array:
             shaped &= ~long | ((d >= 0) & (d <= 9))
     if not shaped.any():
         return text
+    shaped &= _real_dates(first8 - 48)
     out = np.full((n, 10), 45, dtype=np.uint8)
     out[:, [0, 1, 2, 3, 5, 6, 8, 9]] = np.where(shaped[:, None], first8, 48)
     iso = pa.Array.from_buffers(pa.string(), n, [None, pa.py_buffer(np.arange(0, 10 * n + 1, 10, dtype=np.int32)),
                                                  pa.py_buffer(out)])
     return iso if shaped.all() else pc.if_else(pa.array(shaped), iso, text)
+
+
+def _real_dates(digits: np.ndarray) -> np.ndarray:
+    """Which rows of ``digits`` (n, 8; uint8), CCYYMMDD, are a day of the calendar (``20250231`` is not; rows
+    of other bytes than digits give nonsense, for the caller to leave out)."""
+    year = digits[:, :4].astype(np.int64) @ np.array([1000, 100, 10, 1], dtype=np.int64)
+    month, day = digits[:, 4] * 10 + digits[:, 5], digits[:, 6] * 10 + digits[:, 7]
+    real = (month >= 1) & (month <= 12) & (day >= 1)
+    real &= day <= days_in_month(year, np.where(real, month, 1))
+    return real
 
 
 def _plain_shape(values: pa.Array) -> tuple[np.ndarray, np.ndarray]:

@@ -15,7 +15,7 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from ..schema import DATE_RANGE, FIRST_DATE, LAST_DATE
+from ..schema import CONTROL_CHARACTERS, DATE_RANGE, FIRST_DATE, LAST_DATE
 from ..x12 import AMOUNT_EXPECTED, OUTSIDE_ANY_TRANSACTION, Chunk, Elements, code_name, parse_amounts, segment_code
 
 __all__ = ["ChunkReader", "C", "QUALIFIER", "GROUPS_5010", "first_per_group", "fill"]
@@ -95,8 +95,9 @@ class ChunkReader:
     def flag(self, pos: int, element: str, value: str, expected: str, scope: str) -> None:
         self.problems.append((int(pos), element, str(value), expected, scope))
 
-    def flag_mask(self, positions: np.ndarray, mask: np.ndarray, element: str, values,
+    def flag_mask(self, positions: np.ndarray, mask: np.ndarray, element, values,
                   expected: str, scope: str) -> None:
+        """Flag the ``positions`` where ``mask`` is true; ``element`` is one name, or one per position."""
         if not mask.any():
             return
         hits = np.flatnonzero(mask)
@@ -107,7 +108,28 @@ class ChunkReader:
         got = values.take(pa.array(hits)).to_pylist() if isinstance(values, pa.Array) else [
             values[i] for i in hits]
         for i, v in zip(hits, got):
-            self.problems.append((int(positions[i]), element, str(v), expected, scope))
+            name = element if isinstance(element, str) else str(element[i])
+            self.problems.append((int(positions[i]), name, str(v), expected, scope))
+
+    def ids(self, positions: np.ndarray, values: pa.Array, element, what: str) -> pa.Array:
+        """``values``, identifiers of the segments at ``positions``, as X12 means them: spaces around
+        one are not part of it, and a control character inside one is warned of.
+
+        A payer system that pads its fields writes ``CLP*PCN-A   *...`` or
+        ``TRN*1*EFT123  *``; kept as sent, such a claim would match neither its
+        original payment nor its notice, and the same trace number would not be
+        known as one remittance sent twice. A control character (a NUL byte: a
+        damaged file) is kept, as every other byte of the id, with a warning
+        naming ``element`` (one name, or one per value) and ``what`` the id is:
+        the id matches none written without it, and ``recoup import`` sets a
+        claim with one aside.
+        """
+        trimmed = pc.utf8_trim(values, " ")
+        damaged = np.asarray(pc.match_substring_regex(trimmed, CONTROL_CHARACTERS))
+        self.flag_mask(positions, damaged, element, trimmed,
+                       f"{what} without control characters (a NUL byte or line break inside it: the file is "
+                       "damaged; it is kept as sent, so it matches no id written without it)", "warning")
+        return trimmed
 
     def amounts(self, positions, values, element, required=True, scope="transaction",
                 full=False):

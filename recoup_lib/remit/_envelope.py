@@ -16,6 +16,12 @@ from ._chunk import C, ChunkReader
 
 __all__ = ["walk_envelope"]
 
+#: The envelope's identifiers the remittance tables hold (transactions.csv), by segment and element.
+_IDS = {("ISA", 6): "an interchange sender id", ("ISA", 8): "an interchange receiver id",
+        ("ISA", 13): "an interchange control number",
+        ("GS", 2): "an application sender code", ("GS", 3): "an application receiver code",
+        ("GS", 6): "a group control number", ("ST", 2): "a transaction set control number"}
+
 
 def walk_envelope(r: ChunkReader) -> None:
     """Walk ST/SE and the envelope; find each transaction's span and check counts.
@@ -39,7 +45,8 @@ def walk_envelope(r: ChunkReader) -> None:
                        ("SE", (1, 2)), ("GE", (1, 2)), ("IEA", (1, 2))):
         idx = r.where(name)
         el = Elements.of(chunk, idx)
-        values = [el[j].to_pylist() for j in cols]
+        values = [(r.ids(idx, el[j], f"{name}{j:02d}", _IDS[name, j]) if (name, j) in _IDS else el[j]).to_pylist()
+                  for j in cols]
         info.update({int(p): tuple(v[i].strip() for v in values) for i, p in enumerate(idx)})
     starts_of_files = set((np.flatnonzero(np.diff(files)) + 1).tolist()) | {0}
     events = sorted(set(marks.tolist()) | starts_of_files)

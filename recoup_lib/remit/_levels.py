@@ -17,7 +17,6 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from ..schema import CONTROL_CHARACTERS
 from ..x12 import AMOUNT_EXPECTED, QUANTITY_EXPECTED, Chunk, Elements, Splitter, empty_strings, parse_amounts, \
     parse_quantities, split_values
 from ._chunk import GROUPS_5010, QUALIFIER, ChunkReader, fill, first_per_group
@@ -37,17 +36,6 @@ SUBMITTED_QUALIFIERS = ("HC", "NU", "N4", "AD", "ER", "HP", "IV", "WK")
 
 #: The value reported for a misplaced segment (no element of it is wrong).
 _NO_VALUE = ""
-
-
-def _id(values: pa.Array) -> pa.Array:
-    """An identifier as X12 means it: spaces around it are not part of it.
-
-    A payer system that pads its fields writes ``CLP*PCN-A   *...`` or
-    ``TRN*1*EFT123  *``; kept as sent, such a claim would match neither its
-    original payment nor its notice, and the same trace number would not be
-    known as one remittance sent twice.
-    """
-    return pc.utf8_trim(values, " ")
 
 
 def read_chunk(chunk: Chunk) -> ChunkReader:
@@ -98,8 +86,8 @@ def read_transactions(r: ChunkReader) -> None:
     trn = trn[r.header_at(trn)]
     g, first = first_per_group(r.txn_of(trn))
     el = Elements.of(chunk, trn[first])
-    cols["trace_number"] = fill(T, g, _id(el[2]))
-    cols["trace_payer_id"] = fill(T, g, _id(el[3]))
+    cols["trace_number"] = fill(T, g, r.ids(trn[first], el[2], "TRN02", "a reassociation trace number"))
+    cols["trace_payer_id"] = fill(T, g, r.ids(trn[first], el[3], "TRN03", "a payer identifier"))
     missing = np.setdiff1d(np.arange(T), g)
     for k in missing:
         r.flag(r.txn_start[k], "TRN02", "", "a TRN reassociation trace number in "
@@ -130,7 +118,8 @@ def read_transactions(r: ChunkReader) -> None:
         g, first = first_per_group(r.txn_of(n1[mask]))
         sub = np.flatnonzero(mask)[first]
         cols[f"{prefix}_name"] = fill(T, g, el[2].take(pa.array(sub)))
-        cols[f"{prefix}_id"] = fill(T, g, _id(el[4].take(pa.array(sub))))
+        cols[f"{prefix}_id"] = fill(T, g, r.ids(n1[sub], el[4].take(pa.array(sub)), "N104",
+                                                f"a {prefix} identifier"))
     cols["payer"] = cols.pop("payer_name")
     cols["payer_id"] = pc.if_else(pc.equal(cols["payer_id"], ""), cols.pop("trace_payer_id"),
                                   cols["payer_id"])
@@ -148,15 +137,13 @@ def read_claims(r: ChunkReader) -> None:
                 "PLB or SE after the PLB provider adjustments, not another CLP (the claim "
                 "payment is read)", "warning")
     el = Elements.of(chunk, clp)
-    claim_id, status = _id(el[1]), _id(el[2])
+    claim_id = r.ids(clp, el[1], "CLP01", "a patient control number")
+    status = r.ids(clp, el[2], "CLP02", "a claim status code")
     for j, value in ((1, claim_id), (2, status)):
         blank = np.asarray(pc.equal(value, ""))
         r.flag_mask(clp, blank, f"CLP0{j}", el[j],
                     "a patient control number" if j == 1 else "a claim status code",
                     "warning")
-    r.flag_mask(clp, np.asarray(pc.match_substring_regex(claim_id, CONTROL_CHARACTERS)), "CLP01", claim_id,
-                "a patient control number without control characters (a NUL byte or line break inside it: the "
-                "file is damaged; the claim is read, but matches no claim or notice of the practice)", "warning")
     charge, _, bad_charge = r.amounts(clp, el[3], "CLP03", full=True)
     paid, _, bad_paid = r.amounts(clp, el[4], "CLP04", full=True)
     resp, _ = r.amounts(clp, el[5], "CLP05", required=False)
@@ -164,7 +151,7 @@ def read_claims(r: ChunkReader) -> None:
         "_tx": tx,
         "claim_id": claim_id, "status_code": status,
         "charge_cents": charge, "paid_cents": paid, "patient_responsibility_cents": resp,
-        "filing_indicator": el[6], "payer_claim_control": _id(el[7]),
+        "filing_indicator": el[6], "payer_claim_control": r.ids(clp, el[7], "CLP07", "a payer claim control number"),
         "_money_bad": bad_charge | bad_paid,
         "facility_code": el[8], "frequency_code": el[9],
         "segment": clp,
@@ -179,10 +166,11 @@ def read_claims(r: ChunkReader) -> None:
     qc = nel.code(1) == QUALIFIER["QC"]
     owner = owner_all[qc]
     g, first = first_per_group(owner)
-    sub = pa.array(np.flatnonzero(qc)[first])
+    at = np.flatnonzero(qc)[first]
+    sub = pa.array(at)
     cols["patient_last_name"] = fill(n_claims, g, nel[3].take(sub))
     cols["patient_first_name"] = fill(n_claims, g, nel[4].take(sub))
-    cols["member_id"] = fill(n_claims, g, nel[9].take(sub))
+    cols["member_id"] = fill(n_claims, g, r.ids(nm1[at], nel[9].take(sub), "NM109", "a member identifier"))
     dtm, qual, dtm_dates = r.dtm
     r.dtm_claim = r.claim_at(dtm)
     r.dtm_line = r.line_at(dtm, r.dtm_claim)
@@ -200,8 +188,8 @@ def read_claims(r: ChunkReader) -> None:
     mask = (ref_claim >= 0) & (ref_line < 0) & (ref_qual == QUALIFIER["F8"])
     owner = ref_claim[mask]
     g, first = first_per_group(owner)
-    cols["original_reference"] = fill(
-        n_claims, g, _id(rel[2].filter(pa.array(mask)).take(pa.array(first))))
+    cols["original_reference"] = fill(n_claims, g, r.ids(ref[mask][first], rel[2].filter(pa.array(mask)).take(
+        pa.array(first)), "REF02", "an original reference number (REF*F8)"))
     # Claim-level remark codes: MOA03-07 (outpatient), MIA05 and MIA20-24 (inpatient).
     moa, mia = r.where("MOA"), r.where("MIA")
     moa_claim, mia_claim = r.claim_at(moa), r.claim_at(mia)
@@ -290,7 +278,8 @@ def read_service_lines(r: ChunkReader) -> None:
     mask = (ref_line >= 0) & (ref_qual == QUALIFIER["6R"])
     owner = ref_line[mask]
     g, first = first_per_group(owner)
-    control = fill(L, g, _id(rel[2].filter(pa.array(mask)).take(pa.array(first))))
+    control = fill(L, g, r.ids(ref[mask][first], rel[2].filter(pa.array(mask)).take(pa.array(first)), "REF02",
+                               "a line item control number (REF*6R)"))
     cols["line_control"] = control
     numeric = np.asarray(pc.and_(pc.utf8_is_digit(control), pc.less_equal(
         pc.binary_length(control), LINE_NUMBER_DIGITS)))
@@ -321,13 +310,24 @@ def read_service_lines(r: ChunkReader) -> None:
     r.out["service_lines"] = cols
 
 
+#: Components X12 defines in the SVC01 and SVC06 procedure composite (C003).
+_COMPOSITE_COMPONENTS = 8
+
+
 def _procedure(r: ChunkReader, positions: np.ndarray, values: pa.Array,
                element: str = "SVC01") -> tuple[pa.Array, pa.Array, pa.Array]:
     """(qualifier, procedure code, modifiers joined with ``;``) of SVC01 or SVC06 composites, read
     alike: the composite mended as :func:`_composite` mends it, then split on ISA16 (the modifiers
-    are components 3 to 6)."""
-    comp = Splitter.of_array(_composite(r, positions, values, element), r.chunk.separators.component)
-    comp = [comp.element(j) for j in range(6)]
+    are components 3 to 6; the description and product/service id, 7 and 8, are not kept). Components
+    after the eighth, which X12 does not define, are ignored with a warning."""
+    separator = r.chunk.separators.component
+    split = Splitter.of_array(_composite(r, positions, values, element), separator)
+    if (split.count >= _COMPOSITE_COMPONENTS).any():
+        beyond = pc.replace_substring(split.element(_COMPOSITE_COMPONENTS, rest=True), separator, "")
+        r.flag_mask(positions, np.asarray(pc.not_equal(beyond, "")), element, values,
+                    f"at most {_COMPOSITE_COMPONENTS} components in {element} (qualifier, procedure code, four "
+                    "modifiers, description, product/service id: the components after them are ignored)", "warning")
+    comp = [split.element(j) for j in range(6)]
     mods = comp[2]
     semicolon = pa.scalar(";", pa.large_string())
     for extra in comp[3:6]:
@@ -431,7 +431,7 @@ def read_adjustments(r: ChunkReader) -> None:
                     "CO, PR, OA or PI: 5010 removed CR; a reversal repeats the original "
                     "group codes (kept as CR)", "warning")
     line = r.line_at(cas, claim)
-    rows, (reason, _, quantity), cents, bad = _element_groups(r, cas, 2, 3, "CAS", "warning",
+    rows, _, (reason, _, quantity), cents, bad = _element_groups(r, cas, 2, 3, "CAS", "warning",
                                                               el)
     if len(rows) == len(cas) and (len(rows) == 0 or rows[-1] == len(rows) - 1):
         # One reason/amount group per CAS, in order (rows is 0, 1, 2...): nothing to repeat.
@@ -472,6 +472,8 @@ def _element_groups(r: ChunkReader, positions: np.ndarray, first: int, width: in
     -------
     rows : numpy.ndarray
         Index into ``positions`` of each group found, in segment then group order.
+    groups : numpy.ndarray
+        Which group of its segment each is (0 for the first).
     values : list of pyarrow arrays
         The group's elements, one array each.
     cents : numpy.ndarray of int64
@@ -517,11 +519,12 @@ def _element_groups(r: ChunkReader, positions: np.ndarray, first: int, width: in
             found_values[i].append(v)
     rows = np.concatenate(found_rows)
     if len(found_rows) == 1:   # one group per segment: already in order
-        return rows, [v[0] for v in found_values], found_cents[0], found_bad[0]
-    order = np.lexsort((np.concatenate(found_k), rows))
+        return rows, found_k[0], [v[0] for v in found_values], found_cents[0], found_bad[0]
+    groups = np.concatenate(found_k)
+    order = np.lexsort((groups, rows))
     take = pa.array(order)
     values = [pa.concat_arrays(v).take(take) for v in found_values]
-    return (rows[order], values, np.concatenate(found_cents)[order],
+    return (rows[order], groups[order], values, np.concatenate(found_cents)[order],
             np.concatenate(found_bad)[order])
 
 
@@ -531,14 +534,17 @@ def read_provider_adjustments(r: ChunkReader) -> None:
     tx = r.txn_of(plb)
     el = Elements.of(r.chunk, plb)
     dates = r.dates(plb, el, 2, "PLB02")
-    rows, (composite, _), cents, _ = _element_groups(r, plb, 3, 2, "PLB", "transaction")
-    reason, reference = (_id(part) for part in split_values(composite, comp, 2))
+    rows, groups, (composite, _), cents, _ = _element_groups(r, plb, 3, 2, "PLB", "transaction")
+    reason, reference = split_values(composite, comp, 2)
+    element = [f"PLB{3 + 2 * k:02d}" for k in groups.tolist()]
+    reason = r.ids(plb[rows], reason, [f"{e}-1" for e in element], "an adjustment reason code")
+    reference = r.ids(plb[rows], reference, [f"{e}-2" for e in element], "a reference identifier")
     r.out["provider_adjustments"] = {
         "_tx": tx[rows],
         "reason_code": reason,
         "reference": reference,
         "amount_cents": cents,
-        "provider_id": el[1].take(pa.array(rows)),
+        "provider_id": r.ids(plb[rows], el[1].take(pa.array(rows)), "PLB01", "a provider identifier"),
         "fiscal_period_date": dates[rows],
         "segment": plb[rows],
     }

@@ -43,6 +43,9 @@ class Column:
         is one of them in other case, or with spaces or hyphens for its
         underscores (``UNITS_OVER_MUE``, ``Units over MUE``), is read as it;
         any other value is kept as written.
+    written : str, default ``"YYYY-MM-DD"``
+        How a ``date`` column's dates are written where they come from, said
+        in the messages about them (an 837's are ``CCYYMMDD``); the check is the same.
     """
 
     name: str
@@ -53,6 +56,7 @@ class Column:
     choices: tuple[str, ...] = ()
     fill_missing: bool = True
     spellings: tuple[str, ...] = ()
+    written: str = "YYYY-MM-DD"
 
     def __post_init__(self) -> None:
         if self.kind not in _KINDS:
@@ -69,7 +73,7 @@ class Column:
         if self.kind == "money":
             return "an amount in dollars with at most two decimals (e.g. 125.00)"
         if self.kind == "date":
-            return "a real date written YYYY-MM-DD"
+            return f"a real date written {self.written}"
         if self.kind == "int":
             low = self.minimum if self.minimum is not None else 0
             return f"a whole number >= {low}"

@@ -554,6 +554,26 @@ def test_remit_warns_of_a_control_character_inside_a_patient_control_number(host
     assert repr(f"C00{byte}00001") in warned[0]["message"] and "control characters" in warned[0]["expected"]
 
 
+@pytest.mark.parametrize(("sent", "damaged", "segment", "element"), [
+    ("TRN*1*TRACE1*", "TRN*1*TR\x00ACE1*", "5", "TRN02"),
+    ("*MC*PCN1", "*MC*PC\x01N1", "10", "CLP07"),
+    ("DTM*472*20250102", "DTM*472*20250102~\nREF*6R*12\x7f3", "14", "REF02"),
+    ("WO:C0000001*10.00", "WO:C0000001*5.00*FB:R\x00F*5.00", "15", "PLB05-2"),
+    ("N1*PE*CLINIC*XX*1234567893", "N1*PE*CLINIC*XX*12345\x0067893", "8", "N104"),
+    ("*MI*M1", "*MI*M\x001", "11", "NM109"),
+    ("ST*835*0001", "ST*835*00\x0001", "3", "ST02"),
+])
+def test_remit_warns_of_a_control_character_inside_any_id_it_writes(hostile, sent, damaged, segment, element):
+    """A NUL byte inside a trace number, payer claim control number, line item control number, PLB reference,
+    payee, member or transaction id (found by fuzzing) was written into the remittance tables without a word:
+    each is warned of as CLP01 is (the value kept as sent), naming the segment and the element."""
+    hostile.write("r.835", _remit_text().replace(sent, damaged))
+    hostile.run("remit", "r.835", "--out", "o", expect=0, out="o")
+    with open(hostile.path("o/warnings.csv"), encoding="utf-8", newline="") as handle:
+        warned = [row for row in csv.DictReader(handle) if "control characters" in row["expected"]]
+    assert [(row["segment"], row["element"], row["action"]) for row in warned] == [(segment, element, "kept")]
+
+
 def test_remit_warns_of_a_procedure_code_without_its_qualifier(hostile):
     """SVC01 ``:99213`` (the composite's qualifier missing, found by fuzzing) was read without a word, while
     ``HC:`` (its code missing) was warned of."""
@@ -564,6 +584,23 @@ def test_remit_warns_of_a_procedure_code_without_its_qualifier(hostile):
     assert warned == [("12", ":99213")]
     with open(hostile.path("o/service_lines.csv"), encoding="utf-8", newline="") as handle:
         assert [row["procedure_code"] for row in csv.DictReader(handle)] == ["99213"]
+
+
+@pytest.mark.parametrize(("composite", "warned"), [
+    ("HC:99213:25:26:27:28:DESC:ID:59", True), ("HC:99213:25:26:27:28:DESC:ID", False),
+    ("HC:99213:25:26:27:28:DESC:ID:::", False),
+])
+def test_remit_warns_of_a_procedure_composite_with_more_components_than_x12_defines(hostile, composite, warned):
+    """An SVC01 with a ninth component (found by fuzzing) had it dropped without a word; the eight X12 defines
+    (qualifier, code, four modifiers, description, product/service id) are no warning, nor empty ones after them."""
+    hostile.write("r.835", _remit_text().replace("SVC*HC:99213*", f"SVC*{composite}*"))
+    hostile.run("remit", "r.835", "--out", "o", expect=0, out="o")
+    with open(hostile.path("o/warnings.csv"), encoding="utf-8", newline="") as handle:
+        found = [(row["segment"], row["element"], row["value"]) for row in csv.DictReader(handle)
+                 if "components" in row["expected"]]
+    assert found == ([("12", "SVC01", composite)] if warned else [])
+    with open(hostile.path("o/service_lines.csv"), encoding="utf-8", newline="") as handle:
+        assert [row["modifiers"] for row in csv.DictReader(handle)] == ["25;26;27;28"]
 
 
 def test_remit_of_nothing_readable_is_exit_1(hostile):
