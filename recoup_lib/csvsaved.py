@@ -17,7 +17,8 @@ from pathlib import Path
 
 import pandas as pd
 
-from .csvread import read_csv_text, with_broken_rows, without_blank_rows
+from .blankrows import without_blank_rows
+from .csvread import read_csv_text, with_broken_rows
 from .errors import InputError
 from .filekind import (ENCODING_NAMES, decode_bytes, not_a_file, not_csv_text, present, text_encoding,
                        with_workbook_hint)

@@ -38,10 +38,8 @@ import numpy as np
 import pandas as pd
 
 from ..errors import InputError, InvalidParameterError, Problem
-from ..csvread import (
-    canonical_header, blank_rows, blank_texts, broken_frame, read_header, read_table, with_broken_rows,
-    without_blank_rows,
-)
+from ..blankrows import blank_rows, blank_texts, without_blank_rows
+from ..csvread import canonical_header, broken_frame, read_header, read_table, with_broken_rows
 from ..filekind import present
 from ..folder import INPUT_FILES, REFERENCE_FILES, set_aside_orphans
 from ..schema import SPECS, FileSpec, ParsedTable, parse_table
