@@ -27,7 +27,7 @@ import pyarrow as pa
 from . import reference
 from .csvout import csv_bytes, to_text_frame, to_text_table, write_csv
 from .csvread import read_csv_text, read_table
-from .csvsaved import blank_rows_skipped
+from .csvsaved import rows_counted
 from .errors import WHOLE_LINE, WHOLE_PAYMENT, WHOLE_ROW, InputError, InvalidParameterError, NothingUsableError, Problem
 from .filekind import present, workbook_hint
 from .schema import SPECS, ZEROS_DROPPED, ClaimKeys, claim_keys, leading_zero_twins, line_key, value_codes
@@ -340,9 +340,9 @@ def counts_said(row, read: str = "rows read") -> str:
     :attr:`AuditInputs.counts` as the audit's summary and messages say it (the blank rows only when
     there are some, worded as every command that skips them words it); ``read``: the words before
     the ``=`` (``recoup appeal`` says ``5 read``)."""
-    blank = getattr(row, "blank_rows_skipped", 0)
-    return (f"{row.file}: {row.rows_read} {read} = {row.rows_used} used + {row.rows_set_aside} set aside"
-            + (f" + {blank_rows_skipped(blank)}" if blank else ""))
+    counted = rows_counted(row.rows_read, row.rows_used, row.rows_set_aside, getattr(row, "blank_rows_skipped", 0),
+                           read)
+    return f"{row.file}: {counted}"
 
 
 def counts_worth_saying(counts: pd.DataFrame) -> list[str]:

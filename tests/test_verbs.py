@@ -85,7 +85,7 @@ def test_audit_result_write_lists_findings_and_summaries(audit, tmp_path):
 
 def test_audit_result_summary_reads_as_the_command_prints_it(audit, capsys, tmp_path):
     text = audit.summary()
-    assert "claim_lines.csv: 3000 rows read = 3000 used + 0 set aside (folder)" in text
+    assert "claim_lines.csv: 3,000 rows read = 3,000 used + 0 set aside (folder)" in text
     assert f"{len(audit.findings)} findings on " in text and "at risk (each line capped at what was paid)" in text
     assert main(["audit", str(DEMO), "--out", str(tmp_path / "a")]) == 0
     # A line names every file written (it named findings.csv alone, hiding the summary, the rows set

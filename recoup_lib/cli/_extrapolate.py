@@ -85,7 +85,8 @@ def run(args: argparse.Namespace) -> int:
             print(f"\n  {sample.unused_spares} unused spare(s) skipped.")
         print("".join(f"\n  {note}" for note in notes), end="\n" if notes else "")
         return 0
-    print(appraisal.to_json(rows_read=sample.rows_read, unused_spares=sample.unused_spares))
+    print(appraisal.to_json(rows_read=sample.rows_read, unused_spares=sample.unused_spares,
+                            blank_rows_skipped=sample.reading.blank_rows))
     for note in notes:  # standard output holds the JSON alone
         print(f"note: {note}", file=sys.stderr)
     return 0

@@ -13,7 +13,7 @@ import pandas as pd
 from ..errors import InputError, RecoupError
 from ..filekind import not_a_file, resolved
 from ._registry import get_exercise, normalise
-from ._session import ANSWER_RECORD, answer_field_problem, read_answer_file, run_checks
+from ._session import answer_field_problem, read_answer_file, run_checks
 
 __all__ = ["SCORE_COLUMNS", "GRADE_WRITTEN_BY", "grade_records", "grade_paths", "read_answer_files", "one_record_each"]
 
@@ -164,8 +164,9 @@ _ANSWER_LIMIT = 10_000
 
 
 def checked_record(record, source) -> dict:
-    """An answer record read by :func:`read_answer_file` (which refuses ``answers`` that are not an object
-    of objects) checked field by field, as :meth:`Session.check` writes them.
+    """An answer record read by :func:`read_answer_file` (which refuses a file holding another JSON value
+    than an object, and ``answers`` that are not an object of objects) checked field by field, as
+    :meth:`Session.check` writes them.
 
     Every problem names the file and the field (``answers/ana/ex01.json, field
     'params.SEED': expected a whole number between 0 and ...``), so a trainer
@@ -181,8 +182,6 @@ def checked_record(record, source) -> dict:
     def bad(field_name: str, expected: str, got) -> InputError:
         return answer_field_problem(source, field_name, expected, got)
 
-    if not isinstance(record, dict):
-        raise bad("(whole file)", ANSWER_RECORD, type(record).__name__)
     for key in ("exercise", "trainee", "answers"):
         if key not in record:
             raise InputError(f"{source}, field '{key}': missing (an answer file written by check() has "

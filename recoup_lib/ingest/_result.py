@@ -2,7 +2,7 @@
 
 :class:`ImportResult` is what :func:`recoup_lib.ingest.import_files` returns:
 ``summary()`` says per file how it was read and rows read = used + set aside
-(with an example of each reason), ``alarms()`` finds a required file with
+(+ blank rows skipped; with an example of each reason), ``alarms()`` finds a required file with
 all or most rows set aside, and ``write(out)`` writes the audit folder whole
 or not at all, never over files the kit did not write (the kit's one
 mechanism for this, :mod:`recoup_lib.outputs`).
@@ -19,6 +19,7 @@ import pandas as pd
 
 from .. import __version__
 from ..errors import WHOLE_ROW, InputError, Problem
+from ..csvsaved import rows_counted
 from ..filekind import ENCODING_NAMES
 from ..folder import set_aside_alarm, write_csv
 from ..outputs import writes_folder
@@ -36,7 +37,9 @@ _WRITER = "recoup import"
 
 @dataclass
 class SourceReport:
-    """What happened to one input file."""
+    """What happened to one input file: its rows read are the rows used, the rows set aside and the
+    rows blank in every cell skipped (``blank_rows``), as every command counts them
+    (:func:`~recoup_lib.csvsaved.rows_counted`)."""
 
     label: str
     kind: str
@@ -90,10 +93,10 @@ class ImportResult(StepResult):
 
     @property
     def counts(self) -> pd.DataFrame:
-        """Per input file: kind, target file, format, rows read, used, set aside."""
+        """Per input file: kind, target file, format, rows read, used, set aside, blank rows skipped."""
         return pd.DataFrame([{"file": s.label, "kind": s.kind, "target": TARGET_FILES[s.kind],
                               "format": s.format, "rows_read": s.rows_read, "rows_used": s.rows_used,
-                              "rows_set_aside": s.rows_set_aside, "blank_rows_ignored": s.blank_rows}
+                              "rows_set_aside": s.rows_set_aside, "blank_rows_skipped": s.blank_rows}
                              for s in self.sources])
 
     @property
@@ -149,7 +152,7 @@ class ImportResult(StepResult):
             # Title, total and footer rows are not data: they neither raise nor soothe the alarm.
             structural = sum(int(s.aside["_reason"].astype(str).str.match(_STRUCTURAL.pattern).sum())
                              for s in group if len(s.aside))
-            read = sum(s.rows_read for s in group) - structural
+            read = sum(s.rows_read - s.blank_rows for s in group) - structural
             used = sum(s.rows_used for s in group)
             problems = [p for p in self.problems if p.file in labels and not _is_structural(p)]
             name = _files_named(sorted(labels), kind)
@@ -175,9 +178,8 @@ class ImportResult(StepResult):
                 how.append(f"sheet {s.info['sheet']!r}")
             if s.info.get("header_row") and s.info["header_row"] != 1:
                 how.append(f"header on row {s.info['header_row']}")
-            lines.append(f"{s.label} ({s.kind}: {', '.join(how)}): {s.rows_read:,} rows read = "
-                         f"{s.rows_used:,} used + {s.rows_set_aside:,} set aside"
-                         + (f"; {s.blank_rows:,} blank rows ignored" if s.blank_rows else ""))
+            lines.append(f"{s.label} ({s.kind}: {', '.join(how)}): "
+                         + rows_counted(s.rows_read, s.rows_used, s.rows_set_aside, s.blank_rows))
             if len(s.aside):
                 by_reason = s.aside.groupby(_reason_kind(s.aside["_reason"]), sort=False)
                 for reason, group in by_reason:

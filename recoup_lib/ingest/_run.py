@@ -6,7 +6,7 @@ the reason, counted), and returns an :class:`ImportResult`; ``.write(out)``
 writes the audit folder ``recoup audit`` reads, plus ``mapping.json`` (the
 mapping used; give it back with ``mapping=``/``--map``: :mod:`._mapping`), ``import_rejected.csv``
 (every row set aside and why), ``import_rejected_rows/`` (those rows as read)
-and ``import_counts.csv`` (rows read = used + set aside, per file).
+and ``import_counts.csv`` (rows read = used + set aside + blank rows skipped, per file).
 """
 
 from __future__ import annotations
@@ -131,7 +131,7 @@ def _parse(built: Built, spec, label: str, report: SourceReport):
                      for p in parsed.problems]
     report.rows_used = len(parsed.data)
     report.rows_set_aside = len(aside)
-    report.rows_read = report.rows_used + report.rows_set_aside
+    report.rows_read = report.rows_used + report.rows_set_aside + report.blank_rows
     report.aside = aside.reset_index(drop=True)
     return parsed.data, problems
 

@@ -16,7 +16,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from ..csvsaved import blank_rows_skipped
+from ..csvsaved import rows_counted
 from ..errors import InputError
 from ..folder import write_csv
 from ..money import dollars
@@ -118,10 +118,9 @@ class Reconciliation(StepResult):
             open_cents = int(ledger["open_cents"].sum()) if len(ledger) else 0
             still = int((ledger["open_cents"] > 0).sum()) if len(ledger) else 0
             when = f"{self.as_of or 'no date'}" + (f" ({self.as_of_note})" if self.as_of_note else "")
-            blank = f" + {blank_rows_skipped(parsed.blank_rows)}" if parsed.blank_rows else ""
-            text += (f" Notices: {parsed.rows_read + parsed.blank_rows:,} read = {parsed.rows_used:,} used + "
-                     f"{parsed.rows_set_aside:,} set aside{blank}; as of {when}, "
-                     f"{still:,} still open for {dollars(open_cents)}.")
+            counted = rows_counted(parsed.rows_read + parsed.blank_rows, parsed.rows_used, parsed.rows_set_aside,
+                                   parsed.blank_rows, read_words="read")
+            text += f" Notices: {counted}; as of {when}, {still:,} still open for {dollars(open_cents)}."
         if s["transactions_repeated"]:
             text += (f" {s['transactions_repeated']:,} transaction(s) repeated another and were counted once "
                      "(the copy kept is the one in the file whose path sorts first).")

@@ -20,7 +20,7 @@ import numpy as np
 import pandas as pd
 
 from ..appeals import appeal_folder, load_profiles, read_appeal_folder
-from ..csvsaved import blank_rows_skipped
+from ..csvsaved import rows_counted
 from ..errors import InputError, InvalidParameterError
 from ..filekind import present
 from ..folder import counts_worth_saying, existing_folder, files_present, read_csv_text
@@ -310,9 +310,9 @@ def _set_aside_message(name: str, parsed, problems: list) -> list[str]:
     if not parsed.rows_set_aside and not parsed.blank_rows:
         return []
     first = f" ({parsed.problems[0].message if parsed.problems else ''})" if parsed.rows_set_aside else ""
-    blank = f" + {blank_rows_skipped(parsed.blank_rows)}" if parsed.blank_rows else ""
-    return [f"{name}: {parsed.rows_read + parsed.blank_rows} rows read = {parsed.rows_read - parsed.rows_set_aside} "
-            f"used + {parsed.rows_set_aside} set aside{blank}{first}"]
+    counted = rows_counted(parsed.rows_read + parsed.blank_rows, parsed.rows_read - parsed.rows_set_aside,
+                           parsed.rows_set_aside, parsed.blank_rows)
+    return [f"{name}: {counted}{first}"]
 
 
 class FolderRemittance(NamedTuple):

@@ -43,9 +43,9 @@ import pyarrow.csv as pacsv
 import pyarrow.parquet as pq
 
 from ..errors import InputError, InvalidParameterError
+from ..blankrows import blank_texts, without_blank_rows
 from ..csvread import (
     arrow_options,
-    blank_texts,
     broken_frame,
     has_quote,
     needs_exact_reader,
@@ -55,7 +55,6 @@ from ..csvread import (
     spanning_columns,
     read_table,
     with_broken_rows,
-    without_blank_rows,
 )
 from ..folder import (
     COUNT_COLUMNS,
@@ -260,7 +259,7 @@ def _arrow_pieces(path: Path, header: list[str]):
 
 def _stream(path: Path, name: str, consume, restart) -> tuple[list, int]:
     """Feed ``consume(raw, row_numbers)`` the file's pieces; return its malformed rows, and how many
-    rows blank in every cell were skipped (:func:`~recoup_lib.csvread.without_blank_rows`, as the
+    rows blank in every cell were skipped (:func:`~recoup_lib.blankrows.without_blank_rows`, as the
     in-memory reader of an audit folder skips them).
 
     The fast reader is tried first; if the file needs the exact one, what was

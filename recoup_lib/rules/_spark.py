@@ -21,7 +21,12 @@ numbers in messages count records from the header (row 1); unlike the
 in-memory reader, Spark skips blank lines and reads a quoted value with a
 line break only with ``multiLine``, so such files give other row numbers;
 and it closes a stray quote at the end of its line, where the in-memory
-reader sets that row aside.
+reader sets that row aside. A row of commas (``,,,``, an empty row as Excel
+saves it; spaces in a cell or fewer commas than the header, a row Spark
+finds malformed, too) is a row to Spark: it is skipped and counted as the
+in-memory audit counts it (:func:`~recoup_lib.blankrows.without_blank_rows`),
+neither used nor set aside but among the rows read, in every file of the
+folder, the reference tables included.
 See docs/scale.md for running it on a cluster.
 """
 
@@ -38,10 +43,8 @@ import numpy as np
 import pandas as pd
 
 from ..errors import InputError, InvalidParameterError, Problem
-from ..csvread import (
-    canonical_header, blank_rows, blank_texts, broken_frame, read_header, read_table, with_broken_rows,
-    without_blank_rows,
-)
+from ..blankrows import blank_rows, blank_texts, without_blank_rows
+from ..csvread import canonical_header, broken_frame, read_header, read_table, with_broken_rows
 from ..filekind import present
 from ..folder import INPUT_FILES, REFERENCE_FILES, set_aside_orphans
 from ..schema import SPECS, FileSpec, ParsedTable, parse_table

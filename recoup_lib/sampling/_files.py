@@ -20,7 +20,7 @@ import pyarrow.compute as pc
 from ..arrowtext import one_array
 from ..errors import InputError, Problem
 from ..csvread import broken_problems
-from ..csvsaved import FileReading, read_as_saved
+from ..csvsaved import FileReading, blank_rows_skipped, read_as_saved
 from ..money import format_cents_scalar
 from ..schema import SAMPLE_SPEC, STRATA_SPEC, FileSpec, frame_spec, money_column, parse_table
 from ..totalrows import first_filled_cells, total_rows
@@ -132,13 +132,15 @@ def _below(raw: pd.DataFrame, data: pd.DataFrame, amount_column: str, lowest_cen
 def _parse(path: Path, spec: FileSpec, label: str):
     """Read and type a file saved in any encoding, with blank rows
     (:func:`~recoup_lib.csvsaved.read_as_saved`); return its text (indexed by spreadsheet row), the
-    parsed table, every problem, rows read, and how it was read (:class:`FileReading`)."""
+    parsed table, every problem, rows read (the blank rows skipped among them, as every command counts
+    them: :func:`~recoup_lib.csvsaved.rows_counted`), and how it was read (:class:`FileReading`)."""
     raw, rows, broken, reading = read_as_saved(path, spec, label)
     by_row = raw.set_axis(rows)
     text = _as_written_by_hand(raw, spec)
     parsed = parse_table(text, spec, label=label, row_numbers=rows)
     problems = list(parsed.problems) if text is raw else _quoting_the_file(parsed.problems, by_row, spec)
-    return by_row, parsed, problems + broken_problems(broken, label), parsed.rows_read + len(broken), reading
+    rows_read = parsed.rows_read + len(broken) + reading.blank_rows
+    return by_row, parsed, problems + broken_problems(broken, label), rows_read, reading
 
 
 def _quoting_the_file(problems: list[Problem], raw: pd.DataFrame, spec: FileSpec) -> list[Problem]:
@@ -191,6 +193,8 @@ class SampleFile:
     has_stratum : bool
         Whether the file has a ``stratum`` column.
     rows_read : int
+        Rows under the header: reviewed units, unused spares and blank rows skipped
+        (``reading.blank_rows``).
     unused_spares : int
         Rows marked ``is_spare`` with a blank overpayment: spares that were
         never needed, which are not sample units.
@@ -276,7 +280,8 @@ def read_sample_file(path: str | Path, stratified: bool = False) -> SampleFile:
                         "estimated. Fix these rows (every sampled unit needs its reviewed "
                         "overpayment):")
     if not len(data) or unused.all():
-        raise InputError(f"{label}: no reviewed units (the file has {rows_read} row(s))")
+        blank = f": {blank_rows_skipped(reading.blank_rows)}" if reading.blank_rows else ""
+        raise InputError(f"{label}: no reviewed units (the file has {rows_read} row(s){blank})")
     used = data.loc[~unused].reset_index(drop=True)
     used["overpayment_cents"] = used["overpayment_cents"].astype("int64")
     return SampleFile(data=used, has_stratum=has_stratum, rows_read=rows_read,

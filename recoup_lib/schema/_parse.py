@@ -73,7 +73,7 @@ class ParsedTable:
         Rows used and set aside.
     blank_rows : int
         Rows blank in every cell (``,,,`` where Excel saved an empty row) that the command's reader
-        skipped before parsing (:func:`recoup_lib.csvread.without_blank_rows`): neither used nor
+        skipped before parsing (:func:`recoup_lib.blankrows.without_blank_rows`): neither used nor
         set aside, so not among ``rows_read``.
     """
 

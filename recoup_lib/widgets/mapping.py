@@ -163,8 +163,9 @@ class MappingSession:
         self.refresh()
 
     def status(self) -> str:
-        """One line: rows read = used + set aside, or what is still missing (and, for a field
-        ``--infer-missing`` stands in for, that the import stops without it, and what it would do)."""
+        """One line: rows read = used + set aside (+ blank rows skipped), or what is still missing (and, for
+        a field ``--infer-missing`` stands in for, that the import stops without it, and what it would do)."""
+        from ..csvsaved import rows_counted
         from ..ingest import INFERABLE
 
         if self.missing:
@@ -179,7 +180,7 @@ class MappingSession:
                          + " and ".join(INFERABLE[self.kind][f] for f in inferable))
             return text
         r = self.report
-        return f"{r.label}: {r.rows_read:,} rows read = {r.rows_used:,} used + {r.rows_set_aside:,} set aside"
+        return f"{r.label}: {rows_counted(r.rows_read, r.rows_used, r.rows_set_aside, r.blank_rows)}"
 
     def set_aside(self) -> pd.DataFrame:
         """The rows that would be set aside: row, reason, and the row as read."""

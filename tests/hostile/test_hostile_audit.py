@@ -478,7 +478,7 @@ def test_rows_of_commas_are_skipped_and_counted_not_set_aside(hostile, file, mem
     counts = {row["file"]: row for row in commas["files"]}[file]
     before = {row["file"]: row for row in without["files"]}[file]
     assert counts == {**before, "rows_read": before["rows_read"] + 3, "blank_rows_skipped": 3}
-    assert (f"{file}: {counts['rows_read']} rows read = {counts['rows_used']} used + "
-            f"{counts['rows_set_aside']} set aside + 3 blank row(s) skipped (folder)") in said.splitlines()
+    assert (f"{file}: {counts['rows_read']:,} rows read = {counts['rows_used']:,} used + "
+            f"{counts['rows_set_aside']:,} set aside + 3 blank row(s) skipped (folder)") in said.splitlines()
     rejected_rows = hostile.path("out_commas") / "rejected_rows" / file
     assert len(read_csv_text(rejected_rows)[0]) == counts["rows_set_aside"]

@@ -267,7 +267,8 @@ def test_frames_and_samples_with_a_byte_order_mark_before_windows_1252_are_read_
 
 def test_rows_blank_in_every_cell_are_skipped_in_frames_samples_and_strata(hostile):
     """A row of commas (Excel's empty row) in a frame was refused as a blank id, and in a sample or strata
-    file as a blank value: it holds no unit, so it is skipped, counted in the summary, never an error."""
+    file as a blank value: it holds no unit, so it is skipped, counted in the summary, never an error. It is
+    counted among the rows read, as the audit and the import count it (it was left out of them)."""
     hostile.write("frame.csv", "claim_id,paid,note\nC1,10.00,a\n,,\nC2,20.00,b\n , ,\nC3,30.00,c\n,\n")
     run = hostile.run("sample", "frame.csv", "--id-column", "claim_id", "--size", "3", "--seed", "1", "--out", "s",
                       expect=0, out="s")
@@ -275,8 +276,13 @@ def test_rows_blank_in_every_cell_are_skipped_in_frames_samples_and_strata(hosti
     hostile.write("reviewed.csv", "sample_id,overpayment,stratum\nA,1,x\n,,\nB,2,x\nC,3,y\nD,4,y\n,,\n")
     hostile.write("strata.csv", "stratum,universe_size\nx,50\n,\ny,60\n")
     run = hostile.run("extrapolate", "reviewed.csv", "--strata", "strata.csv", expect=0)
-    assert json.loads(run.out)["sample_size"] == 4
+    said = json.loads(run.out)
+    assert (said["sample_size"], said["rows_read"], said["blank_rows_skipped"]) == (4, 6, 2)
     assert "reviewed.csv: 2 blank row(s) skipped." in run.err and "strata.csv: 1 blank row(s) skipped." in run.err
+    hostile.write("bad.csv", "claim_id,paid\nC1,10.00\n,,\n,5.00\n")
+    refused = hostile.run("sample", "bad.csv", "--id-column", "claim_id", "--size", "1", "--seed", "1", "--out", "b",
+                          expect=1)
+    assert "bad.csv: 1 problem(s) in 1 of 3 row(s)" in refused.err
 
 
 def test_a_strata_files_universe_size_may_hold_thousands_separators(hostile):
@@ -1928,8 +1934,14 @@ def test_report_skips_and_counts_rows_of_commas_in_notices_payers_and_recoupment
 
 def test_import_counts_rows_of_commas_the_exact_reader_reads(hostile):
     """A row of commas shorter than the header sends an export to the exact reader, which dropped every
-    row of commas uncounted (Arrow's reader keeps them, and the import counts them as blank rows)."""
+    row of commas uncounted (Arrow's reader keeps them, and the import counts them as blank rows). The
+    import counted them apart from the rows read ("60 rows read = 60 used + 0 set aside; 3 blank rows
+    ignored"); it now counts them among the rows read, worded as the audit words them."""
     (_, without), (run, with_commas) = _without_and_with_rows_of_commas(
         hostile, ["claim_lines.csv"], "import", "--claims", "{folder}/claim_lines.csv")
     assert (with_commas / "claim_lines.csv").read_bytes() == (without / "claim_lines.csv").read_bytes()
-    assert "60 rows read = 60 used + 0 set aside; 3 blank rows ignored" in run.out
+    assert "63 rows read = 60 used + 0 set aside + 3 blank row(s) skipped" in run.out
+    with open(with_commas / "import_counts.csv", encoding="utf-8", newline="") as handle:
+        counts = list(csv.DictReader(handle))
+    assert [(r["rows_read"], r["rows_used"], r["rows_set_aside"], r["blank_rows_skipped"]) for r in counts] == [
+        ("63", "60", "0", "3")]
