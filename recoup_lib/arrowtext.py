@@ -12,7 +12,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 __all__ = ["array_parts", "string_parts", "offsets_from_zero", "one_array", "byte_range", "visible_ascii",
-           "may_start_with"]
+           "may_start_with", "equal_lowered"]
 
 
 def string_parts(values):
@@ -149,3 +149,19 @@ def _rebased(chunk: pa.Array) -> pa.Array:
     data = chunk.buffers()[2].slice(start, int(offsets[-1]) - start)
     return pa.Array.from_buffers(chunk.type, len(chunk), [valid, pa.py_buffer(offsets - start), data],
                                  chunk.null_count)
+
+
+def equal_lowered(values: pa.Array, target: str) -> np.ndarray:
+    """Which values, lowered (Arrow's ``utf8_lower``), are ``target``.
+
+    In an ASCII column lowering keeps each value's length, so an ASCII target is compared only
+    with the values of its length (none, in a column of claim numbers under a longer header).
+    """
+    if not target.isascii() or byte_range(values)[1] >= 0x80:
+        return np.asarray(pc.equal(pc.utf8_lower(values), target))
+    offsets, _ = array_parts(values)
+    rows = np.flatnonzero(np.diff(offsets) == len(target))
+    same = np.zeros(len(values), dtype=bool)
+    if len(rows):
+        same[rows] = np.asarray(pc.equal(pc.utf8_lower(values.take(pa.array(rows))), target))
+    return same

@@ -16,8 +16,8 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from ..arrowtext import offsets_from_zero, one_array, string_parts, visible_ascii
-from ..errors import Problem
+from ..arrowtext import equal_lowered, offsets_from_zero, one_array, string_parts, visible_ascii
+from ..errors import WHOLE_ROW, Problem
 from ._columns import BOOL_FALSE, BOOL_TRUE, Column, FileSpec
 from ._keys import packed_ids
 from ._money import _TOO_LARGE, _checked_cents, _money_cents, _plain_money, _too_large, _written_cents
@@ -267,8 +267,19 @@ def parse_table(raw: pd.DataFrame, spec: FileSpec, label: str | None = None,
     problem_frames: list[pd.DataFrame] = []
     out: dict = {}
 
+    headers = _repeated_header(raw, spec)
+    if headers.any():
+        idx = np.flatnonzero(headers)
+        names = [name for name in spec.column_names if name in raw.columns]
+        problem_frames.append(pd.DataFrame({
+            "pos": idx, "column": WHOLE_ROW, "value": raw[names].iloc[idx].agg(",".join, axis=1).str[:80],
+            "expected": REPEATED_HEADER}))
+        bad |= headers
+
     def record(mask: np.ndarray, col: Column, expected: str) -> None:
         nonlocal bad
+        if headers.any():
+            mask = mask & ~headers
         if not mask.any():
             return
         idx = np.flatnonzero(mask)
@@ -347,6 +358,26 @@ def parse_table(raw: pd.DataFrame, spec: FileSpec, label: str | None = None,
         values = values if keep is None else values[keep]
         columns[name] = _tighten(values, kinds[name]) if name in kinds else values
     return ParsedTable(data=pd.DataFrame(columns, copy=False), problems=problems, rejected=rejected, rows_read=n)
+
+
+#: Why a row holding the file's header again is set aside, once for the row rather than cell by cell.
+REPEATED_HEADER = ("a data row, not a repeated header row (the header again, as where two exports are pasted "
+                   "one below the other)")
+
+
+def _repeated_header(raw: pd.DataFrame, spec: FileSpec) -> np.ndarray:
+    """Which rows hold the header again: every contract column present reads its own name (in any case,
+    spaces around it allowed), as the import finds a header repeated by a page break.
+
+    A column already in its in-memory type (a table handed over typed) holds no header: none is.
+    """
+    columns = [col for col in spec.columns if col.name in raw.columns]
+    repeated = np.full(len(raw), bool(columns))
+    for col in columns:
+        if not repeated.any() or _already_typed(raw[col.name], col):
+            return np.zeros(len(raw), dtype=bool)
+        repeated &= equal_lowered(one_array(_trimmed(_text_array(raw[col.name]))), col.name.lower())
+    return repeated
 
 
 def _parse_column(text: pa.ChunkedArray, col: Column, n: int, record, bad: np.ndarray):
