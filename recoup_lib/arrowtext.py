@@ -155,13 +155,22 @@ def equal_lowered(values: pa.Array, target: str) -> np.ndarray:
     """Which values, lowered (Arrow's ``utf8_lower``), are ``target``.
 
     In an ASCII column lowering keeps each value's length, so an ASCII target is compared only
-    with the values of its length (none, in a column of claim numbers under a longer header).
+    with the values of its length (none, in a column of claim numbers under a longer header), byte
+    by byte in place, the rows left shrinking with each byte: a column of ``C0000001`` under
+    ``claim_id`` (every value of its length) is passed over at its second byte, no value lowered.
     """
     if not target.isascii() or byte_range(values)[1] >= 0x80:
         return np.asarray(pc.equal(pc.utf8_lower(values), target))
-    offsets, _ = array_parts(values)
+    offsets, data = array_parts(values)
     rows = np.flatnonzero(np.diff(offsets) == len(target))
+    for at, byte in enumerate(target.encode("ascii")):
+        if not len(rows):
+            break
+        found = data[offsets[rows] + at]
+        if 0x61 <= byte <= 0x7A:                          # a-z: the value's letter in either case
+            rows = rows[(found | 0x20) == byte]
+        else:                                             # no value lowers to A-Z; others as they are
+            rows = rows[found == byte] if not 0x41 <= byte <= 0x5A else rows[:0]
     same = np.zeros(len(values), dtype=bool)
-    if len(rows):
-        same[rows] = np.asarray(pc.equal(pc.utf8_lower(values.take(pa.array(rows))), target))
+    same[rows] = True
     return same
