@@ -267,19 +267,8 @@ def parse_table(raw: pd.DataFrame, spec: FileSpec, label: str | None = None,
     problem_frames: list[pd.DataFrame] = []
     out: dict = {}
 
-    headers = _repeated_header(raw, spec)
-    if headers.any():
-        idx = np.flatnonzero(headers)
-        names = [name for name in spec.column_names if name in raw.columns]
-        problem_frames.append(pd.DataFrame({
-            "pos": idx, "column": WHOLE_ROW, "value": raw[names].iloc[idx].agg(",".join, axis=1).str[:80],
-            "expected": REPEATED_HEADER}))
-        bad |= headers
-
     def record(mask: np.ndarray, col: Column, expected: str) -> None:
         nonlocal bad
-        if headers.any():
-            mask = mask & ~headers
         if not mask.any():
             return
         idx = np.flatnonzero(mask)
@@ -312,6 +301,16 @@ def parse_table(raw: pd.DataFrame, spec: FileSpec, label: str | None = None,
     for name in raw.columns:
         if name not in known and name not in out:
             out[name] = raw[name].array
+
+    headers = _repeated_header(raw, spec, bad)
+    if headers.any():
+        idx = np.flatnonzero(headers)
+        names = [name for name in spec.column_names if name in raw.columns]
+        problem_frames = [frame[~headers[frame["pos"].to_numpy()]] for frame in problem_frames]
+        problem_frames.append(pd.DataFrame({
+            "pos": idx, "column": WHOLE_ROW, "value": raw[names].iloc[idx].agg(",".join, axis=1).str[:80],
+            "expected": REPEATED_HEADER}))
+        bad |= headers
 
     # Repeated keys: first occurrence wins, later ones are set aside. A key with a missing value (a blank
     # in a number or date key column that lets one through) is not yet one: documentation rows whose line
@@ -365,19 +364,32 @@ REPEATED_HEADER = ("a data row, not a repeated header row (the header again, as 
                    "one below the other)")
 
 
-def _repeated_header(raw: pd.DataFrame, spec: FileSpec) -> np.ndarray:
+def _repeated_header(raw: pd.DataFrame, spec: FileSpec, bad: np.ndarray) -> np.ndarray:
     """Which rows hold the header again: every contract column present reads its own name (in any case,
     spaces around it allowed), as the import finds a header repeated by a page break.
 
-    A column already in its in-memory type (a table handed over typed) holds no header: none is.
+    Where a number, amount or date column is present, its own name is no valid value, so only the rows
+    already set aside (``bad``) are looked at: a clean file costs nothing. A column already in its
+    in-memory type (a table handed over typed) holds no header: none is.
     """
     columns = [col for col in spec.columns if col.name in raw.columns]
-    repeated = np.full(len(raw), bool(columns))
+    if not columns or any(_already_typed(raw[col.name], col) for col in columns):
+        return np.zeros(len(raw), dtype=bool)
+    looked_at = (np.flatnonzero(bad) if any(col.kind in _REFUSE_THEIR_NAME for col in columns)
+                 else np.arange(len(raw)))
+    repeated = np.ones(len(looked_at), dtype=bool)
     for col in columns:
-        if not repeated.any() or _already_typed(raw[col.name], col):
-            return np.zeros(len(raw), dtype=bool)
-        repeated &= equal_lowered(one_array(_trimmed(_text_array(raw[col.name]))), col.name.lower())
-    return repeated
+        if not repeated.any():
+            break
+        values = raw[col.name].iloc[looked_at]
+        repeated &= equal_lowered(one_array(_trimmed(_text_array(values))), col.name.lower())
+    headers = np.zeros(len(raw), dtype=bool)
+    headers[looked_at[repeated]] = True
+    return headers
+
+
+#: Kinds of column whose own name is never a valid value (``line_no``, ``paid``, ``service_date``).
+_REFUSE_THEIR_NAME = ("int", "money", "date")
 
 
 def _parse_column(text: pa.ChunkedArray, col: Column, n: int, record, bad: np.ndarray):
