@@ -12,7 +12,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 __all__ = ["array_parts", "string_parts", "offsets_from_zero", "one_array", "byte_range", "visible_ascii",
-           "may_start_with"]
+           "may_start_with", "equal_lowered"]
 
 
 def string_parts(values):
@@ -149,3 +149,28 @@ def _rebased(chunk: pa.Array) -> pa.Array:
     data = chunk.buffers()[2].slice(start, int(offsets[-1]) - start)
     return pa.Array.from_buffers(chunk.type, len(chunk), [valid, pa.py_buffer(offsets - start), data],
                                  chunk.null_count)
+
+
+def equal_lowered(values: pa.Array, target: str) -> np.ndarray:
+    """Which values, lowered (Arrow's ``utf8_lower``), are ``target``.
+
+    In an ASCII column lowering keeps each value's length, so an ASCII target is compared only
+    with the values of its length (none, in a column of claim numbers under a longer header), byte
+    by byte in place, the rows left shrinking with each byte: a column of ``C0000001`` under
+    ``claim_id`` (every value of its length) is passed over at its second byte, no value lowered.
+    """
+    if not target.isascii() or byte_range(values)[1] >= 0x80:
+        return np.asarray(pc.equal(pc.utf8_lower(values), target))
+    offsets, data = array_parts(values)
+    rows = np.flatnonzero(np.diff(offsets) == len(target))
+    for at, byte in enumerate(target.encode("ascii")):
+        if not len(rows):
+            break
+        found = data[offsets[rows] + at]
+        if 0x61 <= byte <= 0x7A:                          # a-z: the value's letter in either case
+            rows = rows[(found | 0x20) == byte]
+        else:                                             # no value lowers to A-Z; others as they are
+            rows = rows[found == byte] if not 0x41 <= byte <= 0x5A else rows[:0]
+    same = np.zeros(len(values), dtype=bool)
+    same[rows] = True
+    return same

@@ -25,7 +25,7 @@ from .money import format_cents
 from .schema import SPECS, Column, ParsedTable, as_of_day, checked_frame
 
 __all__ = ["NOTICES", "NOTICE_CHECK_COLUMNS", "as_of_day", "checked_notices", "notice_checks", "read_notices",
-           "read_payers", "set_aside_notices", "usable_notices"]
+           "no_notice_used", "read_payers", "set_aside_notices", "usable_notices"]
 
 #: The file's name, as every message about its rows says it.
 NOTICES = "notices.csv"
@@ -274,6 +274,22 @@ def read_notices(notices, **checks) -> ParsedTable:
                                                 path))
         notices = read_table(path, name=NOTICES, skip_blank_rows=True)
     return set_aside_notices(notices, **checks)[0]
+
+
+def no_notice_used(notices: ParsedTable, file, rejected) -> str:
+    """The warning that no notice of ``file`` could be used, with its counts; blank when one could.
+
+    Notices are optional to ``recoup reconcile`` and ``recoup report``: when
+    every row was set aside (or the file holds none) the command still
+    produces its other results, so it says so in these words instead of
+    showing "0 notices" as if none had been sent. ``rejected`` names where
+    the rows set aside were written.
+    """
+    if notices.rows_used:
+        return ""
+    why = (f"{notices.rows_read} read, {notices.rows_set_aside} set aside: see {rejected}" if notices.rows_read
+           else "it holds no row")
+    return f"no notice of {file} could be used ({why})"
 
 
 def read_payers(path: str | Path) -> ParsedTable:

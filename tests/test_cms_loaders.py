@@ -551,3 +551,23 @@ def test_cli_list_names_the_shipped_code_tables(capsys):
     printed = capsys.readouterr().out.split()
     assert {"carc.csv", "rarc.csv", "place_of_service.csv", "em_levels.csv"} <= set(printed)
 
+
+
+def test_cli_import_counts_and_says_the_blank_rows_it_skips(tmp_path, capsys):
+    """Blank lines and rows of tabs or commas (an empty row Excel saved) were skipped in silence, where every
+    other command counts them; a row with only its rationale filled was skipped too, neither used nor set
+    aside."""
+    ptp = _ptp_file(tmp_path / "ccipra-v990r0-f1.txt", "10001\t10003\t\t20100401\t*\t1")
+    ptp.write_text(ptp.read_text(encoding="utf-8") + "\n\t\t\t\t\t\t\n  \n\t\t\t\t\t\trationale only\n"
+                   + "20001\t00100\t\t20200101\t*\t1\tx\n", encoding="utf-8")
+    assert main(["reference", "import-ptp", str(ptp), "--out", str(tmp_path / "ncci_ptp.csv")]) == 0
+    printed = capsys.readouterr().out
+    assert f"{ptp.name} (PTP practitioner, version 99.0 revision 0, part 1): 3 rows read, 2 used, 1 set aside, " \
+           "3 blank row(s) skipped" in printed
+    source = cms.read_ptp(ptp).sources.iloc[0]
+    assert (source.rows_read, source.blank_rows_skipped) == (3, 3)
+    mue = tmp_path / "MCR_MUE_PractitionerServices_Eff_01-01-2099.csv"
+    lines = MUE_CSV.read_text(encoding="utf-8").splitlines()
+    mue.write_text("\n".join([*lines[:-2], ",,,", "", '"","","",""', *lines[-2:]]) + "\n", encoding="utf-8")
+    assert main(["reference", "import-mue", str(mue), "--out", str(tmp_path / "mue.csv")]) == 0
+    assert "6 rows read, 4 used, 2 set aside, 3 blank row(s) skipped" in capsys.readouterr().out

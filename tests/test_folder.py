@@ -228,6 +228,22 @@ def test_a_blank_line_is_skipped_whichever_reader_reads_the_file(tmp_path, secon
     assert (parsed.rows_read, parsed.rows_used, parsed.rows_set_aside, parsed.problems) == (2, 2, 0, [])
 
 
+@pytest.mark.parametrize("max_memory", [[], ["--max-memory", "400MB"]])
+@pytest.mark.parametrize("again", [HEADER, HEADER.upper().replace(",", " , ")])
+def test_a_header_row_repeated_in_the_middle_is_set_aside_once_as_a_repeated_header(tmp_path, capsys, again,
+                                                                                     max_memory):
+    """Two exports pasted one below the other: the second header was set aside cell by cell ("line_no:
+    expected a whole number >= 1; got 'line_no'", one per column), never named as the header it is."""
+    folder = _folder(tmp_path, [GOOD, again, GOOD.replace("C1", "C2")])
+    parsed = read_table(folder / "claim_lines.csv")
+    assert parsed.data["claim_id"].tolist() == ["C1", "C2"]
+    assert [(p.row, p.column) for p in parsed.problems] == [(3, "(whole row)")]
+    assert "expected a data row, not a repeated header row" in parsed.problems[0].message
+    assert main(["audit", str(folder), "--out", str(tmp_path / f"out{len(max_memory)}"), *max_memory]) == 0
+    rejected = pd.read_csv(tmp_path / f"out{len(max_memory)}" / "rejected.csv", dtype=str)
+    assert rejected[["file", "row", "column"]].values.tolist() == [["claim_lines.csv", "3", "(whole row)"]]
+
+
 def test_non_utf8_bytes_are_set_aside_not_fatal(tmp_path):
     folder = _folder(tmp_path, [GOOD])
     path = folder / "claim_lines.csv"

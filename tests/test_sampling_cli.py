@@ -411,3 +411,27 @@ def test_a_frame_and_a_sample_read_in_several_blocks_are_read_whole(capsys, tmp_
         f"C{i:07d},{'(1.50)' if i % 2 else '2.50'}\n" for i in range(rows)))
     out = run_json(capsys, ["extrapolate", str(sample), "--universe-size", str(2 * rows)])
     assert out["point_estimate"] == rows  # a mean of 0.50 a unit, in a universe of 2 * rows
+
+
+@pytest.mark.parametrize(("written", "cents"), [("1.50-", -150), ("$1,234.50-", -123450), ("12.5-", -1250)])
+def test_a_minus_sign_after_an_amount_is_read_in_frames_and_samples_as_recoup_import_reads_it(
+        capsys, tmp_path, written, cents):
+    """A negative written with its sign after it (``1.50-``, as accounting reports write one) was refused in a
+    frame and a reviewed sample, where ``recoup import`` reads it as -1.50."""
+    from recoup_lib.sampling import read_frame_file, read_sample_file
+
+    frame = write(tmp_path / "frame.csv", f'claim_id,paid\nC1,"{written}"\nC2,3.00\n')
+    assert read_frame_file(frame, "claim_id", amount_column="paid")["paid_cents"].tolist() == [cents, 300]
+    sample = write(tmp_path / "reviewed.csv", f'sample_id,overpayment\nC1,"{written}"\nC2,3.00\n')
+    assert read_sample_file(sample).data["overpayment_cents"].tolist() == [cents, 300]
+    out = run_json(capsys, ["extrapolate", str(sample), "--universe-size", "2"])
+    assert out["point_estimate"] == (cents + 300) / 100
+
+
+@pytest.mark.parametrize("written", ["5.00 CR", "-5.00-", "(5.00)-", "5.00 -"])
+def test_a_credit_mark_or_two_signs_on_an_overpayment_are_still_refused(capsys, tmp_path, written):
+    """``5.00 CR`` is not read: on a patient account an overpayment is a credit balance, so the import's
+    reading (a credit is a negative) could turn an overpayment into an underpayment; two signs are no amount."""
+    sample = write(tmp_path / "reviewed.csv", f'sample_id,overpayment\nC1,"{written}"\nC2,3.00\n')
+    err = run_fail(capsys, ["extrapolate", str(sample), "--universe-size", "2"], 1)
+    assert "row 2, column 'overpayment': expected an amount in dollars" in err and repr(written) in err

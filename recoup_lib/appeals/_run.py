@@ -182,6 +182,14 @@ class AppealResult(StepResult):
             *write_letters(self.letters, out / "letters"),
         ]
 
+    @property
+    def notices_read(self) -> ParsedTable:
+        """notices.csv as read and checked (rows read, used, set aside); the decisions alone when the inputs were
+        built by hand."""
+        if self.inputs is not None and self.inputs.notices_read is not None:
+            return self.inputs.notices_read
+        return ParsedTable(data=self.decisions, rows_read=len(self.decisions))
+
     def require_decided(self) -> "AppealResult":
         """Return self, or raise :class:`~recoup_lib.errors.NothingUsableError` when no notice was decided.
 

@@ -88,6 +88,7 @@ def run(args) -> int:
 
 
 def _import(args) -> int:
+    from ..csvsaved import blank_rows_skipped
     from ..errors import InputError
     from ..folder import write_csv
     from ..outputs import check_file, output_file, written_unchanged
@@ -107,6 +108,7 @@ def _import(args) -> int:
     for row in result.sources.itertuples(index=False):
         about = f" ({row.description})" if row.description else ""
         notes = f", {row.text_lines_skipped} note line(s) skipped" if row.text_lines_skipped else ""
+        notes += f", {blank_rows_skipped(row.blank_rows_skipped)}" if row.blank_rows_skipped else ""
         print(f"  {row.file}{about}: {row.rows_read:,} rows read, {row.rows_used:,} used, "
               f"{row.rows_set_aside:,} set aside{notes}")
     for line in result.skipped:

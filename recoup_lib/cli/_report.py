@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import sys
 from pathlib import Path
 
 ORDER = 50
@@ -29,6 +30,7 @@ def add_parser(subparsers) -> None:
 
 
 def run(args) -> int:
+    from ..notices import NOTICES, no_notice_used
     from ..outputs import check_folder
     from . import options_checked
     from ._appeal import _as_of
@@ -47,4 +49,7 @@ def run(args) -> int:
     print(f"  wrote {out / 'metrics.csv'}, {out / 'trend.csv'}, {out / 'summary.json'}, {out / 'report.md'}, "
           f"{out / 'rejected.csv'} and {len(figures)} figures"
           + (f", {out / 'report.xlsx'}" if args.xlsx else ""))
+    if report.appeals is not None and (unused := no_notice_used(report.appeals.notices_read,
+                                                                 Path(args.folder) / NOTICES, out / "rejected.csv")):
+        print(f"recoup report: warning: {unused}, so the notice metrics are switched off", file=sys.stderr)
     return 0

@@ -30,7 +30,7 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from ..arrowtext import array_parts
+from ..arrowtext import equal_lowered
 from ..errors import WHOLE_ROW, Problem
 from ..money import MAX_TOTAL_CENTS
 from ..schema import ZEROS_DROPPED, FileSpec, leading_zero_twins, npi_shapes
@@ -161,22 +161,6 @@ def _kept_total_below(money: V.Money, keep: np.ndarray) -> bool:
     if largest * float(np.count_nonzero(keep)) < _TYPED_MONEY_TOTAL / 2:
         return True
     return np.abs(money.cents[keep].astype(np.float64)).sum() < _TYPED_MONEY_TOTAL
-
-
-def equal_lowered(values: pa.Array, target: str) -> np.ndarray:
-    """Which values, lowered (Arrow's ``utf8_lower``), are ``target``.
-
-    In an ASCII column lowering keeps each value's length, so an ASCII target is compared only
-    with the values of its length (none, in a column of claim numbers under a longer header).
-    """
-    if not target.isascii() or not V.ascii_only(values):
-        return np.asarray(pc.equal(pc.utf8_lower(values), target))
-    offsets, _ = array_parts(values)
-    rows = np.flatnonzero(np.diff(offsets) == len(target))
-    same = np.zeros(len(values), dtype=bool)
-    if len(rows):
-        same[rows] = np.asarray(pc.equal(pc.utf8_lower(values.take(pa.array(rows))), target))
-    return same
 
 
 #: Why a total row is set aside, by the kind of export it closes.

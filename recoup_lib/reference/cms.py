@@ -102,7 +102,8 @@ class CmsImport:
         the contract columns.
     sources : pandas.DataFrame
         One row per table read: ``file``, ``description``, ``rows_read``,
-        ``rows_used``, ``rows_set_aside``, ``text_lines_skipped``.
+        ``rows_used``, ``rows_set_aside``, ``text_lines_skipped``, ``blank_rows_skipped`` (rows blank
+        in every cell: neither read, used nor set aside).
     skipped : list of str
         Archive members or sheets not read, each with the reason.
     """
@@ -170,12 +171,22 @@ def _extract(table: Table, header: Header, wanted: tuple[str, ...], codes: tuple
         File row number of each row of ``raw``.
     text_lines : int
         Lines under the table holding only a sentence (a note), skipped.
+    blank_rows : int
+        Rows blank in every cell (a blank line, a row of commas or tabs), skipped and counted as the
+        other commands count them (:func:`recoup_lib.csvsaved.blank_rows_skipped`); the end of the
+        file's last line is none. A row with a cell filled but its required ones blank is no blank row:
+        it is set aside as any row with blank required cells.
     """
     start = header.row + 1 + header.extra_rows
     if table.lines is not None:
-        raw = _split_columns(table.lines[start:], table.delimiter,
-                             {k: header.columns.get(k) for k in wanted})
+        lines = table.lines[start:]
+        raw = _split_columns(lines, table.delimiter, {k: header.columns.get(k) for k in wanted})
         numbers = np.arange(start + 1, len(table.lines) + 1, dtype=np.int64)
+        every_cell_blank = np.asarray(pc.equal(pc.utf8_trim_whitespace(pc.replace_substring(
+            pa.array(lines, type=pa.large_string()), table.delimiter, "")), ""))
+        counted = every_cell_blank.copy()
+        if lines and lines[-1] == "":
+            counted[-1] = False  # what follows the last line's end: no row
     else:
         rows = table.rows[start:]
         columns = {}
@@ -190,6 +201,9 @@ def _extract(table: Table, header: Header, wanted: tuple[str, ...], codes: tuple
                 columns[key] = [r[i] if i < len(r) else "" for r in rows]
         raw = pd.DataFrame(columns, dtype="str")
         numbers = np.asarray(table.row_numbers[start:], dtype=np.int64)
+        every_cell_blank = np.asarray([all(cell is None or not str(cell).strip() for cell in r) for r in rows],
+                                      dtype=bool)
+        counted = every_cell_blank
     for key in wanted:
         raw[key] = raw[key].str.strip()
         if key in codes:
@@ -200,8 +214,8 @@ def _extract(table: Table, header: Header, wanted: tuple[str, ...], codes: tuple
     others_blank = empty[required[1:]].all(axis=1).to_numpy()
     sentence = raw[codes[0]].str.contains(" ", regex=False).to_numpy(dtype=bool)
     note = ~blank & others_blank & sentence
-    keep = ~blank & ~note
-    return raw.loc[keep].reset_index(drop=True), numbers[keep], int(note.sum())
+    keep = ~every_cell_blank & ~note
+    return raw.loc[keep].reset_index(drop=True), numbers[keep], int(note.sum()), int(counted.sum())
 
 
 def _parse_yyyymmdd(text: pd.Series) -> tuple[pd.Series, np.ndarray]:
@@ -305,7 +319,7 @@ def _ptp_table(table: Table, header: Header) -> Part:
             f"{' or '.join(repr(m) for m in missing)} column (it has: "
             f"{', '.join(x for x in header.labels if x)})")
     wanted = PTP_COLUMNS + ("prior_1996", "rationale")
-    raw, numbers, text_lines = _extract(table, header, wanted, ("column_1", "column_2"))
+    raw, numbers, text_lines, blank_rows = _extract(table, header, wanted, ("column_1", "column_2"))
     check = _Checker(table.label, numbers, header, len(raw))
     check.codes(raw, "column_1")
     check.codes(raw, "column_2")
@@ -331,7 +345,7 @@ def _ptp_table(table: Table, header: Header) -> Part:
         "prior_1996": (raw["prior_1996"] == "*").to_numpy(),
         "rationale": raw["rationale"],
     })
-    return _finish(table, raw, data, numbers, check, text_lines, PTP_COLUMNS)
+    return _finish(table, raw, data, numbers, check, (text_lines, blank_rows), PTP_COLUMNS)
 
 
 def _ptp_date(check: _Checker, raw: pd.DataFrame, key: str, shape: str,
@@ -351,7 +365,7 @@ def _ptp_date(check: _Checker, raw: pd.DataFrame, key: str, shape: str,
 
 def _mue_table(table: Table, header: Header) -> Part:
     wanted = MUE_COLUMNS + ("rationale",)
-    raw, numbers, text_lines = _extract(table, header, wanted, ("procedure_code",))
+    raw, numbers, text_lines, blank_rows = _extract(table, header, wanted, ("procedure_code",))
     check = _Checker(table.label, numbers, header, len(raw))
     check.codes(raw, "procedure_code")
     value_text = raw["mue_value"].str.replace(r"\.0$", "", regex=True)
@@ -370,10 +384,12 @@ def _mue_table(table: Table, header: Header) -> Part:
         "rationale": raw["rationale"],
         "setting": setting or "unknown",
     })
-    return _finish(table, raw, data, numbers, check, text_lines, MUE_COLUMNS)
+    return _finish(table, raw, data, numbers, check, (text_lines, blank_rows), MUE_COLUMNS)
 
 
-def _finish(table, raw, data, numbers, check, text_lines, contract) -> Part:
+def _finish(table, raw, data, numbers, check, skipped: tuple[int, int], contract) -> Part:
+    """The table's :class:`Part`: its usable rows, problems, rows set aside and counts (``skipped``:
+    the note lines and blank rows :func:`_extract` skipped)."""
     problems, reasons = check.problems()
     bad = check.bad
     data = data.loc[~bad].reset_index(drop=True)
@@ -385,7 +401,7 @@ def _finish(table, raw, data, numbers, check, text_lines, contract) -> Part:
     rejected.insert(0, "_row", numbers[idx])
     rejected.insert(0, "_file", table.label)
     counts = (table.label, describe_source(table.name), len(raw), int((~bad).sum()),
-              int(bad.sum()), text_lines)
+              int(bad.sum()), *skipped)
     labels = {key: check.header.label(key) for key in contract}
     return Part(data, problems, rejected, counts, labels)
 

@@ -16,8 +16,8 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from ..arrowtext import offsets_from_zero, one_array, string_parts, visible_ascii
-from ..errors import Problem
+from ..arrowtext import equal_lowered, offsets_from_zero, one_array, string_parts, visible_ascii
+from ..errors import WHOLE_ROW, Problem
 from ._columns import BOOL_FALSE, BOOL_TRUE, Column, FileSpec
 from ._keys import packed_ids
 from ._money import _TOO_LARGE, _checked_cents, _money_cents, _plain_money, _too_large, _written_cents
@@ -302,6 +302,16 @@ def parse_table(raw: pd.DataFrame, spec: FileSpec, label: str | None = None,
         if name not in known and name not in out:
             out[name] = raw[name].array
 
+    headers = _repeated_header(raw, spec, bad)
+    if headers.any():
+        idx = np.flatnonzero(headers)
+        names = [name for name in spec.column_names if name in raw.columns]
+        problem_frames = [frame[~headers[frame["pos"].to_numpy()]] for frame in problem_frames]
+        problem_frames.append(pd.DataFrame({
+            "pos": idx, "column": WHOLE_ROW, "value": raw[names].iloc[idx].agg(",".join, axis=1).str[:80],
+            "expected": REPEATED_HEADER}))
+        bad |= headers
+
     # Repeated keys: first occurrence wins, later ones are set aside. A key with a missing value (a blank
     # in a number or date key column that lets one through) is not yet one: documentation rows whose line
     # is still to be found. A blank text key is kept as "" and repeats.
@@ -347,6 +357,39 @@ def parse_table(raw: pd.DataFrame, spec: FileSpec, label: str | None = None,
         values = values if keep is None else values[keep]
         columns[name] = _tighten(values, kinds[name]) if name in kinds else values
     return ParsedTable(data=pd.DataFrame(columns, copy=False), problems=problems, rejected=rejected, rows_read=n)
+
+
+#: Why a row holding the file's header again is set aside, once for the row rather than cell by cell.
+REPEATED_HEADER = ("a data row, not a repeated header row (the header again, as where two exports are pasted "
+                   "one below the other)")
+
+
+def _repeated_header(raw: pd.DataFrame, spec: FileSpec, bad: np.ndarray) -> np.ndarray:
+    """Which rows hold the header again: every contract column present reads its own name (in any case,
+    spaces around it allowed), as the import finds a header repeated by a page break.
+
+    Where a number, amount or date column is present, its own name is no valid value, so only the rows
+    already set aside (``bad``) are looked at: a clean file costs nothing. A column already in its
+    in-memory type (a table handed over typed) holds no header: none is.
+    """
+    columns = [col for col in spec.columns if col.name in raw.columns]
+    if not columns or any(_already_typed(raw[col.name], col) for col in columns):
+        return np.zeros(len(raw), dtype=bool)
+    looked_at = (np.flatnonzero(bad) if any(col.kind in _REFUSE_THEIR_NAME for col in columns)
+                 else np.arange(len(raw)))
+    repeated = np.ones(len(looked_at), dtype=bool)
+    for col in columns:
+        if not repeated.any():
+            break
+        values = raw[col.name].iloc[looked_at]
+        repeated &= equal_lowered(one_array(_trimmed(_text_array(values))), col.name.lower())
+    headers = np.zeros(len(raw), dtype=bool)
+    headers[looked_at[repeated]] = True
+    return headers
+
+
+#: Kinds of column whose own name is never a valid value (``line_no``, ``paid``, ``service_date``).
+_REFUSE_THEIR_NAME = ("int", "money", "date")
 
 
 def _parse_column(text: pa.ChunkedArray, col: Column, n: int, record, bad: np.ndarray):

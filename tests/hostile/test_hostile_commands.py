@@ -983,6 +983,29 @@ def test_report_printout_says_why_a_metric_is_off_once(hostile):
     assert "end of the page" not in run.out
 
 
+@pytest.mark.parametrize("unusable", ["notices", "payers"])
+def test_report_with_no_usable_notice_warns_as_reconcile_does(hostile, unusable):
+    """Every notice set aside (a bad amount on each, or payers.csv naming none of their payers) showed
+    "Notices still open: 0 (of 0 notices)" as if no notice had come, only the counts line explaining it,
+    where recoup reconcile on the same notices warns that none could be used."""
+    folder = hostile.practice()
+    if unusable == "notices":
+        rewrite_csv(folder / "notices.csv", lambda rows: [row.__setitem__(rows[0].index("amount"), "n/a")
+                                                          for row in rows[1:]])
+    else:
+        rewrite_csv(folder / "payers.csv", lambda rows: [row.__setitem__(0, "X" + row[0]) for row in rows[1:]])
+    rows = len(read_csv_text(folder / "notices.csv")[0])
+    run = hostile.run("report", folder, "--out", "rep", "--as-of", AS_OF, expect=0, out="rep")
+    said = f"no notice of {folder / 'notices.csv'} could be used ({rows} read, {rows} set aside: see "
+    assert f"recoup report: warning: {said}{Path('rep') / 'rejected.csv'}), so the notice metrics are switched off" \
+        in run.err
+    assert "  Notices still open: off -- no notice of notices.csv could be used" in run.out
+    assert "notices_open" not in read_json(hostile.path("rep/summary.json"))
+    recon = hostile.run("reconcile", folder / "remits", "--notices", folder / "notices.csv", "--as-of", AS_OF,
+                        "--out", "rc", expect=0, out="rc")
+    assert f"recoup reconcile: warning: {said}" in recon.err
+
+
 @pytest.mark.parametrize("name", ["notices.csv", "appeal_outcomes.csv"])
 def test_report_says_why_an_optional_file_that_is_a_folder_is_not_used(hostile, name):
     folder = hostile.practice()
