@@ -332,7 +332,7 @@ def file_counts(name: str, parsed, used: int) -> tuple:
     """One row of :data:`COUNT_COLUMNS` for a file read into ``parsed`` (a
     :class:`~recoup_lib.schema.ParsedTable`), ``used`` of its rows used: its rows read count the
     blank rows skipped too, so that every row of the file is counted somewhere."""
-    return (name, parsed.rows_read + parsed.blank_rows, used, parsed.rows_read - used, parsed.blank_rows)
+    return (name, parsed.rows_in_file, used, parsed.rows_read - used, parsed.blank_rows)
 
 
 def counts_said(row, read: str = "rows read") -> str:

@@ -118,8 +118,8 @@ class Reconciliation(StepResult):
             open_cents = int(ledger["open_cents"].sum()) if len(ledger) else 0
             still = int((ledger["open_cents"] > 0).sum()) if len(ledger) else 0
             when = f"{self.as_of or 'no date'}" + (f" ({self.as_of_note})" if self.as_of_note else "")
-            counted = rows_counted(parsed.rows_read + parsed.blank_rows, parsed.rows_used, parsed.rows_set_aside,
-                                   parsed.blank_rows, read_words="read")
+            counted = rows_counted(parsed.rows_in_file, parsed.rows_used, parsed.rows_set_aside, parsed.blank_rows,
+                                   read_words="read")
             text += f" Notices: {counted}; as of {when}, {still:,} still open for {dollars(open_cents)}."
         if s["transactions_repeated"]:
             text += (f" {s['transactions_repeated']:,} transaction(s) repeated another and were counted once "
@@ -167,7 +167,7 @@ class Reconciliation(StepResult):
         }
         if self.notices is not None:
             out.update({
-                "notices_read": self.notices.rows_read + self.notices.blank_rows,
+                "notices_read": self.notices.rows_in_file,
                 "notices_used": self.notices.rows_used, "notices_set_aside": self.notices.rows_set_aside,
                 "notices_blank_rows_skipped": self.notices.blank_rows,
                 "linked_to_notice": int((links["notice_status"] == "linked").sum())

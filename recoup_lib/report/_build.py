@@ -310,8 +310,7 @@ def _set_aside_message(name: str, parsed, problems: list) -> list[str]:
     if not parsed.rows_set_aside and not parsed.blank_rows:
         return []
     first = f" ({parsed.problems[0].message if parsed.problems else ''})" if parsed.rows_set_aside else ""
-    counted = rows_counted(parsed.rows_read + parsed.blank_rows, parsed.rows_read - parsed.rows_set_aside,
-                           parsed.rows_set_aside, parsed.blank_rows)
+    counted = rows_counted(parsed.rows_in_file, parsed.rows_used, parsed.rows_set_aside, parsed.blank_rows)
     return [f"{name}: {counted}{first}"]
 
 
