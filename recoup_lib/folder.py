@@ -27,10 +27,10 @@ import pyarrow as pa
 from . import reference
 from .csvout import csv_bytes, to_text_frame, to_text_table, write_csv
 from .csvread import read_csv_text, read_table
-from .csvsaved import rows_counted
 from .errors import WHOLE_LINE, WHOLE_PAYMENT, WHOLE_ROW, InputError, InvalidParameterError, NothingUsableError, Problem
 from .filekind import present, workbook_hint
 from .schema import SPECS, ZEROS_DROPPED, ClaimKeys, claim_keys, leading_zero_twins, line_key, value_codes
+from .wording import rows_counted
 
 __all__ = [
     "AuditInputs",

@@ -16,7 +16,6 @@ from pathlib import Path
 
 import pandas as pd
 
-from ..csvsaved import rows_counted
 from ..errors import InputError
 from ..folder import write_csv
 from ..money import dollars
@@ -24,6 +23,7 @@ from ..notices import read_notices, set_aside_notices
 from ..outputs import writes_folder
 from ..results import StepResult
 from ..schema import ParsedTable, as_of_day
+from ..wording import rows_counted
 from ._as_of import folder_as_of
 from ._batch import read_835
 from ._deposits import DEPOSIT_COLUMNS, explain_deposits

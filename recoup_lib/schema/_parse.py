@@ -94,7 +94,7 @@ class ParsedTable:
     @property
     def rows_in_file(self) -> int:
         """Rows read and blank rows skipped: every row a spreadsheet shows under the header, what the
-        commands' counts call rows read (:func:`recoup_lib.csvsaved.rows_counted`)."""
+        commands' counts call rows read (:func:`recoup_lib.wording.rows_counted`)."""
         return self.rows_read + self.blank_rows
 
 
