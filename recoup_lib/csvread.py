@@ -44,17 +44,9 @@ from .formulas import GUARD, unguard_formulas, unguard_text
 from .schema import (
     CONTROL_CHARACTERS, FIRST_DATE, LAST_DATE, MAX_WHOLE_NUMBER, SPECS, FileSpec, ParsedTable, parse_table,
 )
-from .totalrows import (  # noqa: F401 - imported from here before totalrows held them
-    TOTAL_PATTERN,
-    first_filled_cells,
-    total_rows,
-)
 
 __all__ = [
     "RESERVED_PREFIX",
-    "TOTAL_PATTERN",
-    "total_rows",
-    "first_filled_cells",
     "blank_row_mask",
     "blank_rows",
     "blank_texts",
