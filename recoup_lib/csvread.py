@@ -38,6 +38,7 @@ from .csvrecords import (  # noqa: F401 - imported from here before csvrecords h
     quoted_records,
     rows_taken_in,
 )
+from .csvrecords import runaway_column
 from .errors import WHOLE_ROW, InputError, Problem
 from .filekind import not_a_file, not_a_file_message, not_csv_text
 from .formulas import GUARD, unguard_formulas, unguard_text
@@ -166,8 +167,7 @@ def python_csv_chunks(path: Path, header: list[str], chunk_rows: int | None = No
                 continue
             if problem is not None:
                 at, expected, got = problem
-                column = header[at] if at < len(header) else f"field {at + 1}"
-                broken.append((record_no, line.rstrip("\r\n"), expected, got, column))
+                broken.append((record_no, line.rstrip("\r\n"), expected, got, runaway_column(header, at)))
                 continue
             if len(record) != len(header):
                 broken.append((record_no, text, f"{len(header)} fields, as in the header",

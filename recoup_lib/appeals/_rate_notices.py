@@ -32,7 +32,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from ..csvrecords import CLOSING_QUOTE, quoted_records
+from ..csvrecords import CLOSING_QUOTE, quoted_records, runaway_column
 from ..errors import WHOLE_ROW, InputError, Problem
 from ..filekind import decode_bytes, not_a_file_message
 from ._profiles import Profiles, _check_rates, _decimal_between, _filled_end_dates
@@ -136,8 +136,7 @@ def _read_text(path: Path, label: str) -> tuple[list[str], list[tuple[int, list[
     for number, (cells, _, runaway) in enumerate(_records(lines[start:], len(header)), start=row + 1):
         if runaway is not None:
             at = runaway[0]
-            column = header[at] if at < len(header) else f"field {at + 1}"
-            set_aside.append(Problem(label, number, column, '"' + cells[at], CLOSING_QUOTE[True]))
+            set_aside.append(Problem(label, number, runaway_column(header, at), '"' + cells[at], CLOSING_QUOTE[True]))
         elif len(cells) > len(header) and any(cell.strip() for cell in cells[len(header):]):
             set_aside.append(Problem(label, number, WHOLE_ROW, ",".join(cells),
                                      f"at most {len(header)} cells, as the header has (this row has {len(cells)}: a "
