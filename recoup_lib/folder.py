@@ -340,8 +340,7 @@ def counts_said(row, read: str = "rows read") -> str:
     :attr:`AuditInputs.counts` as the audit's summary and messages say it (the blank rows only when
     there are some, worded as every command that skips them words it); ``read``: the words before
     the ``=`` (``recoup appeal`` says ``5 read``)."""
-    counted = rows_counted(row.rows_read, row.rows_used, row.rows_set_aside, getattr(row, "blank_rows_skipped", 0),
-                           read)
+    counted = rows_counted(row.rows_read, row.rows_used, row.rows_set_aside, row.blank_rows_skipped, read)
     return f"{row.file}: {counted}"
 
 
@@ -350,7 +349,7 @@ def counts_worth_saying(counts: pd.DataFrame) -> list[str]:
     skipped, said (:func:`counts_said`), for a command's messages (the report's)."""
     return [counts_said(row) + (" (see rejected.csv)" if row.rows_set_aside else "")
             for row in counts.itertuples(index=False)
-            if row.rows_set_aside or getattr(row, "blank_rows_skipped", 0)]
+            if row.rows_set_aside or row.blank_rows_skipped]
 
 
 def required_file_alarms(counts: pd.DataFrame, problems: list[Problem], folder: Path | None = None,
