@@ -9,7 +9,8 @@ that within a memory budget (``recoup audit FOLDER --max-memory 1GB``):
    payments.csv and documentation.csv are written *as text* to claim buckets
    (a hash of the claim_id), so every row of a claim, its payments and its
    notes land in the same bucket; coverage.csv, which has no key, is parsed
-   piece by piece and written to the partition of its patient.
+   piece by piece and written to the partition of its patient. The hash, the
+   files on disk and the reading in pieces are in :mod:`recoup_lib.rules._split`.
 2. **Parse.** Each claim bucket is parsed whole, exactly as the in-memory
    reader parses a file: a repeated (claim_id, line_no) and a payment whose
    line is not usable are found inside the bucket. The usable rows go to the
@@ -41,25 +42,9 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
-import pyarrow as pa
-import pyarrow.compute as pc
-import pyarrow.csv as pacsv
-import pyarrow.parquet as pq
 
 from ..errors import InputError, InvalidParameterError
-from ..blankrows import blank_texts, without_blank_rows
-from ..csvread import (
-    arrow_options,
-    broken_frame,
-    has_quote,
-    needs_exact_reader,
-    python_csv_chunks,
-    read_header,
-    reads_blank_line,
-    spanning_columns,
-    read_table,
-    with_broken_rows,
-)
+from ..csvread import read_header, read_table
 from ..folder import (
     COUNT_COLUMNS,
     INPUT_FILES,
@@ -79,6 +64,8 @@ from ..wording import parse_size, size_text
 from ._engine import AuditResult, audit_tables
 from ._registry import RuleRegistry, default_registry
 from ._runs import FindingRuns, run_path, write_run
+from ._split import _FileTally, _Shelf, _bucket, _stream
+from ._split import _arrow_pieces, stable_hash  # noqa: F401 - imported from here before _split held them
 
 __all__ = ["audit_folder_partitioned", "PartitionedAuditResult", "plan_partitions"]
 
@@ -88,7 +75,6 @@ _BYTES_PER_INPUT_BYTE = 9
 _PARENT_BYTES = 300 * 10**6
 _WORKER_BYTES = 200 * 10**6
 _SMALLEST_PART = 4 * 10**6
-_PIECE_BYTES = 8 << 20
 
 def plan_partitions(input_bytes: int, max_memory: int, workers: int) -> tuple[int, int]:
     """How many patient partitions, and how many audited side by side, fit ``max_memory``.
@@ -178,185 +164,6 @@ class PartitionedAuditResult(AuditResult):
     def explain(self, claim_id: str) -> str:
         raise InvalidParameterError(f"this audit ran {self.how}: its lines were not kept in memory, so "
                                     "claims cannot be explained from it; audit without max_memory to do so")
-
-
-# --------------------------------------------------------------------------- hashing
-
-
-def stable_hash(values) -> np.ndarray:
-    """A 64-bit hash of each text value, the same on every machine and in every process.
-
-    Mixes the value's length and up to its first and last 32 bytes (equal
-    texts always hash alike, which is all the partitioning needs); read
-    straight from the Arrow buffers, a few vector operations per byte position.
-    """
-    arr = values if isinstance(values, (pa.Array, pa.ChunkedArray)) else pa.array(
-        pd.Series(values).astype(pd.StringDtype("pyarrow")).array)
-    arr = pc.cast(arr, pa.large_string())
-    if isinstance(arr, pa.ChunkedArray):
-        arr = arr.combine_chunks() if arr.num_chunks else pa.array([], type=pa.large_string())
-    arr = pc.fill_null(arr, "")
-    n = len(arr)
-    if not n:
-        return np.zeros(0, dtype=np.uint64)
-    offsets = np.frombuffer(arr.buffers()[1], dtype=np.int64)[arr.offset:arr.offset + n + 1]
-    data = arr.buffers()[2]
-    buf = np.frombuffer(data, dtype=np.uint8) if data is not None and data.size else np.zeros(1, dtype=np.uint8)
-    starts, ends = offsets[:-1], offsets[1:]
-    lengths = ends - starts
-    mixed = lengths.astype(np.uint64) * np.uint64(0x9E3779B97F4A7C15)
-    span = int(min(lengths.max(), 32))
-    with np.errstate(over="ignore"):
-        for k in range(span):
-            for where in (starts + k, ends - 1 - k):
-                present = lengths > k
-                byte = buf[np.where(present, where, 0)].astype(np.uint64)
-                mixed = np.where(present, (mixed ^ byte) * np.uint64(0x100000001B3), mixed)
-        mixed ^= mixed >> np.uint64(31)
-        mixed *= np.uint64(0xBF58476D1CE4E5B9)
-        mixed ^= mixed >> np.uint64(29)
-    return mixed
-
-
-def _bucket(values, count: int) -> np.ndarray:
-    stripped = pc.utf8_trim_whitespace(pa.array(pd.Series(values).astype(pd.StringDtype("pyarrow")).array))
-    return (stable_hash(stripped) % np.uint64(count)).astype(np.int64)
-
-
-# --------------------------------------------------------------------------- disk
-
-
-class _Shelf:
-    """Parquet files written piece by piece: one open writer per (table, shelf number)."""
-
-    def __init__(self, root: Path):
-        self.root = root
-        self.writers: dict[tuple[str, int], pq.ParquetWriter] = {}
-
-    def path(self, table: str, number: int) -> Path:
-        return self.root / table / f"{number:05d}.parquet"
-
-    def put(self, table: str, frame: pd.DataFrame, numbers: np.ndarray) -> None:
-        if not len(frame):
-            return
-        order = np.argsort(numbers, kind="stable")
-        numbers = numbers[order]
-        arrow = pa.Table.from_pandas(frame.iloc[order], preserve_index=False)
-        cuts = np.flatnonzero(np.r_[True, numbers[1:] != numbers[:-1], True])
-        for start, stop in zip(cuts[:-1], cuts[1:]):
-            number = int(numbers[start])
-            writer = self.writers.get((table, number))
-            if writer is None:
-                self.path(table, number).parent.mkdir(parents=True, exist_ok=True)
-                writer = pq.ParquetWriter(self.path(table, number), arrow.schema, compression="lz4")
-                self.writers[(table, number)] = writer
-            writer.write_table(arrow.slice(start, stop - start))
-
-    def close(self, table: str | None = None) -> None:
-        for key in [k for k in self.writers if table is None or k[0] == table]:
-            self.writers.pop(key).close()
-
-    def drop(self, table: str) -> None:
-        self.close(table)
-        shutil.rmtree(self.root / table, ignore_errors=True)
-
-    def take(self, table: str, number: int, text: bool = False) -> pd.DataFrame | None:
-        path = self.path(table, number)
-        if not path.is_file():
-            return None
-        arrow = pq.read_table(path)
-        if text:
-            return arrow.to_pandas(types_mapper={pa.string(): pd.StringDtype("pyarrow")}.get)
-        return arrow.to_pandas()
-
-
-# --------------------------------------------------------------------------- stage 1
-
-
-class _NeedsExactReader(Exception):
-    """The file has a malformed row, a blank line or a line break inside a value."""
-
-
-def _arrow_pieces(path: Path, header: list[str]):
-    """The file as text in pieces (Arrow's streaming reader): (piece, its rows' numbers in the file).
-
-    A piece holding a row blank in every column (Arrow's reading of a blank line) sends the file to
-    the exact reader, which skips blank lines, as the in-memory reader does.
-    """
-    counted = len(header) < 2
-    quoted = has_quote(path)
-    read, parse, convert = arrow_options(header, {h: pa.string() for h in header}, _PIECE_BYTES, quoted=quoted)
-    reader = pacsv.open_csv(path, read_options=read, parse_options=parse, convert_options=convert)
-    seen = 0
-    for batch in reader:
-        if reads_blank_line(batch, counted):
-            raise _NeedsExactReader
-        frame = batch.to_pandas(types_mapper={pa.string(): pd.StringDtype("pyarrow")}.get)
-        yield frame, np.arange(seen, seen + len(frame), dtype=np.int64) + 2
-        seen += len(frame)
-    if needs_exact_reader(path, seen, counted, quoted):
-        raise _NeedsExactReader
-
-
-def _stream(path: Path, name: str, consume, restart) -> tuple[list, int]:
-    """Feed ``consume(raw, row_numbers)`` the file's pieces; return its malformed rows, and how many
-    rows blank in every cell were skipped (:func:`~recoup_lib.blankrows.without_blank_rows`, as the
-    in-memory reader of an audit folder skips them).
-
-    The fast reader is tried first; if the file needs the exact one, what was
-    consumed is undone by ``restart()`` and the file is read again exactly.
-    """
-    header = read_header(path, SPECS[name], name)
-    blank = 0
-
-    def consume_kept(raw, rows):
-        nonlocal blank
-        raw, rows, _, skipped = without_blank_rows(raw, rows)
-        blank += skipped
-        consume(raw, rows)
-
-    try:
-        for raw, rows in _arrow_pieces(path, header):
-            consume_kept(raw, rows)
-        return [], blank
-    except (_NeedsExactReader, pa.ArrowInvalid):
-        restart()
-        blank = 0
-    broken = []
-    rows_per_piece = max(10_000, _PIECE_BYTES // 100)
-    for raw, rows, bad in python_csv_chunks(path, header, rows_per_piece, spanning_columns(header, SPECS[name])):
-        blank_bad = blank_texts([b[1] for b in bad])
-        broken.extend(b for b, is_blank in zip(bad, blank_bad) if not is_blank)
-        blank += int(blank_bad.sum())
-        consume_kept(raw, rows)
-    return broken, blank
-
-
-class _FileTally:
-    """Problems, rows set aside and counts of one file, gathered piece by piece."""
-
-    def __init__(self, name: str):
-        self.name = name
-        self.problems: list = []
-        self.rejected: list[pd.DataFrame] = []
-        self.rows_read = 0
-        self.rows_used = 0
-        self.blank_rows = 0
-
-    def add(self, parsed: ParsedTable) -> None:
-        self.problems.extend(parsed.problems)
-        if len(parsed.rejected):
-            self.rejected.append(parsed.rejected)
-        self.rows_read += parsed.rows_read
-        self.rows_used += parsed.rows_used
-
-    def parsed(self, broken: list) -> ParsedTable:
-        """One :class:`ParsedTable` as the in-memory reader would give it (without its data)."""
-        rejected = (pd.concat(self.rejected, ignore_index=True).sort_values("_row", kind="stable")
-                    .reset_index(drop=True) if self.rejected else pd.DataFrame())
-        parsed = ParsedTable(data=pd.DataFrame(), problems=sorted(self.problems, key=lambda p: p.row),
-                             rejected=rejected, rows_read=self.rows_read, blank_rows=self.blank_rows)
-        return with_broken_rows(parsed, broken_frame(broken, self.name), self.name)
 
 
 # --------------------------------------------------------------------------- stage 3 (in a worker)

@@ -50,13 +50,12 @@ from ..folder import INPUT_FILES, REFERENCE_FILES, set_aside_orphans
 from ..schema import SPECS, FileSpec, ParsedTable, parse_table
 from ._partition import (
     PartitionedAuditResult,
-    _FileTally,
     _inputs_from,
     _refuse_whole_table_rules,
     merge_findings,
-    stable_hash,
 )
 from ._registry import RuleRegistry, default_registry
+from ._split import _FileTally, stable_hash
 
 __all__ = ["audit_folder_spark", "local_session"]
 
