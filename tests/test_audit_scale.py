@@ -12,7 +12,8 @@ from recoup_lib.cli import main
 from recoup_lib.errors import InvalidParameterError
 from recoup_lib.folder import INPUT_FILES, read_table
 from recoup_lib.rules import audit_folder, custom_rule, score, write_audit
-from recoup_lib.rules._partition import audit_folder_partitioned, plan_partitions, stable_hash
+from recoup_lib.rules._partition import audit_folder_partitioned, plan_partitions
+from recoup_lib.rules._split import stable_hash
 from recoup_lib.wording import parse_size
 from recoup_lib.synthetic import generate_practice, write_practice
 
@@ -172,7 +173,7 @@ def test_sizes_and_plans():
 
 
 def test_the_fast_reader_gives_each_piece_with_its_rows_numbers_in_the_file(tmp_path):
-    from recoup_lib.rules._partition import _arrow_pieces
+    from recoup_lib.rules._split import _arrow_pieces
 
     path = tmp_path / "payments.csv"
     path.write_text("claim_id,line_no\nC1,1\nC2,1\nC2,2\n", encoding="utf-8")

@@ -65,7 +65,6 @@ from ._engine import AuditResult, audit_tables
 from ._registry import RuleRegistry, default_registry
 from ._runs import FindingRuns, run_path, write_run
 from ._split import _FileTally, _Shelf, _bucket, _stream
-from ._split import _arrow_pieces, stable_hash  # noqa: F401 - imported from here before _split held them
 
 __all__ = ["audit_folder_partitioned", "PartitionedAuditResult", "plan_partitions"]
 
