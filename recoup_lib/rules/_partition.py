@@ -361,17 +361,17 @@ def audit_folder_partitioned(folder, max_memory, *, workers: int | None = None,
             job = (tmp, templates, references, rules, tuple(extra_rules), only, str(runs.folder),
                    rule_order(registry, extra_rules, only), runs.batch_rows)
             parts = _audit_partitions(job, count, side_by_side)
+            for part in parts:
+                runs.add(part["run"])
+            by_type = {r.error_type: r for r in list(registry) + list(extra_rules)}
+            return PartitionedAuditResult(
+                runs=runs, rules_run=[by_type[e] for e in parts[0]["rules_run"]],
+                switched_off=parts[0]["switched_off"], inputs=inputs,
+                lines_audited=sum(p["lines"] for p in parts), lines_paid=sum(p["paid"] for p in parts),
+                how=f"in {count} patient partitions within {budget / 10**9:.2f} GB")
         except BaseException:
             runs.remove()
             raise
-
-    for part in parts:
-        runs.add(part["run"])
-    by_type = {r.error_type: r for r in list(registry) + list(extra_rules)}
-    return PartitionedAuditResult(
-        runs=runs, rules_run=[by_type[e] for e in parts[0]["rules_run"]], switched_off=parts[0]["switched_off"],
-        inputs=inputs, lines_audited=sum(p["lines"] for p in parts), lines_paid=sum(p["paid"] for p in parts),
-        how=f"in {count} patient partitions within {budget / 10**9:.2f} GB")
 
 
 def _empty_text(path: Path, name: str) -> pd.DataFrame:
