@@ -97,6 +97,8 @@ _DIMENSIONS = {
     "month": "_month",
     "code": "procedure_code",
 }
+#: The dimensions summary.csv and summary.md give, in their order (every one but ``code``).
+SUMMARY_DIMENSIONS = ("category", "error_type", "payer", "provider", "month")
 
 
 def check_dimension(by: str) -> None:

@@ -13,7 +13,7 @@ from ..csvout import write_csv_and_front, write_csvs
 from ..folder import AuditInputs, problems_frame, write_csv
 from ..money import dollars
 from ._engine import FINDING_COLUMNS, AuditResult
-from ._summary import _totals
+from ._summary import SUMMARY_DIMENSIONS, _totals
 
 __all__ = ["write_audit", "write_audit_set_aside", "summary_markdown"]
 
@@ -55,12 +55,11 @@ def write_audit(result: AuditResult, out: str | Path) -> dict[str, Path]:
 def _write_summaries(result: AuditResult, out: Path) -> dict[str, Path]:
     """summary.csv, summary.md, rejected.csv and run.json of :func:`write_audit`."""
     paths = {}
-    dimensions = ("category", "error_type", "payer", "provider", "month")
     if result._spilled() is not None:
-        summaries = {by: result.totals(by) for by in dimensions}
+        summaries = {by: result.totals(by) for by in SUMMARY_DIMENSIONS}
     else:
         keyed = result.summary_keyed
-        summaries = {by: _totals(keyed, by) for by in dimensions}
+        summaries = {by: _totals(keyed, by) for by in SUMMARY_DIMENSIONS}
     summary = pd.concat([pd.DataFrame({"dimension": by, "key": s[by].astype("str"), "lines": s["lines"],
                                        "findings": s["findings"], "at_risk_cents": s["at_risk_cents"],
                                        "at_risk_capped_cents": s["at_risk_capped_cents"]})
@@ -122,7 +121,7 @@ def summary_markdown(result: AuditResult, summaries: dict | None = None) -> str:
     parts.append(f"- Money at risk (each line capped at what was paid): {dollars(result.total_at_risk_cents)}")
     for message in result.messages:
         parts.append(f"- {message}")
-    for by in ("category", "error_type", "payer", "provider", "month"):
+    for by in SUMMARY_DIMENSIONS:
         s = summaries[by] if summaries and by in summaries else result.totals(by)
         parts += ["", f"## By {by}", "", f"| {by} | lines | findings | at risk (capped) |",
                   "|---|---:|---:|---:|"]
