@@ -13,7 +13,7 @@ from ..csvout import write_csv_and_front, write_csvs
 from ..folder import AuditInputs, problems_frame, write_csv
 from ..money import dollars
 from ._engine import FINDING_COLUMNS, AuditResult
-from ._summary import SUMMARY_DIMENSIONS, _totals
+from ._summary import SUMMARY_DIMENSIONS
 
 __all__ = ["write_audit", "write_audit_set_aside", "summary_markdown"]
 
@@ -55,11 +55,7 @@ def write_audit(result: AuditResult, out: str | Path) -> dict[str, Path]:
 def _write_summaries(result: AuditResult, out: Path) -> dict[str, Path]:
     """summary.csv, summary.md, rejected.csv and run.json of :func:`write_audit`."""
     paths = {}
-    if result._spilled() is not None:
-        summaries = {by: result.totals(by) for by in SUMMARY_DIMENSIONS}
-    else:
-        keyed = result.summary_keyed
-        summaries = {by: _totals(keyed, by) for by in SUMMARY_DIMENSIONS}
+    summaries = {by: result.totals(by) for by in SUMMARY_DIMENSIONS}
     summary = pd.concat([pd.DataFrame({"dimension": by, "key": s[by].astype("str"), "lines": s["lines"],
                                        "findings": s["findings"], "at_risk_cents": s["at_risk_cents"],
                                        "at_risk_capped_cents": s["at_risk_capped_cents"]})
