@@ -28,20 +28,16 @@ def write_audit(result: AuditResult, out: str | Path) -> dict[str, Path]:
     paths = {}
     runs = result._spilled()
     if runs is not None:
-        batches = (batch.drop(columns=["_line", "_order"]) for batch in runs.batches())
-        with ThreadPoolExecutor(max_workers=1) as pool:
-            writing = pool.submit(write_csv_and_front, batches, out / "findings_detail.csv", len(FINDING_COLUMNS),
-                                  out / "findings.csv")
-            rest = _write_summaries(result, out)
-            paths["findings_detail"], paths["findings"] = writing.result()
-        return {"findings": paths["findings"], "findings_detail": paths["findings_detail"], **rest}
-    findings = result.findings
-    detail = result.capped.drop(columns=["_line"])
+        detail = (batch.drop(columns=["_line", "_order"]) for batch in runs.batches())
+    else:
+        findings = result.findings
+        detail = result.capped.drop(columns=["_line"])
     # The two findings files are Arrow's work (outside the interpreter lock): the summaries are
     # made here meanwhile. findings.csv is the detail's first columns, row for row (as the engine
-    # makes them): their text is made once for both files.
+    # makes them, and as the runs hold them): their text is made once for both files.
     with ThreadPoolExecutor(max_workers=1) as pool:
-        if list(detail.columns[:len(FINDING_COLUMNS)]) == FINDING_COLUMNS and detail.index.equals(findings.index):
+        if runs is not None or (list(detail.columns[:len(FINDING_COLUMNS)]) == FINDING_COLUMNS
+                                and detail.index.equals(findings.index)):
             writing = pool.submit(write_csv_and_front, detail, out / "findings_detail.csv", len(FINDING_COLUMNS),
                                   out / "findings.csv")
         else:
