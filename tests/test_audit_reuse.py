@@ -113,6 +113,18 @@ def test_an_audits_summary_keys_and_lines_flagged_are_those_made_afresh(demo_res
     assert result.lines_flagged == len(result.findings[["claim_id", "line_no"]].drop_duplicates())
 
 
+def test_an_audits_totals_group_the_summary_keys_it_keeps(demo_result, monkeypatch):
+    result = engine.AuditResult(findings=demo_result.findings, context=demo_result.context)
+    fresh = {by: summary.summarise(result.findings, by) for by in summary._DIMENSIONS}
+    keyed = result.summary_keyed
+    made_again = []
+    for module in (engine, summary):
+        monkeypatch.setattr(module, "_with_summary_keys", lambda *args: made_again.append(args))
+    for by, expected in fresh.items():
+        pd.testing.assert_frame_equal(result.totals(by), expected)
+    assert result.summary_keyed is keyed and not made_again
+
+
 def test_figures_kept_for_one_set_of_findings_are_made_again_for_another(demo_result):
     result = engine.AuditResult(findings=demo_result.findings, context=demo_result.context)
     before = result.lines_flagged, result.total_at_risk_cents

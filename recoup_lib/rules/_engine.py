@@ -27,7 +27,7 @@ from ..schema import SPECS, ClaimKeys, checked_frame
 from ._context import AuditContext, build_context
 from ._registry import Rule, RuleRegistry, default_registry
 from ._side_by_side import answers
-from ._summary import _capped_with_line_keys, _with_summary_keys, summarise
+from ._summary import _capped_with_line_keys, _totals, _with_summary_keys, check_dimension
 from ._vocabulary import ACTIONS, ERROR_TYPES
 
 __all__ = [
@@ -108,8 +108,10 @@ class AuditResult(StepResult):
         return int((self.lines["paid_cents"] > 0).sum())
 
     def totals(self, by: str = "category") -> pd.DataFrame:
-        """At-risk dollars by ``category``, ``error_type``, ``payer``, ``provider``, ``month`` or ``code``."""
-        return summarise(self.findings, by=by, capped=self.capped)
+        """At-risk dollars by ``category``, ``error_type``, ``payer``, ``provider``, ``month`` or ``code``
+        (:func:`summarise`, grouping the keys :attr:`summary_keyed` keeps)."""
+        check_dimension(by)
+        return _totals(self.summary_keyed, by)
 
     def summary(self, by: str | None = None):
         """What the audit read and found, in plain words; with ``by``, the totals table.
@@ -188,9 +190,9 @@ class AuditResult(StepResult):
 
     @property
     def summary_keyed(self) -> pd.DataFrame:
-        """:attr:`capped` with the keys the summaries group on (:func:`_with_summary_keys`), reusing the
-        line order :func:`capped_findings` found."""
-        return _with_summary_keys(*self._capped_and_line_keys())
+        """:attr:`capped` with the keys the summaries group on (:func:`_with_summary_keys`, computed once),
+        reusing the line order :func:`capped_findings` found."""
+        return self._once("_summary_keyed", lambda: _with_summary_keys(*self._capped_and_line_keys()))
 
     @property
     def total_at_risk_cents(self) -> int:

@@ -23,8 +23,8 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from ..errors import InvalidParameterError
-from ._summary import _DIMENSIONS, _capped_with_line_keys, _with_summary_keys, grouped_totals, ordered_totals
+from ._summary import (_DIMENSIONS, _capped_with_line_keys, _with_summary_keys, check_dimension, grouped_totals,
+                       ordered_totals)
 
 __all__ = ["FindingRuns", "write_run", "run_path"]
 
@@ -91,8 +91,7 @@ class FindingRuns:
 
     def totals(self, by: str) -> pd.DataFrame:
         """:func:`recoup_lib.rules.summarise` of every finding, from the partitions' totals."""
-        if by not in _DIMENSIONS:
-            raise InvalidParameterError(f"by must be one of {', '.join(_DIMENSIONS)}; got {by!r}")
+        check_dimension(by)
         parts = pd.concat(self._parts[by], ignore_index=True)
         parts = parts.sort_values(_FIRST, kind="stable")
         grouped = parts.groupby(by, sort=False)[["lines", "findings", "at_risk_cents", "at_risk_capped_cents"]]

@@ -97,6 +97,14 @@ _DIMENSIONS = {
     "month": "_month",
     "code": "procedure_code",
 }
+#: The dimensions summary.csv and summary.md give, in their order (every one but ``code``).
+SUMMARY_DIMENSIONS = ("category", "error_type", "payer", "provider", "month")
+
+
+def check_dimension(by: str) -> None:
+    """Refuse a ``by`` that is not one of the summaries' dimensions (:data:`_DIMENSIONS`), naming them."""
+    if by not in _DIMENSIONS:
+        raise InvalidParameterError(f"by must be one of {', '.join(_DIMENSIONS)}; got {by!r}")
 
 
 def summarise(findings: pd.DataFrame, by: str = "category", capped: pd.DataFrame | None = None) -> pd.DataFrame:
@@ -115,8 +123,7 @@ def summarise(findings: pd.DataFrame, by: str = "category", capped: pd.DataFrame
         at_risk_cents (sum of raw amounts), at_risk_capped_cents; sorted by
         capped dollars, largest first (categories keep the contract order).
     """
-    if by not in _DIMENSIONS:
-        raise InvalidParameterError(f"by must be one of {', '.join(_DIMENSIONS)}; got {by!r}")
+    check_dimension(by)
     return _totals(_with_summary_keys(capped if capped is not None else capped_findings(findings)), by)
 
 

@@ -13,7 +13,7 @@ from ..csvout import write_csv_and_front, write_csvs
 from ..folder import AuditInputs, problems_frame, write_csv
 from ..money import dollars
 from ._engine import FINDING_COLUMNS, AuditResult
-from ._summary import _totals
+from ._summary import SUMMARY_DIMENSIONS
 
 __all__ = ["write_audit", "write_audit_set_aside", "summary_markdown"]
 
@@ -28,20 +28,16 @@ def write_audit(result: AuditResult, out: str | Path) -> dict[str, Path]:
     paths = {}
     runs = result._spilled()
     if runs is not None:
-        batches = (batch.drop(columns=["_line", "_order"]) for batch in runs.batches())
-        with ThreadPoolExecutor(max_workers=1) as pool:
-            writing = pool.submit(write_csv_and_front, batches, out / "findings_detail.csv", len(FINDING_COLUMNS),
-                                  out / "findings.csv")
-            rest = _write_summaries(result, out)
-            paths["findings_detail"], paths["findings"] = writing.result()
-        return {"findings": paths["findings"], "findings_detail": paths["findings_detail"], **rest}
-    findings = result.findings
-    detail = result.capped.drop(columns=["_line"])
+        detail = (batch.drop(columns=["_line", "_order"]) for batch in runs.batches())
+    else:
+        findings = result.findings
+        detail = result.capped.drop(columns=["_line"])
     # The two findings files are Arrow's work (outside the interpreter lock): the summaries are
     # made here meanwhile. findings.csv is the detail's first columns, row for row (as the engine
-    # makes them): their text is made once for both files.
+    # makes them, and as the runs hold them): their text is made once for both files.
     with ThreadPoolExecutor(max_workers=1) as pool:
-        if list(detail.columns[:len(FINDING_COLUMNS)]) == FINDING_COLUMNS and detail.index.equals(findings.index):
+        if runs is not None or (list(detail.columns[:len(FINDING_COLUMNS)]) == FINDING_COLUMNS
+                                and detail.index.equals(findings.index)):
             writing = pool.submit(write_csv_and_front, detail, out / "findings_detail.csv", len(FINDING_COLUMNS),
                                   out / "findings.csv")
         else:
@@ -55,12 +51,7 @@ def write_audit(result: AuditResult, out: str | Path) -> dict[str, Path]:
 def _write_summaries(result: AuditResult, out: Path) -> dict[str, Path]:
     """summary.csv, summary.md, rejected.csv and run.json of :func:`write_audit`."""
     paths = {}
-    dimensions = ("category", "error_type", "payer", "provider", "month")
-    if result._spilled() is not None:
-        summaries = {by: result.totals(by) for by in dimensions}
-    else:
-        keyed = result.summary_keyed
-        summaries = {by: _totals(keyed, by) for by in dimensions}
+    summaries = {by: result.totals(by) for by in SUMMARY_DIMENSIONS}
     summary = pd.concat([pd.DataFrame({"dimension": by, "key": s[by].astype("str"), "lines": s["lines"],
                                        "findings": s["findings"], "at_risk_cents": s["at_risk_cents"],
                                        "at_risk_capped_cents": s["at_risk_capped_cents"]})
@@ -122,7 +113,7 @@ def summary_markdown(result: AuditResult, summaries: dict | None = None) -> str:
     parts.append(f"- Money at risk (each line capped at what was paid): {dollars(result.total_at_risk_cents)}")
     for message in result.messages:
         parts.append(f"- {message}")
-    for by in ("category", "error_type", "payer", "provider", "month"):
+    for by in SUMMARY_DIMENSIONS:
         s = summaries[by] if summaries and by in summaries else result.totals(by)
         parts += ["", f"## By {by}", "", f"| {by} | lines | findings | at risk (capped) |",
                   "|---|---:|---:|---:|"]
