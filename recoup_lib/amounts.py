@@ -23,7 +23,11 @@ import pyarrow.compute as pc
 
 from .arrowtext import array_parts
 
-__all__ = ["common_amounts"]
+__all__ = ["ACCOUNTING_ZERO", "common_amounts"]
+
+#: Zero as Excel's Accounting format holds it when a sheet is saved as CSV (``-``, ``$ -``), in trimmed
+#: text: read as 0.00 by ``recoup import`` and by the contract's parser alike.
+ACCOUNTING_ZERO = r"^\$?\s*-$"
 
 #: At most this many digits before the point: under a trillion dollars, whatever the digits.
 _MAX_WHOLE_DIGITS = 12

@@ -99,7 +99,7 @@ def test_cli_import_interest_rates_writes_a_table_recoup_appeal_reads_and_a_reru
     folder.mkdir()
     assert main(["reference", "import-interest-rates", str(source), "--out", str(folder)]) == 0
     out = capsys.readouterr().out
-    assert "4 row(s) read = 3 used + 1 set aside" in out and "0 placeholder row(s) left" in out
+    assert "4 rows read = 3 used + 1 set aside" in out and "0 placeholder row(s) left" in out
     loaded = load_profiles(folder)
     assert loaded.sources["medicare_interest_rates.csv"] == str(folder / "medicare_interest_rates.csv")
     assert rate_on("2025-05-01", loaded).rate_percent == "9.75"

@@ -444,9 +444,9 @@ def test_cli_import_ptp_writes_contract_file_rejected_rows_and_summary(tmp_path,
     printed = capsys.readouterr().out
     assert status == 0
     assert "ccipra-v990r0-f1.txt (PTP practitioner, version 99.0 revision 0, part 1): " \
-           "7 rows read, 5 used, 2 set aside" in printed
+           "8 rows read = 5 used + 2 set aside + 1 blank row(s) skipped, 1 note line(s) skipped" in printed
     assert "ccipra-v990r0-f2.txt" in printed
-    assert "7 edits (rows read 10 = used 7 + set aside 3)" in printed
+    assert "7 edits (11 rows read = 7 used + 3 set aside + 1 blank row(s) skipped)" in printed
     assert out.read_text().splitlines()[0] == ",".join(cms.PTP_COLUMNS)
     rejected = pd.read_csv(tmp_path / "ncci_ptp_rejected.csv", dtype=str)
     assert rejected[["file", "row"]].values.tolist() == [
@@ -461,7 +461,7 @@ def test_cli_import_mue_into_a_folder_writes_mue_csv(tmp_path, capsys):
     assert list(written.columns[:3]) == list(cms.MUE_COLUMNS)
     assert "rationale" in written.columns
     assert written["procedure_code"].tolist()[1] == "00100"
-    assert "4 codes (rows read 6 = used 4 + set aside 2)" in capsys.readouterr().out
+    assert "4 codes (6 rows read = 4 used + 2 set aside)" in capsys.readouterr().out
 
 
 def test_cli_import_of_the_wrong_kind_of_file_exits_1_with_one_line(tmp_path, capsys):
@@ -494,7 +494,7 @@ def test_cli_import_ptp_sets_aside_impossible_edits_and_writes_only_the_rest(tmp
     status = main(["reference", "import-ptp", str(path), "--out", str(out)])
     printed = capsys.readouterr().out
     assert status == 0
-    assert "1 edits (rows read 7 = used 1 + set aside 6)" in printed
+    assert "1 edits (7 rows read = 1 used + 6 set aside)" in printed
     assert "ptp.txt, row 8, column 'Effective Date': expected a date between 1900-01-01 and 2100-12-31; " \
            "got '18991231'." in printed
     assert out.read_text().splitlines() == [",".join(cms.PTP_COLUMNS), "10001,10006,2100-01-01,,0"]
@@ -562,12 +562,13 @@ def test_cli_import_counts_and_says_the_blank_rows_it_skips(tmp_path, capsys):
                    + "20001\t00100\t\t20200101\t*\t1\tx\n", encoding="utf-8")
     assert main(["reference", "import-ptp", str(ptp), "--out", str(tmp_path / "ncci_ptp.csv")]) == 0
     printed = capsys.readouterr().out
-    assert f"{ptp.name} (PTP practitioner, version 99.0 revision 0, part 1): 3 rows read, 2 used, 1 set aside, " \
-           "3 blank row(s) skipped" in printed
+    assert f"{ptp.name} (PTP practitioner, version 99.0 revision 0, part 1): 6 rows read = 2 used + 1 set aside " \
+           "+ 3 blank row(s) skipped" in printed
+    assert "2 edits (6 rows read = 2 used + 1 set aside + 3 blank row(s) skipped)" in printed
     source = cms.read_ptp(ptp).sources.iloc[0]
     assert (source.rows_read, source.blank_rows_skipped) == (3, 3)
     mue = tmp_path / "MCR_MUE_PractitionerServices_Eff_01-01-2099.csv"
     lines = MUE_CSV.read_text(encoding="utf-8").splitlines()
     mue.write_text("\n".join([*lines[:-2], ",,,", "", '"","","",""', *lines[-2:]]) + "\n", encoding="utf-8")
     assert main(["reference", "import-mue", str(mue), "--out", str(tmp_path / "mue.csv")]) == 0
-    assert "6 rows read, 4 used, 2 set aside, 3 blank row(s) skipped" in capsys.readouterr().out
+    assert "9 rows read = 4 used + 2 set aside + 3 blank row(s) skipped" in capsys.readouterr().out

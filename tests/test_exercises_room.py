@@ -328,6 +328,17 @@ def test_an_unknown_profile_sets_one_file_aside_and_the_class_is_graded(tmp_path
     assert set(scores["trainee"]) == {"Ana"}
 
 
+def test_answer_files_are_counted_in_the_words_of_every_command(tmp_path, capsys):
+    """The grade said "1001 read = 1 used + 1000 set aside" in words of its own, without the thousands
+    commas every other command's count has (recoup_lib.wording.rows_counted)."""
+    answers = tmp_path / "answers"
+    _record(answers, "ana.json")
+    for number in range(1000):
+        (answers / f"broken{number:04}.json").write_text("{", encoding="utf-8")
+    assert main(["exercises", "grade", str(answers)]) == 0
+    assert "answer files: 1,001 read = 1 used + 1,000 set aside (not graded):" in capsys.readouterr().out
+
+
 def test_two_answer_files_of_a_trainee_grade_the_one_saved_last(tmp_path, capsys):
     answers = tmp_path / "answers"
     newer = _record(answers, "a_newer.json", saved="2025-03-02T09:00:00Z")

@@ -5,6 +5,7 @@ import tempfile
 from pathlib import Path
 
 import pandas as pd
+import pyarrow as pa
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
@@ -508,6 +509,30 @@ def test_an_amount_saved_in_excels_currency_or_accounting_format_is_read(tmp_pat
     payments = PAYMENTS + f'C1,1,PM2,2025-03-01,92.00,"{written}"\n'
     parsed = read_table(_folder(tmp_path, [GOOD], payments=payments) / "payments.csv")
     assert parsed.problems == [] and parsed.data["paid_cents"].tolist() == [7360, cents]
+
+
+@pytest.mark.parametrize("written", ["-", " - ", "$ -", " $  - ", "$-"])
+def test_zero_as_excels_accounting_format_saves_it_is_read_as_recoup_import_reads_it(tmp_path, written):
+    """A sheet in Excel's Accounting format saved as CSV holds ``-`` or ``$ -`` for zero: ``recoup import``
+    reads it as 0.00, the audit folder refused it ("expected an amount in dollars")."""
+    from recoup_lib.ingest._values import read_money
+
+    payments = PAYMENTS + f'C1,1,PM2,2025-03-01,"{written}",0.00\n'
+    parsed = read_table(_folder(tmp_path, [GOOD], payments=payments) / "payments.csv")
+    assert parsed.problems == [] and parsed.data["allowed_cents"].tolist() == [9200, 0]
+    assert read_money(pa.array([written.strip()])).cents.tolist() == [0]
+
+
+@pytest.mark.parametrize("written", ["(1000000000000.00)", "($1,000,000,000,000.00)", "$ (1000000000000)",
+                                     "1000000000000.00-", "$1,000,000,000,000.00-"])
+def test_a_negative_of_a_trillion_dollars_is_refused_as_too_large_as_the_plain_form_is(tmp_path, written):
+    """-1000000000000.00 is refused as "an amount under a trillion dollars"; written in parentheses or with its
+    minus after it, it got the general "expected an amount in dollars" instead."""
+    payments = PAYMENTS + f'C1,1,PM2,2025-03-01,92.00,"{written}"\nC1,1,PM3,2025-03-01,92.00,-1000000000000.00\n'
+    parsed = read_table(_folder(tmp_path, [GOOD], payments=payments) / "payments.csv")
+    assert [(p.row, p.value, p.expected) for p in parsed.problems] == [
+        (3, written, "an amount under a trillion dollars (at most 999999999999.99)"),
+        (4, "-1000000000000.00", "an amount under a trillion dollars (at most 999999999999.99)")]
 
 
 @pytest.mark.parametrize("written", ["(-172.92)", "(172.92", "-($172.92)", "($1,23.00)", "(172.925)", "()",

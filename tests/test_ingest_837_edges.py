@@ -690,12 +690,21 @@ def test_a_bad_value_in_an_837_is_named_by_its_segment_and_element(tmp_path, cap
 
 
 @pytest.mark.parametrize(("bht", "dtp", "said"), [
-    ("20251307", "D8*20250101", "element BHT04 (submitted_date): expected a real date written CCYYMMDD; "
-                                "e.g. segment 15 had '20251307'"),
+    ("20251307", "D8*20250101", "element BHT04 (submitted_date): expected a real date written CCYYMMDD, from "
+                                "19000101 to 21001231; e.g. segment 15 had '20251307'"),
     ("20250102", "D8*20250231", "element DTP*472 DTP03 (service_date): expected a real date written CCYYMMDD "
-                                "(DTP02 D8) or CCYYMMDD-CCYYMMDD (RD8: the first is read); "
-                                "e.g. segment 15 had '20250231'"),
+                                "(DTP02 D8) or CCYYMMDD-CCYYMMDD (RD8: the first is read), from 19000101 to "
+                                "21001231; e.g. segment 15 had '20250231'"),
     ("20250102", "RD8*20250230-20250302", "segment 15 had '20250230-20250302'"),
+    # A range whose end is no real date was read from its start alone, in silence.
+    ("20250102", "RD8*20250105-20250231", "element DTP*472 DTP03 (service_date): expected a real date written "
+                                          "CCYYMMDD (DTP02 D8) or CCYYMMDD-CCYYMMDD"),
+    ("20250102", "RD8*20250105-20250231", "segment 15 had '20250105-20250231'"),
+    # A real day outside the days the kit represents was quoted as the import wrote it ('0000-01-01').
+    ("00000101", "D8*20250101", "element BHT04 (submitted_date): expected a real date written CCYYMMDD, from "
+                                "19000101 to 21001231; e.g. segment 15 had '00000101'"),
+    ("20250102", "D8*18991231", "segment 15 had '18991231'"),
+    ("20250102", "RD8*20250105-21010101", "segment 15 had '20250105-21010101'"),
 ])
 def test_a_bad_date_in_an_837_is_named_in_the_x12_format_as_the_file_wrote_it(tmp_path, capsys, bht, dtp, said):
     """A BHT04 or DTP03 that is no real date was reported as "expected a real date written YYYY-MM-DD", the CSVs'

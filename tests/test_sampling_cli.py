@@ -435,3 +435,24 @@ def test_a_credit_mark_or_two_signs_on_an_overpayment_are_still_refused(capsys, 
     sample = write(tmp_path / "reviewed.csv", f'sample_id,overpayment\nC1,"{written}"\nC2,3.00\n')
     err = run_fail(capsys, ["extrapolate", str(sample), "--universe-size", "2"], 1)
     assert "row 2, column 'overpayment': expected an amount in dollars" in err and repr(written) in err
+
+
+@pytest.mark.parametrize("written", ["-", "$ -", " $ - "])
+def test_zero_as_excels_accounting_format_saves_it_is_read_in_frames_and_samples(capsys, tmp_path, written):
+    """A reviewed sample or a frame kept in Excel's Accounting format and saved as CSV holds ``-`` or ``$ -``
+    for a clean unit's 0.00, which ``recoup import`` reads as 0; the sampling files refused it."""
+    from recoup_lib.sampling import read_frame_file, read_sample_file
+
+    frame = write(tmp_path / "frame.csv", f'claim_id,paid\nC1,"{written}"\nC2,3.00\n')
+    assert read_frame_file(frame, "claim_id", amount_column="paid")["paid_cents"].tolist() == [0, 300]
+    sample = write(tmp_path / "reviewed.csv", f'sample_id,overpayment\nC1,"{written}"\nC2,3.00\n')
+    assert read_sample_file(sample).data["overpayment_cents"].tolist() == [0, 300]
+    out = run_json(capsys, ["extrapolate", str(sample), "--universe-size", "2"])
+    assert out["point_estimate"] == 3.0
+
+
+@pytest.mark.parametrize("written", ["(1000000000000.00)", "1000000000000.00-"])
+def test_a_negative_of_a_trillion_dollars_in_a_sample_is_refused_as_too_large(capsys, tmp_path, written):
+    sample = write(tmp_path / "reviewed.csv", f'sample_id,overpayment\nC1,"{written}"\nC2,3.00\n')
+    err = run_fail(capsys, ["extrapolate", str(sample), "--universe-size", "2"], 1)
+    assert "row 2, column 'overpayment': expected an amount under a trillion dollars" in err

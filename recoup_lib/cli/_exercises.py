@@ -90,6 +90,7 @@ def run(args) -> int:
     from ..exercises import GRADE_WRITTEN_BY, grade_records, read_answer_files
     from ..folder import write_csv
     from ..outputs import check_file, output_file
+    from ..wording import rows_counted
 
     paths = args.answers or [_default_answers(args.folder)]
     if args.out:
@@ -102,10 +103,10 @@ def run(args) -> int:
     table = grade_records(records, set_aside=set_aside)
     used = read - len(set_aside)
     if set_aside and not used:
-        more = f" (and {len(set_aside) - 1} more file(s) like it)" if len(set_aside) > 1 else ""
+        more = f" (and {len(set_aside) - 1:,} more file(s) like it)" if len(set_aside) > 1 else ""
         raise InputError(set_aside[0] + more)
     if set_aside:
-        print(f"answer files: {read} read = {used} used + {len(set_aside)} set aside (not graded):")
+        print(f"answer files: {rows_counted(read, used, len(set_aside), read_words='read')} (not graded):")
         print("\n".join(f"  {message}" for message in set_aside))
     per_trainee = table.groupby(["trainee", "exercise"], sort=True).agg(
         score=("score", "sum"), questions=("score", "size"), answered=("answered", "sum"))

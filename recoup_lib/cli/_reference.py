@@ -92,7 +92,6 @@ def _import(args) -> int:
     from ..folder import write_csv
     from ..outputs import check_file, output_file, written_unchanged
     from ..reference import cms
-    from ..wording import blank_rows_skipped
 
     out = Path(args.out)
     if out.is_dir():
@@ -107,10 +106,8 @@ def _import(args) -> int:
     print(f"recoup reference {args.action}: read {len(result.sources)} table(s)")
     for row in result.sources.itertuples(index=False):
         about = f" ({row.description})" if row.description else ""
-        notes = f", {row.text_lines_skipped} note line(s) skipped" if row.text_lines_skipped else ""
-        notes += f", {blank_rows_skipped(row.blank_rows_skipped)}" if row.blank_rows_skipped else ""
-        print(f"  {row.file}{about}: {row.rows_read:,} rows read, {row.rows_used:,} used, "
-              f"{row.rows_set_aside:,} set aside{notes}")
+        notes = f", {row.text_lines_skipped:,} note line(s) skipped" if row.text_lines_skipped else ""
+        print(f"  {row.file}{about}: {_counted(row)}{notes}")
     for line in result.skipped:
         print(f"  skipped {line}")
     if result.rows_set_aside:
@@ -125,13 +122,26 @@ def _import(args) -> int:
                          f"{rejected_path}")
     with output_file(out, inputs=args.files, written_by=step) as path:
         write_csv(result.contract_frame(extra=args.keep_cms_columns), path)
-    print(f"wrote {out}: {result.rows_used:,} {noun} (rows read {result.rows_read:,} = "
-          f"used {result.rows_used:,} + set aside {result.rows_set_aside:,})")
+    print(f"wrote {out}: {result.rows_used:,} {noun} ({_counted(result.sources[_COUNTS].sum())})")
     if result.rows_set_aside:
         _write_rejected(result, rejected_path, args.files, step)
     elif rejected_path.is_file() and written_unchanged(rejected_path, step):
         rejected_path.unlink()  # an earlier run's: its rows are not those of the table just written
     return 0
+
+
+#: A table's counts in :attr:`~recoup_lib.reference.cms.CmsImport.sources`, which :func:`_counted` says.
+_COUNTS = ["rows_read", "rows_used", "rows_set_aside", "blank_rows_skipped"]
+
+
+def _counted(counts) -> str:
+    """``63 rows read = 60 used + 0 set aside + 3 blank row(s) skipped`` for one table's counts or their
+    sum (:data:`_COUNTS`), as every command counts a file's rows (:func:`~recoup_lib.wording.rows_counted`):
+    the import's rows read are its rows used and set aside, the blank rows skipped counted among them."""
+    from ..wording import rows_counted
+
+    return rows_counted(int(counts.rows_read + counts.blank_rows_skipped), int(counts.rows_used),
+                        int(counts.rows_set_aside), int(counts.blank_rows_skipped))
 
 
 def _write_rejected(result, rejected_path: Path, inputs, step: str) -> None:
@@ -153,6 +163,7 @@ def _import_rates(args) -> int:
     from ..appeals import RATES_WRITTEN_BY, load_profiles, merge_rate_notices, read_rate_notices
     from ..folder import to_text_frame, write_csv
     from ..outputs import check_file, output_file
+    from ..wording import rows_counted
 
     out = Path(args.out)
     if out.is_dir():
@@ -163,8 +174,8 @@ def _import_rates(args) -> int:
     with output_file(out, inputs=args.files, written_by=RATES_WRITTEN_BY) as path:
         write_csv(to_text_frame(merged), path, text=True)
     placeholders = int(merged["note"].str.upper().str.contains("PLACEHOLDER").sum())
-    print(f"recoup reference import-interest-rates: {Path(args.files[0]).name}: {notices.rows_read} row(s) read "
-          f"= {len(notices.rates)} used + {notices.rows_set_aside} set aside")
+    counted = rows_counted(notices.rows_read, len(notices.rates), notices.rows_set_aside)
+    print(f"recoup reference import-interest-rates: {Path(args.files[0]).name}: {counted}")
     for problem in notices.problems:  # a file of a few notices a year: every row set aside is shown
         print(f"  {problem.message}")
     first, last = notices.rates["effective_date"].min(), notices.rates["end_date"].max()

@@ -35,7 +35,7 @@ from ..arrowtext import array_parts, byte_range, one_array
 from ..money import format_cents_arrow
 from ..schema import WHOLE_ID, excel_scientific as scientific_in_text
 from ..x12 import parse_amounts
-from ..amounts import common_amounts
+from ..amounts import ACCOUNTING_ZERO, common_amounts
 from ._distinct import by_distinct_value, distinct_values
 
 __all__ = ["text", "value_bytes", "ascii_only", "no_value", "NO_VALUE", "to_money", "read_money", "money_text", "Money",
@@ -301,7 +301,7 @@ def _read_money_marks(arr: pa.Array) -> Money:
     if _has(s, "usd", ignore_case=True, present=present):
         s = pc.utf8_trim_whitespace(pc.replace_substring_regex(s, r"(?i)usd", ""))
     if _has(s, "-", present=present):
-        s = pc.replace_substring_regex(s, r"^\$?\s*-$", "0.00")     # zero in Excel's Accounting style
+        s = pc.replace_substring_regex(s, ACCOUNTING_ZERO, "0.00")
     if _has(s, "$", present=present) and _has(s, "(", present=present):
         s = pc.replace_substring_regex(s, r"^\$\s*\(", "(")          # its negative: $ (12.00)
     if _has(s, "(", present=present):

@@ -34,12 +34,13 @@ from ._x12cut import cut_file
 from ._x12spans import Segments
 from ._x837_frequency import CLAIM_COLUMNS, corrected_claims
 from ._x837_lines import LINE_COLUMNS, X12_ELEMENTS, read_segments
+from ._x837_values import X12_DATE_RANGE
 
 __all__ = ["read_837", "Claims837", "LINE_COLUMNS", "X12_ELEMENTS", "CLAIM_LINES_837"]
 
 #: How an 837 writes the dates of claim lines, said in the messages about them instead of the CSVs' YYYY-MM-DD.
-X12_DATES = {"service_date": "CCYYMMDD (DTP02 D8) or CCYYMMDD-CCYYMMDD (RD8: the first is read)",
-             "submitted_date": "CCYYMMDD"}
+X12_DATES = {"service_date": f"CCYYMMDD (DTP02 D8) or CCYYMMDD-CCYYMMDD (RD8: the first is read), {X12_DATE_RANGE}",
+             "submitted_date": f"CCYYMMDD, {X12_DATE_RANGE}"}
 
 
 #: claim_lines.csv's contract with the 837's own wording for its dates (:data:`X12_DATES`): the same check,

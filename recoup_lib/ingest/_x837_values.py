@@ -16,16 +16,22 @@ import pyarrow.compute as pc
 
 from ..arrowtext import array_parts
 from ..money import format_cents_arrow
+from ..schema import FIRST_DATE, LAST_DATE
 from ..x12 import parse_amounts, segment_code
 from ._calendar import days_in_month
 from ._diagnoses import first_of_its_code, insert_icd_dot
 from ._values import as_code
 from ._x12spans import Parts, span_text
 
-__all__ = ["mend", "to_iso", "charges", "whole_units", "service_fields", "diagnoses", "line_diagnoses", "name_ids"]
+__all__ = ["mend", "to_iso", "X12_DATE_RANGE", "charges", "whole_units", "service_fields", "diagnoses",
+           "line_diagnoses", "name_ids"]
 
 _DX_POINTED = ("ABK", "ABF", "BK", "BF")
 _ICD9 = ("BK", "BF")
+#: The days the kit represents (:data:`~recoup_lib.schema.FIRST_DATE` to ``LAST_DATE``) as CCYYMMDD numbers.
+_FIRST_DAY, _LAST_DAY = (int(str(day).replace("-", "")) for day in (FIRST_DATE, LAST_DATE))
+#: Those days as an 837 writes them, for the messages about its dates.
+X12_DATE_RANGE = f"from {_FIRST_DAY} to {_LAST_DAY}"
 
 
 def _blank(n: int) -> pa.Array:
@@ -61,8 +67,10 @@ def mend(values: pa.Array, files: np.ndarray, alt: dict[int, str], comp: str) ->
 
 
 def to_iso(values: pa.Array) -> pa.Array:
-    """``20250131`` (or the start of ``20250131-20250205``) -> ``2025-01-31``; other text, and eight digits that
-    are no real date (``20251307``), as is: the contract check refuses them quoting what the file holds."""
+    """``20250131`` (or the start of ``20250131-20250205``) -> ``2025-01-31``; other text as is, and so are
+    eight digits that are no real date (``20251307``) or one the kit does not represent (``00000101``,
+    :data:`X12_DATE_RANGE`), and a range whose end is either (``20250105-20250231``): the contract check
+    refuses them quoting what the file holds."""
     text = pc.cast(values, pa.string())
     n = len(text)
     offsets, buf = _layout(text)
@@ -82,6 +90,9 @@ def to_iso(values: pa.Array) -> pa.Array:
     if not shaped.any():
         return text
     shaped &= _real_dates(first8 - 48)
+    ranges = np.flatnonzero(shaped & long)
+    if len(ranges):
+        shaped[ranges] = _real_dates(_eight_bytes(buf, begin[ranges] + 9) - 48)
     out = np.full((n, 10), 45, dtype=np.uint8)
     out[:, [0, 1, 2, 3, 5, 6, 8, 9]] = np.where(shaped[:, None], first8, 48)
     iso = pa.Array.from_buffers(pa.string(), n, [None, pa.py_buffer(np.arange(0, 10 * n + 1, 10, dtype=np.int32)),
@@ -90,11 +101,13 @@ def to_iso(values: pa.Array) -> pa.Array:
 
 
 def _real_dates(digits: np.ndarray) -> np.ndarray:
-    """Which rows of ``digits`` (n, 8; uint8), CCYYMMDD, are a day of the calendar (``20250231`` is not; rows
-    of other bytes than digits give nonsense, for the caller to leave out)."""
-    year = digits[:, :4].astype(np.int64) @ np.array([1000, 100, 10, 1], dtype=np.int64)
+    """Which rows of ``digits`` (n, 8; uint8), CCYYMMDD, are a day of the calendar the kit represents
+    (``20250231`` is not, nor ``00000101``: :data:`X12_DATE_RANGE`); rows of other bytes than digits give
+    nonsense, for the caller to leave out."""
+    year = digits[:, :4].astype(np.int32) @ np.array([1000, 100, 10, 1], dtype=np.int32)
     month, day = digits[:, 4] * 10 + digits[:, 5], digits[:, 6] * 10 + digits[:, 7]
-    real = (month >= 1) & (month <= 12) & (day >= 1)
+    number = year * 10000 + month.astype(np.int32) * 100 + day
+    real = (month >= 1) & (month <= 12) & (day >= 1) & (number >= _FIRST_DAY) & (number <= _LAST_DAY)
     real &= day <= days_in_month(year, np.where(real, month, 1))
     return real
 

@@ -18,7 +18,7 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from ..amounts import common_amounts
+from ..amounts import ACCOUNTING_ZERO, common_amounts
 from ..arrowtext import one_array
 from ..money import MAX_CENTS, MAX_TOTAL_CENTS, MONEY_PATTERN, parse_cents_arrays, plain_cents
 from ._columns import Column
@@ -55,7 +55,8 @@ def _money_cents(text: pa.ChunkedArray) -> tuple[np.ndarray, np.ndarray, np.ndar
     Excel's Currency and Accounting formats save a negative in parentheses (``($172.92)``,
     ``(1,234.50)``): such a value is read as ``recoup import`` reads it
     (:func:`recoup_lib.amounts.common_amounts`), so a file saved from Excel loses no row to it; so is
-    a negative with its minus sign after it (``5.00-``, :func:`_minus_after`).
+    a negative with its minus sign after it (``5.00-``, :func:`_minus_after`), and the Accounting
+    format's zero (``-``, ``$ -``: :data:`~recoup_lib.amounts.ACCOUNTING_ZERO`).
     """
     cents, missing, invalid = parse_cents_arrays(text)
     if not invalid.any():
@@ -71,6 +72,11 @@ def _money_cents(text: pa.ChunkedArray) -> tuple[np.ndarray, np.ndarray, np.ndar
     cents[after] = read
     missing[after] = False
     invalid[after] = False
+    left = np.flatnonzero(invalid)
+    zero = left[np.asarray(pc.fill_null(pc.match_substring_regex(one_array(text.take(left)), ACCOUNTING_ZERO),
+                                        False))]
+    missing[zero] = False
+    invalid[zero] = False
     return cents, missing, invalid
 
 
@@ -102,11 +108,21 @@ def _checked_cents(cents: np.ndarray, missing: np.ndarray, bad: np.ndarray, reco
     return pd.arrays.IntegerArray(cents, missing)
 
 
+#: A negative written in parentheses (``($5.00)``, ``$ (5.00)``) or with its minus sign after it
+#: (``5.00-``), as :func:`_money_cents` reads them: the amount is the group ``amount``.
+_NEGATIVE_WRITTEN = re.compile(r"\s*(?:\$\s*)?\(\s*(?:\$\s*)?(?P<amount>[^$]*?)\s*\)\s*|(?P<before>.*\S)-\s*")
+
+
 def _written_cents(text: str) -> int:
-    """The cents of well-written money text, however large (capped just past :data:`MAX_CENTS`); 0 for
-    other text."""
-    match = re.match(MONEY_PATTERN, str(text))
-    if match is None or (match.group(1) and match.group(2)):
+    """The size in cents of well-written money text, however large (capped just past :data:`MAX_CENTS`), a
+    negative written in parentheses or with its minus after it (:data:`_NEGATIVE_WRITTEN`) included, so
+    that it is refused as too large as the plain form is; 0 for other text."""
+    text = str(text)
+    negative = _NEGATIVE_WRITTEN.fullmatch(text)
+    if negative is not None:
+        text = negative.group("amount") if negative.group("amount") is not None else negative.group("before")
+    match = re.match(MONEY_PATTERN, text)
+    if match is None or (match.group(1) and match.group(2)) or (negative and (match.group(1) or match.group(2))):
         return 0
     whole, frac = match.group(3).replace(",", ""), (match.group(4) or "").ljust(2, "0")
     return min(int(whole) * 100 + int(frac), MAX_CENTS + 1)

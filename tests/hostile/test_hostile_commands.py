@@ -1170,7 +1170,7 @@ def test_reference_import_reads_a_cms_table_resaved_as_unicode_text(hostile, cod
     was told "no header row ... is this the right kind of CMS file?"."""
     hostile.write("mue.txt", (MUE_HEADER + "10001,1,1\n10002,2,3\n").replace(",", "\t").encode(codec))
     run = hostile.run("reference", "import-mue", "mue.txt", "--out", "mue.csv", expect=0, out="mue.csv")
-    assert "rows read 2 = used 2 + set aside 0" in run.out
+    assert "2 rows read = 2 used + 0 set aside" in run.out
     assert hostile.path("mue.csv").read_text(encoding="utf-8") == "procedure_code,mue_value,mai\n10001,1,1\n10002,2,3\n"
 
 
@@ -1180,7 +1180,7 @@ def test_reference_import_reads_a_cms_table_with_a_byte_order_mark_before_window
     text = MUE_HEADER.replace("\n", ",Rationale\n") + "10001,1,1,CPT\u00ae\n10002,2,3,Peña\n"
     hostile.write("mue.txt", b"\xef\xbb\xbf" + text.encode("cp1252"))
     run = hostile.run("reference", "import-mue", "mue.txt", "--out", "mue.csv", expect=0, out="mue.csv")
-    assert "rows read 2 = used 2 + set aside 0" in run.out
+    assert "2 rows read = 2 used + 0 set aside" in run.out
 
 
 @pytest.mark.parametrize("action", ["import-ptp", "import-mue", "import-interest-rates"])
@@ -1201,7 +1201,7 @@ def test_interest_rates_name_the_row_a_spreadsheet_shows_after_blank_rows(hostil
     the rate of row 6 was named as row 3's."""
     hostile.write("rates.csv", "\n" + RATES_HEADER + "2025-01-01,9.5\n\n,\n2025-04-01,150\n")
     run = hostile.run("reference", "import-interest-rates", "rates.csv", "--out", "r.csv", expect=0, out="r.csv")
-    assert "rates.csv: 2 row(s) read = 1 used + 1 set aside" in run.out
+    assert "rates.csv: 2 rows read = 1 used + 1 set aside" in run.out
     assert "rates.csv, row 6, column 'rate_percent'" in run.out
 
 
@@ -1213,7 +1213,7 @@ def test_interest_rates_read_bytes_windows_1252_does_not_define_after_a_byte_ord
     hostile.write("rates.csv", bom + (RATES_HEADER.replace("\n", ",note\n") + "2025-01-01,9.5,Peña").encode("cp1252")
                   + b"\x81\n")
     run = hostile.run("reference", "import-interest-rates", "rates.csv", "--out", "r.csv", expect=0, out="r.csv")
-    assert "rates.csv: 1 row(s) read = 1 used + 0 set aside" in run.out
+    assert "rates.csv: 1 rows read = 1 used + 0 set aside" in run.out
 
 
 def test_interest_rates_set_aside_a_row_with_more_cells_than_the_header(hostile):
@@ -1221,7 +1221,7 @@ def test_interest_rates_set_aside_a_row_with_more_cells_than_the_header(hostile)
     name, its rate for its date); a later one stopped the whole file. Each is set aside, naming its row."""
     hostile.write("long.csv", RATES_HEADER + "2025-01-01,9.5,a note\n2025-04-01,9\n2025-07-01,9,x\n2025-10-01,8.5,\n")
     run = hostile.run("reference", "import-interest-rates", "long.csv", "--out", "l.csv", expect=0, out="l.csv")
-    assert "long.csv: 4 row(s) read = 2 used + 2 set aside" in run.out
+    assert "long.csv: 4 rows read = 2 used + 2 set aside" in run.out
     assert all(f"long.csv, row {row}, column '(whole row)': expected at most 2 cells, as the header has" in run.out
                for row in (2, 4))
 
@@ -1231,7 +1231,7 @@ def test_interest_rates_list_every_row_set_aside(hostile):
     rows = "".join(f"2025-01-{day:02d},{100 + day}\n" for day in range(1, 13))
     hostile.write("rates.csv", RATES_HEADER + rows + "2026-01-01,9.5\n")
     run = hostile.run("reference", "import-interest-rates", "rates.csv", "--out", "r.csv", expect=0, out="r.csv")
-    assert "13 row(s) read = 1 used + 12 set aside" in run.out
+    assert "13 rows read = 1 used + 12 set aside" in run.out
     assert all(f"rates.csv, row {row}, column 'rate_percent'" in run.out for row in range(2, 14))
 
 
