@@ -275,26 +275,32 @@ def _csv_views_and_front(df: pd.DataFrame, front: int) -> tuple[tuple[bytes, mem
     return ((_header(table.column_names[:front]), front_rows), (_header(table.column_names), rows))
 
 
-def write_csv_and_front(df: pd.DataFrame, path: str | Path, front: int, front_path: str | Path) -> tuple[Path, Path]:
+def write_csv_and_front(df, path: str | Path, front: int, front_path: str | Path) -> tuple[Path, Path]:
     """Write ``df`` to ``path`` and its first ``front`` columns to ``front_path``, as :func:`write_csv`
     writes each, turning the shared columns into text once (:func:`csv_bytes_and_front`).
 
     An audit's findings.csv is the first eight columns of findings_detail.csv: most of the
-    text of both (the evidence sentences) is made once instead of twice.
+    text of both (the evidence sentences) is made once instead of twice. ``df`` may also be
+    an iterable of DataFrames (at least one), the table's rows in order, written one after
+    the other (the same bytes as their concatenation).
     """
     path, front_path = Path(path), Path(front_path)
+    pieces = [df] if isinstance(df, pd.DataFrame) else df
     with _target(path) as whole_file, _target(front_path) as front_file:
         for target in (whole_file, front_file):
             target.parent.mkdir(parents=True, exist_ok=True)
         with open(whole_file, "wb") as whole, open(front_file, "wb") as start:
-            for first in range(0, max(len(df), 1), CHUNK_ROWS):
-                (front_header, front_body), (header, body) = _csv_views_and_front(
-                    df.iloc[first:first + CHUNK_ROWS], front)
-                if first == 0:
-                    whole.write(header)
-                    start.write(front_header)
-                whole.write(body)
-                start.write(front_body)
+            headed = False
+            for piece in pieces:
+                for first in range(0, max(len(piece), 1), CHUNK_ROWS):
+                    (front_header, front_body), (header, body) = _csv_views_and_front(
+                        piece.iloc[first:first + CHUNK_ROWS], front)
+                    if not headed:
+                        whole.write(header)
+                        start.write(front_header)
+                        headed = True
+                    whole.write(body)
+                    start.write(front_body)
     return path, front_path
 
 

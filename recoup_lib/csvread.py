@@ -38,23 +38,16 @@ from .csvrecords import (  # noqa: F401 - imported from here before csvrecords h
     quoted_records,
     rows_taken_in,
 )
+from .csvrecords import runaway_column
 from .errors import WHOLE_ROW, InputError, Problem
 from .filekind import not_a_file, not_a_file_message, not_csv_text
 from .formulas import GUARD, unguard_formulas, unguard_text
 from .schema import (
     CONTROL_CHARACTERS, FIRST_DATE, LAST_DATE, MAX_WHOLE_NUMBER, SPECS, FileSpec, ParsedTable, parse_table,
 )
-from .totalrows import (  # noqa: F401 - imported from here before totalrows held them
-    TOTAL_PATTERN,
-    first_filled_cells,
-    total_rows,
-)
 
 __all__ = [
     "RESERVED_PREFIX",
-    "TOTAL_PATTERN",
-    "total_rows",
-    "first_filled_cells",
     "blank_row_mask",
     "blank_rows",
     "blank_texts",
@@ -174,8 +167,7 @@ def python_csv_chunks(path: Path, header: list[str], chunk_rows: int | None = No
                 continue
             if problem is not None:
                 at, expected, got = problem
-                column = header[at] if at < len(header) else f"field {at + 1}"
-                broken.append((record_no, line.rstrip("\r\n"), expected, got, column))
+                broken.append((record_no, line.rstrip("\r\n"), expected, got, runaway_column(header, at)))
                 continue
             if len(record) != len(header):
                 broken.append((record_no, text, f"{len(header)} fields, as in the header",

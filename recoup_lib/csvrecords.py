@@ -26,7 +26,7 @@ import csv
 import itertools
 import sys
 
-__all__ = ["END_OF_FILE", "CLOSING_QUOTE", "open_quote_field", "rows_taken_in", "quoted_records",
+__all__ = ["END_OF_FILE", "CLOSING_QUOTE", "runaway_column", "open_quote_field", "rows_taken_in", "quoted_records",
            "last_line_leaves_quote_open"]
 
 #: Python's csv module refuses fields over 131,072 characters by default; a long note beside a
@@ -45,6 +45,16 @@ CLOSING_QUOTE = {
     True: "a closing quote before the lines after it (this one is never closed, or takes in lines "
           "that look like rows)",
 }
+
+
+def runaway_column(header: list[str], at: int) -> str:
+    """The column a message names for a quote that runs away in field ``at`` of a record (see
+    :func:`quoted_records`): the header's name of it, or ``field 7`` past the header's last column.
+
+    >>> runaway_column(["a", "b"], 1), runaway_column(["a", "b"], 6)
+    ('b', 'field 7')
+    """
+    return header[at] if at < len(header) else f"field {at + 1}"
 
 
 def open_quote_field(line: str, delimiter: str = ",") -> tuple[list[str], int | None]:

@@ -23,8 +23,9 @@ from .errors import InputError
 from .filekind import (ENCODING_NAMES, decode_bytes, not_a_file, not_csv_text, present, text_encoding,
                        with_workbook_hint)
 from .schema import FileSpec, ParsedTable, parse_table
+from .wording import blank_rows_skipped
 
-__all__ = ["FileReading", "blank_rows_skipped", "rows_counted", "read_as_saved", "parse_as_saved", "read_saved_table"]
+__all__ = ["FileReading", "read_as_saved", "parse_as_saved", "read_saved_table"]
 
 
 @dataclass(frozen=True)
@@ -39,7 +40,7 @@ class FileReading:
         The encoding its text was read in (``utf-8`` unless charset detection chose another).
     blank_rows : int
         Rows blank in every cell (``,,,`` where Excel saved an empty row), skipped: neither used
-        nor set aside, but among the rows read (:func:`rows_counted`).
+        nor set aside, but among the rows read (:func:`~recoup_lib.wording.rows_counted`).
     """
 
     label: str
@@ -61,20 +62,6 @@ class FileReading:
         a file with nothing to note."""
         note = self.note()
         return [f"{note}."] if note else []
-
-
-def blank_rows_skipped(count: int) -> str:
-    """``2 blank row(s) skipped``: how every command that skips rows blank in every cell counts them."""
-    return f"{count:,} blank row(s) skipped"
-
-
-def rows_counted(read: int, used: int, set_aside: int, blank: int = 0, read_words: str = "rows read") -> str:
-    """``63 rows read = 60 used + 0 set aside + 3 blank row(s) skipped``: a file's rows as every command
-    counts them, the rows blank in every cell among the rows read (said only when there are some), so
-    that the rows read are the rows a spreadsheet shows under the header; ``read_words``: the words
-    before the ``=`` (``recoup appeal`` says ``5 read``)."""
-    return (f"{read:,} {read_words} = {used:,} used + {set_aside:,} set aside"
-            + (f" + {blank_rows_skipped(blank)}" if blank else ""))
 
 
 def _encoding(path: Path) -> str | None:

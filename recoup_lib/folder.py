@@ -27,10 +27,10 @@ import pyarrow as pa
 from . import reference
 from .csvout import csv_bytes, to_text_frame, to_text_table, write_csv
 from .csvread import read_csv_text, read_table
-from .csvsaved import rows_counted
 from .errors import WHOLE_LINE, WHOLE_PAYMENT, WHOLE_ROW, InputError, InvalidParameterError, NothingUsableError, Problem
 from .filekind import present, workbook_hint
 from .schema import SPECS, ZEROS_DROPPED, ClaimKeys, claim_keys, leading_zero_twins, line_key, value_codes
+from .wording import rows_counted
 
 __all__ = [
     "AuditInputs",
@@ -332,7 +332,7 @@ def file_counts(name: str, parsed, used: int) -> tuple:
     """One row of :data:`COUNT_COLUMNS` for a file read into ``parsed`` (a
     :class:`~recoup_lib.schema.ParsedTable`), ``used`` of its rows used: its rows read count the
     blank rows skipped too, so that every row of the file is counted somewhere."""
-    return (name, parsed.rows_read + parsed.blank_rows, used, parsed.rows_read - used, parsed.blank_rows)
+    return (name, parsed.rows_in_file, used, parsed.rows_read - used, parsed.blank_rows)
 
 
 def counts_said(row, read: str = "rows read") -> str:
@@ -340,8 +340,7 @@ def counts_said(row, read: str = "rows read") -> str:
     :attr:`AuditInputs.counts` as the audit's summary and messages say it (the blank rows only when
     there are some, worded as every command that skips them words it); ``read``: the words before
     the ``=`` (``recoup appeal`` says ``5 read``)."""
-    counted = rows_counted(row.rows_read, row.rows_used, row.rows_set_aside, getattr(row, "blank_rows_skipped", 0),
-                           read)
+    counted = rows_counted(row.rows_read, row.rows_used, row.rows_set_aside, row.blank_rows_skipped, read)
     return f"{row.file}: {counted}"
 
 
@@ -350,7 +349,7 @@ def counts_worth_saying(counts: pd.DataFrame) -> list[str]:
     skipped, said (:func:`counts_said`), for a command's messages (the report's)."""
     return [counts_said(row) + (" (see rejected.csv)" if row.rows_set_aside else "")
             for row in counts.itertuples(index=False)
-            if row.rows_set_aside or getattr(row, "blank_rows_skipped", 0)]
+            if row.rows_set_aside or row.blank_rows_skipped]
 
 
 def required_file_alarms(counts: pd.DataFrame, problems: list[Problem], folder: Path | None = None,
@@ -366,22 +365,29 @@ def required_file_alarms(counts: pd.DataFrame, problems: list[Problem], folder: 
     export that lost its rows.
     """
     errors, warnings = [], []
-    empty = {"claim_lines.csv": "no claim lines (the file has a header and {rows}), so no findings can be "
-                                "produced",
-             "payments.csv": "no payments (the file has a header and {rows}): no line was paid, so nothing "
+    empty = {"claim_lines.csv": "no claim lines (the file has {rows}), so no findings can be produced",
+             "payments.csv": "no payments (the file has {rows}): no line was paid, so nothing "
                              "could be taken back and no findings can be produced; export the payments (or "
                              "remittances) of the same claims"}
     for row in counts.loc[counts["file"].isin(list(empty))].itertuples():
         if row.rows_used + row.rows_set_aside == 0:
-            blank = getattr(row, "blank_rows_skipped", 0)
-            rows = f"no rows but {blank:,} blank one(s)" if blank else "no rows"
-            errors.append(f"{row.file}: {empty[row.file].format(rows=rows)}")
+            errors.append(f"{row.file}: {empty[row.file].format(rows=_no_usable_row(row))}")
             continue
         error, warning = set_aside_alarm(row.file, row.rows_used + row.rows_set_aside, row.rows_used,
                                          [p for p in problems if p.file == row.file], claim_ids=claim_ids)
         errors += [error] if error else []
         warnings += [warning] if warning else []
     return errors, warnings + optional_file_warnings(counts, folder)
+
+
+def _no_usable_row(row) -> str:
+    """What a file with no row used holds, for the message that says so: ``a header and no rows``, ``a
+    header and no rows but 3 blank one(s)`` or ``all 5 rows set aside``; ``row``: its row of
+    :attr:`AuditInputs.counts` (:data:`COUNT_COLUMNS`), whose rows read count the blank rows too."""
+    if row.rows_used + row.rows_set_aside:
+        return f"all {row.rows_used + row.rows_set_aside:,} rows set aside"
+    blank = row.blank_rows_skipped
+    return f"a header and no rows but {blank:,} blank one(s)" if blank else "a header and no rows"
 
 
 #: The rule each optional input file feeds that flags a paid line the file holds no row for.
@@ -408,9 +414,8 @@ def optional_file_warnings(counts: pd.DataFrame, folder: Path | None = None) -> 
         rule, aside = _FLAGS_A_LINE_WITHOUT_A_ROW[row.file], row.rows_set_aside
         held = row.rows_used + aside
         if row.rows_used == 0:
-            what = "a header and no rows" if held == 0 else f"all {held:,} rows set aside"
-            warnings.append(f"WARNING: {row.file}: no usable row ({what}), so {rule} flags every paid line: "
-                            f"correct the file, or remove it to switch {rule} off.")
+            warnings.append(f"WARNING: {row.file}: no usable row ({_no_usable_row(row)}), so {rule} flags every "
+                            f"paid line: correct the file, or remove it to switch {rule} off.")
         elif aside * 2 > held:
             warnings.append(f"WARNING: {row.file}: {aside:,} of {held:,} rows ({aside / held:.0%}) "
                             f"were set aside, so {rule} flags the paid lines they would have covered: correct "
@@ -420,9 +425,8 @@ def optional_file_warnings(counts: pd.DataFrame, folder: Path | None = None) -> 
         tables &= counts["source"] == "folder"
     for row in counts.loc[tables].itertuples():
         rule = _FINDS_NOTHING_WITHOUT_A_ROW[row.file]
-        what = "a header and no rows" if row.rows_read == 0 else f"all {row.rows_read:,} rows set aside"
-        warnings.append(f"WARNING: {row.file}: no usable row ({what}), so {rule} finds nothing: correct the "
-                        "file, or remove it to use the shipped table.")
+        warnings.append(f"WARNING: {row.file}: no usable row ({_no_usable_row(row)}), so {rule} finds nothing: "
+                        "correct the file, or remove it to use the shipped table.")
     return warnings
 
 

@@ -5,7 +5,9 @@ Every message that names files, rows or values cut its list short the same way
 command line, so the one helper sits below all of them; a memory budget
 (``--max-memory 1GB``) is read and shown in one way by every command that takes
 one (the audit, the generator); a path a person is to type again (the commands' ``next:``
-lines, the mapping widget's import command) is quoted by one rule. It imports only the exception types.
+lines, the mapping widget's import command) is quoted by one rule; a file's rows are counted in one
+sentence (``63 rows read = 60 used + 0 set aside + 3 blank row(s) skipped``) by every command that reads
+one. It imports only the exception types.
 """
 
 from __future__ import annotations
@@ -15,7 +17,7 @@ import re
 
 from .errors import InvalidParameterError
 
-__all__ = ["SHOWN", "listed", "parse_size", "shown_path", "size_text"]
+__all__ = ["SHOWN", "blank_rows_skipped", "listed", "parse_size", "rows_counted", "shown_path", "size_text"]
 
 #: How many names a message shows before saying how many more there are.
 SHOWN = 3
@@ -89,3 +91,17 @@ def shown_path(path) -> str:
     if _BARE.fullmatch(text):
         return text
     return '"' + _ESCAPED_IN_QUOTES.sub(lambda m: "\\" + m.group(), text) + '"'
+
+
+def blank_rows_skipped(count: int) -> str:
+    """``2 blank row(s) skipped``: how every command that skips rows blank in every cell counts them."""
+    return f"{count:,} blank row(s) skipped"
+
+
+def rows_counted(read: int, used: int, set_aside: int, blank: int = 0, read_words: str = "rows read") -> str:
+    """``63 rows read = 60 used + 0 set aside + 3 blank row(s) skipped``: a file's rows as every command
+    counts them, the rows blank in every cell among the rows read (said only when there are some), so
+    that the rows read are the rows a spreadsheet shows under the header; ``read_words``: the words
+    before the ``=`` (``recoup appeal`` says ``5 read``)."""
+    return (f"{read:,} {read_words} = {used:,} used + {set_aside:,} set aside"
+            + (f" + {blank_rows_skipped(blank)}" if blank else ""))

@@ -1,6 +1,7 @@
 """Auditing at scale: patient partitions in bounded memory give the in-memory audit's files, byte for byte."""
 
 import filecmp
+import gc
 import shutil
 from pathlib import Path
 
@@ -9,7 +10,7 @@ import pytest
 
 from recoup_lib.cli import main
 from recoup_lib.errors import InvalidParameterError
-from recoup_lib.folder import read_table
+from recoup_lib.folder import INPUT_FILES, read_table
 from recoup_lib.rules import audit_folder, custom_rule, score, write_audit
 from recoup_lib.rules._partition import audit_folder_partitioned, plan_partitions, stable_hash
 from recoup_lib.wording import parse_size
@@ -197,6 +198,41 @@ def test_cli_max_memory_and_its_usage_errors(practice, tmp_path, capsys):
     assert "max_memory must be a size" in capsys.readouterr().err
     assert main(["audit", str(practice), "--out", str(tmp_path / "d"), "--max-memory", "1GB", "--xlsx"]) == 2
     assert main(["audit", str(practice), "--out", str(tmp_path / "e"), "--workers", "-1"]) == 2
+
+
+def test_a_small_budget_merges_many_sorted_runs_into_the_in_memory_audits_files(messy, tmp_path, monkeypatch):
+    """Under a budget that makes many partitions, each partition's findings go to disk sorted and are
+    merged a few rows at a time: every file written is the in-memory audit's, byte for byte, and the
+    findings are never all in memory at once."""
+    from recoup_lib.rules import _partition, _runs
+
+    monkeypatch.setattr(_partition, "_BYTES_PER_INPUT_BYTE", 4000)
+    monkeypatch.setattr(_partition, "_SMALLEST_PART", 1000)
+    monkeypatch.setattr(_runs, "MERGED_ROWS", 40)
+    monkeypatch.setattr(_runs, "_LEAST_RUN_ROWS", 2)
+    input_bytes = sum((messy / name).stat().st_size for name in INPUT_FILES if (messy / name).is_file())
+    count, _ = plan_partitions(input_bytes, parse_size("400MB"), 1)
+    assert count >= 12
+    assert main(["audit", str(messy), "--out", str(tmp_path / "memory")]) == 0
+    assert main(["audit", str(messy), "--out", str(tmp_path / "parts"), "--max-memory", "400MB",
+                 "--workers", "1"]) == 0
+    memory = sorted(p.relative_to(tmp_path / "memory") for p in (tmp_path / "memory").rglob("*") if p.is_file())
+    parts = sorted(p.relative_to(tmp_path / "parts") for p in (tmp_path / "parts").rglob("*") if p.is_file())
+    assert parts == memory and len(memory) >= 8
+    for name in memory:
+        assert (tmp_path / "parts" / name).read_bytes() == (tmp_path / "memory" / name).read_bytes(), name
+
+    result = audit_folder(messy, max_memory="400MB", workers=1)
+    assert result.runs.count == count
+    batches = [len(batch) for batch in result.runs.batches()]
+    assert sum(batches) == result.finding_count > 0 and len(batches) > 10
+    assert max(batches) <= 2 * count * result.runs.batch_rows
+    result.write(tmp_path / "again")
+    assert result.__dict__.get("_findings") is None  # written from the runs, never read whole
+    folder = result.runs.folder
+    del result
+    gc.collect()
+    assert not folder.exists()  # the runs went with their result
 
 
 # --------------------------------------------------------------------------- Spark (local mode)

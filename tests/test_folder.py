@@ -11,7 +11,7 @@ from hypothesis import strategies as st
 
 from recoup_lib.cli import main
 from recoup_lib.errors import InputError
-from recoup_lib.folder import read_audit_folder, read_table, write_csv
+from recoup_lib.folder import COUNT_COLUMNS, optional_file_warnings, read_audit_folder, read_table, write_csv
 
 HEADER = ("claim_id,line_no,patient_id,payer_id,rendering_npi,service_date,submitted_date,procedure_code,"
           "modifiers,units,charge,diagnosis_codes,place_of_service")
@@ -540,3 +540,14 @@ def test_a_workbook_beside_a_missing_required_csv_is_named(tmp_path, capsys, max
     assert "payments.csv: required file not found in" in err
     assert ("payments.xlsx is in the folder, but the audit reads payments.csv: save the workbook from the "
             "spreadsheet as \"CSV UTF-8\" named payments.csv") in err
+
+
+@pytest.mark.parametrize(("file", "rule"), [("fee_schedule.csv", "overpaid_rate"), ("coverage.csv", "coverage_lapsed")])
+def test_a_file_of_blank_rows_alone_is_not_said_to_have_its_rows_set_aside(file, rule):
+    """fee_schedule.csv of a header and 3 rows of commas (3 read, 0 used, 0 set aside, 3 blank) was
+    warned about as "no usable row (all 3 rows set aside)": its rows read count the blank ones."""
+    counts = pd.DataFrame([(file, 3, 0, 0, 3)], columns=COUNT_COLUMNS)
+    counts["source"] = "folder"
+    warned = optional_file_warnings(counts)
+    assert len(warned) == 1
+    assert warned[0].startswith(f"WARNING: {file}: no usable row (a header and no rows but 3 blank one(s)), so {rule} ")

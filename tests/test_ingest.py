@@ -763,7 +763,7 @@ def test_fill_down_fills_every_line_that_is_no_total_row_whatever_its_first_cell
     both for what fill-down fills and for what is set aside: a line of claim C1 whose description
     reads 'Total knee arthroplasty' was taken for a subtotal and left unfilled (then set aside as
     'not a data row'), although it is no total row. Beside a blank claim number only a cell that is a
-    total label and nothing more makes a total row, as sampling decides it (csvread.total_rows,
+    total label and nothing more makes a total row, as sampling decides it (totalrows.total_rows,
     whole_cell): the line was set aside as a total row instead of filled down."""
     path = write_lines(tmp_path / "grouped.csv", [
         "Description,Claim #,Line #,Patient Acct,Ins Code,Rendering NPI,DOS,Date Billed,CPT,Units,Billed Amt",

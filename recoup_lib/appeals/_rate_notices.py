@@ -32,7 +32,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from ..csvrecords import CLOSING_QUOTE, quoted_records
+from ..csvrecords import CLOSING_QUOTE, quoted_records, runaway_column
 from ..errors import WHOLE_ROW, InputError, Problem
 from ..filekind import decode_bytes, not_a_file_message
 from ._profiles import Profiles, _check_rates, _decimal_between, _filled_end_dates
@@ -101,19 +101,14 @@ def _parse_day(text: str):
     return pd.NaT
 
 
-def _records(lines: list[str], width: int = 0):
-    """``(fields, lines taken, runaway)`` for each record of ``lines``, read by the kit's exact CSV
-    reader (:func:`~recoup_lib.csvrecords.quoted_records`): any value may hold a line break, and a
-    quote that runs away (never closed, or taking in lines that look like rows of a file ``width``
-    cells wide) is cut after its first line, the lines after it read as the rows they are."""
-    for fields, _, taken, runaway in quoted_records(lines, width, lambda at: True):
-        yield fields, 1 if runaway else taken, runaway
-
-
 def _read_text(path: Path, label: str) -> tuple[list[str], list[tuple[int, list[str]]], list[Problem]]:
     """The file's header (the first row that is not blank), its rows as ``(row, cells)`` numbered as a
     spreadsheet shows them, and the rows set aside: for holding more cells than the header, or a
     quote that runs away.
+
+    Records are read by the kit's exact CSV reader (:func:`~recoup_lib.csvrecords.quoted_records`):
+    any value may hold a line break, and a quote that runs away (never closed, or taking in lines that
+    look like rows) is cut after its first line, the lines after it read as the rows they are.
 
     The bytes are decoded as ``recoup import`` decodes them
     (:func:`~recoup_lib.filekind.decode_bytes`: UTF-8, UTF-16, Windows-1252..., after a byte-order
@@ -125,19 +120,19 @@ def _read_text(path: Path, label: str) -> tuple[list[str], list[tuple[int, list[
     """
     lines = StringIO(decode_bytes(path.read_bytes(), label)[0].decode("utf-8"), newline="").readlines()
     header, row, start = None, 0, 0
-    for fields, taken, _ in _records(lines):
-        row, start = row + 1, start + taken
+    for fields, _, taken, runaway in quoted_records(lines, 0, lambda at: True):
+        row, start = row + 1, start + (1 if runaway else taken)
         if any(cell.strip() for cell in fields):
             header = fields
             break
     if header is None:
         raise InputError(f"{label}: cannot be read as a CSV of rate notices (no header row)")
     rows, set_aside = [], []
-    for number, (cells, _, runaway) in enumerate(_records(lines[start:], len(header)), start=row + 1):
+    for number, (cells, _, _, runaway) in enumerate(quoted_records(lines[start:], len(header), lambda at: True),
+                                                    start=row + 1):
         if runaway is not None:
             at = runaway[0]
-            column = header[at] if at < len(header) else f"field {at + 1}"
-            set_aside.append(Problem(label, number, column, '"' + cells[at], CLOSING_QUOTE[True]))
+            set_aside.append(Problem(label, number, runaway_column(header, at), '"' + cells[at], CLOSING_QUOTE[True]))
         elif len(cells) > len(header) and any(cell.strip() for cell in cells[len(header):]):
             set_aside.append(Problem(label, number, WHOLE_ROW, ",".join(cells),
                                      f"at most {len(header)} cells, as the header has (this row has {len(cells)}: a "

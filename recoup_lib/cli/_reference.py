@@ -88,11 +88,11 @@ def run(args) -> int:
 
 
 def _import(args) -> int:
-    from ..csvsaved import blank_rows_skipped
     from ..errors import InputError
     from ..folder import write_csv
     from ..outputs import check_file, output_file, written_unchanged
     from ..reference import cms
+    from ..wording import blank_rows_skipped
 
     out = Path(args.out)
     if out.is_dir():

@@ -25,7 +25,7 @@ from ..errors import InputError, UsageError
 from ._registry import Exercise, Question, get_exercise, is_unanswered, normalise
 
 __all__ = ["Feedback", "Session", "start", "check", "answers_folder", "ANSWERS_ENV", "run_checks",
-           "ANSWER_RECORD", "answer_field_problem", "read_answer_file"]
+           "answer_field_problem", "read_answer_file"]
 
 #: Environment variable naming the folder answers are written to (default ``answers``).
 ANSWERS_ENV = "RECOUP_ANSWERS"
@@ -39,7 +39,7 @@ def answers_folder(folder: str | os.PathLike | None = None) -> Path:
 
 
 #: What an answer file holds, as a message says it expected.
-ANSWER_RECORD = "an answer record (a JSON object with exercise, trainee and answers)"
+_ANSWER_RECORD = "an answer record (a JSON object with exercise, trainee and answers)"
 
 
 def answer_field_problem(source, field_name: str, expected: str, got) -> InputError:
@@ -71,7 +71,7 @@ def read_answer_file(path: Path) -> dict:
     except OSError as exc:
         raise InputError(f"{path}: cannot be read ({exc.strerror or exc})") from None
     if not isinstance(record, dict):
-        raise answer_field_problem(path, "(whole file)", ANSWER_RECORD, type(record).__name__)
+        raise answer_field_problem(path, "(whole file)", _ANSWER_RECORD, type(record).__name__)
     answers = record.get("answers", {})
     if not isinstance(answers, dict):
         raise answer_field_problem(path, "answers", "a JSON object of question -> {answer, attempts}", answers)

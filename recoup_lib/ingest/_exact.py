@@ -16,7 +16,7 @@ import itertools
 import numpy as np
 import pyarrow as pa
 
-from ..csvrecords import quoted_records
+from ..csvrecords import quoted_records, runaway_column
 
 __all__ = ["csv_body_exact"]
 
@@ -69,7 +69,7 @@ def _runaway(line: int, taken: int, runaway: tuple[int, int | None], text: str, 
     and ``runaway`` as :func:`~recoup_lib.csvrecords.quoted_records` gives them): never closed, or
     taking in lines that look like rows of the file."""
     index, rowlike = runaway
-    column = headers[index] if index < len(headers) else f"field {index + 1}"
+    column = runaway_column(headers, index)
     text = text.rstrip("\r\n")
     if rowlike is None:
         return (line, f"a quote opened in column '{column}' and never closed (the {taken - 1:,} line(s) after it "

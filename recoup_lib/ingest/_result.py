@@ -19,11 +19,11 @@ import pandas as pd
 
 from .. import __version__
 from ..errors import WHOLE_ROW, InputError, Problem
-from ..csvsaved import rows_counted
 from ..filekind import ENCODING_NAMES
 from ..folder import set_aside_alarm, write_csv
 from ..outputs import writes_folder
 from ..results import StepResult
+from ..wording import rows_counted
 from ._fields import TARGET_FILES
 
 __all__ = ["ImportResult", "SourceReport", "mapping_document", "MANIFEST_KEY"]
@@ -39,7 +39,7 @@ _WRITER = "recoup import"
 class SourceReport:
     """What happened to one input file: its rows read are the rows used, the rows set aside and the
     rows blank in every cell skipped (``blank_rows``), as every command counts them
-    (:func:`~recoup_lib.csvsaved.rows_counted`)."""
+    (:func:`~recoup_lib.wording.rows_counted`)."""
 
     label: str
     kind: str

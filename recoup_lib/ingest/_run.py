@@ -37,7 +37,7 @@ from ._remit_payments import other_code_note, payments_from_835
 from ._result import ImportResult, SourceReport
 from ._tables import check_readable, read_export, split_sheet
 from ._unnumbered import UNNUMBERED, UNNUMBERED_NOTES, contract_for, spec_for
-from ._x837 import LINE_COLUMNS, X12_ELEMENTS, _workers, read_837, x12_contract
+from ._x837 import CLAIM_LINES_837, LINE_COLUMNS, X12_ELEMENTS, _workers, read_837
 
 __all__ = ["import_files", "preview_file"]
 
@@ -423,7 +423,7 @@ def import_files(claims, payments=None, coverage=None, documentation=None, colum
             reports += [report for _, report in built]
             if x12[kind] and kind == "claims":
                 from_837 = _import_837(x12[kind], reports, messages)
-                parsing[kind] += [pool.submit(_parse, b, x12_contract(SPECS[TARGET_FILES[kind]]), report.label, report)
+                parsing[kind] += [pool.submit(_parse, b, CLAIM_LINES_837, report.label, report)
                                   for b, report in from_837]
                 built += from_837
             built_by_kind[kind] = (built, x12[kind])

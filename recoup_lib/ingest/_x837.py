@@ -28,24 +28,24 @@ import numpy as np
 import pyarrow as pa
 
 from ..filekind import not_a_file
-from ..schema import FileSpec
+from ..schema import SPECS
 from ..x12 import expand, x12_bytes
 from ._x12cut import cut_file
 from ._x12spans import Segments
 from ._x837_frequency import CLAIM_COLUMNS, corrected_claims
 from ._x837_lines import LINE_COLUMNS, X12_ELEMENTS, read_segments
 
-__all__ = ["read_837", "Claims837", "LINE_COLUMNS", "X12_ELEMENTS", "x12_contract"]
+__all__ = ["read_837", "Claims837", "LINE_COLUMNS", "X12_ELEMENTS", "CLAIM_LINES_837"]
 
 #: How an 837 writes the dates of claim lines, said in the messages about them instead of the CSVs' YYYY-MM-DD.
 X12_DATES = {"service_date": "CCYYMMDD (DTP02 D8) or CCYYMMDD-CCYYMMDD (RD8: the first is read)",
              "submitted_date": "CCYYMMDD"}
 
 
-def x12_contract(spec: FileSpec) -> FileSpec:
-    """``spec`` (claim_lines.csv's) with the 837's own wording for its dates (:data:`X12_DATES`): the same check."""
-    return replace(spec, columns=tuple(replace(c, written=X12_DATES[c.name]) if c.name in X12_DATES else c
-                                       for c in spec.columns))
+#: claim_lines.csv's contract with the 837's own wording for its dates (:data:`X12_DATES`): the same check,
+#: what the claim lines read from 837 files are parsed against.
+CLAIM_LINES_837 = replace(SPECS["claim_lines.csv"], columns=tuple(
+    replace(c, written=X12_DATES[c.name]) if c.name in X12_DATES else c for c in SPECS["claim_lines.csv"].columns))
 
 
 @dataclass

@@ -16,7 +16,6 @@ from pathlib import Path
 
 import pandas as pd
 
-from ..csvsaved import rows_counted
 from ..errors import InputError
 from ..folder import write_csv
 from ..money import dollars
@@ -24,6 +23,7 @@ from ..notices import read_notices, set_aside_notices
 from ..outputs import writes_folder
 from ..results import StepResult
 from ..schema import ParsedTable, as_of_day
+from ..wording import rows_counted
 from ._as_of import folder_as_of
 from ._batch import read_835
 from ._deposits import DEPOSIT_COLUMNS, explain_deposits
@@ -118,8 +118,8 @@ class Reconciliation(StepResult):
             open_cents = int(ledger["open_cents"].sum()) if len(ledger) else 0
             still = int((ledger["open_cents"] > 0).sum()) if len(ledger) else 0
             when = f"{self.as_of or 'no date'}" + (f" ({self.as_of_note})" if self.as_of_note else "")
-            counted = rows_counted(parsed.rows_read + parsed.blank_rows, parsed.rows_used, parsed.rows_set_aside,
-                                   parsed.blank_rows, read_words="read")
+            counted = rows_counted(parsed.rows_in_file, parsed.rows_used, parsed.rows_set_aside, parsed.blank_rows,
+                                   read_words="read")
             text += f" Notices: {counted}; as of {when}, {still:,} still open for {dollars(open_cents)}."
         if s["transactions_repeated"]:
             text += (f" {s['transactions_repeated']:,} transaction(s) repeated another and were counted once "
@@ -167,7 +167,7 @@ class Reconciliation(StepResult):
         }
         if self.notices is not None:
             out.update({
-                "notices_read": self.notices.rows_read + self.notices.blank_rows,
+                "notices_read": self.notices.rows_in_file,
                 "notices_used": self.notices.rows_used, "notices_set_aside": self.notices.rows_set_aside,
                 "notices_blank_rows_skipped": self.notices.blank_rows,
                 "linked_to_notice": int((links["notice_status"] == "linked").sum())

@@ -20,7 +20,6 @@ import numpy as np
 import pandas as pd
 
 from ..appeals import appeal_folder, load_profiles, read_appeal_folder
-from ..csvsaved import rows_counted
 from ..errors import InputError, InvalidParameterError
 from ..filekind import present
 from ..folder import counts_worth_saying, existing_folder, files_present, read_csv_text
@@ -31,6 +30,7 @@ from ..remit import (FOLDER_AS_OF, REMIT_SUFFIXES, Remit, folder_as_of, paid_aft
 from ..remit.reconcile import LINK_COLUMNS, link_recoupments, open_ledger
 from ..rules import audit_folder
 from ..schema import ParsedTable, as_of_day
+from ..wording import rows_counted
 from ._appeal_metrics import (appeal_overturn_rate, notice_aging, notice_amounts, notice_response_days,
                               open_notices)
 from ._claim_metrics import clean_claim_rate, denial_rate, line_status, volume
@@ -316,8 +316,7 @@ def _set_aside_message(name: str, parsed, problems: list) -> list[str]:
     if not parsed.rows_set_aside and not parsed.blank_rows:
         return []
     first = f" ({parsed.problems[0].message if parsed.problems else ''})" if parsed.rows_set_aside else ""
-    counted = rows_counted(parsed.rows_read + parsed.blank_rows, parsed.rows_read - parsed.rows_set_aside,
-                           parsed.rows_set_aside, parsed.blank_rows)
+    counted = rows_counted(parsed.rows_in_file, parsed.rows_used, parsed.rows_set_aside, parsed.blank_rows)
     return [f"{name}: {counted}{first}"]
 
 

@@ -130,7 +130,7 @@ class AuditResult(StepResult):
             if len(problems) > SHOWN_PROBLEMS:
                 out.append(f"  ... and {len(problems) - SHOWN_PROBLEMS} more problems in rejected.csv")
         out += list(self.switched_off["message"]) if len(self.switched_off) else []
-        out.append(f"{len(self.findings)} findings on {self.lines_flagged} lines; "
+        out.append(f"{self.finding_count} findings on {self.lines_flagged} lines; "
                    f"{dollars(self.total_at_risk_cents)} at risk (each line capped at what was paid)")
         for row in self.totals("category").itertuples():
             if row.findings:
@@ -146,6 +146,16 @@ class AuditResult(StepResult):
         from ._write import write_audit
 
         return list(write_audit(self, out).values())
+
+    @property
+    def finding_count(self) -> int:
+        """How many findings (rows of findings.csv)."""
+        return int(len(self.findings))
+
+    def _spilled(self):
+        """The findings' sorted runs on disk (:class:`~recoup_lib.rules._runs.FindingRuns`) when the
+        audit kept them there, else None: :func:`write_audit` then writes them batch by batch."""
+        return None
 
     @property
     def capped(self) -> pd.DataFrame:

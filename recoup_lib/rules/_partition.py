@@ -16,12 +16,16 @@ that within a memory budget (``recoup audit FOLDER --max-memory 1GB``):
    partition of their line's patient (a hash of the patient_id).
 3. **Audit.** Each patient partition (Parquet, restored in file order) is
    audited with :func:`recoup_lib.rules.audit_tables`, one at a time or a few
-   side by side; the findings are joined and sorted as the in-memory audit
-   sorts them. Problems and rows set aside are gathered in file order.
+   side by side; each partition's findings are written to disk, sorted as the
+   in-memory audit sorts them, with their totals for the summaries
+   (:mod:`recoup_lib.rules._runs`), and are merged in that order a batch at a
+   time when written. Problems and rows set aside are gathered in file order.
 
 The result is the in-memory audit's, byte for byte, in its written files
-(tested). What differs is what stays in memory: the findings and what was set
-aside, not the lines, so :attr:`PartitionedAuditResult.lines` is not kept.
+(tested). What differs is what stays in memory: what was set aside and the
+summaries' totals, neither the lines nor the findings, so
+:attr:`PartitionedAuditResult.lines` is not kept and ``findings`` is read from
+disk when asked for.
 """
 
 from __future__ import annotations
@@ -74,6 +78,7 @@ from ..schema import SPECS, ParsedTable, parse_table
 from ..wording import parse_size, size_text
 from ._engine import AuditResult, audit_tables
 from ._registry import RuleRegistry, default_registry
+from ._runs import FindingRuns, run_path, write_run
 
 __all__ = ["audit_folder_partitioned", "PartitionedAuditResult", "plan_partitions"]
 
@@ -109,17 +114,53 @@ def plan_partitions(input_bytes: int, max_memory: int, workers: int) -> tuple[in
 class PartitionedAuditResult(AuditResult):
     """An :class:`AuditResult` whose lines stayed on disk, partition by partition.
 
-    Findings, what was set aside, the rules run and the counts are all here;
-    ``lines`` and ``context`` are not kept (holding them is what the memory
-    budget avoids). Audit without ``max_memory`` to explore lines in memory.
+    What was set aside, the rules run and the counts are all here; ``lines``
+    and ``context`` are not kept (holding them is what the memory budget
+    avoids). Audit without ``max_memory`` to explore lines in memory.
+
+    Given ``runs`` (:class:`~recoup_lib.rules._runs.FindingRuns`), the findings
+    stay on disk too: :meth:`write`, :meth:`summary` and :meth:`totals` work
+    from the runs and their totals, and ``findings`` is read into memory only
+    when asked for.
     """
 
-    def __init__(self, *, findings, rules_run, switched_off, inputs, lines_audited: int,
-                 lines_paid: int, how: str):
+    def __init__(self, *, findings=None, rules_run, switched_off, inputs, lines_audited: int,
+                 lines_paid: int, how: str, runs: FindingRuns | None = None):
+        self.runs = runs
         super().__init__(findings=findings, context=None, rules_run=rules_run,
                          switched_off=switched_off, inputs=inputs)
         self._counts = (int(lines_audited), int(lines_paid))
         self.how = how
+
+    @property
+    def findings(self) -> pd.DataFrame:
+        if self.__dict__.get("_findings") is None and self.runs is not None:
+            self.__dict__["_findings"] = self.runs.frame().drop(columns=["at_risk_capped_cents"])
+        return self.__dict__.get("_findings")
+
+    @findings.setter
+    def findings(self, value: pd.DataFrame | None) -> None:
+        self.__dict__["_findings"] = value
+        if value is not None:
+            self.runs = None
+
+    def _spilled(self) -> FindingRuns | None:
+        return self.runs
+
+    @property
+    def finding_count(self) -> int:
+        return self.runs.findings if self.runs is not None else super().finding_count
+
+    @property
+    def lines_flagged(self) -> int:
+        return self.runs.lines_flagged if self.runs is not None else super().lines_flagged
+
+    @property
+    def total_at_risk_cents(self) -> int:
+        return self.runs.at_risk_capped_cents if self.runs is not None else super().total_at_risk_cents
+
+    def totals(self, by: str = "category") -> pd.DataFrame:
+        return self.runs.totals(by) if self.runs is not None else super().totals(by)
 
     @property
     def lines(self) -> pd.DataFrame:
@@ -353,8 +394,10 @@ def _audit_partitions(job: tuple, count: int, side_by_side: int) -> list[dict]:
         return list(pool.map(_audit_partition, range(count), *[[value] * count for value in job]))
 
 
-def _audit_partition(number: int, root: str, templates: dict, references: dict, rules, extra_rules, only):
-    """Audit one patient partition; return its findings and the counts the summary needs."""
+def _audit_partition(number: int, root: str, templates: dict, references: dict, rules, extra_rules, only,
+                     runs: str, order: dict, batch_rows: int):
+    """Audit one patient partition; write its findings, sorted, to the run file ``number`` in the
+    folder ``runs`` (:func:`~recoup_lib.rules._runs.write_run`); return the counts the summaries need."""
     shelf = _Shelf(Path(root))
     tables = {}
     for table, template in templates.items():
@@ -366,7 +409,8 @@ def _audit_partition(number: int, root: str, templates: dict, references: dict, 
         documentation=tables.get("documentation"), rules=rules, extra_rules=extra_rules, only=only,
         check=False, **references)
     lines = result.lines
-    return {"findings": result.findings.assign(_line=-1), "rules_run": [r.error_type for r in result.rules_run],
+    written = write_run(result.findings.assign(_line=-1), run_path(runs, number), order, batch_rows)
+    return {"run": written, "rules_run": [r.error_type for r in result.rules_run],
             "switched_off": result.switched_off, "lines": len(lines),
             "paid": int((lines["paid_cents"] > 0).sum())}
 
@@ -505,14 +549,21 @@ def audit_folder_partitioned(folder, max_memory, *, workers: int | None = None,
         inputs = _inputs(folder, present, tallies, broken, orphan_problems, orphan_rows, use_defaults)
         references = {name.removesuffix(".csv"): inputs.table(name) for name in REFERENCE_FILES}
 
-        # 3. audit partition by partition.
-        job = (tmp, templates, references, rules, tuple(extra_rules), only)
-        parts = _audit_partitions(job, count, side_by_side)
+        # 3. audit partition by partition; each one's findings go to a sorted run on disk.
+        runs = FindingRuns(count, scratch)
+        try:
+            job = (tmp, templates, references, rules, tuple(extra_rules), only, str(runs.folder),
+                   rule_order(registry, extra_rules, only), runs.batch_rows)
+            parts = _audit_partitions(job, count, side_by_side)
+        except BaseException:
+            runs.remove()
+            raise
 
-    findings = merge_findings([p["findings"] for p in parts], registry, extra_rules, only)
+    for part in parts:
+        runs.add(part["run"])
     by_type = {r.error_type: r for r in list(registry) + list(extra_rules)}
     return PartitionedAuditResult(
-        findings=findings, rules_run=[by_type[e] for e in parts[0]["rules_run"]], switched_off=parts[0]["switched_off"],
+        runs=runs, rules_run=[by_type[e] for e in parts[0]["rules_run"]], switched_off=parts[0]["switched_off"],
         inputs=inputs, lines_audited=sum(p["lines"] for p in parts), lines_paid=sum(p["paid"] for p in parts),
         how=f"in {count} patient partitions within {budget / 10**9:.2f} GB")
 
@@ -532,9 +583,9 @@ def _partition_of(rows: pd.DataFrame, where: pd.DataFrame) -> np.ndarray:
     return joined["_part"].fillna(-1).to_numpy(dtype=np.int64)
 
 
-def merge_findings(frames: list[pd.DataFrame], registry: RuleRegistry, extra_rules=(), only=None) -> pd.DataFrame:
-    """Findings of several partitions in the in-memory audit's order (claim, line, then the
-    rules' order as the engine ranks them)."""
+def rule_order(registry: RuleRegistry, extra_rules=(), only=None) -> dict[str, int]:
+    """Each error type's rank in the in-memory audit's order of a line's findings (as the engine ranks
+    the rules)."""
     from ._vocabulary import ERROR_TYPES
 
     chosen = registry.copy()
@@ -542,7 +593,13 @@ def merge_findings(frames: list[pd.DataFrame], registry: RuleRegistry, extra_rul
         chosen.add(rule)
     if only is not None:
         chosen = chosen.select(only)
-    order = {e: i for i, e in enumerate(list(ERROR_TYPES) + [r.error_type for r in chosen])}
+    return {e: i for i, e in enumerate(list(ERROR_TYPES) + [r.error_type for r in chosen])}
+
+
+def merge_findings(frames: list[pd.DataFrame], registry: RuleRegistry, extra_rules=(), only=None) -> pd.DataFrame:
+    """Findings of several partitions in the in-memory audit's order (claim, line, then the
+    rules' order as the engine ranks them)."""
+    order = rule_order(registry, extra_rules, only)
     frames = [f for f in frames if len(f)] or frames[:1]
     findings = pd.concat(frames, ignore_index=True)
     findings["_order"] = findings["error_type"].map(order)

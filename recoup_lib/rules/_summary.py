@@ -143,14 +143,22 @@ def _with_summary_keys(capped: pd.DataFrame, lines: tuple | None = None) -> pd.D
 
 
 def _totals(f: pd.DataFrame, by: str) -> pd.DataFrame:
-    """:func:`summarise` of findings already given :func:`_with_summary_keys`.
+    """:func:`summarise` of findings already given :func:`_with_summary_keys`."""
+    return ordered_totals(grouped_totals(f, by), by)
 
-    The groups are those of ``groupby(column, sort=False)`` (first seen first, a missing value in
-    none), counted and summed over their integer codes: the column is hashed once, where a groupby
-    hashed it again for each of its four aggregates.
+
+def grouped_totals(f: pd.DataFrame, by: str, first: bool = False) -> pd.DataFrame:
+    """Each group's lines (distinct lines flagged), findings, at_risk_cents and at_risk_capped_cents,
+    groups first seen first (a missing value in none), indexed by the group; ``first``: with ``_first``,
+    the position of each group's first finding in ``f``.
+
+    The groups are those of ``groupby(column, sort=False)``, counted and summed over their integer
+    codes: the column is hashed once, where a groupby hashed it again for each of its four aggregates.
+    Totals of findings split by claim line (every finding of a line in one part) add up part by part.
     """
     codes, groups = pd.factorize(f[_DIMENSIONS[by]])
     grouped = codes >= 0
+    where = np.flatnonzero(grouped)
     codes, count = codes[grouped], len(groups)
 
     def summed(name: str) -> np.ndarray:
@@ -166,6 +174,13 @@ def _totals(f: pd.DataFrame, by: str) -> pd.DataFrame:
         "at_risk_cents": summed("at_risk_cents"),
         "at_risk_capped_cents": summed("at_risk_capped_cents"),
     }, index=pd.Index(groups, name=by))
+    if first:
+        out["_first"] = where[np.unique(codes, return_index=True)[1]]
+    return out
+
+
+def ordered_totals(out: pd.DataFrame, by: str) -> pd.DataFrame:
+    """:func:`grouped_totals` (groups first seen first) in :func:`summarise`'s order, as a table."""
     if by == "category":
         out = out.reindex(list(CATEGORIES)).fillna(0).astype("int64")
     elif by == "error_type":
@@ -176,4 +191,3 @@ def _totals(f: pd.DataFrame, by: str) -> pd.DataFrame:
     else:
         out = out.sort_values(["at_risk_capped_cents", "lines"], ascending=False, kind="stable")
     return out.reset_index()
-

@@ -13,7 +13,7 @@ from ..csvout import write_csv_and_front, write_csvs
 from ..folder import AuditInputs, problems_frame, write_csv
 from ..money import dollars
 from ._engine import FINDING_COLUMNS, AuditResult
-from ._summary import _totals, summarise
+from ._summary import _totals
 
 __all__ = ["write_audit", "write_audit_set_aside", "summary_markdown"]
 
@@ -26,6 +26,15 @@ def write_audit(result: AuditResult, out: str | Path) -> dict[str, Path]:
     out = Path(out)
     out.mkdir(parents=True, exist_ok=True)
     paths = {}
+    runs = result._spilled()
+    if runs is not None:
+        batches = (batch.drop(columns=["_line", "_order"]) for batch in runs.batches())
+        with ThreadPoolExecutor(max_workers=1) as pool:
+            writing = pool.submit(write_csv_and_front, batches, out / "findings_detail.csv", len(FINDING_COLUMNS),
+                                  out / "findings.csv")
+            rest = _write_summaries(result, out)
+            paths["findings_detail"], paths["findings"] = writing.result()
+        return {"findings": paths["findings"], "findings_detail": paths["findings_detail"], **rest}
     findings = result.findings
     detail = result.capped.drop(columns=["_line"])
     # The two findings files are Arrow's work (outside the interpreter lock): the summaries are
@@ -46,9 +55,12 @@ def write_audit(result: AuditResult, out: str | Path) -> dict[str, Path]:
 def _write_summaries(result: AuditResult, out: Path) -> dict[str, Path]:
     """summary.csv, summary.md, rejected.csv and run.json of :func:`write_audit`."""
     paths = {}
-    findings = result.findings
-    keyed = result.summary_keyed
-    summaries = {by: _totals(keyed, by) for by in ("category", "error_type", "payer", "provider", "month")}
+    dimensions = ("category", "error_type", "payer", "provider", "month")
+    if result._spilled() is not None:
+        summaries = {by: result.totals(by) for by in dimensions}
+    else:
+        keyed = result.summary_keyed
+        summaries = {by: _totals(keyed, by) for by in dimensions}
     summary = pd.concat([pd.DataFrame({"dimension": by, "key": s[by].astype("str"), "lines": s["lines"],
                                        "findings": s["findings"], "at_risk_cents": s["at_risk_cents"],
                                        "at_risk_capped_cents": s["at_risk_capped_cents"]})
@@ -62,7 +74,7 @@ def _write_summaries(result: AuditResult, out: Path) -> dict[str, Path]:
         "rules_switched_off": result.switched_off.to_dict(orient="records"),
         "files": (result.inputs.counts.to_dict(orient="records") if result.inputs is not None else []),
         "lines_audited": result.lines_audited, "lines_paid": result.lines_paid,
-        "findings": int(len(findings)),
+        "findings": result.finding_count,
         "lines_flagged": result.lines_flagged,
         "at_risk_capped": dollars(result.total_at_risk_cents),
     }
@@ -104,15 +116,14 @@ def write_audit_set_aside(inputs: AuditInputs, out: str | Path, reason: str) -> 
 
 def summary_markdown(result: AuditResult, summaries: dict | None = None) -> str:
     """The summary as a short Markdown report (``summaries``: already computed tables by dimension)."""
-    f = result.findings
     parts = ["# Audit summary", ""]
     parts.append(f"- Lines audited: {result.lines_audited:,}; paid lines: {result.lines_paid:,}")
-    parts.append(f"- Lines flagged: {result.lines_flagged:,}; findings: {len(f):,}")
+    parts.append(f"- Lines flagged: {result.lines_flagged:,}; findings: {result.finding_count:,}")
     parts.append(f"- Money at risk (each line capped at what was paid): {dollars(result.total_at_risk_cents)}")
     for message in result.messages:
         parts.append(f"- {message}")
     for by in ("category", "error_type", "payer", "provider", "month"):
-        s = summaries[by] if summaries and by in summaries else summarise(f, by)
+        s = summaries[by] if summaries and by in summaries else result.totals(by)
         parts += ["", f"## By {by}", "", f"| {by} | lines | findings | at risk (capped) |",
                   "|---|---:|---:|---:|"]
         for row in s.itertuples(index=False):

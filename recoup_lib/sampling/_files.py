@@ -20,10 +20,11 @@ import pyarrow.compute as pc
 from ..arrowtext import one_array
 from ..errors import InputError, Problem
 from ..csvread import broken_problems
-from ..csvsaved import FileReading, blank_rows_skipped, read_as_saved
+from ..csvsaved import FileReading, read_as_saved
 from ..money import format_cents_scalar
 from ..schema import SAMPLE_SPEC, STRATA_SPEC, FileSpec, frame_spec, money_column, parse_table
 from ..totalrows import first_filled_cells, total_rows
+from ..wording import blank_rows_skipped
 from ._common import case_variants
 
 __all__ = ["SAMPLE_SPEC", "STRATA_SPEC", "FileReading", "SampleFile", "StrataSizes", "read_sample_file",
@@ -133,7 +134,7 @@ def _parse(path: Path, spec: FileSpec, label: str):
     """Read and type a file saved in any encoding, with blank rows
     (:func:`~recoup_lib.csvsaved.read_as_saved`); return its text (indexed by spreadsheet row), the
     parsed table, every problem, rows read (the blank rows skipped among them, as every command counts
-    them: :func:`~recoup_lib.csvsaved.rows_counted`), and how it was read (:class:`FileReading`)."""
+    them: :func:`~recoup_lib.wording.rows_counted`), and how it was read (:class:`FileReading`)."""
     raw, rows, broken, reading = read_as_saved(path, spec, label)
     by_row = raw.set_axis(rows)
     text = _as_written_by_hand(raw, spec)

@@ -91,6 +91,12 @@ class ParsedTable:
     def rows_set_aside(self) -> int:
         return len(self.rejected)
 
+    @property
+    def rows_in_file(self) -> int:
+        """Rows read and blank rows skipped: every row a spreadsheet shows under the header, what the
+        commands' counts call rows read (:func:`recoup_lib.wording.rows_counted`)."""
+        return self.rows_read + self.blank_rows
+
 
 def strip_text(series: pd.Series) -> pd.Series:
     """A column as the in-memory text of an identifier: ``str`` values, surrounding spaces removed.

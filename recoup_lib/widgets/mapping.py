@@ -165,8 +165,8 @@ class MappingSession:
     def status(self) -> str:
         """One line: rows read = used + set aside (+ blank rows skipped), or what is still missing (and, for
         a field ``--infer-missing`` stands in for, that the import stops without it, and what it would do)."""
-        from ..csvsaved import rows_counted
         from ..ingest import INFERABLE
+        from ..wording import rows_counted
 
         if self.missing:
             text = "Choose a column for: " + ", ".join(self.missing)
