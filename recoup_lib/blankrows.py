@@ -34,11 +34,17 @@ def blank_row_mask(table: pa.Table, spaces: bool = False) -> np.ndarray:
     return np.zeros(table.num_rows, dtype=bool) if blank is None else np.asarray(blank, dtype=bool)
 
 
-def blank_texts(texts) -> np.ndarray:
-    """Which malformed rows' texts (``_text`` of :func:`~recoup_lib.csvread.broken_frame`) hold nothing but commas and
-    spaces: an empty row Excel saved with fewer commas than the header has, blank as a row of
-    commas is."""
-    return pd.Series(texts, dtype="str").str.replace(",", "", regex=False).str.strip().eq("").to_numpy(dtype=bool)
+def blank_texts(texts, delimiter: str = ",") -> np.ndarray:
+    """Which rows' texts hold nothing but ``delimiter`` and spaces (a missing text: no).
+
+    A malformed row's text (``_text`` of :func:`~recoup_lib.csvread.broken_frame`) so written is an
+    empty row Excel saved with fewer commas than the header has, blank as a row of commas is; a
+    reference file's line so written (``delimiter`` its own, a tab or a comma) is a row blank in
+    every cell.
+    """
+    values = pa.array(texts, type=pa.large_string(), from_pandas=True)
+    blank = pc.equal(pc.utf8_trim_whitespace(pc.replace_substring(values, delimiter, "")), "")
+    return np.asarray(pc.fill_null(blank, False), dtype=bool)
 
 
 def blank_rows(raw: pd.DataFrame) -> np.ndarray:

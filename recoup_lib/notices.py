@@ -23,6 +23,7 @@ from .errors import InputError, InvalidParameterError, Problem
 from .filekind import not_a_file, present, with_workbook_hint
 from .money import format_cents
 from .schema import SPECS, Column, ParsedTable, as_of_day, checked_frame
+from .wording import rows_counted
 
 __all__ = ["NOTICES", "NOTICE_CHECK_COLUMNS", "as_of_day", "checked_notices", "notice_checks", "read_notices",
            "no_notice_used", "read_payers", "set_aside_notices", "usable_notices"]
@@ -282,14 +283,19 @@ def no_notice_used(notices: ParsedTable, file, rejected) -> str:
     Notices are optional to ``recoup reconcile`` and ``recoup report``: when
     every row was set aside (or the file holds none) the command still
     produces its other results, so it says so in these words instead of
-    showing "0 notices" as if none had been sent. ``rejected`` names where
-    the rows set aside were written.
+    showing "0 notices" as if none had been sent. The rows are counted as
+    the commands' summaries count them (:func:`~recoup_lib.wording.rows_counted`,
+    blank rows among them); ``rejected`` names where the rows set aside
+    were written.
     """
     if notices.rows_used:
         return ""
-    why = (f"{notices.rows_read} read, {notices.rows_set_aside} set aside: see {rejected}" if notices.rows_read
-           else "it holds no row")
-    return f"no notice of {file} could be used ({why})"
+    if not notices.rows_in_file:
+        return f"no notice of {file} could be used (it holds no row)"
+    see = f": see {rejected}" if notices.rows_set_aside else ""
+    counted = rows_counted(notices.rows_in_file, notices.rows_used, notices.rows_set_aside, notices.blank_rows,
+                           read_words="read")
+    return f"no notice of {file} could be used ({counted}{see})"
 
 
 def read_payers(path: str | Path) -> ParsedTable:

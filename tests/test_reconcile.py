@@ -653,8 +653,8 @@ def test_cli_reconcile_every_notice_set_aside_warns_and_writes_the_rows(sc, tmp_
     assert main(["reconcile", *map(str, sc.paths), "--notices", str(notices_csv), "--out", str(out)]) == 0
     said = capsys.readouterr()
     assert "Notices: 1 read = 0 used + 1 set aside" in said.out
-    assert said.err.startswith(f"recoup reconcile: warning: no notice of {notices_csv} could be used (1 read, 1 set "
-                               "aside")
+    assert said.err.startswith(f"recoup reconcile: warning: no notice of {notices_csv} could be used (1 read = 0 "
+                               "used + 1 set aside: see ")
     assert pd.read_csv(out / "notices_rejected.csv", dtype="str")["_row"].tolist() == ["2"]
     assert len(pd.read_csv(out / "open_ledger.csv")) == 0
 

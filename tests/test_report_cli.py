@@ -213,6 +213,16 @@ def test_a_payers_csv_that_cannot_be_read_is_named_once_for_the_appeal_metrics_a
     assert report.appeals is None and not report.names["payer"]
 
 
+def test_the_report_says_when_no_notice_could_be_used_so_the_cli_warns_from_it(folder):
+    assert not build_report(folder, AS_OF).notices_unused
+    frame = pd.read_csv(folder / "notices.csv", dtype=str).assign(amount="n/a")
+    frame.to_csv(folder / "notices.csv", index=False)
+    report = build_report(folder, AS_OF)
+    assert report.notices_unused and report.appeals is not None
+    assert "no notice of notices.csv could be used" in report.metrics.set_index("metric").loc["notices_received",
+                                                                                                "note"]
+
+
 def test_notices_missing_a_column_switch_appeal_metrics_off_not_the_report(folder):
     frame = pd.read_csv(folder / "notices.csv", dtype=str).drop(columns=["error_type"])
     frame.to_csv(folder / "notices.csv", index=False)

@@ -69,6 +69,14 @@ class AppealInputs:
     payers_read: ParsedTable | None = None
     rejected_rows: dict[str, pd.DataFrame] = field(default_factory=dict)
 
+    @property
+    def notices_table(self) -> ParsedTable:
+        """notices.csv as read and checked (rows read, used, set aside); for inputs built by hand, their
+        usable notices, every one read and used."""
+        if self.notices_read is not None:
+            return self.notices_read
+        return ParsedTable(data=self.notices, rows_read=len(self.notices))
+
 
 def read_appeal_folder(folder: str | Path) -> AppealInputs:
     """Read an appeal folder: an audit folder plus notices.csv and payers.csv.
@@ -184,10 +192,10 @@ class AppealResult(StepResult):
 
     @property
     def notices_read(self) -> ParsedTable:
-        """notices.csv as read and checked (rows read, used, set aside); the decisions alone when the inputs were
-        built by hand."""
-        if self.inputs is not None and self.inputs.notices_read is not None:
-            return self.inputs.notices_read
+        """notices.csv as read and checked (rows read, used, set aside: :attr:`AppealInputs.notices_table`);
+        the decisions alone when the result was built without its inputs."""
+        if self.inputs is not None:
+            return self.inputs.notices_table
         return ParsedTable(data=self.decisions, rows_read=len(self.decisions))
 
     def require_decided(self) -> "AppealResult":
@@ -312,8 +320,7 @@ def _run_appeals(inputs: AppealInputs, findings: pd.DataFrame | None, as_of: pd.
 
 def _set_aside_after(inputs: AppealInputs, as_of) -> AppealInputs:
     """The same inputs with the notices dated after ``as_of`` moved to the set-aside ones."""
-    read = inputs.notices_read or ParsedTable(data=inputs.notices, rows_read=len(inputs.notices))
-    notices, later = set_aside_notices(read, as_of=as_of)
+    notices, later = set_aside_notices(inputs.notices_table, as_of=as_of)
     if not len(later):
         return inputs
     return _with_notices(replace(inputs, notices_set_aside=pd.concat([inputs.notices_set_aside, later])), notices)

@@ -49,7 +49,7 @@ def run(args) -> int:
     print(f"  wrote {out / 'metrics.csv'}, {out / 'trend.csv'}, {out / 'summary.json'}, {out / 'report.md'}, "
           f"{out / 'rejected.csv'} and {len(figures)} figures"
           + (f", {out / 'report.xlsx'}" if args.xlsx else ""))
-    if report.appeals is not None and (unused := no_notice_used(report.appeals.notices_read,
-                                                                 Path(args.folder) / NOTICES, out / "rejected.csv")):
+    if report.notices_unused:
+        unused = no_notice_used(report.appeals.notices_read, Path(args.folder) / NOTICES, out / "rejected.csv")
         print(f"recoup report: warning: {unused}, so the notice metrics are switched off", file=sys.stderr)
     return 0

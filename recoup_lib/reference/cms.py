@@ -55,6 +55,7 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from ..blankrows import blank_texts
 from ..errors import InputError, Problem
 from ..schema import DATE_RANGE, FIRST_DATE, LAST_DATE
 from ._cms_layout import REQUIRED_LABEL, Header, Table, cell_text, code_cell_text, find_tables, mue_header, ptp_header
@@ -182,8 +183,7 @@ def _extract(table: Table, header: Header, wanted: tuple[str, ...], codes: tuple
         lines = table.lines[start:]
         raw = _split_columns(lines, table.delimiter, {k: header.columns.get(k) for k in wanted})
         numbers = np.arange(start + 1, len(table.lines) + 1, dtype=np.int64)
-        every_cell_blank = np.asarray(pc.equal(pc.utf8_trim_whitespace(pc.replace_substring(
-            pa.array(lines, type=pa.large_string()), table.delimiter, "")), ""))
+        every_cell_blank = blank_texts(lines, delimiter=table.delimiter)
         counted = every_cell_blank.copy()
         if lines and lines[-1] == "":
             counted[-1] = False  # what follows the last line's end: no row

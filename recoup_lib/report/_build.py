@@ -289,7 +289,8 @@ def report_from_audit(audit, as_of=None, *, recoupments: pd.DataFrame | None = N
     return Report(as_of=as_of, audit=audit, metrics=metrics, trend=trend, aging=aging, ledger=ledger,
                   recoupments=recoupments, recoupment_source=recoupment_source if recoupments is not None else "",
                   appeals=appeals, outcomes=outcomes, messages=messages, names=names or {}, title=title,
-                  as_of_note=as_of_note, problems=problems, remit=remit if isinstance(remit, Remit) else None)
+                  as_of_note=as_of_note, problems=problems, remit=remit if isinstance(remit, Remit) else None,
+                  notices_unused=bool(unused))
 
 
 def _names(folder: Path, file: str, key: str) -> tuple[dict[str, str], str | None]:

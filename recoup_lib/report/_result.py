@@ -94,6 +94,10 @@ class Report(StepResult):
     title : str
         The folder's name (never a full path, so outputs do not depend on
         the machine).
+    notices_unused : bool
+        Notices were given but none could be used
+        (:func:`recoup_lib.notices.no_notice_used`), so the notice metrics
+        are switched off: ``recoup report`` warns of it.
     """
 
     written_by = "recoup report"
@@ -114,6 +118,7 @@ class Report(StepResult):
     names: dict = field(default_factory=dict)
     title: str = ""
     as_of_note: str = ""
+    notices_unused: bool = False
 
     @property
     def input_paths(self) -> list[Path]:

@@ -55,51 +55,37 @@ def _money_cents(text: pa.ChunkedArray) -> tuple[np.ndarray, np.ndarray, np.ndar
     Excel's Currency and Accounting formats save a negative in parentheses (``($172.92)``,
     ``(1,234.50)``): such a value is read as ``recoup import`` reads it
     (:func:`recoup_lib.amounts.common_amounts`), so a file saved from Excel loses no row to it; so is
-    a negative with its minus sign after it (``5.00-``, :func:`_minus_after`), and the Accounting
-    format's zero (``-``, ``$ -``: :data:`~recoup_lib.amounts.ACCOUNTING_ZERO`).
+    a negative with its minus sign after it (``5.00-``, ``$1,234.50-``), as accounting and mainframe
+    reports write one.
+
+    The amount before a minus sign after it is one of :func:`~recoup_lib.amounts.common_amounts`'s
+    forms with no sign of its own: ``-5.00-`` and ``(5.00)-`` are two signs, and stay refused. A ``CR``
+    after an amount is not read: whether a credit is a negative depends on whose books it is in (on a
+    patient account a payment, and an overpayment's credit balance, are credits).
+    The Accounting format's zero (``-``, ``$ -``: :data:`~recoup_lib.amounts.ACCOUNTING_ZERO`) is read
+    as 0, as ``recoup import`` reads it.
     """
     cents, missing, invalid = parse_cents_arrays(text)
     if not invalid.any():
         return cents, missing, invalid
     idx = np.flatnonzero(invalid)
-    common, read, in_parentheses = common_amounts(one_array(text.take(idx)))
-    accounting = idx[common & in_parentheses]
-    cents[accounting] = read[common & in_parentheses]
-    missing[accounting] = False
-    invalid[accounting] = False
-    minus_after, read = _minus_after(one_array(text.take(idx[~(common & in_parentheses)])))
-    after = idx[~(common & in_parentheses)][minus_after]
-    cents[after] = read
-    missing[after] = False
-    invalid[after] = False
+    written = one_array(text.take(idx))
+    after = np.asarray(pc.fill_null(pc.ends_with(written, "-"), False))
+    if after.any():
+        written = one_array(pc.if_else(pa.array(after), pc.utf8_slice_codeunits(written, 0, -1), written))
+    common, read, in_parentheses = common_amounts(written)
+    signed = np.asarray(pc.fill_null(pc.starts_with(written, "-"), False))
+    accepted = common & (in_parentheses ^ after) & ~signed
+    found = idx[accepted]
+    cents[found] = np.where(after, -read, read)[accepted]
+    missing[found] = False
+    invalid[found] = False
     left = np.flatnonzero(invalid)
     zero = left[np.asarray(pc.fill_null(pc.match_substring_regex(one_array(text.take(left)), ACCOUNTING_ZERO),
                                         False))]
     missing[zero] = False
     invalid[zero] = False
     return cents, missing, invalid
-
-
-def _minus_after(text: pa.Array) -> tuple[np.ndarray, np.ndarray]:
-    """Which values are an amount with its minus sign written after it (``5.00-``, ``$1,234.50-``), as
-    accounting and mainframe reports write a negative and ``recoup import`` reads it, and their cents
-    (negative), one per value found.
-
-    The amount before the sign is one of :func:`recoup_lib.amounts.common_amounts`'s forms with no sign
-    of its own: ``-5.00-`` and ``(5.00)-`` are two signs, and stay refused. A ``CR`` after an amount is
-    not read: whether a credit is a negative depends on whose books it is in (on a patient account a
-    payment, and an overpayment's credit balance, are credits).
-    """
-    ends = np.asarray(pc.fill_null(pc.ends_with(text, "-"), False))
-    if not ends.any():
-        return ends, np.zeros(0, dtype=np.int64)
-    rows = np.flatnonzero(ends)
-    before = one_array(pc.utf8_slice_codeunits(text.take(pa.array(rows)), 0, -1))
-    common, read, in_parentheses = common_amounts(before)
-    signed = np.asarray(pc.fill_null(pc.starts_with(before, "-"), False))
-    found = common & ~in_parentheses & ~signed
-    ends[rows[~found]] = False
-    return ends, -read[found]
 
 
 def _checked_cents(cents: np.ndarray, missing: np.ndarray, bad: np.ndarray, record):

@@ -730,6 +730,19 @@ def test_reconcile_of_notices_holding_no_row_says_so_and_points_to_no_file_it_di
     assert "notices_rejected.csv" not in run.out + run.err and not hostile.path("rc/notices_rejected.csv").exists()
 
 
+def test_reconcile_of_notices_of_blank_rows_only_counts_them_as_its_summary_does(hostile):
+    """A notices.csv of a header and 2 blank rows warned "it holds no row" where the summary above it said
+    "2 read = 0 used + 0 set aside + 2 blank row(s) skipped"."""
+    folder = hostile.practice()
+    rewrite_csv(folder / "notices.csv", lambda rows: rows.__setitem__(slice(1, None), [[""] * len(rows[0])] * 2))
+    run = hostile.run("reconcile", folder / "remits", "--notices", folder / "notices.csv", "--out", "rc",
+                      expect=0, out="rc")
+    counted = "2 read = 0 used + 0 set aside + 2 blank row(s) skipped"
+    assert f"Notices: {counted}" in run.out
+    assert f"no notice of {folder / 'notices.csv'} could be used ({counted}), so no recoupment" in run.err
+    assert "holds no row" not in run.err and "notices_rejected.csv" not in run.out + run.err
+
+
 # --- appeal and score-appeals -------------------------------------------------------------------
 
 @pytest.mark.parametrize(("file", "column", "value"), [
@@ -996,7 +1009,7 @@ def test_report_with_no_usable_notice_warns_as_reconcile_does(hostile, unusable)
         rewrite_csv(folder / "payers.csv", lambda rows: [row.__setitem__(0, "X" + row[0]) for row in rows[1:]])
     rows = len(read_csv_text(folder / "notices.csv")[0])
     run = hostile.run("report", folder, "--out", "rep", "--as-of", AS_OF, expect=0, out="rep")
-    said = f"no notice of {folder / 'notices.csv'} could be used ({rows} read, {rows} set aside: see "
+    said = f"no notice of {folder / 'notices.csv'} could be used ({rows} read = 0 used + {rows} set aside: see "
     assert f"recoup report: warning: {said}{Path('rep') / 'rejected.csv'}), so the notice metrics are switched off" \
         in run.err
     assert "  Notices still open: off -- no notice of notices.csv could be used" in run.out
