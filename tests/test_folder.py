@@ -535,6 +535,16 @@ def test_a_negative_of_a_trillion_dollars_is_refused_as_too_large_as_the_plain_f
         (4, "-1000000000000.00", "an amount under a trillion dollars (at most 999999999999.99)")]
 
 
+@pytest.mark.parametrize("written", ["( 5.00 )", "( 5000000000000.00 )"])
+def test_spaces_inside_parentheses_are_refused_alike_whatever_the_amounts_size(tmp_path, written):
+    """The reader refuses ``( 5.00 )`` (spaces inside the parentheses) as no amount; the same form a
+    trillion dollars large was measured as a negative and refused as too large: a second rule."""
+    payments = PAYMENTS + f'C1,1,PM2,2025-03-01,92.00,"{written}"\n'
+    parsed = read_table(_folder(tmp_path, [GOOD], payments=payments) / "payments.csv")
+    assert [(p.row, p.column, p.value) for p in parsed.problems] == [(3, "paid", written)]
+    assert "trillion" not in parsed.problems[0].expected
+
+
 @pytest.mark.parametrize("written", ["(-172.92)", "(172.92", "-($172.92)", "($1,23.00)", "(172.925)", "()",
                                      "$ ($172.92)"])
 def test_an_amount_half_written_in_parentheses_is_still_set_aside(tmp_path, written):

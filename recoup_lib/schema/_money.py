@@ -69,7 +69,7 @@ def _money_cents(text: pa.ChunkedArray) -> tuple[np.ndarray, np.ndarray, np.ndar
     if not invalid.any():
         return cents, missing, invalid
     idx = np.flatnonzero(invalid)
-    written = one_array(text.take(idx))
+    as_written = written = one_array(text.take(idx))
     after = np.asarray(pc.fill_null(pc.ends_with(written, "-"), False))
     if after.any():
         written = one_array(pc.if_else(pa.array(after), pc.utf8_slice_codeunits(written, 0, -1), written))
@@ -80,9 +80,7 @@ def _money_cents(text: pa.ChunkedArray) -> tuple[np.ndarray, np.ndarray, np.ndar
     cents[found] = np.where(after, -read, read)[accepted]
     missing[found] = False
     invalid[found] = False
-    left = np.flatnonzero(invalid)
-    zero = left[np.asarray(pc.fill_null(pc.match_substring_regex(one_array(text.take(left)), ACCOUNTING_ZERO),
-                                        False))]
+    zero = idx[~accepted & np.asarray(pc.fill_null(pc.match_substring_regex(as_written, ACCOUNTING_ZERO), False))]
     missing[zero] = False
     invalid[zero] = False
     return cents, missing, invalid
@@ -95,8 +93,9 @@ def _checked_cents(cents: np.ndarray, missing: np.ndarray, bad: np.ndarray, reco
 
 
 #: A negative written in parentheses (``($5.00)``, ``$ (5.00)``) or with its minus sign after it
-#: (``5.00-``), as :func:`_money_cents` reads them: the amount is the group ``amount``.
-_NEGATIVE_WRITTEN = re.compile(r"\s*(?:\$\s*)?\(\s*(?:\$\s*)?(?P<amount>[^$]*?)\s*\)\s*|(?P<before>.*\S)-\s*")
+#: (``5.00-``), as :func:`_money_cents` reads them (no space inside the parentheses, as
+#: :func:`~recoup_lib.amounts.common_amounts` reads them): the amount is the group ``amount``.
+_NEGATIVE_WRITTEN = re.compile(r"\s*(?:\$\s*)?\((?:\$\s*)?(?P<amount>[^$\s](?:[^$]*[^$\s])?)\)\s*|(?P<before>.*\S)-\s*")
 
 
 def _written_cents(text: str) -> int:
