@@ -1,7 +1,8 @@
 """The split stage of the audit in patient partitions: input files streamed in pieces onto disk.
 
 What :mod:`recoup_lib.rules._partition` needs to put a folder on disk, piece
-by piece, before its partitions are parsed and audited:
+by piece, before its partitions are parsed and audited (and
+:mod:`recoup_lib.rules._spark` the hash and the tally of a file read):
 
 - :func:`stable_hash`, the hash that sends a claim to its bucket and a line
   to its patient's partition, the same in every process;

@@ -29,15 +29,17 @@ def write_audit(result: AuditResult, out: str | Path) -> dict[str, Path]:
     runs = result._spilled()
     if runs is not None:
         detail = (batch.drop(columns=["_line", "_order"]) for batch in runs.batches())
+        together = True
     else:
         findings = result.findings
         detail = result.capped.drop(columns=["_line"])
+        together = (list(detail.columns[:len(FINDING_COLUMNS)]) == FINDING_COLUMNS
+                    and detail.index.equals(findings.index))
     # The two findings files are Arrow's work (outside the interpreter lock): the summaries are
     # made here meanwhile. findings.csv is the detail's first columns, row for row (as the engine
     # makes them, and as the runs hold them): their text is made once for both files.
     with ThreadPoolExecutor(max_workers=1) as pool:
-        if runs is not None or (list(detail.columns[:len(FINDING_COLUMNS)]) == FINDING_COLUMNS
-                                and detail.index.equals(findings.index)):
+        if together:
             writing = pool.submit(write_csv_and_front, detail, out / "findings_detail.csv", len(FINDING_COLUMNS),
                                   out / "findings.csv")
         else:
