@@ -135,11 +135,13 @@ def test_an_interrupt_reaches_the_forked_kernel(zygote, tmp_path):
     _, specs = zygote
     manager, client = _start(forked_kernels.KERNEL_NAME, specs, str(tmp_path))
     try:
-        client.execute("import time; time.sleep(60)")
+        asked = client.execute("import time; time.sleep(60)")
         time.sleep(1)
         started = time.monotonic()
         manager.interrupt_kernel()
         reply = client.get_shell_msg(timeout=30)
+        while reply["parent_header"].get("msg_id") != asked:  # a kernel slow to start (its zygote still
+            reply = client.get_shell_msg(timeout=30)  # importing) first answers wait_for_ready's other asks
         assert reply["content"]["status"] == "error"
         assert reply["content"]["ename"] == "KeyboardInterrupt"
         assert time.monotonic() - started < 30
