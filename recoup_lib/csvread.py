@@ -387,11 +387,22 @@ def has_quote(path: Path) -> bool:
 
 
 def _holds(path: Path, byte: bytes) -> bool:
-    """Whether the file holds ``byte`` anywhere (one search of its bytes, mapped, not read into memory)."""
-    if path.stat().st_size == 0:
-        return False
-    with open(path, "rb") as handle, mmap.mmap(handle.fileno(), 0, access=mmap.ACCESS_READ) as data:
-        return data.find(byte) >= 0
+    """Whether the file holds ``byte`` anywhere (its bytes searched :data:`_SCAN_BYTES` at a time)."""
+    return any(buffer.find(byte, 0, size) >= 0 for buffer, size in _scanned(path))
+
+
+#: Bytes of a file looked at a time when it is searched or its line breaks counted: a bounded buffer.
+#: A whole file mapped counts among the process's resident memory while it is looked at (865 MB for
+#: a ten-million-line claim_lines.csv), which a memory budget (``--max-memory``) does not allow.
+_SCAN_BYTES = 16 << 20
+
+
+def _scanned(path: Path):
+    """The file's bytes as ``(buffer, size)``: ``buffer[:size]`` is the next part; one buffer, reused."""
+    buffer = bytearray(_SCAN_BYTES)
+    with open(path, "rb", buffering=0) as handle:
+        while size := handle.readinto(buffer):
+            yield buffer, size
 
 
 def needs_exact_reader(path: Path, rows: int, one_column: bool, quoted: bool) -> bool:
@@ -420,16 +431,27 @@ def _has_blank_lines(path: Path, rows: int) -> bool:
     A file whose line breaks (trailing ones aside) number exactly its data rows has neither
     blank lines nor line breaks inside quoted values; anything else goes to the exact reader.
     """
-    if path.stat().st_size == 0:
+    size = path.stat().st_size
+    if size == 0:
         return False
-    with open(path, "rb") as handle, mmap.mmap(handle.fileno(), 0, access=mmap.ACCESS_READ) as data:
-        end = len(data)
-        while end and data[end - 1] in b"\r\n":
-            end -= 1
-        body = np.frombuffer(data, dtype=np.uint8, count=end)
-        breaks = int(np.count_nonzero(body == 10))
-        del body
-        return breaks != rows
+    breaks = sum(buffer.count(b"\n", 0, part) for buffer, part in _scanned(path))
+    with open(path, "rb") as handle:
+        return breaks - _trailing_line_feeds(handle, size) != rows
+
+
+def _trailing_line_feeds(handle, size: int) -> int:
+    """How many line feeds the run of line breaks (``\\r`` and ``\\n``) ending the file holds."""
+    feeds, end = 0, size
+    while end:
+        start = max(0, end - 65536)
+        handle.seek(start)
+        block = handle.read(end - start)
+        kept = block.rstrip(b"\r\n")
+        feeds += block.count(b"\n", len(kept))
+        if kept:
+            break
+        end = start
+    return feeds
 
 
 def _shown_header(header: list[str]) -> str:

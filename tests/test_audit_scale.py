@@ -172,6 +172,66 @@ def test_sizes_and_plans():
         plan_partitions(10**9, 200 * 10**6, 2)
 
 
+def test_the_plan_follows_the_measured_memory_model():
+    """Within 1 GB a ten-million-line practice (1.82 GB of CSV) is audited by two workers in partitions
+    of about 42 MB (peak measured: 0.80 GB); a budget below what the process needs before any
+    partition is refused, naming the smallest that works, and that one is planned."""
+    count, side_by_side = plan_partitions(1_816 * 10**6, 10**9, 2)
+    assert side_by_side == 2 and 40 <= count <= 46
+    assert plan_partitions(532 * 10**6, 350 * 10**6, 2)[1] == 1
+    with pytest.raises(InvalidParameterError, match="give at least 350 MB"):
+        plan_partitions(532 * 10**6, 349 * 10**6, 2)
+
+
+def test_a_file_is_streamed_a_few_small_blocks_ahead(tmp_path, monkeypatch):
+    """Arrow's streaming reader reads up to 32 blocks ahead of the rows taken from it: read in blocks
+    as large as a piece, a file under 32 pieces was held whole (256 MB of a ten-million-line
+    claim_lines.csv). Small blocks, gathered into pieces, hold a few megabytes whatever the file."""
+    import pyarrow as pa
+
+    from recoup_lib.rules import _split
+
+    monkeypatch.setattr(_split, "_PIECE_BYTES", 1 << 20)
+    monkeypatch.setattr(_split, "_READ_BYTES", 64 << 10, raising=False)
+    header = ["claim_id", "line_no", "payment_id", "payment_date", "allowed", "paid"]
+    path = tmp_path / "payments.csv"
+    lines = 240_000
+    with open(path, "w", encoding="utf-8") as handle:
+        handle.write(",".join(header) + "\n")
+        handle.writelines(f"C{n:07d},1,PAY-{n:07d},2025-03-01,100.00,80.00\n" for n in range(lines))
+    assert path.stat().st_size > 9 * 2**20
+    before, held, taken = pa.total_allocated_bytes(), 0, 0
+    for frame, rows in _split._arrow_pieces(path, header):
+        held = max(held, pa.total_allocated_bytes() - before)
+        assert rows[0] == taken + 2 and frame["claim_id"].iloc[0] == f"C{taken:07d}"
+        taken += len(frame)
+    assert taken == lines
+    assert held < 6 * 2**20
+
+
+def test_a_file_is_searched_without_holding_it(tmp_path):
+    """Whether a file holds a quote, and how many line breaks, is looked at 16 MB at a time: a file
+    mapped whole counted among the process's memory while it was searched (865 MB of a
+    ten-million-line claim_lines.csv, over the whole budget of ``--max-memory 800MB``)."""
+    import subprocess
+    import sys
+
+    import recoup_lib
+
+    path = tmp_path / "claim_lines.csv"
+    with open(path, "wb") as handle:
+        handle.truncate(256 << 20)
+    code = ("import resource, sys; from pathlib import Path; "
+            "from recoup_lib.csvread import has_quote, _has_blank_lines; "
+            "before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss; path = Path(sys.argv[1]); "
+            "assert not has_quote(path) and _has_blank_lines(path, 1); "
+            "print(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss - before)")
+    root = str(Path(recoup_lib.__file__).parents[1])
+    grown = subprocess.run([sys.executable, "-c", code, str(path)], capture_output=True, text=True, check=True,
+                           cwd=root, env={**__import__("os").environ, "PYTHONPATH": root}).stdout
+    assert int(grown) * 1024 < 64 << 20
+
+
 def test_the_fast_reader_gives_each_piece_with_its_rows_numbers_in_the_file(tmp_path):
     from recoup_lib.rules._split import _arrow_pieces
 

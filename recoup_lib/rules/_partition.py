@@ -15,7 +15,7 @@ that within a memory budget (``recoup audit FOLDER --max-memory 1GB``):
    reader parses a file: a repeated (claim_id, line_no) and a payment whose
    line is not usable are found inside the bucket. The usable rows go to the
    partition of their line's patient (a hash of the patient_id).
-3. **Audit.** Each patient partition (Parquet, restored in file order) is
+3. **Audit.** Each patient partition (Arrow IPC, restored in file order) is
    audited with :func:`recoup_lib.rules.audit_tables`, one at a time or a few
    side by side; each partition's findings are written to disk, sorted as the
    in-memory audit sorts them, with their totals for the summaries
@@ -31,6 +31,8 @@ disk when asked for.
 
 from __future__ import annotations
 
+import ctypes
+import gc
 import math
 import os
 import pickle
@@ -42,6 +44,7 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
 
 from ..errors import InputError, InvalidParameterError
 from ..csvread import read_header, read_table
@@ -68,15 +71,29 @@ from ._split import _FileTally, _Shelf, _bucket, _stream
 
 __all__ = ["audit_folder_partitioned", "PartitionedAuditResult", "plan_partitions"]
 
-#: Memory model (measured on generated practices): an in-memory audit peaks at about eight
-#: bytes per byte of its CSV inputs; a worker process holds about 200 MB before any data.
-_BYTES_PER_INPUT_BYTE = 9
-_PARENT_BYTES = 300 * 10**6
-_WORKER_BYTES = 200 * 10**6
+#: Memory model: see :func:`plan_partitions` for what each figure is and how it was measured.
+_SPLIT_BYTES = 350 * 10**6
+_PARENT_BYTES = 200 * 10**6
+_WORKER_BYTES = 60 * 10**6
+_BYTES_PER_INPUT_BYTE = 8
 _SMALLEST_PART = 4 * 10**6
+
 
 def plan_partitions(input_bytes: int, max_memory: int, workers: int) -> tuple[int, int]:
     """How many patient partitions, and how many audited side by side, fit ``max_memory``.
+
+    The model, from resident memory measured on generated practices of three and ten million
+    lines (``bench/audit_partitioned.py``; each figure in a fresh process):
+
+    - the process alone peaks at about 320 MB (:data:`_SPLIT_BYTES`: 350 MB) while it splits the
+      files: 140 MB of Python, pandas and Arrow, and a file read 8 MB at a time; its findings are
+      written in batches of about 90 MB (:data:`~recoup_lib.rules._runs.MERGED_ROWS` findings);
+    - it holds about 180 MB (:data:`_PARENT_BYTES`: 200 MB) while partitions are audited, the
+      memory the split freed given back first;
+    - auditing a partition of ``P`` bytes of CSV input, in this process or in a worker forked from
+      it, takes 42 MB + 5.8 ``P`` more (measured on partitions of 8 to 66 MB: 90 to 424 MB), and
+      parsing a claim bucket of that size before it 5.8 ``P`` over 200 MB: each partition is given
+      :data:`_WORKER_BYTES` (60 MB) + :data:`_BYTES_PER_INPUT_BYTE` (8) bytes per byte of input.
 
     Workers are dropped (down to one, audited in this process) before a
     partition gets smaller than a few megabytes of input.
@@ -84,16 +101,18 @@ def plan_partitions(input_bytes: int, max_memory: int, workers: int) -> tuple[in
     Raises
     ------
     InvalidParameterError
-        The budget cannot hold even one small partition.
+        The budget cannot hold the process itself and one small partition.
     """
     for side_by_side in range(max(1, workers), 0, -1):
-        each = (max_memory - _PARENT_BYTES) / side_by_side - (_WORKER_BYTES if side_by_side > 1 else 0)
+        each = (max_memory - _PARENT_BYTES) / side_by_side - _WORKER_BYTES
         part_bytes = each / _BYTES_PER_INPUT_BYTE
-        if part_bytes >= _SMALLEST_PART:
+        if part_bytes >= _SMALLEST_PART and max_memory >= _SPLIT_BYTES:
             return max(1, math.ceil(input_bytes / part_bytes)), side_by_side
-    least = _PARENT_BYTES + _SMALLEST_PART * _BYTES_PER_INPUT_BYTE
-    raise InvalidParameterError(f"max_memory {size_text(max_memory)} is too small to audit in "
-                                f"partitions; give at least {math.ceil(least / 10**6)} MB")
+    least = max(_SPLIT_BYTES, _PARENT_BYTES + _WORKER_BYTES + _SMALLEST_PART * _BYTES_PER_INPUT_BYTE)
+    raise InvalidParameterError(
+        f"max_memory {size_text(max_memory)} is too small to audit in partitions: the audit's own "
+        f"memory (Python, pandas and Arrow loaded, the files read in pieces) and one small partition "
+        f"take {size_text(least)}; give at least {size_text(least)}")
 
 
 class PartitionedAuditResult(AuditResult):
@@ -186,18 +205,36 @@ def _audit_partitions(job: tuple, count: int, side_by_side: int) -> list[dict]:
     resets its thread pools in a forked child.
     """
     global _FORKED_JOB
+    _give_back_freed_memory()
     if side_by_side < 2 or count < 2:
         return [_audit_partition(number, *job) for number in range(count)]
     workers = min(side_by_side, count)
     if "fork" in get_all_start_methods():
         _FORKED_JOB = job
+        gc.freeze()
         try:
             with ProcessPoolExecutor(max_workers=workers, mp_context=get_context("fork")) as pool:
                 return list(pool.map(_audit_forked, range(count)))
         finally:
             _FORKED_JOB = None
+            gc.unfreeze()
     with ProcessPoolExecutor(max_workers=workers, mp_context=get_context("spawn")) as pool:
         return list(pool.map(_audit_partition, range(count), *[[value] * count for value in job]))
+
+
+def _give_back_freed_memory() -> None:
+    """Hand the memory the split freed back to the system before the partitions are audited.
+
+    The C allocator keeps what the split's pieces freed (over a hundred megabytes, measured on
+    three million lines) as part of this process's resident memory, and forked workers would
+    start sharing it: trimmed, it is neither counted against the budget nor copied.
+    """
+    gc.collect()
+    pa.default_memory_pool().release_unused()
+    try:
+        ctypes.CDLL("libc.so.6").malloc_trim(0)
+    except (OSError, AttributeError):  # not glibc: its allocator gives memory back by itself, or keeps it
+        pass
 
 
 def _audit_partition(number: int, root: str, templates: dict, references: dict, rules, extra_rules, only,
@@ -361,6 +398,7 @@ def audit_folder_partitioned(folder, max_memory, *, workers: int | None = None,
             job = (tmp, templates, references, rules, tuple(extra_rules), only, str(runs.folder),
                    rule_order(registry, extra_rules, only), runs.batch_rows)
             parts = _audit_partitions(job, count, side_by_side)
+            _give_back_freed_memory()
             for part in parts:
                 runs.add(part["run"])
             by_type = {r.error_type: r for r in list(registry) + list(extra_rules)}

@@ -29,7 +29,7 @@ from ._summary import (_DIMENSIONS, _capped_with_line_keys, _with_summary_keys, 
 __all__ = ["FindingRuns", "write_run", "run_path"]
 
 #: Findings in memory while the runs are merged, over all runs together.
-MERGED_ROWS = 100_000
+MERGED_ROWS = 25_000
 #: Rows held of each run at least (many runs: a few rows of each would make many small rounds).
 _LEAST_RUN_ROWS = 64
 _SORT_KEY = [("claim_id", "ascending"), ("line_no", "ascending"), ("_order", "ascending")]
