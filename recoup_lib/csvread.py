@@ -71,6 +71,7 @@ __all__ = [
     "WHOLE_ROW",
     "broken_frame",
     "broken_problems",
+    "broken_set_aside",
     "with_broken_rows",
 ]
 
@@ -570,11 +571,16 @@ def broken_problems(broken: pd.DataFrame, label: str, value: str = "_got") -> li
             for r, v, expected, column in zip(broken["_row"], broken[value], broken["_expected"], broken["_column"])]
 
 
+def broken_set_aside(broken: pd.DataFrame) -> pd.DataFrame:
+    """Malformed rows (see :func:`broken_frame`) as rows set aside: ``_file``, ``_row``, ``_reason``, ``_raw_text``."""
+    extra = broken[["_file", "_row", "_reason", "_text"]].rename(columns={"_text": "_raw_text"})
+    return extra.astype({"_row": "int64"})
+
+
 def with_broken_rows(parsed: ParsedTable, broken: pd.DataFrame, label: str) -> ParsedTable:
     """Add malformed rows (see :func:`broken_frame`) to a parsed file's problems and rows set aside."""
     if len(broken):
-        extra = broken[["_file", "_row", "_reason", "_text"]].rename(columns={"_text": "_raw_text"})
-        extra = extra.astype({"_row": "int64"})
+        extra = broken_set_aside(broken)
         if len(parsed.rejected):
             parsed.rejected = pd.concat([parsed.rejected, extra], ignore_index=True).astype({"_row": "int64"})
         else:

@@ -296,6 +296,65 @@ def test_a_small_budget_merges_many_sorted_runs_into_the_in_memory_audits_files(
     assert not folder.exists()  # the runs went with their result
 
 
+def test_problems_and_rows_set_aside_stay_on_disk_and_are_read_a_batch_at_a_time(messy, tmp_path, monkeypatch):
+    """A file with many bad rows grew the audit's memory with its size: every problem and row set aside
+    was held from the split to the end. Each claim bucket's (and each piece's) are written to disk now
+    and merged back into the file's order a bounded batch at a time; the result's problems still read
+    as a list, and every file written is the in-memory audit's."""
+    from recoup_lib.rules import _aside
+
+    folder = tmp_path / "many_bad"
+    shutil.copytree(messy, folder)
+    lines = (folder / "claim_lines.csv").read_text().split("\n")
+    units = lines[0].split(",").index("units")
+    for n in range(1, len(lines), 4):
+        cells = lines[n].split(",")
+        if len(cells) > units and not lines[n].startswith("C-BROKEN"):
+            cells[units] = "two"
+            lines[n] = ",".join(cells)
+    (folder / "claim_lines.csv").write_text("\n".join(lines))
+    monkeypatch.setattr(_aside, "MERGED_ROWS", 200, raising=False)
+    monkeypatch.setattr(_aside, "_LEAST_RUN_ROWS", 2, raising=False)
+    memory = audit_folder(folder)
+    parts = audit_folder_partitioned(folder, "1GB", workers=1, partitions=7)
+    problems, expected = parts.inputs.problems, memory.inputs.problems
+    batch_rows = max(2, 200 // 7)
+    assert len(problems) == len(expected) > 700
+    assert max(len(batch) for batch in problems.batches()) <= 2 * 7 * batch_rows
+    assert list(problems) == expected
+    assert problems[:3] == expected[:3] and problems[400] == expected[400] and problems[-1] == expected[-1]
+    assert list(parts.inputs.rejected_rows) == list(memory.inputs.rejected_rows)
+    batches = [len(batch) for batch in _aside.row_batches(parts.inputs.rejected_rows, "payments.csv")]
+    assert sum(batches) == len(memory.inputs.rejected_rows["payments.csv"]) and max(batches) <= 2 * 7 * batch_rows
+    assert parts.summary() == memory.summary()
+    assert _written(parts, tmp_path / "parts") == _written(memory, tmp_path / "memory")
+
+
+@pytest.mark.parametrize("unusable", [0.6, 1.0], ids=["most", "all"])
+def test_a_file_mostly_set_aside_is_said_alike_from_problems_on_disk(practice, tmp_path, capsys, unusable):
+    """The warning (more than half of claim_lines.csv set aside) and the refusal (all of it, the rows set
+    aside still written) name the column, the reason and values as the in-memory audit does, the
+    problems read once from disk."""
+    folder = tmp_path / "practice"
+    shutil.copytree(practice, folder)
+    lines = (folder / "claim_lines.csv").read_text().splitlines()
+    units = lines[0].split(",").index("units")
+    bad = int((len(lines) - 1) * unusable)
+    for n in range(1, bad + 1):
+        cells = lines[n].split(",")
+        cells[units] = ["two", "lots", "2.5"][n % 3]
+        lines[n] = ",".join(cells)
+    (folder / "claim_lines.csv").write_text("\n".join(lines) + "\n")
+    said, written = [], []
+    for memory in ([], ["--max-memory", "1GB", "--workers", "1"]):
+        out = tmp_path / f"out{len(memory)}"
+        assert main(["audit", str(folder), "--out", str(out), *memory]) == (1 if unusable == 1 else 0)
+        said.append(capsys.readouterr().err.replace(str(out), "OUT"))
+        written.append({p.name: p.read_bytes() for p in sorted(out.rglob("*.csv"))})
+    assert said[0] == said[1] and written[0] == written[1] and "rejected.csv" in written[0]
+    assert f"column 'units' ({bad:,} rows)" in said[0] and "'lots', '2.5', 'two'" in said[0]
+
+
 # --------------------------------------------------------------------------- Spark (local mode)
 
 

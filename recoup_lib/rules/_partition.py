@@ -20,13 +20,16 @@ that within a memory budget (``recoup audit FOLDER --max-memory 1GB``):
    side by side; each partition's findings are written to disk, sorted as the
    in-memory audit sorts them, with their totals for the summaries
    (:mod:`recoup_lib.rules._runs`), and are merged in that order a batch at a
-   time when written. Problems and rows set aside are gathered in file order.
+   time when written. Problems and rows set aside, written to disk a bucket
+   (or a piece) at a time, are merged back into file order the same way
+   (:mod:`recoup_lib.rules._aside`).
 
 The result is the in-memory audit's, byte for byte, in its written files
-(tested). What differs is what stays in memory: what was set aside and the
-summaries' totals, neither the lines nor the findings, so
-:attr:`PartitionedAuditResult.lines` is not kept and ``findings`` is read from
-disk when asked for.
+(tested). What differs is what stays in memory: the counts and the
+summaries' totals, not the lines, the findings or what was set aside, so
+:attr:`PartitionedAuditResult.lines` is not kept, and ``findings`` and the
+inputs' problems and rows set aside are read from disk when asked for.
+:func:`plan_partitions` sizes the partitions from measured figures.
 """
 
 from __future__ import annotations
@@ -66,6 +69,7 @@ from ..schema import SPECS, ParsedTable, parse_table
 from ..wording import parse_size, size_text
 from ._engine import AuditResult, audit_tables
 from ._registry import RuleRegistry, default_registry
+from ._aside import Problems, RowsSetAside, SetAside, kept_aside
 from ._runs import FindingRuns, run_path, write_run
 from ._split import _FileTally, _Shelf, _bucket, _stream
 
@@ -118,9 +122,11 @@ def plan_partitions(input_bytes: int, max_memory: int, workers: int) -> tuple[in
 class PartitionedAuditResult(AuditResult):
     """An :class:`AuditResult` whose lines stayed on disk, partition by partition.
 
-    What was set aside, the rules run and the counts are all here; ``lines``
-    and ``context`` are not kept (holding them is what the memory budget
-    avoids). Audit without ``max_memory`` to explore lines in memory.
+    The rules run and the counts are all here, and what was set aside
+    (``inputs.problems`` and ``inputs.rejected_rows`` read it from disk when
+    asked: :mod:`~recoup_lib.rules._aside`); ``lines`` and ``context`` are not
+    kept (holding them is what the memory budget avoids). Audit without
+    ``max_memory`` to explore lines in memory.
 
     Given ``runs`` (:class:`~recoup_lib.rules._runs.FindingRuns`), the findings
     stay on disk too: :meth:`write`, :meth:`summary` and :meth:`totals` work
@@ -328,8 +334,8 @@ def audit_folder_partitioned(folder, max_memory, *, workers: int | None = None,
 
     with tempfile.TemporaryDirectory(prefix="recoup-partitions-", dir=scratch) as tmp:
         shelf = _Shelf(Path(tmp))
-        tallies = {name: _FileTally(name) for name in present}
-        broken: dict[str, list] = {}
+        aside = SetAside(count, scratch)
+        tallies = {name: _FileTally(name, aside) for name in present}
         # What a partition holds when none of a file's rows fall in it: the file's columns, typed.
         templates = {name.removesuffix(".csv"): _empty_parsed(folder / name, name).data for name in present}
 
@@ -346,14 +352,17 @@ def audit_folder_partitioned(folder, max_memory, *, workers: int | None = None,
                     shelf.put("text_" + table, raw.assign(_row=rows), _bucket(raw["claim_id"], count))
 
             def restart(name=name, table=table):
-                tallies[name] = _FileTally(name)
+                tallies[name] = _FileTally(name, aside)
+                aside.drop(name)
                 shelf.drop("coverage" if name == "coverage.csv" else "text_" + table)
-            broken[name], tallies[name].blank_rows = _stream(folder / name, name, consume, restart)
+
+            def malformed(rows, name=name):
+                tallies[name].add_broken(rows)
+            tallies[name].blank_rows = _stream(folder / name, name, consume, restart, malformed)
         shelf.close()
         tallies = {name: tallies[name] for name in present}
 
         # 2. parse claim bucket by bucket; usable rows go to their patient's partition.
-        orphan_problems, orphan_rows = [], []
         for bucket in range(count):
             parsed = {}
             for name in present:
@@ -376,8 +385,8 @@ def audit_folder_partitioned(folder, max_memory, *, workers: int | None = None,
             orphan = ~line_exists(lines, payments)
             if orphan.any():
                 payments, problems, extra = set_aside_orphans(payments, orphan)
-                orphan_problems.extend(problems)
-                orphan_rows.append(extra)
+                aside.add_problems("payments.csv", "orphan problems", problems)
+                aside.add_rows("payments.csv", "orphan rows", extra)
                 tallies["payments.csv"].rows_used -= int(orphan.sum())
             shelf.put("payments", payments, _partition_of(payments, where))
             if "documentation" in parsed:
@@ -389,7 +398,9 @@ def audit_folder_partitioned(folder, max_memory, *, workers: int | None = None,
         for table in ("claim_lines", "payments", "documentation"):
             shutil.rmtree(Path(tmp) / ("text_" + table), ignore_errors=True)
 
-        inputs = _inputs(folder, present, tallies, broken, orphan_problems, orphan_rows, use_defaults)
+        orphans = aside.count("payments.csv", "orphan rows")
+        inputs = _inputs(folder, present, tallies, (aside, "payments.csv", "orphan problems") if orphans else [],
+                         [(aside, "orphan rows")] if orphans else [], use_defaults)
         references = {name.removesuffix(".csv"): inputs.table(name) for name in REFERENCE_FILES}
 
         # 3. audit partition by partition; each one's findings go to a sorted run on disk.
@@ -451,37 +462,52 @@ def merge_findings(frames: list[pd.DataFrame], registry: RuleRegistry, extra_rul
     return findings.drop(columns=["_order"]).reset_index(drop=True)
 
 
-def _inputs(folder: Path, present, tallies, broken, orphan_problems, orphan_rows, use_defaults) -> AuditInputs:
+def _inputs(folder: Path, present, tallies, orphan_problems, orphan_rows, use_defaults) -> AuditInputs:
     """What the in-memory reader would report: counts, problems and rows set aside, in its order."""
 
     def read_reference(name: str):
         return read_table(folder / name, name, skip_blank_rows=True) if files_present(folder, [name]) else None
 
-    return _inputs_from(folder, present, tallies, broken, orphan_problems, orphan_rows, use_defaults,
-                        read_reference)
+    return _inputs_from(folder, present, tallies, {}, orphan_problems, orphan_rows, use_defaults, read_reference)
 
 
 def _inputs_from(folder, present, tallies, broken, orphan_problems, orphan_rows, use_defaults,
                  read_reference) -> AuditInputs:
-    """:func:`_inputs`, reading the folder's reference files with ``read_reference(name)``."""
-    sources, counts, problems, rejected_rows, tables = {}, [], [], {}, {}
+    """:func:`_inputs`, reading the folder's reference files with ``read_reference(name)``.
+
+    ``broken``: each file's malformed rows not yet in its tally; ``orphan_problems`` and
+    ``orphan_rows``: the payments set aside for want of their line, a list of problems and
+    DataFrames, or their runs on disk (:mod:`~recoup_lib.rules._aside`). Problems and rows set aside
+    written to disk stay there: :class:`~recoup_lib.rules._aside.Problems` and
+    :class:`~recoup_lib.rules._aside.RowsSetAside` read them when asked.
+    """
+    sources, counts, problem_parts, row_parts, tables = {}, [], [], {}, {}
     parsed_files = {name: parsed for name in REFERENCE_FILES if (parsed := read_reference(name)) is not None}
-    parsed_files.update({name: tallies[name].parsed(broken[name]) for name in present})
+    parsed_files.update({name: tallies[name].parsed(broken.get(name, ())) for name in present})
     for name in INPUT_FILES + REFERENCE_FILES:
         parsed, sources[name] = parsed_or_default(folder, name, parsed_files, use_defaults)
         if parsed is None:
             tables[name] = None
             continue
         tables[name] = parsed.data if name in REFERENCE_FILES else None
-        problems.extend(parsed.problems)
-        if len(parsed.rejected):
-            rejected_rows[name] = parsed.rejected
+        problems, rows = tallies[name].set_aside(parsed) if name in tallies else kept_aside(parsed)
+        problem_parts.append(problems)
+        if rows:
+            row_parts[name] = rows
         counts.append(file_counts(name, parsed, tallies[name].rows_used if name in tallies else parsed.rows_used))
-    if orphan_rows:
-        problems.extend(sorted(orphan_problems, key=lambda p: p.row))
-        extra = pd.concat(orphan_rows, ignore_index=True).sort_values("_row", kind="stable")
-        rejected_rows["payments.csv"] = pd.concat(
-            [rejected_rows.get("payments.csv", pd.DataFrame()), extra], ignore_index=True)
+    if orphan_rows and isinstance(orphan_problems, list):
+        problem_parts.append(sorted(orphan_problems, key=lambda p: p.row))
+        row_parts.setdefault("payments.csv", []).append(
+            pd.concat(orphan_rows, ignore_index=True).sort_values("_row", kind="stable"))
+    elif orphan_rows:
+        problem_parts.append(orphan_problems)
+        row_parts.setdefault("payments.csv", []).extend(orphan_rows)
+    if any(not isinstance(part, list) for part in problem_parts):
+        problems, rejected_rows = Problems(problem_parts), RowsSetAside(row_parts)
+    else:
+        problems = [problem for part in problem_parts for problem in part]
+        rejected_rows = {name: rows[0] if len(rows) == 1 else pd.concat(rows, ignore_index=True)
+                         for name, rows in row_parts.items()}
     counts_frame = pd.DataFrame(counts, columns=COUNT_COLUMNS)
     counts_frame["source"] = counts_frame["file"].map(sources)
     return AuditInputs(

@@ -30,6 +30,8 @@ from ..blankrows import blank_texts, without_blank_rows
 from ..csvread import (
     arrow_options,
     broken_frame,
+    broken_problems,
+    broken_set_aside,
     has_quote,
     needs_exact_reader,
     python_csv_chunks,
@@ -39,6 +41,7 @@ from ..csvread import (
     with_broken_rows,
 )
 from ..schema import SPECS, ParsedTable
+from ._aside import kept_aside
 
 __all__ = ["stable_hash"]
 
@@ -190,10 +193,11 @@ def _arrow_pieces(path: Path, header: list[str]):
         raise _NeedsExactReader
 
 
-def _stream(path: Path, name: str, consume, restart) -> tuple[list, int]:
-    """Feed ``consume(raw, row_numbers)`` the file's pieces; return its malformed rows, and how many
-    rows blank in every cell were skipped (:func:`~recoup_lib.blankrows.without_blank_rows`, as the
-    in-memory reader of an audit folder skips them).
+def _stream(path: Path, name: str, consume, restart, malformed) -> int:
+    """Feed ``consume(raw, row_numbers)`` the file's pieces, and ``malformed(rows)`` each piece's
+    malformed rows (the exact reader's ``(row, text, expected, got)``); return how many rows blank in
+    every cell were skipped (:func:`~recoup_lib.blankrows.without_blank_rows`, as the in-memory
+    reader of an audit folder skips them).
 
     The fast reader is tried first; if the file needs the exact one, what was
     consumed is undone by ``restart()`` and the file is read again exactly.
@@ -210,42 +214,70 @@ def _stream(path: Path, name: str, consume, restart) -> tuple[list, int]:
     try:
         for raw, rows in _arrow_pieces(path, header):
             consume_kept(raw, rows)
-        return [], blank
+        return blank
     except (_NeedsExactReader, pa.ArrowInvalid):
         restart()
         blank = 0
-    broken = []
     rows_per_piece = max(10_000, _PIECE_BYTES // 100)
     for raw, rows, bad in python_csv_chunks(path, header, rows_per_piece, spanning_columns(header, SPECS[name])):
         blank_bad = blank_texts([b[1] for b in bad])
-        broken.extend(b for b, is_blank in zip(bad, blank_bad) if not is_blank)
+        malformed([b for b, is_blank in zip(bad, blank_bad) if not is_blank])
         blank += int(blank_bad.sum())
         consume_kept(raw, rows)
-    return broken, blank
+    return blank
 
 
 class _FileTally:
-    """Problems, rows set aside and counts of one file, gathered piece by piece."""
+    """Problems, rows set aside and counts of one file, gathered piece by piece: in memory, or, given
+    ``aside`` (:class:`~recoup_lib.rules._aside.SetAside`), written to disk a piece at a time."""
 
-    def __init__(self, name: str):
+    def __init__(self, name: str, aside=None):
         self.name = name
+        self.aside = aside
         self.problems: list = []
         self.rejected: list[pd.DataFrame] = []
+        self.broken: list = []
         self.rows_read = 0
         self.rows_used = 0
         self.blank_rows = 0
 
     def add(self, parsed: ParsedTable) -> None:
-        self.problems.extend(parsed.problems)
-        if len(parsed.rejected):
-            self.rejected.append(parsed.rejected)
+        if self.aside is not None:
+            self.aside.add_problems(self.name, "problems", parsed.problems)
+            self.aside.add_rows(self.name, "rows", parsed.rejected)
+        else:
+            self.problems.extend(parsed.problems)
+            if len(parsed.rejected):
+                self.rejected.append(parsed.rejected)
         self.rows_read += parsed.rows_read
         self.rows_used += parsed.rows_used
 
-    def parsed(self, broken: list) -> ParsedTable:
-        """One :class:`ParsedTable` as the in-memory reader would give it (without its data)."""
+    def add_broken(self, broken: list) -> None:
+        """Malformed rows of a piece (see :func:`~recoup_lib.csvread.broken_frame`), in file order."""
+        if self.aside is None:
+            self.broken.extend(broken)
+        elif broken:
+            frame = broken_frame(broken, self.name)
+            self.aside.add_problems(self.name, "problems", broken_problems(frame, self.name))
+            self.aside.add_rows(self.name, "broken rows", broken_set_aside(frame))
+            self.rows_read += len(broken)
+
+    def parsed(self, broken: list = ()) -> ParsedTable:
+        """One :class:`ParsedTable` as the in-memory reader would give it (without its data; written to
+        disk, its problems and rows set aside are :meth:`set_aside`'s)."""
+        if self.aside is not None:
+            return ParsedTable(data=pd.DataFrame(), rows_read=self.rows_read, blank_rows=self.blank_rows)
         rejected = (pd.concat(self.rejected, ignore_index=True).sort_values("_row", kind="stable")
                     .reset_index(drop=True) if self.rejected else pd.DataFrame())
         parsed = ParsedTable(data=pd.DataFrame(), problems=sorted(self.problems, key=lambda p: p.row),
                              rejected=rejected, rows_read=self.rows_read, blank_rows=self.blank_rows)
-        return with_broken_rows(parsed, broken_frame(broken, self.name), self.name)
+        return with_broken_rows(parsed, broken_frame(self.broken + list(broken), self.name), self.name)
+
+    def set_aside(self, parsed: ParsedTable) -> tuple:
+        """The problems of :meth:`parsed`'s ``parsed`` (a list, or the runs written to disk) and its rows
+        set aside (a list of DataFrames or runs), as :func:`~recoup_lib.rules._partition._inputs_from`
+        puts them together."""
+        if self.aside is None:
+            return kept_aside(parsed)
+        rows = [(self.aside, what) for what in ("rows", "broken rows") if self.aside.count(self.name, what)]
+        return (self.aside, self.name, "problems"), rows
