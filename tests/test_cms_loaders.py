@@ -565,8 +565,10 @@ def test_cli_import_counts_and_says_the_blank_rows_it_skips(tmp_path, capsys):
     assert f"{ptp.name} (PTP practitioner, version 99.0 revision 0, part 1): 6 rows read = 2 used + 1 set aside " \
            "+ 3 blank row(s) skipped" in printed
     assert "2 edits (6 rows read = 2 used + 1 set aside + 3 blank row(s) skipped)" in printed
-    source = cms.read_ptp(ptp).sources.iloc[0]
-    assert (source.rows_read, source.blank_rows_skipped) == (3, 3)
+    result = cms.read_ptp(ptp)
+    source = result.sources.iloc[0]
+    assert (source.rows_read, source.blank_rows_skipped, source.rows_in_file) == (3, 3, 6)
+    assert (result.rows_read, result.blank_rows, result.rows_in_file) == (3, 3, 6)
     mue = tmp_path / "MCR_MUE_PractitionerServices_Eff_01-01-2099.csv"
     lines = MUE_CSV.read_text(encoding="utf-8").splitlines()
     mue.write_text("\n".join([*lines[:-2], ",,,", "", '"","","",""', *lines[-2:]]) + "\n", encoding="utf-8")
