@@ -163,7 +163,7 @@ def _import_rates(args) -> int:
     with output_file(out, inputs=args.files, written_by=RATES_WRITTEN_BY) as path:
         write_csv(to_text_frame(merged), path, text=True)
     placeholders = int(merged["note"].str.upper().str.contains("PLACEHOLDER").sum())
-    counted = rows_counted(notices.rows_read, len(notices.rates), notices.rows_set_aside)
+    counted = rows_counted(notices.rows_in_file, notices.rows_used, notices.rows_set_aside, notices.blank_rows)
     print(f"recoup reference import-interest-rates: {Path(args.files[0]).name}: {counted}")
     for problem in notices.problems:  # a file of a few notices a year: every row set aside is shown
         print(f"  {problem.message}")

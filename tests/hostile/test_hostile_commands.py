@@ -1214,7 +1214,7 @@ def test_interest_rates_name_the_row_a_spreadsheet_shows_after_blank_rows(hostil
     the rate of row 6 was named as row 3's."""
     hostile.write("rates.csv", "\n" + RATES_HEADER + "2025-01-01,9.5\n\n,\n2025-04-01,150\n")
     run = hostile.run("reference", "import-interest-rates", "rates.csv", "--out", "r.csv", expect=0, out="r.csv")
-    assert "rates.csv: 2 rows read = 1 used + 1 set aside" in run.out
+    assert "rates.csv: 4 rows read = 1 used + 1 set aside + 2 blank row(s) skipped" in run.out
     assert "rates.csv, row 6, column 'rate_percent'" in run.out
 
 
