@@ -35,6 +35,7 @@ import pandas as pd
 from ..csvrecords import CLOSING_QUOTE, quoted_records, runaway_column
 from ..errors import WHOLE_ROW, InputError, Problem
 from ..filekind import decode_bytes, not_a_file_message
+from ..wording import no_usable_row
 from ._profiles import Profiles, _check_rates, _decimal_between, _filled_end_dates
 
 __all__ = ["RateNotices", "read_rate_notices", "merge_rate_notices", "with_rate_notices", "RATE_COLUMNS",
@@ -241,7 +242,7 @@ def read_rate_notices(path: str | Path) -> RateNotices:
                      "note": get.get("note", ""), "_row": row})
     if not rows:
         first = f" First problem: {problems[0].message}" if problems else ""
-        raise InputError(f"{label}: no usable rate notice (rows read: {rows_read}).{first}")
+        raise InputError(f"{label}: no usable rate notice ({no_usable_row(rows_read, blank_rows)}).{first}")
     rates = pd.DataFrame(rows)
     rates["effective_date"] = pd.to_datetime(rates["effective_date"]).astype("datetime64[us]")
     rates["end_date"] = pd.to_datetime(rates["end_date"]).astype("datetime64[us]")

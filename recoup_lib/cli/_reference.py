@@ -92,7 +92,7 @@ def _import(args) -> int:
     from ..folder import write_csv
     from ..outputs import check_file, output_file, written_unchanged
     from ..reference import cms
-    from ..wording import rows_counted
+    from ..wording import no_usable_row, rows_counted
 
     out = Path(args.out)
     if out.is_dir():
@@ -116,12 +116,12 @@ def _import(args) -> int:
         check_file(rejected_path, inputs=args.files, written_by=step)
     if result.rows_used == 0:
         names = ", ".join(Path(f).name for f in args.files)
-        if not result.rows_read:
-            raise InputError(f"no usable rows in {names}: no rows under the header; {out.name} not written")
+        held = no_usable_row(result.rows_set_aside, result.blank_rows)
+        if not result.rows_set_aside:
+            raise InputError(f"{names}: no usable row ({held}); {out.name} not written")
         _write_rejected(result, rejected_path, args.files, step)
-        raise InputError(f"no usable rows in {names}: all {result.rows_read:,} row(s) set aside (first: "
-                         f"{result.problems[0].message}); {out.name} not written, the reasons are in "
-                         f"{rejected_path}")
+        raise InputError(f"{names}: no usable row ({held}; first: {result.problems[0].message}); {out.name} "
+                         f"not written, the reasons are in {rejected_path}")
     with output_file(out, inputs=args.files, written_by=step) as path:
         write_csv(result.contract_frame(extra=args.keep_cms_columns), path)
     counted = rows_counted(result.rows_in_file, result.rows_used, result.rows_set_aside, result.blank_rows)
