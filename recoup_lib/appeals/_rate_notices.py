@@ -130,9 +130,10 @@ def _read_text(path: Path, label: str) -> tuple[list[str], list[tuple[int, list[
     (:func:`~recoup_lib.filekind.decode_bytes`: UTF-8, UTF-16, Windows-1252..., after a byte-order
     mark or not). Rows blank in every cell (a blank line, or the commas Excel writes for an empty
     row) are skipped and counted, as every command counts them, but keep their place in that
-    numbering, so a problem names the row the user sees. A row shorter than the header is blank in its last columns; one with more cells than the
-    header (a comma too many, or a value holding a comma without quotes) cannot say which cell is
-    whose, so it is set aside, unless its extra cells are blank.
+    numbering, so a problem names the row the user sees. A row shorter than the header is blank in
+    its last columns; one with more cells than the header (a comma too many, or a value holding a
+    comma without quotes) cannot say which cell is whose, so it is set aside, unless its extra cells
+    are blank.
     """
     lines = StringIO(decode_bytes(path.read_bytes(), label)[0].decode("utf-8"), newline="").readlines()
     header, row, start = None, 0, 0
