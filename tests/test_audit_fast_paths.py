@@ -29,7 +29,7 @@ import recoup_lib.rules.policy as policy
 import recoup_lib.schema._parse as parse
 from recoup_lib.formulas import _GUARDED, guard_formulas, unguard_formulas
 from recoup_lib.rules import audit_folder, build_context, capped_findings
-from recoup_lib.rules._hits import among
+from recoup_lib.rules._hits import among, date_text, usd
 from recoup_lib.synthetic import demo
 
 
@@ -120,6 +120,36 @@ def test_csv_bytes_of_numbers_dates_and_booleans_match_the_csv_module(data, colu
 def test_among_is_isin(keys, wanted):
     assert among(keys, wanted).tolist() == np.isin(np.asarray(keys, dtype=np.int64),
                                                    [w for w in wanted if w >= 0]).tolist()
+
+
+@given(st.lists(st.one_of(st.datetimes(min_value=pd.Timestamp("0900-01-01").to_pydatetime(),
+                                       max_value=pd.Timestamp("2200-12-31").to_pydatetime()), st.none()), max_size=20))
+def test_date_text_writes_dates_as_strftime_does(dates):
+    values = np.array([np.datetime64(d, "us") if d is not None else np.datetime64("NaT", "us") for d in dates],
+                      dtype="datetime64[us]")
+    expected = pd.Series(pd.to_datetime(pd.Series(values))).dt.strftime("%Y-%m-%d").astype("str")
+    pd.testing.assert_series_equal(date_text(values), expected)
+    pd.testing.assert_series_equal(date_text(pd.Series(values)), expected)
+
+
+@given(st.lists(st.integers(-150_000, 150_000), min_size=0, max_size=3000))
+def test_usd_of_many_amounts_is_each_amount_in_dollars(cents):
+    assert usd(cents).tolist() == [f"{'-' if c < 0 else ''}${abs(c) // 100}.{abs(c) % 100:02d}" for c in cents]
+
+
+@given(st.lists(st.tuples(st.text(alphabet=" \t\u00a0\u3000aZ9-é", max_size=3), st.sampled_from(["", " ", "x"])),
+                max_size=20), st.integers(1, 3))
+def test_blank_rows_are_the_rows_blank_once_trimmed(rows, pieces):
+    # The first column's first bytes settle most files; the answer is that of trimming every cell.
+    from recoup_lib.blankrows import blank_row_mask
+
+    first, second = [pa.array([r[i] for r in rows], pa.large_string()) for i in (0, 1)]
+    cuts = sorted({0, len(rows), *(len(rows) * i // pieces for i in range(pieces))})
+    table = pa.table({"a": pa.chunked_array([first.slice(a, b - a) for a, b in zip(cuts, cuts[1:])], first.type),
+                      "b": second})
+    expected = [not r[0].strip() and not r[1].strip() for r in rows]
+    assert blank_row_mask(table, spaces=True).tolist() == expected
+    assert blank_row_mask(table).tolist() == [r[0] == "" and r[1] == "" for r in rows]
 
 
 def _lines(claims, line_no, codes, dates, payers):
