@@ -152,6 +152,22 @@ def test_blank_rows_are_the_rows_blank_once_trimmed(rows, pieces):
     assert blank_row_mask(table).tolist() == [r[0] == "" and r[1] == "" for r in rows]
 
 
+@given(st.lists(st.tuples(st.integers(-1, 3), st.integers(0, 2), st.integers(0, 3), st.integers(0, 2),
+                          st.integers(1, 9)), max_size=30), st.booleans())
+def test_same_day_totals_are_those_of_a_groupby(rows, wide):
+    # Keys packed into one integer, or (spans too wide to pack) grouped by pandas: the same totals.
+    from recoup_lib.rules.coding import _same_day_totals
+
+    patient, npi, day, code, units = (np.array([r[i] for r in rows], dtype=np.int64) for i in range(5))
+    paid = pd.DataFrame({"_patient": patient * (2**61 if wide else 1), "_npi": npi,
+                         "service_date": np.datetime64("2025-01-01", "us") + day * np.timedelta64(1, "D"),
+                         "_code": code, "units": units})
+    same_day = paid.groupby(["_patient", "_npi", "service_date", "_code"], sort=False)["units"]
+    day_units, day_lines = _same_day_totals(paid, units)
+    assert day_units.tolist() == same_day.transform("sum").tolist()
+    assert day_lines.tolist() == same_day.transform("size").tolist()
+
+
 def _lines(claims, line_no, codes, dates, payers):
     n = len(claims)
     return pd.DataFrame({
