@@ -103,8 +103,8 @@ def _string_frame(table: pa.Table, guarded: bool = True) -> pd.DataFrame:
     frame = rest.to_pandas(types_mapper=mapped.get, split_blocks=True)
     if not typed:
         return frame
-    return pd.DataFrame({name: typed[name] if name in typed else frame[name] for name in table.column_names},
-                        index=frame.index, copy=False)
+    return pd.DataFrame({name: typed[name] if name in typed else frame[name].array for name in table.column_names},
+                        index=pd.RangeIndex(table.num_rows), copy=False)
 
 
 def _python_csv(path: Path, label: str, header: list[str], spans=None):
