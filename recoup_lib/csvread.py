@@ -84,17 +84,28 @@ RESERVED_PREFIX = "_"
 def _string_frame(table: pa.Table, guarded: bool = True) -> pd.DataFrame:
     """Text columns as pyarrow-backed strings (formula guards taken off, see
     :func:`recoup_lib.formulas.unguard_formulas`; ``guarded=False`` says the file holds no ``'``, so
-    there is none to take off); typed ones as ``datetime64[us]`` and ``Int64``."""
+    there is none to take off); typed ones as ``datetime64[us]``, and ``int64`` (``Int64`` where a
+    value is missing)."""
+    # Dates, and whole numbers without a blank, are joined from their chunks by NumPy: one array
+    # made, where pandas' conversion of a million-row column made two and took five times as long.
+    typed = {}
     for i, f in enumerate(table.schema):
         if f.type == pa.date32():
-            table = table.set_column(i, f.name, pc.cast(table[f.name], pa.timestamp("us")))
+            typed[f.name] = table.column(i).to_numpy().astype("datetime64[us]")
+        elif f.type == pa.int64() and not table.column(i).null_count:
+            typed[f.name] = table.column(i).to_numpy()
         elif guarded and (pa.types.is_string(f.type) or pa.types.is_large_string(f.type)):
             table = table.set_column(i, f.name, unguard_formulas(table[f.name]))
     mapped = {pa.string(): pd.StringDtype("pyarrow"), pa.large_string(): pd.StringDtype("pyarrow"),
               pa.int64(): pd.Int64Dtype()}
-    # One block per column: a column Arrow can hand over without a copy (text, a timestamp without
-    # nulls) is not then copied into a block shared with the others.
-    return table.to_pandas(types_mapper=mapped.get, split_blocks=True)
+    # One block per column: a column Arrow can hand over without a copy (text) is not then copied
+    # into a block shared with the others.
+    rest = table.select([name for name in table.column_names if name not in typed])
+    frame = rest.to_pandas(types_mapper=mapped.get, split_blocks=True)
+    if not typed:
+        return frame
+    return pd.DataFrame({name: typed[name] if name in typed else frame[name].array for name in table.column_names},
+                        index=pd.RangeIndex(table.num_rows), copy=False)
 
 
 def _python_csv(path: Path, label: str, header: list[str], spans=None):

@@ -30,7 +30,7 @@ from .csvread import read_csv_text, read_table
 from .errors import WHOLE_LINE, WHOLE_PAYMENT, WHOLE_ROW, InputError, InvalidParameterError, NothingUsableError, Problem
 from .filekind import present, workbook_hint
 from .schema import SPECS, ZEROS_DROPPED, ClaimKeys, claim_keys, leading_zero_twins, line_key, value_codes
-from .wording import rows_counted
+from .wording import no_usable_row, rows_counted
 
 __all__ = [
     "AuditInputs",
@@ -381,13 +381,9 @@ def required_file_alarms(counts: pd.DataFrame, problems: list[Problem], folder: 
 
 
 def _no_usable_row(row) -> str:
-    """What a file with no row used holds, for the message that says so: ``a header and no rows``, ``a
-    header and no rows but 3 blank one(s)`` or ``all 5 rows set aside``; ``row``: its row of
+    """:func:`~recoup_lib.wording.no_usable_row` of a file with no row used; ``row``: its row of
     :attr:`AuditInputs.counts` (:data:`COUNT_COLUMNS`), whose rows read count the blank rows too."""
-    if row.rows_used + row.rows_set_aside:
-        return f"all {row.rows_used + row.rows_set_aside:,} rows set aside"
-    blank = row.blank_rows_skipped
-    return f"a header and no rows but {blank:,} blank one(s)" if blank else "a header and no rows"
+    return no_usable_row(row.rows_used + row.rows_set_aside, row.blank_rows_skipped)
 
 
 #: The rule each optional input file feeds that flags a paid line the file holds no row for.

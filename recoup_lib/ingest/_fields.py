@@ -80,7 +80,7 @@ _CLAIM_ID = [["Claim ID", "Claim #", "Claim No", "Claim Number", "Claim", "Claim
              ["Appointment ID"]]
 _LINE_NO = [["Line No", "Line #", "Line", "Line Number", "Ln", "Ln #", "Line Seq", "Svc Line",
              "Service Line", "Charge Line", "Line Item", "Claim Line"],
-            ["Seq", "Sequence", "Item", "Item #"]]
+            ["Seq", "Sequence", "Item", "Item #", "Line Order"]]
 _PATIENT = [["Patient ID", "Patient Acct", "Patient Account", "Patient Account #",
              "Patient Account Number", "Patient #", "Patient Number", "Pt ID", "Pt Acct", "Pt #",
              "Acct", "Acct #", "Acct Nbr", "Account", "Account #", "Account ID", "Account Number",
@@ -138,12 +138,13 @@ _FIELDS: dict[str, dict[str, list[list[str]]]] = {
         "procedure_code": [_PROCEDURE[0], _PROCEDURE[1] + ["Code"]],
         "modifiers": _MODIFIERS,
         "units": [["Units", "Qty", "Quantity", "Unit", "Svc Units", "Service Units", "Days/Units",
-                   "Days or Units", "Units of Service", "UOS", "Billed Units", "LN_QTY"]],
+                   "Days or Units", "Units of Service", "UOS", "Billed Units", "Units To Bill For", "LN_QTY"]],
         "charge": [["Charge", "Charges", "Charge Amount", "Charge Amt", "Chg Amt",
                     "Billed Amt", "Bill Amt", "Billed Amount", "Amount Billed", "Total Charge",
                     "Total Charges", "Line Charge", "Gross Charge", "Submitted Charge", "Charge $",
-                    "Billed Fee", "LN_AMT"],
-                   ["Amount", "Fee", "Amt", "Billed"]],
+                    "Billed Fee", "Override Charge Amount", "LN_AMT"],
+                   # A line's Amount beside its Total may be the fee of one unit: the user says which.
+                   ["Amount", "Fee", "Amt", "Billed", "Total"]],
         "diagnosis_codes": [["Diagnosis Codes", "Diagnosis Code", "Diagnosis", "Diagnoses", "Dx",
                              "Dx Codes", "Dx Code", "ICD-10", "ICD10", "ICD Codes", "ICD-10 Codes",
                              "ICD Code", "ICD", "Diag", "Diag Codes"],

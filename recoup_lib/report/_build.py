@@ -290,7 +290,7 @@ def report_from_audit(audit, as_of=None, *, recoupments: pd.DataFrame | None = N
                   recoupments=recoupments, recoupment_source=recoupment_source if recoupments is not None else "",
                   appeals=appeals, outcomes=outcomes, messages=messages, names=names or {}, title=title,
                   as_of_note=as_of_note, problems=problems, remit=remit if isinstance(remit, Remit) else None,
-                  notices_unused=bool(unused))
+                  notices_unused=unused)
 
 
 def _names(folder: Path, file: str, key: str) -> tuple[dict[str, str], str | None]:

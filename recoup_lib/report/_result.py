@@ -94,10 +94,12 @@ class Report(StepResult):
     title : str
         The folder's name (never a full path, so outputs do not depend on
         the machine).
-    notices_unused : bool
-        Notices were given but none could be used
-        (:func:`recoup_lib.notices.no_notice_used`), so the notice metrics
-        are switched off: ``recoup report`` warns of it.
+    notices_unused : str
+        Why no notice could be used, when notices were given and none could be
+        (:func:`recoup_lib.notices.no_notice_used`, naming ``notices.csv`` and
+        the report's ``rejected.csv``), so the notice metrics are switched
+        off: the metrics' note, and ``recoup report``'s warning; blank
+        otherwise.
     """
 
     written_by = "recoup report"
@@ -118,7 +120,7 @@ class Report(StepResult):
     names: dict = field(default_factory=dict)
     title: str = ""
     as_of_note: str = ""
-    notices_unused: bool = False
+    notices_unused: str = ""
 
     @property
     def input_paths(self) -> list[Path]:

@@ -71,7 +71,7 @@ from ._engine import AuditResult, audit_tables
 from ._registry import RuleRegistry, default_registry
 from ._aside import Problems, RowsSetAside, SetAside, kept_aside
 from ._runs import FindingRuns, run_path, write_run
-from ._split import _FileTally, _Shelf, _bucket, _stream
+from ._split import _FileTally, _Shelf, _bucket, _stream, empty_text
 
 __all__ = ["audit_folder_partitioned", "PartitionedAuditResult", "plan_partitions"]
 
@@ -424,8 +424,7 @@ def audit_folder_partitioned(folder, max_memory, *, workers: int | None = None,
 
 
 def _empty_text(path: Path, name: str) -> pd.DataFrame:
-    header = read_header(path, SPECS[name], name)
-    return pd.DataFrame({h: pd.Series([], dtype=pd.StringDtype("pyarrow")) for h in header})
+    return empty_text(read_header(path, SPECS[name], name))
 
 
 def _empty_parsed(path: Path, name: str) -> ParsedTable:

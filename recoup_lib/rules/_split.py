@@ -2,7 +2,7 @@
 
 What :mod:`recoup_lib.rules._partition` needs to put a folder on disk, piece
 by piece, before its partitions are parsed and audited (and
-:mod:`recoup_lib.rules._spark` the hash and the tally of a file read):
+:mod:`recoup_lib.rules._spark` the hash, the tally of a file read and the empty table):
 
 - :func:`stable_hash`, the hash that sends a claim to its bucket and a line
   to its patient's partition, the same in every process;
@@ -12,7 +12,9 @@ by piece, before its partitions are parsed and audited (and
   reader when the file has a malformed row, a blank line or a line break in
   a value), rows blank in every cell skipped and counted;
 - ``_FileTally``, one file's problems, rows set aside and counts gathered
-  piece by piece into what the in-memory reader reports.
+  piece by piece into what the in-memory reader reports;
+- :func:`empty_text`, a file's header with no rows, what the parser makes
+  a typed empty table of.
 """
 
 from __future__ import annotations
@@ -43,13 +45,20 @@ from ..csvread import (
 from ..schema import SPECS, ParsedTable
 from ._aside import kept_aside
 
-__all__ = ["stable_hash"]
+__all__ = ["stable_hash", "empty_text"]
 
 #: Bytes of a file read at a time when it is streamed in pieces.
 _PIECE_BYTES = 8 << 20
 #: Bytes of a file Arrow reads at a time (it reads up to 32 such blocks ahead).
 _READ_BYTES = 1 << 20
 _SHELF_OPTIONS = pa.ipc.IpcWriteOptions(compression="lz4")
+
+
+def empty_text(header: list[str]) -> pd.DataFrame:
+    """A file's columns with no rows, as the text a piece is read in: what
+    :func:`~recoup_lib.schema.parse_table` makes the typed empty table of, for a partition that no row of
+    the file falls in, and for the templates the audit of a partition starts from."""
+    return pd.DataFrame({h: pd.Series([], dtype=pd.StringDtype("pyarrow")) for h in header})
 
 
 # --------------------------------------------------------------------------- hashing
