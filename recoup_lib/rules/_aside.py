@@ -34,7 +34,6 @@ __all__ = ["SetAside", "Problems", "RowsSetAside", "kept_aside", "problem_frames
 #: Problems or rows held in memory while one file's runs are merged, over all its runs together.
 MERGED_ROWS = 25_000
 _LEAST_RUN_ROWS = 64
-_PROBLEM_COLUMNS = ["row", "column", "value", "expected"]
 _OPTIONS = pa.ipc.IpcWriteOptions(compression="lz4")
 
 
@@ -130,7 +129,7 @@ class Problems(Sequence):
     """
 
     def __init__(self, parts: list):
-        self._parts = [part for part in parts if (len(part) if isinstance(part, list) else part[0].count(*part[1:]))]
+        self._parts = [part for part in parts if _size(part)]
 
     def batches(self):
         """The problems as lists, in order (each part's in batches)."""
@@ -141,7 +140,7 @@ class Problems(Sequence):
                 yield from part[0].problems(*part[1:])
 
     def __len__(self) -> int:
-        return sum(len(part) if isinstance(part, list) else part[0].count(*part[1:]) for part in self._parts)
+        return sum(_size(part) for part in self._parts)
 
     def __iter__(self):
         for batch in self.batches():
@@ -158,6 +157,11 @@ class Problems(Sequence):
 
     def __repr__(self) -> str:
         return f"<{len(self):,} problems, read from disk when asked>"
+
+
+def _size(part) -> int:
+    """How many problems a part of :class:`Problems` holds."""
+    return len(part) if isinstance(part, list) else part[0].count(*part[1:])
 
 
 class RowsSetAside(Mapping):
