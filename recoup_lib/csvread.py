@@ -400,21 +400,25 @@ def has_quote(path: Path) -> bool:
 
 def _holds(path: Path, byte: bytes) -> bool:
     """Whether the file holds ``byte`` anywhere (its bytes searched :data:`_SCAN_BYTES` at a time)."""
-    return any(buffer.find(byte, 0, size) >= 0 for buffer, size in _scanned(path))
+    return any(window.find(byte) >= 0 for window in _scanned(path))
 
 
-#: Bytes of a file looked at a time when it is searched or its line breaks counted: a bounded buffer.
-#: A whole file mapped counts among the process's resident memory while it is looked at (865 MB for
-#: a ten-million-line claim_lines.csv), which a memory budget (``--max-memory``) does not allow.
+#: Bytes of a file mapped at a time when it is searched or its line breaks counted (a multiple of
+#: every system's mapping granularity). A whole file mapped counts among the process's resident
+#: memory while it is looked at (865 MB for a ten-million-line claim_lines.csv), which a memory
+#: budget (``--max-memory``) does not allow; one window at a time, it counts 16 MB.
 _SCAN_BYTES = 16 << 20
 
 
 def _scanned(path: Path):
-    """The file's bytes as ``(buffer, size)``: ``buffer[:size]`` is the next part; one buffer, reused."""
-    buffer = bytearray(_SCAN_BYTES)
-    with open(path, "rb", buffering=0) as handle:
-        while size := handle.readinto(buffer):
-            yield buffer, size
+    """The file's bytes, one read-only map of at most :data:`_SCAN_BYTES` at a time (each unmapped
+    when the next is given: nothing made of one may outlive it)."""
+    size = path.stat().st_size
+    with open(path, "rb") as handle:
+        for offset in range(0, size, _SCAN_BYTES):
+            with mmap.mmap(handle.fileno(), min(_SCAN_BYTES, size - offset), access=mmap.ACCESS_READ,
+                           offset=offset) as window:
+                yield window
 
 
 def needs_exact_reader(path: Path, rows: int, one_column: bool, quoted: bool) -> bool:
@@ -446,7 +450,7 @@ def _has_blank_lines(path: Path, rows: int) -> bool:
     size = path.stat().st_size
     if size == 0:
         return False
-    breaks = sum(buffer.count(b"\n", 0, part) for buffer, part in _scanned(path))
+    breaks = sum(int(np.count_nonzero(np.frombuffer(window, dtype=np.uint8) == 10)) for window in _scanned(path))
     with open(path, "rb") as handle:
         return breaks - _trailing_line_feeds(handle, size) != rows
 
