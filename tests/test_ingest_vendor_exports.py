@@ -338,3 +338,18 @@ def test_provider_names_taken_as_rendering_npi_are_said_in_the_notes(tmp_path):
     note = ("rendering_npi: 3 values of 'Provider' are not NPIs (10 digits): e.g. 'WELBY, MARCUS'; they are used "
             "as the provider's name-as-identifier")
     assert note in source.notes and note in result.summary()
+
+
+@pytest.mark.parametrize("money", ["Total"])
+def test_a_lone_total_is_asked_about_not_taken_as_each_lines_charge(tmp_path, money):
+    """An export whose only money column is 'Total' (often the whole claim's total) had it read as each line's
+    charge without a word: alone, it is asked about, and taken when the user names it."""
+    path = write_lines(tmp_path / "claims.csv", [
+        f"Claim ID,Line No,Patient ID,Payer ID,Rendering NPI,DOS,Submitted Date,CPT,Units,{money}",
+        "C1,1,P1,AETNA,1234567893,01/31/2025,02/03/2025,99213,1,125.00"])
+    with pytest.raises(InputError, match=rf"field 'charge' matches '{money}'; settle it with --column "
+                                         r"charge=HEADER \(.+: taken only when you say so"):
+        import_files(path)
+    lines = import_files(path, columns={"charge": money}).tables["claim_lines.csv"]
+    assert lines["charge_cents"].tolist() == [12500]
+
