@@ -117,8 +117,11 @@ _GROUP_REASON = [["CAGC/CARC", "Group/Reason", "Group/Reason Code", "Group Code/
                   "Adjustment Group/Reason", "Adj Group/Reason Code", "Adj Grp/Rsn", "Grp/Rsn"]]
 
 #: Names a field's header may have that often hold another amount, so the import asks even when no other
-#: header fits the field: a ``Total`` is often the whole claim's total.
-_ASKED_ALONE = {"charge": {"total": "it may be the whole claim's total"}}
+#: header fits the field: a ``Total`` is often the whole claim's total, and TouchWorks' ``OverrideChargeAmount``
+#: (Works.dbo.Charge) overrides the standard charge, which that table does not hold: its data dictionary sets
+#: ``IsChargeOverrideFLAG`` to Y "if charge amount > 0", so it is 0 on a charge not overridden.
+_ASKED_ALONE = {"charge": {"total": "it may be the whole claim's total",
+                           "overridechargeamount": "an override of the standard charge, 0 where none was made"}}
 
 _FIELDS: dict[str, dict[str, list[list[str]]]] = {
     "claims": {
@@ -146,10 +149,10 @@ _FIELDS: dict[str, dict[str, list[list[str]]]] = {
         "charge": [["Charge", "Charges", "Charge Amount", "Charge Amt", "Chg Amt",
                     "Billed Amt", "Bill Amt", "Billed Amount", "Amount Billed", "Total Charge",
                     "Total Charges", "Line Charge", "Gross Charge", "Submitted Charge", "Charge $",
-                    "Billed Fee", "Override Charge Amount", "LN_AMT"],
+                    "Billed Fee", "LN_AMT"],
                    # A line's Amount beside its Total may be the fee of one unit: the user says which. A Total
-                   # is asked about even alone (_ASKED_ALONE).
-                   ["Amount", "Fee", "Amt", "Billed", "Total"]],
+                   # or an Override Charge Amount is asked about even alone (_ASKED_ALONE).
+                   ["Amount", "Fee", "Amt", "Billed", "Total", "Override Charge Amount"]],
         "diagnosis_codes": [["Diagnosis Codes", "Diagnosis Code", "Diagnosis", "Diagnoses", "Dx",
                              "Dx Codes", "Dx Code", "ICD-10", "ICD10", "ICD Codes", "ICD-10 Codes",
                              "ICD Code", "ICD", "Diag", "Diag Codes"],
