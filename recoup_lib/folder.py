@@ -365,10 +365,10 @@ def required_file_alarms(counts: pd.DataFrame, problems: list[Problem], folder: 
     export that lost its rows.
     """
     errors, warnings = [], []
-    empty = {"claim_lines.csv": "no claim lines (the file has {rows}), so no findings can be produced",
+    empty = {"claim_lines.csv": "no claim lines (the file has {rows}), so no findings can be produced.",
              "payments.csv": "no payments (the file has {rows}): no line was paid, so nothing "
                              "could be taken back and no findings can be produced; export the payments (or "
-                             "remittances) of the same claims"}
+                             "remittances) of the same claims."}
     for row in counts.loc[counts["file"].isin(list(empty))].itertuples():
         if row.rows_used + row.rows_set_aside == 0:
             errors.append(f"{row.file}: {empty[row.file].format(rows=_no_usable_row(row))}")

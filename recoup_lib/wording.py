@@ -111,12 +111,14 @@ def rows_counted(read: int, used: int, set_aside: int, blank: int = 0, read_word
 
 def no_usable_row(set_aside: int, blank: int = 0) -> str:
     """What a file with no row used holds, for the message that says so: ``all 5 rows set aside``,
-    ``a header and no rows`` or ``a header and no rows but 3 blank one(s)`` (``blank``: the rows blank in
-    every cell it skipped).
+    ``its 1 row set aside``, ``a header and no rows`` or ``a header and no rows but 3 blank one(s)``
+    (``blank``: the rows blank in every cell it skipped).
 
-    >>> no_usable_row(5), no_usable_row(0), no_usable_row(0, 3)
-    ('all 5 rows set aside', 'a header and no rows', 'a header and no rows but 3 blank one(s)')
+    >>> no_usable_row(5), no_usable_row(1), no_usable_row(0), no_usable_row(0, 3)
+    ('all 5 rows set aside', 'its 1 row set aside', 'a header and no rows', 'a header and no rows but 3 blank one(s)')
     """
+    if set_aside == 1:
+        return "its 1 row set aside"
     if set_aside:
         return f"all {set_aside:,} rows set aside"
     return f"a header and no rows but {blank:,} blank one(s)" if blank else "a header and no rows"

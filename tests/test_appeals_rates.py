@@ -51,7 +51,7 @@ def test_read_rate_notices_reads_one_notice_a_row_with_us_dates_and_windows_1252
 @pytest.mark.parametrize("text, message", [
     ("date,amount\n2025-01-01,10\n", r"expected columns effective_date and rate_percent .*got 'date', 'amount'"),
     ("effective_date,rate_percent\nsoon,ten\n",
-     r"no usable rate notice \(all 1 rows set aside\).*row 2, column 'effective_date'"),
+     r"no usable rate notice \(its 1 row set aside\).*row 2, column 'effective_date'"),
     ("effective_date,rate_percent\n,\n\n", r"no usable rate notice \(a header and no rows but 2 blank one\(s\)\)\.$"),
     ("effective_date,end_date,rate_percent\n2025-01-01,2025-06-30,9.5\n2025-04-01,,9.0\n",
      r"rates.csv, row 3, column 'effective_date': expected a date after 2025-06-30.*may not overlap"),

@@ -477,7 +477,7 @@ def test_cli_import_with_no_usable_rows_exits_1_and_writes_nothing(tmp_path, cap
     path.write_text(f"{ONE_LINE_HEADER}\n1\t2\t\t2020\t*\t5\tx\n")
     status = main(["reference", "import-ptp", str(path), "--out", str(tmp_path / "o.csv")])
     assert status == 1
-    assert "bad.txt: no usable row (all 1 rows set aside; first: bad.txt, row 2" in capsys.readouterr().err
+    assert "bad.txt: no usable row (its 1 row set aside; first: bad.txt, row 2" in capsys.readouterr().err
     assert not (tmp_path / "o.csv").exists()
 
 

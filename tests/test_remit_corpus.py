@@ -282,3 +282,27 @@ def test_a_long_segment_id_is_shown_as_written(tmp_path):
     row = remit.warnings.loc[remit.warnings["value"].str.startswith("ABCD")].iloc[0]
     assert row.segment_id == "ABCD" and "ÿ" not in row.message
     assert remit.transactions["balanced"].all()
+
+
+@pytest.mark.parametrize("written", ["WO:ICN:0001", "WO>ICN:0001"])
+def test_a_plb_reference_keeps_its_own_colon_when_the_reason_is_written_with_another_separator(tmp_path, written):
+    """ISA16 '>' and PLB03 'WO:ICN:0001': only the separator after the reason code is read as ISA16's, so the
+    reference is 'ICN:0001' as the file holds it (as 'WO>ICN:0001' gives), not 'ICN>0001', text it never held."""
+    isa, rest = (PUBLIC / "badx12-X221-dollars-and-data-sent-together.edi").read_text().split("~", 1)
+    isa = isa.replace("*>*00501*", "*^*00501*")[:-1] + ">"
+    path = tmp_path / "colon.835"
+    path.write_text(isa + "~" + rest.replace("*CV:CP*-1.27~", f"*{written}*1.27~"))
+    plb = read_835([path]).provider_adjustments
+    assert plb[["reason_code", "reference", "amount_cents"]].values.tolist() == [["WO", "ICN:0001", 127]]
+
+
+def test_an_svc01_written_with_another_separator_than_isa16_has_every_component_read(tmp_path):
+    """SVC01 holds up to eight components: under ISA16 '>', 'AD:D0120:25:59' is read with ':' throughout."""
+    segs = _segments()
+    isa = segs[0][:-1] + ">"
+    body = "~".join(segs[1:]).replace("SVC*AD:D0120*46*25", "SVC*AD:D0120:25:59*46*25", 1)
+    path = tmp_path / "colon.835"
+    path.write_text(isa + "~" + body + "~")
+    lines = read_835([path]).service_lines
+    first = lines.loc[lines["procedure_code"] == "D0120"].iloc[0]
+    assert (first["procedure_qualifier"], first["modifiers"]) == ("AD", "25;59")

@@ -218,8 +218,12 @@ def test_the_report_says_when_no_notice_could_be_used_so_the_cli_warns_from_it(f
     frame = pd.read_csv(folder / "notices.csv", dtype=str).assign(amount="n/a")
     frame.to_csv(folder / "notices.csv", index=False)
     report = build_report(folder, AS_OF)
-    assert report.notices_unused.startswith("no notice of notices.csv could be used (") and report.appeals is not None
-    assert report.notices_unused in report.metrics.set_index("metric").loc["notices_received", "note"]
+    assert report.notices_unused and report.appeals is not None
+    said = report.notices_unused.said("notices.csv", "rejected.csv")
+    assert said.startswith("no notice of notices.csv could be used (") and said.endswith(": see rejected.csv)")
+    assert said in report.metrics.set_index("metric").loc["notices_received", "note"]
+    assert report.notices_unused.said(folder / "notices.csv", "out/rejected.csv") == said.replace(
+        "notices.csv", str(folder / "notices.csv"), 1).replace("see rejected.csv", "see out/rejected.csv")
 
 
 def test_notices_missing_a_column_switch_appeal_metrics_off_not_the_report(folder):

@@ -30,6 +30,7 @@ def add_parser(subparsers) -> None:
 
 
 def run(args) -> int:
+    from ..notices import NOTICES
     from ..outputs import check_folder
     from . import options_checked
     from ._appeal import _as_of
@@ -49,6 +50,6 @@ def run(args) -> int:
           f"{out / 'rejected.csv'} and {len(figures)} figures"
           + (f", {out / 'report.xlsx'}" if args.xlsx else ""))
     if report.notices_unused:
-        print(f"recoup report: warning: {report.notices_unused}, so the notice metrics are switched off",
-              file=sys.stderr)
+        unused = report.notices_unused.said(Path(args.folder) / NOTICES, out / "rejected.csv")
+        print(f"recoup report: warning: {unused}, so the notice metrics are switched off", file=sys.stderr)
     return 0

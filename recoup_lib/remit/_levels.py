@@ -375,17 +375,17 @@ def _submitted(r: ChunkReader, svc: np.ndarray,
 
 
 def _composite(r: ChunkReader, positions: np.ndarray, values: pa.Array,
-               element: str | list[str] = "SVC01") -> pa.Array:
-    """SVC01, SVC06 or PLB03/05/... text (``element``: their name, or each one's); a composite written
-    with another separator than ISA16 is mended."""
+               element: str | list[str] = "SVC01", components: int | None = None) -> pa.Array:
+    """SVC01, SVC06 or PLB03/05/... text (``element``: their name, or each one's); a composite written with
+    another separator than ISA16 is mended: all of them, or the first ``components`` - 1 (a PLB's reason and
+    reference: ``WO:ICN:0001`` under ISA16 ``>`` is WO and ``ICN:0001``, as ``WO>ICN:0001`` is)."""
     sep = r.chunk.separators
     if len(values) == 0:
         return values
     has_comp = np.asarray(pc.match_substring(values, sep.component))
     if has_comp.all():
         return values
-    odd = np.asarray(pc.match_substring_regex(values, r"^[A-Z0-9]{2}[^A-Za-z0-9 ]")) \
-        & ~has_comp
+    odd = np.asarray(pc.match_substring_regex(values, r"^[A-Z0-9]{2}[^A-Za-z0-9 ]")) & ~has_comp
     if not odd.any():
         return values
     texts = values.to_pylist()
@@ -394,7 +394,7 @@ def _composite(r: ChunkReader, positions: np.ndarray, values: pa.Array,
         ch = texts[i][2]
         if ch in sep.characters():
             continue
-        texts[i] = texts[i].replace(ch, sep.component)
+        texts[i] = texts[i].replace(ch, sep.component, -1 if components is None else components - 1)
         key = (int(r.chunk.files[positions[i]]), ch)
         if key not in seen:
             seen.add(key)
@@ -540,7 +540,7 @@ def read_provider_adjustments(r: ChunkReader) -> None:
     rows, groups, (composite, _), cents, _ = _element_groups(r, plb, 3, 2, "PLB", "transaction")
     element = [f"PLB{3 + 2 * k:02d}" for k in groups.tolist()]
     # WO:ICN in a file whose ISA16 is '>' is still a WO offset of that claim, not a code 'WO:ICN'.
-    reason, reference = split_values(_composite(r, plb[rows], composite, element), comp, 2)
+    reason, reference = split_values(_composite(r, plb[rows], composite, element, components=2), comp, 2)
     reason = r.ids(plb[rows], reason, [f"{e}-1" for e in element], "an adjustment reason code")
     reference = r.ids(plb[rows], reference, [f"{e}-2" for e in element], "a reference identifier")
     r.out["provider_adjustments"] = {

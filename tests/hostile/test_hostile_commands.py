@@ -1010,13 +1010,14 @@ def test_report_with_no_usable_notice_warns_as_reconcile_does(hostile, unusable)
     rows = len(read_csv_text(folder / "notices.csv")[0])
     run = hostile.run("report", folder, "--out", "rep", "--as-of", AS_OF, expect=0, out="rep")
     counted = f"({rows} read = 0 used + {rows} set aside: see "
-    said = f"no notice of notices.csv could be used {counted}rejected.csv)"
-    assert f"recoup report: warning: {said}, so the notice metrics are switched off" in run.err
-    assert f"  Notices still open: off -- {said}" in run.out
+    said = f"no notice of {folder / 'notices.csv'} could be used {counted}"
+    assert f"recoup report: warning: {said}{Path('rep') / 'rejected.csv'}), so the notice metrics are switched off" \
+        in run.err
+    assert f"  Notices still open: off -- no notice of notices.csv could be used {counted}rejected.csv)" in run.out
     assert "notices_open" not in read_json(hostile.path("rep/summary.json"))
     recon = hostile.run("reconcile", folder / "remits", "--notices", folder / "notices.csv", "--as-of", AS_OF,
                         "--out", "rc", expect=0, out="rc")
-    assert f"recoup reconcile: warning: no notice of {folder / 'notices.csv'} could be used {counted}" in recon.err
+    assert f"recoup reconcile: warning: {said}{Path('rc') / 'notices_rejected.csv'})" in recon.err
 
 
 @pytest.mark.parametrize("name", ["notices.csv", "appeal_outcomes.csv"])
