@@ -133,6 +133,7 @@ def main() -> None:
 
     from recoup_lib.folder import read_table
     from recoup_lib.rules import score
+    from recoup_lib.wording import parse_size
 
     findings = read_table(out / "findings.csv").data
     table = score(findings, read_table(folder / "labels.csv").data).set_index("error_type")
@@ -145,9 +146,11 @@ def main() -> None:
           "  labels")
     print(f"{lines:>12,} {args.max_memory:>8} {seconds:>8.1f} {peak / 10**9:>9.2f} GB {floor:>6.2f}s"
           f" {seconds / floor:>6.1f}x {len(findings):>9,}  {'equal' if equal else 'DIFFER'}")
+    budget = parse_size(args.max_memory)
     print(f"peak (tree, PSS: a page shared with forked workers counted once) {peak / 10**9:.2f} GB = "
           f"{peak / 2**30:.2f} GiB; RSS summed over the processes {peak_rss / 10**9:.2f} GB; "
-          "target: peak under 1.5 GB with --max-memory 1GB, findings equal to labels")
+          f"target: peak within --max-memory {args.max_memory} "
+          f"({'met' if peak <= budget else 'OVER'}: {peak / budget:.0%} of it), findings equal to labels")
     if not args.keep:
         import shutil
 

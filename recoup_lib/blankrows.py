@@ -12,6 +12,8 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from .arrowtext import array_parts
+
 __all__ = ["blank_row_mask", "blank_texts", "blank_rows", "without_blank_rows"]
 
 
@@ -25,6 +27,8 @@ def blank_row_mask(table: pa.Table, spaces: bool = False) -> np.ndarray:
     blank = None
     for column in table.columns:
         if pa.types.is_string(column.type) or pa.types.is_large_string(column.type):
+            if spaces and blank is None and _starts_visible(column):
+                return np.zeros(table.num_rows, dtype=bool)
             empty = pc.equal(pc.binary_length(pc.utf8_trim_whitespace(column) if spaces else column), 0)
         else:
             empty = pc.is_null(column)
@@ -32,6 +36,28 @@ def blank_row_mask(table: pa.Table, spaces: bool = False) -> np.ndarray:
         if not pc.any(blank).as_py():
             return np.zeros(table.num_rows, dtype=bool)
     return np.zeros(table.num_rows, dtype=bool) if blank is None else np.asarray(blank, dtype=bool)
+
+
+def _starts_visible(column) -> bool:
+    """Whether every value of Arrow text starts with a printable ASCII character other than a space (no
+    null, no empty value): none is blank, spaces counted or not (Unicode's whitespace is not ASCII).
+
+    One byte per value is looked at, where trimming the whole column made a copy of its text (25 ms
+    for the claim ids of a million-line file).
+    """
+    chunks = column.chunks if isinstance(column, pa.ChunkedArray) else [column]
+    for chunk in chunks:
+        if not len(chunk):
+            continue
+        if chunk.null_count or chunk.buffers()[2] is None:
+            return False
+        offsets, data = array_parts(chunk)
+        if (offsets[1:] == offsets[:-1]).any():
+            return False
+        first = data[offsets[:-1]]
+        if first.min() < 0x21 or first.max() > 0x7E:
+            return False
+    return True
 
 
 def blank_texts(texts, delimiter: str = ",") -> np.ndarray:

@@ -162,7 +162,7 @@ def to_text_frame(df: pd.DataFrame, drop_private: bool = True) -> pd.DataFrame:
     return pd.DataFrame(out, index=df.index)
 
 
-def write_csv(df: pd.DataFrame, path: str | Path, text: bool = False) -> Path:
+def write_csv(df, path: str | Path, text: bool = False) -> Path:
     """Write a table as contract CSV (UTF-8, header, comma separated, ``\\n`` line ends).
 
     Text a spreadsheet would run as a formula is guarded with a leading
@@ -175,9 +175,11 @@ def write_csv(df: pd.DataFrame, path: str | Path, text: bool = False) -> Path:
 
     Parameters
     ----------
-    df : pandas.DataFrame
+    df : pandas.DataFrame or iterable of DataFrames
         In-memory table (converted with :func:`to_text_table`) or, with
-        ``text=True``, a table that is already all text.
+        ``text=True``, a table that is already all text; or the table's
+        rows in order as several DataFrames (at least one, all with its
+        columns), written one after the other: the same bytes.
     path : path-like
 
     Raises
@@ -211,14 +213,18 @@ def write_csvs(tables: dict) -> dict[str, Path]:
 CHUNK_ROWS = 100_000
 
 
-def _write_csv(df: pd.DataFrame, path: Path, text: bool) -> None:
+def _write_csv(df, path: Path, text: bool) -> None:
     path.parent.mkdir(parents=True, exist_ok=True)
+    pieces = [df] if isinstance(df, pd.DataFrame) else df
+    headed = False
     with open(path, "wb") as handle:
-        for start in range(0, max(len(df), 1), CHUNK_ROWS):
-            header, body = csv_bytes(df.iloc[start:start + CHUNK_ROWS], text)
-            if start == 0:
-                handle.write(header)
-            handle.write(body)
+        for piece in pieces:
+            for start in range(0, max(len(piece), 1), CHUNK_ROWS):
+                header, body = csv_bytes(piece.iloc[start:start + CHUNK_ROWS], text)
+                if not headed:
+                    handle.write(header)
+                    headed = True
+                handle.write(body)
 
 
 def csv_bytes(df: pd.DataFrame, text: bool = False) -> tuple[bytes, bytes]:

@@ -71,6 +71,7 @@ __all__ = [
     "WHOLE_ROW",
     "broken_frame",
     "broken_problems",
+    "broken_set_aside",
     "with_broken_rows",
 ]
 
@@ -83,17 +84,28 @@ RESERVED_PREFIX = "_"
 def _string_frame(table: pa.Table, guarded: bool = True) -> pd.DataFrame:
     """Text columns as pyarrow-backed strings (formula guards taken off, see
     :func:`recoup_lib.formulas.unguard_formulas`; ``guarded=False`` says the file holds no ``'``, so
-    there is none to take off); typed ones as ``datetime64[us]`` and ``Int64``."""
+    there is none to take off); typed ones as ``datetime64[us]``, and ``int64`` (``Int64`` where a
+    value is missing)."""
+    # Dates, and whole numbers without a blank, are joined from their chunks by NumPy: one array
+    # made, where pandas' conversion of a million-row column made two and took five times as long.
+    typed = {}
     for i, f in enumerate(table.schema):
         if f.type == pa.date32():
-            table = table.set_column(i, f.name, pc.cast(table[f.name], pa.timestamp("us")))
+            typed[f.name] = table.column(i).to_numpy().astype("datetime64[us]")
+        elif f.type == pa.int64() and not table.column(i).null_count:
+            typed[f.name] = table.column(i).to_numpy()
         elif guarded and (pa.types.is_string(f.type) or pa.types.is_large_string(f.type)):
             table = table.set_column(i, f.name, unguard_formulas(table[f.name]))
     mapped = {pa.string(): pd.StringDtype("pyarrow"), pa.large_string(): pd.StringDtype("pyarrow"),
               pa.int64(): pd.Int64Dtype()}
-    # One block per column: a column Arrow can hand over without a copy (text, a timestamp without
-    # nulls) is not then copied into a block shared with the others.
-    return table.to_pandas(types_mapper=mapped.get, split_blocks=True)
+    # One block per column: a column Arrow can hand over without a copy (text) is not then copied
+    # into a block shared with the others.
+    rest = table.select([name for name in table.column_names if name not in typed])
+    frame = rest.to_pandas(types_mapper=mapped.get, split_blocks=True)
+    if not typed:
+        return frame
+    return pd.DataFrame({name: typed[name] if name in typed else frame[name].array for name in table.column_names},
+                        index=pd.RangeIndex(table.num_rows), copy=False)
 
 
 def _python_csv(path: Path, label: str, header: list[str], spans=None):
@@ -387,11 +399,26 @@ def has_quote(path: Path) -> bool:
 
 
 def _holds(path: Path, byte: bytes) -> bool:
-    """Whether the file holds ``byte`` anywhere (one search of its bytes, mapped, not read into memory)."""
-    if path.stat().st_size == 0:
-        return False
-    with open(path, "rb") as handle, mmap.mmap(handle.fileno(), 0, access=mmap.ACCESS_READ) as data:
-        return data.find(byte) >= 0
+    """Whether the file holds ``byte`` anywhere (its bytes searched :data:`_SCAN_BYTES` at a time)."""
+    return any(window.find(byte) >= 0 for window in _scanned(path))
+
+
+#: Bytes of a file mapped at a time when it is searched or its line breaks counted (a multiple of
+#: every system's mapping granularity). A whole file mapped counts among the process's resident
+#: memory while it is looked at (865 MB for a ten-million-line claim_lines.csv), which a memory
+#: budget (``--max-memory``) does not allow; one window at a time, it counts 16 MB.
+_SCAN_BYTES = 16 << 20
+
+
+def _scanned(path: Path):
+    """The file's bytes, one read-only map of at most :data:`_SCAN_BYTES` at a time (each unmapped
+    when the next is given: nothing made of one may outlive it)."""
+    size = path.stat().st_size
+    with open(path, "rb") as handle:
+        for offset in range(0, size, _SCAN_BYTES):
+            with mmap.mmap(handle.fileno(), min(_SCAN_BYTES, size - offset), access=mmap.ACCESS_READ,
+                           offset=offset) as window:
+                yield window
 
 
 def needs_exact_reader(path: Path, rows: int, one_column: bool, quoted: bool) -> bool:
@@ -420,16 +447,27 @@ def _has_blank_lines(path: Path, rows: int) -> bool:
     A file whose line breaks (trailing ones aside) number exactly its data rows has neither
     blank lines nor line breaks inside quoted values; anything else goes to the exact reader.
     """
-    if path.stat().st_size == 0:
+    size = path.stat().st_size
+    if size == 0:
         return False
-    with open(path, "rb") as handle, mmap.mmap(handle.fileno(), 0, access=mmap.ACCESS_READ) as data:
-        end = len(data)
-        while end and data[end - 1] in b"\r\n":
-            end -= 1
-        body = np.frombuffer(data, dtype=np.uint8, count=end)
-        breaks = int(np.count_nonzero(body == 10))
-        del body
-        return breaks != rows
+    breaks = sum(int(np.count_nonzero(np.frombuffer(window, dtype=np.uint8) == 10)) for window in _scanned(path))
+    with open(path, "rb") as handle:
+        return breaks - _trailing_line_feeds(handle, size) != rows
+
+
+def _trailing_line_feeds(handle, size: int) -> int:
+    """How many line feeds the run of line breaks (``\\r`` and ``\\n``) ending the file holds."""
+    feeds, end = 0, size
+    while end:
+        start = max(0, end - 65536)
+        handle.seek(start)
+        block = handle.read(end - start)
+        kept = block.rstrip(b"\r\n")
+        feeds += block.count(b"\n", len(kept))
+        if kept:
+            break
+        end = start
+    return feeds
 
 
 def _shown_header(header: list[str]) -> str:
@@ -548,11 +586,16 @@ def broken_problems(broken: pd.DataFrame, label: str, value: str = "_got") -> li
             for r, v, expected, column in zip(broken["_row"], broken[value], broken["_expected"], broken["_column"])]
 
 
+def broken_set_aside(broken: pd.DataFrame) -> pd.DataFrame:
+    """Malformed rows (see :func:`broken_frame`) as rows set aside: ``_file``, ``_row``, ``_reason``, ``_raw_text``."""
+    extra = broken[["_file", "_row", "_reason", "_text"]].rename(columns={"_text": "_raw_text"})
+    return extra.astype({"_row": "int64"})
+
+
 def with_broken_rows(parsed: ParsedTable, broken: pd.DataFrame, label: str) -> ParsedTable:
     """Add malformed rows (see :func:`broken_frame`) to a parsed file's problems and rows set aside."""
     if len(broken):
-        extra = broken[["_file", "_row", "_reason", "_text"]].rename(columns={"_text": "_raw_text"})
-        extra = extra.astype({"_row": "int64"})
+        extra = broken_set_aside(broken)
         if len(parsed.rejected):
             parsed.rejected = pd.concat([parsed.rejected, extra], ignore_index=True).astype({"_row": "int64"})
         else:

@@ -41,11 +41,15 @@ class FileReading:
     blank_rows : int
         Rows blank in every cell (``,,,`` where Excel saved an empty row), skipped: neither used
         nor set aside, but among the rows read (:func:`~recoup_lib.wording.rows_counted`).
+    rows_in_file : int
+        Every row under the header, malformed and blank ones included: what the commands' counts
+        call rows read, counted where the rows were read (:func:`read_as_saved`).
     """
 
     label: str
     encoding: str = "utf-8"
     blank_rows: int = 0
+    rows_in_file: int = 0
 
     def note(self) -> str | None:
         """``frame.csv: read as Windows-1252; 1 blank row skipped``; None for a file read as UTF-8
@@ -111,11 +115,12 @@ def read_as_saved(path: Path, spec: FileSpec, label: str):
         As :func:`~recoup_lib.csvread.read_csv_text` gives them, without the rows blank in every
         cell (a malformed row of commas alone, ``,`` under a three-column header, included).
     reading : FileReading
-        The encoding used and how many blank rows were skipped.
+        The encoding used, how many blank rows were skipped and how many rows the file holds under
+        its header.
     """
     raw, rows, broken, encoding = _read_text(path, spec, label)
     raw, rows, broken, blank = without_blank_rows(raw, rows, broken)
-    return raw, rows, broken, FileReading(label, encoding, blank)
+    return raw, rows, broken, FileReading(label, encoding, blank, len(raw) + len(broken) + blank)
 
 
 def parse_as_saved(path: Path, spec: FileSpec, label: str) -> tuple[ParsedTable, FileReading]:

@@ -30,7 +30,7 @@ from .csvread import read_csv_text, read_table
 from .errors import WHOLE_LINE, WHOLE_PAYMENT, WHOLE_ROW, InputError, InvalidParameterError, NothingUsableError, Problem
 from .filekind import present, workbook_hint
 from .schema import SPECS, ZEROS_DROPPED, ClaimKeys, claim_keys, leading_zero_twins, line_key, value_codes
-from .wording import rows_counted
+from .wording import no_usable_row, rows_counted
 
 __all__ = [
     "AuditInputs",
@@ -365,29 +365,25 @@ def required_file_alarms(counts: pd.DataFrame, problems: list[Problem], folder: 
     export that lost its rows.
     """
     errors, warnings = [], []
-    empty = {"claim_lines.csv": "no claim lines (the file has {rows}), so no findings can be produced",
+    empty = {"claim_lines.csv": "no claim lines (the file has {rows}), so no findings can be produced.",
              "payments.csv": "no payments (the file has {rows}): no line was paid, so nothing "
                              "could be taken back and no findings can be produced; export the payments (or "
-                             "remittances) of the same claims"}
+                             "remittances) of the same claims."}
     for row in counts.loc[counts["file"].isin(list(empty))].itertuples():
         if row.rows_used + row.rows_set_aside == 0:
             errors.append(f"{row.file}: {empty[row.file].format(rows=_no_usable_row(row))}")
             continue
         error, warning = set_aside_alarm(row.file, row.rows_used + row.rows_set_aside, row.rows_used,
-                                         [p for p in problems if p.file == row.file], claim_ids=claim_ids)
+                                         (p for p in problems if p.file == row.file), claim_ids=claim_ids)
         errors += [error] if error else []
         warnings += [warning] if warning else []
     return errors, warnings + optional_file_warnings(counts, folder)
 
 
 def _no_usable_row(row) -> str:
-    """What a file with no row used holds, for the message that says so: ``a header and no rows``, ``a
-    header and no rows but 3 blank one(s)`` or ``all 5 rows set aside``; ``row``: its row of
+    """:func:`~recoup_lib.wording.no_usable_row` of a file with no row used; ``row``: its row of
     :attr:`AuditInputs.counts` (:data:`COUNT_COLUMNS`), whose rows read count the blank rows too."""
-    if row.rows_used + row.rows_set_aside:
-        return f"all {row.rows_used + row.rows_set_aside:,} rows set aside"
-    blank = row.blank_rows_skipped
-    return f"a header and no rows but {blank:,} blank one(s)" if blank else "a header and no rows"
+    return no_usable_row(row.rows_used + row.rows_set_aside, row.blank_rows_skipped)
 
 
 #: The rule each optional input file feeds that flags a paid line the file holds no row for.
@@ -434,7 +430,7 @@ def optional_file_warnings(counts: pd.DataFrame, folder: Path | None = None) -> 
 LINE_KEY = "claim_id,line_no"
 
 
-def set_aside_alarm(name: str, rows_read: int, rows_used: int, problems: list[Problem],
+def set_aside_alarm(name: str, rows_read: int, rows_used: int, problems,
                     fix: str | None = "recoup import --claims FILE --payments FILE --out FOLDER", x12: bool = False,
                     claim_ids=None):
     """(error, warning) for a required file that lost all, or more than half, of its rows.
@@ -449,29 +445,41 @@ def set_aside_alarm(name: str, rows_read: int, rows_used: int, problems: list[Pr
     is then to check the column mapping and the rows set aside, or, for X12
     files (``x12``: 837s and 835s, which have no mapping), their values. ``claim_ids``:
     claim_lines.csv's, to say when payments that found no claim line name their claims with other
-    leading zeros (:func:`_lost_zeros_hint`).
+    leading zeros (:func:`_lost_zeros_hint`). ``problems``: the file's :class:`Problem` s, looked at
+    once (an iterator will do), and only when an alarm is due.
     """
     set_aside = rows_read - rows_used
     if rows_read <= 0 or set_aside * 2 <= rows_read:
         return None, None
     whole = (WHOLE_ROW, WHOLE_LINE, WHOLE_PAYMENT)
-    located = [p for p in problems if p.row > 0 and p.column not in whole]
+    # One pass over the problems (read from disk, a batch at a time, after an audit within a memory
+    # budget): whole-row reasons counted, located (column, reason) pairs counted with the first three
+    # values of each, and the line keys only where the hint on lost zeros may want them.
+    reasons: dict[str, int] = {}
+    reason_counts: dict[tuple[str, str], int] = {}
+    first_values: dict[tuple[str, str], dict] = {}
+    line_keys: list[str] = []
+    hint = fix is not None and rows_used == 0 and claim_ids is not None
+    for p in problems:
+        if p.row <= 0:
+            continue
+        if p.column in whole:
+            reasons[p.expected] = reasons.get(p.expected, 0) + 1
+            continue
+        reason_counts[p.column, p.expected] = reason_counts.get((p.column, p.expected), 0) + 1
+        values = first_values.setdefault((p.column, p.expected), {})
+        if p.value and len(values) < 3:
+            values[p.value] = None
+        if hint and p.column == LINE_KEY:
+            line_keys.append(p.value)
+    located = bool(reason_counts)
     what = ""
-    if not located and any(p.row > 0 for p in problems):
-        reasons: dict[str, int] = {}
-        for p in problems:
-            if p.row > 0:
-                reasons[p.expected] = reasons.get(p.expected, 0) + 1
+    if not located and reasons:
         reason = max(reasons, key=reasons.get)
         what = f"; most often ({reasons[reason]:,} rows): {reason}"
     if located:
-        reason_counts: dict[tuple[str, str], int] = {}
-        for p in located:
-            reason_counts[p.column, p.expected] = reason_counts.get((p.column, p.expected), 0) + 1
         column, expected = max(reason_counts, key=reason_counts.get)
-        values = list(dict.fromkeys(p.value for p in located
-                                    if (p.column, p.expected) == (column, expected) and p.value))[:3]
-        shown = ", ".join(repr(v) for v in values)
+        shown = ", ".join(repr(v) for v in first_values[column, expected])
         named = f"element {column}" if x12 else f"column '{column}'"
         what = (f"; most often {named} ({reason_counts[column, expected]:,} rows), which expected "
                 f"{expected}" + (f" but held values like {shown}" if shown else ""))
@@ -479,8 +487,7 @@ def set_aside_alarm(name: str, rows_read: int, rows_used: int, problems: list[Pr
         advice = ("No audit folder was written. Those rows pay claim lines that are not among the claims given: "
                   "give the claims they pay too (their 837s, or the export that holds them)."
                   if fix is None else "Add the claim lines they pay to claim_lines.csv."
-                  + (_lost_zeros_hint([p.value for p in located if p.column == LINE_KEY], claim_ids)
-                     if rows_used == 0 and claim_ids is not None else ""))
+                  + (_lost_zeros_hint(line_keys, claim_ids) if hint else ""))
         rest = ("see import_rejected.csv" if fix is None else "see rejected.csv") + " for each row's claim and line."
     elif fix is None and not located:
         advice, rest = "No audit folder was written.", "see import_rejected.csv for each row's reason."

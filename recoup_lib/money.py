@@ -74,19 +74,40 @@ def _to_arrow_strings(values) -> pa.ChunkedArray | pa.Array:
 _DIGIT_MASKS = np.array([0] + [((1 << (8 * k)) - 1) << (8 * (8 - k)) for k in range(1, 8)] + [2**64 - 1],
                         dtype=np.uint64)
 _ZEROS = np.uint64(0x3030303030303030)
-_HIGH_HALVES, _LOW_HALVES, _SIXES = (np.uint64(0xF0F0F0F0F0F0F0F0), np.uint64(0x0F0F0F0F0F0F0F0F),
-                                     np.uint64(0x0606060606060606))
-_WHOLE_BYTES = np.uint64(0xFF_FFFF_FFFF)  # the five bytes before the point of a window ending in ".NN"
-_CENTS_BYTES = np.uint64(0xFFFF << 48)  # the two after it
+#: The last eight characters of a plain amount, ``DDDDD.CC``, exclusive-or this: digits become 0 to 9
+#: and the point 0 (byte 5 of the little-endian window is the third character from the end).
+_LAST_EIGHT = np.uint64(0x3030_2E30_3030_3030)
+#: Added to a window of such bytes, sets a byte's high bit where it is over 9 (over 0 for the point's),
+#: or has it set already once or'ed with the window; a carry into the next byte only ever adds alarms.
+_OVER_DIGIT = np.uint64(0x7676_7676_7676_7676)
+_OVER_POINT = np.uint64(0x7676_7F76_7676_7676)
+_HIGH_BITS = np.uint64(0x8080_8080_8080_8080)
 _PLAIN_LONGEST = 16  # "-999999999999.99": the longest plain amount under MAX_CENTS
 
 
-def _eight_digits(window: np.ndarray) -> np.ndarray:
-    """The number written by eight ASCII digits, read as little-endian ``uint64`` windows (SWAR)."""
-    v = window - _ZEROS
-    v = ((v & np.uint64(0x0F0F0F0F0F0F0F0F)) * np.uint64(2561)) >> np.uint64(8)
-    v = ((v & np.uint64(0x00FF00FF00FF00FF)) * np.uint64(6553601)) >> np.uint64(16)
-    return (((v & np.uint64(0x0000FFFF0000FFFF)) * np.uint64(42949672960001)) >> np.uint64(32)).astype(np.int64)
+def _digit_values(window: np.ndarray, pattern: np.uint64, over: np.uint64, mask: np.ndarray) -> np.ndarray | None:
+    """The bytes of ``window`` under ``mask`` (the others 0) less ``pattern``'s, worked in place;
+    None where one of them is not a digit (the point, for :data:`_LAST_EIGHT`)."""
+    window ^= pattern
+    window &= mask
+    alarm = window + over
+    alarm |= window
+    alarm &= _HIGH_BITS
+    return None if alarm.any() else window
+
+
+def _eight_digits(values: np.ndarray) -> np.ndarray:
+    """The number written by eight digit values (0 to 9, one a byte, most significant first in a
+    little-endian ``uint64``: SWAR), worked in place."""
+    values *= np.uint64(2561)
+    values >>= np.uint64(8)
+    values &= np.uint64(0x00FF00FF00FF00FF)
+    values *= np.uint64(6553601)
+    values >>= np.uint64(16)
+    values &= np.uint64(0x0000FFFF0000FFFF)
+    values *= np.uint64(42949672960001)
+    values >>= np.uint64(32)
+    return values
 
 
 def _plain_chunk(chunk: pa.Array) -> tuple[np.ndarray, np.ndarray] | None:
@@ -96,44 +117,50 @@ def _plain_chunk(chunk: pa.Array) -> tuple[np.ndarray, np.ndarray] | None:
         return None
     wide = pa.types.is_large_string(chunk.type)
     offsets = np.frombuffer(chunk.buffers()[1], dtype=np.int64 if wide else np.int32, count=n + 1,
-                            offset=chunk.offset * (8 if wide else 4)).astype(np.int64)
-    lengths = np.diff(offsets)
+                            offset=chunk.offset * (8 if wide else 4))
+    starts, ends = offsets[:-1], offsets[1:]
+    lengths = ends - starts
     blank = lengths == 0
-    cents = np.zeros(n, dtype=np.int64)
-    if blank.all():
-        return cents, blank
-    filled = np.flatnonzero(~blank) if blank.any() else slice(None)
-    ends, lengths = offsets[1:][filled], lengths[filled]
-    if lengths.min() < 4 or lengths.max() > _PLAIN_LONGEST:
+    if not n or blank.any():
+        if blank.all():
+            return np.zeros(n, dtype=np.int64), blank
+        filled = np.flatnonzero(~blank)
+        starts, ends, lengths = starts[filled], ends[filled], lengths[filled]
+    else:
+        filled = None
+    if lengths.max() > _PLAIN_LONGEST:
         return None
-    # Sixteen bytes in front, so a window reaching back past the first value stays inside the copy.
-    text = np.zeros(_PLAIN_LONGEST + int(offsets[-1]) + 8, dtype=np.uint8)
-    text[_PLAIN_LONGEST:_PLAIN_LONGEST + int(offsets[-1])] = np.frombuffer(chunk.buffers()[2], dtype=np.uint8,
-                                                                          count=int(offsets[-1]))
-    ends = ends + _PLAIN_LONGEST
-    minus = text[ends - lengths] == ord("-")
+    # Sixteen bytes in front, so a window reaching back past the first value stays inside the copy;
+    # ``windows[e]`` is the eight bytes that end where a value ending at ``e`` of the data ends (taken with
+    # ``take``, which reads these overlapping words in half the time indexing does).
+    size = int(offsets[-1])
+    text = np.zeros(_PLAIN_LONGEST + size + 8, dtype=np.uint8)
+    text[_PLAIN_LONGEST:_PLAIN_LONGEST + size] = np.frombuffer(chunk.buffers()[2], dtype=np.uint8, count=size)
+    windows = np.ndarray(shape=(size + 9,), dtype="<u8", buffer=text, offset=_PLAIN_LONGEST - 8, strides=(1,))
+    minus = text[_PLAIN_LONGEST:].take(starts) == ord("-")
     digits = lengths - minus  # characters after any minus: the digits and the point
-    if not (text[ends - 3] == ord(".")).all() or digits.min() < 4:
+    if digits.min() < 4:
         return None
-    windows = np.ndarray(shape=(len(text) - 7,), dtype="<u8", buffer=text, strides=(1,))
-    number = np.zeros(len(ends), dtype=np.int64)
-    for back in (0, 8):  # the last eight characters, then the eight before them
-        if back and digits.max() <= 8:
-            break
-        mask = _DIGIT_MASKS[np.clip(digits - back, 0, 8)]
-        window = (windows[ends - 8 - back] & mask) | (_ZEROS & ~mask)
-        if not back:
-            # The point is dropped: the five digits before it move up one byte, a "0" comes in front.
-            window = ((window & _WHOLE_BYTES) << np.uint64(8)) | (window & _CENTS_BYTES) | np.uint64(ord("0"))
-        # Every byte a digit: its high half 3, and its low half at most 9 (adding 6 carries past 15).
-        if ((window & _HIGH_HALVES) != _ZEROS).any() or (((window & _LOW_HALVES) + _SIXES) & _HIGH_HALVES).any():
+    # The last eight characters (five digits, the point, the cents), then the eight digits before them.
+    number = _digit_values(windows.take(ends), _LAST_EIGHT, _OVER_POINT, _DIGIT_MASKS.take(digits, mode="clip"))
+    if number is None:
+        return None
+    number = _eight_digits(number)
+    # The point read as a 0: the digits before it stand for thousands of cents, not hundreds.
+    number = number.view(np.int64)
+    number -= number // 1000 * 900
+    if digits.max() > 8:
+        more = _digit_values(windows.take(ends - 8), _ZEROS, _OVER_DIGIT, _DIGIT_MASKS.take(digits - 8, mode="clip"))
+        if more is None:
             return None
-        # The last window reads the last five digits of the whole amount and the cents; the one
-        # before it, the next eight digits of the whole amount.
-        number += _eight_digits(window) * (10**7 if back else 1)
-    if number.max() > MAX_CENTS:
-        return None
-    cents[filled] = np.where(minus, -number, number)
+        number += _eight_digits(more).view(np.int64) * 10**7
+        if number.max() > MAX_CENTS:
+            return None
+    np.negative(number, out=number, where=minus)
+    if filled is None:
+        return number, blank
+    cents = np.zeros(n, dtype=np.int64)
+    cents[filled] = number
     return cents, blank
 
 
@@ -144,10 +171,11 @@ def plain_cents(arr) -> tuple[np.ndarray, np.ndarray] | None:
     most exports): an optional leading minus, at least one digit, a point,
     exactly two digits (``^-?[0-9]+\\.[0-9][0-9]$``), read straight from the
     Arrow buffers (``string`` or ``large_string``, chunked or not) without
-    building new text: the point three bytes from each value's end, and the
-    digits of each value's last eight and eight before them, taken as
-    little-endian 8-byte words with the bytes not of that value set to
-    ``"0"``, checked to be digits and turned into a number a word at a time.
+    building new text: each value's last eight characters and the eight
+    before them, taken as little-endian 8-byte words, turned into digit
+    values (the bytes not of that value 0), checked to be digits with the
+    point three bytes from the end, and made a number a word at a time, the
+    point read as a 0.
     Anything else (a ``$``, a space, a plus, one decimal, an amount of
     :data:`MAX_CENTS` or more) takes the general path, which says what is
     wrong. Blank cells are 0 here and marked in ``blank``.
@@ -275,9 +303,15 @@ def format_cents_arrow(cents) -> pa.Array:
     s = pd.Series(cents, copy=False)
     values = pa.array(s.astype("Int64").array if not pd.api.types.is_integer_dtype(s.dtype)
                       or s.isna().any() else s.to_numpy(dtype=np.int64), type=pa.int64(), from_pandas=True)
-    if len(values) > 50_000:
+    if len(values) > _LOOKUP_FROM:
         return _format_mostly_small(values)
     return _format_arrow(values)
+
+
+#: More amounts than this are formatted by :func:`_format_mostly_small`: its table is made once per
+#: process (10 ms), then a look-up costs a tenth of formatting (an audit's rules word about 80,000 amounts
+#: in pieces of a few thousand, and its findings.csv makes the table anyway).
+_LOOKUP_FROM = 2_000
 
 
 def _format_mostly_small(values: pa.Array) -> pa.Array:

@@ -11,7 +11,7 @@ folder's claim lines and payments are given, the as-of check when a date is.
 
 from __future__ import annotations
 
-from dataclasses import replace
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 import numpy as np
@@ -26,7 +26,7 @@ from .schema import SPECS, Column, ParsedTable, as_of_day, checked_frame
 from .wording import rows_counted
 
 __all__ = ["NOTICES", "NOTICE_CHECK_COLUMNS", "as_of_day", "checked_notices", "notice_checks", "read_notices",
-           "no_notice_used", "read_payers", "set_aside_notices", "usable_notices"]
+           "NoNoticeUsed", "no_notice_used", "notices_unused", "read_payers", "set_aside_notices", "usable_notices"]
 
 #: The file's name, as every message about its rows says it.
 NOTICES = "notices.csv"
@@ -277,25 +277,64 @@ def read_notices(notices, **checks) -> ParsedTable:
     return set_aside_notices(notices, **checks)[0]
 
 
-def no_notice_used(notices: ParsedTable, file, rejected) -> str:
-    """The warning that no notice of ``file`` could be used, with its counts; blank when one could.
+@dataclass(frozen=True)
+class NoNoticeUsed:
+    """That no notice of a notices file could be used, with its rows counted: what the warning says
+    (:meth:`said`) once the paths to name are known.
+
+    ``recoup report`` decides this once, where it reads the notices, and says it in its metrics' note
+    (naming ``notices.csv`` and ``rejected.csv`` beside it) and in its warning (naming the folder's
+    notices.csv and OUT/rejected.csv), as ``recoup reconcile`` names its files.
+
+    Attributes
+    ----------
+    counted : str
+        The rows as the commands' summaries count them
+        (:func:`~recoup_lib.wording.rows_counted`, blank rows among them); blank when the file holds
+        no row.
+    set_aside : int
+        The rows set aside, written to the rejected rows' file.
+    """
+
+    counted: str
+    set_aside: int
+
+    def said(self, file, rejected) -> str:
+        """``no notice of FILE could be used (5 read = 0 used + 5 set aside: see REJECTED)``.
+
+        >>> NoNoticeUsed("5 read = 0 used + 5 set aside", 5).said("notices.csv", "out/rejected.csv")
+        'no notice of notices.csv could be used (5 read = 0 used + 5 set aside: see out/rejected.csv)'
+        >>> NoNoticeUsed("", 0).said("notices.csv", "rejected.csv")
+        'no notice of notices.csv could be used (it holds no row)'
+        """
+        if not self.counted:
+            return f"no notice of {file} could be used (it holds no row)"
+        see = f": see {rejected}" if self.set_aside else ""
+        return f"no notice of {file} could be used ({self.counted}{see})"
+
+
+def notices_unused(notices: ParsedTable) -> NoNoticeUsed | None:
+    """Whether no notice of ``notices`` could be used (every row set aside, or none in the file), and
+    its counts; None when one could.
 
     Notices are optional to ``recoup reconcile`` and ``recoup report``: when
     every row was set aside (or the file holds none) the command still
-    produces its other results, so it says so in these words instead of
-    showing "0 notices" as if none had been sent. The rows are counted as
-    the commands' summaries count them (:func:`~recoup_lib.wording.rows_counted`,
-    blank rows among them); ``rejected`` names where the rows set aside
-    were written.
+    produces its other results, so it says so (:meth:`NoNoticeUsed.said`)
+    instead of showing "0 notices" as if none had been sent.
     """
     if notices.rows_used:
-        return ""
+        return None
     if not notices.rows_in_file:
-        return f"no notice of {file} could be used (it holds no row)"
-    see = f": see {rejected}" if notices.rows_set_aside else ""
-    counted = rows_counted(notices.rows_in_file, notices.rows_used, notices.rows_set_aside, notices.blank_rows,
-                           read_words="read")
-    return f"no notice of {file} could be used ({counted}{see})"
+        return NoNoticeUsed("", 0)
+    return NoNoticeUsed(rows_counted(notices.rows_in_file, notices.rows_used, notices.rows_set_aside,
+                                     notices.blank_rows, read_words="read"), notices.rows_set_aside)
+
+
+def no_notice_used(notices: ParsedTable, file, rejected) -> str:
+    """The warning that no notice of ``file`` could be used, with its counts; blank when one could
+    (:func:`notices_unused`; ``rejected`` names where the rows set aside were written)."""
+    unused = notices_unused(notices)
+    return unused.said(file, rejected) if unused else ""
 
 
 def read_payers(path: str | Path) -> ParsedTable:

@@ -7,7 +7,8 @@ command line, so the one helper sits below all of them; a memory budget
 one (the audit, the generator); a path a person is to type again (the commands' ``next:``
 lines, the mapping widget's import command) is quoted by one rule; a file's rows are counted in one
 sentence (``63 rows read = 60 used + 0 set aside + 3 blank row(s) skipped``) by every command that reads
-one. It imports only the exception types.
+one, and a file with no usable row says what it holds in one way (``a header and no rows but 3 blank
+one(s)``). It imports only the exception types.
 """
 
 from __future__ import annotations
@@ -17,7 +18,8 @@ import re
 
 from .errors import InvalidParameterError
 
-__all__ = ["SHOWN", "blank_rows_skipped", "listed", "parse_size", "rows_counted", "shown_path", "size_text"]
+__all__ = ["SHOWN", "blank_rows_skipped", "listed", "no_usable_row", "parse_size", "rows_counted", "shown_path",
+           "size_text"]
 
 #: How many names a message shows before saying how many more there are.
 SHOWN = 3
@@ -105,3 +107,18 @@ def rows_counted(read: int, used: int, set_aside: int, blank: int = 0, read_word
     before the ``=`` (``recoup appeal`` says ``5 read``)."""
     return (f"{read:,} {read_words} = {used:,} used + {set_aside:,} set aside"
             + (f" + {blank_rows_skipped(blank)}" if blank else ""))
+
+
+def no_usable_row(set_aside: int, blank: int = 0) -> str:
+    """What a file with no row used holds, for the message that says so: ``all 5 rows set aside``,
+    ``its 1 row set aside``, ``a header and no rows`` or ``a header and no rows but 3 blank one(s)``
+    (``blank``: the rows blank in every cell it skipped).
+
+    >>> no_usable_row(5), no_usable_row(1), no_usable_row(0), no_usable_row(0, 3)
+    ('all 5 rows set aside', 'its 1 row set aside', 'a header and no rows', 'a header and no rows but 3 blank one(s)')
+    """
+    if set_aside == 1:
+        return "its 1 row set aside"
+    if set_aside:
+        return f"all {set_aside:,} rows set aside"
+    return f"a header and no rows but {blank:,} blank one(s)" if blank else "a header and no rows"

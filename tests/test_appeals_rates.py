@@ -51,7 +51,8 @@ def test_read_rate_notices_reads_one_notice_a_row_with_us_dates_and_windows_1252
 @pytest.mark.parametrize("text, message", [
     ("date,amount\n2025-01-01,10\n", r"expected columns effective_date and rate_percent .*got 'date', 'amount'"),
     ("effective_date,rate_percent\nsoon,ten\n",
-     r"no usable rate notice \(rows read: 1\).*row 2, column 'effective_date'"),
+     r"no usable rate notice \(its 1 row set aside\).*row 2, column 'effective_date'"),
+    ("effective_date,rate_percent\n,\n\n", r"no usable rate notice \(a header and no rows but 2 blank one\(s\)\)\.$"),
     ("effective_date,end_date,rate_percent\n2025-01-01,2025-06-30,9.5\n2025-04-01,,9.0\n",
      r"rates.csv, row 3, column 'effective_date': expected a date after 2025-06-30.*may not overlap"),
 ])
@@ -131,6 +132,15 @@ def test_a_windows_1252_file_with_a_byte_order_mark_and_a_row_of_commas_is_read(
     got = read_rate_notices(path)
     assert got.rates["rate_percent"].tolist() == ["9.875", "9.750"]
     assert got.rates["note"].tolist() == ["Peña", "café"] and (got.rows_read, got.problems) == (2, [])
+    assert (got.blank_rows, got.rows_in_file) == (1, 3)
+
+
+def test_cli_import_interest_rates_counts_and_says_the_blank_rows_it_skips(tmp_path, capsys):
+    """Blank rows under the header were skipped without a word, where every other import counts them
+    among the rows read; the blank lines above the header are no rows of the table."""
+    source = _write(tmp_path, "\n,,\n" + TABLE.replace("9.75%\n", "9.75%\n,\n\n , \n"))
+    assert main(["reference", "import-interest-rates", str(source), "--out", str(tmp_path / "r.csv")]) == 0
+    assert "rates.csv: 7 rows read = 3 used + 1 set aside + 3 blank row(s) skipped" in capsys.readouterr().out
 
 
 def test_a_quote_that_runs_away_sets_aside_its_row_and_the_rows_after_it_are_read(tmp_path):

@@ -29,7 +29,7 @@ import recoup_lib.rules.policy as policy
 import recoup_lib.schema._parse as parse
 from recoup_lib.formulas import _GUARDED, guard_formulas, unguard_formulas
 from recoup_lib.rules import audit_folder, build_context, capped_findings
-from recoup_lib.rules._hits import among
+from recoup_lib.rules._hits import among, date_text, usd
 from recoup_lib.synthetic import demo
 
 
@@ -120,6 +120,52 @@ def test_csv_bytes_of_numbers_dates_and_booleans_match_the_csv_module(data, colu
 def test_among_is_isin(keys, wanted):
     assert among(keys, wanted).tolist() == np.isin(np.asarray(keys, dtype=np.int64),
                                                    [w for w in wanted if w >= 0]).tolist()
+
+
+@given(st.lists(st.one_of(st.datetimes(min_value=pd.Timestamp("0900-01-01").to_pydatetime(),
+                                       max_value=pd.Timestamp("2200-12-31").to_pydatetime()), st.none()), max_size=20))
+def test_date_text_writes_dates_as_strftime_does(dates):
+    values = np.array([np.datetime64(d, "us") if d is not None else np.datetime64("NaT", "us") for d in dates],
+                      dtype="datetime64[us]")
+    expected = pd.Series(pd.to_datetime(pd.Series(values))).dt.strftime("%Y-%m-%d").astype("str")
+    pd.testing.assert_series_equal(date_text(values), expected)
+    pd.testing.assert_series_equal(date_text(pd.Series(values)), expected)
+
+
+@given(st.lists(st.integers(-150_000, 150_000), min_size=0, max_size=3000))
+def test_usd_of_many_amounts_is_each_amount_in_dollars(cents):
+    assert usd(cents).tolist() == [f"{'-' if c < 0 else ''}${abs(c) // 100}.{abs(c) % 100:02d}" for c in cents]
+
+
+@given(st.lists(st.tuples(st.text(alphabet=" \t\u00a0\u3000aZ9-é", max_size=3), st.sampled_from(["", " ", "x"])),
+                max_size=20), st.integers(1, 3))
+def test_blank_rows_are_the_rows_blank_once_trimmed(rows, pieces):
+    # The first column's first bytes settle most files; the answer is that of trimming every cell.
+    from recoup_lib.blankrows import blank_row_mask
+
+    first, second = [pa.array([r[i] for r in rows], pa.large_string()) for i in (0, 1)]
+    cuts = sorted({0, len(rows), *(len(rows) * i // pieces for i in range(pieces))})
+    table = pa.table({"a": pa.chunked_array([first.slice(a, b - a) for a, b in zip(cuts, cuts[1:])], first.type),
+                      "b": second})
+    expected = [not r[0].strip() and not r[1].strip() for r in rows]
+    assert blank_row_mask(table, spaces=True).tolist() == expected
+    assert blank_row_mask(table).tolist() == [r[0] == "" and r[1] == "" for r in rows]
+
+
+@given(st.lists(st.tuples(st.integers(-1, 3), st.integers(0, 2), st.integers(0, 3), st.integers(0, 2),
+                          st.integers(1, 9)), max_size=30), st.booleans())
+def test_same_day_totals_are_those_of_a_groupby(rows, wide):
+    # Keys packed into one integer, or (spans too wide to pack) grouped by pandas: the same totals.
+    from recoup_lib.rules.coding import _same_day_totals
+
+    patient, npi, day, code, units = (np.array([r[i] for r in rows], dtype=np.int64) for i in range(5))
+    paid = pd.DataFrame({"_patient": patient * (2**61 if wide else 1), "_npi": npi,
+                         "service_date": np.datetime64("2025-01-01", "us") + day * np.timedelta64(1, "D"),
+                         "_code": code, "units": units})
+    same_day = paid.groupby(["_patient", "_npi", "service_date", "_code"], sort=False)["units"]
+    day_units, day_lines = _same_day_totals(paid, units)
+    assert day_units.tolist() == same_day.transform("sum").tolist()
+    assert day_lines.tolist() == same_day.transform("size").tolist()
 
 
 def _lines(claims, line_no, codes, dates, payers):

@@ -125,6 +125,27 @@ def test_an_audits_totals_group_the_summary_keys_it_keeps(demo_result, monkeypat
     assert result.summary_keyed is keyed and not made_again
 
 
+def test_the_audit_workbook_takes_the_capped_findings_and_totals_the_audit_keeps(demo_result, monkeypatch, tmp_path):
+    """write_audit_workbook capped the findings and grouped them again for each of its six tables, where the
+    audit (and recoup audit's write before it) had made both; its cells are those of the totals made afresh."""
+    import openpyxl
+
+    from recoup_lib.report import write_audit_workbook
+
+    result = engine.AuditResult(findings=demo_result.findings, context=demo_result.context)
+    fresh = summary.summarise(result.findings, "code")
+    result.totals("category")
+    made_again = []
+    for module in (engine, summary):
+        for name in ("_capped_with_line_keys", "_with_summary_keys"):
+            monkeypatch.setattr(module, name, lambda *args, name=name: made_again.append(name))
+    book = openpyxl.load_workbook(write_audit_workbook(result, tmp_path / "audit.xlsx"))
+    assert not made_again
+    by_code = [[cell.value for cell in row] for row in book["By code"].iter_rows(min_row=2)]
+    assert [row[:3] for row in by_code] == fresh[["code", "lines", "findings"]].values.tolist()
+    assert book["Findings"].max_row == len(result.findings) + 1
+
+
 def test_figures_kept_for_one_set_of_findings_are_made_again_for_another(demo_result):
     result = engine.AuditResult(findings=demo_result.findings, context=demo_result.context)
     before = result.lines_flagged, result.total_at_risk_cents

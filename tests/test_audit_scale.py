@@ -172,6 +172,66 @@ def test_sizes_and_plans():
         plan_partitions(10**9, 200 * 10**6, 2)
 
 
+def test_the_plan_follows_the_measured_memory_model():
+    """Within 1 GB a ten-million-line practice (1.82 GB of CSV) is audited by two workers in partitions
+    of about 42 MB (peak measured: 0.81-0.86 GB); a budget below what the process needs before any
+    partition is refused, naming the smallest that works, and that one is planned."""
+    count, side_by_side = plan_partitions(1_816 * 10**6, 10**9, 2)
+    assert side_by_side == 2 and 40 <= count <= 46
+    assert plan_partitions(532 * 10**6, 350 * 10**6, 2)[1] == 1
+    with pytest.raises(InvalidParameterError, match="give at least 350 MB"):
+        plan_partitions(532 * 10**6, 349 * 10**6, 2)
+
+
+def test_a_file_is_streamed_a_few_small_blocks_ahead(tmp_path, monkeypatch):
+    """Arrow's streaming reader reads up to 32 blocks ahead of the rows taken from it: read in blocks
+    as large as a piece, a file under 32 pieces was held whole (256 MB of a ten-million-line
+    claim_lines.csv). Small blocks, gathered into pieces, hold a few megabytes whatever the file."""
+    import pyarrow as pa
+
+    from recoup_lib.rules import _split
+
+    monkeypatch.setattr(_split, "_PIECE_BYTES", 1 << 20)
+    monkeypatch.setattr(_split, "_READ_BYTES", 64 << 10, raising=False)
+    header = ["claim_id", "line_no", "payment_id", "payment_date", "allowed", "paid"]
+    path = tmp_path / "payments.csv"
+    lines = 240_000
+    with open(path, "w", encoding="utf-8") as handle:
+        handle.write(",".join(header) + "\n")
+        handle.writelines(f"C{n:07d},1,PAY-{n:07d},2025-03-01,100.00,80.00\n" for n in range(lines))
+    assert path.stat().st_size > 9 * 2**20
+    before, held, taken = pa.total_allocated_bytes(), 0, 0
+    for frame, rows in _split._arrow_pieces(path, header):
+        held = max(held, pa.total_allocated_bytes() - before)
+        assert rows[0] == taken + 2 and frame["claim_id"].iloc[0] == f"C{taken:07d}"
+        taken += len(frame)
+    assert taken == lines
+    assert held < 6 * 2**20
+
+
+def test_a_file_is_searched_without_holding_it(tmp_path):
+    """Whether a file holds a quote, and how many line breaks, is looked at 16 MB at a time: a file
+    mapped whole counted among the process's memory while it was searched (865 MB of a
+    ten-million-line claim_lines.csv, over the whole budget of ``--max-memory 800MB``)."""
+    import subprocess
+    import sys
+
+    import recoup_lib
+
+    path = tmp_path / "claim_lines.csv"
+    with open(path, "wb") as handle:
+        handle.truncate(256 << 20)
+    code = ("import resource, sys; from pathlib import Path; "
+            "from recoup_lib.csvread import has_quote, _has_blank_lines; "
+            "before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss; path = Path(sys.argv[1]); "
+            "assert not has_quote(path) and _has_blank_lines(path, 1); "
+            "print(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss - before)")
+    root = str(Path(recoup_lib.__file__).parents[1])
+    grown = subprocess.run([sys.executable, "-c", code, str(path)], capture_output=True, text=True, check=True,
+                           cwd=root, env={**__import__("os").environ, "PYTHONPATH": root}).stdout
+    assert int(grown) * 1024 < 64 << 20
+
+
 def test_the_fast_reader_gives_each_piece_with_its_rows_numbers_in_the_file(tmp_path):
     from recoup_lib.rules._split import _arrow_pieces
 
@@ -234,6 +294,65 @@ def test_a_small_budget_merges_many_sorted_runs_into_the_in_memory_audits_files(
     del result
     gc.collect()
     assert not folder.exists()  # the runs went with their result
+
+
+def test_problems_and_rows_set_aside_stay_on_disk_and_are_read_a_batch_at_a_time(messy, tmp_path, monkeypatch):
+    """A file with many bad rows grew the audit's memory with its size: every problem and row set aside
+    was held from the split to the end. Each claim bucket's (and each piece's) are written to disk now
+    and merged back into the file's order a bounded batch at a time; the result's problems still read
+    as a list, and every file written is the in-memory audit's."""
+    from recoup_lib.rules import _aside
+
+    folder = tmp_path / "many_bad"
+    shutil.copytree(messy, folder)
+    lines = (folder / "claim_lines.csv").read_text().split("\n")
+    units = lines[0].split(",").index("units")
+    for n in range(1, len(lines), 4):
+        cells = lines[n].split(",")
+        if len(cells) > units and not lines[n].startswith("C-BROKEN"):
+            cells[units] = "two"
+            lines[n] = ",".join(cells)
+    (folder / "claim_lines.csv").write_text("\n".join(lines))
+    monkeypatch.setattr(_aside, "MERGED_ROWS", 200, raising=False)
+    monkeypatch.setattr(_aside, "_LEAST_RUN_ROWS", 2, raising=False)
+    memory = audit_folder(folder)
+    parts = audit_folder_partitioned(folder, "1GB", workers=1, partitions=7)
+    problems, expected = parts.inputs.problems, memory.inputs.problems
+    batch_rows = max(2, 200 // 7)
+    assert len(problems) == len(expected) > 700
+    assert max(len(batch) for batch in problems.batches()) <= 2 * 7 * batch_rows
+    assert list(problems) == expected
+    assert problems[:3] == expected[:3] and problems[400] == expected[400] and problems[-1] == expected[-1]
+    assert list(parts.inputs.rejected_rows) == list(memory.inputs.rejected_rows)
+    batches = [len(batch) for batch in _aside.row_batches(parts.inputs.rejected_rows, "payments.csv")]
+    assert sum(batches) == len(memory.inputs.rejected_rows["payments.csv"]) and max(batches) <= 2 * 7 * batch_rows
+    assert parts.summary() == memory.summary()
+    assert _written(parts, tmp_path / "parts") == _written(memory, tmp_path / "memory")
+
+
+@pytest.mark.parametrize("unusable", [0.6, 1.0], ids=["most", "all"])
+def test_a_file_mostly_set_aside_is_said_alike_from_problems_on_disk(practice, tmp_path, capsys, unusable):
+    """The warning (more than half of claim_lines.csv set aside) and the refusal (all of it, the rows set
+    aside still written) name the column, the reason and values as the in-memory audit does, the
+    problems read once from disk."""
+    folder = tmp_path / "practice"
+    shutil.copytree(practice, folder)
+    lines = (folder / "claim_lines.csv").read_text().splitlines()
+    units = lines[0].split(",").index("units")
+    bad = int((len(lines) - 1) * unusable)
+    for n in range(1, bad + 1):
+        cells = lines[n].split(",")
+        cells[units] = ["two", "lots", "2.5"][n % 3]
+        lines[n] = ",".join(cells)
+    (folder / "claim_lines.csv").write_text("\n".join(lines) + "\n")
+    said, written = [], []
+    for memory in ([], ["--max-memory", "1GB", "--workers", "1"]):
+        out = tmp_path / f"out{len(memory)}"
+        assert main(["audit", str(folder), "--out", str(out), *memory]) == (1 if unusable == 1 else 0)
+        said.append(capsys.readouterr().err.replace(str(out), "OUT"))
+        written.append({p.name: p.read_bytes() for p in sorted(out.rglob("*.csv"))})
+    assert said[0] == said[1] and written[0] == written[1] and "rejected.csv" in written[0]
+    assert f"column 'units' ({bad:,} rows)" in said[0] and "'lots', '2.5', 'two'" in said[0]
 
 
 # --------------------------------------------------------------------------- Spark (local mode)

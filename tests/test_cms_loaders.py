@@ -477,7 +477,7 @@ def test_cli_import_with_no_usable_rows_exits_1_and_writes_nothing(tmp_path, cap
     path.write_text(f"{ONE_LINE_HEADER}\n1\t2\t\t2020\t*\t5\tx\n")
     status = main(["reference", "import-ptp", str(path), "--out", str(tmp_path / "o.csv")])
     assert status == 1
-    assert "no usable rows in bad.txt" in capsys.readouterr().err
+    assert "bad.txt: no usable row (its 1 row set aside; first: bad.txt, row 2" in capsys.readouterr().err
     assert not (tmp_path / "o.csv").exists()
 
 
@@ -513,7 +513,7 @@ def test_cli_import_where_every_row_is_set_aside_exits_1_and_writes_only_the_rea
     status = main(["reference", "import-ptp", str(path), "--out", str(out)])
     captured = capsys.readouterr()
     assert status == 1
-    assert "no usable rows in ptp.txt: all 3 row(s) set aside (first: ptp.txt, row 2, column 'Modifier" \
+    assert "ptp.txt: no usable row (all 3 rows set aside; first: ptp.txt, row 2, column 'Modifier" \
         in captured.err
     assert "ncci_ptp.csv not written" in captured.err
     assert not out.exists()
@@ -526,7 +526,20 @@ def test_cli_import_of_a_header_without_rows_exits_1_and_writes_nothing(tmp_path
     path = _ptp_file(tmp_path / "ptp.txt")
     status = main(["reference", "import-ptp", str(path), "--out", str(tmp_path / "o.csv")])
     assert status == 1
-    assert "no usable rows in ptp.txt: no rows under the header; o.csv not written" in capsys.readouterr().err
+    assert "ptp.txt: no usable row (a header and no rows); o.csv not written" in capsys.readouterr().err
+    assert list(tmp_path.iterdir()) == [path]
+
+
+def test_cli_import_of_blank_rows_alone_says_so_as_the_other_readers_do_and_writes_nothing(tmp_path, capsys):
+    """A table of a header and blank rows only was "no rows under the header", where the audit's readers
+    say a file with no usable row holds "a header and no rows but 2 blank one(s)"."""
+    path = _ptp_file(tmp_path / "ptp.txt")
+    path.write_text(path.read_text(encoding="utf-8") + "\t\t\t\t\t\t\n\n", encoding="utf-8")
+    status = main(["reference", "import-ptp", str(path), "--out", str(tmp_path / "o.csv")])
+    captured = capsys.readouterr()
+    assert status == 1
+    assert "ptp.txt: no usable row (a header and no rows but 2 blank one(s)); o.csv not written" in captured.err
+    assert "0 rows read" not in captured.out and "2 rows read = 0 used + 0 set aside + 2 blank row(s)" in captured.out
     assert list(tmp_path.iterdir()) == [path]
 
 
@@ -565,8 +578,10 @@ def test_cli_import_counts_and_says_the_blank_rows_it_skips(tmp_path, capsys):
     assert f"{ptp.name} (PTP practitioner, version 99.0 revision 0, part 1): 6 rows read = 2 used + 1 set aside " \
            "+ 3 blank row(s) skipped" in printed
     assert "2 edits (6 rows read = 2 used + 1 set aside + 3 blank row(s) skipped)" in printed
-    source = cms.read_ptp(ptp).sources.iloc[0]
-    assert (source.rows_read, source.blank_rows_skipped) == (3, 3)
+    result = cms.read_ptp(ptp)
+    source = result.sources.iloc[0]
+    assert (source.rows_read, source.blank_rows_skipped, source.rows_in_file) == (3, 3, 6)
+    assert (result.rows_read, result.blank_rows, result.rows_in_file) == (3, 3, 6)
     mue = tmp_path / "MCR_MUE_PractitionerServices_Eff_01-01-2099.csv"
     lines = MUE_CSV.read_text(encoding="utf-8").splitlines()
     mue.write_text("\n".join([*lines[:-2], ",,,", "", '"","","",""', *lines[-2:]]) + "\n", encoding="utf-8")

@@ -46,3 +46,13 @@ def test_a_file_read_without_the_check_is_still_checked_by_arrow(tmp_path, arrow
     raw, rows, broken = read_csv_text(path, SPEC)
     assert all(arrow_checks)
     assert pd.Series(broken["_row"]).tolist() == [2, 3]
+
+
+def test_the_rows_in_the_file_are_counted_where_they_are_read(tmp_path):
+    """The sampling readers added the blank and malformed rows to the rows parsed by hand; the reading
+    counts every row under the header, as ParsedTable.rows_in_file does for a contract file."""
+    path = tmp_path / "decisions.csv"
+    path.write_text(ROWS + "N2,appeal,a,too many\r\n,\r\nN3,accept,\r\n", encoding="utf-8")
+    raw, rows, broken, reading = read_as_saved(path, SPEC, path.name)
+    assert (len(raw), len(broken), reading.blank_rows) == (3, 1, 2)
+    assert reading.rows_in_file == 6

@@ -30,6 +30,20 @@ REFUSED = {"oopfactory-837d-4010-Spec_4.2.1_WorkmansComp.txt":
            "stupidedi-X298-pacdr-professional-external-example.edi":
            "a service line of a post-adjudicated claims data report, a payer's report of claims it paid "
            "(ST03/GS08 '005010X298'), not a claim billed"}
+#: Lines of the public 837Is that bill a revenue code alone (no HCPCS/CPT in SV202): set aside, each named.
+REVENUE_ONLY = "an institutional line with a revenue code and no procedure code (SV202-2 blank)"
+LINES_SET_ASIDE = {("tigershark-837I-Examples.txt", segment) for segment in (112, 116, 120, 124)} | {
+    ("tigershark-837I-Patient-NotSubscriber.txt", segment) for segment in (44, 50)}
+#: What is off in the public files, as their warnings say it (the lines found are read all the same).
+WARNED = {"silvenga-odd-separator.edi": ["ISA) with no IEA after them", "(ST) with no SE before the end of the file",
+                                         "with no service line (no SV1 or SV2 after the CLM)"],
+          "imsweb-x12_no_isa_line.txt": ["the file starts at its GS"],
+          "imsweb-x12_complex.txt": ["(HL level 23) with no ID of their own"],
+          "tigershark-837I-Examples.txt": ["with no SE closing them before the ST, GS, GE, ISA or IEA that follows",
+                                           "an ISA header of the fixed 106 characters"],
+          # One interchange whose ISA06/ISA08 are not padded: the reader's one-pass cut said nothing of it.
+          "tigershark-837-example.txt": ["an ISA header of the fixed 106 characters"],
+          "tigershark-837I-Patient-NotSubscriber.txt": ["an ISA header of the fixed 106 characters"]}
 #: What the folder holds besides X12 files: its notes and the expectations.
 NOT_X12 = {"SOURCES.md", "expected_lines.csv"}
 CONTRACT = ["claim_id", "line_no", "patient_id", "payer_id", "rendering_npi", "service_date", "submitted_date",
@@ -44,12 +58,16 @@ def frame(claims) -> pd.DataFrame:
 def test_public_samples_read_without_errors_and_match_the_hand_expectations():
     expected = pd.read_csv(DATA / "expected_lines.csv", dtype=str, keep_default_na=False)
     claims = read_837(DATA)
-    assert not [entry for entry in claims.set_aside if entry[0] not in REFUSED]
+    aside = [entry for entry in claims.set_aside if entry[0] not in REFUSED]
+    assert {(f, segment) for f, segment, _, _ in aside} == LINES_SET_ASIDE
+    assert all(why.startswith(REVENUE_ONLY) for _, _, why, _ in aside)
     assert not [p for p in claims.problems if "warning" not in p[2] and p[0] not in NOT_X12 | set(REFUSED)]
     got = frame(claims)
     got = got.loc[got["file"].isin(expected["file"])].reset_index(drop=True)
     assert sorted(set(got["file"])) == sorted(set(expected["file"]))
-    key = ["file", "claim_id", "line_no"]
+    # A file that sends a claim twice (a second transaction) gives its lines twice: matched in order.
+    expected, got = (f.assign(_copy=f.groupby(["file", "claim_id", "line_no"]).cumcount()) for f in (expected, got))
+    key = ["file", "claim_id", "line_no", "_copy"]
     merged = expected.merge(got, on=key, how="outer", suffixes=("", "_got"), indicator=True)
     assert (merged["_merge"] == "both").all(), merged.loc[merged["_merge"] != "both", key]
     for column in expected.columns.drop(key):
@@ -67,6 +85,23 @@ def test_public_files_that_are_not_837p_or_837i_are_refused_with_their_reason():
 def test_public_samples_warn_about_their_mended_component_separator():
     warned = {f for f, _, msg in read_837(DATA).problems if "although ISA16 declares" in msg}
     assert {"demo.example9.837", "demo.example11.837", "ppo-repriced-claim.837i"} <= warned
+
+
+@pytest.mark.parametrize("name", sorted(WARNED))
+def test_what_is_off_in_a_public_837_is_a_warning(name):
+    said = "\n".join(msg for _, _, msg in read_837(DATA / name).problems)
+    for text in WARNED[name]:
+        assert text in said, (text, said)
+
+
+@pytest.mark.parametrize("name, repeated", [("imsweb-x12_multiple_st.txt", [58, 67]),
+                                            ("imsweb-x12_no_isa_line.txt", [38]),
+                                            ("imsweb-x12_complex.txt", [200, 210, 252, 286, 289])])
+def test_a_claim_sent_again_in_the_same_file_is_imported_once_its_repeat_named(name, repeated):
+    """A second transaction (or a second billing-provider loop) holding the claims again: each line counted once."""
+    [source] = import_files([DATA / name]).sources
+    assert source.rows_read == source.rows_used + source.rows_set_aside == source.rows_used + len(repeated)
+    assert source.aside["_row"].tolist() == repeated
 
 
 def test_public_samples_import_into_claim_lines(tmp_path):

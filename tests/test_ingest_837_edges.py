@@ -691,13 +691,19 @@ def test_a_bad_value_in_an_837_is_named_by_its_segment_and_element(tmp_path, cap
     ("20251307", "D8*20250101", "element BHT04 (submitted_date): expected a real date written CCYYMMDD, from "
                                 "19000101 to 21001231; e.g. segment 15 had '20251307'"),
     ("20250102", "D8*20250231", "element DTP*472 DTP03 (service_date): expected a real date written CCYYMMDD "
-                                "(DTP02 D8) or CCYYMMDD-CCYYMMDD (RD8: the first is read), from 19000101 to "
-                                "21001231; e.g. segment 15 had '20250231'"),
+                                "(DTP02 D8) or CCYYMMDD-CCYYMMDD (RD8: the first is read, the second not before "
+                                "it), from 19000101 to 21001231; e.g. segment 15 had '20250231'"),
     ("20250102", "RD8*20250230-20250302", "segment 15 had '20250230-20250302'"),
     # A range whose end is no real date was read from its start alone, in silence.
     ("20250102", "RD8*20250105-20250231", "element DTP*472 DTP03 (service_date): expected a real date written "
                                           "CCYYMMDD (DTP02 D8) or CCYYMMDD-CCYYMMDD"),
     ("20250102", "RD8*20250105-20250231", "segment 15 had '20250105-20250231'"),
+    # A range that ends before it starts was read from its start alone, in silence.
+    ("20250102", "RD8*20250110-20250105", "element DTP*472 DTP03 (service_date): expected a real date written "
+                                          "CCYYMMDD (DTP02 D8) or CCYYMMDD-CCYYMMDD (RD8: the first is read, the "
+                                          "second not before it)"),
+    ("20250102", "RD8*20250110-20250105", "bad.837 (claims: 837): 1 rows read = 0 used + 1 set aside"),
+    ("20250102", "RD8*20250110-20250105", "segment 15 had '20250110-20250105'"),
     # A real day outside the days the kit represents was quoted as the import wrote it ('0000-01-01').
     ("00000101", "D8*20250101", "element BHT04 (submitted_date): expected a real date written CCYYMMDD, from "
                                 "19000101 to 21001231; e.g. segment 15 had '00000101'"),

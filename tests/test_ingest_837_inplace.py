@@ -19,6 +19,7 @@ from recoup_lib.ingest import read_837
 from recoup_lib.ingest._x12cut import cut_file
 from recoup_lib.ingest._x12spans import Parts, Segments
 from recoup_lib.synthetic import CLAIMS837_FOLDER, generate_practice, write_practice
+from recoup_lib.x12 import split_interchanges
 
 DATA = Path(__file__).parent / "data" / "837"
 SAMPLES = sorted(p for p in DATA.iterdir() if p.suffix not in (".md", ".csv"))
@@ -33,14 +34,19 @@ def generated(tmp_path_factory) -> list[Path]:
 
 
 def _split(data: bytes) -> tuple[bytes, bytes, bytes, list[bytes]]:
+    """Separators as the ISA declares them (a header not of the fixed width too) and the segments."""
     start = data.index(b"ISA")
-    sep, term = data[start + 3: start + 4], data[start + 105: start + 106]
+    seps = split_interchanges(data)[0][0].separators
+    sep, component, term = (c.encode() for c in (seps.element, seps.component, seps.segment))
     body = data[start:].replace(b"\r", b"").replace(b"\n", b"")
-    return sep, data[start + 104: start + 105], term, [s for s in body.split(term) if s]
+    return sep, component, term, [s for s in body.split(term) if s]
 
 
 def mangled(data: bytes) -> dict[str, bytes]:
-    """Copies with breaks, blanks and controls where offices and tools put them."""
+    """Copies with breaks, blanks and controls where offices and tools put them (a file sent without its
+    ISA envelope, starting at its GS, only as it is)."""
+    if b"ISA" not in data:
+        return {"as is": data}
     sep, _, term, segments = _split(data)
     no_breaks = term.join(segments) + term
     short = [s.split(sep)[0] if i % 4 == 2 and not s.startswith((b"ISA", b"IEA")) else s

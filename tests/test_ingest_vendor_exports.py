@@ -165,6 +165,27 @@ EXPORTS = [
            missing=("claim_id",), added={"claim_id": ["OA1", "OA1"]},
            finders={"procedure_code": "CPT", "service_date": "Date of Service"},
            typed={"paid_cents": [6812, 1250], "line_no": [1, 2]}),
+    # OverrideChargeAmount is 0.00 where no override was made: asked about, the charge added as a column.
+    Export("touchworks-charge.csv", "claims",
+           {"units": "UnitsToBillFor"},
+           missing=("line_no", "patient_id", "payer_id", "rendering_npi", "service_date", "submitted_date",
+                    "procedure_code"),
+           ambiguous={"claim_id": (["VisitID", "EncounterID"], "EncounterID"),
+                      "charge": (["OverrideChargeAmount"], "charge")},
+           added={"line_no": [1, 2, 1], "patient_id": ["TW77"] * 3, "payer_id": ["HUMANA"] * 3,
+                  "rendering_npi": ["1861492379"] * 3, "service_date": ["01/31/2025", "01/31/2025", "02/05/2025"],
+                  "submitted_date": ["02/03/2025", "02/03/2025", "02/07/2025"],
+                  "procedure_code": ["99213", "36415", "99212"], "charge": ["125.00", "15.00", "60.00"]},
+           typed={"claim_id": ["88412", "88412", "88460"], "charge_cents": [12500, 1500, 6000]}),
+    Export("allegiancemd-transactions.csv", "claims",
+           {"line_no": "lineOrder", "service_date": "fromDate", "procedure_code": "cpt", "modifiers": ["mod"],
+            "units": "unit", "diagnosis_codes": ["diag1", "diag2", "diag3", "diag4"], "place_of_service": "pos"},
+           missing=("claim_id", "patient_id", "payer_id", "rendering_npi", "submitted_date"),
+           ambiguous={"charge": (["amount", "total"], "total")},
+           added={"claim_id": ["AM1", "AM1", "AM2"], "patient_id": ["P31"] * 3, "payer_id": ["CIGNA"] * 3,
+                  "rendering_npi": ["1538149036"] * 3, "submitted_date": ["02/03/2025", "02/03/2025", "02/06/2025"]},
+           typed={"charge_cents": [12500, 1500, 16000], "diagnosis_codes": ["E11.9;I10", "E11.9", "M54.50"],
+                  "line_no": ["1", "2", "1"], "modifiers": ["25", "", "GP"]}),
     Export("collaboratemd-claim-data.csv", "claims",
            {"claim_id": "Claim ID", "patient_id": "Patient ID", "rendering_npi": "Rendering Provider ID"},
            missing=("line_no", "payer_id", "service_date", "submitted_date", "procedure_code", "units", "charge"),
@@ -319,3 +340,27 @@ def test_provider_names_taken_as_rendering_npi_are_said_in_the_notes(tmp_path):
     note = ("rendering_npi: 3 values of 'Provider' are not NPIs (10 digits): e.g. 'WELBY, MARCUS'; they are used "
             "as the provider's name-as-identifier")
     assert note in source.notes and note in result.summary()
+
+
+@pytest.mark.parametrize("money", ["Total", "Override Charge Amount"])
+def test_a_lone_total_or_override_charge_is_asked_about_not_taken_as_each_lines_charge(tmp_path, money):
+    """An export whose only money column is 'Total' (often the whole claim's total) had it read as each line's
+    charge without a word, and TouchWorks' OverrideChargeAmount (0 on a charge not overridden) was a first
+    choice: alone, each is asked about, and taken when the user names it."""
+    path = write_lines(tmp_path / "claims.csv", [
+        f"Claim ID,Line No,Patient ID,Payer ID,Rendering NPI,DOS,Submitted Date,CPT,Units,{money}",
+        "C1,1,P1,AETNA,1234567893,01/31/2025,02/03/2025,99213,1,125.00"])
+    with pytest.raises(InputError, match=rf"field 'charge' matches '{money}'; settle it with --column "
+                                         r"charge=HEADER \(.+: taken only when you say so"):
+        import_files(path)
+    lines = import_files(path, columns={"charge": money}).tables["claim_lines.csv"]
+    assert lines["charge_cents"].tolist() == [12500]
+
+
+def test_a_standard_charge_is_taken_before_an_override_charge_beside_it(tmp_path):
+    path = write_lines(tmp_path / "claims.csv", [
+        "Claim ID,Line No,Patient ID,Payer ID,Rendering NPI,DOS,Submitted Date,CPT,Units,Charge,OverrideChargeAmount",
+        "C1,1,P1,AETNA,1234567893,01/31/2025,02/03/2025,99213,1,125.00,0.00"])
+    result = import_files(path)
+    assert next(s for s in result.sources if s.kind == "claims").columns["charge"] == "Charge"
+    assert result.tables["claim_lines.csv"]["charge_cents"].tolist() == [12500]

@@ -52,6 +52,20 @@ def test_packed_ranks_and_positions_agree_with_sorted_text(known, wanted, pieces
         assert len({len(w.encode()) for w in wanted} | {packed[1]}) > 1
 
 
+@given(st.lists(st.text(alphabet="AZ09", min_size=3, max_size=3), min_size=1, max_size=12),
+       st.lists(st.tuples(st.text(alphabet="AZ09", min_size=3, max_size=3), st.integers(1, 5)), max_size=12),
+       st.integers(1, 3))
+def test_positions_of_runs_of_one_id_are_those_of_each_row(known, runs, pieces):
+    # Rows of one claim come together (a claim's lines, notes, payments): each run is searched once.
+    wanted = [w for w, count in runs for _ in range(count)]
+    packed = packed_ids(_arrow_text(known))
+    distinct = packed_ranks(packed[0])[0]
+    by_text = sorted(set(known))
+    found = packed_positions(_arrow_text(wanted, pieces), distinct, packed[1])
+    assert found.dtype == np.int64
+    assert found.tolist() == [by_text.index(w) if w in by_text else -1 for w in wanted]
+
+
 def _lines(claims, line_no):
     n = len(claims)
     return pd.DataFrame({

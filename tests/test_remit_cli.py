@@ -215,6 +215,19 @@ def test_a_copy_whose_file_name_holds_the_different_copy_words_is_not_a_differen
     assert "1 repeated (counted once)" in printed or "1 transaction(s) repeated another" in printed
 
 
+def test_a_payment_sent_again_in_its_own_file_names_the_first_in_the_file_as_the_copy_kept(tmp_path, capsys):
+    """stupidedi's 'split' note sends its payment, then twice more without its claim, in one file."""
+    split = DATA / "public" / "stupidedi-notes-split.edi"
+    assert main(["remit", str(split), "--out", str(tmp_path / "remit")]) == 0
+    printed = capsys.readouterr().out
+    assert printed.count("which is kept because it comes first in the file: check which is right") == 2
+    assert "path sorts first" not in printed
+    assert main(["reconcile", str(split), "--out", str(tmp_path / "recon")]) == 0
+    printed = capsys.readouterr().out
+    assert ("2 transaction(s) repeated another and were counted once (the copy kept is the one in the file whose "
+            "path sorts first, the first in that file). 2 of them (in stupidedi-notes-split.edi) differ") in printed
+
+
 def test_the_same_remittance_from_two_senders_is_counted_as_the_rule_says_and_named(tmp_path, capsys):
     """An ERA fetched from the payer's portal and again through a clearinghouse carries two ISA
     senders: by the contract a repeat is the same sender's, so both are counted, and a warning

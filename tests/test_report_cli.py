@@ -219,8 +219,11 @@ def test_the_report_says_when_no_notice_could_be_used_so_the_cli_warns_from_it(f
     frame.to_csv(folder / "notices.csv", index=False)
     report = build_report(folder, AS_OF)
     assert report.notices_unused and report.appeals is not None
-    assert "no notice of notices.csv could be used" in report.metrics.set_index("metric").loc["notices_received",
-                                                                                                "note"]
+    said = report.notices_unused.said("notices.csv", "rejected.csv")
+    assert said.startswith("no notice of notices.csv could be used (") and said.endswith(": see rejected.csv)")
+    assert said in report.metrics.set_index("metric").loc["notices_received", "note"]
+    assert report.notices_unused.said(folder / "notices.csv", "out/rejected.csv") == said.replace(
+        "notices.csv", str(folder / "notices.csv"), 1).replace("see rejected.csv", "see out/rejected.csv")
 
 
 def test_notices_missing_a_column_switch_appeal_metrics_off_not_the_report(folder):

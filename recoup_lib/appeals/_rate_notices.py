@@ -35,6 +35,7 @@ import pandas as pd
 from ..csvrecords import CLOSING_QUOTE, quoted_records, runaway_column
 from ..errors import WHOLE_ROW, InputError, Problem
 from ..filekind import decode_bytes, not_a_file_message
+from ..wording import no_usable_row
 from ._profiles import Profiles, _check_rates, _decimal_between, _filled_end_dates
 
 __all__ = ["RateNotices", "read_rate_notices", "merge_rate_notices", "with_rate_notices", "RATE_COLUMNS",
@@ -72,15 +73,30 @@ class RateNotices:
     problems : list of Problem
         Every row set aside, with file, row, column, value and what was expected.
     rows_read : int
+        Rows used and set aside.
+    blank_rows : int
+        Rows under the header blank in every cell (a blank line, the commas Excel writes for an empty
+        row), skipped: neither used nor set aside, so not among ``rows_read``.
     """
 
     rates: pd.DataFrame
     problems: list
     rows_read: int
+    blank_rows: int = 0
+
+    @property
+    def rows_used(self) -> int:
+        return len(self.rates)
 
     @property
     def rows_set_aside(self) -> int:
         return len({p.row for p in self.problems})
+
+    @property
+    def rows_in_file(self) -> int:
+        """Rows read and blank rows skipped: every row a spreadsheet shows under the header, what the
+        commands' counts call rows read (:func:`recoup_lib.wording.rows_counted`)."""
+        return self.rows_read + self.blank_rows
 
 
 def _key(header: str) -> str:
@@ -101,10 +117,10 @@ def _parse_day(text: str):
     return pd.NaT
 
 
-def _read_text(path: Path, label: str) -> tuple[list[str], list[tuple[int, list[str]]], list[Problem]]:
+def _read_text(path: Path, label: str) -> tuple[list[str], list[tuple[int, list[str]]], list[Problem], int]:
     """The file's header (the first row that is not blank), its rows as ``(row, cells)`` numbered as a
-    spreadsheet shows them, and the rows set aside: for holding more cells than the header, or a
-    quote that runs away.
+    spreadsheet shows them, the rows set aside (for holding more cells than the header, or a
+    quote that runs away) and how many rows under the header were blank in every cell.
 
     Records are read by the kit's exact CSV reader (:func:`~recoup_lib.csvrecords.quoted_records`):
     any value may hold a line break, and a quote that runs away (never closed, or taking in lines that
@@ -113,10 +129,11 @@ def _read_text(path: Path, label: str) -> tuple[list[str], list[tuple[int, list[
     The bytes are decoded as ``recoup import`` decodes them
     (:func:`~recoup_lib.filekind.decode_bytes`: UTF-8, UTF-16, Windows-1252..., after a byte-order
     mark or not). Rows blank in every cell (a blank line, or the commas Excel writes for an empty
-    row) are dropped but keep their place in that numbering, so a problem names the row the user
-    sees. A row shorter than the header is blank in its last columns; one with more cells than the
-    header (a comma too many, or a value holding a comma without quotes) cannot say which cell is
-    whose, so it is set aside, unless its extra cells are blank.
+    row) are skipped and counted, as every command counts them, but keep their place in that
+    numbering, so a problem names the row the user sees. A row shorter than the header is blank in
+    its last columns; one with more cells than the header (a comma too many, or a value holding a
+    comma without quotes) cannot say which cell is whose, so it is set aside, unless its extra cells
+    are blank.
     """
     lines = StringIO(decode_bytes(path.read_bytes(), label)[0].decode("utf-8"), newline="").readlines()
     header, row, start = None, 0, 0
@@ -127,7 +144,7 @@ def _read_text(path: Path, label: str) -> tuple[list[str], list[tuple[int, list[
             break
     if header is None:
         raise InputError(f"{label}: cannot be read as a CSV of rate notices (no header row)")
-    rows, set_aside = [], []
+    rows, set_aside, blank = [], [], 0
     for number, (cells, _, _, runaway) in enumerate(quoted_records(lines[start:], len(header), lambda at: True),
                                                     start=row + 1):
         if runaway is not None:
@@ -139,7 +156,9 @@ def _read_text(path: Path, label: str) -> tuple[list[str], list[tuple[int, list[
                                      "comma too many, or a value holding a comma without quotes)"))
         elif any(cell.strip() for cell in cells):
             rows.append((number, cells))
-    return header, rows, set_aside
+        else:
+            blank += 1
+    return header, rows, set_aside, blank
 
 
 def read_rate_notices(path: str | Path) -> RateNotices:
@@ -153,8 +172,8 @@ def read_rate_notices(path: str | Path) -> RateNotices:
     Returns
     -------
     RateNotices
-        The usable rows as rate-table rows, and every row set aside with its
-        reason (rows read = rows used + rows set aside).
+        The usable rows as rate-table rows, every row set aside with its
+        reason (rows read = rows used + rows set aside), and the blank rows skipped.
 
     Raises
     ------
@@ -177,7 +196,7 @@ def read_rate_notices(path: str | Path) -> RateNotices:
     if refused:
         raise InputError(refused)
     try:
-        header, records, set_aside = _read_text(path, label)
+        header, records, set_aside, blank_rows = _read_text(path, label)
     except (OSError, csv.Error) as exc:
         raise InputError(f"{label}: cannot be read as a CSV of rate notices ({exc})") from None
     positions = {}
@@ -224,7 +243,7 @@ def read_rate_notices(path: str | Path) -> RateNotices:
                      "note": get.get("note", ""), "_row": row})
     if not rows:
         first = f" First problem: {problems[0].message}" if problems else ""
-        raise InputError(f"{label}: no usable rate notice (rows read: {rows_read}).{first}")
+        raise InputError(f"{label}: no usable rate notice ({no_usable_row(rows_read, blank_rows)}).{first}")
     rates = pd.DataFrame(rows)
     rates["effective_date"] = pd.to_datetime(rates["effective_date"]).astype("datetime64[us]")
     rates["end_date"] = pd.to_datetime(rates["end_date"]).astype("datetime64[us]")
@@ -235,7 +254,7 @@ def read_rate_notices(path: str | Path) -> RateNotices:
     rates["end_date"] = _filled_end_dates(rates)
     rates = rates.sort_values("effective_date", kind="stable").drop(columns="_row").reset_index(drop=True)
     problems.sort(key=lambda problem: problem.row)
-    return RateNotices(rates[RATE_COLUMNS], problems, rows_read)
+    return RateNotices(rates[RATE_COLUMNS], problems, rows_read, blank_rows)
 
 
 def merge_rate_notices(table: pd.DataFrame, notices: RateNotices | pd.DataFrame) -> pd.DataFrame:

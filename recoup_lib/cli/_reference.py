@@ -92,6 +92,7 @@ def _import(args) -> int:
     from ..folder import write_csv
     from ..outputs import check_file, output_file, written_unchanged
     from ..reference import cms
+    from ..wording import no_usable_row, rows_counted
 
     out = Path(args.out)
     if out.is_dir():
@@ -107,41 +108,29 @@ def _import(args) -> int:
     for row in result.sources.itertuples(index=False):
         about = f" ({row.description})" if row.description else ""
         notes = f", {row.text_lines_skipped:,} note line(s) skipped" if row.text_lines_skipped else ""
-        print(f"  {row.file}{about}: {_counted(row)}{notes}")
+        counted = rows_counted(row.rows_in_file, row.rows_used, row.rows_set_aside, row.blank_rows_skipped)
+        print(f"  {row.file}{about}: {counted}{notes}")
     for line in result.skipped:
         print(f"  skipped {line}")
     if result.rows_set_aside:
         check_file(rejected_path, inputs=args.files, written_by=step)
     if result.rows_used == 0:
         names = ", ".join(Path(f).name for f in args.files)
-        if not result.rows_read:
-            raise InputError(f"no usable rows in {names}: no rows under the header; {out.name} not written")
+        held = no_usable_row(result.rows_set_aside, result.blank_rows)
+        if not result.rows_set_aside:
+            raise InputError(f"{names}: no usable row ({held}); {out.name} not written")
         _write_rejected(result, rejected_path, args.files, step)
-        raise InputError(f"no usable rows in {names}: all {result.rows_read:,} row(s) set aside (first: "
-                         f"{result.problems[0].message}); {out.name} not written, the reasons are in "
-                         f"{rejected_path}")
+        raise InputError(f"{names}: no usable row ({held}; first: {result.problems[0].message}); {out.name} "
+                         f"not written, the reasons are in {rejected_path}")
     with output_file(out, inputs=args.files, written_by=step) as path:
         write_csv(result.contract_frame(extra=args.keep_cms_columns), path)
-    print(f"wrote {out}: {result.rows_used:,} {noun} ({_counted(result.sources[_COUNTS].sum())})")
+    counted = rows_counted(result.rows_in_file, result.rows_used, result.rows_set_aside, result.blank_rows)
+    print(f"wrote {out}: {result.rows_used:,} {noun} ({counted})")
     if result.rows_set_aside:
         _write_rejected(result, rejected_path, args.files, step)
     elif rejected_path.is_file() and written_unchanged(rejected_path, step):
         rejected_path.unlink()  # an earlier run's: its rows are not those of the table just written
     return 0
-
-
-#: A table's counts in :attr:`~recoup_lib.reference.cms.CmsImport.sources`, which :func:`_counted` says.
-_COUNTS = ["rows_read", "rows_used", "rows_set_aside", "blank_rows_skipped"]
-
-
-def _counted(counts) -> str:
-    """``63 rows read = 60 used + 0 set aside + 3 blank row(s) skipped`` for one table's counts or their
-    sum (:data:`_COUNTS`), as every command counts a file's rows (:func:`~recoup_lib.wording.rows_counted`):
-    the import's rows read are its rows used and set aside, the blank rows skipped counted among them."""
-    from ..wording import rows_counted
-
-    return rows_counted(int(counts.rows_read + counts.blank_rows_skipped), int(counts.rows_used),
-                        int(counts.rows_set_aside), int(counts.blank_rows_skipped))
 
 
 def _write_rejected(result, rejected_path: Path, inputs, step: str) -> None:
@@ -174,7 +163,7 @@ def _import_rates(args) -> int:
     with output_file(out, inputs=args.files, written_by=RATES_WRITTEN_BY) as path:
         write_csv(to_text_frame(merged), path, text=True)
     placeholders = int(merged["note"].str.upper().str.contains("PLACEHOLDER").sum())
-    counted = rows_counted(notices.rows_read, len(notices.rates), notices.rows_set_aside)
+    counted = rows_counted(notices.rows_in_file, notices.rows_used, notices.rows_set_aside, notices.blank_rows)
     print(f"recoup reference import-interest-rates: {Path(args.files[0]).name}: {counted}")
     for problem in notices.problems:  # a file of a few notices a year: every row set aside is shown
         print(f"  {problem.message}")

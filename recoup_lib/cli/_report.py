@@ -30,7 +30,7 @@ def add_parser(subparsers) -> None:
 
 
 def run(args) -> int:
-    from ..notices import NOTICES, no_notice_used
+    from ..notices import NOTICES
     from ..outputs import check_folder
     from . import options_checked
     from ._appeal import _as_of
@@ -50,6 +50,6 @@ def run(args) -> int:
           f"{out / 'rejected.csv'} and {len(figures)} figures"
           + (f", {out / 'report.xlsx'}" if args.xlsx else ""))
     if report.notices_unused:
-        unused = no_notice_used(report.appeals.notices_read, Path(args.folder) / NOTICES, out / "rejected.csv")
+        unused = report.notices_unused.said(Path(args.folder) / NOTICES, out / "rejected.csv")
         print(f"recoup report: warning: {unused}, so the notice metrics are switched off", file=sys.stderr)
     return 0

@@ -80,7 +80,7 @@ _CLAIM_ID = [["Claim ID", "Claim #", "Claim No", "Claim Number", "Claim", "Claim
              ["Appointment ID"]]
 _LINE_NO = [["Line No", "Line #", "Line", "Line Number", "Ln", "Ln #", "Line Seq", "Svc Line",
              "Service Line", "Charge Line", "Line Item", "Claim Line"],
-            ["Seq", "Sequence", "Item", "Item #"]]
+            ["Seq", "Sequence", "Item", "Item #", "Line Order"]]
 _PATIENT = [["Patient ID", "Patient Acct", "Patient Account", "Patient Account #",
              "Patient Account Number", "Patient #", "Patient Number", "Pt ID", "Pt Acct", "Pt #",
              "Acct", "Acct #", "Acct Nbr", "Account", "Account #", "Account ID", "Account Number",
@@ -116,6 +116,13 @@ _ACCOUNT_AS_CLAIM = ["Patient Account Number", "Patient Account #", "Patient Acc
 _GROUP_REASON = [["CAGC/CARC", "Group/Reason", "Group/Reason Code", "Group Code/Reason Code", "Adj Group/Reason",
                   "Adjustment Group/Reason", "Adj Group/Reason Code", "Adj Grp/Rsn", "Grp/Rsn"]]
 
+#: Names a field's header may have that often hold another amount, so the import asks even when no other
+#: header fits the field: a ``Total`` is often the whole claim's total, and TouchWorks' ``OverrideChargeAmount``
+#: (Works.dbo.Charge) overrides the standard charge, which that table does not hold: its data dictionary sets
+#: ``IsChargeOverrideFLAG`` to Y "if charge amount > 0", so it is 0 on a charge not overridden.
+_ASKED_ALONE = {"charge": {"total": "it may be the whole claim's total",
+                           "overridechargeamount": "an override of the standard charge, 0 where none was made"}}
+
 _FIELDS: dict[str, dict[str, list[list[str]]]] = {
     "claims": {
         "claim_id": _CLAIM_ID,
@@ -138,12 +145,14 @@ _FIELDS: dict[str, dict[str, list[list[str]]]] = {
         "procedure_code": [_PROCEDURE[0], _PROCEDURE[1] + ["Code"]],
         "modifiers": _MODIFIERS,
         "units": [["Units", "Qty", "Quantity", "Unit", "Svc Units", "Service Units", "Days/Units",
-                   "Days or Units", "Units of Service", "UOS", "Billed Units", "LN_QTY"]],
+                   "Days or Units", "Units of Service", "UOS", "Billed Units", "Units To Bill For", "LN_QTY"]],
         "charge": [["Charge", "Charges", "Charge Amount", "Charge Amt", "Chg Amt",
                     "Billed Amt", "Bill Amt", "Billed Amount", "Amount Billed", "Total Charge",
                     "Total Charges", "Line Charge", "Gross Charge", "Submitted Charge", "Charge $",
                     "Billed Fee", "LN_AMT"],
-                   ["Amount", "Fee", "Amt", "Billed"]],
+                   # A line's Amount beside its Total may be the fee of one unit: the user says which. A Total
+                   # or an Override Charge Amount is asked about even alone (_ASKED_ALONE).
+                   ["Amount", "Fee", "Amt", "Billed", "Total", "Override Charge Amount"]],
         "diagnosis_codes": [["Diagnosis Codes", "Diagnosis Code", "Diagnosis", "Diagnoses", "Dx",
                              "Dx Codes", "Dx Code", "ICD-10", "ICD10", "ICD Codes", "ICD-10 Codes",
                              "ICD Code", "ICD", "Diag", "Diag Codes"],
@@ -413,7 +422,7 @@ def propose(kind: str, headers: list[str], fixed: dict[str, str | list[str] | No
             taken.update(h for f, hs in held.items() if f in fixed for h in hs)
         still_held = {h for h, f in held_by.items() if f in fixed}
         hits = _deciding_hits(field, kind, headers, norms if field in LIST_FIELDS else repeated, taken, still_held)
-        if len(hits) > 1:
+        if len(hits) > 1 or (hits and _asked_alone(field, _repeated_name(hits[0], headers))):
             ambiguous[field] = hits
         elif hits:
             columns[field] = hits[0]
@@ -441,6 +450,16 @@ def propose(kind: str, headers: list[str], fixed: dict[str, str | list[str] | No
             for found in (columns, ambiguous, sources):
                 found.pop(field, None)
     return Proposal(kind, list(headers), columns, ambiguous, sources, finders=finders, yielded=yielded)
+
+
+def _asked_alone(field: str, header: str) -> str:
+    """Why ``header``, when it is the one header that fits ``field``, is still not taken without the user
+    saying so (it often holds another amount: :data:`_ASKED_ALONE`); blank when it is taken.
+
+    >>> _asked_alone("charge", "Total"), _asked_alone("charge", "Amount")
+    ("it may be the whole claim's total", '')
+    """
+    return _ASKED_ALONE.get(field, {}).get(normalise_header(header), "")
 
 
 def prefer_npi_values(proposal: Proposal, values_of) -> None:
@@ -509,9 +528,12 @@ def check_required(proposal: Proposal, required: list[str], label: str, inferabl
     problems = []
     for field in required:
         if field in proposal.ambiguous and field not in proposal.columns:
-            names = " and ".join(repr(h) for h in proposal.ambiguous[field])
-            problems.append(f"field {field!r} matches {names}; settle it with "
-                            f"--column {field}=HEADER")
+            hits = proposal.ambiguous[field]
+            names = " and ".join(repr(h) for h in hits)
+            why = _asked_alone(field, hits[0]) if len(hits) == 1 else ""
+            problems.append(f"field {field!r} matches {names}; settle it with --column {field}=HEADER"
+                            + (f" ({why}: taken only when you say so; if the export has no column of the "
+                               f"line's {field}, add one headed {field} and fill it in)" if why else ""))
         elif field not in proposal.columns:
             instead = (inferable or {}).get(field)
             problems.append(f"no header for required field {field!r} (typical names: "

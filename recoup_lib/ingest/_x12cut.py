@@ -155,8 +155,9 @@ def _one_interchange(data: bytes, keep_breaks: bool = False) -> tuple[Piece, Del
     header_end = _header_end(data, pos)
     if header_end is None or b"\r" in data[pos:header_end] or b"\n" in data[pos:header_end]:
         return None
-    header, problems, _ = split_interchanges(data[pos:header_end])
-    if problems or len(header) != 1:
+    # A header with a note (an ISA not of the fixed width) goes the general way, which says so.
+    header, problems, notes = split_interchanges(data[pos:header_end])
+    if problems or notes or len(header) != 1:
         return None
     seps = header[0].separators
     if seps.segment in "\r\n" or seps.segment == seps.element:

@@ -39,7 +39,8 @@ from ._x837_values import X12_DATE_RANGE
 __all__ = ["read_837", "Claims837", "LINE_COLUMNS", "X12_ELEMENTS", "CLAIM_LINES_837"]
 
 #: How an 837 writes the dates of claim lines, said in the messages about them instead of the CSVs' YYYY-MM-DD.
-X12_DATES = {"service_date": f"CCYYMMDD (DTP02 D8) or CCYYMMDD-CCYYMMDD (RD8: the first is read), {X12_DATE_RANGE}",
+X12_DATES = {"service_date": f"CCYYMMDD (DTP02 D8) or CCYYMMDD-CCYYMMDD (RD8: the first is read, the second not "
+                             f"before it), {X12_DATE_RANGE}",
              "submitted_date": f"CCYYMMDD, {X12_DATE_RANGE}"}
 
 

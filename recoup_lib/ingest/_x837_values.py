@@ -69,8 +69,8 @@ def mend(values: pa.Array, files: np.ndarray, alt: dict[int, str], comp: str) ->
 def to_iso(values: pa.Array) -> pa.Array:
     """``20250131`` (or the start of ``20250131-20250205``) -> ``2025-01-31``; other text as is, and so are
     eight digits that are no real date (``20251307``) or one the kit does not represent (``00000101``,
-    :data:`X12_DATE_RANGE`), and a range whose end is either (``20250105-20250231``): the contract check
-    refuses them quoting what the file holds."""
+    :data:`X12_DATE_RANGE`), a range whose end is either (``20250105-20250231``), and one that ends before
+    it starts (``20250110-20250105``): the contract check refuses them quoting what the file holds."""
     text = pc.cast(values, pa.string())
     n = len(text)
     offsets, buf = _layout(text)
@@ -92,7 +92,8 @@ def to_iso(values: pa.Array) -> pa.Array:
     shaped &= _real_dates(first8 - 48)
     ranges = np.flatnonzero(shaped & long)
     if len(ranges):
-        shaped[ranges] = _real_dates(_eight_bytes(buf, begin[ranges] + 9) - 48)
+        start, end = first8[ranges] - 48, _eight_bytes(buf, begin[ranges] + 9) - 48
+        shaped[ranges] = _real_dates(end) & (_day_numbers(end) >= _day_numbers(start))
     out = np.full((n, 10), 45, dtype=np.uint8)
     out[:, [0, 1, 2, 3, 5, 6, 8, 9]] = np.where(shaped[:, None], first8, 48)
     iso = pa.Array.from_buffers(pa.string(), n, [None, pa.py_buffer(np.arange(0, 10 * n + 1, 10, dtype=np.int32)),
@@ -104,12 +105,16 @@ def _real_dates(digits: np.ndarray) -> np.ndarray:
     """Which rows of ``digits`` (n, 8; uint8), CCYYMMDD, are a day of the calendar the kit represents
     (``20250231`` is not, nor ``00000101``: :data:`X12_DATE_RANGE`); rows of other bytes than digits give
     nonsense, for the caller to leave out."""
-    year = digits[:, :4].astype(np.int32) @ np.array([1000, 100, 10, 1], dtype=np.int32)
-    month, day = digits[:, 4] * 10 + digits[:, 5], digits[:, 6] * 10 + digits[:, 7]
-    number = year * 10000 + month.astype(np.int32) * 100 + day
+    number = _day_numbers(digits)
+    year, month, day = number // 10000, number // 100 % 100, number % 100
     real = (month >= 1) & (month <= 12) & (day >= 1) & (number >= _FIRST_DAY) & (number <= _LAST_DAY)
     real &= day <= days_in_month(year, np.where(real, month, 1))
     return real
+
+
+def _day_numbers(digits: np.ndarray) -> np.ndarray:
+    """Each row of ``digits`` (n, 8), CCYYMMDD, as the number it writes (``20250131``), which orders the days."""
+    return digits.astype(np.int64) @ (10 ** np.arange(7, -1, -1, dtype=np.int64))
 
 
 def _plain_shape(values: pa.Array) -> tuple[np.ndarray, np.ndarray]:

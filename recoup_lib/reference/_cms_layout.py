@@ -300,12 +300,13 @@ def ptp_header(rows: list) -> Header | None:
             continue
         c1, c2 = names.index("column 1"), names.index("column 2")
         labels = [_display(c) for c in row]
-        extra = 0
-        # Header cells may continue on the next lines ("Effective" / "Date").
+        extra = blank = 0
+        # Header cells may continue on the next lines ("Effective" / "Date"); a blank line is part of the
+        # header only with a continuation under it, else a blank row above the data, counted as one.
         for nxt in rows[i + 1: i + 1 + HEADER_CONTINUATION_ROWS]:
             cells = [_display(c) for c in nxt]
             if not any(cells):
-                extra += 1
+                blank += 1
                 continue
             if (len(cells) > c1 and cells[c1]) or (len(cells) > c2 and cells[c2]):
                 break
@@ -313,7 +314,7 @@ def ptp_header(rows: list) -> Header | None:
             labels += [""] * (width - len(labels))
             cells += [""] * (width - len(cells))
             labels = [f"{a} {b}".strip() for a, b in zip(labels, cells)]
-            extra += 1
+            extra, blank = extra + blank + 1, 0
         return Header(i, labels, _ptp_columns([_norm(x) for x in labels]), extra)
     return None
 

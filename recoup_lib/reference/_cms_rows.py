@@ -58,7 +58,7 @@ def combine(kind: str, parts: list[Part]):
     rejected = [part.rejected for part in parts]
     sources = pd.DataFrame([part.counts for part in parts], columns=[
         "file", "description", "rows_read", "rows_used", "rows_set_aside", "text_lines_skipped",
-        "blank_rows_skipped"])
+        "blank_rows_skipped", "rows_in_file"])
     labels = {part.counts[0]: part.labels for part in parts}
     data = pd.concat([part.data for part in parts], ignore_index=True)
 

@@ -102,9 +102,10 @@ class CmsImport:
         Rows set aside: ``_file``, ``_row``, ``_reason`` and the raw text of
         the contract columns.
     sources : pandas.DataFrame
-        One row per table read: ``file``, ``description``, ``rows_read``,
+        One row per table read: ``file``, ``description``, ``rows_read`` (rows used and set aside),
         ``rows_used``, ``rows_set_aside``, ``text_lines_skipped``, ``blank_rows_skipped`` (rows blank
-        in every cell: neither read, used nor set aside).
+        in every cell: neither used nor set aside) and ``rows_in_file`` (rows read and blank rows
+        skipped: what the commands' counts call rows read, :func:`recoup_lib.wording.rows_counted`).
     skipped : list of str
         Archive members or sheets not read, each with the reason.
     """
@@ -118,7 +119,21 @@ class CmsImport:
 
     @property
     def rows_read(self) -> int:
-        return int(self.sources["rows_read"].sum()) if len(self.sources) else 0
+        return self._total("rows_read")
+
+    @property
+    def blank_rows(self) -> int:
+        """Rows blank in every cell, skipped in every table: neither used nor set aside."""
+        return self._total("blank_rows_skipped")
+
+    @property
+    def rows_in_file(self) -> int:
+        """Rows read and blank rows skipped, over every table: every row a spreadsheet shows under the
+        headers, what the commands' counts call rows read (:func:`recoup_lib.wording.rows_counted`)."""
+        return self._total("rows_in_file")
+
+    def _total(self, column: str) -> int:
+        return int(self.sources[column].sum()) if len(self.sources) else 0
 
     @property
     def rows_used(self) -> int:
@@ -389,7 +404,7 @@ def _mue_table(table: Table, header: Header) -> Part:
 
 def _finish(table, raw, data, numbers, check, skipped: tuple[int, int], contract) -> Part:
     """The table's :class:`Part`: its usable rows, problems, rows set aside and counts (``skipped``:
-    the note lines and blank rows :func:`_extract` skipped)."""
+    the note lines and blank rows :func:`_extract` skipped, the blank rows among the rows in the file)."""
     problems, reasons = check.problems()
     bad = check.bad
     data = data.loc[~bad].reset_index(drop=True)
@@ -400,8 +415,9 @@ def _finish(table, raw, data, numbers, check, skipped: tuple[int, int], contract
     rejected.insert(0, "_reason", reasons.reindex(idx).to_numpy() if len(idx) else [])
     rejected.insert(0, "_row", numbers[idx])
     rejected.insert(0, "_file", table.label)
+    text_lines, blank_rows = skipped
     counts = (table.label, describe_source(table.name), len(raw), int((~bad).sum()),
-              int(bad.sum()), *skipped)
+              int(bad.sum()), text_lines, blank_rows, len(raw) + blank_rows)
     labels = {key: check.header.label(key) for key in contract}
     return Part(data, problems, rejected, counts, labels)
 

@@ -59,7 +59,10 @@ def read_transactions(r: ChunkReader) -> None:
     tb = r.txn_of(bpr)
     bpr, tb = bpr[tb >= 0], tb[tb >= 0]
     g, first = first_per_group(tb)
-    for k in np.setdiff1d(np.arange(T), g):
+    # A 278 or 837 in the batch is set aside for its ST01 alone: no BPR or TRN is asked of it.
+    st01 = pc.utf8_trim_whitespace(Elements.of(chunk, r.txn_start)[1])
+    payment = np.asarray(pc.fill_null(pc.equal(st01, "835"), False), dtype=bool)
+    for k in np.setdiff1d(np.flatnonzero(payment), g):
         r.flag(r.txn_start[k], "BPR", "", "a BPR financial information segment (without it "
                "the payment cannot be read)", "transaction")
     chosen = np.zeros(len(bpr), dtype=bool)
@@ -88,8 +91,7 @@ def read_transactions(r: ChunkReader) -> None:
     el = Elements.of(chunk, trn[first])
     cols["trace_number"] = fill(T, g, r.ids(trn[first], el[2], "TRN02", "a reassociation trace number"))
     cols["trace_payer_id"] = fill(T, g, r.ids(trn[first], el[3], "TRN03", "a payer identifier"))
-    missing = np.setdiff1d(np.arange(T), g)
-    for k in missing:
+    for k in np.setdiff1d(np.flatnonzero(payment), g):
         r.flag(r.txn_start[k], "TRN02", "", "a TRN reassociation trace number in "
                "the header (the trace number is left blank)", "warning")
     dtm = r.where("DTM")
@@ -373,16 +375,17 @@ def _submitted(r: ChunkReader, svc: np.ndarray,
 
 
 def _composite(r: ChunkReader, positions: np.ndarray, values: pa.Array,
-               element: str = "SVC01") -> pa.Array:
-    """SVC01 (or SVC06) text; a composite written with another separator than ISA16 is mended."""
+               element: str | list[str] = "SVC01", components: int | None = None) -> pa.Array:
+    """SVC01, SVC06 or PLB03/05/... text (``element``: their name, or each one's); a composite written with
+    another separator than ISA16 is mended: all of them, or the first ``components`` - 1 (a PLB's reason and
+    reference: ``WO:ICN:0001`` under ISA16 ``>`` is WO and ``ICN:0001``, as ``WO>ICN:0001`` is)."""
     sep = r.chunk.separators
     if len(values) == 0:
         return values
     has_comp = np.asarray(pc.match_substring(values, sep.component))
     if has_comp.all():
         return values
-    odd = np.asarray(pc.match_substring_regex(values, r"^[A-Z0-9]{2}[^A-Za-z0-9 ]")) \
-        & ~has_comp
+    odd = np.asarray(pc.match_substring_regex(values, r"^[A-Z0-9]{2}[^A-Za-z0-9 ]")) & ~has_comp
     if not odd.any():
         return values
     texts = values.to_pylist()
@@ -391,11 +394,11 @@ def _composite(r: ChunkReader, positions: np.ndarray, values: pa.Array,
         ch = texts[i][2]
         if ch in sep.characters():
             continue
-        texts[i] = texts[i].replace(ch, sep.component)
+        texts[i] = texts[i].replace(ch, sep.component, -1 if components is None else components - 1)
         key = (int(r.chunk.files[positions[i]]), ch)
         if key not in seen:
             seen.add(key)
-            r.flag(positions[i], element, values[int(i)].as_py(),
+            r.flag(positions[i], element if isinstance(element, str) else element[i], values[int(i)].as_py(),
                    f"components separated by ISA16 {sep.component!r}; read with "
                    f"{ch!r}, which this file uses instead", "warning")
     return pa.array(texts, pa.large_string())
@@ -535,8 +538,9 @@ def read_provider_adjustments(r: ChunkReader) -> None:
     el = Elements.of(r.chunk, plb)
     dates = r.dates(plb, el, 2, "PLB02")
     rows, groups, (composite, _), cents, _ = _element_groups(r, plb, 3, 2, "PLB", "transaction")
-    reason, reference = split_values(composite, comp, 2)
     element = [f"PLB{3 + 2 * k:02d}" for k in groups.tolist()]
+    # WO:ICN in a file whose ISA16 is '>' is still a WO offset of that claim, not a code 'WO:ICN'.
+    reason, reference = split_values(_composite(r, plb[rows], composite, element, components=2), comp, 2)
     reason = r.ids(plb[rows], reason, [f"{e}-1" for e in element], "an adjustment reason code")
     reference = r.ids(plb[rows], reference, [f"{e}-2" for e in element], "a reference identifier")
     r.out["provider_adjustments"] = {

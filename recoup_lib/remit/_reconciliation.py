@@ -123,7 +123,7 @@ class Reconciliation(StepResult):
             text += f" Notices: {counted}; as of {when}, {still:,} still open for {dollars(open_cents)}."
         if s["transactions_repeated"]:
             text += (f" {s['transactions_repeated']:,} transaction(s) repeated another and were counted once "
-                     "(the copy kept is the one in the file whose path sorts first).")
+                     "(the copy kept is the one in the file whose path sorts first, the first in that file).")
             different = self.remit.different_copies
             if len(different):
                 text += (f" {len(different):,} of them (in {', '.join(sorted(set(different['file'])))}) differ "

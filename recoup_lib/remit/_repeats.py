@@ -27,12 +27,15 @@ import pyarrow as pa
 from ..money import dollars
 from ._problems import ACTION, SegmentProblem
 
-__all__ = ["find_repeats", "DIFFERENT_COPY", "CUT_COPY"]
+__all__ = ["find_repeats", "DIFFERENT_COPY", "DIFFERENT_COPY_SAME_FILE", "CUT_COPY"]
 
 #: How a repeat's ``expected`` ends when the two copies disagree. :attr:`~._result.Remit.different_copies`
 #: finds those warnings by this ending: the file names and sender said before it may hold any text.
 DIFFERENT_COPY = ("differ from that one's, which is kept because its file's path sorts first (whatever the order "
                   "the files were given in): check which is right")
+#: The same ending when both copies are in one file (a transaction sent again in the same file).
+DIFFERENT_COPY_SAME_FILE = ("differ from that one's, which is kept because it comes first in the file: "
+                            "check which is right")
 
 #: How a repeat's ``expected`` ends when it is a copy its file ends in (no SE) and the one kept is whole.
 CUT_COPY = ("this copy's file ends in it without its SE (cut short: claims may be missing), so the whole copy is "
@@ -152,7 +155,8 @@ def find_repeats(parts: dict, txn_file: np.ndarray, bad_txn: set, labels: list[s
             if cut[t] and not cut[kept]:
                 differs = f"; {CUT_COPY}"
             else:
-                differs = (f"; its claims, service lines or adjustments {DIFFERENT_COPY}"
+                ending = DIFFERENT_COPY_SAME_FILE if txn_file[t] == txn_file[kept] else DIFFERENT_COPY
+                differs = (f"; its claims, service lines or adjustments {ending}"
                            if content[t] != content[kept] else "")
             which = f"trace {number}" if number else "no trace number, the same claims and adjustments"
             problems.append(SegmentProblem(

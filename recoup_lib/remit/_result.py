@@ -15,7 +15,7 @@ from ..outputs import writes_folder
 from ..results import StepResult
 from ._problems import ACTION
 from ._recoupments import taken_back
-from ._repeats import DIFFERENT_COPY
+from ._repeats import DIFFERENT_COPY, DIFFERENT_COPY_SAME_FILE
 
 __all__ = ["Remit", "Summary"]
 
@@ -127,7 +127,8 @@ class Remit(StepResult):
         """
         w = self.warnings
         return w.loc[(w["action"] == ACTION["repeat"]).to_numpy()
-                     & w["expected"].str.endswith(DIFFERENT_COPY).to_numpy()].reset_index(drop=True)
+                     & w["expected"].str.endswith((DIFFERENT_COPY, DIFFERENT_COPY_SAME_FILE)).to_numpy()
+                     ].reset_index(drop=True)
 
     @property
     def loaded(self) -> bool:

@@ -24,7 +24,7 @@ from ..errors import InputError, InvalidParameterError
 from ..filekind import present
 from ..folder import counts_worth_saying, existing_folder, files_present, read_csv_text
 from ..money import dollars
-from ..notices import NOTICES, no_notice_used
+from ..notices import NOTICES, notices_unused
 from ..remit import (FOLDER_AS_OF, REMIT_SUFFIXES, Remit, folder_as_of, paid_after, remits_in, remittance_dates,
                      taken_back)
 from ..remit.reconcile import LINK_COLUMNS, link_recoupments, open_ledger
@@ -177,7 +177,7 @@ def report_from_audit(audit, as_of=None, *, recoupments: pd.DataFrame | None = N
     appeals : recoup_lib.appeals.AppealResult, optional
         When none of its notices could be used (every row set aside), the
         notice metrics are switched off saying so
-        (:func:`recoup_lib.notices.no_notice_used`), not shown as 0 notices.
+        (:func:`recoup_lib.notices.notices_unused`), not shown as 0 notices.
     outcomes : pandas.DataFrame or recoup_lib.schema.ParsedTable, optional
         notice_id, level, outcome (see :func:`recoup_lib.report.outcomes_frame`),
         or appeal_outcomes.csv as read (:func:`recoup_lib.report.read_outcomes`,
@@ -247,7 +247,7 @@ def report_from_audit(audit, as_of=None, *, recoupments: pd.DataFrame | None = N
                                  None if appeals is None else appeals.decisions, as_of, label=outcome_file)
         outcome_note = _set_aside_message(outcome_file, parsed, problems)
         outcomes = parsed.data.drop(columns=["_row"])
-    unused = "" if appeals is None else no_notice_used(appeals.notices_read, NOTICES, "rejected.csv")
+    unused = None if appeals is None else notices_unused(appeals.notices_read)
     decisions = None if appeals is None or unused else appeals.decisions
     ledger = None if decisions is None else _ledger(decisions, remit, as_of)
     worklist = None
@@ -257,7 +257,8 @@ def report_from_audit(audit, as_of=None, *, recoupments: pd.DataFrame | None = N
     status = line_status(submitted, payments)
     claims = lines["claim_id"].unique()
     on_other_claims = None if recoupments is None else _on_other_claims(recoupments, claims)
-    no_notices = appeal_reason or unused or "No notices: add notices.csv and payers.csv to the folder."
+    no_notices = (appeal_reason or (unused.said(NOTICES, "rejected.csv") if unused else "")
+                  or "No notices: add notices.csv and payers.csv to the folder.")
     metrics = pd.concat([
         volume(submitted, payments),
         clean_claim_rate(submitted, payments, findings, status=status),
@@ -290,7 +291,7 @@ def report_from_audit(audit, as_of=None, *, recoupments: pd.DataFrame | None = N
                   recoupments=recoupments, recoupment_source=recoupment_source if recoupments is not None else "",
                   appeals=appeals, outcomes=outcomes, messages=messages, names=names or {}, title=title,
                   as_of_note=as_of_note, problems=problems, remit=remit if isinstance(remit, Remit) else None,
-                  notices_unused=bool(unused))
+                  notices_unused=unused)
 
 
 def _names(folder: Path, file: str, key: str) -> tuple[dict[str, str], str | None]:

@@ -36,7 +36,7 @@ import pandas as pd
 
 from ..folder import problems_frame
 from ..outputs import output_file
-from ..rules import CATEGORY_LABELS, FINDING_COLUMNS, capped_findings, summarise
+from ..rules import CATEGORY_LABELS, FINDING_COLUMNS
 from ._metrics import off_reasons
 
 __all__ = [
@@ -312,8 +312,10 @@ def _month_frame(summary: pd.DataFrame) -> pd.DataFrame:
     return out
 
 
-def _by(findings: pd.DataFrame, by: str) -> pd.DataFrame:
-    out = summarise(findings, by)
+def _by(result, by: str) -> pd.DataFrame:
+    """The audit's totals by ``by`` (:meth:`~recoup_lib.rules.AuditResult.totals`, of the capped findings it
+    keeps), the categories with their labels."""
+    out = result.totals(by)
     if by == "category":
         out.insert(1, "label", out["category"].map(CATEGORY_LABELS).astype("str"))
     return out
@@ -349,33 +351,32 @@ def write_audit_workbook(result, path: str | Path) -> Path:
     findings = result.findings
     lines = result.lines
     book = _Book()
-    flagged = findings[["claim_id", "line_no"]].drop_duplicates().shape[0]
     items = [
         ("RecoupKit audit", "findings capped per line at what was paid"),
         ("Claims audited", int(lines["claim_id"].nunique())),
         ("Lines audited", int(len(lines))),
         ("Lines with something paid", int((lines["paid_cents"] > 0).sum())),
         ("Findings", int(len(findings))),
-        ("Lines flagged", int(flagged)),
+        ("Lines flagged", result.lines_flagged),
         ("Money at risk (capped)", Money(result.total_at_risk_cents)),
     ]
     items += [("Note", message) for message in result.messages]
     if len(findings) > MAX_ROWS:
         items.append(("Note", f"the Findings sheet holds the first {MAX_ROWS:,} of {len(findings):,} findings; "
                               "findings.csv has them all"))
-    tables = [("At risk by category", _by(findings, "category"))]
+    tables = [("At risk by category", _by(result, "category"))]
     if result.inputs is not None and len(result.inputs.counts):
         tables.append(("Files read", result.inputs.counts))
     book.summary("Summary", items, tables)
-    detail = capped_findings(findings)
+    detail = result.capped
     order = FINDING_COLUMNS[:6] + ["at_risk_capped_cents"] + FINDING_COLUMNS[6:]
     detail = detail[order + [c for c in detail.columns if c not in order]]
     book.table("Findings", detail)
-    book.table("By error type", _by(findings, "error_type"))
-    book.table("By payer", _by(findings, "payer"))
-    book.table("By provider", _by(findings, "provider"))
-    book.table("By month", _month_frame(_by(findings, "month")), month=("month",))
-    book.table("By code", _by(findings, "code"))
+    book.table("By error type", _by(result, "error_type"))
+    book.table("By payer", _by(result, "payer"))
+    book.table("By provider", _by(result, "provider"))
+    book.table("By month", _month_frame(_by(result, "month")), month=("month",))
+    book.table("By code", _by(result, "code"))
     problems = result.inputs.problems if result.inputs is not None else []
     if problems:
         book.table("Rejected rows", problems_frame(problems))
@@ -498,7 +499,7 @@ def write_report_workbook(report, path: str | Path) -> Path:
     Notice aging, Worklist, Decisions, Recoupments, and finally Findings.
     Text from the inputs is guarded against formula injection.
     """
-    findings = report.audit.findings
+    audit = report.audit
     book = _Book()
     available = report.metrics.loc[report.metrics["available"]]
     items = [("RecoupKit prevention dashboard", report.title or ""), ("As of", report.as_of)]
@@ -513,14 +514,14 @@ def write_report_workbook(report, path: str | Path) -> Path:
     book.summary("Summary", items)
     _metrics_sheet(book, report.metrics)
     book.table("Trend", report.trend, percent=("denial_rate_lines",), month=("month",))
-    book.table("At risk by cause", _by(findings, "error_type"))
-    book.table("By category", _by(findings, "category"))
-    providers = _by(findings, "provider")
+    book.table("At risk by cause", _by(audit, "error_type"))
+    book.table("By category", _by(audit, "category"))
+    providers = _by(audit, "provider")
     names = report.names.get("provider") or {}
     providers.insert(1, "name", providers["provider"].map(names).fillna("").astype("str"))
     book.table("Top providers", providers)
-    book.table("Top codes", _by(findings, "code"))
-    book.table("By payer", _by(findings, "payer"))
+    book.table("Top codes", _by(audit, "code"))
+    book.table("By payer", _by(audit, "payer"))
     if report.aging is not None:
         book.table("Notice aging", report.aging)
     if report.appeals is not None:
@@ -528,5 +529,5 @@ def write_report_workbook(report, path: str | Path) -> Path:
         book.table("Decisions", report.appeals.decisions)
     if report.recoupments is not None:
         book.table("Recoupments", report.recoupments)
-    book.table("Findings", capped_findings(findings))
+    book.table("Findings", audit.capped)
     return book.save(path)

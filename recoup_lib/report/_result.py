@@ -21,6 +21,7 @@ import pandas as pd
 
 from ..folder import problems_frame, write_csv
 from ..money import dollars
+from ..notices import NoNoticeUsed
 from ..outputs import writes_folder
 from ..remit import taken_back
 from ..results import StepResult
@@ -94,10 +95,12 @@ class Report(StepResult):
     title : str
         The folder's name (never a full path, so outputs do not depend on
         the machine).
-    notices_unused : bool
-        Notices were given but none could be used
-        (:func:`recoup_lib.notices.no_notice_used`), so the notice metrics
-        are switched off: ``recoup report`` warns of it.
+    notices_unused : recoup_lib.notices.NoNoticeUsed or None
+        That no notice could be used, when notices were given and none could
+        be (:func:`recoup_lib.notices.notices_unused`), so the notice metrics
+        are switched off: said in the metrics' note (naming ``notices.csv``
+        and ``rejected.csv``) and in ``recoup report``'s warning (naming the
+        folder's notices.csv and OUT/rejected.csv); None otherwise.
     """
 
     written_by = "recoup report"
@@ -118,7 +121,7 @@ class Report(StepResult):
     names: dict = field(default_factory=dict)
     title: str = ""
     as_of_note: str = ""
-    notices_unused: bool = False
+    notices_unused: NoNoticeUsed | None = None
 
     @property
     def input_paths(self) -> list[Path]:

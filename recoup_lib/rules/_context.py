@@ -360,8 +360,10 @@ class AuditContext:
         doc_code = np.where(has_row, keys[np.maximum(row, 0)], -1) if len(doc) else row
         if shared:
             # build_context put every documented code in the index of codes: each line's text is taken
-            # from those few values ("" for a blank code or a line without a row).
-            code = pc.fill_null(self.keys["code"].take(pa.array(doc_code, mask=doc_code < 0)), "")
+            # from those few values, and "" after them (a blank code or a line without a row).
+            index = self.keys["code"]
+            code = pa.concat_arrays([index, pa.array([""], index.type)]).take(
+                np.where(doc_code < 0, len(index), doc_code))
         else:
             code = pc.fill_null(_text(doc["documented_code"]).take(pa.array(row, mask=~has_row)), "")
         return pd.DataFrame({"note_present": doc["note_present"].array.take(row, allow_fill=True),

@@ -45,7 +45,21 @@ def usd(cents) -> pd.Series:
 
 
 def date_text(dates) -> pd.Series:
-    return pd.Series(pd.to_datetime(pd.Series(np.asarray(dates)))).dt.strftime("%Y-%m-%d").astype("str")
+    """``YYYY-MM-DD`` text of dates, for evidence sentences (missing where a date is).
+
+    Dates of years 1000 to 9999 (every date the kit reads) are written by Arrow, a quarter of the
+    time pandas' ``strftime`` takes; anything else goes through ``strftime``.
+    """
+    values = np.asarray(dates)
+    if values.dtype.kind == "M" and len(values):
+        days = values.astype("datetime64[D]")
+        if not np.isnat(days).any() and days.min() >= _FIRST_DAY and days.max() <= _LAST_DAY:
+            return pd.Series(pd.array(pc.cast(pa.array(days, pa.date32()), pa.string()), dtype="str"))
+    return pd.Series(pd.to_datetime(pd.Series(values))).dt.strftime("%Y-%m-%d").astype("str")
+
+
+#: The days :func:`date_text` writes with Arrow: four-digit years, as ``strftime`` writes them too.
+_FIRST_DAY, _LAST_DAY = np.datetime64("1000-01-01", "D"), np.datetime64("9999-12-31", "D")
 
 
 def join_by_group(groups, texts, sep: str = ", ") -> pd.Series:

@@ -15,22 +15,27 @@ that within a memory budget (``recoup audit FOLDER --max-memory 1GB``):
    reader parses a file: a repeated (claim_id, line_no) and a payment whose
    line is not usable are found inside the bucket. The usable rows go to the
    partition of their line's patient (a hash of the patient_id).
-3. **Audit.** Each patient partition (Parquet, restored in file order) is
+3. **Audit.** Each patient partition (Arrow IPC, restored in file order) is
    audited with :func:`recoup_lib.rules.audit_tables`, one at a time or a few
    side by side; each partition's findings are written to disk, sorted as the
    in-memory audit sorts them, with their totals for the summaries
    (:mod:`recoup_lib.rules._runs`), and are merged in that order a batch at a
-   time when written. Problems and rows set aside are gathered in file order.
+   time when written. Problems and rows set aside, written to disk a bucket
+   (or a piece) at a time, are merged back into file order the same way
+   (:mod:`recoup_lib.rules._aside`).
 
 The result is the in-memory audit's, byte for byte, in its written files
-(tested). What differs is what stays in memory: what was set aside and the
-summaries' totals, neither the lines nor the findings, so
-:attr:`PartitionedAuditResult.lines` is not kept and ``findings`` is read from
-disk when asked for.
+(tested). What differs is what stays in memory: the counts and the
+summaries' totals, not the lines, the findings or what was set aside, so
+:attr:`PartitionedAuditResult.lines` is not kept, and ``findings`` and the
+inputs' problems and rows set aside are read from disk when asked for.
+:func:`plan_partitions` sizes the partitions from measured figures.
 """
 
 from __future__ import annotations
 
+import ctypes
+import gc
 import math
 import os
 import pickle
@@ -42,6 +47,7 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
 
 from ..errors import InputError, InvalidParameterError
 from ..csvread import read_header, read_table
@@ -63,20 +69,35 @@ from ..schema import SPECS, ParsedTable, parse_table
 from ..wording import parse_size, size_text
 from ._engine import AuditResult, audit_tables
 from ._registry import RuleRegistry, default_registry
+from ._aside import Problems, RowsSetAside, SetAside, kept_aside
 from ._runs import FindingRuns, run_path, write_run
-from ._split import _FileTally, _Shelf, _bucket, _stream
+from ._split import _FileTally, _Shelf, _bucket, _stream, empty_text
 
 __all__ = ["audit_folder_partitioned", "PartitionedAuditResult", "plan_partitions"]
 
-#: Memory model (measured on generated practices): an in-memory audit peaks at about eight
-#: bytes per byte of its CSV inputs; a worker process holds about 200 MB before any data.
-_BYTES_PER_INPUT_BYTE = 9
-_PARENT_BYTES = 300 * 10**6
-_WORKER_BYTES = 200 * 10**6
+#: Memory model: see :func:`plan_partitions` for what each figure is and how it was measured.
+_SPLIT_BYTES = 350 * 10**6
+_PARENT_BYTES = 200 * 10**6
+_WORKER_BYTES = 60 * 10**6
+_BYTES_PER_INPUT_BYTE = 8
 _SMALLEST_PART = 4 * 10**6
+
 
 def plan_partitions(input_bytes: int, max_memory: int, workers: int) -> tuple[int, int]:
     """How many patient partitions, and how many audited side by side, fit ``max_memory``.
+
+    The model, from resident memory measured on generated practices of three and ten million
+    lines (``bench/audit_partitioned.py``; each figure in a fresh process):
+
+    - the process alone peaks at about 320 MB (:data:`_SPLIT_BYTES`: 350 MB) while it splits the
+      files: 140 MB of Python, pandas and Arrow, and a file read 8 MB at a time; its findings are
+      written in batches of about 90 MB (:data:`~recoup_lib.rules._runs.MERGED_ROWS` findings);
+    - it holds about 180 MB (:data:`_PARENT_BYTES`: 200 MB) while partitions are audited, the
+      memory the split freed given back first;
+    - auditing a partition of ``P`` bytes of CSV input, in this process or in a worker forked from
+      it, takes 42 MB + 5.8 ``P`` more (measured on partitions of 8 to 66 MB: 90 to 424 MB), and
+      parsing a claim bucket of that size before it 5.8 ``P`` over 200 MB: each partition is given
+      :data:`_WORKER_BYTES` (60 MB) + :data:`_BYTES_PER_INPUT_BYTE` (8) bytes per byte of input.
 
     Workers are dropped (down to one, audited in this process) before a
     partition gets smaller than a few megabytes of input.
@@ -84,24 +105,28 @@ def plan_partitions(input_bytes: int, max_memory: int, workers: int) -> tuple[in
     Raises
     ------
     InvalidParameterError
-        The budget cannot hold even one small partition.
+        The budget cannot hold the process itself and one small partition.
     """
     for side_by_side in range(max(1, workers), 0, -1):
-        each = (max_memory - _PARENT_BYTES) / side_by_side - (_WORKER_BYTES if side_by_side > 1 else 0)
+        each = (max_memory - _PARENT_BYTES) / side_by_side - _WORKER_BYTES
         part_bytes = each / _BYTES_PER_INPUT_BYTE
-        if part_bytes >= _SMALLEST_PART:
+        if part_bytes >= _SMALLEST_PART and max_memory >= _SPLIT_BYTES:
             return max(1, math.ceil(input_bytes / part_bytes)), side_by_side
-    least = _PARENT_BYTES + _SMALLEST_PART * _BYTES_PER_INPUT_BYTE
-    raise InvalidParameterError(f"max_memory {size_text(max_memory)} is too small to audit in "
-                                f"partitions; give at least {math.ceil(least / 10**6)} MB")
+    least = max(_SPLIT_BYTES, _PARENT_BYTES + _WORKER_BYTES + _SMALLEST_PART * _BYTES_PER_INPUT_BYTE)
+    raise InvalidParameterError(
+        f"max_memory {size_text(max_memory)} is too small to audit in partitions: the audit's own "
+        f"memory (Python, pandas and Arrow loaded, the files read in pieces) and one small partition "
+        f"take {size_text(least)}; give at least {size_text(least)}")
 
 
 class PartitionedAuditResult(AuditResult):
     """An :class:`AuditResult` whose lines stayed on disk, partition by partition.
 
-    What was set aside, the rules run and the counts are all here; ``lines``
-    and ``context`` are not kept (holding them is what the memory budget
-    avoids). Audit without ``max_memory`` to explore lines in memory.
+    The rules run and the counts are all here, and what was set aside
+    (``inputs.problems`` and ``inputs.rejected_rows`` read it from disk when
+    asked: :mod:`~recoup_lib.rules._aside`); ``lines`` and ``context`` are not
+    kept (holding them is what the memory budget avoids). Audit without
+    ``max_memory`` to explore lines in memory.
 
     Given ``runs`` (:class:`~recoup_lib.rules._runs.FindingRuns`), the findings
     stay on disk too: :meth:`write`, :meth:`summary` and :meth:`totals` work
@@ -186,18 +211,36 @@ def _audit_partitions(job: tuple, count: int, side_by_side: int) -> list[dict]:
     resets its thread pools in a forked child.
     """
     global _FORKED_JOB
+    _give_back_freed_memory()
     if side_by_side < 2 or count < 2:
         return [_audit_partition(number, *job) for number in range(count)]
     workers = min(side_by_side, count)
     if "fork" in get_all_start_methods():
         _FORKED_JOB = job
+        gc.freeze()
         try:
             with ProcessPoolExecutor(max_workers=workers, mp_context=get_context("fork")) as pool:
                 return list(pool.map(_audit_forked, range(count)))
         finally:
             _FORKED_JOB = None
+            gc.unfreeze()
     with ProcessPoolExecutor(max_workers=workers, mp_context=get_context("spawn")) as pool:
         return list(pool.map(_audit_partition, range(count), *[[value] * count for value in job]))
+
+
+def _give_back_freed_memory() -> None:
+    """Hand the memory the split freed back to the system before the partitions are audited.
+
+    The C allocator keeps what the split's pieces freed (over a hundred megabytes, measured on
+    three million lines) as part of this process's resident memory, and forked workers would
+    start sharing it: trimmed, it is neither counted against the budget nor copied.
+    """
+    gc.collect()
+    pa.default_memory_pool().release_unused()
+    try:
+        ctypes.CDLL("libc.so.6").malloc_trim(0)
+    except (OSError, AttributeError):  # not glibc: its allocator gives memory back by itself, or keeps it
+        pass
 
 
 def _audit_partition(number: int, root: str, templates: dict, references: dict, rules, extra_rules, only,
@@ -291,8 +334,8 @@ def audit_folder_partitioned(folder, max_memory, *, workers: int | None = None,
 
     with tempfile.TemporaryDirectory(prefix="recoup-partitions-", dir=scratch) as tmp:
         shelf = _Shelf(Path(tmp))
-        tallies = {name: _FileTally(name) for name in present}
-        broken: dict[str, list] = {}
+        aside = SetAside(count, scratch)
+        tallies = {name: _FileTally(name, aside) for name in present}
         # What a partition holds when none of a file's rows fall in it: the file's columns, typed.
         templates = {name.removesuffix(".csv"): _empty_parsed(folder / name, name).data for name in present}
 
@@ -309,14 +352,17 @@ def audit_folder_partitioned(folder, max_memory, *, workers: int | None = None,
                     shelf.put("text_" + table, raw.assign(_row=rows), _bucket(raw["claim_id"], count))
 
             def restart(name=name, table=table):
-                tallies[name] = _FileTally(name)
+                tallies[name] = _FileTally(name, aside)
+                aside.drop(name)
                 shelf.drop("coverage" if name == "coverage.csv" else "text_" + table)
-            broken[name], tallies[name].blank_rows = _stream(folder / name, name, consume, restart)
+
+            def malformed(rows, name=name):
+                tallies[name].add_broken(rows)
+            tallies[name].blank_rows = _stream(folder / name, name, consume, restart, malformed)
         shelf.close()
         tallies = {name: tallies[name] for name in present}
 
         # 2. parse claim bucket by bucket; usable rows go to their patient's partition.
-        orphan_problems, orphan_rows = [], []
         for bucket in range(count):
             parsed = {}
             for name in present:
@@ -339,8 +385,8 @@ def audit_folder_partitioned(folder, max_memory, *, workers: int | None = None,
             orphan = ~line_exists(lines, payments)
             if orphan.any():
                 payments, problems, extra = set_aside_orphans(payments, orphan)
-                orphan_problems.extend(problems)
-                orphan_rows.append(extra)
+                aside.add_problems("payments.csv", "orphan problems", problems)
+                aside.add_rows("payments.csv", "orphan rows", extra)
                 tallies["payments.csv"].rows_used -= int(orphan.sum())
             shelf.put("payments", payments, _partition_of(payments, where))
             if "documentation" in parsed:
@@ -352,7 +398,9 @@ def audit_folder_partitioned(folder, max_memory, *, workers: int | None = None,
         for table in ("claim_lines", "payments", "documentation"):
             shutil.rmtree(Path(tmp) / ("text_" + table), ignore_errors=True)
 
-        inputs = _inputs(folder, present, tallies, broken, orphan_problems, orphan_rows, use_defaults)
+        orphans = aside.count("payments.csv", "orphan rows")
+        inputs = _inputs(folder, present, tallies, (aside, "payments.csv", "orphan problems") if orphans else [],
+                         [(aside, "orphan rows")] if orphans else [], use_defaults)
         references = {name.removesuffix(".csv"): inputs.table(name) for name in REFERENCE_FILES}
 
         # 3. audit partition by partition; each one's findings go to a sorted run on disk.
@@ -361,6 +409,7 @@ def audit_folder_partitioned(folder, max_memory, *, workers: int | None = None,
             job = (tmp, templates, references, rules, tuple(extra_rules), only, str(runs.folder),
                    rule_order(registry, extra_rules, only), runs.batch_rows)
             parts = _audit_partitions(job, count, side_by_side)
+            _give_back_freed_memory()
             for part in parts:
                 runs.add(part["run"])
             by_type = {r.error_type: r for r in list(registry) + list(extra_rules)}
@@ -375,8 +424,7 @@ def audit_folder_partitioned(folder, max_memory, *, workers: int | None = None,
 
 
 def _empty_text(path: Path, name: str) -> pd.DataFrame:
-    header = read_header(path, SPECS[name], name)
-    return pd.DataFrame({h: pd.Series([], dtype=pd.StringDtype("pyarrow")) for h in header})
+    return empty_text(read_header(path, SPECS[name], name))
 
 
 def _empty_parsed(path: Path, name: str) -> ParsedTable:
@@ -413,37 +461,52 @@ def merge_findings(frames: list[pd.DataFrame], registry: RuleRegistry, extra_rul
     return findings.drop(columns=["_order"]).reset_index(drop=True)
 
 
-def _inputs(folder: Path, present, tallies, broken, orphan_problems, orphan_rows, use_defaults) -> AuditInputs:
+def _inputs(folder: Path, present, tallies, orphan_problems, orphan_rows, use_defaults) -> AuditInputs:
     """What the in-memory reader would report: counts, problems and rows set aside, in its order."""
 
     def read_reference(name: str):
         return read_table(folder / name, name, skip_blank_rows=True) if files_present(folder, [name]) else None
 
-    return _inputs_from(folder, present, tallies, broken, orphan_problems, orphan_rows, use_defaults,
-                        read_reference)
+    return _inputs_from(folder, present, tallies, {}, orphan_problems, orphan_rows, use_defaults, read_reference)
 
 
 def _inputs_from(folder, present, tallies, broken, orphan_problems, orphan_rows, use_defaults,
                  read_reference) -> AuditInputs:
-    """:func:`_inputs`, reading the folder's reference files with ``read_reference(name)``."""
-    sources, counts, problems, rejected_rows, tables = {}, [], [], {}, {}
+    """:func:`_inputs`, reading the folder's reference files with ``read_reference(name)``.
+
+    ``broken``: each file's malformed rows not yet in its tally; ``orphan_problems`` and
+    ``orphan_rows``: the payments set aside for want of their line, a list of problems and
+    DataFrames, or their runs on disk (:mod:`~recoup_lib.rules._aside`). Problems and rows set aside
+    written to disk stay there: :class:`~recoup_lib.rules._aside.Problems` and
+    :class:`~recoup_lib.rules._aside.RowsSetAside` read them when asked.
+    """
+    sources, counts, problem_parts, row_parts, tables = {}, [], [], {}, {}
     parsed_files = {name: parsed for name in REFERENCE_FILES if (parsed := read_reference(name)) is not None}
-    parsed_files.update({name: tallies[name].parsed(broken[name]) for name in present})
+    parsed_files.update({name: tallies[name].parsed(broken.get(name, ())) for name in present})
     for name in INPUT_FILES + REFERENCE_FILES:
         parsed, sources[name] = parsed_or_default(folder, name, parsed_files, use_defaults)
         if parsed is None:
             tables[name] = None
             continue
         tables[name] = parsed.data if name in REFERENCE_FILES else None
-        problems.extend(parsed.problems)
-        if len(parsed.rejected):
-            rejected_rows[name] = parsed.rejected
+        problems, rows = tallies[name].set_aside(parsed) if name in tallies else kept_aside(parsed)
+        problem_parts.append(problems)
+        if rows:
+            row_parts[name] = rows
         counts.append(file_counts(name, parsed, tallies[name].rows_used if name in tallies else parsed.rows_used))
-    if orphan_rows:
-        problems.extend(sorted(orphan_problems, key=lambda p: p.row))
-        extra = pd.concat(orphan_rows, ignore_index=True).sort_values("_row", kind="stable")
-        rejected_rows["payments.csv"] = pd.concat(
-            [rejected_rows.get("payments.csv", pd.DataFrame()), extra], ignore_index=True)
+    if orphan_rows and isinstance(orphan_problems, list):
+        problem_parts.append(sorted(orphan_problems, key=lambda p: p.row))
+        row_parts.setdefault("payments.csv", []).append(
+            pd.concat(orphan_rows, ignore_index=True).sort_values("_row", kind="stable"))
+    elif orphan_rows:
+        problem_parts.append(orphan_problems)
+        row_parts.setdefault("payments.csv", []).extend(orphan_rows)
+    if any(not isinstance(part, list) for part in problem_parts):
+        problems, rejected_rows = Problems(problem_parts), RowsSetAside(row_parts)
+    else:
+        problems = [problem for part in problem_parts for problem in part]
+        rejected_rows = {name: rows[0] if len(rows) == 1 else pd.concat(rows, ignore_index=True)
+                         for name, rows in row_parts.items()}
     counts_frame = pd.DataFrame(counts, columns=COUNT_COLUMNS)
     counts_frame["source"] = counts_frame["file"].map(sources)
     return AuditInputs(

@@ -26,10 +26,10 @@ import pyarrow.compute as pc
 from ._summary import (_DIMENSIONS, _capped_with_line_keys, _with_summary_keys, check_dimension, grouped_totals,
                        ordered_totals)
 
-__all__ = ["FindingRuns", "write_run", "run_path"]
+__all__ = ["FindingRuns", "write_run", "run_path", "merged"]
 
 #: Findings in memory while the runs are merged, over all runs together.
-MERGED_ROWS = 100_000
+MERGED_ROWS = 25_000
 #: Rows held of each run at least (many runs: a few rows of each would make many small rounds).
 _LEAST_RUN_ROWS = 64
 _SORT_KEY = [("claim_id", "ascending"), ("line_no", "ascending"), ("_order", "ascending")]
@@ -102,7 +102,7 @@ class FindingRuns:
         (at least one, empty when there is no finding), merged from the runs."""
         files = [pa.OSFile(str(run_path(self.folder, n)), "rb") for n in range(self.count)]
         try:
-            yield from _merged([pa.ipc.open_stream(file) for file in files], self.batch_rows)
+            yield from merged([pa.ipc.open_stream(file) for file in files], self.batch_rows)
         finally:
             for file in files:
                 file.close()
@@ -115,12 +115,14 @@ class FindingRuns:
         self._removal()
 
 
-def _merged(readers: list, batch_rows: int):
-    """:meth:`FindingRuns.batches` of the runs ``readers`` read, ``batch_rows`` or more rows held of each.
+def merged(readers: list, batch_rows: int, sort_key: list = _SORT_KEY):
+    """The rows of sorted runs (``readers``: Arrow IPC stream readers) in ``sort_key``'s order, as
+    DataFrames of a bounded number of rows, ``batch_rows`` or more rows held of each run.
 
     Each round every run not finished holds at least ``batch_rows`` rows; the smallest of their last
     keys bounds what is certain to come before anything not yet read, and every held row up to it
-    is given, sorted.
+    is given, sorted (a stable sort: rows of equal keys keep their run's order, and a run's order).
+    At least one DataFrame is given, empty when there is no row.
     """
     held: list[pa.Table | None] = [None] * len(readers)
     finished = [False] * len(readers)
@@ -137,31 +139,30 @@ def _merged(readers: list, batch_rows: int):
         live = [n for n in range(len(readers)) if held[n] is not None and held[n].num_rows]
         if not live:
             break
-        bounds = [_last_key(held[n]) for n in live if not finished[n]]
+        bounds = [_last_key(held[n], sort_key) for n in live if not finished[n]]
         bound = min(bounds) if bounds else None
         taken = []
         for n in live:
-            upto = held[n].num_rows if bound is None else _rows_up_to(held[n], bound)
+            upto = held[n].num_rows if bound is None else _rows_up_to(held[n], bound, sort_key)
             taken.append(held[n].slice(0, upto))
             held[n] = held[n].slice(upto)
-        merged = pa.concat_tables(taken).combine_chunks()
+        merged_rows = pa.concat_tables(taken).combine_chunks()
         given = True
-        yield merged.take(pc.sort_indices(merged, sort_keys=_SORT_KEY)).to_pandas()
+        yield merged_rows.take(pc.sort_indices(merged_rows, sort_keys=sort_key)).to_pandas()
     if not given:
         yield readers[0].schema.empty_table().to_pandas()
 
 
-def _last_key(table: pa.Table) -> tuple:
+def _last_key(table: pa.Table, sort_key: list) -> tuple:
     last = table.slice(table.num_rows - 1, 1)
-    return tuple(last.column(name)[0].as_py() for name, _ in _SORT_KEY)
+    return tuple(last.column(name)[0].as_py() for name, _ in sort_key)
 
 
-def _rows_up_to(table: pa.Table, bound: tuple) -> int:
+def _rows_up_to(table: pa.Table, bound: tuple, sort_key: list) -> int:
     """How many of a sorted run's first rows sort at or before ``bound``."""
-    claim, line, order = (table.column(name) for name, _ in _SORT_KEY)
-    same_claim = pc.equal(claim, bound[0])
-    same_line = pc.and_(same_claim, pc.equal(line, bound[1]))
-    before = pc.or_(pc.less(claim, bound[0]),
-                    pc.or_(pc.and_(same_claim, pc.less(line, bound[1])),
-                           pc.and_(same_line, pc.less_equal(order, bound[2]))))
+    before = None
+    for (name, _), value in reversed(list(zip(sort_key, bound))):
+        column = table.column(name)
+        before = (pc.less_equal(column, value) if before is None
+                  else pc.or_(pc.less(column, value), pc.and_(pc.equal(column, value), before)))
     return int(np.count_nonzero(before.to_numpy(zero_copy_only=False)))

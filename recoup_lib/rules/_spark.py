@@ -55,7 +55,7 @@ from ._partition import (
     merge_findings,
 )
 from ._registry import RuleRegistry, default_registry
-from ._split import _FileTally, stable_hash
+from ._split import _FileTally, empty_text, stable_hash
 
 __all__ = ["audit_folder_spark", "local_session"]
 
@@ -407,9 +407,7 @@ def audit_folder_spark(folder, rules: RuleRegistry | None = None, extra_rules=()
     inputs = _inputs_from(folder, list(t + ".csv" for t in texts), tallies, broken, orphan_problems, orphan_rows,
                           use_defaults, read_reference)
     references = {name.removesuffix(".csv"): inputs.table(name) for name in REFERENCE_FILES}
-    templates = {table: parse_table(pd.DataFrame({h: pd.Series([], dtype=pd.StringDtype("pyarrow"))
-                                                  for h in headers[table]}), SPECS[table + ".csv"]).data
-                 for table in parts}
+    templates = {table: parse_table(empty_text(headers[table]), SPECS[table + ".csv"]).data for table in parts}
     long = None
     for table, frame in parts.items():
         prefixed = frame.select(F.lit(table).alias("_table"), "_part", "_row",

@@ -2,17 +2,19 @@
 
 What :mod:`recoup_lib.rules._partition` needs to put a folder on disk, piece
 by piece, before its partitions are parsed and audited (and
-:mod:`recoup_lib.rules._spark` the hash and the tally of a file read):
+:mod:`recoup_lib.rules._spark` the hash, the tally of a file read and the empty table):
 
 - :func:`stable_hash`, the hash that sends a claim to its bucket and a line
   to its patient's partition, the same in every process;
-- ``_Shelf``, Parquet files written a piece at a time, one per (table,
-  bucket or partition), and read back whole;
+- ``_Shelf``, Arrow IPC stream files written a piece at a time, one per
+  (table, bucket or partition), and read back whole;
 - ``_stream``, a file fed in pieces (Arrow's streaming reader, or the exact
   reader when the file has a malformed row, a blank line or a line break in
   a value), rows blank in every cell skipped and counted;
 - ``_FileTally``, one file's problems, rows set aside and counts gathered
-  piece by piece into what the in-memory reader reports.
+  piece by piece into what the in-memory reader reports;
+- :func:`empty_text`, a file's header with no rows, what the parser makes
+  a typed empty table of.
 """
 
 from __future__ import annotations
@@ -25,12 +27,13 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.csv as pacsv
-import pyarrow.parquet as pq
 
 from ..blankrows import blank_texts, without_blank_rows
 from ..csvread import (
     arrow_options,
     broken_frame,
+    broken_problems,
+    broken_set_aside,
     has_quote,
     needs_exact_reader,
     python_csv_chunks,
@@ -40,11 +43,22 @@ from ..csvread import (
     with_broken_rows,
 )
 from ..schema import SPECS, ParsedTable
+from ._aside import kept_aside
 
-__all__ = ["stable_hash"]
+__all__ = ["stable_hash", "empty_text"]
 
 #: Bytes of a file read at a time when it is streamed in pieces.
 _PIECE_BYTES = 8 << 20
+#: Bytes of a file Arrow reads at a time (it reads up to 32 such blocks ahead).
+_READ_BYTES = 1 << 20
+_SHELF_OPTIONS = pa.ipc.IpcWriteOptions(compression="lz4")
+
+
+def empty_text(header: list[str]) -> pd.DataFrame:
+    """A file's columns with no rows, as the text a piece is read in: what
+    :func:`~recoup_lib.schema.parse_table` makes the typed empty table of, for a partition that no row of
+    the file falls in, and for the templates the audit of a partition starts from."""
+    return pd.DataFrame({h: pd.Series([], dtype=pd.StringDtype("pyarrow")) for h in header})
 
 
 # --------------------------------------------------------------------------- hashing
@@ -94,14 +108,19 @@ def _bucket(values, count: int) -> np.ndarray:
 
 
 class _Shelf:
-    """Parquet files written piece by piece: one open writer per (table, shelf number)."""
+    """Arrow IPC stream files written piece by piece: one open writer per (table, shelf number).
+
+    A stream file keeps nothing in memory per piece written: a Parquet writer keeps every row
+    group's metadata until closed, which over (pieces x partitions) row groups came to hundreds of
+    megabytes on ten million lines (measured: 880 bytes a column of a row group, never returned).
+    """
 
     def __init__(self, root: Path):
         self.root = root
-        self.writers: dict[tuple[str, int], pq.ParquetWriter] = {}
+        self.writers: dict[tuple[str, int], pa.ipc.RecordBatchStreamWriter] = {}
 
     def path(self, table: str, number: int) -> Path:
-        return self.root / table / f"{number:05d}.parquet"
+        return self.root / table / f"{number:05d}.arrows"
 
     def put(self, table: str, frame: pd.DataFrame, numbers: np.ndarray) -> None:
         if not len(frame):
@@ -115,7 +134,7 @@ class _Shelf:
             writer = self.writers.get((table, number))
             if writer is None:
                 self.path(table, number).parent.mkdir(parents=True, exist_ok=True)
-                writer = pq.ParquetWriter(self.path(table, number), arrow.schema, compression="lz4")
+                writer = pa.ipc.new_stream(str(self.path(table, number)), arrow.schema, options=_SHELF_OPTIONS)
                 self.writers[(table, number)] = writer
             writer.write_table(arrow.slice(start, stop - start))
 
@@ -131,7 +150,8 @@ class _Shelf:
         path = self.path(table, number)
         if not path.is_file():
             return None
-        arrow = pq.read_table(path)
+        with pa.ipc.open_stream(str(path)) as reader:
+            arrow = reader.read_all()
         if text:
             return arrow.to_pandas(types_mapper={pa.string(): pd.StringDtype("pyarrow")}.get)
         return arrow.to_pandas()
@@ -147,28 +167,46 @@ class _NeedsExactReader(Exception):
 def _arrow_pieces(path: Path, header: list[str]):
     """The file as text in pieces (Arrow's streaming reader): (piece, its rows' numbers in the file).
 
-    A piece holding a row blank in every column (Arrow's reading of a blank line) sends the file to
-    the exact reader, which skips blank lines, as the in-memory reader does.
+    Arrow reads up to 32 blocks ahead of the rows taken from it, whatever their size: blocks of
+    :data:`_READ_BYTES` keep that to 32 MB (blocks of a whole piece held 256 MB), and
+    :data:`_PIECE_BYTES` of them make a piece. A block holding a row blank in every column (Arrow's
+    reading of a blank line) sends the file to the exact reader, which skips blank lines, as the
+    in-memory reader does.
     """
     counted = len(header) < 2
     quoted = has_quote(path)
-    read, parse, convert = arrow_options(header, {h: pa.string() for h in header}, _PIECE_BYTES, quoted=quoted)
+    read, parse, convert = arrow_options(header, {h: pa.string() for h in header}, _READ_BYTES, quoted=quoted)
     reader = pacsv.open_csv(path, read_options=read, parse_options=parse, convert_options=convert)
     seen = 0
+    held: list[pa.RecordBatch] = []
+
+    def piece():
+        frame = pa.Table.from_batches(held, schema=reader.schema).to_pandas(
+            types_mapper={pa.string(): pd.StringDtype("pyarrow")}.get)
+        held.clear()
+        return frame, np.arange(seen, seen + len(frame), dtype=np.int64) + 2
+
     for batch in reader:
         if reads_blank_line(batch, counted):
             raise _NeedsExactReader
-        frame = batch.to_pandas(types_mapper={pa.string(): pd.StringDtype("pyarrow")}.get)
-        yield frame, np.arange(seen, seen + len(frame), dtype=np.int64) + 2
+        held.append(batch)
+        if len(held) * _READ_BYTES >= _PIECE_BYTES:
+            frame, rows = piece()
+            yield frame, rows
+            seen += len(frame)
+    if held:
+        frame, rows = piece()
+        yield frame, rows
         seen += len(frame)
     if needs_exact_reader(path, seen, counted, quoted):
         raise _NeedsExactReader
 
 
-def _stream(path: Path, name: str, consume, restart) -> tuple[list, int]:
-    """Feed ``consume(raw, row_numbers)`` the file's pieces; return its malformed rows, and how many
-    rows blank in every cell were skipped (:func:`~recoup_lib.blankrows.without_blank_rows`, as the
-    in-memory reader of an audit folder skips them).
+def _stream(path: Path, name: str, consume, restart, malformed) -> int:
+    """Feed ``consume(raw, row_numbers)`` the file's pieces, and ``malformed(rows)`` each piece's
+    malformed rows (the exact reader's ``(row, text, expected, got)``); return how many rows blank in
+    every cell were skipped (:func:`~recoup_lib.blankrows.without_blank_rows`, as the in-memory
+    reader of an audit folder skips them).
 
     The fast reader is tried first; if the file needs the exact one, what was
     consumed is undone by ``restart()`` and the file is read again exactly.
@@ -185,42 +223,70 @@ def _stream(path: Path, name: str, consume, restart) -> tuple[list, int]:
     try:
         for raw, rows in _arrow_pieces(path, header):
             consume_kept(raw, rows)
-        return [], blank
+        return blank
     except (_NeedsExactReader, pa.ArrowInvalid):
         restart()
         blank = 0
-    broken = []
     rows_per_piece = max(10_000, _PIECE_BYTES // 100)
     for raw, rows, bad in python_csv_chunks(path, header, rows_per_piece, spanning_columns(header, SPECS[name])):
         blank_bad = blank_texts([b[1] for b in bad])
-        broken.extend(b for b, is_blank in zip(bad, blank_bad) if not is_blank)
+        malformed([b for b, is_blank in zip(bad, blank_bad) if not is_blank])
         blank += int(blank_bad.sum())
         consume_kept(raw, rows)
-    return broken, blank
+    return blank
 
 
 class _FileTally:
-    """Problems, rows set aside and counts of one file, gathered piece by piece."""
+    """Problems, rows set aside and counts of one file, gathered piece by piece: in memory, or, given
+    ``aside`` (:class:`~recoup_lib.rules._aside.SetAside`), written to disk a piece at a time."""
 
-    def __init__(self, name: str):
+    def __init__(self, name: str, aside=None):
         self.name = name
+        self.aside = aside
         self.problems: list = []
         self.rejected: list[pd.DataFrame] = []
+        self.broken: list = []
         self.rows_read = 0
         self.rows_used = 0
         self.blank_rows = 0
 
     def add(self, parsed: ParsedTable) -> None:
-        self.problems.extend(parsed.problems)
-        if len(parsed.rejected):
-            self.rejected.append(parsed.rejected)
+        if self.aside is not None:
+            self.aside.add_problems(self.name, "problems", parsed.problems)
+            self.aside.add_rows(self.name, "rows", parsed.rejected)
+        else:
+            self.problems.extend(parsed.problems)
+            if len(parsed.rejected):
+                self.rejected.append(parsed.rejected)
         self.rows_read += parsed.rows_read
         self.rows_used += parsed.rows_used
 
-    def parsed(self, broken: list) -> ParsedTable:
-        """One :class:`ParsedTable` as the in-memory reader would give it (without its data)."""
+    def add_broken(self, broken: list) -> None:
+        """Malformed rows of a piece (see :func:`~recoup_lib.csvread.broken_frame`), in file order."""
+        if self.aside is None:
+            self.broken.extend(broken)
+        elif broken:
+            frame = broken_frame(broken, self.name)
+            self.aside.add_problems(self.name, "problems", broken_problems(frame, self.name))
+            self.aside.add_rows(self.name, "broken rows", broken_set_aside(frame))
+            self.rows_read += len(broken)
+
+    def parsed(self, broken: list = ()) -> ParsedTable:
+        """One :class:`ParsedTable` as the in-memory reader would give it (without its data; written to
+        disk, its problems and rows set aside are :meth:`set_aside`'s)."""
+        if self.aside is not None:
+            return ParsedTable(data=pd.DataFrame(), rows_read=self.rows_read, blank_rows=self.blank_rows)
         rejected = (pd.concat(self.rejected, ignore_index=True).sort_values("_row", kind="stable")
                     .reset_index(drop=True) if self.rejected else pd.DataFrame())
         parsed = ParsedTable(data=pd.DataFrame(), problems=sorted(self.problems, key=lambda p: p.row),
                              rejected=rejected, rows_read=self.rows_read, blank_rows=self.blank_rows)
-        return with_broken_rows(parsed, broken_frame(broken, self.name), self.name)
+        return with_broken_rows(parsed, broken_frame(self.broken + list(broken), self.name), self.name)
+
+    def set_aside(self, parsed: ParsedTable) -> tuple:
+        """The problems of :meth:`parsed`'s ``parsed`` (a list, or the runs written to disk) and its rows
+        set aside (a list of DataFrames or runs), as :func:`~recoup_lib.rules._partition._inputs_from`
+        puts them together."""
+        if self.aside is None:
+            return kept_aside(parsed)
+        rows = [(self.aside, what) for what in ("rows", "broken rows") if self.aside.count(self.name, what)]
+        return (self.aside, self.name, "problems"), rows

@@ -10,8 +10,9 @@ from pathlib import Path
 import pandas as pd
 
 from ..csvout import write_csv_and_front, write_csvs
-from ..folder import AuditInputs, problems_frame, write_csv
+from ..folder import AuditInputs, write_csv
 from ..money import dollars
+from ._aside import problem_frames, row_batches
 from ._engine import FINDING_COLUMNS, AuditResult
 from ._summary import SUMMARY_DIMENSIONS
 
@@ -78,12 +79,13 @@ def _write_summaries(result: AuditResult, out: Path) -> dict[str, Path]:
 
 def _write_rejected(inputs: AuditInputs | None, out: Path) -> dict[str, Path]:
     """rejected.csv (one row per problem) and rejected_rows/FILE (each file's rows set aside, as read)."""
-    paths = {"rejected": write_csv(problems_frame(inputs.problems if inputs is not None else []),
+    paths = {"rejected": write_csv(problem_frames(inputs.problems if inputs is not None else []),
                                    out / "rejected.csv", text=True)}
     if inputs is not None:
-        for name, rows in inputs.rejected_rows.items():
-            paths[f"rejected_rows/{name}"] = write_csv(rows.astype("str").fillna(""),
-                                                       out / "rejected_rows" / name, text=True)
+        for name in inputs.rejected_rows:
+            paths[f"rejected_rows/{name}"] = write_csv(
+                (rows.astype("str").fillna("") for rows in row_batches(inputs.rejected_rows, name)),
+                out / "rejected_rows" / name, text=True)
     return paths
 
 

@@ -144,6 +144,32 @@ def unbundling(ctx) -> pd.DataFrame:
     return hits(sel.index, sel["paid_cents"], evidence)
 
 
+def _same_day_totals(paid: pd.DataFrame, units: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Each line's day: the units, and the number of lines, of its patient, provider, date and code.
+
+    The four keys (whole numbers, the date as a day) are packed into one integer where their spans
+    multiply under 2**62, so one column is hashed where a groupby hashed four and combined them.
+    """
+    keys = [paid[name].to_numpy() for name in ("_patient", "_npi", "_code")]
+    days = paid["service_date"].to_numpy()
+    keys.append(days.astype("datetime64[D]").view(np.int64) if not np.isnat(days).any() else None)
+    packed, size = np.zeros(len(paid), dtype=np.int64), 1
+    for key in keys:
+        low, high = (int(key.min()), int(key.max())) if key is not None and len(key) else (0, 0)
+        if key is None or size * (high - low + 1) >= 2**62:
+            same_day = paid.groupby(["_patient", "_npi", "service_date", "_code"], sort=False)["units"]
+            return (same_day.transform("sum").to_numpy(dtype=np.int64),
+                    same_day.transform("size").to_numpy(dtype=np.int64))
+        packed *= high - low + 1
+        packed += key
+        packed -= low
+        size *= high - low + 1
+    group = pd.factorize(packed)[0]
+    totals = np.zeros(int(group.max(initial=-1)) + 1, dtype=np.int64)
+    np.add.at(totals, group, units)
+    return totals[group], np.bincount(group, minlength=len(totals))[group].astype(np.int64)
+
+
 @register("units_over_mue", "BIL-MUE", needs=("mue",),
           summary="more units than the medically unlikely edit allows (per line or per day)")
 def units_over_mue(ctx) -> pd.DataFrame:
@@ -174,9 +200,7 @@ def units_over_mue(ctx) -> pd.DataFrame:
     limit = table["mue_value"].reindex(paid["_code"]).to_numpy(dtype=np.int64)
     mai = table["mai"].reindex(paid["_code"]).to_numpy()
     units = paid["units"].to_numpy(dtype=np.int64)
-    same_day = paid.groupby(["_patient", "_npi", "service_date", "_code"], sort=False)["units"]
-    day_units = same_day.transform("sum").to_numpy(dtype=np.int64)
-    day_lines = same_day.transform("size").to_numpy(dtype=np.int64)
+    day_units, day_lines = _same_day_totals(paid, units)
     per_line = mai == "1"
     compared = np.where(per_line, units, day_units)
     over = compared > limit

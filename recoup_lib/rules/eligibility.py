@@ -25,10 +25,9 @@ def coverage_lapsed(ctx) -> pd.DataFrame:
     coverage is open-ended. Everything paid is at risk.
     """
     lines = ctx.lines
-    paid = lines.loc[ctx.is_paid, ["_patient", "_payer", "service_date"]]
-    line = paid.index.to_numpy()
-    pair = ctx.patient_payer(paid["_patient"], paid["_payer"])
-    date = paid["service_date"].to_numpy()
+    line = np.flatnonzero(ctx.is_paid.to_numpy())
+    pair = ctx.patient_payer(*(lines[name].to_numpy()[line] for name in ("_patient", "_payer")))
+    date = lines["service_date"].to_numpy()[line]
     cov = ctx.coverage
     spans = pd.DataFrame({"_pair": ctx.patient_payer(ctx.key("patient", cov["patient_id"]),
                                                      ctx.key("payer", cov["payer_id"])),
@@ -77,8 +76,10 @@ def _spans_of(pair: np.ndarray, span_pair: np.ndarray) -> tuple[np.ndarray, np.n
     if size <= _PAIR_TABLE_PER_ROW * (len(pair) + len(span_pair)) + 1024:
         # Pair keys are small whole numbers: each pair's rows counted in a table (-1 in slot 0).
         counts = np.bincount(span_pair + 1, minlength=size)
-        first = (np.cumsum(counts) - counts)[pair + 1]
-        count = counts[pair + 1]
+        starts = np.cumsum(counts)
+        starts -= counts
+        slot = pair + 1
+        first, count = starts[slot], counts[slot]
     else:
         ordered = span_pair[order]
         first = np.searchsorted(ordered, pair, side="left")
@@ -94,10 +95,17 @@ def _covered(found: tuple, date: np.ndarray, spans: pd.DataFrame) -> np.ndarray:
     order, first, count = found
     effective = spans["effective_date"].to_numpy()
     ending = spans["termination_date"].to_numpy()
-    covered = np.zeros(len(date), dtype=bool)
-    lines = np.arange(len(date))
-    for k in range(int(count.max()) if len(count) else 0):
-        # The lines with a (k+1)th span: most have one, so the second look is at a few.
+    most = int(count.max()) if len(count) else 0
+    if not most:
+        return np.zeros(len(date), dtype=bool)
+    # Every line's first span at once (a line without one looks at row 0 and is not covered), then
+    # the later spans of the few lines with more.
+    has = count > 0
+    row = order[np.where(has, first, 0)]
+    end = ending[row]
+    covered = has & (effective[row] <= date) & (np.isnat(end) | (end >= date))
+    lines = np.flatnonzero(count > 1)
+    for k in range(1, most):
         lines = lines[count[lines] > k]
         row = order[first[lines] + k]
         end = ending[row]

@@ -133,15 +133,15 @@ def _below(raw: pd.DataFrame, data: pd.DataFrame, amount_column: str, lowest_cen
 def _parse(path: Path, spec: FileSpec, label: str):
     """Read and type a file saved in any encoding, with blank rows
     (:func:`~recoup_lib.csvsaved.read_as_saved`); return its text (indexed by spreadsheet row), the
-    parsed table, every problem, rows read (the blank rows skipped among them, as every command counts
-    them: :func:`~recoup_lib.wording.rows_counted`), and how it was read (:class:`FileReading`)."""
+    parsed table, every problem, and how it was read (:class:`FileReading`: its ``rows_in_file`` the
+    rows read, the blank rows skipped among them, as every command counts them:
+    :func:`~recoup_lib.wording.rows_counted`)."""
     raw, rows, broken, reading = read_as_saved(path, spec, label)
     by_row = raw.set_axis(rows)
     text = _as_written_by_hand(raw, spec)
     parsed = parse_table(text, spec, label=label, row_numbers=rows)
     problems = list(parsed.problems) if text is raw else _quoting_the_file(parsed.problems, by_row, spec)
-    rows_read = parsed.rows_read + len(broken) + reading.blank_rows
-    return by_row, parsed, problems + broken_problems(broken, label), rows_read, reading
+    return by_row, parsed, problems + broken_problems(broken, label), reading
 
 
 def _quoting_the_file(problems: list[Problem], raw: pd.DataFrame, spec: FileSpec) -> list[Problem]:
@@ -256,7 +256,8 @@ def read_sample_file(path: str | Path, stratified: bool = False) -> SampleFile:
     """
     path = Path(path)
     label = path.name
-    raw, parsed, problems, rows_read, reading = _parse(path, SAMPLE_SPEC, label)
+    raw, parsed, problems, reading = _parse(path, SAMPLE_SPEC, label)
+    rows_read = reading.rows_in_file
     data = parsed.data
     has_stratum = "stratum" in raw.columns
     if stratified and not has_stratum:
@@ -337,10 +338,10 @@ def read_strata_file(path: str | Path) -> StrataSizes:
     """
     path = Path(path)
     label = path.name
-    _, parsed, problems, rows_read, reading = _parse(path, STRATA_SPEC, label)
+    _, parsed, problems, reading = _parse(path, STRATA_SPEC, label)
     problems += _case_problems(parsed.data, "stratum", label)
     if problems:
-        _raise_problems(label, sorted(problems, key=lambda p: p.row), rows_read,
+        _raise_problems(label, sorted(problems, key=lambda p: p.row), reading.rows_in_file,
                         "every stratum needs its universe size:")
     if not len(parsed.data):
         raise InputError(f"{label}: no strata (expected one row per stratum with its "
@@ -391,14 +392,14 @@ def read_frame_file(path: str | Path, id_column: str, *, stratify_by: str | None
     id_column, stratify_by, amount_column = (None if name is None else name.strip()
                                              for name in (id_column, stratify_by, amount_column))
     spec = frame_spec(label, id_column, stratify_by, amount_column)
-    raw, parsed, problems, rows_read, reading = _parse(path, spec, label)
+    raw, parsed, problems, reading = _parse(path, spec, label)
     if stratify_by:
         problems += _case_problems(parsed.data, stratify_by, label)
     if amount_column and lowest_amount_cents is not None:
         problems += _below(raw, parsed.data, amount_column, lowest_amount_cents, label)
     problems = _one_problem_per_total_row(problems, _total_rows(raw, spec, id_column, label))
     if problems:
-        _raise_problems(label, sorted(problems, key=lambda p: p.row), rows_read,
+        _raise_problems(label, sorted(problems, key=lambda p: p.row), reading.rows_in_file,
                         "a frame with unusable rows is not the whole universe, so no sample "
                         "was drawn:")
     if not len(raw):

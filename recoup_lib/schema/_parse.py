@@ -542,6 +542,8 @@ def _typed_values(values: pd.Series, col: Column):
     """A converted column in the in-memory form :func:`parse_table` gives it."""
     if col.kind == "date":
         return values.to_numpy(dtype="datetime64[us]")
+    if not col.nullable and values.dtype == np.int64:
+        return values.to_numpy()  # a required column the reader typed has no blank: as it is
     return values.astype("Int64").array
 
 
@@ -599,8 +601,11 @@ def _blank_of(col: Column, n: int):
 
 def _tighten(values, col: Column):
     """After bad rows are gone, non-blank integer columns become plain ``int64``."""
-    if col.kind in ("money", "int") and not col.nullable and not values.isna().any():
-        return values.to_numpy(dtype=np.int64)
+    if col.kind in ("money", "int") and not col.nullable:
+        if isinstance(values, np.ndarray):
+            return values
+        if not values.isna().any():
+            return values.to_numpy(dtype=np.int64)
     if col.kind == "date":
         return values.astype("datetime64[us]", copy=False)
     return values

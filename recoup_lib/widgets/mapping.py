@@ -171,8 +171,9 @@ class MappingSession:
         if self.missing:
             text = "Choose a column for: " + ", ".join(self.missing)
             if self.proposal.ambiguous:
-                text += " (two columns fit " + "; ".join(f"{f}: {' or '.join(h)}" for f, h
-                                                         in self.proposal.ambiguous.items()) + ")"
+                text += " (" + "; ".join(f"two columns fit {f}: {' or '.join(h)}" if len(h) > 1 else
+                                         f"{f} may be {h[0]}, not taken unless chosen"
+                                         for f, h in self.proposal.ambiguous.items()) + ")"
             inferable = [f for f in self.missing if f in INFERABLE[self.kind]]
             if inferable:
                 text += (f"; without a column for {' or '.join(inferable)} the import stops, unless given "

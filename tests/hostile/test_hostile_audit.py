@@ -312,6 +312,8 @@ def test_a_required_file_with_only_its_header_is_exit_1_and_writes_no_findings(h
     rewrite_csv(folder / file, lambda rows: rows.__delitem__(slice(1, None)))
     run = hostile.run("audit", folder, "--out", "out", expect=1, out="out", names=[file])
     assert f"{file}: no " in run.err and "header and no rows" in run.err
+    # Each sentence ends with its full stop: "...no findings can be produced The rows set aside" ran them together.
+    assert ". The rows set aside, each with its reason: " in run.err
     out = hostile.path("out")
     written = {p.name for p in out.iterdir() if not p.name.startswith(".")}
     assert {"rejected.csv", "run.json"} <= written <= {"rejected.csv", "rejected_rows", "run.json"}

@@ -1009,14 +1009,15 @@ def test_report_with_no_usable_notice_warns_as_reconcile_does(hostile, unusable)
         rewrite_csv(folder / "payers.csv", lambda rows: [row.__setitem__(0, "X" + row[0]) for row in rows[1:]])
     rows = len(read_csv_text(folder / "notices.csv")[0])
     run = hostile.run("report", folder, "--out", "rep", "--as-of", AS_OF, expect=0, out="rep")
-    said = f"no notice of {folder / 'notices.csv'} could be used ({rows} read = 0 used + {rows} set aside: see "
+    counted = f"({rows} read = 0 used + {rows} set aside: see "
+    said = f"no notice of {folder / 'notices.csv'} could be used {counted}"
     assert f"recoup report: warning: {said}{Path('rep') / 'rejected.csv'}), so the notice metrics are switched off" \
         in run.err
-    assert "  Notices still open: off -- no notice of notices.csv could be used" in run.out
+    assert f"  Notices still open: off -- no notice of notices.csv could be used {counted}rejected.csv)" in run.out
     assert "notices_open" not in read_json(hostile.path("rep/summary.json"))
     recon = hostile.run("reconcile", folder / "remits", "--notices", folder / "notices.csv", "--as-of", AS_OF,
                         "--out", "rc", expect=0, out="rc")
-    assert f"recoup reconcile: warning: {said}" in recon.err
+    assert f"recoup reconcile: warning: {said}{Path('rc') / 'notices_rejected.csv'})" in recon.err
 
 
 @pytest.mark.parametrize("name", ["notices.csv", "appeal_outcomes.csv"])
@@ -1214,7 +1215,7 @@ def test_interest_rates_name_the_row_a_spreadsheet_shows_after_blank_rows(hostil
     the rate of row 6 was named as row 3's."""
     hostile.write("rates.csv", "\n" + RATES_HEADER + "2025-01-01,9.5\n\n,\n2025-04-01,150\n")
     run = hostile.run("reference", "import-interest-rates", "rates.csv", "--out", "r.csv", expect=0, out="r.csv")
-    assert "rates.csv: 2 rows read = 1 used + 1 set aside" in run.out
+    assert "rates.csv: 4 rows read = 1 used + 1 set aside + 2 blank row(s) skipped" in run.out
     assert "rates.csv, row 6, column 'rate_percent'" in run.out
 
 
