@@ -130,12 +130,20 @@ def test_decide_lookback_fallback_uses_earliest_positive_payment_not_the_reversa
     assert f"{row['lookback_basis_date']:%Y-%m-%d}" == "2023-10-02"
 
 
+@pytest.fixture(scope="module")
+def deadlines() -> pd.DataFrame:
+    """The first decision case under each deadline case's payer type, state and notice date, decided in one
+    batch (a decision depends only on its own notice: test_decide_same_cases_one_at_a_time_match_the_batch)."""
+    cases = DECISION_CASES.iloc[[0] * len(DEADLINE_CASES)].reset_index(drop=True)
+    for column in ("payer_type", "state", "notice_date"):
+        cases[column] = DEADLINE_CASES[column].to_numpy()
+    return _decide_cases(cases).assign(case=DEADLINE_CASES["case"].to_numpy()).set_index("case")
+
+
 @pytest.mark.parametrize("case", DEADLINE_CASES["case"].tolist())
-def test_decide_deadline_case_dates_match_hand_count(case):
+def test_decide_deadline_case_dates_match_hand_count(deadlines, case):
     want = DEADLINE_CASES.set_index("case").loc[case]
-    cases = DECISION_CASES.iloc[[0]].copy()
-    cases["payer_type"], cases["state"], cases["notice_date"] = want["payer_type"], want["state"], want["notice_date"]
-    got = _decide_cases(cases).iloc[0]
+    got = deadlines.loc[case]
     for col in ("file_by", "stop_offset_by", "offset_starts"):
         shown = "" if pd.isna(got[col]) else f"{got[col]:%Y-%m-%d}"
         assert shown == want[col], f"{case}: {col}"
@@ -175,11 +183,12 @@ def test_profile_for_unlisted_state_falls_back_to_default_and_reasons_say_so():
     assert profile.rule("lookback").state == ""
     cases = DECISION_CASES.iloc[[5]].copy()
     cases["state"] = "WY"
-    reasons = _decide_cases(cases)["reasons"].iloc[0]
+    got = _decide_cases(cases).iloc[0]
+    reasons = got["reasons"]
     assert "State WY is not in RecoupKit's commercial table, so the default profile applies" in reasons
     assert "look-back 12 months from the payment date, appeal window 30 days" in reasons
     assert "needs review" in reasons
-    assert bool(_decide_cases(cases)["needs_review"].iloc[0])
+    assert bool(got["needs_review"])
 
 
 def test_profile_for_listed_state_missing_window_says_default_assumed():

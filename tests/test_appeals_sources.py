@@ -67,37 +67,58 @@ def test_lookback_cases_match_the_table_start_points():
             assert rule.counted_from == case.counted_from, case.state
 
 
-def _decide_on(case, notice_date: str) -> pd.Series:
-    """One notice for a line paid (or served) on the case's start date; our audit supports it in full."""
-    by_service = case.counted_from == "service_date"
-    service = case.start_date if by_service else "2014-01-01"
-    paid = (pd.Timestamp(case.start_date) + pd.Timedelta(days=30 if by_service else 0)).strftime("%Y-%m-%d")
-    notices = pd.DataFrame({"notice_id": ["N1"], "payer_id": ["P"], "claim_id": ["C1"], "line_no": [1],
-                            "notice_date": pd.to_datetime([notice_date]), "amount_cents": [5000],
-                            "error_type": ["overpaid_rate"], "original_payment_date": [pd.NaT]})
-    payers = pd.DataFrame({"payer_id": ["P"], "name": ["Payer"], "payer_type": [case.payer_type],
-                           "state": [case.state]})
-    findings = pd.DataFrame({"claim_id": ["C1"], "line_no": [1], "error_type": ["overpaid_rate"],
-                             "at_risk_cents": [5000]})
-    payments = pd.DataFrame({"claim_id": ["C1"], "line_no": [1], "payment_date": pd.to_datetime([paid]),
-                             "paid_cents": [9000]})
-    lines = pd.DataFrame({"claim_id": ["C1"], "line_no": [1], "payer_id": ["P"],
-                          "service_date": pd.to_datetime([service]), "procedure_code": ["99213"]})
-    return decide(notices, payers, findings, payments, claim_lines=lines, profiles=PROFILES).iloc[0]
+def _decide_on(asked: dict) -> dict:
+    """decide() of one notice per (case, notice date) in ``asked`` (by key), for a line paid (or served) on the
+    case's start date that our audit supports in full; each notice its own claim and payer, all decided in one
+    call (a decision depends only on its own notice: test_appeals_decide checks it)."""
+    keys = list(asked)
+    rows = []
+    for n, key in enumerate(keys):
+        case, notice_date = asked[key]
+        by_service = case.counted_from == "service_date"
+        paid = pd.Timestamp(case.start_date) + pd.Timedelta(days=30 if by_service else 0)
+        rows.append({"notice_id": f"N{n}", "claim_id": f"C{n}", "payer_id": f"P{n}", "notice_date": notice_date,
+                     "payment_date": f"{paid:%Y-%m-%d}", "service_date": case.start_date if by_service else "2014-01-01",
+                     "payer_type": case.payer_type, "state": case.state})
+    t = pd.DataFrame(rows)
+    one = {"line_no": 1}
+    notices = t[["notice_id", "payer_id", "claim_id"]].assign(
+        **one, notice_date=pd.to_datetime(t["notice_date"].tolist()), amount_cents=5000, error_type="overpaid_rate",
+        original_payment_date=pd.to_datetime([pd.NaT] * len(t)))
+    payers = t[["payer_id"]].assign(name="Payer", payer_type=t["payer_type"], state=t["state"])
+    findings = t[["claim_id"]].assign(**one, error_type="overpaid_rate", at_risk_cents=5000)
+    payments = t[["claim_id"]].assign(**one, payment_date=pd.to_datetime(t["payment_date"].tolist()), paid_cents=9000)
+    lines = t[["claim_id"]].assign(**one, payer_id=t["payer_id"], service_date=pd.to_datetime(t["service_date"].tolist()),
+                                   procedure_code="99213")
+    got = decide(notices, payers, findings, payments, claim_lines=lines, profiles=PROFILES).set_index("notice_id")
+    return {key: got.loc[f"N{n}"] for n, key in enumerate(keys)}
+
+
+@pytest.fixture(scope="module")
+def lookbacks() -> dict:
+    """Each case's notices: on its last day and the day after, or (without a last day) ten years on."""
+    asked = {}
+    for case in CASES.itertuples():
+        if case.last_day:
+            after = pd.Timestamp(case.last_day) + pd.Timedelta(days=1)
+            asked[case.Index, "inside"] = case, case.last_day
+            asked[case.Index, "outside"] = case, f"{after:%Y-%m-%d}"
+        else:
+            asked[case.Index, "later"] = case, f"{pd.Timestamp(case.start_date) + pd.DateOffset(years=10):%Y-%m-%d}"
+    return _decide_on(asked)
 
 
 @pytest.mark.parametrize("case", list(CASES.itertuples()), ids=lambda c: c.state or c.payer_type)
-def test_lookback_one_day_inside_is_in_time_and_one_day_outside_is_appealed(case):
+def test_lookback_one_day_inside_is_in_time_and_one_day_outside_is_appealed(lookbacks, case):
     if not case.last_day:
-        got = _decide_on(case, (pd.Timestamp(case.start_date) + pd.DateOffset(years=10)).strftime("%Y-%m-%d"))
+        got = lookbacks[case.Index, "later"]
         assert not got["lookback_expired"] and got["recommendation"] == "accept"
         return
-    last = pd.Timestamp(case.last_day)
-    inside = _decide_on(case, case.last_day)
+    inside = lookbacks[case.Index, "inside"]
     assert f"{inside['lookback_limit']:%Y-%m-%d}" == case.last_day, case.why
     assert f"{inside['lookback_basis_date']:%Y-%m-%d}" == case.start_date
     assert not inside["lookback_expired"] and inside["recommendation"] == "accept", case.why
-    outside = _decide_on(case, (last + pd.Timedelta(days=1)).strftime("%Y-%m-%d"))
+    outside = lookbacks[case.Index, "outside"]
     assert outside["lookback_expired"], case.why
     assert (outside["recommendation"], outside["merit_basis"]) == ("appeal", "lookback")
     assert (outside["agreed_amount_cents"], outside["disputed_amount_cents"]) == (0, 5000)

@@ -49,12 +49,27 @@ def _folder() -> str:
 
 
 @pytest.fixture(scope="module")
-def zygote():
-    folder = _folder()
-    process = forked_kernels.start_zygote(folder)
-    specs = forked_kernels.kernelspec(folder, process.address)
-    yield process, specs
-    forked_kernels.stop_zygote(process)
+def live_zygote():
+    """The module's zygote, started when first asked for and again after a test stopped it: each start
+    spends seconds importing what the kernels preload."""
+    started = []
+
+    def live():
+        if not started or started[-1][0].poll() is not None:
+            folder = _folder()
+            process = forked_kernels.start_zygote(folder)
+            started.append((process, forked_kernels.kernelspec(folder, process.address)))
+        return started[-1]
+
+    yield live
+    for process, _ in started:
+        forked_kernels.stop_zygote(process)
+
+
+@pytest.fixture
+def zygote(live_zygote):
+    """A running zygote and the folder of its kernelspec: (process, specs)."""
+    return live_zygote()
 
 
 def _start(name: str, specs: str, cwd: str, **env: str):
@@ -120,11 +135,13 @@ def test_an_interrupt_reaches_the_forked_kernel(zygote, tmp_path):
     _, specs = zygote
     manager, client = _start(forked_kernels.KERNEL_NAME, specs, str(tmp_path))
     try:
-        client.execute("import time; time.sleep(60)")
+        asked = client.execute("import time; time.sleep(60)")
         time.sleep(1)
         started = time.monotonic()
         manager.interrupt_kernel()
         reply = client.get_shell_msg(timeout=30)
+        while reply["parent_header"].get("msg_id") != asked:  # a kernel slow to start (its zygote still
+            reply = client.get_shell_msg(timeout=30)  # importing) first answers wait_for_ready's other asks
         assert reply["content"]["status"] == "error"
         assert reply["content"]["ename"] == "KeyboardInterrupt"
         assert time.monotonic() - started < 30
@@ -151,10 +168,8 @@ def test_a_kernel_shut_down_or_killed_is_gone(zygote, tmp_path, now):
     assert _gone(kernel)
 
 
-def test_the_zygote_takes_its_kernels_with_it_when_stopped(tmp_path):
-    folder = _folder()
-    process = forked_kernels.start_zygote(folder)
-    specs = forked_kernels.kernelspec(folder, process.address)
+def test_the_zygote_takes_its_kernels_with_it_when_stopped(zygote, tmp_path):
+    process, specs = zygote  # the module's: it is started again for any test after this one that needs it
     manager, client = _start(forked_kernels.KERNEL_NAME, specs, str(tmp_path))
     try:
         printed, _ = _run(client, "import os; print(os.getpid())")

@@ -10,14 +10,13 @@ from __future__ import annotations
 import gc
 import gzip
 import os
-import subprocess
-import sys
 import zipfile
 from pathlib import Path
 
 import numpy as np
 import pyarrow as pa
 import pytest
+from ingest_helpers import in_forked_child
 
 from recoup_lib.errors import InputError
 from recoup_lib.ingest import import_files, read_837
@@ -297,19 +296,18 @@ def test_a_named_link_to_nothing_is_set_aside_naming_its_target(tmp_path):
                                                  "not exist")]
 
 
+def _problems_of_837s(paths: list) -> list:
+    return read_837(paths).problems
+
+
 def test_a_pipe_named_as_an_837_is_skipped_without_waiting_on_it(tmp_path):
     """Reading a named pipe waits for a writer for ever: read_837 skips it unopened, as read_835 does
     (run in a child process so that a hang fails the test)."""
     pipe = tmp_path / "claims.837"
     os.mkfifo(pipe)
-    code = ("from recoup_lib.ingest import read_837; import sys; "
-            "print(read_837([sys.argv[1], sys.argv[2]]).problems)")
-    done = subprocess.run([sys.executable, "-c", code, str(pipe), str(tmp_path / "missing.837")],
-                          capture_output=True, text=True, timeout=120)
-    assert done.returncode == 0, done.stderr
-    assert done.stdout.strip() == str([
+    assert in_forked_child(_problems_of_837s, [pipe, tmp_path / "missing.837"]) == [
         ("missing.837", 0, "file set aside: no such file"),
-        ("claims.837", 0, "skipped: not a regular file (a device, pipe or socket)")])
+        ("claims.837", 0, "skipped: not a regular file (a device, pipe or socket)")]
 
 
 def test_an_837_downloaded_with_a_banner_line_before_its_isa_is_imported_as_an_837(tmp_path):

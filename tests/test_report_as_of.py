@@ -33,28 +33,52 @@ def practice(tmp_path_factory):
     return generate(tmp_path_factory.mktemp("as_of") / "practice", lines=3000, seed=11)
 
 
+def _figures_not_drawn(figs, out, dpi=None):
+    """``save_figures`` without drawing the PNGs: the paths report.md links to, each figure closed unsaved."""
+    import matplotlib.pyplot as plt
+
+    for fig in figs.values():
+        plt.close(fig)
+    return {name: Path(out) / f"{name}.png" for name in figs}
+
+
 @pytest.fixture(scope="module")
 def command(tmp_path_factory):
     """Run ``recoup report`` or ``recoup reconcile`` on a folder; returns (out folder, summary.json, what it
     printed). The commands are deterministic, so a run the module already made with the same arguments on
-    the same folder content is shared rather than made again; once a test changes a file, it is a new run."""
-    done: dict[tuple, tuple[Path, dict, str]] = {}
+    the same folder content is shared rather than made again; once a test changes a file, it is a new run.
 
-    def run(name: str, folder: Path, *as_of: str) -> tuple[Path, dict, str]:
+    The report's figures are made but, unless ``drawn``, not drawn to PNG (more than a third of a report's
+    time): no test here reads a PNG; test_report_cli.py and test_report_plots.py check them.
+    ``command.report(out)`` is the :class:`Report` the command wrote to ``out``."""
+    import recoup_lib.report as report_module
+    import recoup_lib.report._result as result_module
+
+    done: dict[tuple, tuple[Path, dict, str]] = {}
+    built: dict[Path, object] = {}
+
+    def run(name: str, folder: Path, *as_of: str, drawn: bool = False) -> tuple[Path, dict, str]:
         content = hashlib.sha256()
         for path in sorted(p for p in folder.rglob("*") if p.is_file()):
             content.update(path.relative_to(folder).as_posix().encode() + b"\0" + path.read_bytes())
-        key = (name, str(folder), as_of, content.hexdigest())
+        key = (name, str(folder), as_of, drawn, content.hexdigest())
         if key not in done:
             out = tmp_path_factory.mktemp(name) / "out"
             argv = ([name, str(folder)] if name == "report" else
                     [name, str(folder / "remits"), "--notices", str(folder / "notices.csv")])
             printed = io.StringIO()
-            with contextlib.redirect_stdout(printed):
+            with pytest.MonkeyPatch.context() as patch, contextlib.redirect_stdout(printed):
+                def kept(*args, _build=report_module.build_report, **kwargs):
+                    built[out] = _build(*args, **kwargs)
+                    return built[out]
+                patch.setattr(report_module, "build_report", kept)
+                if not drawn:
+                    patch.setattr(result_module, "save_figures", _figures_not_drawn)
                 assert main([*argv, "--out", str(out), *as_of]) == 0
             done[key] = (out, json.loads((out / "summary.json").read_text(encoding="utf-8")), printed.getvalue())
         return done[key]
 
+    run.report = built.__getitem__
     return run
 
 
@@ -68,7 +92,7 @@ def _ledger_aging(out) -> pd.DataFrame:
 @pytest.mark.parametrize("as_of", [None, "2026-03-01"])
 def test_report_and_reconcile_agree_on_open_notices_and_aging_for_the_same_as_of(practice, command, as_of):
     given = [] if as_of is None else ["--as-of", as_of]
-    _, report, said_report = command("report", practice, *given)
+    report_out, report, said_report = command("report", practice, *given)
     recon_out, recon, said_recon = command("reconcile", practice, *given)
     said = said_report + said_recon
     assert report["as_of"] == recon["as_of"]
@@ -80,7 +104,7 @@ def test_report_and_reconcile_agree_on_open_notices_and_aging_for_the_same_as_of
     assert report["taken_back_cents"] == recon["taken_back_as_of_cents"]
     if as_of is None:
         assert report["taken_back_cents"] == recon["taken_back_cents"]
-    aging = build_report(practice, as_of).aging.set_index("bucket")
+    aging = command.report(report_out).aging.set_index("bucket")
     theirs = _ledger_aging(recon_out).reindex(aging.index).fillna(0).astype("int64")
     assert aging["notices"].tolist() == theirs["notices"].tolist()
     assert aging["amount_cents"].tolist() == theirs["amount_cents"].tolist()
@@ -196,16 +220,24 @@ def test_report_from_audit_without_as_of_dates_the_remittances_given_by_every_tr
     assert report.as_of == build_report(folder).as_of == dt.date(2026, 12, 31)
 
 
-def test_appeal_without_as_of_leaves_out_an_unreadable_recoupments_csv_and_says_so(tmp_path):
+@pytest.fixture(scope="module")
+def unreadable_recoupments(tmp_path_factory) -> Path:
+    """A small practice without remittances whose recoupments.csv has no amount column and a later date
+    than any other (read only by the tests using it)."""
+    folder = generate(tmp_path_factory.mktemp("unreadable") / "practice", lines=300, seed=3)
+    shutil.rmtree(folder / "remits")
+    (folder / "recoupments.csv").write_text("payment_date,claim_id,Amount Taken\n2027-06-30,C1,10.00\n",
+                                            encoding="utf-8")
+    return folder
+
+
+def test_appeal_without_as_of_leaves_out_an_unreadable_recoupments_csv_and_says_so(unreadable_recoupments):
     """recoup appeal does not use recoupments.csv, yet its own as-of read it against its contract and
     stopped on one without an amount column, where recoup report goes on without it: both now leave its
     dates out and take the same day, and the appeal's as-of note names the file."""
     from recoup_lib.appeals import appeal_folder
 
-    folder = generate(tmp_path / "practice", lines=300, seed=3)
-    shutil.rmtree(folder / "remits")
-    (folder / "recoupments.csv").write_text("payment_date,claim_id,Amount Taken\n2027-06-30,C1,10.00\n",
-                                            encoding="utf-8")
+    folder = unreadable_recoupments
     result = appeal_folder(folder)
     assert "recoupments.csv" in result.as_of_note and "'amount'" in result.as_of_note
     assert result.as_of == build_report(folder).as_of < dt.date(2027, 6, 30)
@@ -286,15 +318,11 @@ def test_report_without_as_of_reads_recoupments_csv_once(practice, tmp_path, mon
     assert reads.count("recoupments.csv") == 1
 
 
-def test_report_without_as_of_reads_an_unreadable_recoupments_csv_once(tmp_path, monkeypatch):
+def test_report_without_as_of_reads_an_unreadable_recoupments_csv_once(unreadable_recoupments, monkeypatch):
     """A recoupments.csv the report could not read for its metrics was read again for the folder's own
     date, only to fail again: its dates are left out either way."""
-    folder = generate(tmp_path / "practice", lines=300, seed=3)
-    shutil.rmtree(folder / "remits")
-    (folder / "recoupments.csv").write_text("payment_date,claim_id,Amount Taken\n2027-06-30,C1,10.00\n",
-                                            encoding="utf-8")
     reads = _counted_table_reads(monkeypatch)
-    report = build_report(folder)
+    report = build_report(unreadable_recoupments)
     assert reads.count("recoupments.csv") == 1
     assert report.as_of < dt.date(2027, 6, 30)
 
@@ -322,10 +350,13 @@ def test_money_taken_back_counts_only_take_backs_paid_by_the_as_of_in_both_views
 
 def test_a_report_as_of_a_day_before_every_take_back_counts_none(practice, command):
     first_service = pd.read_csv(practice / "claim_lines.csv", dtype=str)["service_date"].min()
-    _, report, said = command("report", practice, "--as-of", first_service)
+    out, report, said = command("report", practice, "--as-of", first_service, drawn=True)
     assert report["taken_back_cents"] == 0 == report["taken_back_gross_cents"]
     assert report["recoupments"] == 0
     assert "Money taken back: $0.00" in said
+    # This run draws its figures (the others of the module do not): the empty take-backs chart too.
+    linked = re.findall(r"\]\(([a-z_]+\.png)\)", (out / "report.md").read_text(encoding="utf-8"))
+    assert "recoupments_by_month.png" in linked and all((out / name).stat().st_size > 0 for name in linked)
 
 
 def test_overturn_rate_as_of_a_day_counts_only_appeals_of_notices_used_decided_by_then(practice, command,
@@ -439,7 +470,8 @@ def test_without_as_of_every_claim_line_counts_even_one_submitted_after_the_fold
     assert f"{int(newest.sum())} claim line(s) submitted after {own['as_of']} left out" in given
 
 
-def test_whether_lines_submitted_after_the_as_of_count_is_said_by_a_keyword_not_by_the_as_of_note(practice):
+def test_whether_lines_submitted_after_the_as_of_count_is_said_by_a_keyword_not_by_the_as_of_note(practice,
+                                                                                                  command):
     from recoup_lib.report import report_from_audit
 
     lines = pd.read_csv(practice / "claim_lines.csv", dtype=str, keep_default_na=False)
@@ -447,7 +479,7 @@ def test_whether_lines_submitted_after_the_as_of_count_is_said_by_a_keyword_not_
     middle = sorted(payments["payment_date"])[len(payments) // 2]
     sent = int((pd.to_datetime(lines["submitted_date"]) <= pd.Timestamp(middle)).sum())
     assert 0 < sent < len(lines)
-    audit = build_report(practice, middle).audit
+    audit = command.report(command("report", practice, "--as-of", middle)[0]).audit  # build_report's audit
 
     def lines_submitted(**how) -> int:
         report = report_from_audit(audit, middle, **how)

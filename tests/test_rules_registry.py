@@ -61,6 +61,29 @@ def test_each_rule_catches_every_injected_error_of_its_type(demo_result):
         assert table.loc[error_type, "precision"] == 1.0, error_type
 
 
+def test_score_counts_each_flagged_line_once_per_type_with_its_dollars():
+    """Each type's row and the ``all`` row, worked out by hand: a repeated finding counts once, a wrong
+    amount is found but not exact, a type outside the contract's ten is scored as one of its own."""
+    findings = pd.DataFrame([("C1", 1, "upcoding", 1000), ("C1", 1, "upcoding", 1000), ("C1", 2, "upcoding", 500),
+                             ("C2", 1, "duplicate_claim", 300), ("C3", 1, "made_up", 50)],
+                            columns=["claim_id", "line_no", "error_type", "at_risk_cents"])
+    labels = pd.DataFrame([("C1", 1, "upcoding", 1000), ("C1", 2, "upcoding", 700), ("C4", 1, "duplicate_claim", 900)],
+                          columns=["claim_id", "line_no", "error_type", "at_risk_cents"])
+    table = score(findings, labels)
+    contract = [e for e in ERROR_TYPES if e in ("upcoding", "duplicate_claim")]
+    assert table["error_type"].tolist() == [*contract, "made_up", "all"]
+    columns = ["labelled", "flagged", "true_positives", "false_positives", "false_negatives", "at_risk_cents",
+               "found_cents", "flagged_cents", "exact_amounts"]
+    rows = table.set_index("error_type")
+    assert rows.loc["upcoding", columns].tolist() == [2, 2, 2, 0, 0, 1700, 1700, 1500, 1]
+    assert rows.loc["duplicate_claim", columns].tolist() == [1, 1, 0, 1, 1, 900, 0, 300, 0]
+    assert rows.loc["made_up", columns].tolist() == [0, 1, 0, 1, 0, 0, 0, 50, 0]
+    assert rows.loc["all", columns].tolist() == [3, 4, 2, 2, 1, 2600, 1700, 1850, 1]
+    assert rows.loc[["upcoding", "duplicate_claim", "made_up", "all"], "precision"].tolist() == [1.0, 0.0, 0.0, 0.5]
+    assert rows.loc[["upcoding", "duplicate_claim", "all"], "recall"].tolist() == [1.0, 0.0, 2 / 3]
+    assert np.isnan(rows.loc["made_up", "recall"])
+
+
 def test_registering_twice_names_both_rules():
     registry = default_registry()
     twin = Rule("upcoding", "MY-UPCODE", "incorrect_billing", lambda ctx: None)

@@ -65,14 +65,22 @@ def score(findings: pd.DataFrame, labels: pd.DataFrame, *, check: bool = True) -
     f = findings[_KEY + ["at_risk_cents"]].drop_duplicates(_KEY)
     l = labels[_KEY + ["at_risk_cents"]].drop_duplicates(_KEY)
     both = f.merge(l, on=_KEY, how="outer", suffixes=("_found", "_label"), indicator=True)
-    types = [e for e in ERROR_TYPES if e in set(both["error_type"])]
-    types += sorted(set(both["error_type"]) - set(types))
+    seen = set(both["error_type"])
+    types = [e for e in ERROR_TYPES if e in seen]
+    types += sorted(seen - set(types))
+    # Summed per type in one pass: a loop over the types cost a scan of every row per type (seconds for
+    # findings of a thousand made-up types).
+    tp = (both["_merge"] == "both").to_numpy()
+    label, found = both["at_risk_cents_label"], both["at_risk_cents_found"]
+    parts = pd.DataFrame({"tp": tp, "fp": (both["_merge"] == "left_only").to_numpy(),
+                          "fn": (both["_merge"] == "right_only").to_numpy(),
+                          "at_risk": label.fillna(0).to_numpy(), "found": label.where(tp, 0).to_numpy(),
+                          "flagged": found.fillna(0).to_numpy(), "exact": tp & (found == label).to_numpy()})
+    totals = parts.groupby(both["error_type"].to_numpy(), sort=False).sum().reindex(types)
+    totals.loc["all"] = parts.sum()
     rows = []
-    for name, part in [(t, both.loc[both["error_type"] == t]) for t in types] + [("all", both)]:
-        tp_mask = part["_merge"] == "both"
-        tp = int(tp_mask.sum())
-        fp = int((part["_merge"] == "left_only").sum())
-        fn = int((part["_merge"] == "right_only").sum())
+    for name, row in zip(totals.index, totals.itertuples(index=False)):
+        tp, fp, fn = int(row.tp), int(row.fp), int(row.fn)
         rows.append({
             "error_type": name,
             "labelled": tp + fn,
@@ -82,10 +90,9 @@ def score(findings: pd.DataFrame, labels: pd.DataFrame, *, check: bool = True) -
             "false_negatives": fn,
             "precision": tp / (tp + fp) if tp + fp else np.nan,
             "recall": tp / (tp + fn) if tp + fn else np.nan,
-            "at_risk_cents": int(part["at_risk_cents_label"].fillna(0).sum()),
-            "found_cents": int(part.loc[tp_mask, "at_risk_cents_label"].sum()),
-            "flagged_cents": int(part["at_risk_cents_found"].fillna(0).sum()),
-            "exact_amounts": int((part.loc[tp_mask, "at_risk_cents_found"]
-                                  == part.loc[tp_mask, "at_risk_cents_label"]).sum()),
+            "at_risk_cents": int(row.at_risk),
+            "found_cents": int(row.found),
+            "flagged_cents": int(row.flagged),
+            "exact_amounts": int(row.exact),
         })
     return pd.DataFrame(rows)
