@@ -44,8 +44,9 @@ _UNIT = {"": 1, "b": 1, "k": 10**3, "kb": 10**3, "kib": 2**10, "m": 10**6, "mb":
          "g": 10**9, "gb": 10**9, "gib": 2**30, "t": 10**12, "tb": 10**12, "tib": 2**40}
 
 
-def parse_size(size) -> int:
-    """Bytes in ``"1GB"``, ``"512MB"``, ``"2GiB"`` or a number (GB = 10**9 bytes, GiB = 2**30).
+def parse_size(size, name: str = "max_memory") -> int:
+    """Bytes in ``"1GB"``, ``"512MB"``, ``"2GiB"`` or a number (GB = 10**9 bytes, GiB = 2**30);
+    ``name`` is what the message calls the value (a command line's ``--max-memory``).
 
     >>> parse_size("1GB"), parse_size("2GiB"), parse_size(4096)
     (1000000000, 2147483648, 4096)
@@ -59,7 +60,7 @@ def parse_size(size) -> int:
         return int(size)
     match = _SIZE.match(str(size))
     if not match or match.group(2).lower() not in _UNIT or float(match.group(1)) <= 0:
-        raise InvalidParameterError(f"max_memory must be a size such as 1GB, 512MB or 2GiB; got {size!r}")
+        raise InvalidParameterError(f"{name} must be a size such as 1GB, 512MB or 2GiB; got {size!r}")
     return int(float(match.group(1)) * _UNIT[match.group(2).lower()])
 
 

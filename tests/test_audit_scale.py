@@ -256,7 +256,7 @@ def test_cli_max_memory_and_its_usage_errors(practice, tmp_path, capsys):
     assert filecmp.cmp(tmp_path / "a" / "findings.csv", tmp_path / "b" / "findings.csv", shallow=False)
     capsys.readouterr()
     assert main(["audit", str(practice), "--out", str(tmp_path / "c"), "--max-memory", "lots"]) == 2
-    assert "max_memory must be a size" in capsys.readouterr().err
+    assert "--max-memory must be a size" in capsys.readouterr().err
     assert main(["audit", str(practice), "--out", str(tmp_path / "d"), "--max-memory", "1GB", "--xlsx"]) == 2
     assert main(["audit", str(practice), "--out", str(tmp_path / "e"), "--workers", "-1"]) == 2
 
@@ -440,3 +440,78 @@ def test_rules_sharing_inputs_stay_in_one_group():
     assert documentation in grouped
     assert [len(g) for g in grouped] == sorted((len(g) for g in grouped), reverse=True)
     assert groups(rules[:1]) == [[0]]
+
+
+def test_the_plan_drops_workers_before_partitions_get_tiny_or_too_many_to_keep_open(monkeypatch):
+    """Sharing 1 GB among eight workers made partitions of 5 MB: a 1.7 GB practice got 340 of them, and
+    the split's writer per file and partition ran past ``ulimit -n 1024``. Workers are dropped until a
+    partition keeps 16 MB, and while the files kept open would pass the limit; a folder no plan fits is
+    refused saying why and what to do."""
+    from recoup_lib.rules import _partition
+
+    count, side_by_side = plan_partitions(1_700 * 10**6, 10**9, 8, open_files=1024)
+    assert side_by_side == 4 and count <= 110 and _partition.files_open(count, side_by_side) <= 1024
+    assert plan_partitions(40 * 10**6, 10**9, 8, open_files=1024)[1] >= 5  # a small folder keeps its workers
+    monkeypatch.setattr(_partition, "open_file_limit", lambda: 300)
+    count, side_by_side = plan_partitions(1_700 * 10**6, 10**9, 8)
+    assert side_by_side < 4 and _partition.files_open(count, side_by_side) <= 300
+    with pytest.raises(InvalidParameterError, match=r"limit of 100 open files; raise the limit \(ulimit -n \d+\)"):
+        plan_partitions(1_700 * 10**6, 10**9, 8, open_files=100)
+
+
+@pytest.fixture
+def few_open_files(monkeypatch):
+    """This process may open 200 files (restored after), and partitions are planned tiny, many of them."""
+    import resource
+
+    from recoup_lib.rules import _partition
+
+    soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+    monkeypatch.setattr(_partition, "_BYTES_PER_INPUT_BYTE", 25_000)
+    monkeypatch.setattr(_partition, "_SMALLEST_PART", 1000)
+    monkeypatch.setattr(_partition, "_SENSIBLE_PART", 1000)
+    resource.setrlimit(resource.RLIMIT_NOFILE, (200, hard))
+    yield
+    resource.setrlimit(resource.RLIMIT_NOFILE, (soft, hard))
+
+
+def test_an_audit_under_a_low_open_file_limit_plans_fewer_partitions(practice, tmp_path, in_memory_files,
+                                                                     few_open_files):
+    """Four workers would take about 95 partitions (380 files open in the split, over 200): one worker
+    takes about 18, and the files written are the in-memory audit's."""
+    result = audit_folder_partitioned(practice, "1GB", workers=4, scratch=tmp_path)
+    assert result.runs.count < 40
+    assert _written(result, tmp_path / "out") == in_memory_files(practice)
+
+
+def test_running_out_of_open_files_says_so_and_leaves_nothing_behind(practice, tmp_path, few_open_files):
+    """Too many partitions for the limit failed as "cannot be read (Too many open files)" naming a temporary
+    folder, and left it behind."""
+    from recoup_lib.errors import RecoupError
+
+    with pytest.raises(RecoupError, match=r"too many open files: the audit in 90 patient partitions keeps "
+                                          r"about [\d,]+ files open at once, and this process may open 200"):
+        audit_folder_partitioned(practice, "1GB", workers=1, scratch=tmp_path, partitions=90)
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_an_audit_that_raises_removes_all_it_wrote_at_once(practice, tmp_path, monkeypatch):
+    """The rows set aside's folder stayed until the garbage collector took the audit's frames."""
+    from recoup_lib.rules import _partition
+
+    def fail(*args):
+        raise RuntimeError("stop")
+
+    monkeypatch.setattr(_partition, "_audit_partitions", fail)
+    with pytest.raises(RuntimeError, match="stop"):
+        audit_folder_partitioned(practice, "1GB", workers=1, scratch=tmp_path)
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_a_budget_just_under_the_least_is_shown_as_given(practice, tmp_path, capsys):
+    """--max-memory 349.9MB was refused as "max_memory 350 MB is too small ... give at least 350 MB"."""
+    assert main(["audit", str(practice), "--out", str(tmp_path / "a"), "--max-memory", "349.9MB"]) == 2
+    err = capsys.readouterr().err
+    assert "--max-memory 349.9MB is too small" in err and "give at least 350 MB" in err
+    with pytest.raises(InvalidParameterError, match="max_memory 349,900,000 bytes is too small"):
+        audit_folder_partitioned(practice, 349_900_000)

@@ -38,7 +38,7 @@ def run(args) -> int:
     from ..filekind import present
     from ..outputs import check_folder, output_folder
     from ..rules import ERROR_TYPES, AuditResult, audit_folder, write_audit_set_aside
-    from . import files_written, next_step, shown_path
+    from . import files_written, next_step, options_checked, shown_path
 
     only = None
     if args.only is not None:
@@ -54,6 +54,11 @@ def run(args) -> int:
         raise UsageError("--xlsx needs the lines in memory; leave out --max-memory and --engine spark")
     if args.workers is not None and args.workers < 0:
         raise UsageError(f"--workers: expected a whole number >= 0 (0 = every core); got {args.workers}")
+    if args.max_memory is not None:
+        from ..rules._partition import checked_budget
+
+        with options_checked():
+            checked_budget(args.max_memory, "--max-memory")
     check_folder(args.out, inputs=[args.folder], written_by=AuditResult.written_by)
     try:
         result = audit_folder(args.folder, only=only, use_defaults=not args.no_defaults, engine=args.engine,

@@ -39,7 +39,8 @@ _OPTIONS = pa.ipc.IpcWriteOptions(compression="lz4")
 
 class SetAside:
     """Sorted runs of problems and rows set aside, by key (a file's name and what they are), in a
-    temporary folder removed with this object (and with everything that reads from it).
+    temporary folder removed with this object (and with everything that reads from it), or by
+    :meth:`remove`.
 
     Parameters
     ----------
@@ -90,6 +91,10 @@ class SetAside:
 
     def count(self, name: str, what: str) -> int:
         return self._rows.get((name, what), 0)
+
+    def remove(self) -> None:
+        """Remove the folder now (the audit raised), not when this object is collected."""
+        self._removal()
 
     def columns(self, name: str, what: str) -> list[str]:
         """The columns of the runs of ``(name, what)`` (as their first run has them)."""

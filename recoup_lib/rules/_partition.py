@@ -35,6 +35,7 @@ inputs' problems and rows set aside are read from disk when asked for.
 from __future__ import annotations
 
 import ctypes
+import errno
 import gc
 import math
 import os
@@ -49,7 +50,7 @@ import numpy as np
 import pandas as pd
 import pyarrow as pa
 
-from ..errors import InputError, InvalidParameterError
+from ..errors import InputError, InvalidParameterError, RecoupError
 from ..csvread import read_header, read_table
 from ..folder import (
     COUNT_COLUMNS,
@@ -73,7 +74,7 @@ from ._aside import Problems, RowsSetAside, SetAside, kept_aside
 from ._runs import FindingRuns, run_path, write_run
 from ._split import _FileTally, _Shelf, _bucket, _stream, empty_text
 
-__all__ = ["audit_folder_partitioned", "PartitionedAuditResult", "plan_partitions"]
+__all__ = ["audit_folder_partitioned", "PartitionedAuditResult", "plan_partitions", "checked_budget"]
 
 #: Memory model: see :func:`plan_partitions` for what each figure is and how it was measured.
 _SPLIT_BYTES = 350 * 10**6
@@ -81,10 +82,61 @@ _PARENT_BYTES = 200 * 10**6
 _WORKER_BYTES = 60 * 10**6
 _BYTES_PER_INPUT_BYTE = 8
 _SMALLEST_PART = 4 * 10**6
+#: Workers are dropped before a partition gets smaller than this (unless the folder is that small).
+_SENSIBLE_PART = 16 * 10**6
+#: Files the split keeps open per partition: a writer for each input file's bucket.
+_FILES_PER_PARTITION = 4
+#: Files kept free of the open-file limit: Python's and Arrow's own, the input read, the workers' pipes.
+_SPARE_FILES = 64
+_FILES_PER_WORKER = 4
 
 
-def plan_partitions(input_bytes: int, max_memory: int, workers: int) -> tuple[int, int]:
-    """How many patient partitions, and how many audited side by side, fit ``max_memory``.
+def least_memory() -> int:
+    """The smallest budget an audit in partitions works within (whatever the folder's size)."""
+    return max(_SPLIT_BYTES, _PARENT_BYTES + _WORKER_BYTES + _SMALLEST_PART * _BYTES_PER_INPUT_BYTE)
+
+
+def checked_budget(max_memory, name: str = "max_memory") -> int:
+    """``max_memory`` in bytes (:func:`~recoup_lib.wording.parse_size`), refused when under :func:`least_memory`.
+
+    ``name`` is what the messages call the budget (the command line's ``--max-memory``); the value is
+    shown as given, so a budget just under the least is not rounded up to it.
+
+    Raises
+    ------
+    InvalidParameterError
+        Not a size, or one too small for the audit's own memory and one small partition.
+    """
+    budget = parse_size(max_memory, name)
+    least = least_memory()
+    if budget < least:
+        given = str(max_memory).strip() if isinstance(max_memory, str) else f"{budget:,} bytes"
+        raise InvalidParameterError(
+            f"{name} {given} is too small to audit in partitions: the audit's own memory (Python, pandas "
+            f"and Arrow loaded, the files read in pieces) and one small partition take {size_text(least)}; "
+            f"give at least {size_text(least)}")
+    return budget
+
+
+def open_file_limit() -> int | None:
+    """How many files this process may have open (its soft ``RLIMIT_NOFILE``; None where unknown)."""
+    try:
+        import resource
+    except ImportError:  # Windows: no such limit to plan for
+        return None
+    soft = resource.getrlimit(resource.RLIMIT_NOFILE)[0]
+    return None if soft == resource.RLIM_INFINITY else int(soft)
+
+
+def files_open(count: int, side_by_side: int) -> int:
+    """About how many files an audit in ``count`` partitions, ``side_by_side`` at a time, keeps open at once."""
+    return count * _FILES_PER_PARTITION + _SPARE_FILES + side_by_side * _FILES_PER_WORKER
+
+
+def plan_partitions(input_bytes: int, max_memory: int, workers: int,
+                    open_files: int | None = None) -> tuple[int, int]:
+    """How many patient partitions, and how many audited side by side, fit ``max_memory`` and the
+    open-file limit (``open_files``; default :func:`open_file_limit`).
 
     The model, from resident memory measured on generated practices of three and ten million
     lines (``bench/audit_partitioned.py``; each figure in a fresh process):
@@ -99,24 +151,32 @@ def plan_partitions(input_bytes: int, max_memory: int, workers: int) -> tuple[in
       parsing a claim bucket of that size before it 5.8 ``P`` over 200 MB: each partition is given
       :data:`_WORKER_BYTES` (60 MB) + :data:`_BYTES_PER_INPUT_BYTE` (8) bytes per byte of input.
 
-    Workers are dropped (down to one, audited in this process) before a
-    partition gets smaller than a few megabytes of input.
+    The budget is shared among the workers, so many workers make small partitions, and the split
+    keeps a file open per input file and partition (:func:`files_open`). Workers are dropped (down
+    to one, audited in this process) before a partition gets smaller than :data:`_SENSIBLE_PART`
+    (unless the folder shared among them is smaller still) and while the partitions would open
+    more files than the limit allows.
 
     Raises
     ------
     InvalidParameterError
-        The budget cannot hold the process itself and one small partition.
+        The budget cannot hold the process itself and one small partition, or the folder needs
+        more partitions within it than the open-file limit allows.
     """
+    checked_budget(max_memory)
+    limit = open_file_limit() if open_files is None else open_files
+    count = 1
     for side_by_side in range(max(1, workers), 0, -1):
-        each = (max_memory - _PARENT_BYTES) / side_by_side - _WORKER_BYTES
-        part_bytes = each / _BYTES_PER_INPUT_BYTE
-        if part_bytes >= _SMALLEST_PART and max_memory >= _SPLIT_BYTES:
-            return max(1, math.ceil(input_bytes / part_bytes)), side_by_side
-    least = max(_SPLIT_BYTES, _PARENT_BYTES + _WORKER_BYTES + _SMALLEST_PART * _BYTES_PER_INPUT_BYTE)
+        part_bytes = ((max_memory - _PARENT_BYTES) / side_by_side - _WORKER_BYTES) / _BYTES_PER_INPUT_BYTE
+        count = max(1, math.ceil(input_bytes / part_bytes))
+        small = part_bytes < min(_SENSIBLE_PART, input_bytes / side_by_side) and side_by_side > 1
+        if part_bytes >= _SMALLEST_PART and not small and (limit is None or files_open(count, side_by_side) <= limit):
+            return count, side_by_side
     raise InvalidParameterError(
-        f"max_memory {size_text(max_memory)} is too small to audit in partitions: the audit's own "
-        f"memory (Python, pandas and Arrow loaded, the files read in pieces) and one small partition "
-        f"take {size_text(least)}; give at least {size_text(least)}")
+        f"a memory budget of {size_text(max_memory)} needs {count:,} patient partitions for the folder's "
+        f"{size_text(input_bytes)} of input, and the split keeps about {files_open(count, 1):,} files open "
+        f"for them: over this process's limit of {limit:,} open files; raise the limit (ulimit -n "
+        f"{files_open(count, 1)}) or give the audit more memory (fewer, larger partitions)")
 
 
 class PartitionedAuditResult(AuditResult):
@@ -311,7 +371,7 @@ def audit_folder_partitioned(folder, max_memory, *, workers: int | None = None,
     PartitionedAuditResult
     """
     folder = existing_folder(folder)
-    budget = parse_size(max_memory)
+    budget = checked_budget(max_memory)
     registry = rules if rules is not None else default_registry()
     _refuse_whole_table_rules(registry, extra_rules, only, "on patient partitions")
     present = files_present(folder, INPUT_FILES)
@@ -332,9 +392,12 @@ def audit_folder_partitioned(folder, max_memory, *, workers: int | None = None,
         except Exception:  # noqa: BLE001 - a rule defined in a notebook cannot go to a spawned process
             side_by_side = 1
 
-    with tempfile.TemporaryDirectory(prefix="recoup-partitions-", dir=scratch) as tmp:
+    # Everything written to disk goes at once if the audit raises (the partitions with their
+    # folder; the runs and what was set aside, which a result would have read from, too).
+    aside, tmp, shelf, runs = SetAside(count, scratch), None, None, None
+    try:
+        tmp = tempfile.mkdtemp(prefix="recoup-partitions-", dir=scratch)
         shelf = _Shelf(Path(tmp))
-        aside = SetAside(count, scratch)
         tallies = {name: _FileTally(name, aside) for name in present}
         # What a partition holds when none of a file's rows fall in it: the file's columns, typed.
         templates = {name.removesuffix(".csv"): _empty_parsed(folder / name, name).data for name in present}
@@ -405,22 +468,41 @@ def audit_folder_partitioned(folder, max_memory, *, workers: int | None = None,
 
         # 3. audit partition by partition; each one's findings go to a sorted run on disk.
         runs = FindingRuns(count, scratch)
-        try:
-            job = (tmp, templates, references, rules, tuple(extra_rules), only, str(runs.folder),
-                   rule_order(registry, extra_rules, only), runs.batch_rows)
-            parts = _audit_partitions(job, count, side_by_side)
-            _give_back_freed_memory()
-            for part in parts:
-                runs.add(part["run"])
-            by_type = {r.error_type: r for r in list(registry) + list(extra_rules)}
-            return PartitionedAuditResult(
-                runs=runs, rules_run=[by_type[e] for e in parts[0]["rules_run"]],
-                switched_off=parts[0]["switched_off"], inputs=inputs,
-                lines_audited=sum(p["lines"] for p in parts), lines_paid=sum(p["paid"] for p in parts),
-                how=f"in {count} patient partitions within {budget / 10**9:.2f} GB")
-        except BaseException:
-            runs.remove()
-            raise
+        job = (tmp, templates, references, rules, tuple(extra_rules), only, str(runs.folder),
+               rule_order(registry, extra_rules, only), runs.batch_rows)
+        parts = _audit_partitions(job, count, side_by_side)
+        _give_back_freed_memory()
+        for part in parts:
+            runs.add(part["run"])
+        by_type = {r.error_type: r for r in list(registry) + list(extra_rules)}
+        return PartitionedAuditResult(
+            runs=runs, rules_run=[by_type[e] for e in parts[0]["rules_run"]],
+            switched_off=parts[0]["switched_off"], inputs=inputs,
+            lines_audited=sum(p["lines"] for p in parts), lines_paid=sum(p["paid"] for p in parts),
+            how=f"in {count} patient partitions within {budget / 10**9:.2f} GB")
+    except BaseException as exc:
+        if shelf is not None:
+            shelf.abandon()  # its open files first: removing a folder opens files too
+        for kept in (runs, aside):
+            if kept is not None:
+                kept.remove()
+        if isinstance(exc, OSError) and exc.errno == errno.EMFILE:
+            raise too_many_open_files(count, side_by_side) from None
+        raise
+    finally:
+        if tmp is not None:
+            shutil.rmtree(tmp, ignore_errors=True)
+
+
+def too_many_open_files(count: int, side_by_side: int) -> RecoupError:
+    """The error of an audit in partitions that ran out of open files (what was written is removed)."""
+    limit = open_file_limit()
+    needs = files_open(count, side_by_side)
+    return RecoupError(
+        f"too many open files: the audit in {count:,} patient partitions keeps about {needs:,} files open "
+        f"at once, and this process may open {limit if limit is None else f'{limit:,}'} (ulimit -n); nothing "
+        f"was written. Raise the limit (ulimit -n {max(needs * 2, 1024)}) and run again, or give the audit "
+        "more memory (fewer, larger partitions)")
 
 
 def _empty_text(path: Path, name: str) -> pd.DataFrame:

@@ -142,6 +142,15 @@ class _Shelf:
         for key in [k for k in self.writers if table is None or k[0] == table]:
             self.writers.pop(key).close()
 
+    def abandon(self) -> None:
+        """Close every writer, whatever fails (the audit raised: its files are about to be removed)."""
+        for writer in self.writers.values():
+            try:
+                writer.close()
+            except Exception:  # noqa: BLE001 - a writer the error left unusable; its file goes anyway
+                pass
+        self.writers.clear()
+
     def drop(self, table: str) -> None:
         self.close(table)
         shutil.rmtree(self.root / table, ignore_errors=True)
