@@ -179,3 +179,10 @@ def test_generate_waits_for_its_workers_to_end(tmp_path, small_blocks, seed_4_in
     generate(tmp_path / "two", lines=3000, seed=4, remits=False, workers=2)
     assert not _blocks._CLOSING and not multiprocessing.active_children()
     assert _digest(tmp_path / "two") == seed_4_in_one_process[1]
+
+
+def test_cli_generate_names_its_max_memory_flag_when_the_size_is_unreadable(tmp_path, capsys):
+    """The command's usage error names the option the user typed, as ``recoup audit --max-memory`` does."""
+    assert main(["generate", "--lines", "100", "--max-memory", "lots", "--out", str(tmp_path / "p")]) == 2
+    assert "--max-memory must be a size" in capsys.readouterr().err
+    assert not (tmp_path / "p").exists()

@@ -52,6 +52,11 @@ def run(args) -> int:
         raise UsageError(f"--lines must be at least 50; got {args.lines}")
     if not 0 <= args.error_rate <= 0.5:
         raise UsageError(f"--error-rate must be between 0 and 0.5; got {args.error_rate}")
+    if args.max_memory is not None:
+        from ..wording import parse_size
+
+        with options_checked():
+            parse_size(args.max_memory, "--max-memory")
     profile = Path(args.profile)
     inputs = [profile] if profile.suffix == ".json" and profile.exists() else []
     check_folder(args.out, inputs=inputs, force=args.force, written_by=GeneratedPractice.written_by,
