@@ -354,8 +354,8 @@ def write_audit_workbook(result, path: str | Path) -> Path:
     items = [
         ("RecoupKit audit", "findings capped per line at what was paid"),
         ("Claims audited", int(lines["claim_id"].nunique())),
-        ("Lines audited", int(len(lines))),
-        ("Lines with something paid", int((lines["paid_cents"] > 0).sum())),
+        ("Lines audited", result.lines_audited),
+        ("Lines with something paid", result.lines_paid),
         ("Findings", int(len(findings))),
         ("Lines flagged", result.lines_flagged),
         ("Money at risk (capped)", Money(result.total_at_risk_cents)),
