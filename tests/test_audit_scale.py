@@ -301,7 +301,7 @@ def test_problems_and_rows_set_aside_stay_on_disk_and_are_read_a_batch_at_a_time
     was held from the split to the end. Each claim bucket's (and each piece's) are written to disk now
     and merged back into the file's order a bounded batch at a time; the result's problems still read
     as a list, and every file written is the in-memory audit's."""
-    from recoup_lib.rules import _aside
+    from recoup_lib.rules import _aside, _runs
 
     folder = tmp_path / "many_bad"
     shutil.copytree(messy, folder)
@@ -313,8 +313,8 @@ def test_problems_and_rows_set_aside_stay_on_disk_and_are_read_a_batch_at_a_time
             cells[units] = "two"
             lines[n] = ",".join(cells)
     (folder / "claim_lines.csv").write_text("\n".join(lines))
-    monkeypatch.setattr(_aside, "MERGED_ROWS", 200, raising=False)
-    monkeypatch.setattr(_aside, "_LEAST_RUN_ROWS", 2, raising=False)
+    monkeypatch.setattr(_runs, "MERGED_ROWS", 200)
+    monkeypatch.setattr(_runs, "_LEAST_RUN_ROWS", 2)
     memory = audit_folder(folder)
     parts = audit_folder_partitioned(folder, "1GB", workers=1, partitions=7)
     problems, expected = parts.inputs.problems, memory.inputs.problems

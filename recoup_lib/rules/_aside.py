@@ -27,14 +27,10 @@ import pyarrow as pa
 
 from ..errors import Problem
 from ..folder import problems_frame
-from ._runs import merged
+from ._runs import IPC_OPTIONS, batch_rows, merged
 
 __all__ = ["SetAside", "Problems", "RowsSetAside", "kept_aside", "problem_frames", "row_batches"]
 
-#: Problems or rows held in memory while one file's runs are merged, over all its runs together.
-MERGED_ROWS = 25_000
-_LEAST_RUN_ROWS = 64
-_OPTIONS = pa.ipc.IpcWriteOptions(compression="lz4")
 
 
 class SetAside:
@@ -46,7 +42,8 @@ class SetAside:
     ----------
     runs : int
         About how many runs a key gets (the claim buckets): each run's batches are sized so that
-        a batch of each is about :data:`MERGED_ROWS` rows together.
+        a batch of each is about :data:`~recoup_lib.rules._runs.MERGED_ROWS` rows together
+        (:func:`~recoup_lib.rules._runs.batch_rows`, as the findings' runs are merged).
     scratch : path-like, optional
         Where the temporary folder goes (default: the system's).
     """
@@ -54,7 +51,7 @@ class SetAside:
     def __init__(self, runs: int, scratch=None):
         self.folder = Path(tempfile.mkdtemp(prefix="recoup-set-aside-", dir=scratch))
         self._removal = weakref.finalize(self, shutil.rmtree, str(self.folder), True)
-        self.batch_rows = max(_LEAST_RUN_ROWS, MERGED_ROWS // max(runs, 1))
+        self.batch_rows = batch_rows(runs)
         self._runs: dict[tuple[str, str], list[Path]] = {}
         self._rows: dict[tuple[str, str], int] = {}
         self._numbers = itertools.count()
@@ -77,7 +74,7 @@ class SetAside:
     def _write(self, name: str, what: str, table: pa.Table) -> None:
         runs = self._runs.setdefault((name, what), [])
         path = self.folder / f"{next(self._numbers):06d}.arrows"
-        with pa.ipc.new_stream(str(path), table.schema, options=_OPTIONS) as writer:
+        with pa.ipc.new_stream(str(path), table.schema, options=IPC_OPTIONS) as writer:
             writer.write_table(table, max_chunksize=self.batch_rows)
         runs.append(path)
         self._rows[name, what] = self._rows.get((name, what), 0) + table.num_rows

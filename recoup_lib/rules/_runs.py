@@ -26,12 +26,22 @@ import pyarrow.compute as pc
 from ._summary import (_DIMENSIONS, _capped_with_line_keys, _with_summary_keys, check_dimension, grouped_totals,
                        ordered_totals)
 
-__all__ = ["FindingRuns", "write_run", "run_path", "merged"]
+__all__ = ["FindingRuns", "IPC_OPTIONS", "batch_rows", "write_run", "run_path", "merged"]
 
 #: Findings in memory while the runs are merged, over all runs together.
 MERGED_ROWS = 25_000
 #: Rows held of each run at least (many runs: a few rows of each would make many small rounds).
 _LEAST_RUN_ROWS = 64
+#: How every file the audit keeps on disk while it runs is written (runs, set-aside runs, partitions).
+IPC_OPTIONS = pa.ipc.IpcWriteOptions(compression="lz4")
+
+
+def batch_rows(runs: int) -> int:
+    """Rows of each of ``runs`` sorted runs held at once while they are merged: about
+    :data:`MERGED_ROWS` together, at least ``_LEAST_RUN_ROWS`` of each."""
+    return max(_LEAST_RUN_ROWS, MERGED_ROWS // max(runs, 1))
+
+
 _SORT_KEY = [("claim_id", "ascending"), ("line_no", "ascending"), ("_order", "ascending")]
 _FIRST = ["_first_claim", "_first_line", "_first_order"]
 
@@ -54,8 +64,7 @@ def write_run(findings: pd.DataFrame, path: Path, order: dict, batch_rows: int) 
         firsts = first_keys.iloc[grouped.pop("_first").to_numpy()].set_axis(grouped.index)
         totals[by] = pd.concat([grouped, firsts], axis=1).reset_index()
     table = pa.Table.from_pandas(capped, preserve_index=False)
-    options = pa.ipc.IpcWriteOptions(compression="lz4")
-    with pa.OSFile(str(path), "wb") as sink, pa.ipc.new_stream(sink, table.schema, options=options) as writer:
+    with pa.OSFile(str(path), "wb") as sink, pa.ipc.new_stream(sink, table.schema, options=IPC_OPTIONS) as writer:
         writer.write_table(table, max_chunksize=max(1, batch_rows))
     flagged = int(keyed["_linekey"].max()) + 1 if len(keyed) else 0
     return {"totals": totals, "findings": len(capped), "lines_flagged": flagged,
@@ -77,7 +86,7 @@ class FindingRuns:
         self.folder = Path(tempfile.mkdtemp(prefix="recoup-findings-", dir=scratch))
         self._removal = weakref.finalize(self, shutil.rmtree, str(self.folder), True)
         self.count = count
-        self.batch_rows = max(_LEAST_RUN_ROWS, MERGED_ROWS // max(count, 1))
+        self.batch_rows = batch_rows(count)
         self.findings = self.lines_flagged = self.at_risk_capped_cents = 0
         self._parts: dict[str, list[pd.DataFrame]] = {by: [] for by in _DIMENSIONS}
 

@@ -44,6 +44,7 @@ from ..csvread import (
 )
 from ..schema import SPECS, ParsedTable
 from ._aside import kept_aside
+from ._runs import IPC_OPTIONS
 
 __all__ = ["stable_hash", "empty_text"]
 
@@ -51,7 +52,6 @@ __all__ = ["stable_hash", "empty_text"]
 _PIECE_BYTES = 8 << 20
 #: Bytes of a file Arrow reads at a time (it reads up to 32 such blocks ahead).
 _READ_BYTES = 1 << 20
-_SHELF_OPTIONS = pa.ipc.IpcWriteOptions(compression="lz4")
 
 
 def empty_text(header: list[str]) -> pd.DataFrame:
@@ -134,7 +134,7 @@ class _Shelf:
             writer = self.writers.get((table, number))
             if writer is None:
                 self.path(table, number).parent.mkdir(parents=True, exist_ok=True)
-                writer = pa.ipc.new_stream(str(self.path(table, number)), arrow.schema, options=_SHELF_OPTIONS)
+                writer = pa.ipc.new_stream(str(self.path(table, number)), arrow.schema, options=IPC_OPTIONS)
                 self.writers[(table, number)] = writer
             writer.write_table(arrow.slice(start, stop - start))
 
