@@ -26,7 +26,7 @@ from .schema import SPECS, Column, ParsedTable, as_of_day, checked_frame
 from .wording import rows_counted
 
 __all__ = ["NOTICES", "NOTICE_CHECK_COLUMNS", "as_of_day", "checked_notices", "notice_checks", "read_notices",
-           "NoNoticeUsed", "no_notice_used", "notices_unused", "read_payers", "set_aside_notices", "usable_notices"]
+           "NoNoticeUsed", "notices_unused", "read_payers", "set_aside_notices", "usable_notices"]
 
 #: The file's name, as every message about its rows says it.
 NOTICES = "notices.csv"
@@ -328,13 +328,6 @@ def notices_unused(notices: ParsedTable) -> NoNoticeUsed | None:
         return NoNoticeUsed("", 0)
     return NoNoticeUsed(rows_counted(notices.rows_in_file, notices.rows_used, notices.rows_set_aside,
                                      notices.blank_rows, read_words="read"), notices.rows_set_aside)
-
-
-def no_notice_used(notices: ParsedTable, file, rejected) -> str:
-    """The warning that no notice of ``file`` could be used, with its counts; blank when one could
-    (:func:`notices_unused`; ``rejected`` names where the rows set aside were written)."""
-    unused = notices_unused(notices)
-    return unused.said(file, rejected) if unused else ""
 
 
 def read_payers(path: str | Path) -> ParsedTable:

@@ -76,7 +76,7 @@ def _notices(args):
 
 
 def run(args) -> int:
-    from ..notices import no_notice_used
+    from ..notices import notices_unused
     from ..outputs import check_folder
     from ..remit import Reconciliation, reconcile
     from ._appeal import _as_of
@@ -100,8 +100,9 @@ def run(args) -> int:
           f"files.csv, rejected.csv, warnings.csv and summary.json to {args.out}"
           + (", and the notice rows set aside to notices_rejected.csv." if notices is not None
              and notices.rows_set_aside else "."))
-    if notices is not None and (unused := no_notice_used(notices, args.notices, args.out / "notices_rejected.csv")):
-        print(f"recoup reconcile: warning: {unused}, so no recoupment is linked to a notice and the open ledger is "
+    if notices is not None and (unused := notices_unused(notices)):
+        said = unused.said(args.notices, args.out / "notices_rejected.csv")
+        print(f"recoup reconcile: warning: {said}, so no recoupment is linked to a notice and the open ledger is "
               "empty", file=sys.stderr)
     print(_next(args))
     return 0
